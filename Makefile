@@ -1,0 +1,45 @@
+# Two commands: `make run` (the cabinet on its embedded default, demo data included) and `make test` (every test).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+DEMO_CLICKS ?= 200000
+DEMO_DAYS ?= 60
+
+.PHONY: run test install install-test system-deps lint format clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+run: install
+	$(BIN)/cabinet init --demo-mode
+	$(BIN)/cabinet demo --if-empty --clicks $(DEMO_CLICKS) --days $(DEMO_DAYS)
+	$(BIN)/cabinet serve --port $(PORT)
+
+system-deps:
+	@bash scripts/system_deps.sh
+
+test: install-test system-deps
+	$(BIN)/python -m pytest
+
+lint:
+	$(BIN)/ruff format --check . && $(BIN)/ruff check .
+
+format:
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

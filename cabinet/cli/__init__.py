@@ -1,0 +1,8 @@
+"""`cabinet` command line: init, demo, users, etl, report, serve."""
+
+from __future__ import annotations
+
+from cabinet.cli import setup  # noqa: F401  (registers commands)
+from cabinet.cli._app import app, main
+
+__all__ = ["app", "main"]

@@ -1,0 +1,130 @@
+"""`cabinet init` and `cabinet serve`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import select
+
+from cabinet.cli._app import CliError, app, console, settings
+from cabinet.config import PLACEHOLDER_KEYS, PROJECT_ROOT, Settings
+from cabinet.passwords import hash_password, random_key, validate_new_password
+from cabinet.program import ensure_program_defaults
+from cabinet.store.db import make_engine, migrate, session_scope
+from cabinet.store.models import User
+
+
+def write_secrets_if_missing(cfg: Settings, demo_mode: bool = False) -> bool:
+    """Write `.streamlit/secrets.toml` with random keys unless real keys exist; True when written."""
+    path = cfg.secrets_path
+    if path.exists() and cfg.cookie_key not in PLACEHOLDER_KEYS and cfg.link_signing_key not in PLACEHOLDER_KEYS:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = (
+        "# Written by `cabinet init`. Never commit this file.\n[cabinet]\n"
+        f'cookie_key = "{random_key()}"\nlink_signing_key = "{random_key()}"\n'
+        f"demo_mode = {'true' if demo_mode else 'false'}\n"
+    )
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(body)
+    return True
+
+
+def _admin_password(password_file: Path | None) -> str | None:
+    if password_file is not None:
+        if not password_file.is_file():
+            raise CliError(f"password file {password_file} does not exist")
+        return password_file.read_text().strip()
+    return os.environ.get("CABINET_ADMIN_PASSWORD")
+
+
+@app.command()
+def init(
+    admin_user: Annotated[str | None, typer.Option(help="Create this admin user if missing.")] = None,
+    admin_email: Annotated[str, typer.Option(help="E-mail of the first admin.")] = "admin@example.com",
+    admin_password_file: Annotated[
+        Path | None, typer.Option(help="File holding the admin password (else $CABINET_ADMIN_PASSWORD).")
+    ] = None,
+    program_name: Annotated[str, typer.Option(help="Program name shown in the cabinet.")] = "Partner Program",
+    demo_mode: Annotated[bool, typer.Option(help="Mark the install as a demo in the secrets file.")] = False,
+) -> None:
+    """Apply store migrations, write random secrets if missing, create the first admin."""
+    cfg = settings()
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate(cfg.store_url)
+    console.print(f"store ready: [cyan]{_redacted(cfg.store_url)}[/]")
+    if write_secrets_if_missing(cfg, demo_mode=demo_mode):
+        console.print(f"wrote random cookie and link-signing keys to [cyan]{cfg.secrets_path}[/]")
+    engine = make_engine(cfg.store_url)
+    with session_scope(engine) as session:
+        ensure_program_defaults(session, name=program_name)
+        has_admin = session.scalar(select(User).where(User.role == "admin").limit(1)) is not None
+        if admin_user is None and not has_admin and sys.stdin.isatty():
+            admin_user = typer.prompt("first admin username", default="admin")
+        if admin_user is not None:
+            if session.scalar(select(User).where(User.username == admin_user)) is not None:
+                console.print(f"admin [cyan]{admin_user}[/] already exists")
+                return
+            password = _admin_password(admin_password_file)
+            if password is None:
+                if not sys.stdin.isatty():
+                    raise CliError("no admin password: pass --admin-password-file FILE or set CABINET_ADMIN_PASSWORD")
+                password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+            try:
+                validate_new_password(password)
+            except ValueError as exc:
+                raise CliError(str(exc)) from exc
+            session.add(
+                User(
+                    username=admin_user,
+                    email=admin_email,
+                    display_name=admin_user,
+                    password_hash=hash_password(password),
+                    role="admin",
+                )
+            )
+            console.print(f"created admin [cyan]{admin_user}[/]")
+    engine.dispose()
+
+
+def _redacted(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':')[0]}:***@{host}" if ":" in creds else url
+    return url
+
+
+def print_demo_logins(cfg: Settings) -> None:
+    """Print the demo logins kept in the data directory, if a demo was generated."""
+    path = cfg.demo_logins_path
+    if not path.is_file():
+        return
+    logins = json.loads(path.read_text())
+    console.print(f"[bold]Demo logins[/] (random per install, kept in {path}):")
+    for row in logins:
+        console.print(f"  {row['role']:<8} {row['username']:<16} {row['password']}  {row.get('note', '')}")
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="HTTP port of the cabinet.")] = 8501,
+    address: Annotated[str, typer.Option(help="Address to listen on.")] = "localhost",
+) -> None:
+    """Start the cabinet (Streamlit) on http://ADDRESS:PORT."""
+    cfg = settings()
+    print_demo_logins(cfg)
+    console.print(f"cabinet on [bold]http://{address}:{port}[/]  (Ctrl-C stops)")
+    cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),
+           f"--server.port={port}", f"--server.address={address}", "--server.headless=true"]  # fmt: skip
+    try:
+        subprocess.run(cmd, cwd=PROJECT_ROOT, check=False)
+    except KeyboardInterrupt:
+        console.print("stopped")

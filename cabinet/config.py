@@ -1,0 +1,97 @@
+"""Settings built once from the environment and `.streamlit/secrets.toml`, so tests inject their own."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER_KEYS = {"", "CHANGE-ME", "changeme", "secret"}
+MIN_KEY_BYTES = 32
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unsafe; the message says which and what to do."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a process of the cabinet needs to find its state and secrets."""
+
+    data_dir: Path
+    store_url: str
+    cookie_key: str = ""
+    link_signing_key: str = ""
+    demo_mode: bool = False
+    secrets_path: Path = field(default=PROJECT_ROOT / ".streamlit" / "secrets.toml")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, secrets_path: Path | None = None) -> Settings:
+        """Read `CABINET_*` variables, falling back to the secrets file and defaults."""
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("CABINET_DATA_DIR") or PROJECT_ROOT / "data").resolve()
+        secrets_path = Path(
+            secrets_path or env.get("CABINET_SECRETS_FILE") or PROJECT_ROOT / ".streamlit" / "secrets.toml"
+        )
+        secrets = _read_secrets(secrets_path)
+        store_url = env.get("CABINET_STORE_URL") or f"sqlite:///{data_dir / 'cabinet.db'}"
+        demo_raw = env.get("CABINET_DEMO_MODE", str(secrets.get("demo_mode", "false")))
+        return cls(
+            data_dir=data_dir,
+            store_url=store_url,
+            cookie_key=env.get("CABINET_COOKIE_KEY") or str(secrets.get("cookie_key", "")),
+            link_signing_key=env.get("CABINET_LINK_SIGNING_KEY") or str(secrets.get("link_signing_key", "")),
+            demo_mode=demo_raw.strip().lower() in {"1", "true", "yes", "on"},
+            secrets_path=secrets_path,
+        )
+
+    @property
+    def inbox_dir(self) -> Path:
+        return self.data_dir / "inbox"
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.data_dir / "warehouse"
+
+    @property
+    def creatives_dir(self) -> Path:
+        return self.data_dir / "creatives"
+
+    @property
+    def demo_logins_path(self) -> Path:
+        return self.data_dir / "demo_logins.json"
+
+    def require_link_key(self) -> bytes:
+        """The link-signing key as bytes; refuses a missing or placeholder key."""
+        return _checked_key(self.link_signing_key, "link_signing_key", self.secrets_path)
+
+    def require_cookie_key(self) -> str:
+        """The cookie key; a placeholder is allowed only in demo mode."""
+        if self.demo_mode and self.cookie_key in PLACEHOLDER_KEYS:
+            return "demo-mode-cookie-key-not-for-production-use-0000"
+        return _checked_key(self.cookie_key, "cookie_key", self.secrets_path).decode()
+
+
+def _checked_key(value: str, name: str, path: Path) -> bytes:
+    if value.strip() in PLACEHOLDER_KEYS or len(value.encode()) < MIN_KEY_BYTES:
+        raise ConfigError(
+            f"{name} in {path} is missing, a placeholder or shorter than {MIN_KEY_BYTES} bytes. "
+            "Run `cabinet init` to write random keys, or set "
+            f"CABINET_{name.upper()} in the environment."
+        )
+    return value.encode()
+
+
+def _read_secrets(path: Path) -> dict[str, object]:
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            parsed = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    section = parsed.get("cabinet", {})
+    return dict(section) if isinstance(section, dict) else {}

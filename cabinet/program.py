@@ -1,0 +1,64 @@
+"""Program-wide defaults: tiers, their features and visible metrics."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cabinet.store.models import ProgramSettings, Tier
+
+# Features a page can require; a tier lists the ones its partners get. Managers and admins get all.
+FEATURES = (
+    "dashboard",
+    "reports",
+    "links",
+    "promo_codes",
+    "creatives",
+    "payouts",
+    "account",
+    "subpartners",
+    "cohorts",
+    "full_export",
+)
+BASIC_METRICS = ["clicks", "unique_clicks", "registrations", "ftds", "cr", "commission", "epc"]
+STANDARD_METRICS = [
+    *BASIC_METRICS,
+    "deposits",
+    "deposit_amount",
+    "ftd_rate",
+    "reg_to_ftd",
+    "commission_pending",
+    "commission_hold",
+    "commission_approved",
+    "commission_paid",
+]
+ALL_PARTNER_METRICS = [
+    *STANDARD_METRICS,
+    "bot_clicks",
+    "sales",
+    "sales_amount",
+    "leads",
+    "revenue",
+    "arpu",
+    "commission_rejected",
+    "commission_reversed",
+]
+BASE_FEATURES = ["dashboard", "reports", "links", "promo_codes", "creatives", "payouts", "account"]
+
+DEFAULT_TIERS = [
+    {"code": "bronze", "name": "Bronze", "rank": 1, "features": BASE_FEATURES,
+     "visible_metrics": BASIC_METRICS, "subpartner_depth": 0},
+    {"code": "silver", "name": "Silver", "rank": 2, "features": [*BASE_FEATURES, "subpartners"],
+     "visible_metrics": STANDARD_METRICS, "subpartner_depth": 1},
+    {"code": "gold", "name": "Gold", "rank": 3, "features": list(FEATURES),
+     "visible_metrics": ALL_PARTNER_METRICS, "subpartner_depth": 3},
+]  # fmt: skip
+
+
+def ensure_program_defaults(session: Session, name: str = "Partner Program", base_currency: str = "USD") -> None:
+    """Create the settings row and the default tiers when the store has none (idempotent)."""
+    if session.get(ProgramSettings, 1) is None:
+        session.add(ProgramSettings(id=1, name=name, base_currency=base_currency))
+    if session.scalar(select(Tier).limit(1)) is None:
+        session.add_all(Tier(**tier) for tier in DEFAULT_TIERS)
+    session.flush()

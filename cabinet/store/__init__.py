@@ -1,0 +1,1 @@
+"""The operational store (SQLAlchemy models, engine, migrations)."""

@@ -1,0 +1,255 @@
+"""The operational store: SQLAlchemy 2.x models of users, partners, offers, plans, links and settings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+ROLES = ("partner", "manager", "admin")
+PLAN_TYPES = ("cpa", "revshare", "hybrid")
+PARTNER_STATUSES = ("active", "paused", "blocked")
+OFFER_STATUSES = ("active", "paused", "archived")
+PAYOUT_STATUSES = ("requested", "approved", "paid", "rejected")
+MONEY = Numeric(18, 4)
+PERCENT = Numeric(9, 4)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now in UTC (stored as UTC everywhere)."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class ProgramSettings(Base):
+    """One row: the program's branding, base currency and tracking domain."""
+
+    __tablename__ = "program_settings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    logo_path: Mapped[str | None] = mapped_column(String(500))
+    primary_color: Mapped[str] = mapped_column(String(9), default="#1f6feb")
+    accent_color: Mapped[str] = mapped_column(String(9), default="#f59e0b")
+    base_currency: Mapped[str] = mapped_column(String(3), default="USD")
+    tracking_domain: Mapped[str] = mapped_column(String(255), default="https://trk.example.com")
+    default_locale: Mapped[str] = mapped_column(String(5), default="en")
+    default_timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    support_email: Mapped[str | None] = mapped_column(String(255))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Tier(Base):
+    """A partner tier: which features and metrics its partners see, how deep their sub-partner view goes."""
+
+    __tablename__ = "tiers"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    rank: Mapped[int] = mapped_column(Integer, default=0)
+    features: Mapped[list[Any]] = mapped_column(default=list)
+    visible_metrics: Mapped[list[Any]] = mapped_column(default=list)
+    subpartner_depth: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CommissionPlan(Base):
+    """How a partner is paid: CPA per conversion type, RevShare %, volume tiers, sub-partner overrides, hold."""
+
+    __tablename__ = "commission_plans"
+    __table_args__ = (CheckConstraint("type IN ('cpa','revshare','hybrid')", name="type"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    type: Mapped[str] = mapped_column(String(16))
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    # {"ftd": "150.00", "registration": "2.00", ...}: CPA amount per conversion type, in the plan currency
+    cpa_amounts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    ftd_baseline: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    revshare_pct: Mapped[Decimal] = mapped_column(PERCENT, default=Decimal("0"))
+    # [{"min_count": 1, "cpa_ftd": "100", "revshare_pct": "25"}, {"min_count": 51, ...}] ascending by min_count
+    volume_tiers: Mapped[list[Any]] = mapped_column(default=list)
+    # percent of each descendant's commission per level: ["5", "2", "1"] = level 1, 2, 3
+    subpartner_override_pct: Mapped[list[Any]] = mapped_column(default=list)
+    hold_days: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Partner(Base):
+    """An affiliate: tier, place in the sub-partner tree, manager, plan, currency and payout details."""
+
+    __tablename__ = "partners"
+    __table_args__ = (
+        CheckConstraint("status IN ('active','paused','blocked')", name="status"),
+        Index("ix_partners_parent_id", "parent_id"),
+        Index("ix_partners_manager_user_id", "manager_user_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    tier_code: Mapped[str] = mapped_column(ForeignKey("tiers.code"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    manager_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", use_alter=True, name="fk_partners_manager_user_id_users")
+    )
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("commission_plans.id"))
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    payout_method: Mapped[str | None] = mapped_column(String(32))
+    payout_details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    notification_prefs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    tier: Mapped[Tier] = relationship()
+    plan: Mapped[CommissionPlan | None] = relationship()
+    parent: Mapped[Partner | None] = relationship(remote_side="Partner.id")
+
+
+class User(Base):
+    """A login: partner users belong to a partner; managers and admins do not."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('partner','manager','admin')", name="role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    partner: Mapped[Partner | None] = relationship(foreign_keys=[partner_id])
+
+
+class Offer(Base):
+    """Something partners promote: vertical, landing pages, which tiers may run it."""
+
+    __tablename__ = "offers"
+    __table_args__ = (CheckConstraint("status IN ('active','paused','archived')", name="status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    vertical: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str | None] = mapped_column(Text)
+    landing_urls: Mapped[list[Any]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    tiers_allowed: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TrackingLink(Base):
+    """A partner's tracking link for an offer; `token` is signed so forged tokens are rejected."""
+
+    __tablename__ = "tracking_links"
+    __table_args__ = (Index("ix_tracking_links_partner_id", "partner_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"))
+    name: Mapped[str | None] = mapped_column(String(200))
+    landing_url: Mapped[str] = mapped_column(String(1000))
+    sub1: Mapped[str | None] = mapped_column(String(255))
+    sub2: Mapped[str | None] = mapped_column(String(255))
+    sub3: Mapped[str | None] = mapped_column(String(255))
+    sub4: Mapped[str | None] = mapped_column(String(255))
+    sub5: Mapped[str | None] = mapped_column(String(255))
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PromoCode(Base):
+    """A promo code that attributes conversions to its partner."""
+
+    __tablename__ = "promo_codes"
+    __table_args__ = (Index("ix_promo_codes_partner_id", "partner_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id"))
+    description: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    valid_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Creative(Base):
+    """A banner or other creative partners download; the file lives under the data dir's `creatives/`."""
+
+    __tablename__ = "creatives"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16), default="banner")
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    file_path: Mapped[str] = mapped_column(String(500))
+    mime_type: Mapped[str] = mapped_column(String(64), default="image/png")
+    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PayoutRequest(Base):
+    """A partner's request to be paid out of its approved balance."""
+
+    __tablename__ = "payout_requests"
+    __table_args__ = (
+        CheckConstraint("status IN ('requested','approved','paid','rejected')", name="status"),
+        Index("ix_payout_requests_partner_id", "partner_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16), default="requested")
+    method: Mapped[str | None] = mapped_column(String(32))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    note: Mapped[str | None] = mapped_column(String(1000))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class AuditLog(Base):
+    """Who did what: logins, lockouts, impersonation, settings and payout changes."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_ts", "ts"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_username: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)

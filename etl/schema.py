@@ -1,0 +1,295 @@
+"""Warehouse DDL, applied by the idempotent `ensure_schema(con)`.
+
+Contract between the ETL stages and the read side (`queries/`). Times are naive TIMESTAMPs meaning UTC; money is
+DECIMAL(18,4) in the original currency (`amount`, `currency`) and in the program's base currency (`amount_base`).
+Column names of metrics are the machine names of METRICS.md.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+FACTS = """
+create sequence if not exists seq_run_id start 1;
+create sequence if not exists seq_file_id start 1;
+
+-- Clicks: no primary key (dedupe against a recent window); physically ordered by (month, partner_id, ts).
+create table if not exists clicks (
+    click_id      varchar not null,
+    ts            timestamp not null,
+    partner_id    integer not null,
+    offer_id      integer not null,
+    link_id       integer,
+    sub1          varchar,
+    sub2          varchar,
+    sub3          varchar,
+    sub4          varchar,
+    sub5          varchar,
+    country       varchar not null,          -- ISO alpha-2 upper-case, 'ZZ' when empty/unknown
+    device        varchar not null,          -- desktop, mobile, tablet, other
+    os            varchar,
+    browser       varchar,
+    referrer      varchar,
+    ip_hash       varchar,                   -- keyed hash; the raw ip is never stored
+    ua_hash       varchar,
+    is_bot        boolean not null default false,
+    is_unique     boolean not null default false,
+    file_id       integer,
+    run_id        integer not null
+);
+
+-- Conversions keyed by id; click attributes copied in at load (8x on cohort queries).
+create table if not exists conversions (
+    conversion_id varchar primary key,
+    ts            timestamp not null,
+    updated_at    timestamp not null,
+    type          varchar not null,          -- registration, ftd, deposit, sale, lead, revenue
+    status        varchar not null,          -- pending, approved, rejected, reversed
+    partner_id    integer not null,
+    offer_id      integer not null,
+    link_id       integer,
+    click_id      varchar,
+    promo_code    varchar,
+    attributed_by varchar not null,          -- click, promo_code, partner_id
+    customer_id   varchar,
+    amount        decimal(18,4),
+    currency      varchar,
+    amount_base   decimal(18,4),
+    fx_rate       decimal(18,8),
+    click_ts      timestamp,
+    country       varchar not null,
+    device        varchar not null,
+    sub1          varchar,
+    file_id       integer,
+    run_id        integer not null,          -- run that inserted it
+    updated_run_id integer not null          -- run that last changed it
+);
+
+-- Conversions whose click has not arrived yet: retried each run for 7 days, then quarantined `unattributed`.
+create table if not exists pending_conversions (
+    conversion_id varchar primary key,
+    raw           json not null,             -- the validated row, re-attributed on later runs
+    click_id      varchar not null,
+    first_seen    timestamp not null,
+    attempts      integer not null default 1,
+    file_id       integer,
+    row_number    bigint
+);
+
+-- Commissions: from the feed (source='feed') or computed by the engine (source='engine').
+create table if not exists commissions (
+    commission_id  varchar primary key,      -- feed id, or 'eng:<conversion_id>:<rule>[:L<level>:<partner>]'
+    source         varchar not null,         -- feed, engine
+    partner_id     integer not null,         -- beneficiary
+    conversion_id  varchar,
+    ts             timestamp not null,       -- event time the commission belongs to
+    kind           varchar not null,         -- cpa, revshare, bonus, adjustment, sub_partner, reversal
+    status         varchar not null,         -- pending, hold, approved, rejected, paid, reversed
+    amount         decimal(18,4) not null,
+    currency       varchar not null,
+    amount_base    decimal(18,4) not null,
+    fx_rate        decimal(18,8),
+    offer_id       integer,
+    plan_id        integer,
+    rule           varchar,                  -- e.g. 'cpa:ftd tier 2', 'revshare 30%', 'override L1 5%'
+    inputs         json,                     -- what the amount was computed from, for "explain this amount"
+    level          integer,                  -- sub-partner override level (1 = direct child)
+    from_partner_id integer,                 -- the descendant whose commission an override is taken from
+    hold_until     timestamp,
+    note           varchar,
+    file_id        integer,
+    run_id         integer not null,
+    updated_run_id integer not null
+);
+
+create table if not exists fx_rates (
+    date      date not null,
+    currency  varchar not null,
+    rate      decimal(18,8) not null,        -- base currency units per 1 unit of `currency`
+    primary key (date, currency)
+);
+"""
+
+DIMENSIONS = """
+-- Snapshot of the store's dimensions, replaced at each run (through SQLAlchemy, any store backend).
+create table if not exists dim_partners (
+    partner_id     integer primary key,
+    name           varchar,
+    status         varchar,
+    tier_code      varchar,
+    parent_id      integer,
+    manager_user_id integer,
+    plan_id        integer,
+    currency       varchar,
+    timezone       varchar,
+    created_at     timestamp
+);
+-- Closure table of the sub-partner tree: one row per (ancestor, descendant, level >= 1).
+create table if not exists dim_partner_tree (
+    ancestor_id    integer not null,
+    descendant_id  integer not null,
+    level          integer not null,
+    primary key (ancestor_id, descendant_id)
+);
+create table if not exists dim_offers (
+    offer_id  integer primary key,
+    name      varchar,
+    vertical  varchar,
+    status    varchar
+);
+create table if not exists dim_links (
+    link_id    integer primary key,
+    token      varchar,
+    partner_id integer,
+    offer_id   integer,
+    name       varchar,
+    sub1 varchar, sub2 varchar, sub3 varchar, sub4 varchar, sub5 varchar
+);
+create table if not exists dim_promo_codes (
+    code       varchar primary key,          -- stored upper-cased; matching is case-insensitive
+    partner_id integer,
+    offer_id   integer,
+    status     varchar,
+    valid_from timestamp,
+    valid_to   timestamp
+);
+create table if not exists dim_plans (
+    plan_id   integer primary key,
+    name      varchar,
+    type      varchar,
+    currency  varchar,
+    cpa_amounts json,
+    ftd_baseline decimal(18,4),
+    revshare_pct decimal(9,4),
+    volume_tiers json,
+    subpartner_override_pct json,
+    hold_days integer
+);
+create table if not exists dim_tiers (
+    tier_code varchar primary key,
+    name      varchar,
+    rank      integer,
+    features  json,
+    visible_metrics json,
+    subpartner_depth integer
+);
+create table if not exists dim_settings (
+    key   varchar primary key,               -- name, base_currency, tracking_domain, ...
+    value varchar
+);
+create table if not exists dim_payouts (
+    payout_id  integer primary key,
+    partner_id integer,
+    amount     decimal(18,4),
+    currency   varchar,
+    status     varchar,
+    requested_at timestamp,
+    decided_at timestamp
+);
+"""
+
+_METRICS = """
+    clicks              bigint not null default 0,
+    unique_clicks       bigint not null default 0,
+    bot_clicks          bigint not null default 0,
+    registrations       bigint not null default 0,
+    ftds                bigint not null default 0,
+    deposits            bigint not null default 0,
+    deposit_amount      decimal(18,4) not null default 0,
+    sales               bigint not null default 0,
+    sales_amount        decimal(18,4) not null default 0,
+    leads               bigint not null default 0,
+    revenue             decimal(18,4) not null default 0,
+    commission_pending  decimal(18,4) not null default 0,
+    commission_hold     decimal(18,4) not null default 0,
+    commission_approved decimal(18,4) not null default 0,
+    commission_paid     decimal(18,4) not null default 0,
+    commission_rejected decimal(18,4) not null default 0,
+    commission_reversed decimal(18,4) not null default 0
+"""
+
+ROLLUPS = f"""
+-- Fine rollup for partner views: UTC hour x partner x offer x link x country x device x sub1.
+-- Conversions count at their event hour, commissions at theirs; money in base currency.
+create table if not exists rollup_hourly (
+    hour       timestamp not null,
+    partner_id integer not null,
+    offer_id   integer not null,
+    link_id    integer,
+    country    varchar not null,
+    device     varchar not null,
+    sub1       varchar,
+    {_METRICS}
+);
+-- Coarse rollup for program-wide views: UTC day x partner x offer x country.
+create table if not exists rollup_daily (
+    day        date not null,
+    partner_id integer not null,
+    offer_id   integer not null,
+    country    varchar not null,
+    {_METRICS}
+);
+"""
+
+BOOKKEEPING = """
+create table if not exists etl_runs (
+    run_id       integer primary key,
+    started_at   timestamp not null,
+    finished_at  timestamp,
+    status       varchar not null,           -- running, ok, failed
+    files        integer default 0,
+    files_failed integer default 0,
+    rows_read    bigint default 0,
+    inserted     bigint default 0,
+    updated      bigint default 0,
+    duplicates   bigint default 0,
+    quarantined  bigint default 0,
+    commissions  bigint default 0,
+    snapshot     varchar,
+    error        varchar
+);
+-- Manifest: a file is processed once per (path, sha256); rows_read = inserted + updated + duplicates + quarantined.
+create table if not exists etl_files (
+    file_id      integer primary key,
+    run_id       integer not null,
+    feed         varchar not null,
+    path         varchar not null,           -- relative to the inbox
+    sha256       varchar not null,
+    size_bytes   bigint,
+    status       varchar not null,           -- loaded, failed
+    reason       varchar,
+    unknown_columns varchar,
+    rows_read    bigint default 0,
+    inserted     bigint default 0,
+    updated      bigint default 0,
+    duplicates   bigint default 0,
+    quarantined  bigint default 0,
+    loaded_at    timestamp not null
+);
+create table if not exists quarantine (
+    run_id     integer not null,
+    file_id    integer,
+    feed       varchar not null,
+    path       varchar,
+    row_number bigint,                       -- 1-based data row (CSV: line number minus header)
+    reason     varchar not null,             -- contract reason code, e.g. missing_field:ts, bad_timestamp
+    raw        json,
+    quarantined_at timestamp not null
+);
+create table if not exists meta (
+    key   varchar primary key,               -- data_as_of, last_run_id, schema_version
+    value varchar
+);
+"""
+
+SCHEMA_VERSION = "1"
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every warehouse table that does not exist yet (idempotent)."""
+    for block in (FACTS, DIMENSIONS, ROLLUPS, BOOKKEEPING):
+        con.execute(block)
+    con.execute(
+        "insert into meta values ('schema_version', ?) on conflict (key) do update set value = excluded.value",
+        [SCHEMA_VERSION],
+    )
