@@ -1,0 +1,54 @@
+"""Shared fixtures: an isolated data directory, settings and a migrated store per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from cabinet.config import Settings
+from cabinet.store.db import make_engine, migrate
+
+TEST_COOKIE_KEY = "test-cookie-key-0123456789abcdef0123456789abcdef"
+TEST_LINK_KEY = "test-link-key-0123456789abcdef0123456789abcdef"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings for an isolated install under tmp_path; also exported to the environment for subprocesses."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    env = {
+        "CABINET_DATA_DIR": str(data_dir),
+        "CABINET_STORE_URL": f"sqlite:///{data_dir / 'cabinet.db'}",
+        "CABINET_SECRETS_FILE": str(tmp_path / "secrets.toml"),
+        "CABINET_COOKIE_KEY": TEST_COOKIE_KEY,
+        "CABINET_LINK_SIGNING_KEY": TEST_LINK_KEY,
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return Settings.from_env(env=env)
+
+
+@pytest.fixture
+def store_engine(settings: Settings) -> Iterator[Engine]:
+    """A migrated SQLite store for one test."""
+    migrate(settings.store_url)
+    engine = make_engine(settings.store_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clear_streamlit_caches() -> Iterator[None]:
+    """Streamlit caches leak between AppTests; clear them around every test."""
+    yield
+    try:
+        import streamlit as st
+
+        st.cache_data.clear()
+        st.cache_resource.clear()
+    except Exception:  # noqa: S110 - streamlit not importable or no runtime: nothing cached
+        pass
