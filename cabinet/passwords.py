@@ -41,3 +41,7 @@ def random_password(length: int = 16) -> str:
 def random_key(nbytes: int = 48) -> str:
     """A random url-safe key of `nbytes` bytes of entropy (>= 32 for cookie and link keys)."""
     return secrets.token_urlsafe(nbytes)
+
+
+# Stored for accounts that must not log in until a password is set: no bcrypt hash ever equals it.
+UNUSABLE_HASH = "!"

@@ -16,12 +16,16 @@ from cabinet.config import PROJECT_ROOT
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for the store; SQLite gets foreign keys on and its parent directory created."""
+def _ensure_sqlite_dir(url: str) -> None:
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for the store; SQLite gets foreign keys on and its parent directory created."""
+    _ensure_sqlite_dir(url)
     engine = create_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -45,6 +49,7 @@ def alembic_config(url: str) -> Config:
 
 def migrate(url: str, revision: str = "head") -> None:
     """Apply migrations up to `revision` (idempotent)."""
+    _ensure_sqlite_dir(url)
     command.upgrade(alembic_config(url), revision)
 
 

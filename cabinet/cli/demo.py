@@ -1,0 +1,87 @@
+"""`cabinet demo`: generate the demo program and inbox."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import func, select
+
+from cabinet.cli._app import CliError, app, console, settings
+from cabinet.demo.generate import DEFAULT_END, generate
+from cabinet.program import ensure_program_defaults
+from cabinet.store.db import make_engine, migrate, session_scope
+from cabinet.store.models import Partner
+
+
+@app.command()
+def demo(
+    clicks: Annotated[int, typer.Option(min=1000, help="Number of clicks to generate.")] = 200_000,
+    days: Annotated[int, typer.Option(min=7, max=730, help="Days of history ending at --end.")] = 60,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 7,
+    end: Annotated[str, typer.Option(help="Last day of the data (YYYY-MM-DD).")] = DEFAULT_END.isoformat(),
+    inbox: Annotated[Path | None, typer.Option(help="Inbox directory (default: the data directory's inbox/).")] = None,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing when the store already has partners.")
+    ] = False,
+) -> None:
+    """Generate a realistic demo program in the store and inbox files following the inbox contract."""
+    cfg = settings()
+    try:
+        end_day = date.fromisoformat(end)
+    except ValueError as exc:
+        raise CliError(f"--end {end!r} is not a date like 2026-11-22") from exc
+    inbox_dir = inbox or cfg.inbox_dir
+    migrate(cfg.store_url)
+    engine = make_engine(cfg.store_url)
+    with session_scope(engine) as session:
+        existing = session.scalar(select(func.count()).select_from(Partner)) or 0
+        if existing:
+            if if_empty:
+                console.print(f"demo: the store already has {existing} partners; nothing generated")
+                return
+            raise CliError(
+                f"the store already has {existing} partners; the demo needs an empty store "
+                "(use a fresh CABINET_DATA_DIR, or --if-empty to skip)"
+            )
+        if inbox_dir.exists() and any(inbox_dir.rglob("*.*")):
+            raise CliError(f"{inbox_dir} already holds files; the demo writes into an empty inbox")
+        ensure_program_defaults(session)
+        started = time.perf_counter()
+        res = generate(
+            session,
+            inbox=inbox_dir,
+            data_dir=cfg.data_dir,
+            creatives_dir=cfg.creatives_dir,
+            link_key=cfg.require_link_key(),
+            clicks=clicks,
+            days=days,
+            seed=seed,
+            end=end_day,
+            progress=lambda msg: console.print(f"[dim]demo:[/] {msg}"),
+        )
+    engine.dispose()
+    table = Table(title=f"demo written in {time.perf_counter() - started:.1f} s")
+    for col in ("partners", "clicks", "conversions", "status updates", "commissions", "creatives", "files", "bad rows"):
+        table.add_column(col, justify="right")
+    table.add_row(
+        *(
+            f"{v:,}"
+            for v in (
+                res.partners,
+                res.clicks,
+                res.conversions,
+                res.status_updates,
+                res.commissions,
+                res.creatives,
+                len(res.files),
+                len(res.bad_rows),
+            )
+        )
+    )
+    console.print(table)
+    console.print(f"inbox: {inbox_dir}; deliberately bad rows listed in {cfg.data_dir / 'demo_bad_rows.json'}")

@@ -1,0 +1,396 @@
+"""The demo program in the store: offers, plans, partners with sub-partner trees, links, promo codes, users."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cabinet.links import sign_link
+from cabinet.passwords import UNUSABLE_HASH, hash_password, random_password
+from cabinet.program import ensure_program_defaults
+from cabinet.store.models import (
+    CommissionPlan,
+    Offer,
+    Partner,
+    PayoutRequest,
+    PromoCode,
+    TrackingLink,
+    User,
+)
+
+CREATED = datetime(2025, 1, 15, 9, 0, tzinfo=UTC)
+VERTICALS = {
+    "igaming": [
+        "Casino Royale",
+        "Lucky Spins",
+        "SportBet Pro",
+        "Poker Stars Club",
+        "Jackpot City",
+        "Goal Bet",
+        "Vegas Nights",
+        "Slots Empire",
+        "Live Dealer Hub",
+        "Esports Arena",
+    ],
+    "forex": ["FX Prime", "TradeNow", "Crypto Margin", "Gold Trader", "Index CFD", "Copy Trading Pro", "Options Plus"],
+    "ecommerce": [
+        "Fashion Outlet",
+        "Gadget Store",
+        "Home & Garden",
+        "Beauty Box",
+        "Sports Gear",
+        "Book World",
+        "Pet Supplies",
+    ],
+}
+SUB1 = ["fb", "google", "tiktok", "email", "seo", "telegram", "push", "native"]
+SUB2 = ["campaign_a", "campaign_b", "spring", "retarget", "brand", "lookalike"]
+SUB3 = ["banner_300", "banner_728", "video", "story", "text"]
+
+
+@dataclass(frozen=True)
+class DemoProgram:
+    """Ids of what the demo put in the store, as numpy arrays the feed generator samples from."""
+
+    partner_ids: np.ndarray
+    partner_weights: np.ndarray
+    offer_ids: np.ndarray
+    offer_vertical: np.ndarray  # vertical name per offer position
+    link_ids: np.ndarray
+    link_partner: np.ndarray
+    link_offer: np.ndarray
+    link_tokens: np.ndarray
+    link_subs: np.ndarray  # shape (n_links, 5) of str ('' = none)
+    partner_link_start: np.ndarray
+    partner_link_count: np.ndarray
+    promo_codes: np.ndarray
+    promo_partner: np.ndarray
+
+
+def _plans(session: Session) -> list[CommissionPlan]:
+    """Plans of every type, with volume tiers, overrides and hold, in USD and EUR."""
+    specs = [
+        dict(
+            name="CPA Standard",
+            type="cpa",
+            currency="USD",
+            ftd_baseline=Decimal("20"),
+            hold_days=7,
+            cpa_amounts={"registration": "1.50", "ftd": "100.00", "lead": "4.00"},
+        ),
+        dict(
+            name="CPA Volume",
+            type="cpa",
+            currency="USD",
+            ftd_baseline=Decimal("30"),
+            hold_days=14,
+            cpa_amounts={"registration": "1.00", "ftd": "90.00"},
+            volume_tiers=[
+                {"min_count": 1, "cpa_ftd": "90.00"},
+                {"min_count": 11, "cpa_ftd": "120.00"},
+                {"min_count": 51, "cpa_ftd": "150.00"},
+            ],
+            subpartner_override_pct=["5"],
+        ),
+        dict(name="RevShare 30", type="revshare", currency="USD", revshare_pct=Decimal("30"), hold_days=0),
+        dict(
+            name="RevShare Tiered EUR",
+            type="revshare",
+            currency="EUR",
+            revshare_pct=Decimal("25"),
+            hold_days=0,
+            volume_tiers=[
+                {"min_count": 1, "revshare_pct": "25"},
+                {"min_count": 21, "revshare_pct": "35"},
+                {"min_count": 61, "revshare_pct": "45"},
+            ],
+            subpartner_override_pct=["5", "2"],
+        ),
+        dict(
+            name="Hybrid Gold",
+            type="hybrid",
+            currency="USD",
+            ftd_baseline=Decimal("50"),
+            hold_days=10,
+            revshare_pct=Decimal("20"),
+            cpa_amounts={"ftd": "60.00", "sale": "5.00"},
+            subpartner_override_pct=["7", "3", "1"],
+        ),
+        dict(
+            name="Hybrid EUR",
+            type="hybrid",
+            currency="EUR",
+            ftd_baseline=Decimal("25"),
+            hold_days=5,
+            revshare_pct=Decimal("15"),
+            cpa_amounts={"ftd": "40.00", "registration": "0.50"},
+            volume_tiers=[
+                {"min_count": 1, "cpa_ftd": "40.00", "revshare_pct": "15"},
+                {"min_count": 31, "cpa_ftd": "55.00", "revshare_pct": "20"},
+            ],
+        ),
+        dict(
+            name="E-commerce CPS",
+            type="cpa",
+            currency="USD",
+            hold_days=30,
+            cpa_amounts={"sale": "8.00", "lead": "2.00"},
+        ),
+    ]
+    plans = [CommissionPlan(created_at=CREATED, **spec) for spec in specs]
+    session.add_all(plans)
+    session.flush()
+    return plans
+
+
+def _offers(session: Session) -> list[Offer]:
+    offers = []
+    for vertical, names in VERTICALS.items():
+        for name in names:
+            slug = name.lower().replace(" & ", "-").replace(" ", "-")
+            tiers = ["silver", "gold"] if name in {"Live Dealer Hub", "Crypto Margin"} else ["bronze", "silver", "gold"]
+            offers.append(
+                Offer(
+                    name=name,
+                    vertical=vertical,
+                    description=f"{name}: {vertical} offer of the demo program.",
+                    landing_urls=[f"https://{slug}.example.com/", f"https://{slug}.example.com/promo"],
+                    status="active",
+                    tiers_allowed=tiers,
+                    created_at=CREATED,
+                )
+            )
+    session.add_all(offers)
+    session.flush()
+    return offers
+
+
+def _tree(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Tier index (0 bronze, 1 silver, 2 gold) and parent position (-1 = none) per partner position.
+
+    Position 0 is the showcase gold parent: 4 children, two of which have children, one grandchild has a child
+    (3 levels). About 15% of the others sit under a random earlier partner, never deeper than 3 levels.
+    """
+    tier = rng.choice(3, size=n, p=[0.6, 0.3, 0.1])
+    tier[0] = 2
+    parent = np.full(n, -1)
+    parent[1:5] = 0
+    parent[5:7] = 1
+    parent[7] = 2
+    parent[8] = 5
+    tier[1:9] = [1, 1, 0, 0, 0, 0, 0, 0]
+    depth = np.zeros(n, dtype=int)
+    depth[1:5], depth[5:8], depth[8] = 1, 2, 3
+    for i in range(9, n):
+        if rng.random() < 0.15:
+            cand = int(rng.integers(9, i)) if i > 10 else 0
+            if depth[cand] < 2 and cand != 0:
+                parent[i], depth[i] = cand, depth[cand] + 1
+    return tier, parent
+
+
+def seed_program(session: Session, *, seed: int, n_partners: int, link_key: bytes) -> DemoProgram:
+    """Create the demo program in an empty store and return what the feed generator needs."""
+    rng = np.random.default_rng(np.random.PCG64(seed))
+    ensure_program_defaults(session, name="Demo Affiliate Program", base_currency="USD")
+    plans = _plans(session)
+    offers = _offers(session)
+    managers = _staff(session)
+    tier_idx, parent_pos = _tree(rng, n_partners)
+    tier_codes = np.array(["bronze", "silver", "gold"])[tier_idx]
+    plan_pick = rng.integers(0, len(plans), size=n_partners)
+    plan_pick[: len(plans)] = np.arange(len(plans))  # every plan type is used
+    plan_pick[0] = 4  # the showcase parent is on the hybrid plan with 3 override levels
+    currencies = np.where(rng.random(n_partners) < 0.2, "EUR", "USD")
+    partners: list[Partner] = []
+    for i in range(n_partners):
+        p = Partner(
+            name=f"{_partner_name(i)}",
+            email=f"partner{i + 1}@example.com",
+            status="active" if i < 9 or rng.random() > 0.04 else "paused",
+            tier_code=str(tier_codes[i]),
+            manager_user_id=managers[i % len(managers)].id,
+            plan_id=plans[int(plan_pick[i])].id,
+            currency=str(currencies[i]),
+            timezone=["UTC", "Europe/Moscow", "Europe/Berlin", "America/New_York"][i % 4],
+            payout_method=["wire", "paypal", "usdt"][i % 3],
+            payout_details={"account": f"XX{i + 1:06d}"},
+            notification_prefs={"email_weekly": True, "payout_updates": True},
+            created_at=CREATED,
+        )
+        partners.append(p)
+    session.add_all(partners)
+    session.flush()
+    for i, pos in enumerate(parent_pos):
+        if pos >= 0:
+            partners[i].parent_id = partners[int(pos)].id
+    session.flush()
+    links, link_subs = _links(session, rng, partners, offers, tier_codes, link_key)
+    promos = _promo_codes(session, rng, partners, offers)
+    _payouts(session, partners)
+    weights = rng.pareto(1.2, size=n_partners) + 0.05
+    weights[:9] *= 6  # the showcase tree carries real traffic
+    counts = np.bincount([lk.partner_id - partners[0].id for lk in links], minlength=n_partners)
+    return DemoProgram(
+        partner_ids=np.array([p.id for p in partners]),
+        partner_weights=weights / weights.sum(),
+        offer_ids=np.array([o.id for o in offers]),
+        offer_vertical=np.array([o.vertical for o in offers]),
+        link_ids=np.array([lk.id for lk in links]),
+        link_partner=np.array([lk.partner_id for lk in links]),
+        link_offer=np.array([lk.offer_id for lk in links]),
+        link_tokens=np.array([lk.token for lk in links]),
+        link_subs=link_subs,
+        partner_link_start=np.concatenate([[0], np.cumsum(counts)[:-1]]),
+        partner_link_count=counts,
+        promo_codes=np.array([pc.code for pc in promos]),
+        promo_partner=np.array([pc.partner_id for pc in promos]),
+    )
+
+
+def _partner_name(i: int) -> str:
+    first = ["Alpha", "Nordic", "Blue", "Prime", "Smart", "Lucky", "Global", "Red", "Vector", "Atlas", "Orbit", "Nova"]
+    second = ["Media", "Traffic", "Partners", "Ads", "Reviews", "Bonus", "Network", "Digital", "Leads", "Affiliates"]
+    return f"{first[i % len(first)]} {second[(i // len(first)) % len(second)]} {i + 1}"
+
+
+def _staff(session: Session) -> list[User]:
+    managers = []
+    for n in (1, 2):
+        user = session.scalar(select(User).where(User.username == f"manager{n}"))
+        if user is None:
+            user = User(
+                username=f"manager{n}",
+                email=f"manager{n}@example.com",
+                display_name=f"Manager {n}",
+                password_hash=UNUSABLE_HASH,
+                role="manager",
+                created_at=CREATED,
+            )
+            session.add(user)
+        managers.append(user)
+    session.flush()
+    return managers
+
+
+def _links(session, rng, partners, offers, tier_codes, key) -> tuple[list[TrackingLink], np.ndarray]:  # type: ignore[no-untyped-def]
+    links: list[TrackingLink] = []
+    subs_rows: list[list[str]] = []
+    for i, partner in enumerate(partners):
+        allowed = [o for o in offers if tier_codes[i] in o.tiers_allowed]
+        for k in range(int(rng.integers(1, 5))):
+            offer = allowed[int(rng.integers(0, len(allowed)))]
+            subs = [
+                str(rng.choice(SUB1)),
+                str(rng.choice(SUB2)) if rng.random() < 0.7 else "",
+                str(rng.choice(SUB3)) if rng.random() < 0.4 else "",
+                f"geo{k}" if rng.random() < 0.2 else "",
+                "",
+            ]
+            links.append(
+                TrackingLink(
+                    partner_id=partner.id,
+                    offer_id=offer.id,
+                    name=f"{offer.name} / {subs[0]}",
+                    landing_url=offer.landing_urls[0],
+                    sub1=subs[0] or None,
+                    sub2=subs[1] or None,
+                    sub3=subs[2] or None,
+                    sub4=subs[3] or None,
+                    sub5=None,
+                    created_at=CREATED,
+                )
+            )
+            subs_rows.append(subs)
+    session.add_all(links)
+    session.flush()
+    for link in links:
+        link.token = sign_link(link.id, key)
+    session.flush()
+    return links, np.array(subs_rows, dtype=object)
+
+
+def _promo_codes(session, rng, partners, offers) -> list[PromoCode]:  # type: ignore[no-untyped-def]
+    promos = []
+    for i, partner in enumerate(partners):
+        if i < 9 or rng.random() < 0.3:
+            promos.append(
+                PromoCode(
+                    code=f"DEMO{partner.id:04d}",
+                    partner_id=partner.id,
+                    offer_id=offers[int(rng.integers(0, len(offers)))].id,
+                    description="Welcome bonus code",
+                    status="active",
+                    created_at=CREATED,
+                )
+            )
+    session.add_all(promos)
+    session.flush()
+    return promos
+
+
+def _payouts(session: Session, partners: list[Partner]) -> None:
+    for i, partner in enumerate(partners[:6]):
+        session.add(
+            PayoutRequest(
+                partner_id=partner.id,
+                amount=Decimal(250 + 50 * i),
+                currency=partner.currency,
+                status=["paid", "approved", "requested"][i % 3],
+                method=partner.payout_method,
+                requested_at=datetime(2026, 10, 1 + i, 12, tzinfo=UTC),
+            )
+        )
+    session.flush()
+
+
+def create_demo_users(session: Session, partner_ids: np.ndarray, logins_path: Path) -> list[dict[str, str]]:
+    """Demo logins with random passwords (bcrypt in the store, plain once in a 0600 file)."""
+    first = int(partner_ids[0])
+    partner_by_pos = {pos: int(partner_ids[pos]) for pos in (0, 1, 9, 10)}
+    tiers = {p.id: p.tier_code for p in session.scalars(select(Partner).where(Partner.id.in_(partner_by_pos.values())))}
+    wanted = [
+        ("admin", "admin", None, "all partners"),
+        ("manager1", "manager", None, "assigned partners"),
+        ("manager2", "manager", None, "assigned partners"),
+        ("gold_parent", "partner", first, "gold tier, parent of a 3-level sub-partner tree"),
+        ("silver_sub", "partner", partner_by_pos[1], "sub-partner of gold_parent"),
+        ("partner_a", "partner", partner_by_pos[9], f"{tiers.get(partner_by_pos[9])} tier"),
+        ("partner_b", "partner", partner_by_pos[10], f"{tiers.get(partner_by_pos[10])} tier"),
+    ]
+    logins = []
+    for username, role, partner_id, note in wanted:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is not None and role == "admin":
+            logins.append({"username": username, "password": "(set by cabinet init)", "role": role, "note": note})
+            continue
+        password = random_password()
+        if user is None:
+            user = User(
+                username=username,
+                email=f"{username}@example.com",
+                display_name=username.replace("_", " ").title(),
+                role=role,
+                partner_id=partner_id,
+                password_hash=UNUSABLE_HASH,
+                created_at=CREATED,
+            )
+            session.add(user)
+        user.password_hash = hash_password(password)
+        user.locale = "ru" if username == "partner_b" else "en"
+        logins.append({"username": username, "password": password, "role": role, "note": note})
+    session.flush()
+    logins_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(logins_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(logins, fh, indent=2)
+    os.chmod(logins_path, 0o600)
+    return logins
