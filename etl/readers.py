@@ -1,0 +1,74 @@
+"""Read one inbox file with DuckDB's native readers into a staging table of text columns.
+
+Every value is kept as the text the sender wrote (CSV `all_varchar`; JSON Lines values extracted with `->>`;
+Parquet columns cast to text), so validation sees exactly what arrived and quarantine keeps raw values. Column names
+are lower-cased. A file that cannot be read raises `UnreadableFile` and nothing of it is staged.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+
+EXTENSIONS = (".csv", ".csv.gz", ".parquet", ".jsonl", ".jsonl.gz")
+_NAME_RE = re.compile(r"^[a-z0-9_]{1,64}$")
+
+
+class UnreadableFile(Exception):
+    """The file is not the format its extension says, is truncated, or is not UTF-8."""
+
+
+def file_format(path: Path) -> str:
+    """csv, parquet or jsonl from the file name; ValueError for anything else."""
+    name = path.name.lower()
+    for ext, fmt in ((".csv", "csv"), (".csv.gz", "csv"), (".parquet", "parquet"), (".jsonl", "jsonl"),
+                     (".jsonl.gz", "jsonl")):  # fmt: skip
+        if name.endswith(ext):
+            return fmt
+    raise ValueError(f"{path.name}: extension is not one of {', '.join(EXTENSIONS)}")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> list[str]:
+    """Create temp table `table` (rn BIGINT 1-based, then one VARCHAR column per file column); return the columns.
+
+    `table` is chosen by the caller from code, never from input. Columns whose names are not plain identifiers are
+    renamed `col_<n>` (they can only be unknown columns, which are ignored).
+    """
+    fmt = file_format(path)
+    try:
+        if fmt == "jsonl":
+            rel = con.sql("select json from read_json_objects(?, format = 'newline_delimited')", params=[str(path)])
+            keys = con.sql("select distinct unnest(json_keys(json)) as k from rel order by k").fetchall()
+            cols = [k for (k,) in keys]
+            exprs = [f"json ->> {_sql_str(c)}" for c in cols]
+        else:
+            reader = (
+                "read_csv(?, header = true, all_varchar = true, quote = '\"', escape = '\"', strict_mode = true)"
+                if fmt == "csv"
+                else "read_parquet(?)"
+            )
+            rel = con.sql(f"select * from {reader}", params=[str(path)])
+            cols = rel.columns
+            exprs = [f"{_quote(c)}::varchar" for c in cols]
+        names = [c.lower() if _NAME_RE.match(c.lower()) else f"col_{i}" for i, c in enumerate(cols)]
+        aliased = "".join(f", {expr} as {_quote(n)}" for expr, n in zip(exprs, names, strict=True))
+        con.sql(f"create or replace temp table {table} as select row_number() over () as rn{aliased} from rel")
+    except duckdb.Error as exc:
+        con.sql(f"drop table if exists {table}")
+        raise UnreadableFile(_short(exc)) from exc
+    return names
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:300]

@@ -1,0 +1,179 @@
+"""The demo generator writes a realistic program and contract-conforming feeds, deterministically."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import stat
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from sqlalchemy import select
+
+from cabinet.demo.generate import DemoResult, generate
+from cabinet.links import verify_link
+from cabinet.passwords import check_password
+from cabinet.store.db import make_engine, migrate, session_scope
+from cabinet.store.models import CommissionPlan, Creative, Offer, Partner, TrackingLink, User
+from tests.demo.contract_check import check_file
+
+KEY = b"demo-test-link-key-0123456789abcdef"
+FEEDS = ("clicks", "conversions", "commissions", "fx_rates")
+
+
+def _generate(root: Path, seed: int = 3, clicks: int = 20_000) -> tuple[DemoResult, str]:
+    url = f"sqlite:///{root / 'cabinet.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        res = generate(
+            session,
+            inbox=root / "inbox",
+            data_dir=root,
+            creatives_dir=root / "creatives",
+            link_key=KEY,
+            clicks=clicks,
+            days=30,
+            seed=seed,
+        )
+    engine.dispose()
+    return res, url
+
+
+def _hashes(inbox: Path) -> dict[str, str]:
+    return {p.relative_to(inbox).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in inbox.rglob("*.*")}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoResult, str]:
+    root = tmp_path_factory.mktemp("demo")
+    res, url = _generate(root)
+    return root, res, url
+
+
+def test_every_feed_is_written_in_several_formats(demo: tuple[Path, DemoResult, str]) -> None:
+    root, _, _ = demo
+    names = [p.name for p in (root / "inbox").rglob("*.*")]
+    for feed in FEEDS:
+        assert any((root / "inbox" / feed).iterdir()), feed
+    for ext in (".parquet", ".csv", ".csv.gz", ".jsonl"):
+        assert any(n.endswith(ext) for n in names), ext
+
+
+def test_only_the_documented_rows_break_the_contract(demo: tuple[Path, DemoResult, str]) -> None:
+    root, res, url = demo
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        partners = set(s.scalars(select(Partner.id)))
+        offers = set(s.scalars(select(Offer.id)))
+    con = duckdb.connect()
+    fx = {r[0] for r in con.sql(f"select distinct currency from read_csv('{root}/inbox/fx_rates/*.csv')").fetchall()}
+    found = []
+    for feed in FEEDS:
+        for path in sorted((root / "inbox" / feed).iterdir()):
+            violations, unknown = check_file(
+                con, feed, path, partners=partners, offers=offers, link_key=KEY, fx_currencies=fx, base="USD"
+            )
+            assert not unknown, f"{path.name} has columns outside the contract: {unknown}"
+            found += [(v.feed, f"{feed}/{v.file}", v.row_number, v.reason) for v in violations]
+    documented = json.loads((root / "demo_bad_rows.json").read_text())
+    expected = {(b["feed"], b["file"], b["row_number"], b["reason"]) for b in documented}
+    cross_file = {"duplicate", "unattributed"}
+    assert set(found) == {e for e in expected if e[3] not in cross_file}
+    reasons = sorted(b["reason"] for b in documented)
+    assert reasons == sorted(
+        [
+            "missing_field:click_id",
+            "bad_timestamp",
+            "unknown_partner",
+            "unknown_offer",
+            "unknown_link_token",
+            "duplicate",
+            "bad_amount",
+            "bad_currency",
+            "no_fx_rate",
+            "unattributed",
+        ]
+    )
+    assert [b for b in documented] == [b.as_dict() for b in res.bad_rows]
+
+
+def test_cross_file_bad_rows_are_really_bad(demo: tuple[Path, DemoResult, str]) -> None:
+    root, _, _ = demo
+    inbox = root / "inbox" / "clicks"
+    con = duckdb.connect()
+    ids = pl.concat(
+        [
+            con.sql(f"select click_id::varchar as click_id from read_parquet('{inbox}/*.parquet')").pl(),
+            con.sql(f"select click_id from read_csv('{inbox}/*.csv', all_varchar=true)").pl(),
+            con.sql(f"select click_id::varchar as click_id from read_json('{inbox}/*.jsonl')").pl(),
+        ]
+    )["click_id"]
+    documented = {b["reason"]: b for b in json.loads((root / "demo_bad_rows.json").read_text())}
+    assert ids.drop_nulls().is_duplicated().sum() == 2, "exactly one click id appears twice"
+    assert documented["duplicate"]["id"] in set(ids.filter(ids.is_duplicated()).to_list())
+    conv = con.sql(f"select * from read_json('{root}/inbox/conversions/*.jsonl')").pl()
+    orphan = conv.filter(pl.col("conversion_id") == documented["unattributed"]["id"]).row(0, named=True)
+    assert orphan["click_id"] not in set(ids.to_list())
+    assert str(orphan["ts"])[:10] < "2026-11-15", "older than the 7-day wait before the data's end"
+
+
+def test_same_seed_gives_identical_files_and_another_seed_does_not(
+    tmp_path: Path, demo: tuple[Path, DemoResult, str]
+) -> None:
+    root, _, _ = demo
+    _generate(tmp_path / "a")
+    assert _hashes(tmp_path / "a" / "inbox") == _hashes(root / "inbox")
+    _generate(tmp_path / "b", seed=4)
+    assert _hashes(tmp_path / "b" / "inbox") != _hashes(root / "inbox")
+
+
+def test_store_program_is_realistic(demo: tuple[Path, DemoResult, str]) -> None:
+    _, res, url = demo
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        partners = list(s.scalars(select(Partner)))
+        parent = {p.id: p.parent_id for p in partners}
+
+        def depth(pid: int) -> int:
+            return 0 if parent[pid] is None else 1 + depth(parent[pid])
+
+        assert len(partners) >= 50 and res.partners == len(partners)
+        assert max(depth(p.id) for p in partners) == 3
+        assert {p.tier_code for p in partners} == {"bronze", "silver", "gold"}
+        assert sum(1 for p in partners if p.parent_id == partners[0].id) >= 4
+        plans = {pl_.id: pl_.type for pl_ in s.scalars(select(CommissionPlan))}
+        assert {plans[p.plan_id] for p in partners} == {"cpa", "revshare", "hybrid"}
+        managers = list(s.scalars(select(User).where(User.role == "manager")))
+        assert len(managers) == 2 and all(any(p.manager_user_id == m.id for p in partners) for m in managers)
+        offers = list(s.scalars(select(Offer)))
+        assert len(offers) >= 20 and {o.vertical for o in offers} == {"igaming", "forex", "ecommerce"}
+        for link in s.scalars(select(TrackingLink)):
+            assert verify_link(link.token, KEY) == link.id
+        creatives = list(s.scalars(select(Creative)))
+        assert {(c.width, c.height) for c in creatives} >= {(300, 250), (728, 90)}
+
+
+def test_banners_are_real_images(demo: tuple[Path, DemoResult, str]) -> None:
+    from PIL import Image
+
+    root, _, _ = demo
+    files = sorted((root / "creatives").glob("*.png"))
+    assert files
+    with Image.open(files[0]) as img:
+        assert img.format == "PNG" and img.size[0] > 0 and len(img.getcolors(1 << 16) or []) > 2
+
+
+def test_demo_logins_are_private_and_match_the_store(demo: tuple[Path, DemoResult, str]) -> None:
+    root, _, url = demo
+    path = root / "demo_logins.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    logins = json.loads(path.read_text())
+    assert {r["role"] for r in logins} == {"admin", "manager", "partner"}
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        for row in logins:
+            user = s.scalar(select(User).where(User.username == row["username"]))
+            assert user is not None and check_password(row["password"], user.password_hash)
