@@ -214,7 +214,7 @@ ROLLUPS = f"""
 create table if not exists rollup_hourly (
     hour       timestamp not null,
     partner_id integer not null,
-    offer_id   integer not null,
+    offer_id   integer,                      -- null for commissions without an offer (bonus, adjustment)
     link_id    integer,
     country    varchar not null,
     device     varchar not null,
@@ -225,7 +225,7 @@ create table if not exists rollup_hourly (
 create table if not exists rollup_daily (
     day        date not null,
     partner_id integer not null,
-    offer_id   integer not null,
+    offer_id   integer,                      -- null for commissions without an offer
     country    varchar not null,
     {_METRICS}
 );
