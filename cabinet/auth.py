@@ -1,0 +1,104 @@
+"""Password login against the store's users, with lockout, audit and password management (no Streamlit)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from cabinet.passwords import check_password, hash_password, validate_new_password
+from cabinet.store.db import session_scope
+from cabinet.store.models import AuditLog, User
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+# bcrypt hash of a random string: checked for unknown users so they take as long as known ones
+_DUMMY_HASH = hash_password("not-a-real-password-only-for-timing")
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    """Outcome of a login attempt; `reason` is ok, invalid, locked or inactive."""
+
+    ok: bool
+    reason: str
+    username: str
+    user_id: int | None = None
+    locked_until: datetime | None = None
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    if dt is None:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def audit(session: Session, action: str, *, user: User | None = None, username: str | None = None,
+          target: str | None = None, details: dict[str, object] | None = None) -> None:  # fmt: skip
+    """Append one audit-log row."""
+    session.add(
+        AuditLog(
+            actor_user_id=user.id if user else None,
+            actor_username=user.username if user else username,
+            action=action,
+            target=target,
+            details=details or {},
+        )
+    )
+
+
+def authenticate(engine: Engine, username: str, password: str, now: datetime | None = None) -> AuthResult:
+    """Check a password; 5 failures lock the account for 15 minutes; success resets the counter."""
+    now = now or datetime.now(UTC)
+    username = username.strip()
+    with session_scope(engine) as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            check_password(password, _DUMMY_HASH)
+            audit(session, "login_failed", username=username[:64], details={"reason": "unknown user"})
+            return AuthResult(False, "invalid", username)
+        locked_until = _aware(user.locked_until)
+        if locked_until is not None and locked_until > now:
+            audit(session, "login_refused_locked", user=user)
+            return AuthResult(False, "locked", username, user.id, locked_until)
+        if not check_password(password, user.password_hash):
+            user.failed_logins = (user.failed_logins or 0) + 1
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.locked_until = now + LOCKOUT
+                user.failed_logins = 0
+                audit(session, "account_locked", user=user, details={"minutes": LOCKOUT.seconds // 60})
+                return AuthResult(False, "locked", username, user.id, user.locked_until)
+            audit(session, "login_failed", user=user, details={"attempt": user.failed_logins})
+            return AuthResult(False, "invalid", username, user.id)
+        if not user.is_active:
+            audit(session, "login_refused_inactive", user=user)
+            return AuthResult(False, "inactive", username, user.id)
+        user.failed_logins = 0
+        user.locked_until = None
+        user.last_login_at = now
+        audit(session, "login", user=user)
+        return AuthResult(True, "ok", username, user.id)
+
+
+def set_password(session: Session, user: User, password: str, *, actor: str = "cli") -> None:
+    """Validate and store a new password; unlocks the account."""
+    validate_new_password(password)
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    audit(session, "password_changed", username=actor, target=user.username)
+
+
+def lock_user(session: Session, user: User, minutes: int, *, now: datetime | None = None, actor: str = "cli") -> None:
+    """Lock an account for `minutes`."""
+    user.locked_until = (now or datetime.now(UTC)) + timedelta(minutes=minutes)
+    audit(session, "account_locked", username=actor, target=user.username, details={"minutes": minutes})
+
+
+def unlock_user(session: Session, user: User, *, actor: str = "cli") -> None:
+    """Clear a lock and the failed-login counter."""
+    user.locked_until = None
+    user.failed_logins = 0
+    audit(session, "account_unlocked", username=actor, target=user.username)

@@ -1,0 +1,135 @@
+"""`cabinet users add | passwd | lock | unlock | list`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from cabinet.auth import audit, lock_user, set_password, unlock_user
+from cabinet.cli._app import CliError, app, console, settings
+from cabinet.passwords import UNUSABLE_HASH, random_password
+from cabinet.store.db import is_initialised, make_engine, session_scope
+from cabinet.store.models import ROLES, Partner, User
+
+users = typer.Typer(help="Manage the cabinet's logins.", no_args_is_help=True)
+app.add_typer(users, name="users")
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    cfg = settings()
+    engine = make_engine(cfg.store_url)
+    if not is_initialised(engine):
+        raise CliError("the store is not initialised: run `cabinet init` first")
+    return engine
+
+
+def _password(password_file: Path | None, prompt: bool) -> tuple[str, bool]:
+    """The new password and whether it was generated (then it is printed once)."""
+    if password_file is not None:
+        if not password_file.is_file():
+            raise CliError(f"password file {password_file} does not exist")
+        return password_file.read_text().strip(), False
+    if os.environ.get("CABINET_USER_PASSWORD"):
+        return os.environ["CABINET_USER_PASSWORD"], False
+    if prompt and sys.stdin.isatty():
+        return typer.prompt("password", hide_input=True, confirmation_prompt=True), False
+    return random_password(), True
+
+
+def _get(session, username: str) -> User:  # type: ignore[no-untyped-def]
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise CliError(f"no user named {username!r} (see `cabinet users list`)")
+    return user
+
+
+@users.command("add")
+def add(
+    username: str,
+    role: Annotated[str, typer.Option(help="partner, manager or admin.")],
+    partner_id: Annotated[int | None, typer.Option(help="The partner a partner user belongs to.")] = None,
+    email: Annotated[str | None, typer.Option(help="E-mail address.")] = None,
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    locale: Annotated[str, typer.Option(help="en or ru.")] = "en",
+    password_file: Annotated[Path | None, typer.Option(help="File holding the password.")] = None,
+) -> None:
+    """Add a login (password from --password-file, $CABINET_USER_PASSWORD, a prompt, or generated)."""
+    if role not in ROLES:
+        raise CliError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    if role == "partner" and partner_id is None:
+        raise CliError("a partner user needs --partner-id")
+    if role != "partner" and partner_id is not None:
+        raise CliError("only partner users belong to a partner; drop --partner-id")
+    if not username.strip() or len(username) > 64 or not username.replace("_", "").replace(".", "").isalnum():
+        raise CliError("username: 1-64 letters, digits, '_' or '.'")
+    password, generated = _password(password_file, prompt=True)
+    with session_scope(_engine()) as session:
+        if session.scalar(select(User).where(User.username == username)) is not None:
+            raise CliError(f"user {username!r} already exists")
+        if partner_id is not None and session.get(Partner, partner_id) is None:
+            raise CliError(f"no partner with id {partner_id}")
+        user = User(username=username, email=email or f"{username}@example.com", display_name=name or username,
+                    role=role, partner_id=partner_id, locale=locale, password_hash=UNUSABLE_HASH)  # fmt: skip
+        session.add(user)
+        try:
+            set_password(session, user, password)
+        except ValueError as exc:
+            raise CliError(str(exc)) from exc
+        audit(session, "user_added", username="cli", target=username, details={"role": role})
+    console.print(f"added {role} [cyan]{username}[/]")
+    if generated:
+        console.print(f"generated password (shown once): [bold]{password}[/]")
+
+
+@users.command("passwd")
+def passwd(
+    username: str,
+    password_file: Annotated[Path | None, typer.Option(help="File holding the new password.")] = None,
+) -> None:
+    """Set a user's password (and unlock the account)."""
+    password, generated = _password(password_file, prompt=True)
+    with session_scope(_engine()) as session:
+        try:
+            set_password(session, _get(session, username), password)
+        except ValueError as exc:
+            raise CliError(str(exc)) from exc
+    console.print(f"password of [cyan]{username}[/] changed")
+    if generated:
+        console.print(f"generated password (shown once): [bold]{password}[/]")
+
+
+@users.command("lock")
+def lock(username: str, minutes: Annotated[int, typer.Option(min=1, help="How long.")] = 60 * 24 * 365) -> None:
+    """Lock a user out (default: a year)."""
+    with session_scope(_engine()) as session:
+        lock_user(session, _get(session, username), minutes)
+    console.print(f"locked [cyan]{username}[/] for {minutes} minutes")
+
+
+@users.command("unlock")
+def unlock(username: str) -> None:
+    """Unlock a user and reset the failed-login counter."""
+    with session_scope(_engine()) as session:
+        unlock_user(session, _get(session, username))
+    console.print(f"unlocked [cyan]{username}[/]")
+
+
+@users.command("list")
+def list_users() -> None:
+    """List logins with role, partner, lock state and last login."""
+    with session_scope(_engine()) as session:
+        rows = list(session.scalars(select(User).order_by(User.role, User.username)))
+        table = Table(title=f"{len(rows)} users")
+        for col in ("username", "role", "partner", "locale", "locked until", "failed", "last login"):
+            table.add_column(col)
+        for u in rows:
+            table.add_row(u.username, u.role, str(u.partner_id or ""), u.locale,
+                          f"{u.locked_until:%Y-%m-%d %H:%M}" if u.locked_until else "", str(u.failed_logins),
+                          f"{u.last_login_at:%Y-%m-%d %H:%M}" if u.last_login_at else "")  # fmt: skip
+    console.print(table)
