@@ -3,6 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine, literal, select
+from sqlalchemy.orm import Session
+
+from cabinet.program import ALL_METRICS, FEATURES
+from cabinet.store.db import session_scope
+from cabinet.store.models import Partner, Tier, User
+
+if TYPE_CHECKING:
+    from cabinet.session import SessionUser
 
 ROLE_PARTNER = "partner"
 ROLE_MANAGER = "manager"
@@ -50,3 +62,96 @@ class Scope:
         for pid in partner_ids:
             if not self.allows(pid):
                 raise ScopeError(f"partner {pid} is outside the scope of user {self.username!r}")
+
+
+def descendants(session: Session, roots: list[int], max_depth: int | None = None) -> list[int]:
+    """Ids of all sub-partners of `roots` down to `max_depth` levels (None = all), via a recursive CTE."""
+    if not roots or max_depth == 0:
+        return []
+    tree = (
+        select(Partner.id.label("id"), literal(1).label("level"))
+        .where(Partner.parent_id.in_(roots))
+        .cte("tree", recursive=True)
+    )
+    child = select(Partner.id, (tree.c.level + 1).label("level")).join(tree, Partner.parent_id == tree.c.id)
+    if max_depth is not None:
+        child = child.where(tree.c.level < max_depth)
+    tree = tree.union(child)
+    return sorted(set(session.scalars(select(tree.c.id))) - set(roots))
+
+
+def derive_scope(session: Session, user: User) -> Scope:
+    """Scope of a user: partner = own id (+ sub-partners to its tier's depth); manager = assigned trees; admin = all."""
+    if user.role == ROLE_ADMIN:
+        return Scope(user.id, user.username, user.role, None)
+    if user.role == ROLE_MANAGER:
+        assigned = list(session.scalars(select(Partner.id).where(Partner.manager_user_id == user.id)))
+        ids = sorted(set(assigned) | set(descendants(session, assigned)))
+        return Scope(user.id, user.username, user.role, tuple(ids))
+    partner = session.get(Partner, user.partner_id) if user.partner_id else None
+    if partner is None or partner.status == "blocked":
+        return Scope(user.id, user.username, ROLE_PARTNER, (), tier_code=None)
+    tier = session.get(Tier, partner.tier_code)
+    depth = tier.subpartner_depth if tier else 0
+    subs = descendants(session, [partner.id], depth)
+    return Scope(user.id, user.username, ROLE_PARTNER, (partner.id,), tuple(subs), partner.tier_code)
+
+
+def build_session_user(engine: Engine, username: str, impersonate_partner_id: int | None = None) -> SessionUser | None:
+    """The SessionUser of an active, unlocked user (or of a partner a manager/admin views as); None if refused."""
+    from cabinet.auth import audit  # local: auth imports this module's callers, keep the import graph acyclic
+
+    with session_scope(engine) as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None or not user.is_active:
+            return None
+        locked = user.locked_until
+        if locked is not None and (locked if locked.tzinfo else locked.replace(tzinfo=UTC)) > datetime.now(UTC):
+            return None
+        if impersonate_partner_id is None:
+            return _session_user(session, user, derive_scope(session, user))
+        if user.role not in (ROLE_MANAGER, ROLE_ADMIN):
+            raise ScopeError(f"{username!r} may not view as another partner")
+        own = derive_scope(session, user)
+        if not own.allows(impersonate_partner_id):
+            raise ScopeError(f"partner {impersonate_partner_id} is outside the scope of {username!r}")
+        partner = session.get(Partner, impersonate_partner_id)
+        if partner is None:
+            raise ScopeError(f"no partner {impersonate_partner_id}")
+        tier = session.get(Tier, partner.tier_code)
+        subs = descendants(session, [partner.id], tier.subpartner_depth if tier else 0)
+        scope = Scope(user.id, user.username, ROLE_PARTNER, (partner.id,), tuple(subs), partner.tier_code,
+                      impersonated_by=user.username)  # fmt: skip
+        audit(session, "impersonate", user=user, target=f"partner:{partner.id}")
+        base = _session_user(session, user, scope, as_partner=partner)
+        return base
+
+
+def _session_user(session: Session, user: User, scope: Scope, as_partner: Partner | None = None) -> SessionUser:
+    from cabinet.session import SessionUser  # local: cabinet.session imports Scope from here
+
+    partner = as_partner or (session.get(Partner, user.partner_id) if user.partner_id else None)
+    is_partner_view = scope.role == ROLE_PARTNER
+    if is_partner_view and partner is not None:
+        tier = session.get(Tier, partner.tier_code)
+        features = frozenset(tier.features if tier else ())
+        metrics = tuple(tier.visible_metrics if tier else ())
+    elif is_partner_view:
+        features, metrics = frozenset(), ()
+    else:
+        features = frozenset(FEATURES) | {"manage"} | ({"admin"} if user.role == ROLE_ADMIN else set())
+        metrics = tuple(ALL_METRICS)
+    return SessionUser(
+        user_id=user.id,
+        username=user.username,
+        display_name=partner.name if as_partner else user.display_name,
+        role=scope.role,
+        scope=scope,
+        partner_id=partner.id if is_partner_view and partner else None,
+        tier_code=partner.tier_code if is_partner_view and partner else None,
+        features=features,
+        visible_metrics=metrics,
+        locale=user.locale,
+        timezone=(partner.timezone if as_partner else user.timezone) or "UTC",
+        impersonator=user.username if as_partner else None,
+    )

@@ -28,6 +28,13 @@ class AuthResult:
     user_id: int | None = None
     locked_until: datetime | None = None
 
+    def minutes_left(self, now: datetime | None = None) -> int:
+        """Whole minutes (rounded up, at least 1) until a locked account opens again; 0 when not locked."""
+        if self.locked_until is None:
+            return 0
+        seconds = (_aware(self.locked_until) - (now or datetime.now(UTC))).total_seconds()  # type: ignore[operator]
+        return max(1, -int(-seconds // 60)) if seconds > 0 else 0
+
 
 def _aware(dt: datetime | None) -> datetime | None:
     if dt is None:
@@ -80,6 +87,13 @@ def authenticate(engine: Engine, username: str, password: str, now: datetime | N
         user.last_login_at = now
         audit(session, "login", user=user)
         return AuthResult(True, "ok", username, user.id)
+
+
+def record_logout(engine: Engine, username: str) -> None:
+    """Audit a logout."""
+    with session_scope(engine) as session:
+        user = session.scalar(select(User).where(User.username == username))
+        audit(session, "logout", user=user, username=username)
 
 
 def set_password(session: Session, user: User, password: str, *, actor: str = "cli") -> None:

@@ -43,6 +43,8 @@ ALL_PARTNER_METRICS = [
     "commission_rejected",
     "commission_reversed",
 ]
+# Every metric of METRICS.md, by machine name: what managers and admins see.
+ALL_METRICS = list(ALL_PARTNER_METRICS)
 BASE_FEATURES = ["dashboard", "reports", "links", "promo_codes", "creatives", "payouts", "account"]
 
 DEFAULT_TIERS = [

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 
 from cabinet.cli._app import CliError, app, console, settings
 from cabinet.demo.generate import DEFAULT_END, generate
-from cabinet.program import ensure_program_defaults
 from cabinet.store.db import make_engine, migrate, session_scope
 from cabinet.store.models import Partner
 
@@ -50,7 +49,6 @@ def demo(
             )
         if inbox_dir.exists() and any(inbox_dir.rglob("*.*")):
             raise CliError(f"{inbox_dir} already holds files; the demo writes into an empty inbox")
-        ensure_program_defaults(session)
         started = time.perf_counter()
         res = generate(
             session,

@@ -21,6 +21,7 @@ from cabinet.store.models import (
     Offer,
     Partner,
     PayoutRequest,
+    ProgramSettings,
     PromoCode,
     TrackingLink,
     User,
@@ -200,7 +201,10 @@ def _tree(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
 def seed_program(session: Session, *, seed: int, n_partners: int, link_key: bytes) -> DemoProgram:
     """Create the demo program in an empty store and return what the feed generator needs."""
     rng = np.random.default_rng(np.random.PCG64(seed))
-    ensure_program_defaults(session, name="Demo Affiliate Program", base_currency="USD")
+    ensure_program_defaults(session)
+    program = session.get(ProgramSettings, 1)
+    program.name, program.base_currency = "Demo Affiliate Program", "USD"
+    program.tracking_domain, program.support_email = "https://trk.demo-affiliates.example", "support@example.com"
     plans = _plans(session)
     offers = _offers(session)
     managers = _staff(session)

@@ -1,0 +1,28 @@
+"""Partner Cabinet home: login gate, role-based menu, what data is loaded."""
+
+import streamlit as st
+
+from cabinet.status import data_status
+from cabinet.ui.login import login_form
+from cabinet.ui.menu import sidebar_menu
+from cabinet.ui.resources import app_settings, engine
+from cabinet.ui.text import t
+
+st.set_page_config(page_title="Partner Cabinet", page_icon=":material/handshake:", layout="wide")
+user = login_form()
+if user is None:
+    st.stop()
+sidebar_menu(user)
+status = data_status(app_settings(), engine())
+st.title(status.program_name)
+st.write(t("home.welcome", name=user.display_name, role=t(f"menu.role_{user.role}")))
+if user.impersonator:
+    st.warning(t("home.impersonating", manager=user.impersonator, partner=user.display_name))
+if status.snapshot:
+    st.success(t("home.data_as_of", as_of=f"{status.data_as_of:%Y-%m-%d %H:%M} UTC", snapshot=status.snapshot))
+else:
+    st.info(t("home.no_data", files=status.inbox_files))
+cols = st.columns(3)
+cols[0].metric(t("home.partners"), f"{status.partners:,}")
+cols[1].metric(t("home.offers"), f"{status.offers:,}")
+cols[2].metric(t("home.links"), f"{status.links:,}")

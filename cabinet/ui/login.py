@@ -1,0 +1,132 @@
+"""Login, cookie re-authentication and logout for every page.
+
+Passwords and lockout are checked by `cabinet.auth.authenticate` against the store (bcrypt; 5 failures lock the
+account for 15 minutes), in our own form so the lockout is recorded and the labels are translated.
+streamlit-authenticator then does what it is good at: the signed re-authentication cookie (JWT with the cookie key
+from the secrets), restoring the session on other pages and reloads (`login(location="unrendered")`), and deleting
+the cookie on logout. A restored session is accepted only while the store still has the user active and unlocked.
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+import streamlit_authenticator as stauth
+from sqlalchemy import select
+
+from cabinet.access import build_session_user
+from cabinet.auth import authenticate
+from cabinet.config import ConfigError
+from cabinet.session import SESSION_KEY, SessionUser
+from cabinet.store.models import User
+from cabinet.ui.resources import app_settings, engine
+from cabinet.ui.text import t
+
+COOKIE_NAME = "partner_cabinet_auth"
+COOKIE_DAYS = 7.0
+_AUTH_KEY = "_cabinet_authenticator"
+
+
+def _credentials() -> dict[str, dict[str, dict[str, object]]]:
+    with engine().connect() as conn:
+        rows = conn.execute(select(User.username, User.email, User.display_name, User.password_hash, User.role))
+        return {"usernames": {u: {"email": e, "name": n, "password": h, "roles": [r]} for u, e, n, h, r in rows}}
+
+
+def _authenticator() -> stauth.Authenticate:
+    """The session's authenticator, created once per browser session.
+
+    Its cookie manager renders a component only when created and when it sets or deletes the cookie; reading the
+    cookie uses the request's cookies, so one instance serves every run of the session.
+    """
+    auth = st.session_state.get(_AUTH_KEY)
+    if auth is None:
+        key = app_settings().require_cookie_key()
+        auth = stauth.Authenticate(_credentials(), COOKIE_NAME, key, COOKIE_DAYS, auto_hash=False, login_sleep_time=0)
+        st.session_state[_AUTH_KEY] = auth
+    return auth
+
+
+def config_error() -> str | None:
+    """A message when the cookie key is unusable (placeholder outside demo mode), else None."""
+    try:
+        app_settings().require_cookie_key()
+    except ConfigError as exc:
+        return str(exc)
+    return None
+
+
+def current_user() -> SessionUser | None:
+    """The logged-in user of this session, restored from the cookie when needed; None when logged out."""
+    user = st.session_state.get(SESSION_KEY)
+    if user is not None:
+        return user
+    if config_error():
+        return None
+    _, status, username = _authenticator().login(location="unrendered")
+    if status and username:
+        user = build_session_user(engine(), username)
+        if user is None:
+            logout()
+            return None
+        st.session_state[SESSION_KEY] = user
+    return user
+
+
+def login_form() -> SessionUser | None:
+    """The login form; returns the user after a successful login."""
+    error = config_error()
+    if error:
+        st.error(t("auth.config_error", error=error))
+        st.stop()
+    user = current_user()
+    if user is not None:
+        return user
+    with st.form("login"):
+        st.subheader(t("auth.title"))
+        username = st.text_input(t("auth.username"), max_chars=64)
+        password = st.text_input(t("auth.password"), type="password", max_chars=128)
+        submitted = st.form_submit_button(t("auth.submit"), type="primary")
+    if not submitted:
+        return None
+    if not username or not password:
+        st.warning(t("auth.empty"))
+        return None
+    result = authenticate(engine(), username, password)
+    if result.reason == "locked":
+        minutes = max(1, int(((result.locked_until.timestamp() if result.locked_until else 0) - time.time()) // 60) + 1)
+        st.error(t("auth.locked", minutes=minutes))
+        return None
+    if not result.ok:
+        st.error(t("auth.inactive" if result.reason == "inactive" else "auth.invalid"))
+        return None
+    user = build_session_user(engine(), result.username)
+    if user is None:
+        st.error(t("auth.invalid"))
+        return None
+    st.session_state.update({"authentication_status": True, "username": user.username, "name": user.display_name,
+                             "roles": [user.role], "logout": False})  # fmt: skip
+    _authenticator().cookie_controller.set_cookie()
+    st.session_state[SESSION_KEY] = user
+    return user
+
+
+def logout() -> None:
+    """End the session and delete the re-authentication cookie."""
+    auth = _authenticator()
+    if st.session_state.get("authentication_status"):
+        auth.logout(location="unrendered")
+    for key in (SESSION_KEY, "authentication_status", "username", "name", "roles"):
+        st.session_state.pop(key, None)
+    st.session_state["logout"] = True
+
+
+def logout_button(location: str = "sidebar") -> None:
+    """A logout button: deletes the cookie in this run, then shows only a logged-out notice."""
+    target = st.sidebar if location == "sidebar" else st
+    if target.button(t("auth.logout"), key="logout_button", icon=":material/logout:"):
+        logout()
+        st.info(t("auth.logged_out"))
+        st.page_link("app.py", label=t("auth.login_again"), icon=":material/login:")
+        st.stop()

@@ -1,0 +1,26 @@
+"""Process-wide resources shared by every session: settings and the store engine (never mutated)."""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from cabinet.config import Settings
+from cabinet.store.db import make_engine
+
+
+@st.cache_resource
+def app_settings() -> Settings:
+    """Settings read once per process from the environment and the secrets file."""
+    return Settings.from_env()
+
+
+@st.cache_resource
+def store_engine(url: str) -> Engine:
+    """One store engine per process and URL."""
+    return make_engine(url)
+
+
+def engine() -> Engine:
+    """The store engine of this process's settings."""
+    return store_engine(app_settings().store_url)

@@ -1,0 +1,124 @@
+"""Login against the store: lockout, reset, inactive users, the users CLI and the login page."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+from streamlit.testing.v1 import AppTest
+
+from cabinet.auth import LOCKOUT, MAX_FAILED_LOGINS, authenticate
+from cabinet.config import Settings
+from cabinet.passwords import hash_password
+from cabinet.program import ensure_program_defaults
+from cabinet.store.db import session_scope
+from cabinet.store.models import AuditLog, User
+
+PASSWORD = "correct-horse-battery"
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture
+def alice(store_engine: Engine) -> Engine:
+    with session_scope(store_engine) as s:
+        ensure_program_defaults(s)
+        s.add(User(username="alice", email="a@example.com", display_name="Alice", role="admin",
+                   password_hash=hash_password(PASSWORD)))  # fmt: skip
+    return store_engine
+
+
+def _user(engine: Engine) -> User:
+    with session_scope(engine) as s:
+        return s.scalar(select(User).where(User.username == "alice"))
+
+
+def test_five_failures_lock_the_account_for_fifteen_minutes(alice: Engine) -> None:
+    now = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+    for _ in range(MAX_FAILED_LOGINS - 1):
+        assert authenticate(alice, "alice", "wrong", now).reason == "invalid"
+    locked = authenticate(alice, "alice", "wrong", now)
+    assert locked.reason == "locked" and locked.locked_until == now + LOCKOUT
+    assert authenticate(alice, "alice", PASSWORD, now + timedelta(minutes=14)).reason == "locked"
+    assert authenticate(alice, "alice", PASSWORD, now + timedelta(minutes=16)).ok
+    with session_scope(alice) as s:
+        actions = [a.action for a in s.scalars(select(AuditLog).order_by(AuditLog.id))]
+    assert "account_locked" in actions and actions[-1] == "login"
+
+
+def test_success_resets_the_failure_counter(alice: Engine) -> None:
+    now = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+    for _ in range(MAX_FAILED_LOGINS - 1):
+        authenticate(alice, "alice", "wrong", now)
+    assert authenticate(alice, "alice", PASSWORD, now).ok
+    assert _user(alice).failed_logins == 0
+    assert authenticate(alice, "alice", "wrong", now).reason == "invalid", "counter restarted, not locked"
+
+
+def test_unknown_and_inactive_users_are_refused(alice: Engine) -> None:
+    assert authenticate(alice, "nobody", PASSWORD).reason == "invalid"
+    with session_scope(alice) as s:
+        s.scalar(select(User).where(User.username == "alice")).is_active = False
+    assert authenticate(alice, "alice", PASSWORD).reason == "inactive"
+
+
+def _cli(args: list[str], extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **(extra or {})}
+    return subprocess.run([sys.executable, "-c", "from cabinet.cli import main; main()", *args], env=env,
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)  # fmt: skip
+
+
+def test_users_cli_adds_locks_unlocks_and_rejects_bad_input(alice: Engine, settings: Settings) -> None:
+    assert (
+        _cli(["users", "add", "bob", "--role", "manager"], {"CABINET_USER_PASSWORD": "a-long-password"}).returncode == 0
+    )
+    assert authenticate(alice, "bob", "a-long-password").ok
+    dup = _cli(["users", "add", "bob", "--role", "manager"])
+    assert dup.returncode == 1 and "already exists" in dup.stderr
+    no_partner = _cli(["users", "add", "carl", "--role", "partner"])
+    assert no_partner.returncode == 1 and "--partner-id" in no_partner.stderr
+    unknown_partner = _cli(["users", "add", "carl", "--role", "partner", "--partner-id", "999"])
+    assert unknown_partner.returncode == 1 and "no partner with id 999" in unknown_partner.stderr
+    weak = _cli(["users", "add", "dave", "--role", "admin"], {"CABINET_USER_PASSWORD": "short"})
+    assert weak.returncode == 1 and "at least 10" in weak.stderr
+    assert _cli(["users", "lock", "bob"]).returncode == 0
+    assert authenticate(alice, "bob", "a-long-password").reason == "locked"
+    assert _cli(["users", "unlock", "bob"]).returncode == 0
+    assert authenticate(alice, "bob", "a-long-password").ok
+    gone = _cli(["users", "passwd", "zed"])
+    assert gone.returncode == 1 and "no user named 'zed'" in gone.stderr
+    listed = _cli(["users", "list"])
+    assert listed.returncode == 0 and "bob" in listed.stdout and "alice" in listed.stdout
+
+
+def test_login_page_shows_only_the_form_when_logged_out(alice: Engine) -> None:
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    assert [ti.label for ti in at.text_input] == ["Username", "Password"]
+    assert not at.metric and not at.title
+
+
+def test_login_page_wrong_then_right_password(alice: Engine) -> None:
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.text_input[0].input("alice")
+    at.text_input[1].input("nope-nope-nope")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["Wrong username or password."]
+    at.text_input[0].input("alice")
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    assert at.title[0].value == "Partner Program"
+    assert {m.label for m in at.metric} == {"Partners", "Offers", "Tracking links"}
+
+
+def test_placeholder_cookie_key_shows_a_config_error(alice: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CABINET_COOKIE_KEY", "CHANGE-ME")
+    monkeypatch.setenv("CABINET_DEMO_MODE", "0")
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    assert "cookie_key" in at.error[0].value and not at.text_input
