@@ -1,0 +1,128 @@
+"""Publish the working database as an immutable snapshot and swap `CURRENT` atomically (DESIGN.md lifecycle).
+
+Order, so that a crash at any point leaves the previous `CURRENT` valid: copy work.duckdb to
+`snapshots/<id>.duckdb.tmp`, fsync, rename to `<id>.duckdb`, fsync the directory, write `CURRENT.tmp`, fsync,
+`os.replace` onto `CURRENT`, fsync the directory. The caller must have checkpointed and closed the working database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from queries.warehouse import CURRENT_FILE, SNAPSHOT_DIR, SnapshotInfo, read_current
+
+DEFAULT_KEEP = 3
+DEFAULT_GRACE_S = 600.0
+WORK_DB = "work.duckdb"
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """A snapshot made current, how long it took and what the cleanup removed."""
+
+    snapshot: SnapshotInfo
+    seconds: float
+    size_bytes: int
+    removed: tuple[str, ...]
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _copy_fsync(src: Path, dst: Path) -> None:
+    with open(src, "rb") as fin, open(dst, "wb") as fout:
+        shutil.copyfileobj(fin, fout, length=16 * 1024 * 1024)
+        fout.flush()
+        os.fsync(fout.fileno())
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def snapshot_name(snap_dir: Path, run_id: int) -> str:
+    """A file name for the run's snapshot that no earlier snapshot used."""
+    base = f"r{run_id:07d}"
+    name, n = f"{base}.duckdb", 1
+    while (snap_dir / name).exists():
+        n += 1
+        name = f"{base}-{n}.duckdb"
+    return name
+
+
+def publish(
+    warehouse_dir: Path,
+    run_id: int,
+    data_as_of: datetime | None,
+    *,
+    work_path: Path | None = None,
+    keep: int = DEFAULT_KEEP,
+    grace_s: float = DEFAULT_GRACE_S,
+) -> PublishResult:
+    """Copy the (closed, checkpointed) working db to a new snapshot, make it current, clean old ones."""
+    t0 = time.perf_counter()
+    warehouse_dir = Path(warehouse_dir)
+    work_path = work_path or warehouse_dir / WORK_DB
+    snap_dir = warehouse_dir / SNAPSHOT_DIR
+    snap_dir.mkdir(parents=True, exist_ok=True)
+    name = snapshot_name(snap_dir, run_id)
+    final = snap_dir / name
+    tmp = snap_dir / (name + ".tmp")
+    _copy_fsync(work_path, tmp)
+    os.rename(tmp, final)
+    _fsync_dir(snap_dir)
+    published_at = _utcnow()
+    doc = {
+        "snapshot": name,
+        "run_id": run_id,
+        "data_as_of": data_as_of.isoformat() if data_as_of else None,
+        "published_at": published_at.isoformat(),
+    }
+    cur_tmp = warehouse_dir / (CURRENT_FILE + ".tmp")
+    with open(cur_tmp, "w") as fh:
+        fh.write(json.dumps(doc) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(cur_tmp, warehouse_dir / CURRENT_FILE)
+    _fsync_dir(warehouse_dir)
+    removed = cleanup_snapshots(warehouse_dir, keep=keep, grace_s=grace_s)
+    info = read_current(warehouse_dir)
+    assert info is not None  # just written
+    return PublishResult(info, time.perf_counter() - t0, final.stat().st_size, tuple(removed))
+
+
+def cleanup_snapshots(
+    warehouse_dir: Path, *, keep: int = DEFAULT_KEEP, grace_s: float = DEFAULT_GRACE_S, now: float | None = None
+) -> list[str]:
+    """Delete snapshots beyond the newest `keep` once superseded for `grace_s` seconds; also stale temp files."""
+    snap_dir = Path(warehouse_dir) / SNAPSHOT_DIR
+    if not snap_dir.is_dir():
+        return []
+    now = time.time() if now is None else now
+    current = read_current(warehouse_dir)
+    current_name = current.path.name if current else None
+    snaps = sorted(((p.stat().st_mtime, p.name, p) for p in snap_dir.glob("*.duckdb") if p.is_file()), reverse=True)
+    removed: list[str] = []
+    for i, (_, _, path) in enumerate(snaps):
+        if i < keep or path.name == current_name:
+            continue
+        superseded_at = snaps[i - 1][0]  # when the next newer snapshot was published
+        if now - superseded_at >= grace_s:
+            path.unlink(missing_ok=True)
+            removed.append(path.name)
+    for tmp in snap_dir.glob("*.tmp"):  # left by a killed publish; the lock guarantees no publish is running now
+        if now - tmp.stat().st_mtime >= grace_s:
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp.name)
+    return removed

@@ -1,0 +1,131 @@
+"""Publishing snapshots and reading them: atomic switch, concurrent readers, cleanup after grace."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from etl.publish import PublishResult, cleanup_snapshots
+from queries.warehouse import NoSnapshotError, Warehouse, get_warehouse, read_current
+
+
+def test_reader_without_snapshot_raises_clear_error(warehouse_dir: Path) -> None:
+    wh = Warehouse(warehouse_dir)
+    assert wh.snapshot() is None
+    with pytest.raises(NoSnapshotError, match="cabinet etl run"):
+        wh.cursor()
+
+
+def test_reader_sees_new_snapshot_after_publish(warehouse_dir: Path, publish_run: Callable[..., PublishResult]) -> None:
+    publish_run(1, 10)
+    wh = Warehouse(warehouse_dir)
+    assert wh.cursor().sql("select count(*) from clicks").fetchall() == [(10,)]
+    first = wh.snapshot()
+    assert first is not None and first.run_id == 1
+    assert first.data_as_of is not None and first.data_as_of.isoformat() == "2026-11-01T00:00:09"
+    publish_run(2, 25)
+    assert wh.cursor().sql("select count(*) from clicks").fetchall() == [(25,)]
+    second = wh.snapshot()
+    assert second is not None and second.run_id == 2 and second.snapshot_id != first.snapshot_id
+    wh.close()
+
+
+def test_cursor_opened_before_publish_keeps_its_snapshot(
+    warehouse_dir: Path, publish_run: Callable[..., PublishResult]
+) -> None:
+    publish_run(1, 10)
+    wh = Warehouse(warehouse_dir)
+    old = wh.cursor()
+    publish_run(2, 30)
+    new = wh.cursor()
+    assert old.sql("select count(*) from clicks").fetchall() == [(10,)]
+    assert new.sql("select count(*) from clicks").fetchall() == [(30,)]
+    wh.close()
+
+
+def test_get_warehouse_is_one_instance_per_directory(warehouse_dir: Path) -> None:
+    assert get_warehouse(warehouse_dir) is get_warehouse(warehouse_dir / ".." / warehouse_dir.name)
+
+
+def test_publish_leaves_no_temp_files_and_current_names_the_file(
+    warehouse_dir: Path, publish_run: Callable[..., PublishResult]
+) -> None:
+    result = publish_run(7, 5)
+    info = read_current(warehouse_dir)
+    assert info is not None and info.path.is_file() and info.run_id == 7
+    assert result.size_bytes == info.path.stat().st_size
+    leftovers = [p.name for p in warehouse_dir.rglob("*.tmp")]
+    assert leftovers == []
+
+
+def test_readers_in_8_threads_keep_answering_while_snapshots_are_published(
+    warehouse_dir: Path, publish_run: Callable[..., PublishResult]
+) -> None:
+    publish_run(1, 1000)
+    wh = Warehouse(warehouse_dir)
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    answers: list[int] = []
+    lock = threading.Lock()
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                cur = wh.cursor()
+                (n,) = cur.execute("select count(*) from clicks where partner_id = ?", [1]).fetchone()  # type: ignore[misc]
+                cur.close()
+                with lock:
+                    answers.append(n)
+            except BaseException as exc:  # any failure of a reader counts
+                with lock:
+                    errors.append(exc)
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for t in threads:
+        t.start()
+    try:
+        for run in range(2, 14):
+            publish_run(run, 1000 * run, keep=2, grace_s=0)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert errors == []
+    assert len(answers) > 0
+    assert set(answers) <= {1000 * r for r in range(1, 14)}
+    assert wh.cursor().sql("select count(*) from clicks").fetchall() == [(13000,)]
+    wh.close()
+
+
+def test_old_snapshots_are_removed_only_after_grace(
+    warehouse_dir: Path, publish_run: Callable[..., PublishResult]
+) -> None:
+    for run in range(1, 6):
+        publish_run(run, 3, keep=2, grace_s=3600)
+    snaps = warehouse_dir / "snapshots"
+    assert len(list(snaps.glob("*.duckdb"))) == 5  # all still inside the grace period
+    later = time.time() + 3601
+    removed = cleanup_snapshots(warehouse_dir, keep=2, grace_s=3600, now=later)
+    assert sorted(removed) == ["r0000001.duckdb", "r0000002.duckdb", "r0000003.duckdb"]
+    left = sorted(p.name for p in snaps.glob("*.duckdb"))
+    assert left == ["r0000004.duckdb", "r0000005.duckdb"]
+    current = read_current(warehouse_dir)
+    assert current is not None and current.path.name == "r0000005.duckdb"
+
+
+def test_reader_keeps_answering_from_a_deleted_snapshot(
+    warehouse_dir: Path, publish_run: Callable[..., PublishResult]
+) -> None:
+    publish_run(1, 4)
+    wh = Warehouse(warehouse_dir)
+    cur = wh.cursor()
+    info = wh.snapshot()
+    assert info is not None
+    os.unlink(info.path)  # what cleanup does after the grace period
+    assert cur.sql("select count(*) from clicks").fetchall() == [(4,)]
+    wh.close()
