@@ -1,0 +1,217 @@
+"""The store on SQLite and PostgreSQL: migrations both ways, the models match them, every model round-trips."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, inspect, select
+from sqlalchemy.exc import IntegrityError
+
+from cabinet.store.db import alembic_config, make_engine, migrate, session_scope
+from cabinet.store.models import (
+    AuditLog,
+    Base,
+    CommissionPlan,
+    Creative,
+    Offer,
+    Partner,
+    PayoutRequest,
+    ProgramSettings,
+    PromoCode,
+    Tier,
+    TrackingLink,
+    User,
+)
+
+MOSCOW = timezone(timedelta(hours=3))
+WHEN = datetime(2026, 11, 1, 12, 30, 5, 123456, tzinfo=UTC)
+# Numeric(18, 4) is exact at full width on PostgreSQL. SQLite keeps NUMERIC as a double, exact to 15 significant
+# digits: amounts up to 99,999,999,999.9999 come back exactly, wider ones do not (PostgreSQL is the production path).
+FULL_WIDTH = Decimal("12345678901234.5678")
+SQLITE_WIDTH = Decimal("98765432109.8765")
+NESTED: dict[str, Any] = {"ftd": "150.00", "levels": [1, 2, {"deep": None}], "текст": "юникод ✓", "ok": True}
+
+
+@pytest.fixture
+def engine(store_url: str) -> Iterator[Engine]:
+    """A store migrated to head."""
+    migrate(store_url)
+    eng = make_engine(store_url)
+    yield eng
+    eng.dispose()
+
+
+def _tables(url: str) -> set[str]:
+    eng = make_engine(url)
+    try:
+        return set(inspect(eng).get_table_names()) - {"alembic_version"}
+    finally:
+        eng.dispose()
+
+
+def test_migrations_upgrade_downgrade_upgrade(store_url: str) -> None:
+    every_table = set(Base.metadata.tables)
+    migrate(store_url)
+    assert _tables(store_url) == every_table
+    command.downgrade(alembic_config(store_url), "base")
+    assert _tables(store_url) == set(), "downgrade to base must drop every table, the partners<->users cycle too"
+    migrate(store_url)
+    migrate(store_url)  # idempotent
+    assert _tables(store_url) == every_table
+
+
+def test_models_match_the_migrations(engine: Engine) -> None:
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == [], f"models and migrations differ; write a migration: {diff}"
+
+
+def _big_money(engine: Engine) -> Decimal:
+    return SQLITE_WIDTH if engine.dialect.name == "sqlite" else FULL_WIDTH
+
+
+def _sample_program(session, big: Decimal) -> list[tuple[type, tuple[Any, ...], dict[str, Any]]]:  # type: ignore[no-untyped-def]
+    """One fully populated row of every model, linked the way the cabinet links them."""
+    tier = Tier(code="gold", name="Gold", rank=3, features=["dashboard", "cohorts"], visible_metrics=["clicks", "epc"],
+                subpartner_depth=3)  # fmt: skip
+    plan = CommissionPlan(name="Hybrid EUR", type="hybrid", currency="EUR", cpa_amounts=NESTED, ftd_baseline=big,
+                          revshare_pct=Decimal("33.3333"), volume_tiers=[{"min_count": 1, "cpa_ftd": "100.0001"}],
+                          subpartner_override_pct=["5", "2.5", "1"], hold_days=14, created_at=WHEN)  # fmt: skip
+    settings = ProgramSettings(id=1, name="Программа", logo_path="logo.png", primary_color="#112233",
+                               accent_color="#445566", base_currency="EUR", tracking_domain="https://t.example.org",
+                               default_locale="ru", default_timezone="Europe/Moscow", support_email="s@example.org",
+                               updated_at=WHEN)  # fmt: skip
+    manager = User(username="mgr", email="m@example.org", display_name="Менеджер", password_hash="!", role="manager",
+                   locale="ru", timezone="Europe/Moscow", created_at=WHEN)  # fmt: skip
+    session.add_all([tier, plan, settings, manager])
+    session.flush()
+    parent = Partner(name="Parent", email="p@example.org", status="active", tier_code="gold",
+                     manager_user_id=manager.id, plan_id=plan.id, currency="EUR", timezone="Europe/Berlin",
+                     payout_method="iban",
+                     payout_details={"iban": "DE89370400440532013000"}, notification_prefs={"email": True},
+                     created_at=WHEN)  # fmt: skip
+    session.add(parent)
+    session.flush()
+    child = Partner(name="Child", status="paused", tier_code="gold", parent_id=parent.id, created_at=WHEN)
+    session.add(child)
+    session.flush()
+    partner_user = User(username="pu", email="pu@example.org", display_name="PU", password_hash="$2b$12$x",
+                        role="partner", partner_id=parent.id, failed_logins=3,
+                        locked_until=WHEN + timedelta(minutes=15), is_active=False, created_at=WHEN,
+                        last_login_at=WHEN)  # fmt: skip
+    offer = Offer(name="Casino", vertical="igaming", description="long " * 100, landing_urls=["https://a.example/x?y=1"],
+                  status="archived", tiers_allowed=["gold"], created_at=WHEN)  # fmt: skip
+    session.add_all([partner_user, offer])
+    session.flush()
+    link = TrackingLink(token="tok_" + "a" * 40, partner_id=parent.id, offer_id=offer.id, name="Spring",
+                        landing_url="https://a.example/land", sub1="s1", sub2="s2", sub3="s3", sub4="s4", sub5="s5",
+                        archived=True, created_at=WHEN)  # fmt: skip
+    promo = PromoCode(code="SPRING26", partner_id=parent.id, offer_id=offer.id, description="promo", status="paused",
+                      valid_from=WHEN, valid_to=WHEN + timedelta(days=30), created_at=WHEN)  # fmt: skip
+    creative = Creative(offer_id=offer.id, name="728x90", kind="banner", width=728, height=90, locale="ru",
+                        file_path="creatives/1.png", mime_type="image/png", size_bytes=12345,
+                        created_at=WHEN)  # fmt: skip
+    payout = PayoutRequest(partner_id=parent.id, amount=big, currency="EUR", status="paid", method="iban",
+                           details={"ref": "X-1"}, note="thanks", requested_at=WHEN, decided_at=WHEN,
+                           decided_by_user_id=manager.id)  # fmt: skip
+    audit = AuditLog(ts=WHEN, actor_user_id=manager.id, actor_username="mgr", action="impersonate",
+                     target=f"partner:{parent.id}", details=NESTED)  # fmt: skip
+    session.add_all([link, promo, creative, payout, audit])
+    session.flush()
+    objs = [tier, plan, settings, manager, parent, child, partner_user, offer, link, promo, creative, payout, audit]
+    return [(type(o), inspect(o).identity, _columns(o)) for o in objs]
+
+
+def _columns(obj: object) -> dict[str, Any]:
+    return {attr.key: getattr(obj, attr.key) for attr in inspect(type(obj)).column_attrs}
+
+
+def _normalised(value: Any) -> Any:
+    """Datetimes compared as instants: SQLite gives naive UTC back, PostgreSQL aware in the session's zone."""
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    return value
+
+
+def test_every_model_round_trips_exactly(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        written = _sample_program(session, _big_money(engine))
+    assert {model for model, _, _ in written} == {m.class_ for m in Base.registry.mappers}, "a model is not covered"
+    with session_scope(engine) as session:
+        for model, identity, columns in written:
+            row = session.get(model, identity)
+            assert row is not None, (model, identity)
+            for name, value in columns.items():
+                got = getattr(row, name)
+                where = f"{model.__name__}{identity}.{name}"
+                assert _normalised(got) == _normalised(value), f"{where}: wrote {value!r}, read {got!r}"
+                if isinstance(value, Decimal):
+                    assert isinstance(got, Decimal) and str(got) == str(value), f"{where} not exact: {got!r}"
+
+
+def test_money_keeps_four_decimals_exactly(engine: Engine) -> None:
+    widest = -_big_money(engine) - Decimal("0.0001")
+    amounts = [Decimal("0.0001"), widest, Decimal("0.1") + Decimal("0.2"), Decimal("19.99") * 3]
+    with session_scope(engine) as session:
+        session.add(Tier(code="t", name="T"))
+        session.flush()
+        partner = Partner(name="P", tier_code="t")
+        session.add(partner)
+        session.flush()
+        session.add_all(PayoutRequest(partner_id=partner.id, amount=a, currency="USD") for a in amounts)
+    with session_scope(engine) as session:
+        got = list(session.scalars(select(PayoutRequest.amount).order_by(PayoutRequest.id)))
+    assert [str(a) for a in got] == ["0.0001", str(widest), "0.3000", "59.9700"]
+
+
+def test_utc_datetimes_come_back_as_the_same_instant(engine: Engine) -> None:
+    local = datetime(2026, 11, 1, 15, 30, tzinfo=MOSCOW)
+    with session_scope(engine) as session:
+        session.add(AuditLog(ts=local.astimezone(UTC), action="x"))
+        session.add(AuditLog(action="default-ts"))
+    with session_scope(engine) as session:
+        explicit, default = session.scalars(select(AuditLog.ts).order_by(AuditLog.id)).all()
+    assert _normalised(explicit) == local
+    assert abs(_normalised(default) - datetime.now(UTC)) < timedelta(minutes=5), "default ts must be UTC now"
+
+
+def test_partners_and_users_reference_each_other_with_enforced_keys(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        session.add(Tier(code="t", name="T"))
+        manager = User(username="m", email="m@x", display_name="M", password_hash="!", role="manager")
+        session.add(manager)
+        session.flush()
+        partner = Partner(name="P", tier_code="t", manager_user_id=manager.id)
+        session.add(partner)
+        session.flush()
+        session.add(User(username="p", email="p@x", display_name="P", password_hash="!", role="partner",
+                         partner_id=partner.id))  # fmt: skip
+    with session_scope(engine) as session:
+        user = session.scalar(select(User).where(User.username == "p"))
+        assert user.partner.name == "P"
+        assert session.get(User, user.partner.manager_user_id).username == "m"
+    with pytest.raises(IntegrityError), session_scope(engine) as session:
+        session.add(Partner(name="Orphan", tier_code="t", manager_user_id=999_999))
+        session.flush()
+    with pytest.raises(IntegrityError), session_scope(engine) as session:
+        session.add(User(username="bad", email="b@x", display_name="B", password_hash="!", role="partner",
+                         partner_id=999_999))  # fmt: skip
+        session.flush()
+
+
+def test_check_constraints_and_unique_usernames_hold(engine: Engine) -> None:
+    with pytest.raises(IntegrityError), session_scope(engine) as session:
+        session.add(User(username="x", email="x@x", display_name="X", password_hash="!", role="superuser"))
+        session.flush()
+    with session_scope(engine) as session:
+        session.add(User(username="x", email="x@x", display_name="X", password_hash="!", role="admin"))
+    with pytest.raises(IntegrityError), session_scope(engine) as session:
+        session.add(User(username="x", email="y@x", display_name="Y", password_hash="!", role="admin"))
+        session.flush()
