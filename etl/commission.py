@@ -1,0 +1,136 @@
+"""Commission engine: computes engine commissions set-based in DuckDB, inside the caller's transaction.
+
+What is (re)computed in a run:
+- conversions with `updated_run_id = run_id`, and conversions whose feed commission changed this run;
+- for partners whose plan has volume tiers, every conversion of each touched (partner, calendar month UTC) group, so
+  the N-th counted conversion of the month is paid at the tier N falls in, counted progressively ordered by
+  (ts, conversion_id). Counted = status pending or approved and qualifying (an FTD below the baseline is not counted);
+  CPA tiers count conversions of the same type, RevShare tiers count the month's qualifying FTDs up to the line;
+- engine commissions in `hold` whose `hold_until <= now` are approved.
+Conversions with a feed commission (source='feed' with that conversion_id) are never computed; non-final engine rows
+they had are removed. The plan is the partner's current plan (`dim_partners.plan_id`); partners without one earn
+nothing from the engine. A conversion without a rate for its plan currency is skipped and counted in `missing_fx`.
+
+Status lifecycle (one function for base rows and overrides): conversion pending -> pending; approved -> hold until
+ts + hold_days, then approved; rejected/reversed -> rejected (never held), or reversed when the row was in hold.
+Approved and paid rows are final: their amount is never rewritten (tier shifts only move pending/hold rows); when their
+conversion is rejected/reversed afterwards, one negative row `<id>:reversal` (kind 'reversal', status approved, at the
+time of the status change) is added, once.
+
+Sub-partner overrides: for each cpa/revshare commission (engine or feed) of partner P, each ancestor A at level k with
+a k-th `subpartner_override_pct` in A's plan gets pct x that commission (same currency) as kind 'sub_partner', id
+'<source id>:L<k>:<A>' (feed sources: 'eng:feed:<id>:L<k>:<A>'); it follows its source's status (a reversed source
+reverses it; a clawed-back source claws it back).
+
+Ids are deterministic ('eng:<conversion_id>:cpa|revshare', overrides and reversals derived from them) and only rows
+whose values change are written, so a rerun is idempotent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import duckdb
+
+from etl import commission_sql as q
+from etl.commission_plans import PlanError, load_plans, stage_plans
+
+__all__ = ["CommissionResult", "PlanError", "base_currency", "compute_commissions"]
+
+_PARAM = re.compile(r"\$(\w+)")
+
+
+@dataclass
+class CommissionResult:
+    """What one engine pass changed; `touched_hours` are the UTC hours whose rollups must be refreshed."""
+
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    reversals: int = 0
+    approved_from_hold: int = 0
+    missing_fx: int = 0
+    touched_hours: set[datetime] = field(default_factory=set)
+
+    @property
+    def changed(self) -> int:
+        """Rows inserted, updated or deleted in total."""
+        return self.inserted + self.updated + self.deleted + self.reversals + self.approved_from_hold
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, **params: object) -> None:
+    """Execute with only the named parameters the statement uses (DuckDB rejects unused ones)."""
+    used = set(_PARAM.findall(sql))
+    con.execute(sql, {k: v for k, v in params.items() if k in used})
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    return int(con.execute(sql).fetchall()[0][0])
+
+
+def base_currency(con: duckdb.DuckDBPyConnection) -> str:
+    """The program's base currency from `dim_settings` (USD when not set)."""
+    rows = con.execute("select value from dim_settings where key = 'base_currency'").fetchall()
+    return str(rows[0][0]).upper() if rows and rows[0][0] else "USD"
+
+
+def _naive_utc(now: datetime) -> datetime:
+    return now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
+
+
+def _record_hours(con: duckdb.DuckDBPyConnection, select_ts: str) -> None:
+    con.execute(
+        f"insert into eng_touched_hours select distinct date_trunc('hour', ts) from ({select_ts}) where ts is not null"
+    )
+
+
+def _apply(con: duckdb.DuckDBPyConnection, stale_sql: str, result: CommissionResult, params: dict) -> None:
+    """Merge eng_desired into commissions: drop stale rows, write changed rows, add reversals of final rows."""
+    _run(con, stale_sql, **params)
+    _record_hours(con, "select ts from eng_stale")
+    result.deleted += _count(con, "select count(*) from eng_stale")
+    con.execute(q.DELETE_STALE)
+
+    _run(con, q.CHANGES, **params)
+    _record_hours(con, "select ts from eng_changes union all select old_ts from eng_changes")
+    new = _count(con, "select count(*) from eng_changes where is_new")
+    result.inserted += new
+    result.updated += _count(con, "select count(*) from eng_changes") - new
+    _run(con, q.UPSERT, **params)
+
+    con.execute(q.NEW_REVERSALS)
+    _record_hours(con, "select ts from eng_reversals")
+    result.reversals += _count(con, "select count(*) from eng_reversals")
+    _run(con, q.INSERT_REVERSALS, **params)
+
+
+def compute_commissions(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> CommissionResult:
+    """Compute, update and reverse engine commissions for what run `run_id` touched; approve expired holds."""
+    params = {"run": run_id, "now": _naive_utc(now), "base": base_currency(con)}
+    result = CommissionResult()
+    stage_plans(con, load_plans(con))
+    con.execute("create or replace temp table eng_touched_hours (hour timestamp)")
+
+    for sql in (q.TOUCHED, q.CANDIDATES, q.SCORED):
+        _run(con, sql, **params)
+    result.missing_fx = _count(con, q.MISSING_FX)
+
+    con.execute(q.CREATE_DESIRED)
+    _run(con, q.DESIRED_CPA, **params)
+    _run(con, q.DESIRED_REVSHARE, **params)
+    _apply(con, q.STALE_BASE, result, params)
+
+    _run(con, q.SOURCES, **params)
+    con.execute(q.CREATE_DESIRED)
+    _run(con, q.DESIRED_OVERRIDES, **params)
+    _apply(con, q.STALE_OVERRIDES, result, params)
+
+    _run(con, q.EXPIRED_HOLDS, **params)
+    _record_hours(con, "select ts from eng_expired")
+    result.approved_from_hold = _count(con, "select count(*) from eng_expired")
+    _run(con, q.APPROVE_EXPIRED, **params)
+
+    result.touched_hours = {row[0] for row in con.execute("select distinct hour from eng_touched_hours").fetchall()}
+    return result
