@@ -67,6 +67,7 @@ def publish(
     data_as_of: datetime | None,
     *,
     work_path: Path | None = None,
+    name: str | None = None,
     keep: int = DEFAULT_KEEP,
     grace_s: float = DEFAULT_GRACE_S,
 ) -> PublishResult:
@@ -76,7 +77,7 @@ def publish(
     work_path = work_path or warehouse_dir / WORK_DB
     snap_dir = warehouse_dir / SNAPSHOT_DIR
     snap_dir.mkdir(parents=True, exist_ok=True)
-    name = snapshot_name(snap_dir, run_id)
+    name = name or snapshot_name(snap_dir, run_id)
     final = snap_dir / name
     tmp = snap_dir / (name + ".tmp")
     _copy_fsync(work_path, tmp)

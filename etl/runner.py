@@ -1,0 +1,228 @@
+"""One ETL run end to end: lock → transaction over every stage → commit → compact → checkpoint → publish.
+
+A run publishes a new snapshot when it changed something (files processed, commissions moved, quarantine rows,
+store dimensions changed), when nothing was published yet, or when the last committed run never got published
+(killed between commit and publish). Otherwise it records an `ok` run in the working database and keeps `CURRENT`.
+On any error the transaction is rolled back, the run is marked `failed` with the error, nothing is published.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from cabinet.config import Settings
+from etl.lock import EtlLock
+from etl.publish import DEFAULT_GRACE_S, DEFAULT_KEEP, WORK_DB, PublishResult, publish, snapshot_name
+from etl.schema import ensure_schema
+from queries.warehouse import SNAPSHOT_DIR, read_current
+
+FILE_COLUMNS = ("feed", "path", "status", "reason", "rows_read", "inserted", "updated", "duplicates", "quarantined")
+TOTAL_COLUMNS = ("rows_read", "inserted", "updated", "duplicates", "quarantined")
+_DIM_TABLES = (  # allow-list of tables whose fingerprint decides whether dimensions changed
+    "dim_partners",
+    "dim_partner_tree",
+    "dim_offers",
+    "dim_links",
+    "dim_promo_codes",
+    "dim_plans",
+    "dim_tiers",
+    "dim_settings",
+    "dim_payouts",
+)
+# Test hook: `CABINET_ETL_PAUSE=<seconds>` sleeps inside the transaction so fault tests can kill mid-run.
+_PAUSE_ENV = "CABINET_ETL_PAUSE"
+
+
+class EtlRunError(RuntimeError):
+    """A run failed; it was rolled back and nothing was published."""
+
+    def __init__(self, run_id: int, cause: BaseException) -> None:
+        super().__init__(f"ETL run {run_id} failed and was rolled back: {type(cause).__name__}: {cause}")
+        self.run_id = run_id
+
+
+@dataclass
+class RunResult:
+    """What a successful run did."""
+
+    run_id: int
+    files: list[dict[str, Any]] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=dict)
+    files_failed: int = 0
+    commissions: int = 0
+    data_as_of: datetime | None = None
+    published: PublishResult | None = None
+    seconds: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _stages() -> Any:
+    """The pipeline stages (imported late so the lifecycle modules import without them; tests replace this)."""
+    from etl import commission, compact, dims, ingest, rollups
+
+    class Stages:
+        snapshot_dimensions = staticmethod(dims.snapshot_dimensions)
+        ingest = staticmethod(ingest.ingest)
+        compute_commissions = staticmethod(commission.compute_commissions)
+        refresh_rollups = staticmethod(rollups.refresh_rollups)
+        compact_clicks = staticmethod(compact.compact_clicks)
+
+    return Stages
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[int, ...]:
+    return tuple(
+        int(con.execute(f"select coalesce(bit_xor(hash(t)), 0) + count(*) from {name} t").fetchall()[0][0])
+        for name in _DIM_TABLES
+    )
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> Any:
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _run_stats(con: duckdb.DuckDBPyConnection, run_id: int) -> tuple[list[dict[str, Any]], dict[str, int], int]:
+    cols = ", ".join(FILE_COLUMNS)
+    cur = con.execute(f"select {cols} from etl_files where run_id = ? order by file_id", [run_id])
+    files = [dict(zip(FILE_COLUMNS, row, strict=True)) for row in cur.fetchall()]
+    totals = {c: int(sum(f[c] or 0 for f in files)) for c in TOTAL_COLUMNS}
+    failed = sum(1 for f in files if f["status"] == "failed")
+    return files, totals, failed
+
+
+def _unpublished_commit(con: duckdb.DuckDBPyConnection, warehouse_dir: Path) -> bool:
+    last = _scalar(
+        con, "select snapshot from etl_runs where status = 'ok' and snapshot is not null order by run_id desc"
+    )
+    current = read_current(warehouse_dir)
+    return current is None or (last is not None and last != current.path.name)
+
+
+def _mark_interrupted(con: duckdb.DuckDBPyConnection) -> None:
+    """Runs left `running` by a killed process (we hold the lock, so none is really running)."""
+    con.execute(
+        "update etl_runs set status = 'failed', finished_at = coalesce(finished_at, ?), "
+        "error = 'interrupted (process ended before commit)' where status = 'running'",
+        [_utcnow()],
+    )
+
+
+def run_etl(
+    cfg: Settings,
+    inbox: Path | None = None,
+    *,
+    progress: Callable[..., None] | None = None,
+    now: datetime | None = None,
+    keep: int = DEFAULT_KEEP,
+    grace_s: float = DEFAULT_GRACE_S,
+) -> RunResult:
+    """Run the ETL once under the lock; raises `EtlLockHeld` or `EtlRunError` (after rollback)."""
+    t0 = time.perf_counter()
+    wh_dir = cfg.warehouse_dir
+    inbox = Path(inbox) if inbox is not None else cfg.inbox_dir
+    stages = _stages()
+    with EtlLock(wh_dir):
+        con = duckdb.connect(str(wh_dir / WORK_DB))
+        try:
+            ensure_schema(con)
+            _mark_interrupted(con)
+            must_publish = _unpublished_commit(con, wh_dir)
+            run_id = int(_scalar(con, "select nextval('seq_run_id')"))
+            started = _utcnow()
+            con.execute("insert into etl_runs (run_id, started_at, status) values (?, ?, 'running')", [run_id, started])
+            result = RunResult(run_id=run_id)
+            planned = _transaction(con, cfg, inbox, run_id, now or started, stages, result, progress, must_publish)
+            t = time.perf_counter()
+            stages.compact_clicks(con)
+            con.execute("checkpoint")
+            result.stage_seconds["compact"] = time.perf_counter() - t
+        finally:
+            con.close()
+        if planned is not None:
+            t = time.perf_counter()
+            result.published = publish(wh_dir, run_id, result.data_as_of, name=planned, keep=keep, grace_s=grace_s)
+            result.stage_seconds["publish"] = time.perf_counter() - t
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _transaction(
+    con: duckdb.DuckDBPyConnection,
+    cfg: Settings,
+    inbox: Path,
+    run_id: int,
+    now: datetime,
+    stages: Any,
+    result: RunResult,
+    progress: Callable[..., None] | None,
+    must_publish: bool,
+) -> str | None:
+    """Every stage in one transaction; returns the snapshot file name to publish, or None."""
+    wh_dir = cfg.warehouse_dir
+    timings = result.stage_seconds
+    con.execute("begin transaction")
+    try:
+        before = _fingerprint(con)
+        t = time.perf_counter()
+        stages.snapshot_dimensions(con, cfg)
+        timings["dimensions"] = time.perf_counter() - t
+        t = time.perf_counter()
+        ingested = stages.ingest(con, cfg, inbox, run_id, progress=progress)
+        timings["ingest"] = time.perf_counter() - t
+        if pause := float(os.environ.get(_PAUSE_ENV, "0") or 0):
+            time.sleep(pause)
+        t = time.perf_counter()
+        commissions = stages.compute_commissions(con, run_id, now)
+        timings["commissions"] = time.perf_counter() - t
+        t = time.perf_counter()
+        hours = set(getattr(ingested, "touched_hours", set()) or set())
+        hours |= set(getattr(commissions, "touched_hours", set()) or set())
+        stages.refresh_rollups(con, run_id, hours)
+        timings["rollups"] = time.perf_counter() - t
+        files, totals, failed = _run_stats(con, run_id)
+        n_comm = int(_scalar(con, "select count(*) from commissions where updated_run_id = ?", [run_id]) or 0)
+        n_quar = int(_scalar(con, "select count(*) from quarantine where run_id = ?", [run_id]) or 0)
+        changed = bool(files) or n_comm > 0 or n_quar > 0 or _fingerprint(con) != before
+        data_as_of = _scalar(
+            con, "select greatest((select max(ts) from clicks), (select max(ts) from conversions), "
+            "(select max(ts) from commissions))",
+        )  # fmt: skip
+        name = snapshot_name(wh_dir / SNAPSHOT_DIR, run_id) if (changed or must_publish) else None
+        con.execute(
+            "update etl_runs set status = 'ok', finished_at = ?, files = ?, files_failed = ?, rows_read = ?, "
+            "inserted = ?, updated = ?, duplicates = ?, quarantined = ?, commissions = ?, snapshot = ? "
+            "where run_id = ?",
+            [_utcnow(), len(files), failed, totals["rows_read"], totals["inserted"], totals["updated"],
+             totals["duplicates"], totals["quarantined"], n_comm, name, run_id],
+        )  # fmt: skip
+        for key, value in (("data_as_of", data_as_of.isoformat() if data_as_of else None), ("last_run_id", run_id)):
+            con.execute(
+                "insert into meta values (?, ?) on conflict (key) do update set value = excluded.value",
+                [key, None if value is None else str(value)],
+            )
+        con.execute("commit")
+    except BaseException as exc:
+        con.execute("rollback")
+        con.execute(
+            "update etl_runs set status = 'failed', finished_at = ?, error = ? where run_id = ?",
+            [_utcnow(), f"{type(exc).__name__}: {exc}"[:2000], run_id],
+        )
+        if isinstance(exc, Exception):
+            raise EtlRunError(run_id, exc) from exc
+        raise
+    result.files, result.totals, result.files_failed = files, totals, failed
+    result.commissions, result.data_as_of = n_comm, data_as_of
+    return name

@@ -1,0 +1,87 @@
+"""The run orchestration: publish on change, rollback and no publish on failure, one run at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import duckdb
+import pytest
+
+from cabinet.config import Settings
+from etl import runner
+from etl.lock import EtlLock, EtlLockHeld
+from etl.runner import EtlRunError, run_etl
+from queries.warehouse import Warehouse, read_current
+from tests.etl_lifecycle.fake_stages import FakeStages, write_clicks
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[FakeStages]]:
+    monkeypatch.setattr(runner, "_stages", lambda: FakeStages)
+    FakeStages.fail_in = None
+    yield FakeStages
+    FakeStages.fail_in = None
+
+
+def _work_counts(settings: Settings) -> tuple[int, int, int]:
+    con = duckdb.connect(str(settings.warehouse_dir / "work.duckdb"), read_only=True)
+    try:
+        row = con.execute(
+            "select (select count(*) from clicks), (select count(*) from etl_files), "
+            "(select count(*) from dim_settings)"
+        ).fetchall()[0]
+    finally:
+        con.close()
+    return row
+
+
+def test_run_publishes_snapshot_with_run_stats(settings: Settings, fake: type[FakeStages]) -> None:
+    write_clicks(settings.inbox_dir, "a", 0, 30)
+    result = run_etl(settings)
+    assert result.totals["rows_read"] == 30 and result.totals["inserted"] == 30
+    assert result.published is not None
+    cur = Warehouse(settings.warehouse_dir).cursor()
+    assert cur.execute("select count(*) from clicks").fetchall() == [(30,)]
+    runs = cur.execute("select status, rows_read, snapshot from etl_runs where run_id = ?", [result.run_id]).fetchall()
+    assert runs == [("ok", 30, result.published.snapshot.path.name)]
+    assert cur.execute("select value from meta where key = 'data_as_of'").fetchall() == [("2026-11-01T23:00:00",)]
+
+
+def test_run_without_changes_keeps_current(settings: Settings, fake: type[FakeStages]) -> None:
+    write_clicks(settings.inbox_dir, "a", 0, 5)
+    first = run_etl(settings)
+    second = run_etl(settings)
+    assert second.published is None and second.totals["rows_read"] == 0
+    current = read_current(settings.warehouse_dir)
+    assert current is not None and first.published is not None
+    assert current.path == first.published.snapshot.path
+
+
+@pytest.mark.parametrize("stage", ["dimensions", "ingest", "commissions", "rollups"])
+def test_failed_run_publishes_nothing_and_leaves_work_db_as_it_was(
+    settings: Settings, fake: type[FakeStages], stage: str
+) -> None:
+    write_clicks(settings.inbox_dir, "a", 0, 10)
+    first = run_etl(settings)
+    before = _work_counts(settings)
+    current_before = (settings.warehouse_dir / "CURRENT").read_text()
+    write_clicks(settings.inbox_dir, "b", 100, 7)
+    fake.fail_in = stage
+    with pytest.raises(EtlRunError, match=f"injected failure in {stage}"):
+        run_etl(settings)
+    assert _work_counts(settings) == before
+    assert (settings.warehouse_dir / "CURRENT").read_text() == current_before
+    con = duckdb.connect(str(settings.warehouse_dir / "work.duckdb"), read_only=True)
+    status = con.execute("select status, error from etl_runs where run_id > ?", [first.run_id]).fetchall()
+    con.close()
+    assert status == [("failed", f"RuntimeError: injected failure in {stage}")]
+    fake.fail_in = None
+    again = run_etl(settings)
+    assert again.totals["inserted"] == 7 and again.published is not None
+
+
+def test_second_concurrent_run_is_refused_naming_the_holder(settings: Settings, fake: type[FakeStages]) -> None:
+    with EtlLock(settings.warehouse_dir), pytest.raises(EtlLockHeld) as info:
+        run_etl(settings)
+    assert "pid" in info.value.holder and str(info.value.holder["pid"]) in str(info.value)
+    assert not (settings.warehouse_dir / "CURRENT").exists()
