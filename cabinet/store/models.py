@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 ROLES = ("partner", "manager", "admin")
 PLAN_TYPES = ("cpa", "revshare", "hybrid")
@@ -43,6 +44,27 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware timestamp stored as UTC on every backend.
+
+    SQLite has no time zones: a plain DateTime(timezone=True) drops the offset of 15:30+03:00 and reads back 15:30.
+    This converts aware values to UTC before writing (naive ones are taken as UTC) and returns aware UTC values.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None or value.tzinfo is None:
+            return value
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
@@ -62,7 +84,7 @@ class ProgramSettings(Base):
     default_locale: Mapped[str] = mapped_column(String(5), default="en")
     default_timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     support_email: Mapped[str | None] = mapped_column(String(255))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Tier(Base):
@@ -95,7 +117,7 @@ class CommissionPlan(Base):
     # percent of each descendant's commission per level: ["5", "2", "1"] = level 1, 2, 3
     subpartner_override_pct: Mapped[list[Any]] = mapped_column(default=list)
     hold_days: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Partner(Base):
@@ -122,7 +144,7 @@ class Partner(Base):
     payout_method: Mapped[str | None] = mapped_column(String(32))
     payout_details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     notification_prefs: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     tier: Mapped[Tier] = relationship()
     plan: Mapped[CommissionPlan | None] = relationship()
@@ -144,10 +166,10 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(5), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     partner: Mapped[Partner | None] = relationship(foreign_keys=[partner_id])
 
@@ -164,7 +186,7 @@ class Offer(Base):
     landing_urls: Mapped[list[Any]] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(String(16), default="active")
     tiers_allowed: Mapped[list[Any]] = mapped_column(default=list)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class TrackingLink(Base):
@@ -184,7 +206,7 @@ class TrackingLink(Base):
     sub4: Mapped[str | None] = mapped_column(String(255))
     sub5: Mapped[str | None] = mapped_column(String(255))
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class PromoCode(Base):
@@ -198,9 +220,9 @@ class PromoCode(Base):
     offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id"))
     description: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(16), default="active")
-    valid_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    valid_from: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    valid_to: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Creative(Base):
@@ -217,7 +239,7 @@ class Creative(Base):
     file_path: Mapped[str] = mapped_column(String(500))
     mime_type: Mapped[str] = mapped_column(String(64), default="image/png")
     size_bytes: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class PayoutRequest(Base):
@@ -236,8 +258,8 @@ class PayoutRequest(Base):
     method: Mapped[str | None] = mapped_column(String(32))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     note: Mapped[str | None] = mapped_column(String(1000))
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
@@ -247,7 +269,7 @@ class AuditLog(Base):
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_ts", "ts"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ts: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_username: Mapped[str | None] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))
