@@ -171,15 +171,17 @@ def test_money_keeps_four_decimals_exactly(engine: Engine) -> None:
     assert [str(a) for a in got] == ["0.0001", str(widest), "0.3000", "59.9700"]
 
 
-def test_utc_datetimes_come_back_as_the_same_instant(engine: Engine) -> None:
+def test_datetimes_come_back_as_the_same_instant_in_utc(engine: Engine) -> None:
     local = datetime(2026, 11, 1, 15, 30, tzinfo=MOSCOW)
     with session_scope(engine) as session:
-        session.add(AuditLog(ts=local.astimezone(UTC), action="x"))
-        session.add(AuditLog(action="default-ts"))
+        session.add(AuditLog(ts=local, action="aware, not UTC"))
+        session.add(AuditLog(ts=datetime(2026, 11, 1, 12, 30), action="naive is UTC"))
+        session.add(AuditLog(action="default ts"))
     with session_scope(engine) as session:
-        explicit, default = session.scalars(select(AuditLog.ts).order_by(AuditLog.id)).all()
-    assert _normalised(explicit) == local
-    assert abs(_normalised(default) - datetime.now(UTC)) < timedelta(minutes=5), "default ts must be UTC now"
+        aware, naive, default = session.scalars(select(AuditLog.ts).order_by(AuditLog.id)).all()
+    assert aware == local and aware.utcoffset() == timedelta(0), f"read {aware!r}"
+    assert naive == datetime(2026, 11, 1, 12, 30, tzinfo=UTC)
+    assert default.tzinfo is not None and abs(default - datetime.now(UTC)) < timedelta(minutes=5)
 
 
 def test_partners_and_users_reference_each_other_with_enforced_keys(engine: Engine) -> None:
