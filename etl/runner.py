@@ -8,6 +8,7 @@ On any error the transaction is rolled back, the run is marked `failed` with the
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable
@@ -39,6 +40,24 @@ _DIM_TABLES = (  # allow-list of tables whose fingerprint decides whether dimens
 )
 # Test hook: `CABINET_ETL_PAUSE=<seconds>` sleeps inside the transaction so fault tests can kill mid-run.
 _PAUSE_ENV = "CABINET_ETL_PAUSE"
+
+
+LAST_RUN_FILE = "last_run.json"
+
+
+def _write_last_run(wh_dir: Path, doc: dict[str, Any]) -> None:
+    """Record the latest run's outcome beside the snapshots (failed runs are never published)."""
+    tmp = wh_dir / (LAST_RUN_FILE + ".tmp")
+    tmp.write_text(json.dumps(doc, default=str) + "\n")
+    os.replace(tmp, wh_dir / LAST_RUN_FILE)
+
+
+def read_last_run(warehouse_dir: Path) -> dict[str, Any] | None:
+    """The latest run's outcome (run_id, status, finished_at, error, snapshot), or None."""
+    try:
+        return dict(json.loads((Path(warehouse_dir) / LAST_RUN_FILE).read_text()))
+    except (FileNotFoundError, ValueError):
+        return None
 
 
 class EtlRunError(RuntimeError):
@@ -144,7 +163,15 @@ def run_etl(
             started = _utcnow()
             con.execute("insert into etl_runs (run_id, started_at, status) values (?, ?, 'running')", [run_id, started])
             result = RunResult(run_id=run_id)
-            planned = _transaction(con, cfg, inbox, run_id, now or started, stages, result, progress, must_publish)
+            try:
+                planned = _transaction(con, cfg, inbox, run_id, now or started, stages, result, progress, must_publish)
+            except BaseException as exc:
+                cause = exc.__cause__ or exc
+                error = f"{type(cause).__name__}: {cause}"
+                _write_last_run(
+                    wh_dir, {"run_id": run_id, "status": "failed", "finished_at": _utcnow(), "error": error}
+                )
+                raise
             t = time.perf_counter()
             stages.compact_clicks(con)
             con.execute("checkpoint")
@@ -155,6 +182,8 @@ def run_etl(
             t = time.perf_counter()
             result.published = publish(wh_dir, run_id, result.data_as_of, name=planned, keep=keep, grace_s=grace_s)
             result.stage_seconds["publish"] = time.perf_counter() - t
+        _write_last_run(wh_dir, {"run_id": run_id, "status": "ok", "finished_at": _utcnow(), "error": None,
+                                 "snapshot": planned, "rows_read": result.totals.get("rows_read", 0)})  # fmt: skip
     result.seconds = time.perf_counter() - t0
     return result
 

@@ -1,0 +1,211 @@
+"""`cabinet etl run | schedule | status`: load the inbox into the warehouse and publish snapshots."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Annotated, Any
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cabinet.cli._app import CliError, app, console, err_console, settings
+
+etl_app = typer.Typer(help="Load the inbox into the warehouse and publish snapshots.", no_args_is_help=True)
+app.add_typer(etl_app, name="etl")
+
+LOCK_HELD_EXIT = 2
+_NUMBERS = ("rows_read", "inserted", "updated", "duplicates", "quarantined")
+
+
+def _describe(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    """One line from whatever the ingest stage reports (a dict/object with feed and path, or plain values)."""
+    fields: dict[str, Any] = dict(kwargs)
+    for arg in args:
+        if isinstance(arg, dict):
+            fields.update(arg)
+        elif hasattr(arg, "__dict__") and not isinstance(arg, type):
+            fields.update({k: v for k, v in vars(arg).items() if not k.startswith("_")})
+        else:
+            fields.setdefault("text", " ".join(filter(None, [str(fields.get("text", "")), str(arg)])).strip())
+    head = " ".join(str(fields[k]) for k in ("feed", "path", "status", "text") if fields.get(k) not in (None, ""))
+    nums = ", ".join(f"{k} {fields[k]:,}" for k in _NUMBERS if isinstance(fields.get(k), int))
+    return f"{head}  {nums}".strip()
+
+
+def summary_table(result: Any) -> Table:
+    """Per-file rows and a total line of a finished run."""
+    table = Table(title=f"ETL run {result.run_id}", show_lines=False)
+    for col in ("feed", "file", "status", "rows read", "inserted", "updated", "duplicates", "quarantined"):
+        table.add_column(col, justify="right" if col in {"rows read", "inserted", "updated"} else "left")
+    for f in result.files:
+        status = f["status"] if not f.get("reason") else f"{f['status']}: {f['reason']}"
+        style = "red" if f["status"] == "failed" else None
+        table.add_row(f["feed"], f["path"], status, *(f"{f[k] or 0:,}" for k in _NUMBERS), style=style)
+    t = result.totals
+    table.add_row(
+        "total", f"{len(result.files)} files", f"{result.files_failed} failed", *(f"{t.get(k, 0):,}" for k in _NUMBERS)
+    )
+    return table
+
+
+def _print_outcome(result: Any) -> None:
+    console.print(summary_table(result))
+    pub = result.published
+    where = f"published [cyan]{pub.snapshot.path.name}[/] in {pub.seconds:.2f} s" if pub else "no changes, CURRENT kept"
+    as_of = result.data_as_of.isoformat(sep=" ") if result.data_as_of else "-"
+    console.print(
+        f"commissions changed {result.commissions:,} · data as of {as_of} UTC · {where} · {result.seconds:.2f} s total"
+    )
+
+
+@etl_app.command("run")
+def run(
+    inbox: Annotated[Path | None, typer.Option(help="Inbox directory (default: the data directory's inbox/).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary line.")] = False,
+) -> None:
+    """Run the ETL once: load new inbox files, compute commissions, refresh rollups, publish a snapshot."""
+    from etl.lock import EtlLockHeld
+    from etl.runner import EtlRunError, run_etl
+
+    cfg = settings()
+    inbox_dir = inbox or cfg.inbox_dir
+    if inbox is not None and not inbox.is_dir():
+        raise CliError(f"inbox {inbox} is not a directory")
+    try:
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, disable=quiet
+        ) as bar:
+            task = bar.add_task(f"loading {inbox_dir}", total=None)
+
+            def progress(*args: Any, **kwargs: Any) -> None:
+                line = _describe(args, kwargs)
+                if line:
+                    if not quiet:
+                        bar.console.print(f"  {line}")
+                    bar.update(task, description=line[:100])
+
+            result = run_etl(cfg, inbox_dir, progress=progress)
+    except EtlLockHeld as exc:
+        raise CliError(str(exc), code=LOCK_HELD_EXIT) from exc
+    except EtlRunError as exc:
+        raise CliError(f"{exc}. Nothing was published; the working database is unchanged.") from exc
+    if quiet:
+        t = result.totals
+        console.print(
+            f"run {result.run_id}: {t['rows_read']:,} rows read, {t['inserted']:,} inserted, {result.seconds:.2f} s"
+        )
+    else:
+        _print_outcome(result)
+
+
+@etl_app.command("schedule")
+def schedule(
+    every: Annotated[str, typer.Option(help="Longest time between runs, e.g. 60s, 5m.")] = "60s",
+    inbox: Annotated[Path | None, typer.Option(help="Inbox directory (default: the data directory's inbox/).")] = None,
+    poll: Annotated[str, typer.Option(help="How often to look for newly landed files.")] = "2s",
+) -> None:
+    """Run the ETL periodically (and when files land); SIGTERM or Ctrl-C stops after the run in progress."""
+    from etl.schedule import parse_interval, run_schedule
+
+    try:
+        period, poll_s = parse_interval(every), parse_interval(poll)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    cfg = settings()
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():  # second signal: abort the run in progress (it rolls back)
+            raise KeyboardInterrupt
+        err_console.print("stopping after the run in progress (signal again to abort it)")
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+
+    def on_result(result: Any) -> None:
+        t, pub = result.totals, result.published
+        console.print(
+            f"run {result.run_id}: {len(result.files)} files, {t['rows_read']:,} rows read, "
+            f"{t['inserted']:,} inserted, {t['quarantined']:,} quarantined, {result.seconds:.2f} s"
+            + (f", published {pub.snapshot.path.name}" if pub else ", no changes")
+        )
+
+    def on_error(exc: BaseException) -> None:
+        err_console.print(f"[red]{exc}[/]")
+
+    console.print(f"ETL every {period:g} s (and when files land in {inbox or cfg.inbox_dir}); Ctrl-C stops")
+    try:
+        runs = run_schedule(cfg, period, stop, inbox=inbox, poll=poll_s, on_result=on_result, on_error=on_error)
+    except KeyboardInterrupt:
+        runs = -1
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    console.print("schedule stopped" + (f" after {runs} runs" if runs >= 0 else " (run in progress aborted)"))
+
+
+@etl_app.command("status")
+def status(
+    runs: Annotated[int, typer.Option(min=1, max=1000, help="How many recent runs to show.")] = 10,
+) -> None:
+    """Recent runs, failed files with reasons and quarantine counts by reason, from the current snapshot."""
+    from etl.runner import read_last_run
+    from queries.warehouse import NoSnapshotError, Warehouse
+
+    cfg = settings()
+    last = read_last_run(cfg.warehouse_dir)
+    wh = Warehouse(cfg.warehouse_dir)
+    try:
+        cur = wh.cursor()
+    except NoSnapshotError as exc:
+        if last and last.get("status") == "failed":
+            err_console.print(f"[red]last run {last['run_id']} failed:[/] {last.get('error')}")
+        raise CliError(str(exc)) from exc
+    snap = wh.snapshot()
+    assert snap is not None
+    as_of = snap.data_as_of.isoformat(sep=" ") if snap.data_as_of else "-"
+    console.print(
+        f"snapshot [cyan]{snap.path.name}[/] (run {snap.run_id}) published {snap.published_at:%Y-%m-%d %H:%M:%S} UTC; "
+        f"data as of {as_of} UTC"
+    )
+    if last and last.get("status") == "failed":
+        console.print(f"[red]last run {last['run_id']} failed at {last.get('finished_at')}:[/] {last.get('error')}")
+    _print_rows(cur, "Recent runs", STATUS_RUNS, [runs])
+    _print_rows(cur, "Failed files", STATUS_FAILED_FILES, [runs * 5])
+    _print_rows(cur, "Quarantine by reason", STATUS_QUARANTINE, [])
+    cur.close()
+    wh.close()
+
+
+STATUS_RUNS = """
+select run_id, started_at, status, files, files_failed, rows_read, inserted, updated, duplicates, quarantined,
+       commissions, round(epoch(finished_at - started_at), 2) as seconds, coalesce(error, '') as error
+from etl_runs order by run_id desc limit ?
+"""
+STATUS_FAILED_FILES = """
+select run_id, feed, path, reason, loaded_at from etl_files where status = 'failed' order by file_id desc limit ?
+"""
+STATUS_QUARANTINE = """
+select feed, reason, count(*) as rows, max(run_id) as last_run from quarantine group by all order by rows desc, feed
+"""
+
+
+def _print_rows(cur: Any, title: str, sql: str, params: list[object]) -> None:
+    rel = cur.execute(sql, params)
+    columns = [d[0] for d in rel.description]
+    rows = rel.fetchall()
+    if not rows:
+        console.print(f"{title}: none")
+        return
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*("" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in row))
+    console.print(table)

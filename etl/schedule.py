@@ -1,0 +1,85 @@
+"""Run the ETL every N seconds, and sooner when a new file lands in the inbox; never two runs at once.
+
+A failing run is logged and the schedule goes on; `stop` (set by SIGTERM/Ctrl-C in the CLI) ends the loop after the
+run in progress. Landed files are noticed by a cheap poll of the inbox listing (names, sizes, mtimes), so freshness
+is about poll interval + run time rather than the full period.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from cabinet.config import Settings
+from etl.lock import EtlLockHeld
+from etl.runner import RunResult, run_etl
+
+log = logging.getLogger("cabinet.etl.schedule")
+_INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+
+
+def parse_interval(text: str) -> float:
+    """Seconds in '60s', '5m', '1h', '500ms' or a bare number of seconds."""
+    match = _INTERVAL.match(text)
+    if not match or float(match.group(1)) <= 0:
+        raise ValueError(f"invalid interval {text!r}: use e.g. 60s, 5m, 1h")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def inbox_signature(inbox: Path) -> frozenset[tuple[str, int, int]]:
+    """(path, size, mtime_ns) of every file in the inbox's feed folders; changes when a file lands."""
+    entries: set[tuple[str, int, int]] = set()
+    try:
+        feeds = [e for e in os.scandir(inbox) if e.is_dir()]
+    except FileNotFoundError:
+        return frozenset()
+    for feed in feeds:
+        for entry in os.scandir(feed.path):
+            if entry.is_file() and not entry.name.startswith("."):
+                st = entry.stat()
+                entries.add((entry.path, st.st_size, st.st_mtime_ns))
+    return frozenset(entries)
+
+
+def run_schedule(
+    cfg: Settings,
+    every: float,
+    stop: threading.Event,
+    *,
+    inbox: Path | None = None,
+    poll: float = 2.0,
+    on_result: Callable[[RunResult], None] | None = None,
+    on_error: Callable[[BaseException], None] | None = None,
+) -> int:
+    """Loop until `stop` is set: run now, then every `every` s or when the inbox changes; returns runs attempted."""
+    inbox = Path(inbox) if inbox is not None else cfg.inbox_dir
+    runs = 0
+    while not stop.is_set():
+        seen = inbox_signature(inbox)
+        runs += 1
+        try:
+            result = run_etl(cfg, inbox)
+            if on_result:
+                on_result(result)
+        except EtlLockHeld as exc:  # a manual run is in progress: try again at the next tick
+            log.warning("%s", exc)
+            if on_error:
+                on_error(exc)
+        except Exception as exc:  # a failing run is logged and the schedule goes on
+            log.error("ETL run failed: %s", exc)
+            if on_error:
+                on_error(exc)
+        deadline = time.monotonic() + every
+        while not stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0 or stop.wait(min(poll, left)):
+                break
+            if inbox_signature(inbox) != seen:
+                break
+    return runs
