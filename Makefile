@@ -27,6 +27,7 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(BIN)/cabinet init --demo-mode
 	$(BIN)/cabinet demo --if-empty --clicks $(DEMO_CLICKS) --days $(DEMO_DAYS)
+	$(BIN)/cabinet etl run
 	$(BIN)/cabinet serve --port $(PORT)
 
 system-deps:

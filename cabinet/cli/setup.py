@@ -117,14 +117,43 @@ def print_demo_logins(cfg: Settings) -> None:
 def serve(
     port: Annotated[int, typer.Option(help="HTTP port of the cabinet.")] = 8501,
     address: Annotated[str, typer.Option(help="Address to listen on.")] = "localhost",
+    etl_every: Annotated[str, typer.Option(help="ETL schedule beside the app, e.g. 60s; 'off' disables.")] = "60s",
 ) -> None:
-    """Start the cabinet (Streamlit) on http://ADDRESS:PORT."""
+    """Start the cabinet (Streamlit) on http://ADDRESS:PORT with the ETL schedule beside it."""
     cfg = settings()
     print_demo_logins(cfg)
     console.print(f"cabinet on [bold]http://{address}:{port}[/]  (Ctrl-C stops)")
     cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),
            f"--server.port={port}", f"--server.address={address}", "--server.headless=true"]  # fmt: skip
+    procs = []
+    if etl_every != "off":
+        entry = "from cabinet.cli import main; main()"
+        etl_cmd = [sys.executable, "-c", entry, "etl", "schedule", f"--every={etl_every}"]
+        procs.append(subprocess.Popen(etl_cmd, cwd=PROJECT_ROOT))
+    procs.append(subprocess.Popen(cmd, cwd=PROJECT_ROOT))
+    _supervise(procs)
+
+
+def _supervise(procs: list[subprocess.Popen[bytes]]) -> None:
+    """Wait until any child ends or SIGTERM/Ctrl-C arrives, then stop every child (TERM, then KILL after 20 s)."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        subprocess.run(cmd, cwd=PROJECT_ROOT, check=False)
-    except KeyboardInterrupt:
-        console.print("stopped")
+        while not stop.is_set() and all(p.poll() is None for p in procs):
+            stop.wait(0.5)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    console.print("stopped")
