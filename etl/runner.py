@@ -152,8 +152,8 @@ def run_etl(
     t0 = time.perf_counter()
     wh_dir = cfg.warehouse_dir
     inbox = Path(inbox) if inbox is not None else cfg.inbox_dir
-    stages = _stages()
     with EtlLock(wh_dir):
+        stages = _stages()
         con = duckdb.connect(str(wh_dir / WORK_DB))
         try:
             ensure_schema(con)

@@ -1,0 +1,138 @@
+"""`cabinet etl run | status | schedule` as an operator sees them, on stand-in stages."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from typer.testing import CliRunner
+
+from cabinet.cli import app
+from cabinet.config import Settings
+from etl import runner
+from etl.lock import EtlLock
+from etl.schedule import inbox_signature, parse_interval, run_schedule
+from queries.warehouse import Warehouse
+from tests.etl_lifecycle.fake_stages import FakeStages, write_clicks
+
+cli = CliRunner()
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[FakeStages]]:
+    monkeypatch.setattr(runner, "_stages", lambda: FakeStages)
+    monkeypatch.setenv("COLUMNS", "200")
+    FakeStages.fail_in = None
+    yield FakeStages
+    FakeStages.fail_in = None
+
+
+def test_etl_run_prints_progress_and_summary(settings: Settings, fake: type[FakeStages]) -> None:
+    write_clicks(settings.inbox_dir, "first", 0, 12)
+    out = cli.invoke(app, ["etl", "run"])
+    assert out.exit_code == 0, out.output
+    assert "clicks clicks/first.csv" in out.output  # progress line per file
+    assert "ETL run 1" in out.output and "total" in out.output and "published r0000001.duckdb" in out.output
+
+
+def test_etl_run_failure_exits_non_zero(settings: Settings, fake: type[FakeStages]) -> None:
+    write_clicks(settings.inbox_dir, "first", 0, 3)
+    fake.fail_in = "rollups"
+    out = cli.invoke(app, ["etl", "run"])
+    assert out.exit_code == 1
+    assert not (settings.warehouse_dir / "CURRENT").exists()
+
+
+def test_second_etl_run_exits_2_naming_the_holder(settings: Settings) -> None:
+    with EtlLock(settings.warehouse_dir):
+        proc = subprocess.run(
+            [sys.executable, "-c", "from cabinet.cli import main; main()", "etl", "run"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert proc.returncode == 2, proc.stderr
+    assert f"pid {os.getpid()}" in proc.stderr and "another ETL run holds" in proc.stderr
+
+
+def test_etl_status_lists_runs_and_failed_runs(settings: Settings, fake: type[FakeStages]) -> None:
+    write_clicks(settings.inbox_dir, "first", 0, 4)
+    assert cli.invoke(app, ["etl", "run"]).exit_code == 0
+    write_clicks(settings.inbox_dir, "second", 10, 4)
+    fake.fail_in = "commissions"
+    assert cli.invoke(app, ["etl", "run"]).exit_code == 1
+    out = cli.invoke(app, ["etl", "status"])
+    assert out.exit_code == 0, out.output
+    assert "Recent runs" in out.output and "r0000001.duckdb" in out.output
+    assert "last run 2 failed" in out.output and "injected failure in commissions" in out.output
+    assert "Quarantine by reason: none" in out.output
+
+
+def test_etl_status_before_any_run_says_what_to_do(settings: Settings) -> None:
+    out = cli.invoke(app, ["etl", "status"])
+    assert out.exit_code == 1
+    assert "cabinet etl run" in str(out.exception)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("60s", 60.0), ("5m", 300.0), ("1h", 3600.0), ("250ms", 0.25), ("9", 9.0)]
+)
+def test_parse_interval(text: str, seconds: float) -> None:
+    assert parse_interval(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "0s", "-1s", "soon", "5d"])
+def test_parse_interval_rejects_nonsense(text: str) -> None:
+    with pytest.raises(ValueError, match="invalid interval"):
+        parse_interval(text)
+
+
+def test_schedule_runs_landed_files_survives_failures_and_stops(settings: Settings, fake: type[FakeStages]) -> None:
+    write_clicks(settings.inbox_dir, "a", 0, 5)
+    stop = threading.Event()
+    results: list[int] = []
+    errors: list[str] = []
+    fake.fail_in = "ingest"  # the first runs fail; the schedule must go on
+    thread = threading.Thread(
+        target=run_schedule,
+        args=(settings, 3600.0, stop),  # a long period: only landed files trigger further runs
+        kwargs={
+            "poll": 0.05,
+            "on_result": lambda r: results.append(r.totals["inserted"]),
+            "on_error": lambda e: errors.append(str(e)),
+        },
+    )
+    thread.start()
+    try:
+        _wait_for(lambda: len(errors) >= 1)
+        fake.fail_in = None
+        write_clicks(settings.inbox_dir, "b", 100, 7)  # lands: triggers a run long before the period ends
+        _wait_for(lambda: bool(results))
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert "injected failure in ingest" in errors[0]
+    assert results[0] == 12
+    cur = Warehouse(settings.warehouse_dir).cursor()
+    assert cur.execute("select count(*) from clicks").fetchall() == [(12,)]
+
+
+def test_inbox_signature_changes_when_a_file_lands(settings: Settings) -> None:
+    before = inbox_signature(settings.inbox_dir)
+    write_clicks(settings.inbox_dir, "x", 0, 1)
+    assert inbox_signature(settings.inbox_dir) != before
+
+
+def _wait_for(cond: object, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.02)
