@@ -1,0 +1,111 @@
+"""Physical order of clicks: keep them sorted by (month, partner_id, ts) so per-partner scans prune by zone maps.
+
+Clicks are appended run after run, so each run adds an unsorted tail. `compact_clicks` rewrites, sorted, only the
+calendar months the tail touches (delete those months, re-insert them ordered): each month stays one contiguous,
+sorted block, and the cost grows with the months touched, not with the warehouse. It runs when the tail is large:
+at least `min_tail_rows` rows and at least `tail_fraction` of the already-sorted rows of the affected months (so a
+month is rewritten about log2(size) times while it fills up). Otherwise it is a cheap no-op: one count over the
+newest row groups (rows of earlier runs are pruned by the run_id zone maps).
+
+State in `meta`: `clicks_compacted_run_id` (every click of a run <= this id is in sorted position),
+`clicks_compacted_at`, `clicks_compacted_rows`. Runs inside the caller's transaction; no commit.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import duckdb
+
+MIN_TAIL_ROWS = 1_000_000
+TAIL_FRACTION = 0.5
+ORDER = "date_trunc('month', ts), partner_id, ts"
+_STAGE = "clicks_compact_stage"
+_NEW = "clicks_compact_new"
+
+
+def _meta_int(con: duckdb.DuckDBPyConnection, key: str) -> int:
+    rows = con.execute("select value from meta where key = ?", [key]).fetchall()
+    return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+
+def _set_meta(con: duckdb.DuckDBPyConnection, key: str, value: object) -> None:
+    con.execute(
+        "insert into meta values (?, ?) on conflict (key) do update set value = excluded.value", [key, str(value)]
+    )
+
+
+def _count_all(con: duckdb.DuckDBPyConnection) -> int:
+    return int(con.execute("select count(*) from clicks").fetchall()[0][0])
+
+
+def _swap_ddl(con: duckdb.DuckDBPyConnection) -> str | None:
+    """DDL of clicks under the new name, when the table can be swapped safely (plain table, no indexes)."""
+    rows = con.execute("select sql from duckdb_tables() where table_name = 'clicks' and not temporary").fetchall()
+    indexes = con.execute("select count(*) from duckdb_indexes() where table_name = 'clicks'").fetchall()[0][0]
+    prefix = "CREATE TABLE clicks("
+    if len(rows) != 1 or indexes or not str(rows[0][0]).startswith(prefix):
+        return None
+    return f"CREATE TABLE {_NEW}(" + str(rows[0][0])[len(prefix) :]
+
+
+def _rewrite_all(con: duckdb.DuckDBPyConnection, ddl: str) -> None:
+    """Every month is affected: write one sorted copy and swap it in (one write instead of two)."""
+    con.execute(f"drop table if exists {_NEW}")
+    con.execute(ddl)
+    con.execute(f"insert into {_NEW} select * from clicks order by {ORDER}")
+    con.execute("drop table clicks")
+    con.execute(f"alter table {_NEW} rename to clicks")
+
+
+def _rewrite_months(con: duckdb.DuckDBPyConnection) -> None:
+    """Delete the affected months and re-insert them sorted; other months keep their place."""
+    in_months = "date_trunc('month', ts) in (select month from cmp_months)"
+    # A regular (not temp) staging table so a big rewrite can spill to disk; it is already in order.
+    con.execute(f"create or replace table {_STAGE} as select * from clicks where {in_months} order by {ORDER}")
+    con.execute(f"delete from clicks where {in_months}")
+    con.execute(f"insert into clicks select * from {_STAGE}")
+    con.execute(f"drop table {_STAGE}")
+
+
+def tail_rows(con: duckdb.DuckDBPyConnection) -> int:
+    """Clicks appended since the last compaction."""
+    last = _meta_int(con, "clicks_compacted_run_id")
+    return int(con.execute("select count(*) from clicks where run_id > ?", [last]).fetchall()[0][0])
+
+
+def compact_clicks(
+    con: duckdb.DuckDBPyConnection,
+    force: bool = False,
+    *,
+    min_tail_rows: int = MIN_TAIL_ROWS,
+    tail_fraction: float = TAIL_FRACTION,
+) -> bool:
+    """Rewrite the months the unsorted tail touches in (month, partner_id, ts) order when the tail is large."""
+    last = _meta_int(con, "clicks_compacted_run_id")
+    tail = tail_rows(con)
+    if tail == 0:
+        return False
+    con.execute(
+        "create or replace temp table cmp_months as "
+        "select distinct date_trunc('month', ts) as month from clicks where run_id > ?",
+        [last],
+    )
+    sorted_rows = int(
+        con.execute(
+            "select count(*) from clicks where run_id <= ? "
+            "and date_trunc('month', ts) in (select month from cmp_months)",
+            [last],
+        ).fetchall()[0][0]
+    )
+    if not force and (tail < min_tail_rows or tail < tail_fraction * sorted_rows):
+        return False
+    new_last = int(con.execute("select max(run_id) from clicks").fetchall()[0][0])
+    if sorted_rows == _count_all(con) - tail and _swap_ddl(con) is not None:
+        _rewrite_all(con, _swap_ddl(con) or "")
+    else:
+        _rewrite_months(con)
+    _set_meta(con, "clicks_compacted_run_id", new_last)
+    _set_meta(con, "clicks_compacted_at", datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"))
+    _set_meta(con, "clicks_compacted_rows", tail + sorted_rows)
+    return True
