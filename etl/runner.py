@@ -9,6 +9,7 @@ On any error the transaction is rolled back, the run is marked `failed` with the
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from etl.publish import DEFAULT_GRACE_S, DEFAULT_KEEP, WORK_DB, PublishResult, p
 from etl.schema import ensure_schema
 from queries.warehouse import SNAPSHOT_DIR, read_current
 
+log = logging.getLogger("cabinet.etl")
 FILE_COLUMNS = ("feed", "path", "status", "reason", "rows_read", "inserted", "updated", "duplicates", "quarantined")
 TOTAL_COLUMNS = ("rows_read", "inserted", "updated", "duplicates", "quarantined")
 _DIM_TABLES = (  # allow-list of tables whose fingerprint decides whether dimensions changed
@@ -81,6 +83,8 @@ class RunResult:
     published: PublishResult | None = None
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    compacted: bool = False
+    warnings: list[str] = field(default_factory=list)
 
 
 def _utcnow() -> datetime:
@@ -139,6 +143,18 @@ def _mark_interrupted(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _compact(con: duckdb.DuckDBPyConnection, stages: Any, result: RunResult) -> None:
+    """Re-sort clicks in its own transaction after the run committed; a failure only skips the compaction."""
+    con.execute("begin transaction")
+    try:
+        result.compacted = bool(stages.compact_clicks(con))
+        con.execute("commit")
+    except Exception as exc:
+        con.execute("rollback")
+        result.warnings.append(f"compaction skipped: {type(exc).__name__}: {exc}")
+        log.warning("run %s: compaction skipped: %s", result.run_id, exc)
+
+
 def run_etl(
     cfg: Settings,
     inbox: Path | None = None,
@@ -173,7 +189,7 @@ def run_etl(
                 )
                 raise
             t = time.perf_counter()
-            stages.compact_clicks(con)
+            _compact(con, stages, result)
             con.execute("checkpoint")
             result.stage_seconds["compact"] = time.perf_counter() - t
         finally:
