@@ -1,0 +1,323 @@
+"""Commission engine behaviours on tiny hand-built warehouses."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from etl.commission import compute_commissions
+from etl.commission_plans import PlanError, parse_plan
+from tests.etl_engine.builders import T0, Warehouse
+
+D = Decimal
+
+
+def run(wh: Warehouse, now: datetime = T0):
+    """Run the engine for the warehouse's current run, then advance the run id."""
+    result = compute_commissions(wh.con, wh.run_id, now)
+    wh.run_id += 1
+    return result
+
+
+def test_cpa_per_type_and_ftd_baseline(wh: Warehouse) -> None:
+    wh.plan(1, "cpa", cpa_amounts={"registration": "2", "ftd": "150", "lead": "1.5"}, ftd_baseline="20")
+    wh.partner(10, 1)
+    wh.conversion("reg", 10, "registration")
+    wh.conversion("lead", 10, "lead")
+    wh.conversion("ftd_ok", 10, "ftd", amount="20")
+    wh.conversion("ftd_low", 10, "ftd", amount="19.99")
+    wh.conversion("dep", 10, "deposit", amount="500")  # no CPA amount for deposits in this plan
+    wh.conversion("rev", 10, "revenue", amount="100")  # a CPA plan pays no RevShare
+    run(wh)
+    rows = wh.commissions()
+    assert {k: v["amount"] for k, v in rows.items()} == {
+        "eng:reg:cpa": D("2"),
+        "eng:lead:cpa": D("1.5"),
+        "eng:ftd_ok:cpa": D("150"),
+    }
+    ftd = rows["eng:ftd_ok:cpa"]
+    assert ftd["rule"] == "cpa ftd" and ftd["plan_id"] == 1 and ftd["status"] == "pending"
+    inputs = json.loads(ftd["inputs"])
+    assert inputs["ftd_baseline"] == "20.0000" and inputs["conversion_amount"] == "20.0000"
+
+
+def test_ftd_baseline_is_checked_in_plan_currency(wh: Warehouse) -> None:
+    wh.fx("2026-10-01", "EUR", "1.10")
+    wh.plan(1, "cpa", cpa_amounts={"ftd": "100"}, ftd_baseline="20")
+    wh.partner(10, 1)
+    wh.conversion("eur_ok", 10, "ftd", amount="18.50", currency="EUR")  # 20.35 USD
+    wh.conversion("eur_low", 10, "ftd", amount="18", currency="EUR")  # 19.80 USD
+    run(wh)
+    assert set(wh.commissions()) == {"eng:eur_ok:cpa"}
+
+
+def test_revshare_on_revenue_lines_including_negative(wh: Warehouse) -> None:
+    wh.plan(1, "revshare", revshare_pct="30", cpa_amounts={"ftd": "100"})
+    wh.partner(10, 1)
+    wh.conversion("r1", 10, "revenue", amount="200")
+    wh.conversion("r2", 10, "revenue", amount="-50.55")
+    wh.conversion("f1", 10, "ftd", amount="100")  # RevShare plans pay no CPA
+    run(wh)
+    rows = wh.commissions()
+    assert {k: v["amount"] for k, v in rows.items()} == {
+        "eng:r1:revshare": D("60"),
+        "eng:r2:revshare": D("-15.165"),
+    }
+    assert rows["eng:r2:revshare"]["rule"] == "revshare 30%"
+    assert rows["eng:r2:revshare"]["amount_base"] == D("-15.165")
+
+
+def test_hybrid_pays_cpa_and_revshare(wh: Warehouse) -> None:
+    wh.plan(1, "hybrid", cpa_amounts={"ftd": "50"}, revshare_pct="25")
+    wh.partner(10, 1)
+    wh.conversion("f1", 10, "ftd", amount="30")
+    wh.conversion("r1", 10, "revenue", amount="80")
+    run(wh)
+    assert {k: v["amount"] for k, v in wh.commissions().items()} == {
+        "eng:f1:cpa": D("50"),
+        "eng:r1:revshare": D("20"),
+    }
+
+
+def test_plan_currency_amounts_use_fx_of_event_date_or_earlier(wh: Warehouse) -> None:
+    wh.fx("2026-10-01", "EUR", "1.10")
+    wh.fx("2026-10-05", "EUR", "1.20")
+    wh.fx("2026-10-09", "EUR", "1.50")
+    wh.plan(1, "cpa", currency="EUR", cpa_amounts={"registration": "10"})
+    wh.partner(10, 1)
+    wh.conversion("before", 10, "registration", ts=datetime(2026, 10, 3, 8))
+    wh.conversion("on_day", 10, "registration", ts=datetime(2026, 10, 5, 23))
+    wh.conversion("later", 10, "registration", ts=datetime(2026, 10, 8, 1))
+    wh.conversion("no_rate", 10, "registration", ts=datetime(2026, 9, 30, 1))
+    result = run(wh)
+    rows = wh.commissions()
+    assert rows["eng:before:cpa"]["amount"] == D("10") and rows["eng:before:cpa"]["currency"] == "EUR"
+    assert rows["eng:before:cpa"]["amount_base"] == D("11")
+    assert rows["eng:on_day:cpa"]["amount_base"] == D("12")
+    assert rows["eng:later:cpa"]["amount_base"] == D("12")
+    assert "eng:no_rate:cpa" not in rows and result.missing_fx == 1
+
+
+def _tier_plan(wh: Warehouse) -> None:
+    wh.plan(
+        1,
+        "hybrid",
+        cpa_amounts={"ftd": "100"},
+        revshare_pct="20",
+        volume_tiers=[
+            {"min_count": 1, "cpa_ftd": "100"},
+            {"min_count": 51, "cpa_ftd": "120", "revshare_pct": "30"},
+        ],
+    )
+
+
+def test_volume_tiers_are_progressive_within_a_month(wh: Warehouse) -> None:
+    _tier_plan(wh)
+    wh.partner(10, 1)
+    start = datetime(2026, 10, 1)
+    for i in range(52):
+        wh.conversion(f"f{i:02d}", 10, "ftd", ts=start + timedelta(hours=i), amount="50")
+    wh.conversion("rev_before", 10, "revenue", ts=start + timedelta(hours=49, minutes=30), amount="10")
+    wh.conversion("rev_after", 10, "revenue", ts=start + timedelta(hours=50, minutes=30), amount="10")
+    wh.conversion("nov", 10, "ftd", ts=datetime(2026, 11, 1), amount="50")
+    run(wh)
+    rows = wh.commissions()
+    assert rows["eng:f49:cpa"]["amount"] == D("100")  # the 50th FTD of October
+    assert rows["eng:f49:cpa"]["rule"] == "cpa ftd tier 1 (1-50)"
+    assert rows["eng:f50:cpa"]["amount"] == D("120")  # the 51st
+    assert rows["eng:f50:cpa"]["rule"] == "cpa ftd tier 2 (51+)"
+    assert json.loads(rows["eng:f50:cpa"]["inputs"])["month_count"] == 51
+    assert rows["eng:f51:cpa"]["amount"] == D("120")
+    assert rows["eng:nov:cpa"]["amount"] == D("100")  # a new month restarts the count
+    assert rows["eng:rev_before:revshare"]["amount"] == D("2")  # 50 FTDs so far: tier 1 keeps the base 20%
+    assert rows["eng:rev_after:revshare"]["amount"] == D("3")  # 51 FTDs: 30%
+
+
+def test_rejected_conversion_moves_later_ones_down_a_tier(wh: Warehouse) -> None:
+    _tier_plan(wh)
+    wh.partner(10, 1)
+    for i in range(51):
+        wh.conversion(f"f{i:02d}", 10, "ftd", ts=datetime(2026, 10, 1) + timedelta(hours=i), amount="50")
+    run(wh)
+    assert wh.commissions()["eng:f50:cpa"]["amount"] == D("120")
+    wh.set_status("f03", "rejected")
+    run(wh)
+    rows = wh.commissions()
+    assert rows["eng:f50:cpa"]["amount"] == D("100")  # now only the 50th counted FTD
+    assert rows["eng:f03:cpa"]["status"] == "rejected"
+
+
+def test_overrides_per_level_follow_each_ancestor_plan(wh: Warehouse) -> None:
+    wh.plan(1, "cpa", cpa_amounts={"ftd": "100"}, subpartner_override_pct=["5", "2"])  # no level-3 percent
+    wh.plan(2, "cpa", cpa_amounts={"ftd": "100"}, subpartner_override_pct=["10", "4", "1"])
+    wh.partner(1, 1)  # root: plan without level 3
+    wh.partner(2, 2, parent_id=1)
+    wh.partner(3, 2, parent_id=2)
+    wh.partner(4, 2, parent_id=3)
+    wh.conversion("f", 4, "ftd", amount="50")
+    run(wh)
+    rows = wh.commissions("kind = 'sub_partner'")
+    assert {k: (v["partner_id"], v["level"], v["amount"]) for k, v in rows.items()} == {
+        "eng:f:cpa:L1:3": (3, 1, D("10")),
+        "eng:f:cpa:L2:2": (2, 2, D("4")),
+    }  # partner 1 is level 3 of partner 4 and its plan has no level-3 percent
+    wh.conversion("g", 3, "ftd", amount="50")
+    run(wh)
+    rows = wh.commissions("conversion_id = 'g' and kind = 'sub_partner'")
+    assert {k: (v["partner_id"], v["amount"], v["from_partner_id"]) for k, v in rows.items()} == {
+        "eng:g:cpa:L1:2": (2, D("10"), 3),
+        "eng:g:cpa:L2:1": (1, D("2"), 3),
+    }
+    assert json.loads(rows["eng:g:cpa:L2:1"]["inputs"])["source_commission_id"] == "eng:g:cpa"
+
+
+def test_level_three_override(wh: Warehouse) -> None:
+    wh.plan(1, "revshare", revshare_pct="50", subpartner_override_pct=["5", "2", "1"])
+    for pid, parent in ((1, None), (2, 1), (3, 2), (4, 3)):
+        wh.partner(pid, 1, parent_id=parent)
+    wh.conversion("r", 4, "revenue", amount="-200")
+    run(wh)
+    rows = wh.commissions("kind = 'sub_partner'")
+    assert {v["partner_id"]: (v["level"], v["amount"]) for v in rows.values()} == {
+        3: (1, D("-5")),
+        2: (2, D("-2")),
+        1: (3, D("-1")),
+    }
+
+
+def test_feed_commissions_get_overrides_too(wh: Warehouse) -> None:
+    wh.plan(1, "cpa", cpa_amounts={"ftd": "100"}, subpartner_override_pct=["10"])
+    wh.partner(1, 1)
+    wh.partner(2, 1, parent_id=1)
+    wh.feed_commission("legacy-7", 2, "80", kind="revshare")
+    wh.feed_commission("bonus-1", 2, "500", kind="bonus")  # bonuses are not overridden
+    run(wh)
+    rows = wh.commissions("source = 'engine'")
+    assert {k: (v["partner_id"], v["amount"], v["status"]) for k, v in rows.items()} == {
+        "eng:feed:legacy-7:L1:1": (1, D("8"), "approved")
+    }
+
+
+def test_hold_then_approved_after_hold_days(wh: Warehouse) -> None:
+    wh.plan(1, "cpa", cpa_amounts={"ftd": "100"}, hold_days=7, subpartner_override_pct=["10"])
+    wh.partner(1, 1)
+    wh.partner(2, 1, parent_id=1)
+    wh.conversion("f", 2, "ftd", amount="50", status="approved")
+    run(wh, now=T0 + timedelta(days=1))
+    rows = wh.commissions()
+    assert rows["eng:f:cpa"]["status"] == "hold" and rows["eng:f:cpa"]["hold_until"] == T0 + timedelta(days=7)
+    assert rows["eng:f:cpa:L1:1"]["status"] == "hold"
+    run(wh, now=T0 + timedelta(days=6, hours=23))
+    assert wh.commissions()["eng:f:cpa"]["status"] == "hold"
+    result = run(wh, now=T0 + timedelta(days=7))
+    rows = wh.commissions()
+    assert rows["eng:f:cpa"]["status"] == "approved" and rows["eng:f:cpa:L1:1"]["status"] == "approved"
+    assert result.approved_from_hold == 2 and result.touched_hours == {T0}
+
+
+def test_reversal_inside_hold_cancels_without_negative_row(wh: Warehouse) -> None:
+    wh.plan(1, "cpa", cpa_amounts={"ftd": "100"}, hold_days=7, subpartner_override_pct=["10"])
+    wh.partner(1, 1)
+    wh.partner(2, 1, parent_id=1)
+    wh.conversion("f", 2, "ftd", amount="50", status="approved")
+    run(wh, now=T0 + timedelta(days=1))
+    wh.set_status("f", "reversed")
+    run(wh, now=T0 + timedelta(days=2))
+    run(wh, now=T0 + timedelta(days=30))
+    rows = wh.commissions()
+    assert {k: v["status"] for k, v in rows.items()} == {"eng:f:cpa": "reversed", "eng:f:cpa:L1:1": "reversed"}
+
+
+def test_rejected_before_approval_is_rejected(wh: Warehouse) -> None:
+    wh.plan(1, "cpa", cpa_amounts={"registration": "3"})
+    wh.partner(1, 1)
+    wh.conversion("r", 1, "registration")
+    run(wh)
+    wh.set_status("r", "rejected")
+    run(wh)
+    assert {k: v["status"] for k, v in wh.commissions().items()} == {"eng:r:cpa": "rejected"}
+
+
+def test_status_update_reverses_approved_commission_once(wh: Warehouse) -> None:
+    wh.plan(1, "cpa", cpa_amounts={"ftd": "100"}, subpartner_override_pct=["10"])
+    wh.partner(1, 1)
+    wh.partner(2, 1, parent_id=1)
+    wh.conversion("f", 2, "ftd", amount="50", status="approved")
+    run(wh)
+    assert wh.commissions()["eng:f:cpa"]["status"] == "approved"
+    wh.set_status("f", "reversed", at=T0 + timedelta(days=3))
+    result = run(wh, now=T0 + timedelta(days=3))
+    rows = wh.commissions()
+    assert rows["eng:f:cpa"]["status"] == "approved" and rows["eng:f:cpa"]["amount"] == D("100")
+    rev = rows["eng:f:cpa:reversal"]
+    assert (rev["kind"], rev["status"], rev["amount"], rev["plan_id"]) == ("reversal", "approved", D("-100"), 1)
+    assert rev["ts"] == T0 + timedelta(days=3)
+    assert json.loads(rev["inputs"])["reverses"] == "eng:f:cpa"
+    assert rows["eng:f:cpa:L1:1:reversal"]["amount"] == D("-10")
+    assert result.reversals == 2
+    before = wh.snapshot()
+    wh.set_status("f", "reversed")  # the same update again in a later run
+    again = run(wh, now=T0 + timedelta(days=4))
+    assert wh.snapshot() == before and again.changed == 0
+
+
+def test_paid_commissions_are_never_changed(wh: Warehouse) -> None:
+    wh.plan(1, "cpa", cpa_amounts={"ftd": "100"})
+    wh.partner(1, 1)
+    wh.conversion("f", 1, "ftd", amount="50", status="approved")
+    run(wh)
+    wh.con.execute("update commissions set status = 'paid' where commission_id = 'eng:f:cpa'")
+    wh.con.execute('update dim_plans set cpa_amounts = \'{"ftd": "999"}\'')
+    wh.conversion("f", 1, "ftd", amount="60", status="approved")
+    run(wh)
+    row = wh.commissions()["eng:f:cpa"]
+    assert (row["status"], row["amount"]) == ("paid", D("100"))
+
+
+def test_feed_commission_suppresses_engine(wh: Warehouse) -> None:
+    wh.plan(1, "cpa", cpa_amounts={"ftd": "100", "registration": "2"})
+    wh.partner(1, 1)
+    wh.conversion("f", 1, "ftd", amount="50")
+    wh.conversion("r", 1, "registration")
+    wh.feed_commission("feed-f", 1, "77", conversion_id="f")
+    run(wh)
+    assert set(wh.commissions("source = 'engine'")) == {"eng:r:cpa"}
+    wh.feed_commission("feed-r", 1, "5", conversion_id="r")  # arrives later: the pending engine row goes away
+    result = run(wh)
+    assert set(wh.commissions("source = 'engine'")) == set() and result.deleted == 1
+
+
+def test_rerun_is_idempotent(wh: Warehouse) -> None:
+    wh.plan(1, "hybrid", cpa_amounts={"ftd": "100"}, revshare_pct="25", hold_days=3, subpartner_override_pct=["5"])
+    wh.plan(2, "cpa", cpa_amounts={"ftd": "100"}, volume_tiers=[{"min_count": 2, "cpa_ftd": "130"}])
+    wh.partner(1, 1)
+    wh.partner(2, 2, parent_id=1)
+    for i in range(4):
+        wh.conversion(f"f{i}", 2, "ftd", ts=T0 + timedelta(hours=i), amount="40", status="approved")
+        wh.conversion(f"r{i}", 1, "revenue", ts=T0 + timedelta(hours=i), amount=str(10 * i - 15))
+    first = compute_commissions(wh.con, 1, T0 + timedelta(days=1))
+    before = wh.snapshot()
+    second = compute_commissions(wh.con, 1, T0 + timedelta(days=1))
+    assert first.inserted > 0 and second.changed == 0 and wh.snapshot() == before
+    assert second.touched_hours == set()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("volume_tiers", [{"min_count": 1, "cpa_bogus": "1"}], "unknown key 'cpa_bogus'"),
+        ("volume_tiers", [{"cpa_ftd": "1"}], "min_count is required"),
+        ("volume_tiers", [{"min_count": 5}, {"min_count": 5}], "must be greater than"),
+        ("volume_tiers", [{"min_count": 1, "revshare_pct": "150"}], "must be <= 100"),
+        ("cpa_amounts", {"ftd": "abc"}, "is not a number"),
+        ("subpartner_override_pct", "5", "must be a list"),
+    ],
+)
+def test_malformed_plans_are_refused_with_a_clear_message(field: str, value: object, message: str) -> None:
+    row = {"plan_id": 3, "name": "Gold", "type": "hybrid", "currency": "USD", field: json.dumps(value)}
+    with pytest.raises(PlanError, match=message) as info:
+        parse_plan(row)
+    assert "plan 3 'Gold'" in str(info.value)
