@@ -3,23 +3,21 @@
 Passwords and lockout are checked by `cabinet.auth.authenticate` against the store (bcrypt; 5 failures lock the
 account for 15 minutes), in our own form so the lockout is recorded and the labels are translated.
 streamlit-authenticator then does what it is good at: the signed re-authentication cookie (JWT with the cookie key
-from the secrets), restoring the session on other pages and reloads (`login(location="unrendered")`), and deleting
-the cookie on logout. A restored session is accepted only while the store still has the user active and unlocked.
+from the secrets, written by its cookie component), verifying that cookie on other pages and reloads, and deleting it
+on logout. We read the verified token ourselves rather than through `login(location="unrendered")`: that path needs
+every user's credentials in memory, lower-cases usernames and returns None after a successful restore. A restored
+session is accepted only while the store still has the user active and unlocked.
 """
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 import streamlit_authenticator as stauth
-from sqlalchemy import select
 
 from cabinet.access import build_session_user
-from cabinet.auth import authenticate
+from cabinet.auth import authenticate, record_logout
 from cabinet.config import ConfigError
 from cabinet.session import SESSION_KEY, SessionUser
-from cabinet.store.models import User
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
 
@@ -28,24 +26,27 @@ COOKIE_DAYS = 7.0
 _AUTH_KEY = "_cabinet_authenticator"
 
 
-def _credentials() -> dict[str, dict[str, dict[str, object]]]:
-    with engine().connect() as conn:
-        rows = conn.execute(select(User.username, User.email, User.display_name, User.password_hash, User.role))
-        return {"usernames": {u: {"email": e, "name": n, "password": h, "roles": [r]} for u, e, n, h, r in rows}}
-
-
 def _authenticator() -> stauth.Authenticate:
     """The session's authenticator, created once per browser session.
 
     Its cookie manager renders a component only when created and when it sets or deletes the cookie; reading the
-    cookie uses the request's cookies, so one instance serves every run of the session.
+    cookie uses the request's cookies, so one instance serves every run of the session. It holds no credentials:
+    passwords never leave the store, and a cookie's user is looked up in the store (case-sensitively) on restore.
     """
     auth = st.session_state.get(_AUTH_KEY)
     if auth is None:
         key = app_settings().require_cookie_key()
-        auth = stauth.Authenticate(_credentials(), COOKIE_NAME, key, COOKIE_DAYS, auto_hash=False, login_sleep_time=0)
+        auth = stauth.Authenticate({"usernames": {}}, COOKIE_NAME, key, COOKIE_DAYS, auto_hash=False,
+                                   login_sleep_time=0)  # fmt: skip
         st.session_state[_AUTH_KEY] = auth
     return auth
+
+
+def _remember(user: SessionUser) -> None:
+    """Keep the user in this session, in the authenticator's session keys too."""
+    st.session_state.update({"authentication_status": True, "username": user.username, "name": user.display_name,
+                             "roles": [user.role], "logout": False})  # fmt: skip
+    st.session_state[SESSION_KEY] = user
 
 
 def config_error() -> str | None:
@@ -64,13 +65,16 @@ def current_user() -> SessionUser | None:
         return user
     if config_error():
         return None
-    _, status, username = _authenticator().login(location="unrendered")
-    if status and username:
-        user = build_session_user(engine(), username)
-        if user is None:
-            logout()
-            return None
-        st.session_state[SESSION_KEY] = user
+    # verifies the JWT's signature (cookie key) and expiry; False once this session has logged out
+    token = _authenticator().cookie_controller.get_cookie()
+    username = token.get("username") if isinstance(token, dict) else None
+    if not isinstance(username, str) or not username:
+        return None
+    user = build_session_user(engine(), username)
+    if user is None:  # deleted, disabled or locked since the cookie was issued
+        logout()
+        return None
+    _remember(user)
     return user
 
 
@@ -83,7 +87,8 @@ def login_form() -> SessionUser | None:
     user = current_user()
     if user is not None:
         return user
-    with st.form("login"):
+    box = st.empty()  # emptied after a successful login, so the home page renders in this same run
+    with box.form("login"):
         st.subheader(t("auth.title"))
         username = st.text_input(t("auth.username"), max_chars=64)
         password = st.text_input(t("auth.password"), type="password", max_chars=128)
@@ -95,8 +100,7 @@ def login_form() -> SessionUser | None:
         return None
     result = authenticate(engine(), username, password)
     if result.reason == "locked":
-        minutes = max(1, int(((result.locked_until.timestamp() if result.locked_until else 0) - time.time()) // 60) + 1)
-        st.error(t("auth.locked", minutes=minutes))
+        st.error(t("auth.locked", minutes=result.minutes_left()))
         return None
     if not result.ok:
         st.error(t("auth.inactive" if result.reason == "inactive" else "auth.invalid"))
@@ -105,18 +109,21 @@ def login_form() -> SessionUser | None:
     if user is None:
         st.error(t("auth.invalid"))
         return None
-    st.session_state.update({"authentication_status": True, "username": user.username, "name": user.display_name,
-                             "roles": [user.role], "logout": False})  # fmt: skip
+    _remember(user)
+    # The cookie component must reach the browser: no st.rerun() here, the caller renders the page in this run.
     _authenticator().cookie_controller.set_cookie()
-    st.session_state[SESSION_KEY] = user
+    box.empty()
     return user
 
 
 def logout() -> None:
     """End the session and delete the re-authentication cookie."""
     auth = _authenticator()
-    if st.session_state.get("authentication_status"):
-        auth.logout(location="unrendered")
+    username = st.session_state.get("username")
+    auth.authentication_controller.logout()
+    auth.cookie_controller.delete_cookie()  # always: a cookie whose user was refused must go too
+    if username:
+        record_logout(engine(), username)
     for key in (SESSION_KEY, "authentication_status", "username", "name", "roles"):
         st.session_state.pop(key, None)
     st.session_state["logout"] = True
