@@ -1,0 +1,62 @@
+"""Real Chromium against a real `streamlit run app.py`: log in, reload keeps the session, log out, wrong password."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.e2e.conftest import RESULTS_DIR, Server
+
+pytestmark = pytest.mark.browser
+COOKIE = "partner_cabinet_auth"
+
+
+def _login(tab, server: Server, password: str) -> None:  # type: ignore[no-untyped-def]
+    tab.goto(server.url)
+    tab.get_by_label("Username").fill(server.username)
+    tab.get_by_label("Password", exact=True).fill(password)
+    tab.get_by_role("button", name="Log in").click()
+
+
+def _wait_cookie(tab, present: bool, timeout: float = 15.0) -> bool:  # type: ignore[no-untyped-def]
+    """The cookie is written by a component in the browser, after the server's run: poll for it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(c["name"] == COOKIE for c in tab.context.cookies()) == present:
+            return True
+        tab.wait_for_timeout(200)
+    return False
+
+
+def test_login_reload_logout_reload_shows_the_login_form(tab, cabinet_server: Server) -> None:  # type: ignore[no-untyped-def]
+    RESULTS_DIR.mkdir(exist_ok=True)
+    tab.goto(cabinet_server.url)
+    tab.get_by_label("Username").wait_for()
+    assert tab.get_by_text("Welcome").count() == 0
+    tab.screenshot(path=str(RESULTS_DIR / "e2e_login.png"))
+
+    _login(tab, cabinet_server, cabinet_server.password)
+    tab.get_by_text("Welcome, E2E Admin").wait_for()
+    tab.get_by_text("E2E Program").first.wait_for()
+    assert _wait_cookie(tab, present=True), "the re-authentication cookie was never set"
+    tab.screenshot(path=str(RESULTS_DIR / "e2e_home.png"), full_page=True)
+
+    tab.reload()
+    tab.get_by_text("Welcome, E2E Admin").wait_for()  # restored from the cookie, no form shown
+    assert tab.get_by_label("Username").count() == 0
+
+    tab.get_by_role("button", name="Log out").click()
+    tab.get_by_text("You have logged out.").wait_for()
+    assert _wait_cookie(tab, present=False), "logout did not delete the cookie"
+    tab.reload()
+    tab.get_by_label("Username").wait_for()
+    assert tab.get_by_text("Welcome").count() == 0
+    tab.screenshot(path=str(RESULTS_DIR / "e2e_after_logout.png"))
+
+
+def test_wrong_password_shows_an_error(tab, cabinet_server: Server) -> None:  # type: ignore[no-untyped-def]
+    _login(tab, cabinet_server, "not-the-password")
+    tab.get_by_text("Wrong username or password.").wait_for()
+    assert tab.get_by_text("Welcome").count() == 0
+    assert not _wait_cookie(tab, present=True, timeout=1.0)
