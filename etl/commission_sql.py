@@ -398,7 +398,10 @@ from commissions as e
 where e.source = 'engine' and e.kind = 'sub_partner' and e.status not in ('approved', 'paid')
   and (
       e.conversion_id in (select conversion_id from eng_candidates)
-      or e.inputs->>'source_commission_id' in (select commission_id from eng_sources)
+      or (
+          e.commission_id like 'eng:feed:%'
+          and e.inputs->>'source_commission_id' in (select commission_id from eng_sources)
+      )
   )
   and e.commission_id not in (select commission_id from eng_desired)
 """

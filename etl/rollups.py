@@ -41,6 +41,8 @@ DAILY_KEYS = ("day", "partner_id", "offer_id", "country")
 # Touched hours closer than this are refreshed in one range scan (zone maps prune each range of the facts).
 RANGE_GAP = timedelta(hours=6)
 MAX_RANGES = 32
+# When a run touches at least this share of the rollup's hours, a full rebuild is cheaper than a refresh.
+FULL_REBUILD_SHARE = 0.5
 
 _LIVE = "status in ('pending', 'approved')"
 
@@ -204,6 +206,8 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection, run_id: int, touched_hours: 
     hours = _stage_hours(con, run_id, touched_hours)
     if not hours:
         return RollupResult(False, 0, 0, 0, 0)
+    if len(hours) > 48 and len(hours) >= FULL_REBUILD_SHARE * _count(con, "(select distinct hour from rollup_hourly)"):
+        return _full_rebuild(con)  # most hours touched: one pass without deletes and semi-joins is cheaper
     days = sorted({h.date() for h in hours})
     con.execute("delete from rollup_hourly where hour in (select hour from rr_hours)")
     con.execute("delete from rollup_daily where day in (select day from rr_days)")
