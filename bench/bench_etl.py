@@ -163,6 +163,53 @@ def bench_size(clicks: int, days: int, workdir: Path) -> dict[str, object]:
     return res
 
 
+def publish_sweep(sizes: list[int], workdir: Path) -> list[dict[str, object]]:
+    """Publish time vs warehouse size on synthetic click tables (no demo or pipeline needed)."""
+    from datetime import datetime
+
+    from etl.schema import ensure_schema
+    from queries.warehouse import Warehouse
+
+    out = []
+    for n in sizes:
+        wh = workdir / f"pub{n}"
+        shutil.rmtree(wh, ignore_errors=True)
+        wh.mkdir(parents=True)
+        con = duckdb.connect(str(wh / "work.duckdb"))
+        ensure_schema(con)
+        con.execute(
+            "insert into clicks (click_id, ts, partner_id, offer_id, link_id, sub1, country, device, ip_hash, "
+            "is_unique, run_id) select 'c' || i, timestamp '2026-09-01' + to_seconds(i % 7776000), "
+            "(hash(i) % 5000)::int, (hash(i + 1) % 200)::int, (hash(i + 2) % 50000)::int, 'sub' || (i % 97), "
+            "['DE','US','BR','IN','GB'][1 + i % 5], ['desktop','mobile','tablet'][1 + i % 3], md5(i::varchar), "
+            "i % 3 = 0, 1 from range(?) t(i)",
+            [n],
+        )
+        con.execute("checkpoint")
+        con.close()
+        times = []
+        for run in range(1, 4):
+            t = time.perf_counter()
+            res = publish(wh, run, datetime(2026, 11, 30), keep=2, grace_s=0)
+            times.append(time.perf_counter() - t)
+        reader = Warehouse(wh)
+        t = time.perf_counter()
+        reader.cursor().execute("select count(*) from clicks where partner_id = 7").fetchall()
+        first_query = time.perf_counter() - t
+        reader.close()
+        out.append(
+            {
+                "clicks": n,
+                "snapshot_mb": round(res.size_bytes / 1e6, 1),
+                "publish_s": round(sorted(times)[1], 3),
+                "attach_and_first_query_ms": round(first_query * 1000, 1),
+            }
+        )
+        print(json.dumps(out[-1]), flush=True)
+        shutil.rmtree(wh, ignore_errors=True)
+    return out
+
+
 def main() -> None:
     """Run the benchmark at each size and print the results."""
     ap = argparse.ArgumentParser()
@@ -170,9 +217,19 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=60)
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/cabinet-bench-etl"))
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "etl_results.json")
+    ap.add_argument("--publish-only", action="store_true", help="Only the synthetic publish-vs-size sweep.")
     args = ap.parse_args()
+    sizes = [int(x) for x in args.sizes.split(",")]
+    if args.publish_only:
+        sweep = publish_sweep(sizes, args.workdir)
+        print("| clicks | snapshot MB | publish s (median of 3) | attach + first query ms |")
+        print("|---|---|---|---|")
+        for r in sweep:
+            print(f"| {r['clicks']:,} | {r['snapshot_mb']} | {r['publish_s']} | {r['attach_and_first_query_ms']} |")
+        shutil.rmtree(args.workdir, ignore_errors=True)
+        return
     results = []
-    for size in (int(s) for s in args.sizes.split(",")):
+    for size in sizes:
         r = bench_size(size, args.days, args.workdir)
         print(json.dumps(r), flush=True)
         results.append(r)
