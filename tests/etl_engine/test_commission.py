@@ -16,8 +16,10 @@ D = Decimal
 
 
 def run(wh: Warehouse, now: datetime = T0):
-    """Run the engine for the warehouse's current run, then advance the run id."""
+    """Run the engine in one transaction (as the runner does) for the current run, then advance the run id."""
+    wh.con.execute("begin transaction")
     result = compute_commissions(wh.con, wh.run_id, now)
+    wh.con.execute("commit")
     wh.run_id += 1
     return result
 

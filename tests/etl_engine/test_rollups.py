@@ -176,12 +176,14 @@ def test_hourly_rollup_totals_equal_raw_facts_for_every_partner(clicks, batches)
         for batch in batches:
             # what ingest reports: the old hours of conversions an update moves
             moved = {row[0] for row in con.execute("select date_trunc('hour', ts) from conversions").fetchall()}
+            con.execute("begin transaction")  # one transaction per run, as the runner does
             for j, (partner, hour, type_, status, amount) in enumerate(batch):
                 value = amount if type_ == "revenue" else abs(amount)
                 wh.conversion(f"v{j}", partner, type_, ts=start + timedelta(hours=hour), amount=str(value),
                               status=status)  # fmt: skip
             compute_commissions(con, wh.run_id, start + timedelta(days=20))
             refresh_rollups(con, wh.run_id, moved)
+            con.execute("commit")
             _assert_rollups_match_facts(con)
             wh.run_id += 1
         incremental = con.execute("select * from rollup_hourly order by all").fetchall()
