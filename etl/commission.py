@@ -40,6 +40,7 @@ from etl.commission_plans import PlanError, load_plans, stage_plans
 __all__ = ["CommissionResult", "PlanError", "base_currency", "compute_commissions"]
 
 _PARAM = re.compile(r"\$(\w+)")
+_SCRATCH = ("eng_scored", "eng_desired", "eng_changes", "eng_sources", "eng_stale", "eng_reversals", "eng_expired")
 
 
 @dataclass
@@ -133,4 +134,6 @@ def compute_commissions(con: duckdb.DuckDBPyConnection, run_id: int, now: dateti
     _run(con, q.APPROVE_EXPIRED, **params)
 
     result.touched_hours = {row[0] for row in con.execute("select distinct hour from eng_touched_hours").fetchall()}
+    for table in _SCRATCH:  # free the working sets; eng_touched_hours stays for refresh_rollups
+        con.execute(f"drop table if exists {table}")
     return result
