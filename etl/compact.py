@@ -7,6 +7,10 @@ at least `min_tail_rows` rows and at least `tail_fraction` of the already-sorted
 month is rewritten about log2(size) times while it fills up). Otherwise it is a cheap no-op: one count over the
 newest row groups (rows of earlier runs are pruned by the run_id zone maps).
 
+When the tail only adds new months and was appended already in order (ingest may insert a batch with
+`order by date_trunc('month', ts), partner_id, ts`), nothing is rewritten: an ordered-by-rowid check (a window over
+the tail, far cheaper than a sort) confirms the order and the watermark moves on.
+
 State in `meta`: `clicks_compacted_run_id` (every click of a run <= this id is in sorted position),
 `clicks_compacted_at`, `clicks_compacted_rows`. Runs inside the caller's transaction; no commit.
 """
@@ -68,6 +72,21 @@ def _rewrite_months(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"drop table {_STAGE}")
 
 
+def _tail_in_order(con: duckdb.DuckDBPyConnection, last: int) -> bool:
+    """Whether the rows appended since the last compaction already lie in (month, partner_id, ts) order."""
+    rows = con.execute(
+        """select count(*) from (
+            select
+                (date_trunc('month', ts), partner_id, ts)
+                < lag((date_trunc('month', ts), partner_id, ts)) over (order by rowid) as backwards
+            from clicks
+            where run_id > ?
+        ) where backwards""",
+        [last],
+    ).fetchall()
+    return rows[0][0] == 0
+
+
 def tail_rows(con: duckdb.DuckDBPyConnection) -> int:
     """Clicks appended since the last compaction."""
     last = _meta_int(con, "clicks_compacted_run_id")
@@ -101,6 +120,10 @@ def compact_clicks(
     if not force and (tail < min_tail_rows or tail < tail_fraction * sorted_rows):
         return False
     new_last = int(con.execute("select max(run_id) from clicks").fetchall()[0][0])
+    if sorted_rows == 0 and _tail_in_order(con, last):
+        # new months only, appended already in order (e.g. a bulk load inserted sorted): nothing to rewrite
+        _set_meta(con, "clicks_compacted_run_id", new_last)
+        return False
     if sorted_rows == _count_all(con) - tail and _swap_ddl(con) is not None:
         _rewrite_all(con, _swap_ddl(con) or "")
     else:

@@ -80,3 +80,17 @@ def test_tail_smaller_than_fraction_of_its_month_waits(wh: Warehouse) -> None:
     _add_clicks(wh.con, 2, 100, datetime(2026, 10, 21), 5)
     assert compact_clicks(wh.con, min_tail_rows=50, tail_fraction=0.5) is False  # 100 < 0.5 x 400
     assert compact_clicks(wh.con, min_tail_rows=50, tail_fraction=0.2) is True
+
+
+def test_new_months_appended_in_order_are_not_rewritten(wh: Warehouse) -> None:
+    wh.con.execute(
+        "insert into clicks (click_id, ts, partner_id, offer_id, country, device, run_id) "
+        "select 'c' || i, timestamp '2026-09-01' + to_seconds((i * 37) % 5000000) as ts, i % 13 as p, 1, 'DE', "
+        "'mobile', 1 from range(300) t(i) order by date_trunc('month', ts), p, ts"
+    )
+    assert compact_clicks(wh.con, min_tail_rows=1) is False  # already in order: the watermark moves, no rewrite
+    assert tail_rows(wh.con) == 0
+    _add_clicks(wh.con, 2, 50, datetime(2026, 9, 3), 2)  # lands inside a sorted month: must be merged
+    assert compact_clicks(wh.con, min_tail_rows=1, tail_fraction=0.1) is True
+    after = _physical(wh.con)
+    assert after == sorted(after, key=_sort_key)
