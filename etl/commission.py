@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from etl import commission_merge_sql as m
 from etl import commission_sql as q
 from etl.commission_plans import PlanError, load_plans, stage_plans
 
@@ -92,19 +93,19 @@ def _apply(con: duckdb.DuckDBPyConnection, stale_sql: str, result: CommissionRes
     _run(con, stale_sql, **params)
     _record_hours(con, "select ts from eng_stale")
     result.deleted += _count(con, "select count(*) from eng_stale")
-    con.execute(q.DELETE_STALE)
+    con.execute(m.DELETE_STALE)
 
-    _run(con, q.CHANGES, **params)
+    _run(con, m.CHANGES, **params)
     _record_hours(con, "select ts from eng_changes union all select old_ts from eng_changes")
     new = _count(con, "select count(*) from eng_changes where is_new")
     result.inserted += new
     result.updated += _count(con, "select count(*) from eng_changes") - new
-    _run(con, q.UPSERT, **params)
+    _run(con, m.UPSERT, **params)
 
-    con.execute(q.NEW_REVERSALS)
+    con.execute(m.NEW_REVERSALS)
     _record_hours(con, "select ts from eng_reversals")
     result.reversals += _count(con, "select count(*) from eng_reversals")
-    _run(con, q.INSERT_REVERSALS, **params)
+    _run(con, m.INSERT_REVERSALS, **params)
 
 
 def compute_commissions(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> CommissionResult:
@@ -121,17 +122,17 @@ def compute_commissions(con: duckdb.DuckDBPyConnection, run_id: int, now: dateti
     con.execute(q.CREATE_DESIRED)
     _run(con, q.DESIRED_CPA, **params)
     _run(con, q.DESIRED_REVSHARE, **params)
-    _apply(con, q.STALE_BASE, result, params)
+    _apply(con, m.STALE_BASE, result, params)
 
-    _run(con, q.SOURCES, **params)
+    _run(con, m.SOURCES, **params)
     con.execute(q.CREATE_DESIRED)
-    _run(con, q.DESIRED_OVERRIDES, **params)
-    _apply(con, q.STALE_OVERRIDES, result, params)
+    _run(con, m.DESIRED_OVERRIDES, **params)
+    _apply(con, m.STALE_OVERRIDES, result, params)
 
-    _run(con, q.EXPIRED_HOLDS, **params)
+    _run(con, m.EXPIRED_HOLDS, **params)
     _record_hours(con, "select ts from eng_expired")
     result.approved_from_hold = _count(con, "select count(*) from eng_expired")
-    _run(con, q.APPROVE_EXPIRED, **params)
+    _run(con, m.APPROVE_EXPIRED, **params)
 
     result.touched_hours = {row[0] for row in con.execute("select distinct hour from eng_touched_hours").fetchall()}
     for table in _SCRATCH:  # free the working sets; eng_touched_hours stays for refresh_rollups

@@ -1,0 +1,205 @@
+"""SQL of the commission engine, second half: override sources, merge into `commissions`, reversals, holds.
+
+Named parameters: $run, $now. Reads and writes the temp tables eng_desired, eng_sources, eng_changes, eng_stale.
+"""
+
+from __future__ import annotations
+
+# Override sources: engine cpa/revshare of candidate conversions, feed cpa/revshare changed now or of candidates.
+SOURCES = """
+create or replace temp table eng_sources as
+select
+    s.*,
+    case
+        when s.status = 'pending' then 'pending'
+        when s.status = 'hold' then 'approved'
+        when s.status in ('approved', 'paid') and r.commission_id is null then 'approved'
+        else 'cancelled'
+    end as cond,
+    greatest(s.ts, coalesce(c.updated_at, s.ts)) as reversal_ts
+from commissions as s
+left join commissions as r on r.commission_id = s.commission_id || ':reversal'
+left join conversions as c on c.conversion_id = s.conversion_id
+where s.kind in ('cpa', 'revshare')
+  and (
+      (s.source = 'engine' and s.conversion_id in (select conversion_id from eng_candidates))
+      or (
+          s.source = 'feed'
+          and (s.updated_run_id = $run or s.conversion_id in (select conversion_id from eng_candidates))
+      )
+  )
+"""
+
+DESIRED_OVERRIDES = """
+insert into eng_desired
+with o as (
+    select
+        s.*,
+        t.ancestor_id,
+        t.level as tree_level,
+        a.plan_id as ancestor_plan_id,
+        x.pct
+    from eng_sources as s
+    join dim_partner_tree as t on t.descendant_id = s.partner_id
+    join dim_partners as a on a.partner_id = t.ancestor_id
+    join eng_overrides as x on x.plan_id = a.plan_id and x.level = t.level
+)
+select
+    case when o.source = 'engine' then o.commission_id else 'eng:feed:' || o.commission_id end
+        || ':L' || o.tree_level || ':' || o.ancestor_id,
+    o.ancestor_id,
+    o.conversion_id,
+    o.ts,
+    'sub_partner',
+    (o.amount * o.pct * 0.01)::decimal(18,4),
+    o.currency,
+    (o.amount_base * o.pct * 0.01)::decimal(18,4),
+    o.fx_rate,
+    o.offer_id,
+    o.ancestor_plan_id,
+    'override L' || o.tree_level || ' ' || regexp_replace(o.pct::varchar, '[.]?0+$', '') || '% of '
+        || coalesce(o.rule, o.kind),
+    json_object(
+        'source_commission_id', o.commission_id, 'source_amount', o.amount::varchar,
+        'source_currency', o.currency, 'source_rule', o.rule, 'pct', o.pct::varchar, 'level', o.tree_level,
+        'from_partner_id', o.partner_id
+    ),
+    o.tree_level,
+    o.partner_id,
+    o.hold_until,
+    o.cond,
+    o.reversal_ts
+from o
+where (o.amount * o.pct * 0.01)::decimal(18,4) <> 0
+"""
+
+# Desired rows joined with what exists; approved and paid rows are final and never rewritten.
+CHANGES = """
+create or replace temp table eng_changes as
+with merged as (
+    select
+        d.*,
+        e.commission_id is null as is_new,
+        e.ts as old_ts,
+        case
+            when d.cond = 'pending' then 'pending'
+            when d.cond = 'approved' then case when d.hold_until > $now then 'hold' else 'approved' end
+            when e.status in ('hold', 'reversed') then 'reversed'
+            else 'rejected'
+        end as status
+    from eng_desired as d
+    left join commissions as e using (commission_id)
+    where e.commission_id is null or (e.source = 'engine' and e.status not in ('approved', 'paid'))
+)
+select m.*
+from merged as m
+left join commissions as e using (commission_id)
+where m.is_new
+   or (m.partner_id, m.conversion_id, m.ts, m.kind, m.status, m.amount, m.currency, m.amount_base, m.fx_rate,
+       m.offer_id, m.plan_id, m.rule, m.inputs::varchar, m.level, m.from_partner_id, m.hold_until)
+      is distinct from
+      (e.partner_id, e.conversion_id, e.ts, e.kind, e.status, e.amount, e.currency, e.amount_base, e.fx_rate,
+       e.offer_id, e.plan_id, e.rule, e.inputs::varchar, e.level, e.from_partner_id, e.hold_until)
+"""
+
+UPSERT = """
+insert into commissions (
+    commission_id, source, partner_id, conversion_id, ts, kind, status, amount, currency, amount_base, fx_rate,
+    offer_id, plan_id, rule, inputs, level, from_partner_id, hold_until, note, file_id, run_id, updated_run_id
+)
+select
+    commission_id, 'engine', partner_id, conversion_id, ts, kind, status, amount, currency, amount_base, fx_rate,
+    offer_id, plan_id, rule, inputs, level, from_partner_id, hold_until, null, null, $run, $run
+from eng_changes
+on conflict (commission_id) do update set
+    partner_id = excluded.partner_id,
+    conversion_id = excluded.conversion_id,
+    ts = excluded.ts,
+    kind = excluded.kind,
+    status = excluded.status,
+    amount = excluded.amount,
+    currency = excluded.currency,
+    amount_base = excluded.amount_base,
+    fx_rate = excluded.fx_rate,
+    offer_id = excluded.offer_id,
+    plan_id = excluded.plan_id,
+    rule = excluded.rule,
+    inputs = excluded.inputs,
+    level = excluded.level,
+    from_partner_id = excluded.from_partner_id,
+    hold_until = excluded.hold_until,
+    updated_run_id = excluded.updated_run_id
+"""
+
+# A final (approved/paid) row whose conversion was rejected/reversed gets one negative 'reversal' row, once.
+NEW_REVERSALS = """
+create or replace temp table eng_reversals as
+select
+    e.commission_id || ':reversal' as commission_id,
+    e.partner_id,
+    e.conversion_id,
+    greatest(e.ts, d.reversal_ts) as ts,
+    -e.amount as amount,
+    e.currency,
+    -e.amount_base as amount_base,
+    e.fx_rate,
+    e.offer_id,
+    e.plan_id,
+    'reversal of ' || coalesce(e.rule, e.kind) as rule,
+    json_object('reverses', e.commission_id, 'reversed_amount', e.amount::varchar, 'original_rule', e.rule) as inputs,
+    e.level,
+    e.from_partner_id
+from eng_desired as d
+join commissions as e using (commission_id)
+where d.cond = 'cancelled' and e.status in ('approved', 'paid')
+  and not exists (select 1 from commissions as r where r.commission_id = e.commission_id || ':reversal')
+"""
+
+INSERT_REVERSALS = """
+insert into commissions (
+    commission_id, source, partner_id, conversion_id, ts, kind, status, amount, currency, amount_base, fx_rate,
+    offer_id, plan_id, rule, inputs, level, from_partner_id, hold_until, note, file_id, run_id, updated_run_id
+)
+select
+    commission_id, 'engine', partner_id, conversion_id, ts, 'reversal', 'approved', amount, currency, amount_base,
+    fx_rate, offer_id, plan_id, rule, inputs, level, from_partner_id, null, 'clawback', null, $run, $run
+from eng_reversals
+"""
+
+# Non-final engine rows of the recomputed scope that are no longer wanted (feed commission arrived, below baseline).
+STALE_BASE = """
+create or replace temp table eng_stale as
+select e.commission_id, e.ts
+from commissions as e
+where e.source = 'engine' and e.kind in ('cpa', 'revshare') and e.status not in ('approved', 'paid')
+  and e.conversion_id in (select conversion_id from eng_candidates)
+  and e.commission_id not in (select commission_id from eng_desired)
+"""
+
+STALE_OVERRIDES = """
+create or replace temp table eng_stale as
+select e.commission_id, e.ts
+from commissions as e
+where e.source = 'engine' and e.kind = 'sub_partner' and e.status not in ('approved', 'paid')
+  and (
+      e.conversion_id in (select conversion_id from eng_candidates)
+      or (
+          e.commission_id like 'eng:feed:%'
+          and e.inputs->>'source_commission_id' in (select commission_id from eng_sources)
+      )
+  )
+  and e.commission_id not in (select commission_id from eng_desired)
+"""
+
+DELETE_STALE = "delete from commissions where commission_id in (select commission_id from eng_stale)"
+
+EXPIRED_HOLDS = """
+create or replace temp table eng_expired as
+select commission_id, ts from commissions
+where source = 'engine' and status = 'hold' and hold_until <= $now
+"""
+
+APPROVE_EXPIRED = """
+update commissions set status = 'approved', updated_run_id = $run
+where commission_id in (select commission_id from eng_expired)
+"""
