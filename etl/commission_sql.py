@@ -86,7 +86,8 @@ qualified as (
         *,
         case when type = 'ftd' then coalesce(amount_plan, 0) >= ftd_baseline else true end as qualifies
     from in_plan
-)
+),
+counted as (
 select
     *,
     qualifies and status in ('pending', 'approved') as counted,
@@ -103,9 +104,13 @@ select
         rows between unbounded preceding and current row
     ) as month_ftds
 from qualified
+)
+-- conversions paid by a feed commission still count towards the month's volume, but are not priced
+select *
+from counted
 where not exists (
     select 1 from commissions as f
-    where f.source = 'feed' and f.conversion_id = qualified.conversion_id
+    where f.source = 'feed' and f.conversion_id = counted.conversion_id
 )
 """
 

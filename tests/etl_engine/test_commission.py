@@ -138,6 +138,17 @@ def test_volume_tiers_are_progressive_within_a_month(wh: Warehouse) -> None:
     assert rows["eng:rev_after:revshare"]["amount"] == D("3")  # 51 FTDs: 30%
 
 
+def test_conversions_paid_by_the_feed_count_towards_the_month_volume(wh: Warehouse) -> None:
+    wh.plan(1, "cpa", cpa_amounts={"ftd": "100"}, volume_tiers=[{"min_count": 3, "cpa_ftd": "130"}])
+    wh.partner(10, 1)
+    for i in range(3):
+        wh.conversion(f"f{i}", 10, "ftd", ts=T0 + timedelta(hours=i), amount="50")
+    wh.feed_commission("legacy", 10, "90", conversion_id="f0")
+    run(wh)
+    rows = wh.commissions("source = 'engine'")
+    assert {k: v["amount"] for k, v in rows.items()} == {"eng:f1:cpa": D("100"), "eng:f2:cpa": D("130")}
+
+
 def test_rejected_conversion_moves_later_ones_down_a_tier(wh: Warehouse) -> None:
     _tier_plan(wh)
     wh.partner(10, 1)
