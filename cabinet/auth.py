@@ -96,6 +96,16 @@ def record_logout(engine: Engine, username: str) -> None:
         audit(session, "logout", user=user, username=username)
 
 
+def session_revoked(engine: Engine, username: str, issued_at: datetime) -> bool:
+    """True when the user logged out, changed password or was locked after a session cookie was issued."""
+    since = _aware(issued_at)
+    with session_scope(engine) as session:
+        own_logout = (AuditLog.action == "logout") & (AuditLog.actor_username == username)
+        by_admin = AuditLog.action.in_(("password_changed", "account_locked")) & (AuditLog.target == username)
+        row = session.scalar(select(AuditLog.id).where((own_logout | by_admin) & (AuditLog.ts >= since)).limit(1))
+    return row is not None
+
+
 def set_password(session: Session, user: User, password: str, *, actor: str = "cli") -> None:
     """Validate and store a new password; unlocks the account."""
     validate_new_password(password)

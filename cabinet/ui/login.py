@@ -6,16 +6,19 @@ streamlit-authenticator then does what it is good at: the signed re-authenticati
 from the secrets, written by its cookie component), verifying that cookie on other pages and reloads, and deleting it
 on logout. We read the verified token ourselves rather than through `login(location="unrendered")`: that path needs
 every user's credentials in memory, lower-cases usernames and returns None after a successful restore. A restored
-session is accepted only while the store still has the user active and unlocked.
+session is accepted only while the store still has the user active and unlocked and no logout, password change or
+lock happened after the cookie was issued (server-side revocation: the browser's cookie deletion can be lost).
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 import streamlit as st
 import streamlit_authenticator as stauth
 
 from cabinet.access import build_session_user
-from cabinet.auth import authenticate, record_logout
+from cabinet.auth import authenticate, record_logout, session_revoked
 from cabinet.config import ConfigError
 from cabinet.session import SESSION_KEY, SessionUser
 from cabinet.ui.resources import app_settings, engine
@@ -70,8 +73,11 @@ def current_user() -> SessionUser | None:
     username = token.get("username") if isinstance(token, dict) else None
     if not isinstance(username, str) or not username:
         return None
-    user = build_session_user(engine(), username)
-    if user is None:  # deleted, disabled or locked since the cookie was issued
+    # Deleting the cookie is done by a component in the browser and can be lost to a quick rerun or a closed tab,
+    # so a logout (or a password change or lock) also revokes, on the server, every cookie issued before it.
+    issued_at = datetime.fromtimestamp(float(token["exp_date"]), UTC) - timedelta(days=COOKIE_DAYS)
+    user = None if session_revoked(engine(), username, issued_at) else build_session_user(engine(), username)
+    if user is None:  # revoked, deleted, disabled or locked since the cookie was issued
         logout()
         return None
     _remember(user)

