@@ -18,7 +18,8 @@ select
     end as cond,
     greatest(s.ts, coalesce(c.updated_at, s.ts)) as reversal_ts
 from commissions as s
-left join commissions as r on r.commission_id = s.commission_id || ':reversal'
+left join (select commission_id from commissions where kind = 'reversal') as r
+    on r.commission_id = s.commission_id || ':reversal'
 left join conversions as c on c.conversion_id = s.conversion_id
 where s.kind in ('cpa', 'revshare')
   and (
@@ -86,20 +87,19 @@ with merged as (
             when d.cond = 'approved' then case when d.hold_until > $now then 'hold' else 'approved' end
             when e.status in ('hold', 'reversed') then 'reversed'
             else 'rejected'
-        end as status
+        end as status,
+        (e.partner_id, e.conversion_id, e.ts, e.kind, e.status, e.amount, e.currency, e.amount_base, e.fx_rate,
+         e.offer_id, e.plan_id, e.rule, e.inputs::varchar, e.level, e.from_partner_id, e.hold_until) as old_values
     from eng_desired as d
     left join commissions as e using (commission_id)
     where e.commission_id is null or (e.source = 'engine' and e.status not in ('approved', 'paid'))
 )
-select m.*
-from merged as m
-left join commissions as e using (commission_id)
-where m.is_new
-   or (m.partner_id, m.conversion_id, m.ts, m.kind, m.status, m.amount, m.currency, m.amount_base, m.fx_rate,
-       m.offer_id, m.plan_id, m.rule, m.inputs::varchar, m.level, m.from_partner_id, m.hold_until)
-      is distinct from
-      (e.partner_id, e.conversion_id, e.ts, e.kind, e.status, e.amount, e.currency, e.amount_base, e.fx_rate,
-       e.offer_id, e.plan_id, e.rule, e.inputs::varchar, e.level, e.from_partner_id, e.hold_until)
+select * exclude (old_values)
+from merged
+where is_new
+   or (partner_id, conversion_id, ts, kind, status, amount, currency, amount_base, fx_rate,
+       offer_id, plan_id, rule, inputs::varchar, level, from_partner_id, hold_until)
+      is distinct from old_values
 """
 
 UPSERT = """
