@@ -191,3 +191,23 @@ def test_hourly_rollup_totals_equal_raw_facts_for_every_partner(clicks, batches)
         assert con.execute("select * from rollup_hourly order by all").fetchall() == incremental
     finally:
         con.close()
+
+
+def test_hours_of_removed_engine_rows_are_refreshed(wh: Warehouse) -> None:
+    _program(wh)
+    wh.conversion("r", 2, "registration")
+    compute_commissions(wh.con, 1, T0)
+    refresh_rollups(wh.con, 1, set())
+    assert wh.con.sql("select sum(commission_pending) from rollup_hourly where partner_id = 2").fetchall() == [
+        (D("2"),)
+    ]
+    wh.run_id = 2
+    wh.feed_commission("feed-r", 2, "7", conversion_id="r", ts=T0 + timedelta(days=1))
+    result = compute_commissions(wh.con, 2, T0 + timedelta(days=1))
+    assert T0 in result.touched_hours  # the removed engine row's hour
+    refresh_rollups(wh.con, 2, set())  # the engine's own record of touched hours is used too
+    assert wh.con.sql(
+        "select hour, sum(commission_pending), sum(commission_approved) from rollup_hourly "
+        "where partner_id = 2 group by hour order by hour"
+    ).fetchall() == [(T0, D(0), D(0)), (T0 + timedelta(days=1), D(0), D("7"))]  # T0 keeps the registration
+    _assert_rollups_match_facts(wh.con)
