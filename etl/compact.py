@@ -103,8 +103,8 @@ def compact_clicks(
     """Rewrite the months the unsorted tail touches in (month, partner_id, ts) order when the tail is large."""
     last = _meta_int(con, "clicks_compacted_run_id")
     tail = tail_rows(con)
-    if tail == 0:
-        return False
+    if tail == 0 or (not force and tail < min_tail_rows):
+        return False  # the common case: one pruned count, no scan of the sorted part
     con.execute(
         "create or replace temp table cmp_months as "
         "select distinct date_trunc('month', ts) as month from clicks where run_id > ?",
