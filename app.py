@@ -14,12 +14,14 @@ if user is None:
     st.stop()
 sidebar_menu(user)
 status = data_status(app_settings(), engine())
+st.set_page_config(page_title=status.program_name)  # the store's program name once the store has been read
 st.title(status.program_name)
 st.write(t("home.welcome", name=user.display_name, role=t(f"menu.role_{user.role}")))
 if user.impersonator:
     st.warning(t("home.impersonating", manager=user.impersonator, partner=user.display_name))
+as_of = status.data_as_of or status.published_at  # a published but empty warehouse has no latest event
 if status.snapshot:
-    st.success(t("home.data_as_of", as_of=f"{status.data_as_of:%Y-%m-%d %H:%M} UTC", snapshot=status.snapshot))
+    st.success(t("home.data_as_of", as_of=f"{as_of:%Y-%m-%d %H:%M} UTC" if as_of else "-", snapshot=status.snapshot))
 else:
     st.info(t("home.no_data", files=status.inbox_files))
 cols = st.columns(3)

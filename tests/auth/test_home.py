@@ -1,0 +1,63 @@
+"""The home page after login says what data is loaded: the published snapshot, or that nothing is published yet."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
+
+from cabinet.config import Settings
+from cabinet.passwords import hash_password
+from cabinet.program import ensure_program_defaults
+from cabinet.store.db import session_scope
+from cabinet.store.models import User
+
+PASSWORD = "correct-horse-battery"
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture
+def store(store_engine: Engine) -> Engine:
+    with session_scope(store_engine) as s:
+        ensure_program_defaults(s, name="Acme Partners")
+        s.add(User(username="ann", email="a@example.com", display_name="Ann", role="manager", locale="ru",
+                   password_hash=hash_password(PASSWORD)))  # fmt: skip
+    return store_engine
+
+
+def _publish(settings: Settings, data_as_of: str | None) -> None:
+    """A `CURRENT` pointer as `etl.publish` writes it."""
+    settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    doc = {"snapshot": "r000003.duckdb", "run_id": 3, "data_as_of": data_as_of, "published_at": "2026-11-02T06:00:00"}
+    (settings.warehouse_dir / "CURRENT").write_text(json.dumps(doc))
+
+
+def _home(store: Engine) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.text_input[0].input("ann")
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_home_says_no_data_is_published_yet_in_the_users_language(store: Engine) -> None:
+    at = _home(store)
+    assert at.title[0].value == "Acme Partners"
+    assert "cabinet etl run" in at.info[0].value and not at.success
+    assert at.info[0].value.startswith("Данные ещё не опубликованы"), "a Russian-speaking user gets Russian"
+
+
+def test_home_names_the_snapshot_and_its_data_time(store: Engine, settings: Settings) -> None:
+    _publish(settings, "2026-11-01T23:59:00")
+    at = _home(store)
+    assert "2026-11-01 23:59" in at.success[0].value and "r000003" in at.success[0].value
+
+
+def test_home_survives_a_snapshot_without_events(store: Engine, settings: Settings) -> None:
+    _publish(settings, None)
+    at = _home(store)
+    assert "2026-11-02 06:00" in at.success[0].value, "falls back to the publish time"
