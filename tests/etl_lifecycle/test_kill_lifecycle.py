@@ -1,0 +1,103 @@
+"""`kill -9` at random points of a run (stand-in stages in a subprocess): the published snapshot is never damaged."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from cabinet.config import Settings
+from queries.warehouse import read_current
+from tests.etl_lifecycle.fake_stages import write_clicks
+
+DRIVER = (
+    "from etl import runner; from tests.etl_lifecycle.fake_stages import FakeStages; "
+    "runner._stages = lambda: FakeStages; from cabinet.cli import main; main()"
+)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _start(data_dir: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "CABINET_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, "-c", DRIVER, "etl", "run", "--quiet"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _published(data_dir: Path) -> tuple[int, ...] | None:
+    info = read_current(data_dir / "warehouse")
+    if info is None:
+        return None
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{info.path}' as snap (read_only)")
+        con.execute("use snap")
+        assert con.execute("select status from etl_runs where run_id = ?", [info.run_id]).fetchall() == [("ok",)]
+        return tuple(
+            con.execute(
+                "select (select count(*) from clicks), (select count(distinct click_id) from clicks), "
+                "(select count(*) from etl_files), (select sum(rows_read) from etl_files)"
+            ).fetchall()[0]
+        )
+    finally:
+        con.close()
+
+
+def _wait_until_locked(data_dir: Path, pid: int) -> None:
+    """Wait until the child holds the ETL lock (its pid is written into the lock file)."""
+    lock = data_dir / "warehouse" / "etl.lock"
+    deadline = time.monotonic() + 120
+    while not (lock.exists() and f'"pid": {pid}' in lock.read_text()):
+        assert time.monotonic() < deadline, "the ETL run never took the lock"
+        time.sleep(0.005)
+
+
+def test_kill_9_at_random_points_never_damages_the_published_snapshot(settings: Settings, tmp_path: Path) -> None:
+    for i in range(4):
+        write_clicks(settings.inbox_dir, f"batch{i}", i * 40_000, 40_000)
+    ref_dir = tmp_path / "ref"
+    shutil.copytree(settings.data_dir, ref_dir)
+    for k in range(8):  # files that land one per killed run in the victim, all at once in the reference
+        write_clicks(ref_dir / "inbox", f"late{k}", 1_000_000 + k * 5_000, 5_000)
+    proc = _start(ref_dir)
+    assert proc.wait(timeout=300) == 0, proc.stderr.read() if proc.stderr else ""
+    con = duckdb.connect(str(ref_dir / "warehouse" / "work.duckdb"), read_only=True)
+    (run_s,) = con.execute("select epoch(finished_at - started_at) from etl_runs").fetchall()[0]
+    con.close()
+    duration = float(run_s) * 3  # the transaction, then compaction, checkpoint, publish and exit
+    expected = _published(ref_dir)
+    assert expected == (200_000, 200_000, 12, 200_000)
+
+    rng = random.Random(7)
+    seen: list[tuple[int, ...]] = []
+    for k in range(8):
+        write_clicks(settings.inbox_dir, f"late{k}", 1_000_000 + k * 5_000, 5_000)
+        proc = _start(settings.data_dir)
+        _wait_until_locked(settings.data_dir, proc.pid)
+        time.sleep(rng.uniform(0.0, duration))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        counts = _published(settings.data_dir)
+        if counts is not None:  # whatever is published is whole: every loaded row once, counts conserved
+            clicks, distinct, _, rows_read = counts
+            assert clicks == distinct == rows_read
+            seen.append(counts)
+    proc = _start(settings.data_dir)
+    assert proc.wait(timeout=300) == 0, proc.stderr.read() if proc.stderr else ""
+    assert _published(settings.data_dir) == expected
+    assert all(c[0] % 5_000 == 0 for c in seen)  # whole files only
+    con = duckdb.connect(str(settings.warehouse_dir / "work.duckdb"), read_only=True)
+    statuses = {s for (s,) in con.execute("select status from etl_runs").fetchall()}
+    con.close()
+    assert "running" not in statuses
