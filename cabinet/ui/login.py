@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 
@@ -69,7 +70,10 @@ def current_user() -> SessionUser | None:
     if config_error():
         return None
     # verifies the JWT's signature (cookie key) and expiry; False once this session has logged out
-    token = _authenticator().cookie_controller.get_cookie()
+    try:
+        token = _authenticator().cookie_controller.get_cookie()
+    except jwt.InvalidTokenError:  # e.g. a forged token naming another algorithm: treat as no cookie
+        return None
     username = token.get("username") if isinstance(token, dict) else None
     if not isinstance(username, str) or not username:
         return None

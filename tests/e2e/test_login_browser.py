@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import jwt
 import pytest
 from playwright.sync_api import expect
 
@@ -77,3 +78,20 @@ def test_wrong_password_shows_an_error(tab, cabinet_server: Server) -> None:  # 
     _see(tab.get_by_text("Wrong username or password."), "wrong_password_error")
     assert tab.get_by_text("Welcome").count() == 0
     assert not _wait_cookie(tab, present=True, timeout=1.0)
+
+
+@pytest.mark.parametrize(
+    ("key", "algorithm"),
+    [
+        ("not-the-cookie-key-0123456789abcdef0123", "HS256"),
+        ("e2e-cookie-key-0123456789abcdef0123456789abcdef", "HS384"),
+    ],
+    ids=["wrong-key", "other-algorithm"],
+)
+def test_forged_cookie_shows_the_login_form(tab, cabinet_server: Server, key: str, algorithm: str) -> None:  # type: ignore[no-untyped-def]
+    forged = jwt.encode({"username": cabinet_server.username, "exp_date": time.time() + 3600}, key, algorithm=algorithm)
+    tab.context.add_cookies([{"name": COOKIE, "value": forged, "url": cabinet_server.url}])
+    tab.goto(cabinet_server.url)
+    _see(tab.get_by_label("Username"), f"login_form_with_forged_cookie_{algorithm}")
+    expect(tab.get_by_text("Welcome")).to_have_count(0)
+    expect(tab.get_by_text("Traceback")).to_have_count(0)
