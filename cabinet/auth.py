@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from cabinet.passwords import check_password, hash_password, validate_new_password
@@ -71,13 +71,13 @@ def authenticate(engine: Engine, username: str, password: str, now: datetime | N
             audit(session, "login_refused_locked", user=user)
             return AuthResult(False, "locked", username, user.id, locked_until)
         if not check_password(password, user.password_hash):
-            user.failed_logins = (user.failed_logins or 0) + 1
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.locked_until = now + LOCKOUT
-                user.failed_logins = 0
+            failures = _count_failure(session, user.id)
+            if failures >= MAX_FAILED_LOGINS:
+                until = now + LOCKOUT
+                session.execute(update(User).where(User.id == user.id).values(locked_until=until, failed_logins=0))
                 audit(session, "account_locked", user=user, details={"minutes": LOCKOUT.seconds // 60})
-                return AuthResult(False, "locked", username, user.id, user.locked_until)
-            audit(session, "login_failed", user=user, details={"attempt": user.failed_logins})
+                return AuthResult(False, "locked", username, user.id, until)
+            audit(session, "login_failed", user=user, details={"attempt": failures})
             return AuthResult(False, "invalid", username, user.id)
         if not user.is_active:
             audit(session, "login_refused_inactive", user=user)
@@ -87,6 +87,22 @@ def authenticate(engine: Engine, username: str, password: str, now: datetime | N
         user.last_login_at = now
         audit(session, "login", user=user)
         return AuthResult(True, "ok", username, user.id)
+
+
+def _count_failure(session: Session, user_id: int) -> int:
+    """Add one failed login in the database itself and return the new count.
+
+    An increment computed in Python from the row read before the (slow) bcrypt check would let guesses sent in
+    parallel count as one; `failed_logins + 1` in the UPDATE is atomic on SQLite and PostgreSQL.
+    """
+    stmt = (
+        update(User)
+        .where(User.id == user_id)
+        .values(failed_logins=func.coalesce(User.failed_logins, 0) + 1)
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False)
+    )
+    return int(session.execute(stmt).scalar_one())
 
 
 def record_logout(engine: Engine, username: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -111,3 +112,11 @@ def test_logout_button_ends_the_session_and_is_audited(store: Engine) -> None:
     assert ("logout", "Alice", None) in _actions(store)
     at.run()
     assert [ti.label for ti in at.text_input] == ["Username", "Password"], "after logout the next run shows the form"
+
+
+def test_parallel_wrong_passwords_still_lock_the_account(store: Engine) -> None:
+    """Guesses sent in parallel must each count: a read-then-write counter would let a batch count as one."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda i: authenticate(store, "Alice", f"wrong-{i}"), range(8)))
+    assert any(r.reason == "locked" for r in results), [r.reason for r in results]
+    assert authenticate(store, "Alice", PASSWORD).reason == "locked"

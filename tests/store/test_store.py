@@ -14,6 +14,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.exc import IntegrityError
 
+from cabinet.auth import LOCKOUT, MAX_FAILED_LOGINS, authenticate
+from cabinet.passwords import hash_password
 from cabinet.store.db import alembic_config, make_engine, migrate, session_scope
 from cabinet.store.models import (
     AuditLog,
@@ -217,3 +219,14 @@ def test_check_constraints_and_unique_usernames_hold(engine: Engine) -> None:
     with pytest.raises(IntegrityError), session_scope(engine) as session:
         session.add(User(username="x", email="y@x", display_name="Y", password_hash="!", role="admin"))
         session.flush()
+
+
+def test_login_lockout_counts_in_the_database_on_every_backend(engine: Engine) -> None:
+    now = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+    with session_scope(engine) as session:
+        session.add(User(username="u", email="u@x", display_name="U", password_hash=hash_password("right-password-1"),
+                         role="admin"))  # fmt: skip
+    reasons = [authenticate(engine, "u", "wrong", now).reason for _ in range(MAX_FAILED_LOGINS)]
+    assert reasons == ["invalid"] * (MAX_FAILED_LOGINS - 1) + ["locked"]
+    assert authenticate(engine, "u", "right-password-1", now + LOCKOUT - timedelta(seconds=1)).reason == "locked"
+    assert authenticate(engine, "u", "right-password-1", now + LOCKOUT).ok
