@@ -93,11 +93,12 @@ def _utcnow() -> datetime:
 
 def _stages() -> Any:
     """The pipeline stages (imported late so the lifecycle modules import without them; tests replace this)."""
-    from etl import commission, compact, dims, ingest, rollups
+    from etl import commission, compact, dims, rollups
+    from etl import ingest as ingest_stage
 
     class Stages:
         snapshot_dimensions = staticmethod(dims.snapshot_dimensions)
-        ingest = staticmethod(ingest.ingest)
+        ingest = staticmethod(ingest_stage.ingest)
         compute_commissions = staticmethod(commission.compute_commissions)
         refresh_rollups = staticmethod(rollups.refresh_rollups)
         compact_clicks = staticmethod(compact.compact_clicks)
