@@ -80,6 +80,7 @@ def test_wrong_password_shows_an_error(tab, cabinet_server: Server) -> None:  # 
     assert not _wait_cookie(tab, present=True, timeout=1.0)
 
 
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")  # the forger's key, on purpose
 @pytest.mark.parametrize(
     ("key", "algorithm"),
     [
