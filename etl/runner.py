@@ -113,7 +113,7 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[int, ...]:
     )
 
 
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> Any:
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | dict[str, object] | None = None) -> Any:
     rows = con.execute(sql, params or []).fetchall()
     return rows[0][0] if rows else None
 
@@ -181,7 +181,8 @@ def run_etl(
             con.execute("insert into etl_runs (run_id, started_at, status) values (?, ?, 'running')", [run_id, started])
             result = RunResult(run_id=run_id)
             try:
-                planned = _transaction(con, cfg, inbox, run_id, now or started, stages, result, progress, must_publish)
+                clock = now.astimezone(UTC).replace(tzinfo=None) if now and now.tzinfo else now or started
+                planned = _transaction(con, cfg, inbox, run_id, clock, stages, result, progress, must_publish)
             except BaseException as exc:
                 cause = exc.__cause__ or exc
                 error = f"{type(cause).__name__}: {cause}"
@@ -242,9 +243,9 @@ def _transaction(
         n_comm = int(_scalar(con, "select count(*) from commissions where updated_run_id = ?", [run_id]) or 0)
         n_quar = int(_scalar(con, "select count(*) from quarantine where run_id = ?", [run_id]) or 0)
         changed = bool(files) or n_comm > 0 or n_quar > 0 or _fingerprint(con) != before
-        data_as_of = _scalar(
-            con, "select greatest((select max(ts) from clicks), (select max(ts) from conversions), "
-            "(select max(ts) from commissions))",
+        data_as_of = _scalar(  # latest event not after the run's clock: a future-dated row must not move it
+            con, "select greatest((select max(ts) from clicks where ts <= $now), "
+            "(select max(ts) from conversions where ts <= $now))", {"now": now},
         )  # fmt: skip
         name = snapshot_name(wh_dir / SNAPSHOT_DIR, run_id) if (changed or must_publish) else None
         con.execute(

@@ -184,7 +184,8 @@ def status(
 
 
 STATUS_RUNS = """
-select run_id, started_at, status, files, files_failed, rows_read, inserted, updated, duplicates, quarantined,
+select run_id, strftime(started_at, '%Y-%m-%d %H:%M:%S') as started_at, status, files, files_failed,
+       rows_read, inserted, updated, duplicates, quarantined,
        commissions, round(epoch(finished_at - started_at), 2) as seconds, coalesce(error, '') as error
 from etl_runs order by run_id desc limit ?
 """
