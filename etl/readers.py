@@ -43,24 +43,26 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> list[s
     fmt = file_format(path)
     try:
         if fmt == "jsonl":
-            rel = con.sql("select json from read_json_objects(?, format = 'newline_delimited')", params=[str(path)])
-            keys = con.sql("select distinct unnest(json_keys(json)) as k from rel order by k").fetchall()
-            cols = [k for (k,) in keys]
+            source = "read_json_objects(?, format = 'newline_delimited')"
+            keys = con.execute(f"select distinct unnest(json_keys(json)) as k from {source} order by k", [str(path)])
+            cols = [k for (k,) in keys.fetchall()]
             exprs = [f"json ->> {_sql_str(c)}" for c in cols]
         else:
-            reader = (
+            source = (
                 "read_csv(?, header = true, all_varchar = true, quote = '\"', escape = '\"', strict_mode = true)"
                 if fmt == "csv"
                 else "read_parquet(?)"
             )
-            rel = con.sql(f"select * from {reader}", params=[str(path)])
-            cols = rel.columns
+            cols = [row[0] for row in con.execute(f"describe select * from {source}", [str(path)]).fetchall()]
             exprs = [f"{_quote(c)}::varchar" for c in cols]
         names = [c.lower() if _NAME_RE.match(c.lower()) else f"col_{i}" for i, c in enumerate(cols)]
         aliased = "".join(f", {expr} as {_quote(n)}" for expr, n in zip(exprs, names, strict=True))
-        con.sql(f"create or replace temp table {table} as select row_number() over () as rn{aliased} from rel")
+        con.execute(
+            f"create or replace temp table {table} as select row_number() over () as rn{aliased} from {source}",
+            [str(path)],
+        ).fetchall()
     except duckdb.Error as exc:
-        con.sql(f"drop table if exists {table}")
+        con.execute(f"drop table if exists {table}").fetchall()
         raise UnreadableFile(_short(exc)) from exc
     return names
 

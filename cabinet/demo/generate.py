@@ -105,7 +105,7 @@ def write_feeds(
     seq = pl.col("click_id").str.slice(1).cast(pl.Int64)
     side = cf.filter(seq % 1000 == 1)
     post = cf.filter(seq % 1000 == 2)
-    main = cf.filter(seq % 1000 > 2).with_columns(day=pl.from_epoch("ts", time_unit="ms").dt.date())
+    main = cf.filter(~(seq % 1000).is_in([1, 2])).with_columns(day=pl.from_epoch("ts", time_unit="ms").dt.date())
     for (day,), part in main.partition_by("day", as_dict=True, maintain_order=True).items():
         path = inbox / "clicks" / f"clicks_{day:%Y-%m-%d}.parquet"
         _write_parquet(part.select(CLICK_COLUMNS), path)

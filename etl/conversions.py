@@ -1,0 +1,301 @@
+"""Conversions and feed commissions: attribution, FX, upserts by id, and conversions waiting for their click.
+
+Attribution order: click id (click attributes are copied in: click time, partner, offer, link, country, device,
+sub1) → promo code (case-insensitive) → explicit partner id. A conversion naming a click that has not arrived waits in
+`pending_conversions` and is retried every run; it is quarantined `unattributed` once its event time is more than
+7 days older than the newest click loaded, or it has waited 7 days. A later row of a known conversion (newer
+`updated_at`) updates status and amount but keeps the attribution; an older or equal one is a duplicate.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from etl.validate import commissions_sql, conversions_sql
+
+WAIT_DAYS = 7
+G_STRUCT = (
+    '{"rn":"BIGINT","conversion_id":"VARCHAR","ts":"TIMESTAMP","updated_at":"TIMESTAMP","type":"VARCHAR",'
+    '"status":"VARCHAR","click_id":"VARCHAR","promo_code":"VARCHAR","partner_id":"INTEGER","offer_id":"INTEGER",'
+    '"customer_id":"VARCHAR","amount":"DECIMAL(18,4)","currency":"VARCHAR","file_id":"INTEGER","path":"VARCHAR",'
+    '"raw":"JSON"}'
+)
+G_COLUMNS = (
+    "rn, conversion_id, ts, updated_at, type, status, click_id, promo_code, partner_id, offer_id, customer_id, "
+    "amount, currency, file_id, path, raw"
+)
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Any:
+    row = con.execute(sql, params or []).fetchone()
+    return row[0] if row else None
+
+
+def load_conversions_file(
+    con: duckdb.DuckDBPyConnection,
+    present: set[str],
+    stats: Any,
+    *,
+    run_id: int,
+    file_id: int,
+    key: str,
+    base: str,
+    now: datetime,
+) -> None:
+    """Validate, attribute and upsert the conversions of the staged file."""
+    from etl.ingest import quarantine_rows
+
+    con.execute(conversions_sql(present))
+    stats.quarantined = quarantine_rows(con, stats, run_id, file_id, now)
+    typed = ", ".join(f"v.{c}" for c in G_COLUMNS.split(", ")[:-3])
+    con.execute(
+        f"create or replace temp table g as select {typed}, ? as file_id, ? as path, to_json(s) as raw "
+        "from v join stg s using (rn) where v.reason is null",
+        [file_id, stats.path],
+    )
+    counts = apply_conversions(con, run_id, base=base, now=now, pending_mode=False)
+    stats.inserted, stats.updated, stats.duplicates = counts["inserted"], counts["updated"], counts["duplicates"]
+    stats.quarantined += counts["quarantined"]
+
+
+def resolve_pending(con: duckdb.DuckDBPyConnection, run_id: int, *, base: str, now: datetime) -> tuple[int, int]:
+    """Retry conversions waiting for their click; return (attributed now, quarantined as unattributed)."""
+    if not _scalar(con, "select count(*) from pending_conversions"):
+        return 0, 0
+    con.execute(
+        f"create or replace temp table g as select unnest(from_json(raw, '{G_STRUCT}')) from pending_conversions"
+    )
+    counts = apply_conversions(con, run_id, base=base, now=now, pending_mode=True)
+    newest_click = _scalar(con, "select max(ts) from clicks")
+    con.execute(
+        "create or replace temp table expired as select p.conversion_id, p.file_id, p.row_number, p.raw from "
+        "pending_conversions p where p.first_seen < ?::timestamp - to_days(?) "
+        "or (p.raw ->> '$.ts')::timestamp < coalesce(?::timestamp, p.first_seen) - to_days(?)",
+        [now, WAIT_DAYS, newest_click, WAIT_DAYS],
+    )
+    expired = _scalar(con, "select count(*) from expired")
+    if expired:
+        con.execute(
+            "insert into quarantine select ?, e.file_id, 'conversions', e.raw ->> '$.path', e.row_number, "
+            "'unattributed', e.raw -> '$.raw', ? from expired e",
+            [run_id, now],
+        )
+        _move_counts(con, "expired")
+        con.execute("delete from pending_conversions where conversion_id in (select conversion_id from expired)")
+    con.execute("update pending_conversions set attempts = attempts + 1")
+    con.execute("drop table if exists expired")
+    return counts["applied"], expired
+
+
+def _move_counts(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Rows counted `inserted` while waiting, now quarantined: keep each file's counts adding up."""
+    con.execute(
+        f"update etl_files set inserted = inserted - q.n, quarantined = quarantined + q.n "
+        f"from (select file_id, count(*) as n from {table} group by file_id) q where etl_files.file_id = q.file_id"
+    )
+
+
+ATTRIBUTE_SQL = """
+create or replace temp table f as
+with clk as (
+    select c.click_id, min(c.ts) as click_ts, arg_min(c.partner_id, c.ts) as partner_id,
+           arg_min(c.offer_id, c.ts) as offer_id, arg_min(c.link_id, c.ts) as link_id,
+           arg_min(c.country, c.ts) as country, arg_min(c.device, c.ts) as device, arg_min(c.sub1, c.ts) as sub1
+    from clicks c where c.click_id in (select click_id from g where click_id is not null)
+    group by c.click_id
+),
+r as (
+    select
+        g.*,
+        e.conversion_id is not null as known,
+        e.updated_at as old_updated_at,
+        case when e.conversion_id is not null then e.attributed_by
+             when clk.click_id is not null then 'click'
+             when pc.code is not null then 'promo_code'
+             when dp.partner_id is not null then 'partner_id' end as attributed_by,
+        case when e.conversion_id is not null then e.partner_id when clk.click_id is not null then clk.partner_id
+             when pc.code is not null then pc.partner_id else dp.partner_id end as a_partner,
+        case when e.conversion_id is not null then e.offer_id when clk.click_id is not null then clk.offer_id
+             when pc.code is not null then coalesce(g.offer_id, pc.offer_id) else g.offer_id end as a_offer,
+        case when e.conversion_id is not null then e.link_id else clk.link_id end as link_id,
+        case when e.conversion_id is not null then e.click_ts else clk.click_ts end as click_ts,
+        coalesce(case when e.conversion_id is not null then e.country else clk.country end, 'ZZ') as country,
+        coalesce(case when e.conversion_id is not null then e.device else clk.device end, 'other') as device,
+        case when e.conversion_id is not null then e.sub1 else clk.sub1 end as sub1,
+        case when e.conversion_id is not null then e.click_id when clk.click_id is not null then g.click_id end
+            as a_click_id,
+        coalesce(g.customer_id, e.customer_id) as a_customer,
+        coalesce(g.amount, e.amount) as a_amount,
+        case when coalesce(g.amount, e.amount) is not null then coalesce(g.currency, e.currency, $base) end
+            as a_currency,
+        case
+            when e.conversion_id is not null or clk.click_id is not null then null
+            when g.promo_code is not null and pc.code is null and dp.partner_id is null then 'unknown_promo_code'
+            when g.promo_code is null and g.partner_id is not null and dp.partner_id is null then 'unknown_partner'
+            when pc.code is null and dp.partner_id is null and g.click_id is not null then 'wait'
+            when pc.code is null and dp.partner_id is null then 'missing_field:click_id'
+        end as a_reason
+    from g
+    left join conversions e on e.conversion_id = g.conversion_id
+    left join clk on clk.click_id = g.click_id
+    left join dim_promo_codes pc on pc.code = g.promo_code
+    left join dim_partners dp on dp.partner_id = g.partner_id
+)
+select
+    r.*,
+    case when r.a_currency = $base then 1::decimal(18,8) else fx.rate end as fx_rate,
+    coalesce(
+        r.a_reason,
+        case when not r.known and r.a_offer is null then 'missing_field:offer_id' end,
+        case when not r.known and r.a_offer not in (select offer_id from dim_offers) then 'unknown_offer' end,
+        case when r.a_amount is not null and r.a_currency <> $base and fx.rate is null then 'no_fx_rate' end
+    ) as reason
+from r
+asof left join fx_rates fx on fx.currency = r.a_currency and r.ts::date >= fx.date
+"""
+
+CLASSIFY_SQL = """
+create or replace temp table ok as
+with s as (
+    select *, lag(updated_at) over (partition by conversion_id order by updated_at, rn) as prev_u
+    from f where reason is null
+),
+d as (
+    select *,
+        (old_updated_at is not null and updated_at <= old_updated_at) or (prev_u is not null and updated_at = prev_u)
+            as is_dup
+    from s
+)
+select *,
+       not is_dup and not known and row_number() over (partition by conversion_id, is_dup order by updated_at, rn) = 1
+           as is_insert,
+       not is_dup and row_number() over (partition by conversion_id, is_dup order by updated_at desc, rn desc) = 1
+           as is_final
+from d
+"""
+
+UPSERT_SQL = """
+insert into conversions
+select conversion_id, ts, updated_at, type, status, a_partner, a_offer, link_id, a_click_id, promo_code, attributed_by,
+       a_customer, a_amount, a_currency, round(a_amount * fx_rate, 4), fx_rate, click_ts, country, device, sub1,
+       file_id, $run_id, $run_id
+from ok where is_final
+on conflict (conversion_id) do update set
+    ts = excluded.ts, updated_at = excluded.updated_at, type = excluded.type, status = excluded.status,
+    customer_id = excluded.customer_id, amount = excluded.amount, currency = excluded.currency,
+    amount_base = excluded.amount_base, fx_rate = excluded.fx_rate, updated_run_id = excluded.updated_run_id
+"""
+
+
+def apply_conversions(
+    con: duckdb.DuckDBPyConnection, run_id: int, *, base: str, now: datetime, pending_mode: bool
+) -> dict[str, int]:
+    """Attribute, convert and upsert the rows of temp table `g`; quarantine or park what cannot be loaded."""
+    con.execute(ATTRIBUTE_SQL, {"base": base})
+    bad = "reason is not null and reason <> 'wait'"
+    quarantined = _scalar(con, f"select count(*) from f where {bad}")
+    if quarantined:
+        con.execute(
+            f"insert into quarantine select ?, file_id, 'conversions', path, rn, reason, raw, ? from f where {bad}",
+            [run_id, now],
+        )
+        if pending_mode:
+            con.execute(f"create or replace temp table moved as select file_id from f where {bad}")
+            _move_counts(con, "moved")
+            con.execute(
+                f"delete from pending_conversions where conversion_id in (select conversion_id from f where {bad})"
+            )
+    waiting = 0
+    if not pending_mode:
+        waiting = _scalar(con, "select count(*) from f where reason = 'wait'")
+        if waiting:
+            con.execute(
+                "insert or replace into pending_conversions select conversion_id, "
+                f"to_json(struct_pack({', '.join(f'{c} := {c}' for c in G_COLUMNS.split(', '))})), "
+                "click_id, ?, 1, file_id, rn from f where reason = 'wait'",
+                [now],
+            )
+    con.execute(CLASSIFY_SQL)
+    counts = {
+        "inserted": _scalar(con, "select count(*) from ok where is_insert") + waiting,
+        "updated": _scalar(con, "select count(*) from ok where not is_dup and not is_insert"),
+        "duplicates": _scalar(con, "select count(*) from ok where is_dup"),
+        "quarantined": quarantined,
+        "applied": _scalar(con, "select count(*) from ok where is_final"),
+    }
+    con.execute(UPSERT_SQL, {"run_id": run_id})
+    con.execute("insert into touched select distinct date_trunc('hour', ts) from ok where is_final")
+    if pending_mode:
+        con.execute("delete from pending_conversions where conversion_id in (select conversion_id from ok)")
+    for table in ("f", "ok", "g", "moved"):
+        con.execute(f"drop table if exists {table}")
+    return counts
+
+
+COMMISSION_BATCH_SQL = """
+create or replace temp table batch as
+with good as (
+    select v.*, to_json(s) as raw, row_number() over (partition by v.commission_id order by v.rn) > 1 as later
+    from v join stg s using (rn) where v.reason is null
+),
+fxd as (
+    select g.*, case when g.currency = $base then 1::decimal(18,8) else fx.rate end as fx_rate
+    from good g asof left join fx_rates fx on fx.currency = g.currency and g.ts::date >= fx.date
+)
+select x.*, c.offer_id,
+       case when x.fx_rate is null then 'no_fx_rate' end as fx_reason,
+       e.commission_id is not null as known,
+       e.commission_id is not null and e.partner_id = x.partner_id and e.ts = x.ts and e.amount = x.amount
+           and e.currency = x.currency and e.kind = x.kind and e.status = x.status
+           and e.conversion_id is not distinct from x.conversion_id and e.note is not distinct from x.note as same
+from fxd x
+left join commissions e on e.commission_id = x.commission_id
+left join conversions c on c.conversion_id = x.conversion_id
+"""
+
+
+def load_commissions_file(
+    con: duckdb.DuckDBPyConnection,
+    present: set[str],
+    stats: Any,
+    *,
+    run_id: int,
+    file_id: int,
+    key: str,
+    base: str,
+    now: datetime,
+) -> None:
+    """Validate and upsert feed commissions (history, bonuses, adjustments) of the staged file."""
+    from etl.ingest import quarantine_rows
+
+    con.execute(commissions_sql(present))
+    stats.quarantined = quarantine_rows(con, stats, run_id, file_id, now)
+    con.execute(COMMISSION_BATCH_SQL, {"base": base})
+    fx_bad = _scalar(con, "select count(*) from batch where fx_reason is not null and not later")
+    if fx_bad:
+        con.execute(
+            "insert into quarantine select ?, ?, 'commissions', ?, rn, fx_reason, raw, ? from batch "
+            "where fx_reason is not null and not later",
+            [run_id, file_id, stats.path, now],
+        )
+    live = "fx_reason is null and not later"
+    stats.quarantined += fx_bad
+    stats.duplicates = _scalar(con, f"select count(*) from batch where later or ({live} and same)")
+    stats.updated = _scalar(con, f"select count(*) from batch where {live} and known and not same")
+    stats.inserted = _scalar(con, f"select count(*) from batch where {live} and not known")
+    con.execute(
+        "insert into commissions select commission_id, 'feed', partner_id, conversion_id, ts, kind, status, amount, "
+        "currency, round(amount * fx_rate, 4), fx_rate, offer_id, null, 'feed', null, null, null, null, note, "
+        f"$file_id, $run_id, $run_id from batch where {live} and not same "
+        "on conflict (commission_id) do update set partner_id = excluded.partner_id, conversion_id = "
+        "excluded.conversion_id, ts = excluded.ts, kind = excluded.kind, status = excluded.status, amount = "
+        "excluded.amount, currency = excluded.currency, amount_base = excluded.amount_base, fx_rate = "
+        "excluded.fx_rate, offer_id = excluded.offer_id, note = excluded.note, "
+        "updated_run_id = excluded.updated_run_id",
+        {"file_id": file_id, "run_id": run_id},
+    )
+    con.execute(f"insert into touched select distinct date_trunc('hour', ts) from batch where {live} and not same")
+    con.execute("drop table if exists batch")

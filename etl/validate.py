@@ -1,0 +1,231 @@
+"""Contract rules as SQL over a staged file (`stg`: rn + text columns) → table `v`: typed values + one reason.
+
+The first rule a row breaks gives its reason (contract codes: missing_field:<name>, bad_timestamp, bad_amount,
+bad_currency, unknown_partner, unknown_offer, unknown_link_token, plus bad_type, bad_status, bad_kind, bad_date,
+bad_rate, too_long:<name>). References that need the warehouse (FX, clicks, promo codes) are resolved by `etl.load`.
+"""
+
+from __future__ import annotations
+
+FEED_COLUMNS = {
+    "clicks": [
+        "click_id",
+        "ts",
+        "link_token",
+        "partner_id",
+        "offer_id",
+        "sub1",
+        "sub2",
+        "sub3",
+        "sub4",
+        "sub5",
+        "country",
+        "device",
+        "os",
+        "browser",
+        "referrer",
+        "ip",
+        "user_agent",
+    ],
+    "conversions": [
+        "conversion_id",
+        "ts",
+        "type",
+        "click_id",
+        "promo_code",
+        "partner_id",
+        "offer_id",
+        "customer_id",
+        "amount",
+        "currency",
+        "status",
+        "updated_at",
+    ],
+    "commissions": [
+        "commission_id",
+        "partner_id",
+        "ts",
+        "amount",
+        "currency",
+        "kind",
+        "conversion_id",
+        "status",
+        "note",
+    ],
+    "fx_rates": ["date", "currency", "rate"],
+}
+CONVERSION_TYPES = ("registration", "ftd", "deposit", "sale", "lead", "revenue")
+CONVERSION_STATUSES = ("pending", "approved", "rejected", "reversed")
+COMMISSION_KINDS = ("cpa", "revshare", "bonus", "adjustment", "sub_partner")
+COMMISSION_STATUSES = ("pending", "approved", "rejected", "paid")
+DEVICES = ("desktop", "mobile", "tablet", "other")
+BOT_PATTERN = r"bot|crawl|spider|slurp|headless|python-requests|python-urllib|curl/|wget/|scrapy|httpclient|phantomjs|selenium|go-http-client|java/"  # noqa: E501
+
+TS_EPOCH = r"^-?\d{10,16}$"
+TS_ISO_OFFSET = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|z|[+-]\d{2}(:?\d{2})?)$"
+TS_ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$"
+MONEY = r"^[+-]?\d{1,14}(\.\d{1,4})?$"
+INT = r"^\d{1,9}$"
+
+
+def col(present: set[str], name: str) -> str:
+    """The trimmed text of a column, NULL when empty or absent from the file."""
+    return f"nullif(trim(s.\"{name}\"), '')" if name in present else "null::varchar"
+
+
+def ts_expr(text: str) -> str:
+    """Parse contract timestamp text to a naive UTC TIMESTAMP (NULL when it does not parse)."""
+    return (
+        f"case when regexp_matches({text}, '{TS_EPOCH}') then epoch_ms(try_cast({text} as bigint)) "
+        f"when regexp_matches({text}, '{TS_ISO_OFFSET}') then try_cast({text} as timestamptz)::timestamp "
+        f"when regexp_matches({text}, '{TS_ISO_NAIVE}') then try_cast({text} as timestamp) end"
+    )
+
+
+def _case(rules: list[tuple[str, str]]) -> str:
+    return "case " + " ".join(f"when {cond} then '{reason}'" for reason, cond in rules) + " end"
+
+
+def _required(present: set[str], names: list[str]) -> list[tuple[str, str]]:
+    return [(f"missing_field:{n}", f"{col(present, n)} is null") for n in names]
+
+
+def _money_rules(present: set[str], neg_ok: str) -> list[tuple[str, str]]:
+    amount, cur = col(present, "amount"), col(present, "currency")
+    return [
+        ("bad_amount", f"{amount} is not null and not regexp_matches({amount}, '{MONEY}')"),
+        ("bad_amount", f"{amount} is not null and try_cast({amount} as decimal(18,4)) < 0 and not ({neg_ok})"),
+        ("bad_currency", f"{cur} is not null and not regexp_matches(upper({cur}), '^[A-Z]{{3}}$')"),
+    ]
+
+
+def clicks_sql(present: set[str]) -> str:
+    """Typed clicks with a reason; references (tokens, partners, offers) are checked here against dim tables."""
+    c = {n: col(present, n) for n in FEED_COLUMNS["clicks"]}
+    rules = (
+        _required(present, ["click_id", "ts"])
+        + [
+            ("bad_timestamp", f"({ts_expr(c['ts'])}) is null"),
+            ("too_long:click_id", f"length({c['click_id']}) > 255"),
+            ("unknown_link_token", f"{c['link_token']} is not null and l.link_id is null"),
+            ("missing_field:link_token", f"{c['link_token']} is null and {c['partner_id']} is null"),
+            ("missing_field:offer_id", f"{c['link_token']} is null and {c['offer_id']} is null"),
+            ("unknown_partner", f"{c['link_token']} is null and p.partner_id is null"),
+            ("unknown_offer", f"{c['link_token']} is null and o.offer_id is null"),
+        ]
+        + [(f"too_long:{n}", f"length({c[n]}) > 255") for n in ("sub1", "sub2", "sub3", "sub4", "sub5")]
+    )
+    country = f"upper({c['country']})"
+    device = f"lower({c['device']})"
+    return f"""
+create or replace temp table v as
+select
+    s.rn,
+    {_case(rules)} as reason,
+    {c["click_id"]} as click_id,
+    {ts_expr(c["ts"])} as ts,
+    coalesce(l.partner_id, p.partner_id) as partner_id,
+    coalesce(l.offer_id, o.offer_id) as offer_id,
+    l.link_id,
+    coalesce({c["sub1"]}, l.sub1) as sub1,
+    coalesce({c["sub2"]}, l.sub2) as sub2,
+    coalesce({c["sub3"]}, l.sub3) as sub3,
+    coalesce({c["sub4"]}, l.sub4) as sub4,
+    coalesce({c["sub5"]}, l.sub5) as sub5,
+    case when regexp_matches(coalesce({country}, ''), '^[A-Z]{{2}}$') then {country} else 'ZZ' end as country,
+    case when {device} in {DEVICES} then {device} else 'other' end as device,
+    {c["os"]} as os,
+    {c["browser"]} as browser,
+    {c["referrer"]} as referrer,
+    case when {c["ip"]} is not null then sha256($key || {c["ip"]}) end as ip_hash,
+    case when {c["user_agent"]} is not null then md5({c["user_agent"]}) end as ua_hash,
+    {c["user_agent"]} is null or regexp_matches(lower({c["user_agent"]}), '{BOT_PATTERN}') as is_bot
+from stg s
+left join dim_links l on l.token = {c["link_token"]}
+left join dim_partners p on {c["link_token"]} is null and p.partner_id = try_cast({c["partner_id"]} as integer)
+left join dim_offers o on {c["link_token"]} is null and o.offer_id = try_cast({c["offer_id"]} as integer)
+"""
+
+
+def conversions_sql(present: set[str]) -> str:
+    """Typed conversions with a reason from the row alone; attribution and FX come later."""
+    c = {n: col(present, n) for n in FEED_COLUMNS["conversions"]}
+    typ, status = f"lower({c['type']})", f"lower(coalesce({c['status']}, 'pending'))"
+    rules = [
+        *_required(present, ["conversion_id", "ts", "type"]),
+        ("bad_timestamp", f"({ts_expr(c['ts'])}) is null"),
+        ("bad_timestamp", f"{c['updated_at']} is not null and ({ts_expr(c['updated_at'])}) is null"),
+        ("too_long:conversion_id", f"length({c['conversion_id']}) > 255"),
+        ("bad_type", f"{typ} not in {CONVERSION_TYPES}"),
+        ("bad_status", f"{status} not in {CONVERSION_STATUSES}"),
+        *_money_rules(present, f"{typ} = 'revenue'"),
+        ("unknown_partner", f"{c['partner_id']} is not null and not regexp_matches({c['partner_id']}, '{INT}')"),
+        ("unknown_offer", f"{c['offer_id']} is not null and not regexp_matches({c['offer_id']}, '{INT}')"),
+    ]
+    return f"""
+create or replace temp table v as
+select
+    s.rn,
+    {_case(rules)} as reason,
+    {c["conversion_id"]} as conversion_id,
+    {ts_expr(c["ts"])} as ts,
+    coalesce({ts_expr(c["updated_at"])}, {ts_expr(c["ts"])}) as updated_at,
+    {typ} as type,
+    {status} as status,
+    {c["click_id"]} as click_id,
+    upper({c["promo_code"]}) as promo_code,
+    try_cast({c["partner_id"]} as integer) as partner_id,
+    try_cast({c["offer_id"]} as integer) as offer_id,
+    {c["customer_id"]} as customer_id,
+    try_cast({c["amount"]} as decimal(18,4)) as amount,
+    upper({c["currency"]}) as currency
+from stg s
+"""
+
+
+def commissions_sql(present: set[str]) -> str:
+    """Typed feed commissions with a reason."""
+    c = {n: col(present, n) for n in FEED_COLUMNS["commissions"]}
+    kind, status = f"lower(coalesce({c['kind']}, 'adjustment'))", f"lower(coalesce({c['status']}, 'approved'))"
+    rules = [
+        *_required(present, ["commission_id", "partner_id", "ts", "amount", "currency"]),
+        ("bad_timestamp", f"({ts_expr(c['ts'])}) is null"),
+        *_money_rules(present, "true"),
+        ("unknown_partner", "p.partner_id is null"),
+        ("bad_kind", f"{kind} not in {COMMISSION_KINDS}"),
+        ("bad_status", f"{status} not in {COMMISSION_STATUSES}"),
+    ]
+    return f"""
+create or replace temp table v as
+select
+    s.rn,
+    {_case(rules)} as reason,
+    {c["commission_id"]} as commission_id,
+    p.partner_id,
+    {ts_expr(c["ts"])} as ts,
+    try_cast({c["amount"]} as decimal(18,4)) as amount,
+    upper({c["currency"]}) as currency,
+    {kind} as kind,
+    {status} as status,
+    {c["conversion_id"]} as conversion_id,
+    {c["note"]} as note
+from stg s
+left join dim_partners p on p.partner_id = try_cast({c["partner_id"]} as integer)
+"""
+
+
+def fx_sql(present: set[str]) -> str:
+    """Typed FX rates with a reason."""
+    c = {n: col(present, n) for n in FEED_COLUMNS["fx_rates"]}
+    rules = [
+        *_required(present, ["date", "currency", "rate"]),
+        ("bad_date", f"try_cast({c['date']} as date) is null"),
+        ("bad_currency", f"not regexp_matches(upper({c['currency']}), '^[A-Z]{{3}}$')"),
+        ("bad_rate", f"coalesce(try_cast({c['rate']} as decimal(18,8)), 0) <= 0"),
+    ]
+    return f"""
+create or replace temp table v as
+select s.rn, {_case(rules)} as reason, try_cast({c["date"]} as date) as date, upper({c["currency"]}) as currency,
+       try_cast({c["rate"]} as decimal(18,8)) as rate
+from stg s
+"""
