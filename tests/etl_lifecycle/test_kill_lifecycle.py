@@ -68,7 +68,7 @@ def test_kill_9_at_random_points_never_damages_the_published_snapshot(settings: 
         write_clicks(settings.inbox_dir, f"batch{i}", i * 40_000, 40_000)
     ref_dir = tmp_path / "ref"
     shutil.copytree(settings.data_dir, ref_dir)
-    for k in range(8):  # files that land one per killed run in the victim, all at once in the reference
+    for k in range(6):  # files landing one per killed run in the victim, all at once in the reference
         write_clicks(ref_dir / "inbox", f"late{k}", 1_000_000 + k * 5_000, 5_000)
     proc = _start(ref_dir)
     assert proc.wait(timeout=300) == 0, proc.stderr.read() if proc.stderr else ""
@@ -77,11 +77,11 @@ def test_kill_9_at_random_points_never_damages_the_published_snapshot(settings: 
     con.close()
     duration = float(run_s) * 3  # the transaction, then compaction, checkpoint, publish and exit
     expected = _published(ref_dir)
-    assert expected == (200_000, 200_000, 12, 200_000)
+    assert expected == (190_000, 190_000, 10, 190_000)
 
     rng = random.Random(7)
     seen: list[tuple[int, ...]] = []
-    for k in range(8):
+    for k in range(6):
         write_clicks(settings.inbox_dir, f"late{k}", 1_000_000 + k * 5_000, 5_000)
         proc = _start(settings.data_dir)
         _wait_until_locked(settings.data_dir, proc.pid)
