@@ -77,8 +77,8 @@ def sha256_file(path: Path) -> str:
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | dict[str, Any] | None = None) -> Any:
-    row = con.execute(sql, params or []).fetchone()
-    return row[0] if row else None
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
 
 
 def ingest(

@@ -37,14 +37,16 @@ def _quote(name: str) -> str:
 def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> list[str]:
     """Create temp table `table` (rn BIGINT 1-based, then one VARCHAR column per file column); return the columns.
 
-    `table` is chosen by the caller from code, never from input. Columns whose names are not plain identifiers are
-    renamed `col_<n>` (they can only be unknown columns, which are ignored).
+    The file is parsed on a separate in-memory connection, so a file that cannot be read raises `UnreadableFile`
+    without aborting the caller's open transaction. `table` is chosen by the caller from code, never from input.
+    Columns whose names are not plain identifiers are renamed `col_<n>` (they can only be unknown columns).
     """
     fmt = file_format(path)
+    reader = duckdb.connect()
     try:
         if fmt == "jsonl":
             source = "read_json_objects(?, format = 'newline_delimited')"
-            keys = con.execute(f"select distinct unnest(json_keys(json)) as k from {source} order by k", [str(path)])
+            keys = reader.execute(f"select distinct unnest(json_keys(json)) as k from {source} order by k", [str(path)])
             cols = [k for (k,) in keys.fetchall()]
             exprs = [f"json ->> {_sql_str(c)}" for c in cols]
         else:
@@ -53,17 +55,20 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> list[s
                 if fmt == "csv"
                 else "read_parquet(?)"
             )
-            cols = [row[0] for row in con.execute(f"describe select * from {source}", [str(path)]).fetchall()]
+            cols = [row[0] for row in reader.execute(f"describe select * from {source}", [str(path)]).fetchall()]
             exprs = [f"{_quote(c)}::varchar" for c in cols]
         names = [c.lower() if _NAME_RE.match(c.lower()) else f"col_{i}" for i, c in enumerate(cols)]
         aliased = "".join(f", {expr} as {_quote(n)}" for expr, n in zip(exprs, names, strict=True))
-        con.execute(
-            f"create or replace temp table {table} as select row_number() over () as rn{aliased} from {source}",
-            [str(path)],
-        ).fetchall()
+        frame = reader.sql(f"select row_number() over () as rn{aliased} from {source}", params=[str(path)]).pl()
     except duckdb.Error as exc:
-        con.execute(f"drop table if exists {table}").fetchall()
         raise UnreadableFile(_short(exc)) from exc
+    finally:
+        reader.close()
+    con.register("_staged_rows", frame)
+    try:
+        con.execute(f"create or replace temp table {table} as select * from _staged_rows").fetchall()
+    finally:
+        con.unregister("_staged_rows")
     return names
 
 

@@ -1,0 +1,98 @@
+"""A tiny store and inbox helpers for ingest behaviour tests; runs go through the real `etl.runner.run_etl`."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from sqlalchemy import Engine
+
+from cabinet.config import Settings
+from cabinet.links import sign_link
+from cabinet.program import ensure_program_defaults
+from cabinet.store.db import session_scope
+from cabinet.store.models import CommissionPlan, Offer, Partner, PromoCode, TrackingLink
+from etl.runner import RunResult, run_etl
+
+NOW = datetime(2026, 11, 10, 12, 0)
+
+
+@dataclass(frozen=True)
+class Tiny:
+    """Ids and the valid link token of the tiny program."""
+
+    settings: Settings
+    parent: int
+    child: int
+    offer: int
+    other_offer: int
+    link: int
+    token: str
+
+    @property
+    def inbox(self) -> Path:
+        return self.settings.inbox_dir
+
+    def write(self, feed: str, name: str, text: str) -> Path:
+        """Write an inbox file (text, or gzip when the name ends with .gz)."""
+        path = self.inbox / feed / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = text.encode()
+        path.write_bytes(gzip.compress(data, mtime=0) if name.endswith(".gz") else data)
+        return path
+
+    def write_parquet(self, feed: str, name: str, frame: pl.DataFrame) -> Path:
+        path = self.inbox / feed / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.write_parquet(path)
+        return path
+
+    def run(self, now: datetime = NOW) -> RunResult:
+        return run_etl(self.settings, now=now, grace_s=0)
+
+    @contextlib.contextmanager
+    def warehouse(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The working database, read-only, closed afterwards (the next run needs it)."""
+        con = duckdb.connect(str(self.settings.warehouse_dir / "work.duckdb"), read_only=True)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def rows(self, sql: str, params: list[object] | None = None) -> list[tuple]:
+        with self.warehouse() as con:
+            return con.execute(sql, params or []).fetchall()
+
+
+@pytest.fixture
+def tiny(settings: Settings, store_engine: Engine) -> Tiny:
+    """Parent partner (gold, CPA plan) with one child, two offers, a link with sub1, a promo code for the child."""
+    key = settings.require_link_key()
+    with session_scope(store_engine) as s:
+        ensure_program_defaults(s)
+        plan = CommissionPlan(name="CPA", type="cpa", currency="USD", cpa_amounts={"ftd": "100"},
+                              ftd_baseline=Decimal("20"), hold_days=0)  # fmt: skip
+        offer, other = Offer(name="Casino", vertical="igaming"), Offer(name="Shop", vertical="ecommerce")
+        s.add_all([plan, offer, other])
+        s.flush()
+        parent = Partner(name="Parent", tier_code="gold", plan_id=plan.id)
+        s.add(parent)
+        s.flush()
+        child = Partner(name="Child", tier_code="silver", plan_id=plan.id, parent_id=parent.id)
+        s.add(child)
+        s.flush()
+        link = TrackingLink(partner_id=parent.id, offer_id=offer.id, landing_url="https://x.example", sub1="fb")
+        s.add(link)
+        s.flush()
+        link.token = sign_link(link.id, key)
+        s.add(PromoCode(code="SPRING", partner_id=child.id, offer_id=other.id))
+        ids = (parent.id, child.id, offer.id, other.id, link.id, link.token)
+    return Tiny(settings, *ids)

@@ -1,0 +1,199 @@
+"""Ingest behaviours on tiny hand-written inboxes, through the real ETL run."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import polars as pl
+
+from tests.etl_ingest.conftest import Tiny
+
+CLICK_HEADER = "click_id,ts,link_token,partner_id,offer_id,sub1,country,device,ip,user_agent\n"
+UA = "Mozilla/5.0 (Windows) Chrome/120"
+
+
+def _conserved(t: Tiny) -> None:
+    for path, read, ins, upd, dup, quar in t.rows(
+        "select path, rows_read, inserted, updated, duplicates, quarantined from etl_files"
+    ):
+        assert read == ins + upd + dup + quar, path
+
+
+def test_reload_of_the_same_inbox_is_a_noop(tiny: Tiny) -> None:
+    tiny.write("clicks", "a.csv", CLICK_HEADER + f"c1,2026-11-01T10:00:00Z,{tiny.token},,,,de,mobile,1.2.3.4,{UA}\n")
+    tiny.write("conversions", "a.csv", "conversion_id,ts,type,click_id\nv1,2026-11-01T11:00:00Z,registration,c1\n")
+    first = tiny.run()
+    assert first.totals["inserted"] == 2
+    before = tiny.rows("select (select count(*) from clicks), (select count(*) from conversions), "
+                       "(select count(*) from commissions), (select count(*) from quarantine)")  # fmt: skip
+    second = tiny.run()
+    assert second.files == [] and second.totals.get("rows_read", 0) == 0
+    assert tiny.rows("select (select count(*) from clicks), (select count(*) from conversions), "
+                     "(select count(*) from commissions), (select count(*) from quarantine)") == before  # fmt: skip
+
+
+def test_each_contract_reason_is_quarantined_with_file_row_and_raw(tiny: Tiny) -> None:
+    forged = tiny.token.split(".")[0] + ".AAAAAAAAAAAA"
+    tiny.write("fx_rates", "fx.csv", "date,currency,rate\n2026-10-01,EUR,1.1\n")
+    tiny.write(
+        "clicks",
+        "bad.csv",
+        CLICK_HEADER
+        + f",2026-11-01T10:00:00Z,,{tiny.parent},{tiny.offer},,,,,\n"  # 1 missing click_id
+        + f"b2,yesterday,,{tiny.parent},{tiny.offer},,,,,\n"  # 2 bad ts
+        + f"b3,2026-11-01T10:00:00Z,,999,{tiny.offer},,,,,\n"  # 3 unknown partner
+        + f"b4,2026-11-01T10:00:00Z,,{tiny.parent},999,,,,,\n"  # 4 unknown offer
+        + f"b5,2026-11-01T10:00:00Z,{forged},,,,,,,\n"  # 5 forged token
+        + f"ok1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n",  # 6 good
+    )
+    tiny.write(
+        "conversions",
+        "bad.jsonl",
+        '{"conversion_id":"x1","ts":"2026-11-01T12:00:00Z","type":"ftd","click_id":"ok1","amount":"1.23456"}\n'
+        '{"conversion_id":"x2","ts":"2026-11-01T12:00:00Z","type":"ftd","click_id":"ok1","amount":"5","currency":"E$"}\n'
+        '{"conversion_id":"x3","ts":"2026-11-01T12:00:00Z","type":"ftd","click_id":"ok1","amount":"5","currency":"CHF"}\n'
+        '{"conversion_id":"x4","ts":"2026-11-01T12:00:00Z","type":"refund","click_id":"ok1"}\n'
+        '{"conversion_id":"x5","ts":"2026-11-01T12:00:00Z","type":"ftd","promo_code":"NOPE"}\n'
+        '{"conversion_id":"x6","ts":"2026-11-01T12:00:00Z","type":"deposit","click_id":"ok1","amount":"-5"}\n'
+        '{"conversion_id":"x7","ts":"2026-11-01T12:00:00Z","type":"ftd","promo_code":"spring","amount":"50",'
+        '"currency":"eur"}\n',
+    )
+    result = tiny.run()
+    got = tiny.rows("select path, row_number, reason from quarantine order by path, row_number")
+    assert got == [
+        ("clicks/bad.csv", 1, "missing_field:click_id"),
+        ("clicks/bad.csv", 2, "bad_timestamp"),
+        ("clicks/bad.csv", 3, "unknown_partner"),
+        ("clicks/bad.csv", 4, "unknown_offer"),
+        ("clicks/bad.csv", 5, "unknown_link_token"),
+        ("conversions/bad.jsonl", 1, "bad_amount"),
+        ("conversions/bad.jsonl", 2, "bad_currency"),
+        ("conversions/bad.jsonl", 3, "no_fx_rate"),
+        ("conversions/bad.jsonl", 4, "bad_type"),
+        ("conversions/bad.jsonl", 5, "unknown_promo_code"),
+        ("conversions/bad.jsonl", 6, "bad_amount"),
+    ]
+    raw = tiny.rows("select raw ->> '$.link_token' from quarantine where reason = 'unknown_link_token'")
+    assert raw == [(forged,)]
+    promo = tiny.rows(
+        "select partner_id, offer_id, attributed_by, amount_base from conversions where conversion_id='x7'"
+    )
+    assert promo == [(tiny.child, tiny.other_offer, "promo_code", Decimal("55.0000"))]
+    assert result.totals["quarantined"] == 11
+    _conserved(tiny)
+
+
+def test_unreadable_files_are_recorded_failed_and_nothing_is_half_loaded(tiny: Tiny) -> None:
+    tiny.write("clicks", "garbage.parquet", "this is not parquet at all\n")
+    good = CLICK_HEADER + "".join(f"g{i},2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n" for i in range(500))
+    truncated = tiny.write("clicks", "cut.csv.gz", good)
+    truncated.write_bytes(truncated.read_bytes()[:-40])
+    (tiny.inbox / "clicks" / "latin1.csv").write_bytes(
+        (CLICK_HEADER + f"l1,2026-11-01T10:00:00Z,{tiny.token},,,Caf\xe9,,,,\n").encode("latin-1")
+    )
+    tiny.write("clicks", "fine.csv", CLICK_HEADER + f"f1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    result = tiny.run()
+    status = dict(tiny.rows("select path, status from etl_files"))
+    assert status == {"clicks/garbage.parquet": "failed", "clicks/cut.csv.gz": "failed",
+                      "clicks/latin1.csv": "failed", "clicks/fine.csv": "loaded"}  # fmt: skip
+    assert all(r for (r,) in tiny.rows("select reason from etl_files where status = 'failed'"))
+    assert tiny.rows("select click_id from clicks") == [("f1",)]
+    assert result.files_failed == 3
+
+
+def test_a_changed_file_is_processed_again_and_its_rows_dedupe(tiny: Tiny) -> None:
+    rows = [f"d{i},2026-11-01T1{i}:00:00Z,{tiny.token},,,,,,,\n" for i in range(4)]
+    tiny.write("clicks", "day.csv", CLICK_HEADER + "".join(rows[:3]))
+    tiny.run()
+    tiny.write("clicks", "day.csv", CLICK_HEADER + "".join(rows))
+    second = tiny.run()
+    assert [(f["inserted"], f["duplicates"]) for f in second.files] == [(1, 3)]
+    assert tiny.rows("select count(*) from clicks") == [(4,)]
+    _conserved(tiny)
+
+
+def test_conversion_update_applies_only_when_newer(tiny: Tiny) -> None:
+    tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    head = "conversion_id,ts,type,click_id,amount,status,updated_at\n"
+    tiny.write("conversions", "1.csv", head + "v1,2026-11-01T11:00:00Z,ftd,k1,50,pending,2026-11-01T11:00:00Z\n")
+    tiny.run()
+    tiny.write("conversions", "2.csv", head + "v1,2026-11-01T11:00:00Z,ftd,k1,50,approved,2026-11-03T09:00:00Z\n")
+    assert [(f["updated"], f["duplicates"]) for f in tiny.run().files] == [(1, 0)]
+    tiny.write("conversions", "3.csv", head + "v1,2026-11-01T11:00:00Z,ftd,k1,50,rejected,2026-11-02T09:00:00Z\n")
+    assert [(f["updated"], f["duplicates"]) for f in tiny.run().files] == [(0, 1)]
+    assert tiny.rows("select status, partner_id from conversions") == [("approved", tiny.parent)]
+
+
+def test_late_click_is_attributed_within_seven_days_and_quarantined_after(tiny: Tiny) -> None:
+    tiny.write("clicks", "early.csv", CLICK_HEADER + f"e1,2026-11-09T10:00:00Z,{tiny.token},,,,DE,tablet,,\n")
+    tiny.write(
+        "conversions",
+        "c.csv",
+        "conversion_id,ts,type,click_id\nlate,2026-11-09T12:00:00Z,registration,l1\n"
+        "old,2026-10-20T12:00:00Z,registration,never\n",
+    )
+    tiny.run()
+    assert tiny.rows("select conversion_id from pending_conversions") == [("late",)]
+    assert tiny.rows("select row_number, reason from quarantine") == [(2, "unattributed")]
+    assert tiny.rows("select inserted, quarantined from etl_files where feed = 'conversions'") == [(1, 1)]
+    tiny.write("clicks", "late.csv", CLICK_HEADER + f"l1,2026-11-09T11:30:00Z,{tiny.token},,,,GB,mobile,,\n")
+    tiny.run()
+    assert tiny.rows("select conversion_id from pending_conversions") == []
+    assert tiny.rows("select partner_id, offer_id, link_id, click_ts, country, device, sub1 from conversions") == [
+        (tiny.parent, tiny.offer, tiny.link, datetime(2026, 11, 9, 11, 30), "GB", "mobile", "fb")
+    ]
+    _conserved(tiny)
+
+
+def test_fx_uses_the_event_date_or_the_most_recent_earlier_rate(tiny: Tiny) -> None:
+    tiny.write("fx_rates", "r.csv", "date,currency,rate\n2026-11-01,EUR,1.10\n2026-11-03,EUR,1.20\n")
+    tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    tiny.write(
+        "conversions",
+        "c.csv",
+        "conversion_id,ts,type,click_id,amount,currency\n"
+        "a,2026-11-02T12:00:00Z,deposit,k1,100,EUR\nb,2026-11-03T00:30:00+01:00,deposit,k1,100,EUR\n"
+        "c,2026-11-03T12:00:00Z,deposit,k1,100,eur\nd,2026-11-03T12:00:00Z,deposit,k1,100,\n",
+    )
+    tiny.run()
+    assert tiny.rows("select conversion_id, amount_base from conversions order by 1") == [
+        ("a", Decimal("110.0000")),
+        ("b", Decimal("110.0000")),  # 00:30+01:00 is still Nov 2 in UTC
+        ("c", Decimal("120.0000")),
+        ("d", Decimal("100.0000")),  # no currency: the base currency
+    ]
+
+
+def test_timestamps_in_every_contract_form_land_as_utc(tiny: Tiny) -> None:
+    tiny.write_parquet("clicks", "p.parquet", pl.DataFrame({"click_id": ["p1"], "ts": [1762000205000],
+                                                            "link_token": [tiny.token]}))  # fmt: skip
+    tiny.write(
+        "clicks", "j.jsonl", f'{{"click_id":"j1","ts":"2026-11-01 15:30:05+03:00","link_token":"{tiny.token}"}}\n'
+    )
+    tiny.write("clicks", "n.csv", CLICK_HEADER + f"n1,2026-11-01 12:30:05,{tiny.token},,,,,,,\n")
+    tiny.run()
+    assert dict(tiny.rows("select click_id, ts from clicks")) == {
+        "p1": datetime(2025, 11, 1, 12, 30, 5),
+        "j1": datetime(2026, 11, 1, 12, 30, 5),
+        "n1": datetime(2026, 11, 1, 12, 30, 5),
+    }
+
+
+def test_raw_ip_is_never_stored_and_unique_and_bot_flags_follow_the_metrics(tiny: Tiny) -> None:
+    rows = [
+        f"u1,2026-11-01T10:00:00Z,{tiny.token},,,,,,203.0.113.7,{UA}",
+        f"u2,2026-11-01T20:00:00Z,{tiny.token},,,,,,203.0.113.7,{UA}",  # same visitor within 24 h
+        f"u3,2026-11-02T21:00:00Z,{tiny.token},,,,,,203.0.113.7,{UA}",  # 25 h later
+        f"u4,2026-11-01T10:00:00Z,,{tiny.child},{tiny.other_offer},,,,203.0.113.7,{UA}",  # other partner+offer
+        f"u5,2026-11-01T10:00:00Z,{tiny.token},,,,,,198.51.100.1,Googlebot/2.1 (+http://www.google.com/bot.html)",
+    ]
+    tiny.write("clicks", "u.csv", CLICK_HEADER + "\n".join(rows) + "\n")
+    tiny.run()
+    flags = dict((c, (u, b)) for c, u, b in tiny.rows("select click_id, is_unique, is_bot from clicks"))
+    assert flags == {"u1": (True, False), "u2": (False, False), "u3": (True, False), "u4": (True, False),
+                     "u5": (True, True)}  # fmt: skip
+    with tiny.warehouse() as con:
+        for (table,) in con.execute("select table_name from information_schema.tables").fetchall():
+            dump = con.execute(f'select to_json(t)::varchar from "{table}" t').fetchall()
+            assert not any("203.0.113.7" in r[0] for r in dump), table
