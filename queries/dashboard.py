@@ -1,0 +1,99 @@
+"""Dashboard: KPIs of a period against the previous one, a daily trend, top offers and sub1 values, balance."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import polars as pl
+
+from cabinet.access import Scope
+from queries.reports import ReportRequest, performance
+from queries.scope_sql import SCOPE_WHERE, scope_params
+from queries.warehouse import Warehouse
+
+KPI_METRICS = (
+    "clicks",
+    "unique_clicks",
+    "registrations",
+    "ftds",
+    "cr",
+    "epc",
+    "commission",
+    "commission_pending",
+    "commission_hold",
+    "commission_approved",
+    "commission_paid",
+    "revenue",
+)
+
+BALANCE_SQL = f"""
+with earned as (
+    select coalesce(sum(amount_base), 0) as approved from commissions where {SCOPE_WHERE} and status = 'approved'
+),
+paid as (
+    select coalesce(sum(p.amount * coalesce(fx.rate, 1)), 0) as paid
+    from (select * from dim_payouts where {SCOPE_WHERE} and status in ('approved', 'paid')) p
+    asof left join fx_rates fx on fx.currency = p.currency and p.requested_at::date >= fx.date
+)
+select earned.approved, paid.paid, earned.approved - paid.paid as balance from earned, paid
+"""
+
+
+def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
+    """The period of equal length that ends the day before `date_from`."""
+    days = (date_to - date_from).days + 1
+    return date_from - timedelta(days=days), date_from - timedelta(days=1)
+
+
+def kpis(scope: Scope, *, wh: Warehouse, date_from: date, date_to: date, tz: str) -> pl.DataFrame:
+    """One row per KPI: metric, value, previous value, change (fraction; None when the previous is 0)."""
+    req = ReportRequest(date_from, date_to, tz, (), KPI_METRICS)
+    prev_from, prev_to = previous_period(date_from, date_to)
+    now = performance(scope, wh=wh, req=req).row(0, named=True)
+    before = performance(scope, wh=wh, req=replace(req, date_from=prev_from, date_to=prev_to)).row(0, named=True)
+    rows = []
+    for m in KPI_METRICS:
+        cur, prev = now[m], before[m]
+        change = (cur - prev) / abs(prev) if cur is not None and prev else None
+        rows.append({"metric": m, "value": cur, "previous": prev, "change": change})
+    return pl.DataFrame(
+        rows, schema={"metric": pl.String, "value": pl.Float64, "previous": pl.Float64, "change": pl.Float64}
+    )
+
+
+def trend(scope: Scope, *, wh: Warehouse, date_from: date, date_to: date, tz: str) -> pl.DataFrame:
+    """Daily clicks, registrations, FTDs and commission in the viewer's time zone."""
+    req = ReportRequest(date_from, date_to, tz, ("day",), ("clicks", "registrations", "ftds", "commission"))
+    return performance(scope, wh=wh, req=req)
+
+
+def top(
+    scope: Scope, *, wh: Warehouse, dim: str, date_from: date, date_to: date, tz: str, limit: int = 5
+) -> pl.DataFrame:
+    """Top `limit` values of `dim` (offer_id or sub1) by commission, then clicks."""
+    req = ReportRequest(date_from, date_to, tz, (dim,), ("clicks", "ftds", "commission"))
+    frame = performance(scope, wh=wh, req=req).sort(["commission", "clicks"], descending=True).head(limit)
+    if dim == "offer_id":
+        names = offer_names(wh=wh)
+        frame = frame.join(names, on="offer_id", how="left")
+    return frame
+
+
+def offer_names(*, wh: Warehouse) -> pl.DataFrame:
+    """Offer id → name (offers are program-wide, not partner data)."""
+    cur = wh.cursor()
+    try:
+        return cur.sql("select offer_id, name as offer from dim_offers order by offer_id").pl()
+    finally:
+        cur.close()
+
+
+def balance(scope: Scope, *, wh: Warehouse) -> dict[str, float]:
+    """Approved commission, payouts approved or paid, and the balance between them, in base currency."""
+    cur = wh.cursor()
+    try:
+        row = cur.sql(BALANCE_SQL, params=scope_params(scope)).fetchall()[0]
+    finally:
+        cur.close()
+    return {"approved": float(row[0]), "paid_out": float(row[1]), "balance": float(row[2])}

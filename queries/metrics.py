@@ -1,0 +1,83 @@
+"""Allow-lists of dimensions and metrics (machine names of METRICS.md) and how each is computed."""
+
+from __future__ import annotations
+
+import polars as pl
+
+# Base metrics: additive sums over facts or rollups; everything else is derived from them.
+BASE_METRICS = (
+    "clicks",
+    "unique_clicks",
+    "bot_clicks",
+    "registrations",
+    "ftds",
+    "deposits",
+    "deposit_amount",
+    "sales",
+    "sales_amount",
+    "leads",
+    "revenue",
+    "commission_pending",
+    "commission_hold",
+    "commission_approved",
+    "commission_paid",
+    "commission_rejected",
+    "commission_reversed",
+)
+MONEY = {
+    "deposit_amount",
+    "sales_amount",
+    "revenue",
+    "commission",
+    "commission_pending",
+    "commission_hold",
+    "commission_approved",
+    "commission_paid",
+    "commission_rejected",
+    "commission_reversed",
+    "epc",
+    "arpu",
+}
+RATES = {"cr", "ftd_rate", "reg_to_ftd"}
+COUNTS = ("clicks", "unique_clicks", "bot_clicks", "registrations", "ftds", "deposits", "sales", "leads")
+DERIVED = ("commission", "cr", "ftd_rate", "reg_to_ftd", "epc", "arpu")
+METRICS = (*BASE_METRICS, *DERIVED)
+
+# group-by dimension → SQL over a fact row with columns t (naive UTC), partner_id, offer_id, link_id, country,
+# device, sub1..sub5; `$tz` is the viewer's time zone. Time dimensions are ISO text in that zone.
+_LOCAL = "timezone($tz, timezone('UTC', t))"
+DIMENSIONS: dict[str, str] = {
+    "hour": f"strftime(date_trunc('hour', {_LOCAL}), '%Y-%m-%dT%H:00')",
+    "day": f"strftime({_LOCAL}::date, '%Y-%m-%d')",
+    "week": f"strftime(date_trunc('week', {_LOCAL})::date, '%Y-%m-%d')",
+    "month": f"strftime(date_trunc('month', {_LOCAL})::date, '%Y-%m')",
+    "partner_id": "partner_id",
+    "offer_id": "offer_id",
+    "link_id": "link_id",
+    "country": "country",
+    "device": "device",
+    **{f"sub{i}": f"sub{i}" for i in range(1, 6)},
+}
+FILTERS = ("partner_id", "offer_id", "link_id", "country", "device", "sub1", "sub2", "sub3", "sub4", "sub5")
+RAW_ONLY = {"sub2", "sub3", "sub4", "sub5"}  # not in the hourly rollup: answered from the facts
+
+
+def derive(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add derived metrics (rates as fractions, money rounded to 4 decimals) from base sums."""
+
+    def ratio(num: str, den: str) -> pl.Expr:
+        return pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).otherwise(None)
+
+    commission = sum(
+        pl.col(c) for c in ("commission_pending", "commission_hold", "commission_approved", "commission_paid")
+    )
+    out = frame.with_columns(commission=commission)
+    out = out.with_columns(
+        cr=ratio("registrations", "clicks"),
+        ftd_rate=ratio("ftds", "clicks"),
+        reg_to_ftd=ratio("ftds", "registrations"),
+        epc=ratio("commission", "clicks"),
+        arpu=ratio("revenue", "depositors") if "depositors" in out.columns else pl.lit(None, pl.Float64),
+    )
+    out = out.with_columns([pl.col(m).round(4) for m in MONEY if m in out.columns])
+    return out.with_columns([pl.col(m).cast(pl.Int64) for m in COUNTS if m in out.columns])

@@ -1,0 +1,169 @@
+"""Performance report: any group-by of the allow-listed dimensions, filters, metrics, in the viewer's time zone.
+
+Reads the fine hourly rollup (UTC hour x partner x offer x link x country x device x sub1). Filters or group-bys on
+sub2–sub5 exist only on clicks, so those reports are answered from the facts: clicks carry sub2–sub5 directly,
+conversions and commissions take them from their click (promo-code and partner-id conversions have none). Days, weeks
+and months are cut in the viewer's time zone from UTC hours (exact for zones with whole-hour offsets).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from cabinet.access import Scope, ScopeError
+from queries.metrics import BASE_METRICS, DIMENSIONS, FILTERS, METRICS, RAW_ONLY, derive
+from queries.scope_sql import SCOPE_WHERE, check_filter_partners, scope_params
+from queries.warehouse import Warehouse
+
+ROLLUP_FACTS = "select hour as t, * exclude (hour) from rollup_hourly"
+RAW_FACTS = """
+select ts as t, partner_id, offer_id, link_id, country, device, sub1, sub2, sub3, sub4, sub5,
+       (not is_bot)::bigint as clicks, (is_unique and not is_bot)::bigint as unique_clicks,
+       is_bot::bigint as bot_clicks
+from clicks
+union all by name
+select cv.ts as t, cv.partner_id, cv.offer_id, cv.link_id, cv.country, cv.device, cv.sub1, k.sub2, k.sub3, k.sub4,
+       k.sub5,
+       (cv.type = 'registration' and cv.status in ('pending', 'approved'))::bigint as registrations,
+       (cv.type = 'ftd' and cv.status in ('pending', 'approved'))::bigint as ftds,
+       (cv.type = 'deposit' and cv.status in ('pending', 'approved'))::bigint as deposits,
+       case when cv.type = 'deposit' and cv.status in ('pending', 'approved') then cv.amount_base end as deposit_amount,
+       (cv.type = 'sale' and cv.status in ('pending', 'approved'))::bigint as sales,
+       case when cv.type = 'sale' and cv.status in ('pending', 'approved') then cv.amount_base end as sales_amount,
+       (cv.type = 'lead' and cv.status in ('pending', 'approved'))::bigint as leads,
+       case when cv.type in ('revenue', 'sale') and cv.status in ('pending', 'approved') then cv.amount_base end
+           as revenue
+from conversions cv left join clicks k on k.click_id = cv.click_id
+union all by name
+select cm.ts as t, cm.partner_id, coalesce(cv.offer_id, cm.offer_id) as offer_id, cv.link_id,
+       coalesce(cv.country, 'ZZ') as country, coalesce(cv.device, 'other') as device, cv.sub1, k.sub2, k.sub3,
+       k.sub4, k.sub5,
+       case when cm.status = 'pending' then cm.amount_base end as commission_pending,
+       case when cm.status = 'hold' then cm.amount_base end as commission_hold,
+       case when cm.status = 'approved' then cm.amount_base end as commission_approved,
+       case when cm.status = 'paid' then cm.amount_base end as commission_paid,
+       case when cm.status = 'rejected' then cm.amount_base end as commission_rejected,
+       case when cm.status = 'reversed' then cm.amount_base end as commission_reversed
+from commissions cm
+left join conversions cv on cv.conversion_id = cm.conversion_id
+left join clicks k on k.click_id = cv.click_id
+"""
+DEPOSITORS = """
+select ts as t, partner_id, offer_id, link_id, country, device, sub1, customer_id
+from conversions where type in ('ftd', 'deposit') and status in ('pending', 'approved') and customer_id is not null
+"""
+
+
+class ReportError(ValueError):
+    """A report request names an unknown dimension, metric or filter; the message lists the allowed ones."""
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What to report: dates are inclusive days in `tz`; filters map a dimension to accepted values."""
+
+    date_from: date
+    date_to: date
+    tz: str = "UTC"
+    group_by: tuple[str, ...] = ("day",)
+    metrics: tuple[str, ...] = ("clicks", "registrations", "ftds", "commission")
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = field(default_factory=tuple)
+
+
+def utc_bounds(date_from: date, date_to: date, tz: str) -> tuple[datetime, datetime]:
+    """[start, end) in naive UTC of the local days date_from..date_to in `tz`."""
+    zone = ZoneInfo(tz)
+    start = datetime.combine(date_from, time(), zone).astimezone(UTC).replace(tzinfo=None)
+    end = datetime.combine(date_to + timedelta(days=1), time(), zone).astimezone(UTC).replace(tzinfo=None)
+    return start, end
+
+
+def _validate(req: ReportRequest) -> None:
+    for dim in req.group_by:
+        if dim not in DIMENSIONS:
+            raise ReportError(f"unknown group-by {dim!r}; allowed: {', '.join(DIMENSIONS)}")
+    for metric in req.metrics:
+        if metric not in METRICS:
+            raise ReportError(f"unknown metric {metric!r}; allowed: {', '.join(METRICS)}")
+    for dim, _ in req.filters:
+        if dim not in FILTERS:
+            raise ReportError(f"unknown filter {dim!r}; allowed: {', '.join(FILTERS)}")
+    if req.date_to < req.date_from:
+        raise ReportError("the end date is before the start date")
+    try:
+        ZoneInfo(req.tz)
+    except (KeyError, ValueError) as exc:
+        raise ReportError(f"unknown time zone {req.tz!r}") from exc
+
+
+def _where(scope: Scope, req: ReportRequest, params: dict[str, object]) -> str:
+    parts = [SCOPE_WHERE, "t >= $start", "t < $end"]
+    for i, (dim, values) in enumerate(req.filters):
+        if dim == "partner_id":
+            check_filter_partners(scope, list(values))
+        params[f"f{i}"] = [str(v) for v in values]
+        parts.append(f"list_contains($f{i}::varchar[], {DIMENSIONS[dim]}::varchar)")
+    return " and ".join(parts)
+
+
+def _used(params: dict[str, object], sql: str) -> dict[str, object]:
+    """Only the parameters the statement names (DuckDB refuses extra ones)."""
+    return {k: v for k, v in params.items() if f"${k}" in sql}
+
+
+def performance(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl.DataFrame:
+    """Group keys then the requested metrics, one row per group, sorted by the keys."""
+    _validate(req)
+    start, end = utc_bounds(req.date_from, req.date_to, req.tz)
+    params: dict[str, object] = {**scope_params(scope), "start": start, "end": end, "tz": req.tz}
+    where = _where(scope, req, params)
+    raw = bool(RAW_ONLY & ({*req.group_by} | {d for d, _ in req.filters}))
+    keys = ", ".join(f"{DIMENSIONS[d]} as {d}" for d in req.group_by)
+    sums = ", ".join(f"coalesce(sum({m}), 0) as {m}" for m in BASE_METRICS)
+    group = f"group by {', '.join(str(i + 1) for i in range(len(req.group_by)))}" if req.group_by else ""
+    order = f"order by {', '.join(str(i + 1) for i in range(len(req.group_by)))}" if req.group_by else ""
+    facts = RAW_FACTS if raw else ROLLUP_FACTS
+    sql = f"with facts as ({facts}) select {keys}{', ' if keys else ''}{sums} from facts where {where} {group} {order}"
+    cur = wh.cursor()
+    try:
+        frame = cur.sql(sql, params=_used(params, sql)).pl()
+        if "arpu" in req.metrics:
+            dsql = (
+                f"with facts as ({DEPOSITORS}) select {keys}{', ' if keys else ''}"
+                f"count(distinct customer_id) as depositors from facts where {where} {group}"
+            )
+            depositors = cur.sql(dsql, params=_used(params, dsql)).pl()
+            frame = (
+                frame.join(depositors, on=list(req.group_by), how="left", nulls_equal=True)
+                if req.group_by
+                else (frame.with_columns(depositors=pl.lit(depositors["depositors"][0])))
+            )
+    finally:
+        cur.close()
+    frame = derive(frame.with_columns([pl.col(m).cast(pl.Float64) for m in BASE_METRICS]))
+    return frame.select([*req.group_by, *req.metrics])
+
+
+def with_totals(frame: pl.DataFrame, req: ReportRequest, totals: pl.DataFrame) -> pl.DataFrame:
+    """The report with a last row of totals (group keys shown as 'Total' / empty)."""
+    if frame.is_empty():
+        return frame
+    label = {d: ("Total" if i == 0 else None) for i, d in enumerate(req.group_by)}
+    row = totals.with_columns([pl.lit(v, frame.schema[d]).alias(d) for d, v in label.items()]).select(frame.columns)
+    return pl.concat([frame, row], how="vertical_relaxed")
+
+
+def report_with_totals(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl.DataFrame:
+    """The report and its totals row (totals recomputed from sums, so rates are not averaged)."""
+    frame = performance(scope, wh=wh, req=req)
+    totals = performance(
+        scope, wh=wh, req=ReportRequest(req.date_from, req.date_to, req.tz, (), req.metrics, req.filters)
+    )
+    return with_totals(frame.with_columns([pl.col(d).cast(pl.String) for d in req.group_by]), req, totals)
+
+
+__all__ = ["ReportError", "ReportRequest", "ScopeError", "performance", "report_with_totals", "utc_bounds"]
