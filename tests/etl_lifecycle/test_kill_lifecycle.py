@@ -17,9 +17,9 @@ from cabinet.config import Settings
 from queries.warehouse import read_current
 from tests.etl_lifecycle.fake_stages import write_clicks
 
-DRIVER = (
+DRIVER = (  # the runner without the CLI's imports: stand-in stages, settings from the environment
     "from etl import runner; from tests.etl_lifecycle.fake_stages import FakeStages; "
-    "runner._stages = lambda: FakeStages; from cabinet.cli import main; main()"
+    "from cabinet.config import Settings; runner._stages = lambda: FakeStages; runner.run_etl(Settings.from_env())"
 )
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _start(data_dir: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CABINET_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [sys.executable, "-c", DRIVER, "etl", "run", "--quiet"],
+        [sys.executable, "-c", DRIVER],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
