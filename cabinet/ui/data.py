@@ -1,0 +1,60 @@
+"""Cached, scope-keyed wrappers around `queries` for pages; the snapshot id in the key invalidates on publish."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import streamlit as st
+
+from cabinet.access import Scope
+from cabinet.ui.resources import app_settings
+from cabinet.ui.text import t
+from queries import dashboard, reports
+from queries.reports import ReportRequest
+from queries.warehouse import SnapshotInfo, Warehouse, get_warehouse
+
+
+def warehouse() -> Warehouse:
+    """The process-wide reader of the published snapshots."""
+    return get_warehouse(app_settings().warehouse_dir)
+
+
+def snapshot_or_stop() -> SnapshotInfo:
+    """The current snapshot; a plain message and a stopped page when nothing is published yet."""
+    snap = warehouse().snapshot()
+    if snap is None:
+        st.info(t("common.no_snapshot"))
+        st.stop()
+    return snap
+
+
+@st.cache_data(ttl=300, max_entries=256, show_spinner=False)
+def report(scope: Scope, snapshot_id: str, req: ReportRequest) -> pl.DataFrame:
+    """Report rows plus a totals row, cached per scope, snapshot and request."""
+    return reports.report_with_totals(scope, wh=warehouse(), req=req)
+
+
+@st.cache_data(ttl=300, max_entries=256, show_spinner=False)
+def kpis(scope: Scope, snapshot_id: str, date_from: date, date_to: date, tz: str) -> pl.DataFrame:
+    return dashboard.kpis(scope, wh=warehouse(), date_from=date_from, date_to=date_to, tz=tz)
+
+
+@st.cache_data(ttl=300, max_entries=256, show_spinner=False)
+def trend(scope: Scope, snapshot_id: str, date_from: date, date_to: date, tz: str) -> pl.DataFrame:
+    return dashboard.trend(scope, wh=warehouse(), date_from=date_from, date_to=date_to, tz=tz)
+
+
+@st.cache_data(ttl=300, max_entries=256, show_spinner=False)
+def top(scope: Scope, snapshot_id: str, dim: str, date_from: date, date_to: date, tz: str) -> pl.DataFrame:
+    return dashboard.top(scope, wh=warehouse(), dim=dim, date_from=date_from, date_to=date_to, tz=tz)
+
+
+@st.cache_data(ttl=300, max_entries=256, show_spinner=False)
+def balance(scope: Scope, snapshot_id: str) -> dict[str, float]:
+    return dashboard.balance(scope, wh=warehouse())
+
+
+@st.cache_data(ttl=300, max_entries=64, show_spinner=False)
+def offers(snapshot_id: str) -> pl.DataFrame:
+    return dashboard.offer_names(wh=warehouse())

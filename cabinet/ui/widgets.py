@@ -1,0 +1,91 @@
+"""Reusable widgets: period picker, KPI cards, metric formatting, report filters, downloads."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import streamlit as st
+
+from cabinet.export import MIME, to_bytes
+from cabinet.formatting import PERIODS, fmt_change, fmt_money, fmt_number, fmt_rate, period_dates
+from cabinet.session import SessionUser
+from cabinet.ui.text import current_locale, t
+from queries.metrics import COUNTS, MONEY, RATES
+
+BASE_CURRENCY = "USD"
+
+
+def period_picker(user: SessionUser, key: str, default: str = "last_30_days") -> tuple[date, date]:
+    """Preset or custom period in the user's time zone; returns inclusive local dates."""
+    cols = st.columns([2, 3])
+    period = cols[0].selectbox(
+        t("common.period"),
+        PERIODS,
+        index=PERIODS.index(default),
+        format_func=lambda p: t(f"period.{p}"),
+        key=f"{key}_period",
+    )
+    start, end = period_dates(period, user.timezone)
+    if period == "custom":
+        picked = cols[1].date_input(t("common.dates"), value=(start, end), key=f"{key}_dates", format="YYYY-MM-DD")
+        if isinstance(picked, tuple) and len(picked) == 2:
+            start, end = picked
+        else:
+            st.info(t("common.pick_end"))
+            st.stop()
+    else:
+        cols[1].caption(t("common.range", start=start.isoformat(), end=end.isoformat(), tz=user.timezone))
+    return start, end
+
+
+def fmt_metric(metric: str, value: float | None) -> str:
+    """A metric value formatted for the session's language."""
+    locale = current_locale()
+    if metric in RATES:
+        return fmt_rate(value, locale)
+    if metric in MONEY:
+        return fmt_money(value, BASE_CURRENCY, locale)
+    if metric in COUNTS:
+        return fmt_number(value, locale)
+    return fmt_number(value, locale, 2)
+
+
+def kpi_cards(frame: pl.DataFrame, visible: tuple[str, ...], per_row: int = 4) -> None:
+    """st.metric cards for the KPIs the user's tier may see, with change vs the previous period."""
+    rows = [r for r in frame.iter_rows(named=True) if r["metric"] in visible]
+    for i in range(0, len(rows), per_row):
+        cols = st.columns(per_row)
+        for col, row in zip(cols, rows[i : i + per_row], strict=False):
+            col.metric(
+                t(f"metric.{row['metric']}"),
+                fmt_metric(row["metric"], row["value"]),
+                delta=fmt_change(row["change"], current_locale()),
+                help=t("common.previous", value=fmt_metric(row["metric"], row["previous"])),
+            )
+
+
+def display_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """Column headers translated for display (values stay numbers so sorting works)."""
+    return frame.rename(
+        {c: t(f"metric.{c}") if c in COUNTS or c in MONEY or c in RATES else t(f"dim.{c}") for c in frame.columns}
+    )
+
+
+def download_buttons(frame: pl.DataFrame, name: str, key: str) -> None:
+    """CSV and XLSX of exactly the frame shown (machine column names)."""
+    cols = st.columns(4)
+    for col, fmt in zip(cols, ("csv", "xlsx"), strict=False):
+        col.download_button(
+            t(f"common.download_{fmt}"),
+            data=to_bytes(frame, fmt),
+            file_name=f"{name}.{fmt}",
+            mime=MIME[fmt],
+            key=f"{key}_{fmt}",
+            icon=":material/download:",
+        )
+
+
+def split_values(text: str) -> tuple[str, ...]:
+    """Comma-separated filter values, trimmed, empty ones dropped (values are only ever bound parameters)."""
+    return tuple(v.strip() for v in text.split(",") if v.strip())

@@ -1,0 +1,49 @@
+"""Dashboard: KPIs with change vs the previous period, daily trend, top offers and sub1, balance."""
+
+import plotly.express as px
+import streamlit as st
+
+from cabinet.ui import data
+from cabinet.ui.guard import require_user
+from cabinet.ui.text import t
+from cabinet.ui.widgets import display_frame, fmt_metric, kpi_cards, period_picker
+
+user = require_user("dashboard")
+
+st.title(t("dashboard.title"))
+snap = data.snapshot_or_stop()
+date_from, date_to = period_picker(user, key="dashboard")
+scope, sid, tz = user.scope, snap.snapshot_id, user.timezone
+
+kpi_cards(data.kpis(scope, sid, date_from, date_to, tz), user.visible_metrics)
+bal = data.balance(scope, sid)
+cols = st.columns(3)
+cols[0].metric(t("dashboard.balance"), fmt_metric("commission", bal["balance"]), help=t("dashboard.balance_help"))
+cols[1].metric(t("dashboard.approved_total"), fmt_metric("commission", bal["approved"]))
+cols[2].metric(t("dashboard.paid_out"), fmt_metric("commission", bal["paid_out"]))
+
+trend = data.trend(scope, sid, date_from, date_to, tz)
+st.subheader(t("dashboard.trend"))
+if trend.is_empty():
+    st.info(t("common.empty"))
+else:
+    metric = st.radio(
+        t("common.metric"),
+        ["clicks", "registrations", "ftds", "commission"],
+        horizontal=True,
+        format_func=lambda m: t(f"metric.{m}"),
+        key="dashboard_trend_metric",
+    )
+    fig = px.bar(trend.to_pandas(), x="day", y=metric, labels={"day": t("dim.day"), metric: t(f"metric.{metric}")})
+    st.plotly_chart(fig, width="stretch")
+
+left, right = st.columns(2)
+for col, dim in ((left, "offer_id"), (right, "sub1")):
+    with col:
+        st.subheader(t(f"dashboard.top_{dim}"))
+        frame = data.top(scope, sid, dim, date_from, date_to, tz)
+        if frame.is_empty():
+            st.info(t("common.empty"))
+        else:
+            st.dataframe(display_frame(frame), hide_index=True, width="stretch")
+st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))

@@ -1,0 +1,86 @@
+"""Reports: performance by any dimension, filtered, with totals, a chart and CSV/XLSX downloads."""
+
+import plotly.express as px
+import streamlit as st
+
+from cabinet.ui import data
+from cabinet.ui.guard import require_user
+from cabinet.ui.text import t
+from cabinet.ui.widgets import display_frame, download_buttons, period_picker, split_values
+from queries.metrics import DIMENSIONS, FILTERS
+from queries.reports import ReportError, ReportRequest, ScopeError
+
+user = require_user("reports")
+st.title(t("reports.title"))
+snap = data.snapshot_or_stop()
+date_from, date_to = period_picker(user, key="reports")
+staff = user.role in ("manager", "admin")
+dims = [d for d in DIMENSIONS if staff or d != "partner_id"]
+
+cols = st.columns(2)
+group_by = cols[0].multiselect(
+    t("reports.group_by"),
+    dims,
+    default=["day"],
+    max_selections=3,
+    format_func=lambda d: t(f"dim.{d}"),
+    key="reports_group_by",
+)
+metrics = cols[1].multiselect(
+    t("reports.metrics"),
+    list(user.visible_metrics),
+    default=[m for m in ("clicks", "registrations", "ftds", "commission") if m in user.visible_metrics],
+    format_func=lambda m: t(f"metric.{m}"),
+    key="reports_metrics",
+)
+
+filters: dict[str, tuple[str, ...]] = {}
+with st.expander(t("reports.filters"), expanded=False):
+    offers = data.offers(snap.snapshot_id)
+    names = dict(zip(offers["offer_id"].to_list(), offers["offer"].to_list(), strict=True))
+    picked = st.multiselect(
+        t("dim.offer_id"), list(names), format_func=lambda o: f"{o} · {names[o]}", key="reports_f_offer"
+    )
+    if picked:
+        filters["offer_id"] = tuple(str(o) for o in picked)
+    fcols = st.columns(3)
+    text_filters = [f for f in FILTERS if f not in ("offer_id",) and (staff or f != "partner_id")]
+    for i, dim in enumerate(text_filters):
+        values = split_values(
+            fcols[i % 3].text_input(
+                t(f"dim.{dim}"), key=f"reports_f_{dim}", help=t("reports.filter_help"), max_chars=500
+            )
+        )
+        if values:
+            filters[dim] = values
+
+if not metrics:
+    st.info(t("reports.pick_metric"))
+    st.stop()
+req = ReportRequest(date_from, date_to, user.timezone, tuple(group_by), tuple(metrics), tuple(filters.items()))
+try:
+    frame = data.report(user.scope, snap.snapshot_id, req)
+except (ReportError, ScopeError) as exc:
+    st.error(t("reports.bad_request", error=str(exc)))
+    st.stop()
+if frame.is_empty():
+    st.info(t("common.empty"))
+    st.stop()
+
+st.dataframe(display_frame(frame), hide_index=True, width="stretch")
+download_buttons(frame, f"report_{date_from}_{date_to}", key="reports")
+if group_by:
+    body = frame.head(frame.height - 1)
+    chart_metric = st.selectbox(
+        t("common.metric"), metrics, format_func=lambda m: t(f"metric.{m}"), key="reports_chart_metric"
+    )
+    x = group_by[0]
+    fig = px.bar(
+        body.to_pandas(),
+        x=x,
+        y=chart_metric,
+        color=group_by[1] if len(group_by) > 1 else None,
+        labels={x: t(f"dim.{x}"), chart_metric: t(f"metric.{chart_metric}")},
+    )
+    st.plotly_chart(fig, width="stretch")
+st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))
