@@ -1,0 +1,90 @@
+"""`cabinet report`: a scoped export through the same query function as the Reports page."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cabinet.access import ScopeError, build_session_user
+from cabinet.cli._app import CliError, app, console, settings
+from cabinet.export import FORMATS, to_bytes
+from cabinet.store.db import make_engine
+from queries.reports import ReportError, ReportRequest, performance
+from queries.warehouse import get_warehouse
+
+DEFAULT_METRICS = ("clicks", "registrations", "ftds", "commission")
+
+
+def _date(value: str, flag: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise CliError(f"{flag} {value!r} is not a date like 2026-11-01") from exc
+
+
+def _filters(items: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    found: dict[str, list[str]] = {}
+    for item in items:
+        dim, sep, value = item.partition("=")
+        if not sep or not dim.strip() or not value.strip():
+            raise CliError(f"--filter {item!r}: expected dim=value, e.g. country=DE")
+        found.setdefault(dim.strip(), []).append(value.strip())
+    return tuple((d, tuple(v)) for d, v in found.items())
+
+
+@app.command()
+def report(
+    as_user: Annotated[str, typer.Option("--as", help="Report as this user: their scope applies.")],
+    date_from: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD), in --tz.")],
+    date_to: Annotated[str, typer.Option("--to", help="Last day (YYYY-MM-DD), inclusive.")],
+    group_by: Annotated[str, typer.Option("--group-by", help="Dimensions, comma separated: day,offer_id,...")] = "day",
+    filters: Annotated[list[str] | None, typer.Option("--filter", help="dim=value; repeat for more.")] = None,
+    tz: Annotated[str | None, typer.Option(help="Time zone of the days (default: the user's).")] = None,
+    metrics: Annotated[str | None, typer.Option(help="Metrics, comma separated (machine names).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv, json, xlsx or parquet.")] = "csv",
+    output: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+) -> None:
+    """Export a report: group keys then metrics, within the user's scope."""
+    if fmt not in FORMATS:
+        raise CliError(f"--format must be one of {', '.join(FORMATS)}")
+    if fmt in ("xlsx", "parquet") and output is None:
+        raise CliError(f"--format {fmt} is binary: give --output FILE")
+    cfg = settings()
+    engine = make_engine(cfg.store_url)
+    try:
+        user = build_session_user(engine, as_user)
+    finally:
+        engine.dispose()
+    if user is None:
+        raise CliError(f"no active user named {as_user!r}")
+    wanted = (
+        tuple(m.strip() for m in metrics.split(",") if m.strip())
+        if metrics
+        else tuple(m for m in DEFAULT_METRICS if m in user.visible_metrics)
+    )
+    hidden = [m for m in wanted if m not in user.visible_metrics]
+    if hidden:
+        raise CliError(f"metrics not visible to {as_user!r}: {', '.join(hidden)}")
+    dims = tuple(d.strip() for d in group_by.split(",") if d.strip())
+    if "partner_id" in dims and user.role == "partner":
+        raise CliError("partners cannot group by partner_id")
+    req = ReportRequest(
+        _date(date_from, "--from"), _date(date_to, "--to"), tz or user.timezone, dims, wanted, _filters(filters or [])
+    )
+    wh = get_warehouse(cfg.warehouse_dir)
+    if wh.snapshot() is None:
+        raise CliError("no published data yet: run `cabinet etl run` first")
+    try:
+        frame = performance(user.scope, wh=wh, req=req)
+    except (ReportError, ScopeError) as exc:
+        raise CliError(str(exc)) from exc
+    data = to_bytes(frame, fmt)
+    if output is None:
+        sys.stdout.write(data.decode())
+    else:
+        output.write_bytes(data)
+        console.print(f"{frame.height:,} rows → {output}", highlight=False)
