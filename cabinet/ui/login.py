@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit.delta_generator import DeltaGenerator
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cabinet.access import build_session_user
 from cabinet.auth import authenticate, record_logout, session_revoked
@@ -28,6 +30,27 @@ from cabinet.ui.text import t
 COOKIE_NAME = "partner_cabinet_auth"
 COOKIE_DAYS = 7.0
 _AUTH_KEY = "_cabinet_authenticator"
+_SLOT_KEY = "_cabinet_cookie_slot"
+_MESSAGE_KEY = "login_message"
+_SHOW = {"error": st.error, "warning": st.warning, "info": st.info}
+
+
+def _cookie_slot() -> DeltaGenerator:
+    """This run's placeholder for the cookie components, created by the first call of the run (top of the page).
+
+    The cookie manager draws a component when created (first run of a session) and when it sets or deletes the
+    cookie, and each reports back with a rerun. Drawn in the page flow, it would shift every later element by one
+    between the two runs, and the browser would briefly show both copies (two login forms, two titles). An empty
+    placeholder keeps the same position in every run whether it holds a component or not.
+    """
+    ctx = get_script_run_ctx()
+    run = ctx.cursors if ctx is not None else None  # a new dict every run: identifies the run
+    memo = st.session_state.get(_SLOT_KEY)
+    if memo is not None and run is not None and memo[0] is run:
+        return memo[1]
+    slot = st.empty()
+    st.session_state[_SLOT_KEY] = (run, slot)
+    return slot
 
 
 def _authenticator() -> stauth.Authenticate:
@@ -40,8 +63,9 @@ def _authenticator() -> stauth.Authenticate:
     auth = st.session_state.get(_AUTH_KEY)
     if auth is None:
         key = app_settings().require_cookie_key()
-        auth = stauth.Authenticate({"usernames": {}}, COOKIE_NAME, key, COOKIE_DAYS, auto_hash=False,
-                                   login_sleep_time=0)  # fmt: skip
+        with _cookie_slot():
+            auth = stauth.Authenticate({"usernames": {}}, COOKIE_NAME, key, COOKIE_DAYS, auto_hash=False,
+                                       login_sleep_time=0)  # fmt: skip
         st.session_state[_AUTH_KEY] = auth
     return auth
 
@@ -64,6 +88,7 @@ def config_error() -> str | None:
 
 def current_user() -> SessionUser | None:
     """The logged-in user of this session, restored from the cookie when needed; None when logged out."""
+    _cookie_slot()
     user = st.session_state.get(SESSION_KEY)
     if user is not None:
         return user
@@ -94,36 +119,47 @@ def login_form() -> SessionUser | None:
     if error:
         st.error(t("auth.config_error", error=error))
         st.stop()
+    box = st.empty()  # in every run, so later elements keep their positions; emptied after a successful login
     user = current_user()
     if user is not None:
         return user
-    box = st.empty()  # emptied after a successful login, so the home page renders in this same run
     with box.form("login"):
         st.subheader(t("auth.title"))
         username = st.text_input(t("auth.username"), max_chars=64)
         password = st.text_input(t("auth.password"), type="password", max_chars=128)
         submitted = st.form_submit_button(t("auth.submit"), type="primary")
-    if not submitted:
-        return None
+    if submitted:
+        user = _submit(username, password)
+        if user is not None:
+            _remember(user)
+            # The cookie component must reach the browser: no st.rerun() here, the caller renders the page now.
+            box.empty()
+            auth = _authenticator()
+            with _cookie_slot():
+                auth.cookie_controller.set_cookie()
+            return user
+    kind, text = st.session_state.get(_MESSAGE_KEY, ("", ""))
+    if kind in _SHOW:
+        _SHOW[kind](text)
+    return None
+
+
+def _submit(username: str, password: str) -> SessionUser | None:
+    """Check a submitted login; a refusal's message is kept in the session so a rerun does not erase it."""
+    st.session_state.pop(_MESSAGE_KEY, None)
     if not username or not password:
-        st.warning(t("auth.empty"))
+        st.session_state[_MESSAGE_KEY] = ("warning", t("auth.empty"))
         return None
     result = authenticate(engine(), username, password)
+    user = build_session_user(engine(), result.username) if result.ok else None
+    if user is not None:
+        return user
     if result.reason == "locked":
-        st.error(t("auth.locked", minutes=result.minutes_left()))
-        return None
-    if not result.ok:
-        st.error(t("auth.inactive" if result.reason == "inactive" else "auth.invalid"))
-        return None
-    user = build_session_user(engine(), result.username)
-    if user is None:
-        st.error(t("auth.invalid"))
-        return None
-    _remember(user)
-    # The cookie component must reach the browser: no st.rerun() here, the caller renders the page in this run.
-    _authenticator().cookie_controller.set_cookie()
-    box.empty()
-    return user
+        message = t("auth.locked", minutes=result.minutes_left())
+    else:
+        message = t("auth.inactive" if result.reason == "inactive" else "auth.invalid")
+    st.session_state[_MESSAGE_KEY] = ("error", message)
+    return None
 
 
 def logout() -> None:
@@ -131,12 +167,14 @@ def logout() -> None:
     auth = _authenticator()
     username = st.session_state.get("username")
     auth.authentication_controller.logout()
-    auth.cookie_controller.delete_cookie()  # always: a cookie whose user was refused must go too
+    with _cookie_slot():
+        auth.cookie_controller.delete_cookie()  # always: a cookie whose user was refused must go too
     if username:
         record_logout(engine(), username)
     for key in (SESSION_KEY, "authentication_status", "username", "name", "roles"):
         st.session_state.pop(key, None)
     st.session_state["logout"] = True
+    st.session_state[_MESSAGE_KEY] = ("info", t("auth.logged_out"))
 
 
 def logout_button(location: str = "sidebar") -> None:
