@@ -22,7 +22,15 @@ import duckdb
 
 from cabinet.config import Settings
 from etl.lock import EtlLock
-from etl.publish import DEFAULT_GRACE_S, DEFAULT_KEEP, WORK_DB, PublishResult, publish, snapshot_name
+from etl.publish import (
+    DEFAULT_GRACE_S,
+    DEFAULT_KEEP,
+    WORK_DB,
+    PublishResult,
+    cleanup_snapshots,
+    publish,
+    snapshot_name,
+)
 from etl.schema import ensure_schema
 from queries.warehouse import SNAPSHOT_DIR, read_current
 
@@ -200,6 +208,8 @@ def run_etl(
             t = time.perf_counter()
             result.published = publish(wh_dir, run_id, result.data_as_of, name=planned, keep=keep, grace_s=grace_s)
             result.stage_seconds["publish"] = time.perf_counter() - t
+        else:  # nothing new: still retire snapshots whose grace period ended
+            cleanup_snapshots(wh_dir, keep=keep, grace_s=grace_s)
         _write_last_run(wh_dir, {"run_id": run_id, "status": "ok", "finished_at": _utcnow(), "error": None,
                                  "snapshot": planned, "rows_read": result.totals.get("rows_read", 0)})  # fmt: skip
     result.seconds = time.perf_counter() - t0

@@ -85,3 +85,15 @@ def test_second_concurrent_run_is_refused_naming_the_holder(settings: Settings, 
         run_etl(settings)
     assert "pid" in info.value.holder and str(info.value.holder["pid"]) in str(info.value)
     assert not (settings.warehouse_dir / "CURRENT").exists()
+
+
+def test_run_without_changes_still_retires_snapshots_after_grace(settings: Settings, fake: type[FakeStages]) -> None:
+    snaps = settings.warehouse_dir / "snapshots"
+    write_clicks(settings.inbox_dir, "a", 0, 5)
+    run_etl(settings, keep=1, grace_s=3600)
+    write_clicks(settings.inbox_dir, "b", 10, 5)
+    run_etl(settings, keep=1, grace_s=3600)
+    assert sorted(p.name for p in snaps.glob("*.duckdb")) == ["r0000001.duckdb", "r0000002.duckdb"]
+    quiet = run_etl(settings, keep=1, grace_s=0)
+    assert quiet.published is None
+    assert sorted(p.name for p in snaps.glob("*.duckdb")) == ["r0000002.duckdb"]
