@@ -1,0 +1,84 @@
+"""A tiny program loaded through the real ETL, with one user per role, for query, page and CLI tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import Engine, select
+
+from cabinet.access import build_session_user
+from cabinet.passwords import hash_password
+from cabinet.session import SessionUser
+from cabinet.store.db import session_scope
+from cabinet.store.models import Partner, User
+from tests.etl_ingest.conftest import Tiny, tiny  # noqa: F401 - fixture reused here
+
+PASSWORD = "reporting-password-1"
+CLICKS = """click_id,ts,link_token,partner_id,offer_id,country,device,ip,user_agent
+k1,2026-11-01T10:00:00Z,{token},,,DE,mobile,10.0.0.1,Mozilla/5.0 A
+k2,2026-11-01T23:30:00Z,{token},,,DE,desktop,10.0.0.2,Mozilla/5.0 B
+k3,2026-11-02T12:00:00Z,,{child},{other},GB,mobile,10.0.0.3,Mozilla/5.0 C
+kb,2026-11-01T12:00:00Z,{token},,,US,desktop,10.0.0.4,Googlebot/2.1
+kx,2026-11-01T12:00:00Z,,{outsider},{offer},FR,mobile,10.0.0.5,Mozilla/5.0 X
+"""
+CONVERSIONS = """conversion_id,ts,type,click_id,amount,currency,status,customer_id
+r1,2026-11-01T10:30:00Z,registration,k1,,,approved,u1
+f1,2026-11-01T11:00:00Z,ftd,k1,50,EUR,approved,u1
+d1,2026-11-01T12:00:00Z,deposit,k1,20,EUR,approved,u1
+r2,2026-11-02T12:30:00Z,registration,k3,,,pending,u2
+"""
+
+
+@dataclass(frozen=True)
+class Program:
+    """The loaded tiny program and its users' SessionUsers."""
+
+    tiny: Tiny
+    outsider: int
+    users: dict[str, SessionUser]
+
+
+@pytest.fixture
+def program(tiny: Tiny, store_engine: Engine) -> Program:  # noqa: F811 - the imported fixture
+    """Parent (gold) with a child (silver), an unrelated bronze partner; EUR FX; loaded by one ETL run."""
+    with session_scope(store_engine) as s:
+        bronze = Partner(name="Bronze Outsider", tier_code="bronze")
+        s.add(bronze)
+        manager = User(
+            username="mgr",
+            email="m@example.com",
+            display_name="Manager",
+            role="manager",
+            password_hash=hash_password(PASSWORD),
+        )
+        s.add(manager)
+        s.flush()
+        s.scalar(select(Partner).where(Partner.id == tiny.parent)).manager_user_id = manager.id
+        for name, role, pid in (
+            ("p_parent", "partner", tiny.parent),
+            ("p_child", "partner", tiny.child),
+            ("p_bronze", "partner", bronze.id),
+            ("root", "admin", None),
+        ):
+            s.add(
+                User(
+                    username=name,
+                    email=f"{name}@example.com",
+                    display_name=name,
+                    role=role,
+                    partner_id=pid,
+                    password_hash=hash_password(PASSWORD),
+                )
+            )
+        outsider = bronze.id
+    tiny.write("fx_rates", "fx.csv", "date,currency,rate\n2026-11-01,EUR,1.10\n")
+    tiny.write(
+        "clicks",
+        "c.csv",
+        CLICKS.format(token=tiny.token, child=tiny.child, other=tiny.other_offer, outsider=outsider, offer=tiny.offer),
+    )
+    tiny.write("conversions", "v.csv", CONVERSIONS)
+    tiny.run()
+    users = {u: build_session_user(store_engine, u) for u in ("p_parent", "p_child", "p_bronze", "mgr", "root")}
+    return Program(tiny, outsider, users)  # type: ignore[arg-type]

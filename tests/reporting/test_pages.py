@@ -1,0 +1,95 @@
+"""Every page: logged out shows no data; each role renders without exception; a tier without the feature is refused."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cabinet.session import SESSION_KEY
+from tests.reporting.conftest import Program
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+ROLES = ("p_parent", "p_child", "p_bronze", "mgr", "root")
+
+
+def _open(page: str, user: object | None, root: Path = ROOT) -> AppTest:
+    at = AppTest.from_file(str(root / "app.py"), default_timeout=60)
+    if user is not None:
+        at.session_state[SESSION_KEY] = user
+    at.run()
+    return at.switch_page(page).run()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_logged_out_page_renders_no_data(program: Program, page: str) -> None:
+    at = _open(page, None)
+    assert not at.exception
+    assert not at.metric and not at.dataframe and not at.get("plotly_chart")
+    assert "log in" in at.info[0].value
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("role", ROLES)
+def test_page_renders_for_every_role(program: Program, page: str, role: str) -> None:
+    at = _open(page, program.users[role])
+    assert not at.exception, at.exception
+    assert not at.error
+    assert at.dataframe or at.metric
+
+
+def test_partner_charts_and_tables_hold_only_its_own_partner(program: Program) -> None:
+    at = _open("pages/02_reports.py", program.users["p_parent"])
+    table = at.dataframe[0].value
+    assert table.iloc[-1, 0] == "Total" and int(table.iloc[-1]["Clicks"]) == 2
+    assert "partner_id" not in at.multiselect[0].options and "Partner" not in at.multiselect[0].options
+
+
+def test_reports_group_filter_and_downloads(program: Program) -> None:
+    at = _open("pages/02_reports.py", program.users["root"])
+    at.multiselect(key="reports_group_by").set_value(["country"]).run()
+    at.text_input(key="reports_f_device").input("mobile").run()
+    table = at.dataframe[0].value
+    assert list(table.iloc[:, 0]) == ["DE", "FR", "GB", "Total"]
+    assert [int(v) for v in table["Clicks"]] == [1, 1, 1, 3]
+    assert len(at.get("download_button")) == 2
+    at.text_input(key="reports_f_sub1").input("no-such-sub").run()
+    assert not at.dataframe and "No data" in at.info[0].value
+
+
+def test_dashboard_kpis_for_a_partner(program: Program) -> None:
+    at = _open("pages/01_dashboard.py", program.users["p_parent"])
+    at.selectbox(key="dashboard_period").set_value("custom").run()
+    at.date_input(key="dashboard_dates").set_value((program_d1(), program_d2())).run()
+    values = {m.label: m.value for m in at.metric}
+    assert values["Clicks"] == "2" and values["FTDs"] == "1"
+    assert values["Commission (excl. rejected, reversed)"] == "$100.00"
+
+
+def program_d1():  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    return date(2026, 11, 1)
+
+
+def program_d2():  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    return date(2026, 11, 2)
+
+
+def test_a_tier_without_the_feature_is_refused(program: Program, tmp_path: Path) -> None:
+    shutil.copy(ROOT / "app.py", tmp_path / "app.py")
+    shutil.copytree(ROOT / "pages", tmp_path / "pages")
+    (tmp_path / "pages" / "99_probe.py").write_text(
+        "import streamlit as st\nfrom cabinet.ui.guard import require_user\n"
+        "user = require_user('cohorts')\nst.metric('secret', 42)\n"
+    )
+    bronze = _open("pages/99_probe.py", program.users["p_bronze"], tmp_path)
+    assert not bronze.exception and not bronze.metric
+    assert "does not include" in bronze.error[0].value
+    gold = _open("pages/99_probe.py", program.users["p_parent"], tmp_path)
+    assert [m.value for m in gold.metric] == ["42"]

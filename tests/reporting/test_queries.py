@@ -1,0 +1,115 @@
+"""Report and dashboard numbers equal hand-computed values; scope and injection safety."""
+
+from __future__ import annotations
+
+import string
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cabinet.access import Scope, ScopeError
+from queries import dashboard
+from queries.reports import ReportRequest, performance, report_with_totals
+from queries.warehouse import Warehouse
+from tests.reporting.conftest import Program
+
+D1, D2 = date(2026, 11, 1), date(2026, 11, 2)
+M = ("clicks", "bot_clicks", "registrations", "ftds", "deposit_amount", "commission", "cr", "epc")
+
+
+def _wh(program: Program) -> Warehouse:
+    return Warehouse(program.tiny.settings.warehouse_dir)
+
+
+def test_daily_report_in_utc_and_in_moscow_matches_hand_computed_values(program: Program) -> None:
+    wh, admin = _wh(program), program.users["root"].scope
+    utc = performance(admin, wh=wh, req=ReportRequest(D1, D2, "UTC", ("day",), M)).rows(named=True)
+    assert [(r["day"], r["clicks"], r["bot_clicks"], r["registrations"], r["ftds"]) for r in utc] == [
+        ("2026-11-01", 3, 1, 1, 1),  # k1, k2 (23:30 UTC), kx; kb is a bot
+        ("2026-11-02", 1, 0, 1, 0),
+    ]
+    assert utc[0]["deposit_amount"] == pytest.approx(22.0)  # 20 EUR x 1.10
+    assert utc[0]["commission"] == pytest.approx(100.0)  # CPA FTD 100 USD; 50 EUR = 55 USD >= baseline 20
+    msk = performance(admin, wh=wh, req=ReportRequest(D1, D2, "Europe/Moscow", ("day",), M)).rows(named=True)
+    assert [(r["day"], r["clicks"], r["registrations"]) for r in msk] == [
+        ("2026-11-01", 2, 1),  # k2 at 02:30 MSK moved to Nov 2
+        ("2026-11-02", 2, 1),
+    ]
+
+
+def test_partner_sees_only_its_own_figures_and_totals_recompute_rates(program: Program) -> None:
+    wh = _wh(program)
+    frame = report_with_totals(program.users["p_parent"].scope, wh=wh, req=ReportRequest(D1, D2, "UTC", ("day",), M))
+    total = frame.row(-1, named=True)
+    assert total["day"] == "Total"
+    assert (total["clicks"], total["registrations"], total["ftds"]) == (2, 1, 1)  # k1, k2 only
+    assert total["cr"] == pytest.approx(0.5) and total["epc"] == pytest.approx(50.0)
+    child = performance(program.users["p_child"].scope, wh=wh, req=ReportRequest(D1, D2, "UTC", (), M)).row(
+        0, named=True
+    )
+    assert (child["clicks"], child["registrations"], child["commission"]) == (1, 1, 0)
+
+
+def test_dashboard_kpis_compare_with_the_previous_period(program: Program) -> None:
+    wh, scope = _wh(program), program.users["p_parent"].scope
+    k = {r["metric"]: r for r in dashboard.kpis(scope, wh=wh, date_from=D2, date_to=D2, tz="UTC").iter_rows(named=True)}
+    assert k["clicks"]["value"] == 0 and k["clicks"]["previous"] == 2 and k["clicks"]["change"] == pytest.approx(-1)
+    assert k["commission"]["previous"] == pytest.approx(100.0)
+    assert dashboard.balance(scope, wh=wh) == {"approved": 100.0, "paid_out": 0.0, "balance": 100.0}
+    top = dashboard.top(scope, wh=wh, dim="offer_id", date_from=D1, date_to=D2, tz="UTC")
+    assert top.select("offer", "clicks").rows() == [("Casino", 2)]
+
+
+def test_sub2_to_sub5_reports_come_from_the_facts(program: Program) -> None:
+    req = ReportRequest(D1, D2, "UTC", ("sub1", "sub2"), ("clicks", "ftds", "commission"))
+    rows = performance(program.users["p_parent"].scope, wh=_wh(program), req=req).rows()
+    assert rows == [("fb", None, 2, 1, 100.0)]
+
+
+def test_a_partner_filter_outside_the_scope_is_an_error(program: Program) -> None:
+    req = ReportRequest(D1, D2, "UTC", ("day",), ("clicks",), (("partner_id", (str(program.outsider),)),))
+    with pytest.raises(ScopeError):
+        performance(program.users["mgr"].scope, wh=_wh(program), req=req)
+
+
+@pytest.mark.parametrize("evil", ["'; drop table clicks; --", "<script>alert(1)</script>", "fb' or '1'='1", "%", "\\"])
+def test_injection_strings_in_free_text_filters_are_inert(program: Program, evil: str) -> None:
+    wh = _wh(program)
+    for dim in ("sub1", "sub3", "country", "device", "link_id"):
+        req = ReportRequest(D1, D2, "UTC", ("day",), ("clicks",), ((dim, (evil,)),))
+        assert performance(program.users["root"].scope, wh=wh, req=req).is_empty()
+    assert program.tiny.rows("select count(*) from clicks") == [(5,)]
+
+
+GROUPS = ["day", "partner_id", "offer_id", "country", "device", "sub1", "sub2", "link_id"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    members=st.lists(st.sampled_from([0, 1, 2]), unique=True),
+    extra=st.sampled_from(GROUPS),
+    country=st.sampled_from([None, "DE", "GB", "FR", "US"]),
+    junk=st.text(alphabet=string.printable, max_size=8),
+)
+def test_no_query_returns_a_partner_outside_the_scope(
+    program: Program, members: list[int], extra: str, country: str | None, junk: str
+) -> None:
+    ids = [program.tiny.parent, program.tiny.child, program.outsider]
+    allowed = tuple(ids[i] for i in members)
+    scope = Scope(1, "prop", "manager", allowed)
+    filters = ((("country", (country,)),) if country else ()) + ((("sub3", (junk,)),) if junk else ())
+    req = ReportRequest(
+        D1,
+        D2,
+        "UTC",
+        ("partner_id", extra) if extra != "partner_id" else ("partner_id",),
+        ("clicks", "commission"),
+        filters,
+    )
+    got = set(performance(scope, wh=_wh(program), req=req)["partner_id"].to_list())
+    assert got <= set(allowed)
+    k = dashboard.top(scope, wh=_wh(program), dim="offer_id", date_from=D1, date_to=D2, tz="UTC")
+    if not allowed:
+        assert k.is_empty()

@@ -1,0 +1,95 @@
+"""`cabinet report` uses the Reports query, keeps the user's scope and refuses what is outside it."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from cabinet.cli import main
+from tests.reporting.conftest import Program
+
+
+def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    import sys
+
+    old = sys.argv
+    sys.argv = ["cabinet", *args]
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    finally:
+        sys.argv = old
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_csv_has_group_keys_then_metrics_in_the_users_scope(
+    program: Program, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _cli(
+        [
+            "report",
+            "--as",
+            "p_parent",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-02",
+            "--group-by",
+            "day",
+            "--metrics",
+            "clicks,ftds,commission",
+            "--tz",
+            "Europe/Moscow",
+        ],
+        capsys,
+    )
+    assert code == 0
+    frame = pl.read_csv(io.StringIO(out))
+    assert frame.columns == ["day", "clicks", "ftds", "commission"]
+    assert frame.rows() == [("2026-11-01", 1, 1, 100.0), ("2026-11-02", 1, 0, 0.0)]
+
+
+def test_xlsx_and_parquet_read_back(program: Program, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    for fmt in ("xlsx", "parquet"):
+        out = tmp_path / f"r.{fmt}"
+        code, _, err = _cli(
+            [
+                "report",
+                "--as",
+                "mgr",
+                "--from",
+                "2026-11-01",
+                "--to",
+                "2026-11-02",
+                "--group-by",
+                "partner_id",
+                "--format",
+                fmt,
+                "--output",
+                str(out),
+            ],
+            capsys,
+        )
+        assert code == 0, err
+        frame = pl.read_excel(out, engine="openpyxl") if fmt == "xlsx" else pl.read_parquet(out)
+        assert frame["clicks"].sum() == 3 and set(frame["partner_id"]) <= {program.tiny.parent, program.tiny.child}
+
+
+def test_out_of_scope_filter_unknown_dimension_and_hidden_metric_are_errors(
+    program: Program, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["report", "--from", "2026-11-01", "--to", "2026-11-02"]
+    code, out, err = _cli([*base, "--as", "mgr", "--filter", f"partner_id={program.outsider}"], capsys)
+    assert code == 1 and out == "" and "outside the scope" in err
+    code, _, err = _cli([*base, "--as", "root", "--group-by", "colour"], capsys)
+    assert code == 1 and "unknown group-by 'colour'" in err
+    code, _, err = _cli([*base, "--as", "p_bronze", "--metrics", "arpu"], capsys)
+    assert code == 1 and "not visible" in err
+    code, _, err = _cli([*base, "--as", "nobody"], capsys)
+    assert code == 1 and "no active user" in err
