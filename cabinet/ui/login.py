@@ -40,15 +40,16 @@ def _cookie_slot() -> DeltaGenerator:
 
     The cookie manager draws a component when created (first run of a session) and when it sets or deletes the
     cookie, and each reports back with a rerun. Drawn in the page flow, it would shift every later element by one
-    between the two runs, and the browser would briefly show both copies (two login forms, two titles). An empty
-    placeholder keeps the same position in every run whether it holds a component or not.
+    between the two runs, and the browser would briefly show both copies (two login forms, two titles). A
+    container made in every run keeps the same position whether it holds a component or not.
     """
     ctx = get_script_run_ctx()
     run = ctx.cursors if ctx is not None else None  # a new dict every run: identifies the run
     memo = st.session_state.get(_SLOT_KEY)
     if memo is not None and run is not None and memo[0] is run:
         return memo[1]
-    slot = st.empty()
+    slot = st.container(key="cabinet_cookies")  # hidden: the components are invisible, their loading skeleton is not
+    slot.html("<style>.st-key-cabinet_cookies {display: none;}</style>")
     st.session_state[_SLOT_KEY] = (run, slot)
     return slot
 

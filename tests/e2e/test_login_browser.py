@@ -57,9 +57,13 @@ def test_login_reload_logout_reload_shows_the_login_form(tab, cabinet_server: Se
     assert _wait_cookie(tab, present=True), "the re-authentication cookie was never set"
     tab.screenshot(path=str(RESULTS_DIR / "e2e_home.png"), full_page=True)
 
-    tab.reload()
-    _see(tab.get_by_text("Welcome, E2E Admin"), "home_after_reload")  # restored from the cookie, no form shown
+    tab.reload()  # Streamlit may resume the same server session on a reload
+    _see(tab.get_by_text("Welcome, E2E Admin"), "home_after_reload")
     assert tab.get_by_label("Username").count() == 0
+    other = tab.context.new_page()  # a new server session: only the cookie can log it in
+    other.goto(cabinet_server.url)
+    _see(other.get_by_text("Welcome, E2E Admin"), "home_in_new_tab_from_cookie")
+    other.close()
 
     tab.get_by_role("button", name="Log out").click()
     # shown by the logout run, and kept above the login form when the cookie component's reply reruns the page
@@ -71,6 +75,10 @@ def test_login_reload_logout_reload_shows_the_login_form(tab, cabinet_server: Se
     _see(tab.get_by_label("Username"), "login_form_after_logout")
     expect(tab.get_by_text("Welcome")).to_have_count(0)
     tab.screenshot(path=str(RESULTS_DIR / "e2e_after_logout.png"))
+    other = tab.context.new_page()
+    other.goto(cabinet_server.url)
+    _see(other.get_by_label("Username"), "login_form_in_new_tab_after_logout")
+    expect(other.get_by_text("Welcome")).to_have_count(0)
 
 
 def test_wrong_password_shows_an_error(tab, cabinet_server: Server) -> None:  # type: ignore[no-untyped-def]
