@@ -38,6 +38,13 @@ BOT_UAS = np.array(
 HOUR_P = np.array(
     [2, 1.5, 1, 0.8, 0.7, 0.8, 1.2, 2, 3, 3.5, 4, 4.2, 4.5, 4.4, 4.3, 4.4, 4.6, 5, 5.6, 6.2, 6.4, 5.8, 4.5, 3]
 )
+OS_TABLE = [OS_BY_DEVICE[d][k % len(OS_BY_DEVICE[d])] for d in DEVICES for k in range(3)]
+UA_TABLE = [
+    f"Mozilla/5.0 ({OS_TABLE[o]}; {DEVICES[o // 3]}) {BROWSERS[b]}/{100 + v}"
+    for o in range(len(OS_TABLE))
+    for b in range(len(BROWSERS))
+    for v in range(40)
+]
 FX_START = {"EUR": 1.08, "GBP": 1.27, "RUB": 0.0108}
 EPOCH = datetime(1970, 1, 1)
 
@@ -83,90 +90,51 @@ def click_frame(rng: np.random.Generator, prog: DemoProgram, n: int, win: Window
     v_device = rng.choice(len(DEVICES), size=visitors, p=DEVICE_P)
     v_country = rng.choice(len(COUNTRIES), size=visitors, p=COUNTRY_P)
     v_browser = rng.choice(len(BROWSERS), size=visitors, p=BROWSER_P)
+    v_os = v_device * 3 + rng.integers(0, 3, size=visitors)
+    v_ua = (v_os * len(BROWSERS) + v_browser) * 40 + np.arange(visitors) % 40
     is_bot = rng.random(n) < 0.03
     use_token = rng.random(n) < 0.85
-    device = DEVICES[v_device[visitor]]
-    os_pick = rng.integers(0, 3, size=n)
-    frame = pl.DataFrame(
-        {
-            "ts": ts,
-            "visitor": visitor,
-            "link_pos": link,
-            "device": device,
-            "country": COUNTRIES[v_country[visitor]],
-            "browser": BROWSERS[v_browser[visitor]],
-            "os_pick": os_pick,
-            "is_bot": is_bot,
-            "use_token": use_token,
-            "override_sub1": rng.random(n) < 0.1,
-            "ref": rng.integers(0, len(REFERRERS), size=n),
-            "bot_ua": rng.integers(0, len(BOT_UAS), size=n),
-        }
-    )
-    os_table = pl.DataFrame(
-        {
-            "device": [d for d in OS_BY_DEVICE for _ in range(3)],
-            "os_pick": [k for _ in OS_BY_DEVICE for k in range(3)],
-            "os": [OS_BY_DEVICE[d][k % len(OS_BY_DEVICE[d])] for d in OS_BY_DEVICE for k in range(3)],
-        }
-    )
-    links = pl.DataFrame(
-        {
-            "link_pos": np.arange(len(prog.link_ids)),
-            "link_token": prog.link_tokens.astype(str),
-            "partner_id": prog.link_partner,
-            "offer_id": prog.link_offer,
-            "link_sub1": prog.link_subs[:, 0].astype(str),
-        }
-    )
-    ua = (
-        pl.lit("Mozilla/5.0 (")
-        + pl.col("os")
-        + pl.lit("; ")
-        + pl.col("device")
-        + pl.lit(") ")
-        + pl.col("browser")
-        + pl.lit("/")
-        + (pl.col("visitor") % 40 + 100).cast(pl.String)
-    )
-    return (
-        frame.with_row_index("seq")
-        .join(os_table, on=["device", "os_pick"], how="left")
-        .join(links, on="link_pos", how="left")
-        .with_columns(
-            click_id=pl.lit("c") + pl.col("seq").cast(pl.String).str.zfill(10),
-            ip=pl.format(
-                "{}.{}.{}.{}",
-                (pl.col("visitor") // 65536 % 200 + 11),
-                (pl.col("visitor") // 256 % 256),
-                (pl.col("visitor") % 256),
-                (pl.col("visitor") % 7 + 1),
-            ),
-            user_agent=pl.when(pl.col("is_bot"))
-            .then(pl.lit(pl.Series(BOT_UAS)).gather(pl.col("bot_ua")))
-            .otherwise(ua),
-            referrer=pl.lit(pl.Series(REFERRERS)).gather(pl.col("ref")),
-            sub1=pl.when(pl.col("override_sub1")).then(pl.lit("override_") + (pl.col("seq") % 5).cast(pl.String)),
-        )
+    override = rng.random(n) < 0.1
+    ref = rng.integers(0, len(REFERRERS), size=n)
+    bot_ua = rng.integers(0, len(BOT_UAS), size=n)
+    # strings are gathered from small label tables by integer index: no per-row string building but ids and ips
+    ua_index = np.where(is_bot, len(UA_TABLE) + bot_ua, v_ua[visitor])
+    seq = np.arange(n)
+    sub1_index = np.where(override, 1 + seq % 5, 0)
+    v_ip = (
+        pl.DataFrame({"v": np.arange(visitors)})
         .select(
-            "click_id",
-            "ts",
-            pl.when(pl.col("use_token")).then(pl.col("link_token")).alias("link_token"),
-            pl.when(~pl.col("use_token")).then(pl.col("partner_id")).alias("partner_id"),
-            pl.when(~pl.col("use_token")).then(pl.col("offer_id")).alias("offer_id"),
-            "sub1",
-            "country",
-            "device",
-            "os",
-            "browser",
-            pl.col("referrer").replace("", None),
-            "ip",
-            "user_agent",
-            # hidden columns the conversion generator needs (dropped before writing)
-            pl.col("partner_id").alias("_partner"),
-            pl.col("offer_id").alias("_offer"),
-            pl.col("is_bot").alias("_bot"),
+            pl.format(
+                "{}.{}.{}.{}",
+                pl.col("v") // 65536 % 200 + 11,
+                pl.col("v") // 256 % 256,
+                pl.col("v") % 256,
+                pl.col("v") % 7 + 1,
+            )
         )
+        .to_series()
+    )
+    tokens = pl.Series(prog.link_tokens.astype(str).tolist())
+    return pl.DataFrame(
+        {
+            "click_id": pl.Series(seq).cast(pl.String).str.zfill(10).str.replace(r"^", "c"),
+            "ts": ts,
+            "link_token": tokens.gather(link).zip_with(pl.Series(use_token), pl.Series([None], dtype=pl.String)),
+            "partner_id": pl.Series(np.where(use_token, -1, prog.link_partner[link])).replace(-1, None),
+            "offer_id": pl.Series(np.where(use_token, -1, prog.link_offer[link])).replace(-1, None),
+            "sub1": pl.Series([None, *[f"override_{i}" for i in range(5)]], dtype=pl.String).gather(sub1_index),
+            "country": pl.Series(COUNTRIES.tolist()).gather(v_country[visitor]),
+            "device": pl.Series(DEVICES.tolist()).gather(v_device[visitor]),
+            "os": pl.Series(OS_TABLE).gather(v_os[visitor]),
+            "browser": pl.Series(BROWSERS.tolist()).gather(v_browser[visitor]),
+            "referrer": pl.Series([None if r == "" else str(r) for r in REFERRERS], dtype=pl.String).gather(ref),
+            "ip": v_ip.gather(visitor),
+            "user_agent": pl.Series([*UA_TABLE, *BOT_UAS.tolist()]).gather(ua_index),
+            # hidden columns the conversion generator needs (dropped before writing)
+            "_partner": prog.link_partner[link],
+            "_offer": prog.link_offer[link],
+            "_bot": is_bot,
+        }
     )
 
 

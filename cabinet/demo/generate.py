@@ -76,7 +76,7 @@ def _write_csv(frame: pl.DataFrame, path: Path, gz: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = frame.write_csv(quote_style="necessary")
     if gz:
-        with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as fh:
+        with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="", compresslevel=5) as fh:
             fh.write(text.encode())
     else:
         path.write_text(text, encoding="utf-8")
