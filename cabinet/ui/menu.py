@@ -1,16 +1,22 @@
-"""The sidebar: program name, the pages the user may open, language switch, logout."""
+"""The sidebar: branding, the pages the user may open, data as of, view-as-partner, language, time zone, logout."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
 
+from cabinet.access import ScopeError, build_session_user
 from cabinet.config import PROJECT_ROOT
 from cabinet.i18n import LOCALES
-from cabinet.session import SessionUser
+from cabinet.prefs import COMMON_ZONES, save_prefs
+from cabinet.session import SESSION_KEY, SessionUser
+from cabinet.ui.branding import apply_branding
 from cabinet.ui.login import logout_button
+from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import LOCALE_KEY, current_locale, t
+from queries.warehouse import read_current
 
 # page file → (feature it needs, icon); the label is the translation of "menu.<feature>".
 PAGES: dict[str, tuple[str, str]] = {
@@ -18,6 +24,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "pages/02_reports.py": ("reports", ":material/table_chart:"),
 }
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
+REAL_USER_KEY = "menu_real_user"
 
 
 def visible_pages(user: SessionUser, root: Path = PROJECT_ROOT) -> list[tuple[str, str, str]]:
@@ -25,18 +32,62 @@ def visible_pages(user: SessionUser, root: Path = PROJECT_ROOT) -> list[tuple[st
     return [(path, feat, icon) for path, (feat, icon) in PAGES.items() if user.has(feat) and (root / path).is_file()]
 
 
+def _set_user(user: SessionUser) -> None:
+    st.session_state[SESSION_KEY] = user
+    st.rerun()
+
+
+def _impersonation(user: SessionUser) -> None:
+    real: SessionUser | None = st.session_state.get(REAL_USER_KEY)
+    if user.impersonator and real is not None:
+        st.warning(t("menu.viewing_as", partner=user.display_name))
+        if st.button(t("menu.back_to_me"), key="menu_back", icon=":material/undo:"):
+            st.session_state.pop(REAL_USER_KEY, None)
+            _set_user(real)
+        return
+    if user.role not in ("manager", "admin"):
+        return
+    with st.expander(t("menu.view_as")):
+        pid = st.number_input(t("menu.partner_id"), min_value=1, step=1, value=None, key="menu_view_as_id")
+        if pid is not None and st.button(t("menu.open"), key="menu_view_as_go"):
+            try:
+                partner_view = build_session_user(engine(), user.username, impersonate_partner_id=int(pid))
+            except ScopeError:
+                st.error(t("menu.view_as_refused", partner=int(pid)))
+                return
+            if partner_view is not None:
+                st.session_state[REAL_USER_KEY] = user
+                _set_user(partner_view)
+
+
 def sidebar_menu(user: SessionUser) -> None:
     """Draw the sidebar for a logged-in user."""
+    brand = apply_branding()
     with st.sidebar:
+        st.markdown(f"### {brand.name}")
         st.markdown(f"**{user.display_name}**  \n{t(f'menu.role_{user.role}')}")
+        _impersonation(user)
         st.page_link("app.py", label=t("menu.home"), icon=":material/home:")
         for path, feature, icon in visible_pages(user):
             st.page_link(path, label=t(f"menu.{feature}"), icon=icon)
         st.divider()
+        current = read_current(app_settings().warehouse_dir)
+        if current is not None:
+            as_of = current.data_as_of or current.published_at
+            st.caption(t("menu.data_as_of", as_of=f"{as_of:%Y-%m-%d %H:%M} UTC"))
         locale = current_locale()
-        choice = st.selectbox(t("menu.language"), LOCALES, index=LOCALES.index(locale),
-                              format_func=LANGUAGE_NAMES.get, key="menu_language")  # fmt: skip
-        if choice != locale:
+        choice = st.selectbox(
+            t("menu.language"),
+            LOCALES,
+            index=LOCALES.index(locale),
+            format_func=LANGUAGE_NAMES.get,
+            key="menu_language",
+        )
+        zones = list(dict.fromkeys([user.timezone, *COMMON_ZONES]))
+        zone = st.selectbox(t("menu.timezone"), zones, index=0, key="menu_timezone")
+        if choice != locale or zone != user.timezone:
             st.session_state[LOCALE_KEY] = choice
-            st.rerun()
+            if not user.impersonator:
+                save_prefs(engine(), user.user_id, locale=choice, timezone=zone)
+            _set_user(replace(user, locale=choice, timezone=zone))
     logout_button()

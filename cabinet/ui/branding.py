@@ -1,0 +1,55 @@
+"""Operator branding from the store's program settings: name, logo, accent colour."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+from sqlalchemy import select
+
+from cabinet.store.models import ProgramSettings
+from cabinet.ui.resources import app_settings, engine
+
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+@dataclass(frozen=True)
+class Brand:
+    name: str
+    primary: str
+    logo: str | None
+
+
+@st.cache_data(ttl=60, max_entries=4, show_spinner=False)
+def brand(store_url: str) -> Brand:
+    """The program's name, validated primary colour and logo file (relative to the data dir), cached a minute."""
+    with engine().connect() as conn:
+        row = conn.execute(
+            select(ProgramSettings.name, ProgramSettings.primary_color, ProgramSettings.logo_path).where(
+                ProgramSettings.id == 1
+            )
+        ).first()
+    if row is None:
+        return Brand("Partner Program", "#1f6feb", None)
+    name, color, logo = row
+    logo_path = (app_settings().data_dir / logo) if logo else None
+    return Brand(
+        name,
+        color if color and _COLOR.match(color) else "#1f6feb",
+        str(logo_path) if logo_path and Path(logo_path).is_file() else None,
+    )
+
+
+def apply_branding() -> Brand:
+    """Logo in the sidebar and the accent colour on headings and primary buttons."""
+    b = brand(app_settings().store_url)
+    if b.logo:
+        st.logo(b.logo)
+    st.markdown(
+        f"<style>h1, h2 {{ color: {b.primary}; }} "
+        f"button[kind='primary'] {{ background-color: {b.primary}; border-color: {b.primary}; }}</style>",
+        unsafe_allow_html=True,
+    )
+    return b

@@ -1,0 +1,46 @@
+"""Sidebar: language and time zone are saved for the user; managers view as their partners, audited."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, select
+from streamlit.testing.v1 import AppTest
+
+from cabinet.session import SESSION_KEY
+from cabinet.store.db import session_scope
+from cabinet.store.models import AuditLog, User
+from tests.reporting.conftest import Program
+from tests.reporting.test_pages import ROOT, _open
+
+
+def test_language_and_time_zone_switches_are_saved(program: Program, store_engine: Engine) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[SESSION_KEY] = program.users["p_parent"]
+    at.run()
+    at.selectbox(key="menu_language").set_value("ru").run()
+    assert any("Здравствуйте" in m.value for m in at.markdown)
+    assert [m.label for m in at.metric] == ["Партнёры", "Офферы", "Трекинговые ссылки"]
+    at.selectbox(key="menu_timezone").set_value("Europe/Moscow").run()
+    assert at.session_state[SESSION_KEY].timezone == "Europe/Moscow"
+    with session_scope(store_engine) as s:
+        user = s.scalar(select(User).where(User.username == "p_parent"))
+        assert (user.locale, user.timezone) == ("ru", "Europe/Moscow")
+
+
+def test_manager_views_as_own_partner_only_and_it_is_audited(program: Program, store_engine: Engine) -> None:
+    at = _open("pages/02_reports.py", program.users["mgr"])
+    at.number_input(key="menu_view_as_id").set_value(program.outsider).run()
+    at.button(key="menu_view_as_go").click().run()
+    assert any("not one of yours" in e.value for e in at.error)
+    at.number_input(key="menu_view_as_id").set_value(program.tiny.child).run()
+    at.button(key="menu_view_as_go").click().run()
+    viewed = at.session_state[SESSION_KEY]
+    assert (
+        viewed.role == "partner" and viewed.scope.partner_ids == (program.tiny.child,) and viewed.impersonator == "mgr"
+    )
+    assert any("Viewing the cabinet as" in w.value for w in at.warning)
+    with session_scope(store_engine) as s:
+        assert (
+            s.scalar(select(AuditLog).where(AuditLog.action == "impersonate")).target == f"partner:{program.tiny.child}"
+        )
+    at.button(key="menu_back").click().run()
+    assert at.session_state[SESSION_KEY].role == "manager"
