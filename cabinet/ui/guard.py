@@ -5,17 +5,20 @@ from __future__ import annotations
 import streamlit as st
 
 from cabinet.session import SessionUser
-from cabinet.ui.login import current_user
+from cabinet.ui.login import login_form
 from cabinet.ui.menu import sidebar_menu
 from cabinet.ui.text import t
 
 
 def require_user(feature: str) -> SessionUser:
-    """The logged-in user when their role and tier give `feature`; otherwise a message and a stopped page."""
-    user = current_user()
+    """The logged-in user when their role and tier give `feature`; otherwise the login form or a refusal.
+
+    A logged-out visitor gets the login form on the page itself (and the page after logging in); nothing of the
+    page's data is queried before this returns.
+    """
+    user = login_form()
     if user is None:
         st.info(t("auth.please_login"))
-        st.page_link("app.py", label=t("auth.to_login"), icon=":material/login:")
         st.stop()
     sidebar_menu(user)
     if not user.has(feature):

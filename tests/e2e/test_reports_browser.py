@@ -1,0 +1,117 @@
+"""Real Chromium against a demo cabinet: log in, change the period, group and filter a report, download CSV and XLSX
+and read them back, switch to Russian, log out, reload → login form."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+
+from cabinet.config import PROJECT_ROOT
+from tests.e2e.conftest import RESULTS_DIR, Server, _free_port, _wait_healthy
+from tests.e2e.test_login_browser import _see, _wait_cookie
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`cabinet demo` (small) + `cabinet etl run` into an isolated data dir, then `streamlit run app.py`."""
+    root = tmp_path_factory.mktemp("e2e_demo")
+    data_dir = root / "data"
+    env = {
+        **os.environ,
+        "CABINET_DATA_DIR": str(data_dir),
+        "CABINET_SECRETS_FILE": str(root / "secrets.toml"),
+        "CABINET_STORE_URL": f"sqlite:///{data_dir / 'cabinet.db'}",
+        "CABINET_DEMO_MODE": "0",
+        "CABINET_COOKIE_KEY": "e2e-cookie-key-0123456789abcdef0123456789abcdef",
+        "CABINET_LINK_SIGNING_KEY": "e2e-link-key-0123456789abcdef0123456789abcdef",
+    }
+    cli = [sys.executable, "-c", "from cabinet.cli import main; main()"]
+    for args in (["demo", "--clicks", "20000", "--days", "45"], ["etl", "run", "--quiet"]):
+        done = subprocess.run([*cli, *args], env=env, capture_output=True, text=True, timeout=300, check=False)
+        assert done.returncode == 0, done.stderr
+    logins = {r["username"]: r["password"] for r in json.loads((data_dir / "demo_logins.json").read_text())}
+    port = _free_port()
+    log = root / "streamlit.log"
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless=true",
+        f"--server.port={port}",
+        "--server.address=127.0.0.1",
+        "--server.fileWatcherType=none",
+    ]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, log)
+        yield Server(url=url, username="gold_parent", password=logins["gold_parent"], data_dir=data_dir)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _download(tab, name: str) -> bytes:  # type: ignore[no-untyped-def]
+    with tab.expect_download() as info:
+        tab.get_by_role("button", name=name).click()
+    return Path(info.value.path()).read_bytes()
+
+
+def test_report_flow_in_a_real_browser(tab, demo_server: Server) -> None:  # type: ignore[no-untyped-def]
+    RESULTS_DIR.mkdir(exist_ok=True)
+    tab.goto(demo_server.url)
+    tab.get_by_label("Username").fill(demo_server.username)
+    tab.get_by_label("Password", exact=True).fill(demo_server.password)
+    tab.get_by_role("button", name="Log in").click()
+    _see(tab.get_by_text("Welcome,"), "home")
+    assert _wait_cookie(tab, present=True)
+
+    tab.get_by_role("link", name="Reports").click()
+    _see(tab.get_by_role("heading", name="Reports"), "reports_page")
+    period = tab.get_by_label("Period")
+    period.click()
+    tab.get_by_role("option", name="Last month").click()
+    _see(tab.get_by_text("2026-10-01 – 2026-10-31"), "period_changed")
+
+    group = tab.get_by_label("Group by")
+    group.click()
+    tab.get_by_role("option", name="Country", exact=True).click()
+    tab.keyboard.press("Escape")
+    tab.get_by_text("Filters").click()
+    device = tab.get_by_role("textbox", name="Device")
+    device.fill("mobile")
+    device.press("Enter")
+    tab.wait_for_timeout(1500)
+    tab.screenshot(path=str(RESULTS_DIR / "e2e_reports.png"), full_page=True)
+
+    csv = pl.read_csv(io.BytesIO(_download(tab, "Download CSV")))
+    assert csv.columns[:2] == ["day", "country"] and "clicks" in csv.columns
+    assert csv.height > 1 and csv["day"][-1] == "Total"
+    book = openpyxl.load_workbook(io.BytesIO(_download(tab, "Download XLSX")))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert list(rows[0][:2]) == ["day", "country"] and len(rows) == csv.height + 1
+
+    tab.get_by_label("Language").click()
+    tab.get_by_role("option", name="Русский").click()
+    _see(tab.get_by_role("heading", name="Отчёты"), "russian")
+    tab.screenshot(path=str(RESULTS_DIR / "e2e_reports_ru.png"), full_page=True)
+
+    tab.get_by_role("button", name="Выйти").click()
+    assert _wait_cookie(tab, present=False)
+    tab.reload()
+    _see(tab.get_by_label("Username"), "login_after_logout")
+    assert tab.get_by_role("heading", name="Reports").count() == 0
