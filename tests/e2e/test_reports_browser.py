@@ -17,7 +17,7 @@ import pytest
 
 from cabinet.config import PROJECT_ROOT
 from tests.e2e.conftest import RESULTS_DIR, Server, _free_port, _wait_healthy
-from tests.e2e.test_login_browser import _see, _wait_cookie
+from tests.e2e.test_login_browser import _login, _see, _wait_cookie
 
 pytestmark = pytest.mark.browser
 
@@ -73,11 +73,7 @@ def _download(tab, name: str) -> bytes:  # type: ignore[no-untyped-def]
 
 def test_report_flow_in_a_real_browser(tab, demo_server: Server) -> None:  # type: ignore[no-untyped-def]
     RESULTS_DIR.mkdir(exist_ok=True)
-    tab.goto(demo_server.url)
-    tab.get_by_label("Username").fill(demo_server.username)
-    tab.get_by_label("Password", exact=True).fill(demo_server.password)
-    tab.get_by_role("button", name="Log in").click()
-    _see(tab.get_by_text("Welcome,"), "home")
+    _login(tab, demo_server, demo_server.password, expect="Welcome,")
     assert _wait_cookie(tab, present=True)
 
     tab.get_by_role("link", name="Reports").click()
