@@ -13,7 +13,7 @@ user = login_form()
 if user is None:
     st.stop()
 sidebar_menu(user)
-status = data_status(app_settings(), engine())
+status = data_status(app_settings(), engine(), user.scope.partner_ids)
 st.set_page_config(page_title=status.program_name)  # the store's program name once the store has been read
 st.title(status.program_name)
 st.write(t("home.welcome", name=user.display_name, role=t(f"menu.role_{user.role}")))
@@ -25,6 +25,7 @@ if status.snapshot:
 else:
     st.info(t("home.no_data", files=status.inbox_files))
 cols = st.columns(3)
-cols[0].metric(t("home.partners"), f"{status.partners:,}")
+if user.role != "partner":
+    cols[0].metric(t("home.partners"), f"{status.partners:,}")
 cols[1].metric(t("home.offers"), f"{status.offers:,}")
 cols[2].metric(t("home.links"), f"{status.links:,}")

@@ -42,11 +42,17 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def data_status(settings: Settings, engine: Engine) -> DataStatus:
-    """Store counts, inbox files on disk and the current snapshot."""
+def data_status(settings: Settings, engine: Engine, partner_ids: tuple[int, ...] | None = None) -> DataStatus:
+    """Counts within a scope (`partner_ids`; None = the whole program), inbox files on disk, the current snapshot."""
     with session_scope(engine) as session:
         program = session.get(ProgramSettings, 1)
-        counts = [session.scalar(select(func.count()).select_from(m)) or 0 for m in (Partner, Offer, TrackingLink)]
+        partners = select(func.count()).select_from(Partner)
+        links = select(func.count()).select_from(TrackingLink)
+        if partner_ids is not None:
+            partners = partners.where(Partner.id.in_(partner_ids))
+            links = links.where(TrackingLink.partner_id.in_(partner_ids))
+        offers = select(func.count()).select_from(Offer).where(Offer.status == "active")
+        counts = [session.scalar(q) or 0 for q in (partners, offers, links)]
     inbox = sum(1 for feed in INBOX_FEEDS for p in (settings.inbox_dir / feed).glob("*.*") if p.is_file())
     current = read_current(settings) or {}
     return DataStatus(
