@@ -1,0 +1,99 @@
+"""Dashboard and Reports query latency: p50/p95 single user and 8 threads, against hand-written SQL on raw clicks.
+
+Run on a data directory built by `cabinet demo` + `cabinet etl run`:
+    CABINET_DATA_DIR=/path/to/data .venv/bin/python bench/bench_queries.py [--repeat 30]
+Prints a Markdown table for bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from datetime import date
+
+from cabinet.access import Scope
+from cabinet.config import Settings
+from queries import dashboard
+from queries.reports import ReportRequest, performance
+from queries.warehouse import get_warehouse
+
+D1, D2 = date(2026, 10, 24), date(2026, 11, 22)
+RAW_DAILY = """
+select ts::date as day, count(*) filter (where not is_bot) as clicks
+from clicks where partner_id = ? and ts >= ? and ts < ? group by 1 order by 1
+"""
+
+
+def _time(fn: Callable[[], object], repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def _threads(fn: Callable[[], object], repeat: int, n: int = 8) -> list[float]:
+    results: list[float] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        got = _time(fn, repeat)
+        with lock:
+            results.extend(got)
+
+    threads = [threading.Thread(target=work) for _ in range(n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return results
+
+
+def _p(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    cfg = Settings.from_env()
+    wh = get_warehouse(cfg.warehouse_dir)
+    con = wh.cursor()
+    top_partner = con.execute("select partner_id from clicks group by 1 order by count(*) desc limit 1").fetchall()[0][
+        0
+    ]
+    n_clicks = con.execute("select count(*) from clicks").fetchall()[0][0]
+    partner = Scope(0, "bench", "partner", (top_partner,))
+    admin = Scope(0, "bench", "admin", None)
+    cases: dict[str, Callable[[], object]] = {
+        "partner daily report": lambda: performance(
+            partner, wh=wh, req=ReportRequest(D1, D2, "Europe/Moscow", ("day",))
+        ),
+        "partner by offer+sub1": lambda: performance(
+            partner, wh=wh, req=ReportRequest(D1, D2, "UTC", ("offer_id", "sub1"), ("clicks", "ftds", "cr", "epc"))
+        ),
+        "partner by sub2 (facts)": lambda: performance(partner, wh=wh, req=ReportRequest(D1, D2, "UTC", ("sub2",))),
+        "partner dashboard KPIs": lambda: dashboard.kpis(partner, wh=wh, date_from=D1, date_to=D2, tz="UTC"),
+        "program top partners": lambda: performance(
+            admin, wh=wh, req=ReportRequest(D1, D2, "UTC", ("partner_id",), ("clicks", "commission"))
+        ),
+        "raw SQL partner daily (baseline)": lambda: (
+            wh.cursor().execute(RAW_DAILY, [top_partner, "2026-10-24", "2026-11-23"]).fetchall()
+        ),
+    }
+    print(f"clicks: {n_clicks:,}; partner {top_partner}; repeat {args.repeat}")
+    print("| query | p50 ms | p95 ms | 8 threads p95 ms |\n|---|---|---|---|")
+    for name, fn in cases.items():
+        fn()  # warm
+        single = _time(fn, args.repeat)
+        multi = _threads(fn, max(3, args.repeat // 4))
+        print(f"| {name} | {_p(single, 50):.1f} | {_p(single, 95):.1f} | {_p(multi, 95):.1f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
