@@ -69,14 +69,14 @@ def _iso(ms: pl.Expr, offset_hours: int = 0) -> pl.Expr:
 
 def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.write_parquet(path, compression="zstd", statistics=True)
+    frame.write_parquet(path, compression="lz4", statistics=True)
 
 
 def _write_csv(frame: pl.DataFrame, path: Path, gz: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = frame.write_csv(quote_style="necessary")
     if gz:
-        with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="", compresslevel=5) as fh:
+        with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="", compresslevel=3) as fh:
             fh.write(text.encode())
     else:
         path.write_text(text, encoding="utf-8")
