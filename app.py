@@ -7,6 +7,7 @@ from cabinet.ui.login import login_form
 from cabinet.ui.menu import sidebar_menu
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
+from queries.warehouse import read_current
 
 st.set_page_config(page_title="Partner Cabinet", page_icon=":material/handshake:", layout="wide")
 user = login_form()
@@ -19,9 +20,10 @@ st.title(status.program_name)
 st.write(t("home.welcome", name=user.display_name, role=t(f"menu.role_{user.role}")))
 if user.impersonator:
     st.warning(t("home.impersonating", manager=user.impersonator, partner=user.display_name))
-as_of = status.data_as_of or status.published_at  # a published but empty warehouse has no latest event
-if status.snapshot:
-    st.success(t("home.data_as_of", as_of=f"{as_of:%Y-%m-%d %H:%M} UTC" if as_of else "-", snapshot=status.snapshot))
+current = read_current(app_settings().warehouse_dir)
+if current is not None:
+    as_of = current.data_as_of or current.published_at  # a published but empty warehouse has no latest event
+    st.success(t("home.data_as_of", as_of=f"{as_of:%Y-%m-%d %H:%M} UTC", snapshot=current.snapshot_id))
 else:
     st.info(t("home.no_data", files=status.inbox_files))
 cols = st.columns(3)
