@@ -1,6 +1,7 @@
 """Performance report: any group-by of the allow-listed dimensions, filters, metrics, in the viewer's time zone.
 
-Reads the fine hourly rollup (UTC hour x partner x offer x link x country x device x sub1). Filters or group-bys on
+Reads the fine hourly rollup (UTC hour x partner x offer x link x country x device x sub1); staff reports in UTC
+keyed only by day/week/month, partner, offer and country read the coarse daily rollup. Filters or group-bys on
 sub2–sub5 exist only on clicks, so those reports are answered from the facts: clicks carry sub2–sub5 directly,
 conversions and commissions take them from their click (promo-code and partner-id conversions have none). Days, weeks
 and months are cut in the viewer's time zone from UTC hours (exact for zones with whole-hour offsets).
@@ -20,6 +21,9 @@ from queries.scope_sql import SCOPE_WHERE, check_filter_partners, scope_params
 from queries.warehouse import Warehouse
 
 ROLLUP_FACTS = "select hour as t, * exclude (hour) from rollup_hourly"
+# coarse rollup (UTC day x partner x offer x country) for staff views that need nothing finer, in UTC
+DAILY_FACTS = "select day::timestamp as t, * exclude (day) from rollup_daily"
+COARSE_DIMS = {"day", "week", "month", "partner_id", "offer_id", "country"}
 RAW_FACTS = """
 select ts as t, partner_id, offer_id, link_id, country, device, sub1, sub2, sub3, sub4, sub5,
        (not is_bot)::bigint as clicks, (is_unique and not is_bot)::bigint as unique_clicks,
@@ -110,6 +114,12 @@ def _where(scope: Scope, req: ReportRequest, params: dict[str, object]) -> str:
     return " and ".join(parts)
 
 
+def uses_daily_rollup(scope: Scope, req: ReportRequest) -> bool:
+    """Staff reports in UTC that need no finer key than day/partner/offer/country read the coarse rollup."""
+    keys = {*req.group_by} | {d for d, _ in req.filters}
+    return scope.role != "partner" and req.tz == "UTC" and keys <= COARSE_DIMS and "arpu" not in req.metrics
+
+
 def _used(params: dict[str, object], sql: str) -> dict[str, object]:
     """Only the parameters the statement names (DuckDB refuses extra ones)."""
     return {k: v for k, v in params.items() if f"${k}" in sql}
@@ -126,7 +136,7 @@ def performance(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl.DataFr
     sums = ", ".join(f"coalesce(sum({m}), 0) as {m}" for m in BASE_METRICS)
     group = f"group by {', '.join(str(i + 1) for i in range(len(req.group_by)))}" if req.group_by else ""
     order = f"order by {', '.join(str(i + 1) for i in range(len(req.group_by)))}" if req.group_by else ""
-    facts = RAW_FACTS if raw else ROLLUP_FACTS
+    facts = RAW_FACTS if raw else (DAILY_FACTS if uses_daily_rollup(scope, req) else ROLLUP_FACTS)
     sql = f"with facts as ({facts}) select {keys}{', ' if keys else ''}{sums} from facts where {where} {group} {order}"
     cur = wh.cursor()
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import string
 from datetime import date
 
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -113,3 +114,22 @@ def test_no_query_returns_a_partner_outside_the_scope(
     k = dashboard.top(scope, wh=_wh(program), dim="offer_id", date_from=D1, date_to=D2, tz="UTC")
     if not allowed:
         assert k.is_empty()
+
+
+def test_staff_utc_reports_read_the_coarse_rollup_with_the_same_numbers(program: Program) -> None:
+    from queries.reports import uses_daily_rollup
+
+    admin = program.users["root"].scope
+    coarse = ReportRequest(D1, D2, "UTC", ("partner_id", "day"), ("clicks", "registrations", "commission"))
+    fine = ReportRequest(D1, D2, "UTC", ("partner_id", "day", "device"), ("clicks", "registrations", "commission"))
+    assert uses_daily_rollup(admin, coarse) and not uses_daily_rollup(admin, fine)
+    assert not uses_daily_rollup(program.users["p_parent"].scope, coarse)
+    wh = _wh(program)
+    by_day = performance(admin, wh=wh, req=coarse).sort("partner_id", "day")
+    summed = (
+        performance(admin, wh=wh, req=fine)
+        .group_by("partner_id", "day")
+        .agg(pl.col("clicks").sum(), pl.col("registrations").sum(), pl.col("commission").sum())
+        .sort("partner_id", "day")
+    )
+    assert by_day.rows() == summed.select(by_day.columns).rows()
