@@ -62,22 +62,42 @@ FILTERS = ("partner_id", "offer_id", "link_id", "country", "device", "sub1", "su
 RAW_ONLY = {"sub2", "sub3", "sub4", "sub5"}  # not in the hourly rollup: answered from the facts
 
 
+COMMISSION_PARTS = ("commission_pending", "commission_hold", "commission_approved", "commission_paid")
+# what each derived metric is computed from (base sums only; arpu also needs distinct depositors)
+NEEDS: dict[str, tuple[str, ...]] = {
+    "commission": COMMISSION_PARTS,
+    "cr": ("registrations", "clicks"),
+    "ftd_rate": ("ftds", "clicks"),
+    "reg_to_ftd": ("ftds", "registrations"),
+    "epc": (*COMMISSION_PARTS, "clicks"),
+    "arpu": ("revenue",),
+}
+
+
+def base_columns(metrics: tuple[str, ...] | list[str]) -> list[str]:
+    """The base sums a list of metrics needs, in BASE_METRICS order (only these are aggregated)."""
+    wanted = {b for m in metrics for b in NEEDS.get(m, (m,))}
+    return [b for b in BASE_METRICS if b in wanted]
+
+
 def derive(frame: pl.DataFrame) -> pl.DataFrame:
-    """Add derived metrics (rates as fractions, money rounded to 4 decimals) from base sums."""
+    """Add the derived metrics whose inputs are present (rates as fractions, money rounded to 4 decimals)."""
 
     def ratio(num: str, den: str) -> pl.Expr:
         return pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).otherwise(None)
 
-    commission = sum(
-        pl.col(c) for c in ("commission_pending", "commission_hold", "commission_approved", "commission_paid")
-    )
-    out = frame.with_columns(commission=commission)
+    out = frame
+    if all(c in out.columns for c in COMMISSION_PARTS):
+        out = out.with_columns(commission=sum(pl.col(c) for c in COMMISSION_PARTS))
+    rates = {
+        "cr": ("registrations", "clicks"),
+        "ftd_rate": ("ftds", "clicks"),
+        "reg_to_ftd": ("ftds", "registrations"),
+        "epc": ("commission", "clicks"),
+        "arpu": ("revenue", "depositors"),
+    }
     out = out.with_columns(
-        cr=ratio("registrations", "clicks"),
-        ftd_rate=ratio("ftds", "clicks"),
-        reg_to_ftd=ratio("ftds", "registrations"),
-        epc=ratio("commission", "clicks"),
-        arpu=ratio("revenue", "depositors") if "depositors" in out.columns else pl.lit(None, pl.Float64),
+        [ratio(n, d).alias(m) for m, (n, d) in rates.items() if n in out.columns and d in out.columns]
     )
     out = out.with_columns([pl.col(m).round(4) for m in MONEY if m in out.columns])
     return out.with_columns([pl.col(m).cast(pl.Int64) for m in COUNTS if m in out.columns])

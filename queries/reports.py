@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from cabinet.access import Scope, ScopeError
-from queries.metrics import BASE_METRICS, DIMENSIONS, FILTERS, METRICS, RAW_ONLY, derive
+from queries.metrics import DIMENSIONS, FILTERS, METRICS, RAW_ONLY, base_columns, derive
 from queries.scope_sql import SCOPE_WHERE, check_filter_partners, scope_params
 from queries.warehouse import Warehouse
 
@@ -133,7 +133,8 @@ def performance(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl.DataFr
     where = _where(scope, req, params)
     raw = bool(RAW_ONLY & ({*req.group_by} | {d for d, _ in req.filters}))
     keys = ", ".join(f"{DIMENSIONS[d]} as {d}" for d in req.group_by)
-    sums = ", ".join(f"coalesce(sum({m}), 0) as {m}" for m in BASE_METRICS)
+    needed = base_columns(req.metrics) or ["clicks"]
+    sums = ", ".join(f"coalesce(sum({m}), 0)::double as {m}" for m in needed)
     group = f"group by {', '.join(str(i + 1) for i in range(len(req.group_by)))}" if req.group_by else ""
     order = f"order by {', '.join(str(i + 1) for i in range(len(req.group_by)))}" if req.group_by else ""
     facts = RAW_FACTS if raw else (DAILY_FACTS if uses_daily_rollup(scope, req) else ROLLUP_FACTS)
@@ -154,7 +155,7 @@ def performance(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl.DataFr
             )
     finally:
         cur.close()
-    frame = derive(frame.with_columns([pl.col(m).cast(pl.Float64) for m in BASE_METRICS]))
+    frame = derive(frame)
     return frame.select([*req.group_by, *req.metrics])
 
 
