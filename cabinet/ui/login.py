@@ -23,9 +23,10 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from cabinet.access import build_session_user
 from cabinet.auth import authenticate, record_logout, session_revoked
 from cabinet.config import ConfigError
+from cabinet.i18n import LOCALES
 from cabinet.session import SESSION_KEY, SessionUser
 from cabinet.ui.resources import app_settings, engine
-from cabinet.ui.text import t
+from cabinet.ui.text import LOCALE_KEY, current_locale, t
 
 COOKIE_NAME = "partner_cabinet_auth"
 COOKIE_DAYS = 7.0
@@ -65,16 +66,24 @@ def _authenticator() -> stauth.Authenticate:
     if auth is None:
         key = app_settings().require_cookie_key()
         with _cookie_slot():
-            auth = stauth.Authenticate({"usernames": {}}, COOKIE_NAME, key, COOKIE_DAYS, auto_hash=False,
-                                       login_sleep_time=0)  # fmt: skip
+            auth = stauth.Authenticate(
+                {"usernames": {}}, COOKIE_NAME, key, COOKIE_DAYS, auto_hash=False, login_sleep_time=0
+            )
         st.session_state[_AUTH_KEY] = auth
     return auth
 
 
 def _remember(user: SessionUser) -> None:
     """Keep the user in this session, in the authenticator's session keys too."""
-    st.session_state.update({"authentication_status": True, "username": user.username, "name": user.display_name,
-                             "roles": [user.role], "logout": False})  # fmt: skip
+    st.session_state.update(
+        {
+            "authentication_status": True,
+            "username": user.username,
+            "name": user.display_name,
+            "roles": [user.role],
+            "logout": False,
+        }
+    )
     st.session_state[SESSION_KEY] = user
 
 
@@ -142,7 +151,24 @@ def login_form() -> SessionUser | None:
     kind, text = st.session_state.get(_MESSAGE_KEY, ("", ""))
     if kind in _SHOW:
         _SHOW[kind](text)
+    _language_choice()
     return None
+
+
+def _language_choice() -> None:
+    """English/Russian before login (the user's saved language applies after it)."""
+    current = current_locale()
+    choice = st.radio(
+        t("menu.language"),
+        LOCALES,
+        index=LOCALES.index(current),
+        horizontal=True,
+        format_func=lambda code: {"en": "English", "ru": "Русский"}[code],
+        key="login_language",
+    )
+    if choice != current:
+        st.session_state[LOCALE_KEY] = choice
+        st.rerun()
 
 
 def _submit(username: str, password: str) -> SessionUser | None:

@@ -138,3 +138,10 @@ def test_placeholder_cookie_key_shows_a_config_error(alice: Engine, monkeypatch:
     at = AppTest.from_file(APP, default_timeout=30).run()
     assert not at.exception
     assert "cookie_key" in at.error[0].value and not at.text_input
+
+
+def test_login_page_can_switch_to_russian_before_login(alice: Engine) -> None:
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.radio(key="login_language").set_value("ru").run()
+    assert not at.exception
+    assert [ti.label for ti in at.text_input] == ["Логин", "Пароль"]
