@@ -13,54 +13,9 @@ import duckdb
 
 from cabinet.links import verify_link
 from etl.readers import stage_file
+from etl.validate import FEED_COLUMNS
 
-COLUMNS = {
-    "clicks": {
-        "click_id",
-        "ts",
-        "link_token",
-        "partner_id",
-        "offer_id",
-        "sub1",
-        "sub2",
-        "sub3",
-        "sub4",
-        "sub5",
-        "country",
-        "device",
-        "os",
-        "browser",
-        "referrer",
-        "ip",
-        "user_agent",
-    },
-    "conversions": {
-        "conversion_id",
-        "ts",
-        "type",
-        "click_id",
-        "promo_code",
-        "partner_id",
-        "offer_id",
-        "customer_id",
-        "amount",
-        "currency",
-        "status",
-        "updated_at",
-    },
-    "commissions": {
-        "commission_id",
-        "partner_id",
-        "ts",
-        "amount",
-        "currency",
-        "kind",
-        "conversion_id",
-        "status",
-        "note",
-    },
-    "fx_rates": {"date", "currency", "rate"},
-}
+COLUMNS = {feed: set(cols) for feed, cols in FEED_COLUMNS.items()}
 REQUIRED = {
     "clicks": ["click_id", "ts"],
     "conversions": ["conversion_id", "ts", "type"],
