@@ -5,7 +5,7 @@ import streamlit as st
 
 from cabinet.ui import data
 from cabinet.ui.guard import require_user
-from cabinet.ui.text import t
+from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import display_frame, fmt_metric, kpi_cards, period_picker
 
 user = require_user("dashboard")
@@ -32,7 +32,7 @@ else:
         ["clicks", "registrations", "ftds", "commission"],
         horizontal=True,
         format_func=lambda m: t(f"metric.{m}"),
-        key="dashboard_trend_metric",
+        key=f"dashboard_trend_{current_locale()}",  # per language: the option labels are translated
     )
     fig = px.bar(trend.to_pandas(), x="day", y=metric, labels={"day": t("dim.day"), metric: t(f"metric.{metric}")})
     st.plotly_chart(fig, width="stretch")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from cabinet.ui import data
 from cabinet.ui.guard import require_user
-from cabinet.ui.text import t
+from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import display_frame, download_buttons, period_picker, split_values
 from queries.metrics import DIMENSIONS, FILTERS
 from queries.reports import ReportError, ReportRequest, ScopeError
@@ -71,8 +71,8 @@ st.dataframe(display_frame(frame), hide_index=True, width="stretch")
 download_buttons(frame, f"report_{date_from}_{date_to}", key="reports")
 if group_by:
     body = frame.head(frame.height - 1)
-    chart_metric = st.selectbox(
-        t("common.metric"), metrics, format_func=lambda m: t(f"metric.{m}"), key="reports_chart_metric"
+    chart_metric = st.selectbox(  # keyed per language: the translated option labels change with it
+        t("common.metric"), metrics, format_func=lambda m: t(f"metric.{m}"), key=f"reports_chart_{current_locale()}"
     )
     x = group_by[0]
     fig = px.bar(
@@ -80,7 +80,7 @@ if group_by:
         x=x,
         y=chart_metric,
         color=group_by[1] if len(group_by) > 1 else None,
-        labels={x: t(f"dim.{x}"), chart_metric: t(f"metric.{chart_metric}")},
+        labels={d: t(f"dim.{d}") for d in group_by} | {chart_metric: t(f"metric.{chart_metric}")},
     )
     st.plotly_chart(fig, width="stretch")
 st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))
