@@ -181,7 +181,7 @@ def publish_sweep(sizes: list[int], workdir: Path) -> list[dict[str, object]]:
             "insert into clicks (click_id, ts, partner_id, offer_id, link_id, sub1, country, device, ip_hash, "
             "is_unique, run_id) select 'c' || i, timestamp '2026-09-01' + to_seconds(i % 7776000), "
             "(hash(i) % 5000)::int, (hash(i + 1) % 200)::int, (hash(i + 2) % 50000)::int, 'sub' || (i % 97), "
-            "['DE','US','BR','IN','GB'][1 + i % 5], ['desktop','mobile','tablet'][1 + i % 3], md5(i::varchar), "
+            "['DE','US','BR','IN','GB'][1 + i % 5], ['desktop','mobile','tablet'][1 + i % 3], hash(i), "
             "i % 3 = 0, 1 from range(?) t(i)",
             [n],
         )

@@ -1,8 +1,11 @@
-"""Read one inbox file with DuckDB's native readers into a staging table of text columns.
+"""Read inbox files with DuckDB's native readers into staging tables, outside the run's transaction.
 
-Every value is kept as the text the sender wrote (CSV `all_varchar`; JSON Lines values extracted with `->>`;
-Parquet columns cast to text), so validation sees exactly what arrived and quarantine keeps raw values. Column names
-are lower-cased. A file that cannot be read raises `UnreadableFile` and nothing of it is staged.
+CSV and JSON Lines values are kept as the text the sender wrote (CSV `all_varchar`; JSON Lines values extracted with
+`->>`), so validation sees exactly what arrived and quarantine keeps raw values. Parquet keeps its own column types
+(`stage_parquet`), which the validation SQL handles per type: casting 10M typed values to text and parsing them back
+was most of an ETL run. Column names are lower-cased. Every stage is one `create temp table ... as select` statement
+in autocommit mode, so a file that cannot be read raises `UnreadableFile`, nothing of it is staged and the
+connection stays usable; callers stage before the run's transaction begins.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import duckdb
 
 EXTENSIONS = (".csv", ".csv.gz", ".parquet", ".jsonl", ".jsonl.gz")
 _NAME_RE = re.compile(r"^[a-z0-9_]{1,64}$")
+_CSV = "read_csv(?, header = true, all_varchar = true, quote = '\"', escape = '\"', strict_mode = true)"
+_PARQUET = "read_parquet(?, union_by_name = true, filename = true, file_row_number = true)"
 
 
 class UnreadableFile(Exception):
@@ -34,42 +39,62 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _names(cols: list[str]) -> list[str]:
+    """Lower-cased column names; names that are not plain identifiers become `col_<n>` (only unknown columns)."""
+    return [c.lower() if _NAME_RE.match(c.lower()) else f"col_{i}" for i, c in enumerate(cols)]
+
+
 def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> list[str]:
     """Create temp table `table` (rn BIGINT 1-based, then one VARCHAR column per file column); return the columns.
 
-    The file is parsed on a separate in-memory connection, so a file that cannot be read raises `UnreadableFile`
-    without aborting the caller's open transaction. `table` is chosen by the caller from code, never from input.
-    Columns whose names are not plain identifiers are renamed `col_<n>` (they can only be unknown columns).
+    Must run outside an open transaction (a failed read would abort it). `table` is chosen by the caller from code,
+    never from input.
     """
     fmt = file_format(path)
-    reader = duckdb.connect()
     try:
         if fmt == "jsonl":
             source = "read_json_objects(?, format = 'newline_delimited')"
-            keys = reader.execute(f"select distinct unnest(json_keys(json)) as k from {source} order by k", [str(path)])
+            keys = con.execute(f"select distinct unnest(json_keys(json)) as k from {source} order by k", [str(path)])
             cols = [k for (k,) in keys.fetchall()]
             exprs = [f"json ->> {_sql_str(c)}" for c in cols]
         else:
-            source = (
-                "read_csv(?, header = true, all_varchar = true, quote = '\"', escape = '\"', strict_mode = true)"
-                if fmt == "csv"
-                else "read_parquet(?)"
-            )
-            cols = [row[0] for row in reader.execute(f"describe select * from {source}", [str(path)]).fetchall()]
+            source = _CSV if fmt == "csv" else "read_parquet(?)"
+            cols = [row[0] for row in con.execute(f"describe select * from {source}", [str(path)]).fetchall()]
             exprs = [f"{_quote(c)}::varchar" for c in cols]
-        names = [c.lower() if _NAME_RE.match(c.lower()) else f"col_{i}" for i, c in enumerate(cols)]
+        names = _names(cols)
         aliased = "".join(f", {expr} as {_quote(n)}" for expr, n in zip(exprs, names, strict=True))
-        frame = reader.sql(f"select row_number() over () as rn{aliased} from {source}", params=[str(path)]).pl()
+        con.execute(
+            f"create or replace temp table {table} as select row_number() over () as rn{aliased} from {source}",
+            [str(path)],
+        ).fetchall()
     except duckdb.Error as exc:
+        con.execute(f"drop table if exists {table}")
         raise UnreadableFile(_short(exc)) from exc
-    finally:
-        reader.close()
-    con.register("_staged_rows", frame)
-    try:
-        con.execute(f"create or replace temp table {table} as select * from _staged_rows").fetchall()
-    finally:
-        con.unregister("_staged_rows")
     return names
+
+
+def stage_parquet(con: duckdb.DuckDBPyConnection, paths: list[Path], file_ids: list[int], table: str) -> dict[str, str]:
+    """Stage Parquet files in one read, keeping column types: temp table (file_id, rn, columns...).
+
+    Returns {column: DuckDB type}, file_id and rn first. Columns are matched by name across files (missing ones are
+    NULL). Raises `UnreadableFile` when any file cannot be read; callers then stage the files one by one to find which.
+    """
+    args = [[str(p) for p in paths]]
+    try:
+        described = con.execute(f"describe select * from {_PARQUET}", args).fetchall()
+        cols = [(name, typ) for name, typ, *_ in described if name not in ("filename", "file_row_number")]
+        names = _names([c for c, _ in cols])
+        aliased = "".join(f", {_quote(c)} as {_quote(n)}" for (c, _), n in zip(cols, names, strict=True))
+        con.execute(
+            f"create or replace temp table {table} as select "
+            f"(?::bigint[])[list_position(?::varchar[], filename)] as file_id, file_row_number + 1 as rn{aliased} "
+            f"from {_PARQUET}",
+            [file_ids, args[0], args[0]],
+        ).fetchall()
+    except duckdb.Error as exc:
+        con.execute(f"drop table if exists {table}")
+        raise UnreadableFile(_short(exc)) from exc
+    return {"file_id": "BIGINT", "rn": "BIGINT"} | {n: typ for (_, typ), n in zip(cols, names, strict=True)}
 
 
 def _sql_str(value: str) -> str:

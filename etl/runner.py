@@ -101,11 +101,12 @@ def _utcnow() -> datetime:
 
 def _stages() -> Any:
     """The pipeline stages (imported late so the lifecycle modules import without them; tests replace this)."""
-    from etl import commission, compact, dims, rollups
+    from etl import commission, compact, dims, rollups, stage
     from etl import ingest as ingest_stage
 
     class Stages:
         snapshot_dimensions = staticmethod(dims.snapshot_dimensions)
+        stage_inbox = staticmethod(stage.stage_inbox)
         ingest = staticmethod(ingest_stage.ingest)
         compute_commissions = staticmethod(commission.compute_commissions)
         refresh_rollups = staticmethod(rollups.refresh_rollups)
@@ -230,6 +231,9 @@ def _transaction(
     """Every stage in one transaction; returns the snapshot file name to publish, or None."""
     wh_dir = cfg.warehouse_dir
     timings = result.stage_seconds
+    t = time.perf_counter()
+    staged = stages.stage_inbox(con, inbox)  # reads files outside the transaction: a bad file must not abort it
+    timings["stage"] = time.perf_counter() - t
     con.execute("begin transaction")
     try:
         before = _fingerprint(con)
@@ -237,7 +241,7 @@ def _transaction(
         stages.snapshot_dimensions(con, cfg)
         timings["dimensions"] = time.perf_counter() - t
         t = time.perf_counter()
-        ingested = stages.ingest(con, cfg, inbox, run_id, progress=progress)
+        ingested = stages.ingest(con, cfg, inbox, run_id, progress=progress, staged=staged)
         timings["ingest"] = time.perf_counter() - t
         if pause := float(os.environ.get(_PAUSE_ENV, "0") or 0):
             time.sleep(pause)

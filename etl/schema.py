@@ -30,12 +30,20 @@ create table if not exists clicks (
     os            varchar,
     browser       varchar,
     referrer      varchar,
-    ip_hash       varchar,                   -- keyed hash; the raw ip is never stored
-    ua_hash       varchar,
+    ip_hash       ubigint,                   -- first 64 bits of a keyed SHA-256; the raw ip is never stored
+    ua_hash       ubigint,                   -- first 64 bits of MD5(user agent)
     is_bot        boolean not null default false,
     is_unique     boolean not null default false,
     file_id       integer,
     run_id        integer not null
+);
+
+-- Keys of recent clicks (the last few days of click time): what dedupe and uniqueness look back on, so an
+-- incremental run reads a small table instead of the clicks of a whole month. meta `click_keys_from` = coverage.
+create table if not exists click_keys (
+    click_id      varchar not null,
+    ts            timestamp not null,
+    vkey          ubigint                    -- hash(ip_hash, ua_hash, partner_id, offer_id); NULL without an ip
 );
 
 -- Conversions keyed by id; click attributes copied in at load (8x on cohort queries).
@@ -282,13 +290,24 @@ create table if not exists meta (
 );
 """
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+
+
+def _upgrade_hashes(con: duckdb.DuckDBPyConnection) -> None:
+    """Warehouses of schema 1 kept ip/ua hashes as hex text; schema 2 keeps their first 64 bits (same values)."""
+    rows = con.execute(
+        "select column_name from duckdb_columns() where table_name = 'clicks' and not internal "
+        "and column_name in ('ip_hash', 'ua_hash') and data_type = 'VARCHAR'"
+    ).fetchall()
+    for (name,) in rows:  # names come from the fixed list above
+        con.execute(f"alter table clicks alter {name} type ubigint using ('0x' || left({name}, 16))::ubigint")
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every warehouse table that does not exist yet (idempotent)."""
+    """Create every warehouse table that does not exist yet (idempotent); upgrade older column types."""
     for block in (FACTS, DIMENSIONS, ROLLUPS, BOOKKEEPING):
         con.execute(block)
+    _upgrade_hashes(con)
     con.execute(
         "insert into meta values ('schema_version', ?) on conflict (key) do update set value = excluded.value",
         [SCHEMA_VERSION],

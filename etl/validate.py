@@ -68,9 +68,42 @@ MONEY = r"^[+-]?\d{1,14}(\.\d{1,4})?$"
 INT = r"^\d{1,9}$"
 
 
-def col(present: set[str], name: str) -> str:
+INT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
+EPOCH_MS_RANGE = (-62135596800000, 253402300799999)  # years 1..9999
+
+
+def _type(present: set[str] | dict[str, str], name: str) -> str:
+    """The staged DuckDB type of a column: text unless the file was Parquet (`present` then maps name -> type)."""
+    return present.get(name, "VARCHAR") if isinstance(present, dict) else "VARCHAR"
+
+
+def col(present: set[str] | dict[str, str], name: str) -> str:
     """The trimmed text of a column, NULL when empty or absent from the file."""
-    return f"nullif(trim(s.\"{name}\"), '')" if name in present else "null::varchar"
+    if name not in present:
+        return "null::varchar"
+    if _type(present, name) != "VARCHAR":
+        return f's."{name}"::varchar'
+    return f"nullif(trim(s.\"{name}\"), '')"
+
+
+def int_of(present: set[str] | dict[str, str], name: str) -> str:
+    """A column as INTEGER (NULL when absent or not an integer)."""
+    if name in present and _type(present, name) in INT_TYPES:
+        return f'try_cast(s."{name}" as integer)'
+    return f"try_cast({col(present, name)} as integer)"
+
+
+def ts_of(present: set[str] | dict[str, str], name: str) -> str:
+    """A contract timestamp column as naive UTC TIMESTAMP, by its staged type (NULL when it does not parse)."""
+    typ, ref = _type(present, name), f's."{name}"'
+    if name not in present:
+        return "null::timestamp"
+    if typ in INT_TYPES:
+        lo, hi = EPOCH_MS_RANGE
+        return f"case when {ref} between {lo} and {hi} then epoch_ms({ref}::bigint) end"
+    if typ.startswith("TIMESTAMP") or typ == "DATE":
+        return f"{ref}::timestamp"  # TIMESTAMPTZ converts in the session time zone, which is UTC
+    return ts_expr(col(present, name))
 
 
 def ts_expr(text: str) -> str:
@@ -99,13 +132,18 @@ def _money_rules(present: set[str], neg_ok: str) -> list[tuple[str, str]]:
     ]
 
 
-def clicks_sql(present: set[str]) -> str:
-    """Typed clicks with a reason; references (tokens, partners, offers) are checked here against dim tables."""
-    c = {n: col(present, n) for n in FEED_COLUMNS["clicks"]}
+def clicks_sql(present: set[str] | dict[str, str], table: str, file_id: str = "s.file_id") -> str:
+    """SELECT of typed clicks with a reason from staged `table`; references are checked against dim tables.
+
+    Each input column is trimmed/cast once in an inner projection (`t`); the rules then read plain columns.
+    """
+    names = FEED_COLUMNS["clicks"]
+    inner = ", ".join(f'{col(present, n)} as "{n}"' for n in names)
+    c = {n: f't."{n}"' for n in names}
     rules = (
-        _required(present, ["click_id", "ts"])
+        [(f"missing_field:{n}", f"{c[n]} is null") for n in ("click_id", "ts")]
         + [
-            ("bad_timestamp", f"({ts_expr(c['ts'])}) is null"),
+            ("bad_timestamp", "t._ts is null"),
             ("too_long:click_id", f"length({c['click_id']}) > 255"),
             ("unknown_link_token", f"{c['link_token']} is not null and l.link_id is null"),
             ("missing_field:link_token", f"{c['link_token']} is null and {c['partner_id']} is null"),
@@ -113,17 +151,17 @@ def clicks_sql(present: set[str]) -> str:
             ("unknown_partner", f"{c['link_token']} is null and p.partner_id is null"),
             ("unknown_offer", f"{c['link_token']} is null and o.offer_id is null"),
         ]
-        + [(f"too_long:{n}", f"length({c[n]}) > 255") for n in ("sub1", "sub2", "sub3", "sub4", "sub5")]
+        + [(f"too_long:{n}", f"length({c[n]}) > 255") for n in ("sub1", "sub2", "sub3", "sub4", "sub5") if n in present]
     )
     country = f"upper({c['country']})"
     device = f"lower({c['device']})"
     return f"""
-create or replace temp table v as
 select
-    s.rn,
+    t.file_id,
+    t.rn,
     {_case(rules)} as reason,
     {c["click_id"]} as click_id,
-    {ts_expr(c["ts"])} as ts,
+    t._ts as ts,
     coalesce(l.partner_id, p.partner_id) as partner_id,
     coalesce(l.offer_id, o.offer_id) as offer_id,
     l.link_id,
@@ -137,13 +175,17 @@ select
     {c["os"]} as os,
     {c["browser"]} as browser,
     {c["referrer"]} as referrer,
-    case when {c["ip"]} is not null then sha256($key || {c["ip"]}) end as ip_hash,
-    case when {c["user_agent"]} is not null then md5({c["user_agent"]}) end as ua_hash,
+    ('0x' || left(sha256($key || {c["ip"]}), 16))::ubigint as ip_hash,
+    ('0x' || left(md5({c["user_agent"]}), 16))::ubigint as ua_hash,
     {c["user_agent"]} is null or regexp_matches(lower({c["user_agent"]}), '{BOT_PATTERN}') as is_bot
-from stg s
+from (
+    select {file_id} as file_id, s.rn, {inner}, {ts_of(present, "ts")} as _ts,
+           {int_of(present, "partner_id")} as _partner, {int_of(present, "offer_id")} as _offer
+    from {table} s
+) t
 left join dim_links l on l.token = {c["link_token"]}
-left join dim_partners p on {c["link_token"]} is null and p.partner_id = try_cast({c["partner_id"]} as integer)
-left join dim_offers o on {c["link_token"]} is null and o.offer_id = try_cast({c["offer_id"]} as integer)
+left join dim_partners p on {c["link_token"]} is null and p.partner_id = t._partner
+left join dim_offers o on {c["link_token"]} is null and o.offer_id = t._offer
 """
 
 

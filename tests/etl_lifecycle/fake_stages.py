@@ -31,7 +31,19 @@ class FakeStages:
         cls._maybe_fail("dimensions")
 
     @classmethod
-    def ingest(cls, con: duckdb.DuckDBPyConnection, cfg: Any, inbox: Path, run_id: int, progress: Any = None) -> Any:
+    def stage_inbox(cls, con: duckdb.DuckDBPyConnection, inbox: Path) -> None:
+        return None
+
+    @classmethod
+    def ingest(
+        cls,
+        con: duckdb.DuckDBPyConnection,
+        cfg: Any,
+        inbox: Path,
+        run_id: int,
+        progress: Any = None,
+        staged: Any = None,
+    ) -> Any:
         for path in sorted((inbox / "clicks").glob("*.csv")):
             rel = str(path.relative_to(inbox))
             if con.execute("select count(*) from etl_files where path = ?", [rel]).fetchall()[0][0]:

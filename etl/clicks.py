@@ -1,0 +1,166 @@
+"""Clicks of a run, set-based: validate every staged group, then one dedupe/uniqueness pass and one sorted insert.
+
+Per file, rows_read = inserted + duplicates + quarantined. A click id seen earlier in the run (files in name order,
+rows in file order) or already loaded within `DEDUPE_WINDOW_DAYS` before the run's earliest click is a duplicate.
+`is_unique` = no click of the same visitor key (ip hash, user agent hash, partner, offer) in the 24 hours before.
+
+Both look-backs read `click_keys` (click id, time and visitor key of the last `KEYS_DAYS` days) when it covers the
+batch, so an incremental run's cost follows the batch and not the warehouse; a batch reaching further back (a
+backfill) reads `clicks` itself. Runs inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+import duckdb
+
+from etl.stage import StagedFile
+from etl.validate import clicks_sql
+
+DEDUPE_WINDOW_DAYS = 3
+UNIQUE_WINDOW = timedelta(hours=24)
+KEYS_DAYS = 4
+_VKEY = "case when ip_hash is not null then hash(ip_hash, ua_hash, partner_id, offer_id) end"
+_COLUMNS = (
+    "v.click_id, v.ts, partner_id, offer_id, link_id, sub1, sub2, sub3, sub4, sub5, country, device, os, browser, "
+    "referrer, ip_hash, ua_hash, is_bot, f.is_unique"
+)
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Any:
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _groups(files: Iterable[StagedFile]) -> dict[str, list[StagedFile]]:
+    out: dict[str, list[StagedFile]] = {}
+    for f in files:
+        if f.table is not None:
+            out.setdefault(f.table, []).append(f)
+    return out
+
+
+def validate_clicks(con: duckdb.DuckDBPyConnection, files: list[StagedFile], key: str) -> None:
+    """Temp table `v_clicks` (file_id, rn, reason, typed values) over every staged click file of the run."""
+    con.execute("drop table if exists v_clicks")
+    for table, group in _groups(files).items():
+        file_id = "s.file_id" if "file_id" in group[0].columns else str(group[0].file_id)
+        present = {k: v for k, v in group[0].columns.items() if k not in ("file_id", "rn")}
+        verb = "insert into v_clicks" if _exists(con, "v_clicks") else "create temp table v_clicks as"
+        con.execute(f"{verb} {clicks_sql(present, table, file_id)}", {"key": key})
+
+
+def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(_scalar(con, "select count(*) from duckdb_tables() where table_name = ?", [table]))
+
+
+def quarantine_clicks(con: duckdb.DuckDBPyConnection, files: list[StagedFile], run_id: int, now: datetime) -> None:
+    """Rows of `v_clicks` with a reason go to the quarantine with their raw staged values."""
+    for table, group in _groups(files).items():
+        paths = {f.file_id: f.rel for f in group}
+        file_id = "s.file_id" if "file_id" in group[0].columns else str(group[0].file_id)
+        con.execute(
+            f"insert into quarantine select ?, v.file_id, 'clicks', (?::varchar[])[list_position(?::bigint[], "
+            f"v.file_id)], v.rn, v.reason, json_merge_patch(to_json(s), '{{\"file_id\": null}}'), ? "
+            f"from v_clicks v join {table} s on v.rn = s.rn and v.file_id = {file_id} "
+            f"where v.reason is not null order by v.file_id, v.rn",
+            [run_id, list(paths.values()), list(paths), now],
+        )
+
+
+def _keys_source(con: duckdb.DuckDBPyConnection, lo: datetime) -> str:
+    """`click_keys` when it covers everything from `lo` minus the dedupe window, else the clicks table."""
+    covered = _scalar(con, "select value from meta where key = 'click_keys_from'")
+    window = timedelta(days=DEDUPE_WINDOW_DAYS)
+    if covered is not None and lo > datetime.min + window and datetime.fromisoformat(covered) <= lo - window:
+        return "click_keys"
+    return f"(select click_id, ts, {_VKEY} as vkey from clicks)"
+
+
+# Flags of the run's good clicks, narrow (file_id, rn, vkey, is_dup, is_unique): the wide rows are sorted only once,
+# by the insert.
+FLAGS_SQL = """
+create or replace temp table flags as
+with dups as (
+    select click_id, min((file_id, rn)) as first from v_clicks where reason is null
+    group by click_id having count(*) > 1
+),
+seen as (
+    select distinct click_id from {keys} c
+    where c.ts >= $lo - to_days($dedupe) and c.click_id in (select click_id from v_clicks where reason is null)
+),
+marked as (
+    select g.file_id, g.rn, g.ts, g.click_id,
+           (d.click_id is not null and (g.file_id, g.rn) <> d.first) or s.click_id is not null as is_dup,
+           {vkey} as vkey
+    from v_clicks g left join dups d using (click_id) left join seen s using (click_id)
+    where g.reason is null
+),
+prior as (
+    select vkey, ts, null::bigint as file_id, null::bigint as rn from {keys} c
+    where c.ts >= $lo - $unique and c.vkey in (select vkey from marked where not is_dup)
+),
+lagged as (
+    select file_id, rn, ts - lag(ts) over (partition by vkey order by ts, file_id nulls first, rn) as gap
+    from (select vkey, ts, file_id, rn from marked where not is_dup and vkey is not null union all from prior)
+)
+select m.file_id, m.rn, m.ts, m.click_id, m.vkey, m.is_dup,
+       coalesce(l.gap is null or l.gap >= $unique, true) as is_unique
+from marked m left join lagged l on l.file_id = m.file_id and l.rn = m.rn
+"""
+
+
+def load_clicks(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> dict[int, tuple[int, int]]:
+    """Insert the new clicks of `v_clicks`; return {file_id: (inserted, duplicates)}; record touched hours."""
+    lo = _scalar(con, "select min(ts) from v_clicks where reason is null")
+    if lo is None:
+        return {}
+    _init_keys(con, now)
+    sql = FLAGS_SQL.format(keys=_keys_source(con, lo), vkey=_VKEY)
+    con.execute(sql, {"lo": lo, "dedupe": DEDUPE_WINDOW_DAYS, "unique": UNIQUE_WINDOW})
+    counts = con.execute(
+        "select file_id, count(*) filter (not is_dup), count(*) filter (is_dup) from flags group by file_id"
+    ).fetchall()
+    con.execute(
+        f"insert into clicks select {_COLUMNS}, v.file_id, ? from v_clicks v join flags f "
+        "on f.file_id = v.file_id and f.rn = v.rn where not f.is_dup "
+        "order by date_trunc('month', v.ts), v.partner_id, v.ts",
+        [run_id],
+    )
+    con.execute("insert into touched select distinct date_trunc('hour', ts) from flags where not is_dup")
+    con.execute("insert into click_keys select click_id, ts, vkey from flags where not is_dup order by ts")
+    _trim_keys(con, now)
+    con.execute("drop table flags")
+    return {int(f): (int(ins), int(dup)) for f, ins, dup in counts}
+
+
+def _init_keys(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
+    """First run with `click_keys`: fill it from the clicks already loaded (none in a new warehouse)."""
+    if _scalar(con, "select value from meta where key = 'click_keys_from'") is not None:
+        return
+    newest = _scalar(con, "select max(ts) from clicks where ts <= ?", [now])
+    cutoff = datetime.min if newest is None else newest - timedelta(days=KEYS_DAYS)
+    con.execute("delete from click_keys")
+    con.execute(f"insert into click_keys select click_id, ts, {_VKEY} from clicks where ts >= ? order by ts", [cutoff])
+    _set_from(con, cutoff)
+
+
+def _trim_keys(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
+    """Keep the last `KEYS_DAYS` days before the newest click not after the run's clock; coverage only moves on."""
+    newest = _scalar(con, "select max(ts) from click_keys where ts <= ?", [now])
+    covered = datetime.fromisoformat(_scalar(con, "select value from meta where key = 'click_keys_from'"))
+    if newest is None or newest - timedelta(days=KEYS_DAYS) <= covered:
+        return
+    cutoff = newest - timedelta(days=KEYS_DAYS)
+    con.execute("delete from click_keys where ts < ?", [cutoff])
+    _set_from(con, cutoff)
+
+
+def _set_from(con: duckdb.DuckDBPyConnection, cutoff: datetime) -> None:
+    con.execute(
+        "insert into meta values ('click_keys_from', ?) on conflict (key) do update set value = excluded.value",
+        [cutoff.isoformat()],
+    )

@@ -1,0 +1,124 @@
+"""Stage the inbox before the run's transaction: find new files, hash them, read them into temp tables.
+
+Reading happens outside the transaction because a file that fails to parse aborts the statement that reads it, and
+inside a transaction that would abort the whole run. Each stage is one statement in autocommit mode on the run's
+connection, so an unreadable file leaves nothing behind and the run goes on. Staged data lives in temp tables only:
+a process killed here leaves the warehouse untouched.
+
+Parquet click files (the bulk of every inbox) are read together in one statement with their own column types; if
+that read fails, each file is read alone to find the broken ones. Every other file is staged alone as text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from etl.readers import EXTENSIONS, UnreadableFile, file_format, stage_file, stage_parquet
+
+FEED_ORDER = ("fx_rates", "clicks", "conversions", "commissions")
+
+
+@dataclass
+class StagedFile:
+    """One new inbox file: where it is staged (`table`), or why it could not be read (`error`)."""
+
+    feed: str
+    path: Path
+    rel: str
+    sha256: str
+    size: int
+    file_id: int
+    table: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass
+class StagedInbox:
+    """The run's new files in feed order, then name order; `tables` are the temp tables to drop at the end."""
+
+    files: list[StagedFile] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
+
+    def of(self, feed: str) -> list[StagedFile]:
+        """New files of one feed."""
+        return [f for f in self.files if f.feed == feed]
+
+    def drop(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Drop every staging table."""
+        for table in self.tables:
+            con.execute(f"drop table if exists {table}")
+        self.tables.clear()
+
+
+def discover(inbox: Path, feed: str) -> list[Path]:
+    """Inbox files of one feed with a contract extension, in name order."""
+    folder = inbox / feed
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.name.lower().endswith(EXTENSIONS))
+
+
+def sha256_file(path: Path) -> str:
+    """Content hash identifying a file version."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def stage_inbox(con: duckdb.DuckDBPyConnection, inbox: Path) -> StagedInbox:
+    """Stage every inbox file not yet in the manifest (by path and content hash). Call outside a transaction."""
+    staged = StagedInbox()
+    for feed in FEED_ORDER:
+        new: list[StagedFile] = []
+        for path in discover(inbox, feed):
+            rel, sha = path.relative_to(inbox).as_posix(), sha256_file(path)
+            seen = con.execute("select count(*) from etl_files where path = ? and sha256 = ?", [rel, sha]).fetchall()
+            if seen[0][0]:
+                continue
+            file_id = int(con.execute("select nextval('seq_file_id')").fetchall()[0][0])
+            new.append(StagedFile(feed, path, rel, sha, path.stat().st_size, file_id))
+        staged.files.extend(new)
+        if feed == "clicks":
+            _stage_parquet_group(con, [f for f in new if file_format(f.path) == "parquet"], staged, feed)
+            new = [f for f in new if file_format(f.path) != "parquet"]
+        for f in new:
+            _stage_one(con, f, staged, typed=False)
+    return staged
+
+
+def _stage_parquet_group(
+    con: duckdb.DuckDBPyConnection, files: list[StagedFile], staged: StagedInbox, feed: str
+) -> None:
+    if not files:
+        return
+    table = f"stg_{feed}_parquet"
+    try:
+        columns = stage_parquet(con, [f.path for f in files], [f.file_id for f in files], table)
+    except UnreadableFile:
+        for f in files:  # one of them is broken: read each alone so only the broken ones fail
+            _stage_one(con, f, staged, typed=True)
+        return
+    staged.tables.append(table)
+    for f in files:
+        f.table, f.columns = table, columns
+
+
+def _stage_one(con: duckdb.DuckDBPyConnection, f: StagedFile, staged: StagedInbox, *, typed: bool) -> None:
+    table = f"stg_{f.feed}_{f.file_id}"
+    try:
+        if typed:
+            f.columns = stage_parquet(con, [f.path], [f.file_id], table)
+        else:
+            f.columns = dict.fromkeys(stage_file(con, f.path, table), "VARCHAR")
+    except UnreadableFile as exc:
+        f.error = str(exc)
+        return
+    f.table = table
+    staged.tables.append(table)

@@ -1,0 +1,86 @@
+"""Dedupe and uniqueness across runs: through the recent-keys table, and through clicks for a backfill."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import polars as pl
+
+from etl.schema import ensure_schema
+from tests.etl_ingest.conftest import Tiny
+
+HEADER = "click_id,ts,link_token,ip,user_agent\n"
+UA = "Mozilla/5.0 (X11) Firefox/130"
+
+
+def _clicks(t: Tiny, name: str, rows: list[tuple[str, str, str]]) -> None:
+    t.write("clicks", name, HEADER + "".join(f"{c},{ts},{t.token},{ip},{UA}\n" for c, ts, ip in rows))
+
+
+def _file(t: Tiny, path: str) -> tuple[int, int, int]:
+    return t.rows("select rows_read, inserted, duplicates from etl_files where path = ?", [path])[0]
+
+
+def test_ids_and_visitors_seen_in_earlier_runs_use_the_recent_window(tiny: Tiny) -> None:
+    _clicks(tiny, "a.csv", [("k1", "2026-11-08T10:00:00Z", "192.0.2.1"), ("k2", "2026-11-08T11:00:00Z", "192.0.2.2")])
+    tiny.run()
+    covered = tiny.rows("select value from meta where key = 'click_keys_from'")[0][0]
+    assert datetime.fromisoformat(covered) == datetime(2026, 11, 4, 11, 0)  # newest click minus 4 days
+    _clicks(tiny, "b.csv", [
+        ("k1", "2026-11-09T09:00:00Z", "192.0.2.9"),   # id loaded a day ago: duplicate
+        ("k3", "2026-11-09T09:00:00Z", "192.0.2.1"),   # visitor of k1 23 h later: not unique
+        ("k4", "2026-11-09T12:00:00Z", "192.0.2.2"),   # visitor of k2 25 h later: unique
+    ])  # fmt: skip
+    tiny.run()
+    assert _file(tiny, "clicks/b.csv") == (3, 2, 1)
+    flags = dict(tiny.rows("select click_id, is_unique from clicks"))
+    assert flags == {"k1": True, "k2": True, "k3": False, "k4": True}
+    assert sorted(c for (c,) in tiny.rows("select click_id from click_keys")) == ["k1", "k2", "k3", "k4"]
+
+
+def test_a_backfill_older_than_the_window_dedupes_against_the_clicks_table(tiny: Tiny) -> None:
+    _clicks(tiny, "old.csv", [("o1", "2026-10-01T10:00:00Z", "192.0.2.5")])
+    _clicks(tiny, "new.csv", [("n1", "2026-11-09T10:00:00Z", "192.0.2.6")])
+    tiny.run()
+    assert tiny.rows("select count(*) from click_keys where click_id = 'o1'") == [(0,)]  # out of the window
+    _clicks(
+        tiny, "replay.csv", [("o1", "2026-10-01T12:00:00Z", "192.0.2.5"), ("o2", "2026-10-01T13:00:00Z", "192.0.2.5")]
+    )
+    tiny.run()
+    assert _file(tiny, "clicks/replay.csv") == (2, 1, 1)
+    assert dict(tiny.rows("select click_id, is_unique from clicks where click_id like 'o%'")) == {
+        "o1": True,
+        "o2": False,
+    }
+
+
+def test_typed_parquet_values_are_validated_like_text(tiny: Tiny) -> None:
+    frame = pl.DataFrame({
+        "Click_ID": ["p1", "p2", "p3", "p4"],
+        "ts": [1_793_000_000_000, 99_999_999_999_999_999, None, 1_793_000_360_000],
+        "partner_id": [tiny.parent, tiny.parent, tiny.parent, 987654],
+        "offer_id": [tiny.offer] * 4,
+    })  # fmt: skip
+    tiny.write_parquet("clicks", "typed.parquet", frame)
+    tiny.run()
+    assert tiny.rows("select click_id, ts from clicks") == [("p1", datetime(2026, 10, 26, 7, 33, 20))]
+    assert tiny.rows("select row_number, reason from quarantine order by row_number") == [
+        (2, "bad_timestamp"), (3, "missing_field:ts"), (4, "unknown_partner")
+    ]  # fmt: skip
+    raw = tiny.rows("select raw->>'ts' from quarantine where row_number = 2")[0][0]
+    assert raw == "99999999999999999"
+
+
+def test_schema_1_text_hashes_are_upgraded_in_place(tmp_path: object) -> None:
+    con = duckdb.connect()
+    con.execute("create table clicks (click_id varchar, ip_hash varchar, ua_hash varchar)")
+    con.execute("insert into clicks values ('c', sha256('k1.2.3.4'), md5('UA')), ('d', null, null)")
+    ensure_schema(con)
+    rows = con.execute("select click_id, ip_hash, ua_hash from clicks order by 1").fetchall()
+    expect = con.execute(
+        "select ('0x' || left(sha256('k1.2.3.4'), 16))::ubigint, ('0x' || left(md5('UA'), 16))::ubigint"
+    ).fetchall()[0]
+    assert rows == [("c", *expect), ("d", None, None)]
+    ensure_schema(con)  # idempotent
+    assert con.execute("select count(*) from clicks").fetchall() == [(2,)]
