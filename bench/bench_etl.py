@@ -76,16 +76,16 @@ def _bare_load(inbox: Path, scratch: Path) -> tuple[int, float]:
 
 
 def _incremental_clicks(data_dir: Path, n: int) -> Path:
-    """Copy n existing clicks as new events (new ids, latest day) into one new Parquet file in the inbox."""
+    """n new click events: existing clicks copied with new ids, moved to the hours just after the newest click."""
     inbox = data_dir / "inbox"
     src = [str(p) for p in sorted((inbox / "clicks").glob("*.parquet"))]
     out = inbox / "clicks" / "zz_incremental.parquet"
     con = duckdb.connect()
+    newest = con.execute("select max(ts) from read_parquet(?)", [src]).fetchall()[0][0]
     con.execute(
-        "copy (select * replace ('inc-' || click_id as click_id) from read_parquet(?) limit ?) to '"
-        + str(out).replace("'", "''")
-        + "' (format parquet, compression zstd)",
-        [src, n],
+        "copy (select * replace ('inc-' || click_id as click_id, ? + (ts % 3600000) as ts) "
+        "from read_parquet(?) limit ?) to '" + str(out).replace("'", "''") + "' (format parquet, compression zstd)",
+        [newest, src, n],
     )
     con.close()
     return out

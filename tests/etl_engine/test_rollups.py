@@ -153,10 +153,15 @@ _event = st.tuples(
 )
 
 
+_click_args = st.tuples(st.integers(0, 3), st.integers(0, 24 * 40), st.booleans(), st.booleans())
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    clicks=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 24 * 40), st.booleans(), st.booleans()), max_size=30),
-    batches=st.lists(st.lists(_event, max_size=12), min_size=1, max_size=3),
+    clicks=st.lists(_click_args, max_size=30),
+    batches=st.lists(
+        st.tuples(st.lists(_event, max_size=12), st.lists(_click_args, max_size=8)), min_size=1, max_size=3
+    ),
 )
 def test_hourly_rollup_totals_equal_raw_facts_for_every_partner(clicks, batches) -> None:
     con = duckdb.connect()
@@ -173,10 +178,14 @@ def test_hourly_rollup_totals_equal_raw_facts_for_every_partner(clicks, batches)
         start = datetime(2026, 9, 20)
         for i, (partner, hour, bot, unique) in enumerate(clicks):
             _click(wh, i, partner, start + timedelta(hours=hour, minutes=i % 60), bot=bot, unique=unique)
-        for batch in batches:
+        n = len(clicks)
+        for batch, new_clicks in batches:
             # what ingest reports: the old hours of conversions an update moves
             moved = {row[0] for row in con.execute("select date_trunc('hour', ts) from conversions").fetchall()}
             con.execute("begin transaction")  # one transaction per run, as the runner does
+            for partner, hour, bot, unique in new_clicks:  # clicks of later runs add to the rollup's counts
+                _click(wh, n, partner, start + timedelta(hours=hour, minutes=n % 60), bot=bot, unique=unique)
+                n += 1
             for j, (partner, hour, type_, status, amount) in enumerate(batch):
                 value = amount if type_ == "revenue" else abs(amount)
                 wh.conversion(f"v{j}", partner, type_, ts=start + timedelta(hours=hour), amount=str(value),
