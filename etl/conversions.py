@@ -61,6 +61,24 @@ def load_conversions_file(
     stats.quarantined += counts["quarantined"]
 
 
+def prepare_click_lookup(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+    """Temp table `clk_lookup`: the first click of every click id the run's conversions or waiting ones name.
+
+    One scan of clicks per run, however many conversion files arrive. `tables` are staged conversion files with a
+    click_id column (text), chosen by the caller from code.
+    """
+    ids = "".join(f"select nullif(trim(click_id), '') as click_id from {t} union all " for t in tables)
+    con.execute(
+        f"""create or replace temp table clk_lookup as
+        select c.click_id, min(c.ts) as click_ts, arg_min(c.partner_id, c.ts) as partner_id,
+               arg_min(c.offer_id, c.ts) as offer_id, arg_min(c.link_id, c.ts) as link_id,
+               arg_min(c.country, c.ts) as country, arg_min(c.device, c.ts) as device, arg_min(c.sub1, c.ts) as sub1
+        from clicks c
+        where c.click_id in ({ids} select click_id from pending_conversions)
+        group by c.click_id"""
+    )
+
+
 def resolve_pending(con: duckdb.DuckDBPyConnection, run_id: int, *, base: str, now: datetime) -> tuple[int, int]:
     """Retry conversions waiting for their click; return (attributed now, quarantined as unattributed)."""
     if not _scalar(con, "select count(*) from pending_conversions"):
@@ -100,13 +118,7 @@ def _move_counts(con: duckdb.DuckDBPyConnection, table: str) -> None:
 
 ATTRIBUTE_SQL = """
 create or replace temp table f as
-with clk as (
-    select c.click_id, min(c.ts) as click_ts, arg_min(c.partner_id, c.ts) as partner_id,
-           arg_min(c.offer_id, c.ts) as offer_id, arg_min(c.link_id, c.ts) as link_id,
-           arg_min(c.country, c.ts) as country, arg_min(c.device, c.ts) as device, arg_min(c.sub1, c.ts) as sub1
-    from clicks c where c.click_id in (select click_id from g where click_id is not null)
-    group by c.click_id
-),
+with clk as (select * from clk_lookup),
 r as (
     select
         g.*,

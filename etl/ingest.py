@@ -87,6 +87,8 @@ def ingest(
         for feed in FEED_ORDER:
             files = staged.of(feed)
             done = _load_clicks(con, files, run_id, key, now) if feed == "clicks" else {}
+            if feed == "conversions":
+                conv.prepare_click_lookup(con, [f.table for f in files if f.table and "click_id" in f.columns])
             for f in files:
                 stats = done.get(f.file_id) or _process_file(con, f, run_id, key=key, base=base, now=now)
                 _record(con, f, stats, run_id, now)
@@ -100,6 +102,7 @@ def ingest(
     finally:
         con.execute("drop table if exists touched")
         con.execute("drop table if exists v_clicks")
+        con.execute("drop table if exists clk_lookup")
     staged.drop(con)
     return res
 
