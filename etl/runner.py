@@ -182,6 +182,8 @@ def run_etl(
         stages = _stages()
         con = duckdb.connect(str(wh_dir / WORK_DB))
         try:
+            # The run checkpoints once, before publishing; an automatic checkpoint at a staging commit cost seconds.
+            con.execute("set checkpoint_threshold = '1TB'")
             ensure_schema(con)
             _mark_interrupted(con)
             must_publish = _unpublished_commit(con, wh_dir)
