@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from etl.commission import compute_commissions
-from etl.rollups import METRICS, refresh_rollups
+from etl.rollups import HOURLY_KEYS, METRICS, refresh_rollups
 from etl.schema import ensure_schema
 from tests.etl_engine.builders import T0, Warehouse
 
@@ -108,7 +108,7 @@ def test_rollup_counts_and_money_by_hour_and_dimensions(wh: Warehouse) -> None:
     ]
 
 
-def test_incremental_refresh_rewrites_only_touched_hours(wh: Warehouse) -> None:
+def test_incremental_refresh_appends_the_runs_clicks_and_rewrites_only_touched_money(wh: Warehouse) -> None:
     _program(wh)
     day1, day2 = datetime(2026, 10, 1, 10), datetime(2026, 10, 2, 10)
     _click(wh, 1, 2, day1)
@@ -117,11 +117,15 @@ def test_incremental_refresh_rewrites_only_touched_hours(wh: Warehouse) -> None:
     wh.run_id = 2
     _click(wh, 3, 2, day2 + timedelta(minutes=1))
     result = refresh_rollups(wh.con, 2, set())
-    assert (result.hours, result.days) == (1, 1)
-    assert wh.con.sql("select day, clicks from rollup_daily order by day").fetchall() == [
+    assert (result.hours, result.days, result.hourly_rows, result.daily_rows) == (0, 0, 1, 1)  # one click row each
+    assert wh.con.sql("select day, sum(clicks) from rollup_daily group by day order by day").fetchall() == [
         (day1.date(), 1),
         (day2.date(), 2),
     ]
+    wh.conversion("r", 2, "registration", ts=day2, status="approved")
+    result = refresh_rollups(wh.con, 2, set())  # the conversion's hour and day: money rows only
+    assert (result.hours, result.days) == (1, 1)
+    assert wh.con.sql("select count(*) from rollup_hourly where registrations > 0 and clicks > 0").fetchall() == [(0,)]
     _assert_rollups_match_facts(wh.con)
 
 
@@ -195,9 +199,13 @@ def test_hourly_rollup_totals_equal_raw_facts_for_every_partner(clicks, batches)
             con.execute("commit")
             _assert_rollups_match_facts(con)
             wh.run_id += 1
-        incremental = con.execute("select * from rollup_hourly order by all").fetchall()
+        by_key = (
+            f"select {', '.join(HOURLY_KEYS)}, {', '.join(f'sum({m})' for m in METRICS)} from rollup_hourly "
+            "group by all order by all"
+        )
+        incremental = con.execute(by_key).fetchall()
         refresh_rollups(con, wh.run_id, None)
-        assert con.execute("select * from rollup_hourly order by all").fetchall() == incremental
+        assert con.execute(by_key).fetchall() == incremental
     finally:
         con.close()
 
