@@ -131,7 +131,12 @@ def load_clicks(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> d
         [run_id],
     )
     con.execute("insert into touched select distinct date_trunc('hour', ts) from flags where not is_dup")
-    con.execute("insert into click_keys select click_id, ts, vkey from flags where not is_dup order by ts")
+    newest = _scalar(con, "select max(ts) from flags where not is_dup and ts <= ?", [now])
+    keep_from = datetime.min if newest is None else newest - timedelta(days=KEYS_DAYS)  # older keys are trimmed next
+    con.execute(
+        "insert into click_keys select click_id, ts, vkey from flags where not is_dup and ts >= ? order by ts",
+        [keep_from],
+    )
     _trim_keys(con, now)
     con.execute("drop table flags")
     return {int(f): (int(ins), int(dup)) for f, ins, dup in counts}

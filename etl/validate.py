@@ -83,7 +83,12 @@ def col(present: set[str] | dict[str, str], name: str) -> str:
         return "null::varchar"
     if _type(present, name) != "VARCHAR":
         return f's."{name}"::varchar'
-    return f"nullif(trim(s.\"{name}\"), '')"
+    ref = f's."{name}"'
+    # trim only values that start or end with a space: trimming every value copied every string of the file
+    return (
+        f"case when starts_with({ref}, ' ') or ends_with({ref}, ' ') then nullif(trim({ref}), '') "
+        f"else nullif({ref}, '') end"
+    )
 
 
 def int_of(present: set[str] | dict[str, str], name: str) -> str:
