@@ -132,3 +132,47 @@ def compact_clicks(
     _set_meta(con, "clicks_compacted_at", datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"))
     _set_meta(con, "clicks_compacted_rows", tail + sorted_rows)
     return True
+
+
+ROLLUP_MIN_TAIL_ROWS = 500_000
+_ROLLUPS = {
+    "rollup_hourly": ("hour, partner_id, offer_id, link_id, country, device, sub1", "partner_id, hour"),
+    "rollup_daily": ("day, partner_id, offer_id, country", "day, partner_id"),
+}
+
+
+def compact_rollups(
+    con: duckdb.DuckDBPyConnection,
+    force: bool = False,
+    *,
+    min_tail_rows: int = ROLLUP_MIN_TAIL_ROWS,
+    tail_fraction: float = TAIL_FRACTION,
+) -> bool:
+    """Merge the rows runs appended to each rollup (one click row and one money row per key) and re-sort it.
+
+    Each run appends its click rows in (partner, hour) order; after many runs a partner's rows lie in many small
+    blocks. When the rows added since the last compaction reach `min_tail_rows` and `tail_fraction` of the rows
+    then, the table is rewritten merged and sorted (amortised: a rollup is rewritten about log2(size) times while it
+    grows). State in `meta`: `<table>_compacted_rows`. Runs inside the caller's transaction.
+    """
+    from etl.rollups import CLICK_METRICS, METRICS
+
+    done = False
+    click_row = " or ".join(f"{m} <> 0" for m in CLICK_METRICS if m != "unique_clicks")
+    for table, (keys, order) in _ROLLUPS.items():
+        rows = int(con.execute(f"select count(*) from {table}").fetchall()[0][0])
+        last = _meta_int(con, f"{table}_compacted_rows")
+        tail = rows - last
+        if not force and (tail < min_tail_rows or tail < tail_fraction * last):
+            continue
+        sums = ", ".join(f"sum({m}) as {m}" for m in METRICS)
+        con.execute(
+            f"create or replace temp table rollup_compact as select {keys}, {sums} from {table} "
+            f"group by {keys}, ({click_row}) order by {order}"
+        )
+        con.execute(f"delete from {table}")
+        con.execute(f"insert into {table} ({keys}, {', '.join(METRICS)}) select * from rollup_compact")
+        con.execute("drop table rollup_compact")
+        _set_meta(con, f"{table}_compacted_rows", con.execute(f"select count(*) from {table}").fetchall()[0][0])
+        done = True
+    return done

@@ -56,6 +56,8 @@ _LEVELS = {
     "hourly": ("rollup_hourly", "date_trunc('hour', {ts})", HOURLY_KEYS),
     "daily": ("rollup_daily", "({ts})::date", DAILY_KEYS),
 }
+# Physical order: the hourly rollup serves one partner at a time, the daily one program-wide date ranges.
+ORDER = {"hourly": "partner_id, hour", "daily": "day, partner_id"}
 
 
 def _click_sql(level: str, where: str) -> str:
@@ -69,6 +71,7 @@ select {bucket.format(ts="ts")} as {keys[0]}, {", ".join(keys[1:])},
 from clicks
 where {where}
 group by all
+order by {ORDER[level]}
 """
 
 
@@ -118,6 +121,7 @@ select {", ".join(keys)},
     {sums}
 from (select * from cnv union all by name select * from com)
 group by all
+order by {ORDER[level]}
 """
 
 
@@ -166,6 +170,8 @@ def _full_rebuild(con: duckdb.DuckDBPyConnection, run_id: int) -> RollupResult:
         con.execute(_money_sql(level, "true"))
     _set_meta(con, "rollup_layout", LAYOUT)
     _set_meta(con, "rollup_clicks_run_id", run_id)
+    for table in ("rollup_hourly", "rollup_daily"):  # built merged and in order: compaction starts from here
+        _set_meta(con, f"{table}_compacted_rows", _count(con, table))
     hours = int(con.execute("select count(distinct hour) from rollup_hourly").fetchall()[0][0])
     days = int(con.execute("select count(distinct day) from rollup_daily").fetchall()[0][0])
     return RollupResult(True, hours, days, _count(con, "rollup_hourly"), _count(con, "rollup_daily"))

@@ -111,6 +111,7 @@ def _stages() -> Any:
         compute_commissions = staticmethod(commission.compute_commissions)
         refresh_rollups = staticmethod(rollups.refresh_rollups)
         compact_clicks = staticmethod(compact.compact_clicks)
+        compact_rollups = staticmethod(compact.compact_rollups)
 
     return Stages
 
@@ -154,10 +155,11 @@ def _mark_interrupted(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _compact(con: duckdb.DuckDBPyConnection, stages: Any, result: RunResult) -> None:
-    """Re-sort clicks in its own transaction after the run committed; a failure only skips the compaction."""
+    """Re-sort clicks and rollups in their own transaction after the run committed; a failure only skips it."""
     con.execute("begin transaction")
     try:
-        result.compacted = bool(stages.compact_clicks(con))
+        clicks = bool(stages.compact_clicks(con))
+        result.compacted = bool(stages.compact_rollups(con)) or clicks
         con.execute("commit")
     except Exception as exc:
         con.execute("rollback")

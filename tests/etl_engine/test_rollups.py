@@ -228,3 +228,24 @@ def test_hours_of_removed_engine_rows_are_refreshed(wh: Warehouse) -> None:
         "where partner_id = 2 group by hour order by hour"
     ).fetchall() == [(T0, D(0), D(0)), (T0 + timedelta(days=1), D(0), D("7"))]  # T0 keeps the registration
     _assert_rollups_match_facts(wh.con)
+
+
+def test_rollup_compaction_merges_run_rows_keeps_totals_and_sorts_by_partner(wh: Warehouse) -> None:
+    from etl.compact import compact_rollups
+
+    _program(wh)
+    for run in (1, 2, 3):
+        wh.run_id = run
+        for i, partner in enumerate((3, 1, 2)):
+            _click(wh, i, partner, T0 + timedelta(minutes=run))
+        wh.conversion(f"r{run}", 2, "registration", ts=T0, status="approved")
+        refresh_rollups(wh.con, run, set() if run > 1 else None)
+    by_key = "select partner_id, sum(clicks), sum(registrations) from rollup_hourly group by 1 order by 1"
+    before = wh.con.sql(by_key).fetchall()
+    assert wh.con.sql("select count(*) from rollup_hourly").fetchall() == [(3 + 3 + 3 + 1,)]  # click rows per run
+    assert compact_rollups(wh.con, min_tail_rows=1, tail_fraction=0.0)
+    assert wh.con.sql(by_key).fetchall() == before == [(1, 3, 0), (2, 3, 3), (3, 3, 0)]
+    rows = wh.con.sql("select partner_id, clicks, registrations from rollup_hourly order by rowid").fetchall()
+    assert rows == [(1, 3, 0), (2, 3, 0), (2, 0, 3), (3, 3, 0)] or rows == [(1, 3, 0), (2, 0, 3), (2, 3, 0), (3, 3, 0)]
+    _assert_rollups_match_facts(wh.con)
+    assert not compact_rollups(wh.con)  # nothing appended since

@@ -78,6 +78,10 @@ class FakeStages:
     def compact_clicks(cls, con: duckdb.DuckDBPyConnection, force: bool = False) -> bool:
         return False
 
+    @classmethod
+    def compact_rollups(cls, con: duckdb.DuckDBPyConnection, force: bool = False) -> bool:
+        return False
+
 
 def write_clicks(inbox: Path, name: str, start: int, n: int) -> Path:
     """Write `inbox/clicks/<name>.csv` with n clicks numbered from start."""
