@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 from cabinet.access import Scope
 from cabinet.config import Settings
@@ -57,9 +58,37 @@ def _p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
 
 
+def _render_times(cfg: Settings, username: str, repeat: int) -> dict[str, list[float]]:
+    """Warm server-side render time (ms) of the Dashboard and Reports pages for one store user, via AppTest."""
+    from streamlit.testing.v1 import AppTest
+
+    from cabinet.access import build_session_user
+    from cabinet.session import SESSION_KEY
+    from cabinet.store.db import make_engine
+
+    user = build_session_user(make_engine(cfg.store_url), username)
+    root = Path(__file__).resolve().parent.parent
+    out: dict[str, list[float]] = {}
+    for page in ("pages/01_dashboard.py", "pages/02_reports.py"):
+        at = AppTest.from_file(str(root / "app.py"), default_timeout=120)
+        at.session_state[SESSION_KEY] = user
+        at.run()
+        at.switch_page(page).run()  # cold: caches fill
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            at.run()
+            times.append((time.perf_counter() - t) * 1000)
+            if at.exception or not (at.metric or at.dataframe):
+                raise RuntimeError(f"{page}: rendered no data ({at.exception})")
+        out[page] = times
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--render-as", default="gold_parent", help="store user whose pages are rendered (AppTest)")
     args = parser.parse_args()
     cfg = Settings.from_env()
     wh = get_warehouse(cfg.warehouse_dir)
@@ -93,6 +122,10 @@ def main() -> None:
         single = _time(fn, args.repeat)
         multi = _threads(fn, max(3, args.repeat // 4))
         print(f"| {name} | {_p(single, 50):.1f} | {_p(single, 95):.1f} | {_p(multi, 95):.1f} |", flush=True)
+    print(f"\nwarm server-side render as {args.render_as} (AppTest, {max(5, args.repeat // 3)} reruns)")
+    print("| page | p50 ms | p95 ms |\n|---|---|---|")
+    for page, times in _render_times(cfg, args.render_as, max(5, args.repeat // 3)).items():
+        print(f"| {page} | {_p(times, 50):.0f} | {_p(times, 95):.0f} |", flush=True)
 
 
 if __name__ == "__main__":

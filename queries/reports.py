@@ -3,8 +3,9 @@
 Reads the fine hourly rollup (UTC hour x partner x offer x link x country x device x sub1); staff reports in UTC
 keyed only by day/week/month, partner, offer and country read the coarse daily rollup. Filters or group-bys on
 sub2–sub5 exist only on clicks, so those reports are answered from the facts: clicks carry sub2–sub5 directly,
-conversions and commissions take them from their click (promo-code and partner-id conversions have none). Days, weeks
-and months are cut in the viewer's time zone from UTC hours (exact for zones with whole-hour offsets).
+conversions and commissions take them from their click (promo-code and partner-id conversions have none); the join
+also matches the click's partner (always the conversion's), which lets the scope filter prune the clicks scan.
+Days, weeks and months are cut in the viewer's time zone from UTC hours (exact for zones with whole-hour offsets).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ select cv.ts as t, cv.partner_id, cv.offer_id, cv.link_id, cv.country, cv.device
        (cv.type = 'lead' and cv.status in ('pending', 'approved'))::bigint as leads,
        case when cv.type in ('revenue', 'sale') and cv.status in ('pending', 'approved') then cv.amount_base end
            as revenue
-from conversions cv left join clicks k on k.click_id = cv.click_id
+from conversions cv left join clicks k on k.click_id = cv.click_id and k.partner_id = cv.partner_id
 union all by name
 select cm.ts as t, cm.partner_id, coalesce(cv.offer_id, cm.offer_id) as offer_id, cv.link_id,
        coalesce(cv.country, 'ZZ') as country, coalesce(cv.device, 'other') as device, cv.sub1, k.sub2, k.sub3,
@@ -54,7 +55,7 @@ select cm.ts as t, cm.partner_id, coalesce(cv.offer_id, cm.offer_id) as offer_id
        case when cm.status = 'reversed' then cm.amount_base end as commission_reversed
 from commissions cm
 left join conversions cv on cv.conversion_id = cm.conversion_id
-left join clicks k on k.click_id = cv.click_id
+left join clicks k on k.click_id = cv.click_id and k.partner_id = cv.partner_id
 """
 DEPOSITORS = """
 select ts as t, partner_id, offer_id, link_id, country, device, sub1, customer_id
