@@ -6,7 +6,7 @@ import streamlit as st
 from cabinet.ui import data
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import display_frame, download_buttons, period_picker, split_values
+from cabinet.ui.widgets import display_frame, download_buttons, per_language, period_picker, remember, split_values
 from queries.metrics import DIMENSIONS, FILTERS
 from queries.reports import ReportError, ReportRequest, ScopeError
 
@@ -18,20 +18,30 @@ staff = user.role in ("manager", "admin")
 dims = [d for d in DIMENSIONS if staff or d != "partner_id"]
 
 cols = st.columns(2)
-group_by = cols[0].multiselect(
-    t("reports.group_by"),
-    dims,
-    default=["day"],
-    max_selections=3,
-    format_func=lambda d: t(f"dim.{d}"),
-    key="reports_group_by",
+group_key, group_default = per_language("reports_group_by", ["day"])
+group_by = remember(
+    "reports_group_by",
+    cols[0].multiselect(
+        t("reports.group_by"),
+        dims,
+        default=[d for d in group_default if d in dims],
+        max_selections=3,
+        format_func=lambda d: t(f"dim.{d}"),
+        key=group_key,
+    ),
 )
-metrics = cols[1].multiselect(
-    t("reports.metrics"),
-    list(user.visible_metrics),
-    default=[m for m in ("clicks", "registrations", "ftds", "commission") if m in user.visible_metrics],
-    format_func=lambda m: t(f"metric.{m}"),
-    key="reports_metrics",
+metric_key, metric_default = per_language(
+    "reports_metrics", [m for m in ("clicks", "registrations", "ftds", "commission") if m in user.visible_metrics]
+)
+metrics = remember(
+    "reports_metrics",
+    cols[1].multiselect(
+        t("reports.metrics"),
+        list(user.visible_metrics),
+        default=[m for m in metric_default if m in user.visible_metrics],
+        format_func=lambda m: t(f"metric.{m}"),
+        key=metric_key,
+    ),
 )
 
 filters: dict[str, tuple[str, ...]] = {}

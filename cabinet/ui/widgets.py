@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TypeVar
 
 import polars as pl
 import streamlit as st
@@ -14,17 +15,37 @@ from cabinet.ui.text import current_locale, t
 from queries.metrics import COUNTS, MONEY, RATES
 
 BASE_CURRENCY = "USD"
+T = TypeVar("T")
+
+
+def per_language(base: str, default: T) -> tuple[str, T]:
+    """A widget key for the current language and the value to start it with: the user's last choice.
+
+    Widgets with translated option labels keep the labels of the language they were created in, so each language gets
+    its own widget; the choice itself is remembered under `base` (see `remember`) and carried over on a switch.
+    """
+    return f"{base}_{current_locale()}", st.session_state.get(f"_choice_{base}", default)
+
+
+def remember(base: str, value: T) -> T:
+    """Store the user's choice of widget `base` for `per_language`; returns the value."""
+    st.session_state[f"_choice_{base}"] = value
+    return value
 
 
 def period_picker(user: SessionUser, key: str, default: str = "last_30_days") -> tuple[date, date]:
     """Preset or custom period in the user's time zone; returns inclusive local dates."""
     cols = st.columns([2, 3])
-    period = cols[0].selectbox(
-        t("common.period"),
-        PERIODS,
-        index=PERIODS.index(default),
-        format_func=lambda p: t(f"period.{p}"),
-        key=f"{key}_period",
+    widget_key, current = per_language(f"{key}_period", default)
+    period = remember(
+        f"{key}_period",
+        cols[0].selectbox(
+            t("common.period"),
+            PERIODS,
+            index=PERIODS.index(current if current in PERIODS else default),
+            format_func=lambda p: t(f"period.{p}"),
+            key=widget_key,
+        ),
     )
     start, end = period_dates(period, user.timezone)
     if period == "custom":

@@ -50,7 +50,7 @@ def test_partner_charts_and_tables_hold_only_its_own_partner(program: Program) -
 
 def test_reports_group_filter_and_downloads(program: Program) -> None:
     at = _open("pages/02_reports.py", program.users["root"])
-    at.multiselect(key="reports_group_by").set_value(["country"]).run()
+    at.multiselect(key="reports_group_by_en").set_value(["country"]).run()
     at.text_input(key="reports_f_device").input("mobile").run()
     table = at.dataframe[0].value
     assert list(table.iloc[:, 0]) == ["DE", "FR", "GB", "Total"]
@@ -60,9 +60,24 @@ def test_reports_group_filter_and_downloads(program: Program) -> None:
     assert not at.dataframe and "No data" in at.info[0].value
 
 
+def test_a_language_switch_keeps_the_report_choices_and_translates_their_labels(program: Program) -> None:
+    at = _open("pages/02_reports.py", program.users["root"])
+    at.selectbox(key="reports_period_en").set_value("last_7_days").run()
+    at.multiselect(key="reports_group_by_en").set_value(["country", "device"]).run()
+    assert {"Country", "Device"} <= set(at.multiselect(key="reports_group_by_en").options)
+    at.selectbox(key="menu_language").set_value("ru").run()
+    assert not at.exception
+    assert at.selectbox(key="reports_period_ru").value == "last_7_days"
+    group = at.multiselect(key="reports_group_by_ru")
+    assert group.value == ["country", "device"]
+    english = {"Country", "Device", "Day", "Offer"}
+    assert not english & set(group.options) and not english & set(at.multiselect(key="reports_metrics_ru").options)
+    assert "Clicks" not in at.multiselect(key="reports_metrics_ru").options
+
+
 def test_dashboard_kpis_for_a_partner(program: Program) -> None:
     at = _open("pages/01_dashboard.py", program.users["p_parent"])
-    at.selectbox(key="dashboard_period").set_value("custom").run()
+    at.selectbox(key="dashboard_period_en").set_value("custom").run()
     at.date_input(key="dashboard_dates").set_value((program_d1(), program_d2())).run()
     values = {m.label: m.value for m in at.metric}
     assert values["Clicks"] == "2" and values["FTDs"] == "1"
