@@ -39,10 +39,15 @@ class StagedFile:
 
 @dataclass
 class StagedInbox:
-    """The run's new files in feed order, then name order; `tables` are the temp tables to drop at the end."""
+    """The run's new files in feed order, then name order; `tables` are the temp tables to drop at the end.
+
+    `more`: click files were left for a next chunk (then conversions and commissions wait for the last chunk too, so
+    they find their clicks).
+    """
 
     files: list[StagedFile] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
+    more: bool = False
 
     def of(self, feed: str) -> list[StagedFile]:
         """New files of one feed."""
@@ -72,18 +77,30 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def stage_inbox(con: duckdb.DuckDBPyConnection, inbox: Path) -> StagedInbox:
-    """Stage every inbox file not yet in the manifest (by path and content hash). Call outside a transaction."""
+def stage_inbox(con: duckdb.DuckDBPyConnection, inbox: Path, max_click_bytes: int | None = None) -> StagedInbox:
+    """Stage every inbox file not yet in the manifest (by path and content hash). Call outside a transaction.
+
+    With `max_click_bytes`, click files are staged until their sizes reach it (at least one file) and the rest is
+    left for the next call (`more`).
+    """
     staged = StagedInbox()
+    click_bytes = 0
     for feed in FEED_ORDER:
+        if staged.more:
+            break
         new: list[StagedFile] = []
         for path in discover(inbox, feed):
             rel, sha = path.relative_to(inbox).as_posix(), sha256_file(path)
             seen = con.execute("select count(*) from etl_files where path = ? and sha256 = ?", [rel, sha]).fetchall()
             if seen[0][0]:
                 continue
+            size = path.stat().st_size
+            if feed == "clicks" and max_click_bytes and new and click_bytes + size > max_click_bytes:
+                staged.more = True
+                break
+            click_bytes += size if feed == "clicks" else 0
             file_id = int(con.execute("select nextval('seq_file_id')").fetchall()[0][0])
-            new.append(StagedFile(feed, path, rel, sha, path.stat().st_size, file_id))
+            new.append(StagedFile(feed, path, rel, sha, size, file_id))
         staged.files.extend(new)
         if feed == "clicks":
             _stage_parquet_group(con, [f for f in new if file_format(f.path) == "parquet"], staged, feed)

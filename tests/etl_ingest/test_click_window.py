@@ -6,6 +6,7 @@ from datetime import datetime
 
 import duckdb
 import polars as pl
+import pytest
 
 from etl.schema import ensure_schema
 from tests.etl_ingest.conftest import Tiny
@@ -84,3 +85,19 @@ def test_schema_1_text_hashes_are_upgraded_in_place(tmp_path: object) -> None:
     assert rows == [("c", *expect), ("d", None, None)]
     ensure_schema(con)  # idempotent
     assert con.execute("select count(*) from clicks").fetchall() == [(2,)]
+
+
+def test_a_big_inbox_is_loaded_in_chunks_with_one_publish(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CABINET_ETL_CHUNK_MB", "0.000001")  # every click file is its own chunk
+    for i in range(3):
+        _clicks(tiny, f"c{i}.csv", [(f"ch{i}", f"2026-11-0{i + 1}T10:00:00Z", f"192.0.2.{i}")])
+    tiny.write("conversions", "v.csv", "conversion_id,ts,type,click_id\nv1,2026-11-03T11:00:00Z,registration,ch0\n")
+    result = tiny.run()
+    assert result.chunks == 3 and result.published is not None
+    assert result.totals["inserted"] == 4 and len(result.files) == 4
+    assert tiny.rows("select count(*) from etl_runs where status = 'ok'") == [(3,)]
+    assert tiny.rows("select count(*) from etl_runs where snapshot is not null") == [(1,)]
+    assert tiny.rows("select attributed_by, partner_id from conversions") == [("click", tiny.parent)]
+    assert tiny.rows("select sum(clicks) from rollup_hourly") == [(3,)]
+    again = tiny.run()
+    assert again.files == [] and again.chunks == 1

@@ -31,7 +31,7 @@ class FakeStages:
         cls._maybe_fail("dimensions")
 
     @classmethod
-    def stage_inbox(cls, con: duckdb.DuckDBPyConnection, inbox: Path) -> None:
+    def stage_inbox(cls, con: duckdb.DuckDBPyConnection, inbox: Path, max_click_bytes: int | None = None) -> None:
         return None
 
     @classmethod
