@@ -166,10 +166,11 @@ def _record(con: duckdb.DuckDBPyConnection, f: StagedFile, stats: FileStats, run
     """The file's manifest row with its counts."""
     con.execute(
         "insert into etl_files (file_id, run_id, feed, path, sha256, size_bytes, status, reason, unknown_columns, "
-        "rows_read, inserted, updated, duplicates, quarantined, loaded_at) values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "rows_read, inserted, updated, duplicates, quarantined, loaded_at, mtime_ns) "
+        "values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [f.file_id, run_id, f.feed, f.rel, f.sha256, f.size, stats.status, stats.reason,
          ",".join(stats.unknown_columns) or None, stats.rows_read, stats.inserted, stats.updated, stats.duplicates,
-         stats.quarantined, now],
+         stats.quarantined, now, f.mtime_ns],
     )  # fmt: skip
 
 

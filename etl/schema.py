@@ -272,7 +272,8 @@ create table if not exists etl_files (
     updated      bigint default 0,
     duplicates   bigint default 0,
     quarantined  bigint default 0,
-    loaded_at    timestamp not null
+    loaded_at    timestamp not null,
+    mtime_ns     bigint                      -- with path and size: an unchanged file is not hashed again
 );
 create table if not exists quarantine (
     run_id     integer not null,
@@ -308,6 +309,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for block in (FACTS, DIMENSIONS, ROLLUPS, BOOKKEEPING):
         con.execute(block)
     _upgrade_hashes(con)
+    con.execute("alter table etl_files add column if not exists mtime_ns bigint")
     con.execute(
         "insert into meta values ('schema_version', ?) on conflict (key) do update set value = excluded.value",
         [SCHEMA_VERSION],

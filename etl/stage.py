@@ -35,6 +35,7 @@ class StagedFile:
     table: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    mtime_ns: int | None = None
 
 
 @dataclass
@@ -77,6 +78,17 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _unchanged(con: duckdb.DuckDBPyConnection, rel: str, size: int, mtime_ns: int) -> bool:
+    """A processed file with this path, size and mtime, which had not been written for 2 s when it was read (a
+    later rewrite then has a later mtime, even on file systems with coarse timestamps)."""
+    rows = con.execute(
+        "select count(*) from etl_files where path = ? and size_bytes = ? and mtime_ns = ? "
+        "and mtime_ns < epoch_ns(loaded_at) - 2000000000",
+        [rel, size, mtime_ns],
+    ).fetchall()
+    return bool(rows[0][0])
+
+
 def stage_inbox(con: duckdb.DuckDBPyConnection, inbox: Path, max_click_bytes: int | None = None) -> StagedInbox:
     """Stage every inbox file not yet in the manifest (by path and content hash). Call outside a transaction.
 
@@ -90,17 +102,20 @@ def stage_inbox(con: duckdb.DuckDBPyConnection, inbox: Path, max_click_bytes: in
             break
         new: list[StagedFile] = []
         for path in discover(inbox, feed):
-            rel, sha = path.relative_to(inbox).as_posix(), sha256_file(path)
+            rel, stat = path.relative_to(inbox).as_posix(), path.stat()
+            size = stat.st_size
+            if _unchanged(con, rel, size, stat.st_mtime_ns):
+                continue  # same path, size and modification time as a processed file: no need to hash it again
+            sha = sha256_file(path)
             seen = con.execute("select count(*) from etl_files where path = ? and sha256 = ?", [rel, sha]).fetchall()
             if seen[0][0]:
                 continue
-            size = path.stat().st_size
             if feed == "clicks" and max_click_bytes and new and click_bytes + size > max_click_bytes:
                 staged.more = True
                 break
             click_bytes += size if feed == "clicks" else 0
             file_id = int(con.execute("select nextval('seq_file_id')").fetchall()[0][0])
-            new.append(StagedFile(feed, path, rel, sha, size, file_id))
+            new.append(StagedFile(feed, path, rel, sha, size, file_id, mtime_ns=stat.st_mtime_ns))
         staged.files.extend(new)
         if feed == "clicks":
             _stage_parquet_group(con, [f for f in new if file_format(f.path) == "parquet"], staged, feed)

@@ -101,3 +101,20 @@ def test_a_big_inbox_is_loaded_in_chunks_with_one_publish(tiny: Tiny, monkeypatc
     assert tiny.rows("select sum(clicks) from rollup_hourly") == [(3,)]
     again = tiny.run()
     assert again.files == [] and again.chunks == 1
+
+
+def test_an_unchanged_file_is_not_hashed_again_but_a_rewrite_is(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from etl import stage
+
+    path = tiny.write("clicks", "a.csv", HEADER + f"h1,2026-11-01T10:00:00Z,{tiny.token},192.0.2.1,{UA}\n")
+    os.utime(path, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))  # written long before the run
+    tiny.run()
+    hashed: list[str] = []
+    real = stage.sha256_file
+    monkeypatch.setattr(stage, "sha256_file", lambda p: hashed.append(p.name) or real(p))
+    assert tiny.run().files == [] and hashed == []
+    tiny.write("clicks", "a.csv", HEADER + f"h2,2026-11-01T10:00:00Z,{tiny.token},192.0.2.1,{UA}\n")  # same size
+    result = tiny.run()
+    assert hashed == ["a.csv"] and result.totals["inserted"] == 1
