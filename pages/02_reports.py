@@ -28,6 +28,7 @@ group_by = remember(
         max_selections=3,
         format_func=lambda d: t(f"dim.{d}"),
         key=group_key,
+        placeholder=t("common.choose"),
     ),
 )
 metric_key, metric_default = per_language(
@@ -41,6 +42,7 @@ metrics = remember(
         default=[m for m in metric_default if m in user.visible_metrics],
         format_func=lambda m: t(f"metric.{m}"),
         key=metric_key,
+        placeholder=t("common.choose"),
     ),
 )
 
@@ -48,8 +50,17 @@ filters: dict[str, tuple[str, ...]] = {}
 with st.expander(t("reports.filters"), expanded=False):
     offers = data.offers(snap.snapshot_id)
     names = dict(zip(offers["offer_id"].to_list(), offers["offer"].to_list(), strict=True))
-    picked = st.multiselect(
-        t("dim.offer_id"), list(names), format_func=lambda o: f"{o} · {names[o]}", key="reports_f_offer"
+    offer_key, offer_default = per_language("reports_f_offer", [])
+    picked = remember(
+        "reports_f_offer",
+        st.multiselect(
+            t("dim.offer_id"),
+            list(names),
+            default=[o for o in offer_default if o in names],
+            format_func=lambda o: f"{o} · {names[o]}",
+            key=offer_key,
+            placeholder=t("common.choose"),
+        ),
     )
     if picked:
         filters["offer_id"] = tuple(str(o) for o in picked)

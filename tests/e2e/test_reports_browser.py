@@ -104,6 +104,13 @@ def test_report_flow_in_a_real_browser(tab, demo_server: Server) -> None:  # typ
     tab.get_by_label("Language").click()
     tab.get_by_role("option", name="Русский").click()
     _see(tab.get_by_role("heading", name="Отчёты"), "russian")
+    # the user's choices survive the switch and their labels follow the language
+    assert tab.get_by_label("Период").input_value() == "Прошлый месяц"
+    _see(tab.get_by_text("Страна", exact=True).first, "group_label_in_russian")
+    from playwright.sync_api import expect
+
+    expect(tab.get_by_text("Country", exact=True)).to_have_count(0)  # once the rerun has replaced the old elements
+    expect(tab.get_by_text("Choose options")).to_have_count(0)  # the empty offer filter's placeholder too
     tab.screenshot(path=str(RESULTS_DIR / "e2e_reports_ru.png"), full_page=True)
 
     tab.get_by_role("button", name="Выйти").click()
