@@ -1,11 +1,12 @@
 """Ingest: inbox files → validated, deduplicated, enriched rows in the warehouse, with a manifest and quarantine.
 
 Called by `etl.runner` inside the run's transaction, after `etl.dims.snapshot_dimensions`, on files that
-`etl.stage.stage_inbox` read before the transaction began. Feeds are processed in dependency order (FX rates, clicks,
-conversions, commissions) and files in name order; the clicks of all files at once (`etl.clicks`), the other feeds
-file by file. A file is processed once per (path, sha256). For every file, rows_read = inserted + updated + duplicates + quarantined; conversions that wait
-for their click count as inserted (into `pending_conversions`) and, if their click never comes, are moved to the
-quarantine later with their file's counts adjusted, so the identity always holds.
+`etl.stage.stage_inbox` read before the transaction began. Feeds are processed in dependency order (FX rates,
+clicks, conversions, commissions) and files in name order; the clicks of all files at once (`etl.clicks`), the other
+feeds file by file. A file is processed once per (path, sha256). For every file, rows_read = inserted + updated +
+duplicates + quarantined; conversions that wait for their click count as inserted (into `pending_conversions`) and,
+if their click never comes, are moved to the quarantine later with their file's counts adjusted, so the identity
+always holds.
 """
 
 from __future__ import annotations

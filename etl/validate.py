@@ -181,13 +181,17 @@ select
     {c["browser"]} as browser,
     {c["referrer"]} as referrer,
     ('0x' || left(sha256($key || {c["ip"]}), 16))::ubigint as ip_hash,
-    ('0x' || left(md5({c["user_agent"]}), 16))::ubigint as ua_hash,
-    {c["user_agent"]} is null or regexp_matches(lower({c["user_agent"]}), '{BOT_PATTERN}') as is_bot
+    u.ua_hash,
+    {c["user_agent"]} is null or u.is_bot as is_bot
 from (
     select {file_id} as file_id, s.rn, {inner}, {ts_of(present, "ts")} as _ts,
            {int_of(present, "partner_id")} as _partner, {int_of(present, "offer_id")} as _offer
     from {table} s
 ) t
+left join (  -- user agents repeat: hash and classify each distinct one once
+    select ua, ('0x' || left(md5(ua), 16))::ubigint as ua_hash, regexp_matches(lower(ua), '{BOT_PATTERN}') as is_bot
+    from (select distinct {col(present, "user_agent")} as ua from {table} s)
+) u on u.ua = {c["user_agent"]}
 left join dim_links l on l.token = {c["link_token"]}
 left join dim_partners p on {c["link_token"]} is null and p.partner_id = t._partner
 left join dim_offers o on {c["link_token"]} is null and o.offer_id = t._offer
