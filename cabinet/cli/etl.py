@@ -60,6 +60,7 @@ def _print_outcome(result: Any) -> None:
     as_of = result.data_as_of.isoformat(sep=" ") if result.data_as_of else "-"
     console.print(
         f"commissions changed {result.commissions:,} · data as of {as_of} UTC · {where} · {result.seconds:.2f} s total"
+        + (f" · loaded in {result.chunks} chunks (runs up to {result.run_id})" if result.chunks > 1 else "")
     )
 
 
