@@ -108,7 +108,11 @@ def stage_inbox(con: duckdb.DuckDBPyConnection, inbox: Path, max_click_bytes: in
                 continue  # same path, size and modification time as a processed file: no need to hash it again
             sha = sha256_file(path)
             seen = con.execute("select count(*) from etl_files where path = ? and sha256 = ?", [rel, sha]).fetchall()
-            if seen[0][0]:
+            if seen[0][0]:  # processed before mtimes were kept, or touched since: remember this mtime
+                con.execute(
+                    "update etl_files set mtime_ns = ? where path = ? and sha256 = ? and size_bytes = ?",
+                    [stat.st_mtime_ns, rel, sha, size],
+                )
                 continue
             if feed == "clicks" and max_click_bytes and new and click_bytes + size > max_click_bytes:
                 staged.more = True
