@@ -75,7 +75,7 @@ def _bare_load(inbox: Path, scratch: Path) -> tuple[int, float]:
     return rows, seconds
 
 
-def _incremental_clicks(data_dir: Path, n: int) -> Path:
+def _incremental_clicks(data_dir: Path, n: int, prefix: str = "inc-") -> Path:
     """n new click events: existing clicks copied with new ids, moved to the hours just after the newest click."""
     inbox = data_dir / "inbox"
     src = [str(p) for p in sorted((inbox / "clicks").glob("*.parquet"))]
@@ -83,9 +83,9 @@ def _incremental_clicks(data_dir: Path, n: int) -> Path:
     con = duckdb.connect()
     newest = con.execute("select max(ts) from read_parquet(?)", [src]).fetchall()[0][0]
     con.execute(
-        "copy (select * replace ('inc-' || click_id as click_id, ? + (ts % 3600000) as ts) "
+        "copy (select * replace (? || click_id as click_id, ? + (ts % 3600000) as ts) "
         "from read_parquet(?) limit ?) to '" + str(out).replace("'", "''") + "' (format parquet, compression zstd)",
-        [newest, src, n],
+        [prefix, newest, src, n],
     )
     con.close()
     return out
