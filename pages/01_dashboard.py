@@ -6,7 +6,7 @@ import streamlit as st
 from cabinet.ui import data
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import display_frame, fmt_metric, kpi_cards, period_picker
+from cabinet.ui.widgets import fmt_metric, kpi_cards, period_picker, show_table
 
 user = require_user("dashboard")
 
@@ -45,5 +45,5 @@ for col, dim in ((left, "offer_id"), (right, "sub1")):
         if frame.is_empty():
             st.info(t("common.empty"))
         else:
-            st.dataframe(display_frame(frame), hide_index=True, width="stretch")
+            show_table(frame)
 st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))

@@ -6,7 +6,7 @@ import streamlit as st
 from cabinet.ui import data
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import display_frame, download_buttons, per_language, period_picker, remember, split_values
+from cabinet.ui.widgets import download_buttons, per_language, period_picker, remember, show_table, split_values
 from queries.metrics import DIMENSIONS, FILTERS
 from queries.reports import ReportError, ReportRequest, ScopeError
 
@@ -88,7 +88,7 @@ if frame.is_empty():
     st.info(t("common.empty"))
     st.stop()
 
-st.dataframe(display_frame(frame), hide_index=True, width="stretch")
+show_table(frame)
 download_buttons(frame, f"report_{date_from}_{date_to}", key="reports")
 if group_by:
     body = frame.head(frame.height - 1)

@@ -93,6 +93,18 @@ def display_frame(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def display_config(frame: pl.DataFrame) -> dict[str, object]:
+    """Number formats for the metric columns of `frame` (machine names), keyed by their translated headers."""
+    money = "dollar" if BASE_CURRENCY == "USD" else "%.2f"
+    formats = {**dict.fromkeys(COUNTS, "localized"), **dict.fromkeys(MONEY, money), **dict.fromkeys(RATES, "percent")}
+    return {t(f"metric.{c}"): st.column_config.NumberColumn(format=formats[c]) for c in frame.columns if c in formats}
+
+
+def show_table(frame: pl.DataFrame) -> None:
+    """A report frame as a sortable table: translated headers, money, rates and counts formatted."""
+    st.dataframe(display_frame(frame), hide_index=True, width="stretch", column_config=display_config(frame))
+
+
 def download_buttons(frame: pl.DataFrame, name: str, key: str) -> None:
     """CSV and XLSX of exactly the frame shown (machine column names)."""
     cols = st.columns(4)
