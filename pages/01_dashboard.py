@@ -1,6 +1,7 @@
 """Dashboard: KPIs with change vs the previous period, daily trend, top offers and sub1, balance."""
 
 import plotly.express as px
+import polars as pl
 import streamlit as st
 
 from cabinet.ui import data
@@ -44,6 +45,12 @@ for col, dim in ((left, "offer_id"), (right, "sub1")):
         frame = data.top(scope, sid, dim, date_from, date_to, tz)
         if frame.is_empty():
             st.info(t("common.empty"))
+        elif dim == "offer_id":  # the name first; commissions without an offer (bonus, adjustment) said so
+            label = pl.format("{} · {}", pl.col("offer_id"), pl.col("offer"))
+            show_table(
+                frame.with_columns(offer=pl.when(pl.col("offer_id").is_null()).then(pl.lit(t("common.no_offer")))
+                                   .otherwise(label)).select(["offer", "clicks", "ftds", "commission"])
+            )  # fmt: skip
         else:
-            show_table(frame)
+            show_table(frame.with_columns(pl.col("sub1").fill_null(t("common.no_value"))))
 st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))
