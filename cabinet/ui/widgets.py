@@ -97,7 +97,12 @@ def display_config(frame: pl.DataFrame) -> dict[str, object]:
     """Number formats for the metric columns of `frame` (machine names), keyed by their translated headers."""
     money = "dollar" if BASE_CURRENCY == "USD" else "%.2f"
     formats = {**dict.fromkeys(COUNTS, "localized"), **dict.fromkeys(MONEY, money), **dict.fromkeys(RATES, "percent")}
-    return {t(f"metric.{c}"): st.column_config.NumberColumn(format=formats[c]) for c in frame.columns if c in formats}
+    # fixed widths: a long translated header must not push the (right-aligned) values out of a narrow table
+    return {
+        t(f"metric.{c}"): st.column_config.NumberColumn(format=formats[c], width="small" if c in COUNTS else "medium")
+        for c in frame.columns
+        if c in formats
+    }
 
 
 def show_table(frame: pl.DataFrame) -> None:
