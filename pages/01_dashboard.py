@@ -38,9 +38,8 @@ else:
     fig = px.bar(trend.to_pandas(), x="day", y=metric, labels={"day": t("dim.day"), metric: t(f"metric.{metric}")})
     st.plotly_chart(fig, width="stretch")
 
-left, right = st.columns(2)
-for col, dim in ((left, "offer_id"), (right, "sub1")):
-    with col:
+for dim in ("offer_id", "sub1"):  # one below the other: side by side the money column did not fit
+    with st.container():
         st.subheader(t(f"dashboard.top_{dim}"))
         frame = data.top(scope, sid, dim, date_from, date_to, tz)
         if frame.is_empty():
