@@ -26,8 +26,8 @@ if current is not None:
     st.success(t("home.data_as_of", as_of=f"{as_of:%Y-%m-%d %H:%M} UTC", snapshot=current.snapshot_id))
 else:
     st.info(t("home.no_data", files=status.inbox_files))
-cols = st.columns(3)
+cards = [("home.offers", status.offers), ("home.links", status.links)]
 if user.role != "partner":
-    cols[0].metric(t("home.partners"), f"{status.partners:,}")
-cols[1].metric(t("home.offers"), f"{status.offers:,}")
-cols[2].metric(t("home.links"), f"{status.links:,}")
+    cards.insert(0, ("home.partners", status.partners))
+for col, (label, value) in zip(st.columns(len(cards)), cards, strict=True):
+    col.metric(t(label), f"{value:,}")
