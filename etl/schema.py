@@ -31,7 +31,7 @@ create table if not exists clicks (
     browser       varchar,
     referrer      varchar,
     ip_hash       ubigint,                   -- first 64 bits of a keyed SHA-256; the raw ip is never stored
-    ua_hash       ubigint,                   -- first 64 bits of MD5(user agent)
+    ua_hash       varchar,                   -- MD5 of the user agent (few distinct: dictionary-compressed)
     is_bot        boolean not null default false,
     is_unique     boolean not null default false,
     file_id       integer,
@@ -295,10 +295,13 @@ SCHEMA_VERSION = "2"
 
 
 def _upgrade_hashes(con: duckdb.DuckDBPyConnection) -> None:
-    """Warehouses of schema 1 kept ip/ua hashes as hex text; schema 2 keeps their first 64 bits (same values)."""
+    """Schema 1 kept the ip hash as hex text; schema 2 keeps its first 64 bits (the same values, 8 bytes a row).
+
+    The user-agent hash stays text: a few thousand distinct values compress to a dictionary, where 64-bit integers
+    would not compress at all."""
     rows = con.execute(
         "select column_name from duckdb_columns() where table_name = 'clicks' and not internal "
-        "and column_name in ('ip_hash', 'ua_hash') and data_type = 'VARCHAR'"
+        "and column_name = 'ip_hash' and data_type = 'VARCHAR'"
     ).fetchall()
     for (name,) in rows:  # names come from the fixed list above
         con.execute(f"alter table clicks alter {name} type ubigint using ('0x' || left({name}, 16))::ubigint")

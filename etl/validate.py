@@ -189,7 +189,7 @@ from (
     from {table} s
 ) t
 left join (  -- user agents repeat: hash and classify each distinct one once
-    select ua, ('0x' || left(md5(ua), 16))::ubigint as ua_hash, regexp_matches(lower(ua), '{BOT_PATTERN}') as is_bot
+    select ua, md5(ua) as ua_hash, regexp_matches(lower(ua), '{BOT_PATTERN}') as is_bot
     from (select distinct {col(present, "user_agent")} as ua from {table} s)
 ) u on u.ua = {c["user_agent"]}
 left join dim_links l on l.token = {c["link_token"]}
