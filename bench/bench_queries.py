@@ -22,10 +22,43 @@ from queries.reports import ReportRequest, performance
 from queries.warehouse import get_warehouse
 
 D1, D2 = date(2026, 10, 24), date(2026, 11, 22)
-RAW_DAILY = """
-select ts::date as day, count(*) filter (where not is_bot) as clicks
-from clicks where partner_id = ? and ts >= ? and ts < ? group by 1 order by 1
+# Hand-written twins of each query on the raw fact tables (no rollups), same metrics and grouping.
+# {k_*}: the group key per table; {where}: the partner filter (or true); $lo/$hi: the UTC bounds.
+RAW = """
+with c as (
+    select {k_click} as k, count(*) filter (where not is_bot) as clicks
+    from clicks where {where} and ts >= $lo and ts < $hi group by 1
+),
+v as (
+    select {k_conv} as k,
+           count(*) filter (where type = 'registration' and status in ('pending', 'approved')) as registrations,
+           count(*) filter (where type = 'ftd' and status in ('pending', 'approved')) as ftds
+    from conversions where {where} and ts >= $lo and ts < $hi group by 1
+),
+m as (
+    select {k_com} as k, sum(cm.amount_base) filter (where cm.status in ('pending', 'hold', 'approved', 'paid'))
+           as commission
+    from commissions cm left join conversions cv on cv.conversion_id = cm.conversion_id
+    where {where_cm} and cm.ts >= $lo and cm.ts < $hi group by 1
+)
+select k, coalesce(clicks, 0), coalesce(registrations, 0), coalesce(ftds, 0), coalesce(commission, 0)
+from c full join v using (k) full join m using (k) order by k
 """
+MSK_DAY = "strftime(timezone('Europe/Moscow', timezone('UTC', {ts}))::date, '%Y-%m-%d')"
+
+
+def raw_sql(keys: str, partner: bool) -> str:
+    """The raw twin: keys 'day_msk', 'offer_sub1', 'none' or 'partner'."""
+    by = {
+        "day_msk": (MSK_DAY.format(ts="ts"), MSK_DAY.format(ts="ts"), MSK_DAY.format(ts="cm.ts")),
+        "offer_sub1": ("(offer_id, sub1)", "(offer_id, sub1)", "(coalesce(cv.offer_id, cm.offer_id), cv.sub1)"),
+        "none": ("1", "1", "1"),
+        "partner": ("partner_id", "partner_id", "cm.partner_id"),
+    }[keys]
+    where = "partner_id = $p" if partner else "true"
+    return RAW.format(
+        k_click=by[0], k_conv=by[1], k_com=by[2], where=where, where_cm=where.replace("partner_id", "cm.partner_id")
+    )
 
 
 def _time(fn: Callable[[], object], repeat: int) -> list[float]:
@@ -99,29 +132,64 @@ def main() -> None:
     n_clicks = con.execute("select count(*) from clicks").fetchall()[0][0]
     partner = Scope(0, "bench", "partner", (top_partner,))
     admin = Scope(0, "bench", "admin", None)
-    cases: dict[str, Callable[[], object]] = {
-        "partner daily report": lambda: performance(
-            partner, wh=wh, req=ReportRequest(D1, D2, "Europe/Moscow", ("day",))
+
+    def raw(keys: str, partner_only: bool, lo: str, hi: str) -> Callable[[], object]:
+        sql = raw_sql(keys, partner_only)
+        params = {"lo": lo, "hi": hi} | ({"p": top_partner} if partner_only else {})
+        return lambda: wh.cursor().execute(sql, params).fetchall()
+
+    msk = ("2026-10-23 21:00", "2026-11-22 21:00")
+    utc = ("2026-10-24", "2026-11-23")
+    prev = ("2026-09-24", "2026-10-24")
+    # (name, the cabinet's query function, its hand-written twin on the raw tables)
+    cases: list[tuple[str, Callable[[], object], Callable[[], object] | None]] = [
+        (
+            "partner daily report (Europe/Moscow days)",
+            lambda: performance(partner, wh=wh, req=ReportRequest(D1, D2, "Europe/Moscow", ("day",))),
+            raw("day_msk", True, *msk),
         ),
-        "partner by offer+sub1": lambda: performance(
-            partner, wh=wh, req=ReportRequest(D1, D2, "UTC", ("offer_id", "sub1"), ("clicks", "ftds", "cr", "epc"))
+        (
+            "partner by offer+sub1",
+            lambda: performance(
+                partner, wh=wh, req=ReportRequest(D1, D2, "UTC", ("offer_id", "sub1"), ("clicks", "ftds", "cr", "epc"))
+            ),
+            raw("offer_sub1", True, *utc),
         ),
-        "partner by sub2 (facts)": lambda: performance(partner, wh=wh, req=ReportRequest(D1, D2, "UTC", ("sub2",))),
-        "partner dashboard KPIs": lambda: dashboard.kpis(partner, wh=wh, date_from=D1, date_to=D2, tz="UTC"),
-        "program top partners": lambda: performance(
-            admin, wh=wh, req=ReportRequest(D1, D2, "UTC", ("partner_id",), ("clicks", "commission"))
+        (
+            "partner by sub2 (facts)",
+            lambda: performance(partner, wh=wh, req=ReportRequest(D1, D2, "UTC", ("sub2",))),
+            None,
         ),
-        "raw SQL partner daily (baseline)": lambda: (
-            wh.cursor().execute(RAW_DAILY, [top_partner, "2026-10-24", "2026-11-23"]).fetchall()
+        (
+            "partner dashboard KPIs (two periods)",
+            lambda: dashboard.kpis(partner, wh=wh, date_from=D1, date_to=D2, tz="UTC"),
+            lambda: (raw("none", True, *utc)(), raw("none", True, *prev)()),
         ),
-    }
+        (
+            "program top partners (admin)",
+            lambda: performance(
+                admin, wh=wh, req=ReportRequest(D1, D2, "UTC", ("partner_id",), ("clicks", "commission"))
+            ),
+            raw("partner", False, *utc),
+        ),
+    ]
     print(f"clicks: {n_clicks:,}; partner {top_partner}; repeat {args.repeat}")
-    print("| query | p50 ms | p95 ms | 8 threads p95 ms |\n|---|---|---|---|")
-    for name, fn in cases.items():
+    print("| query | p50 ms | p95 ms | 8 threads p95 ms | raw twin p50 | raw twin 8 threads p95 | p50 ratio |")
+    print("|---|---|---|---|---|---|---|")
+    for name, fn, twin in cases:
         fn()  # warm
         single = _time(fn, args.repeat)
         multi = _threads(fn, max(3, args.repeat // 4))
-        print(f"| {name} | {_p(single, 50):.1f} | {_p(single, 95):.1f} | {_p(multi, 95):.1f} |", flush=True)
+        cells = [f"{_p(single, 50):.1f}", f"{_p(single, 95):.1f}", f"{_p(multi, 95):.1f}"]
+        if twin is not None:
+            twin()
+            t_single = _time(twin, args.repeat)
+            t_multi = _threads(twin, max(3, args.repeat // 4))
+            ratio = _p(single, 50) / _p(t_single, 50)
+            cells += [f"{_p(t_single, 50):.1f}", f"{_p(t_multi, 95):.1f}", f"{ratio:.2f}"]
+        else:
+            cells += ["–", "–", "–"]
+        print(f"| {name} | {' | '.join(cells)} |", flush=True)
     print(f"\nwarm server-side render as {args.render_as} (AppTest, {max(5, args.repeat // 3)} reruns)")
     print("| page | p50 ms | p95 ms |\n|---|---|---|")
     for page, times in _render_times(cfg, args.render_as, max(5, args.repeat // 3)).items():
