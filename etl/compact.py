@@ -138,6 +138,7 @@ ROLLUP_MIN_TAIL_ROWS = 500_000
 _ROLLUPS = {
     "rollup_hourly": ("hour, partner_id, offer_id, link_id, country, device, sub1", "partner_id, hour"),
     "rollup_daily": ("day, partner_id, offer_id, country", "day, partner_id"),
+    "rollup_partner_hourly": ("hour, partner_id", "partner_id, hour"),
 }
 
 

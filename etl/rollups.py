@@ -1,5 +1,6 @@
-"""Rollups: fine hourly (UTC hour x partner x offer x link x country x device x sub1) and coarse daily
-(UTC day x partner x offer x country), refreshed incrementally inside the caller's transaction.
+"""Rollups: fine hourly (UTC hour x partner x offer x link x country x device x sub1), coarse daily
+(UTC day x partner x offer x country) and partner totals per UTC hour (hour x partner: the Dashboard and time-only
+reports), refreshed incrementally inside the caller's transaction.
 
 Layout: a rollup row holds either click counts (a "click row": clicks/unique_clicks/bot_clicks, money zero) or
 conversion and commission metrics (a "money row": click counts zero). Readers always SUM over their group-by, so
@@ -47,7 +48,8 @@ CLICK_METRICS = ("clicks", "unique_clicks", "bot_clicks")
 OTHER_METRICS = tuple(m for m in METRICS if m not in CLICK_METRICS)
 HOURLY_KEYS = ("hour", "partner_id", "offer_id", "link_id", "country", "device", "sub1")
 DAILY_KEYS = ("day", "partner_id", "offer_id", "country")
-LAYOUT = "2"  # meta `rollup_layout`: click rows and money rows kept apart
+PARTNER_HOURLY_KEYS = ("hour", "partner_id")
+LAYOUT = "3"  # meta `rollup_layout`: click rows and money rows kept apart; 3 adds the partner-hour totals
 MONEY_ROW = "clicks = 0 and bot_clicks = 0"
 
 _LIVE = "status in ('pending', 'approved')"
@@ -55,9 +57,24 @@ _LIVE = "status in ('pending', 'approved')"
 _LEVELS = {
     "hourly": ("rollup_hourly", "date_trunc('hour', {ts})", HOURLY_KEYS),
     "daily": ("rollup_daily", "({ts})::date", DAILY_KEYS),
+    "partner_hourly": ("rollup_partner_hourly", "date_trunc('hour', {ts})", PARTNER_HOURLY_KEYS),
 }
-# Physical order: the hourly rollup serves one partner at a time, the daily one program-wide date ranges.
-ORDER = {"hourly": "partner_id, hour", "daily": "day, partner_id"}
+# Dimensions after partner_id per level: of a conversion row, and of a commission row (from its conversion).
+_DIMS = {
+    "hourly": (
+        "offer_id, link_id, country, device, sub1",
+        "coalesce(c.offer_id, m.offer_id) as offer_id, c.link_id, coalesce(c.country, 'ZZ') as country, "
+        "coalesce(c.device, 'other') as device, c.sub1",
+    ),
+    "daily": (
+        "offer_id, country",
+        "coalesce(c.offer_id, m.offer_id) as offer_id, coalesce(c.country, 'ZZ') as country",
+    ),
+    "partner_hourly": ("", ""),
+}
+# Physical order: the hourly rollups serve one partner at a time, the daily one program-wide date ranges.
+ORDER = {"hourly": "partner_id, hour", "daily": "day, partner_id", "partner_hourly": "partner_id, hour"}
+LEVELS = tuple(_LEVELS)
 
 
 def _click_sql(level: str, where: str) -> str:
@@ -78,13 +95,7 @@ order by {ORDER[level]}
 def _money_sql(level: str, where: str) -> str:
     """Money rows of one level for the facts whose time bucket passes `where` (on column `b`)."""
     table, bucket, keys = _LEVELS[level]
-    hourly = level == "hourly"
-    cv_dims = "link_id, country, device, sub1" if hourly else "country"
-    com_dims = (
-        "c.link_id, coalesce(c.country, 'ZZ') as country, coalesce(c.device, 'other') as device, c.sub1"
-        if hourly
-        else "coalesce(c.country, 'ZZ') as country"
-    )
+    cv_dims, com_dims = (f", {d}" if d else "" for d in _DIMS[level])
     sums = ",\n    ".join(
         [f"coalesce(sum({m}), 0)::bigint" for m in OTHER_METRICS if m in COUNT_METRICS]
         + [f"coalesce(sum({m}), 0)::decimal(18,4)" for m in OTHER_METRICS if m in MONEY_METRICS]
@@ -92,7 +103,7 @@ def _money_sql(level: str, where: str) -> str:
     return f"""
 insert into {table} ({", ".join(keys + OTHER_METRICS)})
 with cnv as (
-    select b as {keys[0]}, partner_id, offer_id, {cv_dims},
+    select b as {keys[0]}, partner_id{cv_dims},
         count(*) filter (where type = 'registration' and {_LIVE}) as registrations,
         count(*) filter (where type = 'ftd' and {_LIVE}) as ftds,
         count(*) filter (where type = 'deposit' and {_LIVE}) as deposits,
@@ -105,7 +116,7 @@ with cnv as (
     group by all
 ),
 com as (
-    select m.b as {keys[0]}, m.partner_id, coalesce(c.offer_id, m.offer_id) as offer_id, {com_dims},
+    select m.b as {keys[0]}, m.partner_id{com_dims},
         sum(m.amount_base) filter (where m.status = 'pending') as commission_pending,
         sum(m.amount_base) filter (where m.status = 'hold') as commission_hold,
         sum(m.amount_base) filter (where m.status = 'approved') as commission_approved,
@@ -163,14 +174,13 @@ def _set_meta(con: duckdb.DuckDBPyConnection, key: str, value: object) -> None:
 
 
 def _full_rebuild(con: duckdb.DuckDBPyConnection, run_id: int) -> RollupResult:
-    con.execute("delete from rollup_hourly")
-    con.execute("delete from rollup_daily")
-    for level in ("hourly", "daily"):
+    for level in LEVELS:
+        con.execute(f"delete from {_LEVELS[level][0]}")
         con.execute(_click_sql(level, "true"))
         con.execute(_money_sql(level, "true"))
     _set_meta(con, "rollup_layout", LAYOUT)
     _set_meta(con, "rollup_clicks_run_id", run_id)
-    for table in ("rollup_hourly", "rollup_daily"):  # built merged and in order: compaction starts from here
+    for table, _, _ in _LEVELS.values():  # built merged and in order: compaction starts from here
         _set_meta(con, f"{table}_compacted_rows", _count(con, table))
     hours = int(con.execute("select count(distinct hour) from rollup_hourly").fetchall()[0][0])
     days = int(con.execute("select count(distinct day) from rollup_daily").fetchall()[0][0])
@@ -204,11 +214,13 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection, run_id: int, touched_hours: 
     before_h, before_d = _count(con, "rollup_hourly"), _count(con, "rollup_daily")
     if hours:
         con.execute(f"delete from rollup_hourly where hour in (select hour from rr_hours) and {MONEY_ROW}")
+        con.execute(f"delete from rollup_partner_hourly where hour in (select hour from rr_hours) and {MONEY_ROW}")
         con.execute(f"delete from rollup_daily where day in (select day from rr_days) and {MONEY_ROW}")
         con.execute(_money_sql("hourly", "b in (select hour from rr_hours)"))
+        con.execute(_money_sql("partner_hourly", "b in (select hour from rr_hours)"))
         con.execute(_money_sql("daily", "b in (select day from rr_days)"))
     if run_id > int(_meta(con, "rollup_clicks_run_id") or 0):  # a run's clicks are added once
-        for level in ("hourly", "daily"):
+        for level in LEVELS:
             con.execute(_click_sql(level, "run_id = $run"), {"run": run_id})
         _set_meta(con, "rollup_clicks_run_id", run_id)
     return RollupResult(

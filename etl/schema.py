@@ -237,6 +237,12 @@ create table if not exists rollup_daily (
     country    varchar not null,
     {_METRICS}
 );
+-- Partner totals per UTC hour: what the Dashboard and time-only reports need (a partner-month is ~720 rows).
+create table if not exists rollup_partner_hourly (
+    hour       timestamp not null,
+    partner_id integer not null,
+    {_METRICS}
+);
 """
 
 BOOKKEEPING = """

@@ -1,7 +1,8 @@
 """Performance report: any group-by of the allow-listed dimensions, filters, metrics, in the viewer's time zone.
 
-Reads the fine hourly rollup (UTC hour x partner x offer x link x country x device x sub1); staff reports in UTC
-keyed only by day/week/month, partner, offer and country read the coarse daily rollup. Filters or group-bys on
+Reads the partner totals per UTC hour when the request is keyed only by time and partner (the Dashboard), else the
+fine hourly rollup (UTC hour x partner x offer x link x country x device x sub1); staff reports in UTC keyed only by
+day/week/month, partner, offer and country read the coarse daily rollup. Filters or group-bys on
 sub2–sub5 exist only on clicks, so those reports are answered from the facts: clicks carry sub2–sub5 directly,
 conversions and commissions take them from their click (promo-code and partner-id conversions have none); the join
 also matches the click's partner (always the conversion's), which lets the scope filter prune the clicks scan.
@@ -22,6 +23,9 @@ from queries.scope_sql import SCOPE_WHERE, check_filter_partners, scope_params
 from queries.warehouse import Warehouse
 
 ROLLUP_FACTS = "select hour as t, * exclude (hour) from rollup_hourly"
+# partner totals per UTC hour, for reports keyed only by time and partner (the Dashboard's KPIs and trend)
+PARTNER_FACTS = "select hour as t, * exclude (hour) from rollup_partner_hourly"
+PARTNER_DIMS = {"hour", "day", "week", "month", "partner_id"}
 # coarse rollup (UTC day x partner x offer x country) for staff views that need nothing finer, in UTC
 DAILY_FACTS = "select day::timestamp as t, * exclude (day) from rollup_daily"
 COARSE_DIMS = {"day", "week", "month", "partner_id", "offer_id", "country"}
@@ -121,6 +125,16 @@ def uses_daily_rollup(scope: Scope, req: ReportRequest) -> bool:
     return scope.role != "partner" and req.tz == "UTC" and keys <= COARSE_DIMS and "arpu" not in req.metrics
 
 
+def _facts(scope: Scope, req: ReportRequest) -> str:
+    """The smallest source that has every key the request groups or filters by."""
+    keys = {*req.group_by} | {d for d, _ in req.filters}
+    if RAW_ONLY & keys:
+        return RAW_FACTS
+    if keys <= PARTNER_DIMS and "arpu" not in req.metrics:
+        return PARTNER_FACTS
+    return DAILY_FACTS if uses_daily_rollup(scope, req) else ROLLUP_FACTS
+
+
 def _used(params: dict[str, object], sql: str) -> dict[str, object]:
     """Only the parameters the statement names (DuckDB refuses extra ones)."""
     return {k: v for k, v in params.items() if f"${k}" in sql}
@@ -154,8 +168,7 @@ def performance(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl.DataFr
     start, end = utc_bounds(req.date_from, req.date_to, req.tz)
     params: dict[str, object] = {**scope_params(scope), "start": start, "end": end, "tz": req.tz}
     where = _where(scope, req, params)
-    raw = bool(RAW_ONLY & ({*req.group_by} | {d for d, _ in req.filters}))
-    facts = RAW_FACTS if raw else (DAILY_FACTS if uses_daily_rollup(scope, req) else ROLLUP_FACTS)
+    facts = _facts(scope, req)
     sql = _two_level(facts, where, req.group_by, base_columns(req.metrics) or ["clicks"])
     cur = wh.cursor()
     try:

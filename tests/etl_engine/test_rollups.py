@@ -71,6 +71,15 @@ def _assert_rollups_match_facts(con: duckdb.DuckDBPyConnection) -> None:
     nonzero = {p: t for p, t in raw.items() if any(v != 0 for v in t.values())}
     assert {p: t for p, t in hourly.items() if any(v != 0 for v in t.values())} == nonzero
     assert daily == hourly
+    assert _rollup_totals(con, "rollup_partner_hourly") == hourly
+    by_hour = (  # partner totals per hour equal the fine rollup summed to (hour, partner)
+        "select hour, partner_id, {m} from {t} group by all having count(*) > 0 order by all"
+    )
+    sums = ", ".join(f"sum({m})" for m in METRICS)
+    assert (
+        con.sql(by_hour.format(m=sums, t="rollup_partner_hourly")).fetchall()
+        == con.sql(by_hour.format(m=sums, t="rollup_hourly")).fetchall()
+    )
 
 
 def _program(wh: Warehouse) -> None:
