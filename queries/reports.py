@@ -130,9 +130,9 @@ def _facts(scope: Scope, req: ReportRequest) -> str:
     keys = {*req.group_by} | {d for d, _ in req.filters}
     if RAW_ONLY & keys:
         return RAW_FACTS
-    if keys <= PARTNER_DIMS and "arpu" not in req.metrics:
-        return PARTNER_FACTS
-    return DAILY_FACTS if uses_daily_rollup(scope, req) else ROLLUP_FACTS
+    if uses_daily_rollup(scope, req):  # kept in day order: program-wide date ranges prune best there
+        return DAILY_FACTS
+    return PARTNER_FACTS if keys <= PARTNER_DIMS and "arpu" not in req.metrics else ROLLUP_FACTS
 
 
 def _used(params: dict[str, object], sql: str) -> dict[str, object]:
