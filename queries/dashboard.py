@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
 
 import polars as pl
 
 from cabinet.access import Scope
+from queries.metrics import BASE_METRICS, derive
 from queries.reports import ReportRequest, performance
 from queries.scope_sql import SCOPE_WHERE, scope_params
 from queries.warehouse import Warehouse
@@ -47,11 +47,20 @@ def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
 
 
 def kpis(scope: Scope, *, wh: Warehouse, date_from: date, date_to: date, tz: str) -> pl.DataFrame:
-    """One row per KPI: metric, value, previous value, change (fraction; None when the previous is 0)."""
-    req = ReportRequest(date_from, date_to, tz, (), KPI_METRICS)
+    """One row per KPI: metric, value, previous value, change (fraction; None when the previous is 0).
+
+    One query by local day over both periods; each period's base sums are added up and its rates derived from them.
+    """
     prev_from, prev_to = previous_period(date_from, date_to)
-    now = performance(scope, wh=wh, req=req).row(0, named=True)
-    before = performance(scope, wh=wh, req=replace(req, date_from=prev_from, date_to=prev_to)).row(0, named=True)
+    daily = performance(scope, wh=wh, req=ReportRequest(prev_from, date_to, tz, ("day",), KPI_METRICS))
+    base = [m for m in KPI_METRICS if m in BASE_METRICS]
+
+    def totals(lo: date, hi: date) -> dict[str, float]:
+        days = daily.filter((pl.col("day") >= lo.isoformat()) & (pl.col("day") <= hi.isoformat()))
+        summed = days.select([pl.col(m).cast(pl.Float64).sum() for m in base])
+        return derive(summed).row(0, named=True)
+
+    now, before = totals(date_from, date_to), totals(prev_from, prev_to)
     rows = []
     for m in KPI_METRICS:
         cur, prev = now[m], before[m]
