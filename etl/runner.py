@@ -272,12 +272,13 @@ def _transaction(
         t = time.perf_counter()
         hours = set(getattr(ingested, "touched_hours", set()) or set())
         hours |= set(getattr(commissions, "touched_hours", set()) or set())
-        stages.refresh_rollups(con, run_id, hours)
+        rolled = stages.refresh_rollups(con, run_id, hours)
         _add(timings, "rollups", time.perf_counter() - t)
         files, totals, failed = _run_stats(con, run_id)
         n_comm = int(_scalar(con, "select count(*) from commissions where updated_run_id = ?", [run_id]) or 0)
         n_quar = int(_scalar(con, "select count(*) from quarantine where run_id = ?", [run_id]) or 0)
-        changed = bool(files) or n_comm > 0 or n_quar > 0 or _fingerprint(con) != before
+        rebuilt = bool(getattr(rolled, "full", False))  # e.g. a new rollup layout: readers need it published
+        changed = bool(files) or n_comm > 0 or n_quar > 0 or rebuilt or _fingerprint(con) != before
         data_as_of = _scalar(  # latest event not after the run's clock: a future-dated row must not move it
             con, "select greatest((select max(ts) from clicks where ts <= $now), "
             "(select max(ts) from conversions where ts <= $now))", {"now": now},

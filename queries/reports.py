@@ -125,14 +125,15 @@ def uses_daily_rollup(scope: Scope, req: ReportRequest) -> bool:
     return scope.role != "partner" and req.tz == "UTC" and keys <= COARSE_DIMS and "arpu" not in req.metrics
 
 
-def _facts(scope: Scope, req: ReportRequest) -> str:
-    """The smallest source that has every key the request groups or filters by."""
+def _facts(scope: Scope, req: ReportRequest, tables: frozenset[str]) -> str:
+    """The smallest source of the snapshot (`tables`) that has every key the request groups or filters by."""
     keys = {*req.group_by} | {d for d, _ in req.filters}
     if RAW_ONLY & keys:
         return RAW_FACTS
     if uses_daily_rollup(scope, req):  # kept in day order: program-wide date ranges prune best there
         return DAILY_FACTS
-    return PARTNER_FACTS if keys <= PARTNER_DIMS and "arpu" not in req.metrics else ROLLUP_FACTS
+    partner_totals = "rollup_partner_hourly" in tables  # absent from snapshots of older versions
+    return PARTNER_FACTS if partner_totals and keys <= PARTNER_DIMS and "arpu" not in req.metrics else ROLLUP_FACTS
 
 
 def _used(params: dict[str, object], sql: str) -> dict[str, object]:
@@ -168,7 +169,7 @@ def performance(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl.DataFr
     start, end = utc_bounds(req.date_from, req.date_to, req.tz)
     params: dict[str, object] = {**scope_params(scope), "start": start, "end": end, "tz": req.tz}
     where = _where(scope, req, params)
-    facts = _facts(scope, req)
+    facts = _facts(scope, req, wh.tables())
     sql = _two_level(facts, where, req.group_by, base_columns(req.metrics) or ["clicks"])
     cur = wh.cursor()
     try:

@@ -80,6 +80,7 @@ class Warehouse:
         self._stat_key: tuple[int, int, int] | None = None
         self._current: SnapshotInfo | None = None
         self._attached: list[tuple[str, float]] = []  # (alias, superseded_at or 0.0), oldest first
+        self._tables: dict[str, frozenset[str]] = {}  # alias -> its table names
 
     def _refresh(self) -> SnapshotInfo:
         path = self.warehouse_dir / CURRENT_FILE
@@ -133,6 +134,21 @@ class Warehouse:
         cur = self._con.cursor()
         cur.execute(f"USE {info.alias}")
         return cur
+
+    def tables(self) -> frozenset[str]:
+        """Table names of the current snapshot (a snapshot published by an older version may lack newer tables)."""
+        info = self._refresh()
+        names = self._tables.get(info.alias)
+        if names is None:
+            cur = self._con.cursor()
+            try:
+                rows = cur.execute(
+                    "select table_name from duckdb_tables() where database_name = ?", [info.alias]
+                ).fetchall()
+            finally:
+                cur.close()
+            names = self._tables[info.alias] = frozenset(r[0] for r in rows)
+        return names
 
     def snapshot(self) -> SnapshotInfo | None:
         """The current snapshot (re-reading `CURRENT` if it changed), or None before the first publish."""

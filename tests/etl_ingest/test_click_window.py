@@ -116,3 +116,17 @@ def test_an_unchanged_file_is_not_hashed_again_but_a_rewrite_is(tiny: Tiny, monk
     tiny.write("clicks", "a.csv", HEADER + f"h2,2026-11-01T10:00:00Z,{tiny.token},192.0.2.1,{UA}\n")  # same size
     result = tiny.run()
     assert hashed == ["a.csv"] and result.totals["inserted"] == 1
+
+
+def test_a_new_rollup_layout_is_published_even_without_new_files(tiny: Tiny) -> None:
+    import duckdb
+
+    _clicks(tiny, "a.csv", [("l1", "2026-11-08T10:00:00Z", "192.0.2.1")])
+    tiny.run()
+    with duckdb.connect(str(tiny.settings.warehouse_dir / "work.duckdb")) as con:  # as an older version left it
+        con.execute("update meta set value = '2' where key = 'rollup_layout'")
+        con.execute("delete from rollup_partner_hourly")
+    result = tiny.run()
+    assert result.files == [] and result.published is not None
+    with duckdb.connect(str(result.published.snapshot.path), read_only=True) as con:
+        assert con.execute("select sum(clicks) from rollup_partner_hourly").fetchall() == [(1,)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -133,3 +134,23 @@ def test_staff_utc_reports_read_the_coarse_rollup_with_the_same_numbers(program:
         .sort("partner_id", "day")
     )
     assert by_day.rows() == summed.select(by_day.columns).rows()
+
+
+def test_a_snapshot_published_before_the_partner_totals_still_answers(program: Program, tmp_path: Path) -> None:
+    """An app updated before the ETL republished reads the fine rollup instead (same numbers)."""
+    import shutil
+
+    import duckdb
+
+    src = program.tiny.settings.warehouse_dir
+    old = tmp_path / "warehouse"
+    shutil.copytree(src / "snapshots", old / "snapshots")
+    shutil.copy(src / "CURRENT", old / "CURRENT")
+    for snap in (old / "snapshots").glob("*.duckdb"):
+        with duckdb.connect(str(snap)) as con:
+            con.execute("drop table rollup_partner_hourly")
+    admin = program.users["root"].scope
+    req = ReportRequest(D1, D2, "Europe/Moscow", ("day",), M)
+    older = Warehouse(old)
+    assert "rollup_partner_hourly" not in older.tables() and "rollup_partner_hourly" in _wh(program).tables()
+    assert performance(admin, wh=older, req=req).equals(performance(admin, wh=_wh(program), req=req))
