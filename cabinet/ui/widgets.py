@@ -95,8 +95,8 @@ def display_frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 def display_config(frame: pl.DataFrame) -> dict[str, object]:
     """Number formats for the metric columns of `frame` (machine names), keyed by their translated headers."""
-    # "dollar" writes $1,234.56 (English style); other languages get the viewer's own number style
-    money = "dollar" if BASE_CURRENCY == "USD" and current_locale() == "en" else "localized"
+    # "dollar" writes $1,234.56 (English style); elsewhere two decimals and the symbol after the amount
+    money = "dollar" if BASE_CURRENCY == "USD" and current_locale() == "en" else "%.2f $"
     formats = {**dict.fromkeys(COUNTS, "localized"), **dict.fromkeys(MONEY, money), **dict.fromkeys(RATES, "percent")}
     # fixed widths: a long translated header must not push the (right-aligned) values out of a narrow table
     return {
