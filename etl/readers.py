@@ -91,6 +91,8 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, paths: list[Path], file_ids: l
             f"from {_PARQUET}",
             [file_ids, args[0], args[0]],
         ).fetchall()
+        if con.execute(f"select count(*) from {table} where file_id is null").fetchall()[0][0]:
+            raise duckdb.InvalidInputException("rows whose file name matches none of the files read")
     except duckdb.Error as exc:
         con.execute(f"drop table if exists {table}")
         raise UnreadableFile(_short(exc)) from exc
