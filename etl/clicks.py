@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 
+from etl.schema import get_meta, set_meta
 from etl.stage import StagedFile
 from etl.validate import clicks_sql
 
@@ -73,7 +74,7 @@ def quarantine_clicks(con: duckdb.DuckDBPyConnection, files: list[StagedFile], r
 
 def _keys_source(con: duckdb.DuckDBPyConnection, lo: datetime) -> str:
     """`click_keys` when it covers everything from `lo` minus the dedupe window, else the clicks table."""
-    covered = _scalar(con, "select value from meta where key = 'click_keys_from'")
+    covered = get_meta(con, "click_keys_from")
     window = timedelta(days=DEDUPE_WINDOW_DAYS)
     if covered is not None and lo > datetime.min + window and datetime.fromisoformat(covered) <= lo - window:
         return "click_keys"
@@ -144,7 +145,7 @@ def load_clicks(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> d
 
 def _init_keys(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
     """First run with `click_keys`: fill it from the clicks already loaded (none in a new warehouse)."""
-    if _scalar(con, "select value from meta where key = 'click_keys_from'") is not None:
+    if get_meta(con, "click_keys_from") is not None:
         return
     newest = _scalar(con, "select max(ts) from clicks where ts <= ?", [now])
     cutoff = datetime.min if newest is None else newest - timedelta(days=KEYS_DAYS)
@@ -156,7 +157,7 @@ def _init_keys(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
 def _trim_keys(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
     """Keep the last `KEYS_DAYS` days before the newest click not after the run's clock; coverage only moves on."""
     newest = _scalar(con, "select max(ts) from click_keys where ts <= ?", [now])
-    covered = datetime.fromisoformat(_scalar(con, "select value from meta where key = 'click_keys_from'"))
+    covered = datetime.fromisoformat(get_meta(con, "click_keys_from"))
     if newest is None or newest - timedelta(days=KEYS_DAYS) <= covered:
         return
     cutoff = newest - timedelta(days=KEYS_DAYS)
@@ -165,7 +166,4 @@ def _trim_keys(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
 
 
 def _set_from(con: duckdb.DuckDBPyConnection, cutoff: datetime) -> None:
-    con.execute(
-        "insert into meta values ('click_keys_from', ?) on conflict (key) do update set value = excluded.value",
-        [cutoff.isoformat()],
-    )
+    set_meta(con, "click_keys_from", cutoff.isoformat())

@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from etl.schema import get_meta, set_meta
+
 MIN_TAIL_ROWS = 1_000_000
 TAIL_FRACTION = 0.5
 ORDER = "date_trunc('month', ts), partner_id, ts"
@@ -29,14 +31,7 @@ _NEW = "clicks_compact_new"
 
 
 def _meta_int(con: duckdb.DuckDBPyConnection, key: str) -> int:
-    rows = con.execute("select value from meta where key = ?", [key]).fetchall()
-    return int(rows[0][0]) if rows and rows[0][0] is not None else 0
-
-
-def _set_meta(con: duckdb.DuckDBPyConnection, key: str, value: object) -> None:
-    con.execute(
-        "insert into meta values (?, ?) on conflict (key) do update set value = excluded.value", [key, str(value)]
-    )
+    return int(get_meta(con, key) or 0)
 
 
 def _count_all(con: duckdb.DuckDBPyConnection) -> int:
@@ -122,15 +117,15 @@ def compact_clicks(
     new_last = int(con.execute("select max(run_id) from clicks").fetchall()[0][0])
     if sorted_rows == 0 and _tail_in_order(con, last):
         # new months only, appended already in order (e.g. a bulk load inserted sorted): nothing to rewrite
-        _set_meta(con, "clicks_compacted_run_id", new_last)
+        set_meta(con, "clicks_compacted_run_id", new_last)
         return False
     if sorted_rows == _count_all(con) - tail and _swap_ddl(con) is not None:
         _rewrite_all(con, _swap_ddl(con) or "")
     else:
         _rewrite_months(con)
-    _set_meta(con, "clicks_compacted_run_id", new_last)
-    _set_meta(con, "clicks_compacted_at", datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"))
-    _set_meta(con, "clicks_compacted_rows", tail + sorted_rows)
+    set_meta(con, "clicks_compacted_run_id", new_last)
+    set_meta(con, "clicks_compacted_at", datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"))
+    set_meta(con, "clicks_compacted_rows", tail + sorted_rows)
     return True
 
 
@@ -174,6 +169,6 @@ def compact_rollups(
         con.execute(f"delete from {table}")
         con.execute(f"insert into {table} ({keys}, {', '.join(METRICS)}) select * from rollup_compact")
         con.execute("drop table rollup_compact")
-        _set_meta(con, f"{table}_compacted_rows", con.execute(f"select count(*) from {table}").fetchall()[0][0])
+        set_meta(con, f"{table}_compacted_rows", con.execute(f"select count(*) from {table}").fetchall()[0][0])
         done = True
     return done

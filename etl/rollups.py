@@ -31,6 +31,8 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from etl.schema import get_meta, set_meta
+
 COUNT_METRICS = ("clicks", "unique_clicks", "bot_clicks", "registrations", "ftds", "deposits", "sales", "leads")
 MONEY_METRICS = (
     "deposit_amount",
@@ -162,26 +164,15 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(con.execute(f"select count(*) from {table}").fetchall()[0][0])
 
 
-def _meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
-    rows = con.execute("select value from meta where key = ?", [key]).fetchall()
-    return rows[0][0] if rows else None
-
-
-def _set_meta(con: duckdb.DuckDBPyConnection, key: str, value: object) -> None:
-    con.execute(
-        "insert into meta values (?, ?) on conflict (key) do update set value = excluded.value", [key, str(value)]
-    )
-
-
 def _full_rebuild(con: duckdb.DuckDBPyConnection, run_id: int) -> RollupResult:
     for level in LEVELS:
         con.execute(f"delete from {_LEVELS[level][0]}")
         con.execute(_click_sql(level, "true"))
         con.execute(_money_sql(level, "true"))
-    _set_meta(con, "rollup_layout", LAYOUT)
-    _set_meta(con, "rollup_clicks_run_id", run_id)
+    set_meta(con, "rollup_layout", LAYOUT)
+    set_meta(con, "rollup_clicks_run_id", run_id)
     for table, _, _ in _LEVELS.values():  # built merged and in order: compaction starts from here
-        _set_meta(con, f"{table}_compacted_rows", _count(con, table))
+        set_meta(con, f"{table}_compacted_rows", _count(con, table))
     hours = int(con.execute("select count(distinct hour) from rollup_hourly").fetchall()[0][0])
     days = int(con.execute("select count(distinct day) from rollup_daily").fetchall()[0][0])
     return RollupResult(True, hours, days, _count(con, "rollup_hourly"), _count(con, "rollup_daily"))
@@ -207,7 +198,7 @@ def _stage_hours(con: duckdb.DuckDBPyConnection, run_id: int, given: set[datetim
 
 def refresh_rollups(con: duckdb.DuckDBPyConnection, run_id: int, touched_hours: set[datetime] | None) -> RollupResult:
     """Bring both rollups up to date after run `run_id`: its new clicks, and the money of every touched hour/day."""
-    if touched_hours is None or _meta(con, "rollup_layout") != LAYOUT:
+    if touched_hours is None or get_meta(con, "rollup_layout") != LAYOUT:
         return _full_rebuild(con, run_id)
     hours = _stage_hours(con, run_id, touched_hours)
     days = _count(con, "rr_days")
@@ -219,10 +210,10 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection, run_id: int, touched_hours: 
         con.execute(_money_sql("hourly", "b in (select hour from rr_hours)"))
         con.execute(_money_sql("partner_hourly", "b in (select hour from rr_hours)"))
         con.execute(_money_sql("daily", "b in (select day from rr_days)"))
-    if run_id > int(_meta(con, "rollup_clicks_run_id") or 0):  # a run's clicks are added once
+    if run_id > int(get_meta(con, "rollup_clicks_run_id") or 0):  # a run's clicks are added once
         for level in LEVELS:
             con.execute(_click_sql(level, "run_id = $run"), {"run": run_id})
-        _set_meta(con, "rollup_clicks_run_id", run_id)
+        set_meta(con, "rollup_clicks_run_id", run_id)
     return RollupResult(
         False, hours, days, _count(con, "rollup_hourly") - before_h, _count(con, "rollup_daily") - before_d
     )

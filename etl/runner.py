@@ -31,7 +31,7 @@ from etl.publish import (
     publish,
     snapshot_name,
 )
-from etl.schema import ensure_schema
+from etl.schema import ensure_schema, set_meta
 from queries.warehouse import SNAPSHOT_DIR, read_current
 
 log = logging.getLogger("cabinet.etl")
@@ -292,11 +292,8 @@ def _transaction(
             [status, _utcnow(), len(files), failed, totals["rows_read"], totals["inserted"], totals["updated"],
              totals["duplicates"], totals["quarantined"], n_comm, name, run_id],
         )  # fmt: skip
-        for key, value in (("data_as_of", data_as_of.isoformat() if data_as_of else None), ("last_run_id", run_id)):
-            con.execute(
-                "insert into meta values (?, ?) on conflict (key) do update set value = excluded.value",
-                [key, None if value is None else str(value)],
-            )
+        set_meta(con, "data_as_of", data_as_of.isoformat() if data_as_of else None)
+        set_meta(con, "last_run_id", run_id)
         con.execute("commit")
     except BaseException as exc:
         con.execute("rollback")

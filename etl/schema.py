@@ -313,13 +313,24 @@ def _upgrade_hashes(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"alter table clicks alter {name} type ubigint using ('0x' || left({name}, 16))::ubigint")
 
 
+def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    """A value of the warehouse's `meta` table (None when unset)."""
+    rows = con.execute("select value from meta where key = ?", [key]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: object) -> None:
+    """Set a `meta` value (stored as text; None stores NULL)."""
+    con.execute(
+        "insert into meta values (?, ?) on conflict (key) do update set value = excluded.value",
+        [key, None if value is None else str(value)],
+    )
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every warehouse table that does not exist yet (idempotent); upgrade older column types."""
     for block in (FACTS, DIMENSIONS, ROLLUPS, BOOKKEEPING):
         con.execute(block)
     _upgrade_hashes(con)
     con.execute("alter table etl_files add column if not exists mtime_ns bigint")
-    con.execute(
-        "insert into meta values ('schema_version', ?) on conflict (key) do update set value = excluded.value",
-        [SCHEMA_VERSION],
-    )
+    set_meta(con, "schema_version", SCHEMA_VERSION)
