@@ -6,7 +6,7 @@ rows in file order) or already loaded within `DEDUPE_WINDOW_DAYS` before the run
 
 Both look-backs read `click_keys` (click id, time and visitor key of the last `KEYS_DAYS` days) when it covers the
 batch, so an incremental run's cost follows the batch and not the warehouse; a batch reaching further back (a
-backfill) reads `clicks` itself. Runs inside the caller's transaction.
+backfill) reads all clicks (`all_clicks`: the working file's and the history's). Runs inside the caller's transaction.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 
+from etl.history import newest_click
 from etl.schema import get_meta, set_meta
 from etl.stage import StagedFile
 from etl.validate import clicks_sql
@@ -78,7 +79,7 @@ def _keys_source(con: duckdb.DuckDBPyConnection, lo: datetime) -> str:
     window = timedelta(days=DEDUPE_WINDOW_DAYS)
     if covered is not None and lo > datetime.min + window and datetime.fromisoformat(covered) <= lo - window:
         return "click_keys"
-    return f"(select click_id, ts, {_VKEY} as vkey from clicks)"
+    return f"(select click_id, ts, {_VKEY} as vkey from all_clicks)"
 
 
 # Flags of the run's good clicks, narrow (file_id, rn, vkey, is_dup, is_unique): the wide rows are sorted only once,
@@ -147,10 +148,12 @@ def _init_keys(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
     """First run with `click_keys`: fill it from the clicks already loaded (none in a new warehouse)."""
     if get_meta(con, "click_keys_from") is not None:
         return
-    newest = _scalar(con, "select max(ts) from clicks where ts <= ?", [now])
+    newest = newest_click(con, now)
     cutoff = datetime.min if newest is None else newest - timedelta(days=KEYS_DAYS)
     con.execute("delete from click_keys")
-    con.execute(f"insert into click_keys select click_id, ts, {_VKEY} from clicks where ts >= ? order by ts", [cutoff])
+    con.execute(
+        f"insert into click_keys select click_id, ts, {_VKEY} from all_clicks where ts >= ? order by ts", [cutoff]
+    )
     _set_from(con, cutoff)
 
 

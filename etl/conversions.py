@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from etl import history
 from etl.validate import commissions_sql, conversions_sql
 
 WAIT_DAYS = 7
@@ -73,7 +74,7 @@ def prepare_click_lookup(con: duckdb.DuckDBPyConnection, tables: list[str]) -> N
         select c.click_id, min(c.ts) as click_ts, arg_min(c.partner_id, c.ts) as partner_id,
                arg_min(c.offer_id, c.ts) as offer_id, arg_min(c.link_id, c.ts) as link_id,
                arg_min(c.country, c.ts) as country, arg_min(c.device, c.ts) as device, arg_min(c.sub1, c.ts) as sub1
-        from clicks c
+        from all_clicks c
         where c.click_id in ({ids} select click_id from pending_conversions)
         group by c.click_id"""
     )
@@ -87,7 +88,7 @@ def resolve_pending(con: duckdb.DuckDBPyConnection, run_id: int, *, base: str, n
         f"create or replace temp table g as select unnest(from_json(raw, '{G_STRUCT}')) from pending_conversions"
     )
     counts = apply_conversions(con, run_id, base=base, now=now, pending_mode=True)
-    newest_click = _scalar(con, "select max(ts) from clicks")
+    newest_click = history.newest_click(con)
     con.execute(
         "create or replace temp table expired as select p.conversion_id, p.file_id, p.row_number, p.raw from "
         "pending_conversions p where p.first_seen < ?::timestamp - to_days(?) "

@@ -3,6 +3,11 @@
 Order, so that a crash at any point leaves the previous `CURRENT` valid: copy work.duckdb to
 `snapshots/<id>.duckdb.tmp`, fsync, rename to `<id>.duckdb`, fsync the directory, write `CURRENT.tmp`, fsync,
 `os.replace` onto `CURRENT`, fsync the directory. The caller must have checkpointed and closed the working database.
+
+A warehouse split by `etl.history` also publishes its history file, the same way, as `snapshots/h<version>-<id>.duckdb`,
+but only when the history changed (a move): a run's publish copies the small working file and names the history
+snapshot that is already there. Snapshots are `r*.duckdb`, history snapshots `h*.duckdb`; each kind is cleaned up
+on its own, and the files `CURRENT` names are never removed.
 """
 
 from __future__ import annotations
@@ -80,10 +85,14 @@ def publish(
     *,
     work_path: Path | None = None,
     name: str | None = None,
+    history: tuple[Path, str] | None = None,
     keep: int = DEFAULT_KEEP,
     grace_s: float = DEFAULT_GRACE_S,
 ) -> PublishResult:
-    """Copy the (closed, checkpointed) working db to a new snapshot, make it current, clean old ones."""
+    """Copy the (closed, checkpointed) working db to a new snapshot, make it current, clean old ones.
+
+    `history` is (working history file, snapshot name from `etl.history.snapshot_name`) for a split warehouse:
+    copied unless a file of that name exists already (the history has not changed since it was published)."""
     t0 = time.perf_counter()
     warehouse_dir = Path(warehouse_dir)
     work_path = work_path or warehouse_dir / WORK_DB
@@ -92,6 +101,12 @@ def publish(
     name = name or snapshot_name(snap_dir, run_id)
     final = snap_dir / name
     tmp = snap_dir / (name + ".tmp")
+    history_name = None
+    if history is not None:
+        history_name = history[1]
+        if not (snap_dir / history_name).exists():
+            _copy_fsync(history[0], snap_dir / (history_name + ".tmp"))
+            os.rename(snap_dir / (history_name + ".tmp"), snap_dir / history_name)
     _copy_fsync(work_path, tmp)
     os.rename(tmp, final)
     _fsync_dir(snap_dir)
@@ -102,6 +117,8 @@ def publish(
         "data_as_of": data_as_of.isoformat() if data_as_of else None,
         "published_at": published_at.isoformat(),
     }
+    if history_name:
+        doc["history"] = history_name
     cur_tmp = warehouse_dir / (CURRENT_FILE + ".tmp")
     with open(cur_tmp, "w") as fh:
         fh.write(json.dumps(doc) + "\n")
@@ -118,22 +135,25 @@ def publish(
 def cleanup_snapshots(
     warehouse_dir: Path, *, keep: int = DEFAULT_KEEP, grace_s: float = DEFAULT_GRACE_S, now: float | None = None
 ) -> list[str]:
-    """Delete snapshots beyond the newest `keep` once superseded for `grace_s` seconds; also stale temp files."""
+    """Delete snapshots beyond the newest `keep` once superseded for `grace_s` seconds; also stale temp files.
+
+    Snapshots (`r*`) and history snapshots (`h*`) are counted separately; what `CURRENT` names always stays."""
     snap_dir = Path(warehouse_dir) / SNAPSHOT_DIR
     if not snap_dir.is_dir():
         return []
     now = time.time() if now is None else now
     current = read_current(warehouse_dir)
-    current_name = current.path.name if current else None
-    snaps = sorted(((p.stat().st_mtime, p.name, p) for p in snap_dir.glob("*.duckdb") if p.is_file()), reverse=True)
+    named = {current.path.name, current.history.name if current.history else ""} if current else set()
     removed: list[str] = []
-    for i, (_, _, path) in enumerate(snaps):
-        if i < keep or path.name == current_name:
-            continue
-        superseded_at = snaps[i - 1][0]  # when the next newer snapshot was published
-        if now - superseded_at >= grace_s:
-            path.unlink(missing_ok=True)
-            removed.append(path.name)
+    for pattern in ("h*.duckdb", "[!h]*.duckdb"):
+        snaps = sorted(((p.stat().st_mtime, p.name, p) for p in snap_dir.glob(pattern) if p.is_file()), reverse=True)
+        for i, (_, _, path) in enumerate(snaps):
+            if i < keep or path.name in named:
+                continue
+            superseded_at = snaps[i - 1][0]  # when the next newer snapshot was published
+            if now - superseded_at >= grace_s:
+                path.unlink(missing_ok=True)
+                removed.append(path.name)
     for tmp in snap_dir.glob("*.tmp"):  # left by a killed publish; the lock guarantees no publish is running now
         if now - tmp.stat().st_mtime >= grace_s:
             tmp.unlink(missing_ok=True)

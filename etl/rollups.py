@@ -79,7 +79,7 @@ ORDER = {"hourly": "partner_id, hour", "daily": "day, partner_id", "partner_hour
 LEVELS = tuple(_LEVELS)
 
 
-def _click_sql(level: str, where: str) -> str:
+def _click_sql(level: str, where: str, source: str = "clicks") -> str:
     table, bucket, keys = _LEVELS[level]
     return f"""
 insert into {table} ({", ".join(keys + CLICK_METRICS)})
@@ -87,7 +87,7 @@ select {bucket.format(ts="ts")} as {keys[0]}, {", ".join(keys[1:])},
        count(*) filter (where not is_bot),
        count(*) filter (where is_unique and not is_bot),
        count(*) filter (where is_bot)
-from clicks
+from {source}
 where {where}
 group by all
 order by {ORDER[level]}
@@ -167,7 +167,7 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 def _full_rebuild(con: duckdb.DuckDBPyConnection, run_id: int) -> RollupResult:
     for level in LEVELS:
         con.execute(f"delete from {_LEVELS[level][0]}")
-        con.execute(_click_sql(level, "true"))
+        con.execute(_click_sql(level, "true", "all_clicks"))  # with the history's clicks
         con.execute(_money_sql(level, "true"))
     set_meta(con, "rollup_layout", LAYOUT)
     set_meta(con, "rollup_clicks_run_id", run_id)

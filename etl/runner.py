@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 
 from cabinet.config import Settings
+from etl import history
 from etl.lock import EtlLock
 from etl.publish import (
     DEFAULT_GRACE_S,
@@ -96,6 +97,7 @@ class RunResult:
     compacted: bool = False
     chunks: int = 1
     warnings: list[str] = field(default_factory=list)
+    moved: history.MoveResult | None = None
 
 
 def _utcnow() -> datetime:
@@ -157,8 +159,9 @@ def _mark_interrupted(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _compact(con: duckdb.DuckDBPyConnection, stages: Any, result: RunResult) -> None:
-    """Re-sort clicks and rollups in their own transaction after the run committed; a failure only skips it."""
+def _compact(con: duckdb.DuckDBPyConnection, stages: Any, result: RunResult, wh_dir: Path, now: datetime) -> None:
+    """Re-sort clicks and rollups in their own transaction after the run committed, then move old clicks to the
+    history file (`etl.history`, its own transactions); a failure only skips that step."""
     con.execute("begin transaction")
     try:
         clicks = bool(stages.compact_clicks(con))
@@ -168,6 +171,11 @@ def _compact(con: duckdb.DuckDBPyConnection, stages: Any, result: RunResult) -> 
         con.execute("rollback")
         result.warnings.append(f"compaction skipped: {type(exc).__name__}: {exc}")
         log.warning("run %s: compaction skipped: %s", result.run_id, exc)
+    try:
+        result.moved = history.maybe_move(con, wh_dir, now)
+    except Exception as exc:  # each transaction of a move rolled itself back; a half-done move is finished later
+        result.warnings.append(f"history move skipped: {type(exc).__name__}: {exc}")
+        log.warning("run %s: history move skipped: %s", result.run_id, exc)
 
 
 def run_etl(
@@ -190,6 +198,7 @@ def run_etl(
             # The run checkpoints once, before publishing; an automatic checkpoint at a staging commit cost seconds.
             con.execute("set checkpoint_threshold = '1TB'")
             ensure_schema(con)
+            history.attach_history(con, wh_dir)  # finishes a move a killed run left half done
             _mark_interrupted(con)
             must_publish = _unpublished_commit(con, wh_dir)
             result = RunResult(run_id=0)
@@ -218,14 +227,20 @@ def run_etl(
                 must_publish = True  # committed, not yet published
                 result.chunks += 1
             t = time.perf_counter()
-            _compact(con, stages, result)
+            _compact(con, stages, result, wh_dir, clock)
             con.execute("checkpoint")
+            hist_name = history.snapshot_name(con)
+            if hist_name:
+                con.execute(f"checkpoint {history.ALIAS}")
             result.stage_seconds["compact"] = time.perf_counter() - t
         finally:
             con.close()
         if planned is not None:
             t = time.perf_counter()
-            result.published = publish(wh_dir, run_id, result.data_as_of, name=planned, keep=keep, grace_s=grace_s)
+            hist = (wh_dir / history.HISTORY_DB, hist_name) if hist_name else None
+            result.published = publish(
+                wh_dir, run_id, result.data_as_of, name=planned, keep=keep, grace_s=grace_s, history=hist
+            )
             result.stage_seconds["publish"] = time.perf_counter() - t
         else:  # nothing new: still retire snapshots whose grace period ended
             cleanup_snapshots(wh_dir, keep=keep, grace_s=grace_s)
@@ -280,8 +295,8 @@ def _transaction(
         rebuilt = bool(getattr(rolled, "full", False))  # e.g. a new rollup layout: readers need it published
         changed = bool(files) or n_comm > 0 or n_quar > 0 or rebuilt or _fingerprint(con) != before
         data_as_of = _scalar(  # latest event not after the run's clock: a future-dated row must not move it
-            con, "select greatest((select max(ts) from clicks where ts <= $now), "
-            "(select max(ts) from conversions where ts <= $now))", {"now": now},
+            con, "select greatest(?, (select max(ts) from conversions where ts <= ?))",
+            [history.newest_click(con, now), now],
         )  # fmt: skip
         name = snapshot_name(wh_dir / SNAPSHOT_DIR, run_id) if (changed or must_publish) and not more else None
         status = "ok"  # a chunk that is not the last commits like a run; it only leaves publishing to the last

@@ -334,3 +334,6 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     _upgrade_hashes(con)
     con.execute("alter table etl_files add column if not exists mtime_ns bigint")
     set_meta(con, "schema_version", SCHEMA_VERSION)
+    from etl.history import clicks_view  # late: etl.history builds on this module
+
+    clicks_view(con)

@@ -1,10 +1,13 @@
 """Read side of the warehouse: the current published snapshot, attached read-only in one in-memory DuckDB.
 
 Readers never open the ETL's working database. `CURRENT` (JSON written atomically by `etl.publish`) names the
-snapshot file; each `cursor()` stats `CURRENT` (cheap) and attaches a newly published snapshot under a unique alias,
-so queries started before a publish finish on the old file and queries started after it see the new one. Older
-attachments are detached once they are more than `KEEP_ATTACHED` generations behind and were superseded more than
-`DETACH_AFTER_S` seconds ago (a query running that long on a superseded snapshot is not expected).
+snapshot file and, once the warehouse has one, the history file holding its older clicks (`etl.history`); each
+`cursor()` stats `CURRENT` (cheap) and attaches a newly published snapshot under a unique alias, so queries started
+before a publish finish on the old file and queries started after it see the new one. Each snapshot gets a schema of
+views in the in-memory catalog (`clicks` = the snapshot's clicks `UNION ALL` the history's, every other table as is),
+and a cursor's default schema is that one, so queries name tables plainly. Older attachments are detached once they
+are more than `KEEP_ATTACHED` generations behind and were superseded more than `DETACH_AFTER_S` seconds ago (a query
+running that long on a superseded snapshot is not expected); a history file when no attached snapshot uses it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ SNAPSHOT_DIR = "snapshots"
 KEEP_ATTACHED = 3
 DETACH_AFTER_S = 600.0
 _SNAPSHOT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}\.duckdb$")
+_IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 class NoSnapshotError(RuntimeError):
@@ -40,11 +44,17 @@ class SnapshotInfo:
     path: Path
     data_as_of: datetime | None  # naive UTC: latest event time in the warehouse
     published_at: datetime  # naive UTC
+    history: Path | None = None  # published history file (older clicks), when the warehouse has one
 
     @property
     def alias(self) -> str:
         """Catalog name this snapshot is attached under (unique per snapshot file)."""
         return "s_" + self.snapshot_id.replace("-", "_")
+
+    @property
+    def history_alias(self) -> str | None:
+        """Catalog name of the history file, or None."""
+        return "h_" + self.history.stem.replace("-", "_") if self.history else None
 
 
 def _parse_ts(value: str | None) -> datetime | None:
@@ -59,15 +69,23 @@ def read_current(warehouse_dir: Path) -> SnapshotInfo | None:
         return None
     doc = json.loads(raw)
     name = str(doc["snapshot"])
-    if not _SNAPSHOT_NAME.match(name):
-        raise ValueError(f"CURRENT in {warehouse_dir} names an invalid snapshot file {name!r}")
+    history = doc.get("history")
+    for file in (name, history or name):
+        if not _SNAPSHOT_NAME.match(str(file)):
+            raise ValueError(f"CURRENT in {warehouse_dir} names an invalid snapshot file {file!r}")
     return SnapshotInfo(
         snapshot_id=name.removesuffix(".duckdb"),
         run_id=int(doc["run_id"]),
         path=Path(warehouse_dir) / SNAPSHOT_DIR / name,
         data_as_of=_parse_ts(doc.get("data_as_of")),
         published_at=_parse_ts(doc["published_at"]) or datetime.min,
+        history=Path(warehouse_dir) / SNAPSHOT_DIR / str(history) if history else None,
     )
+
+
+def _literal(path: Path) -> str:
+    # paths are built from validated file names; DuckDB does not bind ATTACH paths as parameters
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 class Warehouse:
@@ -80,6 +98,7 @@ class Warehouse:
         self._stat_key: tuple[int, int, int] | None = None
         self._current: SnapshotInfo | None = None
         self._attached: list[tuple[str, float]] = []  # (alias, superseded_at or 0.0), oldest first
+        self._history_of: dict[str, str | None] = {}  # snapshot alias -> history alias it reads
         self._tables: dict[str, frozenset[str]] = {}  # alias -> its table names
 
     def _refresh(self) -> SnapshotInfo:
@@ -110,12 +129,32 @@ class Warehouse:
     def _attach(self, info: SnapshotInfo) -> None:
         known = {alias for alias, _ in self._attached}
         if info.alias not in known:
-            # path is built from a validated file name; DuckDB does not bind ATTACH paths as parameters
-            literal = str(info.path).replace("'", "''")
-            self._con.execute(f"ATTACH '{literal}' AS {info.alias} (READ_ONLY)")
+            hist = info.history_alias
+            if hist and hist not in self._history_of.values():
+                self._con.execute(f"ATTACH {_literal(info.history)} AS {hist} (READ_ONLY)")  # type: ignore[arg-type]
+            self._con.execute(f"ATTACH {_literal(info.path)} AS {info.alias} (READ_ONLY)")
+            self._views(info)
+            self._history_of[info.alias] = hist
             now = time.monotonic()
             self._attached = [(a, t or now) for a, t in self._attached] + [(info.alias, 0.0)]
         self._detach_old()
+
+    def _views(self, info: SnapshotInfo) -> None:
+        """Schema `memory.v_<alias>`: a view per table of the snapshot, `clicks` joined with the history's."""
+        schema = f"memory.v_{info.alias}"
+        rows = self._con.execute(
+            "select table_name from duckdb_tables() where database_name = ? and schema_name = 'main'", [info.alias]
+        ).fetchall()
+        self._con.execute(f"create schema if not exists {schema}")
+        for (table,) in rows:
+            if not _IDENT.match(table):
+                continue  # names come from our own schema; anything else is not read
+            cold = ""
+            if table == "clicks" and info.history_alias:
+                cold = f" union all select * from {info.history_alias}.main.clicks"
+            self._con.execute(
+                f"create or replace view {schema}.{table} as select * from {info.alias}.main.{table}{cold}"
+            )
 
     def _detach_old(self) -> None:
         now = time.monotonic()
@@ -123,7 +162,11 @@ class Warehouse:
         excess = len(self._attached) - KEEP_ATTACHED
         for i, (alias, superseded) in enumerate(self._attached):
             if i < excess and superseded and now - superseded > DETACH_AFTER_S:
+                self._con.execute(f"DROP SCHEMA IF EXISTS memory.v_{alias} CASCADE")
                 self._con.execute(f"DETACH {alias}")
+                hist = self._history_of.pop(alias, None)
+                if hist and hist not in self._history_of.values():
+                    self._con.execute(f"DETACH {hist}")
             else:
                 keep.append((alias, superseded))
         self._attached = keep
@@ -132,7 +175,7 @@ class Warehouse:
         """A new cursor whose default catalog is the current snapshot (one per query or thread)."""
         info = self._refresh()
         cur = self._con.cursor()
-        cur.execute(f"USE {info.alias}")
+        cur.execute(f"USE memory.v_{info.alias}")
         return cur
 
     def tables(self) -> frozenset[str]:
@@ -167,6 +210,7 @@ class Warehouse:
         with self._lock:
             self._con.close()
             self._attached = []
+            self._history_of = {}
             self._current = None
             self._stat_key = None
 

@@ -1,0 +1,242 @@
+"""Hot/cold split of clicks: old clicks live in `history.duckdb`, so a run republishes only the small working file.
+
+Publishing copies the working database whole; at 50M clicks that file is ~3 GB and the copy was 30–55% of an
+incremental run. So clicks older than `HOT_DAYS` days before the newest click are moved, once at least
+`MOVE_MIN_ROWS` of them have gathered (about daily at 50M), into a second file that only this move writes. Readers
+attach both and see `clicks` as `UNION ALL` of the two (`queries.warehouse`); the writer reads them together through
+the temp view `all_clicks`. A small warehouse never reaches the threshold and stays one file.
+
+DuckDB lets one transaction write to one database only, so a move is two transactions: (1) append the rows to the
+history, sorted by (month, partner_id, ts), and record the move's number and time boundary in the history's `meta`;
+(2) delete them from the working file and record the same number there. A process killed between the two leaves the
+history one move ahead; `attach_history` finishes the move (step 2) before anything else reads clicks. Published
+snapshots are never affected: `CURRENT` names a hot snapshot and the history snapshot that goes with it.
+
+Months in the history stay sorted: a month that grew by at least `TAIL_FRACTION` of its sorted rows since it was last
+sorted is rewritten in order (log2 rewrites while it fills up), so per-partner scans keep pruning by zone maps.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+from etl.schema import get_meta, set_meta
+
+HISTORY_DB = "history.duckdb"
+ALIAS = "hist"
+HOT_DAYS_ENV = "CABINET_HOT_DAYS"
+MIN_ROWS_ENV = "CABINET_HISTORY_MIN_ROWS"
+DEFAULT_HOT_DAYS = 2
+DEFAULT_MIN_ROWS = 1_000_000
+TAIL_FRACTION = 0.5
+ORDER = "date_trunc('month', ts), partner_id, ts"
+MOVED_KEY = "history_moved"  # working file's meta: number of the last move it has completed
+
+
+class HistoryMissingError(RuntimeError):
+    """The working database has moved clicks into a history file that is not there."""
+
+
+@dataclass(frozen=True)
+class MoveResult:
+    """One move of old clicks into the history file."""
+
+    version: int
+    boundary: datetime
+    rows: int
+    months_sorted: int
+    seconds: float
+
+
+def settings() -> tuple[int, int]:
+    """(hot days, minimum rows to move) from `CABINET_HOT_DAYS` / `CABINET_HISTORY_MIN_ROWS`."""
+    days = int(os.environ.get(HOT_DAYS_ENV) or DEFAULT_HOT_DAYS)
+    rows = int(os.environ.get(MIN_ROWS_ENV) or DEFAULT_MIN_ROWS)
+    if days < 1 or rows < 1:
+        raise ValueError(f"{HOT_DAYS_ENV} and {MIN_ROWS_ENV} must be positive integers")
+    return days, rows
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> object:
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
+
+
+def is_attached(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the history file is attached to this connection."""
+    return bool(_scalar(con, "select count(*) from duckdb_databases() where database_name = ?", [ALIAS]))
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    con.execute("begin transaction")
+    try:
+        yield
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+def _hist_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    rows = con.execute(f"select value from {ALIAS}.meta where key = ?", [key]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _set_hist_meta(con: duckdb.DuckDBPyConnection, key: str, value: object) -> None:
+    con.execute(
+        f"insert into {ALIAS}.meta values (?, ?) on conflict (key) do update set value = excluded.value",
+        [key, None if value is None else str(value)],
+    )
+
+
+def version(con: duckdb.DuckDBPyConnection) -> int:
+    """Number of moves the attached history holds (0 without a history file)."""
+    return int(_hist_meta(con, "version") or 0) if is_attached(con) else 0
+
+
+def snapshot_name(con: duckdb.DuckDBPyConnection) -> str | None:
+    """File name the attached history is published under: its id and version (None without a history)."""
+    if not is_attached(con):
+        return None
+    return f"h{version(con):07d}-{_hist_meta(con, 'id')}.duckdb"
+
+
+def clicks_view(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp view `all_clicks`: the working file's clicks, plus the history's when it is attached."""
+    db = str(_scalar(con, "select current_database()"))
+    hot = f'select * from "{db}".main.clicks'
+    cold = f" union all select * from {ALIAS}.main.clicks" if is_attached(con) else ""
+    con.execute(f"create or replace temp view all_clicks as {hot}{cold}")
+
+
+def _create(con: duckdb.DuckDBPyConnection) -> None:
+    """History schema: `clicks` with the working file's exact DDL, and a `meta` table."""
+    con.execute(f"create table if not exists {ALIAS}.meta (key varchar primary key, value varchar)")
+    if _hist_meta(con, "id") is None:  # tells this history's snapshots from those of an earlier, rebuilt one
+        _set_hist_meta(con, "id", uuid.uuid4().hex[:8])
+    if _scalar(con, "select count(*) from duckdb_tables() where database_name = ? and table_name = 'clicks'", [ALIAS]):
+        return
+    db = str(_scalar(con, "select current_database()"))
+    ddl = str(_scalar(con, "select sql from duckdb_tables() where database_name = ? and table_name = 'clicks'", [db]))
+    prefix = "CREATE TABLE clicks("
+    if not ddl.startswith(prefix):
+        raise RuntimeError(f"unexpected clicks DDL: {ddl[:80]}")
+    con.execute(f"CREATE TABLE {ALIAS}.clicks(" + ddl[len(prefix) :])
+
+
+def attach_history(con: duckdb.DuckDBPyConnection, warehouse_dir: Path, *, create: bool = False) -> bool:
+    """Attach `history.duckdb` (created when `create`), finish an interrupted move, refresh `all_clicks`."""
+    path = Path(warehouse_dir) / HISTORY_DB
+    moved = int(get_meta(con, MOVED_KEY) or 0)
+    if not is_attached(con):
+        if not path.exists() and not create:
+            if moved:
+                raise HistoryMissingError(
+                    f"{path} is missing, but the working database moved clicks into it ({moved} moves): restore it "
+                    "from the newest snapshots/h*.duckdb before running the ETL again"
+                )
+            clicks_view(con)
+            return False
+        literal = str(path).replace("'", "''")  # a path of our own; ATTACH does not bind parameters
+        con.execute(f"ATTACH '{literal}' AS {ALIAS}")
+        with _transaction(con):
+            _create(con)
+    done = int(_hist_meta(con, "version") or 0)
+    if done > moved:  # killed between the two transactions of a move: finish its second half
+        boundary = _hist_meta(con, "boundary")
+        with _transaction(con):
+            con.execute("delete from clicks where ts < ?", [datetime.fromisoformat(str(boundary))])
+            set_meta(con, MOVED_KEY, done)
+    elif done < moved:
+        raise HistoryMissingError(
+            f"{path} holds {done} moves but the working database moved {moved}: it is an older copy; restore the "
+            "newest snapshots/h*.duckdb"
+        )
+    clicks_view(con)
+    return True
+
+
+def maybe_move(
+    con: duckdb.DuckDBPyConnection,
+    warehouse_dir: Path,
+    now: datetime | None = None,
+    *,
+    hot_days: int | None = None,
+    min_rows: int | None = None,
+) -> MoveResult | None:
+    """Move clicks older than `hot_days` before the newest one into the history once `min_rows` have gathered."""
+    t0 = time.perf_counter()
+    env_days, env_rows = settings()
+    hot_days, min_rows = hot_days or env_days, min_rows or env_rows
+    newest = newest_click(con, now)
+    if newest is None:
+        return None
+    boundary = datetime(newest.year, newest.month, newest.day) - timedelta(days=hot_days)
+    old = int(_scalar(con, "select count(*) from clicks where ts < ?", [boundary]) or 0)  # type: ignore[arg-type]
+    if old < min_rows:
+        return None
+    attach_history(con, warehouse_dir, create=True)
+    ver = version(con) + 1
+    con.execute(
+        "create or replace temp table hist_months as "
+        "select date_trunc('month', ts) as month, count(*) as n from clicks where ts < ? group by all",
+        [boundary],
+    )
+    with _transaction(con):
+        con.execute(f"insert into {ALIAS}.clicks select * from clicks where ts < ? order by {ORDER}", [boundary])
+        _set_hist_meta(con, "version", ver)
+        _set_hist_meta(con, "boundary", boundary.isoformat())
+    with _transaction(con):
+        con.execute("delete from clicks where ts < ?", [boundary])
+        set_meta(con, MOVED_KEY, ver)
+    months = [(m, int(n)) for m, n in con.execute("select month, n from hist_months order by month").fetchall()]
+    sorted_months = sum(_sort_month(con, month, added) for month, added in months)
+    clicks_view(con)
+    return MoveResult(ver, boundary, old, sorted_months, time.perf_counter() - t0)
+
+
+def _sort_month(con: duckdb.DuckDBPyConnection, month: datetime, added: int) -> int:
+    """Rewrite one month of the history in order when enough rows were appended since it was last sorted."""
+    key = f"sorted:{month:%Y-%m}"
+    sorted_rows = int(_hist_meta(con, key) or 0)
+    total = int(_scalar(con, f"select count(*) from {ALIAS}.clicks where date_trunc('month', ts) = ?", [month]) or 0)
+    with _transaction(con):
+        return _sort_month_in(con, month, key, added, sorted_rows, total)
+
+
+def _sort_month_in(
+    con: duckdb.DuckDBPyConnection, month: datetime, key: str, added: int, sorted_rows: int, total: int
+) -> int:
+    rewrite = total - added > 0 and total - sorted_rows >= TAIL_FRACTION * sorted_rows
+    if rewrite:  # the month holds older blocks and enough new rows: one sorted block again
+        where = "date_trunc('month', ts) = ?"
+        con.execute(f"create or replace table {ALIAS}.sort_stage as select * from {ALIAS}.clicks where {where} "
+                    f"order by {ORDER}", [month])  # fmt: skip
+        con.execute(f"delete from {ALIAS}.clicks where {where}", [month])
+        con.execute(f"insert into {ALIAS}.clicks select * from {ALIAS}.sort_stage")
+        con.execute(f"drop table {ALIAS}.sort_stage")
+        sorted_rows = total
+    elif total == added:  # the month's first block was appended in order
+        sorted_rows = total
+    _set_hist_meta(con, key, sorted_rows)
+    return int(rewrite)
+
+
+def newest_click(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> datetime | None:
+    """Latest click time (not after `now`): from the working file, else the history (it only holds older clicks)."""
+    cond, params = (" where ts <= ?", [now]) if now is not None else ("", [])
+    hot = _scalar(con, "select max(ts) from clicks" + cond, params)
+    if isinstance(hot, datetime) or not is_attached(con):
+        return hot if isinstance(hot, datetime) else None
+    cold = _scalar(con, f"select max(ts) from {ALIAS}.clicks" + cond, params)
+    return cold if isinstance(cold, datetime) else None
