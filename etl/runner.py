@@ -173,9 +173,12 @@ def _compact(con: duckdb.DuckDBPyConnection, stages: Any, result: RunResult, wh_
         log.warning("run %s: compaction skipped: %s", result.run_id, exc)
     try:
         result.moved = history.maybe_move(con, wh_dir, now)
-    except Exception as exc:  # each transaction of a move rolled itself back; a half-done move is finished later
+    except Exception as exc:  # each transaction of a move rolled itself back
         result.warnings.append(f"history move skipped: {type(exc).__name__}: {exc}")
         log.warning("run %s: history move skipped: %s", result.run_id, exc)
+        # failed between its two transactions? finish it now (or fail the run, unpublished, for the next to finish):
+        # a snapshot must never pair working-file clicks with a history that holds them too
+        history.attach_history(con, wh_dir)
 
 
 def run_etl(

@@ -130,3 +130,57 @@ def test_reader_keeps_answering_from_a_deleted_snapshot(
     os.unlink(info.path)  # what cleanup does after the grace period
     assert cur.sql("select count(*) from clicks").fetchall() == [(4,)]
     wh.close()
+
+
+def _history_file(path: Path, clicks: int) -> None:
+    """A history file as `etl.history` writes it: older clicks for partner 1 (October)."""
+    import duckdb
+
+    from etl.schema import ensure_schema
+
+    con = duckdb.connect(str(path))
+    try:
+        ensure_schema(con)
+        con.execute(
+            "insert into clicks (click_id, ts, partner_id, offer_id, country, device, run_id) "
+            "select 'h' || i, timestamp '2026-10-01' + to_seconds(i), 1, 1, 'DE', 'mobile', 1 from range(?) t(i)",
+            [clicks],
+        )
+    finally:
+        con.close()
+
+
+def test_reader_joins_history_and_switches_history_with_the_snapshot(
+    warehouse_dir: Path, publish_run: Callable[..., PublishResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import queries.warehouse as qw
+
+    monkeypatch.setattr(qw, "KEEP_ATTACHED", 1)
+    monkeypatch.setattr(qw, "DETACH_AFTER_S", 0.0)
+    hist = warehouse_dir / "history.duckdb"
+    warehouse_dir.mkdir(parents=True)
+    _history_file(hist, 100)
+    publish_run(1, 10, history=(hist, "h0000001-aa.duckdb"))
+    wh = Warehouse(warehouse_dir)
+    old = wh.cursor()
+    assert old.sql("select count(*), count(*) filter (ts < '2026-11-01') from clicks").fetchall() == [(110, 100)]
+    # every other table is there under its own name; a partner filter reaches both files
+    assert old.sql("select count(*) from etl_runs").fetchall() == [(1,)]
+    assert old.sql("select count(*) from clicks where partner_id = 1 and ts >= '2026-10-01'").fetchall() == [(110,)]
+
+    _history_file(hist, 50)  # the next move appended 50 more rows: published under its new version
+    publish_run(2, 20, history=(hist, "h0000002-aa.duckdb"))
+    publish_run(3, 30, history=(hist, "h0000002-aa.duckdb"))  # unchanged history: not copied again
+    assert sorted(p.name for p in (warehouse_dir / "snapshots").glob("h*")) == [
+        "h0000001-aa.duckdb",
+        "h0000002-aa.duckdb",
+    ]
+    assert old.sql("select count(*) from clicks").fetchall() == [(110,)]  # a running query keeps its pair
+    assert wh.cursor().sql("select count(*) from clicks").fetchall() == [(180,)]
+    time.sleep(0.01)
+    wh.cursor()
+    attached = set(wh.attached())
+    assert attached == {"s_r0000003"}  # older snapshots detached, and the history only they used
+    names = {r[0] for r in wh.cursor().sql("select database_name from duckdb_databases()").fetchall()}
+    assert "h_h0000001_aa" not in names and "h_h0000002_aa" in names
+    wh.close()

@@ -1,0 +1,168 @@
+"""The hot/cold split: old clicks move to history.duckdb; readers and the ETL itself still see every click once."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import duckdb
+import pytest
+
+from etl import history
+from queries.warehouse import Warehouse, read_current
+from tests.etl_ingest.conftest import Tiny
+
+HEADER = "click_id,ts,link_token,ip,user_agent\n"
+UA = "Mozilla/5.0 (X11) Firefox/130"
+
+
+@pytest.fixture(autouse=True)
+def _small_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(history.HOT_DAYS_ENV, "2")
+    monkeypatch.setenv(history.MIN_ROWS_ENV, "3")
+
+
+def _clicks(t: Tiny, name: str, days: list[int], prefix: str = "c") -> list[str]:
+    """One click per given November day at 10:00, each from its own visitor; returns the ids."""
+    ids = [f"{prefix}{d}" for d in days]
+    t.write("clicks", name, HEADER + "".join(f"{i},2026-11-{d:02d}T10:00:00Z,{t.token},192.0.2.{d},{UA}\n"
+                                             for i, d in zip(ids, days, strict=True)))  # fmt: skip
+    return ids
+
+
+def _reader_clicks(t: Tiny) -> list[str]:
+    wh = Warehouse(t.settings.warehouse_dir)
+    try:
+        return sorted(r[0] for r in wh.cursor().execute("select click_id from clicks").fetchall())
+    finally:
+        wh.close()
+
+
+def _history_rows(t: Tiny, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(t.settings.warehouse_dir / history.HISTORY_DB), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_old_clicks_move_to_the_history_and_every_reader_sees_each_click_once(tiny: Tiny) -> None:
+    ids = _clicks(tiny, "a.csv", [1, 2, 3, 4, 8, 9])
+    first = tiny.run()
+    assert first.moved is not None and first.moved.rows == 4  # before Nov 7 = newest day (Nov 9) minus 2 days
+    assert sorted(c for (c,) in tiny.rows("select click_id from clicks")) == ["c8", "c9"]
+    assert sorted(c for (c,) in _history_rows(tiny, "select click_id from clicks")) == ["c1", "c2", "c3", "c4"]
+    current = read_current(tiny.settings.warehouse_dir)
+    assert current is not None and current.history is not None and current.history.exists()
+    assert _reader_clicks(tiny) == sorted(ids)
+    # rollups and the data-as-of time count the moved clicks too
+    assert tiny.rows("select sum(clicks) from rollup_hourly") == [(6,)]
+
+    # a replayed old click is a duplicate (found in the history); a conversion of a moved click is attributed
+    tiny.write("clicks", "replay.csv", HEADER + f"c2,2026-11-02T10:00:00Z,{tiny.token},192.0.2.2,{UA}\n")
+    tiny.write("conversions", "v.csv", "conversion_id,ts,type,click_id\nv1,2026-11-09T12:00:00Z,registration,c3\n")
+    second = tiny.run()
+    assert tiny.rows("select duplicates from etl_files where path = 'clicks/replay.csv'") == [(1,)]
+    assert tiny.rows("select click_id, click_ts, partner_id, sub1 from conversions") == [
+        ("c3", datetime(2026, 11, 3, 10, 0), tiny.parent, "fb")
+    ]
+    assert second.moved is None  # nothing new is old enough: the history is not rewritten
+    assert read_current(tiny.settings.warehouse_dir).history == current.history  # type: ignore[union-attr]
+    assert _reader_clicks(tiny) == sorted(ids)
+
+
+def test_a_move_that_fails_between_its_transactions_is_finished_before_clicks_are_read(
+    tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _clicks(tiny, "a.csv", [1, 2, 3, 4, 8, 9])
+    monkeypatch.setenv(history.MIN_ROWS_ENV, "100")
+    tiny.run()  # everything in the working file, published without a history
+    before = read_current(tiny.settings.warehouse_dir)
+    assert before is not None and before.history is None
+
+    real_set_meta = history.set_meta
+
+    def broken(con: duckdb.DuckDBPyConnection, key: str, value: object) -> None:
+        if key == history.MOVED_KEY:
+            raise OSError("disk full")
+        real_set_meta(con, key, value)
+
+    monkeypatch.setattr(history, "set_meta", broken)
+    monkeypatch.setenv(history.MIN_ROWS_ENV, "3")
+    _clicks(tiny, "b.csv", [9], prefix="n")
+    with pytest.raises(OSError, match="disk full"):
+        tiny.run()  # the history holds the move, the working file still has the rows: nothing may be published
+    after = read_current(tiny.settings.warehouse_dir)
+    assert after is not None and after.path == before.path
+    assert _history_rows(tiny, "select count(*) from clicks") == [(4,)]
+    assert tiny.rows("select count(*) from clicks") == [(7,)]
+
+    monkeypatch.setattr(history, "set_meta", real_set_meta)
+    tiny.run()  # finishes the move first, then publishes the unpublished run
+    assert tiny.rows("select count(*) from clicks where ts < '2026-11-07'") == [(0,)]
+    assert _reader_clicks(tiny) == ["c1", "c2", "c3", "c4", "c8", "c9", "n9"]
+    assert tiny.rows("select sum(clicks) from rollup_hourly") == [(7,)]
+
+
+def test_history_months_stay_sorted_as_moves_append_to_them(tmp_path: object) -> None:
+    con = duckdb.connect()
+    from etl.schema import ensure_schema
+
+    ensure_schema(con)
+    wh = tmp_path  # type: ignore[assignment]
+    base = datetime(2026, 10, 1)
+
+    def add(start_day: int, days: int, partners: int) -> None:
+        con.execute(
+            "insert into clicks (click_id, ts, partner_id, offer_id, country, device, run_id) "
+            "select 'k' || ?::int || '-' || i, ?::timestamp + to_hours(i % (24 * ?::int)), "
+            "(i * 7919) % ?::int, 1, 'DE', 'desktop', 1 from range(?) t(i)",
+            [start_day, base + timedelta(days=start_day), days, partners, days * 24 * 3],
+        )
+
+    add(0, 5, 11)  # Oct 1-5: 360 rows
+    add(20, 1, 11)  # Oct 21 is the newest: boundary Oct 19
+    first = history.maybe_move(con, wh, hot_days=2, min_rows=10)  # type: ignore[arg-type]
+    assert first is not None and first.rows == 360 and first.months_sorted == 0  # appended in order
+    add(10, 1, 11)  # a backfill of Oct 11 (72 rows < half of 360): left appended
+    add(22, 1, 11)
+    second = history.maybe_move(con, wh, hot_days=2, min_rows=10)  # type: ignore[arg-type]
+    assert second is not None and second.rows == 72 and second.months_sorted == 0
+    add(12, 2, 11)  # Oct 13-14, and Oct 21 crosses the boundary: 72 + 216 appended since the sort
+    add(24, 1, 11)
+    third = history.maybe_move(con, wh, hot_days=2, min_rows=10)  # type: ignore[arg-type]
+    assert third is not None and third.rows == 216 and third.months_sorted == 1
+    in_order = con.execute(
+        f"select count(*) from (select ({history.ORDER}) < lag(({history.ORDER})) over (order by rowid) as back "
+        f"from {history.ALIAS}.clicks) where back"
+    ).fetchall()
+    assert in_order == [(0,)]
+    assert con.execute("select count(*) from all_clicks").fetchall() == [(360 + 72 * 4 + 144,)]
+    assert con.execute(f"select count(*), max(ts) from {history.ALIAS}.clicks").fetchall() == [
+        (648, datetime(2026, 10, 21, 23, 0))
+    ]
+
+
+def test_a_missing_history_file_stops_the_run_with_a_clear_message(tiny: Tiny) -> None:
+    _clicks(tiny, "a.csv", [1, 2, 3, 4, 8, 9])
+    tiny.run()
+    (tiny.settings.warehouse_dir / history.HISTORY_DB).rename(tiny.settings.warehouse_dir / "elsewhere.duckdb")
+    _clicks(tiny, "b.csv", [9], prefix="n")
+    with pytest.raises(history.HistoryMissingError, match="restore it"):
+        tiny.run()
+
+
+def test_current_names_the_history_snapshot_and_cleanup_keeps_it(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(history.MIN_ROWS_ENV, "1")
+    _clicks(tiny, "a.csv", [1, 2, 3, 4, 8, 9])
+    tiny.run()
+    doc = json.loads((tiny.settings.warehouse_dir / "CURRENT").read_text())
+    assert doc["history"].startswith("h0000001-")
+    for day in (10, 11, 12, 13):  # every run moves one more day: a new history snapshot each time
+        _clicks(tiny, f"d{day}.csv", [day], prefix="d")
+        tiny.run(now=datetime(2026, 11, day, 12))
+    snaps = sorted(p.name for p in (tiny.settings.warehouse_dir / "snapshots").glob("h*.duckdb"))
+    current = read_current(tiny.settings.warehouse_dir)
+    assert current is not None and current.history is not None
+    assert current.history.name in snaps and len(snaps) <= 3  # keep=3 with grace 0, per kind
+    assert len(_reader_clicks(tiny)) == 10
