@@ -240,3 +240,32 @@ def newest_click(con: duckdb.DuckDBPyConnection, now: datetime | None = None) ->
         return hot if isinstance(hot, datetime) else None
     cold = _scalar(con, f"select max(ts) from {ALIAS}.clicks" + cond, params)
     return cold if isinstance(cold, datetime) else None
+
+
+SHRINK_MIN_BYTES = 256 * 1024 * 1024
+SHRINK_SUFFIX = ".shrink"
+
+
+def shrink_copy(con: duckdb.DuckDBPyConnection, work_path: Path, *, min_bytes: int = SHRINK_MIN_BYTES) -> Path | None:
+    """Copy a checkpointed working file that is mostly free blocks (after a big move) into a compact new file.
+
+    DuckDB reuses freed blocks but never returns them, and publishing copies the whole file: after the first move
+    of a big warehouse the working file would stay at its old size. Returns the new file for the caller to swap in
+    with `os.replace` once `con` is closed, or None when the file is not sparse."""
+    db = str(_scalar(con, "select current_database()"))
+    row = con.execute("select block_size, used_blocks, free_blocks from pragma_database_size() where database_name = ?",
+                      [db]).fetchall()  # fmt: skip
+    if not row:
+        return None
+    block, used, free = (int(v) for v in row[0])
+    if free <= used or free * block < min_bytes:
+        return None
+    fresh = work_path.with_name(work_path.name + SHRINK_SUFFIX)
+    fresh.unlink(missing_ok=True)  # left by a killed earlier attempt
+    literal = str(fresh).replace("'", "''")
+    con.execute(f"ATTACH '{literal}' AS shrink_target")
+    try:
+        con.execute(f'COPY FROM DATABASE "{db}" TO shrink_target')
+    finally:
+        con.execute("DETACH shrink_target")
+    return fresh

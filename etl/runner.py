@@ -235,9 +235,16 @@ def run_etl(
             hist_name = history.snapshot_name(con)
             if hist_name:
                 con.execute(f"checkpoint {history.ALIAS}")
+            shrunk = history.shrink_copy(con, wh_dir / WORK_DB) if result.moved else None
             result.stage_seconds["compact"] = time.perf_counter() - t
         finally:
             con.close()
+        if shrunk is not None:  # the same database without the blocks a big move freed
+            wal = wh_dir / (WORK_DB + ".wal")
+            if wal.exists() and wal.stat().st_size:  # not fully checkpointed: keep the file as it is
+                shrunk.unlink()
+            else:
+                os.replace(shrunk, wh_dir / WORK_DB)
         if planned is not None:
             t = time.perf_counter()
             hist = (wh_dir / history.HISTORY_DB, hist_name) if hist_name else None

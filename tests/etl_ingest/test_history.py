@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -166,3 +167,19 @@ def test_current_names_the_history_snapshot_and_cleanup_keeps_it(tiny: Tiny, mon
     assert current is not None and current.history is not None
     assert current.history.name in snaps and len(snaps) <= 3  # keep=3 with grace 0, per kind
     assert len(_reader_clicks(tiny)) == 10
+
+
+def test_a_mostly_empty_working_file_is_copied_compact(tmp_path: Path) -> None:
+    path = tmp_path / "work.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create table t as select range as i, md5(range::varchar) as s from range(2000000)")
+    con.execute("checkpoint")
+    assert history.shrink_copy(con, path, min_bytes=0) is None  # nothing free
+    con.execute("delete from t where i >= 1000")
+    con.execute("checkpoint")
+    fresh = history.shrink_copy(con, path, min_bytes=0)
+    con.close()
+    assert fresh is not None and fresh.stat().st_size < path.stat().st_size / 4
+    check = duckdb.connect(str(fresh), read_only=True)
+    assert check.execute("select count(*), sum(i) from t").fetchall() == [(1000, 499500)]
+    check.close()
