@@ -235,7 +235,7 @@ def run_etl(
             hist_name = history.snapshot_name(con)
             if hist_name:
                 con.execute(f"checkpoint {history.ALIAS}")
-            shrunk = history.shrink_copy(con, wh_dir / WORK_DB) if result.moved else None
+            shrunk = history.shrink_copy(con, wh_dir / WORK_DB)
             result.stage_seconds["compact"] = time.perf_counter() - t
         finally:
             con.close()

@@ -83,10 +83,10 @@ class FakeStages:
         return False
 
 
-def write_clicks(inbox: Path, name: str, start: int, n: int) -> Path:
-    """Write `inbox/clicks/<name>.csv` with n clicks numbered from start."""
+def write_clicks(inbox: Path, name: str, start: int, n: int, days: int = 1) -> Path:
+    """Write `inbox/clicks/<name>.csv` with n clicks numbered from start, spread over `days` days from Nov 1."""
     path = inbox / "clicks" / f"{name}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = [f"c{i},2026-11-01T{i % 24:02d}:00:00Z,1,1" for i in range(start, start + n)]
+    rows = [f"c{i},2026-11-{1 + i % days:02d}T{i % 24:02d}:00:00Z,1,1" for i in range(start, start + n)]
     path.write_text("click_id,ts,partner_id,offer_id\n" + "\n".join(rows) + "\n")
     return path

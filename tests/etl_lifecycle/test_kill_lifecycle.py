@@ -12,8 +12,10 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from cabinet.config import Settings
+from etl import history
 from queries.warehouse import read_current
 from tests.etl_lifecycle.fake_stages import write_clicks
 
@@ -24,8 +26,10 @@ DRIVER = (  # the runner without the CLI's imports: stand-in stages, settings fr
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _start(data_dir: Path) -> subprocess.Popen[bytes]:
+def _start(data_dir: Path, split: bool = False) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CABINET_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT)}
+    if split:  # every run moves the clicks before its newest day into history.duckdb
+        env |= {history.HOT_DAYS_ENV: "1", history.MIN_ROWS_ENV: "1"}
     return subprocess.Popen(
         [sys.executable, "-c", DRIVER],
         env=env,
@@ -42,11 +46,16 @@ def _published(data_dir: Path) -> tuple[int, ...] | None:
     con = duckdb.connect()
     try:
         con.execute(f"attach '{info.path}' as snap (read_only)")
+        cold = ""
+        if info.history is not None:
+            con.execute(f"attach '{info.history}' as cold (read_only)")
+            cold = "union all select click_id from cold.clicks"
         con.execute("use snap")
         assert con.execute("select status from etl_runs where run_id = ?", [info.run_id]).fetchall() == [("ok",)]
         return tuple(
             con.execute(
-                "select (select count(*) from clicks), (select count(distinct click_id) from clicks), "
+                f"with c as (select click_id from snap.clicks {cold}) "
+                "select (select count(*) from c), (select count(distinct click_id) from c), "
                 "(select count(*) from etl_files), (select sum(rows_read) from etl_files)"
             ).fetchall()[0]
         )
@@ -63,14 +72,18 @@ def _wait_until_locked(data_dir: Path, pid: int) -> None:
         time.sleep(0.005)
 
 
-def test_kill_9_at_random_points_never_damages_the_published_snapshot(settings: Settings, tmp_path: Path) -> None:
+@pytest.mark.parametrize("split", [False, True], ids=["one-file", "with-history"])
+def test_kill_9_at_random_points_never_damages_the_published_snapshot(
+    settings: Settings, tmp_path: Path, split: bool
+) -> None:
+    days = 10 if split else 1
     for i in range(4):
-        write_clicks(settings.inbox_dir, f"batch{i}", i * 40_000, 40_000)
+        write_clicks(settings.inbox_dir, f"batch{i}", i * 40_000, 40_000, days)
     ref_dir = tmp_path / "ref"
     shutil.copytree(settings.data_dir, ref_dir)
     for k in range(6):  # files landing one per killed run in the victim, all at once in the reference
-        write_clicks(ref_dir / "inbox", f"late{k}", 1_000_000 + k * 5_000, 5_000)
-    proc = _start(ref_dir)
+        write_clicks(ref_dir / "inbox", f"late{k}", 1_000_000 + k * 5_000, 5_000, days)
+    proc = _start(ref_dir, split)
     assert proc.wait(timeout=300) == 0, proc.stderr.read() if proc.stderr else ""
     con = duckdb.connect(str(ref_dir / "warehouse" / "work.duckdb"), read_only=True)
     (run_s,) = con.execute("select epoch(finished_at - started_at) from etl_runs").fetchall()[0]
@@ -82,8 +95,8 @@ def test_kill_9_at_random_points_never_damages_the_published_snapshot(settings: 
     rng = random.Random(7)
     seen: list[tuple[int, ...]] = []
     for k in range(6):
-        write_clicks(settings.inbox_dir, f"late{k}", 1_000_000 + k * 5_000, 5_000)
-        proc = _start(settings.data_dir)
+        write_clicks(settings.inbox_dir, f"late{k}", 1_000_000 + k * 5_000, 5_000, days)
+        proc = _start(settings.data_dir, split)
         _wait_until_locked(settings.data_dir, proc.pid)
         time.sleep(rng.uniform(0.0, duration))
         os.kill(proc.pid, signal.SIGKILL)
@@ -93,11 +106,14 @@ def test_kill_9_at_random_points_never_damages_the_published_snapshot(settings: 
             clicks, distinct, _, rows_read = counts
             assert clicks == distinct == rows_read
             seen.append(counts)
-    proc = _start(settings.data_dir)
+    proc = _start(settings.data_dir, split)
     assert proc.wait(timeout=300) == 0, proc.stderr.read() if proc.stderr else ""
     assert _published(settings.data_dir) == expected
+    assert (read_current(settings.warehouse_dir).history is not None) is split  # type: ignore[union-attr]
     assert all(c[0] % 5_000 == 0 for c in seen)  # whole files only
     con = duckdb.connect(str(settings.warehouse_dir / "work.duckdb"), read_only=True)
     statuses = {s for (s,) in con.execute("select status from etl_runs").fetchall()}
+    hot_from = con.execute("select min(ts)::date from clicks").fetchall()[0][0]
     con.close()
+    assert (str(hot_from) == "2026-11-09") is split  # the rest was moved to the history
     assert "running" not in statuses
