@@ -62,6 +62,14 @@ def _print_outcome(result: Any) -> None:
         f"commissions changed {result.commissions:,} · data as of {as_of} UTC · {where} · {result.seconds:.2f} s total"
         + (f" · loaded in {result.chunks} chunks (runs up to {result.run_id})" if result.chunks > 1 else "")
     )
+    if result.moved:
+        m = result.moved
+        console.print(
+            f"moved {m.rows:,} clicks before {m.boundary:%Y-%m-%d} into the history file "
+            f"({m.months_sorted} months re-sorted) in {m.seconds:.2f} s"
+        )
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
 
 
 @etl_app.command("run")
@@ -173,7 +181,7 @@ def status(
     as_of = snap.data_as_of.isoformat(sep=" ") if snap.data_as_of else "-"
     console.print(
         f"snapshot [cyan]{snap.path.name}[/] (run {snap.run_id}) published {snap.published_at:%Y-%m-%d %H:%M:%S} UTC; "
-        f"data as of {as_of} UTC"
+        f"data as of {as_of} UTC" + (f"; older clicks in [cyan]{snap.history.name}[/]" if snap.history else "")
     )
     if last and last.get("status") == "failed":
         console.print(f"[red]last run {last['run_id']} failed at {last.get('finished_at')}:[/] {last.get('error')}")
