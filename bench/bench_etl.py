@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cabinet.config import Settings  # noqa: E402
+from etl.history import HISTORY_DB  # noqa: E402
 from etl.publish import publish  # noqa: E402
 from etl.runner import run_etl  # noqa: E402
 from queries.warehouse import read_current  # noqa: E402
@@ -146,6 +147,8 @@ def bench_size(clicks: int, days: int, workdir: Path) -> dict[str, object]:
         full_rows_per_s=round(rows / full.seconds),
         ratio=round((rows / full.seconds) / (bare_rows / bare_s), 2),
         full_stages={k: round(v, 2) for k, v in full.stage_seconds.items()},
+        full_moved_rows=full.moved.rows if full.moved else 0,
+        full_moved_s=round(full.moved.seconds, 2) if full.moved else 0,
     )
     _incremental_clicks(data_dir, 1_000_000 if clicks >= 2_000_000 else clicks // 10)
     inc = run_etl(cfg)
@@ -156,9 +159,11 @@ def bench_size(clicks: int, days: int, workdir: Path) -> dict[str, object]:
     )
     current = read_current(cfg.warehouse_dir)
     assert current is not None
+    hist = (cfg.warehouse_dir / HISTORY_DB, current.history.name) if current.history else None
     t = time.perf_counter()
-    pub = publish(cfg.warehouse_dir, current.run_id, current.data_as_of)
+    pub = publish(cfg.warehouse_dir, current.run_id, current.data_as_of, history=hist)
     res.update(publish_s=round(time.perf_counter() - t, 3), snapshot_mb=round(pub.size_bytes / 1e6, 1))
+    res["history_mb"] = round(current.history.stat().st_size / 1e6, 1) if current.history else 0
     res["freshness_s"] = round(_freshness(data_dir, "60s"), 2)
     return res
 

@@ -192,8 +192,13 @@ def maybe_move(
         "select date_trunc('month', ts) as month, count(*) as n from clicks where ts < ? group by all",
         [boundary],
     )
+    # a working file kept fully sorted (no history yet: compaction ran on every run) is copied in its own order
+    in_order = int(get_meta(con, "clicks_compacted_run_id") or 0) >= int(
+        _scalar(con, "select coalesce(max(run_id), 0) from clicks") or 0  # type: ignore[arg-type]
+    )
     with _transaction(con):
-        con.execute(f"insert into {ALIAS}.clicks select * from clicks where ts < ? order by {ORDER}", [boundary])
+        order = "" if in_order else f" order by {ORDER}"
+        con.execute(f"insert into {ALIAS}.clicks select * from clicks where ts < ?{order}", [boundary])
         _set_hist_meta(con, "version", ver)
         _set_hist_meta(con, "boundary", boundary.isoformat())
     with _transaction(con):
@@ -242,7 +247,7 @@ def newest_click(con: duckdb.DuckDBPyConnection, now: datetime | None = None) ->
     return cold if isinstance(cold, datetime) else None
 
 
-SHRINK_MIN_BYTES = 256 * 1024 * 1024
+SHRINK_MIN_BYTES = 1024 * 1024 * 1024  # below that, later runs reuse the free blocks as the hot part grows
 SHRINK_SUFFIX = ".shrink"
 
 

@@ -183,3 +183,24 @@ def test_a_mostly_empty_working_file_is_copied_compact(tmp_path: Path) -> None:
     check = duckdb.connect(str(fresh), read_only=True)
     assert check.execute("select count(*), sum(i) from t").fetchall() == [(1000, 499500)]
     check.close()
+
+
+def test_a_fully_compacted_working_file_is_moved_in_its_own_order(tmp_path: Path) -> None:
+    from etl.schema import ensure_schema, set_meta
+
+    con = duckdb.connect()
+    ensure_schema(con)
+    con.execute(  # 50k clicks of 10 days, inserted in (month, partner, ts) order as a compacted file holds them
+        "insert into clicks (click_id, ts, partner_id, offer_id, country, device, run_id) "
+        "select 'k' || i, ts, partner_id, 1, 'DE', 'mobile', 1 from (select i, timestamp '2026-10-20' "
+        f"+ to_seconds(i * 17) as ts, (i * 31) % 7 as partner_id from range(50000) t(i)) order by {history.ORDER}"
+    )
+    set_meta(con, "clicks_compacted_run_id", 1)
+    moved = history.maybe_move(con, tmp_path, hot_days=2, min_rows=10)
+    assert moved is not None and moved.rows > 0
+    backwards = con.execute(
+        f"select count(*) from (select ({history.ORDER}) < lag(({history.ORDER})) over (order by rowid) as back "
+        f"from {history.ALIAS}.clicks) where back"
+    ).fetchall()
+    assert backwards == [(0,)]
+    assert con.execute("select count(*), count(distinct click_id) from all_clicks").fetchall() == [(50000, 50000)]
