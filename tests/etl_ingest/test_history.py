@@ -71,6 +71,12 @@ def test_old_clicks_move_to_the_history_and_every_reader_sees_each_click_once(ti
     assert read_current(tiny.settings.warehouse_dir).history == current.history  # type: ignore[union-attr]
     assert _reader_clicks(tiny) == sorted(ids)
 
+    con = duckdb.connect(str(tiny.settings.warehouse_dir / "work.duckdb"))  # an older rollup layout: full rebuild
+    con.execute("update meta set value = '0' where key = 'rollup_layout'")
+    con.close()
+    assert tiny.run().published is not None
+    assert tiny.rows("select sum(clicks), count(distinct hour) from rollup_hourly where clicks > 0") == [(6, 6)]
+
 
 def test_a_move_that_fails_between_its_transactions_is_finished_before_clicks_are_read(
     tiny: Tiny, monkeypatch: pytest.MonkeyPatch
