@@ -102,8 +102,9 @@ marked as (
     where g.reason is null
 ),
 prior as (
-    select vkey, ts, null::bigint as file_id, null::bigint as rn from {keys} c
+    select vkey, {prior_ts} as ts, null::bigint as file_id, null::bigint as rn from {keys} c
     where c.ts >= $lo - $unique and c.vkey in (select vkey from marked where not is_dup)
+    {prior_group}
 ),
 lagged as (
     select file_id, rn, ts - lag(ts) over (partition by vkey order by ts, file_id nulls first, rn) as gap
@@ -121,7 +122,12 @@ def load_clicks(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> d
     if lo is None:
         return {}
     _init_keys(con, now)
-    sql = FLAGS_SQL.format(keys=_keys_source(con, lo), vkey=_VKEY)
+    keys = _keys_source(con, lo)
+    # The usual batch is newer than every key seen: then only each visitor's latest earlier click can precede its
+    # first new one, and the window sorts one row per returning visitor instead of all of their recent clicks.
+    latest_only = keys == "click_keys" and (_scalar(con, "select max(ts) < ? from click_keys", [lo]) or False)
+    prior_ts, prior_group = ("max(ts)", "group by vkey") if latest_only else ("ts", "")
+    sql = FLAGS_SQL.format(keys=keys, vkey=_VKEY, prior_ts=prior_ts, prior_group=prior_group)
     con.execute(sql, {"lo": lo, "dedupe": DEDUPE_WINDOW_DAYS, "unique": UNIQUE_WINDOW})
     counts = con.execute(
         "select file_id, count(*) filter (not is_dup), count(*) filter (is_dup) from flags group by file_id"

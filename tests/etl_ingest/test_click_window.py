@@ -130,3 +130,15 @@ def test_a_new_rollup_layout_is_published_even_without_new_files(tiny: Tiny) -> 
     assert result.files == [] and result.published is not None
     with duckdb.connect(str(result.published.snapshot.path), read_only=True) as con:
         assert con.execute("select sum(clicks) from rollup_partner_hourly").fetchall() == [(1,)]
+
+
+def test_a_late_click_between_earlier_ones_of_its_visitor_is_not_unique(tiny: Tiny) -> None:
+    _clicks(tiny, "a.csv", [("e1", "2026-11-09T10:00:00Z", "192.0.2.7"), ("e2", "2026-11-09T20:00:00Z", "192.0.2.7")])
+    tiny.run()
+    # the late click falls between the visitor's two loaded clicks: its predecessor is e1 (2 h before), not e2
+    _clicks(
+        tiny, "b.csv", [("late", "2026-11-09T12:00:00Z", "192.0.2.7"), ("next", "2026-11-10T09:00:00Z", "192.0.2.7")]
+    )
+    tiny.run()
+    flags = dict(tiny.rows("select click_id, is_unique from clicks"))
+    assert flags == {"e1": True, "e2": False, "late": False, "next": False}
