@@ -1,10 +1,11 @@
 """Hot/cold split of clicks: old clicks live in `history.duckdb`, so a run republishes only the small working file.
 
 Publishing copies the working database whole; at 50M clicks that file is ~3 GB and the copy was 30–55% of an
-incremental run. So clicks older than `HOT_DAYS` days before the newest click are moved, once at least
-`MOVE_MIN_ROWS` of them have gathered (about daily at 50M), into a second file that only this move writes. Readers
-attach both and see `clicks` as `UNION ALL` of the two (`queries.warehouse`); the writer reads them together through
-the temp view `all_clicks`. A small warehouse never reaches the threshold and stays one file.
+incremental run. So once the working file holds `CABINET_HISTORY_START_ROWS` clicks (default 20M; below that a
+publish takes well under a second), clicks older than `CABINET_HOT_DAYS` days (default 2) before the newest click
+are moved, whenever at least `CABINET_HISTORY_MIN_ROWS` (default 1M, about daily at 50M) of them have gathered, into
+a second file that only these moves write. Readers attach both and see `clicks` as `UNION ALL` of the two
+(`queries.warehouse`); the writer reads them together through the temp view `all_clicks`.
 
 DuckDB lets one transaction write to one database only, so a move is two transactions: (1) append the rows to the
 history, sorted by (month, partner_id, ts), and record the move's number and time boundary in the history's `meta`;
@@ -35,6 +36,8 @@ HISTORY_DB = "history.duckdb"
 ALIAS = "hist"
 HOT_DAYS_ENV = "CABINET_HOT_DAYS"
 MIN_ROWS_ENV = "CABINET_HISTORY_MIN_ROWS"
+START_ROWS_ENV = "CABINET_HISTORY_START_ROWS"
+DEFAULT_START_ROWS = 20_000_000
 DEFAULT_HOT_DAYS = 2
 DEFAULT_MIN_ROWS = 1_000_000
 TAIL_FRACTION = 0.5
@@ -57,13 +60,16 @@ class MoveResult:
     seconds: float
 
 
-def settings() -> tuple[int, int]:
-    """(hot days, minimum rows to move) from `CABINET_HOT_DAYS` / `CABINET_HISTORY_MIN_ROWS`."""
-    days = int(os.environ.get(HOT_DAYS_ENV) or DEFAULT_HOT_DAYS)
-    rows = int(os.environ.get(MIN_ROWS_ENV) or DEFAULT_MIN_ROWS)
-    if days < 1 or rows < 1:
-        raise ValueError(f"{HOT_DAYS_ENV} and {MIN_ROWS_ENV} must be positive integers")
-    return days, rows
+def settings() -> tuple[int, int, int]:
+    """(hot days, minimum rows to move, clicks that start the split) from the environment (see module doc)."""
+    values = []
+    for env, default in ((HOT_DAYS_ENV, DEFAULT_HOT_DAYS), (MIN_ROWS_ENV, DEFAULT_MIN_ROWS),
+                         (START_ROWS_ENV, DEFAULT_START_ROWS)):  # fmt: skip
+        raw = os.environ.get(env) or str(default)
+        if not raw.isdigit() or int(raw) < 1:
+            raise ValueError(f"{env} must be a positive integer, got {raw!r}")
+        values.append(int(raw))
+    return values[0], values[1], values[2]
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> object:
@@ -173,11 +179,15 @@ def maybe_move(
     *,
     hot_days: int | None = None,
     min_rows: int | None = None,
+    start_rows: int | None = None,
 ) -> MoveResult | None:
-    """Move clicks older than `hot_days` before the newest one into the history once `min_rows` have gathered."""
+    """Move clicks older than `hot_days` before the newest one into the history once `min_rows` have gathered
+    (the first move only once the working file holds `start_rows` clicks)."""
     t0 = time.perf_counter()
-    env_days, env_rows = settings()
-    hot_days, min_rows = hot_days or env_days, min_rows or env_rows
+    env_days, env_rows, env_start = settings()
+    hot_days, min_rows, start_rows = hot_days or env_days, min_rows or env_rows, start_rows or env_start
+    if not is_attached(con) and int(_scalar(con, "select count(*) from clicks") or 0) < start_rows:  # type: ignore[arg-type]
+        return None  # a warehouse this small publishes fast as one file
     newest = newest_click(con, now)
     if newest is None:
         return None

@@ -21,6 +21,7 @@ UA = "Mozilla/5.0 (X11) Firefox/130"
 def _small_split(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(history.HOT_DAYS_ENV, "2")
     monkeypatch.setenv(history.MIN_ROWS_ENV, "3")
+    monkeypatch.setenv(history.START_ROWS_ENV, "1")
 
 
 def _clicks(t: Tiny, name: str, days: list[int], prefix: str = "c") -> list[str]:
@@ -210,3 +211,16 @@ def test_a_fully_compacted_working_file_is_moved_in_its_own_order(tmp_path: Path
     ).fetchall()
     assert backwards == [(0,)]
     assert con.execute("select count(*), count(distinct click_id) from all_clicks").fetchall() == [(50000, 50000)]
+
+
+def test_a_warehouse_below_the_start_size_stays_one_file(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(history.START_ROWS_ENV, "7")
+    _clicks(tiny, "a.csv", [1, 2, 3, 4, 8, 9])
+    assert tiny.run().moved is None
+    assert not (tiny.settings.warehouse_dir / history.HISTORY_DB).exists()
+    _clicks(tiny, "b.csv", [10], prefix="n")  # the 7th click: the split starts
+    moved = tiny.run(now=datetime(2026, 11, 10, 12)).moved
+    assert moved is not None and moved.rows == 4  # Nov 1-4: before Nov 8
+    monkeypatch.setenv(history.HOT_DAYS_ENV, "0")
+    with pytest.raises(ValueError, match="CABINET_HOT_DAYS must be a positive integer"):
+        history.settings()

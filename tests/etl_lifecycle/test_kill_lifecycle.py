@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _start(data_dir: Path, split: bool = False) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CABINET_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT)}
     if split:  # every run moves the clicks before its newest day into history.duckdb
-        env |= {history.HOT_DAYS_ENV: "1", history.MIN_ROWS_ENV: "1"}
+        env |= {history.HOT_DAYS_ENV: "1", history.MIN_ROWS_ENV: "1", history.START_ROWS_ENV: "1"}
     return subprocess.Popen(
         [sys.executable, "-c", DRIVER],
         env=env,
