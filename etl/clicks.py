@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from etl.history import newest_click
+from etl.history import is_attached, newest_click
 from etl.schema import get_meta, set_meta
 from etl.stage import StagedFile
 from etl.validate import clicks_sql
@@ -132,10 +132,12 @@ def load_clicks(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> d
     counts = con.execute(
         "select file_id, count(*) filter (not is_dup), count(*) filter (is_dup) from flags group by file_id"
     ).fetchall()
+    # One-file warehouse: insert in (month, partner, ts) order, compaction builds on it. With a history file the
+    # working file only holds the last days and the move sorts them into the history: sorting here cost 0.3 s / 1M.
+    order = "" if is_attached(con) else "order by date_trunc('month', v.ts), v.partner_id, v.ts"
     con.execute(
         f"insert into clicks select {_COLUMNS}, v.file_id, ? from v_clicks v join flags f "
-        "on f.file_id = v.file_id and f.rn = v.rn where not f.is_dup "
-        "order by date_trunc('month', v.ts), v.partner_id, v.ts",
+        f"on f.file_id = v.file_id and f.rn = v.rn where not f.is_dup {order}",
         [run_id],
     )
     con.execute("insert into touched select distinct date_trunc('hour', ts) from flags where not is_dup")
