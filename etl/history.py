@@ -13,6 +13,9 @@ history, sorted by (month, partner_id, ts), and record the move's number and tim
 history one move ahead; `attach_history` finishes the move (step 2) before anything else reads clicks. Published
 snapshots are never affected: `CURRENT` names a hot snapshot and the history snapshot that goes with it.
 
+The history's `clicks` is created with the working file's DDL; a later change of the clicks columns has to be
+applied to both files (`etl.schema.ensure_schema` covers the working file).
+
 Months in the history stay sorted: a month that grew by at least `TAIL_FRACTION` of its sorted rows since it was last
 sorted is rewritten in order (log2 rewrites while it fills up), so per-partner scans keep pruning by zone maps.
 """
@@ -283,4 +286,10 @@ def shrink_copy(con: duckdb.DuckDBPyConnection, work_path: Path, *, min_bytes: i
         con.execute(f'COPY FROM DATABASE "{db}" TO shrink_target')
     finally:
         con.execute("DETACH shrink_target")
+    wal = fresh.with_name(fresh.name + ".wal")
+    if wal.exists() and wal.stat().st_size:  # not fully checkpointed into the file: not a whole copy to swap in
+        fresh.unlink()
+        wal.unlink()
+        return None
+    wal.unlink(missing_ok=True)
     return fresh
