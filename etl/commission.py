@@ -112,9 +112,26 @@ def compute_commissions(con: duckdb.DuckDBPyConnection, run_id: int, now: dateti
     """Compute, update and reverse engine commissions for what run `run_id` touched; approve expired holds."""
     params = {"run": run_id, "now": _naive_utc(now), "base": base_currency(con)}
     result = CommissionResult()
-    stage_plans(con, load_plans(con))
+    plans = load_plans(con)  # validated every run: a broken plan fails the run even when nothing is priced
     con.execute("create or replace temp table eng_touched_hours (hour timestamp)")
+    if con.execute(q.ANY_SOURCE, {"run": run_id}).fetchall()[0][0]:
+        stage_plans(con, plans)
+        _price(con, params, result)
+    # nothing new to price (a run with only clicks, or none): the ~30 statements would all be empty; holds still expire
 
+    _run(con, m.EXPIRED_HOLDS, **params)
+    _record_hours(con, "select ts from eng_expired")
+    result.approved_from_hold = _count(con, "select count(*) from eng_expired")
+    _run(con, m.APPROVE_EXPIRED, **params)
+
+    result.touched_hours = {row[0] for row in con.execute("select distinct hour from eng_touched_hours").fetchall()}
+    for table in _SCRATCH:  # free the working sets; eng_touched_hours stays for refresh_rollups
+        con.execute(f"drop table if exists {table}")
+    return result
+
+
+def _price(con: duckdb.DuckDBPyConnection, params: dict, result: CommissionResult) -> None:
+    """Base commissions and sub-partner overrides of the run's touched conversions and feed commissions."""
     for sql in (q.TOUCHED, q.CANDIDATES, q.SCORED):
         _run(con, sql, **params)
     result.missing_fx = _count(con, q.MISSING_FX)
@@ -128,13 +145,3 @@ def compute_commissions(con: duckdb.DuckDBPyConnection, run_id: int, now: dateti
     con.execute(q.CREATE_DESIRED)
     _run(con, m.DESIRED_OVERRIDES, **params)
     _apply(con, m.STALE_OVERRIDES, result, params)
-
-    _run(con, m.EXPIRED_HOLDS, **params)
-    _record_hours(con, "select ts from eng_expired")
-    result.approved_from_hold = _count(con, "select count(*) from eng_expired")
-    _run(con, m.APPROVE_EXPIRED, **params)
-
-    result.touched_hours = {row[0] for row in con.execute("select distinct hour from eng_touched_hours").fetchall()}
-    for table in _SCRATCH:  # free the working sets; eng_touched_hours stays for refresh_rollups
-        con.execute(f"drop table if exists {table}")
-    return result

@@ -6,6 +6,12 @@ Named parameters: $run, $now, $base. Temp tables are prefixed `eng_`.
 from __future__ import annotations
 
 # Conversions this run touched: changed conversions, and conversions whose feed commission changed.
+# Whether the run gave the engine anything to price: conversions it loaded or updated, feed commissions it changed.
+ANY_SOURCE = """
+select (select count(*) from conversions where updated_run_id = $run)
+     + (select count(*) from commissions where source = 'feed' and updated_run_id = $run)
+"""
+
 TOUCHED = """
 create or replace temp table eng_touched as
 select conversion_id from conversions where updated_run_id = $run
