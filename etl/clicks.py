@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 import duckdb
 
 from etl.history import is_attached, newest_click
-from etl.schema import get_meta, set_meta
+from etl.schema import get_meta, scalar, set_meta
 from etl.stage import StagedFile
 from etl.validate import clicks_sql
 
@@ -30,11 +29,6 @@ _COLUMNS = (
     "v.click_id, v.ts, partner_id, offer_id, link_id, sub1, sub2, sub3, sub4, sub5, country, device, os, browser, "
     "referrer, ip_hash, ua_hash, is_bot, f.is_unique"
 )
-
-
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Any:
-    rows = con.execute(sql, params or []).fetchall()
-    return rows[0][0] if rows else None
 
 
 def _groups(files: Iterable[StagedFile]) -> dict[str, list[StagedFile]]:
@@ -56,7 +50,7 @@ def validate_clicks(con: duckdb.DuckDBPyConnection, files: list[StagedFile], key
 
 
 def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(_scalar(con, "select count(*) from duckdb_tables() where table_name = ?", [table]))
+    return bool(scalar(con, "select count(*) from duckdb_tables() where table_name = ?", [table]))
 
 
 def quarantine_clicks(con: duckdb.DuckDBPyConnection, files: list[StagedFile], run_id: int, now: datetime) -> None:
@@ -118,14 +112,14 @@ from marked m left join lagged l on l.file_id = m.file_id and l.rn = m.rn
 
 def load_clicks(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> dict[int, tuple[int, int]]:
     """Insert the new clicks of `v_clicks`; return {file_id: (inserted, duplicates)}; record touched hours."""
-    lo = _scalar(con, "select min(ts) from v_clicks where reason is null")
+    lo = scalar(con, "select min(ts) from v_clicks where reason is null")
     if lo is None:
         return {}
     _init_keys(con, now)
     keys = _keys_source(con, lo)
     # The usual batch is newer than every key seen: then only each visitor's latest earlier click can precede its
     # first new one, and the window sorts one row per returning visitor instead of all of their recent clicks.
-    latest_only = keys == "click_keys" and (_scalar(con, "select max(ts) < ? from click_keys", [lo]) or False)
+    latest_only = keys == "click_keys" and (scalar(con, "select max(ts) < ? from click_keys", [lo]) or False)
     prior_ts, prior_group = ("max(ts)", "group by vkey") if latest_only else ("ts", "")
     sql = FLAGS_SQL.format(keys=keys, vkey=_VKEY, prior_ts=prior_ts, prior_group=prior_group)
     con.execute(sql, {"lo": lo, "dedupe": DEDUPE_WINDOW_DAYS, "unique": UNIQUE_WINDOW})
@@ -141,7 +135,7 @@ def load_clicks(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> d
         [run_id],
     )
     con.execute("insert into touched select distinct date_trunc('hour', ts) from flags where not is_dup")
-    newest = _scalar(con, "select max(ts) from flags where not is_dup and ts <= ?", [now])
+    newest = scalar(con, "select max(ts) from flags where not is_dup and ts <= ?", [now])
     keep_from = datetime.min if newest is None else newest - timedelta(days=KEYS_DAYS)  # older keys are trimmed next
     con.execute(
         "insert into click_keys select click_id, ts, vkey from flags where not is_dup and ts >= ? order by ts",
@@ -167,7 +161,7 @@ def _init_keys(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
 
 def _trim_keys(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
     """Keep the last `KEYS_DAYS` days before the newest click not after the run's clock; coverage only moves on."""
-    newest = _scalar(con, "select max(ts) from click_keys where ts <= ?", [now])
+    newest = scalar(con, "select max(ts) from click_keys where ts <= ?", [now])
     covered = datetime.fromisoformat(get_meta(con, "click_keys_from"))
     if newest is None or newest - timedelta(days=KEYS_DAYS) <= covered:
         return

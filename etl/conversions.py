@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from etl import history
+from etl.schema import scalar
 from etl.validate import commissions_sql, conversions_sql
 
 WAIT_DAYS = 7
@@ -28,11 +29,6 @@ G_COLUMNS = (
     "rn, conversion_id, ts, updated_at, type, status, click_id, promo_code, partner_id, offer_id, customer_id, "
     "amount, currency, file_id, path, raw"
 )
-
-
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Any:
-    rows = con.execute(sql, params or []).fetchall()
-    return rows[0][0] if rows else None
 
 
 def load_conversions_file(
@@ -82,7 +78,7 @@ def prepare_click_lookup(con: duckdb.DuckDBPyConnection, tables: list[str]) -> N
 
 def resolve_pending(con: duckdb.DuckDBPyConnection, run_id: int, *, base: str, now: datetime) -> tuple[int, int]:
     """Retry conversions waiting for their click; return (attributed now, quarantined as unattributed)."""
-    if not _scalar(con, "select count(*) from pending_conversions"):
+    if not scalar(con, "select count(*) from pending_conversions"):
         return 0, 0
     con.execute(
         f"create or replace temp table g as select unnest(from_json(raw, '{G_STRUCT}')) from pending_conversions"
@@ -95,7 +91,7 @@ def resolve_pending(con: duckdb.DuckDBPyConnection, run_id: int, *, base: str, n
         "or (p.raw ->> '$.ts')::timestamp < coalesce(?::timestamp, p.first_seen) - to_days(?)",
         [now, WAIT_DAYS, newest_click, WAIT_DAYS],
     )
-    expired = _scalar(con, "select count(*) from expired")
+    expired = scalar(con, "select count(*) from expired")
     if expired:
         con.execute(
             "insert into quarantine select ?, e.file_id, 'conversions', e.raw ->> '$.path', e.row_number, "
@@ -217,7 +213,7 @@ def apply_conversions(
     """Attribute, convert and upsert the rows of temp table `g`; quarantine or park what cannot be loaded."""
     con.execute(ATTRIBUTE_SQL, {"base": base})
     bad = "reason is not null and reason <> 'wait'"
-    quarantined = _scalar(con, f"select count(*) from f where {bad}")
+    quarantined = scalar(con, f"select count(*) from f where {bad}")
     if quarantined:
         con.execute(
             f"insert into quarantine select ?, file_id, 'conversions', path, rn, reason, raw, ? from f where {bad}",
@@ -231,7 +227,7 @@ def apply_conversions(
             )
     waiting = 0
     if not pending_mode:
-        waiting = _scalar(con, "select count(*) from f where reason = 'wait'")
+        waiting = scalar(con, "select count(*) from f where reason = 'wait'")
         if waiting:
             con.execute(
                 "insert or replace into pending_conversions select conversion_id, "
@@ -241,11 +237,11 @@ def apply_conversions(
             )
     con.execute(CLASSIFY_SQL)
     counts = {
-        "inserted": _scalar(con, "select count(*) from ok where is_insert") + waiting,
-        "updated": _scalar(con, "select count(*) from ok where not is_dup and not is_insert"),
-        "duplicates": _scalar(con, "select count(*) from ok where is_dup"),
+        "inserted": scalar(con, "select count(*) from ok where is_insert") + waiting,
+        "updated": scalar(con, "select count(*) from ok where not is_dup and not is_insert"),
+        "duplicates": scalar(con, "select count(*) from ok where is_dup"),
         "quarantined": quarantined,
-        "applied": _scalar(con, "select count(*) from ok where is_final"),
+        "applied": scalar(con, "select count(*) from ok where is_final"),
     }
     con.execute(UPSERT_SQL, {"run_id": run_id})
     con.execute("insert into touched select distinct date_trunc('hour', ts) from ok where is_final")
@@ -295,7 +291,7 @@ def load_commissions_file(
     con.execute(commissions_sql(present))
     stats.quarantined = quarantine_rows(con, stats, run_id, file_id, now)
     con.execute(COMMISSION_BATCH_SQL, {"base": base})
-    fx_bad = _scalar(con, "select count(*) from batch where fx_reason is not null and not later")
+    fx_bad = scalar(con, "select count(*) from batch where fx_reason is not null and not later")
     if fx_bad:
         con.execute(
             "insert into quarantine select ?, ?, 'commissions', ?, rn, fx_reason, raw, ? from batch "
@@ -304,9 +300,9 @@ def load_commissions_file(
         )
     live = "fx_reason is null and not later"
     stats.quarantined += fx_bad
-    stats.duplicates = _scalar(con, f"select count(*) from batch where later or ({live} and same)")
-    stats.updated = _scalar(con, f"select count(*) from batch where {live} and known and not same")
-    stats.inserted = _scalar(con, f"select count(*) from batch where {live} and not known")
+    stats.duplicates = scalar(con, f"select count(*) from batch where later or ({live} and same)")
+    stats.updated = scalar(con, f"select count(*) from batch where {live} and known and not same")
+    stats.inserted = scalar(con, f"select count(*) from batch where {live} and not known")
     con.execute(
         "insert into commissions select commission_id, 'feed', partner_id, conversion_id, ts, kind, status, amount, "
         "currency, round(amount * fx_rate, 4), fx_rate, offer_id, null, 'feed', null, null, null, null, note, "

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl.schema import get_meta, set_meta
+from etl.schema import get_meta, scalar, set_meta
 
 HISTORY_DB = "history.duckdb"
 ALIAS = "hist"
@@ -75,14 +75,9 @@ def settings() -> tuple[int, int, int]:
     return values[0], values[1], values[2]
 
 
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> object:
-    rows = con.execute(sql, params or []).fetchall()
-    return rows[0][0] if rows else None
-
-
 def is_attached(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the history file is attached to this connection."""
-    return bool(_scalar(con, "select count(*) from duckdb_databases() where database_name = ?", [ALIAS]))
+    return bool(scalar(con, "select count(*) from duckdb_databases() where database_name = ?", [ALIAS]))
 
 
 @contextmanager
@@ -120,10 +115,15 @@ def snapshot_name(con: duckdb.DuckDBPyConnection) -> str | None:
     return f"h{version(con):07d}-{_hist_meta(con, 'id')}.duckdb"
 
 
+def _current_db(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+    """Name of the working database (a file stem) and the same as a quoted identifier."""
+    name = str(scalar(con, "select current_database()"))
+    return name, '"' + name.replace('"', '""') + '"'
+
+
 def clicks_view(con: duckdb.DuckDBPyConnection) -> None:
     """Temp view `all_clicks`: the working file's clicks, plus the history's when it is attached."""
-    db = str(_scalar(con, "select current_database()"))
-    hot = f'select * from "{db}".main.clicks'
+    hot = f"select * from {_current_db(con)[1]}.main.clicks"
     cold = f" union all select * from {ALIAS}.main.clicks" if is_attached(con) else ""
     con.execute(f"create or replace temp view all_clicks as {hot}{cold}")
 
@@ -133,10 +133,10 @@ def _create(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create table if not exists {ALIAS}.meta (key varchar primary key, value varchar)")
     if _hist_meta(con, "id") is None:  # tells this history's snapshots from those of an earlier, rebuilt one
         _set_hist_meta(con, "id", uuid.uuid4().hex[:8])
-    if _scalar(con, "select count(*) from duckdb_tables() where database_name = ? and table_name = 'clicks'", [ALIAS]):
+    if scalar(con, "select count(*) from duckdb_tables() where database_name = ? and table_name = 'clicks'", [ALIAS]):
         return
-    db = str(_scalar(con, "select current_database()"))
-    ddl = str(_scalar(con, "select sql from duckdb_tables() where database_name = ? and table_name = 'clicks'", [db]))
+    db = _current_db(con)[0]
+    ddl = str(scalar(con, "select sql from duckdb_tables() where database_name = ? and table_name = 'clicks'", [db]))
     prefix = "CREATE TABLE clicks("
     if not ddl.startswith(prefix):
         raise RuntimeError(f"unexpected clicks DDL: {ddl[:80]}")
@@ -189,13 +189,13 @@ def maybe_move(
     t0 = time.perf_counter()
     env_days, env_rows, env_start = settings()
     hot_days, min_rows, start_rows = hot_days or env_days, min_rows or env_rows, start_rows or env_start
-    if not is_attached(con) and int(_scalar(con, "select count(*) from clicks") or 0) < start_rows:  # type: ignore[arg-type]
+    if not is_attached(con) and int(scalar(con, "select count(*) from clicks") or 0) < start_rows:
         return None  # a warehouse this small publishes fast as one file
     newest = newest_click(con, now)
     if newest is None:
         return None
     boundary = datetime(newest.year, newest.month, newest.day) - timedelta(days=hot_days)
-    old = int(_scalar(con, "select count(*) from clicks where ts < ?", [boundary]) or 0)  # type: ignore[arg-type]
+    old = int(scalar(con, "select count(*) from clicks where ts < ?", [boundary]) or 0)
     if old < min_rows:
         return None
     attach_history(con, warehouse_dir, create=True)
@@ -207,7 +207,7 @@ def maybe_move(
     )
     # a working file kept fully sorted (no history yet: compaction ran on every run) is copied in its own order
     in_order = int(get_meta(con, "clicks_compacted_run_id") or 0) >= int(
-        _scalar(con, "select coalesce(max(run_id), 0) from clicks") or 0  # type: ignore[arg-type]
+        scalar(con, "select coalesce(max(run_id), 0) from clicks") or 0
     )
     with _transaction(con):
         order = "" if in_order else f" order by {ORDER}"
@@ -227,7 +227,7 @@ def _sort_month(con: duckdb.DuckDBPyConnection, month: datetime, added: int) -> 
     """Rewrite one month of the history in order when enough rows were appended since it was last sorted."""
     key = f"sorted:{month:%Y-%m}"
     sorted_rows = int(_hist_meta(con, key) or 0)
-    total = int(_scalar(con, f"select count(*) from {ALIAS}.clicks where date_trunc('month', ts) = ?", [month]) or 0)
+    total = int(scalar(con, f"select count(*) from {ALIAS}.clicks where date_trunc('month', ts) = ?", [month]) or 0)
     with _transaction(con):
         return _sort_month_in(con, month, key, added, sorted_rows, total)
 
@@ -253,10 +253,10 @@ def _sort_month_in(
 def newest_click(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> datetime | None:
     """Latest click time (not after `now`): from the working file, else the history (it only holds older clicks)."""
     cond, params = (" where ts <= ?", [now]) if now is not None else ("", [])
-    hot = _scalar(con, "select max(ts) from clicks" + cond, params)
+    hot = scalar(con, "select max(ts) from clicks" + cond, params)
     if isinstance(hot, datetime) or not is_attached(con):
         return hot if isinstance(hot, datetime) else None
-    cold = _scalar(con, f"select max(ts) from {ALIAS}.clicks" + cond, params)
+    cold = scalar(con, f"select max(ts) from {ALIAS}.clicks" + cond, params)
     return cold if isinstance(cold, datetime) else None
 
 
@@ -270,7 +270,7 @@ def shrink_copy(con: duckdb.DuckDBPyConnection, work_path: Path, *, min_bytes: i
     DuckDB reuses freed blocks but never returns them, and publishing copies the whole file: after the first move
     of a big warehouse the working file would stay at its old size. Returns the new file for the caller to swap in
     with `os.replace` once `con` is closed, or None when the file is not sparse."""
-    db = str(_scalar(con, "select current_database()"))
+    db, quoted = _current_db(con)
     row = con.execute("select block_size, used_blocks, free_blocks from pragma_database_size() where database_name = ?",
                       [db]).fetchall()  # fmt: skip
     if not row:
@@ -283,7 +283,7 @@ def shrink_copy(con: duckdb.DuckDBPyConnection, work_path: Path, *, min_bytes: i
     literal = str(fresh).replace("'", "''")
     con.execute(f"ATTACH '{literal}' AS shrink_target")
     try:
-        con.execute(f'COPY FROM DATABASE "{db}" TO shrink_target')
+        con.execute(f"COPY FROM DATABASE {quoted} TO shrink_target")
     finally:
         con.execute("DETACH shrink_target")
     wal = fresh.with_name(fresh.name + ".wal")

@@ -15,13 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
 from cabinet.config import Settings
 from etl import conversions as conv
 from etl.clicks import load_clicks, quarantine_clicks, validate_clicks
+from etl.schema import scalar
 from etl.stage import FEED_ORDER, StagedFile, StagedInbox, stage_inbox
 from etl.validate import FEED_COLUMNS, fx_sql
 
@@ -59,11 +59,6 @@ class IngestResult:
         return {k: sum(getattr(f, k) for f in self.files) for k in keys}
 
 
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | dict[str, Any] | None = None) -> Any:
-    rows = con.execute(sql, params or []).fetchall()
-    return rows[0][0] if rows else None
-
-
 def ingest(
     con: duckdb.DuckDBPyConnection,
     cfg: Settings,
@@ -81,7 +76,7 @@ def ingest(
     if staged is None:
         staged = stage_inbox(con, inbox)
     key = cfg.require_link_key().decode()
-    base = _scalar(con, "select value from dim_settings where key = 'base_currency'") or "USD"
+    base = scalar(con, "select value from dim_settings where key = 'base_currency'") or "USD"
     now = datetime.now(UTC).replace(tzinfo=None)
     con.execute("create or replace temp table touched (hour timestamp)")
     res = IngestResult()
@@ -151,7 +146,7 @@ def _process_file(
     present = set(f.columns) - {"rn"}
     stats.unknown_columns = sorted(present - set(FEED_COLUMNS[f.feed]))
     con.execute(f"create or replace temp view stg as select * from {f.table}")
-    stats.rows_read = _scalar(con, "select count(*) from stg")
+    stats.rows_read = scalar(con, "select count(*) from stg")
     loader = {
         "fx_rates": _load_fx,
         "conversions": conv.load_conversions_file,
@@ -178,7 +173,7 @@ def _record(con: duckdb.DuckDBPyConnection, f: StagedFile, stats: FileStats, run
 
 def quarantine_rows(con: duckdb.DuckDBPyConnection, stats: FileStats, run_id: int, file_id: int, now: datetime) -> int:
     """Move rows of `v` with a reason to the quarantine (raw values from `stg`); return how many."""
-    n = _scalar(con, "select count(*) from v where reason is not null")
+    n = scalar(con, "select count(*) from v where reason is not null")
     if n:
         con.execute(
             "insert into quarantine select ?, ?, ?, ?, v.rn, v.reason, to_json(s), ? "
@@ -206,9 +201,9 @@ def _load_fx(
         "select v.date, v.currency, v.rate, row_number() over (partition by v.date, v.currency order by v.rn desc) > 1 "
         "as later, f.rate as old from v left join fx_rates f using (date, currency) where v.reason is null"
     )
-    stats.duplicates = _scalar(con, "select count(*) from batch where later or old = rate")
-    stats.updated = _scalar(con, "select count(*) from batch where not later and old is not null and old <> rate")
-    stats.inserted = _scalar(con, "select count(*) from batch where not later and old is null")
+    stats.duplicates = scalar(con, "select count(*) from batch where later or old = rate")
+    stats.updated = scalar(con, "select count(*) from batch where not later and old is not null and old <> rate")
+    stats.inserted = scalar(con, "select count(*) from batch where not later and old is null")
     con.execute(
         "insert into fx_rates select date, currency, rate from batch where not later and (old is null or old <> rate) "
         "on conflict (date, currency) do update set rate = excluded.rate"

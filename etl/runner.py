@@ -32,7 +32,7 @@ from etl.publish import (
     publish,
     snapshot_name,
 )
-from etl.schema import ensure_schema, set_meta
+from etl.schema import ensure_schema, scalar, set_meta
 from queries.warehouse import SNAPSHOT_DIR, read_current
 
 log = logging.getLogger("cabinet.etl")
@@ -128,11 +128,6 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[int, ...]:
     )
 
 
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | dict[str, object] | None = None) -> Any:
-    rows = con.execute(sql, params or []).fetchall()
-    return rows[0][0] if rows else None
-
-
 def _run_stats(con: duckdb.DuckDBPyConnection, run_id: int) -> tuple[list[dict[str, Any]], dict[str, int], int]:
     cols = ", ".join(FILE_COLUMNS)
     cur = con.execute(f"select {cols} from etl_files where run_id = ? order by file_id", [run_id])
@@ -143,7 +138,7 @@ def _run_stats(con: duckdb.DuckDBPyConnection, run_id: int) -> tuple[list[dict[s
 
 
 def _unpublished_commit(con: duckdb.DuckDBPyConnection, warehouse_dir: Path) -> bool:
-    last = _scalar(
+    last = scalar(
         con, "select snapshot from etl_runs where status = 'ok' and snapshot is not null order by run_id desc"
     )
     current = read_current(warehouse_dir)
@@ -209,7 +204,7 @@ def run_etl(
             result = RunResult(run_id=0)
             chunk_bytes = chunk_limit()
             while True:  # a big inbox is loaded in chunks, each its own run and transaction; one publish at the end
-                run_id = int(_scalar(con, "select nextval('seq_run_id')"))
+                run_id = int(scalar(con, "select nextval('seq_run_id')"))
                 started = _utcnow()
                 con.execute(
                     "insert into etl_runs (run_id, started_at, status) values (?, ?, 'running')", [run_id, started]
@@ -302,11 +297,11 @@ def _transaction(
         rolled = stages.refresh_rollups(con, run_id, hours)
         _add(timings, "rollups", time.perf_counter() - t)
         files, totals, failed = _run_stats(con, run_id)
-        n_comm = int(_scalar(con, "select count(*) from commissions where updated_run_id = ?", [run_id]) or 0)
-        n_quar = int(_scalar(con, "select count(*) from quarantine where run_id = ?", [run_id]) or 0)
+        n_comm = int(scalar(con, "select count(*) from commissions where updated_run_id = ?", [run_id]) or 0)
+        n_quar = int(scalar(con, "select count(*) from quarantine where run_id = ?", [run_id]) or 0)
         rebuilt = bool(getattr(rolled, "full", False))  # e.g. a new rollup layout: readers need it published
         changed = bool(files) or n_comm > 0 or n_quar > 0 or rebuilt or _fingerprint(con) != before
-        data_as_of = _scalar(  # latest event not after the run's clock: a future-dated row must not move it
+        data_as_of = scalar(  # latest event not after the run's clock: a future-dated row must not move it
             con, "select greatest(?, (select max(ts) from conversions where ts <= ?))",
             [history.newest_click(con, now), now],
         )  # fmt: skip

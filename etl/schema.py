@@ -7,6 +7,8 @@ Column names of metrics are the machine names of METRICS.md.
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 
 FACTS = """
@@ -311,6 +313,12 @@ def _upgrade_hashes(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
     for (name,) in rows:  # names come from the fixed list above
         con.execute(f"alter table clicks alter {name} type ubigint using ('0x' || left({name}, 16))::ubigint")
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | dict[str, Any] | None = None) -> Any:
+    """The first column of the first row of a query (None when it returns no row)."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
 
 
 def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
