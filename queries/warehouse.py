@@ -130,7 +130,8 @@ class Warehouse:
         known = {alias for alias, _ in self._attached}
         if info.alias not in known:
             hist = info.history_alias
-            if hist and hist not in self._history_of.values():
+            attached = {r[0] for r in self._con.execute("select database_name from duckdb_databases()").fetchall()}
+            if hist and hist not in attached:  # shared by the snapshots published since the last move
                 self._con.execute(f"ATTACH {_literal(info.history)} AS {hist} (READ_ONLY)")  # type: ignore[arg-type]
             self._con.execute(f"ATTACH {_literal(info.path)} AS {info.alias} (READ_ONLY)")
             self._views(info)
@@ -172,7 +173,7 @@ class Warehouse:
         self._attached = keep
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A new cursor whose default catalog is the current snapshot (one per query or thread)."""
+        """A new cursor reading the current snapshot through its views (one per query or thread)."""
         info = self._refresh()
         cur = self._con.cursor()
         cur.execute(f"USE memory.v_{info.alias}")
