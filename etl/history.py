@@ -92,8 +92,7 @@ def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def _hist_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
-    rows = con.execute(f"select value from {ALIAS}.meta where key = ?", [key]).fetchall()
-    return rows[0][0] if rows else None
+    return scalar(con, f"select value from {ALIAS}.meta where key = ?", [key])  # type: ignore[no-any-return]
 
 
 def _set_hist_meta(con: duckdb.DuckDBPyConnection, key: str, value: object) -> None:
