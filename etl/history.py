@@ -92,7 +92,8 @@ def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def _hist_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
-    return scalar(con, f"select value from {ALIAS}.meta where key = ?", [key])  # type: ignore[no-any-return]
+    value = scalar(con, f"select value from {ALIAS}.meta where key = ?", [key])
+    return None if value is None else str(value)
 
 
 def _set_hist_meta(con: duckdb.DuckDBPyConnection, key: str, value: object) -> None:

@@ -131,8 +131,8 @@ class Warehouse:
         if info.alias not in known:
             hist = info.history_alias
             attached = {r[0] for r in self._con.execute("select database_name from duckdb_databases()").fetchall()}
-            if hist and hist not in attached:  # shared by the snapshots published since the last move
-                self._con.execute(f"ATTACH {_literal(info.history)} AS {hist} (READ_ONLY)")  # type: ignore[arg-type]
+            if info.history is not None and hist not in attached:  # shared by the snapshots since the last move
+                self._con.execute(f"ATTACH {_literal(info.history)} AS {hist} (READ_ONLY)")
             self._con.execute(f"ATTACH {_literal(info.path)} AS {info.alias} (READ_ONLY)")
             self._views(info)
             self._history_of[info.alias] = hist
