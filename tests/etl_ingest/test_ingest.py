@@ -76,6 +76,11 @@ def test_each_contract_reason_is_quarantined_with_file_row_and_raw(tiny: Tiny) -
     ]
     raw = tiny.rows("select raw ->> '$.link_token' from quarantine where reason = 'unknown_link_token'")
     assert raw == [(forged,)]
+    raw = tiny.rows(  # rows refused at attribution keep their file's values too
+        "select reason, raw ->> '$.conversion_id', raw ->> '$.currency', raw ->> '$.promo_code' from quarantine "
+        "where reason in ('no_fx_rate', 'unknown_promo_code') order by reason"
+    )
+    assert raw == [("no_fx_rate", "x3", "CHF", None), ("unknown_promo_code", "x5", None, "NOPE")]
     promo = tiny.rows(
         "select partner_id, offer_id, attributed_by, amount_base from conversions where conversion_id='x7'"
     )
@@ -135,7 +140,9 @@ def test_late_click_is_attributed_within_seven_days_and_quarantined_after(tiny: 
     )
     tiny.run()
     assert tiny.rows("select conversion_id from pending_conversions") == [("late",)]
-    assert tiny.rows("select row_number, reason from quarantine") == [(2, "unattributed")]
+    assert tiny.rows("select row_number, reason, raw ->> '$.click_id' from quarantine") == [
+        (2, "unattributed", "never")
+    ]
     assert tiny.rows("select inserted, quarantined from etl_files where feed = 'conversions'") == [(1, 1)]
     tiny.write("clicks", "late.csv", CLICK_HEADER + f"l1,2026-11-09T11:30:00Z,{tiny.token},,,,GB,mobile,,\n")
     tiny.run()
