@@ -88,7 +88,7 @@ seen as (
     select distinct click_id from {keys} c
     where c.ts >= $lo - to_days($dedupe) and c.click_id in (select click_id from v_clicks where reason is null)
 ),
-marked as (
+marked as materialized (
     select g.file_id, g.rn, g.ts, g.click_id,
            (d.click_id is not null and (g.file_id, g.rn) <> d.first) or s.click_id is not null as is_dup,
            {vkey} as vkey
@@ -101,12 +101,18 @@ prior as (
     {prior_group}
 ),
 lagged as (
-    select file_id, rn, ts - lag(ts) over (partition by vkey order by ts, file_id nulls first, rn) as gap
-    from (select vkey, ts, file_id, rn from marked where not is_dup and vkey is not null union all from prior)
+    select file_id, rn, ts, click_id, vkey,
+           ts - lag(ts) over (partition by vkey order by ts, file_id nulls first, rn) as gap
+    from (
+        select vkey, ts, file_id, rn, click_id from marked where not is_dup and vkey is not null
+        union all select vkey, ts, file_id, rn, null from prior
+    )
 )
-select m.file_id, m.rn, m.ts, m.click_id, m.vkey, m.is_dup,
-       coalesce(l.gap is null or l.gap >= $unique, true) as is_unique
-from marked m left join lagged l on l.file_id = m.file_id and l.rn = m.rn
+-- each new click once: from the window when it has a visitor key, else as marked (duplicates, no ip)
+select file_id, rn, ts, click_id, vkey, false as is_dup, gap is null or gap >= $unique as is_unique
+from lagged where file_id is not null
+union all
+select file_id, rn, ts, click_id, vkey, is_dup, true from marked where is_dup or vkey is null
 """
 
 
