@@ -63,10 +63,19 @@ def test_publish_leaves_no_temp_files_and_current_names_the_file(
     assert leftovers == []
 
 
+@pytest.mark.parametrize("with_history", [False, True], ids=["one-file", "with-history"])
 def test_readers_in_8_threads_keep_answering_while_snapshots_are_published(
-    warehouse_dir: Path, publish_run: Callable[..., PublishResult]
+    warehouse_dir: Path, publish_run: Callable[..., PublishResult], with_history: bool
 ) -> None:
-    publish_run(1, 1000)
+    extra = 100 if with_history else 0  # October clicks in a history file, re-published every second run
+
+    def history(run: int) -> dict[str, object]:
+        return {"history": (warehouse_dir / "history.duckdb", f"h{run // 2:07d}-aa.duckdb")} if with_history else {}
+
+    if with_history:
+        warehouse_dir.mkdir(parents=True)
+        _history_file(warehouse_dir / "history.duckdb", extra)
+    publish_run(1, 1000, **history(1))
     wh = Warehouse(warehouse_dir)
     stop = threading.Event()
     errors: list[BaseException] = []
@@ -91,15 +100,15 @@ def test_readers_in_8_threads_keep_answering_while_snapshots_are_published(
         t.start()
     try:
         for run in range(2, 10):
-            publish_run(run, 1000 * run, keep=2, grace_s=0)
+            publish_run(run, 1000 * run, keep=2, grace_s=0, **history(run))
     finally:
         stop.set()
         for t in threads:
             t.join()
     assert errors == []
     assert len(answers) > 0
-    assert set(answers) <= {1000 * r for r in range(1, 10)}
-    assert wh.cursor().sql("select count(*) from clicks").fetchall() == [(9000,)]
+    assert set(answers) <= {1000 * r + extra for r in range(1, 10)}
+    assert wh.cursor().sql("select count(*) from clicks").fetchall() == [(9000 + extra,)]
     wh.close()
 
 
