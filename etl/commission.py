@@ -100,7 +100,8 @@ def _apply(con: duckdb.DuckDBPyConnection, stale_sql: str, result: CommissionRes
     new = _count(con, "select count(*) from eng_changes where is_new")
     result.inserted += new
     result.updated += _count(con, "select count(*) from eng_changes") - new
-    _run(con, m.UPSERT, **params)
+    _run(con, m.INSERT_NEW, **params)
+    _run(con, m.UPDATE_CHANGED, **params)
 
     con.execute(m.NEW_REVERSALS)
     _record_hours(con, "select ts from eng_reversals")

@@ -102,7 +102,8 @@ where is_new
       is distinct from old_values
 """
 
-UPSERT = """
+# New rows are inserted, changed ones updated in place: cheaper than one INSERT ... ON CONFLICT over the key.
+INSERT_NEW = """
 insert into commissions (
     commission_id, source, partner_id, conversion_id, ts, kind, status, amount, currency, amount_base, fx_rate,
     offer_id, plan_id, rule, inputs, level, from_partner_id, hold_until, note, file_id, run_id, updated_run_id
@@ -111,24 +112,30 @@ select
     commission_id, 'engine', partner_id, conversion_id, ts, kind, status, amount, currency, amount_base, fx_rate,
     offer_id, plan_id, rule, inputs, level, from_partner_id, hold_until, null, null, $run, $run
 from eng_changes
-on conflict (commission_id) do update set
-    partner_id = excluded.partner_id,
-    conversion_id = excluded.conversion_id,
-    ts = excluded.ts,
-    kind = excluded.kind,
-    status = excluded.status,
-    amount = excluded.amount,
-    currency = excluded.currency,
-    amount_base = excluded.amount_base,
-    fx_rate = excluded.fx_rate,
-    offer_id = excluded.offer_id,
-    plan_id = excluded.plan_id,
-    rule = excluded.rule,
-    inputs = excluded.inputs,
-    level = excluded.level,
-    from_partner_id = excluded.from_partner_id,
-    hold_until = excluded.hold_until,
-    updated_run_id = excluded.updated_run_id
+where is_new
+"""
+
+UPDATE_CHANGED = """
+update commissions set
+    partner_id = c.partner_id,
+    conversion_id = c.conversion_id,
+    ts = c.ts,
+    kind = c.kind,
+    status = c.status,
+    amount = c.amount,
+    currency = c.currency,
+    amount_base = c.amount_base,
+    fx_rate = c.fx_rate,
+    offer_id = c.offer_id,
+    plan_id = c.plan_id,
+    rule = c.rule,
+    inputs = c.inputs,
+    level = c.level,
+    from_partner_id = c.from_partner_id,
+    hold_until = c.hold_until,
+    updated_run_id = $run
+from eng_changes as c
+where not c.is_new and commissions.commission_id = c.commission_id
 """
 
 # A final (approved/paid) row whose conversion was rejected/reversed gets one negative 'reversal' row, once.
