@@ -228,25 +228,17 @@ def _sort_month(con: duckdb.DuckDBPyConnection, month: datetime, added: int) -> 
     key = f"sorted:{month:%Y-%m}"
     sorted_rows = int(_hist_meta(con, key) or 0)
     total = int(scalar(con, f"select count(*) from {ALIAS}.clicks where date_trunc('month', ts) = ?", [month]) or 0)
-    with _transaction(con):
-        return _sort_month_in(con, month, key, added, sorted_rows, total)
-
-
-def _sort_month_in(
-    con: duckdb.DuckDBPyConnection, month: datetime, key: str, added: int, sorted_rows: int, total: int
-) -> int:
     rewrite = total - added > 0 and total - sorted_rows >= TAIL_FRACTION * sorted_rows
-    if rewrite:  # the month holds older blocks and enough new rows: one sorted block again
-        where = "date_trunc('month', ts) = ?"
-        con.execute(f"create or replace table {ALIAS}.sort_stage as select * from {ALIAS}.clicks where {where} "
-                    f"order by {ORDER}", [month])  # fmt: skip
-        con.execute(f"delete from {ALIAS}.clicks where {where}", [month])
-        con.execute(f"insert into {ALIAS}.clicks select * from {ALIAS}.sort_stage")
-        con.execute(f"drop table {ALIAS}.sort_stage")
-        sorted_rows = total
-    elif total == added:  # the month's first block was appended in order
-        sorted_rows = total
-    _set_hist_meta(con, key, sorted_rows)
+    with _transaction(con):
+        if rewrite:  # the month holds older blocks and enough new rows: one sorted block again
+            where = "date_trunc('month', ts) = ?"
+            con.execute(f"create or replace table {ALIAS}.sort_stage as select * from {ALIAS}.clicks where {where} "
+                        f"order by {ORDER}", [month])  # fmt: skip
+            con.execute(f"delete from {ALIAS}.clicks where {where}", [month])
+            con.execute(f"insert into {ALIAS}.clicks select * from {ALIAS}.sort_stage")
+            con.execute(f"drop table {ALIAS}.sort_stage")
+        # a rewritten month, or a month's first block (appended in order), is sorted as a whole
+        _set_hist_meta(con, key, total if rewrite or total == added else sorted_rows)
     return int(rewrite)
 
 
