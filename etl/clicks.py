@@ -77,12 +77,15 @@ def _keys_source(con: duckdb.DuckDBPyConnection, lo: datetime) -> str:
 
 
 # Flags of the run's good clicks, narrow (file_id, rn, vkey, is_dup, is_unique): the wide rows are sorted only once,
-# by the insert.
+# by the insert. Duplicates within the run: only ids seen twice get the (file, row) of their first occurrence.
 FLAGS_SQL = """
 create or replace temp table flags as
 with dups as (
-    select click_id, min((file_id, rn)) as first from v_clicks where reason is null
-    group by click_id having count(*) > 1
+    select click_id, min((file_id, rn)) as first from v_clicks
+    where reason is null and click_id in (
+        select click_id from v_clicks where reason is null group by click_id having count(*) > 1
+    )
+    group by click_id
 ),
 seen as (
     select distinct click_id from {keys} c
@@ -95,10 +98,15 @@ marked as materialized (
     from v_clicks g left join dups d using (click_id) left join seen s using (click_id)
     where g.reason is null
 ),
+{tail}
+union all
+select file_id, rn, ts, click_id, vkey, is_dup, true from marked where is_dup or vkey is null
+"""
+# Any batch: earlier keys of the batch's visitors and the batch, one window over both.
+ALL_PRIOR = """
 prior as (
-    select vkey, {prior_ts} as ts, null::bigint as file_id, null::bigint as rn from {keys} c
+    select vkey, ts, null::bigint as file_id, null::bigint as rn from {keys} c
     where c.ts >= $lo - $unique and c.vkey in (select vkey from marked where not is_dup)
-    {prior_group}
 ),
 lagged as (
     select file_id, rn, ts, click_id, vkey,
@@ -108,12 +116,23 @@ lagged as (
         union all select vkey, ts, file_id, rn, null from prior
     )
 )
--- each new click once: from the window when it has a visitor key, else as marked (duplicates, no ip)
 select file_id, rn, ts, click_id, vkey, false as is_dup, gap is null or gap >= $unique as is_unique
-from lagged where file_id is not null
-union all
-select file_id, rn, ts, click_id, vkey, is_dup, true from marked where is_dup or vkey is null
-"""
+from lagged where file_id is not null"""
+# A batch newer than every key: only a visitor's latest earlier click can precede its first new one, so the window
+# sorts the batch alone and its first click per visitor is compared with that latest key.
+LATEST_PRIOR = """
+prior as (
+    select vkey, max(ts) as ts from {keys} c
+    where c.ts >= $lo - $unique and c.vkey in (select vkey from marked where not is_dup)
+    group by vkey
+),
+lagged as (
+    select file_id, rn, ts, click_id, vkey, lag(ts) over (partition by vkey order by ts, file_id, rn) as prev
+    from marked where not is_dup and vkey is not null
+)
+select l.file_id, l.rn, l.ts, l.click_id, l.vkey, false as is_dup,
+       coalesce(l.ts - coalesce(l.prev, p.ts) >= $unique, true) as is_unique
+from lagged l left join prior p on l.prev is null and p.vkey = l.vkey"""
 
 
 def load_clicks(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> dict[int, tuple[int, int]]:
@@ -123,11 +142,10 @@ def load_clicks(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> d
         return {}
     _init_keys(con, now)
     keys = _keys_source(con, lo)
-    # The usual batch is newer than every key seen: then only each visitor's latest earlier click can precede its
-    # first new one, and the window sorts one row per returning visitor instead of all of their recent clicks.
+    # The usual batch is newer than every key seen (then only each visitor's latest earlier click matters)
     latest_only = keys == "click_keys" and (scalar(con, "select max(ts) < ? from click_keys", [lo]) or False)
-    prior_ts, prior_group = ("max(ts)", "group by vkey") if latest_only else ("ts", "")
-    sql = FLAGS_SQL.format(keys=keys, vkey=_VKEY, prior_ts=prior_ts, prior_group=prior_group)
+    tail = (LATEST_PRIOR if latest_only else ALL_PRIOR).format(keys=keys)
+    sql = FLAGS_SQL.format(keys=keys, vkey=_VKEY, tail=tail)
     con.execute(sql, {"lo": lo, "dedupe": DEDUPE_WINDOW_DAYS, "unique": UNIQUE_WINDOW})
     counts = con.execute(
         "select file_id, count(*) filter (not is_dup), count(*) filter (is_dup) from flags group by file_id"

@@ -143,7 +143,9 @@ def clicks_sql(present: set[str] | dict[str, str], table: str, file_id: str = "s
     Each input column is trimmed/cast once in an inner projection (`t`); the rules then read plain columns.
     """
     names = FEED_COLUMNS["clicks"]
-    inner = ", ".join(f'{col(present, n)} as "{n}"' for n in names)
+    # ts, partner_id and offer_id are only tested for NULL here (typed below): a Parquet number needs no text copy
+    typed = {n for n in ("ts", "partner_id", "offer_id") if n in present and _type(present, n) != "VARCHAR"}
+    inner = ", ".join(f's."{n}"' if n in typed else f'{col(present, n)} as "{n}"' for n in names)
     c = {n: f't."{n}"' for n in names}
     rules = (
         [(f"missing_field:{n}", f"{c[n]} is null") for n in ("click_id", "ts")]

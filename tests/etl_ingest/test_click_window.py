@@ -32,12 +32,15 @@ def test_ids_and_visitors_seen_in_earlier_runs_use_the_recent_window(tiny: Tiny)
         ("k1", "2026-11-09T09:00:00Z", "192.0.2.9"),   # id loaded a day ago: duplicate
         ("k3", "2026-11-09T09:00:00Z", "192.0.2.1"),   # visitor of k1 23 h later: not unique
         ("k4", "2026-11-09T12:00:00Z", "192.0.2.2"),   # visitor of k2 25 h later: unique
+        ("k5", "2026-11-10T10:00:00Z", "192.0.2.1"),   # visitor of k3 25 h later in the same batch: unique
+        ("k6", "2026-11-09T13:00:00Z", "192.0.2.2"),   # visitor of k4 1 h later in the same batch: not unique
     ])  # fmt: skip
     tiny.run()
-    assert _file(tiny, "clicks/b.csv") == (3, 2, 1)
+    assert _file(tiny, "clicks/b.csv") == (5, 4, 1)
     flags = dict(tiny.rows("select click_id, is_unique from clicks"))
-    assert flags == {"k1": True, "k2": True, "k3": False, "k4": True}
-    assert sorted(c for (c,) in tiny.rows("select click_id from click_keys")) == ["k1", "k2", "k3", "k4"]
+    assert flags == {"k1": True, "k2": True, "k3": False, "k4": True, "k5": True, "k6": False}
+    keys = ["k1", "k2", "k3", "k4", "k5", "k6"]
+    assert sorted(c for (c,) in tiny.rows("select click_id from click_keys")) == keys
 
 
 def test_a_backfill_older_than_the_window_dedupes_against_the_clicks_table(tiny: Tiny) -> None:
