@@ -88,7 +88,7 @@ def incremental(data_dir: Path, repeat: int, next_day: bool, n: int) -> list[dic
         shutil.copy(batch, work / "inbox" / "clicks" / "zz_new.parquet")
         os.sync()
         r = run_etl(cfg)
-        row = {"rows": r.totals["rows_read"], "s": round(r.seconds, 2)}
+        row = {"rows": r.totals["rows_read"], "s": round(r.seconds, 2), "visible_s": round(r.visible_seconds, 2)}
         row |= {k: round(v, 2) for k, v in r.stage_seconds.items()}
         row |= {"moved": r.moved.rows if r.moved else 0}
         print(json.dumps(row), flush=True)

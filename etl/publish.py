@@ -1,11 +1,15 @@
 """Publish the working database as an immutable snapshot and swap `CURRENT` atomically (DESIGN.md lifecycle).
 
-Order, so that a crash at any point leaves the previous `CURRENT` valid: copy work.duckdb to
-`snapshots/<id>.duckdb.tmp`, fsync, rename to `<id>.duckdb`, fsync the directory, write `CURRENT.tmp`, fsync,
-`os.replace` onto `CURRENT`, fsync the directory. The caller must have checkpointed and closed the working database.
+Order, so that a crash at any point leaves the previous `CURRENT` valid: fsync the checkpointed, closed work.duckdb
+and rename it to `snapshots/<id>.duckdb` (the file the run wrote becomes the snapshot: readers see the run without
+waiting for a copy of it), fsync the directories, write `CURRENT.tmp`, fsync, `os.replace` onto `CURRENT`, fsync the
+directory; then copy the snapshot back to work.duckdb (temp name, fsync, rename) for the next run, which never
+writes to a published file. A run killed before that copy is done leaves no work.duckdb: `restore_work` at the start
+of the next run copies the newest snapshot back (it holds every committed run). A working file whose WAL still holds
+changes is copied to the snapshot instead of renamed.
 
-A warehouse split by `etl.history` also publishes its history file, the same way, as `snapshots/h<version>-<id>.duckdb`,
-but only when the history changed (a move): a run's publish copies the small working file and names the history
+A warehouse split by `etl.history` also publishes its history file, by copy, as `snapshots/h<version>-<id>.duckdb`,
+but only when the history changed (a move): a run's publish renames the small working file and names the history
 snapshot that is already there. Snapshots are `r*.duckdb`, history snapshots `h*.duckdb`; each kind is cleaned up
 on its own, and the files `CURRENT` names are never removed.
 """
@@ -32,9 +36,10 @@ class PublishResult:
     """A snapshot made current, how long it took and what the cleanup removed."""
 
     snapshot: SnapshotInfo
-    seconds: float
+    seconds: float  # until `CURRENT` names the snapshot
     size_bytes: int
     removed: tuple[str, ...]
+    prepare_seconds: float = 0.0  # copying the snapshot back to the working file, after the swap
 
 
 def _fsync_dir(path: Path) -> None:
@@ -64,6 +69,45 @@ def _copy_fsync(src: Path, dst: Path) -> None:
         os.fsync(fout.fileno())
 
 
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _copy_into_place(src: Path, dst: Path) -> None:
+    """Copy `src` to `dst` under a temporary name, fsync, rename, fsync the directory."""
+    tmp = dst.with_name(dst.name + ".tmp")
+    _copy_fsync(src, tmp)
+    os.rename(tmp, dst)
+    _fsync_dir(dst.parent)
+
+
+def _wal_holds_changes(work_path: Path) -> bool:
+    """True when the working file's WAL is not empty (then it cannot be renamed away without losing them)."""
+    wal = work_path.with_name(work_path.name + ".wal")
+    if not wal.exists():
+        return False
+    if wal.stat().st_size:
+        return True
+    wal.unlink()  # an empty WAL must not stay beside the next working file
+    return False
+
+
+def restore_work(warehouse_dir: Path, work_path: Path | None = None) -> Path | None:
+    """No working file but snapshots: a run was killed between renaming its file to a snapshot and copying it
+    back. Copy the newest snapshot (the last committed run's state) back to the working file; return its path."""
+    work_path = work_path or Path(warehouse_dir) / WORK_DB
+    snap_dir = Path(warehouse_dir) / SNAPSHOT_DIR
+    if work_path.exists() or not snap_dir.is_dir():
+        return None
+    snaps = [p for p in snap_dir.glob("[!h]*.duckdb") if p.is_file()]
+    if not snaps:
+        return None
+    newest = max(snaps, key=lambda p: (p.stat().st_mtime_ns, p.name))
+    _copy_into_place(newest, work_path)
+    return newest
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -89,7 +133,7 @@ def publish(
     keep: int = DEFAULT_KEEP,
     grace_s: float = DEFAULT_GRACE_S,
 ) -> PublishResult:
-    """Copy the (closed, checkpointed) working db to a new snapshot, make it current, clean old ones.
+    """Make the (closed, checkpointed) working db a new snapshot, make it current, copy it back, clean old ones.
 
     `history` is (working history file, snapshot name from `etl.history.snapshot_name`) for a split warehouse:
     copied unless a file of that name exists already (the history has not changed since it was published)."""
@@ -107,8 +151,13 @@ def publish(
         if not (snap_dir / history_name).exists():
             _copy_fsync(history[0], snap_dir / (history_name + ".tmp"))
             os.rename(snap_dir / (history_name + ".tmp"), snap_dir / history_name)
-    _copy_fsync(work_path, tmp)
-    os.rename(tmp, final)
+    renamed = not _wal_holds_changes(work_path)
+    if renamed:
+        _fsync_file(work_path)
+        os.rename(work_path, final)
+    else:
+        _copy_fsync(work_path, tmp)
+        os.rename(tmp, final)
     _fsync_dir(snap_dir)
     published_at = _utcnow()
     doc = {
@@ -126,10 +175,14 @@ def publish(
         os.fsync(fh.fileno())
     os.replace(cur_tmp, warehouse_dir / CURRENT_FILE)
     _fsync_dir(warehouse_dir)
+    seconds = time.perf_counter() - t0
+    if renamed:  # the next run's working file; readers already have the snapshot
+        _copy_into_place(final, work_path)
+    prepare = time.perf_counter() - t0 - seconds if renamed else 0.0
     removed = cleanup_snapshots(warehouse_dir, keep=keep, grace_s=grace_s)
     info = read_current(warehouse_dir)
     assert info is not None  # just written
-    return PublishResult(info, time.perf_counter() - t0, final.stat().st_size, tuple(removed))
+    return PublishResult(info, seconds, final.stat().st_size, tuple(removed), prepare)
 
 
 def cleanup_snapshots(

@@ -30,6 +30,7 @@ from etl.publish import (
     PublishResult,
     cleanup_snapshots,
     publish,
+    restore_work,
     snapshot_name,
 )
 from etl.schema import ensure_schema, scalar, set_meta
@@ -93,6 +94,7 @@ class RunResult:
     data_as_of: datetime | None = None
     published: PublishResult | None = None
     seconds: float = 0.0
+    visible_seconds: float = 0.0  # from the start until `CURRENT` named the run's snapshot
     stage_seconds: dict[str, float] = field(default_factory=dict)
     compacted: bool = False
     chunks: int = 1
@@ -193,6 +195,7 @@ def run_etl(
     inbox = Path(inbox) if inbox is not None else cfg.inbox_dir
     with EtlLock(wh_dir):
         stages = _stages()
+        restored = restore_work(wh_dir)  # the last run was killed before copying its snapshot back
         con = duckdb.connect(str(wh_dir / WORK_DB))
         try:
             # The run checkpoints once, before publishing; an automatic checkpoint at a staging commit cost seconds.
@@ -202,6 +205,8 @@ def run_etl(
             _mark_interrupted(con)
             must_publish = _unpublished_commit(con, wh_dir)
             result = RunResult(run_id=0)
+            if restored is not None:
+                result.warnings.append(f"working file restored from snapshot {restored.name}")
             chunk_bytes = chunk_limit()
             while True:  # a big inbox is loaded in chunks, each its own run and transaction; one publish at the end
                 run_id = int(scalar(con, "select nextval('seq_run_id')"))
@@ -248,7 +253,9 @@ def run_etl(
             result.published = publish(
                 wh_dir, run_id, result.data_as_of, name=planned, keep=keep, grace_s=grace_s, history=hist
             )
-            result.stage_seconds["publish"] = time.perf_counter() - t
+            result.stage_seconds["publish"] = result.published.seconds
+            result.visible_seconds = t - t0 + result.published.seconds
+            result.stage_seconds["prepare"] = result.published.prepare_seconds
         else:  # nothing new: still retire snapshots whose grace period ended
             cleanup_snapshots(wh_dir, keep=keep, grace_s=grace_s)
         _write_last_run(wh_dir, {"run_id": run_id, "status": "ok", "finished_at": _utcnow(), "error": None,

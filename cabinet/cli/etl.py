@@ -56,7 +56,12 @@ def summary_table(result: Any) -> Table:
 def _print_outcome(result: Any) -> None:
     console.print(summary_table(result))
     pub = result.published
-    where = f"published [cyan]{pub.snapshot.path.name}[/] in {pub.seconds:.2f} s" if pub else "no changes, CURRENT kept"
+    where = (
+        f"published [cyan]{pub.snapshot.path.name}[/] in {pub.seconds:.2f} s "
+        f"(visible {result.visible_seconds:.2f} s after the start)"
+        if pub
+        else "no changes, CURRENT kept"
+    )
     as_of = result.data_as_of.isoformat(sep=" ") if result.data_as_of else "-"
     console.print(
         f"commissions changed {result.commissions:,} · data as of {as_of} UTC · {where} · {result.seconds:.2f} s total"

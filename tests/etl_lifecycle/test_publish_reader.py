@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from etl.publish import PublishResult, cleanup_snapshots
+from etl.publish import PublishResult, cleanup_snapshots, publish
 from queries.warehouse import NoSnapshotError, Warehouse, get_warehouse, read_current
+from tests.etl_lifecycle.conftest import build_work_db
 
 
 def test_reader_without_snapshot_raises_clear_error(warehouse_dir: Path) -> None:
@@ -61,6 +62,19 @@ def test_publish_leaves_no_temp_files_and_current_names_the_file(
     assert result.size_bytes == info.path.stat().st_size
     leftovers = [p.name for p in warehouse_dir.rglob("*.tmp")]
     assert leftovers == []
+    work = warehouse_dir / "work.duckdb"  # a copy of the snapshot for the next run, not the snapshot itself
+    assert work.read_bytes() == info.path.read_bytes() and work.stat().st_ino != info.path.stat().st_ino
+
+
+def test_a_working_file_whose_wal_holds_changes_is_copied_not_renamed(warehouse_dir: Path) -> None:
+    as_of = build_work_db(warehouse_dir, 3, 4)
+    work = warehouse_dir / "work.duckdb"
+    wal = warehouse_dir / "work.duckdb.wal"
+    inode = work.stat().st_ino
+    wal.write_bytes(b"changes not yet checkpointed")
+    result = publish(warehouse_dir, 3, as_of)
+    assert work.stat().st_ino == inode and wal.read_bytes() == b"changes not yet checkpointed"
+    assert result.snapshot.path.read_bytes() == work.read_bytes() and result.prepare_seconds == 0
 
 
 @pytest.mark.parametrize("with_history", [False, True], ids=["one-file", "with-history"])

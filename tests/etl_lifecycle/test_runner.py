@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -97,3 +99,52 @@ def test_run_without_changes_still_retires_snapshots_after_grace(settings: Setti
     quiet = run_etl(settings, keep=1, grace_s=0)
     assert quiet.published is None
     assert sorted(p.name for p in snaps.glob("*.duckdb")) == ["r0000002.duckdb"]
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_published_snapshot_is_never_written_again(settings: Settings, fake: type[FakeStages]) -> None:
+    write_clicks(settings.inbox_dir, "a", 0, 10)
+    first = run_etl(settings)
+    assert first.published is not None
+    snap = first.published.snapshot.path
+    before = (snap.stat().st_ino, _sha(snap))
+    assert (settings.warehouse_dir / "work.duckdb").stat().st_ino != before[0]  # the next run writes a copy
+    write_clicks(settings.inbox_dir, "b", 100, 7)
+    second = run_etl(settings)
+    assert second.published is not None and second.published.snapshot.path != snap
+    assert (snap.stat().st_ino, _sha(snap)) == before
+    assert _work_counts(settings)[0] == 17
+
+
+def test_a_run_killed_before_copying_its_snapshot_back_is_restored(settings: Settings, fake: type[FakeStages]) -> None:
+    write_clicks(settings.inbox_dir, "a", 0, 10)
+    run_etl(settings)
+    (settings.warehouse_dir / "work.duckdb").unlink()  # killed after the CURRENT swap, before the copy back
+    write_clicks(settings.inbox_dir, "b", 100, 7)
+    again = run_etl(settings)
+    assert any("restored from snapshot" in w for w in again.warnings)
+    assert again.totals["inserted"] == 7 and _work_counts(settings)[0] == 17
+    assert Warehouse(settings.warehouse_dir).cursor().execute("select count(*) from clicks").fetchall() == [(17,)]
+
+
+def test_a_run_killed_between_rename_and_current_swap_is_published_by_the_next(
+    settings: Settings, fake: type[FakeStages]
+) -> None:
+    write_clicks(settings.inbox_dir, "a", 0, 10)
+    first = run_etl(settings)
+    write_clicks(settings.inbox_dir, "b", 100, 7)
+    second = run_etl(settings)
+    assert first.published is not None and second.published is not None
+    # as if killed right after renaming the working file: CURRENT still names the first snapshot, no working file
+    current = settings.warehouse_dir / "CURRENT"
+    current.write_text(
+        current.read_text().replace(second.published.snapshot.path.name, first.published.snapshot.path.name)
+    )
+    (settings.warehouse_dir / "work.duckdb").unlink()
+    assert Warehouse(settings.warehouse_dir).cursor().execute("select count(*) from clicks").fetchall() == [(10,)]
+    third = run_etl(settings)  # nothing new in the inbox: restores the second run's state and publishes it
+    assert third.published is not None and third.totals["rows_read"] == 0
+    assert Warehouse(settings.warehouse_dir).cursor().execute("select count(*) from clicks").fetchall() == [(17,)]
