@@ -74,7 +74,7 @@ def _new_clicks(data_dir: Path, out: Path, n: int, shift_days: int) -> None:
     con.close()
 
 
-def incremental(data_dir: Path, repeat: int, next_day: bool, n: int) -> list[dict[str, object]]:
+def incremental(data_dir: Path, repeat: int, next_day: bool, n: int, settle: float = 10) -> list[dict[str, object]]:
     """Time `repeat` runs of n new clicks, each on a fresh copy of `data_dir`."""
     work = data_dir.with_name(data_dir.name + "-run")
     batch = data_dir.with_name(data_dir.name + "-batch.parquet")
@@ -87,6 +87,7 @@ def incremental(data_dir: Path, repeat: int, next_day: bool, n: int) -> list[dic
         run_etl(cfg)  # warm-up with nothing new: imports and the store connection, as in a running schedule
         shutil.copy(batch, work / "inbox" / "clicks" / "zz_new.parquet")
         os.sync()
+        time.sleep(settle)  # let the disk finish the previous copy's deletion (discard) and the writeback of this one
         r = run_etl(cfg)
         row = {"rows": r.totals["rows_read"], "s": round(r.seconds, 2), "visible_s": round(r.visible_seconds, 2)}
         row |= {k: round(v, 2) for k, v in r.stage_seconds.items()}

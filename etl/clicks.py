@@ -6,7 +6,9 @@ rows in file order) or already loaded within `DEDUPE_WINDOW_DAYS` before the run
 
 Both look-backs read `click_keys` (click id, time and visitor key of the last `KEYS_DAYS` days) when it covers the
 batch, so an incremental run's cost follows the batch and not the warehouse; a batch reaching further back (a
-backfill) reads all clicks (`all_clicks`: the working file's and the history's). Runs inside the caller's transaction.
+backfill) reads all clicks (`all_clicks`: the working file's and the history's). With a history file the working
+file holds only recent clicks: they are read directly, and `click_keys` keeps only the recent keys a move took out
+of it (`etl.history`), so a run does not write its keys twice. Runs inside the caller's transaction.
 """
 
 from __future__ import annotations
@@ -16,15 +18,17 @@ from datetime import datetime, timedelta
 
 import duckdb
 
+from etl.history import ALIAS as HISTORY_ALIAS
+from etl.history import boundary as history_boundary
 from etl.history import is_attached, newest_click
-from etl.schema import get_meta, scalar, set_meta
+from etl.schema import VISITOR_KEY, get_meta, scalar, set_meta
 from etl.stage import StagedFile
 from etl.validate import clicks_sql
 
 DEDUPE_WINDOW_DAYS = 3
 UNIQUE_WINDOW = timedelta(hours=24)
 KEYS_DAYS = 4
-_VKEY = "case when ip_hash is not null then hash(ip_hash, ua_hash, partner_id, offer_id) end"
+_VKEY = VISITOR_KEY
 _COLUMNS = (
     "v.click_id, v.ts, partner_id, offer_id, link_id, sub1, sub2, sub3, sub4, sub5, country, device, os, browser, "
     "referrer, ip_hash, ua_hash, is_bot, f.is_unique"
@@ -68,12 +72,16 @@ def quarantine_clicks(con: duckdb.DuckDBPyConnection, files: list[StagedFile], r
 
 
 def _keys_source(con: duckdb.DuckDBPyConnection, lo: datetime) -> str:
-    """`click_keys` when it covers everything from `lo` minus the dedupe window, else the clicks table."""
+    """The recent keys when they cover everything from `lo` minus the dedupe window, else all clicks."""
     covered = get_meta(con, "click_keys_from")
     window = timedelta(days=DEDUPE_WINDOW_DAYS)
     if covered is not None and lo > datetime.min + window and datetime.fromisoformat(covered) <= lo - window:
-        return "click_keys"
+        return RECENT_KEYS if is_attached(con) else "click_keys"
     return f"(select click_id, ts, {_VKEY} as vkey from all_clicks)"
+
+
+# With a history: the working file's clicks and the keys moved out of it
+RECENT_KEYS = f"(select click_id, ts, {_VKEY} as vkey from clicks union all select click_id, ts, vkey from click_keys)"
 
 
 # Flags of the run's good clicks, narrow (file_id, rn, vkey, is_dup, is_unique): the wide rows are sorted only once,
@@ -143,7 +151,9 @@ def load_clicks(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> d
     _init_keys(con, now)
     keys = _keys_source(con, lo)
     # The usual batch is newer than every key seen (then only each visitor's latest earlier click matters)
-    latest_only = keys == "click_keys" and (scalar(con, "select max(ts) < ? from click_keys", [lo]) or False)
+    latest_only = keys in ("click_keys", RECENT_KEYS) and (
+        scalar(con, f"select max(ts) < ? from {keys}", [lo]) or False
+    )
     tail = (LATEST_PRIOR if latest_only else ALL_PRIOR).format(keys=keys)
     sql = FLAGS_SQL.format(keys=keys, vkey=_VKEY, tail=tail)
     con.execute(sql, {"lo": lo, "dedupe": DEDUPE_WINDOW_DAYS, "unique": UNIQUE_WINDOW})
@@ -159,12 +169,13 @@ def load_clicks(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> d
         [run_id],
     )
     con.execute("insert into touched select distinct date_trunc('hour', ts) from flags where not is_dup")
-    newest = scalar(con, "select max(ts) from flags where not is_dup and ts <= ?", [now])
-    keep_from = datetime.min if newest is None else newest - timedelta(days=KEYS_DAYS)  # older keys are trimmed next
-    con.execute(
-        "insert into click_keys select click_id, ts, vkey from flags where not is_dup and ts >= ? order by ts",
-        [keep_from],
-    )
+    if not is_attached(con):  # with a history, the working file's clicks are the recent keys
+        newest = scalar(con, "select max(ts) from flags where not is_dup and ts <= ?", [now])
+        keep_from = datetime.min if newest is None else newest - timedelta(days=KEYS_DAYS)  # older: trimmed next
+        con.execute(
+            "insert into click_keys select click_id, ts, vkey from flags where not is_dup and ts >= ? order by ts",
+            [keep_from],
+        )
     _trim_keys(con, now)
     con.execute("drop table flags")
     return {int(f): (int(ins), int(dup)) for f, ins, dup in counts}
@@ -176,16 +187,23 @@ def _init_keys(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
         return
     newest = newest_click(con, now)
     cutoff = datetime.min if newest is None else newest - timedelta(days=KEYS_DAYS)
+    source = f"{HISTORY_ALIAS}.clicks" if is_attached(con) else "all_clicks"
     con.execute("delete from click_keys")
     con.execute(
-        f"insert into click_keys select click_id, ts, {_VKEY} from all_clicks where ts >= ? order by ts", [cutoff]
+        f"insert into click_keys select click_id, ts, {_VKEY} from {source} where ts >= ? order by ts", [cutoff]
     )
     _set_from(con, cutoff)
 
 
 def _trim_keys(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
     """Keep the last `KEYS_DAYS` days before the newest click not after the run's clock; coverage only moves on."""
-    newest = scalar(con, "select max(ts) from click_keys where ts <= ?", [now])
+    if is_attached(con):
+        newest = newest_click(con, now)
+        hot_from = history_boundary(con)  # keys of a warehouse split before moves kept only theirs
+        if hot_from is not None:
+            con.execute("delete from click_keys where ts >= ?", [hot_from])
+    else:
+        newest = scalar(con, "select max(ts) from click_keys where ts <= ?", [now])
     covered = datetime.fromisoformat(get_meta(con, "click_keys_from"))
     if newest is None or newest - timedelta(days=KEYS_DAYS) <= covered:
         return

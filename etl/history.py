@@ -33,7 +33,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl.schema import get_meta, scalar, set_meta
+from etl.schema import VISITOR_KEY, get_meta, scalar, set_meta
 
 HISTORY_DB = "history.duckdb"
 ALIAS = "hist"
@@ -108,6 +108,12 @@ def version(con: duckdb.DuckDBPyConnection) -> int:
     return int(_hist_meta(con, "version") or 0) if is_attached(con) else 0
 
 
+def boundary(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """The attached history's boundary: clicks before it were moved (later ones are the working file's)."""
+    value = _hist_meta(con, "boundary") if is_attached(con) else None
+    return None if value is None else datetime.fromisoformat(value)
+
+
 def snapshot_name(con: duckdb.DuckDBPyConnection) -> str | None:
     """File name the attached history is published under: its id and version (None without a history)."""
     if not is_attached(con):
@@ -164,8 +170,7 @@ def attach_history(con: duckdb.DuckDBPyConnection, warehouse_dir: Path, *, creat
     if done > moved:  # killed between the two transactions of a move: finish its second half
         boundary = _hist_meta(con, "boundary")
         with _transaction(con):
-            con.execute("delete from clicks where ts < ?", [datetime.fromisoformat(str(boundary))])
-            set_meta(con, MOVED_KEY, done)
+            _drop_moved(con, datetime.fromisoformat(str(boundary)), done)
     elif done < moved:
         raise HistoryMissingError(
             f"{path} holds {done} moves but the working database moved {moved}: it is an older copy; restore the "
@@ -215,12 +220,26 @@ def maybe_move(
         _set_hist_meta(con, "version", ver)
         _set_hist_meta(con, "boundary", boundary.isoformat())
     with _transaction(con):
-        con.execute("delete from clicks where ts < ?", [boundary])
-        set_meta(con, MOVED_KEY, ver)
+        _drop_moved(con, boundary, ver)
     months = [(m, int(n)) for m, n in con.execute("select month, n from hist_months order by month").fetchall()]
     sorted_months = sum(_sort_month(con, month, added) for month, added in months)
     clicks_view(con)
     return MoveResult(ver, boundary, old, sorted_months, time.perf_counter() - t0)
+
+
+def _drop_moved(con: duckdb.DuckDBPyConnection, boundary: datetime, ver: int) -> None:
+    """Second half of a move: delete the moved clicks from the working file, keeping their keys when recent (the
+    working file's clicks are the recent keys from now on, so `click_keys` drops the ones they hold)."""
+    covered = get_meta(con, "click_keys_from")
+    if covered is not None:
+        con.execute(
+            f"insert into click_keys select c.click_id, c.ts, {VISITOR_KEY} from clicks c "
+            "anti join click_keys k on k.click_id = c.click_id where c.ts < ? and c.ts >= ? order by c.ts",
+            [boundary, datetime.fromisoformat(covered)],
+        )
+        con.execute("delete from click_keys where ts >= ?", [boundary])
+    con.execute("delete from clicks where ts < ?", [boundary])
+    set_meta(con, MOVED_KEY, ver)
 
 
 def _sort_month(con: duckdb.DuckDBPyConnection, month: datetime, added: int) -> int:

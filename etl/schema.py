@@ -42,6 +42,8 @@ create table if not exists clicks (
 
 -- Keys of recent clicks (the last few days of click time): what dedupe and uniqueness look back on, so an
 -- incremental run reads a small table instead of the clicks of a whole month. meta `click_keys_from` = coverage.
+-- With a history file (etl.history) the working file's clicks are the recent ones: then this table only keeps the
+-- keys of recent clicks moved into the history.
 create table if not exists click_keys (
     click_id      varchar not null,
     ts            timestamp not null,
@@ -300,6 +302,8 @@ create table if not exists meta (
 """
 
 SCHEMA_VERSION = "2"
+# The visitor key of a click (uniqueness: no click of the same key in the 24 h before); NULL without an ip
+VISITOR_KEY = "case when ip_hash is not null then hash(ip_hash, ua_hash, partner_id, offer_id) end"
 
 
 def _upgrade_hashes(con: duckdb.DuckDBPyConnection) -> None:

@@ -224,3 +224,41 @@ def test_a_warehouse_below_the_start_size_stays_one_file(tiny: Tiny, monkeypatch
     monkeypatch.setenv(history.HOT_DAYS_ENV, "0")
     with pytest.raises(ValueError, match="CABINET_HOT_DAYS must be a positive integer"):
         history.settings()
+
+
+def _rows(t: Tiny, name: str, rows: list[tuple[str, str, int]]) -> None:
+    t.write("clicks", name, HEADER + "".join(f"{i},2026-11-{ts}Z,{t.token},192.0.2.{ip},{UA}\n" for i, ts, ip in rows))
+
+
+def test_after_a_move_recent_keys_come_from_the_working_file_and_the_moved_keys(
+    tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(history.HOT_DAYS_ENV, "1")
+    _rows(tiny, "a.csv", [("c1", "01T10:00:00", 1), ("c6", "06T10:00:00", 6), ("c7", "07T20:00:00", 7),
+                          ("c8", "08T10:00:00", 8), ("c9", "09T10:00:00", 9)])  # fmt: skip
+    assert tiny.run().moved is not None  # c1, c6, c7: before Nov 8
+    # keys from Nov 5 10:00 (newest minus 4 days): the moved c6 and c7 are kept, c8 and c9 are the working file's
+    assert sorted(c for (c,) in tiny.rows("select click_id from click_keys")) == ["c6", "c7"]
+    _rows(tiny, "b.csv", [
+        ("c7", "08T12:00:00", 77),  # id moved to the history a run ago: duplicate
+        ("c8", "08T12:10:00", 88),  # id in the working file: duplicate
+        ("n7", "08T12:20:00", 7),   # visitor of the moved c7 16 h before: not unique
+        ("n8", "08T12:30:00", 8),   # visitor of c8 2 h before: not unique
+        ("n1", "08T12:40:00", 1),   # visitor of c1, a week before: unique
+    ])  # fmt: skip
+    tiny.run()
+    _rows(tiny, "c.csv", [("c9", "09T12:00:00", 99), ("n9", "09T12:10:00", 9), ("m9", "10T13:00:00", 9)])
+    third = tiny.run(now=datetime(2026, 11, 12))  # newer than every key: each visitor's latest key only
+    assert third.moved is not None  # c8, n7, n8, n1: before Nov 9
+    files = tiny.rows("select path, rows_read, inserted, duplicates from etl_files order by path")
+    assert files == [("clicks/a.csv", 5, 5, 0), ("clicks/b.csv", 5, 3, 2), ("clicks/c.csv", 3, 2, 1)]
+    wh = Warehouse(tiny.settings.warehouse_dir)  # the working file's clicks and the history's
+    try:
+        flags = dict(wh.cursor().execute("select click_id, is_unique from clicks where click_id similar to '[nm].*'")
+                     .fetchall())  # fmt: skip
+    finally:
+        wh.close()
+    assert flags == {"n7": False, "n8": False, "n1": True, "n9": False, "m9": True}
+    # the keys of the moved clicks are kept (from Nov 6 13:00 on), the working file's (n9, m9) are not copied
+    assert sorted(c for (c,) in tiny.rows("select click_id from click_keys")) == ["c7", "c8", "n1", "n7", "n8"]
+    assert _reader_clicks(tiny) == ["c1", "c6", "c7", "c8", "c9", "m9", "n1", "n7", "n8", "n9"]
