@@ -40,6 +40,7 @@ class PublishResult:
     size_bytes: int
     removed: tuple[str, ...]
     prepare_seconds: float = 0.0  # copying the snapshot back to the working file, after the swap
+    prepare_error: str | None = None  # that copy failed (the next run restores the working file instead)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -176,13 +177,18 @@ def publish(
     os.replace(cur_tmp, warehouse_dir / CURRENT_FILE)
     _fsync_dir(warehouse_dir)
     seconds = time.perf_counter() - t0
+    prepare_error = None
     if renamed:  # the next run's working file; readers already have the snapshot
-        _copy_into_place(final, work_path)
+        try:
+            _copy_into_place(final, work_path)
+        except OSError as exc:  # e.g. a full disk: the run is published all the same
+            work_path.with_name(work_path.name + ".tmp").unlink(missing_ok=True)
+            prepare_error = f"{type(exc).__name__}: {exc}"
     prepare = time.perf_counter() - t0 - seconds if renamed else 0.0
     removed = cleanup_snapshots(warehouse_dir, keep=keep, grace_s=grace_s)
     info = read_current(warehouse_dir)
     assert info is not None  # just written
-    return PublishResult(info, seconds, final.stat().st_size, tuple(removed), prepare)
+    return PublishResult(info, seconds, final.stat().st_size, tuple(removed), prepare, prepare_error)
 
 
 def cleanup_snapshots(

@@ -256,6 +256,11 @@ def run_etl(
             result.stage_seconds["publish"] = result.published.seconds
             result.visible_seconds = t - t0 + result.published.seconds
             result.stage_seconds["prepare"] = result.published.prepare_seconds
+            if result.published.prepare_error:
+                result.warnings.append(
+                    f"published, but the working file was not copied back ({result.published.prepare_error}): "
+                    "the next run restores it from the snapshot"
+                )
         else:  # nothing new: still retire snapshots whose grace period ended
             cleanup_snapshots(wh_dir, keep=keep, grace_s=grace_s)
         _write_last_run(wh_dir, {"run_id": run_id, "status": "ok", "finished_at": _utcnow(), "error": None,

@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from cabinet.config import Settings
+from etl import publish as publish_module
 from etl import runner
 from etl.lock import EtlLock, EtlLockHeld
 from etl.runner import EtlRunError, run_etl
@@ -148,3 +149,26 @@ def test_a_run_killed_between_rename_and_current_swap_is_published_by_the_next(
     third = run_etl(settings)  # nothing new in the inbox: restores the second run's state and publishes it
     assert third.published is not None and third.totals["rows_read"] == 0
     assert Warehouse(settings.warehouse_dir).cursor().execute("select count(*) from clicks").fetchall() == [(17,)]
+
+
+def test_a_failed_copy_back_still_publishes_and_the_next_run_restores(
+    settings: Settings, fake: type[FakeStages], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = publish_module._copy_fsync
+
+    def full_disk(src: Path, dst: Path) -> None:
+        if dst.name.startswith("work.duckdb"):
+            raise OSError(28, "No space left on device")
+        real(src, dst)
+
+    monkeypatch.setattr(publish_module, "_copy_fsync", full_disk)
+    write_clicks(settings.inbox_dir, "a", 0, 10)
+    first = run_etl(settings)
+    assert first.published is not None and any("not copied back" in w for w in first.warnings)
+    assert not (settings.warehouse_dir / "work.duckdb").exists()
+    assert Warehouse(settings.warehouse_dir).cursor().execute("select count(*) from clicks").fetchall() == [(10,)]
+    monkeypatch.setattr(publish_module, "_copy_fsync", real)
+    write_clicks(settings.inbox_dir, "b", 100, 7)
+    again = run_etl(settings)
+    assert any("restored from snapshot" in w for w in again.warnings) and again.totals["inserted"] == 7
+    assert _work_counts(settings)[0] == 17
