@@ -33,9 +33,9 @@ from pathlib import Path
 
 import duckdb
 
+from etl.publish import HISTORY_DB
 from etl.schema import VISITOR_KEY, get_meta, scalar, set_meta
 
-HISTORY_DB = "history.duckdb"
 ALIAS = "hist"
 HOT_DAYS_ENV = "CABINET_HOT_DAYS"
 MIN_ROWS_ENV = "CABINET_HISTORY_MIN_ROWS"

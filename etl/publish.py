@@ -8,10 +8,10 @@ writes to a published file. A run killed before that copy is done leaves no work
 of the next run copies the newest snapshot back (it holds every committed run). A working file whose WAL still holds
 changes is copied to the snapshot instead of renamed.
 
-A warehouse split by `etl.history` also publishes its history file, by copy, as `snapshots/h<version>-<id>.duckdb`,
-but only when the history changed (a move): a run's publish renames the small working file and names the history
-snapshot that is already there. Snapshots are `r*.duckdb`, history snapshots `h*.duckdb`; each kind is cleaned up
-on its own, and the files `CURRENT` names are never removed.
+A warehouse split by `etl.history` also publishes its history file, the same way (renamed, copied back after the
+swap), as `snapshots/h<version>-<id>.duckdb`, but only when the history changed (a move): a run's publish renames the
+small working file and names the history snapshot that is already there. Snapshots are `r*.duckdb`, history
+snapshots `h*.duckdb`; each kind is cleaned up on its own, and the files `CURRENT` names are never removed.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from queries.warehouse import CURRENT_FILE, SNAPSHOT_DIR, SnapshotInfo, read_cur
 DEFAULT_KEEP = 3
 DEFAULT_GRACE_S = 600.0
 WORK_DB = "work.duckdb"
+HISTORY_DB = "history.duckdb"  # etl.history's file
 
 
 @dataclass(frozen=True)
@@ -94,19 +95,29 @@ def _wal_holds_changes(work_path: Path) -> bool:
     return False
 
 
-def restore_work(warehouse_dir: Path, work_path: Path | None = None) -> Path | None:
-    """No working file but snapshots: a run was killed between renaming its file to a snapshot and copying it
-    back. Copy the newest snapshot (the last committed run's state) back to the working file; return its path."""
-    work_path = work_path or Path(warehouse_dir) / WORK_DB
+def _by_mtime(path: Path) -> tuple[int, str]:
+    return path.stat().st_mtime_ns, path.name
+
+
+def _by_version(path: Path) -> tuple[str, int]:
+    return path.name.split("-")[0], path.stat().st_mtime_ns  # h<version, 7 digits>-<id>.duckdb
+
+
+def restore_work(warehouse_dir: Path) -> list[Path]:
+    """A run was killed between renaming its files to snapshots and copying them back: copy the newest snapshot
+    (the last committed run's state) back to the working file, and the newest history snapshot to the history file
+    (`etl.history` then checks that it is the one the working file moved clicks into). Returns the snapshots used."""
     snap_dir = Path(warehouse_dir) / SNAPSHOT_DIR
-    if work_path.exists() or not snap_dir.is_dir():
-        return None
-    snaps = [p for p in snap_dir.glob("[!h]*.duckdb") if p.is_file()]
-    if not snaps:
-        return None
-    newest = max(snaps, key=lambda p: (p.stat().st_mtime_ns, p.name))
-    _copy_into_place(newest, work_path)
-    return newest
+    restored = []
+    for name, pattern, newest_first in ((WORK_DB, "[!h]*.duckdb", _by_mtime), (HISTORY_DB, "h*.duckdb", _by_version)):
+        path = Path(warehouse_dir) / name
+        snaps = [p for p in snap_dir.glob(pattern) if p.is_file()] if snap_dir.is_dir() else []
+        if path.exists() or not snaps:
+            continue
+        newest = max(snaps, key=newest_first)
+        _copy_into_place(newest, path)
+        restored.append(newest)
+    return restored
 
 
 def _utcnow() -> datetime:
@@ -146,16 +157,21 @@ def publish(
     name = name or snapshot_name(snap_dir, run_id)
     final = snap_dir / name
     tmp = snap_dir / (name + ".tmp")
-    history_name = None
+    history_name, moved = None, []  # files renamed into snapshots, to copy back after the swap: (snapshot, file)
     if history is not None:
         history_name = history[1]
         if not (snap_dir / history_name).exists():
-            _copy_fsync(history[0], snap_dir / (history_name + ".tmp"))
-            os.rename(snap_dir / (history_name + ".tmp"), snap_dir / history_name)
-    renamed = not _wal_holds_changes(work_path)
-    if renamed:
+            if _wal_holds_changes(history[0]):
+                _copy_fsync(history[0], snap_dir / (history_name + ".tmp"))
+                os.rename(snap_dir / (history_name + ".tmp"), snap_dir / history_name)
+            else:
+                _fsync_file(history[0])
+                os.rename(history[0], snap_dir / history_name)
+                moved.append((snap_dir / history_name, history[0]))
+    if not _wal_holds_changes(work_path):
         _fsync_file(work_path)
         os.rename(work_path, final)
+        moved.append((final, work_path))
     else:
         _copy_fsync(work_path, tmp)
         os.rename(tmp, final)
@@ -178,13 +194,14 @@ def publish(
     _fsync_dir(warehouse_dir)
     seconds = time.perf_counter() - t0
     prepare_error = None
-    if renamed:  # the next run's working file; readers already have the snapshot
+    for snapshot, path in moved:  # the next run's files; readers already have the snapshots
         try:
-            _copy_into_place(final, work_path)
+            _copy_into_place(snapshot, path)
         except OSError as exc:  # e.g. a full disk: the run is published all the same
-            work_path.with_name(work_path.name + ".tmp").unlink(missing_ok=True)
+            path.with_name(path.name + ".tmp").unlink(missing_ok=True)
             prepare_error = f"{type(exc).__name__}: {exc}"
-    prepare = time.perf_counter() - t0 - seconds if renamed else 0.0
+            break
+    prepare = time.perf_counter() - t0 - seconds if moved else 0.0
     removed = cleanup_snapshots(warehouse_dir, keep=keep, grace_s=grace_s)
     info = read_current(warehouse_dir)
     assert info is not None  # just written

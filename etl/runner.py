@@ -205,8 +205,9 @@ def run_etl(
             _mark_interrupted(con)
             must_publish = _unpublished_commit(con, wh_dir)
             result = RunResult(run_id=0)
-            if restored is not None:
-                result.warnings.append(f"working file restored from snapshot {restored.name}")
+            for snap in restored:
+                result.warnings.append(f"{'history' if snap.name.startswith('h') else 'working'} file restored from "
+                                       f"snapshot {snap.name}")  # fmt: skip
             chunk_bytes = chunk_limit()
             while True:  # a big inbox is loaded in chunks, each its own run and transaction; one publish at the end
                 run_id = int(scalar(con, "select nextval('seq_run_id')"))

@@ -151,11 +151,19 @@ def test_history_months_stay_sorted_as_moves_append_to_them(tmp_path: object) ->
     ]
 
 
-def test_a_missing_history_file_stops_the_run_with_a_clear_message(tiny: Tiny) -> None:
-    _clicks(tiny, "a.csv", [1, 2, 3, 4, 8, 9])
+def test_a_missing_history_file_is_restored_from_its_snapshot_or_stops_the_run(tiny: Tiny) -> None:
+    ids = _clicks(tiny, "a.csv", [1, 2, 3, 4, 8, 9])
     tiny.run()
-    (tiny.settings.warehouse_dir / history.HISTORY_DB).rename(tiny.settings.warehouse_dir / "elsewhere.duckdb")
-    _clicks(tiny, "b.csv", [9], prefix="n")
+    wh = tiny.settings.warehouse_dir
+    (wh / history.HISTORY_DB).rename(wh / "elsewhere.duckdb")  # lost, or a run killed before copying it back
+    ids += _clicks(tiny, "b.csv", [9], prefix="n")
+    again = tiny.run()
+    assert any(w.startswith("history file restored from snapshot h0000001-") for w in again.warnings)
+    assert _reader_clicks(tiny) == sorted(ids)
+    (wh / history.HISTORY_DB).unlink()  # and no snapshot of it left either
+    for snap in (wh / "snapshots").glob("h*.duckdb"):
+        snap.unlink()
+    _clicks(tiny, "c.csv", [9], prefix="m")
     with pytest.raises(history.HistoryMissingError, match="restore it"):
         tiny.run()
 
