@@ -78,15 +78,17 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _unchanged(con: duckdb.DuckDBPyConnection, rel: str, size: int, mtime_ns: int) -> bool:
-    """A processed file with this path, size and mtime, which had not been written for 2 s when it was read (a
-    later rewrite then has a later mtime, even on file systems with coarse timestamps)."""
+def _unchanged(con: duckdb.DuckDBPyConnection, inbox: Path, paths: list[Path]) -> set[tuple[str, int, int]]:
+    """(path, size, mtime) of the given files that were processed with this size and mtime, and had not been written
+    for 2 s when they were read (a later rewrite then has a later mtime, even on file systems with coarse
+    timestamps). One query for the whole inbox."""
+    rels = [p.relative_to(inbox).as_posix() for p in paths]
     rows = con.execute(
-        "select count(*) from etl_files where path = ? and size_bytes = ? and mtime_ns = ? "
+        "select path, size_bytes, mtime_ns from etl_files where path in (select unnest(?::varchar[])) "
         "and mtime_ns < epoch_ns(loaded_at) - 2000000000",
-        [rel, size, mtime_ns],
+        [rels],
     ).fetchall()
-    return bool(rows[0][0])
+    return {(str(p), int(size), int(mtime)) for p, size, mtime in rows if size is not None and mtime is not None}
 
 
 def stage_inbox(con: duckdb.DuckDBPyConnection, inbox: Path, max_click_bytes: int | None = None) -> StagedInbox:
@@ -101,10 +103,12 @@ def stage_inbox(con: duckdb.DuckDBPyConnection, inbox: Path, max_click_bytes: in
         if staged.more:
             break
         new: list[StagedFile] = []
-        for path in discover(inbox, feed):
+        paths = discover(inbox, feed)
+        unchanged = _unchanged(con, inbox, paths)
+        for path in paths:
             rel, stat = path.relative_to(inbox).as_posix(), path.stat()
             size = stat.st_size
-            if _unchanged(con, rel, size, stat.st_mtime_ns):
+            if (rel, size, stat.st_mtime_ns) in unchanged:
                 continue  # same path, size and modification time as a processed file: no need to hash it again
             sha = sha256_file(path)
             seen = con.execute("select count(*) from etl_files where path = ? and sha256 = ?", [rel, sha]).fetchall()
