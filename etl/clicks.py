@@ -126,21 +126,21 @@ lagged as (
 )
 select file_id, rn, ts, click_id, vkey, false as is_dup, gap is null or gap >= $unique as is_unique
 from lagged where file_id is not null"""
-# A batch newer than every key: only a visitor's latest earlier click can precede its first new one, so the window
-# sorts the batch alone and its first click per visitor is compared with that latest key.
+# A batch newer than every key: the window sorts the batch alone; a visitor's first new click is not unique when an
+# earlier key of that visitor lies less than 24 h before it (one semi join, built on the first clicks).
 LATEST_PRIOR = """
-prior as (
-    select vkey, max(ts) as ts from {keys} c
-    where c.ts >= $lo - $unique and c.vkey in (select vkey from marked where not is_dup)
-    group by vkey
-),
-lagged as (
+lagged as materialized (
     select file_id, rn, ts, click_id, vkey, lag(ts) over (partition by vkey order by ts, file_id, rn) as prev
     from marked where not is_dup and vkey is not null
+),
+recent as (
+    select l.file_id, l.rn from lagged l
+    semi join (select vkey, ts from {keys} c where c.ts > $lo - $unique) c on c.vkey = l.vkey and c.ts > l.ts - $unique
+    where l.prev is null
 )
 select l.file_id, l.rn, l.ts, l.click_id, l.vkey, false as is_dup,
-       coalesce(l.ts - coalesce(l.prev, p.ts) >= $unique, true) as is_unique
-from lagged l left join prior p on l.prev is null and p.vkey = l.vkey"""
+       case when l.prev is not null then l.ts - l.prev >= $unique else r.rn is null end as is_unique
+from lagged l left join recent r on r.file_id = l.file_id and r.rn = l.rn"""
 
 
 def load_clicks(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> dict[int, tuple[int, int]]:

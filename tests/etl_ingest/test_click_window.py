@@ -24,7 +24,11 @@ def _file(t: Tiny, path: str) -> tuple[int, int, int]:
 
 
 def test_ids_and_visitors_seen_in_earlier_runs_use_the_recent_window(tiny: Tiny) -> None:
-    _clicks(tiny, "a.csv", [("k1", "2026-11-08T10:00:00Z", "192.0.2.1"), ("k2", "2026-11-08T11:00:00Z", "192.0.2.2")])
+    _clicks(tiny, "a.csv", [
+        ("k1", "2026-11-08T10:00:00Z", "192.0.2.1"),
+        ("k0", "2026-11-08T10:30:00Z", "192.0.2.3"),
+        ("k2", "2026-11-08T11:00:00Z", "192.0.2.2"),
+    ])  # fmt: skip
     tiny.run()
     covered = tiny.rows("select value from meta where key = 'click_keys_from'")[0][0]
     assert datetime.fromisoformat(covered) == datetime(2026, 11, 4, 11, 0)  # newest click minus 4 days
@@ -34,12 +38,13 @@ def test_ids_and_visitors_seen_in_earlier_runs_use_the_recent_window(tiny: Tiny)
         ("k4", "2026-11-09T12:00:00Z", "192.0.2.2"),   # visitor of k2 25 h later: unique
         ("k5", "2026-11-10T10:00:00Z", "192.0.2.1"),   # visitor of k3 25 h later in the same batch: unique
         ("k6", "2026-11-09T13:00:00Z", "192.0.2.2"),   # visitor of k4 1 h later in the same batch: not unique
+        ("k7", "2026-11-09T10:30:00Z", "192.0.2.3"),   # visitor of k0 exactly 24 h later: unique
     ])  # fmt: skip
     tiny.run()
-    assert _file(tiny, "clicks/b.csv") == (5, 4, 1)
+    assert _file(tiny, "clicks/b.csv") == (6, 5, 1)
     flags = dict(tiny.rows("select click_id, is_unique from clicks"))
-    assert flags == {"k1": True, "k2": True, "k3": False, "k4": True, "k5": True, "k6": False}
-    keys = ["k1", "k2", "k3", "k4", "k5", "k6"]
+    assert flags == {"k0": True, "k1": True, "k2": True, "k3": False, "k4": True, "k5": True, "k6": False, "k7": True}
+    keys = ["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7"]
     assert sorted(c for (c,) in tiny.rows("select click_id from click_keys")) == keys
 
 
