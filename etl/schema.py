@@ -283,7 +283,9 @@ create table if not exists etl_files (
     duplicates   bigint default 0,
     quarantined  bigint default 0,
     loaded_at    timestamp not null,
-    mtime_ns     bigint                      -- with path and size: an unchanged file is not hashed again
+    mtime_ns     bigint,                     -- with path and size: an unchanged file is not hashed again
+    checked_at   timestamp                   -- when its hash was last found unchanged (a file read just after it
+                                             -- landed is hashed once more, then trusted by its mtime)
 );
 create table if not exists quarantine (
     run_id     integer not null,
@@ -345,6 +347,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(block)
     _upgrade_hashes(con)
     con.execute("alter table etl_files add column if not exists mtime_ns bigint")
+    con.execute("alter table etl_files add column if not exists checked_at timestamp")
     set_meta(con, "schema_version", SCHEMA_VERSION)
     from etl.history import clicks_view  # late: etl.history builds on this module
 

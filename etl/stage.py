@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -85,7 +86,7 @@ def _unchanged(con: duckdb.DuckDBPyConnection, inbox: Path, paths: list[Path]) -
     rels = [p.relative_to(inbox).as_posix() for p in paths]
     rows = con.execute(
         "select path, size_bytes, mtime_ns from etl_files where path in (select unnest(?::varchar[])) "
-        "and mtime_ns < epoch_ns(loaded_at) - 2000000000",
+        "and mtime_ns < epoch_ns(coalesce(checked_at, loaded_at)) - 2000000000",
         [rels],
     ).fetchall()
     return {(str(p), int(size), int(mtime)) for p, size, mtime in rows if size is not None and mtime is not None}
@@ -112,10 +113,11 @@ def stage_inbox(con: duckdb.DuckDBPyConnection, inbox: Path, max_click_bytes: in
                 continue  # same path, size and modification time as a processed file: no need to hash it again
             sha = sha256_file(path)
             seen = con.execute("select count(*) from etl_files where path = ? and sha256 = ?", [rel, sha]).fetchall()
-            if seen[0][0]:  # processed before mtimes were kept, or touched since: remember this mtime
+            if seen[0][0]:  # read just after it landed, or touched since: remember this mtime and when it was checked
                 con.execute(
-                    "update etl_files set mtime_ns = ? where path = ? and sha256 = ? and size_bytes = ?",
-                    [stat.st_mtime_ns, rel, sha, size],
+                    "update etl_files set mtime_ns = ?, checked_at = ? "
+                    "where path = ? and sha256 = ? and size_bytes = ?",
+                    [stat.st_mtime_ns, datetime.now(UTC).replace(tzinfo=None), rel, sha, size],
                 )
                 continue
             if feed == "clicks" and max_click_bytes and new and click_bytes + size > max_click_bytes:
