@@ -33,8 +33,9 @@ from pathlib import Path
 
 import duckdb
 
-from etl.publish import HISTORY_DB
+from etl.publish import copy_into_place
 from etl.schema import VISITOR_KEY, get_meta, scalar, set_meta
+from queries.warehouse import SNAPSHOT_DIR
 
 ALIAS = "hist"
 HOT_DAYS_ENV = "CABINET_HOT_DAYS"
@@ -46,6 +47,8 @@ DEFAULT_MIN_ROWS = 1_000_000
 TAIL_FRACTION = 0.5
 ORDER = "date_trunc('month', ts), partner_id, ts"
 MOVED_KEY = "history_moved"  # working file's meta: number of the last move it has completed
+ID_KEY = "history_id"  # working file's meta: id of the history file it moved clicks into
+HISTORY_DB = "history.duckdb"
 
 
 class HistoryMissingError(RuntimeError):
@@ -149,16 +152,37 @@ def _create(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE TABLE {ALIAS}.clicks(" + ddl[len(prefix) :])
 
 
-def attach_history(con: duckdb.DuckDBPyConnection, warehouse_dir: Path, *, create: bool = False) -> bool:
-    """Attach `history.duckdb` (created when `create`), finish an interrupted move, refresh `all_clicks`."""
+def _restore(con: duckdb.DuckDBPyConnection, warehouse_dir: Path, moved: int) -> Path | None:
+    """Copy the published history of move `moved` (and of this working file's history id, when known) back to the
+    history file: the history is renamed into `snapshots/` at each publish that follows a move (`etl.publish`)."""
+    hist_id = get_meta(con, ID_KEY)
+    pattern = f"h{moved:07d}-{hist_id or '*'}.duckdb"
+    snaps = [p for p in (Path(warehouse_dir) / SNAPSHOT_DIR).glob(pattern) if p.is_file()]
+    if not snaps:
+        return None
+    snap = max(snaps, key=lambda p: p.stat().st_mtime_ns)
+    copy_into_place(snap, Path(warehouse_dir) / HISTORY_DB)
+    return snap
+
+
+def attach_history(
+    con: duckdb.DuckDBPyConnection, warehouse_dir: Path, *, create: bool = False, warnings: list[str] | None = None
+) -> bool:
+    """Attach `history.duckdb` (created when `create`; copied back from its snapshot when missing), finish an
+    interrupted move, refresh `all_clicks`. A restore is reported in `warnings`."""
     path = Path(warehouse_dir) / HISTORY_DB
     moved = int(get_meta(con, MOVED_KEY) or 0)
+    if not is_attached(con) and not path.exists() and moved:
+        snap = _restore(con, warehouse_dir, moved)
+        if snap is not None and warnings is not None:
+            warnings.append(f"history file restored from snapshot {snap.name}")
     if not is_attached(con):
         if not path.exists() and not create:
             if moved:
                 raise HistoryMissingError(
-                    f"{path} is missing, but the working database moved clicks into it ({moved} moves): restore it "
-                    "from the newest snapshots/h*.duckdb before running the ETL again"
+                    f"{path} is missing, but the working database moved clicks into it ({moved} moves), and "
+                    f"snapshots/ holds no h{moved:07d}-*.duckdb to copy back: restore it from a backup before running "
+                    "the ETL again"
                 )
             clicks_view(con)
             return False
@@ -240,6 +264,7 @@ def _drop_moved(con: duckdb.DuckDBPyConnection, boundary: datetime, ver: int) ->
         con.execute("delete from click_keys where ts >= ?", [boundary])
     con.execute("delete from clicks where ts < ?", [boundary])
     set_meta(con, MOVED_KEY, ver)
+    set_meta(con, ID_KEY, _hist_meta(con, "id"))
 
 
 def _sort_month(con: duckdb.DuckDBPyConnection, month: datetime, added: int) -> int:

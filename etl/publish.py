@@ -29,7 +29,6 @@ from queries.warehouse import CURRENT_FILE, SNAPSHOT_DIR, SnapshotInfo, read_cur
 DEFAULT_KEEP = 3
 DEFAULT_GRACE_S = 600.0
 WORK_DB = "work.duckdb"
-HISTORY_DB = "history.duckdb"  # etl.history's file
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ def _fsync_file(path: Path) -> None:
         os.fsync(fh.fileno())
 
 
-def _copy_into_place(src: Path, dst: Path) -> None:
+def copy_into_place(src: Path, dst: Path) -> None:
     """Copy `src` to `dst` under a temporary name, fsync, rename, fsync the directory."""
     tmp = dst.with_name(dst.name + ".tmp")
     _copy_fsync(src, tmp)
@@ -95,29 +94,18 @@ def _wal_holds_changes(work_path: Path) -> bool:
     return False
 
 
-def _by_mtime(path: Path) -> tuple[int, str]:
-    return path.stat().st_mtime_ns, path.name
-
-
-def _by_version(path: Path) -> tuple[str, int]:
-    return path.name.split("-")[0], path.stat().st_mtime_ns  # h<version, 7 digits>-<id>.duckdb
-
-
-def restore_work(warehouse_dir: Path) -> list[Path]:
-    """A run was killed between renaming its files to snapshots and copying them back: copy the newest snapshot
-    (the last committed run's state) back to the working file, and the newest history snapshot to the history file
-    (`etl.history` then checks that it is the one the working file moved clicks into). Returns the snapshots used."""
+def restore_work(warehouse_dir: Path) -> Path | None:
+    """No working file but snapshots: a run was killed between renaming its file to a snapshot and copying it back.
+    Copy the newest snapshot (the last committed run's state) back to the working file; return the snapshot used.
+    (`etl.history` restores a missing history file the same way, from the snapshot of the right move.)"""
+    work_path = Path(warehouse_dir) / WORK_DB
     snap_dir = Path(warehouse_dir) / SNAPSHOT_DIR
-    restored = []
-    for name, pattern, newest_first in ((WORK_DB, "[!h]*.duckdb", _by_mtime), (HISTORY_DB, "h*.duckdb", _by_version)):
-        path = Path(warehouse_dir) / name
-        snaps = [p for p in snap_dir.glob(pattern) if p.is_file()] if snap_dir.is_dir() else []
-        if path.exists() or not snaps:
-            continue
-        newest = max(snaps, key=newest_first)
-        _copy_into_place(newest, path)
-        restored.append(newest)
-    return restored
+    snaps = [p for p in snap_dir.glob("[!h]*.duckdb") if p.is_file()] if snap_dir.is_dir() else []
+    if work_path.exists() or not snaps:
+        return None
+    newest = max(snaps, key=lambda p: (p.stat().st_mtime_ns, p.name))
+    copy_into_place(newest, work_path)
+    return newest
 
 
 def _utcnow() -> datetime:
@@ -196,7 +184,7 @@ def publish(
     prepare_error = None
     for snapshot, path in moved:  # the next run's files; readers already have the snapshots
         try:
-            _copy_into_place(snapshot, path)
+            copy_into_place(snapshot, path)
         except OSError as exc:  # e.g. a full disk: the run is published all the same
             path.with_name(path.name + ".tmp").unlink(missing_ok=True)
             prepare_error = f"{type(exc).__name__}: {exc}"

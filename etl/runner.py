@@ -201,13 +201,13 @@ def run_etl(
             # The run checkpoints once, before publishing; an automatic checkpoint at a staging commit cost seconds.
             con.execute("set checkpoint_threshold = '1TB'")
             ensure_schema(con)
-            history.attach_history(con, wh_dir)  # finishes a move a killed run left half done
+            result = RunResult(run_id=0)
+            if restored is not None:
+                result.warnings.append(f"working file restored from snapshot {restored.name}")
+            # finishes a move a killed run left half done; copies a missing history file back from its snapshot
+            history.attach_history(con, wh_dir, warnings=result.warnings)
             _mark_interrupted(con)
             must_publish = _unpublished_commit(con, wh_dir)
-            result = RunResult(run_id=0)
-            for snap in restored:
-                result.warnings.append(f"{'history' if snap.name.startswith('h') else 'working'} file restored from "
-                                       f"snapshot {snap.name}")  # fmt: skip
             chunk_bytes = chunk_limit()
             while True:  # a big inbox is loaded in chunks, each its own run and transaction; one publish at the end
                 run_id = int(scalar(con, "select nextval('seq_run_id')"))
