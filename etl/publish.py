@@ -144,25 +144,20 @@ def publish(
     snap_dir.mkdir(parents=True, exist_ok=True)
     name = name or snapshot_name(snap_dir, run_id)
     final = snap_dir / name
-    tmp = snap_dir / (name + ".tmp")
-    history_name, moved = None, []  # files renamed into snapshots, to copy back after the swap: (snapshot, file)
+    files = [(work_path, final)]
+    history_name = None
     if history is not None:
         history_name = history[1]
-        if not (snap_dir / history_name).exists():
-            if _wal_holds_changes(history[0]):
-                _copy_fsync(history[0], snap_dir / (history_name + ".tmp"))
-                os.rename(snap_dir / (history_name + ".tmp"), snap_dir / history_name)
-            else:
-                _fsync_file(history[0])
-                os.rename(history[0], snap_dir / history_name)
-                moved.append((snap_dir / history_name, history[0]))
-    if not _wal_holds_changes(work_path):
-        _fsync_file(work_path)
-        os.rename(work_path, final)
-        moved.append((final, work_path))
-    else:
-        _copy_fsync(work_path, tmp)
-        os.rename(tmp, final)
+        if not (snap_dir / history_name).exists():  # else unchanged since it was published
+            files.insert(0, (history[0], snap_dir / history_name))
+    renamed = []  # (snapshot, file) to copy back after the swap
+    for path, snapshot in files:
+        if _wal_holds_changes(path):
+            copy_into_place(path, snapshot)
+        else:
+            _fsync_file(path)
+            os.rename(path, snapshot)
+            renamed.append((snapshot, path))
     _fsync_dir(snap_dir)
     published_at = _utcnow()
     doc = {
@@ -182,14 +177,14 @@ def publish(
     _fsync_dir(warehouse_dir)
     seconds = time.perf_counter() - t0
     prepare_error = None
-    for snapshot, path in moved:  # the next run's files; readers already have the snapshots
+    for snapshot, path in renamed:  # the next run's files; readers already have the snapshots
         try:
             copy_into_place(snapshot, path)
         except OSError as exc:  # e.g. a full disk: the run is published all the same
             path.with_name(path.name + ".tmp").unlink(missing_ok=True)
             prepare_error = f"{type(exc).__name__}: {exc}"
             break
-    prepare = time.perf_counter() - t0 - seconds if moved else 0.0
+    prepare = time.perf_counter() - t0 - seconds if renamed else 0.0
     removed = cleanup_snapshots(warehouse_dir, keep=keep, grace_s=grace_s)
     info = read_current(warehouse_dir)
     assert info is not None  # just written
