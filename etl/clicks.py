@@ -28,7 +28,6 @@ from etl.validate import clicks_sql
 DEDUPE_WINDOW_DAYS = 3
 UNIQUE_WINDOW = timedelta(hours=24)
 KEYS_DAYS = 4
-_VKEY = VISITOR_KEY
 _COLUMNS = (
     "v.click_id, v.ts, partner_id, offer_id, link_id, sub1, sub2, sub3, sub4, sub5, country, device, os, browser, "
     "referrer, ip_hash, ua_hash, is_bot, f.is_unique"
@@ -77,11 +76,13 @@ def _keys_source(con: duckdb.DuckDBPyConnection, lo: datetime) -> str:
     window = timedelta(days=DEDUPE_WINDOW_DAYS)
     if covered is not None and lo > datetime.min + window and datetime.fromisoformat(covered) <= lo - window:
         return RECENT_KEYS if is_attached(con) else "click_keys"
-    return f"(select click_id, ts, {_VKEY} as vkey from all_clicks)"
+    return f"(select click_id, ts, {VISITOR_KEY} as vkey from all_clicks)"
 
 
 # With a history: the working file's clicks and the keys moved out of it
-RECENT_KEYS = f"(select click_id, ts, {_VKEY} as vkey from clicks union all select click_id, ts, vkey from click_keys)"
+RECENT_KEYS = (
+    f"(select click_id, ts, {VISITOR_KEY} as vkey from clicks union all select click_id, ts, vkey from click_keys)"
+)
 
 
 # Flags of the run's good clicks, narrow (file_id, rn, vkey, is_dup, is_unique): the wide rows are sorted only once,
@@ -155,7 +156,7 @@ def load_clicks(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> d
         scalar(con, f"select max(ts) < ? from {keys}", [lo]) or False
     )
     tail = (LATEST_PRIOR if latest_only else ALL_PRIOR).format(keys=keys)
-    sql = FLAGS_SQL.format(keys=keys, vkey=_VKEY, tail=tail)
+    sql = FLAGS_SQL.format(keys=keys, vkey=VISITOR_KEY, tail=tail)
     con.execute(sql, {"lo": lo, "dedupe": DEDUPE_WINDOW_DAYS, "unique": UNIQUE_WINDOW})
     counts = con.execute(
         "select file_id, count(*) filter (not is_dup), count(*) filter (is_dup) from flags group by file_id"
@@ -190,7 +191,7 @@ def _init_keys(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
     source = f"{HISTORY_ALIAS}.clicks" if is_attached(con) else "all_clicks"
     con.execute("delete from click_keys")
     con.execute(
-        f"insert into click_keys select click_id, ts, {_VKEY} from {source} where ts >= ? order by ts", [cutoff]
+        f"insert into click_keys select click_id, ts, {VISITOR_KEY} from {source} where ts >= ? order by ts", [cutoff]
     )
     _set_from(con, cutoff)
 
