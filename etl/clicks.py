@@ -21,8 +21,9 @@ import duckdb
 from etl.history import ALIAS as HISTORY_ALIAS
 from etl.history import boundary as history_boundary
 from etl.history import is_attached, newest_click
+from etl.readers import UNMATCHED_FILE
 from etl.schema import VISITOR_KEY, get_meta, scalar, set_meta
-from etl.stage import StagedFile
+from etl.stage import StagedFile, StagedInbox, stage_alone
 from etl.validate import clicks_sql
 
 DEDUPE_WINDOW_DAYS = 3
@@ -34,6 +35,9 @@ _COLUMNS = (
 )
 
 
+VALIDATED = "v_clicks"  # a click file's `table` once its rows are in v_clicks
+
+
 def _groups(files: Iterable[StagedFile]) -> dict[str, list[StagedFile]]:
     out: dict[str, list[StagedFile]] = {}
     for f in files:
@@ -42,14 +46,39 @@ def _groups(files: Iterable[StagedFile]) -> dict[str, list[StagedFile]]:
     return out
 
 
-def validate_clicks(con: duckdb.DuckDBPyConnection, files: list[StagedFile], key: str) -> None:
-    """Temp table `v_clicks` (file_id, rn, reason, typed values) over every staged click file of the run."""
-    con.execute("drop table if exists v_clicks")
-    for table, group in _groups(files).items():
+def validate_clicks(con: duckdb.DuckDBPyConnection, staged: StagedInbox, key: str, lookups: str = "") -> None:
+    """Temp table `v_clicks` (file_id, rn, reason, typed values, raw values of bad rows) over every click file.
+
+    Called before the run's transaction, against the lookups `etl.dims.stage_lookups` made (`lookups` is their
+    prefix). Deferred Parquet files are read by the validation statement itself; if that read fails, each is staged
+    alone (the broken ones get their error) and validated from its staged table like every other file. A staged
+    table is dropped once validated: v_clicks keeps what the quarantine needs.
+    """
+    con.execute(f"drop table if exists {VALIDATED}")
+    deferred, staged.deferred = staged.deferred, None
+    if deferred is not None:
+        present = {k: v for k, v in deferred.columns.items() if k not in ("file_id", "rn")}
+        try:
+            sql = clicks_sql(present, f"({deferred.sql})", "s.file_id", lookups)
+            con.execute(f"create temp table {VALIDATED} as {sql}", {"key": key, **deferred.params})
+            if scalar(con, f"select count(*) from {VALIDATED} where file_id is null"):
+                raise duckdb.InvalidInputException(UNMATCHED_FILE)
+        except duckdb.Error:  # a broken file among them: find it by reading each alone
+            con.execute(f"drop table if exists {VALIDATED}")
+            for f in deferred.files:
+                stage_alone(con, f, staged)
+        else:
+            for f in deferred.files:
+                f.table = VALIDATED
+    for table, group in _groups(f for f in staged.of("clicks") if f.table != VALIDATED).items():
         file_id = "s.file_id" if "file_id" in group[0].columns else str(group[0].file_id)
         present = {k: v for k, v in group[0].columns.items() if k not in ("file_id", "rn")}
-        verb = "insert into v_clicks" if _exists(con, "v_clicks") else "create temp table v_clicks as"
-        con.execute(f"{verb} {clicks_sql(present, table, file_id)}", {"key": key})
+        verb = f"insert into {VALIDATED}" if _exists(con, VALIDATED) else f"create temp table {VALIDATED} as"
+        con.execute(f"{verb} {clicks_sql(present, table, file_id, lookups)}", {"key": key})
+        con.execute(f"drop table {table}")
+        staged.tables.remove(table)
+        for f in group:
+            f.table = VALIDATED
 
 
 def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -57,17 +86,13 @@ def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 
 def quarantine_clicks(con: duckdb.DuckDBPyConnection, files: list[StagedFile], run_id: int, now: datetime) -> None:
-    """Rows of `v_clicks` with a reason go to the quarantine with their raw staged values."""
-    for table, group in _groups(files).items():
-        paths = {f.file_id: f.rel for f in group}
-        file_id = "s.file_id" if "file_id" in group[0].columns else str(group[0].file_id)
-        con.execute(
-            f"insert into quarantine select ?, v.file_id, 'clicks', (?::varchar[])[list_position(?::bigint[], "
-            f"v.file_id)], v.rn, v.reason, json_merge_patch(to_json(s), '{{\"file_id\": null}}'), ? "
-            f"from v_clicks v join {table} s on v.rn = s.rn and v.file_id = {file_id} "
-            f"where v.reason is not null order by v.file_id, v.rn",
-            [run_id, list(paths.values()), list(paths), now],
-        )
+    """Rows of `v_clicks` with a reason go to the quarantine with their raw values."""
+    paths = {f.file_id: f.rel for f in files}
+    con.execute(
+        "insert into quarantine select ?, v.file_id, 'clicks', (?::varchar[])[list_position(?::bigint[], v.file_id)], "
+        "v.rn, v.reason, v.raw, ? from v_clicks v where v.reason is not null order by v.file_id, v.rn",
+        [run_id, list(paths.values()), list(paths), now],
+    )
 
 
 def _keys_source(con: duckdb.DuckDBPyConnection, lo: datetime) -> str:

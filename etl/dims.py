@@ -1,8 +1,13 @@
-"""Snapshot of the store's dimensions into the warehouse at each run (through SQLAlchemy: SQLite or PostgreSQL)."""
+"""Snapshot of the store's dimensions into the warehouse at each run (through SQLAlchemy: SQLite or PostgreSQL).
+
+Read and write are separate: the runner reads the store before its transaction (click files are validated against
+the links, partners and offers read, `stage_lookups`, while they are read) and writes the same rows inside it.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 
 import duckdb
 import polars as pl
@@ -43,6 +48,17 @@ def _frame(rows: list[tuple], columns: list[str]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=columns, orient="row")
 
 
+@dataclass
+class Dimensions:
+    """The store's dimension rows of one run: {dim table: frame}; tables without rows are absent."""
+
+    frames: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+
+LOOKUPS = ("dim_links", "dim_partners", "dim_offers")  # what click validation resolves against
+LOOKUP_PREFIX = "stg_"  # their temp copies before the transaction: stg_dim_links, ...
+
+
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     """Insert a frame into a dim table by column name (`table` comes from DIM_TABLES)."""
     con.register("_dim_rows", frame)
@@ -52,8 +68,34 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> 
         con.unregister("_dim_rows")
 
 
-def snapshot_dimensions(con: duckdb.DuckDBPyConnection, cfg: Settings) -> None:
-    """Replace every dim_* table from the store; links whose token does not verify are left out (unknown tokens)."""
+def snapshot_dimensions(con: duckdb.DuckDBPyConnection, cfg: Settings, dims: Dimensions | None = None) -> None:
+    """Replace every dim_* table with `dims` (read from the store now when not given)."""
+    write_dimensions(con, dims if dims is not None else read_dimensions(cfg))
+
+
+def write_dimensions(con: duckdb.DuckDBPyConnection, dims: Dimensions) -> None:
+    """Replace every dim_* table with the rows read; the partner tree's closure is derived here."""
+    for table in DIM_TABLES:
+        con.execute(f"delete from {table}")
+    for table, frame in dims.frames.items():
+        if table not in DIM_TABLES:  # names come from `read_dimensions`; an allow-list all the same
+            raise ValueError(f"not a dimension table: {table}")
+        _insert(con, table, frame)
+    if "dim_partners" in dims.frames:
+        con.execute(TREE_SQL)
+
+
+def stage_lookups(con: duckdb.DuckDBPyConnection, dims: Dimensions) -> None:
+    """Temp tables `stg_dim_links`, `stg_dim_partners`, `stg_dim_offers` with the rows read (the warehouse's
+    columns), for validating clicks before the run's transaction writes the dimensions."""
+    for table in LOOKUPS:
+        con.execute(f"create or replace temp table {LOOKUP_PREFIX}{table} as select * from {table} limit 0")
+        if table in dims.frames:
+            _insert(con, f"{LOOKUP_PREFIX}{table}", dims.frames[table])
+
+
+def read_dimensions(cfg: Settings) -> Dimensions:
+    """Every dimension row from the store; links whose token does not verify are left out (unknown tokens)."""
     key = cfg.require_link_key()
     engine = make_engine(cfg.store_url)
     try:
@@ -136,8 +178,7 @@ def snapshot_dimensions(con: duckdb.DuckDBPyConnection, cfg: Settings) -> None:
             ).all()
     finally:
         engine.dispose()
-    for table in DIM_TABLES:
-        con.execute(f"delete from {table}")
+    out: dict[str, pl.DataFrame] = {}
     if partners:
         df = _frame(
             [(*r[:9], _naive(r[9])) for r in partners],
@@ -154,23 +195,22 @@ def snapshot_dimensions(con: duckdb.DuckDBPyConnection, cfg: Settings) -> None:
                 "created_at",
             ],
         )
-        _insert(con, "dim_partners", df)
-        con.execute(TREE_SQL)
+        out["dim_partners"] = df
     if offers:
         df = _frame([tuple(r) for r in offers], ["offer_id", "name", "vertical", "status"])
-        _insert(con, "dim_offers", df)
+        out["dim_offers"] = df
     good_links = [tuple(r) for r in links if r[1] and verify_link(r[1], key) == r[0]]
     if good_links:
         df = _frame(
             good_links, ["link_id", "token", "partner_id", "offer_id", "name", "sub1", "sub2", "sub3", "sub4", "sub5"]
         )
-        _insert(con, "dim_links", df)
+        out["dim_links"] = df
     if promos:
         df = _frame(
             [(r[0].upper(), r[1], r[2], r[3], _naive(r[4]), _naive(r[5])) for r in promos],
             ["code", "partner_id", "offer_id", "status", "valid_from", "valid_to"],
         )
-        _insert(con, "dim_promo_codes", df)
+        out["dim_promo_codes"] = df
     if plans:
         df = _frame(
             [
@@ -201,13 +241,13 @@ def snapshot_dimensions(con: duckdb.DuckDBPyConnection, cfg: Settings) -> None:
                 "hold_days",
             ],
         )
-        _insert(con, "dim_plans", df)
+        out["dim_plans"] = df
     if tiers:
         df = _frame(
             [(r[0], r[1], r[2], json.dumps(r[3]), json.dumps(r[4]), r[5]) for r in tiers],
             ["tier_code", "name", "rank", "features", "visible_metrics", "subpartner_depth"],
         )
-        _insert(con, "dim_tiers", df)
+        out["dim_tiers"] = df
     settings = {"base_currency": "USD", "name": "Partner Program"}
     if program is not None:
         settings.update(
@@ -216,13 +256,14 @@ def snapshot_dimensions(con: duckdb.DuckDBPyConnection, cfg: Settings) -> None:
             )
         )
     df = pl.DataFrame({"key": list(settings), "value": [str(v) for v in settings.values()]})
-    _insert(con, "dim_settings", df)
+    out["dim_settings"] = df
     if payouts:
         df = _frame(
             [(r[0], r[1], str(r[2]), r[3], r[4], _naive(r[5]), _naive(r[6])) for r in payouts],
             ["payout_id", "partner_id", "amount", "currency", "status", "requested_at", "decided_at"],
         )
-        _insert(con, "dim_payouts", df)
+        out["dim_payouts"] = df
+    return Dimensions(out)
 
 
 # Closure of the sub-partner tree: every (ancestor, descendant, level >= 1); depth is capped against cycles.

@@ -1,12 +1,13 @@
 """Ingest: inbox files → validated, deduplicated, enriched rows in the warehouse, with a manifest and quarantine.
 
-Called by `etl.runner` inside the run's transaction, after `etl.dims.snapshot_dimensions`, on files that
-`etl.stage.stage_inbox` read before the transaction began. Feeds are processed in dependency order (FX rates,
-clicks, conversions, commissions) and files in name order; the clicks of all files at once (`etl.clicks`), the other
-feeds file by file. A file is processed once per (path, sha256). For every file, rows_read = inserted + updated +
-duplicates + quarantined; conversions that wait for their click count as inserted (into `pending_conversions`) and,
-if their click never comes, are moved to the quarantine later with their file's counts adjusted, so the identity
-always holds.
+`stage` runs before the run's transaction: it reads the new inbox files (`etl.stage`) and validates the clicks
+against the store's links, partners and offers as `etl.dims.read_dimensions` read them. `ingest` runs inside the
+transaction, after `etl.dims.snapshot_dimensions` wrote those same rows. Feeds are processed in dependency order
+(FX rates, clicks, conversions, commissions) and files in name order; the clicks of all files at once (`etl.clicks`),
+the other feeds file by file. A file is processed once per (path, sha256). For every file, rows_read = inserted +
+updated + duplicates + quarantined; conversions that wait for their click count as inserted (into
+`pending_conversions`) and, if their click never comes, are moved to the quarantine later with their file's counts
+adjusted, so the identity always holds.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import duckdb
 
 from cabinet.config import Settings
 from etl import conversions as conv
-from etl.clicks import load_clicks, quarantine_clicks, validate_clicks
+from etl.clicks import VALIDATED, load_clicks, quarantine_clicks, validate_clicks
+from etl.dims import LOOKUP_PREFIX, LOOKUPS, Dimensions, stage_lookups
 from etl.schema import scalar
 from etl.stage import FEED_ORDER, StagedFile, StagedInbox, stage_inbox
 from etl.validate import FEED_COLUMNS, fx_sql
@@ -59,22 +61,37 @@ class IngestResult:
         return {k: sum(getattr(f, k) for f in self.files) for k in keys}
 
 
+def stage(
+    con: duckdb.DuckDBPyConnection,
+    cfg: Settings,
+    inbox: Path,
+    dims: Dimensions,
+    max_click_bytes: int | None = None,
+) -> StagedInbox:
+    """Before the transaction: stage the new inbox files and validate their clicks into `v_clicks`."""
+    con.execute("set TimeZone = 'UTC'")
+    staged = stage_inbox(con, inbox, max_click_bytes, defer_parquet_clicks=True)
+    if staged.of("clicks"):
+        stage_lookups(con, dims)
+        try:
+            validate_clicks(con, staged, cfg.require_link_key().decode(), LOOKUP_PREFIX)
+        finally:
+            for table in LOOKUPS:
+                con.execute(f"drop table if exists {LOOKUP_PREFIX}{table}")
+    return staged
+
+
 def ingest(
     con: duckdb.DuckDBPyConnection,
     cfg: Settings,
     inbox: Path,
     run_id: int,
     progress: Progress | None = None,
-    staged: StagedInbox | None = None,
+    *,
+    staged: StagedInbox,
 ) -> IngestResult:
-    """Load every new inbox file; resolve waiting conversions; return per-file stats and touched hours.
-
-    `staged` comes from `etl.stage.stage_inbox`, called before the transaction; without it (a caller that is not
-    in a transaction) the inbox is staged here.
-    """
+    """Load every file `stage` staged; resolve waiting conversions; return per-file stats and touched hours."""
     con.execute("set TimeZone = 'UTC'")
-    if staged is None:
-        staged = stage_inbox(con, inbox)
     key = cfg.require_link_key().decode()
     base = scalar(con, "select value from dim_settings where key = 'base_currency'") or "USD"
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -83,7 +100,7 @@ def ingest(
     try:
         for feed in FEED_ORDER:
             files = staged.of(feed)
-            done = _load_clicks(con, files, run_id, key, now) if feed == "clicks" else {}
+            done = _load_clicks(con, files, run_id, now) if feed == "clicks" else {}
             if feed == "conversions":
                 conv.prepare_click_lookup(con, [f.table for f in files if f.table and "click_id" in f.columns])
             for f in files:
@@ -105,13 +122,12 @@ def ingest(
 
 
 def _load_clicks(
-    con: duckdb.DuckDBPyConnection, files: list[StagedFile], run_id: int, key: str, now: datetime
+    con: duckdb.DuckDBPyConnection, files: list[StagedFile], run_id: int, now: datetime
 ) -> dict[int, FileStats]:
-    """Every staged click file of the run at once (validation, quarantine, dedupe, insert); stats per file."""
-    readable = [f for f in files if f.table is not None]
+    """Every validated click file of the run at once (quarantine, dedupe, insert); stats per file."""
+    readable = [f for f in files if f.table == VALIDATED]
     if not readable:
         return {}
-    validate_clicks(con, readable, key)
     quarantine_clicks(con, readable, run_id, now)
     counts = con.execute(
         "select file_id, count(*), count(*) filter (reason is not null) from v_clicks group by file_id"

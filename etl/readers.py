@@ -19,6 +19,7 @@ EXTENSIONS = (".csv", ".csv.gz", ".parquet", ".jsonl", ".jsonl.gz")
 _NAME_RE = re.compile(r"^[a-z0-9_]{1,64}$")
 _CSV = "read_csv(?, header = true, all_varchar = true, quote = '\"', escape = '\"', strict_mode = true)"
 _PARQUET = "read_parquet(?, union_by_name = true, filename = true, file_row_number = true)"
+UNMATCHED_FILE = "rows whose file name matches none of the files read"
 
 
 class UnreadableFile(Exception):
@@ -73,30 +74,48 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> list[s
     return names
 
 
+def parquet_select(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> tuple[str, dict[str, str]]:
+    """A SELECT of Parquet files read together, keeping column types: (file_id, rn, columns...), and its columns.
+
+    Run the SELECT with `parquet_params`. Columns are matched by name across files (missing ones are NULL); the
+    returned {column: DuckDB type} has file_id and rn first. Raises `UnreadableFile` when a file's schema cannot be
+    read (a broken page can still fail the SELECT itself).
+    """
+    try:
+        described = con.execute(f"describe select * from {_PARQUET}", [[str(p) for p in paths]]).fetchall()
+    except duckdb.Error as exc:
+        raise UnreadableFile(_short(exc)) from exc
+    cols = [(name, typ) for name, typ, *_ in described if name not in ("filename", "file_row_number")]
+    names = _names([c for c, _ in cols])
+    aliased = "".join(f", {_quote(c)} as {_quote(n)}" for (c, _), n in zip(cols, names, strict=True))
+    sql = (
+        "select ($file_ids::bigint[])[list_position($paths::varchar[], filename)] as file_id, "
+        f"file_row_number + 1 as rn{aliased} "
+        "from read_parquet($paths::varchar[], union_by_name = true, filename = true, file_row_number = true)"
+    )
+    return sql, {"file_id": "BIGINT", "rn": "BIGINT"} | {n: typ for (_, typ), n in zip(cols, names, strict=True)}
+
+
+def parquet_params(paths: list[Path], file_ids: list[int]) -> dict[str, list[str] | list[int]]:
+    """The parameters of a `parquet_select`."""
+    return {"paths": [str(p) for p in paths], "file_ids": file_ids}
+
+
 def stage_parquet(con: duckdb.DuckDBPyConnection, paths: list[Path], file_ids: list[int], table: str) -> dict[str, str]:
     """Stage Parquet files in one read, keeping column types: temp table (file_id, rn, columns...).
 
-    Returns {column: DuckDB type}, file_id and rn first. Columns are matched by name across files (missing ones are
-    NULL). Raises `UnreadableFile` when any file cannot be read; callers then stage the files one by one to find which.
+    Returns the columns as `parquet_select` does. Raises `UnreadableFile` when any file cannot be read; callers then
+    stage the files one by one to find which.
     """
-    args = [[str(p) for p in paths]]
+    sql, columns = parquet_select(con, paths)
     try:
-        described = con.execute(f"describe select * from {_PARQUET}", args).fetchall()
-        cols = [(name, typ) for name, typ, *_ in described if name not in ("filename", "file_row_number")]
-        names = _names([c for c, _ in cols])
-        aliased = "".join(f", {_quote(c)} as {_quote(n)}" for (c, _), n in zip(cols, names, strict=True))
-        con.execute(
-            f"create or replace temp table {table} as select "
-            f"(?::bigint[])[list_position(?::varchar[], filename)] as file_id, file_row_number + 1 as rn{aliased} "
-            f"from {_PARQUET}",
-            [file_ids, args[0], args[0]],
-        ).fetchall()
+        con.execute(f"create or replace temp table {table} as {sql}", parquet_params(paths, file_ids)).fetchall()
         if con.execute(f"select count(*) from {table} where file_id is null").fetchall()[0][0]:
-            raise duckdb.InvalidInputException("rows whose file name matches none of the files read")
+            raise duckdb.InvalidInputException(UNMATCHED_FILE)
     except duckdb.Error as exc:
         con.execute(f"drop table if exists {table}")
         raise UnreadableFile(_short(exc)) from exc
-    return {"file_id": "BIGINT", "rn": "BIGINT"} | {n: typ for (_, typ), n in zip(cols, names, strict=True)}
+    return columns
 
 
 def _sql_str(value: str) -> str:

@@ -108,12 +108,13 @@ def _utcnow() -> datetime:
 
 def _stages() -> Any:
     """The pipeline stages (imported late so the lifecycle modules import without them; tests replace this)."""
-    from etl import commission, compact, dims, rollups, stage
+    from etl import commission, compact, dims, rollups
     from etl import ingest as ingest_stage
 
     class Stages:
+        read_dimensions = staticmethod(dims.read_dimensions)
         snapshot_dimensions = staticmethod(dims.snapshot_dimensions)
-        stage_inbox = staticmethod(stage.stage_inbox)
+        stage_inbox = staticmethod(ingest_stage.stage)
         ingest = staticmethod(ingest_stage.ingest)
         compute_commissions = staticmethod(commission.compute_commissions)
         refresh_rollups = staticmethod(rollups.refresh_rollups)
@@ -286,15 +287,19 @@ def _transaction(
     wh_dir = cfg.warehouse_dir
     timings = result.stage_seconds
     t = time.perf_counter()
-    # reads files outside the transaction (a bad file must not abort it), at most `chunk_bytes` of click files
-    staged = stages.stage_inbox(con, inbox, max_click_bytes=chunk_bytes)
+    dims = stages.read_dimensions(cfg)  # the store, read once: clicks are validated against what is written
+    _add(timings, "dimensions", time.perf_counter() - t)
+    t = time.perf_counter()
+    # reads and validates files outside the transaction (a bad file must not abort it), at most `chunk_bytes` of
+    # click files
+    staged = stages.stage_inbox(con, cfg, inbox, dims, max_click_bytes=chunk_bytes)
     more = bool(getattr(staged, "more", False))
     _add(timings, "stage", time.perf_counter() - t)
     con.execute("begin transaction")
     try:
         before = _fingerprint(con)
         t = time.perf_counter()
-        stages.snapshot_dimensions(con, cfg)
+        stages.snapshot_dimensions(con, cfg, dims)
         _add(timings, "dimensions", time.perf_counter() - t)
         t = time.perf_counter()
         ingested = stages.ingest(con, cfg, inbox, run_id, progress=progress, staged=staged)

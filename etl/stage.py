@@ -6,7 +6,9 @@ connection, so an unreadable file leaves nothing behind and the run goes on. Sta
 a process killed here leaves the warehouse untouched.
 
 Parquet click files (the bulk of every inbox) are read together in one statement with their own column types; if
-that read fails, each file is read alone to find the broken ones. Every other file is staged alone as text.
+that read fails, each file is read alone to find the broken ones. Every other file is staged alone as text. With
+`defer_parquet_clicks` the Parquet click files are only described here (`StagedInbox.deferred`): `etl.clicks`
+reads them in its validation statement, which saves a copy of every click.
 """
 
 from __future__ import annotations
@@ -18,7 +20,15 @@ from pathlib import Path
 
 import duckdb
 
-from etl.readers import EXTENSIONS, UnreadableFile, file_format, stage_file, stage_parquet
+from etl.readers import (
+    EXTENSIONS,
+    UnreadableFile,
+    file_format,
+    parquet_params,
+    parquet_select,
+    stage_file,
+    stage_parquet,
+)
 
 FEED_ORDER = ("fx_rates", "clicks", "conversions", "commissions")
 
@@ -40,6 +50,16 @@ class StagedFile:
 
 
 @dataclass
+class DeferredParquet:
+    """Parquet files described but not read yet: the SELECT reading them (`etl.readers.parquet_select`)."""
+
+    files: list[StagedFile]
+    sql: str
+    params: dict[str, list[str] | list[int]]
+    columns: dict[str, str]
+
+
+@dataclass
 class StagedInbox:
     """The run's new files in feed order, then name order; `tables` are the temp tables to drop at the end.
 
@@ -50,6 +70,7 @@ class StagedInbox:
     files: list[StagedFile] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
     more: bool = False
+    deferred: DeferredParquet | None = None
 
     def of(self, feed: str) -> list[StagedFile]:
         """New files of one feed."""
@@ -92,11 +113,17 @@ def _unchanged(con: duckdb.DuckDBPyConnection, inbox: Path, paths: list[Path]) -
     return {(str(p), int(size), int(mtime)) for p, size, mtime in rows if size is not None and mtime is not None}
 
 
-def stage_inbox(con: duckdb.DuckDBPyConnection, inbox: Path, max_click_bytes: int | None = None) -> StagedInbox:
+def stage_inbox(
+    con: duckdb.DuckDBPyConnection,
+    inbox: Path,
+    max_click_bytes: int | None = None,
+    *,
+    defer_parquet_clicks: bool = False,
+) -> StagedInbox:
     """Stage every inbox file not yet in the manifest (by path and content hash). Call outside a transaction.
 
     With `max_click_bytes`, click files are staged until their sizes reach it (at least one file) and the rest is
-    left for the next call (`more`).
+    left for the next call (`more`). With `defer_parquet_clicks`, Parquet click files are described, not read.
     """
     staged = StagedInbox()
     click_bytes = 0
@@ -128,7 +155,8 @@ def stage_inbox(con: duckdb.DuckDBPyConnection, inbox: Path, max_click_bytes: in
             new.append(StagedFile(feed, path, rel, sha, size, file_id, mtime_ns=stat.st_mtime_ns))
         staged.files.extend(new)
         if feed == "clicks":
-            _stage_parquet_group(con, [f for f in new if file_format(f.path) == "parquet"], staged, feed)
+            parquet = [f for f in new if file_format(f.path) == "parquet"]
+            _stage_parquet_group(con, parquet, staged, feed, defer=defer_parquet_clicks)
             new = [f for f in new if file_format(f.path) != "parquet"]
         for f in new:
             _stage_one(con, f, staged, typed=False)
@@ -136,12 +164,19 @@ def stage_inbox(con: duckdb.DuckDBPyConnection, inbox: Path, max_click_bytes: in
 
 
 def _stage_parquet_group(
-    con: duckdb.DuckDBPyConnection, files: list[StagedFile], staged: StagedInbox, feed: str
+    con: duckdb.DuckDBPyConnection, files: list[StagedFile], staged: StagedInbox, feed: str, *, defer: bool
 ) -> None:
     if not files:
         return
     table = f"stg_{feed}_parquet"
     try:
+        if defer:
+            paths = [f.path for f in files]
+            sql, columns = parquet_select(con, paths)
+            staged.deferred = DeferredParquet(files, sql, parquet_params(paths, [f.file_id for f in files]), columns)
+            for f in files:
+                f.columns = columns
+            return
         columns = stage_parquet(con, [f.path for f in files], [f.file_id for f in files], table)
     except UnreadableFile:
         for f in files:  # one of them is broken: read each alone so only the broken ones fail
@@ -150,6 +185,11 @@ def _stage_parquet_group(
     staged.tables.append(table)
     for f in files:
         f.table, f.columns = table, columns
+
+
+def stage_alone(con: duckdb.DuckDBPyConnection, f: StagedFile, staged: StagedInbox) -> None:
+    """Stage one Parquet file of a deferred group whose read failed: the broken file gets its `error`."""
+    _stage_one(con, f, staged, typed=True)
 
 
 def _stage_one(con: duckdb.DuckDBPyConnection, f: StagedFile, staged: StagedInbox, *, typed: bool) -> None:

@@ -137,8 +137,10 @@ def _money_rules(present: set[str], neg_ok: str) -> list[tuple[str, str]]:
     ]
 
 
-def clicks_sql(present: set[str] | dict[str, str], table: str, file_id: str = "s.file_id") -> str:
-    """SELECT of typed clicks with a reason from staged `table`; references are checked against dim tables.
+def clicks_sql(present: set[str] | dict[str, str], table: str, file_id: str = "s.file_id", lookups: str = "") -> str:
+    """SELECT of typed clicks with a reason from `table` (a staged table or a parenthesised SELECT of the files);
+    references are checked against `{lookups}dim_links`, `..._partners` and `..._offers`. A row with a reason also
+    gets `raw`: its values as read (JSON, without file_id), for the quarantine.
 
     Each input column is trimmed/cast once in an inner projection (`t`); the rules then read plain columns.
     """
@@ -163,9 +165,13 @@ def clicks_sql(present: set[str] | dict[str, str], table: str, file_id: str = "s
     country = f"upper({c['country']})"
     device = f"lower({c['device']})"
     return f"""
+select * exclude (_raw),
+       case when reason is not null then json_merge_patch(to_json(_raw), '{{"file_id": null}}') end as raw
+from (
 select
     t.file_id,
     t.rn,
+    t._raw,
     {_case(rules)} as reason,
     {c["click_id"]} as click_id,
     t._ts as ts,
@@ -186,7 +192,7 @@ select
     u.ua_hash,
     {c["user_agent"]} is null or u.is_bot as is_bot
 from (
-    select {file_id} as file_id, s.rn, {inner}, {ts_of(present, "ts")} as _ts,
+    select {file_id} as file_id, s.rn, s as _raw, {inner}, {ts_of(present, "ts")} as _ts,
            {int_of(present, "partner_id")} as _partner, {int_of(present, "offer_id")} as _offer
     from {table} s
 ) t
@@ -194,9 +200,10 @@ left join (  -- user agents repeat: hash and classify each distinct one once
     select ua, md5(ua) as ua_hash, regexp_matches(lower(ua), '{BOT_PATTERN}') as is_bot
     from (select distinct {col(present, "user_agent")} as ua from {table} s)
 ) u on u.ua = {c["user_agent"]}
-left join dim_links l on l.token = {c["link_token"]}
-left join dim_partners p on {c["link_token"]} is null and p.partner_id = t._partner
-left join dim_offers o on {c["link_token"]} is null and o.offer_id = t._offer
+left join {lookups}dim_links l on l.token = {c["link_token"]}
+left join {lookups}dim_partners p on {c["link_token"]} is null and p.partner_id = t._partner
+left join {lookups}dim_offers o on {c["link_token"]} is null and o.offer_id = t._offer
+)
 """
 
 

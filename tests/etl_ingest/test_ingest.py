@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
 
@@ -105,6 +106,32 @@ def test_unreadable_files_are_recorded_failed_and_nothing_is_half_loaded(tiny: T
     assert all(r for (r,) in tiny.rows("select reason from etl_files where status = 'failed'"))
     assert tiny.rows("select click_id from clicks") == [("f1",)]
     assert result.files_failed == 3
+
+
+def test_a_parquet_file_with_a_broken_page_fails_alone(tiny: Tiny) -> None:
+    """Parquet click files are read by the validation statement itself; a file whose footer reads but whose data
+    does not fails that statement: each file is then read alone, and only the broken one is recorded failed."""
+    n = 5000
+    frame = pl.DataFrame({"click_id": [f"b{i}" for i in range(n)], "ts": [1_793_000_000_000 + i for i in range(n)],
+                          "link_token": [tiny.token] * n})  # fmt: skip
+    broken = tiny.write_parquet("clicks", "a_broken.parquet", frame)
+    data = bytearray(broken.read_bytes())
+    data[len(data) // 3 : len(data) // 3 + 200] = b"\xff" * 200  # a compressed page, not the footer
+    broken.write_bytes(bytes(data))
+    good = pl.DataFrame({"click_id": ["g1", "g2"], "ts": [1_793_000_000_000, 99_999_999_999_999_999],
+                         "link_token": [tiny.token, tiny.token]})  # fmt: skip
+    tiny.write_parquet("clicks", "b_good.parquet", good)
+    tiny.write("clicks", "c.csv", CLICK_HEADER + f"c1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    result = tiny.run()
+    files = {p: (s, r) for p, s, r in tiny.rows("select path, status, reason from etl_files")}
+    assert files["clicks/a_broken.parquet"][0] == "failed" and files["clicks/a_broken.parquet"][1]
+    assert files["clicks/b_good.parquet"] == ("loaded", None) and files["clicks/c.csv"] == ("loaded", None)
+    assert sorted(c for (c,) in tiny.rows("select click_id from clicks")) == ["c1", "g1"]
+    assert result.files_failed == 1
+    raw = tiny.rows("select path, row_number, reason, raw from quarantine")
+    assert [(p, n, r) for p, n, r, _ in raw] == [("clicks/b_good.parquet", 2, "bad_timestamp")]
+    assert json.loads(raw[0][3]) == {"rn": 2, "click_id": "g2", "ts": 99_999_999_999_999_999, "link_token": tiny.token}
+    _conserved(tiny)
 
 
 def test_a_changed_file_is_processed_again_and_its_rows_dedupe(tiny: Tiny) -> None:

@@ -26,12 +26,18 @@ class FakeStages:
             raise RuntimeError(f"injected failure in {stage}")
 
     @classmethod
-    def snapshot_dimensions(cls, con: duckdb.DuckDBPyConnection, cfg: Any) -> None:
+    def read_dimensions(cls, cfg: Any) -> None:
+        return None
+
+    @classmethod
+    def snapshot_dimensions(cls, con: duckdb.DuckDBPyConnection, cfg: Any, dims: Any) -> None:
         con.execute("insert or replace into dim_settings values ('base_currency', 'USD')")
         cls._maybe_fail("dimensions")
 
     @classmethod
-    def stage_inbox(cls, con: duckdb.DuckDBPyConnection, inbox: Path, max_click_bytes: int | None = None) -> None:
+    def stage_inbox(
+        cls, con: duckdb.DuckDBPyConnection, cfg: Any, inbox: Path, dims: Any, max_click_bytes: int | None = None
+    ) -> None:
         return None
 
     @classmethod
