@@ -170,7 +170,9 @@ from lagged l left join recent r on r.file_id = l.file_id and r.rn = l.rn"""
 
 
 def load_clicks(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> dict[int, tuple[int, int]]:
-    """Insert the new clicks of `v_clicks`; return {file_id: (inserted, duplicates)}; record touched hours."""
+    """Insert the new clicks of `v_clicks`; return {file_id: (inserted, duplicates)}.
+
+    New clicks touch no hour's money: the rollups add their click rows by `run_id` (`etl.rollups`)."""
     lo = scalar(con, "select min(ts) from v_clicks where reason is null")
     if lo is None:
         return {}
@@ -194,7 +196,6 @@ def load_clicks(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> d
         f"on f.file_id = v.file_id and f.rn = v.rn where not f.is_dup {order}",
         [run_id],
     )
-    con.execute("insert into touched select distinct date_trunc('hour', ts) from flags where not is_dup")
     if not is_attached(con):  # with a history, the working file's clicks are the recent keys
         newest = scalar(con, "select max(ts) from flags where not is_dup and ts <= ?", [now])
         keep_from = datetime.min if newest is None else newest - timedelta(days=KEYS_DAYS)  # older: trimmed next

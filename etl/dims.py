@@ -6,6 +6,7 @@ the links, partners and offers read, `stage_lookups`, while they are read) and w
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 
@@ -26,6 +27,7 @@ from cabinet.store.models import (
     Tier,
     TrackingLink,
 )
+from etl.schema import get_meta, set_meta
 
 DIM_TABLES = (
     "dim_partners",
@@ -54,6 +56,13 @@ class Dimensions:
 
     frames: dict[str, pl.DataFrame] = field(default_factory=dict)
 
+    def digest(self) -> str:
+        """A hash of every row read: equal digests, equal dimensions."""
+        h = hashlib.sha256()
+        for table in sorted(self.frames):
+            h.update(table.encode() + b"\0" + self.frames[table].write_csv().encode() + b"\0")
+        return h.hexdigest()
+
 
 LOOKUPS = ("dim_links", "dim_partners", "dim_offers")  # what click validation resolves against
 LOOKUP_PREFIX = "stg_"  # their temp copies before the transaction: stg_dim_links, ...
@@ -73,8 +82,13 @@ def snapshot_dimensions(con: duckdb.DuckDBPyConnection, cfg: Settings, dims: Dim
     write_dimensions(con, dims if dims is not None else read_dimensions(cfg))
 
 
-def write_dimensions(con: duckdb.DuckDBPyConnection, dims: Dimensions) -> None:
-    """Replace every dim_* table with the rows read; the partner tree's closure is derived here."""
+def write_dimensions(con: duckdb.DuckDBPyConnection, dims: Dimensions) -> bool:
+    """Replace every dim_* table with the rows read (the partner tree's closure is derived here); False when they
+    are the rows the last write wrote (meta `dims_digest`): rewriting unchanged tables made every publish's
+    checkpoint rewrite them too."""
+    digest = dims.digest()
+    if get_meta(con, "dims_digest") == digest:
+        return False
     for table in DIM_TABLES:
         con.execute(f"delete from {table}")
     for table, frame in dims.frames.items():
@@ -83,6 +97,8 @@ def write_dimensions(con: duckdb.DuckDBPyConnection, dims: Dimensions) -> None:
         _insert(con, table, frame)
     if "dim_partners" in dims.frames:
         con.execute(TREE_SQL)
+    set_meta(con, "dims_digest", digest)
+    return True
 
 
 def stage_lookups(con: duckdb.DuckDBPyConnection, dims: Dimensions) -> None:

@@ -7,7 +7,12 @@ from datetime import datetime
 from decimal import Decimal
 
 import polars as pl
+import pytest
+from sqlalchemy import Engine
 
+from cabinet.store.db import session_scope
+from cabinet.store.models import Partner, TrackingLink
+from etl import rollups
 from tests.etl_ingest.conftest import Tiny
 
 CLICK_HEADER = "click_id,ts,link_token,partner_id,offer_id,sub1,country,device,ip,user_agent\n"
@@ -231,3 +236,42 @@ def test_raw_ip_is_never_stored_and_unique_and_bot_flags_follow_the_metrics(tiny
         for (table,) in con.execute("select table_name from information_schema.tables").fetchall():
             dump = con.execute(f'select to_json(t)::varchar from "{table}" t').fetchall()
             assert not any("203.0.113.7" in r[0] for r in dump), table
+
+
+def test_store_changes_reach_the_warehouse_and_unchanged_dimensions_are_not_rewritten(
+    tiny: Tiny, store_engine: Engine
+) -> None:
+    tiny.write("clicks", "a.csv", CLICK_HEADER + f"c1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    tiny.run()
+    digest = tiny.rows("select value from meta where key = 'dims_digest'")
+    rowids = tiny.rows("select min(rowid), max(rowid) from dim_partners")  # a rewrite appends new row ids
+    assert tiny.run().published is None  # nothing new, the same store: nothing written, nothing published
+    assert tiny.rows("select min(rowid), max(rowid) from dim_partners") == rowids
+    assert tiny.rows("select value from meta where key = 'dims_digest'") == digest
+    with session_scope(store_engine) as s:
+        s.get(Partner, tiny.child).name = "Child Renamed"
+        s.add(TrackingLink(partner_id=tiny.child, offer_id=tiny.offer, landing_url="https://y.example", token="bad.x"))
+    result = tiny.run()
+    assert result.published is not None  # readers see the store's change
+    assert tiny.rows("select name from dim_partners where partner_id = ?", [tiny.child]) == [("Child Renamed",)]
+    assert tiny.rows("select count(*) from dim_links") == [(1,)]  # the unsigned link stays out
+    assert tiny.rows("select value from meta where key = 'dims_digest'") != digest
+
+
+def test_new_clicks_leave_the_money_rows_of_their_hour_alone(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Money rows come from conversions and commissions only: a run of new clicks refreshes no hour's money."""
+    tiny.write("clicks", "a.csv", CLICK_HEADER + f"m1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    tiny.write("conversions", "a.csv", "conversion_id,ts,type,click_id\nmv1,2026-11-01T10:20:00Z,ftd,m1\n")
+    tiny.run()
+    refreshed: list[set[datetime]] = []
+    real = rollups.refresh_rollups
+
+    def spy(con: object, run_id: int, touched_hours: set[datetime]) -> object:
+        refreshed.append(set(touched_hours))
+        return real(con, run_id, touched_hours)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rollups, "refresh_rollups", spy)
+    tiny.write("clicks", "b.csv", CLICK_HEADER + f"m2,2026-11-01T10:40:00Z,{tiny.token},,,,,,,\n")
+    tiny.run()
+    assert refreshed == [set()]
+    assert tiny.rows("select sum(clicks + bot_clicks), sum(ftds) from rollup_hourly") == [(2, 1)]
