@@ -23,6 +23,8 @@ def _login(tab, server: Server, password: str, expect: str | None = None) -> Non
     RESULTS_DIR.mkdir(exist_ok=True)
     tab.goto(server.url)
     for attempt in range(2):
+        # the page's script run is over (Streamlit marks the app's state), so the form is not being rebuilt
+        tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
         tab.get_by_label("Username").fill(server.username)
         tab.get_by_label("Password", exact=True).fill(password)
         tab.get_by_role("button", name="Log in").click()
