@@ -90,7 +90,9 @@ def ingest(
     *,
     staged: StagedInbox,
 ) -> IngestResult:
-    """Load every file `stage` staged; resolve waiting conversions; return per-file stats and touched hours."""
+    """Load every file `stage` staged; resolve waiting conversions; return per-file stats and touched hours.
+
+    `inbox` is part of the runner's stage signature; the files come from `staged`, which `stage` read from it."""
     con.execute("set TimeZone = 'UTC'")
     key = cfg.require_link_key().decode()
     base = scalar(con, "select value from dim_settings where key = 'base_currency'") or "USD"
