@@ -140,6 +140,24 @@ def _run_stats(con: duckdb.DuckDBPyConnection, run_id: int) -> tuple[list[dict[s
     return files, totals, failed
 
 
+def _merge_row_groups(work_path: Path, warnings: list[str]) -> None:
+    """After publishing: checkpoint the next run's working file with DuckDB's row-group merging on.
+
+    Each run appends partly filled row groups (its rollup rows, its clicks); a checkpoint merges adjacent ones when
+    they fit in fewer. Done in the publish checkpoint this rewrote ~290k rollup rows (0.2 s of a 1M-click run at
+    50M) before readers could see the run, so that checkpoint skips it and this one, on the copy the next run works
+    on, does it (a checkpoint only runs when something changed: the time of this one is recorded in `meta`)."""
+    try:
+        con = duckdb.connect(str(work_path))
+        try:
+            set_meta(con, "row_groups_merged_at", _utcnow().isoformat())
+            con.execute("checkpoint")
+        finally:
+            con.close()
+    except duckdb.Error as exc:  # the run is published all the same; the merge happens after the next publish
+        warnings.append(f"row groups not merged after publishing: {exc}")
+
+
 def _unpublished_commit(con: duckdb.DuckDBPyConnection, warehouse_dir: Path) -> bool:
     last = scalar(
         con, "select snapshot from etl_runs where status = 'ok' and snapshot is not null order by run_id desc"
@@ -235,7 +253,9 @@ def run_etl(
                 result.chunks += 1
             t = time.perf_counter()
             _compact(con, stages, result, wh_dir, clock)
+            con.execute("set max_vacuum_tasks = 0")  # merging partly filled row groups waits until after publishing
             con.execute("checkpoint")
+            con.execute("reset max_vacuum_tasks")
             hist_name = history.snapshot_name(con)
             if hist_name:
                 con.execute(f"checkpoint {history.ALIAS}")
@@ -258,6 +278,10 @@ def run_etl(
             result.stage_seconds["publish"] = result.published.seconds
             result.visible_seconds = t - t0 + result.published.seconds
             result.stage_seconds["prepare"] = result.published.prepare_seconds
+            if not result.published.prepare_error:
+                t = time.perf_counter()
+                _merge_row_groups(wh_dir / WORK_DB, result.warnings)
+                result.stage_seconds["prepare"] += time.perf_counter() - t
             if result.published.prepare_error:
                 result.warnings.append(
                     f"published, but the working file was not copied back ({result.published.prepare_error}): "

@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from decimal import Decimal
 
+import duckdb
 import polars as pl
 import pytest
 from sqlalchemy import Engine
@@ -275,3 +276,21 @@ def test_new_clicks_leave_the_money_rows_of_their_hour_alone(tiny: Tiny, monkeyp
     tiny.run()
     assert refreshed == [set()]
     assert tiny.rows("select sum(clicks + bot_clicks), sum(ftds) from rollup_hourly") == [(2, 1)]
+
+
+def test_row_groups_are_merged_after_publishing_not_before(tiny: Tiny) -> None:
+    """The publish checkpoint leaves each run's partly filled row groups as they are (merging them rewrote rows
+    before readers could see the run); the next run's working copy is checkpointed with merging afterwards."""
+    groups = "select count(distinct row_group_id) from pragma_storage_info('rollup_hourly')"
+    tiny.write("clicks", "a.csv", CLICK_HEADER + f"g1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    tiny.run()
+    tiny.write("clicks", "b.csv", CLICK_HEADER + f"g2,2026-11-01T11:00:00Z,{tiny.token},,,,,,,\n")
+    published = tiny.run().published
+    assert published is not None
+    con = duckdb.connect(str(published.snapshot.path), read_only=True)
+    try:
+        assert con.execute(groups).fetchall() == [(2,)]  # one small row group per run
+    finally:
+        con.close()
+    assert tiny.rows(groups) == [(1,)]  # merged in the working file the next run starts from
+    assert tiny.rows("select count(*), sum(bot_clicks) from rollup_hourly") == [(2, 2)]
