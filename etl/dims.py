@@ -87,8 +87,8 @@ def write_dimensions(con: duckdb.DuckDBPyConnection, dims: Dimensions) -> bool:
     are the rows the last write wrote (meta `dims_digest`): rewriting unchanged tables made every publish's
     checkpoint rewrite them too."""
     digest = dims.digest()
-    if get_meta(con, "dims_digest") == digest:
-        return False
+    if get_meta(con, "dims_digest") == digest and _counts(con) == {t: len(f) for t, f in dims.frames.items()}:
+        return False  # (the counts guard against tables emptied since, e.g. by a schema change)
     for table in DIM_TABLES:
         con.execute(f"delete from {table}")
     for table, frame in dims.frames.items():
@@ -99,6 +99,13 @@ def write_dimensions(con: duckdb.DuckDBPyConnection, dims: Dimensions) -> bool:
         con.execute(TREE_SQL)
     set_meta(con, "dims_digest", digest)
     return True
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows per non-empty dim table (the tables a `Dimensions` has frames for; the tree is derived)."""
+    tables = [t for t in DIM_TABLES if t != "dim_partner_tree"]
+    row = con.execute("select " + ", ".join(f"(select count(*) from {t})" for t in tables)).fetchall()[0]
+    return {t: int(n) for t, n in zip(tables, row, strict=True) if n}
 
 
 def stage_lookups(con: duckdb.DuckDBPyConnection, dims: Dimensions) -> None:
