@@ -30,8 +30,8 @@ DEDUPE_WINDOW_DAYS = 3
 UNIQUE_WINDOW = timedelta(hours=24)
 KEYS_DAYS = 4
 _COLUMNS = (
-    "v.click_id, v.ts, partner_id, offer_id, link_id, sub1, sub2, sub3, sub4, sub5, country, device, os, browser, "
-    "referrer, ip_hash, ua_hash, is_bot, f.is_unique"
+    "v.click_id, v.ts, v.partner_id, v.offer_id, v.link_id, v.sub1, v.sub2, v.sub3, v.sub4, v.sub5, v.country, "
+    "v.device, v.os, v.browser, v.referrer, v.ip_hash, v.ua_hash, v.is_bot"
 )
 
 
@@ -110,8 +110,10 @@ RECENT_KEYS = (
 )
 
 
-# Flags of the run's good clicks, narrow (file_id, rn, vkey, is_dup, is_unique): the wide rows are sorted only once,
-# by the insert. Duplicates within the run: only ids seen twice get the (file, row) of their first occurrence.
+# Flags of the run's good clicks, exceptions only: (file_id, rn, is_dup) for duplicates (is_dup) and for clicks that
+# are not unique (not is_dup); every other good click is new and unique. The insert joins this small table, so the
+# wide rows are read once. Duplicates within the run: only ids seen twice get the (file, row) of their first
+# occurrence. Only visitors with more than one click (in the batch, or the batch and the earlier keys) need a window.
 FLAGS_SQL = """
 create or replace temp table flags as
 with dups as (
@@ -125,48 +127,59 @@ seen as (
     select distinct click_id from {keys} c
     where c.ts >= $lo - to_days($dedupe) and c.click_id in (select click_id from v_clicks where reason is null)
 ),
-marked as materialized (
-    select g.file_id, g.rn, g.ts, g.click_id,
-           (d.click_id is not null and (g.file_id, g.rn) <> d.first) or s.click_id is not null as is_dup,
-           {vkey} as vkey
-    from v_clicks g left join dups d using (click_id) left join seen s using (click_id)
-    where g.reason is null
+dupl as materialized (
+    select g.file_id, g.rn from v_clicks g join dups d using (click_id)
+    where g.reason is null and (g.file_id, g.rn) <> d.first
+    union
+    select g.file_id, g.rn from v_clicks g semi join seen s using (click_id) where g.reason is null
+),
+keyed as materialized (
+    select g.file_id, g.rn, g.ts, {vkey} as vkey from v_clicks g
+    anti join dupl d on d.file_id = g.file_id and d.rn = g.rn
+    where g.reason is null and g.ip_hash is not null
 ),
 {tail}
+select file_id, rn, false as is_dup from not_unique
 union all
-select file_id, rn, ts, click_id, vkey, is_dup, true from marked where is_dup or vkey is null
+select file_id, rn, true from dupl
 """
-# Any batch: earlier keys of the batch's visitors and the batch, one window over both.
+# Any batch: earlier keys of the batch's visitors and the batch, one window over the visitors seen twice.
 ALL_PRIOR = """
-prior as (
-    select vkey, ts, null::bigint as file_id, null::bigint as rn from {keys} c
-    where c.ts >= $lo - $unique and c.vkey in (select vkey from marked where not is_dup)
+prior as materialized (
+    select vkey, ts from {keys} c where c.ts >= $lo - $unique and c.vkey in (select vkey from keyed)
+),
+multi as (
+    select vkey from (select vkey from keyed union all select vkey from prior) group by vkey having count(*) > 1
 ),
 lagged as (
-    select file_id, rn, ts, click_id, vkey,
-           ts - lag(ts) over (partition by vkey order by ts, file_id nulls first, rn) as gap
+    select file_id, rn, ts - lag(ts) over (partition by vkey order by ts, file_id nulls first, rn) as gap
     from (
-        select vkey, ts, file_id, rn, click_id from marked where not is_dup and vkey is not null
-        union all select vkey, ts, file_id, rn, null from prior
+        select vkey, ts, file_id, rn from keyed semi join multi using (vkey)
+        union all select vkey, ts, null, null from prior semi join multi using (vkey)
     )
-)
-select file_id, rn, ts, click_id, vkey, false as is_dup, gap is null or gap >= $unique as is_unique
-from lagged where file_id is not null"""
-# A batch newer than every key: the window sorts the batch alone; a visitor's first new click is not unique when an
-# earlier key of that visitor lies less than 24 h before it (one semi join, built on the first clicks).
-LATEST_PRIOR = """
-lagged as materialized (
-    select file_id, rn, ts, click_id, vkey, lag(ts) over (partition by vkey order by ts, file_id, rn) as prev
-    from marked where not is_dup and vkey is not null
 ),
-recent as (
-    select l.file_id, l.rn from lagged l
-    semi join (select vkey, ts from {keys} c where c.ts > $lo - $unique) c on c.vkey = l.vkey and c.ts > l.ts - $unique
-    where l.prev is null
-)
-select l.file_id, l.rn, l.ts, l.click_id, l.vkey, false as is_dup,
-       case when l.prev is not null then l.ts - l.prev >= $unique else r.rn is null end as is_unique
-from lagged l left join recent r on r.file_id = l.file_id and r.rn = l.rn"""
+not_unique as (select file_id, rn from lagged where file_id is not null and gap < $unique),
+"""
+# A batch newer than every key: the window sorts the batch's repeat visitors alone; a visitor's first new click is not
+# unique when an earlier key of that visitor lies less than 24 h before it (one semi join, built on the first clicks).
+LATEST_PRIOR = """
+multi as materialized (select vkey from keyed group by vkey having count(*) > 1),
+lagged as materialized (
+    select file_id, rn, ts, vkey, lag(ts) over (partition by vkey order by ts, file_id, rn) as prev
+    from keyed semi join multi using (vkey)
+),
+firsts as (
+    select file_id, rn, ts, vkey from keyed anti join multi using (vkey)
+    union all
+    select file_id, rn, ts, vkey from lagged where prev is null
+),
+not_unique as (
+    select file_id, rn from lagged where ts - prev < $unique
+    union all
+    select f.file_id, f.rn from firsts f
+    semi join (select vkey, ts from {keys} c where c.ts > $lo - $unique) c on c.vkey = f.vkey and c.ts > f.ts - $unique
+),
+"""
 
 
 def load_clicks(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> dict[int, tuple[int, int]]:
@@ -185,27 +198,26 @@ def load_clicks(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> d
     tail = (LATEST_PRIOR if latest_only else ALL_PRIOR).format(keys=keys)
     sql = FLAGS_SQL.format(keys=keys, vkey=VISITOR_KEY, tail=tail)
     con.execute(sql, {"lo": lo, "dedupe": DEDUPE_WINDOW_DAYS, "unique": UNIQUE_WINDOW})
-    counts = con.execute(
-        "select file_id, count(*) filter (not is_dup), count(*) filter (is_dup) from flags group by file_id"
-    ).fetchall()
+    good = dict(con.execute("select file_id, count(*) from v_clicks where reason is null group by file_id").fetchall())
+    dup = dict(con.execute("select file_id, count(*) from flags where is_dup group by file_id").fetchall())
+    new = (
+        "from v_clicks v left join flags f on f.file_id = v.file_id and f.rn = v.rn "
+        "where v.reason is null and f.is_dup is not true"
+    )
     # One-file warehouse: insert in (month, partner, ts) order, compaction builds on it. With a history file the
     # working file only holds the last days and the move sorts them into the history: sorting here cost 0.3 s / 1M.
     order = "" if is_attached(con) else "order by date_trunc('month', v.ts), v.partner_id, v.ts"
-    con.execute(
-        f"insert into clicks select {_COLUMNS}, v.file_id, ? from v_clicks v join flags f "
-        f"on f.file_id = v.file_id and f.rn = v.rn where not f.is_dup {order}",
-        [run_id],
-    )
+    con.execute(f"insert into clicks select {_COLUMNS}, f.rn is null, v.file_id, ? {new} {order}", [run_id])
     if not is_attached(con):  # with a history, the working file's clicks are the recent keys
-        newest = scalar(con, "select max(ts) from flags where not is_dup and ts <= ?", [now])
+        newest = scalar(con, f"select max(v.ts) {new} and v.ts <= ?", [now])
         keep_from = datetime.min if newest is None else newest - timedelta(days=KEYS_DAYS)  # older: trimmed next
         con.execute(
-            "insert into click_keys select click_id, ts, vkey from flags where not is_dup and ts >= ? order by ts",
+            f"insert into click_keys select v.click_id, v.ts, {VISITOR_KEY} {new} and v.ts >= ? order by v.ts",
             [keep_from],
         )
     _trim_keys(con, now)
     con.execute("drop table flags")
-    return {int(f): (int(ins), int(dup)) for f, ins, dup in counts}
+    return {int(f): (int(n) - dup.get(f, 0), dup.get(f, 0)) for f, n in good.items()}
 
 
 def _init_keys(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
