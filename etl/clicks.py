@@ -111,9 +111,10 @@ RECENT_KEYS = (
 
 
 # Flags of the run's good clicks, exceptions only: (file_id, rn, is_dup) for duplicates (is_dup) and for clicks that
-# are not unique (not is_dup); every other good click is new and unique. The insert joins this small table, so the
-# wide rows are read once. Duplicates within the run: only ids seen twice get the (file, row) of their first
-# occurrence. Only visitors with more than one click (in the batch, or the batch and the earlier keys) need a window.
+# are not unique (not is_dup); every other good click is new and unique. The insert left-joins this table, which holds
+# few rows when most clicks are unique (0.9% of the 10M demo clicks). Duplicates within the run: only ids seen twice
+# get the (file, row) of their first occurrence. Only visitors with more than one click (in the batch, or in the batch
+# and the earlier keys) need a window.
 FLAGS_SQL = """
 create or replace temp table flags as
 with dups as (
