@@ -169,7 +169,8 @@ def attach_history(
     con: duckdb.DuckDBPyConnection, warehouse_dir: Path, *, create: bool = False, warnings: list[str] | None = None
 ) -> bool:
     """Attach `history.duckdb` (created when `create`; copied back from its snapshot when missing), finish an
-    interrupted move, refresh `all_clicks`. A restore is reported in `warnings`."""
+    interrupted move, refresh `all_clicks`. A restore is reported in `warnings`; returns whether a move was finished
+    (its state is not published yet)."""
     path = Path(warehouse_dir) / HISTORY_DB
     moved = int(get_meta(con, MOVED_KEY) or 0)
     if not is_attached(con) and not path.exists() and moved:
@@ -185,13 +186,14 @@ def attach_history(
                     "the ETL again"
                 )
             clicks_view(con)
-            return False
+            return False  # no history yet
         literal = str(path).replace("'", "''")  # a path of our own; ATTACH does not bind parameters
         con.execute(f"ATTACH '{literal}' AS {ALIAS}")
         with _transaction(con):
             _create(con)
     done = int(_hist_meta(con, "version") or 0)
-    if done > moved:  # killed between the two transactions of a move: finish its second half
+    finished = done > moved
+    if finished:  # killed (or failed) between the two transactions of a move: finish its second half
         boundary = _hist_meta(con, "boundary")
         with _transaction(con):
             _drop_moved(con, datetime.fromisoformat(str(boundary)), done)
@@ -201,7 +203,7 @@ def attach_history(
             "newest snapshots/h*.duckdb"
         )
     clicks_view(con)
-    return True
+    return finished
 
 
 def maybe_move(

@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 
 from cabinet.config import Settings
-from etl import history
+from etl import finish, history
 from etl.lock import EtlLock
 from etl.publish import (
     DEFAULT_GRACE_S,
@@ -29,7 +29,6 @@ from etl.publish import (
     WORK_DB,
     PublishResult,
     cleanup_snapshots,
-    publish,
     restore_work,
     snapshot_name,
 )
@@ -100,6 +99,7 @@ class RunResult:
     chunks: int = 1
     warnings: list[str] = field(default_factory=list)
     moved: history.MoveResult | None = None
+    moved_snapshot: str | None = None  # the moved state, published after the run's own snapshot (`etl.finish`)
 
 
 def _utcnow() -> datetime:
@@ -140,24 +140,6 @@ def _run_stats(con: duckdb.DuckDBPyConnection, run_id: int) -> tuple[list[dict[s
     return files, totals, failed
 
 
-def _merge_row_groups(work_path: Path, warnings: list[str]) -> None:
-    """After publishing: checkpoint the next run's working file with DuckDB's row-group merging on.
-
-    Each run appends partly filled row groups (its rollup rows, its clicks); a checkpoint merges adjacent ones when
-    they fit in fewer. Done in the publish checkpoint this rewrote ~290k rollup rows (0.2 s of a 1M-click run at
-    50M) before readers could see the run, so that checkpoint skips it and this one, on the copy the next run works
-    on, does it (a checkpoint only runs when something changed: the time of this one is recorded in `meta`)."""
-    try:
-        con = duckdb.connect(str(work_path))
-        try:
-            set_meta(con, "row_groups_merged_at", _utcnow().isoformat())
-            con.execute("checkpoint")
-        finally:
-            con.close()
-    except duckdb.Error as exc:  # the run is published all the same; the merge happens after the next publish
-        warnings.append(f"row groups not merged after publishing: {exc}")
-
-
 def _unpublished_commit(con: duckdb.DuckDBPyConnection, warehouse_dir: Path) -> bool:
     last = scalar(
         con, "select snapshot from etl_runs where status = 'ok' and snapshot is not null order by run_id desc"
@@ -173,30 +155,6 @@ def _mark_interrupted(con: duckdb.DuckDBPyConnection) -> None:
         "error = 'interrupted (process ended before commit)' where status = 'running'",
         [_utcnow()],
     )
-
-
-def _compact(con: duckdb.DuckDBPyConnection, stages: Any, result: RunResult, wh_dir: Path, now: datetime) -> None:
-    """Re-sort clicks and rollups in their own transaction after the run committed, then move old clicks to the
-    history file (`etl.history`, its own transactions); a failure only skips that step."""
-    con.execute("begin transaction")
-    try:
-        # with a history file the working file holds only the last days, each run's batch inserted sorted: the
-        # month re-sort happens in the history (etl.history); rewriting the hot month every few runs cost ~10 s
-        clicks = False if history.is_attached(con) else bool(stages.compact_clicks(con))
-        result.compacted = bool(stages.compact_rollups(con)) or clicks
-        con.execute("commit")
-    except Exception as exc:
-        con.execute("rollback")
-        result.warnings.append(f"compaction skipped: {type(exc).__name__}: {exc}")
-        log.warning("run %s: compaction skipped: %s", result.run_id, exc)
-    try:
-        result.moved = history.maybe_move(con, wh_dir, now)
-    except Exception as exc:  # each transaction of a move rolled itself back
-        result.warnings.append(f"history move skipped: {type(exc).__name__}: {exc}")
-        log.warning("run %s: history move skipped: %s", result.run_id, exc)
-        # failed between its two transactions? finish it now (or fail the run, unpublished, for the next to finish):
-        # a snapshot must never pair working-file clicks with a history that holds them too
-        history.attach_history(con, wh_dir)
 
 
 def run_etl(
@@ -224,9 +182,9 @@ def run_etl(
             if restored is not None:
                 result.warnings.append(f"working file restored from snapshot {restored.name}")
             # finishes a move a killed run left half done; copies a missing history file back from its snapshot
-            history.attach_history(con, wh_dir, warnings=result.warnings)
+            finished_move = history.attach_history(con, wh_dir, warnings=result.warnings)
             _mark_interrupted(con)
-            must_publish = _unpublished_commit(con, wh_dir)
+            must_publish = _unpublished_commit(con, wh_dir) or finished_move
             chunk_bytes = chunk_limit()
             while True:  # a big inbox is loaded in chunks, each its own run and transaction; one publish at the end
                 run_id = int(scalar(con, "select nextval('seq_run_id')"))
@@ -252,43 +210,18 @@ def run_etl(
                 must_publish = True  # committed, not yet published
                 result.chunks += 1
             t = time.perf_counter()
-            _compact(con, stages, result, wh_dir, clock)
-            con.execute("set max_vacuum_tasks = 0")  # merging partly filled row groups waits until after publishing
-            con.execute("checkpoint")
-            con.execute("reset max_vacuum_tasks")
-            hist_name = history.snapshot_name(con)
-            if hist_name:
-                con.execute(f"checkpoint {history.ALIAS}")
-            shrunk = history.shrink_copy(con, wh_dir / WORK_DB)
+            finish.compact(con, stages, result)
+            hist_name, shrunk = finish.checkpoint(con, wh_dir)
             result.stage_seconds["compact"] = time.perf_counter() - t
         finally:
             con.close()
-        if shrunk is not None:  # the same database without the blocks a big move freed
-            wal = wh_dir / (WORK_DB + ".wal")
-            if wal.exists() and wal.stat().st_size:  # not fully checkpointed: keep the file as it is
-                shrunk.unlink()
-            else:
-                os.replace(shrunk, wh_dir / WORK_DB)
+        finish.swap_shrunk(wh_dir, shrunk)
         if planned is not None:
-            t = time.perf_counter()
-            hist = (wh_dir / history.HISTORY_DB, hist_name) if hist_name else None
-            result.published = publish(
-                wh_dir, run_id, result.data_as_of, name=planned, keep=keep, grace_s=grace_s, history=hist
-            )
-            result.stage_seconds["publish"] = result.published.seconds
-            result.visible_seconds = t - t0 + result.published.seconds
-            result.stage_seconds["prepare"] = result.published.prepare_seconds
-            if not result.published.prepare_error:
-                t = time.perf_counter()
-                _merge_row_groups(wh_dir / WORK_DB, result.warnings)
-                result.stage_seconds["prepare"] += time.perf_counter() - t
-            if result.published.prepare_error:
-                result.warnings.append(
-                    f"published, but the working file was not copied back ({result.published.prepare_error}): "
-                    "the next run restores it from the snapshot"
-                )
+            finish.publish_run(wh_dir, result, planned, hist_name, keep, grace_s, t0)
         else:  # nothing new: still retire snapshots whose grace period ended
             cleanup_snapshots(wh_dir, keep=keep, grace_s=grace_s)
+        if (wh_dir / WORK_DB).exists():  # else not copied back: the next run restores it and moves
+            planned = finish.move_after_publishing(wh_dir, result, clock, keep, grace_s) or planned
         _write_last_run(wh_dir, {"run_id": run_id, "status": "ok", "finished_at": _utcnow(), "error": None,
                                  "snapshot": planned, "rows_read": result.totals.get("rows_read", 0)})  # fmt: skip
     result.seconds = time.perf_counter() - t0

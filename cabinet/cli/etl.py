@@ -71,7 +71,8 @@ def _print_outcome(result: Any) -> None:
         m = result.moved
         console.print(
             f"moved {m.rows:,} clicks before {m.boundary:%Y-%m-%d} into the history file "
-            f"({m.months_sorted} months re-sorted) in {m.seconds:.2f} s"
+            f"({m.months_sorted} months re-sorted) in {m.seconds:.2f} s, after publishing; "
+            f"the moved state published as [cyan]{result.moved_snapshot}[/]"
         )
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/] {warning}")

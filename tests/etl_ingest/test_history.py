@@ -98,18 +98,42 @@ def test_a_move_that_fails_between_its_transactions_is_finished_before_clicks_ar
     monkeypatch.setattr(history, "set_meta", broken)
     monkeypatch.setenv(history.MIN_ROWS_ENV, "3")
     _clicks(tiny, "b.csv", [9], prefix="n")
-    with pytest.raises(OSError, match="disk full"):
-        tiny.run()  # the history holds the move, the working file still has the rows: nothing may be published
+    failed = tiny.run()  # the new click is published first; the move fails after its first transaction
+    assert failed.moved is None and any("history move left to the next run" in w for w in failed.warnings)
     after = read_current(tiny.settings.warehouse_dir)
-    assert after is not None and after.path == before.path
+    assert after is not None and after.path != before.path and after.history is None  # not the half-moved state
+    assert _reader_clicks(tiny) == ["c1", "c2", "c3", "c4", "c8", "c9", "n9"]
     assert _history_rows(tiny, "select count(*) from clicks") == [(4,)]
-    assert tiny.rows("select count(*) from clicks") == [(7,)]
+    con = duckdb.connect(str(tiny.settings.warehouse_dir / "work.duckdb"), read_only=True)
+    assert con.execute("select count(*) from clicks").fetchall() == [(7,)]  # the working file still has them
+    con.close()
 
     monkeypatch.setattr(history, "set_meta", real_set_meta)
-    tiny.run()  # finishes the move first, then publishes the unpublished run
+    done = tiny.run()  # nothing new: finishes the move before reading clicks, and publishes the finished state
+    assert done.published is not None
+    assert read_current(tiny.settings.warehouse_dir).history is not None  # type: ignore[union-attr]
     assert tiny.rows("select count(*) from clicks where ts < '2026-11-07'") == [(0,)]
     assert _reader_clicks(tiny) == ["c1", "c2", "c3", "c4", "c8", "c9", "n9"]
     assert tiny.rows("select sum(clicks) from rollup_hourly") == [(7,)]
+
+
+def test_a_run_that_makes_a_move_due_publishes_its_clicks_before_moving(tiny: Tiny) -> None:
+    _clicks(tiny, "a.csv", [1, 2, 3, 4, 8, 9])
+    result = tiny.run()
+    assert result.moved is not None and result.moved.rows == 4
+    snaps = {p.name for p in (tiny.settings.warehouse_dir / "snapshots").glob("r*.duckdb")}
+    assert snaps == {"r0000001.duckdb", "r0000001-2.duckdb"}  # the run's clicks, then the moved state
+    first = duckdb.connect(str(tiny.settings.warehouse_dir / "snapshots" / "r0000001.duckdb"), read_only=True)
+    assert first.execute("select count(*) from clicks").fetchall() == [(6,)]  # visible before the move
+    first.close()
+    current = read_current(tiny.settings.warehouse_dir)
+    assert current is not None and current.path.name == "r0000001-2.duckdb" and current.history is not None
+    assert result.published is not None and result.published.snapshot.path.name == "r0000001.duckdb"
+    assert result.visible_seconds <= result.seconds - result.stage_seconds["move"]
+    assert tiny.rows("select snapshot from etl_runs where run_id = ?", [result.run_id]) == [("r0000001-2.duckdb",)]
+    _clicks(tiny, "b.csv", [9], prefix="n")
+    assert tiny.run().moved is None
+    assert _reader_clicks(tiny) == ["c1", "c2", "c3", "c4", "c8", "c9", "n9"]
 
 
 def test_history_months_stay_sorted_as_moves_append_to_them(tmp_path: object) -> None:
@@ -229,6 +253,11 @@ def test_a_warehouse_below_the_start_size_stays_one_file(tiny: Tiny, monkeypatch
     _clicks(tiny, "b.csv", [10], prefix="n")  # the 7th click: the split starts
     moved = tiny.run(now=datetime(2026, 11, 10, 12)).moved
     assert moved is not None and moved.rows == 4  # Nov 1-4: before Nov 8
+    # once split, later moves do not wait for the working file to reach the start size again
+    _clicks(tiny, "c.csv", [13], prefix="m")
+    moved = tiny.run(now=datetime(2026, 11, 13, 12)).moved
+    assert moved is not None and moved.rows == 3  # Nov 8, 9 and 10: before Nov 11
+    assert _reader_clicks(tiny) == ["c1", "c2", "c3", "c4", "c8", "c9", "m13", "n10"]
     monkeypatch.setenv(history.HOT_DAYS_ENV, "0")
     with pytest.raises(ValueError, match="CABINET_HOT_DAYS must be a positive integer"):
         history.settings()
