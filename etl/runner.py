@@ -1,4 +1,5 @@
-"""One ETL run end to end: lock → transaction over every stage → commit → compact → checkpoint → publish.
+"""One ETL run end to end: lock → transaction over every stage → commit → compact → checkpoint → publish, then
+what readers need not wait for (`etl.finish`: row-group merge, history move and its own publish).
 
 A run publishes a new snapshot when it changed something (files processed, commissions moved, quarantine rows,
 store dimensions changed), when nothing was published yet, or when the last committed run never got published
