@@ -60,6 +60,8 @@ def _print_outcome(result: Any) -> None:
         f"published [cyan]{pub.snapshot.path.name}[/] in {pub.seconds:.2f} s "
         f"(visible {result.visible_seconds:.2f} s after the start)"
         if pub
+        else "no new data"
+        if result.moved_snapshot
         else "no changes, CURRENT kept"
     )
     as_of = result.data_as_of.isoformat(sep=" ") if result.data_as_of else "-"
