@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl import history
+from etl import finish, history
 from queries.warehouse import Warehouse, read_current
 from tests.etl_ingest.conftest import Tiny
 
@@ -134,6 +134,33 @@ def test_a_run_that_makes_a_move_due_publishes_its_clicks_before_moving(tiny: Ti
     _clicks(tiny, "b.csv", [9], prefix="n")
     assert tiny.run().moved is None
     assert _reader_clicks(tiny) == ["c1", "c2", "c3", "c4", "c8", "c9", "n9"]
+
+
+def test_a_moved_state_left_unpublished_is_published_by_the_next_run(
+    tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = _clicks(tiny, "a.csv", [1, 2, 3, 4, 8, 9])
+    real = finish.publish_run
+
+    def second_fails(wh_dir: Path, result: object, name: str, *args: object) -> None:
+        if args[-1] is None:  # no start time: the publish of the moved state
+            raise OSError("disk full")
+        real(wh_dir, result, name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(finish, "publish_run", second_fails)
+    first = tiny.run()
+    assert first.moved is not None and first.moved_snapshot is None
+    assert any("moved state not published" in w for w in first.warnings)
+    current = read_current(tiny.settings.warehouse_dir)
+    assert current is not None and current.path.name == "r0000001.duckdb" and current.history is None
+    assert _reader_clicks(tiny) == sorted(ids)
+
+    monkeypatch.setattr(finish, "publish_run", real)
+    again = tiny.run()  # nothing new, but the moved state was never published
+    assert again.published is not None
+    current = read_current(tiny.settings.warehouse_dir)
+    assert current is not None and current.history is not None
+    assert _reader_clicks(tiny) == sorted(ids)
 
 
 def test_history_months_stay_sorted_as_moves_append_to_them(tmp_path: object) -> None:
