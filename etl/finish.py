@@ -129,18 +129,25 @@ def move_after_publishing(wh_dir: Path, result: RunResult, now: datetime, keep: 
         if result.moved is None:
             return None
         name = snapshot_name(wh_dir / SNAPSHOT_DIR, result.run_id)
-        # killed before the publish below, the next run sees this snapshot unpublished and publishes
+        # killed (or failing) before the publish below, the next run sees this snapshot unpublished and publishes
         con.execute("update etl_runs set snapshot = ? where run_id = ?", [name, result.run_id])
-        hist_name, shrunk = checkpoint(con, wh_dir)
+        try:
+            hist_name, shrunk = checkpoint(con, wh_dir)
+        except Exception as exc:
+            return _not_published(result, exc)
     finally:
         con.close()
-    swap_shrunk(wh_dir, shrunk)
     try:
+        swap_shrunk(wh_dir, shrunk)
         publish_run(wh_dir, result, name, hist_name, keep, grace_s, None)
-    except Exception as exc:  # the run's own snapshot is current; the next run publishes the moved state
-        result.warnings.append(f"moved state not published, the next run publishes it: {type(exc).__name__}: {exc}")
-        log.warning("run %s: moved state not published: %s", result.run_id, exc)
-        return None
+    except Exception as exc:
+        return _not_published(result, exc)
     result.moved_snapshot = name
     result.stage_seconds["move"] = time.perf_counter() - t
     return name
+
+
+def _not_published(result: RunResult, exc: Exception) -> None:
+    """The run's own snapshot stays current (it holds the same data); the next run publishes the moved state."""
+    result.warnings.append(f"moved state not published, the next run publishes it: {type(exc).__name__}: {exc}")
+    log.warning("run %s: moved state not published: %s", result.run_id, exc)
