@@ -151,6 +151,11 @@ def schedule(
             f"run {result.run_id}: {len(result.files)} files, {t['rows_read']:,} rows read, "
             f"{t['inserted']:,} inserted, {t['quarantined']:,} quarantined, {result.seconds:.2f} s"
             + (f", published {pub.snapshot.path.name}" if pub else ", no changes")
+            + (
+                f"; moved {result.moved.rows:,} clicks into the history, published {result.moved_snapshot}"
+                if result.moved and result.moved_snapshot
+                else ""
+            )
         )
 
     def on_error(exc: BaseException) -> None:
