@@ -28,6 +28,7 @@ from etl.stage import FEED_ORDER, StagedFile, StagedInbox, stage_inbox
 from etl.validate import FEED_COLUMNS, fx_sql
 
 Progress = Callable[..., None]
+_PROGRESS_FIELDS = ("feed", "path", "status", "reason", "rows_read", "inserted", "updated", "duplicates", "quarantined")
 
 
 @dataclass
@@ -110,8 +111,7 @@ def ingest(
                 _record(con, f, stats, run_id, now)
                 res.files.append(stats)
                 if progress is not None:
-                    progress({k: getattr(stats, k) for k in ("feed", "path", "status", "rows_read", "inserted",
-                                                               "quarantined", "reason")})  # fmt: skip
+                    progress({k: getattr(stats, k) for k in _PROGRESS_FIELDS})
             if feed == "conversions":
                 res.attributed_late, res.unattributed = conv.resolve_pending(con, run_id, base=base, now=now)
         res.touched_hours = {h for (h,) in con.execute("select distinct hour from touched").fetchall()}

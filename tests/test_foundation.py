@@ -70,3 +70,33 @@ def test_init_without_password_fails_clearly(tmp_path: Path) -> None:
     done = _cabinet(["init", "--admin-user", "root"], {**env, "CABINET_ADMIN_PASSWORD": "short"})
     assert done.returncode == 1
     assert "at least 10 characters" in done.stderr
+
+
+def test_init_reads_the_admin_password_from_a_pipe_or_stdin_and_refuses_bad_files(tmp_path: Path) -> None:
+    """`--admin-password-file <(pass show x)` hands over /dev/fd/N, a pipe: any readable path works, `-` is stdin."""
+    env = {
+        "CABINET_DATA_DIR": str(tmp_path / "data"),
+        "CABINET_SECRETS_FILE": str(tmp_path / "secrets.toml"),
+        "CABINET_STORE_URL": f"sqlite:///{tmp_path / 'data' / 'cabinet.db'}",
+    }
+    read, write = os.pipe()
+    os.write(write, b"a-strong-password-1\n")
+    os.close(write)
+    piped = subprocess.run(
+        [sys.executable, "-c", "from cabinet.cli import main; main()", "init", "--admin-user", "root",
+         "--admin-password-file", f"/dev/fd/{read}"],
+        env={**os.environ, **env}, capture_output=True, text=True, pass_fds=(read,), timeout=120,
+    )  # fmt: skip
+    os.close(read)
+    assert piped.returncode == 0 and "created admin root" in piped.stdout, piped.stderr
+    stdin = subprocess.run(
+        [sys.executable, "-c", "from cabinet.cli import main; main()", "users", "add", "ann", "--role", "manager",
+         "--password-file", "-"],
+        env={**os.environ, **env}, input="another-password-2\n", capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert stdin.returncode == 0 and "added manager ann" in stdin.stdout, stdin.stderr
+    (tmp_path / "empty").write_text("\n")
+    for path, message in ((tmp_path, "is a directory"), (tmp_path / "empty", "is empty"),
+                          (tmp_path / "missing", "does not exist")):  # fmt: skip
+        done = _cabinet(["users", "add", "bo", "--role", "manager", "--password-file", str(path)], env)
+        assert done.returncode == 1 and message in done.stderr and "Traceback" not in done.stderr

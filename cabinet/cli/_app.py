@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -16,8 +18,18 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+
+
+def _console(stderr: bool = False) -> Console:
+    """A rich console; written to a log or a pipe (cron, CI, `| tee`) with no COLUMNS set, it is 160 columns wide
+    instead of rich's 80, so the run summary keeps file names and headers whole."""
+    stream = sys.stderr if stderr else sys.stdout
+    piped = not (hasattr(stream, "isatty") and stream.isatty())
+    return Console(stderr=stderr, width=160 if piped and not os.environ.get("COLUMNS") else None)
+
+
+console = _console()
+err_console = _console(stderr=True)
 
 
 class CliError(Exception):
@@ -26,6 +38,24 @@ class CliError(Exception):
     def __init__(self, message: str, code: int = 1) -> None:
         super().__init__(message)
         self.code = code
+
+
+def read_password_file(path: Path) -> str:
+    """The password held in `path` (surrounding whitespace dropped); `-` reads standard input.
+
+    Any readable path works, including a pipe such as bash's `<(pass show cabinet/admin)`."""
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CliError(f"password file {path} does not exist") from None
+    except IsADirectoryError:
+        raise CliError(f"password file {path} is a directory") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read password file {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    password = text.strip()
+    if not password:
+        raise CliError(f"password file {path} is empty")
+    return password
 
 
 def settings() -> Settings:

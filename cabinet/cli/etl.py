@@ -20,6 +20,7 @@ app.add_typer(etl_app, name="etl")
 
 LOCK_HELD_EXIT = 2
 _NUMBERS = ("rows_read", "inserted", "updated", "duplicates", "quarantined")
+_SHORT = ("read", "ins.", "upd.", "dup.", "quar.")
 
 
 def _describe(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
@@ -37,24 +38,37 @@ def _describe(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     return f"{head}  {nums}".strip()
 
 
-def summary_table(result: Any) -> Table:
-    """Per-file rows and a total line of a finished run."""
+def summary_table(result: Any, width: int = 160) -> Table:
+    """Per-file rows and a total line of a finished run, for a console `width` columns wide.
+
+    Narrower than the whole table (a terminal of 80 columns): file names and reasons wrap instead of being cut to
+    "clicks…", numbers never wrap, their headers are abbreviated and the feed column is left out (every path starts
+    with its feed's folder)."""
     table = Table(title=f"ETL run {result.run_id}", show_lines=False)
-    for col in ("feed", "file", "status", "rows read", "inserted", "updated", "duplicates", "quarantined"):
-        table.add_column(col, justify="right" if col in {"rows read", "inserted", "updated"} else "left")
-    for f in result.files:
-        status = f["status"] if not f.get("reason") else f"{f['status']}: {f['reason']}"
-        style = "red" if f["status"] == "failed" else None
-        table.add_row(f["feed"], f["path"], status, *(f"{f[k] or 0:,}" for k in _NUMBERS), style=style)
+    short = width < 120
+    if not short:
+        table.add_column("feed", no_wrap=True)
+    table.add_column("file", overflow="fold", min_width=10)
+    table.add_column("status", overflow="fold", min_width=6)
+    for col, abbr in zip(("rows read", "inserted", "updated", "duplicates", "quarantined"), _SHORT, strict=True):
+        table.add_column(abbr if short else col, justify="right", no_wrap=True)
+    n = len(result.files)
+    rows = [
+        (f["feed"], f["path"], f"{f['status']}: {f['reason']}" if f.get("reason") else f["status"],
+         *(f"{f[k] or 0:,}" for k in _NUMBERS), "red" if f["status"] == "failed" else None)
+        for f in result.files
+    ]  # fmt: skip
     t = result.totals
-    table.add_row(
-        "total", f"{len(result.files)} files", f"{result.files_failed} failed", *(f"{t.get(k, 0):,}" for k in _NUMBERS)
-    )
+    files = f"{'total: ' if short else ''}{n} file{'' if n == 1 else 's'}"
+    rows.append(("total", files, f"{result.files_failed} failed",
+                 *(f"{t.get(k, 0):,}" for k in _NUMBERS), None))  # fmt: skip
+    for feed, *cells, style in rows:
+        table.add_row(*([] if short else [feed]), *cells, style=style)
     return table
 
 
 def _print_outcome(result: Any) -> None:
-    console.print(summary_table(result))
+    console.print(summary_table(result, console.width))
     pub = result.published
     where = (
         f"published [cyan]{pub.snapshot.path.name}[/] in {pub.seconds:.2f} s "
@@ -212,7 +226,11 @@ select run_id, strftime(started_at, '%Y-%m-%d %H:%M:%S') as started_at, status, 
 from etl_runs order by run_id desc limit ?
 """
 STATUS_FAILED_FILES = """
-select run_id, feed, path, reason, loaded_at from etl_files where status = 'failed' order by file_id desc limit ?
+select f.run_id, f.feed, f.path, f.reason, strftime(f.loaded_at, '%Y-%m-%d %H:%M:%S') as failed_at,
+       coalesce('loaded in run ' || (select min(l.run_id) from etl_files l
+                                     where l.path = f.path and l.status = 'loaded' and l.file_id > f.file_id),
+                'not loaded since') as since
+from etl_files f where f.status = 'failed' order by f.file_id desc limit ?
 """
 STATUS_QUARANTINE = """
 select feed, reason, count(*) as rows, max(run_id) as last_run from quarantine group by all order by rows desc, feed
@@ -227,8 +245,9 @@ def _print_rows(cur: Any, title: str, sql: str, params: list[object]) -> None:
         console.print(f"{title}: none")
         return
     table = Table(title=title)
-    for col in columns:
-        table.add_column(col)
+    for i, col in enumerate(columns):
+        numeric = all(isinstance(row[i], int | float) for row in rows if row[i] is not None)
+        table.add_column(col, justify="right" if numeric else "left")
     for row in rows:
         table.add_row(*("" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in row))
     console.print(table)

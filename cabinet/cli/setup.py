@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from cabinet.cli._app import CliError, app, console, settings
+from cabinet.cli._app import CliError, app, console, read_password_file, settings
 from cabinet.config import PLACEHOLDER_KEYS, PROJECT_ROOT, Settings
 from cabinet.passwords import hash_password, random_key, validate_new_password
 from cabinet.program import ensure_program_defaults
@@ -39,9 +39,7 @@ def write_secrets_if_missing(cfg: Settings, demo_mode: bool = False) -> bool:
 
 def _admin_password(password_file: Path | None) -> str | None:
     if password_file is not None:
-        if not password_file.is_file():
-            raise CliError(f"password file {password_file} does not exist")
-        return password_file.read_text().strip()
+        return read_password_file(password_file)
     return os.environ.get("CABINET_ADMIN_PASSWORD")
 
 

@@ -12,7 +12,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from cabinet.auth import audit, lock_user, set_password, unlock_user
-from cabinet.cli._app import CliError, app, console, settings
+from cabinet.cli._app import CliError, app, console, read_password_file, settings
 from cabinet.passwords import UNUSABLE_HASH, random_password
 from cabinet.store.db import is_initialised, make_engine, session_scope
 from cabinet.store.models import ROLES, Partner, User
@@ -32,9 +32,7 @@ def _engine():  # type: ignore[no-untyped-def]
 def _password(password_file: Path | None, prompt: bool) -> tuple[str, bool]:
     """The new password and whether it was generated (then it is printed once)."""
     if password_file is not None:
-        if not password_file.is_file():
-            raise CliError(f"password file {password_file} does not exist")
-        return password_file.read_text().strip(), False
+        return read_password_file(password_file), False
     if os.environ.get("CABINET_USER_PASSWORD"):
         return os.environ["CABINET_USER_PASSWORD"], False
     if prompt and sys.stdin.isatty():

@@ -10,7 +10,9 @@ import duckdb
 import polars as pl
 import pytest
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
+from cabinet.cli import app as cli_app
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner, TrackingLink
 from etl import rollups
@@ -112,6 +114,16 @@ def test_unreadable_files_are_recorded_failed_and_nothing_is_half_loaded(tiny: T
     assert all(r for (r,) in tiny.rows("select reason from etl_files where status = 'failed'"))
     assert tiny.rows("select click_id from clicks") == [("f1",)]
     assert result.files_failed == 3
+
+    tiny.write("clicks", "cut.csv.gz", good)  # the producer replaces the broken file
+    again = tiny.run()
+    assert again.files_failed == 0 and again.totals["inserted"] == 500
+    out = CliRunner().invoke(cli_app, ["etl", "status"], env={"COLUMNS": "250"})
+    assert out.exit_code == 0, out.output
+    failed = {line.split("│")[3].strip(): line.split("│")[6].strip() for line in out.output.splitlines()
+              if line.count("│") == 7 and line.split("│")[3].strip().startswith("clicks/")}  # fmt: skip
+    assert failed == {"clicks/cut.csv.gz": "loaded in run 2", "clicks/garbage.parquet": "not loaded since",
+                      "clicks/latin1.csv": "not loaded since"}  # fmt: skip
 
 
 def test_a_parquet_file_with_a_broken_page_fails_alone(tiny: Tiny) -> None:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from cabinet.cli import app
+from cabinet.cli._app import _console
+from cabinet.cli.etl import summary_table
 from cabinet.config import Settings
 from etl import runner
 from etl.lock import EtlLock
@@ -72,6 +77,24 @@ def test_etl_status_lists_runs_and_failed_runs(settings: Settings, fake: type[Fa
     assert "Recent runs" in out.output and "r0000001.duckdb" in out.output
     assert "last run 2 failed" in out.output and "injected failure in commissions" in out.output
     assert "Quarantine by reason: none" in out.output
+
+
+def test_run_summary_keeps_file_names_whole_in_a_log_and_in_a_narrow_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    name = "conversions/promo_and_offline_postbacks_2026-11-22.jsonl"
+    result = SimpleNamespace(run_id=7, files_failed=0, totals={"rows_read": 11_426_426, "inserted": 11_426_000},
+                             files=[{"feed": "conversions", "path": name, "status": "loaded", "reason": None,
+                                     "rows_read": 11_426_426, "inserted": 11_426_000, "updated": 0,
+                                     "duplicates": 426, "quarantined": 0}])  # fmt: skip
+    for width in (80, 160):
+        out = Console(width=width, file=io.StringIO(), record=True)
+        out.print(summary_table(result, width))
+        text = out.export_text()
+        cells = "".join(line.split("│")[-8].strip() for line in text.splitlines() if line.count("│") in (8, 9))
+        assert "…" not in text and name in cells and "11,426,426" in text
+        assert ("quar." in text) == (width == 80) and max(len(line) for line in text.splitlines()) <= width
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.setattr(sys, "stdout", io.StringIO())  # cron, CI, `| tee`: not a terminal
+    assert _console().width == 160
 
 
 def test_etl_status_before_any_run_says_what_to_do(settings: Settings) -> None:
