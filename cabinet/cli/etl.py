@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
@@ -134,6 +135,26 @@ def run(
         _print_outcome(result)
 
 
+def schedule_line(result: Any, at: datetime | None = None) -> str:
+    """The schedule's log line for a finished run: when, what it loaded and published, which files failed."""
+    t, pub = result.totals, result.published
+    n = len(result.files)
+    failed = [f"{f['path']} ({f['reason']})" for f in result.files if f["status"] == "failed"]
+    return (
+        f"{at or datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC run {result.run_id}: {n} file{'' if n == 1 else 's'}, "
+        f"{t['rows_read']:,} rows read, {t['inserted']:,} inserted, {t['quarantined']:,} quarantined, "
+        f"{result.seconds:.2f} s"
+        + (f", published {pub.snapshot.path.name}" if pub else ", no changes")
+        + (
+            f"; moved {result.moved.rows:,} clicks into the history, published {result.moved_snapshot}"
+            if result.moved and result.moved_snapshot
+            else ""
+        )
+        + (f"; {len(failed)} failed: {'; '.join(failed)}" if failed else "")
+        + "".join(f"; warning: {w}" for w in result.warnings)
+    )
+
+
 @etl_app.command("schedule")
 def schedule(
     every: Annotated[str, typer.Option(help="Longest time between runs, e.g. 60s, 5m.")] = "60s",
@@ -160,20 +181,11 @@ def schedule(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 
     def on_result(result: Any) -> None:
-        t, pub = result.totals, result.published
-        console.print(
-            f"run {result.run_id}: {len(result.files)} files, {t['rows_read']:,} rows read, "
-            f"{t['inserted']:,} inserted, {t['quarantined']:,} quarantined, {result.seconds:.2f} s"
-            + (f", published {pub.snapshot.path.name}" if pub else ", no changes")
-            + (
-                f"; moved {result.moved.rows:,} clicks into the history, published {result.moved_snapshot}"
-                if result.moved and result.moved_snapshot
-                else ""
-            )
-        )
+        style = "yellow" if result.files_failed or result.warnings else None
+        console.print(schedule_line(result), style=style, soft_wrap=True)  # one log line per run, never wrapped
 
     def on_error(exc: BaseException) -> None:
-        err_console.print(f"[red]{exc}[/]")
+        err_console.print(f"[red]{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC run failed: {exc}[/]")
 
     console.print(f"ETL every {period:g} s (and when files land in {inbox or cfg.inbox_dir}); Ctrl-C stops")
     try:

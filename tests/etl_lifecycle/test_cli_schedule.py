@@ -9,6 +9,8 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -17,7 +19,7 @@ from typer.testing import CliRunner
 
 from cabinet.cli import app
 from cabinet.cli._app import _console
-from cabinet.cli.etl import summary_table
+from cabinet.cli.etl import schedule_line, summary_table
 from cabinet.config import Settings
 from etl import runner
 from etl.lock import EtlLock
@@ -95,6 +97,21 @@ def test_run_summary_keeps_file_names_whole_in_a_log_and_in_a_narrow_terminal(mo
     monkeypatch.delenv("COLUMNS", raising=False)
     monkeypatch.setattr(sys, "stdout", io.StringIO())  # cron, CI, `| tee`: not a terminal
     assert _console().width == 160
+
+
+def test_schedule_line_names_failed_files_and_warnings() -> None:
+    files = [{"feed": "clicks", "path": "clicks/a.csv", "status": "loaded", "reason": None},
+             {"feed": "conversions", "path": "conversions/bad.parquet", "status": "failed",
+              "reason": "not a Parquet file"}]  # fmt: skip
+    published = SimpleNamespace(snapshot=SimpleNamespace(path=Path("r0000009.duckdb")))
+    result = SimpleNamespace(run_id=9, files=files, files_failed=1, seconds=0.32, moved=None, moved_snapshot=None,
+                             totals={"rows_read": 26, "inserted": 20, "quarantined": 5}, warnings=["w1"],
+                             published=published)  # fmt: skip
+    line = schedule_line(result, datetime(2026, 11, 30, 16, 45, 1))
+    assert line == (
+        "2026-11-30 16:45:01 UTC run 9: 2 files, 26 rows read, 20 inserted, 5 quarantined, 0.32 s, "
+        "published r0000009.duckdb; 1 failed: conversions/bad.parquet (not a Parquet file); warning: w1"
+    )
 
 
 def test_etl_status_before_any_run_says_what_to_do(settings: Settings) -> None:
