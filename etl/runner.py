@@ -37,8 +37,8 @@ from etl.schema import ensure_schema, scalar, set_meta
 from queries.warehouse import SNAPSHOT_DIR, read_current
 
 log = logging.getLogger("cabinet.etl")
-FILE_COLUMNS = ("feed", "path", "status", "reason", "rows_read", "inserted", "updated", "duplicates", "quarantined")
 TOTAL_COLUMNS = ("rows_read", "inserted", "updated", "duplicates", "quarantined")
+FILE_COLUMNS = ("feed", "path", "status", "reason", "unknown_columns", *TOTAL_COLUMNS)
 _DIM_TABLES = (  # allow-list of tables whose fingerprint decides whether dimensions changed
     "dim_partners",
     "dim_partner_tree",

@@ -91,6 +91,25 @@ def discover(inbox: Path, feed: str) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.name.lower().endswith(EXTENSIONS))
 
 
+def ignored_files(inbox: Path, limit: int = 20) -> tuple[list[str], int]:
+    """Inbox files the ETL does not read: outside the feed folders, in sub-folders, or without a contract extension.
+
+    Returns up to `limit` of their paths relative to the inbox (name order) and how many there are in all. Hidden
+    files (a name starting with a dot, e.g. a producer's temporary file before its rename) are not counted."""
+    if not inbox.is_dir():
+        return [], 0
+    found: list[str] = []
+    for path in inbox.rglob("*"):
+        rel = path.relative_to(inbox)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        in_feed = len(rel.parts) == 2 and rel.parts[0] in FEED_ORDER
+        if not (in_feed and path.name.lower().endswith(EXTENSIONS)):
+            found.append(rel.as_posix())
+    found.sort()
+    return found[:limit], len(found)
+
+
 def sha256_file(path: Path) -> str:
     """Content hash identifying a file version."""
     digest = hashlib.sha256()

@@ -39,6 +39,28 @@ def _describe(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     return f"{head}  {nums}".strip()
 
 
+def _status_cell(f: dict[str, Any]) -> str:
+    text = f"{f['status']}: {f['reason']}" if f.get("reason") else f["status"]
+    unknown = (f.get("unknown_columns") or "").replace(",", ", ")
+    return f"{text}; columns ignored (not in the contract): {unknown}" if unknown else text
+
+
+def ignored_note(inbox: Path) -> str | None:
+    """A line naming the inbox files the ETL does not read, or None when there are none."""
+    from etl.readers import EXTENSIONS
+    from etl.stage import FEED_ORDER, ignored_files
+
+    shown, total = ignored_files(inbox)
+    if not total:
+        return None
+    more = f" and {total - len(shown)} more" if total > len(shown) else ""
+    return (
+        f"not read: {total} file{'' if total == 1 else 's'} in {inbox} outside the feed folders "
+        f"({', '.join(f + '/' for f in FEED_ORDER)}) or without a contract extension ({', '.join(EXTENSIONS)}): "
+        f"{', '.join(shown)}{more}"
+    )
+
+
 def summary_table(result: Any, width: int = 160) -> Table:
     """Per-file rows and a total line of a finished run, for a console `width` columns wide.
 
@@ -55,7 +77,7 @@ def summary_table(result: Any, width: int = 160) -> Table:
         table.add_column(abbr if short else col, justify="right", no_wrap=True)
     n = len(result.files)
     rows = [
-        (f["feed"], f["path"], f"{f['status']}: {f['reason']}" if f.get("reason") else f["status"],
+        (f["feed"], f["path"], _status_cell(f),
          *(f"{f[k] or 0:,}" for k in _NUMBERS), "red" if f["status"] == "failed" else None)
         for f in result.files
     ]  # fmt: skip
@@ -68,8 +90,11 @@ def summary_table(result: Any, width: int = 160) -> Table:
     return table
 
 
-def _print_outcome(result: Any) -> None:
+def _print_outcome(result: Any, inbox: Path) -> None:
     console.print(summary_table(result, console.width))
+    note = ignored_note(inbox)
+    if note:
+        console.print(f"[yellow]{note}[/]")
     pub = result.published
     where = (
         f"published [cyan]{pub.snapshot.path.name}[/] in {pub.seconds:.2f} s "
@@ -132,7 +157,7 @@ def run(
             f"run {result.run_id}: {t['rows_read']:,} rows read, {t['inserted']:,} inserted, {result.seconds:.2f} s"
         )
     else:
-        _print_outcome(result)
+        _print_outcome(result, inbox_dir)
 
 
 def schedule_line(result: Any, at: datetime | None = None) -> str:
@@ -180,9 +205,15 @@ def schedule(
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 
+    last_note: list[str | None] = [None]
+
     def on_result(result: Any) -> None:
         style = "yellow" if result.files_failed or result.warnings else None
         console.print(schedule_line(result), style=style, soft_wrap=True)  # one log line per run, never wrapped
+        note = ignored_note(inbox or cfg.inbox_dir)
+        if note and note != last_note[0]:  # said again only when the set of such files changes
+            console.print(note, style="yellow", soft_wrap=True)
+        last_note[0] = note
 
     def on_error(exc: BaseException) -> None:
         err_console.print(f"[red]{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC run failed: {exc}[/]")
@@ -227,6 +258,9 @@ def status(
     _print_rows(cur, "Recent runs", STATUS_RUNS, [runs])
     _print_rows(cur, "Failed files", STATUS_FAILED_FILES, [runs * 5])
     _print_rows(cur, "Quarantine by reason", STATUS_QUARANTINE, [])
+    note = ignored_note(cfg.inbox_dir)
+    if note:
+        console.print(f"[yellow]{note}[/]")
     cur.close()
     wh.close()
 

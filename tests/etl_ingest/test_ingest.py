@@ -16,6 +16,7 @@ from cabinet.cli import app as cli_app
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner, TrackingLink
 from etl import rollups
+from etl.stage import ignored_files
 from tests.etl_ingest.conftest import Tiny
 
 CLICK_HEADER = "click_id,ts,link_token,partner_id,offer_id,sub1,country,device,ip,user_agent\n"
@@ -318,3 +319,19 @@ def test_dimension_tables_emptied_since_the_last_write_are_written_again(tiny: T
         con.close()
     tiny.run()  # same store, same digest: the row counts tell
     assert tiny.rows("select link_id from dim_links") == [(tiny.link,)]
+
+
+def test_run_reports_unknown_columns_and_inbox_files_it_does_not_read(tiny: Tiny) -> None:
+    tiny.write("clicks", "extra.csv", "click_id,ts,link_token,Campaign,foo\n"
+               f"x1,2026-11-01T10:00:00Z,{tiny.token},summer,1\n")  # fmt: skip
+    for name in ("clicks/2026/a.parquet", "clicks/export.xlsx", "refunds/r.csv", "loose.csv", "clicks/.DS_Store"):
+        (tiny.inbox / name).parent.mkdir(parents=True, exist_ok=True)
+        (tiny.inbox / name).write_text("x\n")
+    out = CliRunner().invoke(cli_app, ["etl", "run"], env={"COLUMNS": "400"})
+    assert out.exit_code == 0, out.output
+    assert "loaded; columns ignored (not in the contract): campaign, foo" in out.output
+    assert tiny.rows("select click_id from clicks") == [("x1",)]
+    assert "not read: 4 files in" in out.output
+    assert "clicks/2026/a.parquet, clicks/export.xlsx, loose.csv, refunds/r.csv" in out.output
+    assert ".DS_Store" not in out.output
+    assert ignored_files(tiny.inbox, limit=2) == (["clicks/2026/a.parquet", "clicks/export.xlsx"], 4)
