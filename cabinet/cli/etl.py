@@ -35,7 +35,8 @@ def _describe(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
         else:
             fields.setdefault("text", " ".join(filter(None, [str(fields.get("text", "")), str(arg)])).strip())
     head = " ".join(str(fields[k]) for k in ("feed", "path", "status", "text") if fields.get(k) not in (None, ""))
-    nums = ", ".join(f"{k} {fields[k]:,}" for k in _NUMBERS if isinstance(fields.get(k), int))
+    shown = [k for k in _NUMBERS if isinstance(fields.get(k), int) and (fields[k] or k in _NUMBERS[:2])]
+    nums = ", ".join(f"{k} {fields[k]:,}" for k in shown)  # read and inserted always, the rest when not zero
     return f"{head}  {nums}".strip()
 
 
