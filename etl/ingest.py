@@ -12,6 +12,7 @@ adjusted, so the identity always holds.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -62,6 +63,19 @@ class IngestResult:
         return {k: sum(getattr(f, k) for f in self.files) for k in keys}
 
 
+SETTLE_ENV = "CABINET_ETL_SETTLE_S"
+DEFAULT_SETTLE_S = 2.0
+
+
+def settle_seconds() -> float:
+    """How long a file must have gone unwritten before a run reads it (`CABINET_ETL_SETTLE_S`, default 2; 0 = read
+    files as soon as they are seen). See `etl.stage.still_landing`."""
+    try:
+        return max(0.0, float(os.environ.get(SETTLE_ENV, DEFAULT_SETTLE_S) or 0))
+    except ValueError as exc:
+        raise ValueError(f"{SETTLE_ENV} must be a number of seconds, got {os.environ[SETTLE_ENV]!r}") from exc
+
+
 def stage(
     con: duckdb.DuckDBPyConnection,
     cfg: Settings,
@@ -71,7 +85,7 @@ def stage(
 ) -> StagedInbox:
     """Before the transaction: stage the new inbox files and validate their clicks into `v_clicks`."""
     con.execute("set TimeZone = 'UTC'")
-    staged = stage_inbox(con, inbox, max_click_bytes, defer_parquet_clicks=True)
+    staged = stage_inbox(con, inbox, max_click_bytes, defer_parquet_clicks=True, settle_s=settle_seconds())
     if staged.of("clicks"):
         stage_lookups(con, dims)
         try:

@@ -252,6 +252,9 @@ def _transaction(
     # click files
     staged = stages.stage_inbox(con, cfg, inbox, dims, max_click_bytes=chunk_bytes)
     more = bool(getattr(staged, "more", False))
+    for path in getattr(staged, "landing", []):  # once per run, however many chunks saw it
+        if (note := f"{path} is still being written: left for the next run") not in result.warnings:
+            result.warnings.append(note)
     _add(timings, "stage", time.perf_counter() - t)
     con.execute("begin transaction")
     try:

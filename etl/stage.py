@@ -14,6 +14,7 @@ reads them in its validation statement, which saves a copy of every click.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,6 +72,7 @@ class StagedInbox:
     tables: list[str] = field(default_factory=list)
     more: bool = False
     deferred: DeferredParquet | None = None
+    landing: list[str] = field(default_factory=list)  # still being written: left for a later run
 
     def of(self, feed: str) -> list[StagedFile]:
         """New files of one feed."""
@@ -84,11 +86,16 @@ class StagedInbox:
 
 
 def discover(inbox: Path, feed: str) -> list[Path]:
-    """Inbox files of one feed with a contract extension, in name order."""
+    """Inbox files of one feed with a contract extension, in name order. Hidden files (a name starting with a dot:
+    a producer's file before its rename) are not read, as the schedule's inbox listing does not see them."""
     folder = inbox / feed
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.name.lower().endswith(EXTENSIONS))
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.name.lower().endswith(EXTENSIONS)
+    )
 
 
 def ignored_files(inbox: Path, limit: int = 20) -> tuple[list[str], int]:
@@ -108,6 +115,32 @@ def ignored_files(inbox: Path, limit: int = 20) -> tuple[list[str], int]:
             found.append(rel.as_posix())
     found.sort()
     return found[:limit], len(found)
+
+
+def still_landing(paths: list[Path], settle_s: float) -> set[Path]:
+    """Of `paths`, the files still being written: modified within the last `settle_s` seconds, and again while the
+    run waits for that time to pass (it waits at most `settle_s`, and only when such a young file exists).
+
+    A producer that writes a file in place would otherwise have a part of it loaded: a row cut in the middle of its
+    amount is a valid row with a wrong amount, and the whole file's later version would only be a duplicate of it."""
+    if settle_s <= 0 or not paths:
+        return set()
+    now = time.time()
+    young = {p: (st.st_size, st.st_mtime_ns) for p in paths if now - (st := p.stat()).st_mtime < settle_s}
+    if not young:
+        return set()
+    newest = max(mtime for _, mtime in young.values()) / 1e9
+    time.sleep(min(settle_s, max(0.0, settle_s - (time.time() - newest))))
+    landing = set()
+    for path, before in young.items():
+        try:
+            st = path.stat()
+        except FileNotFoundError:  # renamed or removed while we waited: not ours to read now
+            landing.add(path)
+            continue
+        if (st.st_size, st.st_mtime_ns) != before:
+            landing.add(path)
+    return landing
 
 
 def sha256_file(path: Path) -> str:
@@ -138,19 +171,25 @@ def stage_inbox(
     max_click_bytes: int | None = None,
     *,
     defer_parquet_clicks: bool = False,
+    settle_s: float = 0.0,
 ) -> StagedInbox:
     """Stage every inbox file not yet in the manifest (by path and content hash). Call outside a transaction.
+
+    Files still being written (`still_landing`, with `settle_s`) are left for a later run and listed in `landing`.
 
     With `max_click_bytes`, click files are staged until their sizes reach it (at least one file) and the rest is
     left for the next call (`more`). With `defer_parquet_clicks`, Parquet click files are described, not read.
     """
     staged = StagedInbox()
     click_bytes = 0
+    found = {feed: discover(inbox, feed) for feed in FEED_ORDER}
+    landing = still_landing([p for paths in found.values() for p in paths], settle_s)
+    staged.landing = sorted(p.relative_to(inbox).as_posix() for p in landing)
     for feed in FEED_ORDER:
         if staged.more:
             break
         new: list[StagedFile] = []
-        paths = discover(inbox, feed)
+        paths = [p for p in found[feed] if p not in landing]
         unchanged = _unchanged(con, inbox, paths)
         for path in paths:
             rel, stat = path.relative_to(inbox).as_posix(), path.stat()

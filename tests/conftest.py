@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,10 @@ from sqlalchemy import Engine
 
 from cabinet.config import Settings
 from cabinet.store.db import make_engine, migrate
+
+# A test writes its inbox files and runs the ETL right away: no wait for files still landing (the test of that wait
+# sets it itself). Set here, so subprocesses started by tests inherit it too.
+os.environ["CABINET_ETL_SETTLE_S"] = "0"
 
 TEST_COOKIE_KEY = "test-cookie-key-0123456789abcdef0123456789abcdef"
 TEST_LINK_KEY = "test-link-key-0123456789abcdef0123456789abcdef"

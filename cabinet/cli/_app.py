@@ -20,16 +20,15 @@ app = typer.Typer(
 )
 
 
-def _console(stderr: bool = False) -> Console:
-    """A rich console; written to a log or a pipe (cron, CI, `| tee`) with no COLUMNS set, it is 160 columns wide
-    instead of rich's 80, so the run summary keeps file names and headers whole."""
-    stream = sys.stderr if stderr else sys.stdout
-    piped = not (hasattr(stream, "isatty") and stream.isatty())
-    return Console(stderr=stderr, width=160 if piped and not os.environ.get("COLUMNS") else None)
+def log_width(stream: object) -> int | None:
+    """160 when `stream` is not a terminal (cron, CI, `| tee`) and COLUMNS is unset, so the run summary keeps file
+    names and headers whole instead of rich's 80 columns; None (rich decides) otherwise."""
+    isatty = getattr(stream, "isatty", None)
+    return None if (isatty and isatty()) or os.environ.get("COLUMNS") else 160
 
 
-console = _console()
-err_console = _console(stderr=True)
+console = Console()
+err_console = Console(stderr=True)
 
 
 class CliError(Exception):
@@ -65,6 +64,9 @@ def settings() -> Settings:
 
 def main() -> None:
     """Console-script entry point: clear one-line errors instead of tracebacks."""
+    for out, stream in ((console, sys.stdout), (err_console, sys.stderr)):
+        if width := log_width(stream):
+            out.width = width
     try:
         app()
     except (CliError, ConfigError) as exc:

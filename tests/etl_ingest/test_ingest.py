@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import datetime
 from decimal import Decimal
 
@@ -324,7 +326,8 @@ def test_dimension_tables_emptied_since_the_last_write_are_written_again(tiny: T
 def test_run_reports_unknown_columns_and_inbox_files_it_does_not_read(tiny: Tiny) -> None:
     tiny.write("clicks", "extra.csv", "click_id,ts,link_token,Campaign,foo\n"
                f"x1,2026-11-01T10:00:00Z,{tiny.token},summer,1\n")  # fmt: skip
-    for name in ("clicks/2026/a.parquet", "clicks/export.xlsx", "refunds/r.csv", "loose.csv", "clicks/.DS_Store"):
+    hidden = ("clicks/.DS_Store", "clicks/.landing.csv")  # a producer's file before its rename is not read either
+    for name in ("clicks/2026/a.parquet", "clicks/export.xlsx", "refunds/r.csv", "loose.csv", *hidden):
         (tiny.inbox / name).parent.mkdir(parents=True, exist_ok=True)
         (tiny.inbox / name).write_text("x\n")
     out = CliRunner().invoke(cli_app, ["etl", "run"], env={"COLUMNS": "400"})
@@ -333,5 +336,43 @@ def test_run_reports_unknown_columns_and_inbox_files_it_does_not_read(tiny: Tiny
     assert tiny.rows("select click_id from clicks") == [("x1",)]
     assert "not read: 4 files in" in out.output
     assert "clicks/2026/a.parquet, clicks/export.xlsx, loose.csv, refunds/r.csv" in out.output
-    assert ".DS_Store" not in out.output
+    assert ".DS_Store" not in out.output and ".landing" not in out.output
+    assert tiny.rows("select path from etl_files") == [("clicks/extra.csv",)]
     assert ignored_files(tiny.inbox, limit=2) == (["clicks/2026/a.parquet", "clicks/export.xlsx"], 4)
+
+
+def test_a_file_still_being_written_is_left_for_the_next_run(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A producer writing in place: the run waits for young files to settle and leaves one still growing alone;
+    a young file that stops changing is read in the same run."""
+    monkeypatch.setenv("CABINET_ETL_SETTLE_S", "0.6")
+    rows = [f"w{i},2026-11-01T10:00:{i:02d}Z,{tiny.token},,,,,,,\n" for i in range(40)]
+    growing = tiny.write("clicks", "b_growing.csv", CLICK_HEADER + rows[0][:14])  # stops inside a timestamp
+    tiny.write("clicks", "a_done.csv", CLICK_HEADER + f"d1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    done = threading.Event()
+
+    def write_slowly() -> None:
+        with growing.open("a") as fh:
+            fh.write(rows[0][14:])
+            for row in rows[1:]:
+                time.sleep(0.05)
+                fh.write(row[:20])
+                fh.flush()
+                time.sleep(0.05)
+                fh.write(row[20:])
+                fh.flush()
+        done.set()
+
+    writer = threading.Thread(target=write_slowly)
+    writer.start()
+    try:
+        first = tiny.run()
+    finally:
+        writer.join()
+    assert done.is_set()
+    assert [f["path"] for f in first.files] == ["clicks/a_done.csv"]
+    assert first.warnings == ["clicks/b_growing.csv is still being written: left for the next run"]
+    second = tiny.run()  # the file is complete now: the run waits for it to settle, then reads all of it
+    assert [(f["path"], f["rows_read"], f["inserted"], f["quarantined"]) for f in second.files] == [
+        ("clicks/b_growing.csv", 40, 40, 0)
+    ]
+    assert second.warnings == [] and tiny.rows("select count(*) from quarantine") == [(0,)]

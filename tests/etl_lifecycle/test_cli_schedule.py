@@ -18,7 +18,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from cabinet.cli import app
-from cabinet.cli._app import _console
+from cabinet.cli._app import log_width
 from cabinet.cli.etl import schedule_line, summary_table
 from cabinet.config import Settings
 from etl import runner
@@ -95,8 +95,9 @@ def test_run_summary_keeps_file_names_whole_in_a_log_and_in_a_narrow_terminal(mo
         assert "…" not in text and name in cells and "11,426,426" in text
         assert ("quar." in text) == (width == 80) and max(len(line) for line in text.splitlines()) <= width
     monkeypatch.delenv("COLUMNS", raising=False)
-    monkeypatch.setattr(sys, "stdout", io.StringIO())  # cron, CI, `| tee`: not a terminal
-    assert _console().width == 160
+    assert log_width(io.StringIO()) == 160  # cron, CI, `| tee`: not a terminal
+    monkeypatch.setenv("COLUMNS", "100")
+    assert log_width(io.StringIO()) is None
 
 
 def test_schedule_line_names_failed_files_and_warnings() -> None:
