@@ -12,7 +12,10 @@ adjusted, so the identity always holds.
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -156,9 +159,42 @@ def _load_clicks(
         ins, dup = loaded.get(f.file_id, (0, 0))
         stats = FileStats("clicks", f.rel, rows_read=n, inserted=ins, duplicates=dup, quarantined=q)
         stats.unknown_columns = sorted(set(f.columns) - set(FEED_COLUMNS["clicks"]) - {"file_id", "rn"})
+        _quarantine_bad_rows(con, f, stats, run_id, now)
         _check(stats)
         out[f.file_id] = stats
     return out
+
+
+def _quarantine_bad_rows(
+    con: duckdb.DuckDBPyConnection, f: StagedFile, stats: FileStats, run_id: int, now: datetime
+) -> None:
+    """CSV rows with a wrong number of fields (`StagedFile.bad_rows`): quarantined as `bad_row` with their text and
+    the reader's message; an ip address in the text is masked (raw IPs are never stored)."""
+    if not f.bad_rows:
+        return
+    con.execute(
+        "insert into quarantine select ?, ?, ?, ?, unnest(?::bigint[]), 'bad_row', unnest(?::varchar[])::json, ?",
+        [run_id, f.file_id, f.feed, f.rel, [rn for rn, _, _ in f.bad_rows],
+         [json.dumps({"line": mask_ips(text), "error": msg}) for _, text, msg in f.bad_rows], now],
+    )  # fmt: skip
+    stats.rows_read += len(f.bad_rows)
+    stats.quarantined += len(f.bad_rows)
+
+
+_IP_LIKE = re.compile(r"[0-9A-Fa-f:.]{2,45}")
+
+
+def mask_ips(text: str) -> str:
+    """`text` with every IPv4/IPv6 address in it replaced by `[ip]`."""
+
+    def one(match: re.Match[str]) -> str:
+        try:
+            ipaddress.ip_address(match.group(0))
+        except ValueError:
+            return match.group(0)
+        return "[ip]"
+
+    return _IP_LIKE.sub(one, text)
 
 
 def _check(stats: FileStats) -> None:
@@ -187,6 +223,7 @@ def _process_file(
     loader(con, present, stats, run_id=run_id, file_id=f.file_id, key=key, base=base, now=now)
     con.execute("drop view stg")
     con.execute("drop table if exists v")
+    _quarantine_bad_rows(con, f, stats, run_id, now)
     _check(stats)
     return stats
 

@@ -17,7 +17,13 @@ import duckdb
 
 EXTENSIONS = (".csv", ".csv.gz", ".parquet", ".jsonl", ".jsonl.gz")
 _NAME_RE = re.compile(r"^[a-z0-9_]{1,64}$")
-_CSV = "read_csv(?, header = true, all_varchar = true, quote = '\"', escape = '\"', strict_mode = true)"
+# a row with too few or too many fields is skipped and recorded in the rejects tables (it is quarantined as
+# `bad_row`); without this, one such row made the sniffer read the whole file as a single column
+_CSV = (
+    "read_csv(?, header = true, all_varchar = true, quote = '\"', escape = '\"', strict_mode = true, "
+    "ignore_errors = true, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_rejects_scan')"
+)
+_FIELD_COUNT_ERRORS = ("MISSING COLUMNS", "TOO MANY COLUMNS")
 _PARQUET = "read_parquet(?, union_by_name = true, filename = true, file_row_number = true)"
 UNMATCHED_FILE = "rows whose file name matches none of the files read"
 
@@ -45,14 +51,21 @@ def _names(cols: list[str]) -> list[str]:
     return [c.lower() if _NAME_RE.match(c.lower()) else f"col_{i}" for i, c in enumerate(cols)]
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> list[str]:
+def stage_file(
+    con: duckdb.DuckDBPyConnection, path: Path, table: str, bad_rows: list[tuple[int, str, str]] | None = None
+) -> list[str]:
     """Create temp table `table` (rn BIGINT 1-based, then one VARCHAR column per file column); return the columns.
 
-    Must run outside an open transaction (a failed read would abort it). `table` is chosen by the caller from code,
-    never from input.
+    A CSV row with a different number of fields than the header is not staged: it is appended to `bad_rows` as (row
+    number, its text, DuckDB's message), and `rn` of the other rows stays their row number in the file. Must run
+    outside an open transaction (a failed read would abort it). `table` is chosen by the caller from code, never from
+    input.
     """
     fmt = file_format(path)
     try:
+        if fmt == "csv":
+            con.execute("drop table if exists csv_rejects")
+            con.execute("drop table if exists csv_rejects_scan")
         if fmt == "jsonl":
             source = "read_json_objects(?, format = 'newline_delimited')"
             keys = con.execute(f"select distinct unnest(json_keys(json)) as k from {source} order by k", [str(path)])
@@ -68,10 +81,38 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> list[s
             f"create or replace temp table {table} as select row_number() over () as rn{aliased} from {source}",
             [str(path)],
         ).fetchall()
+        rejected = _csv_rejects(con, table) if fmt == "csv" else []
+    except UnreadableFile:
+        con.execute(f"drop table if exists {table}")
+        raise
     except duckdb.Error as exc:
         con.execute(f"drop table if exists {table}")
         raise UnreadableFile(_short(exc)) from exc
+    if bad_rows is not None:
+        bad_rows.extend(rejected)
     return names
+
+
+def _csv_rejects(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[int, str, str]]:
+    """Rows of the CSV just staged into `table` that had the wrong number of fields: (row number, text, message).
+
+    Renumbers `rn` of the staged rows to their row numbers in the file. Any other rejected row (e.g. invalid UTF-8)
+    makes the whole file unreadable, as the contract says."""
+    rows = con.execute(  # a short row has one reject per missing column: the first names its field count
+        "select line, arg_min(error_type, column_idx), arg_min(csv_line, column_idx), "
+        "arg_min(error_message, column_idx) from csv_rejects group by line order by line"
+    ).fetchall()
+    for line, kind, _, message in rows:
+        if kind not in _FIELD_COUNT_ERRORS:
+            raise UnreadableFile(f"line {line}: {message}")
+    bad = [(int(line) - 1, str(text), str(message)) for line, _, text, message in rows]  # line 1 is the header
+    if bad:  # the k-th staged row is the k-th row number not rejected: k + #{i: r_i - i < k}
+        shift = [r - i for i, (r, _, _) in enumerate(bad, 1)]
+        con.execute(
+            f"update {table} set rn = rn + (select count(*) from unnest(?::bigint[]) s(v) where v < {table}.rn)",
+            [shift],
+        )
+    return bad
 
 
 def parquet_select(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> tuple[str, dict[str, str]]:

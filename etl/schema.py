@@ -303,7 +303,7 @@ create table if not exists meta (
 );
 """
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 # The visitor key of a click (uniqueness: no click of the same key in the 24 h before); NULL without an ip
 VISITOR_KEY = "case when ip_hash is not null then hash(ip_hash, ua_hash, partner_id, offer_id) end"
 
@@ -319,6 +319,15 @@ def _upgrade_hashes(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
     for (name,) in rows:  # names come from the fixed list above
         con.execute(f"alter table clicks alter {name} type ubigint using ('0x' || left({name}, 16))::ubigint")
+
+
+def _scrub_quarantined_ips(con: duckdb.DuckDBPyConnection) -> None:
+    """Schema 3: the raw values of a quarantined click keep its ip's hash, never the ip; earlier versions kept the
+    ip as read, so it is removed from their rows."""
+    con.execute(
+        """update quarantine set raw = json_merge_patch(raw, '{"ip": null}')
+        where feed = 'clicks' and json_exists(raw, '$.ip')"""
+    )
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | dict[str, Any] | None = None) -> Any:
@@ -346,6 +355,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for block in (FACTS, DIMENSIONS, ROLLUPS, BOOKKEEPING):
         con.execute(block)
     _upgrade_hashes(con)
+    if int(get_meta(con, "schema_version") or 0) < 3:
+        _scrub_quarantined_ips(con)
     con.execute("alter table etl_files add column if not exists mtime_ns bigint")
     con.execute("alter table etl_files add column if not exists checked_at timestamp")
     set_meta(con, "schema_version", SCHEMA_VERSION)

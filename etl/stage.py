@@ -48,6 +48,7 @@ class StagedFile:
     columns: dict[str, str] = field(default_factory=dict)
     error: str | None = None
     mtime_ns: int | None = None
+    bad_rows: list[tuple[int, str, str]] = field(default_factory=list)  # CSV rows with a wrong number of fields
 
 
 @dataclass
@@ -256,7 +257,7 @@ def _stage_one(con: duckdb.DuckDBPyConnection, f: StagedFile, staged: StagedInbo
         if typed:
             f.columns = stage_parquet(con, [f.path], [f.file_id], table)
         else:
-            f.columns = dict.fromkeys(stage_file(con, f.path, table), "VARCHAR")
+            f.columns = dict.fromkeys(stage_file(con, f.path, table, f.bad_rows), "VARCHAR")
     except UnreadableFile as exc:
         f.error = str(exc)
         return

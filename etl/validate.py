@@ -164,9 +164,15 @@ def clicks_sql(present: set[str] | dict[str, str], table: str, file_id: str = "s
     )
     country = f"upper({c['country']})"
     device = f"lower({c['device']})"
+    # raw IPs are never stored, not even in the quarantine: there the ip is replaced by its hash (as clicks keep it)
+    patch = (
+        "json_object('file_id', null, 'ip', null, 'ip_hash', ip_hash::varchar)"
+        if "ip" in present
+        else ("""'{"file_id": null}'""")
+    )
     return f"""
 select * exclude (_raw),
-       case when reason is not null then json_merge_patch(to_json(_raw), '{{"file_id": null}}') end as raw
+       case when reason is not null then json_merge_patch(to_json(_raw), {patch}) end as raw
 from (
 select
     t.file_id,

@@ -18,6 +18,7 @@ from cabinet.cli import app as cli_app
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner, TrackingLink
 from etl import rollups
+from etl.schema import ensure_schema, set_meta
 from etl.stage import ignored_files
 from tests.etl_ingest.conftest import Tiny
 
@@ -54,10 +55,10 @@ def test_each_contract_reason_is_quarantined_with_file_row_and_raw(tiny: Tiny) -
         CLICK_HEADER
         + f",2026-11-01T10:00:00Z,,{tiny.parent},{tiny.offer},,,,,\n"  # 1 missing click_id
         + f"b2,yesterday,,{tiny.parent},{tiny.offer},,,,,\n"  # 2 bad ts
-        + f"b3,2026-11-01T10:00:00Z,,999,{tiny.offer},,,,,\n"  # 3 unknown partner
+        + f"b3,2026-11-01T10:00:00Z,,999,{tiny.offer},,,,198.51.100.7,\n"  # 3 unknown partner
         + f"b4,2026-11-01T10:00:00Z,,{tiny.parent},999,,,,,\n"  # 4 unknown offer
         + f"b5,2026-11-01T10:00:00Z,{forged},,,,,,,\n"  # 5 forged token
-        + f"ok1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n",  # 6 good
+        + f"ok1,2026-11-01T10:00:00Z,{tiny.token},,,,,,198.51.100.7,\n",  # 6 good
     )
     tiny.write(
         "conversions",
@@ -88,6 +89,11 @@ def test_each_contract_reason_is_quarantined_with_file_row_and_raw(tiny: Tiny) -
     ]
     raw = tiny.rows("select raw ->> '$.link_token' from quarantine where reason = 'unknown_link_token'")
     assert raw == [(forged,)]
+    # raw IPs are never stored: a quarantined click keeps the ip's hash, the same as a loaded click's
+    assert tiny.rows("select count(*) from quarantine where raw::varchar like '%198.51.100%'") == [(0,)]
+    hashed = tiny.rows("select raw ->> '$.ip_hash', raw ->> '$.ip' from quarantine where reason = 'unknown_partner'")
+    assert hashed == tiny.rows("select ip_hash::varchar, null from clicks where click_id = 'ok1'")
+    assert hashed[0][0] is not None
     raw = tiny.rows(  # rows refused at attribution keep their file's values too
         "select reason, raw ->> '$.conversion_id', raw ->> '$.currency', raw ->> '$.promo_code' from quarantine "
         "where reason in ('no_fx_rate', 'unknown_promo_code') order by reason"
@@ -376,3 +382,50 @@ def test_a_file_still_being_written_is_left_for_the_next_run(tiny: Tiny, monkeyp
         ("clicks/b_growing.csv", 40, 40, 0)
     ]
     assert second.warnings == [] and tiny.rows("select count(*) from quarantine") == [(0,)]
+
+
+def test_upgrade_removes_raw_ips_kept_in_the_quarantine_by_earlier_versions() -> None:
+    con = duckdb.connect()
+    ensure_schema(con)
+    con.execute(
+        "insert into quarantine values (1, 1, 'clicks', 'clicks/a.csv', 1, 'bad_timestamp', "
+        """'{"click_id": "a", "ip": "203.0.113.9", "ts": "x"}', now()), """
+        """(1, 2, 'conversions', 'conversions/c.csv', 1, 'bad_amount', '{"conversion_id": "c", "ip": "kept"}', now())"""
+    )
+    set_meta(con, "schema_version", "2")
+    ensure_schema(con)
+    rows = con.execute("select feed, raw from quarantine order by feed").fetchall()
+    assert [(f, json.loads(r)) for f, r in rows] == [
+        ("clicks", {"click_id": "a", "ts": "x"}),
+        ("conversions", {"conversion_id": "c", "ip": "kept"}),  # only the clicks feed has an ip column
+    ]
+
+
+def test_csv_rows_with_a_wrong_number_of_fields_are_quarantined_alone(tiny: Tiny) -> None:
+    """One short or long row used to make the whole file read as one column (every row `missing_field`)."""
+    good = [f"g{i},2026-11-01T10:00:{i:02d}Z,{tiny.token},,,,,,,\n" for i in range(6)]
+    tiny.write("clicks", "rows.csv", CLICK_HEADER + good[0] + good[1]
+               + f"short,2026-11-01T10:00:00Z,{tiny.token},,,,198.51.100.7,\n"  # row 3: 8 fields
+               + good[2] + f'"quoted\nid",2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n'  # row 5: a newline in a value
+               + f"bad-ts,yesterday,{tiny.token},,,,,,,\n"  # row 6: a field count that fits, a bad value
+               + f"long,2026-11-01T10:00:00Z,{tiny.token},,,,,,,,extra\n"  # row 7: 11 fields
+               + good[3] + good[4] + good[5][:30])  # fmt: skip  # row 10: cut off by a crashed writer
+    tiny.write("conversions", "conv.csv", "conversion_id,ts,type,click_id,amount\nv1,2026-11-01T12:00:00Z,ftd,g0,10\n"
+               "v2,2026-11-01T12:00:00Z,ftd\nv3,2026-11-01T12:00:00Z,ftd,g1,7\n")  # fmt: skip
+    result = tiny.run()
+    assert result.files_failed == 0
+    got = tiny.rows("select path, row_number, reason, raw from quarantine order by path, row_number")
+    assert [(p, n, r) for p, n, r, _ in got] == [
+        ("clicks/rows.csv", 3, "bad_row"), ("clicks/rows.csv", 6, "bad_timestamp"), ("clicks/rows.csv", 7, "bad_row"),
+        ("clicks/rows.csv", 10, "bad_row"), ("conversions/conv.csv", 2, "bad_row"),
+    ]  # fmt: skip
+    short = json.loads(got[0][3])
+    assert short == {"line": f"short,2026-11-01T10:00:00Z,{tiny.token},,,,[ip],",
+                     "error": "Expected Number of Columns: 10 Found: 8"}  # fmt: skip
+    assert json.loads(got[3][3])["line"] == good[5][:30]
+    loaded = sorted(c for (c,) in tiny.rows("select click_id from clicks"))
+    assert loaded == ["g0", "g1", "g2", "g3", "g4", "quoted\nid"]
+    assert sorted(c for (c,) in tiny.rows("select conversion_id from conversions")) == ["v1", "v3"]
+    counts = {f["path"]: (f["rows_read"], f["inserted"], f["quarantined"]) for f in result.files}
+    assert counts == {"clicks/rows.csv": (10, 6, 4), "conversions/conv.csv": (3, 2, 1)}
+    _conserved(tiny)
