@@ -10,6 +10,7 @@ connection stays usable; callers stage before the run's transaction begins.
 
 from __future__ import annotations
 
+import gzip
 import re
 from pathlib import Path
 
@@ -24,6 +25,7 @@ _CSV = (
     "ignore_errors = true, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_rejects_scan')"
 )
 _FIELD_COUNT_ERRORS = ("MISSING COLUMNS", "TOO MANY COLUMNS")
+_MALFORMED = "__malformed_line"
 _PARQUET = "read_parquet(?, union_by_name = true, filename = true, file_row_number = true)"
 UNMATCHED_FILE = "rows whose file name matches none of the files read"
 
@@ -66,8 +68,8 @@ def stage_file(
         if fmt == "csv":
             con.execute("drop table if exists csv_rejects")
             con.execute("drop table if exists csv_rejects_scan")
-        if fmt == "jsonl":
-            source = "read_json_objects(?, format = 'newline_delimited')"
+        if fmt == "jsonl":  # a line that is not JSON reads as NULL (its number kept) and is taken out below
+            source = "read_json_objects(?, format = 'newline_delimited', ignore_errors = true)"
             keys = con.execute(f"select distinct unnest(json_keys(json)) as k from {source} order by k", [str(path)])
             cols = [k for (k,) in keys.fetchall()]
             exprs = [f"json ->> {_sql_str(c)}" for c in cols]
@@ -77,11 +79,12 @@ def stage_file(
             exprs = [f"{_quote(c)}::varchar" for c in cols]
         names = _names(cols)
         aliased = "".join(f", {expr} as {_quote(n)}" for expr, n in zip(exprs, names, strict=True))
+        marker = f", json is null as {_MALFORMED}" if fmt == "jsonl" else ""
         con.execute(
-            f"create or replace temp table {table} as select row_number() over () as rn{aliased} from {source}",
+            f"create or replace temp table {table} as select row_number() over () as rn{aliased}{marker} from {source}",
             [str(path)],
         ).fetchall()
-        rejected = _csv_rejects(con, table) if fmt == "csv" else []
+        rejected = _csv_rejects(con, table) if fmt == "csv" else _jsonl_rejects(con, table, path) if marker else []
     except UnreadableFile:
         con.execute(f"drop table if exists {table}")
         raise
@@ -91,6 +94,30 @@ def stage_file(
     if bad_rows is not None:
         bad_rows.extend(rejected)
     return names
+
+
+def _jsonl_rejects(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[tuple[int, str, str]]:
+    """Lines of the JSON Lines file just staged that are not JSON: taken out of `table`, returned as (row number,
+    text, message). Row numbers count the non-blank lines, as the reader does."""
+    bad = [int(rn) for (rn,) in con.execute(f"select rn from {table} where {_MALFORMED} order by rn").fetchall()]
+    con.execute(f"delete from {table} where {_MALFORMED}")
+    con.execute(f"alter table {table} drop column {_MALFORMED}")
+    if not bad:
+        return []
+    wanted, texts, k = set(bad), {}, 0
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as fh:
+        for line in fh:
+            if line.strip():
+                k += 1
+                if k in wanted:
+                    try:
+                        texts[k] = line.decode("utf-8").rstrip("\r\n")[:2000]
+                    except UnicodeDecodeError:  # a wrong encoding makes the file unreadable, as for CSV
+                        raise UnreadableFile(f"line {k}: not UTF-8 text") from None
+                    if len(texts) == len(wanted):
+                        break
+    return [(rn, texts.get(rn, ""), "not a JSON value") for rn in bad]
 
 
 def _csv_rejects(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[int, str, str]]:

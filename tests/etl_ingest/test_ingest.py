@@ -429,3 +429,21 @@ def test_csv_rows_with_a_wrong_number_of_fields_are_quarantined_alone(tiny: Tiny
     counts = {f["path"]: (f["rows_read"], f["inserted"], f["quarantined"]) for f in result.files}
     assert counts == {"clicks/rows.csv": (10, 6, 4), "conversions/conv.csv": (3, 2, 1)}
     _conserved(tiny)
+
+
+def test_a_jsonl_line_that_is_not_json_is_quarantined_alone(tiny: Tiny) -> None:
+    tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    row = '{"conversion_id":"%s","ts":"2026-11-01T12:00:00Z","type":"ftd","click_id":"k1"}\n'
+    cut = (row % "j2")[:40]
+    tiny.write("conversions", "post.jsonl.gz", row % "j1" + "\n" + cut + "\n" + row % "j3")  # a blank line, a cut one
+    (tiny.inbox / "conversions" / "latin1.jsonl").write_bytes((row % "caf\xe9").encode("latin-1"))
+    result = tiny.run()
+    files = {f["path"]: (f["status"], f["rows_read"], f["inserted"], f["quarantined"]) for f in result.files}
+    assert files["conversions/post.jsonl.gz"] == ("loaded", 3, 2, 1)
+    assert files["conversions/latin1.jsonl"][0] == "failed"
+    got = tiny.rows("select row_number, reason, raw from quarantine")
+    assert [(n, r, json.loads(raw)) for n, r, raw in got] == [
+        (2, "bad_row", {"line": cut, "error": "not a JSON value"})
+    ]
+    assert sorted(c for (c,) in tiny.rows("select conversion_id from conversions")) == ["j1", "j3"]
+    _conserved(tiny)
