@@ -7,6 +7,8 @@ bad_rate, too_long:<name>). References that need the warehouse (FX, clicks, prom
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 FEED_COLUMNS = {
     "clicks": [
         "click_id",
@@ -69,7 +71,20 @@ INT = r"^\d{1,9}$"
 
 
 INT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
-EPOCH_MS_RANGE = (-62135596800000, 253402300799999)  # years 1..9999
+# Event times a run accepts: from 2000 to a day after the run's clock. Anything else is a sender's bug that would
+# otherwise move the warehouse's newest click (its as-of time, the history split, the wait of conversions for their
+# click): epoch seconds sent as milliseconds land in January 1970, a broken clock in a later year.
+EARLIEST_TS = datetime(2000, 1, 1)
+FUTURE_SLACK = timedelta(days=1)
+
+
+def ts_range() -> tuple[datetime, datetime]:
+    """The (earliest, latest) event time a run accepts now."""
+    return EARLIEST_TS, datetime.now(UTC).replace(tzinfo=None) + FUTURE_SLACK
+
+
+def _epoch_ms(ts: datetime) -> int:
+    return int((ts - datetime(1970, 1, 1)) / timedelta(milliseconds=1))
 
 
 def _type(present: set[str] | dict[str, str], name: str) -> str:
@@ -103,21 +118,27 @@ def ts_of(present: set[str] | dict[str, str], name: str) -> str:
     typ, ref = _type(present, name), f's."{name}"'
     if name not in present:
         return "null::timestamp"
+    lo, hi = ts_range()
     if typ in INT_TYPES:
-        lo, hi = EPOCH_MS_RANGE
-        return f"case when {ref} between {lo} and {hi} then epoch_ms({ref}::bigint) end"
-    if typ.startswith("TIMESTAMP") or typ == "DATE":
-        return f"{ref}::timestamp"  # TIMESTAMPTZ converts in the session time zone, which is UTC
+        return f"case when {ref} between {_epoch_ms(lo)} and {_epoch_ms(hi)} then epoch_ms({ref}::bigint) end"
+    if typ.startswith("TIMESTAMP") or typ == "DATE":  # TIMESTAMPTZ converts in the session time zone: UTC
+        return f"case when {ref}::timestamp between {_literal(lo)} and {_literal(hi)} then {ref}::timestamp end"
     return ts_expr(col(present, name))
 
 
+def _literal(ts: datetime) -> str:
+    return f"timestamp '{ts:%Y-%m-%d %H:%M:%S}'"  # from the run's clock, never from input
+
+
 def ts_expr(text: str) -> str:
-    """Parse contract timestamp text to a naive UTC TIMESTAMP (NULL when it does not parse)."""
-    return (
+    """Parse contract timestamp text to a naive UTC TIMESTAMP (NULL when it does not parse or is out of `ts_range`)."""
+    lo, hi = ts_range()
+    parsed = (
         f"case when regexp_matches({text}, '{TS_EPOCH}') then epoch_ms(try_cast({text} as bigint)) "
         f"when regexp_matches({text}, '{TS_ISO_OFFSET}') then try_cast({text} as timestamptz)::timestamp "
         f"when regexp_matches({text}, '{TS_ISO_NAIVE}') then try_cast({text} as timestamp) end"
     )
+    return f"case when ({parsed}) between {_literal(lo)} and {_literal(hi)} then ({parsed}) end"  # parsed once (CSE)
 
 
 def _case(rules: list[tuple[str, str]]) -> str:

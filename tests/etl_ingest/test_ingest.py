@@ -447,3 +447,20 @@ def test_a_jsonl_line_that_is_not_json_is_quarantined_alone(tiny: Tiny) -> None:
     ]
     assert sorted(c for (c,) in tiny.rows("select conversion_id from conversions")) == ["j1", "j3"]
     _conserved(tiny)
+
+
+def test_event_times_before_2000_or_after_tomorrow_are_bad_timestamps(tiny: Tiny) -> None:
+    """Epoch seconds sent as milliseconds (January 1970) or a broken clock (2099) would move the newest click: the
+    as-of time, the history split and the wait of conversions for their click all hang on it."""
+    ms = [1_793_000_000_000, 1_793_000_000, 4_070_908_800_000]  # 2026-10-27, then 1970-01-21, 2099-01-01
+    tiny.write_parquet("clicks", "p.parquet", pl.DataFrame({"click_id": ["ok", "secs", "future"], "ts": ms,
+                                                            "link_token": [tiny.token] * 3}))  # fmt: skip
+    tiny.write("conversions", "c.csv", "conversion_id,ts,type,click_id,updated_at\n"
+               "c1,2026-10-27T09:00:00Z,ftd,ok,\nc2,2099-01-01T00:00:00Z,ftd,ok,\n"
+               "c3,2026-10-27T09:00:00Z,ftd,ok,2099-01-01T00:00:00Z\n")  # fmt: skip
+    result = tiny.run()
+    got = tiny.rows("select path, row_number, reason from quarantine order by path, row_number")
+    assert got == [("clicks/p.parquet", 2, "bad_timestamp"), ("clicks/p.parquet", 3, "bad_timestamp"),
+                   ("conversions/c.csv", 2, "bad_timestamp"), ("conversions/c.csv", 3, "bad_timestamp")]  # fmt: skip
+    assert tiny.rows("select click_id from clicks") == [("ok",)]
+    assert result.data_as_of is not None and result.data_as_of.year == 2026
