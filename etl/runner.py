@@ -178,14 +178,14 @@ def run_etl(
         try:
             # The run checkpoints once, before publishing; an automatic checkpoint at a staging commit cost seconds.
             con.execute("set checkpoint_threshold = '1TB'")
-            ensure_schema(con)
+            upgraded = ensure_schema(con)  # an upgrade (e.g. raw IPs taken out of the quarantine) is published
             result = RunResult(run_id=0)
             if restored is not None:
                 result.warnings.append(f"working file restored from snapshot {restored.name}")
             # finishes a move a killed run left half done; copies a missing history file back from its snapshot
             finished_move = history.attach_history(con, wh_dir, warnings=result.warnings)
             _mark_interrupted(con)
-            must_publish = _unpublished_commit(con, wh_dir) or finished_move
+            must_publish = _unpublished_commit(con, wh_dir) or finished_move or upgraded
             chunk_bytes = chunk_limit()
             while True:  # a big inbox is loaded in chunks, each its own run and transaction; one publish at the end
                 run_id = int(scalar(con, "select nextval('seq_run_id')"))

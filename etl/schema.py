@@ -350,12 +350,15 @@ def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: object) -> None:
     )
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every warehouse table that does not exist yet (idempotent); upgrade older column types."""
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
+    """Create every warehouse table that does not exist yet (idempotent); upgrade older column types and data.
+
+    Returns whether an existing warehouse of an older schema version was upgraded (the run then publishes it)."""
     for block in (FACTS, DIMENSIONS, ROLLUPS, BOOKKEEPING):
         con.execute(block)
+    old = get_meta(con, "schema_version")
     _upgrade_hashes(con)
-    if int(get_meta(con, "schema_version") or 0) < 3:
+    if int(old or 0) < 3:
         _scrub_quarantined_ips(con)
     con.execute("alter table etl_files add column if not exists mtime_ns bigint")
     con.execute("alter table etl_files add column if not exists checked_at timestamp")
@@ -363,3 +366,4 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     from etl.history import clicks_view  # late: etl.history builds on this module
 
     clicks_view(con)
+    return old is not None and int(old) < int(SCHEMA_VERSION)

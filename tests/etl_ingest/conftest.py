@@ -23,6 +23,7 @@ from cabinet.store.models import CommissionPlan, Offer, Partner, PromoCode, Trac
 from etl.runner import RunResult, run_etl
 
 NOW = datetime(2026, 11, 10, 12, 0)
+CLICK_HEADER = "click_id,ts,link_token,partner_id,offer_id,sub1,country,device,ip,user_agent\n"
 
 
 @dataclass(frozen=True)
@@ -96,3 +97,11 @@ def tiny(settings: Settings, store_engine: Engine) -> Tiny:
         s.add(PromoCode(code="SPRING", partner_id=child.id, offer_id=other.id))
         ids = (parent.id, child.id, offer.id, other.id, link.id, link.token)
     return Tiny(settings, *ids)
+
+
+def conserved(t: Tiny) -> None:
+    """Every file's rows_read = inserted + updated + duplicates + quarantined."""
+    for path, read, ins, upd, dup, quar in t.rows(
+        "select path, rows_read, inserted, updated, duplicates, quarantined from etl_files"
+    ):
+        assert read == ins + upd + dup + quar, path

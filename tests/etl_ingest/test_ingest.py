@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 from datetime import datetime
 from decimal import Decimal
 
@@ -18,19 +16,9 @@ from cabinet.cli import app as cli_app
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner, TrackingLink
 from etl import rollups
-from etl.schema import ensure_schema, set_meta
-from etl.stage import ignored_files
-from tests.etl_ingest.conftest import Tiny
+from tests.etl_ingest.conftest import CLICK_HEADER, Tiny, conserved
 
-CLICK_HEADER = "click_id,ts,link_token,partner_id,offer_id,sub1,country,device,ip,user_agent\n"
 UA = "Mozilla/5.0 (Windows) Chrome/120"
-
-
-def _conserved(t: Tiny) -> None:
-    for path, read, ins, upd, dup, quar in t.rows(
-        "select path, rows_read, inserted, updated, duplicates, quarantined from etl_files"
-    ):
-        assert read == ins + upd + dup + quar, path
 
 
 def test_reload_of_the_same_inbox_is_a_noop(tiny: Tiny) -> None:
@@ -104,7 +92,7 @@ def test_each_contract_reason_is_quarantined_with_file_row_and_raw(tiny: Tiny) -
     )
     assert promo == [(tiny.child, tiny.other_offer, "promo_code", Decimal("55.0000"))]
     assert result.totals["quarantined"] == 11
-    _conserved(tiny)
+    conserved(tiny)
 
 
 def test_unreadable_files_are_recorded_failed_and_nothing_is_half_loaded(tiny: Tiny) -> None:
@@ -158,7 +146,7 @@ def test_a_parquet_file_with_a_broken_page_fails_alone(tiny: Tiny) -> None:
     raw = tiny.rows("select path, row_number, reason, raw from quarantine")
     assert [(p, n, r) for p, n, r, _ in raw] == [("clicks/b_good.parquet", 2, "bad_timestamp")]
     assert json.loads(raw[0][3]) == {"rn": 2, "click_id": "g2", "ts": 99_999_999_999_999_999, "link_token": tiny.token}
-    _conserved(tiny)
+    conserved(tiny)
 
 
 def test_a_changed_file_is_processed_again_and_its_rows_dedupe(tiny: Tiny) -> None:
@@ -169,7 +157,7 @@ def test_a_changed_file_is_processed_again_and_its_rows_dedupe(tiny: Tiny) -> No
     second = tiny.run()
     assert [(f["inserted"], f["duplicates"]) for f in second.files] == [(1, 3)]
     assert tiny.rows("select count(*) from clicks") == [(4,)]
-    _conserved(tiny)
+    conserved(tiny)
 
 
 def test_conversion_update_applies_only_when_newer(tiny: Tiny) -> None:
@@ -204,7 +192,7 @@ def test_late_click_is_attributed_within_seven_days_and_quarantined_after(tiny: 
     assert tiny.rows("select partner_id, offer_id, link_id, click_ts, country, device, sub1 from conversions") == [
         (tiny.parent, tiny.offer, tiny.link, datetime(2026, 11, 9, 11, 30), "GB", "mobile", "fb")
     ]
-    _conserved(tiny)
+    conserved(tiny)
 
 
 def test_fx_uses_the_event_date_or_the_most_recent_earlier_rate(tiny: Tiny) -> None:
@@ -327,140 +315,3 @@ def test_dimension_tables_emptied_since_the_last_write_are_written_again(tiny: T
         con.close()
     tiny.run()  # same store, same digest: the row counts tell
     assert tiny.rows("select link_id from dim_links") == [(tiny.link,)]
-
-
-def test_run_reports_unknown_columns_and_inbox_files_it_does_not_read(tiny: Tiny) -> None:
-    tiny.write("clicks", "extra.csv", "click_id,ts,link_token,Campaign,foo\n"
-               f"x1,2026-11-01T10:00:00Z,{tiny.token},summer,1\n")  # fmt: skip
-    hidden = ("clicks/.DS_Store", "clicks/.landing.csv")  # a producer's file before its rename is not read either
-    for name in ("clicks/2026/a.parquet", "clicks/export.xlsx", "refunds/r.csv", "loose.csv", *hidden):
-        (tiny.inbox / name).parent.mkdir(parents=True, exist_ok=True)
-        (tiny.inbox / name).write_text("x\n")
-    out = CliRunner().invoke(cli_app, ["etl", "run"], env={"COLUMNS": "400"})
-    assert out.exit_code == 0, out.output
-    assert "loaded; columns ignored (not in the contract): campaign, foo" in out.output
-    assert tiny.rows("select click_id from clicks") == [("x1",)]
-    assert "not read: 4 files in" in out.output
-    assert "clicks/2026/a.parquet, clicks/export.xlsx, loose.csv, refunds/r.csv" in out.output
-    assert ".DS_Store" not in out.output and ".landing" not in out.output
-    assert tiny.rows("select path from etl_files") == [("clicks/extra.csv",)]
-    assert ignored_files(tiny.inbox, limit=2) == (["clicks/2026/a.parquet", "clicks/export.xlsx"], 4)
-
-
-def test_a_file_still_being_written_is_left_for_the_next_run(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A producer writing in place: the run waits for young files to settle and leaves one still growing alone;
-    a young file that stops changing is read in the same run."""
-    monkeypatch.setenv("CABINET_ETL_SETTLE_S", "0.6")
-    rows = [f"w{i},2026-11-01T10:00:{i:02d}Z,{tiny.token},,,,,,,\n" for i in range(40)]
-    growing = tiny.write("clicks", "b_growing.csv", CLICK_HEADER + rows[0][:14])  # stops inside a timestamp
-    tiny.write("clicks", "a_done.csv", CLICK_HEADER + f"d1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
-    done = threading.Event()
-
-    def write_slowly() -> None:
-        with growing.open("a") as fh:
-            fh.write(rows[0][14:])
-            for row in rows[1:]:
-                time.sleep(0.05)
-                fh.write(row[:20])
-                fh.flush()
-                time.sleep(0.05)
-                fh.write(row[20:])
-                fh.flush()
-        done.set()
-
-    writer = threading.Thread(target=write_slowly)
-    writer.start()
-    try:
-        first = tiny.run()
-    finally:
-        writer.join()
-    assert done.is_set()
-    assert [f["path"] for f in first.files] == ["clicks/a_done.csv"]
-    assert first.warnings == ["clicks/b_growing.csv is still being written: left for the next run"]
-    second = tiny.run()  # the file is complete now: the run waits for it to settle, then reads all of it
-    assert [(f["path"], f["rows_read"], f["inserted"], f["quarantined"]) for f in second.files] == [
-        ("clicks/b_growing.csv", 40, 40, 0)
-    ]
-    assert second.warnings == [] and tiny.rows("select count(*) from quarantine") == [(0,)]
-
-
-def test_upgrade_removes_raw_ips_kept_in_the_quarantine_by_earlier_versions() -> None:
-    con = duckdb.connect()
-    ensure_schema(con)
-    con.execute(
-        "insert into quarantine values (1, 1, 'clicks', 'clicks/a.csv', 1, 'bad_timestamp', "
-        """'{"click_id": "a", "ip": "203.0.113.9", "ts": "x"}', now()), """
-        """(1, 2, 'conversions', 'conversions/c.csv', 1, 'bad_amount', '{"conversion_id": "c", "ip": "kept"}', now())"""
-    )
-    set_meta(con, "schema_version", "2")
-    ensure_schema(con)
-    rows = con.execute("select feed, raw from quarantine order by feed").fetchall()
-    assert [(f, json.loads(r)) for f, r in rows] == [
-        ("clicks", {"click_id": "a", "ts": "x"}),
-        ("conversions", {"conversion_id": "c", "ip": "kept"}),  # only the clicks feed has an ip column
-    ]
-
-
-def test_csv_rows_with_a_wrong_number_of_fields_are_quarantined_alone(tiny: Tiny) -> None:
-    """One short or long row used to make the whole file read as one column (every row `missing_field`)."""
-    good = [f"g{i},2026-11-01T10:00:{i:02d}Z,{tiny.token},,,,,,,\n" for i in range(6)]
-    tiny.write("clicks", "rows.csv", CLICK_HEADER + good[0] + good[1]
-               + f"short,2026-11-01T10:00:00Z,{tiny.token},,,,198.51.100.7,\n"  # row 3: 8 fields
-               + good[2] + f'"quoted\nid",2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n'  # row 5: a newline in a value
-               + f"bad-ts,yesterday,{tiny.token},,,,,,,\n"  # row 6: a field count that fits, a bad value
-               + f"long,2026-11-01T10:00:00Z,{tiny.token},,,,,,,,extra\n"  # row 7: 11 fields
-               + good[3] + good[4] + good[5][:30])  # fmt: skip  # row 10: cut off by a crashed writer
-    tiny.write("conversions", "conv.csv", "conversion_id,ts,type,click_id,amount\nv1,2026-11-01T12:00:00Z,ftd,g0,10\n"
-               "v2,2026-11-01T12:00:00Z,ftd\nv3,2026-11-01T12:00:00Z,ftd,g1,7\n")  # fmt: skip
-    result = tiny.run()
-    assert result.files_failed == 0
-    got = tiny.rows("select path, row_number, reason, raw from quarantine order by path, row_number")
-    assert [(p, n, r) for p, n, r, _ in got] == [
-        ("clicks/rows.csv", 3, "bad_row"), ("clicks/rows.csv", 6, "bad_timestamp"), ("clicks/rows.csv", 7, "bad_row"),
-        ("clicks/rows.csv", 10, "bad_row"), ("conversions/conv.csv", 2, "bad_row"),
-    ]  # fmt: skip
-    short = json.loads(got[0][3])
-    assert short == {"line": f"short,2026-11-01T10:00:00Z,{tiny.token},,,,[ip],",
-                     "error": "Expected Number of Columns: 10 Found: 8"}  # fmt: skip
-    assert json.loads(got[3][3])["line"] == good[5][:30]
-    loaded = sorted(c for (c,) in tiny.rows("select click_id from clicks"))
-    assert loaded == ["g0", "g1", "g2", "g3", "g4", "quoted\nid"]
-    assert sorted(c for (c,) in tiny.rows("select conversion_id from conversions")) == ["v1", "v3"]
-    counts = {f["path"]: (f["rows_read"], f["inserted"], f["quarantined"]) for f in result.files}
-    assert counts == {"clicks/rows.csv": (10, 6, 4), "conversions/conv.csv": (3, 2, 1)}
-    _conserved(tiny)
-
-
-def test_a_jsonl_line_that_is_not_json_is_quarantined_alone(tiny: Tiny) -> None:
-    tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
-    row = '{"conversion_id":"%s","ts":"2026-11-01T12:00:00Z","type":"ftd","click_id":"k1"}\n'
-    cut = (row % "j2")[:40]
-    tiny.write("conversions", "post.jsonl.gz", row % "j1" + "\n" + cut + "\n" + row % "j3")  # a blank line, a cut one
-    (tiny.inbox / "conversions" / "latin1.jsonl").write_bytes((row % "caf\xe9").encode("latin-1"))
-    result = tiny.run()
-    files = {f["path"]: (f["status"], f["rows_read"], f["inserted"], f["quarantined"]) for f in result.files}
-    assert files["conversions/post.jsonl.gz"] == ("loaded", 3, 2, 1)
-    assert files["conversions/latin1.jsonl"][0] == "failed"
-    got = tiny.rows("select row_number, reason, raw from quarantine")
-    assert [(n, r, json.loads(raw)) for n, r, raw in got] == [
-        (2, "bad_row", {"line": cut, "error": "not a JSON value"})
-    ]
-    assert sorted(c for (c,) in tiny.rows("select conversion_id from conversions")) == ["j1", "j3"]
-    _conserved(tiny)
-
-
-def test_event_times_before_2000_or_after_tomorrow_are_bad_timestamps(tiny: Tiny) -> None:
-    """Epoch seconds sent as milliseconds (January 1970) or a broken clock (2099) would move the newest click: the
-    as-of time, the history split and the wait of conversions for their click all hang on it."""
-    ms = [1_793_000_000_000, 1_793_000_000, 4_070_908_800_000]  # 2026-10-27, then 1970-01-21, 2099-01-01
-    tiny.write_parquet("clicks", "p.parquet", pl.DataFrame({"click_id": ["ok", "secs", "future"], "ts": ms,
-                                                            "link_token": [tiny.token] * 3}))  # fmt: skip
-    tiny.write("conversions", "c.csv", "conversion_id,ts,type,click_id,updated_at\n"
-               "c1,2026-10-27T09:00:00Z,ftd,ok,\nc2,2099-01-01T00:00:00Z,ftd,ok,\n"
-               "c3,2026-10-27T09:00:00Z,ftd,ok,2099-01-01T00:00:00Z\n")  # fmt: skip
-    result = tiny.run()
-    got = tiny.rows("select path, row_number, reason from quarantine order by path, row_number")
-    assert got == [("clicks/p.parquet", 2, "bad_timestamp"), ("clicks/p.parquet", 3, "bad_timestamp"),
-                   ("conversions/c.csv", 2, "bad_timestamp"), ("conversions/c.csv", 3, "bad_timestamp")]  # fmt: skip
-    assert tiny.rows("select click_id from clicks") == [("ok",)]
-    assert result.data_as_of is not None and result.data_as_of.year == 2026

@@ -1,0 +1,100 @@
+"""`cabinet etl quarantine`: the quarantined rows themselves (file, row, reason, raw values), to read or export.
+
+`cabinet etl status` counts them by reason; this command shows which rows they are, so the sender can fix and resend
+them. Filters are bound parameters; the CSV export has every matching row, the table the newest `--limit`.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from cabinet.cli._app import CliError, console, settings
+from cabinet.cli.etl import etl_app
+
+COLUMNS = ("run_id", "feed", "path", "row_number", "reason", "raw", "quarantined_at")
+_SQL = """
+select run_id, feed, path, row_number, reason, raw::varchar as raw,
+       strftime(quarantined_at, '%Y-%m-%d %H:%M:%S') as quarantined_at
+from quarantine
+where (?::varchar is null or feed = ?) and (?::varchar is null or reason = ? or reason like ? || ':%')
+  and (?::varchar is null or path = ?) and (?::integer is null or run_id = ?)
+order by run_id desc, path, row_number
+"""
+
+
+def quarantine_rows(cur: Any, feed: str | None, reason: str | None, path: str | None, run: int | None) -> Any:
+    """A cursor over the matching quarantine rows, newest run first, then by file and row (`COLUMNS`).
+
+    `reason` matches a reason exactly or its family (`missing_field` matches `missing_field:click_id`)."""
+    return cur.execute(_SQL, [feed, feed, reason, reason, reason, path, path, run, run])
+
+
+@etl_app.command("quarantine")
+def quarantine(
+    reason: Annotated[
+        str | None, typer.Option(help="A reason, e.g. bad_timestamp, or a family: missing_field.")
+    ] = None,
+    feed: Annotated[str | None, typer.Option(help="clicks, conversions, commissions or fx_rates.")] = None,
+    file: Annotated[str | None, typer.Option(help="An inbox file as `etl status` names it, e.g. clicks/a.csv.")] = None,
+    run: Annotated[int | None, typer.Option(min=1, help="Only rows quarantined by this run.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="Rows to show (the export has all).")] = 20,
+    out: Annotated[Path | None, typer.Option(help="Write every matching row to this CSV file.")] = None,
+) -> None:
+    """Quarantined rows with their file, row number, reason and raw values, from the current snapshot."""
+    from etl.stage import FEED_ORDER
+    from queries.warehouse import NoSnapshotError, Warehouse
+
+    if feed is not None and feed not in FEED_ORDER:
+        raise CliError(f"unknown feed {feed!r}: use one of {', '.join(FEED_ORDER)}")
+    wh = Warehouse(settings().warehouse_dir)
+    try:
+        cur = wh.cursor()
+    except NoSnapshotError as exc:
+        raise CliError(str(exc)) from exc
+    try:
+        rows = quarantine_rows(cur, feed, reason, file, run)
+        if out is not None:
+            n = _export(rows, out)
+            console.print(f"wrote {n:,} quarantined rows to {out}")
+            return
+        shown = rows.fetchmany(limit)
+        total = cur.execute(
+            f"select count(*) from ({_SQL})", [feed, feed, reason, reason, reason, file, file, run, run]
+        )
+        count = int(total.fetchone()[0])
+    finally:
+        cur.close()
+        wh.close()
+    if not shown:
+        console.print("no quarantined rows match")
+        return
+    title = f"{count:,} quarantined row{'' if count == 1 else 's'}"
+    if count > len(shown):
+        title += f" (newest {len(shown)}; --out FILE exports all)"
+    table = Table(title=title)
+    for col in ("run", "file", "row", "reason", "raw values"):
+        table.add_column(col, justify="right" if col in ("run", "row") else "left", overflow="fold")
+    for run_id, _, path, row_number, why, raw, _ in shown:
+        table.add_row(str(run_id), path or "", "" if row_number is None else str(row_number), why, raw or "")
+    console.print(table)
+
+
+def _export(rows: Any, out: Path) -> int:
+    """Every row of the cursor into a CSV file with a header (`COLUMNS`); returns how many."""
+    try:
+        fh = out.open("w", newline="", encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot write {out}: {exc.strerror or exc}") from None
+    n = 0
+    with fh:
+        writer = csv.writer(fh)
+        writer.writerow(COLUMNS)
+        while batch := rows.fetchmany(10_000):
+            writer.writerows(batch)
+            n += len(batch)
+    return n

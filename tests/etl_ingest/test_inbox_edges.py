@@ -1,0 +1,194 @@
+"""Bad and unusual input at the inbox's edge: files still landing or not read, broken rows, impossible times, and
+the quarantine as the operator reads and exports it. Raw IPs stay out of the quarantine too."""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from cabinet.cli import app as cli_app
+from etl.schema import ensure_schema, set_meta
+from etl.stage import ignored_files
+from tests.etl_ingest.conftest import CLICK_HEADER, Tiny, conserved
+
+
+def test_run_reports_unknown_columns_and_inbox_files_it_does_not_read(tiny: Tiny) -> None:
+    tiny.write("clicks", "extra.csv", "click_id,ts,link_token,Campaign,foo\n"
+               f"x1,2026-11-01T10:00:00Z,{tiny.token},summer,1\n")  # fmt: skip
+    hidden = ("clicks/.DS_Store", "clicks/.landing.csv")  # a producer's file before its rename is not read either
+    for name in ("clicks/2026/a.parquet", "clicks/export.xlsx", "refunds/r.csv", "loose.csv", *hidden):
+        (tiny.inbox / name).parent.mkdir(parents=True, exist_ok=True)
+        (tiny.inbox / name).write_text("x\n")
+    out = CliRunner().invoke(cli_app, ["etl", "run"], env={"COLUMNS": "400"})
+    assert out.exit_code == 0, out.output
+    assert "loaded; columns ignored (not in the contract): campaign, foo" in out.output
+    assert tiny.rows("select click_id from clicks") == [("x1",)]
+    assert "not read: 4 files in" in out.output
+    assert "clicks/2026/a.parquet, clicks/export.xlsx, loose.csv, refunds/r.csv" in out.output
+    assert ".DS_Store" not in out.output and ".landing" not in out.output
+    assert tiny.rows("select path from etl_files") == [("clicks/extra.csv",)]
+    assert ignored_files(tiny.inbox, limit=2) == (["clicks/2026/a.parquet", "clicks/export.xlsx"], 4)
+
+
+def test_a_file_still_being_written_is_left_for_the_next_run(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A producer writing in place: the run waits for young files to settle and leaves one still growing alone;
+    a young file that stops changing is read in the same run."""
+    monkeypatch.setenv("CABINET_ETL_SETTLE_S", "0.6")
+    rows = [f"w{i},2026-11-01T10:00:{i:02d}Z,{tiny.token},,,,,,,\n" for i in range(40)]
+    growing = tiny.write("clicks", "b_growing.csv", CLICK_HEADER + rows[0][:14])  # stops inside a timestamp
+    tiny.write("clicks", "a_done.csv", CLICK_HEADER + f"d1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    done = threading.Event()
+
+    def write_slowly() -> None:
+        with growing.open("a") as fh:
+            fh.write(rows[0][14:])
+            for row in rows[1:]:
+                time.sleep(0.05)
+                fh.write(row[:20])
+                fh.flush()
+                time.sleep(0.05)
+                fh.write(row[20:])
+                fh.flush()
+        done.set()
+
+    writer = threading.Thread(target=write_slowly)
+    writer.start()
+    try:
+        first = tiny.run()
+    finally:
+        writer.join()
+    assert done.is_set()
+    assert [f["path"] for f in first.files] == ["clicks/a_done.csv"]
+    assert first.warnings == ["clicks/b_growing.csv is still being written: left for the next run"]
+    second = tiny.run()  # the file is complete now: the run waits for it to settle, then reads all of it
+    assert [(f["path"], f["rows_read"], f["inserted"], f["quarantined"]) for f in second.files] == [
+        ("clicks/b_growing.csv", 40, 40, 0)
+    ]
+    assert second.warnings == [] and tiny.rows("select count(*) from quarantine") == [(0,)]
+
+
+def test_upgrade_removes_raw_ips_kept_in_the_quarantine_by_earlier_versions() -> None:
+    con = duckdb.connect()
+    ensure_schema(con)
+    con.execute(
+        "insert into quarantine values (1, 1, 'clicks', 'clicks/a.csv', 1, 'bad_timestamp', "
+        """'{"click_id": "a", "ip": "203.0.113.9", "ts": "x"}', now()), """
+        """(1, 2, 'conversions', 'conversions/c.csv', 1, 'bad_amount', '{"conversion_id": "c", "ip": "kept"}', now())"""
+    )
+    set_meta(con, "schema_version", "2")
+    ensure_schema(con)
+    rows = con.execute("select feed, raw from quarantine order by feed").fetchall()
+    assert [(f, json.loads(r)) for f, r in rows] == [
+        ("clicks", {"click_id": "a", "ts": "x"}),
+        ("conversions", {"conversion_id": "c", "ip": "kept"}),  # only the clicks feed has an ip column
+    ]
+
+
+def test_csv_rows_with_a_wrong_number_of_fields_are_quarantined_alone(tiny: Tiny) -> None:
+    """One short or long row used to make the whole file read as one column (every row `missing_field`)."""
+    good = [f"g{i},2026-11-01T10:00:{i:02d}Z,{tiny.token},,,,,,,\n" for i in range(6)]
+    tiny.write("clicks", "rows.csv", CLICK_HEADER + good[0] + good[1]
+               + f"short,2026-11-01T10:00:00Z,{tiny.token},,,,198.51.100.7,\n"  # row 3: 8 fields
+               + good[2] + f'"quoted\nid",2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n'  # row 5: a newline in a value
+               + f"bad-ts,yesterday,{tiny.token},,,,,,,\n"  # row 6: a field count that fits, a bad value
+               + f"long,2026-11-01T10:00:00Z,{tiny.token},,,,,,,,extra\n"  # row 7: 11 fields
+               + good[3] + good[4] + good[5][:30])  # fmt: skip  # row 10: cut off by a crashed writer
+    tiny.write("conversions", "conv.csv", "conversion_id,ts,type,click_id,amount\nv1,2026-11-01T12:00:00Z,ftd,g0,10\n"
+               "v2,2026-11-01T12:00:00Z,ftd\nv3,2026-11-01T12:00:00Z,ftd,g1,7\n")  # fmt: skip
+    result = tiny.run()
+    assert result.files_failed == 0
+    got = tiny.rows("select path, row_number, reason, raw from quarantine order by path, row_number")
+    assert [(p, n, r) for p, n, r, _ in got] == [
+        ("clicks/rows.csv", 3, "bad_row"), ("clicks/rows.csv", 6, "bad_timestamp"), ("clicks/rows.csv", 7, "bad_row"),
+        ("clicks/rows.csv", 10, "bad_row"), ("conversions/conv.csv", 2, "bad_row"),
+    ]  # fmt: skip
+    short = json.loads(got[0][3])
+    assert short == {"line": f"short,2026-11-01T10:00:00Z,{tiny.token},,,,[ip],",
+                     "error": "Expected Number of Columns: 10 Found: 8"}  # fmt: skip
+    assert json.loads(got[3][3])["line"] == good[5][:30]
+    loaded = sorted(c for (c,) in tiny.rows("select click_id from clicks"))
+    assert loaded == ["g0", "g1", "g2", "g3", "g4", "quoted\nid"]
+    assert sorted(c for (c,) in tiny.rows("select conversion_id from conversions")) == ["v1", "v3"]
+    counts = {f["path"]: (f["rows_read"], f["inserted"], f["quarantined"]) for f in result.files}
+    assert counts == {"clicks/rows.csv": (10, 6, 4), "conversions/conv.csv": (3, 2, 1)}
+    conserved(tiny)
+
+
+def test_a_jsonl_line_that_is_not_json_is_quarantined_alone(tiny: Tiny) -> None:
+    tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    row = '{"conversion_id":"%s","ts":"2026-11-01T12:00:00Z","type":"ftd","click_id":"k1"}\n'
+    cut = (row % "j2")[:40]
+    tiny.write("conversions", "post.jsonl.gz", row % "j1" + "\n" + cut + "\n" + row % "j3")  # a blank line, a cut one
+    (tiny.inbox / "conversions" / "latin1.jsonl").write_bytes((row % "caf\xe9").encode("latin-1"))
+    result = tiny.run()
+    files = {f["path"]: (f["status"], f["rows_read"], f["inserted"], f["quarantined"]) for f in result.files}
+    assert files["conversions/post.jsonl.gz"] == ("loaded", 3, 2, 1)
+    assert files["conversions/latin1.jsonl"][0] == "failed"
+    got = tiny.rows("select row_number, reason, raw from quarantine")
+    assert [(n, r, json.loads(raw)) for n, r, raw in got] == [
+        (2, "bad_row", {"line": cut, "error": "not a JSON value"})
+    ]
+    assert sorted(c for (c,) in tiny.rows("select conversion_id from conversions")) == ["j1", "j3"]
+    conserved(tiny)
+
+
+def test_event_times_before_2000_or_after_tomorrow_are_bad_timestamps(tiny: Tiny) -> None:
+    """Epoch seconds sent as milliseconds (January 1970) or a broken clock (2099) would move the newest click: the
+    as-of time, the history split and the wait of conversions for their click all hang on it."""
+    ms = [1_793_000_000_000, 1_793_000_000, 4_070_908_800_000]  # 2026-10-27, then 1970-01-21, 2099-01-01
+    tiny.write_parquet("clicks", "p.parquet", pl.DataFrame({"click_id": ["ok", "secs", "future"], "ts": ms,
+                                                            "link_token": [tiny.token] * 3}))  # fmt: skip
+    tiny.write("conversions", "c.csv", "conversion_id,ts,type,click_id,updated_at\n"
+               "c1,2026-10-27T09:00:00Z,ftd,ok,\nc2,2099-01-01T00:00:00Z,ftd,ok,\n"
+               "c3,2026-10-27T09:00:00Z,ftd,ok,2099-01-01T00:00:00Z\n")  # fmt: skip
+    result = tiny.run()
+    got = tiny.rows("select path, row_number, reason from quarantine order by path, row_number")
+    assert got == [("clicks/p.parquet", 2, "bad_timestamp"), ("clicks/p.parquet", 3, "bad_timestamp"),
+                   ("conversions/c.csv", 2, "bad_timestamp"), ("conversions/c.csv", 3, "bad_timestamp")]  # fmt: skip
+    assert tiny.rows("select click_id from clicks") == [("ok",)]
+    assert result.data_as_of is not None and result.data_as_of.year == 2026
+
+
+def test_an_upgrade_that_scrubs_raw_ips_is_published_by_the_next_run(tiny: Tiny) -> None:
+    tiny.write("clicks", "a.csv", CLICK_HEADER + f"a1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    tiny.run()
+    work = duckdb.connect(str(tiny.settings.warehouse_dir / "work.duckdb"))  # as an earlier version left it
+    work.execute("insert into quarantine values (1, 1, 'clicks', 'clicks/a.csv', 9, 'bad_timestamp', "
+                 """'{"click_id": "x", "ip": "203.0.113.9"}', now())""")  # fmt: skip
+    set_meta(work, "schema_version", "2")
+    work.close()
+    result = tiny.run()  # nothing new in the inbox
+    assert result.published is not None
+    snapshot = duckdb.connect(str(result.published.snapshot.path), read_only=True)
+    assert snapshot.execute("select raw::varchar from quarantine").fetchall() == [('{"click_id":"x"}',)]
+    snapshot.close()
+
+
+def test_etl_quarantine_lists_and_exports_the_rows_with_filters(tiny: Tiny, tmp_path: Path) -> None:
+    tiny.write("clicks", "a.csv", CLICK_HEADER + f",2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n"
+               f"a2,yesterday,{tiny.token},,,,,,,\n" + f"a3,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")  # fmt: skip
+    tiny.write("conversions", "c.csv", "conversion_id,ts,type,click_id,amount\nc1,2026-11-01T12:00:00Z,ftd,a3,-1\n")
+    tiny.run()
+    cli = CliRunner()
+    out = cli.invoke(cli_app, ["etl", "quarantine", "--reason", "missing_field"], env={"COLUMNS": "300"})
+    assert out.exit_code == 0, out.output
+    assert "1 quarantined row " in out.output and "missing_field:click_id" in out.output
+    assert "bad_timestamp" not in out.output and "bad_amount" not in out.output
+    dest = tmp_path / "q.csv"
+    out = cli.invoke(cli_app, ["etl", "quarantine", "--file", "clicks/a.csv", "--out", str(dest)])
+    assert out.exit_code == 0 and "wrote 2 quarantined rows" in out.output, out.output
+    with dest.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["path"], r["row_number"], r["reason"]) for r in rows] == [
+        ("clicks/a.csv", "1", "missing_field:click_id"), ("clicks/a.csv", "2", "bad_timestamp")]  # fmt: skip
+    assert json.loads(rows[1]["raw"])["ts"] == "yesterday"
+    out = cli.invoke(cli_app, ["etl", "quarantine", "--feed", "refunds"])
+    assert out.exit_code == 1 and "unknown feed" in str(out.exception)
