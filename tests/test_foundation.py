@@ -53,6 +53,8 @@ def test_init_writes_secrets_and_admin_non_interactively(tmp_path: Path) -> None
     }
     done = _cabinet(["init", "--admin-user", "root"], env)
     assert done.returncode == 0, done.stderr
+    inbox = tmp_path / "data" / "inbox"
+    assert sorted(p.name for p in inbox.iterdir()) == ["clicks", "commissions", "conversions", "fx_rates"]
     secrets = (tmp_path / "secrets.toml").read_text()
     cfg = Settings.from_env(env={k: v for k, v in env.items() if not k.endswith("_KEY")})
     assert len(cfg.require_cookie_key()) >= 32 and cfg.require_link_key() != cfg.cookie_key.encode()

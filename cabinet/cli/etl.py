@@ -105,9 +105,9 @@ def _print_outcome(result: Any, inbox: Path) -> None:
         if result.moved_snapshot
         else "no changes, CURRENT kept"
     )
-    as_of = result.data_as_of.isoformat(sep=" ") if result.data_as_of else "-"
+    as_of = f"{result.data_as_of.isoformat(sep=' ')} UTC" if result.data_as_of else "- (no events loaded yet)"
     console.print(
-        f"commissions changed {result.commissions:,} · data as of {as_of} UTC · {where} · {result.seconds:.2f} s total"
+        f"commissions changed {result.commissions:,} · data as of {as_of} · {where} · {result.seconds:.2f} s total"
         + (f" · loaded in {result.chunks} chunks (runs up to {result.run_id})" if result.chunks > 1 else "")
     )
     if result.moved:
@@ -249,10 +249,10 @@ def status(
         raise CliError(str(exc)) from exc
     snap = wh.snapshot()
     assert snap is not None
-    as_of = snap.data_as_of.isoformat(sep=" ") if snap.data_as_of else "-"
+    as_of = f"{snap.data_as_of.isoformat(sep=' ')} UTC" if snap.data_as_of else "- (no events loaded yet)"
     console.print(
         f"snapshot [cyan]{snap.path.name}[/] (run {snap.run_id}) published {snap.published_at:%Y-%m-%d %H:%M:%S} UTC; "
-        f"data as of {as_of} UTC" + (f"; older clicks in [cyan]{snap.history.name}[/]" if snap.history else "")
+        f"data as of {as_of}" + (f"; older clicks in [cyan]{snap.history.name}[/]" if snap.history else "")
     )
     if last and last.get("status") == "failed":
         console.print(f"[red]last run {last['run_id']} failed at {last.get('finished_at')}:[/] {last.get('error')}")

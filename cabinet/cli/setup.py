@@ -58,6 +58,10 @@ def init(
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
     migrate(cfg.store_url)
     console.print(f"store ready: [cyan]{_redacted(cfg.store_url)}[/]")
+    from etl.stage import FEED_ORDER
+
+    for feed in FEED_ORDER:  # where the program's systems drop their files (README: inbox contract)
+        (cfg.inbox_dir / feed).mkdir(parents=True, exist_ok=True)
     if write_secrets_if_missing(cfg, demo_mode=demo_mode):
         console.print(f"wrote random cookie and link-signing keys to [cyan]{cfg.secrets_path}[/]")
     engine = make_engine(cfg.store_url)
