@@ -124,7 +124,9 @@ def _csv_rejects(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[int, 
     """Rows of the CSV just staged into `table` that had the wrong number of fields: (row number, text, message).
 
     Renumbers `rn` of the staged rows to their row numbers in the file. Any other rejected row (e.g. invalid UTF-8)
-    makes the whole file unreadable, as the contract says."""
+    makes the whole file unreadable, as the contract says. Row numbers count data rows; the reader's line number of a
+    rejected row also counts blank lines, so in a file with blank lines between its rows a `bad_row`'s number is that
+    many higher (the staged rows stay in order and distinct)."""
     rows = con.execute(  # a short row has one reject per missing column: the first names its field count
         "select line, arg_min(error_type, column_idx), arg_min(csv_line, column_idx), "
         "arg_min(error_message, column_idx) from csv_rejects group by line order by line"

@@ -126,8 +126,14 @@ def still_landing(paths: list[Path], settle_s: float) -> set[Path]:
     amount is a valid row with a wrong amount, and the whole file's later version would only be a duplicate of it."""
     if settle_s <= 0 or not paths:
         return set()
-    now = time.time()
-    young = {p: (st.st_size, st.st_mtime_ns) for p in paths if now - (st := p.stat()).st_mtime < settle_s}
+    now, young = time.time(), {}
+    for path in paths:
+        try:
+            st = path.stat()
+        except FileNotFoundError:  # gone since it was listed: the run will not see it either
+            continue
+        if now - st.st_mtime < settle_s:
+            young[path] = (st.st_size, st.st_mtime_ns)
     if not young:
         return set()
     newest = max(mtime for _, mtime in young.values()) / 1e9
@@ -193,11 +199,14 @@ def stage_inbox(
         paths = [p for p in found[feed] if p not in landing]
         unchanged = _unchanged(con, inbox, paths)
         for path in paths:
-            rel, stat = path.relative_to(inbox).as_posix(), path.stat()
+            try:
+                rel, stat = path.relative_to(inbox).as_posix(), path.stat()
+                if (rel, stat.st_size, stat.st_mtime_ns) in unchanged:
+                    continue  # same path, size and modification time as a processed file: no need to hash it again
+                sha = sha256_file(path)
+            except FileNotFoundError:  # moved away (archived) since it was listed: nothing to read
+                continue
             size = stat.st_size
-            if (rel, size, stat.st_mtime_ns) in unchanged:
-                continue  # same path, size and modification time as a processed file: no need to hash it again
-            sha = sha256_file(path)
             seen = con.execute("select count(*) from etl_files where path = ? and sha256 = ?", [rel, sha]).fetchall()
             if seen[0][0]:  # read just after it landed, or touched since: remember this mtime and when it was checked
                 con.execute(

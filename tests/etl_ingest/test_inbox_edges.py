@@ -192,3 +192,22 @@ def test_etl_quarantine_lists_and_exports_the_rows_with_filters(tiny: Tiny, tmp_
     assert json.loads(rows[1]["raw"])["ts"] == "yesterday"
     out = cli.invoke(cli_app, ["etl", "quarantine", "--feed", "refunds"])
     assert out.exit_code == 1 and "unknown feed" in str(out.exception)
+
+
+def test_a_file_archived_while_the_run_lists_the_inbox_is_skipped(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An operator may archive processed files at any time: one that disappears mid-run is not an error."""
+    import etl.stage as stage
+
+    kept = tiny.write("clicks", "a.csv", CLICK_HEADER + f"a1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    gone = tiny.write("clicks", "b.csv", CLICK_HEADER + f"b1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    listed = stage.discover
+
+    def discover_then_archive(inbox: Path, feed: str) -> list[Path]:
+        paths = listed(inbox, feed)
+        gone.unlink(missing_ok=True)
+        return paths
+
+    monkeypatch.setattr(stage, "discover", discover_then_archive)
+    result = tiny.run()
+    assert [f["path"] for f in result.files] == ["clicks/a.csv"] and kept.exists()
+    assert tiny.rows("select click_id from clicks") == [("a1",)]
