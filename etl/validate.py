@@ -67,7 +67,7 @@ TS_EPOCH = r"^-?\d{10,16}$"
 TS_ISO_OFFSET = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|z|[+-]\d{2}(:?\d{2})?)$"
 TS_ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$"
 MONEY = r"^[+-]?\d{1,14}(\.\d{1,4})?$"
-INT = r"^\d{1,9}$"
+INT = r"^\d{1,9}(\.0+)?$"  # an id; "12.0" too (a float column from pandas when the column has gaps)
 
 
 INT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
@@ -107,10 +107,16 @@ def col(present: set[str] | dict[str, str], name: str) -> str:
 
 
 def int_of(present: set[str] | dict[str, str], name: str) -> str:
-    """A column as INTEGER (NULL when absent or not an integer)."""
+    """A column as INTEGER (NULL when absent or not an integer: text such as '12.5' is not rounded to 13, as a cast
+    would, which would credit another partner)."""
     if name in present and _type(present, name) in INT_TYPES:
         return f'try_cast(s."{name}" as integer)'
-    return f"try_cast({col(present, name)} as integer)"
+    return int_text(col(present, name))
+
+
+def int_text(text: str) -> str:
+    """An id given as text as INTEGER: NULL unless it is a whole number ('12' or '12.0'; '12.5' is not 13)."""
+    return f"case when regexp_matches({text}, '{INT}') then try_cast({text} as integer) end"
 
 
 def ts_of(present: set[str] | dict[str, str], name: str) -> str:
@@ -261,8 +267,8 @@ select
     {status} as status,
     {c["click_id"]} as click_id,
     upper({c["promo_code"]}) as promo_code,
-    try_cast({c["partner_id"]} as integer) as partner_id,
-    try_cast({c["offer_id"]} as integer) as offer_id,
+    {int_text(c["partner_id"])} as partner_id,
+    {int_text(c["offer_id"])} as offer_id,
     {c["customer_id"]} as customer_id,
     try_cast({c["amount"]} as decimal(18,4)) as amount,
     upper({c["currency"]}) as currency
@@ -297,7 +303,7 @@ select
     {c["conversion_id"]} as conversion_id,
     {c["note"]} as note
 from stg s
-left join dim_partners p on p.partner_id = try_cast({c["partner_id"]} as integer)
+left join dim_partners p on p.partner_id = {int_text(c["partner_id"])}
 """
 
 

@@ -211,3 +211,30 @@ def test_a_file_archived_while_the_run_lists_the_inbox_is_skipped(tiny: Tiny, mo
     result = tiny.run()
     assert [f["path"] for f in result.files] == ["clicks/a.csv"] and kept.exists()
     assert tiny.rows("select click_id from clicks") == [("a1",)]
+
+
+def test_an_id_that_is_not_a_whole_number_is_not_rounded_to_another_partner(tiny: Tiny) -> None:
+    """A cast would turn '12.5' into 13: another partner credited with a click or paid a commission. '12.0' (a float
+    column written by pandas when the column has gaps) is still 12."""
+    half = f"{tiny.parent}.5"  # would round to tiny.parent + 1 (the child partner)
+    assert tiny.child == tiny.parent + 1
+    tiny.write("clicks", "ids.csv", CLICK_HEADER + f"r1,2026-11-01T10:00:00Z,,{half},{tiny.offer},,,,,\n"
+               f"r2,2026-11-01T10:00:00Z,,{tiny.parent},{tiny.offer}.5,,,,,\n"
+               f"r3,2026-11-01T10:00:00Z,,{tiny.parent}.0,{tiny.offer},,,,,\n")  # fmt: skip
+    floats = {"partner_id": [tiny.parent + 0.5, float(tiny.parent)], "offer_id": [float(tiny.offer)] * 2}
+    tiny.write_parquet("clicks", "ids.parquet",
+                       pl.DataFrame({"click_id": ["p1", "p2"], "ts": [1_793_000_000_000] * 2, **floats}))  # fmt: skip
+    tiny.write("conversions", "c.csv", "conversion_id,ts,type,partner_id,offer_id\n"
+               f"c1,2026-11-01T12:00:00Z,registration,{half},{tiny.offer}\n"
+               f"c2,2026-11-01T12:00:00Z,registration,{tiny.parent}.0,{tiny.offer}\n")  # fmt: skip
+    tiny.write("commissions", "m.csv", "commission_id,partner_id,ts,amount,currency\n"
+               f"m1,{half},2026-11-01T12:00:00Z,10,USD\nm2,{tiny.parent},2026-11-01T12:00:00Z,10,USD\n")  # fmt: skip
+    tiny.run()
+    got = tiny.rows("select path, row_number, reason from quarantine order by path, row_number")
+    assert got == [("clicks/ids.csv", 1, "unknown_partner"), ("clicks/ids.csv", 2, "unknown_offer"),
+                   ("clicks/ids.parquet", 1, "unknown_partner"), ("commissions/m.csv", 1, "unknown_partner"),
+                   ("conversions/c.csv", 1, "unknown_partner")]  # fmt: skip
+    assert sorted(tiny.rows("select click_id, partner_id from clicks")) == [("p2", tiny.parent), ("r3", tiny.parent)]
+    assert tiny.rows("select conversion_id, partner_id from conversions") == [("c2", tiny.parent)]
+    assert tiny.rows("select commission_id, partner_id from commissions where source = 'feed'") == [
+        ("m2", tiny.parent)]  # fmt: skip
