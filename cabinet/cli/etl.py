@@ -233,6 +233,7 @@ def schedule(
 @etl_app.command("status")
 def status(
     runs: Annotated[int, typer.Option(min=1, max=1000, help="How many recent runs to show.")] = 10,
+    all_runs: Annotated[bool, typer.Option("--all", help="Also list the runs that found nothing new.")] = False,
 ) -> None:
     """Recent runs, failed files with reasons and quarantine counts by reason, from the current snapshot."""
     from etl.runner import read_last_run
@@ -256,7 +257,13 @@ def status(
     )
     if last and last.get("status") == "failed":
         console.print(f"[red]last run {last['run_id']} failed at {last.get('finished_at')}:[/] {last.get('error')}")
-    _print_rows(cur, "Recent runs", STATUS_RUNS, [runs])
+    _print_rows(cur, "Recent runs" + ("" if all_runs else " that loaded or changed something"), STATUS_RUNS,
+                [all_runs, runs])  # fmt: skip
+    idle, latest = cur.execute(STATUS_IDLE).fetchone() or (0, None)
+    if idle and not all_runs:  # the schedule runs every minute: most runs find nothing new
+        console.print(
+            f"and {idle:,} runs that found nothing new (the latest at {latest:%Y-%m-%d %H:%M:%S}; --all lists them)"
+        )
     _print_rows(cur, "Failed files", STATUS_FAILED_FILES, [runs * 5])
     _print_rows(cur, "Quarantine by reason", STATUS_QUARANTINE, [])
     note = ignored_note(cfg.inbox_dir)
@@ -270,8 +277,9 @@ STATUS_RUNS = """
 select run_id, strftime(started_at, '%Y-%m-%d %H:%M:%S') as started_at, status, files, files_failed,
        rows_read, inserted, updated, duplicates, quarantined,
        commissions, round(epoch(finished_at - started_at), 2) as seconds, coalesce(error, '') as error
-from etl_runs order by run_id desc limit ?
+from etl_runs where ? or not (status = 'ok' and files = 0 and commissions = 0) order by run_id desc limit ?
 """
+STATUS_IDLE = "select count(*), max(started_at) from etl_runs where status = 'ok' and files = 0 and commissions = 0"
 STATUS_FAILED_FILES = """
 select f.run_id, f.feed, f.path, f.reason, strftime(f.loaded_at, '%Y-%m-%d %H:%M:%S') as failed_at,
        coalesce('loaded in run ' || (select min(l.run_id) from etl_files l

@@ -115,6 +115,24 @@ def test_schedule_line_names_failed_files_and_warnings() -> None:
     )
 
 
+def test_etl_status_lists_the_runs_that_did_something_and_counts_the_idle_ones(
+    settings: Settings, fake: type[FakeStages]
+) -> None:
+    write_clicks(settings.inbox_dir, "first", 0, 4)
+    for _ in range(3):  # one run loads the file, two find nothing new
+        assert cli.invoke(app, ["etl", "run"]).exit_code == 0
+    write_clicks(settings.inbox_dir, "second", 10, 4)
+    assert cli.invoke(app, ["etl", "run"]).exit_code == 0  # publishes: the idle runs are in its snapshot
+    out = cli.invoke(app, ["etl", "status"])
+    listed = [line.split("│")[1].strip() for line in out.output.splitlines() if line.count("│") == 14]
+    assert listed == ["4", "1"], out.output
+    assert "and 2 runs that found nothing new" in out.output
+    out = cli.invoke(app, ["etl", "status", "--all"])
+    assert [line.split("│")[1].strip() for line in out.output.splitlines() if line.count("│") == 14] == [
+        "4", "3", "2", "1"]  # fmt: skip
+    assert "found nothing new" not in out.output
+
+
 def test_etl_status_before_any_run_says_what_to_do(settings: Settings) -> None:
     out = cli.invoke(app, ["etl", "status"])
     assert out.exit_code == 1
