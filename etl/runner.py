@@ -252,9 +252,9 @@ def _transaction(
     # click files
     staged = stages.stage_inbox(con, cfg, inbox, dims, max_click_bytes=chunk_bytes)
     more = bool(getattr(staged, "more", False))
-    for path in getattr(staged, "landing", []):  # once per run, however many chunks saw it
-        if (note := f"{path} is still being written: left for the next run") not in result.warnings:
-            result.warnings.append(note)
+    notes = [f"{p} is still being written: left for the next run" for p in getattr(staged, "landing", [])]
+    notes += [f"{p} is still being written: read up to its last complete line" for p in getattr(staged, "partial", [])]
+    result.warnings += [n for n in notes if n not in result.warnings]  # once per run, however many chunks saw it
     _add(timings, "stage", time.perf_counter() - t)
     con.execute("begin transaction")
     try:

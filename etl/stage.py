@@ -14,6 +14,7 @@ reads them in its validation statement, which saves a copy of every click.
 from __future__ import annotations
 
 import hashlib
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,6 +50,7 @@ class StagedFile:
     error: str | None = None
     mtime_ns: int | None = None
     bad_rows: list[tuple[int, str, str]] = field(default_factory=list)  # CSV rows with a wrong number of fields
+    source: Path | None = None  # what is read when not `path`: the complete lines of a file still being written
 
 
 @dataclass
@@ -74,6 +76,7 @@ class StagedInbox:
     more: bool = False
     deferred: DeferredParquet | None = None
     landing: list[str] = field(default_factory=list)  # still being written: left for a later run
+    partial: list[str] = field(default_factory=list)  # still being written: read up to the last complete line
 
     def of(self, feed: str) -> list[StagedFile]:
         """New files of one feed."""
@@ -182,31 +185,51 @@ def stage_inbox(
 ) -> StagedInbox:
     """Stage every inbox file not yet in the manifest (by path and content hash). Call outside a transaction.
 
-    Files still being written (`still_landing`, with `settle_s`) are left for a later run and listed in `landing`.
+    Files still being written (`still_landing`, with `settle_s`) are read up to their last complete line when they
+    are plain CSV or JSON Lines (`partial`); others are left for a later run (`landing`).
 
     With `max_click_bytes`, click files are staged until their sizes reach it (at least one file) and the rest is
     left for the next call (`more`). With `defer_parquet_clicks`, Parquet click files are described, not read.
     """
     staged = StagedInbox()
+    with tempfile.TemporaryDirectory(prefix="cabinet-landing-") as tmp:
+        _stage_all(con, inbox, staged, max_click_bytes, defer_parquet_clicks, settle_s, Path(tmp))
+    return staged
+
+
+def _stage_all(
+    con: duckdb.DuckDBPyConnection,
+    inbox: Path,
+    staged: StagedInbox,
+    max_click_bytes: int | None,
+    defer_parquet_clicks: bool,
+    settle_s: float,
+    tmp: Path,
+) -> None:
     click_bytes = 0
     found = {feed: discover(inbox, feed) for feed in FEED_ORDER}
     landing = still_landing([p for paths in found.values() for p in paths], settle_s)
-    staged.landing = sorted(p.relative_to(inbox).as_posix() for p in landing)
+    # a file still growing is read up to its last complete line when it is plain text (an appended log of postbacks
+    # would otherwise never be read); Parquet and gzip cannot be read before they are complete
+    partial = {p: c for p in sorted(landing) if (c := complete_lines(p, tmp / p.parent.name)) is not None}
+    staged.landing = sorted(p.relative_to(inbox).as_posix() for p in landing if p not in partial)
+    staged.partial = [p.relative_to(inbox).as_posix() for p in partial]
     for feed in FEED_ORDER:
         if staged.more:
             break
         new: list[StagedFile] = []
-        paths = [p for p in found[feed] if p not in landing]
+        paths = [p for p in found[feed] if p not in landing or p in partial]
         unchanged = _unchanged(con, inbox, paths)
         for path in paths:
+            source = partial.get(path, path)
             try:
                 rel, stat = path.relative_to(inbox).as_posix(), path.stat()
                 if (rel, stat.st_size, stat.st_mtime_ns) in unchanged:
                     continue  # same path, size and modification time as a processed file: no need to hash it again
-                sha = sha256_file(path)
+                sha = sha256_file(source)
             except FileNotFoundError:  # moved away (archived) since it was listed: nothing to read
                 continue
-            size = stat.st_size
+            size = source.stat().st_size
             seen = con.execute("select count(*) from etl_files where path = ? and sha256 = ?", [rel, sha]).fetchall()
             if seen[0][0]:  # read just after it landed, or touched since: remember this mtime and when it was checked
                 con.execute(
@@ -220,7 +243,9 @@ def stage_inbox(
                 break
             click_bytes += size if feed == "clicks" else 0
             file_id = int(con.execute("select nextval('seq_file_id')").fetchall()[0][0])
-            new.append(StagedFile(feed, path, rel, sha, size, file_id, mtime_ns=stat.st_mtime_ns))
+            staged_file = StagedFile(feed, path, rel, sha, size, file_id, mtime_ns=stat.st_mtime_ns)
+            staged_file.source = source if source != path else None
+            new.append(staged_file)
         staged.files.extend(new)
         if feed == "clicks":
             parquet = [f for f in new if file_format(f.path) == "parquet"]
@@ -228,7 +253,24 @@ def stage_inbox(
             new = [f for f in new if file_format(f.path) != "parquet"]
         for f in new:
             _stage_one(con, f, staged, typed=False)
-    return staged
+
+
+def complete_lines(path: Path, into: Path) -> Path | None:
+    """A copy (in `into`) of a plain CSV or JSON Lines file up to its last complete line; None for any other file,
+    or when not even one line is complete yet."""
+    if path.name.lower().endswith(".gz") or file_format(path) == "parquet":
+        return None
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    end = data.rfind(b"\n")
+    if end < 0:
+        return None
+    into.mkdir(parents=True, exist_ok=True)
+    copy = into / path.name
+    copy.write_bytes(data[: end + 1])
+    return copy
 
 
 def _stage_parquet_group(
@@ -266,7 +308,7 @@ def _stage_one(con: duckdb.DuckDBPyConnection, f: StagedFile, staged: StagedInbo
         if typed:
             f.columns = stage_parquet(con, [f.path], [f.file_id], table)
         else:
-            f.columns = dict.fromkeys(stage_file(con, f.path, table, f.bad_rows), "VARCHAR")
+            f.columns = dict.fromkeys(stage_file(con, f.source or f.path, table, f.bad_rows), "VARCHAR")
     except UnreadableFile as exc:
         f.error = str(exc)
         return

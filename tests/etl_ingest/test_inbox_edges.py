@@ -4,6 +4,7 @@ the quarantine as the operator reads and exports it. Raw IPs stay out of the qua
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import threading
 import time
@@ -38,26 +39,35 @@ def test_run_reports_unknown_columns_and_inbox_files_it_does_not_read(tiny: Tiny
     assert ignored_files(tiny.inbox, limit=2) == (["clicks/2026/a.parquet", "clicks/export.xlsx"], 4)
 
 
-def test_a_file_still_being_written_is_left_for_the_next_run(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A producer writing in place: the run waits for young files to settle and leaves one still growing alone;
-    a young file that stops changing is read in the same run."""
+def test_a_file_still_being_written_is_read_up_to_its_last_complete_line(
+    tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A producer writing in place: the run waits for young files to settle; a plain-text file that keeps growing (an
+    appended log of postbacks) is read up to its last complete line, never a row cut in the middle; a gzip file is
+    left for the next run; a young file that stops changing is read whole in the same run."""
     monkeypatch.setenv("CABINET_ETL_SETTLE_S", "0.6")
     rows = [f"w{i},2026-11-01T10:00:{i:02d}Z,{tiny.token},,,,,,,\n" for i in range(40)]
     growing = tiny.write("clicks", "b_growing.csv", CLICK_HEADER + rows[0][:14])  # stops inside a timestamp
+    gz_rows = "".join(f"z{i},2026-11-01T11:00:{i:02d}Z,{tiny.token},,,,,,,\n" for i in range(40))
+    gz_bytes = gzip.compress((CLICK_HEADER + gz_rows).encode(), mtime=0)
+    gz_path = tiny.inbox / "clicks" / "c_growing.csv.gz"
+    gz_path.write_bytes(gz_bytes[:10])  # there before the run lists the inbox
     tiny.write("clicks", "a_done.csv", CLICK_HEADER + f"d1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
-    done = threading.Event()
+    step = len(gz_bytes) // 40 + 1
 
     def write_slowly() -> None:
-        with growing.open("a") as fh:
+        with growing.open("a") as fh, gz_path.open("ab") as gz:
             fh.write(rows[0][14:])
-            for row in rows[1:]:
+            for i, row in enumerate(rows[1:]):
                 time.sleep(0.05)
                 fh.write(row[:20])
                 fh.flush()
+                gz.write(gz_bytes[10 + i * step : 10 + (i + 1) * step])
+                gz.flush()
                 time.sleep(0.05)
                 fh.write(row[20:])
                 fh.flush()
-        done.set()
+            gz.write(gz_bytes[10 + 39 * step :])
 
     writer = threading.Thread(target=write_slowly)
     writer.start()
@@ -65,14 +75,21 @@ def test_a_file_still_being_written_is_left_for_the_next_run(tiny: Tiny, monkeyp
         first = tiny.run()
     finally:
         writer.join()
-    assert done.is_set()
-    assert [f["path"] for f in first.files] == ["clicks/a_done.csv"]
-    assert first.warnings == ["clicks/b_growing.csv is still being written: left for the next run"]
-    second = tiny.run()  # the file is complete now: the run waits for it to settle, then reads all of it
-    assert [(f["path"], f["rows_read"], f["inserted"], f["quarantined"]) for f in second.files] == [
-        ("clicks/b_growing.csv", 40, 40, 0)
+    assert [f["path"] for f in first.files] == ["clicks/a_done.csv", "clicks/b_growing.csv"]
+    assert first.warnings == [
+        "clicks/c_growing.csv.gz is still being written: left for the next run",
+        "clicks/b_growing.csv is still being written: read up to its last complete line",
     ]
+    part = first.files[1]
+    assert 0 < part["rows_read"] < 40 and part["inserted"] == part["rows_read"] and part["quarantined"] == 0
+    assert tiny.rows("select count(*) from quarantine") == [(0,)]  # no row cut in the middle was read
+    second = tiny.run()  # both complete now: waited for, then read whole
+    files = {f["path"]: (f["rows_read"], f["inserted"], f["duplicates"], f["quarantined"]) for f in second.files}
+    assert files == {"clicks/b_growing.csv": (40, 40 - part["rows_read"], part["rows_read"], 0),
+                     "clicks/c_growing.csv.gz": (40, 40, 0, 0)}  # fmt: skip
     assert second.warnings == [] and tiny.rows("select count(*) from quarantine") == [(0,)]
+    assert tiny.rows("select count(*) from clicks") == [(81,)]
+    conserved(tiny)
 
 
 def test_upgrade_removes_raw_ips_kept_in_the_quarantine_by_earlier_versions() -> None:
