@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 
@@ -261,16 +262,34 @@ def complete_lines(path: Path, into: Path) -> Path | None:
     if path.name.lower().endswith(".gz") or file_format(path) == "parquet":
         return None
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            end = _last_newline(fh, fh.seek(0, 2))
+            if end < 0:
+                return None
+            into.mkdir(parents=True, exist_ok=True)
+            copy = into / path.name
+            fh.seek(0)
+            with copy.open("wb") as out:  # streamed: a big file being copied in place is not held in memory
+                left = end + 1
+                while left > 0 and (chunk := fh.read(min(left, 1 << 20))):
+                    out.write(chunk)
+                    left -= len(chunk)
     except FileNotFoundError:
         return None
-    end = data.rfind(b"\n")
-    if end < 0:
-        return None
-    into.mkdir(parents=True, exist_ok=True)
-    copy = into / path.name
-    copy.write_bytes(data[: end + 1])
     return copy
+
+
+def _last_newline(fh: BinaryIO, size: int, block: int = 1 << 16) -> int:
+    """Offset of the last b"\\n" in the first `size` bytes of `fh`, searching backwards; -1 when there is none."""
+    pos = size
+    while pos > 0:
+        start = max(0, pos - block)
+        fh.seek(start)
+        at = fh.read(pos - start).rfind(b"\n")
+        if at >= 0:
+            return start + at
+        pos = start
+    return -1
 
 
 def _stage_parquet_group(
