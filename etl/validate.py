@@ -155,8 +155,23 @@ def _required(present: set[str], names: list[str]) -> list[tuple[str, str]]:
     return [(f"missing_field:{n}", f"{col(present, n)} is null") for n in names]
 
 
+def money_text(present: set[str]) -> str:
+    """The amount as text, with binary float noise taken off: `59.97000000000001` (19.99 * 3 in a float column of
+    Parquet, or a JSON number from JavaScript) is `59.9700`. A value that really has more than 4 decimals
+    (`1.23456`) is left as it is, and is a `bad_amount`."""
+    text = col(present, "amount")
+    if text == "null::varchar":
+        return text
+    num = f"try_cast({text} as double)"
+    return (
+        f"case when regexp_matches({text}, '^[+-]?\\d{{1,14}}\\.\\d{{5,}}$') "
+        f"and abs({num} - round({num}, 4)) <= 1e-12 * greatest(1, abs({num})) "
+        f"then round({num}, 4)::decimal(18,4)::varchar else {text} end"
+    )
+
+
 def _money_rules(present: set[str], neg_ok: str) -> list[tuple[str, str]]:
-    amount, cur = col(present, "amount"), col(present, "currency")
+    amount, cur = money_text(present), col(present, "currency")
     return [
         ("bad_amount", f"{amount} is not null and not regexp_matches({amount}, '{MONEY}')"),
         ("bad_amount", f"{amount} is not null and try_cast({amount} as decimal(18,4)) < 0 and not ({neg_ok})"),
@@ -270,7 +285,7 @@ select
     {int_text(c["partner_id"])} as partner_id,
     {int_text(c["offer_id"])} as offer_id,
     {c["customer_id"]} as customer_id,
-    try_cast({c["amount"]} as decimal(18,4)) as amount,
+    try_cast({money_text(present)} as decimal(18,4)) as amount,
     upper({c["currency"]}) as currency
 from stg s
 """
@@ -296,7 +311,7 @@ select
     {c["commission_id"]} as commission_id,
     p.partner_id,
     {ts_expr(c["ts"])} as ts,
-    try_cast({c["amount"]} as decimal(18,4)) as amount,
+    try_cast({money_text(present)} as decimal(18,4)) as amount,
     upper({c["currency"]}) as currency,
     {kind} as kind,
     {status} as status,

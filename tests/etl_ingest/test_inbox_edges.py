@@ -8,6 +8,7 @@ import gzip
 import json
 import threading
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -255,3 +256,20 @@ def test_an_id_that_is_not_a_whole_number_is_not_rounded_to_another_partner(tiny
     assert tiny.rows("select conversion_id, partner_id from conversions") == [("c2", tiny.parent)]
     assert tiny.rows("select commission_id, partner_id from commissions where source = 'feed'") == [
         ("m2", tiny.parent)]  # fmt: skip
+
+
+def test_float_noise_in_an_amount_is_not_a_bad_amount(tiny: Tiny) -> None:
+    """19.99 * 3 in a float column is 59.97000000000001; JavaScript's 0.1 + 0.2 is 0.30000000000000004."""
+    tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    tiny.write_parquet("conversions", "p.parquet", pl.DataFrame({
+        "conversion_id": ["p1", "p2"], "ts": ["2026-11-01T12:00:00Z"] * 2, "type": ["deposit"] * 2,
+        "click_id": ["k1"] * 2, "amount": [19.99 * 3, 1.23456]}))  # fmt: skip
+    tiny.write("conversions", "j.jsonl", '{"conversion_id":"j1","ts":"2026-11-01T12:00:00Z","type":"deposit",'
+               '"click_id":"k1","amount":0.30000000000000004}\n')  # fmt: skip
+    tiny.write("commissions", "m.csv", "commission_id,partner_id,ts,amount,currency\n"
+               f"m1,{tiny.parent},2026-11-01T12:00:00Z,59.97000000000001,USD\n")  # fmt: skip
+    tiny.run()
+    amounts = dict(tiny.rows("select conversion_id, amount from conversions"))
+    assert amounts == {"p1": Decimal("59.97"), "j1": Decimal("0.3")}
+    assert tiny.rows("select amount from commissions where commission_id = 'm1'") == [(Decimal("59.97"),)]
+    assert tiny.rows("select path, row_number, reason from quarantine") == [("conversions/p.parquet", 2, "bad_amount")]
