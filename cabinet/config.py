@@ -17,6 +17,22 @@ class ConfigError(RuntimeError):
     """A setting is missing or unsafe; the message says which and what to do."""
 
 
+def env_number(name: str, default: float, *, minimum: float = 0.0, integer: bool = False) -> float:
+    """A number from the environment variable `name` (unset or empty: `default`); ConfigError naming the variable
+    when it is not a number (a whole one with `integer`) of at least `minimum`."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError:
+        value = None
+    if value is None or value < minimum:
+        kind = "a whole number" if integer else "a number"
+        raise ConfigError(f"{name} must be {kind} of at least {minimum:g}, got {raw!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a process of the cabinet needs to find its state and secrets."""

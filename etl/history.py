@@ -22,7 +22,6 @@ sorted is rewritten in order (log2 rewrites while it fills up), so per-partner s
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ from pathlib import Path
 
 import duckdb
 
+from cabinet.config import env_number
 from etl.publish import copy_into_place
 from etl.schema import VISITOR_KEY, get_meta, scalar, set_meta
 from queries.warehouse import SNAPSHOT_DIR
@@ -68,14 +68,15 @@ class MoveResult:
 
 def settings() -> tuple[int, int, int]:
     """(hot days, minimum rows to move, clicks that start the split) from the environment (see module doc)."""
-    values = []
-    for env, default in ((HOT_DAYS_ENV, DEFAULT_HOT_DAYS), (MIN_ROWS_ENV, DEFAULT_MIN_ROWS),
-                         (START_ROWS_ENV, DEFAULT_START_ROWS)):  # fmt: skip
-        raw = os.environ.get(env) or str(default)
-        if not raw.isdigit() or int(raw) < 1:
-            raise ValueError(f"{env} must be a positive integer, got {raw!r}")
-        values.append(int(raw))
-    return values[0], values[1], values[2]
+
+    def whole(env: str, default: int) -> int:
+        return int(env_number(env, default, minimum=1, integer=True))
+
+    return (
+        whole(HOT_DAYS_ENV, DEFAULT_HOT_DAYS),
+        whole(MIN_ROWS_ENV, DEFAULT_MIN_ROWS),
+        whole(START_ROWS_ENV, DEFAULT_START_ROWS),
+    )
 
 
 def is_attached(con: duckdb.DuckDBPyConnection) -> bool:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from cabinet.config import Settings
+from cabinet.config import Settings, env_number
 from etl import conversions as conv
 from etl.clicks import VALIDATED, load_clicks, quarantine_clicks, validate_clicks
 from etl.dims import LOOKUP_PREFIX, LOOKUPS, Dimensions, stage_lookups
@@ -73,10 +72,7 @@ DEFAULT_SETTLE_S = 2.0
 def settle_seconds() -> float:
     """How long a file must have gone unwritten before a run reads it (`CABINET_ETL_SETTLE_S`, default 2; 0 = read
     files as soon as they are seen). See `etl.stage.still_landing`."""
-    try:
-        return max(0.0, float(os.environ.get(SETTLE_ENV, DEFAULT_SETTLE_S) or 0))
-    except ValueError as exc:
-        raise ValueError(f"{SETTLE_ENV} must be a number of seconds, got {os.environ[SETTLE_ENV]!r}") from exc
+    return env_number(SETTLE_ENV, DEFAULT_SETTLE_S)
 
 
 def stage(

@@ -21,7 +21,7 @@ from typing import Any
 
 import duckdb
 
-from cabinet.config import Settings
+from cabinet.config import Settings, env_number
 from etl import finish, history
 from etl.lock import EtlLock
 from etl.publish import (
@@ -323,5 +323,5 @@ def chunk_limit() -> int | None:
     About 10M demo clicks in Parquet; such a chunk peaks near 9.4 GB of memory, so a 50M backfill dropped at once
     is loaded in five transactions instead of needing 45 GB.
     """
-    mb = float(os.environ.get(CHUNK_ENV, DEFAULT_CHUNK_MB) or 0)
+    mb = env_number(CHUNK_ENV, DEFAULT_CHUNK_MB)
     return int(mb * 1e6) if mb > 0 else None

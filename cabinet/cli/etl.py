@@ -131,6 +131,7 @@ def run(
     from etl.runner import EtlRunError, run_etl
 
     cfg = settings()
+    check_etl_settings(cfg)
     inbox_dir = inbox or cfg.inbox_dir
     if inbox is not None and not inbox.is_dir():
         raise CliError(f"inbox {inbox} is not a directory")
@@ -181,6 +182,25 @@ def schedule_line(result: Any, at: datetime | None = None) -> str:
     )
 
 
+def check_etl_settings(cfg: Any) -> None:
+    """Before a run or a schedule: every ETL setting read once (ConfigError naming the first bad one) and the store
+    initialised (the ETL snapshots its partners, offers and links)."""
+    from cabinet.store.db import is_initialised, make_engine
+    from etl import history
+    from etl.ingest import settle_seconds
+    from etl.runner import chunk_limit
+
+    history.settings()
+    chunk_limit()
+    settle_seconds()
+    engine = make_engine(cfg.store_url)
+    try:
+        if not is_initialised(engine):
+            raise CliError("the store is not initialised: run `cabinet init` first")
+    finally:
+        engine.dispose()
+
+
 @etl_app.command("schedule")
 def schedule(
     every: Annotated[str, typer.Option(help="Longest time between runs, e.g. 60s, 5m.")] = "60s",
@@ -195,6 +215,7 @@ def schedule(
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     cfg = settings()
+    check_etl_settings(cfg)  # a bad setting stops the schedule now, not every run from now on
     stop = threading.Event()
 
     def _stop(signum: int, frame: FrameType | None) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cabinet.config import ConfigError
 from etl import finish, history
 from queries.warehouse import Warehouse, read_current
 from tests.etl_ingest.conftest import Tiny
@@ -286,7 +287,7 @@ def test_a_warehouse_below_the_start_size_stays_one_file(tiny: Tiny, monkeypatch
     assert moved is not None and moved.rows == 3  # Nov 8, 9 and 10: before Nov 11
     assert _reader_clicks(tiny) == ["c1", "c2", "c3", "c4", "c8", "c9", "m13", "n10"]
     monkeypatch.setenv(history.HOT_DAYS_ENV, "0")
-    with pytest.raises(ValueError, match="CABINET_HOT_DAYS must be a positive integer"):
+    with pytest.raises(ConfigError, match="CABINET_HOT_DAYS must be a whole number of at least 1"):
         history.settings()
 
 

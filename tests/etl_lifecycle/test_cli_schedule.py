@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 from rich.console import Console
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from cabinet.cli import app
@@ -31,7 +32,7 @@ cli = CliRunner()
 
 
 @pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[FakeStages]]:
+def fake(monkeypatch: pytest.MonkeyPatch, store_engine: Engine) -> Iterator[type[FakeStages]]:
     monkeypatch.setattr(runner, "_stages", lambda: FakeStages)
     monkeypatch.setenv("COLUMNS", "200")
     FakeStages.fail_in = None
@@ -55,7 +56,7 @@ def test_etl_run_failure_exits_non_zero(settings: Settings, fake: type[FakeStage
     assert not (settings.warehouse_dir / "CURRENT").exists()
 
 
-def test_second_etl_run_exits_2_naming_the_holder(settings: Settings) -> None:
+def test_second_etl_run_exits_2_naming_the_holder(settings: Settings, store_engine: Engine) -> None:
     with EtlLock(settings.warehouse_dir):
         proc = subprocess.run(
             [sys.executable, "-c", "from cabinet.cli import main; main()", "etl", "run"],
@@ -131,6 +132,22 @@ def test_etl_status_lists_the_runs_that_did_something_and_counts_the_idle_ones(
     assert [line.split("│")[1].strip() for line in out.output.splitlines() if line.count("│") == 14] == [
         "4", "3", "2", "1"]  # fmt: skip
     assert "found nothing new" not in out.output
+
+
+@pytest.mark.parametrize("command", ["run", "schedule"])
+def test_a_bad_etl_setting_is_named_without_a_traceback(settings: Settings, command: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", "from cabinet.cli import main; main()", "etl", command],
+        env={**os.environ, "CABINET_ETL_SETTLE_S": "2 s"}, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "CABINET_ETL_SETTLE_S must be a number of at least 0, got '2 s'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    proc = subprocess.run(  # the store not initialised yet
+        [sys.executable, "-c", "from cabinet.cli import main; main()", "etl", command],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 1 and "run `cabinet init` first" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_etl_status_before_any_run_says_what_to_do(settings: Settings) -> None:
