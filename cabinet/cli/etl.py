@@ -214,6 +214,8 @@ def schedule(
         period, poll_s = parse_interval(every), parse_interval(poll)
     except ValueError as exc:
         raise CliError(str(exc)) from exc
+    if period < 1 or poll_s < 0.1:  # shorter would run the ETL (or list the inbox) back to back
+        raise CliError(f"--every must be at least 1s and --poll at least 100ms, got {every!r} and {poll!r}")
     cfg = settings()
     check_etl_settings(cfg)  # a bad setting stops the schedule now, not every run from now on
     stop = threading.Event()
