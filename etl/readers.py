@@ -134,7 +134,7 @@ def _csv_rejects(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[int, 
     for line, kind, _, message in rows:
         if kind not in _FIELD_COUNT_ERRORS:
             raise UnreadableFile(f"line {line}: {message}")
-    bad = [(int(line) - 1, str(text), str(message)) for line, _, text, message in rows]  # line 1 is the header
+    bad = [(int(line) - 1, text or "", message or "") for line, _, text, message in rows]  # line 1 is the header
     if bad:  # the k-th staged row is the k-th row number not rejected: k + #{i: r_i - i < k}
         shift = [r - i for i, (r, _, _) in enumerate(bad, 1)]
         con.execute(
