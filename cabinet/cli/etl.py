@@ -296,13 +296,14 @@ def status(
     wh.close()
 
 
-STATUS_RUNS = """
+_IDLE = "status = 'ok' and files = 0 and commissions = 0"  # a run that found nothing new
+STATUS_RUNS = f"""
 select run_id, strftime(started_at, '%Y-%m-%d %H:%M:%S') as started_at, status, files, files_failed,
        rows_read, inserted, updated, duplicates, quarantined,
        commissions, round(epoch(finished_at - started_at), 2) as seconds, coalesce(error, '') as error
-from etl_runs where ? or not (status = 'ok' and files = 0 and commissions = 0) order by run_id desc limit ?
+from etl_runs where ? or not ({_IDLE}) order by run_id desc limit ?
 """
-STATUS_IDLE = "select count(*), max(started_at) from etl_runs where status = 'ok' and files = 0 and commissions = 0"
+STATUS_IDLE = f"select count(*), max(started_at) from etl_runs where {_IDLE}"
 STATUS_FAILED_FILES = """
 select f.run_id, f.feed, f.path, f.reason, strftime(f.loaded_at, '%Y-%m-%d %H:%M:%S') as failed_at,
        coalesce('loaded in run ' || (select min(l.run_id) from etl_files l

@@ -21,17 +21,22 @@ _SQL = """
 select run_id, feed, path, row_number, reason, raw::varchar as raw,
        strftime(quarantined_at, '%Y-%m-%d %H:%M:%S') as quarantined_at
 from quarantine
-where (?::varchar is null or feed = ?) and (?::varchar is null or reason = ? or reason like ? || ':%')
-  and (?::varchar is null or path = ?) and (?::integer is null or run_id = ?)
-order by run_id desc, path, row_number
+where ($feed::varchar is null or feed = $feed)
+  and ($reason::varchar is null or reason = $reason or reason like $reason || ':%')
+  and ($path::varchar is null or path = $path) and ($run::integer is null or run_id = $run)
 """
+_ORDER = " order by run_id desc, path, row_number"
 
 
 def quarantine_rows(cur: Any, feed: str | None, reason: str | None, path: str | None, run: int | None) -> Any:
     """A cursor over the matching quarantine rows, newest run first, then by file and row (`COLUMNS`).
 
     `reason` matches a reason exactly or its family (`missing_field` matches `missing_field:click_id`)."""
-    return cur.execute(_SQL, [feed, feed, reason, reason, reason, path, path, run, run])
+    return cur.execute(_SQL + _ORDER, _filters(feed, reason, path, run))
+
+
+def _filters(feed: str | None, reason: str | None, path: str | None, run: int | None) -> dict[str, object]:
+    return {"feed": feed, "reason": reason, "path": path, "run": run}
 
 
 @etl_app.command("quarantine")
@@ -63,9 +68,7 @@ def quarantine(
             console.print(f"wrote {n:,} quarantined rows to {out}")
             return
         shown = rows.fetchmany(limit)
-        total = cur.execute(
-            f"select count(*) from ({_SQL})", [feed, feed, reason, reason, reason, file, file, run, run]
-        )
+        total = cur.execute(f"select count(*) from ({_SQL})", _filters(feed, reason, file, run))
         count = int(total.fetchone()[0])
     finally:
         cur.close()
