@@ -26,6 +26,7 @@ from cabinet.config import Settings, env_number
 from etl import conversions as conv
 from etl.clicks import VALIDATED, load_clicks, quarantine_clicks, validate_clicks
 from etl.dims import LOOKUP_PREFIX, LOOKUPS, Dimensions, stage_lookups
+from etl.reprocess import clear_earlier
 from etl.schema import scalar
 from etl.stage import FEED_ORDER, StagedFile, StagedInbox, stage_inbox
 from etl.validate import FEED_COLUMNS, fx_sql
@@ -58,6 +59,7 @@ class IngestResult:
     attributed_late: int = 0
     unattributed: int = 0
     touched_hours: set[datetime] = field(default_factory=set)
+    cleared: int = 0  # quarantine rows of earlier reads of the files read again (`etl.reprocess.clear_earlier`)
 
     @property
     def totals(self) -> dict[str, int]:
@@ -81,10 +83,14 @@ def stage(
     inbox: Path,
     dims: Dimensions,
     max_click_bytes: int | None = None,
+    reread: set[str] | None = None,
 ) -> StagedInbox:
-    """Before the transaction: stage the new inbox files and validate their clicks into `v_clicks`."""
+    """Before the transaction: stage the new inbox files (and those in `reread`: `etl.reprocess`) and validate their
+    clicks into `v_clicks`."""
     con.execute("set TimeZone = 'UTC'")
-    staged = stage_inbox(con, inbox, max_click_bytes, defer_parquet_clicks=True, settle_s=settle_seconds())
+    staged = stage_inbox(
+        con, inbox, max_click_bytes, defer_parquet_clicks=True, settle_s=settle_seconds(), reread=reread
+    )
     if staged.of("clicks"):
         stage_lookups(con, dims)
         try:
@@ -112,7 +118,7 @@ def ingest(
     base = scalar(con, "select value from dim_settings where key = 'base_currency'") or "USD"
     now = datetime.now(UTC).replace(tzinfo=None)
     con.execute("create or replace temp table touched (hour timestamp)")
-    res = IngestResult()
+    res = IngestResult(cleared=clear_earlier(con, [f for f in staged.files if f.reread]))
     try:
         for feed in FEED_ORDER:
             files = staged.of(feed)

@@ -33,6 +33,8 @@ from etl.publish import (
     restore_work,
     snapshot_name,
 )
+from etl.reprocess import Reprocess
+from etl.reprocess import select as select_reprocess
 from etl.schema import ensure_schema, scalar, set_meta
 from queries.warehouse import SNAPSHOT_DIR, read_current
 
@@ -101,6 +103,8 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
     moved: history.MoveResult | None = None
     moved_snapshot: str | None = None  # the moved state, published after the run's own snapshot (`etl.finish`)
+    reprocessed: list[str] = field(default_factory=list)  # files read again on request (`etl.reprocess`)
+    cleared: int = 0  # their quarantine rows from earlier reads, taken out before the new read
 
 
 def _utcnow() -> datetime:
@@ -166,8 +170,12 @@ def run_etl(
     now: datetime | None = None,
     keep: int = DEFAULT_KEEP,
     grace_s: float = DEFAULT_GRACE_S,
+    reprocess: Reprocess | None = None,
 ) -> RunResult:
-    """Run the ETL once under the lock; raises `EtlLockHeld` or `EtlRunError` (after rollback)."""
+    """Run the ETL once under the lock; raises `EtlLockHeld` or `EtlRunError` (after rollback).
+
+    With `reprocess`, the files it selects are read again besides the new ones (`etl.reprocess`); `ReprocessError`
+    (before anything is written) when it selects none."""
     t0 = time.perf_counter()
     wh_dir = cfg.warehouse_dir
     inbox = Path(inbox) if inbox is not None else cfg.inbox_dir
@@ -186,6 +194,11 @@ def run_etl(
             finished_move = history.attach_history(con, wh_dir, warnings=result.warnings)
             _mark_interrupted(con)
             must_publish = _unpublished_commit(con, wh_dir) or finished_move or upgraded
+            reread: set[str] = set()
+            if reprocess is not None:
+                selection = select_reprocess(con, inbox, reprocess)
+                reread, result.reprocessed = set(selection.paths), list(selection.paths)
+                result.warnings += selection.notes
             chunk_bytes = chunk_limit()
             while True:  # a big inbox is loaded in chunks, each its own run and transaction; one publish at the end
                 run_id = int(scalar(con, "select nextval('seq_run_id')"))
@@ -197,7 +210,7 @@ def run_etl(
                 try:
                     clock = now.astimezone(UTC).replace(tzinfo=None) if now and now.tzinfo else now or started
                     planned, more = _transaction(
-                        con, cfg, inbox, run_id, clock, stages, result, progress, must_publish, chunk_bytes
+                        con, cfg, inbox, run_id, clock, stages, result, progress, must_publish, chunk_bytes, reread
                     )
                 except BaseException as exc:
                     cause = exc.__cause__ or exc
@@ -240,6 +253,7 @@ def _transaction(
     progress: Callable[..., None] | None,
     must_publish: bool,
     chunk_bytes: int | None = None,
+    reread: set[str] | None = None,
 ) -> tuple[str | None, bool]:
     """Every stage in one transaction; returns (snapshot file name to publish or None, whether files remain)."""
     wh_dir = cfg.warehouse_dir
@@ -250,7 +264,8 @@ def _transaction(
     t = time.perf_counter()
     # reads and validates files outside the transaction (a bad file must not abort it), at most `chunk_bytes` of
     # click files
-    staged = stages.stage_inbox(con, cfg, inbox, dims, max_click_bytes=chunk_bytes)
+    extra = {"reread": reread} if reread else {}  # files read again on request; staging takes each out once read
+    staged = stages.stage_inbox(con, cfg, inbox, dims, max_click_bytes=chunk_bytes, **extra)
     more = bool(getattr(staged, "more", False))
     notes = [f"{p} is still being written: left for the next run" for p in getattr(staged, "landing", [])]
     notes += [f"{p} is still being written: read up to its last complete line" for p in getattr(staged, "partial", [])]
@@ -306,6 +321,7 @@ def _transaction(
             raise EtlRunError(run_id, exc) from exc
         raise
     result.files += files
+    result.cleared += int(getattr(ingested, "cleared", 0) or 0)
     result.totals = {k: result.totals.get(k, 0) + v for k, v in totals.items()}
     result.files_failed += failed
     result.commissions += n_comm

@@ -52,6 +52,7 @@ class StagedFile:
     mtime_ns: int | None = None
     bad_rows: list[tuple[int, str, str]] = field(default_factory=list)  # CSV rows with a wrong number of fields
     source: Path | None = None  # what is read when not `path`: the complete lines of a file still being written
+    reread: bool = False  # read again on request although this content was read before (`etl.reprocess`)
 
 
 @dataclass
@@ -183,6 +184,7 @@ def stage_inbox(
     *,
     defer_parquet_clicks: bool = False,
     settle_s: float = 0.0,
+    reread: set[str] | None = None,
 ) -> StagedInbox:
     """Stage every inbox file not yet in the manifest (by path and content hash). Call outside a transaction.
 
@@ -191,10 +193,12 @@ def stage_inbox(
 
     With `max_click_bytes`, click files are staged until their sizes reach it (at least one file) and the rest is
     left for the next call (`more`). With `defer_parquet_clicks`, Parquet click files are described, not read.
+    Files in `reread` (inbox-relative paths) are staged even when their content was read before; each is taken out
+    of the set once staged, so a later chunk of the same run does not read it a second time.
     """
     staged = StagedInbox()
     with tempfile.TemporaryDirectory(prefix="cabinet-landing-") as tmp:
-        _stage_all(con, inbox, staged, max_click_bytes, defer_parquet_clicks, settle_s, Path(tmp))
+        _stage_all(con, inbox, staged, max_click_bytes, defer_parquet_clicks, settle_s, Path(tmp), reread or set())
     return staged
 
 
@@ -206,6 +210,7 @@ def _stage_all(
     defer_parquet_clicks: bool,
     settle_s: float,
     tmp: Path,
+    reread: set[str],
 ) -> None:
     click_bytes = 0
     found = {feed: discover(inbox, feed) for feed in FEED_ORDER}
@@ -225,14 +230,16 @@ def _stage_all(
             source = partial.get(path, path)
             try:
                 rel, stat = path.relative_to(inbox).as_posix(), path.stat()
-                if (rel, stat.st_size, stat.st_mtime_ns) in unchanged:
+                again = rel in reread
+                if not again and (rel, stat.st_size, stat.st_mtime_ns) in unchanged:
                     continue  # same path, size and modification time as a processed file: no need to hash it again
                 sha = sha256_file(source)
             except FileNotFoundError:  # moved away (archived) since it was listed: nothing to read
                 continue
             size = source.stat().st_size
             seen = con.execute("select count(*) from etl_files where path = ? and sha256 = ?", [rel, sha]).fetchall()
-            if seen[0][0]:  # read just after it landed, or touched since: remember this mtime and when it was checked
+            if seen[0][0] and not again:  # read just after it landed, or touched since: remember this mtime and
+                # when it was checked
                 con.execute(
                     "update etl_files set mtime_ns = ?, checked_at = ? "
                     "where path = ? and sha256 = ? and size_bytes = ?",
@@ -246,6 +253,8 @@ def _stage_all(
             file_id = int(con.execute("select nextval('seq_file_id')").fetchall()[0][0])
             staged_file = StagedFile(feed, path, rel, sha, size, file_id, mtime_ns=stat.st_mtime_ns)
             staged_file.source = source if source != path else None
+            staged_file.reread = bool(seen[0][0]) and again
+            reread.discard(rel)
             new.append(staged_file)
         staged.files.extend(new)
         if feed == "clicks":

@@ -127,7 +127,15 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary line.")] = False,
 ) -> None:
     """Run the ETL once: load new inbox files, compute commissions, refresh rollups, publish a snapshot."""
+    run_and_report(inbox, quiet)
+
+
+def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None) -> Any:
+    """One ETL run with a progress line per file, then the summary (`etl run`, `etl reprocess`); returns its result.
+
+    `reprocess` is an `etl.reprocess.Reprocess` (files to read again) or None."""
     from etl.lock import EtlLockHeld
+    from etl.reprocess import ReprocessError
     from etl.runner import EtlRunError, run_etl
 
     cfg = settings()
@@ -148,9 +156,11 @@ def run(
                         bar.console.print(f"  {line}")
                     bar.update(task, description=line[:100])
 
-            result = run_etl(cfg, inbox_dir, progress=progress)
+            result = run_etl(cfg, inbox_dir, progress=progress, reprocess=reprocess)
     except EtlLockHeld as exc:
         raise CliError(str(exc), code=LOCK_HELD_EXIT) from exc
+    except ReprocessError as exc:
+        raise CliError(f"{exc}. Nothing was read.") from exc
     except EtlRunError as exc:
         raise CliError(f"{exc}. Nothing was published; the working database is unchanged.") from exc
     if quiet:
@@ -160,6 +170,7 @@ def run(
         )
     else:
         _print_outcome(result, inbox_dir)
+    return result
 
 
 def schedule_line(result: Any, at: datetime | None = None) -> str:

@@ -1,0 +1,48 @@
+"""`cabinet etl reprocess`: read inbox files again once the cause of their quarantined rows is fixed.
+
+E.g. clicks quarantined `unknown_partner` before the partner was added to the store, or conversions quarantined
+`unattributed` whose click arrived more than 7 days late. Rows already loaded count as duplicates, rows valid now load,
+the others are quarantined again; the earlier quarantine rows of those files are replaced (`etl.reprocess`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cabinet.cli._app import CliError, console
+from cabinet.cli.etl import etl_app, run_and_report
+
+
+@etl_app.command("reprocess")
+def reprocess(
+    files: Annotated[
+        list[str] | None, typer.Argument(help="Inbox files as `etl status` names them, e.g. clicks/a.csv.")
+    ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option(help="Every inbox file holding quarantined rows with this reason (or family: missing_field)."),
+    ] = None,
+    feed: Annotated[str | None, typer.Option(help="With --reason: only files of this feed.")] = None,
+    inbox: Annotated[Path | None, typer.Option(help="Inbox directory (default: the data directory's inbox/).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary line.")] = False,
+) -> None:
+    """Read inbox files again (after fixing the store, or when late clicks arrived): what is valid now loads."""
+    from etl.reprocess import Reprocess
+
+    if not files and reason is None:
+        raise CliError("name the files to read again, or a quarantine reason: --reason unknown_partner")
+    if feed is not None and reason is None:
+        raise CliError("--feed selects among the files of --reason; name files directly otherwise")
+    result = run_and_report(inbox, quiet, Reprocess(files=tuple(files or ()), reason=reason, feed=feed))
+    again = [f for f in result.files if f["path"] in set(result.reprocessed)]
+    loaded = sum((f["inserted"] or 0) + (f["updated"] or 0) for f in again)
+    still = sum(f["quarantined"] or 0 for f in again)
+    n = len(again)
+    console.print(
+        f"read again {n} file{'' if n == 1 else 's'}: {result.cleared:,} quarantined row"
+        f"{'' if result.cleared == 1 else 's'} of earlier reads replaced; {loaded:,} rows loaded now, "
+        f"{still:,} quarantined again (`cabinet etl quarantine` lists them)"
+    )

@@ -1,0 +1,148 @@
+"""Reading inbox files again once the cause of their quarantined rows is fixed (`cabinet etl reprocess`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from cabinet.cli import app as cli_app
+from cabinet.store.db import session_scope
+from cabinet.store.models import Partner
+from etl.reprocess import Reprocess, ReprocessError
+from etl.runner import run_etl
+from tests.etl_ingest.conftest import CLICK_HEADER, NOW, Tiny, conserved
+
+NEW_PARTNER = 900
+
+
+def _add_partner(engine: Engine, plan_of: int) -> None:
+    with session_scope(engine) as s:
+        plan_id = s.get(Partner, plan_of).plan_id
+        s.add(Partner(id=NEW_PARTNER, name="Late signup", tier_code="silver", plan_id=plan_id))
+
+
+def _clicks_of_unknown_partner(tiny: Tiny) -> None:
+    tiny.write(
+        "clicks",
+        "c.csv",
+        CLICK_HEADER
+        + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n"
+        + f"k2,2026-11-01T10:05:00Z,,{NEW_PARTNER},{tiny.offer},x,DE,mobile,,\n"
+        + f"k3,2026-11-01T10:06:00Z,,{NEW_PARTNER},777,,,,,\n",
+    )
+
+
+def test_clicks_of_a_partner_added_later_load_when_their_file_is_read_again(tiny: Tiny, store_engine: Engine) -> None:
+    _clicks_of_unknown_partner(tiny)
+    tiny.run()
+    assert tiny.rows("select row_number, reason from quarantine order by 1") == [
+        (2, "unknown_partner"),
+        (3, "unknown_partner"),
+    ]
+    _add_partner(store_engine, tiny.parent)
+    result = run_etl(tiny.settings, now=NOW, grace_s=0, reprocess=Reprocess(reason="unknown_partner"))
+    assert result.reprocessed == ["clicks/c.csv"] and result.cleared == 2
+    assert [(f["inserted"], f["duplicates"], f["quarantined"]) for f in result.files] == [(1, 1, 1)]
+    assert tiny.rows("select click_id, partner_id, country from clicks order by 1") == [
+        ("k1", tiny.parent, "ZZ"),
+        ("k2", NEW_PARTNER, "DE"),
+    ]
+    # the row still bad is quarantined once, with its new reason; the loaded one is not quarantined any more
+    assert tiny.rows("select row_number, reason, run_id from quarantine") == [(3, "unknown_offer", result.run_id)]
+    assert tiny.rows("select partner_id, sum(clicks + bot_clicks) from rollup_hourly group by 1 order by 1") == [
+        (tiny.parent, 1),
+        (NEW_PARTNER, 1),
+    ]
+    conserved(tiny)
+    # the published snapshot has it too
+    assert result.published is not None
+    # nothing left with that reason: a clear error, and no run
+    runs = tiny.rows("select count(*) from etl_runs")
+    with pytest.raises(ReprocessError, match="no quarantined rows with reason 'unknown_partner'.*unknown_offer"):
+        run_etl(tiny.settings, now=NOW, grace_s=0, reprocess=Reprocess(reason="unknown_partner"))
+    assert tiny.rows("select count(*) from etl_runs") == runs
+
+
+def test_reading_a_file_again_with_nothing_fixed_changes_no_fact_and_quarantines_no_row_twice(tiny: Tiny) -> None:
+    _clicks_of_unknown_partner(tiny)
+    tiny.write("conversions", "v.csv", "conversion_id,ts,type,click_id,amount\nv1,2026-11-01T11:00:00Z,ftd,k1,50\n")
+    tiny.run()
+    before = tiny.rows("select count(*), sum(amount) from commissions") + tiny.rows("select count(*) from clicks")
+    result = run_etl(
+        tiny.settings, now=NOW, grace_s=0, reprocess=Reprocess(files=("clicks/c.csv", "conversions/v.csv"))
+    )
+    assert sorted(result.reprocessed) == ["clicks/c.csv", "conversions/v.csv"]
+    assert [(f["path"], f["inserted"], f["duplicates"], f["quarantined"]) for f in result.files] == [
+        ("clicks/c.csv", 0, 1, 2),
+        ("conversions/v.csv", 0, 1, 0),
+    ]
+    assert tiny.rows("select count(*), sum(amount) from commissions") + tiny.rows("select count(*) from clicks") == (
+        before
+    )
+    assert tiny.rows("select count(*) from quarantine") == [(2,)]
+    assert tiny.rows("select count(*), sum(clicks + bot_clicks) from rollup_hourly where clicks + bot_clicks > 0") == [
+        (1, 1)
+    ]
+    conserved(tiny)
+    # a plain run afterwards does not read them a third time
+    assert tiny.run().files == []
+
+
+def test_a_conversion_whose_click_came_too_late_is_attributed_when_read_again(tiny: Tiny) -> None:
+    tiny.write("clicks", "early.csv", CLICK_HEADER + f"e1,2026-11-09T10:00:00Z,{tiny.token},,,,,,,\n")
+    tiny.write("conversions", "c.csv", "conversion_id,ts,type,click_id,amount\nold,2026-10-20T12:00:00Z,ftd,late,50\n")
+    tiny.run()
+    assert tiny.rows("select reason from quarantine") == [("unattributed",)]
+    tiny.write("clicks", "backfill.csv", CLICK_HEADER + f"late,2026-10-20T11:00:00Z,{tiny.token},,,,FR,desktop,,\n")
+    tiny.run()
+    assert tiny.rows("select count(*) from conversions") == [(0,)]
+    result = run_etl(tiny.settings, now=NOW, grace_s=0, reprocess=Reprocess(reason="unattributed"))
+    assert result.reprocessed == ["conversions/c.csv"] and result.cleared == 1
+    assert tiny.rows("select partner_id, click_ts, country from conversions") == [
+        (tiny.parent, datetime(2026, 10, 20, 11, 0), "FR")
+    ]
+    assert tiny.rows("select partner_id, amount from commissions") == [(tiny.parent, Decimal("100.0000"))]
+    assert tiny.rows("select count(*) from quarantine") == [(0,)]
+    conserved(tiny)
+
+
+def test_rows_of_an_archived_file_stay_quarantined_with_a_note(tiny: Tiny) -> None:
+    gone = tiny.write(
+        "clicks", "gone.csv", CLICK_HEADER + f"g1,2026-11-01T10:00:00Z,,{NEW_PARTNER},{tiny.offer},,,,,\n"
+    )
+    tiny.write("clicks", "here.csv", CLICK_HEADER + f"h1,2026-11-01T10:00:00Z,,{NEW_PARTNER},{tiny.offer},,,,,\n")
+    tiny.run()
+    gone.unlink()
+    result = run_etl(tiny.settings, now=NOW, grace_s=0, reprocess=Reprocess(reason="unknown_partner"))
+    assert result.reprocessed == ["clicks/here.csv"]
+    assert any("clicks/gone.csv is not in the inbox any more" in w and "1 quarantined" in w for w in result.warnings)
+    assert tiny.rows("select path from quarantine order by 1") == [("clicks/gone.csv",), ("clicks/here.csv",)]
+    (tiny.inbox / "clicks" / "here.csv").unlink()  # only archived files hold such rows now: nothing to read
+    with pytest.raises(ReprocessError, match="not in the inbox any more"):
+        run_etl(tiny.settings, now=NOW, grace_s=0, reprocess=Reprocess(reason="unknown_partner"))
+
+
+def test_etl_reprocess_command(tiny: Tiny, store_engine: Engine) -> None:
+    _clicks_of_unknown_partner(tiny)
+    tiny.run()
+    cli = CliRunner()
+    env = {"COLUMNS": "200"}
+    out = cli.invoke(cli_app, ["etl", "reprocess"], env=env)
+    assert out.exit_code == 1 and "--reason unknown_partner" in str(out.exception)
+    for name, why in (("clicks/nope.csv", "not in the inbox"), ("clicks/sub/c.csv", "not an inbox file"),
+                      ("/etc/passwd", "not inside the inbox")):  # fmt: skip
+        out = cli.invoke(cli_app, ["etl", "reprocess", name], env=env)
+        assert out.exit_code == 1 and why in str(out.exception) and "Nothing was read" in str(out.exception), name
+    out = cli.invoke(cli_app, ["etl", "reprocess", "--reason", "bad_amount"], env=env)
+    assert out.exit_code == 1 and "reasons in the quarantine: unknown_partner" in str(out.exception)
+    _add_partner(store_engine, tiny.parent)
+    out = cli.invoke(cli_app, ["etl", "reprocess", str(tiny.inbox / "clicks" / "c.csv")], env=env)
+    assert out.exit_code == 0, out.output
+    assert "read again 1 file: 2 quarantined rows of earlier reads replaced; 1 rows loaded now, 1 quarantined" in (
+        out.output
+    )
+    assert tiny.rows("select count(*) from clicks") == [(2,)]
