@@ -158,6 +158,18 @@ def test_a_jsonl_line_that_is_not_json_is_quarantined_alone(tiny: Tiny) -> None:
     conserved(tiny)
 
 
+def test_jsonl_keys_of_any_spelling_are_read(tiny: Tiny) -> None:
+    """Values are addressed by JSON pointer: a key starting with `$` (e.g. a collector's `$meta`) made the whole file
+    unreadable ("JSON path error"); keys with `/`, `~` or `"` are other columns, a nested object is kept as JSON."""
+    row = {"click_id": "j1", "ts": "2026-11-01T10:00:00Z", "link_token": tiny.token, "$meta": {"v": 2},
+           "a/b": 1, "t~": "x", 'q"': "y", "sub1": 7, "Country": "de"}  # fmt: skip
+    tiny.write("clicks", "c.jsonl", json.dumps(row) + "\n")
+    result = tiny.run()
+    assert [(f["status"], f["inserted"]) for f in result.files] == [("loaded", 1)]
+    assert tiny.rows("select click_id, sub1, country from clicks") == [("j1", "7", "DE")]
+    assert len(result.files[0]["unknown_columns"].split(",")) == 4
+
+
 def test_event_times_before_2000_or_after_tomorrow_are_bad_timestamps(tiny: Tiny) -> None:
     """Epoch seconds sent as milliseconds (January 1970) or a broken clock (2099) would move the newest click: the
     as-of time, the history split and the wait of conversions for their click all hang on it."""

@@ -62,7 +62,7 @@ def test_clicks_of_a_partner_added_later_load_when_their_file_is_read_again(tiny
     assert result.published is not None
     # nothing left with that reason: a clear error, and no run
     runs = tiny.rows("select count(*) from etl_runs")
-    with pytest.raises(ReprocessError, match="no quarantined rows with reason 'unknown_partner'.*unknown_offer"):
+    with pytest.raises(ReprocessError, match=r"no quarantined rows with reason 'unknown_partner'.*unknown_offer"):
         run_etl(tiny.settings, now=NOW, grace_s=0, reprocess=Reprocess(reason="unknown_partner"))
     assert tiny.rows("select count(*) from etl_runs") == runs
 
