@@ -24,12 +24,13 @@ import duckdb
 
 from cabinet.config import Settings, env_number
 from etl import conversions as conv
+from etl import fx
 from etl.clicks import VALIDATED, load_clicks, quarantine_clicks, validate_clicks
 from etl.dims import LOOKUP_PREFIX, LOOKUPS, Dimensions, stage_lookups
 from etl.reprocess import clear_earlier
 from etl.schema import scalar
 from etl.stage import FEED_ORDER, StagedFile, StagedInbox, stage_inbox
-from etl.validate import FEED_COLUMNS, fx_sql
+from etl.validate import FEED_COLUMNS
 
 Progress = Callable[..., None]
 _PROGRESS_FIELDS = ("feed", "path", "status", "reason", "rows_read", "inserted", "updated", "duplicates", "quarantined")
@@ -59,6 +60,7 @@ class IngestResult:
     attributed_late: int = 0
     unattributed: int = 0
     touched_hours: set[datetime] = field(default_factory=set)
+    reconverted: int = 0  # conversions and feed commissions converted again at rates that arrived (`etl.fx`)
     cleared: int = 0  # quarantine rows of earlier reads of the files read again (`etl.reprocess.clear_earlier`)
 
     @property
@@ -131,11 +133,14 @@ def ingest(
                 res.files.append(stats)
                 if progress is not None:
                     progress({k: getattr(stats, k) for k in _PROGRESS_FIELDS})
+            if feed == "fx_rates":  # rates that arrived late or were corrected: amounts not settled are converted again
+                res.reconverted = fx.reconvert(con, run_id, base)
             if feed == "conversions":
                 res.attributed_late, res.unattributed = conv.resolve_pending(con, run_id, base=base, now=now)
         res.touched_hours = {h for (h,) in con.execute("select distinct hour from touched").fetchall()}
     finally:
         con.execute("drop table if exists touched")
+        con.execute(f"drop table if exists {fx.CHANGED}")
         con.execute("drop table if exists v_clicks")
         con.execute("drop table if exists clk_lookup")
     staged.drop(con)
@@ -218,7 +223,7 @@ def _process_file(
     con.execute(f"create or replace temp view stg as select * from {f.table}")
     stats.rows_read = scalar(con, "select count(*) from stg")
     loader = {
-        "fx_rates": _load_fx,
+        "fx_rates": fx.load_fx,
         "conversions": conv.load_conversions_file,
         "commissions": conv.load_commissions_file,
     }[f.feed]
@@ -252,31 +257,3 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection, stats: FileStats, run_id: in
             [run_id, file_id, stats.feed, stats.path, now],
         )
     return n
-
-
-def _load_fx(
-    con: duckdb.DuckDBPyConnection,
-    present: set[str],
-    stats: FileStats,
-    *,
-    run_id: int,
-    file_id: int,
-    key: str,
-    base: str,
-    now: datetime,
-) -> None:
-    con.execute(fx_sql(present))
-    stats.quarantined = quarantine_rows(con, stats, run_id, file_id, now)
-    con.execute(
-        "create or replace temp table batch as "
-        "select v.date, v.currency, v.rate, row_number() over (partition by v.date, v.currency order by v.rn desc) > 1 "
-        "as later, f.rate as old from v left join fx_rates f using (date, currency) where v.reason is null"
-    )
-    stats.duplicates = scalar(con, "select count(*) from batch where later or old = rate")
-    stats.updated = scalar(con, "select count(*) from batch where not later and old is not null and old <> rate")
-    stats.inserted = scalar(con, "select count(*) from batch where not later and old is null")
-    con.execute(
-        "insert into fx_rates select date, currency, rate from batch where not later and (old is null or old <> rate) "
-        "on conflict (date, currency) do update set rate = excluded.rate"
-    )
-    con.execute("drop table if exists batch")

@@ -105,6 +105,7 @@ class RunResult:
     moved_snapshot: str | None = None  # the moved state, published after the run's own snapshot (`etl.finish`)
     reprocessed: list[str] = field(default_factory=list)  # files read again on request (`etl.reprocess`)
     cleared: int = 0  # their quarantine rows from earlier reads, taken out before the new read
+    reconverted: int = 0  # amounts converted again at rates that arrived late or were corrected (`etl.fx`)
 
 
 def _utcnow() -> datetime:
@@ -322,6 +323,7 @@ def _transaction(
         raise
     result.files += files
     result.cleared += int(getattr(ingested, "cleared", 0) or 0)
+    result.reconverted += int(getattr(ingested, "reconverted", 0) or 0)
     result.totals = {k: result.totals.get(k, 0) + v for k, v in totals.items()}
     result.files_failed += failed
     result.commissions += n_comm

@@ -110,6 +110,11 @@ def _print_outcome(result: Any, inbox: Path) -> None:
         f"commissions changed {result.commissions:,} · data as of {as_of} · {where} · {result.seconds:.2f} s total"
         + (f" · loaded in {result.chunks} chunks (runs up to {result.run_id})" if result.chunks > 1 else "")
     )
+    if result.reconverted:
+        console.print(
+            f"converted again {result.reconverted:,} amounts not settled yet, at rates that arrived late or were "
+            "corrected (approved and paid money keeps its rate)"
+        )
     if result.moved:
         m = result.moved
         console.print(

@@ -1,0 +1,115 @@
+"""FX rates: loading the feed, and re-converting amounts not settled yet when a rate arrives late or is corrected.
+
+A money row is converted at the rate of its event date, or the most recent earlier one (`asof`). Rates often land
+after the events of their day (a daily rates file published in the afternoon): the morning's conversions were
+converted at the day before's rate. When a run loads rates that are new or changed, every amount they now decide is
+converted again, unless its money is settled:
+
+- conversions (pending or approved) none of whose commissions is approved or paid get the new `amount_base` and
+  `fx_rate` and count as changed by the run, so the commission engine re-prices them (an FTD may now pass the
+  baseline) and the rollups re-aggregate their hours;
+- pending or held feed commissions get the new `amount_base` likewise (their overrides follow);
+- pending or held engine commissions in a currency whose rate changed are re-priced through their conversion.
+
+Approved and paid money keeps the rate it was settled at (the engine never rewrites those rows either).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from etl.schema import scalar
+from etl.validate import fx_sql
+
+CHANGED = "fx_changed"  # temp table (date, currency) of the rates the run inserted or changed
+
+_NOT_SETTLED = """not exists (
+    select 1 from commissions m where m.conversion_id = c.conversion_id and m.status in ('approved', 'paid'))"""
+
+RECONVERT_SQL = f"""
+create or replace temp table fx_redo as
+with since as (select currency, min(date) as since from {CHANGED} where currency <> $base group by currency),
+conv as (
+    select c.conversion_id, c.ts, c.currency, c.fx_rate from conversions c join since s using (currency)
+    where c.ts::date >= s.since and c.amount is not null and c.status in ('pending', 'approved') and {_NOT_SETTLED}
+),
+com as (
+    select c.commission_id, c.source, c.conversion_id, c.ts, c.currency, c.fx_rate from commissions c
+    join since s using (currency)
+    where c.ts::date >= s.since and c.status in ('pending', 'hold')
+)
+select 'conversion' as what, x.conversion_id as id, x.ts, fx.rate
+from conv x asof join fx_rates fx on fx.currency = x.currency and x.ts::date >= fx.date
+where fx.rate is distinct from x.fx_rate
+union all
+select x.source, case when x.source = 'feed' then x.commission_id else x.conversion_id end, x.ts, fx.rate
+from com x asof join fx_rates fx on fx.currency = x.currency and x.ts::date >= fx.date
+where fx.rate is distinct from x.fx_rate and (x.source = 'feed' or x.conversion_id is not null)
+"""
+
+
+def load_fx(
+    con: duckdb.DuckDBPyConnection,
+    present: set[str],
+    stats: Any,
+    *,
+    run_id: int,
+    file_id: int,
+    key: str,
+    base: str,
+    now: datetime,
+) -> None:
+    """Validate and upsert the rates of the staged file (`stg`); the new or changed ones are added to `fx_changed`."""
+    from etl.ingest import quarantine_rows
+
+    con.execute(fx_sql(present))
+    stats.quarantined = quarantine_rows(con, stats, run_id, file_id, now)
+    con.execute(
+        "create or replace temp table batch as "
+        "select v.date, v.currency, v.rate, row_number() over (partition by v.date, v.currency order by v.rn desc) > 1 "
+        "as later, f.rate as old from v left join fx_rates f using (date, currency) where v.reason is null"
+    )
+    stats.duplicates = scalar(con, "select count(*) from batch where later or old = rate")
+    stats.updated = scalar(con, "select count(*) from batch where not later and old is not null and old <> rate")
+    stats.inserted = scalar(con, "select count(*) from batch where not later and old is null")
+    changed = "from batch where not later and (old is null or old <> rate)"
+    con.execute(
+        f"insert into fx_rates select date, currency, rate {changed} "
+        "on conflict (date, currency) do update set rate = excluded.rate"
+    )
+    con.execute(f"create temp table if not exists {CHANGED} (date date, currency varchar)")
+    con.execute(f"insert into {CHANGED} select date, currency {changed}")
+    con.execute("drop table if exists batch")
+
+
+def reconvert(con: duckdb.DuckDBPyConnection, run_id: int, base: str) -> int:
+    """After the run's rates are loaded: convert again what they now decide and is not settled (module doc).
+
+    Returns how many conversions and feed commissions got a new base amount. The hours of what changed go to the
+    run's `touched` table; conversions to re-price get `updated_run_id = run_id` (the engine's input)."""
+    if not scalar(con, "select count(*) from duckdb_tables() where temporary and table_name = ?", [CHANGED]):
+        return 0
+    con.execute(RECONVERT_SQL, {"base": base})
+    n = int(scalar(con, "select count(*) from fx_redo where what in ('conversion', 'feed')") or 0)
+    con.execute(
+        "update conversions set amount_base = round(amount * r.rate, 4), fx_rate = r.rate, updated_run_id = $run "
+        "from fx_redo r where r.what = 'conversion' and conversions.conversion_id = r.id",
+        {"run": run_id},
+    )
+    con.execute(
+        "update commissions set amount_base = round(amount * r.rate, 4), fx_rate = r.rate, updated_run_id = $run "
+        "from fx_redo r where r.what = 'feed' and commissions.commission_id = r.id",
+        {"run": run_id},
+    )
+    con.execute(  # engine rows are re-priced from their conversion, which the engine recomputes
+        "update conversions set updated_run_id = $run "
+        "where conversion_id in (select id from fx_redo where what = 'engine') and updated_run_id <> $run",
+        {"run": run_id},
+    )
+    con.execute("insert into touched select distinct date_trunc('hour', ts) from fx_redo")
+    con.execute("drop table fx_redo")
+    con.execute(f"drop table {CHANGED}")
+    return n
