@@ -305,6 +305,13 @@ def status(
         )
     _print_rows(cur, "Failed files", STATUS_FAILED_FILES, [runs * 5])
     _print_rows(cur, "Quarantine by reason", STATUS_QUARANTINE, [])
+    fixable = [r for (r,) in cur.execute(STATUS_FIXABLE, [list(FIXABLE)]).fetchall()]
+    if fixable:
+        console.print(
+            f"{', '.join(fixable)}: these rows load once their cause is fixed (the partner, offer or link added to "
+            "the store, the late click or the rate arrived) and their files are read again: "
+            "`cabinet etl reprocess --reason <reason>` (`cabinet etl quarantine --reason <reason>` lists them)"
+        )
     note = ignored_note(cfg.inbox_dir)
     if note:
         console.print(f"[yellow]{note}[/]")
@@ -330,6 +337,10 @@ from etl_files f where f.status = 'failed' order by f.file_id desc limit ?
 STATUS_QUARANTINE = """
 select feed, reason, count(*) as rows, max(run_id) as last_run from quarantine group by all order by rows desc, feed
 """
+
+# reasons whose cause can be fixed after the fact, so the rows load when their files are read again (`etl reprocess`)
+FIXABLE = ("unknown_partner", "unknown_offer", "unknown_link_token", "unattributed", "no_fx_rate")
+STATUS_FIXABLE = "select distinct reason from quarantine where reason in (select unnest(?::varchar[])) order by 1"
 
 
 def _print_rows(cur: Any, title: str, sql: str, params: list[object]) -> None:

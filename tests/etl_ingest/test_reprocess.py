@@ -131,6 +131,9 @@ def test_etl_reprocess_command(tiny: Tiny, store_engine: Engine) -> None:
     tiny.run()
     cli = CliRunner()
     env = {"COLUMNS": "200"}
+    out = cli.invoke(cli_app, ["etl", "status"], env={"COLUMNS": "400"})
+    assert "unknown_partner: these rows load once their cause is fixed" in out.output, out.output
+    assert "cabinet etl reprocess --reason <reason>" in out.output
     out = cli.invoke(cli_app, ["etl", "reprocess"], env=env)
     assert out.exit_code == 1 and "--reason unknown_partner" in str(out.exception)
     for name, why in (("clicks/nope.csv", "not in the inbox"), ("clicks/sub/c.csv", "not an inbox file"),
