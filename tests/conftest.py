@@ -16,6 +16,8 @@ from cabinet.store.db import make_engine, migrate
 # sets it itself). Set here, so subprocesses started by tests inherit it too.
 os.environ["CABINET_ETL_SETTLE_S"] = "0"
 
+pytest_plugins = ["tests.pg_fixtures"]
+
 TEST_COOKIE_KEY = "test-cookie-key-0123456789abcdef0123456789abcdef"
 TEST_LINK_KEY = "test-link-key-0123456789abcdef0123456789abcdef"
 

@@ -76,6 +76,11 @@ class Tiny:
 @pytest.fixture
 def tiny(settings: Settings, store_engine: Engine) -> Tiny:
     """Parent partner (gold, CPA plan) with one child, two offers, a link with sub1, a promo code for the child."""
+    return build_tiny(settings, store_engine)
+
+
+def build_tiny(settings: Settings, store_engine: Engine) -> Tiny:
+    """The tiny program (see `tiny`) in the store behind `store_engine`, on any backend."""
     key = settings.require_link_key()
     with session_scope(store_engine) as s:
         ensure_program_defaults(s)
