@@ -327,3 +327,16 @@ def test_after_a_move_recent_keys_come_from_the_working_file_and_the_moved_keys(
     # the keys of the moved clicks are kept (from Nov 6 13:00 on), the working file's (n9, m9) are not copied
     assert sorted(c for (c,) in tiny.rows("select click_id from click_keys")) == ["c7", "c8", "n1", "n7", "n8"]
     assert _reader_clicks(tiny) == ["c1", "c6", "c7", "c8", "c9", "m9", "n1", "n7", "n8", "n9"]
+
+
+def test_a_file_read_again_after_its_clicks_moved_to_the_history_adds_none_twice(tiny: Tiny) -> None:
+    from etl.reprocess import Reprocess
+    from etl.runner import run_etl
+    from tests.etl_ingest.conftest import NOW
+
+    ids = _clicks(tiny, "a.csv", [1, 2, 3, 4, 8, 9])
+    assert tiny.run().moved is not None
+    again = run_etl(tiny.settings, now=NOW, grace_s=0, reprocess=Reprocess(files=("clicks/a.csv",)))
+    assert [(f["inserted"], f["duplicates"]) for f in again.files] == [(0, 6)]
+    assert _reader_clicks(tiny) == sorted(ids)
+    assert tiny.rows("select sum(clicks) from rollup_hourly") == [(6,)]
