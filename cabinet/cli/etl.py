@@ -185,14 +185,16 @@ def schedule_line(result: Any, at: datetime | None = None) -> str:
     failed = [f"{f['path']} ({f['reason']})" for f in result.files if f["status"] == "failed"]
     return (
         f"{at or datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC run {result.run_id}: {n} file{'' if n == 1 else 's'}, "
-        f"{t['rows_read']:,} rows read, {t['inserted']:,} inserted, {t['quarantined']:,} quarantined, "
-        f"{result.seconds:.2f} s"
+        f"{t['rows_read']:,} rows read, {t['inserted']:,} inserted, "
+        + "".join(f"{t[k]:,} {k}, " for k in ("updated", "duplicates") if t.get(k))
+        + f"{t['quarantined']:,} quarantined, {result.seconds:.2f} s"
         + (f", published {pub.snapshot.path.name}" if pub else ", no changes")
         + (
             f"; moved {result.moved.rows:,} clicks into the history, published {result.moved_snapshot}"
             if result.moved and result.moved_snapshot
             else ""
         )
+        + (f"; converted again {n:,} amounts at new FX rates" if (n := getattr(result, "reconverted", 0)) else "")
         + (f"; {len(failed)} failed: {'; '.join(failed)}" if failed else "")
         + "".join(f"; warning: {w}" for w in result.warnings)
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
+from cabinet.cli import app as cli_app
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner
 from etl.reprocess import Reprocess
@@ -119,3 +121,14 @@ def test_rows_without_any_rate_load_when_read_again_after_their_rate_arrived(tin
     assert _money(tiny) == [("g1", Decimal("12.5000"), Decimal("1.25000000"))]
     assert tiny.rows("select count(*) from quarantine") == [(0,)]
     conserved(tiny)
+
+
+def test_etl_run_says_how_many_amounts_it_converted_again(tiny: Tiny) -> None:
+    tiny.write("fx_rates", "r1.csv", "date,currency,rate\n2026-11-01,EUR,1.10\n")
+    tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    tiny.write("conversions", "v.csv", HEAD + "d1,2026-11-03T12:00:00Z,deposit,k1,100,EUR,pending\n")
+    tiny.run()
+    tiny.write("fx_rates", "r2.csv", "date,currency,rate\n2026-11-03,EUR,1.20\n")
+    out = CliRunner().invoke(cli_app, ["etl", "run"], env={"COLUMNS": "300"})
+    assert out.exit_code == 0, out.output
+    assert "converted again 1 amounts not settled yet, at rates that arrived late or were corrected" in out.output

@@ -107,12 +107,13 @@ def test_schedule_line_names_failed_files_and_warnings() -> None:
               "reason": "not a Parquet file"}]  # fmt: skip
     published = SimpleNamespace(snapshot=SimpleNamespace(path=Path("r0000009.duckdb")))
     result = SimpleNamespace(run_id=9, files=files, files_failed=1, seconds=0.32, moved=None, moved_snapshot=None,
-                             totals={"rows_read": 26, "inserted": 20, "quarantined": 5}, warnings=["w1"],
-                             published=published)  # fmt: skip
+                             totals={"rows_read": 26, "inserted": 20, "updated": 0, "duplicates": 1, "quarantined": 5},
+                             warnings=["w1"], published=published, reconverted=3)  # fmt: skip
     line = schedule_line(result, datetime(2026, 11, 30, 16, 45, 1))
     assert line == (
-        "2026-11-30 16:45:01 UTC run 9: 2 files, 26 rows read, 20 inserted, 5 quarantined, 0.32 s, "
-        "published r0000009.duckdb; 1 failed: conversions/bad.parquet (not a Parquet file); warning: w1"
+        "2026-11-30 16:45:01 UTC run 9: 2 files, 26 rows read, 20 inserted, 1 duplicates, 5 quarantined, 0.32 s, "
+        "published r0000009.duckdb; converted again 3 amounts at new FX rates; 1 failed: conversions/bad.parquet "
+        "(not a Parquet file); warning: w1"
     )
 
 
