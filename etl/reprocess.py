@@ -103,10 +103,9 @@ def clear_earlier(con: duckdb.DuckDBPyConnection, files: list[StagedFile]) -> in
     if not files:
         return 0
     pairs = [[f.rel, f.sha256] for f in files]
-    earlier = (
-        "select file_id from etl_files where (path, sha256) in (select (p[1], p[2]) from unnest(?::varchar[][]) t(p))"
-    )
-    n = int(con.execute(f"select count(*) from quarantine where file_id in ({earlier})", [pairs]).fetchall()[0][0])
-    if n:
-        con.execute(f"delete from quarantine where file_id in ({earlier})", [pairs])
-    return n
+    deleted = con.execute(  # DELETE returns how many rows it removed
+        "delete from quarantine where file_id in (select file_id from etl_files where (path, sha256) in "
+        "(select (p[1], p[2]) from unnest(?::varchar[][]) t(p)))",
+        [pairs],
+    ).fetchall()
+    return int(deleted[0][0])

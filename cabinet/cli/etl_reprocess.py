@@ -37,7 +37,8 @@ def reprocess(
     if feed is not None and reason is None:
         raise CliError("--feed selects among the files of --reason; name files directly otherwise")
     result = run_and_report(inbox, quiet, Reprocess(files=tuple(files or ()), reason=reason, feed=feed))
-    again = [f for f in result.files if f["path"] in set(result.reprocessed)]
+    reread = set(result.reprocessed)
+    again = [f for f in result.files if f["path"] in reread]
     loaded = sum((f["inserted"] or 0) + (f["updated"] or 0) for f in again)
     still = sum(f["quarantined"] or 0 for f in again)
     n = len(again)
