@@ -6,6 +6,8 @@ import fcntl
 import json
 import os
 import socket
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -16,9 +18,10 @@ LOCK_FILE = "etl.lock"
 class EtlLockHeld(RuntimeError):
     """Another ETL run holds the lock; the message names the holder."""
 
-    def __init__(self, path: Path, holder: dict[str, object]) -> None:
+    def __init__(self, path: Path, holder: dict[str, object], waited_s: float = 0.0) -> None:
         who = ", ".join(f"{k} {v}" for k, v in holder.items()) or "unknown holder"
-        super().__init__(f"another ETL run holds {path} ({who}); this run exits without doing anything")
+        waited = f" (still held after waiting {waited_s:g} s)" if waited_s else ""
+        super().__init__(f"another ETL run holds {path} ({who}){waited}; this run exits without doing anything")
         self.path = path
         self.holder = holder
 
@@ -32,22 +35,42 @@ def read_holder(path: Path) -> dict[str, object]:
         return {}
 
 
-class EtlLock:
-    """Non-blocking exclusive lock; use as a context manager. The kernel drops it if the process dies."""
+POLL_S = 0.2
 
-    def __init__(self, warehouse_dir: Path) -> None:
+
+class EtlLock:
+    """Exclusive lock; use as a context manager. The kernel drops it if the process dies.
+
+    By default a held lock raises `EtlLockHeld` at once (a second `etl run` is refused). With `wait_s` the lock is
+    polled that long first (`etl reprocess` waits for the schedule's current run); `on_wait(holder)` is called once
+    when the wait begins."""
+
+    def __init__(
+        self, warehouse_dir: Path, wait_s: float = 0.0, on_wait: Callable[[dict[str, object]], None] | None = None
+    ) -> None:
         self.path = Path(warehouse_dir) / LOCK_FILE
+        self.wait_s = wait_s
+        self.on_wait = on_wait
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        """Take the lock or raise `EtlLockHeld` at once."""
+        """Take the lock, waiting up to `wait_s` for its holder, or raise `EtlLockHeld`."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise EtlLockHeld(self.path, read_holder(self.path)) from None
+        deadline = time.monotonic() + self.wait_s
+        waiting = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise EtlLockHeld(self.path, read_holder(self.path), self.wait_s) from None
+                if not waiting and self.on_wait is not None:
+                    self.on_wait(read_holder(self.path))
+                waiting = True
+                time.sleep(min(POLL_S, max(0.0, deadline - time.monotonic())))
         holder = {
             "pid": os.getpid(),
             "host": socket.gethostname(),

@@ -172,15 +172,20 @@ def run_etl(
     keep: int = DEFAULT_KEEP,
     grace_s: float = DEFAULT_GRACE_S,
     reprocess: Reprocess | None = None,
+    wait_s: float = 0.0,
+    on_wait: Callable[[dict[str, object]], None] | None = None,
 ) -> RunResult:
     """Run the ETL once under the lock; raises `EtlLockHeld` or `EtlRunError` (after rollback).
+
+    A held lock raises at once, or after `wait_s` seconds of waiting for its holder (`on_wait(holder)` when the
+    wait begins).
 
     With `reprocess`, the files it selects are read again besides the new ones (`etl.reprocess`); `ReprocessError`
     (before anything is written) when it selects none."""
     t0 = time.perf_counter()
     wh_dir = cfg.warehouse_dir
     inbox = Path(inbox) if inbox is not None else cfg.inbox_dir
-    with EtlLock(wh_dir):
+    with EtlLock(wh_dir, wait_s, on_wait):
         stages = _stages()
         restored = restore_work(wh_dir)  # the last run was killed before copying its snapshot back
         con = duckdb.connect(str(wh_dir / WORK_DB))

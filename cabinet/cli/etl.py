@@ -130,15 +130,19 @@ def _print_outcome(result: Any, inbox: Path) -> None:
 def run(
     inbox: Annotated[Path | None, typer.Option(help="Inbox directory (default: the data directory's inbox/).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary line.")] = False,
+    wait: Annotated[
+        float, typer.Option(min=0, help="Seconds to wait for a running ETL (the schedule's) to finish; 0 = refuse.")
+    ] = 0,
 ) -> None:
     """Run the ETL once: load new inbox files, compute commissions, refresh rollups, publish a snapshot."""
-    run_and_report(inbox, quiet)
+    run_and_report(inbox, quiet, wait_s=wait)
 
 
-def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None) -> Any:
+def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None, wait_s: float = 0.0) -> Any:
     """One ETL run with a progress line per file, then the summary (`etl run`, `etl reprocess`); returns its result.
 
-    `reprocess` is an `etl.reprocess.Reprocess` (files to read again) or None."""
+    `reprocess` is an `etl.reprocess.Reprocess` (files to read again) or None; with `wait_s` a run holding the lock
+    is waited for that long (a message says whose it is) instead of refusing at once."""
     from etl.lock import EtlLockHeld
     from etl.reprocess import ReprocessError
     from etl.runner import EtlRunError, run_etl
@@ -161,7 +165,11 @@ def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None) -> An
                         bar.console.print(f"  {line}")
                     bar.update(task, description=line[:100])
 
-            result = run_etl(cfg, inbox_dir, progress=progress, reprocess=reprocess)
+            def waiting(holder: dict[str, object]) -> None:
+                who = ", ".join(f"{k} {v}" for k, v in holder.items()) or "unknown holder"
+                bar.console.print(f"  another ETL run holds the lock ({who}); waiting up to {wait_s:g} s")
+
+            result = run_etl(cfg, inbox_dir, progress=progress, reprocess=reprocess, wait_s=wait_s, on_wait=waiting)
     except EtlLockHeld as exc:
         raise CliError(str(exc), code=LOCK_HELD_EXIT) from exc
     except ReprocessError as exc:

@@ -28,6 +28,9 @@ def reprocess(
     feed: Annotated[str | None, typer.Option(help="With --reason: only files of this feed.")] = None,
     inbox: Annotated[Path | None, typer.Option(help="Inbox directory (default: the data directory's inbox/).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary line.")] = False,
+    wait: Annotated[
+        float, typer.Option(min=0, help="Seconds to wait for a running ETL (the schedule's) to finish; 0 = refuse.")
+    ] = 300,
 ) -> None:
     """Read inbox files again (after fixing the store, or when late clicks arrived): what is valid now loads."""
     from etl.reprocess import Reprocess
@@ -36,7 +39,7 @@ def reprocess(
         raise CliError("name the files to read again, or a quarantine reason: --reason unknown_partner")
     if feed is not None and reason is None:
         raise CliError("--feed selects among the files of --reason; name files directly otherwise")
-    result = run_and_report(inbox, quiet, Reprocess(files=tuple(files or ()), reason=reason, feed=feed))
+    result = run_and_report(inbox, quiet, Reprocess(files=tuple(files or ()), reason=reason, feed=feed), wait)
     reread = set(result.reprocessed)
     again = [f for f in result.files if f["path"] in reread]
     loaded = sum((f["inserted"] or 0) + (f["updated"] or 0) for f in again)

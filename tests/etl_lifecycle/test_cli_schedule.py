@@ -69,6 +69,38 @@ def test_second_etl_run_exits_2_naming_the_holder(settings: Settings, store_engi
     assert f"pid {os.getpid()}" in proc.stderr and "another ETL run holds" in proc.stderr
 
 
+def _has_open(pid: int, path: Path) -> bool:
+    fds = Path(f"/proc/{pid}/fd")
+    try:
+        return any(os.path.realpath(fd) == str(path.resolve()) for fd in fds.iterdir())
+    except FileNotFoundError:
+        return False
+
+
+def test_etl_run_wait_says_whose_run_it_waits_for_then_runs(settings: Settings, store_engine: Engine) -> None:
+    lock = EtlLock(settings.warehouse_dir)
+    lock.acquire()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from cabinet.cli import main; main()", "etl", "run", "--wait", "120"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while not _has_open(proc.pid, lock.path) and time.monotonic() < deadline:  # it has reached the lock
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.1)
+        time.sleep(0.5)
+        assert proc.poll() is None  # still waiting
+    finally:
+        lock.release()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert f"another ETL run holds the lock (pid {os.getpid()}" in out and "waiting up to 120 s" in out
+    assert (settings.warehouse_dir / "CURRENT").exists()
+
+
 def test_etl_status_lists_runs_and_failed_runs(settings: Settings, fake: type[FakeStages]) -> None:
     write_clicks(settings.inbox_dir, "first", 0, 4)
     assert cli.invoke(app, ["etl", "run"]).exit_code == 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,6 +89,28 @@ def test_second_concurrent_run_is_refused_naming_the_holder(settings: Settings, 
     with EtlLock(settings.warehouse_dir), pytest.raises(EtlLockHeld) as info:
         run_etl(settings)
     assert "pid" in info.value.holder and str(info.value.holder["pid"]) in str(info.value)
+    assert not (settings.warehouse_dir / "CURRENT").exists()
+
+
+def test_a_run_told_to_wait_runs_once_the_holder_releases(settings: Settings, fake: type[FakeStages]) -> None:
+    write_clicks(settings.inbox_dir, "a", 0, 3)
+    lock = EtlLock(settings.warehouse_dir)
+    lock.acquire()
+    release = threading.Timer(0.6, lock.release)
+    release.start()
+    holders: list[dict[str, object]] = []
+    try:
+        result = run_etl(settings, wait_s=30, on_wait=holders.append)
+    finally:
+        release.join()
+    assert result.totals["inserted"] == 3 and result.published is not None
+    assert len(holders) == 1 and holders[0]["pid"] == os.getpid()
+
+
+def test_a_wait_that_runs_out_is_refused_saying_how_long(settings: Settings, fake: type[FakeStages]) -> None:
+    write_clicks(settings.inbox_dir, "a", 0, 3)
+    with EtlLock(settings.warehouse_dir), pytest.raises(EtlLockHeld, match=r"still held after waiting 0.4 s"):
+        run_etl(settings, wait_s=0.4)
     assert not (settings.warehouse_dir / "CURRENT").exists()
 
 
