@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from etl import history
+from etl.connect import connect_work
 from etl.publish import WORK_DB, publish, snapshot_name
 from etl.schema import set_meta
 from queries.warehouse import SNAPSHOT_DIR
@@ -103,7 +104,7 @@ def merge_row_groups(work_path: Path, warnings: list[str]) -> None:
     50M) before readers could see the run, so that checkpoint skips it and this one, on the copy the next run works
     on, does it (a checkpoint only runs when something changed: the time of this one is recorded in `meta`)."""
     try:
-        con = duckdb.connect(str(work_path))
+        con = connect_work(work_path)
         try:
             set_meta(con, "row_groups_merged_at", datetime.now(UTC).replace(tzinfo=None).isoformat())
             con.execute("checkpoint")
@@ -116,7 +117,7 @@ def merge_row_groups(work_path: Path, warnings: list[str]) -> None:
 def move_after_publishing(wh_dir: Path, result: RunResult, now: datetime, keep: int, grace_s: float) -> str | None:
     """Move old clicks into the history when due, and publish the moved state; returns its snapshot name."""
     t = time.perf_counter()
-    con = duckdb.connect(str(wh_dir / WORK_DB))
+    con = connect_work(wh_dir / WORK_DB)
     try:
         con.execute("set checkpoint_threshold = '1TB'")
         try:

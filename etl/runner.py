@@ -23,6 +23,7 @@ import duckdb
 
 from cabinet.config import Settings, env_number
 from etl import finish, history
+from etl.connect import connect_work
 from etl.lock import EtlLock
 from etl.publish import (
     DEFAULT_GRACE_S,
@@ -188,7 +189,7 @@ def run_etl(
     with EtlLock(wh_dir, wait_s, on_wait):
         stages = _stages()
         restored = restore_work(wh_dir)  # the last run was killed before copying its snapshot back
-        con = duckdb.connect(str(wh_dir / WORK_DB))
+        con = connect_work(wh_dir / WORK_DB)
         try:
             # The run checkpoints once, before publishing; an automatic checkpoint at a staging commit cost seconds.
             con.execute("set checkpoint_threshold = '1TB'")

@@ -213,12 +213,14 @@ def check_etl_settings(cfg: Any) -> None:
     initialised (the ETL snapshots its partners, offers and links)."""
     from cabinet.store.db import is_initialised, make_engine
     from etl import history
+    from etl.connect import limits
     from etl.ingest import settle_seconds
     from etl.runner import chunk_limit
 
     history.settings()
     chunk_limit()
     settle_seconds()
+    limits()
     engine = make_engine(cfg.store_url)
     try:
         if not is_initialised(engine):
