@@ -7,6 +7,7 @@ from datetime import datetime
 import duckdb
 import pytest
 
+from etl import compact
 from etl.compact import compact_clicks, tail_rows
 from tests.etl_engine.builders import Warehouse
 
@@ -94,3 +95,38 @@ def test_new_months_appended_in_order_are_not_rewritten(wh: Warehouse) -> None:
     assert compact_clicks(wh.con, min_tail_rows=1, tail_fraction=0.1) is True
     after = _physical(wh.con)
     assert after == sorted(after, key=_sort_key)
+
+
+def test_a_backfill_in_chunks_rewrites_only_the_months_where_two_chunks_meet(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for run, start, end in (
+        (1, "2026-08-01", "2026-09-15"),
+        (2, "2026-09-15", "2026-10-31"),
+    ):  # inserted as ingest does
+        wh.con.execute(
+            "insert into clicks (click_id, ts, partner_id, offer_id, country, device, run_id) "
+            "select 'r' || $run || '-' || i, $start::timestamp + to_seconds((i * 7919) % $span) as ts, i % 13 as p, 1, "
+            "'DE', 'mobile', $run from range(400) t(i) order by date_trunc('month', ts), p, ts",
+            {"run": run, "start": start, "span": int((datetime.fromisoformat(end) - datetime.fromisoformat(start))
+                                                      .total_seconds())},
+        )  # fmt: skip
+    rewritten: list[list[tuple]] = []
+    real = compact._rewrite_months
+
+    def spy(con: duckdb.DuckDBPyConnection) -> None:
+        rewritten.append(con.execute("select month from cmp_months order by 1").fetchall())
+        real(con)
+
+    monkeypatch.setattr(compact, "_rewrite_months", spy)
+    before = _physical(wh.con)
+    assert compact_clicks(wh.con, min_tail_rows=1) is True
+    assert rewritten == [[(datetime(2026, 9, 1),)]]  # August and October were each one sorted block already
+    after = _physical(wh.con)
+    assert sorted(after) == sorted(before)
+    for month in (8, 9, 10):
+        rows = [r for r in after if r[1].month == month]
+        assert rows == sorted(rows, key=_sort_key)
+    months = [r[1].month for r in after]
+    assert months == sorted(months, key=months.index)  # each month is one contiguous block
+    assert compact_clicks(wh.con, min_tail_rows=1) is False and tail_rows(wh.con) == 0
