@@ -196,9 +196,14 @@ def _stage_hours(con: duckdb.DuckDBPyConnection, run_id: int, given: set[datetim
     return _count(con, "rr_hours")
 
 
+def rebuild_pending(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the next refresh rebuilds the rollups from every fact (a new warehouse, or a new layout)."""
+    return get_meta(con, "rollup_layout") != LAYOUT
+
+
 def refresh_rollups(con: duckdb.DuckDBPyConnection, run_id: int, touched_hours: set[datetime] | None) -> RollupResult:
     """Bring both rollups up to date after run `run_id`: its new clicks, and the money of every touched hour/day."""
-    if touched_hours is None or get_meta(con, "rollup_layout") != LAYOUT:
+    if touched_hours is None or rebuild_pending(con):
         return _full_rebuild(con, run_id)
     hours = _stage_hours(con, run_id, touched_hours)
     days = _count(con, "rr_days")

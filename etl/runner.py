@@ -125,6 +125,7 @@ def _stages() -> Any:
         ingest = staticmethod(ingest_stage.ingest)
         compute_commissions = staticmethod(commission.compute_commissions)
         refresh_rollups = staticmethod(rollups.refresh_rollups)
+        rollups_rebuild_pending = staticmethod(rollups.rebuild_pending)
         compact_clicks = staticmethod(compact.compact_clicks)
         compact_rollups = staticmethod(compact.compact_rollups)
 
@@ -295,7 +296,12 @@ def _transaction(
         t = time.perf_counter()
         hours = set(getattr(ingested, "touched_hours", set()) or set())
         hours |= set(getattr(commissions, "touched_hours", set()) or set())
-        rolled = stages.refresh_rollups(con, run_id, hours)
+        # A load in chunks into rollups that need a full rebuild (a new warehouse: a backfill) rebuilds them once, in
+        # its last chunk: per-chunk appends cost a merging rewrite afterwards (57 s at 50M). A load killed between
+        # chunks leaves them pending, so the next run rebuilds them.
+        rolled = None
+        if not (more and stages.rollups_rebuild_pending(con)):
+            rolled = stages.refresh_rollups(con, run_id, hours)
         _add(timings, "rollups", time.perf_counter() - t)
         files, totals, failed = _run_stats(con, run_id)
         n_comm = int(scalar(con, "select count(*) from commissions where updated_run_id = ?", [run_id]) or 0)

@@ -109,6 +109,74 @@ def test_a_big_inbox_is_loaded_in_chunks_with_one_publish(tiny: Tiny, monkeypatc
     assert again.files == [] and again.chunks == 1
 
 
+ROLLUP_VS_FACTS = """
+select count(*) from (
+    select date_trunc('hour', ts) as hour, partner_id, count(*) filter (where not is_bot) as n from clicks group by all
+) f full join (
+    select hour, partner_id, sum(clicks) as n from rollup_hourly group by all having sum(clicks) > 0
+) r using (hour, partner_id)
+where f.n is distinct from r.n
+"""
+
+
+def _count_refreshes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    from etl import rollups
+
+    calls: list[int] = []
+    real = rollups.refresh_rollups
+
+    def spy(con: duckdb.DuckDBPyConnection, run_id: int, hours: set[datetime] | None) -> rollups.RollupResult:
+        calls.append(run_id)
+        return real(con, run_id, hours)
+
+    monkeypatch.setattr(rollups, "refresh_rollups", spy)
+    return calls
+
+
+def test_a_backfill_in_chunks_builds_the_rollups_once_at_its_end(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CABINET_ETL_CHUNK_MB", "0.000001")  # every click file is its own chunk
+    for i in range(3):
+        _clicks(tiny, f"c{i}.csv", [(f"ch{i}", f"2026-11-0{i + 1}T10:00:00Z", f"192.0.2.{i}")])
+    calls = _count_refreshes(monkeypatch)
+    result = tiny.run()
+    assert result.chunks == 3 and calls == [result.run_id]  # the last chunk only: one rebuild from every click
+    assert tiny.rows(ROLLUP_VS_FACTS) == [(0,)] and tiny.rows("select sum(clicks) from rollup_hourly") == [(3,)]
+    for i in range(3, 5):  # later loads in chunks add to rollups that exist: every chunk refreshes its own
+        _clicks(tiny, f"c{i}.csv", [(f"ch{i}", f"2026-11-0{i + 1}T10:00:00Z", f"192.0.2.{i}")])
+    calls.clear()
+    again = tiny.run()
+    assert again.chunks == 2 and len(calls) == 2
+    assert tiny.rows(ROLLUP_VS_FACTS) == [(0,)] and tiny.rows("select sum(clicks) from rollup_hourly") == [(5,)]
+
+
+def test_a_backfill_stopped_between_chunks_has_its_rollups_built_by_the_next_run(
+    tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from etl import commission
+    from etl.runner import EtlRunError
+
+    monkeypatch.setenv("CABINET_ETL_CHUNK_MB", "0.000001")
+    for i in range(3):
+        _clicks(tiny, f"c{i}.csv", [(f"ch{i}", f"2026-11-0{i + 1}T10:00:00Z", f"192.0.2.{i}")])
+    real, runs = commission.compute_commissions, []
+
+    def fail_second(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> object:
+        runs.append(run_id)
+        if len(runs) == 2:
+            raise RuntimeError("stopped in the second chunk")
+        return real(con, run_id, now)
+
+    monkeypatch.setattr(commission, "compute_commissions", fail_second)
+    with pytest.raises(EtlRunError):
+        tiny.run()
+    assert tiny.rows("select count(*) from clicks") == [(1,)]  # the first chunk committed, without rollups yet
+    assert tiny.rows("select count(*) from rollup_hourly") == [(0,)]
+    monkeypatch.setattr(commission, "compute_commissions", real)
+    result = tiny.run()
+    assert result.published is not None and tiny.rows("select count(*) from clicks") == [(3,)]
+    assert tiny.rows(ROLLUP_VS_FACTS) == [(0,)] and tiny.rows("select sum(clicks) from rollup_hourly") == [(3,)]
+
+
 def test_an_unchanged_file_is_not_hashed_again_but_a_rewrite_is(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None:
     import os
     import time

@@ -81,6 +81,10 @@ class FakeStages:
         return None
 
     @classmethod
+    def rollups_rebuild_pending(cls, con: duckdb.DuckDBPyConnection) -> bool:
+        return False
+
+    @classmethod
     def compact_clicks(cls, con: duckdb.DuckDBPyConnection, force: bool = False) -> bool:
         return False
 
