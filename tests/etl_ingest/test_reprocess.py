@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 from cabinet.cli import app as cli_app
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner
+from etl.lock import EtlLock
 from etl.reprocess import Reprocess, ReprocessError
 from etl.runner import run_etl
 from tests.etl_ingest.conftest import CLICK_HEADER, NOW, Tiny, conserved
@@ -149,3 +151,24 @@ def test_etl_reprocess_command(tiny: Tiny, store_engine: Engine) -> None:
         out.output
     )
     assert tiny.rows("select count(*) from clicks") == [(2,)]
+
+
+def test_etl_reprocess_waits_for_a_run_in_progress(tiny: Tiny, store_engine: Engine) -> None:
+    _clicks_of_unknown_partner(tiny)
+    tiny.run()
+    _add_partner(store_engine, tiny.parent)
+    cli, env = CliRunner(), {"COLUMNS": "200"}
+    lock = EtlLock(tiny.settings.warehouse_dir)  # the schedule's run, say
+    lock.acquire()
+    try:
+        out = cli.invoke(cli_app, ["etl", "reprocess", "--reason", "unknown_partner", "--wait", "0"], env=env)
+        assert getattr(out.exception, "code", None) == 2 and "another ETL run holds" in str(out.exception)
+        release = threading.Timer(1.0, lock.release)
+        release.start()
+        out = cli.invoke(cli_app, ["etl", "reprocess", "--reason", "unknown_partner"], env=env)  # waits by default
+        release.join()
+    finally:
+        lock.release()
+    assert out.exit_code == 0, out.output
+    assert "another ETL run holds the lock" in out.output and "waiting up to 300 s" in out.output
+    assert "1 rows loaded now" in out.output and tiny.rows("select count(*) from clicks") == [(2,)]
