@@ -237,7 +237,7 @@ def maybe_move(
         "select date_trunc('month', ts) as month, count(*) as n from clicks where ts < ? group by all",
         [boundary],
     )
-    # a working file kept fully sorted (no history yet: compaction ran on every run) is copied in its own order
+    # a compacted working file (no history yet: each month one or two sorted blocks) is copied in its own order
     in_order = int(get_meta(con, "clicks_compacted_run_id") or 0) >= int(
         scalar(con, "select coalesce(max(run_id), 0) from clicks") or 0
     )

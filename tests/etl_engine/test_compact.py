@@ -97,20 +97,19 @@ def test_new_months_appended_in_order_are_not_rewritten(wh: Warehouse) -> None:
     assert after == sorted(after, key=_sort_key)
 
 
-def test_a_backfill_in_chunks_rewrites_only_the_months_where_two_chunks_meet(
+def test_a_backfill_in_chunks_rewrites_only_months_of_more_than_two_sorted_blocks(
     wh: Warehouse, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for run, start, end in (
-        (1, "2026-08-01", "2026-09-15"),
-        (2, "2026-09-15", "2026-10-31"),
-    ):  # inserted as ingest does
+    chunks = (("2026-08-01", "2026-09-15"), ("2026-09-15", "2026-10-10"), ("2026-10-10", "2026-10-20"),
+              ("2026-10-20", "2026-11-30"))  # fmt: skip
+    for run, (start, end) in enumerate(chunks, 1):  # each inserted sorted, as ingest does
+        span = int((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds())
         wh.con.execute(
             "insert into clicks (click_id, ts, partner_id, offer_id, country, device, run_id) "
-            "select 'r' || $run || '-' || i, $start::timestamp + to_seconds((i * 7919) % $span) as ts, i % 13 as p, 1, "
-            "'DE', 'mobile', $run from range(400) t(i) order by date_trunc('month', ts), p, ts",
-            {"run": run, "start": start, "span": int((datetime.fromisoformat(end) - datetime.fromisoformat(start))
-                                                      .total_seconds())},
-        )  # fmt: skip
+            "select 'r' || $run || '-' || i, $start::timestamp + to_seconds((i * 7919) % $span) as ts, i % 13 as p, "
+            "1, 'DE', 'mobile', $run from range(300) t(i) order by date_trunc('month', ts), p, ts",
+            {"run": run, "start": start, "span": span},
+        )
     rewritten: list[list[tuple]] = []
     real = compact._rewrite_months
 
@@ -121,12 +120,11 @@ def test_a_backfill_in_chunks_rewrites_only_the_months_where_two_chunks_meet(
     monkeypatch.setattr(compact, "_rewrite_months", spy)
     before = _physical(wh.con)
     assert compact_clicks(wh.con, min_tail_rows=1) is True
-    assert rewritten == [[(datetime(2026, 9, 1),)]]  # August and October were each one sorted block already
+    assert rewritten == [[(datetime(2026, 10, 1),)]]  # October: three blocks; September: two, kept; Aug, Nov: one
     after = _physical(wh.con)
     assert sorted(after) == sorted(before)
-    for month in (8, 9, 10):
-        rows = [r for r in after if r[1].month == month]
-        assert rows == sorted(rows, key=_sort_key)
-    months = [r[1].month for r in after]
-    assert months == sorted(months, key=months.index)  # each month is one contiguous block
+    october = [r for r in after if r[1].month == 10]
+    assert october == sorted(october, key=_sort_key)
+    september = [r for r in after if r[1].month == 9]
+    assert september == [r for r in before if r[1].month == 9]  # kept where it was, in its two sorted blocks
     assert compact_clicks(wh.con, min_tail_rows=1) is False and tail_rows(wh.con) == 0
