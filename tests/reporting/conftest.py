@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import Engine, select
@@ -12,7 +13,7 @@ from cabinet.passwords import hash_password
 from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner, User
-from tests.etl_ingest.conftest import Tiny, tiny  # noqa: F401 - fixture reused here
+from tests.etl_ingest.conftest import NOW, Tiny, tiny  # noqa: F401 - fixture reused here
 
 PASSWORD = "reporting-password-1"
 CLICKS = """click_id,ts,link_token,partner_id,offer_id,country,device,ip,user_agent
@@ -40,8 +41,19 @@ class Program:
 
 
 @pytest.fixture
-def program(tiny: Tiny, store_engine: Engine) -> Program:  # noqa: F811 - the imported fixture
-    """Parent (gold) with a child (silver), an unrelated bronze partner; EUR FX; loaded by one ETL run."""
+def program(tiny: Tiny, store_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Program:  # noqa: F811
+    """Parent (gold) with a child (silver), an unrelated bronze partner; EUR FX; loaded by one ETL run at `NOW`.
+
+    The pages' clock is `NOW` too, so their default periods ("Last 30 days") hold the program's events on whatever
+    date the suite runs."""
+    from cabinet import formatting
+
+    real_today = formatting.today_in
+
+    def today_at_now(tz: str, now: datetime | None = None) -> date:
+        return real_today(tz, now or NOW.replace(tzinfo=UTC))
+
+    monkeypatch.setattr(formatting, "today_in", today_at_now)
     with session_scope(store_engine) as s:
         bronze = Partner(name="Bronze Outsider", tier_code="bronze")
         s.add(bronze)
