@@ -15,11 +15,16 @@ from types import TracebackType
 LOCK_FILE = "etl.lock"
 
 
+def describe_holder(holder: dict[str, object]) -> str:
+    """`pid 12, host vm, started ...` from what a holder wrote into the lock file."""
+    return ", ".join(f"{k} {v}" for k, v in holder.items()) or "unknown holder"
+
+
 class EtlLockHeld(RuntimeError):
     """Another ETL run holds the lock; the message names the holder."""
 
     def __init__(self, path: Path, holder: dict[str, object], waited_s: float = 0.0) -> None:
-        who = ", ".join(f"{k} {v}" for k, v in holder.items()) or "unknown holder"
+        who = describe_holder(holder)
         waited = f" (still held after waiting {waited_s:g} s)" if waited_s else ""
         super().__init__(f"another ETL run holds {path} ({who}){waited}; this run exits without doing anything")
         self.path = path

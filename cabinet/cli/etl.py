@@ -143,7 +143,7 @@ def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None, wait_
 
     `reprocess` is an `etl.reprocess.Reprocess` (files to read again) or None; with `wait_s` a run holding the lock
     is waited for that long (a message says whose it is) instead of refusing at once."""
-    from etl.lock import EtlLockHeld
+    from etl.lock import EtlLockHeld, describe_holder
     from etl.reprocess import ReprocessError
     from etl.runner import EtlRunError, run_etl
 
@@ -166,7 +166,7 @@ def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None, wait_
                     bar.update(task, description=line[:100])
 
             def waiting(holder: dict[str, object]) -> None:
-                who = ", ".join(f"{k} {v}" for k, v in holder.items()) or "unknown holder"
+                who = describe_holder(holder)
                 bar.console.print(f"  another ETL run holds the lock ({who}); waiting up to {wait_s:g} s")
 
             result = run_etl(cfg, inbox_dir, progress=progress, reprocess=reprocess, wait_s=wait_s, on_wait=waiting)
