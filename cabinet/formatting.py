@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.numbers import format_currency, format_decimal, format_percent
 
 PERIODS = ("today", "yesterday", "last_7_days", "last_30_days", "month_to_date", "last_month", "custom")
@@ -60,3 +61,38 @@ def period_dates(period: str, tz: str, now: datetime | None = None) -> tuple[dat
         last = today.replace(day=1) - timedelta(days=1)
         return last.replace(day=1), last
     return today - timedelta(days=29), today
+
+
+# Date axis labels by tick spacing, day before month as CLDR has it for both languages ("2 Nov", "2 нояб.")
+DATE_TICKS = [
+    {"dtickrange": [None, 86400000], "value": "%H:%M\n%-d %b"},
+    {"dtickrange": [86400000, "M1"], "value": "%-d %b"},
+    {"dtickrange": ["M1", "M12"], "value": "%B %Y"},
+    {"dtickrange": ["M12", None], "value": "%Y"},
+]
+DATE_HOVER = {"hour": "%-d %b %Y %H:%M", "day": "%-d %b %Y", "week": "%-d %b %Y", "month": "%B %Y"}
+
+
+def chart_config(locale: str) -> dict[str, object]:
+    """Plotly config that draws dates and numbers in `locale`: month and day names, decimal and group separators.
+
+    Plotly.js ships English only; its config takes a locale's `format` inline, filled here from Babel (CLDR): short
+    months as written beside a day (genitive in Russian, "2 нояб."), full months as written alone ("ноябрь 2026")."""
+    loc = Locale.parse(locale)
+    symbols = loc.number_symbols["latn"]
+
+    def names(table: object, context: str, width: str) -> list[str]:
+        found = table[context][width]  # type: ignore[index]
+        return [found[k] for k in sorted(found)]
+
+    days = names(loc.days, "stand-alone", "wide")  # Babel: Monday first; Plotly (d3): Sunday first
+    short_days = names(loc.days, "stand-alone", "abbreviated")
+    fmt = {
+        "months": names(loc.months, "stand-alone", "wide"),
+        "shortMonths": names(loc.months, "format", "abbreviated"),
+        "days": days[-1:] + days[:-1],
+        "shortDays": short_days[-1:] + short_days[:-1],
+        "decimal": symbols["decimal"],
+        "thousands": symbols["group"],
+    }
+    return {"locale": locale, "locales": {locale: {"format": fmt}}, "displaylogo": False}

@@ -7,7 +7,7 @@ import streamlit as st
 from cabinet.ui import data
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import fmt_metric, kpi_cards, period_picker, show_table
+from cabinet.ui.widgets import fmt_metric, kpi_cards, period_picker, show_chart, show_table
 
 user = require_user("dashboard")
 
@@ -36,7 +36,7 @@ else:
         key=f"dashboard_trend_{current_locale()}",  # per language: the option labels are translated
     )
     fig = px.bar(trend.to_pandas(), x="day", y=metric, labels={"day": t("dim.day"), metric: t(f"metric.{metric}")})
-    st.plotly_chart(fig, width="stretch")
+    show_chart(fig, "day")
 
 for dim in ("offer_id", "sub1"):  # one below the other: side by side the money column did not fit
     with st.container():

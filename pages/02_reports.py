@@ -6,7 +6,15 @@ import streamlit as st
 from cabinet.ui import data
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import download_buttons, per_language, period_picker, remember, show_table, split_values
+from cabinet.ui.widgets import (
+    download_buttons,
+    per_language,
+    period_picker,
+    remember,
+    show_chart,
+    show_table,
+    split_values,
+)
 from queries.metrics import DIMENSIONS, FILTERS
 from queries.reports import ReportError, ReportRequest, ScopeError
 
@@ -103,5 +111,5 @@ if group_by:
         color=group_by[1] if len(group_by) > 1 else None,
         labels={d: t(f"dim.{d}") for d in group_by} | {chart_metric: t(f"metric.{chart_metric}")},
     )
-    st.plotly_chart(fig, width="stretch")
+    show_chart(fig, x)
 st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))

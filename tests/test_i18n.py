@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from cabinet.formatting import chart_config
 from cabinet.i18n import LOCALES, catalog
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,3 +39,11 @@ def test_every_metric_and_dimension_has_a_label() -> None:
     en = catalog("en")
     assert {f"metric.{m}" for m in METRICS} <= set(en)
     assert {f"dim.{d}" for d in DIMENSIONS} <= set(en)
+
+
+def test_chart_config_names_months_and_days_per_locale() -> None:
+    en, ru = chart_config("en")["locales"]["en"]["format"], chart_config("ru")["locales"]["ru"]["format"]
+    assert en["shortMonths"][:2] == ["Jan", "Feb"] and en["days"][:2] == ["Sunday", "Monday"]
+    assert en["decimal"] == "." and en["thousands"] == ","
+    assert ru["shortMonths"][0] == "янв." and ru["months"][10] == "ноябрь" and ru["shortDays"][1] == "пн"
+    assert ru["thousands"] == "\xa0"

@@ -5,11 +5,22 @@ from __future__ import annotations
 from datetime import date
 from typing import TypeVar
 
+import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
 from cabinet.export import MIME, to_bytes
-from cabinet.formatting import PERIODS, fmt_change, fmt_money, fmt_number, fmt_rate, period_dates
+from cabinet.formatting import (
+    DATE_HOVER,
+    DATE_TICKS,
+    PERIODS,
+    chart_config,
+    fmt_change,
+    fmt_money,
+    fmt_number,
+    fmt_rate,
+    period_dates,
+)
 from cabinet.session import SessionUser
 from cabinet.ui.text import current_locale, t
 from queries.metrics import COUNTS, MONEY, RATES
@@ -128,3 +139,10 @@ def download_buttons(frame: pl.DataFrame, name: str, key: str) -> None:
 def split_values(text: str) -> tuple[str, ...]:
     """Comma-separated filter values, trimmed, empty ones dropped (values are only ever bound parameters)."""
     return tuple(v.strip() for v in text.split(",") if v.strip())
+
+
+def show_chart(fig: go.Figure, time_dim: str | None = None) -> None:
+    """A Plotly chart in the session's language; `time_dim` (hour/day/week/month) names what a date x axis holds."""
+    if time_dim in DATE_HOVER:
+        fig.update_xaxes(tickformatstops=DATE_TICKS, hoverformat=DATE_HOVER[time_dim])
+    st.plotly_chart(fig, width="stretch", config=chart_config(current_locale()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -108,3 +109,16 @@ def test_a_tier_without_the_feature_is_refused(program: Program, tmp_path: Path)
     assert "does not include" in bronze.error[0].value
     gold = _open("pages/99_probe.py", program.users["p_parent"], tmp_path)
     assert [m.value for m in gold.metric] == ["42"]
+
+
+def test_charts_speak_the_session_language(program: Program) -> None:
+    at = _open("pages/01_dashboard.py", program.users["root"])
+    at.selectbox(key="menu_language").set_value("ru").run()
+    chart = at.get("plotly_chart")[0].proto
+    config = json.loads(chart.config)
+    assert config["locale"] == "ru"
+    fmt = config["locales"]["ru"]["format"]
+    assert fmt["shortMonths"][10] == "нояб." and fmt["months"][4] == "май" and fmt["days"][0] == "воскресенье"
+    assert fmt["decimal"] == ","
+    axis = json.loads(chart.spec)["layout"]["xaxis"]
+    assert axis["hoverformat"] == "%-d %b %Y" and {s["value"] for s in axis["tickformatstops"]} >= {"%-d %b"}
