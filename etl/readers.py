@@ -10,6 +10,7 @@ connection stays usable; callers stage before the run's transaction begins.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import re
 from pathlib import Path
@@ -90,7 +91,9 @@ def stage_file(
             f"create or replace temp table {table} as select row_number() over () as rn{aliased}{marker} from {source}",
             params,
         ).fetchall()
-        rejected = _csv_rejects(con, table) if fmt == "csv" else _jsonl_rejects(con, table, path) if marker else []
+        rejected = (
+            _csv_rejects(con, table, path) if fmt == "csv" else _jsonl_rejects(con, table, path) if marker else []
+        )
     except UnreadableFile:
         con.execute(f"drop table if exists {table}")
         raise
@@ -126,13 +129,12 @@ def _jsonl_rejects(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> li
     return [(rn, texts.get(rn, ""), "not a JSON value") for rn in bad]
 
 
-def _csv_rejects(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[int, str, str]]:
+def _csv_rejects(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[tuple[int, str, str]]:
     """Rows of the CSV just staged into `table` that had the wrong number of fields: (row number, text, message).
 
     Renumbers `rn` of the staged rows to their row numbers in the file. Any other rejected row (e.g. invalid UTF-8)
-    makes the whole file unreadable, as the contract says. Row numbers count data rows; the reader's line number of a
-    rejected row also counts blank lines, so in a file with blank lines between its rows a `bad_row`'s number is that
-    many higher (the staged rows stay in order and distinct)."""
+    makes the whole file unreadable, as the contract says. Row numbers count data rows, as for the staged rows: the
+    reader's line number of a rejected row also counts blank lines, so it is translated (`_record_numbers`)."""
     rows = con.execute(  # a short row has one reject per missing column: the first names its field count
         "select line, arg_min(error_type, column_idx), arg_min(csv_line, column_idx), "
         "arg_min(error_message, column_idx) from csv_rejects group by line order by line"
@@ -140,7 +142,9 @@ def _csv_rejects(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[int, 
     for line, kind, _, message in rows:
         if kind not in _FIELD_COUNT_ERRORS:
             raise UnreadableFile(f"line {line}: {message}")
-    bad = [(int(line) - 1, text or "", message or "") for line, _, text, message in rows]  # line 1 is the header
+    numbers = _record_numbers(path, [int(line) for line, *_ in rows]) if rows else {}
+    # the reader's text of a row after blank lines starts with their line breaks
+    bad = [(numbers.get(int(n), int(n) - 1), (text or "").lstrip("\r\n"), msg or "") for n, _, text, msg in rows]
     if bad:  # the k-th staged row is the k-th row number not rejected: k + #{i: r_i - i < k}
         shift = [r - i for i, (r, _, _) in enumerate(bad, 1)]
         con.execute(
@@ -148,6 +152,29 @@ def _csv_rejects(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[int, 
             [shift],
         )
     return bad
+
+
+def _record_numbers(path: Path, lines: list[int]) -> dict[int, int]:
+    """{reader line: data row number} for the CSV reader's line numbers of rejected rows.
+
+    The reader counts the header, each record (one, also when a quoted value spans lines) and each blank line; a data
+    row's number counts records only. Python's csv module splits records the same way (a blank line is an empty
+    record), read only up to the last wanted line. A line it cannot place keeps the reader's number minus the header.
+    """
+    wanted, out, k, records = set(lines), {}, 0, 0
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as fh:
+            for fields in csv.reader(fh):
+                k += 1
+                records += bool(fields)
+                if k in wanted:
+                    out[k] = records - 1  # record 1 is the header
+                    if len(out) == len(wanted):
+                        break
+    except (OSError, EOFError, csv.Error):  # e.g. a value longer than the csv module's field limit
+        pass
+    return out
 
 
 def parquet_select(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> tuple[str, dict[str, str]]:

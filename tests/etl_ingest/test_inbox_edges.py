@@ -140,6 +140,23 @@ def test_csv_rows_with_a_wrong_number_of_fields_are_quarantined_alone(tiny: Tiny
     conserved(tiny)
 
 
+def test_a_csv_bad_rows_number_counts_data_rows_not_blank_lines(tiny: Tiny) -> None:
+    """The CSV reader numbers a rejected row by lines, blank ones included; the quarantine numbers data rows."""
+    row = "c%d,2026-11-01T10:00:%02d+00:00," + tiny.token + ",,,,,,,\r\n"
+    body = (row % (1, 1) + "\r\n" + row % (2, 2) + "\r\n\r\n" + "short,2026-11-01T10:00:00+00:00\r\n"  # row 3
+            + row % (4, 4) + "\r\n" + f'"q\r\nid",2026-11-01T10:00:05+00:00,{tiny.token},,,,,,,,extra\r\n'  # row 5
+            + row % (6, 6))  # fmt: skip
+    tiny.write("clicks", "gaps.csv.gz", CLICK_HEADER.replace("\n", "\r\n") + body)
+    result = tiny.run()
+    got = tiny.rows("select row_number, reason, raw from quarantine order by row_number")
+    assert [(n, r) for n, r, _ in got] == [(3, "bad_row"), (5, "bad_row")]
+    assert json.loads(got[0][2])["line"] == "short,2026-11-01T10:00:00+00:00"
+    assert tiny.rows("select click_id, ts from clicks where click_id = 'c6'")[0][1].second == 6
+    files = {f["path"]: (f["rows_read"], f["inserted"], f["quarantined"]) for f in result.files}
+    assert files == {"clicks/gaps.csv.gz": (6, 4, 2)}
+    conserved(tiny)
+
+
 def test_a_jsonl_line_that_is_not_json_is_quarantined_alone(tiny: Tiny) -> None:
     tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
     row = '{"conversion_id":"%s","ts":"2026-11-01T12:00:00Z","type":"ftd","click_id":"k1"}\n'
