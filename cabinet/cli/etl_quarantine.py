@@ -28,6 +28,9 @@ where ($feed::varchar is null or feed = $feed)
 _ORDER = " order by run_id desc, path, row_number"
 
 
+_PRESENT = "select reason, count(*) from quarantine group by reason order by count(*) desc, reason limit 12"
+
+
 def quarantine_rows(cur: Any, feed: str | None, reason: str | None, path: str | None, run: int | None) -> Any:
     """A cursor over the matching quarantine rows, newest run first, then by file and row (`COLUMNS`).
 
@@ -70,11 +73,13 @@ def quarantine(
         shown = rows.fetchmany(limit)
         total = cur.execute(f"select count(*) from ({_SQL})", _filters(feed, reason, file, run))
         count = int(total.fetchone()[0])
+        present = [] if shown else cur.execute(_PRESENT).fetchall()
     finally:
         cur.close()
         wh.close()
-    if not shown:
-        console.print("no quarantined rows match")
+    if not shown:  # a mistyped reason or file: say what there is
+        there = ", ".join(f"{why} ({n:,})" for why, n in present)
+        console.print("no quarantined rows match" + (f"; reasons in the quarantine: {there}" if there else ""))
         return
     title = f"{count:,} quarantined row{'' if count == 1 else 's'}"
     if count > len(shown):

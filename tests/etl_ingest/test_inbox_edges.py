@@ -239,6 +239,9 @@ def test_etl_quarantine_lists_and_exports_the_rows_with_filters(tiny: Tiny, tmp_
     assert json.loads(rows[1]["raw"])["ts"] == "yesterday"
     out = cli.invoke(cli_app, ["etl", "quarantine", "--feed", "refunds"])
     assert out.exit_code == 1 and "unknown feed" in str(out.exception)
+    out = cli.invoke(cli_app, ["etl", "quarantine", "--reason", "bad_timestap"], env={"COLUMNS": "300"})
+    assert out.exit_code == 0 and "no quarantined rows match; reasons in the quarantine: " in out.output, out.output
+    assert "bad_amount (1), bad_timestamp (1), missing_field:click_id (1)" in out.output
 
 
 def test_a_file_archived_while_the_run_lists_the_inbox_is_skipped(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None:
