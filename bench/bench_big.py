@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_etl import _bare_load, _cli, _env  # noqa: E402
+from bench_etl import DEMO_END, _bare_load, _cli, _env  # noqa: E402
 
 from cabinet.config import Settings  # noqa: E402
 from etl.runner import run_etl  # noqa: E402
@@ -47,7 +47,7 @@ def _demo(data_dir: Path, days: int) -> tuple[Settings, list[str]]:
     """A fresh data directory with the 10M demo; its settings and its click files."""
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
-    _cli(data_dir, "demo", "--clicks", "10000000", "--days", str(days))
+    _cli(data_dir, "demo", "--clicks", "10000000", "--days", str(days), "--end", DEMO_END)
     cfg = _use(data_dir)
     return cfg, [str(p) for p in sorted((cfg.inbox_dir / "clicks").glob("clicks_*.parquet"))]
 

@@ -27,7 +27,7 @@ def bench(clicks: int, days: int) -> dict[str, float]:
         engine = make_engine(url)
         with session_scope(engine) as session:
             t0 = time.perf_counter()
-            prog = seed_program(session, seed=7, n_partners=max(50, clicks // 5000), link_key=KEY)
+            prog = seed_program(session, seed=7, n_partners=max(50, clicks // 5000), link_key=KEY, end=DEFAULT_END)
             t1 = time.perf_counter()
             res = write_feeds(
                 prog, root / "inbox", clicks=clicks, days=days, seed=7, end=DEFAULT_END, progress=lambda _m: None

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cabinet.config import Settings  # noqa: E402
+from cabinet.demo.generate import DEFAULT_END  # noqa: E402
 from etl.history import HISTORY_DB  # noqa: E402
 from etl.publish import publish  # noqa: E402
 from etl.runner import run_etl  # noqa: E402
@@ -31,6 +32,7 @@ KEYS = {
     "CABINET_COOKIE_KEY": "bench-cookie-key-0123456789abcdef0123456789abcdef",
     "CABINET_LINK_SIGNING_KEY": "bench-link-key-0123456789abcdef0123456789abcdef",
 }
+DEMO_END = DEFAULT_END.isoformat()  # the recorded results use this demo; the CLI default is yesterday
 READERS = {".parquet": "read_parquet", ".csv": "read_csv", ".gz": "read_csv", ".jsonl": "read_json"}
 
 
@@ -138,7 +140,7 @@ def bench_size(clicks: int, days: int, workdir: Path) -> dict[str, object]:
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
     res: dict[str, object] = {"clicks": clicks}
-    res["demo_s"] = _cli(data_dir, "demo", "--clicks", str(clicks), "--days", str(days))
+    res["demo_s"] = _cli(data_dir, "demo", "--clicks", str(clicks), "--days", str(days), "--end", DEMO_END)
     os.environ.update({k: v for k, v in _env(data_dir).items() if k.startswith("CABINET_")})
     cfg = Settings.from_env()
     bare_rows, bare_s = _bare_load(cfg.inbox_dir, workdir)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +12,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from cabinet.cli._app import CliError, app, console, settings
-from cabinet.demo.generate import DEFAULT_END, generate
+from cabinet.demo.generate import generate
 from cabinet.store.db import make_engine, migrate, session_scope
 from cabinet.store.models import Partner
 
@@ -22,7 +22,10 @@ def demo(
     clicks: Annotated[int, typer.Option(min=1000, help="Number of clicks to generate.")] = 200_000,
     days: Annotated[int, typer.Option(min=7, max=730, help="Days of history ending at --end.")] = 60,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 7,
-    end: Annotated[str, typer.Option(help="Last day of the data (YYYY-MM-DD).")] = DEFAULT_END.isoformat(),
+    end: Annotated[
+        str | None,
+        typer.Option(help="Last day of the data (YYYY-MM-DD); default: yesterday (UTC), so 'Last 30 days' shows data."),
+    ] = None,
     inbox: Annotated[Path | None, typer.Option(help="Inbox directory (default: the data directory's inbox/).")] = None,
     if_empty: Annotated[
         bool, typer.Option("--if-empty", help="Do nothing when the store already has partners.")
@@ -31,7 +34,7 @@ def demo(
     """Generate a realistic demo program in the store and inbox files following the inbox contract."""
     cfg = settings()
     try:
-        end_day = date.fromisoformat(end)
+        end_day = date.fromisoformat(end) if end is not None else datetime.now(UTC).date() - timedelta(days=1)
     except ValueError as exc:
         raise CliError(f"--end {end!r} is not a date like 2026-11-22") from exc
     inbox_dir = inbox or cfg.inbox_dir

@@ -152,7 +152,8 @@ def write_feeds(
     jrows = extra.to_dicts()
     jpath = inbox / "conversions" / f"promo_and_offline_{end:%Y-%m-%d}.jsonl"
     old_ts = f"{win.start + timedelta(days=1)}T10:00:00Z"
-    for row, reason in bad_conversions(side["click_id"].to_numpy(), f"{end - timedelta(days=1)}T10:00:00Z", old_ts):
+    refs = (side if side.height >= 3 else cf)["click_id"].to_numpy()  # a demo of under 3,000 clicks has 1-2 side ones
+    for row, reason in bad_conversions(refs, f"{end - timedelta(days=1)}T10:00:00Z", old_ts):
         jrows.append(row)
         res.bad_rows.append(BadRow("conversions", _rel(jpath, inbox), len(jrows), reason, str(row["conversion_id"])))
     _write_jsonl(jrows, jpath)
@@ -240,7 +241,7 @@ def generate(
     """Seed the store's demo program, demo users and creatives, then write the inbox feeds."""
     n_partners = max(50, clicks // 5000)
     progress(f"store: demo program with {n_partners} partners")
-    prog = seed_program(session, seed=seed, n_partners=n_partners, link_key=link_key)
+    prog = seed_program(session, seed=seed, n_partners=n_partners, link_key=link_key, end=end)
     offers = list(session.scalars(select(Offer).order_by(Offer.id)))
     res = write_feeds(prog, inbox, clicks=clicks, days=days, seed=seed, end=end, progress=progress)
     res.partners = n_partners

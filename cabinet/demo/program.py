@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -198,7 +198,7 @@ def _tree(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
     return tier, parent
 
 
-def seed_program(session: Session, *, seed: int, n_partners: int, link_key: bytes) -> DemoProgram:
+def seed_program(session: Session, *, seed: int, n_partners: int, link_key: bytes, end: date) -> DemoProgram:
     """Create the demo program in an empty store and return what the feed generator needs."""
     rng = np.random.default_rng(np.random.PCG64(seed))
     ensure_program_defaults(session)
@@ -239,7 +239,7 @@ def seed_program(session: Session, *, seed: int, n_partners: int, link_key: byte
     session.flush()
     links, link_subs = _links(session, rng, partners, offers, tier_codes, link_key)
     promos = _promo_codes(session, rng, partners, offers)
-    _payouts(session, partners)
+    _payouts(session, partners, end)
     weights = rng.pareto(1.2, size=n_partners) + 0.05
     weights[:9] *= 6  # the showcase tree carries real traffic
     counts = np.bincount([lk.partner_id - partners[0].id for lk in links], minlength=n_partners)
@@ -341,7 +341,9 @@ def _promo_codes(session, rng, partners, offers) -> list[PromoCode]:  # type: ig
     return promos
 
 
-def _payouts(session: Session, partners: list[Partner]) -> None:
+def _payouts(session: Session, partners: list[Partner], end: date) -> None:
+    """A few payout requests of the demo's partners, about seven weeks before its last day."""
+    first = datetime.combine(end - timedelta(days=52), time(12), UTC)
     for i, partner in enumerate(partners[:6]):
         session.add(
             PayoutRequest(
@@ -350,7 +352,7 @@ def _payouts(session: Session, partners: list[Partner]) -> None:
                 currency=partner.currency,
                 status=["paid", "approved", "requested"][i % 3],
                 method=partner.payout_method,
-                requested_at=datetime(2026, 10, 1 + i, 12, tzinfo=UTC),
+                requested_at=first + timedelta(days=i),
             )
         )
     session.flush()

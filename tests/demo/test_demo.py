@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import stat
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -177,3 +178,22 @@ def test_demo_logins_are_private_and_match_the_store(demo: tuple[Path, DemoResul
         for row in logins:
             user = s.scalar(select(User).where(User.username == row["username"]))
             assert user is not None and check_password(row["password"], user.password_hash)
+
+
+def test_the_cli_demo_ends_yesterday_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make run` on any day shows data in the pages' default period ('Last 30 days'), not only in late 2026."""
+    from typer.testing import CliRunner
+
+    from cabinet.cli import app as cli_app
+
+    for name, value in {"CABINET_DATA_DIR": str(tmp_path), "CABINET_STORE_URL": f"sqlite:///{tmp_path / 's.db'}",
+                        "CABINET_SECRETS_FILE": str(tmp_path / "secrets.toml"),
+                        "CABINET_LINK_SIGNING_KEY": KEY.decode()}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    out = CliRunner().invoke(cli_app, ["demo", "--clicks", "1000", "--days", "7"])
+    assert out.exit_code == 0, out.output
+    sql = f"select epoch_ms(max(ts))::date from read_parquet('{tmp_path}/inbox/clicks/*.parquet')"
+    newest = duckdb.connect().execute(sql).fetchone()
+    assert newest is not None and newest[0] == datetime.now(UTC).date() - timedelta(days=1)
+    out = CliRunner().invoke(cli_app, ["demo", "--end", "11/22/2026"])
+    assert out.exit_code == 1 and "is not a date like" in str(out.exception)
