@@ -165,7 +165,7 @@ def _load_clicks(
         n, q = by_id.get(f.file_id, (0, 0))
         ins, dup = loaded.get(f.file_id, (0, 0))
         stats = FileStats("clicks", f.rel, rows_read=n, inserted=ins, duplicates=dup, quarantined=q)
-        stats.unknown_columns = sorted(set(f.columns) - set(FEED_COLUMNS["clicks"]) - {"file_id", "rn"})
+        _note_columns(stats, f)
         _quarantine_bad_rows(con, f, stats, run_id, now)
         _check(stats)
         out[f.file_id] = stats
@@ -210,6 +210,15 @@ def _check(stats: FileStats) -> None:
         raise AssertionError(f"{stats.path}: {stats.rows_read} rows read but {total} accounted for")
 
 
+def _note_columns(stats: FileStats, f: StagedFile) -> None:
+    """Columns outside the contract, which the run ignores; an empty file (0 bytes: a producer that wrote nothing, a
+    failed export) is said so instead of naming the placeholder column the CSV reader gives it."""
+    if f.size == 0:
+        stats.reason = "empty file (0 bytes)"
+    else:
+        stats.unknown_columns = sorted(set(f.columns) - set(FEED_COLUMNS[f.feed]) - {"file_id", "rn"})
+
+
 def _process_file(
     con: duckdb.DuckDBPyConnection, f: StagedFile, run_id: int, *, key: str, base: str, now: datetime
 ) -> FileStats:
@@ -218,8 +227,8 @@ def _process_file(
     if f.table is None:
         stats.status, stats.reason = "failed", f.error
         return stats
+    _note_columns(stats, f)
     present = set(f.columns) - {"rn"}
-    stats.unknown_columns = sorted(present - set(FEED_COLUMNS[f.feed]))
     con.execute(f"create or replace temp view stg as select * from {f.table}")
     stats.rows_read = scalar(con, "select count(*) from stg")
     loader = {

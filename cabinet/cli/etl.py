@@ -105,7 +105,7 @@ def _print_outcome(result: Any, inbox: Path) -> None:
         if result.moved_snapshot
         else "no changes, CURRENT kept"
     )
-    as_of = f"{result.data_as_of.isoformat(sep=' ')} UTC" if result.data_as_of else "- (no events loaded yet)"
+    as_of = f"{result.data_as_of:%Y-%m-%d %H:%M:%S} UTC" if result.data_as_of else "- (no events loaded yet)"
     console.print(
         f"commissions changed {result.commissions:,} · data as of {as_of} · {where} · {result.seconds:.2f} s total"
         + (f" · loaded in {result.chunks} chunks (runs up to {result.run_id})" if result.chunks > 1 else "")
@@ -301,7 +301,7 @@ def status(
         raise CliError(str(exc)) from exc
     snap = wh.snapshot()
     assert snap is not None
-    as_of = f"{snap.data_as_of.isoformat(sep=' ')} UTC" if snap.data_as_of else "- (no events loaded yet)"
+    as_of = f"{snap.data_as_of:%Y-%m-%d %H:%M:%S} UTC" if snap.data_as_of else "- (no events loaded yet)"
     console.print(
         f"snapshot [cyan]{snap.path.name}[/] (run {snap.run_id}) published {snap.published_at:%Y-%m-%d %H:%M:%S} UTC; "
         f"data as of {as_of}" + (f"; older clicks in [cyan]{snap.history.name}[/]" if snap.history else "")

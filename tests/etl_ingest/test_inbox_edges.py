@@ -25,6 +25,7 @@ from tests.etl_ingest.conftest import CLICK_HEADER, Tiny, conserved
 def test_run_reports_unknown_columns_and_inbox_files_it_does_not_read(tiny: Tiny) -> None:
     tiny.write("clicks", "extra.csv", "click_id,ts,link_token,Campaign,foo\n"
                f"x1,2026-11-01T10:00:00Z,{tiny.token},summer,1\n")  # fmt: skip
+    tiny.write("conversions", "nothing.csv", "")  # a producer that wrote nothing
     hidden = ("clicks/.DS_Store", "clicks/.landing.csv")  # a producer's file before its rename is not read either
     for name in ("clicks/2026/a.parquet", "clicks/export.xlsx", "refunds/r.csv", "loose.csv", *hidden):
         (tiny.inbox / name).parent.mkdir(parents=True, exist_ok=True)
@@ -32,11 +33,15 @@ def test_run_reports_unknown_columns_and_inbox_files_it_does_not_read(tiny: Tiny
     out = CliRunner().invoke(cli_app, ["etl", "run"], env={"COLUMNS": "400"})
     assert out.exit_code == 0, out.output
     assert "loaded; columns ignored (not in the contract): campaign, foo" in out.output
+    assert "loaded: empty file (0 bytes)" in out.output and "column0" not in out.output
     assert tiny.rows("select click_id from clicks") == [("x1",)]
     assert "not read: 4 files in" in out.output
     assert "clicks/2026/a.parquet, clicks/export.xlsx, loose.csv, refunds/r.csv" in out.output
     assert ".DS_Store" not in out.output and ".landing" not in out.output
-    assert tiny.rows("select path from etl_files") == [("clicks/extra.csv",)]
+    assert tiny.rows("select path from etl_files order by path") == [
+        ("clicks/extra.csv",),
+        ("conversions/nothing.csv",),
+    ]
     assert ignored_files(tiny.inbox, limit=2) == (["clicks/2026/a.parquet", "clicks/export.xlsx"], 4)
 
 
