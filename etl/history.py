@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 
 from cabinet.config import env_number
-from etl.publish import copy_into_place
+from etl.publish import HISTORY_DB, copy_into_place
 from etl.schema import VISITOR_KEY, get_meta, scalar, set_meta
 from queries.warehouse import SNAPSHOT_DIR
 
@@ -48,7 +48,6 @@ TAIL_FRACTION = 0.5
 ORDER = "date_trunc('month', ts), partner_id, ts"
 MOVED_KEY = "history_moved"  # working file's meta: number of the last move it has completed
 ID_KEY = "history_id"  # working file's meta: id of the history file it moved clicks into
-HISTORY_DB = "history.duckdb"
 
 
 class HistoryMissingError(RuntimeError):

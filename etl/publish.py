@@ -29,6 +29,7 @@ from queries.warehouse import CURRENT_FILE, SNAPSHOT_DIR, SnapshotInfo, read_cur
 DEFAULT_KEEP = 3
 DEFAULT_GRACE_S = 600.0
 WORK_DB = "work.duckdb"
+HISTORY_DB = "history.duckdb"  # old clicks of a split warehouse (`etl.history`)
 
 
 @dataclass(frozen=True)
@@ -218,3 +219,40 @@ def cleanup_snapshots(
             tmp.unlink(missing_ok=True)
             removed.append(tmp.name)
     return removed
+
+
+@dataclass(frozen=True)
+class DiskUsage:
+    """Bytes of the files in the warehouse directory, by kind."""
+
+    work: int
+    history: int
+    snapshots: int
+    snapshot_files: int
+    other: int
+
+    @property
+    def total(self) -> int:
+        return self.work + self.history + self.snapshots + self.other
+
+
+def disk_usage(warehouse_dir: Path) -> DiskUsage:
+    """The working file (with its WAL), the history file, published snapshots, and the rest (temp files, lock)."""
+    sizes = {"work": 0, "history": 0, "snapshots": 0, "other": 0}
+    files = 0
+    root = Path(warehouse_dir)
+    for path in root.rglob("*") if root.is_dir() else ():
+        try:
+            used = path.stat().st_size if path.is_file() else 0
+        except FileNotFoundError:  # removed by a run meanwhile
+            continue
+        if path.parent.name == SNAPSHOT_DIR and path.suffix == ".duckdb":
+            kind, files = "snapshots", files + 1
+        elif path.parent == root and path.name.startswith(WORK_DB):
+            kind = "work"
+        elif path.parent == root and path.name.startswith(HISTORY_DB):
+            kind = "history"
+        else:
+            kind = "other"
+        sizes[kind] += used
+    return DiskUsage(snapshot_files=files, **sizes)

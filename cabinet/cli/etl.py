@@ -46,6 +46,18 @@ def _status_cell(f: dict[str, Any]) -> str:
     return f"{text}; columns ignored (not in the contract): {unknown}" if unknown else text
 
 
+def usage_line(warehouse_dir: Path) -> str:
+    """What the warehouse takes on disk: the working file, the history, the snapshots kept for readers."""
+    from rich.filesize import decimal
+
+    from etl.publish import disk_usage
+
+    du = disk_usage(warehouse_dir)
+    parts = [f"working file {decimal(du.work)}"] + ([f"history {decimal(du.history)}"] if du.history else [])
+    parts.append(f"{du.snapshot_files} snapshot file{'' if du.snapshot_files == 1 else 's'} {decimal(du.snapshots)}")
+    return f"on disk: {decimal(du.total)} in {warehouse_dir} ({', '.join(parts)})"
+
+
 def ignored_note(inbox: Path) -> str | None:
     """A line naming the inbox files the ETL does not read, or None when there are none."""
     from etl.readers import EXTENSIONS
@@ -327,6 +339,7 @@ def status(
     note = ignored_note(cfg.inbox_dir)
     if note:
         console.print(f"[yellow]{note}[/]")
+    console.print(usage_line(cfg.warehouse_dir))
     cur.close()
     wh.close()
 

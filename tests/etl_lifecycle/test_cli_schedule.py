@@ -112,6 +112,7 @@ def test_etl_status_lists_runs_and_failed_runs(settings: Settings, fake: type[Fa
     assert "Recent runs" in out.output and "r0000001.duckdb" in out.output
     assert "last run 2 failed" in out.output and "injected failure in commissions" in out.output
     assert "Quarantine by reason: none" in out.output
+    assert "on disk: " in out.output and "(working file " in out.output and "1 snapshot file " in out.output
 
 
 def test_run_summary_keeps_file_names_whole_in_a_log_and_in_a_narrow_terminal(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.publish import PublishResult, cleanup_snapshots, publish
+from etl.publish import PublishResult, cleanup_snapshots, disk_usage, publish
 from queries.warehouse import NoSnapshotError, Warehouse, get_warehouse, read_current
 from tests.etl_lifecycle.conftest import build_work_db
 
@@ -207,3 +207,15 @@ def test_reader_joins_history_and_switches_history_with_the_snapshot(
     names = {r[0] for r in wh.cursor().sql("select database_name from duckdb_databases()").fetchall()}
     assert "h_h0000001_aa" not in names and "h_h0000002_aa" in names
     wh.close()
+
+
+def test_disk_usage_counts_each_kind_of_warehouse_file(tmp_path: Path) -> None:
+    files = {"work.duckdb": 3, "work.duckdb.wal": 1, "history.duckdb": 5, "snapshots/r0000002.duckdb": 7,
+             "snapshots/h0000001-ab12cd34.duckdb": 11, "snapshots/r0000003.duckdb.tmp": 13, "etl.lock": 17}  # fmt: skip
+    for name, kb in files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(b"x" * kb * 1000)
+    du = disk_usage(tmp_path)
+    assert (du.work, du.history, du.snapshots, du.snapshot_files, du.other) == (4000, 5000, 18000, 2, 30000)
+    assert du.total == 57000
+    assert disk_usage(tmp_path / "missing").total == 0
