@@ -65,9 +65,9 @@ def period_dates(period: str, tz: str, now: datetime | None = None) -> tuple[dat
 
 # Date axis labels by tick spacing, day before month as CLDR has it for both languages ("2 Nov", "2 нояб.")
 DATE_TICKS = [
-    {"dtickrange": [None, 86400000], "value": "%H:%M\n%-d %b"},
-    {"dtickrange": [86400000, "M1"], "value": "%-d %b"},
-    {"dtickrange": ["M1", "M12"], "value": "%B %Y"},
+    {"dtickrange": [None, 86400000], "value": "%H:%M<br>%-d %b"},
+    {"dtickrange": [86400000, 14 * 86400000], "value": "%-d %b"},  # bounds are inclusive, the first match wins
+    {"dtickrange": ["M1", "M6"], "value": "%B %Y"},
     {"dtickrange": ["M12", None], "value": "%Y"},
 ]
 DATE_HOVER = {"hour": "%-d %b %Y %H:%M", "day": "%-d %b %Y", "week": "%-d %b %Y", "month": "%B %Y"}
