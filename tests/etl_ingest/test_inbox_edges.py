@@ -17,12 +17,16 @@ import pytest
 from typer.testing import CliRunner
 
 from cabinet.cli import app as cli_app
+from cabinet.cli._app import console as cli_console
 from etl.schema import ensure_schema, set_meta
 from etl.stage import ignored_files
 from tests.etl_ingest.conftest import CLICK_HEADER, Tiny, conserved
 
 
-def test_run_reports_unknown_columns_and_inbox_files_it_does_not_read(tiny: Tiny) -> None:
+def test_run_reports_unknown_columns_and_inbox_files_it_does_not_read(
+    tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli_console, "width", 400)  # an earlier test's `main()` may have fixed it at 160
     tiny.write("clicks", "extra.csv", "click_id,ts,link_token,Campaign,foo\n"
                f"x1,2026-11-01T10:00:00Z,{tiny.token},summer,1\n")  # fmt: skip
     tiny.write("conversions", "nothing.csv", "")  # a producer that wrote nothing
