@@ -26,6 +26,7 @@ from cabinet.ui.text import current_locale, t
 from queries.metrics import COUNTS, MONEY, RATES
 
 BASE_CURRENCY = "USD"
+CURRENCY_PRESETS = {"USD": "dollar", "EUR": "euro", "JPY": "yen"}  # Streamlit's number formats with a currency
 T = TypeVar("T")
 
 
@@ -106,8 +107,8 @@ def display_frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 def display_config(frame: pl.DataFrame) -> dict[str, object]:
     """Number formats for the metric columns of `frame` (machine names), keyed by their translated headers."""
-    # "dollar" writes $1,234.56 (English style); elsewhere two decimals and the symbol after the amount
-    money = "dollar" if BASE_CURRENCY == "USD" and current_locale() == "en" else "%.2f $"
+    # the currency presets format like "localized" counts, in the browser's language: $1,234.56 / 1 234,56 $
+    money = CURRENCY_PRESETS.get(BASE_CURRENCY, f"%.2f {BASE_CURRENCY}")
     formats = {**dict.fromkeys(COUNTS, "localized"), **dict.fromkeys(MONEY, money), **dict.fromkeys(RATES, "percent")}
     # fixed widths: a long translated header must not push the (right-aligned) values out of a narrow table
     return {

@@ -122,3 +122,13 @@ def test_charts_speak_the_session_language(program: Program) -> None:
     assert fmt["decimal"] == ","
     axis = json.loads(chart.spec)["layout"]["xaxis"]
     assert axis["hoverformat"] == "%-d %b %Y" and {s["value"] for s in axis["tickformatstops"]} >= {"%-d %b"}
+
+
+def test_money_columns_use_the_currency_format_in_every_language(program: Program) -> None:
+    """Streamlit's currency preset follows the browser's language like the counts ("1 234,56 $" in a Russian one);
+    a fixed printf format wrote a decimal point in Russian."""
+    at = _open("pages/01_dashboard.py", program.users["root"])
+    at.selectbox(key="menu_language").set_value("ru").run()
+    columns = json.loads(at.dataframe[0].proto.columns)
+    money = [c for c in columns.values() if c.get("type_config", {}).get("format") == "dollar"]
+    assert money and not any("%" in str(c.get("type_config", {}).get("format")) for c in columns.values())
