@@ -46,6 +46,11 @@ def _status_cell(f: dict[str, Any]) -> str:
     return f"{text}; columns ignored (not in the contract): {unknown}" if unknown else text
 
 
+def _as_of(moment: datetime | None) -> str:
+    """Data-as-of for the run summary and `etl status`, to the second."""
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else "- (no events loaded yet)"
+
+
 def usage_line(warehouse_dir: Path) -> str:
     """What the warehouse takes on disk: the working file, the history, the snapshots kept for readers."""
     from rich.filesize import decimal
@@ -117,7 +122,7 @@ def _print_outcome(result: Any, inbox: Path) -> None:
         if result.moved_snapshot
         else "no changes, CURRENT kept"
     )
-    as_of = f"{result.data_as_of:%Y-%m-%d %H:%M:%S} UTC" if result.data_as_of else "- (no events loaded yet)"
+    as_of = _as_of(result.data_as_of)
     console.print(
         f"commissions changed {result.commissions:,} · data as of {as_of} · {where} · {result.seconds:.2f} s total"
         + (f" · loaded in {result.chunks} chunks (runs up to {result.run_id})" if result.chunks > 1 else "")
@@ -313,7 +318,7 @@ def status(
         raise CliError(str(exc)) from exc
     snap = wh.snapshot()
     assert snap is not None
-    as_of = f"{snap.data_as_of:%Y-%m-%d %H:%M:%S} UTC" if snap.data_as_of else "- (no events loaded yet)"
+    as_of = _as_of(snap.data_as_of)
     console.print(
         f"snapshot [cyan]{snap.path.name}[/] (run {snap.run_id}) published {snap.published_at:%Y-%m-%d %H:%M:%S} UTC; "
         f"data as of {as_of}" + (f"; older clicks in [cyan]{snap.history.name}[/]" if snap.history else "")
