@@ -10,22 +10,23 @@ connection stays usable; callers stage before the run's transaction begins.
 
 from __future__ import annotations
 
-import csv
 import gzip
 import re
 from pathlib import Path
 
 import duckdb
 
+from etl.csv_records import MalformedCsv, stage_csv_records
+
 EXTENSIONS = (".csv", ".csv.gz", ".parquet", ".jsonl", ".jsonl.gz")
 _NAME_RE = re.compile(r"^[a-z0-9_]{1,64}$")
-# a row with too few or too many fields is skipped and recorded in the rejects tables (it is quarantined as
-# `bad_row`); without this, one such row made the sniffer read the whole file as a single column
+# a row with too few or too many fields is skipped and recorded in the rejects tables (the file is then read by
+# `etl.csv_records`); without this, one such row made the sniffer read the whole file as a single column
 _CSV = (
     "read_csv(?, header = true, all_varchar = true, quote = '\"', escape = '\"', strict_mode = true, "
     "ignore_errors = true, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_rejects_scan')"
 )
-_FIELD_COUNT_ERRORS = ("MISSING COLUMNS", "TOO MANY COLUMNS")
+_ENCODING_ERRORS = ("INVALID ENCODING", "INVALID UNICODE")
 _MALFORMED = "__malformed_line"
 _PARQUET = "read_parquet(?, union_by_name = true, filename = true, file_row_number = true)"
 UNMATCHED_FILE = "rows whose file name matches none of the files read"
@@ -33,6 +34,10 @@ UNMATCHED_FILE = "rows whose file name matches none of the files read"
 
 class UnreadableFile(Exception):
     """The file is not the format its extension says, is truncated, or is not UTF-8."""
+
+
+class _NotNative(Exception):
+    """A CSV file the native reader misreads: staged record by record instead (`etl.csv_records`)."""
 
 
 def file_format(path: Path) -> str:
@@ -59,10 +64,10 @@ def stage_file(
 ) -> list[str]:
     """Create temp table `table` (rn BIGINT 1-based, then one VARCHAR column per file column); return the columns.
 
-    A CSV row with a different number of fields than the header is not staged: it is appended to `bad_rows` as (row
-    number, its text, DuckDB's message), and `rn` of the other rows stays their row number in the file. Must run
-    outside an open transaction (a failed read would abort it). `table` is chosen by the caller from code, never from
-    input.
+    A CSV file with a malformed row (a wrong number of fields, a quote error) is staged by `etl.csv_records`: each
+    such row is appended to `bad_rows` as (row number, its text, the message), and `rn` of the other rows stays their
+    row number in the file. Must run outside an open transaction (a failed read would abort it). `table` is chosen by
+    the caller from code, never from input.
     """
     fmt = file_format(path)
     try:
@@ -83,6 +88,8 @@ def stage_file(
         else:
             source = _CSV if fmt == "csv" else "read_parquet(?)"
             cols = [row[0] for row in con.execute(f"describe select * from {source}", [str(path)]).fetchall()]
+            if fmt == "csv" and len(cols) == 1 and "," in cols[0]:  # the sniffer gave up on a quote error
+                raise _NotNative
             exprs = [f"{_quote(c)}::varchar" for c in cols]
         names = _names(cols)
         aliased = "".join(f", {expr} as {_quote(n)}" for expr, n in zip(exprs, names, strict=True))
@@ -91,15 +98,19 @@ def stage_file(
             f"create or replace temp table {table} as select row_number() over () as rn{aliased}{marker} from {source}",
             params,
         ).fetchall()
-        rejected = (
-            _csv_rejects(con, table, path) if fmt == "csv" else _jsonl_rejects(con, table, path) if marker else []
-        )
+        rejected = _csv_rejects(con) if fmt == "csv" else _jsonl_rejects(con, table, path) if marker else []
     except UnreadableFile:
         con.execute(f"drop table if exists {table}")
         raise
-    except duckdb.Error as exc:
+    except (duckdb.Error, _NotNative) as exc:
         con.execute(f"drop table if exists {table}")
-        raise UnreadableFile(_short(exc)) from exc
+        if fmt != "csv" or isinstance(exc, duckdb.IOException):  # e.g. a truncated gzip: the file, not a row
+            raise UnreadableFile(_short(exc)) from exc
+        try:  # a malformed row the native reader cannot skip: read record by record
+            names, rejected = stage_csv_records(con, path, table, _names)
+        except MalformedCsv as bad:
+            con.execute(f"drop table if exists {table}")
+            raise UnreadableFile(str(bad)) from exc
     if bad_rows is not None:
         bad_rows.extend(rejected)
     return names
@@ -129,52 +140,22 @@ def _jsonl_rejects(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> li
     return [(rn, texts.get(rn, ""), "not a JSON value") for rn in bad]
 
 
-def _csv_rejects(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[tuple[int, str, str]]:
-    """Rows of the CSV just staged into `table` that had the wrong number of fields: (row number, text, message).
+def _csv_rejects(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str]]:
+    """Nothing when the native reader rejected no row of the CSV just read; else raises.
 
-    Renumbers `rn` of the staged rows to their row numbers in the file. Any other rejected row (e.g. invalid UTF-8)
-    makes the whole file unreadable, as the contract says. Row numbers count data rows, as for the staged rows: the
-    reader's line number of a rejected row also counts blank lines, so it is translated (`_record_numbers`)."""
-    rows = con.execute(  # a short row has one reject per missing column: the first names its field count
-        "select line, arg_min(error_type, column_idx), arg_min(csv_line, column_idx), "
-        "arg_min(error_message, column_idx) from csv_rejects group by line order by line"
-    ).fetchall()
-    for line, kind, _, message in rows:
-        if kind not in _FIELD_COUNT_ERRORS:
-            raise UnreadableFile(f"line {line}: {message}")
-    numbers = _record_numbers(path, [int(line) for line, *_ in rows]) if rows else {}
-    # the reader's text of a row after blank lines starts with their line breaks
-    bad = [(numbers.get(int(n), int(n) - 1), (text or "").lstrip("\r\n"), msg or "") for n, _, text, msg in rows]
-    if bad:  # the k-th staged row is the k-th row number not rejected: k + #{i: r_i - i < k}
-        shift = [r - i for i, (r, _, _) in enumerate(bad, 1)]
-        con.execute(
-            f"update {table} set rn = rn + (select count(*) from unnest(?::bigint[]) s(v) where v < {table}.rn)",
-            [shift],
-        )
-    return bad
-
-
-def _record_numbers(path: Path, lines: list[int]) -> dict[int, int]:
-    """{reader line: data row number} for the CSV reader's line numbers of rejected rows.
-
-    The reader counts the header, each record (one, also when a quoted value spans lines) and each blank line; a data
-    row's number counts records only. Python's csv module splits records the same way (a blank line is an empty
-    record), read only up to the last wanted line. A line it cannot place keeps the reader's number minus the header.
+    Invalid UTF-8 makes the whole file unreadable, as the contract says (`UnreadableFile`). Any other rejected row (a
+    wrong number of fields, a quote error) raises `_NotNative`: the file is read by `etl.csv_records` instead, whose
+    row numbers count data records whatever the line endings (the native reader's line numbers count blank lines,
+    and a file mixing line endings can make it see blank lines that are not there), and where a stray quote costs
+    one row (natively, an unterminated quote takes every row after it into one rejected row).
     """
-    wanted, out, k, records = set(lines), {}, 0, 0
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    try:
-        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as fh:
-            for fields in csv.reader(fh):
-                k += 1
-                records += bool(fields)
-                if k in wanted:
-                    out[k] = records - 1  # record 1 is the header
-                    if len(out) == len(wanted):
-                        break
-    except (OSError, EOFError, csv.Error):  # e.g. a value longer than the csv module's field limit
-        pass
-    return out
+    rows = con.execute("select line, error_type, error_message from csv_rejects order by line").fetchall()
+    for line, kind, message in rows:
+        if kind in _ENCODING_ERRORS:
+            raise UnreadableFile(f"line {line}: {message}")
+    if rows:
+        raise _NotNative
+    return []
 
 
 def parquet_select(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> tuple[str, dict[str, str]]:
