@@ -59,3 +59,19 @@ def _clear_streamlit_caches() -> Iterator[None]:
         st.cache_resource.clear()
     except Exception:  # noqa: S110 - streamlit not importable or no runtime: nothing cached
         pass
+
+
+@pytest.fixture(autouse=True)
+def _cli_console_width() -> Iterator[None]:
+    """The CLI consoles follow COLUMNS in every test. `cabinet.cli.main()` fixes their width for its process (160
+    when not a terminal), and a console created under pytest-xdist fixes it at the worker's COLUMNS=80; either would
+    make a later CliRunner's output (env COLUMNS) wrap differently than when the test runs alone."""
+    from cabinet.cli._app import console, err_console
+
+    consoles = (console, err_console)
+    widths = [out._width for out in consoles]
+    for out in consoles:
+        out._width = None
+    yield
+    for out, width in zip(consoles, widths, strict=True):
+        out._width = width
