@@ -27,6 +27,7 @@ from etl import conversions as conv
 from etl import fx
 from etl.clicks import VALIDATED, load_clicks, quarantine_clicks, validate_clicks
 from etl.dims import LOOKUP_PREFIX, LOOKUPS, Dimensions, stage_lookups
+from etl.readers import BLANK_COLUMN
 from etl.reprocess import clear_earlier
 from etl.schema import scalar
 from etl.stage import FEED_ORDER, StagedFile, StagedInbox, stage_inbox
@@ -212,9 +213,12 @@ def _check(stats: FileStats) -> None:
 
 def _note_columns(stats: FileStats, f: StagedFile) -> None:
     """Columns outside the contract, which the run ignores; an empty file (0 bytes: a producer that wrote nothing, a
-    failed export) is said so instead of naming the placeholder column the CSV reader gives it."""
+    failed export; or blank lines only) is said so instead of naming the placeholder column the CSV reader gives it.
+    Called once the file's rows are counted."""
     if f.size == 0:
         stats.reason = "empty file (0 bytes)"
+    elif set(f.columns) - {"file_id", "rn"} == {BLANK_COLUMN} and not stats.rows_read and not f.bad_rows:
+        stats.reason = "empty file (blank lines only)"
     else:
         stats.unknown_columns = sorted(set(f.columns) - set(FEED_COLUMNS[f.feed]) - {"file_id", "rn"})
 
@@ -227,10 +231,10 @@ def _process_file(
     if f.table is None:
         stats.status, stats.reason = "failed", f.error
         return stats
-    _note_columns(stats, f)
     present = set(f.columns) - {"rn"}
     con.execute(f"create or replace temp view stg as select * from {f.table}")
     stats.rows_read = scalar(con, "select count(*) from stg")
+    _note_columns(stats, f)
     loader = {
         "fx_rates": fx.load_fx,
         "conversions": conv.load_conversions_file,

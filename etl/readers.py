@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import zlib
 from pathlib import Path
 
 import duckdb
@@ -27,6 +28,7 @@ _CSV = (
     "ignore_errors = true, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_rejects_scan')"
 )
 _ENCODING_ERRORS = ("INVALID ENCODING", "INVALID UNICODE")
+BLANK_COLUMN = "column0"  # the one column of a CSV file without a header line (empty, or blank lines only)
 _MALFORMED = "__malformed_line"
 _PARQUET = "read_parquet(?, union_by_name = true, filename = true, file_row_number = true)"
 UNMATCHED_FILE = "rows whose file name matches none of the files read"
@@ -70,6 +72,9 @@ def stage_file(
     the caller from code, never from input.
     """
     fmt = file_format(path)
+    if fmt == "csv" and _blank(path):  # empty, or blank lines only: no header, no rows
+        con.execute(f"create or replace temp table {table} (rn bigint, {BLANK_COLUMN} varchar)")
+        return [BLANK_COLUMN]
     try:
         if fmt == "csv":
             con.execute("drop table if exists csv_rejects")
@@ -114,6 +119,20 @@ def stage_file(
     if bad_rows is not None:
         bad_rows.extend(rejected)
     return names
+
+
+def _blank(path: Path) -> bool:
+    """Whether the text file holds nothing but whitespace (read until its first other character: one block for any
+    file with a header). A gzip file that cannot be read is left to the reader, which says why."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            while chunk := fh.read(1 << 16):
+                if chunk.strip():
+                    return False
+    except (OSError, EOFError, zlib.error):
+        return False
+    return True
 
 
 def _jsonl_rejects(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[tuple[int, str, str]]:

@@ -30,6 +30,8 @@ def test_run_reports_unknown_columns_and_inbox_files_it_does_not_read(
     tiny.write("clicks", "extra.csv", "click_id,ts,link_token,Campaign,foo\n"
                f"x1,2026-11-01T10:00:00Z,{tiny.token},summer,1\n")  # fmt: skip
     tiny.write("conversions", "nothing.csv", "")  # a producer that wrote nothing
+    tiny.write("conversions", "blank.csv", "\n\r\n  \n")  # or only line breaks: no rows (they were two empty ones)
+    tiny.write("clicks", "blank.csv.gz", "\n\n")
     hidden = ("clicks/.DS_Store", "clicks/.landing.csv")  # a producer's file before its rename is not read either
     for name in ("clicks/2026/a.parquet", "clicks/export.xlsx", "refunds/r.csv", "loose.csv", *hidden):
         (tiny.inbox / name).parent.mkdir(parents=True, exist_ok=True)
@@ -38,13 +40,17 @@ def test_run_reports_unknown_columns_and_inbox_files_it_does_not_read(
     assert out.exit_code == 0, out.output
     assert "loaded; columns ignored (not in the contract): campaign, foo" in out.output
     assert "loaded: empty file (0 bytes)" in out.output and "column0" not in out.output
+    assert out.output.count("loaded: empty file (blank lines only)") == 2
+    assert tiny.rows("select count(*) from quarantine") == [(0,)]
     assert tiny.rows("select click_id from clicks") == [("x1",)]
     assert "not read: 4 files in" in out.output
     assert "clicks/2026/a.parquet, clicks/export.xlsx, loose.csv, refunds/r.csv" in out.output
     assert ".DS_Store" not in out.output and ".landing" not in out.output
-    assert tiny.rows("select path from etl_files order by path") == [
-        ("clicks/extra.csv",),
-        ("conversions/nothing.csv",),
+    assert tiny.rows("select path, rows_read from etl_files order by path") == [
+        ("clicks/blank.csv.gz", 0),
+        ("clicks/extra.csv", 1),
+        ("conversions/blank.csv", 0),
+        ("conversions/nothing.csv", 0),
     ]
     assert ignored_files(tiny.inbox, limit=2) == (["clicks/2026/a.parquet", "clicks/export.xlsx"], 4)
 
