@@ -30,6 +30,9 @@ _CSV = (
 _ENCODING_ERRORS = ("INVALID ENCODING", "INVALID UNICODE")
 BLANK_COLUMN = "column0"  # the one column of a CSV file without a header line (empty, or blank lines only)
 _MALFORMED = "__malformed_line"
+_NOT_AN_OBJECT = (
+    "case when json is null then 'not a JSON value' when json_type(json) <> 'OBJECT' then 'not a JSON object' end"
+)
 _PARQUET = "read_parquet(?, union_by_name = true, filename = true, file_row_number = true)"
 UNMATCHED_FILE = "rows whose file name matches none of the files read"
 
@@ -80,16 +83,8 @@ def stage_file(
             con.execute("drop table if exists csv_rejects")
             con.execute("drop table if exists csv_rejects_scan")
         params: list[object] = [str(path)]
-        if fmt == "jsonl":  # a line that is not JSON reads as NULL (its number kept) and is taken out below
-            lines = "read_json_objects(?, format = 'newline_delimited', ignore_errors = true)"
-            keys = con.execute(f"select distinct unnest(json_keys(json)) as k from {lines} order by k", [str(path)])
-            cols = [k for (k,) in keys.fetchall()]
-            # every value of a line from one parse (`->>` per column parsed each line once per column: 2.8x slower);
-            # JSON pointers address any key, also one starting with `$` or containing `/`, `~` or `"`
-            pointers = ["/" + c.replace("~", "~0").replace("/", "~1") for c in cols]
-            source = f"(select json_extract_string(json, ?::varchar[]) as __values, json from {lines})"
-            params = [pointers, str(path)]
-            exprs = [f"__values[{i}]" for i in range(1, len(cols) + 1)]
+        if fmt == "jsonl":
+            source, params, cols, exprs = _jsonl_source(con, path)
         else:
             source = _CSV if fmt == "csv" else "read_parquet(?)"
             cols = [row[0] for row in con.execute(f"describe select * from {source}", [str(path)]).fetchall()]
@@ -98,7 +93,7 @@ def stage_file(
             exprs = [f"{_quote(c)}::varchar" for c in cols]
         names = _names(cols)
         aliased = "".join(f", {expr} as {_quote(n)}" for expr, n in zip(exprs, names, strict=True))
-        marker = f", json is null as {_MALFORMED}" if fmt == "jsonl" else ""
+        marker = f", {_NOT_AN_OBJECT} as {_MALFORMED}" if fmt == "jsonl" else ""
         con.execute(
             f"create or replace temp table {table} as select row_number() over () as rn{aliased}{marker} from {source}",
             params,
@@ -135,11 +130,45 @@ def _blank(path: Path) -> bool:
     return True
 
 
+def _jsonl_source(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, list[object], list[str], list[str]]:
+    """(source, params, columns, value expressions) of a JSON Lines file, one column per key in any spelling.
+
+    Keys are case-insensitive, as CSV headers: `click_id` on one line and `CLICK_ID` on the next are one column (its
+    lower-case spelling wins when a line has both). A line that is not JSON reads as NULL (its number kept) and is
+    taken out with a line that is JSON but not an object (`_jsonl_rejects`)."""
+    lines = "read_json_objects(?, format = 'newline_delimited', ignore_errors = true)"
+    keys = con.execute(
+        f"select distinct unnest(json_keys(json)) as k from {lines} where json_type(json) = 'OBJECT' order by k",
+        [str(path)],
+    )
+    spellings: dict[str, list[str]] = {}
+    for (key,) in keys.fetchall():
+        spellings.setdefault(key.lower(), []).append(key)
+    cols = sorted(spellings)
+    for c in cols:
+        spellings[c].sort(key=lambda k, c=c: k != c)  # the lower-case spelling first
+    every = [k for c in cols for k in spellings[c]]
+    # every value of a line from one parse (`->>` per column parsed each line once per column: 2.8x slower);
+    # JSON pointers address any key, also one starting with `$` or containing `/`, `~` or `"`
+    pointers = ["/" + k.replace("~", "~0").replace("/", "~1") for k in every]
+    at = {k: i for i, k in enumerate(every, 1)}
+    exprs = [
+        f"coalesce({', '.join(f'__values[{at[k]}]' for k in spellings[c])})"
+        if len(spellings[c]) > 1
+        else f"__values[{at[spellings[c][0]]}]"
+        for c in cols
+    ]
+    source = f"(select json_extract_string(json, ?::varchar[]) as __values, json from {lines})"
+    return source, [pointers, str(path)], cols, exprs
+
+
 def _jsonl_rejects(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[tuple[int, str, str]]:
-    """Lines of the JSON Lines file just staged that are not JSON: taken out of `table`, returned as (row number,
-    text, message). Row numbers count the non-blank lines, as the reader does."""
-    bad = [int(rn) for (rn,) in con.execute(f"select rn from {table} where {_MALFORMED} order by rn").fetchall()]
-    con.execute(f"delete from {table} where {_MALFORMED}")
+    """Lines of the JSON Lines file just staged that are not JSON, or not a JSON object: taken out of `table`,
+    returned as (row number, text, message). Row numbers count the non-blank lines, as the reader does."""
+    found = con.execute(f"select rn, {_MALFORMED} from {table} where {_MALFORMED} is not null order by rn")
+    why = {int(rn): str(message) for rn, message in found.fetchall()}
+    bad = list(why)
+    con.execute(f"delete from {table} where {_MALFORMED} is not null")
     con.execute(f"alter table {table} drop column {_MALFORMED}")
     if not bad:
         return []
@@ -156,7 +185,7 @@ def _jsonl_rejects(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> li
                         raise UnreadableFile(f"line {k}: not UTF-8 text") from None
                     if len(texts) == len(wanted):
                         break
-    return [(rn, texts.get(rn, ""), "not a JSON value") for rn in bad]
+    return [(rn, texts.get(rn, ""), why[rn]) for rn in bad]
 
 
 def _csv_rejects(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str]]:

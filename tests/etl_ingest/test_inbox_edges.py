@@ -190,6 +190,29 @@ def test_a_jsonl_line_that_is_not_json_is_quarantined_alone(tiny: Tiny) -> None:
     conserved(tiny)
 
 
+def test_jsonl_keys_are_case_insensitive_across_lines_and_a_line_that_is_no_object_is_a_bad_row(tiny: Tiny) -> None:
+    """Keys spelled differently on different lines made several columns, and a line's values in the spelling not
+    read first were lost (`missing_field:click_id`); a JSON line that is not an object lost its text."""
+    t = tiny.token
+    lines = [{"click_id": "a1", "ts": "2026-11-01T10:00:00Z", "link_token": t},
+             {"CLICK_ID": "a2", "TS": "2026-11-01T10:00:00Z", "Link_Token": t},
+             {"Click_Id": "other", "click_id": "a3", "ts": "2026-11-01T10:00:00Z", "link_token": t},
+             [{"click_id": "a4"}], 42, None]  # fmt: skip
+    tiny.write("clicks", "mixed.jsonl", "".join(json.dumps(line) + "\n" for line in lines))
+    result = tiny.run()
+    assert sorted(c for (c,) in tiny.rows("select click_id from clicks")) == ["a1", "a2", "a3"]
+    got = tiny.rows("select row_number, reason, raw from quarantine order by row_number")
+    assert [(n, r, json.loads(raw)) for n, r, raw in got] == [
+        (4, "bad_row", {"line": '[{"click_id": "a4"}]', "error": "not a JSON object"}),
+        (5, "bad_row", {"line": "42", "error": "not a JSON object"}),
+        (6, "bad_row", {"line": "null", "error": "not a JSON object"}),
+    ]
+    assert [(f["rows_read"], f["inserted"], f["quarantined"], f["unknown_columns"]) for f in result.files] == [
+        (6, 3, 3, None)
+    ]
+    conserved(tiny)
+
+
 def test_jsonl_keys_of_any_spelling_are_read(tiny: Tiny) -> None:
     """Values are addressed by JSON pointer: a key starting with `$` (e.g. a collector's `$meta`) made the whole file
     unreadable ("JSON path error"); keys with `/`, `~` or `"` are other columns, a nested object is kept as JSON."""
