@@ -16,7 +16,7 @@ import duckdb
 
 from etl import history
 from etl.schema import scalar
-from etl.validate import commissions_sql, conversions_sql
+from etl.validate import RAW, commissions_sql, conversions_sql
 
 WAIT_DAYS = 7
 G_STRUCT = (
@@ -223,7 +223,7 @@ def apply_conversions(
     con.execute(ATTRIBUTE_SQL, {"base": base})
     bad = "f.reason is not null and f.reason <> 'wait'"
     # a file's rows carry no raw values (the staged file `stg` has them); waiting rows carry theirs
-    rows, raw = ("f", "f.raw") if pending_mode else ("f left join stg s on s.rn = f.rn", "to_json(s)")
+    rows, raw = ("f", "f.raw") if pending_mode else ("f left join stg s on s.rn = f.rn", RAW)
     quarantined = scalar(con, f"select count(*) from f where {bad}")
     if quarantined:
         con.execute(
@@ -265,10 +265,10 @@ def apply_conversions(
     return counts
 
 
-COMMISSION_BATCH_SQL = """
+COMMISSION_BATCH_SQL = f"""
 create or replace temp table batch as
 with good as (
-    select v.*, to_json(s) as raw, row_number() over (partition by v.commission_id order by v.rn) > 1 as later
+    select v.*, {RAW} as raw, row_number() over (partition by v.commission_id order by v.rn) > 1 as later
     from v join stg s using (rn) where v.reason is null
 ),
 fxd as (

@@ -31,7 +31,7 @@ from etl.readers import BLANK_COLUMN
 from etl.reprocess import clear_earlier
 from etl.schema import scalar
 from etl.stage import FEED_ORDER, StagedFile, StagedInbox, stage_inbox
-from etl.validate import FEED_COLUMNS
+from etl.validate import FEED_COLUMNS, RAW
 
 Progress = Callable[..., None]
 _PROGRESS_FIELDS = ("feed", "path", "status", "reason", "rows_read", "inserted", "updated", "duplicates", "quarantined")
@@ -265,7 +265,7 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection, stats: FileStats, run_id: in
     n = scalar(con, "select count(*) from v where reason is not null")
     if n:
         con.execute(
-            "insert into quarantine select ?, ?, ?, ?, v.rn, v.reason, to_json(s), ? "
+            f"insert into quarantine select ?, ?, ?, ?, v.rn, v.reason, {RAW}, ? "
             "from v join stg s using (rn) where v.reason is not null order by v.rn",
             [run_id, file_id, stats.feed, stats.path, now],
         )

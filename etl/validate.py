@@ -63,6 +63,9 @@ COMMISSION_STATUSES = ("pending", "approved", "rejected", "paid")
 DEVICES = ("desktop", "mobile", "tablet", "other")
 BOT_PATTERN = r"bot|crawl|spider|slurp|headless|python-requests|python-urllib|curl/|wget/|scrapy|httpclient|phantomjs|selenium|go-http-client|java/"  # noqa: E501
 
+# A staged row `s` as the file had it, for the quarantine: its row number is the quarantine's row_number already
+RAW = """json_merge_patch(to_json(s), '{"rn": null}')"""
+
 TS_EPOCH = r"^-?\d{10,16}$"
 TS_ISO_OFFSET = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|z|[+-]\d{2}(:?\d{2})?)$"
 TS_ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$"
@@ -208,9 +211,9 @@ def clicks_sql(present: set[str] | dict[str, str], table: str, file_id: str = "s
     device = f"lower({c['device']})"
     # raw IPs are never stored, not even in the quarantine: there the ip is replaced by its hash (as clicks keep it)
     patch = (
-        "json_object('file_id', null, 'ip', null, 'ip_hash', ip_hash::varchar)"
+        "json_object('file_id', null, 'rn', null, 'ip', null, 'ip_hash', ip_hash::varchar)"
         if "ip" in present
-        else ("""'{"file_id": null}'""")
+        else ("""'{"file_id": null, "rn": null}'""")
     )
     return f"""
 select * exclude (_raw),

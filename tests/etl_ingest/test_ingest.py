@@ -79,6 +79,8 @@ def test_each_contract_reason_is_quarantined_with_file_row_and_raw(tiny: Tiny) -
     assert raw == [(forged,)]
     # raw IPs are never stored: a quarantined click keeps the ip's hash, the same as a loaded click's
     assert tiny.rows("select count(*) from quarantine where raw::varchar like '%198.51.100%'") == [(0,)]
+    # raw values are the file's: not the staging row number (it is `row_number` already)
+    assert tiny.rows("select count(*) from quarantine where json_exists(raw, '$.rn')") == [(0,)]
     hashed = tiny.rows("select raw ->> '$.ip_hash', raw ->> '$.ip' from quarantine where reason = 'unknown_partner'")
     assert hashed == tiny.rows("select ip_hash::varchar, null from clicks where click_id = 'ok1'")
     assert hashed[0][0] is not None
@@ -145,7 +147,7 @@ def test_a_parquet_file_with_a_broken_page_fails_alone(tiny: Tiny) -> None:
     assert result.files_failed == 1
     raw = tiny.rows("select path, row_number, reason, raw from quarantine")
     assert [(p, n, r) for p, n, r, _ in raw] == [("clicks/b_good.parquet", 2, "bad_timestamp")]
-    assert json.loads(raw[0][3]) == {"rn": 2, "click_id": "g2", "ts": 99_999_999_999_999_999, "link_token": tiny.token}
+    assert json.loads(raw[0][3]) == {"click_id": "g2", "ts": 99_999_999_999_999_999, "link_token": tiny.token}
     conserved(tiny)
 
 
