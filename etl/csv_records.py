@@ -1,4 +1,4 @@
-"""CSV files DuckDB's strict reader refuses as a whole, read record by record with Python's `csv` module.
+"""CSV files with bad rows DuckDB's strict reader cannot skip, read record by record with Python's `csv` module.
 
 DuckDB's CSV reader skips a row with the wrong number of fields (`bad_row`), but it gives up on the whole file for
 other kinds of bad rows: a bare CR inside an unquoted value or mixed line endings ("the state machine reached an
@@ -9,10 +9,12 @@ same result as the native reader for every row it can read (`rn` = data row numb
 malformed record given back as a bad row.
 
 Records are split as RFC 4180 says (a quoted value may span lines); a record with the wrong number of fields is one
-bad row, as the native reader makes it. A record that spans lines and then breaks the quoting (a quote never closed,
-text after a closing quote, or more than `MAX_RECORD_LINES` lines) is taken for a stray quote: its first line alone
-is the bad row and reading resumes at the next line, so one stray quote costs one row, not the rest of the file.
-Only files that fail the native reader come here; a file that is not UTF-8 is still unreadable (`MalformedCsv`).
+bad row, as the native reader makes it (which takes empty fields after the last column for no fields). A record that
+spans lines and then breaks the quoting (a quote never closed, text after a closing quote, or more than
+`MAX_RECORD_LINES` lines) is taken for a stray quote: its first line alone is the bad row and reading resumes at the
+next line, so one stray quote costs one row, not the rest of the file. A file whose only bad rows have the wrong
+number of fields stays with the native reader: `width_errors` numbers them in one pass. A file that is not UTF-8 is
+still unreadable (`MalformedCsv`).
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import numpy as np
 import polars as pl
 
 _CHUNK = 100_000  # rows per Arrow batch inserted
@@ -52,56 +56,96 @@ def _delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
-class _Lines:
-    """The file's physical lines (line ends kept) with push-back; `taken` holds the lines of the current record."""
-
-    def __init__(self, lines: Iterator[str]) -> None:
-        self._lines = lines
-        self._back: deque[str] = deque()
-        self.taken: list[str] = []
-
-    def __iter__(self) -> _Lines:
-        return self
-
-    def __next__(self) -> str:
-        if len(self.taken) >= MAX_RECORD_LINES:
-            raise _RecordTooLong(f"a quoted value runs over {MAX_RECORD_LINES} lines")
-        line = self._back.popleft() if self._back else next(self._lines)
-        self.taken.append(line)
-        return line
-
-    def push_back(self, lines: list[str]) -> None:
-        self._back.extendleft(reversed(lines))
+def _tap(lines: Iterator[str], recent: deque[str], start: list[int]) -> Iterator[str]:
+    """Lines for one csv reader, remembered in `recent`; raises `_RecordTooLong` when the record that began after
+    line `start[0]` (the reader's `line_num` then) wants more than `MAX_RECORD_LINES` lines."""
+    limit, remember = MAX_RECORD_LINES, recent.append
+    for read, line in enumerate(lines, 1):
+        remember(line)
+        yield line
+        if read - start[0] >= limit:
+            raise _RecordTooLong(f"a quoted value runs over {limit} lines")
 
 
-def records(lines: Iterator[str], delimiter: str = ",") -> Iterator[tuple[list[str] | None, str, str]]:
-    """(fields, text, message) per non-blank record; the first is the header. `fields` is None for a bad record,
-    whose `text` and `message` say what it was. Width is checked against the header."""
-    source = _Lines(lines)
-    reader = csv.reader(source, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
-    width: int | None = None
+def read_records(
+    lines: Iterator[str], delimiter: str, on_rows: Callable[[list[str], list[int], list[list[str]]], None]
+) -> list[tuple[int, str, str]]:
+    """Read a CSV's records: hand well-formed data rows to `on_rows` in chunks (header, row numbers, rows; at least
+    once, the last time maybe with no rows); return the bad records as (row number, text, message). Blank lines are
+    not records."""
+    recent: deque[str] = deque(maxlen=MAX_RECORD_LINES)
+    start = [0]
+    header: list[str] = []
+    bad: list[tuple[int, str, str]] = []
+    rows: list[list[str]] = []
+    done = 0  # good rows handed on
+    back: list[str] = []
+
+    def taken(reader: Any) -> list[str]:  # the lines of the record just read (or broken off)
+        n = reader.line_num - start[0]
+        return list(recent)[-n:] if n else []
+
+    def flush() -> None:
+        nonlocal rows, done
+        # the g-th good row's number: g + the bad rows before it (bad row i comes before when r_i - i < g)
+        shift = np.array([r - i for i, (r, _, _) in enumerate(bad, 1)], dtype=np.int64)
+        good = np.arange(done + 1, done + len(rows) + 1, dtype=np.int64)
+        on_rows(header, (good + np.searchsorted(shift, good, side="left")).tolist(), rows)
+        done, rows = done + len(rows), []
+
     while True:
-        source.taken = []
-        error = ""
+        start[0] = 0
+        source = itertools.chain(back, lines)
+        reader = csv.reader(_tap(source, recent, start), delimiter=delimiter, quotechar='"', strict=True)
         try:
-            fields: list[str] | None = next(reader)
-        except StopIteration:
-            return
+            if not header:
+                header = next((fields for fields in reader if fields), [])
+                if not header:
+                    raise MalformedCsv("no header row")
+                start[0] = reader.line_num
+            width = len(header)
+            for fields in reader:
+                if len(fields) == width or (len(fields) > width and not any(fields[width:])):
+                    rows.append(fields[:width] if len(fields) > width else fields)
+                    if len(rows) >= _CHUNK:
+                        flush()
+                elif fields:  # a whole record, also when a quoted value spans lines
+                    message = f"Expected Number of Columns: {width} Found: {len(fields)}"
+                    bad.append((done + len(rows) + len(bad) + 1, _text(taken(reader)), message))
+                start[0] = reader.line_num
+            break
         except (csv.Error, _RecordTooLong) as exc:
-            fields, error = None, str(exc)
-        taken = source.taken
-        if fields == [] and not error:
-            continue  # a blank line: not a record
-        if fields is None and len(taken) > 1:  # a quote error after line breaks: a stray quote, first line bad
-            source.push_back(taken[1:])
-            taken = taken[:1]
-        elif fields is not None and width is None:
-            width = len(fields)
-        elif fields is not None and len(fields) != width:  # a whole record, also when a quoted value spans lines
-            error, fields = f"Expected Number of Columns: {width} Found: {len(fields)}", None
-        if fields is None and width is None:
-            raise MalformedCsv(f"line 1: the header cannot be read ({error})")
-        yield fields, "".join(taken).rstrip("\r\n")[:_TEXT_LIMIT], error
+            if not header:
+                raise MalformedCsv(f"line 1: the header cannot be read ({exc})") from None
+            lines_of = taken(reader)  # a quote error after line breaks: a stray quote, its first line alone is bad
+            bad.append((done + len(rows) + len(bad) + 1, _text(lines_of[:1]), str(exc)))
+            back = lines_of[1:] + back[min(reader.line_num, len(back)) :]
+    flush()
+    return bad
+
+
+def width_errors(path: Path) -> tuple[int, list[tuple[int, str]]]:
+    """(well-formed data rows, [(row number, message)] of records with the wrong number of fields) of a CSV file.
+
+    One pass of the csv module and a count per record: how the native reader's rows and rejects are numbered when
+    it rejected rows only for their field count. Raises `csv.Error` on a quoting error, and what reading raises
+    (`UnicodeDecodeError`, gzip errors)."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+        first = fh.readline()
+        reader = csv.reader(itertools.chain([first], fh), delimiter=_delimiter(first), strict=True)
+        width = next((len(fields) for fields in reader if fields), 0)
+        good, bad = 0, []
+        for fields in reader:
+            if len(fields) == width or (len(fields) > width and not any(fields[width:])):
+                good += 1
+            elif fields:
+                bad.append((good + len(bad) + 1, f"Expected Number of Columns: {width} Found: {len(fields)}"))
+    return good, bad
+
+
+def _text(lines: list[str]) -> str:
+    return "".join(lines).rstrip("\r\n")[:_TEXT_LIMIT]
 
 
 def stage_csv_records(
@@ -114,40 +158,23 @@ def stage_csv_records(
     `MalformedCsv` for a file that is not UTF-8, a truncated gzip, or a header that cannot be read.
     """
     opener = gzip.open if path.name.lower().endswith(".gz") else open
+    names: list[str] = []
+
+    def insert(header: list[str], numbers: list[int], rows: list[list[str]]) -> None:
+        if not names:  # first call: create the table
+            names.extend(rename(_unique(header)))
+            columns = ", ".join(f"{_quote(n)} varchar" for n in names)
+            con.execute(f"create or replace temp table {table} (rn bigint, {columns})")
+        _insert(con, table, names, numbers, rows)
+
     try:
         with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
             first = fh.readline()
-            return _stage(con, table, records(itertools.chain([first], fh), _delimiter(first)), rename)
+            bad = read_records(itertools.chain([first], fh), _delimiter(first), insert)
     except UnicodeDecodeError as exc:
         raise MalformedCsv(f"not UTF-8 text ({exc.reason})") from None
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise MalformedCsv(f"truncated or corrupt gzip ({exc})") from None
-
-
-def _stage(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    rows: Iterator[tuple[list[str] | None, str, str]],
-    rename: Callable[[list[str]], list[str]],
-) -> tuple[list[str], list[tuple[int, str, str]]]:
-    header = next(rows, None)
-    if header is None or header[0] is None:
-        raise MalformedCsv("no header row")
-    names = rename(_unique(header[0]))
-    con.execute(f"create or replace temp table {table} (rn bigint, {', '.join(f'{_quote(n)} varchar' for n in names)})")
-    bad: list[tuple[int, str, str]] = []
-    numbers: list[int] = []
-    chunk: list[list[str]] = []
-    for rn, (fields, text, message) in enumerate(rows, 1):
-        if fields is None:
-            bad.append((rn, text, message))
-            continue
-        numbers.append(rn)
-        chunk.append(fields)
-        if len(numbers) >= _CHUNK:
-            _insert(con, table, names, numbers, chunk)
-            numbers, chunk = [], []
-    _insert(con, table, names, numbers, chunk)
     return names, bad
 
 

@@ -10,6 +10,7 @@ connection stays usable; callers stage before the run's transaction begins.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import re
 import zlib
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl.csv_records import MalformedCsv, stage_csv_records
+from etl.csv_records import MalformedCsv, stage_csv_records, width_errors
 
 EXTENSIONS = (".csv", ".csv.gz", ".parquet", ".jsonl", ".jsonl.gz")
 _NAME_RE = re.compile(r"^[a-z0-9_]{1,64}$")
@@ -28,6 +29,7 @@ _CSV = (
     "ignore_errors = true, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_rejects_scan')"
 )
 _ENCODING_ERRORS = ("INVALID ENCODING", "INVALID UNICODE")
+_FIELD_COUNT_ERRORS = ("MISSING COLUMNS", "TOO MANY COLUMNS")
 BLANK_COLUMN = "column0"  # the one column of a CSV file without a header line (empty, or blank lines only)
 _MALFORMED = "__malformed_line"
 _NOT_AN_OBJECT = (
@@ -98,7 +100,9 @@ def stage_file(
             f"create or replace temp table {table} as select row_number() over () as rn{aliased}{marker} from {source}",
             params,
         ).fetchall()
-        rejected = _csv_rejects(con) if fmt == "csv" else _jsonl_rejects(con, table, path) if marker else []
+        rejected = (
+            _csv_rejects(con, table, path) if fmt == "csv" else _jsonl_rejects(con, table, path) if marker else []
+        )
     except UnreadableFile:
         con.execute(f"drop table if exists {table}")
         raise
@@ -188,22 +192,39 @@ def _jsonl_rejects(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> li
     return [(rn, texts.get(rn, ""), why[rn]) for rn in bad]
 
 
-def _csv_rejects(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str]]:
-    """Nothing when the native reader rejected no row of the CSV just read; else raises.
+def _csv_rejects(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[tuple[int, str, str]]:
+    """Rows of the CSV just staged into `table` that the native reader rejected: (row number, text, message).
 
-    Invalid UTF-8 makes the whole file unreadable, as the contract says (`UnreadableFile`). Any other rejected row (a
-    wrong number of fields, a quote error) raises `_NotNative`: the file is read by `etl.csv_records` instead, whose
-    row numbers count data records whatever the line endings (the native reader's line numbers count blank lines,
-    and a file mixing line endings can make it see blank lines that are not there), and where a stray quote costs
-    one row (natively, an unterminated quote takes every row after it into one rejected row).
+    Invalid UTF-8 makes the whole file unreadable, as the contract says (`UnreadableFile`). Rows rejected for their
+    number of fields are numbered by a pass of the csv module (`width_errors`): the reader's line numbers count blank
+    lines, and a file mixing line endings can make it see blank lines that are not there. The staged rows' `rn` are
+    renumbered to match. Any other rejected row (a quote error), or a pass that does not find the same rows, raises
+    `_NotNative`: `etl.csv_records` reads the file then, where a stray quote costs one row (natively, an
+    unterminated quote takes every row after it into one rejected row).
     """
-    rows = con.execute("select line, error_type, error_message from csv_rejects order by line").fetchall()
-    for line, kind, message in rows:
-        if kind in _ENCODING_ERRORS:
-            raise UnreadableFile(f"line {line}: {message}")
-    if rows:
+    rows = con.execute(  # a short row has one reject per missing column: the first names its field count
+        "select line, arg_min(error_type, column_idx), arg_min(csv_line, column_idx) "
+        "from csv_rejects group by line order by line"
+    ).fetchall()
+    if any(kind in _ENCODING_ERRORS for _, kind, _ in rows):
+        line, _, _ = next(r for r in rows if r[1] in _ENCODING_ERRORS)
+        raise UnreadableFile(f"line {line}: not UTF-8 text")
+    if not rows:
+        return []
+    if any(kind not in _FIELD_COUNT_ERRORS for _, kind, _ in rows):
         raise _NotNative
-    return []
+    try:
+        good, bad = width_errors(path)
+    except (csv.Error, ValueError):
+        raise _NotNative from None
+    if len(bad) != len(rows) or good != con.execute(f"select count(*) from {table}").fetchall()[0][0]:
+        raise _NotNative
+    # the k-th staged row is the k-th row number not rejected: k + #{i: r_i - i < k}
+    shift = [r - i for i, (r, _) in enumerate(bad, 1)]
+    con.execute(
+        f"update {table} set rn = rn + (select count(*) from unnest(?::bigint[]) s(v) where v < {table}.rn)", [shift]
+    )
+    return [(r, (text or "").strip("\r\n"), message) for (r, message), (_, _, text) in zip(bad, rows, strict=True)]
 
 
 def parquet_select(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> tuple[str, dict[str, str]]:

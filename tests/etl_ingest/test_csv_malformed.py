@@ -103,6 +103,8 @@ def _render(kind: str, row: list[str] | None, arg: object) -> tuple[str, list[li
         k = int(arg)  # type: ignore[call-overload]
         cells = [*row[:k], f'"{row[k]},x"', *row[k + 1 :]]
         return ",".join(cells) + "\n", [[*values[:k], f"{row[k]},x", *values[k + 1 :]]], 0
+    if kind == "count" and len(row) > 10 and not any(row[10:]):  # empty fields after the last column: no fields
+        return ",".join(row) + "\n", [values[:10]], 0
     if kind == "count":
         return ",".join(row) + "\n", [], 1
     k = int(arg)  # type: ignore[call-overload]
