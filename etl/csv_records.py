@@ -32,6 +32,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
+NOT_UTF8 = "not UTF-8 text (save or export the file as UTF-8)"  # the contract's encoding
 _CHUNK = 100_000  # rows per Arrow batch inserted
 _TEXT_LIMIT = 2000  # characters of a bad row's text kept
 _DELIMITERS = (";", "\t", "|")  # the native sniffer's other candidates, for a header without a comma
@@ -171,8 +172,8 @@ def stage_csv_records(
         with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
             first = fh.readline()
             bad = read_records(itertools.chain([first], fh), _delimiter(first), insert)
-    except UnicodeDecodeError as exc:
-        raise MalformedCsv(f"not UTF-8 text ({exc.reason})") from None
+    except UnicodeDecodeError:
+        raise MalformedCsv(NOT_UTF8) from None
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise MalformedCsv(f"truncated or corrupt gzip ({exc})") from None
     return names, bad

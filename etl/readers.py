@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl.csv_records import MalformedCsv, stage_csv_records, width_errors
+from etl.csv_records import NOT_UTF8, MalformedCsv, stage_csv_records, width_errors
 
 EXTENSIONS = (".csv", ".csv.gz", ".parquet", ".jsonl", ".jsonl.gz")
 _NAME_RE = re.compile(r"^[a-z0-9_]{1,64}$")
@@ -186,7 +186,7 @@ def _jsonl_rejects(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> li
                     try:
                         texts[k] = line.decode("utf-8").rstrip("\r\n")[:2000]
                     except UnicodeDecodeError:  # a wrong encoding makes the file unreadable, as for CSV
-                        raise UnreadableFile(f"line {k}: not UTF-8 text") from None
+                        raise UnreadableFile(f"line {k}: {NOT_UTF8}") from None
                     if len(texts) == len(wanted):
                         break
     return [(rn, texts.get(rn, ""), why[rn]) for rn in bad]
@@ -208,7 +208,7 @@ def _csv_rejects(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list
     ).fetchall()
     if any(kind in _ENCODING_ERRORS for _, kind, _ in rows):
         line, _, _ = next(r for r in rows if r[1] in _ENCODING_ERRORS)
-        raise UnreadableFile(f"line {line}: not UTF-8 text")
+        raise UnreadableFile(f"line {line}: {NOT_UTF8}")
     if not rows:
         return []
     if any(kind not in _FIELD_COUNT_ERRORS for _, kind, _ in rows):

@@ -72,7 +72,7 @@ def test_a_csv_that_is_not_utf8_text_is_still_unreadable(tiny: Tiny) -> None:
     result = tiny.run()
     assert result.files_failed == 1
     assert tiny.rows("select status, reason from etl_files where path = 'clicks/blob.csv'") == [
-        ("failed", "not UTF-8 text (invalid start byte)")
+        ("failed", "not UTF-8 text (save or export the file as UTF-8)")
     ]
     assert tiny.rows("select click_id from clicks") == [("g1",)]
 
