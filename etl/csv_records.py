@@ -163,7 +163,7 @@ def stage_csv_records(
 
     def insert(header: list[str], numbers: list[int], rows: list[list[str]]) -> None:
         if not names:  # first call: create the table
-            names.extend(rename(_unique(header)))
+            names.extend(rename(_unique([name.strip() for name in header])))  # as the native reader
             columns = ", ".join(f"{_quote(n)} varchar" for n in names)
             con.execute(f"create or replace temp table {table} (rn bigint, {columns})")
         _insert(con, table, names, numbers, rows)

@@ -83,6 +83,7 @@ _ROW = st.lists(_VALUE, min_size=10, max_size=10)
 _LINE = st.one_of(
     st.tuples(st.just("good"), _ROW, st.sampled_from(["\n", "\r\n"])),
     st.tuples(st.just("quoted"), _ROW, st.integers(0, 9)),  # a value with a comma, quoted as it should be
+    st.tuples(st.just("multiline"), _ROW, st.tuples(st.integers(0, 9), st.sampled_from(["\n", "\r\n", "\r"]))),
     st.tuples(st.just("cr"), _ROW, st.integers(1, 8)),  # a bare CR at the start of value k: two short records
     st.tuples(st.just("open"), _ROW, st.integers(0, 9)),  # a quote that is never closed
     st.tuples(st.just("after"), _ROW, st.integers(0, 9)),  # text after a closing quote
@@ -103,6 +104,10 @@ def _render(kind: str, row: list[str] | None, arg: object) -> tuple[str, list[li
         k = int(arg)  # type: ignore[call-overload]
         cells = [*row[:k], f'"{row[k]},x"', *row[k + 1 :]]
         return ",".join(cells) + "\n", [[*values[:k], f"{row[k]},x", *values[k + 1 :]]], 0
+    if kind == "multiline":  # a quoted value with a line break in it: one record over two lines
+        k, brk = arg  # type: ignore[misc]
+        cells = [*row[:k], f'"{row[k]}{brk}x"', *row[k + 1 :]]
+        return ",".join(cells) + "\n", [[*values[:k], f"{row[k]}{brk}x", *values[k + 1 :]]], 0
     if kind == "count" and len(row) > 10 and not any(row[10:]):  # empty fields after the last column: no fields
         return ",".join(row) + "\n", [values[:10]], 0
     if kind == "count":
@@ -122,7 +127,12 @@ def test_every_well_formed_row_is_staged_with_its_number_whatever_the_bad_rows_a
     text, expected, bad_numbers, rn = "c0,c1,c2,c3,c4,c5,c6,c7,c8,c9\n", [], [], 0
     opened = False
     for kind, row, arg in lines:
-        if opened and kind in ("quoted", "open", "after"):  # a later quote closes a stray one: CSV is ambiguous then
+        if opened and kind in (
+            "quoted",
+            "multiline",
+            "open",
+            "after",
+        ):  # a later quote closes a stray one: CSV is ambiguous then
             kind, arg = "good", "\n"
         opened = opened or kind == "open"
         line, staged, bad = _render(kind, row, arg)
@@ -143,3 +153,20 @@ def test_every_well_formed_row_is_staged_with_its_number_whatever_the_bad_rows_a
         assert [n for n, _, _ in rejected] == bad_numbers
     finally:
         con.close()
+
+
+def test_both_readers_read_a_header_alike(tmp_path: Path) -> None:
+    """Case, spaces around names, a BOM and a repeated name: the same staged columns whether DuckDB's reader reads
+    the file or, for a quote never closed, the record-by-record one."""
+    header = "\ufeff Click_ID ,TS,sub1,SUB1,Extra Col\n"
+    got = {}
+    for name, bad in (("native.csv", ""), ("records.csv", 'x,"y,z\n')):
+        path = tmp_path / name
+        path.write_text(header + "c1,2026-11-01T10:00:00Z,a,b,e\n" + bad, encoding="utf-8", newline="")
+        con = duckdb.connect()
+        try:
+            got[name] = (stage_file(con, path, "t", []), con.execute("select * from t").fetchall())
+        finally:
+            con.close()
+    assert got["native.csv"] == got["records.csv"]
+    assert got["native.csv"][0] == ["click_id", "ts", "sub1", "sub1_1", "col_4"]
