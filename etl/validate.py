@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from babel import Locale
+
 FEED_COLUMNS = {
     "clicks": [
         "click_id",
@@ -61,6 +63,12 @@ CONVERSION_STATUSES = ("pending", "approved", "rejected", "reversed")
 COMMISSION_KINDS = ("cpa", "revshare", "bonus", "adjustment", "sub_partner")
 COMMISSION_STATUSES = ("pending", "approved", "rejected", "paid")
 DEVICES = ("desktop", "mobile", "tablet", "other")
+# ISO 3166-1 alpha-2 from CLDR's territories, without its other two-letter codes (groupings such as EU or UN, the
+# unknown region ZZ, pseudo-locales, and the outlying or exceptionally reserved areas CLDR lists); XK (Kosovo, the
+# code every GeoIP database sends) is kept. Anything else a tracker sends (A1 anonymous proxy, AP, a typo) is 'ZZ'.
+# Matched as one regular expression (a DFA: as fast as the two-letter pattern; an IN list of 250 was 4x slower).
+_NOT_COUNTRIES = {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"}
+COUNTRIES = tuple(sorted({c for c in Locale("en").territories if len(c) == 2 and c.isalpha()} - _NOT_COUNTRIES))
 BOT_PATTERN = r"bot|crawl|spider|slurp|headless|python-requests|python-urllib|curl/|wget/|scrapy|httpclient|phantomjs|selenium|go-http-client|java/"  # noqa: E501
 
 # A staged row `s` as the file had it, for the quarantine: its row number is the quarantine's row_number already
@@ -234,7 +242,7 @@ select
     coalesce({c["sub3"]}, l.sub3) as sub3,
     coalesce({c["sub4"]}, l.sub4) as sub4,
     coalesce({c["sub5"]}, l.sub5) as sub5,
-    case when regexp_matches(coalesce({country}, ''), '^[A-Z]{{2}}$') then {country} else 'ZZ' end as country,
+    case when regexp_full_match({country}, '{"|".join(COUNTRIES)}') then {country} else 'ZZ' end as country,
     case when {device} in {DEVICES} then {device} else 'other' end as device,
     {c["os"]} as os,
     {c["browser"]} as browser,

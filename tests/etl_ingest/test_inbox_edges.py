@@ -225,6 +225,16 @@ def test_jsonl_keys_of_any_spelling_are_read(tiny: Tiny) -> None:
     assert len(result.files[0]["unknown_columns"].split(",")) == 4
 
 
+def test_a_country_that_is_not_iso_3166_alpha2_is_zz(tiny: Tiny) -> None:
+    """Upper-cased on load; empty or unknown is ZZ (the contract): XX, a legacy GeoIP A1, EU or a typo were kept."""
+    sent = ["de", "RU", "xk", "XX", "A1", "eu", "Deu", "", "zz", " fr "]
+    tiny.write("clicks", "geo.csv", CLICK_HEADER + "".join(
+        f"g{i},2026-11-01T10:00:00Z,{tiny.token},,,,{c},,,\n" for i, c in enumerate(sent)))  # fmt: skip
+    tiny.run()
+    got = dict(tiny.rows("select click_id, country from clicks"))
+    assert [got[f"g{i}"] for i in range(len(sent))] == ["DE", "RU", "XK", "ZZ", "ZZ", "ZZ", "ZZ", "ZZ", "ZZ", "FR"]
+
+
 def test_event_times_before_2000_or_after_tomorrow_are_bad_timestamps(tiny: Tiny) -> None:
     """Epoch seconds sent as milliseconds (January 1970) or a broken clock (2099) would move the newest click: the
     as-of time, the history split and the wait of conversions for their click all hang on it."""
