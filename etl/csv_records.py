@@ -49,6 +49,22 @@ class MalformedCsv(Exception):
     """The file cannot be read as CSV at all: not UTF-8, truncated, or no header."""
 
 
+def open_file(path: Path, mode: str, **kwargs: Any) -> Any:
+    """An inbox text file, through gzip when its name ends with .gz."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    return opener(path, mode, **kwargs)
+
+
+def quote_ident(name: str) -> str:
+    """A double-quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _fits(fields: list[str], width: int) -> bool:
+    """A record of the header's width; empty fields after the last column count as none (as the native reader)."""
+    return len(fields) == width or (len(fields) > width and not any(fields[width:]))
+
+
 def _delimiter(header: str) -> str:
     if "," in header:
         return ","
@@ -106,8 +122,8 @@ def read_records(
                 start[0] = reader.line_num
             width = len(header)
             for fields in reader:
-                if len(fields) == width or (len(fields) > width and not any(fields[width:])):
-                    rows.append(fields[:width] if len(fields) > width else fields)
+                if _fits(fields, width):
+                    rows.append(fields[:width])
                     if len(rows) >= _CHUNK:
                         flush()
                 elif fields:  # a whole record, also when a quoted value spans lines
@@ -131,14 +147,13 @@ def width_errors(path: Path) -> tuple[int, list[tuple[int, str]]]:
     One pass of the csv module and a count per record: how the native reader's rows and rejects are numbered when
     it rejected rows only for their field count. Raises `csv.Error` on a quoting error, and what reading raises
     (`UnicodeDecodeError`, gzip errors)."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+    with open_file(path, "rt", encoding="utf-8-sig", newline="") as fh:
         first = fh.readline()
         reader = csv.reader(itertools.chain([first], fh), delimiter=_delimiter(first), strict=True)
         width = next((len(fields) for fields in reader if fields), 0)
         good, bad = 0, []
         for fields in reader:
-            if len(fields) == width or (len(fields) > width and not any(fields[width:])):
+            if _fits(fields, width):
                 good += 1
             elif fields:
                 bad.append((good + len(bad) + 1, f"Expected Number of Columns: {width} Found: {len(fields)}"))
@@ -158,18 +173,17 @@ def stage_csv_records(
     the bad records as (row number, text, message). An empty value is NULL, as with the native reader. Raises
     `MalformedCsv` for a file that is not UTF-8, a truncated gzip, or a header that cannot be read.
     """
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
     names: list[str] = []
 
     def insert(header: list[str], numbers: list[int], rows: list[list[str]]) -> None:
         if not names:  # first call: create the table
             names.extend(rename(_unique([name.strip() for name in header])))  # as the native reader
-            columns = ", ".join(f"{_quote(n)} varchar" for n in names)
+            columns = ", ".join(f"{quote_ident(n)} varchar" for n in names)
             con.execute(f"create or replace temp table {table} (rn bigint, {columns})")
         _insert(con, table, names, numbers, rows)
 
     try:
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+        with open_file(path, "rt", encoding="utf-8-sig", newline="") as fh:
             first = fh.readline()
             bad = read_records(itertools.chain([first], fh), _delimiter(first), insert)
     except UnicodeDecodeError:
@@ -191,10 +205,6 @@ def _unique(cols: list[str]) -> list[str]:
         seen.add(name.lower())
         out.append(name)
     return out
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _insert(

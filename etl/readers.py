@@ -11,19 +11,18 @@ connection stays usable; callers stage before the run's transaction begins.
 from __future__ import annotations
 
 import csv
-import gzip
 import re
 import zlib
 from pathlib import Path
 
 import duckdb
 
-from etl.csv_records import NOT_UTF8, MalformedCsv, stage_csv_records, width_errors
+from etl.csv_records import NOT_UTF8, MalformedCsv, open_file, quote_ident, stage_csv_records, width_errors
 
 EXTENSIONS = (".csv", ".csv.gz", ".parquet", ".jsonl", ".jsonl.gz")
 _NAME_RE = re.compile(r"^[a-z0-9_]{1,64}$")
-# a row with too few or too many fields is skipped and recorded in the rejects tables (the file is then read by
-# `etl.csv_records`); without this, one such row made the sniffer read the whole file as a single column
+# a row with too few or too many fields is skipped and recorded in the rejects tables (and numbered by
+# `etl.csv_records.width_errors`); without this, one such row made the sniffer read the whole file as a single column
 _CSV = (
     "read_csv(?, header = true, all_varchar = true, quote = '\"', escape = '\"', strict_mode = true, "
     "ignore_errors = true, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_rejects_scan')"
@@ -57,10 +56,6 @@ def file_format(path: Path) -> str:
     raise ValueError(f"{path.name}: extension is not one of {', '.join(EXTENSIONS)}")
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _names(cols: list[str]) -> list[str]:
     """Lower-cased column names; names that are not plain identifiers become `col_<n>` (only unknown columns)."""
     return [c.lower() if _NAME_RE.match(c.lower()) else f"col_{i}" for i, c in enumerate(cols)]
@@ -71,10 +66,10 @@ def stage_file(
 ) -> list[str]:
     """Create temp table `table` (rn BIGINT 1-based, then one VARCHAR column per file column); return the columns.
 
-    A CSV file with a malformed row (a wrong number of fields, a quote error) is staged by `etl.csv_records`: each
-    such row is appended to `bad_rows` as (row number, its text, the message), and `rn` of the other rows stays their
-    row number in the file. Must run outside an open transaction (a failed read would abort it). `table` is chosen by
-    the caller from code, never from input.
+    A malformed CSV row (a wrong number of fields; a quote error, for which `etl.csv_records` reads the file) is not
+    staged: it is appended to `bad_rows` as (row number, its text, the message), and `rn` of the other rows stays
+    their row number in the file. Must run outside an open transaction (a failed read would abort it). `table` is
+    chosen by the caller from code, never from input.
     """
     fmt = file_format(path)
     if fmt == "csv" and _blank(path):  # empty, or blank lines only: no header, no rows
@@ -92,9 +87,9 @@ def stage_file(
             cols = [row[0] for row in con.execute(f"describe select * from {source}", [str(path)]).fetchall()]
             if fmt == "csv" and len(cols) == 1 and "," in cols[0]:  # the sniffer gave up on a quote error
                 raise _NotNative
-            exprs = [f"{_quote(c)}::varchar" for c in cols]
+            exprs = [f"{quote_ident(c)}::varchar" for c in cols]
         names = _names(cols)
-        aliased = "".join(f", {expr} as {_quote(n)}" for expr, n in zip(exprs, names, strict=True))
+        aliased = "".join(f", {expr} as {quote_ident(n)}" for expr, n in zip(exprs, names, strict=True))
         marker = f", {_NOT_AN_OBJECT} as {_MALFORMED}" if fmt == "jsonl" else ""
         con.execute(
             f"create or replace temp table {table} as select row_number() over () as rn{aliased}{marker} from {source}",
@@ -123,9 +118,8 @@ def stage_file(
 def _blank(path: Path) -> bool:
     """Whether the text file holds nothing but whitespace (read until its first other character: one block for any
     file with a header). A gzip file that cannot be read is left to the reader, which says why."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
-        with opener(path, "rb") as fh:
+        with open_file(path, "rb") as fh:
             while chunk := fh.read(1 << 16):
                 if chunk.strip():
                     return False
@@ -177,8 +171,7 @@ def _jsonl_rejects(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> li
     if not bad:
         return []
     wanted, texts, k = set(bad), {}, 0
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rb") as fh:
+    with open_file(path, "rb") as fh:
         for line in fh:
             if line.strip():
                 k += 1
@@ -240,7 +233,7 @@ def parquet_select(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> tuple[s
         raise UnreadableFile(_short(exc)) from exc
     cols = [(name, typ) for name, typ, *_ in described if name not in ("filename", "file_row_number")]
     names = _names([c for c, _ in cols])
-    aliased = "".join(f", {_quote(c)} as {_quote(n)}" for (c, _), n in zip(cols, names, strict=True))
+    aliased = "".join(f", {quote_ident(c)} as {quote_ident(n)}" for (c, _), n in zip(cols, names, strict=True))
     sql = (
         "select ($file_ids::bigint[])[list_position($paths::varchar[], filename)] as file_id, "
         f"file_row_number + 1 as rn{aliased} "
