@@ -199,9 +199,9 @@ def _csv_rejects(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list
         "select line, arg_min(error_type, column_idx), arg_min(csv_line, column_idx) "
         "from csv_rejects group by line order by line"
     ).fetchall()
-    if any(kind in _ENCODING_ERRORS for _, kind, _ in rows):
-        line, _, _ = next(r for r in rows if r[1] in _ENCODING_ERRORS)
-        raise UnreadableFile(f"line {line}: {NOT_UTF8}")
+    for line, kind, _ in rows:
+        if kind in _ENCODING_ERRORS:
+            raise UnreadableFile(f"line {line}: {NOT_UTF8}")
     if not rows:
         return []
     if any(kind not in _FIELD_COUNT_ERRORS for _, kind, _ in rows):
