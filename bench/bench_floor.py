@@ -29,8 +29,8 @@ Not part of the test run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import shutil
 import sqlite3
 import sys
 import time
@@ -235,20 +235,13 @@ def main() -> None:
     ap.add_argument("--scratch", type=Path, default=Path("/tmp/cabinet-bench-floor"))
     args = ap.parse_args()
     args.scratch.mkdir(parents=True, exist_ok=True)
-    runs = []
-    for _i in range(args.repeat):
+    for _ in range(args.repeat):
         rows, bare = _bare_load(args.data_dir / "inbox", args.scratch)
         steps = floor(args.data_dir, args.scratch)
-        runs.append(
-            {
-                "rows": rows,
-                "bare_s": round(bare, 2),
-                **{k: round(v, 2) for k, v in steps.items()},
-                "ratio": round(bare / steps["total"], 3),
-            }
-        )
-        print(json.dumps(runs[-1]), flush=True)
-    shutil.rmtree(args.scratch, ignore_errors=True)
+        rounded = {k: round(v, 2) for k, v in steps.items()}
+        print(json.dumps({"rows": rows, "bare_s": round(bare, 2), **rounded, "ratio": round(bare / steps["total"], 3)}))
+    with contextlib.suppress(OSError):  # both databases are removed after use; the directory only if it is empty
+        args.scratch.rmdir()
 
 
 if __name__ == "__main__":
