@@ -18,13 +18,14 @@ from datetime import datetime, timedelta
 
 import duckdb
 
+from etl.compact import SORTED_RUN
 from etl.history import ALIAS as HISTORY_ALIAS
 from etl.history import boundary as history_boundary
 from etl.history import is_attached, newest_click
-from etl.readers import UNMATCHED_FILE
+from etl.readers import UNMATCHED_FILE, UnreadableFile, parquet_params, parquet_select
 from etl.schema import VISITOR_KEY, get_meta, scalar, set_meta
 from etl.stage import StagedFile, StagedInbox, stage_alone
-from etl.validate import clicks_sql
+from etl.validate import click_raw_sql, clicks_sql
 
 DEDUPE_WINDOW_DAYS = 3
 UNIQUE_WINDOW = timedelta(hours=24)
@@ -47,14 +48,17 @@ def _groups(files: Iterable[StagedFile]) -> dict[str, list[StagedFile]]:
 
 
 def validate_clicks(con: duckdb.DuckDBPyConnection, staged: StagedInbox, key: str, lookups: str = "") -> None:
-    """Temp table `v_clicks` (file_id, rn, reason, typed values, raw values of bad rows) over every click file.
+    """Temp tables `v_clicks` (file_id, rn, reason, typed values) over every click file, and `v_raw` (file_id, rn,
+    raw) with the values as read of its rows that have a reason, for the quarantine.
 
     Called before the run's transaction, against the lookups `etl.dims.stage_lookups` made (`lookups` is their
     prefix). Deferred Parquet files are read by the validation statement itself; if that read fails, each is staged
     alone (the broken ones get their error) and validated from its staged table like every other file. A staged
-    table is dropped once validated: v_clicks keeps what the quarantine needs.
+    table is dropped once validated: v_clicks and v_raw keep what the quarantine needs.
     """
-    con.execute(f"drop table if exists {VALIDATED}")
+    for table in (VALIDATED, RAW_VALUES):
+        con.execute(f"drop table if exists {table}")
+    con.execute(f"create temp table {RAW_VALUES} (file_id bigint, rn bigint, raw json)")
     deferred, staged.deferred = staged.deferred, None
     if deferred is not None:
         present = {k: v for k, v in deferred.columns.items() if k not in ("file_id", "rn")}
@@ -63,8 +67,10 @@ def validate_clicks(con: duckdb.DuckDBPyConnection, staged: StagedInbox, key: st
             con.execute(f"create temp table {VALIDATED} as {sql}", {"key": key, **deferred.params})
             if scalar(con, f"select count(*) from {VALIDATED} where file_id is null"):
                 raise duckdb.InvalidInputException(UNMATCHED_FILE)
-        except duckdb.Error:  # a broken file among them: find it by reading each alone
+            _raw_of_parquet(con, deferred.files, key)
+        except (duckdb.Error, UnreadableFile):  # a broken file among them: find it by reading each alone
             con.execute(f"drop table if exists {VALIDATED}")
+            con.execute(f"delete from {RAW_VALUES}")
             for f in deferred.files:
                 stage_alone(con, f, staged)
         else:
@@ -75,10 +81,42 @@ def validate_clicks(con: duckdb.DuckDBPyConnection, staged: StagedInbox, key: st
         present = {k: v for k, v in group[0].columns.items() if k not in ("file_id", "rn")}
         verb = f"insert into {VALIDATED}" if _exists(con, VALIDATED) else f"create temp table {VALIDATED} as"
         con.execute(f"{verb} {clicks_sql(present, table, file_id, lookups)}", {"key": key})
+        ids = [f.file_id for f in group]
+        raw = click_raw_sql(present, table, file_id, _bad_rows(ids))
+        con.execute(f"insert into {RAW_VALUES} {raw}", _key_param(raw, key))
         con.execute(f"drop table {table}")
         staged.tables.remove(table)
         for f in group:
             f.table = VALIDATED
+
+
+RAW_VALUES = "v_raw"
+
+
+def _bad_rows(file_ids: list[int]) -> str:
+    ids = ", ".join(str(int(i)) for i in file_ids)
+    return f"(select file_id, rn from {VALIDATED} where reason is not null and file_id in ({ids}))"
+
+
+def _key_param(sql: str, key: str) -> dict[str, str]:
+    return {"key": key} if "$key" in sql else {}
+
+
+def _raw_of_parquet(con: duckdb.DuckDBPyConnection, files: list[StagedFile], key: str) -> None:
+    """`v_raw` rows of the Parquet files read together: only the files with bad rows are read again."""
+    bad = {
+        int(i) for (i,) in con.execute(f"select distinct file_id from {VALIDATED} where reason is not null").fetchall()
+    }
+    files = [f for f in files if f.file_id in bad]
+    if not files:
+        return
+    paths = [f.path for f in files]
+    sql, columns = parquet_select(con, paths)
+    present = {k: v for k, v in columns.items() if k not in ("file_id", "rn")}
+    raw = click_raw_sql(present, f"({sql})", "s.file_id", _bad_rows([f.file_id for f in files]))
+    con.execute(
+        f"insert into {RAW_VALUES} {raw}", _key_param(raw, key) | parquet_params(paths, [f.file_id for f in files])
+    )
 
 
 def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -90,7 +128,8 @@ def quarantine_clicks(con: duckdb.DuckDBPyConnection, files: list[StagedFile], r
     paths = {f.file_id: f.rel for f in files}
     con.execute(
         "insert into quarantine select ?, v.file_id, 'clicks', (?::varchar[])[list_position(?::bigint[], v.file_id)], "
-        "v.rn, v.reason, v.raw, ? from v_clicks v where v.reason is not null order by v.file_id, v.rn",
+        f"v.rn, v.reason, r.raw, ? from {VALIDATED} v left join {RAW_VALUES} r using (file_id, rn) "
+        "where v.reason is not null order by v.file_id, v.rn",
         [run_id, list(paths.values()), list(paths), now],
     )
 
@@ -209,6 +248,8 @@ def load_clicks(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> d
     # working file only holds the last days and the move sorts them into the history: sorting here cost 0.3 s / 1M.
     order = "" if is_attached(con) else "order by date_trunc('month', v.ts), v.partner_id, v.ts"
     con.execute(f"insert into clicks select {_COLUMNS}, f.rn is null, v.file_id, ? {new} {order}", [run_id])
+    if order:
+        set_meta(con, SORTED_RUN, run_id)
     if not is_attached(con):  # with a history, the working file's clicks are the recent keys
         newest = scalar(con, f"select max(v.ts) {new} and v.ts <= ?", [now])
         keep_from = datetime.min if newest is None else newest - timedelta(days=KEYS_DAYS)  # older: trimmed next

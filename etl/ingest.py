@@ -143,6 +143,7 @@ def ingest(
         con.execute("drop table if exists touched")
         con.execute(f"drop table if exists {fx.CHANGED}")
         con.execute("drop table if exists v_clicks")
+        con.execute("drop table if exists v_raw")
         con.execute("drop table if exists clk_lookup")
     staged.drop(con)
     return res

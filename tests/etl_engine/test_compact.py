@@ -9,6 +9,7 @@ import pytest
 
 from etl import compact
 from etl.compact import compact_clicks, tail_rows
+from etl.schema import set_meta
 from tests.etl_engine.builders import Warehouse
 
 
@@ -128,3 +129,40 @@ def test_a_backfill_in_chunks_rewrites_only_months_of_more_than_two_sorted_block
     september = [r for r in after if r[1].month == 9]
     assert september == [r for r in before if r[1].month == 9]  # kept where it was, in its two sorted blocks
     assert compact_clicks(wh.con, min_tail_rows=1) is False and tail_rows(wh.con) == 0
+
+
+def test_one_run_inserted_sorted_needs_no_window_but_still_merges_into_earlier_months(
+    wh: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tail that is one run recorded as inserted in order (`SORTED_RUN`, set by the click load) is one sorted block
+    per month: only its months that already hold earlier rows are rewritten. Without the record, the same single
+    run is checked by the window over the tail, and rewritten when it is out of order."""
+    windows: list[int] = []
+    wh.con.execute(
+        "insert into clicks (click_id, ts, partner_id, offer_id, country, device, run_id) "
+        "select 'c' || i, timestamp '2026-09-01' + to_seconds((i * 37) % 5000000) as ts, i % 13 as p, 1, 'DE', "
+        "'mobile', 1 from range(300) t(i) order by date_trunc('month', ts), p, ts"
+    )
+    set_meta(wh.con, compact.SORTED_RUN, 1)
+    real = compact._mark_unsorted_months
+
+    def spy(con: duckdb.DuckDBPyConnection, last: int, *, one_sorted_run: bool = False) -> None:
+        windows.append(0 if one_sorted_run else 1)
+        real(con, last, one_sorted_run=one_sorted_run)
+
+    monkeypatch.setattr(compact, "_mark_unsorted_months", spy)
+    assert compact_clicks(wh.con, min_tail_rows=1) is False  # new months in order: nothing to rewrite
+    assert windows == [0] and tail_rows(wh.con) == 0
+    _add_clicks(wh.con, 2, 60, datetime(2026, 9, 3), 2)  # unsorted, not recorded as sorted: the window runs
+    assert compact_clicks(wh.con, min_tail_rows=1, tail_fraction=0.1) is True
+    assert windows == [0, 1]
+    wh.con.execute(  # a sorted run into September, which holds earlier rows: merged without the window
+        "insert into clicks (click_id, ts, partner_id, offer_id, country, device, run_id) "
+        "select 'd' || i, timestamp '2026-09-20' + to_seconds(i * 61) as ts, i % 5 as p, 1, 'DE', 'mobile', 3 "
+        "from range(80) t(i) order by date_trunc('month', ts), p, ts"
+    )
+    set_meta(wh.con, compact.SORTED_RUN, 3)
+    assert compact_clicks(wh.con, min_tail_rows=1, tail_fraction=0.1) is True
+    assert windows == [0, 1, 0]
+    after = _physical(wh.con)
+    assert len(after) == 440 and after == sorted(after, key=_sort_key)
