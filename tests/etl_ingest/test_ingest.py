@@ -179,6 +179,35 @@ def test_conversion_update_applies_only_when_newer(tiny: Tiny) -> None:
     assert tiny.rows("select status, partner_id from conversions") == [("approved", tiny.parent)]
 
 
+def test_conversion_files_of_one_run_apply_as_if_they_came_one_per_run(tiny: Tiny) -> None:
+    """A run applies its conversion files together, but a conversion named by several files gets their rows file by
+    file: a later file's update without a click id keeps the attribution of the first, an older one is a duplicate,
+    and a row quarantined in one file does not stop a valid row of the same id in a later file."""
+    tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    head = "conversion_id,ts,type,click_id,promo_code,amount,status,updated_at\n"
+    t = "2026-11-01T11:00:00Z"
+    tiny.write("conversions", "1.csv", head + f"v1,{t},ftd,k1,,50,pending,{t}\nq1,{t},registration,,NOPE,,,\n")
+    tiny.write("conversions", "2.csv", head + f"v1,{t},ftd,,,50,approved,2026-11-03T09:00:00Z\n"
+                                              f"w1,{t},registration,not-yet,,,,\n")  # fmt: skip
+    tiny.write("conversions", "3.csv", head + f"v1,{t},ftd,,,50,rejected,2026-11-02T09:00:00Z\n"
+                                              f"q1,{t},registration,,spring,,,\n")  # fmt: skip
+    result = tiny.run()
+    counts = {f["path"]: (f["inserted"], f["updated"], f["duplicates"], f["quarantined"]) for f in result.files}
+    assert {p: c for p, c in counts.items() if p.startswith("conversions/")} == {
+        "conversions/1.csv": (1, 0, 0, 1),
+        "conversions/2.csv": (1, 1, 0, 0),
+        "conversions/3.csv": (1, 0, 1, 0),
+    }
+    assert tiny.rows("select conversion_id, status, partner_id, attributed_by from conversions order by 1") == [
+        ("q1", "pending", tiny.child, "promo_code"),
+        ("v1", "approved", tiny.parent, "click"),
+    ]
+    assert tiny.rows("select conversion_id from pending_conversions") == [("w1",)]
+    quarantine = tiny.rows("select path, row_number, reason, raw ->> '$.promo_code' from quarantine")
+    assert quarantine == [("conversions/1.csv", 2, "unknown_promo_code", "NOPE")]
+    conserved(tiny)
+
+
 def test_late_click_is_attributed_within_seven_days_and_quarantined_after(tiny: Tiny) -> None:
     tiny.write("clicks", "early.csv", CLICK_HEADER + f"e1,2026-11-09T10:00:00Z,{tiny.token},,,,DE,tablet,,\n")
     tiny.write(
