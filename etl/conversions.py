@@ -9,18 +9,14 @@ sub1) → promo code (case-insensitive) → explicit partner id. A conversion na
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 
 from etl import history
 from etl.schema import scalar
 from etl.validate import RAW, commissions_sql, conversions_sql
-
-if TYPE_CHECKING:
-    from etl.stage import StagedFile
 
 WAIT_DAYS = 7
 G_STRUCT = (
@@ -35,58 +31,33 @@ G_COLUMNS = (
 )
 
 
-def load_conversion_files(
-    con: duckdb.DuckDBPyConnection, files: list[tuple[StagedFile, Any]], *, run_id: int, base: str, now: datetime
+def load_conversions_file(
+    con: duckdb.DuckDBPyConnection,
+    present: set[str],
+    stats: Any,
+    *,
+    run_id: int,
+    file_id: int,
+    key: str,
+    base: str,
+    now: datetime,
 ) -> None:
-    """Validate, attribute and upsert the conversions of every staged file of the run; fill each file's stats.
-
-    Each file is validated alone (its columns are its own), then the valid rows of all files are applied together,
-    in rounds: round k holds, for each conversion, its rows of the k-th file naming it (in name order). A
-    conversion's rows are thus applied file by file, as if the files came one per run, while the run pays one pass
-    for most rows: every demo conversion is in one file, and the status updates in a second.
-    """
+    """Validate, attribute and upsert the conversions of the staged file."""
     from etl.ingest import quarantine_rows
 
+    con.execute(conversions_sql(present))
+    stats.quarantined = quarantine_rows(con, stats, run_id, file_id, now)
     typed = ", ".join(f"v.{c}" for c in G_COLUMNS.split(", ")[:-3])
-    con.execute(f"create or replace temp table g_run ({_G_DDL})")
-    tables = {}
-    for f, stats in files:
-        con.execute(f"create or replace temp view stg as select * from {f.table}")
-        con.execute(conversions_sql(set(f.columns) - {"rn"}))
-        stats.quarantined = quarantine_rows(con, stats, run_id, f.file_id, now)
+    con.execute(
         # raw values are kept only for rows that end up waiting or quarantined (see apply_conversions): serialising
         # every row and carrying it through the joins and sorts was a fifth of the conversions' time
-        con.execute(
-            f"insert into g_run select {typed}, ?, ?, null::json from v where v.reason is null", [f.file_id, stats.path]
-        )
-        con.execute("drop view stg")
-        con.execute("drop table v")
-        tables[f.file_id] = f.table
-    con.execute(
-        "create or replace temp table g_rounds as "
-        "select file_id, rn, dense_rank() over (partition by conversion_id order by file_id) as round from g_run "
-        "where conversion_id in "
-        "(select conversion_id from g_run group by conversion_id having count(distinct file_id) > 1)"
+        f"create or replace temp table g as select {typed}, ? as file_id, ? as path, null::json as raw "
+        "from v where v.reason is null",
+        [file_id, stats.path],
     )
-    rounds = int(scalar(con, "select coalesce(max(round), 1) from g_rounds"))
-    by_id = {f.file_id: stats for f, stats in files}
-    for k in range(1, rounds + 1):
-        con.execute(
-            "create or replace temp table g as select g_run.* from g_run left join g_rounds r using (file_id, rn) "
-            "where coalesce(r.round, 1) = ?",
-            [k],
-        )
-        for file_id, counts in apply_conversions(con, run_id, base=base, now=now, tables=tables)["files"].items():
-            stats = by_id[file_id]
-            stats.inserted += counts["inserted"]
-            stats.updated += counts["updated"]
-            stats.duplicates += counts["duplicates"]
-            stats.quarantined += counts["quarantined"]
-    for table in ("g_run", "g_rounds"):
-        con.execute(f"drop table if exists {table}")
-
-
-_G_DDL = ", ".join(f"{name} {typ}" for name, typ in json.loads(G_STRUCT).items())
+    counts = apply_conversions(con, run_id, base=base, now=now, pending_mode=False)
+    stats.inserted, stats.updated, stats.duplicates = counts["inserted"], counts["updated"], counts["duplicates"]
+    stats.quarantined += counts["quarantined"]
 
 
 def prepare_click_lookup(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
@@ -114,7 +85,7 @@ def resolve_pending(con: duckdb.DuckDBPyConnection, run_id: int, *, base: str, n
     con.execute(
         f"create or replace temp table g as select unnest(from_json(raw, '{G_STRUCT}')) from pending_conversions"
     )
-    counts = apply_conversions(con, run_id, base=base, now=now)
+    counts = apply_conversions(con, run_id, base=base, now=now, pending_mode=True)
     newest_click = history.newest_click(con)
     con.execute(
         "create or replace temp table expired as select p.conversion_id, p.file_id, p.row_number, p.raw from "
@@ -246,25 +217,13 @@ where ok.is_final and ok.known and conversions.conversion_id = ok.conversion_id
 
 
 def apply_conversions(
-    con: duckdb.DuckDBPyConnection,
-    run_id: int,
-    *,
-    base: str,
-    now: datetime,
-    tables: dict[int, str] | None = None,
-) -> dict[str, Any]:
-    """Attribute, convert and upsert the rows of temp table `g`; quarantine or park what cannot be loaded.
-
-    `tables` ({file_id: staged table}) when `g` holds rows of inbox files: their raw values, for the rows that wait or
-    are quarantined, are read from there. Without it `g` holds waiting conversions, which carry theirs. Returns the
-    totals and, under "files", the counts per file_id."""
+    con: duckdb.DuckDBPyConnection, run_id: int, *, base: str, now: datetime, pending_mode: bool
+) -> dict[str, int]:
+    """Attribute, convert and upsert the rows of temp table `g`; quarantine or park what cannot be loaded."""
     con.execute(ATTRIBUTE_SQL, {"base": base})
-    pending_mode = tables is None
     bad = "f.reason is not null and f.reason <> 'wait'"
-    rows, raw = "f", "f.raw"
-    if not pending_mode:
-        _raw_values(con, tables or {})
-        rows, raw = "f left join f_raw r on r.file_id = f.file_id and r.rn = f.rn", "r.raw"
+    # a file's rows carry no raw values (the staged file `stg` has them); waiting rows carry theirs
+    rows, raw = ("f", "f.raw") if pending_mode else ("f left join stg s on s.rn = f.rn", RAW)
     quarantined = scalar(con, f"select count(*) from f where {bad}")
     if quarantined:
         con.execute(
@@ -289,53 +248,21 @@ def apply_conversions(
                 [now],
             )
     con.execute(CLASSIFY_SQL)
-    counts: dict[str, Any] = {
+    counts = {
         "inserted": scalar(con, "select count(*) from ok where is_insert") + waiting,
         "updated": scalar(con, "select count(*) from ok where not is_dup and not is_insert"),
         "duplicates": scalar(con, "select count(*) from ok where is_dup"),
         "quarantined": quarantined,
         "applied": scalar(con, "select count(*) from ok where is_final"),
-        "files": {} if pending_mode else _counts_by_file(con, bad),
     }
     con.execute(INSERT_SQL, {"run_id": run_id})
     con.execute(UPDATE_SQL, {"run_id": run_id})
     con.execute("insert into touched select distinct date_trunc('hour', ts) from ok where is_final")
     if pending_mode:
         con.execute("delete from pending_conversions where conversion_id in (select conversion_id from ok)")
-    for table in ("f", "ok", "g", "moved", "f_raw"):
+    for table in ("f", "ok", "g", "moved"):
         con.execute(f"drop table if exists {table}")
     return counts
-
-
-def _raw_values(con: duckdb.DuckDBPyConnection, tables: dict[int, str]) -> None:
-    """Temp table `f_raw` (file_id, rn, raw): the values as read of the rows of `f` that wait or are quarantined,
-    from each file's staged table."""
-    con.execute("create or replace temp table f_raw (file_id integer, rn bigint, raw json)")
-    ids = [int(i) for (i,) in con.execute("select distinct file_id from f where reason is not null").fetchall()]
-    for file_id in ids:
-        con.execute(
-            f"insert into f_raw select ?, s.rn, {RAW} from {tables[file_id]} s "
-            "where s.rn in (select rn from f where file_id = ? and reason is not null)",
-            [file_id, file_id],
-        )
-
-
-def _counts_by_file(con: duckdb.DuckDBPyConnection, bad: str) -> dict[int, dict[str, int]]:
-    """Per file_id: rows inserted (waiting ones included), updated, duplicates, quarantined by `apply_conversions`."""
-    rows = con.execute(
-        f"""select file_id,
-            count(*) filter (where is_insert) + count(*) filter (where waits),
-            count(*) filter (where not is_dup and not is_insert and not waits and not quarantined),
-            count(*) filter (where is_dup),
-            count(*) filter (where quarantined)
-        from (
-            select file_id, is_insert, is_dup, false as waits, false as quarantined from ok
-            union all
-            select file_id, false, false, reason = 'wait', {bad} from f where reason is not null
-        ) group by file_id"""
-    ).fetchall()
-    keys = ("inserted", "updated", "duplicates", "quarantined")
-    return {int(r[0]): dict(zip(keys, map(int, r[1:]), strict=True)) for r in rows}
 
 
 COMMISSION_BATCH_SQL = f"""

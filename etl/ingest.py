@@ -128,7 +128,6 @@ def ingest(
             done = _load_clicks(con, files, run_id, now) if feed == "clicks" else {}
             if feed == "conversions":
                 conv.prepare_click_lookup(con, [f.table for f in files if f.table and "click_id" in f.columns])
-                done = _load_conversions(con, files, run_id, base=base, now=now)
             for f in files:
                 stats = done.get(f.file_id) or _process_file(con, f, run_id, key=key, base=base, now=now)
                 _record(con, f, stats, run_id, now)
@@ -173,23 +172,6 @@ def _load_clicks(
         _check(stats)
         out[f.file_id] = stats
     return out
-
-
-def _load_conversions(
-    con: duckdb.DuckDBPyConnection, files: list[StagedFile], run_id: int, *, base: str, now: datetime
-) -> dict[int, FileStats]:
-    """Every readable conversion file of the run at once (`etl.conversions.load_conversion_files`); stats per file."""
-    readable = [(f, FileStats(f.feed, f.rel)) for f in files if f.table is not None]
-    if not readable:
-        return {}
-    for f, stats in readable:
-        stats.rows_read = scalar(con, f"select count(*) from {f.table}")
-        _note_columns(stats, f)
-    conv.load_conversion_files(con, readable, run_id=run_id, base=base, now=now)
-    for f, stats in readable:
-        _quarantine_bad_rows(con, f, stats, run_id, now)
-        _check(stats)
-    return {f.file_id: stats for f, stats in readable}
 
 
 def _quarantine_bad_rows(
@@ -245,7 +227,7 @@ def _note_columns(stats: FileStats, f: StagedFile) -> None:
 def _process_file(
     con: duckdb.DuckDBPyConnection, f: StagedFile, run_id: int, *, key: str, base: str, now: datetime
 ) -> FileStats:
-    """One staged file of FX rates or feed commissions (or an unreadable file of any feed)."""
+    """One staged file of a feed other than clicks (or an unreadable file of any feed)."""
     stats = FileStats(f.feed, f.rel)
     if f.table is None:
         stats.status, stats.reason = "failed", f.error
@@ -256,6 +238,7 @@ def _process_file(
     _note_columns(stats, f)
     loader = {
         "fx_rates": fx.load_fx,
+        "conversions": conv.load_conversions_file,
         "commissions": conv.load_commissions_file,
     }[f.feed]
     loader(con, present, stats, run_id=run_id, file_id=f.file_id, key=key, base=base, now=now)
