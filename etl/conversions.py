@@ -16,7 +16,7 @@ import duckdb
 
 from etl import history
 from etl.schema import scalar
-from etl.validate import RAW, commissions_sql, conversions_sql
+from etl.validate import RAW, Present, commissions_sql, conversions_sql
 
 WAIT_DAYS = 7
 G_STRUCT = (
@@ -33,7 +33,7 @@ G_COLUMNS = (
 
 def load_conversions_file(
     con: duckdb.DuckDBPyConnection,
-    present: set[str],
+    present: Present,
     stats: Any,
     *,
     run_id: int,
@@ -66,7 +66,7 @@ def prepare_click_lookup(con: duckdb.DuckDBPyConnection, tables: list[str]) -> N
     One scan of clicks per run, however many conversion files arrive. `tables` are staged conversion files with a
     click_id column (text), chosen by the caller from code.
     """
-    ids = "".join(f"select nullif(trim(click_id), '') as click_id from {t} union all " for t in tables)
+    ids = "".join(f"select nullif(trim(click_id::varchar), '') as click_id from {t} union all " for t in tables)
     con.execute(
         f"""create or replace temp table clk_lookup as
         select c.click_id, min(c.ts) as click_ts, arg_min(c.partner_id, c.ts) as partner_id,
@@ -289,7 +289,7 @@ left join conversions c on c.conversion_id = x.conversion_id
 
 def load_commissions_file(
     con: duckdb.DuckDBPyConnection,
-    present: set[str],
+    present: Present,
     stats: Any,
     *,
     run_id: int,

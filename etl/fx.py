@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 
 from etl.schema import scalar
-from etl.validate import fx_sql
+from etl.validate import Present, fx_sql
 
 CHANGED = "fx_changed"  # temp table (date, currency) of the rates the run inserted or changed
 
@@ -53,7 +53,7 @@ where fx.rate is distinct from x.fx_rate and (x.source = 'feed' or x.conversion_
 
 def load_fx(
     con: duckdb.DuckDBPyConnection,
-    present: set[str],
+    present: Present,
     stats: Any,
     *,
     run_id: int,

@@ -232,7 +232,7 @@ def _process_file(
     if f.table is None:
         stats.status, stats.reason = "failed", f.error
         return stats
-    present = set(f.columns) - {"rn"}
+    present = {k: v for k, v in f.columns.items() if k not in ("rn", "file_id")}  # name -> staged type
     con.execute(f"create or replace temp view stg as select * from {f.table}")
     stats.rows_read = scalar(con, "select count(*) from stg")
     _note_columns(stats, f)

@@ -261,8 +261,8 @@ def _stage_all(
             parquet = [f for f in new if file_format(f.path) == "parquet"]
             _stage_parquet_group(con, parquet, staged, feed, defer=defer_parquet_clicks)
             new = [f for f in new if file_format(f.path) != "parquet"]
-        for f in new:
-            _stage_one(con, f, staged, typed=False)
+        for f in new:  # Parquet conversions keep their types (times and ids are not turned into text and back)
+            _stage_one(con, f, staged, typed=feed == "conversions" and file_format(f.path) == "parquet")
 
 
 def complete_lines(path: Path, into: Path) -> Path | None:

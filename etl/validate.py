@@ -71,8 +71,9 @@ _NOT_COUNTRIES = {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "U
 COUNTRIES = tuple(sorted({c for c in Locale("en").territories if len(c) == 2 and c.isalpha()} - _NOT_COUNTRIES))
 BOT_PATTERN = r"bot|crawl|spider|slurp|headless|python-requests|python-urllib|curl/|wget/|scrapy|httpclient|phantomjs|selenium|go-http-client|java/"  # noqa: E501
 
-# A staged row `s` as the file had it, for the quarantine: its row number is the quarantine's row_number already
-RAW = """json_merge_patch(to_json(s), '{"rn": null}')"""
+# A staged row `s` as the file had it, for the quarantine: its row number is the quarantine's row_number already,
+# and the file id (a Parquet file staged with its own types has one) is the quarantine's file_id
+RAW = """json_merge_patch(to_json(s), '{"rn": null, "file_id": null}')"""
 
 TS_EPOCH = r"^-?\d{10,16}$"
 TS_ISO_OFFSET = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|z|[+-]\d{2}(:?\d{2})?)$"
@@ -80,6 +81,9 @@ TS_ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$"
 MONEY = r"^[+-]?\d{1,14}(\.\d{1,4})?$"
 INT = r"^\d{1,9}(\.0+)?$"  # an id; "12.0" too (a float column from pandas when the column has gaps)
 
+
+# The columns of a staged file: names (all text), or name -> staged DuckDB type (a Parquet file with its own types)
+Present = set[str] | dict[str, str]
 
 INT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
 # Event times a run accepts: from 2000 to a day after the run's clock. Anything else is a sender's bug that would
@@ -98,12 +102,12 @@ def _epoch_ms(ts: datetime) -> int:
     return int((ts - datetime(1970, 1, 1)) / timedelta(milliseconds=1))
 
 
-def _type(present: set[str] | dict[str, str], name: str) -> str:
+def _type(present: Present, name: str) -> str:
     """The staged DuckDB type of a column: text unless the file was Parquet (`present` then maps name -> type)."""
     return present.get(name, "VARCHAR") if isinstance(present, dict) else "VARCHAR"
 
 
-def col(present: set[str] | dict[str, str], name: str) -> str:
+def col(present: Present, name: str) -> str:
     """The trimmed text of a column, NULL when empty or absent from the file."""
     if name not in present:
         return "null::varchar"
@@ -117,7 +121,7 @@ def col(present: set[str] | dict[str, str], name: str) -> str:
     )
 
 
-def int_of(present: set[str] | dict[str, str], name: str) -> str:
+def int_of(present: Present, name: str) -> str:
     """A column as INTEGER (NULL when absent or not an integer: text such as '12.5' is not rounded to 13, as a cast
     would, which would credit another partner)."""
     if name in present and _type(present, name) in INT_TYPES:
@@ -130,7 +134,7 @@ def int_text(text: str) -> str:
     return f"case when regexp_matches({text}, '{INT}') then try_cast({text} as integer) end"
 
 
-def ts_of(present: set[str] | dict[str, str], name: str) -> str:
+def ts_of(present: Present, name: str) -> str:
     """A contract timestamp column as naive UTC TIMESTAMP, by its staged type (NULL when it does not parse)."""
     typ, ref = _type(present, name), f's."{name}"'
     if name not in present:
@@ -162,11 +166,11 @@ def _case(rules: list[tuple[str, str]]) -> str:
     return "case " + " ".join(f"when {cond} then '{reason}'" for reason, cond in rules) + " end"
 
 
-def _required(present: set[str], names: list[str]) -> list[tuple[str, str]]:
+def _required(present: Present, names: list[str]) -> list[tuple[str, str]]:
     return [(f"missing_field:{n}", f"{col(present, n)} is null") for n in names]
 
 
-def money_text(present: set[str]) -> str:
+def money_text(present: Present) -> str:
     """The amount as text, with binary float noise taken off: `59.97000000000001` (19.99 * 3 in a float column of
     Parquet, or a JSON number from JavaScript) is `59.9700`. A value that really has more than 4 decimals
     (`1.23456`) is left as it is, and is a `bad_amount`."""
@@ -181,7 +185,7 @@ def money_text(present: set[str]) -> str:
     )
 
 
-def _money_rules(present: set[str], neg_ok: str) -> list[tuple[str, str]]:
+def _money_rules(present: Present, neg_ok: str) -> list[tuple[str, str]]:
     amount, cur = money_text(present), col(present, "currency")
     return [
         ("bad_amount", f"{amount} is not null and not regexp_matches({amount}, '{MONEY}')"),
@@ -190,7 +194,7 @@ def _money_rules(present: set[str], neg_ok: str) -> list[tuple[str, str]]:
     ]
 
 
-def clicks_sql(present: set[str] | dict[str, str], table: str, file_id: str = "s.file_id", lookups: str = "") -> str:
+def clicks_sql(present: Present, table: str, file_id: str = "s.file_id", lookups: str = "") -> str:
     """SELECT of typed clicks with a reason from `table` (a staged table or a parenthesised SELECT of the files);
     references are checked against `{lookups}dim_links`, `..._partners` and `..._offers`. The values of the rows
     with a reason, as read, come from `click_raw_sql` (carrying every row as read through this SELECT for the few
@@ -262,7 +266,7 @@ def ip_hash(ip: str) -> str:
     return f"('0x' || left(sha256($key || {ip}), 16))::ubigint"
 
 
-def click_raw_sql(present: set[str] | dict[str, str], table: str, file_id: str, bad: str) -> str:
+def click_raw_sql(present: Present, table: str, file_id: str, bad: str) -> str:
     """SELECT (file_id, rn, raw) of the rows of `table` listed in `bad` (a table of file_id, rn): each row's values
     as read, as JSON without file_id and rn, for the quarantine. Raw IPs are never stored, not even there: the ip is
     replaced by its hash (as clicks keep it)."""
@@ -278,20 +282,23 @@ semi join {bad} b on b.file_id = {file_id} and b.rn = s.rn
 """
 
 
-def conversions_sql(present: set[str]) -> str:
-    """Typed conversions with a reason from the row alone; attribution and FX come later."""
+def conversions_sql(present: Present) -> str:
+    """Typed conversions with a reason from the row alone; attribution and FX come later. `present` maps each column
+    to its staged type for a Parquet file staged with its own types (times and ids are then read as they are)."""
     c = {n: col(present, n) for n in FEED_COLUMNS["conversions"]}
     typ, status = f"lower({c['type']})", f"lower(coalesce({c['status']}, 'pending'))"
+    ts, updated = ts_of(present, "ts"), ts_of(present, "updated_at")
+    partner, offer = int_of(present, "partner_id"), int_of(present, "offer_id")
     rules = [
         *_required(present, ["conversion_id", "ts", "type"]),
-        ("bad_timestamp", f"({ts_expr(c['ts'])}) is null"),
-        ("bad_timestamp", f"{c['updated_at']} is not null and ({ts_expr(c['updated_at'])}) is null"),
+        ("bad_timestamp", f"({ts}) is null"),
+        ("bad_timestamp", f"{c['updated_at']} is not null and ({updated}) is null"),
         ("too_long:conversion_id", f"length({c['conversion_id']}) > 255"),
         ("bad_type", f"{typ} not in {CONVERSION_TYPES}"),
         ("bad_status", f"{status} not in {CONVERSION_STATUSES}"),
         *_money_rules(present, f"{typ} = 'revenue'"),
-        ("unknown_partner", f"{c['partner_id']} is not null and not regexp_matches({c['partner_id']}, '{INT}')"),
-        ("unknown_offer", f"{c['offer_id']} is not null and not regexp_matches({c['offer_id']}, '{INT}')"),
+        ("unknown_partner", f"{c['partner_id']} is not null and ({partner}) is null"),
+        ("unknown_offer", f"{c['offer_id']} is not null and ({offer}) is null"),
     ]
     return f"""
 create or replace temp table v as
@@ -299,14 +306,14 @@ select
     s.rn,
     {_case(rules)} as reason,
     {c["conversion_id"]} as conversion_id,
-    {ts_expr(c["ts"])} as ts,
-    coalesce({ts_expr(c["updated_at"])}, {ts_expr(c["ts"])}) as updated_at,
+    {ts} as ts,
+    coalesce({updated}, {ts}) as updated_at,
     {typ} as type,
     {status} as status,
     {c["click_id"]} as click_id,
     upper({c["promo_code"]}) as promo_code,
-    {int_text(c["partner_id"])} as partner_id,
-    {int_text(c["offer_id"])} as offer_id,
+    {partner} as partner_id,
+    {offer} as offer_id,
     {c["customer_id"]} as customer_id,
     try_cast({money_text(present)} as decimal(18,4)) as amount,
     upper({c["currency"]}) as currency
@@ -314,7 +321,7 @@ from stg s
 """
 
 
-def commissions_sql(present: set[str]) -> str:
+def commissions_sql(present: Present) -> str:
     """Typed feed commissions with a reason."""
     c = {n: col(present, n) for n in FEED_COLUMNS["commissions"]}
     kind, status = f"lower(coalesce({c['kind']}, 'adjustment'))", f"lower(coalesce({c['status']}, 'approved'))"
@@ -345,7 +352,7 @@ left join dim_partners p on p.partner_id = {int_text(c["partner_id"])}
 """
 
 
-def fx_sql(present: set[str]) -> str:
+def fx_sql(present: Present) -> str:
     """Typed FX rates with a reason."""
     c = {n: col(present, n) for n in FEED_COLUMNS["fx_rates"]}
     rules = [

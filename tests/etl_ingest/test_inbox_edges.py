@@ -356,3 +356,37 @@ def test_float_noise_in_an_amount_is_not_a_bad_amount(tiny: Tiny) -> None:
     assert amounts == {"p1": Decimal("59.97"), "j1": Decimal("0.3")}
     assert tiny.rows("select amount from commissions where commission_id = 'm1'") == [(Decimal("59.97"),)]
     assert tiny.rows("select path, row_number, reason from quarantine") == [("conversions/p.parquet", 2, "bad_amount")]
+
+
+def test_a_parquet_conversion_file_with_typed_columns_loads_as_its_csv_twin(tiny: Tiny) -> None:
+    """Parquet conversions are staged with their own types (times in epoch ms, ids as integers or floats): the rows,
+    their reasons and the raw values kept match what the same conversions give as text in a CSV file."""
+    tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    ms, secs = 1_762_000_000_000, 1_762_000_000  # 2025-11-01 12:26:40 UTC; the same time in seconds: 1970
+    o = tiny.offer
+    rows = [  # conversion_id, ts, updated_at, type, click_id, partner_id, offer_id, amount
+        ("a", ms, ms + 60_000, "ftd", "k1", None, o, 50.0),
+        ("b", secs, None, "deposit", "k1", None, o, 10.0),  # seconds: bad_timestamp
+        ("c", ms, None, "lead", None, 12.5, o, None),  # not a whole partner id: unknown_partner
+        ("d", ms, None, "registration", None, float(tiny.child), o, None),  # a float column's whole number is fine
+        ("e", ms, 5, "sale", "k1", None, o, 1.0),  # updated_at in 1970: bad_timestamp
+    ]
+    keys = ("conversion_id", "ts", "updated_at", "type", "click_id", "partner_id", "offer_id", "amount")
+    tiny.write_parquet("conversions", "p.parquet", pl.DataFrame([dict(zip(keys, r, strict=True)) for r in rows]))
+    text = [",".join("" if v is None else (f"{v:.0f}" if isinstance(v, float) and k == "partner_id"
+                                           and v.is_integer() else str(v)) for k, v in zip(keys, r, strict=True))
+            for r in rows]  # fmt: skip
+    tiny.write("conversions", "t.csv", ",".join(keys) + "\n" + "".join(f"t{line}\n" for line in text))
+    tiny.run()
+    got = {p: sorted(tiny.rows("select row_number, reason from quarantine where path = ?", [p]))
+           for p in ("conversions/p.parquet", "conversions/t.csv")}  # fmt: skip
+    assert got["conversions/p.parquet"] == got["conversions/t.csv"] == [
+        (2, "bad_timestamp"), (3, "unknown_partner"), (5, "bad_timestamp")]  # fmt: skip
+    raw = tiny.rows("select raw from quarantine where path = 'conversions/p.parquet' and row_number = 3")[0][0]
+    assert json.loads(raw) == {"conversion_id": "c", "ts": ms, "updated_at": None, "type": "lead", "click_id": None,
+                               "partner_id": 12.5, "offer_id": o, "amount": None}  # fmt: skip
+    loaded = tiny.rows("select conversion_id, ts, updated_at, type, partner_id, amount from conversions order by 1")
+    twins = {c[1:]: rest for c, *rest in loaded if c.startswith("t")}
+    assert {c: rest for c, *rest in loaded if not c.startswith("t")} == twins
+    assert set(twins) == {"a", "d"} and twins["d"][3] == tiny.child
+    conserved(tiny)
