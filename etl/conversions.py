@@ -195,6 +195,15 @@ select f.*, flags.is_dup, flags.is_insert, flags.is_final
 from f join flags on flags.file_id = f.file_id and flags.rn = f.rn
 where f.reason is null
 """
+# The same flags when no conversion id repeats among the rows (a monthly file, a file of status updates): each row is
+# its conversion's first and last, so the windows and the join back are not needed.
+CLASSIFY_UNIQUE_SQL = """
+create or replace temp table ok as
+with d as (
+    select *, coalesce(updated_at <= old_updated_at, false) as is_dup from f where reason is null
+)
+select *, not is_dup and not known as is_insert, not is_dup as is_final from d
+"""
 
 # New conversions are inserted, known ones updated in place (status, amounts; the attribution stays): a plain insert
 # and an UPDATE ... FROM took about half the time of one INSERT ... ON CONFLICT over the primary key.
@@ -247,7 +256,8 @@ def apply_conversions(
                 f"f.click_id, ?, 1, f.file_id, f.rn from {rows} where f.reason = 'wait'",
                 [now],
             )
-    con.execute(CLASSIFY_SQL)
+    repeated = scalar(con, "select count(*) > count(distinct conversion_id) from f where reason is null")
+    con.execute(CLASSIFY_SQL if repeated else CLASSIFY_UNIQUE_SQL)
     counts = {
         "inserted": scalar(con, "select count(*) from ok where is_insert") + waiting,
         "updated": scalar(con, "select count(*) from ok where not is_dup and not is_insert"),
