@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+from babel.numbers import list_currencies
 
 from cabinet.links import verify_link
 from etl.readers import stage_file
@@ -24,6 +25,7 @@ REQUIRED = {
 }
 TS_RE = r"^(-?\d{10,16}|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}(:?\d{2})?)?)$"
 MONEY_RE = r"^[+-]?\d+(\.\d{1,4})?$"
+ISO_4217 = sorted(c for c in list_currencies() if len(c) == 3 and c.isalpha() and c.isupper())
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ def check_file(
             )
         )
         cur = _col(cols, "currency")
-        rules.append(("bad_currency", f"{cur} is not null and not regexp_matches({cur}, '^[A-Z]{{3}}$')"))
+        rules.append(("bad_currency", f"{cur} is not null and not list_contains({ISO_4217}, upper({cur}))"))
     if feed == "conversions":
         types = "('registration','ftd','deposit','sale','lead','revenue')"
         rules.append(("bad_type", f"{_col(cols, 'type')} not in {types}"))
@@ -112,7 +114,7 @@ def _reference_checks(con, feed, path, cols, bad, partners, offers, link_key, fx
         elif offer is not None and int(offer) not in offers:
             reason = "unknown_offer"
         elif currency is not None and currency != base and currency not in fx_currencies and feed != "fx_rates":
-            reason = "no_fx_rate" if len(currency) == 3 else "bad_currency"
+            reason = "no_fx_rate" if currency.upper() in ISO_4217 else "bad_currency"
         if reason:
             out.append(Violation(feed, path.name, int(rn), reason))
     return out

@@ -38,7 +38,7 @@ def test_reload_of_the_same_inbox_is_a_noop(tiny: Tiny) -> None:
 
 def test_each_contract_reason_is_quarantined_with_file_row_and_raw(tiny: Tiny) -> None:
     forged = tiny.token.split(".")[0] + ".AAAAAAAAAAAA"
-    tiny.write("fx_rates", "fx.csv", "date,currency,rate\n2026-10-01,EUR,1.1\n")
+    tiny.write("fx_rates", "fx.csv", "date,currency,rate\n2026-10-01,EUR,1.1\n2026-10-01,XYZ,2\n")
     tiny.write(
         "clicks",
         "bad.csv",
@@ -60,7 +60,9 @@ def test_each_contract_reason_is_quarantined_with_file_row_and_raw(tiny: Tiny) -
         '{"conversion_id":"x5","ts":"2026-11-01T12:00:00Z","type":"ftd","promo_code":"NOPE"}\n'
         '{"conversion_id":"x6","ts":"2026-11-01T12:00:00Z","type":"deposit","click_id":"ok1","amount":"-5"}\n'
         '{"conversion_id":"x7","ts":"2026-11-01T12:00:00Z","type":"ftd","promo_code":"spring","amount":"50",'
-        '"currency":"eur"}\n',
+        '"currency":"eur"}\n'
+        # three letters but no ISO 4217 currency: the sender's mistake, not a missing rate
+        '{"conversion_id":"x8","ts":"2026-11-01T12:00:00Z","type":"ftd","click_id":"ok1","amount":"5","currency":"xyz"}\n',
     )
     result = tiny.run()
     got = tiny.rows("select path, row_number, reason from quarantine order by path, row_number")
@@ -76,6 +78,8 @@ def test_each_contract_reason_is_quarantined_with_file_row_and_raw(tiny: Tiny) -
         ("conversions/bad.jsonl", 4, "bad_type"),
         ("conversions/bad.jsonl", 5, "unknown_promo_code"),
         ("conversions/bad.jsonl", 6, "bad_amount"),
+        ("conversions/bad.jsonl", 8, "bad_currency"),
+        ("fx_rates/fx.csv", 2, "bad_currency"),
     ]
     raw = tiny.rows("select raw ->> '$.link_token' from quarantine where reason = 'unknown_link_token'")
     assert raw == [(forged,)]
@@ -95,7 +99,7 @@ def test_each_contract_reason_is_quarantined_with_file_row_and_raw(tiny: Tiny) -
         "select partner_id, offer_id, attributed_by, amount_base from conversions where conversion_id='x7'"
     )
     assert promo == [(tiny.child, tiny.other_offer, "promo_code", Decimal("55.0000"))]
-    assert result.totals["quarantined"] == 11
+    assert result.totals["quarantined"] == 13
     conserved(tiny)
 
 
