@@ -169,6 +169,8 @@ def test_any_inbox_loads_with_every_row_accounted_for_and_reloads_as_a_noop(tiny
             "select count(*) from clicks"
         )
         assert t.rows(f"select count(*) from quarantine where raw::varchar like '%{IP}%'") == [(0,)]
+        for table in ("clicks", "conversions", "commissions"):  # what loads belongs to a partner of the store
+            assert t.rows(f"select count(*) from {table} anti join dim_partners using (partner_id)") == [(0,)]
         before = _state(t)
         second = run_etl(own, now=NOW, grace_s=0)
         assert second.files == [] and second.files_failed == 0
