@@ -195,7 +195,7 @@ select f.*, flags.is_dup, flags.is_insert, flags.is_final
 from f join flags on flags.file_id = f.file_id and flags.rn = f.rn
 where f.reason is null
 """
-# The same flags when no conversion id repeats among the rows (a monthly file, a file of status updates): each row is
+# The same flags when no conversion id repeats among the rows (a monthly file of new conversions): each row is
 # its conversion's first and last, so the windows and the join back are not needed.
 CLASSIFY_UNIQUE_SQL = """
 create or replace temp table ok as
