@@ -1,7 +1,8 @@
 """The engine prices the same facts the same, however they arrive: conversions spread over several runs, in any
-order, with amounts corrected and feed commissions landing later, end with the commissions one run over all of them
-computes (tiers counted progressively by event time, RevShare, overrides per level, the feed suppressing the engine).
-Every conversion here stays pending, so nothing is settled at the price of its day."""
+order, with amounts corrected, rejections and feed commissions landing later, end with the commissions one run over
+all of them computes (tiers counted progressively by event time, a rejection moving later ones down a tier, RevShare,
+overrides per level, the feed suppressing the engine). No conversion here is ever approved, so nothing is settled at
+the price of its day."""
 
 from __future__ import annotations
 
