@@ -104,3 +104,74 @@ def test_commissions_do_not_depend_on_how_the_facts_arrived(
     finally:
         incremental.close()
         scratch.close()
+
+
+# status paths a feed sends, one step per run: an approval may be followed by a clawback (rejected or reversed)
+PATHS = (
+    ("pending",),
+    ("pending", "approved"),
+    ("pending", "rejected"),
+    ("pending", "approved", "reversed"),
+    ("pending", "approved", "rejected"),
+    ("approved",),
+    ("approved", "reversed"),
+    ("rejected",),
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    conversions=st.lists(
+        st.tuples(
+            st.integers(0, 2), st.integers(0, 2), st.sampled_from(("ftd", "registration")), st.sampled_from(PATHS)
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    hold_days=st.sampled_from([0, 3]),
+)
+def test_a_clawed_back_conversion_nets_to_zero_and_a_live_one_keeps_its_commission(
+    conversions: list[tuple[int, int, str, tuple[str, ...]]], hold_days: int
+) -> None:
+    con = duckdb.connect()
+    try:
+        ensure_schema(con)
+        wh = Warehouse(con)
+        wh.plan(1, "cpa", cpa_amounts={"ftd": "100", "registration": "2"}, ftd_baseline="20", hold_days=hold_days,
+                subpartner_override_pct=["10", "5"])  # fmt: skip
+        wh.partner(0, 1)
+        wh.partner(1, 1, parent_id=0)
+        wh.partner(2, 1, parent_id=1)
+        status: dict[str, str] = {}
+        for run in range(6):
+            wh.run_id = run + 1
+            now = START + timedelta(days=2 * run)
+            for i, (first, partner, type_, path) in enumerate(conversions):
+                step = run - first
+                if not 0 <= step < len(path):
+                    continue
+                cid = f"v{i}"
+                status[cid] = path[step]
+                if step == 0:
+                    wh.conversion(cid, partner, type_, ts=START + timedelta(days=2 * first), amount="50",
+                                  status=path[0])  # fmt: skip
+                else:
+                    wh.set_status(cid, path[step], at=now)
+            compute_commissions(con, wh.run_id, now)
+            nets = dict(
+                con.execute(
+                    "select conversion_id, sum(amount) filter (where status not in ('rejected', 'reversed')) "
+                    "from commissions group by 1"
+                ).fetchall()
+            )
+            for cid, current in status.items():
+                if current in ("rejected", "reversed"):
+                    assert (nets.get(cid) or 0) == 0, (cid, current, run)
+                else:
+                    assert (nets.get(cid) or 0) > 0, (cid, current, run)
+        before = _commissions(con)
+        compute_commissions(con, wh.run_id + 1, START + timedelta(days=30))  # nothing changed but time: holds end
+        after = _commissions(con)
+        assert [r[:5] + r[6:] for r in after] == [r[:5] + r[6:] for r in before]  # only statuses may move
+    finally:
+        con.close()
