@@ -3,8 +3,10 @@
 Attribution order: click id (click attributes are copied in: click time, partner, offer, link, country, device,
 sub1) → promo code (case-insensitive) → explicit partner id. A conversion naming a click that has not arrived waits in
 `pending_conversions` and is retried every run; it is quarantined `unattributed` once its event time is more than
-7 days older than the newest click loaded, or it has waited 7 days. A later row of a known conversion (newer
-`updated_at`) updates status and amount but keeps the attribution; an older or equal one is a duplicate.
+7 days older than the newest click loaded, or it has waited 7 days (a warehouse with no click yet only has the wait:
+the conversions of a new program may land before its clicks, however old they are). A later row of a known
+conversion (newer `updated_at`) updates status and amount but keeps the attribution; an older or equal one is a
+duplicate.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ def resolve_pending(con: duckdb.DuckDBPyConnection, run_id: int, *, base: str, n
     con.execute(
         "create or replace temp table expired as select p.conversion_id, p.file_id, p.row_number, p.raw from "
         "pending_conversions p where p.first_seen < ?::timestamp - to_days(?) "
-        "or (p.raw ->> '$.ts')::timestamp < coalesce(?::timestamp, p.first_seen) - to_days(?)",
+        "or (p.raw ->> '$.ts')::timestamp < ?::timestamp - to_days(?)",
         [now, WAIT_DAYS, newest_click, WAIT_DAYS],
     )
     expired = scalar(con, "select count(*) from expired")

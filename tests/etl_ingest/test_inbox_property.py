@@ -10,6 +10,7 @@ import io
 import json
 import shutil
 import tempfile
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 
 from etl.runner import run_etl
 from etl.validate import FEED_COLUMNS
-from tests.etl_ingest.conftest import NOW, Tiny
+from tests.etl_ingest.conftest import CLICK_HEADER, NOW, Tiny
 
 FORMATS = ("csv", "csv.gz", "jsonl", "jsonl.gz", "parquet", "typed.parquet")
 # a Parquet writer's own types: ids as integers, times as UTC timestamps, amounts as floats (what does not convert is
@@ -175,3 +176,72 @@ def test_any_inbox_loads_with_every_row_accounted_for_and_reloads_as_a_noop(tiny
         second = run_etl(own, now=NOW, grace_s=0)
         assert second.files == [] and second.files_failed == 0
         assert _state(t) == before
+
+
+def _copy(tiny: Tiny, root: Path, name: str) -> Tiny:
+    """The tiny program in a data directory of its own under `root` (a copy of its store, no warehouse yet)."""
+    data_dir = root / name
+    data_dir.mkdir()
+    shutil.copy(tiny.settings.data_dir / "cabinet.db", data_dir / "cabinet.db")
+    own = dataclasses.replace(tiny.settings, data_dir=data_dir, store_url=f"sqlite:///{data_dir / 'cabinet.db'}")
+    return dataclasses.replace(tiny, settings=own)
+
+
+ATTRIBUTION = (
+    "select conversion_id, partner_id, offer_id, link_id, click_id, click_ts, country, device, sub1, attributed_by, "
+    "status, amount from conversions order by conversion_id"
+)
+CLICK_AT = datetime(2026, 11, 9, 8, 0)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    # (arrival run, minutes after CLICK_AT, country, sub1) per click
+    clicks=st.lists(
+        st.tuples(
+            st.integers(0, 2), st.integers(0, 600), st.sampled_from(["DE", "GB", ""]), st.sampled_from(["", "s"])
+        ),
+        max_size=6,
+    ),
+    # (arrival run, index of its click: past the list is a click that never comes, status, amount) per conversion
+    conversions=st.lists(
+        st.tuples(st.integers(0, 2), st.integers(0, 7), st.sampled_from(["pending", "approved"]), st.integers(1, 90)),
+        min_size=1,
+        max_size=8,
+    ),
+)
+def test_a_conversion_ends_attributed_the_same_whether_its_click_came_first_or_later(
+    tiny: Tiny, clicks: list[tuple[int, int, str, str]], conversions: list[tuple[int, int, str, int]]
+) -> None:
+    def click_rows(run: int | None) -> str:
+        return "".join(
+            f"k{i},{(CLICK_AT + timedelta(minutes=m)).isoformat()}Z,{tiny.token},,,{sub1},{country},mobile,,\n"
+            for i, (r, m, country, sub1) in enumerate(clicks)
+            if run is None or r == run
+        )
+
+    def conversion_rows(run: int | None) -> str:
+        return "".join(
+            f"v{j},{(CLICK_AT + timedelta(hours=12)).isoformat()}Z,ftd,k{k},{amount},{status}\n"
+            for j, (r, k, status, amount) in enumerate(conversions)
+            if run is None or r == run
+        )
+
+    header = "conversion_id,ts,type,click_id,amount,status\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        late, once = _copy(tiny, Path(tmp), "late"), _copy(tiny, Path(tmp), "once")
+        for run in range(3):  # an hour apart: every conversion still waits for its click
+            late.write("clicks", f"c{run}.csv", CLICK_HEADER + click_rows(run))
+            late.write("conversions", f"v{run}.csv", header + conversion_rows(run))
+            late.run(now=NOW + timedelta(hours=run))
+        once.write("clicks", "c.csv", CLICK_HEADER + click_rows(None))
+        once.write("conversions", "v.csv", header + conversion_rows(None))
+        once.run(now=NOW + timedelta(hours=2))
+        assert late.rows(ATTRIBUTION) == once.rows(ATTRIBUTION)
+        waiting = "select conversion_id from pending_conversions order by 1"
+        assert late.rows(waiting) == once.rows(waiting)
+        assert late.rows(waiting) == [(f"v{j}",) for j, (_, k, _, _) in enumerate(conversions) if k >= len(clicks)]
+        for t in (late, once):  # what waited is accounted for in its file: inserted while it waits
+            assert t.rows("select sum(rows_read) = sum(inserted + updated + duplicates + quarantined) from etl_files")[
+                0
+            ][0]

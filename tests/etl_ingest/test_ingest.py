@@ -235,6 +235,22 @@ def test_late_click_is_attributed_within_seven_days_and_quarantined_after(tiny: 
     conserved(tiny)
 
 
+def test_conversions_that_land_before_any_click_wait_for_them_however_old(tiny: Tiny) -> None:
+    """A new program's conversions file may land before its clicks file: with no click loaded yet there is no newest
+    click to judge the event time by, so the conversions wait (up to 7 days) instead of being unattributed at once."""
+    tiny.write("conversions", "c.csv", "conversion_id,ts,type,click_id\nold,2026-09-01T12:00:00Z,registration,k1\n")
+    tiny.run()
+    assert tiny.rows("select conversion_id from pending_conversions") == [("old",)]
+    assert tiny.rows("select count(*) from quarantine") == [(0,)]
+    tiny.write("clicks", "k.csv", CLICK_HEADER + f"k1,2026-09-01T11:00:00Z,{tiny.token},,,,DE,mobile,,\n")
+    tiny.run()
+    assert tiny.rows("select conversion_id, attributed_by, click_ts from conversions") == [
+        ("old", "click", datetime(2026, 9, 1, 11, 0))
+    ]
+    assert tiny.rows("select count(*) from pending_conversions") == [(0,)]
+    conserved(tiny)
+
+
 def test_fx_uses_the_event_date_or_the_most_recent_earlier_rate(tiny: Tiny) -> None:
     tiny.write("fx_rates", "r.csv", "date,currency,rate\n2026-11-01,EUR,1.10\n2026-11-03,EUR,1.20\n")
     tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
