@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine
 
 from cabinet.config import Settings
@@ -17,6 +18,11 @@ from cabinet.store.db import make_engine, migrate
 os.environ["CABINET_ETL_SETTLE_S"] = "0"
 
 pytest_plugins = ["tests.pg_fixtures"]
+
+# The suite gates every submission, so each property test draws the same examples on every machine (a seed per test);
+# searching wider is done by hand, with more examples and random seeds.
+hypothesis_settings.register_profile("cabinet", derandomize=True, database=None)
+hypothesis_settings.load_profile("cabinet")
 
 TEST_COOKIE_KEY = "test-cookie-key-0123456789abcdef0123456789abcdef"
 TEST_LINK_KEY = "test-link-key-0123456789abcdef0123456789abcdef"
