@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-from babel.numbers import list_currencies
 
 from cabinet.links import verify_link
 from etl.readers import stage_file
-from etl.validate import FEED_COLUMNS
+from etl.validate import CURRENCIES, FEED_COLUMNS
 
 COLUMNS = {feed: set(cols) for feed, cols in FEED_COLUMNS.items()}
 REQUIRED = {
@@ -25,7 +24,7 @@ REQUIRED = {
 }
 TS_RE = r"^(-?\d{10,16}|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}(:?\d{2})?)?)$"
 MONEY_RE = r"^[+-]?\d+(\.\d{1,4})?$"
-ISO_4217 = sorted(c for c in list_currencies() if len(c) == 3 and c.isalpha() and c.isupper())
+ISO_4217 = list(CURRENCIES)
 
 
 @dataclass(frozen=True)

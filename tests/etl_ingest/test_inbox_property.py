@@ -17,9 +17,8 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etl.runner import run_etl
 from etl.validate import FEED_COLUMNS
-from tests.etl_ingest.conftest import CLICK_HEADER, NOW, Tiny
+from tests.etl_ingest.conftest import CLICK_HEADER, NOW, Tiny, conserved
 
 FORMATS = ("csv", "csv.gz", "jsonl", "jsonl.gz", "parquet", "typed.parquet")
 # a Parquet writer's own types: ids as integers, times as UTC timestamps, amounts as floats (what does not convert is
@@ -147,23 +146,16 @@ def _state(t: Tiny) -> list[object]:
 def test_any_inbox_loads_with_every_row_accounted_for_and_reloads_as_a_noop(tiny: Tiny, data: st.DataObject) -> None:
     files = data.draw(_inbox(tiny))
     with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp) / "data"
-        data_dir.mkdir()
-        shutil.copy(tiny.settings.data_dir / "cabinet.db", data_dir / "cabinet.db")
-        own = dataclasses.replace(tiny.settings, data_dir=data_dir, store_url=f"sqlite:///{data_dir / 'cabinet.db'}")
-        t = dataclasses.replace(tiny, settings=own)
+        t = _copy(tiny, Path(tmp), "data")
         for i, (feed, fmt, columns, rows) in enumerate(files):
             (t.inbox / feed).mkdir(parents=True, exist_ok=True)
             _write(t.inbox / feed / f"f{i}.{fmt}", fmt, columns, rows)
-        first = run_etl(own, now=NOW, grace_s=0)
+        first = t.run()
         assert first.files_failed == 0, first.files
         assert len(first.files) == len(files)
         written = sum(len(rows) for *_, rows in files)
         assert first.totals["rows_read"] == written
-        for path, read, ins, upd, dup, quar in t.rows(
-            "select path, rows_read, inserted, updated, duplicates, quarantined from etl_files"
-        ):
-            assert read == ins + upd + dup + quar, path
+        conserved(t)
         assert t.rows("select count(*) from quarantine") == t.rows(
             "select coalesce(sum(quarantined), 0) from etl_files"
         )
@@ -175,7 +167,7 @@ def test_any_inbox_loads_with_every_row_accounted_for_and_reloads_as_a_noop(tiny
         for table in ("clicks", "conversions", "commissions"):  # what loads belongs to a partner of the store
             assert t.rows(f"select count(*) from {table} anti join dim_partners using (partner_id)") == [(0,)]
         before = _state(t)
-        second = run_etl(own, now=NOW, grace_s=0)
+        second = t.run()
         assert second.files == [] and second.files_failed == 0
         assert _state(t) == before
 
@@ -244,6 +236,4 @@ def test_a_conversion_ends_attributed_the_same_whether_its_click_came_first_or_l
         assert late.rows(waiting) == once.rows(waiting)
         assert late.rows(waiting) == [(f"v{j}",) for j, (_, k, _, _) in enumerate(conversions) if k >= len(clicks)]
         for t in (late, once):  # what waited is accounted for in its file: inserted while it waits
-            assert t.rows("select sum(rows_read) = sum(inserted + updated + duplicates + quarantined) from etl_files")[
-                0
-            ][0]
+            conserved(t)
