@@ -8,13 +8,14 @@ that one rejected row. One bad row is a row's problem, not the file's: such a fi
 same result as the native reader for every row it can read (`rn` = data row number, all values text) and each
 malformed record given back as a bad row.
 
-Records are split as RFC 4180 says (a quoted value may span lines); a record with the wrong number of fields is one
-bad row, as the native reader makes it (which takes empty fields after the last column for no fields). A record that
-spans lines and then breaks the quoting (a quote never closed, text after a closing quote, or more than
-`MAX_RECORD_LINES` lines) is taken for a stray quote: its first line alone is the bad row and reading resumes at the
-next line, so one stray quote costs one row, not the rest of the file. A file whose only bad rows have the wrong
-number of fields stays with the native reader: `width_errors` numbers them in one pass. A file that is not UTF-8 is
-still unreadable (`MalformedCsv`).
+Records are split as RFC 4180 says (a quoted value may span lines and hold CR and LF). Lines end at LF or CRLF, the
+contract's line endings, so a CR in an unquoted value makes its record one bad row rather than a line end that splits
+it in two. A record with the wrong number of fields is one bad row, as the native reader makes it (which takes empty
+fields after the last column for no fields). A record that spans lines and then breaks the quoting (a quote never
+closed, text after a closing quote, or more than `MAX_RECORD_LINES` lines) is taken for a stray quote: its first line
+alone is the bad row and reading resumes at the next line, so one stray quote costs one row, not the rest of the
+file. A file whose only bad rows have the wrong number of fields stays with the native reader: `width_errors` numbers
+them in one pass. A file that is not UTF-8 is still unreadable (`MalformedCsv`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,14 @@ _DELIMITERS = (";", "\t", "|")  # the native sniffer's other candidates, for a h
 MAX_RECORD_LINES = 32
 
 
+# Python's csv messages, said in the file's terms
+_MESSAGES = {
+    "new-line character seen in unquoted field": "a CR inside an unquoted value (quote a value with line breaks)",
+    "unexpected end of data": "a quote that is never closed",
+    "expected after '\"'": "text after a closing quote (a quote inside a quoted value is written twice)",
+}
+
+
 class _RecordTooLong(Exception):
     """Raised through the csv reader: the record has taken `MAX_RECORD_LINES` lines."""
 
@@ -53,6 +62,15 @@ def open_file(path: Path, mode: str, **kwargs: Any) -> Any:
     """An inbox text file, through gzip when its name ends with .gz."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     return opener(path, mode, **kwargs)
+
+
+def open_text(path: Path) -> Any:
+    """A CSV file as text whose lines end at LF or CRLF, as the contract says, so that a CR inside an unquoted value
+    is not taken for the end of its record. A file whose header ends with a lone CR (old Mac text, which the native
+    reader reads too) is read with CR line ends."""
+    with open_file(path, "rt", encoding="utf-8-sig", newline="") as fh:
+        first = fh.readline()
+    return open_file(path, "rt", encoding="utf-8-sig", newline="" if first.endswith("\r") else "\n")
 
 
 def quote_ident(name: str) -> str:
@@ -135,7 +153,7 @@ def read_records(
             if not header:
                 raise MalformedCsv(f"line 1: the header cannot be read ({exc})") from None
             lines_of = taken(reader)  # a quote error after line breaks: a stray quote, its first line alone is bad
-            bad.append((done + len(rows) + len(bad) + 1, _text(lines_of[:1]), str(exc)))
+            bad.append((done + len(rows) + len(bad) + 1, _text(lines_of[:1]), _message(exc)))
             back = lines_of[1:] + back[min(reader.line_num, len(back)) :]
     flush()
     return bad
@@ -147,7 +165,7 @@ def width_errors(path: Path) -> tuple[int, list[tuple[int, str]]]:
     One pass of the csv module and a count per record: how the native reader's rows and rejects are numbered when
     it rejected rows only for their field count. Raises `csv.Error` on a quoting error, and what reading raises
     (`UnicodeDecodeError`, gzip errors)."""
-    with open_file(path, "rt", encoding="utf-8-sig", newline="") as fh:
+    with open_text(path) as fh:
         first = fh.readline()
         reader = csv.reader(itertools.chain([first], fh), delimiter=_delimiter(first), strict=True)
         width = next((len(fields) for fields in reader if fields), 0)
@@ -158,6 +176,11 @@ def width_errors(path: Path) -> tuple[int, list[tuple[int, str]]]:
             elif fields:
                 bad.append((good + len(bad) + 1, f"Expected Number of Columns: {width} Found: {len(fields)}"))
     return good, bad
+
+
+def _message(exc: Exception) -> str:
+    text = str(exc)
+    return next((ours for theirs, ours in _MESSAGES.items() if theirs in text), text)
 
 
 def _text(lines: list[str]) -> str:
@@ -183,7 +206,7 @@ def stage_csv_records(
         _insert(con, table, names, numbers, rows)
 
     try:
-        with open_file(path, "rt", encoding="utf-8-sig", newline="") as fh:
+        with open_text(path) as fh:
             first = fh.readline()
             bad = read_records(itertools.chain([first], fh), _delimiter(first), insert)
     except UnicodeDecodeError:

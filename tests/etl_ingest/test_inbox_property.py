@@ -35,7 +35,9 @@ TYPED = {
 IP = "203.0.113."  # every ip written is in this documentation range; none may be stored as written
 _text = st.text(
     st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00"), max_size=12
-) | st.sampled_from(['a "quoted" value', "comma, inside", "line\nbreak", "  padded  ", "x" * 300, "ünï©ødé", ""])
+) | st.sampled_from(
+    ['a "quoted" value', "comma, inside", "line\nbreak", "cr\rinside", "  padded  ", "x" * 300, "ünï©ødé", ""]
+)
 _times = st.sampled_from(
     [
         "2026-11-01T10:00:00Z",
@@ -101,11 +103,14 @@ def _write(path: Path, fmt: str, columns: list[str], rows: list[dict[str, str]])
         return
     buf = io.StringIO(newline="")
     if fmt.startswith("csv"):
-        # a CR inside a CSV value ends the record, quoted or not (its pieces are bad rows: test_csv_malformed), so the
-        # rows read would not be the rows written; JSON Lines and Parquet keep theirs
-        out = csv.writer(buf, lineterminator="\n")
+        # RFC 4180 as writers write it: CRLF lines, a value with a CR or LF quoted; or LF lines and every value quoted
+        # (Python's writer quotes only the characters of its line terminator: a CR in an LF file would go unquoted)
+        crlf = fmt == "csv"
+        out = csv.writer(
+            buf, lineterminator="\r\n" if crlf else "\n", quoting=csv.QUOTE_MINIMAL if crlf else csv.QUOTE_ALL
+        )
         out.writerow(columns)
-        out.writerows([r.get(c, "").replace("\r", "") for c in columns] for r in rows)
+        out.writerows([r.get(c, "") for c in columns] for r in rows)
     else:
         buf.writelines(json.dumps({c: r[c] for c in columns if r.get(c, "") != ""}) + "\n" for r in rows)
     data = buf.getvalue().encode()
