@@ -112,14 +112,17 @@ def ingest(
     progress: Progress | None = None,
     *,
     staged: StagedInbox,
+    now: datetime | None = None,
 ) -> IngestResult:
     """Load every file `stage` staged; resolve waiting conversions; return per-file stats and touched hours.
 
-    `inbox` is part of the runner's stage signature; the files come from `staged`, which `stage` read from it."""
+    `inbox` is part of the runner's stage signature; the files come from `staged`, which `stage` read from it. `now`
+    is the run's clock (naive UTC; default the wall clock): when rows were quarantined or began to wait, and how long
+    a waiting conversion has waited."""
     con.execute("set TimeZone = 'UTC'")
     key = cfg.require_link_key().decode()
     base = scalar(con, "select value from dim_settings where key = 'base_currency'") or "USD"
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = now or datetime.now(UTC).replace(tzinfo=None)
     con.execute("create or replace temp table touched (hour timestamp)")
     res = IngestResult(cleared=clear_earlier(con, [f for f in staged.files if f.reread]))
     try:

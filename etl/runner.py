@@ -286,7 +286,7 @@ def _transaction(
         stages.snapshot_dimensions(con, cfg, dims)
         _add(timings, "dimensions", time.perf_counter() - t)
         t = time.perf_counter()
-        ingested = stages.ingest(con, cfg, inbox, run_id, progress=progress, staged=staged)
+        ingested = stages.ingest(con, cfg, inbox, run_id, progress=progress, staged=staged, now=now)
         _add(timings, "ingest", time.perf_counter() - t)
         if pause := float(os.environ.get(_PAUSE_ENV, "0") or 0):
             time.sleep(pause)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import duckdb
@@ -16,7 +16,7 @@ from cabinet.cli import app as cli_app
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner, TrackingLink
 from etl import rollups
-from tests.etl_ingest.conftest import CLICK_HEADER, Tiny, conserved
+from tests.etl_ingest.conftest import CLICK_HEADER, NOW, Tiny, conserved
 
 UA = "Mozilla/5.0 (Windows) Chrome/120"
 
@@ -248,6 +248,23 @@ def test_conversions_that_land_before_any_click_wait_for_them_however_old(tiny: 
         ("old", "click", datetime(2026, 9, 1, 11, 0))
     ]
     assert tiny.rows("select count(*) from pending_conversions") == [(0,)]
+    conserved(tiny)
+
+
+def test_a_conversion_waits_seven_days_of_the_runs_clock_for_its_click_then_is_unattributed(tiny: Tiny) -> None:
+    """With no click newer to judge it by, the wait itself ends it: 7 days after the run that first saw it, by the
+    run's clock (quarantine and wait times are the run's `now`, not the wall clock)."""
+    tiny.write("conversions", "c.csv", "conversion_id,ts,type,click_id\nw,2026-11-09T12:00:00Z,registration,k9\n")
+    tiny.run(now=NOW)
+    assert tiny.rows("select first_seen from pending_conversions") == [(NOW,)]
+    tiny.run(now=NOW + timedelta(days=6, hours=23))
+    assert tiny.rows("select conversion_id from pending_conversions") == [("w",)]
+    tiny.run(now=NOW + timedelta(days=7, hours=1))
+    assert tiny.rows("select count(*) from pending_conversions") == [(0,)]
+    assert tiny.rows("select row_number, reason, quarantined_at from quarantine") == [
+        (1, "unattributed", NOW + timedelta(days=7, hours=1))
+    ]
+    assert tiny.rows("select inserted, quarantined from etl_files") == [(0, 1)]
     conserved(tiny)
 
 

@@ -49,6 +49,7 @@ class FakeStages:
         run_id: int,
         progress: Any = None,
         staged: Any = None,
+        now: Any = None,
     ) -> Any:
         for path in sorted((inbox / "clicks").glob("*.csv")):
             rel = str(path.relative_to(inbox))
