@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import re
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
@@ -104,7 +105,7 @@ def stage_file(
     except (duckdb.Error, _NotNative) as exc:
         con.execute(f"drop table if exists {table}")
         if fmt != "csv" or isinstance(exc, duckdb.IOException):  # e.g. a truncated gzip: the file, not a row
-            raise UnreadableFile(_short(exc)) from exc
+            raise UnreadableFile(_short(exc, [path])) from exc
         try:  # a malformed row the native reader cannot skip: read record by record
             names, rejected = stage_csv_records(con, path, table, _names)
         except MalformedCsv as bad:
@@ -230,7 +231,7 @@ def parquet_select(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> tuple[s
     try:
         described = con.execute(f"describe select * from {_PARQUET}", [[str(p) for p in paths]]).fetchall()
     except duckdb.Error as exc:
-        raise UnreadableFile(_short(exc)) from exc
+        raise UnreadableFile(_short(exc, paths)) from exc
     cols = [(name, typ) for name, typ, *_ in described if name not in ("filename", "file_row_number")]
     names = _names([c for c, _ in cols])
     aliased = "".join(f", {quote_ident(c)} as {quote_ident(n)}" for (c, _), n in zip(cols, names, strict=True))
@@ -260,10 +261,24 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, paths: list[Path], file_ids: l
             raise duckdb.InvalidInputException(UNMATCHED_FILE)
     except duckdb.Error as exc:
         con.execute(f"drop table if exists {table}")
-        raise UnreadableFile(_short(exc)) from exc
+        raise UnreadableFile(_short(exc, paths)) from exc
     return columns
 
 
-def _short(exc: Exception) -> str:
+# What a reader's message means for the operator, put before it
+_MEANINGS = (
+    ("Unexpected end of GZIP stream", "truncated gzip: the file ends before its data does, e.g. cut off in transfer"),
+    ("Input is not a GZIP stream", "not gzip data although the name ends with .gz"),
+    ("too small to be a Parquet file", "not a Parquet file, or a truncated one"),
+    ("No magic bytes found", "not a Parquet file, or a truncated one"),
+)
+
+
+def _short(exc: Exception, paths: Iterable[Path] = ()) -> str:
+    """The first line of a reader's error, the file's directory left out (the file is named beside it), after what
+    it means when that is known."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:300]
+    for path in paths:
+        text = text.replace(str(path), path.name)
+    meaning = next((ours for theirs, ours in _MEANINGS if theirs in text), None)
+    return (f"{meaning} ({text})" if meaning else text)[:300]
