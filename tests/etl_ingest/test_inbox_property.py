@@ -160,6 +160,8 @@ def test_any_inbox_loads_with_every_row_accounted_for_and_reloads_as_a_noop(tiny
         assert len(first.files) == len(files)
         written = sum(len(rows) for *_, rows in files)
         assert first.totals["rows_read"] == written
+        # every file is well-formed (odd values quoted or escaped as their format says): no row is malformed
+        assert t.rows("select count(*) from quarantine where reason = 'bad_row'") == [(0,)]
         conserved(t)
         assert t.rows("select count(*) from quarantine") == t.rows(
             "select coalesce(sum(quarantined), 0) from etl_files"
