@@ -63,6 +63,17 @@ def test_every_feed_is_written_in_several_formats(demo: tuple[Path, DemoResult, 
         assert any(n.endswith(ext) for n in names), ext
 
 
+def test_feed_commissions_of_each_kind_come_in_several_statuses(demo: tuple[Path, DemoResult, str]) -> None:
+    """Bonuses and adjustments are not tied to one status each (paid commissions that are all negative adjustments
+    made the cabinet's "Commission paid" negative for every partner)."""
+    root, _, _ = demo
+    rows = pl.read_csv(root / "inbox" / "commissions" / "history.csv", infer_schema=False)
+    by_kind = rows.group_by("kind").agg(pl.col("status").n_unique().alias("statuses"))
+    assert dict(by_kind.iter_rows()) == {"bonus": 3, "adjustment": 3, "cpa": 1}
+    paid = rows.filter(pl.col("status") == "paid")["amount"].cast(pl.Float64)
+    assert paid.sum() > 0
+
+
 def test_only_the_documented_rows_break_the_contract(demo: tuple[Path, DemoResult, str]) -> None:
     root, res, url = demo
     engine = make_engine(url)
