@@ -3,13 +3,14 @@
 import streamlit as st
 
 from cabinet.status import data_status
+from cabinet.ui.guard import page_setup
 from cabinet.ui.login import login_form
 from cabinet.ui.menu import sidebar_menu
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
 from queries.warehouse import read_current
 
-st.set_page_config(page_title="Partner Cabinet", page_icon=":material/handshake:", layout="wide")
+page_setup()
 user = login_form()
 if user is None:
     st.stop()

@@ -10,12 +10,19 @@ from cabinet.ui.menu import sidebar_menu
 from cabinet.ui.text import t
 
 
+def page_setup() -> None:
+    """The page config every page starts with: a page opened by its URL (a bookmark, a reload) does not run
+    `app.py` first, and would otherwise get Streamlit's narrow default layout, which cuts long KPI values off."""
+    st.set_page_config(page_title="Partner Cabinet", page_icon=":material/handshake:", layout="wide")
+
+
 def require_user(feature: str) -> SessionUser:
     """The logged-in user when their role and tier give `feature`; otherwise the login form or a refusal.
 
     A logged-out visitor gets the login form on the page itself (and the page after logging in); nothing of the
     page's data is queried before this returns.
     """
+    page_setup()
     user = login_form()
     if user is None:
         st.info(t("auth.please_login"))

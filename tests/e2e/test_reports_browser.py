@@ -77,6 +77,13 @@ def test_report_flow_in_a_real_browser(tab, demo_server: Server) -> None:  # typ
     _login(tab, demo_server, demo_server.password, expect="Welcome,")
     assert _wait_cookie(tab, present=True)
 
+    # a page opened by its URL (a bookmark, a reload) has the wide layout too, as after the home page
+    tab.goto(f"{demo_server.url}/dashboard")
+    _see(tab.get_by_role("heading", name="Dashboard"), "dashboard_by_url")
+    main = tab.locator('[data-testid="stMain"]').bounding_box()
+    block = tab.locator('[data-testid="stMainBlockContainer"]').bounding_box()
+    assert block["width"] > 0.9 * main["width"], (block, main)  # the narrow default: 736 of 980 px
+
     tab.get_by_role("link", name="Reports").click()
     _see(tab.get_by_role("heading", name="Reports"), "reports_page")
     period = tab.get_by_label("Period")
