@@ -43,11 +43,11 @@ MAX_RECORD_LINES = 32
 
 
 # Python's csv messages, said in the file's terms
-_MESSAGES = {
-    "new-line character seen in unquoted field": "a CR inside an unquoted value (quote a value with line breaks)",
-    "unexpected end of data": "a quote that is never closed",
-    "expected after '\"'": "text after a closing quote (a quote inside a quoted value is written twice)",
-}
+_MESSAGES = (
+    ("new-line character seen in unquoted field", "a CR inside an unquoted value (quote a value with line breaks)"),
+    ("unexpected end of data", "a quote that is never closed"),
+    ("expected after '\"'", "text after a closing quote (a quote inside a quoted value is written twice)"),
+)
 
 
 class _RecordTooLong(Exception):
@@ -178,9 +178,14 @@ def width_errors(path: Path) -> tuple[int, list[tuple[int, str]]]:
     return good, bad
 
 
+def meaning(text: str, meanings: tuple[tuple[str, str], ...]) -> str | None:
+    """What a library's message means for the operator: the first of (part of the message, what it means) whose part
+    the message holds."""
+    return next((ours for theirs, ours in meanings if theirs in text), None)
+
+
 def _message(exc: Exception) -> str:
-    text = str(exc)
-    return next((ours for theirs, ours in _MESSAGES.items() if theirs in text), text)
+    return meaning(str(exc), _MESSAGES) or str(exc)
 
 
 def _text(lines: list[str]) -> str:

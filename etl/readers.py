@@ -18,7 +18,15 @@ from pathlib import Path
 
 import duckdb
 
-from etl.csv_records import NOT_UTF8, MalformedCsv, open_file, quote_ident, stage_csv_records, width_errors
+from etl.csv_records import (
+    NOT_UTF8,
+    MalformedCsv,
+    meaning,
+    open_file,
+    quote_ident,
+    stage_csv_records,
+    width_errors,
+)
 
 EXTENSIONS = (".csv", ".csv.gz", ".parquet", ".jsonl", ".jsonl.gz")
 _NAME_RE = re.compile(r"^[a-z0-9_]{1,64}$")
@@ -280,5 +288,5 @@ def _short(exc: Exception, paths: Iterable[Path] = ()) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     for path in paths:
         text = text.replace(str(path), path.name)
-    meaning = next((ours for theirs, ours in _MEANINGS if theirs in text), None)
-    return (f"{meaning} ({text})" if meaning else text)[:300]
+    plain = meaning(text, _MEANINGS)
+    return (f"{plain} ({text})" if plain else text)[:300]
