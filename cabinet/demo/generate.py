@@ -202,8 +202,12 @@ def _commission_history(
             "currency": np.where(np.arange(n) % 4 == 0, "EUR", "USD"),
             "kind": kinds,
             "conversion_id": pl.Series([None] * n, dtype=pl.String),
-            # by pairs, so bonuses and adjustments both come in every status (paid ones are not all negative)
-            "status": np.array(["approved", "paid", "approved", "pending"])[(np.arange(n) // 2) % 4],
+            # both kinds in several statuses; more bonuses than deductions are paid out already
+            "status": np.where(
+                kinds == "bonus",
+                np.array(["approved", "paid", "pending"])[(np.arange(n) // 2) % 3],
+                np.array(["approved", "pending", "approved", "paid"])[(np.arange(n) // 2) % 4],
+            ),
             "note": np.where(kinds == "bonus", "monthly performance bonus", "traffic quality correction"),
         }
     )
