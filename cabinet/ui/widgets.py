@@ -90,10 +90,13 @@ def kpi_cards(frame: pl.DataFrame, visible: tuple[str, ...], per_row: int = 4) -
     for i in range(0, len(rows), per_row):
         cols = st.columns(per_row)
         for col, row in zip(cols, rows[i : i + per_row], strict=False):
+            same = row["change"] == 0  # no arrow and no colour for no change
             col.metric(
                 t(f"metric.{row['metric']}"),
                 fmt_metric(row["metric"], row["value"]),
                 delta=fmt_change(row["change"], current_locale()),
+                delta_color="off" if same else "normal",
+                delta_arrow="off" if same else "auto",
                 help=t("common.previous", value=fmt_metric(row["metric"], row["previous"])),
             )
 

@@ -85,6 +85,24 @@ def test_dashboard_kpis_for_a_partner(program: Program) -> None:
     assert values["Commission (excl. rejected, reversed)"] == "$100.00"
 
 
+def test_a_kpi_that_did_not_change_has_no_arrow_and_no_colour() -> None:
+    """Up is green and down red; an unchanged KPI showed a green up arrow next to "0.0%"."""
+    from streamlit.proto.Metric_pb2 import Metric
+
+    at = AppTest.from_string(
+        "import polars as pl\nfrom cabinet.ui.widgets import kpi_cards\n"
+        "kpi_cards(pl.DataFrame({'metric': ['clicks', 'ftds', 'registrations'], 'value': [10.0, 2.0, 1.0], "
+        "'previous': [10.0, 1.0, 2.0], 'change': [0.0, 1.0, -0.5]}), ('clicks', 'ftds', 'registrations'))\n"
+    ).run()
+    assert not at.exception
+    shown = {m.label: (m.proto.delta, m.proto.direction, m.proto.color) for m in at.metric}
+    assert shown == {
+        "Clicks": ("0.0%", Metric.MetricDirection.NONE, Metric.MetricColor.GRAY),
+        "FTDs": ("+100.0%", Metric.MetricDirection.UP, Metric.MetricColor.GREEN),
+        "Registrations": ("-50.0%", Metric.MetricDirection.DOWN, Metric.MetricColor.RED),
+    }
+
+
 def program_d1():  # type: ignore[no-untyped-def]
     from datetime import date
 
