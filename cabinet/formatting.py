@@ -33,10 +33,19 @@ def fmt_rate(value: float | None, locale: str) -> str:
     return format_percent(value, format="#,##0.00%", locale=locale)
 
 
+MULTIPLE_FROM = 10.0  # a rise of +1,000% or more reads as a multiple: "×2,138", not "+213,677.0%"
+
+
 def fmt_change(value: float | None, locale: str) -> str | None:
-    """A signed percent change for st.metric deltas, None when not comparable."""
+    """A signed percent change for st.metric deltas, None when not comparable.
+
+    Against a near-zero previous period the percent is exact but unreadable, so a rise of ten times the previous
+    value or more is shown as the multiple of it (current / previous = 1 + change).
+    """
     if value is None:
         return None
+    if value >= MULTIPLE_FROM:
+        return "×" + format_decimal(1 + value, format="#,##0", locale=locale)
     sign = "+" if value > 0 else ""
     return sign + format_percent(value, format="#,##0.0%", locale=locale)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cabinet.formatting import chart_config
+from cabinet.formatting import chart_config, fmt_change
 from cabinet.i18n import LOCALES, catalog
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,3 +47,13 @@ def test_chart_config_names_months_and_days_per_locale() -> None:
     assert en["decimal"] == "." and en["thousands"] == ","
     assert ru["shortMonths"][0] == "янв." and ru["months"][10] == "ноябрь" and ru["shortDays"][1] == "пн"
     assert ru["thousands"] == "\xa0"
+
+
+def test_a_change_reads_as_a_percent_and_a_rise_of_ten_times_as_a_multiple() -> None:
+    assert fmt_change(None, "en") is None
+    assert fmt_change(0.125, "en") == "+12.5%"
+    assert fmt_change(-0.5, "en") == "-50.0%"
+    assert fmt_change(9.999, "en") == "+999.9%"
+    assert fmt_change(10.0, "en") == "×11"
+    assert fmt_change(2136.77, "en") == "×2,138"
+    assert fmt_change(2136.77, "ru").replace("\xa0", " ") == "×2 138"
