@@ -52,9 +52,9 @@ select
     o.conversion_id,
     o.ts,
     'sub_partner',
-    (o.amount * o.pct * 0.01)::decimal(18,4),
+    (o.amount::decimal(38,4) * o.pct * 0.01)::decimal(18,4),
     o.currency,
-    (o.amount_base * o.pct * 0.01)::decimal(18,4),
+    (o.amount_base::decimal(38,4) * o.pct * 0.01)::decimal(18,4),
     o.fx_rate,
     o.offer_id,
     o.ancestor_plan_id,
@@ -71,7 +71,7 @@ select
     o.cond,
     o.reversal_ts
 from o
-where (o.amount * o.pct * 0.01)::decimal(18,4) <> 0
+where (o.amount::decimal(38,4) * o.pct * 0.01)::decimal(18,4) <> 0
 """
 
 # Desired rows joined with what exists; approved and paid rows are final and never rewritten.

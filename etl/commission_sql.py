@@ -83,7 +83,8 @@ in_plan as (
             when currency = plan_currency then amount
             when plan_currency = $base then amount_base
             when amount_base is null or plan_rate is null then null
-            else round(amount_base::double / plan_rate::double, 4)::decimal(18,4)
+            -- NULL (no commission) rather than a failed run when it is beyond what a money column holds
+            else try_cast(round(amount_base::double / plan_rate::double, 4) as decimal(18,4))
         end as amount_plan
     from plan_fx
 ),
@@ -157,7 +158,7 @@ select
     'cpa',
     s.cpa_amount,
     s.plan_currency,
-    (s.cpa_amount * s.plan_rate)::decimal(18,4),
+    (s.cpa_amount::decimal(38,4) * s.plan_rate)::decimal(18,4),
     s.plan_rate,
     s.offer_id,
     s.plan_id,
@@ -197,7 +198,7 @@ with priced as (
     where s.pays_revshare and s.type = 'revenue' and s.amount_plan is not null
 ),
 amounts as (
-    select *, (amount_plan * pct * 0.01)::decimal(18,4) as commission from priced
+    select *, (amount_plan::decimal(38,4) * pct * 0.01)::decimal(18,4) as commission from priced
 )
 select
     'eng:' || s.conversion_id || ':revshare',
@@ -207,7 +208,7 @@ select
     'revshare',
     s.commission,
     s.plan_currency,
-    (s.commission * s.plan_rate)::decimal(18,4),
+    (s.commission::decimal(38,4) * s.plan_rate)::decimal(18,4),
     s.plan_rate,
     s.offer_id,
     s.plan_id,

@@ -18,7 +18,7 @@ import duckdb
 
 from etl import history
 from etl.schema import scalar
-from etl.validate import RAW, Present, commissions_sql, conversions_sql
+from etl.validate import RAW, Present, commissions_sql, conversions_sql, out_of_range_sql, times_sql
 
 WAIT_DAYS = 7
 G_STRUCT = (
@@ -117,7 +117,10 @@ def _move_counts(con: duckdb.DuckDBPyConnection, table: str) -> None:
     )
 
 
-ATTRIBUTE_SQL = """
+# the rate of a row's date (or the latest before it); the base currency is 1
+_RATE = "case when r.a_currency = $base then 1::decimal(18,8) else fx.rate end"
+
+ATTRIBUTE_SQL = f"""
 create or replace temp table f as
 with clk as (select * from clk_lookup),
 r as (
@@ -159,12 +162,13 @@ r as (
 )
 select
     r.*,
-    case when r.a_currency = $base then 1::decimal(18,8) else fx.rate end as fx_rate,
+    {_RATE} as fx_rate,
     coalesce(
         r.a_reason,
         case when not r.known and r.a_offer is null then 'missing_field:offer_id' end,
         case when not r.known and r.a_offer not in (select offer_id from dim_offers) then 'unknown_offer' end,
-        case when r.a_amount is not null and r.a_currency <> $base and fx.rate is null then 'no_fx_rate' end
+        case when r.a_amount is not null and r.a_currency <> $base and fx.rate is null then 'no_fx_rate' end,
+        case when r.a_amount is not null and {out_of_range_sql("r.a_amount", _RATE)} then 'bad_amount' end
     ) as reason
 from r
 asof left join fx_rates fx on fx.currency = r.a_currency and r.ts::date >= fx.date
@@ -209,18 +213,18 @@ select *, not is_dup and not known as is_insert, not is_dup as is_final from d
 
 # New conversions are inserted, known ones updated in place (status, amounts; the attribution stays): a plain insert
 # and an UPDATE ... FROM took about half the time of one INSERT ... ON CONFLICT over the primary key.
-INSERT_SQL = """
+INSERT_SQL = f"""
 insert into conversions
 select conversion_id, ts, updated_at, type, status, a_partner, a_offer, link_id, a_click_id, promo_code, attributed_by,
-       a_customer, a_amount, a_currency, round(a_amount * fx_rate, 4), fx_rate, click_ts, country, device, sub1,
+       a_customer, a_amount, a_currency, {times_sql("a_amount", "fx_rate")}, fx_rate, click_ts, country, device, sub1,
        file_id, $run_id, $run_id
 from ok where is_final and not known
 """
 
-UPDATE_SQL = """
+UPDATE_SQL = f"""
 update conversions set
     ts = ok.ts, updated_at = ok.updated_at, type = ok.type, status = ok.status, customer_id = ok.a_customer,
-    amount = ok.a_amount, currency = ok.a_currency, amount_base = round(ok.a_amount * ok.fx_rate, 4),
+    amount = ok.a_amount, currency = ok.a_currency, amount_base = {times_sql("ok.a_amount", "ok.fx_rate")},
     fx_rate = ok.fx_rate, updated_run_id = $run_id
 from ok
 where ok.is_final and ok.known and conversions.conversion_id = ok.conversion_id
@@ -288,7 +292,8 @@ fxd as (
     from good g asof left join fx_rates fx on fx.currency = g.currency and g.ts::date >= fx.date
 )
 select x.*, c.offer_id,
-       case when x.fx_rate is null then 'no_fx_rate' end as fx_reason,
+       case when x.fx_rate is null then 'no_fx_rate'
+            when {out_of_range_sql("x.amount", "x.fx_rate")} then 'bad_amount' end as fx_reason,
        e.commission_id is not null as known,
        e.commission_id is not null and e.partner_id = x.partner_id and e.ts = x.ts and e.amount = x.amount
            and e.currency = x.currency and e.kind = x.kind and e.status = x.status
@@ -330,7 +335,7 @@ def load_commissions_file(
     stats.inserted = scalar(con, f"select count(*) from batch where {live} and not known")
     con.execute(
         "insert into commissions select commission_id, 'feed', partner_id, conversion_id, ts, kind, status, amount, "
-        "currency, round(amount * fx_rate, 4), fx_rate, offer_id, null, 'feed', null, null, null, null, note, "
+        f"currency, {times_sql('amount', 'fx_rate')}, fx_rate, offer_id, null, 'feed', null, null, null, null, note, "
         f"$file_id, $run_id, $run_id from batch where {live} and not same "
         "on conflict (commission_id) do update set partner_id = excluded.partner_id, conversion_id = "
         "excluded.conversion_id, ts = excluded.ts, kind = excluded.kind, status = excluded.status, amount = "

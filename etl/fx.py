@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 
 from etl.schema import scalar
-from etl.validate import Present, fx_sql
+from etl.validate import Present, fx_sql, out_of_range_sql, times_sql
 
 CHANGED = "fx_changed"  # temp table (date, currency) of the rates the run inserted or changed
 
@@ -33,19 +33,20 @@ RECONVERT_SQL = f"""
 create or replace temp table fx_redo as
 with since as (select currency, min(date) as since from {CHANGED} where currency <> $base group by currency),
 conv as (
-    select c.conversion_id, c.ts, c.currency, c.fx_rate from conversions c join since s using (currency)
+    select c.conversion_id, c.ts, c.currency, c.fx_rate, c.amount from conversions c join since s using (currency)
     where c.ts::date >= s.since and c.amount is not null and c.status in ('pending', 'approved') and {_NOT_SETTLED}
 ),
 com as (
-    select c.commission_id, c.source, c.conversion_id, c.ts, c.currency, c.fx_rate from commissions c
+    select c.commission_id, c.source, c.conversion_id, c.ts, c.currency, c.fx_rate, c.amount from commissions c
     join since s using (currency)
     where c.ts::date >= s.since and c.status in ('pending', 'hold')
 )
-select 'conversion' as what, x.conversion_id as id, x.ts, fx.rate
+select 'conversion' as what, x.conversion_id as id, x.ts, fx.rate, {out_of_range_sql("x.amount", "fx.rate")} as too_big
 from conv x asof join fx_rates fx on fx.currency = x.currency and x.ts::date >= fx.date
 where fx.rate is distinct from x.fx_rate
 union all
-select x.source, case when x.source = 'feed' then x.commission_id else x.conversion_id end, x.ts, fx.rate
+select x.source, case when x.source = 'feed' then x.commission_id else x.conversion_id end, x.ts, fx.rate,
+       {out_of_range_sql("x.amount", "fx.rate")}
 from com x asof join fx_rates fx on fx.currency = x.currency and x.ts::date >= fx.date
 where fx.rate is distinct from x.fx_rate and (x.source = 'feed' or x.conversion_id is not null)
 """
@@ -85,22 +86,28 @@ def load_fx(
     con.execute("drop table if exists batch")
 
 
-def reconvert(con: duckdb.DuckDBPyConnection, run_id: int, base: str) -> int:
+def reconvert(con: duckdb.DuckDBPyConnection, run_id: int, base: str) -> tuple[int, int]:
     """After the run's rates are loaded: convert again what they now decide and is not settled (module doc).
 
-    Returns how many conversions and feed commissions got a new base amount. The hours of what changed go to the
-    run's `touched` table; conversions to re-price get `updated_run_id = run_id` (the engine's input)."""
+    Returns how many conversions and feed commissions got a new base amount, and how many kept their earlier one
+    because the new rate puts it beyond what a money column holds (a rate sent in the wrong units, say). The hours of
+    what changed go to the run's `touched` table; conversions to re-price get `updated_run_id = run_id` (the
+    engine's input)."""
     if not scalar(con, "select count(*) from duckdb_tables() where temporary and table_name = ?", [CHANGED]):
-        return 0
+        return 0, 0
     con.execute(RECONVERT_SQL, {"base": base})
+    kept = int(scalar(con, "select count(*) from fx_redo where too_big") or 0)
+    con.execute("delete from fx_redo where too_big")
     n = int(scalar(con, "select count(*) from fx_redo where what in ('conversion', 'feed')") or 0)
     con.execute(
-        "update conversions set amount_base = round(amount * r.rate, 4), fx_rate = r.rate, updated_run_id = $run "
+        f"update conversions set amount_base = {times_sql('amount', 'r.rate')}, fx_rate = r.rate, "
+        "updated_run_id = $run "
         "from fx_redo r where r.what = 'conversion' and conversions.conversion_id = r.id",
         {"run": run_id},
     )
     con.execute(
-        "update commissions set amount_base = round(amount * r.rate, 4), fx_rate = r.rate, updated_run_id = $run "
+        f"update commissions set amount_base = {times_sql('amount', 'r.rate')}, fx_rate = r.rate, "
+        "updated_run_id = $run "
         "from fx_redo r where r.what = 'feed' and commissions.commission_id = r.id",
         {"run": run_id},
     )
@@ -112,4 +119,4 @@ def reconvert(con: duckdb.DuckDBPyConnection, run_id: int, base: str) -> int:
     con.execute("insert into touched select distinct date_trunc('hour', ts) from fx_redo")
     con.execute("drop table fx_redo")
     con.execute(f"drop table {CHANGED}")
-    return n
+    return n, kept

@@ -31,7 +31,7 @@ from etl.readers import BLANK_COLUMN
 from etl.reprocess import clear_earlier
 from etl.schema import scalar
 from etl.stage import FEED_ORDER, StagedFile, StagedInbox, stage_inbox
-from etl.validate import FEED_COLUMNS, RAW
+from etl.validate import FEED_COLUMNS, MONEY_LIMIT, RAW
 
 Progress = Callable[..., None]
 _PROGRESS_FIELDS = ("feed", "path", "status", "reason", "rows_read", "inserted", "updated", "duplicates", "quarantined")
@@ -53,6 +53,10 @@ class FileStats:
     unknown_columns: list[str] = field(default_factory=list)
 
 
+class FileLoadError(RuntimeError):
+    """A statement failed while loading a file: the message names the file (the run is rolled back)."""
+
+
 @dataclass
 class IngestResult:
     """Per-file stats of a run, late attributions, and the UTC hours whose facts changed."""
@@ -63,6 +67,7 @@ class IngestResult:
     touched_hours: set[datetime] = field(default_factory=set)
     reconverted: int = 0  # conversions and feed commissions converted again at rates that arrived (`etl.fx`)
     cleared: int = 0  # quarantine rows of earlier reads of the files read again (`etl.reprocess.clear_earlier`)
+    notes: list[str] = field(default_factory=list)  # for the run's warnings
 
     @property
     def totals(self) -> dict[str, int]:
@@ -125,29 +130,34 @@ def ingest(
     now = now or datetime.now(UTC).replace(tzinfo=None)
     con.execute("create or replace temp table touched (hour timestamp)")
     res = IngestResult(cleared=clear_earlier(con, [f for f in staged.files if f.reread]))
-    try:
-        for feed in FEED_ORDER:
-            files = staged.of(feed)
-            done = _load_clicks(con, files, run_id, now) if feed == "clicks" else {}
-            if feed == "conversions":
-                conv.prepare_click_lookup(con, [f.table for f in files if f.table and "click_id" in f.columns])
-            for f in files:
+    # No clean-up on an error: a failed statement aborts the run's transaction, a clean-up statement would then
+    # fail with "current transaction is aborted" and hide the real error; the runner's rollback drops the temp tables.
+    for feed in FEED_ORDER:
+        files = staged.of(feed)
+        done = _load_clicks(con, files, run_id, now) if feed == "clicks" else {}
+        if feed == "conversions":
+            conv.prepare_click_lookup(con, [f.table for f in files if f.table and "click_id" in f.columns])
+        for f in files:
+            try:
                 stats = done.get(f.file_id) or _process_file(con, f, run_id, key=key, base=base, now=now)
-                _record(con, f, stats, run_id, now)
-                res.files.append(stats)
-                if progress is not None:
-                    progress({k: getattr(stats, k) for k in _PROGRESS_FIELDS})
-            if feed == "fx_rates":  # rates that arrived late or were corrected: amounts not settled are converted again
-                res.reconverted = fx.reconvert(con, run_id, base)
-            if feed == "conversions":
-                res.attributed_late, res.unattributed = conv.resolve_pending(con, run_id, base=base, now=now)
-        res.touched_hours = {h for (h,) in con.execute("select distinct hour from touched").fetchall()}
-    finally:
-        con.execute("drop table if exists touched")
-        con.execute(f"drop table if exists {fx.CHANGED}")
-        con.execute("drop table if exists v_clicks")
-        con.execute("drop table if exists v_raw")
-        con.execute("drop table if exists clk_lookup")
+            except duckdb.Error as exc:
+                raise FileLoadError(f"{f.rel}: {type(exc).__name__}: {exc}") from exc
+            _record(con, f, stats, run_id, now)
+            res.files.append(stats)
+            if progress is not None:
+                progress({k: getattr(stats, k) for k in _PROGRESS_FIELDS})
+        if feed == "fx_rates":  # rates that arrived late or were corrected: amounts not settled are converted again
+            res.reconverted, kept = fx.reconvert(con, run_id, base)
+            if kept:
+                res.notes.append(
+                    f"{kept:,} amounts keep their earlier rate: the new FX rates would put them beyond "
+                    f"{MONEY_LIMIT:,} (check the rates' units: base currency per one unit of the currency)"
+                )
+        if feed == "conversions":
+            res.attributed_late, res.unattributed = conv.resolve_pending(con, run_id, base=base, now=now)
+    res.touched_hours = {h for (h,) in con.execute("select distinct hour from touched").fetchall()}
+    for table in ("touched", fx.CHANGED, "v_clicks", "v_raw", "clk_lookup"):
+        con.execute(f"drop table if exists {table}")
     staged.drop(con)
     return res
 

@@ -100,7 +100,7 @@ def _money_sql(level: str, where: str) -> str:
     cv_dims, com_dims = (f", {d}" if d else "" for d in _DIMS[level])
     sums = ",\n    ".join(
         [f"coalesce(sum({m}), 0)::bigint" for m in OTHER_METRICS if m in COUNT_METRICS]
-        + [f"coalesce(sum({m}), 0)::decimal(18,4)" for m in OTHER_METRICS if m in MONEY_METRICS]
+        + [f"coalesce(sum({m}), 0)::decimal(38,4)" for m in OTHER_METRICS if m in MONEY_METRICS]
     )
     return f"""
 insert into {table} ({", ".join(keys + OTHER_METRICS)})

@@ -336,6 +336,7 @@ def _transaction(
     result.files += files
     result.cleared += int(getattr(ingested, "cleared", 0) or 0)
     result.reconverted += int(getattr(ingested, "reconverted", 0) or 0)
+    result.warnings += [n for n in getattr(ingested, "notes", []) if n not in result.warnings]
     result.totals = {k: result.totals.get(k, 0) + v for k, v in totals.items()}
     result.files_failed += failed
     result.commissions += n_comm

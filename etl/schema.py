@@ -200,6 +200,8 @@ create table if not exists dim_payouts (
 );
 """
 
+# Money sums in 38 digits: a fact's amount fits DECIMAL(18,4), the sum of a cell's facts need not (the same storage
+# and speed here: a 7.7M-row rollup wrote in 6.5 / 6.6 s, 54 / 56 MB)
 _METRICS = """
     clicks              bigint not null default 0,
     unique_clicks       bigint not null default 0,
@@ -207,17 +209,17 @@ _METRICS = """
     registrations       bigint not null default 0,
     ftds                bigint not null default 0,
     deposits            bigint not null default 0,
-    deposit_amount      decimal(18,4) not null default 0,
+    deposit_amount      decimal(38,4) not null default 0,
     sales               bigint not null default 0,
-    sales_amount        decimal(18,4) not null default 0,
+    sales_amount        decimal(38,4) not null default 0,
     leads               bigint not null default 0,
-    revenue             decimal(18,4) not null default 0,
-    commission_pending  decimal(18,4) not null default 0,
-    commission_hold     decimal(18,4) not null default 0,
-    commission_approved decimal(18,4) not null default 0,
-    commission_paid     decimal(18,4) not null default 0,
-    commission_rejected decimal(18,4) not null default 0,
-    commission_reversed decimal(18,4) not null default 0
+    revenue             decimal(38,4) not null default 0,
+    commission_pending  decimal(38,4) not null default 0,
+    commission_hold     decimal(38,4) not null default 0,
+    commission_approved decimal(38,4) not null default 0,
+    commission_paid     decimal(38,4) not null default 0,
+    commission_rejected decimal(38,4) not null default 0,
+    commission_reversed decimal(38,4) not null default 0
 """
 
 ROLLUPS = f"""
@@ -303,7 +305,8 @@ create table if not exists meta (
 );
 """
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
+ROLLUP_TABLES = ("rollup_hourly", "rollup_daily", "rollup_partner_hourly")
 # The visitor key of a click (uniqueness: no click of the same key in the 24 h before); NULL without an ip
 VISITOR_KEY = "case when ip_hash is not null then hash(ip_hash, ua_hash, partner_id, offer_id) end"
 
@@ -319,6 +322,16 @@ def _upgrade_hashes(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
     for (name,) in rows:  # names come from the fixed list above
         con.execute(f"alter table clicks alter {name} type ubigint using ('0x' || left({name}, 16))::ubigint")
+
+
+def _widen_rollup_money(con: duckdb.DuckDBPyConnection) -> None:
+    """Schema 4: rollup money columns hold sums in 38 digits (they were DECIMAL(18,4), like a single amount)."""
+    rows = con.execute(
+        "select table_name, column_name from duckdb_columns() where not internal and data_type = 'DECIMAL(18,4)' "
+        f"and table_name in {ROLLUP_TABLES}"
+    ).fetchall()
+    for table, column in rows:  # names from the catalog, of the tables above
+        con.execute(f"alter table {table} alter {column} type decimal(38,4)")
 
 
 def _scrub_quarantined_ips(con: duckdb.DuckDBPyConnection) -> None:
@@ -360,6 +373,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
     _upgrade_hashes(con)
     if int(old or 0) < 3:
         _scrub_quarantined_ips(con)
+    if int(old or 0) < 4:
+        _widen_rollup_money(con)
     con.execute("alter table etl_files add column if not exists mtime_ns bigint")
     con.execute("alter table etl_files add column if not exists checked_at timestamp")
     set_meta(con, "schema_version", SCHEMA_VERSION)

@@ -84,6 +84,20 @@ TS_EPOCH = r"^-?\d{10,16}$"
 TS_ISO_OFFSET = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|z|[+-]\d{2}(:?\d{2})?)$"
 TS_ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$"
 MONEY = r"^[+-]?\d{1,14}(\.\d{1,4})?$"
+MONEY_LIMIT = 10**14  # what DECIMAL(18,4), every money column, holds: |amount| < 10^14
+
+
+def times_sql(amount: str, factor: str) -> str:
+    """`amount × factor` rounded to 4 decimals, multiplied in 38 digits: DuckDB multiplies two DECIMAL(18) in 18
+    digits, so 1,000,000.0000 × 1.00000000 (a scale of 12) overflowed and failed the run."""
+    return f"round({amount}::decimal(38,4) * {factor}, 4)"
+
+
+def out_of_range_sql(amount: str, factor: str) -> str:
+    """True when `amount × factor` does not fit a money column (a huge amount at a high rate): a `bad_amount`."""
+    return f"abs({times_sql(amount, factor)}) >= {MONEY_LIMIT}"
+
+
 INT = r"^\d{1,9}(\.0+)?$"  # an id; "12.0" too (a float column from pandas when the column has gaps)
 
 

@@ -103,6 +103,26 @@ def test_plan_currency_amounts_use_fx_of_event_date_or_earlier(wh: Warehouse) ->
     assert "eng:no_rate:cpa" not in rows and result.missing_fx == 1
 
 
+def test_large_amounts_are_priced_exactly(wh: Warehouse) -> None:
+    # DuckDB multiplies two DECIMAL(18) in 18 digits: 1,000,000 EUR × 1.2 overflowed and failed the run (a program
+    # in JPY or IDR reaches such amounts with ordinary deposits)
+    wh.fx("2026-10-01", "EUR", "1.20")
+    wh.plan(1, "hybrid", currency="EUR", cpa_amounts={"ftd": "1000000"}, revshare_pct="30",
+            subpartner_override_pct=["10"])  # fmt: skip
+    wh.partner(10, 1)
+    wh.partner(11, 1, parent_id=10)
+    wh.conversion("f1", 11, "ftd", amount="2000000")
+    wh.conversion("r1", 11, "revenue", amount="5000000000")  # 4,166,666,666.6667 EUR in the plan's currency
+    run(wh)
+    rows = wh.commissions()
+    assert {k: (v["amount"], v["amount_base"]) for k, v in rows.items()} == {
+        "eng:f1:cpa": (D("1000000"), D("1200000")),
+        "eng:r1:revshare": (D("1250000000"), D("1500000000")),
+        "eng:f1:cpa:L1:10": (D("100000"), D("120000")),
+        "eng:r1:revshare:L1:10": (D("125000000"), D("150000000")),
+    }
+
+
 def _tier_plan(wh: Warehouse) -> None:
     wh.plan(
         1,

@@ -1,0 +1,107 @@
+"""Amounts as large as the contract allows: loaded exactly, or quarantined `bad_amount` when their base amount does
+not fit; a failing statement names its file."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from etl import conversions
+from etl.runner import EtlRunError
+from etl.schema import ensure_schema
+from tests.etl_ingest.conftest import CLICK_HEADER, Tiny, conserved
+
+HEAD = "conversion_id,ts,type,click_id,amount,currency,status\n"
+COMMISSION_HEAD = "commission_id,partner_id,ts,amount,currency,kind,status\n"
+
+
+def test_amounts_up_to_the_column_limit_load_and_larger_base_amounts_are_bad_amounts(tiny: Tiny) -> None:
+    tiny.write("fx_rates", "r.csv", "date,currency,rate\n2026-11-01,EUR,1.08\n")
+    tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    tiny.write(
+        "conversions",
+        "v.csv",
+        HEAD + "usd,2026-11-03T12:00:00Z,deposit,k1,1000000,USD,pending\n"
+        "eur,2026-11-03T12:00:00Z,deposit,k1,950000.5,EUR,pending\n"
+        "max,2026-11-03T12:00:00Z,deposit,k1,99999999999999.9999,USD,pending\n"  # the largest amount there is
+        "over,2026-11-03T12:00:00Z,deposit,k1,99999999999999,EUR,pending\n",  # 1.08 × that does not fit
+    )
+    tiny.write(
+        "commissions",
+        "m.csv",
+        COMMISSION_HEAD + f"c1,{tiny.parent},2026-11-03T12:00:00Z,1000000,EUR,bonus,approved\n"
+        f"c2,{tiny.parent},2026-11-03T12:00:00Z,99999999999999,EUR,bonus,approved\n",
+    )
+    result = tiny.run()
+    assert tiny.rows("select conversion_id, amount_base from conversions order by 1") == [
+        ("eur", Decimal("1026000.5400")),
+        ("max", Decimal("99999999999999.9999")),
+        ("usd", Decimal("1000000.0000")),
+    ]
+    assert tiny.rows("select commission_id, amount_base from commissions where source = 'feed'") == [
+        ("c1", Decimal("1080000.0000"))
+    ]
+    assert tiny.rows("select feed, row_number, reason from quarantine order by 1") == [
+        ("commissions", 2, "bad_amount"),
+        ("conversions", 4, "bad_amount"),
+    ]
+    assert result.totals["quarantined"] == 2
+    assert tiny.rows("select sum(deposit_amount) from rollup_daily") == [(Decimal("100000002026000.5399"),)]
+    conserved(tiny)
+
+
+def test_a_late_rate_that_would_overflow_an_amount_keeps_its_earlier_rate_with_a_warning(tiny: Tiny) -> None:
+    tiny.write("fx_rates", "r1.csv", "date,currency,rate\n2026-11-01,RUB,0.011\n")
+    tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    tiny.write(
+        "conversions",
+        "v.csv",
+        HEAD + "small,2026-11-03T12:00:00Z,deposit,k1,20000,RUB,pending\n"
+        "large,2026-11-03T12:00:00Z,deposit,k1,99999999999,RUB,pending\n",
+    )
+    tiny.run()
+    # the rate of Nov 3 sent the wrong way round (RUB per USD): the small deposit still fits, the large one not
+    tiny.write("fx_rates", "r2.csv", "date,currency,rate\n2026-11-03,RUB,9000\n")
+    result = tiny.run()
+    assert tiny.rows("select conversion_id, amount_base, fx_rate from conversions order by 1") == [
+        ("large", Decimal("1099999999.9890"), Decimal("0.01100000")),
+        ("small", Decimal("180000000.0000"), Decimal("9000.00000000")),
+    ]
+    assert any("1 amounts keep their earlier rate" in w for w in result.warnings), result.warnings
+    conserved(tiny)
+
+
+def test_a_statement_that_fails_on_a_file_names_the_file_and_its_error(
+    tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fails(con: duckdb.DuckDBPyConnection, *args: object, **kwargs: object) -> None:
+        con.execute("select error('the statement failed here')")
+
+    monkeypatch.setattr(conversions, "load_conversions_file", fails)
+    tiny.write("conversions", "v.csv", HEAD + "a,2026-11-03T12:00:00Z,registration,,,,\n")
+    with pytest.raises(EtlRunError) as err:
+        tiny.run()
+    # not "current transaction is aborted" from a clean-up statement after it
+    assert "conversions/v.csv: InvalidInputException: Invalid Input Error: the statement failed here" in str(err.value)
+    assert "aborted" not in str(err.value)
+
+
+def test_upgrade_widens_the_rollup_money_columns_of_an_earlier_warehouse() -> None:
+    con = duckdb.connect()
+    con.execute(  # as schema 3 created it
+        "create table rollup_daily (day date not null, partner_id integer not null, offer_id integer, "
+        "country varchar not null, clicks bigint not null default 0, revenue decimal(18,4) not null default 0)"
+    )
+    con.execute("insert into rollup_daily values ('2026-11-01', 1, 1, 'DE', 3, 99999999999999.9999)")
+    ensure_schema(con)
+    types = dict(
+        con.execute(
+            "select column_name, data_type from duckdb_columns() where table_name = 'rollup_daily' "
+            "and column_name in ('revenue', 'clicks')"
+        ).fetchall()
+    )
+    assert types == {"revenue": "DECIMAL(38,4)", "clicks": "BIGINT"}
+    con.execute("update rollup_daily set revenue = revenue + 1")  # a sum beyond one amount's limit fits now
+    assert con.execute("select revenue from rollup_daily").fetchall() == [(Decimal("100000000000000.9999"),)]
