@@ -65,6 +65,13 @@ DEPOSITORS = """
 select ts as t, partner_id, offer_id, link_id, country, device, sub1, customer_id
 from conversions where type in ('ftd', 'deposit') and status in ('pending', 'approved') and customer_id is not null
 """
+# the same with sub2-sub5 of each conversion's click (conversions carry sub1 only), for requests keyed by them
+DEPOSITORS_SUBS = """
+select cv.ts as t, cv.partner_id, cv.offer_id, cv.link_id, cv.country, cv.device, cv.sub1, k.sub2, k.sub3, k.sub4,
+       k.sub5, cv.customer_id
+from conversions cv left join clicks k on k.click_id = cv.click_id and k.partner_id = cv.partner_id
+where cv.type in ('ftd', 'deposit') and cv.status in ('pending', 'approved') and cv.customer_id is not null
+"""
 
 
 class ReportError(ValueError):
@@ -119,15 +126,20 @@ def _where(scope: Scope, req: ReportRequest, params: dict[str, object]) -> str:
     return " and ".join(parts)
 
 
+def _keys(req: ReportRequest) -> set[str]:
+    """The dimensions a request groups or filters by."""
+    return {*req.group_by} | {d for d, _ in req.filters}
+
+
 def uses_daily_rollup(scope: Scope, req: ReportRequest) -> bool:
     """Staff reports in UTC that need no finer key than day/partner/offer/country read the coarse rollup."""
-    keys = {*req.group_by} | {d for d, _ in req.filters}
+    keys = _keys(req)
     return scope.role != "partner" and req.tz == "UTC" and keys <= COARSE_DIMS and "arpu" not in req.metrics
 
 
 def _facts(scope: Scope, req: ReportRequest, tables: frozenset[str]) -> str:
     """The smallest source of the snapshot (`tables`) that has every key the request groups or filters by."""
-    keys = {*req.group_by} | {d for d, _ in req.filters}
+    keys = _keys(req)
     if RAW_ONLY & keys:
         return RAW_FACTS
     if uses_daily_rollup(scope, req):  # kept in day order: program-wide date ranges prune best there
@@ -178,7 +190,8 @@ def performance(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl.DataFr
             keys = ", ".join(f"{DIMENSIONS[d]} as {d}" for d in req.group_by)
             group = f"group by {', '.join(str(i + 1) for i in range(len(req.group_by)))}" if req.group_by else ""
             dsql = (
-                f"with facts as ({DEPOSITORS}) select {keys}{', ' if keys else ''}"
+                f"with facts as ({DEPOSITORS_SUBS if RAW_ONLY & _keys(req) else DEPOSITORS}) "
+                f"select {keys}{', ' if keys else ''}"
                 f"count(distinct customer_id) as depositors from facts where {where} {group}"
             )
             depositors = cur.sql(dsql, params=_used(params, dsql)).pl()
@@ -194,8 +207,9 @@ def performance(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl.DataFr
 
 
 def with_totals(frame: pl.DataFrame, req: ReportRequest, totals: pl.DataFrame) -> pl.DataFrame:
-    """The report with a last row of totals (group keys shown as 'Total' / empty)."""
-    if frame.is_empty():
+    """The report with a last row of totals (group keys shown as 'Total' / empty); without group keys the report's
+    one row is the total already."""
+    if frame.is_empty() or not req.group_by:
         return frame
     label = {d: ("Total" if i == 0 else None) for i, d in enumerate(req.group_by)}
     row = totals.with_columns([pl.lit(v, frame.schema[d]).alias(d) for d, v in label.items()]).select(frame.columns)
@@ -205,6 +219,8 @@ def with_totals(frame: pl.DataFrame, req: ReportRequest, totals: pl.DataFrame) -
 def report_with_totals(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl.DataFrame:
     """The report and its totals row (totals recomputed from sums, so rates are not averaged)."""
     frame = performance(scope, wh=wh, req=req)
+    if not req.group_by:
+        return frame
     totals = performance(
         scope, wh=wh, req=ReportRequest(req.date_from, req.date_to, req.tz, (), req.metrics, req.filters)
     )

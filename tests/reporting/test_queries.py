@@ -70,6 +70,19 @@ def test_sub2_to_sub5_reports_come_from_the_facts(program: Program) -> None:
     assert rows == [("fb", None, 2, 1, 100.0)]
 
 
+def test_arpu_by_or_filtered_by_sub2_to_sub5_counts_the_depositors_of_those_clicks(program: Program) -> None:
+    # conversions carry sub1 only: the depositors of a sub2 group come through their click (this raised a Binder
+    # Error on the Reports page with every metric selected)
+    scope, wh = program.users["p_parent"].scope, _wh(program)
+    total = performance(scope, wh=wh, req=ReportRequest(D1, D2, "UTC", (), ("ftds", "arpu"))).rows()
+    by_sub2 = performance(scope, wh=wh, req=ReportRequest(D1, D2, "UTC", ("sub2",), ("ftds", "arpu"))).rows()
+    assert total[0][0] == 1 and by_sub2 == [(None, *total[0])]
+    # without group keys the one row is the total: no second, identical totals row
+    assert report_with_totals(scope, wh=wh, req=ReportRequest(D1, D2, "UTC", (), ("ftds", "arpu"))).rows() == total
+    none = ReportRequest(D1, D2, "UTC", ("day",), ("ftds", "arpu"), (("sub3", ("spring",)),))
+    assert performance(scope, wh=wh, req=none).is_empty()
+
+
 def test_a_partner_filter_outside_the_scope_is_an_error(program: Program) -> None:
     req = ReportRequest(D1, D2, "UTC", ("day",), ("clicks",), (("partner_id", (str(program.outsider),)),))
     with pytest.raises(ScopeError):
@@ -107,7 +120,7 @@ def test_no_query_returns_a_partner_outside_the_scope(
         D2,
         "UTC",
         ("partner_id", extra) if extra != "partner_id" else ("partner_id",),
-        ("clicks", "commission"),
+        ("clicks", "commission", "arpu"),
         filters,
     )
     got = set(performance(scope, wh=_wh(program), req=req)["partner_id"].to_list())
