@@ -234,7 +234,8 @@ def _note_columns(stats: FileStats, f: StagedFile) -> None:
     elif set(f.columns) - {"file_id", "rn"} == {BLANK_COLUMN} and not stats.rows_read and not f.bad_rows:
         stats.reason = "empty file (blank lines only)"
     else:
-        stats.unknown_columns = sorted(set(f.columns) - set(FEED_COLUMNS[f.feed]) - {"file_id", "rn"})
+        own = f.columns if f.own_columns is None else f.own_columns  # a Parquet file read with others: its own
+        stats.unknown_columns = sorted(set(own) - set(FEED_COLUMNS[f.feed]) - {"file_id", "rn"})
 
 
 def _process_file(

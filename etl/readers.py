@@ -251,6 +251,34 @@ def parquet_select(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> tuple[s
     return sql, {"file_id": "BIGINT", "rn": "BIGINT"} | {n: typ for (_, typ), n in zip(cols, names, strict=True)}
 
 
+def parquet_columns(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict[str, list[str]]:
+    """The top-level column names of each Parquet file (lower-cased), by path: files read together get the union of
+    their columns, and an operator is told of the unknown columns each file has. Nested columns are one name."""
+    try:
+        rows = con.execute(
+            "select file_name, name, coalesce(num_children, 0) from parquet_schema($paths::varchar[])",
+            {"paths": [str(p) for p in paths]},
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise UnreadableFile(_short(exc, paths)) from exc
+    out: dict[str, list[str]] = {}
+    left: dict[str, list[int]] = {}  # per file: children still to read at each depth of the schema tree
+    for file, name, children in rows:
+        stack = left.setdefault(file, [])
+        if not stack:  # the root
+            out[file] = []
+            stack.append(children)
+            continue
+        if len(stack) == 1:
+            out[file].append(name.lower())
+        stack[-1] -= 1
+        if children:
+            stack.append(children)
+        while stack and stack[-1] == 0 and len(stack) > 1:
+            stack.pop()
+    return out
+
+
 def parquet_params(paths: list[Path], file_ids: list[int]) -> dict[str, list[str] | list[int]]:
     """The parameters of a `parquet_select`."""
     return {"paths": [str(p) for p in paths], "file_ids": file_ids}

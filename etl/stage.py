@@ -27,6 +27,7 @@ from etl.readers import (
     EXTENSIONS,
     UnreadableFile,
     file_format,
+    parquet_columns,
     parquet_params,
     parquet_select,
     stage_file,
@@ -53,6 +54,7 @@ class StagedFile:
     bad_rows: list[tuple[int, str, str]] = field(default_factory=list)  # CSV rows with a wrong number of fields
     source: Path | None = None  # what is read when not `path`: the complete lines of a file still being written
     reread: bool = False  # read again on request although this content was read before (`etl.reprocess`)
+    own_columns: list[str] | None = None  # a Parquet file read with others: its own columns (`columns` is the union)
 
 
 @dataclass
@@ -308,6 +310,10 @@ def _stage_parquet_group(
         return
     table = f"stg_{feed}_parquet"
     try:
+        if len(files) > 1:
+            own = parquet_columns(con, [f.path for f in files])
+            for f in files:
+                f.own_columns = own.get(str(f.path))
         if defer:
             paths = [f.path for f in files]
             sql, columns = parquet_select(con, paths)

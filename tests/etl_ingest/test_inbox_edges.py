@@ -390,3 +390,24 @@ def test_a_parquet_conversion_file_with_typed_columns_loads_as_its_csv_twin(tiny
     assert {c: rest for c, *rest in loaded if not c.startswith("t")} == twins
     assert set(twins) == {"a", "d"} and twins["d"][3] == tiny.child
     conserved(tiny)
+
+
+def test_parquet_files_read_together_report_only_their_own_unknown_columns(tiny: Tiny) -> None:
+    base = {"click_id": ["p1"], "ts": ["2026-11-01T10:00:00Z"], "link_token": [tiny.token]}
+    tiny.write_parquet("clicks", "u1.parquet", pl.DataFrame({**base, "Zzz": [1], "s": [{"a": 1, "b": {"c": 2}}]}))
+    tiny.write_parquet("clicks", "u2.parquet", pl.DataFrame({**base, "click_id": ["p2"]}))
+    tiny.write_parquet("clicks", "u3.parquet", pl.DataFrame({**base, "click_id": ["p3"], "foo": [[1, 2]]}))
+    conv = {"conversion_id": ["v1"], "ts": ["2026-11-01T11:00:00Z"], "type": ["registration"], "click_id": ["p1"]}
+    tiny.write_parquet("conversions", "a.parquet", pl.DataFrame({**conv, "extra": ["x"]}))
+    tiny.write_parquet("conversions", "b.parquet", pl.DataFrame({**conv, "conversion_id": ["v2"]}))
+    result = tiny.run()
+    assert {f["path"]: f["unknown_columns"] for f in result.files} == {
+        "clicks/u1.parquet": "s,zzz",
+        "clicks/u2.parquet": None,
+        "clicks/u3.parquet": "foo",
+        "conversions/a.parquet": "extra",
+        "conversions/b.parquet": None,
+    }
+    assert tiny.rows("select count(*) from clicks") == [(3,)] and tiny.rows("select count(*) from conversions") == [
+        (2,)
+    ]
