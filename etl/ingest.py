@@ -28,7 +28,7 @@ from etl import fx
 from etl.clicks import VALIDATED, load_clicks, quarantine_clicks, validate_clicks
 from etl.dims import LOOKUP_PREFIX, LOOKUPS, Dimensions, stage_lookups
 from etl.readers import BLANK_COLUMN
-from etl.reprocess import clear_earlier
+from etl.reprocess import clear_earlier, replace_repeated
 from etl.schema import scalar
 from etl.stage import FEED_ORDER, StagedFile, StagedInbox, stage_inbox
 from etl.validate import FEED_COLUMNS, MONEY_LIMIT, RAW
@@ -66,7 +66,7 @@ class IngestResult:
     unattributed: int = 0
     touched_hours: set[datetime] = field(default_factory=set)
     reconverted: int = 0  # conversions and feed commissions converted again at rates that arrived (`etl.fx`)
-    cleared: int = 0  # quarantine rows of earlier reads of the files read again (`etl.reprocess.clear_earlier`)
+    cleared: int = 0  # quarantine rows of earlier reads replaced by this run's (`etl.reprocess`)
     notes: list[str] = field(default_factory=list)  # for the run's warnings
 
     @property
@@ -155,6 +155,7 @@ def ingest(
                 )
         if feed == "conversions":
             res.attributed_late, res.unattributed = conv.resolve_pending(con, run_id, base=base, now=now)
+    res.cleared += replace_repeated(con, [f.file_id for f in staged.files if f.table is not None])
     res.touched_hours = {h for (h,) in con.execute("select distinct hour from touched").fetchall()}
     for table in ("touched", fx.CHANGED, "v_clicks", "v_raw", "clk_lookup"):
         con.execute(f"drop table if exists {table}")

@@ -5,8 +5,11 @@ because its click came more than 7 days late: once the store or the clicks are r
 holding such rows to be read again. The run reads each of them like a new file: rows already loaded are duplicates
 (clicks by id against the dedupe window, conversions and commissions by id and `updated_at`), rows that are valid now
 load, and the others are quarantined again. In the same transaction the quarantine rows of earlier reads of the same
-content are taken out (`clear_earlier`), so a row is never quarantined twice, nor loaded and still quarantined. Rows
-quarantined from an earlier version of a file (its content changed since) stay: that content is not in the inbox.
+content are taken out (`clear_earlier`), so a row is never quarantined twice, nor loaded and still quarantined.
+
+A file whose content changed (postbacks appended to a daily file) is read whole again: its rows quarantined before are
+quarantined again. The earlier quarantine rows of the same path with the same reason and values are then taken out
+(`replace_repeated`). The other rows quarantined from an earlier version stay: that content is not in the inbox.
 """
 
 from __future__ import annotations
@@ -108,4 +111,25 @@ def clear_earlier(con: duckdb.DuckDBPyConnection, files: list[StagedFile]) -> in
         "(select (p[1], p[2]) from unnest(?::varchar[][]) t(p)))",
         [pairs],
     ).fetchall()
+    return int(deleted[0][0])
+
+
+_REPEATED = """
+delete from quarantine q
+where q.path in (select path from etl_files where file_id in (select unnest($new::integer[])))
+  and q.file_id not in (select unnest($new::integer[]))
+  and exists (
+      select 1 from quarantine n
+      where n.file_id in (select unnest($new::integer[])) and n.path = q.path and n.reason = q.reason
+        and n.raw::varchar is not distinct from q.raw::varchar
+  )
+"""
+
+
+def replace_repeated(con: duckdb.DuckDBPyConnection, file_ids: list[int]) -> int:
+    """Inside the run's transaction, after `file_ids` (this run's reads) are loaded: take out the quarantine rows of
+    earlier reads of the same paths that these reads quarantined again (same reason and values); returns how many."""
+    if not file_ids:
+        return 0
+    deleted = con.execute(_REPEATED, {"new": file_ids}).fetchall()
     return int(deleted[0][0])

@@ -172,3 +172,29 @@ def test_etl_reprocess_waits_for_a_run_in_progress(tiny: Tiny, store_engine: Eng
     assert out.exit_code == 0, out.output
     assert "another ETL run holds the lock" in out.output and "waiting up to 300 s" in out.output
     assert "1 rows loaded now" in out.output and tiny.rows("select count(*) from clicks") == [(2,)]
+
+
+def test_a_growing_file_quarantines_each_bad_row_once_and_rows_of_its_earlier_versions_stay(tiny: Tiny) -> None:
+    head = "conversion_id,ts,type,partner_id,offer_id\n"
+    lines = [f"p1,2026-11-01T11:00:00Z,registration,{tiny.parent},{tiny.offer}\n", "p2,garbage,registration,,\n"]
+    path = tiny.write("conversions", "postbacks.csv", head + "".join(lines))
+    tiny.run()
+    for i in (3, 4):  # postbacks appended to the day's file, each read whole again
+        lines.append(f"p{i},2026-11-01T12:0{i}:00Z,registration,{tiny.parent},{tiny.offer}\n")
+        path.write_text(head + "".join(lines))
+        tiny.run()
+    assert tiny.rows("select row_number, reason from quarantine") == [(2, "bad_timestamp")]
+    assert tiny.rows("select count(*) from conversions") == [(3,)]
+    # a new version without that row (the sender fixed it): the row quarantined from the earlier version stays
+    lines[1] = f"p2,2026-11-01T11:30:00Z,registration,{tiny.parent},{tiny.offer}\n"
+    lines.append("p5,,registration,,\n")
+    path.write_text(head + "".join(lines))
+    tiny.run()
+    assert tiny.rows("select row_number, reason from quarantine order by quarantined_at, row_number") == [
+        (2, "bad_timestamp"),
+        (5, "missing_field:ts"),
+    ]
+    assert tiny.rows("select count(*) from conversions") == [(4,)]
+    conserved(tiny)
+    out = CliRunner().invoke(cli_app, ["etl", "status"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0 and "bad_timestamp" in out.output
