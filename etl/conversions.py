@@ -252,22 +252,15 @@ def apply_conversions(
             con.execute(
                 f"delete from pending_conversions where conversion_id in (select conversion_id from f where {bad})"
             )
-    waiting = 0
-    if not pending_mode:
-        waiting = scalar(con, "select count(*) from f where reason = 'wait'")
-        if waiting:
-            fields = ", ".join(f"{c} := {raw if c == 'raw' else 'f.' + c}" for c in G_COLUMNS.split(", "))
-            con.execute(
-                f"insert or replace into pending_conversions select f.conversion_id, to_json(struct_pack({fields})), "
-                f"f.click_id, ?, 1, f.file_id, f.rn from {rows} where f.reason = 'wait'",
-                [now],
-            )
+    waiting = {"inserted": 0, "updated": 0, "duplicates": 0}
+    if not pending_mode and scalar(con, "select count(*) from f where reason = 'wait'"):
+        waiting = _park(con, rows, raw, now)
     repeated = scalar(con, "select count(*) > count(distinct conversion_id) from f where reason is null")
     con.execute(CLASSIFY_SQL if repeated else CLASSIFY_UNIQUE_SQL)
     counts = {
-        "inserted": scalar(con, "select count(*) from ok where is_insert") + waiting,
-        "updated": scalar(con, "select count(*) from ok where not is_dup and not is_insert"),
-        "duplicates": scalar(con, "select count(*) from ok where is_dup"),
+        "inserted": scalar(con, "select count(*) from ok where is_insert") + waiting["inserted"],
+        "updated": scalar(con, "select count(*) from ok where not is_dup and not is_insert") + waiting["updated"],
+        "duplicates": scalar(con, "select count(*) from ok where is_dup") + waiting["duplicates"],
         "quarantined": quarantined,
         "applied": scalar(con, "select count(*) from ok where is_final"),
     }
@@ -279,6 +272,59 @@ def apply_conversions(
     for table in ("f", "ok", "g", "moved"):
         con.execute(f"drop table if exists {table}")
     return counts
+
+
+# Rows that wait for their click, classified like loaded rows: against the conversion's waiting row (an equal or
+# older `updated_at` is a duplicate) and each other. The first of a conversion is its insert, the last its values.
+PARK_SQL = """
+create or replace temp table parked as
+with w as (
+    select f.file_id, f.rn, f.conversion_id, f.updated_at, p.conversion_id is not null as waits,
+           (p.raw ->> '$.updated_at')::timestamp as old_u,
+           lag(f.updated_at) over (partition by f.conversion_id order by f.updated_at, f.rn) as prev_u
+    from f left join pending_conversions p using (conversion_id)
+    where f.reason = 'wait'
+),
+d as (select *, coalesce(updated_at <= old_u, false) or coalesce(updated_at = prev_u, false) as is_dup from w)
+select file_id, rn, is_dup,
+    not is_dup and not waits and row_number() over first_ = 1 as is_insert,
+    not is_dup and row_number() over last_ = 1 as is_final,
+    first_value(rn) over first_ as first_rn, waits
+from d
+window first_ as (partition by conversion_id, is_dup order by updated_at, rn),
+       last_ as (partition by conversion_id, is_dup order by updated_at desc, rn desc)
+"""
+
+
+def _park(con: duckdb.DuckDBPyConnection, rows: str, raw: str, now: datetime) -> dict[str, int]:
+    """Rows of a file whose click has not arrived: a new conversion waits, a newer row of a waiting one replaces its
+    values (its first file, row and wait are kept: that row counted the conversion `inserted`), others are
+    duplicates. Returns the counts of the rows."""
+    con.execute(PARK_SQL)
+    counts = dict(
+        zip(
+            ("inserted", "updated", "duplicates"),
+            con.execute(
+                "select count(*) filter (where is_insert), count(*) filter (where not is_dup and not is_insert), "
+                "count(*) filter (where is_dup) from parked"
+            ).fetchone()
+            or (0, 0, 0),
+            strict=True,
+        )
+    )
+    origin = {"rn": "coalesce(p.row_number, k.first_rn)", "file_id": "coalesce(p.file_id, f.file_id)",
+              "path": "coalesce(p.raw ->> '$.path', f.path)"}  # fmt: skip
+    fields = ", ".join(f"{c} := {raw if c == 'raw' else origin.get(c, 'f.' + c)}" for c in G_COLUMNS.split(", "))
+    con.execute(
+        "insert or replace into pending_conversions "
+        f"select f.conversion_id, to_json(struct_pack({fields})), f.click_id, coalesce(p.first_seen, ?), "
+        "coalesce(p.attempts, 1), coalesce(p.file_id, f.file_id), coalesce(p.row_number, k.first_rn) "
+        f"from {rows} join parked k on k.file_id = f.file_id and k.rn = f.rn and k.is_final "
+        "left join pending_conversions p on p.conversion_id = f.conversion_id",
+        [now],
+    )
+    con.execute("drop table parked")
+    return {k: int(v) for k, v in counts.items()}
 
 
 COMMISSION_BATCH_SQL = f"""

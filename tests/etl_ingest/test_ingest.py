@@ -271,6 +271,34 @@ def test_a_conversion_waits_seven_days_of_the_runs_clock_for_its_click_then_is_u
     conserved(tiny)
 
 
+def test_rows_of_a_waiting_conversion_count_as_its_insert_its_updates_and_duplicates(tiny: Tiny) -> None:
+    """A conversion that waits for its click is counted once `inserted`, however many rows name it."""
+    head = "conversion_id,ts,type,click_id,status,updated_at\n"
+    tiny.write("conversions", "a.csv", head + "w1,2026-11-09T12:00:00Z,registration,k9,pending,2026-11-09T12:00:00Z\n")
+    tiny.run(now=NOW)
+    later = NOW + timedelta(hours=1)
+    tiny.write("conversions", "b.csv", head + "w1,2026-11-09T12:00:00Z,registration,k9,approved,2026-11-09T18:00:00Z\n"
+               "w2,2026-11-09T13:00:00Z,registration,k9,approved,2026-11-09T19:00:00Z\n"
+               "w2,2026-11-09T13:00:00Z,registration,k9,pending,2026-11-09T13:00:00Z\n")  # fmt: skip
+    tiny.write("conversions", "c.csv", head + "w1,2026-11-09T12:00:00Z,registration,k9,rejected,2026-11-09T15:00:00Z\n")
+    tiny.run(now=later)
+    counts = "select path, inserted, updated, duplicates from etl_files order by path"
+    assert tiny.rows(counts) == [("conversions/a.csv", 1, 0, 0), ("conversions/b.csv", 1, 2, 0),
+                                 ("conversions/c.csv", 0, 0, 1)]  # fmt: skip
+    # the newest values wait; the wait and the row that counted the insert are the first ones
+    assert tiny.rows(
+        "select conversion_id, raw ->> '$.status', first_seen, row_number from pending_conversions order by 1"
+    ) == [("w1", "approved", NOW, 1), ("w2", "approved", later, 3)]
+    tiny.write("clicks", "k.csv", CLICK_HEADER + f"k9,2026-11-09T11:00:00Z,{tiny.token},,,,,,,\n")
+    tiny.run(now=later)
+    assert tiny.rows("select conversion_id, status from conversions order by 1") == [
+        ("w1", "approved"),
+        ("w2", "approved"),
+    ]
+    assert tiny.rows("select sum(inserted) from etl_files where feed = 'conversions'") == [(2,)]
+    conserved(tiny)
+
+
 def test_fx_uses_the_event_date_or_the_most_recent_earlier_rate(tiny: Tiny) -> None:
     tiny.write("fx_rates", "r.csv", "date,currency,rate\n2026-11-01,EUR,1.10\n2026-11-03,EUR,1.20\n")
     tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
