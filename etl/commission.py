@@ -141,6 +141,10 @@ def _price(con: duckdb.DuckDBPyConnection, params: dict, result: CommissionResul
     _run(con, q.DESIRED_CPA, **params)
     _run(con, q.DESIRED_REVSHARE, **params)
     _apply(con, m.STALE_BASE, result, params)
+    con.execute(m.SUPERSEDED_REVERSALS)  # before the override sources: a reversed base row cancels its overrides
+    _record_hours(con, "select ts from eng_reversals")
+    result.reversals += _count(con, "select count(*) from eng_reversals")
+    _run(con, m.INSERT_REVERSALS, **params)
 
     _run(con, m.SOURCES, **params)
     con.execute(q.CREATE_DESIRED)

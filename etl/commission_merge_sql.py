@@ -162,6 +162,36 @@ where d.cond = 'cancelled' and e.status in ('approved', 'paid')
   and not exists (select 1 from commissions as r where r.commission_id = e.commission_id || ':reversal')
 """
 
+# A final engine row of a conversion that now has a feed commission: the feed's amount replaces it, so it gets its
+# reversal row (its overrides follow, as for a reversed conversion); a non-final one is simply deleted (STALE_BASE).
+SUPERSEDED_REVERSALS = """
+create or replace temp table eng_reversals as
+select
+    e.commission_id || ':reversal' as commission_id,
+    e.partner_id,
+    e.conversion_id,
+    greatest(e.ts, f.ts) as ts,
+    -e.amount as amount,
+    e.currency,
+    -e.amount_base as amount_base,
+    e.fx_rate,
+    e.offer_id,
+    e.plan_id,
+    'reversal of ' || coalesce(e.rule, e.kind) || ': replaced by feed commission ' || f.commission_id as rule,
+    json_object('reverses', e.commission_id, 'reversed_amount', e.amount::varchar, 'original_rule', e.rule,
+                'replaced_by', f.commission_id) as inputs,
+    e.level,
+    e.from_partner_id
+from commissions as e
+join (
+    select conversion_id, min(commission_id) as commission_id, max(ts) as ts from commissions
+    where source = 'feed' and conversion_id in (select conversion_id from eng_candidates)
+    group by conversion_id
+) as f using (conversion_id)
+where e.source = 'engine' and e.kind in ('cpa', 'revshare') and e.status in ('approved', 'paid')
+  and not exists (select 1 from commissions as r where r.commission_id = e.commission_id || ':reversal')
+"""
+
 INSERT_REVERSALS = """
 insert into commissions (
     commission_id, source, partner_id, conversion_id, ts, kind, status, amount, currency, amount_base, fx_rate,

@@ -323,6 +323,31 @@ def test_feed_commission_suppresses_engine(wh: Warehouse) -> None:
     assert set(wh.commissions("source = 'engine'")) == set() and result.deleted == 1
 
 
+def test_a_feed_commission_for_an_approved_engine_commission_reverses_it(wh: Warehouse) -> None:
+    # the feed's amount replaces the engine's: without the reversal the partner was paid both
+    wh.plan(1, "cpa", cpa_amounts={"ftd": "100"}, subpartner_override_pct=["10"])
+    wh.partner(1, 1)
+    wh.partner(2, 1, parent_id=1)
+    wh.conversion("f", 2, "ftd", amount="50", status="approved")
+    run(wh)
+    assert wh.commissions()["eng:f:cpa"]["status"] == "approved"
+    wh.feed_commission("legacy-f", 2, "80", conversion_id="f", ts=T0 + timedelta(days=2))
+    result = run(wh, now=T0 + timedelta(days=2))
+    rows = wh.commissions()
+    rev = rows["eng:f:cpa:reversal"]
+    assert (rev["kind"], rev["amount"], rev["ts"]) == ("reversal", D("-100"), T0 + timedelta(days=2))
+    assert json.loads(rev["inputs"])["replaced_by"] == "legacy-f"
+    assert rows["eng:f:cpa:L1:1:reversal"]["amount"] == D("-10")
+    assert rows["eng:feed:legacy-f:L1:1"]["amount"] == D("8")  # the parent's override follows the feed's amount
+    net = {p: sum(v["amount"] for v in rows.values() if v["partner_id"] == p) for p in (1, 2)}
+    assert net == {1: D("8"), 2: D("80")} and result.reversals == 2
+    before = wh.snapshot()
+    wh.feed_commission("legacy-f2", 2, "1", conversion_id="f", ts=T0 + timedelta(days=3))  # reversed once only
+    run(wh, now=T0 + timedelta(days=3))
+    assert {k for k in wh.commissions("kind = 'reversal'")} == {"eng:f:cpa:reversal", "eng:f:cpa:L1:1:reversal"}
+    assert len(wh.snapshot()) == len(before) + 2  # legacy-f2 and its override
+
+
 def test_rerun_is_idempotent(wh: Warehouse) -> None:
     wh.plan(1, "hybrid", cpa_amounts={"ftd": "100"}, revshare_pct="25", hold_days=3, subpartner_override_pct=["5"])
     wh.plan(2, "cpa", cpa_amounts={"ftd": "100"}, volume_tiers=[{"min_count": 2, "cpa_ftd": "130"}])
