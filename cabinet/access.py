@@ -22,7 +22,12 @@ ROLE_ADMIN = "admin"
 
 
 class ScopeError(PermissionError):
-    """A request names data outside the user's scope."""
+    """A request names data outside the user's scope. `key` and `params`, when given, say it in the interface's
+    language (a translation key of `cabinet/locales`); the message is for logs and the command line."""
+
+    def __init__(self, message: str, key: str | None = None, **params: object) -> None:
+        super().__init__(message)
+        self.key, self.params = key, params
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,11 @@ class Scope:
         """Raise ScopeError naming the first partner id outside the scope."""
         for pid in partner_ids:
             if not self.allows(pid):
-                raise ScopeError(f"partner {pid} is outside the scope of user {self.username!r}")
+                raise ScopeError(
+                    f"partner {pid} is outside the scope of user {self.username!r}",
+                    "scope.partner_outside",
+                    partner=pid,
+                )
 
 
 def descendants(session: Session, roots: list[int], max_depth: int | None = None) -> list[int]:

@@ -8,6 +8,7 @@ from cabinet.ui.guard import require_user
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import (
     download_buttons,
+    label_report,
     per_language,
     period_picker,
     remember,
@@ -90,16 +91,18 @@ req = ReportRequest(date_from, date_to, user.timezone, tuple(group_by), tuple(me
 try:
     frame = data.report(user.scope, snap.snapshot_id, req)
 except (ReportError, ScopeError) as exc:
-    st.error(t("reports.bad_request", error=str(exc)))
+    key = getattr(exc, "key", None)
+    st.error(t("reports.bad_request", error=t(key, **exc.params) if key else str(exc)))
     st.stop()
 if frame.is_empty():
     st.info(t("common.empty"))
     st.stop()
 
-show_table(frame)
+shown = label_report(frame, group_by, names)
+show_table(shown)
 download_buttons(frame, f"report_{date_from}_{date_to}", key="reports")
 if group_by:
-    body = frame.head(frame.height - 1)
+    body = shown.head(shown.height - 1)
     chart_metric = st.selectbox(  # keyed per language: the translated option labels change with it
         t("common.metric"), metrics, format_func=lambda m: t(f"metric.{m}"), key=f"reports_chart_{current_locale()}"
     )

@@ -121,7 +121,8 @@ def _where(scope: Scope, req: ReportRequest, params: dict[str, object]) -> str:
     for i, (dim, values) in enumerate(req.filters):
         if dim == "partner_id":
             check_filter_partners(scope, list(values))
-        params[f"f{i}"] = [str(v) for v in values]
+        case = {"country": str.upper, "device": str.lower}.get(dim, str)  # stored ISO upper / lower-case values
+        params[f"f{i}"] = [case(str(v)) for v in values]
         parts.append(f"list_contains($f{i}::varchar[], {DIMENSIONS[dim]}::varchar)")
     return " and ".join(parts)
 

@@ -23,7 +23,9 @@ def check_filter_partners(scope: Scope, values: list[str]) -> list[int]:
         try:
             pid = int(value)
         except (TypeError, ValueError) as exc:
-            raise ScopeError(f"partner filter {value!r} is not a partner id") from exc
+            raise ScopeError(
+                f"partner filter {value!r} is not a partner id", "scope.partner_not_id", value=value
+            ) from exc
         ids.append(pid)
     scope.require(ids)
     return ids

@@ -140,6 +140,27 @@ def download_buttons(frame: pl.DataFrame, name: str, key: str) -> None:
         )
 
 
+def label_report(frame: pl.DataFrame, group_by: list[str], offers: dict[int, str]) -> pl.DataFrame:
+    """A report with totals (`queries.reports.report_with_totals`) as people read it: offers by id and name, empty
+    keys as "(none)", the totals row named in the session's language. The downloads keep the machine values."""
+    if not group_by or frame.is_empty():
+        return frame
+    body = pl.int_range(pl.len()) < pl.len() - 1  # every row but the totals
+    named = {str(k): f"{k} · {v}" for k, v in offers.items()}
+    out = frame.with_columns(
+        [
+            pl.when(body)
+            .then(pl.col(d).replace(named) if d == "offer_id" else pl.col(d))
+            .otherwise(pl.col(d))
+            .fill_null(pl.when(body).then(pl.lit(t("common.no_offer" if d == "offer_id" else "common.no_value"))))
+            .alias(d)
+            for d in group_by
+        ]
+    )
+    first = group_by[0]
+    return out.with_columns(pl.when(body).then(pl.col(first)).otherwise(pl.lit(t("common.total"))).alias(first))
+
+
 def split_values(text: str) -> tuple[str, ...]:
     """Comma-separated filter values, trimmed, empty ones dropped (values are only ever bound parameters)."""
     return tuple(v.strip() for v in text.split(",") if v.strip())
@@ -149,4 +170,6 @@ def show_chart(fig: go.Figure, time_dim: str | None = None) -> None:
     """A Plotly chart in the session's language; `time_dim` (hour/day/week/month) names what a date x axis holds."""
     if time_dim in DATE_HOVER:
         fig.update_xaxes(tickformatstops=DATE_TICKS, hoverformat=DATE_HOVER[time_dim])
+    elif time_dim is not None:  # ids and labels are categories: Plotly put numeric ones ("5", "17") on a number line
+        fig.update_xaxes(type="category")
     st.plotly_chart(fig, width="stretch", config=chart_config(current_locale()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cabinet.i18n import translate
 from cabinet.session import SESSION_KEY
 from tests.reporting.conftest import Program
 
@@ -150,3 +152,19 @@ def test_money_columns_use_the_currency_format_in_every_language(program: Progra
     columns = json.loads(at.dataframe[0].proto.columns)
     money = [c for c in columns.values() if c.get("type_config", {}).get("format") == "dollar"]
     assert money and not any("%" in str(c.get("type_config", {}).get("format")) for c in columns.values())
+
+
+def test_report_tables_name_offers_empty_keys_and_totals_in_the_interface_language(program: Program) -> None:
+    at = _open("pages/02_reports.py", program.users["root"])
+    at.multiselect(key="reports_group_by_en").set_value(["offer_id", "sub1"]).run()
+    table = at.dataframe[0].value
+    assert list(table.iloc[:, 0]) == ["1 · Casino", "1 · Casino", "2 · Shop", "Total"]
+    assert list(table.iloc[:-1, 1]) == ["fb", "(none)", "(none)"] and table.iloc[-1, 1] != "(none)"
+    at.text_input(key="reports_f_country").input("de").run()  # countries are stored upper-case: "de" is DE
+    assert [int(v) for v in at.dataframe[0].value["Clicks"]] == [2, 2]
+    # the message comes from the interface's texts (Russian in Russian), not from the back end's English
+    at.text_input(key="reports_f_partner_id").input("abc").run()
+    assert at.error[0].value == "This report cannot be built: “abc” is not a partner number."
+    assert translate("scope.partner_not_id", "ru", value="abc") == "«abc» — не номер партнёра."
+    ru = _open("pages/02_reports.py", dataclasses.replace(program.users["root"], locale="ru"))
+    assert ru.dataframe[0].value.iloc[-1, 0] == "Итого"
