@@ -18,7 +18,7 @@ import duckdb
 
 from etl import history
 from etl.schema import scalar
-from etl.validate import RAW, Present, commissions_sql, conversions_sql, out_of_range_sql, times_sql
+from etl.validate import RAW, Present, conversions_sql, out_of_range_sql, times_sql
 
 WAIT_DAYS = 7
 G_STRUCT = (
@@ -325,70 +325,3 @@ def _park(con: duckdb.DuckDBPyConnection, rows: str, raw: str, now: datetime) ->
     )
     con.execute("drop table parked")
     return {k: int(v) for k, v in counts.items()}
-
-
-COMMISSION_BATCH_SQL = f"""
-create or replace temp table batch as
-with good as (
-    select v.*, {RAW} as raw, row_number() over (partition by v.commission_id order by v.rn) > 1 as later
-    from v join stg s using (rn) where v.reason is null
-),
-fxd as (
-    select g.*, case when g.currency = $base then 1::decimal(18,8) else fx.rate end as fx_rate
-    from good g asof left join fx_rates fx on fx.currency = g.currency and g.ts::date >= fx.date
-)
-select x.*, c.offer_id,
-       case when x.fx_rate is null then 'no_fx_rate'
-            when {out_of_range_sql("x.amount", "x.fx_rate")} then 'bad_amount' end as fx_reason,
-       e.commission_id is not null as known,
-       e.commission_id is not null and e.partner_id = x.partner_id and e.ts = x.ts and e.amount = x.amount
-           and e.currency = x.currency and e.kind = x.kind and e.status = x.status
-           and e.conversion_id is not distinct from x.conversion_id and e.note is not distinct from x.note as same
-from fxd x
-left join commissions e on e.commission_id = x.commission_id
-left join conversions c on c.conversion_id = x.conversion_id
-"""
-
-
-def load_commissions_file(
-    con: duckdb.DuckDBPyConnection,
-    present: Present,
-    stats: Any,
-    *,
-    run_id: int,
-    file_id: int,
-    key: str,
-    base: str,
-    now: datetime,
-) -> None:
-    """Validate and upsert feed commissions (history, bonuses, adjustments) of the staged file."""
-    from etl.ingest import quarantine_rows
-
-    con.execute(commissions_sql(present))
-    stats.quarantined = quarantine_rows(con, stats, run_id, file_id, now)
-    con.execute(COMMISSION_BATCH_SQL, {"base": base})
-    fx_bad = scalar(con, "select count(*) from batch where fx_reason is not null and not later")
-    if fx_bad:
-        con.execute(
-            "insert into quarantine select ?, ?, 'commissions', ?, rn, fx_reason, raw, ? from batch "
-            "where fx_reason is not null and not later",
-            [run_id, file_id, stats.path, now],
-        )
-    live = "fx_reason is null and not later"
-    stats.quarantined += fx_bad
-    stats.duplicates = scalar(con, f"select count(*) from batch where later or ({live} and same)")
-    stats.updated = scalar(con, f"select count(*) from batch where {live} and known and not same")
-    stats.inserted = scalar(con, f"select count(*) from batch where {live} and not known")
-    con.execute(
-        "insert into commissions select commission_id, 'feed', partner_id, conversion_id, ts, kind, status, amount, "
-        f"currency, {times_sql('amount', 'fx_rate')}, fx_rate, offer_id, null, 'feed', null, null, null, null, note, "
-        f"$file_id, $run_id, $run_id from batch where {live} and not same "
-        "on conflict (commission_id) do update set partner_id = excluded.partner_id, conversion_id = "
-        "excluded.conversion_id, ts = excluded.ts, kind = excluded.kind, status = excluded.status, amount = "
-        "excluded.amount, currency = excluded.currency, amount_base = excluded.amount_base, fx_rate = "
-        "excluded.fx_rate, offer_id = excluded.offer_id, note = excluded.note, "
-        "updated_run_id = excluded.updated_run_id",
-        {"file_id": file_id, "run_id": run_id},
-    )
-    con.execute(f"insert into touched select distinct date_trunc('hour', ts) from batch where {live} and not same")
-    con.execute("drop table if exists batch")

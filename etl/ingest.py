@@ -23,8 +23,8 @@ from pathlib import Path
 import duckdb
 
 from cabinet.config import Settings, env_number
+from etl import commission_feed, fx
 from etl import conversions as conv
-from etl import fx
 from etl.clicks import VALIDATED, load_clicks, quarantine_clicks, validate_clicks
 from etl.dims import LOOKUP_PREFIX, LOOKUPS, Dimensions, stage_lookups
 from etl.readers import BLANK_COLUMN
@@ -254,7 +254,7 @@ def _process_file(
     loader = {
         "fx_rates": fx.load_fx,
         "conversions": conv.load_conversions_file,
-        "commissions": conv.load_commissions_file,
+        "commissions": commission_feed.load_commissions_file,
     }[f.feed]
     loader(con, present, stats, run_id=run_id, file_id=f.file_id, key=key, base=base, now=now)
     con.execute("drop view stg")

@@ -105,3 +105,26 @@ def test_upgrade_widens_the_rollup_money_columns_of_an_earlier_warehouse() -> No
     assert types == {"revenue": "DECIMAL(38,4)", "clicks": "BIGINT"}
     con.execute("update rollup_daily set revenue = revenue + 1")  # a sum beyond one amount's limit fits now
     assert con.execute("select revenue from rollup_daily").fetchall() == [(Decimal("100000000000000.9999"),)]
+
+
+def test_a_paid_feed_commission_is_final_and_a_row_that_would_change_it_is_quarantined(tiny: Tiny) -> None:
+    tiny.write(
+        "commissions",
+        "a.csv",
+        COMMISSION_HEAD + f"x1,{tiny.parent},2026-11-03T12:00:00Z,10,USD,bonus,approved\n"
+        f"x2,{tiny.parent},2026-11-03T12:00:00Z,20,USD,bonus,paid\n",
+    )
+    tiny.run()
+    tiny.write(  # an old export sent again, and the month's payout run
+        "commissions",
+        "b.csv",
+        COMMISSION_HEAD + f"x1,{tiny.parent},2026-11-03T12:00:00Z,10,USD,bonus,paid\n"
+        f"x2,{tiny.parent},2026-11-03T12:00:00Z,20,USD,bonus,pending\n"
+        f"x2,{tiny.parent},2026-11-03T12:00:00Z,20,USD,bonus,paid\n",
+    )
+    result = tiny.run()
+    assert tiny.rows("select commission_id, status from commissions order by 1") == [("x1", "paid"), ("x2", "paid")]
+    assert tiny.rows("select row_number, reason from quarantine") == [(2, "already_paid")]
+    [b] = [f for f in result.files if f["path"] == "commissions/b.csv"]
+    assert (b["updated"], b["duplicates"], b["quarantined"]) == (1, 1, 1)
+    conserved(tiny)
