@@ -371,6 +371,9 @@ left join dim_partners p on p.partner_id = {int_text(c["partner_id"])}
 """
 
 
+_BASE = "coalesce((select upper(value) from dim_settings where key = 'base_currency'), 'USD')"
+
+
 def fx_sql(present: Present) -> str:
     """Typed FX rates with a reason."""
     c = {n: col(present, n) for n in FEED_COLUMNS["fx_rates"]}
@@ -379,6 +382,8 @@ def fx_sql(present: Present) -> str:
         ("bad_date", f"try_cast({c['date']} as date) is null"),
         ("bad_currency", f"not regexp_full_match(upper({c['currency']}), '{CURRENCY_PATTERN}')"),
         ("bad_rate", f"coalesce(try_cast({c['rate']} as decimal(18,8)), 0) <= 0"),
+        # the base currency is 1 by definition: any other rate for it is a sender's mix-up (it would be unused)
+        ("bad_rate", f"upper({c['currency']}) = {_BASE} and try_cast({c['rate']} as decimal(18,8)) <> 1"),
     ]
     return f"""
 create or replace temp table v as

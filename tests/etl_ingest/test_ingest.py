@@ -38,7 +38,11 @@ def test_reload_of_the_same_inbox_is_a_noop(tiny: Tiny) -> None:
 
 def test_each_contract_reason_is_quarantined_with_file_row_and_raw(tiny: Tiny) -> None:
     forged = tiny.token.split(".")[0] + ".AAAAAAAAAAAA"
-    tiny.write("fx_rates", "fx.csv", "date,currency,rate\n2026-10-01,EUR,1.1\n2026-10-01,XYZ,2\n")
+    tiny.write(  # row 3: a rate for the base currency other than 1; row 4: 1 is harmless
+        "fx_rates",
+        "fx.csv",
+        "date,currency,rate\n2026-10-01,EUR,1.1\n2026-10-01,XYZ,2\n2026-10-01,usd,2\n2026-10-01,USD,1\n",
+    )
     tiny.write(
         "clicks",
         "bad.csv",
@@ -80,6 +84,7 @@ def test_each_contract_reason_is_quarantined_with_file_row_and_raw(tiny: Tiny) -
         ("conversions/bad.jsonl", 6, "bad_amount"),
         ("conversions/bad.jsonl", 8, "bad_currency"),
         ("fx_rates/fx.csv", 2, "bad_currency"),
+        ("fx_rates/fx.csv", 3, "bad_rate"),
     ]
     raw = tiny.rows("select raw ->> '$.link_token' from quarantine where reason = 'unknown_link_token'")
     assert raw == [(forged,)]
@@ -99,7 +104,7 @@ def test_each_contract_reason_is_quarantined_with_file_row_and_raw(tiny: Tiny) -
         "select partner_id, offer_id, attributed_by, amount_base from conversions where conversion_id='x7'"
     )
     assert promo == [(tiny.child, tiny.other_offer, "promo_code", Decimal("55.0000"))]
-    assert result.totals["quarantined"] == 13
+    assert result.totals["quarantined"] == 14
     conserved(tiny)
 
 
