@@ -54,6 +54,7 @@ class CommissionResult:
     reversals: int = 0
     approved_from_hold: int = 0
     missing_fx: int = 0
+    kept_final: int = 0  # approved/paid rows whose conversion's amount changed since: they keep the approved amount
     touched_hours: set[datetime] = field(default_factory=set)
 
     @property
@@ -140,6 +141,7 @@ def _price(con: duckdb.DuckDBPyConnection, params: dict, result: CommissionResul
     con.execute(q.CREATE_DESIRED)
     _run(con, q.DESIRED_CPA, **params)
     _run(con, q.DESIRED_REVSHARE, **params)
+    result.kept_final = _count(con, m.KEPT_FINAL)
     _apply(con, m.STALE_BASE, result, params)
     con.execute(m.SUPERSEDED_REVERSALS)  # before the override sources: a reversed base row cancels its overrides
     _record_hours(con, "select ts from eng_reversals")

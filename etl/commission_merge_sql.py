@@ -162,6 +162,20 @@ where d.cond = 'cancelled' and e.status in ('approved', 'paid')
   and not exists (select 1 from commissions as r where r.commission_id = e.commission_id || ':reversal')
 """
 
+# Approved and paid money is final: an engine row that would be priced differently now (its conversion's amount was
+# corrected after approval, an FTD fell below the baseline, its tier or plan changed) keeps its amount. The run says
+# how many, so a difference can be settled by a feed adjustment. (A rejected or reversed conversion gets its reversal
+# row, a feed commission replaces the engine's: SUPERSEDED_REVERSALS.)
+KEPT_FINAL = """
+select count(*) from commissions as e
+left join eng_desired as d using (commission_id)
+where e.source = 'engine' and e.kind in ('cpa', 'revshare') and e.status in ('approved', 'paid')
+  and e.conversion_id in (select conversion_id from eng_candidates)
+  and not exists (select 1 from commissions as r where r.commission_id = e.commission_id || ':reversal')
+  and not exists (select 1 from commissions as f where f.source = 'feed' and f.conversion_id = e.conversion_id)
+  and (d.commission_id is null or (d.cond <> 'cancelled' and d.amount <> e.amount))
+"""
+
 # A final engine row of a conversion that now has a feed commission: the feed's amount replaces it, so it gets its
 # reversal row (its overrides follow, as for a reversed conversion); a non-final one is simply deleted (STALE_BASE).
 SUPERSEDED_REVERSALS = """

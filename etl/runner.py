@@ -292,6 +292,12 @@ def _transaction(
             time.sleep(pause)
         t = time.perf_counter()
         commissions = stages.compute_commissions(con, run_id, now)
+        if kept := int(getattr(commissions, "kept_final", 0) or 0):
+            result.warnings.append(
+                f"{kept:,} approved or paid commissions would be priced differently now (their conversion's amount, "
+                "tier or plan changed since) and keep their amount, as approved money is final: settle a difference "
+                "with a feed commission of kind adjustment"
+            )
         _add(timings, "commissions", time.perf_counter() - t)
         t = time.perf_counter()
         hours = set(getattr(ingested, "touched_hours", set()) or set())

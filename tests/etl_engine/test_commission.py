@@ -348,6 +348,23 @@ def test_a_feed_commission_for_an_approved_engine_commission_reverses_it(wh: War
     assert len(wh.snapshot()) == len(before) + 2  # legacy-f2 and its override
 
 
+def test_approved_commissions_are_final_and_a_run_counts_those_it_would_price_differently(wh: Warehouse) -> None:
+    wh.plan(1, "hybrid", cpa_amounts={"ftd": "100"}, ftd_baseline="20", revshare_pct="30")
+    wh.partner(1, 1)
+    wh.conversion("r", 1, "revenue", amount="-30", status="approved")
+    wh.conversion("f", 1, "ftd", amount="50", status="approved")
+    wh.conversion("p", 1, "revenue", amount="10")  # pending: repriced freely
+    assert run(wh).kept_final == 0
+    wh.conversion("r", 1, "revenue", amount="-50", status="approved")  # a revenue line corrected after approval
+    wh.conversion("f", 1, "ftd", amount="10", status="approved")  # now below the baseline
+    wh.conversion("p", 1, "revenue", amount="20")
+    result = run(wh)
+    rows = wh.commissions()
+    assert (rows["eng:r:revshare"]["amount"], rows["eng:f:cpa"]["amount"]) == (D("-9"), D("100"))
+    assert rows["eng:p:revshare"]["amount"] == D("6") and result.kept_final == 2
+    assert run(wh).kept_final == 0  # counted in the run that changed them, not again
+
+
 def test_rerun_is_idempotent(wh: Warehouse) -> None:
     wh.plan(1, "hybrid", cpa_amounts={"ftd": "100"}, revshare_pct="25", hold_days=3, subpartner_override_pct=["5"])
     wh.plan(2, "cpa", cpa_amounts={"ftd": "100"}, volume_tiers=[{"min_count": 2, "cpa_ftd": "130"}])

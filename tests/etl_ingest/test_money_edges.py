@@ -1,5 +1,5 @@
-"""Amounts as large as the contract allows: loaded exactly, or quarantined `bad_amount` when their base amount does
-not fit; a failing statement names its file."""
+"""Money at the edges: amounts as large as the contract allows (loaded exactly, or `bad_amount` when their base
+amount does not fit), paid and approved money that stays final, and a failing statement that names its file."""
 
 from __future__ import annotations
 
@@ -128,3 +128,19 @@ def test_a_paid_feed_commission_is_final_and_a_row_that_would_change_it_is_quara
     [b] = [f for f in result.files if f["path"] == "commissions/b.csv"]
     assert (b["updated"], b["duplicates"], b["quarantined"]) == (1, 1, 1)
     conserved(tiny)
+
+
+def test_a_run_warns_of_approved_commissions_it_would_price_differently_now(tiny: Tiny) -> None:
+    tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    head = "conversion_id,ts,type,click_id,amount,status,updated_at\n"
+    tiny.write("conversions", "a.csv", head + "f1,2026-11-03T12:00:00Z,ftd,k1,50,approved,2026-11-03T12:00:00Z\n")
+    assert tiny.run().warnings == []
+    # the FTD's amount corrected below the 20 USD baseline after its 100 USD CPA was approved
+    tiny.write("conversions", "b.csv", head + "f1,2026-11-03T12:00:00Z,ftd,k1,10,approved,2026-11-04T12:00:00Z\n")
+    result = tiny.run()
+    assert [w for w in result.warnings if "approved money is final" in w] == [
+        "1 approved or paid commissions would be priced differently now (their conversion's amount, tier or plan "
+        "changed since) and keep their amount, as approved money is final: settle a difference with a feed "
+        "commission of kind adjustment"
+    ]
+    assert tiny.rows("select amount, status from commissions") == [(Decimal("100.0000"), "approved")]
