@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 
 from cabinet.formatting import chart_config, fmt_change
-from cabinet.i18n import LOCALES, catalog
+from cabinet.i18n import LOCALES, catalog, translate
+from queries.metrics import METRICS
 
 ROOT = Path(__file__).resolve().parents[1]
 LITERAL = re.compile(r"""\bt(?:ranslate)?\(\s*["']([a-z_]+\.[a-z0-9_]+)["']""")
@@ -57,3 +58,10 @@ def test_a_change_reads_as_a_percent_and_a_rise_of_ten_times_as_a_multiple() -> 
     assert fmt_change(10.0, "en") == "×11"
     assert fmt_change(2136.77, "en") == "×2,138"
     assert fmt_change(2136.77, "ru").replace("\xa0", " ") == "×2 138"
+
+
+def test_short_metric_labels_are_unique_per_language() -> None:
+    """Cards and table headers show a metric's name up to its explanation in parentheses: no two may look alike."""
+    for locale in ("en", "ru"):
+        short = [translate(f"metric.{m}", locale).split(" (")[0] for m in METRICS]
+        assert len(set(short)) == len(short), locale

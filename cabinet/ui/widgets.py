@@ -84,6 +84,12 @@ def fmt_metric(metric: str, value: float | None) -> str:
     return fmt_number(value, locale, 2)
 
 
+def short_label(metric: str) -> str:
+    """A metric's name without its explanation ("Commission (excl. rejected, reversed)" → "Commission"), for card
+    labels and table headers that have no room for it; the full name is their tooltip."""
+    return t(f"metric.{metric}").split(" (")[0]
+
+
 def kpi_cards(frame: pl.DataFrame, visible: tuple[str, ...], per_row: int = 4) -> None:
     """st.metric cards for the KPIs the user's tier may see, with change vs the previous period."""
     rows = [r for r in frame.iter_rows(named=True) if r["metric"] in visible]
@@ -91,20 +97,22 @@ def kpi_cards(frame: pl.DataFrame, visible: tuple[str, ...], per_row: int = 4) -
         cols = st.columns(per_row)
         for col, row in zip(cols, rows[i : i + per_row], strict=False):
             same = row["change"] == 0  # no arrow and no colour for no change
+            full, short = t(f"metric.{row['metric']}"), short_label(row["metric"])
             col.metric(
-                t(f"metric.{row['metric']}"),
+                short,
                 fmt_metric(row["metric"], row["value"]),
                 delta=fmt_change(row["change"], current_locale()),
                 delta_color="off" if same else "normal",
                 delta_arrow="off" if same else "auto",
-                help=t("common.previous", value=fmt_metric(row["metric"], row["previous"])),
+                help=(f"{full}. " if full != short else "")
+                + t("common.previous", value=fmt_metric(row["metric"], row["previous"])),
             )
 
 
 def display_frame(frame: pl.DataFrame) -> pl.DataFrame:
     """Column headers translated for display (values stay numbers so sorting works)."""
     return frame.rename(
-        {c: t(f"metric.{c}") if c in COUNTS or c in MONEY or c in RATES else t(f"dim.{c}") for c in frame.columns}
+        {c: short_label(c) if c in COUNTS or c in MONEY or c in RATES else t(f"dim.{c}") for c in frame.columns}
     )
 
 
@@ -115,7 +123,9 @@ def display_config(frame: pl.DataFrame) -> dict[str, object]:
     formats = {**dict.fromkeys(COUNTS, "localized"), **dict.fromkeys(MONEY, money), **dict.fromkeys(RATES, "percent")}
     # fixed widths: a long translated header must not push the (right-aligned) values out of a narrow table
     return {
-        t(f"metric.{c}"): st.column_config.NumberColumn(format=formats[c], width="small" if c in COUNTS else "medium")
+        short_label(c): st.column_config.NumberColumn(
+            format=formats[c], width="small" if c in COUNTS else "medium", help=t(f"metric.{c}")
+        )
         for c in frame.columns
         if c in formats
     }
