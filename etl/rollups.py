@@ -21,7 +21,8 @@ columns use the same statuses: deposit_amount = type deposit (FTDs are counted i
 sale, revenue = revenue lines + sale amounts; all in base currency (amount_base). commission_<status> = sum of
 amount_base by commission status (paid included as commission_paid). Conversions count at their event hour,
 commissions at their own ts hour. A commission's offer, link, country, device and sub1 come from its conversion when
-it has one; otherwise offer from the commission, link and sub1 null, country 'ZZ', device 'other'.
+it has one (link and sub1 only when it is the same partner's: not on a parent's override); otherwise offer from the
+commission, link and sub1 null, country 'ZZ', device 'other'.
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ OTHER_METRICS = tuple(m for m in METRICS if m not in CLICK_METRICS)
 HOURLY_KEYS = ("hour", "partner_id", "offer_id", "link_id", "country", "device", "sub1")
 DAILY_KEYS = ("day", "partner_id", "offer_id", "country")
 PARTNER_HOURLY_KEYS = ("hour", "partner_id")
-LAYOUT = "3"  # meta `rollup_layout`: click rows and money rows kept apart; 3 adds the partner-hour totals
+# meta `rollup_layout`: click rows and money rows kept apart; 3 adds the partner-hour totals; 4 keeps a sub-partner's
+# link and sub1 out of its parent's override rows
+LAYOUT = "4"
 MONEY_ROW = "clicks = 0 and bot_clicks = 0"
 
 _LIVE = "status in ('pending', 'approved')"
@@ -65,8 +68,12 @@ _LEVELS = {
 _DIMS = {
     "hourly": (
         "offer_id, link_id, country, device, sub1",
-        "coalesce(c.offer_id, m.offer_id) as offer_id, c.link_id, coalesce(c.country, 'ZZ') as country, "
-        "coalesce(c.device, 'other') as device, c.sub1",
+        # a link and sub1 are the conversion's partner's: a parent's override on its sub-partner's conversion
+        # shows offer, country and device, not the sub-partner's own tracking (its links and sub ids)
+        "coalesce(c.offer_id, m.offer_id) as offer_id, "
+        "case when c.partner_id = m.partner_id then c.link_id end as link_id, "
+        "coalesce(c.country, 'ZZ') as country, coalesce(c.device, 'other') as device, "
+        "case when c.partner_id = m.partner_id then c.sub1 end as sub1",
     ),
     "daily": (
         "offer_id, country",

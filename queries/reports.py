@@ -48,9 +48,10 @@ select cv.ts as t, cv.partner_id, cv.offer_id, cv.link_id, cv.country, cv.device
            as revenue
 from conversions cv left join clicks k on k.click_id = cv.click_id and k.partner_id = cv.partner_id
 union all by name
-select cm.ts as t, cm.partner_id, coalesce(cv.offer_id, cm.offer_id) as offer_id, cv.link_id,
-       coalesce(cv.country, 'ZZ') as country, coalesce(cv.device, 'other') as device, cv.sub1, k.sub2, k.sub3,
-       k.sub4, k.sub5,
+select cm.ts as t, cm.partner_id, coalesce(cv.offer_id, cm.offer_id) as offer_id,
+       case when cv.partner_id = cm.partner_id then cv.link_id end as link_id,
+       coalesce(cv.country, 'ZZ') as country, coalesce(cv.device, 'other') as device,
+       case when cv.partner_id = cm.partner_id then cv.sub1 end as sub1, k.sub2, k.sub3, k.sub4, k.sub5,
        case when cm.status = 'pending' then cm.amount_base end as commission_pending,
        case when cm.status = 'hold' then cm.amount_base end as commission_hold,
        case when cm.status = 'approved' then cm.amount_base end as commission_approved,
@@ -59,7 +60,8 @@ select cm.ts as t, cm.partner_id, coalesce(cv.offer_id, cm.offer_id) as offer_id
        case when cm.status = 'reversed' then cm.amount_base end as commission_reversed
 from commissions cm
 left join conversions cv on cv.conversion_id = cm.conversion_id
-left join clicks k on k.click_id = cv.click_id and k.partner_id = cv.partner_id
+-- the click's sub2-sub5 only on its own partner's commissions (not on a parent's override)
+left join clicks k on k.click_id = cv.click_id and k.partner_id = cm.partner_id
 """
 DEPOSITORS = """
 select ts as t, partner_id, offer_id, link_id, country, device, sub1, customer_id
