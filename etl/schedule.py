@@ -40,10 +40,17 @@ def inbox_signature(inbox: Path) -> frozenset[tuple[str, int, int]]:
     except FileNotFoundError:
         return frozenset()
     for feed in feeds:
-        for entry in os.scandir(feed.path):
-            if entry.is_file() and not entry.name.startswith("."):
-                st = entry.stat()
-                entries.add((entry.path, st.st_size, st.st_mtime_ns))
+        try:  # a file (or a feed folder) archived or renamed while listed is simply not there any more
+            listed = [e for e in os.scandir(feed.path) if not e.name.startswith(".")]
+        except FileNotFoundError:
+            continue
+        for entry in listed:
+            try:
+                if entry.is_file():
+                    st = entry.stat()
+                    entries.add((entry.path, st.st_size, st.st_mtime_ns))
+            except FileNotFoundError:
+                continue
     return frozenset(entries)
 
 

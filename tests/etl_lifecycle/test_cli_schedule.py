@@ -248,6 +248,26 @@ def test_inbox_signature_changes_when_a_file_lands(settings: Settings) -> None:
     assert inbox_signature(settings.inbox_dir) != before
 
 
+def test_inbox_signature_skips_a_file_archived_while_it_is_listed(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The schedule died with FileNotFoundError when a file went away between the listing and its stat."""
+    write_clicks(settings.inbox_dir, "kept", 0, 1)
+    gone = settings.inbox_dir / "clicks" / "gone.csv"
+    gone.write_text("click_id\n")
+    real = os.scandir
+
+    def listing_then_archive(path: str) -> list[os.DirEntry[str]]:
+        entries = list(real(path))
+        if Path(path).name == "clicks":
+            gone.unlink()  # the operator archives it right after the feed folder is listed
+        return entries
+
+    monkeypatch.setattr("etl.schedule.os.scandir", listing_then_archive)
+    names = {Path(p).name for p, _, _ in inbox_signature(settings.inbox_dir)}
+    assert "gone.csv" not in names and any(n.startswith("kept") for n in names)
+
+
 def _wait_for(cond: object, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not cond():  # type: ignore[operator]
