@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -27,7 +28,7 @@ def env_number(name: str, default: float, *, minimum: float = 0.0, integer: bool
         value = int(raw) if integer else float(raw)
     except ValueError:
         value = None
-    if value is None or value < minimum:
+    if value is None or not math.isfinite(value) or value < minimum:  # "inf" and "nan" parse as floats
         kind = "a whole number" if integer else "a number"
         raise ConfigError(f"{name} must be {kind} of at least {minimum:g}, got {raw!r}")
     return value

@@ -67,3 +67,14 @@ def test_a_bad_limit_is_named_before_anything_opens(
         connect.connect_work(tmp_path / "w.duckdb")
     assert str(info.value) == message
     assert not (tmp_path / "w.duckdb").exists()
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e999", "-inf"])
+@pytest.mark.parametrize("name", ["CABINET_ETL_SETTLE_S", "CABINET_ETL_CHUNK_MB"])
+def test_an_infinite_or_nan_setting_is_named_too(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    """They parsed as floats: a run then failed with OverflowError, or went on with NaN."""
+    from cabinet.config import env_number
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=f"{name} must be a number of at least 0, got '{value}'"):
+        env_number(name, 2.0)
