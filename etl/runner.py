@@ -9,6 +9,7 @@ On any error the transaction is rolled back, the run is marked `failed` with the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -21,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from cabinet.config import Settings, env_number
+from cabinet.config import ConfigError, Settings, env_number
 from etl import finish, history
 from etl.connect import connect_work
 from etl.lock import EtlLock
@@ -226,6 +227,14 @@ def run_etl(
                     _write_last_run(
                         wh_dir, {"run_id": run_id, "status": "failed", "finished_at": _utcnow(), "error": error}
                     )
+                    with contextlib.suppress(duckdb.Error):  # failed before its transaction (the store, the inbox)
+                        con.execute(
+                            "update etl_runs set status = 'failed', finished_at = ?, error = ? "
+                            "where run_id = ? and status = 'running'",
+                            [_utcnow(), error[:2000], run_id],
+                        )
+                    if isinstance(exc, Exception) and not isinstance(exc, EtlRunError | ConfigError):
+                        raise EtlRunError(run_id, exc) from exc
                     raise
                 if not more:
                     break
@@ -331,11 +340,15 @@ def _transaction(
         set_meta(con, "last_run_id", run_id)
         con.execute("commit")
     except BaseException as exc:
-        con.execute("rollback")
-        con.execute(
-            "update etl_runs set status = 'failed', finished_at = ?, error = ? where run_id = ?",
-            [_utcnow(), f"{type(exc).__name__}: {exc}"[:2000], run_id],
-        )
+        # a failure that ended the transaction itself (a full disk, a failed commit) leaves nothing to roll back, and
+        # may leave nothing writable: the run's own error is the one to report, not the clean-up's
+        with contextlib.suppress(duckdb.Error):
+            con.execute("rollback")
+        with contextlib.suppress(duckdb.Error):
+            con.execute(
+                "update etl_runs set status = 'failed', finished_at = ?, error = ? where run_id = ?",
+                [_utcnow(), f"{type(exc).__name__}: {exc}"[:2000], run_id],
+            )
         if isinstance(exc, Exception):
             raise EtlRunError(run_id, exc) from exc
         raise

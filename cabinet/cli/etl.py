@@ -193,11 +193,10 @@ def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None, wait_
         raise CliError(f"{exc}. Nothing was read.") from exc
     except EtlRunError as exc:
         raise CliError(f"{exc}. Nothing was published; the working database is unchanged.") from exc
+    except OSError as exc:  # the warehouse directory cannot be written (read-only, full), before anything ran
+        raise CliError(f"the ETL cannot write {cfg.warehouse_dir}: {exc.strerror or exc}. Nothing was run.") from exc
     if quiet:
-        t = result.totals
-        console.print(
-            f"run {result.run_id}: {t['rows_read']:,} rows read, {t['inserted']:,} inserted, {result.seconds:.2f} s"
-        )
+        console.print(quiet_line(result))
     else:
         _print_outcome(result, inbox_dir)
     return result
@@ -223,6 +222,12 @@ def schedule_line(result: Any, at: datetime | None = None) -> str:
         + (f"; {len(failed)} failed: {'; '.join(failed)}" if failed else "")
         + "".join(f"; warning: {w}" for w in result.warnings)
     )
+
+
+def quiet_line(result: Any) -> str:
+    """`--quiet`'s one line: the schedule's log line without its time (failed files, quarantined rows and warnings
+    included: a quiet run must not look clean when it was not)."""
+    return schedule_line(result).split(" UTC ", 1)[1]
 
 
 def check_etl_settings(cfg: Any) -> None:

@@ -144,3 +144,19 @@ def test_a_run_warns_of_approved_commissions_it_would_price_differently_now(tiny
         "commission of kind adjustment"
     ]
     assert tiny.rows("select amount, status from commissions") == [(Decimal("100.0000"), "approved")]
+
+
+def test_a_failure_that_ends_the_transaction_is_reported_not_the_failed_rollback(
+    tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk fails the commit: the rollback then fails too ("no transaction is active") and hid the cause."""
+    from etl import commission
+
+    def disk_full(con: duckdb.DuckDBPyConnection, *args: object) -> None:
+        con.execute("commit")  # the transaction is over, as after a failed commit
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(commission, "compute_commissions", disk_full)
+    tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    with pytest.raises(EtlRunError, match=r"OSError: \[Errno 28\] No space left on device"):
+        tiny.run()

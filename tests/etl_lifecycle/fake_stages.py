@@ -27,7 +27,7 @@ class FakeStages:
 
     @classmethod
     def read_dimensions(cls, cfg: Any) -> None:
-        return None
+        cls._maybe_fail("read_dimensions")  # before the run's transaction (the store)
 
     @classmethod
     def snapshot_dimensions(cls, con: duckdb.DuckDBPyConnection, cfg: Any, dims: Any) -> None:

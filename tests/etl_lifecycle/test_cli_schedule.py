@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from cabinet.cli import app
 from cabinet.cli._app import log_width
-from cabinet.cli.etl import schedule_line, summary_table
+from cabinet.cli.etl import quiet_line, schedule_line, summary_table
 from cabinet.config import Settings
 from etl import runner
 from etl.lock import EtlLock
@@ -113,6 +113,36 @@ def test_etl_status_lists_runs_and_failed_runs(settings: Settings, fake: type[Fa
     assert "last run 2 failed" in out.output and "injected failure in commissions" in out.output
     assert "Quarantine by reason: none" in out.output
     assert "on disk: " in out.output and "(working file " in out.output and "1 snapshot file " in out.output
+
+
+def test_a_run_failing_before_its_transaction_is_recorded_failed_with_its_reason(
+    settings: Settings, fake: type[FakeStages]
+) -> None:
+    """It stayed 'running' and the next run marked it 'interrupted (process ended before commit)'."""
+    write_clicks(settings.inbox_dir, "first", 0, 4)
+    fake.fail_in = "read_dimensions"  # e.g. the store unreadable
+    out = cli.invoke(app, ["etl", "run"])
+    assert out.exit_code == 1  # a CliError: main() prints it without a traceback
+    assert "ETL run 1 failed and was rolled back: RuntimeError: injected failure in read_dimensions" in str(
+        out.exception
+    )
+    fake.fail_in = None
+    assert cli.invoke(app, ["etl", "run"]).exit_code == 0
+    status = cli.invoke(app, ["etl", "status"], env={"COLUMNS": "250"}).output
+    assert "injected failure in read_dimensions" in status and "interrupted" not in status
+
+
+def test_quiet_run_line_names_failed_files_and_quarantined_rows() -> None:
+    result = SimpleNamespace(
+        run_id=75, seconds=1.23, published=None, moved=None, warnings=[], reconverted=0,
+        totals={"rows_read": 1, "inserted": 0, "updated": 0, "duplicates": 0, "quarantined": 1},
+        files=[{"path": "clicks/broken.parquet", "status": "failed", "reason": "not a Parquet file"},
+               {"path": "clicks/a.csv", "status": "loaded", "reason": None}],
+    )  # fmt: skip
+    assert quiet_line(result) == (
+        "run 75: 2 files, 1 rows read, 0 inserted, 1 quarantined, 1.23 s, no changes; "
+        "1 failed: clicks/broken.parquet (not a Parquet file)"
+    )
 
 
 def test_run_summary_keeps_file_names_whole_in_a_log_and_in_a_narrow_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
