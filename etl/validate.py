@@ -226,6 +226,8 @@ def clicks_sql(present: Present, table: str, file_id: str = "s.file_id", lookups
     typed = {n for n in ("ts", "partner_id", "offer_id") if n in present and _type(present, n) != "VARCHAR"}
     inner = ", ".join(f's."{n}"' if n in typed else f'{col(present, n)} as "{n}"' for n in names)
     c = {n: f't."{n}"' for n in names}
+    # an empty user agent is a bot's; a file without the column (a tracker that does not send it) says nothing
+    bot = f"{c['user_agent']} is null or u.is_bot" if "user_agent" in present else "false"
     rules = (
         [(f"missing_field:{n}", f"{c[n]} is null") for n in ("click_id", "ts")]
         + [
@@ -263,7 +265,7 @@ select
     {c["referrer"]} as referrer,
     {ip_hash(c["ip"])} as ip_hash,
     u.ua_hash,
-    {c["user_agent"]} is null or u.is_bot as is_bot
+    {bot} as is_bot
 from (
     select {file_id} as file_id, s.rn, {inner}, {ts_of(present, "ts")} as _ts,
            {int_of(present, "partner_id")} as _partner, {int_of(present, "offer_id")} as _offer

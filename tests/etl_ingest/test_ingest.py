@@ -351,6 +351,15 @@ def test_raw_ip_is_never_stored_and_unique_and_bot_flags_follow_the_metrics(tiny
     flags = dict((c, (u, b)) for c, u, b in tiny.rows("select click_id, is_unique, is_bot from clicks"))
     assert flags == {"u1": (True, False), "u2": (False, False), "u3": (True, False), "u4": (True, False),
                      "u5": (True, True)}  # fmt: skip
+    # an empty user agent is a bot's; a tracker that sends no user_agent column at all flags nothing (all its
+    # clicks were bots, and the partner's reports showed no click)
+    tiny.write("clicks", "ua.csv", f"click_id,ts,link_token,user_agent\ne1,2026-11-03T10:00:00Z,{tiny.token},\n")
+    tiny.write("clicks", "no_ua.csv", f"click_id,ts,link_token\nn1,2026-11-03T10:00:00Z,{tiny.token}\n")
+    tiny.run()
+    assert tiny.rows("select click_id, is_bot from clicks where click_id in ('e1', 'n1') order by 1") == [
+        ("e1", True),
+        ("n1", False),
+    ]
     with tiny.warehouse() as con:
         for (table,) in con.execute("select table_name from information_schema.tables").fetchall():
             dump = con.execute(f'select to_json(t)::varchar from "{table}" t').fetchall()
