@@ -168,7 +168,8 @@ def promo_conversions(rng: np.random.Generator, prog: DemoProgram, n: int, win: 
 
 def partner_conversions(prog: DemoProgram, win: Window) -> pl.DataFrame:
     """A few offline registrations reported with an explicit partner id and offer id."""
-    ts = win.start_ms + np.arange(1, 6) * 4 * DAY + 9 * HOUR
+    # spread over the window, inside it whatever its length (every 4th day reached past the end of a short one)
+    ts = win.start_ms + np.arange(1, 6) * (win.days * DAY // 6) + 9 * HOUR
     return pl.DataFrame(
         {
             "conversion_id": [f"off-{i}" for i in range(5)],
