@@ -41,7 +41,17 @@ from etl.commission_plans import PlanError, load_plans, stage_plans
 __all__ = ["CommissionResult", "PlanError", "base_currency", "compute_commissions"]
 
 _PARAM = re.compile(r"\$(\w+)")
-_SCRATCH = ("eng_scored", "eng_desired", "eng_changes", "eng_sources", "eng_stale", "eng_reversals", "eng_expired")
+_SCRATCH = (
+    "eng_scored",
+    "eng_desired",
+    "eng_changes",
+    "eng_sources",
+    "eng_stale",
+    "eng_reversals",
+    "eng_expired",
+    "eng_plan_now",
+    "eng_replan",
+)
 
 
 @dataclass
@@ -116,9 +126,11 @@ def compute_commissions(con: duckdb.DuckDBPyConnection, run_id: int, now: dateti
     result = CommissionResult()
     plans = load_plans(con)  # validated every run: a broken plan fails the run even when nothing is priced
     con.execute("create or replace temp table eng_touched_hours (hour timestamp)")
-    if con.execute(q.ANY_SOURCE, {"run": run_id}).fetchall()[0][0]:
+    con.execute(q.PLAN_CHANGES)
+    if con.execute(q.ANY_SOURCE, {"run": run_id}).fetchall()[0][0] or _count(con, "select count(*) from eng_replan"):
         stage_plans(con, plans)
         _price(con, params, result)
+    con.execute(q.SAVE_PLANS)
     # nothing new to price (a run with only clicks, or none): the ~30 statements would all be empty; holds still expire
 
     _run(con, m.EXPIRED_HOLDS, **params)

@@ -12,11 +12,41 @@ select (select count(*) from conversions where updated_run_id = $run)
      + (select count(*) from commissions where source = 'feed' and updated_run_id = $run)
 """
 
+# Partners whose plan, or an ancestor's override percent, changed in the store since their commissions were priced
+PLAN_CHANGES = """
+create or replace temp table eng_plan_now as
+select p.partner_id, md5(
+    coalesce(to_json(pl)::varchar, '') || '|' || coalesce((
+        select string_agg(t.level || ':' || coalesce(ap.subpartner_override_pct::varchar, ''), ',' order by t.level)
+        from dim_partner_tree as t
+        join dim_partners as a on a.partner_id = t.ancestor_id
+        left join dim_plans as ap on ap.plan_id = a.plan_id
+        where t.descendant_id = p.partner_id
+    ), '')
+) as fingerprint
+from dim_partners as p
+left join dim_plans as pl on pl.plan_id = p.plan_id;
+create or replace temp table eng_replan as
+select n.partner_id from eng_plan_now as n
+left join plan_priced as o using (partner_id)
+where o.fingerprint is distinct from n.fingerprint
+  and exists (select 1 from conversions as c where c.partner_id = n.partner_id)
+"""
+
+SAVE_PLANS = """
+insert or replace into plan_priced
+select n.partner_id, n.fingerprint from eng_plan_now as n
+left join plan_priced as o using (partner_id)
+where o.fingerprint is distinct from n.fingerprint
+"""
+
 TOUCHED = """
 create or replace temp table eng_touched as
 select conversion_id from conversions where updated_run_id = $run
 union
 select conversion_id from commissions where source = 'feed' and conversion_id is not null and updated_run_id = $run
+union
+select conversion_id from conversions where partner_id in (select partner_id from eng_replan)
 """
 
 # Whole (partner, month) groups of tiered plans are recomputed: the N-th conversion of a month is paid at N's tier.

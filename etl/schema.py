@@ -252,6 +252,12 @@ create table if not exists rollup_partner_hourly (
 """
 
 BOOKKEEPING = """
+-- The plans each partner's commissions were last priced with (its own plan and its ancestors' overrides), so a plan
+-- changed in the store reprices what is not final yet
+create table if not exists plan_priced (
+    partner_id  integer primary key,
+    fingerprint varchar not null
+);
 create table if not exists etl_runs (
     run_id       integer primary key,
     started_at   timestamp not null,

@@ -7,7 +7,10 @@ from decimal import Decimal
 
 import duckdb
 import pytest
+from sqlalchemy import Engine
 
+from cabinet.store.db import session_scope
+from cabinet.store.models import Partner
 from etl import conversions
 from etl.runner import EtlRunError
 from etl.schema import ensure_schema
@@ -160,3 +163,22 @@ def test_a_failure_that_ends_the_transaction_is_reported_not_the_failed_rollback
     tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
     with pytest.raises(EtlRunError, match=r"OSError: \[Errno 28\] No space left on device"):
         tiny.run()
+
+
+def test_a_plan_changed_in_the_store_reprices_what_is_not_final(tiny: Tiny, store_engine: Engine) -> None:
+    """Pending and held commissions followed a changed plan only when one of their partner's conversions changed."""
+    tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    head = "conversion_id,ts,type,click_id,amount,status\n"
+    tiny.write("conversions", "a.csv", head + "p1,2026-11-03T12:00:00Z,ftd,k1,50,pending\n"
+               "a1,2026-11-03T13:00:00Z,ftd,k1,50,approved\n")  # fmt: skip
+    tiny.run()
+    with session_scope(store_engine) as s:
+        plan = s.get(Partner, tiny.parent).plan
+        plan.cpa_amounts = {"ftd": "150"}
+    result = tiny.run()  # nothing new in the inbox
+    assert tiny.rows("select conversion_id, status, amount from commissions order by 1") == [
+        ("a1", "approved", Decimal("100.0000")),  # final: counted in the warning
+        ("p1", "pending", Decimal("150.0000")),
+    ]
+    assert any(w.startswith("1 approved or paid commissions would be priced differently") for w in result.warnings)
+    assert tiny.run().commissions == 0  # priced with this plan already
