@@ -175,7 +175,8 @@ def ts_expr(text: str) -> str:
     lo, hi = ts_range()
     parsed = (
         f"case when regexp_matches({text}, '{TS_EPOCH}') then epoch_ms(try_cast({text} as bigint)) "
-        f"when regexp_matches({text}, '{TS_ISO_OFFSET}') then try_cast({text} as timestamptz)::timestamp "
+        f"when regexp_matches({text}, '{TS_ISO_OFFSET}') then try_cast(case when ends_with({text}, 'z') "
+        f"then upper({text}) else {text} end as timestamptz)::timestamp "  # RFC 3339 allows "z"; DuckDB reads "Z"
         f"when regexp_matches({text}, '{TS_ISO_NAIVE}') then try_cast({text} as timestamp) end"
     )
     return f"case when ({parsed}) between {_literal(lo)} and {_literal(hi)} then ({parsed}) end"  # parsed once (CSE)
