@@ -140,10 +140,23 @@ def uses_daily_rollup(scope: Scope, req: ReportRequest) -> bool:
     return scope.role != "partner" and req.tz == "UTC" and keys <= COARSE_DIMS and "arpu" not in req.metrics
 
 
+def whole_hour_zone(tz: str, date_from: date, date_to: date) -> bool:
+    """Whether `tz` is a whole number of hours from UTC on every day of the period: the hourly rollups can only be
+    cut into its days then (Asia/Kolkata is +05:30: its days start in the middle of a UTC hour)."""
+    zone, day = ZoneInfo(tz), date_from
+    while day <= date_to + timedelta(days=1):
+        offset = datetime.combine(day, time(12), zone).utcoffset()
+        if offset is None or offset.total_seconds() % 3600:
+            return False
+        day += timedelta(days=1)
+    return True
+
+
 def _facts(scope: Scope, req: ReportRequest, tables: frozenset[str]) -> str:
-    """The smallest source of the snapshot (`tables`) that has every key the request groups or filters by."""
+    """The smallest source of the snapshot (`tables`) that has every key the request groups or filters by; the facts
+    themselves in a zone whose days the hourly rollups cannot cut."""
     keys = _keys(req)
-    if RAW_ONLY & keys:
+    if RAW_ONLY & keys or not whole_hour_zone(req.tz, req.date_from, req.date_to):
         return RAW_FACTS
     if uses_daily_rollup(scope, req):  # kept in day order: program-wide date ranges prune best there
         return DAILY_FACTS

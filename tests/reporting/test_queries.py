@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from cabinet.access import Scope, ScopeError
 from queries import dashboard
-from queries.reports import ReportRequest, performance, report_with_totals
+from queries.reports import ReportRequest, performance, report_with_totals, whole_hour_zone
 from queries.warehouse import Warehouse
+from tests.etl_ingest.conftest import CLICK_HEADER
 from tests.reporting.conftest import Program
 
 D1, D2 = date(2026, 11, 1), date(2026, 11, 2)
@@ -39,6 +40,21 @@ def test_daily_report_in_utc_and_in_moscow_matches_hand_computed_values(program:
         ("2026-11-01", 2, 1),  # k2 at 02:30 MSK moved to Nov 2
         ("2026-11-02", 2, 1),
     ]
+
+
+def test_a_half_hour_zone_cuts_days_and_hours_exactly(program: Program) -> None:
+    """Asia/Kolkata is UTC+05:30: cut from hourly rollups, a click at 18:45 UTC (00:15 the next day there) was counted
+    in the day before, and hours were labelled with the wrong clicks."""
+    tiny = program.tiny
+    tiny.write("clicks", "late.csv", CLICK_HEADER + f"i1,2026-11-03T18:15:00Z,{tiny.token},,,,,,,Mozilla/5.0 I\n"
+               f"i2,2026-11-03T18:45:00Z,{tiny.token},,,,,,,Mozilla/5.0 I\n")  # fmt: skip
+    tiny.run()
+    wh, admin = _wh(program), program.users["root"].scope
+    day = ReportRequest(date(2026, 11, 3), date(2026, 11, 4), "Asia/Kolkata", ("day",), ("clicks",))
+    assert performance(admin, wh=wh, req=day).rows() == [("2026-11-03", 1), ("2026-11-04", 1)]
+    hour = ReportRequest(date(2026, 11, 3), date(2026, 11, 4), "Asia/Kolkata", ("hour",), ("clicks",))
+    assert performance(admin, wh=wh, req=hour).rows() == [("2026-11-03T23:00", 1), ("2026-11-04T00:00", 1)]
+    assert not whole_hour_zone("Asia/Kolkata", D1, D2) and whole_hour_zone("Europe/Moscow", D1, D2)
 
 
 def test_partner_sees_only_its_own_figures_and_totals_recompute_rates(program: Program) -> None:
