@@ -75,7 +75,9 @@ def authenticate(engine: Engine, username: str, password: str, now: datetime | N
             if failures >= MAX_FAILED_LOGINS:
                 until = now + LOCKOUT
                 session.execute(update(User).where(User.id == user.id).values(locked_until=until, failed_logins=0))
-                audit(session, "account_locked", user=user, details={"minutes": LOCKOUT.seconds // 60})
+                # the target names whose sessions end (`session_revoked`), as for a lock from the command line
+                audit(session, "account_locked", user=user, target=user.username,
+                      details={"minutes": LOCKOUT.seconds // 60})  # fmt: skip
                 return AuthResult(False, "locked", username, user.id, until)
             audit(session, "login_failed", user=user, details={"attempt": failures})
             return AuthResult(False, "invalid", username, user.id)

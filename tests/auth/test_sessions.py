@@ -53,6 +53,16 @@ def test_logout_and_password_change_revoke_older_cookies_only(store: Engine) -> 
     assert session_revoked(store, "Alice", after_logout), "a password change revokes cookies issued before it"
 
 
+def test_a_lock_by_wrong_passwords_revokes_older_cookies_too(store: Engine) -> None:
+    """Only a lock from the command line named its user: an unlock let a cookie from before the lockout in again."""
+    issued = datetime.now(UTC) - timedelta(seconds=1)
+    for _ in range(5):
+        authenticate(store, "Alice", "wrong password")
+    assert session_revoked(store, "Alice", issued)
+    assert CliRunner().invoke(cli_app, ["users", "unlock", "Alice"]).exit_code == 0
+    assert session_revoked(store, "Alice", issued), "the old cookie stays refused after the unlock"
+
+
 def test_lock_reports_whole_minutes_left_rounded_up() -> None:
     now = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
     locked = AuthResult(False, "locked", "a", 1, now + timedelta(minutes=14, seconds=1))
