@@ -112,6 +112,7 @@ if group_by:
         x=x,
         y=chart_metric,
         color=group_by[1] if len(group_by) > 1 else None,
+        color_discrete_sequence=px.colors.qualitative.Dark24,  # 24 colours: 15 countries repeated Plotly's 10
         labels={d: t(f"dim.{d}") for d in group_by} | {chart_metric: t(f"metric.{chart_metric}")},
     )
     show_chart(fig, x)

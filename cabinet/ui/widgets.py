@@ -26,6 +26,7 @@ from cabinet.ui.text import current_locale, t
 from queries.metrics import COUNTS, MONEY, RATES
 
 BASE_CURRENCY = "USD"
+MONDAY = "2000-01-03"  # weeks start on Monday (ISO): where week bars and ticks are anchored
 CURRENCY_PRESETS = {"USD": "dollar", "EUR": "euro", "JPY": "yen"}  # Streamlit's number formats with a currency
 T = TypeVar("T")
 
@@ -167,8 +168,11 @@ def label_report(frame: pl.DataFrame, group_by: list[str], offers: dict[int, str
             for d in group_by
         ]
     )
-    first = group_by[0]
-    return out.with_columns(pl.when(body).then(pl.col(first)).otherwise(pl.lit(t("common.total"))).alias(first))
+    first, rest = group_by[0], group_by[1:]
+    return out.with_columns(  # the totals row: "Total" under the first key, nothing under the others
+        pl.when(body).then(pl.col(first)).otherwise(pl.lit(t("common.total"))).alias(first),
+        *[pl.col(d).fill_null("") for d in rest],
+    )
 
 
 def split_values(text: str) -> tuple[str, ...]:
@@ -179,7 +183,16 @@ def split_values(text: str) -> tuple[str, ...]:
 def show_chart(fig: go.Figure, time_dim: str | None = None) -> None:
     """A Plotly chart in the session's language; `time_dim` (hour/day/week/month) names what a date x axis holds."""
     if time_dim in DATE_HOVER:
-        fig.update_xaxes(tickformatstops=DATE_TICKS, hoverformat=DATE_HOVER[time_dim])
+        # a day, week or month is one bar over its whole period, ticked by whole days at least ("00:00" under each
+        # day of a short period, week ticks on Sundays and month bars centred on the 1st were Plotly's defaults)
+        ticks = DATE_TICKS if time_dim == "hour" else DATE_TICKS[1:]
+        fig.update_xaxes(tickformatstops=ticks, hoverformat=DATE_HOVER[time_dim])
+        if time_dim == "week":
+            fig.update_traces(xperiod=7 * 86_400_000, xperiod0=MONDAY, xperiodalignment="middle")
+            fig.update_xaxes(tick0=MONDAY)
+        elif time_dim == "month":
+            fig.update_traces(xperiod="M1", xperiodalignment="middle")
+            fig.update_xaxes(dtick="M1", tickformat="%B %Y")
     elif time_dim is not None:  # ids and labels are categories: Plotly put numeric ones ("5", "17") on a number line
         fig.update_xaxes(type="category")
     st.plotly_chart(fig, width="stretch", config=chart_config(current_locale()))

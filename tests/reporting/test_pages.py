@@ -170,3 +170,13 @@ def test_report_tables_name_offers_empty_keys_and_totals_in_the_interface_langua
     assert translate("scope.partner_not_id", "ru", value="abc") == "«abc» — не номер партнёра."
     ru = _open("pages/02_reports.py", dataclasses.replace(program.users["root"], locale="ru"))
     assert ru.dataframe[0].value.iloc[-1, 0] == "Итого"
+
+
+@pytest.mark.parametrize(("dim", "expected"), [("month", ['"xperiod":"M1"', '"dtick":"M1"']),
+                                               ("week", ['"xperiod0":"2000-01-03"', '"tick0":"2000-01-03"'])])  # fmt: skip
+def test_month_and_week_bars_span_their_period(program: Program, dim: str, expected: list[str]) -> None:
+    """Month bars were centred on the 1st under week ticks; week ticks fell on Sundays."""
+    at = _open("pages/02_reports.py", program.users["root"])
+    at.multiselect(key="reports_group_by_en").set_value([dim]).run()
+    spec = json.dumps(json.loads(at.get("plotly_chart")[0].proto.spec), separators=(",", ":"))
+    assert all(e in spec for e in expected), spec[:500]
