@@ -117,7 +117,7 @@ def current_user() -> SessionUser | None:
     issued_at = datetime.fromtimestamp(float(token["exp_date"]), UTC) - timedelta(days=COOKIE_DAYS)
     user = None if session_revoked(engine(), username, issued_at) else build_session_user(engine(), username)
     if user is None:  # revoked, deleted, disabled or locked since the cookie was issued
-        logout()
+        logout("auth.session_ended")
         return None
     _remember(user)
     return user
@@ -189,8 +189,8 @@ def _submit(username: str, password: str) -> SessionUser | None:
     return None
 
 
-def logout() -> None:
-    """End the session and delete the re-authentication cookie."""
+def logout(message: str = "auth.logged_out") -> None:
+    """End the session and delete the re-authentication cookie; `message` is the notice the login page shows."""
     auth = _authenticator()
     username = st.session_state.get("username")
     auth.authentication_controller.logout()
@@ -201,7 +201,7 @@ def logout() -> None:
     for key in (SESSION_KEY, "authentication_status", "username", "name", "roles"):
         st.session_state.pop(key, None)
     st.session_state["logout"] = True
-    st.session_state[_MESSAGE_KEY] = ("info", t("auth.logged_out"))
+    st.session_state[_MESSAGE_KEY] = ("info", t(message))
 
 
 def logout_button(location: str = "sidebar") -> None:
