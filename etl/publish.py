@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from queries.warehouse import CURRENT_FILE, SNAPSHOT_DIR, SnapshotInfo, read_current
+from queries.warehouse import CURRENT_FILE, SNAPSHOT_DIR, CurrentError, SnapshotInfo, read_current
 
 DEFAULT_KEEP = 3
 DEFAULT_GRACE_S = 600.0
@@ -202,7 +202,10 @@ def cleanup_snapshots(
     if not snap_dir.is_dir():
         return []
     now = time.time() if now is None else now
-    current = read_current(warehouse_dir)
+    try:
+        current = read_current(warehouse_dir)
+    except CurrentError:  # damaged by hand: delete nothing until a run has written a valid one
+        return []
     named = {current.path.name, current.history.name if current.history else ""} if current else set()
     removed: list[str] = []
     for pattern in ("h*.duckdb", "[!h]*.duckdb"):

@@ -38,7 +38,7 @@ from etl.publish import (
 from etl.reprocess import Reprocess
 from etl.reprocess import select as select_reprocess
 from etl.schema import ensure_schema, scalar, set_meta
-from queries.warehouse import SNAPSHOT_DIR, read_current
+from queries.warehouse import SNAPSHOT_DIR, CurrentError, read_current
 
 log = logging.getLogger("cabinet.etl")
 TOTAL_COLUMNS = ("rows_read", "inserted", "updated", "duplicates", "quarantined")
@@ -153,7 +153,10 @@ def _unpublished_commit(con: duckdb.DuckDBPyConnection, warehouse_dir: Path) -> 
     last = scalar(
         con, "select snapshot from etl_runs where status = 'ok' and snapshot is not null order by run_id desc"
     )
-    current = read_current(warehouse_dir)
+    try:
+        current = read_current(warehouse_dir)
+    except CurrentError:  # damaged by hand: publishing writes a valid one
+        return True
     return current is None or (last is not None and last != current.path.name)
 
 

@@ -35,6 +35,10 @@ class NoSnapshotError(RuntimeError):
     """Nothing has been published yet: run `cabinet etl run` (or `cabinet demo`) first."""
 
 
+class CurrentError(NoSnapshotError, ValueError):
+    """`CURRENT` exists but does not name a snapshot (edited or damaged by hand): the next ETL run rewrites it."""
+
+
 @dataclass(frozen=True)
 class SnapshotInfo:
     """One published snapshot as named by `CURRENT`."""
@@ -67,20 +71,26 @@ def read_current(warehouse_dir: Path) -> SnapshotInfo | None:
         raw = (Path(warehouse_dir) / CURRENT_FILE).read_text()
     except FileNotFoundError:
         return None
-    doc = json.loads(raw)
-    name = str(doc["snapshot"])
-    history = doc.get("history")
-    for file in (name, history or name):
-        if not _SNAPSHOT_NAME.match(str(file)):
-            raise ValueError(f"CURRENT in {warehouse_dir} names an invalid snapshot file {file!r}")
-    return SnapshotInfo(
-        snapshot_id=name.removesuffix(".duckdb"),
-        run_id=int(doc["run_id"]),
-        path=Path(warehouse_dir) / SNAPSHOT_DIR / name,
-        data_as_of=_parse_ts(doc.get("data_as_of")),
-        published_at=_parse_ts(doc["published_at"]) or datetime.min,
-        history=Path(warehouse_dir) / SNAPSHOT_DIR / str(history) if history else None,
-    )
+    try:
+        doc = json.loads(raw)
+        name = str(doc["snapshot"])
+        history = doc.get("history")
+        for file in (name, history or name):
+            if not _SNAPSHOT_NAME.match(str(file)):
+                raise ValueError(f"an invalid snapshot file {file!r}")
+        return SnapshotInfo(
+            snapshot_id=name.removesuffix(".duckdb"),
+            run_id=int(doc["run_id"]),
+            path=Path(warehouse_dir) / SNAPSHOT_DIR / name,
+            data_as_of=_parse_ts(doc.get("data_as_of")),
+            published_at=_parse_ts(doc["published_at"]) or datetime.min,
+            history=Path(warehouse_dir) / SNAPSHOT_DIR / str(history) if history else None,
+        )
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # JSONDecodeError is a ValueError
+        raise CurrentError(
+            f"{Path(warehouse_dir) / CURRENT_FILE} does not name a snapshot ({type(exc).__name__}: {exc}); "
+            "the next `cabinet etl run` publishes a new one"
+        ) from exc
 
 
 def _literal(path: Path) -> str:
@@ -113,7 +123,12 @@ class Warehouse:
         with self._lock:
             if key is not None and key == self._stat_key and self._current is not None:
                 return self._current
-            info = read_current(self.warehouse_dir)
+            try:
+                info = read_current(self.warehouse_dir)
+            except CurrentError:
+                if self._current is not None:
+                    return self._current  # damaged by hand: keep serving what we have until a run rewrites it
+                raise
             if info is None:
                 if self._current is not None:
                     return self._current  # CURRENT vanished (operator action): keep serving what we have

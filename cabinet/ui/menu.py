@@ -16,7 +16,7 @@ from cabinet.ui.branding import apply_branding
 from cabinet.ui.login import logout_button
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import LOCALE_KEY, current_locale, t
-from queries.warehouse import read_current
+from queries.warehouse import CurrentError, read_current
 
 # page file → (feature it needs, icon); the label is the translation of "menu.<feature>".
 PAGES: dict[str, tuple[str, str]] = {
@@ -71,7 +71,10 @@ def sidebar_menu(user: SessionUser) -> None:
         for path, feature, icon in visible_pages(user):
             st.page_link(path, label=t(f"menu.{feature}"), icon=icon)
         st.divider()
-        current = read_current(app_settings().warehouse_dir)
+        try:
+            current = read_current(app_settings().warehouse_dir)
+        except CurrentError:  # damaged by hand: the pages say so; the menu leaves the date out
+            current = None
         if current is not None:
             as_of = current.data_as_of or current.published_at
             st.caption(t("menu.data_as_of", as_of=f"{as_of:%Y-%m-%d %H:%M} UTC"))

@@ -16,7 +16,7 @@ from etl import publish as publish_module
 from etl import runner
 from etl.lock import EtlLock, EtlLockHeld
 from etl.runner import EtlRunError, run_etl
-from queries.warehouse import Warehouse, read_current
+from queries.warehouse import CurrentError, NoSnapshotError, Warehouse, read_current
 from tests.etl_lifecycle.fake_stages import FakeStages, write_clicks
 
 
@@ -60,6 +60,26 @@ def test_run_without_changes_keeps_current(settings: Settings, fake: type[FakeSt
     current = read_current(settings.warehouse_dir)
     assert current is not None and first.published is not None
     assert current.path == first.published.snapshot.path
+
+
+@pytest.mark.parametrize("damage", ['{"snapshot": "r0000001.duckdb"', "", '{"snapshot": "../../etc/passwd"}', "[]"])
+def test_a_damaged_current_is_a_clear_error_readers_keep_theirs_and_the_next_run_rewrites_it(
+    settings: Settings, fake: type[FakeStages], damage: str
+) -> None:
+    """Edited or cut by hand, CURRENT gave tracebacks in `etl status`, `report` and `etl run`."""
+    write_clicks(settings.inbox_dir, "a", 0, 5)
+    run_etl(settings)
+    reader = Warehouse(settings.warehouse_dir)
+    reader.cursor().close()  # attached before the damage
+    (settings.warehouse_dir / "CURRENT").write_text(damage)
+    with pytest.raises(CurrentError, match=r"does not name a snapshot .* the next `cabinet etl run` publishes"):
+        read_current(settings.warehouse_dir)
+    assert reader.cursor().execute("select count(*) from clicks").fetchall() == [(5,)]
+    with pytest.raises(NoSnapshotError, match="does not name a snapshot"):
+        Warehouse(settings.warehouse_dir).cursor()  # a new reader: `cabinet report`, a new app process
+    result = run_etl(settings)  # nothing new in the inbox: publishes all the same
+    assert result.published is not None and read_current(settings.warehouse_dir) is not None
+    assert len(list((settings.warehouse_dir / "snapshots").glob("*.duckdb"))) == 2  # nothing deleted meanwhile
 
 
 @pytest.mark.parametrize("stage", ["dimensions", "ingest", "commissions", "rollups"])

@@ -172,8 +172,13 @@ def test_report_tables_name_offers_empty_keys_and_totals_in_the_interface_langua
     assert ru.dataframe[0].value.iloc[-1, 0] == "Итого"
 
 
-@pytest.mark.parametrize(("dim", "expected"), [("month", ['"xperiod":"M1"', '"dtick":"M1"']),
-                                               ("week", ['"xperiod0":"2000-01-03"', '"tick0":"2000-01-03"'])])  # fmt: skip
+PERIOD_BARS = [
+    ("month", ['"xperiod":"M1"', '"dtick":"M1"']),
+    ("week", ['"xperiod0":"2000-01-03"', '"tick0":"2000-01-03"']),
+]
+
+
+@pytest.mark.parametrize(("dim", "expected"), PERIOD_BARS)
 def test_month_and_week_bars_span_their_period(program: Program, dim: str, expected: list[str]) -> None:
     """Month bars were centred on the 1st under week ticks; week ticks fell on Sundays."""
     at = _open("pages/02_reports.py", program.users["root"])
