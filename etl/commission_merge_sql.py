@@ -138,24 +138,22 @@ from eng_changes as c
 where not c.is_new and commissions.commission_id = c.commission_id
 """
 
+
+def _reversal_of(ts: str, why: str, replaced_by: str) -> str:
+    """The columns of the negative 'reversal' row of a final commission `e` (at `ts`; `why` ends its rule)."""
+    return f"""
+    e.commission_id || ':reversal' as commission_id, e.partner_id, e.conversion_id, {ts} as ts,
+    -e.amount as amount, e.currency, -e.amount_base as amount_base, e.fx_rate, e.offer_id, e.plan_id,
+    'reversal of ' || coalesce(e.rule, e.kind){why} as rule,
+    json_object('reverses', e.commission_id, 'reversed_amount', e.amount::varchar, 'original_rule', e.rule
+                {replaced_by}) as inputs,
+    e.level, e.from_partner_id"""
+
+
 # A final (approved/paid) row whose conversion was rejected/reversed gets one negative 'reversal' row, once.
-NEW_REVERSALS = """
+NEW_REVERSALS = f"""
 create or replace temp table eng_reversals as
-select
-    e.commission_id || ':reversal' as commission_id,
-    e.partner_id,
-    e.conversion_id,
-    greatest(e.ts, d.reversal_ts) as ts,
-    -e.amount as amount,
-    e.currency,
-    -e.amount_base as amount_base,
-    e.fx_rate,
-    e.offer_id,
-    e.plan_id,
-    'reversal of ' || coalesce(e.rule, e.kind) as rule,
-    json_object('reverses', e.commission_id, 'reversed_amount', e.amount::varchar, 'original_rule', e.rule) as inputs,
-    e.level,
-    e.from_partner_id
+select {_reversal_of("greatest(e.ts, d.reversal_ts)", "", "")}
 from eng_desired as d
 join commissions as e using (commission_id)
 where d.cond = 'cancelled' and e.status in ('approved', 'paid')
@@ -178,24 +176,15 @@ where e.source = 'engine' and e.kind in ('cpa', 'revshare') and e.status in ('ap
 
 # A final engine row of a conversion that now has a feed commission: the feed's amount replaces it, so it gets its
 # reversal row (its overrides follow, as for a reversed conversion); a non-final one is simply deleted (STALE_BASE).
-SUPERSEDED_REVERSALS = """
+SUPERSEDED_REVERSALS = f"""
 create or replace temp table eng_reversals as
-select
-    e.commission_id || ':reversal' as commission_id,
-    e.partner_id,
-    e.conversion_id,
-    greatest(e.ts, f.ts) as ts,
-    -e.amount as amount,
-    e.currency,
-    -e.amount_base as amount_base,
-    e.fx_rate,
-    e.offer_id,
-    e.plan_id,
-    'reversal of ' || coalesce(e.rule, e.kind) || ': replaced by feed commission ' || f.commission_id as rule,
-    json_object('reverses', e.commission_id, 'reversed_amount', e.amount::varchar, 'original_rule', e.rule,
-                'replaced_by', f.commission_id) as inputs,
-    e.level,
-    e.from_partner_id
+select {
+    _reversal_of(
+        "greatest(e.ts, f.ts)",
+        " || ': replaced by feed commission ' || f.commission_id",
+        ", 'replaced_by', f.commission_id",
+    )
+}
 from commissions as e
 join (
     select conversion_id, min(commission_id) as commission_id, max(ts) as ts from commissions
