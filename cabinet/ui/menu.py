@@ -37,13 +37,20 @@ def _set_user(user: SessionUser) -> None:
     st.rerun()
 
 
+def _switch_view(user: SessionUser) -> None:
+    """Into or out of a partner view: in the view's own time zone (the zone picker kept the previous user's choice,
+    and applied it to the partner's view)."""
+    st.session_state.pop("menu_timezone", None)
+    _set_user(user)
+
+
 def _impersonation(user: SessionUser) -> None:
     real: SessionUser | None = st.session_state.get(REAL_USER_KEY)
     if user.impersonator and real is not None:
         st.warning(t("menu.viewing_as", partner=user.display_name))
         if st.button(t("menu.back_to_me"), key="menu_back", icon=":material/undo:"):
             st.session_state.pop(REAL_USER_KEY, None)
-            _set_user(real)
+            _switch_view(real)
         return
     if user.role not in ("manager", "admin"):
         return
@@ -57,7 +64,7 @@ def _impersonation(user: SessionUser) -> None:
                 return
             if partner_view is not None:
                 st.session_state[REAL_USER_KEY] = user
-                _set_user(partner_view)
+                _switch_view(partner_view)
 
 
 def sidebar_menu(user: SessionUser) -> None:

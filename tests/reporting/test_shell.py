@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
-from cabinet.store.models import AuditLog, User
+from cabinet.store.models import AuditLog, Partner, User
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import ROOT, _open
 
@@ -44,3 +44,19 @@ def test_manager_views_as_own_partner_only_and_it_is_audited(program: Program, s
         )
     at.button(key="menu_back").click().run()
     assert at.session_state[SESSION_KEY].role == "manager"
+
+
+def test_a_partner_view_is_in_the_partners_time_zone_and_back_in_ones_own(
+    program: Program, store_engine: Engine
+) -> None:
+    """The zone picker kept the manager's zone and applied it to the partner's view."""
+    with session_scope(store_engine) as s:
+        s.get(Partner, program.tiny.child).timezone = "Europe/Moscow"
+    at = _open("pages/02_reports.py", program.users["mgr"])
+    assert at.selectbox(key="menu_timezone").value == "UTC"
+    at.number_input(key="menu_view_as_id").set_value(program.tiny.child).run()
+    at.button(key="menu_view_as_go").click().run()
+    assert at.session_state[SESSION_KEY].timezone == "Europe/Moscow"
+    assert at.selectbox(key="menu_timezone").value == "Europe/Moscow"
+    at.button(key="menu_back").click().run()
+    assert at.session_state[SESSION_KEY].timezone == "UTC"
