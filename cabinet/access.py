@@ -126,7 +126,9 @@ def build_session_user(engine: Engine, username: str, impersonate_partner_id: in
             raise ScopeError(f"partner {impersonate_partner_id} is outside the scope of {username!r}")
         partner = session.get(Partner, impersonate_partner_id)
         if partner is None:
-            raise ScopeError(f"no partner {impersonate_partner_id}")
+            raise ScopeError(
+                f"no partner {impersonate_partner_id}", "menu.no_such_partner", partner=impersonate_partner_id
+            )
         tier = session.get(Tier, partner.tier_code)
         subs = descendants(session, [partner.id], tier.subpartner_depth if tier else 0)
         scope = Scope(user.id, user.username, ROLE_PARTNER, (partner.id,), tuple(subs), partner.tier_code,

@@ -59,8 +59,9 @@ def _impersonation(user: SessionUser) -> None:
         if pid is not None and st.button(t("menu.open"), key="menu_view_as_go"):
             try:
                 partner_view = build_session_user(engine(), user.username, impersonate_partner_id=int(pid))
-            except ScopeError:
-                st.error(t("menu.view_as_refused", partner=int(pid)))
+            except ScopeError as exc:  # not one of the manager's partners, or (for an admin) no such partner
+                key = exc.key or "menu.view_as_refused"
+                st.error(t(key, **(exc.params or {"partner": int(pid)})))
                 return
             if partner_view is not None:
                 st.session_state[REAL_USER_KEY] = user

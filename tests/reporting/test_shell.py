@@ -60,3 +60,10 @@ def test_a_partner_view_is_in_the_partners_time_zone_and_back_in_ones_own(
     assert at.selectbox(key="menu_timezone").value == "Europe/Moscow"
     at.button(key="menu_back").click().run()
     assert at.session_state[SESSION_KEY].timezone == "UTC"
+
+
+def test_an_admin_viewing_as_a_partner_that_does_not_exist_is_told_so(program: Program) -> None:
+    at = _open("pages/02_reports.py", program.users["root"])
+    at.number_input(key="menu_view_as_id").set_value(999).run()
+    at.button(key="menu_view_as_go").click().run()
+    assert [e.value for e in at.error] == ["There is no partner 999."]  # not "Partner 999 is not one of yours."
