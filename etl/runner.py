@@ -200,6 +200,8 @@ def run_etl(
             con.execute("set checkpoint_threshold = '1TB'")
             upgraded = ensure_schema(con)  # an upgrade (e.g. raw IPs taken out of the quarantine) is published
             result = RunResult(run_id=0)
+            if not inbox.is_dir():  # removed or unmounted: say so on every run (the schedule's log) instead of nothing
+                result.warnings.append(f"inbox {inbox} is not a directory: nothing to read")
             if restored is not None:
                 result.warnings.append(f"working file restored from snapshot {restored.name}")
             # finishes a move a killed run left half done; copies a missing history file back from its snapshot

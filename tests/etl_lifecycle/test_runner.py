@@ -82,6 +82,12 @@ def test_a_damaged_current_is_a_clear_error_readers_keep_theirs_and_the_next_run
     assert len(list((settings.warehouse_dir / "snapshots").glob("*.duckdb"))) == 2  # nothing deleted meanwhile
 
 
+def test_a_missing_inbox_is_said_in_the_runs_warnings(settings: Settings, fake: type[FakeStages]) -> None:
+    """The schedule ran silently on an inbox that had been removed or unmounted."""
+    result = run_etl(settings, settings.data_dir / "no-such-inbox")
+    assert result.warnings == [f"inbox {settings.data_dir / 'no-such-inbox'} is not a directory: nothing to read"]
+
+
 @pytest.mark.parametrize("stage", ["dimensions", "ingest", "commissions", "rollups"])
 def test_failed_run_publishes_nothing_and_leaves_work_db_as_it_was(
     settings: Settings, fake: type[FakeStages], stage: str
