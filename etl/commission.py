@@ -114,7 +114,12 @@ def _apply(con: duckdb.DuckDBPyConnection, stale_sql: str, result: CommissionRes
     _run(con, m.INSERT_NEW, **params)
     _run(con, m.UPDATE_CHANGED, **params)
 
-    con.execute(m.NEW_REVERSALS)
+    _reverse(con, m.NEW_REVERSALS, result, params)
+
+
+def _reverse(con: duckdb.DuckDBPyConnection, reversals_sql: str, result: CommissionResult, params: dict) -> None:
+    """Insert the negative 'reversal' rows that `reversals_sql` selects into `eng_reversals`."""
+    con.execute(reversals_sql)
     _record_hours(con, "select ts from eng_reversals")
     result.reversals += _count(con, "select count(*) from eng_reversals")
     _run(con, m.INSERT_REVERSALS, **params)
@@ -155,10 +160,7 @@ def _price(con: duckdb.DuckDBPyConnection, params: dict, result: CommissionResul
     _run(con, q.DESIRED_REVSHARE, **params)
     result.kept_final = _count(con, m.KEPT_FINAL)
     _apply(con, m.STALE_BASE, result, params)
-    con.execute(m.SUPERSEDED_REVERSALS)  # before the override sources: a reversed base row cancels its overrides
-    _record_hours(con, "select ts from eng_reversals")
-    result.reversals += _count(con, "select count(*) from eng_reversals")
-    _run(con, m.INSERT_REVERSALS, **params)
+    _reverse(con, m.SUPERSEDED_REVERSALS, result, params)  # before the override sources: they follow the reversal
 
     _run(con, m.SOURCES, **params)
     con.execute(q.CREATE_DESIRED)

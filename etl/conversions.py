@@ -174,14 +174,17 @@ from r
 asof left join fx_rates fx on fx.currency = r.a_currency and r.ts::date >= fx.date
 """
 
+
 # The windows run over narrow rows (keys and times) and the flags are joined back: sorting the wide rows (raw JSON
 # included) three times was a fifth of a 10M run.
-CLASSIFY_SQL = """
-create or replace temp table ok as
-with n as (
-    select file_id, rn, conversion_id, updated_at, old_updated_at, known,
-           lag(updated_at) over (partition by conversion_id order by updated_at, file_id, rn) as prev_u
-    from f where reason is null
+def _flags(rows: str, extra: str = "") -> str:
+    """CTEs ending in `flags` (file_id, rn, is_dup, is_insert, is_final{extra}) for `rows`, a SELECT of (file_id, rn,
+    conversion_id, updated_at, old_updated_at, known): a row no newer than the stored one or than the row before it
+    is a duplicate; of the others, a conversion's first row is its insert (unless it is known) and its last row its
+    values. The windows run over these narrow rows; the caller joins the flags back."""
+    return f"""n as (
+    select *, lag(updated_at) over (partition by conversion_id order by updated_at, file_id, rn) as prev_u
+    from ({rows})
 ),
 d as (
     select *,
@@ -192,11 +195,16 @@ d as (
 flags as (
     select file_id, rn, is_dup,
         not is_dup and not known and row_number() over first_ = 1 as is_insert,
-        not is_dup and row_number() over last_ = 1 as is_final
+        not is_dup and row_number() over last_ = 1 as is_final{extra}
     from d
     window first_ as (partition by conversion_id, is_dup order by updated_at, file_id, rn),
            last_ as (partition by conversion_id, is_dup order by updated_at desc, file_id desc, rn desc)
-)
+)"""
+
+
+CLASSIFY_SQL = f"""
+create or replace temp table ok as
+with {_flags("select file_id, rn, conversion_id, updated_at, old_updated_at, known from f where reason is null")}
 select f.*, flags.is_dup, flags.is_insert, flags.is_final
 from f join flags on flags.file_id = f.file_id and flags.rn = f.rn
 where f.reason is null
@@ -276,23 +284,18 @@ def apply_conversions(
 
 # Rows that wait for their click, classified like loaded rows: against the conversion's waiting row (an equal or
 # older `updated_at` is a duplicate) and each other. The first of a conversion is its insert, the last its values.
-PARK_SQL = """
+PARK_SQL = f"""
 create or replace temp table parked as
-with w as (
-    select f.file_id, f.rn, f.conversion_id, f.updated_at, p.conversion_id is not null as waits,
-           (p.raw ->> '$.updated_at')::timestamp as old_u,
-           lag(f.updated_at) over (partition by f.conversion_id order by f.updated_at, f.rn) as prev_u
-    from f left join pending_conversions p using (conversion_id)
-    where f.reason = 'wait'
-),
-d as (select *, coalesce(updated_at <= old_u, false) or coalesce(updated_at = prev_u, false) as is_dup from w)
-select file_id, rn, is_dup,
-    not is_dup and not waits and row_number() over first_ = 1 as is_insert,
-    not is_dup and row_number() over last_ = 1 as is_final,
-    first_value(rn) over first_ as first_rn, waits
-from d
-window first_ as (partition by conversion_id, is_dup order by updated_at, rn),
-       last_ as (partition by conversion_id, is_dup order by updated_at desc, rn desc)
+with {
+    _flags(
+        "select f.file_id, f.rn, f.conversion_id, f.updated_at, "
+        "(p.raw ->> '$.updated_at')::timestamp as old_updated_at, p.conversion_id is not null as known "
+        "from f left join pending_conversions p using (conversion_id) "
+        "where f.reason = 'wait'",
+        extra=", first_value(rn) over first_ as first_rn",
+    )
+}
+select * from flags
 """
 
 

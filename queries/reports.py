@@ -63,15 +63,16 @@ left join conversions cv on cv.conversion_id = cm.conversion_id
 -- the click's sub2-sub5 only on its own partner's commissions (not on a parent's override)
 left join clicks k on k.click_id = cv.click_id and k.partner_id = cm.partner_id
 """
-DEPOSITORS = """
-select ts as t, partner_id, offer_id, link_id, country, device, sub1, customer_id
-from conversions where type in ('ftd', 'deposit') and status in ('pending', 'approved') and customer_id is not null
-"""
-# the same with sub2-sub5 of each conversion's click (conversions carry sub1 only), for requests keyed by them
-DEPOSITORS_SUBS = """
-select cv.ts as t, cv.partner_id, cv.offer_id, cv.link_id, cv.country, cv.device, cv.sub1, k.sub2, k.sub3, k.sub4,
-       k.sub5, cv.customer_id
-from conversions cv left join clicks k on k.click_id = cv.click_id and k.partner_id = cv.partner_id
+
+
+def _depositors(subs: bool) -> str:
+    """Depositing customers' conversions at their dimensions; with `subs`, sub2-sub5 of each one's click too
+    (conversions carry sub1 only), for requests keyed by them."""
+    click = ", k.sub2, k.sub3, k.sub4, k.sub5" if subs else ""
+    join = " left join clicks k on k.click_id = cv.click_id and k.partner_id = cv.partner_id" if subs else ""
+    return f"""
+select cv.ts as t, cv.partner_id, cv.offer_id, cv.link_id, cv.country, cv.device, cv.sub1{click}, cv.customer_id
+from conversions cv{join}
 where cv.type in ('ftd', 'deposit') and cv.status in ('pending', 'approved') and cv.customer_id is not null
 """
 
@@ -206,7 +207,7 @@ def performance(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl.DataFr
             keys = ", ".join(f"{DIMENSIONS[d]} as {d}" for d in req.group_by)
             group = f"group by {', '.join(str(i + 1) for i in range(len(req.group_by)))}" if req.group_by else ""
             dsql = (
-                f"with facts as ({DEPOSITORS_SUBS if RAW_ONLY & _keys(req) else DEPOSITORS}) "
+                f"with facts as ({_depositors(bool(RAW_ONLY & _keys(req)))}) "
                 f"select {keys}{', ' if keys else ''}"
                 f"count(distinct customer_id) as depositors from facts where {where} {group}"
             )
@@ -223,9 +224,8 @@ def performance(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl.DataFr
 
 
 def with_totals(frame: pl.DataFrame, req: ReportRequest, totals: pl.DataFrame) -> pl.DataFrame:
-    """The report with a last row of totals (group keys shown as 'Total' / empty); without group keys the report's
-    one row is the total already."""
-    if frame.is_empty() or not req.group_by:
+    """The report with a last row of totals (group keys shown as 'Total' / empty)."""
+    if frame.is_empty():
         return frame
     label = {d: ("Total" if i == 0 else None) for i, d in enumerate(req.group_by)}
     row = totals.with_columns([pl.lit(v, frame.schema[d]).alias(d) for d, v in label.items()]).select(frame.columns)
@@ -235,7 +235,7 @@ def with_totals(frame: pl.DataFrame, req: ReportRequest, totals: pl.DataFrame) -
 def report_with_totals(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl.DataFrame:
     """The report and its totals row (totals recomputed from sums, so rates are not averaged)."""
     frame = performance(scope, wh=wh, req=req)
-    if not req.group_by:
+    if not req.group_by:  # the report's one row is the total already
         return frame
     totals = performance(
         scope, wh=wh, req=ReportRequest(req.date_from, req.date_to, req.tz, (), req.metrics, req.filters)
