@@ -84,6 +84,8 @@ def test_report_flow_in_a_real_browser(tab, demo_server: Server) -> None:  # typ
     block = tab.locator('[data-testid="stMainBlockContainer"]').bounding_box()
     assert block["width"] > 0.9 * main["width"], (block, main)  # the narrow default: 736 of 980 px
 
+    # the page's script run is over (a click during a rerun, e.g. the cookie component's, can be lost)
+    tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
     tab.get_by_role("link", name="Reports").click()
     _see(tab.get_by_role("heading", name="Reports"), "reports_page")
     period = tab.get_by_label("Period")
