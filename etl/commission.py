@@ -1,11 +1,13 @@
 """Commission engine: computes engine commissions set-based in DuckDB, inside the caller's transaction.
 
 What is (re)computed in a run:
-- conversions with `updated_run_id = run_id`, and conversions whose feed commission changed this run;
+- conversions with `updated_run_id = run_id`, conversions whose feed commission changed this run, and those of
+  partners whose plan, parent chain or ancestors' override percents changed in the store (`plan_priced`);
 - for partners whose plan has volume tiers, every conversion of each touched (partner, calendar month UTC) group, so
   the N-th counted conversion of the month is paid at the tier N falls in, counted progressively ordered by
-  (ts, conversion_id). Counted = status pending or approved and qualifying (an FTD below the baseline is not counted);
-  CPA tiers count conversions of the same type, RevShare tiers count the month's qualifying FTDs up to the line;
+  (ts, conversion_id); the months conversions left this run (`conv_moved_months`) too. Counted = status pending or
+  approved and qualifying (an FTD below the baseline is not counted); CPA tiers count conversions of the same type,
+  RevShare tiers count the month's qualifying FTDs up to the line;
 - engine commissions in `hold` whose `hold_until <= now` are approved.
 Conversions with a feed commission (source='feed' with that conversion_id) are never computed; non-final engine rows
 they had are removed. The plan is the partner's current plan (`dim_partners.plan_id`); partners without one earn
@@ -13,9 +15,12 @@ nothing from the engine. A conversion without a rate for its plan currency is sk
 
 Status lifecycle (one function for base rows and overrides): conversion pending -> pending; approved -> hold until
 ts + hold_days, then approved; rejected/reversed -> rejected (never held), or reversed when the row was in hold.
+Holds that ended before the run are approved before pricing, unless the conversion was cancelled inside the hold, so
+whether a cancellation reverses or claws back follows the hold's end, not the schedule of runs.
 Approved and paid rows are final: their amount is never rewritten (tier shifts only move pending/hold rows); when their
-conversion is rejected/reversed afterwards, one negative row `<id>:reversal` (kind 'reversal', status approved, at the
-time of the status change) is added, once.
+conversion is rejected/reversed afterwards, a negative row `<id>:reversal` (kind 'reversal', status approved, at the
+time of the status change) is added; approved again later, a 'reinstatement' row `<id>:reinstatement:<n>` pays it
+again (further changes add `<id>:<kind>:<n>`). The adjustments carry the id they adjust in `inputs.reverses`.
 
 Sub-partner overrides: for each cpa/revshare commission (engine or feed) of partner P, each ancestor A at level k with
 a k-th `subpartner_override_pct` in A's plan gets pct x that commission (same currency) as kind 'sub_partner', id
@@ -51,6 +56,7 @@ _SCRATCH = (
     "eng_expired",
     "eng_plan_now",
     "eng_replan",
+    "conv_moved_months",
 )
 
 
@@ -125,12 +131,21 @@ def _reverse(con: duckdb.DuckDBPyConnection, reversals_sql: str, result: Commiss
     _run(con, m.INSERT_REVERSALS, **params)
 
 
+def _approve_ended_holds(con: duckdb.DuckDBPyConnection, sql: str, result: CommissionResult, params: dict) -> None:
+    _run(con, sql, **params)
+    _record_hours(con, "select ts from eng_expired")
+    result.approved_from_hold += _count(con, "select count(*) from eng_expired")
+    _run(con, m.APPROVE_EXPIRED, **params)
+
+
 def compute_commissions(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> CommissionResult:
     """Compute, update and reverse engine commissions for what run `run_id` touched; approve expired holds."""
     params = {"run": run_id, "now": _naive_utc(now), "base": base_currency(con)}
     result = CommissionResult()
     plans = load_plans(con)  # validated every run: a broken plan fails the run even when nothing is priced
     con.execute("create or replace temp table eng_touched_hours (hour timestamp)")
+    con.execute("create temp table if not exists conv_moved_months (partner_id integer, month timestamp)")
+    _approve_ended_holds(con, m.HOLDS_ENDED, result, params)
     con.execute(q.PLAN_CHANGES)
     if con.execute(q.ANY_SOURCE, {"run": run_id}).fetchall()[0][0] or _count(con, "select count(*) from eng_replan"):
         stage_plans(con, plans)
@@ -138,10 +153,7 @@ def compute_commissions(con: duckdb.DuckDBPyConnection, run_id: int, now: dateti
     con.execute(q.SAVE_PLANS)
     # nothing new to price (a run with only clicks, or none): the ~30 statements would all be empty; holds still expire
 
-    _run(con, m.EXPIRED_HOLDS, **params)
-    _record_hours(con, "select ts from eng_expired")
-    result.approved_from_hold = _count(con, "select count(*) from eng_expired")
-    _run(con, m.APPROVE_EXPIRED, **params)
+    _approve_ended_holds(con, m.EXPIRED_HOLDS, result, params)  # rows this run priced whose hold has ended
 
     result.touched_hours = {row[0] for row in con.execute("select distinct hour from eng_touched_hours").fetchall()}
     for table in _SCRATCH:  # free the working sets; eng_touched_hours stays for refresh_rollups

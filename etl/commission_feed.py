@@ -33,7 +33,7 @@ select x.*, c.offer_id,
        case when x.fx_rate is null then 'no_fx_rate'
             when {out_of_range_sql("x.amount", "x.fx_rate")} then 'bad_amount'
             when e.status = 'paid' and not ({_SAME}) then 'already_paid' end as fx_reason,
-       e.commission_id is not null as known,
+       e.commission_id is not null as known, e.conversion_id as old_conversion_id, e.ts as old_ts,
        {_SAME} as same
 from fxd x
 left join commissions e on e.commission_id = x.commission_id
@@ -81,5 +81,27 @@ def load_commissions_file(
         "updated_run_id = excluded.updated_run_id",
         {"file_id": file_id, "run_id": run_id},
     )
-    con.execute(f"insert into touched select distinct date_trunc('hour', ts) from batch where {live} and not same")
+    con.execute(
+        "insert into touched select distinct date_trunc('hour', t) from batch, unnest([ts, old_ts]) as u(t) "
+        f"where {live} and not same and t is not null"
+    )
+    # a commission that now names another conversion (or none) leaves its old one to the engine to price again
+    con.execute(
+        "update conversions set updated_run_id = $run_id where updated_run_id <> $run_id and conversion_id in ("
+        f"select old_conversion_id from batch where {live} and not same "
+        "and old_conversion_id is distinct from conversion_id)",
+        {"run_id": run_id},
+    )
     con.execute("drop table if exists batch")
+
+
+def fill_offers(con: duckdb.DuckDBPyConnection) -> None:
+    """Feed commissions read before their conversion take its offer once it is loaded, as if read after it."""
+    if scalar(
+        con, "select count(*) from commissions where source = 'feed' and offer_id is null and conversion_id <> ''"
+    ):
+        con.execute(
+            "update commissions set offer_id = c.offer_id from conversions c "
+            "where commissions.source = 'feed' and commissions.offer_id is null "
+            "and commissions.conversion_id = c.conversion_id and c.offer_id is not null"
+        )

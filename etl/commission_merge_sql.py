@@ -5,28 +5,40 @@ Named parameters: $run, $now. Reads and writes the temp tables eng_desired, eng_
 
 from __future__ import annotations
 
+# The adjustments of each final (approved/paid) commission: its reversal rows and reinstatements, which carry the id
+# they adjust in `inputs.reverses`. A final row's settled amount is its own plus these; it is live while that is not 0.
+ADJUSTED = """(
+    select inputs ->> 'reverses' as commission_id, count(*) as n, sum(amount) as net, sum(amount_base) as net_base,
+        max(ts) as last_ts
+    from commissions where kind in ('reversal', 'reinstatement') group by all
+)"""
+
 # Override sources: engine cpa/revshare of candidate conversions, feed cpa/revshare changed now or of candidates.
-SOURCES = """
+SOURCES = f"""
 create or replace temp table eng_sources as
 select
     s.*,
     case
         when s.status = 'pending' then 'pending'
         when s.status = 'hold' then 'approved'
-        when s.status in ('approved', 'paid') and r.commission_id is null then 'approved'
+        when s.status in ('approved', 'paid') and s.amount + coalesce(a.net, 0) <> 0 then 'approved'
         else 'cancelled'
     end as cond,
-    greatest(s.ts, coalesce(c.updated_at, s.ts)) as reversal_ts
+    -- an override's reversal is dated as its source's latest adjustment, else as the conversion's status change
+    coalesce(a.last_ts, greatest(s.ts, coalesce(c.updated_at, s.ts))) as reversal_ts
 from commissions as s
-left join (select commission_id from commissions where kind = 'reversal') as r
-    on r.commission_id = s.commission_id || ':reversal'
+left join {ADJUSTED} as a using (commission_id)
 left join conversions as c on c.conversion_id = s.conversion_id
 where s.kind in ('cpa', 'revshare')
   and (
       (s.source = 'engine' and s.conversion_id in (select conversion_id from eng_candidates))
       or (
           s.source = 'feed'
-          and (s.updated_run_id = $run or s.conversion_id in (select conversion_id from eng_candidates))
+          and (
+              s.updated_run_id = $run
+              or s.conversion_id in (select conversion_id from eng_candidates)
+              or s.partner_id in (select partner_id from eng_replan)
+          )
       )
   )
 """
@@ -54,7 +66,12 @@ select
     'sub_partner',
     (o.amount::decimal(38,4) * o.pct * 0.01)::decimal(18,4),
     o.currency,
-    (o.amount_base::decimal(38,4) * o.pct * 0.01)::decimal(18,4),
+    -- in base currency as every row: its own amount at its rate (a share of the source's base amount could differ
+    -- from that by a rounding)
+    case
+        when o.fx_rate is null then (o.amount_base::decimal(38,4) * o.pct * 0.01)::decimal(18,4)
+        else ((o.amount::decimal(38,4) * o.pct * 0.01)::decimal(18,4)::decimal(38,4) * o.fx_rate)::decimal(18,4)
+    end,
     o.fx_rate,
     o.offer_id,
     o.ancestor_plan_id,
@@ -139,37 +156,48 @@ where not c.is_new and commissions.commission_id = c.commission_id
 """
 
 
-def _reversal_of(ts: str, why: str, replaced_by: str) -> str:
-    """The columns of the negative 'reversal' row of a final commission `e` (at `ts`; `why` ends its rule)."""
+def _adjustment_of(ts: str, reverse: str, why: str = "", replaced_by: str = "") -> str:
+    """The columns of the next adjustment row of a final commission `e` (adjustments so far: `a` from ADJUSTED) at
+    `ts`: when `reverse` holds, a 'reversal' that brings its settled amount to 0; otherwise a 'reinstatement' that
+    brings it back to `e.amount` (a conversion approved again after its clawback). `why` ends the rule. The first
+    adjustment is `<id>:reversal`, later ones `<id>:<kind>:<n>`."""
+    kind = f"case when {reverse} then 'reversal' else 'reinstatement' end"
+    delta = f"case when {reverse} then 0 else e.amount end - (e.amount + coalesce(a.net, 0))"
+    delta_base = f"case when {reverse} then 0 else e.amount_base end - (e.amount_base + coalesce(a.net_base, 0))"
     return f"""
-    e.commission_id || ':reversal' as commission_id, e.partner_id, e.conversion_id, {ts} as ts,
-    -e.amount as amount, e.currency, -e.amount_base as amount_base, e.fx_rate, e.offer_id, e.plan_id,
-    'reversal of ' || coalesce(e.rule, e.kind){why} as rule,
+    e.commission_id || case when a.n is null then ':reversal' else ':' || {kind} || ':' || (a.n + 1) end
+        as commission_id,
+    {kind} as kind, e.partner_id, e.conversion_id, {ts} as ts, {delta} as amount, e.currency,
+    {delta_base} as amount_base, e.fx_rate, e.offer_id,
+    e.plan_id, {kind} || ' of ' || coalesce(e.rule, e.kind){why} as rule,
     json_object('reverses', e.commission_id, 'reversed_amount', e.amount::varchar, 'original_rule', e.rule
                 {replaced_by}) as inputs,
     e.level, e.from_partner_id"""
 
 
-# A final (approved/paid) row whose conversion was rejected/reversed gets one negative 'reversal' row, once.
+# A final (approved/paid) row whose conversion was rejected/reversed gets a negative 'reversal' row; approved again
+# after that, a 'reinstatement' pays it again. One row per change, so its settled amount follows the conversion.
 NEW_REVERSALS = f"""
 create or replace temp table eng_reversals as
-select {_reversal_of("greatest(e.ts, d.reversal_ts)", "", "")}
+select {_adjustment_of("greatest(e.ts, d.reversal_ts)", "d.cond = 'cancelled'")}
 from eng_desired as d
 join commissions as e using (commission_id)
-where d.cond = 'cancelled' and e.status in ('approved', 'paid')
-  and not exists (select 1 from commissions as r where r.commission_id = e.commission_id || ':reversal')
+left join {ADJUSTED} as a using (commission_id)
+where e.status in ('approved', 'paid')
+  and (e.amount + coalesce(a.net, 0) <> 0) = (d.cond = 'cancelled')
 """
 
 # Approved and paid money is final: an engine row that would be priced differently now (its conversion's amount was
 # corrected after approval, an FTD fell below the baseline, its tier or plan changed) keeps its amount. The run says
 # how many, so a difference can be settled by a feed adjustment. (A rejected or reversed conversion gets its reversal
 # row, a feed commission replaces the engine's: SUPERSEDED_REVERSALS.)
-KEPT_FINAL = """
+KEPT_FINAL = f"""
 select count(*) from commissions as e
 left join eng_desired as d using (commission_id)
+left join {ADJUSTED} as a using (commission_id)
 where e.source = 'engine' and e.kind in ('cpa', 'revshare') and e.status in ('approved', 'paid')
   and e.conversion_id in (select conversion_id from eng_candidates)
-  and not exists (select 1 from commissions as r where r.commission_id = e.commission_id || ':reversal')
+  and e.amount + coalesce(a.net, 0) <> 0
   and not exists (select 1 from commissions as f where f.source = 'feed' and f.conversion_id = e.conversion_id)
   and (d.commission_id is null or (d.cond <> 'cancelled' and d.amount <> e.amount))
 """
@@ -179,8 +207,9 @@ where e.source = 'engine' and e.kind in ('cpa', 'revshare') and e.status in ('ap
 SUPERSEDED_REVERSALS = f"""
 create or replace temp table eng_reversals as
 select {
-    _reversal_of(
+    _adjustment_of(
         "greatest(e.ts, f.ts)",
+        "true",
         " || ': replaced by feed commission ' || f.commission_id",
         ", 'replaced_by', f.commission_id",
     )
@@ -191,8 +220,9 @@ join (
     where source = 'feed' and conversion_id in (select conversion_id from eng_candidates)
     group by conversion_id
 ) as f using (conversion_id)
+left join {ADJUSTED} as a on a.commission_id = e.commission_id
 where e.source = 'engine' and e.kind in ('cpa', 'revshare') and e.status in ('approved', 'paid')
-  and not exists (select 1 from commissions as r where r.commission_id = e.commission_id || ':reversal')
+  and e.amount + coalesce(a.net, 0) <> 0
 """
 
 INSERT_REVERSALS = """
@@ -201,10 +231,12 @@ insert into commissions (
     offer_id, plan_id, rule, inputs, level, from_partner_id, hold_until, note, file_id, run_id, updated_run_id
 )
 select
-    commission_id, 'engine', partner_id, conversion_id, ts, 'reversal', 'approved', amount, currency, amount_base,
-    fx_rate, offer_id, plan_id, rule, inputs, level, from_partner_id, null, 'clawback', null, $run, $run
+    commission_id, 'engine', partner_id, conversion_id, ts, kind, 'approved', amount, currency, amount_base,
+    fx_rate, offer_id, plan_id, rule, inputs, level, from_partner_id, null,
+    case when kind = 'reversal' then 'clawback' else 'reinstated' end, null, $run, $run
 from eng_reversals
 """
+
 
 # Non-final engine rows of the recomputed scope that are no longer wanted (feed commission arrived, below baseline).
 STALE_BASE = """
@@ -232,6 +264,19 @@ where e.source = 'engine' and e.kind = 'sub_partner' and e.status not in ('appro
 """
 
 DELETE_STALE = "delete from commissions where commission_id in (select commission_id from eng_stale)"
+
+# Before pricing: holds that ended before the run are approved first, unless their conversion was cancelled inside
+# the hold (pricing then reverses them). A conversion cancelled after its hold ended gets its clawback, whether or not
+# a run happened in between.
+HOLDS_ENDED = """
+create or replace temp table eng_expired as
+select m.commission_id, m.ts from commissions as m
+where m.source = 'engine' and m.status = 'hold' and m.hold_until <= $now
+  and not exists (
+      select 1 from conversions as c
+      where c.conversion_id = m.conversion_id and c.status in ('rejected', 'reversed') and c.updated_at < m.hold_until
+  )
+"""
 
 EXPIRED_HOLDS = """
 create or replace temp table eng_expired as

@@ -12,12 +12,16 @@ select (select count(*) from conversions where updated_run_id = $run)
      + (select count(*) from commissions where source = 'feed' and updated_run_id = $run)
 """
 
-# Partners whose plan, or an ancestor's override percent, changed in the store since their commissions were priced
+# Partners whose plan, parent chain or an ancestor's override percent changed in the store since their commissions
+# were priced
 PLAN_CHANGES = """
 create or replace temp table eng_plan_now as
 select p.partner_id, md5(
     coalesce(to_json(pl)::varchar, '') || '|' || coalesce((
-        select string_agg(t.level || ':' || coalesce(ap.subpartner_override_pct::varchar, ''), ',' order by t.level)
+        select string_agg(
+            t.level || ':' || t.ancestor_id || ':' || coalesce(ap.subpartner_override_pct::varchar, ''), ','
+            order by t.level
+        )
         from dim_partner_tree as t
         join dim_partners as a on a.partner_id = t.ancestor_id
         left join dim_plans as ap on ap.plan_id = a.plan_id
@@ -30,7 +34,10 @@ create or replace temp table eng_replan as
 select n.partner_id from eng_plan_now as n
 left join plan_priced as o using (partner_id)
 where o.fingerprint is distinct from n.fingerprint
-  and exists (select 1 from conversions as c where c.partner_id = n.partner_id)
+  and (
+      exists (select 1 from conversions as c where c.partner_id = n.partner_id)
+      or exists (select 1 from commissions as f where f.source = 'feed' and f.partner_id = n.partner_id)
+  )
 """
 
 SAVE_PLANS = """
@@ -59,6 +66,13 @@ with groups as (
     from conversions as c
     join eng_touched using (conversion_id)
     join dim_partners as p on p.partner_id = c.partner_id
+    join eng_plans as pl on pl.plan_id = p.plan_id
+    where pl.has_tiers
+    union
+    -- the months conversions left this run (a corrected event time): their later conversions move up a tier
+    select m.partner_id, m.month
+    from conv_moved_months as m
+    join dim_partners as p on p.partner_id = m.partner_id
     join eng_plans as pl on pl.plan_id = p.plan_id
     where pl.has_tiers
 )

@@ -120,6 +120,18 @@ def _move_counts(con: duckdb.DuckDBPyConnection, table: str) -> None:
 # the rate of a row's date (or the latest before it); the base currency is 1
 _RATE = "case when r.a_currency = $base then 1::decimal(18,8) else fx.rate end"
 
+# The waiting version of each conversion (`pending_conversions`); none when the waiting rows themselves are applied
+WAITING = """(
+    select conversion_id, (raw ->> '$.updated_at')::timestamp as updated_at, raw ->> '$.customer_id' as customer_id,
+        (raw ->> '$.amount')::decimal(18,4) as amount, raw ->> '$.currency' as currency
+    from pending_conversions
+)"""
+NOT_WAITING = """(
+    select null::varchar as conversion_id, null::timestamp as updated_at, null::varchar as customer_id,
+        null::decimal(18,4) as amount, null::varchar as currency
+    where false
+)"""
+
 ATTRIBUTE_SQL = f"""
 create or replace temp table f as
 with clk as (select * from clk_lookup),
@@ -127,7 +139,9 @@ r as (
     select
         g.*,
         e.conversion_id is not null as known,
-        e.updated_at as old_updated_at,
+        -- a conversion waiting for its click counts as seen: a row of it read again is its update or duplicate
+        e.conversion_id is null and w.conversion_id is not null as waiting,
+        coalesce(e.updated_at, w.updated_at) as old_updated_at,
         case when e.conversion_id is not null then e.attributed_by
              when clk.click_id is not null then 'click'
              when pc.code is not null then 'promo_code'
@@ -143,10 +157,11 @@ r as (
         case when e.conversion_id is not null then e.sub1 else clk.sub1 end as sub1,
         case when e.conversion_id is not null then e.click_id when clk.click_id is not null then g.click_id end
             as a_click_id,
-        coalesce(g.customer_id, e.customer_id) as a_customer,
-        coalesce(g.amount, e.amount) as a_amount,
-        case when coalesce(g.amount, e.amount) is not null then coalesce(g.currency, e.currency, $base) end
-            as a_currency,
+        -- optional values a row leaves out keep the stored or waiting version's
+        coalesce(g.customer_id, e.customer_id, w.customer_id) as a_customer,
+        coalesce(g.amount, e.amount, w.amount) as a_amount,
+        case when coalesce(g.amount, e.amount, w.amount) is not null
+             then coalesce(g.currency, e.currency, w.currency, $base) end as a_currency,
         case
             when e.conversion_id is not null or clk.click_id is not null then null
             when g.promo_code is not null and pc.code is null and dp.partner_id is null then 'unknown_promo_code'
@@ -156,6 +171,7 @@ r as (
         end as a_reason
     from g
     left join conversions e on e.conversion_id = g.conversion_id
+    left join {{waiting}} w on w.conversion_id = g.conversion_id
     left join clk on clk.click_id = g.click_id
     left join dim_promo_codes pc on pc.code = g.promo_code
     left join dim_partners dp on dp.partner_id = g.partner_id
@@ -204,7 +220,12 @@ flags as (
 
 CLASSIFY_SQL = f"""
 create or replace temp table ok as
-with {_flags("select file_id, rn, conversion_id, updated_at, old_updated_at, known from f where reason is null")}
+with {
+    _flags(
+        "select file_id, rn, conversion_id, updated_at, old_updated_at, known or waiting as known from f "
+        "where reason is null"
+    )
+}
 select f.*, flags.is_dup, flags.is_insert, flags.is_final
 from f join flags on flags.file_id = f.file_id and flags.rn = f.rn
 where f.reason is null
@@ -216,7 +237,7 @@ create or replace temp table ok as
 with d as (
     select *, coalesce(updated_at <= old_updated_at, false) as is_dup from f where reason is null
 )
-select *, not is_dup and not known as is_insert, not is_dup as is_final from d
+select *, not is_dup and not known and not waiting as is_insert, not is_dup as is_final from d
 """
 
 # New conversions are inserted, known ones updated in place (status, amounts; the attribution stays): a plain insert
@@ -239,11 +260,57 @@ where ok.is_final and ok.known and conversions.conversion_id = ok.conversion_id
 """
 
 
+# Rows of one conversion read together (a file with its status updates): a row that leaves out an optional value
+# (amount with its currency, customer) takes the one of the row before it, when that row is newer than the stored or
+# waiting version (ATTRIBUTE_SQL then fills from that version) — as if each row had been read in its own run.
+FILL_SQL = """
+create or replace temp table g as
+with o as (
+    select g.*, coalesce(e.updated_at, w.updated_at) as old_u
+    from g
+    left join conversions e using (conversion_id)
+    left join {waiting} w using (conversion_id)
+),
+x as (
+    select *,
+        last_value(case when amount is not null and (old_u is null or updated_at > old_u)
+                        then struct_pack(a := amount, c := currency) end ignore nulls) over w as ac,
+        last_value(case when customer_id is not null and (old_u is null or updated_at > old_u)
+                        then customer_id end ignore nulls) over w as cu
+    from o
+    window w as (partition by conversion_id order by updated_at, file_id, rn
+                 rows between unbounded preceding and current row)
+)
+select * exclude (old_u, ac, cu) replace (
+    coalesce(amount, ac.a) as amount,
+    case when amount is null and ac.a is not null then ac.c else currency end as currency,
+    coalesce(customer_id, cu) as customer_id
+)
+from x
+"""
+
+# Known conversions whose event time a row corrects: the hours they leave must be rolled up again, and the months they
+# leave priced again (volume tiers count a month's conversions).
+MOVED_SQL = """
+create or replace temp table moved_ts as
+select c.partner_id, c.ts as old_ts, ok.ts from conversions c join ok using (conversion_id)
+where ok.is_final and ok.known and c.ts <> ok.ts;
+insert into touched select distinct date_trunc('hour', old_ts) from moved_ts;
+create temp table if not exists conv_moved_months (partner_id integer, month timestamp);
+insert into conv_moved_months select distinct partner_id, date_trunc('month', old_ts) from moved_ts
+where date_trunc('month', old_ts) <> date_trunc('month', ts);
+drop table moved_ts;
+"""
+
+
 def apply_conversions(
     con: duckdb.DuckDBPyConnection, run_id: int, *, base: str, now: datetime, pending_mode: bool
 ) -> dict[str, int]:
     """Attribute, convert and upsert the rows of temp table `g`; quarantine or park what cannot be loaded."""
-    con.execute(ATTRIBUTE_SQL, {"base": base})
+    waiting_rows = NOT_WAITING if pending_mode else WAITING
+    if not pending_mode and scalar(con, "select count(*) > count(distinct conversion_id) from g"):
+        con.execute(FILL_SQL.replace("{waiting}", waiting_rows))
+    con.execute(ATTRIBUTE_SQL.replace("{waiting}", waiting_rows), {"base": base})
     bad = "f.reason is not null and f.reason <> 'wait'"
     # a file's rows carry no raw values (the staged file `stg` has them); waiting rows carry theirs
     rows, raw = ("f", "f.raw") if pending_mode else ("f left join stg s on s.rn = f.rn", RAW)
@@ -273,6 +340,8 @@ def apply_conversions(
         "applied": scalar(con, "select count(*) from ok where is_final"),
     }
     con.execute(INSERT_SQL, {"run_id": run_id})
+    if scalar(con, "select count(*) from ok where is_final and known"):
+        con.execute(MOVED_SQL)
     con.execute(UPDATE_SQL, {"run_id": run_id})
     con.execute("insert into touched select distinct date_trunc('hour', ts) from ok where is_final")
     if pending_mode:
@@ -316,7 +385,9 @@ def _park(con: duckdb.DuckDBPyConnection, rows: str, raw: str, now: datetime) ->
         )
     )
     origin = {"rn": "coalesce(p.row_number, k.first_rn)", "file_id": "coalesce(p.file_id, f.file_id)",
-              "path": "coalesce(p.raw ->> '$.path', f.path)"}  # fmt: skip
+              "path": "coalesce(p.raw ->> '$.path', f.path)",
+              # values a newer row leaves out stay the waiting version's (ATTRIBUTE_SQL filled them in)
+              "amount": "f.a_amount", "currency": "f.a_currency", "customer_id": "f.a_customer"}  # fmt: skip
     fields = ", ".join(f"{c} := {raw if c == 'raw' else origin.get(c, 'f.' + c)}" for c in G_COLUMNS.split(", "))
     con.execute(
         "insert or replace into pending_conversions "

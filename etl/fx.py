@@ -9,7 +9,9 @@ converted again, unless its money is settled:
   `fx_rate` and count as changed by the run, so the commission engine re-prices them (an FTD may now pass the
   baseline) and the rollups re-aggregate their hours;
 - pending or held feed commissions get the new `amount_base` likewise (their overrides follow);
-- pending or held engine commissions in a currency whose rate changed are re-priced through their conversion.
+- pending or held engine commissions in a currency whose rate changed are re-priced through their conversion, and so
+  are conversions not priced yet of partners whose plan is in that currency (the rate was missing, or an FTD fell
+  below the baseline in it).
 
 Approved and paid money keeps the rate it was settled at (the engine never rewrites those rows either).
 """
@@ -36,6 +38,15 @@ conv as (
     select c.conversion_id, c.ts, c.currency, c.fx_rate, c.amount from conversions c join since s using (currency)
     where c.ts::date >= s.since and c.amount is not null and c.status in ('pending', 'approved') and {_NOT_SETTLED}
 ),
+plan as (  -- not priced yet, for want of a rate of their plan's currency or below the FTD baseline in it
+    select c.conversion_id, c.ts from conversions c
+    join dim_partners p on p.partner_id = c.partner_id
+    join dim_plans pl on pl.plan_id = p.plan_id
+    join since s on s.currency = pl.currency
+    where c.ts::date >= s.since and c.status in ('pending', 'approved') and {_NOT_SETTLED}
+      and not exists (select 1 from commissions m where m.conversion_id = c.conversion_id and m.source = 'engine'
+                      and m.kind in ('cpa', 'revshare'))
+),
 com as (
     select c.commission_id, c.source, c.conversion_id, c.ts, c.currency, c.fx_rate, c.amount from commissions c
     join since s using (currency)
@@ -49,6 +60,8 @@ select x.source, case when x.source = 'feed' then x.commission_id else x.convers
        {out_of_range_sql("x.amount", "fx.rate")}
 from com x asof join fx_rates fx on fx.currency = x.currency and x.ts::date >= fx.date
 where fx.rate is distinct from x.fx_rate and (x.source = 'feed' or x.conversion_id is not null)
+union all
+select 'engine', conversion_id, ts, null, false from plan
 """
 
 

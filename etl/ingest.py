@@ -129,6 +129,8 @@ def ingest(
     base = scalar(con, "select value from dim_settings where key = 'base_currency'") or "USD"
     now = now or datetime.now(UTC).replace(tzinfo=None)
     con.execute("create or replace temp table touched (hour timestamp)")
+    # (partner, month) groups conversions left: the engine prices them again (`etl.commission`)
+    con.execute("create or replace temp table conv_moved_months (partner_id integer, month timestamp)")
     res = IngestResult(cleared=clear_earlier(con, [f for f in staged.files if f.reread]))
     # No clean-up on an error: a failed statement aborts the run's transaction, a clean-up statement would then
     # fail with "current transaction is aborted" and hide the real error; the runner's rollback drops the temp tables.
@@ -155,6 +157,7 @@ def ingest(
                 )
         if feed == "conversions":
             res.attributed_late, res.unattributed = conv.resolve_pending(con, run_id, base=base, now=now)
+            commission_feed.fill_offers(con)
     res.cleared += replace_repeated(con, [f.file_id for f in staged.files if f.table is not None])
     res.touched_hours = {h for (h,) in con.execute("select distinct hour from touched").fetchall()}
     for table in ("touched", fx.CHANGED, "v_clicks", "v_raw", "clk_lookup"):

@@ -1,0 +1,227 @@
+"""Commissions do not depend on how the feeds were spread over runs: each case loads rows over several runs and
+checks the result the same rows give in one run (METRICS.md's plan rules, the inbox contract's updates by id)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Engine
+
+from cabinet.store.db import session_scope
+from cabinet.store.models import CommissionPlan, Partner
+from tests.etl_ingest.conftest import CLICK_HEADER, Tiny, conserved
+
+HEAD = "conversion_id,ts,updated_at,type,partner_id,offer_id,amount,currency,status\n"
+FEED = "commission_id,partner_id,ts,amount,currency,kind,status,conversion_id\n"
+
+
+def _commissions(t: Tiny) -> list[tuple]:
+    return t.rows("select commission_id, partner_id, status, amount from commissions order by 1")
+
+
+def _plan(store_engine: Engine, partner: int, **fields: object) -> None:
+    """Change the plan of `partner` (the tiny program's partners share one)."""
+    with session_scope(store_engine) as s:
+        plan = s.get(CommissionPlan, s.get(Partner, partner).plan_id)
+        for k, v in fields.items():
+            setattr(plan, k, v)
+
+
+def test_a_conversion_moved_to_another_month_reprices_the_month_it_left(tiny: Tiny, store_engine: Engine) -> None:
+    tiers = [{"min_count": 1, "cpa_ftd": "100"}, {"min_count": 2, "cpa_ftd": "150"}]
+    _plan(store_engine, tiny.parent, volume_tiers=tiers)
+    p = tiny.parent
+    o = tiny.offer
+    tiny.write("conversions", "a.csv", HEAD + f"x,2026-10-20T10:00:00Z,,ftd,{p},{o},50,,pending\n"
+               f"y,2026-10-21T10:00:00Z,,ftd,{p},{o},50,,pending\n")  # fmt: skip
+    tiny.run(datetime(2026, 11, 1))
+    assert [r[3] for r in _commissions(tiny)] == [Decimal("100"), Decimal("150")]
+    # the operator corrects x's event time into November: y is October's first FTD now, as in one run
+    tiny.write("conversions", "b.csv", HEAD + f"x,2026-11-02T10:00:00Z,2026-11-02T11:00:00Z,ftd,{p},{o},50,,pending\n")
+    tiny.run(datetime(2026, 11, 5))
+    assert [(r[0], r[3]) for r in _commissions(tiny)] == [("eng:x:cpa", Decimal("100")), ("eng:y:cpa", Decimal("100"))]
+    # the hour x left is rolled up again: the rollups equal the facts
+    assert tiny.rows("select sum(ftds) from rollup_hourly where hour < '2026-11-01'") == [(1,)]
+    assert tiny.rows("select sum(ftds) from rollup_daily where day >= '2026-11-01'") == [(1,)]
+    assert tiny.rows("select sum(commission_pending) from rollup_daily") == [(Decimal("200.0000"),)]
+    conserved(tiny)
+
+
+def test_a_late_rate_of_the_plan_currency_prices_conversions_that_had_none(tiny: Tiny, store_engine: Engine) -> None:
+    _plan(store_engine, tiny.parent, currency="EUR", ftd_baseline=Decimal("20"))
+    p = tiny.parent
+    tiny.write("fx_rates", "r1.csv", "date,currency,rate\n2026-11-01,EUR,1.20\n")
+    # f0 has no EUR rate yet, f1 is 19.17 EUR: below the baseline
+    o = tiny.offer
+    tiny.write("conversions", "a.csv", HEAD + f"f0,2026-10-30T12:00:00Z,,ftd,{p},{o},40,USD,pending\n"
+               f"f1,2026-11-03T12:00:00Z,,ftd,{p},{o},23,USD,pending\n")  # fmt: skip
+    tiny.run()
+    assert _commissions(tiny) == []  # f0 has no EUR rate, f1 is below the baseline
+    # Oct 30's rate, and Nov 3's (23 USD = 20.91 EUR), published late
+    tiny.write("fx_rates", "r2.csv", "date,currency,rate\n2026-10-30,EUR,1.25\n2026-11-03,EUR,1.10\n")
+    tiny.run()
+    assert tiny.rows("select commission_id, amount, currency, amount_base from commissions order by 1") == [
+        ("eng:f0:cpa", Decimal("100.0000"), "EUR", Decimal("125.0000")),
+        ("eng:f1:cpa", Decimal("100.0000"), "EUR", Decimal("110.0000")),
+    ]
+
+
+def test_a_feed_commission_that_names_another_conversion_leaves_the_old_one_to_the_engine(tiny: Tiny) -> None:
+    p = tiny.parent
+    o = tiny.offer
+    tiny.write("conversions", "a.csv", HEAD + f"x,2026-11-03T10:00:00Z,,ftd,{p},{o},50,,pending\n"
+               f"y,2026-11-03T11:00:00Z,,ftd,{p},{o},50,,pending\n")  # fmt: skip
+    tiny.write("commissions", "m1.csv", FEED + f"F,{p},2026-11-03T12:00:00Z,120,USD,cpa,pending,x\n")
+    tiny.run()
+    assert [r[0] for r in _commissions(tiny)] == ["F", "eng:y:cpa"]
+    tiny.write("commissions", "m2.csv", FEED + f"F,{p},2026-11-03T12:00:00Z,120,USD,cpa,pending,y\n")  # corrected
+    tiny.run()
+    assert _commissions(tiny) == [("F", p, "pending", Decimal("120")), ("eng:x:cpa", p, "pending", Decimal("100"))]
+
+
+def test_overrides_follow_a_moved_sub_partner_and_changed_percents_of_feed_commissions(
+    tiny: Tiny, store_engine: Engine
+) -> None:
+    _plan(store_engine, tiny.parent, subpartner_override_pct=["10"])
+    with session_scope(store_engine) as s:
+        plan_id = s.get(Partner, tiny.parent).plan_id
+        other = Partner(name="Other parent", tier_code="gold", plan_id=plan_id)
+        s.add(other)
+        s.flush()
+        other_id = other.id
+    c = tiny.child
+    o = tiny.offer
+    tiny.write("conversions", "a.csv", HEAD + f"c1,2026-11-03T10:00:00Z,,ftd,{c},{o},50,,pending\n")
+    tiny.write("commissions", "m.csv", FEED + f"h1,{c},2026-11-03T12:00:00Z,200,USD,cpa,pending,\n")  # no conversion
+    tiny.run()
+    assert _commissions(tiny) == [
+        ("eng:c1:cpa", c, "pending", Decimal("100")),
+        (f"eng:c1:cpa:L1:{tiny.parent}", tiny.parent, "pending", Decimal("10")),
+        (f"eng:feed:h1:L1:{tiny.parent}", tiny.parent, "pending", Decimal("20")),
+        ("h1", c, "pending", Decimal("200")),
+    ]
+    _plan(store_engine, tiny.parent, subpartner_override_pct=["20"])  # runs with no new file reprice
+    tiny.run()
+    assert [r[3] for r in _commissions(tiny)] == [Decimal("100"), Decimal("20"), Decimal("40"), Decimal("200")]
+    with session_scope(store_engine) as s:  # the child moves under another parent with the same percent
+        s.get(Partner, c).parent_id = other_id
+    tiny.run()
+    assert _commissions(tiny) == [
+        ("eng:c1:cpa", c, "pending", Decimal("100")),
+        (f"eng:c1:cpa:L1:{other_id}", other_id, "pending", Decimal("20")),
+        (f"eng:feed:h1:L1:{other_id}", other_id, "pending", Decimal("40")),
+        ("h1", c, "pending", Decimal("200")),
+    ]
+
+
+def test_a_reversal_after_the_hold_ended_claws_back_whether_or_not_a_run_approved_it(
+    tiny: Tiny, store_engine: Engine
+) -> None:
+    _plan(store_engine, tiny.parent, hold_days=2)
+    p = tiny.parent
+    o = tiny.offer
+    tiny.write("conversions", "a.csv", HEAD + f"late,2026-11-01T10:00:00Z,,ftd,{p},{o},50,,approved\n"
+               f"inside,2026-11-01T10:00:00Z,,ftd,{p},{o},50,,approved\n")  # fmt: skip
+    tiny.run(datetime(2026, 11, 2))
+    assert {r[2] for r in _commissions(tiny)} == {"hold"}  # held until Nov 3 10:00; no run between then and Nov 6
+    late = f"late,2026-11-01T10:00:00Z,2026-11-05T09:00:00Z,ftd,{p},{o},50,,reversed\n"
+    tiny.write(
+        "conversions",
+        "b.csv",
+        HEAD + late + f"inside,2026-11-01T10:00:00Z,2026-11-02T09:00:00Z,ftd,{p},{o},50,,reversed\n",
+    )
+    tiny.run(datetime(2026, 11, 6))
+    assert tiny.rows("select commission_id, status, amount, ts from commissions order by 1") == [
+        ("eng:inside:cpa", "reversed", Decimal("100"), datetime(2026, 11, 1, 10)),  # cancelled inside its hold
+        ("eng:late:cpa", "approved", Decimal("100"), datetime(2026, 11, 1, 10)),  # its hold had ended: approved,
+        ("eng:late:cpa:reversal", "approved", Decimal("-100"), datetime(2026, 11, 5, 9)),  # then clawed back
+    ]
+
+
+def test_a_conversion_approved_again_after_its_clawback_is_paid_again(tiny: Tiny, store_engine: Engine) -> None:
+    _plan(store_engine, tiny.parent, subpartner_override_pct=["10"])
+    c, o = tiny.child, tiny.offer
+    for n, (status, day) in enumerate([("approved", 3), ("rejected", 4), ("approved", 5), ("rejected", 6)]):
+        row = f"c1,2026-11-02T10:00:00Z,2026-11-0{day}T10:00:00Z,ftd,{c},{o},50,,{status}\n"
+        tiny.write("conversions", f"{n}.csv", HEAD + row)
+        tiny.run(datetime(2026, 11, day, 12))
+        paid = Decimal("0") if status == "rejected" else Decimal("100")
+        assert tiny.rows("select sum(amount) from commissions where partner_id = ?", [c]) == [(paid,)], n
+        assert tiny.rows("select sum(amount) from commissions where partner_id = ?", [tiny.parent]) == [(paid / 10,)]
+    assert [r[0] for r in _commissions(tiny) if r[1] == c] == [
+        "eng:c1:cpa",
+        "eng:c1:cpa:reinstatement:2",
+        "eng:c1:cpa:reversal",
+        "eng:c1:cpa:reversal:3",
+    ]
+    assert tiny.run(datetime(2026, 11, 7)).commissions == 0  # settled: nothing more
+
+
+def test_an_override_reversal_is_dated_as_its_source_s_and_base_amounts_are_amount_times_rate(
+    tiny: Tiny, store_engine: Engine
+) -> None:
+    _plan(store_engine, tiny.parent, subpartner_override_pct=["5"], currency="GBP", cpa_amounts={"ftd": "49.9225"})
+    c = tiny.child
+    tiny.write("fx_rates", "r.csv", "date,currency,rate\n2026-11-01,GBP,1.30\n")
+    o = tiny.offer
+    tiny.write("conversions", "a.csv", HEAD + f"c1,2026-11-02T10:00:00Z,,ftd,{c},{o},50,,approved\n")
+    tiny.run(datetime(2026, 11, 3))
+    # 2.4961 GBP x 1.30 = 3.24493: 3.2449 (5% of the source's 64.8993 would give 3.2450)
+    assert tiny.rows("select amount, amount_base from commissions where kind = 'sub_partner'") == [
+        (Decimal("2.4961"), Decimal("3.2449"))
+    ]
+    # a feed commission for c1 replaces the approved engine one: both reversals are dated as the feed's
+    tiny.write("commissions", "m.csv", FEED + f"F,{c},2026-11-20T10:00:00Z,120,USD,cpa,approved,c1\n")
+    tiny.run(datetime(2026, 11, 21))
+    assert tiny.rows("select commission_id, ts from commissions where kind = 'reversal' order by 1") == [
+        ("eng:c1:cpa:L1:" + str(tiny.parent) + ":reversal", datetime(2026, 11, 20, 10)),
+        ("eng:c1:cpa:reversal", datetime(2026, 11, 20, 10)),
+    ]
+    assert tiny.rows("select count(*) from commissions where amount_base <> round(amount * fx_rate, 4)") == [(0,)]
+
+
+CONV = "conversion_id,ts,updated_at,type,click_id,customer_id,amount,currency,status\n"
+
+
+def test_update_rows_that_leave_out_amount_and_customer_keep_them_however_they_arrive(tiny: Tiny) -> None:
+    click = CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n"
+    tiny.write("clicks", "c.csv", click)
+    # the original and its status update in one file
+    tiny.write("conversions", "a.csv", CONV + "x,2026-11-02T10:00:00Z,,deposit,k1,u1,100,,pending\n"
+               "x,2026-11-02T10:00:00Z,2026-11-03T10:00:00Z,deposit,k1,,,,approved\n")  # fmt: skip
+    # the same for a conversion whose click comes a run later
+    tiny.write("conversions", "b.csv", CONV + "w,2026-11-02T10:00:00Z,,deposit,k2,u2,70,,pending\n")
+    tiny.run()
+    tiny.write("conversions", "b2.csv", CONV + "w,2026-11-02T10:00:00Z,2026-11-03T10:00:00Z,deposit,k2,,,,approved\n")
+    tiny.run()
+    tiny.write("clicks", "c2.csv", CLICK_HEADER + f"k2,2026-11-01T11:00:00Z,{tiny.token},,,,,,,\n")
+    tiny.run()
+    assert tiny.rows("select conversion_id, status, customer_id, amount, amount_base from conversions order by 1") == [
+        ("w", "approved", "u2", Decimal("70"), Decimal("70")),
+        ("x", "approved", "u1", Decimal("100"), Decimal("100")),
+    ]
+    assert tiny.rows("select sum(deposit_amount) from rollup_daily") == [(Decimal("170.0000"),)]
+    conserved(tiny)
+
+
+def test_a_waiting_conversion_read_again_when_its_click_arrives_counts_once(tiny: Tiny) -> None:
+    v1 = "v1,2026-11-02T10:00:00Z,,deposit,k1,,10,,pending\n"
+    tiny.write("conversions", "daily.csv", CONV + v1)
+    tiny.run()  # v1 waits for k1: inserted
+    tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    tiny.write("conversions", "daily.csv", CONV + v1 + "v2,2026-11-02T11:00:00Z,,deposit,k1,,20,,pending\n")  # grew
+    tiny.run()
+    assert tiny.rows("select count(*) from conversions") == [(2,)]
+    assert tiny.rows("select sum(inserted), sum(duplicates) from etl_files where path like 'conversions/%'") == [(2, 1)]
+    conserved(tiny)
+
+
+def test_a_feed_commission_read_before_its_conversion_gets_the_conversion_s_offer(tiny: Tiny) -> None:
+    p = tiny.parent
+    tiny.write("commissions", "m.csv", FEED + f"m1,{p},2026-11-03T12:00:00Z,5,USD,bonus,approved,x\n")
+    tiny.run()
+    tiny.write("conversions", "a.csv", "conversion_id,ts,type,partner_id,offer_id\n"
+               f"x,2026-11-03T10:00:00Z,registration,{p},{tiny.other_offer}\n")  # fmt: skip
+    tiny.run()
+    assert tiny.rows("select commission_id, offer_id from commissions") == [("m1", tiny.other_offer)]
