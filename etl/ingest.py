@@ -28,7 +28,7 @@ from etl import conversions as conv
 from etl.clicks import VALIDATED, load_clicks, quarantine_clicks, validate_clicks
 from etl.dims import LOOKUP_PREFIX, LOOKUPS, Dimensions, stage_lookups
 from etl.readers import BLANK_COLUMN
-from etl.reprocess import clear_earlier, replace_repeated
+from etl.reprocess import clear_earlier, note_versions, replace_earlier, replace_repeated
 from etl.schema import scalar
 from etl.stage import FEED_ORDER, StagedFile, StagedInbox, stage_inbox
 from etl.validate import FEED_COLUMNS, MONEY_LIMIT, RAW
@@ -99,10 +99,12 @@ def stage(
     staged = stage_inbox(
         con, inbox, max_click_bytes, defer_parquet_clicks=True, settle_s=settle_seconds(), reread=reread
     )
+    key = cfg.require_link_key().decode()
+    note_versions(con, staged, key)  # rows earlier versions of these files quarantined: before the clicks' validation
     if staged.of("clicks"):
         stage_lookups(con, dims)
         try:
-            validate_clicks(con, staged, cfg.require_link_key().decode(), LOOKUP_PREFIX)
+            validate_clicks(con, staged, key, LOOKUP_PREFIX)
         finally:
             for table in LOOKUPS:
                 con.execute(f"drop table if exists {LOOKUP_PREFIX}{table}")
@@ -162,6 +164,7 @@ def ingest(
     res.touched_hours = {h for (h,) in con.execute("select distinct hour from touched").fetchall()}
     for table in ("touched", fx.CHANGED, "v_clicks", "v_raw", "clk_lookup"):
         con.execute(f"drop table if exists {table}")
+    res.cleared += replace_earlier(con, run_id, [f.file_id for f in staged.files if f.table is not None])
     staged.drop(con)
     return res
 

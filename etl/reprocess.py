@@ -7,9 +7,14 @@ holding such rows to be read again. The run reads each of them like a new file: 
 load, and the others are quarantined again. In the same transaction the quarantine rows of earlier reads of the same
 content are taken out (`clear_earlier`), so a row is never quarantined twice, nor loaded and still quarantined.
 
-A file whose content changed (postbacks appended to a daily file) is read whole again: its rows quarantined before are
-quarantined again. The earlier quarantine rows of the same path with the same reason and values are then taken out
-(`replace_repeated`). The other rows quarantined from an earlier version stay: that content is not in the inbox.
+A file whose content changed (postbacks appended to a daily file) is read whole again, and the new read decides
+about every row it holds: a row an earlier version of the file quarantined that the new version still holds (the same
+id and values) is replaced by what the new read did with it (loaded now that its cause is fixed, a duplicate, waiting
+for its click, or quarantined again, perhaps for another reason). Before the run's transaction `note_versions` keeps
+the values of such rows (few: only rows whose id an earlier quarantine row of the path names are looked at); after the
+load `replace_earlier` takes the earlier quarantine rows out. Rows without an id (a `bad_row`, a missing id) are taken
+out when the new read quarantines them again with the same reason and values (`replace_repeated`). The other rows
+quarantined from an earlier version stay: that content is not in the inbox any more (e.g. the sender fixed the row).
 """
 
 from __future__ import annotations
@@ -19,8 +24,9 @@ from pathlib import Path, PurePosixPath
 
 import duckdb
 
-from etl.readers import EXTENSIONS
-from etl.stage import FEED_ORDER, StagedFile
+from etl.readers import EXTENSIONS, UnreadableFile, parquet_params, parquet_select
+from etl.stage import FEED_ORDER, StagedFile, StagedInbox
+from etl.validate import RAW, click_raw_sql
 
 _MATCHING = """
 select path, count(*) as n from quarantine
@@ -132,4 +138,101 @@ def replace_repeated(con: duckdb.DuckDBPyConnection, file_ids: list[int]) -> int
     if not file_ids:
         return 0
     deleted = con.execute(_REPEATED, {"new": file_ids}).fetchall()
+    return int(deleted[0][0])
+
+
+SEEN = "q_seen_again"  # (file_id, path, raw): rows of this run's files that an earlier read of the path quarantined
+_IDS = {
+    "clicks": ("click_id",),
+    "conversions": ("conversion_id",),
+    "commissions": ("commission_id",),
+    "fx_rates": ("date", "currency"),
+}
+
+
+def canon(raw: str) -> str:
+    """SQL: the JSON `raw` (a row's values) as text with its members sorted by name and the null ones left out, so
+    the same row read alone or with other Parquet files (whose columns it then has as nulls) compares equal."""
+    entries = f"map_entries(json_transform({raw}, '\"MAP(VARCHAR, JSON)\"'))"
+    return f"to_json(list_sort(list_filter({entries}, lambda e: e.value::varchar <> 'null')))::varchar"
+
+
+def note_versions(con: duckdb.DuckDBPyConnection, staged: StagedInbox, key: str) -> None:
+    """Before the run's transaction (and before the clicks' validation drops their staged tables): into temp table
+    `SEEN`, the values of the rows of `staged`'s files that earlier reads of the same path quarantined (matched by
+    id; the values are compared when `replace_earlier` runs). Nothing to do (one query on the manifest) when no file
+    of the run has a path read before."""
+    con.execute(f"create or replace temp table {SEEN} (file_id bigint, path varchar, raw json)")
+    staged.tables.append(SEEN)
+    deferred = {f.file_id for f in staged.deferred.files} if staged.deferred else set()
+    files = [f for f in staged.files if (f.table is not None or f.file_id in deferred) and f.feed in _IDS]
+    if not files:
+        return
+    read_before = con.execute(  # the manifest is small; the quarantine is only looked at for paths read before
+        "select distinct path from etl_files where path in (select unnest(?::varchar[]))", [[f.rel for f in files]]
+    ).fetchall()
+    if not read_before:
+        return
+    held = con.execute(
+        "select distinct path from quarantine where path in (select unnest(?::varchar[]))",
+        [[p for (p,) in read_before]],
+    ).fetchall()
+    earlier = {str(p) for (p,) in held}
+    for f in files:
+        if f.rel in earlier and all(c in f.columns for c in _IDS[f.feed]):
+            try:
+                _note_file(con, f, key)
+            except (duckdb.Error, UnreadableFile):
+                if f.table is not None:
+                    raise
+                # a broken Parquet file read here first: its own read fails it, and nothing of it is replaced
+
+
+def _note_file(con: duckdb.DuckDBPyConnection, f: StagedFile, key: str) -> None:
+    params: dict[str, object] = {"path": f.rel}
+    if f.table is None:  # a Parquet click file whose read is deferred: read it alone
+        sql, columns = parquet_select(con, [f.path])
+        source, present, file_id = f"({sql})", columns, "s.file_id"
+        params |= parquet_params([f.path], [f.file_id])
+    else:
+        source, present = f.table, f.columns
+        file_id = "s.file_id" if "file_id" in f.columns else str(f.file_id)
+    present = {k: v for k, v in present.items() if k not in ("file_id", "rn")}
+    ids = _IDS[f.feed]
+    match = " and ".join(f"""to_json(s."{c}") ->> '$' = q.raw ->> '$.{c}'""" for c in ids)
+    rows = (  # the file's rows whose id an earlier quarantine row of the path names
+        f"select {file_id} as file_id, s.rn from {source} s where {file_id} = {int(f.file_id)} and exists "
+        f"(select 1 from quarantine q where q.path = $path and {match})"
+    )
+    if f.feed == "clicks":
+        raw = f"select file_id, $path, raw from ({click_raw_sql(present, source, file_id, f'({rows})')})"
+        if "$key" in raw:
+            params["key"] = key
+    else:
+        on = f"b.file_id = {file_id} and b.rn = s.rn"
+        raw = f"select {file_id}, $path, {RAW} from {source} s semi join ({rows}) b on {on}"
+    con.execute(f"insert into {SEEN} {raw}", params)
+
+
+_EARLIER = f"""
+delete from quarantine q
+where q.run_id <> $run_id and q.path in (select path from {SEEN} where file_id in (select unnest($ids::bigint[])))
+  and exists (
+      select 1 from {SEEN} n
+      where n.file_id in (select unnest($ids::bigint[])) and n.path = q.path
+        and {canon("n.raw")} = {canon("q.raw")}
+  )
+"""
+
+
+def replace_earlier(con: duckdb.DuckDBPyConnection, run_id: int, file_ids: list[int]) -> int:
+    """Inside the run's transaction, after `file_ids` (this run's reads) are loaded: take out the quarantine rows of
+    earlier runs whose row (same path, id and values) these reads held again (`note_versions`); the new read's
+    outcome stands for it. Returns how many."""
+    noted = con.execute(  # none when `note_versions` did not run (a StagedInbox made elsewhere)
+        "select count(*) from duckdb_tables() where temporary and table_name = ?", [SEEN]
+    ).fetchall()[0][0]
+    if not file_ids or not noted or not con.execute(f"select count(*) from {SEEN}").fetchall()[0][0]:
+        return 0
+    deleted = con.execute(_EARLIER, {"run_id": run_id, "ids": file_ids}).fetchall()
     return int(deleted[0][0])

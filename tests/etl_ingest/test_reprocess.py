@@ -6,6 +6,7 @@ import threading
 from datetime import datetime
 from decimal import Decimal
 
+import polars as pl
 import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
@@ -198,3 +199,99 @@ def test_a_growing_file_quarantines_each_bad_row_once_and_rows_of_its_earlier_ve
     conserved(tiny)
     out = CliRunner().invoke(cli_app, ["etl", "status"], env={"COLUMNS": "200"})
     assert out.exit_code == 0 and "bad_timestamp" in out.output
+
+
+def _quarantined(tiny: Tiny) -> list[tuple]:
+    """(id, reason) of every quarantined row."""
+    return tiny.rows(
+        "select coalesce(raw ->> '$.conversion_id', raw ->> '$.click_id'), reason from quarantine order by 1, 2"
+    )
+
+
+def test_rows_an_earlier_version_quarantined_that_a_new_version_loads_are_not_left_quarantined(
+    tiny: Tiny, store_engine: Engine
+) -> None:
+    head = "conversion_id,ts,type,partner_id,offer_id,amount,currency,click_id\n"
+    lines = [
+        f"e1,2026-11-01T11:00:00Z,deposit,{tiny.parent},{tiny.offer},100,EUR,\n",  # no EUR rate yet
+        "e2,garbage,deposit,,,,,\n",  # bad for good
+        "late,2026-10-20T12:00:00Z,ftd,,,50,,k-late\n",  # its click comes more than 7 days late
+    ]
+    conversions = tiny.write("conversions", "daily.csv", head + "".join(lines))
+    tiny.write("clicks", "early.csv", CLICK_HEADER + f"k-early,2026-11-09T10:00:00Z,{tiny.token},,,,,,,\n")
+    _clicks_of_unknown_partner(tiny)
+    tiny.run()
+    assert _quarantined(tiny) == [
+        ("e1", "no_fx_rate"),
+        ("e2", "bad_timestamp"),
+        ("k2", "unknown_partner"),
+        ("k3", "unknown_partner"),
+        ("late", "unattributed"),
+    ]
+    # the causes are fixed, and both files grow (rows appended): each is read whole again
+    tiny.write("fx_rates", "rates.csv", "date,currency,rate\n2026-10-31,EUR,1.1\n")
+    tiny.write("clicks", "backfill.csv", CLICK_HEADER + f"k-late,2026-10-20T11:00:00Z,{tiny.token},,,,FR,,,\n")
+    _add_partner(store_engine, tiny.parent)
+    clicks = tiny.inbox / "clicks" / "c.csv"
+    clicks.write_text(clicks.read_text() + f"k4,2026-11-01T10:07:00Z,{tiny.token},,,,,,,\n")
+    lines.append(f"e3,2026-11-01T12:00:00Z,registration,{tiny.parent},{tiny.offer},,,\n")
+    conversions.write_text(head + "".join(lines))
+    result = tiny.run()
+    assert result.cleared == 5
+    assert tiny.rows("select conversion_id from conversions order by 1") == [("e1",), ("e3",), ("late",)]
+    assert tiny.rows("select click_id from clicks order by 1") == [("k-early",), ("k-late",), ("k1",), ("k2",), ("k4",)]
+    # loaded rows are not quarantined any more; a row still bad is quarantined once, with the new read's reason
+    assert _quarantined(tiny) == [("e2", "bad_timestamp"), ("k3", "unknown_offer")]
+    conserved(tiny)
+    out = CliRunner().invoke(cli_app, ["etl", "status"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0 and "no_fx_rate" not in out.output and "unattributed" not in out.output, out.output
+
+
+def test_reprocess_takes_out_rows_quarantined_from_an_earlier_version_that_the_file_loads_now(
+    tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    head = "conversion_id,ts,type,partner_id,offer_id,amount,currency\n"
+    e1 = f"e1,2026-11-01T11:00:00Z,deposit,{tiny.parent},{tiny.offer},100,EUR\n"
+    path = tiny.write("conversions", "daily.csv", head + e1)
+    tiny.run()
+    tiny.write("fx_rates", "rates.csv", "date,currency,rate\n2026-10-31,EUR,1.1\n")
+    path.write_text(head + e1 + f"e2,2026-11-01T12:00:00Z,registration,{tiny.parent},{tiny.offer},,\n")
+    with monkeypatch.context() as m:  # a warehouse loaded before earlier versions' rows were replaced
+        m.setattr("etl.ingest.replace_earlier", lambda *_: 0, raising=False)
+        tiny.run()
+    assert tiny.rows("select count(*) from conversions") == [(2,)]
+    assert _quarantined(tiny) == [("e1", "no_fx_rate")]
+    result = run_etl(tiny.settings, now=NOW, grace_s=0, reprocess=Reprocess(reason="no_fx_rate"))
+    assert result.reprocessed == ["conversions/daily.csv"] and result.cleared == 1
+    assert [(f["inserted"], f["duplicates"], f["quarantined"]) for f in result.files] == [(0, 2, 0)]
+    assert tiny.rows("select count(*) from quarantine") == [(0,)]
+    conserved(tiny)
+
+
+def test_a_parquet_click_file_written_again_replaces_the_rows_it_quarantined_before(
+    tiny: Tiny, store_engine: Engine
+) -> None:
+    def clicks(ids: list[str]) -> pl.DataFrame:  # an id starting with x is of a partner not in the store yet
+        return pl.DataFrame(
+            {
+                "click_id": ids,
+                "ts": [f"2026-11-01T10:0{i}:00Z" for i in range(len(ids))],
+                "partner_id": [NEW_PARTNER if i.startswith("x") else tiny.parent for i in ids],
+                "offer_id": [tiny.offer] * len(ids),
+                "ip": ["203.0.113.7"] * len(ids),
+            }
+        )
+
+    tiny.write_parquet("clicks", "a.parquet", clicks(["k1", "x2"]))
+    # read with a.parquet: the raw values of a.parquet's bad row then have b.parquet's column sub1 too (null)
+    tiny.write_parquet("clicks", "b.parquet", clicks(["b1", "xb"]).with_columns(sub1=pl.lit("x")))
+    tiny.run()
+    assert _quarantined(tiny) == [("x2", "unknown_partner"), ("xb", "unknown_partner")]
+    _add_partner(store_engine, tiny.parent)
+    tiny.write_parquet("clicks", "a.parquet", clicks(["k1", "x2", "k3"]))  # written again, read alone
+    result = tiny.run()
+    assert [(f["inserted"], f["duplicates"], f["quarantined"]) for f in result.files] == [(2, 1, 0)]
+    # b.parquet was not read again: its row stays quarantined until `cabinet etl reprocess` reads it
+    assert result.cleared == 1 and _quarantined(tiny) == [("xb", "unknown_partner")]
+    assert tiny.rows("select count(*) from clicks") == [(4,)]
+    conserved(tiny)
