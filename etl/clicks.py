@@ -2,7 +2,9 @@
 
 Per file, rows_read = inserted + duplicates + quarantined. A click id seen earlier in the run (files in name order,
 rows in file order) or already loaded within `DEDUPE_WINDOW_DAYS` before the run's earliest click is a duplicate.
-`is_unique` = no click of the same visitor key (ip hash, user agent hash, partner, offer) in the 24 hours before.
+`is_unique` = no click of the same visitor key (ip hash, user agent hash, partner, offer) in the 24 hours before;
+a loaded click that a late click now precedes by less than that loses its flag (`restate_loaded`), so the flags do
+not depend on the order in which click files arrive.
 
 Both look-backs read `click_keys` (click id, time and visitor key of the last `KEYS_DAYS` days) when it covers the
 batch, so an incremental run's cost follows the batch and not the warehouse; a batch reaching further back (a
@@ -23,6 +25,7 @@ from etl.history import ALIAS as HISTORY_ALIAS
 from etl.history import boundary as history_boundary
 from etl.history import is_attached, newest_click
 from etl.readers import UNMATCHED_FILE, UnreadableFile, parquet_params, parquet_select
+from etl.rollups import take_back_unique
 from etl.schema import VISITOR_KEY, get_meta, scalar, set_meta
 from etl.stage import StagedFile, StagedInbox, stage_alone
 from etl.validate import click_raw_sql, clicks_sql
@@ -149,11 +152,12 @@ RECENT_KEYS = (
 )
 
 
-# Flags of the run's good clicks, exceptions only: (file_id, rn, is_dup) for duplicates (is_dup) and for clicks that
-# are not unique (not is_dup); every other good click is new and unique. The insert left-joins this table, which holds
-# few rows when most clicks are unique (0.9% of the 10M demo clicks). Duplicates within the run: only ids seen twice
-# get the (file, row) of their first occurrence. Only visitors with more than one click (in the batch, or in the batch
-# and the earlier keys) need a window.
+# Flags of the run's good clicks, exceptions only: (file_id, rn, is_dup, null, null) for duplicates (is_dup) and for
+# clicks that are not unique (not is_dup); every other good click is new and unique. Rows (null, null, false,
+# click_id, ts) are loaded clicks a new click now precedes by less than 24 h (`restate_loaded`). The insert
+# left-joins this table, which holds few rows when most clicks are unique (0.9% of the 10M demo clicks). Duplicates
+# within the run: only ids seen twice get the (file, row) of their first occurrence. Only visitors with more than one
+# click (in the batch, or in the batch and the earlier keys) need a window.
 FLAGS_SQL = """
 create or replace temp table flags as
 with dups as (
@@ -179,26 +183,34 @@ keyed as materialized (
     where g.reason is null and g.ip_hash is not null
 ),
 {tail}
-select file_id, rn, false as is_dup from not_unique
+select file_id, rn, false as is_dup, click_id, ts from not_unique
 union all
-select file_id, rn, true from dupl
+select file_id, rn, true, null, null from dupl
 """
-# Any batch: earlier keys of the batch's visitors and the batch, one window over the visitors seen twice.
+# Any batch: earlier keys of the batch's visitors and the batch, one window over the visitors seen twice. A click is
+# not unique when the previous click of its visitor (loaded or new) lies less than 24 h before it. The same rule
+# flags loaded clicks (no file_id) that now follow a new click by less than 24 h: they were unique when loaded (or
+# already not, `etl.clicks.restate_loaded` keeps only those counted unique). A loaded click after a loaded one kept
+# its flag: only its predecessor decides.
 ALL_PRIOR = """
 prior as materialized (
-    select vkey, ts from {keys} c where c.ts >= $lo - $unique and c.vkey in (select vkey from keyed)
+    select vkey, ts, click_id from {keys} c where c.ts >= $lo - $unique and c.vkey in (select vkey from keyed)
 ),
 multi as (
     select vkey from (select vkey from keyed union all select vkey from prior) group by vkey having count(*) > 1
 ),
 lagged as (
-    select file_id, rn, ts - lag(ts) over (partition by vkey order by ts, file_id nulls first, rn) as gap
+    select file_id, rn, click_id, ts, ts - lag(ts) over w as gap, lag(file_id) over w as prev_file
     from (
-        select vkey, ts, file_id, rn from keyed semi join multi using (vkey)
-        union all select vkey, ts, null, null from prior semi join multi using (vkey)
+        select vkey, ts, file_id, rn, null::varchar as click_id from keyed semi join multi using (vkey)
+        union all select vkey, ts, null, null, click_id from prior semi join multi using (vkey)
     )
+    window w as (partition by vkey order by ts, file_id nulls first, rn)
 ),
-not_unique as (select file_id, rn from lagged where file_id is not null and gap < $unique),
+not_unique as (
+    select file_id, rn, click_id, ts from lagged
+    where gap < $unique and (file_id is not null or prev_file is not null)
+),
 """
 # A batch newer than every key: the window sorts the batch's repeat visitors alone; a visitor's first new click is not
 # unique when an earlier key of that visitor lies less than 24 h before it (one semi join, built on the first clicks).
@@ -214,9 +226,9 @@ firsts as (
     select file_id, rn, ts, vkey from lagged where prev is null
 ),
 not_unique as (
-    select file_id, rn from lagged where ts - prev < $unique
+    select file_id, rn, null::varchar as click_id, null::timestamp as ts from lagged where ts - prev < $unique
     union all
-    select f.file_id, f.rn from firsts f
+    select f.file_id, f.rn, null, null from firsts f
     semi join (select vkey, ts from {keys} c where c.ts > $lo - $unique) c on c.vkey = f.vkey and c.ts > f.ts - $unique
 ),
 """
@@ -238,6 +250,7 @@ def load_clicks(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> d
     tail = (LATEST_PRIOR if latest_only else ALL_PRIOR).format(keys=keys)
     sql = FLAGS_SQL.format(keys=keys, vkey=VISITOR_KEY, tail=tail)
     con.execute(sql, {"lo": lo, "dedupe": DEDUPE_WINDOW_DAYS, "unique": UNIQUE_WINDOW})
+    restate_loaded(con)
     good = dict(con.execute("select file_id, count(*) from v_clicks where reason is null group by file_id").fetchall())
     dup = dict(con.execute("select file_id, count(*) from flags where is_dup group by file_id").fetchall())
     new = (
@@ -260,6 +273,46 @@ def load_clicks(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> d
     _trim_keys(con, now)
     con.execute("drop table flags")
     return {int(f): (int(n) - dup.get(f, 0), dup.get(f, 0)) for f, n in good.items()}
+
+
+# Loaded clicks flagged unique that a new click now precedes (flags rows without a file), from the working file and
+# the history (`cold`). The ts range lets zone maps skip the months outside it.
+RESTATED_SQL = """
+create or replace temp table restated as
+select c.*, false as cold from clicks c
+semi join (select click_id, ts from flags where file_id is null) f using (click_id, ts)
+where c.is_unique and c.ts between $lo and $hi
+{cold}
+"""
+COLD_RESTATED = f"""
+union all
+select h.*, true from {HISTORY_ALIAS}.clicks h semi join (select click_id, ts from flags where file_id is null) f
+using (click_id, ts) anti join unique_restated u using (click_id, ts)
+where h.is_unique and h.ts between $lo and $hi
+"""
+
+
+def restate_loaded(con: duckdb.DuckDBPyConnection) -> int:
+    """Loaded clicks that a click of this batch precedes by less than 24 h are not unique any more (the batch's own
+    flags follow the same rule, `ALL_PRIOR`): their flag is cleared and the rollups take their unique click back.
+    A click in the history file is recorded in `unique_restated`, applied to the history by its next move
+    (`etl.history`: one transaction writes one file). Returns how many clicks changed; none, at the cost of one
+    count over `flags`, when the batch is newer than every loaded click."""
+    lo, hi = con.execute("select min(ts), max(ts) from flags where file_id is null").fetchall()[0]
+    if lo is None:
+        return 0
+    cold = COLD_RESTATED if is_attached(con) else ""
+    con.execute(RESTATED_SQL.format(cold=cold), {"lo": lo, "hi": hi})
+    con.execute(
+        "update clicks set is_unique = false from (select distinct click_id, ts from restated where not cold) r "
+        "where clicks.click_id = r.click_id and clicks.ts = r.ts and clicks.ts between ? and ?",
+        [lo, hi],
+    )
+    con.execute("insert into unique_restated select distinct click_id, ts from restated where cold")
+    take_back_unique(con, "restated")
+    n = int(scalar(con, "select count(*) from restated") or 0)
+    con.execute("drop table restated")
+    return n
 
 
 def _init_keys(con: duckdb.DuckDBPyConnection, now: datetime) -> None:

@@ -185,7 +185,7 @@ def compact_rollups(
     from etl.rollups import CLICK_METRICS, METRICS
 
     done = False
-    click_row = " or ".join(f"{m} <> 0" for m in CLICK_METRICS if m != "unique_clicks")
+    click_row = " or ".join(f"{m} <> 0" for m in CLICK_METRICS)  # unique_clicks alone: `take_back_unique`
     for table, (keys, order) in _ROLLUPS.items():
         rows = int(con.execute(f"select count(*) from {table}").fetchall()[0][0])
         last = _meta_int(con, f"{table}_compacted_rows")

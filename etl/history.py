@@ -243,6 +243,10 @@ def maybe_move(
     with _transaction(con):
         order = "" if in_order else f" order by {ORDER}"
         con.execute(f"insert into {ALIAS}.clicks select * from clicks where ts < ?{order}", [boundary])
+        con.execute(  # history clicks a run found not unique since the last move (`etl.clicks.restate_loaded`)
+            f"update {ALIAS}.clicks h set is_unique = false from (select distinct click_id, ts from unique_restated) r "
+            "where h.click_id = r.click_id and h.ts = r.ts and h.is_unique"
+        )
         _set_hist_meta(con, "version", ver)
         _set_hist_meta(con, "boundary", boundary.isoformat())
     with _transaction(con):
@@ -265,6 +269,7 @@ def _drop_moved(con: duckdb.DuckDBPyConnection, boundary: datetime, ver: int) ->
         )
         con.execute("delete from click_keys where ts >= ?", [boundary])
     con.execute("delete from clicks where ts < ?", [boundary])
+    con.execute("delete from unique_restated")  # applied to the history by the move's first half
     set_meta(con, MOVED_KEY, ver)
     set_meta(con, ID_KEY, _hist_meta(con, "id"))
 

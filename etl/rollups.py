@@ -6,8 +6,10 @@ Layout: a rollup row holds either click counts (a "click row": clicks/unique_cli
 conversion and commission metrics (a "money row": click counts zero). Readers always SUM over their group-by, so
 several rows per key are harmless; `etl.compact.compact_rollups` merges them and re-sorts by partner from time to time.
 
-- Clicks never change once loaded, so each run appends click rows aggregated from its own new clicks (found by
-  `run_id`, whose zone maps prune everything older): the cost follows the batch, not the warehouse.
+- Each run appends click rows aggregated from its own new clicks (found by `run_id`, whose zone maps prune
+  everything older): the cost follows the batch, not the warehouse. A loaded click changes only when a later run
+  brings an earlier click of its visitor (`etl.clicks.restate_loaded`): it is no longer unique, and
+  `take_back_unique` appends click rows of unique_clicks -1 for it (clicks and bot_clicks 0).
 - Conversions and commissions do change (status updates, the engine's reversals and hold expiry), so the money rows
   of every touched hour / day are deleted and re-aggregated from those (small) tables. Touched hours = the caller's
   `touched_hours`, the hours of conversions and commissions the run changed, and every hour the commission engine
@@ -32,6 +34,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from etl.history import ALIAS as HISTORY_ALIAS
 from etl.schema import get_meta, set_meta
 
 COUNT_METRICS = ("clicks", "unique_clicks", "bot_clicks", "registrations", "ftds", "deposits", "sales", "leads")
@@ -55,7 +58,7 @@ PARTNER_HOURLY_KEYS = ("hour", "partner_id")
 # meta `rollup_layout`: click rows and money rows kept apart; 3 adds the partner-hour totals; 4 keeps a sub-partner's
 # link and sub1 out of its parent's override rows
 LAYOUT = "4"
-MONEY_ROW = "clicks = 0 and bot_clicks = 0"
+MONEY_ROW = "clicks = 0 and unique_clicks = 0 and bot_clicks = 0"
 
 _LIVE = "status in ('pending', 'approved')"
 # Per level: the time bucket of a fact's ts, and the keys after it. Chosen from these constants only.
@@ -99,6 +102,23 @@ where {where}
 group by all
 order by {ORDER[level]}
 """
+
+
+def take_back_unique(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    """Click rows taking back the unique clicks of `source` (loaded clicks, flagged unique, a run found not unique),
+    at every level; only of clicks the rollups hold (their run's click rows were added; a pending rebuild reads the
+    corrected clicks)."""
+    if rebuild_pending(con):
+        return
+    added = int(get_meta(con, "rollup_clicks_run_id") or 0)
+    for level in LEVELS:
+        table, bucket, keys = _LEVELS[level]
+        con.execute(
+            f"insert into {table} ({', '.join(keys + CLICK_METRICS)}) "
+            f"select {bucket.format(ts='ts')} as {keys[0]}, {', '.join(keys[1:])}, 0, -count(*), 0 from {source} "
+            f"where is_unique and not is_bot and run_id <= ? group by all order by {ORDER[level]}",
+            [added],
+        )
 
 
 def _money_sql(level: str, where: str) -> str:
@@ -178,6 +198,8 @@ def _full_rebuild(con: duckdb.DuckDBPyConnection, run_id: int) -> RollupResult:
         con.execute(_money_sql(level, "true"))
     set_meta(con, "rollup_layout", LAYOUT)
     set_meta(con, "rollup_clicks_run_id", run_id)
+    if int(con.execute("select count(*) from unique_restated").fetchall()[0][0]):  # not in the history's rows yet
+        take_back_unique(con, f"(select * from {HISTORY_ALIAS}.clicks semi join unique_restated using (click_id, ts))")
     for table, _, _ in _LEVELS.values():  # built merged and in order: compaction starts from here
         set_meta(con, f"{table}_compacted_rows", _count(con, table))
     hours = int(con.execute("select count(distinct hour) from rollup_hourly").fetchall()[0][0])

@@ -50,6 +50,13 @@ create table if not exists click_keys (
     vkey          ubigint                    -- hash(ip_hash, ua_hash, partner_id, offer_id); NULL without an ip
 );
 
+-- Clicks in the history file (etl.history) that a later run found not unique (an earlier click of the visitor came
+-- late); the rollups were corrected at once, the history's rows are by its next move (etl.clicks.restate_loaded).
+create table if not exists unique_restated (
+    click_id      varchar not null,
+    ts            timestamp not null
+);
+
 -- Conversions keyed by id; click attributes copied in at load (8x on cohort queries).
 create table if not exists conversions (
     conversion_id varchar primary key,
