@@ -264,10 +264,16 @@ where ok.is_final and ok.known and conversions.conversion_id = ok.conversion_id
 # (amount with its currency, customer) takes the one of the row before it, when that row is newer than the stored or
 # waiting version (ATTRIBUTE_SQL then fills from that version) — as if each row had been read in its own run.
 FILL_SQL = """
-create or replace temp table g as
-with o as (
-    select g.*, coalesce(e.updated_at, w.updated_at) as old_u
+create or replace temp table fill as
+with rep as (
+    select conversion_id from g group by all
+    having count(*) > 1 and (count(amount) < count(*) or count(customer_id) < count(*))
+),
+o as (
+    select g.file_id, g.rn, g.conversion_id, g.updated_at, g.amount, g.currency, g.customer_id,
+        coalesce(e.updated_at, w.updated_at) as old_u
     from g
+    semi join rep using (conversion_id)
     left join conversions e using (conversion_id)
     left join {waiting} w using (conversion_id)
 ),
@@ -281,12 +287,14 @@ x as (
     window w as (partition by conversion_id order by updated_at, file_id, rn
                  rows between unbounded preceding and current row)
 )
-select * exclude (old_u, ac, cu) replace (
-    coalesce(amount, ac.a) as amount,
-    case when amount is null and ac.a is not null then ac.c else currency end as currency,
-    coalesce(customer_id, cu) as customer_id
-)
-from x
+select file_id, rn, ac, cu from x where (amount is null and ac is not null) or (customer_id is null and cu is not null);
+update g set
+    amount = coalesce(g.amount, f.ac.a),
+    currency = case when g.amount is null and f.ac is not null then f.ac.c else g.currency end,
+    customer_id = coalesce(g.customer_id, f.cu)
+from fill f
+where g.file_id = f.file_id and g.rn = f.rn;
+drop table fill;
 """
 
 # Known conversions whose event time a row corrects: the hours they leave must be rolled up again, and the months they
