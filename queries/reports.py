@@ -46,7 +46,8 @@ select cv.ts as t, cv.partner_id, cv.offer_id, cv.link_id, cv.country, cv.device
        (cv.type = 'lead' and cv.status in ('pending', 'approved'))::bigint as leads,
        case when cv.type in ('revenue', 'sale') and cv.status in ('pending', 'approved') then cv.amount_base end
            as revenue
-from conversions cv left join clicks k on k.click_id = cv.click_id and k.partner_id = cv.partner_id
+from conversions cv left join clicks k
+    on k.click_id = cv.click_id and k.ts = cv.click_ts and k.partner_id = cv.partner_id
 union all by name
 select cm.ts as t, cm.partner_id, coalesce(cv.offer_id, cm.offer_id) as offer_id,
        case when cv.partner_id = cm.partner_id then cv.link_id end as link_id,
@@ -60,8 +61,9 @@ select cm.ts as t, cm.partner_id, coalesce(cv.offer_id, cm.offer_id) as offer_id
        case when cm.status = 'reversed' then cm.amount_base end as commission_reversed
 from commissions cm
 left join conversions cv on cv.conversion_id = cm.conversion_id
--- the click's sub2-sub5 only on its own partner's commissions (not on a parent's override)
-left join clicks k on k.click_id = cv.click_id and k.partner_id = cm.partner_id
+-- the click's sub2-sub5 only on its own partner's commissions (not on a parent's override); the click the
+-- conversion was attributed to (its id may have come again, days later: a new click)
+left join clicks k on k.click_id = cv.click_id and k.ts = cv.click_ts and k.partner_id = cm.partner_id
 """
 
 
@@ -69,7 +71,8 @@ def _depositors(subs: bool) -> str:
     """Depositing customers' conversions at their dimensions; with `subs`, sub2-sub5 of each one's click too
     (conversions carry sub1 only), for requests keyed by them."""
     click = ", k.sub2, k.sub3, k.sub4, k.sub5" if subs else ""
-    join = " left join clicks k on k.click_id = cv.click_id and k.partner_id = cv.partner_id" if subs else ""
+    join = " left join clicks k on k.click_id = cv.click_id and k.ts = cv.click_ts and k.partner_id = cv.partner_id"
+    join = join if subs else ""
     return f"""
 select cv.ts as t, cv.partner_id, cv.offer_id, cv.link_id, cv.country, cv.device, cv.sub1{click}, cv.customer_id
 from conversions cv{join}

@@ -183,3 +183,23 @@ def test_a_snapshot_published_before_the_partner_totals_still_answers(program: P
     older = Warehouse(old)
     assert "rollup_partner_hourly" not in older.tables() and "rollup_partner_hourly" in _wh(program).tables()
     assert performance(admin, wh=older, req=req).equals(performance(admin, wh=_wh(program), req=req))
+
+
+def test_a_click_id_sent_again_days_later_does_not_count_its_conversions_twice(program: Program) -> None:
+    """A click id re-sent after the dedupe window is stored again (a new click); the reports that join conversions to
+    their click for sub2-sub5, or read the facts for a half-hour zone, counted k1's conversions once per copy."""
+    tiny = program.tiny
+    tiny.write("clicks", "again.csv", CLICK_HEADER + f"k1,2026-11-09T10:00:00Z,{tiny.token},,,DE,mobile,,,\n")
+    tiny.run()
+    assert tiny.rows("select count(*) from clicks where click_id = 'k1'") == [(2,)]
+    wh, admin = _wh(program), program.users["root"].scope
+    metrics = ("registrations", "ftds", "deposit_amount", "commission")
+
+    def totals(tz: str, group: tuple[str, ...] = ()) -> tuple:
+        frame = performance(admin, wh=wh, req=ReportRequest(D1, date(2026, 11, 10), tz, group, metrics))
+        return tuple(round(float(frame[m].sum()), 4) for m in metrics)
+
+    expected = totals("UTC")
+    assert expected[0] == 2
+    assert totals("Asia/Kolkata") == expected
+    assert totals("UTC", ("sub2",)) == expected
