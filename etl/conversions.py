@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from etl import history
+from etl.conversion_updates import FILL_SQL, MOVED_SQL, NOT_WAITING, WAITING
 from etl.schema import scalar
 from etl.validate import RAW, Present, conversions_sql, out_of_range_sql, times_sql
 
@@ -119,18 +120,6 @@ def _move_counts(con: duckdb.DuckDBPyConnection, table: str) -> None:
 
 # the rate of a row's date (or the latest before it); the base currency is 1
 _RATE = "case when r.a_currency = $base then 1::decimal(18,8) else fx.rate end"
-
-# The waiting version of each conversion (`pending_conversions`); none when the waiting rows themselves are applied
-WAITING = """(
-    select conversion_id, (raw ->> '$.updated_at')::timestamp as updated_at, raw ->> '$.customer_id' as customer_id,
-        (raw ->> '$.amount')::decimal(18,4) as amount, raw ->> '$.currency' as currency
-    from pending_conversions
-)"""
-NOT_WAITING = """(
-    select null::varchar as conversion_id, null::timestamp as updated_at, null::varchar as customer_id,
-        null::decimal(18,4) as amount, null::varchar as currency
-    where false
-)"""
 
 ATTRIBUTE_SQL = f"""
 create or replace temp table f as
@@ -257,57 +246,6 @@ update conversions set
     fx_rate = ok.fx_rate, updated_run_id = $run_id
 from ok
 where ok.is_final and ok.known and conversions.conversion_id = ok.conversion_id
-"""
-
-
-# Rows of one conversion read together (a file with its status updates): a row that leaves out an optional value
-# (amount with its currency, customer) takes the one of the row before it, when that row is newer than the stored or
-# waiting version (ATTRIBUTE_SQL then fills from that version) — as if each row had been read in its own run.
-FILL_SQL = """
-create or replace temp table fill as
-with rep as (
-    select conversion_id from g group by all
-    having count(*) > 1 and (count(amount) < count(*) or count(customer_id) < count(*))
-),
-o as (
-    select g.file_id, g.rn, g.conversion_id, g.updated_at, g.amount, g.currency, g.customer_id,
-        coalesce(e.updated_at, w.updated_at) as old_u
-    from g
-    semi join rep using (conversion_id)
-    left join conversions e using (conversion_id)
-    left join {waiting} w using (conversion_id)
-),
-x as (
-    select *,
-        last_value(case when amount is not null and (old_u is null or updated_at > old_u)
-                        then struct_pack(a := amount, c := currency) end ignore nulls) over w as ac,
-        last_value(case when customer_id is not null and (old_u is null or updated_at > old_u)
-                        then customer_id end ignore nulls) over w as cu
-    from o
-    window w as (partition by conversion_id order by updated_at, file_id, rn
-                 rows between unbounded preceding and current row)
-)
-select file_id, rn, ac, cu from x where (amount is null and ac is not null) or (customer_id is null and cu is not null);
-update g set
-    amount = coalesce(g.amount, f.ac.a),
-    currency = case when g.amount is null and f.ac is not null then f.ac.c else g.currency end,
-    customer_id = coalesce(g.customer_id, f.cu)
-from fill f
-where g.file_id = f.file_id and g.rn = f.rn;
-drop table fill;
-"""
-
-# Known conversions whose event time a row corrects: the hours they leave must be rolled up again, and the months they
-# leave priced again (volume tiers count a month's conversions).
-MOVED_SQL = """
-create or replace temp table moved_ts as
-select c.partner_id, c.ts as old_ts, ok.ts from conversions c join ok using (conversion_id)
-where ok.is_final and ok.known and c.ts <> ok.ts;
-insert into touched select distinct date_trunc('hour', old_ts) from moved_ts;
-create temp table if not exists conv_moved_months (partner_id integer, month timestamp);
-insert into conv_moved_months select distinct partner_id, date_trunc('month', old_ts) from moved_ts
-where date_trunc('month', old_ts) <> date_trunc('month', ts);
-drop table moved_ts;
 """
 
 
