@@ -95,13 +95,22 @@ def load_commissions_file(
     con.execute("drop table if exists batch")
 
 
-def fill_offers(con: duckdb.DuckDBPyConnection) -> None:
-    """Feed commissions read before their conversion take its offer once it is loaded, as if read after it."""
-    if scalar(
-        con, "select count(*) from commissions where source = 'feed' and offer_id is null and conversion_id <> ''"
-    ):
-        con.execute(
-            "update commissions set offer_id = c.offer_id from conversions c "
-            "where commissions.source = 'feed' and commissions.offer_id is null "
-            "and commissions.conversion_id = c.conversion_id and c.offer_id is not null"
-        )
+def fill_offers(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
+    """Feed commissions read before their conversion take its offer once it is loaded, as if read after it, and so
+    do their overrides (an approved one is final: its money is, its offer is filled in here)."""
+    missing = "select count(*) from commissions where source = 'feed' and offer_id is null and conversion_id <> ''"
+    if not scalar(con, missing):
+        return
+    con.execute(
+        "create or replace temp table offer_fill as select f.commission_id, c.offer_id from commissions f "
+        "join conversions c using (conversion_id) "
+        "where f.source = 'feed' and f.offer_id is null and c.offer_id is not null"
+    )
+    con.execute(
+        "update commissions set offer_id = o.offer_id, updated_run_id = $run from offer_fill o "
+        "where commissions.offer_id is null and (commissions.commission_id = o.commission_id or ("
+        "commissions.source = 'engine' and commissions.kind = 'sub_partner' "
+        "and commissions.inputs ->> 'source_commission_id' = o.commission_id))",
+        {"run": run_id},
+    )
+    con.execute("drop table offer_fill")

@@ -159,7 +159,7 @@ def ingest(
                 )
         if feed == "conversions":
             res.attributed_late, res.unattributed = conv.resolve_pending(con, run_id, base=base, now=now)
-            commission_feed.fill_offers(con)
+            commission_feed.fill_offers(con, run_id)
     res.cleared += replace_repeated(con, [f.file_id for f in staged.files if f.table is not None])
     res.touched_hours = {h for (h,) in con.execute("select distinct hour from touched").fetchall()}
     for table in ("touched", fx.CHANGED, "v_clicks", "v_raw", "clk_lookup"):

@@ -225,3 +225,19 @@ def test_a_feed_commission_read_before_its_conversion_gets_the_conversion_s_offe
                f"x,2026-11-03T10:00:00Z,registration,{p},{tiny.other_offer}\n")  # fmt: skip
     tiny.run()
     assert tiny.rows("select commission_id, offer_id from commissions") == [("m1", tiny.other_offer)]
+
+
+def test_overrides_of_a_feed_commission_read_before_its_conversion_get_its_offer(
+    tiny: Tiny, store_engine: Engine
+) -> None:
+    _plan(store_engine, tiny.parent, subpartner_override_pct=["10"])
+    c = tiny.child
+    tiny.write("commissions", "m.csv", FEED + f"m1,{c},2026-11-03T12:00:00Z,50,USD,cpa,approved,x\n")
+    tiny.run()  # approved: its override is final at once
+    tiny.write("conversions", "a.csv", "conversion_id,ts,type,partner_id,offer_id\n"
+               f"x,2026-11-03T10:00:00Z,registration,{c},{tiny.other_offer}\n")  # fmt: skip
+    tiny.run()
+    assert tiny.rows("select commission_id, offer_id from commissions order by 1") == [
+        (f"eng:feed:m1:L1:{tiny.parent}", tiny.other_offer),
+        ("m1", tiny.other_offer),
+    ]
