@@ -4,9 +4,10 @@ Attribution order: click id (click attributes are copied in: click time, partner
 sub1) → promo code (case-insensitive) → explicit partner id. A conversion naming a click that has not arrived waits in
 `pending_conversions` and is retried every run; it is quarantined `unattributed` once its event time is more than
 7 days older than the newest click loaded, or it has waited 7 days (a warehouse with no click yet only has the wait:
-the conversions of a new program may land before its clicks, however old they are). A later row of a known
-conversion (newer `updated_at`) updates status and amount but keeps the attribution; an older or equal one is a
-duplicate.
+the conversions of a new program may land before its clicks, however old they are); each version read while it
+waited (`pending_versions` keeps the replaced ones) is then quarantined under its own file and row. A later row of a
+known conversion (newer `updated_at`) updates status and amount but keeps the attribution; an older or equal one is
+a duplicate.
 """
 
 from __future__ import annotations
@@ -91,30 +92,49 @@ def resolve_pending(con: duckdb.DuckDBPyConnection, run_id: int, *, base: str, n
     counts = apply_conversions(con, run_id, base=base, now=now, pending_mode=True)
     newest_click = history.newest_click(con)
     con.execute(
-        "create or replace temp table expired as select p.conversion_id, p.file_id, p.row_number, p.raw from "
-        "pending_conversions p where p.first_seen < ?::timestamp - to_days(?) "
+        "create or replace temp table expired as select conversion_id, 'unattributed' as reason "
+        "from pending_conversions p where p.first_seen < ?::timestamp - to_days(?) "
         "or (p.raw ->> '$.ts')::timestamp < ?::timestamp - to_days(?)",
         [now, WAIT_DAYS, newest_click, WAIT_DAYS],
     )
     expired = scalar(con, "select count(*) from expired")
     if expired:
-        con.execute(
-            "insert into quarantine select ?, e.file_id, 'conversions', e.raw ->> '$.path', e.row_number, "
-            "'unattributed', e.raw -> '$.raw', ? from expired e",
-            [run_id, now],
-        )
-        _move_counts(con, "expired")
-        con.execute("delete from pending_conversions where conversion_id in (select conversion_id from expired)")
+        _release(con, "expired", run_id, now)
     con.execute("update pending_conversions set attempts = attempts + 1")
     con.execute("drop table if exists expired")
     return counts["applied"], expired
 
 
-def _move_counts(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Rows counted `inserted` while waiting, now quarantined: keep each file's counts adding up."""
+def _release(con: duckdb.DuckDBPyConnection, table: str, run_id: int, now: datetime) -> None:
+    """Waiting conversions of `table` (conversion_id, reason) go to the quarantine: every version read of each (the
+    waiting one and those it replaced), under its own file, row and values, and each file's counts move with it."""
     con.execute(
-        f"update etl_files set inserted = inserted - q.n, quarantined = quarantined + q.n "
-        f"from (select file_id, count(*) as n from {table} group by file_id) q where etl_files.file_id = q.file_id"
+        f"""create or replace temp table released as
+        select p.conversion_id, p.file_id, p.row_number, p.raw ->> '$.path' as path, p.raw -> '$.raw' as raw,
+               coalesce(p.raw ->> '$.counted', 'inserted') as counted, t.reason
+        from pending_conversions p join {table} t using (conversion_id)
+        union all
+        select v.conversion_id, v.file_id, v.row_number, v.path, v.raw, v.counted, t.reason
+        from pending_versions v join {table} t using (conversion_id)"""
+    )
+    con.execute(
+        "insert into quarantine select ?, file_id, 'conversions', path, row_number, reason, raw, ? from released",
+        [run_id, now],
+    )
+    _move_counts(con, "released")
+    for waiting in ("pending_conversions", "pending_versions"):
+        con.execute(f"delete from {waiting} where conversion_id in (select conversion_id from {table})")
+    con.execute("drop table released")
+
+
+def _move_counts(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Rows counted `inserted` or `updated` (column `counted`) while waiting, now quarantined: keep each file's counts
+    adding up."""
+    con.execute(
+        "update etl_files set inserted = inserted - q.ins, updated = updated - q.upd, quarantined = quarantined + q.n "
+        "from (select file_id, count(*) filter (where counted = 'inserted') as ins, "
+        f"count(*) filter (where counted = 'updated') as upd, count(*) as n from {table} group by file_id) q "
+        "where etl_files.file_id = q.file_id"
     )
 
 
@@ -182,8 +202,8 @@ asof left join fx_rates fx on fx.currency = r.a_currency and r.ts::date >= fx.da
 
 # The windows run over narrow rows (keys and times) and the flags are joined back: sorting the wide rows (raw JSON
 # included) three times was a fifth of a 10M run.
-def _flags(rows: str, extra: str = "") -> str:
-    """CTEs ending in `flags` (file_id, rn, is_dup, is_insert, is_final{extra}) for `rows`, a SELECT of (file_id, rn,
+def _flags(rows: str) -> str:
+    """CTEs ending in `flags` (file_id, rn, is_dup, is_insert, is_final) for `rows`, a SELECT of (file_id, rn,
     conversion_id, updated_at, old_updated_at, known): a row no newer than the stored one or than the row before it
     is a duplicate; of the others, a conversion's first row is its insert (unless it is known) and its last row its
     values. The windows run over these narrow rows; the caller joins the flags back."""
@@ -200,7 +220,7 @@ d as (
 flags as (
     select file_id, rn, is_dup,
         not is_dup and not known and row_number() over first_ = 1 as is_insert,
-        not is_dup and row_number() over last_ = 1 as is_final{extra}
+        not is_dup and row_number() over last_ = 1 as is_final
     from d
     window first_ as (partition by conversion_id, is_dup order by updated_at, file_id, rn),
            last_ as (partition by conversion_id, is_dup order by updated_at desc, file_id desc, rn desc)
@@ -261,18 +281,15 @@ def apply_conversions(
     # a file's rows carry no raw values (the staged file `stg` has them); waiting rows carry theirs
     rows, raw = ("f", "f.raw") if pending_mode else ("f left join stg s on s.rn = f.rn", RAW)
     quarantined = scalar(con, f"select count(*) from f where {bad}")
-    if quarantined:
+    if quarantined and pending_mode:  # waiting conversions that now fail otherwise (an offer removed, ...)
+        con.execute(f"create or replace temp table moved as select conversion_id, reason from f where {bad}")
+        _release(con, "moved", run_id, now)
+    elif quarantined:
         con.execute(
             f"insert into quarantine select ?, f.file_id, 'conversions', f.path, f.rn, f.reason, {raw}, ? "
             f"from {rows} where {bad}",
             [run_id, now],
         )
-        if pending_mode:
-            con.execute(f"create or replace temp table moved as select file_id from f where {bad}")
-            _move_counts(con, "moved")
-            con.execute(
-                f"delete from pending_conversions where conversion_id in (select conversion_id from f where {bad})"
-            )
     waiting = {"inserted": 0, "updated": 0, "duplicates": 0}
     if not pending_mode and scalar(con, "select count(*) from f where reason = 'wait'"):
         waiting = _park(con, rows, raw, now)
@@ -291,7 +308,8 @@ def apply_conversions(
     con.execute(UPDATE_SQL, {"run_id": run_id})
     con.execute("insert into touched select distinct date_trunc('hour', ts) from ok where is_final")
     if pending_mode:
-        con.execute("delete from pending_conversions where conversion_id in (select conversion_id from ok)")
+        for waiting in ("pending_conversions", "pending_versions"):
+            con.execute(f"delete from {waiting} where conversion_id in (select conversion_id from ok)")
     for table in ("f", "ok", "g", "moved"):
         con.execute(f"drop table if exists {table}")
     return counts
@@ -306,8 +324,7 @@ with {
         "select f.file_id, f.rn, f.conversion_id, f.updated_at, "
         "(p.raw ->> '$.updated_at')::timestamp as old_updated_at, p.conversion_id is not null as known "
         "from f left join pending_conversions p using (conversion_id) "
-        "where f.reason = 'wait'",
-        extra=", first_value(rn) over first_ as first_rn",
+        "where f.reason = 'wait'"
     )
 }
 select * from flags
@@ -315,9 +332,9 @@ select * from flags
 
 
 def _park(con: duckdb.DuckDBPyConnection, rows: str, raw: str, now: datetime) -> dict[str, int]:
-    """Rows of a file whose click has not arrived: a new conversion waits, a newer row of a waiting one replaces its
-    values (its first file, row and wait are kept: that row counted the conversion `inserted`), others are
-    duplicates. Returns the counts of the rows."""
+    """Rows of a file whose click has not arrived: a new conversion waits, a newer row of a waiting one replaces it
+    (the wait started by the first is kept; the replaced version goes to `pending_versions`), others are duplicates.
+    Returns the counts of the rows."""
     con.execute(PARK_SQL)
     counts = dict(
         zip(
@@ -330,16 +347,25 @@ def _park(con: duckdb.DuckDBPyConnection, rows: str, raw: str, now: datetime) ->
             strict=True,
         )
     )
-    origin = {"rn": "coalesce(p.row_number, k.first_rn)", "file_id": "coalesce(p.file_id, f.file_id)",
-              "path": "coalesce(p.raw ->> '$.path', f.path)",
-              # values a newer row leaves out stay the waiting version's (ATTRIBUTE_SQL filled them in)
-              "amount": "f.a_amount", "currency": "f.a_currency", "customer_id": "f.a_customer"}  # fmt: skip
-    fields = ", ".join(f"{c} := {raw if c == 'raw' else origin.get(c, 'f.' + c)}" for c in G_COLUMNS.split(", "))
+    counted = "case when k.is_insert then 'inserted' else 'updated' end"
+    parked = f"from {rows} join parked k on k.file_id = f.file_id and k.rn = f.rn"
+    # the versions a newer row replaces are kept, to be quarantined each as read if the conversion expires
+    con.execute(
+        "insert into pending_versions select p.conversion_id, p.file_id, p.row_number, p.raw ->> '$.path', "
+        "p.raw -> '$.raw', coalesce(p.raw ->> '$.counted', 'inserted') from pending_conversions p "
+        "where p.conversion_id in (select f.conversion_id from f join parked k using (file_id, rn) where k.is_final)"
+    )
+    con.execute(
+        f"insert into pending_versions select f.conversion_id, f.file_id, f.rn, f.path, {raw}, {counted} {parked} "
+        "where not k.is_dup and not k.is_final"
+    )
+    # values a newer row leaves out stay the waiting version's (ATTRIBUTE_SQL filled them in)
+    filled = {"amount": "f.a_amount", "currency": "f.a_currency", "customer_id": "f.a_customer"}
+    fields = ", ".join(f"{c} := {raw if c == 'raw' else filled.get(c, 'f.' + c)}" for c in G_COLUMNS.split(", "))
     con.execute(
         "insert or replace into pending_conversions "
-        f"select f.conversion_id, to_json(struct_pack({fields})), f.click_id, coalesce(p.first_seen, ?), "
-        "coalesce(p.attempts, 1), coalesce(p.file_id, f.file_id), coalesce(p.row_number, k.first_rn) "
-        f"from {rows} join parked k on k.file_id = f.file_id and k.rn = f.rn and k.is_final "
+        f"select f.conversion_id, to_json(struct_pack({fields}, counted := {counted})), f.click_id, "
+        f"coalesce(p.first_seen, ?), coalesce(p.attempts, 1), f.file_id, f.rn {parked} and k.is_final "
         "left join pending_conversions p on p.conversion_id = f.conversion_id",
         [now],
     )

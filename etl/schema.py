@@ -95,6 +95,17 @@ create table if not exists pending_conversions (
     row_number    bigint
 );
 
+-- Earlier versions of a waiting conversion (rows a newer one replaced), each quarantined under its own file and row
+-- if the conversion expires; `counted` is how its file counted it (inserted or updated).
+create table if not exists pending_versions (
+    conversion_id varchar not null,
+    file_id       integer,
+    row_number    bigint,
+    path          varchar,
+    raw           json,
+    counted       varchar not null
+);
+
 -- Commissions: from the feed (source='feed') or computed by the engine (source='engine').
 create table if not exists commissions (
     commission_id  varchar primary key,      -- feed id, or 'eng:<conversion_id>:<rule>[:L<level>:<partner>]'

@@ -10,6 +10,8 @@ from sqlalchemy import Engine
 
 from cabinet.store.db import session_scope
 from cabinet.store.models import CommissionPlan, Partner
+from etl.reprocess import Reprocess
+from etl.runner import run_etl
 from tests.etl_ingest.conftest import CLICK_HEADER, Tiny, conserved
 
 HEAD = "conversion_id,ts,updated_at,type,partner_id,offer_id,amount,currency,status\n"
@@ -241,3 +243,33 @@ def test_overrides_of_a_feed_commission_read_before_its_conversion_get_its_offer
         (f"eng:feed:m1:L1:{tiny.parent}", tiny.other_offer),
         ("m1", tiny.other_offer),
     ]
+
+
+def test_a_waiting_conversion_that_expires_quarantines_each_version_under_its_own_row(tiny: Tiny) -> None:
+    """An original and its update both wait for a click that does not come: each is quarantined as read, so reading
+    their files again once the click is there loads the update too (one merged row under the first file lost it)."""
+    head = "conversion_id,ts,updated_at,type,click_id,amount,status\n"
+    tiny.write("conversions", "a.csv", head + "x,2026-11-02T10:00:00Z,,deposit,k1,40,pending\n")
+    tiny.run(datetime(2026, 11, 3))
+    tiny.write("conversions", "b.csv", head + "x,2026-11-02T10:00:00Z,2026-11-04T10:00:00Z,deposit,k1,,approved\n")
+    tiny.run(datetime(2026, 11, 5))
+    tiny.run(datetime(2026, 11, 11))  # waited 7 days
+    assert tiny.rows("select path, row_number, raw ->> '$.status' from quarantine order by 1") == [
+        ("conversions/a.csv", 1, "pending"),
+        ("conversions/b.csv", 1, "approved"),
+    ]
+    counts = "select path, inserted, updated, quarantined from etl_files where feed = 'conversions' order by 1"
+    assert tiny.rows(counts) == [("conversions/a.csv", 0, 0, 1), ("conversions/b.csv", 0, 0, 1)]
+    assert tiny.rows("select count(*) from pending_conversions union all select count(*) from pending_versions") == [
+        (0,),
+        (0,),
+    ]
+    tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-02T09:00:00Z,{tiny.token},,,,,,,\n")
+    tiny.run(datetime(2026, 11, 11, 1))
+    reprocessed = run_etl(
+        tiny.settings, now=datetime(2026, 11, 11, 2), grace_s=0, reprocess=Reprocess(reason="unattributed")
+    )
+    assert reprocessed.reprocessed
+    assert tiny.rows("select conversion_id, status, amount from conversions") == [("x", "approved", Decimal("40"))]
+    assert tiny.rows("select count(*) from quarantine") == [(0,)]
+    conserved(tiny)

@@ -290,10 +290,14 @@ def test_rows_of_a_waiting_conversion_count_as_its_insert_its_updates_and_duplic
     counts = "select path, inserted, updated, duplicates from etl_files order by path"
     assert tiny.rows(counts) == [("conversions/a.csv", 1, 0, 0), ("conversions/b.csv", 1, 2, 0),
                                  ("conversions/c.csv", 0, 0, 1)]  # fmt: skip
-    # the newest values wait; the wait and the row that counted the insert are the first ones
+    # the newest version waits, under its own row; the wait is the first one's; the versions it replaced are kept
     assert tiny.rows(
         "select conversion_id, raw ->> '$.status', first_seen, row_number from pending_conversions order by 1"
-    ) == [("w1", "approved", NOW, 1), ("w2", "approved", later, 3)]
+    ) == [("w1", "approved", NOW, 1), ("w2", "approved", later, 2)]
+    assert tiny.rows("select conversion_id, path, row_number, counted from pending_versions order by 1") == [
+        ("w1", "conversions/a.csv", 1, "inserted"),
+        ("w2", "conversions/b.csv", 3, "inserted"),
+    ]
     tiny.write("clicks", "k.csv", CLICK_HEADER + f"k9,2026-11-09T11:00:00Z,{tiny.token},,,,,,,\n")
     tiny.run(now=later)
     assert tiny.rows("select conversion_id, status from conversions order by 1") == [
@@ -301,6 +305,7 @@ def test_rows_of_a_waiting_conversion_count_as_its_insert_its_updates_and_duplic
         ("w2", "approved"),
     ]
     assert tiny.rows("select sum(inserted) from etl_files where feed = 'conversions'") == [(2,)]
+    assert tiny.rows("select count(*) from pending_versions") == [(0,)]
     conserved(tiny)
 
 
