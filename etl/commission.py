@@ -125,7 +125,7 @@ def _apply(con: duckdb.DuckDBPyConnection, stale_sql: str, result: CommissionRes
 
 def _reverse(con: duckdb.DuckDBPyConnection, reversals_sql: str, result: CommissionResult, params: dict) -> None:
     """Insert the negative 'reversal' rows that `reversals_sql` selects into `eng_reversals`."""
-    con.execute(reversals_sql)
+    _run(con, reversals_sql, **params)
     _record_hours(con, "select ts from eng_reversals")
     result.reversals += _count(con, "select count(*) from eng_reversals")
     _run(con, m.INSERT_REVERSALS, **params)
@@ -172,9 +172,12 @@ def _price(con: duckdb.DuckDBPyConnection, params: dict, result: CommissionResul
     _run(con, q.DESIRED_REVSHARE, **params)
     result.kept_final = _count(con, m.KEPT_FINAL)
     _apply(con, m.STALE_BASE, result, params)
-    _reverse(con, m.SUPERSEDED_REVERSALS, result, params)  # before the override sources: they follow the reversal
+    # before the override sources: they follow these reversals
+    _reverse(con, m.SUPERSEDED_REVERSALS, result, params)
+    _reverse(con, m.UNPRICED_REVERSALS, result, params)
 
     _run(con, m.SOURCES, **params)
     con.execute(q.CREATE_DESIRED)
     _run(con, m.DESIRED_OVERRIDES, **params)
     _apply(con, m.STALE_OVERRIDES, result, params)
+    _reverse(con, m.ORPHAN_REVERSALS, result, params)

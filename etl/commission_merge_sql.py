@@ -56,6 +56,13 @@ with o as (
     join dim_partner_tree as t on t.descendant_id = s.partner_id
     join dim_partners as a on a.partner_id = t.ancestor_id
     join eng_overrides as x on x.plan_id = a.plan_id and x.level = t.level
+    -- a final source whose level is paid by a final override already (an ancestor since moved) pays it once
+    where not exists (
+        select 1 from commissions as p
+        where p.source = 'engine' and p.kind = 'sub_partner' and p.status in ('approved', 'paid')
+          and p.inputs ->> 'source_commission_id' = s.commission_id and p.level = t.level
+          and p.partner_id <> t.ancestor_id and s.status in ('approved', 'paid')
+    )
 )
 select
     case when o.source = 'engine' then o.commission_id else 'eng:feed:' || o.commission_id end
@@ -184,8 +191,48 @@ from eng_desired as d
 join commissions as e using (commission_id)
 left join {ADJUSTED} as a using (commission_id)
 where e.status in ('approved', 'paid')
-  and (e.amount + coalesce(a.net, 0) <> 0) = (d.cond = 'cancelled')
+  and (
+      (e.amount + coalesce(a.net, 0) <> 0 and d.cond = 'cancelled')
+      or (e.amount + coalesce(a.net, 0) = 0 and d.cond = 'approved')  -- not while the conversion is pending again
+  )
 """
+
+
+def _unpriced(cancelled: str) -> str:
+    """Reversals of the final rows `cancelled` (commission_id, at) names that are live and not priced any more."""
+    return f"""
+create or replace temp table eng_reversals as
+with cancelled as ({cancelled})
+select {_adjustment_of("greatest(e.ts, x.at)", "true")}
+from commissions as e
+join cancelled as x using (commission_id)
+left join {ADJUSTED} as a on a.commission_id = e.commission_id
+where e.status in ('approved', 'paid') and e.amount + coalesce(a.net, 0) <> 0
+  and e.commission_id not in (select commission_id from eng_desired)
+"""
+
+
+# A final row whose conversion was cancelled and that is not priced any more (it no longer qualifies, or the plan
+# does not pay it now): reversed all the same (before the override sources: its overrides follow).
+UNPRICED_REVERSALS = _unpriced("""
+    select e.commission_id, c.updated_at as at from commissions e
+    join conversions c using (conversion_id)
+    where e.source = 'engine' and e.kind in ('cpa', 'revshare')
+      and e.conversion_id in (select conversion_id from eng_candidates) and c.status in ('rejected', 'reversed')
+""")
+
+# An override whose source was cancelled but that is not one of the source's overrides any more (its ancestor moved,
+# the level was dropped), or whose feed source is no longer cpa/revshare: reversed all the same.
+ORPHAN_REVERSALS = _unpriced("""
+    select o.commission_id, s.reversal_ts as at from commissions o
+    join eng_sources s on s.commission_id = o.inputs ->> 'source_commission_id'
+    where o.source = 'engine' and o.kind = 'sub_partner' and s.cond = 'cancelled'
+    union all
+    select o.commission_id, f.ts from commissions o
+    join commissions f on f.commission_id = o.inputs ->> 'source_commission_id'
+    where o.source = 'engine' and o.kind = 'sub_partner' and o.commission_id like 'eng:feed:%'
+      and f.source = 'feed' and f.updated_run_id = $run and f.kind not in ('cpa', 'revshare')
+""")
 
 # Approved and paid money is final: an engine row that would be priced differently now (its conversion's amount was
 # corrected after approval, an FTD fell below the baseline, its tier or plan changed) keeps its amount. The run says
@@ -200,6 +247,9 @@ where e.source = 'engine' and e.kind in ('cpa', 'revshare') and e.status in ('ap
   and e.amount + coalesce(a.net, 0) <> 0
   and not exists (select 1 from commissions as f where f.source = 'feed' and f.conversion_id = e.conversion_id)
   and (d.commission_id is null or (d.cond <> 'cancelled' and d.amount <> e.amount))
+  and not exists (
+      select 1 from conversions as c where c.conversion_id = e.conversion_id and c.status in ('rejected', 'reversed')
+  )
 """
 
 # A final engine row of a conversion that now has a feed commission: the feed's amount replaces it, so it gets its
@@ -257,7 +307,11 @@ where e.source = 'engine' and e.kind = 'sub_partner' and e.status not in ('appro
       e.conversion_id in (select conversion_id from eng_candidates)
       or (
           e.commission_id like 'eng:feed:%'
-          and e.inputs->>'source_commission_id' in (select commission_id from eng_sources)
+          and e.inputs->>'source_commission_id' in (
+              select commission_id from eng_sources
+              union all
+              select commission_id from commissions where source = 'feed' and updated_run_id = $run
+          )
       )
   )
   and e.commission_id not in (select commission_id from eng_desired)

@@ -273,3 +273,60 @@ def test_a_waiting_conversion_that_expires_quarantines_each_version_under_its_ow
     assert tiny.rows("select conversion_id, status, amount from conversions") == [("x", "approved", Decimal("40"))]
     assert tiny.rows("select count(*) from quarantine") == [(0,)]
     conserved(tiny)
+
+
+def _approved_net(t: Tiny) -> dict[int, Decimal]:
+    rows = t.rows("select partner_id, sum(amount) from commissions where status in ('approved', 'paid') group by 1")
+    return {p: n for p, n in rows}
+
+
+def test_final_commissions_and_overrides_are_clawed_back_when_no_longer_priced(
+    tiny: Tiny, store_engine: Engine
+) -> None:
+    """The reversal carries an amount below the FTD baseline; a sub-partner moved under another parent; a level
+    dropped: the approved rows (and their overrides) are reversed all the same, and no override is paid twice."""
+    _plan(store_engine, tiny.parent, subpartner_override_pct=["10"])
+    with session_scope(store_engine) as s:
+        other = Partner(name="Other parent", tier_code="gold", plan_id=s.get(Partner, tiny.parent).plan_id)
+        s.add(other)
+        s.flush()
+        other_id = other.id
+    c, o, p = tiny.child, tiny.offer, tiny.parent
+    tiny.write("conversions", "a.csv", HEAD + f"x,2026-11-02T10:00:00Z,,ftd,{c},{o},50,,approved\n"
+               f"y,2026-11-02T11:00:00Z,,ftd,{c},{o},50,,approved\n")  # fmt: skip
+    tiny.run(datetime(2026, 11, 3))
+    assert _approved_net(tiny) == {c: Decimal("200"), p: Decimal("20")}
+    with session_scope(store_engine) as s:  # the child moves: its approved overrides stay its old parent's
+        s.get(Partner, c).parent_id = other_id
+    tiny.run(datetime(2026, 11, 4))
+    assert _approved_net(tiny) == {c: Decimal("200"), p: Decimal("20")}
+    # x is reversed with an amount below the baseline (it would not be priced now), y is reversed
+    tiny.write("conversions", "b.csv", HEAD + f"x,2026-11-02T10:00:00Z,2026-11-05T10:00:00Z,ftd,{c},{o},0,,reversed\n"
+               f"y,2026-11-02T11:00:00Z,2026-11-05T10:00:00Z,ftd,{c},{o},50,,reversed\n")  # fmt: skip
+    tiny.run(datetime(2026, 11, 6))
+    assert _approved_net(tiny) == {c: Decimal("0"), p: Decimal("0")}
+    assert tiny.rows("select count(*) from commissions where partner_id = ?", [other_id]) == [(0,)]
+
+
+def test_a_conversion_pending_again_after_its_clawback_is_not_paid_until_approved(tiny: Tiny) -> None:
+    c, o = tiny.child, tiny.offer
+    for n, (status, day) in enumerate([("approved", 3), ("reversed", 4), ("pending", 5), ("approved", 6)]):
+        row = f"c1,2026-11-02T10:00:00Z,2026-11-0{day}T10:00:00Z,ftd,{c},{o},50,,{status}\n"
+        tiny.write("conversions", f"{n}.csv", HEAD + row)
+        tiny.run(datetime(2026, 11, day, 12))
+        paid = Decimal("100") if status == "approved" else Decimal("0")
+        assert _approved_net(tiny) == {c: paid}, status
+
+
+def test_a_feed_commission_that_stops_being_cpa_takes_its_overrides_back(tiny: Tiny, store_engine: Engine) -> None:
+    _plan(store_engine, tiny.parent, subpartner_override_pct=["10"])
+    c = tiny.child
+    tiny.write("commissions", "a.csv", FEED + f"F,{c},2026-11-03T12:00:00Z,200,USD,cpa,approved,\n"
+               f"G,{c},2026-11-03T12:00:00Z,100,USD,cpa,pending,\n")  # fmt: skip
+    tiny.run()
+    assert _approved_net(tiny) == {c: Decimal("200"), tiny.parent: Decimal("20")}
+    tiny.write("commissions", "b.csv", FEED + f"F,{c},2026-11-03T12:00:00Z,200,USD,bonus,approved,\n"
+               f"G,{c},2026-11-03T12:00:00Z,100,USD,bonus,pending,\n")  # fmt: skip
+    tiny.run()
+    assert _approved_net(tiny) == {c: Decimal("200"), tiny.parent: Decimal("0")}
+    assert tiny.rows("select count(*) from commissions where commission_id like 'eng:feed:G%'") == [(0,)]
