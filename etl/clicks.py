@@ -1,7 +1,8 @@
 """Clicks of a run, set-based: validate every staged group, then one dedupe/uniqueness pass and one sorted insert.
 
-Per file, rows_read = inserted + duplicates + quarantined. A click id seen earlier in the run (files in name order,
-rows in file order) or already loaded within `DEDUPE_WINDOW_DAYS` before the run's earliest click is a duplicate.
+Per file, rows_read = inserted + duplicates + quarantined. A click whose id was loaded within `DEDUPE_WINDOW_DAYS`
+of its time (before or after it), or seen earlier in the run (files in name order, rows in file order) within as much
+of that first one, is a duplicate; the same id further away is a new click, whatever else its run holds.
 `is_unique` = no click of the same visitor key (ip hash, user agent hash, partner, offer) in the 24 hours before;
 a loaded click that a late click now precedes by less than that loses its flag (`restate_loaded`), so the flags do
 not depend on the order in which click files arrive.
@@ -161,21 +162,24 @@ RECENT_KEYS = (
 FLAGS_SQL = """
 create or replace temp table flags as
 with dups as (
-    select click_id, min((file_id, rn)) as first from v_clicks
+    select click_id, min((file_id, rn)) as first, arg_min(ts, (file_id, rn)) as first_ts from v_clicks
     where reason is null and click_id in (
         select click_id from v_clicks where reason is null group by click_id having count(*) > 1
     )
     group by click_id
 ),
 seen as (
-    select distinct click_id from {keys} c
-    where c.ts >= $lo - to_days($dedupe) and c.click_id in (select click_id from v_clicks where reason is null)
+    select g.file_id, g.rn from v_clicks g
+    semi join (select click_id, ts from {keys} c where c.ts >= $lo - to_days($dedupe)) c
+        on c.click_id = g.click_id and c.ts between g.ts - to_days($dedupe) and g.ts + to_days($dedupe)
+    where g.reason is null
 ),
 dupl as materialized (
     select g.file_id, g.rn from v_clicks g join dups d using (click_id)
     where g.reason is null and (g.file_id, g.rn) <> d.first
+      and g.ts between d.first_ts - to_days($dedupe) and d.first_ts + to_days($dedupe)
     union
-    select g.file_id, g.rn from v_clicks g semi join seen s using (click_id) where g.reason is null
+    select file_id, rn from seen
 ),
 keyed as materialized (
     select g.file_id, g.rn, g.ts, {vkey} as vkey from v_clicks g

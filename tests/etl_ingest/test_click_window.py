@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 import polars as pl
 import pytest
 
 from etl.schema import ensure_schema
-from tests.etl_ingest.conftest import Tiny
+from tests.etl_ingest.conftest import CLICK_HEADER, NOW, Tiny, conserved
 
 HEADER = "click_id,ts,link_token,ip,user_agent\n"
 UA = "Mozilla/5.0 (X11) Firefox/130"
@@ -227,3 +227,35 @@ def test_a_late_click_between_earlier_ones_of_its_visitor_is_not_unique(tiny: Ti
     tiny.run()
     flags = dict(tiny.rows("select click_id, is_unique from clicks"))
     assert flags == {"e1": True, "e2": False, "late": False, "next": False}
+
+
+@pytest.mark.parametrize(
+    "runs",
+    [
+        [("a", "b", "c", "u")],  # all in one run
+        [("a",), ("b",), ("c",), ("u",)],
+        [("b", "u"), ("a",), ("c",)],  # the re-sent id first, with an unrelated older click
+        [("u",), ("c", "b"), ("a",)],
+    ],
+)
+def test_a_click_id_sent_again_is_a_duplicate_within_3_days_of_it_however_files_are_grouped(
+    tiny: Tiny, runs: list[tuple[str, ...]]
+) -> None:
+    """The id k1 on Nov 1, again on Nov 6 (5 days later: a new click) and on Nov 3 (a duplicate of the first): the
+    same two clicks whatever the runs hold (the window was anchored on each run's earliest click)."""
+    rows = {
+        "a": "k1,2026-11-01T10:00:00Z",
+        "b": "k1,2026-11-06T10:00:00Z",
+        "c": "k1,2026-11-03T10:00:00Z",
+        "u": "z9,2026-10-20T10:00:00Z",
+    }
+    for n, run in enumerate(runs):
+        for name in run:
+            tiny.write("clicks", f"{name}.csv", CLICK_HEADER + f"{rows[name]},{tiny.token},,,,,,,\n")
+        tiny.run(NOW + timedelta(minutes=n))
+    assert tiny.rows("select click_id, ts from clicks order by ts") == [
+        ("z9", datetime(2026, 10, 20, 10)),
+        ("k1", datetime(2026, 11, 1, 10)),
+        ("k1", datetime(2026, 11, 6, 10)),
+    ]
+    conserved(tiny)
