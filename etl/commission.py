@@ -175,9 +175,11 @@ def _price(con: duckdb.DuckDBPyConnection, params: dict, result: CommissionResul
     # before the override sources: they follow these reversals
     _reverse(con, m.SUPERSEDED_REVERSALS, result, params)
     _reverse(con, m.UNPRICED_REVERSALS, result, params)
+    _reverse(con, m.UNPRICED_REINSTATEMENTS, result, params)
 
     _run(con, m.SOURCES, **params)
     con.execute(q.CREATE_DESIRED)
     _run(con, m.DESIRED_OVERRIDES, **params)
     _apply(con, m.STALE_OVERRIDES, result, params)
     _reverse(con, m.ORPHAN_REVERSALS, result, params)
+    _reverse(con, m.ORPHAN_REINSTATEMENTS, result, params)

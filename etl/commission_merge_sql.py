@@ -56,12 +56,20 @@ with o as (
     join dim_partner_tree as t on t.descendant_id = s.partner_id
     join dim_partners as a on a.partner_id = t.ancestor_id
     join eng_overrides as x on x.plan_id = a.plan_id and x.level = t.level
-    -- a final source whose level is paid by a final override already (an ancestor since moved) pays it once
-    where not exists (
-        select 1 from commissions as p
-        where p.source = 'engine' and p.kind = 'sub_partner' and p.status in ('approved', 'paid')
-          and p.inputs ->> 'source_commission_id' = s.commission_id and p.level = t.level
-          and p.partner_id <> t.ancestor_id and s.status in ('approved', 'paid')
+    -- a final source whose overrides are final already pays those, and no others (the tree changed since)
+    where not (
+        s.status in ('approved', 'paid')
+        and exists (
+            select 1 from commissions as p
+            where p.source = 'engine' and p.kind = 'sub_partner' and p.status in ('approved', 'paid')
+              and p.inputs ->> 'source_commission_id' = s.commission_id
+        )
+        and not exists (
+            select 1 from commissions as p
+            where p.source = 'engine' and p.kind = 'sub_partner' and p.status in ('approved', 'paid')
+              and p.inputs ->> 'source_commission_id' = s.commission_id
+              and p.level = t.level and p.partner_id = t.ancestor_id
+        )
     )
 )
 select
@@ -198,41 +206,55 @@ where e.status in ('approved', 'paid')
 """
 
 
-def _unpriced(cancelled: str) -> str:
-    """Reversals of the final rows `cancelled` (commission_id, at) names that are live and not priced any more."""
+def _unpriced(rows: str, reverse: bool) -> str:
+    """Adjustments of the final rows `rows` (commission_id, at) names that are not priced any more: a reversal of those
+    still live (`reverse`), or a reinstatement of those reversed before."""
+    live = "<>" if reverse else "="
     return f"""
 create or replace temp table eng_reversals as
-with cancelled as ({cancelled})
-select {_adjustment_of("greatest(e.ts, x.at)", "true")}
+with chosen as ({rows})
+select {_adjustment_of("greatest(e.ts, x.at)", "true" if reverse else "false")}
 from commissions as e
-join cancelled as x using (commission_id)
+join chosen as x using (commission_id)
 left join {ADJUSTED} as a on a.commission_id = e.commission_id
-where e.status in ('approved', 'paid') and e.amount + coalesce(a.net, 0) <> 0
+where e.status in ('approved', 'paid') and e.amount + coalesce(a.net, 0) {live} 0
   and e.commission_id not in (select commission_id from eng_desired)
 """
 
 
-# A final row whose conversion was cancelled and that is not priced any more (it no longer qualifies, or the plan
-# does not pay it now): reversed all the same (before the override sources: its overrides follow).
-UNPRICED_REVERSALS = _unpriced("""
+# Final rows of candidate conversions that are not priced any more (the conversion's amount fell below the baseline,
+# the plan does not pay it now): reversed when the conversion is cancelled, paid again when it is approved again
+# after that (before the override sources: the overrides follow). A feed commission's conversion stays reversed.
+_BASE_ROWS = """
     select e.commission_id, c.updated_at as at from commissions e
     join conversions c using (conversion_id)
     where e.source = 'engine' and e.kind in ('cpa', 'revshare')
-      and e.conversion_id in (select conversion_id from eng_candidates) and c.status in ('rejected', 'reversed')
-""")
+      and e.conversion_id in (select conversion_id from eng_candidates) and c.status {status}
+      and not exists (select 1 from commissions f where f.source = 'feed' and f.conversion_id = e.conversion_id)
+"""
+UNPRICED_REVERSALS = _unpriced(_BASE_ROWS.format(status="in ('rejected', 'reversed')"), reverse=True)
+UNPRICED_REINSTATEMENTS = _unpriced(_BASE_ROWS.format(status="= 'approved'"), reverse=False)
 
-# An override whose source was cancelled but that is not one of the source's overrides any more (its ancestor moved,
-# the level was dropped), or whose feed source is no longer cpa/revshare: reversed all the same.
-ORPHAN_REVERSALS = _unpriced("""
+# Final overrides that are not one of their source's overrides any more (the ancestor moved, the level was dropped):
+# they stay with the parent that earned them, follow their source's cancellation and approval again, and are reversed
+# when a feed source stops being cpa/revshare.
+_ORPHANS = """
     select o.commission_id, s.reversal_ts as at from commissions o
     join eng_sources s on s.commission_id = o.inputs ->> 'source_commission_id'
-    where o.source = 'engine' and o.kind = 'sub_partner' and s.cond = 'cancelled'
+    where o.source = 'engine' and o.kind = 'sub_partner' and s.cond = '{cond}'
+"""
+ORPHAN_REVERSALS = _unpriced(
+    _ORPHANS.format(cond="cancelled")
+    + """
     union all
     select o.commission_id, f.ts from commissions o
     join commissions f on f.commission_id = o.inputs ->> 'source_commission_id'
     where o.source = 'engine' and o.kind = 'sub_partner' and o.commission_id like 'eng:feed:%'
       and f.source = 'feed' and f.updated_run_id = $run and f.kind not in ('cpa', 'revshare')
-""")
+""",
+    reverse=True,
+)
+ORPHAN_REINSTATEMENTS = _unpriced(_ORPHANS.format(cond="approved"), reverse=False)
 
 # Approved and paid money is final: an engine row that would be priced differently now (its conversion's amount was
 # corrected after approval, an FTD fell below the baseline, its tier or plan changed) keeps its amount. The run says

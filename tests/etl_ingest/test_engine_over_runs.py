@@ -306,6 +306,12 @@ def test_final_commissions_and_overrides_are_clawed_back_when_no_longer_priced(
     tiny.run(datetime(2026, 11, 6))
     assert _approved_net(tiny) == {c: Decimal("0"), p: Decimal("0")}
     assert tiny.rows("select count(*) from commissions where partner_id = ?", [other_id]) == [(0,)]
+    # both approved again: paid again, x although it is not priced now, the overrides to the parent that earned them
+    tiny.write("conversions", "c.csv", HEAD + f"x,2026-11-02T10:00:00Z,2026-11-07T10:00:00Z,ftd,{c},{o},0,,approved\n"
+               f"y,2026-11-02T11:00:00Z,2026-11-07T10:00:00Z,ftd,{c},{o},50,,approved\n")  # fmt: skip
+    tiny.run(datetime(2026, 11, 8))
+    assert _approved_net(tiny) == {c: Decimal("200"), p: Decimal("20")}
+    assert tiny.rows("select count(*) from commissions where partner_id = ?", [other_id]) == [(0,)]
 
 
 def test_a_conversion_pending_again_after_its_clawback_is_not_paid_until_approved(tiny: Tiny) -> None:
