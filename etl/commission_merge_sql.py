@@ -45,7 +45,11 @@ where s.kind in ('cpa', 'revshare')
 
 DESIRED_OVERRIDES = """
 insert into eng_desired
-with o as (
+with final_overrides as (
+    select inputs ->> 'source_commission_id' as source_id, level, partner_id from commissions
+    where source = 'engine' and kind = 'sub_partner' and status in ('approved', 'paid')
+),
+o as (
     select
         s.*,
         t.ancestor_id,
@@ -59,17 +63,8 @@ with o as (
     -- a final source whose overrides are final already pays those, and no others (the tree changed since)
     where not (
         s.status in ('approved', 'paid')
-        and exists (
-            select 1 from commissions as p
-            where p.source = 'engine' and p.kind = 'sub_partner' and p.status in ('approved', 'paid')
-              and p.inputs ->> 'source_commission_id' = s.commission_id
-        )
-        and not exists (
-            select 1 from commissions as p
-            where p.source = 'engine' and p.kind = 'sub_partner' and p.status in ('approved', 'paid')
-              and p.inputs ->> 'source_commission_id' = s.commission_id
-              and p.level = t.level and p.partner_id = t.ancestor_id
-        )
+        and s.commission_id in (select source_id from final_overrides)
+        and (s.commission_id, t.level, t.ancestor_id) not in (select source_id, level, partner_id from final_overrides)
     )
 )
 select
@@ -209,14 +204,14 @@ where e.status in ('approved', 'paid')
 def _unpriced(rows: str, reverse: bool) -> str:
     """Adjustments of the final rows `rows` (commission_id, at) names that are not priced any more: a reversal of those
     still live (`reverse`), or a reinstatement of those reversed before."""
-    live = "<>" if reverse else "="
+    live, adjusted = ("<>", "left join") if reverse else ("=", "join")  # reversed before: it has adjustments
     return f"""
 create or replace temp table eng_reversals as
 with chosen as ({rows})
 select {_adjustment_of("greatest(e.ts, x.at)", "true" if reverse else "false")}
 from commissions as e
 join chosen as x using (commission_id)
-left join {ADJUSTED} as a on a.commission_id = e.commission_id
+{adjusted} {ADJUSTED} as a on a.commission_id = e.commission_id
 where e.status in ('approved', 'paid') and e.amount + coalesce(a.net, 0) {live} 0
   and e.commission_id not in (select commission_id from eng_desired)
 """

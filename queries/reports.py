@@ -29,7 +29,9 @@ PARTNER_DIMS = {"hour", "day", "week", "month", "partner_id"}
 # coarse rollup (UTC day x partner x offer x country) for staff views that need nothing finer, in UTC
 DAILY_FACTS = "select day::timestamp as t, * exclude (day) from rollup_daily"
 COARSE_DIMS = {"day", "week", "month", "partner_id", "offer_id", "country"}
-RAW_FACTS = """
+# The click a conversion was attributed to (its id may have come again, days later: a new click)
+CLICK_OF = "k.click_id = cv.click_id and k.ts = cv.click_ts"
+RAW_FACTS = f"""
 select ts as t, partner_id, offer_id, link_id, country, device, sub1, sub2, sub3, sub4, sub5,
        (not is_bot)::bigint as clicks, (is_unique and not is_bot)::bigint as unique_clicks,
        is_bot::bigint as bot_clicks
@@ -46,8 +48,7 @@ select cv.ts as t, cv.partner_id, cv.offer_id, cv.link_id, cv.country, cv.device
        (cv.type = 'lead' and cv.status in ('pending', 'approved'))::bigint as leads,
        case when cv.type in ('revenue', 'sale') and cv.status in ('pending', 'approved') then cv.amount_base end
            as revenue
-from conversions cv left join clicks k
-    on k.click_id = cv.click_id and k.ts = cv.click_ts and k.partner_id = cv.partner_id
+from conversions cv left join clicks k on {CLICK_OF} and k.partner_id = cv.partner_id
 union all by name
 select cm.ts as t, cm.partner_id, coalesce(cv.offer_id, cm.offer_id) as offer_id,
        case when cv.partner_id = cm.partner_id then cv.link_id end as link_id,
@@ -61,9 +62,8 @@ select cm.ts as t, cm.partner_id, coalesce(cv.offer_id, cm.offer_id) as offer_id
        case when cm.status = 'reversed' then cm.amount_base end as commission_reversed
 from commissions cm
 left join conversions cv on cv.conversion_id = cm.conversion_id
--- the click's sub2-sub5 only on its own partner's commissions (not on a parent's override); the click the
--- conversion was attributed to (its id may have come again, days later: a new click)
-left join clicks k on k.click_id = cv.click_id and k.ts = cv.click_ts and k.partner_id = cm.partner_id
+-- the click's sub2-sub5 only on its own partner's commissions (not on a parent's override)
+left join clicks k on {CLICK_OF} and k.partner_id = cm.partner_id
 """
 
 
@@ -71,8 +71,7 @@ def _depositors(subs: bool) -> str:
     """Depositing customers' conversions at their dimensions; with `subs`, sub2-sub5 of each one's click too
     (conversions carry sub1 only), for requests keyed by them."""
     click = ", k.sub2, k.sub3, k.sub4, k.sub5" if subs else ""
-    join = " left join clicks k on k.click_id = cv.click_id and k.ts = cv.click_ts and k.partner_id = cv.partner_id"
-    join = join if subs else ""
+    join = f" left join clicks k on {CLICK_OF} and k.partner_id = cv.partner_id" if subs else ""
     return f"""
 select cv.ts as t, cv.partner_id, cv.offer_id, cv.link_id, cv.country, cv.device, cv.sub1{click}, cv.customer_id
 from conversions cv{join}

@@ -3,6 +3,7 @@ checks the result the same rows give in one run (METRICS.md's plan rules, the in
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 
@@ -141,13 +142,20 @@ def test_a_reversal_after_the_hold_ended_claws_back_whether_or_not_a_run_approve
     ]
 
 
+def _status_changes(t: Tiny, statuses: list[str]) -> Iterator[tuple[int, str]]:
+    """The child's FTD c1 (Nov 2) with each status in turn, one file and one run a day from Nov 3."""
+    for n, status in enumerate(statuses):
+        day = n + 3
+        row = f"c1,2026-11-02T10:00:00Z,2026-11-0{day}T10:00:00Z,ftd,{t.child},{t.offer},50,,{status}\n"
+        t.write("conversions", f"{n}.csv", HEAD + row)
+        t.run(datetime(2026, 11, day, 12))
+        yield n, status
+
+
 def test_a_conversion_approved_again_after_its_clawback_is_paid_again(tiny: Tiny, store_engine: Engine) -> None:
     _plan(store_engine, tiny.parent, subpartner_override_pct=["10"])
-    c, o = tiny.child, tiny.offer
-    for n, (status, day) in enumerate([("approved", 3), ("rejected", 4), ("approved", 5), ("rejected", 6)]):
-        row = f"c1,2026-11-02T10:00:00Z,2026-11-0{day}T10:00:00Z,ftd,{c},{o},50,,{status}\n"
-        tiny.write("conversions", f"{n}.csv", HEAD + row)
-        tiny.run(datetime(2026, 11, day, 12))
+    c = tiny.child
+    for n, status in _status_changes(tiny, ["approved", "rejected", "approved", "rejected"]):
         paid = Decimal("0") if status == "rejected" else Decimal("100")
         assert tiny.rows("select sum(amount) from commissions where partner_id = ?", [c]) == [(paid,)], n
         assert tiny.rows("select sum(amount) from commissions where partner_id = ?", [tiny.parent]) == [(paid / 10,)]
@@ -315,11 +323,8 @@ def test_final_commissions_and_overrides_are_clawed_back_when_no_longer_priced(
 
 
 def test_a_conversion_pending_again_after_its_clawback_is_not_paid_until_approved(tiny: Tiny) -> None:
-    c, o = tiny.child, tiny.offer
-    for n, (status, day) in enumerate([("approved", 3), ("reversed", 4), ("pending", 5), ("approved", 6)]):
-        row = f"c1,2026-11-02T10:00:00Z,2026-11-0{day}T10:00:00Z,ftd,{c},{o},50,,{status}\n"
-        tiny.write("conversions", f"{n}.csv", HEAD + row)
-        tiny.run(datetime(2026, 11, day, 12))
+    c = tiny.child
+    for _, status in _status_changes(tiny, ["approved", "reversed", "pending", "approved"]):
         paid = Decimal("100") if status == "approved" else Decimal("0")
         assert _approved_net(tiny) == {c: paid}, status
 
