@@ -51,7 +51,7 @@ create table if not exists click_keys (
 );
 
 -- Clicks in the history file (etl.history) that a later run found not unique (an earlier click of the visitor came
--- late); the rollups were corrected at once, the history's rows are by its next move (etl.clicks.restate_loaded).
+-- late); the rollups were corrected at once, readers' views apply it (queries.warehouse), the file's next move too.
 create table if not exists unique_restated (
     click_id      varchar not null,
     ts            timestamp not null

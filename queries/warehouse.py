@@ -167,10 +167,26 @@ class Warehouse:
                 continue  # names come from our own schema; anything else is not read
             cold = ""
             if table == "clicks" and info.history_alias:
-                cold = f" union all select * from {info.history_alias}.main.clicks"
+                cold = f" union all {self._history_clicks(info, {r[0] for r in rows})}"
             self._con.execute(
                 f"create or replace view {schema}.{table} as select * from {info.alias}.main.{table}{cold}"
             )
+
+    def _history_clicks(self, info: SnapshotInfo, tables: set[str]) -> str:
+        """The history's clicks as this snapshot sees them: a click a later run found not unique is recorded in the
+        snapshot's `unique_restated` until the next move writes the flag into the history file (`etl.history`).
+        Snapshots are immutable, so the correction is in the view only while that table has rows."""
+        hist = f"{info.history_alias}.main.clicks"
+        restated = f"{info.alias}.main.unique_restated"
+        if (
+            "unique_restated" not in tables
+            or not self._con.execute(f"select count(*) from {restated}").fetchall()[0][0]
+        ):
+            return f"select * from {hist}"
+        return (
+            f"select h.* replace (h.is_unique and not exists (select 1 from {restated} r "
+            f"where r.click_id = h.click_id and r.ts = h.ts) as is_unique) from {hist} h"
+        )
 
     def _detach_old(self) -> None:
         now = time.monotonic()
