@@ -7,7 +7,8 @@ What is (re)computed in a run:
   the N-th counted conversion of the month is paid at the tier N falls in, counted progressively ordered by
   (ts, conversion_id); the months conversions left this run (`conv_moved_months`) too. Counted = status pending or
   approved and qualifying (an FTD below the baseline is not counted); CPA tiers count conversions of the same type,
-  RevShare tiers count the month's qualifying FTDs up to the line;
+  RevShare tiers count the month's qualifying FTDs up to the line; rows record these counts (`inputs.month_count`,
+  `month_ftds`) only under tiered plans: other plans do not reprice a month, so a count there would go stale;
 - engine commissions in `hold` whose `hold_until <= now` are approved.
 Conversions with a feed commission (source='feed' with that conversion_id) are never computed; non-final engine rows
 they had are removed. The plan is the partner's current plan (`dim_partners.plan_id`); partners without one earn

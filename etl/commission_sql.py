@@ -105,7 +105,8 @@ with base as (
         pl.revshare_pct as base_pct,
         pl.hold_days,
         pl.pays_cpa,
-        pl.pays_revshare
+        pl.pays_revshare,
+        pl.has_tiers
     from conversions as c
     join eng_candidates using (conversion_id)
     join dim_partners as p on p.partner_id = c.partner_id
@@ -214,8 +215,8 @@ select
         'conversion_amount', s.amount::varchar, 'conversion_currency', s.currency,
         'amount_in_plan_currency', s.amount_plan::varchar, 'plan_currency', s.plan_currency,
         'ftd_baseline', case when s.type = 'ftd' then s.ftd_baseline::varchar end,
-        'month_count', s.month_count, 'tier', s.tier, 'cpa_amount', s.cpa_amount::varchar,
-        'fx_rate', s.plan_rate::varchar
+        'month_count', case when s.has_tiers then s.month_count end, 'tier', s.tier,
+        'cpa_amount', s.cpa_amount::varchar, 'fx_rate', s.plan_rate::varchar
     ),
     null,
     null,
@@ -263,7 +264,8 @@ select
     json_object(
         'conversion_amount', s.amount::varchar, 'conversion_currency', s.currency,
         'amount_in_plan_currency', s.amount_plan::varchar, 'plan_currency', s.plan_currency,
-        'pct', s.pct::varchar, 'month_ftds', s.month_ftds, 'tier', s.tier, 'fx_rate', s.plan_rate::varchar
+        'pct', s.pct::varchar, 'month_ftds', case when s.has_tiers then s.month_ftds end, 'tier', s.tier,
+        'fx_rate', s.plan_rate::varchar
     ),
     null,
     null,

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import Engine
 
 from cabinet.store.db import session_scope
@@ -341,3 +342,24 @@ def test_a_feed_commission_that_stops_being_cpa_takes_its_overrides_back(tiny: T
     tiny.run()
     assert _approved_net(tiny) == {c: Decimal("200"), tiny.parent: Decimal("0")}
     assert tiny.rows("select count(*) from commissions where commission_id like 'eng:feed:G%'") == [(0,)]
+
+
+@pytest.mark.parametrize("tiered", [False, True])
+@pytest.mark.parametrize("runs", [[["a", "b"]], [["b"], ["a"]]])
+def test_the_explanation_of_a_row_does_not_depend_on_the_order_either(
+    tiny: Tiny, store_engine: Engine, tiered: bool, runs: list[list[str]]
+) -> None:
+    if tiered:
+        _plan(store_engine, tiny.parent, volume_tiers=[{"min_count": 1, "cpa_ftd": "100"}])
+    p, o = tiny.parent, tiny.offer
+    rows = {
+        "a": f"x,2026-11-03T10:00:00Z,,ftd,{p},{o},50,,pending\n",
+        "b": f"y,2026-11-03T12:00:00Z,,ftd,{p},{o},50,,pending\n",
+    }
+    for names in runs:
+        for name in names:
+            tiny.write("conversions", f"{name}.csv", HEAD + rows[name])
+        tiny.run()
+    inputs = dict(tiny.rows("select commission_id, inputs ->> 'month_count' from commissions where kind = 'cpa'"))
+    # y is the month's second FTD: a count only a tiered plan reprices when x arrives late, so only it records one
+    assert inputs == ({"eng:x:cpa": "1", "eng:y:cpa": "2"} if tiered else {"eng:x:cpa": None, "eng:y:cpa": None})
