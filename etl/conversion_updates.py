@@ -2,11 +2,14 @@
 
 A later row of a conversion (a newer `updated_at`) updates it; the contract makes amount, currency and customer
 optional, so a row that leaves them out keeps the earlier version's, whether that version is stored, waiting for its
-click (`pending_conversions`), or read in the same run. A row that moves a conversion's event time leaves an hour to
-roll up again and a month whose volume tiers must be priced again.
+click (`pending_conversions`), or read in the same run. An earlier version read after it (a duplicate by its
+`updated_at`) gives it the values it lacks, as if the rows had arrived in order. A row that moves a conversion's
+event time leaves an hour to roll up again and a month whose volume tiers must be priced again.
 """
 
 from __future__ import annotations
+
+from etl.validate import out_of_range_sql, times_sql
 
 # The waiting version of each conversion (`pending_conversions`); none when the waiting rows themselves are applied
 WAITING = """(
@@ -68,4 +71,56 @@ create temp table if not exists conv_moved_months (partner_id integer, month tim
 insert into conv_moved_months select distinct partner_id, date_trunc('month', old_ts) from moved_ts
 where date_trunc('month', old_ts) <> date_trunc('month', ts);
 drop table moved_ts;
+"""
+
+# Older rows (duplicates) of this file that carry a value the conversion lacks: the newest of them that carries it
+# (no version read before carried it, or the conversion would have it). Columns: conversion_id, ac (amount and
+# currency), cu (customer).
+_OLDER = """
+    select conversion_id,
+        arg_max(struct_pack(a := amount, c := coalesce(currency, $base)), updated_at)
+            filter (where amount is not null) as ac,
+        arg_max(customer_id, updated_at) filter (where customer_id is not null) as cu
+    from {rows} where is_dup and (amount is not null or customer_id is not null)
+    group by all
+"""
+# ... for stored conversions: the amount at the rate of the conversion's date, as a newer row's would be
+OLDER_FILL_SQL = f"""
+create or replace temp table older as
+with o as (
+    select c.conversion_id, c.ts, c.amount is null and o.ac is not null as fill, o.ac, o.cu
+    from ({_OLDER.format(rows="ok")}) o
+    join conversions c using (conversion_id)
+    where (c.amount is null and o.ac is not null) or (c.customer_id is null and o.cu is not null)
+),
+rated as (
+    select o.*, case when o.ac.c = $base then 1::decimal(18,8) else fx.rate end as rate
+    from o asof left join fx_rates fx on fx.currency = o.ac.c and o.ts::date >= fx.date
+)
+select conversion_id, ts, cu, ac, fill and rate is not null and not {out_of_range_sql("ac.a", "rate")} as fill, rate
+from rated;
+update conversions c set
+    amount = case when o.fill then o.ac.a else c.amount end,
+    currency = case when o.fill then o.ac.c else c.currency end,
+    amount_base = case when o.fill then {times_sql("o.ac.a", "o.rate")} else c.amount_base end,
+    fx_rate = case when o.fill then o.rate else c.fx_rate end,
+    customer_id = coalesce(c.customer_id, o.cu),
+    updated_run_id = $run_id
+from older o
+where c.conversion_id = o.conversion_id;
+insert into touched select distinct date_trunc('hour', ts) from older where fill;
+drop table older;
+"""
+
+
+def older_waiting_sql(rows: str) -> str:
+    """... for conversions waiting for their click: `rows` are the rows read, with their `is_dup` flag."""
+    return f"""
+update pending_conversions p set raw = json_merge_patch(p.raw, json_merge_patch(
+    case when p.raw ->> '$.amount' is null and o.ac is not null
+         then json_object('amount', o.ac.a, 'currency', o.ac.c) else '{{}}'::json end,
+    case when p.raw ->> '$.customer_id' is null and o.cu is not null
+         then json_object('customer_id', o.cu) else '{{}}'::json end))
+from ({_OLDER.format(rows=rows)}) o
+where p.conversion_id = o.conversion_id
 """

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from etl import history
-from etl.conversion_updates import FILL_SQL, MOVED_SQL, NOT_WAITING, WAITING
+from etl.conversion_updates import FILL_SQL, MOVED_SQL, NOT_WAITING, OLDER_FILL_SQL, WAITING, older_waiting_sql
 from etl.schema import scalar
 from etl.validate import RAW, Present, conversions_sql, out_of_range_sql, times_sql
 
@@ -136,6 +136,16 @@ def _move_counts(con: duckdb.DuckDBPyConnection, table: str) -> None:
         f"count(*) filter (where counted = 'updated') as upd, count(*) as n from {table} group by file_id) q "
         "where etl_files.file_id = q.file_id"
     )
+
+
+# an older row (a duplicate) that may carry a value its conversion lacks (etl.conversion_updates)
+_CARRIES = "is_dup and (amount is not null or customer_id is not null)"
+
+
+def _execute(con: duckdb.DuckDBPyConnection, script: str, params: dict[str, object]) -> None:
+    """Run the statements of `script`, each with the named parameters it uses."""
+    for sql in filter(str.strip, script.split(";\n")):
+        con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
 
 
 # the rate of a row's date (or the latest before it); the base currency is 1
@@ -292,7 +302,7 @@ def apply_conversions(
         )
     waiting = {"inserted": 0, "updated": 0, "duplicates": 0}
     if not pending_mode and scalar(con, "select count(*) from f where reason = 'wait'"):
-        waiting = _park(con, rows, raw, now)
+        waiting = _park(con, rows, raw, now, base)
     repeated = scalar(con, "select count(*) > count(distinct conversion_id) from f where reason is null")
     con.execute(CLASSIFY_SQL if repeated else CLASSIFY_UNIQUE_SQL)
     counts = {
@@ -306,6 +316,9 @@ def apply_conversions(
     if scalar(con, "select count(*) from ok where is_final and known"):
         con.execute(MOVED_SQL)
     con.execute(UPDATE_SQL, {"run_id": run_id})
+    if not pending_mode and scalar(con, f"select count(*) from ok where {_CARRIES}"):
+        _execute(con, OLDER_FILL_SQL, {"base": base, "run_id": run_id})
+        con.execute(older_waiting_sql("ok"), {"base": base})  # waiting ones whose click came: applied after files
     con.execute("insert into touched select distinct date_trunc('hour', ts) from ok where is_final")
     if pending_mode:
         for waiting in ("pending_conversions", "pending_versions"):
@@ -331,7 +344,7 @@ select * from flags
 """
 
 
-def _park(con: duckdb.DuckDBPyConnection, rows: str, raw: str, now: datetime) -> dict[str, int]:
+def _park(con: duckdb.DuckDBPyConnection, rows: str, raw: str, now: datetime, base: str) -> dict[str, int]:
     """Rows of a file whose click has not arrived: a new conversion waits, a newer row of a waiting one replaces it
     (the wait started by the first is kept; the replaced version goes to `pending_versions`), others are duplicates.
     Returns the counts of the rows."""
@@ -369,5 +382,7 @@ def _park(con: duckdb.DuckDBPyConnection, rows: str, raw: str, now: datetime) ->
         "left join pending_conversions p on p.conversion_id = f.conversion_id",
         [now],
     )
+    if counts["duplicates"]:  # an older row gives the waiting version the values it lacks
+        con.execute(older_waiting_sql("f join parked k using (file_id, rn)"), {"base": base})
     con.execute("drop table parked")
     return {k: int(v) for k, v in counts.items()}

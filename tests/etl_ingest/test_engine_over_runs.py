@@ -216,6 +216,38 @@ def test_update_rows_that_leave_out_amount_and_customer_keep_them_however_they_a
     conserved(tiny)
 
 
+@pytest.mark.parametrize("click_with_originals", [False, True])
+def test_an_original_read_after_its_update_gives_the_values_the_update_left_out(
+    tiny: Tiny, click_with_originals: bool
+) -> None:
+    tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    # the status updates come first: x's click is loaded, w's has not come (it waits)
+    tiny.write("conversions", "u.csv", CONV + "x,2026-11-02T10:00:00Z,2026-11-03T10:00:00Z,deposit,k1,,,,approved\n"
+               "w,2026-11-02T10:00:00Z,2026-11-03T10:00:00Z,deposit,k2,,,,approved\n")  # fmt: skip
+    tiny.run()
+    assert tiny.rows("select conversion_id, amount from conversions") == [("x", None)]
+    # the originals, older: duplicates by the contract, but the values only they carry are taken
+    tiny.write("conversions", "o.csv", CONV + "x,2026-11-02T10:00:00Z,,deposit,k1,u1,100,EUR,pending\n"
+               "w,2026-11-02T10:00:00Z,,deposit,k2,u2,70,,pending\n")  # fmt: skip
+    tiny.write("fx_rates", "r.csv", "date,currency,rate\n2026-11-01,EUR,1.10\n")
+    w_click = CLICK_HEADER + f"k2,2026-11-01T11:00:00Z,{tiny.token},,,,,,,\n"
+    if click_with_originals:  # w's click in the same run: the original is w's duplicate, w is loaded after it
+        tiny.write("clicks", "c2.csv", w_click)
+    tiny.run()
+    if not click_with_originals:  # w still waits: its waiting version takes the values
+        tiny.write("clicks", "c2.csv", w_click)
+        tiny.run()
+    assert tiny.rows(
+        "select conversion_id, status, customer_id, amount, currency, amount_base from conversions order by 1"
+    ) == [
+        ("w", "approved", "u2", Decimal("70"), "USD", Decimal("70")),
+        ("x", "approved", "u1", Decimal("100"), "EUR", Decimal("110")),
+    ]
+    assert tiny.rows("select sum(deposit_amount) from rollup_daily") == [(Decimal("180.0000"),)]
+    assert tiny.rows("select sum(duplicates) from etl_files where path = 'conversions/o.csv'") == [(2,)]
+    conserved(tiny)
+
+
 def test_a_waiting_conversion_read_again_when_its_click_arrives_counts_once(tiny: Tiny) -> None:
     v1 = "v1,2026-11-02T10:00:00Z,,deposit,k1,,10,,pending\n"
     tiny.write("conversions", "daily.csv", CONV + v1)
