@@ -183,9 +183,11 @@ class Warehouse:
             or not self._con.execute(f"select count(*) from {restated}").fetchall()[0][0]
         ):
             return f"select * from {hist}"
+        # a left join of the distinct keys: a query that does not read `is_unique` drops it (a correlated NOT EXISTS
+        # was kept as a join in every query); one that does pays ~+1 ms per partner, ~+1 s per 20M history rows
         return (
-            f"select h.* replace (h.is_unique and not exists (select 1 from {restated} r "
-            f"where r.click_id = h.click_id and r.ts = h.ts) as is_unique) from {hist} h"
+            f"select h.* replace (h.is_unique and r.click_id is null as is_unique) from {hist} h "
+            f"left join (select distinct click_id, ts from {restated}) r on r.click_id = h.click_id and r.ts = h.ts"
         )
 
     def _detach_old(self) -> None:
