@@ -216,6 +216,7 @@ def _stage_all(
 ) -> None:
     click_bytes = 0
     found = {feed: discover(inbox, feed) for feed in FEED_ORDER}
+    listed = {p: _stat_key(p) for paths in found.values() for p in paths}  # before the settle check
     landing = still_landing([p for paths in found.values() for p in paths], settle_s)
     # a file still growing is read up to its last complete line when it is plain text (an appended log of postbacks
     # would otherwise never be read); Parquet and gzip cannot be read before they are complete
@@ -265,6 +266,44 @@ def _stage_all(
             new = [f for f in new if file_format(f.path) != "parquet"]
         for f in new:  # Parquet conversions keep their types (times and ids are not turned into text and back)
             _stage_one(con, f, staged, typed=feed == "conversions" and file_format(f.path) == "parquet")
+            if f.source is None and _stat_key(f.path) != listed.get(f.path):
+                _written_while_read(con, f, staged, inbox, tmp)
+
+
+def _stat_key(path: Path) -> tuple[int, int] | None:
+    """(size, mtime) of a file, None when it is gone."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def _written_while_read(
+    con: duckdb.DuckDBPyConnection, f: StagedFile, staged: StagedInbox, inbox: Path, tmp: Path
+) -> None:
+    """A file written to after the run's settle check (between its listing, its hash and its read): what was staged
+    may end in a row cut in the middle, and may not be the content that was hashed. A plain CSV or JSON Lines file is
+    staged again from a copy of its complete lines (as a file still growing is); any other is left for a later run."""
+    if f.table:
+        con.execute(f"drop table if exists {f.table}")
+        if f.table in staged.tables:
+            staged.tables.remove(f.table)
+    f.table, f.error, f.columns = None, None, {}
+    f.bad_rows.clear()
+    copy = complete_lines(f.path, tmp / f"changed-{f.file_id}")
+    sha = sha256_file(copy) if copy is not None else None
+    seen = sha is not None and bool(
+        con.execute("select count(*) from etl_files where path = ? and sha256 = ?", [f.rel, sha]).fetchall()[0][0]
+    )
+    if copy is None or (seen and not f.reread):  # nothing complete to read, or read before as it is now
+        staged.files.remove(f)
+        if copy is None and f.path.exists():
+            staged.landing.append(f.rel)
+        return
+    f.source, f.sha256, f.size = copy, sha, copy.stat().st_size
+    staged.partial.append(f.rel)
+    _stage_one(con, f, staged, typed=False)
 
 
 def complete_lines(path: Path, into: Path) -> Path | None:

@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+import etl.stage as etl_stage
 from cabinet.cli import app as cli_app
 from cabinet.cli._app import console as cli_console
 from etl.schema import ensure_schema, set_meta
@@ -105,6 +106,51 @@ def test_a_file_still_being_written_is_read_up_to_its_last_complete_line(
                      "clicks/c_growing.csv.gz": (40, 40, 0, 0)}  # fmt: skip
     assert second.warnings == [] and tiny.rows("select count(*) from quarantine") == [(0,)]
     assert tiny.rows("select count(*) from clicks") == [(81,)]
+    conserved(tiny)
+
+
+def test_a_file_written_to_between_its_hash_and_its_read_never_loads_a_cut_row(
+    tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A postback log that had settled when the run listed it, appended to while the run hashes and reads it (the
+    read comes after every file of the feed is hashed, and after the click files are staged): the run reads what it
+    hashed up to its last complete line, never the first bytes of a row (`v3`'s amount 1 of 125.50 was loaded, and
+    the whole row read later was only its duplicate); a gzip file rewritten then is left for the next run."""
+    header = "conversion_id,ts,type,partner_id,offer_id,amount\n"
+    row = "{},2026-11-01T12:0{}:00Z,deposit," + f"{tiny.parent},{tiny.offer}," + "{}\n"
+    log = tiny.write("conversions", "postbacks.csv", header + row.format("v1", 0, "10"))
+    packed = tiny.write("conversions", "packed.csv.gz", header + row.format("g1", 0, "5"))
+    real = etl_stage.sha256_file
+
+    def hash_while_the_writer_appends(path: Path) -> str:
+        digest = real(path)
+        if path == log and "v2" not in log.read_text():
+            with log.open("a") as fh:
+                fh.write(row.format("v2", 1, "20") + row.format("v3", 2, "125.50")[:-6])  # cut inside the amount
+        if path == packed and packed.stat().st_size < 100:
+            packed.write_bytes(gzip.compress((header + row.format("g1", 0, "5") + row.format("g2", 1, "7")).encode()))
+        return digest
+
+    monkeypatch.setattr(etl_stage, "sha256_file", hash_while_the_writer_appends)
+    first = tiny.run()
+    assert sorted(first.warnings) == [
+        "conversions/packed.csv.gz is still being written: left for the next run",
+        "conversions/postbacks.csv is still being written: read up to its last complete line",
+    ]
+    assert [(f["path"], f["rows_read"], f["inserted"]) for f in first.files] == [("conversions/postbacks.csv", 2, 2)]
+    monkeypatch.setattr(etl_stage, "sha256_file", real)
+    with log.open("a") as fh:
+        fh.write("25.50\n")
+    second = tiny.run()
+    assert {f["path"]: (f["rows_read"], f["inserted"], f["duplicates"]) for f in second.files} == {
+        "conversions/packed.csv.gz": (2, 2, 0),
+        "conversions/postbacks.csv": (3, 1, 2),
+    }
+    assert tiny.rows("select conversion_id, amount from conversions order by 1") == [
+        ("g1", Decimal("5.0000")), ("g2", Decimal("7.0000")),
+        ("v1", Decimal("10.0000")), ("v2", Decimal("20.0000")), ("v3", Decimal("125.5000")),
+    ]  # fmt: skip
+    assert tiny.rows("select count(*) from quarantine") == [(0,)]
     conserved(tiny)
 
 
