@@ -67,7 +67,7 @@ def validate_clicks(con: duckdb.DuckDBPyConnection, staged: StagedInbox, key: st
     if deferred is not None:
         present = {k: v for k, v in deferred.columns.items() if k not in ("file_id", "rn")}
         try:
-            sql = clicks_sql(present, f"({deferred.sql})", "s.file_id", lookups)
+            sql = clicks_sql(present, f"({deferred.sql})", "s.file_id", lookups, _without_ua(deferred.files))
             con.execute(f"create temp table {VALIDATED} as {sql}", {"key": key, **deferred.params})
             if scalar(con, f"select count(*) from {VALIDATED} where file_id is null"):
                 raise duckdb.InvalidInputException(UNMATCHED_FILE)
@@ -84,7 +84,7 @@ def validate_clicks(con: duckdb.DuckDBPyConnection, staged: StagedInbox, key: st
         file_id = "s.file_id" if "file_id" in group[0].columns else str(group[0].file_id)
         present = {k: v for k, v in group[0].columns.items() if k not in ("file_id", "rn")}
         verb = f"insert into {VALIDATED}" if _exists(con, VALIDATED) else f"create temp table {VALIDATED} as"
-        con.execute(f"{verb} {clicks_sql(present, table, file_id, lookups)}", {"key": key})
+        con.execute(f"{verb} {clicks_sql(present, table, file_id, lookups, _without_ua(group))}", {"key": key})
         ids = [f.file_id for f in group]
         raw = click_raw_sql(present, table, file_id, _bad_rows(ids))
         con.execute(f"insert into {RAW_VALUES} {raw}", _key_param(raw, key))
@@ -95,6 +95,12 @@ def validate_clicks(con: duckdb.DuckDBPyConnection, staged: StagedInbox, key: st
 
 
 RAW_VALUES = "v_raw"
+
+
+def _without_ua(files: Iterable[StagedFile]) -> list[int]:
+    """Ids of the files read together with others whose own columns have no `user_agent` (a tracker that does not
+    send it): the union gives their clicks an empty user agent, which must not make them bots."""
+    return [f.file_id for f in files if f.own_columns is not None and "user_agent" not in f.own_columns]
 
 
 def _bad_rows(file_ids: list[int]) -> str:

@@ -7,6 +7,7 @@ bad_rate, too_long:<name>). References that need the warehouse (FX, clicks, prom
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from babel import Locale
@@ -214,13 +215,17 @@ def _money_rules(present: Present, neg_ok: str) -> list[tuple[str, str]]:
     ]
 
 
-def clicks_sql(present: Present, table: str, file_id: str = "s.file_id", lookups: str = "") -> str:
+def clicks_sql(
+    present: Present, table: str, file_id: str = "s.file_id", lookups: str = "", without_ua: Iterable[int] = ()
+) -> str:
     """SELECT of typed clicks with a reason from `table` (a staged table or a parenthesised SELECT of the files);
     references are checked against `{lookups}dim_links`, `..._partners` and `..._offers`. The values of the rows
     with a reason, as read, come from `click_raw_sql` (carrying every row as read through this SELECT for the few
     bad ones cost ~0.5 s of ~6.9 at 10M clicks).
 
     Each input column is trimmed/cast once in an inner projection (`t`); the rules then read plain columns.
+    `without_ua`: ids of files read together with others (Parquet) that have no `user_agent` column of their own:
+    their clicks are not bots for lacking one.
     """
     names = FEED_COLUMNS["clicks"]
     # ts, partner_id and offer_id are only tested for NULL here (typed below): a Parquet number needs no text copy
@@ -229,6 +234,9 @@ def clicks_sql(present: Present, table: str, file_id: str = "s.file_id", lookups
     c = {n: f't."{n}"' for n in names}
     # an empty user agent is a bot's; a file without the column (a tracker that does not send it) says nothing
     bot = f"{c['user_agent']} is null or u.is_bot" if "user_agent" in present else "false"
+    if "user_agent" in present and (ids := sorted({int(i) for i in without_ua})):
+        listed = ", ".join(map(str, ids))
+        bot = f"({c['user_agent']} is null and t.file_id not in ({listed})) or coalesce(u.is_bot, false)"
     rules = (
         [(f"missing_field:{n}", f"{c[n]} is null") for n in ("click_id", "ts")]
         + [

@@ -457,3 +457,20 @@ def test_parquet_files_read_together_report_only_their_own_unknown_columns(tiny:
     assert tiny.rows("select count(*) from clicks") == [(3,)] and tiny.rows("select count(*) from conversions") == [
         (2,)
     ]
+
+
+def test_a_parquet_click_file_without_user_agents_read_with_one_that_has_them_flags_no_bot(tiny: Tiny) -> None:
+    """Parquet click files are read together; one without a `user_agent` column (a tracker that does not send it)
+    flags no click, as when it is read alone, while an empty user agent in a file with the column is a bot's."""
+    base = {"ts": ["2026-11-01T10:00:00Z"] * 2, "link_token": [tiny.token] * 2}
+    tiny.write_parquet("clicks", "a_no_ua.parquet", pl.DataFrame({**base, "click_id": ["n1", "n2"]}))
+    tiny.write_parquet(
+        "clicks", "b_ua.parquet", pl.DataFrame({**base, "click_id": ["u1", "u2"], "user_agent": ["Mozilla/5.0", ""]})
+    )
+    bots = {**base, "click_id": ["b1", "b2"], "user_agent": ["Googlebot/2.1", None]}
+    tiny.write_parquet("clicks", "c_bot.parquet", pl.DataFrame(bots))
+    tiny.run()
+    assert tiny.rows("select click_id, is_bot from clicks order by 1") == [
+        ("b1", True), ("b2", True), ("n1", False), ("n2", False), ("u1", False), ("u2", True),
+    ]  # fmt: skip
+    assert tiny.rows("select sum(clicks), sum(bot_clicks) from rollup_hourly") == [(3, 3)]
