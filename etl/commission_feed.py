@@ -17,14 +17,19 @@ _SAME = """e.commission_id is not null and e.partner_id = x.partner_id and e.ts 
            and e.currency = x.currency and e.kind = x.kind and e.status = x.status
            and e.conversion_id is not distinct from x.conversion_id and e.note is not distinct from x.note"""
 
-# A later row of a commission updates it (the feed has no `updated_at`: the last file read wins), except a paid one:
-# paid money is final, and an old export sent again must not turn it back to pending (`already_paid`).
+# A later row of a commission updates it (the feed has no `updated_at`: the last row read wins, in one file as across
+# files), except a paid one: paid money is final, and an old export sent again must not turn it back to pending
+# (`already_paid`). The valid rows of a file are applied in waves: the first row of each commission, then the second
+# of those sent again in the file, and so on, so a file holding a commission's rows in order (a ledger: pending, then
+# approved) ends as the same rows sent one per file would, each row counted and quarantined as it would be there.
+COMMISSION_ROWS_SQL = f"""
+create or replace temp table commission_rows as
+select v.*, {RAW} as raw, row_number() over (partition by v.commission_id order by v.rn) as wave
+from v join stg s using (rn) where v.reason is null
+"""
 COMMISSION_BATCH_SQL = f"""
 create or replace temp table batch as
-with good as (
-    select v.*, {RAW} as raw, row_number() over (partition by v.commission_id order by v.rn) > 1 as later
-    from v join stg s using (rn) where v.reason is null
-),
+with good as (select * exclude (wave) from commission_rows where wave = $wave),
 fxd as (
     select g.*, case when g.currency = $base then 1::decimal(18,8) else fx.rate end as fx_rate
     from good g asof left join fx_rates fx on fx.currency = g.currency and g.ts::date >= fx.date
@@ -57,19 +62,30 @@ def load_commissions_file(
 
     con.execute(commissions_sql(present))
     stats.quarantined = quarantine_rows(con, stats, run_id, file_id, now)
-    con.execute(COMMISSION_BATCH_SQL, {"base": base})
-    fx_bad = scalar(con, "select count(*) from batch where fx_reason is not null and not later")
+    con.execute(COMMISSION_ROWS_SQL)
+    stats.duplicates = stats.updated = stats.inserted = 0
+    for wave in range(1, scalar(con, "select coalesce(max(wave), 0) from commission_rows") + 1):
+        _apply_wave(con, stats, wave, run_id=run_id, file_id=file_id, base=base, now=now)
+    con.execute("drop table if exists commission_rows")
+
+
+def _apply_wave(
+    con: duckdb.DuckDBPyConnection, stats: Any, wave: int, *, run_id: int, file_id: int, base: str, now: datetime
+) -> None:
+    """Validate against the warehouse and upsert the `wave`-th valid row of each commission of the file."""
+    con.execute(COMMISSION_BATCH_SQL, {"base": base, "wave": wave})
+    fx_bad = scalar(con, "select count(*) from batch where fx_reason is not null")
     if fx_bad:
         con.execute(
             "insert into quarantine select ?, ?, 'commissions', ?, rn, fx_reason, raw, ? from batch "
-            "where fx_reason is not null and not later",
+            "where fx_reason is not null",
             [run_id, file_id, stats.path, now],
         )
-    live = "fx_reason is null and not later"
+    live = "fx_reason is null"
     stats.quarantined += fx_bad
-    stats.duplicates = scalar(con, f"select count(*) from batch where later or ({live} and same)")
-    stats.updated = scalar(con, f"select count(*) from batch where {live} and known and not same")
-    stats.inserted = scalar(con, f"select count(*) from batch where {live} and not known")
+    stats.duplicates += scalar(con, f"select count(*) from batch where {live} and same")
+    stats.updated += scalar(con, f"select count(*) from batch where {live} and known and not same")
+    stats.inserted += scalar(con, f"select count(*) from batch where {live} and not known")
     con.execute(
         "insert into commissions select commission_id, 'feed', partner_id, conversion_id, ts, kind, status, amount, "
         f"currency, {times_sql('amount', 'fx_rate')}, fx_rate, offer_id, null, 'feed', null, null, null, null, note, "

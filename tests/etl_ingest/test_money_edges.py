@@ -133,6 +133,34 @@ def test_a_paid_feed_commission_is_final_and_a_row_that_would_change_it_is_quara
     conserved(tiny)
 
 
+def test_rows_of_a_commission_in_one_file_apply_in_order_as_in_files_of_their_own(tiny: Tiny) -> None:
+    """A commission sent again in the same file (a ledger of its changes) ends as the same rows sent one per file
+    would: the last row wins (the approval was counted a duplicate of the pending row and lost), a paid one stays
+    final, and a later row without a rate is quarantined, not counted a duplicate."""
+    p = tiny.parent
+    tiny.write(
+        "commissions",
+        "ledger.csv",
+        COMMISSION_HEAD + f"m1,{p},2026-11-03T12:00:00Z,10,USD,bonus,pending\n"
+        f"m2,{p},2026-11-03T12:00:00Z,20,USD,bonus,paid\n"
+        f"m3,{p},2026-11-03T12:00:00Z,30,USD,bonus,approved\n"
+        f"m1,{p},2026-11-03T12:00:00Z,15,USD,bonus,approved\n"
+        f"m2,{p},2026-11-03T12:00:00Z,20,USD,bonus,pending\n"
+        f"m3,{p},2026-11-03T12:00:00Z,30,GBP,bonus,approved\n"
+        f"m1,{p},2026-11-03T12:00:00Z,15,USD,bonus,approved\n",
+    )
+    [ledger] = tiny.run().files
+    assert tiny.rows("select commission_id, amount, status from commissions order by 1") == [
+        ("m1", Decimal("15.0000"), "approved"),
+        ("m2", Decimal("20.0000"), "paid"),
+        ("m3", Decimal("30.0000"), "approved"),
+    ]
+    assert tiny.rows("select row_number, reason from quarantine order by 1") == [(5, "already_paid"), (6, "no_fx_rate")]
+    counts = ("rows_read", "inserted", "updated", "duplicates", "quarantined")
+    assert tuple(ledger[k] for k in counts) == (7, 3, 1, 1, 2)
+    conserved(tiny)
+
+
 def test_a_run_warns_of_approved_commissions_it_would_price_differently_now(tiny: Tiny) -> None:
     tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
     head = "conversion_id,ts,type,click_id,amount,status,updated_at\n"
