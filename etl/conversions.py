@@ -129,12 +129,20 @@ def _release(con: duckdb.DuckDBPyConnection, table: str, run_id: int, now: datet
 
 def _move_counts(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Rows counted `inserted` or `updated` (column `counted`) while waiting, now quarantined: keep each file's counts
-    adding up."""
+    adding up, and the totals of the run that read the file (the sum of its files' counts)."""
+    moved = (
+        "select file_id, count(*) filter (where counted = 'inserted') as ins, "
+        f"count(*) filter (where counted = 'updated') as upd, count(*) as n from {table} group by file_id"
+    )
+    con.execute(
+        "update etl_runs set inserted = inserted - q.ins, updated = updated - q.upd, quarantined = quarantined + q.n "
+        "from (select f.run_id, sum(m.ins) as ins, sum(m.upd) as upd, sum(m.n) as n "
+        f"from ({moved}) m join etl_files f using (file_id) group by f.run_id) q "
+        "where etl_runs.run_id = q.run_id and etl_runs.status = 'ok'"  # the run in progress sums its files at its end
+    )
     con.execute(
         "update etl_files set inserted = inserted - q.ins, updated = updated - q.upd, quarantined = quarantined + q.n "
-        "from (select file_id, count(*) filter (where counted = 'inserted') as ins, "
-        f"count(*) filter (where counted = 'updated') as upd, count(*) as n from {table} group by file_id) q "
-        "where etl_files.file_id = q.file_id"
+        f"from ({moved}) q where etl_files.file_id = q.file_id"
     )
 
 

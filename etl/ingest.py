@@ -159,6 +159,12 @@ def ingest(
                 )
         if feed == "conversions":
             res.attributed_late, res.unattributed = conv.resolve_pending(con, run_id, base=base, now=now)
+            if res.unattributed:
+                res.notes.append(
+                    f"{res.unattributed:,} conversions waited {conv.WAIT_DAYS} days for their click and are "
+                    "quarantined unattributed (the counts of the files and runs that read them say so now): "
+                    "`cabinet etl reprocess --reason unattributed` once their clicks arrive"
+                )
             commission_feed.fill_offers(con, run_id)
     res.cleared += replace_repeated(con, [f.file_id for f in staged.files if f.table is not None])
     res.touched_hours = {h for (h,) in con.execute("select distinct hour from touched").fetchall()}

@@ -105,8 +105,13 @@ def build_tiny(settings: Settings, store_engine: Engine) -> Tiny:
 
 
 def conserved(t: Tiny) -> None:
-    """Every file's rows_read = inserted + updated + duplicates + quarantined."""
+    """Every file's rows_read = inserted + updated + duplicates + quarantined, and every finished run's counts are
+    the sums of its files' (a waiting conversion quarantined later moves the counts of its file and of its run)."""
     for path, read, ins, upd, dup, quar in t.rows(
         "select path, rows_read, inserted, updated, duplicates, quarantined from etl_files"
     ):
         assert read == ins + upd + dup + quar, path
+    cols = ("rows_read", "inserted", "updated", "duplicates", "quarantined")
+    sums = ", ".join(f"coalesce((select sum({c}) from etl_files f where f.run_id = r.run_id), 0)" for c in cols)
+    runs = t.rows(f"select run_id, {', '.join(cols)}, {sums} from etl_runs r where status = 'ok' order by 1")
+    assert [(r[0], *r[1:6]) for r in runs] == [(r[0], *r[6:]) for r in runs]

@@ -267,12 +267,22 @@ def test_a_conversion_waits_seven_days_of_the_runs_clock_for_its_click_then_is_u
     assert tiny.rows("select first_seen from pending_conversions") == [(NOW,)]
     tiny.run(now=NOW + timedelta(days=6, hours=23))
     assert tiny.rows("select conversion_id from pending_conversions") == [("w",)]
-    tiny.run(now=NOW + timedelta(days=7, hours=1))
+    ended = tiny.run(now=NOW + timedelta(days=7, hours=1))
     assert tiny.rows("select count(*) from pending_conversions") == [(0,)]
     assert tiny.rows("select row_number, reason, quarantined_at from quarantine") == [
         (1, "unattributed", NOW + timedelta(days=7, hours=1))
     ]
     assert tiny.rows("select inserted, quarantined from etl_files") == [(0, 1)]
+    # the run that read it says so too, and the run that quarantined it tells the operator (it said 0 quarantined)
+    assert tiny.rows("select run_id, inserted, quarantined from etl_runs order by 1") == [
+        (1, 0, 1),
+        (2, 0, 0),
+        (3, 0, 0),
+    ]
+    assert ended.warnings == [
+        "1 conversions waited 7 days for their click and are quarantined unattributed (the counts of the files and "
+        "runs that read them say so now): `cabinet etl reprocess --reason unattributed` once their clicks arrive"
+    ]
     conserved(tiny)
 
 
