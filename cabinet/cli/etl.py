@@ -233,6 +233,8 @@ def quiet_line(result: Any) -> str:
 def check_etl_settings(cfg: Any) -> None:
     """Before a run or a schedule: every ETL setting read once (ConfigError naming the first bad one) and the store
     initialised (the ETL snapshots its partners, offers and links)."""
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
     from cabinet.store.db import is_initialised, make_engine
     from etl import history
     from etl.connect import limits
@@ -243,10 +245,20 @@ def check_etl_settings(cfg: Any) -> None:
     chunk_limit()
     settle_seconds()
     limits()
-    engine = make_engine(cfg.store_url)
+    url = str(cfg.store_url)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///").split("?")[0]).is_file():
+        # opening it would create an empty file (and its directories) where a mistyped path points
+        raise CliError("the store is not initialised: run `cabinet init` first (or check CABINET_STORE_URL)")
+    try:
+        engine = make_engine(url)
+    except ArgumentError as exc:  # not a URL, or a database SQLAlchemy has no driver for
+        raise CliError(f"CABINET_STORE_URL is not a store URL this install can open: {exc}") from exc
     try:
         if not is_initialised(engine):
             raise CliError("the store is not initialised: run `cabinet init` first")
+    except SQLAlchemyError as exc:  # e.g. the server is down or refuses the login
+        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise CliError(f"cannot open the store (CABINET_STORE_URL): {first}") from exc
     finally:
         engine.dispose()
 

@@ -214,6 +214,30 @@ def test_a_bad_etl_setting_is_named_without_a_traceback(settings: Settings, comm
     assert proc.returncode == 1 and "run `cabinet init` first" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("bogus://x", "CABINET_STORE_URL is not a store URL this install can open: Can't load plugin"),
+        ("not a url", "CABINET_STORE_URL is not a store URL this install can open: Could not parse"),
+        ("postgresql+psycopg://u:pw@127.0.0.1:1/db", "cannot open the store (CABINET_STORE_URL): connection failed"),
+        ("sqlite:///{tmp}/typo/cabinet.db", "the store is not initialised: run `cabinet init` first"),
+    ],
+)
+def test_a_bad_store_url_is_named_without_a_traceback_and_creates_nothing(
+    settings: Settings, tmp_path: Path, url: str, said: str
+) -> None:
+    url = url.format(tmp=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-c", "from cabinet.cli import main; main()", "etl", "run"],
+        env={**os.environ, "CABINET_STORE_URL": url}, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    text = " ".join(proc.stderr.split())  # the console wraps long lines
+    assert said in text and "Traceback" not in text, proc.stderr
+    assert "pw@" not in text
+    assert not (tmp_path / "typo").exists()  # a mistyped SQLite path made its directory and an empty store file
+
+
 def test_etl_status_before_any_run_says_what_to_do(settings: Settings) -> None:
     out = cli.invoke(app, ["etl", "status"])
     assert out.exit_code == 1
