@@ -60,10 +60,11 @@ o as (
     join dim_partner_tree as t on t.descendant_id = s.partner_id
     join dim_partners as a on a.partner_id = t.ancestor_id
     join eng_overrides as x on x.plan_id = a.plan_id and x.level = t.level
-    -- a final source whose overrides are final already pays those, and no others (the tree changed since)
+    -- a final source whose overrides are final already pays those, and no others (the tree changed since); one
+    -- approved by an earlier run had all its overrides then: none for a parent or percent that came later
     where not (
         s.status in ('approved', 'paid')
-        and s.commission_id in (select source_id from final_overrides)
+        and (s.commission_id in (select source_id from final_overrides) or s.updated_run_id < $run)
         and (s.commission_id, t.level, t.ancestor_id) not in (select source_id, level, partner_id from final_overrides)
     )
 )

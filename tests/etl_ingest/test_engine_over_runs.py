@@ -355,6 +355,30 @@ def test_final_commissions_and_overrides_are_clawed_back_when_no_longer_priced(
     assert tiny.rows("select count(*) from commissions where partner_id = ?", [other_id]) == [(0,)]
 
 
+def test_an_approved_commission_without_overrides_pays_none_to_a_parent_or_percent_that_came_later(
+    tiny: Tiny, store_engine: Engine
+) -> None:
+    """x was approved when the parent's plan paid no override (and y when the child had no parent): a percent or a
+    parent that comes later earns on the commissions priced from then on, as for one whose overrides are final."""
+    c, o, p = tiny.child, tiny.offer, tiny.parent
+    tiny.write("conversions", "a.csv", HEAD + f"x,2026-11-02T10:00:00Z,,ftd,{c},{o},50,,approved\n")
+    tiny.run(datetime(2026, 11, 3))
+    assert _approved_net(tiny) == {c: Decimal("100")}
+    _plan(store_engine, p, subpartner_override_pct=["10"])
+    tiny.run(datetime(2026, 11, 4))
+    assert _approved_net(tiny) == {c: Decimal("100")}
+    with session_scope(store_engine) as s:  # the child leaves its parent, approved y, then comes back
+        s.get(Partner, c).parent_id = None
+    tiny.write("conversions", "b.csv", HEAD + f"y,2026-11-04T10:00:00Z,,ftd,{c},{o},50,,approved\n")
+    tiny.run(datetime(2026, 11, 5))
+    with session_scope(store_engine) as s:
+        s.get(Partner, c).parent_id = p
+    tiny.write("conversions", "c.csv", HEAD + f"z,2026-11-05T10:00:00Z,,ftd,{c},{o},50,,approved\n")
+    tiny.run(datetime(2026, 11, 6))
+    assert _approved_net(tiny) == {c: Decimal("300"), p: Decimal("10")}
+    assert [r[0] for r in _commissions(tiny) if r[1] == p] == [f"eng:z:cpa:L1:{p}"]
+
+
 def test_a_conversion_pending_again_after_its_clawback_is_not_paid_until_approved(tiny: Tiny) -> None:
     c = tiny.child
     for _, status in _status_changes(tiny, ["approved", "reversed", "pending", "approved"]):
