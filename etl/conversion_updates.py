@@ -14,12 +14,12 @@ from etl.validate import out_of_range_sql, times_sql
 # The waiting version of each conversion (`pending_conversions`); none when the waiting rows themselves are applied
 WAITING = """(
     select conversion_id, (raw ->> '$.updated_at')::timestamp as updated_at, raw ->> '$.customer_id' as customer_id,
-        (raw ->> '$.amount')::decimal(18,4) as amount, raw ->> '$.currency' as currency
+        (raw ->> '$.amount')::decimal(18,4) as amount, raw ->> '$.currency' as currency, raw ->> '$.type' as type
     from pending_conversions
 )"""
 NOT_WAITING = """(
     select null::varchar as conversion_id, null::timestamp as updated_at, null::varchar as customer_id,
-        null::decimal(18,4) as amount, null::varchar as currency
+        null::decimal(18,4) as amount, null::varchar as currency, null::varchar as type
     where false
 )"""
 

@@ -156,6 +156,8 @@ def _execute(con: duckdb.DuckDBPyConnection, script: str, params: dict[str, obje
         con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
 
 
+_FIRST_TYPE = "first_value(g.type) over (partition by g.conversion_id order by g.updated_at, g.file_id, g.rn)"
+
 # the rate of a row's date (or the latest before it); the base currency is 1
 _RATE = "case when r.a_currency = $base then 1::decimal(18,8) else fx.rate end"
 
@@ -166,6 +168,9 @@ r as (
     select
         g.*,
         e.conversion_id is not null as known,
+        e.type as e_type,
+        w.type as w_type,
+        {{first_type}} as first_type,
         -- a conversion waiting for its click counts as seen: a row of it read again is its update or duplicate
         e.conversion_id is null and w.conversion_id is not null as waiting,
         coalesce(e.updated_at, w.updated_at) as old_updated_at,
@@ -211,7 +216,9 @@ select
         case when not r.known and r.a_offer is null then 'missing_field:offer_id' end,
         case when not r.known and r.a_offer not in (select offer_id from dim_offers) then 'unknown_offer' end,
         case when r.a_amount is not null and r.a_currency <> $base and fx.rate is null then 'no_fx_rate' end,
-        case when r.a_amount is not null and {out_of_range_sql("r.a_amount", _RATE)} then 'bad_amount' end
+        case when r.a_amount is not null and {out_of_range_sql("r.a_amount", _RATE)} then 'bad_amount' end,
+        -- a conversion keeps its type: a row of its id with another is another event (an id reused), not an update
+        case when r.type <> coalesce(r.e_type, r.w_type, r.first_type) then 'type_changed' end
     ) as reason
 from r
 asof left join fx_rates fx on fx.currency = r.a_currency and r.ts::date >= fx.date
@@ -292,9 +299,12 @@ def apply_conversions(
 ) -> dict[str, int]:
     """Attribute, convert and upsert the rows of temp table `g`; quarantine or park what cannot be loaded."""
     waiting_rows = NOT_WAITING if pending_mode else WAITING
-    if not pending_mode and scalar(con, "select count(*) > count(distinct conversion_id) from g"):
+    repeated = scalar(con, "select count(*) > count(distinct conversion_id) from g")
+    if repeated and not pending_mode:
         con.execute(FILL_SQL.replace("{waiting}", waiting_rows))
-    con.execute(ATTRIBUTE_SQL.replace("{waiting}", waiting_rows), {"base": base})
+    # rows of one conversion read together: its type is its first row's (a window only when ids repeat)
+    first = _FIRST_TYPE if repeated else "null"
+    con.execute(ATTRIBUTE_SQL.replace("{waiting}", waiting_rows).replace("{first_type}", first), {"base": base})
     bad = "f.reason is not null and f.reason <> 'wait'"
     # a file's rows carry no raw values (the staged file `stg` has them); waiting rows carry theirs
     rows, raw = ("f", "f.raw") if pending_mode else ("f left join stg s on s.rn = f.rn", RAW)

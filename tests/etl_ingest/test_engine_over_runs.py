@@ -419,3 +419,24 @@ def test_the_explanation_of_a_row_does_not_depend_on_the_order_either(
     inputs = dict(tiny.rows("select commission_id, inputs ->> 'month_count' from commissions where kind = 'cpa'"))
     # y is the month's second FTD: a count only a tiered plan reprices when x arrives late, so only it records one
     assert inputs == ({"eng:x:cpa": "1", "eng:y:cpa": "2"} if tiered else {"eng:x:cpa": None, "eng:y:cpa": None})
+
+
+@pytest.mark.parametrize("one_file", [False, True])
+def test_a_row_that_names_another_type_is_quarantined_not_paid_twice(tiny: Tiny, one_file: bool) -> None:
+    p, o = tiny.parent, tiny.offer
+    ftd = f"x,2026-11-02T10:00:00Z,2026-11-02T10:00:00Z,ftd,{p},{o},50,,approved\n"
+    # the same id for another event (a tracker that reuses a transaction id), or a type changed after approval
+    revenue = f"x,2026-11-02T10:00:00Z,2026-11-03T10:00:00Z,revenue,{p},{o},200,,approved\n"
+    if one_file:
+        tiny.write("conversions", "a.csv", HEAD + ftd + revenue)
+    else:
+        tiny.write("conversions", "a.csv", HEAD + ftd)
+        tiny.run()
+        tiny.write("conversions", "b.csv", HEAD + revenue)
+    tiny.run()
+    assert tiny.rows("select conversion_id, type, amount, status from conversions") == [
+        ("x", "ftd", Decimal("50"), "approved")
+    ]
+    assert tiny.rows("select kind, amount from commissions where status <> 'rejected'") == [("cpa", Decimal("100"))]
+    assert tiny.rows("select row_number, reason from quarantine") == [(2 if one_file else 1, "type_changed")]
+    conserved(tiny)
