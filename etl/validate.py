@@ -82,8 +82,8 @@ BOT_PATTERN = r"bot|crawl|spider|slurp|headless|python-requests|python-urllib|cu
 RAW = """json_merge_patch(to_json(s), '{"rn": null, "file_id": null}')"""
 
 TS_EPOCH = r"^-?\d{10,16}$"
-TS_ISO_OFFSET = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|z|[+-]\d{2}(:?\d{2})?)$"
-TS_ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$"
+TS_ISO_OFFSET = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}(:?\d{2})?)$"
+TS_ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$"
 MONEY = r"^[+-]?\d{1,14}(\.\d{1,4})?$"
 MONEY_LIMIT = 10**14  # what DECIMAL(18,4), every money column, holds: |amount| < 10^14
 
@@ -176,9 +176,9 @@ def ts_expr(text: str) -> str:
     lo, hi = ts_range()
     parsed = (
         f"case when regexp_matches({text}, '{TS_EPOCH}') then epoch_ms(try_cast({text} as bigint)) "
-        f"when regexp_matches({text}, '{TS_ISO_OFFSET}') then try_cast(case when ends_with({text}, 'z') "
-        f"then upper({text}) else {text} end as timestamptz)::timestamp "  # RFC 3339 allows "z"; DuckDB reads "Z"
-        f"when regexp_matches({text}, '{TS_ISO_NAIVE}') then try_cast({text} as timestamp) end"
+        # RFC 3339 allows "t" and "z"; DuckDB reads "T" and "Z". ISO 8601 allows leaving out the seconds.
+        f"when regexp_matches({text}, '{TS_ISO_OFFSET}') then try_cast(upper({text}) as timestamptz)::timestamp "
+        f"when regexp_matches({text}, '{TS_ISO_NAIVE}') then try_cast(upper({text}) as timestamp) end"
     )
     return f"case when ({parsed}) between {_literal(lo)} and {_literal(hi)} then ({parsed}) end"  # parsed once (CSE)
 

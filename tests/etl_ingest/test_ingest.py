@@ -345,13 +345,17 @@ def test_timestamps_in_every_contract_form_land_as_utc(tiny: Tiny) -> None:
         "clicks", "j.jsonl", f'{{"click_id":"j1","ts":"2026-11-01 15:30:05+03:00","link_token":"{tiny.token}"}}\n'
     )
     tiny.write("clicks", "n.csv", CLICK_HEADER + f"n1,2026-11-01 12:30:05,{tiny.token},,,,,,,\n"
-               f"z1,2026-11-01T12:30:05z,{tiny.token},,,,,,,\n")  # RFC 3339's lower-case "z"  # fmt: skip
+               f"z1,2026-11-01T12:30:05z,{tiny.token},,,,,,,\n"  # RFC 3339's lower-case "z"
+               f"t1,2026-11-01t12:30:05Z,{tiny.token},,,,,,,\n"  # and "t"
+               f"m1,2026-11-01T15:30+03:00,{tiny.token},,,,,,,\n")  # ISO 8601 without seconds  # fmt: skip
     tiny.run()
     assert dict(tiny.rows("select click_id, ts from clicks")) == {
         "p1": datetime(2025, 11, 1, 12, 30, 5),
         "j1": datetime(2026, 11, 1, 12, 30, 5),
         "n1": datetime(2026, 11, 1, 12, 30, 5),
         "z1": datetime(2026, 11, 1, 12, 30, 5),
+        "t1": datetime(2026, 11, 1, 12, 30, 5),
+        "m1": datetime(2026, 11, 1, 12, 30),
     }
 
 
