@@ -18,9 +18,11 @@ class ConfigError(RuntimeError):
     """A setting is missing or unsafe; the message says which and what to do."""
 
 
-def env_number(name: str, default: float, *, minimum: float = 0.0, integer: bool = False) -> float:
+def env_number(
+    name: str, default: float, *, minimum: float = 0.0, maximum: float | None = None, integer: bool = False
+) -> float:
     """A number from the environment variable `name` (unset or empty: `default`); ConfigError naming the variable
-    when it is not a number (a whole one with `integer`) of at least `minimum`."""
+    when it is not a number (a whole one with `integer`) of at least `minimum` (and at most `maximum`)."""
     raw = (os.environ.get(name) or "").strip()
     if not raw:
         return default
@@ -28,9 +30,15 @@ def env_number(name: str, default: float, *, minimum: float = 0.0, integer: bool
         value = int(raw) if integer else float(raw)
     except ValueError:
         value = None
-    if value is None or not math.isfinite(value) or value < minimum:  # "inf" and "nan" parse as floats
+    if (
+        value is None
+        or not math.isfinite(value)  # "inf" and "nan" parse as floats
+        or value < minimum
+        or (maximum is not None and value > maximum)
+    ):
         kind = "a whole number" if integer else "a number"
-        raise ConfigError(f"{name} must be {kind} of at least {minimum:g}, got {raw!r}")
+        bounds = f"from {minimum:g} to {maximum:g}" if maximum is not None else f"of at least {minimum:g}"
+        raise ConfigError(f"{name} must be {kind} {bounds}, got {raw!r}")
     return value
 
 

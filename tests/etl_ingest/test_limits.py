@@ -78,3 +78,15 @@ def test_an_infinite_or_nan_setting_is_named_too(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=f"{name} must be a number of at least 0, got '{value}'"):
         env_number(name, 2.0)
+
+
+@pytest.mark.parametrize("value", ["3601", "1e9"])
+def test_a_settle_wait_beyond_an_hour_is_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    """A run waits that long holding the lock while any inbox file is younger: a typo, refused with its name."""
+    from etl.ingest import settle_seconds
+
+    monkeypatch.setenv("CABINET_ETL_SETTLE_S", value)
+    with pytest.raises(ConfigError, match=f"CABINET_ETL_SETTLE_S must be a number from 0 to 3600, got '{value}'"):
+        settle_seconds()
+    monkeypatch.setenv("CABINET_ETL_SETTLE_S", "3600")
+    assert settle_seconds() == 3600

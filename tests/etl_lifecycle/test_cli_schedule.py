@@ -205,7 +205,7 @@ def test_a_bad_etl_setting_is_named_without_a_traceback(settings: Settings, comm
         env={**os.environ, "CABINET_ETL_SETTLE_S": "2 s"}, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "CABINET_ETL_SETTLE_S must be a number of at least 0, got '2 s'" in proc.stderr
+    assert "CABINET_ETL_SETTLE_S must be a number from 0 to 3600, got '2 s'" in proc.stderr
     assert "Traceback" not in proc.stderr
     proc = subprocess.run(  # the store not initialised yet
         [sys.executable, "-c", "from cabinet.cli import main; main()", "etl", command],
