@@ -299,11 +299,11 @@ def apply_conversions(
 ) -> dict[str, int]:
     """Attribute, convert and upsert the rows of temp table `g`; quarantine or park what cannot be loaded."""
     waiting_rows = NOT_WAITING if pending_mode else WAITING
-    repeated = scalar(con, "select count(*) > count(distinct conversion_id) from g")
-    if repeated and not pending_mode:
+    ids_repeat = scalar(con, "select count(*) > count(distinct conversion_id) from g")
+    if ids_repeat and not pending_mode:
         con.execute(FILL_SQL.replace("{waiting}", waiting_rows))
     # rows of one conversion read together: its type is its first row's (a window only when ids repeat)
-    first = _FIRST_TYPE if repeated else "null"
+    first = _FIRST_TYPE if ids_repeat else "null"
     con.execute(ATTRIBUTE_SQL.replace("{waiting}", waiting_rows).replace("{first_type}", first), {"base": base})
     bad = "f.reason is not null and f.reason <> 'wait'"
     # a file's rows carry no raw values (the staged file `stg` has them); waiting rows carry theirs
