@@ -5,13 +5,16 @@ after the events of their day (a daily rates file published in the afternoon): t
 converted at the day before's rate. When a run loads rates that are new or changed, every amount they now decide is
 converted again, unless its money is settled:
 
-- conversions (pending or approved) none of whose commissions is approved or paid get the new `amount_base` and
-  `fx_rate` and count as changed by the run, so the commission engine re-prices them (an FTD may now pass the
-  baseline) and the rollups re-aggregate their hours;
-- pending or held feed commissions get the new `amount_base` likewise (their overrides follow);
-- pending or held engine commissions in a currency whose rate changed are re-priced through their conversion, and so
-  are conversions not priced yet of partners whose plan is in that currency (the rate was missing, or an FTD fell
-  below the baseline in it).
+- conversions none of whose commissions is approved or paid get the new `amount_base` and `fx_rate` and count as
+  changed by the run, so the commission engine re-prices them (an FTD may now pass the baseline) and the rollups
+  re-aggregate their hours;
+- feed commissions not approved or paid get the new `amount_base` likewise (their overrides follow);
+- engine commissions not approved or paid in a currency whose rate changed are re-priced through their conversion,
+  and so are conversions not priced yet of partners whose plan is in that currency (the rate was missing, or an FTD
+  fell below the baseline in it).
+
+Rejected and reversed rows are converted again too: their base amounts are reported (`commission_rejected`), and the
+same files give the same amounts whether the rate came before or after the status change.
 
 Approved and paid money keeps the rate it was settled at (the engine never rewrites those rows either).
 """
@@ -36,21 +39,21 @@ create or replace temp table fx_redo as
 with since as (select currency, min(date) as since from {CHANGED} where currency <> $base group by currency),
 conv as (
     select c.conversion_id, c.ts, c.currency, c.fx_rate, c.amount from conversions c join since s using (currency)
-    where c.ts::date >= s.since and c.amount is not null and c.status in ('pending', 'approved') and {_NOT_SETTLED}
+    where c.ts::date >= s.since and c.amount is not null and {_NOT_SETTLED}
 ),
 plan as (  -- not priced yet, for want of a rate of their plan's currency or below the FTD baseline in it
     select c.conversion_id, c.ts from conversions c
     join dim_partners p on p.partner_id = c.partner_id
     join dim_plans pl on pl.plan_id = p.plan_id
     join since s on s.currency = pl.currency
-    where c.ts::date >= s.since and c.status in ('pending', 'approved') and {_NOT_SETTLED}
+    where c.ts::date >= s.since and {_NOT_SETTLED}
       and not exists (select 1 from commissions m where m.conversion_id = c.conversion_id and m.source = 'engine'
                       and m.kind in ('cpa', 'revshare'))
 ),
 com as (
     select c.commission_id, c.source, c.conversion_id, c.ts, c.currency, c.fx_rate, c.amount from commissions c
     join since s using (currency)
-    where c.ts::date >= s.since and c.status in ('pending', 'hold')
+    where c.ts::date >= s.since and c.status not in ('approved', 'paid')
 )
 select 'conversion' as what, x.conversion_id as id, x.ts, fx.rate, {out_of_range_sql("x.amount", "fx.rate")} as too_big
 from conv x asof join fx_rates fx on fx.currency = x.currency and x.ts::date >= fx.date

@@ -108,6 +108,30 @@ def test_engine_commissions_in_a_plan_currency_follow_its_late_rate(tiny: Tiny, 
     assert tiny.rows("select sum(commission_pending) from rollup_hourly") == [(Decimal("120.0000"),)]
 
 
+def test_rejected_rows_follow_a_late_rate_as_if_it_had_come_first(tiny: Tiny, store_engine: Engine) -> None:
+    """Not money owed, but reported (`commission_rejected` in base currency): the same files give the same amounts
+    whichever came first, the rate or the status change; and a cancelled conversion waiting for its plan currency's
+    rate gets its rejected row when the rate comes."""
+    with session_scope(store_engine) as s:
+        s.get(Partner, tiny.parent).plan.currency = "EUR"
+    tiny.write("fx_rates", "r1.csv", "date,currency,rate\n2026-11-01,EUR,1.10\n")
+    tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    tiny.write("conversions", "v.csv", HEAD + "f1,2026-11-03T13:00:00Z,ftd,k1,50,USD,rejected\n"
+               "f2,2026-10-30T13:00:00Z,ftd,k1,50,USD,rejected\n")  # fmt: skip
+    tiny.run()
+    assert tiny.rows("select commission_id, status, amount_base from commissions order by 1") == [
+        ("eng:f1:cpa", "rejected", Decimal("110.0000"))  # f2 has no EUR rate of its day or before
+    ]
+    tiny.write("fx_rates", "r2.csv", "date,currency,rate\n2026-10-30,EUR,1.05\n2026-11-03,EUR,1.20\n")
+    tiny.run()
+    assert tiny.rows("select commission_id, status, amount_base, fx_rate from commissions order by 1") == [
+        ("eng:f1:cpa", "rejected", Decimal("120.0000"), Decimal("1.20000000")),
+        ("eng:f2:cpa", "rejected", Decimal("105.0000"), Decimal("1.05000000")),
+    ]
+    assert tiny.rows("select sum(commission_rejected) from rollup_daily") == [(Decimal("225.0000"),)]
+    conserved(tiny)
+
+
 def test_rows_without_any_rate_load_when_read_again_after_their_rate_arrived(tiny: Tiny) -> None:
     tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
     tiny.write("conversions", "v.csv", HEAD + "g1,2026-11-03T12:00:00Z,deposit,k1,10,GBP,pending\n")
