@@ -5,7 +5,9 @@ sub1) → promo code (case-insensitive) → explicit partner id. A conversion na
 `pending_conversions` and is retried every run; it is quarantined `unattributed` once its event time is more than
 7 days older than the newest click loaded, or it has waited 7 days (a warehouse with no click yet only has the wait:
 the conversions of a new program may land before its clicks, however old they are); each version read while it
-waited (`pending_versions` keeps the replaced ones) is then quarantined under its own file and row. A later row of a
+waited (`pending_versions` keeps the replaced ones) is then quarantined under its own file and row. One that also
+names a promo code or a partner waits too (so the order files arrive in does not choose the partner), and those
+attribute it when the wait is over. A later row of a
 known conversion (newer `updated_at`) updates status and amount but keeps the attribution; an older or equal one is
 a duplicate.
 """
@@ -196,13 +198,21 @@ r as (
              then coalesce(g.currency, e.currency, w.currency, $base) end as a_currency,
         case
             when e.conversion_id is not null or clk.click_id is not null then null
+            -- the click comes first in the order of precedence: a conversion naming one that has not come waits for
+            -- it, and its promo code or partner id attribute it only when the wait is over (else the order the files
+            -- arrive in would choose the partner)
+            when g.click_id is not null and not (
+                coalesce(pw.first_seen, $now::timestamp) < $now::timestamp - to_days({WAIT_DAYS})
+                or coalesce(g.ts < $newest::timestamp - to_days({WAIT_DAYS}), false)
+            ) then 'wait'
             when g.promo_code is not null and pc.code is null and dp.partner_id is null then 'unknown_promo_code'
             when g.promo_code is null and g.partner_id is not null and dp.partner_id is null then 'unknown_partner'
-            when pc.code is null and dp.partner_id is null and g.click_id is not null then 'wait'
+            when pc.code is null and dp.partner_id is null and g.click_id is not null then 'wait'  -- to `unattributed`
             when pc.code is null and dp.partner_id is null then 'missing_field:click_id'
         end as a_reason
     from g
     left join conversions e on e.conversion_id = g.conversion_id
+    left join pending_conversions pw on pw.conversion_id = g.conversion_id
     left join {{waiting}} w on w.conversion_id = g.conversion_id
     left join clk on clk.click_id = g.click_id
     left join dim_promo_codes pc on pc.code = g.promo_code
@@ -304,7 +314,10 @@ def apply_conversions(
         con.execute(FILL_SQL.replace("{waiting}", waiting_rows))
     # rows of one conversion read together: its type is its first row's (a window only when ids repeat)
     first = _FIRST_TYPE if ids_repeat else "null"
-    con.execute(ATTRIBUTE_SQL.replace("{waiting}", waiting_rows).replace("{first_type}", first), {"base": base})
+    con.execute(
+        ATTRIBUTE_SQL.replace("{waiting}", waiting_rows).replace("{first_type}", first),
+        {"base": base, "now": now, "newest": history.newest_click(con)},
+    )
     bad = "f.reason is not null and f.reason <> 'wait'"
     # a file's rows carry no raw values (the staged file `stg` has them); waiting rows carry theirs
     rows, raw = ("f", "f.raw") if pending_mode else ("f left join stg s on s.rn = f.rn", RAW)

@@ -440,3 +440,29 @@ def test_a_row_that_names_another_type_is_quarantined_not_paid_twice(tiny: Tiny,
     assert tiny.rows("select kind, amount from commissions where status <> 'rejected'") == [("cpa", Decimal("100"))]
     assert tiny.rows("select row_number, reason from quarantine") == [(2 if one_file else 1, "type_changed")]
     conserved(tiny)
+
+
+@pytest.mark.parametrize("click_later", [False, True])
+def test_a_click_that_comes_later_still_wins_over_the_promo_code(tiny: Tiny, click_later: bool) -> None:
+    """The click comes first in the order of precedence, whichever file arrives first: a conversion naming a click
+    that has not come waits for it, and its promo code attributes it only when the wait is over."""
+    head = "conversion_id,ts,type,click_id,promo_code\n"
+    tiny.write("conversions", "v.csv", head + "x,2026-11-09T12:00:00Z,registration,k1,spring\n"
+               "y,2026-11-09T12:00:00Z,registration,never,spring\n")  # fmt: skip
+    click = CLICK_HEADER + f"k1,2026-11-09T10:00:00Z,{tiny.token},,,,,,,\n"
+    if click_later:
+        tiny.run()
+        assert tiny.rows("select conversion_id from pending_conversions order by 1") == [("x",), ("y",)]
+    tiny.write("clicks", "c.csv", click)
+    tiny.run()
+    assert tiny.rows("select conversion_id, partner_id, attributed_by from conversions") == [
+        ("x", tiny.parent, "click")  # the link's partner, not the promo code's
+    ]
+    tiny.run(datetime(2026, 11, 17, 12, 1))  # y's click did not come in 7 days: its promo code attributes it
+    assert tiny.rows("select conversion_id, partner_id, attributed_by from conversions order by 1") == [
+        ("x", tiny.parent, "click"),
+        ("y", tiny.child, "promo_code"),
+    ]
+    assert tiny.rows("select count(*) from pending_conversions") == [(0,)]
+    assert tiny.rows("select count(*) from quarantine") == [(0,)]
+    conserved(tiny)
