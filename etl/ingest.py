@@ -162,9 +162,10 @@ def ingest(
             res.attributed_late, res.unattributed = conv.resolve_pending(con, run_id, base=base, now=now)
             if res.unattributed:
                 res.notes.append(
-                    f"{res.unattributed:,} conversions waited {conv.WAIT_DAYS} days for their click and are "
-                    "quarantined unattributed (the counts of the files and runs that read them say so now): "
-                    "`cabinet etl reprocess --reason unattributed` once their clicks arrive"
+                    f"{res.unattributed:,} conversion{'s' if res.unattributed != 1 else ''} found no click in "
+                    f"{conv.WAIT_DAYS} days and went to the quarantine as unattributed (the counts of the files and "
+                    "runs that read them say so now): `cabinet etl reprocess --reason unattributed` once the clicks "
+                    "arrive"
                 )
             commission_feed.fill_offers(con, run_id)
     res.cleared += replace_repeated(con, [f.file_id for f in staged.files if f.table is not None])

@@ -280,8 +280,8 @@ def test_a_conversion_waits_seven_days_of_the_runs_clock_for_its_click_then_is_u
         (3, 0, 0),
     ]
     assert ended.warnings == [
-        "1 conversions waited 7 days for their click and are quarantined unattributed (the counts of the files and "
-        "runs that read them say so now): `cabinet etl reprocess --reason unattributed` once their clicks arrive"
+        "1 conversion found no click in 7 days and went to the quarantine as unattributed (the counts of the files "
+        "and runs that read them say so now): `cabinet etl reprocess --reason unattributed` once the clicks arrive"
     ]
     conserved(tiny)
 
