@@ -9,6 +9,9 @@ event time leaves an hour to roll up again and a month whose volume tiers must b
 
 from __future__ import annotations
 
+import duckdb
+
+from etl.schema import scalar
 from etl.validate import out_of_range_sql, times_sql
 
 # The waiting version of each conversion (`pending_conversions`); none when the waiting rows themselves are applied
@@ -124,3 +127,14 @@ update pending_conversions p set raw = json_merge_patch(p.raw, json_merge_patch(
 from ({_OLDER.format(rows=rows)}) o
 where p.conversion_id = o.conversion_id
 """
+
+
+def fill_from_older(con: duckdb.DuckDBPyConnection, *, base: str, run_id: int) -> None:
+    """After the rows of `ok` are applied: older rows (duplicates) that carry a value their conversion lacks give it,
+    to the stored conversion or to the waiting one (whose click came in this run: it is applied after the files)."""
+    if not scalar(con, "select count(*) from ok where is_dup and (amount is not null or customer_id is not null)"):
+        return
+    params: dict[str, object] = {"base": base, "run_id": run_id}
+    for sql in filter(str.strip, OLDER_FILL_SQL.split(";\n")):  # each statement with the parameters it uses
+        con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
+    con.execute(older_waiting_sql("ok"), {"base": base})

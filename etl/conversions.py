@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 
 from etl import history
-from etl.conversion_updates import FILL_SQL, MOVED_SQL, NOT_WAITING, OLDER_FILL_SQL, WAITING, older_waiting_sql
+from etl.conversion_updates import FILL_SQL, MOVED_SQL, NOT_WAITING, WAITING, fill_from_older, older_waiting_sql
 from etl.schema import scalar
 from etl.validate import RAW, Present, conversions_sql, out_of_range_sql, times_sql
 
@@ -146,16 +146,6 @@ def _move_counts(con: duckdb.DuckDBPyConnection, table: str) -> None:
         "update etl_files set inserted = inserted - q.ins, updated = updated - q.upd, quarantined = quarantined + q.n "
         f"from ({moved}) q where etl_files.file_id = q.file_id"
     )
-
-
-# an older row (a duplicate) that may carry a value its conversion lacks (etl.conversion_updates)
-_CARRIES = "is_dup and (amount is not null or customer_id is not null)"
-
-
-def _execute(con: duckdb.DuckDBPyConnection, script: str, params: dict[str, object]) -> None:
-    """Run the statements of `script`, each with the named parameters it uses."""
-    for sql in filter(str.strip, script.split(";\n")):
-        con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
 
 
 _FIRST_TYPE = "first_value(g.type) over (partition by g.conversion_id order by g.updated_at, g.file_id, g.rn)"
@@ -347,9 +337,8 @@ def apply_conversions(
     if scalar(con, "select count(*) from ok where is_final and known"):
         con.execute(MOVED_SQL)
     con.execute(UPDATE_SQL, {"run_id": run_id})
-    if not pending_mode and scalar(con, f"select count(*) from ok where {_CARRIES}"):
-        _execute(con, OLDER_FILL_SQL, {"base": base, "run_id": run_id})
-        con.execute(older_waiting_sql("ok"), {"base": base})  # waiting ones whose click came: applied after files
+    if not pending_mode:
+        fill_from_older(con, base=base, run_id=run_id)
     con.execute("insert into touched select distinct date_trunc('hour', ts) from ok where is_final")
     if pending_mode:
         for waiting in ("pending_conversions", "pending_versions"):
