@@ -233,10 +233,10 @@ def clicks_sql(
     inner = ", ".join(f's."{n}"' if n in typed else f'{col(present, n)} as "{n}"' for n in names)
     c = {n: f't."{n}"' for n in names}
     # an empty user agent is a bot's; a file without the column (a tracker that does not send it) says nothing
-    bot = f"{c['user_agent']} is null or u.is_bot" if "user_agent" in present else "false"
-    if "user_agent" in present and (ids := sorted({int(i) for i in without_ua})):
-        listed = ", ".join(map(str, ids))
-        bot = f"({c['user_agent']} is null and t.file_id not in ({listed})) or coalesce(u.is_bot, false)"
+    empty = f"{c['user_agent']} is null"
+    if ids := sorted({int(i) for i in without_ua}):
+        empty += f" and t.file_id not in ({', '.join(map(str, ids))})"
+    bot = f"({empty}) or coalesce(u.is_bot, false)" if "user_agent" in present else "false"
     rules = (
         [(f"missing_field:{n}", f"{c[n]} is null") for n in ("click_id", "ts")]
         + [
