@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from cabinet.config import Settings
 from cabinet.links import verify_link
-from cabinet.store.db import make_engine
+from cabinet.store.db import open_store
 from cabinet.store.models import (
     CommissionPlan,
     Offer,
@@ -120,7 +120,7 @@ def stage_lookups(con: duckdb.DuckDBPyConnection, dims: Dimensions) -> None:
 def read_dimensions(cfg: Settings) -> Dimensions:
     """Every dimension row from the store; links whose token does not verify are left out (unknown tokens)."""
     key = cfg.require_link_key()
-    engine = make_engine(cfg.store_url)
+    engine = open_store(str(cfg.store_url))  # StoreUnavailable: deleted, emptied or down since the last run
     try:
         with engine.connect() as conn:
             partners = conn.execute(

@@ -54,6 +54,14 @@ def inbox_signature(inbox: Path) -> frozenset[tuple[str, int, int]]:
     return frozenset(entries)
 
 
+def _report(exc: BaseException, on_error: Callable[[BaseException], None] | None, level: int) -> None:
+    """A run that did not happen or failed, said once: to the caller's `on_error` (the CLI prints it), else the log."""
+    if on_error:
+        on_error(exc)
+    else:
+        log.log(level, "ETL run failed: %s", exc)
+
+
 def run_schedule(
     cfg: Settings,
     every: float,
@@ -75,13 +83,9 @@ def run_schedule(
             if on_result:
                 on_result(result)
         except EtlLockHeld as exc:  # a manual run is in progress: try again at the next tick
-            log.warning("%s", exc)
-            if on_error:
-                on_error(exc)
+            _report(exc, on_error, logging.WARNING)
         except Exception as exc:  # a failing run is logged and the schedule goes on
-            log.error("ETL run failed: %s", exc)
-            if on_error:
-                on_error(exc)
+            _report(exc, on_error, logging.ERROR)
         deadline = time.monotonic() + every
         while not stop.is_set():
             left = deadline - time.monotonic()

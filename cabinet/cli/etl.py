@@ -233,9 +233,7 @@ def quiet_line(result: Any) -> str:
 def check_etl_settings(cfg: Any) -> None:
     """Before a run or a schedule: every ETL setting read once (ConfigError naming the first bad one) and the store
     initialised (the ETL snapshots its partners, offers and links)."""
-    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-
-    from cabinet.store.db import is_initialised, make_engine
+    from cabinet.store.db import StoreUnavailable, open_store
     from etl import history
     from etl.connect import limits
     from etl.ingest import settle_seconds
@@ -245,22 +243,10 @@ def check_etl_settings(cfg: Any) -> None:
     chunk_limit()
     settle_seconds()
     limits()
-    url = str(cfg.store_url)
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///").split("?")[0]).is_file():
-        # opening it would create an empty file (and its directories) where a mistyped path points
-        raise CliError("the store is not initialised: run `cabinet init` first (or check CABINET_STORE_URL)")
     try:
-        engine = make_engine(url)
-    except ArgumentError as exc:  # not a URL, or a database SQLAlchemy has no driver for
-        raise CliError(f"CABINET_STORE_URL is not a store URL this install can open: {exc}") from exc
-    try:
-        if not is_initialised(engine):
-            raise CliError("the store is not initialised: run `cabinet init` first")
-    except SQLAlchemyError as exc:  # e.g. the server is down or refuses the login
-        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise CliError(f"cannot open the store (CABINET_STORE_URL): {first}") from exc
-    finally:
-        engine.dispose()
+        open_store(str(cfg.store_url)).dispose()
+    except StoreUnavailable as exc:
+        raise CliError(str(exc)) from exc
 
 
 @etl_app.command("schedule")
@@ -302,7 +288,9 @@ def schedule(
         last_note[0] = note
 
     def on_error(exc: BaseException) -> None:
-        err_console.print(f"[red]{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC run failed: {exc}[/]")
+        # one log line, as the runs' lines; the message is text, not markup (a path or an error may hold brackets)
+        line = f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC run failed: {exc}"
+        err_console.print(line, style="red", soft_wrap=True, markup=False, highlight=False)
 
     console.print(f"ETL every {period:g} s (and when files land in {inbox or cfg.inbox_dir}); Ctrl-C stops")
     try:

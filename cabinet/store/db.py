@@ -9,6 +9,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cabinet.config import PROJECT_ROOT
@@ -56,6 +57,38 @@ def migrate(url: str, revision: str = "head") -> None:
 def is_initialised(engine: Engine) -> bool:
     """True when the store has its tables (migrations applied)."""
     return inspect(engine).has_table("users")
+
+
+class StoreUnavailable(RuntimeError):
+    """The store cannot be read: its file is missing, it is not initialised, or its server refuses. One line."""
+
+
+def open_store(url: str) -> Engine:
+    """An engine for an initialised store, or `StoreUnavailable` saying why not.
+
+    A SQLite path that names no file is refused instead of opened: opening would create an empty store (and its
+    directories) where a mistyped path points, or where a deleted store was."""
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///").split("?")[0]
+        if path != ":memory:" and not Path(path).is_file():
+            raise StoreUnavailable(
+                f"the store is not initialised: run `cabinet init` first ({path} does not exist; "
+                "or check CABINET_STORE_URL)"
+            )
+    try:
+        engine = make_engine(url)
+    except ArgumentError as exc:  # not a URL, or a database SQLAlchemy has no driver for
+        raise StoreUnavailable(f"CABINET_STORE_URL is not a store URL this install can open: {exc}") from exc
+    try:
+        initialised = is_initialised(engine)
+    except SQLAlchemyError as exc:  # e.g. the server is down or refuses the login
+        engine.dispose()
+        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise StoreUnavailable(f"cannot open the store (CABINET_STORE_URL): {first}") from exc
+    if not initialised:
+        engine.dispose()
+        raise StoreUnavailable("the store is not initialised: run `cabinet init` first (or check CABINET_STORE_URL)")
+    return engine
 
 
 @contextmanager

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from cabinet.config import Settings
 from cabinet.store.db import make_engine, migrate, session_scope
 from cabinet.store.models import CommissionPlan, Partner, PayoutRequest, PromoCode
+from etl.runner import EtlRunError
+from queries.warehouse import read_current
 from tests.etl_ingest.conftest import CLICK_HEADER, Tiny, build_tiny, conserved
 
 DIMS = {  # every dimension table, in a stable order; the store's creation times differ between the two stores
@@ -97,3 +101,26 @@ def test_a_postgresql_store_gives_the_same_warehouse_as_sqlite(
 def tiny_parent(wh: dict[str, list[tuple]]) -> int:
     """The partner without a parent in the warehouse's partners."""
     return next(row[0] for row in wh["dim_partners"] if row[4] is None)
+
+
+def test_a_store_deleted_or_emptied_under_a_schedule_fails_its_runs_in_one_line_and_is_not_created_again(
+    tiny: Tiny, store_engine: Engine
+) -> None:
+    tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,de,mobile,1.2.3.4,ua\n")
+    first = tiny.run()
+    store = Path(str(tiny.settings.store_url).removeprefix("sqlite:///"))
+    store_engine.dispose()
+    store.unlink()
+    tiny.write("clicks", "d.csv", CLICK_HEADER + f"k2,2026-11-01T11:00:00Z,{tiny.token},,,,de,mobile,1.2.3.5,ua\n")
+    with pytest.raises(EtlRunError) as deleted:
+        tiny.run()
+    said = str(deleted.value)
+    assert "StoreUnavailable: the store is not initialised: run `cabinet init` first" in said, said
+    assert f"{store} does not exist" in said and "\n" not in said and "SELECT" not in said
+    assert not store.exists()  # the run did not leave an empty store where the deleted one was
+    sqlite3.connect(store).close()  # an empty file in its place (a restore gone wrong)
+    with pytest.raises(EtlRunError, match=r"StoreUnavailable: the store is not initialised: run `cabinet init` first"):
+        tiny.run()
+    current = read_current(tiny.settings.warehouse_dir)
+    assert current is not None and current.run_id == first.run_id  # readers keep the last good snapshot
+    assert tiny.rows("select click_id from clicks") == [("k1",)]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -99,6 +101,39 @@ def test_etl_run_wait_says_whose_run_it_waits_for_then_runs(settings: Settings, 
     assert proc.returncode == 0, err
     assert f"another ETL run holds the lock (pid {os.getpid()}" in out and "waiting up to 120 s" in out
     assert (settings.warehouse_dir / "CURRENT").exists()
+
+
+def test_schedule_says_a_store_gone_missing_in_one_line_and_goes_on_when_it_is_back(
+    settings: Settings, store_engine: Engine, tmp_path: Path
+) -> None:
+    store_engine.dispose()
+    store = tmp_path / "store [old]" / "cabinet.db"  # brackets: the line is text, not console markup
+    store.parent.mkdir()
+    Path(str(settings.store_url).removeprefix("sqlite:///")).rename(store)
+    out, err = tmp_path / "out.log", tmp_path / "err.log"
+    with out.open("w") as out_f, err.open("w") as err_f:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from cabinet.cli import main; main()", "etl", "schedule", "--every", "1s"],
+            env={**os.environ, "CABINET_STORE_URL": f"sqlite:///{store}", "COLUMNS": "80"},
+            stdout=out_f, stderr=err_f, text=True,
+        )  # fmt: skip
+        try:
+            _wait_for(lambda: "run 1:" in out.read_text(), timeout=90)
+            store.rename(store.with_suffix(".bak"))  # deleted, or moved away by a restore
+            _wait_for(lambda: "run failed" in err.read_text(), timeout=60)
+            assert not store.exists()  # no empty store where the old one was
+            store.with_suffix(".bak").rename(store)
+            _wait_for(lambda: out.read_text().count(" run ") >= 2, timeout=60)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+    failed = next(line for line in err.read_text().splitlines() if "run failed" in line)
+    assert failed.endswith(
+        "StoreUnavailable: the store is not initialised: run `cabinet init` first "
+        f"({store} does not exist; or check CABINET_STORE_URL)"
+    ), err.read_text()
+    assert "ETL run failed" not in err.read_text() + out.read_text()  # said once, not logged again
+    assert proc.returncode == 0 and "schedule stopped" in out.read_text()
 
 
 def test_etl_status_lists_runs_and_failed_runs(settings: Settings, fake: type[FakeStages]) -> None:
@@ -265,7 +300,9 @@ def test_schedule_refuses_intervals_that_would_spin(
     assert out.exit_code == 1 and ("at least 1s" in str(out.exception) or "invalid interval" in str(out.exception))
 
 
-def test_schedule_runs_landed_files_survives_failures_and_stops(settings: Settings, fake: type[FakeStages]) -> None:
+def test_schedule_runs_landed_files_survives_failures_and_stops(
+    settings: Settings, fake: type[FakeStages], caplog: pytest.LogCaptureFixture
+) -> None:
     write_clicks(settings.inbox_dir, "a", 0, 5)
     stop = threading.Event()
     results: list[int] = []
@@ -291,9 +328,27 @@ def test_schedule_runs_landed_files_survives_failures_and_stops(settings: Settin
         thread.join(timeout=30)
     assert not thread.is_alive()
     assert "injected failure in ingest" in errors[0]
+    assert not [r for r in caplog.records if "ETL run failed" in r.getMessage()]  # said once: `etl schedule` prints it
     assert results[0] == 12
     cur = Warehouse(settings.warehouse_dir).cursor()
     assert cur.execute("select count(*) from clicks").fetchall() == [(12,)]
+
+
+def test_a_schedule_without_an_error_callback_logs_each_failed_run(
+    settings: Settings, fake: type[FakeStages], caplog: pytest.LogCaptureFixture
+) -> None:
+    write_clicks(settings.inbox_dir, "a", 0, 5)
+    fake.fail_in = "ingest"
+    stop = threading.Event()
+    thread = threading.Thread(target=run_schedule, args=(settings, 3600.0, stop), kwargs={"poll": 0.05})
+    with caplog.at_level(logging.ERROR, logger="cabinet.etl.schedule"):
+        thread.start()
+        try:
+            _wait_for(lambda: any("injected failure in ingest" in r.getMessage() for r in caplog.records))
+        finally:
+            stop.set()
+            thread.join(timeout=30)
+    assert not thread.is_alive()
 
 
 def test_inbox_signature_changes_when_a_file_lands(settings: Settings) -> None:
