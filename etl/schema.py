@@ -11,6 +11,8 @@ from typing import Any
 
 import duckdb
 
+from etl.schema_upgrade import upgrade
+
 FACTS = """
 create sequence if not exists seq_run_id start 1;
 create sequence if not exists seq_file_id start 1;
@@ -335,38 +337,6 @@ ROLLUP_TABLES = ("rollup_hourly", "rollup_daily", "rollup_partner_hourly")
 VISITOR_KEY = "case when ip_hash is not null then hash(ip_hash, ua_hash, partner_id, offer_id) end"
 
 
-def _upgrade_hashes(con: duckdb.DuckDBPyConnection) -> None:
-    """Schema 1 kept the ip hash as hex text; schema 2 keeps its first 64 bits (the same values, 8 bytes a row).
-
-    The user-agent hash stays text: a few thousand distinct values compress to a dictionary, where 64-bit integers
-    would not compress at all."""
-    rows = con.execute(
-        "select column_name from duckdb_columns() where table_name = 'clicks' and not internal "
-        "and column_name = 'ip_hash' and data_type = 'VARCHAR'"
-    ).fetchall()
-    for (name,) in rows:  # names come from the fixed list above
-        con.execute(f"alter table clicks alter {name} type ubigint using ('0x' || left({name}, 16))::ubigint")
-
-
-def _widen_rollup_money(con: duckdb.DuckDBPyConnection) -> None:
-    """Schema 4: rollup money columns hold sums in 38 digits (they were DECIMAL(18,4), like a single amount)."""
-    rows = con.execute(
-        "select table_name, column_name from duckdb_columns() where not internal and data_type = 'DECIMAL(18,4)' "
-        f"and table_name in {ROLLUP_TABLES}"
-    ).fetchall()
-    for table, column in rows:  # names from the catalog, of the tables above
-        con.execute(f"alter table {table} alter {column} type decimal(38,4)")
-
-
-def _scrub_quarantined_ips(con: duckdb.DuckDBPyConnection) -> None:
-    """Schema 3: the raw values of a quarantined click keep its ip's hash, never the ip; earlier versions kept the
-    ip as read, so it is removed from their rows."""
-    con.execute(
-        """update quarantine set raw = json_merge_patch(raw, '{"ip": null}')
-        where feed = 'clicks' and json_exists(raw, '$.ip')"""
-    )
-
-
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | dict[str, Any] | None = None) -> Any:
     """The first column of the first row of a query (None when it returns no row)."""
     rows = con.execute(sql, params or []).fetchall()
@@ -394,13 +364,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
     for block in (FACTS, DIMENSIONS, ROLLUPS, BOOKKEEPING):
         con.execute(block)
     old = get_meta(con, "schema_version")
-    _upgrade_hashes(con)
-    if int(old or 0) < 3:
-        _scrub_quarantined_ips(con)
-    if int(old or 0) < 4:
-        _widen_rollup_money(con)
-    con.execute("alter table etl_files add column if not exists mtime_ns bigint")
-    con.execute("alter table etl_files add column if not exists checked_at timestamp")
+    upgrade(con, int(old or 0), ROLLUP_TABLES)
     set_meta(con, "schema_version", SCHEMA_VERSION)
     from etl.history import clicks_view  # late: etl.history builds on this module
 
