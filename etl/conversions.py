@@ -21,6 +21,7 @@ import duckdb
 
 from etl import history
 from etl.conversion_updates import FILL_SQL, MOVED_SQL, NOT_WAITING, WAITING, fill_from_older, older_waiting_sql
+from etl.conversion_wait import release
 from etl.schema import scalar
 from etl.validate import RAW, Present, conversions_sql, out_of_range_sql, times_sql
 
@@ -101,51 +102,10 @@ def resolve_pending(con: duckdb.DuckDBPyConnection, run_id: int, *, base: str, n
     )
     expired = scalar(con, "select count(*) from expired")
     if expired:
-        _release(con, "expired", run_id, now)
+        release(con, "expired", run_id, now)
     con.execute("update pending_conversions set attempts = attempts + 1")
     con.execute("drop table if exists expired")
     return counts["applied"], expired
-
-
-def _release(con: duckdb.DuckDBPyConnection, table: str, run_id: int, now: datetime) -> None:
-    """Waiting conversions of `table` (conversion_id, reason) go to the quarantine: every version read of each (the
-    waiting one and those it replaced), under its own file, row and values, and each file's counts move with it."""
-    con.execute(
-        f"""create or replace temp table released as
-        select p.conversion_id, p.file_id, p.row_number, p.raw ->> '$.path' as path, p.raw -> '$.raw' as raw,
-               coalesce(p.raw ->> '$.counted', 'inserted') as counted, t.reason
-        from pending_conversions p join {table} t using (conversion_id)
-        union all
-        select v.conversion_id, v.file_id, v.row_number, v.path, v.raw, v.counted, t.reason
-        from pending_versions v join {table} t using (conversion_id)"""
-    )
-    con.execute(
-        "insert into quarantine select ?, file_id, 'conversions', path, row_number, reason, raw, ? from released",
-        [run_id, now],
-    )
-    _move_counts(con, "released")
-    for waiting in ("pending_conversions", "pending_versions"):
-        con.execute(f"delete from {waiting} where conversion_id in (select conversion_id from {table})")
-    con.execute("drop table released")
-
-
-def _move_counts(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Rows counted `inserted` or `updated` (column `counted`) while waiting, now quarantined: keep each file's counts
-    adding up, and the totals of the run that read the file (the sum of its files' counts)."""
-    moved = (
-        "select file_id, count(*) filter (where counted = 'inserted') as ins, "
-        f"count(*) filter (where counted = 'updated') as upd, count(*) as n from {table} group by file_id"
-    )
-    con.execute(
-        "update etl_runs set inserted = inserted - q.ins, updated = updated - q.upd, quarantined = quarantined + q.n "
-        "from (select f.run_id, sum(m.ins) as ins, sum(m.upd) as upd, sum(m.n) as n "
-        f"from ({moved}) m join etl_files f using (file_id) group by f.run_id) q "
-        "where etl_runs.run_id = q.run_id and etl_runs.status = 'ok'"  # the run in progress sums its files at its end
-    )
-    con.execute(
-        "update etl_files set inserted = inserted - q.ins, updated = updated - q.upd, quarantined = quarantined + q.n "
-        f"from ({moved}) q where etl_files.file_id = q.file_id"
-    )
 
 
 _FIRST_TYPE = "first_value(g.type) over (partition by g.conversion_id order by g.updated_at, g.file_id, g.rn)"
@@ -314,7 +274,7 @@ def apply_conversions(
     quarantined = scalar(con, f"select count(*) from f where {bad}")
     if quarantined and pending_mode:  # waiting conversions that now fail otherwise (an offer removed, ...)
         con.execute(f"create or replace temp table moved as select conversion_id, reason from f where {bad}")
-        _release(con, "moved", run_id, now)
+        release(con, "moved", run_id, now)
     elif quarantined:
         con.execute(
             f"insert into quarantine select ?, f.file_id, 'conversions', f.path, f.rn, f.reason, {raw}, ? "
