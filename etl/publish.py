@@ -77,10 +77,15 @@ def _fsync_file(path: Path) -> None:
 
 
 def copy_into_place(src: Path, dst: Path) -> None:
-    """Copy `src` to `dst` under a temporary name, fsync, rename, fsync the directory."""
+    """Copy `src` to `dst` under a temporary name, fsync, rename, fsync the directory. A copy that fails (a full
+    disk) leaves no temporary file: it would hold the space the next attempt needs."""
     tmp = dst.with_name(dst.name + ".tmp")
-    _copy_fsync(src, tmp)
-    os.rename(tmp, dst)
+    try:
+        _copy_fsync(src, tmp)
+        os.rename(tmp, dst)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     _fsync_dir(dst.parent)
 
 
@@ -182,7 +187,6 @@ def publish(
         try:
             copy_into_place(snapshot, path)
         except OSError as exc:  # e.g. a full disk: the run is published all the same
-            path.with_name(path.name + ".tmp").unlink(missing_ok=True)
             prepare_error = f"{type(exc).__name__}: {exc}"
             break
     prepare = time.perf_counter() - t0 - seconds if renamed else 0.0

@@ -208,6 +208,7 @@ def test_a_failed_copy_back_still_publishes_and_the_next_run_restores(
 
     def full_disk(src: Path, dst: Path) -> None:
         if dst.name.startswith("work.duckdb"):
+            dst.write_bytes(src.read_bytes()[:4096])  # the disk fills up part way through the copy
             raise OSError(28, "No space left on device")
         real(src, dst)
 
@@ -217,6 +218,10 @@ def test_a_failed_copy_back_still_publishes_and_the_next_run_restores(
     assert first.published is not None and any("not copied back" in w for w in first.warnings)
     assert not (settings.warehouse_dir / "work.duckdb").exists()
     assert Warehouse(settings.warehouse_dir).cursor().execute("select count(*) from clicks").fetchall() == [(10,)]
+    with pytest.raises(OSError, match="No space left"):  # still full: the restore fails as well, nothing is run
+        run_etl(settings)
+    # a half-written copy would hold the space a retry needs (it stayed until the next copy overwrote it)
+    assert sorted(p.name for p in settings.warehouse_dir.glob("work.duckdb*")) == []
     monkeypatch.setattr(publish_module, "_copy_fsync", real)
     write_clicks(settings.inbox_dir, "b", 100, 7)
     again = run_etl(settings)
