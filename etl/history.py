@@ -324,12 +324,16 @@ def shrink_copy(con: duckdb.DuckDBPyConnection, work_path: Path, *, min_bytes: i
     fresh = work_path.with_name(work_path.name + SHRINK_SUFFIX)
     fresh.unlink(missing_ok=True)  # left by a killed earlier attempt
     literal = str(fresh).replace("'", "''")
+    wal = fresh.with_name(fresh.name + ".wal")
     con.execute(f"ATTACH '{literal}' AS shrink_target")
     try:
         con.execute(f"COPY FROM DATABASE {quoted} TO shrink_target")
-    finally:
+    except BaseException:  # a full disk: no half-written copy left to hold the space
         con.execute("DETACH shrink_target")
-    wal = fresh.with_name(fresh.name + ".wal")
+        fresh.unlink(missing_ok=True)
+        wal.unlink(missing_ok=True)
+        raise
+    con.execute("DETACH shrink_target")
     if wal.exists() and wal.stat().st_size:  # not fully checkpointed into the file: not a whole copy to swap in
         fresh.unlink()
         wal.unlink()

@@ -10,7 +10,6 @@ On any error the transaction is rolled back, the run is marked `failed` with the
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import time
@@ -25,6 +24,7 @@ import duckdb
 from cabinet.config import ConfigError, Settings, env_number
 from etl import finish, history
 from etl.connect import connect_work
+from etl.last_run import write_last_run
 from etl.lock import EtlLock
 from etl.publish import (
     DEFAULT_GRACE_S,
@@ -60,29 +60,24 @@ DEFAULT_CHUNK_MB = 256
 _PAUSE_ENV = "CABINET_ETL_PAUSE"
 
 
-LAST_RUN_FILE = "last_run.json"
-
-
-def _write_last_run(wh_dir: Path, doc: dict[str, Any]) -> None:
-    """Record the latest run's outcome beside the snapshots (failed runs are never published)."""
-    tmp = wh_dir / (LAST_RUN_FILE + ".tmp")
-    tmp.write_text(json.dumps(doc, default=str) + "\n")
-    os.replace(tmp, wh_dir / LAST_RUN_FILE)
-
-
-def read_last_run(warehouse_dir: Path) -> dict[str, Any] | None:
-    """The latest run's outcome (run_id, status, finished_at, error, snapshot), or None."""
-    try:
-        return dict(json.loads((Path(warehouse_dir) / LAST_RUN_FILE).read_text()))
-    except (FileNotFoundError, ValueError):
-        return None
-
-
 class EtlRunError(RuntimeError):
     """A run failed; it was rolled back and nothing was published."""
 
     def __init__(self, run_id: int, cause: BaseException) -> None:
         super().__init__(f"ETL run {run_id} failed and was rolled back: {type(cause).__name__}: {cause}")
+        self.run_id = run_id
+
+
+class EtlPublishError(RuntimeError):
+    """A run committed, then could not checkpoint or publish (a full disk): readers keep the snapshot they have, and
+    the next run that can write publishes the committed state (`_unpublished_commit`)."""
+
+    def __init__(self, run_id: int, cause: BaseException, committed: bool) -> None:
+        done = "committed its changes but did not publish them" if committed else "found nothing new but failed"
+        super().__init__(
+            f"ETL run {run_id} {done}: {type(cause).__name__}: {cause}. Readers keep the current snapshot"
+            + ("; the next run publishes the changes" if committed else "")
+        )
         self.run_id = run_id
 
 
@@ -149,6 +144,13 @@ def _run_stats(con: duckdb.DuckDBPyConnection, run_id: int) -> tuple[list[dict[s
     return files, totals, failed
 
 
+def _publish_error(wh_dir: Path, run_id: int, exc: Exception, planned: str | None) -> EtlPublishError:
+    """The error of a run whose checkpoint or publish failed after its commit, recorded as its last outcome."""
+    error = EtlPublishError(run_id, exc, committed=planned is not None)
+    write_last_run(wh_dir, {"run_id": run_id, "status": "failed", "finished_at": _utcnow(), "error": str(error)})
+    return error
+
+
 def _unpublished_commit(con: duckdb.DuckDBPyConnection, warehouse_dir: Path) -> bool:
     last = scalar(
         con, "select snapshot from etl_runs where status = 'ok' and snapshot is not null order by run_id desc"
@@ -181,7 +183,8 @@ def run_etl(
     wait_s: float = 0.0,
     on_wait: Callable[[dict[str, object]], None] | None = None,
 ) -> RunResult:
-    """Run the ETL once under the lock; raises `EtlLockHeld` or `EtlRunError` (after rollback).
+    """Run the ETL once under the lock; raises `EtlLockHeld`, `EtlRunError` (after rollback) or `EtlPublishError`
+    (committed, then the checkpoint or the publish failed).
 
     A held lock raises at once, or after `wait_s` seconds of waiting for its holder (`on_wait(holder)` when the
     wait begins).
@@ -229,7 +232,7 @@ def run_etl(
                 except BaseException as exc:
                     cause = exc.__cause__ or exc
                     error = f"{type(cause).__name__}: {cause}"
-                    _write_last_run(
+                    write_last_run(
                         wh_dir, {"run_id": run_id, "status": "failed", "finished_at": _utcnow(), "error": error}
                     )
                     with contextlib.suppress(duckdb.Error):  # failed before its transaction (the store, the inbox)
@@ -246,19 +249,25 @@ def run_etl(
                 must_publish = True  # committed, not yet published
                 result.chunks += 1
             t = time.perf_counter()
-            finish.compact(con, stages, result)
-            hist_name, shrunk = finish.checkpoint(con, wh_dir)
+            try:
+                finish.compact(con, stages, result)
+                hist_name, shrunk = finish.checkpoint(con, wh_dir)
+            except Exception as exc:
+                raise _publish_error(wh_dir, run_id, exc, planned) from exc
             result.stage_seconds["compact"] = time.perf_counter() - t
         finally:
             con.close()
-        finish.swap_shrunk(wh_dir, shrunk)
-        if planned is not None:
-            finish.publish_run(wh_dir, result, planned, hist_name, keep, grace_s, t0)
-        else:  # nothing new: still retire snapshots whose grace period ended
-            cleanup_snapshots(wh_dir, keep=keep, grace_s=grace_s)
+        try:
+            finish.swap_shrunk(wh_dir, shrunk)
+            if planned is not None:
+                finish.publish_run(wh_dir, result, planned, hist_name, keep, grace_s, t0)
+            else:  # nothing new: still retire snapshots whose grace period ended
+                cleanup_snapshots(wh_dir, keep=keep, grace_s=grace_s)
+        except Exception as exc:
+            raise _publish_error(wh_dir, run_id, exc, planned) from exc
         if (wh_dir / WORK_DB).exists():  # else not copied back: the next run restores it and moves
             planned = finish.move_after_publishing(wh_dir, result, clock, keep, grace_s) or planned
-        _write_last_run(wh_dir, {"run_id": run_id, "status": "ok", "finished_at": _utcnow(), "error": None,
+        write_last_run(wh_dir, {"run_id": run_id, "status": "ok", "finished_at": _utcnow(), "error": None,
                                  "snapshot": planned, "rows_read": result.totals.get("rows_read", 0)})  # fmt: skip
     result.seconds = time.perf_counter() - t0
     return result

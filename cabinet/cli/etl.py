@@ -11,6 +11,7 @@ from types import FrameType
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -162,7 +163,7 @@ def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None, wait_
     is waited for that long (a message says whose it is) instead of refusing at once."""
     from etl.lock import EtlLockHeld, describe_holder
     from etl.reprocess import ReprocessError
-    from etl.runner import EtlRunError, run_etl
+    from etl.runner import EtlPublishError, EtlRunError, run_etl
 
     cfg = settings()
     check_etl_settings(cfg)
@@ -193,6 +194,8 @@ def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None, wait_
         raise CliError(f"{exc}. Nothing was read.") from exc
     except EtlRunError as exc:
         raise CliError(f"{exc}. Nothing was published; the working database is unchanged.") from exc
+    except EtlPublishError as exc:  # committed: not "nothing was run"
+        raise CliError(f"{exc}.") from exc
     except OSError as exc:  # the warehouse directory cannot be written (read-only, full), before anything ran
         raise CliError(f"the ETL cannot write {cfg.warehouse_dir}: {exc.strerror or exc}. Nothing was run.") from exc
     if quiet:
@@ -309,7 +312,7 @@ def status(
     all_runs: Annotated[bool, typer.Option("--all", help="Also list the runs that found nothing new.")] = False,
 ) -> None:
     """Recent runs, failed files with reasons and quarantine counts by reason, from the current snapshot."""
-    from etl.runner import read_last_run
+    from etl.last_run import read_last_run
     from queries.warehouse import NoSnapshotError, Warehouse
 
     cfg = settings()
@@ -319,7 +322,7 @@ def status(
         cur = wh.cursor()
     except NoSnapshotError as exc:
         if last and last.get("status") == "failed":
-            err_console.print(f"[red]last run {last['run_id']} failed:[/] {last.get('error')}")
+            err_console.print(f"[red]last run {last['run_id']} failed:[/] {escape(str(last.get('error')))}")
         raise CliError(str(exc)) from exc
     snap = wh.snapshot()
     assert snap is not None
@@ -329,7 +332,8 @@ def status(
         f"data as of {as_of}" + (f"; older clicks in [cyan]{snap.history.name}[/]" if snap.history else "")
     )
     if last and last.get("status") == "failed":
-        console.print(f"[red]last run {last['run_id']} failed at {last.get('finished_at')}:[/] {last.get('error')}")
+        error = escape(str(last.get("error")))
+        console.print(f"[red]last run {last['run_id']} failed at {last.get('finished_at')}:[/] {error}")
     _print_rows(cur, "Recent runs" + ("" if all_runs else " that loaded or changed something"), STATUS_RUNS,
                 [all_runs, runs])  # fmt: skip
     idle, latest = cur.execute(STATUS_IDLE).fetchone() or (0, None)
@@ -390,5 +394,6 @@ def _print_rows(cur: Any, title: str, sql: str, params: list[object]) -> None:
         numeric = all(isinstance(row[i], int | float) for row in rows if row[i] is not None)
         table.add_column(col, justify="right" if numeric else "left")
     for row in rows:
-        table.add_row(*("" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in row))
+        # text cells are text: a file name or an error may hold brackets that are not console markup
+        table.add_row(*("" if v is None else f"{v:,}" if isinstance(v, int) else escape(str(v)) for v in row))
     console.print(table)

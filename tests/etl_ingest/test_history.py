@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -340,3 +343,39 @@ def test_a_file_read_again_after_its_clicks_moved_to_the_history_adds_none_twice
     assert [(f["inserted"], f["duplicates"]) for f in again.files] == [(0, 6)]
     assert _reader_clicks(tiny) == sorted(ids)
     assert tiny.rows("select sum(clicks) from rollup_hourly") == [(6,)]
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 24 MB tmpfs: a real full disk (root only; skipped where mounting is not allowed)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_compact_copy_that_fills_the_disk_leaves_nothing_behind(small_disk: Path) -> None:
+    path = small_disk / "work.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create table t as select range as i, md5(range::varchar) as s from range(600000)")
+    con.execute("checkpoint")
+    con.execute("delete from t where i >= 150000")  # more free blocks than used: worth a compact copy
+    con.execute("checkpoint")
+    filler = small_disk / "filler"
+    free = shutil.disk_usage(small_disk).free
+    filler.write_bytes(b"\0" * (free - 1024 * 1024))  # 1 MB left: less than the copy needs
+    with pytest.raises(duckdb.Error, match="No space left"):
+        history.shrink_copy(con, path, min_bytes=0)
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler", "work.duckdb"]  # no half-written copy
+    filler.unlink()
+    fresh = history.shrink_copy(con, path, min_bytes=0)  # with room, the same call succeeds
+    con.close()
+    assert fresh is not None
+    check = duckdb.connect(str(fresh), read_only=True)
+    assert check.execute("select count(*) from t").fetchall() == [(150000,)]
+    check.close()

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 
+import duckdb
 import pytest
 from rich.console import Console
 from sqlalchemy import Engine
@@ -148,6 +149,56 @@ def test_etl_status_lists_runs_and_failed_runs(settings: Settings, fake: type[Fa
     assert "last run 2 failed" in out.output and "injected failure in commissions" in out.output
     assert "Quarantine by reason: none" in out.output
     assert "on disk: " in out.output and "(working file " in out.output and "1 snapshot file " in out.output
+
+
+def test_a_run_whose_checkpoint_fails_after_its_commit_says_so_and_the_next_run_publishes_it(
+    settings: Settings, fake: type[FakeStages], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk at the publish checkpoint printed a traceback, or "Nothing was run" when the publish failed."""
+    from etl import finish
+
+    write_clicks(settings.inbox_dir, "first", 0, 4)
+    assert cli.invoke(app, ["etl", "run"]).exit_code == 0
+    write_clicks(settings.inbox_dir, "second", 10, 3)
+    real = finish.checkpoint
+
+    def full_disk(con: object, wh_dir: Path) -> object:
+        # brackets: an error is text, not console markup, in `etl status` too
+        raise duckdb.IOException('Could not write file "[w]/work.duckdb": No space left on device')
+
+    monkeypatch.setattr(finish, "checkpoint", full_disk)
+    out = cli.invoke(app, ["etl", "run"])
+    assert out.exit_code == 1, out.output
+    said = " ".join(str(out.exception).split())  # a CliError: main() prints it without a traceback
+    assert "ETL run 2 committed its changes but did not publish them: IOException:" in said, said
+    assert "the next run publishes the changes" in said and "Nothing was" not in said
+    status = cli.invoke(app, ["etl", "status"], env={"COLUMNS": "250"}).output
+    assert "last run 2 failed" in status and "did not publish them" in status and '"[w]/work.duckdb"' in status
+    assert Warehouse(settings.warehouse_dir).cursor().execute("select count(*) from clicks").fetchall() == [(4,)]
+    monkeypatch.setattr(finish, "checkpoint", real)
+    assert cli.invoke(app, ["etl", "run"]).exit_code == 0  # nothing new, and the committed run is published
+    assert Warehouse(settings.warehouse_dir).cursor().execute("select count(*) from clicks").fetchall() == [(7,)]
+    status = cli.invoke(app, ["etl", "status"], env={"COLUMNS": "250"}).output
+    assert "last run 2 failed" not in status
+
+
+def test_a_publish_that_fails_after_the_commit_is_not_called_nothing_run(
+    settings: Settings, fake: type[FakeStages], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from etl import finish
+
+    write_clicks(settings.inbox_dir, "first", 0, 4)
+
+    def no_space(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(finish, "publish_run", no_space)
+    out = cli.invoke(app, ["etl", "run"])
+    assert out.exit_code == 1
+    assert "ETL run 1 committed its changes but did not publish them: OSError: [Errno 28] No space left on device" in (
+        " ".join(str(out.exception).split())
+    )
+    assert "Nothing was run" not in str(out.exception)
 
 
 def test_a_run_failing_before_its_transaction_is_recorded_failed_with_its_reason(
