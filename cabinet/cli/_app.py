@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from cabinet.config import ConfigError, Settings
 
@@ -27,8 +28,10 @@ def log_width(stream: object) -> int | None:
     return None if (isatty and isatty()) or os.environ.get("COLUMNS") else 160
 
 
-console = Console()
-err_console = Console(stderr=True)
+# No console markup: file names, errors and values in the output may hold brackets (`[old] clicks.csv`,
+# `[/promo]`) that markup would drop or fail on. Styled parts are `Text.assemble` pieces.
+console = Console(markup=False)
+err_console = Console(stderr=True, markup=False)
 
 
 class CliError(Exception):
@@ -70,5 +73,5 @@ def main() -> None:
     try:
         app()
     except (CliError, ConfigError) as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
+        err_console.print(Text.assemble(("error:", "bold red"), f" {exc}"), soft_wrap=True)  # one line: grep-able
         sys.exit(getattr(exc, "code", 1))

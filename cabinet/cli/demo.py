@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import func, select
 
 from cabinet.cli._app import CliError, app, console, settings
@@ -63,7 +64,7 @@ def demo(
             days=days,
             seed=seed,
             end=end_day,
-            progress=lambda msg: console.print(f"[dim]demo:[/] {msg}"),
+            progress=lambda msg: console.print(Text.assemble(("demo:", "dim"), f" {msg}")),
         )
     engine.dispose()
     table = Table(title=f"demo written in {time.perf_counter() - started:.1f} s")

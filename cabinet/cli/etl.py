@@ -11,9 +11,9 @@ from types import FrameType
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from cabinet.cli._app import CliError, app, console, err_console, settings
 
@@ -113,10 +113,10 @@ def _print_outcome(result: Any, inbox: Path) -> None:
     console.print(summary_table(result, console.width))
     note = ignored_note(inbox)
     if note:
-        console.print(f"[yellow]{note}[/]")
+        console.print(note, style="yellow")
     pub = result.published
     where = (
-        f"published [cyan]{pub.snapshot.path.name}[/] in {pub.seconds:.2f} s "
+        f"published {pub.snapshot.path.name} in {pub.seconds:.2f} s "
         f"(visible {result.visible_seconds:.2f} s after the start)"
         if pub
         else "no new data"
@@ -138,10 +138,10 @@ def _print_outcome(result: Any, inbox: Path) -> None:
         console.print(
             f"moved {m.rows:,} clicks before {m.boundary:%Y-%m-%d} into the history file "
             f"({m.months_sorted} months re-sorted) in {m.seconds:.2f} s, after publishing; "
-            f"the moved state published as [cyan]{result.moved_snapshot}[/]"
+            f"the moved state published as {result.moved_snapshot}"
         )
     for warning in result.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(Text.assemble(("warning:", "yellow"), f" {warning}"))
 
 
 @etl_app.command("run")
@@ -172,7 +172,11 @@ def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None, wait_
         raise CliError(f"inbox {inbox} is not a directory")
     try:
         with Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, disable=quiet
+            SpinnerColumn(),
+            TextColumn("{task.description}", markup=False),
+            TimeElapsedColumn(),
+            console=console,
+            disable=quiet,
         ) as bar:
             task = bar.add_task(f"loading {inbox_dir}", total=None)
 
@@ -291,9 +295,9 @@ def schedule(
         last_note[0] = note
 
     def on_error(exc: BaseException) -> None:
-        # one log line, as the runs' lines; the message is text, not markup (a path or an error may hold brackets)
+        # one log line, as the runs' lines
         line = f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC run failed: {exc}"
-        err_console.print(line, style="red", soft_wrap=True, markup=False, highlight=False)
+        err_console.print(line, style="red", soft_wrap=True, highlight=False)
 
     console.print(f"ETL every {period:g} s (and when files land in {inbox or cfg.inbox_dir}); Ctrl-C stops")
     try:
@@ -322,18 +326,18 @@ def status(
         cur = wh.cursor()
     except NoSnapshotError as exc:
         if last and last.get("status") == "failed":
-            err_console.print(f"[red]last run {last['run_id']} failed:[/] {escape(str(last.get('error')))}")
+            err_console.print(Text.assemble((f"last run {last['run_id']} failed:", "red"), f" {last.get('error')}"))
         raise CliError(str(exc)) from exc
     snap = wh.snapshot()
     assert snap is not None
     as_of = _as_of(snap.data_as_of)
     console.print(
-        f"snapshot [cyan]{snap.path.name}[/] (run {snap.run_id}) published {snap.published_at:%Y-%m-%d %H:%M:%S} UTC; "
-        f"data as of {as_of}" + (f"; older clicks in [cyan]{snap.history.name}[/]" if snap.history else "")
+        f"snapshot {snap.path.name} (run {snap.run_id}) published {snap.published_at:%Y-%m-%d %H:%M:%S} UTC; "
+        f"data as of {as_of}" + (f"; older clicks in {snap.history.name}" if snap.history else "")
     )
     if last and last.get("status") == "failed":
-        error = escape(str(last.get("error")))
-        console.print(f"[red]last run {last['run_id']} failed at {last.get('finished_at')}:[/] {error}")
+        failed = f"last run {last['run_id']} failed at {last.get('finished_at')}:"
+        console.print(Text.assemble((failed, "red"), f" {last.get('error')}"))
     _print_rows(cur, "Recent runs" + ("" if all_runs else " that loaded or changed something"), STATUS_RUNS,
                 [all_runs, runs])  # fmt: skip
     idle, latest = cur.execute(STATUS_IDLE).fetchone() or (0, None)
@@ -352,7 +356,7 @@ def status(
         )
     note = ignored_note(cfg.inbox_dir)
     if note:
-        console.print(f"[yellow]{note}[/]")
+        console.print(note, style="yellow")
     console.print(usage_line(cfg.warehouse_dir))
     cur.close()
     wh.close()
@@ -394,6 +398,5 @@ def _print_rows(cur: Any, title: str, sql: str, params: list[object]) -> None:
         numeric = all(isinstance(row[i], int | float) for row in rows if row[i] is not None)
         table.add_column(col, justify="right" if numeric else "left")
     for row in rows:
-        # text cells are text: a file name or an error may hold brackets that are not console markup
-        table.add_row(*("" if v is None else f"{v:,}" if isinstance(v, int) else escape(str(v)) for v in row))
+        table.add_row(*("" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in row))
     console.print(table)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 from sqlalchemy import select
 
 from cabinet.cli._app import CliError, app, console, read_password_file, settings
@@ -57,13 +58,13 @@ def init(
     cfg = settings()
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
     migrate(cfg.store_url)
-    console.print(f"store ready: [cyan]{_redacted(cfg.store_url)}[/]")
+    console.print(f"store ready: {_redacted(cfg.store_url)}")
     from etl.stage import FEED_ORDER
 
     for feed in FEED_ORDER:  # where the program's systems drop their files (README: inbox contract)
         (cfg.inbox_dir / feed).mkdir(parents=True, exist_ok=True)
     if write_secrets_if_missing(cfg, demo_mode=demo_mode):
-        console.print(f"wrote random cookie and link-signing keys to [cyan]{cfg.secrets_path}[/]")
+        console.print(f"wrote random cookie and link-signing keys to {cfg.secrets_path}")
     engine = make_engine(cfg.store_url)
     with session_scope(engine) as session:
         ensure_program_defaults(session, name=program_name)
@@ -72,7 +73,7 @@ def init(
             admin_user = typer.prompt("first admin username", default="admin")
         if admin_user is not None:
             if session.scalar(select(User).where(User.username == admin_user)) is not None:
-                console.print(f"admin [cyan]{admin_user}[/] already exists")
+                console.print(f"admin {admin_user} already exists")
                 return
             password = _admin_password(admin_password_file)
             if password is None:
@@ -92,7 +93,7 @@ def init(
                     role="admin",
                 )
             )
-            console.print(f"created admin [cyan]{admin_user}[/]")
+            console.print(f"created admin {admin_user}")
     engine.dispose()
 
 
@@ -110,7 +111,7 @@ def print_demo_logins(cfg: Settings) -> None:
     if not path.is_file():
         return
     logins = json.loads(path.read_text())
-    console.print(f"[bold]Demo logins[/] (random per install, kept in {path}):")
+    console.print(Text.assemble(("Demo logins", "bold"), f" (random per install, kept in {path}):"))
     for row in logins:
         console.print(f"  {row['role']:<8} {row['username']:<16} {row['password']}  {row.get('note', '')}")
 
@@ -124,7 +125,7 @@ def serve(
     """Start the cabinet (Streamlit) on http://ADDRESS:PORT with the ETL schedule beside it."""
     cfg = settings()
     print_demo_logins(cfg)
-    console.print(f"cabinet on [bold]http://{address}:{port}[/]  (Ctrl-C stops)")
+    console.print(Text.assemble("cabinet on ", (f"http://{address}:{port}", "bold"), "  (Ctrl-C stops)"))
     cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),
            f"--server.port={port}", f"--server.address={address}", "--server.headless=true"]  # fmt: skip
     procs = []

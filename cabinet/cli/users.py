@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import select
 
 from cabinet.auth import audit, lock_user, set_password, unlock_user
@@ -80,9 +81,9 @@ def add(
         except ValueError as exc:
             raise CliError(str(exc)) from exc
         audit(session, "user_added", username="cli", target=username, details={"role": role})
-    console.print(f"added {role} [cyan]{username}[/]")
+    console.print(f"added {role} {username}")
     if generated:
-        console.print(f"generated password (shown once): [bold]{password}[/]")
+        console.print(Text.assemble("generated password (shown once): ", (password, "bold")))
 
 
 @users.command("passwd")
@@ -97,9 +98,9 @@ def passwd(
             set_password(session, _get(session, username), password)
         except ValueError as exc:
             raise CliError(str(exc)) from exc
-    console.print(f"password of [cyan]{username}[/] changed")
+    console.print(f"password of {username} changed")
     if generated:
-        console.print(f"generated password (shown once): [bold]{password}[/]")
+        console.print(Text.assemble("generated password (shown once): ", (password, "bold")))
 
 
 @users.command("lock")
@@ -107,7 +108,7 @@ def lock(username: str, minutes: Annotated[int, typer.Option(min=1, help="How lo
     """Lock a user out (default: a year)."""
     with session_scope(_engine()) as session:
         lock_user(session, _get(session, username), minutes)
-    console.print(f"locked [cyan]{username}[/] for {minutes} minutes")
+    console.print(f"locked {username} for {minutes} minutes")
 
 
 @users.command("unlock")
@@ -115,7 +116,7 @@ def unlock(username: str) -> None:
     """Unlock a user and reset the failed-login counter."""
     with session_scope(_engine()) as session:
         unlock_user(session, _get(session, username))
-    console.print(f"unlocked [cyan]{username}[/]")
+    console.print(f"unlocked {username}")
 
 
 @users.command("list")
