@@ -107,7 +107,8 @@ def discover(inbox: Path, feed: str) -> list[Path]:
 
 
 def ignored_files(inbox: Path, limit: int = 20) -> tuple[list[str], int]:
-    """Inbox files the ETL does not read: outside the feed folders, in sub-folders, or without a contract extension.
+    """Inbox files the ETL does not read: outside the feed folders, in sub-folders, without a contract extension, or
+    a link to a file that is not there (`<path> (broken link)`: a sync tool's link whose target moved).
 
     Returns up to `limit` of their paths relative to the inbox (name order) and how many there are in all. Hidden
     files (a name starting with a dot, e.g. a producer's temporary file before its rename) are not counted."""
@@ -116,7 +117,12 @@ def ignored_files(inbox: Path, limit: int = 20) -> tuple[list[str], int]:
     found: list[str] = []
     for path in inbox.rglob("*"):
         rel = path.relative_to(inbox)
-        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if path.is_symlink() and not path.exists():
+            found.append(f"{rel.as_posix()} (broken link)")
+            continue
+        if not path.is_file():
             continue
         in_feed = len(rel.parts) == 2 and rel.parts[0] in FEED_ORDER
         if not (in_feed and path.name.lower().endswith(EXTENSIONS)):

@@ -75,8 +75,8 @@ def ignored_note(inbox: Path) -> str | None:
     more = f" and {total - len(shown)} more" if total > len(shown) else ""
     return (
         f"not read: {total} file{'' if total == 1 else 's'} in {inbox} outside the feed folders "
-        f"({', '.join(f + '/' for f in FEED_ORDER)}) or without a contract extension ({', '.join(EXTENSIONS)}): "
-        f"{', '.join(shown)}{more}"
+        f"({', '.join(f + '/' for f in FEED_ORDER)}), without a contract extension ({', '.join(EXTENSIONS)}) or "
+        f"linking to nothing: {', '.join(shown)}{more}"
     )
 
 

@@ -37,6 +37,7 @@ def test_run_reports_unknown_columns_and_inbox_files_it_does_not_read(
     for name in ("clicks/2026/a.parquet", "clicks/export.xlsx", "refunds/r.csv", "loose.csv", *hidden):
         (tiny.inbox / name).parent.mkdir(parents=True, exist_ok=True)
         (tiny.inbox / name).write_text("x\n")
+    (tiny.inbox / "clicks" / "synced.csv").symlink_to(tiny.inbox / "gone" / "synced.csv")  # its target moved away
     out = CliRunner().invoke(cli_app, ["etl", "run"], env={"COLUMNS": "400"})
     assert out.exit_code == 0, out.output
     assert "loaded; columns ignored (not in the contract): campaign, foo" in out.output
@@ -44,8 +45,10 @@ def test_run_reports_unknown_columns_and_inbox_files_it_does_not_read(
     assert out.output.count("loaded: empty file (blank lines only)") == 2
     assert tiny.rows("select count(*) from quarantine") == [(0,)]
     assert tiny.rows("select click_id from clicks") == [("x1",)]
-    assert "not read: 4 files in" in out.output
-    assert "clicks/2026/a.parquet, clicks/export.xlsx, loose.csv, refunds/r.csv" in out.output
+    assert "not read: 5 files in" in out.output
+    assert "clicks/2026/a.parquet, clicks/export.xlsx, clicks/synced.csv (broken link), loose.csv, refunds/r.csv" in (
+        out.output
+    )
     assert ".DS_Store" not in out.output and ".landing" not in out.output
     assert tiny.rows("select path, rows_read from etl_files order by path") == [
         ("clicks/blank.csv.gz", 0),
@@ -53,7 +56,7 @@ def test_run_reports_unknown_columns_and_inbox_files_it_does_not_read(
         ("conversions/blank.csv", 0),
         ("conversions/nothing.csv", 0),
     ]
-    assert ignored_files(tiny.inbox, limit=2) == (["clicks/2026/a.parquet", "clicks/export.xlsx"], 4)
+    assert ignored_files(tiny.inbox, limit=2) == (["clicks/2026/a.parquet", "clicks/export.xlsx"], 5)
 
 
 def test_a_file_still_being_written_is_read_up_to_its_last_complete_line(
