@@ -102,3 +102,15 @@ def test_init_reads_the_admin_password_from_a_pipe_or_stdin_and_refuses_bad_file
                           (tmp_path / "missing", "does not exist")):  # fmt: skip
         done = _cabinet(["users", "add", "bo", "--role", "manager", "--password-file", str(path)], env)
         assert done.returncode == 1 and message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_serve_names_a_child_that_ended_and_stops_the_other(capsys: pytest.CaptureFixture[str]) -> None:
+    """`cabinet serve` stopped with a bare "stopped" when the schedule beside the app exited (a bad setting)."""
+    from cabinet.cli.setup import _supervise
+
+    quick = subprocess.Popen([sys.executable, "-c", "import sys; sys.exit(3)"])
+    slow = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    _supervise({"the ETL schedule": quick, "the app": slow})
+    assert slow.poll() is not None  # stopped with it, not left running
+    out = " ".join(capsys.readouterr().out.split())
+    assert "the ETL schedule ended (exit code 3): stopping the cabinet" in out and "the app ended" not in out

@@ -128,25 +128,30 @@ def serve(
     console.print(Text.assemble("cabinet on ", (f"http://{address}:{port}", "bold"), "  (Ctrl-C stops)"))
     cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),
            f"--server.port={port}", f"--server.address={address}", "--server.headless=true"]  # fmt: skip
-    procs = []
+    procs: dict[str, subprocess.Popen[bytes]] = {}
     if etl_every != "off":
         entry = "from cabinet.cli import main; main()"
         etl_cmd = [sys.executable, "-c", entry, "etl", "schedule", f"--every={etl_every}"]
-        procs.append(subprocess.Popen(etl_cmd, cwd=PROJECT_ROOT))
-    procs.append(subprocess.Popen(cmd, cwd=PROJECT_ROOT))
+        procs["the ETL schedule"] = subprocess.Popen(etl_cmd, cwd=PROJECT_ROOT)
+    procs["the app"] = subprocess.Popen(cmd, cwd=PROJECT_ROOT)
     _supervise(procs)
 
 
-def _supervise(procs: list[subprocess.Popen[bytes]]) -> None:
-    """Wait until any child ends or SIGTERM/Ctrl-C arrives, then stop every child (TERM, then KILL after 20 s)."""
+def _supervise(named: dict[str, subprocess.Popen[bytes]]) -> None:
+    """Wait until any child ends or SIGTERM/Ctrl-C arrives, then stop every child (TERM, then KILL after 20 s).
+    A child that ended by itself is named with its exit code: the cabinet does not stop without saying why."""
     import signal
     import threading
 
+    procs = list(named.values())
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         while not stop.is_set() and all(p.poll() is None for p in procs):
             stop.wait(0.5)
+        for name, p in named.items():
+            if p.returncode is not None:
+                console.print(f"{name} ended (exit code {p.returncode}): stopping the cabinet", style="yellow")
     finally:
         for p in procs:
             if p.poll() is None:
