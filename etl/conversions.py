@@ -71,17 +71,15 @@ def prepare_click_lookup(con: duckdb.DuckDBPyConnection, tables: list[str]) -> N
     """Temp table `clk_lookup`: the first click of every click id the run's conversions or waiting ones name.
 
     One scan of clicks per run, however many conversion files arrive. `tables` are staged conversion files with a
-    click_id column (text), chosen by the caller from code.
-    """
+    click_id column (text), chosen by the caller from code. One struct: `arg_min` of a column skips its NULLs (a
+    link or sub1 of a later click of the id)."""
     ids = "".join(f"select nullif(trim(click_id::varchar), '') as click_id from {t} union all " for t in tables)
     con.execute(
         f"""create or replace temp table clk_lookup as
-        select c.click_id, min(c.ts) as click_ts, arg_min(c.partner_id, c.ts) as partner_id,
-               arg_min(c.offer_id, c.ts) as offer_id, arg_min(c.link_id, c.ts) as link_id,
-               arg_min(c.country, c.ts) as country, arg_min(c.device, c.ts) as device, arg_min(c.sub1, c.ts) as sub1
-        from all_clicks c
-        where c.click_id in ({ids} select click_id from pending_conversions)
-        group by c.click_id"""
+        select click_id, unnest(first) from (select c.click_id, arg_min(struct_pack(click_ts := c.ts,
+            partner_id := c.partner_id, offer_id := c.offer_id, link_id := c.link_id, country := c.country,
+            device := c.device, sub1 := c.sub1), c.ts) as first
+        from all_clicks c where c.click_id in ({ids} select click_id from pending_conversions) group by c.click_id)"""
     )
 
 

@@ -259,3 +259,27 @@ def test_a_click_id_sent_again_is_a_duplicate_within_3_days_of_it_however_files_
         ("k1", datetime(2026, 11, 6, 10)),
     ]
     conserved(tiny)
+
+
+@pytest.mark.parametrize("runs", [[("a", "b", "v")], [("a",), ("b",), ("v",)], [("a", "v"), ("b",)]])
+def test_a_conversion_takes_every_attribute_of_the_first_click_of_its_id(
+    tiny: Tiny, runs: list[tuple[str, ...]]
+) -> None:
+    """k1 on Nov 1 names the child and an offer (no link, no sub1); k1 again on Nov 6 (a new click) comes through
+    the parent's link with sub1 'x2'. A conversion naming k1 is the first click's: no link and no sub1 from the
+    second, whichever of them had arrived when it was read."""
+    files = {
+        "a": ("clicks", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,,{tiny.child},{tiny.offer},,,,,\n"),
+        "b": ("clicks", CLICK_HEADER + f"k1,2026-11-06T10:00:00Z,{tiny.token},,,x2,,,,\n"),
+        "v": ("conversions", "conversion_id,ts,type,click_id\nv1,2026-11-01T12:00:00Z,registration,k1\n"),
+    }
+    for n, run in enumerate(runs):
+        for name in run:
+            tiny.write(files[name][0], f"{name}.csv", files[name][1])
+        tiny.run(NOW + timedelta(minutes=n))
+    assert tiny.rows("select partner_id, click_ts, link_id, sub1 from conversions") == [
+        (tiny.child, datetime(2026, 11, 1, 10), None, None)
+    ]
+    assert tiny.rows("select partner_id, link_id, sub1, registrations from rollup_hourly where registrations > 0") == [
+        (tiny.child, None, None, 1)
+    ]
