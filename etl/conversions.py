@@ -3,13 +3,12 @@
 Attribution order: click id (click attributes are copied in: click time, partner, offer, link, country, device,
 sub1) → promo code (case-insensitive) → explicit partner id. A conversion naming a click that has not arrived waits in
 `pending_conversions` and is retried every run; it is quarantined `unattributed` once its event time is more than
-7 days older than the newest click loaded, or it has waited 7 days (a warehouse with no click yet only has the wait:
-the conversions of a new program may land before its clicks, however old they are); each version read while it
-waited (`pending_versions` keeps the replaced ones) is then quarantined under its own file and row. One that also
-names a promo code or a partner waits too (so the order files arrive in does not choose the partner), and those
-attribute it when the wait is over. A later row of a
-known conversion (newer `updated_at`) updates status and amount but keeps the attribution; an older or equal one is
-a duplicate.
+7 days older than the newest click loaded (not after the run's clock), or it has waited 7 days (a warehouse with no
+click yet only has the wait: the conversions of a new program may land before its clicks, however old they are); each
+version read while it waited (`pending_versions` keeps the replaced ones) is then quarantined under its own file and
+row. One that also names a promo code or a partner waits too (so the order files arrive in does not choose the
+partner), and those attribute it when the wait is over. A later row of a known conversion (newer `updated_at`)
+updates status and amount but keeps the attribution; an older or equal one is a duplicate.
 """
 
 from __future__ import annotations
@@ -91,7 +90,7 @@ def resolve_pending(con: duckdb.DuckDBPyConnection, run_id: int, *, base: str, n
         f"create or replace temp table g as select unnest(from_json(raw, '{G_STRUCT}')) from pending_conversions"
     )
     counts = apply_conversions(con, run_id, base=base, now=now, pending_mode=True)
-    newest_click = history.newest_click(con)
+    newest_click = history.newest_click(con, now)  # a click dated after the run's clock does not end waits early
     con.execute(
         "create or replace temp table expired as select conversion_id, 'unattributed' as reason "
         "from pending_conversions p where p.first_seen < ?::timestamp - to_days(?) "
@@ -264,7 +263,7 @@ def apply_conversions(
     first = _FIRST_TYPE if ids_repeat else "null"
     con.execute(
         ATTRIBUTE_SQL.replace("{waiting}", waiting_rows).replace("{first_type}", first),
-        {"base": base, "now": now, "newest": history.newest_click(con)},
+        {"base": base, "now": now, "newest": history.newest_click(con, now)},
     )
     bad = "f.reason is not null and f.reason <> 'wait'"
     # a file's rows carry no raw values (the staged file `stg` has them); waiting rows carry theirs

@@ -243,6 +243,34 @@ def test_late_click_is_attributed_within_seven_days_and_quarantined_after(tiny: 
     conserved(tiny)
 
 
+def test_a_click_dated_after_the_runs_clock_does_not_end_the_wait_of_a_conversion(tiny: Tiny) -> None:
+    """A click dated 20 h ahead of the run's clock (a tracker's clock running fast: inside the validation's slack) is
+    not the newest click to judge waiting conversions by, as it is not for the run's data time: a conversion 6.5 days
+    old waits for its click (one naming a partner too is not attributed to it yet), on its first run or a later one."""
+    tiny.write("clicks", "a.csv", CLICK_HEADER + f"n1,2026-11-10T10:00:00Z,{tiny.token},,,,,,,\n")
+    tiny.write("conversions", "a.csv", "conversion_id,ts,type,click_id\nw1,2026-11-04T00:00:00Z,registration,k9\n")
+    tiny.run(now=NOW)  # w1 waits; then the fast click comes with w2
+    tiny.write("clicks", "f.csv", CLICK_HEADER + f"f1,2026-11-11T08:00:00Z,{tiny.token},,,,,,,\n")
+    tiny.write(  # w3 names a partner too: it waits for its click all the same
+        "conversions",
+        "b.csv",
+        "conversion_id,ts,type,click_id,partner_id\nw2,2026-11-04T06:00:00Z,registration,k8,\n"
+        f"w3,2026-11-04T06:00:00Z,registration,k7,{tiny.child}\n",
+    )
+    tiny.run(now=NOW + timedelta(hours=1))
+    assert tiny.rows("select conversion_id from pending_conversions order by 1") == [("w1",), ("w2",), ("w3",)]
+    assert tiny.rows("select count(*) from quarantine") == [(0,)]
+    late = [("k9", "2026-11-03T23:00:00Z"), ("k8", "2026-11-04T05:00:00Z"), ("k7", "2026-11-04T05:00:00Z")]
+    tiny.write("clicks", "b.csv", CLICK_HEADER + "".join(f"{c},{ts},{tiny.token},,,,,,,\n" for c, ts in late))
+    tiny.run(now=NOW + timedelta(hours=2))
+    assert tiny.rows("select conversion_id, attributed_by, partner_id from conversions order by 1") == [
+        ("w1", "click", tiny.parent),
+        ("w2", "click", tiny.parent),
+        ("w3", "click", tiny.parent),
+    ]
+    conserved(tiny)
+
+
 def test_conversions_that_land_before_any_click_wait_for_them_however_old(tiny: Tiny) -> None:
     """A new program's conversions file may land before its clicks file: with no click loaded yet there is no newest
     click to judge the event time by, so the conversions wait (up to 7 days) instead of being unattributed at once."""
