@@ -2,7 +2,7 @@
 
 Per file, rows_read = inserted + duplicates + quarantined. A click whose id was loaded within `DEDUPE_WINDOW_DAYS`
 of its time (before or after it), or seen earlier in the run (files in name order, rows in file order) within as much
-of that first one, is a duplicate; the same id further away is a new click, whatever else its run holds.
+of one kept as a click, is a duplicate; the same id further away is a new click, however the files are grouped in runs.
 `is_unique` = no click of the same visitor key (ip hash, user agent hash, partner, offer) in the 24 hours before;
 a loaded click that a late click now precedes by less than that loses its flag (`restate_loaded`), so the flags do
 not depend on the order in which click files arrive.
@@ -163,27 +163,18 @@ RECENT_KEYS = (
 # clicks that are not unique (not is_dup); every other good click is new and unique. Rows (null, null, false,
 # click_id, ts) are loaded clicks a new click now precedes by less than 24 h (`restate_loaded`). The insert
 # left-joins this table, which holds few rows when most clicks are unique (0.9% of the 10M demo clicks). Duplicates
-# within the run: only ids seen twice get the (file, row) of their first occurrence. Only visitors with more than one
-# click (in the batch, or in the batch and the earlier keys) need a window.
+# within the run come from `run_dups` (RUN_DUPS_SQL). Only visitors with more than one click (in the batch, or in the
+# batch and the earlier keys) need a window.
 FLAGS_SQL = """
 create or replace temp table flags as
-with dups as (
-    select click_id, min((file_id, rn)) as first, arg_min(ts, (file_id, rn)) as first_ts from v_clicks
-    where reason is null and click_id in (
-        select click_id from v_clicks where reason is null group by click_id having count(*) > 1
-    )
-    group by click_id
-),
-seen as (
+with seen as (
     select g.file_id, g.rn from v_clicks g
     semi join (select click_id, ts from {keys} c where c.ts >= $lo - to_days($dedupe)) c
         on c.click_id = g.click_id and c.ts between g.ts - to_days($dedupe) and g.ts + to_days($dedupe)
     where g.reason is null
 ),
 dupl as materialized (
-    select g.file_id, g.rn from v_clicks g join dups d using (click_id)
-    where g.reason is null and (g.file_id, g.rn) <> d.first
-      and g.ts between d.first_ts - to_days($dedupe) and d.first_ts + to_days($dedupe)
+    select file_id, rn from run_dups
     union
     select file_id, rn from seen
 ),
@@ -196,6 +187,32 @@ keyed as materialized (
 select file_id, rn, false as is_dup, click_id, ts from not_unique
 union all
 select file_id, rn, true, null, null from dupl
+"""
+# Duplicates within the run (`flags` adds those of loaded clicks): the rows of ids the batch holds twice that no
+# loaded click makes duplicates, walked in (file, row) order; each is a duplicate when it lies within the window of one
+# kept before it, as if each file had come in its own run (a recursive step per repeat of an id).
+RUN_DUPS_SQL = """
+create or replace temp table run_dups as
+with recursive rep as materialized (
+    select g.click_id, g.ts, g.file_id, g.rn, row_number() over (partition by g.click_id order by g.file_id, g.rn) as k
+    from v_clicks g
+    where g.reason is null and g.click_id in (
+        select click_id from v_clicks where reason is null group by click_id having count(*) > 1
+    ) and not exists (
+        select 1 from {keys} c where c.click_id = g.click_id and c.ts >= $lo - to_days($dedupe)
+            and c.ts between g.ts - to_days($dedupe) and g.ts + to_days($dedupe)
+    )
+),
+walk(click_id, k, kept, dup) as (
+    select click_id, k, [ts], false from rep where k = 1
+    union all
+    select click_id, k, case when dup then kept else list_append(kept, ts) end, dup from (
+        select r.click_id, r.k, r.ts, w.kept,
+            len(list_filter(w.kept, lambda x: r.ts between x - to_days($dedupe) and x + to_days($dedupe))) > 0 as dup
+        from walk w join rep r on r.click_id = w.click_id and r.k = w.k + 1
+    )
+)
+select r.file_id, r.rn from rep r semi join walk w on w.click_id = r.click_id and w.k = r.k and w.dup
 """
 # Any batch: earlier keys of the batch's visitors and the batch, one window over the visitors seen twice. A click is
 # not unique when the previous click of its visitor (loaded or new) lies less than 24 h before it. The same rule
@@ -258,6 +275,7 @@ def load_clicks(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> d
         scalar(con, f"select max(ts) < ? from {keys}", [lo]) or False
     )
     tail = (LATEST_PRIOR if latest_only else ALL_PRIOR).format(keys=keys)
+    con.execute(RUN_DUPS_SQL.format(keys=keys), {"lo": lo, "dedupe": DEDUPE_WINDOW_DAYS})
     sql = FLAGS_SQL.format(keys=keys, vkey=VISITOR_KEY, tail=tail)
     con.execute(sql, {"lo": lo, "dedupe": DEDUPE_WINDOW_DAYS, "unique": UNIQUE_WINDOW})
     restate_loaded(con)
@@ -282,6 +300,7 @@ def load_clicks(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> d
         )
     _trim_keys(con, now)
     con.execute("drop table flags")
+    con.execute("drop table run_dups")
     return {int(f): (int(n) - dup.get(f, 0), dup.get(f, 0)) for f, n in good.items()}
 
 

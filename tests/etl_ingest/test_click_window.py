@@ -261,6 +261,37 @@ def test_a_click_id_sent_again_is_a_duplicate_within_3_days_of_it_however_files_
     conserved(tiny)
 
 
+_CHAIN = {"a": ["2026-11-01T10:00:00Z", "2026-11-05T10:00:00Z"], "b": ["2026-11-04T12:00:00Z"]}
+_AFTER_DUP = {"a": ["2026-11-01T10:00:00Z"], "b": ["2026-11-02T10:00:00Z"], "c": ["2026-11-04T12:00:00Z"]}
+
+
+@pytest.mark.parametrize(
+    ("rows", "runs", "kept"),
+    [
+        # Nov 5 is a new click (4 days after Nov 1); Nov 4 12:00 is a duplicate of it, not a click 3.1 days after Nov 1
+        (_CHAIN, [("a", "b")], ["2026-11-01 10:00", "2026-11-05 10:00"]),
+        (_CHAIN, [("a",), ("b",)], ["2026-11-01 10:00", "2026-11-05 10:00"]),
+        # Nov 2 is a duplicate of Nov 1: Nov 4 12:00 (3.1 days after Nov 1) is a new click, not a duplicate of Nov 2
+        (_AFTER_DUP, [("a", "b", "c")], ["2026-11-01 10:00", "2026-11-04 12:00"]),
+        (_AFTER_DUP, [("a",), ("b",), ("c",)], ["2026-11-01 10:00", "2026-11-04 12:00"]),
+        (_AFTER_DUP, [("a",), ("b", "c")], ["2026-11-01 10:00", "2026-11-04 12:00"]),
+    ],
+)
+def test_an_id_sent_again_is_compared_with_the_clicks_kept_before_it_however_files_are_grouped(
+    tiny: Tiny, rows: dict[str, list[str]], runs: list[tuple[str, ...]], kept: list[str]
+) -> None:
+    """A run compares a repeated id with the occurrences it kept as clicks, as later runs compare it with the loaded
+    ones: not only with the run's first occurrence (a duplicate itself, or followed by a new click of the id)."""
+    for n, run in enumerate(runs):
+        for name in run:
+            tiny.write(
+                "clicks", f"{name}.csv", CLICK_HEADER + "".join(f"k1,{ts},{tiny.token},,,,,,,\n" for ts in rows[name])
+            )
+        tiny.run(NOW + timedelta(minutes=n))
+    assert [f"{ts:%Y-%m-%d %H:%M}" for (ts,) in tiny.rows("select ts from clicks order by ts")] == kept
+    conserved(tiny)
+
+
 @pytest.mark.parametrize("runs", [[("a", "b", "v")], [("a",), ("b",), ("v",)], [("a", "v"), ("b",)]])
 def test_a_conversion_takes_every_attribute_of_the_first_click_of_its_id(
     tiny: Tiny, runs: list[tuple[str, ...]]
