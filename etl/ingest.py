@@ -28,12 +28,15 @@ from etl import conversions as conv
 from etl.clicks import VALIDATED, load_clicks, quarantine_clicks, validate_clicks
 from etl.dims import LOOKUP_PREFIX, LOOKUPS, Dimensions, stage_lookups
 from etl.readers import BLANK_COLUMN
-from etl.reprocess import clear_earlier, note_versions, replace_earlier, replace_repeated
+from etl.reprocess import REREAD_ROWS, clear_earlier, note_versions, replace_earlier, replace_repeated
 from etl.schema import scalar
 from etl.stage import FEED_ORDER, StagedFile, StagedInbox, stage_inbox
 from etl.validate import FEED_COLUMNS, MONEY_LIMIT, RAW
 
 Progress = Callable[..., None]
+# Feeds whose later row of an id replaces the stored one whatever it holds (no `updated_at` to order them): a file read
+# again on request must not apply its rows a later file superseded, so the rows its earlier read loaded are duplicates
+LAST_ROW_WINS = ("commissions", "fx_rates")
 _PROGRESS_FIELDS = ("feed", "path", "status", "reason", "rows_read", "inserted", "updated", "duplicates", "quarantined")
 
 
@@ -170,7 +173,7 @@ def ingest(
             commission_feed.fill_offers(con, run_id)
     res.cleared += replace_repeated(con, [f.file_id for f in staged.files if f.table is not None])
     res.touched_hours = {h for (h,) in con.execute("select distinct hour from touched").fetchall()}
-    for table in ("touched", fx.CHANGED, "v_clicks", "v_raw", "clk_lookup"):
+    for table in ("touched", fx.CHANGED, "v_clicks", "v_raw", "clk_lookup", "reread_rows"):
         con.execute(f"drop table if exists {table}")
     res.cleared += replace_earlier(con, run_id, [f.file_id for f in staged.files if f.table is not None])
     staged.drop(con)
@@ -264,6 +267,11 @@ def _process_file(
     present = {k: v for k, v in f.columns.items() if k not in ("rn", "file_id")}  # name -> staged type
     con.execute(f"create or replace temp view stg as select * from {f.table}")
     stats.rows_read = scalar(con, "select count(*) from stg")
+    loaded_before = 0
+    if f.reread and f.feed in LAST_ROW_WINS:  # only the rows earlier reads of this content quarantined are read again
+        rows = REREAD_ROWS.format(file_id=int(f.file_id))  # a view takes no parameters
+        con.execute(f"create or replace temp view stg as select * from {f.table} where rn in ({rows})")
+        loaded_before = stats.rows_read - scalar(con, "select count(*) from stg")
     _note_columns(stats, f)
     loader = {
         "fx_rates": fx.load_fx,
@@ -271,6 +279,7 @@ def _process_file(
         "commissions": commission_feed.load_commissions_file,
     }[f.feed]
     loader(con, present, stats, run_id=run_id, file_id=f.file_id, key=key, base=base, now=now)
+    stats.duplicates += loaded_before
     con.execute("drop view stg")
     con.execute("drop table if exists v")
     _quarantine_bad_rows(con, f, stats, run_id, now)

@@ -108,10 +108,17 @@ def select(con: duckdb.DuckDBPyConnection, inbox: Path, request: Reprocess) -> S
 
 def clear_earlier(con: duckdb.DuckDBPyConnection, files: list[StagedFile]) -> int:
     """Inside the run's transaction, before `files` (read again) are loaded: take the quarantine rows of earlier reads
-    of the same content out (the new read quarantines what is still bad); returns how many."""
+    of the same content out (the new read quarantines what is still bad), noting their rows in `reread_rows`; returns
+    how many."""
     if not files:
         return 0
     pairs = [[f.rel, f.sha256] for f in files]
+    con.execute(  # what each of them quarantined before (`REREAD_ROWS`)
+        "create or replace temp table reread_rows as select t.p[3]::bigint as file_id, q.row_number as rn "
+        "from quarantine q join etl_files e on e.file_id = q.file_id "
+        "join unnest(?::varchar[][]) t(p) on e.path = t.p[1] and e.sha256 = t.p[2]",
+        [[[f.rel, f.sha256, str(f.file_id)] for f in files]],
+    )
     deleted = con.execute(  # DELETE returns how many rows it removed
         "delete from quarantine where file_id in (select file_id from etl_files where (path, sha256) in "
         "(select (p[1], p[2]) from unnest(?::varchar[][]) t(p)))",
@@ -119,6 +126,9 @@ def clear_earlier(con: duckdb.DuckDBPyConnection, files: list[StagedFile]) -> in
     ).fetchall()
     return int(deleted[0][0])
 
+
+# Row numbers of a file read again (its new `file_id`) that earlier reads of its content quarantined
+REREAD_ROWS = "select rn from reread_rows where file_id = {file_id}"
 
 _REPEATED = """
 delete from quarantine q

@@ -113,6 +113,42 @@ def test_a_conversion_whose_click_came_too_late_is_attributed_when_read_again(ti
     conserved(tiny)
 
 
+def test_a_feed_file_read_again_applies_only_the_rows_it_quarantined_not_rows_a_later_file_superseded(
+    tiny: Tiny,
+) -> None:
+    """Feed commissions and FX rates have no `updated_at`: the last row read wins. Reading a file again once a rate
+    arrived must not apply its rows that loaded before and that a later file superseded: they are duplicates."""
+    head = "commission_id,partner_id,ts,amount,currency,status\n"
+    tiny.write("commissions", "a.csv", head + f"b1,{tiny.parent},2026-11-01T10:00:00Z,10,USD,pending\n"
+               f"b2,{tiny.parent},2026-11-01T10:00:00Z,5,GBP,approved\n")  # fmt: skip
+    tiny.write("fx_rates", "a.csv", "date,currency,rate\n2026-10-01,EUR,1.10\n2026-10-01,CHF,x\n")
+    tiny.run()
+    assert tiny.rows("select path, reason from quarantine order by 1") == [
+        ("commissions/a.csv", "no_fx_rate"),
+        ("fx_rates/a.csv", "bad_rate"),
+    ]
+    tiny.write("commissions", "b.csv", head + f"b1,{tiny.parent},2026-11-01T10:00:00Z,12,USD,paid\n")
+    tiny.write("fx_rates", "b.csv", "date,currency,rate\n2026-10-01,EUR,1.20\n2026-10-01,GBP,1.25\n")
+    tiny.run()
+    result = run_etl(
+        tiny.settings, now=NOW, grace_s=0, reprocess=Reprocess(files=("commissions/a.csv", "fx_rates/a.csv"))
+    )
+    assert [(f["path"], f["inserted"], f["updated"], f["duplicates"], f["quarantined"]) for f in result.files] == [
+        ("fx_rates/a.csv", 0, 0, 1, 1),
+        ("commissions/a.csv", 1, 0, 1, 0),
+    ]
+    assert tiny.rows("select commission_id, status, amount, amount_base from commissions order by 1") == [
+        ("b1", "paid", Decimal("12.0000"), Decimal("12.0000")),
+        ("b2", "approved", Decimal("5.0000"), Decimal("6.2500")),
+    ]
+    assert tiny.rows("select currency, rate from fx_rates where currency <> 'USD' order by 1") == [
+        ("EUR", Decimal("1.20000000")),
+        ("GBP", Decimal("1.25000000")),
+    ]
+    assert tiny.rows("select path, reason from quarantine") == [("fx_rates/a.csv", "bad_rate")]
+    conserved(tiny)
+
+
 def test_rows_of_an_archived_file_stay_quarantined_with_a_note(tiny: Tiny) -> None:
     gone = tiny.write(
         "clicks", "gone.csv", CLICK_HEADER + f"g1,2026-11-01T10:00:00Z,,{NEW_PARTNER},{tiny.offer},,,,,\n"
