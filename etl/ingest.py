@@ -30,13 +30,10 @@ from etl.dims import LOOKUP_PREFIX, LOOKUPS, Dimensions, stage_lookups
 from etl.readers import BLANK_COLUMN
 from etl.reprocess import REREAD_ROWS, clear_earlier, note_versions, replace_earlier, replace_repeated
 from etl.schema import scalar
-from etl.stage import FEED_ORDER, StagedFile, StagedInbox, stage_inbox
+from etl.stage import FEED_ORDER, LAST_ROW_WINS, StagedFile, StagedInbox, stage_inbox
 from etl.validate import FEED_COLUMNS, MONEY_LIMIT, RAW
 
 Progress = Callable[..., None]
-# Feeds whose later row of an id replaces the stored one whatever it holds (no `updated_at` to order them): a file read
-# again on request must not apply its rows a later file superseded, so the rows its earlier read loaded are duplicates
-LAST_ROW_WINS = ("commissions", "fx_rates")
 _PROGRESS_FIELDS = ("feed", "path", "status", "reason", "rows_read", "inserted", "updated", "duplicates", "quarantined")
 
 
@@ -173,7 +170,7 @@ def ingest(
             commission_feed.fill_offers(con, run_id)
     res.cleared += replace_repeated(con, [f.file_id for f in staged.files if f.table is not None])
     res.touched_hours = {h for (h,) in con.execute("select distinct hour from touched").fetchall()}
-    for table in ("touched", fx.CHANGED, "v_clicks", "v_raw", "clk_lookup", "reread_rows"):
+    for table in ("touched", fx.CHANGED, "v_clicks", "v_raw", "clk_lookup", "reread_rows", "grown_rows"):
         con.execute(f"drop table if exists {table}")
     res.cleared += replace_earlier(con, run_id, [f.file_id for f in staged.files if f.table is not None])
     staged.drop(con)
@@ -268,8 +265,16 @@ def _process_file(
     con.execute(f"create or replace temp view stg as select * from {f.table}")
     stats.rows_read = scalar(con, "select count(*) from stg")
     loaded_before = 0
-    if f.reread and f.feed in LAST_ROW_WINS:  # only the rows earlier reads of this content quarantined are read again
-        rows = REREAD_ROWS.format(file_id=int(f.file_id))  # a view takes no parameters
+    if f.feed in LAST_ROW_WINS and (f.reread or f.grown_rows):  # rows it loaded before are not applied again
+        if f.reread:  # only the rows earlier reads of this content quarantined are read again
+            rows = REREAD_ROWS.format(file_id=int(f.file_id))  # a view takes no parameters
+        else:  # grown: its new rows, and those of its earlier version that were quarantined
+            con.execute(
+                "create or replace temp table grown_rows as select row_number as rn from quarantine "
+                "where path = ? and feed = ? and row_number <= ?",
+                [f.rel, f.feed, f.grown_rows],
+            )
+            rows = f"select rn from grown_rows union all select rn from {f.table} where rn > {int(f.grown_rows)}"
         con.execute(f"create or replace temp view stg as select * from {f.table} where rn in ({rows})")
         loaded_before = stats.rows_read - scalar(con, "select count(*) from stg")
     _note_columns(stats, f)

@@ -54,6 +54,7 @@ class StagedFile:
     bad_rows: list[tuple[int, str, str]] = field(default_factory=list)  # CSV rows with a wrong number of fields
     source: Path | None = None  # what is read when not `path`: the complete lines of a file still being written
     reread: bool = False  # read again on request although this content was read before (`etl.reprocess`)
+    grown_rows: int = 0  # of a LAST_ROW_WINS feed: the rows of its path's last read, which it holds unchanged first
     own_columns: list[str] | None = None  # a Parquet file read with others: its own columns (`columns` is the union)
 
 
@@ -163,6 +164,40 @@ def still_landing(paths: list[Path], settle_s: float) -> set[Path]:
     return landing
 
 
+# Feeds whose later row of an id replaces the stored one whatever it holds (no `updated_at` to order them): a file of
+# theirs read again (on request, or grown) must not apply the rows it loaded before, which a later file may have
+# superseded (`etl.ingest`)
+LAST_ROW_WINS = ("commissions", "fx_rates")
+
+
+def _grown_rows(con: duckdb.DuckDBPyConnection, rel: str, path: Path, source: Path, size: int) -> int:
+    """How many rows of the last read of `rel` the new version holds unchanged first: that read's rows when the new
+    content starts with exactly its bytes (lines appended to a CSV or JSON Lines file), else 0. A last line without its
+    line break may have been completed since, so it is not counted."""
+    if path.name.lower().endswith(".gz") or file_format(path) == "parquet":  # rewritten whole, not appended to
+        return 0
+    last = con.execute(
+        "select sha256, size_bytes, rows_read from etl_files where path = ? and status = 'loaded' "
+        "order by file_id desc limit 1",
+        [rel],
+    ).fetchall()
+    if not last or last[0][1] is None or not 0 < int(last[0][1]) < size:
+        return 0
+    old_sha, left, rows = last[0][0], int(last[0][1]), int(last[0][2] or 0)
+    digest, tail = hashlib.sha256(), b""
+    with source.open("rb") as fh:
+        while left:
+            chunk = fh.read(min(left, 1 << 20))
+            if not chunk:
+                return 0
+            digest.update(chunk)
+            left -= len(chunk)
+            tail = chunk[-1:]
+    if digest.hexdigest() != old_sha:
+        return 0
+    return rows if tail in (b"\n", b"\r") else max(rows - 1, 0)
+
+
 def sha256_file(path: Path) -> str:
     """Content hash identifying a file version."""
     digest = hashlib.sha256()
@@ -263,6 +298,8 @@ def _stage_all(
             staged_file = StagedFile(feed, path, rel, sha, size, file_id, mtime_ns=stat.st_mtime_ns)
             staged_file.source = source if source != path else None
             staged_file.reread = bool(seen[0][0]) and again
+            if feed in LAST_ROW_WINS and not seen[0][0]:
+                staged_file.grown_rows = _grown_rows(con, rel, path, source, size)
             reread.discard(rel)
             new.append(staged_file)
         staged.files.extend(new)

@@ -149,6 +149,41 @@ def test_a_feed_file_read_again_applies_only_the_rows_it_quarantined_not_rows_a_
     conserved(tiny)
 
 
+def test_a_feed_file_with_rows_appended_applies_its_new_rows_not_rows_a_later_file_superseded(tiny: Tiny) -> None:
+    """A commissions or FX rates file a producer appends to is read again whole (its content changed). Its old rows
+    that a later file had superseded were applied again: an approved commission went back to pending, a corrected
+    rate back to the old one. Now they are duplicates; its new rows and the rows it quarantined before are read."""
+    head = "commission_id,partner_id,ts,amount,currency,status\n"
+    old_commissions = (head + f"b1,{tiny.parent},2026-11-01T10:00:00Z,10,USD,pending\n"
+                       f"b2,{tiny.parent},2026-11-01T10:00:00Z,5,GBP,approved\n")  # fmt: skip
+    tiny.write("commissions", "a.csv", old_commissions)
+    tiny.write("fx_rates", "a.jsonl", "".join(
+        f'{{"date": "{d}", "currency": "{c}", "rate": "{r}"}}\n' for d, c, r in
+        (("2026-10-01", "EUR", "1.10"), ("2026-10-01", "CHF", "x"))))  # fmt: skip
+    tiny.run()
+    tiny.write("commissions", "b.csv", head + f"b1,{tiny.parent},2026-11-01T10:00:00Z,12,USD,approved\n")
+    tiny.write("fx_rates", "b.csv", "date,currency,rate\n2026-10-01,EUR,1.20\n2026-10-01,GBP,1.25\n")
+    tiny.run()
+    tiny.write("commissions", "a.csv", old_commissions + f"b3,{tiny.parent},2026-11-02T10:00:00Z,7,USD,pending\n")
+    tiny.write("fx_rates", "a.jsonl", (tiny.inbox / "fx_rates" / "a.jsonl").read_text()
+               + '{"date": "2026-10-02", "currency": "EUR", "rate": "1.15"}\n')  # fmt: skip
+    result = tiny.run()
+    assert [(f["path"], f["rows_read"], f["inserted"], f["updated"], f["duplicates"], f["quarantined"])
+            for f in result.files] == [("fx_rates/a.jsonl", 3, 1, 0, 1, 1),
+                                       ("commissions/a.csv", 3, 2, 0, 1, 0)]  # fmt: skip
+    assert tiny.rows("select commission_id, status, amount from commissions order by 1") == [
+        ("b1", "approved", Decimal("12.0000")),
+        ("b2", "approved", Decimal("5.0000")),  # quarantined no_fx_rate before: read again, now with a rate
+        ("b3", "pending", Decimal("7.0000")),
+    ]
+    assert tiny.rows("select date::varchar, rate from fx_rates where currency = 'EUR' order by 1") == [
+        ("2026-10-01", Decimal("1.20000000")),
+        ("2026-10-02", Decimal("1.15000000")),
+    ]
+    assert tiny.rows("select path, row_number, reason from quarantine") == [("fx_rates/a.jsonl", 2, "bad_rate")]
+    conserved(tiny)
+
+
 def test_rows_of_an_archived_file_stay_quarantined_with_a_note(tiny: Tiny) -> None:
     gone = tiny.write(
         "clicks", "gone.csv", CLICK_HEADER + f"g1,2026-11-01T10:00:00Z,,{NEW_PARTNER},{tiny.offer},,,,,\n"
