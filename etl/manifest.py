@@ -1,0 +1,66 @@
+"""A file's identity in the manifest (`etl_files`): its content hash, the files a run need not hash again, and how
+much of a grown file its path's last read already holds."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+
+from etl.readers import file_format
+
+# Feeds whose later row of an id replaces the stored one whatever it holds (no `updated_at` to order them): a file of
+# theirs read again (on request, or grown) must not apply the rows it loaded before, which a later file may have
+# superseded (`etl.ingest`)
+LAST_ROW_WINS = ("commissions", "fx_rates")
+
+
+def grown_rows(con: duckdb.DuckDBPyConnection, rel: str, path: Path, source: Path, size: int) -> int:
+    """How many rows of the last read of `rel` the new version holds unchanged first: that read's rows when the new
+    content starts with exactly its bytes (lines appended to a CSV or JSON Lines file), else 0. A last line without its
+    line break may have been completed since, so it is not counted."""
+    if path.name.lower().endswith(".gz") or file_format(path) == "parquet":  # rewritten whole, not appended to
+        return 0
+    last = con.execute(
+        "select sha256, size_bytes, rows_read from etl_files where path = ? and status = 'loaded' "
+        "order by file_id desc limit 1",
+        [rel],
+    ).fetchall()
+    if not last or last[0][1] is None or not 0 < int(last[0][1]) < size:
+        return 0
+    old_sha, left, rows = last[0][0], int(last[0][1]), int(last[0][2] or 0)
+    digest, tail = hashlib.sha256(), b""
+    with source.open("rb") as fh:
+        while left:
+            chunk = fh.read(min(left, 1 << 20))
+            if not chunk:
+                return 0
+            digest.update(chunk)
+            left -= len(chunk)
+            tail = chunk[-1:]
+    if digest.hexdigest() != old_sha:
+        return 0
+    return rows if tail in (b"\n", b"\r") else max(rows - 1, 0)
+
+
+def sha256_file(path: Path) -> str:
+    """Content hash identifying a file version."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def unchanged_files(con: duckdb.DuckDBPyConnection, inbox: Path, paths: list[Path]) -> set[tuple[str, int, int]]:
+    """(path, size, mtime) of the given files that were processed with this size and mtime, and had not been written
+    for 2 s when they were read (a later rewrite then has a later mtime, even on file systems with coarse
+    timestamps). One query for the whole inbox."""
+    rels = [p.relative_to(inbox).as_posix() for p in paths]
+    rows = con.execute(
+        "select path, size_bytes, mtime_ns from etl_files where path in (select unnest(?::varchar[])) "
+        "and mtime_ns < epoch_ns(coalesce(checked_at, loaded_at)) - 2000000000",
+        [rels],
+    ).fetchall()
+    return {(str(p), int(size), int(mtime)) for p, size, mtime in rows if size is not None and mtime is not None}
