@@ -29,27 +29,25 @@ def grown_rows(con: duckdb.DuckDBPyConnection, rel: str, path: Path, source: Pat
     ).fetchall()
     if not last or last[0][1] is None or not 0 < int(last[0][1]) < size:
         return 0
-    old_sha, left, rows = last[0][0], int(last[0][1]), int(last[0][2] or 0)
-    digest, tail = hashlib.sha256(), b""
-    with source.open("rb") as fh:
-        while left:
-            chunk = fh.read(min(left, 1 << 20))
-            if not chunk:
-                return 0
-            digest.update(chunk)
-            left -= len(chunk)
-            tail = chunk[-1:]
-    if digest.hexdigest() != old_sha:
+    old_sha, old_size, rows = last[0][0], int(last[0][1]), int(last[0][2] or 0)
+    if sha256_file(source, old_size) != old_sha:
         return 0
-    return rows if tail in (b"\n", b"\r") else max(rows - 1, 0)
+    with source.open("rb") as fh:
+        fh.seek(old_size - 1)
+        complete = fh.read(1) in (b"\n", b"\r")
+    return rows if complete else max(rows - 1, 0)
 
 
-def sha256_file(path: Path) -> str:
-    """Content hash identifying a file version."""
-    digest = hashlib.sha256()
+def sha256_file(path: Path, size: int | None = None) -> str:
+    """Content hash identifying a file version (of its first `size` bytes when given)."""
+    digest, left = hashlib.sha256(), size
     with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
+        while left is None or left > 0:
+            chunk = fh.read(1 << 20 if left is None else min(left, 1 << 20))
+            if not chunk:
+                break
             digest.update(chunk)
+            left = None if left is None else left - len(chunk)
     return digest.hexdigest()
 
 
