@@ -22,21 +22,23 @@ def _upgrade_hashes(con: duckdb.DuckDBPyConnection) -> None:
     The user-agent hash stays text: a few thousand distinct values compress to a dictionary, where 64-bit integers
     would not compress at all."""
     rows = con.execute(
-        "select column_name from duckdb_columns() where table_name = 'clicks' and not internal "
+        "select count(*) from duckdb_columns() where table_name = 'clicks' and not internal "
         "and column_name = 'ip_hash' and data_type = 'VARCHAR'"
     ).fetchall()
-    for (name,) in rows:  # names come from the fixed list above
-        con.execute(f"alter table clicks alter {name} type ubigint using ('0x' || left({name}, 16))::ubigint")
+    if rows[0][0]:
+        con.execute("alter table clicks alter ip_hash type ubigint using ('0x' || left(ip_hash, 16))::ubigint")
 
 
 def _widen_rollup_money(con: duckdb.DuckDBPyConnection, rollup_tables: tuple[str, ...]) -> None:
     """Schema 4: rollup money columns hold sums in 38 digits (they were DECIMAL(18,4), like a single amount)."""
     rows = con.execute(
         "select table_name, column_name from duckdb_columns() where not internal and data_type = 'DECIMAL(18,4)' "
-        f"and table_name in {rollup_tables}"
+        "and table_name in (select unnest(?::varchar[]))",
+        [list(rollup_tables)],
     ).fetchall()
-    for table, column in rows:  # names from the catalog, of the rollup tables
-        con.execute(f"alter table {table} alter {column} type decimal(38,4)")
+    for table, column in rows:  # identifiers: a table of the allow-list, and a column the catalog names
+        if table in rollup_tables and column.isidentifier():
+            con.execute(f'alter table {table} alter "{column}" type decimal(38,4)')
 
 
 def _scrub_quarantined_ips(con: duckdb.DuckDBPyConnection) -> None:
