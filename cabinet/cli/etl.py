@@ -350,8 +350,9 @@ def status(
     fixable = [r for (r,) in cur.execute(STATUS_FIXABLE, [list(FIXABLE)]).fetchall()]
     if fixable:
         console.print(
-            f"{', '.join(fixable)}: these rows load once their cause is fixed (the partner, offer or link added to "
-            "the store, the late click or the rate arrived) and their files are read again: "
+            f"{', '.join(fixable)}: these rows load once their cause is fixed (the partner, offer, link or promo "
+            "code added to the store or made active, the late click or the rate arrived) and their files are read "
+            "again: "
             "`cabinet etl reprocess --reason <reason>` (`cabinet etl quarantine --reason <reason>` lists them)"
         )
     note = ignored_note(cfg.inbox_dir)
@@ -382,7 +383,8 @@ select feed, reason, count(*) as rows, max(run_id) as last_run from quarantine g
 """
 
 # reasons whose cause can be fixed after the fact, so the rows load when their files are read again (`etl reprocess`)
-FIXABLE = ("unknown_partner", "unknown_offer", "unknown_link_token", "unattributed", "no_fx_rate")
+FIXABLE = ("unknown_partner", "unknown_offer", "unknown_link_token", "unattributed", "no_fx_rate",
+           "unknown_promo_code", "inactive_promo_code", "promo_code_outside_dates")  # fmt: skip
 STATUS_FIXABLE = "select distinct reason from quarantine where reason in (select unnest(?::varchar[])) order by 1"
 
 
