@@ -4,7 +4,8 @@
 against the store's links, partners and offers as `etl.dims.read_dimensions` read them. `ingest` runs inside the
 transaction, after `etl.dims.snapshot_dimensions` wrote those same rows. Feeds are processed in dependency order
 (FX rates, clicks, conversions, commissions) and files in name order; the clicks of all files at once (`etl.clicks`),
-the other feeds file by file. A file is processed once per (path, sha256). For every file, rows_read = inserted +
+the other feeds file by file. A file is processed once per (path, sha256); one with the content of a file read at
+another path is not read again, its rows are that read's duplicates. For every file, rows_read = inserted +
 updated + duplicates + quarantined; conversions that wait for their click count as inserted (into
 `pending_conversions`) and, if their click never comes, are moved to the quarantine later with their file's counts
 adjusted, so the identity always holds.
@@ -27,7 +28,7 @@ from etl import commission_feed, fx
 from etl import conversions as conv
 from etl.clicks import VALIDATED, load_clicks, quarantine_clicks, validate_clicks
 from etl.dims import LOOKUP_PREFIX, LOOKUPS, Dimensions, stage_lookups
-from etl.manifest import LAST_ROW_WINS
+from etl.manifest import LAST_ROW_WINS, SameContent
 from etl.readers import BLANK_COLUMN
 from etl.reprocess import REREAD_ROWS, clear_earlier, note_versions, replace_earlier, replace_repeated
 from etl.schema import scalar
@@ -136,6 +137,7 @@ def ingest(
     # (partner, month) groups conversions left: the engine prices them again (`etl.commission`)
     con.execute("create or replace temp table conv_moved_months (partner_id integer, month timestamp)")
     res = IngestResult(cleared=clear_earlier(con, [f for f in staged.files if f.reread]))
+    by_file: dict[int, FileStats] = {}
     # No clean-up on an error: a failed statement aborts the run's transaction, a clean-up statement would then
     # fail with "current transaction is aborted" and hide the real error; the runner's rollback drops the temp tables.
     for feed in FEED_ORDER:
@@ -144,10 +146,16 @@ def ingest(
         if feed == "conversions":
             conv.prepare_click_lookup(con, [f.table for f in files if f.table and "click_id" in f.columns])
         for f in files:
-            try:
-                stats = done.get(f.file_id) or _process_file(con, f, run_id, key=key, base=base, now=now)
-            except duckdb.Error as exc:
-                raise FileLoadError(f"{f.rel}: {type(exc).__name__}: {exc}") from exc
+            if f.same_as is not None:
+                stats = _same_content(f, f.same_as, by_file)
+                if stats is None:  # the file of its content was left for a later run: so is this one
+                    continue
+            else:
+                try:
+                    stats = done.get(f.file_id) or _process_file(con, f, run_id, key=key, base=base, now=now)
+                except duckdb.Error as exc:
+                    raise FileLoadError(f"{f.rel}: {type(exc).__name__}: {exc}") from exc
+            by_file[f.file_id] = stats
             _record(con, f, stats, run_id, now)
             res.files.append(stats)
             if progress is not None:
@@ -252,6 +260,20 @@ def _note_columns(stats: FileStats, f: StagedFile) -> None:
     else:
         own = f.columns if f.own_columns is None else f.own_columns  # a Parquet file read with others: its own
         stats.unknown_columns = sorted(set(own) - set(FEED_COLUMNS[f.feed]) - {"file_id", "rn"})
+
+
+def _same_content(f: StagedFile, twin: SameContent, by_file: dict[int, FileStats]) -> FileStats | None:
+    """A file whose content was read at another path (`etl.manifest.SameContent`): its rows are duplicates of that
+    read's. None when that file was to be read in this run but was not (left for a later run)."""
+    rows = twin.rows
+    if twin.run_id is None:
+        first = by_file.get(twin.file_id)
+        if first is None:
+            return None
+        if first.status == "failed":
+            return FileStats(f.feed, f.rel, "failed", f"the same content as {twin.path}, which failed: {first.reason}")
+        rows = first.rows_read
+    return FileStats(f.feed, f.rel, reason=twin.reason, rows_read=rows, duplicates=rows)
 
 
 def _process_file(

@@ -4,6 +4,7 @@ much of a grown file its path's last read already holds."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -14,6 +15,34 @@ from etl.readers import file_format
 # theirs read again (on request, or grown) must not apply the rows it loaded before, which a later file may have
 # superseded (`etl.ingest`)
 LAST_ROW_WINS = ("commissions", "fx_rates")
+
+
+@dataclass(frozen=True)
+class SameContent:
+    """A read of a file's exact content at another path of its feed: a renamed or copied file is not read again (its
+    rows would be duplicates, except that its bad rows would be quarantined twice and a commission or FX row would undo
+    a later file's update); it counts its rows as duplicates of that read's."""
+
+    path: str
+    file_id: int
+    run_id: int | None  # None: read earlier in this run
+    rows: int
+
+    @property
+    def reason(self) -> str:
+        """What the file's manifest row says of it."""
+        when = "in this run" if self.run_id is None else f"in run {self.run_id}"
+        return f"the same content as {self.path}, read {when}: its rows are duplicates"
+
+
+def same_content(con: duckdb.DuckDBPyConnection, feed: str, sha: str, rel: str) -> SameContent | None:
+    """The first loaded read of content `sha` in `feed` at a path other than `rel`, if any."""
+    row = con.execute(
+        "select path, file_id, run_id, rows_read from etl_files "
+        "where feed = ? and sha256 = ? and status = 'loaded' and path <> ? order by file_id limit 1",
+        [feed, sha, rel],
+    ).fetchall()
+    return SameContent(row[0][0], int(row[0][1]), int(row[0][2]), int(row[0][3] or 0)) if row else None
 
 
 def grown_rows(con: duckdb.DuckDBPyConnection, rel: str, path: Path, source: Path, size: int) -> int:

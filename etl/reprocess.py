@@ -96,6 +96,8 @@ def select(con: duckdb.DuckDBPyConnection, inbox: Path, request: Reprocess) -> S
         for path, n in rows:
             if (inbox / path).is_file():
                 sel.paths.append(path)
+            elif copy := _present_copy(con, inbox, path):  # renamed: its content is in the inbox under this name
+                sel.paths.append(copy)
             else:
                 sel.notes.append(f"{path} is not in the inbox any more (archived?): its {n:,} quarantined rows stay")
         if not sel.paths:
@@ -106,21 +108,32 @@ def select(con: duckdb.DuckDBPyConnection, inbox: Path, request: Reprocess) -> S
     return sel
 
 
+def _present_copy(con: duckdb.DuckDBPyConnection, inbox: Path, path: str) -> str | None:
+    """An inbox file read with the content of a read of `path` that quarantined rows (a file renamed or copied)."""
+    rows = con.execute(
+        "select distinct c.path from quarantine q join etl_files o on o.file_id = q.file_id "
+        "join etl_files c on c.feed = o.feed and c.sha256 = o.sha256 and c.path <> o.path "
+        "where q.path = ? order by 1",
+        [path],
+    ).fetchall()
+    return next((str(p) for (p,) in rows if (inbox / str(p)).is_file()), None)
+
+
 def clear_earlier(con: duckdb.DuckDBPyConnection, files: list[StagedFile]) -> int:
     """Inside the run's transaction, before `files` (read again) are loaded: take the quarantine rows of earlier reads
     of the same content out (the new read quarantines what is still bad), noting their rows in `reread_rows`; returns
     how many."""
     if not files:
         return 0
-    pairs = [[f.rel, f.sha256] for f in files]
+    pairs = [[f.feed, f.sha256] for f in files]  # the same content read at another path too (`SameContent`)
     con.execute(  # what each of them quarantined before (`REREAD_ROWS`)
-        "create or replace temp table reread_rows as select t.p[3]::bigint as file_id, q.row_number as rn "
+        "create or replace temp table reread_rows as select distinct t.p[3]::bigint as file_id, q.row_number as rn "
         "from quarantine q join etl_files e on e.file_id = q.file_id "
-        "join unnest(?::varchar[][]) t(p) on e.path = t.p[1] and e.sha256 = t.p[2]",
-        [[[f.rel, f.sha256, str(f.file_id)] for f in files]],
+        "join unnest(?::varchar[][]) t(p) on e.feed = t.p[1] and e.sha256 = t.p[2]",
+        [[[f.feed, f.sha256, str(f.file_id)] for f in files]],
     )
     deleted = con.execute(  # DELETE returns how many rows it removed
-        "delete from quarantine where file_id in (select file_id from etl_files where (path, sha256) in "
+        "delete from quarantine where file_id in (select file_id from etl_files where (feed, sha256) in "
         "(select (p[1], p[2]) from unnest(?::varchar[][]) t(p)))",
         [pairs],
     ).fetchall()

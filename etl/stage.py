@@ -22,7 +22,7 @@ from typing import BinaryIO
 
 import duckdb
 
-from etl.manifest import LAST_ROW_WINS, grown_rows, sha256_file, unchanged_files
+from etl.manifest import LAST_ROW_WINS, SameContent, grown_rows, same_content, sha256_file, unchanged_files
 from etl.readers import (
     EXTENSIONS,
     UnreadableFile,
@@ -56,6 +56,7 @@ class StagedFile:
     reread: bool = False  # read again on request although this content was read before (`etl.reprocess`)
     grown_rows: int = 0  # of a LAST_ROW_WINS feed: the rows of its path's last read, which it holds unchanged first
     own_columns: list[str] | None = None  # a Parquet file read with others: its own columns (`columns` is the union)
+    same_as: SameContent | None = None  # its content was read at another path: not read, its rows are duplicates
 
 
 @dataclass
@@ -173,7 +174,8 @@ def stage_inbox(
     settle_s: float = 0.0,
     reread: set[str] | None = None,
 ) -> StagedInbox:
-    """Stage every inbox file not yet in the manifest (by path and content hash). Call outside a transaction.
+    """Stage every inbox file not yet in the manifest (by path and content hash). Call outside a transaction. A file
+    whose content was read at another path of its feed (before, or earlier in this run) is listed, not read (`same_as`).
 
     Files still being written (`still_landing`, with `settle_s`) are read up to their last complete line when they
     are plain CSV or JSON Lines (`partial`); others are left for a later run (`landing`).
@@ -212,6 +214,8 @@ def _stage_all(
         if staged.more:
             break
         new: list[StagedFile] = []
+        copies: list[StagedFile] = []  # of a content read before, or earlier in this run (`twins`)
+        twins: dict[str, SameContent] = {}
         paths = [p for p in found[feed] if p not in landing or p in partial]
         unchanged = unchanged_files(con, inbox, paths)
         for path in paths:
@@ -237,8 +241,13 @@ def _stage_all(
             if feed == "clicks" and max_click_bytes and new and click_bytes + size > max_click_bytes:
                 staged.more = True
                 break
-            click_bytes += size if feed == "clicks" else 0
             file_id = int(con.execute("select nextval('seq_file_id')").fetchall()[0][0])
+            twin = None if again else twins.get(sha) or same_content(con, feed, sha, rel)
+            if twin is not None:
+                copies.append(StagedFile(feed, path, rel, sha, size, file_id, mtime_ns=stat.st_mtime_ns, same_as=twin))
+                continue
+            twins.setdefault(sha, SameContent(rel, file_id, None, 0))
+            click_bytes += size if feed == "clicks" else 0
             staged_file = StagedFile(feed, path, rel, sha, size, file_id, mtime_ns=stat.st_mtime_ns)
             staged_file.source = source if source != path else None
             staged_file.reread = bool(seen[0][0]) and again
@@ -246,7 +255,7 @@ def _stage_all(
                 staged_file.grown_rows = grown_rows(con, rel, path, source, size)
             reread.discard(rel)
             new.append(staged_file)
-        staged.files.extend(new)
+        staged.files.extend(new + copies)
         if feed == "clicks":
             parquet = [f for f in new if file_format(f.path) == "parquet"]
             _stage_parquet_group(con, parquet, staged, feed, defer=defer_parquet_clicks)
