@@ -31,8 +31,7 @@ class SameContent:
     @property
     def reason(self) -> str:
         """What the file's manifest row says of it."""
-        when = "in this run" if self.run_id is None else f"in run {self.run_id}"
-        return f"the same content as {self.path}, read {when}: its rows are duplicates"
+        return f"the same content as {self.path} ({'this run' if self.run_id is None else f'run {self.run_id}'})"
 
 
 def same_content(con: duckdb.DuckDBPyConnection, feed: str, sha: str, rel: str) -> SameContent | None:

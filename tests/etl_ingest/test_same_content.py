@@ -14,7 +14,7 @@ from etl.runner import run_etl
 from tests.etl_ingest.conftest import CLICK_HEADER, NOW, Tiny, conserved
 
 COMMISSIONS = "commission_id,partner_id,ts,amount,currency,status\n"
-SAME = "the same content as {}, read {}: its rows are duplicates"
+SAME = "the same content as {} ({})"
 
 
 def _files(tiny: Tiny) -> list[tuple]:
@@ -42,7 +42,7 @@ def test_a_renamed_click_file_counts_its_rows_as_duplicates_and_quarantines_noth
             0,
             2,
             0,
-            SAME.format("clicks/a.csv", "in run 1"),
+            SAME.format("clicks/a.csv", "run 1"),
         ),
     ]
     assert tiny.rows("select path, row_number, reason from quarantine") == [("clicks/a.csv", 2, "bad_timestamp")]
@@ -76,7 +76,7 @@ def test_two_files_of_one_content_in_one_run_are_read_once(tiny: Tiny) -> None:
         ("fx_rates/x.csv.gz", "failed", 0, 0, 0, 0, error),
         ("fx_rates/y.csv.gz", "failed", 0, 0, 0, 0, f"the same content as fx_rates/x.csv.gz, which failed: {error}"),
         ("clicks/a-retry.csv", "loaded", 2, 1, 0, 1, None),
-        ("clicks/a.csv", "loaded", 2, 0, 2, 0, SAME.format("clicks/a-retry.csv", "in this run")),
+        ("clicks/a.csv", "loaded", 2, 0, 2, 0, SAME.format("clicks/a-retry.csv", "this run")),
     ]  # fmt: skip
     assert tiny.rows("select path, reason from quarantine") == [("clicks/a-retry.csv", "missing_field:link_token")]
     conserved(tiny)
