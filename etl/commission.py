@@ -10,6 +10,8 @@ What is (re)computed in a run:
   RevShare tiers count the month's qualifying FTDs up to the line; rows record these counts (`inputs.month_count`,
   `month_ftds`) only under tiered plans: other plans do not reprice a month, so a count there would go stale;
 - engine commissions in `hold` whose `hold_until <= now` are approved.
+A blocked partner (`dim_partners.status`) earns nothing more: its rows not final yet are `rejected` with
+`inputs.partner_blocked`, and priced again when it is unblocked (blocking is part of `plan_priced`'s fingerprint).
 Conversions with a feed commission (source='feed' with that conversion_id) are never computed; non-final engine rows
 they had are removed. The plan is the partner's current plan (`dim_partners.plan_id`); partners without one earn
 nothing from the engine. A conversion without a rate for its plan currency is skipped and counted in `missing_fx`.

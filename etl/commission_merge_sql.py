@@ -45,9 +45,10 @@ where s.kind in ('cpa', 'revshare')
 
 DESIRED_OVERRIDES = """
 insert into eng_desired
-with final_overrides as (
+with final_overrides as (  -- and those rejected only because their partner was blocked: unblocked, they pay again
     select inputs ->> 'source_commission_id' as source_id, level, partner_id from commissions
-    where source = 'engine' and kind = 'sub_partner' and status in ('approved', 'paid')
+    where source = 'engine' and kind = 'sub_partner'
+      and (status in ('approved', 'paid') or (inputs ->> 'partner_blocked') = 'true')
 ),
 o as (
     select
@@ -102,15 +103,20 @@ from o
 where (o.amount::decimal(38,4) * o.pct * 0.01)::decimal(18,4) <> 0
 """
 
-# Desired rows joined with what exists; approved and paid rows are final and never rewritten.
+# Desired rows joined with what exists; approved and paid rows are final and never rewritten. A blocked partner earns
+# nothing more: its rows not final yet are rejected (`inputs.partner_blocked`), and priced again once it is unblocked.
 CHANGES = """
 create or replace temp table eng_changes as
 with merged as (
     select
-        d.*,
+        d.* replace (
+            case when b.partner_id is null then d.inputs
+                 else json_merge_patch(d.inputs, '{"partner_blocked": true}') end as inputs
+        ),
         e.commission_id is null as is_new,
         e.ts as old_ts,
         case
+            when b.partner_id is not null then 'rejected'
             when d.cond = 'pending' then 'pending'
             when d.cond = 'approved' then case when d.hold_until > $now then 'hold' else 'approved' end
             when e.status in ('hold', 'reversed') then 'reversed'
@@ -120,6 +126,7 @@ with merged as (
          e.offer_id, e.plan_id, e.rule, e.inputs::varchar, e.level, e.from_partner_id, e.hold_until) as old_values
     from eng_desired as d
     left join commissions as e using (commission_id)
+    left join dim_partners as b on b.partner_id = d.partner_id and b.status = 'blocked'
     where e.commission_id is null or (e.source = 'engine' and e.status not in ('approved', 'paid'))
 )
 select * exclude (old_values)

@@ -12,21 +12,24 @@ select (select count(*) from conversions where updated_run_id = $run)
      + (select count(*) from commissions where source = 'feed' and updated_run_id = $run)
 """
 
-# Partners whose plan, parent chain or an ancestor's override percent changed in the store since their commissions
-# were priced
+# Partners whose plan, parent chain, an ancestor's override percent, or whether they or an ancestor are blocked
+# changed in the store since their commissions were priced (a partner not blocked keeps the fingerprint it had
+# before blocking was part of it)
 PLAN_CHANGES = """
 create or replace temp table eng_plan_now as
 select p.partner_id, md5(
     coalesce(to_json(pl)::varchar, '') || '|' || coalesce((
         select string_agg(
-            t.level || ':' || t.ancestor_id || ':' || coalesce(ap.subpartner_override_pct::varchar, ''), ','
+            t.level || ':' || t.ancestor_id || ':' || coalesce(ap.subpartner_override_pct::varchar, '')
+                || case when a.status = 'blocked' then ':blocked' else '' end,
+            ','
             order by t.level
         )
         from dim_partner_tree as t
         join dim_partners as a on a.partner_id = t.ancestor_id
         left join dim_plans as ap on ap.plan_id = a.plan_id
         where t.descendant_id = p.partner_id
-    ), '')
+    ), '') || case when p.status = 'blocked' then '|blocked' else '' end
 ) as fingerprint
 from dim_partners as p
 left join dim_plans as pl on pl.plan_id = p.plan_id;

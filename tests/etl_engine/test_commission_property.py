@@ -1,8 +1,8 @@
-"""The engine prices the same facts the same, however they arrive: conversions spread over several runs, in any
-order, with amounts corrected, rejections and feed commissions landing later, end with the commissions one run over
-all of them computes (tiers counted progressively by event time, a rejection moving later ones down a tier, RevShare,
-overrides per level, the feed suppressing the engine). No conversion here is ever approved, so nothing is settled at
-the price of its day."""
+"""The engine prices the same facts the same, however they arrive: conversions spread over several runs, in any order,
+with amounts corrected, rejections and feed commissions landing later, and partners blocked for a while, end with the
+commissions one run over all of them computes (tiers counted progressively by event time, a rejection moving later
+ones down a tier, RevShare, overrides per level, the feed suppressing the engine). No conversion here is ever
+approved, so nothing is settled at the price of its day."""
 
 from __future__ import annotations
 
@@ -56,10 +56,20 @@ def _commissions(con: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]]:
     ).fetchall()
 
 
+# partners blocked during a batch (batch, partner): unblocked at the end, they earn what they would have
+_block = st.tuples(st.integers(0, 2), st.integers(0, 3))
+
+
 @settings(max_examples=25, deadline=None)
-@given(conversions=st.lists(_conversion, min_size=1, max_size=30), changes=st.lists(_change, max_size=6))
+@given(
+    conversions=st.lists(_conversion, min_size=1, max_size=30),
+    changes=st.lists(_change, max_size=6),
+    blocks=st.lists(_block, max_size=3),
+)
 def test_commissions_do_not_depend_on_how_the_facts_arrived(
-    conversions: list[tuple[int, int, int, str, int]], changes: list[tuple[int, int, str, int]]
+    conversions: list[tuple[int, int, int, str, int]],
+    changes: list[tuple[int, int, str, int]],
+    blocks: list[tuple[int, int]],
 ) -> None:
     final: dict[str, tuple[int, int, str, str]] = {}  # conversion id -> its last values
     rejected: set[str] = set()
@@ -73,6 +83,12 @@ def test_commissions_do_not_depend_on_how_the_facts_arrived(
         _program(wh)
         for batch in range(3):
             wh.run_id = batch + 1
+            blocked = [partner for b, partner in blocks if b == batch]
+            incremental.execute(
+                "update dim_partners set status = case when partner_id in (select unnest(?::integer[])) "
+                "then 'blocked' else 'active' end",
+                [blocked],
+            )
             for i, (b, partner, hour, type_, value) in enumerate(conversions):
                 if b == batch:
                     final[f"v{i}"] = (partner, hour, type_, _amount(type_, value))
@@ -91,6 +107,10 @@ def test_commissions_do_not_depend_on_how_the_facts_arrived(
                 else:
                     feed[cid] = value
                     wh.feed_commission(f"feed-{cid}", partner, str(value), conversion_id=cid)
+            compute_commissions(incremental, wh.run_id, NOW)
+        if blocks:  # every partner active again: a run with nothing new prices again what blocking rejected
+            incremental.execute("update dim_partners set status = 'active'")
+            wh.run_id += 1
             compute_commissions(incremental, wh.run_id, NOW)
         once = Warehouse(scratch)
         _program(once)

@@ -1,0 +1,89 @@
+"""A blocked partner earns nothing more from the engine: its commissions not final yet are rejected, and priced again
+once it is unblocked. Approved and paid money stays; overrides follow their source."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from sqlalchemy import Engine
+
+from cabinet.store.db import session_scope
+from cabinet.store.models import CommissionPlan, Partner
+from tests.etl_ingest.conftest import Tiny, conserved
+
+HEAD = "conversion_id,ts,type,partner_id,offer_id,amount,status\n"
+
+
+def _status(engine: Engine, partner: int, status: str) -> None:
+    with session_scope(engine) as s:
+        s.get(Partner, partner).status = status
+
+
+def _commissions(tiny: Tiny) -> dict[str, tuple[str, Decimal]]:
+    return {cid: (status, amount) for cid, status, amount in tiny.rows(
+        "select commission_id, status, amount from commissions order by 1")}  # fmt: skip
+
+
+def _rollups_match(tiny: Tiny) -> None:
+    facts = tiny.rows(
+        "select coalesce(sum(amount_base) filter (status = 'pending'), 0), "
+        "coalesce(sum(amount_base) filter (status = 'rejected'), 0), "
+        "coalesce(sum(amount_base) filter (status = 'approved'), 0) from commissions"
+    )
+    for table in ("rollup_hourly", "rollup_daily"):
+        rolled = tiny.rows(
+            f"select coalesce(sum(commission_pending), 0), coalesce(sum(commission_rejected), 0), "
+            f"coalesce(sum(commission_approved), 0) from {table}"
+        )
+        assert rolled == facts, table
+
+
+def test_blocking_rejects_what_is_not_final_and_unblocking_prices_it_again(tiny: Tiny, store_engine: Engine) -> None:
+    with session_scope(store_engine) as s:
+        s.get(CommissionPlan, s.get(Partner, tiny.parent).plan_id).subpartner_override_pct = ["10"]
+    c, p, o = tiny.child, tiny.parent, tiny.offer
+    tiny.write("conversions", "1.csv", HEAD + f"c1,2026-11-03T10:00:00Z,ftd,{c},{o},50,pending\n"
+                                              f"p1,2026-11-03T10:00:00Z,ftd,{p},{o},50,approved\n")  # fmt: skip
+    tiny.run()
+    before = {
+        "eng:c1:cpa": ("pending", Decimal("100")),
+        f"eng:c1:cpa:L1:{p}": ("pending", Decimal("10")),
+        "eng:p1:cpa": ("approved", Decimal("100")),
+    }
+    assert _commissions(tiny) == before
+
+    _status(store_engine, c, "blocked")  # a run with no new file applies it
+    tiny.run()
+    tiny.write("conversions", "2.csv", HEAD + f"c2,2026-11-04T10:00:00Z,ftd,{c},{o},50,approved\n")
+    tiny.run()
+    assert _commissions(tiny) == {
+        "eng:c1:cpa": ("rejected", Decimal("100")),
+        f"eng:c1:cpa:L1:{p}": ("rejected", Decimal("10")),  # the override follows its source
+        "eng:c2:cpa": ("rejected", Decimal("100")),
+        f"eng:c2:cpa:L1:{p}": ("rejected", Decimal("10")),
+        "eng:p1:cpa": ("approved", Decimal("100")),
+    }
+    inputs = tiny.rows("select inputs from commissions where commission_id = 'eng:c2:cpa'")[0][0]
+    assert json.loads(inputs)["partner_blocked"] is True
+    _rollups_match(tiny)
+
+    _status(store_engine, c, "active")
+    _status(store_engine, p, "blocked")
+    tiny.run()
+    assert _commissions(tiny) == {
+        "eng:c1:cpa": ("pending", Decimal("100")),
+        f"eng:c1:cpa:L1:{p}": ("rejected", Decimal("10")),  # its beneficiary is blocked now
+        "eng:c2:cpa": ("approved", Decimal("100")),
+        f"eng:c2:cpa:L1:{p}": ("rejected", Decimal("10")),
+        "eng:p1:cpa": ("approved", Decimal("100")),  # approved money is final: blocking takes nothing back
+    }
+    assert "partner_blocked" not in tiny.rows("select inputs from commissions where commission_id = 'eng:c1:cpa'")[0][0]
+    _rollups_match(tiny)
+
+    _status(store_engine, p, "paused")  # paused partners earn as active ones do
+    tiny.run()
+    assert _commissions(tiny)[f"eng:c1:cpa:L1:{p}"] == ("pending", Decimal("10"))
+    assert _commissions(tiny)[f"eng:c2:cpa:L1:{p}"] == ("approved", Decimal("10"))
+    _rollups_match(tiny)
+    conserved(tiny)
