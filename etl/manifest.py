@@ -34,14 +34,14 @@ class SameContent:
         return f"the same content as {self.path} ({'this run' if self.run_id is None else f'run {self.run_id}'})"
 
 
-def same_content(con: duckdb.DuckDBPyConnection, feed: str, sha: str, rel: str) -> SameContent | None:
-    """The first loaded read of content `sha` in `feed` at a path other than `rel`, if any."""
-    row = con.execute(
-        "select path, file_id, run_id, rows_read from etl_files "
-        "where feed = ? and sha256 = ? and status = 'loaded' and path <> ? order by file_id limit 1",
-        [feed, sha, rel],
+def loaded_contents(con: duckdb.DuckDBPyConnection, feed: str) -> dict[str, SameContent]:
+    """The first loaded read of each content (sha256) of `feed`: one query for a run's files of the feed."""
+    rows = con.execute(
+        "select sha256, path, file_id, run_id, rows_read from etl_files where feed = ? and status = 'loaded' "
+        "qualify row_number() over (partition by sha256 order by file_id) = 1",
+        [feed],
     ).fetchall()
-    return SameContent(row[0][0], int(row[0][1]), int(row[0][2]), int(row[0][3] or 0)) if row else None
+    return {str(sha): SameContent(str(path), int(fid), int(run), int(n or 0)) for sha, path, fid, run, n in rows}
 
 
 def grown_rows(con: duckdb.DuckDBPyConnection, rel: str, path: Path, source: Path, size: int) -> int:

@@ -22,7 +22,7 @@ from typing import BinaryIO
 
 import duckdb
 
-from etl.manifest import LAST_ROW_WINS, SameContent, grown_rows, same_content, sha256_file, unchanged_files
+from etl.manifest import LAST_ROW_WINS, SameContent, grown_rows, loaded_contents, sha256_file, unchanged_files
 from etl.readers import (
     EXTENSIONS,
     UnreadableFile,
@@ -215,7 +215,7 @@ def _stage_all(
             break
         new: list[StagedFile] = []
         copies: list[StagedFile] = []  # of a content read before, or earlier in this run (`twins`)
-        twins: dict[str, SameContent] = {}
+        twins: dict[str, SameContent] | None = None  # read when a file of the feed is new
         paths = [p for p in found[feed] if p not in landing or p in partial]
         unchanged = unchanged_files(con, inbox, paths)
         for path in paths:
@@ -242,7 +242,8 @@ def _stage_all(
                 staged.more = True
                 break
             file_id = int(con.execute("select nextval('seq_file_id')").fetchall()[0][0])
-            twin = None if again else twins.get(sha) or same_content(con, feed, sha, rel)
+            twins = loaded_contents(con, feed) if twins is None else twins  # not at this path: `seen` is false
+            twin = None if again else twins.get(sha)
             if twin is not None:
                 copies.append(StagedFile(feed, path, rel, sha, size, file_id, mtime_ns=stat.st_mtime_ns, same_as=twin))
                 continue
