@@ -1,4 +1,4 @@
-"""`cabinet etl run | schedule | status`: load the inbox into the warehouse and publish snapshots."""
+"""`cabinet etl run | schedule`: load the inbox into the warehouse and publish snapshots."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def _status_cell(f: dict[str, Any]) -> str:
     return f"{text}; columns ignored (not in the contract): {unknown}" if unknown else text
 
 
-def _as_of(moment: datetime | None) -> str:
+def as_of_text(moment: datetime | None) -> str:
     """Data-as-of for the run summary and `etl status`, to the second."""
     return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else "- (no events loaded yet)"
 
@@ -123,7 +123,7 @@ def _print_outcome(result: Any, inbox: Path) -> None:
         if result.moved_snapshot
         else "no changes, CURRENT kept"
     )
-    as_of = _as_of(result.data_as_of)
+    as_of = as_of_text(result.data_as_of)
     console.print(
         f"commissions changed {result.commissions:,} · data as of {as_of} · {where} · {result.seconds:.2f} s total"
         + (f" · loaded in {result.chunks} chunks (runs up to {result.run_id})" if result.chunks > 1 else "")
@@ -308,97 +308,3 @@ def schedule(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     console.print("schedule stopped" + (f" after {runs} runs" if runs >= 0 else " (run in progress aborted)"))
-
-
-@etl_app.command("status")
-def status(
-    runs: Annotated[int, typer.Option(min=1, max=1000, help="How many recent runs to show.")] = 10,
-    all_runs: Annotated[bool, typer.Option("--all", help="Also list the runs that found nothing new.")] = False,
-) -> None:
-    """Recent runs, failed files with reasons and quarantine counts by reason, from the current snapshot."""
-    from etl.last_run import read_last_run
-    from queries.warehouse import NoSnapshotError, Warehouse
-
-    cfg = settings()
-    last = read_last_run(cfg.warehouse_dir)
-    wh = Warehouse(cfg.warehouse_dir)
-    try:
-        cur = wh.cursor()
-    except NoSnapshotError as exc:
-        if last and last.get("status") == "failed":
-            err_console.print(Text.assemble((f"last run {last['run_id']} failed:", "red"), f" {last.get('error')}"))
-        raise CliError(str(exc)) from exc
-    snap = wh.snapshot()
-    assert snap is not None
-    as_of = _as_of(snap.data_as_of)
-    console.print(
-        f"snapshot {snap.path.name} (run {snap.run_id}) published {snap.published_at:%Y-%m-%d %H:%M:%S} UTC; "
-        f"data as of {as_of}" + (f"; older clicks in {snap.history.name}" if snap.history else "")
-    )
-    if last and last.get("status") == "failed":
-        failed = f"last run {last['run_id']} failed at {last.get('finished_at')}:"
-        console.print(Text.assemble((failed, "red"), f" {last.get('error')}"))
-    _print_rows(cur, "Recent runs" + ("" if all_runs else " that loaded or changed something"), STATUS_RUNS,
-                [all_runs, runs])  # fmt: skip
-    idle, latest = cur.execute(STATUS_IDLE).fetchone() or (0, None)
-    if idle and not all_runs:  # the schedule runs every minute: most runs find nothing new
-        console.print(
-            f"and {idle:,} runs that found nothing new (the latest at {latest:%Y-%m-%d %H:%M:%S}; --all lists them)"
-        )
-    _print_rows(cur, "Failed files", STATUS_FAILED_FILES, [runs * 5])
-    _print_rows(cur, "Quarantine by reason", STATUS_QUARANTINE, [])
-    fixable = [r for (r,) in cur.execute(STATUS_FIXABLE, [list(FIXABLE)]).fetchall()]
-    if fixable:
-        console.print(
-            f"{', '.join(fixable)}: these rows load once their cause is fixed (the partner, offer, link or promo "
-            "code added to the store or made active, the late click or the rate arrived) and their files are read "
-            "again: "
-            "`cabinet etl reprocess --reason <reason>` (`cabinet etl quarantine --reason <reason>` lists them)"
-        )
-    note = ignored_note(cfg.inbox_dir)
-    if note:
-        console.print(note, style="yellow")
-    console.print(usage_line(cfg.warehouse_dir))
-    cur.close()
-    wh.close()
-
-
-_IDLE = "status = 'ok' and files = 0 and commissions = 0"  # a run that found nothing new
-STATUS_RUNS = f"""
-select run_id, strftime(started_at, '%Y-%m-%d %H:%M:%S') as started_at, status, files, files_failed,
-       rows_read, inserted, updated, duplicates, quarantined,
-       commissions, round(epoch(finished_at - started_at), 2) as seconds, coalesce(error, '') as error
-from etl_runs where ? or not ({_IDLE}) order by run_id desc limit ?
-"""
-STATUS_IDLE = f"select count(*), max(started_at) from etl_runs where {_IDLE}"
-STATUS_FAILED_FILES = """
-select f.run_id, f.feed, f.path, f.reason, strftime(f.loaded_at, '%Y-%m-%d %H:%M:%S') as failed_at,
-       coalesce('loaded in run ' || (select min(l.run_id) from etl_files l
-                                     where l.path = f.path and l.status = 'loaded' and l.file_id > f.file_id),
-                'not loaded since') as since
-from etl_files f where f.status = 'failed' order by f.file_id desc limit ?
-"""
-STATUS_QUARANTINE = """
-select feed, reason, count(*) as rows, max(run_id) as last_run from quarantine group by all order by rows desc, feed
-"""
-
-# reasons whose cause can be fixed after the fact, so the rows load when their files are read again (`etl reprocess`)
-FIXABLE = ("unknown_partner", "unknown_offer", "unknown_link_token", "unattributed", "no_fx_rate",
-           "unknown_promo_code", "inactive_promo_code", "promo_code_outside_dates")  # fmt: skip
-STATUS_FIXABLE = "select distinct reason from quarantine where reason in (select unnest(?::varchar[])) order by 1"
-
-
-def _print_rows(cur: Any, title: str, sql: str, params: list[object]) -> None:
-    rel = cur.execute(sql, params)
-    columns = [d[0] for d in rel.description]
-    rows = rel.fetchall()
-    if not rows:
-        console.print(f"{title}: none")
-        return
-    table = Table(title=title)
-    for i, col in enumerate(columns):
-        numeric = all(isinstance(row[i], int | float) for row in rows if row[i] is not None)
-        table.add_column(col, justify="right" if numeric else "left")
-    for row in rows:
-        table.add_row(*("" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in row))
-    console.print(table)

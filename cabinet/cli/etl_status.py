@@ -1,0 +1,106 @@
+"""`cabinet etl status`: recent runs, failed files and the quarantine by reason, from the current snapshot."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from cabinet.cli._app import CliError, console, err_console, settings
+from cabinet.cli.etl import as_of_text, etl_app, ignored_note, usage_line
+
+
+@etl_app.command("status")
+def status(
+    runs: Annotated[int, typer.Option(min=1, max=1000, help="How many recent runs to show.")] = 10,
+    all_runs: Annotated[bool, typer.Option("--all", help="Also list the runs that found nothing new.")] = False,
+) -> None:
+    """Recent runs, failed files with reasons and quarantine counts by reason, from the current snapshot."""
+    from etl.last_run import read_last_run
+    from queries.warehouse import NoSnapshotError, Warehouse
+
+    cfg = settings()
+    last = read_last_run(cfg.warehouse_dir)
+    wh = Warehouse(cfg.warehouse_dir)
+    try:
+        cur = wh.cursor()
+    except NoSnapshotError as exc:
+        if last and last.get("status") == "failed":
+            err_console.print(Text.assemble((f"last run {last['run_id']} failed:", "red"), f" {last.get('error')}"))
+        raise CliError(str(exc)) from exc
+    snap = wh.snapshot()
+    assert snap is not None
+    as_of = as_of_text(snap.data_as_of)
+    console.print(
+        f"snapshot {snap.path.name} (run {snap.run_id}) published {snap.published_at:%Y-%m-%d %H:%M:%S} UTC; "
+        f"data as of {as_of}" + (f"; older clicks in {snap.history.name}" if snap.history else "")
+    )
+    if last and last.get("status") == "failed":
+        failed = f"last run {last['run_id']} failed at {last.get('finished_at')}:"
+        console.print(Text.assemble((failed, "red"), f" {last.get('error')}"))
+    _print_rows(cur, "Recent runs" + ("" if all_runs else " that loaded or changed something"), STATUS_RUNS,
+                [all_runs, runs])  # fmt: skip
+    idle, latest = cur.execute(STATUS_IDLE).fetchone() or (0, None)
+    if idle and not all_runs:  # the schedule runs every minute: most runs find nothing new
+        console.print(
+            f"and {idle:,} runs that found nothing new (the latest at {latest:%Y-%m-%d %H:%M:%S}; --all lists them)"
+        )
+    _print_rows(cur, "Failed files", STATUS_FAILED_FILES, [runs * 5])
+    _print_rows(cur, "Quarantine by reason", STATUS_QUARANTINE, [])
+    fixable = [r for (r,) in cur.execute(STATUS_FIXABLE, [list(FIXABLE)]).fetchall()]
+    if fixable:
+        console.print(
+            f"{', '.join(fixable)}: these rows load once their cause is fixed (the partner, offer, link or promo "
+            "code added to the store or made active, the late click or the rate arrived) and their files are read "
+            "again: "
+            "`cabinet etl reprocess --reason <reason>` (`cabinet etl quarantine --reason <reason>` lists them)"
+        )
+    note = ignored_note(cfg.inbox_dir)
+    if note:
+        console.print(note, style="yellow")
+    console.print(usage_line(cfg.warehouse_dir))
+    cur.close()
+    wh.close()
+
+
+_IDLE = "status = 'ok' and files = 0 and commissions = 0"  # a run that found nothing new
+STATUS_RUNS = f"""
+select run_id, strftime(started_at, '%Y-%m-%d %H:%M:%S') as started_at, status, files, files_failed,
+       rows_read, inserted, updated, duplicates, quarantined,
+       commissions, round(epoch(finished_at - started_at), 2) as seconds, coalesce(error, '') as error
+from etl_runs where ? or not ({_IDLE}) order by run_id desc limit ?
+"""
+STATUS_IDLE = f"select count(*), max(started_at) from etl_runs where {_IDLE}"
+STATUS_FAILED_FILES = """
+select f.run_id, f.feed, f.path, f.reason, strftime(f.loaded_at, '%Y-%m-%d %H:%M:%S') as failed_at,
+       coalesce('loaded in run ' || (select min(l.run_id) from etl_files l
+                                     where l.path = f.path and l.status = 'loaded' and l.file_id > f.file_id),
+                'not loaded since') as since
+from etl_files f where f.status = 'failed' order by f.file_id desc limit ?
+"""
+STATUS_QUARANTINE = """
+select feed, reason, count(*) as rows, max(run_id) as last_run from quarantine group by all order by rows desc, feed
+"""
+
+# reasons whose cause can be fixed after the fact, so the rows load when their files are read again (`etl reprocess`)
+FIXABLE = ("unknown_partner", "unknown_offer", "unknown_link_token", "unattributed", "no_fx_rate",
+           "unknown_promo_code", "inactive_promo_code", "promo_code_outside_dates")  # fmt: skip
+STATUS_FIXABLE = "select distinct reason from quarantine where reason in (select unnest(?::varchar[])) order by 1"
+
+
+def _print_rows(cur: Any, title: str, sql: str, params: list[object]) -> None:
+    rel = cur.execute(sql, params)
+    columns = [d[0] for d in rel.description]
+    rows = rel.fetchall()
+    if not rows:
+        console.print(f"{title}: none")
+        return
+    table = Table(title=title)
+    for i, col in enumerate(columns):
+        numeric = all(isinstance(row[i], int | float) for row in rows if row[i] is not None)
+        table.add_column(col, justify="right" if numeric else "left")
+    for row in rows:
+        table.add_row(*("" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in row))
+    console.print(table)
