@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 import duckdb
 
+from etl.click_repeats import run_duplicates
 from etl.compact import SORTED_RUN
 from etl.history import ALIAS as HISTORY_ALIAS
 from etl.history import boundary as history_boundary
@@ -163,8 +164,8 @@ RECENT_KEYS = (
 # clicks that are not unique (not is_dup); every other good click is new and unique. Rows (null, null, false,
 # click_id, ts) are loaded clicks a new click now precedes by less than 24 h (`restate_loaded`). The insert
 # left-joins this table, which holds few rows when most clicks are unique (0.9% of the 10M demo clicks). Duplicates
-# within the run come from `run_dups` (RUN_DUPS_SQL). Only visitors with more than one click (in the batch, or in the
-# batch and the earlier keys) need a window.
+# within the run come from `run_dups` (`etl.click_repeats`). Only visitors with more than one click (in the batch, or
+# in the batch and the earlier keys) need a window.
 FLAGS_SQL = """
 create or replace temp table flags as
 with seen as (
@@ -187,32 +188,6 @@ keyed as materialized (
 select file_id, rn, false as is_dup, click_id, ts from not_unique
 union all
 select file_id, rn, true, null, null from dupl
-"""
-# Duplicates within the run (`flags` adds those of loaded clicks): the rows of ids the batch holds twice that no
-# loaded click makes duplicates, walked in (file, row) order; each is a duplicate when it lies within the window of one
-# kept before it, as if each file had come in its own run (a recursive step per repeat of an id).
-RUN_DUPS_SQL = """
-create or replace temp table run_dups as
-with recursive rep as materialized (
-    select g.click_id, g.ts, g.file_id, g.rn, row_number() over (partition by g.click_id order by g.file_id, g.rn) as k
-    from v_clicks g
-    where g.reason is null and g.click_id in (
-        select click_id from v_clicks where reason is null group by click_id having count(*) > 1
-    ) and not exists (
-        select 1 from {keys} c where c.click_id = g.click_id and c.ts >= $lo - to_days($dedupe)
-            and c.ts between g.ts - to_days($dedupe) and g.ts + to_days($dedupe)
-    )
-),
-walk(click_id, k, kept, dup) as (
-    select click_id, k, [ts], false from rep where k = 1
-    union all
-    select click_id, k, case when dup then kept else list_append(kept, ts) end, dup from (
-        select r.click_id, r.k, r.ts, w.kept,
-            len(list_filter(w.kept, lambda x: r.ts between x - to_days($dedupe) and x + to_days($dedupe))) > 0 as dup
-        from walk w join rep r on r.click_id = w.click_id and r.k = w.k + 1
-    )
-)
-select r.file_id, r.rn from rep r semi join walk w on w.click_id = r.click_id and w.k = r.k and w.dup
 """
 # Any batch: earlier keys of the batch's visitors and the batch, one window over the visitors seen twice. A click is
 # not unique when the previous click of its visitor (loaded or new) lies less than 24 h before it. The same rule
@@ -275,7 +250,7 @@ def load_clicks(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> d
         scalar(con, f"select max(ts) < ? from {keys}", [lo]) or False
     )
     tail = (LATEST_PRIOR if latest_only else ALL_PRIOR).format(keys=keys)
-    con.execute(RUN_DUPS_SQL.format(keys=keys), {"lo": lo, "dedupe": DEDUPE_WINDOW_DAYS})
+    run_duplicates(con, keys, lo, DEDUPE_WINDOW_DAYS)
     sql = FLAGS_SQL.format(keys=keys, vkey=VISITOR_KEY, tail=tail)
     con.execute(sql, {"lo": lo, "dedupe": DEDUPE_WINDOW_DAYS, "unique": UNIQUE_WINDOW})
     restate_loaded(con)

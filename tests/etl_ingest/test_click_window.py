@@ -292,6 +292,34 @@ def test_an_id_sent_again_is_compared_with_the_clicks_kept_before_it_however_fil
     conserved(tiny)
 
 
+def _greedy(times: list[datetime], window: timedelta) -> list[datetime]:
+    """The rule, one occurrence at a time: kept unless within `window` of one kept before it."""
+    kept: list[datetime] = []
+    for t in times:
+        if all(abs(t - k) > window for k in kept):
+            kept.append(t)
+    return sorted(kept)
+
+
+def test_an_id_sent_for_every_click_keeps_the_occurrences_the_rule_keeps(tiny: Tiny) -> None:
+    """A tracker that sends one id for every click (an unfilled macro): 60 occurrences 17 h apart, in a scrambled
+    order over two files of one run, keep exactly the occurrences the one-at-a-time rule keeps."""
+    start = datetime(2026, 10, 20, 10)
+    order = [(i * 37) % 60 for i in range(60)]  # every index once, scrambled (37 and 60 are coprime)
+    times = [start + timedelta(hours=17 * i) for i in order]
+    for name, part in (("a.csv", times[:25]), ("b.csv", times[25:])):
+        tiny.write(
+            "clicks",
+            name,
+            CLICK_HEADER + "".join(f"{{clickid}},{t:%Y-%m-%dT%H:%M:%SZ},{tiny.token},,,,,,,\n" for t in part),
+        )
+    tiny.run()
+    kept = _greedy(times, timedelta(days=3))
+    assert 5 < len(kept) < 30
+    assert [ts for (ts,) in tiny.rows("select ts from clicks order by ts")] == kept
+    conserved(tiny)
+
+
 @pytest.mark.parametrize("runs", [[("a", "b", "v")], [("a",), ("b",), ("v",)], [("a", "v"), ("b",)]])
 def test_a_conversion_takes_every_attribute_of_the_first_click_of_its_id(
     tiny: Tiny, runs: list[tuple[str, ...]]
