@@ -273,7 +273,8 @@ def _same_content(f: StagedFile, twin: SameContent, by_file: dict[int, FileStats
         if first.status == "failed":
             return FileStats(f.feed, f.rel, "failed", f"the same content as {twin.path}, which failed: {first.reason}")
         rows = first.rows_read
-    return FileStats(f.feed, f.rel, reason=twin.reason, rows_read=rows, duplicates=rows)
+    # an empty file (a header only) is like any other empty file: nothing to name
+    return FileStats(f.feed, f.rel, reason=twin.reason if rows else None, rows_read=rows, duplicates=rows)
 
 
 def _process_file(

@@ -101,3 +101,18 @@ def test_a_renamed_file_is_read_again_by_reprocess_and_its_rows_quarantined_once
     assert tiny.rows("select click_id from clicks order by 1") == [("k1",), ("k2",)]
     assert tiny.rows("select path, row_number, reason from quarantine") == [("clicks/b.csv", 3, "unknown_offer")]
     conserved(tiny)
+
+
+def test_empty_files_of_one_header_are_not_named_copies(tiny: Tiny) -> None:
+    """Hourly files with no rows (a header only) have one content: each is an empty file, not a copy of another."""
+    for hour in ("10", "11"):
+        tiny.write("conversions", f"2026-11-01-{hour}.csv", "conversion_id,ts,type,partner_id\n")
+    tiny.run()
+    tiny.write("conversions", "2026-11-01-12.csv", "conversion_id,ts,type,partner_id\n")
+    tiny.run()
+    assert [row[:2] + row[6:] for row in _files(tiny)] == [
+        ("conversions/2026-11-01-10.csv", "loaded", None),
+        ("conversions/2026-11-01-11.csv", "loaded", None),
+        ("conversions/2026-11-01-12.csv", "loaded", None),
+    ]
+    conserved(tiny)
