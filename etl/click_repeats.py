@@ -56,6 +56,6 @@ def run_duplicates(con: duckdb.DuckDBPyConnection, keys: str, lo: datetime, dedu
         con.execute(DUPS_SQL, {"dedupe": dedupe_days})
         con.execute(LEFT_SQL, {"dedupe": dedupe_days})
         rounds += 1
-    for table in ("rep", "rep_kept"):
-        con.execute(f"drop table if exists {table}")
+    con.execute("drop table if exists rep")
+    con.execute("drop table if exists rep_kept")
     return rounds
