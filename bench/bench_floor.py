@@ -41,7 +41,7 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_etl import _bare_load
 
-from etl.validate import COUNTRIES
+from etl.contract import COUNTRIES
 
 KEY = "floor-ip-key-0123456789abcdef"
 

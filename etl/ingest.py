@@ -27,13 +27,14 @@ from cabinet.config import Settings, env_number
 from etl import commission_feed, fx
 from etl import conversions as conv
 from etl.clicks import VALIDATED, load_clicks, quarantine_clicks, validate_clicks
+from etl.contract import FEED_COLUMNS
 from etl.dims import LOOKUP_PREFIX, LOOKUPS, Dimensions, stage_lookups
 from etl.manifest import LAST_ROW_WINS, SameContent
 from etl.readers import BLANK_COLUMN
 from etl.reprocess import REREAD_ROWS, clear_earlier, note_versions, replace_earlier, replace_repeated
 from etl.schema import scalar
 from etl.stage import FEED_ORDER, StagedFile, StagedInbox, stage_inbox
-from etl.validate import FEED_COLUMNS, MONEY_LIMIT, RAW
+from etl.validate import MONEY_LIMIT, RAW
 
 Progress = Callable[..., None]
 _PROGRESS_FIELDS = ("feed", "path", "status", "reason", "rows_read", "inserted", "updated", "duplicates", "quarantined")

@@ -38,6 +38,7 @@ from etl.publish import (
 from etl.reprocess import Reprocess
 from etl.reprocess import select as select_reprocess
 from etl.schema import ensure_schema, scalar, set_meta
+from etl.validate import RUN_CLOCK
 from queries.warehouse import SNAPSHOT_DIR, CurrentError, read_current
 
 log = logging.getLogger("cabinet.etl")
@@ -226,9 +227,13 @@ def run_etl(
                 result.run_id = run_id
                 try:
                     clock = now.astimezone(UTC).replace(tzinfo=None) if now and now.tzinfo else now or started
-                    planned, more = _transaction(
-                        con, cfg, inbox, run_id, clock, stages, result, progress, must_publish, chunk_bytes, reread
-                    )
+                    clock_token = RUN_CLOCK.set(clock)  # event times are judged against the run's clock
+                    try:
+                        planned, more = _transaction(
+                            con, cfg, inbox, run_id, clock, stages, result, progress, must_publish, chunk_bytes, reread
+                        )
+                    finally:
+                        RUN_CLOCK.reset(clock_token)
                 except BaseException as exc:
                     cause = exc.__cause__ or exc
                     error = f"{type(cause).__name__}: {cause}"

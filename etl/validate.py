@@ -2,80 +2,27 @@
 
 The first rule a row breaks gives its reason (contract codes: missing_field:<name>, bad_timestamp, bad_amount,
 bad_currency, unknown_partner, unknown_offer, unknown_link_token, plus bad_type, bad_status, bad_kind, bad_date,
-bad_rate, too_long:<name>). References that need the warehouse (FX, clicks, promo codes) are resolved by `etl.load`.
+bad_rate, too_long:<name>). References that need the warehouse (FX, clicks, promo codes) are resolved as the rows
+load (`etl.conversions`, `etl.commission_feed`). The feeds' columns and coded values are in `etl.contract`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
-from babel import Locale
-from babel.numbers import list_currencies
-
-FEED_COLUMNS = {
-    "clicks": [
-        "click_id",
-        "ts",
-        "link_token",
-        "partner_id",
-        "offer_id",
-        "sub1",
-        "sub2",
-        "sub3",
-        "sub4",
-        "sub5",
-        "country",
-        "device",
-        "os",
-        "browser",
-        "referrer",
-        "ip",
-        "user_agent",
-    ],
-    "conversions": [
-        "conversion_id",
-        "ts",
-        "type",
-        "click_id",
-        "promo_code",
-        "partner_id",
-        "offer_id",
-        "customer_id",
-        "amount",
-        "currency",
-        "status",
-        "updated_at",
-    ],
-    "commissions": [
-        "commission_id",
-        "partner_id",
-        "ts",
-        "amount",
-        "currency",
-        "kind",
-        "conversion_id",
-        "status",
-        "note",
-    ],
-    "fx_rates": ["date", "currency", "rate"],
-}
-CONVERSION_TYPES = ("registration", "ftd", "deposit", "sale", "lead", "revenue")
-CONVERSION_STATUSES = ("pending", "approved", "rejected", "reversed")
-COMMISSION_KINDS = ("cpa", "revshare", "bonus", "adjustment", "sub_partner")
-COMMISSION_STATUSES = ("pending", "approved", "rejected", "paid")
-DEVICES = ("desktop", "mobile", "tablet", "other")
-# ISO 3166-1 alpha-2 from CLDR's territories, without its other two-letter codes (groupings such as EU or UN, the
-# unknown region ZZ, pseudo-locales, and the outlying or exceptionally reserved areas CLDR lists); XK (Kosovo, the
-# code every GeoIP database sends) is kept. Anything else a tracker sends (A1 anonymous proxy, AP, a typo) is 'ZZ'.
-# Matched as one regular expression (a DFA: as fast as the two-letter pattern; an IN list of 250 was 4x slower).
-_NOT_COUNTRIES = {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"}
-COUNTRIES = tuple(sorted({c for c in Locale("en").territories if len(c) == 2 and c.isalpha()} - _NOT_COUNTRIES))
-# ISO 4217 codes as CLDR knows them, current and withdrawn (a conversion from 2001 may be in DEM); a code that is
-# three letters but no currency (XYZ, BTC) is `bad_currency`, not `no_fx_rate`: the sender has to fix it, not the rates.
-CURRENCIES = tuple(sorted(c for c in list_currencies() if len(c) == 3 and c.isalpha() and c.isupper()))
-CURRENCY_PATTERN = "|".join(CURRENCIES)
-BOT_PATTERN = r"bot|crawl|spider|slurp|headless|python-requests|python-urllib|curl/|wget/|scrapy|httpclient|phantomjs|selenium|go-http-client|java/"  # noqa: E501
+from etl.contract import (
+    BOT_PATTERN,
+    COMMISSION_KINDS,
+    COMMISSION_STATUSES,
+    CONVERSION_STATUSES,
+    CONVERSION_TYPES,
+    COUNTRIES,
+    CURRENCY_PATTERN,
+    DEVICES,
+    FEED_COLUMNS,
+)
 
 # A staged row `s` as the file had it, for the quarantine: its row number is the quarantine's row_number already,
 # and the file id (a Parquet file staged with its own types has one) is the quarantine's file_id
@@ -113,9 +60,14 @@ EARLIEST_TS = datetime(2000, 1, 1)
 FUTURE_SLACK = timedelta(days=1)
 
 
+# The run's clock (naive UTC) while a run validates: `run_etl(now=...)` replays a day as it was, and a file validated
+# then must accept what that day accepted. Outside a run, the wall clock.
+RUN_CLOCK: ContextVar[datetime | None] = ContextVar("run_clock", default=None)
+
+
 def ts_range() -> tuple[datetime, datetime]:
-    """The (earliest, latest) event time a run accepts now."""
-    return EARLIEST_TS, datetime.now(UTC).replace(tzinfo=None) + FUTURE_SLACK
+    """The (earliest, latest) event time a run accepts: from 2000 to a day after the run's clock."""
+    return EARLIEST_TS, (RUN_CLOCK.get() or datetime.now(UTC).replace(tzinfo=None)) + FUTURE_SLACK
 
 
 def _epoch_ms(ts: datetime) -> int:

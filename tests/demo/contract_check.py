@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 
 from cabinet.links import verify_link
+from etl.contract import CURRENCIES, FEED_COLUMNS
 from etl.readers import stage_file
-from etl.validate import CURRENCIES, FEED_COLUMNS
 
 COLUMNS = {feed: set(cols) for feed, cols in FEED_COLUMNS.items()}
 REQUIRED = {

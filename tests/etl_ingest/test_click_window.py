@@ -304,7 +304,7 @@ def _greedy(times: list[datetime], window: timedelta) -> list[datetime]:
 def test_an_id_sent_for_every_click_keeps_the_occurrences_the_rule_keeps(tiny: Tiny) -> None:
     """A tracker that sends one id for every click (an unfilled macro): 60 occurrences 17 h apart, in a scrambled
     order over two files of one run, keep exactly the occurrences the one-at-a-time rule keeps."""
-    start = datetime(2026, 10, 20, 10)
+    start = datetime(2026, 9, 20, 10)  # the last occurrence, ~42 days later, is before the run's clock
     order = [(i * 37) % 60 for i in range(60)]  # every index once, scrambled (37 and 60 are coprime)
     times = [start + timedelta(hours=17 * i) for i in order]
     for name, part in (("a.csv", times[:25]), ("b.csv", times[25:])):

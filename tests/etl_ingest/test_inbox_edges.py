@@ -8,6 +8,7 @@ import gzip
 import json
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from cabinet.cli import app as cli_app
 from cabinet.cli._app import console as cli_console
 from etl.schema import ensure_schema, set_meta
 from etl.stage import ignored_files
-from tests.etl_ingest.conftest import CLICK_HEADER, Tiny, conserved
+from tests.etl_ingest.conftest import CLICK_HEADER, NOW, Tiny, conserved
 
 
 def test_run_reports_unknown_columns_and_inbox_files_it_does_not_read(
@@ -299,6 +300,22 @@ def test_event_times_before_2000_or_after_tomorrow_are_bad_timestamps(tiny: Tiny
                    ("conversions/c.csv", 2, "bad_timestamp"), ("conversions/c.csv", 3, "bad_timestamp")]  # fmt: skip
     assert tiny.rows("select click_id from clicks") == [("ok",)]
     assert result.data_as_of is not None and result.data_as_of.year == 2026
+
+
+def test_event_times_are_judged_against_the_runs_clock_not_the_wall_clock(tiny: Tiny) -> None:
+    """A run given its clock (a replay of a day) accepts what that day accepted: up to a day after it, even when the
+    wall clock is long past; a run whose clock is ahead of the wall clock accepts its own day."""
+    rows = (("in_day", NOW + timedelta(hours=20)), ("after", NOW + timedelta(days=2)))
+    tiny.write(
+        "clicks", "a.csv", CLICK_HEADER + "".join(f"{i},{t:%Y-%m-%dT%H:%M:%SZ},{tiny.token},,,,,,,\n" for i, t in rows)
+    )
+    tiny.run(NOW)
+    assert tiny.rows("select click_id from clicks") == [("in_day",)]
+    assert tiny.rows("select row_number, reason from quarantine") == [(2, "bad_timestamp")]
+    later = datetime.now(UTC).replace(tzinfo=None) + timedelta(days=400)
+    tiny.write("clicks", "b.csv", CLICK_HEADER + f"ahead,{later:%Y-%m-%dT%H:%M:%SZ},{tiny.token},,,,,,,\n")
+    tiny.run(later)
+    assert tiny.rows("select click_id from clicks order by ts") == [("in_day",), ("ahead",)]
 
 
 def test_an_upgrade_that_scrubs_raw_ips_is_published_by_the_next_run(tiny: Tiny) -> None:

@@ -17,7 +17,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etl.validate import FEED_COLUMNS
+from etl.contract import FEED_COLUMNS
 from tests.etl_ingest.conftest import CLICK_HEADER, NOW, Tiny, conserved
 
 FORMATS = ("csv", "csv.gz", "jsonl", "jsonl.gz", "parquet", "typed.parquet")
