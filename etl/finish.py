@@ -12,6 +12,7 @@ A move that fails is left to the next run, which finishes a half-done move befor
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -46,6 +47,21 @@ def compact(con: duckdb.DuckDBPyConnection, stages: Any, result: RunResult) -> N
         con.execute("rollback")
         result.warnings.append(f"compaction skipped: {type(exc).__name__}: {exc}")
         log.warning("run %s: compaction skipped: %s", result.run_id, exc)
+
+
+def commit_run(con: duckdb.DuckDBPyConnection, *, checkpoint: bool) -> None:
+    """Commit the run's transaction; with `checkpoint` (its last chunk), checkpoint as it commits.
+
+    Rows a transaction keeps in memory (tables it added fewer than a row group to) are then written once, not to the
+    WAL first and again by the checkpoint before publishing (1M clicks: commit + checkpoint 1.1-1.3 s -> 0.8-1.0 s).
+    A checkpoint that fails commits nothing: the next run loads the files again."""
+    if checkpoint:
+        con.execute("set checkpoint_threshold = '0b'; set max_vacuum_tasks = 0")  # merging row groups waits, as below
+    try:
+        con.execute("commit")
+    finally:
+        with contextlib.suppress(duckdb.Error):  # a failed checkpoint leaves the database closed to statements
+            con.execute("set checkpoint_threshold = '1TB'; reset max_vacuum_tasks")
 
 
 def checkpoint(con: duckdb.DuckDBPyConnection, wh_dir: Path) -> tuple[str | None, Path | None]:

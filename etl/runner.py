@@ -357,7 +357,7 @@ def _transaction(
         )  # fmt: skip
         set_meta(con, "data_as_of", data_as_of.isoformat() if data_as_of else None)
         set_meta(con, "last_run_id", run_id)
-        con.execute("commit")
+        finish.commit_run(con, checkpoint=not more)
     except BaseException as exc:
         # a failure that ended the transaction itself (a full disk, a failed commit) leaves nothing to roll back, and
         # may leave nothing writable: the run's own error is the one to report, not the clean-up's
