@@ -10,7 +10,8 @@ import streamlit as st
 from cabinet.access import Scope
 from cabinet.ui.resources import app_settings
 from cabinet.ui.text import t
-from queries import dashboard, reports
+from queries import commissions, dashboard, reports
+from queries.commissions import CommissionRequest
 from queries.reports import ReportRequest
 from queries.warehouse import SnapshotInfo, Warehouse, get_warehouse
 
@@ -58,3 +59,14 @@ def balance(scope: Scope, snapshot_id: str) -> dict[str, float]:
 @st.cache_data(ttl=300, max_entries=64, show_spinner=False)
 def offers(snapshot_id: str) -> pl.DataFrame:
     return dashboard.offer_names(wh=warehouse())
+
+
+@st.cache_data(ttl=300, max_entries=128, show_spinner=False)
+def commission_rows(scope: Scope, snapshot_id: str, req: CommissionRequest) -> pl.DataFrame:
+    """The newest commission rows of the request, cached per scope, snapshot and request."""
+    return commissions.rows(scope, wh=warehouse(), req=req)
+
+
+@st.cache_data(ttl=300, max_entries=128, show_spinner=False)
+def commission_totals(scope: Scope, snapshot_id: str, req: CommissionRequest) -> dict:
+    return commissions.totals(scope, wh=warehouse(), req=req)

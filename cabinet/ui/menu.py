@@ -18,18 +18,21 @@ from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import LOCALE_KEY, current_locale, t
 from queries.warehouse import CurrentError, read_current
 
-# page file → (feature it needs, icon); the label is the translation of "menu.<feature>".
-PAGES: dict[str, tuple[str, str]] = {
-    "pages/01_dashboard.py": ("dashboard", ":material/dashboard:"),
-    "pages/02_reports.py": ("reports", ":material/table_chart:"),
+# page file → (feature it needs, icon, label: the translation of "menu.<label>")
+PAGES: dict[str, tuple[str, str, str]] = {
+    "pages/01_dashboard.py": ("dashboard", ":material/dashboard:", "dashboard"),
+    "pages/02_reports.py": ("reports", ":material/table_chart:", "reports"),
+    "pages/03_commissions.py": ("reports", ":material/receipt_long:", "commissions"),  # a report, row by row
 }
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
 REAL_USER_KEY = "menu_real_user"
 
 
 def visible_pages(user: SessionUser, root: Path = PROJECT_ROOT) -> list[tuple[str, str, str]]:
-    """(path, feature, icon) of the existing pages the user may open, in menu order."""
-    return [(path, feat, icon) for path, (feat, icon) in PAGES.items() if user.has(feat) and (root / path).is_file()]
+    """(path, label, icon) of the existing pages the user may open, in menu order."""
+    return [
+        (path, label, icon) for path, (feat, icon, label) in PAGES.items() if user.has(feat) and (root / path).is_file()
+    ]
 
 
 def _set_user(user: SessionUser) -> None:
@@ -76,8 +79,8 @@ def sidebar_menu(user: SessionUser) -> None:
         st.markdown(f"**{user.display_name}**  \n{t(f'menu.role_{user.role}')}")
         _impersonation(user)
         st.page_link("app.py", label=t("menu.home"), icon=":material/home:")
-        for path, feature, icon in visible_pages(user):
-            st.page_link(path, label=t(f"menu.{feature}"), icon=icon)
+        for path, label, icon in visible_pages(user):
+            st.page_link(path, label=t(f"menu.{label}"), icon=icon)
         st.divider()
         try:
             current = read_current(app_settings().warehouse_dir)

@@ -1,0 +1,104 @@
+"""Commissions: every commission row of the period with how its amount was computed; totals by status; downloads."""
+
+import polars as pl
+import streamlit as st
+
+from cabinet.formatting import fmt_money
+from cabinet.ui import data
+from cabinet.ui.guard import require_user
+from cabinet.ui.text import current_locale, t
+from cabinet.ui.widgets import BASE_CURRENCY, download_buttons, fmt_metric, per_language, period_picker, remember
+from queries.commissions import KINDS, TYPES, CommissionError, CommissionRequest, explain, visible_statuses
+
+user = require_user("reports")
+st.title(t("commissions.title"))
+snap = data.snapshot_or_stop()
+date_from, date_to = period_picker(user, key="commissions")
+staff = user.role in ("manager", "admin")
+allowed = visible_statuses(user.visible_metrics)
+
+cols = st.columns([2, 2, 1])
+status_key, status_default = per_language("commissions_statuses", list(allowed))
+statuses = remember(
+    "commissions_statuses",
+    cols[0].multiselect(
+        t("commissions.statuses"),
+        list(allowed),
+        default=[s for s in status_default if s in allowed],
+        format_func=lambda s: t(f"commissions.status_{s}"),
+        key=status_key,
+        placeholder=t("common.choose"),
+    ),
+)
+kind_key, kind_default = per_language("commissions_kinds", list(KINDS))
+kinds = remember(
+    "commissions_kinds",
+    cols[1].multiselect(
+        t("commissions.kinds"),
+        list(KINDS),
+        default=[k for k in kind_default if k in KINDS],
+        format_func=lambda k: t(f"commissions.kind_{k}"),
+        key=kind_key,
+        placeholder=t("common.choose"),
+    ),
+)
+conversion = cols[2].text_input(
+    t("commissions.conversion"), key="commissions_conversion", help=t("commissions.conversion_help"), max_chars=255
+)
+
+req = CommissionRequest(date_from, date_to, user.timezone, tuple(statuses), tuple(kinds), conversion.strip() or None)
+try:
+    totals = data.commission_totals(user.scope, snap.snapshot_id, req)
+    frame = data.commission_rows(user.scope, snap.snapshot_id, req)
+except CommissionError as exc:
+    st.error(t("commissions.bad_request", error=str(exc)))
+    st.stop()
+
+shown_statuses = [s for s in allowed if s in statuses] or list(allowed)
+for col, status in zip(st.columns(max(len(shown_statuses), 1)), shown_statuses, strict=False):
+    n, amount = totals.get(status, (0, 0))
+    col.metric(t(f"commissions.status_{status}"), fmt_metric("commission", float(amount)), help=f"{n:,}")
+if frame.is_empty():
+    st.info(t("common.empty"))
+    st.stop()
+
+locale = current_locale()
+offers = {o: f"{o} · {name}" for o, name in data.offers(snap.snapshot_id).select("offer_id", "offer").iter_rows()}
+how = [explain(row, locale) for row in frame.iter_rows(named=True)]
+money = [fmt_money(float(a), c, locale) for a, c in frame.select("amount", "currency").iter_rows()]
+local = frame.with_columns(ts=pl.col("ts").dt.replace_time_zone(None), how=pl.Series(how, dtype=pl.String))
+table = local.select(
+    "ts",
+    *(["partner_id"] if staff else []),
+    "conversion_id",
+    pl.col("conversion_type").replace_strict({c: t(f"commissions.type_{c}") for c in TYPES}, default=None),
+    pl.col("offer_id").replace_strict(offers, default=None, return_dtype=pl.String),
+    pl.col("kind").replace_strict({k: t(f"commissions.kind_{k}") for k in KINDS}, default=pl.col("kind")),
+    pl.col("status").replace_strict({s: t(f"commissions.status_{s}") for s in allowed}, default=pl.col("status")),
+    pl.Series("amount", money, dtype=pl.String),
+    "amount_base",
+    "how",
+)  # fmt: skip
+headers = {c: t(f"commissions.col_{c}") for c in ("ts", "conversion_id", "conversion_type", "kind", "status", "how")}
+headers |= {"partner_id": t("dim.partner_id"), "offer_id": t("dim.offer_id"), "amount": t("commissions.col_amount")}
+headers["amount_base"] = t("commissions.col_amount_base", currency=BASE_CURRENCY)
+st.caption(t("commissions.intro", currency=BASE_CURRENCY))
+st.dataframe(
+    table.rename(headers, strict=False),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        headers["ts"]: st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+        headers["amount_base"]: st.column_config.NumberColumn(format="%.2f"),
+        headers["how"]: st.column_config.TextColumn(width="large"),
+    },
+)
+total = sum(n for n, _ in totals.values())
+if total > frame.height:
+    st.caption(t("commissions.shown_of", shown=f"{frame.height:,}", total=f"{total:,}"))
+download = local.select(
+    "ts", *(["partner_id"] if staff else []), "conversion_id", "conversion_type", "offer_id", "kind", "status",
+    "amount", "currency", "amount_base", "rule", "how",
+)  # fmt: skip
+download_buttons(download, f"commissions_{date_from}_{date_to}", key="commissions")
+st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))

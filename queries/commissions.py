@@ -1,0 +1,167 @@
+"""Commission rows of a period, newest first, each with what its amount was computed from, and totals by status.
+
+A partner sees the rows of its scope whose status its tier shows: `commission` gives pending, hold, approved and paid;
+`commission_rejected` and `commission_reversed` the other two. The engine records, for every row it computes, the plan
+rule and its inputs (`etl.commission_sql`, `etl.commission_merge_sql`); `explain` turns them into a sentence in the
+viewer's language. Periods are local days of the viewer's time zone, as in reports.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import polars as pl
+from babel.numbers import format_percent
+
+from cabinet.access import Scope
+from cabinet.formatting import fmt_money
+from cabinet.i18n import translate
+from queries.reports import utc_bounds
+from queries.scope_sql import SCOPE_WHERE, scope_params
+from queries.warehouse import Warehouse
+
+STATUSES = ("pending", "hold", "approved", "paid", "rejected", "reversed")
+LIVE = ("pending", "hold", "approved", "paid")  # what the `commission` metric sums
+TYPES = ("registration", "ftd", "deposit", "sale", "lead", "revenue")
+KINDS = ("cpa", "revshare", "sub_partner", "reversal", "reinstatement", "bonus", "adjustment")
+LIMIT = 5000  # rows shown and downloaded at once; the totals count every row
+
+
+class CommissionError(ValueError):
+    """A request that cannot be answered (a bad date range, time zone, status or kind)."""
+
+
+def visible_statuses(metrics: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The commission statuses whose amounts a user with these visible metrics may see."""
+    shown = set(LIVE) if "commission" in metrics else set()
+    shown |= {s for s in STATUSES if f"commission_{s}" in metrics}
+    return tuple(s for s in STATUSES if s in shown)
+
+
+@dataclass(frozen=True)
+class CommissionRequest:
+    """Local dates (inclusive) in `tz`; the statuses and kinds to show; one conversion id, or None for all."""
+
+    date_from: date
+    date_to: date
+    tz: str
+    statuses: tuple[str, ...]
+    kinds: tuple[str, ...] = KINDS
+    conversion_id: str | None = None
+    limit: int = LIMIT
+
+
+_SCOPED = f"""
+select * from commissions
+where {SCOPE_WHERE} and ts >= $start and ts < $end
+  and list_contains($statuses::varchar[], status) and list_contains($kinds::varchar[], kind)
+  and ($conversion_id::varchar is null or conversion_id = $conversion_id)
+"""
+ROWS_SQL = f"""
+select m.commission_id, m.ts, m.partner_id, m.conversion_id, cv.type as conversion_type,
+       coalesce(cv.offer_id, m.offer_id) as offer_id, m.kind, m.status, m.amount, m.currency, m.amount_base,
+       m.rule, m.inputs, m.note, m.source, m.hold_until, m.from_partner_id, m.level
+from ({_SCOPED}) m
+left join conversions cv on cv.conversion_id = m.conversion_id
+order by m.ts desc, m.commission_id
+limit $limit
+"""
+TOTALS_SQL = f"select status, count(*) as rows, sum(amount_base) as amount_base from ({_SCOPED}) group by status"
+
+
+def _params(scope: Scope, req: CommissionRequest) -> dict[str, object]:
+    if req.date_to < req.date_from:
+        raise CommissionError("the end date is before the start date")
+    try:
+        ZoneInfo(req.tz)
+    except (KeyError, ValueError) as exc:
+        raise CommissionError(f"unknown time zone {req.tz!r}") from exc
+    for value, allowed in ((req.statuses, STATUSES), (req.kinds, KINDS)):
+        if unknown := [v for v in value if v not in allowed]:
+            raise CommissionError(f"unknown value {unknown[0]!r}; allowed: {', '.join(allowed)}")
+    start, end = utc_bounds(req.date_from, req.date_to, req.tz)
+    conv = (req.conversion_id or "").strip() or None
+    return scope_params(scope) | {
+        "start": start,
+        "end": end,
+        "statuses": list(req.statuses),
+        "kinds": list(req.kinds),
+        "conversion_id": conv,
+    }
+
+
+def rows(scope: Scope, *, wh: Warehouse, req: CommissionRequest) -> pl.DataFrame:
+    """The newest `req.limit` commission rows of the request, event time converted to the viewer's time zone."""
+    params = _params(scope, req) | {"limit": int(req.limit)}
+    cur = wh.cursor()
+    try:
+        frame = cur.sql(ROWS_SQL, params=params).pl()
+    finally:
+        cur.close()
+    return frame.with_columns(pl.col("ts").dt.replace_time_zone("UTC").dt.convert_time_zone(req.tz))
+
+
+def totals(scope: Scope, *, wh: Warehouse, req: CommissionRequest) -> dict[str, tuple[int, Decimal]]:
+    """status → (rows, amount in base currency) over every row of the request (not only the shown ones)."""
+    cur = wh.cursor()
+    try:
+        got = cur.sql(TOTALS_SQL, params=_params(scope, req)).fetchall()
+    finally:
+        cur.close()
+    return {status: (int(n), Decimal(amount or 0)) for status, n, amount in got}
+
+
+def _money(value: Any, currency: str | None, locale: str) -> str:
+    return fmt_money(float(value), currency or "USD", locale) if value is not None else "—"
+
+
+def _pct(value: Any, locale: str) -> str:
+    return format_percent(float(value) / 100, format="#,##0.##%", locale=locale) if value is not None else "—"
+
+
+def explain(row: dict[str, Any], locale: str) -> str:
+    """How the row's amount came about, in `locale`: the rule and the numbers it was applied to."""
+    kind, data = row["kind"], json.loads(row["inputs"]) if row.get("inputs") else {}
+
+    def tr(key: str, **values: object) -> str:
+        return translate(f"commissions.how_{key}", locale, **values)
+
+    if row.get("source") == "feed":
+        text = tr("feed_note", note=row["note"]) if row.get("note") else tr("feed")
+    elif kind == "cpa":
+        amount = _money(data.get("cpa_amount"), data.get("plan_currency"), locale)
+        ctype = row.get("conversion_type")
+        text = tr(
+            "cpa", type=translate(f"commissions.type_for_{ctype}", locale) if ctype in TYPES else "—", amount=amount
+        )
+        if data.get("tier") is not None:
+            text += tr("tier_count", tier=data["tier"], count=data.get("month_count", "—"))
+        if data.get("ftd_baseline") is not None and data.get("amount_in_plan_currency") is not None:
+            plan = data.get("plan_currency")
+            text += tr("baseline", amount=_money(data["amount_in_plan_currency"], plan, locale),
+                       baseline=_money(data["ftd_baseline"], plan, locale))  # fmt: skip
+    elif kind == "revshare":
+        text = tr("revshare", pct=_pct(data.get("pct"), locale),
+                  base=_money(data.get("amount_in_plan_currency"), data.get("plan_currency"), locale))  # fmt: skip
+        if data.get("conversion_currency") and data.get("conversion_currency") != data.get("plan_currency"):
+            text += tr("converted", original=_money(data.get("conversion_amount"), data["conversion_currency"], locale))
+        if data.get("tier") is not None:
+            text += tr("tier_ftds", tier=data["tier"], ftds=data.get("month_ftds", "—"))
+    elif kind == "sub_partner":
+        source = _money(data.get("source_amount"), data.get("source_currency"), locale)
+        text = tr("override", pct=_pct(data.get("pct"), locale), partner=data.get("from_partner_id", "—"),
+                  amount=source, level=data.get("level", "—"))  # fmt: skip
+    elif kind in ("reversal", "reinstatement"):
+        text = tr(kind, amount=_money(data.get("reversed_amount"), row.get("currency"), locale))
+    else:
+        text = row.get("rule") or ""
+    if data.get("partner_blocked"):
+        text += tr("blocked")
+    if row.get("status") == "hold" and row.get("hold_until") is not None:
+        text += tr("hold_until", until=f"{row['hold_until']:%Y-%m-%d}")
+    return text
