@@ -55,9 +55,12 @@ except CommissionError as exc:
     st.stop()
 
 shown_statuses = [s for s in allowed if s in statuses] or list(allowed)
-for col, status in zip(st.columns(max(len(shown_statuses), 1)), shown_statuses, strict=False):
-    n, amount = totals.get(status, (0, 0))
-    col.metric(t(f"commissions.status_{status}"), fmt_metric("commission", float(amount)), help=f"{n:,}")
+for first in range(0, len(shown_statuses), 4):  # four to a row: six side by side cut long amounts off
+    for col, status in zip(st.columns(4), shown_statuses[first : first + 4], strict=False):
+        n, amount = totals.get(status, (0, 0))
+        col.metric(
+            t(f"commissions.status_{status}"), fmt_metric("commission", float(amount)), help=t("commissions.rows", n=n)
+        )
 if frame.is_empty():
     st.info(t("common.empty"))
     st.stop()
@@ -67,22 +70,22 @@ offers = {o: f"{o} · {name}" for o, name in data.offers(snap.snapshot_id).selec
 how = [explain(row, locale) for row in frame.iter_rows(named=True)]
 money = [fmt_money(float(a), c, locale) for a, c in frame.select("amount", "currency").iter_rows()]
 local = frame.with_columns(ts=pl.col("ts").dt.replace_time_zone(None), how=pl.Series(how, dtype=pl.String))
-table = local.select(
+table = local.select(  # what was earned and why first; which conversion after
     "ts",
     *(["partner_id"] if staff else []),
-    "conversion_id",
-    pl.col("conversion_type").replace_strict({c: t(f"commissions.type_{c}") for c in TYPES}, default=None),
-    pl.col("offer_id").replace_strict(offers, default=None, return_dtype=pl.String),
     pl.col("kind").replace_strict({k: t(f"commissions.kind_{k}") for k in KINDS}, default=pl.col("kind")),
     pl.col("status").replace_strict({s: t(f"commissions.status_{s}") for s in allowed}, default=pl.col("status")),
     pl.Series("amount", money, dtype=pl.String),
     "amount_base",
     "how",
+    "conversion_id",
+    pl.col("conversion_type").replace_strict({c: t(f"commissions.type_{c}") for c in TYPES}, default=None),
+    pl.col("offer_id").replace_strict(offers, default=None, return_dtype=pl.String),
 )  # fmt: skip
 headers = {c: t(f"commissions.col_{c}") for c in ("ts", "conversion_id", "conversion_type", "kind", "status", "how")}
 headers |= {"partner_id": t("dim.partner_id"), "offer_id": t("dim.offer_id"), "amount": t("commissions.col_amount")}
 headers["amount_base"] = t("commissions.col_amount_base", currency=BASE_CURRENCY)
-st.caption(t("commissions.intro", currency=BASE_CURRENCY))
+st.caption(t("commissions.intro", column=headers["amount_base"]))
 st.dataframe(
     table.rename(headers, strict=False),
     hide_index=True,
