@@ -7,7 +7,7 @@ from cabinet.formatting import fmt_money
 from cabinet.ui import data
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import BASE_CURRENCY, download_buttons, fmt_metric, per_language, period_picker, remember
+from cabinet.ui.widgets import download_buttons, fmt_metric, per_language, period_picker, remember
 from queries.commissions import KINDS, TYPES, CommissionError, CommissionRequest, explain, visible_statuses
 
 user = require_user("reports")
@@ -84,7 +84,7 @@ table = local.select(  # what was earned and why first; which conversion after
 )  # fmt: skip
 headers = {c: t(f"commissions.col_{c}") for c in ("ts", "conversion_id", "conversion_type", "kind", "status", "how")}
 headers |= {"partner_id": t("dim.partner_id"), "offer_id": t("dim.offer_id"), "amount": t("commissions.col_amount")}
-headers["amount_base"] = t("commissions.col_amount_base", currency=BASE_CURRENCY)
+headers["amount_base"] = t("commissions.col_amount_base", currency=data.base_currency())
 st.caption(t("commissions.intro", column=headers["amount_base"]))
 st.dataframe(
     table.rename(headers, strict=False),

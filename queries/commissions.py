@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import polars as pl
 from babel.numbers import format_percent
@@ -21,7 +20,7 @@ from babel.numbers import format_percent
 from cabinet.access import Scope
 from cabinet.formatting import fmt_money
 from cabinet.i18n import translate
-from queries.reports import utc_bounds
+from queries.reports import check_period, utc_bounds
 from queries.scope_sql import SCOPE_WHERE, scope_params
 from queries.warehouse import Warehouse
 
@@ -75,12 +74,7 @@ TOTALS_SQL = f"select status, count(*) as rows, sum(amount_base) as amount_base 
 
 
 def _params(scope: Scope, req: CommissionRequest) -> dict[str, object]:
-    if req.date_to < req.date_from:
-        raise CommissionError("the end date is before the start date")
-    try:
-        ZoneInfo(req.tz)
-    except (KeyError, ValueError) as exc:
-        raise CommissionError(f"unknown time zone {req.tz!r}") from exc
+    check_period(req.date_from, req.date_to, req.tz, CommissionError)
     for value, allowed in ((req.statuses, STATUSES), (req.kinds, KINDS)):
         if unknown := [v for v in value if v not in allowed]:
             raise CommissionError(f"unknown value {unknown[0]!r}; allowed: {', '.join(allowed)}")

@@ -98,6 +98,16 @@ def offer_names(*, wh: Warehouse) -> pl.DataFrame:
         cur.close()
 
 
+def base_currency(*, wh: Warehouse) -> str:
+    """The program's base currency as the snapshot holds it: every `amount_base` is in it (USD when not set)."""
+    cur = wh.cursor()
+    try:
+        rows = cur.sql("select value from dim_settings where key = 'base_currency'").fetchall()
+    finally:
+        cur.close()
+    return str(rows[0][0]).upper() if rows and rows[0][0] else "USD"
+
+
 def balance(scope: Scope, *, wh: Warehouse) -> dict[str, float]:
     """Approved commission, payouts approved or paid, and the balance between them, in base currency."""
     cur = wh.cursor()

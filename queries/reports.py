@@ -113,12 +113,17 @@ def _validate(req: ReportRequest) -> None:
     for dim, _ in req.filters:
         if dim not in FILTERS:
             raise ReportError(f"unknown filter {dim!r}; allowed: {', '.join(FILTERS)}")
-    if req.date_to < req.date_from:
-        raise ReportError("the end date is before the start date")
+    check_period(req.date_from, req.date_to, req.tz)
+
+
+def check_period(date_from: date, date_to: date, tz: str, error: type[ValueError] = ReportError) -> None:
+    """Raise `error` unless the dates are in order and the time zone exists."""
+    if date_to < date_from:
+        raise error("the end date is before the start date")
     try:
-        ZoneInfo(req.tz)
+        ZoneInfo(tz)
     except (KeyError, ValueError) as exc:
-        raise ReportError(f"unknown time zone {req.tz!r}") from exc
+        raise error(f"unknown time zone {tz!r}") from exc
 
 
 def _where(scope: Scope, req: ReportRequest, params: dict[str, object]) -> str:

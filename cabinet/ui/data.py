@@ -70,3 +70,14 @@ def commission_rows(scope: Scope, snapshot_id: str, req: CommissionRequest) -> p
 @st.cache_data(ttl=300, max_entries=128, show_spinner=False)
 def commission_totals(scope: Scope, snapshot_id: str, req: CommissionRequest) -> dict:
     return commissions.totals(scope, wh=warehouse(), req=req)
+
+
+def base_currency() -> str:
+    """The base currency of the published snapshot (the currency of every `amount_base`); USD before any."""
+    snap = warehouse().snapshot()
+    return _base_currency(snap.snapshot_id) if snap is not None else "USD"
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _base_currency(snapshot_id: str) -> str:
+    return dashboard.base_currency(wh=warehouse())

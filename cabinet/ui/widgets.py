@@ -22,10 +22,10 @@ from cabinet.formatting import (
     period_dates,
 )
 from cabinet.session import SessionUser
+from cabinet.ui import data
 from cabinet.ui.text import current_locale, t
 from queries.metrics import COUNTS, MONEY, RATES
 
-BASE_CURRENCY = "USD"
 MONDAY = "2000-01-03"  # weeks start on Monday (ISO): where week bars and ticks are anchored
 CURRENCY_PRESETS = {"USD": "dollar", "EUR": "euro", "JPY": "yen"}  # Streamlit's number formats with a currency
 T = TypeVar("T")
@@ -79,7 +79,7 @@ def fmt_metric(metric: str, value: float | None) -> str:
     if metric in RATES:
         return fmt_rate(value, locale)
     if metric in MONEY:
-        return fmt_money(value, BASE_CURRENCY, locale)
+        return fmt_money(value, data.base_currency(), locale)
     if metric in COUNTS:
         return fmt_number(value, locale)
     return fmt_number(value, locale, 2)
@@ -120,7 +120,8 @@ def display_frame(frame: pl.DataFrame) -> pl.DataFrame:
 def display_config(frame: pl.DataFrame) -> dict[str, object]:
     """Number formats for the metric columns of `frame` (machine names), keyed by their translated headers."""
     # the currency presets format like "localized" counts, in the browser's language: $1,234.56 / 1 234,56 $
-    money = CURRENCY_PRESETS.get(BASE_CURRENCY, f"%.2f {BASE_CURRENCY}")
+    base = data.base_currency()
+    money = CURRENCY_PRESETS.get(base, f"%.2f {base}")
     formats = {**dict.fromkeys(COUNTS, "localized"), **dict.fromkeys(MONEY, money), **dict.fromkeys(RATES, "percent")}
     # fixed widths: a long translated header must not push the (right-aligned) values out of a narrow table
     return {

@@ -7,10 +7,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from cabinet.i18n import catalog
 from cabinet.session import SESSION_KEY
+from cabinet.store.db import session_scope
+from cabinet.store.models import ProgramSettings
 from queries.commissions import (
     KINDS,
     LIVE,
@@ -157,3 +160,21 @@ def test_a_bronze_partner_without_commissions_sees_zero_totals_of_its_statuses_o
     assert [m.label for m in at.metric] == ["Pending", "On hold", "Approved", "Paid"]
     assert at.multiselect(key="commissions_statuses_en").options == ["Pending", "On hold", "Approved", "Paid"]
     assert not at.dataframe and at.info[0].value == "No data for these dates and filters."
+
+
+def test_amounts_are_shown_in_the_base_currency_of_the_published_snapshot(
+    program: Program, store_engine: Engine
+) -> None:
+    """A program kept in euros: the Dashboard's and this page's money is in euros, not dollars."""
+    with session_scope(store_engine) as s:
+        s.get(ProgramSettings, 1).base_currency = "EUR"
+    program.tiny.run(NOW + timedelta(hours=1))  # the store's settings go into the snapshot
+    at = _open(program, "p_parent")
+    assert "Amount, EUR" in at.dataframe[0].value.columns
+    assert at.metric[2].label == "Approved" and at.metric[2].value == "€100.00"
+    dash = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    dash.session_state[SESSION_KEY] = program.users["p_parent"]
+    dash.run()
+    dash.switch_page("pages/01_dashboard.py").run()
+    money = [m.value for m in dash.metric if m.label == "Commission"]
+    assert money and all(v.startswith("€") for v in money), money
