@@ -202,6 +202,7 @@ def logout(message: str = "auth.logged_out") -> None:
         st.session_state.pop(key, None)
     st.session_state["logout"] = True
     st.session_state[_MESSAGE_KEY] = ("info", t(message))
+    st.query_params.pop("view_as", None)  # the next login starts as oneself (see cabinet.ui.menu)
 
 
 def logout_button(location: str = "sidebar") -> None:

@@ -26,6 +26,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
 }
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
 REAL_USER_KEY = "menu_real_user"
+VIEW_AS_PARAM = "view_as"  # the partner a manager views the cabinet as, kept in the URL: a reload resumes the view
 
 
 def visible_pages(user: SessionUser, root: Path = PROJECT_ROOT) -> list[tuple[str, str, str]]:
@@ -47,14 +48,33 @@ def _switch_view(user: SessionUser) -> None:
     _set_user(user)
 
 
+def _resume_view(user: SessionUser) -> None:
+    """After a reload (a new session: the manager comes back from the cookie) go back into the partner view the URL
+    names. The same scope check as the button: a link naming someone else's partner leaves the manager as they are."""
+    wanted = st.query_params.get(VIEW_AS_PARAM)
+    if wanted is None or user.impersonator or user.role not in ("manager", "admin"):
+        return
+    try:
+        view = build_session_user(engine(), user.username, impersonate_partner_id=int(wanted))
+    except (ScopeError, ValueError):
+        st.query_params.pop(VIEW_AS_PARAM, None)
+        return
+    if view is not None:
+        st.session_state[REAL_USER_KEY] = user
+        _switch_view(view)
+
+
 def _impersonation(user: SessionUser) -> None:
     real: SessionUser | None = st.session_state.get(REAL_USER_KEY)
     if user.impersonator and real is not None:
+        st.query_params[VIEW_AS_PARAM] = str(user.partner_id)  # again on every page: switching pages clears it
         st.warning(t("menu.viewing_as", partner=user.display_name))
         if st.button(t("menu.back_to_me"), key="menu_back", icon=":material/undo:"):
             st.session_state.pop(REAL_USER_KEY, None)
+            st.query_params.pop(VIEW_AS_PARAM, None)
             _switch_view(real)
         return
+    _resume_view(user)
     if user.role not in ("manager", "admin"):
         return
     with st.expander(t("menu.view_as")):
@@ -68,6 +88,7 @@ def _impersonation(user: SessionUser) -> None:
                 return
             if partner_view is not None:
                 st.session_state[REAL_USER_KEY] = user
+                st.query_params[VIEW_AS_PARAM] = str(int(pid))
                 _switch_view(partner_view)
 
 

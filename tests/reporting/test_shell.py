@@ -67,3 +67,35 @@ def test_an_admin_viewing_as_a_partner_that_does_not_exist_is_told_so(program: P
     at.number_input(key="menu_view_as_id").set_value(999).run()
     at.button(key="menu_view_as_go").click().run()
     assert [e.value for e in at.error] == ["There is no partner 999."]  # not "Partner 999 is not one of yours."
+
+
+def _reload(page: str, user: object, view_as: int) -> AppTest:
+    """A browser reload of a page whose URL says `?view_as=`: a new session, the user restored from the cookie."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[SESSION_KEY] = user
+    at.query_params["view_as"] = str(view_as)
+    at.run()
+    return at.switch_page(page).run()
+
+
+def test_a_reload_keeps_the_partner_view_and_back_to_me_ends_it(program: Program) -> None:
+    at = _open("pages/02_reports.py", program.users["mgr"])
+    at.number_input(key="menu_view_as_id").set_value(program.tiny.child).run()
+    at.button(key="menu_view_as_go").click().run()
+    assert at.query_params["view_as"] == str(program.tiny.child)
+    again = _reload("pages/02_reports.py", program.users["mgr"], program.tiny.child)
+    viewed = again.session_state[SESSION_KEY]
+    assert viewed.impersonator == "mgr" and viewed.scope.partner_ids == (program.tiny.child,)
+    assert any("Viewing the cabinet as" in w.value for w in again.warning)
+    again.button(key="menu_back").click().run()
+    assert again.session_state[SESSION_KEY].role == "manager" and "view_as" not in again.query_params
+
+
+def test_a_view_as_link_to_someone_elses_partner_leaves_the_user_as_they_are(program: Program) -> None:
+    at = _reload("pages/02_reports.py", program.users["mgr"], program.outsider)  # not one of the manager's
+    assert at.session_state[SESSION_KEY].role == "manager" and "view_as" not in at.query_params
+    partner = _reload("pages/02_reports.py", program.users["p_parent"], program.tiny.child)
+    assert (
+        partner.session_state[SESSION_KEY].username == "p_parent"
+        and not partner.session_state[SESSION_KEY].impersonator
+    )
