@@ -18,7 +18,7 @@ from cabinet.config import PROJECT_ROOT
 from cabinet.passwords import hash_password
 from cabinet.program import ensure_program_defaults
 from cabinet.store.db import make_engine, migrate, session_scope
-from cabinet.store.models import User
+from cabinet.store.models import Partner, User
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -70,6 +70,7 @@ def cabinet_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
         ensure_program_defaults(session, name="E2E Program")
         session.add(User(username="e2e_admin", email="e2e@example.com", display_name="E2E Admin", role="admin",
                          password_hash=hash_password(E2E_PASSWORD)))  # fmt: skip
+        session.add(Partner(name="E2E Partner", tier_code="gold"))  # the one partner the admin can view as
     engine.dispose()
     port = _free_port()
     env = {**os.environ, "CABINET_DATA_DIR": str(data_dir), "CABINET_STORE_URL": store_url,

@@ -121,3 +121,30 @@ def test_forged_cookie_shows_the_login_form(tab, cabinet_server: Server, key: st
     _see(tab.get_by_label("Username"), f"login_form_with_forged_cookie_{algorithm}")
     expect(tab.get_by_text("Welcome")).to_have_count(0)
     expect(tab.get_by_text("Traceback")).to_have_count(0)
+
+
+def test_a_reload_keeps_the_partner_view_until_back_to_me(tab, cabinet_server: Server) -> None:  # type: ignore[no-untyped-def]
+    """The view-as partner lives in the URL: a reload (or the link in a new tab) resumes it; back to me ends it."""
+    _login(tab, cabinet_server, cabinet_server.password, expect="Welcome, E2E Admin")
+    assert _wait_cookie(tab, present=True), "the re-authentication cookie was never set"
+    tab.get_by_text("View as partner").click()
+    tab.get_by_label("Partner id").fill("1")
+    tab.get_by_label("Partner id").press("Enter")
+    tab.locator(".st-key-menu_view_as_go button").click()
+    _see(tab.get_by_text("Viewing the cabinet as E2E Partner"), "view_as_opened")
+    tab.get_by_role("link", name="Reports").click()
+    _see(tab.get_by_role("heading", name="Reports"), "reports_as_partner")
+    assert "view_as=1" in tab.url, tab.url
+    tab.reload()
+    _see(tab.get_by_text("Viewing the cabinet as E2E Partner"), "view_as_after_reload")
+    other = tab.context.new_page()  # a new server session from the cookie, at the same address
+    other.goto(tab.url)
+    _see(other.get_by_text("Viewing the cabinet as E2E Partner"), "view_as_in_new_tab")
+    other.close()
+    tab.get_by_role("button", name="Back to my account").click()
+    _see(tab.get_by_text("View as partner"), "back_to_admin")
+    expect(tab.get_by_text("Viewing the cabinet as")).to_have_count(0)
+    assert "view_as" not in tab.url, tab.url
+    tab.reload()
+    _see(tab.get_by_text("View as partner"), "admin_after_reload")
+    expect(tab.get_by_text("Viewing the cabinet as")).to_have_count(0)
