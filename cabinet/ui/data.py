@@ -10,7 +10,7 @@ import streamlit as st
 from cabinet.access import Scope
 from cabinet.ui.resources import app_settings
 from cabinet.ui.text import t
-from queries import commissions, dashboard, reports
+from queries import commissions, dashboard, reports, subpartners
 from queries.commissions import CommissionRequest
 from queries.reports import ReportRequest
 from queries.warehouse import SnapshotInfo, Warehouse, get_warehouse
@@ -81,3 +81,13 @@ def base_currency() -> str:
 @st.cache_data(max_entries=16, show_spinner=False)
 def _base_currency(snapshot_id: str) -> str:
     return dashboard.base_currency(wh=warehouse())
+
+
+@st.cache_data(ttl=300, max_entries=128, show_spinner=False)
+def subpartner_tree(scope: Scope, snapshot_id: str, root: int, date_from: date, date_to: date, tz: str) -> pl.DataFrame:
+    return subpartners.subpartner_tree(scope, wh=warehouse(), root=root, date_from=date_from, date_to=date_to, tz=tz)
+
+
+@st.cache_data(ttl=300, max_entries=64, show_spinner=False)
+def subpartner_roots(scope: Scope, snapshot_id: str) -> pl.DataFrame:
+    return subpartners.tree_roots(scope, wh=warehouse())

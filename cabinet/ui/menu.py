@@ -23,6 +23,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "pages/01_dashboard.py": ("dashboard", ":material/dashboard:", "dashboard"),
     "pages/02_reports.py": ("reports", ":material/table_chart:", "reports"),
     "pages/03_commissions.py": ("reports", ":material/receipt_long:", "commissions"),  # a report, row by row
+    "pages/04_subpartners.py": ("subpartners", ":material/account_tree:", "subpartners"),
 }
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
 REAL_USER_KEY = "menu_real_user"

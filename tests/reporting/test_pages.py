@@ -12,10 +12,12 @@ from streamlit.testing.v1 import AppTest
 
 from cabinet.i18n import translate
 from cabinet.session import SESSION_KEY
+from cabinet.ui.menu import PAGES as MENU_PAGES
 from tests.reporting.conftest import Program
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+PAGE_FEATURES = {path: feature for path, (feature, _, _) in MENU_PAGES.items()}
 ROLES = ("p_parent", "p_child", "p_bronze", "mgr", "root")
 
 
@@ -40,6 +42,12 @@ def test_logged_out_page_renders_no_data(program: Program, page: str) -> None:
 def test_page_renders_for_every_role(program: Program, page: str, role: str) -> None:
     at = _open(page, program.users[role])
     assert not at.exception, at.exception
+    if not program.users[role].has(PAGE_FEATURES[page]):  # e.g. sub-partners for a bronze partner: refused
+        assert [e.value for e in at.error] == [
+            translate("auth.no_feature", feature=translate(f"menu.{PAGE_FEATURES[page]}"))
+        ]
+        assert not at.dataframe and not at.metric
+        return
     assert not at.error
     assert at.dataframe or at.metric
 

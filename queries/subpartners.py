@@ -1,0 +1,103 @@
+"""A partner's sub-partner tree over a period: each descendant's level, parent and performance, and the override the
+partner earned from it.
+
+A partner sees its own tree down to its tier's depth (`Scope.subpartner_ids`, never mixed into its own figures); a
+manager or admin sees the tree of any partner of their scope. Performance comes from the partner-hour rollup, so a
+local-day period is cut at whole hours in the viewer's zone, as reports are.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from cabinet.access import Scope, ScopeError
+from queries.reports import check_period, utc_bounds
+from queries.scope_sql import scope_params
+from queries.warehouse import Warehouse
+
+TREE_SQL = """
+with tree as (
+    select descendant_id as partner_id, level
+    from dim_partner_tree
+    where ancestor_id = $root and ($all_subs or list_contains($subs::integer[], descendant_id))
+),
+perf as (
+    select partner_id, sum(clicks) as clicks, sum(registrations) as registrations, sum(ftds) as ftds,
+           sum(commission_pending + commission_hold + commission_approved + commission_paid) as commission
+    from rollup_partner_hourly
+    where hour >= $start and hour < $end and partner_id in (select partner_id from tree)
+    group by partner_id
+),
+earned as (
+    select from_partner_id as partner_id, sum(amount_base) as override
+    from commissions
+    where partner_id = $root and kind in ('sub_partner', 'reversal', 'reinstatement') and from_partner_id is not null
+      and status in ('pending', 'hold', 'approved', 'paid') and ts >= $start and ts < $end
+    group by from_partner_id
+)
+select t.level, t.partner_id, p.name, p.parent_id, p.status,
+       coalesce(f.clicks, 0)::bigint as clicks, coalesce(f.registrations, 0)::bigint as registrations,
+       coalesce(f.ftds, 0)::bigint as ftds, coalesce(f.commission, 0)::double as commission,
+       coalesce(e.override, 0)::double as override
+from tree t
+left join dim_partners p using (partner_id)
+left join perf f using (partner_id)
+left join earned e using (partner_id)
+order by t.level, t.partner_id
+"""
+
+
+ROOTS_SQL = """
+select t.ancestor_id as partner_id, p.name, count(*) as subs
+from dim_partner_tree t left join dim_partners p on p.partner_id = t.ancestor_id
+where $all_partners or list_contains($partner_ids::integer[], t.ancestor_id)
+group by all
+order by subs desc, partner_id
+limit 1000
+"""
+
+
+def tree_roots(scope: Scope, *, wh: Warehouse) -> pl.DataFrame:
+    """Partners of a manager's or admin's scope that have sub-partners (id, name, how many), the biggest first."""
+    cur = wh.cursor()
+    try:
+        return cur.sql(ROOTS_SQL, params=scope_params(scope)).pl()
+    finally:
+        cur.close()
+
+
+def tree_root(scope: Scope, root: int | None) -> int:
+    """The partner whose tree is shown: a partner's own (it may name no other), or one of a manager's partners."""
+    own = scope.own_partner_id
+    if own is not None:
+        if root not in (None, own):
+            raise ScopeError(f"partner {root} is not {scope.username!r}'s own", "scope.partner_outside", partner=root)
+        return own
+    if root is None:
+        raise ScopeError("choose a partner whose sub-partners to show", "subpartners.choose", partner="")
+    scope.require([root])
+    return root
+
+
+def subpartner_tree(scope: Scope, *, wh: Warehouse, root: int, date_from: date, date_to: date, tz: str) -> pl.DataFrame:
+    """One row per sub-partner of `root` the scope may see: level, partner, name, parent, status, clicks,
+    registrations, FTDs, its commission (excl. rejected, reversed) and the override `root` earned from it."""
+    check_period(date_from, date_to, tz)
+    root = tree_root(scope, root)
+    start, end = utc_bounds(date_from, date_to, tz)
+    own = scope.own_partner_id is not None
+    params = {
+        "root": root,
+        "start": start,
+        "end": end,
+        # a partner: the descendants its tier shows; a manager: those in its scope; an admin: all
+        "all_subs": not own and scope.partner_ids is None,
+        "subs": list(scope.subpartner_ids if own else scope.partner_ids or ()),
+    }
+    cur = wh.cursor()
+    try:
+        return cur.sql(TREE_SQL, params=params).pl()
+    finally:
+        cur.close()
