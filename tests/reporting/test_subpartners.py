@@ -68,12 +68,12 @@ def test_the_page_shows_the_tree_to_the_parent_and_asks_a_manager_whose(override
     assert not at.exception and not at.error
     table = at.dataframe[0].value
     assert list(table.columns) == ["Level", "Partner", "Their parent", "Status", "Clicks", "Registrations", "FTDs",
-                                   "Commission", "Your override"]  # fmt: skip
-    assert table.iloc[0]["Partner"] == f"{overrides.tiny.child} · Child" and table.iloc[0]["Your override"] == 10.0
+                                   "Commission", "Override earned"]  # fmt: skip
+    assert table.iloc[0]["Partner"] == f"{overrides.tiny.child} · Child" and table.iloc[0]["Override earned"] == 10.0
     assert [m.value for m in at.metric] == ["1", "1", "1", "$10.00"]
     mgr = _open(overrides, "mgr")  # the manager's partners that have sub-partners, the biggest first
     assert mgr.selectbox(key="subpartners_root").options == [f"{overrides.tiny.parent} · Parent (1)"]
-    assert mgr.dataframe[0].value.iloc[0]["Your override"] == 10.0
+    assert mgr.dataframe[0].value.iloc[0]["Override earned"] == 10.0
 
 
 def test_a_tier_without_sub_partners_is_refused_the_page(overrides: Program) -> None:
