@@ -8,10 +8,8 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine
-from streamlit.testing.v1 import AppTest
 
 from cabinet.i18n import catalog
-from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
 from cabinet.store.models import ProgramSettings
 from queries.commissions import (
@@ -28,7 +26,7 @@ from queries.commissions import (
 )
 from queries.warehouse import Warehouse
 from tests.reporting.conftest import NOW, Program
-from tests.reporting.test_pages import ROOT
+from tests.reporting.test_pages import _open as open_page
 
 PERIOD = (date(2026, 10, 12), date(2026, 11, 10))  # the pages' "Last 30 days" at NOW
 
@@ -131,16 +129,9 @@ def test_every_kind_is_explained_in_both_languages() -> None:
     assert {f"commissions.type_{t}" for t in TYPES} | {f"commissions.type_for_{t}" for t in TYPES} <= set(en)
 
 
-def _open(program: Program, role: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state[SESSION_KEY] = program.users[role]
-    at.run()
-    return at.switch_page("pages/03_commissions.py").run()
-
-
 def test_the_page_lists_a_partners_commissions_with_how_each_was_computed(program: Program) -> None:
     _reject_f1(program)
-    at = _open(program, "p_parent")
+    at = open_page("pages/03_commissions.py", program.users["p_parent"])
     assert not at.exception and not at.error
     table = at.dataframe[0].value
     assert list(table.columns) == ["Time", "Kind", "Status", "Amount", "Amount, USD", "How it was computed",
@@ -150,12 +141,12 @@ def test_the_page_lists_a_partners_commissions_with_how_each_was_computed(progra
     assert [m.label for m in at.metric] == ["Pending", "On hold", "Approved", "Paid", "Rejected", "Reversed"]
     at.multiselect(key="commissions_kinds_en").set_value(["cpa"]).run()
     assert list(at.dataframe[0].value["Kind"]) == ["CPA"]
-    staff = _open(program, "mgr").dataframe[0].value
+    staff = open_page("pages/03_commissions.py", program.users["mgr"]).dataframe[0].value
     assert "Partner" in staff.columns and set(staff["Partner"]) == {program.tiny.parent}
 
 
 def test_a_bronze_partner_without_commissions_sees_zero_totals_of_its_statuses_only(program: Program) -> None:
-    at = _open(program, "p_bronze")
+    at = open_page("pages/03_commissions.py", program.users["p_bronze"])
     assert not at.exception and not at.error
     assert [m.label for m in at.metric] == ["Pending", "On hold", "Approved", "Paid"]
     assert at.multiselect(key="commissions_statuses_en").options == ["Pending", "On hold", "Approved", "Paid"]
@@ -169,12 +160,9 @@ def test_amounts_are_shown_in_the_base_currency_of_the_published_snapshot(
     with session_scope(store_engine) as s:
         s.get(ProgramSettings, 1).base_currency = "EUR"
     program.tiny.run(NOW + timedelta(hours=1))  # the store's settings go into the snapshot
-    at = _open(program, "p_parent")
+    at = open_page("pages/03_commissions.py", program.users["p_parent"])
     assert "Amount, EUR" in at.dataframe[0].value.columns
     assert at.metric[2].label == "Approved" and at.metric[2].value == "€100.00"
-    dash = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    dash.session_state[SESSION_KEY] = program.users["p_parent"]
-    dash.run()
-    dash.switch_page("pages/01_dashboard.py").run()
+    dash = open_page("pages/01_dashboard.py", program.users["p_parent"])
     money = [m.value for m in dash.metric if m.label == "Commission"]
     assert money and all(v.startswith("€") for v in money), money

@@ -6,16 +6,14 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import Engine, select
-from streamlit.testing.v1 import AppTest
 
 from cabinet.access import ScopeError
-from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
 from cabinet.store.models import CommissionPlan
 from queries.subpartners import subpartner_tree
 from queries.warehouse import Warehouse
 from tests.reporting.conftest import NOW, Program
-from tests.reporting.test_pages import ROOT
+from tests.reporting.test_pages import _open as open_page
 
 PERIOD = {"date_from": date(2026, 10, 12), "date_to": date(2026, 11, 10), "tz": "UTC"}
 
@@ -56,26 +54,20 @@ def test_nobody_sees_a_tree_outside_their_scope(overrides: Program) -> None:
         subpartner_tree(overrides.users["mgr"].scope, wh=wh, root=overrides.outsider, **PERIOD)  # type: ignore[arg-type]
 
 
-def _open(program: Program, role: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state[SESSION_KEY] = program.users[role]
-    at.run()
-    return at.switch_page("pages/04_subpartners.py").run()
-
-
 def test_the_page_shows_the_tree_to_the_parent_and_asks_a_manager_whose(overrides: Program) -> None:
-    at = _open(overrides, "p_parent")
+    at = open_page("pages/04_subpartners.py", overrides.users["p_parent"])
     assert not at.exception and not at.error
     table = at.dataframe[0].value
     assert list(table.columns) == ["Level", "Partner", "Their parent", "Status", "Clicks", "Registrations", "FTDs",
                                    "Commission", "Override earned"]  # fmt: skip
     assert table.iloc[0]["Partner"] == f"{overrides.tiny.child} · Child" and table.iloc[0]["Override earned"] == 10.0
     assert [m.value for m in at.metric] == ["1", "1", "1", "$10.00"]
-    mgr = _open(overrides, "mgr")  # the manager's partners that have sub-partners, the biggest first
+    # a manager picks among its partners that have sub-partners, the biggest first
+    mgr = open_page("pages/04_subpartners.py", overrides.users["mgr"])
     assert mgr.selectbox(key="subpartners_root").options == [f"{overrides.tiny.parent} · Parent (1)"]
     assert mgr.dataframe[0].value.iloc[0]["Override earned"] == 10.0
 
 
 def test_a_tier_without_sub_partners_is_refused_the_page(overrides: Program) -> None:
-    at = _open(overrides, "p_bronze")
+    at = open_page("pages/04_subpartners.py", overrides.users["p_bronze"])
     assert not at.dataframe and at.error[0].value.startswith("Your tier does not include “Sub-partners”")
