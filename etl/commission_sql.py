@@ -5,6 +5,8 @@ Named parameters: $run, $now, $base. Temp tables are prefixed `eng_`.
 
 from __future__ import annotations
 
+from etl.fx import day_rates_sql
+
 # Conversions this run touched: changed conversions, and conversions whose feed commission changed.
 # Whether the run gave the engine anything to price: conversions it loaded or updated, feed commissions it changed.
 ANY_SOURCE = """
@@ -88,7 +90,7 @@ join groups as g
 """
 
 # Candidate conversions with their plan, amount in plan currency, qualification and progressive monthly counts.
-SCORED = """
+SCORED = f"""
 create or replace temp table eng_scored as
 with base as (
     select
@@ -120,12 +122,7 @@ plan_fx as (
         b.*,
         case when b.plan_currency = $base then 1::decimal(18,8) else f.rate end as plan_rate
     from base as b
-    -- the rate of each (plan currency, day), joined back by hash: an as-of join of the wide rows sorted them all
-    left join (
-        select k.currency, k.day, r.rate
-        from (select distinct plan_currency as currency, ts::date as day from base) as k
-        asof left join fx_rates as r on r.currency = k.currency and k.day >= r.date
-    ) as f on f.currency = b.plan_currency and f.day = b.ts::date
+    left join {day_rates_sql("base", "plan_currency")} as f on f.currency = b.plan_currency and f.day = b.ts::date
 ),
 in_plan as (
     select
@@ -155,6 +152,7 @@ flags as (
 windows as (
     select
         conversion_id,
+        counted,
         -- progressive count among the partner's counted conversions of this type in the calendar month
         coalesce(sum(counted::int) over (
             partition by partner_id, month, type
@@ -170,7 +168,7 @@ windows as (
     from flags
 ),
 counted as (
-    select q.*, q.qualifies and q.status in ('pending', 'approved') as counted, w.month_count, w.month_ftds
+    select q.*, w.counted, w.month_count, w.month_ftds
     from qualified as q
     join windows as w using (conversion_id)
 )

@@ -22,6 +22,7 @@ import duckdb
 from etl import history
 from etl.conversion_updates import FILL_SQL, MOVED_SQL, NOT_WAITING, WAITING, fill_from_older, older_waiting_sql
 from etl.conversion_wait import release
+from etl.fx import day_rates_sql
 from etl.schema import scalar
 from etl.validate import RAW, Present, conversions_sql, out_of_range_sql, times_sql
 
@@ -192,12 +193,7 @@ select
         case when r.type <> coalesce(r.e_type, r.w_type, r.first_type) then 'type_changed' end
     ) as reason
 from r
--- the rate of each (currency, day) the rows need, joined back by hash: an as-of join of the wide rows sorted them all
-left join (
-    select k.currency, k.day, fx.rate
-    from (select distinct a_currency as currency, ts::date as day from r where a_currency is not null) k
-    asof left join fx_rates fx on fx.currency = k.currency and k.day >= fx.date
-) fx on fx.currency = r.a_currency and fx.day = r.ts::date
+left join {day_rates_sql("r", "a_currency")} fx on fx.currency = r.a_currency and fx.day = r.ts::date
 """
 
 

@@ -29,6 +29,18 @@ import duckdb
 from etl.schema import scalar
 from etl.validate import Present, fx_sql, out_of_range_sql, times_sql
 
+
+def day_rates_sql(rows: str, currency: str) -> str:
+    """A parenthesised SELECT of (currency, day, rate): for each currency and event day of `rows` (a table or CTE
+    with `ts`), the rate of that day or the latest before it. Join it back by (currency, day): an as-of join of the
+    wide rows themselves sorted them all. Both arguments come from code."""
+    return f"""(
+    select k.currency, k.day, x.rate
+    from (select distinct {currency} as currency, ts::date as day from {rows} where {currency} is not null) as k
+    asof left join fx_rates as x on x.currency = k.currency and k.day >= x.date
+)"""
+
+
 CHANGED = "fx_changed"  # temp table (date, currency) of the rates the run inserted or changed
 
 _NOT_SETTLED = """not exists (
