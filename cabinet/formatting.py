@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.numbers import format_currency, format_decimal, format_percent
 
-PERIODS = ("today", "yesterday", "last_7_days", "last_30_days", "month_to_date", "last_month", "custom")
+PERIODS = ("today", "yesterday", "last_7_days", "last_30_days", "last_90_days", "month_to_date", "last_month", "custom")
 
 
 def fmt_number(value: float | None, locale: str, digits: int = 0) -> str:
@@ -64,6 +64,8 @@ def period_dates(period: str, tz: str, now: datetime | None = None) -> tuple[dat
         return today - timedelta(days=1), today - timedelta(days=1)
     if period == "last_7_days":
         return today - timedelta(days=6), today
+    if period == "last_90_days":
+        return today - timedelta(days=89), today
     if period == "month_to_date":
         return today.replace(day=1), today
     if period == "last_month":

@@ -10,7 +10,8 @@ import streamlit as st
 from cabinet.access import Scope
 from cabinet.ui.resources import app_settings
 from cabinet.ui.text import t
-from queries import commissions, dashboard, reports, subpartners
+from queries import cohorts, commissions, dashboard, reports, subpartners
+from queries.cohorts import CohortRequest
 from queries.commissions import CommissionRequest
 from queries.reports import ReportRequest
 from queries.warehouse import SnapshotInfo, Warehouse, get_warehouse
@@ -91,3 +92,14 @@ def subpartner_tree(scope: Scope, snapshot_id: str, root: int, date_from: date, 
 @st.cache_data(ttl=300, max_entries=64, show_spinner=False)
 def subpartner_roots(scope: Scope, snapshot_id: str) -> pl.DataFrame:
     return subpartners.tree_roots(scope, wh=warehouse())
+
+
+@st.cache_data(ttl=300, max_entries=128, show_spinner=False)
+def cohort_cells(scope: Scope, snapshot_id: str, req: CohortRequest) -> pl.DataFrame:
+    """Cohort rows (cohort x period) of the request, cached per scope, snapshot and request."""
+    return cohorts.cohorts(scope, wh=warehouse(), req=req)
+
+
+@st.cache_data(ttl=300, max_entries=64, show_spinner=False)
+def cohort_partners(scope: Scope, snapshot_id: str) -> pl.DataFrame:
+    return cohorts.cohort_partners(scope, wh=warehouse())

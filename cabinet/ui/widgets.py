@@ -117,19 +117,24 @@ def display_frame(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def number_format(metric: str) -> str | None:
+    """Streamlit's number format for a metric's values: counts localized, money in the base currency, rates as %."""
+    if metric in MONEY:
+        # the currency presets format like "localized" counts, in the browser's language: $1,234.56 / 1 234,56 $
+        base = data.base_currency()
+        return CURRENCY_PRESETS.get(base, f"%.2f {base}")
+    return "localized" if metric in COUNTS else "percent" if metric in RATES else None
+
+
 def display_config(frame: pl.DataFrame) -> dict[str, object]:
     """Number formats for the metric columns of `frame` (machine names), keyed by their translated headers."""
-    # the currency presets format like "localized" counts, in the browser's language: $1,234.56 / 1 234,56 $
-    base = data.base_currency()
-    money = CURRENCY_PRESETS.get(base, f"%.2f {base}")
-    formats = {**dict.fromkeys(COUNTS, "localized"), **dict.fromkeys(MONEY, money), **dict.fromkeys(RATES, "percent")}
     # fixed widths: a long translated header must not push the (right-aligned) values out of a narrow table
     return {
         short_label(c): st.column_config.NumberColumn(
-            format=formats[c], width="small" if c in COUNTS else "medium", help=t(f"metric.{c}")
+            format=number_format(c), width="small" if c in COUNTS else "medium", help=t(f"metric.{c}")
         )
         for c in frame.columns
-        if c in formats
+        if number_format(c) is not None
     }
 
 

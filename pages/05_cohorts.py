@@ -1,0 +1,131 @@
+"""Cohorts: customers by the week or month of their registration or FTD, and what they brought since (LTV)."""
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from cabinet.access import ScopeError
+from cabinet.ui import data
+from cabinet.ui.guard import require_user
+from cabinet.ui.text import t
+from cabinet.ui.widgets import (
+    download_buttons,
+    fmt_metric,
+    number_format,
+    per_language,
+    period_picker,
+    remember,
+    show_chart,
+)
+from queries.cohorts import EVENTS, GRAINS, MEASURES, VIEWS, CohortError, CohortRequest, cohort_range
+
+user = require_user("cohorts")
+st.title(t("cohorts.title"))
+snap = data.snapshot_or_stop()
+date_from, date_to = period_picker(user, key="cohorts", default="last_90_days")
+
+
+def choose(col: st.delta_generator.DeltaGenerator, name: str, options: list[str]) -> str:
+    """A remembered selectbox of translated options (`cohorts.<name>_<option>`)."""
+    key, current = per_language(f"cohorts_{name}", options[0])
+    return remember(
+        f"cohorts_{name}",
+        col.selectbox(
+            t(f"cohorts.{name}"),
+            options,
+            index=options.index(current) if current in options else 0,
+            format_func=lambda o: t(f"cohorts.{name}_{o}"),
+            key=key,
+        ),
+    )
+
+
+cols = st.columns(4)
+event = choose(cols[0], "event", list(EVENTS))
+grain = choose(cols[1], "grain", list(GRAINS))
+# what the user's tier shows; the share with an FTD is a registration cohort's measure
+measures = [m for m in MEASURES if m in user.visible_metrics and (m != "ftds" or event == "registration")]
+if not measures:
+    st.info(t("cohorts.no_measure"))
+    st.stop()
+measure = choose(cols[2], "measure", measures)
+view = choose(cols[3], "view", list(VIEWS))
+partner = None
+if user.scope.own_partner_id is None:  # a manager or admin: all their partners' customers, or one partner's
+    partners = data.cohort_partners(user.scope, snap.snapshot_id)
+    names = {0: t("cohorts.all_partners")}  # partner ids start at 1
+    names |= {pid: f"{pid} · {name} ({n:,})" for pid, name, n in partners.iter_rows()}
+    picked = st.selectbox(t("cohorts.partner"), list(names), format_func=names.get, key="cohorts_partner")
+    partner = int(picked) or None
+
+req = CohortRequest(date_from, date_to, user.timezone, event, grain, measure, snap.data_as_of, partner)
+try:
+    cells = data.cohort_cells(user.scope, snap.snapshot_id, req)
+except CohortError as exc:
+    st.error(t("cohorts.bad_request", error=str(exc)))
+    st.stop()
+except ScopeError as exc:
+    st.error(t(exc.key or "scope.partner_outside", **(exc.params or {"partner": partner})))
+    st.stop()
+
+first, last = cohort_range(req)
+st.caption(t(f"cohorts.range_{grain}", start=first.isoformat(), end=last.isoformat(), tz=user.timezone))
+sizes = cells.unique("cohort").sort("cohort")
+customers = int(sizes["customers"].sum() or 0)
+total = float(cells["value"].sum() or 0)
+metric = {"revenue": "revenue", "commission": "commission", "ftds": "ftds"}[measure]
+kpis = st.columns(4)
+kpis[0].metric(t("cohorts.cohorts"), f"{sizes.height:,}")
+kpis[1].metric(t(f"cohorts.customers_{event}"), f"{customers:,}")
+kpis[2].metric(t(f"cohorts.total_{measure}"), fmt_metric(metric, total))
+kpis[3].metric(
+    t(f"cohorts.average_{measure}"),
+    fmt_metric("reg_to_ftd" if measure == "ftds" else metric, total / customers if customers else None),
+    help=t(f"cohorts.average_{measure}_help"),
+)
+if cells.is_empty():
+    st.info(t("common.empty"))
+    st.stop()
+
+# one row per cohort, one column per period since it began; a period not begun yet stays empty
+shown = "per_customer" if view == "ltv" else "value"
+cell_metric = ("reg_to_ftd" if measure == "ftds" else metric) if view == "ltv" else metric
+label_format = {"week": "%Y-%m-%d", "month": "%Y-%m"}[grain]
+periods = list(range(int(cells["period"].max() or 0) + 1))
+wide = cells.pivot(on="period", index=["cohort", "customers"], values=shown).sort("cohort")
+wide = wide.select("cohort", "customers", *[pl.col(str(k)) for k in periods if str(k) in wide.columns])
+period_names = [t(f"cohorts.period_{grain}", n=k) for k in periods]
+rows = [f"{c:{label_format}} · {n:,}" for c, n in wide.select("cohort", "customers").iter_rows()]
+z = [list(r) for r in wide.drop("cohort", "customers").iter_rows()]
+text = [["" if v is None else fmt_metric(cell_metric, v) for v in r] for r in z]
+fig = go.Figure(
+    go.Heatmap(
+        z=z,
+        x=period_names,
+        y=rows,
+        text=text,
+        texttemplate="%{text}",
+        hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
+        colorscale="Blues",
+        showscale=False,
+        xgap=1,
+        ygap=1,
+    )
+)
+fig.update_yaxes(autorange="reversed", type="category", title=t(f"cohorts.axis_{event}"))
+fig.update_xaxes(type="category", side="top")
+fig.update_layout(height=140 + 34 * len(rows), margin={"t": 40, "l": 10, "r": 10, "b": 10})
+st.subheader(t(f"cohorts.chart_{view}_{measure}"))
+show_chart(fig)
+
+table = wide.with_columns(pl.col("cohort").dt.strftime(label_format))
+headers = {"cohort": t("cohorts.cohort"), "customers": t(f"cohorts.customers_{event}")}
+headers |= {str(k): name for k, name in zip(periods, period_names, strict=True)}
+config = {name: st.column_config.NumberColumn(format=number_format(cell_metric)) for name in period_names}
+st.dataframe(table.rename(headers, strict=False), hide_index=True, width="stretch", column_config=config)
+st.caption(t(f"cohorts.caption_{measure}"))
+download = cells.rename(
+    {"value": measure, "cumulative": f"{measure}_cumulative", "per_customer": f"{measure}_per_customer"}
+)
+download_buttons(download, f"cohorts_{event}_{grain}_{measure}_{first}_{last}", key="cohorts")
+st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))
