@@ -112,17 +112,20 @@ fig = go.Figure(
         ygap=1,
     )
 )
-fig.update_yaxes(autorange="reversed", type="category", title=t(f"cohorts.axis_{event}"))
-fig.update_xaxes(type="category", side="top")
+fig.update_yaxes(autorange="reversed", type="category", title=t(f"cohorts.axis_{event}"), showgrid=False)
+fig.update_xaxes(type="category", side="top", showgrid=False)
 fig.update_layout(height=140 + 34 * len(rows), margin={"t": 40, "l": 10, "r": 10, "b": 10})
 st.subheader(t(f"cohorts.chart_{view}_{measure}"))
 show_chart(fig)
 
-table = wide.with_columns(pl.col("cohort").dt.strftime(label_format))
-headers = {"cohort": t("cohorts.cohort"), "customers": t(f"cohorts.customers_{event}")}
-headers |= {str(k): name for k, name in zip(periods, period_names, strict=True)}
-config = {name: st.column_config.NumberColumn(format=number_format(cell_metric)) for name in period_names}
-st.dataframe(table.rename(headers, strict=False), hide_index=True, width="stretch", column_config=config)
+# the cells as the chart writes them (a period not begun yet blank, not "None"); the downloads keep the numbers
+table = pl.DataFrame(
+    {t("cohorts.cohort"): [f"{c:{label_format}}" for c in wide["cohort"]],
+     t(f"cohorts.customers_{event}"): wide["customers"]}
+    | {name: column for name, column in zip(period_names, zip(*text, strict=True), strict=True)}
+)  # fmt: skip
+config = {t(f"cohorts.customers_{event}"): st.column_config.NumberColumn(format=number_format("clicks"))}
+st.dataframe(table, hide_index=True, width="stretch", column_config=config)
 st.caption(t(f"cohorts.caption_{measure}"))
 download = cells.rename(
     {"value": measure, "cumulative": f"{measure}_cumulative", "per_customer": f"{measure}_per_customer"}
