@@ -18,10 +18,13 @@ from pathlib import Path
 from cabinet.access import Scope
 from cabinet.config import Settings
 from queries import dashboard
+from queries.cohorts import CohortRequest, cohorts
 from queries.reports import ReportRequest, performance
 from queries.warehouse import get_warehouse
 
 D1, D2 = date(2026, 10, 24), date(2026, 11, 22)
+# registration cohorts by week over the demo's 60 days, revenue per customer (the Cohorts page's default view)
+COHORTS = CohortRequest(date(2026, 9, 23), D2, "UTC")
 # Hand-written twins of each query on the raw fact tables (no rollups), same metrics and grouping.
 # {k_*}: the group key per table; {where}: the partner filter (or true); $lo/$hi: the UTC bounds.
 RAW = """
@@ -165,6 +168,8 @@ def main() -> None:
             lambda: dashboard.kpis(partner, wh=wh, date_from=D1, date_to=D2, tz="UTC"),
             lambda: (raw("none", True, *utc)(), raw("none", True, *prev)()),
         ),
+        ("partner cohorts (registration weeks, revenue)", lambda: cohorts(partner, wh=wh, req=COHORTS), None),
+        ("program cohorts (admin)", lambda: cohorts(admin, wh=wh, req=COHORTS), None),
         (
             "program top partners (admin)",
             lambda: performance(

@@ -66,7 +66,7 @@ def _where(column: str = "partner_id") -> str:
 
 # the cohort of every customer whose first counted event of the cohort's type lies in the range
 _MEMBERS = f"""
-members as (
+members as materialized (
     select partner_id, customer_id, cohort from (
         select partner_id, customer_id, min(ts) as first_ts,
                date_trunc('{{grain}}', {_LOCAL_DAY.format(ts="min(ts)")})::date as cohort
@@ -90,9 +90,11 @@ _PERIOD = {
     "week": f"greatest(0, date_diff('day', m.cohort, {_LOCAL_DAY.format(ts='e.ts')}) // 7)",
     "month": f"greatest(0, date_diff('month', m.cohort, {_LOCAL_DAY.format(ts='e.ts')}))",
 }
-SIZES_SQL = "with {members} select cohort, count(*) as customers from members group by cohort"
+# each cohort's size (period null), then the sum of every cohort's periods, in one pass over the members
 CELLS_SQL = """with {members}, events as ({values})
-select m.cohort, {period} as period, sum(e.v) as value
+select cohort, null::bigint as period, count(*)::double as value from members group by cohort
+union all
+select m.cohort, {period} as period, sum(e.v)::double as value
 from members m join events e on e.partner_id = m.partner_id and e.customer_id = m.customer_id
 group by all"""
 PARTNERS_SQL = f"""
@@ -156,10 +158,12 @@ def cohorts(scope: Scope, *, wh: Warehouse, req: CohortRequest) -> pl.DataFrame:
     cells_sql = CELLS_SQL.format(members=members, values=_VALUES[req.measure], period=_PERIOD[req.grain])
     cur = wh.cursor()
     try:
-        sizes = cur.sql(SIZES_SQL.format(members=members), params=params).pl()
-        cells = cur.sql(cells_sql, params=params).pl()
+        got = cur.sql(cells_sql, params=params).pl()
     finally:
         cur.close()
+    got = got.with_columns(pl.col("cohort").cast(pl.Date))
+    sizes = got.filter(pl.col("period").is_null()).select("cohort", customers=pl.col("value").cast(pl.Int64))
+    cells = got.filter(pl.col("period").is_not_null())
     schema = {"cohort": pl.Date, "customers": pl.Int64, "period": pl.Int64, "value": pl.Float64,
               "cumulative": pl.Float64, "per_customer": pl.Float64}  # fmt: skip
     if sizes.is_empty():
@@ -171,8 +175,7 @@ def cohorts(scope: Scope, *, wh: Warehouse, req: CohortRequest) -> pl.DataFrame:
         for k in range(_last_period(req.grain, cohort, as_of_day, cells) + 1)
     ]
     frame = pl.DataFrame(grid, schema={"cohort": pl.Date, "customers": pl.Int64, "period": pl.Int64}, orient="row")
-    values = cells.select(pl.col("cohort").cast(pl.Date), pl.col("period").cast(pl.Int64),
-                          pl.col("value").cast(pl.Float64))  # fmt: skip
+    values = cells.select("cohort", pl.col("period").cast(pl.Int64), pl.col("value").cast(pl.Float64))
     out = (
         frame.join(values, on=["cohort", "period"], how="left")
         .with_columns(pl.col("value").fill_null(0.0))
