@@ -103,3 +103,9 @@ def cohort_cells(scope: Scope, snapshot_id: str, req: CohortRequest) -> pl.DataF
 @st.cache_data(ttl=300, max_entries=64, show_spinner=False)
 def cohort_partners(scope: Scope, snapshot_id: str) -> pl.DataFrame:
     return cohorts.cohort_partners(scope, wh=warehouse())
+
+
+@st.cache_data(ttl=300, max_entries=256, show_spinner=False)
+def performance(scope: Scope, snapshot_id: str, req: ReportRequest) -> pl.DataFrame:
+    """Report rows without a totals row, cached per scope, snapshot and request."""
+    return reports.performance(scope, wh=warehouse(), req=req)

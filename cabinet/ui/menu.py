@@ -25,6 +25,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "pages/03_commissions.py": ("reports", ":material/receipt_long:", "commissions"),  # a report, row by row
     "pages/04_subpartners.py": ("subpartners", ":material/account_tree:", "subpartners"),
     "pages/05_cohorts.py": ("cohorts", ":material/grid_on:", "cohorts"),
+    "pages/06_links.py": ("links", ":material/link:", "links"),
 }
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
 REAL_USER_KEY = "menu_real_user"

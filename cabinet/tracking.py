@@ -1,0 +1,157 @@
+"""A partner's tracking links in the store: the offers it may promote, its links, new links with signed tokens.
+
+Every function takes the acting user's scope first and refuses a partner outside it (`ScopeError`); what a request
+gets wrong otherwise raises `LinkError` with a translation key. A new link is live for clicks once an ETL run has
+copied the store's links into the warehouse (the next scheduled run); archiving hides a link from the list and
+keeps its clicks counting, since traffic already sent on it still arrives.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+
+import segno
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cabinet.access import Scope, ScopeError
+from cabinet.auth import audit
+from cabinet.links import sign_link, tracking_url
+from cabinet.store.models import Offer, Partner, ProgramSettings, TrackingLink, User
+
+SUBS = ("sub1", "sub2", "sub3", "sub4", "sub5")
+NAME_MAX = 200
+SUB_MAX = 100
+MAX_ACTIVE_LINKS = 500  # per partner: a runaway script should not fill the store
+# letters and digits of any script, and what trackers put in sub-ids: - _ . ~ : @ + / | and {macros}
+SUB_PATTERN = re.compile(r"^[\w\-.~:@+/|{}]+$")
+
+
+class LinkError(ValueError):
+    """A link request that cannot be carried out; `key`/`params` say why in the interface's language."""
+
+    def __init__(self, message: str, key: str, **params: object) -> None:
+        super().__init__(message)
+        self.key, self.params = key, params
+
+
+@dataclass(frozen=True)
+class NewLink:
+    """What a partner fills in: the offer, one of its landing pages (None = the first), a name, sub1–sub5."""
+
+    offer_id: int
+    landing_url: str | None = None
+    name: str = ""
+    subs: tuple[str, ...] = ("", "", "", "", "")
+
+
+def _partner(session: Session, scope: Scope, partner_id: int) -> Partner:
+    scope.require([partner_id])
+    partner = session.get(Partner, partner_id)
+    if partner is None:
+        raise ScopeError(f"partner {partner_id} does not exist", "scope.partner_outside", partner=partner_id)
+    return partner
+
+
+def promotable_offers(session: Session, scope: Scope, partner_id: int) -> list[Offer]:
+    """Active offers with a landing page that the partner's tier may run (no tiers listed: open to all), by name."""
+    partner = _partner(session, scope, partner_id)
+    offers = session.scalars(select(Offer).where(Offer.status == "active").order_by(Offer.name, Offer.id)).all()
+    return [o for o in offers if o.landing_urls and (not o.tiers_allowed or partner.tier_code in o.tiers_allowed)]
+
+
+def partner_links(session: Session, scope: Scope, partner_id: int, archived: bool = False) -> list[TrackingLink]:
+    """The partner's links (the archived ones when `archived`), newest first."""
+    _partner(session, scope, partner_id)
+    query = select(TrackingLink).where(TrackingLink.partner_id == partner_id, TrackingLink.archived.is_(archived))
+    return list(session.scalars(query.order_by(TrackingLink.id.desc())).all())
+
+
+def tracking_domain(session: Session) -> str:
+    """The program's tracking domain (where link URLs point)."""
+    return session.scalar(select(ProgramSettings.tracking_domain)) or "https://trk.example.com"
+
+
+def link_url(domain: str, link: TrackingLink) -> str:
+    """The URL a partner puts in its traffic (the link's subs are stored with it, not repeated in the URL)."""
+    return tracking_url(domain, link.token or "")
+
+
+def _clean(new: NewLink, offer: Offer) -> tuple[str, str, list[str | None]]:
+    name = new.name.strip()
+    if len(name) > NAME_MAX:
+        raise LinkError(f"name longer than {NAME_MAX} characters", "links.name_too_long", n=NAME_MAX)
+    landing = new.landing_url or (offer.landing_urls[0] if offer.landing_urls else None)
+    if landing is None or landing not in offer.landing_urls:  # an allow-list: links never point elsewhere
+        raise LinkError(f"landing page {landing!r} is not one of offer {offer.id}'s", "links.bad_landing")
+    if len(new.subs) != len(SUBS):
+        raise LinkError("five sub values expected", "links.bad_sub", sub="sub1–sub5")
+    subs: list[str | None] = []
+    for label, raw in zip(SUBS, new.subs, strict=True):
+        value = (raw or "").strip()
+        if len(value) > SUB_MAX:
+            raise LinkError(f"{label} longer than {SUB_MAX} characters", "links.sub_too_long", sub=label, n=SUB_MAX)
+        if value and not SUB_PATTERN.match(value):
+            raise LinkError(f"{label} {value!r} has characters a sub-id cannot carry", "links.bad_sub", sub=label)
+        subs.append(value or None)
+    return name or f"{offer.name} / {subs[0] or offer.id}", landing, subs
+
+
+def _audit(session: Session, scope: Scope, action: str, link: TrackingLink) -> None:
+    """Logged under the user who acted: the manager or admin when one is viewing the cabinet as the partner."""
+    details = {"partner_id": link.partner_id, "offer_id": link.offer_id}
+    audit(session, action, user=session.get(User, scope.user_id), username=scope.username, target=f"link {link.id}",
+          details=details | ({"viewing_as_partner": True} if scope.impersonated_by else {}))  # fmt: skip
+
+
+def create_link(session: Session, scope: Scope, partner_id: int, new: NewLink, key: bytes) -> TrackingLink:
+    """Add a link for `partner_id` and sign its token (audit-logged)."""
+    partner = _partner(session, scope, partner_id)
+    if partner.status == "blocked":
+        raise LinkError(f"partner {partner_id} is blocked", "links.partner_blocked")
+    offer = next((o for o in promotable_offers(session, scope, partner_id) if o.id == new.offer_id), None)
+    if offer is None:
+        raise LinkError(f"offer {new.offer_id} is not open to partner {partner_id}", "links.offer_not_allowed")
+    active = session.scalar(
+        select(func.count()).where(TrackingLink.partner_id == partner_id, TrackingLink.archived.is_(False))
+    )
+    if (active or 0) >= MAX_ACTIVE_LINKS:
+        raise LinkError(f"{MAX_ACTIVE_LINKS} active links at most", "links.too_many", n=MAX_ACTIVE_LINKS)
+    name, landing, subs = _clean(new, offer)
+    link = TrackingLink(partner_id=partner_id, offer_id=offer.id, name=name, landing_url=landing,
+                        **dict(zip(SUBS, subs, strict=True)))  # fmt: skip
+    session.add(link)
+    session.flush()
+    link.token = sign_link(link.id, key)
+    _audit(session, scope, "link_created", link)
+    session.flush()
+    return link
+
+
+def set_archived(session: Session, scope: Scope, link_id: int, archived: bool) -> TrackingLink:
+    """Archive a link (hidden from the list, its clicks still count) or bring it back."""
+    link = session.get(TrackingLink, link_id)
+    if link is None:
+        raise LinkError(f"no link {link_id}", "links.no_such_link", link=link_id)
+    _partner(session, scope, link.partner_id)
+    link.archived = archived
+    _audit(session, scope, "link_archived" if archived else "link_restored", link)
+    session.flush()
+    return link
+
+
+def partners_in_scope(session: Session, scope: Scope) -> list[tuple[int, str, str]]:
+    """(id, name, status) of the partners whose links the user manages, by name."""
+    query = select(Partner.id, Partner.name, Partner.status).order_by(Partner.name, Partner.id)
+    if scope.partner_ids is not None:
+        query = query.where(Partner.id.in_(scope.partner_ids))
+    return [(int(i), str(n), str(s)) for i, n, s in session.execute(query).all()]
+
+
+def qr_png(url: str, scale: int = 6) -> bytes:
+    """A QR code of `url` as PNG bytes (for print, stories, offline media)."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=scale, border=2)
+    return buffer.getvalue()

@@ -1,0 +1,128 @@
+"""Tracking links: build a link for an offer with sub-ids, copy its URL or QR code, see each link's last 30 days."""
+
+from datetime import timedelta
+
+import polars as pl
+import streamlit as st
+
+from cabinet.access import ScopeError
+from cabinet.formatting import today_in
+from cabinet.store.db import session_scope
+from cabinet.tracking import (
+    SUB_MAX,
+    SUBS,
+    LinkError,
+    NewLink,
+    create_link,
+    link_url,
+    partner_links,
+    partners_in_scope,
+    promotable_offers,
+    qr_png,
+    set_archived,
+    tracking_domain,
+)
+from cabinet.ui import data
+from cabinet.ui.guard import require_user
+from cabinet.ui.resources import app_settings, engine
+from cabinet.ui.text import t
+from cabinet.ui.widgets import display_config, short_label
+from queries.reports import ReportRequest
+
+user = require_user("links")
+st.title(t("links.title"))
+scope = user.scope
+partner_id = scope.own_partner_id
+with session_scope(engine()) as s:
+    if partner_id is None:  # a manager or admin sets links up for one of their partners
+        partners = {pid: f"{pid} · {name}" + ("" if status == "active" else f" ({status})")
+                    for pid, name, status in partners_in_scope(s, scope)}  # fmt: skip
+        if not partners:
+            st.info(t("links.no_partners"))
+            st.stop()
+        partner_id = st.selectbox(t("links.partner"), list(partners), format_func=partners.get, key="links_partner")
+    offers = {o.id: o for o in promotable_offers(s, scope, int(partner_id))}
+    domain = tracking_domain(s)
+
+
+def fail(exc: LinkError | ScopeError) -> None:
+    st.error(t(exc.key or "scope.partner_outside", **(exc.params or {"partner": partner_id})))
+
+
+st.subheader(t("links.new"))
+if not offers:
+    st.info(t("links.no_offers"))
+else:
+    cols = st.columns([3, 3])
+    offer_id = cols[0].selectbox(t("links.offer"), list(offers), key="links_offer",
+                                 format_func=lambda o: f"{offers[o].name} · {offers[o].vertical}")  # fmt: skip
+    landing = cols[1].selectbox(t("links.landing"), offers[offer_id].landing_urls, key="links_landing")
+    name = st.text_input(t("links.name"), max_chars=200, placeholder=t("links.name_placeholder"), key="links_name")
+    sub_cols = st.columns(len(SUBS))
+    subs = tuple(c.text_input(sub, max_chars=SUB_MAX, key=f"links_{sub}", help=t("links.sub_help"))
+                 for c, sub in zip(sub_cols, SUBS, strict=True))  # fmt: skip
+    if st.button(t("links.create"), type="primary", icon=":material/add_link:"):
+        try:
+            with session_scope(engine()) as s:
+                link = create_link(s, scope, int(partner_id), NewLink(offer_id, landing, name, subs),
+                                   app_settings().require_link_key())  # fmt: skip
+            st.session_state["links_created"] = link.id
+            st.session_state["links_pick"] = link.id
+        except (LinkError, ScopeError) as exc:
+            fail(exc)
+    if st.session_state.get("links_created"):
+        st.success(t("links.created", link=st.session_state["links_created"]))
+
+st.subheader(t("links.yours"))
+archived = st.toggle(t("links.show_archived"), key="links_archived")
+with session_scope(engine()) as s:
+    links = partner_links(s, scope, int(partner_id), archived=archived)
+if not links:
+    st.info(t("links.none_archived" if archived else "links.none"))
+    st.stop()
+table = pl.DataFrame(
+    {
+        "link_id": [lk.id for lk in links],
+        "name": [lk.name or "" for lk in links],
+        "offer": [offers[lk.offer_id].name if lk.offer_id in offers else str(lk.offer_id) for lk in links],
+        **{sub: [getattr(lk, sub) or "" for lk in links] for sub in SUBS},
+        "url": [link_url(domain, lk) for lk in links],
+        "created": [lk.created_at.date() if lk.created_at else None for lk in links],
+    }
+)
+snap = data.warehouse().snapshot()
+if snap is not None:  # the last 30 days of each link, from the published snapshot (a new link shows after a run)
+    today = today_in(user.timezone)
+    wanted = tuple(m for m in ("clicks", "registrations", "ftds", "commission") if m in user.visible_metrics)
+    req = ReportRequest(today - timedelta(days=29), today, user.timezone, ("link_id",), wanted)
+    figures = data.performance(scope, snap.snapshot_id, req).with_columns(pl.col("link_id").cast(pl.Int64))
+    table = table.join(figures, on="link_id", how="left").with_columns([pl.col(m).fill_null(0) for m in wanted])
+shown = table.drop([s for s in SUBS if table[s].str.len_chars().max() == 0])  # sub columns no link uses
+headers = {c: t(f"links.col_{c}") for c in ("link_id", "name", "offer", "url", "created")}
+headers |= {s: s for s in SUBS} | {m: short_label(m) for m in ("clicks", "registrations", "ftds", "commission")}
+st.dataframe(shown.rename(headers, strict=False), hide_index=True, width="stretch",
+             column_config=display_config(shown))  # fmt: skip
+st.caption(t("links.figures_caption"))
+
+names = {lk.id: f"{lk.id} · {lk.name}" for lk in links}
+if st.session_state.get("links_pick") not in names:  # the new link, else the newest shown
+    st.session_state["links_pick"] = next(iter(names))
+pick = st.selectbox(t("links.pick"), list(names), format_func=names.get, key="links_pick")
+chosen = next(lk for lk in links if lk.id == pick)
+url = link_url(domain, chosen)
+cols = st.columns([3, 1])
+cols[0].code(url, language=None)
+cols[0].caption(t("links.url_help", landing=chosen.landing_url))
+png = qr_png(url)
+cols[1].image(png, width=160, caption=t("links.qr"))
+cols[1].download_button(t("links.qr_download"), png, file_name=f"link-{chosen.id}-qr.png", mime="image/png",
+                        icon=":material/qr_code_2:")  # fmt: skip
+action = "links.restore" if chosen.archived else "links.archive"
+if cols[0].button(t(action), key="links_toggle_archive"):
+    try:
+        with session_scope(engine()) as s:
+            set_archived(s, scope, chosen.id, not chosen.archived)
+        st.session_state.pop("links_created", None)
+        st.rerun()
+    except (LinkError, ScopeError) as exc:
+        fail(exc)

@@ -1,0 +1,150 @@
+"""Tracking links: a partner builds a signed link for an offer it may run, the ETL counts its clicks, and nobody
+builds or archives links for a partner outside their scope."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine, select
+
+from cabinet.access import ScopeError
+from cabinet.links import verify_link
+from cabinet.store.db import session_scope
+from cabinet.store.models import AuditLog, Offer, Partner, TrackingLink
+from cabinet.tracking import (
+    LinkError,
+    NewLink,
+    create_link,
+    link_url,
+    partner_links,
+    promotable_offers,
+    qr_png,
+    set_archived,
+)
+from tests.reporting.conftest import NOW, Program
+from tests.reporting.test_pages import _open as open_page
+
+LANDING = "https://casino.example/welcome"
+
+
+@pytest.fixture
+def offers(program: Program, store_engine: Engine) -> Program:
+    """The casino offer gets two landing pages; the shop only one and only for gold partners; a paused offer."""
+    with session_scope(store_engine) as s:
+        s.get(Offer, program.tiny.offer).landing_urls = [LANDING, "https://casino.example/vip"]
+        shop = s.get(Offer, program.tiny.other_offer)
+        shop.landing_urls, shop.tiers_allowed = ["https://shop.example"], ["gold"]
+        s.add(Offer(name="Old", vertical="forex", landing_urls=["https://old.example"], status="paused"))
+    return program
+
+
+def _create(program: Program, engine: Engine, user: str, partner: int, new: NewLink) -> TrackingLink:
+    with session_scope(engine) as s:
+        return create_link(s, program.users[user].scope, partner, new, program.tiny.settings.require_link_key())
+
+
+def test_a_partner_creates_a_signed_link_whose_clicks_the_etl_counts(offers: Program, store_engine: Engine) -> None:
+    tiny = offers.tiny
+    new = NewLink(tiny.offer, None, "  ", (" fb ", "{click_id}", "", "", ""))
+    link = _create(offers, store_engine, "p_parent", tiny.parent, new)
+    key = tiny.settings.require_link_key()
+    assert verify_link(link.token, key) == link.id and link.landing_url == LANDING  # the offer's first page
+    assert (link.name, link.sub1, link.sub2, link.sub3) == ("Casino / fb", "fb", "{click_id}", None)
+    assert link_url("https://trk.example.com/", link) == f"https://trk.example.com/c/{link.token}"
+    assert qr_png(link_url("https://trk.example.com", link)).startswith(b"\x89PNG")
+    with session_scope(store_engine) as s:
+        assert [lk.id for lk in partner_links(s, offers.users["p_parent"].scope, tiny.parent)] == [link.id, tiny.link]
+        row = s.scalar(select(AuditLog).where(AuditLog.action == "link_created"))
+        assert (row.actor_username, row.target) == ("p_parent", f"link {link.id}")
+    # a click on the new link is the parent's, with the link's offer and sub1 (after a run copied the link)
+    tiny.write("clicks", "new.csv", "click_id,ts,link_token,country,device,ip,user_agent\n"
+               f"n1,2026-11-10T11:00:00Z,{link.token},DE,mobile,10.9.9.9,Mozilla/5.0 N\n")  # fmt: skip
+    tiny.run(NOW + timedelta(minutes=5))
+    assert tiny.rows("select partner_id, offer_id, link_id, sub1 from clicks where click_id = 'n1'") == [
+        (tiny.parent, tiny.offer, link.id, "fb")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("user", "partner", "new", "key"),
+    [
+        ("p_bronze", "outsider", NewLink(0), "links.offer_not_allowed"),  # the shop is gold-only
+        ("p_parent", "parent", NewLink(-1), "links.offer_not_allowed"),  # no such offer
+        ("p_parent", "parent", NewLink(0, "https://evil.example"), "links.bad_landing"),
+        ("p_parent", "parent", NewLink(1, subs=("a b", "", "", "", "")), "links.bad_sub"),
+        ("p_parent", "parent", NewLink(1, subs=("", "=HYPERLINK(1)", "", "", "")), "links.bad_sub"),
+        ("p_parent", "parent", NewLink(1, subs=("x" * 101, "", "", "", "")), "links.sub_too_long"),
+        ("p_parent", "parent", NewLink(1, name="n" * 201), "links.name_too_long"),
+    ],
+)
+def test_bad_requests_are_refused_with_a_reason(
+    offers: Program, store_engine: Engine, user: str, partner: str, new: NewLink, key: str
+) -> None:
+    tiny = offers.tiny
+    ids = {"outsider": offers.outsider, "parent": tiny.parent}
+    offer = {0: tiny.other_offer, 1: tiny.offer}.get(new.offer_id, new.offer_id)
+    with pytest.raises(LinkError) as caught:
+        _create(offers, store_engine, user, ids[partner], NewLink(offer, new.landing_url, new.name, new.subs))
+    assert caught.value.key == key
+    with session_scope(store_engine) as s:  # nothing written
+        assert s.scalar(select(TrackingLink).where(TrackingLink.id != tiny.link)) is None
+
+
+def test_offers_follow_status_tier_and_landing_pages(offers: Program, store_engine: Engine) -> None:
+    with session_scope(store_engine) as s:
+        names = {u: [o.name for o in promotable_offers(s, offers.users[u].scope, p)]
+                 for u, p in (("p_parent", offers.tiny.parent), ("p_bronze", offers.outsider))}  # fmt: skip
+    assert names == {"p_parent": ["Casino", "Shop"], "p_bronze": ["Casino"]}  # never the paused one
+
+
+def test_nobody_acts_for_a_partner_outside_their_scope(offers: Program, store_engine: Engine) -> None:
+    tiny = offers.tiny
+    with pytest.raises(ScopeError):
+        _create(offers, store_engine, "p_child", tiny.parent, NewLink(tiny.offer))
+    with pytest.raises(ScopeError):
+        _create(offers, store_engine, "mgr", offers.outsider, NewLink(tiny.offer))
+    with session_scope(store_engine) as s, pytest.raises(ScopeError):
+        set_archived(s, offers.users["p_child"].scope, tiny.link, True)
+    made = _create(offers, store_engine, "mgr", tiny.parent, NewLink(tiny.offer))  # the parent's manager may
+    with session_scope(store_engine) as s:
+        assert s.scalar(select(AuditLog.actor_username).where(AuditLog.target == f"link {made.id}")) == "mgr"
+        s.get(Partner, tiny.parent).status = "blocked"
+    with pytest.raises(LinkError, match="blocked"):
+        _create(offers, store_engine, "p_parent", tiny.parent, NewLink(tiny.offer))
+
+
+def test_archived_links_leave_the_list_and_a_limit_holds(
+    offers: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tiny, scope = offers.tiny, offers.users["p_parent"].scope
+    with session_scope(store_engine) as s:
+        set_archived(s, scope, tiny.link, True)
+        assert partner_links(s, scope, tiny.parent) == []
+        assert [lk.id for lk in partner_links(s, scope, tiny.parent, archived=True)] == [tiny.link]
+    monkeypatch.setattr("cabinet.tracking.MAX_ACTIVE_LINKS", 1)
+    _create(offers, store_engine, "p_parent", tiny.parent, NewLink(tiny.offer))  # the archived one does not count
+    with pytest.raises(LinkError, match="at most"):
+        _create(offers, store_engine, "p_parent", tiny.parent, NewLink(tiny.offer))
+
+
+def test_the_page_builds_a_link_and_shows_its_url_qr_and_figures(offers: Program, store_engine: Engine) -> None:
+    at = open_page("pages/06_links.py", offers.users["p_parent"])
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value  # the existing link with its clicks of the last 30 days (k1, k2)
+    assert table.iloc[0]["Link"] == offers.tiny.link and table.iloc[0]["Clicks"] == 2
+    at.text_input(key="links_sub1").input("tg")
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    with session_scope(store_engine) as s:
+        link = s.scalar(select(TrackingLink).where(TrackingLink.sub1 == "tg"))
+    assert at.success[0].value.startswith(f"Link {link.id} is ready")
+    assert list(at.dataframe[0].value["Link"]) == [link.id, offers.tiny.link]
+    assert at.code[0].value == f"https://trk.example.com/c/{link.token}"  # the new link is the one to copy
+    # a bronze partner has links too; a manager picks the partner first
+    assert not open_page("pages/06_links.py", offers.users["p_bronze"]).exception
+    mgr = open_page("pages/06_links.py", offers.users["mgr"])
+    assert mgr.selectbox(key="links_partner").options == [
+        f"{offers.tiny.child} · Child",
+        f"{offers.tiny.parent} · Parent",
+    ]
