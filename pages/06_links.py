@@ -86,8 +86,8 @@ table = pl.DataFrame(
         "name": [lk.name or "" for lk in links],
         "offer": [offers[lk.offer_id].name if lk.offer_id in offers else str(lk.offer_id) for lk in links],
         **{sub: [getattr(lk, sub) or "" for lk in links] for sub in SUBS},
-        "url": [link_url(domain, lk) for lk in links],
         "created": [lk.created_at.date() if lk.created_at else None for lk in links],
+        "url": [link_url(domain, lk) for lk in links],
     }
 )
 snap = data.warehouse().snapshot()
@@ -97,6 +97,9 @@ if snap is not None:  # the last 30 days of each link, from the published snapsh
     req = ReportRequest(today - timedelta(days=29), today, user.timezone, ("link_id",), wanted)
     figures = data.performance(scope, snap.snapshot_id, req).with_columns(pl.col("link_id").cast(pl.Int64))
     table = table.join(figures, on="link_id", how="left").with_columns([pl.col(m).fill_null(0) for m in wanted])
+figures_first = ["link_id", "name", "offer", *(c for c in table.columns if c in ("clicks", "registrations", "ftds",
+                                                                           "commission"))]  # fmt: skip
+table = table.select(*figures_first, *(c for c in table.columns if c not in figures_first))  # the long URL last
 shown = table.drop([s for s in SUBS if table[s].str.len_chars().max() == 0])  # sub columns no link uses
 headers = {c: t(f"links.col_{c}") for c in ("link_id", "name", "offer", "url", "created")}
 headers |= {s: s for s in SUBS} | {m: short_label(m) for m in ("clicks", "registrations", "ftds", "commission")}
