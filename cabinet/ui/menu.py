@@ -26,6 +26,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "pages/04_subpartners.py": ("subpartners", ":material/account_tree:", "subpartners"),
     "pages/05_cohorts.py": ("cohorts", ":material/grid_on:", "cohorts"),
     "pages/06_links.py": ("links", ":material/link:", "links"),
+    "pages/07_creatives.py": ("creatives", ":material/photo_library:", "creatives"),
 }
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
 REAL_USER_KEY = "menu_real_user"

@@ -1,0 +1,69 @@
+"""Creatives: banners of the offers the partner may run, to preview and download, each with the partner's link."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from cabinet.creatives import creative_file, links_by_offer, partner_creatives
+from cabinet.formatting import fmt_number
+from cabinet.store.db import session_scope
+from cabinet.tracking import link_url, partners_in_scope, tracking_domain
+from cabinet.ui.guard import require_user
+from cabinet.ui.resources import app_settings, engine
+from cabinet.ui.text import current_locale, t
+
+PER_PAGE = 30  # cards drawn at once: every one reads its file
+
+user = require_user("creatives")
+st.title(t("creatives.title"))
+scope = user.scope
+partner_id = scope.own_partner_id
+with session_scope(engine()) as s:
+    if partner_id is None:  # a manager or admin: every active offer's, or what one partner sees
+        names = {0: t("creatives.all_offers")}
+        names |= {pid: f"{pid} · {name}" for pid, name, _ in partners_in_scope(s, scope)}
+        picked = st.selectbox(t("creatives.partner"), list(names), format_func=names.get, key="creatives_partner")
+        partner_id = int(picked) or None
+    items = partner_creatives(s, scope, partner_id)
+    links = links_by_offer(s, scope, partner_id) if partner_id else {}
+    domain = tracking_domain(s)
+if not items:
+    st.info(t("creatives.none"))
+    st.stop()
+
+cols = st.columns(3)
+ANY = "*"
+offers = {ANY: t("creatives.any")} | {o: o or t("creatives.program") for o in sorted({i.offer or "" for i in items})}
+offer = cols[0].selectbox(t("creatives.offer"), list(offers), format_func=offers.get, key="creatives_offer")
+by_area = sorted({i.size for i in items if i.size}, key=lambda z: [int(n) for n in z.split("x")])
+sizes = {ANY: t("creatives.any")} | {z: z for z in by_area}
+size = cols[1].selectbox(t("creatives.size"), list(sizes), format_func=sizes.get, key="creatives_size")
+shown = [i for i in items if offer in (ANY, i.offer or "") and size in (ANY, i.size)]
+pages = max(1, -(-len(shown) // PER_PAGE))
+page = cols[2].number_input(t("creatives.page", pages=pages), 1, pages, 1, key="creatives_page") if pages > 1 else 1
+st.caption(t("creatives.count", n=len(shown)))
+
+locale, root = current_locale(), app_settings().creatives_dir
+batch = shown[(int(page) - 1) * PER_PAGE : int(page) * PER_PAGE]
+for first in range(0, len(batch), 3):
+    for col, item in zip(st.columns(3), batch[first : first + 3], strict=False):
+        card = col.container(border=True)
+        content = creative_file(root, item)
+        if content is None:
+            card.warning(t("creatives.missing"))
+        elif item.mime_type.startswith("image/"):
+            card.image(content, width=min(item.width or 300, 300))
+        card.markdown(f"**{item.name}**")
+        kb = fmt_number(item.size_bytes / 1024, locale, 1)
+        card.caption(" · ".join(x for x in (item.offer or t("creatives.program"), item.size, f"{kb} KB") if x))
+        if content is not None:
+            card.download_button(t("creatives.download"), content, file_name=Path(item.file_path).name,
+                                 mime=item.mime_type, key=f"creative_{item.creative_id}",
+                                 icon=":material/download:")  # fmt: skip
+        link = links.get(item.offer_id) if item.offer_id else None
+        if link is not None:
+            card.caption(t("creatives.your_link"))
+            card.code(link_url(domain, link), language=None)
+        elif partner_id is not None and item.offer_id:
+            card.caption(t("creatives.no_link"))
+            card.page_link("pages/06_links.py", label=t("creatives.make_link"), icon=":material/add_link:")

@@ -1,0 +1,79 @@
+"""Creatives: a partner sees and downloads the banners of the offers its tier runs (and the program's own), each
+with its link for the offer; a store path that leaves the creatives directory is never read."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+from sqlalchemy import Engine
+
+from cabinet.creatives import creative_file, links_by_offer, partner_creatives
+from cabinet.store.db import session_scope
+from cabinet.store.models import Creative, Offer
+from tests.reporting.conftest import Program
+from tests.reporting.test_links import offers  # noqa: F401 - the fixture, reused
+from tests.reporting.test_pages import _open as open_page
+
+
+def _png(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (10, 20, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def banners(offers: Program, store_engine: Engine) -> Program:  # noqa: F811
+    """Casino 300x250 and 728x90, the gold-only shop 728x90, a program-wide logo, a paused offer's banner, one row
+    whose file is gone and one whose path leaves the directory (at a real file)."""
+    root = offers.tiny.settings.creatives_dir
+    root.mkdir(parents=True, exist_ok=True)
+    (root.parent / "secret.txt").write_text("not a creative")
+    files = {"casino_300.png": (300, 250), "casino_728.png": (728, 90), "shop_728.png": (728, 90),
+             "logo.png": (120, 60), "old.png": (300, 250)}  # fmt: skip
+    for name, (w, h) in files.items():
+        (root / name).write_bytes(_png(w, h))
+    with session_scope(store_engine) as s:
+        paused = Offer(name="Old", vertical="forex", landing_urls=["https://old.example"], status="paused")
+        s.add(paused)
+        s.flush()
+        rows = [(offers.tiny.offer, "Casino 300", "casino_300.png", 300, 250),
+                (offers.tiny.offer, "Casino 728", "casino_728.png", 728, 90),
+                (offers.tiny.other_offer, "Shop 728", "shop_728.png", 728, 90), (None, "Logo", "logo.png", 120, 60),
+                (paused.id, "Old", "old.png", 300, 250), (offers.tiny.offer, "Gone", "gone.png", 300, 250),
+                (offers.tiny.offer, "Sneaky", "../secret.txt", 300, 250)]  # fmt: skip
+        for offer, name, path, w, h in rows:
+            s.add(Creative(offer_id=offer, name=name, file_path=path, width=w, height=h, size_bytes=100))
+    return offers
+
+
+def test_each_tier_sees_its_offers_banners_and_paths_stay_inside(banners: Program, store_engine: Engine) -> None:
+    root = banners.tiny.settings.creatives_dir
+    with session_scope(store_engine) as s:
+        gold = partner_creatives(s, banners.users["p_parent"].scope, None)  # a partner: its own, whatever it asks
+        bronze = partner_creatives(s, banners.users["p_bronze"].scope, None)
+        admin = partner_creatives(s, banners.users["root"].scope, None)
+        links = links_by_offer(s, banners.users["p_parent"].scope, banners.tiny.parent)
+    # the program's logo first (no offer), then by offer and the biggest area first; never the paused offer's
+    assert [i.name for i in gold] == ["Logo", "Casino 300", "Gone", "Sneaky", "Casino 728", "Shop 728"]
+    assert [i.name for i in bronze] == ["Logo", "Casino 300", "Gone", "Sneaky", "Casino 728"]  # the shop: gold only
+    assert {i.name for i in admin} == {i.name for i in gold}
+    files = {i.name: creative_file(root, i) for i in gold}
+    assert files["Casino 300"] == (root / "casino_300.png").read_bytes()
+    assert files["Gone"] is None and files["Sneaky"] is None  # missing; outside the directory (the file exists)
+    assert list(links) == [banners.tiny.offer] and links[banners.tiny.offer].id == banners.tiny.link
+
+
+def test_the_page_shows_downloads_filters_and_the_partners_link(banners: Program) -> None:
+    at = open_page("pages/07_creatives.py", banners.users["p_parent"])
+    assert not at.exception and not at.error
+    assert [b.label for b in at.get("download_button")].count("Download") == 4  # not the gone or the outside one
+    assert len(at.warning) == 2
+    assert at.code[0].value == f"https://trk.example.com/c/{banners.tiny.token}"  # each casino banner with its link
+    at.selectbox(key="creatives_size").select("728x90").run()
+    assert at.caption[0].value == "2 creatives." and len(at.get("download_button")) == 2
+    at.selectbox(key="creatives_offer").select("Shop").run()
+    assert at.caption[0].value == "1 creatives." and "Create a link" in [p.label for p in at.get("page_link")]
+    mgr = open_page("pages/07_creatives.py", banners.users["mgr"])
+    assert not mgr.exception and mgr.selectbox(key="creatives_partner").options[0] == "Every active offer"
