@@ -52,7 +52,8 @@ for first in range(0, len(batch), 3):
         if content is None:
             card.warning(t("creatives.missing"))
         elif item.mime_type.startswith("image/"):
-            card.image(content, width=min(item.width or 300, 300))
+            w, h = item.width or 300, item.height or 250
+            card.image(content, width=max(40, min(w, 300, w * 250 // h)))  # a preview at most 300 x 250
         card.markdown(f"**{item.name}**")
         kb = fmt_number(item.size_bytes / 1024, locale, 1)
         card.caption(" · ".join(x for x in (item.offer or t("creatives.program"), item.size, f"{kb} KB") if x))
