@@ -10,7 +10,7 @@ import streamlit as st
 from cabinet.access import Scope
 from cabinet.ui.resources import app_settings
 from cabinet.ui.text import t
-from queries import cohorts, commissions, dashboard, reports, subpartners
+from queries import cohorts, commissions, dashboard, promo_codes, reports, subpartners
 from queries.cohorts import CohortRequest
 from queries.commissions import CommissionRequest
 from queries.reports import ReportRequest
@@ -109,3 +109,8 @@ def cohort_partners(scope: Scope, snapshot_id: str) -> pl.DataFrame:
 def performance(scope: Scope, snapshot_id: str, req: ReportRequest) -> pl.DataFrame:
     """Report rows without a totals row, cached per scope, snapshot and request."""
     return reports.performance(scope, wh=warehouse(), req=req)
+
+
+@st.cache_data(ttl=300, max_entries=128, show_spinner=False)
+def promo_figures(scope: Scope, snapshot_id: str, date_from: date, date_to: date, tz: str) -> pl.DataFrame:
+    return promo_codes.code_figures(scope, wh=warehouse(), date_from=date_from, date_to=date_to, tz=tz)

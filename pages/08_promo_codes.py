@@ -1,0 +1,64 @@
+"""Promo codes: the partner's codes, whether each attributes conversions today, and what each brought in the period."""
+
+from datetime import UTC, datetime
+
+import polars as pl
+import streamlit as st
+from sqlalchemy import select
+
+from cabinet.store.db import session_scope
+from cabinet.store.models import ProgramSettings
+from cabinet.tracking import promo_codes
+from cabinet.ui import data
+from cabinet.ui.guard import require_user
+from cabinet.ui.resources import engine
+from cabinet.ui.text import t
+from cabinet.ui.widgets import display_config, download_buttons, period_picker, short_label
+from queries.promo_codes import PromoError
+
+user = require_user("promo_codes")
+st.title(t("promo.title"))
+with session_scope(engine()) as s:
+    codes = promo_codes(s, user.scope)
+    support = s.scalar(select(ProgramSettings.support_email))
+st.caption(t("promo.intro") + " " + (t("promo.ask", email=support) if support else t("promo.ask_manager")))
+if not codes:
+    st.info(t("promo.none"))
+    st.stop()
+
+date_from, date_to = period_picker(user, key="promo")
+now = datetime.now(UTC).replace(tzinfo=None)
+staff = user.scope.own_partner_id is None
+table = pl.DataFrame(
+    {
+        "code": [c.code for c in codes],
+        "partner_id": [c.partner_id for c in codes],
+        "partner": [f"{c.partner_id} · {c.partner}" for c in codes],
+        "offer": [c.offer or t("promo.any_offer") for c in codes],
+        "state": [c.state(now) for c in codes],
+        "valid_from": [c.valid_from.date() if c.valid_from else None for c in codes],
+        "valid_to": [c.valid_to.date() if c.valid_to else None for c in codes],
+        "description": [c.description or "" for c in codes],
+    }
+)
+metrics = [m for m in ("registrations", "ftds", "sales", "revenue", "commission") if m in user.visible_metrics]
+snap = data.warehouse().snapshot()
+if snap is not None:
+    try:
+        figures = data.promo_figures(user.scope, snap.snapshot_id, date_from, date_to, user.timezone)
+    except PromoError as exc:
+        st.error(t("promo.bad_request", error=str(exc)))
+        st.stop()
+    table = table.join(figures.select("code", *metrics), on="code", how="left")
+    table = table.with_columns([pl.col(m).fill_null(0) for m in metrics])
+else:
+    metrics = []
+states = {s: t(f"promo.state_{s}") for s in ("active", "paused", "not_started", "expired")}
+shown = table.with_columns(pl.col("state").replace_strict(states)).select(
+    "code", *(["partner"] if staff else []), "offer", "state", "valid_from", "valid_to", *metrics, "description"
+)
+headers = {c: t(f"promo.col_{c}") for c in ("code", "partner", "offer", "state", "valid_from", "valid_to",
+                                              "description")} | {m: short_label(m) for m in metrics}  # fmt: skip
+st.dataframe(shown.rename(headers, strict=False), hide_index=True, width="stretch", column_config=display_config(shown))
+st.caption(t("promo.caption"))
+download_buttons(table.drop("partner" if not staff else "partner_id"), f"promo_codes_{date_from}_{date_to}", "promo")
