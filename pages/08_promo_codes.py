@@ -21,7 +21,8 @@ st.title(t("promo.title"))
 with session_scope(engine()) as s:
     codes = promo_codes(s, user.scope)
     support = s.scalar(select(ProgramSettings.support_email))
-st.caption(t("promo.intro") + " " + (t("promo.ask", email=support) if support else t("promo.ask_manager")))
+if user.scope.own_partner_id is not None:  # how codes work and where new ones come from, for partners
+    st.caption(t("promo.intro") + " " + (t("promo.ask", email=support) if support else t("promo.ask_manager")))
 if not codes:
     st.info(t("promo.none"))
     st.stop()
@@ -36,8 +37,9 @@ table = pl.DataFrame(
         "partner": [f"{c.partner_id} · {c.partner}" for c in codes],
         "offer": [c.offer or t("promo.any_offer") for c in codes],
         "state": [c.state(now) for c in codes],
-        "valid_from": [c.valid_from.date() if c.valid_from else None for c in codes],
-        "valid_to": [c.valid_to.date() if c.valid_to else None for c in codes],
+        # no date: no limit on that side (blank, not "None")
+        "valid_from": [c.valid_from.date().isoformat() if c.valid_from else "" for c in codes],
+        "valid_to": [c.valid_to.date().isoformat() if c.valid_to else "" for c in codes],
         "description": [c.description or "" for c in codes],
     }
 )
