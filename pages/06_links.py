@@ -26,7 +26,7 @@ from cabinet.ui import data
 from cabinet.ui.guard import require_user
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
-from cabinet.ui.widgets import display_config, short_label
+from cabinet.ui.widgets import display_config, fmt_metric, short_label
 from queries.reports import ReportRequest
 
 user = require_user("links")
@@ -78,6 +78,7 @@ archived = st.toggle(t("links.show_archived"), key="links_archived")
 with session_scope(engine()) as s:
     links = partner_links(s, scope, int(partner_id), archived=archived)
 if not links:
+    st.metric(t("links.count_archived" if archived else "links.count"), "0")
     st.info(t("links.none_archived" if archived else "links.none"))
     st.stop()
 table = pl.DataFrame(
@@ -97,6 +98,10 @@ if snap is not None:  # the last 30 days of each link, from the published snapsh
     req = ReportRequest(today - timedelta(days=29), today, user.timezone, ("link_id",), wanted)
     figures = data.performance(scope, snap.snapshot_id, req).with_columns(pl.col("link_id").cast(pl.Int64))
     table = table.join(figures, on="link_id", how="left").with_columns([pl.col(m).fill_null(0) for m in wanted])
+cards = st.columns(4)
+cards[0].metric(t("links.count_archived" if archived else "links.count"), f"{table.height:,}")
+for card, m in zip(cards[1:], [m for m in ("clicks", "ftds", "commission") if m in table.columns], strict=False):
+    card.metric(t("links.last_30", metric=short_label(m)), fmt_metric(m, float(table[m].sum() or 0)))
 figures_first = ["link_id", "name", "offer", *(c for c in table.columns if c in ("clicks", "registrations", "ftds",
                                                                            "commission"))]  # fmt: skip
 table = table.select(*figures_first, *(c for c in table.columns if c not in figures_first))  # the long URL last

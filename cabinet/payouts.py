@@ -1,0 +1,124 @@
+"""Payout requests in the store: a partner asks to be paid out of its balance; its manager approves, rejects, then
+marks it paid. Every step is checked against the acting user's scope and written to the audit log.
+
+Requests made in the cabinet are in the program's base currency, the currency of the balance. What a partner may
+request (`available`) is worked out by the caller from the warehouse's approved commission and the store's requests
+(`queries.payouts.ledger`); a request is refused above it, below `MIN_PAYOUT`, or while another one is open.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cabinet.access import ROLE_PARTNER, Scope, ScopeError
+from cabinet.auth import audit
+from cabinet.store.models import Partner, PayoutRequest, User
+
+MIN_PAYOUT = Decimal("50")  # in the base currency
+STATUSES = ("requested", "approved", "paid", "rejected")
+NEXT = {"requested": ("approved", "rejected"), "approved": ("paid", "rejected")}  # what a manager may move to
+CENT = Decimal("0.01")
+
+
+class PayoutError(ValueError):
+    """A payout step that cannot be taken; `key`/`params` say why in the interface's language."""
+
+    def __init__(self, message: str, key: str, **params: object) -> None:
+        super().__init__(message)
+        self.key, self.params = key, params
+
+
+def _partner(session: Session, scope: Scope, partner_id: int) -> Partner:
+    scope.require([partner_id])
+    partner = session.get(Partner, partner_id)
+    if partner is None:
+        raise ScopeError(f"partner {partner_id} does not exist", "scope.partner_outside", partner=partner_id)
+    return partner
+
+
+def _log(session: Session, scope: Scope, action: str, payout: PayoutRequest) -> None:
+    details = {"partner_id": payout.partner_id, "amount": str(payout.amount), "currency": payout.currency}
+    audit(session, action, user=session.get(User, scope.user_id), username=scope.username,
+          target=f"payout {payout.id}", details=details)  # fmt: skip
+
+
+def partner_requests(session: Session, scope: Scope, partner_id: int) -> list[PayoutRequest]:
+    """The partner's payout requests, newest first."""
+    _partner(session, scope, partner_id)
+    query = select(PayoutRequest).where(PayoutRequest.partner_id == partner_id)
+    return list(session.scalars(query.order_by(PayoutRequest.requested_at.desc(), PayoutRequest.id.desc())).all())
+
+
+def scope_requests(session: Session, scope: Scope, statuses: tuple[str, ...]) -> list[tuple[PayoutRequest, str]]:
+    """(request, partner name) of the scope's partners in the given statuses, oldest first (the queue)."""
+    query = (
+        select(PayoutRequest, Partner.name)
+        .join(Partner, Partner.id == PayoutRequest.partner_id)
+        .where(PayoutRequest.status.in_(statuses))
+        .order_by(PayoutRequest.requested_at, PayoutRequest.id)
+    )
+    if scope.partner_ids is not None:
+        query = query.where(PayoutRequest.partner_id.in_(scope.partner_ids))
+    return [(p, str(name)) for p, name in session.execute(query).all()]
+
+
+def parse_amount(text: str | float | Decimal) -> Decimal:
+    """An amount to the cent (rounded down), refused unless it is a positive number."""
+    try:
+        value = Decimal(str(text).strip().replace(",", ".")).quantize(CENT, rounding=ROUND_DOWN)
+    except (InvalidOperation, ValueError) as exc:
+        raise PayoutError(f"{text!r} is not an amount", "payouts.bad_amount") from exc
+    if not value.is_finite() or value <= 0:
+        raise PayoutError(f"{text!r} is not a positive amount", "payouts.bad_amount")
+    return value
+
+
+def request_payout(session: Session, scope: Scope, partner_id: int, amount: Decimal, available: Decimal,
+                   currency: str, note: str = "") -> PayoutRequest:  # fmt: skip
+    """A new request of `amount` (in `currency`, the base currency) with the partner's payout method and details."""
+    partner = _partner(session, scope, partner_id)
+    if partner.status == "blocked":
+        raise PayoutError(f"partner {partner_id} is blocked", "payouts.partner_blocked")
+    if not partner.payout_method:
+        raise PayoutError(f"partner {partner_id} has no payout method", "payouts.no_method")
+    amount = parse_amount(amount)
+    if amount < MIN_PAYOUT:
+        raise PayoutError(f"{amount} is below the minimum {MIN_PAYOUT}", "payouts.below_minimum", minimum=MIN_PAYOUT)
+    if amount > available:
+        raise PayoutError(f"{amount} is more than the {available} available", "payouts.above_available",
+                          available=available)  # fmt: skip
+    open_one = session.scalar(
+        select(PayoutRequest.id).where(PayoutRequest.partner_id == partner_id, PayoutRequest.status == "requested")
+    )
+    if open_one is not None:
+        raise PayoutError(f"request {open_one} is still open", "payouts.one_open", payout=open_one)
+    if len(note) > 1000:
+        raise PayoutError("the note is longer than 1000 characters", "payouts.note_too_long")
+    payout = PayoutRequest(partner_id=partner_id, amount=amount, currency=currency, status="requested",
+                           method=partner.payout_method, details=dict(partner.payout_details or {}),
+                           note=note.strip() or None, requested_at=datetime.now(UTC))  # fmt: skip
+    session.add(payout)
+    session.flush()
+    _log(session, scope, "payout_requested", payout)
+    return payout
+
+
+def decide(session: Session, scope: Scope, payout_id: int, status: str) -> PayoutRequest:
+    """A manager or admin moves a request on: requested → approved or rejected; approved → paid or rejected."""
+    if scope.role == ROLE_PARTNER:
+        raise ScopeError(f"{scope.username!r} may not decide payouts", "payouts.staff_only")
+    payout = session.get(PayoutRequest, payout_id)
+    if payout is None:
+        raise PayoutError(f"no payout request {payout_id}", "payouts.no_such_request", payout=payout_id)
+    _partner(session, scope, payout.partner_id)
+    if status not in NEXT.get(payout.status, ()):
+        raise PayoutError(f"a {payout.status} request cannot become {status}", "payouts.bad_step",
+                          status=payout.status)  # fmt: skip
+    payout.status, payout.decided_at, payout.decided_by_user_id = status, datetime.now(UTC), scope.user_id
+    session.flush()
+    _log(session, scope, f"payout_{status}", payout)
+    return payout

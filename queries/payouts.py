@@ -1,0 +1,63 @@
+"""A partner's payout ledger in the base currency: approved commission (warehouse) against its payout requests
+(store, passed in: the store is fresher than the last snapshot), each converted at the FX rate of its request day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from cabinet.access import Scope
+from queries.scope_sql import SCOPE_WHERE, scope_params
+from queries.warehouse import Warehouse
+
+APPROVED_SQL = f"""
+select coalesce(sum(amount_base), 0) from commissions
+where {SCOPE_WHERE} and partner_id = $partner and status = 'approved'
+"""
+# the same conversion as the Dashboard's balance: the rate of the request day or the last before it; none = base
+TO_BASE_SQL = """
+select coalesce(sum(r.amount * coalesce(fx.rate, 1)), 0)::decimal(18, 4)
+from (select unnest($amounts::decimal(18, 4)[]) as amount, unnest($currencies::varchar[]) as currency,
+             unnest($days::date[]) as day) r
+asof left join fx_rates fx on fx.currency = r.currency and r.day >= fx.date
+"""
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """All in the base currency: approved commission, payouts approved or paid, the open request, what is left."""
+
+    approved: Decimal
+    paid_out: Decimal
+    requested: Decimal
+
+    @property
+    def balance(self) -> Decimal:
+        """Approved commission not yet paid out (the Dashboard's balance)."""
+        return self.approved - self.paid_out
+
+    @property
+    def available(self) -> Decimal:
+        """What a new request may ask for: the balance less what is already requested."""
+        return max(Decimal(0), self.balance - self.requested)
+
+
+def ledger(scope: Scope, *, wh: Warehouse, partner_id: int, requests: list[tuple[Decimal, str, datetime, str]]) -> (
+    Ledger
+):  # fmt: skip
+    """The ledger of `partner_id` from its requests (amount, currency, requested at, status)."""
+    scope.require([partner_id])
+    cur = wh.cursor()
+    try:
+        approved = cur.sql(APPROVED_SQL, params=scope_params(scope) | {"partner": partner_id}).fetchall()[0][0]
+
+        def to_base(statuses: tuple[str, ...]) -> Decimal:
+            rows = [r for r in requests if r[3] in statuses]
+            params = {"amounts": [r[0] for r in rows], "currencies": [r[1] for r in rows],
+                      "days": [r[2].date() for r in rows]}  # fmt: skip
+            return Decimal(cur.sql(TO_BASE_SQL, params=params).fetchall()[0][0])
+
+        return Ledger(Decimal(approved), to_base(("approved", "paid")), to_base(("requested",)))
+    finally:
+        cur.close()
