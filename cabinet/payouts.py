@@ -77,7 +77,7 @@ def parse_amount(text: str | float | Decimal) -> Decimal:
     return value
 
 
-def request_payout(session: Session, scope: Scope, partner_id: int, amount: Decimal, available: Decimal,
+def request_payout(session: Session, scope: Scope, partner_id: int, amount: Decimal | str, available: Decimal,
                    currency: str, note: str = "") -> PayoutRequest:  # fmt: skip
     """A new request of `amount` (in `currency`, the base currency) with the partner's payout method and details."""
     partner = _partner(session, scope, partner_id)
@@ -85,11 +85,11 @@ def request_payout(session: Session, scope: Scope, partner_id: int, amount: Deci
         raise PayoutError(f"partner {partner_id} is blocked", "payouts.partner_blocked")
     if not partner.payout_method:
         raise PayoutError(f"partner {partner_id} has no payout method", "payouts.no_method")
-    amount = parse_amount(amount)
-    if amount < MIN_PAYOUT:
-        raise PayoutError(f"{amount} is below the minimum {MIN_PAYOUT}", "payouts.below_minimum", minimum=MIN_PAYOUT)
-    if amount > available:
-        raise PayoutError(f"{amount} is more than the {available} available", "payouts.above_available",
+    value = parse_amount(amount)
+    if value < MIN_PAYOUT:
+        raise PayoutError(f"{value} is below the minimum {MIN_PAYOUT}", "payouts.below_minimum", minimum=MIN_PAYOUT)
+    if value > available:
+        raise PayoutError(f"{value} is more than the {available} available", "payouts.above_available",
                           available=available)  # fmt: skip
     open_one = session.scalar(
         select(PayoutRequest.id).where(PayoutRequest.partner_id == partner_id, PayoutRequest.status == "requested")
@@ -98,7 +98,7 @@ def request_payout(session: Session, scope: Scope, partner_id: int, amount: Deci
         raise PayoutError(f"request {open_one} is still open", "payouts.one_open", payout=open_one)
     if len(note) > 1000:
         raise PayoutError("the note is longer than 1000 characters", "payouts.note_too_long")
-    payout = PayoutRequest(partner_id=partner_id, amount=amount, currency=currency, status="requested",
+    payout = PayoutRequest(partner_id=partner_id, amount=value, currency=currency, status="requested",
                            method=partner.payout_method, details=dict(partner.payout_details or {}),
                            note=note.strip() or None, requested_at=datetime.now(UTC))  # fmt: skip
     session.add(payout)

@@ -1,0 +1,107 @@
+"""Payouts: a partner's balance, its requests and a new request; the manager's queue of requests to decide."""
+
+from decimal import Decimal
+
+import polars as pl
+import streamlit as st
+
+from cabinet.access import ScopeError
+from cabinet.payouts import MIN_PAYOUT, NEXT, STATUSES, PayoutError, decide, partner_requests, request_payout
+from cabinet.payouts import scope_requests as queue
+from cabinet.store.db import session_scope
+from cabinet.ui import data
+from cabinet.ui.guard import require_user
+from cabinet.ui.resources import engine
+from cabinet.ui.text import t
+from cabinet.ui.widgets import fmt_metric
+from queries.payouts import ledger
+
+user = require_user("payouts")
+st.title(t("payouts.title"))
+scope = user.scope
+base = data.base_currency()
+
+
+def fail(exc: PayoutError | ScopeError) -> None:
+    st.error(t(exc.key or "scope.partner_outside", **(exc.params or {})))
+
+
+def history(rows: list, with_partner: bool) -> pl.DataFrame:
+    """Requests as a table: newest first for a partner, the queue's order for a manager."""
+    return pl.DataFrame(
+        {
+            t("payouts.col_id"): [p.id for p, _ in rows],
+            **({t("payouts.col_partner"): [f"{p.partner_id} · {name}" for p, name in rows]} if with_partner else {}),
+            t("payouts.col_requested"): [p.requested_at.strftime("%Y-%m-%d %H:%M") for p, _ in rows],
+            t("payouts.col_amount"): [float(p.amount) for p, _ in rows],
+            t("payouts.col_currency"): [p.currency for p, _ in rows],
+            t("payouts.col_status"): [t(f"payouts.status_{p.status}") for p, _ in rows],
+            t("payouts.col_method"): [p.method or "" for p, _ in rows],
+            t("payouts.col_decided"): [p.decided_at.strftime("%Y-%m-%d") if p.decided_at else "" for p, _ in rows],
+        }
+    )
+
+
+partner_id = scope.own_partner_id
+if partner_id is not None:  # a partner (or a manager viewing as one): balance, request, history
+    snap = data.snapshot_or_stop()
+    with session_scope(engine()) as s:
+        mine = partner_requests(s, scope, partner_id)
+    book = ledger(scope, wh=data.warehouse(), partner_id=partner_id,
+                  requests=[(p.amount, p.currency, p.requested_at, p.status) for p in mine])  # fmt: skip
+    if made_id := st.session_state.pop("payouts_made", None):
+        st.success(t("payouts.requested_ok", payout=made_id))
+    cards = st.columns(4)
+    for card, (label, value) in zip(cards, (("approved", book.approved), ("paid_out", book.paid_out),
+                                            ("requested", book.requested), ("available", book.available)),
+                                    strict=True):  # fmt: skip
+        card.metric(t(f"payouts.{label}"), fmt_metric("commission", float(value)), help=t(f"payouts.{label}_help"))
+    st.subheader(t("payouts.new"))
+    if book.available < MIN_PAYOUT:
+        st.info(t("payouts.below_minimum_now", minimum=fmt_metric("commission", float(MIN_PAYOUT))))
+    else:
+        with st.form("payout_request", clear_on_submit=True):
+            amount = st.number_input(t("payouts.amount", currency=base), min_value=float(MIN_PAYOUT),
+                                     max_value=float(book.available), value=float(book.available), step=10.0,
+                                     format="%.2f")  # fmt: skip
+            note = st.text_area(t("payouts.note"), max_chars=1000)
+            if st.form_submit_button(t("payouts.submit"), type="primary"):
+                try:
+                    with session_scope(engine()) as s:
+                        made = request_payout(s, scope, partner_id, Decimal(str(amount)), book.available, base, note)
+                    st.session_state["payouts_made"] = made.id  # said after the rerun that shows the new figures
+                    st.rerun()
+                except (PayoutError, ScopeError) as exc:
+                    fail(exc)
+    st.subheader(t("payouts.history"))
+    if mine:
+        st.dataframe(history([(p, "") for p in mine], False), hide_index=True, width="stretch")
+    else:
+        st.info(t("payouts.none"))
+    st.caption(t("payouts.caption", minimum=fmt_metric("commission", float(MIN_PAYOUT))))
+    st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))
+    st.stop()
+
+# a manager or admin: the requests of their partners to decide, oldest first
+shown = st.multiselect(t("payouts.statuses"), list(STATUSES), default=["requested", "approved"],
+                       format_func=lambda s: t(f"payouts.status_{s}"), key="payouts_statuses")  # fmt: skip
+with session_scope(engine()) as s:
+    rows = queue(s, scope, tuple(shown))
+st.metric(t("payouts.in_queue"), f"{len(rows):,}")
+if not rows:
+    st.info(t("payouts.queue_empty"))
+    st.stop()
+st.dataframe(history(rows, True), hide_index=True, width="stretch")
+decidable = {p.id: f"{p.id} · {name} · {p.amount} {p.currency} ({t(f'payouts.status_{p.status}')})"
+             for p, name in rows if p.status in NEXT}  # fmt: skip
+if decidable:
+    pick = st.selectbox(t("payouts.pick"), list(decidable), format_func=decidable.get, key="payouts_pick")
+    status = next(p.status for p, _ in rows if p.id == pick)
+    for col, step in zip(st.columns(4), NEXT[status], strict=False):
+        if col.button(t(f"payouts.to_{step}"), key=f"payouts_to_{step}"):
+            try:
+                with session_scope(engine()) as s:
+                    decide(s, scope, int(pick), step)
+                st.rerun()
+            except (PayoutError, ScopeError) as exc:
+                fail(exc)

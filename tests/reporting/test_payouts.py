@@ -1,0 +1,129 @@
+"""Payouts: a partner requests a payout out of its approved commission, its manager approves and pays it; amounts,
+open requests, steps and scope are checked, every step is audit-logged, and the page shows the ledger."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine, select
+
+from cabinet.access import ScopeError
+from cabinet.payouts import PayoutError, decide, partner_requests, request_payout
+from cabinet.store.db import session_scope
+from cabinet.store.models import AuditLog, Partner, PayoutRequest
+from queries.payouts import ledger
+from queries.warehouse import Warehouse
+from tests.reporting.conftest import Program
+from tests.reporting.test_pages import _open as open_page
+
+
+@pytest.fixture
+def payable(program: Program, store_engine: Engine) -> Program:
+    """The parent (approved commission: the $100 CPA of its FTD) gets a payout method; the bronze one none."""
+    with session_scope(store_engine) as s:
+        parent = s.get(Partner, program.tiny.parent)
+        parent.payout_method, parent.payout_details = "wire", {"iban": "DE00 1234"}
+    return program
+
+
+def _book(program: Program, engine: Engine, user: str = "p_parent"):  # type: ignore[no-untyped-def]
+    scope = program.users[user].scope
+    with session_scope(engine) as s:
+        rows = [(p.amount, p.currency, p.requested_at, p.status)
+                for p in partner_requests(s, scope, program.tiny.parent)]  # fmt: skip
+    return ledger(scope, wh=Warehouse(program.tiny.settings.warehouse_dir), partner_id=program.tiny.parent,
+                  requests=rows)  # fmt: skip
+
+
+def _request(program: Program, engine: Engine, amount: str, user: str = "p_parent") -> PayoutRequest:
+    book = _book(program, engine)
+    with session_scope(engine) as s:  # the text as typed: request_payout parses it
+        return request_payout(s, program.users[user].scope, program.tiny.parent, amount, book.available, "USD")
+
+
+def _decide(program: Program, engine: Engine, payout: int, status: str, user: str = "mgr") -> None:
+    with session_scope(engine) as s:
+        decide(s, program.users[user].scope, payout, status)
+
+
+def test_request_approve_pay_and_the_ledger(payable: Program, store_engine: Engine) -> None:
+    book = _book(payable, store_engine)
+    assert (book.approved, book.paid_out, book.requested, book.available) == (100, 0, 0, 100)
+    made = _request(payable, store_engine, "60.129")  # to the cent, rounded down
+    assert (made.amount, made.method, made.details, made.status) == (Decimal("60.12"), "wire", {"iban": "DE00 1234"},
+                                                                     "requested")  # fmt: skip
+    assert _book(payable, store_engine).available == Decimal("39.88")
+    with pytest.raises(PayoutError) as second:  # one open request at a time (and 30 is below the minimum too)
+        _request(payable, store_engine, "30")
+    assert second.value.key == "payouts.below_minimum"
+    _decide(payable, store_engine, made.id, "approved")
+    _decide(payable, store_engine, made.id, "paid")
+    book = _book(payable, store_engine)
+    assert (book.paid_out, book.requested, book.available) == (Decimal("60.12"), 0, Decimal("39.88"))
+    with session_scope(store_engine) as s:
+        log = s.execute(select(AuditLog.action, AuditLog.actor_username).where(AuditLog.action.like("payout%"))
+                        .order_by(AuditLog.id)).all()  # fmt: skip
+    assert log == [("payout_requested", "p_parent"), ("payout_approved", "mgr"), ("payout_paid", "mgr")]
+
+
+def test_other_currencies_count_at_their_request_days_rate(payable: Program, store_engine: Engine) -> None:
+    with session_scope(store_engine) as s:  # an older request in EUR, the day the program's EUR rate was 1.10
+        s.add(PayoutRequest(partner_id=payable.tiny.parent, amount=Decimal("50"), currency="EUR", status="paid",
+                            requested_at=datetime(2026, 11, 2, 9, tzinfo=UTC)))  # fmt: skip
+    book = _book(payable, store_engine)
+    assert (book.paid_out, book.available) == (Decimal("55.00"), Decimal("45.00"))
+
+
+@pytest.mark.parametrize(
+    ("amount", "key"),
+    [("0", "payouts.bad_amount"), ("-5", "payouts.bad_amount"), ("abc", "payouts.bad_amount"),
+     ("NaN", "payouts.bad_amount"), ("49.99", "payouts.below_minimum"), ("100.01", "payouts.above_available")],
+)  # fmt: skip
+def test_bad_amounts_are_refused_and_nothing_is_written(
+    payable: Program, store_engine: Engine, amount: str, key: str
+) -> None:
+    with pytest.raises(PayoutError) as caught:
+        _request(payable, store_engine, amount)
+    assert caught.value.key == key
+    with session_scope(store_engine) as s:
+        assert s.scalar(select(PayoutRequest)) is None
+
+
+def test_scope_steps_and_accounts(payable: Program, store_engine: Engine) -> None:
+    with pytest.raises(ScopeError):  # the child asks for its parent's money
+        _request(payable, store_engine, "60", user="p_child")
+    made = _request(payable, store_engine, "50")
+    with pytest.raises(PayoutError, match="still open"):  # $50 left, but one request at a time
+        _request(payable, store_engine, "50")
+    with pytest.raises(ScopeError):  # partners do not decide payouts, not even their own
+        _decide(payable, store_engine, made.id, "approved", user="p_parent")
+    with pytest.raises(PayoutError, match="cannot become paid"):  # requested → paid skips the approval
+        _decide(payable, store_engine, made.id, "paid")
+    _decide(payable, store_engine, made.id, "rejected", user="root")
+    with pytest.raises(PayoutError, match="cannot become approved"):
+        _decide(payable, store_engine, made.id, "approved")
+    with session_scope(store_engine) as s:
+        s.get(Partner, payable.tiny.parent).payout_method = None
+    with pytest.raises(PayoutError, match="no payout method"):
+        _request(payable, store_engine, "60")
+
+
+def test_the_page_requests_a_payout_and_the_manager_decides_it(payable: Program, store_engine: Engine) -> None:
+    at = open_page("pages/09_payouts.py", payable.users["p_parent"])
+    assert not at.exception and not at.error
+    assert [m.value for m in at.metric] == ["$100.00", "$0.00", "$0.00", "$100.00"]
+    at.number_input[0].set_value(75.0)
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    assert at.success[0].value.startswith("Payout request")
+    assert [m.value for m in at.metric] == ["$100.00", "$0.00", "$75.00", "$25.00"]
+    assert at.dataframe[0].value.iloc[0]["Status"] == "Requested"
+    assert "minimum payout" in at.info[0].value  # $25 left: below the minimum, no form
+    mgr = open_page("pages/09_payouts.py", payable.users["mgr"])
+    assert mgr.metric[0].value == "1" and mgr.dataframe[0].value.iloc[0]["Amount"] == 75.0
+    mgr.button(key="payouts_to_approved").click().run()
+    assert not mgr.exception
+    with session_scope(store_engine) as s:
+        assert s.scalar(select(PayoutRequest.status)) == "approved"
