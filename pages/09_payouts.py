@@ -20,6 +20,7 @@ user = require_user("payouts")
 st.title(t("payouts.title"))
 scope = user.scope
 base = data.base_currency()
+AMOUNT = {t("payouts.col_amount"): st.column_config.NumberColumn(format="%.2f")}  # in each row's own currency
 
 
 def fail(exc: PayoutError | ScopeError) -> None:
@@ -75,7 +76,7 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
                     fail(exc)
     st.subheader(t("payouts.history"))
     if mine:
-        st.dataframe(history([(p, "") for p in mine], False), hide_index=True, width="stretch")
+        st.dataframe(history([(p, "") for p in mine], False), hide_index=True, width="stretch", column_config=AMOUNT)
     else:
         st.info(t("payouts.none"))
     st.caption(t("payouts.caption", minimum=fmt_metric("commission", float(MIN_PAYOUT))))
@@ -91,8 +92,8 @@ st.metric(t("payouts.in_queue"), f"{len(rows):,}")
 if not rows:
     st.info(t("payouts.queue_empty"))
     st.stop()
-st.dataframe(history(rows, True), hide_index=True, width="stretch")
-decidable = {p.id: f"{p.id} · {name} · {p.amount} {p.currency} ({t(f'payouts.status_{p.status}')})"
+st.dataframe(history(rows, True), hide_index=True, width="stretch", column_config=AMOUNT)
+decidable = {p.id: f"{p.id} · {name} · {p.amount:,.2f} {p.currency} ({t(f'payouts.status_{p.status}')})"
              for p, name in rows if p.status in NEXT}  # fmt: skip
 if decidable:
     pick = st.selectbox(t("payouts.pick"), list(decidable), format_func=decidable.get, key="payouts_pick")
