@@ -98,6 +98,7 @@ period_names = [t(f"cohorts.period_{grain}", n=k) for k in periods]
 rows = [f"{c:{label_format}} · {n:,}" for c, n in wide.select("cohort", "customers").iter_rows()]
 z = [list(r) for r in wide.drop("cohort", "customers").iter_rows()]
 text = [["" if v is None else fmt_metric(cell_metric, v) for v in r] for r in z]
+values = [float(v) for r in z for v in r if v is not None] or [0.0]
 fig = go.Figure(
     go.Heatmap(
         z=z,
@@ -107,6 +108,8 @@ fig = go.Figure(
         texttemplate="%{text}",
         hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
         colorscale="Blues",
+        zmin=min(0.0, *values),  # zero is the lightest shade, also when every cell is zero
+        zmax=max(1e-9, *values),
         showscale=False,
         xgap=1,
         ygap=1,

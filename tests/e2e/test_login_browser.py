@@ -132,6 +132,8 @@ def test_a_reload_keeps_the_partner_view_until_back_to_me(tab, cabinet_server: S
     tab.get_by_label("Partner id").press("Enter")
     tab.locator(".st-key-menu_view_as_go button").click()
     _see(tab.get_by_text("Viewing the cabinet as E2E Partner"), "view_as_opened")
+    # the view's reruns are over (the URL gets its parameter in one): a click during a rerun can be lost
+    tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
     tab.get_by_role("link", name="Reports").click()
     _see(tab.get_by_role("heading", name="Reports"), "reports_as_partner")
     assert "view_as=1" in tab.url, tab.url
@@ -141,6 +143,7 @@ def test_a_reload_keeps_the_partner_view_until_back_to_me(tab, cabinet_server: S
     other.goto(tab.url)
     _see(other.get_by_text("Viewing the cabinet as E2E Partner"), "view_as_in_new_tab")
     other.close()
+    tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
     tab.get_by_role("button", name="Back to my account").click()
     _see(tab.get_by_text("View as partner"), "back_to_admin")
     expect(tab.get_by_text("Viewing the cabinet as")).to_have_count(0)

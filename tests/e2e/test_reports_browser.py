@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -129,3 +130,44 @@ def test_report_flow_in_a_real_browser(tab, demo_server: Server) -> None:  # typ
     tab.reload()
     _see(tab.get_by_label("Username"), "login_after_logout")
     assert tab.get_by_role("heading", name="Reports").count() == 0
+
+
+def test_partner_tools_in_a_real_browser(tab, demo_server: Server) -> None:  # type: ignore[no-untyped-def]
+    """A gold partner creates a tracking link and downloads its QR code, then opens creatives, cohorts and payouts:
+    every page draws its content, none shows an error."""
+    from playwright.sync_api import expect
+
+    _login(tab, demo_server, demo_server.password, expect="Gold Parent")  # the user's name, in either language
+    _see(tab.get_by_role("button", name=re.compile("Log out|Выйти")), "logged_in")
+    assert _wait_cookie(tab, present=True)  # pages opened by URL restore the login from it
+    if tab.get_by_role("button", name="Выйти").count():  # the report flow above left the user in Russian
+        tab.get_by_label("Язык").click()
+        tab.get_by_role("option", name="English").click()
+        _see(tab.get_by_role("button", name="Log out"), "english_again")
+    tab.goto(f"{demo_server.url}/links")
+    _see(tab.get_by_role("heading", name="Tracking links"), "links_page")
+    tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
+    tab.get_by_role("textbox", name="sub1").fill("e2e_tg")
+    tab.get_by_role("textbox", name="sub1").press("Enter")
+    tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
+    tab.get_by_role("button", name="Create link").click()
+    _see(tab.get_by_text("is ready"), "link_created")
+    # the new link is the one offered to copy (the table's cells are drawn on a canvas)
+    expect(tab.get_by_label("Link to copy")).to_have_value(re.compile(r"· .* / e2e_tg$"))
+    png = _download(tab, "Download QR")
+    assert png.startswith(b"\x89PNG")
+    tab.screenshot(path=str(RESULTS_DIR / "e2e_links.png"), full_page=True)
+
+    pages = [
+        ("creatives", "Creatives", "Download"),
+        ("cohorts", "Cohorts", "Week 0"),
+        ("payouts", "Payouts", "Available"),
+        ("promo_codes", "Promo codes", "Download CSV"),
+    ]
+    for path, heading, content in pages:
+        tab.goto(f"{demo_server.url}/{path}")
+        _see(tab.get_by_role("heading", name=heading), f"{path}_page")
+        tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
+        _see(tab.get_by_text(content, exact=True).first, f"{path}_content")
+        expect(tab.locator('[data-testid="stException"]')).to_have_count(0)
+        tab.screenshot(path=str(RESULTS_DIR / f"e2e_{path}.png"), full_page=True)
