@@ -73,6 +73,15 @@ class Scope:
                 )
 
 
+def scoped_partner(session: Session, scope: Scope, partner_id: int) -> Partner:
+    """The partner `partner_id`, refused (ScopeError) outside the scope or when it does not exist."""
+    scope.require([partner_id])
+    partner = session.get(Partner, partner_id)
+    if partner is None:
+        raise ScopeError(f"partner {partner_id} does not exist", "scope.partner_outside", partner=partner_id)
+    return partner
+
+
 def descendants(session: Session, roots: list[int], max_depth: int | None = None) -> list[int]:
     """Ids of all sub-partners of `roots` down to `max_depth` levels (None = all), via a recursive CTE."""
     if not roots or max_depth == 0:

@@ -14,7 +14,7 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cabinet.access import ROLE_PARTNER, Scope, ScopeError
+from cabinet.access import ROLE_PARTNER, Scope, ScopeError, scoped_partner
 from cabinet.auth import audit
 from cabinet.store.models import Partner, PayoutRequest, User
 
@@ -32,14 +32,6 @@ class PayoutError(ValueError):
         self.key, self.params = key, params
 
 
-def _partner(session: Session, scope: Scope, partner_id: int) -> Partner:
-    scope.require([partner_id])
-    partner = session.get(Partner, partner_id)
-    if partner is None:
-        raise ScopeError(f"partner {partner_id} does not exist", "scope.partner_outside", partner=partner_id)
-    return partner
-
-
 def _log(session: Session, scope: Scope, action: str, payout: PayoutRequest) -> None:
     details = {"partner_id": payout.partner_id, "amount": str(payout.amount), "currency": payout.currency}
     audit(session, action, user=session.get(User, scope.user_id), username=scope.username,
@@ -48,7 +40,7 @@ def _log(session: Session, scope: Scope, action: str, payout: PayoutRequest) -> 
 
 def partner_requests(session: Session, scope: Scope, partner_id: int) -> list[PayoutRequest]:
     """The partner's payout requests, newest first."""
-    _partner(session, scope, partner_id)
+    scoped_partner(session, scope, partner_id)
     query = select(PayoutRequest).where(PayoutRequest.partner_id == partner_id)
     return list(session.scalars(query.order_by(PayoutRequest.requested_at.desc(), PayoutRequest.id.desc())).all())
 
@@ -80,7 +72,7 @@ def parse_amount(text: str | float | Decimal) -> Decimal:
 def request_payout(session: Session, scope: Scope, partner_id: int, amount: Decimal | str, available: Decimal,
                    currency: str, note: str = "") -> PayoutRequest:  # fmt: skip
     """A new request of `amount` (in `currency`, the base currency) with the partner's payout method and details."""
-    partner = _partner(session, scope, partner_id)
+    partner = scoped_partner(session, scope, partner_id)
     if partner.status == "blocked":
         raise PayoutError(f"partner {partner_id} is blocked", "payouts.partner_blocked")
     if not partner.payout_method:
@@ -114,7 +106,7 @@ def decide(session: Session, scope: Scope, payout_id: int, status: str) -> Payou
     payout = session.get(PayoutRequest, payout_id)
     if payout is None:
         raise PayoutError(f"no payout request {payout_id}", "payouts.no_such_request", payout=payout_id)
-    _partner(session, scope, payout.partner_id)
+    scoped_partner(session, scope, payout.partner_id)
     if status not in NEXT.get(payout.status, ()):
         raise PayoutError(f"a {payout.status} request cannot become {status}", "payouts.bad_step",
                           status=payout.status)  # fmt: skip

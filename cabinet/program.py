@@ -64,3 +64,8 @@ def ensure_program_defaults(session: Session, name: str = "Partner Program", bas
     if session.scalar(select(Tier).limit(1)) is None:
         session.add_all(Tier(**tier) for tier in DEFAULT_TIERS)
     session.flush()
+
+
+def support_email(session: Session) -> str | None:
+    """Where partners write for what the cabinet does not do itself (new promo codes, payout details)."""
+    return session.scalar(select(ProgramSettings.support_email))

@@ -18,7 +18,7 @@ import segno
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cabinet.access import Scope, ScopeError
+from cabinet.access import Scope, scoped_partner
 from cabinet.auth import audit
 from cabinet.links import sign_link, tracking_url
 from cabinet.store.models import Offer, Partner, ProgramSettings, PromoCode, TrackingLink, User
@@ -49,24 +49,16 @@ class NewLink:
     subs: tuple[str, ...] = ("", "", "", "", "")
 
 
-def _partner(session: Session, scope: Scope, partner_id: int) -> Partner:
-    scope.require([partner_id])
-    partner = session.get(Partner, partner_id)
-    if partner is None:
-        raise ScopeError(f"partner {partner_id} does not exist", "scope.partner_outside", partner=partner_id)
-    return partner
-
-
 def promotable_offers(session: Session, scope: Scope, partner_id: int) -> list[Offer]:
     """Active offers with a landing page that the partner's tier may run (no tiers listed: open to all), by name."""
-    partner = _partner(session, scope, partner_id)
+    partner = scoped_partner(session, scope, partner_id)
     offers = session.scalars(select(Offer).where(Offer.status == "active").order_by(Offer.name, Offer.id)).all()
     return [o for o in offers if o.landing_urls and (not o.tiers_allowed or partner.tier_code in o.tiers_allowed)]
 
 
 def partner_links(session: Session, scope: Scope, partner_id: int, archived: bool = False) -> list[TrackingLink]:
     """The partner's links (the archived ones when `archived`), newest first."""
-    _partner(session, scope, partner_id)
+    scoped_partner(session, scope, partner_id)
     query = select(TrackingLink).where(TrackingLink.partner_id == partner_id, TrackingLink.archived.is_(archived))
     return list(session.scalars(query.order_by(TrackingLink.id.desc())).all())
 
@@ -110,7 +102,7 @@ def _audit(session: Session, scope: Scope, action: str, link: TrackingLink) -> N
 
 def create_link(session: Session, scope: Scope, partner_id: int, new: NewLink, key: bytes) -> TrackingLink:
     """Add a link for `partner_id` and sign its token (audit-logged)."""
-    partner = _partner(session, scope, partner_id)
+    partner = scoped_partner(session, scope, partner_id)
     if partner.status == "blocked":
         raise LinkError(f"partner {partner_id} is blocked", "links.partner_blocked")
     offer = next((o for o in promotable_offers(session, scope, partner_id) if o.id == new.offer_id), None)
@@ -137,7 +129,7 @@ def set_archived(session: Session, scope: Scope, link_id: int, archived: bool) -
     link = session.get(TrackingLink, link_id)
     if link is None:
         raise LinkError(f"no link {link_id}", "links.no_such_link", link=link_id)
-    _partner(session, scope, link.partner_id)
+    scoped_partner(session, scope, link.partner_id)
     link.archived = archived
     _audit(session, scope, "link_archived" if archived else "link_restored", link)
     session.flush()

@@ -4,10 +4,9 @@ from datetime import UTC, datetime
 
 import polars as pl
 import streamlit as st
-from sqlalchemy import select
 
+from cabinet.program import support_email
 from cabinet.store.db import session_scope
-from cabinet.store.models import ProgramSettings
 from cabinet.tracking import promo_codes
 from cabinet.ui import data
 from cabinet.ui.guard import require_user
@@ -20,7 +19,7 @@ user = require_user("promo_codes")
 st.title(t("promo.title"))
 with session_scope(engine()) as s:
     codes = promo_codes(s, user.scope)
-    support = s.scalar(select(ProgramSettings.support_email))
+    support = support_email(s)
 if user.scope.own_partner_id is not None:  # how codes work and where new ones come from, for partners
     st.caption(t("promo.intro") + " " + (t("promo.ask", email=support) if support else t("promo.ask_manager")))
 if not codes:
