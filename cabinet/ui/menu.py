@@ -29,6 +29,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "pages/07_creatives.py": ("creatives", ":material/photo_library:", "creatives"),
     "pages/08_promo_codes.py": ("promo_codes", ":material/sell:", "promo_codes"),
     "pages/09_payouts.py": ("payouts", ":material/payments:", "payouts"),
+    "pages/10_account.py": ("account", ":material/person:", "account"),
 }
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
 REAL_USER_KEY = "menu_real_user"

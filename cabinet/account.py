@@ -1,0 +1,85 @@
+"""A partner's own account: where its payouts go, and its password.
+
+Changing the payout method or details redirects money, so it takes the password of the user who does it (a manager
+viewing as the partner gives their own) and is audit-logged without the values; a new password ends every other
+session of the user (`cabinet.auth.session_revoked`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.orm import Session
+
+from cabinet.access import Scope, scoped_partner
+from cabinet.auth import audit, set_password
+from cabinet.passwords import check_password
+from cabinet.store.models import User
+
+# each method's fields and what a value must look like
+METHODS: dict[str, dict[str, re.Pattern[str]]] = {
+    "wire": {"holder": re.compile(r"^[^\x00-\x1f]{2,120}$"), "iban": re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$")},
+    "paypal": {"email": re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,24}$")},
+    "usdt": {"wallet": re.compile(r"^T[1-9A-HJ-NP-Za-km-z]{33}$")},  # TRC-20: base58, 34 characters
+}
+
+
+class AccountError(ValueError):
+    """An account change that cannot be made; `key`/`params` say why in the interface's language."""
+
+    def __init__(self, message: str, key: str, **params: object) -> None:
+        super().__init__(message)
+        self.key, self.params = key, params
+
+
+def _actor(session: Session, scope: Scope, password: str) -> User:
+    """The user who acts (the manager when one views as the partner), once their password checks out."""
+    user = session.get(User, scope.user_id)
+    if user is None or not check_password(password, user.password_hash):
+        raise AccountError("the password is wrong", "account.wrong_password")
+    return user
+
+
+def clean_details(method: str, details: dict[str, str]) -> dict[str, str]:
+    """The method's fields, trimmed (IBAN without spaces, upper case), each checked."""
+    fields = METHODS.get(method)
+    if fields is None:
+        raise AccountError(f"unknown payout method {method!r}", "account.bad_method")
+    out = {}
+    for name, pattern in fields.items():
+        value = (details.get(name) or "").strip()
+        if name == "iban":
+            value = value.replace(" ", "").upper()
+        if not pattern.match(value):
+            raise AccountError(f"{name} {value!r} is not valid", f"account.bad_{name}")
+        out[name] = value
+    return out
+
+
+def set_payout_details(session: Session, scope: Scope, partner_id: int, method: str, details: dict[str, str],
+                       password: str) -> None:  # fmt: skip
+    """Store the partner's payout method and details (checked), after the acting user's password."""
+    partner = scoped_partner(session, scope, partner_id)
+    actor = _actor(session, scope, password)
+    partner.payout_method, partner.payout_details = method, clean_details(method, details)
+    audit(session, "payout_details_changed", user=actor, target=f"partner:{partner_id}",
+          details={"method": method, "viewing_as_partner": bool(scope.impersonated_by)})  # fmt: skip
+    session.flush()
+
+
+def change_password(session: Session, scope: Scope, current: str, new: str, repeat: str) -> None:
+    """The acting user's own password: the current one first, the new one twice, checked like any new password."""
+    user = _actor(session, scope, current)
+    if new != repeat:
+        raise AccountError("the new passwords differ", "account.passwords_differ")
+    if new == current:
+        raise AccountError("the new password is the current one", "account.same_password")
+    try:
+        set_password(session, user, new, actor=user.username)
+    except ValueError as exc:
+        raise AccountError(str(exc), "account.weak_password", reason=str(exc)) from exc
+
+
+def masked(details: dict[str, str]) -> dict[str, str]:
+    """Details as the page shows them: the end of each value only."""
+    return {k: ("•" * max(0, min(len(v), 12) - 4) + v[-4:]) if len(v) > 4 else "••••" for k, v in details.items()}

@@ -1,0 +1,72 @@
+"""Account: where the partner's payouts go (method and details), and the user's password."""
+
+import streamlit as st
+
+from cabinet.access import ScopeError, scoped_partner
+from cabinet.account import METHODS, AccountError, change_password, masked, set_payout_details
+from cabinet.store.db import session_scope
+from cabinet.ui.guard import require_user
+from cabinet.ui.resources import engine
+from cabinet.ui.text import t
+
+user = require_user("account")
+st.title(t("account.title"))
+scope = user.scope
+
+
+def fail(exc: AccountError | ScopeError) -> None:
+    st.error(t(exc.key or "scope.partner_outside", **(exc.params or {})))
+
+
+if done := st.session_state.pop("account_saved", None):
+    st.success(t(done))
+partner_id = scope.own_partner_id
+if partner_id is not None:
+    with session_scope(engine()) as s:
+        partner = scoped_partner(s, scope, partner_id)
+        name, email, status, tier = partner.name, partner.email, partner.status, partner.tier_code
+        method, details = partner.payout_method, dict(partner.payout_details or {})
+    cols = st.columns(3)
+    cols[0].metric(t("account.partner"), f"{partner_id} · {name}")
+    cols[1].metric(t("account.tier"), tier.capitalize())
+    cols[2].metric(t("account.status"), t(f"account.status_{status}"))
+    if email:
+        st.caption(t("account.email", email=email))
+    st.subheader(t("account.payouts"))
+    if method:
+        shown = ", ".join(f"{t(f'account.field_{k}')}: {v}" for k, v in masked(details).items())
+        st.write(t("account.current", method=t(f"account.method_{method}"), details=shown or "—"))
+    else:
+        st.info(t("account.no_method"))
+    options = list(METHODS)
+    picked = st.selectbox(t("account.method"), options, index=options.index(method) if method in options else 0,
+                          format_func=lambda m: t(f"account.method_{m}"), key="account_method")  # fmt: skip
+    with st.form("account_payout", clear_on_submit=True):
+        values = {f: st.text_input(t(f"account.field_{f}"), max_chars=200) for f in METHODS[picked]}
+        password = st.text_input(t("account.your_password"), type="password", help=t("account.password_why"))
+        if st.form_submit_button(t("account.save"), type="primary"):
+            try:
+                with session_scope(engine()) as s:
+                    set_payout_details(s, scope, partner_id, picked, values, password)
+                st.session_state["account_saved"] = "account.saved"
+                st.rerun()
+            except (AccountError, ScopeError) as exc:
+                fail(exc)
+
+else:
+    st.info(t("account.staff", username=user.username, role=t(f"menu.role_{user.role}")))
+
+if user.impersonator is None:  # a manager viewing as a partner changes their own password in their own account
+    st.subheader(t("account.password"))
+    with st.form("account_password", clear_on_submit=True):
+        current = st.text_input(t("account.current_password"), type="password")
+        new = st.text_input(t("account.new_password"), type="password")
+        repeat = st.text_input(t("account.repeat_password"), type="password")
+        if st.form_submit_button(t("account.change")):
+            try:
+                with session_scope(engine()) as s:
+                    change_password(s, scope, current, new, repeat)
+                st.session_state["account_saved"] = "account.password_changed"
+                st.rerun()
+            except AccountError as exc:
+                fail(exc)

@@ -1,0 +1,86 @@
+"""Account: payout details take the acting user's password and are checked per method; a password change takes the
+current one and ends the user's other sessions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, select
+
+from cabinet.access import ScopeError
+from cabinet.account import AccountError, change_password, clean_details, masked, set_payout_details
+from cabinet.auth import session_revoked
+from cabinet.passwords import check_password
+from cabinet.store.db import session_scope
+from cabinet.store.models import AuditLog, Partner, User
+from tests.reporting.conftest import PASSWORD, Program
+from tests.reporting.test_pages import _open as open_page
+
+IBAN = "DE89 3704 0044 0532 0130 00"
+WALLET = "TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7"
+
+
+def test_payout_details_need_the_password_and_valid_values(program: Program, store_engine: Engine) -> None:
+    scope, parent = program.users["p_parent"].scope, program.tiny.parent
+    wire = {"holder": "Parent Ltd", "iban": IBAN}
+    with session_scope(store_engine) as s, pytest.raises(AccountError, match="password is wrong"):
+        set_payout_details(s, scope, parent, "wire", wire, "not-my-password")
+    with session_scope(store_engine) as s:
+        set_payout_details(s, scope, parent, "wire", wire, PASSWORD)
+    with session_scope(store_engine) as s:
+        partner = s.get(Partner, parent)
+        assert partner.payout_method == "wire"
+        assert partner.payout_details == {"holder": "Parent Ltd", "iban": "DE89370400440532013000"}
+        row = s.scalar(select(AuditLog).where(AuditLog.action == "payout_details_changed"))
+        assert row.actor_username == "p_parent" and "DE89" not in str(row.details)  # never the values
+    for method, details, key in (("wire", {"holder": "X Y", "iban": "12345"}, "account.bad_iban"),
+                                 ("paypal", {"email": "no-at-sign"}, "account.bad_email"),
+                                 ("usdt", {"wallet": "0x" + "a" * 40}, "account.bad_wallet"),
+                                 ("cash", {}, "account.bad_method")):  # fmt: skip
+        with pytest.raises(AccountError) as caught:
+            clean_details(method, details)
+        assert caught.value.key == key
+    assert clean_details("usdt", {"wallet": f" {WALLET} "}) == {"wallet": WALLET}
+    assert masked({"iban": "DE89370400440532013000"}) == {"iban": "••••••••3000"}
+    with session_scope(store_engine) as s, pytest.raises(ScopeError):  # the child cannot redirect its parent's money
+        set_payout_details(s, program.users["p_child"].scope, parent, "paypal", {"email": "a@b.cd"}, PASSWORD)
+
+
+def test_a_password_change_takes_the_current_one_and_ends_other_sessions(
+    program: Program, store_engine: Engine
+) -> None:
+    scope = program.users["p_child"].scope
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    for current, new, repeat, key in ((PASSWORD, "new-password-123", "other-password-123", "account.passwords_differ"),
+                                      (PASSWORD, "short", "short", "account.weak_password"),
+                                      ("wrong-password-1", "new-password-123", "new-password-123",
+                                       "account.wrong_password"),
+                                      (PASSWORD, PASSWORD, PASSWORD, "account.same_password")):  # fmt: skip
+        with session_scope(store_engine) as s, pytest.raises(AccountError) as caught:
+            change_password(s, scope, current, new, repeat)
+        assert caught.value.key == key
+    assert not session_revoked(store_engine, "p_child", before)
+    with session_scope(store_engine) as s:
+        change_password(s, scope, PASSWORD, "new-password-123", "new-password-123")
+    with session_scope(store_engine) as s:
+        assert check_password(
+            "new-password-123", s.scalar(select(User.password_hash).where(User.username == "p_child"))
+        )
+    assert session_revoked(store_engine, "p_child", before)
+
+
+def test_the_page_saves_payout_details_and_shows_them_masked(program: Program, store_engine: Engine) -> None:
+    at = open_page("pages/10_account.py", program.users["p_parent"])
+    assert not at.exception and not at.error
+    assert at.info[0].value.startswith("No payout method yet")
+    at.selectbox(key="account_method").select("usdt").run()
+    at.text_input[0].input(WALLET)
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception and not at.error and at.success[0].value == "Payout details saved."
+    assert "Now: USDT (TRC-20) (Wallet address: ••••••••YjU7)." in [m.value for m in at.markdown]  # masked
+    with session_scope(store_engine) as s:
+        assert s.get(Partner, program.tiny.parent).payout_details == {"wallet": WALLET}
+    staff = open_page("pages/10_account.py", program.users["mgr"])
+    assert not staff.exception and staff.info[0].value.startswith("You are logged in as mgr")
