@@ -26,15 +26,17 @@ if partner_id is not None:
         partner = scoped_partner(s, scope, partner_id)
         name, email, status, tier = partner.name, partner.email, partner.status, partner.tier_code
         method, details = partner.payout_method, dict(partner.payout_details or {})
+    st.subheader(name)
     cols = st.columns(3)
-    cols[0].metric(t("account.partner"), f"{partner_id} · {name}")
+    cols[0].metric(t("account.partner"), str(partner_id))
     cols[1].metric(t("account.tier"), tier.capitalize())
     cols[2].metric(t("account.status"), t(f"account.status_{status}"))
     if email:
         st.caption(t("account.email", email=email))
     st.subheader(t("account.payouts"))
     if method:
-        shown = ", ".join(f"{t(f'account.field_{k}')}: {v}" for k, v in masked(details).items())
+        known = {f for fields in METHODS.values() for f in fields}  # details stored by other tools keep their keys
+        shown = ", ".join(f"{t(f'account.field_{k}') if k in known else k}: {v}" for k, v in masked(details).items())
         st.write(t("account.current", method=t(f"account.method_{method}"), details=shown or "—"))
     else:
         st.info(t("account.no_method"))

@@ -84,3 +84,11 @@ def test_the_page_saves_payout_details_and_shows_them_masked(program: Program, s
         assert s.get(Partner, program.tiny.parent).payout_details == {"wallet": WALLET}
     staff = open_page("pages/10_account.py", program.users["mgr"])
     assert not staff.exception and staff.info[0].value.startswith("You are logged in as mgr")
+
+
+def test_details_stored_by_other_tools_show_under_their_own_keys(program: Program, store_engine: Engine) -> None:
+    with session_scope(store_engine) as s:  # e.g. the demo's, or an import: a key the page has no label for
+        partner = s.get(Partner, program.tiny.parent)
+        partner.payout_method, partner.payout_details = "wire", {"account": "XX000001"}
+    at = open_page("pages/10_account.py", program.users["p_parent"])
+    assert not at.exception and "Now: Bank transfer (account: ••••0001)." in [m.value for m in at.markdown]
