@@ -10,9 +10,10 @@ import streamlit as st
 from cabinet.access import Scope
 from cabinet.ui.resources import app_settings
 from cabinet.ui.text import t
-from queries import cohorts, commissions, dashboard, promo_codes, reports, subpartners
+from queries import cohorts, commissions, dashboard, detail, promo_codes, reports, subpartners
 from queries.cohorts import CohortRequest
 from queries.commissions import CommissionRequest
+from queries.detail import DetailRequest
 from queries.reports import ReportRequest
 from queries.warehouse import SnapshotInfo, Warehouse, get_warehouse
 
@@ -114,3 +115,8 @@ def performance(scope: Scope, snapshot_id: str, req: ReportRequest) -> pl.DataFr
 @st.cache_data(ttl=300, max_entries=128, show_spinner=False)
 def promo_figures(scope: Scope, snapshot_id: str, date_from: date, date_to: date, tz: str) -> pl.DataFrame:
     return promo_codes.code_figures(scope, wh=warehouse(), date_from=date_from, date_to=date_to, tz=tz)
+
+
+@st.cache_data(ttl=300, max_entries=128, show_spinner=False)
+def detail_count(scope: Scope, snapshot_id: str, req: DetailRequest, metrics: tuple[str, ...]) -> int:
+    return detail.count_rows(scope, wh=warehouse(), req=req, metrics=metrics)

@@ -30,6 +30,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "pages/08_promo_codes.py": ("promo_codes", ":material/sell:", "promo_codes"),
     "pages/09_payouts.py": ("payouts", ":material/payments:", "payouts"),
     "pages/10_account.py": ("account", ":material/person:", "account"),
+    "pages/11_full_export.py": ("full_export", ":material/file_export:", "full_export"),
 }
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
 REAL_USER_KEY = "menu_real_user"

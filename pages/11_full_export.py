@@ -1,0 +1,50 @@
+"""Full-detail export: every click, conversion or commission row of a period, as CSV, XLSX or Parquet."""
+
+import streamlit as st
+
+from cabinet.export import MIME, to_bytes
+from cabinet.ui import data
+from cabinet.ui.guard import require_user
+from cabinet.ui.text import t
+from cabinet.ui.widgets import period_picker
+from queries.detail import COLUMNS, MAX_ROWS, DetailError, DetailRequest, detail_rows
+
+XLSX_MAX = 100_000  # a spreadsheet of more rows takes minutes to write and to open
+
+user = require_user("full_export")
+st.title(t("export.title"))
+snap = data.snapshot_or_stop()
+date_from, date_to = period_picker(user, key="export")
+cols = st.columns(2)
+datasets = {d: t(f"export.dataset_{d}") for d in COLUMNS}
+dataset = cols[0].selectbox(t("export.dataset"), list(datasets), format_func=datasets.get, key="export_dataset")
+fmt = cols[1].selectbox(t("export.format"), ["csv", "xlsx", "parquet"], format_func=str.upper, key="export_format")
+req = DetailRequest(dataset, date_from, date_to, user.timezone)
+try:
+    n = data.detail_count(user.scope, snap.snapshot_id, req, user.visible_metrics)
+except DetailError as exc:
+    st.error(t("export.bad_request", error=str(exc)))
+    st.stop()
+st.metric(t("export.rows"), f"{n:,}")
+st.caption(t("export.columns", columns=", ".join(COLUMNS[dataset]), tz=user.timezone))
+limit = XLSX_MAX if fmt == "xlsx" else MAX_ROWS
+if n == 0:
+    st.info(t("common.empty"))
+    st.stop()
+if n > limit:
+    st.warning(t("export.too_many", n=f"{n:,}", limit=f"{limit:,}"))
+    st.stop()
+
+key = (snap.snapshot_id, req, fmt)  # a file prepared for other choices is not offered
+if st.button(t("export.prepare"), type="primary", icon=":material/file_export:"):
+    with st.spinner(t("export.preparing")):
+        frame = detail_rows(user.scope, wh=data.warehouse(), req=req, metrics=user.visible_metrics)
+        st.session_state["export_file"] = (key, to_bytes(frame, fmt), frame.head(20))
+prepared = st.session_state.get("export_file")
+if prepared is not None and prepared[0] == key:
+    name = f"{dataset}_{date_from}_{date_to}.{fmt}"
+    st.download_button(t("export.download", name=name), prepared[1], file_name=name, mime=MIME[fmt],
+                       icon=":material/download:")  # fmt: skip
+    st.caption(t("export.preview"))
+    st.dataframe(prepared[2], hide_index=True, width="stretch")
+st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))
