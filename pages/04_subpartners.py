@@ -7,7 +7,7 @@ from cabinet.access import ScopeError
 from cabinet.ui import data
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import t
-from cabinet.ui.widgets import display_config, fmt_metric, period_picker, short_label
+from cabinet.ui.widgets import display_config, fmt_metric, period_picker, short_label, show_refusal
 
 user = require_user("subpartners")
 st.title(t("subpartners.title"))
@@ -25,7 +25,7 @@ if root is None:  # a manager or admin: the tree of one of their partners, the b
 try:
     tree = data.subpartner_tree(user.scope, snap.snapshot_id, int(root), date_from, date_to, user.timezone)
 except ScopeError as exc:
-    st.error(t(exc.key or "scope.partner_outside", **(exc.params or {"partner": root})))
+    show_refusal(exc, root)
     st.stop()
 
 cols = st.columns(4)

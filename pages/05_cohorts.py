@@ -16,6 +16,7 @@ from cabinet.ui.widgets import (
     period_picker,
     remember,
     show_chart,
+    show_refusal,
 )
 from queries.cohorts import EVENTS, GRAINS, MEASURES, VIEWS, CohortError, CohortRequest, cohort_range
 
@@ -65,7 +66,7 @@ except CohortError as exc:
     st.error(t("cohorts.bad_request", error=str(exc)))
     st.stop()
 except ScopeError as exc:
-    st.error(t(exc.key or "scope.partner_outside", **(exc.params or {"partner": partner})))
+    show_refusal(exc, partner)
     st.stop()
 
 first, last = cohort_range(req)

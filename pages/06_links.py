@@ -26,7 +26,7 @@ from cabinet.ui import data
 from cabinet.ui.guard import require_user
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
-from cabinet.ui.widgets import display_config, fmt_metric, short_label
+from cabinet.ui.widgets import display_config, fmt_metric, short_label, show_refusal
 from queries.reports import ReportRequest
 
 user = require_user("links")
@@ -43,10 +43,6 @@ with session_scope(engine()) as s:
         partner_id = st.selectbox(t("links.partner"), list(partners), format_func=partners.get, key="links_partner")
     offers = {o.id: o for o in promotable_offers(s, scope, int(partner_id))}
     domain = tracking_domain(s)
-
-
-def fail(exc: LinkError | ScopeError) -> None:
-    st.error(t(exc.key or "scope.partner_outside", **(exc.params or {"partner": partner_id})))
 
 
 st.subheader(t("links.new"))
@@ -69,7 +65,7 @@ else:
             st.session_state["links_created"] = link.id
             st.session_state["links_pick"] = link.id
         except (LinkError, ScopeError) as exc:
-            fail(exc)
+            show_refusal(exc, partner_id)
     if st.session_state.get("links_created"):
         st.success(t("links.created", link=st.session_state["links_created"]))
 
@@ -133,4 +129,4 @@ if cols[0].button(t(action), key="links_toggle_archive"):
         st.session_state.pop("links_created", None)
         st.rerun()
     except (LinkError, ScopeError) as exc:
-        fail(exc)
+        show_refusal(exc, partner_id)

@@ -13,7 +13,7 @@ from cabinet.ui import data
 from cabinet.ui.guard import require_user
 from cabinet.ui.resources import engine
 from cabinet.ui.text import t
-from cabinet.ui.widgets import fmt_metric
+from cabinet.ui.widgets import fmt_metric, show_refusal
 from queries.payouts import ledger
 
 user = require_user("payouts")
@@ -21,10 +21,6 @@ st.title(t("payouts.title"))
 scope = user.scope
 base = data.base_currency()
 AMOUNT = {t("payouts.col_amount"): st.column_config.NumberColumn(format="%.2f")}  # in each row's own currency
-
-
-def fail(exc: PayoutError | ScopeError) -> None:
-    st.error(t(exc.key or "scope.partner_outside", **(exc.params or {})))
 
 
 def history(rows: list, with_partner: bool) -> pl.DataFrame:
@@ -73,7 +69,7 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
                     st.session_state["payouts_made"] = made.id  # said after the rerun that shows the new figures
                     st.rerun()
                 except (PayoutError, ScopeError) as exc:
-                    fail(exc)
+                    show_refusal(exc)
     st.subheader(t("payouts.history"))
     if mine:
         st.dataframe(history([(p, "") for p in mine], False), hide_index=True, width="stretch", column_config=AMOUNT)
@@ -105,4 +101,4 @@ if decidable:
                     decide(s, scope, int(pick), step)
                 st.rerun()
             except (PayoutError, ScopeError) as exc:
-                fail(exc)
+                show_refusal(exc)

@@ -8,14 +8,11 @@ from cabinet.store.db import session_scope
 from cabinet.ui.guard import require_user
 from cabinet.ui.resources import engine
 from cabinet.ui.text import t
+from cabinet.ui.widgets import show_refusal
 
 user = require_user("account")
 st.title(t("account.title"))
 scope = user.scope
-
-
-def fail(exc: AccountError | ScopeError) -> None:
-    st.error(t(exc.key or "scope.partner_outside", **(exc.params or {})))
 
 
 if done := st.session_state.pop("account_saved", None):
@@ -53,7 +50,7 @@ if partner_id is not None:
                 st.session_state["account_saved"] = "account.saved"
                 st.rerun()
             except (AccountError, ScopeError) as exc:
-                fail(exc)
+                show_refusal(exc)
 
 else:
     st.info(t("account.staff", username=user.username, role=t(f"menu.role_{user.role}")))
@@ -71,4 +68,4 @@ if user.impersonator is None:  # a manager viewing as a partner changes their ow
                 st.session_state["account_saved"] = "account.password_changed"
                 st.rerun()
             except AccountError as exc:
-                fail(exc)
+                show_refusal(exc)

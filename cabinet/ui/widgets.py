@@ -73,6 +73,13 @@ def period_picker(user: SessionUser, key: str, default: str = "last_30_days") ->
     return start, end
 
 
+def show_refusal(exc: Exception, partner: object = None) -> None:
+    """A refused request (ScopeError, LinkError, PayoutError, ...) in the interface's language: its translation key
+    and values; a scope error without them names `partner`."""
+    key, params = getattr(exc, "key", None), getattr(exc, "params", None)
+    st.error(t(key or "scope.partner_outside", **(params or {"partner": partner})))
+
+
 def fmt_metric(metric: str, value: float | None) -> str:
     """A metric value formatted for the session's language."""
     locale = current_locale()
