@@ -1,0 +1,47 @@
+"""Report files: a text cell a spreadsheet would run as a formula is defused in CSV and kept as text in XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+import polars as pl
+import pytest
+
+from cabinet.export import FORMATS, to_bytes
+
+HOSTILE = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "ok", None, "a=b", ""]
+
+
+def _frame() -> pl.DataFrame:
+    return pl.DataFrame({"sub1": HOSTILE, "clicks": list(range(-4, 5)), "ratio": [-0.5] * 9})
+
+
+def test_csv_text_cells_that_start_a_formula_get_a_quote_and_keep_their_value() -> None:
+    rows = list(csv.DictReader(io.StringIO(to_bytes(_frame(), "csv").decode())))
+    subs = [r["sub1"] for r in rows]
+    assert subs[:5] == ["'" + v for v in HOSTILE[:5]]
+    assert subs[5:] == ["ok", "", "a=b", ""]  # a formula sign inside the text is harmless
+    assert [int(r["clicks"]) for r in rows] == list(range(-4, 5))  # numbers are numbers, negative ones too
+    assert {r["ratio"] for r in rows} == {"-0.5"}
+
+
+def test_xlsx_keeps_the_same_values_as_text_cells() -> None:
+    sheet = openpyxl.load_workbook(io.BytesIO(to_bytes(_frame(), "xlsx"))).active
+    cells = [c for c in sheet["A"][1:] if c.value is not None]
+    assert [c.value for c in cells] == [v for v in HOSTILE if v]
+    assert {c.data_type for c in cells} == {"s"}  # "f" would be a formula
+
+
+@pytest.mark.parametrize("fmt", ["json", "parquet"])
+def test_typed_formats_keep_values_as_they_are(fmt: str) -> None:
+    data = to_bytes(_frame(), fmt)
+    back = pl.read_json(io.BytesIO(data)) if fmt == "json" else pl.read_parquet(io.BytesIO(data))
+    assert back["sub1"].to_list() == HOSTILE
+
+
+def test_an_unknown_format_is_refused() -> None:
+    with pytest.raises(ValueError, match="format must be one of"):
+        to_bytes(_frame(), "html")
+    assert "html" not in FORMATS
