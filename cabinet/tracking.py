@@ -114,6 +114,14 @@ def create_link(session: Session, scope: Scope, partner_id: int, new: NewLink, k
     if (active or 0) >= MAX_ACTIVE_LINKS:
         raise LinkError(f"{MAX_ACTIVE_LINKS} active links at most", "links.too_many", n=MAX_ACTIVE_LINKS)
     name, landing, subs = _clean(new, offer)
+    same = select(TrackingLink.id).where(
+        TrackingLink.partner_id == partner_id, TrackingLink.archived.is_(False), TrackingLink.offer_id == offer.id,
+        TrackingLink.name == name, TrackingLink.landing_url == landing,
+        *(getattr(TrackingLink, sub).is_(None) if v is None else getattr(TrackingLink, sub) == v
+          for sub, v in zip(SUBS, subs, strict=True)),
+    )  # fmt: skip
+    if (existing := session.scalar(same.limit(1))) is not None:  # a second click on "Create", or the same link again
+        raise LinkError(f"link {existing} has these values already", "links.duplicate", link=existing)
     link = TrackingLink(partner_id=partner_id, offer_id=offer.id, name=name, landing_url=landing,
                         **dict(zip(SUBS, subs, strict=True)))  # fmt: skip
     session.add(link)

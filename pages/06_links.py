@@ -64,7 +64,14 @@ else:
                                    app_settings().require_link_key())  # fmt: skip
             st.session_state["links_created"] = link.id
             st.session_state["links_pick"] = link.id
-        except (LinkError, ScopeError) as exc:
+        except LinkError as exc:
+            if exc.key == "links.duplicate":  # a second click, or the same link again: show the one there is
+                st.session_state.pop("links_created", None)
+                st.session_state["links_pick"] = exc.params["link"]
+                st.warning(t(exc.key, **exc.params))
+            else:
+                show_refusal(exc, partner_id)
+        except ScopeError as exc:
             show_refusal(exc, partner_id)
     if st.session_state.get("links_created"):
         st.success(t("links.created", link=st.session_state["links_created"]))

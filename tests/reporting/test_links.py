@@ -148,3 +148,39 @@ def test_the_page_builds_a_link_and_shows_its_url_qr_and_figures(offers: Program
         f"{offers.tiny.child} · Child",
         f"{offers.tiny.parent} · Parent",
     ]
+
+
+def test_the_same_link_twice_is_the_one_already_there(offers: Program, store_engine: Engine) -> None:
+    tiny = offers.tiny
+    new = NewLink(tiny.offer, None, "Spring", ("fb", "", "", "", ""))
+    first = _create(offers, store_engine, "p_parent", tiny.parent, new)
+    with pytest.raises(LinkError) as caught:  # spaces around the values do not make it another link
+        _create(
+            offers,
+            store_engine,
+            "p_parent",
+            tiny.parent,
+            NewLink(tiny.offer, LANDING, " Spring ", (" fb",) + ("",) * 4),
+        )
+    assert caught.value.key == "links.duplicate" and caught.value.params == {"link": first.id}
+    # another sub, landing page or name is another link; so is the same one once the first is archived
+    for other in (NewLink(tiny.offer, None, "Spring", ("fb", "x", "", "", "")),
+                  NewLink(tiny.offer, "https://casino.example/vip", "Spring", ("fb", "", "", "", "")),
+                  NewLink(tiny.offer, None, "Autumn", ("fb", "", "", "", ""))):  # fmt: skip
+        _create(offers, store_engine, "p_parent", tiny.parent, other)
+    with session_scope(store_engine) as s:
+        set_archived(s, offers.users["p_parent"].scope, first.id, True)
+    again = _create(offers, store_engine, "p_parent", tiny.parent, new)
+    assert again.id != first.id
+
+
+def test_a_second_click_on_create_makes_no_second_link(offers: Program, store_engine: Engine) -> None:
+    at = open_page("pages/06_links.py", offers.users["p_parent"])
+    at.text_input(key="links_sub1").input("tg")
+    at.button[0].click().run()
+    at.button[0].click().run()
+    assert not at.exception and not at.error and not at.success
+    with session_scope(store_engine) as s:
+        made = s.scalars(select(TrackingLink.id).where(TrackingLink.sub1 == "tg")).all()
+    assert len(made) == 1 and at.warning[0].value.startswith(f"Link {made[0]} has the same offer")
+    assert at.selectbox(key="links_pick").value == made[0]
