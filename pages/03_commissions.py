@@ -3,11 +3,10 @@
 import polars as pl
 import streamlit as st
 
-from cabinet.formatting import fmt_money
 from cabinet.ui import data
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import download_buttons, fmt_metric, per_language, period_picker, remember
+from cabinet.ui.widgets import download_buttons, fmt_metric, fmt_money, per_language, period_picker, remember
 from queries.commissions import KINDS, TYPES, CommissionError, CommissionRequest, explain, visible_statuses
 
 user = require_user("reports")

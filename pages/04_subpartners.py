@@ -3,9 +3,8 @@
 import polars as pl
 import streamlit as st
 
-from cabinet.access import ScopeError
 from cabinet.ui import data
-from cabinet.ui.guard import require_user
+from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.text import t
 from cabinet.ui.widgets import display_config, fmt_metric, period_picker, short_label, show_refusal
 

@@ -4,9 +4,8 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from cabinet.access import ScopeError
 from cabinet.ui import data
-from cabinet.ui.guard import require_user
+from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.text import t
 from cabinet.ui.widgets import (
     download_buttons,

@@ -5,45 +5,26 @@ from datetime import timedelta
 import polars as pl
 import streamlit as st
 
-from cabinet.access import ScopeError
-from cabinet.formatting import today_in
-from cabinet.store.db import session_scope
-from cabinet.tracking import (
-    SUB_MAX,
-    SUBS,
-    LinkError,
-    NewLink,
-    create_link,
-    link_url,
-    partner_links,
-    partners_in_scope,
-    promotable_offers,
-    qr_png,
-    set_archived,
-    tracking_domain,
-)
-from cabinet.ui import data
-from cabinet.ui.guard import require_user
-from cabinet.ui.resources import app_settings, engine
+from cabinet.ui import data, store
+from cabinet.ui.guard import ScopeError, require_user
+from cabinet.ui.store import SUB_MAX, SUBS, LinkError, NewLink, link_url, qr_png
 from cabinet.ui.text import t
-from cabinet.ui.widgets import display_config, fmt_metric, short_label, show_refusal
+from cabinet.ui.widgets import display_config, fmt_metric, short_label, show_refusal, today_in
 from queries.reports import ReportRequest
 
 user = require_user("links")
 st.title(t("links.title"))
 scope = user.scope
 partner_id = scope.own_partner_id
-with session_scope(engine()) as s:
-    if partner_id is None:  # a manager or admin sets links up for one of their partners
-        partners = {pid: f"{pid} · {name}" + ("" if status == "active" else f" ({status})")
-                    for pid, name, status in partners_in_scope(s, scope)}  # fmt: skip
-        if not partners:
-            st.info(t("links.no_partners"))
-            st.stop()
-        partner_id = st.selectbox(t("links.partner"), list(partners), format_func=partners.get, key="links_partner")
-    offers = {o.id: o for o in promotable_offers(s, scope, int(partner_id))}
-    domain = tracking_domain(s)
-
+if partner_id is None:  # a manager or admin sets links up for one of their partners
+    partners = {pid: f"{pid} · {name}" + ("" if status == "active" else f" ({status})")
+                for pid, name, status in store.partners(scope)}  # fmt: skip
+    if not partners:
+        st.info(t("links.no_partners"))
+        st.stop()
+    partner_id = st.selectbox(t("links.partner"), list(partners), format_func=partners.get, key="links_partner")
+offers = {o.id: o for o in store.offers(scope, int(partner_id))}
+domain = store.tracking_domain()
 
 st.subheader(t("links.new"))
 if not offers:
@@ -59,11 +40,9 @@ else:
                  for c, sub in zip(sub_cols, SUBS, strict=True))  # fmt: skip
     if st.button(t("links.create"), type="primary", icon=":material/add_link:"):
         try:
-            with session_scope(engine()) as s:
-                link = create_link(s, scope, int(partner_id), NewLink(offer_id, landing, name, subs),
-                                   app_settings().require_link_key())  # fmt: skip
-            st.session_state["links_created"] = link.id
-            st.session_state["links_pick"] = link.id
+            made = store.new_link(scope, int(partner_id), NewLink(offer_id, landing, name, subs))
+            st.session_state["links_created"] = made
+            st.session_state["links_pick"] = made
         except LinkError as exc:
             if exc.key == "links.duplicate":  # a second click, or the same link again: show the one there is
                 st.session_state.pop("links_created", None)
@@ -78,8 +57,7 @@ else:
 
 st.subheader(t("links.yours"))
 archived = st.toggle(t("links.show_archived"), key="links_archived")
-with session_scope(engine()) as s:
-    links = partner_links(s, scope, int(partner_id), archived=archived)
+links = store.links(scope, int(partner_id), archived=archived)
 if not links:
     st.metric(t("links.count_archived" if archived else "links.count"), "0")
     st.info(t("links.none_archived" if archived else "links.none"))
@@ -131,8 +109,7 @@ cols[1].download_button(t("links.qr_download"), png, file_name=f"link-{chosen.id
 action = "links.restore" if chosen.archived else "links.archive"
 if cols[0].button(t(action), key="links_toggle_archive"):
     try:
-        with session_scope(engine()) as s:
-            set_archived(s, scope, chosen.id, not chosen.archived)
+        store.archive_link(scope, chosen.id, not chosen.archived)
         st.session_state.pop("links_created", None)
         st.rerun()
     except (LinkError, ScopeError) as exc:

@@ -4,13 +4,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from cabinet.creatives import creative_file, links_by_offer, partner_creatives
-from cabinet.formatting import fmt_number
-from cabinet.store.db import session_scope
-from cabinet.tracking import link_url, partners_in_scope, tracking_domain
+from cabinet.ui import store
 from cabinet.ui.guard import require_user
-from cabinet.ui.resources import app_settings, engine
+from cabinet.ui.store import link_url
 from cabinet.ui.text import current_locale, t
+from cabinet.ui.widgets import fmt_number
 
 PER_PAGE = 30  # cards drawn at once: every one reads its file
 
@@ -18,15 +16,12 @@ user = require_user("creatives")
 st.title(t("creatives.title"))
 scope = user.scope
 partner_id = scope.own_partner_id
-with session_scope(engine()) as s:
-    if partner_id is None:  # a manager or admin: every active offer's, or what one partner sees
-        names = {0: t("creatives.all_offers")}
-        names |= {pid: f"{pid} · {name}" for pid, name, _ in partners_in_scope(s, scope)}
-        picked = st.selectbox(t("creatives.partner"), list(names), format_func=names.get, key="creatives_partner")
-        partner_id = int(picked) or None
-    items = partner_creatives(s, scope, partner_id)
-    links = links_by_offer(s, scope, partner_id) if partner_id else {}
-    domain = tracking_domain(s)
+if partner_id is None:  # a manager or admin: every active offer's, or what one partner sees
+    names = {0: t("creatives.all_offers")} | {pid: f"{pid} · {name}" for pid, name, _ in store.partners(scope)}
+    picked = st.selectbox(t("creatives.partner"), list(names), format_func=names.get, key="creatives_partner")
+    partner_id = int(picked) or None
+shelf = store.creatives(scope, partner_id)
+items, links, domain = shelf.items, shelf.links, shelf.domain
 if not items:
     st.info(t("creatives.none"))
     st.stop()
@@ -43,12 +38,12 @@ pages = max(1, -(-len(shown) // PER_PAGE))
 page = cols[2].number_input(t("creatives.page", pages=pages), 1, pages, 1, key="creatives_page") if pages > 1 else 1
 st.caption(t("creatives.count", n=len(shown)))
 
-locale, root = current_locale(), app_settings().creatives_dir
+locale = current_locale()
 batch = shown[(int(page) - 1) * PER_PAGE : int(page) * PER_PAGE]
 for first in range(0, len(batch), 3):
     for col, item in zip(st.columns(3), batch[first : first + 3], strict=False):
         card = col.container(border=True)
-        content = creative_file(root, item)
+        content = store.creative_file(item)
         if content is None:
             card.warning(t("creatives.missing"))
         elif item.mime_type.startswith("image/"):

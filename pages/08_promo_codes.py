@@ -5,21 +5,16 @@ from datetime import UTC, datetime
 import polars as pl
 import streamlit as st
 
-from cabinet.program import support_email
-from cabinet.store.db import session_scope
-from cabinet.tracking import promo_codes
-from cabinet.ui import data
+from cabinet.ui import data, store
 from cabinet.ui.guard import require_user
-from cabinet.ui.resources import engine
 from cabinet.ui.text import t
 from cabinet.ui.widgets import display_config, download_buttons, period_picker, short_label
 from queries.promo_codes import PromoError
 
 user = require_user("promo_codes")
 st.title(t("promo.title"))
-with session_scope(engine()) as s:
-    codes = promo_codes(s, user.scope)
-    support = support_email(s)
+codes = store.promo_codes(user.scope)
+support = store.support_email()
 if user.scope.own_partner_id is not None:  # how codes work and where new ones come from, for partners
     st.caption(t("promo.intro") + " " + (t("promo.ask", email=support) if support else t("promo.ask_manager")))
 if not codes:

@@ -5,13 +5,9 @@ from decimal import Decimal
 import polars as pl
 import streamlit as st
 
-from cabinet.access import ScopeError
-from cabinet.payouts import MIN_PAYOUT, NEXT, STATUSES, PayoutError, decide, partner_requests, request_payout
-from cabinet.payouts import scope_requests as queue
-from cabinet.store.db import session_scope
-from cabinet.ui import data
-from cabinet.ui.guard import require_user
-from cabinet.ui.resources import engine
+from cabinet.ui import data, store
+from cabinet.ui.guard import ScopeError, require_user
+from cabinet.ui.store import MIN_PAYOUT, NEXT, STATUSES, PayoutError
 from cabinet.ui.text import t
 from cabinet.ui.widgets import fmt_metric, show_refusal
 from queries.payouts import ledger
@@ -42,8 +38,7 @@ def history(rows: list, with_partner: bool) -> pl.DataFrame:
 partner_id = scope.own_partner_id
 if partner_id is not None:  # a partner (or a manager viewing as one): balance, request, history
     snap = data.snapshot_or_stop()
-    with session_scope(engine()) as s:
-        mine = partner_requests(s, scope, partner_id)
+    mine = store.payout_requests(scope, partner_id)
     book = ledger(scope, wh=data.warehouse(), partner_id=partner_id,
                   requests=[(p.amount, p.currency, p.requested_at, p.status) for p in mine])  # fmt: skip
     if made_id := st.session_state.pop("payouts_made", None):
@@ -64,9 +59,8 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
             note = st.text_area(t("payouts.note"), max_chars=1000)
             if st.form_submit_button(t("payouts.submit"), type="primary"):
                 try:
-                    with session_scope(engine()) as s:
-                        made = request_payout(s, scope, partner_id, Decimal(str(amount)), book.available, base, note)
-                    st.session_state["payouts_made"] = made.id  # said after the rerun that shows the new figures
+                    made = store.request_payout(scope, partner_id, Decimal(str(amount)), book.available, base, note)
+                    st.session_state["payouts_made"] = made  # said after the rerun that shows the new figures
                     st.rerun()
                 except (PayoutError, ScopeError) as exc:
                     show_refusal(exc)
@@ -82,8 +76,7 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
 # a manager or admin: the requests of their partners to decide, oldest first
 shown = st.multiselect(t("payouts.statuses"), list(STATUSES), default=["requested", "approved"],
                        format_func=lambda s: t(f"payouts.status_{s}"), key="payouts_statuses")  # fmt: skip
-with session_scope(engine()) as s:
-    rows = queue(s, scope, tuple(shown))
+rows = store.payout_queue(scope, tuple(shown))
 st.metric(t("payouts.in_queue"), f"{len(rows):,}")
 if not rows:
     st.info(t("payouts.queue_empty"))
@@ -97,8 +90,7 @@ if decidable:
     for col, step in zip(st.columns(4), NEXT[status], strict=False):
         if col.button(t(f"payouts.to_{step}"), key=f"payouts_to_{step}"):
             try:
-                with session_scope(engine()) as s:
-                    decide(s, scope, int(pick), step)
+                store.decide_payout(scope, int(pick), step)
                 st.rerun()
             except (PayoutError, ScopeError) as exc:
                 show_refusal(exc)

@@ -2,11 +2,9 @@
 
 import streamlit as st
 
-from cabinet.access import ScopeError, scoped_partner
-from cabinet.account import METHODS, AccountError, change_password, masked, set_payout_details
-from cabinet.store.db import session_scope
-from cabinet.ui.guard import require_user
-from cabinet.ui.resources import engine
+from cabinet.ui import store
+from cabinet.ui.guard import ScopeError, require_user
+from cabinet.ui.store import METHODS, AccountError, masked
 from cabinet.ui.text import t
 from cabinet.ui.widgets import show_refusal
 
@@ -19,10 +17,9 @@ if done := st.session_state.pop("account_saved", None):
     st.success(t(done))
 partner_id = scope.own_partner_id
 if partner_id is not None:
-    with session_scope(engine()) as s:
-        partner = scoped_partner(s, scope, partner_id)
-        name, email, status, tier = partner.name, partner.email, partner.status, partner.tier_code
-        method, details = partner.payout_method, dict(partner.payout_details or {})
+    acct = store.partner_account(scope, partner_id)
+    name, email, status, tier = acct.name, acct.email, acct.status, acct.tier
+    method, details = acct.payout_method, acct.payout_details
     st.subheader(name)
     cols = st.columns(3)
     cols[0].metric(t("account.partner"), str(partner_id))
@@ -45,8 +42,7 @@ if partner_id is not None:
         password = st.text_input(t("account.your_password"), type="password", help=t("account.password_why"))
         if st.form_submit_button(t("account.save"), type="primary"):
             try:
-                with session_scope(engine()) as s:
-                    set_payout_details(s, scope, partner_id, picked, values, password)
+                store.save_payout_details(scope, partner_id, picked, values, password)
                 st.session_state["account_saved"] = "account.saved"
                 st.rerun()
             except (AccountError, ScopeError) as exc:
@@ -63,8 +59,7 @@ if user.impersonator is None:  # a manager viewing as a partner changes their ow
         repeat = st.text_input(t("account.repeat_password"), type="password")
         if st.form_submit_button(t("account.change")):
             try:
-                with session_scope(engine()) as s:
-                    change_password(s, scope, current, new, repeat)
+                store.change_password(scope, current, new, repeat)
                 st.session_state["account_saved"] = "account.password_changed"
                 st.rerun()
             except AccountError as exc:

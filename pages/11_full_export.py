@@ -2,11 +2,10 @@
 
 import streamlit as st
 
-from cabinet.export import MIME, to_bytes
 from cabinet.ui import data
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import t
-from cabinet.ui.widgets import period_picker
+from cabinet.ui.widgets import MIME, period_picker, to_bytes
 from queries.detail import COLUMNS, MAX_ROWS, DetailError, DetailRequest, detail_rows
 
 XLSX_MAX = 100_000  # a spreadsheet of more rows takes minutes to write and to open

@@ -15,12 +15,17 @@ from queries.cohorts import CohortRequest
 from queries.commissions import CommissionRequest
 from queries.detail import DetailRequest
 from queries.reports import ReportRequest
-from queries.warehouse import SnapshotInfo, Warehouse, get_warehouse
+from queries.warehouse import SnapshotInfo, Warehouse, get_warehouse, read_current
 
 
 def warehouse() -> Warehouse:
     """The process-wide reader of the published snapshots."""
     return get_warehouse(app_settings().warehouse_dir)
+
+
+def published() -> SnapshotInfo | None:
+    """What `CURRENT` names, without attaching it (the home page's "data as of"); None before the first publish."""
+    return read_current(app_settings().warehouse_dir)
 
 
 def snapshot_or_stop() -> SnapshotInfo:

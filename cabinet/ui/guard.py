@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cabinet.access import ScopeError as ScopeError  # re-exported: pages catch it
 from cabinet.session import SessionUser
 from cabinet.ui.login import login_form
 from cabinet.ui.menu import sidebar_menu

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from cabinet.export import MIME, to_bytes
+from cabinet.export import MIME, to_bytes  # the Full export page takes them from here too
 from cabinet.formatting import (
     DATE_HOVER,
     DATE_TICKS,
@@ -21,6 +21,7 @@ from cabinet.formatting import (
     fmt_rate,
     period_dates,
 )
+from cabinet.formatting import today_in as today_in  # re-exported for pages
 from cabinet.session import SessionUser
 from cabinet.ui import data
 from cabinet.ui.text import current_locale, t

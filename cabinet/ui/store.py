@@ -1,0 +1,174 @@
+"""The store as pages use it: each function opens a session on the app's engine, acts under the user's scope, and
+commits (or rolls back on error) before it returns, so no page holds a session, an engine or a secret.
+
+The domain modules (`cabinet.tracking`, `cabinet.creatives`, `cabinet.payouts`, `cabinet.account`) do the work and
+the checks; what a request gets wrong raises their errors (`LinkError`, `PayoutError`, `AccountError`),
+re-exported here with the values pages show, or `ScopeError` (from `cabinet.ui.guard`), so pages import only
+`cabinet.ui` and `queries`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from cabinet import account as _account
+from cabinet import creatives as _creatives
+from cabinet import payouts as _payouts
+from cabinet import tracking as _tracking
+from cabinet.access import Scope, scoped_partner
+from cabinet.account import METHODS, AccountError, masked
+from cabinet.creatives import CreativeItem
+from cabinet.payouts import MIN_PAYOUT, NEXT, STATUSES, PayoutError
+from cabinet.program import support_email as _support_email
+from cabinet.status import DataStatus, data_status
+from cabinet.store.db import session_scope
+from cabinet.store.models import Offer, PayoutRequest, TrackingLink
+from cabinet.tracking import SUB_MAX, SUBS, LinkError, NewLink, PromoItem, link_url, qr_png
+from cabinet.ui.resources import app_settings, engine
+
+__all__ = [  # what pages use besides the functions below
+    "METHODS",
+    "MIN_PAYOUT",
+    "NEXT",
+    "STATUSES",
+    "SUBS",
+    "SUB_MAX",
+    "AccountError",
+    "LinkError",
+    "NewLink",
+    "PayoutError",
+    "link_url",
+    "masked",
+    "qr_png",
+]
+
+
+def home_status(scope: Scope) -> DataStatus:
+    """The home page's counts within the scope."""
+    return data_status(app_settings(), engine(), scope.partner_ids)
+
+
+def partners(scope: Scope) -> list[tuple[int, str, str]]:
+    """(id, name, status) of the partners in the scope, by name."""
+    with session_scope(engine()) as s:
+        return _tracking.partners_in_scope(s, scope)
+
+
+def tracking_domain() -> str:
+    """The program's tracking domain."""
+    with session_scope(engine()) as s:
+        return _tracking.tracking_domain(s)
+
+
+def offers(scope: Scope, partner_id: int) -> list[Offer]:
+    """The offers the partner may promote, by name."""
+    with session_scope(engine()) as s:
+        return _tracking.promotable_offers(s, scope, partner_id)
+
+
+def links(scope: Scope, partner_id: int, archived: bool = False) -> list[TrackingLink]:
+    """The partner's active (or archived) links, newest first."""
+    with session_scope(engine()) as s:
+        return _tracking.partner_links(s, scope, partner_id, archived=archived)
+
+
+def new_link(scope: Scope, partner_id: int, new: NewLink) -> int:
+    """Create a link signed with the app's key; its id."""
+    with session_scope(engine()) as s:
+        return _tracking.create_link(s, scope, partner_id, new, app_settings().require_link_key()).id
+
+
+def archive_link(scope: Scope, link_id: int, archived: bool) -> None:
+    """Archive a link or bring it back."""
+    with session_scope(engine()) as s:
+        _tracking.set_archived(s, scope, link_id, archived)
+
+
+def promo_codes(scope: Scope) -> list[PromoItem]:
+    """The promo codes in the scope."""
+    with session_scope(engine()) as s:
+        return _tracking.promo_codes(s, scope)
+
+
+def support_email() -> str | None:
+    """Where partners write for new promo codes (None: to their manager)."""
+    with session_scope(engine()) as s:
+        return _support_email(s)
+
+
+@dataclass(frozen=True)
+class CreativeShelf:
+    """What the Creatives page shows: the items, the partner's newest link per offer, the tracking domain."""
+
+    items: list[CreativeItem]
+    links: dict[int, TrackingLink]
+    domain: str
+
+
+def creatives(scope: Scope, partner_id: int | None) -> CreativeShelf:
+    """The creatives a partner may use (None: staff, every active offer's) and its links for them."""
+    with session_scope(engine()) as s:
+        items = _creatives.partner_creatives(s, scope, partner_id)
+        by_offer = _creatives.links_by_offer(s, scope, partner_id) if partner_id else {}
+        return CreativeShelf(items, by_offer, _tracking.tracking_domain(s))
+
+
+def creative_file(item: CreativeItem) -> bytes | None:
+    """A creative's bytes from the app's creatives directory (None: missing, or a path that leaves it)."""
+    return _creatives.creative_file(app_settings().creatives_dir, item)
+
+
+def payout_requests(scope: Scope, partner_id: int) -> list[PayoutRequest]:
+    """The partner's payout requests, newest first."""
+    with session_scope(engine()) as s:
+        return _payouts.partner_requests(s, scope, partner_id)
+
+
+def request_payout(scope: Scope, partner_id: int, amount: Decimal, available: Decimal, currency: str, note: str) -> int:
+    """Ask for a payout; the new request's id."""
+    with session_scope(engine()) as s:
+        return _payouts.request_payout(s, scope, partner_id, amount, available, currency, note).id
+
+
+def payout_queue(scope: Scope, statuses: tuple[str, ...]) -> list[tuple[PayoutRequest, str]]:
+    """(request, partner name) of the scope's partners in these statuses, oldest first."""
+    with session_scope(engine()) as s:
+        return _payouts.scope_requests(s, scope, statuses)
+
+
+def decide_payout(scope: Scope, payout_id: int, status: str) -> None:
+    """Move a request to its next status (approved, rejected, paid)."""
+    with session_scope(engine()) as s:
+        _payouts.decide(s, scope, payout_id, status)
+
+
+@dataclass(frozen=True)
+class PartnerAccount:
+    """The Account page's view of a partner."""
+
+    name: str
+    email: str | None
+    status: str
+    tier: str
+    payout_method: str | None
+    payout_details: dict[str, str]
+
+
+def partner_account(scope: Scope, partner_id: int) -> PartnerAccount:
+    """The partner's name, status, tier and payout details (raw: the page masks them)."""
+    with session_scope(engine()) as s:
+        p = scoped_partner(s, scope, partner_id)
+        return PartnerAccount(p.name, p.email, p.status, p.tier_code, p.payout_method, dict(p.payout_details or {}))
+
+
+def save_payout_details(scope: Scope, partner_id: int, method: str, values: dict[str, str], password: str) -> None:
+    """Set where the partner's payouts go (takes the acting user's password)."""
+    with session_scope(engine()) as s:
+        _account.set_payout_details(s, scope, partner_id, method, values, password)
+
+
+def change_password(scope: Scope, current: str, new: str, repeat: str) -> None:
+    """Change the acting user's own password."""
+    with session_scope(engine()) as s:
+        _account.change_password(s, scope, current, new, repeat)
