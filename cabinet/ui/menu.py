@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 import streamlit as st
 
 from cabinet.access import ScopeError, build_session_user
 from cabinet.config import PROJECT_ROOT
-from cabinet.i18n import LOCALES
+from cabinet.i18n import LOCALES, MissingTranslation
 from cabinet.prefs import COMMON_ZONES, save_prefs
 from cabinet.session import SESSION_KEY, SessionUser
 from cabinet.ui.branding import apply_branding
@@ -32,16 +34,52 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "pages/10_account.py": ("account", ":material/person:", "account"),
     "pages/11_full_export.py": ("full_export", ":material/file_export:", "full_export"),
 }
+NEW_PAGE_ICON = ":material/science:"  # a page file PAGES does not list yet: a view being prototyped
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
 REAL_USER_KEY = "menu_real_user"
 VIEW_AS_PARAM = "view_as"  # the partner a manager views the cabinet as, kept in the URL: a reload resumes the view
 
 
-def visible_pages(user: SessionUser, root: Path = PROJECT_ROOT) -> list[tuple[str, str, str]]:
+@lru_cache(maxsize=128)
+def _guard_feature(path: Path, mtime_ns: int) -> str | None:
+    """The feature a page's guard asks for: the string literal of its `require_user("...")` call (None: none)."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return None  # the page itself shows its error when opened; the menu leaves it out
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "require_user":
+            first = node.args[0] if node.args else None
+            return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
+    return None
+
+
+def menu_pages(root: Path | None = None) -> dict[str, tuple[str, str, str]]:
+    """PAGES, then every other page file: adding a view takes a query module and a page file, no entry here.
+
+    A page PAGES does not list is shown to the users its guard lets in (`require_user("manage")`: staff only), after
+    the listed ones, labelled by `menu.<name>` when translated, else by its file name (`12_top_subs.py`: Top subs).
+    """
+    root = root or PROJECT_ROOT
+    pages = {path: entry for path, entry in PAGES.items() if (root / path).is_file()}
+    for file in sorted((root / "pages").glob("*.py")):
+        path = f"pages/{file.name}"
+        if path not in pages and (feature := _guard_feature(file, file.stat().st_mtime_ns)) is not None:
+            pages[path] = (feature, NEW_PAGE_ICON, file.stem.lstrip("0123456789_") or file.stem)
+    return pages
+
+
+def visible_pages(user: SessionUser, root: Path | None = None) -> list[tuple[str, str, str]]:
     """(path, label, icon) of the existing pages the user may open, in menu order."""
-    return [
-        (path, label, icon) for path, (feat, icon, label) in PAGES.items() if user.has(feat) and (root / path).is_file()
-    ]
+    return [(path, label, icon) for path, (feat, icon, label) in menu_pages(root).items() if user.has(feat)]
+
+
+def page_label(label: str) -> str:
+    """A menu label in the session's language; a new page without a translation shows its file name as words."""
+    try:
+        return t(f"menu.{label}")
+    except MissingTranslation:
+        return label.replace("_", " ").capitalize()
 
 
 def _set_user(user: SessionUser) -> None:
@@ -109,7 +147,7 @@ def sidebar_menu(user: SessionUser) -> None:
         _impersonation(user)
         st.page_link("app.py", label=t("menu.home"), icon=":material/home:")
         for path, label, icon in visible_pages(user):
-            st.page_link(path, label=t(f"menu.{label}"), icon=icon)
+            st.page_link(path, label=page_label(label), icon=icon)
         st.divider()
         try:
             current = read_current(app_settings().warehouse_dir)

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from cabinet import formatting
 from cabinet.export import MIME, to_bytes  # the Full export page takes them from here too
 from cabinet.formatting import (
     DATE_HOVER,
@@ -21,7 +22,6 @@ from cabinet.formatting import (
     fmt_rate,
     period_dates,
 )
-from cabinet.formatting import today_in as today_in  # re-exported for pages
 from cabinet.session import SessionUser
 from cabinet.ui import data
 from cabinet.ui.text import current_locale, t
@@ -72,6 +72,11 @@ def period_picker(user: SessionUser, key: str, default: str = "last_30_days") ->
     else:
         cols[1].caption(t("common.range", start=start.isoformat(), end=end.isoformat(), tz=user.timezone))
     return start, end
+
+
+def today_in(tz: str) -> date:
+    """Today's date in `tz`, by the formatting module's clock (the one the period picker uses)."""
+    return formatting.today_in(tz)
 
 
 def show_refusal(exc: Exception, partner: object = None) -> None:

@@ -12,12 +12,12 @@ from streamlit.testing.v1 import AppTest
 
 from cabinet.i18n import translate
 from cabinet.session import SESSION_KEY
-from cabinet.ui.menu import PAGES as MENU_PAGES
+from cabinet.ui.menu import menu_pages
 from tests.reporting.conftest import Program
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
-PAGE_FEATURES = {path: feature for path, (feature, _, _) in MENU_PAGES.items()}
+PAGE_FEATURES = {path: feature for path, (feature, _, _) in menu_pages().items()}
 ROLES = ("p_parent", "p_child", "p_bronze", "mgr", "root")
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import pytest
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
 from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, Partner, User
+from cabinet.ui import menu
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import ROOT, _open
 
@@ -99,3 +104,33 @@ def test_a_view_as_link_to_someone_elses_partner_leaves_the_user_as_they_are(pro
         partner.session_state[SESSION_KEY].username == "p_parent"
         and not partner.session_state[SESSION_KEY].impersonator
     )
+
+
+def test_a_new_page_file_is_in_the_menu_of_the_users_its_guard_lets_in(
+    program: Program, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Adding a view takes a query module and a page file: no menu entry, no translation needed to try it."""
+    shutil.copy(ROOT / "app.py", tmp_path / "app.py")
+    shutil.copytree(ROOT / "pages", tmp_path / "pages")
+    guard = "from cabinet.ui.guard import require_user\nuser = require_user({})\n"
+    (tmp_path / "pages" / "12_top_subs.py").write_text(guard.format("'manage'"))  # staff only
+    (tmp_path / "pages" / "13_cohort_ideas.py").write_text(guard.format("'cohorts'"))  # gold's feature
+    (tmp_path / "pages" / "14_half_written.py").write_text("import streamlit as st\nuser = require_user(\n")
+    (tmp_path / "pages" / "15_no_guard.py").write_text("import streamlit as st\nst.write('hi')\n")
+    monkeypatch.setattr(menu, "PROJECT_ROOT", tmp_path)
+
+    def links(user: str) -> list[str]:
+        at = AppTest.from_file(str(tmp_path / "app.py"), default_timeout=60)
+        at.session_state[SESSION_KEY] = program.users[user]
+        at.run()
+        assert not at.exception
+        return [link.proto.label for link in at.get("page_link")]
+
+    staff, gold, bronze = links("mgr"), links("p_parent"), links("p_bronze")
+    assert staff[-2:] == ["Top subs", "Cohort ideas"] and staff[:2] == ["Home", "Dashboard"]
+    assert gold[-1] == "Cohort ideas" and "Top subs" not in gold
+    assert not {"Top subs", "Cohort ideas"} & set(bronze)
+    assert not any("Half written" in x or "No guard" in x for x in staff)  # no literal guard: not in the menu
+    assert menu.visible_pages(program.users["mgr"], tmp_path)[-1] == ("pages/13_cohort_ideas.py", "cohort_ideas",
+                                                                      menu.NEW_PAGE_ICON)  # fmt: skip
+    assert menu.page_label("links") == "Tracking links"  # a translated label wins
