@@ -1,5 +1,4 @@
-"""A partner's tracking links and promo codes in the store: the offers it may promote, its links, new links with
-signed tokens, its codes.
+"""A partner's tracking links in the store: the offers it may promote, its links, new links with signed tokens.
 
 Every function takes the acting user's scope first and refuses a partner outside it (`ScopeError`); what a request
 gets wrong otherwise raises `LinkError` with a translation key. A new link is live for clicks once an ETL run has
@@ -12,7 +11,6 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import segno
 from sqlalchemy import func, select
@@ -21,7 +19,7 @@ from sqlalchemy.orm import Session
 from cabinet.access import Scope, scoped_partner
 from cabinet.auth import audit
 from cabinet.links import sign_link, tracking_url
-from cabinet.store.models import Offer, Partner, ProgramSettings, PromoCode, TrackingLink, User
+from cabinet.store.models import Offer, Partner, ProgramSettings, TrackingLink, User
 
 SUBS = ("sub1", "sub2", "sub3", "sub4", "sub5")
 NAME_MAX = 200
@@ -157,48 +155,3 @@ def qr_png(url: str, scale: int = 6) -> bytes:
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="png", scale=scale, border=2)
     return buffer.getvalue()
-
-
-@dataclass(frozen=True)
-class PromoItem:
-    """A promo code as the Promo codes page lists it (times naive UTC)."""
-
-    code: str
-    partner_id: int
-    partner: str
-    offer: str | None
-    description: str | None
-    status: str
-    valid_from: datetime | None
-    valid_to: datetime | None
-
-    def state(self, now: datetime) -> str:
-        """active, paused, not_started or expired at `now` (naive UTC): what the ETL would do with a conversion."""
-        if self.status != "active":
-            return "paused"
-        if self.valid_from is not None and now < self.valid_from:
-            return "not_started"
-        if self.valid_to is not None and now > self.valid_to:
-            return "expired"
-        return "active"
-
-
-def _naive(ts: datetime | None) -> datetime | None:
-    return ts.astimezone(UTC).replace(tzinfo=None) if ts is not None and ts.tzinfo else ts
-
-
-def promo_codes(session: Session, scope: Scope) -> list[PromoItem]:
-    """The promo codes of the scope's partners (every one for an admin), by partner and code."""
-    query = (
-        select(PromoCode, Partner.name, Offer.name)
-        .join(Partner, Partner.id == PromoCode.partner_id)
-        .outerjoin(Offer, Offer.id == PromoCode.offer_id)
-        .order_by(Partner.name, PromoCode.partner_id, PromoCode.code)
-    )
-    if scope.partner_ids is not None:
-        query = query.where(PromoCode.partner_id.in_(scope.partner_ids))
-    return [
-        PromoItem(p.code.upper(), p.partner_id, partner, offer, p.description, p.status, _naive(p.valid_from),
-                  _naive(p.valid_to))
-        for p, partner, offer in session.execute(query).all()
-    ]  # fmt: skip

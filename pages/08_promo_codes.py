@@ -7,6 +7,7 @@ import streamlit as st
 
 from cabinet.ui import data, store
 from cabinet.ui.guard import require_user
+from cabinet.ui.promo_forms import manage_codes
 from cabinet.ui.text import t
 from cabinet.ui.widgets import display_config, download_buttons, period_picker, short_label
 from queries.promo_codes import PromoError
@@ -17,12 +18,15 @@ codes = store.promo_codes(user.scope)
 support = store.support_email()
 if user.scope.own_partner_id is not None:  # how codes work and where new ones come from, for partners
     st.caption(t("promo.intro") + " " + (t("promo.ask", email=support) if support else t("promo.ask_manager")))
+else:  # managers and admins issue and change their partners' codes
+    manage_codes(user, codes)
 if not codes:
     st.info(t("promo.none"))
     st.stop()
 
 date_from, date_to = period_picker(user, key="promo")
 now = datetime.now(UTC).replace(tzinfo=None)
+zone = store.program_timezone()
 staff = user.scope.own_partner_id is None
 table = pl.DataFrame(
     {
@@ -32,8 +36,8 @@ table = pl.DataFrame(
         "offer": [c.offer or t("promo.any_offer") for c in codes],
         "state": [c.state(now) for c in codes],
         # no date: no limit on that side (blank, not "None")
-        "valid_from": [c.valid_from.date().isoformat() if c.valid_from else "" for c in codes],
-        "valid_to": [c.valid_to.date().isoformat() if c.valid_to else "" for c in codes],
+        "valid_from": [str(c.days(zone)[0] or "") for c in codes],  # days in the program's zone, as issued
+        "valid_to": [str(c.days(zone)[1] or "") for c in codes],
         "description": [c.description or "" for c in codes],
     }
 )

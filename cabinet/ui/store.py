@@ -15,19 +15,23 @@ from decimal import Decimal
 from cabinet import account as _account
 from cabinet import creatives as _creatives
 from cabinet import payouts as _payouts
+from cabinet import promo as _promo
 from cabinet import tracking as _tracking
 from cabinet.access import Scope, scoped_partner
 from cabinet.account import METHODS, AccountError, masked
 from cabinet.creatives import CreativeItem
 from cabinet.payouts import MIN_PAYOUT, NEXT, STATUSES, PayoutError
 from cabinet.program import support_email as _support_email
+from cabinet.promo import STATES as CODE_STATES
+from cabinet.promo import CodeChange, PromoCodeError, PromoItem
 from cabinet.status import DataStatus, data_status
 from cabinet.store.db import session_scope
 from cabinet.store.models import Offer, PayoutRequest, TrackingLink
-from cabinet.tracking import SUB_MAX, SUBS, LinkError, NewLink, PromoItem, link_url, qr_png
+from cabinet.tracking import SUB_MAX, SUBS, LinkError, NewLink, link_url, qr_png
 from cabinet.ui.resources import app_settings, engine
 
 __all__ = [  # what pages use besides the functions below
+    "CODE_STATES",
     "METHODS",
     "MIN_PAYOUT",
     "NEXT",
@@ -35,9 +39,11 @@ __all__ = [  # what pages use besides the functions below
     "SUBS",
     "SUB_MAX",
     "AccountError",
+    "CodeChange",
     "LinkError",
     "NewLink",
     "PayoutError",
+    "PromoCodeError",
     "link_url",
     "masked",
     "qr_png",
@@ -88,7 +94,31 @@ def archive_link(scope: Scope, link_id: int, archived: bool) -> None:
 def promo_codes(scope: Scope) -> list[PromoItem]:
     """The promo codes in the scope."""
     with session_scope(engine()) as s:
-        return _tracking.promo_codes(s, scope)
+        return _promo.promo_codes(s, scope)
+
+
+def program_timezone() -> str:
+    """The time zone of promo codes' days."""
+    with session_scope(engine()) as s:
+        return _promo.program_timezone(s)
+
+
+def code_offers(scope: Scope, partner_id: int) -> list[Offer]:
+    """The offers a code for this partner may be limited to."""
+    with session_scope(engine()) as s:
+        return _promo.code_offers(s, scope, partner_id)
+
+
+def issue_code(scope: Scope, partner_id: int, code: str, offer_id: int | None, change: CodeChange) -> str:
+    """Give the partner a new promo code; the code as stored (upper case)."""
+    with session_scope(engine()) as s:
+        return _promo.issue_code(s, scope, partner_id, code, offer_id, change).code
+
+
+def change_code(scope: Scope, code: str, change: CodeChange) -> None:
+    """Pause or resume a code, set its days and description."""
+    with session_scope(engine()) as s:
+        _promo.change_code(s, scope, code, change)
 
 
 def support_email() -> str | None:

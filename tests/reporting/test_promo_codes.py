@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
+from cabinet.promo import promo_codes
 from cabinet.store.db import session_scope
 from cabinet.store.models import PromoCode
-from cabinet.tracking import promo_codes
 from queries.promo_codes import PromoError, code_figures
 from queries.warehouse import Warehouse
 from tests.reporting.conftest import Program

@@ -1,0 +1,178 @@
+"""Promo codes in the store: every user lists the codes of their scope; managers (for their partners) and admins
+issue a code to a partner, pause or resume it and change its dates.
+
+A customer who enters a code at the operator is attributed to the code's partner while the code is active and within
+its dates (the ETL's rule, `etl.conversions`); a change counts from the next ETL run. Codes match without regard to
+case, so they are kept upper-case and unique that way. Dates are whole days in the program's time zone: a code valid
+to 31 December attributes until 23:59:59 of that day there. Every change is audit-logged; what a request gets wrong
+raises `PromoCodeError` with a translation key, a partner outside the scope `ScopeError`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cabinet.access import Scope, scoped_partner
+from cabinet.auth import audit
+from cabinet.store.models import Offer, Partner, ProgramSettings, PromoCode, User
+
+CODE_PATTERN = re.compile(r"^[^\W_][\w-]{2,31}$")  # 3–32 letters (any script), digits, - and _; a letter or digit first
+DESCRIPTION_MAX = 500
+STATES = ("active", "paused")
+
+
+class PromoCodeError(ValueError):
+    """A promo code request that cannot be carried out; `key`/`params` say why in the interface's language."""
+
+    def __init__(self, message: str, key: str, **params: object) -> None:
+        super().__init__(message)
+        self.key, self.params = key, params
+
+
+@dataclass(frozen=True)
+class PromoItem:
+    """A promo code as the Promo codes page lists it (times naive UTC)."""
+
+    code: str
+    partner_id: int
+    partner: str
+    offer: str | None
+    description: str | None
+    status: str
+    valid_from: datetime | None
+    valid_to: datetime | None
+
+    def state(self, now: datetime) -> str:
+        """active, paused, not_started or expired at `now` (naive UTC): what the ETL would do with a conversion."""
+        if self.status != "active":
+            return "paused"
+        if self.valid_from is not None and now < self.valid_from:
+            return "not_started"
+        if self.valid_to is not None and now > self.valid_to:
+            return "expired"
+        return "active"
+
+    def days(self, tz: str) -> tuple[date | None, date | None]:
+        """The first and last day of its dates in `tz` (None: no limit on that side)."""
+        zone = ZoneInfo(tz)
+        return tuple(ts.replace(tzinfo=UTC).astimezone(zone).date() if ts else None  # type: ignore[return-value]
+                     for ts in (self.valid_from, self.valid_to))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CodeChange:
+    """What staff set on a code: state, first and last day (None: no limit), description."""
+
+    status: str = "active"
+    first_day: date | None = None
+    last_day: date | None = None
+    description: str = ""
+
+
+def _naive(ts: datetime | None) -> datetime | None:
+    return ts.astimezone(UTC).replace(tzinfo=None) if ts is not None and ts.tzinfo else ts
+
+
+def program_timezone(session: Session) -> str:
+    """The time zone a code's days are in."""
+    return session.scalar(select(ProgramSettings.default_timezone)) or "UTC"
+
+
+def promo_codes(session: Session, scope: Scope) -> list[PromoItem]:
+    """The promo codes of the scope's partners (every one for an admin), by partner and code."""
+    query = (
+        select(PromoCode, Partner.name, Offer.name)
+        .join(Partner, Partner.id == PromoCode.partner_id)
+        .outerjoin(Offer, Offer.id == PromoCode.offer_id)
+        .order_by(Partner.name, PromoCode.partner_id, PromoCode.code)
+    )
+    if scope.partner_ids is not None:
+        query = query.where(PromoCode.partner_id.in_(scope.partner_ids))
+    return [
+        PromoItem(p.code.upper(), p.partner_id, partner, offer, p.description, p.status, _naive(p.valid_from),
+                  _naive(p.valid_to))
+        for p, partner, offer in session.execute(query).all()
+    ]  # fmt: skip
+
+
+def code_offers(session: Session, scope: Scope, partner_id: int) -> list[Offer]:
+    """Active offers the partner's tier may run (a code may also be for any offer: None)."""
+    partner = scoped_partner(session, scope, partner_id)
+    offers = session.scalars(select(Offer).where(Offer.status == "active").order_by(Offer.name, Offer.id)).all()
+    return [o for o in offers if not o.tiers_allowed or partner.tier_code in o.tiers_allowed]
+
+
+def _staff(scope: Scope) -> None:
+    if scope.role not in ("manager", "admin"):  # a partner, or staff viewing the cabinet as one
+        raise PromoCodeError("only managers and admins issue and change promo codes", "promo.staff_only")
+
+
+def _checked(session: Session, change: CodeChange) -> tuple[datetime | None, datetime | None, str | None]:
+    """The change's dates as UTC bounds of whole days in the program's zone, and its description."""
+    if change.status not in STATES:
+        raise PromoCodeError(f"state must be one of {', '.join(STATES)}", "promo.bad_state")
+    if change.first_day and change.last_day and change.last_day < change.first_day:
+        raise PromoCodeError("the last day is before the first", "promo.bad_dates")
+    description = change.description.strip()
+    if len(description) > DESCRIPTION_MAX:
+        raise PromoCodeError(f"description longer than {DESCRIPTION_MAX}", "promo.description_too_long",
+                             n=DESCRIPTION_MAX)  # fmt: skip
+    zone = ZoneInfo(program_timezone(session))
+
+    def start_of(day: date) -> datetime:
+        return datetime.combine(day, time(), zone).astimezone(UTC)
+
+    first = start_of(change.first_day) if change.first_day else None
+    last = start_of(change.last_day + timedelta(days=1)) - timedelta(microseconds=1) if change.last_day else None
+    return first, last, description or None
+
+
+def _log(session: Session, scope: Scope, action: str, code: PromoCode) -> None:
+    details = {"partner_id": code.partner_id, "offer_id": code.offer_id, "status": code.status,
+               "valid_from": str(code.valid_from) if code.valid_from else None,
+               "valid_to": str(code.valid_to) if code.valid_to else None}  # fmt: skip
+    audit(session, action, user=session.get(User, scope.user_id), username=scope.username,
+          target=f"promo code {code.code}", details=details)  # fmt: skip
+
+
+def issue_code(session: Session, scope: Scope, partner_id: int, code: str, offer_id: int | None,
+               change: CodeChange) -> PromoCode:  # fmt: skip
+    """Give `partner_id` a new code (upper-cased), for one offer or any (`offer_id` None)."""
+    _staff(scope)
+    partner = scoped_partner(session, scope, partner_id)
+    if partner.status == "blocked":
+        raise PromoCodeError(f"partner {partner_id} is blocked", "promo.partner_blocked")
+    text = code.strip().upper()
+    if not CODE_PATTERN.match(text):
+        raise PromoCodeError(f"{code!r} is not a promo code", "promo.bad_code", code=code.strip())
+    if session.scalar(select(PromoCode.id).where(func.upper(PromoCode.code) == text)) is not None:
+        raise PromoCodeError(f"code {text} exists already", "promo.code_taken", code=text)
+    if offer_id is not None and offer_id not in {o.id for o in code_offers(session, scope, partner_id)}:
+        raise PromoCodeError(f"offer {offer_id} is not open to partner {partner_id}", "promo.offer_not_allowed")
+    first, last, description = _checked(session, change)
+    made = PromoCode(code=text, partner_id=partner_id, offer_id=offer_id, description=description,
+                     status=change.status, valid_from=first, valid_to=last)  # fmt: skip
+    session.add(made)
+    session.flush()
+    _log(session, scope, "promo_code_issued", made)
+    return made
+
+
+def change_code(session: Session, scope: Scope, code: str, change: CodeChange) -> PromoCode:
+    """Pause or resume a code, set its days and description."""
+    _staff(scope)
+    found = session.scalar(select(PromoCode).where(func.upper(PromoCode.code) == code.strip().upper()))
+    if found is None:
+        raise PromoCodeError(f"no code {code!r}", "promo.no_such_code", code=code)
+    scoped_partner(session, scope, found.partner_id)
+    found.valid_from, found.valid_to, found.description = _checked(session, change)
+    found.status = change.status
+    _log(session, scope, "promo_code_changed", found)
+    session.flush()
+    return found

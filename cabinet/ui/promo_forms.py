@@ -1,0 +1,85 @@
+"""The Promo codes page's staff part: issue a code to a partner, pause or resume one, change its days."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from cabinet.session import SessionUser
+from cabinet.ui import store
+from cabinet.ui.guard import ScopeError
+from cabinet.ui.store import CODE_STATES, CodeChange, PromoCodeError, PromoItem
+from cabinet.ui.text import t
+from cabinet.ui.widgets import show_refusal
+
+DONE_KEY = "promo_done"  # (translation key, code) said after the rerun that lists the change
+
+
+def manage_codes(user: SessionUser, codes: list[PromoItem]) -> None:
+    """An expander with two tabs: a new code, and a change to one of `codes`. Partners never get here."""
+    if done := st.session_state.pop(DONE_KEY, None):
+        st.success(t(done[0], code=done[1]))
+    tz = store.program_timezone()
+    with st.expander(t("promo.manage"), icon=":material/edit:", expanded=not codes):
+        new, change = st.tabs([t("promo.issue"), t("promo.change")])
+        with new:
+            _issue(user, tz)
+        with change:
+            _change(user, codes, tz)
+
+
+def _days(prefix: str, first: date | None = None, last: date | None = None) -> tuple[date | None, date | None]:
+    """Two optional day pickers (empty: no limit on that side)."""
+    cols = st.columns(2)
+    picked = (cols[0].date_input(t("promo.first_day"), value=first, key=f"{prefix}_first"),
+              cols[1].date_input(t("promo.last_day"), value=last, key=f"{prefix}_last"))  # fmt: skip
+    return tuple(d if isinstance(d, date) else None for d in picked)  # type: ignore[return-value]
+
+
+def _issue(user: SessionUser, tz: str) -> None:
+    partners = {pid: f"{pid} · {name}" for pid, name, status in store.partners(user.scope) if status != "blocked"}
+    if not partners:
+        st.info(t("promo.no_partners"))
+        return
+    pid = st.selectbox(t("promo.partner"), list(partners), format_func=partners.get, key="promo_new_partner")
+    offers = {0: t("promo.any_offer")} | {o.id: f"{o.name} · {o.vertical}" for o in store.code_offers(user.scope, pid)}
+    with st.form("promo_issue", clear_on_submit=True):
+        code = st.text_input(t("promo.code"), max_chars=32, help=t("promo.code_help"), key="promo_new_code")
+        offer = st.selectbox(t("promo.offer"), list(offers), format_func=offers.get, key="promo_new_offer")
+        first, last = _days("promo_new")
+        description = st.text_input(t("promo.description"), max_chars=500)
+        st.caption(t("promo.days_in", tz=tz))
+        if st.form_submit_button(t("promo.issue_button"), type="primary", icon=":material/add:"):
+            try:
+                change = CodeChange("active", first, last, description)
+                made = store.issue_code(user.scope, int(pid), code, int(offer) or None, change)
+                st.session_state[DONE_KEY] = ("promo.issued", made)
+                st.rerun()
+            except (PromoCodeError, ScopeError) as exc:
+                show_refusal(exc, pid)
+
+
+def _change(user: SessionUser, codes: list[PromoItem], tz: str) -> None:
+    if not codes:
+        st.info(t("promo.none"))
+        return
+    by_code = {c.code: c for c in codes}
+    picked = st.selectbox(t("promo.pick"), list(by_code), key="promo_pick",
+                          format_func=lambda c: f"{c} · {by_code[c].partner_id} · {by_code[c].partner}")  # fmt: skip
+    item = by_code[picked]
+    first_day, last_day = item.days(tz)
+    with st.form(f"promo_change_{picked}"):  # its own widgets per code: they start from that code's values
+        status = st.radio(t("promo.state"), list(CODE_STATES), index=CODE_STATES.index(item.status)
+                          if item.status in CODE_STATES else 1, horizontal=True,
+                          format_func=lambda s: t(f"promo.set_{s}"))  # fmt: skip
+        first, last = _days(f"promo_change_{picked}", first_day, last_day)
+        description = st.text_input(t("promo.description"), value=item.description or "", max_chars=500)
+        st.caption(t("promo.days_in", tz=tz))
+        if st.form_submit_button(t("promo.save"), type="primary"):
+            try:
+                store.change_code(user.scope, picked, CodeChange(str(status), first, last, description))
+                st.session_state[DONE_KEY] = ("promo.changed", picked)
+                st.rerun()
+            except (PromoCodeError, ScopeError) as exc:
+                show_refusal(exc, item.partner_id)
