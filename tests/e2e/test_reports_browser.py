@@ -3,6 +3,7 @@ and read them back, switch to Russian, log out, reload → login form."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -171,3 +172,39 @@ def test_partner_tools_in_a_real_browser(tab, demo_server: Server) -> None:  # t
         _see(tab.get_by_text(content, exact=True).first, f"{path}_content")
         expect(tab.locator('[data-testid="stException"]')).to_have_count(0)
         tab.screenshot(path=str(RESULTS_DIR / f"e2e_{path}.png"), full_page=True)
+
+
+def test_a_manager_issues_a_promo_code_in_a_real_browser(tab, demo_server: Server) -> None:  # type: ignore[no-untyped-def]
+    """A manager opens Promo codes, issues a code to one of their partners, and finds it under "Change a code"."""
+    from playwright.sync_api import expect
+
+    logins = {r["username"]: r["password"] for r in json.loads((demo_server.data_dir / "demo_logins.json").read_text())}
+    manager = dataclasses.replace(demo_server, username="manager1", password=logins["manager1"])
+    _login(tab, manager, manager.password, expect="Log out")
+    tab.goto(f"{demo_server.url}/promo_codes")
+    _see(tab.get_by_role("heading", name="Promo codes"), "promo_page")
+    idle = tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
+
+    def open_manage(step: str) -> None:  # a click during a rerun can be lost: open it again until it shows
+        for _ in range(3):
+            idle.wait_for(timeout=30_000)
+            if tab.get_by_role("tab", name="Change a code").is_visible():  # open already: a click would close it
+                return
+            tab.get_by_text("Issue or change a code").click()
+            try:
+                tab.get_by_role("tab", name="Change a code").wait_for(timeout=5_000)
+                return
+            except Exception:  # noqa: S112 - not open yet: click again
+                continue
+        _see(tab.get_by_role("tab", name="Change a code"), step)
+
+    open_manage("manage_open")
+    tab.get_by_label("Code", exact=True).first.fill("e2e-winter")
+    tab.get_by_role("button", name="Issue code").click()
+    _see(tab.get_by_text("Code E2E-WINTER is issued"), "code_issued")
+    open_manage("manage_again")
+    tab.get_by_role("tab", name="Change a code").click()
+    tab.get_by_label("Code", exact=True).last.click()
+    _see(tab.get_by_role("option", name=re.compile(r"^E2E-WINTER · ")), "code_listed")
+    expect(tab.locator('[data-testid="stException"]')).to_have_count(0)
+    tab.screenshot(path=str(RESULTS_DIR / "e2e_promo_issued.png"), full_page=True)
