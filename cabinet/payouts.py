@@ -3,7 +3,8 @@ marks it paid. Every step is checked against the acting user's scope and written
 
 Requests made in the cabinet are in the program's base currency, the currency of the balance. What a partner may
 request (`available`) is worked out by the caller from the warehouse's approved commission and the store's requests
-(`queries.payouts.ledger`); a request is refused above it, below `MIN_PAYOUT`, or while another one is open.
+(`queries.payouts.ledger`); a request is refused above it, below the program's minimum (`minimum_payout`), or while
+another one is open.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import ROLE_PARTNER, Scope, ScopeError, scoped_partner
 from cabinet.auth import audit
-from cabinet.store.models import Partner, PayoutRequest, User
+from cabinet.store.models import Partner, PayoutRequest, ProgramSettings, User
 
-MIN_PAYOUT = Decimal("50")  # in the base currency
+MIN_PAYOUT = Decimal("50")  # in the base currency, while the program sets no other (`ProgramSettings.min_payout`)
 STATUSES = ("requested", "approved", "paid", "rejected")
 NEXT = {"requested": ("approved", "rejected"), "approved": ("paid", "rejected")}  # what a manager may move to
 CENT = Decimal("0.01")
@@ -58,6 +59,12 @@ def scope_requests(session: Session, scope: Scope, statuses: tuple[str, ...]) ->
     return [(p, str(name)) for p, name in session.execute(query).all()]
 
 
+def minimum_payout(session: Session) -> Decimal:
+    """The smallest payout a partner may ask for, in the base currency (the program's setting)."""
+    value = session.scalar(select(ProgramSettings.min_payout))
+    return Decimal(value) if value is not None else MIN_PAYOUT
+
+
 def parse_amount(text: str | float | Decimal) -> Decimal:
     """An amount to the cent (rounded down), refused unless it is a positive number."""
     try:
@@ -77,9 +84,9 @@ def request_payout(session: Session, scope: Scope, partner_id: int, amount: Deci
         raise PayoutError(f"partner {partner_id} is blocked", "payouts.partner_blocked")
     if not partner.payout_method:
         raise PayoutError(f"partner {partner_id} has no payout method", "payouts.no_method")
-    value = parse_amount(amount)
-    if value < MIN_PAYOUT:
-        raise PayoutError(f"{value} is below the minimum {MIN_PAYOUT}", "payouts.below_minimum", minimum=MIN_PAYOUT)
+    value, minimum = parse_amount(amount), minimum_payout(session)
+    if value < minimum:
+        raise PayoutError(f"{value} is below the minimum {minimum}", "payouts.below_minimum", minimum=minimum)
     if value > available:
         raise PayoutError(f"{value} is more than the {available} available", "payouts.above_available",
                           available=available)  # fmt: skip

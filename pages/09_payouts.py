@@ -7,7 +7,7 @@ import streamlit as st
 
 from cabinet.ui import data, store
 from cabinet.ui.guard import ScopeError, require_user
-from cabinet.ui.store import MIN_PAYOUT, NEXT, STATUSES, PayoutError
+from cabinet.ui.store import NEXT, STATUSES, PayoutError
 from cabinet.ui.text import t
 from cabinet.ui.widgets import fmt_metric, show_refusal
 from queries.payouts import ledger
@@ -36,6 +36,7 @@ def history(rows: list, with_partner: bool) -> pl.DataFrame:
 
 
 partner_id = scope.own_partner_id
+minimum = store.min_payout()
 if partner_id is not None:  # a partner (or a manager viewing as one): balance, request, history
     snap = data.snapshot_or_stop()
     mine = store.payout_requests(scope, partner_id)
@@ -49,11 +50,11 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
                                     strict=True):  # fmt: skip
         card.metric(t(f"payouts.{label}"), fmt_metric("commission", float(value)), help=t(f"payouts.{label}_help"))
     st.subheader(t("payouts.new"))
-    if book.available < MIN_PAYOUT:
-        st.info(t("payouts.below_minimum_now", minimum=fmt_metric("commission", float(MIN_PAYOUT))))
+    if book.available < minimum:
+        st.info(t("payouts.below_minimum_now", minimum=fmt_metric("commission", float(minimum))))
     else:
         with st.form("payout_request", clear_on_submit=True):
-            amount = st.number_input(t("payouts.amount", currency=base), min_value=float(MIN_PAYOUT),
+            amount = st.number_input(t("payouts.amount", currency=base), min_value=float(minimum),
                                      max_value=float(book.available), value=float(book.available), step=10.0,
                                      format="%.2f")  # fmt: skip
             note = st.text_area(t("payouts.note"), max_chars=1000)
@@ -69,7 +70,7 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
         st.dataframe(history([(p, "") for p in mine], False), hide_index=True, width="stretch", column_config=AMOUNT)
     else:
         st.info(t("payouts.none"))
-    st.caption(t("payouts.caption", minimum=fmt_metric("commission", float(MIN_PAYOUT))))
+    st.caption(t("payouts.caption", minimum=fmt_metric("commission", float(minimum))))
     st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))
     st.stop()
 

@@ -84,6 +84,7 @@ class ProgramSettings(Base):
     default_locale: Mapped[str] = mapped_column(String(5), default="en")
     default_timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     support_email: Mapped[str | None] = mapped_column(String(255))
+    min_payout: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("50"), server_default="50")  # base currency
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 

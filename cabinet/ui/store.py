@@ -15,25 +15,31 @@ from decimal import Decimal
 from cabinet import account as _account
 from cabinet import creatives as _creatives
 from cabinet import payouts as _payouts
+from cabinet import program_edit as _program
 from cabinet import promo as _promo
 from cabinet import tracking as _tracking
 from cabinet.access import Scope, scoped_partner
 from cabinet.account import METHODS, AccountError, masked
 from cabinet.creatives import CreativeItem
-from cabinet.payouts import MIN_PAYOUT, NEXT, STATUSES, PayoutError
+from cabinet.payouts import NEXT, STATUSES, PayoutError
+from cabinet.program import ALL_PARTNER_METRICS, FEATURES
 from cabinet.program import support_email as _support_email
+from cabinet.program_edit import MAX_DEPTH, ProgramChange, ProgramEditError, TierChange
 from cabinet.promo import STATES as CODE_STATES
 from cabinet.promo import CodeChange, PromoCodeError, PromoItem
 from cabinet.status import DataStatus, data_status
 from cabinet.store.db import session_scope
-from cabinet.store.models import Offer, PayoutRequest, TrackingLink
+from cabinet.store.models import Offer, PayoutRequest, Tier, TrackingLink
 from cabinet.tracking import SUB_MAX, SUBS, LinkError, NewLink, link_url, qr_png
+from cabinet.ui.branding import brand
 from cabinet.ui.resources import app_settings, engine
 
 __all__ = [  # what pages use besides the functions below
+    "ALL_PARTNER_METRICS",
     "CODE_STATES",
+    "FEATURES",
+    "MAX_DEPTH",
     "METHODS",
-    "MIN_PAYOUT",
     "NEXT",
     "STATUSES",
     "SUBS",
@@ -43,7 +49,10 @@ __all__ = [  # what pages use besides the functions below
     "LinkError",
     "NewLink",
     "PayoutError",
+    "ProgramChange",
+    "ProgramEditError",
     "PromoCodeError",
+    "TierChange",
     "link_url",
     "masked",
     "qr_png",
@@ -149,6 +158,12 @@ def creative_file(item: CreativeItem) -> bytes | None:
     return _creatives.creative_file(app_settings().creatives_dir, item)
 
 
+def min_payout() -> Decimal:
+    """The program's minimum payout, in the base currency."""
+    with session_scope(engine()) as s:
+        return _payouts.minimum_payout(s)
+
+
 def payout_requests(scope: Scope, partner_id: int) -> list[PayoutRequest]:
     """The partner's payout requests, newest first."""
     with session_scope(engine()) as s:
@@ -202,3 +217,29 @@ def change_password(scope: Scope, current: str, new: str, repeat: str) -> None:
     """Change the acting user's own password."""
     with session_scope(engine()) as s:
         _account.change_password(s, scope, current, new, repeat)
+
+
+def program_settings() -> ProgramChange:
+    """The program's settings as the admin's form shows them."""
+    with session_scope(engine()) as s:
+        return _program.current(s)
+
+
+def save_program(scope: Scope, change: ProgramChange) -> list[str]:
+    """Save the program's settings (admins); the fields that changed. The sidebar's branding shows them at once."""
+    with session_scope(engine()) as s:
+        changed = _program.update_program(s, scope, change)
+    brand.clear()
+    return changed
+
+
+def tiers() -> tuple[list[Tier], dict[str, int]]:
+    """Every tier, lowest rank first, and how many partners each has."""
+    with session_scope(engine()) as s:
+        return _program.tiers(s), _program.tier_partners(s)
+
+
+def save_tier(scope: Scope, code: str, change: TierChange) -> list[str]:
+    """Set what a tier's partners get (admins); the fields that changed."""
+    with session_scope(engine()) as s:
+        return _program.update_tier(s, scope, code, change)

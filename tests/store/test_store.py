@@ -11,7 +11,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from cabinet.auth import LOCKOUT, MAX_FAILED_LOGINS, authenticate
@@ -69,6 +69,31 @@ def test_migrations_upgrade_downgrade_upgrade(store_url: str) -> None:
     assert _tables(store_url) == every_table
 
 
+def test_the_minimum_payout_migration_keeps_the_settings_row(store_url: str) -> None:
+    """0002 adds `program_settings.min_payout` to a store made by 0001: the existing row gets 50 (the constant the
+    setting replaced), and the downgrade takes the column away again."""
+    migrate(store_url, "0001")
+    eng = make_engine(store_url)
+    try:
+        with eng.begin() as conn:
+            conn.execute(
+                text(
+                    "insert into program_settings (id, name, primary_color, accent_color, base_currency, "
+                    "tracking_domain, default_locale, default_timezone, updated_at) values (1, 'P', '#000000', "
+                    "'#000000', 'EUR', 'https://t.example', 'en', 'UTC', '2026-11-01 00:00:00')"
+                )
+            )
+        migrate(store_url)
+        with eng.connect() as conn:
+            assert conn.execute(text("select name, min_payout from program_settings")).one() == ("P", Decimal("50"))
+        command.downgrade(alembic_config(store_url), "0001")
+        with eng.connect() as conn:
+            assert "min_payout" not in {c["name"] for c in inspect(conn).get_columns("program_settings")}
+            assert conn.execute(text("select name from program_settings")).scalar() == "P"
+    finally:
+        eng.dispose()
+
+
 def test_models_match_the_migrations(engine: Engine) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
@@ -89,7 +114,7 @@ def _sample_program(session, big: Decimal) -> list[tuple[type, tuple[Any, ...], 
     settings = ProgramSettings(id=1, name="Программа", logo_path="logo.png", primary_color="#112233",
                                accent_color="#445566", base_currency="EUR", tracking_domain="https://t.example.org",
                                default_locale="ru", default_timezone="Europe/Moscow", support_email="s@example.org",
-                               updated_at=WHEN)  # fmt: skip
+                               min_payout=Decimal("75.5000"), updated_at=WHEN)  # fmt: skip
     manager = User(username="mgr", email="m@example.org", display_name="Менеджер", password_hash="!", role="manager",
                    locale="ru", timezone="Europe/Moscow", created_at=WHEN)  # fmt: skip
     session.add_all([tier, plan, settings, manager])

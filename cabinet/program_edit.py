@@ -1,0 +1,184 @@
+"""An admin changes the program: its name, colour, tracking domain, support email, defaults for new users, the
+minimum payout, and what each tier's partners get (features, visible metrics, sub-partner depth).
+
+Only admins change these (`ScopeError` for anyone else); a bad value raises `ProgramEditError` with a translation
+key and nothing is written; every change is audit-logged with the fields it changed, old and new. The base currency
+is not changeable here: every amount in the warehouse is kept in it. A tier's change reaches its partners at their
+next login; the tracking domain is where link URLs point from now on (links already handed out keep theirs).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cabinet.access import Scope, ScopeError
+from cabinet.auth import audit
+from cabinet.i18n import LOCALES
+from cabinet.program import ALL_PARTNER_METRICS, FEATURES
+from cabinet.store.models import Partner, ProgramSettings, Tier, User
+
+COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+MAX_PAYOUT_MINIMUM = Decimal("1000000")
+MAX_DEPTH = 5  # sub-partner levels a tier may see
+
+
+class ProgramEditError(ValueError):
+    """A change that cannot be saved; `key`/`params` say why in the interface's language."""
+
+    def __init__(self, message: str, key: str, **params: object) -> None:
+        super().__init__(message)
+        self.key, self.params = key, params
+
+
+@dataclass(frozen=True)
+class ProgramChange:
+    """The program's settings as the admin sets them (text as typed; checked on save)."""
+
+    name: str
+    primary_color: str
+    tracking_domain: str
+    support_email: str
+    default_locale: str
+    default_timezone: str
+    min_payout: str | Decimal
+
+
+@dataclass(frozen=True)
+class TierChange:
+    """What a tier's partners get."""
+
+    features: tuple[str, ...]
+    visible_metrics: tuple[str, ...]
+    subpartner_depth: int
+
+
+def _admin(scope: Scope) -> None:
+    if not scope.is_admin or scope.impersonated_by:
+        raise ScopeError(f"{scope.username!r} may not change the program", "program.admin_only")
+
+
+def _domain(text: str) -> str:
+    url = text.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment or " " in url:
+        raise ProgramEditError(f"{text!r} is not a tracking domain", "program.bad_domain")
+    return url
+
+
+def _minimum(value: str | Decimal) -> Decimal:
+    try:
+        amount = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError) as exc:
+        raise ProgramEditError(f"{value!r} is not an amount", "program.bad_minimum") from exc
+    if not amount.is_finite() or amount < 0 or amount > MAX_PAYOUT_MINIMUM:
+        raise ProgramEditError(f"{value!r} is not an amount", "program.bad_minimum")
+    return amount.quantize(Decimal("0.01"))
+
+
+def checked(change: ProgramChange) -> dict[str, object]:
+    """The change's values as stored, or `ProgramEditError` for the first bad one."""
+    name = change.name.strip()
+    if not 1 <= len(name) <= 120:
+        raise ProgramEditError("the name must have 1 to 120 characters", "program.bad_name")
+    if not COLOR.match(change.primary_color.strip()):
+        raise ProgramEditError(f"{change.primary_color!r} is not a colour", "program.bad_color")
+    email = change.support_email.strip()
+    if email and (len(email) > 255 or not EMAIL.match(email)):
+        raise ProgramEditError(f"{email!r} is not an email address", "program.bad_email")
+    if change.default_locale not in LOCALES:
+        raise ProgramEditError(f"{change.default_locale!r} is not a language", "program.bad_locale")
+    try:
+        ZoneInfo(change.default_timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ProgramEditError(f"{change.default_timezone!r} is not a time zone", "program.bad_timezone") from exc
+    return {
+        "name": name,
+        "primary_color": change.primary_color.strip().lower(),
+        "tracking_domain": _domain(change.tracking_domain),
+        "support_email": email or None,
+        "default_locale": change.default_locale,
+        "default_timezone": change.default_timezone,
+        "min_payout": _minimum(change.min_payout),
+    }
+
+
+def current(session: Session) -> ProgramChange:
+    """The settings as they are, in the form's shape."""
+    row = session.get(ProgramSettings, 1)
+    if row is None:
+        raise ProgramEditError("the store has no program settings: run `cabinet init`", "program.missing")
+    return ProgramChange(row.name, row.primary_color, row.tracking_domain, row.support_email or "",
+                         row.default_locale, row.default_timezone, Decimal(row.min_payout))  # fmt: skip
+
+
+def update_program(session: Session, scope: Scope, change: ProgramChange) -> list[str]:
+    """Save the program's settings; the names of the fields that changed (audit-logged old → new)."""
+    _admin(scope)
+    values = checked(change)
+    row = session.get(ProgramSettings, 1)
+    if row is None:
+        raise ProgramEditError("the store has no program settings: run `cabinet init`", "program.missing")
+    before = {f: getattr(row, f) for f in values}
+    changed = [f for f in values if _differs(before[f], values[f])]
+    for field in changed:
+        setattr(row, field, values[field])
+    if changed:
+        audit(session, "program_changed", user=session.get(User, scope.user_id), username=scope.username,
+              target="program", details={f: [str(before[f]), str(values[f])] for f in changed})  # fmt: skip
+    session.flush()
+    return changed
+
+
+def _differs(old: object, new: object) -> bool:
+    if isinstance(new, Decimal):
+        return old is None or Decimal(str(old)) != new
+    return old != new
+
+
+def tiers(session: Session) -> list[Tier]:
+    """Every tier, lowest rank first."""
+    return list(session.scalars(select(Tier).order_by(Tier.rank, Tier.code)).all())
+
+
+def tier_partners(session: Session) -> dict[str, int]:
+    """How many partners each tier has."""
+    rows = session.execute(select(Partner.tier_code, func.count()).group_by(Partner.tier_code)).all()
+    return {str(code): int(n) for code, n in rows}
+
+
+def update_tier(session: Session, scope: Scope, code: str, change: TierChange) -> list[str]:
+    """Set what a tier's partners get; the names of the fields that changed (audit-logged)."""
+    _admin(scope)
+    tier = session.get(Tier, code)
+    if tier is None:
+        raise ProgramEditError(f"no tier {code!r}", "program.no_tier", tier=code)
+    unknown = [f for f in change.features if f not in FEATURES]
+    if unknown:
+        raise ProgramEditError(f"unknown features {unknown}", "program.bad_feature", feature=", ".join(unknown))
+    bad_metrics = [m for m in change.visible_metrics if m not in ALL_PARTNER_METRICS]
+    if bad_metrics or not change.visible_metrics:
+        raise ProgramEditError(f"bad metrics {bad_metrics}", "program.bad_metrics")
+    if not 0 <= int(change.subpartner_depth) <= MAX_DEPTH:
+        raise ProgramEditError(f"depth {change.subpartner_depth}", "program.bad_depth", n=MAX_DEPTH)
+    values = {
+        "features": [f for f in FEATURES if f in change.features],  # the program's order, each once
+        "visible_metrics": [m for m in ALL_PARTNER_METRICS if m in change.visible_metrics],
+        "subpartner_depth": int(change.subpartner_depth),
+    }
+    before = {f: getattr(tier, f) for f in values}
+    changed = [f for f in values if before[f] != values[f]]
+    for field in changed:
+        setattr(tier, field, values[field])
+    if changed:
+        audit(session, "tier_changed", user=session.get(User, scope.user_id), username=scope.username,
+              target=f"tier {code}", details={f: [before[f], values[f]] for f in changed})  # fmt: skip
+    session.flush()
+    return changed
