@@ -17,7 +17,7 @@ from cabinet.cli._app import CliError, app, console, read_password_file, setting
 from cabinet.config import PLACEHOLDER_KEYS, PROJECT_ROOT, Settings
 from cabinet.passwords import hash_password, random_key, validate_new_password
 from cabinet.program import ensure_program_defaults
-from cabinet.store.db import make_engine, migrate, session_scope
+from cabinet.store.db import StoreUnavailable, make_engine, migrate, open_store, session_scope
 from cabinet.store.models import User
 
 
@@ -124,6 +124,10 @@ def serve(
 ) -> None:
     """Start the cabinet (Streamlit) on http://ADDRESS:PORT with the ETL schedule beside it."""
     cfg = settings()
+    try:  # an uninitialised store, or one an upgrade has not migrated yet, is said here, not by every page
+        open_store(cfg.store_url).dispose()
+    except StoreUnavailable as exc:
+        raise CliError(str(exc)) from exc
     print_demo_logins(cfg)
     console.print(Text.assemble("cabinet on ", (f"http://{address}:{port}", "bold"), "  (Ctrl-C stops)"))
     cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),

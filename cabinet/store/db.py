@@ -88,7 +88,26 @@ def open_store(url: str) -> Engine:
     if not initialised:
         engine.dispose()
         raise StoreUnavailable("the store is not initialised: run `cabinet init` first (or check CABINET_STORE_URL)")
+    current, head = schema_revisions(engine)
+    if current != head:  # code newer than the store: its queries would name columns the store does not have yet
+        engine.dispose()
+        raise StoreUnavailable(
+            f"the store's schema is at revision {current}, this version of the cabinet needs {head}: "
+            "run `cabinet init` to apply the migrations (it keeps every row)"
+        )
     return engine
+
+
+def schema_revisions(engine: Engine) -> tuple[str | None, str | None]:
+    """(the store's migration revision, the newest this code ships)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return current, ScriptDirectory.from_config(config).get_current_head()
 
 
 @contextmanager

@@ -434,3 +434,28 @@ def _wait_for(cond: object, timeout: float = 30.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         time.sleep(0.02)
+
+
+def test_a_store_an_upgrade_has_not_migrated_is_named_and_init_migrates_it(settings: Settings, tmp_path: Path) -> None:
+    """Code newer than the store (a migration not applied yet): `serve` and the ETL say to run `cabinet init`
+    instead of starting pages whose queries name columns the store lacks; `init` migrates and keeps the rows."""
+    from cabinet.store.db import migrate
+
+    migrate(settings.store_url, "0001")  # the store as the previous version left it
+    for args in (["serve", "--etl-every", "off"], ["etl", "run"]):
+        proc = subprocess.run([sys.executable, "-c", "from cabinet.cli import main; main()", *args],
+                              capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+        text = " ".join(proc.stderr.split())
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert (
+            "the store's schema is at revision 0001, this version of the cabinet needs 0002: run `cabinet init`"
+            in (text)
+            and "Traceback" not in text
+        )
+    password = tmp_path / "pw"
+    password.write_text("an-admin-password-1\n")
+    out = cli.invoke(app, ["init", "--admin-password-file", str(password)])
+    assert out.exit_code == 0, out.stdout
+    proc = subprocess.run([sys.executable, "-c", "from cabinet.cli import main; main()", "etl", "run", "--quiet"],
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
