@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -103,8 +104,14 @@ def schema_revisions(engine: Engine) -> tuple[str | None, str | None]:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    with engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
+    quiet = logging.getLogger("alembic.runtime.migration")  # its INFO lines would repeat on every scheduled run
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    finally:
+        quiet.setLevel(level)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return current, ScriptDirectory.from_config(config).get_current_head()
