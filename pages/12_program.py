@@ -48,9 +48,9 @@ st.dataframe(
     {
         t("program.tier"): [tier.name for tier in listed],
         t("program.partners"): [partners.get(tier.code, 0) for tier in listed],
-        t("program.features"): [", ".join(t(f"menu.{f}") for f in tier.features if f in FEATURES) for tier in listed],
-        t("program.visible_metrics"): [len(tier.visible_metrics) for tier in listed],
-        t("program.subpartner_depth"): [tier.subpartner_depth for tier in listed],
+        t("program.col_metrics"): [len(tier.visible_metrics) for tier in listed],
+        t("program.col_depth"): [tier.subpartner_depth for tier in listed],
+        t("program.col_pages"): [", ".join(t(f"menu.{f}") for f in tier.features if f in FEATURES) for tier in listed],
     },
     hide_index=True,
     width="stretch",
