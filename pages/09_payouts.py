@@ -50,7 +50,7 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
                                     strict=True):  # fmt: skip
         card.metric(t(f"payouts.{label}"), fmt_metric("commission", float(value)), help=t(f"payouts.{label}_help"))
     st.subheader(t("payouts.new"))
-    if book.available < minimum:
+    if book.available < minimum or book.available <= 0:  # a minimum of 0 still needs something to pay out
         st.info(t("payouts.below_minimum_now", minimum=fmt_metric("commission", float(minimum))))
     else:
         with st.form("payout_request", clear_on_submit=True):
