@@ -53,15 +53,16 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
     if book.available < minimum or book.available <= 0:  # a minimum of 0 still needs something to pay out
         st.info(t("payouts.below_minimum_now", minimum=fmt_metric("commission", float(minimum))))
     else:
-        with st.form("payout_request", clear_on_submit=True):
+        with st.form("payout_request"):  # a refused request keeps the note typed
             amount = st.number_input(t("payouts.amount", currency=base), min_value=float(minimum),
                                      max_value=float(book.available), value=float(book.available), step=10.0,
                                      format="%.2f")  # fmt: skip
-            note = st.text_area(t("payouts.note"), max_chars=1000)
+            note = st.text_area(t("payouts.note"), max_chars=1000, key="payouts_note")
             if st.form_submit_button(t("payouts.submit"), type="primary"):
                 try:
                     made = store.request_payout(scope, partner_id, Decimal(str(amount)), book.available, base, note)
                     st.session_state["payouts_made"] = made  # said after the rerun that shows the new figures
+                    st.session_state.pop("payouts_note", None)
                     st.rerun()
                 except (PayoutError, ScopeError) as exc:
                     show_refusal(exc)

@@ -37,13 +37,17 @@ if partner_id is not None:
     options = list(METHODS)
     picked = st.selectbox(t("account.method"), options, index=options.index(method) if method in options else 0,
                           format_func=lambda m: t(f"account.method_{m}"), key="account_method")  # fmt: skip
-    with st.form("account_payout", clear_on_submit=True):
-        values = {f: st.text_input(t(f"account.field_{f}"), max_chars=200) for f in METHODS[picked]}
-        password = st.text_input(t("account.your_password"), type="password", help=t("account.password_why"))
+    with st.form("account_payout"):  # a refused save keeps what was typed; a saved one clears the form
+        values = {f: st.text_input(t(f"account.field_{f}"), max_chars=200, key=f"account_f_{f}")
+                  for f in METHODS[picked]}  # fmt: skip
+        password = st.text_input(t("account.your_password"), type="password", help=t("account.password_why"),
+                                 key="account_f_password")  # fmt: skip
         if st.form_submit_button(t("account.save"), type="primary"):
             try:
                 store.save_payout_details(scope, partner_id, picked, values, password)
                 st.session_state["account_saved"] = "account.saved"
+                for key in [k for k in st.session_state if str(k).startswith("account_f_")]:
+                    del st.session_state[key]
                 st.rerun()
             except (AccountError, ScopeError) as exc:
                 show_refusal(exc)

@@ -44,17 +44,20 @@ def _issue(user: SessionUser, tz: str) -> None:
         return
     pid = st.selectbox(t("promo.partner"), list(partners), format_func=partners.get, key="promo_new_partner")
     offers = {0: t("promo.any_offer")} | {o.id: f"{o.name} · {o.vertical}" for o in store.code_offers(user.scope, pid)}
-    with st.form("promo_issue", clear_on_submit=True):
+    with st.form("promo_issue"):  # a refused code keeps what was typed; an issued one clears the form
         code = st.text_input(t("promo.code"), max_chars=32, help=t("promo.code_help"), key="promo_new_code")
         offer = st.selectbox(t("promo.offer"), list(offers), format_func=offers.get, key="promo_new_offer")
         first, last = _days("promo_new")
-        description = st.text_input(t("promo.description"), max_chars=500)
+        description = st.text_input(t("promo.description"), max_chars=500, key="promo_new_description")
         st.caption(t("promo.days_in", tz=tz))
         if st.form_submit_button(t("promo.issue_button"), type="primary", icon=":material/add:"):
             try:
                 change = CodeChange("active", first, last, description)
                 made = store.issue_code(user.scope, int(pid), code, int(offer) or None, change)
                 st.session_state[DONE_KEY] = ("promo.issued", made)
+                for key in ("promo_new_code", "promo_new_offer", "promo_new_first", "promo_new_last",
+                            "promo_new_description"):  # fmt: skip
+                    st.session_state.pop(key, None)
                 st.rerun()
             except (PromoCodeError, ScopeError) as exc:
                 show_refusal(exc, pid)

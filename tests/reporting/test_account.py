@@ -92,3 +92,16 @@ def test_details_stored_by_other_tools_show_under_their_own_keys(program: Progra
         partner.payout_method, partner.payout_details = "wire", {"account": "XX000001"}
     at = open_page("pages/10_account.py", program.users["p_parent"])
     assert not at.exception and "Now: Bank transfer (account: ••••0001)." in [m.value for m in at.markdown]
+
+
+def test_a_refused_save_keeps_what_was_typed_and_a_saved_one_clears_it(program: Program, store_engine: Engine) -> None:
+    at = open_page("pages/10_account.py", program.users["p_parent"])
+    at.selectbox(key="account_method").select("usdt").run()
+    at.text_input(key="account_f_wallet").input(WALLET)
+    at.text_input(key="account_f_password").input("not-the-password")
+    at.button[0].click().run()
+    assert at.error and at.text_input(key="account_f_wallet").value == WALLET  # still there: nothing to type again
+    at.text_input(key="account_f_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.error and at.success[0].value == "Payout details saved."
+    assert at.text_input(key="account_f_wallet").value == "" and at.text_input(key="account_f_password").value == ""

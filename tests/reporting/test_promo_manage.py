@@ -146,3 +146,17 @@ def test_a_code_issued_now_is_listed_with_no_end_and_its_first_day(program: Prog
     with session_scope(store_engine) as s:
         [item] = promo_codes(s, program.users["p_parent"].scope)
     assert item.days("UTC") == (today, None) and item.state(datetime.now()) == "active"
+
+
+def test_a_refused_code_keeps_what_was_typed(program: Program, store_engine: Engine) -> None:
+    at = open_page("pages/08_promo_codes.py", program.users["mgr"])
+    at.selectbox(key="promo_new_partner").select(program.tiny.child)
+    at.text_input(key="promo_new_code").input("spring")  # taken (the child's SPRING)
+    at.text_input(key="promo_new_description").input("Podcast listeners, autumn")
+    at.button[0].click().run()
+    assert at.error and at.text_input(key="promo_new_code").value == "spring"
+    assert at.text_input(key="promo_new_description").value == "Podcast listeners, autumn"
+    at.text_input(key="promo_new_code").input("podcast")
+    at.button[0].click().run()
+    assert not at.error and at.success[0].value.startswith("Code PODCAST is issued")
+    assert at.text_input(key="promo_new_code").value == "" and at.text_input(key="promo_new_description").value == ""
