@@ -11,7 +11,7 @@ from cabinet.ui import store
 from cabinet.ui.guard import ScopeError
 from cabinet.ui.store import CODE_STATES, CodeChange, PromoCodeError, PromoItem
 from cabinet.ui.text import t
-from cabinet.ui.widgets import show_refusal
+from cabinet.ui.widgets import date_format, show_refusal
 
 DONE_KEY = "promo_done"  # (translation key, code) said after the rerun that lists the change
 
@@ -31,9 +31,9 @@ def manage_codes(user: SessionUser, codes: list[PromoItem]) -> None:
 
 def _days(prefix: str, first: date | None = None, last: date | None = None) -> tuple[date | None, date | None]:
     """Two optional day pickers (empty: no limit on that side)."""
-    cols = st.columns(2)
-    picked = (cols[0].date_input(t("promo.first_day"), value=first, key=f"{prefix}_first"),
-              cols[1].date_input(t("promo.last_day"), value=last, key=f"{prefix}_last"))  # fmt: skip
+    cols, shown = st.columns(2), date_format()
+    picked = (cols[0].date_input(t("promo.first_day"), value=first, key=f"{prefix}_first", format=shown),
+              cols[1].date_input(t("promo.last_day"), value=last, key=f"{prefix}_last", format=shown))  # fmt: skip
     return tuple(d if isinstance(d, date) else None for d in picked)  # type: ignore[return-value]
 
 

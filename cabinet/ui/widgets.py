@@ -63,7 +63,7 @@ def period_picker(user: SessionUser, key: str, default: str = "last_30_days") ->
     )
     start, end = period_dates(period, user.timezone)
     if period == "custom":
-        picked = cols[1].date_input(t("common.dates"), value=(start, end), key=f"{key}_dates", format="YYYY-MM-DD")
+        picked = cols[1].date_input(t("common.dates"), value=(start, end), key=f"{key}_dates", format=date_format())
         if isinstance(picked, tuple) and len(picked) == 2:
             start, end = picked
         else:
@@ -72,6 +72,14 @@ def period_picker(user: SessionUser, key: str, default: str = "last_30_days") ->
     else:
         cols[1].caption(t("common.range", start=start.isoformat(), end=end.isoformat(), tz=user.timezone))
     return start, end
+
+
+DATE_FORMATS = {"ru": "DD.MM.YYYY"}  # the date picker's field; its calendar stays English (streamlit#12699)
+
+
+def date_format() -> str:
+    """How a date picker shows its dates in the session's language (ISO unless the language writes them otherwise)."""
+    return DATE_FORMATS.get(current_locale(), "YYYY-MM-DD")
 
 
 def today_in(tz: str) -> date:

@@ -193,3 +193,12 @@ def test_month_and_week_bars_span_their_period(program: Program, dim: str, expec
     at.multiselect(key="reports_group_by_en").set_value([dim]).run()
     spec = json.dumps(json.loads(at.get("plotly_chart")[0].proto.spec), separators=(",", ":"))
     assert all(e in spec for e in expected), spec[:500]
+
+
+def test_date_pickers_write_dates_the_way_the_language_does(program: Program) -> None:
+    """Russian dates are DD.MM.YYYY in the field (the calendar itself stays English: streamlit#12699)."""
+    at = _open("pages/01_dashboard.py", program.users["p_parent"])
+    at.selectbox(key="dashboard_period_en").set_value("custom").run()
+    assert at.date_input(key="dashboard_dates").proto.format == "YYYY-MM-DD"
+    at.selectbox(key="menu_language").set_value("ru").run()  # the period stays custom
+    assert not at.exception and at.date_input(key="dashboard_dates").proto.format == "DD.MM.YYYY"
