@@ -7,6 +7,12 @@ from cabinet.ui.guard import page_setup
 from cabinet.ui.login import login_form
 from cabinet.ui.menu import sidebar_menu
 from cabinet.ui.text import t
+from cabinet.ui.widgets import kpi_cards
+
+TO_DO_PAGES = {  # a to-do item → the page that does it, and the feature that page needs
+    "payout_method": ("pages/10_account.py", "account"),
+    "payout_requests": ("pages/09_payouts.py", "payouts"),
+}
 
 page_setup()
 user = login_form()
@@ -25,6 +31,16 @@ if current is not None:
     st.success(t("home.data_as_of", as_of=f"{as_of:%Y-%m-%d %H:%M} UTC", snapshot=current.snapshot_id))
 else:
     st.info(t("home.no_data", files=status.inbox_files))
+
+for item, n in store.to_do(user.scope):  # what the user should act on, with the page for it when they may open it
+    page, feature = TO_DO_PAGES[item]
+    st.warning(t(f"home.todo_{item}", n=n))
+    if user.has(feature):
+        st.page_link(page, label=t(f"home.todo_{item}_go"), icon=":material/arrow_forward:")
+recent = data.recent_kpis(user.scope, user.timezone) if current is not None and user.has("dashboard") else None
+if recent is not None:  # the last 7 days against the 7 before, as on the Dashboard
+    st.subheader(t("home.last_7_days"))
+    kpi_cards(recent, tuple(m for m in ("clicks", "registrations", "ftds", "commission") if m in user.visible_metrics))
 cards = [("home.offers", status.offers), ("home.links", status.links)]
 if user.role != "partner":
     cards.insert(0, ("home.partners", status.partners))

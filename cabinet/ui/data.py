@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+import logging
+from datetime import date, timedelta
 
+import duckdb
 import polars as pl
 import streamlit as st
 
+from cabinet import formatting
 from cabinet.access import Scope
 from cabinet.ui.resources import app_settings
 from cabinet.ui.text import t
@@ -26,6 +29,20 @@ def warehouse() -> Warehouse:
 def published() -> SnapshotInfo | None:
     """What `CURRENT` names, without attaching it (the home page's "data as of"); None before the first publish."""
     return read_current(app_settings().warehouse_dir)
+
+
+def recent_kpis(scope: Scope, tz: str, days: int = 7) -> pl.DataFrame | None:
+    """The KPIs of the last `days` days (today included) against the days before, for the home page; None when no
+    snapshot is published or the one `CURRENT` names cannot be opened (the home page then goes on without them)."""
+    try:
+        snap = warehouse().snapshot()
+    except (duckdb.Error, OSError) as exc:
+        logging.getLogger(__name__).warning("the home page's KPIs are left out: %s", exc)
+        return None
+    if snap is None:
+        return None
+    end = formatting.today_in(tz)
+    return kpis(scope, snap.snapshot_id, end - timedelta(days=days - 1), end, tz)
 
 
 def snapshot_or_stop() -> SnapshotInfo:

@@ -64,6 +64,19 @@ def home_status(scope: Scope) -> DataStatus:
     return data_status(app_settings(), engine(), scope.partner_ids)
 
 
+def to_do(scope: Scope) -> list[tuple[str, int]]:
+    """What the home page asks the user to act on, (item, count): a partner without a payout method; the payout
+    requests of a manager's or admin's partners that wait for a decision."""
+    with session_scope(engine()) as s:
+        if scope.own_partner_id is not None:
+            partner = scoped_partner(s, scope, scope.own_partner_id)
+            return [] if partner.payout_method else [("payout_method", 1)]
+        if scope.role in ("manager", "admin"):
+            waiting = len(_payouts.scope_requests(s, scope, ("requested",)))
+            return [("payout_requests", waiting)] if waiting else []
+    return []
+
+
 def partners(scope: Scope) -> list[tuple[int, str, str]]:
     """(id, name, status) of the partners in the scope, by name."""
     with session_scope(engine()) as s:

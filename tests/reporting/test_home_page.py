@@ -1,0 +1,49 @@
+"""The home page: the last 7 days' KPIs in the user's scope, and what the user should act on."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
+
+from cabinet.session import SESSION_KEY
+from cabinet.store.db import session_scope
+from cabinet.store.models import Partner, PayoutRequest
+from tests.reporting.conftest import NOW, Program
+from tests.reporting.test_pages import ROOT
+
+
+def _home(program: Program, user: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[SESSION_KEY] = program.users[user]
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_kpis_of_the_last_7_days_in_the_users_scope(program: Program) -> None:
+    program.tiny.write("clicks", "recent.csv", "click_id,ts,link_token,country,device,ip,user_agent\n"
+                       f"h1,2026-11-09T10:00:00Z,{program.tiny.token},DE,mobile,10.7.0.1,Mozilla/5.0 H\n")  # fmt: skip
+    program.tiny.run(NOW + timedelta(minutes=5))
+    cards = {m.label: m.value for m in _home(program, "p_parent").metric}
+    assert cards["Clicks"] == "1" and cards["FTDs"] == "0"  # 3–10 Nov: the new click; the FTD of 1 Nov is older
+    assert "Partners" not in cards and cards["Offers"] == "2"
+    assert {m.label: m.value for m in _home(program, "p_child").metric}["Clicks"] == "0"  # not the parent's click
+
+
+def test_the_home_page_says_what_to_do_and_links_the_page(program: Program, store_engine: Engine) -> None:
+    parent = _home(program, "p_parent")
+    assert [w.value for w in parent.warning] == [
+        "Your account has no payout method yet: payouts cannot be requested until it has one."
+    ]
+    assert "Set the payout method" in [link.proto.label for link in parent.get("page_link")]
+    assert not _home(program, "mgr").warning  # nothing waits for the manager yet
+    with session_scope(store_engine) as s:
+        s.get(Partner, program.tiny.parent).payout_method = "paypal"
+        s.add(PayoutRequest(partner_id=program.tiny.parent, amount=Decimal("60"), currency="USD", status="requested"))
+        s.add(PayoutRequest(partner_id=program.outsider, amount=Decimal("70"), currency="USD", status="requested"))
+    assert not _home(program, "p_parent").warning
+    assert [w.value for w in _home(program, "mgr").warning] == ["Payout requests waiting for your decision: 1."]
+    assert [w.value for w in _home(program, "root").warning] == ["Payout requests waiting for your decision: 2."]
