@@ -41,6 +41,7 @@ recent = data.recent_kpis(user.scope, user.timezone) if current is not None and 
 if recent is not None:  # the last 7 days against the 7 before, as on the Dashboard
     st.subheader(t("home.last_7_days"))
     kpi_cards(recent, tuple(m for m in ("clicks", "registrations", "ftds", "commission") if m in user.visible_metrics))
+st.subheader(t("home.program"))
 cards = [("home.offers", status.offers), ("home.links", status.links)]
 if user.role != "partner":
     cards.insert(0, ("home.partners", status.partners))
