@@ -32,8 +32,9 @@ def published() -> SnapshotInfo | None:
 
 
 def recent_kpis(scope: Scope, tz: str, days: int = 7) -> pl.DataFrame | None:
-    """The KPIs of the last `days` days (today included) against the days before, for the home page; None when no
-    snapshot is published or the one `CURRENT` names cannot be opened (the home page then goes on without them)."""
+    """The KPIs of the last `days` whole days (to yesterday: today's are still arriving, and a part of a day against
+    a whole one reads as a fall) against the days before, for the home page; None when no snapshot is published or
+    the one `CURRENT` names cannot be opened (the home page then goes on without them)."""
     try:
         snap = warehouse().snapshot()
     except (duckdb.Error, OSError) as exc:
@@ -41,7 +42,7 @@ def recent_kpis(scope: Scope, tz: str, days: int = 7) -> pl.DataFrame | None:
         return None
     if snap is None:
         return None
-    end = formatting.today_in(tz)
+    end = formatting.today_in(tz) - timedelta(days=1)
     return kpis(scope, snap.snapshot_id, end - timedelta(days=days - 1), end, tz)
 
 

@@ -25,10 +25,12 @@ def _home(program: Program, user: str) -> AppTest:
 
 def test_kpis_of_the_last_7_days_in_the_users_scope(program: Program) -> None:
     program.tiny.write("clicks", "recent.csv", "click_id,ts,link_token,country,device,ip,user_agent\n"
-                       f"h1,2026-11-09T10:00:00Z,{program.tiny.token},DE,mobile,10.7.0.1,Mozilla/5.0 H\n")  # fmt: skip
+                       f"h1,2026-11-09T10:00:00Z,{program.tiny.token},DE,mobile,10.7.0.1,Mozilla/5.0 H\n"
+                       f"h2,2026-11-10T09:00:00Z,{program.tiny.token},DE,mobile,10.7.0.2,Mozilla/5.0 I\n")  # fmt: skip
     program.tiny.run(NOW + timedelta(minutes=5))
     cards = {m.label: m.value for m in _home(program, "p_parent").metric}
-    assert cards["Clicks"] == "1" and cards["FTDs"] == "0"  # 3–10 Nov: the new click; the FTD of 1 Nov is older
+    # 3–9 Nov: the click of the 9th; today's (the 10th) is still arriving, the FTD of 1 Nov is older
+    assert cards["Clicks"] == "1" and cards["FTDs"] == "0"
     assert "Partners" not in cards and cards["Offers"] == "2"
     assert {m.label: m.value for m in _home(program, "p_child").metric}["Clicks"] == "0"  # not the parent's click
 
