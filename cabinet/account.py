@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, scoped_partner
 from cabinet.auth import audit, set_password
+from cabinet.errors import RefusedRequest
 from cabinet.passwords import check_password
 from cabinet.store.models import User
 
@@ -24,12 +25,8 @@ METHODS: dict[str, dict[str, re.Pattern[str]]] = {
 }
 
 
-class AccountError(ValueError):
+class AccountError(RefusedRequest):
     """An account change that cannot be made; `key`/`params` say why in the interface's language."""
-
-    def __init__(self, message: str, key: str, **params: object) -> None:
-        super().__init__(message)
-        self.key, self.params = key, params
 
 
 def _actor(session: Session, scope: Scope, password: str) -> User:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import ROLE_PARTNER, Scope, ScopeError, scoped_partner
 from cabinet.auth import audit
+from cabinet.errors import RefusedRequest
 from cabinet.store.models import Partner, PayoutRequest, ProgramSettings, User
 
 MIN_PAYOUT = Decimal("50")  # in the base currency, while the program sets no other (`ProgramSettings.min_payout`)
@@ -25,12 +26,8 @@ NEXT = {"requested": ("approved", "rejected"), "approved": ("paid", "rejected")}
 CENT = Decimal("0.01")
 
 
-class PayoutError(ValueError):
+class PayoutError(RefusedRequest):
     """A payout step that cannot be taken; `key`/`params` say why in the interface's language."""
-
-    def __init__(self, message: str, key: str, **params: object) -> None:
-        super().__init__(message)
-        self.key, self.params = key, params
 
 
 def _log(session: Session, scope: Scope, action: str, payout: PayoutRequest) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, ScopeError
 from cabinet.auth import audit
+from cabinet.errors import RefusedRequest
 from cabinet.i18n import LOCALES
 from cabinet.program import ALL_PARTNER_METRICS, FEATURES
 from cabinet.store.models import Partner, ProgramSettings, Tier, User
@@ -30,12 +31,8 @@ MAX_PAYOUT_MINIMUM = Decimal("1000000")
 MAX_DEPTH = 5  # sub-partner levels a tier may see
 
 
-class ProgramEditError(ValueError):
+class ProgramEditError(RefusedRequest):
     """A change that cannot be saved; `key`/`params` say why in the interface's language."""
-
-    def __init__(self, message: str, key: str, **params: object) -> None:
-        super().__init__(message)
-        self.key, self.params = key, params
 
 
 @dataclass(frozen=True)

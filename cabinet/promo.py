@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, scoped_partner
 from cabinet.auth import audit
+from cabinet.errors import RefusedRequest
 from cabinet.store.models import Offer, Partner, ProgramSettings, PromoCode, User
 
 CODE_PATTERN = re.compile(r"^[^\W_][\w-]{2,31}$")  # 3–32 letters (any script), digits, - and _; a letter or digit first
@@ -27,12 +28,8 @@ DESCRIPTION_MAX = 500
 STATES = ("active", "paused")
 
 
-class PromoCodeError(ValueError):
+class PromoCodeError(RefusedRequest):
     """A promo code request that cannot be carried out; `key`/`params` say why in the interface's language."""
-
-    def __init__(self, message: str, key: str, **params: object) -> None:
-        super().__init__(message)
-        self.key, self.params = key, params
 
 
 @dataclass(frozen=True)

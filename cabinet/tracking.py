@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, scoped_partner
 from cabinet.auth import audit
+from cabinet.errors import RefusedRequest
 from cabinet.links import sign_link, tracking_url
 from cabinet.store.models import Offer, Partner, ProgramSettings, TrackingLink, User
 
@@ -29,12 +30,8 @@ MAX_ACTIVE_LINKS = 500  # per partner: a runaway script should not fill the stor
 SUB_PATTERN = re.compile(r"^[\w\-.~:@+/|{}]+$")
 
 
-class LinkError(ValueError):
+class LinkError(RefusedRequest):
     """A link request that cannot be carried out; `key`/`params` say why in the interface's language."""
-
-    def __init__(self, message: str, key: str, **params: object) -> None:
-        super().__init__(message)
-        self.key, self.params = key, params
 
 
 @dataclass(frozen=True)
