@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from cabinet import account as _account
 from cabinet import creatives as _creatives
+from cabinet import partners_admin as _partners
 from cabinet import payouts as _payouts
 from cabinet import program_edit as _program
 from cabinet import promo as _promo
@@ -21,6 +22,8 @@ from cabinet import tracking as _tracking
 from cabinet.access import Scope, scoped_partner
 from cabinet.account import METHODS, AccountError, masked
 from cabinet.creatives import CreativeItem
+from cabinet.partners_admin import STATUSES as PARTNER_STATUSES
+from cabinet.partners_admin import Choices, PartnerChange, PartnerChangeError, PartnerRow
 from cabinet.payouts import NEXT, STATUSES, PayoutError
 from cabinet.program import ALL_PARTNER_METRICS, FEATURES
 from cabinet.program import support_email as _support_email
@@ -41,6 +44,7 @@ __all__ = [  # what pages use besides the functions below
     "MAX_DEPTH",
     "METHODS",
     "NEXT",
+    "PARTNER_STATUSES",
     "STATUSES",
     "SUBS",
     "SUB_MAX",
@@ -48,6 +52,8 @@ __all__ = [  # what pages use besides the functions below
     "CodeChange",
     "LinkError",
     "NewLink",
+    "PartnerChange",
+    "PartnerChangeError",
     "PayoutError",
     "ProgramChange",
     "ProgramEditError",
@@ -256,3 +262,15 @@ def save_tier(scope: Scope, code: str, change: TierChange) -> list[str]:
     """Set what a tier's partners get (admins); the fields that changed."""
     with session_scope(engine()) as s:
         return _program.update_tier(s, scope, code, change)
+
+
+def partner_directory(scope: Scope) -> tuple[list[PartnerRow], Choices]:
+    """The partners of the scope, and what their tier, manager and plan may be set to."""
+    with session_scope(engine()) as s:
+        return _partners.directory(s, scope), _partners.choices(s)
+
+
+def change_partner(scope: Scope, partner_id: int, change: PartnerChange) -> list[str]:
+    """Change a partner's status, tier, manager or plan; the fields that changed."""
+    with session_scope(engine()) as s:
+        return _partners.update_partner(s, scope, partner_id, change)

@@ -1,0 +1,136 @@
+"""Managers and admins run their partners: the directory of the partners in their scope, and changes to a partner's
+status and tier (managers, for their partners) or its manager and commission plan (admins).
+
+Blocking has money consequences: from the next ETL run a blocked partner earns nothing more (its commissions not final
+yet are rejected, and priced again if it is unblocked), and it cannot create links, get promo codes or ask for payouts.
+So a change of status takes a reason, which the audit log keeps with the old and new values of every field changed.
+A new tier reaches the partner's users at their next login.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from cabinet.access import ROLE_ADMIN, ROLE_MANAGER, Scope, ScopeError, scoped_partner
+from cabinet.auth import audit
+from cabinet.errors import RefusedRequest
+from cabinet.store.models import CommissionPlan, Partner, Tier, User
+
+STATUSES = ("active", "paused", "blocked")
+REASON_MAX = 500
+
+
+class PartnerChangeError(RefusedRequest):
+    """A change to a partner that cannot be made; `key`/`params` say why in the interface's language."""
+
+
+@dataclass(frozen=True)
+class PartnerRow:
+    """A partner as the directory lists it."""
+
+    id: int
+    name: str
+    email: str | None
+    status: str
+    tier_code: str
+    parent_id: int | None
+    manager_user_id: int | None
+    manager: str | None
+    plan_id: int | None
+    plan: str | None
+    has_payout_method: bool
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What a partner's fields may be set to: tiers (code → name), managers (id → username), plans (id → name)."""
+
+    tiers: dict[str, str]
+    managers: dict[int, str]
+    plans: dict[int, str]
+
+
+@dataclass(frozen=True)
+class PartnerChange:
+    """A partner's fields as the form sets them (None: no manager, or no plan) and the reason for the change."""
+
+    status: str
+    tier_code: str
+    manager_user_id: int | None
+    plan_id: int | None
+    reason: str = ""
+
+
+def _staff(scope: Scope) -> None:
+    if scope.role not in (ROLE_MANAGER, ROLE_ADMIN):  # a partner, or staff viewing the cabinet as one
+        raise ScopeError(f"{scope.username!r} may not change partners", "partners.staff_only")
+
+
+def directory(session: Session, scope: Scope) -> list[PartnerRow]:
+    """The partners in the scope (every one for an admin), by name."""
+    _staff(scope)
+    manager = aliased(User)
+    query = (
+        select(Partner, manager.username, CommissionPlan.name)
+        .outerjoin(manager, manager.id == Partner.manager_user_id)
+        .outerjoin(CommissionPlan, CommissionPlan.id == Partner.plan_id)
+        .order_by(Partner.name, Partner.id)
+    )
+    if scope.partner_ids is not None:
+        query = query.where(Partner.id.in_(scope.partner_ids))
+    return [
+        PartnerRow(p.id, p.name, p.email, p.status, p.tier_code, p.parent_id, p.manager_user_id, username, p.plan_id,
+                   plan, bool(p.payout_method), p.created_at)
+        for p, username, plan in session.execute(query).all()
+    ]  # fmt: skip
+
+
+def choices(session: Session) -> Choices:
+    """The tiers, managers and plans a partner may be given."""
+    return Choices(
+        {code: name for code, name in session.execute(select(Tier.code, Tier.name).order_by(Tier.rank, Tier.code))},
+        {uid: name for uid, name in session.execute(
+            select(User.id, User.username).where(User.role == ROLE_MANAGER, User.is_active.is_(True))
+            .order_by(User.username))},
+        {pid: name for pid, name in session.execute(select(CommissionPlan.id, CommissionPlan.name)
+                                                     .order_by(CommissionPlan.name))},
+    )  # fmt: skip
+
+
+def update_partner(session: Session, scope: Scope, partner_id: int, change: PartnerChange) -> list[str]:
+    """Apply `change` to a partner of the scope; the names of the fields that changed (audit-logged)."""
+    _staff(scope)
+    partner = scoped_partner(session, scope, partner_id)
+    options = choices(session)
+    if change.status not in STATUSES:
+        raise PartnerChangeError(f"status {change.status!r}", "partners.bad_status")
+    if change.tier_code not in options.tiers:
+        raise PartnerChangeError(f"no tier {change.tier_code!r}", "partners.bad_tier")
+    if change.manager_user_id is not None and change.manager_user_id not in options.managers:
+        raise PartnerChangeError(f"user {change.manager_user_id} is not a manager", "partners.bad_manager")
+    if change.plan_id is not None and change.plan_id not in options.plans:
+        raise PartnerChangeError(f"no plan {change.plan_id}", "partners.bad_plan")
+    values = {"status": change.status, "tier_code": change.tier_code, "manager_user_id": change.manager_user_id,
+              "plan_id": change.plan_id}  # fmt: skip
+    changed = [f for f, v in values.items() if getattr(partner, f) != v]
+    if any(f in changed for f in ("manager_user_id", "plan_id")) and scope.role != ROLE_ADMIN:
+        raise ScopeError(f"{scope.username!r} may not change a partner's manager or plan", "partners.admin_only")
+    reason = change.reason.strip()
+    if "status" in changed and not reason:
+        raise PartnerChangeError("a change of status takes a reason", "partners.reason_needed")
+    if len(reason) > REASON_MAX:
+        raise PartnerChangeError(f"the reason is longer than {REASON_MAX}", "partners.reason_too_long", n=REASON_MAX)
+    if not changed:
+        return []
+    details: dict[str, object] = {f: [getattr(partner, f), values[f]] for f in changed}
+    for field in changed:
+        setattr(partner, field, values[field])
+    audit(session, "partner_changed", user=session.get(User, scope.user_id), username=scope.username,
+          target=f"partner {partner_id}", details=details | ({"reason": reason} if reason else {}))  # fmt: skip
+    session.flush()
+    return changed

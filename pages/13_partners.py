@@ -1,0 +1,91 @@
+"""Partners (managers and admins): the partners in the user's scope with their last 30 days, and changes to one
+partner's status and tier (and, for admins, its manager and commission plan)."""
+
+from datetime import timedelta
+
+import polars as pl
+import streamlit as st
+
+from cabinet.ui import data, store
+from cabinet.ui.guard import ScopeError, require_user
+from cabinet.ui.store import PARTNER_STATUSES, PartnerChange, PartnerChangeError
+from cabinet.ui.text import t
+from cabinet.ui.widgets import display_config, short_label, show_refusal, today_in
+from queries.reports import ReportRequest
+
+user = require_user("manage")
+st.title(t("partners.title"))
+if (done := st.session_state.pop("partners_saved", None)) is not None:
+    st.success(t("partners.saved", partner=done[0], fields=", ".join(t(f"partners.col_{f}") for f in done[1]))
+               if done[1] else t("partners.same"))  # fmt: skip
+rows, options = store.partner_directory(user.scope)
+if not rows:
+    st.info(t("partners.none"))
+    st.stop()
+
+cols = st.columns([2, 3])
+statuses = cols[0].multiselect(t("partners.statuses"), list(PARTNER_STATUSES), default=list(PARTNER_STATUSES),
+                               format_func=lambda s: t(f"partners.status_{s}"), key="partners_statuses")  # fmt: skip
+search = cols[1].text_input(t("partners.search"), key="partners_search").strip().lower()
+shown = [r for r in rows if r.status in statuses and (not search or search in f"{r.id} {r.name} {r.email}".lower())]
+table = pl.DataFrame(
+    {
+        "id": [r.id for r in shown],
+        "name": [r.name for r in shown],
+        "status": [t(f"partners.status_{r.status}") for r in shown],
+        "tier": [options.tiers.get(r.tier_code, r.tier_code) for r in shown],
+        "manager": [r.manager or "" for r in shown],
+        "plan": [r.plan or "" for r in shown],
+        "parent": [str(r.parent_id or "") for r in shown],
+        "payout_method": ["✓" if r.has_payout_method else "" for r in shown],
+    },
+    schema_overrides={"id": pl.Int64},
+)
+snap = data.warehouse().snapshot()
+metrics = [m for m in ("clicks", "ftds", "commission") if m in user.visible_metrics]
+if snap is not None and not table.is_empty():  # each partner's last 30 days, from the published snapshot
+    today = today_in(user.timezone)
+    req = ReportRequest(today - timedelta(days=29), today, user.timezone, ("partner_id",), tuple(metrics))
+    figures = data.performance(user.scope, snap.snapshot_id, req).with_columns(pl.col("partner_id").cast(pl.Int64))
+    table = table.join(figures.rename({"partner_id": "id"}), on="id", how="left")
+    table = table.with_columns([pl.col(m).fill_null(0) for m in metrics])
+st.metric(t("partners.count"), f"{table.height:,}")
+headers = {c: t(f"partners.col_{c}") for c in ("id", "name", "status", "tier", "manager", "plan", "parent",
+                                               "payout_method")} | {m: short_label(m) for m in metrics}  # fmt: skip
+st.dataframe(table.rename(headers, strict=False), hide_index=True, width="stretch", column_config=display_config(table))
+st.caption(t("partners.caption"))
+
+st.subheader(t("partners.change"))
+by_id = {r.id: r for r in shown}
+if not by_id:
+    st.info(t("common.empty"))
+    st.stop()
+pick = st.selectbox(
+    t("partners.pick"), list(by_id), format_func=lambda i: f"{i} · {by_id[i].name}", key="partners_pick"
+)
+row, admin = by_id[pick], user.role == "admin"
+with st.form(f"partner_{pick}"):  # its own widgets per partner: they start from that partner's values
+    left, right = st.columns(2)
+    status = left.selectbox(t("partners.col_status"), list(PARTNER_STATUSES), index=PARTNER_STATUSES.index(row.status),
+                            format_func=lambda s: t(f"partners.status_{s}"), key=f"partners_status_{pick}")  # fmt: skip
+    tiers = list(options.tiers)
+    tier = right.selectbox(t("partners.col_tier"), tiers, format_func=options.tiers.get,
+                           index=tiers.index(row.tier_code) if row.tier_code in tiers else 0,
+                           key=f"partners_tier_{pick}")  # fmt: skip
+    managers, plans = [0, *options.managers], [0, *options.plans]  # 0: none
+    manager = left.selectbox(t("partners.col_manager"), managers, disabled=not admin,
+                             index=managers.index(row.manager_user_id) if row.manager_user_id in managers else 0,
+                             format_func=lambda m: options.managers.get(m, t("partners.nobody")),
+                             key=f"partners_manager_{pick}")  # fmt: skip
+    plan = right.selectbox(t("partners.col_plan"), plans, disabled=not admin,
+                           index=plans.index(row.plan_id) if row.plan_id in plans else 0,
+                           format_func=lambda p: options.plans.get(p, t("partners.no_plan")))  # fmt: skip
+    reason = st.text_input(t("partners.reason"), max_chars=500, help=t("partners.reason_help"))
+    if st.form_submit_button(t("partners.save"), type="primary"):
+        try:
+            change = PartnerChange(str(status), str(tier), int(manager) or None, int(plan) or None, reason)
+            st.session_state["partners_saved"] = (pick, store.change_partner(user.scope, int(pick), change))
+            st.rerun()
+        except (PartnerChangeError, ScopeError) as exc:
+            show_refusal(exc, pick)
+st.caption(t("partners.blocking"))
