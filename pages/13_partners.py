@@ -49,6 +49,8 @@ if snap is not None and not table.is_empty():  # each partner's last 30 days, fr
     figures = data.performance(user.scope, snap.snapshot_id, req).with_columns(pl.col("partner_id").cast(pl.Int64))
     table = table.join(figures.rename({"partner_id": "id"}), on="id", how="left")
     table = table.with_columns([pl.col(m).fill_null(0) for m in metrics])
+    first = ["id", "name", "status", "tier", *metrics]  # the figures before the long text columns
+    table = table.select(*first, *(c for c in table.columns if c not in first))
 st.metric(t("partners.count"), f"{table.height:,}")
 headers = {c: t(f"partners.col_{c}") for c in ("id", "name", "status", "tier", "manager", "plan", "parent",
                                                "payout_method")} | {m: short_label(m) for m in metrics}  # fmt: skip
