@@ -35,6 +35,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "pages/11_full_export.py": ("full_export", ":material/file_export:", "full_export"),
     "pages/12_program.py": ("admin", ":material/settings:", "program"),
     "pages/13_partners.py": ("manage", ":material/groups:", "partners"),
+    "pages/14_audit.py": ("admin", ":material/history:", "audit"),
 }
 NEW_PAGE_ICON = ":material/science:"  # a page file PAGES does not list yet: a view being prototyped
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}

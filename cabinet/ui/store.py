@@ -10,9 +10,11 @@ re-exported here with the values pages show, or `ScopeError` (from `cabinet.ui.g
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from cabinet import account as _account
+from cabinet import audit_log as _audit
 from cabinet import creatives as _creatives
 from cabinet import partners_admin as _partners
 from cabinet import payouts as _payouts
@@ -21,6 +23,8 @@ from cabinet import promo as _promo
 from cabinet import tracking as _tracking
 from cabinet.access import Scope, scoped_partner
 from cabinet.account import METHODS, AccountError, masked
+from cabinet.audit_log import MAX_ROWS as AUDIT_MAX_ROWS
+from cabinet.audit_log import AuditRow
 from cabinet.creatives import CreativeItem
 from cabinet.partners_admin import STATUSES as PARTNER_STATUSES
 from cabinet.partners_admin import Choices, PartnerChange, PartnerChangeError, PartnerRow
@@ -39,6 +43,7 @@ from cabinet.ui.resources import app_settings, engine
 
 __all__ = [  # what pages use besides the functions below
     "ALL_PARTNER_METRICS",
+    "AUDIT_MAX_ROWS",
     "CODE_STATES",
     "FEATURES",
     "MAX_DEPTH",
@@ -274,3 +279,16 @@ def change_partner(scope: Scope, partner_id: int, change: PartnerChange) -> list
     """Change a partner's status, tier, manager or plan; the fields that changed."""
     with session_scope(engine()) as s:
         return _partners.update_partner(s, scope, partner_id, change)
+
+
+def audit_actions(scope: Scope) -> list[str]:
+    """The actions the audit log holds (admins)."""
+    with session_scope(engine()) as s:
+        return _audit.actions(s, scope)
+
+
+def audit_entries(scope: Scope, date_from: date, date_to: date, tz: str, wanted: tuple[str, ...],
+                  actor: str) -> tuple[list[AuditRow], bool]:  # fmt: skip
+    """The audit log's entries of a period, newest first (admins); whether there were more than shown."""
+    with session_scope(engine()) as s:
+        return _audit.entries(s, scope, date_from, date_to, tz, wanted, actor)

@@ -1,0 +1,64 @@
+"""The audit log page: admins read who did what, by period in their zone, action and user; nobody else reads it."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import Engine
+
+from cabinet.access import ScopeError
+from cabinet.audit_log import actions, entries
+from cabinet.store.db import session_scope
+from cabinet.store.models import AuditLog
+from tests.reporting.conftest import Program
+from tests.reporting.test_pages import _open as open_page
+
+
+@pytest.fixture
+def logged(program: Program, store_engine: Engine) -> Program:
+    with session_scope(store_engine) as s:
+        s.query(AuditLog).delete()
+        for ts, who, action in ((datetime(2026, 11, 9, 20, 30, tzinfo=UTC), "mgr", "partner_changed"),
+                                (datetime(2026, 11, 9, 21, 30, tzinfo=UTC), "root", "program_changed"),
+                                (datetime(2026, 11, 10, 8, 0, tzinfo=UTC), "p_parent", "login"),
+                                (datetime(2026, 11, 10, 9, 0, tzinfo=UTC), "a_b%c", "login")):  # fmt: skip
+            s.add(AuditLog(ts=ts, actor_username=who, action=action, target="x", details={"k": "v"}))
+    return program
+
+
+def _read(program: Program, engine: Engine, day: date, tz: str, wanted: tuple[str, ...] = (), actor: str = ""):  # type: ignore[no-untyped-def]
+    with session_scope(engine) as s:
+        rows, more = entries(s, program.users["root"].scope, day, day, tz, wanted, actor)
+    assert not more
+    return [(r.ts.strftime("%H:%M"), r.actor, r.action) for r in rows]
+
+
+def test_entries_by_day_in_the_readers_zone_action_and_user(logged: Program, store_engine: Engine) -> None:
+    assert _read(logged, store_engine, date(2026, 11, 9), "UTC") == [("21:30", "root", "program_changed"),
+                                                                      ("20:30", "mgr", "partner_changed")]  # fmt: skip
+    # in Moscow (UTC+3) the 21:30 UTC entry is on the 10th, at 00:30
+    assert _read(logged, store_engine, date(2026, 11, 10), "Europe/Moscow") == [
+        ("12:00", "a_b%c", "login"), ("11:00", "p_parent", "login"), ("00:30", "root", "program_changed")]  # fmt: skip
+    assert _read(logged, store_engine, date(2026, 11, 10), "UTC", ("login",), "P_PAR") == [
+        ("08:00", "p_parent", "login")
+    ]
+    assert _read(logged, store_engine, date(2026, 11, 10), "UTC", (), "_b%") == [("09:00", "a_b%c", "login")]
+    assert _read(logged, store_engine, date(2026, 11, 10), "UTC", (), "%") == [("09:00", "a_b%c", "login")]  # as typed
+    with session_scope(store_engine) as s:
+        assert actions(s, logged.users["root"].scope) == ["login", "partner_changed", "program_changed"]
+
+
+def test_only_admins_read_the_audit_log(logged: Program, store_engine: Engine) -> None:
+    for user in ("mgr", "p_parent"):
+        with session_scope(store_engine) as s, pytest.raises(ScopeError):
+            entries(s, logged.users[user].scope, date(2026, 11, 1), date(2026, 11, 30), "UTC")
+
+
+def test_the_page_lists_and_filters_entries(logged: Program) -> None:
+    at = open_page("pages/14_audit.py", logged.users["root"])  # the last 7 days at the program's clock (10 Nov)
+    assert not at.exception and not at.error
+    assert list(at.dataframe[0].value["User"]) == ["a_b%c", "p_parent", "root", "mgr"]
+    at.multiselect(key="audit_actions").set_value(["partner_changed"]).run()
+    assert list(at.dataframe[0].value["Action"]) == ["partner_changed"]
+    assert len(at.get("download_button")) == 2
