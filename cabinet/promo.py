@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, scoped_partner
@@ -138,6 +138,13 @@ def _log(session: Session, scope: Scope, action: str, code: PromoCode) -> None:
           target=f"promo code {code.code}", details=details)  # fmt: skip
 
 
+def _find(session: Session, code: str) -> PromoCode | None:
+    """The stored code equal to `code` without regard to case. Compared in Python: SQLite's `upper` knows only ASCII,
+    and a code another tool stored as 'лето' is the same code as 'ЛЕТО' to the ETL."""
+    wanted = code.strip().upper()
+    return next((c for c in session.scalars(select(PromoCode)) if c.code.upper() == wanted), None)
+
+
 def issue_code(session: Session, scope: Scope, partner_id: int, code: str, offer_id: int | None,
                change: CodeChange) -> PromoCode:  # fmt: skip
     """Give `partner_id` a new code (upper-cased), for one offer or any (`offer_id` None)."""
@@ -146,9 +153,10 @@ def issue_code(session: Session, scope: Scope, partner_id: int, code: str, offer
     if partner.status == "blocked":
         raise PromoCodeError(f"partner {partner_id} is blocked", "promo.partner_blocked")
     text = code.strip().upper()
-    if not CODE_PATTERN.match(text):
+    if not CODE_PATTERN.match(text) or any(len(c.upper()) != 1 for c in code.strip()):  # 'ß' → 'SS': the ETL's
+        # upper case of such a letter is another ('ẞ'), and the code would match nothing customers type
         raise PromoCodeError(f"{code!r} is not a promo code", "promo.bad_code", code=code.strip())
-    if session.scalar(select(PromoCode.id).where(func.upper(PromoCode.code) == text)) is not None:
+    if _find(session, text) is not None:
         raise PromoCodeError(f"code {text} exists already", "promo.code_taken", code=text)
     if offer_id is not None and offer_id not in {o.id for o in code_offers(session, scope, partner_id)}:
         raise PromoCodeError(f"offer {offer_id} is not open to partner {partner_id}", "promo.offer_not_allowed")
@@ -164,7 +172,7 @@ def issue_code(session: Session, scope: Scope, partner_id: int, code: str, offer
 def change_code(session: Session, scope: Scope, code: str, change: CodeChange) -> PromoCode:
     """Pause or resume a code, set its days and description."""
     _staff(scope)
-    found = session.scalar(select(PromoCode).where(func.upper(PromoCode.code) == code.strip().upper()))
+    found = _find(session, code)
     if found is None:
         raise PromoCodeError(f"no code {code!r}", "promo.no_such_code", code=code)
     scoped_partner(session, scope, found.partner_id)

@@ -70,9 +70,12 @@ LOOKUP_PREFIX = "stg_"  # their temp copies before the transaction: stg_dim_link
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     """Insert a frame into a dim table by column name (`table` comes from DIM_TABLES)."""
+    # codes are upper-cased by DuckDB, as the conversions' codes are: Python's `str.upper` differs for some letters
+    # ('ß' → 'SS', DuckDB 'ẞ'), and a code would then never match what customers typed
+    columns = "* replace (upper(code) as code)" if table == "dim_promo_codes" else "*"
     con.register("_dim_rows", frame)
     try:
-        con.execute(f"insert into {table} by name select * from _dim_rows")
+        con.execute(f"insert into {table} by name select {columns} from _dim_rows")
     finally:
         con.unregister("_dim_rows")
 
@@ -230,7 +233,7 @@ def read_dimensions(cfg: Settings) -> Dimensions:
         out["dim_links"] = df
     if promos:
         df = _frame(
-            [(r[0].upper(), r[1], r[2], r[3], _naive(r[4]), _naive(r[5])) for r in promos],
+            [(r[0], r[1], r[2], r[3], _naive(r[4]), _naive(r[5])) for r in promos],  # upper-cased by `_insert`
             ["code", "partner_id", "offer_id", "status", "valid_from", "valid_to"],
         )
         out["dim_promo_codes"] = df

@@ -71,3 +71,16 @@ def test_a_paused_or_out_of_date_code_does_not_attribute(tiny: Tiny, store_engin
         ("a8", "unknown_promo_code"),
     ]
     conserved(tiny)
+
+
+def test_codes_match_whatever_case_python_and_duckdb_give_their_letters(tiny: Tiny, store_engine: Engine) -> None:
+    """Stored 'Straße' and 'лето' match what customers typed: both sides are upper-cased by DuckDB ('ß' is 'SS' to
+    Python but 'ẞ' to DuckDB, so a code upper-cased in Python never matched)."""
+    with session_scope(store_engine) as s:
+        s.add(PromoCode(code="Straße", partner_id=tiny.child, offer_id=tiny.offer))
+        s.add(PromoCode(code="лето", partner_id=tiny.child, offer_id=tiny.offer))
+    tiny.write("conversions", "u.csv", HEAD + "u1,2026-11-03T10:00:00Z,registration,STRAßE,,\n"
+               "u2,2026-11-03T10:00:00Z,registration,ЛЕТО,,\n")  # fmt: skip
+    tiny.run()
+    assert tiny.rows("select conversion_id, partner_id, attributed_by from conversions order by 1") == [
+        ("u1", tiny.child, "promo_code"), ("u2", tiny.child, "promo_code")]  # fmt: skip

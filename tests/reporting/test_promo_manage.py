@@ -160,3 +160,19 @@ def test_a_refused_code_keeps_what_was_typed(program: Program, store_engine: Eng
     at.button[0].click().run()
     assert not at.error and at.success[0].value.startswith("Code PODCAST is issued")
     assert at.text_input(key="promo_new_code").value == "" and at.text_input(key="promo_new_description").value == ""
+
+
+def test_a_code_the_etl_would_spell_otherwise_or_one_taken_in_another_script_case_is_refused(
+    program: Program, store_engine: Engine
+) -> None:
+    with pytest.raises(PromoCodeError) as caught:  # 'ß' upper-cases to two letters: it would match nothing
+        _issue(program, store_engine, "mgr", program.tiny.child, "straße")
+    assert caught.value.key == "promo.bad_code"
+    with session_scope(store_engine) as s:  # stored in lower case by another tool; SQLite's upper() is ASCII-only
+        s.add(PromoCode(code="лето", partner_id=program.tiny.child))
+    with pytest.raises(PromoCodeError) as taken:
+        _issue(program, store_engine, "mgr", program.tiny.parent, "ЛЕТО")
+    assert taken.value.key == "promo.code_taken"
+    with session_scope(store_engine) as s:
+        assert change_code(s, program.users["mgr"].scope, "Лето", CodeChange("paused")).code == "лето"
+    assert _issue(program, store_engine, "mgr", program.tiny.parent, "осень-2026").code == "ОСЕНЬ-2026"
