@@ -23,6 +23,7 @@ from cabinet.access import Scope
 from queries.commissions import LIVE
 from queries.reports import check_period, utc_bounds
 from queries.scope_sql import scope_params
+from queries.scope_sql import scope_where_one as _where_one
 from queries.warehouse import Warehouse
 
 EVENTS = ("registration", "ftd")
@@ -56,14 +57,6 @@ class CohortRequest:
 _LOCAL_DAY = "timezone($tz, timezone('UTC', {ts}))::date"
 
 
-def _where(column: str = "partner_id") -> str:
-    """The scope filter on `column`, narrowed to `$partner` when one is chosen."""
-    return (
-        f"($all_partners or list_contains($partner_ids::integer[], {column}))"
-        f" and ($partner::integer is null or {column} = $partner)"
-    )
-
-
 # the cohort of every customer whose first counted event of the cohort's type lies in the range
 _MEMBERS = f"""
 members as materialized (
@@ -71,19 +64,19 @@ members as materialized (
         select partner_id, customer_id, min(ts) as first_ts,
                date_trunc('{{grain}}', {_LOCAL_DAY.format(ts="min(ts)")})::date as cohort
         from conversions
-        where {_where()} and customer_id is not null and type = $event and status in {COUNTED}
+        where {_where_one()} and customer_id is not null and type = $event and status in {COUNTED}
         group by partner_id, customer_id
     ) where first_ts >= $start and first_ts < $end
 )"""
 _VALUES = {
     "revenue": f"""select partner_id, customer_id, ts, amount_base as v from conversions
-        where {_where()} and customer_id is not null and type in ('revenue', 'sale') and status in {COUNTED}""",
+        where {_where_one()} and customer_id is not null and type in ('revenue', 'sale') and status in {COUNTED}""",
     "commission": f"""select cv.partner_id, cv.customer_id, cm.ts, cm.amount_base as v
         from commissions cm join conversions cv on cv.conversion_id = cm.conversion_id and cv.partner_id = cm.partner_id
-        where {_where("cm.partner_id")} and cv.customer_id is not null
+        where {_where_one("cm.partner_id")} and cv.customer_id is not null
           and cm.status in {LIVE}""",
     "ftds": f"""select partner_id, customer_id, min(ts) as ts, 1 as v from conversions
-        where {_where()} and customer_id is not null and type = 'ftd' and status in {COUNTED}
+        where {_where_one()} and customer_id is not null and type = 'ftd' and status in {COUNTED}
         group by partner_id, customer_id""",
 }
 _PERIOD = {
@@ -100,7 +93,7 @@ group by all"""
 PARTNERS_SQL = f"""
 select p.partner_id, p.name, count(distinct c.customer_id) as customers
 from conversions c join dim_partners p on p.partner_id = c.partner_id
-where {_where("c.partner_id")} and c.customer_id is not null
+where {_where_one("c.partner_id")} and c.customer_id is not null
 group by all order by customers desc, p.partner_id
 """
 

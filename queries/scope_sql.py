@@ -16,6 +16,14 @@ def scope_params(scope: Scope) -> dict[str, object]:
 SCOPE_WHERE = "($all_partners or list_contains($partner_ids::integer[], partner_id))"
 
 
+def scope_where_one(column: str = "partner_id") -> str:
+    """SCOPE_WHERE on `column`, narrowed to `$partner` when a manager or admin picks one partner (null: all)."""
+    return (
+        f"($all_partners or list_contains($partner_ids::integer[], {column}))"
+        f" and ($partner::integer is null or {column} = $partner)"
+    )
+
+
 def check_filter_partners(scope: Scope, values: list[str]) -> list[int]:
     """Partner ids of a filter, refused when one is outside the scope (an error, not an empty result)."""
     ids = []

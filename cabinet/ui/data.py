@@ -13,9 +13,10 @@ from cabinet import formatting
 from cabinet.access import Scope
 from cabinet.ui.resources import app_settings
 from cabinet.ui.text import t
-from queries import cohorts, commissions, dashboard, detail, promo_codes, reports, subpartners
+from queries import cohorts, commissions, conversion_lag, dashboard, detail, promo_codes, reports, subpartners
 from queries.cohorts import CohortRequest
 from queries.commissions import CommissionRequest
+from queries.conversion_lag import LagRequest
 from queries.detail import DetailRequest
 from queries.reports import ReportRequest
 from queries.warehouse import SnapshotInfo, Warehouse, get_warehouse, read_current
@@ -122,6 +123,12 @@ def subpartner_roots(scope: Scope, snapshot_id: str) -> pl.DataFrame:
 def cohort_cells(scope: Scope, snapshot_id: str, req: CohortRequest) -> pl.DataFrame:
     """Cohort rows (cohort x period) of the request, cached per scope, snapshot and request."""
     return cohorts.cohorts(scope, wh=warehouse(), req=req)
+
+
+@st.cache_data(ttl=300, max_entries=256, show_spinner=False)
+def lag(scope: Scope, snapshot_id: str, req: LagRequest) -> pl.DataFrame:
+    """Time to convert by click week (`queries.conversion_lag`), cached per scope, snapshot and request."""
+    return conversion_lag.conversion_lag(scope, wh=warehouse(), req=req)
 
 
 @st.cache_data(ttl=300, max_entries=64, show_spinner=False)

@@ -27,6 +27,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "pages/03_commissions.py": ("reports", ":material/receipt_long:", "commissions"),  # a report, row by row
     "pages/04_subpartners.py": ("subpartners", ":material/account_tree:", "subpartners"),
     "pages/05_cohorts.py": ("cohorts", ":material/grid_on:", "cohorts"),
+    "pages/15_time_to_convert.py": ("cohorts", ":material/timelapse:", "time_to_convert"),  # an analysis next to it
     "pages/06_links.py": ("links", ":material/link:", "links"),
     "pages/07_creatives.py": ("creatives", ":material/photo_library:", "creatives"),
     "pages/08_promo_codes.py": ("promo_codes", ":material/sell:", "promo_codes"),

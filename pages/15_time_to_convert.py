@@ -1,0 +1,65 @@
+"""Time to convert: how long after the click registrations or FTDs come, overall and by the week of the click."""
+
+import plotly.express as px
+import polars as pl
+import streamlit as st
+
+from cabinet.ui import data
+from cabinet.ui.guard import ScopeError, require_user
+from cabinet.ui.text import t
+from cabinet.ui.widgets import download_buttons, fmt_metric, period_picker, show_chart, show_refusal
+from queries.conversion_lag import BUCKETS, EVENTS, LagError, LagRequest
+
+user = require_user("cohorts")
+st.title(t("lag.title"))
+snap = data.snapshot_or_stop()
+date_from, date_to = period_picker(user, key="lag", default="last_90_days")
+cols = st.columns(2)
+event = cols[0].radio(t("lag.event"), list(EVENTS), horizontal=True, format_func=lambda e: t(f"lag.event_{e}"),
+                      key="lag_event")  # fmt: skip
+partner = None
+if user.scope.own_partner_id is None:  # a manager or admin: all their partners, or one
+    names = {0: t("cohorts.all_partners")}  # partner ids start at 1
+    names |= {pid: f"{pid} · {name}" for pid, name, _ in data.cohort_partners(user.scope, snap.snapshot_id).iter_rows()}
+    partner = (
+        int(cols[1].selectbox(t("cohorts.partner"), list(names), format_func=names.get, key="lag_partner")) or None
+    )
+try:
+    frame = data.lag(user.scope, snap.snapshot_id, LagRequest(date_from, date_to, user.timezone, event, partner))
+except LagError as exc:
+    st.error(t("lag.bad_request", error=str(exc)))
+    st.stop()
+except ScopeError as exc:
+    show_refusal(exc, partner)
+    st.stop()
+if frame.is_empty():
+    st.info(t("common.empty"))
+    st.stop()
+
+
+def duration(hours: float) -> str:
+    """Hours under two days, days above."""
+    return t("lag.hours", n=f"{hours:.1f}") if hours < 48 else t("lag.days", n=f"{hours / 24:.1f}")
+
+
+names = [name for name, _ in BUCKETS]
+overall = frame.filter(pl.col("click_week").is_null()).row(0, named=True)
+cards = st.columns(4)
+cards[0].metric(t(f"lag.count_{event}"), f"{overall['conversions']:,}")
+cards[1].metric(t("lag.median"), duration(overall["median_hours"]), help=t("lag.median_help"))
+cards[2].metric(t("lag.within_1d"), fmt_metric("cr", overall["under_1h"] + overall["1h_1d"]))
+cards[3].metric(t("lag.within_7d"), fmt_metric("cr", sum(overall[n] for n in names[:4])))
+shares = pl.DataFrame({"bucket": [t(f"lag.bucket_{n}") for n in names], "share": [overall[n] * 100 for n in names]})
+fig = px.bar(shares.to_pandas(), x="bucket", y="share", labels={"bucket": t("lag.after_click"), "share": "%"})
+show_chart(fig)
+
+st.subheader(t("lag.by_week"))
+weeks = frame.filter(pl.col("click_week").is_not_null()).sort("click_week", descending=True)
+shown = weeks.select(pl.col("click_week").cast(pl.Utf8), "conversions",
+                     pl.col("median_hours").map_elements(duration, return_dtype=pl.Utf8), *names)  # fmt: skip
+headers = {"click_week": t("lag.click_week"), "conversions": t(f"lag.count_{event}"), "median_hours": t("lag.median")}
+percent = {t(f"lag.bucket_{n}"): st.column_config.NumberColumn(format="percent") for n in names}
+st.dataframe(shown.rename(headers | {n: t(f"lag.bucket_{n}") for n in names}), hide_index=True, width="stretch",
+             column_config=percent)  # fmt: skip
+st.caption(t("lag.caption", tz=user.timezone))
+download_buttons(frame, f"time_to_convert_{event}_{date_from}_{date_to}", "lag")

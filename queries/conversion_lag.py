@@ -1,0 +1,118 @@
+"""Time to convert: how long after the click registrations or FTDs come, by the week of the click.
+
+For every counted (pending or approved) conversion of the chosen type that a click attributed (so its click time is
+known, copied into `conversions.click_ts` at load), the time from the click to the conversion, in buckets from
+"under an hour" to "30 days or more". Clicks are taken from the local days `date_from`..`date_to` in `tz` (widened to
+whole weeks, Monday to Sunday); the latest weeks are still filling, since their conversions may come later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import polars as pl
+
+from cabinet.access import Scope
+from queries.reports import check_period, utc_bounds
+from queries.scope_sql import scope_params, scope_where_one
+from queries.warehouse import Warehouse
+
+EVENTS = ("registration", "ftd")
+COUNTED = ("pending", "approved")
+HOUR, DAY = 3600, 86400
+# (name, upper bound in seconds, exclusive; None: no bound), in order
+BUCKETS: tuple[tuple[str, int | None], ...] = (
+    ("under_1h", HOUR),
+    ("1h_1d", DAY),
+    ("1d_3d", 3 * DAY),
+    ("3d_7d", 7 * DAY),
+    ("7d_14d", 14 * DAY),
+    ("14d_30d", 30 * DAY),
+    ("30d_plus", None),
+)
+MAX_WEEKS = 106  # two years of click weeks
+
+
+class LagError(ValueError):
+    """A request that cannot be answered (bad dates, time zone or event)."""
+
+
+@dataclass(frozen=True)
+class LagRequest:
+    """Conversions of `event` whose click lies on local days `date_from`..`date_to` in `tz`; `partner_id` narrows a
+    manager's or admin's scope to one partner."""
+
+    date_from: date
+    date_to: date
+    tz: str
+    event: str = "ftd"
+    partner_id: int | None = None
+
+
+_BUCKET = (
+    "case "
+    + " ".join(f"when seconds < {bound} then '{name}'" for name, bound in BUCKETS if bound)
+    + (f" else '{BUCKETS[-1][0]}' end")
+)
+LAG_SQL = f"""
+with lag as (
+    select date_trunc('week', timezone($tz, timezone('UTC', click_ts)))::date as click_week,
+           greatest(0, epoch(ts) - epoch(click_ts)) as seconds
+    from conversions
+    where {scope_where_one()} and type = $event and status in {COUNTED} and click_ts is not null
+      and click_ts >= $start and click_ts < $end
+)
+select click_week, {_BUCKET} as bucket, grouping(click_week) as all_weeks, grouping({_BUCKET}) as all_buckets,
+       count(*) as conversions, quantile_cont(seconds, 0.5) / 3600 as median_hours
+from lag
+group by grouping sets ((click_week, {_BUCKET}), (click_week), ({_BUCKET}), ())
+"""
+
+
+def _check(req: LagRequest) -> tuple[date, date]:
+    check_period(req.date_from, req.date_to, req.tz, LagError)
+    if req.event not in EVENTS:
+        raise LagError(f"unknown event {req.event!r}; allowed: {', '.join(EVENTS)}")
+    first = req.date_from - timedelta(days=req.date_from.weekday())
+    last = req.date_to + timedelta(days=6 - req.date_to.weekday())
+    if (last - first).days // 7 >= MAX_WEEKS:
+        raise LagError(f"at most {MAX_WEEKS} weeks of clicks at once; choose a shorter period")
+    return first, last
+
+
+def conversion_lag(scope: Scope, *, wh: Warehouse, req: LagRequest) -> pl.DataFrame:
+    """One row per click week, then a last row for all weeks (`click_week` null): conversions, median_hours (from
+    click to conversion), and per bucket of BUCKETS its share of the week's conversions (0..1). Weeks without a
+    conversion are left out."""
+    first, last = _check(req)
+    if req.partner_id is not None:
+        scope.require([int(req.partner_id)])
+    start, end = utc_bounds(first, last, req.tz)
+    params = scope_params(scope) | {"partner": req.partner_id, "tz": req.tz, "event": req.event, "start": start,
+                                    "end": end}  # fmt: skip
+    cur = wh.cursor()
+    try:
+        got = cur.sql(LAG_SQL, params=params).pl()
+    finally:
+        cur.close()
+    names = [name for name, _ in BUCKETS]
+    schema = {"click_week": pl.Date, "conversions": pl.Int64, "median_hours": pl.Float64} | dict.fromkeys(
+        names, pl.Float64
+    )
+    totals = got.filter(pl.col("all_buckets") == 1).filter(pl.col("conversions") > 0)
+    if totals.is_empty():
+        return pl.DataFrame(schema=schema)
+    cells = got.filter(pl.col("all_buckets") == 0)
+    shares = (
+        cells.join(totals.select("click_week", "all_weeks", total="conversions"), on=["click_week", "all_weeks"],
+                   nulls_equal=True)
+        .with_columns(share=pl.col("conversions") / pl.col("total"))
+        .pivot(on="bucket", index=["click_week", "all_weeks"], values="share")
+    )  # fmt: skip
+    out = totals.select("click_week", "all_weeks", pl.col("conversions").cast(pl.Int64), "median_hours").join(
+        shares, on=["click_week", "all_weeks"], how="left", nulls_equal=True
+    )
+    out = out.with_columns([pl.col(n).fill_null(0.0) if n in out.columns else pl.lit(0.0).alias(n) for n in names])
+    out = out.sort("all_weeks", "click_week").with_columns(pl.col("click_week").cast(pl.Date))
+    return out.select(list(schema)).with_columns(pl.col(["median_hours", *names]).round(4))
