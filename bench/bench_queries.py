@@ -19,12 +19,14 @@ from cabinet.access import Scope
 from cabinet.config import Settings
 from queries import dashboard
 from queries.cohorts import CohortRequest, cohorts
+from queries.conversion_lag import LagRequest, conversion_lag
 from queries.reports import ReportRequest, performance
 from queries.warehouse import get_warehouse
 
 D1, D2 = date(2026, 10, 24), date(2026, 11, 22)
 # registration cohorts by week over the demo's 60 days, revenue per customer (the Cohorts page's default view)
 COHORTS = CohortRequest(date(2026, 9, 23), D2, "UTC")
+LAG = LagRequest(date(2026, 9, 23), D2, "UTC", "ftd")  # the Time to convert page: FTDs by click week
 # Hand-written twins of each query on the raw fact tables (no rollups), same metrics and grouping.
 # {k_*}: the group key per table; {where}: the partner filter (or true); $lo/$hi: the UTC bounds.
 RAW = """
@@ -170,6 +172,8 @@ def main() -> None:
         ),
         ("partner cohorts (registration weeks, revenue)", lambda: cohorts(partner, wh=wh, req=COHORTS), None),
         ("program cohorts (admin)", lambda: cohorts(admin, wh=wh, req=COHORTS), None),
+        ("partner time to convert (FTDs by click week)", lambda: conversion_lag(partner, wh=wh, req=LAG), None),
+        ("program time to convert (admin)", lambda: conversion_lag(admin, wh=wh, req=LAG), None),
         (
             "program top partners (admin)",
             lambda: performance(
