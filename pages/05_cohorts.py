@@ -11,6 +11,7 @@ from cabinet.ui.widgets import (
     download_buttons,
     fmt_metric,
     number_format,
+    partner_picker,
     per_language,
     period_picker,
     remember,
@@ -50,13 +51,7 @@ if not measures:
     st.stop()
 measure = choose(cols[2], "measure", measures)
 view = choose(cols[3], "view", list(VIEWS))
-partner = None
-if user.scope.own_partner_id is None:  # a manager or admin: all their partners' customers, or one partner's
-    partners = data.cohort_partners(user.scope, snap.snapshot_id)
-    names = {0: t("cohorts.all_partners")}  # partner ids start at 1
-    names |= {pid: f"{pid} · {name} ({n:,})" for pid, name, n in partners.iter_rows()}
-    picked = st.selectbox(t("cohorts.partner"), list(names), format_func=names.get, key="cohorts_partner")
-    partner = int(picked) or None
+partner = partner_picker(user, snap.snapshot_id, "cohorts_partner")  # staff: all their partners' customers, or one's
 
 req = CohortRequest(date_from, date_to, user.timezone, event, grain, measure, snap.data_as_of, partner)
 try:

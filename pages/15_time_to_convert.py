@@ -7,7 +7,7 @@ import streamlit as st
 from cabinet.ui import data
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.text import t
-from cabinet.ui.widgets import download_buttons, fmt_metric, period_picker, show_chart, show_refusal
+from cabinet.ui.widgets import download_buttons, fmt_metric, partner_picker, period_picker, show_chart, show_refusal
 from queries.conversion_lag import BUCKETS, EVENTS, LagError, LagRequest
 
 user = require_user("cohorts")
@@ -17,13 +17,7 @@ date_from, date_to = period_picker(user, key="lag", default="last_90_days")
 cols = st.columns(2)
 event = cols[0].radio(t("lag.event"), list(EVENTS), horizontal=True, format_func=lambda e: t(f"lag.event_{e}"),
                       key="lag_event")  # fmt: skip
-partner = None
-if user.scope.own_partner_id is None:  # a manager or admin: all their partners, or one
-    names = {0: t("cohorts.all_partners")}  # partner ids start at 1
-    names |= {pid: f"{pid} · {name}" for pid, name, _ in data.cohort_partners(user.scope, snap.snapshot_id).iter_rows()}
-    partner = (
-        int(cols[1].selectbox(t("cohorts.partner"), list(names), format_func=names.get, key="lag_partner")) or None
-    )
+partner = partner_picker(user, snap.snapshot_id, "lag_partner", cols[1])  # staff: all their partners, or one
 try:
     frame = data.lag(user.scope, snap.snapshot_id, LagRequest(date_from, date_to, user.timezone, event, partner))
 except LagError as exc:

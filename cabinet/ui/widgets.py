@@ -87,6 +87,19 @@ def today_in(tz: str) -> date:
     return formatting.today_in(tz)
 
 
+def partner_picker(user: SessionUser, snapshot_id: str, key: str, where: object = st) -> int | None:
+    """For a manager or admin, all their partners (None) or one of those with customers, the most first, with their
+    number of customers; a partner (or a view as one) gets None without a widget: its scope is its own."""
+    if user.scope.own_partner_id is not None:
+        return None
+    names = {0: t("cohorts.all_partners")}  # partner ids start at 1
+    names |= {
+        pid: f"{pid} · {name} ({n:,})" for pid, name, n in data.cohort_partners(user.scope, snapshot_id).iter_rows()
+    }
+    picked = where.selectbox(t("cohorts.partner"), list(names), format_func=names.get, key=key)  # type: ignore[attr-defined]
+    return int(picked) or None
+
+
 def show_refusal(exc: Exception, partner: object = None) -> None:
     """A refused request (ScopeError, LinkError, PayoutError, ...) in the interface's language: its translation key
     and values; a scope error without them names `partner`."""
