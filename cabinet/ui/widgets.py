@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import plotly.graph_objects as go
 import polars as pl
@@ -87,7 +87,7 @@ def today_in(tz: str) -> date:
     return formatting.today_in(tz)
 
 
-def partner_picker(user: SessionUser, snapshot_id: str, key: str, where: object = st) -> int | None:
+def partner_picker(user: SessionUser, snapshot_id: str, key: str, where: Any = st) -> int | None:
     """For a manager or admin, all their partners (None) or one of those with customers, the most first, with their
     number of customers; a partner (or a view as one) gets None without a widget: its scope is its own."""
     if user.scope.own_partner_id is not None:
@@ -96,7 +96,7 @@ def partner_picker(user: SessionUser, snapshot_id: str, key: str, where: object 
     names |= {
         pid: f"{pid} · {name} ({n:,})" for pid, name, n in data.cohort_partners(user.scope, snapshot_id).iter_rows()
     }
-    picked = where.selectbox(t("cohorts.partner"), list(names), format_func=names.get, key=key)  # type: ignore[attr-defined]
+    picked = where.selectbox(t("cohorts.partner"), list(names), format_func=names.get, key=key)  # st, or a column
     return int(picked) or None
 
 
