@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -102,7 +103,6 @@ def open_store(url: str) -> Engine:
 def schema_revisions(engine: Engine) -> tuple[str | None, str | None]:
     """(the store's migration revision, the newest this code ships)."""
     from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
 
     quiet = logging.getLogger("alembic.runtime.migration")  # its INFO lines would repeat on every scheduled run
     level = quiet.level
@@ -112,9 +112,17 @@ def schema_revisions(engine: Engine) -> tuple[str | None, str | None]:
             current = MigrationContext.configure(conn).get_current_revision()
     finally:
         quiet.setLevel(level)
+    return current, _code_head()
+
+
+@cache
+def _code_head() -> str | None:
+    """The newest migration this code ships (read once per process: the scheduler checks the store every run)."""
+    from alembic.script import ScriptDirectory
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return current, ScriptDirectory.from_config(config).get_current_head()
+    return ScriptDirectory.from_config(config).get_current_head()
 
 
 @contextmanager
