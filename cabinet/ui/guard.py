@@ -10,6 +10,8 @@ from cabinet.ui.login import login_form
 from cabinet.ui.menu import sidebar_menu
 from cabinet.ui.text import t
 
+REFUSALS = {"manage": "auth.staff_only", "admin": "auth.admin_only"}  # features of roles, not of tiers
+
 
 def page_setup() -> None:
     """The page config every page starts with: a page opened by its URL (a bookmark, a reload) does not run
@@ -29,7 +31,8 @@ def require_user(feature: str) -> SessionUser:
         st.info(t("auth.please_login"))
         st.stop()
     sidebar_menu(user)
-    if not user.has(feature):
-        st.error(t("auth.no_feature", feature=t(f"menu.{feature}")))
+    if not user.has(feature):  # a tier can give its partners a feature; staff pages no tier gives
+        refusal = REFUSALS.get(feature, "auth.no_feature")
+        st.error(t(refusal, feature=t(f"menu.{feature}")))
         st.stop()
     return user

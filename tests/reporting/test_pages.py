@@ -43,9 +43,8 @@ def test_page_renders_for_every_role(program: Program, page: str, role: str) -> 
     at = _open(page, program.users[role])
     assert not at.exception, at.exception
     if not program.users[role].has(PAGE_FEATURES[page]):  # e.g. sub-partners for a bronze partner: refused
-        assert [e.value for e in at.error] == [
-            translate("auth.no_feature", feature=translate(f"menu.{PAGE_FEATURES[page]}"))
-        ]
+        refusal = {"manage": "auth.staff_only", "admin": "auth.admin_only"}.get(PAGE_FEATURES[page], "auth.no_feature")
+        assert [e.value for e in at.error] == [translate(refusal, feature=translate(f"menu.{PAGE_FEATURES[page]}"))]
         assert not at.dataframe and not at.metric
         return
     assert not at.error
