@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
 
 from cabinet.access import build_session_user
+from cabinet.config import Settings
 from cabinet.passwords import hash_password
 from cabinet.session import SessionUser
-from cabinet.store.db import session_scope
+from cabinet.store.db import make_engine, migrate, session_scope
 from cabinet.store.models import Partner, User
-from tests.etl_ingest.conftest import NOW, Tiny, tiny  # noqa: F401 - fixture reused here
+from tests.conftest import TEST_COOKIE_KEY, TEST_LINK_KEY
+from tests.etl_ingest.conftest import NOW, Tiny, build_tiny
 
 PASSWORD = "reporting-password-1"
 CLICKS = """click_id,ts,link_token,partner_id,offer_id,country,device,ip,user_agent
@@ -40,8 +45,62 @@ class Program:
     users: dict[str, SessionUser]
 
 
+@dataclass(frozen=True)
+class _Template:
+    """The loaded program's data directory, built once per test process, and what `program` hands out from it."""
+
+    data_dir: Path
+    ids: tuple[int, int, int, int, int, str]  # Tiny's parent, child, offer, other_offer, link, token
+    outsider: int
+    users: dict[str, SessionUser]
+
+
+@pytest.fixture(scope="session")
+def _program_template(tmp_path_factory: pytest.TempPathFactory) -> _Template:
+    """Build the program once per process (store migrations, five bcrypt hashes and an ETL run: ~3 s); each test gets
+    a copy of its data directory, so tests that change the store or run the ETL again stay apart."""
+    root = tmp_path_factory.mktemp("program_template")
+    data_dir = root / "data"
+    data_dir.mkdir()
+    settings = Settings.from_env(
+        env={
+            "CABINET_DATA_DIR": str(data_dir),
+            "CABINET_STORE_URL": f"sqlite:///{data_dir / 'cabinet.db'}",
+            "CABINET_SECRETS_FILE": str(root / "secrets.toml"),
+            "CABINET_COOKIE_KEY": TEST_COOKIE_KEY,
+            "CABINET_LINK_SIGNING_KEY": TEST_LINK_KEY,
+        }
+    )
+    migrate(settings.store_url)
+    engine = make_engine(settings.store_url)
+    try:
+        tiny = build_tiny(settings, engine)
+        outsider = _load_program(tiny, engine)
+        users = {u: build_session_user(engine, u) for u in ("p_parent", "p_child", "p_bronze", "mgr", "root")}
+    finally:
+        engine.dispose()
+    ids = (tiny.parent, tiny.child, tiny.offer, tiny.other_offer, tiny.link, tiny.token)
+    return _Template(data_dir, ids, outsider, users)  # type: ignore[arg-type]
+
+
 @pytest.fixture
-def program(tiny: Tiny, store_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Program:  # noqa: F811
+def store_engine(settings: Settings, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """The migrated store of the test; for tests that use `program`, a copy of the loaded program's data directory
+    (store and warehouse) is put in place first."""
+    if "program" in request.fixturenames:
+        template: _Template = request.getfixturevalue("_program_template")
+        shutil.copytree(template.data_dir, settings.data_dir, dirs_exist_ok=True)
+    else:
+        migrate(settings.store_url)
+    engine = make_engine(settings.store_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def program(
+    settings: Settings, store_engine: Engine, _program_template: _Template, monkeypatch: pytest.MonkeyPatch
+) -> Program:
     """Parent (gold) with a child (silver), an unrelated bronze partner; EUR FX; loaded by one ETL run at `NOW`.
 
     The pages' clock is `NOW` too, so their default periods ("Last 30 days") hold the program's events on whatever
@@ -54,6 +113,12 @@ def program(tiny: Tiny, store_engine: Engine, monkeypatch: pytest.MonkeyPatch) -
         return real_today(tz, now or NOW.replace(tzinfo=UTC))
 
     monkeypatch.setattr(formatting, "today_in", today_at_now)
+    tiny = Tiny(settings, *_program_template.ids)
+    return Program(tiny, _program_template.outsider, dict(_program_template.users))
+
+
+def _load_program(tiny: Tiny, store_engine: Engine) -> int:
+    """Add the users, the bronze outsider and the inbox to the tiny program, run the ETL; the outsider's id."""
     with session_scope(store_engine) as s:
         bronze = Partner(name="Bronze Outsider", tier_code="bronze")
         s.add(bronze)
@@ -92,5 +157,4 @@ def program(tiny: Tiny, store_engine: Engine, monkeypatch: pytest.MonkeyPatch) -
     )
     tiny.write("conversions", "v.csv", CONVERSIONS)
     tiny.run()
-    users = {u: build_session_user(store_engine, u) for u in ("p_parent", "p_child", "p_bronze", "mgr", "root")}
-    return Program(tiny, outsider, users)  # type: ignore[arg-type]
+    return outsider
