@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,10 +46,18 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     return Settings.from_env(env=env)
 
 
+@pytest.fixture(scope="session")
+def migrated_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite store migrated to head once per test process; `store_engine` copies it (Alembic takes ~0.3 s)."""
+    path = tmp_path_factory.mktemp("migrated_store") / "cabinet.db"
+    migrate(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture
-def store_engine(settings: Settings) -> Iterator[Engine]:
-    """A migrated SQLite store for one test."""
-    migrate(settings.store_url)
+def store_engine(settings: Settings, migrated_store_file: Path) -> Iterator[Engine]:
+    """A migrated SQLite store for one test (a copy of the one migrated at the start)."""
+    shutil.copyfile(migrated_store_file, settings.data_dir / "cabinet.db")
     engine = make_engine(settings.store_url)
     yield engine
     engine.dispose()

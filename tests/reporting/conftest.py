@@ -84,14 +84,14 @@ def _program_template(tmp_path_factory: pytest.TempPathFactory) -> _Template:
 
 
 @pytest.fixture
-def store_engine(settings: Settings, request: pytest.FixtureRequest) -> Iterator[Engine]:
+def store_engine(settings: Settings, migrated_store_file: Path, request: pytest.FixtureRequest) -> Iterator[Engine]:
     """The migrated store of the test; for tests that use `program`, a copy of the loaded program's data directory
     (store and warehouse) is put in place first."""
     if "program" in request.fixturenames:
         template: _Template = request.getfixturevalue("_program_template")
         shutil.copytree(template.data_dir, settings.data_dir, dirs_exist_ok=True)
     else:
-        migrate(settings.store_url)
+        shutil.copyfile(migrated_store_file, settings.data_dir / "cabinet.db")
     engine = make_engine(settings.store_url)
     yield engine
     engine.dispose()
