@@ -11,6 +11,7 @@ from cabinet.ui.widgets import kpi_cards
 
 TO_DO_PAGES = {  # a to-do item → the page that does it, and the feature that page needs
     "payout_method": ("pages/10_account.py", "account"),
+    "applications": ("pages/13_partners.py", "manage"),
     "payout_requests": ("pages/09_payouts.py", "payouts"),
 }
 
@@ -23,6 +24,11 @@ status = store.home_status(user.scope)
 st.set_page_config(page_title=status.program_name)  # the store's program name once the store has been read
 st.title(status.program_name)
 st.write(t("home.welcome", name=user.display_name, role=t(f"menu.role_{user.role}")))
+standing = None if user.impersonator else store.own_partner_status(user.partner_id)
+if standing == "pending":  # an application not approved yet, or a blocked partner: no figures, say why
+    st.info(t("home.standing_pending"))
+elif standing == "blocked":
+    st.error(t("home.standing_blocked"))
 if user.impersonator:
     st.warning(t("home.impersonating", manager=user.impersonator, partner=user.display_name))
 current = data.published()

@@ -107,7 +107,7 @@ def derive_scope(session: Session, user: User) -> Scope:
         ids = sorted(set(assigned) | set(descendants(session, assigned)))
         return Scope(user.id, user.username, user.role, tuple(ids))
     partner = session.get(Partner, user.partner_id) if user.partner_id else None
-    if partner is None or partner.status == "blocked":
+    if partner is None or partner.status in ("blocked", "pending"):  # pending: an application not approved yet
         return Scope(user.id, user.username, ROLE_PARTNER, (), tier_code=None)
     tier = session.get(Tier, partner.tier_code)
     depth = tier.subpartner_depth if tier else 0

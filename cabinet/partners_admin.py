@@ -20,7 +20,7 @@ from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
 from cabinet.store.models import CommissionPlan, Partner, Tier, User
 
-STATUSES = ("active", "paused", "blocked")
+STATUSES = ("pending", "active", "paused", "blocked")  # pending: applied by invitation (cabinet.invites)
 REASON_MAX = 500
 
 
@@ -109,6 +109,8 @@ def update_partner(session: Session, scope: Scope, partner_id: int, change: Part
     options = choices(session)
     if change.status not in STATUSES:
         raise PartnerChangeError(f"status {change.status!r}", "partners.bad_status")
+    if change.status == "pending" and partner.status != "pending":  # only an application is pending
+        raise PartnerChangeError("a partner cannot become an application again", "partners.not_pending_again")
     if change.tier_code not in options.tiers:
         raise PartnerChangeError(f"no tier {change.tier_code!r}", "partners.bad_tier")
     if change.manager_user_id is not None and change.manager_user_id not in options.managers:
@@ -121,7 +123,8 @@ def update_partner(session: Session, scope: Scope, partner_id: int, change: Part
     if any(f in changed for f in ("manager_user_id", "plan_id")) and scope.role != ROLE_ADMIN:
         raise ScopeError(f"{scope.username!r} may not change a partner's manager or plan", "partners.admin_only")
     reason = change.reason.strip()
-    if "status" in changed and not reason:
+    approval = partner.status == "pending" and change.status == "active"  # approving an application: no reason needed
+    if "status" in changed and not reason and not approval:
         raise PartnerChangeError("a change of status takes a reason", "partners.reason_needed")
     if len(reason) > REASON_MAX:
         raise PartnerChangeError(f"the reason is longer than {REASON_MAX}", "partners.reason_too_long", n=REASON_MAX)

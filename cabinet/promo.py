@@ -152,6 +152,8 @@ def issue_code(session: Session, scope: Scope, partner_id: int, code: str, offer
     partner = scoped_partner(session, scope, partner_id)
     if partner.status == "blocked":
         raise PromoCodeError(f"partner {partner_id} is blocked", "promo.partner_blocked")
+    if partner.status == "pending":
+        raise PromoCodeError(f"partner {partner_id} is not approved yet", "promo.partner_pending")
     text = code.strip().upper()
     if not CODE_PATTERN.match(text) or any(len(c.upper()) != 1 for c in code.strip()):  # 'ß' → 'SS': the ETL's
         # upper case of such a letter is another ('ẞ'), and the code would match nothing customers type

@@ -100,6 +100,8 @@ def create_link(session: Session, scope: Scope, partner_id: int, new: NewLink, k
     partner = scoped_partner(session, scope, partner_id)
     if partner.status == "blocked":
         raise LinkError(f"partner {partner_id} is blocked", "links.partner_blocked")
+    if partner.status == "pending":
+        raise LinkError(f"partner {partner_id} is not approved yet", "links.partner_pending")
     offer = next((o for o in promotable_offers(session, scope, partner_id) if o.id == new.offer_id), None)
     if offer is None:
         raise LinkError(f"offer {new.offer_id} is not open to partner {partner_id}", "links.offer_not_allowed")

@@ -5,11 +5,15 @@ import streamlit as st
 
 from cabinet.ui import data
 from cabinet.ui.guard import ScopeError, require_user
+from cabinet.ui.signup import invite_box
 from cabinet.ui.text import t
 from cabinet.ui.widgets import display_config, fmt_metric, period_picker, short_label, show_refusal
 
+STATUS_MARKS = {"active": "✓", "paused": "⏸", "blocked": "⛔", "pending": "⏳"}  # pending: an application
+
 user = require_user("subpartners")
 st.title(t("subpartners.title"))
+invite_box(user.scope)  # a partner whose tier has sub-partners shares its invitation link
 snap = data.snapshot_or_stop()
 date_from, date_to = period_picker(user, key="subpartners")
 root = user.scope.own_partner_id
@@ -39,7 +43,7 @@ if tree.is_empty():
     st.stop()
 shown = tree.with_columns(
     pl.format("{} · {}", pl.col("partner_id"), pl.col("name").fill_null("")).alias("partner"),
-    pl.col("status").replace_strict({"active": "✓", "paused": "⏸", "blocked": "⛔"}, default=pl.col("status")),
+    pl.col("status").replace_strict(STATUS_MARKS, default=pl.col("status")),
 ).select("level", "partner", "parent_id", "status", "clicks", "registrations", "ftds", "commission", "override")
 headers = {"level": t("subpartners.level"), "partner": t("dim.partner_id"), "parent_id": t("subpartners.parent"),
            "status": t("subpartners.status"), "override": t("subpartners.override")}  # fmt: skip

@@ -126,7 +126,7 @@ class Partner(Base):
 
     __tablename__ = "partners"
     __table_args__ = (
-        CheckConstraint("status IN ('active','paused','blocked')", name="status"),
+        CheckConstraint("status IN ('active','paused','blocked','pending')", name="status"),
         Index("ix_partners_parent_id", "parent_id"),
         Index("ix_partners_manager_user_id", "manager_user_id"),
     )

@@ -26,6 +26,7 @@ from cabinet.config import ConfigError
 from cabinet.i18n import LOCALES
 from cabinet.session import SESSION_KEY, SessionUser
 from cabinet.ui.resources import app_settings, engine
+from cabinet.ui.signup import application_form
 from cabinet.ui.text import LOCALE_KEY, current_locale, t
 
 COOKIE_NAME = "partner_cabinet_auth"
@@ -151,6 +152,7 @@ def login_form() -> SessionUser | None:
     kind, text = st.session_state.get(_MESSAGE_KEY, ("", ""))
     if kind in _SHOW:
         _SHOW[kind](text)
+    application_form()  # when the address carries an invitation to join
     _language_choice()
     return None
 

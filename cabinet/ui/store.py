@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from cabinet import account as _account
 from cabinet import audit_log as _audit
 from cabinet import creatives as _creatives
+from cabinet import invites as _invites
 from cabinet import partners_admin as _partners
 from cabinet import payouts as _payouts
 from cabinet import program_edit as _program
@@ -26,6 +29,7 @@ from cabinet.account import METHODS, AccountError, masked
 from cabinet.audit_log import MAX_ROWS as AUDIT_MAX_ROWS
 from cabinet.audit_log import AuditRow
 from cabinet.creatives import CreativeItem
+from cabinet.invites import INVITE_DAYS, Application, InviteError
 from cabinet.partners_admin import STATUSES as PARTNER_STATUSES
 from cabinet.partners_admin import Choices, PartnerChange, PartnerChangeError, PartnerRow
 from cabinet.payouts import NEXT, STATUSES, PayoutError
@@ -36,7 +40,7 @@ from cabinet.promo import STATES as CODE_STATES
 from cabinet.promo import CodeChange, PromoCodeError, PromoItem
 from cabinet.status import DataStatus, data_status
 from cabinet.store.db import session_scope
-from cabinet.store.models import Offer, PayoutRequest, Tier, TrackingLink
+from cabinet.store.models import Offer, Partner, PayoutRequest, Tier, TrackingLink
 from cabinet.tracking import SUB_MAX, SUBS, LinkError, NewLink, link_url, qr_png
 from cabinet.ui.branding import brand
 from cabinet.ui.resources import app_settings, engine
@@ -46,6 +50,7 @@ __all__ = [  # what pages use besides the functions below
     "AUDIT_MAX_ROWS",
     "CODE_STATES",
     "FEATURES",
+    "INVITE_DAYS",
     "MAX_DEPTH",
     "METHODS",
     "NEXT",
@@ -54,7 +59,9 @@ __all__ = [  # what pages use besides the functions below
     "SUBS",
     "SUB_MAX",
     "AccountError",
+    "Application",
     "CodeChange",
+    "InviteError",
     "LinkError",
     "NewLink",
     "PartnerChange",
@@ -76,16 +83,26 @@ def home_status(scope: Scope) -> DataStatus:
 
 
 def to_do(scope: Scope) -> list[tuple[str, int]]:
-    """What the home page asks the user to act on, (item, count): a partner without a payout method; the payout
-    requests of a manager's or admin's partners that wait for a decision."""
+    """What the home page asks the user to act on, (item, count): a partner without a payout method; the
+    applications to join and the payout requests of a manager's or admin's partners that wait for a decision."""
     with session_scope(engine()) as s:
         if scope.own_partner_id is not None:
             partner = scoped_partner(s, scope, scope.own_partner_id)
             return [] if partner.payout_method else [("payout_method", 1)]
         if scope.role in ("manager", "admin"):
             waiting = len(_payouts.scope_requests(s, scope, ("requested",)))
-            return [("payout_requests", waiting)] if waiting else []
+            counts = [("applications", _invites.applications(s, scope)), ("payout_requests", waiting)]
+            return [(item, n) for item, n in counts if n]
     return []
+
+
+def own_partner_status(partner_id: int | None) -> str | None:
+    """The status of a partner user's own partner (the session's, not a scope's: a pending or blocked partner's scope
+    is empty); None for staff."""
+    if partner_id is None:
+        return None
+    with session_scope(engine()) as s:
+        return s.scalar(select(Partner.status).where(Partner.id == partner_id))
 
 
 def partners(scope: Scope) -> list[tuple[int, str, str]]:
@@ -292,3 +309,28 @@ def audit_entries(scope: Scope, date_from: date, date_to: date, tz: str, wanted:
     """The audit log's entries of a period, newest first (admins); whether there were more than shown."""
     with session_scope(engine()) as s:
         return _audit.entries(s, scope, date_from, date_to, tz, wanted, actor)
+
+
+def can_invite(scope: Scope) -> bool:
+    """True when the user is an active partner whose tier has sub-partners."""
+    with session_scope(engine()) as s:
+        return _invites.can_invite(s, scope)
+
+
+def invite_url(scope: Scope, base_url: str) -> str:
+    """The address of a new invitation from the user's own partner, at the cabinet's `base_url`."""
+    with session_scope(engine()) as s:
+        token = _invites.own_invite_token(s, scope, app_settings().require_link_key())
+    return _invites.invite_url(base_url, token)
+
+
+def inviting_partner(token: str) -> str:
+    """The name of the partner an invitation is from; `InviteError` when it cannot be used."""
+    with session_scope(engine()) as s:
+        return _invites.inviting_partner(s, token, app_settings().require_link_key()).name
+
+
+def apply_to_join(token: str, form: Application) -> int:
+    """Create the applicant's pending partner and login under the inviting partner; the new partner's id."""
+    with session_scope(engine()) as s:
+        return _invites.apply(s, token, app_settings().require_link_key(), form).id

@@ -94,6 +94,38 @@ def test_the_minimum_payout_migration_keeps_the_settings_row(store_url: str) -> 
         eng.dispose()
 
 
+def test_the_applications_migration_keeps_partners_and_admits_pending(store_url: str) -> None:
+    """0003 lets a partner be `pending` (an application): partners made before keep their rows, children and
+    indexes, and any other status stays refused; the downgrade turns an application into a paused partner."""
+    migrate(store_url, "0002")
+    eng = make_engine(store_url)
+    insert = ("insert into partners (id, name, status, tier_code, parent_id, currency, timezone, payout_details, "
+              "notification_prefs, created_at) values (:id, :name, :status, 'bronze', :parent, 'USD', 'UTC', '{}', "
+              "'{}', '2026-11-01 00:00:00')")  # fmt: skip
+    try:
+        with eng.begin() as conn:
+            conn.execute(text("insert into tiers (code, name, rank, features, visible_metrics, subpartner_depth) "
+                              "values ('bronze', 'Bronze', 1, '[]', '[]', 0)"))  # fmt: skip
+            conn.execute(text(insert), {"id": 1, "name": "Parent", "status": "active", "parent": None})
+            with pytest.raises(IntegrityError), conn.begin_nested():
+                conn.execute(text(insert), {"id": 2, "name": "Early", "status": "pending", "parent": 1})
+        migrate(store_url)
+        with eng.begin() as conn:
+            conn.execute(text(insert), {"id": 2, "name": "Applicant", "status": "pending", "parent": 1})
+            with pytest.raises(IntegrityError), conn.begin_nested():
+                conn.execute(text(insert), {"id": 3, "name": "Bad", "status": "waiting", "parent": 1})
+        with eng.connect() as conn:
+            rows = conn.execute(text("select id, name, status, parent_id from partners order by id")).all()
+            assert [tuple(r) for r in rows] == [(1, "Parent", "active", None), (2, "Applicant", "pending", 1)]
+            assert {"ix_partners_parent_id", "ix_partners_manager_user_id"} <= {
+                i["name"] for i in inspect(conn).get_indexes("partners")}  # fmt: skip
+        command.downgrade(alembic_config(store_url), "0002")
+        with eng.connect() as conn:
+            assert conn.execute(text("select status from partners where id = 2")).scalar() == "paused"
+    finally:
+        eng.dispose()
+
+
 def test_models_match_the_migrations(engine: Engine) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)

@@ -1,0 +1,157 @@
+"""Sub-partner invitations: a partner whose tier has sub-partners shares a signed link; whoever opens it applies to
+join the program under that partner, and the partner's manager approves the application.
+
+The link carries a JWT (HS256) naming the inviting partner, valid for `INVITE_DAYS`. Its key is derived from the link
+signing key for this purpose only, so an invitation cannot pass for a tracking token or a login cookie and the other
+way round. Nothing is stored per invitation: a new link can be made at any time, and an application is checked
+against the inviting partner as it is when the form is sent (still active, still with sub-partners in its tier).
+
+An application creates a `pending` partner under the inviter (its manager and plan, the program's lowest tier) and its
+login. A pending partner's login sees no figures and cannot create links until a manager approves it (status
+`active`, `cabinet.partners_admin`); declining is blocking it, with a reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+import jwt
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cabinet.access import Scope, ScopeError, scoped_partner
+from cabinet.auth import audit
+from cabinet.errors import RefusedRequest
+from cabinet.passwords import hash_password, validate_new_password
+from cabinet.store.models import Partner, ProgramSettings, Tier, User
+
+INVITE_DAYS = 30
+PURPOSE = "partner-invite"
+USERNAME = re.compile(r"^[A-Za-z0-9_.]{3,64}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,24}$")
+NAME_MAX = 200
+
+
+class InviteError(RefusedRequest):
+    """An invitation that cannot be used, or an application that cannot be accepted; `key`/`params` say why."""
+
+
+@dataclass(frozen=True)
+class Application:
+    """What the applicant types."""
+
+    username: str
+    name: str
+    email: str
+    password: str
+    password_again: str
+    locale: str = "en"
+
+
+def _key(link_key: bytes) -> bytes:
+    return hmac.new(link_key, PURPOSE.encode(), hashlib.sha256).digest()
+
+
+def invite_token(parent_id: int, link_key: bytes, now: datetime | None = None) -> str:
+    """A signed invitation to join under partner `parent_id`, valid for `INVITE_DAYS`."""
+    now = now or datetime.now(UTC)
+    claims = {"sub": str(parent_id), "purpose": PURPOSE, "iat": now, "exp": now + timedelta(days=INVITE_DAYS)}
+    return jwt.encode(claims, _key(link_key), algorithm="HS256")
+
+
+def invite_url(base_url: str, token: str) -> str:
+    """The cabinet's address with the invitation in its query string."""
+    return f"{base_url.rstrip('/')}/?{urlencode({'invite': token})}"
+
+
+def _parent_id(token: str, link_key: bytes, now: datetime) -> int:
+    """The inviting partner's id; expiry is judged at `now` (PyJWT would judge it at the wall clock)."""
+    try:
+        claims = jwt.decode(token, _key(link_key), algorithms=["HS256"],
+                            options={"require": ["exp", "sub"], "verify_exp": False, "verify_iat": False})  # fmt: skip
+    except jwt.InvalidTokenError as exc:
+        raise InviteError(f"the invitation is not valid: {exc}", "invite.invalid") from exc
+    if claims.get("purpose") != PURPOSE or not str(claims.get("sub", "")).isdigit():
+        raise InviteError("the token is not an invitation", "invite.invalid")
+    if float(claims["exp"]) <= now.timestamp():
+        raise InviteError("the invitation has expired", "invite.expired", days=INVITE_DAYS)
+    return int(claims["sub"])
+
+
+def inviting_partner(session: Session, token: str, link_key: bytes, now: datetime | None = None) -> Partner:
+    """The partner an invitation is from, refused when the token is forged or expired, or when that partner may no
+    longer take sub-partners (not active, or its tier has none)."""
+    parent = session.get(Partner, _parent_id(token, link_key, now or datetime.now(UTC)))
+    if parent is None or parent.status != "active":
+        raise InviteError("the inviting partner does not take sub-partners now", "invite.closed")
+    tier = session.get(Tier, parent.tier_code)
+    if tier is None or tier.subpartner_depth < 1:
+        raise InviteError("the inviting partner's tier has no sub-partners", "invite.closed")
+    return parent
+
+
+def can_invite(session: Session, scope: Scope) -> bool:
+    """True when the scope is an active partner whose tier has sub-partners (it may share an invitation)."""
+    pid = scope.own_partner_id
+    if pid is None:
+        return False
+    partner = session.get(Partner, pid)
+    tier = session.get(Tier, partner.tier_code) if partner else None
+    return bool(partner and partner.status == "active" and tier and tier.subpartner_depth > 0)
+
+
+def own_invite_token(session: Session, scope: Scope, link_key: bytes, now: datetime | None = None) -> str:
+    """An invitation from the scope's own partner; ScopeError for staff, or a partner that may not invite."""
+    pid = scope.own_partner_id
+    if pid is None or not can_invite(session, scope):
+        raise ScopeError(f"{scope.username!r} may not invite sub-partners", "invite.not_allowed")
+    return invite_token(scoped_partner(session, scope, pid).id, link_key, now)
+
+
+def apply(session: Session, token: str, link_key: bytes, form: Application, now: datetime | None = None) -> Partner:
+    """Create the applicant's pending partner under the inviter, and its login; audit-logged."""
+    parent = inviting_partner(session, token, link_key, now)
+    username, name, email = form.username.strip(), " ".join(form.name.split()), form.email.strip()
+    if not USERNAME.match(username):
+        raise InviteError(f"username {username!r}", "invite.bad_username")
+    if not name or len(name) > NAME_MAX:
+        raise InviteError("name", "invite.bad_name", n=NAME_MAX)
+    if not EMAIL.match(email):
+        raise InviteError(f"email {email!r}", "invite.bad_email")
+    try:
+        validate_new_password(form.password)
+    except ValueError as exc:
+        raise InviteError(str(exc), "invite.bad_password", n=10) from exc
+    if form.password != form.password_again:
+        raise InviteError("the passwords differ", "invite.passwords_differ")
+    if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None:
+        raise InviteError(f"username {username!r} is taken", "invite.username_taken")
+    lowest = session.scalar(select(Tier.code).order_by(Tier.rank, Tier.code).limit(1))
+    zone = session.scalar(select(ProgramSettings.default_timezone)) or "UTC"
+    partner = Partner(name=name, email=email, status="pending", tier_code=lowest, parent_id=parent.id,
+                      manager_user_id=parent.manager_user_id, plan_id=parent.plan_id, currency=parent.currency,
+                      timezone=zone)  # fmt: skip
+    session.add(partner)
+    session.flush()
+    user = User(username=username, email=email, display_name=name, password_hash=hash_password(form.password),
+                role="partner", partner_id=partner.id, locale=form.locale, timezone=zone)  # fmt: skip
+    session.add(user)
+    session.flush()
+    audit(session, "partner_applied", user=user, target=f"partner {partner.id}",
+          details={"parent": parent.id, "email": email})  # fmt: skip
+    return partner
+
+
+def applications(session: Session, scope: Scope) -> int:
+    """How many applications (pending partners) of the scope wait for a decision; 0 for a partner."""
+    if scope.role not in ("manager", "admin") or scope.own_partner_id is not None:
+        return 0
+    query = select(func.count()).select_from(Partner).where(Partner.status == "pending")
+    if scope.partner_ids is not None:
+        query = query.where(Partner.id.in_(scope.partner_ids))
+    return int(session.scalar(query) or 0)

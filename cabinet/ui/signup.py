@@ -1,0 +1,56 @@
+"""The application form an invitation link opens (`?invite=<token>`), under the login form, for logged-out visitors;
+and the invitation a partner shares, on the Sub-partners page (`cabinet.invites` checks and stores)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cabinet.access import Scope
+from cabinet.ui import store
+from cabinet.ui.text import current_locale, t
+from cabinet.ui.widgets import show_refusal
+
+_DONE_KEY = "invite_applied"
+FIELDS = ("username", "name", "email", "password", "password_again")
+
+
+def application_form() -> None:
+    """When the address carries an invitation: who it is from and the form to apply (input kept when refused)."""
+    token = st.query_params.get("invite")
+    if not token:
+        return
+    if (done := st.session_state.get(_DONE_KEY)) is not None:
+        st.success(t("invite.applied", parent=done[0], username=done[1]))
+        return
+    try:
+        parent = store.inviting_partner(token)
+    except store.InviteError as exc:
+        show_refusal(exc)
+        return
+    st.subheader(t("invite.title", parent=parent))
+    st.caption(t("invite.intro", parent=parent))
+    with st.form("invite_apply"):
+        kinds = {f: "password" if f.startswith("password") else "default" for f in FIELDS}
+        values = {f: st.text_input(t(f"invite.{f}"), key=f"invite_f_{f}", max_chars=200, type=kinds[f]) for f in FIELDS}
+        sent = st.form_submit_button(t("invite.submit"), type="primary")
+    if not sent:
+        return
+    try:
+        store.apply_to_join(token, store.Application(**values, locale=current_locale()))
+    except store.InviteError as exc:
+        show_refusal(exc)
+        return
+    for f in FIELDS:  # the form is done: nothing typed stays in the session
+        st.session_state.pop(f"invite_f_{f}", None)
+    st.session_state[_DONE_KEY] = (parent, values["username"].strip())
+    st.rerun()
+
+
+def invite_box(scope: Scope) -> None:
+    """For a partner whose tier has sub-partners: the invitation link to share, and what happens after."""
+    if not store.can_invite(scope):
+        return
+    with st.expander(t("invite.share_title"), icon=":material/person_add:"):
+        url = store.invite_url(scope, st.context.url or "http://localhost:8501")  # the app's address, no page path
+        st.code(url, language=None, wrap_lines=True)
+        st.caption(t("invite.share_help", days=store.INVITE_DAYS))
