@@ -13,7 +13,7 @@ STATUS_MARKS = {"active": "✓", "paused": "⏸", "blocked": "⛔", "pending": "
 
 user = require_user("subpartners")
 st.title(t("subpartners.title"))
-invite_box(user.scope)  # a partner whose tier has sub-partners shares its invitation link
+invite_box(user.scope, "subpartners")  # a partner whose tier has sub-partners shares its invitation link
 snap = data.snapshot_or_stop()
 date_from, date_to = period_picker(user, key="subpartners")
 root = user.scope.own_partner_id

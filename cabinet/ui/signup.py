@@ -46,11 +46,17 @@ def application_form() -> None:
     st.rerun()
 
 
-def invite_box(scope: Scope) -> None:
-    """For a partner whose tier has sub-partners: the invitation link to share, and what happens after."""
+def invite_box(scope: Scope, page_slug: str) -> None:
+    """For a partner whose tier has sub-partners: the invitation link to share, and what happens after. `page_slug`
+    is the address path of the page it is on (the link points to the cabinet's home, where the form is)."""
     if not store.can_invite(scope):
         return
     with st.expander(t("invite.share_title"), icon=":material/person_add:"):
-        url = store.invite_url(scope, st.context.url or "http://localhost:8501")  # the app's address, no page path
-        st.code(url, language=None, wrap_lines=True)
+        st.code(store.invite_url(scope, app_url(page_slug)), language=None, wrap_lines=True)
         st.caption(t("invite.share_help", days=store.INVITE_DAYS))
+
+
+def app_url(page_slug: str) -> str:
+    """The cabinet's address as the browser sees it (behind a proxy and a base path too), without the page's path."""
+    url = (st.context.url or "http://localhost:8501").removesuffix("/")
+    return url.removesuffix(f"/{page_slug}")
