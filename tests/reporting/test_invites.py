@@ -171,3 +171,20 @@ def test_the_invitation_page_flow(program: Program, store_engine: Engine) -> Non
     forged.query_params["invite"] = token[:-3] + "abc"
     forged.run()
     assert [e.value for e in forged.error] == [translate("invite.invalid")] and not forged.get("form_submit_button")[1:]
+
+
+def test_a_manager_sees_the_application_first_and_approves_it_on_the_page(
+    program: Program, store_engine: Engine
+) -> None:
+    new_id = _apply(store_engine, _token(program, store_engine))
+    at = open_page("pages/13_partners.py", build_session_user(store_engine, "mgr"))
+    table = at.dataframe[0].value
+    assert list(table["Name"]) == ["New Sub Ltd", "Child", "Parent"]  # the application first, then by name
+    assert table["Status"][0] == translate("partners.status_pending")
+    at.selectbox(key=f"partners_status_{new_id}").select("active")  # approval: no reason asked
+    at.button[0].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with session_scope(store_engine) as s:
+        assert s.get(Partner, new_id).status == "active"
+    approved = build_session_user(store_engine, "new_sub")
+    assert approved is not None and approved.scope.partner_ids == (new_id,)
