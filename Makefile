@@ -34,7 +34,7 @@ system-deps:
 	@bash scripts/system_deps.sh
 
 test: install-test system-deps
-	$(BIN)/python -m pytest -n 2  # two workers: 7:44 against 16:44 one after another on a 2-vCPU machine
+	$(BIN)/python -m pytest -n 2  # two workers on a 2-vCPU machine: ~10 min for the whole suite
 
 lint:
 	$(BIN)/ruff format --check . && $(BIN)/ruff check .

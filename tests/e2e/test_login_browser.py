@@ -151,3 +151,46 @@ def test_a_reload_keeps_the_partner_view_until_back_to_me(tab, cabinet_server: S
     tab.reload()
     _see(tab.get_by_text("View as partner"), "admin_after_reload")
     expect(tab.get_by_text("Viewing the cabinet as")).to_have_count(0)
+
+
+def test_an_invitation_link_opens_the_application_form_and_the_applicant_waits(  # type: ignore[no-untyped-def]
+    tab, cabinet_server: Server
+) -> None:
+    """The link a partner shares, in a real browser: the form under the login form, a refusal that keeps the input,
+    the application sent, and the applicant's first login saying it waits for approval."""
+    import dataclasses
+
+    from sqlalchemy import select
+
+    from cabinet.invites import invite_token
+    from cabinet.store.db import make_engine, session_scope
+    from cabinet.store.models import Partner
+
+    engine = make_engine(f"sqlite:///{cabinet_server.data_dir / 'cabinet.db'}")
+    with session_scope(engine) as s:
+        inviter = s.scalar(select(Partner.id).where(Partner.name == "E2E Partner"))
+    engine.dispose()
+    token = invite_token(inviter, b"e2e-link-key-0123456789abcdef0123456789abcdef")
+    tab.goto(f"{cabinet_server.url}/?invite={token}")
+    _see(tab.get_by_text("Join as a sub-partner of E2E Partner"), "application_form")
+    fields = {"Username (3": "e2e_applicant", "Your name or company": "E2E Applicant", "Email": "e2e-applicant",
+              "Password (at least": "applicant-pass-1", "Password again": "applicant-pass-1"}  # fmt: skip
+    for attempt in range(2):  # the cookie component's first render can rerun the page and clear a form (see _login)
+        tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
+        for label, value in fields.items():
+            tab.get_by_label(label).fill(value)
+        tab.get_by_role("button", name="Apply").click()
+        try:
+            tab.get_by_text("The email address is not valid.").wait_for(timeout=20_000 if attempt == 0 else 40_000)
+            break
+        except Exception:
+            if attempt == 1:
+                raise
+    expect(tab.get_by_label("Username (3")).to_have_value("e2e_applicant")  # the refused form keeps the input
+    tab.get_by_label("Email").fill("applicant@example.com")
+    tab.get_by_role("button", name="Apply").click()
+    _see(tab.get_by_text("Your application under E2E Partner is sent."), "application_sent")
+    expect(tab.get_by_text("Traceback")).to_have_count(0)
+    applicant = dataclasses.replace(cabinet_server, username="e2e_applicant")
+    _login(tab, applicant, "applicant-pass-1", expect="Welcome, E2E Applicant")
+    _see(tab.get_by_text("Your application to join the program is waiting"), "pending_home")
