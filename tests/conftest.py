@@ -29,18 +29,23 @@ TEST_COOKIE_KEY = "test-cookie-key-0123456789abcdef0123456789abcdef"
 TEST_LINK_KEY = "test-link-key-0123456789abcdef0123456789abcdef"
 
 
-@pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Settings for an isolated install under tmp_path; also exported to the environment for subprocesses."""
-    data_dir = tmp_path / "data"
+def install_env(root: Path) -> dict[str, str]:
+    """The environment of an isolated install under `root` (its data directory `root/data` is created)."""
+    data_dir = root / "data"
     data_dir.mkdir()
-    env = {
+    return {
         "CABINET_DATA_DIR": str(data_dir),
         "CABINET_STORE_URL": f"sqlite:///{data_dir / 'cabinet.db'}",
-        "CABINET_SECRETS_FILE": str(tmp_path / "secrets.toml"),
+        "CABINET_SECRETS_FILE": str(root / "secrets.toml"),
         "CABINET_COOKIE_KEY": TEST_COOKIE_KEY,
         "CABINET_LINK_SIGNING_KEY": TEST_LINK_KEY,
     }
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings for an isolated install under tmp_path; also exported to the environment for subprocesses."""
+    env = install_env(tmp_path)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return Settings.from_env(env=env)

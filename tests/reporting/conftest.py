@@ -17,7 +17,7 @@ from cabinet.passwords import hash_password
 from cabinet.session import SessionUser
 from cabinet.store.db import make_engine, migrate, session_scope
 from cabinet.store.models import Partner, User
-from tests.conftest import TEST_COOKIE_KEY, TEST_LINK_KEY
+from tests.conftest import install_env
 from tests.etl_ingest.conftest import NOW, Tiny, build_tiny
 
 PASSWORD = "reporting-password-1"
@@ -59,18 +59,7 @@ class _Template:
 def _program_template(tmp_path_factory: pytest.TempPathFactory) -> _Template:
     """Build the program once per process (store migrations, five bcrypt hashes and an ETL run: ~3 s); each test gets
     a copy of its data directory, so tests that change the store or run the ETL again stay apart."""
-    root = tmp_path_factory.mktemp("program_template")
-    data_dir = root / "data"
-    data_dir.mkdir()
-    settings = Settings.from_env(
-        env={
-            "CABINET_DATA_DIR": str(data_dir),
-            "CABINET_STORE_URL": f"sqlite:///{data_dir / 'cabinet.db'}",
-            "CABINET_SECRETS_FILE": str(root / "secrets.toml"),
-            "CABINET_COOKIE_KEY": TEST_COOKIE_KEY,
-            "CABINET_LINK_SIGNING_KEY": TEST_LINK_KEY,
-        }
-    )
+    settings = Settings.from_env(env=install_env(tmp_path_factory.mktemp("program_template")))
     migrate(settings.store_url)
     engine = make_engine(settings.store_url)
     try:
@@ -80,7 +69,7 @@ def _program_template(tmp_path_factory: pytest.TempPathFactory) -> _Template:
     finally:
         engine.dispose()
     ids = (tiny.parent, tiny.child, tiny.offer, tiny.other_offer, tiny.link, tiny.token)
-    return _Template(data_dir, ids, outsider, users)  # type: ignore[arg-type]
+    return _Template(settings.data_dir, ids, outsider, users)  # type: ignore[arg-type]
 
 
 @pytest.fixture
