@@ -105,12 +105,16 @@ where (o.amount::decimal(38,4) * o.pct * 0.01)::decimal(18,4) <> 0
 
 # Desired rows joined with what exists; approved and paid rows are final and never rewritten. A blocked partner earns
 # nothing more: its rows not final yet are rejected (`inputs.partner_blocked`), and priced again once it is unblocked.
+# An application not approved yet (`pending`, `cabinet.invites`) earns nothing either, until it is approved
+# (`inputs.partner_pending` too).
 CHANGES = """
 create or replace temp table eng_changes as
 with merged as (
     select
         d.* replace (
             case when b.partner_id is null then d.inputs
+                 when b.status = 'pending'
+                     then json_merge_patch(d.inputs, '{"partner_blocked": true, "partner_pending": true}')
                  else json_merge_patch(d.inputs, '{"partner_blocked": true}') end as inputs
         ),
         e.commission_id is null as is_new,
@@ -126,7 +130,7 @@ with merged as (
          e.offer_id, e.plan_id, e.rule, e.inputs::varchar, e.level, e.from_partner_id, e.hold_until) as old_values
     from eng_desired as d
     left join commissions as e using (commission_id)
-    left join dim_partners as b on b.partner_id = d.partner_id and b.status = 'blocked'
+    left join dim_partners as b on b.partner_id = d.partner_id and b.status in ('blocked', 'pending')
     where e.commission_id is null or (e.source = 'engine' and e.status not in ('approved', 'paid'))
 )
 select * exclude (old_values)

@@ -14,16 +14,16 @@ select (select count(*) from conversions where updated_run_id = $run)
      + (select count(*) from commissions where source = 'feed' and updated_run_id = $run)
 """
 
-# Partners whose plan, parent chain, an ancestor's override percent, or whether they or an ancestor are blocked
-# changed in the store since their commissions were priced (a partner not blocked keeps the fingerprint it had
-# before blocking was part of it)
+# Partners whose plan, parent chain, an ancestor's override percent, or whether they or an ancestor are blocked (or
+# an application not approved yet: `pending`) changed in the store since their commissions were priced (a partner
+# neither blocked nor pending keeps the fingerprint it had before blocking was part of it)
 PLAN_CHANGES = """
 create or replace temp table eng_plan_now as
 select p.partner_id, md5(
     coalesce(to_json(pl)::varchar, '') || '|' || coalesce((
         select string_agg(
             t.level || ':' || t.ancestor_id || ':' || coalesce(ap.subpartner_override_pct::varchar, '')
-                || case when a.status = 'blocked' then ':blocked' else '' end,
+                || case when a.status in ('blocked', 'pending') then ':' || a.status else '' end,
             ','
             order by t.level
         )
@@ -31,7 +31,7 @@ select p.partner_id, md5(
         join dim_partners as a on a.partner_id = t.ancestor_id
         left join dim_plans as ap on ap.plan_id = a.plan_id
         where t.descendant_id = p.partner_id
-    ), '') || case when p.status = 'blocked' then '|blocked' else '' end
+    ), '') || case when p.status in ('blocked', 'pending') then '|' || p.status else '' end
 ) as fingerprint
 from dim_partners as p
 left join dim_plans as pl on pl.plan_id = p.plan_id;

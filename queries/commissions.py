@@ -154,7 +154,9 @@ def explain(row: dict[str, Any], locale: str) -> str:
         text = tr(kind, amount=_money(data.get("reversed_amount"), row.get("currency"), locale))
     else:
         text = row.get("rule") or ""
-    if data.get("partner_blocked"):
+    if data.get("partner_pending"):
+        text += tr("pending_partner")
+    elif data.get("partner_blocked"):
         text += tr("blocked")
     if row.get("status") == "hold" and row.get("hold_until") is not None:
         text += tr("hold_until", until=f"{row['hold_until']:%Y-%m-%d}")

@@ -87,3 +87,27 @@ def test_blocking_rejects_what_is_not_final_and_unblocking_prices_it_again(tiny:
     assert _commissions(tiny)[f"eng:c2:cpa:L1:{p}"] == ("approved", Decimal("10"))
     _rollups_match(tiny)
     conserved(tiny)
+
+
+def test_an_application_earns_nothing_until_approved_and_is_priced_then(tiny: Tiny, store_engine: Engine) -> None:
+    """A pending partner (an application to join, `cabinet.invites`) has no links or codes, but a feed may still name
+    it: its commissions are rejected, say why, and are priced once a manager approves it."""
+    from queries.commissions import explain
+
+    c, o = tiny.child, tiny.offer
+    _status(store_engine, c, "pending")
+    tiny.write("conversions", "1.csv", HEAD + f"a1,2026-11-03T10:00:00Z,ftd,{c},{o},50,approved\n")
+    tiny.run()
+    assert _commissions(tiny) == {"eng:a1:cpa": ("rejected", Decimal("100"))}
+    row = dict(zip(("rule", "inputs", "kind", "status", "currency"), tiny.rows(
+        "select rule, inputs, kind, status, currency from commissions")[0], strict=True))  # fmt: skip
+    assert json.loads(row["inputs"])["partner_pending"] is True
+    assert explain(row, "en").endswith(" — not paid: the partner's application is not approved yet")
+    _rollups_match(tiny)
+
+    _status(store_engine, c, "active")  # approved: a run with no new file prices it
+    tiny.run()
+    assert _commissions(tiny) == {"eng:a1:cpa": ("approved", Decimal("100"))}
+    assert "partner_pending" not in tiny.rows("select inputs from commissions")[0][0]
+    _rollups_match(tiny)
+    conserved(tiny)
