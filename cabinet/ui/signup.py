@@ -52,8 +52,14 @@ def invite_box(scope: Scope, page_slug: str) -> None:
     if not store.can_invite(scope):
         return
     with st.expander(t("invite.share_title"), icon=":material/person_add:"):
-        st.code(store.invite_url(scope, app_url(page_slug)), language=None, wrap_lines=True)
-        st.caption(t("invite.share_help", days=store.INVITE_DAYS))
+        url = store.invite_url(scope, app_url(page_slug))
+        left, right = st.columns([3, 1])
+        left.code(url, language=None, wrap_lines=True)
+        left.caption(t("invite.share_help", days=store.INVITE_DAYS))
+        png = store.qr_png(url)
+        right.image(png, width=160, caption=t("links.qr"))
+        right.download_button(t("links.qr_download"), png, file_name="invitation-qr.png", mime="image/png",
+                              icon=":material/qr_code_2:", key="invite_qr")  # fmt: skip
 
 
 def app_url(page_slug: str) -> str:
