@@ -9,8 +9,6 @@ from cabinet.ui.signup import invite_box
 from cabinet.ui.text import t
 from cabinet.ui.widgets import display_config, fmt_metric, period_picker, short_label, show_refusal
 
-STATUS_MARKS = {"active": "✓", "paused": "⏸", "blocked": "⛔", "pending": "⏳"}  # pending: an application
-
 user = require_user("subpartners")
 st.title(t("subpartners.title"))
 invite_box(user.scope, "subpartners")  # a partner whose tier has sub-partners shares its invitation link
@@ -41,9 +39,11 @@ cols[3].metric(t("subpartners.override"), fmt_metric("commission", float(tree["o
 if tree.is_empty():
     st.info(t("subpartners.none"))
     st.stop()
+# a tick for active partners, the status's name for the others (the table's font has no pause or hourglass signs)
+status_marks = {"active": "✓"} | {s: t(f"partners.status_{s}") for s in ("paused", "blocked", "pending")}
 shown = tree.with_columns(
     pl.format("{} · {}", pl.col("partner_id"), pl.col("name").fill_null("")).alias("partner"),
-    pl.col("status").replace_strict(STATUS_MARKS, default=pl.col("status")),
+    pl.col("status").replace_strict(status_marks, default=pl.col("status")),
 ).select("level", "partner", "parent_id", "status", "clicks", "registrations", "ftds", "commission", "override")
 headers = {"level": t("subpartners.level"), "partner": t("dim.partner_id"), "parent_id": t("subpartners.parent"),
            "status": t("subpartners.status"), "override": t("subpartners.override")}  # fmt: skip

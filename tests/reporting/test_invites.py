@@ -188,3 +188,15 @@ def test_a_manager_sees_the_application_first_and_approves_it_on_the_page(
         assert s.get(Partner, new_id).status == "active"
     approved = build_session_user(store_engine, "new_sub")
     assert approved is not None and approved.scope.partner_ids == (new_id,)
+
+
+def test_the_inviter_sees_its_application_in_its_tree_after_the_next_run(
+    program: Program, store_engine: Engine
+) -> None:
+    new_id = _apply(store_engine, _token(program, store_engine))
+    program.tiny.run()  # the run copies the store's partners into the warehouse
+    at = open_page("pages/04_subpartners.py", build_session_user(store_engine, "p_parent"))
+    assert not at.exception
+    tree = at.dataframe[0].value
+    row = tree[tree["Partner"] == f"{new_id} · New Sub Ltd"]
+    assert list(row["Status"]) == [translate("partners.status_pending")]
