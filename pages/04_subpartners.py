@@ -49,7 +49,8 @@ headers = {"level": t("subpartners.level"), "partner": t("dim.partner_id"), "par
            "status": t("subpartners.status"), "override": t("subpartners.override")}  # fmt: skip
 headers |= {m: short_label(m) for m in ("clicks", "registrations", "ftds", "commission")}
 config = display_config(shown) | {
-    headers["override"]: display_config(shown.select(commission="override"))[headers["commission"]]
+    headers["override"]: display_config(shown.select(commission="override"))[headers["commission"]],
+    headers["status"]: st.column_config.TextColumn(width=110),  # room for a status's name ("Application")
 }
 st.dataframe(shown.rename(headers), hide_index=True, width="stretch", column_config=config)
 st.caption(t("subpartners.caption"))
