@@ -17,10 +17,12 @@ from cabinet.errors import RefusedRequest
 from cabinet.passwords import check_password
 from cabinet.store.models import User
 
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,24}$")  # an address mail can be sent to
+
 # each method's fields and what a value must look like
 METHODS: dict[str, dict[str, re.Pattern[str]]] = {
     "wire": {"holder": re.compile(r"^[^\x00-\x1f]{2,120}$"), "iban": re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$")},
-    "paypal": {"email": re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,24}$")},
+    "paypal": {"email": EMAIL},
     "usdt": {"wallet": re.compile(r"^T[1-9A-HJ-NP-Za-km-z]{33}$")},  # TRC-20: base58, 34 characters
 }
 

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, ScopeError, scoped_partner
+from cabinet.account import EMAIL
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
 from cabinet.passwords import hash_password, validate_new_password
@@ -33,7 +34,6 @@ from cabinet.store.models import Partner, ProgramSettings, Tier, User
 INVITE_DAYS = 30
 PURPOSE = "partner-invite"
 USERNAME = re.compile(r"^[A-Za-z0-9_.]{3,64}$")
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,24}$")
 NAME_MAX = 200
 
 
