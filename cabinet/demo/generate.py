@@ -249,7 +249,7 @@ def generate(
     prog = seed_program(session, seed=seed, n_partners=n_partners, link_key=link_key, end=end)
     offers = list(session.scalars(select(Offer).order_by(Offer.id)))
     res = write_feeds(prog, inbox, clicks=clicks, days=days, seed=seed, end=end, progress=progress)
-    res.partners = n_partners
+    res.partners = n_partners + 1  # and one application waiting for a manager (`program._application`)
     progress("creatives: PNG banners")
     res.creatives = make_creatives(session, offers[::4], creatives_dir)
     res.logins = create_demo_users(session, prog.partner_ids, data_dir / "demo_logins.json")

@@ -237,6 +237,7 @@ def seed_program(session: Session, *, seed: int, n_partners: int, link_key: byte
         if pos >= 0:
             partners[i].parent_id = partners[int(pos)].id
     session.flush()
+    _application(session, partners[0])
     links, link_subs = _links(session, rng, partners, offers, tier_codes, link_key)
     promos = _promo_codes(session, rng, partners, offers)
     _payouts(session, partners, end)
@@ -258,6 +259,19 @@ def seed_program(session: Session, *, seed: int, n_partners: int, link_key: byte
         promo_codes=np.array([pc.code for pc in promos]),
         promo_partner=np.array([pc.partner_id for pc in promos]),
     )
+
+
+APPLICANT = "Nova Media (application)"
+
+
+def _application(session: Session, parent: Partner) -> None:
+    """One application to join under the showcase parent, as its invitation link makes them (`cabinet.invites`):
+    pending, with the parent's manager and plan and the lowest tier, so a manager's home page has one to decide. It
+    has no login (the applicant's password is the applicant's) and no traffic."""
+    session.add(Partner(name=APPLICANT, email="hello@nova-media.example", status="pending", tier_code="bronze",
+                        parent_id=parent.id, manager_user_id=parent.manager_user_id, plan_id=parent.plan_id,
+                        currency=parent.currency, created_at=CREATED))  # fmt: skip
+    session.flush()
 
 
 def _partner_name(i: int) -> str:

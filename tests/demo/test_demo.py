@@ -171,6 +171,8 @@ def test_store_program_is_realistic(demo: tuple[Path, DemoResult, str]) -> None:
         assert max(depth(p.id) for p in partners) == 3
         assert {p.tier_code for p in partners} == {"bronze", "silver", "gold"}
         assert sum(1 for p in partners if p.parent_id == partners[0].id) >= 4
+        pending = [p for p in partners if p.status == "pending"]  # one application for a manager to decide
+        assert [(p.parent_id, p.manager_user_id) for p in pending] == [(partners[0].id, partners[0].manager_user_id)]
         plans = {pl_.id: pl_.type for pl_ in s.scalars(select(CommissionPlan))}
         assert {plans[p.plan_id] for p in partners} == {"cpa", "revshare", "hybrid"}
         managers = list(s.scalars(select(User).where(User.role == "manager")))
