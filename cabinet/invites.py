@@ -28,8 +28,9 @@ from cabinet.access import Scope, ScopeError, scoped_partner
 from cabinet.account import EMAIL
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
-from cabinet.passwords import hash_password, validate_new_password
-from cabinet.store.models import Partner, ProgramSettings, Tier, User
+from cabinet.passwords import MIN_PASSWORD_LENGTH, hash_password, validate_new_password
+from cabinet.program import program_timezone
+from cabinet.store.models import Partner, Tier, User
 
 INVITE_DAYS = 30
 PURPOSE = "partner-invite"
@@ -87,22 +88,21 @@ def inviting_partner(session: Session, token: str, link_key: bytes, now: datetim
     """The partner an invitation is from, refused when the token is forged or expired, or when that partner may no
     longer take sub-partners (not active, or its tier has none)."""
     parent = session.get(Partner, _parent_id(token, link_key, now or datetime.now(UTC)))
-    if parent is None or parent.status != "active":
+    if parent is None or not _takes_subpartners(session, parent):
         raise InviteError("the inviting partner does not take sub-partners now", "invite.closed")
-    tier = session.get(Tier, parent.tier_code)
-    if tier is None or tier.subpartner_depth < 1:
-        raise InviteError("the inviting partner's tier has no sub-partners", "invite.closed")
     return parent
+
+
+def _takes_subpartners(session: Session, partner: Partner) -> bool:
+    """Active, in a tier with sub-partners."""
+    tier = session.get(Tier, partner.tier_code)
+    return partner.status == "active" and tier is not None and tier.subpartner_depth > 0
 
 
 def can_invite(session: Session, scope: Scope) -> bool:
     """True when the scope is an active partner whose tier has sub-partners (it may share an invitation)."""
     pid = scope.own_partner_id
-    if pid is None:
-        return False
-    partner = session.get(Partner, pid)
-    tier = session.get(Tier, partner.tier_code) if partner else None
-    return bool(partner and partner.status == "active" and tier and tier.subpartner_depth > 0)
+    return pid is not None and _takes_subpartners(session, scoped_partner(session, scope, pid))
 
 
 def own_invite_token(session: Session, scope: Scope, link_key: bytes, now: datetime | None = None) -> str:
@@ -110,7 +110,7 @@ def own_invite_token(session: Session, scope: Scope, link_key: bytes, now: datet
     pid = scope.own_partner_id
     if pid is None or not can_invite(session, scope):
         raise ScopeError(f"{scope.username!r} may not invite sub-partners", "invite.not_allowed")
-    return invite_token(scoped_partner(session, scope, pid).id, link_key, now)
+    return invite_token(pid, link_key, now)
 
 
 def apply(session: Session, token: str, link_key: bytes, form: Application, now: datetime | None = None) -> Partner:
@@ -126,13 +126,13 @@ def apply(session: Session, token: str, link_key: bytes, form: Application, now:
     try:
         validate_new_password(form.password)
     except ValueError as exc:
-        raise InviteError(str(exc), "invite.bad_password", n=10) from exc
+        raise InviteError(str(exc), "invite.bad_password", n=MIN_PASSWORD_LENGTH) from exc
     if form.password != form.password_again:
         raise InviteError("the passwords differ", "invite.passwords_differ")
     if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None:
         raise InviteError(f"username {username!r} is taken", "invite.username_taken")
     lowest = session.scalar(select(Tier.code).order_by(Tier.rank, Tier.code).limit(1))
-    zone = session.scalar(select(ProgramSettings.default_timezone)) or "UTC"
+    zone = program_timezone(session)
     partner = Partner(name=name, email=email, status="pending", tier_code=lowest, parent_id=parent.id,
                       manager_user_id=parent.manager_user_id, plan_id=parent.plan_id, currency=parent.currency,
                       timezone=zone)  # fmt: skip

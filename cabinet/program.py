@@ -66,6 +66,11 @@ def ensure_program_defaults(session: Session, name: str = "Partner Program", bas
     session.flush()
 
 
+def program_timezone(session: Session) -> str:
+    """The program's time zone: new users start in it, and promo codes' days are whole days in it."""
+    return session.scalar(select(ProgramSettings.default_timezone)) or "UTC"
+
+
 def support_email(session: Session) -> str | None:
     """Where partners write for what the cabinet does not do itself (new promo codes, payout details)."""
     return session.scalar(select(ProgramSettings.support_email))

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from cabinet.access import Scope, scoped_partner
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
-from cabinet.store.models import Offer, Partner, ProgramSettings, PromoCode, User
+from cabinet.program import program_timezone
+from cabinet.store.models import Offer, Partner, PromoCode, User
 
 CODE_PATTERN = re.compile(r"^[^\W_][\w-]{2,31}$")  # 3–32 letters (any script), digits, - and _; a letter or digit first
 DESCRIPTION_MAX = 500
@@ -74,11 +75,6 @@ class CodeChange:
 
 def _naive(ts: datetime | None) -> datetime | None:
     return ts.astimezone(UTC).replace(tzinfo=None) if ts is not None and ts.tzinfo else ts
-
-
-def program_timezone(session: Session) -> str:
-    """The time zone a code's days are in."""
-    return session.scalar(select(ProgramSettings.default_timezone)) or "UTC"
 
 
 def promo_codes(session: Session, scope: Scope) -> list[PromoItem]:

@@ -34,6 +34,7 @@ from cabinet.partners_admin import STATUSES as PARTNER_STATUSES
 from cabinet.partners_admin import Choices, PartnerChange, PartnerChangeError, PartnerRow
 from cabinet.payouts import NEXT, STATUSES, PayoutError
 from cabinet.program import ALL_PARTNER_METRICS, FEATURES
+from cabinet.program import program_timezone as _program_timezone
 from cabinet.program import support_email as _support_email
 from cabinet.program_edit import MAX_DEPTH, ProgramChange, ProgramEditError, TierChange
 from cabinet.promo import STATES as CODE_STATES
@@ -150,7 +151,7 @@ def promo_codes(scope: Scope) -> list[PromoItem]:
 def program_timezone() -> str:
     """The time zone of promo codes' days."""
     with session_scope(engine()) as s:
-        return _promo.program_timezone(s)
+        return _program_timezone(s)
 
 
 def code_offers(scope: Scope, partner_id: int) -> list[Offer]:
