@@ -9,6 +9,10 @@ against the inviting partner as it is when the form is sent (still active, still
 An application creates a `pending` partner under the inviter (its manager and plan, the program's lowest tier) and its
 login. A pending partner's login sees no figures and cannot create links until a manager approves it (status
 `active`, `cabinet.partners_admin`); declining is blocking it, with a reason.
+
+When the program is open to applications (`ProgramSettings.signup_open`, set by an admin), anyone may apply from the
+login page without an invitation: the partner is then at the top of the tree, in the base currency, with no manager
+and no plan, so only admins see the application, and they give it a manager and a plan when they approve it.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
 from cabinet.passwords import MIN_PASSWORD_LENGTH, hash_password, validate_new_password
 from cabinet.program import program_timezone
-from cabinet.store.models import Partner, Tier, User
+from cabinet.store.models import Partner, ProgramSettings, Tier, User
 
 INVITE_DAYS = 30
 PURPOSE = "partner-invite"
@@ -113,9 +117,19 @@ def own_invite_token(session: Session, scope: Scope, link_key: bytes, now: datet
     return invite_token(pid, link_key, now)
 
 
-def apply(session: Session, token: str, link_key: bytes, form: Application, now: datetime | None = None) -> Partner:
-    """Create the applicant's pending partner under the inviter, and its login; audit-logged."""
-    parent = inviting_partner(session, token, link_key, now)
+def signup_open(session: Session) -> bool:
+    """True when anyone may apply to join without an invitation (the admin's setting)."""
+    return bool(session.scalar(select(ProgramSettings.signup_open)))
+
+
+def apply(session: Session, token: str | None, link_key: bytes, form: Application, now: datetime | None = None) -> (
+    Partner
+):  # fmt: skip
+    """Create the applicant's pending partner and its login; audit-logged. With `token`, under the inviting partner;
+    without one, at the top of the tree, refused unless the program is open to applications."""
+    parent = inviting_partner(session, token, link_key, now) if token else None
+    if parent is None and not signup_open(session):
+        raise InviteError("the program takes new partners by invitation only", "invite.signup_closed")
     username, name, email = form.username.strip(), " ".join(form.name.split()), form.email.strip()
     if not USERNAME.match(username):
         raise InviteError(f"username {username!r}", "invite.bad_username")
@@ -133,9 +147,12 @@ def apply(session: Session, token: str, link_key: bytes, form: Application, now:
         raise InviteError(f"username {username!r} is taken", "invite.username_taken")
     lowest = session.scalar(select(Tier.code).order_by(Tier.rank, Tier.code).limit(1))
     zone = program_timezone(session)
-    partner = Partner(name=name, email=email, status="pending", tier_code=lowest, parent_id=parent.id,
-                      manager_user_id=parent.manager_user_id, plan_id=parent.plan_id, currency=parent.currency,
-                      timezone=zone)  # fmt: skip
+    if parent is not None:
+        placed = {"parent_id": parent.id, "manager_user_id": parent.manager_user_id, "plan_id": parent.plan_id,
+                  "currency": parent.currency}  # fmt: skip
+    else:
+        placed = {"currency": session.scalar(select(ProgramSettings.base_currency)) or "USD"}
+    partner = Partner(name=name, email=email, status="pending", tier_code=lowest, timezone=zone, **placed)
     session.add(partner)
     session.flush()
     user = User(username=username, email=email, display_name=name, password_hash=hash_password(form.password),
@@ -143,7 +160,7 @@ def apply(session: Session, token: str, link_key: bytes, form: Application, now:
     session.add(user)
     session.flush()
     audit(session, "partner_applied", user=user, target=f"partner {partner.id}",
-          details={"parent": parent.id, "email": email})  # fmt: skip
+          details={"parent": parent.id if parent else None, "email": email})  # fmt: skip
     return partner
 
 

@@ -1,5 +1,6 @@
 """An admin changes the program: its name, colour, tracking domain, support email, defaults for new users, the
-minimum payout, and what each tier's partners get (features, visible metrics, sub-partner depth).
+minimum payout, whether anyone may apply to join (`cabinet.invites`), and what each tier's partners get (features,
+visible metrics, sub-partner depth).
 
 Only admins change these (`ScopeError` for anyone else); a bad value raises `ProgramEditError` with a translation
 key and nothing is written; every change is audit-logged with the fields it changed, old and new. The base currency
@@ -19,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, ScopeError
+from cabinet.account import EMAIL
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
 from cabinet.i18n import LOCALES
@@ -26,7 +28,6 @@ from cabinet.program import ALL_PARTNER_METRICS, FEATURES
 from cabinet.store.models import Partner, ProgramSettings, Tier, User
 
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 MAX_PAYOUT_MINIMUM = Decimal("1000000")
 MAX_DEPTH = 5  # sub-partner levels a tier may see
 
@@ -46,6 +47,7 @@ class ProgramChange:
     default_locale: str
     default_timezone: str
     min_payout: str | Decimal
+    signup_open: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ def checked(change: ProgramChange) -> dict[str, object]:
         "default_locale": change.default_locale,
         "default_timezone": change.default_timezone,
         "min_payout": _minimum(change.min_payout),
+        "signup_open": bool(change.signup_open),
     }
 
 
@@ -113,7 +116,8 @@ def current(session: Session) -> ProgramChange:
     if row is None:
         raise ProgramEditError("the store has no program settings: run `cabinet init`", "program.missing")
     return ProgramChange(row.name, row.primary_color, row.tracking_domain, row.support_email or "",
-                         row.default_locale, row.default_timezone, Decimal(row.min_payout))  # fmt: skip
+                         row.default_locale, row.default_timezone, Decimal(row.min_payout),
+                         bool(row.signup_open))  # fmt: skip
 
 
 def update_program(session: Session, scope: Scope, change: ProgramChange) -> list[str]:

@@ -1,4 +1,5 @@
-"""Program settings (admins): name, colour, tracking domain, support email, defaults, minimum payout; the tiers."""
+"""Program settings (admins): name, colour, tracking domain, support email, defaults, minimum payout, applications
+without an invitation; the tiers."""
 
 from zoneinfo import available_timezones
 
@@ -33,9 +34,10 @@ with st.form("program_form"):
     minimum = left.number_input(t("program.min_payout", currency=base), min_value=0.0, step=10.0, format="%.2f",
                                 value=float(now.min_payout))  # fmt: skip
     right.text_input(t("program.base_currency"), base, disabled=True, help=t("program.base_currency_help"))
+    signup = st.checkbox(t("program.signup_open"), now.signup_open, help=t("program.signup_help"))
     if st.form_submit_button(t("program.save"), type="primary"):
         try:
-            change = ProgramChange(name, color, domain, email, str(locale), str(zone), f"{minimum:.2f}")
+            change = ProgramChange(name, color, domain, email, str(locale), str(zone), f"{minimum:.2f}", signup)
             st.session_state["program_saved"] = store.save_program(user.scope, change)
             st.rerun()
         except (ProgramEditError, ScopeError) as exc:

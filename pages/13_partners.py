@@ -91,4 +91,6 @@ with st.form(f"partner_{pick}"):  # its own widgets per partner: they start from
             st.rerun()
         except (PartnerChangeError, ScopeError) as exc:
             show_refusal(exc, pick)
+if row.plan_id is None:  # an application sent without an invitation has none, and earns nothing until it has one
+    st.warning(t("partners.no_plan_warning"))
 st.caption(t("partners.blocking"))

@@ -205,6 +205,7 @@ def seed_program(session: Session, *, seed: int, n_partners: int, link_key: byte
     program = session.get(ProgramSettings, 1)
     program.name, program.base_currency = "Demo Affiliate Program", "USD"
     program.tracking_domain, program.support_email = "https://trk.demo-affiliates.example", "support@example.com"
+    program.signup_open = True  # the login page shows the application form
     plans = _plans(session)
     offers = _offers(session)
     managers = _staff(session)

@@ -18,13 +18,13 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 ROLES = ("partner", "manager", "admin")
 PLAN_TYPES = ("cpa", "revshare", "hybrid")
-PARTNER_STATUSES = ("active", "paused", "blocked")
 OFFER_STATUSES = ("active", "paused", "archived")
 PAYOUT_STATUSES = ("requested", "approved", "paid", "rejected")
 MONEY = Numeric(18, 4)
@@ -71,7 +71,7 @@ class Base(DeclarativeBase):
 
 
 class ProgramSettings(Base):
-    """One row: the program's branding, base currency and tracking domain."""
+    """One row: the program's branding, base currency, tracking domain and who may apply to join."""
 
     __tablename__ = "program_settings"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,6 +85,9 @@ class ProgramSettings(Base):
     default_timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     support_email: Mapped[str | None] = mapped_column(String(255))
     min_payout: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("50"), server_default="50")  # base currency
+    signup_open: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )  # apply without an invitation
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 

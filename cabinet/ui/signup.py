@@ -1,5 +1,6 @@
-"""The application form an invitation link opens (`?invite=<token>`), under the login form, for logged-out visitors;
-and the invitation a partner shares, on the Sub-partners page (`cabinet.invites` checks and stores)."""
+"""The application form under the login form, for logged-out visitors: the one an invitation link opens
+(`?invite=<token>`), or, when the program is open to applications, one anyone may send; and the invitation a partner
+shares, on the Sub-partners page (`cabinet.invites` checks and stores)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,19 @@ FIELDS = ("username", "name", "email", "password", "password_again")
 
 
 def application_form() -> None:
-    """When the address carries an invitation: who it is from and the form to apply (input kept when refused)."""
+    """When the address carries an invitation: who it is from and the form to apply (input kept when refused).
+    Without one, when the program is open to applications: the same form, folded, to join at the top of the tree."""
     token = st.query_params.get("invite")
-    if not token:
+    if not token and not store.signup_open():
         return
     if (done := st.session_state.get(_DONE_KEY)) is not None:
-        st.success(t("invite.applied", parent=done[0], username=done[1]))
+        st.success(t("invite.applied", parent=done[0], username=done[1]) if done[0]
+                   else t("invite.applied_open", username=done[1]))  # fmt: skip
+        return
+    if not token:
+        with st.expander(t("invite.open_title"), icon=":material/person_add:"):
+            st.caption(t("invite.open_intro"))
+            _form(None, "")
         return
     try:
         parent = store.inviting_partner(token)
@@ -29,6 +37,10 @@ def application_form() -> None:
         return
     st.subheader(t("invite.title", parent=parent))
     st.caption(t("invite.intro", parent=parent))
+    _form(token, parent)
+
+
+def _form(token: str | None, parent: str) -> None:
     with st.form("invite_apply"):
         kinds = {f: "password" if f.startswith("password") else "default" for f in FIELDS}
         values = {f: st.text_input(t(f"invite.{f}"), key=f"invite_f_{f}", max_chars=200, type=kinds[f]) for f in FIELDS}

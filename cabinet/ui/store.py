@@ -331,7 +331,15 @@ def inviting_partner(token: str) -> str:
         return _invites.inviting_partner(s, token, app_settings().require_link_key()).name
 
 
-def apply_to_join(token: str, form: Application) -> int:
-    """Create the applicant's pending partner and login under the inviting partner; the new partner's id."""
+def apply_to_join(token: str | None, form: Application) -> int:
+    """Create the applicant's pending partner and login, under the inviting partner when `token` is an invitation;
+    the new partner's id."""
+    key = app_settings().require_link_key() if token else b""  # no invitation: nothing to check a signature of
     with session_scope(engine()) as s:
-        return _invites.apply(s, token, app_settings().require_link_key(), form).id
+        return _invites.apply(s, token, key, form).id
+
+
+def signup_open() -> bool:
+    """True when anyone may apply to join from the login page."""
+    with session_scope(engine()) as s:
+        return _invites.signup_open(s)
