@@ -12,7 +12,9 @@ login. A pending partner's login sees no figures and cannot create links until a
 
 When the program is open to applications (`ProgramSettings.signup_open`, set by an admin), anyone may apply from the
 login page without an invitation: the partner is then at the top of the tree, in the base currency, with no manager
-and no plan, so only admins see the application, and they give it a manager and a plan when they approve it.
+and no plan, so only admins see the application, and they give it a manager and a plan when they approve it. At most
+`OPEN_PER_HOUR` such applications are taken in an hour, so a script that floods the form cannot fill the store (or
+the admins' list) faster than that.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from cabinet.program import program_timezone
 from cabinet.store.models import Partner, ProgramSettings, Tier, User
 
 INVITE_DAYS = 30
+OPEN_PER_HOUR = 30  # applications without an invitation taken per hour, program-wide
 PURPOSE = "partner-invite"
 USERNAME = re.compile(r"^[A-Za-z0-9_.]{3,64}$")
 NAME_MAX = 200
@@ -122,14 +125,28 @@ def signup_open(session: Session) -> bool:
     return bool(session.scalar(select(ProgramSettings.signup_open)))
 
 
+def _open_to_one_more(session: Session, now: datetime) -> None:
+    """Refuse an application without an invitation while the program is closed, or when the hour's are taken."""
+    if not signup_open(session):
+        raise InviteError("the program takes new partners by invitation only", "invite.signup_closed")
+    recent = (
+        select(func.count())
+        .select_from(Partner)
+        .where(Partner.parent_id.is_(None), Partner.status == "pending", Partner.created_at > now - timedelta(hours=1))
+    )
+    if (session.scalar(recent) or 0) >= OPEN_PER_HOUR:
+        raise InviteError("too many applications in the last hour", "invite.busy")
+
+
 def apply(session: Session, token: str | None, link_key: bytes, form: Application, now: datetime | None = None) -> (
     Partner
 ):  # fmt: skip
     """Create the applicant's pending partner and its login; audit-logged. With `token`, under the inviting partner;
     without one, at the top of the tree, refused unless the program is open to applications."""
+    now = now or datetime.now(UTC)
     parent = inviting_partner(session, token, link_key, now) if token else None
-    if parent is None and not signup_open(session):
-        raise InviteError("the program takes new partners by invitation only", "invite.signup_closed")
+    if parent is None:
+        _open_to_one_more(session, now)
     username, name, email = form.username.strip(), " ".join(form.name.split()), form.email.strip()
     if not USERNAME.match(username):
         raise InviteError(f"username {username!r}", "invite.bad_username")
@@ -152,7 +169,9 @@ def apply(session: Session, token: str | None, link_key: bytes, form: Applicatio
                   "currency": parent.currency}  # fmt: skip
     else:
         placed = {"currency": session.scalar(select(ProgramSettings.base_currency)) or "USD"}
-    partner = Partner(name=name, email=email, status="pending", tier_code=lowest, timezone=zone, **placed)
+    partner = Partner(
+        name=name, email=email, status="pending", tier_code=lowest, timezone=zone, created_at=now, **placed
+    )
     session.add(partner)
     session.flush()
     user = User(username=username, email=email, display_name=name, password_hash=hash_password(form.password),

@@ -5,11 +5,13 @@ the first run after it is approved with a plan."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select
 from streamlit.testing.v1 import AppTest
 
+from cabinet import invites
 from cabinet.access import build_session_user
 from cabinet.i18n import translate
 from cabinet.invites import Application, InviteError, applications, apply, signup_open
@@ -100,3 +102,20 @@ def test_an_admin_opens_applications_and_one_is_approved_with_a_plan(program: Pr
     with pytest.raises(InviteError) as caught, session_scope(store_engine) as s:
         apply(s, None, b"", replace(FORM, username="second_try"))
     assert caught.value.key == "invite.signup_closed"
+
+
+def test_a_flood_of_applications_is_cut_at_the_hours_limit(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(invites, "OPEN_PER_HOUR", 2)
+    _set_open(program, store_engine, True)
+    start = datetime(2026, 11, 20, 10, tzinfo=UTC)
+    for i, minutes in enumerate((0, 30)):
+        with session_scope(store_engine) as s:
+            apply(s, None, b"", replace(FORM, username=f"flood_{i}"), start + timedelta(minutes=minutes))
+    before = _counts(store_engine)
+    with pytest.raises(InviteError) as caught, session_scope(store_engine) as s:
+        apply(s, None, b"", replace(FORM, username="flood_2"), start + timedelta(minutes=59))
+    assert caught.value.key == "invite.busy" and _counts(store_engine) == before
+    with session_scope(store_engine) as s:  # an hour after the first, there is room for one more
+        apply(s, None, b"", replace(FORM, username="flood_3"), start + timedelta(minutes=61))
