@@ -305,6 +305,7 @@ def _links(session, rng, partners, offers, tier_codes, key) -> tuple[list[Tracki
     subs_rows: list[list[str]] = []
     for i, partner in enumerate(partners):
         allowed = [o for o in offers if tier_codes[i] in o.tiers_allowed]
+        allowed = [o for o in allowed if _pays_for(partner.plan, o.vertical)] or allowed
         for k in range(int(rng.integers(1, 5))):
             offer = allowed[int(rng.integers(0, len(allowed)))]
             subs = [
@@ -335,6 +336,14 @@ def _links(session, rng, partners, offers, tier_codes, key) -> tuple[list[Tracki
         link.token = sign_link(link.id, key)
     session.flush()
     return links, np.array(subs_rows, dtype=object)
+
+
+def _pays_for(plan: CommissionPlan, vertical: str) -> bool:
+    """Whether a partner on `plan` earns from an offer of `vertical`: e-commerce offers bring sales (no revenue lines,
+    no FTDs), the others FTDs and revenue lines. So no partner of the demo runs offers its plan pays nothing for."""
+    pays_sales = "sale" in (plan.cpa_amounts or {})
+    pays_ftds = plan.type != "cpa" or "ftd" in (plan.cpa_amounts or {})
+    return pays_sales if vertical == "ecommerce" else pays_ftds
 
 
 def _promo_codes(session, rng, partners, offers) -> list[PromoCode]:  # type: ignore[no-untyped-def]

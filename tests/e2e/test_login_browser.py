@@ -25,7 +25,7 @@ def _login(tab, server: Server, password: str, expect: str | None = None) -> Non
     for attempt in range(2):
         # the page's script run is over (Streamlit marks the app's state), so the form is not being rebuilt
         tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
-        tab.get_by_label("Username").fill(server.username)
+        tab.get_by_label("Username", exact=True).fill(server.username)
         tab.get_by_label("Password", exact=True).fill(password)
         tab.get_by_role("button", name="Log in").click()
         if expect is None:
@@ -63,7 +63,7 @@ def _wait_cookie(tab, present: bool, timeout: float = 15.0) -> bool:  # type: ig
 def test_login_reload_logout_reload_shows_the_login_form(tab, cabinet_server: Server) -> None:  # type: ignore[no-untyped-def]
     RESULTS_DIR.mkdir(exist_ok=True)
     tab.goto(cabinet_server.url)
-    _see(tab.get_by_label("Username"), "login_form")
+    _see(tab.get_by_label("Username", exact=True), "login_form")
     assert tab.get_by_text("Welcome").count() == 0
     tab.screenshot(path=str(RESULTS_DIR / "e2e_login.png"))
 
@@ -75,7 +75,7 @@ def test_login_reload_logout_reload_shows_the_login_form(tab, cabinet_server: Se
 
     tab.reload()  # Streamlit may resume the same server session on a reload
     _see(tab.get_by_text("Welcome, E2E Admin"), "home_after_reload")
-    assert tab.get_by_label("Username").count() == 0
+    assert tab.get_by_label("Username", exact=True).count() == 0
     other = tab.context.new_page()  # a new server session: only the cookie can log it in
     other.goto(cabinet_server.url)
     _see(other.get_by_text("Welcome, E2E Admin"), "home_in_new_tab_from_cookie")
@@ -88,12 +88,12 @@ def test_login_reload_logout_reload_shows_the_login_form(tab, cabinet_server: Se
     # the browser deletes the cookie when the component loads; a lost deletion is covered by server-side revocation
     _wait_cookie(tab, present=False, timeout=5.0)
     tab.reload()
-    _see(tab.get_by_label("Username"), "login_form_after_logout")
+    _see(tab.get_by_label("Username", exact=True), "login_form_after_logout")
     expect(tab.get_by_text("Welcome")).to_have_count(0)
     tab.screenshot(path=str(RESULTS_DIR / "e2e_after_logout.png"))
     other = tab.context.new_page()
     other.goto(cabinet_server.url)
-    _see(other.get_by_label("Username"), "login_form_in_new_tab_after_logout")
+    _see(other.get_by_label("Username", exact=True), "login_form_in_new_tab_after_logout")
     expect(other.get_by_text("Welcome")).to_have_count(0)
 
 
@@ -118,7 +118,7 @@ def test_forged_cookie_shows_the_login_form(tab, cabinet_server: Server, key: st
     forged = jwt.encode({"username": cabinet_server.username, "exp_date": time.time() + 3600}, key, algorithm=algorithm)
     tab.context.add_cookies([{"name": COOKIE, "value": forged, "url": cabinet_server.url}])
     tab.goto(cabinet_server.url)
-    _see(tab.get_by_label("Username"), f"login_form_with_forged_cookie_{algorithm}")
+    _see(tab.get_by_label("Username", exact=True), f"login_form_with_forged_cookie_{algorithm}")
     expect(tab.get_by_text("Welcome")).to_have_count(0)
     expect(tab.get_by_text("Traceback")).to_have_count(0)
 

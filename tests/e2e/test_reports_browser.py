@@ -144,7 +144,7 @@ def test_report_flow_in_a_real_browser(tab, demo_server: Server) -> None:  # typ
     tab.get_by_role("button", name="Выйти").click()
     assert _wait_cookie(tab, present=False)
     tab.reload()
-    _see(tab.get_by_label("Username"), "login_after_logout")
+    _see(tab.get_by_label("Username", exact=True), "login_after_logout")
     assert tab.get_by_role("heading", name="Reports").count() == 0
 
 
@@ -195,6 +195,7 @@ def test_a_manager_issues_a_promo_code_in_a_real_browser(tab, demo_server: Serve
     logins = {r["username"]: r["password"] for r in json.loads((demo_server.data_dir / "demo_logins.json").read_text())}
     manager = dataclasses.replace(demo_server, username="manager1", password=logins["manager1"])
     _login(tab, manager, manager.password, expect="Log out")
+    assert _wait_cookie(tab, present=True)  # the page opened by URL restores the login from it
     tab.goto(f"{demo_server.url}/promo_codes")
     _see(tab.get_by_role("heading", name="Promo codes"), "promo_page")
     idle = tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
