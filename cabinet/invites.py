@@ -4,7 +4,9 @@ join the program under that partner, and the partner's manager approves the appl
 The link carries a JWT (HS256) naming the inviting partner, valid for `INVITE_DAYS`. Its key is derived from the link
 signing key for this purpose only, so an invitation cannot pass for a tracking token or a login cookie and the other
 way round. Nothing is stored per invitation: a new link can be made at any time, and an application is checked
-against the inviting partner as it is when the form is sent (still active, still with sub-partners in its tier).
+against the inviting partner as it is when the form is sent (still active, still with sub-partners in its tier). A
+partner can stop every link it shared so far (`stop_invites`): links made before that moment no longer work, links made
+after it do.
 
 An application creates a `pending` partner under the inviter (its manager and plan, the program's lowest tier) and its
 login. A pending partner's login sees no figures and cannot create links until a manager approves it (status
@@ -68,7 +70,14 @@ def _key(link_key: bytes) -> bytes:
 def invite_token(parent_id: int, link_key: bytes, now: datetime | None = None) -> str:
     """A signed invitation to join under partner `parent_id`, valid for `INVITE_DAYS`."""
     now = now or datetime.now(UTC)
-    claims = {"sub": str(parent_id), "purpose": PURPOSE, "iat": now, "exp": now + timedelta(days=INVITE_DAYS)}
+    # iat to the microsecond (a NumericDate may have a fraction): a link made just after its partner stopped the
+    # earlier ones, in the same second, must still work
+    claims = {
+        "sub": str(parent_id),
+        "purpose": PURPOSE,
+        "iat": now.timestamp(),
+        "exp": now + timedelta(days=INVITE_DAYS),
+    }
     return jwt.encode(claims, _key(link_key), algorithm="HS256")
 
 
@@ -77,26 +86,30 @@ def invite_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/?{urlencode({'invite': token})}"
 
 
-def _parent_id(token: str, link_key: bytes, now: datetime) -> int:
-    """The inviting partner's id; expiry is judged at `now` (PyJWT would judge it at the wall clock)."""
+def _claims(token: str, link_key: bytes, now: datetime) -> tuple[int, float]:
+    """The inviting partner's id and when the link was made (UNIX time); expiry is judged at `now` (PyJWT would
+    judge it at the wall clock)."""
     try:
-        claims = jwt.decode(token, _key(link_key), algorithms=["HS256"],
-                            options={"require": ["exp", "sub"], "verify_exp": False, "verify_iat": False})  # fmt: skip
+        claims = jwt.decode(token, _key(link_key), algorithms=["HS256"], options={
+            "require": ["exp", "iat", "sub"], "verify_exp": False, "verify_iat": False})  # fmt: skip
     except jwt.InvalidTokenError as exc:
         raise InviteError(f"the invitation is not valid: {exc}", "invite.invalid") from exc
     if claims.get("purpose") != PURPOSE or not str(claims.get("sub", "")).isdigit():
         raise InviteError("the token is not an invitation", "invite.invalid")
     if float(claims["exp"]) <= now.timestamp():
         raise InviteError("the invitation has expired", "invite.expired", days=INVITE_DAYS)
-    return int(claims["sub"])
+    return int(claims["sub"]), float(claims["iat"])
 
 
 def inviting_partner(session: Session, token: str, link_key: bytes, now: datetime | None = None) -> Partner:
     """The partner an invitation is from, refused when the token is forged or expired, or when that partner may no
     longer take sub-partners (not active, or its tier has none)."""
-    parent = session.get(Partner, _parent_id(token, link_key, now or datetime.now(UTC)))
+    parent_id, made = _claims(token, link_key, now or datetime.now(UTC))
+    parent = session.get(Partner, parent_id)
     if parent is None or not _takes_subpartners(session, parent):
         raise InviteError("the inviting partner does not take sub-partners now", "invite.closed")
+    if parent.invites_since is not None and made < parent.invites_since.timestamp():
+        raise InviteError("the inviting partner stopped this link", "invite.stopped")
     return parent
 
 
@@ -112,12 +125,17 @@ def can_invite(session: Session, scope: Scope) -> bool:
     return pid is not None and _takes_subpartners(session, scoped_partner(session, scope, pid))
 
 
-def own_invite_token(session: Session, scope: Scope, link_key: bytes, now: datetime | None = None) -> str:
-    """An invitation from the scope's own partner; ScopeError for staff, or a partner that may not invite."""
+def _inviter(session: Session, scope: Scope) -> Partner:
+    """The scope's own partner when it may invite; ScopeError for staff, or a partner that may not."""
     pid = scope.own_partner_id
     if pid is None or not can_invite(session, scope):
         raise ScopeError(f"{scope.username!r} may not invite sub-partners", "invite.not_allowed")
-    return invite_token(pid, link_key, now)
+    return scoped_partner(session, scope, pid)
+
+
+def own_invite_token(session: Session, scope: Scope, link_key: bytes, now: datetime | None = None) -> str:
+    """An invitation from the scope's own partner; ScopeError for staff, or a partner that may not invite."""
+    return invite_token(_inviter(session, scope).id, link_key, now)
 
 
 def signup_open(session: Session) -> bool:
@@ -136,6 +154,16 @@ def _open_to_one_more(session: Session, now: datetime) -> None:
     )
     if (session.scalar(recent) or 0) >= OPEN_PER_HOUR:
         raise InviteError("too many applications in the last hour", "invite.busy")
+
+
+def stop_invites(session: Session, scope: Scope, now: datetime | None = None) -> None:
+    """Void every invitation the scope's own partner made before this second (audit-logged); ScopeError for staff, or
+    a partner that may not invite."""
+    partner = _inviter(session, scope)
+    partner.invites_since = now or datetime.now(UTC)
+    audit(session, "invites_stopped", user=session.get(User, scope.user_id), username=scope.username,
+          target=f"partner {partner.id}")  # fmt: skip
+    session.flush()
 
 
 def apply(session: Session, token: str | None, link_key: bytes, form: Application, now: datetime | None = None) -> (

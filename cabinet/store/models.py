@@ -149,6 +149,7 @@ class Partner(Base):
     payout_details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     notification_prefs: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    invites_since: Mapped[datetime | None] = mapped_column(UtcDateTime())  # invitations made earlier are void
 
     tier: Mapped[Tier] = relationship()
     plan: Mapped[CommissionPlan | None] = relationship()

@@ -12,6 +12,7 @@ from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import show_refusal
 
 _DONE_KEY = "invite_applied"
+_STOPPED_KEY = "invite_stopped"
 FIELDS = ("username", "name", "email", "password", "password_again")
 
 
@@ -72,6 +73,12 @@ def invite_box(scope: Scope, page_slug: str) -> None:
         right.image(png, width=160, caption=t("links.qr"))
         right.download_button(t("links.qr_download"), png, file_name="invitation-qr.png", mime="image/png",
                               icon=":material/qr_code_2:", key="invite_qr")  # fmt: skip
+        if st.session_state.pop(_STOPPED_KEY, False):
+            st.success(t("invite.stop_done"))
+        if st.button(t("invite.stop"), help=t("invite.stop_help"), icon=":material/link_off:", key="invite_stop"):
+            store.stop_invites(scope)
+            st.session_state[_STOPPED_KEY] = True
+            st.rerun()
 
 
 def app_url(page_slug: str) -> str:

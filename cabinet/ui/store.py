@@ -325,6 +325,12 @@ def invite_url(scope: Scope, base_url: str) -> str:
     return _invites.invite_url(base_url, token)
 
 
+def stop_invites(scope: Scope) -> None:
+    """Void every invitation the user's own partner shared before now."""
+    with session_scope(engine()) as s:
+        _invites.stop_invites(s, scope)
+
+
 def inviting_partner(token: str) -> str:
     """The name of the partner an invitation is from; `InviteError` when it cannot be used."""
     with session_scope(engine()) as s:

@@ -14,7 +14,15 @@ from streamlit.testing.v1 import AppTest
 from cabinet.access import ScopeError, build_session_user
 from cabinet.auth import authenticate
 from cabinet.i18n import translate
-from cabinet.invites import Application, InviteError, applications, apply, inviting_partner, own_invite_token
+from cabinet.invites import (
+    Application,
+    InviteError,
+    applications,
+    apply,
+    inviting_partner,
+    own_invite_token,
+    stop_invites,
+)
 from cabinet.partners_admin import PartnerChange, PartnerChangeError, update_partner
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, Partner, User
@@ -200,3 +208,38 @@ def test_the_inviter_sees_its_application_in_its_tree_after_the_next_run(
     tree = at.dataframe[0].value
     row = tree[tree["Partner"] == f"{new_id} · New Sub Ltd"]
     assert list(row["Status"]) == [translate("partners.status_pending")]
+
+
+def test_a_partner_stops_the_links_it_shared(program: Program, store_engine: Engine) -> None:
+    """Links made before the stop are refused with their own message and nothing written; a link made after works;
+    the stop is audit-logged, and only a partner that may invite can stop links."""
+    start = datetime(2026, 11, 10, 12, tzinfo=UTC)
+    old = _token(program, store_engine, start)
+    with session_scope(store_engine) as s:
+        stop_invites(s, program.users["p_parent"].scope, start + timedelta(hours=1, microseconds=500))
+        assert s.scalar(select(AuditLog.target).where(AuditLog.action == "invites_stopped")) == (
+            f"partner {program.tiny.parent}")  # fmt: skip
+        for user in ("p_bronze", "mgr"):
+            with pytest.raises(ScopeError):
+                stop_invites(s, program.users[user].scope)
+    before = _counts(store_engine)
+    with pytest.raises(InviteError) as caught:
+        _apply(store_engine, old, now=start + timedelta(hours=2))
+    assert caught.value.key == "invite.stopped" and _counts(store_engine) == before
+    just_before = _token(program, store_engine, start + timedelta(hours=1, microseconds=499))
+    with pytest.raises(InviteError) as caught:
+        _apply(store_engine, just_before, now=start + timedelta(hours=2))
+    assert caught.value.key == "invite.stopped"
+    just_after = _token(program, store_engine, start + timedelta(hours=1, microseconds=501))  # the same second
+    assert _apply(store_engine, just_after, now=start + timedelta(hours=2))
+
+    at = open_page("pages/04_subpartners.py", program.users["p_parent"])
+    shown = next(c.value for c in at.code if "?invite=" in c.value).split("?invite=", 1)[1]
+    at.button(key="invite_stop").click().run()
+    assert not at.exception and [s.value for s in at.success] == [translate("invite.stop_done")]
+    with pytest.raises(InviteError) as caught, session_scope(store_engine) as s:
+        inviting_partner(s, shown, KEY)
+    assert caught.value.key == "invite.stopped"
+    fresh = next(c.value for c in at.code if "?invite=" in c.value).split("?invite=", 1)[1]
+    with session_scope(store_engine) as s:
+        assert inviting_partner(s, fresh, KEY).id == program.tiny.parent
