@@ -20,7 +20,8 @@ _DUMMY_HASH = hash_password("not-a-real-password-only-for-timing")
 
 @dataclass(frozen=True)
 class AuthResult:
-    """Outcome of a login attempt; `reason` is ok, invalid, locked or inactive."""
+    """Outcome of a login attempt; `reason` is ok, invalid, locked, inactive, or code_needed (the password was right,
+    the user's one-time code comes next: `cabinet.twofactor`)."""
 
     ok: bool
     reason: str
@@ -66,29 +67,44 @@ def authenticate(engine: Engine, username: str, password: str, now: datetime | N
             check_password(password, _DUMMY_HASH)
             audit(session, "login_failed", username=username[:64], details={"reason": "unknown user"})
             return AuthResult(False, "invalid", username)
-        locked_until = _aware(user.locked_until)
-        if locked_until is not None and locked_until > now:
+        locked_until = locked_at(user, now)
+        if locked_until is not None:
             audit(session, "login_refused_locked", user=user)
             return AuthResult(False, "locked", username, user.id, locked_until)
         if not check_password(password, user.password_hash):
-            failures = _count_failure(session, user.id)
-            if failures >= MAX_FAILED_LOGINS:
-                until = now + LOCKOUT
-                session.execute(update(User).where(User.id == user.id).values(locked_until=until, failed_logins=0))
-                # the target names whose sessions end (`session_revoked`), as for a lock from the command line
-                audit(session, "account_locked", user=user, target=user.username,
-                      details={"minutes": LOCKOUT.seconds // 60})  # fmt: skip
-                return AuthResult(False, "locked", username, user.id, until)
-            audit(session, "login_failed", user=user, details={"attempt": failures})
-            return AuthResult(False, "invalid", username, user.id)
+            return count_failure_and_lock(session, user, now)
         if not user.is_active:
             audit(session, "login_refused_inactive", user=user)
             return AuthResult(False, "inactive", username, user.id)
+        if user.totp_secret is not None:  # the code comes next (`cabinet.twofactor.check_code`); failures stand
+            audit(session, "login_password_ok", user=user)
+            return AuthResult(False, "code_needed", username, user.id)
         user.failed_logins = 0
         user.locked_until = None
         user.last_login_at = now
         audit(session, "login", user=user)
         return AuthResult(True, "ok", username, user.id)
+
+
+def locked_at(user: User, now: datetime) -> datetime | None:
+    """Until when the user's account is locked (aware UTC), or None when it is open at `now`."""
+    until = _aware(user.locked_until)
+    return until if until is not None and until > now else None
+
+
+def count_failure_and_lock(session: Session, user: User, now: datetime, reason: str = "password") -> AuthResult:
+    """A wrong password or code: count it, and lock the account for `LOCKOUT` at the `MAX_FAILED_LOGINS`th."""
+    failures = _count_failure(session, user.id)
+    if failures >= MAX_FAILED_LOGINS:
+        until = now + LOCKOUT
+        session.execute(update(User).where(User.id == user.id).values(locked_until=until, failed_logins=0))
+        # the target names whose sessions end (`session_revoked`), as for a lock from the command line
+        audit(session, "account_locked", user=user, target=user.username,
+              details={"minutes": LOCKOUT.seconds // 60})  # fmt: skip
+        return AuthResult(False, "locked", user.username, user.id, until)
+    extra = {} if reason == "password" else {"reason": reason}
+    audit(session, "login_failed", user=user, details={"attempt": failures} | extra)
+    return AuthResult(False, "invalid", user.username, user.id)
 
 
 def _count_failure(session: Session, user_id: int) -> int:

@@ -1,9 +1,10 @@
-"""Account: where the partner's payouts go (method and details), and the user's password."""
+"""Account: where the partner's payouts go (method and details), the user's password and two-step login."""
 
 import streamlit as st
 
 from cabinet.ui import store
 from cabinet.ui.guard import ScopeError, require_user
+from cabinet.ui.second_factor import second_factor_box
 from cabinet.ui.store import METHODS, AccountError, masked
 from cabinet.ui.text import t
 from cabinet.ui.widgets import show_refusal
@@ -68,3 +69,4 @@ if user.impersonator is None:  # a manager viewing as a partner changes their ow
                 st.rerun()
             except AccountError as exc:
                 show_refusal(exc)
+    second_factor_box(scope)

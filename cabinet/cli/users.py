@@ -17,6 +17,7 @@ from cabinet.cli._app import CliError, app, console, read_password_file, setting
 from cabinet.passwords import UNUSABLE_HASH, random_password
 from cabinet.store.db import is_initialised, make_engine, session_scope
 from cabinet.store.models import ROLES, Partner, User
+from cabinet.twofactor import reset as reset_second_factor
 
 users = typer.Typer(help="Manage the cabinet's logins.", no_args_is_help=True)
 app.add_typer(users, name="users")
@@ -119,16 +120,27 @@ def unlock(username: str) -> None:
     console.print(f"unlocked {username}")
 
 
+@users.command("reset-2fa")
+def reset_2fa(username: str) -> None:
+    """Turn a user's two-step login off (a lost phone); they log in with the password and can set it up again."""
+    with session_scope(_engine()) as session:
+        user = _get(session, username)
+        if user.totp_secret is None:
+            raise CliError(f"{username} has no two-step login")
+        reset_second_factor(session, user)
+    console.print(f"two-step login of {username} is off")
+
+
 @users.command("list")
 def list_users() -> None:
     """List logins with role, partner, lock state and last login."""
     with session_scope(_engine()) as session:
         rows = list(session.scalars(select(User).order_by(User.role, User.username)))
         table = Table(title=f"{len(rows)} users")
-        for col in ("username", "role", "partner", "locale", "locked until", "failed", "last login"):
+        for col in ("username", "role", "partner", "locale", "two-step", "locked until", "failed", "last login"):
             table.add_column(col)
         for u in rows:
-            table.add_row(u.username, u.role, str(u.partner_id or ""), u.locale,
+            table.add_row(u.username, u.role, str(u.partner_id or ""), u.locale, "on" if u.totp_secret else "",
                           f"{u.locked_until:%Y-%m-%d %H:%M}" if u.locked_until else "", str(u.failed_logins),
                           f"{u.last_login_at:%Y-%m-%d %H:%M}" if u.last_login_at else "")  # fmt: skip
     console.print(table)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -175,6 +176,8 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    totp_secret: Mapped[str | None] = mapped_column(String(64))  # two-step login (`cabinet.twofactor`), base32
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # the time step of the last code taken
 
     partner: Mapped[Partner | None] = relationship(foreign_keys=[partner_id])
 

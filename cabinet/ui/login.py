@@ -21,10 +21,11 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cabinet.access import build_session_user
-from cabinet.auth import authenticate, record_logout, session_revoked
+from cabinet.auth import AuthResult, authenticate, record_logout, session_revoked
 from cabinet.config import ConfigError
 from cabinet.i18n import LOCALES
 from cabinet.session import SESSION_KEY, SessionUser
+from cabinet.twofactor import check_code
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.signup import application_form
 from cabinet.ui.text import LOCALE_KEY, current_locale, t
@@ -34,6 +35,8 @@ COOKIE_DAYS = 7.0
 _AUTH_KEY = "_cabinet_authenticator"
 _SLOT_KEY = "_cabinet_cookie_slot"
 _MESSAGE_KEY = "login_message"
+_CODE_KEY = "login_code_for"  # (username, when its password was right)
+CODE_WAIT = timedelta(minutes=5)  # how long the code may be given after the password
 _SHOW = {"error": st.error, "warning": st.warning, "info": st.info}
 
 
@@ -134,26 +137,40 @@ def login_form() -> SessionUser | None:
     user = current_user()
     if user is not None:
         return user
-    with box.form("login"):
-        st.subheader(t("auth.title"))
-        username = st.text_input(t("auth.username"), max_chars=64)
-        password = st.text_input(t("auth.password"), type="password", max_chars=128)
-        submitted = st.form_submit_button(t("auth.submit"), type="primary")
-    if submitted:
-        user = _submit(username, password)
-        if user is not None:
-            _remember(user)
-            # The cookie component must reach the browser: no st.rerun() here, the caller renders the page now.
-            box.empty()
-            auth = _authenticator()
-            with _cookie_slot():
-                auth.cookie_controller.set_cookie()
-            return user
+    pending = _code_pending()
+    if pending is not None:  # the password was right: the one-time code comes next
+        with box.form("login_code", clear_on_submit=True):
+            st.subheader(t("auth.code_title"))
+            st.caption(t("auth.code_intro", username=pending))
+            code = st.text_input(t("auth.code"), max_chars=8, key="login_code_value")
+            submitted = st.form_submit_button(t("auth.code_submit"), type="primary")
+        if st.button(t("auth.code_back"), key="login_code_back"):
+            st.session_state.pop(_CODE_KEY, None)
+            st.rerun()
+        user = _submit_code(pending, code) if submitted else None
+    else:
+        with box.form("login"):
+            st.subheader(t("auth.title"))
+            username = st.text_input(t("auth.username"), max_chars=64)
+            password = st.text_input(t("auth.password"), type="password", max_chars=128)
+            submitted = st.form_submit_button(t("auth.submit"), type="primary")
+        user = _submit(username, password) if submitted else None
+        if _code_pending() is not None:
+            st.rerun()  # draw the code form in place of this one
+    if user is not None:
+        _remember(user)
+        # The cookie component must reach the browser: no st.rerun() here, the caller renders the page now.
+        box.empty()
+        auth = _authenticator()
+        with _cookie_slot():
+            auth.cookie_controller.set_cookie()
+        return user
     kind, text = st.session_state.get(_MESSAGE_KEY, ("", ""))
     if kind in _SHOW:
         _SHOW[kind](text)
-    application_form()  # when the address carries an invitation to join
-    _language_choice()
+    if pending is None:
+        application_form()  # with an invitation, or when the program is open to applications
+        _language_choice()
     return None
 
 
@@ -180,13 +197,42 @@ def _submit(username: str, password: str) -> SessionUser | None:
         st.session_state[_MESSAGE_KEY] = ("warning", t("auth.empty"))
         return None
     result = authenticate(engine(), username, password)
+    if result.reason == "code_needed":
+        st.session_state[_CODE_KEY] = (result.username, datetime.now(UTC))
+        return None
+    return _after(result)
+
+
+def _code_pending() -> str | None:
+    """The username whose password was right in this session, while its code may still be given."""
+    pending = st.session_state.get(_CODE_KEY)
+    if pending is None:
+        return None
+    if datetime.now(UTC) - pending[1] > CODE_WAIT:  # the password step is stale: start again
+        st.session_state.pop(_CODE_KEY, None)
+        st.session_state[_MESSAGE_KEY] = ("warning", t("auth.code_expired"))
+        return None
+    return str(pending[0])
+
+
+def _submit_code(username: str, code: str) -> SessionUser | None:
+    """Check the one-time code of a login whose password was right."""
+    st.session_state.pop(_MESSAGE_KEY, None)
+    result = check_code(engine(), username, code)
+    if result.ok or result.reason in ("locked", "inactive"):  # done with this login, either way
+        st.session_state.pop(_CODE_KEY, None)
+    return _after(result, wrong="auth.code_wrong")
+
+
+def _after(result: AuthResult, wrong: str = "auth.invalid") -> SessionUser | None:
+    """The user of a successful login; otherwise None, with the refusal's message kept in the session."""
     user = build_session_user(engine(), result.username) if result.ok else None
     if user is not None:
         return user
     if result.reason == "locked":
         message = t("auth.locked", minutes=result.minutes_left())
     else:
-        message = t("auth.inactive" if result.reason == "inactive" else "auth.invalid")
+        message = t("auth.inactive" if result.reason == "inactive" else wrong)
     st.session_state[_MESSAGE_KEY] = ("error", message)
     return None
 

@@ -1,0 +1,126 @@
+"""Two-step login: a time-based one-time code (TOTP, RFC 6238: 6 digits, 30 s) from an authenticator app, asked for
+after the password of a user who turned it on.
+
+- **Turning it on** (the Account page): the user scans a new secret as a QR code and confirms it with a code from the
+  app; only then is the secret stored. Turning it off takes the user's password. Both are audit-logged.
+- **Logging in**: `cabinet.auth.authenticate` answers `code_needed` after a right password; `check_code` then takes
+  the code. A code is accepted in its 30 s step or the one before or after (clocks drift), and only once: a code seen
+  on the screen or in transit cannot log in a second time. A wrong code counts as a failed login, so five wrong codes
+  or passwords lock the account as five wrong passwords do.
+- **A lost phone**: an admin runs `cabinet users reset-2fa USERNAME`, which turns it off for that user.
+
+The secret is kept in the store as the app has it (base32): an authenticator must be able to compute the same codes,
+so it cannot be hashed like a password. The store already holds payout details; it is the operator's to protect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pyotp
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from cabinet.access import Scope
+from cabinet.auth import AuthResult, audit, count_failure_and_lock, locked_at
+from cabinet.errors import RefusedRequest
+from cabinet.passwords import check_password
+from cabinet.store.db import session_scope
+from cabinet.store.models import User
+
+STEP_SECONDS = 30
+DRIFT_STEPS = 1  # the step before and after the current one are accepted too
+
+
+class SecondFactorError(RefusedRequest):
+    """A change to the two-step login that cannot be made; `key`/`params` say why in the interface's language."""
+
+
+@dataclass(frozen=True)
+class NewSecret:
+    """A secret to scan, not stored until a code from it is confirmed."""
+
+    secret: str
+    uri: str  # otpauth:// for the QR code
+
+
+def new_secret(username: str, issuer: str) -> NewSecret:
+    """A fresh random secret (160 bits) and the address an authenticator app scans."""
+    secret = pyotp.random_base32(32)
+    return NewSecret(secret, pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=issuer))
+
+
+def _matching_step(secret: str, code: str, now: datetime) -> int | None:
+    """The time step whose code `code` is, within the allowed drift; None when it is none of them."""
+    code = "".join(code.split())
+    if len(code) != 6 or not code.isdigit():
+        return None
+    totp, step = pyotp.TOTP(secret), int(now.timestamp()) // STEP_SECONDS
+    for candidate in range(step - DRIFT_STEPS, step + DRIFT_STEPS + 1):
+        if pyotp.utils.strings_equal(totp.at(candidate * STEP_SECONDS), code):
+            return candidate
+    return None
+
+
+def _own_user(session: Session, scope: Scope) -> User:
+    if scope.impersonated_by:  # a manager viewing as a partner changes their own login in their own account
+        raise SecondFactorError("not while viewing as a partner", "twofactor.not_as_partner")
+    user = session.get(User, scope.user_id)
+    if user is None:
+        raise SecondFactorError("no such user", "twofactor.no_user")
+    return user
+
+
+def is_on(session: Session, scope: Scope) -> bool:
+    """True when the scope's own user logs in with a code."""
+    user = session.get(User, scope.user_id)
+    return user is not None and user.totp_secret is not None
+
+
+def turn_on(session: Session, scope: Scope, secret: str, code: str, now: datetime | None = None) -> None:
+    """Store `secret` for the scope's own user once `code` shows their app has it."""
+    user = _own_user(session, scope)
+    step = _matching_step(secret, code, now or datetime.now(UTC))
+    if step is None:
+        raise SecondFactorError("the code does not match", "twofactor.wrong_code")
+    user.totp_secret, user.totp_last_step = secret, step  # this code is spent
+    audit(session, "second_factor_on", user=user)
+    session.flush()
+
+
+def turn_off(session: Session, scope: Scope, password: str) -> None:
+    """Stop asking the scope's own user for a code, after their password."""
+    user = _own_user(session, scope)
+    if not check_password(password, user.password_hash):
+        raise SecondFactorError("the password is wrong", "account.wrong_password")
+    user.totp_secret, user.totp_last_step = None, None
+    audit(session, "second_factor_off", user=user)
+    session.flush()
+
+
+def reset(session: Session, user: User, *, actor: str = "cli") -> None:
+    """Turn the two-step login off for `user` (an admin, when the user lost their phone)."""
+    user.totp_secret, user.totp_last_step = None, None
+    audit(session, "second_factor_reset", username=actor, target=user.username)
+
+
+def check_code(engine: Engine, username: str, code: str, now: datetime | None = None) -> AuthResult:
+    """The second step of a login whose password was right: ok, invalid (wrong or spent code), locked or inactive.
+
+    The caller asks only after `authenticate` answered `code_needed` in the same session."""
+    now = now or datetime.now(UTC)
+    with session_scope(engine) as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None or user.totp_secret is None:
+            return AuthResult(False, "invalid", username)
+        if (locked_until := locked_at(user, now)) is not None:
+            return AuthResult(False, "locked", username, user.id, locked_until)
+        if not user.is_active:
+            return AuthResult(False, "inactive", username, user.id)
+        step = _matching_step(user.totp_secret, code, now)
+        if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+            return count_failure_and_lock(session, user, now, reason="code")
+        user.totp_last_step, user.failed_logins, user.locked_until, user.last_login_at = step, 0, None, now
+        audit(session, "login", user=user, details={"second_factor": True})
+        return AuthResult(True, "ok", username, user.id)

@@ -1,0 +1,152 @@
+"""Two-step login: turned on only with a code from the scanned secret, asked for after the right password, each code
+taken once, wrong codes lock the account like wrong passwords, off with the password or by an admin's command."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+import pytest
+from sqlalchemy import Engine, select
+from streamlit.testing.v1 import AppTest
+
+from cabinet.access import build_session_user
+from cabinet.auth import LOCKOUT, MAX_FAILED_LOGINS, authenticate
+from cabinet.i18n import translate
+from cabinet.session import SESSION_KEY
+from cabinet.store.db import session_scope
+from cabinet.store.models import AuditLog, User
+from cabinet.twofactor import SecondFactorError, check_code, is_on, new_secret, turn_off, turn_on
+from tests.auth.test_auth import APP, PASSWORD, _cli, alice  # noqa: F401 - the fixture
+
+NOW = datetime(2026, 11, 1, 12, 0, 10, tzinfo=UTC)
+
+
+def _code(secret: str, at: datetime) -> str:
+    return pyotp.TOTP(secret).at(at)
+
+
+def _on(engine: Engine, at: datetime = NOW) -> str:
+    """Turn alice's two-step login on; its secret."""
+    scope = build_session_user(engine, "alice").scope
+    new = new_secret("alice", "Program")
+    with session_scope(engine) as s:
+        turn_on(s, scope, new.secret, _code(new.secret, at), at)
+    return new.secret
+
+
+def _actions(engine: Engine) -> list[str]:
+    with session_scope(engine) as s:
+        return [a.action for a in s.scalars(select(AuditLog).order_by(AuditLog.id))]
+
+
+def test_turned_on_only_with_a_code_of_the_scanned_secret(alice: Engine) -> None:  # noqa: F811
+    scope = build_session_user(alice, "alice").scope
+    new = new_secret("alice", "Demo Program")
+    assert new.uri.startswith("otpauth://totp/Demo%20Program:alice?secret=") and len(new.secret) == 32
+    other = pyotp.random_base32()
+    with session_scope(alice) as s:
+        for wrong in (_code(other, NOW), "12345", "abcdef", ""):
+            with pytest.raises(SecondFactorError) as caught:
+                turn_on(s, scope, new.secret, wrong, NOW)
+            assert caught.value.key == "twofactor.wrong_code"
+        assert not is_on(s, scope)
+        with pytest.raises(SecondFactorError) as viewing:  # staff viewing as a partner: not their own login
+            turn_on(s, replace(scope, impersonated_by="manager1"), new.secret, _code(new.secret, NOW), NOW)
+        assert viewing.value.key == "twofactor.not_as_partner"
+        turn_on(s, scope, new.secret, _code(new.secret, NOW - timedelta(seconds=30)), NOW)  # the step before: drift
+        assert is_on(s, scope)
+    assert "second_factor_on" in _actions(alice)
+
+
+def test_the_code_comes_after_the_password_and_is_taken_once(alice: Engine) -> None:  # noqa: F811
+    secret = _on(alice)
+    later = NOW + timedelta(minutes=2)
+    assert authenticate(alice, "alice", PASSWORD, later).reason == "code_needed"
+    with session_scope(alice) as s:
+        assert s.scalar(select(User.last_login_at).where(User.username == "alice")) is None  # not logged in yet
+    assert check_code(alice, "alice", _code(secret, later - timedelta(minutes=1)), later).reason == "invalid"  # old
+    ok = check_code(alice, "alice", " ".join([_code(secret, later)[:3], _code(secret, later)[3:]]), later)
+    assert ok.ok and ok.reason == "ok"
+    assert check_code(alice, "alice", _code(secret, later), later).reason == "invalid"  # replayed
+    assert check_code(alice, "alice", _code(secret, later + timedelta(seconds=30)), later).ok  # the next step
+    assert "wrong" not in (r := authenticate(alice, "alice", "wrong", later)).reason and r.reason == "invalid"
+
+
+def test_wrong_codes_lock_the_account_like_wrong_passwords(alice: Engine) -> None:  # noqa: F811
+    secret = _on(alice)
+    later = NOW + timedelta(minutes=2)
+    authenticate(alice, "alice", "wrong", later)  # one wrong password counts with the wrong codes
+    for _ in range(MAX_FAILED_LOGINS - 2):
+        assert check_code(alice, "alice", "000000", later).reason == "invalid"
+    locked = check_code(alice, "alice", "000000", later)
+    assert locked.reason == "locked" and locked.locked_until == later + LOCKOUT
+    assert check_code(alice, "alice", _code(secret, later), later).reason == "locked"  # even the right code
+    assert authenticate(alice, "alice", PASSWORD, later).reason == "locked"
+
+
+def test_off_with_the_password_or_by_the_admin_command(alice: Engine) -> None:  # noqa: F811
+    _on(alice)
+    scope = build_session_user(alice, "alice").scope
+    with session_scope(alice) as s:
+        with pytest.raises(SecondFactorError) as caught:
+            turn_off(s, scope, "wrong-password")
+        assert caught.value.key == "account.wrong_password" and is_on(s, scope)
+        turn_off(s, scope, PASSWORD)
+        assert not is_on(s, scope)
+    assert authenticate(alice, "alice", PASSWORD).ok
+    assert _cli(["users", "reset-2fa", "alice"]).returncode == 1  # nothing to reset
+    _on(alice)
+    listed = _cli(["users", "list"])
+    assert "two-step" in listed.stdout and " on " in listed.stdout
+    reset = _cli(["users", "reset-2fa", "alice"])
+    assert reset.returncode == 0, reset.stderr
+    assert authenticate(alice, "alice", PASSWORD).ok
+    assert _actions(alice)[-2:] == ["second_factor_reset", "login"]
+
+
+def test_the_login_page_asks_for_the_code(alice: Engine) -> None:  # noqa: F811
+    secret = _on(alice, datetime.now(UTC) - timedelta(minutes=5))
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.text_input[0].input("alice")
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception and SESSION_KEY not in at.session_state
+    assert [h.value for h in at.subheader] == [translate("auth.code_title")]
+    assert [ti.label for ti in at.text_input] == [translate("auth.code")]
+    at.text_input(key="login_code_value").input("000000")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == [translate("auth.code_wrong")] and SESSION_KEY not in at.session_state
+    at.text_input(key="login_code_value").input(_code(secret, datetime.now(UTC)))
+    at.button[0].click().run()
+    assert not at.exception and at.session_state[SESSION_KEY].username == "alice"
+
+    back = AppTest.from_file(APP, default_timeout=30).run()  # "Back" returns to the password form
+    back.text_input[0].input("alice")
+    back.text_input[1].input(PASSWORD)
+    back.button[0].click().run()
+    back.button(key="login_code_back").click().run()
+    assert [ti.label for ti in back.text_input] == ["Username", "Password"]
+
+
+def test_the_account_page_turns_it_on_and_off(alice: Engine) -> None:  # noqa: F811
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[SESSION_KEY] = build_session_user(alice, "alice")
+    at.run()
+    at.switch_page("pages/10_account.py").run()
+    assert not at.exception
+    secret = at.session_state["second_factor_new"].secret
+    assert any(secret[:4] in c.value for c in at.code)
+    at.text_input(key="second_factor_code").input("000000")
+    at.get("form_submit_button")[-1].click().run()
+    assert [e.value for e in at.error] == [translate("twofactor.wrong_code")]
+    at.text_input(key="second_factor_code").input(_code(secret, datetime.now(UTC)))
+    at.get("form_submit_button")[-1].click().run()
+    assert not at.exception and [s.value for s in at.success][:2] == [
+        translate("twofactor.turned_on"), translate("twofactor.is_on")]  # fmt: skip
+    assert authenticate(alice, "alice", PASSWORD).reason == "code_needed"
+    at.text_input(key="second_factor_password").input(PASSWORD)
+    at.get("form_submit_button")[-1].click().run()
+    assert translate("twofactor.turned_off") in [s.value for s in at.success]
+    assert authenticate(alice, "alice", PASSWORD).ok
