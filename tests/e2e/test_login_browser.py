@@ -194,3 +194,35 @@ def test_an_invitation_link_opens_the_application_form_and_the_applicant_waits( 
     applicant = dataclasses.replace(cabinet_server, username="e2e_applicant")
     _login(tab, applicant, "applicant-pass-1", expect="Welcome, E2E Applicant")
     _see(tab.get_by_text("Your application to join the program is waiting"), "pending_home")
+
+
+def test_two_step_login_in_a_real_browser(tab, cabinet_server: Server) -> None:  # type: ignore[no-untyped-def]
+    """A user with two-step login: the password, then the app's code; the cookie set after the code restores the
+    session on a reload without asking again."""
+    import pyotp
+    from sqlalchemy import select
+
+    from cabinet.store.db import make_engine, session_scope
+    from cabinet.store.models import User
+
+    secret = pyotp.random_base32(32)
+    engine = make_engine(f"sqlite:///{cabinet_server.data_dir / 'cabinet.db'}")
+    try:
+        with session_scope(engine) as s:
+            admin = s.scalar(select(User).where(User.username == cabinet_server.username))
+            s.add(User(username="e2e_two_step", email="t@example.com", display_name="Two Step", role="admin",
+                       password_hash=admin.password_hash, totp_secret=secret))  # fmt: skip
+    finally:
+        engine.dispose()
+    two_step = Server(cabinet_server.url, "e2e_two_step", cabinet_server.password, cabinet_server.data_dir)
+    _login(tab, two_step, two_step.password, expect="Two-step login")
+    expect(tab.get_by_text("Welcome")).to_have_count(0)
+    assert not _wait_cookie(tab, present=True, timeout=1.0), "no cookie before the code"
+    tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
+    tab.get_by_label("Code", exact=True).fill(pyotp.TOTP(secret).now())
+    tab.get_by_role("button", name="Confirm").click()
+    _see(tab.get_by_text("Welcome, Two Step"), "home_after_code")
+    assert _wait_cookie(tab, present=True), "the re-authentication cookie was never set"
+    tab.reload()
+    _see(tab.get_by_text("Welcome, Two Step"), "home_after_reload_with_two_step")
+    expect(tab.get_by_text("Two-step login")).to_have_count(0)
