@@ -143,6 +143,21 @@ def signup_open(session: Session) -> bool:
     return bool(session.scalar(select(ProgramSettings.signup_open)))
 
 
+def checked_login(session: Session, username: str, name: str, email: str) -> tuple[str, str, str]:
+    """A new partner's username, name and email as stored (trimmed), or `InviteError` for the first bad one: the
+    username's pattern, or taken whatever its case; an empty or too long name; an email mail cannot be sent to."""
+    username, name, email = username.strip(), " ".join(name.split()), email.strip()
+    if not USERNAME.match(username):
+        raise InviteError(f"username {username!r}", "invite.bad_username")
+    if not name or len(name) > NAME_MAX:
+        raise InviteError("name", "invite.bad_name", n=NAME_MAX)
+    if not EMAIL.match(email):
+        raise InviteError(f"email {email!r}", "invite.bad_email")
+    if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None:
+        raise InviteError(f"username {username!r} is taken", "invite.username_taken")
+    return username, name, email
+
+
 def _open_to_one_more(session: Session, now: datetime) -> None:
     """Refuse an application without an invitation while the program is closed, or when the hour's are taken."""
     if not signup_open(session):
@@ -175,21 +190,13 @@ def apply(session: Session, token: str | None, link_key: bytes, form: Applicatio
     parent = inviting_partner(session, token, link_key, now) if token else None
     if parent is None:
         _open_to_one_more(session, now)
-    username, name, email = form.username.strip(), " ".join(form.name.split()), form.email.strip()
-    if not USERNAME.match(username):
-        raise InviteError(f"username {username!r}", "invite.bad_username")
-    if not name or len(name) > NAME_MAX:
-        raise InviteError("name", "invite.bad_name", n=NAME_MAX)
-    if not EMAIL.match(email):
-        raise InviteError(f"email {email!r}", "invite.bad_email")
+    username, name, email = checked_login(session, form.username, form.name, form.email)
     try:
         validate_new_password(form.password)
     except ValueError as exc:
         raise InviteError(str(exc), "invite.bad_password", n=MIN_PASSWORD_LENGTH) from exc
     if form.password != form.password_again:
         raise InviteError("the passwords differ", "invite.passwords_differ")
-    if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None:
-        raise InviteError(f"username {username!r} is taken", "invite.username_taken")
     lowest = session.scalar(select(Tier.code).order_by(Tier.rank, Tier.code).limit(1))
     zone = program_timezone(session)
     if parent is not None:

@@ -1,5 +1,6 @@
 """Managers and admins run their partners: the directory of the partners in their scope, and changes to a partner's
-status and tier (managers, for their partners) or its manager and commission plan (admins).
+status and tier (managers, for their partners) or its manager and commission plan (admins). Admins also add a partner
+the program signed up itself, with its first login (a password made for it, shown once, for the partner to change).
 
 Blocking has money consequences: from the next ETL run a blocked partner earns nothing more (its commissions not final
 yet are rejected, and priced again if it is unblocked), and it cannot create links, get promo codes or ask for payouts.
@@ -18,7 +19,10 @@ from sqlalchemy.orm import Session, aliased
 from cabinet.access import ROLE_ADMIN, ROLE_MANAGER, Scope, ScopeError, scoped_partner
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
-from cabinet.store.models import CommissionPlan, Partner, Tier, User
+from cabinet.invites import checked_login
+from cabinet.passwords import hash_password, random_password
+from cabinet.program import program_timezone
+from cabinet.store.models import CommissionPlan, Partner, ProgramSettings, Tier, User
 
 STATUSES = ("pending", "active", "paused", "blocked")  # pending: applied by invitation (cabinet.invites)
 REASON_MAX = 500
@@ -53,6 +57,19 @@ class Choices:
     tiers: dict[str, str]
     managers: dict[int, str]
     plans: dict[int, str]
+
+
+@dataclass(frozen=True)
+class NewPartner:
+    """A partner an admin adds, and its first login; None: no manager, plan or parent."""
+
+    name: str
+    email: str
+    username: str
+    tier_code: str
+    manager_user_id: int | None
+    plan_id: int | None
+    parent_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -137,3 +154,35 @@ def update_partner(session: Session, scope: Scope, partner_id: int, change: Part
           target=f"partner {partner_id}", details=details | ({"reason": reason} if reason else {}))  # fmt: skip
     session.flush()
     return changed
+
+
+def create_partner(session: Session, scope: Scope, new: NewPartner) -> tuple[Partner, str]:
+    """Add an active partner and its login (admins); the partner and the login's password, made here and shown
+    once. The partner is in the base currency and the program's time zone; audit-logged."""
+    if scope.role != ROLE_ADMIN or scope.impersonated_by:
+        raise ScopeError(f"{scope.username!r} may not add partners", "partners.admin_only")
+    username, name, email = checked_login(session, new.username, new.name, new.email)
+    options = choices(session)
+    if new.tier_code not in options.tiers:
+        raise PartnerChangeError(f"no tier {new.tier_code!r}", "partners.bad_tier")
+    if new.manager_user_id is not None and new.manager_user_id not in options.managers:
+        raise PartnerChangeError(f"user {new.manager_user_id} is not a manager", "partners.bad_manager")
+    if new.plan_id is not None and new.plan_id not in options.plans:
+        raise PartnerChangeError(f"no plan {new.plan_id}", "partners.bad_plan")
+    if new.parent_id is not None and session.get(Partner, new.parent_id) is None:
+        raise PartnerChangeError(f"no partner {new.parent_id}", "partners.bad_parent", parent=new.parent_id)
+    zone = program_timezone(session)
+    partner = Partner(name=name, email=email, status="active", tier_code=new.tier_code, parent_id=new.parent_id,
+                      manager_user_id=new.manager_user_id, plan_id=new.plan_id, timezone=zone,
+                      currency=session.scalar(select(ProgramSettings.base_currency)) or "USD")  # fmt: skip
+    session.add(partner)
+    session.flush()
+    password = random_password()
+    user = User(username=username, email=email, display_name=name, password_hash=hash_password(password),
+                role="partner", partner_id=partner.id, timezone=zone)  # fmt: skip
+    session.add(user)
+    session.flush()
+    audit(session, "partner_created", user=session.get(User, scope.user_id), username=scope.username,
+          target=f"partner {partner.id}", details={"username": username, "tier": new.tier_code,
+                                                   "parent": new.parent_id})  # fmt: skip
+    return partner, password

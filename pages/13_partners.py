@@ -1,5 +1,5 @@
 """Partners (managers and admins): the partners in the user's scope with their last 30 days, and changes to one
-partner's status and tier (and, for admins, its manager and commission plan)."""
+partner's status and tier (and, for admins, its manager and commission plan); admins add partners."""
 
 from datetime import timedelta
 
@@ -8,6 +8,7 @@ import streamlit as st
 
 from cabinet.ui import data, store
 from cabinet.ui.guard import ScopeError, require_user
+from cabinet.ui.partner_new import add_partner_box
 from cabinet.ui.store import PARTNER_STATUSES, PartnerChange, PartnerChangeError
 from cabinet.ui.text import t
 from cabinet.ui.widgets import display_config, short_label, show_refusal, today_in
@@ -19,6 +20,7 @@ if (done := st.session_state.pop("partners_saved", None)) is not None:
     st.success(t("partners.saved", partner=done[0], fields=", ".join(t(f"partners.col_{f}") for f in done[1]))
                if done[1] else t("partners.same"))  # fmt: skip
 rows, options = store.partner_directory(user.scope)
+add_partner_box(user.scope, options)
 if not rows:
     st.info(t("partners.none"))
     st.stop()

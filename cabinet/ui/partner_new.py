@@ -1,0 +1,54 @@
+"""The Partners page's "Add a partner" form (admins): the partner, where it sits, and its first login, whose password
+is shown once (`cabinet.partners_admin.create_partner` checks and stores)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cabinet.access import Scope, ScopeError
+from cabinet.errors import RefusedRequest
+from cabinet.partners_admin import Choices, NewPartner, create_partner
+from cabinet.store.db import session_scope
+from cabinet.ui.resources import engine
+from cabinet.ui.text import t
+from cabinet.ui.widgets import show_refusal
+
+_DONE_KEY = "partners_added"  # (partner id, name, username, password): shown once, then gone from the session
+
+
+def add_partner_box(scope: Scope, options: Choices) -> None:
+    """For admins: the form, and after a save the new login's password, once."""
+    if scope.role != "admin" or scope.impersonated_by:
+        return
+    if (done := st.session_state.pop(_DONE_KEY, None)) is not None:
+        st.success(t("partners.added", partner=done[0], name=done[1], username=done[2]))
+        st.code(done[3], language=None)
+        st.caption(t("partners.added_password"))
+    with st.expander(t("partners.add_title"), icon=":material/person_add:"), st.form("partners_add"):
+        left, right = st.columns(2)
+        name = left.text_input(t("invite.name"), max_chars=200, key="partners_add_name")
+        email = right.text_input(t("invite.email"), max_chars=255, key="partners_add_email")
+        username = left.text_input(t("invite.username"), max_chars=64, key="partners_add_username")
+        tiers = list(options.tiers)
+        tier = right.selectbox(t("partners.col_tier"), tiers, format_func=options.tiers.get, key="partners_add_tier")
+        managers, plans = [0, *options.managers], [0, *options.plans]  # 0: none
+        manager = left.selectbox(t("partners.col_manager"), managers, key="partners_add_manager",
+                                 format_func=lambda m: options.managers.get(m, t("partners.nobody")))  # fmt: skip
+        plan = right.selectbox(t("partners.col_plan"), plans, key="partners_add_plan",
+                               format_func=lambda p: options.plans.get(p, t("partners.no_plan")))  # fmt: skip
+        parent = left.number_input(t("partners.add_parent"), min_value=0, step=1, key="partners_add_parent",
+                                   help=t("partners.add_parent_help"))  # fmt: skip
+        sent = st.form_submit_button(t("partners.add_submit"), type="primary")
+    if not sent:
+        return
+    new = NewPartner(name, email, username, str(tier), int(manager) or None, int(plan) or None, int(parent) or None)
+    try:
+        with session_scope(engine()) as s:
+            partner, password = create_partner(s, scope, new)
+            st.session_state[_DONE_KEY] = (partner.id, partner.name, username.strip(), password)
+    except (RefusedRequest, ScopeError) as exc:
+        show_refusal(exc)
+        return
+    for field in ("name", "email", "username", "parent"):  # the form is done: it starts empty for the next one
+        st.session_state.pop(f"partners_add_{field}", None)
+    st.rerun()
