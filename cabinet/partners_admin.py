@@ -119,21 +119,26 @@ def choices(session: Session) -> Choices:
     )  # fmt: skip
 
 
+def _check_choices(session: Session, tier_code: str, manager_user_id: int | None, plan_id: int | None) -> None:
+    """`PartnerChangeError` unless the tier, manager and plan (None: none) are ones a partner may be given."""
+    options = choices(session)
+    if tier_code not in options.tiers:
+        raise PartnerChangeError(f"no tier {tier_code!r}", "partners.bad_tier")
+    if manager_user_id is not None and manager_user_id not in options.managers:
+        raise PartnerChangeError(f"user {manager_user_id} is not a manager", "partners.bad_manager")
+    if plan_id is not None and plan_id not in options.plans:
+        raise PartnerChangeError(f"no plan {plan_id}", "partners.bad_plan")
+
+
 def update_partner(session: Session, scope: Scope, partner_id: int, change: PartnerChange) -> list[str]:
     """Apply `change` to a partner of the scope; the names of the fields that changed (audit-logged)."""
     _staff(scope)
     partner = scoped_partner(session, scope, partner_id)
-    options = choices(session)
     if change.status not in STATUSES:
         raise PartnerChangeError(f"status {change.status!r}", "partners.bad_status")
     if change.status == "pending" and partner.status != "pending":  # only an application is pending
         raise PartnerChangeError("a partner cannot become an application again", "partners.not_pending_again")
-    if change.tier_code not in options.tiers:
-        raise PartnerChangeError(f"no tier {change.tier_code!r}", "partners.bad_tier")
-    if change.manager_user_id is not None and change.manager_user_id not in options.managers:
-        raise PartnerChangeError(f"user {change.manager_user_id} is not a manager", "partners.bad_manager")
-    if change.plan_id is not None and change.plan_id not in options.plans:
-        raise PartnerChangeError(f"no plan {change.plan_id}", "partners.bad_plan")
+    _check_choices(session, change.tier_code, change.manager_user_id, change.plan_id)
     values = {"status": change.status, "tier_code": change.tier_code, "manager_user_id": change.manager_user_id,
               "plan_id": change.plan_id}  # fmt: skip
     changed = [f for f, v in values.items() if getattr(partner, f) != v]
@@ -162,13 +167,7 @@ def create_partner(session: Session, scope: Scope, new: NewPartner) -> tuple[Par
     if scope.role != ROLE_ADMIN or scope.impersonated_by:
         raise ScopeError(f"{scope.username!r} may not add partners", "partners.admin_only")
     username, name, email = checked_login(session, new.username, new.name, new.email)
-    options = choices(session)
-    if new.tier_code not in options.tiers:
-        raise PartnerChangeError(f"no tier {new.tier_code!r}", "partners.bad_tier")
-    if new.manager_user_id is not None and new.manager_user_id not in options.managers:
-        raise PartnerChangeError(f"user {new.manager_user_id} is not a manager", "partners.bad_manager")
-    if new.plan_id is not None and new.plan_id not in options.plans:
-        raise PartnerChangeError(f"no plan {new.plan_id}", "partners.bad_plan")
+    _check_choices(session, new.tier_code, new.manager_user_id, new.plan_id)
     if new.parent_id is not None and session.get(Partner, new.parent_id) is None:
         raise PartnerChangeError(f"no partner {new.parent_id}", "partners.bad_parent", parent=new.parent_id)
     zone = program_timezone(session)
