@@ -6,6 +6,7 @@ from cabinet.ui import data, store
 from cabinet.ui.guard import page_setup
 from cabinet.ui.login import login_form
 from cabinet.ui.menu import sidebar_menu
+from cabinet.ui.news import news_feed
 from cabinet.ui.text import t
 from cabinet.ui.widgets import kpi_cards
 
@@ -43,6 +44,7 @@ for item, n in store.to_do(user.scope):  # what the user should act on, with the
     st.warning(t(f"home.todo_{item}", n=n))
     if user.has(feature):
         st.page_link(page, label=t(f"home.todo_{item}_go"), icon=":material/arrow_forward:")
+news_feed(user.scope, user.timezone)
 recent = data.recent_kpis(user.scope, user.timezone) if current is not None and user.has("dashboard") else None
 if recent is not None:  # the last 7 days against the 7 before, as on the Dashboard
     st.subheader(t("home.last_7_days"))

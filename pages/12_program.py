@@ -1,5 +1,5 @@
 """Program settings (admins): name, colour, tracking domain, support email, defaults, minimum payout, applications
-without an invitation; the tiers."""
+without an invitation; the tiers; news for partners."""
 
 from zoneinfo import available_timezones
 
@@ -8,6 +8,7 @@ import streamlit as st
 from cabinet.ui import data, store
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.menu import LANGUAGE_NAMES
+from cabinet.ui.news import news_admin
 from cabinet.ui.store import ALL_PARTNER_METRICS, FEATURES, MAX_DEPTH, ProgramChange, ProgramEditError, TierChange
 from cabinet.ui.text import t
 from cabinet.ui.widgets import short_label, show_refusal
@@ -73,3 +74,5 @@ with st.form(f"tier_{code}"):  # its own widgets per tier: they start from that 
         except (ProgramEditError, ScopeError) as exc:
             show_refusal(exc)
 st.caption(t("program.tiers_caption"))
+
+news_admin(user.scope, user.timezone, {tier.code: tier.name for tier in listed})

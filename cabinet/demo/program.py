@@ -13,7 +13,8 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cabinet.links import sign_link
+from cabinet.demo.links import CREATED, seed_links, seed_promo_codes
+from cabinet.demo.news import seed_news
 from cabinet.passwords import UNUSABLE_HASH, hash_password, random_password
 from cabinet.program import ensure_program_defaults
 from cabinet.store.models import (
@@ -22,12 +23,9 @@ from cabinet.store.models import (
     Partner,
     PayoutRequest,
     ProgramSettings,
-    PromoCode,
-    TrackingLink,
     User,
 )
 
-CREATED = datetime(2025, 1, 15, 9, 0, tzinfo=UTC)
 VERTICALS = {
     "igaming": [
         "Casino Royale",
@@ -52,9 +50,6 @@ VERTICALS = {
         "Pet Supplies",
     ],
 }
-SUB1 = ["fb", "google", "tiktok", "email", "seo", "telegram", "push", "native"]
-SUB2 = ["campaign_a", "campaign_b", "spring", "retarget", "brand", "lookalike"]
-SUB3 = ["banner_300", "banner_728", "video", "story", "text"]
 
 
 @dataclass(frozen=True)
@@ -239,8 +234,9 @@ def seed_program(session: Session, *, seed: int, n_partners: int, link_key: byte
             partners[i].parent_id = partners[int(pos)].id
     session.flush()
     _application(session, partners[0])
-    links, link_subs = _links(session, rng, partners, offers, tier_codes, link_key)
-    promos = _promo_codes(session, rng, partners, offers)
+    seed_news(session, end)
+    links, link_subs = seed_links(session, rng, partners, offers, tier_codes, link_key)
+    promos = seed_promo_codes(session, rng, partners, offers)
     _payouts(session, partners, end)
     weights = rng.pareto(1.2, size=n_partners) + 0.05
     weights[:9] *= 6  # the showcase tree carries real traffic
@@ -298,71 +294,6 @@ def _staff(session: Session) -> list[User]:
         managers.append(user)
     session.flush()
     return managers
-
-
-def _links(session, rng, partners, offers, tier_codes, key) -> tuple[list[TrackingLink], np.ndarray]:  # type: ignore[no-untyped-def]
-    links: list[TrackingLink] = []
-    subs_rows: list[list[str]] = []
-    for i, partner in enumerate(partners):
-        allowed = [o for o in offers if tier_codes[i] in o.tiers_allowed]
-        allowed = [o for o in allowed if _pays_for(partner.plan, o.vertical)] or allowed
-        for k in range(int(rng.integers(1, 5))):
-            offer = allowed[int(rng.integers(0, len(allowed)))]
-            subs = [
-                str(rng.choice(SUB1)),
-                str(rng.choice(SUB2)) if rng.random() < 0.7 else "",
-                str(rng.choice(SUB3)) if rng.random() < 0.4 else "",
-                f"geo{k}" if rng.random() < 0.2 else "",
-                "",
-            ]
-            links.append(
-                TrackingLink(
-                    partner_id=partner.id,
-                    offer_id=offer.id,
-                    name=f"{offer.name} / {subs[0]}",
-                    landing_url=offer.landing_urls[0],
-                    sub1=subs[0] or None,
-                    sub2=subs[1] or None,
-                    sub3=subs[2] or None,
-                    sub4=subs[3] or None,
-                    sub5=None,
-                    created_at=CREATED,
-                )
-            )
-            subs_rows.append(subs)
-    session.add_all(links)
-    session.flush()
-    for link in links:
-        link.token = sign_link(link.id, key)
-    session.flush()
-    return links, np.array(subs_rows, dtype=object)
-
-
-def _pays_for(plan: CommissionPlan, vertical: str) -> bool:
-    """Whether a partner on `plan` earns from an offer of `vertical`: e-commerce offers bring sales (no revenue lines,
-    no FTDs), the others FTDs and revenue lines. So no partner of the demo runs offers its plan pays nothing for."""
-    pays_sales = "sale" in (plan.cpa_amounts or {})
-    pays_ftds = plan.type != "cpa" or "ftd" in (plan.cpa_amounts or {})
-    return pays_sales if vertical == "ecommerce" else pays_ftds
-
-
-def _promo_codes(session, rng, partners, offers) -> list[PromoCode]:  # type: ignore[no-untyped-def]
-    promos = []
-    for i, partner in enumerate(partners):
-        if i < 9 or rng.random() < 0.3:
-            promos.append(
-                PromoCode(
-                    code=f"DEMO{partner.id:04d}",
-                    partner_id=partner.id,
-                    offer_id=offers[int(rng.integers(0, len(offers)))].id,
-                    description="Welcome bonus code",
-                    status="active",
-                    created_at=CREATED,
-                )
-            )
-    session.add_all(promos)
-    session.flush()
-    return promos
 
 
 def _payouts(session: Session, partners: list[Partner], end: date) -> None:

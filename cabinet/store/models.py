@@ -271,6 +271,20 @@ class PayoutRequest(Base):
     decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
+class Announcement(Base):
+    """News from the program to its partners (all of them, or one tier's), shown on their home page."""
+
+    __tablename__ = "announcements"
+    __table_args__ = (Index("ix_announcements_published_at", "published_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)  # Markdown, shown without HTML
+    tier_code: Mapped[str | None] = mapped_column(ForeignKey("tiers.code"))  # None: every partner
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class AuditLog(Base):
     """Who did what: logins, lockouts, impersonation, settings and payout changes."""
 

@@ -18,6 +18,7 @@ from cabinet.auth import LOCKOUT, MAX_FAILED_LOGINS, authenticate
 from cabinet.passwords import hash_password
 from cabinet.store.db import alembic_config, make_engine, migrate, session_scope
 from cabinet.store.models import (
+    Announcement,
     AuditLog,
     Base,
     CommissionPlan,
@@ -146,7 +147,7 @@ def _sample_program(session, big: Decimal) -> list[tuple[type, tuple[Any, ...], 
     settings = ProgramSettings(id=1, name="Программа", logo_path="logo.png", primary_color="#112233",
                                accent_color="#445566", base_currency="EUR", tracking_domain="https://t.example.org",
                                default_locale="ru", default_timezone="Europe/Moscow", support_email="s@example.org",
-                               min_payout=Decimal("75.5000"), updated_at=WHEN)  # fmt: skip
+                               min_payout=Decimal("75.5000"), signup_open=True, updated_at=WHEN)  # fmt: skip
     manager = User(username="mgr", email="m@example.org", display_name="Менеджер", password_hash="!", role="manager",
                    locale="ru", timezone="Europe/Moscow", created_at=WHEN)  # fmt: skip
     session.add_all([tier, plan, settings, manager])
@@ -155,7 +156,7 @@ def _sample_program(session, big: Decimal) -> list[tuple[type, tuple[Any, ...], 
                      manager_user_id=manager.id, plan_id=plan.id, currency="EUR", timezone="Europe/Berlin",
                      payout_method="iban",
                      payout_details={"iban": "DE89370400440532013000"}, notification_prefs={"email": True},
-                     created_at=WHEN)  # fmt: skip
+                     created_at=WHEN, invites_since=WHEN + timedelta(microseconds=123456))  # fmt: skip
     session.add(parent)
     session.flush()
     child = Partner(name="Child", status="paused", tier_code="gold", parent_id=parent.id, created_at=WHEN)
@@ -164,7 +165,8 @@ def _sample_program(session, big: Decimal) -> list[tuple[type, tuple[Any, ...], 
     partner_user = User(username="pu", email="pu@example.org", display_name="PU", password_hash="$2b$12$x",
                         role="partner", partner_id=parent.id, failed_logins=3,
                         locked_until=WHEN + timedelta(minutes=15), is_active=False, created_at=WHEN,
-                        last_login_at=WHEN)  # fmt: skip
+                        last_login_at=WHEN, totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+                        totp_last_step=59_000_000)  # fmt: skip
     offer = Offer(name="Casino", vertical="igaming", description="long " * 100, landing_urls=["https://a.example/x?y=1"],
                   status="archived", tiers_allowed=["gold"], created_at=WHEN)  # fmt: skip
     session.add_all([partner_user, offer])
@@ -182,9 +184,12 @@ def _sample_program(session, big: Decimal) -> list[tuple[type, tuple[Any, ...], 
                            decided_by_user_id=manager.id)  # fmt: skip
     audit = AuditLog(ts=WHEN, actor_user_id=manager.id, actor_username="mgr", action="impersonate",
                      target=f"partner:{parent.id}", details=NESTED)  # fmt: skip
-    session.add_all([link, promo, creative, payout, audit])
+    news = Announcement(title="Новость", body="**bold** " * 50, tier_code="gold", published_at=WHEN,
+                        author_user_id=manager.id, archived=True)  # fmt: skip
+    session.add_all([link, promo, creative, payout, audit, news])
     session.flush()
-    objs = [tier, plan, settings, manager, parent, child, partner_user, offer, link, promo, creative, payout, audit]
+    objs = [tier, plan, settings, manager, parent, child, partner_user, offer, link, promo, creative, payout, audit,
+            news]  # fmt: skip
     return [(type(o), inspect(o).identity, _columns(o)) for o in objs]
 
 

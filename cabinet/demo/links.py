@@ -1,0 +1,85 @@
+"""The demo program's tracking links and promo codes: each partner runs offers its tier allows and its plan pays for."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+
+from cabinet.links import sign_link
+from cabinet.store.models import CommissionPlan, PromoCode, TrackingLink
+
+CREATED = datetime(2025, 1, 15, 9, 0, tzinfo=UTC)  # when the demo's program, partners and links were made
+
+SUB1 = ["fb", "google", "tiktok", "email", "seo", "telegram", "push", "native"]
+SUB2 = ["campaign_a", "campaign_b", "spring", "retarget", "brand", "lookalike"]
+SUB3 = ["banner_300", "banner_728", "video", "story", "text"]
+
+
+def seed_links(session, rng, partners, offers, tier_codes, key) -> tuple[list[TrackingLink], np.ndarray]:  # type: ignore[no-untyped-def]
+    """1–4 signed links per partner, each to an offer its tier allows and its plan pays for; their sub values."""
+    links: list[TrackingLink] = []
+    subs_rows: list[list[str]] = []
+    for i, partner in enumerate(partners):
+        allowed = [o for o in offers if tier_codes[i] in o.tiers_allowed]
+        allowed = [o for o in allowed if _pays_for(partner.plan, o.vertical)] or allowed
+        for k in range(int(rng.integers(1, 5))):
+            offer = allowed[int(rng.integers(0, len(allowed)))]
+            subs = [
+                str(rng.choice(SUB1)),
+                str(rng.choice(SUB2)) if rng.random() < 0.7 else "",
+                str(rng.choice(SUB3)) if rng.random() < 0.4 else "",
+                f"geo{k}" if rng.random() < 0.2 else "",
+                "",
+            ]
+            links.append(
+                TrackingLink(
+                    partner_id=partner.id,
+                    offer_id=offer.id,
+                    name=f"{offer.name} / {subs[0]}",
+                    landing_url=offer.landing_urls[0],
+                    sub1=subs[0] or None,
+                    sub2=subs[1] or None,
+                    sub3=subs[2] or None,
+                    sub4=subs[3] or None,
+                    sub5=None,
+                    created_at=CREATED,
+                )
+            )
+            subs_rows.append(subs)
+    session.add_all(links)
+    session.flush()
+    for link in links:
+        link.token = sign_link(link.id, key)
+    session.flush()
+    return links, np.array(subs_rows, dtype=object)
+
+
+def _pays_for(plan: CommissionPlan, vertical: str) -> bool:
+    """Whether a partner on `plan` earns from an offer of `vertical`: e-commerce offers bring sales (no revenue lines,
+    no FTDs), the others FTDs and revenue lines. So no partner of the demo runs offers its plan pays nothing for."""
+    pays_sales = "sale" in (plan.cpa_amounts or {})
+    pays_ftds = plan.type != "cpa" or "ftd" in (plan.cpa_amounts or {})
+    return pays_sales if vertical == "ecommerce" else pays_ftds
+
+
+def seed_promo_codes(session, rng, partners, offers) -> list[PromoCode]:  # type: ignore[no-untyped-def]
+    """Promo codes of some partners, each for an offer the partner's plan pays for, for the conversion feed to
+    attribute without a click."""
+    promos = []
+    for i, partner in enumerate(partners):
+        if i < 9 or rng.random() < 0.3:
+            paid = [o for o in offers if _pays_for(partner.plan, o.vertical)] or offers
+            promos.append(
+                PromoCode(
+                    code=f"DEMO{partner.id:04d}",
+                    partner_id=partner.id,
+                    offer_id=paid[int(rng.integers(0, len(paid)))].id,
+                    description="Welcome bonus code",
+                    status="active",
+                    created_at=CREATED,
+                )
+            )
+    session.add_all(promos)
+    session.flush()
+    return promos

@@ -1,0 +1,23 @@
+"""The demo program's news on the partners' home pages (`cabinet.news`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from cabinet.store.models import Announcement
+
+
+def seed_news(session: Session, end: date) -> None:
+    """Two items: one for every partner, one for the gold tier only, published in the days before `end`."""
+    day = datetime(end.year, end.month, end.day, 9, 0, tzinfo=UTC)
+    session.add_all([
+        Announcement(title="New offer: Beauty Box", tier_code=None, published_at=day - timedelta(days=3),
+                     body="**Beauty Box** pays **$8.00 per sale** on the *E-commerce CPS* plan.\n\n"
+                          "Creatives in three sizes are on the Creatives page; make a link on Tracking links."),
+        Announcement(title="Gold partners: cohort reports", tier_code="gold", published_at=day - timedelta(days=1),
+                     body="The **Cohorts** page shows revenue per customer by registration week, with the "
+                          "sub-partners' customers too. Export every row from *Full-detail export*."),
+    ])  # fmt: skip
+    session.flush()

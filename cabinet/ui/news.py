@@ -1,0 +1,72 @@
+"""News from the program: the newest items on the home page, and the admins' form to post and archive them on the
+Program settings page (`cabinet.news` checks and stores)."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from cabinet import news as _news
+from cabinet.access import Scope, ScopeError
+from cabinet.news import BODY_MAX, TITLE_MAX, NewsError, NewsItem
+from cabinet.store.db import session_scope
+from cabinet.ui.resources import engine
+from cabinet.ui.text import t
+from cabinet.ui.widgets import show_refusal
+
+
+def _items(scope: Scope, limit: int) -> list[NewsItem]:
+    with session_scope(engine()) as s:
+        return _news.for_scope(s, scope, limit)
+
+
+def _show(item: NewsItem, timezone: str) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{item.title}**")  # Markdown without HTML: a post cannot run script in the browser
+        audience = item.tier_name or t("news.everyone")
+        when = item.published_at.astimezone(ZoneInfo(timezone)) if item.published_at else None
+        st.caption(t("news.meta", when=f"{when:%Y-%m-%d %H:%M}" if when else "—", audience=audience))
+        st.markdown(item.body)
+
+
+def news_feed(scope: Scope, timezone: str) -> None:
+    """The newest items the user reads, on the home page; nothing when there are none."""
+    items = _items(scope, _news.SHOWN)
+    if items:
+        st.subheader(t("news.title"))
+        for item in items:
+            _show(item, timezone)
+
+
+def news_admin(scope: Scope, timezone: str, tiers: dict[str, str]) -> None:
+    """For admins: post an item to every partner or one tier's, and archive the items partners see now."""
+    st.subheader(t("news.title"))
+    if (done := st.session_state.pop("news_done", None)) is not None:
+        st.success(t(done))
+    with st.form("news_post", clear_on_submit=False):
+        title = st.text_input(t("news.item_title"), max_chars=TITLE_MAX, key="news_title")
+        body = st.text_area(t("news.item_body"), max_chars=BODY_MAX, key="news_body", help=t("news.body_help"))
+        audience = st.selectbox(t("news.audience"), [None, *tiers], key="news_tier",
+                                format_func=lambda c: tiers[c] if c else t("news.everyone"))  # fmt: skip
+        sent = st.form_submit_button(t("news.post"), type="primary")
+    if sent:
+        _act(lambda s: _news.post(s, scope, NewsItem(title, body, audience)), "news.posted", clear=True)
+    for item in _items(scope, 20):
+        _show(item, timezone)
+        if st.button(t("news.archive"), key=f"news_archive_{item.id}", icon=":material/archive:"):
+            _act(lambda s, news_id=item.id: _news.archive(s, scope, news_id), "news.archived")
+
+
+def _act(action: object, done: str, clear: bool = False) -> None:
+    try:
+        with session_scope(engine()) as s:
+            action(s)  # type: ignore[operator]
+    except (NewsError, ScopeError) as exc:
+        show_refusal(exc)
+        return
+    if clear:  # posted: the form starts empty for the next item
+        for key in ("news_title", "news_body"):
+            st.session_state.pop(key, None)
+    st.session_state["news_done"] = done
+    st.rerun()

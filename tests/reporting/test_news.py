@@ -1,0 +1,104 @@
+"""News from the program: admins post for every partner or one tier's and archive; partners read what is addressed to
+them on their home page (Markdown without HTML); bad items are refused with nothing written."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from cabinet.access import ScopeError
+from cabinet.errors import RefusedRequest
+from cabinet.i18n import translate
+from cabinet.news import NewsItem, archive, for_scope, post
+from cabinet.store.db import session_scope
+from cabinet.store.models import Announcement, AuditLog
+from tests.reporting.conftest import Program
+from tests.reporting.test_pages import _open as open_page
+
+NOW = datetime(2026, 11, 20, 9, tzinfo=UTC)
+
+
+def _post(program: Program, engine: Engine, item: NewsItem, at: datetime = NOW, user: str = "root") -> int:
+    with session_scope(engine) as s:
+        return post(s, program.users[user].scope, item, at)
+
+
+def _titles(program: Program, engine: Engine, user: str) -> list[str]:
+    with session_scope(engine) as s:
+        return [n.title for n in for_scope(s, program.users[user].scope)]
+
+
+def test_each_partner_reads_what_is_addressed_to_it_newest_first(program: Program, store_engine: Engine) -> None:
+    _post(program, store_engine, NewsItem("For everyone", "Hello **all**."))
+    _post(program, store_engine, NewsItem("For gold", "Gold only.", "gold"), NOW + timedelta(hours=1))
+    bronze = _post(program, store_engine, NewsItem("For bronze", "Bronze only.", "bronze"), NOW + timedelta(hours=2))
+    assert _titles(program, store_engine, "p_parent") == ["For gold", "For everyone"]  # gold
+    assert _titles(program, store_engine, "p_child") == ["For everyone"]  # silver
+    assert _titles(program, store_engine, "p_bronze") == ["For bronze", "For everyone"]
+    assert _titles(program, store_engine, "mgr") == ["For bronze", "For gold", "For everyone"]
+    with session_scope(store_engine) as s:
+        archive(s, program.users["root"].scope, bronze)
+        with pytest.raises(RefusedRequest) as again:
+            archive(s, program.users["root"].scope, bronze)
+        assert again.value.key == "news.not_found"
+        assert [a.action for a in s.scalars(select(AuditLog).where(AuditLog.action.like("news_%")))] == [
+            "news_posted", "news_posted", "news_posted", "news_archived"]  # fmt: skip
+    assert _titles(program, store_engine, "p_bronze") == ["For everyone"]
+
+
+@pytest.mark.parametrize(
+    ("item", "key"),
+    [
+        (NewsItem("  ", "text"), "news.bad_title"),
+        (NewsItem("x" * 121, "text"), "news.bad_title"),
+        (NewsItem("Title", "   "), "news.bad_body"),
+        (NewsItem("Title", "x" * 5001), "news.bad_body"),
+        (NewsItem("Title", "text", "platinum"), "news.bad_tier"),
+    ],
+)
+def test_bad_items_are_refused_and_nothing_is_written(
+    program: Program, store_engine: Engine, item: NewsItem, key: str
+) -> None:
+    with pytest.raises(RefusedRequest) as caught:
+        _post(program, store_engine, item)
+    assert caught.value.key == key
+    with session_scope(store_engine) as s:
+        assert s.scalar(select(func.count()).select_from(Announcement)) == 0
+
+
+def test_only_admins_post_and_archive(program: Program, store_engine: Engine) -> None:
+    news_id = _post(program, store_engine, NewsItem("Title", "text"))
+    for user in ("mgr", "p_parent"):
+        with pytest.raises(ScopeError):
+            _post(program, store_engine, NewsItem("Title", "text"), user=user)
+        with pytest.raises(ScopeError), session_scope(store_engine) as s:
+            archive(s, program.users[user].scope, news_id)
+
+
+def test_an_admin_posts_on_the_program_page_and_a_partner_reads_it_at_home(
+    program: Program, store_engine: Engine
+) -> None:
+    at = open_page("pages/12_program.py", program.users["root"])
+    at.text_input(key="news_title").input("Double FTD week")
+    at.text_area(key="news_body").input("FTDs pay **double** until Sunday. <script>alert(1)</script>")
+    at.selectbox(key="news_tier").select("gold")
+    at.get("form_submit_button")[-1].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert translate("news.posted") in [s.value for s in at.success]
+    home = open_page("app.py", program.users["p_parent"])
+    assert translate("news.title") in [h.value for h in home.subheader]
+    shown = [m.value for m in home.markdown]
+    assert "**Double FTD week**" in shown
+    assert any("**double**" in m and "<script>" in m for m in shown)  # kept as text: st.markdown shows no HTML
+    other = open_page("app.py", program.users["p_child"])  # silver: not addressed
+    assert translate("news.title") not in [h.value for h in other.subheader]
+    at.button(key=f"news_archive_{_titles_id(store_engine)}").click().run()
+    assert translate("news.archived") in [s.value for s in at.success]
+    assert translate("news.title") not in [h.value for h in open_page("app.py", program.users["p_parent"]).subheader]
+
+
+def _titles_id(engine: Engine) -> int:
+    with session_scope(engine) as s:
+        return int(s.scalar(select(Announcement.id)))
