@@ -7,7 +7,8 @@ import streamlit as st
 from cabinet.ui import data
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import fmt_metric, kpi_cards, period_picker, show_chart, show_table
+from cabinet.ui.widgets import fmt_metric, kpi_cards, period_picker, show_chart, show_refusal, show_table
+from queries.payouts import MissingRate
 
 user = require_user("dashboard")
 
@@ -17,11 +18,15 @@ date_from, date_to = period_picker(user, key="dashboard")
 scope, sid, tz = user.scope, snap.snapshot_id, user.timezone
 
 kpi_cards(data.kpis(scope, sid, date_from, date_to, tz), user.visible_metrics)
-bal = data.balance(scope, sid)
-cols = st.columns(3)
-cols[0].metric(t("dashboard.balance"), fmt_metric("commission", bal["balance"]), help=t("dashboard.balance_help"))
-cols[1].metric(t("dashboard.approved_total"), fmt_metric("commission", bal["approved"]))
-cols[2].metric(t("dashboard.paid_out"), fmt_metric("commission", bal["paid_out"]))
+try:
+    bal = data.balance(scope, sid)
+except MissingRate as exc:  # a payout in a currency without an FX rate: no balance rather than a wrong one
+    show_refusal(exc)
+else:
+    cols = st.columns(3)
+    cols[0].metric(t("dashboard.balance"), fmt_metric("commission", bal["balance"]), help=t("dashboard.balance_help"))
+    cols[1].metric(t("dashboard.approved_total"), fmt_metric("commission", bal["approved"]))
+    cols[2].metric(t("dashboard.paid_out"), fmt_metric("commission", bal["paid_out"]))
 
 trend = data.trend(scope, sid, date_from, date_to, tz)
 st.subheader(t("dashboard.trend"))

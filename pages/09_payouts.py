@@ -10,7 +10,7 @@ from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.store import NEXT, STATUSES, PayoutError
 from cabinet.ui.text import t
 from cabinet.ui.widgets import fmt_metric, show_refusal
-from queries.payouts import ledger
+from queries.payouts import MissingRate, ledger
 
 user = require_user("payouts")
 st.title(t("payouts.title"))
@@ -40,8 +40,12 @@ minimum = store.min_payout()
 if partner_id is not None:  # a partner (or a manager viewing as one): balance, request, history
     snap = data.snapshot_or_stop()
     mine = store.payout_requests(scope, partner_id)
-    book = ledger(scope, wh=data.warehouse(), partner_id=partner_id,
-                  requests=[(p.amount, p.currency, p.requested_at, p.status) for p in mine])  # fmt: skip
+    try:
+        book = ledger(scope, wh=data.warehouse(), partner_id=partner_id,
+                      requests=[(p.amount, p.currency, p.requested_at, p.status) for p in mine])  # fmt: skip
+    except MissingRate as exc:  # a payout in a currency without an FX rate: no balance to ask from
+        show_refusal(exc)
+        st.stop()
     if made_id := st.session_state.pop("payouts_made", None):
         st.success(t("payouts.requested_ok", payout=made_id))
     cards = st.columns(4)

@@ -8,6 +8,7 @@ import polars as pl
 
 from cabinet.access import Scope
 from queries.metrics import BASE_METRICS, derive
+from queries.payouts import MissingRate, base_rate_sql
 from queries.reports import ReportRequest, performance
 from queries.scope_sql import SCOPE_WHERE, scope_params
 from queries.warehouse import Warehouse
@@ -32,11 +33,13 @@ with earned as (
     select coalesce(sum(amount_base), 0) as approved from commissions where {SCOPE_WHERE} and status = 'approved'
 ),
 paid as (
-    select coalesce(sum(p.amount * coalesce(fx.rate, 1)), 0) as paid
+    select coalesce(sum(p.amount * {base_rate_sql("p.currency")}), 0) as paid,
+           string_agg(distinct p.currency, ', ' order by p.currency)
+               filter (where {base_rate_sql("p.currency")} is null) as missing
     from (select * from dim_payouts where {SCOPE_WHERE} and status in ('approved', 'paid')) p
     asof left join fx_rates fx on fx.currency = p.currency and p.requested_at::date >= fx.date
 )
-select earned.approved, paid.paid, earned.approved - paid.paid as balance from earned, paid
+select earned.approved, paid.paid, earned.approved - paid.paid as balance, paid.missing from earned, paid
 """
 
 
@@ -109,10 +112,13 @@ def base_currency(*, wh: Warehouse) -> str:
 
 
 def balance(scope: Scope, *, wh: Warehouse) -> dict[str, float]:
-    """Approved commission, payouts approved or paid, and the balance between them, in base currency."""
+    """Approved commission, payouts approved or paid, and the balance between them, in base currency; `MissingRate`
+    when a payout's currency has no FX rate (the balance would be wrong)."""
     cur = wh.cursor()
     try:
         row = cur.sql(BALANCE_SQL, params=scope_params(scope)).fetchall()[0]
     finally:
         cur.close()
+    if row[3]:
+        raise MissingRate(row[3])
     return {"approved": float(row[0]), "paid_out": float(row[1]), "balance": float(row[2])}

@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from cabinet.access import Scope
+from cabinet.errors import RefusedRequest
 from queries.scope_sql import SCOPE_WHERE, scope_params
 from queries.warehouse import Warehouse
 
@@ -15,13 +16,30 @@ APPROVED_SQL = f"""
 select coalesce(sum(amount_base), 0) from commissions
 where {SCOPE_WHERE} and partner_id = $partner and status = 'approved'
 """
-# the same conversion as the Dashboard's balance: the rate of the request day or the last before it; none = base
-TO_BASE_SQL = """
-select coalesce(sum(r.amount * coalesce(fx.rate, 1)), 0)::decimal(18, 4)
+BASE_CURRENCY_SQL = "coalesce((select upper(value) from dim_settings where key = 'base_currency'), 'USD')"
+
+
+def base_rate_sql(currency: str) -> str:
+    """The rate to the base currency of a payout in `currency` (a column, from code), joined as `fx` by the rate of
+    its day or the last before it: 1 for the base currency, NULL when the warehouse has no rate for it."""
+    return f"case when upper({currency}) = {BASE_CURRENCY_SQL} then 1::decimal(18, 8) else fx.rate end"
+
+
+# also the Dashboard's balance (`queries.dashboard.BALANCE_SQL`): payouts without a rate are listed, not counted at 1
+TO_BASE_SQL = f"""
+select coalesce(sum(r.amount * {base_rate_sql("r.currency")}), 0)::decimal(18, 4),
+       string_agg(distinct r.currency, ', ' order by r.currency) filter (where {base_rate_sql("r.currency")} is null)
 from (select unnest($amounts::decimal(18, 4)[]) as amount, unnest($currencies::varchar[]) as currency,
              unnest($days::date[]) as day) r
 asof left join fx_rates fx on fx.currency = r.currency and r.day >= fx.date
 """
+
+
+class MissingRate(RefusedRequest):
+    """Payouts in a currency the warehouse has no FX rate for (on or before their day): a balance would be wrong."""
+
+    def __init__(self, currencies: str) -> None:
+        super().__init__(f"no FX rate for {currencies}", "payouts.no_rate", currencies=currencies)
 
 
 @dataclass(frozen=True)
@@ -56,7 +74,10 @@ def ledger(scope: Scope, *, wh: Warehouse, partner_id: int, requests: list[tuple
             rows = [r for r in requests if r[3] in statuses]
             params = {"amounts": [r[0] for r in rows], "currencies": [r[1] for r in rows],
                       "days": [r[2].date() for r in rows]}  # fmt: skip
-            return Decimal(cur.sql(TO_BASE_SQL, params=params).fetchall()[0][0])
+            total, missing = cur.sql(TO_BASE_SQL, params=params).fetchall()[0]
+            if missing:
+                raise MissingRate(missing)
+            return Decimal(total)
 
         return Ledger(Decimal(approved), to_base(("approved", "paid")), to_base(("requested",)))
     finally:

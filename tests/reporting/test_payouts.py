@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import Engine, select
 
 from cabinet.access import ScopeError
+from cabinet.i18n import translate
 from cabinet.payouts import PayoutError, decide, partner_requests, request_payout
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, Partner, PayoutRequest
-from queries.payouts import ledger
+from queries.payouts import MissingRate, ledger
 from queries.warehouse import Warehouse
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open as open_page
@@ -74,6 +75,26 @@ def test_other_currencies_count_at_their_request_days_rate(payable: Program, sto
                             requested_at=datetime(2026, 11, 2, 9, tzinfo=UTC)))  # fmt: skip
     book = _book(payable, store_engine)
     assert (book.paid_out, book.available) == (Decimal("55.00"), Decimal("45.00"))
+
+
+def test_a_currency_without_a_rate_gives_no_balance_rather_than_a_wrong_one(
+    payable: Program, store_engine: Engine
+) -> None:
+    """A paid payout in GBP, which the program has no FX rate for: counting it at 1 would misstate the balance, so the
+    ledger, the Payouts page and (from the next run's copy of the payouts) the Dashboard say why there is none."""
+    with session_scope(store_engine) as s:
+        s.add(PayoutRequest(partner_id=payable.tiny.parent, amount=Decimal("40"), currency="GBP", status="paid",
+                            requested_at=datetime(2026, 11, 2, 9, tzinfo=UTC)))  # fmt: skip
+    with pytest.raises(MissingRate) as caught:
+        _book(payable, store_engine)
+    assert caught.value.key == "payouts.no_rate" and caught.value.params == {"currencies": "GBP"}
+    message = translate("payouts.no_rate", currencies="GBP")
+    page = open_page("pages/09_payouts.py", payable.users["p_parent"])
+    assert not page.exception and [e.value for e in page.error] == [message] and not page.metric
+    payable.tiny.run()  # the warehouse copies the store's payouts at each run
+    dashboard = open_page("pages/01_dashboard.py", payable.users["p_parent"])
+    assert not dashboard.exception and message in [e.value for e in dashboard.error]
+    assert translate("dashboard.balance") not in [m.label for m in dashboard.metric]
 
 
 @pytest.mark.parametrize(
