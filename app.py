@@ -7,6 +7,7 @@ from cabinet.ui.guard import page_setup
 from cabinet.ui.login import login_form
 from cabinet.ui.menu import sidebar_menu
 from cabinet.ui.news import news_feed
+from cabinet.ui.second_factor import require_second_factor
 from cabinet.ui.text import t
 from cabinet.ui.widgets import kpi_cards
 
@@ -21,6 +22,7 @@ user = login_form()
 if user is None:
     st.stop()
 sidebar_menu(user)
+require_second_factor(user.scope)
 status = store.home_status(user.scope)
 st.set_page_config(page_title=status.program_name)  # the store's program name once the store has been read
 st.title(status.program_name)

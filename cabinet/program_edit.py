@@ -1,6 +1,6 @@
 """An admin changes the program: its name, colour, tracking domain, support email, defaults for new users, the
-minimum payout, whether anyone may apply to join (`cabinet.invites`), and what each tier's partners get (features,
-visible metrics, sub-partner depth).
+minimum payout, whether anyone may apply to join (`cabinet.invites`), whether managers and admins must use two-step
+login (`cabinet.twofactor`), and what each tier's partners get (features, visible metrics, sub-partner depth).
 
 Only admins change these (`ScopeError` for anyone else); a bad value raises `ProgramEditError` with a translation
 key and nothing is written; every change is audit-logged with the fields it changed, old and new. The base currency
@@ -48,6 +48,7 @@ class ProgramChange:
     default_timezone: str
     min_payout: str | Decimal
     signup_open: bool = False
+    staff_two_step: bool = False  # managers and admins must use two-step login
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ def checked(change: ProgramChange) -> dict[str, object]:
         "default_timezone": change.default_timezone,
         "min_payout": _minimum(change.min_payout),
         "signup_open": bool(change.signup_open),
+        "staff_two_step": bool(change.staff_two_step),
     }
 
 
@@ -117,7 +119,7 @@ def current(session: Session) -> ProgramChange:
         raise ProgramEditError("the store has no program settings: run `cabinet init`", "program.missing")
     return ProgramChange(row.name, row.primary_color, row.tracking_domain, row.support_email or "",
                          row.default_locale, row.default_timezone, Decimal(row.min_payout),
-                         bool(row.signup_open))  # fmt: skip
+                         bool(row.signup_open), bool(row.staff_two_step))  # fmt: skip
 
 
 def update_program(session: Session, scope: Scope, change: ProgramChange) -> list[str]:

@@ -8,6 +8,8 @@ after the password of a user who turned it on.
   on the screen or in transit cannot log in a second time. A wrong code counts as a failed login, so five wrong codes
   or passwords lock the account as five wrong passwords do.
 - **A lost phone**: an admin runs `cabinet users reset-2fa USERNAME`, which turns it off for that user.
+- **Required for staff**: when an admin sets `ProgramSettings.staff_two_step`, a manager or admin without it sees only
+  the form to turn it on, on every page, until they do (`setup_required`).
 
 The secret is kept in the store as the app has it (base32): an authenticator must be able to compute the same codes,
 so it cannot be hashed like a password. The store already holds payout details; it is the operator's to protect.
@@ -27,7 +29,7 @@ from cabinet.auth import AuthResult, audit, count_failure_and_lock, locked_at
 from cabinet.errors import RefusedRequest
 from cabinet.passwords import check_password
 from cabinet.store.db import session_scope
-from cabinet.store.models import User
+from cabinet.store.models import ProgramSettings, User
 
 STEP_SECONDS = 30
 DRIFT_STEPS = 1  # the step before and after the current one are accepted too
@@ -76,6 +78,13 @@ def is_on(session: Session, scope: Scope) -> bool:
     """True when the scope's own user logs in with a code."""
     user = session.get(User, scope.user_id)
     return user is not None and user.totp_secret is not None
+
+
+def setup_required(session: Session, scope: Scope) -> bool:
+    """True when the program requires two-step login of managers and admins and the scope's own staff user has none."""
+    if scope.role not in ("manager", "admin") or scope.impersonated_by:
+        return False
+    return bool(session.scalar(select(ProgramSettings.staff_two_step))) and not is_on(session, scope)
 
 
 def turn_on(session: Session, scope: Scope, secret: str, code: str, now: datetime | None = None) -> None:

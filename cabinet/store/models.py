@@ -86,9 +86,10 @@ class ProgramSettings(Base):
     default_timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     support_email: Mapped[str | None] = mapped_column(String(255))
     min_payout: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("50"), server_default="50")  # base currency
-    signup_open: Mapped[bool] = mapped_column(
-        Boolean, default=False, server_default=false()
-    )  # apply without an invitation
+    # anyone may apply to join without an invitation (`cabinet.invites`)
+    signup_open: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # managers and admins must use two-step login (`cabinet.twofactor`)
+    staff_two_step: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 

@@ -8,6 +8,7 @@ from cabinet.access import ScopeError as ScopeError  # re-exported: pages catch 
 from cabinet.session import SessionUser
 from cabinet.ui.login import login_form
 from cabinet.ui.menu import sidebar_menu
+from cabinet.ui.second_factor import require_second_factor
 from cabinet.ui.text import t
 
 REFUSALS = {"manage": "auth.staff_only", "admin": "auth.admin_only"}  # features of roles, not of tiers
@@ -31,6 +32,7 @@ def require_user(feature: str) -> SessionUser:
         st.info(t("auth.please_login"))
         st.stop()
     sidebar_menu(user)
+    require_second_factor(user.scope)  # staff, when the program requires two-step login of them
     if not user.has(feature):  # a tier can give its partners a feature; staff pages no tier gives
         refusal = REFUSALS.get(feature, "auth.no_feature")
         st.error(t(refusal, feature=t(f"menu.{feature}")))

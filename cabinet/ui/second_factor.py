@@ -1,5 +1,6 @@
 """The Account page's two-step login section: turn it on by scanning a QR code and confirming a code, or off with the
-password (`cabinet.twofactor` checks and stores)."""
+password (`cabinet.twofactor` checks and stores); and, when the program requires it of staff, the same form in place
+of every page until a manager or admin has turned it on."""
 
 from __future__ import annotations
 
@@ -56,3 +57,13 @@ def _change(action: object, done: str) -> None:
     st.session_state.pop(_SCAN_STATE, None)
     st.session_state["account_saved"] = done
     st.rerun()
+
+
+def require_second_factor(scope: Scope) -> None:
+    """Stop the page with the set-up form while the program requires two-step login of this staff user."""
+    with session_scope(engine()) as s:
+        required = twofactor.setup_required(s, scope)
+    if required:
+        st.warning(t("twofactor.required"))
+        second_factor_box(scope)
+        st.stop()

@@ -16,7 +16,7 @@ from cabinet.auth import LOCKOUT, MAX_FAILED_LOGINS, authenticate
 from cabinet.i18n import translate
 from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
-from cabinet.store.models import AuditLog, User
+from cabinet.store.models import AuditLog, Partner, ProgramSettings, User
 from cabinet.twofactor import SecondFactorError, check_code, is_on, new_secret, turn_off, turn_on
 from tests.auth.test_auth import APP, PASSWORD, _cli, alice  # noqa: F401 - the fixture
 
@@ -150,3 +150,30 @@ def test_the_account_page_turns_it_on_and_off(alice: Engine) -> None:  # noqa: F
     at.get("form_submit_button")[-1].click().run()
     assert translate("twofactor.turned_off") in [s.value for s in at.success]
     assert authenticate(alice, "alice", PASSWORD).ok
+
+
+def test_a_program_that_requires_it_of_staff_shows_staff_only_the_set_up(alice: Engine) -> None:  # noqa: F811
+    """With the program's setting on, an admin without two-step login gets the set-up form in place of every page
+    until they turn it on; partners are not asked."""
+    with session_scope(alice) as s:
+        s.get(ProgramSettings, 1).staff_two_step = True
+        s.add(Partner(id=7, name="P", tier_code="bronze"))
+        s.flush()
+        s.add(User(username="pat", email="p@example.com", display_name="Pat", role="partner", partner_id=7,
+                   password_hash="!"))  # fmt: skip
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[SESSION_KEY] = build_session_user(alice, "alice")
+    at.run()
+    assert not at.exception and translate("twofactor.required") in [w.value for w in at.warning]
+    assert not at.title and not at.metric  # nothing of the home page
+    at.switch_page("pages/02_reports.py").run()
+    assert translate("twofactor.required") in [w.value for w in at.warning] and not at.dataframe
+    secret = at.session_state["second_factor_new"].secret
+    at.text_input(key="second_factor_code").input(_code(secret, datetime.now(UTC)))
+    at.get("form_submit_button")[-1].click().run()
+    assert not at.exception and translate("twofactor.required") not in [w.value for w in at.warning]
+    assert [ti.value for ti in at.title] == [translate("reports.title")]
+    partner = AppTest.from_file(APP, default_timeout=30)
+    partner.session_state[SESSION_KEY] = build_session_user(alice, "pat")
+    partner.run()
+    assert translate("twofactor.required") not in [w.value for w in partner.warning] and partner.title
