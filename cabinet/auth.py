@@ -131,10 +131,11 @@ def record_logout(engine: Engine, username: str) -> None:
 
 
 def session_revoked(engine: Engine, username: str, issued_at: datetime) -> bool:
-    """True when the user logged out, changed password or was locked after a session cookie was issued."""
+    """True when the user logged out, turned two-step login on, changed password or was locked after a session cookie
+    was issued (a cookie from before two-step login would skip the code)."""
     since = _aware(issued_at)
     with session_scope(engine) as session:
-        own_logout = (AuditLog.action == "logout") & (AuditLog.actor_username == username)
+        own_logout = AuditLog.action.in_(("logout", "second_factor_on")) & (AuditLog.actor_username == username)
         by_admin = AuditLog.action.in_(("password_changed", "account_locked")) & (AuditLog.target == username)
         row = session.scalar(select(AuditLog.id).where((own_logout | by_admin) & (AuditLog.ts >= since)).limit(1))
     return row is not None

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
 from cabinet.access import build_session_user
-from cabinet.auth import LOCKOUT, MAX_FAILED_LOGINS, authenticate
+from cabinet.auth import LOCKOUT, MAX_FAILED_LOGINS, authenticate, session_revoked
 from cabinet.i18n import translate
 from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
@@ -58,6 +58,9 @@ def test_turned_on_only_with_a_code_of_the_scanned_secret(alice: Engine) -> None
         turn_on(s, scope, new.secret, _code(new.secret, NOW - timedelta(seconds=30)), NOW)  # the step before: drift
         assert is_on(s, scope)
     assert "second_factor_on" in _actions(alice)
+    # a cookie issued before would restore a session without the code: it ends, a later one does not
+    assert session_revoked(alice, "alice", datetime.now(UTC) - timedelta(minutes=1))
+    assert not session_revoked(alice, "alice", datetime.now(UTC) + timedelta(minutes=1))
 
 
 def test_the_code_comes_after_the_password_and_is_taken_once(alice: Engine) -> None:  # noqa: F811
