@@ -19,8 +19,9 @@ from cabinet.ui.widgets import show_refusal
 _SCAN_STATE = "second_factor_new"  # the secret shown to scan, until a code from it is confirmed
 
 
-def second_factor_box(scope: Scope) -> None:
-    """On: say so, and offer to turn it off. Off: a new secret's QR code and the code that confirms it."""
+def second_factor_box(scope: Scope, expanded: bool = False) -> None:
+    """On: say so, and offer to turn it off. Off: a new secret's QR code and the code that confirms it (folded unless
+    `expanded`)."""
     st.subheader(t("twofactor.title"))
     with session_scope(engine()) as s:
         on = twofactor.is_on(s, scope)
@@ -32,7 +33,7 @@ def second_factor_box(scope: Scope) -> None:
                 _change(lambda s: twofactor.turn_off(s, scope, password), "twofactor.turned_off")
         return
     st.caption(t("twofactor.intro"))
-    with st.expander(t("twofactor.set_up"), icon=":material/phonelink_lock:"):
+    with st.expander(t("twofactor.set_up"), icon=":material/phonelink_lock:", expanded=expanded):
         new = st.session_state.get(_SCAN_STATE)
         if new is None:
             issuer = brand(app_settings().store_url).name  # the program's name, as the app lists the account
@@ -65,5 +66,5 @@ def require_second_factor(scope: Scope) -> None:
         required = twofactor.setup_required(s, scope)
     if required:
         st.warning(t("twofactor.required"))
-        second_factor_box(scope)
+        second_factor_box(scope, expanded=True)
         st.stop()
