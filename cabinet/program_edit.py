@@ -131,10 +131,14 @@ def update_program(session: Session, scope: Scope, change: ProgramChange) -> lis
         raise ProgramEditError("the store has no program settings: run `cabinet init`", "program.missing")
     before = {f: getattr(row, f) for f in values}
     changed = [f for f in values if _differs(before[f], values[f])]
+    admin = session.get(User, scope.user_id)
+    if "staff_two_step" in changed and values["staff_two_step"] and (admin is None or admin.totp_secret is None):
+        # as organisations that require it do: whoever requires it has it, and knows the set-up works
+        raise ProgramEditError("turn two-step login on for yourself first", "program.two_step_first")
     for field in changed:
         setattr(row, field, values[field])
     if changed:
-        audit(session, "program_changed", user=session.get(User, scope.user_id), username=scope.username,
+        audit(session, "program_changed", user=admin, username=scope.username,
               target="program", details={f: [str(before[f]), str(values[f])] for f in changed})  # fmt: skip
     session.flush()
     return changed

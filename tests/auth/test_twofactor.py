@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from cabinet.access import build_session_user
 from cabinet.auth import LOCKOUT, MAX_FAILED_LOGINS, authenticate, session_revoked
 from cabinet.i18n import translate
+from cabinet.program_edit import ProgramEditError, current, update_program
 from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, Partner, ProgramSettings, User
@@ -180,3 +181,14 @@ def test_a_program_that_requires_it_of_staff_shows_staff_only_the_set_up(alice: 
     partner.session_state[SESSION_KEY] = build_session_user(alice, "pat")
     partner.run()
     assert translate("twofactor.required") not in [w.value for w in partner.warning] and partner.title
+
+
+def test_only_an_admin_with_two_step_login_can_require_it(alice: Engine) -> None:  # noqa: F811
+    scope = build_session_user(alice, "alice").scope
+    with pytest.raises(ProgramEditError) as caught, session_scope(alice) as s:
+        update_program(s, scope, replace(current(s), staff_two_step=True))
+    assert caught.value.key == "program.two_step_first"
+    _on(alice)
+    with session_scope(alice) as s:
+        assert update_program(s, scope, replace(current(s), staff_two_step=True)) == ["staff_two_step"]
+        assert s.get(ProgramSettings, 1).staff_two_step
