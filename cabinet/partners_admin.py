@@ -24,7 +24,7 @@ from cabinet.passwords import hash_password, random_password
 from cabinet.program import program_timezone
 from cabinet.store.models import CommissionPlan, Partner, ProgramSettings, Tier, User
 
-STATUSES = ("pending", "active", "paused", "blocked")  # pending: applied by invitation (cabinet.invites)
+STATUSES = ("pending", "active", "paused", "blocked")  # pending: an application to join (cabinet.invites)
 REASON_MAX = 500
 
 

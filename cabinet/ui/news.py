@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from cabinet import news as _news
-from cabinet.access import Scope, ScopeError
-from cabinet.news import BODY_MAX, TITLE_MAX, NewsError, NewsItem
+from cabinet.access import Scope
+from cabinet.news import BODY_MAX, TITLE_MAX, NewsItem
 from cabinet.store.db import session_scope
 from cabinet.ui.resources import engine
 from cabinet.ui.text import t
-from cabinet.ui.widgets import show_refusal
+from cabinet.ui.widgets import save_then_rerun
 
 
 def _items(scope: Scope, limit: int) -> list[NewsItem]:
@@ -50,23 +50,10 @@ def news_admin(scope: Scope, timezone: str, tiers: dict[str, str]) -> None:
         audience = st.selectbox(t("news.audience"), [None, *tiers], key="news_tier",
                                 format_func=lambda c: tiers[c] if c else t("news.everyone"))  # fmt: skip
         sent = st.form_submit_button(t("news.post"), type="primary")
-    if sent:
-        _act(lambda s: _news.post(s, scope, NewsItem(title, body, audience)), "news.posted", clear=True)
+    if sent:  # posted: the form starts empty for the next item
+        save_then_rerun(lambda s: _news.post(s, scope, NewsItem(title, body, audience)), "news_done", "news.posted",
+                        clear=("news_title", "news_body"))  # fmt: skip
     for item in _items(scope, 20):
         _show(item, timezone)
         if st.button(t("news.archive"), key=f"news_archive_{item.id}", icon=":material/archive:"):
-            _act(lambda s, news_id=item.id: _news.archive(s, scope, news_id), "news.archived")
-
-
-def _act(action: object, done: str, clear: bool = False) -> None:
-    try:
-        with session_scope(engine()) as s:
-            action(s)  # type: ignore[operator]
-    except (NewsError, ScopeError) as exc:
-        show_refusal(exc)
-        return
-    if clear:  # posted: the form starts empty for the next item
-        for key in ("news_title", "news_body"):
-            st.session_state.pop(key, None)
-    st.session_state["news_done"] = done
-    st.rerun()
+            save_then_rerun(lambda s, news_id=item.id: _news.archive(s, scope, news_id), "news_done", "news.archived")

@@ -4,14 +4,12 @@ is shown once (`cabinet.partners_admin.create_partner` checks and stores)."""
 from __future__ import annotations
 
 import streamlit as st
+from sqlalchemy.orm import Session
 
-from cabinet.access import Scope, ScopeError
-from cabinet.errors import RefusedRequest
+from cabinet.access import Scope
 from cabinet.partners_admin import Choices, NewPartner, create_partner
-from cabinet.store.db import session_scope
-from cabinet.ui.resources import engine
 from cabinet.ui.text import t
-from cabinet.ui.widgets import show_refusal
+from cabinet.ui.widgets import save_then_rerun
 
 _DONE_KEY = "partners_added"  # (partner id, name, username, password): shown once, then gone from the session
 
@@ -42,13 +40,9 @@ def add_partner_box(scope: Scope, options: Choices) -> None:
     if not sent:
         return
     new = NewPartner(name, email, username, str(tier), int(manager) or None, int(plan) or None, int(parent) or None)
-    try:
-        with session_scope(engine()) as s:
-            partner, password = create_partner(s, scope, new)
-            st.session_state[_DONE_KEY] = (partner.id, partner.name, username.strip(), password)
-    except (RefusedRequest, ScopeError) as exc:
-        show_refusal(exc)
-        return
-    for field in ("name", "email", "username", "parent"):  # the form is done: it starts empty for the next one
-        st.session_state.pop(f"partners_add_{field}", None)
-    st.rerun()
+
+    def add(session: Session) -> tuple[int, str, str, str]:
+        partner, password = create_partner(session, scope, new)
+        return partner.id, partner.name, username.strip(), password
+
+    save_then_rerun(add, _DONE_KEY, clear=tuple(f"partners_add_{f}" for f in ("name", "email", "username", "parent")))

@@ -4,17 +4,19 @@ of every page until a manager or admin has turned it on."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from cabinet import twofactor
 from cabinet.access import Scope
 from cabinet.store.db import session_scope
 from cabinet.tracking import qr_png
-from cabinet.twofactor import SecondFactorError
 from cabinet.ui.branding import brand
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
-from cabinet.ui.widgets import show_refusal
+from cabinet.ui.widgets import save_then_rerun
 
 _SCAN_STATE = "second_factor_new"  # the secret shown to scan, until a code from it is confirmed
 
@@ -48,16 +50,9 @@ def second_factor_box(scope: Scope, expanded: bool = False) -> None:
                 _change(lambda s: twofactor.turn_on(s, scope, new.secret, code), "twofactor.turned_on")
 
 
-def _change(action: object, done: str) -> None:
-    try:
-        with session_scope(engine()) as s:
-            action(s)  # type: ignore[operator]
-    except SecondFactorError as exc:
-        show_refusal(exc)
-        return
-    st.session_state.pop(_SCAN_STATE, None)
-    st.session_state["account_saved"] = done
-    st.rerun()
+def _change(action: Callable[[Session], None], done: str) -> None:
+    """The change, then the Account page's notice `done` (the scanned secret is forgotten)."""
+    save_then_rerun(action, "account_saved", done, clear=(_SCAN_STATE,))
 
 
 def require_second_factor(scope: Scope) -> None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from cabinet import formatting
+from cabinet.access import ScopeError
+from cabinet.errors import RefusedRequest
 from cabinet.export import MIME, to_bytes  # the Full export page takes them from here too
 from cabinet.formatting import (
     DATE_HOVER,
@@ -23,7 +27,9 @@ from cabinet.formatting import (
     period_dates,
 )
 from cabinet.session import SessionUser
+from cabinet.store.db import session_scope
 from cabinet.ui import data
+from cabinet.ui.resources import engine
 from cabinet.ui.text import current_locale, t
 from queries.metrics import COUNTS, MONEY, RATES
 
@@ -105,6 +111,23 @@ def show_refusal(exc: Exception, partner: object = None) -> None:
     and values; a scope error without them names `partner`."""
     key, params = getattr(exc, "key", None), getattr(exc, "params", None)
     st.error(t(key or "scope.partner_outside", **(params or {"partner": partner})))
+
+
+def save_then_rerun(change: Callable[[Session], object], done_key: str, done: object = None,
+                    clear: tuple[str, ...] = ()) -> None:  # fmt: skip
+    """Make a store change in one transaction and rerun the page with `done` (or else the change's result) in
+    `st.session_state[done_key]`, for the next run to say it once, and the `clear` widget keys forgotten (the form
+    starts empty). A refusal is shown where the change was asked for, and nothing is written."""
+    try:
+        with session_scope(engine()) as session:
+            result = change(session)
+    except (RefusedRequest, ScopeError) as exc:
+        show_refusal(exc)
+        return
+    for key in clear:
+        st.session_state.pop(key, None)
+    st.session_state[done_key] = result if done is None else done
+    st.rerun()
 
 
 def fmt_metric(metric: str, value: float | None) -> str:
