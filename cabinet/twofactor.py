@@ -7,7 +7,11 @@ after the password of a user who turned it on.
   the code. A code is accepted in its 30 s step or the one before or after (clocks drift), and only once: a code seen
   on the screen or in transit cannot log in a second time. A wrong code counts as a failed login, so five wrong codes
   or passwords lock the account as five wrong passwords do.
-- **A lost phone**: an admin runs `cabinet users reset-2fa USERNAME`, which turns it off for that user.
+- **Recovery codes**: turning it on makes 10 one-time codes, shown once, for a login without the phone; each logs in
+  once in place of the app's code. Only their SHA-256 digests are stored (80 random bits each: a stolen store copy
+  cannot be searched for them). The user makes a new set with their password, which voids the old one.
+- **A lost phone and no recovery code left**: an admin runs `cabinet users reset-2fa USERNAME`, which turns it off for
+  that user.
 - **Required for staff**: when an admin sets `ProgramSettings.staff_two_step`, a manager or admin without it sees only
   the form to turn it on, on every page, until they do (`setup_required`).
 
@@ -17,6 +21,9 @@ so it cannot be hashed like a password. The store already holds payout details; 
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -33,6 +40,9 @@ from cabinet.store.models import ProgramSettings, User
 
 STEP_SECONDS = 30
 DRIFT_STEPS = 1  # the step before and after the current one are accepted too
+RECOVERY_CODES = 10  # made at once; each logs in once
+_RECOVERY_CHARS = 16  # base32: 80 random bits
+_BASE32 = frozenset("abcdefghijklmnopqrstuvwxyz234567")
 
 
 class SecondFactorError(RefusedRequest):
@@ -87,15 +97,59 @@ def setup_required(session: Session, scope: Scope) -> bool:
     return bool(session.scalar(select(ProgramSettings.staff_two_step))) and not is_on(session, scope)
 
 
-def turn_on(session: Session, scope: Scope, secret: str, code: str, now: datetime | None = None) -> None:
-    """Store `secret` for the scope's own user once `code` shows their app has it."""
+def turn_on(session: Session, scope: Scope, secret: str, code: str, now: datetime | None = None) -> list[str]:
+    """Store `secret` for the scope's own user once `code` shows their app has it; returns the new recovery codes,
+    which only their digests are kept of."""
     user = _own_user(session, scope)
     step = _matching_step(secret, code, now or datetime.now(UTC))
     if step is None:
         raise SecondFactorError("the code does not match", "twofactor.wrong_code")
     user.totp_secret, user.totp_last_step = secret, step  # this code is spent
+    codes = _new_recovery_codes(user)
     audit(session, "second_factor_on", user=user)
     session.flush()
+    return codes
+
+
+def new_recovery_codes(session: Session, scope: Scope, password: str) -> list[str]:
+    """A new set of recovery codes for the scope's own user, after their password; the old set stops working."""
+    user = _own_user(session, scope)
+    if user.totp_secret is None:
+        raise SecondFactorError("two-step login is off", "twofactor.is_off")
+    if not check_password(password, user.password_hash):
+        raise SecondFactorError("the password is wrong", "account.wrong_password")
+    codes = _new_recovery_codes(user)
+    audit(session, "recovery_codes_made", user=user)
+    session.flush()
+    return codes
+
+
+def recovery_codes_left(session: Session, scope: Scope) -> int:
+    """How many unused recovery codes the scope's own user has."""
+    user = session.get(User, scope.user_id)
+    return len(user.recovery_codes or []) if user is not None else 0
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    """Replace the user's recovery codes with `RECOVERY_CODES` new ones, shown as xxxx-xxxx-xxxx-xxxx."""
+    codes = []
+    for _ in range(RECOVERY_CODES):
+        text = base64.b32encode(secrets.token_bytes(_RECOVERY_CHARS * 5 // 8)).decode().lower()
+        codes.append("-".join(text[i : i + 4] for i in range(0, _RECOVERY_CHARS, 4)))
+    user.recovery_codes = [_digest(code) for code in codes]
+    return codes
+
+
+def _recovery_form(code: str) -> str | None:
+    """The recovery code `code` is, typed in any case with or without dashes and spaces; None when it is not one."""
+    text = "".join(code.replace("-", " ").split()).lower()
+    return text if len(text) == _RECOVERY_CHARS and set(text) <= _BASE32 else None
+
+
+def _digest(code: str) -> str:
+    normal = _recovery_form(code)
+    assert normal is not None
+    return hashlib.sha256(normal.encode()).hexdigest()
 
 
 def turn_off(session: Session, scope: Scope, password: str) -> None:
@@ -103,33 +157,44 @@ def turn_off(session: Session, scope: Scope, password: str) -> None:
     user = _own_user(session, scope)
     if not check_password(password, user.password_hash):
         raise SecondFactorError("the password is wrong", "account.wrong_password")
-    user.totp_secret, user.totp_last_step = None, None
+    user.totp_secret, user.totp_last_step, user.recovery_codes = None, None, []
     audit(session, "second_factor_off", user=user)
     session.flush()
 
 
 def reset(session: Session, user: User, *, actor: str = "cli") -> None:
     """Turn the two-step login off for `user` (an admin, when the user lost their phone)."""
-    user.totp_secret, user.totp_last_step = None, None
+    user.totp_secret, user.totp_last_step, user.recovery_codes = None, None, []
     audit(session, "second_factor_reset", username=actor, target=user.username)
 
 
 def check_code(engine: Engine, username: str, code: str, now: datetime | None = None) -> AuthResult:
     """The second step of a login whose password was right: ok, invalid (wrong or spent code), locked or inactive.
+    `code` is the app's 6-digit code or one of the user's recovery codes.
 
     The caller asks only after `authenticate` answered `code_needed` in the same session."""
     now = now or datetime.now(UTC)
     with session_scope(engine) as session:
-        user = session.scalar(select(User).where(User.username == username))
+        # the row is locked until the commit, so two logins cannot both spend one code (PostgreSQL; SQLite serialises)
+        user = session.scalar(select(User).where(User.username == username).with_for_update())
         if user is None or user.totp_secret is None:
             return AuthResult(False, "invalid", username)
         if (locked_until := locked_at(user, now)) is not None:
             return AuthResult(False, "locked", username, user.id, locked_until)
         if not user.is_active:
             return AuthResult(False, "inactive", username, user.id)
-        step = _matching_step(user.totp_secret, code, now)
-        if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
-            return count_failure_and_lock(session, user, now, reason="code")
-        user.totp_last_step, user.failed_logins, user.locked_until, user.last_login_at = step, 0, None, now
-        audit(session, "login", user=user, details={"second_factor": True})
+        if _recovery_form(code) is not None:
+            unused = list(user.recovery_codes or [])
+            if _digest(code) not in unused:
+                return count_failure_and_lock(session, user, now, reason="recovery_code")
+            unused.remove(_digest(code))
+            user.recovery_codes = unused  # a new list: the JSON column sees the change
+            details: dict[str, object] = {"second_factor": "recovery_code", "recovery_codes_left": len(unused)}
+        else:
+            step = _matching_step(user.totp_secret, code, now)
+            if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+                return count_failure_and_lock(session, user, now, reason="code")
+            user.totp_last_step, details = step, {"second_factor": True}
+        user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+        audit(session, "login", user=user, details=details)
         return AuthResult(True, "ok", username, user.id)

@@ -4,6 +4,7 @@ import streamlit as st
 
 from cabinet.ui import store
 from cabinet.ui.guard import ScopeError, require_user
+from cabinet.ui.login import refresh_cookie
 from cabinet.ui.second_factor import second_factor_box
 from cabinet.ui.store import METHODS, AccountError, masked
 from cabinet.ui.text import t
@@ -65,6 +66,7 @@ if user.impersonator is None:  # a manager viewing as a partner changes their ow
         if st.form_submit_button(t("account.change")):
             try:
                 store.change_password(scope, current, new, repeat)
+                refresh_cookie()  # the older cookies' sessions end; this browser's goes on
                 st.session_state["account_saved"] = "account.password_changed"
                 st.rerun()
             except AccountError as exc:

@@ -179,6 +179,7 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     totp_secret: Mapped[str | None] = mapped_column(String(64))  # two-step login (`cabinet.twofactor`), base32
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # the time step of the last code taken
+    recovery_codes: Mapped[list[Any]] = mapped_column(default=list)  # SHA-256 of the unused recovery codes
 
     partner: Mapped[Partner | None] = relationship(foreign_keys=[partner_id])
 

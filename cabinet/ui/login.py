@@ -36,6 +36,7 @@ _AUTH_KEY = "_cabinet_authenticator"
 _SLOT_KEY = "_cabinet_cookie_slot"
 _MESSAGE_KEY = "login_message"
 _CODE_KEY = "login_code_for"  # (username, when its password was right)
+_REFRESH_KEY = "_cabinet_cookie_refresh"  # write a new cookie for this session in the next run
 CODE_WAIT = timedelta(minutes=5)  # how long the code may be given after the password
 _SHOW = {"error": st.error, "warning": st.warning, "info": st.info}
 
@@ -105,6 +106,9 @@ def current_user() -> SessionUser | None:
     _cookie_slot()
     user = st.session_state.get(SESSION_KEY)
     if user is not None:
+        if st.session_state.pop(_REFRESH_KEY, False):
+            with _cookie_slot():
+                _authenticator().cookie_controller.set_cookie()
         return user
     if config_error():
         return None
@@ -127,6 +131,13 @@ def current_user() -> SessionUser | None:
     return user
 
 
+def refresh_cookie() -> None:
+    """After a change that ends the sessions of older cookies (a new password, two-step login turned on), give this
+    browser a cookie issued after it, so a reload or a page opened by its address keeps the session. Written in the
+    next run: the page reruns after such a change, and the cookie component must reach the browser."""
+    st.session_state[_REFRESH_KEY] = True
+
+
 def login_form() -> SessionUser | None:
     """The login form; returns the user after a successful login."""
     error = config_error()
@@ -142,7 +153,7 @@ def login_form() -> SessionUser | None:
         with box.form("login_code", clear_on_submit=True):
             st.subheader(t("auth.code_title"))
             st.caption(t("auth.code_intro", username=pending))
-            code = st.text_input(t("auth.code"), max_chars=8, key="login_code_value")
+            code = st.text_input(t("auth.code"), max_chars=24, key="login_code_value")  # or a recovery code
             submitted = st.form_submit_button(t("auth.code_submit"), type="primary")
         if st.button(t("auth.code_back"), key="login_code_back"):
             st.session_state.pop(_CODE_KEY, None)

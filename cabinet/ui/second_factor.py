@@ -1,10 +1,9 @@
 """The Account page's two-step login section: turn it on by scanning a QR code and confirming a code, or off with the
-password (`cabinet.twofactor` checks and stores); and, when the program requires it of staff, the same form in place
-of every page until a manager or admin has turned it on."""
+password (`cabinet.twofactor` checks and stores), and its recovery codes (shown once when made; a new set with the
+password); and, when the program requires it of staff, the same form in place of every page until a manager or admin
+has turned it on."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import streamlit as st
 from sqlalchemy.orm import Session
@@ -14,25 +13,43 @@ from cabinet.access import Scope
 from cabinet.store.db import session_scope
 from cabinet.tracking import qr_png
 from cabinet.ui.branding import brand
+from cabinet.ui.login import refresh_cookie
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
 from cabinet.ui.widgets import save_then_rerun
 
 _SCAN_STATE = "second_factor_new"  # the secret shown to scan, until a code from it is confirmed
+_CODES_STATE = "second_factor_codes"  # (notice, recovery codes) to show once, in the next run
+_GATE_CODES = "second_factor_gate_codes"  # the same, made by the form that stood in for a page
+_FEW_LEFT = 3
 
 
-def second_factor_box(scope: Scope, expanded: bool = False) -> None:
-    """On: say so, and offer to turn it off. Off: a new secret's QR code and the code that confirms it (folded unless
-    `expanded`)."""
+def second_factor_box(scope: Scope, expanded: bool = False, codes_key: str = _CODES_STATE) -> None:
+    """On: say so, the recovery codes left and a new set, and a way to turn it off. Off: a new secret's QR code and
+    the code that confirms it (folded unless `expanded`); the recovery codes it makes wait under `codes_key`."""
     st.subheader(t("twofactor.title"))
     with session_scope(engine()) as s:
-        on = twofactor.is_on(s, scope)
+        on, left = twofactor.is_on(s, scope), twofactor.recovery_codes_left(s, scope)
     if on:
+        show_new_codes(scope, _CODES_STATE)
         st.success(t("twofactor.is_on"))
+        counts = {"count": left, "total": twofactor.RECOVERY_CODES}
+        if left == 0:
+            st.warning(t("twofactor.codes_none"))
+        elif left <= _FEW_LEFT:
+            st.warning(t("twofactor.codes_low", **counts))
+        else:
+            st.caption(t("twofactor.codes_left", **counts))
+        with st.form("recovery_codes_new", clear_on_submit=True):
+            password = st.text_input(t("account.your_password"), type="password", key="recovery_codes_password")
+            if st.form_submit_button(t("twofactor.codes_new"), help=t("twofactor.codes_new_help")):
+                save_then_rerun(lambda s: ("twofactor.codes_made", twofactor.new_recovery_codes(s, scope, password)),
+                                _CODES_STATE)  # fmt: skip
         with st.form("second_factor_off", clear_on_submit=True):
             password = st.text_input(t("account.your_password"), type="password", key="second_factor_password")
             if st.form_submit_button(t("twofactor.turn_off")):
-                _change(lambda s: twofactor.turn_off(s, scope, password), "twofactor.turned_off")
+                save_then_rerun(lambda s: twofactor.turn_off(s, scope, password), "account_saved",
+                                "twofactor.turned_off")  # fmt: skip
         return
     st.caption(t("twofactor.intro"))
     with st.expander(t("twofactor.set_up"), icon=":material/phonelink_lock:", expanded=expanded):
@@ -47,12 +64,35 @@ def second_factor_box(scope: Scope, expanded: bool = False) -> None:
         with right.form("second_factor_on", clear_on_submit=True):
             code = st.text_input(t("twofactor.code"), max_chars=8, key="second_factor_code")
             if st.form_submit_button(t("twofactor.turn_on"), type="primary"):
-                _change(lambda s: twofactor.turn_on(s, scope, new.secret, code), "twofactor.turned_on")
+                save_then_rerun(lambda s: _turn_on(s, scope, new.secret, code), codes_key, clear=(_SCAN_STATE,))
 
 
-def _change(action: Callable[[Session], None], done: str) -> None:
-    """The change, then the Account page's notice `done` (the scanned secret is forgotten)."""
-    save_then_rerun(action, "account_saved", done, clear=(_SCAN_STATE,))
+def _turn_on(session: Session, scope: Scope, secret: str, code: str) -> tuple[str, list[str]]:
+    codes = twofactor.turn_on(session, scope, secret, code)
+    refresh_cookie()  # turning it on ends the sessions of older cookies: this browser's gets a new one
+    return "twofactor.turned_on", codes
+
+
+def show_new_codes(scope: Scope, key: str) -> None:
+    """The recovery codes just made (kept under `key`): the notice, the codes and a download, until the user says
+    they saved them. Reruns (the cookie component's reply, a download) keep them; the session forgets them then."""
+    made = st.session_state.get(key)
+    if made is None:
+        return
+    notice, codes = made
+    st.success(t(notice))
+    with st.container(border=True):
+        st.markdown(f"**{t('twofactor.codes_title')}**")
+        st.caption(t("twofactor.codes_intro"))
+        st.code("\n".join(codes), language=None)
+        issuer = brand(app_settings().store_url).name
+        text = f"{issuer}: {scope.username}\n\n" + "\n".join(codes) + "\n"
+        left, right = st.columns(2)
+        left.download_button(t("twofactor.codes_download"), text, file_name="recovery-codes.txt", mime="text/plain",
+                             on_click="ignore", icon=":material/download:")  # fmt: skip
+        if right.button(t("twofactor.codes_saved"), key=f"{key}_saved", type="primary"):
+            st.session_state.pop(key, None)
+            st.rerun()
 
 
 def require_second_factor(scope: Scope) -> None:
@@ -61,5 +101,6 @@ def require_second_factor(scope: Scope) -> None:
         required = twofactor.setup_required(s, scope)
     if required:
         st.warning(t("twofactor.required"))
-        second_factor_box(scope, expanded=True)
+        second_factor_box(scope, expanded=True, codes_key=_GATE_CODES)
         st.stop()
+    show_new_codes(scope, _GATE_CODES)  # turned on through the form above: the codes show on the page it opens

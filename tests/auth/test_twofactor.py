@@ -18,7 +18,17 @@ from cabinet.program_edit import ProgramEditError, current, update_program
 from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, Partner, ProgramSettings, User
-from cabinet.twofactor import SecondFactorError, check_code, is_on, new_secret, turn_off, turn_on
+from cabinet.twofactor import (
+    RECOVERY_CODES,
+    SecondFactorError,
+    check_code,
+    is_on,
+    new_recovery_codes,
+    new_secret,
+    recovery_codes_left,
+    turn_off,
+    turn_on,
+)
 from tests.auth.test_auth import APP, PASSWORD, _cli, alice  # noqa: F401 - the fixture
 
 NOW = datetime(2026, 11, 1, 12, 0, 10, tzinfo=UTC)
@@ -30,11 +40,16 @@ def _code(secret: str, at: datetime) -> str:
 
 def _on(engine: Engine, at: datetime = NOW) -> str:
     """Turn alice's two-step login on; its secret."""
+    return _on_with_codes(engine, at)[0]
+
+
+def _on_with_codes(engine: Engine, at: datetime = NOW) -> tuple[str, list[str]]:
+    """Turn alice's two-step login on; its secret and recovery codes."""
     scope = build_session_user(engine, "alice").scope
     new = new_secret("alice", "Program")
     with session_scope(engine) as s:
-        turn_on(s, scope, new.secret, _code(new.secret, at), at)
-    return new.secret
+        codes = turn_on(s, scope, new.secret, _code(new.secret, at), at)
+    return new.secret, codes
 
 
 def _actions(engine: Engine) -> list[str]:
@@ -90,6 +105,39 @@ def test_wrong_codes_lock_the_account_like_wrong_passwords(alice: Engine) -> Non
     assert authenticate(alice, "alice", PASSWORD, later).reason == "locked"
 
 
+def test_recovery_codes_log_in_once_each_and_a_new_set_voids_the_old(alice: Engine) -> None:  # noqa: F811
+    _, codes = _on_with_codes(alice)
+    scope = build_session_user(alice, "alice").scope
+    assert len(set(codes)) == RECOVERY_CODES and all(len(c) == 19 and c.count("-") == 3 for c in codes)
+    with session_scope(alice) as s:
+        stored = s.scalar(select(User.recovery_codes).where(User.username == "alice"))
+        assert len(stored) == RECOVERY_CODES and not {c.replace("-", "") for c in codes} & set(stored)  # digests only
+    later = NOW + timedelta(minutes=2)
+    typed = codes[0].upper().replace("-", " ")  # any case, spaces for dashes
+    assert check_code(alice, "alice", typed, later).ok
+    assert check_code(alice, "alice", codes[0], later).reason == "invalid"  # spent
+    assert check_code(alice, "alice", codes[0][:-1] + ("a" if codes[0][-1] != "a" else "b"), later).reason == "invalid"
+    with session_scope(alice) as s:
+        assert s.scalar(select(User.failed_logins).where(User.username == "alice")) == 2  # both count to the lockout
+        assert recovery_codes_left(s, scope) == RECOVERY_CODES - 1
+        login = s.scalars(select(AuditLog).where(AuditLog.action == "login")).one()
+        assert login.details == {"second_factor": "recovery_code", "recovery_codes_left": RECOVERY_CODES - 1}
+        with pytest.raises(SecondFactorError) as caught:
+            new_recovery_codes(s, scope, "wrong-password")
+        assert caught.value.key == "account.wrong_password"
+        fresh = new_recovery_codes(s, scope, PASSWORD)
+        assert recovery_codes_left(s, scope) == RECOVERY_CODES and not set(fresh) & set(codes)
+    assert check_code(alice, "alice", codes[1], later).reason == "invalid"  # the old set is void
+    assert check_code(alice, "alice", fresh[1], later).ok
+    with session_scope(alice) as s:
+        turn_off(s, scope, PASSWORD)
+        assert recovery_codes_left(s, scope) == 0
+        with pytest.raises(SecondFactorError) as off:
+            new_recovery_codes(s, scope, PASSWORD)
+        assert off.value.key == "twofactor.is_off"
+    assert "recovery_codes_made" in _actions(alice)
+
+
 def test_off_with_the_password_or_by_the_admin_command(alice: Engine) -> None:  # noqa: F811
     _on(alice)
     scope = build_session_user(alice, "alice").scope
@@ -111,7 +159,7 @@ def test_off_with_the_password_or_by_the_admin_command(alice: Engine) -> None:  
 
 
 def test_the_login_page_asks_for_the_code(alice: Engine) -> None:  # noqa: F811
-    secret = _on(alice, datetime.now(UTC) - timedelta(minutes=5))
+    secret, codes = _on_with_codes(alice, datetime.now(UTC) - timedelta(minutes=5))
     at = AppTest.from_file(APP, default_timeout=30).run()
     at.text_input[0].input("alice")
     at.text_input[1].input(PASSWORD)
@@ -125,6 +173,14 @@ def test_the_login_page_asks_for_the_code(alice: Engine) -> None:  # noqa: F811
     at.text_input(key="login_code_value").input(_code(secret, datetime.now(UTC)))
     at.button[0].click().run()
     assert not at.exception and at.session_state[SESSION_KEY].username == "alice"
+
+    recovery = AppTest.from_file(APP, default_timeout=30).run()  # a recovery code in place of the app's code
+    recovery.text_input[0].input("alice")
+    recovery.text_input[1].input(PASSWORD)
+    recovery.button[0].click().run()
+    recovery.text_input(key="login_code_value").input(codes[3])
+    recovery.button[0].click().run()
+    assert not recovery.exception and recovery.session_state[SESSION_KEY].username == "alice"
 
     back = AppTest.from_file(APP, default_timeout=30).run()  # "Back" returns to the password form
     back.text_input[0].input("alice")
@@ -150,6 +206,21 @@ def test_the_account_page_turns_it_on_and_off(alice: Engine) -> None:  # noqa: F
     assert not at.exception and [s.value for s in at.success][:2] == [
         translate("twofactor.turned_on"), translate("twofactor.is_on")]  # fmt: skip
     assert authenticate(alice, "alice", PASSWORD).reason == "code_needed"
+    shown = [c.value.split("\n") for c in at.code if c.value.count("-") == 3 * RECOVERY_CODES]
+    assert len(shown) == 1 and len(shown[0]) == RECOVERY_CODES  # the recovery codes, once
+    assert check_code(alice, "alice", shown[0][0]).ok
+    at.run()  # a rerun (the cookie component's reply) keeps them, until the user says they saved them
+    assert len([c for c in at.code if c.value.count("-") == 3 * RECOVERY_CODES]) == 1
+    at.button(key="second_factor_codes_saved").click().run()
+    assert not [c for c in at.code if c.value.count("-") == 3 * RECOVERY_CODES]
+    assert translate("twofactor.codes_left", count=RECOVERY_CODES - 1, total=RECOVERY_CODES) in [
+        c.value for c in at.caption]  # fmt: skip
+    at.text_input(key="recovery_codes_password").input(PASSWORD)
+    at.get("form_submit_button")[-2].click().run()
+    assert translate("twofactor.codes_made") in [s.value for s in at.success]
+    again = [c.value.split("\n") for c in at.code if c.value.count("-") == 3 * RECOVERY_CODES]
+    assert len(again) == 1 and not set(again[0]) & set(shown[0])
+    assert check_code(alice, "alice", shown[0][1]).reason == "invalid"
     at.text_input(key="second_factor_password").input(PASSWORD)
     at.get("form_submit_button")[-1].click().run()
     assert translate("twofactor.turned_off") in [s.value for s in at.success]
@@ -177,6 +248,8 @@ def test_a_program_that_requires_it_of_staff_shows_staff_only_the_set_up(alice: 
     at.get("form_submit_button")[-1].click().run()
     assert not at.exception and translate("twofactor.required") not in [w.value for w in at.warning]
     assert [ti.value for ti in at.title] == [translate("reports.title")]
+    assert translate("twofactor.turned_on") in [s.value for s in at.success]  # and the recovery codes, once
+    assert len([c for c in at.code if c.value.count("-") == 3 * RECOVERY_CODES]) == 1
     partner = AppTest.from_file(APP, default_timeout=30)
     partner.session_state[SESSION_KEY] = build_session_user(alice, "pat")
     partner.run()

@@ -197,32 +197,65 @@ def test_an_invitation_link_opens_the_application_form_and_the_applicant_waits( 
 
 
 def test_two_step_login_in_a_real_browser(tab, cabinet_server: Server) -> None:  # type: ignore[no-untyped-def]
-    """A user with two-step login: the password, then the app's code; the cookie set after the code restores the
-    session on a reload without asking again."""
+    """Turned on in Account: the recovery codes are shown, and this browser's cookie is written again (turning it on
+    ends older cookies' sessions), so a new tab still opens logged in. Then a login asks, after the password, for a
+    code: a recovery code does; the cookie set after it restores the session on a reload."""
     import pyotp
     from sqlalchemy import select
 
     from cabinet.store.db import make_engine, session_scope
     from cabinet.store.models import User
 
-    secret = pyotp.random_base32(32)
     engine = make_engine(f"sqlite:///{cabinet_server.data_dir / 'cabinet.db'}")
     try:
         with session_scope(engine) as s:
             admin = s.scalar(select(User).where(User.username == cabinet_server.username))
             s.add(User(username="e2e_two_step", email="t@example.com", display_name="Two Step", role="admin",
-                       password_hash=admin.password_hash, totp_secret=secret))  # fmt: skip
+                       password_hash=admin.password_hash))  # fmt: skip
     finally:
         engine.dispose()
     two_step = Server(cabinet_server.url, "e2e_two_step", cabinet_server.password, cabinet_server.data_dir)
-    _login(tab, two_step, two_step.password, expect="Two-step login")
+    _login(tab, two_step, two_step.password, expect="Welcome, Two Step")
+    assert _wait_cookie(tab, present=True), "the re-authentication cookie was never set"
+    first_cookie = _cookie_value(tab)
+    idle = tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    idle.wait_for(timeout=30_000)
+    tab.get_by_role("link", name="Account").click()
+    _see(tab.get_by_text("Turn two-step login on"), "account_two_step")
+    tab.get_by_text("Turn two-step login on").click()
+    secret_box = tab.locator('[data-testid="stCode"]').first
+    _see(secret_box, "two_step_key")
+    secret = "".join(secret_box.inner_text().split())
+    tab.get_by_label("Code from the app", exact=True).fill(pyotp.TOTP(secret).now())
+    tab.get_by_role("button", name="Confirm and turn on").click()
+    _see(tab.get_by_text("Your recovery codes"), "recovery_codes")
+    codes = tab.locator('[data-testid="stCode"]').filter(has_text="-").first.inner_text().split()
+    assert len(codes) == 10, codes
+    deadline = time.monotonic() + 15
+    while _cookie_value(tab) == first_cookie and time.monotonic() < deadline:
+        tab.wait_for_timeout(200)
+    assert _cookie_value(tab) not in (None, first_cookie), "this browser's cookie was not written again"
+    other = tab.context.new_page()  # a new server session: the new cookie logs it in, the old one would not
+    other.goto(cabinet_server.url)
+    _see(other.get_by_text("Welcome, Two Step"), "new_tab_after_two_step_on")
+    other.close()
+
+    idle.wait_for(timeout=30_000)
+    tab.get_by_role("button", name="Log out").click()
+    _see(tab.get_by_text("You have logged out."), "logged_out_before_code_login")
+    _wait_cookie(tab, present=False, timeout=5.0)
+    _login(tab, two_step, two_step.password, expect="Enter the 6-digit code")
     expect(tab.get_by_text("Welcome")).to_have_count(0)
     assert not _wait_cookie(tab, present=True, timeout=1.0), "no cookie before the code"
-    tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
-    tab.get_by_label("Code", exact=True).fill(pyotp.TOTP(secret).now())
+    idle.wait_for(timeout=30_000)
+    tab.get_by_label("Code", exact=True).fill(codes[0])
     tab.get_by_role("button", name="Confirm").click()
-    _see(tab.get_by_text("Welcome, Two Step"), "home_after_code")
+    _see(tab.get_by_text("Welcome, Two Step"), "home_after_recovery_code")
     assert _wait_cookie(tab, present=True), "the re-authentication cookie was never set"
     tab.reload()
     _see(tab.get_by_text("Welcome, Two Step"), "home_after_reload_with_two_step")
-    expect(tab.get_by_text("Two-step login")).to_have_count(0)
+    expect(tab.get_by_text("Enter the 6-digit code")).to_have_count(0)
+
+
+def _cookie_value(tab) -> str | None:  # type: ignore[no-untyped-def]
+    return next((c["value"] for c in tab.context.cookies() if c["name"] == COOKIE), None)
