@@ -105,3 +105,24 @@ def test_a_refused_save_keeps_what_was_typed_and_a_saved_one_clears_it(program: 
     at.button[0].click().run()
     assert not at.error and at.success[0].value == "Payout details saved."
     assert at.text_input(key="account_f_wallet").value == "" and at.text_input(key="account_f_password").value == ""
+
+
+def test_the_page_gives_this_browser_a_new_cookie_after_a_password_change(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new password ends the sessions of cookies issued before it; the browser that changed it gets a new one."""
+    from streamlit_authenticator.controllers.cookie_controller import CookieController
+
+    written: list[str] = []
+    monkeypatch.setattr(CookieController, "set_cookie", lambda self: written.append("cookie"))
+    at = open_page("pages/10_account.py", program.users["p_child"])
+    form = next(b for b in at.get("form_submit_button") if b.label == "Change password")
+    inputs = [ti for ti in at.text_input if ti.form_id == form.form_id]
+    for field, value in zip(inputs, (PASSWORD, "new-password-123", "new-password-123"), strict=True):
+        field.input(value)
+    form.click().run()
+    assert not at.exception and [s.value for s in at.success] == [
+        "Password changed. Your other sessions are logged out."]  # fmt: skip
+    assert written == ["cookie"]
+    at.run()
+    assert written == ["cookie"]  # once
