@@ -1,0 +1,144 @@
+"""Admins run the cabinet's logins from the cabinet, as `cabinet users` does from the command line: the list of every
+login (role, partner, two-step login and recovery codes left, lock, last login), a new manager or admin login, and
+for one login a new password, unlocking, turning its two-step login off (a lost phone) and disabling or enabling it.
+
+A password made here is shown once, for the admin to pass on; it ends the user's sessions (as every password change
+does) and unlocks the account. Admins change their own login in Account, not here: so an admin cannot disable
+themselves, and the program always keeps an admin who can log in. Every change is audit-logged under the admin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cabinet.access import ROLE_ADMIN, Scope, ScopeError
+from cabinet.auth import audit, set_password, unlock_user
+from cabinet.errors import RefusedRequest
+from cabinet.invites import checked_login
+from cabinet.passwords import UNUSABLE_HASH, random_password
+from cabinet.program import program_timezone
+from cabinet.store.models import Partner, User
+from cabinet.twofactor import reset as reset_second_factor
+
+STAFF_ROLES = ("manager", "admin")
+
+
+class LoginChangeError(RefusedRequest):
+    """A change to a login that cannot be made; `key`/`params` say why in the interface's language."""
+
+
+@dataclass(frozen=True)
+class LoginRow:
+    """A login as the list shows it."""
+
+    id: int
+    username: str
+    display_name: str
+    email: str
+    role: str
+    partner_id: int | None
+    partner: str | None
+    enabled: bool
+    two_step: bool
+    recovery_codes_left: int
+    locked_until: datetime | None  # None unless locked now
+    failed_logins: int
+    last_login_at: datetime | None
+    created_at: datetime | None
+
+
+def _admin(session: Session, scope: Scope) -> User:
+    if scope.role != ROLE_ADMIN or scope.impersonated_by:
+        raise ScopeError(f"{scope.username!r} may not manage logins", "logins.admin_only")
+    admin = session.get(User, scope.user_id)
+    if admin is None:
+        raise ScopeError(f"{scope.username!r} no longer exists", "logins.admin_only")
+    return admin
+
+
+def _other(session: Session, scope: Scope, user_id: int) -> tuple[User, User]:
+    """The admin acting and the login they act on, which is not their own."""
+    admin = _admin(session, scope)
+    user = session.get(User, user_id)
+    if user is None:
+        raise LoginChangeError(f"no login {user_id}", "logins.no_login")
+    if user.id == admin.id:
+        raise LoginChangeError("an admin changes their own login in Account", "logins.not_yourself")
+    return admin, user
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def logins(session: Session, scope: Scope, now: datetime | None = None) -> list[LoginRow]:
+    """Every login, staff first, then by username (admins)."""
+    _admin(session, scope)
+    now = now or datetime.now(UTC)
+    rows = session.execute(
+        select(User, Partner.name).outerjoin(Partner, Partner.id == User.partner_id).order_by(User.role, User.username)
+    )
+    out = []
+    for user, partner in rows:
+        locked = _aware(user.locked_until)
+        out.append(LoginRow(user.id, user.username, user.display_name, user.email, user.role, user.partner_id,
+                            partner, user.is_active, user.totp_secret is not None, len(user.recovery_codes or []),
+                            locked if locked is not None and locked > now else None, user.failed_logins,
+                            _aware(user.last_login_at), _aware(user.created_at)))  # fmt: skip
+    order = {"admin": 0, "manager": 1, "partner": 2}
+    return sorted(out, key=lambda r: (order.get(r.role, 3), r.username.lower()))
+
+
+def add_staff(session: Session, scope: Scope, username: str, name: str, email: str, role: str) -> str:
+    """A new manager or admin login; its password, made here and shown once."""
+    admin = _admin(session, scope)
+    if role not in STAFF_ROLES:
+        raise LoginChangeError(f"role {role!r}", "logins.bad_role")
+    username, name, email = checked_login(session, username, name, email)
+    password = random_password()
+    user = User(username=username, email=email, display_name=name, role=role, password_hash=UNUSABLE_HASH,
+                timezone=program_timezone(session))  # fmt: skip
+    session.add(user)
+    set_password(session, user, password, actor=admin.username)
+    audit(session, "user_added", user=admin, target=username, details={"role": role})
+    session.flush()
+    return password
+
+
+def new_password(session: Session, scope: Scope, user_id: int) -> str:
+    """A new password for another login, shown once; its sessions end and a lock is lifted."""
+    admin, user = _other(session, scope, user_id)
+    password = random_password()
+    set_password(session, user, password, actor=admin.username)
+    session.flush()
+    return password
+
+
+def unlock(session: Session, scope: Scope, user_id: int) -> None:
+    """End a lock (after wrong passwords or codes) and clear the failure count."""
+    admin, user = _other(session, scope, user_id)
+    unlock_user(session, user, actor=admin.username)
+    session.flush()
+
+
+def reset_two_step(session: Session, scope: Scope, user_id: int) -> None:
+    """Turn another login's two-step login off (a lost phone, no recovery code left)."""
+    admin, user = _other(session, scope, user_id)
+    if user.totp_secret is None:
+        raise LoginChangeError(f"{user.username} has no two-step login", "logins.no_two_step")
+    reset_second_factor(session, user, actor=admin.username)
+    session.flush()
+
+
+def set_enabled(session: Session, scope: Scope, user_id: int, enabled: bool) -> None:
+    """Disable a login (it cannot log in, its cookies stop restoring it) or enable it again."""
+    admin, user = _other(session, scope, user_id)
+    if user.is_active == enabled:
+        return
+    user.is_active = enabled
+    audit(session, "user_enabled" if enabled else "user_disabled", user=admin, target=user.username)
+    session.flush()

@@ -1,0 +1,112 @@
+"""The Logins page's parts (admins): the list of logins, one login's actions, and a new manager or admin login;
+`cabinet.logins_admin` checks and stores. A password made here is shown once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import polars as pl
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from cabinet import logins_admin
+from cabinet.access import Scope
+from cabinet.logins_admin import STAFF_ROLES, LoginRow
+from cabinet.store.db import session_scope
+from cabinet.ui.resources import engine
+from cabinet.ui.text import t
+from cabinet.ui.widgets import save_then_rerun
+
+DONE_KEY = "logins_done"  # (notice key, its params, a password to show once or None)
+
+
+def all_logins(scope: Scope) -> list[LoginRow]:
+    with session_scope(engine()) as s:
+        return logins_admin.logins(s, scope)
+
+
+def show_done() -> None:
+    """The notice of the change before the rerun, and a password it made (once)."""
+    done = st.session_state.pop(DONE_KEY, None)
+    if done is None:
+        return
+    key, params, password = done
+    st.success(t(key, **params))
+    if password is not None:
+        st.code(password, language=None)
+        st.caption(t("logins.password_once"))
+
+
+def login_table(rows: list[LoginRow], tz: str) -> pl.DataFrame:
+    """The list as a table, times in the admin's zone."""
+
+    def when(value: datetime | None) -> str:
+        return "" if value is None else value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+    return pl.DataFrame(
+        {
+            "username": [r.username for r in rows],
+            "name": [r.display_name for r in rows],
+            "role": [t(f"menu.role_{r.role}") for r in rows],
+            "partner": [f"{r.partner_id} · {r.partner}" if r.partner_id else "" for r in rows],
+            "state": [_state(r) for r in rows],
+            "two_step": [t("logins.codes_left", n=r.recovery_codes_left) if r.two_step else "" for r in rows],
+            "last_login": [when(r.last_login_at) for r in rows],
+            "email": [r.email for r in rows],
+        }
+    )
+
+
+def _state(row: LoginRow) -> str:
+    if not row.enabled:
+        return t("logins.disabled")
+    return t("logins.locked") if row.locked_until is not None else t("logins.enabled")
+
+
+def manage_box(scope: Scope, row: LoginRow) -> None:
+    """What an admin can do to one login other than their own."""
+    if row.id == scope.user_id:
+        st.info(t("logins.yourself"))
+        return
+    cols = st.columns(4)
+    if cols[0].button(t("logins.new_password"), key="logins_new_password", icon=":material/key:"):
+        _act(lambda s: logins_admin.new_password(s, scope, row.id), "logins.password_made", row.username)
+    if row.locked_until is not None and cols[1].button(t("logins.unlock"), key="logins_unlock"):
+        _act(lambda s: logins_admin.unlock(s, scope, row.id), "logins.unlocked", row.username)
+    if row.two_step and cols[2].button(t("logins.reset_two_step"), key="logins_reset_two_step",
+                                       help=t("logins.reset_two_step_help")):  # fmt: skip
+        _act(lambda s: logins_admin.reset_two_step(s, scope, row.id), "logins.two_step_off", row.username)
+    enable = not row.enabled
+    if cols[3].button(t("logins.enable" if enable else "logins.disable"), key="logins_enable"):
+        _act(lambda s: logins_admin.set_enabled(s, scope, row.id, enable),
+             "logins.now_enabled" if enable else "logins.now_disabled", row.username)  # fmt: skip
+
+
+def _act(change: Callable[[Session], str | None], notice: str, username: str) -> None:
+    """Make the change; the next run says `notice`, with the password the change made (if any) once."""
+
+    def run(session: Session) -> tuple[str, dict[str, str], str | None]:
+        return notice, {"username": username}, change(session)
+
+    save_then_rerun(run, DONE_KEY)
+
+
+def add_staff_box(scope: Scope) -> None:
+    """A new manager or admin login; its password is shown once."""
+    with st.expander(t("logins.add_title"), icon=":material/person_add:"), st.form("logins_add"):
+        left, right = st.columns(2)
+        name = left.text_input(t("invite.name"), max_chars=200, key="logins_add_name")
+        email = right.text_input(t("invite.email"), max_chars=255, key="logins_add_email")
+        username = left.text_input(t("invite.username"), max_chars=64, key="logins_add_username")
+        role = right.selectbox(t("logins.col_role"), STAFF_ROLES, format_func=lambda r: t(f"menu.role_{r}"),
+                               key="logins_add_role")  # fmt: skip
+        sent = st.form_submit_button(t("logins.add_submit"), type="primary")
+    if sent:
+
+        def add(session: Session) -> tuple[str, dict[str, str], str]:
+            password = logins_admin.add_staff(session, scope, username, name, email, str(role))
+            return "logins.added", {"username": username.strip(), "role": t(f"menu.role_{role}")}, password
+
+        save_then_rerun(add, DONE_KEY, clear=("logins_add_name", "logins_add_email", "logins_add_username"))

@@ -1,0 +1,30 @@
+"""Logins (admins): every login of the cabinet, and for one of them a new password, unlocking, turning its two-step
+login off or disabling it; admins add manager and admin logins here."""
+
+import streamlit as st
+
+from cabinet.ui.guard import require_user
+from cabinet.ui.logins import add_staff_box, all_logins, login_table, manage_box, show_done
+from cabinet.ui.text import t
+
+user = require_user("admin")
+st.title(t("logins.title"))
+show_done()
+add_staff_box(user.scope)
+rows = all_logins(user.scope)
+cols = st.columns([2, 3])
+roles = cols[0].multiselect(t("logins.roles"), ["admin", "manager", "partner"], default=["admin", "manager", "partner"],
+                            format_func=lambda r: t(f"menu.role_{r}"), key="logins_roles")  # fmt: skip
+search = cols[1].text_input(t("logins.search"), key="logins_search").strip().lower()
+shown = [
+    r for r in rows if r.role in roles and search in f"{r.username} {r.display_name} {r.email} {r.partner_id}".lower()
+]
+st.metric(t("logins.count"), f"{len(shown):,}")
+table = login_table(shown, user.timezone)
+st.dataframe(table.rename({c: t(f"logins.col_{c}") for c in table.columns}), hide_index=True, width="stretch")
+st.caption(t("logins.caption", tz=user.timezone))
+if shown:
+    st.subheader(t("logins.manage"))
+    by_name = {r.username: r for r in shown}
+    picked = st.selectbox(t("logins.pick"), list(by_name), key="logins_pick")
+    manage_box(user.scope, by_name[str(picked)])

@@ -1,0 +1,112 @@
+"""Admins run the logins from the cabinet: the list, a new manager or admin login (password shown once), and for
+another login a new password (sessions end), unlocking, turning two-step login off and disabling; refusals write
+nothing, and only admins may."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from cabinet import logins_admin
+from cabinet.access import ScopeError
+from cabinet.auth import MAX_FAILED_LOGINS, authenticate, session_revoked
+from cabinet.errors import RefusedRequest
+from cabinet.i18n import translate
+from cabinet.store.db import session_scope
+from cabinet.store.models import AuditLog, User
+from tests.reporting.conftest import PASSWORD, Program
+from tests.reporting.test_pages import _open as open_page
+
+
+def _id(engine: Engine, username: str) -> int:
+    with session_scope(engine) as s:
+        return int(s.scalar(select(User.id).where(User.username == username)))
+
+
+def test_an_admin_manages_other_logins_and_not_their_own(program: Program, store_engine: Engine) -> None:
+    root, mgr = program.users["root"].scope, program.users["mgr"].scope
+    child = _id(store_engine, "p_child")
+    with session_scope(store_engine) as s:
+        rows = logins_admin.logins(s, root)
+        assert [r.role for r in rows][:2] == ["admin", "manager"] and {r.username for r in rows} >= {
+            "root", "mgr", "p_parent", "p_child", "p_bronze"}  # fmt: skip
+        assert next(r for r in rows if r.username == "p_child").partner_id == program.tiny.child
+        with pytest.raises(ScopeError):  # managers do not manage logins
+            logins_admin.logins(s, mgr)
+        with pytest.raises(ScopeError):
+            logins_admin.new_password(s, mgr, child)
+        for own in (lambda: logins_admin.new_password(s, root, root.user_id),
+                    lambda: logins_admin.set_enabled(s, root, root.user_id, False)):  # fmt: skip
+            with pytest.raises(RefusedRequest) as caught:
+                own()
+            assert caught.value.key == "logins.not_yourself"
+    issued = datetime.now(UTC) - timedelta(seconds=1)
+    with session_scope(store_engine) as s:
+        password = logins_admin.new_password(s, root, child)
+    assert not authenticate(store_engine, "p_child", PASSWORD).ok and authenticate(store_engine, "p_child", password).ok
+    assert session_revoked(store_engine, "p_child", issued)  # the user's sessions end
+    for _ in range(MAX_FAILED_LOGINS):
+        authenticate(store_engine, "p_child", "wrong-password")
+    assert authenticate(store_engine, "p_child", password).reason == "locked"
+    with session_scope(store_engine) as s:
+        assert next(r for r in logins_admin.logins(s, root) if r.id == child).locked_until is not None
+        logins_admin.unlock(s, root, child)
+    assert authenticate(store_engine, "p_child", password).ok
+    with session_scope(store_engine) as s:
+        with pytest.raises(RefusedRequest) as none:
+            logins_admin.reset_two_step(s, root, child)
+        assert none.value.key == "logins.no_two_step"
+        s.get(User, child).totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    assert authenticate(store_engine, "p_child", password).reason == "code_needed"
+    with session_scope(store_engine) as s:
+        logins_admin.reset_two_step(s, root, child)
+        logins_admin.set_enabled(s, root, child, False)
+    assert authenticate(store_engine, "p_child", password).reason == "inactive"
+    with session_scope(store_engine) as s:
+        logins_admin.set_enabled(s, root, child, True)
+        actions = [(a.action, a.actor_username) for a in s.scalars(select(AuditLog).order_by(AuditLog.id))]
+    assert authenticate(store_engine, "p_child", password).ok
+    assert {("password_changed", "root"), ("account_unlocked", "root"), ("second_factor_reset", "root"),
+            ("user_disabled", "root"), ("user_enabled", "root")} <= set(actions)  # fmt: skip
+
+
+def test_an_admin_adds_a_staff_login_and_bad_input_writes_nothing(program: Program, store_engine: Engine) -> None:
+    root = program.users["root"].scope
+    with session_scope(store_engine) as s:
+        before = s.scalar(select(func.count()).select_from(User))
+    for args, key in ((("MGR", "Second", "m2@example.com", "manager"), "invite.username_taken"),
+                      (("manager2", "Second", "m2@example.com", "partner"), "logins.bad_role"),
+                      (("m 2", "Second", "m2@example.com", "manager"), "invite.bad_username"),
+                      (("manager2", "Second", "not-an-email", "admin"), "invite.bad_email")):  # fmt: skip
+        with pytest.raises(RefusedRequest) as caught, session_scope(store_engine) as s:
+            logins_admin.add_staff(s, root, *args)
+        assert caught.value.key == key
+    with session_scope(store_engine) as s:
+        assert s.scalar(select(func.count()).select_from(User)) == before
+        password = logins_admin.add_staff(s, root, " manager2 ", "Second Manager", "m2@example.com", "manager")
+    assert authenticate(store_engine, "manager2", password).ok
+    with session_scope(store_engine) as s:
+        added = s.scalar(select(User).where(User.username == "manager2"))
+        assert (added.role, added.partner_id, added.display_name) == ("manager", None, "Second Manager")
+
+
+def test_the_page_makes_a_password_shown_once_and_is_for_admins_only(program: Program, store_engine: Engine) -> None:
+    at = open_page("pages/16_logins.py", program.users["root"])
+    assert not at.exception and [ti.value for ti in at.title] == [translate("logins.title")]
+    listed = at.dataframe[0].value
+    assert {"root", "mgr", "p_child"} <= set(listed[translate("logins.col_username")])
+    at.selectbox(key="logins_pick").select("p_child").run()
+    at.button(key="logins_new_password").click().run()
+    assert not at.exception and [s.value for s in at.success] == [
+        translate("logins.password_made", username="p_child")]  # fmt: skip
+    password = at.code[0].value
+    assert authenticate(store_engine, "p_child", password).ok
+    at.run()
+    assert not at.code  # once
+    at.selectbox(key="logins_pick").select("root").run()
+    assert translate("logins.yourself") in [i.value for i in at.info]
+    assert "logins_new_password" not in [b.key for b in at.button]
+    manager = open_page("pages/16_logins.py", program.users["mgr"])
+    assert not manager.exception and not manager.dataframe and manager.error
