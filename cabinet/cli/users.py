@@ -140,7 +140,8 @@ def list_users() -> None:
         for col in ("username", "role", "partner", "locale", "two-step", "locked until", "failed", "last login"):
             table.add_column(col)
         for u in rows:
-            table.add_row(u.username, u.role, str(u.partner_id or ""), u.locale, "on" if u.totp_secret else "",
+            two_step = f"on ({len(u.recovery_codes or [])} codes)" if u.totp_secret else ""  # recovery codes left
+            table.add_row(u.username, u.role, str(u.partner_id or ""), u.locale, two_step,
                           f"{u.locked_until:%Y-%m-%d %H:%M}" if u.locked_until else "", str(u.failed_logins),
                           f"{u.last_login_at:%Y-%m-%d %H:%M}" if u.last_login_at else "")  # fmt: skip
     console.print(table)

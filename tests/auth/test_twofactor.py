@@ -151,7 +151,7 @@ def test_off_with_the_password_or_by_the_admin_command(alice: Engine) -> None:  
     assert _cli(["users", "reset-2fa", "alice"]).returncode == 1  # nothing to reset
     _on(alice)
     listed = _cli(["users", "list"])
-    assert "two-step" in listed.stdout and " on " in listed.stdout
+    assert "two-step" in listed.stdout and " on (10 codes) " in listed.stdout
     reset = _cli(["users", "reset-2fa", "alice"])
     assert reset.returncode == 0, reset.stderr
     assert authenticate(alice, "alice", PASSWORD).ok
