@@ -66,22 +66,29 @@ def _state(row: LoginRow) -> str:
 
 
 def manage_box(scope: Scope, row: LoginRow) -> None:
-    """What an admin can do to one login other than their own."""
+    """What an admin can do to one login other than their own: each action behind a confirmation saying what it
+    does."""
     if row.id == scope.user_id:
         st.info(t("logins.yourself"))
         return
-    cols = st.columns(4)
-    if cols[0].button(t("logins.new_password"), key="logins_new_password", icon=":material/key:"):
-        _act(lambda s: logins_admin.new_password(s, scope, row.id), "logins.password_made", row.username)
-    if row.locked_until is not None and cols[1].button(t("logins.unlock"), key="logins_unlock"):
-        _act(lambda s: logins_admin.unlock(s, scope, row.id), "logins.unlocked", row.username)
-    if row.two_step and cols[2].button(t("logins.reset_two_step"), key="logins_reset_two_step",
-                                       help=t("logins.reset_two_step_help")):  # fmt: skip
-        _act(lambda s: logins_admin.reset_two_step(s, scope, row.id), "logins.two_step_off", row.username)
     enable = not row.enabled
-    if cols[3].button(t("logins.enable" if enable else "logins.disable"), key="logins_enable"):
-        _act(lambda s: logins_admin.set_enabled(s, scope, row.id, enable),
-             "logins.now_enabled" if enable else "logins.now_disabled", row.username)  # fmt: skip
+    actions: list[tuple[str, str, Callable[[Session], str | None], str]] = [
+        ("new_password", "logins.new_password", lambda s: logins_admin.new_password(s, scope, row.id),
+         "logins.password_made"),
+    ]  # fmt: skip
+    if row.locked_until is not None:
+        actions.append(("unlock", "logins.unlock", lambda s: logins_admin.unlock(s, scope, row.id), "logins.unlocked"))
+    if row.two_step:
+        actions.append(("reset_two_step", "logins.reset_two_step",
+                        lambda s: logins_admin.reset_two_step(s, scope, row.id), "logins.two_step_off"))  # fmt: skip
+    actions.append(("enable", "logins.enable" if enable else "logins.disable",
+                    lambda s: logins_admin.set_enabled(s, scope, row.id, enable),
+                    "logins.now_enabled" if enable else "logins.now_disabled"))  # fmt: skip
+    for col, (name, label, change, notice) in zip(st.columns(len(actions)), actions, strict=True):
+        with col.popover(t(label), width="stretch"):
+            st.caption(t(f"{label}_help", username=row.username))
+            if st.button(t("logins.confirm"), key=f"logins_{name}", type="primary"):
+                _act(change, notice, row.username)
 
 
 def _act(change: Callable[[Session], str | None], notice: str, username: str) -> None:
