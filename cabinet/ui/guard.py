@@ -10,6 +10,7 @@ from cabinet.ui.login import login_form
 from cabinet.ui.menu import sidebar_menu
 from cabinet.ui.second_factor import require_second_factor
 from cabinet.ui.text import t
+from cabinet.ui.widgets import empty_saved_inputs
 
 REFUSALS = {"manage": "auth.staff_only", "admin": "auth.admin_only"}  # features of roles, not of tiers
 
@@ -18,6 +19,7 @@ def page_setup() -> None:
     """The page config every page starts with: a page opened by its URL (a bookmark, a reload) does not run
     `app.py` first, and would otherwise get Streamlit's narrow default layout, which cuts long KPI values off."""
     st.set_page_config(page_title="Partner Cabinet", page_icon=":material/handshake:", layout="wide")
+    empty_saved_inputs()  # a form saved in the run before starts empty
 
 
 def require_user(feature: str) -> SessionUser:

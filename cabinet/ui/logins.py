@@ -104,7 +104,7 @@ def add_staff_box(scope: Scope) -> None:
     """A new manager or admin login; its password is shown once."""
     with st.expander(t("logins.add_title"), icon=":material/person_add:"), st.form("logins_add"):
         left, right = st.columns(2)
-        name = left.text_input(t("invite.name"), max_chars=200, key="logins_add_name")
+        name = left.text_input(t("logins.col_name"), max_chars=200, key="logins_add_name")
         email = right.text_input(t("invite.email"), max_chars=255, key="logins_add_email")
         username = left.text_input(t("invite.username"), max_chars=64, key="logins_add_username")
         role = right.selectbox(t("logins.col_role"), STAFF_ROLES, format_func=lambda r: t(f"menu.role_{r}"),

@@ -108,5 +108,13 @@ def test_the_page_makes_a_password_shown_once_and_is_for_admins_only(program: Pr
     at.selectbox(key="logins_pick").select("root").run()
     assert translate("logins.yourself") in [i.value for i in at.info]
     assert "logins_new_password" not in [b.key for b in at.button]
+    for field, value in (("name", "Third Manager"), ("email", "m3@example.com"), ("username", "manager3")):
+        at.text_input(key=f"logins_add_{field}").input(value)
+    at.get("form_submit_button")[0].click().run()
+    assert [s.value for s in at.success] == [
+        translate("logins.added", username="manager3", role=translate("menu.role_manager"))]  # fmt: skip
+    assert authenticate(store_engine, "manager3", at.code[0].value).ok
+    # the server sets the inputs empty (a browser keeps what was typed in a form whose keys are only forgotten)
+    assert [at.session_state[f"logins_add_{f}"] for f in ("name", "email", "username")] == ["", "", ""]
     manager = open_page("pages/16_logins.py", program.users["mgr"])
     assert not manager.exception and not manager.dataframe and manager.error
