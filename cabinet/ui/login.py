@@ -21,7 +21,7 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cabinet.access import build_session_user
-from cabinet.auth import AuthResult, authenticate, record_logout, session_revoked
+from cabinet.auth import AuthResult, authenticate, record_logout, session_revoked, session_valid
 from cabinet.config import ConfigError
 from cabinet.i18n import LOCALES
 from cabinet.session import SESSION_KEY, SessionUser
@@ -37,6 +37,7 @@ _SLOT_KEY = "_cabinet_cookie_slot"
 _MESSAGE_KEY = "login_message"
 _CODE_KEY = "login_code_for"  # (username, when its password was right)
 _REFRESH_KEY = "_cabinet_cookie_refresh"  # write a new cookie for this session in the next run
+_SINCE_KEY = "_cabinet_session_since"  # when this session's login began (a restored one: its cookie's issue time)
 CODE_WAIT = timedelta(minutes=5)  # how long the code may be given after the password
 _SHOW = {"error": st.error, "warning": st.warning, "info": st.info}
 
@@ -78,8 +79,9 @@ def _authenticator() -> stauth.Authenticate:
     return auth
 
 
-def _remember(user: SessionUser) -> None:
-    """Keep the user in this session, in the authenticator's session keys too."""
+def _remember(user: SessionUser, since: datetime | None = None) -> None:
+    """Keep the user in this session, in the authenticator's session keys too; `since`: when the login began."""
+    st.session_state[_SINCE_KEY] = since or datetime.now(UTC)
     st.session_state.update(
         {
             "authentication_status": True,
@@ -106,6 +108,10 @@ def current_user() -> SessionUser | None:
     _cookie_slot()
     user = st.session_state.get(SESSION_KEY)
     if user is not None:
+        since = st.session_state.setdefault(_SINCE_KEY, datetime.now(UTC))
+        if not session_valid(engine(), user.impersonator or user.username, since):
+            logout("auth.session_ended", record=False)  # disabled, locked, a new password or a logout since it began
+            return None
         if st.session_state.pop(_REFRESH_KEY, False):
             with _cookie_slot():
                 _authenticator().cookie_controller.set_cookie()
@@ -125,9 +131,9 @@ def current_user() -> SessionUser | None:
     issued_at = datetime.fromtimestamp(float(token["exp_date"]), UTC) - timedelta(days=COOKIE_DAYS)
     user = None if session_revoked(engine(), username, issued_at) else build_session_user(engine(), username)
     if user is None:  # revoked, deleted, disabled or locked since the cookie was issued
-        logout("auth.session_ended")
+        logout("auth.session_ended", record=False)
         return None
-    _remember(user)
+    _remember(user, issued_at)
     return user
 
 
@@ -136,6 +142,7 @@ def refresh_cookie() -> None:
     browser a cookie issued after it, so a reload or a page opened by its address keeps the session. Written in the
     next run: the page reruns after such a change, and the cookie component must reach the browser."""
     st.session_state[_REFRESH_KEY] = True
+    st.session_state[_SINCE_KEY] = datetime.now(UTC)  # the change ends older sessions, not this one
 
 
 def login_form() -> SessionUser | None:
@@ -248,16 +255,19 @@ def _after(result: AuthResult, wrong: str = "auth.invalid") -> SessionUser | Non
     return None
 
 
-def logout(message: str = "auth.logged_out") -> None:
-    """End the session and delete the re-authentication cookie; `message` is the notice the login page shows."""
+def logout(message: str = "auth.logged_out", record: bool = True) -> None:
+    """End the session and delete the re-authentication cookie; `message` is the notice the login page shows.
+
+    `record`: the user logged out, which the audit log keeps and which ends the user's other sessions too; a
+    session that ended because it was no longer valid records nothing (it would end the user's valid ones)."""
     auth = _authenticator()
     username = st.session_state.get("username")
     auth.authentication_controller.logout()
     with _cookie_slot():
         auth.cookie_controller.delete_cookie()  # always: a cookie whose user was refused must go too
-    if username:
+    if username and record:
         record_logout(engine(), username)
-    for key in (SESSION_KEY, "authentication_status", "username", "name", "roles"):
+    for key in (SESSION_KEY, _SINCE_KEY, "authentication_status", "username", "name", "roles"):
         st.session_state.pop(key, None)
     st.session_state["logout"] = True
     st.session_state[_MESSAGE_KEY] = ("info", t(message))

@@ -124,6 +124,43 @@ def test_logout_button_ends_the_session_and_is_audited(store: Engine) -> None:
     assert [ti.label for ti in at.text_input] == ["Username", "Password"], "after logout the next run shows the form"
 
 
+def test_an_open_session_ends_at_its_next_run_once_disabled_or_given_a_new_password(store: Engine) -> None:
+    """Not only a reload: a tab left open is asked to log in again, and ending it writes no logout (which would end
+    the user's valid sessions too)."""
+    runner = CliRunner()
+    env = {"CABINET_USER_PASSWORD": "bobs-long-password"}
+    assert runner.invoke(cli_app, ["users", "add", "bob", "--role", "manager"], env=env).exit_code == 0
+    tabs = []
+    for _ in range(2):
+        at = AppTest.from_file(APP, default_timeout=30).run()
+        at.text_input[0].input("bob")
+        at.text_input[1].input("bobs-long-password")
+        at.button[0].click().run()
+        assert at.session_state[SESSION_KEY].username == "bob"
+        tabs.append(at)
+    assert (
+        runner.invoke(cli_app, ["users", "passwd", "bob"], env={"CABINET_USER_PASSWORD": "a-new-password"}).exit_code
+        == 0
+    )
+    tabs[0].run()
+    assert SESSION_KEY not in tabs[0].session_state and [ti.label for ti in tabs[0].text_input] == [
+        "Username",
+        "Password",
+    ]
+    assert [i.value for i in tabs[0].info][:1] == [
+        "Your session has ended (a logout elsewhere, a password change or a lock). Please log in again."]  # fmt: skip
+    assert ("logout", "bob", None) not in _actions(store)
+    tabs[0].text_input[0].input("bob")
+    tabs[0].text_input[1].input("a-new-password")
+    tabs[0].button[0].click().run()
+    assert tabs[0].session_state[SESSION_KEY].username == "bob"  # a login after the change is valid
+    with session_scope(store) as s:
+        s.scalar(select(User).where(User.username == "bob")).is_active = False
+    for tab in tabs:
+        tab.run()
+        assert SESSION_KEY not in tab.session_state
+
+
 def test_parallel_wrong_passwords_still_lock_the_account(store: Engine) -> None:
     """Guesses sent in parallel must each count: a read-then-write counter would let a batch count as one."""
     with ThreadPoolExecutor(max_workers=8) as pool:

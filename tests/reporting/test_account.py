@@ -12,6 +12,7 @@ from cabinet.access import ScopeError
 from cabinet.account import AccountError, change_password, clean_details, masked, set_payout_details
 from cabinet.auth import session_revoked
 from cabinet.passwords import check_password
+from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, Partner, User
 from tests.reporting.conftest import PASSWORD, Program
@@ -126,3 +127,4 @@ def test_the_page_gives_this_browser_a_new_cookie_after_a_password_change(
     assert written == ["cookie"]
     at.run()
     assert written == ["cookie"]  # once
+    assert at.session_state[SESSION_KEY].username == "p_child"  # the change ends older sessions, not this one
