@@ -150,7 +150,7 @@ def test_off_with_the_password_or_by_the_admin_command(alice: Engine) -> None:  
     assert authenticate(alice, "alice", PASSWORD).ok
     assert _cli(["users", "reset-2fa", "alice"]).returncode == 1  # nothing to reset
     _on(alice)
-    listed = _cli(["users", "list"])
+    listed = _cli(["users", "list"], {"COLUMNS": "200"})  # one line per user, whatever the terminal
     assert "two-step" in listed.stdout and " on (10 codes) " in listed.stdout
     reset = _cli(["users", "reset-2fa", "alice"])
     assert reset.returncode == 0, reset.stderr
