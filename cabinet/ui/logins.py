@@ -102,7 +102,7 @@ def _act(change: Callable[[Session], str | None], notice: str, username: str) ->
 
 def add_staff_box(scope: Scope) -> None:
     """A new manager or admin login; its password is shown once."""
-    with st.expander(t("logins.add_title"), icon=":material/person_add:"), st.form("logins_add"):
+    with st.expander(t("logins.add_title"), icon=":material/person_add:", key="logins_add_box"), st.form("logins_add"):
         left, right = st.columns(2)
         name = left.text_input(t("logins.col_name"), max_chars=200, key="logins_add_name")
         email = right.text_input(t("invite.email"), max_chars=255, key="logins_add_email")

@@ -22,7 +22,10 @@ def add_partner_box(scope: Scope, options: Choices) -> None:
         st.success(t("partners.added", partner=done[0], name=done[1], username=done[2]))
         st.code(done[3], language=None)
         st.caption(t("partners.added_password"))
-    with st.expander(t("partners.add_title"), icon=":material/person_add:"), st.form("partners_add"):
+    with (
+        st.expander(t("partners.add_title"), icon=":material/person_add:", key="partners_add_box"),
+        st.form("partners_add"),
+    ):
         left, right = st.columns(2)
         name = left.text_input(t("invite.name"), max_chars=200, key="partners_add_name")
         email = right.text_input(t("invite.email"), max_chars=255, key="partners_add_email")
