@@ -57,3 +57,16 @@ if user.role != "partner":
     cards.insert(0, ("home.partners", status.partners))
 for col, (label, value) in zip(st.columns(len(cards)), cards, strict=True):
     col.metric(t(label), f"{value:,}")
+if user.partner_id is not None:  # whom the partner writes to (the viewed partner's, for staff viewing as it)
+    manager, support = store.contacts(user.partner_id)
+    st.subheader(t("home.contacts"))
+    left, right = st.columns(2)
+    left.caption(t("home.your_manager"))
+    if manager is not None:
+        left.text(manager[0])
+        left.link_button(manager[1], f"mailto:{manager[1]}", icon=":material/mail:")
+    else:
+        left.text(t("home.no_manager"))
+    if support:
+        right.caption(t("home.support"))
+        right.link_button(support, f"mailto:{support}", icon=":material/support_agent:")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cabinet.store.models import ProgramSettings, Tier
+from cabinet.store.models import Partner, ProgramSettings, Tier, User
 
 # Features a page can require; a tier lists the ones its partners get. Managers and admins get all.
 FEATURES = (
@@ -74,3 +74,13 @@ def program_timezone(session: Session) -> str:
 def support_email(session: Session) -> str | None:
     """Where partners write for what the cabinet does not do itself (new promo codes, payout details)."""
     return session.scalar(select(ProgramSettings.support_email))
+
+
+def manager_contact(session: Session, partner_id: int) -> tuple[str, str] | None:
+    """The name and email of the affiliate manager a partner has (None: none yet, or a login no longer enabled)."""
+    row = session.execute(
+        select(User.display_name, User.email)
+        .join(Partner, Partner.manager_user_id == User.id)
+        .where(Partner.id == partner_id, User.is_active.is_(True))
+    ).first()
+    return (row[0], row[1]) if row is not None else None

@@ -34,6 +34,7 @@ from cabinet.partners_admin import STATUSES as PARTNER_STATUSES
 from cabinet.partners_admin import Choices, PartnerChange, PartnerChangeError, PartnerRow
 from cabinet.payouts import NEXT, STATUSES, PayoutError
 from cabinet.program import ALL_PARTNER_METRICS, FEATURES
+from cabinet.program import manager_contact as _manager_contact
 from cabinet.program import program_timezone as _program_timezone
 from cabinet.program import support_email as _support_email
 from cabinet.program_edit import MAX_DEPTH, ProgramChange, ProgramEditError, TierChange
@@ -176,6 +177,12 @@ def support_email() -> str | None:
     """Where partners write for new promo codes (None: to their manager)."""
     with session_scope(engine()) as s:
         return _support_email(s)
+
+
+def contacts(partner_id: int) -> tuple[tuple[str, str] | None, str | None]:
+    """Whom a partner writes to: its affiliate manager's (name, email), and the program's support email."""
+    with session_scope(engine()) as s:
+        return _manager_contact(s, partner_id), _support_email(s)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
-from cabinet.store.models import Partner, PayoutRequest
+from cabinet.store.models import Partner, PayoutRequest, ProgramSettings
 from tests.reporting.conftest import NOW, Program
 from tests.reporting.test_pages import ROOT
 
@@ -49,3 +49,17 @@ def test_the_home_page_says_what_to_do_and_links_the_page(program: Program, stor
     assert not _home(program, "p_parent").warning
     assert [w.value for w in _home(program, "mgr").warning] == ["Payout requests waiting for your decision: 1."]
     assert [w.value for w in _home(program, "root").warning] == ["Payout requests waiting for your decision: 2."]
+
+
+def test_a_partner_sees_whom_to_write_to(program: Program, store_engine: Engine) -> None:
+    with session_scope(store_engine) as s:
+        s.get(ProgramSettings, 1).support_email = "help@example.com"
+    parent = _home(program, "p_parent")
+    assert "Your contacts" in [h.value for h in parent.subheader]
+    assert [b.proto.url for b in parent.get("link_button")] == ["mailto:m@example.com", "mailto:help@example.com"]
+    assert "Manager" in [tx.value for tx in parent.text]
+    child = _home(program, "p_child")  # no manager assigned
+    assert [b.proto.url for b in child.get("link_button")] == ["mailto:help@example.com"]
+    assert "Not assigned yet: write to the program's support." in [tx.value for tx in child.text]
+    staff = _home(program, "mgr")
+    assert "Your contacts" not in [h.value for h in staff.subheader] and not staff.get("link_button")
