@@ -6,8 +6,8 @@ import streamlit as st
 from cabinet.ui import data
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import download_buttons, fmt_metric, fmt_money, per_language, period_picker, remember
-from queries.commissions import KINDS, TYPES, CommissionError, CommissionRequest, explain, visible_statuses
+from cabinet.ui.widgets import download_buttons, fmt_metric, per_language, period_picker, remember
+from queries.commissions import KINDS, TYPES, CommissionError, CommissionRequest, visible_statuses
 
 user = require_user("reports")
 st.title(t("commissions.title"))
@@ -48,7 +48,7 @@ conversion = cols[2].text_input(
 req = CommissionRequest(date_from, date_to, user.timezone, tuple(statuses), tuple(kinds), conversion.strip() or None)
 try:
     totals = data.commission_totals(user.scope, snap.snapshot_id, req)
-    frame = data.commission_rows(user.scope, snap.snapshot_id, req)
+    frame = data.commission_rows_explained(user.scope, snap.snapshot_id, req, current_locale())
 except CommissionError as exc:
     st.error(t("commissions.bad_request", error=str(exc)))
     st.stop()
@@ -64,17 +64,14 @@ if frame.is_empty():
     st.info(t("common.empty"))
     st.stop()
 
-locale = current_locale()
 offers = {o: f"{o} · {name}" for o, name in data.offers(snap.snapshot_id).select("offer_id", "offer").iter_rows()}
-how = [explain(row, locale) for row in frame.iter_rows(named=True)]
-money = [fmt_money(float(a), c, locale) for a, c in frame.select("amount", "currency").iter_rows()]
-local = frame.with_columns(ts=pl.col("ts").dt.replace_time_zone(None), how=pl.Series(how, dtype=pl.String))
+local = frame.with_columns(ts=pl.col("ts").dt.replace_time_zone(None))
 table = local.select(  # what was earned and why first; which conversion after
     "ts",
     *(["partner_id"] if staff else []),
     pl.col("kind").replace_strict({k: t(f"commissions.kind_{k}") for k in KINDS}, default=pl.col("kind")),
     pl.col("status").replace_strict({s: t(f"commissions.status_{s}") for s in allowed}, default=pl.col("status")),
-    pl.Series("amount", money, dtype=pl.String),
+    pl.col("amount_text").alias("amount"),
     "amount_base",
     "how",
     "conversion_id",
