@@ -227,6 +227,7 @@ def download_buttons(frame: pl.DataFrame, name: str, key: str) -> None:
             mime=MIME[fmt],
             key=f"{key}_{fmt}",
             icon=":material/download:",
+            on_click="ignore",  # no rerun: the page stays as it is, and the other format can be fetched at once
         )
 
 
