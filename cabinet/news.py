@@ -89,3 +89,16 @@ def for_scope(session: Session, scope: Scope, limit: int = SHOWN) -> list[NewsIt
     query = query.order_by(Announcement.published_at.desc(), Announcement.id.desc()).limit(limit)
     return [NewsItem(row.title, row.body, row.tier_code, row.id, row.published_at, tier_name)
             for row, tier_name in session.execute(query)]  # fmt: skip
+
+
+def open_news(session: Session, scope: Scope, now: datetime | None = None) -> datetime | None:
+    """When the scope's own user opened the news before (items published later are new to them; None: never), and
+    record that they open it now. Staff viewing as a partner mark nothing, and see nothing as new."""
+    if scope.impersonated_by:
+        return datetime.max.replace(tzinfo=UTC)
+    user = session.get(User, scope.user_id)
+    if user is None:
+        return None
+    before = user.news_seen_at
+    user.news_seen_at = now or datetime.now(UTC)
+    return before.replace(tzinfo=UTC) if before is not None and before.tzinfo is None else before

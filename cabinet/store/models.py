@@ -180,6 +180,7 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))  # two-step login (`cabinet.twofactor`), base32
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # the time step of the last code taken
     recovery_codes: Mapped[list[Any]] = mapped_column(default=list)  # SHA-256 of the unused recovery codes
+    news_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # news published later is marked new
 
     partner: Mapped[Partner | None] = relationship(foreign_keys=[partner_id])
 

@@ -21,8 +21,13 @@ def _items(scope: Scope, limit: int) -> list[NewsItem]:
         return _news.for_scope(s, scope, limit)
 
 
-def _show(item: NewsItem, timezone: str) -> None:
+_SEEN_KEY = "news_seen_before"  # when the user had opened the news before this session: newer items are new
+
+
+def _show(item: NewsItem, timezone: str, new: bool = False) -> None:
     with st.container(border=True):
+        if new:
+            st.badge(t("news.new"), icon=":material/fiber_new:", color="blue")
         st.markdown(f"**{item.title}**")  # Markdown without HTML: a post cannot run script in the browser
         audience = item.tier_name or t("news.everyone")
         when = item.published_at.astimezone(ZoneInfo(timezone)) if item.published_at else None
@@ -34,9 +39,13 @@ def news_feed(scope: Scope, timezone: str) -> None:
     """The newest items the user reads, on the home page; nothing when there are none."""
     items = _items(scope, _news.SHOWN)
     if items:
+        if _SEEN_KEY not in st.session_state:  # once a session: the marks stay while the user moves around
+            with session_scope(engine()) as s:
+                st.session_state[_SEEN_KEY] = (_news.open_news(s, scope),)
+        seen = st.session_state[_SEEN_KEY][0]
         st.subheader(t("news.title"))
         for item in items:
-            _show(item, timezone)
+            _show(item, timezone, new=item.published_at is not None and (seen is None or item.published_at > seen))
 
 
 def news_admin(scope: Scope, timezone: str, tiers: dict[str, str]) -> None:

@@ -102,3 +102,22 @@ def test_an_admin_posts_on_the_program_page_and_a_partner_reads_it_at_home(
 def _titles_id(engine: Engine) -> int:
     with session_scope(engine) as s:
         return int(s.scalar(select(Announcement.id)))
+
+
+def test_items_published_since_the_last_visit_are_marked_new(program: Program, store_engine: Engine) -> None:
+    _post(program, store_engine, NewsItem("First", "One."), datetime.now(UTC) - timedelta(days=2))
+
+    def badges(user: str) -> list[str]:
+        at = open_page("app.py", program.users[user])
+        assert not at.exception
+        at.run()  # a rerun in the same session keeps the marks
+        return [m.value for m in at.markdown if "badge[" in m.value]
+
+    new = [":blue-badge[:material/fiber_new: New]"]
+    assert badges("p_parent") == new  # never opened
+    assert badges("p_parent") == []  # a later session: seen
+    _post(program, store_engine, NewsItem("Second", "Two."), datetime.now(UTC) + timedelta(seconds=1))
+    at = open_page("app.py", program.users["p_parent"])
+    shown = [m.value for m in at.main.markdown if m.value.startswith("**")]
+    assert shown == ["**Second**", "**First**"] and [m.value for m in at.markdown if "badge[" in m.value] == new
+    assert badges("p_child") == new * 2  # each user's own visits
