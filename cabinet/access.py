@@ -115,8 +115,10 @@ def derive_scope(session: Session, user: User) -> Scope:
     return Scope(user.id, user.username, ROLE_PARTNER, (partner.id,), tuple(subs), partner.tier_code)
 
 
-def build_session_user(engine: Engine, username: str, impersonate_partner_id: int | None = None) -> SessionUser | None:
-    """The SessionUser of an active, unlocked user (or of a partner a manager/admin views as); None if refused."""
+def build_session_user(engine: Engine, username: str, impersonate_partner_id: int | None = None,
+                       record_view: bool = True) -> SessionUser | None:  # fmt: skip
+    """The SessionUser of an active, unlocked user (or of a partner a manager/admin views as, audit-logged unless
+    `record_view` is False: a view built again for a session that has it); None if refused."""
     from cabinet.auth import audit  # local: auth imports this module's callers, keep the import graph acyclic
 
     with session_scope(engine) as session:
@@ -142,7 +144,8 @@ def build_session_user(engine: Engine, username: str, impersonate_partner_id: in
         subs = descendants(session, [partner.id], tier.subpartner_depth if tier else 0)
         scope = Scope(user.id, user.username, ROLE_PARTNER, (partner.id,), tuple(subs), partner.tier_code,
                       impersonated_by=user.username)  # fmt: skip
-        audit(session, "impersonate", user=user, target=f"partner:{partner.id}")
+        if record_view:
+            audit(session, "impersonate", user=user, target=f"partner:{partner.id}")
         base = _session_user(session, user, scope, as_partner=partner)
         return base
 

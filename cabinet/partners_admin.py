@@ -5,7 +5,7 @@ the program signed up itself, with its first login (a password made for it, show
 Blocking has money consequences: from the next ETL run a blocked partner earns nothing more (its commissions not final
 yet are rejected, and priced again if it is unblocked), and it cannot create links, get promo codes or ask for payouts.
 So a change of status takes a reason, which the audit log keeps with the old and new values of every field changed.
-A new tier reaches the partner's users at their next login.
+A new tier reaches the partner's users within a minute (`cabinet.ui.login.SCOPE_REFRESH`).
 """
 
 from __future__ import annotations

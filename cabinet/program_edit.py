@@ -4,8 +4,9 @@ login (`cabinet.twofactor`), and what each tier's partners get (features, visibl
 
 Only admins change these (`ScopeError` for anyone else); a bad value raises `ProgramEditError` with a translation
 key and nothing is written; every change is audit-logged with the fields it changed, old and new. The base currency
-is not changeable here: every amount in the warehouse is kept in it. A tier's change reaches its partners at their
-next login; the tracking domain is where link URLs point from now on (links already handed out keep theirs).
+is not changeable here: every amount in the warehouse is kept in it. A tier's change reaches its partners within a
+minute (their sessions read their scope and tier again); the tracking domain is where link URLs point from now on
+(links already handed out keep theirs).
 """
 
 from __future__ import annotations

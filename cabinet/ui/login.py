@@ -12,6 +12,7 @@ lock happened after the cookie was issued (server-side revocation: the browser's
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -20,7 +21,7 @@ import streamlit_authenticator as stauth
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from cabinet.access import build_session_user
+from cabinet.access import ScopeError, build_session_user
 from cabinet.auth import AuthResult, authenticate, record_logout, session_revoked, session_valid
 from cabinet.config import ConfigError
 from cabinet.i18n import LOCALES
@@ -38,6 +39,8 @@ _MESSAGE_KEY = "login_message"
 _CODE_KEY = "login_code_for"  # (username, when its password was right)
 _REFRESH_KEY = "_cabinet_cookie_refresh"  # write a new cookie for this session in the next run
 _SINCE_KEY = "_cabinet_session_since"  # when this session's login began (a restored one: its cookie's issue time)
+_BUILT_KEY = "_cabinet_scope_built"  # when the session's scope and tier were read from the store
+SCOPE_REFRESH = timedelta(seconds=60)  # how often an open session reads its scope and tier again
 CODE_WAIT = timedelta(minutes=5)  # how long the code may be given after the password
 _SHOW = {"error": st.error, "warning": st.warning, "info": st.info}
 
@@ -82,6 +85,7 @@ def _authenticator() -> stauth.Authenticate:
 def _remember(user: SessionUser, since: datetime | None = None) -> None:
     """Keep the user in this session, in the authenticator's session keys too; `since`: when the login began."""
     st.session_state[_SINCE_KEY] = since or datetime.now(UTC)
+    st.session_state[_BUILT_KEY] = datetime.now(UTC)
     st.session_state.update(
         {
             "authentication_status": True,
@@ -112,6 +116,10 @@ def current_user() -> SessionUser | None:
         if not session_valid(engine(), user.impersonator or user.username, since):
             logout("auth.session_ended", record=False)  # disabled, locked, a new password or a logout since it began
             return None
+        user = _refreshed(user)
+        if user is None:
+            logout("auth.session_ended", record=False)
+            return None
         if st.session_state.pop(_REFRESH_KEY, False):
             with _cookie_slot():
                 _authenticator().cookie_controller.set_cookie()
@@ -134,6 +142,27 @@ def current_user() -> SessionUser | None:
         logout("auth.session_ended", record=False)
         return None
     _remember(user, issued_at)
+    return user
+
+
+def _refreshed(user: SessionUser) -> SessionUser | None:
+    """The session's user with its scope, role, tier and features read again from the store once `SCOPE_REFRESH`
+    has passed: a partner blocked, moved to another tier or parent, a new sub-partner, a manager's partners changed
+    reach an open session within that time, not only at its next login. The session's language and time zone stay.
+    None when the store refuses it now (a view of a partner no longer the manager's)."""
+    now = datetime.now(UTC)
+    built = st.session_state.setdefault(_BUILT_KEY, now)
+    if now - built < SCOPE_REFRESH:
+        return user
+    try:
+        fresh = build_session_user(engine(), user.impersonator or user.username, record_view=False,
+                                   impersonate_partner_id=user.partner_id if user.impersonator else None)  # fmt: skip
+    except ScopeError:
+        return None
+    if fresh is None:
+        return None
+    user = replace(fresh, locale=user.locale, timezone=user.timezone)
+    st.session_state[SESSION_KEY], st.session_state[_BUILT_KEY] = user, now
     return user
 
 
@@ -267,7 +296,7 @@ def logout(message: str = "auth.logged_out", record: bool = True) -> None:
         auth.cookie_controller.delete_cookie()  # always: a cookie whose user was refused must go too
     if username and record:
         record_logout(engine(), username)
-    for key in (SESSION_KEY, _SINCE_KEY, "authentication_status", "username", "name", "roles"):
+    for key in (SESSION_KEY, _SINCE_KEY, _BUILT_KEY, "authentication_status", "username", "name", "roles"):
         st.session_state.pop(key, None)
     st.session_state["logout"] = True
     st.session_state[_MESSAGE_KEY] = ("info", t(message))

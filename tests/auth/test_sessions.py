@@ -11,13 +11,14 @@ from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
+from cabinet.access import build_session_user
 from cabinet.auth import AuthResult, authenticate, record_logout, session_revoked
 from cabinet.cli import app as cli_app
 from cabinet.passwords import hash_password
 from cabinet.program import ensure_program_defaults
 from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
-from cabinet.store.models import AuditLog, User
+from cabinet.store.models import AuditLog, Partner, User
 
 PASSWORD = "correct-horse-battery"
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -30,6 +31,18 @@ def store(store_engine: Engine) -> Engine:
         s.add(User(username="Alice", email="a@example.com", display_name="Alice A", role="admin",
                    password_hash=hash_password(PASSWORD)))  # fmt: skip
     return store_engine
+
+
+@pytest.fixture
+def program_like_store(store: Engine) -> Engine:
+    """The default tiers, a gold partner 1 with a sub-partner 2, and partner 1's login `gold`."""
+    with session_scope(store) as s:
+        s.add(Partner(id=1, name="Gold One", tier_code="gold"))
+        s.flush()
+        s.add(Partner(id=2, name="Sub Two", tier_code="silver", parent_id=1))
+        s.add(User(username="gold", email="g@example.com", display_name="Gold", role="partner", partner_id=1,
+                   password_hash=hash_password(PASSWORD)))  # fmt: skip
+    return store
 
 
 def _actions(engine: Engine) -> list[tuple[str, str | None, str | None]]:
@@ -167,3 +180,29 @@ def test_parallel_wrong_passwords_still_lock_the_account(store: Engine) -> None:
         results = list(pool.map(lambda i: authenticate(store, "Alice", f"wrong-{i}"), range(8)))
     assert any(r.reason == "locked" for r in results), [r.reason for r in results]
     assert authenticate(store, "Alice", PASSWORD).reason == "locked"
+
+
+def test_an_open_session_reads_its_scope_and_tier_again(
+    program_like_store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A partner moved to a tier without sub-partners, or blocked, stops seeing them (or anything) within
+    `SCOPE_REFRESH`, not only after its next login; nothing is read again before that."""
+    from cabinet.ui import login
+
+    engine = program_like_store
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[SESSION_KEY] = build_session_user(engine, "gold")
+    at.run()
+    assert at.session_state[SESSION_KEY].scope.subpartner_ids == (2,)
+    with session_scope(engine) as s:
+        s.get(Partner, 1).tier_code = "bronze"
+    at.run()
+    assert at.session_state[SESSION_KEY].tier_code == "gold"  # within the minute: as it was
+    monkeypatch.setattr(login, "SCOPE_REFRESH", timedelta(0))
+    at.run()
+    user = at.session_state[SESSION_KEY]
+    assert (user.tier_code, user.scope.subpartner_ids, user.has("subpartners")) == ("bronze", (), False)
+    with session_scope(engine) as s:
+        s.get(Partner, 1).status = "blocked"
+    at.run()
+    assert at.session_state[SESSION_KEY].scope.partner_ids == ()  # a blocked partner's scope is empty
