@@ -63,3 +63,16 @@ def test_a_partner_sees_whom_to_write_to(program: Program, store_engine: Engine)
     assert "Not assigned yet: write to the program's support." in [tx.value for tx in child.text]
     staff = _home(program, "mgr")
     assert "Your contacts" not in [h.value for h in staff.subheader] and not staff.get("link_button")
+
+
+def test_a_disabled_manager_is_not_offered_as_a_contact(program: Program, store_engine: Engine) -> None:
+    from sqlalchemy import select
+
+    from cabinet.program import manager_contact
+    from cabinet.store.models import User
+
+    with session_scope(store_engine) as s:
+        assert manager_contact(s, program.tiny.parent) == ("Manager", "m@example.com")
+        s.scalar(select(User).where(User.username == "mgr")).is_active = False
+        s.flush()
+        assert manager_contact(s, program.tiny.parent) is None

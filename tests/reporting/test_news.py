@@ -121,3 +121,17 @@ def test_items_published_since_the_last_visit_are_marked_new(program: Program, s
     shown = [m.value for m in at.main.markdown if m.value.startswith("**")]
     assert shown == ["**Second**", "**First**"] and [m.value for m in at.markdown if "badge[" in m.value] == new
     assert badges("p_child") == new * 2  # each user's own visits
+
+
+def test_staff_viewing_as_a_partner_mark_nothing_read(program: Program, store_engine: Engine) -> None:
+    from dataclasses import replace
+
+    from cabinet.news import open_news
+    from cabinet.store.models import User
+
+    viewing = replace(program.users["p_parent"].scope, impersonated_by="mgr")
+    with session_scope(store_engine) as s:
+        assert open_news(s, viewing) > datetime.now(UTC)  # nothing is new to a viewer
+        assert s.scalar(select(User.news_seen_at).where(User.username == "p_parent")) is None
+        assert open_news(s, program.users["p_parent"].scope) is None  # the partner's own first visit
+        assert s.scalar(select(User.news_seen_at).where(User.username == "p_parent")) is not None
