@@ -1,5 +1,6 @@
 """Admins run the cabinet's logins from the cabinet, as `cabinet users` does from the command line: the list of every
-login (role, partner, two-step login and recovery codes left, lock, last login), a new manager or admin login, and
+login (role, partner, two-step login and recovery codes left, lock, last login), a new login (a manager, an admin
+or one more login of a partner's team), and
 for one login a new password, unlocking, turning its two-step login off (a lost phone) and disabling or enabling it.
 
 A password made here is shown once, for the admin to pass on; it ends the user's sessions (as every password change
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cabinet.access import ROLE_ADMIN, Scope, ScopeError
+from cabinet.access import ROLE_ADMIN, ROLE_PARTNER, Scope, ScopeError
 from cabinet.auth import audit, set_password, unlock_user
 from cabinet.errors import RefusedRequest
 from cabinet.invites import checked_login
@@ -24,7 +25,7 @@ from cabinet.program import program_timezone
 from cabinet.store.models import Partner, User
 from cabinet.twofactor import reset as reset_second_factor
 
-STAFF_ROLES = ("manager", "admin")
+ROLES = ("manager", "admin", "partner")  # the order the form offers them
 
 
 class LoginChangeError(RefusedRequest):
@@ -93,18 +94,28 @@ def logins(session: Session, scope: Scope, now: datetime | None = None) -> list[
     return sorted(out, key=lambda r: (order.get(r.role, 3), r.username.lower()))
 
 
-def add_staff(session: Session, scope: Scope, username: str, name: str, email: str, role: str) -> str:
-    """A new manager or admin login; its password, made here and shown once."""
+def add_login(session: Session, scope: Scope, username: str, name: str, email: str, role: str,
+              partner_id: int | None = None) -> str:  # fmt: skip
+    """A new login: a manager or admin, or one more login of a partner (a member of its team); its password, made
+    here and shown once."""
     admin = _admin(session, scope)
-    if role not in STAFF_ROLES:
+    if role not in ROLES:
         raise LoginChangeError(f"role {role!r}", "logins.bad_role")
+    partner = session.get(Partner, partner_id) if partner_id is not None else None
+    if role == ROLE_PARTNER and partner is None:
+        raise LoginChangeError(f"no partner {partner_id}", "logins.no_partner", partner=partner_id or "—")
+    if role == ROLE_PARTNER and partner is not None and partner.status == "blocked":
+        raise LoginChangeError(f"partner {partner_id} is blocked", "logins.partner_blocked", partner=partner_id)
+    if role != ROLE_PARTNER and partner_id is not None:
+        raise LoginChangeError("staff belong to no partner", "logins.staff_no_partner")
     username, name, email = checked_login(session, username, name, email)
     password = random_password()
+    zone = (partner.timezone if partner is not None else None) or program_timezone(session)
     user = User(username=username, email=email, display_name=name, role=role, password_hash=UNUSABLE_HASH,
-                timezone=program_timezone(session))  # fmt: skip
+                partner_id=partner_id, timezone=zone)  # fmt: skip
     session.add(user)
     set_password(session, user, password, actor=admin.username)
-    audit(session, "user_added", user=admin, target=username, details={"role": role})
+    audit(session, "user_added", user=admin, target=username, details={"role": role, "partner": partner_id})
     session.flush()
     return password
 

@@ -1,16 +1,16 @@
 """Logins (admins): every login of the cabinet, and for one of them a new password, unlocking, turning its two-step
-login off or disabling it; admins add manager and admin logins here."""
+login off or disabling it; admins add logins here (managers, admins, one more login of a partner's team)."""
 
 import streamlit as st
 
 from cabinet.ui.guard import require_user
-from cabinet.ui.logins import add_staff_box, all_logins, login_table, manage_box, show_done
+from cabinet.ui.logins import add_login_box, all_logins, login_table, manage_box, show_done
 from cabinet.ui.text import t
 
 user = require_user("admin")
 st.title(t("logins.title"))
 show_done()
-add_staff_box(user.scope)
+add_login_box(user.scope)
 rows = all_logins(user.scope)
 cols = st.columns([2, 3])
 roles = cols[0].multiselect(t("logins.roles"), ["admin", "manager", "partner"], default=["admin", "manager", "partner"],

@@ -1,4 +1,4 @@
-"""The Logins page's parts (admins): the list of logins, one login's actions, and a new manager or admin login;
+"""The Logins page's parts (admins): the list of logins, one login's actions, and a new login;
 `cabinet.logins_admin` checks and stores. A password made here is shown once."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from cabinet import logins_admin
 from cabinet.access import Scope
-from cabinet.logins_admin import STAFF_ROLES, LoginRow
+from cabinet.logins_admin import ROLES, LoginRow
 from cabinet.store.db import session_scope
 from cabinet.ui.resources import engine
 from cabinet.ui.text import t
@@ -100,20 +100,23 @@ def _act(change: Callable[[Session], str | None], notice: str, username: str) ->
     save_then_rerun(run, DONE_KEY)
 
 
-def add_staff_box(scope: Scope) -> None:
-    """A new manager or admin login; its password is shown once."""
+def add_login_box(scope: Scope) -> None:
+    """A new login (a manager, an admin, or one more of a partner's); its password is shown once."""
     with st.expander(t("logins.add_title"), icon=":material/person_add:", key="logins_add_box"), st.form("logins_add"):
         left, right = st.columns(2)
         name = left.text_input(t("logins.col_name"), max_chars=200, key="logins_add_name")
         email = right.text_input(t("invite.email"), max_chars=255, key="logins_add_email")
         username = left.text_input(t("invite.username"), max_chars=64, key="logins_add_username")
-        role = right.selectbox(t("logins.col_role"), STAFF_ROLES, format_func=lambda r: t(f"menu.role_{r}"),
+        role = right.selectbox(t("logins.col_role"), ROLES, format_func=lambda r: t(f"menu.role_{r}"),
                                key="logins_add_role")  # fmt: skip
+        partner = right.number_input(t("logins.add_partner"), min_value=0, step=1, key="logins_add_partner",
+                                     help=t("logins.add_partner_help"))  # fmt: skip
         sent = st.form_submit_button(t("logins.add_submit"), type="primary")
     if sent:
 
         def add(session: Session) -> tuple[str, dict[str, str], str]:
-            password = logins_admin.add_staff(session, scope, username, name, email, str(role))
+            password = logins_admin.add_login(session, scope, username, name, email, str(role), int(partner) or None)
             return "logins.added", {"username": username.strip(), "role": t(f"menu.role_{role}")}, password
 
-        save_then_rerun(add, DONE_KEY, clear=("logins_add_name", "logins_add_email", "logins_add_username"))
+        save_then_rerun(add, DONE_KEY, clear=("logins_add_name", "logins_add_email", "logins_add_username",
+                                              "logins_add_partner"))  # fmt: skip

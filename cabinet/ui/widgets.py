@@ -126,23 +126,25 @@ def save_then_rerun(change: Callable[[Session], object], done_key: str, done: ob
         return
     emptied = []
     for key in clear:
-        if isinstance(st.session_state.pop(key, None), str):
-            emptied.append(key)
+        value = st.session_state.pop(key, None)
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            emptied.append((key, type(value)()))  # "" or 0: the form's text and number inputs start empty
     st.session_state[_EMPTY_NEXT] = emptied
     st.session_state[done_key] = result if done is None else done
     st.rerun()
 
 
-_EMPTY_NEXT = "_cabinet_empty_inputs"  # text inputs a saved form leaves, emptied before the next run draws them
+_EMPTY_NEXT = "_cabinet_empty_inputs"  # (key, "" or 0) of the inputs a saved form leaves, for the next run
 
 
 def empty_saved_inputs() -> None:
-    """Give the text inputs of the form saved in the run before an empty value, before the page draws them.
+    """Give the text and number inputs of the form saved in the run before an empty value ("" or 0), before the page
+    draws them.
 
     Forgetting a widget's key is not enough in a browser: the form shows what was typed until the server sets a
     value, and a value can only be set before the widget exists in a run (so not where the form was saved)."""
-    for key in st.session_state.pop(_EMPTY_NEXT, ()):
-        st.session_state[key] = ""
+    for key, empty in st.session_state.pop(_EMPTY_NEXT, ()):
+        st.session_state[key] = empty
 
 
 def fmt_metric(metric: str, value: float | None) -> str:

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from cabinet import logins_admin
-from cabinet.access import ScopeError
+from cabinet.access import ScopeError, build_session_user
 from cabinet.auth import MAX_FAILED_LOGINS, authenticate, session_revoked
 from cabinet.errors import RefusedRequest
 from cabinet.i18n import translate
 from cabinet.store.db import session_scope
-from cabinet.store.models import AuditLog, User
+from cabinet.store.models import AuditLog, Partner, User
 from tests.reporting.conftest import PASSWORD, Program
 from tests.reporting.test_pages import _open as open_page
 
@@ -72,24 +72,35 @@ def test_an_admin_manages_other_logins_and_not_their_own(program: Program, store
             ("user_disabled", "root"), ("user_enabled", "root")} <= set(actions)  # fmt: skip
 
 
-def test_an_admin_adds_a_staff_login_and_bad_input_writes_nothing(program: Program, store_engine: Engine) -> None:
+def test_an_admin_adds_a_login_and_bad_input_writes_nothing(program: Program, store_engine: Engine) -> None:
     root = program.users["root"].scope
+    parent = program.tiny.parent
     with session_scope(store_engine) as s:
         before = s.scalar(select(func.count()).select_from(User))
-    for args, key in ((("MGR", "Second", "m2@example.com", "manager"), "invite.username_taken"),
-                      (("manager2", "Second", "m2@example.com", "partner"), "logins.bad_role"),
-                      (("m 2", "Second", "m2@example.com", "manager"), "invite.bad_username"),
-                      (("manager2", "Second", "not-an-email", "admin"), "invite.bad_email")):  # fmt: skip
+        s.get(Partner, program.outsider).status = "blocked"
+    for args, key in ((("MGR", "Second", "m2@example.com", "manager", None), "invite.username_taken"),
+                      (("manager2", "Second", "m2@example.com", "owner", None), "logins.bad_role"),
+                      (("manager2", "Second", "m2@example.com", "partner", None), "logins.no_partner"),
+                      (("manager2", "Second", "m2@example.com", "partner", 999_999), "logins.no_partner"),
+                      (("manager2", "Second", "m2@example.com", "partner", program.outsider), "logins.partner_blocked"),
+                      (("manager2", "Second", "m2@example.com", "manager", parent), "logins.staff_no_partner"),
+                      (("m 2", "Second", "m2@example.com", "manager", None), "invite.bad_username"),
+                      (("manager2", "Second", "not-an-email", "admin", None), "invite.bad_email")):  # fmt: skip
         with pytest.raises(RefusedRequest) as caught, session_scope(store_engine) as s:
-            logins_admin.add_staff(s, root, *args)
+            logins_admin.add_login(s, root, *args)
         assert caught.value.key == key
     with session_scope(store_engine) as s:
         assert s.scalar(select(func.count()).select_from(User)) == before
-        password = logins_admin.add_staff(s, root, " manager2 ", "Second Manager", "m2@example.com", "manager")
+        password = logins_admin.add_login(s, root, " manager2 ", "Second Manager", "m2@example.com", "manager")
+        team = logins_admin.add_login(s, root, "parent_team", "Team Member", "t@example.com", "partner", parent)
     assert authenticate(store_engine, "manager2", password).ok
     with session_scope(store_engine) as s:
         added = s.scalar(select(User).where(User.username == "manager2"))
         assert (added.role, added.partner_id, added.display_name) == ("manager", None, "Second Manager")
+    member = build_session_user(store_engine, "parent_team")  # sees what the partner's first login sees
+    assert authenticate(store_engine, "parent_team", team).ok and member is not None
+    assert member.scope.partner_ids == program.users["p_parent"].scope.partner_ids
+    assert member.scope.subpartner_ids == program.users["p_parent"].scope.subpartner_ids
 
 
 def test_the_page_makes_a_password_shown_once_and_is_for_admins_only(program: Program, store_engine: Engine) -> None:
