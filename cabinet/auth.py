@@ -153,8 +153,7 @@ def session_valid(engine: Engine, username: str, since: datetime, now: datetime 
         row = conn.execute(stmt).first()
     if row is None or not row[0] or row[2]:
         return False
-    locked = _aware(row[1])
-    return locked is None or locked <= (now or datetime.now(UTC))
+    return row[1] is None or row[1] <= (now or datetime.now(UTC))  # the store reads timestamps as aware UTC
 
 
 def set_password(session: Session, user: User, password: str, *, actor: str = "cli") -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cabinet.access import ROLE_ADMIN, ROLE_PARTNER, Scope, ScopeError
-from cabinet.auth import audit, set_password, unlock_user
+from cabinet.auth import audit, locked_at, set_password, unlock_user
 from cabinet.errors import RefusedRequest
 from cabinet.invites import checked_login
 from cabinet.passwords import UNUSABLE_HASH, random_password
@@ -72,24 +72,17 @@ def _other(session: Session, scope: Scope, user_id: int) -> tuple[User, User]:
     return admin, user
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 def logins(session: Session, scope: Scope, now: datetime | None = None) -> list[LoginRow]:
     """Every login, staff first, then by username (admins)."""
     _admin(session, scope)
     now = now or datetime.now(UTC)
-    rows = session.execute(
-        select(User, Partner.name).outerjoin(Partner, Partner.id == User.partner_id).order_by(User.role, User.username)
-    )
-    out = []
-    for user, partner in rows:
-        locked = _aware(user.locked_until)
-        out.append(LoginRow(user.id, user.username, user.display_name, user.email, user.role, user.partner_id,
-                            partner, user.is_active, user.totp_secret is not None, len(user.recovery_codes or []),
-                            locked if locked is not None and locked > now else None, user.failed_logins,
-                            _aware(user.last_login_at), _aware(user.created_at)))  # fmt: skip
+    rows = session.execute(select(User, Partner.name).outerjoin(Partner, Partner.id == User.partner_id))
+    out = [
+        LoginRow(user.id, user.username, user.display_name, user.email, user.role, user.partner_id, partner,
+                 user.is_active, user.totp_secret is not None, len(user.recovery_codes or []), locked_at(user, now),
+                 user.failed_logins, user.last_login_at, user.created_at)
+        for user, partner in rows
+    ]  # fmt: skip
     order = {"admin": 0, "manager": 1, "partner": 2}
     return sorted(out, key=lambda r: (order.get(r.role, 3), r.username.lower()))
 

@@ -99,6 +99,6 @@ def open_news(session: Session, scope: Scope, now: datetime | None = None) -> da
     user = session.get(User, scope.user_id)
     if user is None:
         return None
-    before = user.news_seen_at
+    before = user.news_seen_at  # aware UTC, as the store's timestamps are read
     user.news_seen_at = now or datetime.now(UTC)
-    return before.replace(tzinfo=UTC) if before is not None and before.tzinfo is None else before
+    return before

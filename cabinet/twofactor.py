@@ -184,10 +184,10 @@ def check_code(engine: Engine, username: str, code: str, now: datetime | None = 
         if not user.is_active:
             return AuthResult(False, "inactive", username, user.id)
         if _recovery_form(code) is not None:
-            unused = list(user.recovery_codes or [])
-            if _digest(code) not in unused:
+            unused, digest = list(user.recovery_codes or []), _digest(code)
+            if digest not in unused:
                 return count_failure_and_lock(session, user, now, reason="recovery_code")
-            unused.remove(_digest(code))
+            unused.remove(digest)
             user.recovery_codes = unused  # a new list: the JSON column sees the change
             details: dict[str, object] = {"second_factor": "recovery_code", "recovery_codes_left": len(unused)}
         else:

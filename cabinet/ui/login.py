@@ -113,11 +113,8 @@ def current_user() -> SessionUser | None:
     user = st.session_state.get(SESSION_KEY)
     if user is not None:
         since = st.session_state.setdefault(_SINCE_KEY, datetime.now(UTC))
-        if not session_valid(engine(), user.impersonator or user.username, since):
-            logout("auth.session_ended", record=False)  # disabled, locked, a new password or a logout since it began
-            return None
-        user = _refreshed(user)
-        if user is None:
+        # disabled, locked, a new password or a logout since it began; or its view no longer allowed
+        if not session_valid(engine(), user.impersonator or user.username, since) or (user := _refreshed(user)) is None:
             logout("auth.session_ended", record=False)
             return None
         if st.session_state.pop(_REFRESH_KEY, False):
