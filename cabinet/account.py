@@ -1,4 +1,4 @@
-"""A partner's own account: where its payouts go, and its password.
+"""A partner's own account: where its payouts go, which emails it gets, and its password.
 
 Changing the payout method or details redirects money, so it takes the password of the user who does it (a manager
 viewing as the partner gives their own) and is audit-logged without the values; a new password ends every other
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from cabinet.access import Scope, scoped_partner
 from cabinet.auth import audit, set_password
 from cabinet.errors import RefusedRequest
+from cabinet.mail import PREFS, partner_prefs
 from cabinet.passwords import check_password
 from cabinet.store.models import User
 
@@ -77,6 +78,22 @@ def change_password(session: Session, scope: Scope, current: str, new: str, repe
         set_password(session, user, new, actor=user.username)
     except ValueError as exc:
         raise AccountError(str(exc), "account.weak_password", reason=str(exc)) from exc
+
+
+def set_email_prefs(session: Session, scope: Scope, partner_id: int, prefs: dict[str, bool]) -> dict[str, bool]:
+    """Which emails the partner's logins get (`cabinet.mail.PREFS`; names it does not know are refused); the
+    preferences as stored, audit-logged."""
+    partner = scoped_partner(session, scope, partner_id)
+    unknown = sorted(set(prefs) - set(PREFS))
+    if unknown:
+        raise AccountError(f"no email preference {unknown[0]!r}", "account.bad_pref", name=unknown[0])
+    merged = partner_prefs(partner) | {name: bool(on) for name, on in prefs.items()}
+    if merged != partner_prefs(partner):
+        partner.notification_prefs = dict(partner.notification_prefs or {}) | merged  # a new dict: JSON change seen
+        audit(session, "email_prefs_changed", user=session.get(User, scope.user_id), username=scope.username,
+              target=f"partner:{partner_id}", details=merged)  # fmt: skip
+        session.flush()
+    return merged
 
 
 def masked(details: dict[str, str]) -> dict[str, str]:

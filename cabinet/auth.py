@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, Exists, exists, func, select, update
 from sqlalchemy.orm import Session
 
+from cabinet.mail import tell_user
 from cabinet.passwords import check_password, hash_password, validate_new_password
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, User
@@ -156,13 +157,18 @@ def session_valid(engine: Engine, username: str, since: datetime, now: datetime 
     return row[1] is None or row[1] <= (now or datetime.now(UTC))  # the store reads timestamps as aware UTC
 
 
-def set_password(session: Session, user: User, password: str, *, actor: str = "cli") -> None:
-    """Validate and store a new password; unlocks the account."""
+def set_password(session: Session, user: User, password: str, *, actor: str = "cli", notify: bool = True,
+                 now: datetime | None = None) -> None:  # fmt: skip
+    """Validate and store a new password; unlocks the account. `notify`: the user is told by email (not for a new
+    login's first password), so a change they did not make does not go unnoticed."""
     validate_new_password(password)
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
     audit(session, "password_changed", username=actor, target=user.username)
+    if notify:
+        when = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M")
+        tell_user(session, user, "password_changed", "changed", when=when)
 
 
 def lock_user(session: Session, user: User, minutes: int, *, now: datetime | None = None, actor: str = "cli") -> None:

@@ -51,6 +51,9 @@ class Settings:
     cookie_key: str = ""
     link_signing_key: str = ""
     demo_mode: bool = False
+    public_url: str = ""  # the cabinet's address for links in emails; never taken from a request's Host header
+    smtp_url: str = ""  # smtp://, smtp+starttls:// or smtps://user:password@host:port; empty: files in data/outbox
+    mail_from: str = ""
     secrets_path: Path = field(default=PROJECT_ROOT / ".streamlit" / "secrets.toml")
 
     @classmethod
@@ -70,6 +73,9 @@ class Settings:
             cookie_key=env.get("CABINET_COOKIE_KEY") or str(secrets.get("cookie_key", "")),
             link_signing_key=env.get("CABINET_LINK_SIGNING_KEY") or str(secrets.get("link_signing_key", "")),
             demo_mode=demo_raw.strip().lower() in {"1", "true", "yes", "on"},
+            public_url=(env.get("CABINET_PUBLIC_URL") or str(secrets.get("public_url", ""))).strip(),
+            smtp_url=(env.get("CABINET_SMTP_URL") or str(secrets.get("smtp_url", ""))).strip(),
+            mail_from=(env.get("CABINET_MAIL_FROM") or str(secrets.get("mail_from", ""))).strip(),
             secrets_path=secrets_path,
         )
 
@@ -84,6 +90,10 @@ class Settings:
     @property
     def creatives_dir(self) -> Path:
         return self.data_dir / "creatives"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
 
     @property
     def demo_logins_path(self) -> Path:

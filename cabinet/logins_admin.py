@@ -107,7 +107,7 @@ def add_login(session: Session, scope: Scope, username: str, name: str, email: s
     user = User(username=username, email=email, display_name=name, role=role, password_hash=UNUSABLE_HASH,
                 partner_id=partner_id, timezone=zone)  # fmt: skip
     session.add(user)
-    set_password(session, user, password, actor=admin.username)
+    set_password(session, user, password, actor=admin.username, notify=False)
     audit(session, "user_added", user=admin, target=username, details={"role": role, "partner": partner_id})
     session.flush()
     return password

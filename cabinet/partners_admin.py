@@ -20,6 +20,7 @@ from cabinet.access import ROLE_ADMIN, ROLE_MANAGER, Scope, ScopeError, scoped_p
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
 from cabinet.invites import checked_login
+from cabinet.mail import tell_partner
 from cabinet.passwords import hash_password, random_password
 from cabinet.program import program_timezone
 from cabinet.store.models import CommissionPlan, Partner, ProgramSettings, Tier, User
@@ -157,6 +158,9 @@ def update_partner(session: Session, scope: Scope, partner_id: int, change: Part
         setattr(partner, field, values[field])
     audit(session, "partner_changed", user=session.get(User, scope.user_id), username=scope.username,
           target=f"partner {partner_id}", details=details | ({"reason": reason} if reason else {}))  # fmt: skip
+    if "status" in changed and details["status"][0] == "pending" and change.status in ("active", "blocked"):
+        decided = "approved" if change.status == "active" else "declined"  # the applicant is told
+        tell_partner(session, partner_id, None, "application", decided, reason=reason)
     session.flush()
     return changed
 

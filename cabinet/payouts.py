@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from cabinet.access import ROLE_PARTNER, Scope, ScopeError, scoped_partner
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
+from cabinet.formatting import fmt_money
+from cabinet.mail import tell_partner
 from cabinet.store.models import Partner, PayoutRequest, ProgramSettings, User
 
 MIN_PAYOUT = Decimal("50")  # in the base currency, while the program sets no other (`ProgramSettings.min_payout`)
@@ -117,4 +119,7 @@ def decide(session: Session, scope: Scope, payout_id: int, status: str) -> Payou
     payout.status, payout.decided_at, payout.decided_by_user_id = status, datetime.now(UTC), scope.user_id
     session.flush()
     _log(session, scope, f"payout_{status}", payout)
+    amount, currency = payout.amount, payout.currency
+    tell_partner(session, payout.partner_id, "payout_updates", "payout_update", f"payout_{status}", payout=payout.id,
+                 amount=lambda locale: fmt_money(float(amount), currency, locale))  # fmt: skip
     return payout

@@ -1,4 +1,5 @@
-"""Account: where the partner's payouts go (method and details), the user's password and two-step login."""
+"""Account: where the partner's payouts go (method and details), which emails it gets, the user's password and
+two-step login."""
 
 import streamlit as st
 
@@ -50,6 +51,20 @@ if partner_id is not None:
                 st.session_state["account_saved"] = "account.saved"
                 for key in [k for k in st.session_state if str(k).startswith("account_f_")]:
                     del st.session_state[key]
+                st.rerun()
+            except (AccountError, ScopeError) as exc:
+                show_refusal(exc)
+
+    st.subheader(t("account.emails"))
+    prefs = store.email_prefs(scope, partner_id)
+    with st.form("account_emails"):
+        wanted = {name: st.checkbox(t(f"account.pref_{name}"), value=on, key=f"account_pref_{name}")
+                  for name, on in prefs.items()}  # fmt: skip
+        st.caption(t("account.emails_always"))
+        if st.form_submit_button(t("account.save_emails")):
+            try:
+                store.save_email_prefs(scope, partner_id, wanted)
+                st.session_state["account_saved"] = "account.emails_saved"
                 st.rerun()
             except (AccountError, ScopeError) as exc:
                 show_refusal(exc)

@@ -1,8 +1,18 @@
-"""`cabinet` command line: init, demo, users, etl, report, serve."""
+"""`cabinet` command line: init, demo, users, etl, mail, report, serve."""
 
 from __future__ import annotations
 
-from cabinet.cli import demo, etl, etl_quarantine, etl_reprocess, etl_status, report, setup, users  # noqa: F401  (registers commands)
+from cabinet.cli import (  # noqa: F401  (registers commands)
+    demo,
+    etl,
+    etl_quarantine,
+    etl_reprocess,
+    etl_status,
+    mail,
+    report,
+    setup,
+    users,
+)
 from cabinet.cli._app import app, main
 
 __all__ = ["app", "main"]

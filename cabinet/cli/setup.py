@@ -121,8 +121,9 @@ def serve(
     port: Annotated[int, typer.Option(help="HTTP port of the cabinet.")] = 8501,
     address: Annotated[str, typer.Option(help="Address to listen on.")] = "localhost",
     etl_every: Annotated[str, typer.Option(help="ETL schedule beside the app, e.g. 60s; 'off' disables.")] = "60s",
+    mail_every: Annotated[str, typer.Option(help="Send the outbox's mail (retries) every, e.g. 60s; 'off'.")] = "60s",
 ) -> None:
-    """Start the cabinet (Streamlit) on http://ADDRESS:PORT with the ETL schedule beside it."""
+    """Start the cabinet (Streamlit) on http://ADDRESS:PORT with the ETL schedule and the mail sender beside it."""
     cfg = settings()
     try:  # an uninitialised store, or one an upgrade has not migrated yet, is said here, not by every page
         open_store(cfg.store_url).dispose()
@@ -133,10 +134,13 @@ def serve(
     cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),
            f"--server.port={port}", f"--server.address={address}", "--server.headless=true"]  # fmt: skip
     procs: dict[str, subprocess.Popen[bytes]] = {}
+    entry = "from cabinet.cli import main; main()"
     if etl_every != "off":
-        entry = "from cabinet.cli import main; main()"
         etl_cmd = [sys.executable, "-c", entry, "etl", "schedule", f"--every={etl_every}"]
         procs["the ETL schedule"] = subprocess.Popen(etl_cmd, cwd=PROJECT_ROOT)
+    if mail_every != "off":
+        mail_cmd = [sys.executable, "-c", entry, "mail", "send", f"--every={mail_every}"]
+        procs["the mail sender"] = subprocess.Popen(mail_cmd, cwd=PROJECT_ROOT)
     procs["the app"] = subprocess.Popen(cmd, cwd=PROJECT_ROOT)
     _supervise(procs)
 

@@ -78,7 +78,7 @@ def add(
                     role=role, partner_id=partner_id, locale=locale, password_hash=UNUSABLE_HASH)  # fmt: skip
         session.add(user)
         try:
-            set_password(session, user, password)
+            set_password(session, user, password, notify=False)
         except ValueError as exc:
             raise CliError(str(exc)) from exc
         audit(session, "user_added", username="cli", target=username, details={"role": role})

@@ -27,6 +27,8 @@ from cabinet.config import ConfigError
 from cabinet.i18n import LOCALES
 from cabinet.session import SESSION_KEY, SessionUser
 from cabinet.twofactor import check_code
+from cabinet.ui.password_reset import PARAM as RESET_PARAM
+from cabinet.ui.password_reset import forgot_box, reset_form
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.signup import application_form
 from cabinet.ui.text import LOCALE_KEY, current_locale, t
@@ -42,7 +44,7 @@ _SINCE_KEY = "_cabinet_session_since"  # when this session's login began (a rest
 _BUILT_KEY = "_cabinet_scope_built"  # when the session's scope and tier were read from the store
 SCOPE_REFRESH = timedelta(seconds=60)  # how often an open session reads its scope and tier again
 CODE_WAIT = timedelta(minutes=5)  # how long the code may be given after the password
-_SHOW = {"error": st.error, "warning": st.warning, "info": st.info}
+_SHOW = {"error": st.error, "warning": st.warning, "info": st.info, "success": st.success}
 
 
 def _cookie_slot() -> DeltaGenerator:
@@ -182,6 +184,13 @@ def login_form() -> SessionUser | None:
     if user is not None:
         return user
     pending = _code_pending()
+    if pending is None and (token := st.query_params.get(RESET_PARAM)):  # a reset link: its form, not the login's
+        with box.container():
+            notice = reset_form(token)
+        if notice is not None:
+            st.session_state[_MESSAGE_KEY] = ("success", notice)
+            st.rerun()
+        return None
     if pending is not None:  # the password was right: the one-time code comes next
         with box.form("login_code", clear_on_submit=True):
             st.subheader(t("auth.code_title"))
@@ -213,6 +222,7 @@ def login_form() -> SessionUser | None:
     if kind in _SHOW:
         _SHOW[kind](text)
     if pending is None:
+        forgot_box()
         application_form()  # with an invitation, or when the program is open to applications
         _language_choice()
     return None

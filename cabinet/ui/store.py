@@ -30,6 +30,8 @@ from cabinet.audit_log import MAX_ROWS as AUDIT_MAX_ROWS
 from cabinet.audit_log import AuditRow
 from cabinet.creatives import CreativeItem
 from cabinet.invites import INVITE_DAYS, Application, InviteError
+from cabinet.mail import PREFS as EMAIL_PREFS
+from cabinet.mail import partner_prefs
 from cabinet.partners_admin import STATUSES as PARTNER_STATUSES
 from cabinet.partners_admin import Choices, PartnerChange, PartnerChangeError, PartnerRow
 from cabinet.payouts import NEXT, STATUSES, PayoutError
@@ -51,6 +53,7 @@ __all__ = [  # what pages use besides the functions below
     "ALL_PARTNER_METRICS",
     "AUDIT_MAX_ROWS",
     "CODE_STATES",
+    "EMAIL_PREFS",
     "FEATURES",
     "INVITE_DAYS",
     "MAX_DEPTH",
@@ -260,6 +263,18 @@ def save_payout_details(scope: Scope, partner_id: int, method: str, values: dict
     """Set where the partner's payouts go (takes the acting user's password)."""
     with session_scope(engine()) as s:
         _account.set_payout_details(s, scope, partner_id, method, values, password)
+
+
+def email_prefs(scope: Scope, partner_id: int) -> dict[str, bool]:
+    """Which emails the partner's logins get."""
+    with session_scope(engine()) as s:
+        return partner_prefs(scoped_partner(s, scope, partner_id))
+
+
+def save_email_prefs(scope: Scope, partner_id: int, prefs: dict[str, bool]) -> None:
+    """Set which emails the partner's logins get."""
+    with session_scope(engine()) as s:
+        _account.set_email_prefs(s, scope, partner_id, prefs)
 
 
 def change_password(scope: Scope, current: str, new: str, repeat: str) -> None:

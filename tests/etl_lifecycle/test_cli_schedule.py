@@ -448,7 +448,7 @@ def test_a_store_an_upgrade_has_not_migrated_is_named_and_init_migrates_it(setti
         text = " ".join(proc.stderr.split())
         assert proc.returncode == 1, proc.stdout + proc.stderr
         assert (
-            "the store's schema is at revision 0001, this version of the cabinet needs 0010: run `cabinet init`"
+            "the store's schema is at revision 0001, this version of the cabinet needs 0011: run `cabinet init`"
             in (text)
             and "Traceback" not in text
         )

@@ -1,0 +1,106 @@
+"""`cabinet mail`: send the outbox (once, or every N seconds beside the app) and show what it holds."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from datetime import UTC, datetime
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from cabinet.cli._app import CliError, app, console, err_console, settings
+
+mail_app = typer.Typer(help="Email: send the outbox, show what it holds.", no_args_is_help=True)
+app.add_typer(mail_app, name="mail")
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    from cabinet.store.db import StoreUnavailable, open_store
+
+    try:
+        return open_store(settings().store_url)
+    except StoreUnavailable as exc:
+        raise CliError(str(exc)) from exc
+
+
+def _line(result) -> str:  # type: ignore[no-untyped-def]
+    return (f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC mail: {result.sent} sent, {result.retrying} to retry, "
+            f"{result.failed} given up")  # fmt: skip
+
+
+@mail_app.command("send")
+def send(
+    every: Annotated[
+        str, typer.Option(help="Send again every interval, e.g. 60s; 'once' sends what is due and ends.")
+    ] = "once",
+) -> None:
+    """Send the outbox's due messages (retries included) through the configured SMTP server or into data/outbox/."""
+    from cabinet.mail import deliver_with, transport_for
+    from etl.schedule import parse_interval
+
+    cfg = settings()
+    transport = transport_for(cfg)  # a bad smtp_url is said now (ConfigError), not at every round
+    engine = _engine()
+    if every == "once":
+        result = deliver_with(cfg, engine)
+        console.print(_line(result), soft_wrap=True)
+        if result.failed:
+            raise CliError(f"{result.failed} message(s) could not be sent: `cabinet mail status --failed` lists them")
+        return
+    try:
+        period = parse_interval(every)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    if period < 1:
+        raise CliError(f"--every must be at least 1s, got {every!r}")
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    console.print(f"mail every {period:g} s to {transport.describe()}; Ctrl-C stops")
+    try:
+        while not stop.is_set():
+            try:
+                result = deliver_with(cfg, engine)
+                if result.sent or result.retrying or result.failed:  # a quiet round says nothing
+                    console.print(_line(result), soft_wrap=True, style="yellow" if result.failed else None)
+            except Exception as exc:  # the store unreachable for a moment: said, and tried again next round
+                err_console.print(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC mail failed: {exc}", style="red",
+                                  soft_wrap=True, highlight=False)  # fmt: skip
+            stop.wait(period)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    console.print("mail stopped")
+
+
+@mail_app.command("status")
+def status(
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many recent messages to list.")] = 20,
+    failed: Annotated[bool, typer.Option("--failed", help="List only the messages given up on.")] = False,
+) -> None:
+    """Where mail goes, the outbox's counts by status, and its recent messages (not their text)."""
+    from sqlalchemy.orm import Session
+
+    from cabinet.mail import counts, recent, transport_for
+
+    cfg = settings()
+    console.print(f"mail goes to {transport_for(cfg).describe()}")
+    if not cfg.public_url:
+        note = "the request's address (demo mode)" if cfg.demo_mode else "nowhere: password resets by email are off"
+        console.print(f"public_url is not set: reset links point to {note}", style="yellow")
+    with Session(_engine()) as session:
+        by_status = counts(session)
+        rows = recent(session, limit, "failed" if failed else None)
+    console.print(", ".join(f"{by_status.get(s, 0):,} {s}" for s in ("queued", "sent", "failed")))
+    table = Table("id", "created (UTC)", "kind", "to", "status", "attempts", "sent / error")
+    for m in rows:
+        outcome = f"{m.sent_at:%Y-%m-%d %H:%M:%S}" if m.sent_at else (m.last_error or "")
+        table.add_row(str(m.id), f"{m.created_at:%Y-%m-%d %H:%M:%S}", m.kind, m.to_address, m.status,
+                      str(m.attempts), outcome)  # fmt: skip
+    console.print(table)

@@ -1,0 +1,272 @@
+"""Email from the cabinet, through a transactional outbox.
+
+A change that somebody should hear of by email (a password reset asked for, a password changed, a payout request
+decided, an application decided) queues its message in the store's `outbox` in the change's own transaction: a
+message goes out only for a change that committed, and no change waits for, or fails with, a mail server.
+
+`deliver` sends what is due. The app starts it in a background thread right after such a change
+(`cabinet.ui.mailer`), and `cabinet mail send --every 60s` (beside the app under `cabinet serve`) sends the rest: mail
+queued from the command line, and retries. A failed send is tried again after 2, 4, 8 and 16 minutes, then given up
+(`failed`, with the server's answer kept; `cabinet mail status` lists them); a permanent refusal (an SMTP 5xx) is
+given up at once. A sender claims each message with a lease (a conditional UPDATE moving `next_attempt_at` ahead),
+so two senders never send one message twice.
+
+Messages go to the SMTP server of `smtp_url` (`smtp://` plain, `smtp+starttls://`, or `smtps://`, with the login in the
+URL), or, without one, to an `.eml` file per message in `data/outbox/` (demo installs; systems that take mail by file).
+Texts are in the recipient's language (`cabinet/locales/*/mail.json`).
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.orm import Session
+
+from cabinet.config import ConfigError, Settings
+from cabinet.i18n import translate
+from cabinet.store.models import OutboxMail, Partner, ProgramSettings, User
+
+KINDS = ("password_reset", "password_changed", "payout_update", "application")
+PREFS = {"payout_updates": True}  # a partner's email preferences and their defaults (`Partner.notification_prefs`)
+MAX_ATTEMPTS = 5
+RETRY_AFTER = timedelta(minutes=2)  # doubled after each failed attempt
+LEASE = timedelta(minutes=5)  # a claimed message is not taken by another sender for this long
+SMTP_TIMEOUT = 20.0
+BATCH = 100
+QUEUED = "cabinet_mail_queued"  # `Session.info` key: this transaction queued mail
+_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
+
+
+class Transport(Protocol):
+    """Where messages go."""
+
+    def send(self, message: EmailMessage) -> None: ...
+
+    def describe(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class SmtpTransport:
+    """An SMTP server: `security` is plain, starttls or tls (implicit, smtps)."""
+
+    host: str
+    port: int
+    security: str
+    username: str = ""
+    password: str = ""
+
+    @classmethod
+    def from_url(cls, url: str) -> SmtpTransport:
+        """`smtp://`, `smtp+starttls://` or `smtps://[user[:password]@]host[:port]`; ConfigError when it is not one."""
+        parts = urlsplit(url)
+        if parts.scheme not in _PORTS or not parts.hostname:
+            raise ConfigError(
+                f"smtp_url must look like smtp+starttls://user:password@host:587, got scheme {parts.scheme!r}"
+            )  # fmt: skip  (the URL itself may hold a password: not echoed)
+        try:
+            port = parts.port or _PORTS[parts.scheme]
+        except ValueError as exc:
+            raise ConfigError("smtp_url has a port that is not a number") from exc
+        security = {"smtp": "plain", "smtp+starttls": "starttls", "smtps": "tls"}[parts.scheme]
+        return cls(parts.hostname, port, security, unquote(parts.username or ""), unquote(parts.password or ""))
+
+    def send(self, message: EmailMessage) -> None:
+        context = ssl.create_default_context()
+        if self.security == "tls":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=SMTP_TIMEOUT, context=context)
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=SMTP_TIMEOUT)
+        with smtp:
+            if self.security == "starttls":
+                smtp.starttls(context=context)
+            if self.username:
+                smtp.login(self.username, self.password)
+            smtp.send_message(message)
+
+    def describe(self) -> str:
+        user = f"{self.username}@" if self.username else ""
+        scheme = {"plain": "smtp", "starttls": "smtp+starttls", "tls": "smtps"}[self.security]
+        return f"{scheme}://{user}{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class FileTransport:
+    """One `.eml` file per message in `directory`, written whole (a temporary name, then a rename)."""
+
+    directory: Path
+
+    def send(self, message: EmailMessage) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = f"{int(message['X-Cabinet-Mail-Id']):08d}.eml"
+        tmp = self.directory / f".{name}.tmp"
+        tmp.write_bytes(bytes(message))
+        os.replace(tmp, self.directory / name)
+
+    def describe(self) -> str:
+        return f"files in {self.directory}"
+
+
+def transport_for(cfg: Settings) -> Transport:
+    """The SMTP server of the settings, or files in the data directory's `outbox/` without one."""
+    return SmtpTransport.from_url(cfg.smtp_url) if cfg.smtp_url else FileTransport(cfg.outbox_dir)
+
+
+def sender_for(cfg: Settings, program: str) -> str:
+    """The From address: `mail_from`, else the program's name at no-reply of the SMTP host (or localhost)."""
+    if cfg.mail_from:
+        return cfg.mail_from
+    host = urlsplit(cfg.smtp_url).hostname if cfg.smtp_url else None
+    return formataddr((program, f"no-reply@{host or 'localhost'}"))
+
+
+def queue(session: Session, to: str, subject: str, body: str, kind: str, user_id: int | None = None) -> OutboxMail:
+    """Add a message to the outbox in the caller's transaction; it is sent after that commits."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind of mail {kind!r}")
+    mail = OutboxMail(kind=kind, user_id=user_id, to_address=to.strip(), subject=" ".join(subject.split())[:255],
+                      body=body, status="queued", attempts=0)  # fmt: skip
+    session.add(mail)
+    session.info[QUEUED] = True  # for a sender waiting on commits (`cabinet.ui.mailer`)
+    return mail
+
+
+def _program(session: Session) -> tuple[str, str]:
+    row = session.execute(select(ProgramSettings.name, ProgramSettings.support_email)).first()
+    return (row[0], row[1] or "") if row else ("Partner Cabinet", "")
+
+
+def tell_user(session: Session, user: User, kind: str, text: str, **values: object) -> OutboxMail | None:
+    """Queue the message `mail.<text>_subject`/`_body` to a login, in its language; None when it has no address."""
+    if not user.email or "@" not in user.email:
+        return None
+    program, support = _program(session)
+    values = {"program": program, "name": user.display_name, "username": user.username} | {
+        k: v(user.locale) if callable(v) else v
+        for k, v in values.items()  # e.g. an amount in the user's format
+    }
+    subject = translate(f"mail.{text}_subject", user.locale, **values)
+    body = translate(f"mail.{text}_body", user.locale, **values)
+    footer = translate("mail.footer_support" if support else "mail.footer", user.locale, program=program,
+                       support=support)  # fmt: skip
+    return queue(session, user.email, subject, f"{body}\n\n-- \n{footer}\n", kind, user.id)
+
+
+def partner_prefs(partner: Partner) -> dict[str, bool]:
+    """The partner's email preferences, with the defaults for those it never set."""
+    saved = partner.notification_prefs or {}
+    return {name: bool(saved.get(name, default)) for name, default in PREFS.items()}
+
+
+def tell_partner(session: Session, partner_id: int, pref: str | None, kind: str, text: str, **values: object) -> int:
+    """Queue a message to each enabled login of a partner (one per address), unless the partner turned `pref` off;
+    the number queued."""
+    partner = session.get(Partner, partner_id)
+    if partner is None or (pref is not None and not partner_prefs(partner)[pref]):
+        return 0
+    users = session.scalars(select(User).where(User.partner_id == partner_id, User.is_active.is_(True))
+                            .order_by(User.id)).all()  # fmt: skip
+    seen: set[str] = set()
+    count = 0
+    for user in users:
+        address = (user.email or "").strip().lower()
+        if address and address not in seen and tell_user(session, user, kind, text, partner=partner.name, **values):
+            seen.add(address)
+            count += 1
+    return count
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What one `deliver` call did."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+def _message(mail: OutboxMail, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = mail.to_address
+    message["Subject"] = mail.subject
+    message["Date"] = format_datetime(mail.created_at)
+    message["Message-ID"] = make_msgid("cabinet")
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Cabinet-Mail-Id"] = str(mail.id)
+    message.set_content(mail.body)
+    return message
+
+
+def _permanent(exc: BaseException) -> bool:
+    """A refusal that a retry cannot change: the server's 5xx, or an address it will not take."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused):
+        return True
+    return isinstance(exc, smtplib.SMTPResponseException) and 500 <= exc.smtp_code < 600
+
+
+def deliver(engine: Engine, transport: Transport, sender: str, now: datetime | None = None,
+            limit: int = BATCH) -> Delivery:  # fmt: skip
+    """Send the outbox's due messages, oldest first, each claimed so no other sender takes it."""
+    now = now or datetime.now(UTC)
+    due = select(OutboxMail.id).where(OutboxMail.status == "queued", OutboxMail.next_attempt_at <= now)
+    with engine.connect() as conn:
+        ids = list(conn.scalars(due.order_by(OutboxMail.id).limit(limit)))
+    sent = retrying = failed = 0
+    for mail_id in ids:
+        with engine.begin() as conn:  # the claim: only one sender's UPDATE finds the row still due
+            claimed = conn.execute(
+                update(OutboxMail)
+                .where(OutboxMail.id == mail_id, OutboxMail.status == "queued", OutboxMail.next_attempt_at <= now)
+                .values(next_attempt_at=now + LEASE)
+            ).rowcount
+        if not claimed:
+            continue
+        with Session(engine, expire_on_commit=False) as session:
+            mail = session.get_one(OutboxMail, mail_id)
+        try:  # outside any transaction: a slow server holds no lock in the store
+            transport.send(_message(mail, sender))
+        except (OSError, smtplib.SMTPException, ValueError) as exc:
+            attempts, error = mail.attempts + 1, f"{type(exc).__name__}: {exc}"[:500]
+            if attempts >= MAX_ATTEMPTS or _permanent(exc):
+                values: dict[str, object] = {"status": "failed"}
+                failed += 1
+            else:
+                values = {"next_attempt_at": now + RETRY_AFTER * 2 ** (attempts - 1)}
+                retrying += 1
+            values |= {"attempts": attempts, "last_error": error}
+        else:
+            values = {"status": "sent", "sent_at": datetime.now(UTC), "attempts": mail.attempts + 1,
+                      "last_error": None}  # fmt: skip
+            sent += 1
+        with engine.begin() as conn:
+            conn.execute(update(OutboxMail).where(OutboxMail.id == mail_id).values(**values))
+    return Delivery(sent, retrying, failed)
+
+
+def deliver_with(cfg: Settings, engine: Engine, now: datetime | None = None) -> Delivery:
+    """`deliver` through the settings' transport and sender."""
+    with Session(engine) as session:
+        program, _ = _program(session)
+    return deliver(engine, transport_for(cfg), sender_for(cfg, program), now)
+
+
+def counts(session: Session) -> dict[str, int]:
+    """Messages in the outbox by status."""
+    rows = session.execute(select(OutboxMail.status, func.count()).group_by(OutboxMail.status)).all()
+    return {status: int(n) for status, n in rows}
+
+
+def recent(session: Session, limit: int = 50, status: str | None = None) -> list[OutboxMail]:
+    """The newest messages (of one status), newest first."""
+    query = select(OutboxMail).order_by(OutboxMail.id.desc()).limit(limit)
+    return list(session.scalars(query.where(OutboxMail.status == status) if status else query))

@@ -1,0 +1,129 @@
+"""A forgotten password, set again by email: the login page asks for a username or an email address and sends each
+enabled login it names a link that sets a new password.
+
+The link carries a JWT (HS256, a key derived from the link signing key for this purpose only) naming the login, valid
+for `RESET_MINUTES`, and a fingerprint of the password hash it was made for: once any new password is set, by this
+link or otherwise, every earlier link stops working, so a link works once. Nothing is stored per link.
+
+The form answers the same whether or not a login matched, so it does not tell who has one; at most `PER_HOUR` links
+per login are sent in an hour, so nobody can flood an inbox from it. The link's address is the cabinet's
+configured `public_url`, never the request's own address: a request forged to name another host would otherwise get
+a real user a link to that host with a working token in it (the caller passes the address it may use).
+
+Setting the password ends the login's other sessions and lifts a lock (`cabinet.auth.set_password`, which also tells
+the user by email); two-step login still asks for its code afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+import jwt
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from cabinet.auth import audit, set_password
+from cabinet.errors import RefusedRequest
+from cabinet.mail import tell_user
+from cabinet.store.models import OutboxMail, User
+
+RESET_MINUTES = 60
+PER_HOUR = 3  # links sent per login in an hour
+PURPOSE = "password-reset"
+IDENTIFIER_MAX = 255
+
+
+class ResetError(RefusedRequest):
+    """A reset that cannot be done; `key`/`params` say why in the interface's language."""
+
+
+def _key(link_key: bytes) -> bytes:
+    return hmac.new(link_key, PURPOSE.encode(), hashlib.sha256).digest()
+
+
+def _fingerprint(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:32]
+
+
+def reset_token(user: User, link_key: bytes, now: datetime | None = None) -> str:
+    """A signed link token for `user`'s current password, valid for `RESET_MINUTES`."""
+    now = now or datetime.now(UTC)
+    claims = {"sub": str(user.id), "purpose": PURPOSE, "pwd": _fingerprint(user.password_hash),
+              "iat": int(now.timestamp()), "exp": now + timedelta(minutes=RESET_MINUTES)}  # fmt: skip
+    return jwt.encode(claims, _key(link_key), algorithm="HS256")
+
+
+def reset_url(base_url: str, token: str) -> str:
+    """The cabinet's address with the reset token in its query string."""
+    return f"{base_url.rstrip('/')}/?{urlencode({'reset': token})}"
+
+
+def request_reset(session: Session, identifier: str, base_url: str, link_key: bytes,
+                  now: datetime | None = None) -> int:  # fmt: skip
+    """Queue a reset link to each enabled login that `identifier` names (its username, exactly; or its email, in any
+    case); the number queued. Whatever it is, the caller says the same thing."""
+    now = now or datetime.now(UTC)
+    ident = identifier.strip()
+    if not ident:
+        raise ResetError("no username or email given", "reset.empty")
+    if len(ident) > IDENTIFIER_MAX:
+        raise ResetError("the username or email is too long", "reset.too_long", n=IDENTIFIER_MAX)
+    users = session.scalars(
+        select(User)
+        .where(User.is_active.is_(True), or_(User.username == ident, func.lower(User.email) == ident.lower()))
+        .order_by(User.id)
+    ).all()
+    if not users:
+        audit(session, "password_reset_unknown", details={"identifier": ident[:64]})
+    queued = 0
+    for user in users:
+        since = now - timedelta(hours=1)
+        mine = (OutboxMail.user_id == user.id) & (OutboxMail.kind == "password_reset") & (OutboxMail.created_at > since)
+        recent = session.scalar(select(func.count()).where(mine))
+        if recent >= PER_HOUR:
+            audit(session, "password_reset_limited", target=user.username)
+            continue
+        url = reset_url(base_url, reset_token(user, link_key, now))
+        if tell_user(session, user, "password_reset", "reset", url=url, minutes=RESET_MINUTES) is not None:
+            audit(session, "password_reset_requested", target=user.username)
+            queued += 1
+    return queued
+
+
+def user_for_token(session: Session, token: str, link_key: bytes, now: datetime | None = None) -> User:
+    """The login a reset link is for; ResetError when the link is forged, expired, used (a password was set since it
+    was made), or its login is disabled."""
+    now = now or datetime.now(UTC)
+    try:
+        claims = jwt.decode(token, _key(link_key), algorithms=["HS256"],
+                            options={"require": ["exp", "sub", "pwd"], "verify_exp": False})  # fmt: skip
+    except jwt.InvalidTokenError as exc:
+        raise ResetError(f"the reset link is not valid: {exc}", "reset.invalid") from exc
+    if claims.get("purpose") != PURPOSE or not str(claims["sub"]).isdigit():
+        raise ResetError("the token is not a reset link", "reset.invalid")
+    if float(claims["exp"]) <= now.timestamp():
+        raise ResetError("the reset link has expired", "reset.expired", minutes=RESET_MINUTES)
+    user = session.get(User, int(claims["sub"]))
+    if user is None or not user.is_active:
+        raise ResetError("the login of this link is disabled", "reset.invalid")
+    if not hmac.compare_digest(str(claims["pwd"]), _fingerprint(user.password_hash)):
+        raise ResetError("a password was set since this link was made", "reset.used")
+    return user
+
+
+def reset_password(session: Session, token: str, new: str, again: str, link_key: bytes,
+                   now: datetime | None = None) -> User:  # fmt: skip
+    """Set the password of a reset link's login (typed twice); the link stops working."""
+    user = user_for_token(session, token, link_key, now)
+    if new != again:
+        raise ResetError("the new passwords differ", "reset.differ")
+    try:
+        set_password(session, user, new, actor=user.username, now=now)
+    except ValueError as exc:
+        raise ResetError(str(exc), "reset.weak", reason=str(exc)) from exc
+    audit(session, "password_reset", user=user, target=user.username)
+    session.flush()
+    return user

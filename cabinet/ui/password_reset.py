@@ -1,0 +1,90 @@
+"""The login page's "Forgot your password?" box and the form a reset link opens (`?reset=<token>`); the checks and
+the email are `cabinet.password_reset`'s."""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from cabinet import password_reset as _reset
+from cabinet.config import PROJECT_ROOT
+from cabinet.store.db import session_scope
+from cabinet.ui import mailer  # noqa: F401  (sends the mail a commit queued)
+from cabinet.ui.resources import app_settings, engine
+from cabinet.ui.text import t
+from cabinet.ui.widgets import show_refusal
+
+PARAM = "reset"
+_SENT_KEY = "reset_sent"
+_PAGE_SLUGS = frozenset(re.sub(r"^\d+_", "", p.stem) for p in (PROJECT_ROOT / "pages").glob("*.py"))
+
+
+def link_base() -> str | None:
+    """The cabinet's address for reset links: the configured `public_url`; in a demo install without one, the address
+    this browser opened. None otherwise: a request's address can be forged, and a link to a forged host would hand
+    a working token to whoever runs it."""
+    cfg = app_settings()
+    if cfg.public_url:
+        return cfg.public_url
+    if not cfg.demo_mode:
+        return None
+    url = (st.context.url or "http://localhost:8501").removesuffix("/")
+    head, _, last = url.rpartition("/")
+    return head if last in _PAGE_SLUGS else url
+
+
+def forgot_box() -> None:
+    """Under the login form: ask for a reset link by username or email."""
+    with st.expander(t("reset.forgot"), icon=":material/lock_reset:", key="reset_box"):
+        base = link_base()
+        if base is None:
+            st.info(t("reset.not_configured"))
+            return
+        if (sent := st.session_state.get(_SENT_KEY)) is not None:
+            st.success(t("reset.sent", identifier=sent, minutes=_reset.RESET_MINUTES))
+        with st.form("reset_request", clear_on_submit=True):
+            identifier = st.text_input(t("reset.identifier"), max_chars=_reset.IDENTIFIER_MAX)
+            asked = st.form_submit_button(t("reset.send"), icon=":material/mail:")
+        if not asked:
+            return
+        try:
+            with session_scope(engine()) as session:
+                _reset.request_reset(session, identifier, base, app_settings().require_link_key())
+        except _reset.ResetError as exc:
+            show_refusal(exc)
+            return
+        st.session_state[_SENT_KEY] = identifier.strip()
+        st.rerun()
+
+
+def reset_form(token: str) -> str | None:
+    """The form a reset link opens: a new password, twice. A notice for the login form after it is set (the link is
+    then dropped from the address), else None."""
+    key = app_settings().require_link_key()
+    try:
+        with session_scope(engine()) as session:
+            username = _reset.user_for_token(session, token, key).username
+    except _reset.ResetError as exc:
+        show_refusal(exc)
+        if st.button(t("reset.back"), key="reset_back"):
+            st.query_params.pop(PARAM, None)
+            st.rerun()
+        return None
+    with st.form("reset_password"):
+        st.subheader(t("reset.title"))
+        st.caption(t("reset.intro", username=username))
+        new = st.text_input(t("reset.new"), type="password", max_chars=128)
+        again = st.text_input(t("reset.again"), type="password", max_chars=128)
+        done = st.form_submit_button(t("reset.submit"), type="primary")
+    if not done:
+        return None
+    try:
+        with session_scope(engine()) as session:
+            _reset.reset_password(session, token, new, again, key)
+    except _reset.ResetError as exc:
+        show_refusal(exc)
+        return None
+    st.query_params.pop(PARAM, None)
+    st.session_state.pop(_SENT_KEY, None)
+    return t("reset.done", username=username)
