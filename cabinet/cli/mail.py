@@ -90,7 +90,7 @@ def status(
     from cabinet.mail import counts, recent, transport_for
 
     cfg = settings()
-    console.print(f"mail goes to {transport_for(cfg).describe()}")
+    console.print(f"mail goes to {transport_for(cfg).describe()}", soft_wrap=True)
     if not cfg.public_url:
         note = "the request's address (demo mode)" if cfg.demo_mode else "nowhere: password resets by email are off"
         console.print(f"public_url is not set: reset links point to {note}", style="yellow")

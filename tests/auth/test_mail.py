@@ -23,7 +23,6 @@ from cabinet.mail import (
     LEASE,
     MAX_ATTEMPTS,
     RETRY_AFTER,
-    FileTransport,
     SmtpTransport,
     deliver,
     deliver_with,

@@ -49,7 +49,7 @@ def test_closed_by_default_nothing_offered_and_nothing_written(program: Program,
         apply(s, None, b"", FORM)
     assert caught.value.key == "invite.signup_closed" and _counts(store_engine) == before
     at = _login_page()
-    assert not at.exception and not at.expander
+    assert not at.exception and [e.label for e in at.expander] == [translate("reset.forgot")]  # no application
     assert [ti.label for ti in at.text_input] == ["Username", "Password"]
 
 
@@ -64,7 +64,7 @@ def test_an_admin_opens_applications_and_one_is_approved_with_a_plan(program: Pr
         assert log.details == {"signup_open": ["False", "True"]}
 
     page = _login_page()
-    assert [e.label for e in page.expander] == [translate("invite.open_title")]
+    assert [e.label for e in page.expander] == [translate("reset.forgot"), translate("invite.open_title")]
     for field, value in {**FORM.__dict__, "password_again": "other-password-1"}.items():
         if field != "locale":
             page.text_input(key=f"invite_f_{field}").input(value)
@@ -98,7 +98,7 @@ def test_an_admin_opens_applications_and_one_is_approved_with_a_plan(program: Pr
     assert approved is not None and approved.scope.partner_ids == (new_id,)
 
     assert _set_open(program, store_engine, False) == ["signup_open"]  # closed again: the form goes, applying fails
-    assert not _login_page().expander
+    assert [e.label for e in _login_page().expander] == [translate("reset.forgot")]
     with pytest.raises(InviteError) as caught, session_scope(store_engine) as s:
         apply(s, None, b"", replace(FORM, username="second_try"))
     assert caught.value.key == "invite.signup_closed"

@@ -24,6 +24,7 @@ from cabinet.store.models import (
     CommissionPlan,
     Creative,
     Offer,
+    OutboxMail,
     Partner,
     PayoutRequest,
     ProgramSettings,
@@ -187,10 +188,13 @@ def _sample_program(session, big: Decimal) -> list[tuple[type, tuple[Any, ...], 
                      target=f"partner:{parent.id}", details=NESTED)  # fmt: skip
     news = Announcement(title="Новость", body="**bold** " * 50, tier_code="gold", published_at=WHEN,
                         author_user_id=manager.id, archived=True)  # fmt: skip
-    session.add_all([link, promo, creative, payout, audit, news])
+    mail = OutboxMail(kind="payout_update", user_id=partner_user.id, to_address="pu@example.org", subject="Тема",
+                      body="Текст\n" * 40, status="failed", attempts=5, last_error="SMTPRecipientsRefused: 550",
+                      created_at=WHEN, next_attempt_at=WHEN + timedelta(minutes=16), sent_at=None)  # fmt: skip
+    session.add_all([link, promo, creative, payout, audit, news, mail])
     session.flush()
     objs = [tier, plan, settings, manager, parent, child, partner_user, offer, link, promo, creative, payout, audit,
-            news]  # fmt: skip
+            news, mail]  # fmt: skip
     return [(type(o), inspect(o).identity, _columns(o)) for o in objs]
 
 

@@ -1,0 +1,238 @@
+"""A forgotten password set again from an emailed link: the link works once, for an hour, only as signed; the form
+tells nobody who has a login and floods no inbox; the links point only at the configured address."""
+
+from __future__ import annotations
+
+import email
+import re
+from datetime import UTC, datetime, timedelta
+from email.policy import default as default_policy
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import Engine, select
+from streamlit.testing.v1 import AppTest
+
+from cabinet.auth import authenticate, lock_user, session_revoked
+from cabinet.config import Settings
+from cabinet.invites import invite_token
+from cabinet.password_reset import (
+    PER_HOUR,
+    RESET_MINUTES,
+    ResetError,
+    request_reset,
+    reset_password,
+    reset_token,
+    user_for_token,
+)
+from cabinet.store.db import session_scope
+from cabinet.store.models import AuditLog, OutboxMail, User
+from cabinet.ui.resources import app_settings
+from tests.auth.test_auth import APP, PASSWORD, alice  # noqa: F401 - the fixture
+from tests.conftest import TEST_LINK_KEY
+
+KEY = TEST_LINK_KEY.encode()
+BASE = "https://partners.example.com"
+NEW = "a-brand-new-password"
+
+
+def _ask(engine: Engine, identifier: str, now: datetime | None = None) -> int:
+    with session_scope(engine) as s:
+        return request_reset(s, identifier, BASE, KEY, now)
+
+
+def _links(engine: Engine) -> list[str]:
+    """The reset links of the queued mails, oldest first."""
+    with session_scope(engine) as s:
+        bodies = s.scalars(select(OutboxMail.body).where(OutboxMail.kind == "password_reset").order_by(OutboxMail.id))
+        return [re.search(r"https://\S+", b).group(0) for b in bodies]  # type: ignore[union-attr]
+
+
+def _token(link: str) -> str:
+    return parse_qs(urlsplit(link).query)["reset"][0]
+
+
+def _reset(engine: Engine, token: str, new: str = NEW, again: str | None = None, now: datetime | None = None) -> None:
+    with session_scope(engine) as s:
+        reset_password(s, token, new, new if again is None else again, KEY, now)
+
+
+def _refused(engine: Engine, token: str, key: str, **kwargs: object) -> None:
+    with pytest.raises(ResetError) as caught:
+        _reset(engine, token, **kwargs)  # type: ignore[arg-type]
+    assert caught.value.key == key
+
+
+def test_a_link_by_username_or_email_sets_the_password_once(alice: Engine) -> None:  # noqa: F811
+    assert _ask(alice, "alice") == 1 and _ask(alice, "  A@Example.COM ") == 1  # the email in any case
+    first, second = _links(alice)
+    assert first.startswith(f"{BASE}/?reset=")
+    with session_scope(alice) as s:
+        mail = s.scalar(select(OutboxMail).where(OutboxMail.kind == "password_reset"))
+        assert (mail.to_address, mail.subject) == ("a@example.com", f"{mail.subject.split(':')[0]}: set a new password")
+        assert f"within {RESET_MINUTES} minutes" in mail.body
+    _refused(alice, _token(first), "reset.differ", again="something-else-1")
+    _refused(alice, _token(first), "reset.weak", new="short")
+    assert authenticate(alice, "alice", PASSWORD).ok  # refusals changed nothing
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    _reset(alice, _token(first))
+    assert authenticate(alice, "alice", NEW).ok and not authenticate(alice, "alice", PASSWORD).ok
+    assert session_revoked(alice, "alice", before)  # the login's other sessions end
+    _refused(alice, _token(first), "reset.used")  # once
+    _refused(alice, _token(second), "reset.used")  # and an older link made for the old password too
+    with session_scope(alice) as s:
+        kinds = list(s.scalars(select(OutboxMail.kind).order_by(OutboxMail.id)))
+        actions = list(s.scalars(select(AuditLog.action).order_by(AuditLog.id)))
+    assert kinds == ["password_reset", "password_reset", "password_changed"]  # told it was changed
+    assert actions.count("password_reset_requested") == 2 and "password_reset" in actions
+
+
+def test_expired_forged_and_foreign_tokens_are_refused(alice: Engine) -> None:  # noqa: F811
+    now = datetime.now(UTC)
+    with session_scope(alice) as s:
+        user = s.scalar(select(User).where(User.username == "alice"))
+        token = reset_token(user, KEY, now)
+        other_key = reset_token(user, b"another-key-of-at-least-32-bytes-long!", now)
+    _refused(alice, token, "reset.expired", now=now + timedelta(minutes=RESET_MINUTES, seconds=1))
+    _refused(alice, other_key, "reset.invalid")
+    _refused(alice, token[:-4] + "AAAA", "reset.invalid")
+    _refused(alice, invite_token(user.id, KEY, now), "reset.invalid")  # an invitation is no reset link
+    _refused(alice, "not-a-token", "reset.invalid")
+    _reset(alice, token, now=now + timedelta(minutes=RESET_MINUTES - 1))  # within the hour: works
+    assert authenticate(alice, "alice", NEW).ok
+
+
+def test_the_form_tells_nobody_who_has_a_login_and_floods_no_inbox(alice: Engine) -> None:  # noqa: F811
+    now = datetime.now(UTC)
+    assert _ask(alice, "nobody", now) == 0 and _ask(alice, "nobody@example.com", now) == 0
+    assert _ask(alice, "ALICE", now) == 0  # a username is exact
+    for _ in range(PER_HOUR):
+        assert _ask(alice, "alice", now) == 1
+    assert _ask(alice, "alice", now) == 0  # the limit: nothing more in this hour
+    assert _ask(alice, "alice", now + timedelta(hours=1, seconds=1)) == 1  # an hour later: one more
+    with session_scope(alice) as s:
+        s.scalar(select(User).where(User.username == "alice")).is_active = False
+    assert _ask(alice, "a@example.com", now + timedelta(hours=2)) == 0  # a disabled login gets none
+    with session_scope(alice) as s:
+        actions = list(s.scalars(select(AuditLog.action).order_by(AuditLog.id)))
+    # the disabled login's address counts as unknown: the form says the same for it
+    assert actions.count("password_reset_unknown") == 4 and actions.count("password_reset_limited") == 1
+    with pytest.raises(ResetError) as empty:
+        _ask(alice, "   ")
+    assert empty.value.key == "reset.empty"
+
+
+def test_a_disabled_login_link_stops_and_a_lock_is_lifted(alice: Engine) -> None:  # noqa: F811
+    _ask(alice, "alice")
+    token = _token(_links(alice)[0])
+    with session_scope(alice) as s:
+        lock_user(s, s.scalar(select(User).where(User.username == "alice")), 60)
+    assert authenticate(alice, "alice", PASSWORD).reason == "locked"
+    _reset(alice, token)
+    assert authenticate(alice, "alice", NEW).ok  # a reset proves the mailbox: the lock is lifted
+    _ask(alice, "alice")
+    token = _token(_links(alice)[-1])
+    with session_scope(alice) as s:
+        s.scalar(select(User).where(User.username == "alice")).is_active = False
+    with session_scope(alice) as s, pytest.raises(ResetError) as caught:
+        user_for_token(s, token, KEY)
+    assert caught.value.key == "reset.invalid"
+
+
+def _app(public_url: str = BASE, demo: bool = False, monkeypatch: pytest.MonkeyPatch | None = None) -> AppTest:
+    assert monkeypatch is not None
+    monkeypatch.setenv("CABINET_PUBLIC_URL", public_url)
+    monkeypatch.setenv("CABINET_DEMO_MODE", "true" if demo else "false")
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+def _wait_sent(engine: Engine, n: int) -> None:
+    """The page's mail thread sends after the commit: wait for it (a few ms; at most 10 s)."""
+    deadline = datetime.now(UTC) + timedelta(seconds=10)
+    while datetime.now(UTC) < deadline:
+        with session_scope(engine) as s:
+            if len(s.scalars(select(OutboxMail).where(OutboxMail.status == "sent")).all()) >= n:
+                return
+    raise AssertionError(f"fewer than {n} mails sent")
+
+
+def test_the_login_page_sends_a_link_and_the_link_sets_the_password(
+    alice: Engine,  # noqa: F811
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    at = _app(monkeypatch=monkeypatch).run()
+    [box] = [e for e in at.expander if e.label == "Forgot your password?"]
+    box.text_input[0].input("a@example.com")
+    box.button[0].click()
+    at.run()
+    assert not at.exception
+    assert "If a login matches “a@example.com”, we have emailed it a link" in " ".join(s.value for s in at.success)
+    _wait_sent(alice, 1)
+    [path] = list(settings.outbox_dir.glob("*.eml"))
+    message = email.message_from_bytes(path.read_bytes(), policy=default_policy)
+    link = re.search(r"https://\S+", message.get_content()).group(0)  # type: ignore[union-attr]
+    assert link.startswith(f"{BASE}/?reset=")
+
+    page = _app(monkeypatch=monkeypatch)
+    page.query_params["reset"] = _token(link)
+    page.run()
+    assert [s.value for s in page.subheader] == ["Set a new password"] and not page.exception
+    page.text_input[0].input(NEW)
+    page.text_input[1].input("a-different-password")
+    page.button[0].click()
+    page.run()
+    assert [e.value for e in page.error] == ["The two passwords differ."]
+    page.text_input[0].input(NEW)
+    page.text_input[1].input(NEW)
+    page.button[0].click()
+    page.run()
+    assert "The new password of alice is set. Log in with it." in [s.value for s in page.success]
+    assert "reset" not in page.query_params and "Log in to the partner cabinet" in [s.value for s in page.subheader]
+    assert authenticate(alice, "alice", NEW).ok
+    _wait_sent(alice, 2)  # and the "password changed" mail went too
+
+    again = _app(monkeypatch=monkeypatch)
+    again.query_params["reset"] = _token(link)
+    again.run()
+    assert again.error[0].value.startswith("This link was already used")
+
+
+def test_without_a_public_address_resets_are_off_outside_demo_mode(
+    alice: Engine,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A link made from the request's own address could point at a host an attacker named: only a configured
+    address is used, and a demo install (no outside visitors) uses the browser's."""
+    at = _app(public_url="", monkeypatch=monkeypatch).run()
+    [box] = [e for e in at.expander if e.label == "Forgot your password?"]
+    assert "not set up in this cabinet" in box.info[0].value and not box.text_input
+    app_settings.clear()  # read once per process: the next app is another install
+    demo = _app(public_url="", demo=True, monkeypatch=monkeypatch).run()
+    [box] = [e for e in demo.expander if e.label == "Forgot your password?"]
+    box.text_input[0].input("alice")
+    box.button[0].click()
+    demo.run()
+    assert _links_any(alice)[0].startswith("http://localhost:8501/?reset=")
+
+
+def _links_any(engine: Engine) -> list[str]:
+    with session_scope(engine) as s:
+        bodies = s.scalars(select(OutboxMail.body).where(OutboxMail.kind == "password_reset").order_by(OutboxMail.id))
+        return [re.search(r"https?://\S+", b).group(0) for b in bodies]  # type: ignore[union-attr]
+
+
+def test_settings_read_the_mail_keys(tmp_path: Path) -> None:
+    env = {"CABINET_DATA_DIR": str(tmp_path), "CABINET_PUBLIC_URL": " https://p.example.com ",
+           "CABINET_SMTP_URL": "smtp://relay", "CABINET_MAIL_FROM": "P <p@example.com>"}  # fmt: skip
+    cfg = Settings.from_env(env=env, secrets_path=tmp_path / "none.toml")
+    assert (cfg.public_url, cfg.smtp_url, cfg.mail_from) == (
+        "https://p.example.com",
+        "smtp://relay",
+        "P <p@example.com>",
+    )
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[cabinet]\npublic_url = "https://q.example.com"\nsmtp_url = "smtps://h"\n', encoding="utf-8")
+    cfg = Settings.from_env(env={"CABINET_DATA_DIR": str(tmp_path)}, secrets_path=secrets)
+    assert (cfg.public_url, cfg.smtp_url, cfg.outbox_dir) == ("https://q.example.com", "smtps://h", tmp_path / "outbox")
