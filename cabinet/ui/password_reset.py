@@ -43,6 +43,9 @@ def forgot_box() -> None:
             return
         if (sent := st.session_state.get(_SENT_KEY)) is not None:
             st.success(t("reset.sent", identifier=sent, minutes=_reset.RESET_MINUTES))
+            cfg = app_settings()
+            if cfg.demo_mode and not cfg.smtp_url:  # where a demo's mail is, so the link can be followed
+                st.caption(t("reset.demo_outbox", path=str(cfg.outbox_dir)))
         with st.form("reset_request", clear_on_submit=True):
             identifier = st.text_input(t("reset.identifier"), max_chars=_reset.IDENTIFIER_MAX)
             asked = st.form_submit_button(t("reset.send"), icon=":material/mail:")

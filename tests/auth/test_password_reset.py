@@ -215,6 +215,8 @@ def test_without_a_public_address_resets_are_off_outside_demo_mode(
     box.button[0].click()
     demo.run()
     assert _links_any(alice)[0].startswith("http://localhost:8501/?reset=")
+    [box] = [e for e in demo.expander if e.label == "Forgot your password?"]
+    assert "Demo install: email is not sent but written to" in box.caption[0].value  # where to find the link
 
 
 def _links_any(engine: Engine) -> list[str]:
