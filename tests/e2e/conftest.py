@@ -75,6 +75,7 @@ def cabinet_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
     port = _free_port()
     env = {**os.environ, "CABINET_DATA_DIR": str(data_dir), "CABINET_STORE_URL": store_url,
            "CABINET_SECRETS_FILE": str(root / "secrets.toml"), "CABINET_DEMO_MODE": "0",
+           "CABINET_PUBLIC_URL": f"http://127.0.0.1:{port}",  # reset links in its emails (written to data/outbox)
            "CABINET_COOKIE_KEY": "e2e-cookie-key-0123456789abcdef0123456789abcdef",
            "CABINET_LINK_SIGNING_KEY": "e2e-link-key-0123456789abcdef0123456789abcdef"}  # fmt: skip
     log = root / "streamlit.log"

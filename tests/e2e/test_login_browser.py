@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
+import re
 import time
+from dataclasses import replace
 
 import jwt
 import pytest
 from playwright.sync_api import expect
 
+from cabinet.passwords import hash_password
+from cabinet.store.db import make_engine, session_scope
+from cabinet.store.models import User
 from tests.e2e.conftest import RESULTS_DIR, Server
 
 pytestmark = pytest.mark.browser
@@ -178,7 +185,7 @@ def test_an_invitation_link_opens_the_application_form_and_the_applicant_waits( 
     for attempt in range(2):  # the cookie component's first render can rerun the page and clear a form (see _login)
         tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
         for label, value in fields.items():
-            tab.get_by_label(label).fill(value)
+            tab.get_by_label(label, exact=label == "Email").fill(value)  # "Your username or email" too
         tab.get_by_role("button", name="Apply").click()
         try:
             tab.get_by_text("The email address is not valid.").wait_for(timeout=20_000 if attempt == 0 else 40_000)
@@ -187,7 +194,7 @@ def test_an_invitation_link_opens_the_application_form_and_the_applicant_waits( 
             if attempt == 1:
                 raise
     expect(tab.get_by_label("Username (3")).to_have_value("e2e_applicant")  # the refused form keeps the input
-    tab.get_by_label("Email").fill("applicant@example.com")
+    tab.get_by_label("Email", exact=True).fill("applicant@example.com")
     tab.get_by_role("button", name="Apply").click()
     _see(tab.get_by_text("Your application under E2E Partner is sent."), "application_sent")
     expect(tab.get_by_text("Traceback")).to_have_count(0)
@@ -259,3 +266,48 @@ def test_two_step_login_in_a_real_browser(tab, cabinet_server: Server) -> None: 
 
 def _cookie_value(tab) -> str | None:  # type: ignore[no-untyped-def]
     return next((c["value"] for c in tab.context.cookies() if c["name"] == COOKIE), None)
+
+
+def test_a_forgotten_password_is_set_again_from_the_emailed_link(tab, cabinet_server: Server) -> None:  # type: ignore[no-untyped-def]
+    """The login page's "Forgot your password?", the email the app's thread writes (no SMTP: an .eml file), its link
+    opened in the browser, the new password set and used; the link then refused."""
+    engine = make_engine(f"sqlite:///{cabinet_server.data_dir / 'cabinet.db'}")
+    with session_scope(engine) as session:  # a login of its own: the module's other tests keep the admin's password
+        session.add(User(username="e2e_forgetful", email="forgetful@example.com", display_name="Forgetful",
+                         role="manager", password_hash=hash_password("an-old-password-1")))  # fmt: skip
+    engine.dispose()
+    outbox = cabinet_server.data_dir / "outbox"
+    before = set(outbox.glob("*.eml")) if outbox.is_dir() else set()
+    tab.goto(cabinet_server.url)
+    tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
+    tab.get_by_text("Forgot your password?").click()
+    tab.get_by_label("Your username or email", exact=True).fill("Forgetful@Example.com")
+    tab.get_by_role("button", name="Email me a link").click()
+    _see(tab.get_by_text("we have emailed it a link"), "reset_asked")
+    deadline = time.monotonic() + 20
+    while not (new := set(outbox.glob("*.eml")) - before if outbox.is_dir() else set()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(new) == 1, "the app wrote no email"
+    message = email.message_from_bytes(new.pop().read_bytes(), policy=email.policy.default)
+    assert message["To"] == "forgetful@example.com"
+    link = re.search(r"http://\S+", message.get_content()).group(0)  # type: ignore[union-attr]
+    assert link.startswith(f"{cabinet_server.url}/?reset=")
+
+    tab.goto(link)
+    _see(tab.get_by_text("Set a new password").first, "reset_form")
+    tab.get_by_label("New password", exact=True).fill("a-new-password-22")
+    tab.get_by_label("New password again", exact=True).fill("a-new-password-22")
+    tab.get_by_role("button", name="Set the password").click()
+    _see(tab.get_by_text("The new password of e2e_forgetful is set"), "reset_done")
+    assert "reset=" not in tab.url  # the used link is gone from the address
+    tab.screenshot(path=str(RESULTS_DIR / "e2e_reset_done.png"), full_page=True)
+    forgetful = replace(cabinet_server, username="e2e_forgetful", password="a-new-password-22")
+    _login(tab, forgetful, forgetful.password, expect="Welcome, Forgetful")
+
+    fresh = tab.context.browser.new_context()  # logged out: a logged-in tab shows its pages, not a reset form
+    try:
+        again = fresh.new_page()
+        again.goto(link)
+        _see(again.get_by_text("This link was already used"), "reset_link_used")
+    finally:
+        fresh.close()
