@@ -1,10 +1,11 @@
 """Admins run the cabinet's logins from the cabinet, as `cabinet users` does from the command line: the list of every
 login (role, partner, two-step login and recovery codes left, lock, last login), a new login (a manager, an admin
-or one more login of a partner's team), and
-for one login a new password, unlocking, turning its two-step login off (a lost phone) and disabling or enabling it.
+or one more login of a partner's team), and for one login a new password or an emailed link to set one, unlocking,
+turning its two-step login off (a lost phone) and disabling or enabling it.
 
 A password made here is shown once, for the admin to pass on; it ends the user's sessions (as every password change
-does) and unlocks the account. Admins change their own login in Account, not here: so an admin cannot disable
+does) and unlocks the account. An emailed link lets the user set a password nobody else sees
+(`cabinet.password_reset`). Admins change their own login in Account, not here: so an admin cannot disable
 themselves, and the program always keeps an admin who can log in. Every change is audit-logged under the admin.
 """
 
@@ -20,6 +21,7 @@ from cabinet.access import ROLE_ADMIN, ROLE_PARTNER, Scope, ScopeError
 from cabinet.auth import audit, locked_at, set_password, unlock_user
 from cabinet.errors import RefusedRequest
 from cabinet.invites import checked_login
+from cabinet.password_reset import PER_HOUR, send_link
 from cabinet.passwords import UNUSABLE_HASH, random_password
 from cabinet.program import program_timezone
 from cabinet.store.models import Partner, User
@@ -120,6 +122,19 @@ def new_password(session: Session, scope: Scope, user_id: int) -> str:
     set_password(session, user, password, actor=admin.username)
     session.flush()
     return password
+
+
+def send_reset_link(session: Session, scope: Scope, user_id: int, base_url: str, link_key: bytes) -> str:
+    """Email another enabled login a link to set its own password (the admin never sees one); its address."""
+    admin, user = _other(session, scope, user_id)
+    if not user.is_active:
+        raise LoginChangeError(f"{user.username!r} is disabled", "logins.link_disabled")
+    if not send_link(session, user, base_url, link_key):
+        raise LoginChangeError("the login was sent too many links in the past hour", "logins.link_limit",
+                               n=PER_HOUR)  # fmt: skip
+    audit(session, "password_reset_sent", user=admin, target=user.username)
+    session.flush()
+    return user.email
 
 
 def unlock(session: Session, scope: Scope, user_id: int) -> None:

@@ -80,17 +80,23 @@ def request_reset(session: Session, identifier: str, base_url: str, link_key: by
         audit(session, "password_reset_unknown", details={"identifier": ident[:64]})
     queued = 0
     for user in users:
-        since = now - timedelta(hours=1)
-        mine = (OutboxMail.user_id == user.id) & (OutboxMail.kind == "password_reset") & (OutboxMail.created_at > since)
-        recent = session.scalar(select(func.count()).where(mine))
-        if recent >= PER_HOUR:
-            audit(session, "password_reset_limited", target=user.username)
-            continue
-        url = reset_url(base_url, reset_token(user, link_key, now))
-        if tell_user(session, user, "password_reset", "reset", url=url, minutes=RESET_MINUTES) is not None:
+        if send_link(session, user, base_url, link_key, now):
             audit(session, "password_reset_requested", target=user.username)
             queued += 1
     return queued
+
+
+def send_link(session: Session, user: User, base_url: str, link_key: bytes, now: datetime | None = None) -> bool:
+    """Queue a reset link to `user`; False (audit-logged) when `PER_HOUR` links went to it in the past hour, or it
+    has no address."""
+    now = now or datetime.now(UTC)
+    since = now - timedelta(hours=1)
+    mine = (OutboxMail.user_id == user.id) & (OutboxMail.kind == "password_reset") & (OutboxMail.created_at > since)
+    if session.scalar(select(func.count()).where(mine)) >= PER_HOUR:
+        audit(session, "password_reset_limited", target=user.username)
+        return False
+    url = reset_url(base_url, reset_token(user, link_key, now))
+    return tell_user(session, user, "password_reset", "reset", url=url, minutes=RESET_MINUTES) is not None
 
 
 def user_for_token(session: Session, token: str, link_key: bytes, now: datetime | None = None) -> User:

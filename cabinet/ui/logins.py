@@ -15,7 +15,8 @@ from cabinet import logins_admin
 from cabinet.access import Scope
 from cabinet.logins_admin import ROLES, LoginRow
 from cabinet.store.db import session_scope
-from cabinet.ui.resources import engine
+from cabinet.ui.password_reset import link_base
+from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
 from cabinet.ui.widgets import save_then_rerun
 
@@ -76,6 +77,10 @@ def manage_box(scope: Scope, row: LoginRow) -> None:
         ("new_password", "logins.new_password", lambda s: logins_admin.new_password(s, scope, row.id),
          "logins.password_made"),
     ]  # fmt: skip
+    base = link_base()
+    if base is not None and row.enabled:  # the user sets a password no one else sees
+        actions.append(("reset_link", "logins.reset_link", lambda s: _link_sent(s, scope, row.id, base),
+                        "logins.reset_link_sent"))  # fmt: skip
     if row.locked_until is not None:
         actions.append(("unlock", "logins.unlock", lambda s: logins_admin.unlock(s, scope, row.id), "logins.unlocked"))
     if row.two_step:
@@ -89,6 +94,10 @@ def manage_box(scope: Scope, row: LoginRow) -> None:
             st.caption(t(f"{label}_help", username=row.username))
             if st.button(t("logins.confirm"), key=f"logins_{name}", type="primary"):
                 _act(change, notice, row.username)
+
+
+def _link_sent(session: Session, scope: Scope, user_id: int, base: str) -> None:
+    logins_admin.send_reset_link(session, scope, user_id, base, app_settings().require_link_key())
 
 
 def _act(change: Callable[[Session], str | None], notice: str, username: str) -> None:

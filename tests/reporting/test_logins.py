@@ -15,7 +15,7 @@ from cabinet.auth import MAX_FAILED_LOGINS, authenticate, session_revoked
 from cabinet.errors import RefusedRequest
 from cabinet.i18n import translate
 from cabinet.store.db import session_scope
-from cabinet.store.models import AuditLog, Partner, User
+from cabinet.store.models import AuditLog, OutboxMail, Partner, User
 from tests.reporting.conftest import PASSWORD, Program
 from tests.reporting.test_pages import _open as open_page
 
@@ -109,6 +109,7 @@ def test_the_page_makes_a_password_shown_once_and_is_for_admins_only(program: Pr
     listed = at.dataframe[0].value
     assert {"root", "mgr", "p_child"} <= set(listed[translate("logins.col_username")])
     at.selectbox(key="logins_pick").select("p_child").run()
+    assert "logins_reset_link" not in [b.key for b in at.button]  # no public_url: no emailed links
     at.button(key="logins_new_password").click().run()
     assert not at.exception and [s.value for s in at.success] == [
         translate("logins.password_made", username="p_child")]  # fmt: skip
@@ -129,3 +130,46 @@ def test_the_page_makes_a_password_shown_once_and_is_for_admins_only(program: Pr
     assert [at.session_state[f"logins_add_{f}"] for f in ("name", "email", "username")] == ["", "", ""]
     manager = open_page("pages/16_logins.py", program.users["mgr"])
     assert not manager.exception and not manager.dataframe and manager.error
+
+
+def test_an_admin_emails_a_link_instead_of_making_a_password(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The user sets a password nobody else saw; a disabled login gets no link, and the hourly limit holds."""
+    from tests.conftest import TEST_LINK_KEY
+
+    key, base, root = TEST_LINK_KEY.encode(), "https://partners.example.com", program.users["root"].scope
+    monkeypatch.setenv("CABINET_PUBLIC_URL", base)  # the page offers the link only where links can be made
+    with session_scope(store_engine) as s:
+        assert logins_admin.send_reset_link(s, root, _id(store_engine, "p_child"), base, key) == "p_child@example.com"
+        with pytest.raises(logins_admin.LoginChangeError) as own:
+            logins_admin.send_reset_link(s, root, _id(store_engine, "root"), base, key)
+        assert own.value.key == "logins.not_yourself"
+        with pytest.raises(ScopeError):
+            logins_admin.send_reset_link(s, program.users["mgr"].scope, _id(store_engine, "p_child"), base, key)
+    with session_scope(store_engine) as s:
+        body = s.scalar(select(OutboxMail.body).where(OutboxMail.kind == "password_reset"))
+        assert f"{base}/?reset=" in body and "p_child" in body
+        assert s.scalar(select(AuditLog.actor_username).where(AuditLog.action == "password_reset_sent")) == "root"
+    assert authenticate(store_engine, "p_child", PASSWORD).ok  # the password works until a new one is set
+    for _ in range(2):
+        with session_scope(store_engine) as s:
+            logins_admin.send_reset_link(s, root, _id(store_engine, "p_child"), base, key)
+    with pytest.raises(logins_admin.LoginChangeError) as limit, session_scope(store_engine) as s:
+        logins_admin.send_reset_link(s, root, _id(store_engine, "p_child"), base, key)
+    assert limit.value.key == "logins.link_limit"
+    with session_scope(store_engine) as s:
+        logins_admin.set_enabled(s, root, _id(store_engine, "p_bronze"), False)
+    with pytest.raises(logins_admin.LoginChangeError) as off, session_scope(store_engine) as s:
+        logins_admin.send_reset_link(s, root, _id(store_engine, "p_bronze"), base, key)
+    assert off.value.key == "logins.link_disabled"
+
+    at = open_page("pages/16_logins.py", program.users["root"])
+    at.selectbox(key="logins_pick").select("mgr").run()
+    at.button(key="logins_reset_link").click().run()
+    assert not at.exception and [s.value for s in at.success] == [
+        translate("logins.reset_link_sent", username="mgr")]  # fmt: skip
+    assert not at.code  # no password shown
+    with session_scope(store_engine) as s:
+        assert s.scalar(select(OutboxMail.to_address).where(OutboxMail.user_id == _id(store_engine, "mgr"))) == (
+            "m@example.com")  # fmt: skip
