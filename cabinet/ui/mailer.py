@@ -1,23 +1,31 @@
 """The outbox sent from the app right after a transaction that queued mail commits (`cabinet.mail`), in a background
-thread so no page waits for a mail server. Importing this module (every page does, through the login) hooks every
-store session of the process. One thread at a time: a commit made while it sends makes it go round once more. What
-it cannot send stays queued for `cabinet mail send` (beside the app under `cabinet serve`)."""
+thread so no page waits for a mail server. It hooks the sessions of the app's store engine
+(`cabinet.ui.resources.store_engine` calls `watch`). One thread at a time: a commit made while it sends makes it go
+round once more. What it cannot send stays queued for `cabinet mail send` (beside the app under `cabinet serve`)."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import weakref
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from cabinet.mail import QUEUED, deliver_with
 from cabinet.ui.resources import app_settings, engine
 
 log = logging.getLogger("cabinet.mail")
+_engines: weakref.WeakSet[Engine] = weakref.WeakSet()  # the app's store engines (`cabinet.ui.resources`)
 _state = threading.Lock()
 _running = False
 _again = False
+
+
+def watch(engine: Engine) -> None:
+    """Send the mail that commits on `engine` queue (the app's store engine; other code, such as the CLI's or a
+    test's, sends its own)."""
+    _engines.add(engine)
 
 
 def send_soon() -> None:
@@ -49,7 +57,7 @@ def _send(cfg, eng) -> None:  # type: ignore[no-untyped-def]
 
 @event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
-    if session.info.pop(QUEUED, False):
+    if session.info.pop(QUEUED, False) and session.bind in _engines:
         send_soon()
 
 

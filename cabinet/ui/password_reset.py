@@ -10,7 +10,6 @@ import streamlit as st
 from cabinet import password_reset as _reset
 from cabinet.config import PROJECT_ROOT
 from cabinet.store.db import session_scope
-from cabinet.ui import mailer  # noqa: F401  (sends the mail a commit queued)
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
 from cabinet.ui.widgets import show_refusal

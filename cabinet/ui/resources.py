@@ -17,8 +17,12 @@ def app_settings() -> Settings:
 
 @st.cache_resource
 def store_engine(url: str) -> Engine:
-    """One store engine per process and URL."""
-    return make_engine(url)
+    """One store engine per process and URL; the mail its changes queue is sent at once (`cabinet.ui.mailer`)."""
+    from cabinet.ui.mailer import watch  # it reads the settings from here
+
+    engine = make_engine(url)
+    watch(engine)
+    return engine
 
 
 def engine() -> Engine:

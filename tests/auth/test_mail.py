@@ -17,6 +17,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import Engine, select
 
+import cabinet.ui.mailer  # noqa: F401 - its hook present, as in a test process after a page test: these sends alone
 from cabinet.auth import set_password
 from cabinet.config import ConfigError, Settings
 from cabinet.mail import (
