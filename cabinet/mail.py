@@ -1,8 +1,9 @@
 """Email from the cabinet, through a transactional outbox.
 
 A change that somebody should hear of by email (a password reset asked for, a password changed, a payout request
-decided, an application decided) queues its message in the store's `outbox` in the change's own transaction: a
-message goes out only for a change that committed, and no change waits for, or fails with, a mail server.
+decided, an application decided, news an admin chose to email) queues its message in the store's `outbox` in the
+change's own transaction: a message goes out only for a change that committed, and no change waits for, or fails
+with, a mail server.
 
 `deliver` sends what is due. The app starts it in a background thread right after such a change
 (`cabinet.ui.mailer`), and `cabinet mail send --every 60s` (beside the app under `cabinet serve`) sends the rest: mail
@@ -36,8 +37,9 @@ from cabinet.config import ConfigError, Settings
 from cabinet.i18n import translate
 from cabinet.store.models import OutboxMail, Partner, ProgramSettings, User
 
-KINDS = ("password_reset", "password_changed", "payout_update", "application")
-PREFS = {"payout_updates": True}  # a partner's email preferences and their defaults (`Partner.notification_prefs`)
+KINDS = ("password_reset", "password_changed", "payout_update", "application", "news")
+# a partner's email preferences and their defaults (`Partner.notification_prefs`)
+PREFS = {"payout_updates": True, "news": True}
 MAX_ATTEMPTS = 5
 RETRY_AFTER = timedelta(minutes=2)  # doubled after each failed attempt
 LEASE = timedelta(minutes=5)  # a claimed message is not taken by another sender for this long

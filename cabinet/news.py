@@ -1,5 +1,6 @@
 """News from the program to its partners: an admin posts a title and a text (Markdown) for every partner or for one
-tier's, and archives it when it no longer holds; partners read what is addressed to them on their home page.
+tier's, emails it to them if the admin chooses, and archives it when it no longer holds; partners read what is
+addressed to them on their home page.
 
 Only admins post and archive (`ScopeError` for anyone else, or for an admin viewing as a partner); a bad item raises
 `NewsError` with a translation key and nothing is written; both are audit-logged. The text is shown as Markdown
@@ -17,7 +18,8 @@ from sqlalchemy.orm import Session
 from cabinet.access import Scope, ScopeError
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
-from cabinet.store.models import Announcement, Tier, User
+from cabinet.mail import tell_partner
+from cabinet.store.models import Announcement, Partner, Tier, User
 
 TITLE_MAX = 120
 BODY_MAX = 5000
@@ -45,8 +47,9 @@ def _admin(scope: Scope) -> None:
         raise ScopeError(f"{scope.username!r} may not post news", "news.admin_only")
 
 
-def post(session: Session, scope: Scope, item: NewsItem, now: datetime | None = None) -> int:
-    """Publish `item` (admins); its id."""
+def post(session: Session, scope: Scope, item: NewsItem, now: datetime | None = None, *, email: bool = False) -> int:
+    """Publish `item` (admins); its id. `email`: also email it to the active partners it is for, each login of a
+    partner that did not turn news emails off (`cabinet.mail`)."""
     _admin(scope)
     title, body = " ".join(item.title.split()), item.body.strip()
     if not 1 <= len(title) <= TITLE_MAX:
@@ -59,9 +62,20 @@ def post(session: Session, scope: Scope, item: NewsItem, now: datetime | None = 
                        author_user_id=scope.user_id)  # fmt: skip
     session.add(row)
     session.flush()
+    emailed = _email(session, title, body, item.tier_code) if email else None
     audit(session, "news_posted", user=session.get(User, scope.user_id), username=scope.username,
-          target=f"news {row.id}", details={"title": title, "tier": item.tier_code})  # fmt: skip
+          target=f"news {row.id}", details={"title": title, "tier": item.tier_code} | (
+              {"emailed": emailed} if emailed is not None else {}))  # fmt: skip
     return row.id
+
+
+def _email(session: Session, title: str, body: str, tier_code: str | None) -> int:
+    """Queue the item to the active partners it is for; the number of messages."""
+    query = select(Partner.id).where(Partner.status == "active").order_by(Partner.id)
+    if tier_code is not None:
+        query = query.where(Partner.tier_code == tier_code)
+    return sum(tell_partner(session, pid, "news", "news", "news", title=title, message=body)
+               for pid in session.scalars(query))  # fmt: skip
 
 
 def archive(session: Session, scope: Scope, news_id: int) -> None:

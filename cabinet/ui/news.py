@@ -58,10 +58,12 @@ def news_admin(scope: Scope, timezone: str, tiers: dict[str, str]) -> None:
         body = st.text_area(t("news.item_body"), max_chars=BODY_MAX, key="news_body", help=t("news.body_help"))
         audience = st.selectbox(t("news.audience"), [None, *tiers], key="news_tier",
                                 format_func=lambda c: tiers[c] if c else t("news.everyone"))  # fmt: skip
+        email = st.checkbox(t("news.email"), key="news_email", help=t("news.email_help"))
         sent = st.form_submit_button(t("news.post"), type="primary")
     if sent:  # posted: the form starts empty for the next item
-        save_then_rerun(lambda s: _news.post(s, scope, NewsItem(title, body, audience)), "news_done", "news.posted",
-                        clear=("news_title", "news_body"))  # fmt: skip
+        save_then_rerun(lambda s: _news.post(s, scope, NewsItem(title, body, audience), email=email), "news_done",
+                        "news.posted_emailed" if email else "news.posted",
+                        clear=("news_title", "news_body", "news_email"))  # fmt: skip
     for item in _items(scope, 20):
         _show(item, timezone)
         if st.button(t("news.archive"), key=f"news_archive_{item.id}", icon=":material/archive:"):

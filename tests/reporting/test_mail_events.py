@@ -1,5 +1,6 @@
-"""Who is told what by email: a partner's logins of its payout decisions (unless it turned them off on Account), an
-applicant of the decision on its application, a login of a new password; nobody of a new login's first one."""
+"""Who is told what by email: a partner's logins of its payout decisions and of news an admin emails (unless it turned
+them off on Account), an applicant of the decision on its application, a login of a new password; nobody of a new
+login's first one."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from sqlalchemy import Engine, select
 
 from cabinet.access import build_session_user
 from cabinet.account import set_email_prefs
+from cabinet.i18n import translate
 from cabinet.invites import own_invite_token
 from cabinet.logins_admin import add_login, new_password
+from cabinet.news import NewsItem, post
 from cabinet.partners_admin import PartnerChange, update_partner
 from cabinet.store.db import session_scope
 from cabinet.store.models import OutboxMail, Partner, User
@@ -108,3 +111,25 @@ def test_the_account_page_turns_payout_emails_off(program: Program, store_engine
         assert s.get(Partner, program.tiny.parent).notification_prefs.get("payout_updates") is False
     again = open_page("pages/10_account.py", program.users["p_parent"])
     assert [c.value for c in again.checkbox if c.key == "account_pref_payout_updates"] == [False]
+
+
+def test_news_is_emailed_only_when_the_admin_says_and_to_whom_it_is_for(program: Program, store_engine: Engine) -> None:
+    root = program.users["root"].scope
+    with session_scope(store_engine) as s:
+        post(s, root, NewsItem("Quiet item", "Only on the home page."))
+    assert _mails(store_engine) == []  # not emailed unless asked
+    at = open_page("pages/12_program.py", program.users["root"])
+    at.text_input(key="news_title").input("Double FTD week")
+    at.text_area(key="news_body").input("FTDs pay **double** until Sunday.")
+    at.selectbox(key="news_tier").select("gold")
+    at.checkbox(key="news_email").check()
+    at.get("form_submit_button")[-1].click().run()
+    assert not at.exception and translate("news.posted_emailed") in [s.value for s in at.success]
+    assert not at.checkbox(key="news_email").value  # the form starts over
+    [(kind, to, subject)] = _mails(store_engine)  # gold: the parent's login only
+    assert (kind, to) == ("news", "p_parent@example.com") and subject.endswith(": Double FTD week")
+    assert "FTDs pay **double** until Sunday." in _bodies(store_engine)[0]
+    with session_scope(store_engine) as s:  # every partner, but the child turned news emails off
+        set_email_prefs(s, program.users["p_child"].scope, program.tiny.child, {"news": False})
+        post(s, root, NewsItem("For all", "Everyone reads this."), email=True)
+    assert sorted(to for kind, to, _ in _mails(store_engine)[1:]) == ["p_bronze@example.com", "p_parent@example.com"]
