@@ -38,6 +38,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "pages/13_partners.py": ("manage", ":material/groups:", "partners"),
     "pages/14_audit.py": ("admin", ":material/history:", "audit"),
     "pages/16_logins.py": ("admin", ":material/manage_accounts:", "logins"),
+    "pages/17_emails.py": ("admin", ":material/mail:", "emails"),
 }
 NEW_PAGE_ICON = ":material/science:"  # a page file PAGES does not list yet: a view being prototyped
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}

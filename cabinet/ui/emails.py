@@ -1,0 +1,59 @@
+"""The Emails page's parts (admins): where mail goes, the counts with a test message and a retry of the failed, and
+the list; `cabinet.mail_admin` checks and stores."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cabinet import mail_admin
+from cabinet.access import Scope
+from cabinet.config import ConfigError
+from cabinet.mail import transport_for
+from cabinet.mail_admin import SHOWN, MailRow
+from cabinet.store.db import session_scope
+from cabinet.ui.resources import app_settings, engine
+from cabinet.ui.text import t
+from cabinet.ui.widgets import save_then_rerun
+
+__all__ = ["SHOWN", "MailRow", "counts_and_actions", "rows", "show_done", "where_mail_goes"]
+DONE_KEY = "emails_done"
+
+
+def show_done() -> None:
+    """The notice of the action before the rerun."""
+    if (done := st.session_state.pop(DONE_KEY, None)) is not None:
+        key, params = done
+        st.success(t(key, **params))
+
+
+def where_mail_goes() -> None:
+    """The transport, and what is not set up."""
+    cfg = app_settings()
+    try:
+        st.caption(t("emails.goes_to", where=transport_for(cfg).describe()))
+    except ConfigError as exc:
+        st.error(t("emails.bad_setting", error=str(exc)))
+    if not cfg.smtp_url:
+        st.info(t("emails.no_smtp", path=str(cfg.outbox_dir)))
+    if not cfg.public_url:
+        st.warning(t("emails.no_public_url_demo" if cfg.demo_mode else "emails.no_public_url"))
+
+
+def counts_and_actions(scope: Scope) -> dict[str, int]:
+    """The counts by status, a test message to oneself, and "send the failed again" when some failed."""
+    with session_scope(engine()) as s:
+        counts = mail_admin.outbox_counts(s, scope)
+    cols = st.columns(5)
+    for col, status in zip(cols, ("queued", "sent", "failed"), strict=False):
+        col.metric(t(f"emails.status_{status}"), f"{counts.get(status, 0):,}")
+    if cols[3].button(t("emails.test"), icon=":material/outgoing_mail:", key="emails_test", help=t("emails.test_help")):
+        save_then_rerun(lambda s: ("emails.test_queued", {"to": mail_admin.send_test(s, scope)}), DONE_KEY)
+    if counts.get("failed") and cols[4].button(t("emails.retry"), icon=":material/replay:", key="emails_retry",
+                                               help=t("emails.retry_help")):  # fmt: skip
+        save_then_rerun(lambda s: ("emails.retried", {"n": mail_admin.retry_failed(s, scope)}), DONE_KEY)
+    return counts
+
+
+def rows(scope: Scope, status: str | None) -> list[MailRow]:
+    with session_scope(engine()) as s:
+        return mail_admin.outbox(s, scope, status)

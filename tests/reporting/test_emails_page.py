@@ -1,0 +1,74 @@
+"""The Emails page (admins): where mail goes, a test message that is sent, the given-up messages sent again, and no
+message's text on the page (a reset link in it would log its reader in)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import Engine, select
+
+from cabinet import mail_admin
+from cabinet.access import ScopeError
+from cabinet.i18n import translate
+from cabinet.mail import queue
+from cabinet.store.db import session_scope
+from cabinet.store.models import AuditLog, OutboxMail
+from tests.reporting.conftest import Program
+from tests.reporting.test_pages import _open as open_page
+
+
+def _statuses(engine: Engine) -> dict[str, str]:
+    with session_scope(engine) as s:
+        return {to: status for to, status in s.execute(select(OutboxMail.to_address, OutboxMail.status))}
+
+
+def _until_sent(engine: Engine, address: str) -> None:
+    deadline = time.monotonic() + 10  # the page's mail thread sends after the commit (a few ms)
+    while _statuses(engine).get(address) != "sent":
+        assert time.monotonic() < deadline, _statuses(engine)
+        time.sleep(0.05)
+
+
+def test_a_test_email_is_sent_and_listed_without_any_text(program: Program, store_engine: Engine) -> None:
+    with session_scope(store_engine) as s:  # a reset link of somebody else, already in the outbox
+        queue(s, "p_child@example.com", "Program: set a new password", "https://x/?reset=SECRET-TOKEN",
+              "password_reset")  # fmt: skip
+    at = open_page("pages/17_emails.py", program.users["root"])
+    assert not at.exception and [x.value for x in at.title] == [translate("emails.title")]
+    assert any("No SMTP server is set" in i.value for i in at.info)  # the tests' install writes files
+    at.button(key="emails_test").click().run()
+    assert not at.exception and [x.value for x in at.success] == [
+        translate("emails.test_queued", to="root@example.com")]  # fmt: skip
+    _until_sent(store_engine, "root@example.com")
+    at.run()
+    table = at.dataframe[0].value
+    assert list(table[translate("emails.col_kind")])[:2] == ["Test", "Password reset link"]
+    assert table[translate("emails.col_status")].iloc[0] == "Sent"
+    page_text = " ".join(str(v) for v in table.to_numpy().ravel()) + " ".join(m.value for m in at.markdown)
+    assert "SECRET-TOKEN" not in page_text and "reset=" not in page_text
+
+
+def test_the_given_up_are_sent_again_once_asked(program: Program, store_engine: Engine) -> None:
+    with session_scope(store_engine) as s:
+        queue(s, "gone@example.com", "Subject", "Body", "news").status = "failed"
+    at = open_page("pages/17_emails.py", program.users["root"])
+    at.segmented_control(key="emails_status").set_value("failed").run()
+    assert list(at.dataframe[0].value[translate("emails.col_to")]) == ["gone@example.com"]
+    at.button(key="emails_retry").click().run()
+    assert [x.value for x in at.success] == [translate("emails.retried", n=1)]
+    _until_sent(store_engine, "gone@example.com")  # the file transport takes it now
+    with session_scope(store_engine) as s:
+        assert s.scalar(select(AuditLog.details).where(AuditLog.action == "mail_retried")) == {"messages": 1}
+        assert s.scalar(select(OutboxMail.attempts)) == 1
+    assert "emails_retry" not in [b.key for b in open_page("pages/17_emails.py", program.users["root"]).button]
+
+
+def test_only_admins_see_the_outbox(program: Program, store_engine: Engine) -> None:
+    with session_scope(store_engine) as s:
+        for user in ("mgr", "p_parent"):
+            with pytest.raises(ScopeError):
+                mail_admin.outbox(s, program.users[user].scope)
+            with pytest.raises(ScopeError):
+                mail_admin.retry_failed(s, program.users[user].scope)
+        assert mail_admin.outbox_counts(s, program.users["root"].scope) == {}
