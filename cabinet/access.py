@@ -82,6 +82,15 @@ def scoped_partner(session: Session, scope: Scope, partner_id: int) -> Partner:
     return partner
 
 
+def acting_admin(session: Session, scope: Scope, refusal: str) -> User:
+    """The admin acting under `scope`, as themselves (not viewing as a partner); ScopeError with the translation key
+    `refusal` for anyone else, or an admin deleted since the session began."""
+    admin = session.get(User, scope.user_id) if scope.role == ROLE_ADMIN and not scope.impersonated_by else None
+    if admin is None:
+        raise ScopeError(f"{scope.username!r} is not an admin acting as themselves", refusal)
+    return admin
+
+
 def descendants(session: Session, roots: list[int], max_depth: int | None = None) -> list[int]:
     """Ids of all sub-partners of `roots` down to `max_depth` levels (None = all), via a recursive CTE."""
     if not roots or max_depth == 0:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cabinet.access import ROLE_ADMIN, ROLE_PARTNER, Scope, ScopeError
+from cabinet.access import ROLE_PARTNER, Scope, acting_admin
 from cabinet.auth import audit, locked_at, set_password, unlock_user
 from cabinet.errors import RefusedRequest
 from cabinet.invites import checked_login
@@ -55,12 +55,7 @@ class LoginRow:
 
 
 def _admin(session: Session, scope: Scope) -> User:
-    if scope.role != ROLE_ADMIN or scope.impersonated_by:
-        raise ScopeError(f"{scope.username!r} may not manage logins", "logins.admin_only")
-    admin = session.get(User, scope.user_id)
-    if admin is None:
-        raise ScopeError(f"{scope.username!r} no longer exists", "logins.admin_only")
-    return admin
+    return acting_admin(session, scope, "logins.admin_only")
 
 
 def _other(session: Session, scope: Scope, user_id: int) -> tuple[User, User]:

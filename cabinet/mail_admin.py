@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from cabinet.access import ROLE_ADMIN, Scope, ScopeError
+from cabinet.access import Scope, ScopeError, acting_admin
 from cabinet.auth import audit
 from cabinet.mail import QUEUED, counts, recent, tell_user
 from cabinet.store.models import OutboxMail, User
@@ -35,12 +35,7 @@ class MailRow:
 
 
 def _admin(session: Session, scope: Scope) -> User:
-    if scope.role != ROLE_ADMIN or scope.impersonated_by:
-        raise ScopeError(f"{scope.username!r} may not see the outbox", "emails.admin_only")
-    admin = session.get(User, scope.user_id)
-    if admin is None:
-        raise ScopeError(f"{scope.username!r} no longer exists", "emails.admin_only")
-    return admin
+    return acting_admin(session, scope, "emails.admin_only")
 
 
 def outbox_counts(session: Session, scope: Scope) -> dict[str, int]:
