@@ -21,7 +21,7 @@ from cabinet.access import ROLE_PARTNER, Scope, acting_admin
 from cabinet.auth import audit, locked_at, set_password, unlock_user
 from cabinet.errors import RefusedRequest
 from cabinet.invites import checked_login
-from cabinet.password_reset import PER_HOUR, send_link
+from cabinet.password_reset import PER_HOUR, send_link, send_welcome
 from cabinet.passwords import UNUSABLE_HASH, random_password
 from cabinet.program import program_timezone
 from cabinet.store.models import Partner, User
@@ -85,9 +85,10 @@ def logins(session: Session, scope: Scope, now: datetime | None = None) -> list[
 
 
 def add_login(session: Session, scope: Scope, username: str, name: str, email: str, role: str,
-              partner_id: int | None = None) -> str:  # fmt: skip
+              partner_id: int | None = None, *, welcome: tuple[str, bytes] | None = None) -> str | None:  # fmt: skip
     """A new login: a manager or admin, or one more login of a partner (a member of its team); its password, made
-    here and shown once."""
+    here and shown once. With `welcome` (the cabinet's address and the link key), no password is made: the login is
+    emailed a link to set its own (`cabinet.password_reset.send_welcome`), and None is returned."""
     admin = _admin(session, scope)
     if role not in ROLES:
         raise LoginChangeError(f"role {role!r}", "logins.bad_role")
@@ -104,10 +105,14 @@ def add_login(session: Session, scope: Scope, username: str, name: str, email: s
     user = User(username=username, email=email, display_name=name, role=role, password_hash=UNUSABLE_HASH,
                 partner_id=partner_id, timezone=zone)  # fmt: skip
     session.add(user)
-    set_password(session, user, password, actor=admin.username, notify=False)
-    audit(session, "user_added", user=admin, target=username, details={"role": role, "partner": partner_id})
+    if welcome is not None:
+        send_welcome(session, user, *welcome)
+    else:
+        set_password(session, user, password, actor=admin.username, notify=False)
+    audit(session, "user_added", user=admin, target=username,
+          details={"role": role, "partner": partner_id, "emailed_link": welcome is not None})  # fmt: skip
     session.flush()
-    return password
+    return None if welcome is not None else password
 
 
 def new_password(session: Session, scope: Scope, user_id: int) -> str:

@@ -37,7 +37,7 @@ from cabinet.config import ConfigError, Settings
 from cabinet.i18n import translate
 from cabinet.store.models import OutboxMail, Partner, ProgramSettings, User
 
-KINDS = ("password_reset", "password_changed", "payout_update", "application", "news", "test")
+KINDS = ("password_reset", "password_changed", "payout_update", "application", "news", "test", "welcome")
 # a partner's email preferences and their defaults (`Partner.notification_prefs`)
 PREFS = {"payout_updates": True, "news": True}
 MAX_ATTEMPTS = 5

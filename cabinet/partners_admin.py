@@ -21,7 +21,8 @@ from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
 from cabinet.invites import checked_login
 from cabinet.mail import tell_partner
-from cabinet.passwords import hash_password, random_password
+from cabinet.password_reset import send_welcome
+from cabinet.passwords import UNUSABLE_HASH, hash_password, random_password
 from cabinet.program import program_timezone
 from cabinet.store.models import CommissionPlan, Partner, ProgramSettings, Tier, User
 
@@ -165,9 +166,11 @@ def update_partner(session: Session, scope: Scope, partner_id: int, change: Part
     return changed
 
 
-def create_partner(session: Session, scope: Scope, new: NewPartner) -> tuple[Partner, str]:
+def create_partner(session: Session, scope: Scope, new: NewPartner,
+                   welcome: tuple[str, bytes] | None = None) -> tuple[Partner, str | None]:  # fmt: skip
     """Add an active partner and its login (admins); the partner and the login's password, made here and shown
-    once. The partner is in the base currency and the program's time zone; audit-logged."""
+    once, or, with `welcome` (the cabinet's address and the link key), None: the login is emailed a link to set its
+    own. The partner is in the base currency and the program's time zone; audit-logged."""
     if scope.role != ROLE_ADMIN or scope.impersonated_by:
         raise ScopeError(f"{scope.username!r} may not add partners", "partners.admin_only")
     username, name, email = checked_login(session, new.username, new.name, new.email)
@@ -180,11 +183,13 @@ def create_partner(session: Session, scope: Scope, new: NewPartner) -> tuple[Par
                       currency=session.scalar(select(ProgramSettings.base_currency)) or "USD")  # fmt: skip
     session.add(partner)
     session.flush()
-    password = random_password()
-    user = User(username=username, email=email, display_name=name, password_hash=hash_password(password),
-                role="partner", partner_id=partner.id, timezone=zone)  # fmt: skip
+    password = None if welcome is not None else random_password()
+    user = User(username=username, email=email, display_name=name, role="partner", partner_id=partner.id,
+                password_hash=hash_password(password) if password else UNUSABLE_HASH, timezone=zone)  # fmt: skip
     session.add(user)
     session.flush()
+    if welcome is not None:
+        send_welcome(session, user, *welcome)
     audit(session, "partner_created", user=session.get(User, scope.user_id), username=scope.username,
           target=f"partner {partner.id}", details={"username": username, "tier": new.tier_code,
                                                    "parent": new.parent_id})  # fmt: skip

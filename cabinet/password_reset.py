@@ -10,6 +10,9 @@ per login are sent in an hour, so nobody can flood an inbox from it. The link's 
 configured `public_url`, never the request's own address: a request forged to name another host would otherwise get
 a real user a link to that host with a working token in it (the caller passes the address it may use).
 
+A new login added by an admin can get the same kind of link, valid for `WELCOME_DAYS`, in place of a password made
+for it (`send_welcome`): nobody but its user ever knows its password.
+
 Setting the password ends the login's other sessions and lifts a lock (`cabinet.auth.set_password`, which also tells
 the user by email); two-step login still asks for its code afterwards.
 """
@@ -31,6 +34,7 @@ from cabinet.mail import tell_user
 from cabinet.store.models import OutboxMail, User
 
 RESET_MINUTES = 60
+WELCOME_DAYS = 3  # a new login's link to set its first password
 PER_HOUR = 3  # links sent per login in an hour
 PURPOSE = "password-reset"
 IDENTIFIER_MAX = 255
@@ -48,11 +52,11 @@ def _fingerprint(password_hash: str) -> str:
     return hashlib.sha256(password_hash.encode()).hexdigest()[:32]
 
 
-def reset_token(user: User, link_key: bytes, now: datetime | None = None) -> str:
-    """A signed link token for `user`'s current password, valid for `RESET_MINUTES`."""
+def reset_token(user: User, link_key: bytes, now: datetime | None = None, minutes: int = RESET_MINUTES) -> str:
+    """A signed link token for `user`'s current password, valid for `minutes`."""
     now = now or datetime.now(UTC)
-    claims = {"sub": str(user.id), "purpose": PURPOSE, "pwd": _fingerprint(user.password_hash),
-              "iat": int(now.timestamp()), "exp": now + timedelta(minutes=RESET_MINUTES)}  # fmt: skip
+    claims = {"sub": str(user.id), "purpose": PURPOSE, "pwd": _fingerprint(user.password_hash), "mins": minutes,
+              "iat": int(now.timestamp()), "exp": now + timedelta(minutes=minutes)}  # fmt: skip
     return jwt.encode(claims, _key(link_key), algorithm="HS256")
 
 
@@ -99,6 +103,15 @@ def send_link(session: Session, user: User, base_url: str, link_key: bytes, now:
     return tell_user(session, user, "password_reset", "reset", url=url, minutes=RESET_MINUTES) is not None
 
 
+def send_welcome(session: Session, user: User, base_url: str, link_key: bytes, now: datetime | None = None) -> None:
+    """Queue a new login's welcome: a link to set its first password, valid for `WELCOME_DAYS` (then "Forgot your
+    password?" makes a new one). ValueError when the login has no address."""
+    session.flush()  # the login's id, for the link
+    url = reset_url(base_url, reset_token(user, link_key, now, minutes=WELCOME_DAYS * 24 * 60))
+    if tell_user(session, user, "welcome", "welcome", url=url, days=WELCOME_DAYS) is None:
+        raise ValueError(f"{user.username!r} has no email address")
+
+
 def user_for_token(session: Session, token: str, link_key: bytes, now: datetime | None = None) -> User:
     """The login a reset link is for; ResetError when the link is forged, expired, used (a password was set since it
     was made), or its login is disabled."""
@@ -111,7 +124,10 @@ def user_for_token(session: Session, token: str, link_key: bytes, now: datetime 
     if claims.get("purpose") != PURPOSE or not str(claims["sub"]).isdigit():
         raise ResetError("the token is not a reset link", "reset.invalid")
     if float(claims["exp"]) <= now.timestamp():
-        raise ResetError("the reset link has expired", "reset.expired", minutes=RESET_MINUTES)
+        minutes = int(claims.get("mins", RESET_MINUTES))
+        if minutes >= 24 * 60:  # a new login's link: said in days
+            raise ResetError("the link has expired", "reset.expired_days", days=minutes // (24 * 60))
+        raise ResetError("the reset link has expired", "reset.expired", minutes=minutes)
     user = session.get(User, int(claims["sub"]))
     if user is None or not user.is_active:
         raise ResetError("the login of this link is disabled", "reset.invalid")

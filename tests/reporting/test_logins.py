@@ -173,3 +173,39 @@ def test_an_admin_emails_a_link_instead_of_making_a_password(
     with session_scope(store_engine) as s:
         assert s.scalar(select(OutboxMail.to_address).where(OutboxMail.user_id == _id(store_engine, "mgr"))) == (
             "m@example.com")  # fmt: skip
+
+
+def test_a_new_login_gets_a_link_to_set_its_own_password(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where links can be made, a new login is emailed a link (3 days) instead of a password shown to the admin."""
+    from datetime import UTC, datetime, timedelta
+    from urllib.parse import parse_qs, urlsplit
+
+    from cabinet.password_reset import ResetError, reset_password, user_for_token
+    from cabinet.passwords import UNUSABLE_HASH
+    from tests.conftest import TEST_LINK_KEY
+
+    monkeypatch.setenv("CABINET_PUBLIC_URL", "https://partners.example.com")
+    at = open_page("pages/16_logins.py", program.users["root"])
+    assert at.checkbox(key="logins_add_link").value is True  # the default where links can be made
+    for field, value in (("name", "Fourth Manager"), ("email", "m4@example.com"), ("username", "manager4")):
+        at.text_input(key=f"logins_add_{field}").input(value)
+    at.get("form_submit_button")[0].click().run()
+    assert not at.exception and [s.value for s in at.success] == [
+        translate("logins.added_link", role=translate("menu.role_manager"), username="manager4", days=3)]  # fmt: skip
+    assert not at.code  # no password anywhere
+    with session_scope(store_engine) as s:
+        user = s.scalar(select(User).where(User.username == "manager4"))
+        assert user.password_hash == UNUSABLE_HASH
+        mail = s.scalar(select(OutboxMail).where(OutboxMail.user_id == user.id))
+        assert (mail.kind, mail.to_address) == ("welcome", "m4@example.com") and "within 3 days" in mail.body
+    token = parse_qs(urlsplit(mail.body.split("\n\n")[2].strip()).query)["reset"][0]
+    key = TEST_LINK_KEY.encode()
+    with pytest.raises(ResetError) as late, session_scope(store_engine) as s:
+        user_for_token(s, token, key, datetime.now(UTC) + timedelta(days=3, minutes=1))
+    assert late.value.key == "reset.expired_days" and late.value.params == {"days": 3}
+    with session_scope(store_engine) as s:
+        reset_password(s, token, "manager4-own-password", "manager4-own-password", key,
+                       datetime.now(UTC) + timedelta(days=2))  # fmt: skip
+    assert authenticate(store_engine, "manager4", "manager4-own-password").ok

@@ -12,7 +12,7 @@ from cabinet.errors import RefusedRequest
 from cabinet.i18n import translate
 from cabinet.partners_admin import NewPartner, create_partner
 from cabinet.store.db import session_scope
-from cabinet.store.models import AuditLog, Partner, User
+from cabinet.store.models import AuditLog, OutboxMail, Partner, User
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open as open_page
 
@@ -97,3 +97,23 @@ def test_the_page_adds_a_partner_and_shows_its_password_once(program: Program, s
     assert "Direct Deal Media" in list(at.dataframe[0].value["Name"])
     at.run()  # shown once: the next run of the page no longer has it
     assert password not in [c.value for c in at.code]
+
+
+def test_where_links_can_be_made_the_partner_sets_its_own_password(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CABINET_PUBLIC_URL", "https://partners.example.com")
+    at = open_page("pages/13_partners.py", program.users["root"])
+    at.text_input(key="partners_add_name").input("Direct Deal Media")
+    at.text_input(key="partners_add_email").input("deal@example.com")
+    at.text_input(key="partners_add_username").input("direct_deal")
+    assert at.checkbox(key="partners_add_link").value is True
+    at.get("form_submit_button")[0].click().run()
+    assert not at.exception and not at.error and not at.code  # no password shown
+    with session_scope(store_engine) as s:
+        partner = s.scalar(select(Partner).where(Partner.name == "Direct Deal Media"))
+        body = s.scalar(select(OutboxMail.body).where(OutboxMail.kind == "welcome", OutboxMail.to_address == NEW.email))
+    assert translate("partners.added_link", partner=partner.id, name="Direct Deal Media", username="direct_deal",
+                     days=3) in [s.value for s in at.success]  # fmt: skip
+    assert "https://partners.example.com/?reset=" in body and "direct_deal" in body
+    assert not authenticate(store_engine, "direct_deal", "").ok
