@@ -13,8 +13,9 @@ a real user a link to that host with a working token in it (the caller passes th
 A new login added by an admin can get the same kind of link, valid for `WELCOME_DAYS`, in place of a password made
 for it (`send_welcome`): nobody but its user ever knows its password.
 
-Setting the password ends the login's other sessions and lifts a lock (`cabinet.auth.set_password`, which also tells
-the user by email); two-step login still asks for its code afterwards.
+Setting the password ends the login's other sessions and lifts the lock of wrong passwords
+(`cabinet.auth.set_password`, which also tells the user by email); a longer lock, an admin's, stays and refuses the
+link. Two-step login still asks for its code afterwards.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import jwt
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from cabinet.auth import audit, set_password
+from cabinet.auth import LOCKOUT, audit, locked_at, set_password
 from cabinet.errors import RefusedRequest
 from cabinet.mail import tell_user
 from cabinet.store.models import OutboxMail, User
@@ -133,6 +134,9 @@ def user_for_token(session: Session, token: str, link_key: bytes, now: datetime 
         raise ResetError("the login of this link is disabled", "reset.invalid")
     if not hmac.compare_digest(str(claims["pwd"]), _fingerprint(user.password_hash)):
         raise ResetError("a password was set since this link was made", "reset.used")
+    until = locked_at(user, now)
+    if until is not None and until - now > LOCKOUT:  # longer than wrong passwords lock for: an admin's lock
+        raise ResetError("the login is locked by an admin", "reset.locked")
     return user
 
 

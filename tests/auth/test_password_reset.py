@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
-from cabinet.auth import authenticate, lock_user, session_revoked
+from cabinet.auth import MAX_FAILED_LOGINS, authenticate, lock_user, session_revoked
 from cabinet.config import Settings
 from cabinet.invites import invite_token
 from cabinet.password_reset import (
@@ -127,10 +127,15 @@ def test_a_disabled_login_link_stops_and_a_lock_is_lifted(alice: Engine) -> None
     _ask(alice, "alice")
     token = _token(_links(alice)[0])
     with session_scope(alice) as s:
-        lock_user(s, s.scalar(select(User).where(User.username == "alice")), 60)
+        lock_user(s, s.scalar(select(User).where(User.username == "alice")), 60)  # an admin's lock: it stays
+    _refused(alice, token, "reset.locked")
+    with session_scope(alice) as s:
+        s.scalar(select(User).where(User.username == "alice")).locked_until = None
+    for _ in range(MAX_FAILED_LOGINS):  # wrong passwords lock it for 15 minutes
+        authenticate(alice, "alice", "wrong-password")
     assert authenticate(alice, "alice", PASSWORD).reason == "locked"
     _reset(alice, token)
-    assert authenticate(alice, "alice", NEW).ok  # a reset proves the mailbox: the lock is lifted
+    assert authenticate(alice, "alice", NEW).ok  # a reset proves the mailbox: that lock is lifted
     _ask(alice, "alice")
     token = _token(_links(alice)[-1])
     with session_scope(alice) as s:
