@@ -43,12 +43,12 @@ def counts_and_actions(scope: Scope) -> dict[str, int]:
     """The counts by status, a test message to oneself, and "send the failed again" when some failed."""
     with session_scope(engine()) as s:
         counts = mail_admin.outbox_counts(s, scope)
-    cols = st.columns(5)
-    for col, status in zip(cols, ("queued", "sent", "failed"), strict=False):
+    for col, status in zip(st.columns(3), ("queued", "sent", "failed"), strict=True):
         col.metric(t(f"emails.status_{status}"), f"{counts.get(status, 0):,}")
-    if cols[3].button(t("emails.test"), icon=":material/outgoing_mail:", key="emails_test", help=t("emails.test_help")):
+    buttons = st.container(horizontal=True)
+    if buttons.button(t("emails.test"), icon=":material/outgoing_mail:", key="emails_test", help=t("emails.test_help")):
         save_then_rerun(lambda s: ("emails.test_queued", {"to": mail_admin.send_test(s, scope)}), DONE_KEY)
-    if counts.get("failed") and cols[4].button(t("emails.retry"), icon=":material/replay:", key="emails_retry",
+    if counts.get("failed") and buttons.button(t("emails.retry"), icon=":material/replay:", key="emails_retry",
                                                help=t("emails.retry_help")):  # fmt: skip
         save_then_rerun(lambda s: ("emails.retried", {"n": mail_admin.retry_failed(s, scope)}), DONE_KEY)
     return counts
