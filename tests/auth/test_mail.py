@@ -270,3 +270,61 @@ def test_cli_sends_and_lists_the_outbox(alice: Engine, settings: Settings, tmp_p
     bad = _cli(["mail", "send"], {"CABINET_SMTP_URL": "smtq://127.0.0.1"})
     assert bad.returncode == 1 and "smtp_url must look like" in bad.stderr
     assert _cli(["mail", "send", "--every", "0.1s"]).returncode == 1
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key (the test trusts it through SSL_CERT_FILE)."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))  # fmt: skip
+    return cert_path, key_path
+
+
+@pytest.mark.parametrize("scheme", ["smtp+starttls", "smtps"])
+def test_tls_servers_are_verified_and_used(
+    alice: Engine,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    scheme: str,
+) -> None:
+    """STARTTLS on a server that requires it, and implicit TLS; a certificate the system does not trust is refused
+    (retried later, never sent in the clear)."""
+    import ssl
+
+    cert, key = _self_signed(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    handler = _Inbox()
+    tls = {"tls_context": server_tls, "require_starttls": True} if scheme == "smtp+starttls" else {
+        "ssl_context": server_tls}  # fmt: skip
+    controller = _smtp(handler, **tls)
+    transport = SmtpTransport.from_url(f"{scheme}://127.0.0.1:{controller.port}")
+    try:
+        _queue(alice, "untrusted@example.com")
+        refused = deliver(alice, transport, SENDER)  # the system's trust store: the test certificate is not in it
+        assert (refused.sent, refused.retrying) == (0, 1) and "CERTIFICATE_VERIFY_FAILED" in _rows(alice)[0].last_error
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # now trusted, as an operator's CA would be
+        _queue(alice, "trusted@example.com")
+        assert deliver(alice, transport, SENDER).sent == 1
+    finally:
+        controller.stop()
+    assert [m["To"] for m in handler.messages] == ["trusted@example.com"]
