@@ -22,6 +22,8 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -50,7 +52,8 @@ _PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
 
 class Transport(Protocol):
-    """Where messages go."""
+    """Where messages go. A transport may also have `batch()`, a context giving a `send` for a whole round (the SMTP
+    transport's keeps one connection)."""
 
     def send(self, message: EmailMessage) -> None: ...
 
@@ -82,18 +85,50 @@ class SmtpTransport:
         security = {"smtp": "plain", "smtp+starttls": "starttls", "smtps": "tls"}[parts.scheme]
         return cls(parts.hostname, port, security, unquote(parts.username or ""), unquote(parts.password or ""))
 
-    def send(self, message: EmailMessage) -> None:
+    def _connect(self) -> smtplib.SMTP:
         context = ssl.create_default_context()
         if self.security == "tls":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=SMTP_TIMEOUT, context=context)
         else:
             smtp = smtplib.SMTP(self.host, self.port, timeout=SMTP_TIMEOUT)
-        with smtp:
+        try:
             if self.security == "starttls":
                 smtp.starttls(context=context)
             if self.username:
                 smtp.login(self.username, self.password)
-            smtp.send_message(message)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def send(self, message: EmailMessage) -> None:
+        with self.batch() as send:
+            send(message)
+
+    @contextmanager
+    def batch(self) -> Iterator[Callable[[EmailMessage], None]]:
+        """A `send` for several messages over one connection (opened at the first, closed at the end)."""
+        smtp: smtplib.SMTP | None = None
+
+        def send(message: EmailMessage) -> None:
+            nonlocal smtp
+            if smtp is None:
+                smtp = self._connect()
+            try:
+                smtp.send_message(message)
+            except (OSError, smtplib.SMTPServerDisconnected):  # the connection is gone: the next send opens one
+                smtp.close()
+                smtp = None
+                raise
+
+        try:
+            yield send
+        finally:
+            if smtp is not None:
+                try:
+                    smtp.quit()
+                except (OSError, smtplib.SMTPException):
+                    smtp.close()
 
     def describe(self) -> str:
         user = f"{self.username}@" if self.username else ""
@@ -209,6 +244,13 @@ def _message(mail: OutboxMail, sender: str) -> EmailMessage:
     return message
 
 
+def _this_message(exc: BaseException) -> bool:
+    """A refusal of this message alone (its sender, recipient or content): the next one may still go. Anything else
+    (a server down or refusing the connection, a login refused, a disk full) would fail every message alike."""
+    refusals = smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused | smtplib.SMTPDataError | ValueError
+    return isinstance(exc, refusals)
+
+
 def _permanent(exc: BaseException) -> bool:
     """A refusal that a retry cannot change: the server's 5xx, or an address it will not take."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused):
@@ -224,35 +266,48 @@ def deliver(engine: Engine, transport: Transport, sender: str, now: datetime | N
     with engine.connect() as conn:
         ids = list(conn.scalars(due.order_by(OutboxMail.id).limit(limit)))
     sent = retrying = failed = 0
-    for mail_id in ids:
-        with engine.begin() as conn:  # the claim: only one sender's UPDATE finds the row still due
-            claimed = conn.execute(
-                update(OutboxMail)
-                .where(OutboxMail.id == mail_id, OutboxMail.status == "queued", OutboxMail.next_attempt_at <= now)
-                .values(next_attempt_at=now + LEASE)
-            ).rowcount
-        if not claimed:
-            continue
-        with Session(engine, expire_on_commit=False) as session:
-            mail = session.get_one(OutboxMail, mail_id)
-        try:  # outside any transaction: a slow server holds no lock in the store
-            transport.send(_message(mail, sender))
-        except (OSError, smtplib.SMTPException, ValueError) as exc:
-            attempts, error = mail.attempts + 1, f"{type(exc).__name__}: {exc}"[:500]
-            if attempts >= MAX_ATTEMPTS or _permanent(exc):
-                values: dict[str, object] = {"status": "failed"}
-                failed += 1
-            else:
-                values = {"next_attempt_at": now + RETRY_AFTER * 2 ** (attempts - 1)}
-                retrying += 1
-            values |= {"attempts": attempts, "last_error": error}
-        else:
-            values = {"status": "sent", "sent_at": datetime.now(UTC), "attempts": mail.attempts + 1,
-                      "last_error": None}  # fmt: skip
-            sent += 1
-        with engine.begin() as conn:
-            conn.execute(update(OutboxMail).where(OutboxMail.id == mail_id).values(**values))
+    batch = getattr(transport, "batch", None)  # one connection for the round, where the transport has them
+    with batch() if batch is not None else nullcontext(transport.send) as send:
+        for mail_id in ids:
+            outcome = _deliver_one(engine, mail_id, send, sender, now)
+            sent += outcome == "sent"
+            retrying += outcome in ("retry", "stop")
+            failed += outcome == "failed"
+            if outcome == "stop":  # the server cannot be reached: the rest wait for the next round, untouched
+                break
     return Delivery(sent, retrying, failed)
+
+
+def _deliver_one(engine: Engine, mail_id: int, send: Callable[[EmailMessage], None], sender: str,
+                 now: datetime) -> str | None:  # fmt: skip
+    """Claim and send one message: sent, retry, failed (given up), stop (to retry, and the round ends), or None when
+    another sender has it."""
+    with engine.begin() as conn:  # the claim: only one sender's UPDATE finds the row still due
+        claimed = conn.execute(
+            update(OutboxMail)
+            .where(OutboxMail.id == mail_id, OutboxMail.status == "queued", OutboxMail.next_attempt_at <= now)
+            .values(next_attempt_at=now + LEASE)
+        ).rowcount
+    if not claimed:
+        return None
+    with Session(engine, expire_on_commit=False) as session:
+        mail = session.get_one(OutboxMail, mail_id)
+    outcome = "sent"
+    try:  # outside any transaction: a slow server holds no lock in the store
+        send(_message(mail, sender))
+    except (OSError, smtplib.SMTPException, ValueError) as exc:
+        attempts, error = mail.attempts + 1, f"{type(exc).__name__}: {exc}"[:500]
+        if attempts >= MAX_ATTEMPTS or _permanent(exc):
+            outcome, values = "failed", {"status": "failed"}
+        else:
+            outcome = "retry" if _this_message(exc) else "stop"
+            values = {"next_attempt_at": now + RETRY_AFTER * 2 ** (attempts - 1)}
+        values |= {"attempts": attempts, "last_error": error}
+    else:
+        values = {"status": "sent", "sent_at": datetime.now(UTC), "attempts": mail.attempts + 1, "last_error": None}
+    with engine.begin() as conn:
+        conn.execute(update(OutboxMail).where(OutboxMail.id == mail_id).values(**values))
+    return outcome
 
 
 def deliver_with(cfg: Settings, engine: Engine, now: datetime | None = None) -> Delivery:

@@ -138,6 +138,42 @@ def test_a_failed_send_is_retried_with_backoff_then_given_up(alice: Engine) -> N
     assert mail_id == _rows(alice)[0].id
 
 
+def test_a_server_that_cannot_be_reached_ends_the_round_after_one_try(alice: Engine) -> None:  # noqa: F811
+    """A round does not wait out the server's timeout once per message: the others stay due, untouched."""
+    calls: list[str] = []
+
+    class Down:
+        def send(self, message: EmailMessage) -> None:
+            calls.append(message["To"])
+            raise TimeoutError("timed out")
+
+        def describe(self) -> str:
+            return "down"
+
+    _queue(alice, "a@example.com", "b@example.com", "c@example.com")
+    assert deliver(alice, Down(), SENDER).retrying == 1 and calls == ["a@example.com"]
+    assert [(r.attempts, r.status) for r in _rows(alice)] == [(1, "queued"), (0, "queued"), (0, "queued")]
+
+
+def test_one_connection_carries_a_round(alice: Engine) -> None:  # noqa: F811
+    handler = _Inbox()
+    controller = _smtp(handler)
+    sessions: list[object] = []
+    real = handler.handle_DATA
+
+    async def counting(server, session, envelope):  # type: ignore[no-untyped-def]
+        sessions.append(session)
+        return await real(server, session, envelope)
+
+    handler.handle_DATA = counting  # type: ignore[method-assign]
+    try:
+        _queue(alice, *(f"u{i}@example.com" for i in range(5)))
+        assert deliver(alice, SmtpTransport.from_url(f"smtp://127.0.0.1:{controller.port}"), SENDER).sent == 5
+    finally:
+        controller.stop()
+    assert len(handler.messages) == 5 and len({id(s) for s in sessions}) == 1  # one SMTP session for the five
+
+
 def test_a_permanent_refusal_is_given_up_at_once_and_the_others_go(alice: Engine) -> None:  # noqa: F811
     handler = _Inbox(refuse="gone@example.com")
     controller = _smtp(handler)
