@@ -39,9 +39,9 @@ from cabinet.config import ConfigError, Settings
 from cabinet.i18n import translate
 from cabinet.store.models import OutboxMail, Partner, ProgramSettings, User
 
-KINDS = ("password_reset", "password_changed", "payout_update", "application", "news", "test", "welcome")
-# a partner's email preferences and their defaults (`Partner.notification_prefs`)
-PREFS = {"payout_updates": True, "news": True}
+KINDS = ("password_reset", "password_changed", "payout_update", "application", "news", "test", "welcome", "weekly")
+# a partner's email preferences and their defaults (`Partner.notification_prefs`); the weekly summary is asked for
+PREFS = {"payout_updates": True, "news": True, "email_weekly": False}
 MAX_ATTEMPTS = 5
 RETRY_AFTER = timedelta(minutes=2)  # doubled after each failed attempt
 LEASE = timedelta(minutes=5)  # a claimed message is not taken by another sender for this long

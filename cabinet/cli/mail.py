@@ -44,6 +44,7 @@ def send(
     cfg = settings()
     transport = transport_for(cfg)  # a bad smtp_url is said now (ConfigError), not at every round
     engine = _engine()
+    weekly(engine, cfg, early=False)
     if every == "once":
         result = deliver_with(cfg, engine)
         console.print(_line(result), soft_wrap=True)
@@ -66,6 +67,7 @@ def send(
     try:
         while not stop.is_set():
             try:
+                weekly(engine, cfg, early=False)
                 result = deliver_with(cfg, engine)
                 if result.sent or result.retrying or result.failed:  # a quiet round says nothing
                     console.print(_line(result), soft_wrap=True, style="yellow" if result.failed else None)
@@ -77,6 +79,25 @@ def send(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     console.print("mail stopped")
+
+
+def weekly(engine, cfg, *, early: bool) -> int | None:  # type: ignore[no-untyped-def]
+    """Queue last week's summaries when due (`cabinet.weekly`), said in one line; the number queued."""
+    from cabinet.weekly import queue_weekly
+    from queries.warehouse import Warehouse
+
+    queued = queue_weekly(engine, Warehouse(cfg.warehouse_dir), early=early)
+    if queued is not None:
+        console.print(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC weekly summaries: {queued} queued", soft_wrap=True)
+    return queued
+
+
+@mail_app.command("weekly")
+def weekly_now() -> None:
+    """Queue last week's summaries now (the schedule does it on Mondays), unless they were queued already."""
+    cfg = settings()
+    if weekly(_engine(), cfg, early=True) is None:
+        console.print("last week's summaries were queued already (or the warehouse has no snapshot yet)")
 
 
 @mail_app.command("status")
