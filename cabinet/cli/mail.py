@@ -86,7 +86,12 @@ def weekly(engine, cfg, *, early: bool) -> int | None:  # type: ignore[no-untype
     from cabinet.weekly import queue_weekly
     from queries.warehouse import Warehouse
 
-    queued = queue_weekly(engine, Warehouse(cfg.warehouse_dir), early=early)
+    try:
+        queued = queue_weekly(engine, Warehouse(cfg.warehouse_dir), early=early)
+    except Exception as exc:  # the warehouse unreadable for a moment: said; the mail is still sent, tried next round
+        err_console.print(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC weekly summaries failed: {exc}", style="red",
+                          soft_wrap=True, highlight=False)  # fmt: skip
+        return None
     if queued is not None:
         console.print(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC weekly summaries: {queued} queued", soft_wrap=True)
     return queued
