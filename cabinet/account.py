@@ -1,4 +1,4 @@
-"""A partner's own account: where its payouts go, which emails it gets, and its password.
+"""A partner's own account: where its payouts go, which emails it gets, and a user's password and login email.
 
 Changing the payout method or details redirects money, so it takes the password of the user who does it (a manager
 viewing as the partner gives their own) and is audit-logged without the values; a new password ends every other
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from cabinet.access import Scope, scoped_partner
 from cabinet.auth import audit, set_password
 from cabinet.errors import RefusedRequest
-from cabinet.mail import PREFS, partner_prefs
+from cabinet.mail import PREFS, partner_prefs, tell_user
 from cabinet.passwords import check_password
 from cabinet.store.models import User
 
@@ -94,6 +94,24 @@ def set_email_prefs(session: Session, scope: Scope, partner_id: int, prefs: dict
               target=f"partner:{partner_id}", details=merged)  # fmt: skip
         session.flush()
     return merged
+
+
+def change_email(session: Session, scope: Scope, password: str, new_email: str) -> str:
+    """The acting user's own login email (where resets and notices go), after their password; the old address is
+    told, so a change the user did not make does not go unnoticed. The address as stored."""
+    if scope.impersonated_by:  # staff viewing as a partner change their own login in their own account
+        raise AccountError("not while viewing as a partner", "account.not_as_partner")
+    user = _actor(session, scope, password)
+    email = new_email.strip()
+    if not EMAIL.match(email):
+        raise AccountError(f"{email!r} is not an email address", "account.bad_email")
+    if email.lower() == (user.email or "").lower():
+        raise AccountError("the address is the current one", "account.same_email")
+    old, user.email = user.email, email
+    audit(session, "email_changed", user=user, target=user.username, details={"from": old, "to": email})
+    tell_user(session, user, "email_changed", "email_changed", to=old, new=email)
+    session.flush()
+    return email
 
 
 def masked(details: dict[str, str]) -> dict[str, str]:

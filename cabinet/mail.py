@@ -39,7 +39,17 @@ from cabinet.config import ConfigError, Settings
 from cabinet.i18n import translate
 from cabinet.store.models import OutboxMail, Partner, ProgramSettings, User
 
-KINDS = ("password_reset", "password_changed", "payout_update", "application", "news", "test", "welcome", "weekly")
+KINDS = (
+    "password_reset",
+    "password_changed",
+    "email_changed",
+    "payout_update",
+    "application",
+    "news",
+    "test",
+    "welcome",
+    "weekly",
+)
 # a partner's email preferences and their defaults (`Partner.notification_prefs`); the weekly summary is asked for
 PREFS = {"payout_updates": True, "news": True, "email_weekly": False}
 MAX_ATTEMPTS = 5
@@ -182,9 +192,12 @@ def _program(session: Session) -> tuple[str, str]:
     return (row[0], row[1] or "") if row else ("Partner Cabinet", "")
 
 
-def tell_user(session: Session, user: User, kind: str, text: str, **values: object) -> OutboxMail | None:
-    """Queue the message `mail.<text>_subject`/`_body` to a login, in its language; None when it has no address."""
-    if not user.email or "@" not in user.email:
+def tell_user(session: Session, user: User, kind: str, text: str, *, to: str | None = None,
+              **values: object) -> OutboxMail | None:  # fmt: skip
+    """Queue the message `mail.<text>_subject`/`_body` to a login (at `to` instead of its address: an address it had),
+    in its language; None when there is no address."""
+    address = to or user.email
+    if not address or "@" not in address:
         return None
     program, support = _program(session)
     values = {"program": program, "name": user.display_name, "username": user.username} | {
@@ -195,7 +208,7 @@ def tell_user(session: Session, user: User, kind: str, text: str, **values: obje
     body = translate(f"mail.{text}_body", user.locale, **values)
     footer = translate("mail.footer_support" if support else "mail.footer", user.locale, program=program,
                        support=support)  # fmt: skip
-    return queue(session, user.email, subject, f"{body}\n\n-- \n{footer}\n", kind, user.id)
+    return queue(session, address, subject, f"{body}\n\n-- \n{footer}\n", kind, user.id)
 
 
 def partner_prefs(partner: Partner) -> dict[str, bool]:

@@ -86,4 +86,16 @@ if user.impersonator is None:  # a manager viewing as a partner changes their ow
                 st.rerun()
             except AccountError as exc:
                 show_refusal(exc)
+    st.subheader(t("account.login_email"))
+    st.caption(t("account.login_email_now", email=store.login_email(scope)))
+    with st.form("account_email", clear_on_submit=True):
+        new_email = st.text_input(t("account.new_email"), max_chars=255, key="account_new_email")
+        email_password = st.text_input(t("account.your_password"), type="password", key="account_email_password")
+        if st.form_submit_button(t("account.change_email")):
+            try:
+                store.change_email(scope, email_password, new_email)
+                st.session_state["account_saved"] = "account.email_changed"
+                st.rerun()
+            except AccountError as exc:
+                show_refusal(exc)
     second_factor_box(scope)

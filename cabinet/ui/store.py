@@ -44,7 +44,7 @@ from cabinet.promo import STATES as CODE_STATES
 from cabinet.promo import CodeChange, PromoCodeError, PromoItem
 from cabinet.status import DataStatus, data_status
 from cabinet.store.db import session_scope
-from cabinet.store.models import Offer, Partner, PayoutRequest, Tier, TrackingLink
+from cabinet.store.models import Offer, Partner, PayoutRequest, Tier, TrackingLink, User
 from cabinet.tracking import SUB_MAX, SUBS, LinkError, NewLink, link_url, qr_png
 from cabinet.ui.branding import brand
 from cabinet.ui.resources import app_settings, engine
@@ -275,6 +275,19 @@ def save_email_prefs(scope: Scope, partner_id: int, prefs: dict[str, bool]) -> N
     """Set which emails the partner's logins get."""
     with session_scope(engine()) as s:
         _account.set_email_prefs(s, scope, partner_id, prefs)
+
+
+def change_email(scope: Scope, password: str, new_email: str) -> str:
+    """Change the acting user's own login email."""
+    with session_scope(engine()) as s:
+        return _account.change_email(s, scope, password, new_email)
+
+
+def login_email(scope: Scope) -> str:
+    """The acting user's own login email."""
+    with session_scope(engine()) as s:
+        user = s.get(User, scope.user_id)
+        return user.email if user is not None else ""
 
 
 def change_password(scope: Scope, current: str, new: str, repeat: str) -> None:

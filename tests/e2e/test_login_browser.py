@@ -29,16 +29,28 @@ def _login(tab, server: Server, password: str, expect: str | None = None) -> Non
     """
     RESULTS_DIR.mkdir(exist_ok=True)
     tab.goto(server.url)
-    for attempt in range(2):
-        # the page's script run is over (Streamlit marks the app's state), so the form is not being rebuilt
-        tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
+
+    def fill() -> None:
         tab.get_by_label("Username", exact=True).fill(server.username)
         tab.get_by_label("Password", exact=True).fill(password)
         tab.get_by_role("button", name="Log in").click()
-        if expect is None:
-            return
+
+    if expect is not None:
+        _until_shown(tab, fill, expect)
+        return
+    # the page's script run is over (Streamlit marks the app's state), so the form is not being rebuilt
+    tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
+    fill()
+
+
+def _until_shown(tab, act, text: str) -> None:  # type: ignore[no-untyped-def]
+    """`act` (fill a form, submit it) once the page's run is over, then wait for `text`; once more if it does not
+    come: the cookie component's first render can rerun the page and clear a form (see _login)."""
+    for attempt in range(2):
+        tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
+        act()
         try:
-            tab.get_by_text(expect).first.wait_for(timeout=20_000 if attempt == 0 else 40_000)
+            tab.get_by_text(text).first.wait_for(timeout=20_000 if attempt == 0 else 40_000)
             return
         except Exception:
             if attempt == 1:
@@ -279,19 +291,15 @@ def test_a_forgotten_password_is_set_again_from_the_emailed_link(tab, cabinet_se
     outbox = cabinet_server.data_dir / "outbox"
     before = set(outbox.glob("*.eml")) if outbox.is_dir() else set()
     tab.goto(cabinet_server.url)
-    for attempt in range(2):  # as above: a rerun may fold the box or clear the form before the click
-        tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
+
+    def ask() -> None:
         field = tab.get_by_label("Your username or email", exact=True)
-        if not field.is_visible():
+        if not field.is_visible():  # a rerun may fold the box
             tab.get_by_text("Forgot your password?").click()
         field.fill("Forgetful@Example.com")
         tab.get_by_role("button", name="Email me a link").click()
-        try:
-            tab.get_by_text("we have emailed it a link").wait_for(timeout=20_000)
-            break
-        except Exception:
-            if attempt == 1:
-                raise
+
+    _until_shown(tab, ask, "we have emailed it a link")
     deadline = time.monotonic() + 20
     while not (new := set(outbox.glob("*.eml")) - before if outbox.is_dir() else set()) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -303,17 +311,13 @@ def test_a_forgotten_password_is_set_again_from_the_emailed_link(tab, cabinet_se
 
     tab.goto(link)
     _see(tab.get_by_text("Set a new password").first, "reset_form")
-    for attempt in range(2):  # the cookie component's first render can rerun the page and clear a form (see _login)
-        tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
+
+    def set_it() -> None:
         tab.get_by_label("New password", exact=True).fill("a-new-password-22")
         tab.get_by_label("New password again", exact=True).fill("a-new-password-22")
         tab.get_by_role("button", name="Set the password").click()
-        try:
-            tab.get_by_text("The new password of e2e_forgetful is set").wait_for(timeout=20_000)
-            break
-        except Exception:
-            if attempt == 1:
-                raise
+
+    _until_shown(tab, set_it, "The new password of e2e_forgetful is set")
     assert "reset=" not in tab.url  # the used link is gone from the address
     tab.screenshot(path=str(RESULTS_DIR / "e2e_reset_done.png"), full_page=True)
     forgetful = replace(cabinet_server, username="e2e_forgetful", password="a-new-password-22")

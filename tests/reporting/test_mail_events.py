@@ -4,6 +4,7 @@ login's first one."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine, select
 
 from cabinet.access import build_session_user
@@ -133,3 +134,29 @@ def test_news_is_emailed_only_when_the_admin_says_and_to_whom_it_is_for(program:
         set_email_prefs(s, program.users["p_child"].scope, program.tiny.child, {"news": False})
         post(s, root, NewsItem("For all", "Everyone reads this."), email=True)
     assert sorted(to for kind, to, _ in _mails(store_engine)[1:]) == ["p_bronze@example.com", "p_parent@example.com"]
+
+
+def test_a_user_changes_its_login_email_and_the_old_address_is_told(program: Program, store_engine: Engine) -> None:
+    from cabinet.account import AccountError, change_email
+    from tests.reporting.conftest import PASSWORD
+
+    scope = program.users["p_child"].scope
+    for password, email, key in (("wrong-password", "new@example.com", "account.wrong_password"),
+                                 (PASSWORD, "not-an-address", "account.bad_email"),
+                                 (PASSWORD, "P_Child@Example.com", "account.same_email")):  # fmt: skip
+        with pytest.raises(AccountError) as refused, session_scope(store_engine) as s:
+            change_email(s, scope, password, email)
+        assert refused.value.key == key
+    assert _mails(store_engine) == []  # refusals change and tell nothing
+    at = open_page("pages/10_account.py", program.users["p_child"])
+    assert "go to p_child@example.com." in " ".join(c.value for c in at.caption)
+    at.text_input(key="account_new_email").input(" child.new@example.com ")
+    at.text_input(key="account_email_password").input(PASSWORD)
+    [change] = [b for b in at.button if b.label == translate("account.change_email")]
+    change.click().run()
+    assert not at.exception and translate("account.email_changed") in [s.value for s in at.success]
+    with session_scope(store_engine) as s:
+        assert s.scalar(select(User.email).where(User.username == "p_child")) == "child.new@example.com"
+    [(kind, to, subject)] = _mails(store_engine)
+    assert (kind, to) == ("email_changed", "p_child@example.com") and subject.endswith("your login's email was changed")
+    assert "child.new@example.com" in _bodies(store_engine)[0]
