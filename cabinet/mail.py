@@ -9,7 +9,8 @@ with, a mail server.
 (`cabinet.ui.mailer`), and `cabinet mail send --every 60s` (beside the app under `cabinet serve`) sends the rest: mail
 queued from the command line, and retries. A failed send is tried again after 2, 4, 8 and 16 minutes, then given up
 (`failed`, with the server's answer kept; `cabinet mail status` lists them); a permanent refusal (an SMTP 5xx) is
-given up at once. A sender claims each message with a lease (a conditional UPDATE moving `next_attempt_at` ahead),
+given up at once. Sent messages are deleted after 30 days, given-up ones after 90 (`prune`, run by
+`cabinet mail send`). A sender claims each message with a lease (a conditional UPDATE moving `next_attempt_at` ahead),
 so two senders never send one message twice.
 
 Messages go to the SMTP server of `smtp_url` (`smtp://` plain, `smtp+starttls://`, or `smtps://`, with the login in the
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from cabinet.config import ConfigError, Settings
@@ -55,6 +56,8 @@ PREFS = {"payout_updates": True, "news": True, "email_weekly": False}
 MAX_ATTEMPTS = 5
 RETRY_AFTER = timedelta(minutes=2)  # doubled after each failed attempt
 LEASE = timedelta(minutes=5)  # a claimed message is not taken by another sender for this long
+KEEP_SENT = timedelta(days=30)  # how long the outbox keeps a sent message (`prune`)
+KEEP_FAILED = timedelta(days=90)  # and one given up on
 SMTP_TIMEOUT = 20.0
 BATCH = 100
 QUEUED = "cabinet_mail_queued"  # `Session.info` key: this transaction queued mail
@@ -328,6 +331,16 @@ def deliver_with(cfg: Settings, engine: Engine, now: datetime | None = None) -> 
     with Session(engine) as session:
         program, _ = _program(session)
     return deliver(engine, transport_for(cfg), sender_for(cfg, program), now)
+
+
+def prune(engine: Engine, now: datetime | None = None) -> int:
+    """Delete messages sent more than `KEEP_SENT` ago and those given up more than `KEEP_FAILED` ago (their texts
+    hold links and personal data no one needs by then); how many."""
+    now = now or datetime.now(UTC)
+    old_sent = (OutboxMail.status == "sent") & (OutboxMail.sent_at < now - KEEP_SENT)
+    old_failed = (OutboxMail.status == "failed") & (OutboxMail.created_at < now - KEEP_FAILED)
+    with engine.begin() as conn:
+        return int(conn.execute(delete(OutboxMail).where(old_sent | old_failed)).rowcount)
 
 
 def counts(session: Session) -> dict[str, int]:

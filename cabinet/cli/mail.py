@@ -38,15 +38,14 @@ def send(
     ] = "once",
 ) -> None:
     """Send the outbox's due messages (retries included) through the configured SMTP server or into data/outbox/."""
-    from cabinet.mail import deliver_with, transport_for
+    from cabinet.mail import transport_for
     from etl.schedule import parse_interval
 
     cfg = settings()
     transport = transport_for(cfg)  # a bad smtp_url is said now (ConfigError), not at every round
     engine = _engine()
-    weekly(engine, cfg, early=False)
     if every == "once":
-        result = deliver_with(cfg, engine)
+        result = _round(engine, cfg)
         console.print(_line(result), soft_wrap=True)
         if result.failed:
             raise CliError(f"{result.failed} message(s) could not be sent: `cabinet mail status --failed` lists them")
@@ -67,8 +66,7 @@ def send(
     try:
         while not stop.is_set():
             try:
-                weekly(engine, cfg, early=False)
-                result = deliver_with(cfg, engine)
+                result = _round(engine, cfg)
                 if result.sent or result.retrying or result.failed:  # a quiet round says nothing
                     console.print(_line(result), soft_wrap=True, style="yellow" if result.failed else None)
             except Exception as exc:  # the store unreachable for a moment: said, and tried again next round
@@ -79,6 +77,15 @@ def send(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     console.print("mail stopped")
+
+
+def _round(engine, cfg):  # type: ignore[no-untyped-def]
+    """One round of the sender: last week's summaries when due, the old messages pruned, the due ones sent."""
+    from cabinet.mail import deliver_with, prune
+
+    weekly(engine, cfg, early=False)
+    prune(engine)
+    return deliver_with(cfg, engine)
 
 
 def weekly(engine, cfg, *, early: bool) -> int | None:  # type: ignore[no-untyped-def]

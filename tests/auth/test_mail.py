@@ -27,6 +27,7 @@ from cabinet.mail import (
     SmtpTransport,
     deliver,
     deliver_with,
+    prune,
     queue,
     tell_user,
 )
@@ -364,3 +365,18 @@ def test_tls_servers_are_verified_and_used(
     finally:
         controller.stop()
     assert [m["To"] for m in handler.messages] == ["trusted@example.com"]
+
+
+def test_old_messages_are_pruned_the_queued_never(alice: Engine) -> None:  # noqa: F811
+    ids = _queue(alice, "sent-old@example.com", "sent-new@example.com", "failed-old@example.com", "queued@example.com")
+    now = datetime.now(UTC)
+    with session_scope(alice) as s:
+        rows = {m.to_address: m for m in s.scalars(select(OutboxMail))}
+        rows["sent-old@example.com"].status, rows["sent-old@example.com"].sent_at = "sent", now - timedelta(days=31)
+        rows["sent-new@example.com"].status, rows["sent-new@example.com"].sent_at = "sent", now - timedelta(days=29)
+        rows["failed-old@example.com"].status = "failed"
+        rows["failed-old@example.com"].created_at = now - timedelta(days=91)
+        rows["queued@example.com"].created_at = now - timedelta(days=365)  # still to send: kept however old
+    assert prune(alice, now) == 2
+    assert [r.to_address for r in _rows(alice)] == ["sent-new@example.com", "queued@example.com"]
+    assert len(ids) == 4
