@@ -100,19 +100,20 @@ def add_login(session: Session, scope: Scope, username: str, name: str, email: s
     if role != ROLE_PARTNER and partner_id is not None:
         raise LoginChangeError("staff belong to no partner", "logins.staff_no_partner")
     username, name, email = checked_login(session, username, name, email)
-    password = random_password()
     zone = (partner.timezone if partner is not None else None) or program_timezone(session)
     user = User(username=username, email=email, display_name=name, role=role, password_hash=UNUSABLE_HASH,
                 partner_id=partner_id, timezone=zone)  # fmt: skip
     session.add(user)
+    password = None
     if welcome is not None:
         send_welcome(session, user, *welcome)
     else:
+        password = random_password()
         set_password(session, user, password, actor=admin.username, notify=False)
     audit(session, "user_added", user=admin, target=username,
           details={"role": role, "partner": partner_id, "emailed_link": welcome is not None})  # fmt: skip
     session.flush()
-    return None if welcome is not None else password
+    return password
 
 
 def new_password(session: Session, scope: Scope, user_id: int) -> str:

@@ -16,7 +16,7 @@ from cabinet.access import Scope
 from cabinet.logins_admin import ROLES, LoginRow
 from cabinet.password_reset import WELCOME_DAYS
 from cabinet.store.db import session_scope
-from cabinet.ui.password_reset import link_base
+from cabinet.ui.password_reset import link_base, welcome_checkbox
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
 from cabinet.ui.widgets import save_then_rerun
@@ -35,7 +35,7 @@ def show_done() -> None:
     if done is None:
         return
     key, params, password = done
-    st.success(t(key, **params, days=WELCOME_DAYS))
+    st.success(t(key, **params))
     if password is not None:
         st.code(password, language=None)
         st.caption(t("logins.password_once"))
@@ -121,18 +121,15 @@ def add_login_box(scope: Scope) -> None:
                                key="logins_add_role")  # fmt: skip
         partner = right.number_input(t("logins.add_partner"), min_value=0, step=1, key="logins_add_partner",
                                      help=t("logins.add_partner_help"))  # fmt: skip
-        base = link_base()
-        link = base is not None and st.checkbox(t("logins.add_link", days=WELCOME_DAYS), value=True,
-                                                key="logins_add_link", help=t("logins.add_link_help"))  # fmt: skip
+        welcome = welcome_checkbox("logins_add_link", "logins")
         sent = st.form_submit_button(t("logins.add_submit"), type="primary")
     if sent:
-        welcome = (base, app_settings().require_link_key()) if link and base is not None else None
 
-        def add(session: Session) -> tuple[str, dict[str, str], str | None]:
+        def add(session: Session) -> tuple[str, dict[str, object], str | None]:
             password = logins_admin.add_login(session, scope, username, name, email, str(role), int(partner) or None,
                                               welcome=welcome)  # fmt: skip
-            notice = "logins.added_link" if password is None else "logins.added"
-            return notice, {"username": username.strip(), "role": t(f"menu.role_{role}")}, password
+            params = {"username": username.strip(), "role": t(f"menu.role_{role}"), "days": WELCOME_DAYS}
+            return "logins.added_link" if password is None else "logins.added", params, password
 
         save_then_rerun(add, DONE_KEY, clear=("logins_add_name", "logins_add_email", "logins_add_username",
                                               "logins_add_partner"))  # fmt: skip

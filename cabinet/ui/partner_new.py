@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 from cabinet.access import Scope
 from cabinet.partners_admin import Choices, NewPartner, create_partner
 from cabinet.password_reset import WELCOME_DAYS
-from cabinet.ui.password_reset import link_base
-from cabinet.ui.resources import app_settings
+from cabinet.ui.password_reset import welcome_checkbox
 from cabinet.ui.text import t
 from cabinet.ui.widgets import save_then_rerun
 
@@ -29,7 +28,6 @@ def add_partner_box(scope: Scope, options: Choices) -> None:
             st.success(t("partners.added", partner=done[0], name=done[1], username=done[2]))
             st.code(done[3], language=None)
             st.caption(t("partners.added_password"))
-    base = link_base()
     with (
         st.expander(t("partners.add_title"), icon=":material/person_add:", key="partners_add_box"),
         st.form("partners_add"),
@@ -47,13 +45,11 @@ def add_partner_box(scope: Scope, options: Choices) -> None:
                                format_func=lambda p: options.plans.get(p, t("partners.no_plan")))  # fmt: skip
         parent = left.number_input(t("partners.add_parent"), min_value=0, step=1, key="partners_add_parent",
                                    help=t("partners.add_parent_help"))  # fmt: skip
-        link = base is not None and st.checkbox(t("partners.add_link", days=WELCOME_DAYS), value=True,
-                                                key="partners_add_link", help=t("partners.add_link_help"))  # fmt: skip
+        welcome = welcome_checkbox("partners_add_link", "partners")
         sent = st.form_submit_button(t("partners.add_submit"), type="primary")
     if not sent:
         return
     new = NewPartner(name, email, username, str(tier), int(manager) or None, int(plan) or None, int(parent) or None)
-    welcome = (base, app_settings().require_link_key()) if link and base is not None else None
 
     def add(session: Session) -> tuple[int, str, str, str | None]:
         partner, password = create_partner(session, scope, new, welcome)

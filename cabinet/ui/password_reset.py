@@ -33,6 +33,17 @@ def link_base() -> str | None:
     return head if last in _PAGE_SLUGS else url
 
 
+def welcome_checkbox(key: str, area: str) -> tuple[str, bytes] | None:
+    """In a form adding a login: "email a link to set the password instead" (ticked by default), where links can be
+    made. When ticked, the cabinet's address and the link key to make it with (`cabinet.password_reset.send_welcome`);
+    else None, and a password is made and shown once."""
+    base = link_base()
+    if base is None or not st.checkbox(t(f"{area}.add_link", days=_reset.WELCOME_DAYS), value=True, key=key,
+                                       help=t(f"{area}.add_link_help")):  # fmt: skip
+        return None
+    return base, app_settings().require_link_key()
+
+
 def forgot_box() -> None:
     """Under the login form: ask for a reset link by username or email."""
     with st.expander(t("reset.forgot"), icon=":material/lock_reset:", key="reset_box"):
