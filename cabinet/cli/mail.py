@@ -40,12 +40,14 @@ def send(
     """Send the outbox's due messages (retries included) through the configured SMTP server or into data/outbox/."""
     from cabinet.mail import transport_for
     from etl.schedule import parse_interval
+    from queries.warehouse import Warehouse
 
     cfg = settings()
     transport = transport_for(cfg)  # a bad smtp_url is said now (ConfigError), not at every round
     engine = _engine()
+    wh = Warehouse(cfg.warehouse_dir)  # one reader for every round: it follows each new snapshot itself
     if every == "once":
-        result = _round(engine, cfg)
+        result = _round(engine, cfg, wh)
         console.print(_line(result), soft_wrap=True)
         if result.failed:
             raise CliError(f"{result.failed} message(s) could not be sent: `cabinet mail status --failed` lists them")
@@ -66,7 +68,7 @@ def send(
     try:
         while not stop.is_set():
             try:
-                result = _round(engine, cfg)
+                result = _round(engine, cfg, wh)
                 if result.sent or result.retrying or result.failed:  # a quiet round says nothing
                     console.print(_line(result), soft_wrap=True, style="yellow" if result.failed else None)
             except Exception as exc:  # the store unreachable for a moment: said, and tried again next round
@@ -79,22 +81,21 @@ def send(
     console.print("mail stopped")
 
 
-def _round(engine, cfg):  # type: ignore[no-untyped-def]
+def _round(engine, cfg, wh):  # type: ignore[no-untyped-def]
     """One round of the sender: last week's summaries when due, the old messages pruned, the due ones sent."""
     from cabinet.mail import deliver_with, prune
 
-    weekly(engine, cfg, early=False)
+    weekly(engine, wh, early=False)
     prune(engine)
     return deliver_with(cfg, engine)
 
 
-def weekly(engine, cfg, *, early: bool) -> int | None:  # type: ignore[no-untyped-def]
+def weekly(engine, wh, *, early: bool) -> int | None:  # type: ignore[no-untyped-def]
     """Queue last week's summaries when due (`cabinet.weekly`), said in one line; the number queued."""
     from cabinet.weekly import queue_weekly
-    from queries.warehouse import Warehouse
 
     try:
-        queued = queue_weekly(engine, Warehouse(cfg.warehouse_dir), early=early)
+        queued = queue_weekly(engine, wh, early=early)
     except Exception as exc:  # the warehouse unreadable for a moment: said; the mail is still sent, tried next round
         err_console.print(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC weekly summaries failed: {exc}", style="red",
                           soft_wrap=True, highlight=False)  # fmt: skip
@@ -107,8 +108,9 @@ def weekly(engine, cfg, *, early: bool) -> int | None:  # type: ignore[no-untype
 @mail_app.command("weekly")
 def weekly_now() -> None:
     """Queue last week's summaries now (the schedule does it on Mondays), unless they were queued already."""
-    cfg = settings()
-    if weekly(_engine(), cfg, early=True) is None:
+    from queries.warehouse import Warehouse
+
+    if weekly(_engine(), Warehouse(settings().warehouse_dir), early=True) is None:
         console.print("last week's summaries were queued already (or the warehouse has no snapshot yet)")
 
 
