@@ -243,3 +243,18 @@ def test_settings_read_the_mail_keys(tmp_path: Path) -> None:
     secrets.write_text('[cabinet]\npublic_url = "https://q.example.com"\nsmtp_url = "smtps://h"\n', encoding="utf-8")
     cfg = Settings.from_env(env={"CABINET_DATA_DIR": str(tmp_path)}, secrets_path=secrets)
     assert (cfg.public_url, cfg.smtp_url, cfg.outbox_dir) == ("https://q.example.com", "smtps://h", tmp_path / "outbox")
+
+
+def test_two_step_login_still_asks_for_its_code_after_a_reset(alice: Engine) -> None:  # noqa: F811
+    """A mailbox is one factor: a reset sets the password, the second step stays."""
+    import pyotp
+
+    from cabinet.access import build_session_user
+    from cabinet.twofactor import new_secret, turn_on
+
+    new = new_secret("alice", "Program")
+    with session_scope(alice) as s:
+        turn_on(s, build_session_user(alice, "alice").scope, new.secret, pyotp.TOTP(new.secret).now())
+    _ask(alice, "alice")
+    _reset(alice, _token(_links(alice)[0]))
+    assert authenticate(alice, "alice", NEW).reason == "code_needed"
