@@ -11,7 +11,7 @@ from cabinet.ui.widgets import display_config, fmt_metric, period_picker, short_
 
 user = require_user("subpartners")
 st.title(t("subpartners.title"))
-invite_box(user.scope, "subpartners")  # a partner whose tier has sub-partners shares its invitation link
+invite_box(user.scope)  # a partner whose tier has sub-partners shares its invitation link
 snap = data.snapshot_or_stop()
 date_from, date_to = period_picker(user, key="subpartners")
 root = user.scope.own_partner_id

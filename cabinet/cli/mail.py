@@ -17,6 +17,11 @@ mail_app = typer.Typer(help="Email: send the outbox, show what it holds.", no_ar
 app.add_typer(mail_app, name="mail")
 
 
+def _now() -> str:
+    """The time at the head of a log line."""
+    return f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
 def _engine():  # type: ignore[no-untyped-def]
     from cabinet.store.db import StoreUnavailable, open_store
 
@@ -27,7 +32,7 @@ def _engine():  # type: ignore[no-untyped-def]
 
 
 def _line(result) -> str:  # type: ignore[no-untyped-def]
-    return (f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC mail: {result.sent} sent, {result.retrying} to retry, "
+    return (f"{_now()} mail: {result.sent} sent, {result.retrying} to retry, "
             f"{result.failed} given up")  # fmt: skip
 
 
@@ -72,7 +77,7 @@ def send(
                 if result.sent or result.retrying or result.failed:  # a quiet round says nothing
                     console.print(_line(result), soft_wrap=True, style="yellow" if result.failed else None)
             except Exception as exc:  # the store unreachable for a moment: said, and tried again next round
-                err_console.print(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC mail failed: {exc}", style="red",
+                err_console.print(f"{_now()} mail failed: {exc}", style="red",
                                   soft_wrap=True, highlight=False)  # fmt: skip
             stop.wait(period)
     finally:
@@ -97,11 +102,11 @@ def weekly(engine, wh, *, early: bool) -> int | None:  # type: ignore[no-untyped
     try:
         queued = queue_weekly(engine, wh, early=early)
     except Exception as exc:  # the warehouse unreadable for a moment: said; the mail is still sent, tried next round
-        err_console.print(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC weekly summaries failed: {exc}", style="red",
+        err_console.print(f"{_now()} weekly summaries failed: {exc}", style="red",
                           soft_wrap=True, highlight=False)  # fmt: skip
         return None
     if queued is not None:
-        console.print(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC weekly summaries: {queued} queued", soft_wrap=True)
+        console.print(f"{_now()} weekly summaries: {queued} queued", soft_wrap=True)
     return queued
 
 

@@ -3,20 +3,17 @@ the email are `cabinet.password_reset`'s."""
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
 from cabinet import password_reset as _reset
-from cabinet.config import PROJECT_ROOT
 from cabinet.store.db import session_scope
 from cabinet.ui.resources import app_settings, engine
+from cabinet.ui.signup import app_url
 from cabinet.ui.text import t
 from cabinet.ui.widgets import show_refusal
 
 PARAM = "reset"
 _SENT_KEY = "reset_sent"
-_PAGE_SLUGS = frozenset(re.sub(r"^\d+_", "", p.stem) for p in (PROJECT_ROOT / "pages").glob("*.py"))
 
 
 def link_base() -> str | None:
@@ -28,9 +25,7 @@ def link_base() -> str | None:
         return cfg.public_url
     if not cfg.demo_mode:
         return None
-    url = (st.context.url or "http://localhost:8501").removesuffix("/")
-    head, _, last = url.rpartition("/")
-    return head if last in _PAGE_SLUGS else url
+    return app_url()
 
 
 def welcome_checkbox(key: str, area: str) -> tuple[str, bytes] | None:

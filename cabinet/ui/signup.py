@@ -4,9 +4,12 @@ shares, on the Sub-partners page (`cabinet.invites` checks and stores)."""
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from cabinet.access import Scope
+from cabinet.config import PROJECT_ROOT
 from cabinet.ui import store
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import show_refusal
@@ -14,6 +17,7 @@ from cabinet.ui.widgets import show_refusal
 _DONE_KEY = "invite_applied"
 _STOPPED_KEY = "invite_stopped"
 FIELDS = ("username", "name", "email", "password", "password_again")
+_PAGE_SLUGS = frozenset(re.sub(r"^\d+_", "", p.stem) for p in (PROJECT_ROOT / "pages").glob("*.py"))
 
 
 def application_form() -> None:
@@ -59,13 +63,13 @@ def _form(token: str | None, parent: str) -> None:
     st.rerun()
 
 
-def invite_box(scope: Scope, page_slug: str) -> None:
-    """For a partner whose tier has sub-partners: the invitation link to share, and what happens after. `page_slug`
-    is the address path of the page it is on (the link points to the cabinet's home, where the form is)."""
+def invite_box(scope: Scope) -> None:
+    """For a partner whose tier has sub-partners: the invitation link to share (to the cabinet's home, where the form
+    is), and what happens after."""
     if not store.can_invite(scope):
         return
     with st.expander(t("invite.share_title"), icon=":material/person_add:"):
-        url = store.invite_url(scope, app_url(page_slug))
+        url = store.invite_url(scope, app_url())
         left, right = st.columns([3, 1])
         left.code(url, language=None, wrap_lines=True)
         left.caption(t("invite.share_help", days=store.INVITE_DAYS))
@@ -81,7 +85,8 @@ def invite_box(scope: Scope, page_slug: str) -> None:
             st.rerun()
 
 
-def app_url(page_slug: str) -> str:
+def app_url() -> str:
     """The cabinet's address as the browser sees it (behind a proxy and a base path too), without the page's path."""
     url = (st.context.url or "http://localhost:8501").removesuffix("/")
-    return url.removesuffix(f"/{page_slug}")
+    head, _, last = url.rpartition("/")
+    return head if last in _PAGE_SLUGS else url
