@@ -54,6 +54,8 @@ class Settings:
     public_url: str = ""  # the cabinet's address for links in emails; never taken from a request's Host header
     smtp_url: str = ""  # smtp://, smtp+starttls:// or smtps://user:password@host:port; empty: files in data/outbox
     mail_from: str = ""
+    # postbacks may call addresses of private networks (an on-premises tracker, tests); off: the public internet only
+    postbacks_private_ok: bool = False
     secrets_path: Path = field(default=PROJECT_ROOT / ".streamlit" / "secrets.toml")
 
     @classmethod
@@ -67,15 +69,17 @@ class Settings:
         secrets = _read_secrets(secrets_path)
         store_url = env.get("CABINET_STORE_URL") or f"sqlite:///{data_dir / 'cabinet.db'}"
         demo_raw = env.get("CABINET_DEMO_MODE", str(secrets.get("demo_mode", "false")))
+        private_raw = env.get("CABINET_POSTBACKS_ALLOW_PRIVATE", str(secrets.get("postbacks_allow_private", "false")))
         return cls(
             data_dir=data_dir,
             store_url=store_url,
             cookie_key=env.get("CABINET_COOKIE_KEY") or str(secrets.get("cookie_key", "")),
             link_signing_key=env.get("CABINET_LINK_SIGNING_KEY") or str(secrets.get("link_signing_key", "")),
-            demo_mode=demo_raw.strip().lower() in {"1", "true", "yes", "on"},
+            demo_mode=_yes(demo_raw),
             public_url=(env.get("CABINET_PUBLIC_URL") or str(secrets.get("public_url", ""))).strip(),
             smtp_url=(env.get("CABINET_SMTP_URL") or str(secrets.get("smtp_url", ""))).strip(),
             mail_from=(env.get("CABINET_MAIL_FROM") or str(secrets.get("mail_from", ""))).strip(),
+            postbacks_private_ok=_yes(private_raw),
             secrets_path=secrets_path,
         )
 
@@ -108,6 +112,10 @@ class Settings:
         if self.demo_mode and self.cookie_key in PLACEHOLDER_KEYS:
             return "demo-mode-cookie-key-not-for-production-use-0000"
         return _checked_key(self.cookie_key, "cookie_key", self.secrets_path).decode()
+
+
+def _yes(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
 def _checked_key(value: str, name: str, path: Path) -> bytes:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
 from cabinet.config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 app = typer.Typer(
     name="cabinet",
@@ -63,6 +67,16 @@ def read_password_file(path: Path) -> str:
 def settings() -> Settings:
     """Settings from the environment (CABINET_DATA_DIR, CABINET_STORE_URL, secrets file)."""
     return Settings.from_env()
+
+
+def store_engine() -> Engine:
+    """The store's engine, or CliError when it is not initialised or not migrated to this version."""
+    from cabinet.store.db import StoreUnavailable, open_store
+
+    try:
+        return open_store(settings().store_url)
+    except StoreUnavailable as exc:
+        raise CliError(str(exc)) from exc
 
 
 def main() -> None:

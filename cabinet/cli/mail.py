@@ -2,37 +2,20 @@
 
 from __future__ import annotations
 
-import signal
-import threading
-from datetime import UTC, datetime
-from types import FrameType
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from cabinet.cli._app import CliError, app, console, err_console, settings
+from cabinet.cli._app import CliError, app, console, err_console, settings, store_engine
+from cabinet.cli._every import log_time, period_of, repeat
 
 mail_app = typer.Typer(help="Email: send the outbox, show what it holds.", no_args_is_help=True)
 app.add_typer(mail_app, name="mail")
 
 
-def _now() -> str:
-    """The time at the head of a log line."""
-    return f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC"
-
-
-def _engine():  # type: ignore[no-untyped-def]
-    from cabinet.store.db import StoreUnavailable, open_store
-
-    try:
-        return open_store(settings().store_url)
-    except StoreUnavailable as exc:
-        raise CliError(str(exc)) from exc
-
-
 def _line(result) -> str:  # type: ignore[no-untyped-def]
-    return (f"{_now()} mail: {result.sent} sent, {result.retrying} to retry, "
+    return (f"{log_time()} mail: {result.sent} sent, {result.retrying} to retry, "
             f"{result.failed} given up")  # fmt: skip
 
 
@@ -44,12 +27,11 @@ def send(
 ) -> None:
     """Send the outbox's due messages (retries included) through the configured SMTP server or into data/outbox/."""
     from cabinet.mail import transport_for
-    from etl.schedule import parse_interval
     from queries.warehouse import Warehouse
 
     cfg = settings()
     transport = transport_for(cfg)  # a bad smtp_url is said now (ConfigError), not at every round
-    engine = _engine()
+    engine = store_engine()
     wh = Warehouse(cfg.warehouse_dir)  # one reader for every round: it follows each new snapshot itself
     if every == "once":
         result = _round(engine, cfg, wh)
@@ -57,33 +39,15 @@ def send(
         if result.failed:
             raise CliError(f"{result.failed} message(s) could not be sent: `cabinet mail status --failed` lists them")
         return
-    try:
-        period = parse_interval(every)
-    except ValueError as exc:
-        raise CliError(str(exc)) from exc
-    if period < 1:
-        raise CliError(f"--every must be at least 1s, got {every!r}")
-    stop = threading.Event()
-
-    def _stop(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    period = period_of(every)
     console.print(f"mail every {period:g} s to {transport.describe()}; Ctrl-C stops")
-    try:
-        while not stop.is_set():
-            try:
-                result = _round(engine, cfg, wh)
-                if result.sent or result.retrying or result.failed:  # a quiet round says nothing
-                    console.print(_line(result), soft_wrap=True, style="yellow" if result.failed else None)
-            except Exception as exc:  # the store unreachable for a moment: said, and tried again next round
-                err_console.print(f"{_now()} mail failed: {exc}", style="red",
-                                  soft_wrap=True, highlight=False)  # fmt: skip
-            stop.wait(period)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    console.print("mail stopped")
+
+    def one_round() -> None:
+        result = _round(engine, cfg, wh)
+        if result.sent or result.retrying or result.failed:  # a quiet round says nothing
+            console.print(_line(result), soft_wrap=True, style="yellow" if result.failed else None)
+
+    repeat(period, one_round, "mail")
 
 
 def _round(engine, cfg, wh):  # type: ignore[no-untyped-def]
@@ -102,20 +66,20 @@ def weekly(engine, wh, *, early: bool) -> int | None:  # type: ignore[no-untyped
     try:
         queued = queue_weekly(engine, wh, early=early)
     except Exception as exc:  # the warehouse unreadable for a moment: said; the mail is still sent, tried next round
-        err_console.print(f"{_now()} weekly summaries failed: {exc}", style="red",
+        err_console.print(f"{log_time()} weekly summaries failed: {exc}", style="red",
                           soft_wrap=True, highlight=False)  # fmt: skip
         return None
     if queued is not None:
-        console.print(f"{_now()} weekly summaries: {queued} queued", soft_wrap=True)
+        console.print(f"{log_time()} weekly summaries: {queued} queued", soft_wrap=True)
     return queued
 
 
 @mail_app.command("weekly")
-def weekly_now() -> None:
+def weeklylog_time() -> None:
     """Queue last week's summaries now (the schedule does it on Mondays), unless they were queued already."""
     from queries.warehouse import Warehouse
 
-    if weekly(_engine(), Warehouse(settings().warehouse_dir), early=True) is None:
+    if weekly(store_engine(), Warehouse(settings().warehouse_dir), early=True) is None:
         console.print("last week's summaries were queued already (or the warehouse has no snapshot yet)")
 
 
@@ -134,7 +98,7 @@ def status(
     if not cfg.public_url:
         note = "the request's address (demo mode)" if cfg.demo_mode else "nowhere: password resets by email are off"
         console.print(f"public_url is not set: reset links point to {note}", style="yellow")
-    with Session(_engine()) as session:
+    with Session(store_engine()) as session:
         by_status = counts(session)
         rows = recent(session, limit, "failed" if failed else None)
     console.print(", ".join(f"{by_status.get(s, 0):,} {s}" for s in ("queued", "sent", "failed")))

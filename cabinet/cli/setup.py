@@ -122,8 +122,10 @@ def serve(
     address: Annotated[str, typer.Option(help="Address to listen on.")] = "localhost",
     etl_every: Annotated[str, typer.Option(help="ETL schedule beside the app, e.g. 60s; 'off' disables.")] = "60s",
     mail_every: Annotated[str, typer.Option(help="Send the outbox's mail (retries) every, e.g. 60s; 'off'.")] = "60s",
+    postbacks_every: Annotated[str, typer.Option(help="Make partners' postback calls every, e.g. 10s; 'off'.")] = "10s",
 ) -> None:
-    """Start the cabinet (Streamlit) on http://ADDRESS:PORT with the ETL schedule and the mail sender beside it."""
+    """Start the cabinet (Streamlit) on http://ADDRESS:PORT with the ETL schedule, the mail sender and the postback
+    sender beside it."""
     cfg = settings()
     try:  # an uninitialised store, or one an upgrade has not migrated yet, is said here, not by every page
         open_store(cfg.store_url).dispose()
@@ -141,6 +143,9 @@ def serve(
     if mail_every != "off":
         mail_cmd = [sys.executable, "-c", entry, "mail", "send", f"--every={mail_every}"]
         procs["the mail sender"] = subprocess.Popen(mail_cmd, cwd=PROJECT_ROOT)
+    if postbacks_every != "off":
+        postbacks_cmd = [sys.executable, "-c", entry, "postbacks", "send", f"--every={postbacks_every}"]
+        procs["the postback sender"] = subprocess.Popen(postbacks_cmd, cwd=PROJECT_ROOT)
     procs["the app"] = subprocess.Popen(cmd, cwd=PROJECT_ROOT)
     _supervise(procs)
 

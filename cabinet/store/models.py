@@ -19,6 +19,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -318,6 +319,47 @@ class OutboxMail(Base):
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued, sent, failed (gave up)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)  # also a sender's lease
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class Postback(Base):
+    """A partner's postback (`cabinet.postbacks`): a URL its server is called at when one of its conversions reaches
+    one of `statuses` (of one of `types`; none: every type)."""
+
+    __tablename__ = "postbacks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    url: Mapped[str] = mapped_column(Text)  # a template: {macros} are filled in per conversion
+    statuses: Mapped[list[Any]] = mapped_column(default=list)
+    types: Mapped[list[Any]] = mapped_column(default=list)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    from_run: Mapped[int] = mapped_column(Integer, default=0)  # changes of ETL runs after this one are told
+    seen_run: Mapped[int] = mapped_column(Integer, default=0)  # the changes up to this run are queued
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class PostbackSend(Base):
+    """One call of a postback for one conversion in one status: queued, sent (a 2xx answer) or failed (given up)."""
+
+    __tablename__ = "postback_sends"
+    __table_args__ = (
+        UniqueConstraint("postback_id", "conversion_id", "status"),
+        Index("ix_postback_sends_state_next_attempt_at", "state", "next_attempt_at"),
+        Index("ix_postback_sends_partner_id_id", "partner_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    postback_id: Mapped[int] = mapped_column(ForeignKey("postbacks.id"))
+    partner_id: Mapped[int] = mapped_column(Integer)
+    conversion_id: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))  # the conversion's status it tells of
+    url: Mapped[str] = mapped_column(Text)  # as called: the macros filled in
+    state: Mapped[str] = mapped_column(String(16), default="queued")  # queued, sent, failed (gave up)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    http_status: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)  # also a sender's lease

@@ -29,6 +29,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "pages/05_cohorts.py": ("cohorts", ":material/grid_on:", "cohorts"),
     "pages/15_time_to_convert.py": ("cohorts", ":material/timelapse:", "time_to_convert"),  # an analysis next to it
     "pages/06_links.py": ("links", ":material/link:", "links"),
+    "pages/18_postbacks.py": ("links", ":material/webhook:", "postbacks"),  # tracking, sent to the partner's server
     "pages/07_creatives.py": ("creatives", ":material/photo_library:", "creatives"),
     "pages/08_promo_codes.py": ("promo_codes", ":material/sell:", "promo_codes"),
     "pages/09_payouts.py": ("payouts", ":material/payments:", "payouts"),

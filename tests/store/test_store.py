@@ -27,6 +27,8 @@ from cabinet.store.models import (
     OutboxMail,
     Partner,
     PayoutRequest,
+    Postback,
+    PostbackSend,
     ProgramSettings,
     PromoCode,
     Tier,
@@ -191,10 +193,19 @@ def _sample_program(session, big: Decimal) -> list[tuple[type, tuple[Any, ...], 
     mail = OutboxMail(kind="payout_update", user_id=partner_user.id, to_address="pu@example.org", subject="Тема",
                       body="Текст\n" * 40, status="failed", attempts=5, last_error="SMTPRecipientsRefused: 550",
                       created_at=WHEN, next_attempt_at=WHEN + timedelta(minutes=16), sent_at=None)  # fmt: skip
-    session.add_all([link, promo, creative, payout, audit, news, mail])
+    hook = Postback(partner_id=parent.id, url="https://t.example/pb?cid={sub2}&s={status}&p={payout}",
+                    statuses=["approved", "reversed"], types=["ftd"], enabled=False, from_run=7, seen_run=12,
+                    created_at=WHEN, created_by="pu")  # fmt: skip
+    session.add_all([link, promo, creative, payout, audit, news, mail, hook])
+    session.flush()
+    call = PostbackSend(postback_id=hook.id, partner_id=parent.id, conversion_id="c" * 128, status="approved",
+                        url="https://t.example/pb?cid=%D1%8F&s=approved&p=12.5000", state="failed", attempts=5,
+                        http_status=503, last_error="HTTP 503", created_at=WHEN,
+                        next_attempt_at=WHEN + timedelta(minutes=16), sent_at=None)  # fmt: skip
+    session.add(call)
     session.flush()
     objs = [tier, plan, settings, manager, parent, child, partner_user, offer, link, promo, creative, payout, audit,
-            news, mail]  # fmt: skip
+            news, mail, hook, call]  # fmt: skip
     return [(type(o), inspect(o).identity, _columns(o)) for o in objs]
 
 

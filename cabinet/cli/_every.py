@@ -1,0 +1,52 @@
+"""The loop of the senders that run beside the app (`cabinet mail send --every`, `cabinet postbacks send --every`):
+a round every period until SIGTERM or Ctrl-C; a failing round is said and the loop goes on."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import FrameType
+
+from cabinet.cli._app import CliError, console, err_console
+
+
+def log_time() -> str:
+    """The time at the head of a log line."""
+    return f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def period_of(every: str) -> float:
+    """Seconds of `--every` (at least 1 s); CliError when it is not an interval."""
+    from etl.schedule import parse_interval
+
+    try:
+        period = parse_interval(every)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    if period < 1:
+        raise CliError(f"--every must be at least 1s, got {every!r}")
+    return period
+
+
+def repeat(period: float, one_round: Callable[[], None], what: str) -> None:
+    """Run `one_round` every `period` seconds until SIGTERM/SIGINT; an exception in a round (the store unreachable
+    for a moment) is said as `<what> failed` and the next round runs as planned."""
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while not stop.is_set():
+            try:
+                one_round()
+            except Exception as exc:
+                err_console.print(f"{log_time()} {what} failed: {exc}", style="red", soft_wrap=True, highlight=False)
+            stop.wait(period)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    console.print(f"{what} stopped")

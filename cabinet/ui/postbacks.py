@@ -1,0 +1,171 @@
+"""The Postbacks page's parts: a partner's form, its postbacks with a test call, pause and delete, and the calls
+made; staff see their partners' postbacks and calls. `cabinet.postbacks` checks and stores, `cabinet.postback_send`
+calls."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import polars as pl
+import streamlit as st
+
+from cabinet import postback_send
+from cabinet.postbacks import (
+    MACROS,
+    STATUSES,
+    TYPES,
+    PostbackItem,
+    add_postback,
+    delete_postback,
+    postbacks,
+    render,
+    sample_values,
+    set_enabled,
+)
+from cabinet.session import SessionUser
+from cabinet.store.db import session_scope
+from cabinet.ui import data
+from cabinet.ui.resources import app_settings, engine
+from cabinet.ui.text import t
+from cabinet.ui.widgets import save_then_rerun
+from queries.dashboard import base_currency
+from queries.warehouse import NoSnapshotError
+
+DONE_KEY = "postbacks_done"
+URL_KEY = "postbacks_url"
+SHOWN = 100
+
+
+def show_done() -> None:
+    """The notice of the change before the rerun."""
+    if (done := st.session_state.pop(DONE_KEY, None)) is not None:
+        key, params = done
+        st.success(t(key, **params))
+
+
+def _currency() -> str:
+    try:
+        return base_currency(wh=data.warehouse())
+    except NoSnapshotError:
+        return "USD"
+
+
+def macros_help() -> None:
+    """What each macro is replaced by."""
+    with st.expander(t("postbacks.macros_title"), icon=":material/data_object:"):
+        st.dataframe(pl.DataFrame({t("postbacks.col_macro"): [f"{{{m}}}" for m in MACROS],
+                                   t("postbacks.col_meaning"): [t(f"postbacks.macro_{m}") for m in MACROS]}),
+                     hide_index=True, width="stretch")  # fmt: skip
+
+
+def add_form(user: SessionUser, partner_id: int) -> None:
+    """A new postback: the URL, the statuses and the types it tells of."""
+    with st.form("postback_add", border=True):
+        st.subheader(t("postbacks.add_title"))
+        url = st.text_input(t("postbacks.url"), key=URL_KEY, placeholder=t("postbacks.url_placeholder"),
+                            help=t("postbacks.url_help"), max_chars=2000)  # fmt: skip
+        cols = st.columns(2)
+        statuses = cols[0].multiselect(t("postbacks.statuses"), STATUSES, default=list(STATUSES),
+                                       format_func=lambda s: t(f"postbacks.status_{s}"),
+                                       help=t("postbacks.statuses_help"))  # fmt: skip
+        types = cols[1].multiselect(t("postbacks.types"), TYPES, placeholder=t("postbacks.types_all"),
+                                    format_func=lambda k: t(f"postbacks.type_{k}"))  # fmt: skip
+        if st.form_submit_button(t("postbacks.add"), icon=":material/add_link:", type="primary"):
+            private_ok, start = app_settings().postbacks_private_ok, postback_send.from_run_of(data.warehouse())
+            save_then_rerun(lambda s: add_postback(s, user.scope, partner_id, url, statuses, types, start, private_ok),
+                            DONE_KEY, done=("postbacks.added", {}), clear=(URL_KEY,))  # fmt: skip
+
+
+def _describe(p: PostbackItem) -> str:
+    statuses = ", ".join(t(f"postbacks.status_{s}") for s in p.statuses)
+    types = ", ".join(t(f"postbacks.type_{k}") for k in p.types) or t("postbacks.types_all")
+    state = t("postbacks.on") if p.enabled else t("postbacks.paused")
+    return t("postbacks.describe", statuses=statuses, types=types, state=state)
+
+
+def _test_call(user: SessionUser, p: PostbackItem) -> None:
+    """Call the postback now with sample values and say what its server answered."""
+    url = render(p.url, sample_values(p.partner_id, _currency()))
+    try:
+        answer = postback_send.fetch(url, app_settings().postbacks_private_ok)
+    except (OSError, ValueError) as exc:
+        st.error(t("postbacks.test_failed", url=url, error=f"{type(exc).__name__}: {exc}"))
+        return
+    say = st.success if answer.ok else st.warning
+    say(t("postbacks.test_answer", url=url, status=answer.status, body=answer.excerpt.strip() or "—"))
+
+
+def listing(user: SessionUser, partner_id: int) -> None:
+    """The partner's postbacks, each with a test call, pause or resume, and delete."""
+    with session_scope(engine()) as s:
+        items = postbacks(s, user.scope, partner_id)
+    if not items:
+        st.info(t("postbacks.none"))
+        return
+    for p in items:
+        with st.container(border=True):
+            st.code(p.url, language=None, wrap_lines=True)
+            st.caption(_describe(p))
+            buttons = st.container(horizontal=True)
+            if buttons.button(t("postbacks.test"), key=f"pb_test_{p.id}", icon=":material/send:",
+                              help=t("postbacks.test_help")):  # fmt: skip
+                _test_call(user, p)
+            label, icon = (
+                ("postbacks.pause", ":material/pause:") if p.enabled else ("postbacks.resume", ":material/play_arrow:")
+            )
+            if buttons.button(t(label), key=f"pb_toggle_{p.id}", icon=icon):
+                start = postback_send.from_run_of(data.warehouse())
+                done = ("postbacks.done_paused" if p.enabled else "postbacks.done_resumed", {})
+                save_then_rerun(lambda s, p=p, start=start: set_enabled(s, user.scope, p.id, not p.enabled, start),
+                                DONE_KEY, done=done)  # fmt: skip
+            confirm = buttons.checkbox(t("postbacks.delete_confirm"), key=f"pb_confirm_{p.id}")
+            if buttons.button(t("postbacks.delete"), key=f"pb_delete_{p.id}", icon=":material/delete:",
+                              disabled=not confirm):  # fmt: skip
+                save_then_rerun(lambda s, p=p: delete_postback(s, user.scope, p.id), DONE_KEY,
+                                done=("postbacks.deleted", {}))  # fmt: skip
+
+
+def recent_calls(user: SessionUser, partner_id: int | None) -> None:
+    """The counts by state and the newest calls with their answers, in the user's time zone."""
+    with session_scope(engine()) as s:
+        counts = postback_send.counts(s, user.scope, partner_id)
+        rows = postback_send.recent_calls(s, user.scope, partner_id, SHOWN)
+    st.subheader(t("postbacks.calls_title"))
+    for col, state in zip(st.columns(3), ("queued", "sent", "failed"), strict=True):
+        col.metric(t(f"postbacks.state_{state}"), f"{counts.get(state, 0):,}")
+    if not rows:
+        st.caption(t("postbacks.no_calls"))
+        return
+    zone = ZoneInfo(user.timezone)
+    table = pl.DataFrame(
+        {
+            "created": [r.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") for r in rows],
+            "partner": [r.partner_id for r in rows],
+            "conversion": [r.conversion_id for r in rows],
+            "status": [t(f"postbacks.status_{r.status}") for r in rows],
+            "state": [t(f"postbacks.state_{r.state}") for r in rows],
+            "http": [str(r.http_status or "") for r in rows],
+            "attempts": [r.attempts for r in rows],
+            "error": [r.last_error or "" for r in rows],
+            "url": [r.url for r in rows],
+        }
+    )
+    if partner_id is not None:
+        table = table.drop("partner")
+    st.dataframe(table.rename({c: t(f"postbacks.col_{c}") for c in table.columns}), hide_index=True, width="stretch")
+    st.caption(t("postbacks.calls_caption", n=len(rows), tz=user.timezone))
+
+
+def staff_overview(user: SessionUser) -> None:
+    """Managers and admins: their partners' postbacks (changed while viewing as the partner) and calls."""
+    st.caption(t("postbacks.staff_intro"))
+    with session_scope(engine()) as s:
+        items = postbacks(s, user.scope)
+    if not items:
+        st.info(t("postbacks.none_staff"))
+    else:
+        table = pl.DataFrame({"partner": [f"{p.partner_id} · {p.partner}" for p in items],
+                              "url": [p.url for p in items], "describe": [_describe(p) for p in items]})  # fmt: skip
+        st.dataframe(table.rename({c: t(f"postbacks.col_{c}") for c in table.columns}), hide_index=True,
+                     width="stretch")  # fmt: skip
+    recent_calls(user, None)

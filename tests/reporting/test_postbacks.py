@@ -1,0 +1,267 @@
+"""Postbacks: a partner's server is called once per conversion and status it asks for, after the ETL run that made
+the change, with the conversion's values in the macros; retries, refusals and private addresses."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import Engine, select
+
+from cabinet.access import ScopeError
+from cabinet.postback_send import deliver, fetch, from_run_of, prune, queue_due
+from cabinet.postbacks import PostbackError, add_postback, check_url, delete_postback, postbacks, render, set_enabled
+from cabinet.store.db import session_scope
+from cabinet.store.models import AuditLog, PostbackSend
+from queries.warehouse import Warehouse
+from tests.etl_ingest.conftest import NOW
+from tests.reporting.conftest import Program
+
+TEMPLATE = "/pb?c={conversion_id}&s={status}&p={payout}&cur={currency}&sub={sub2}&t={type}&k={click_id}"
+
+
+class Tracker:
+    """A partner's tracker on a local port: records each request's path and query, answers `answers` in turn (then
+    200)."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, str]] = []
+        self.answers: list[int] = []
+        tracker = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                query = parse_qs(urlsplit(self.path).query, keep_blank_values=True)
+                tracker.requests.append({k: v[0] for k, v in query.items()} | {"_path": self.path})
+                code = tracker.answers.pop(0) if tracker.answers else 200
+                self.send_response(code)
+                if code == 302:
+                    self.send_header("Location", "https://elsewhere.example/pb")
+                self.end_headers()
+                self.wfile.write(b"ok" if code == 200 else b"nope")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def tracker() -> Iterator[Tracker]:
+    t = Tracker()
+    yield t
+    t.close()
+
+
+def _add(program: Program, engine: Engine, url: str, who: str = "p_parent", statuses: tuple[str, ...] = (
+        "pending", "approved", "rejected"), types: tuple[str, ...] = ()) -> int:  # fmt: skip
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    with session_scope(engine) as s:
+        user = program.users[who]
+        return add_postback(s, user.scope, user.partner_id or program.tiny.parent, url, list(statuses), list(types),
+                            from_run_of(wh), private_ok=True).id  # fmt: skip
+
+
+def _second_run(program: Program, status: str = "approved") -> None:
+    """A new click of the parent's link (its own click id in sub2) and two conversions on it."""
+    tiny = program.tiny
+    tiny.write("clicks", "c2.csv", "click_id,ts,link_token,country,device,ip,user_agent,sub2\n"
+               f"k9,2026-11-09T10:00:00Z,{tiny.token},DE,mobile,10.0.0.9,Mozilla/5.0 Z,my click/77 ü\n")  # fmt: skip
+    tiny.write("conversions", "v2.csv", "conversion_id,ts,type,click_id,amount,currency,status,customer_id\n"
+               f"r9,2026-11-09T10:05:00Z,registration,k9,,,pending,u9\n"
+               f"f9,2026-11-09T10:30:00Z,ftd,k9,50,EUR,{status},u9\n")  # fmt: skip
+    tiny.run(NOW + timedelta(hours=1))
+
+
+def _calls(engine: Engine) -> list[tuple[str, str, str]]:
+    with session_scope(engine) as s:
+        return [tuple(r) for r in s.execute(select(PostbackSend.conversion_id, PostbackSend.status,  # type: ignore[misc]
+                                                   PostbackSend.state).order_by(PostbackSend.id))]  # fmt: skip
+
+
+def test_url_checks_and_macros() -> None:
+    assert (
+        check_url("  https://t.example/pb?c={conversion_id}&p={payout}  ")
+        == "https://t.example/pb?c={conversion_id}&p={payout}"
+    )
+    bad = {
+        "": "postbacks.err_empty",
+        "ftp://t.example/x": "postbacks.err_scheme",
+        "t.example/pb?c={conversion_id}": "postbacks.err_scheme",
+        "https://t.example/pb?c={conversionid}": "postbacks.err_macro",
+        "https://t.example/pb?c={conversion_id": "postbacks.err_macro",
+        "https://{sub1}.example/pb": "postbacks.err_macro_host",
+        "https://user:pw@t.example/pb": "postbacks.err_login",
+        "https://t.example/p b": "postbacks.err_spaces",
+        "https://t.example:99999/pb": "postbacks.err_port",
+        "https://t.example/" + "x" * 2000: "postbacks.err_long",
+        "http://127.0.0.1:8080/pb": "postbacks.err_private",
+        "http://169.254.169.254/latest/meta-data": "postbacks.err_private",
+        "http://10.1.2.3/pb": "postbacks.err_private",
+        "http://[::ffff:192.168.0.1]/pb": "postbacks.err_private",
+        "http://localhost/pb": "postbacks.err_private",
+    }
+    for url, key in bad.items():
+        with pytest.raises(PostbackError) as caught:
+            check_url(url)
+        assert caught.value.key == key, url
+    assert check_url("http://10.1.2.3/pb", private_ok=True) == "http://10.1.2.3/pb"
+    assert render("https://t.example/?a={sub1}&b={sub2}&c={payout}", {"sub1": "a&b=c ü", "payout": "1.50"}) == (
+        "https://t.example/?a=a%26b%3Dc%20%C3%BC&b=&c=1.50"
+    )
+
+
+def test_a_postback_tells_of_later_runs_once_per_status(program: Program, store_engine: Engine,
+                                                        tracker: Tracker) -> None:  # fmt: skip
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    _add(program, store_engine, tracker.url + TEMPLATE)
+    assert queue_due(store_engine, wh) == 0  # the conversions loaded before it was saved are not told
+    _second_run(program)
+    assert queue_due(store_engine, wh) == 2
+    assert queue_due(store_engine, wh) == 0  # read again: nothing new
+    assert deliver(store_engine, private_ok=True).sent == 2
+    by_id = {r["c"]: r for r in tracker.requests}
+    assert set(by_id) == {"r9", "f9"}
+    assert by_id["f9"] | {"_path": ""} == {"c": "f9", "s": "approved", "p": "100.00", "cur": "USD",
+                                            "sub": "my click/77 ü", "t": "ftd", "k": "k9", "_path": ""}  # fmt: skip
+    assert by_id["r9"]["s"] == "pending" and by_id["r9"]["p"] == "0.00"
+    assert _calls(store_engine) == [("r9", "pending", "sent"), ("f9", "approved", "sent")]
+    assert deliver(store_engine, private_ok=True).sent == 0  # each call made once
+
+    # the FTD rejected by a later run: one call more, its payout now 0; the registration unchanged is not told again
+    program.tiny.write("conversions", "v3.csv", "conversion_id,ts,type,click_id,amount,currency,status,updated_at\n"
+                       "f9,2026-11-09T10:30:00Z,ftd,k9,50,EUR,rejected,2026-11-09T12:00:00Z\n")  # fmt: skip
+    program.tiny.run(NOW + timedelta(hours=2))
+    assert queue_due(store_engine, wh) == 1
+    deliver(store_engine, private_ok=True)
+    assert (tracker.requests[-1]["c"], tracker.requests[-1]["s"], tracker.requests[-1]["p"]) == ("f9", "rejected",
+                                                                                                  "0.00")  # fmt: skip
+    assert len(tracker.requests) == 3
+
+
+def test_statuses_types_and_partners(program: Program, store_engine: Engine, tracker: Tracker) -> None:
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    _add(program, store_engine, tracker.url + "/approved?c={conversion_id}", statuses=("approved",))
+    _add(program, store_engine, tracker.url + "/regs?c={conversion_id}", types=("registration",))
+    _add(program, store_engine, tracker.url + "/child?c={conversion_id}", who="p_child")  # nothing of the parent's
+    _second_run(program)
+    assert queue_due(store_engine, wh) == 2
+    deliver(store_engine, private_ok=True)
+    assert sorted(r["_path"] for r in tracker.requests) == ["/approved?c=f9", "/regs?c=r9"]
+
+
+def test_answers_retries_and_give_ups(program: Program, store_engine: Engine, tracker: Tracker) -> None:
+    _add(program, store_engine, tracker.url + TEMPLATE)
+    _second_run(program)
+    queue_due(store_engine, Warehouse(program.tiny.settings.warehouse_dir))
+    now = datetime.now(UTC)
+    tracker.answers = [503, 404]
+    first = deliver(store_engine, private_ok=True, now=now)
+    assert (first.sent, first.retrying, first.failed) == (0, 1, 1)
+    with session_scope(store_engine) as s:
+        rows = {c.conversion_id: c for c in s.scalars(select(PostbackSend))}
+        assert (rows["r9"].state, rows["r9"].http_status, rows["r9"].attempts) == ("queued", 503, 1)
+        assert (rows["f9"].state, rows["f9"].http_status, rows["f9"].last_error) == ("failed", 404, "HTTP 404: nope")
+    assert deliver(store_engine, private_ok=True, now=now).sent == 0  # not due before its retry time
+    assert deliver(store_engine, private_ok=True, now=now + timedelta(minutes=1)).sent == 1
+    # a redirect is not followed, and is given up with where it points
+    with session_scope(store_engine) as s:
+        s.query(PostbackSend).update({"state": "queued", "next_attempt_at": now, "attempts": 0})
+    tracker.answers = [302, 302]
+    assert deliver(store_engine, private_ok=True, now=now).failed == 2
+    with session_scope(store_engine) as s:
+        assert "https://elsewhere.example/pb" in (s.scalars(select(PostbackSend.last_error)).first() or "")
+
+
+def test_a_server_down_ends_its_round(program: Program, store_engine: Engine, tracker: Tracker) -> None:
+    port = tracker.server.server_address[1]
+    tracker.close()  # nothing listens there now
+    _add(program, store_engine, f"http://127.0.0.1:{port}" + TEMPLATE)
+    _second_run(program)
+    queue_due(store_engine, Warehouse(program.tiny.settings.warehouse_dir))
+    now = datetime.now(UTC)
+    down = deliver(store_engine, private_ok=True, now=now)
+    assert (down.sent, down.retrying, down.failed) == (0, 1, 0)  # the second call was not tried in this round
+    with session_scope(store_engine) as s:
+        assert sorted(c.attempts for c in s.scalars(select(PostbackSend))) == [0, 1]
+
+
+def test_private_addresses_are_refused_when_sending(program: Program, store_engine: Engine, tracker: Tracker) -> None:
+    """Saved while private addresses were allowed; the sender without `postbacks_allow_private` refuses the calls
+    when they connect, before anything is sent."""
+    _add(program, store_engine, tracker.url + TEMPLATE)
+    _second_run(program)
+    queue_due(store_engine, Warehouse(program.tiny.settings.warehouse_dir))
+    assert deliver(store_engine, private_ok=False).failed == 2
+    assert tracker.requests == []
+    with session_scope(store_engine) as s:
+        assert all("not a public address" in (c.last_error or "") for c in s.scalars(select(PostbackSend)))
+
+
+def test_the_address_is_checked_when_connecting(tracker: Tracker) -> None:
+    """A host name that resolves to a private address (as after DNS rebinding) is refused at the connection."""
+    port = tracker.server.server_address[1]
+    with pytest.raises(ConnectionError, match="not a public address"):
+        fetch(f"http://localhost:{port}/pb")
+    assert tracker.requests == []
+    assert fetch(f"http://localhost:{port}/pb?x=1", private_ok=True).status == 200
+
+
+def test_two_senders_never_make_one_call_twice(program: Program, store_engine: Engine, tracker: Tracker) -> None:
+    _add(program, store_engine, tracker.url + TEMPLATE)
+    _second_run(program)
+    queue_due(store_engine, Warehouse(program.tiny.settings.warehouse_dir))
+    senders = [threading.Thread(target=deliver, args=(store_engine,), kwargs={"private_ok": True}) for _ in range(3)]
+    for t in senders:
+        t.start()
+    for t in senders:
+        t.join()
+    assert sorted(r["c"] for r in tracker.requests) == ["f9", "r9"]
+
+
+def test_paused_deleted_and_scoped(program: Program, store_engine: Engine, tracker: Tracker) -> None:
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    hook = _add(program, store_engine, tracker.url + TEMPLATE)
+    parent, child = program.users["p_parent"].scope, program.users["p_child"].scope
+    with session_scope(store_engine) as s:
+        with pytest.raises(ScopeError):
+            set_enabled(s, child, hook, False, 0)
+        assert postbacks(s, child) == [] and [p.id for p in postbacks(s, program.users["root"].scope)] == [hook]
+        set_enabled(s, parent, hook, False, from_run_of(wh))
+    _second_run(program)
+    assert queue_due(store_engine, wh) == 0  # paused: the run's conversions are not queued
+    with session_scope(store_engine) as s:
+        set_enabled(s, parent, hook, True, from_run_of(wh))
+    assert queue_due(store_engine, wh) == 0  # resumed: from the next run on, not the ones while paused
+    with session_scope(store_engine) as s:
+        with pytest.raises(ScopeError):
+            delete_postback(s, child, hook)
+        delete_postback(s, parent, hook)
+        actions = list(s.scalars(select(AuditLog.action).where(AuditLog.action.like("postback%"))
+                                 .order_by(AuditLog.id)))  # fmt: skip
+    assert actions == ["postback_added", "postback_paused", "postback_resumed", "postback_deleted"]
+    assert postbacks_left(store_engine) == 0
+
+
+def postbacks_left(engine: Engine) -> int:
+    with session_scope(engine) as s:
+        return len(s.scalars(select(PostbackSend)).all())
+
+
+def test_old_calls_are_pruned(program: Program, store_engine: Engine, tracker: Tracker) -> None:
+    _add(program, store_engine, tracker.url + TEMPLATE)
+    _second_run(program)
+    queue_due(store_engine, Warehouse(program.tiny.settings.warehouse_dir))
+    deliver(store_engine, private_ok=True)
+    assert prune(store_engine, datetime.now(UTC) + timedelta(days=29)) == 0
+    assert prune(store_engine, datetime.now(UTC) + timedelta(days=31)) == 2

@@ -1,0 +1,95 @@
+"""The Postbacks page: a partner saves one, calls it with a test, pauses and deletes it; a bad URL is said and kept in
+the form; staff see their partners' postbacks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, select
+
+from cabinet.i18n import translate
+from cabinet.store.db import session_scope
+from cabinet.store.models import Postback
+from cabinet.ui.resources import app_settings
+from tests.reporting.conftest import Program
+from tests.reporting.test_pages import _open as open_page
+from tests.reporting.test_postbacks import Tracker
+
+PAGE = "pages/18_postbacks.py"
+
+
+@pytest.fixture
+def private_ok(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The tests' tracker listens on 127.0.0.1: allowed as an install on its own network would allow it."""
+    monkeypatch.setenv("CABINET_POSTBACKS_ALLOW_PRIVATE", "1")
+    app_settings.clear()
+    yield
+    app_settings.clear()
+
+
+def _saved(engine: Engine) -> list[tuple[str, bool, list[str]]]:
+    with session_scope(engine) as s:
+        return [(p.url, p.enabled, p.statuses) for p in s.scalars(select(Postback).order_by(Postback.id))]
+
+
+def test_a_partner_saves_tests_pauses_and_deletes_a_postback(program: Program, store_engine: Engine,
+                                                             private_ok: None) -> None:  # fmt: skip
+    tracker = Tracker()
+    try:
+        at = open_page(PAGE, program.users["p_parent"])
+        assert not at.exception and [x.value for x in at.title] == [translate("postbacks.title")]
+        assert [i.value for i in at.info] == [translate("postbacks.none")]
+        url = tracker.url + "/pb?c={conversion_id}&s={status}&p={payout}"
+        at.text_input(key="postbacks_url").input(url)
+        at.multiselect[0].set_value(["approved", "rejected"])
+        at.button[0].click().run()  # the form's submit button
+        assert not at.exception and [x.value for x in at.success] == [translate("postbacks.added")]
+        assert _saved(store_engine) == [(url, True, ["approved", "rejected"])]
+        assert at.text_input(key="postbacks_url").value == ""  # the saved form starts empty
+        [hook_id] = [p[0] for p in _ids(store_engine)]
+        at.button(key=f"pb_test_{hook_id}").click().run()
+        [said] = [x.value for x in at.success]
+        assert "HTTP 200" in said and tracker.requests[-1]["s"] == "approved"
+        assert tracker.requests[-1]["c"].startswith("test-") and tracker.requests[-1]["p"] == "0.00"
+        at.button(key=f"pb_toggle_{hook_id}").click().run()
+        assert [x.value for x in at.success] == [translate("postbacks.done_paused")]
+        assert _saved(store_engine)[0][1] is False
+        assert at.button(key=f"pb_delete_{hook_id}").disabled  # not without the confirmation
+        at.checkbox(key=f"pb_confirm_{hook_id}").check().run()
+        at.button(key=f"pb_delete_{hook_id}").click().run()
+        assert [x.value for x in at.success] == [translate("postbacks.deleted")] and _saved(store_engine) == []
+    finally:
+        tracker.close()
+
+
+def _ids(engine: Engine) -> list[tuple[int]]:
+    with session_scope(engine) as s:
+        return [(i,) for i in s.scalars(select(Postback.id))]
+
+
+def test_a_bad_url_is_said_and_kept(program: Program, store_engine: Engine) -> None:
+    at = open_page(PAGE, program.users["p_parent"])
+    bad = "http://169.254.169.254/latest/meta-data?c={conversion_id}"
+    at.text_input(key="postbacks_url").input(bad)
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == [translate("postbacks.err_private", host="169.254.169.254")]
+    assert at.text_input(key="postbacks_url").value == bad and _saved(store_engine) == []
+    at.text_input(key="postbacks_url").input("https://t.example/pb?c={conversion}")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == [translate("postbacks.err_macro", macros="{conversion}")]
+
+
+def test_staff_see_their_partners_postbacks(program: Program, store_engine: Engine) -> None:
+    from cabinet.postbacks import add_postback
+
+    with session_scope(store_engine) as s:
+        scope = program.users["p_parent"].scope
+        add_postback(s, scope, program.tiny.parent, "https://t.example/pb?c={conversion_id}", ["approved"], [], 0)
+    for who, shown in (("root", 1), ("mgr", 1)):
+        at = open_page(PAGE, program.users[who])
+        assert not at.exception
+        table = at.dataframe[0].value
+        assert len(table) == shown and "https://t.example/pb?c={conversion_id}" in list(table.iloc[:, 1])
+    at = open_page(PAGE, program.users["p_child"])  # the child's page: its own, none
+    assert [i.value for i in at.info] == [translate("postbacks.none")]
