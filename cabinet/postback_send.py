@@ -1,8 +1,9 @@
 """Postback calls (`cabinet.postbacks`): queued from each new warehouse snapshot, sent over HTTP(S) with retries.
 
 `queue_due` reads the conversions that ETL runs changed since each postback's last round (`Postback.seen_run`) and
-queues one call per conversion and status the postback asks for; a unique key on (postback, conversion, status) means
-a status is told once however often it is read. `deliver` makes the due calls: a GET, 5 s to answer, redirects not
+queues a call for each that is now in a status the postback asks for, unless that postback last told of it in the same
+status (a change of its amount only). A unique key on (postback, conversion, run) means a change is told once however
+often it is read, by however many senders. `deliver` makes the due calls: a GET, 5 s to answer, redirects not
 followed. A 2xx answer is sent; a 408, 429 or 5xx answer, a timeout or a refused connection is tried again after 1, 2,
 4, 8 and 16 minutes, then given up; any other answer is given up at once (a 4xx will not change by itself; a redirect
 means the URL should be the address it points to). A server that cannot be reached ends its postback's round: its
@@ -137,16 +138,36 @@ def _values(row: dict[str, object], currency: str) -> dict[str, object]:
             "timestamp": int(ts.replace(tzinfo=UTC).timestamp())}  # fmt: skip
 
 
-def _calls(hook: Postback, changed: list[dict[str, object]], currency: str, now: datetime) -> list[dict[str, object]]:
-    """The calls a postback makes for the changed conversions it has not seen, in the statuses and types it asks for."""
+def _last_told(session: Session, hook: Postback, conversion_ids: list[str]) -> dict[str, str]:
+    """The status each conversion was last told in by this postback (those it told of)."""
+    told: dict[str, str] = {}
+    for start in range(0, len(conversion_ids), BATCH):
+        rows = session.execute(
+            select(PostbackSend.conversion_id, PostbackSend.status)
+            .where(
+                PostbackSend.postback_id == hook.id,
+                PostbackSend.conversion_id.in_(conversion_ids[start : start + BATCH]),
+            )
+            .order_by(PostbackSend.id)
+        )
+        told.update({cid: status for cid, status in rows})
+    return told
+
+
+def _calls(session: Session, hook: Postback, changed: list[dict[str, object]], currency: str,
+           now: datetime) -> list[dict[str, object]]:  # fmt: skip
+    """The calls a postback makes for the changed conversions it has not seen: those now in a status (and of a type)
+    it asks for, unless it last told of them in that same status (a change of amount only)."""
     seen = max(hook.seen_run, hook.from_run)
     wanted = [c for c in changed if int(str(c["run"])) > seen and c["status"] in hook.statuses
               and (not hook.types or c["type"] in hook.types)]  # fmt: skip
+    told = _last_told(session, hook, [str(c["conversion_id"]) for c in wanted])
     return [
         {"postback_id": hook.id, "partner_id": hook.partner_id, "conversion_id": c["conversion_id"],
-         "status": c["status"], "url": render(hook.url, _values(c, currency)), "state": "queued", "attempts": 0,
-         "created_at": now, "next_attempt_at": now}
+         "status": c["status"], "run_id": c["run"], "url": render(hook.url, _values(c, currency)), "state": "queued",
+         "attempts": 0, "created_at": now, "next_attempt_at": now}
         for c in wanted
+        if told.get(str(c["conversion_id"])) != c["status"]
     ]  # fmt: skip
 
 
@@ -186,7 +207,7 @@ def queue_due(engine: Engine, wh: Warehouse, now: datetime | None = None) -> int
                 found = cur.execute(_CHANGED_SQL, {"partner": partner_id, "low": low, "top": top}).fetchall()
                 changed = [dict(zip(_COLUMNS, r, strict=True)) for r in found]
                 for hook in own:
-                    calls = _calls(hook, changed, currency, now)
+                    calls = _calls(session, hook, changed, currency, now)
                     for start in range(0, len(calls), BATCH):
                         _insert_ignoring_repeats(session, calls[start : start + BATCH])
                     hook.seen_run = top

@@ -79,7 +79,7 @@ def status(
         query = select(PostbackSend).order_by(PostbackSend.id.desc()).limit(limit)
         rows = list(session.scalars(query.where(PostbackSend.state == "failed") if failed else query))
     enabled = dict(hooks)
-    console.print(f"{enabled.get(True, 0):,} postbacks on, {enabled.get(False, 0):,} paused; calls: "
+    console.print(f"postbacks: {enabled.get(True, 0):,} on, {enabled.get(False, 0):,} paused; calls: "
                   + ", ".join(f"{by_state.get(s, 0):,} {s}" for s in ("queued", "sent", "failed")))  # fmt: skip
     table = Table("id", "created (UTC)", "partner", "conversion", "status", "state", "tries", "HTTP", "error")
     for c in rows:

@@ -343,11 +343,12 @@ class Postback(Base):
 
 
 class PostbackSend(Base):
-    """One call of a postback for one conversion in one status: queued, sent (a 2xx answer) or failed (given up)."""
+    """One call of a postback for one change of a conversion's status (by ETL run `run_id`): queued, sent (a 2xx
+    answer) or failed (given up)."""
 
     __tablename__ = "postback_sends"
     __table_args__ = (
-        UniqueConstraint("postback_id", "conversion_id", "status"),
+        UniqueConstraint("postback_id", "conversion_id", "run_id"),
         Index("ix_postback_sends_state_next_attempt_at", "state", "next_attempt_at"),
         Index("ix_postback_sends_partner_id_id", "partner_id", "id"),
     )
@@ -356,6 +357,7 @@ class PostbackSend(Base):
     partner_id: Mapped[int] = mapped_column(Integer)
     conversion_id: Mapped[str] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16))  # the conversion's status it tells of
+    run_id: Mapped[int] = mapped_column(Integer)  # the ETL run that changed it to that status
     url: Mapped[str] = mapped_column(Text)  # as called: the macros filled in
     state: Mapped[str] = mapped_column(String(16), default="queued")  # queued, sent, failed (gave up)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("partner_id", sa.Integer(), nullable=False),
         sa.Column("conversion_id", sa.String(length=128), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=False),
         sa.Column("url", sa.Text(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
@@ -52,7 +53,7 @@ def upgrade() -> None:
             ["postback_id"], ["postbacks.id"], name=op.f("fk_postback_sends_postback_id_postbacks")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_postback_sends")),
-        sa.UniqueConstraint("postback_id", "conversion_id", "status", name=op.f("uq_postback_sends_postback_id")),
+        sa.UniqueConstraint("postback_id", "conversion_id", "run_id", name=op.f("uq_postback_sends_postback_id")),
     )
     op.create_index("ix_postback_sends_state_next_attempt_at", "postback_sends", ["state", "next_attempt_at"])
     op.create_index("ix_postback_sends_partner_id_id", "postback_sends", ["partner_id", "id"])

@@ -121,7 +121,7 @@ def test_url_checks_and_macros() -> None:
     )
 
 
-def test_a_postback_tells_of_later_runs_once_per_status(program: Program, store_engine: Engine,
+def test_a_postback_tells_of_each_later_status_change_once(program: Program, store_engine: Engine,
                                                         tracker: Tracker) -> None:  # fmt: skip
     wh = Warehouse(program.tiny.settings.warehouse_dir)
     _add(program, store_engine, tracker.url + TEMPLATE)
@@ -147,6 +147,16 @@ def test_a_postback_tells_of_later_runs_once_per_status(program: Program, store_
     assert (tracker.requests[-1]["c"], tracker.requests[-1]["s"], tracker.requests[-1]["p"]) == ("f9", "rejected",
                                                                                                   "0.00")  # fmt: skip
     assert len(tracker.requests) == 3
+    # approved again: told again; then only its amount changes, in the same status: not told
+    for hour, (amount, updated) in enumerate((("50", "13:00"), ("60", "14:00")), start=3):
+        row = f"f9,2026-11-09T10:30:00Z,ftd,k9,{amount},EUR,approved,2026-11-09T{updated}:00Z"
+        head = "conversion_id,ts,type,click_id,amount,currency,status,updated_at"
+        program.tiny.write("conversions", f"v{hour + 1}.csv", f"{head}\n{row}\n")
+        program.tiny.run(NOW + timedelta(hours=hour))
+        assert queue_due(store_engine, wh) == (1 if hour == 3 else 0)
+        deliver(store_engine, private_ok=True)
+    assert [(r["c"], r["s"], r["p"]) for r in tracker.requests[2:]] == [("f9", "rejected", "0.00"),
+                                                                      ("f9", "approved", "100.00")]  # fmt: skip
 
 
 def test_statuses_types_and_partners(program: Program, store_engine: Engine, tracker: Tracker) -> None:
@@ -265,3 +275,19 @@ def test_old_calls_are_pruned(program: Program, store_engine: Engine, tracker: T
     deliver(store_engine, private_ok=True)
     assert prune(store_engine, datetime.now(UTC) + timedelta(days=29)) == 0
     assert prune(store_engine, datetime.now(UTC) + timedelta(days=31)) == 2
+
+
+def test_the_cli_sends_and_lists(program: Program, store_engine: Engine, tracker: Tracker) -> None:
+    from tests.auth.test_auth import _cli
+
+    _add(program, store_engine, tracker.url + TEMPLATE)
+    _second_run(program)
+    tracker.answers = [200, 404]
+    out = _cli(["postbacks", "send"], {"CABINET_POSTBACKS_ALLOW_PRIVATE": "1"})
+    assert out.returncode == 1 and "postbacks: 2 queued, 1 sent, 0 to retry, 1 given up" in out.stdout
+    assert "1 call(s) given up" in out.stderr
+    listed = _cli(["postbacks", "status", "--failed"])
+    assert listed.returncode == 0 and "postbacks: 1 on, 0 paused; calls: 0 queued, 1 sent, 1 failed" in listed.stdout
+    assert "HTTP 404: nope" in listed.stdout
+    again = _cli(["postbacks", "send"])  # nothing new, nothing due
+    assert again.returncode == 0 and "0 queued, 0 sent" in again.stdout

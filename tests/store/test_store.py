@@ -199,8 +199,8 @@ def _sample_program(session, big: Decimal) -> list[tuple[type, tuple[Any, ...], 
     session.add_all([link, promo, creative, payout, audit, news, mail, hook])
     session.flush()
     call = PostbackSend(postback_id=hook.id, partner_id=parent.id, conversion_id="c" * 128, status="approved",
-                        url="https://t.example/pb?cid=%D1%8F&s=approved&p=12.5000", state="failed", attempts=5,
-                        http_status=503, last_error="HTTP 503", created_at=WHEN,
+                        run_id=13, url="https://t.example/pb?cid=%D1%8F&s=approved&p=12.5000", state="failed",
+                        attempts=5, http_status=503, last_error="HTTP 503", created_at=WHEN,
                         next_attempt_at=WHEN + timedelta(minutes=16), sent_at=None)  # fmt: skip
     session.add(call)
     session.flush()
