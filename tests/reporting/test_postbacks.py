@@ -286,7 +286,7 @@ def test_the_cli_sends_and_lists(program: Program, store_engine: Engine, tracker
     out = _cli(["postbacks", "send"], {"CABINET_POSTBACKS_ALLOW_PRIVATE": "1"})
     assert out.returncode == 1 and "postbacks: 2 queued, 1 sent, 0 to retry, 1 given up" in out.stdout
     assert "1 call(s) given up" in out.stderr
-    listed = _cli(["postbacks", "status", "--failed"])
+    listed = _cli(["postbacks", "status", "--failed"], {"COLUMNS": "200"})
     assert listed.returncode == 0 and "postbacks: 1 on, 0 paused; calls: 0 queued, 1 sent, 1 failed" in listed.stdout
     assert "HTTP 404: nope" in listed.stdout
     again = _cli(["postbacks", "send"])  # nothing new, nothing due
