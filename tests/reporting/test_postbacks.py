@@ -170,6 +170,20 @@ def test_statuses_types_and_partners(program: Program, store_engine: Engine, tra
     assert sorted(r["_path"] for r in tracker.requests) == ["/approved?c=f9", "/regs?c=r9"]
 
 
+def test_a_blocked_partner_is_told_nothing(program: Program, store_engine: Engine, tracker: Tracker) -> None:
+    from cabinet.store.models import Partner
+
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    _add(program, store_engine, tracker.url + TEMPLATE)
+    with session_scope(store_engine) as s:
+        s.get_one(Partner, program.tiny.parent).status = "blocked"
+    _second_run(program)
+    assert queue_due(store_engine, wh) == 0
+    with session_scope(store_engine) as s:
+        s.get_one(Partner, program.tiny.parent).status = "active"
+    assert queue_due(store_engine, wh) == 0  # nor later of what happened while blocked
+
+
 def test_answers_retries_and_give_ups(program: Program, store_engine: Engine, tracker: Tracker) -> None:
     _add(program, store_engine, tracker.url + TEMPLATE)
     _second_run(program)
