@@ -253,6 +253,23 @@ def test_two_senders_never_make_one_call_twice(program: Program, store_engine: E
     assert sorted(r["c"] for r in tracker.requests) == ["f9", "r9"]
 
 
+def test_a_call_read_as_due_by_two_senders_is_made_by_one(program: Program, store_engine: Engine,
+                                                          tracker: Tracker) -> None:  # fmt: skip
+    """Both senders read the same due calls before either claims them: only the first claim gets them."""
+    from cabinet.postback_send import _deliver_chunk
+
+    _add(program, store_engine, tracker.url + TEMPLATE)
+    _second_run(program)
+    queue_due(store_engine, Warehouse(program.tiny.settings.warehouse_dir))
+    with session_scope(store_engine) as s:
+        due = [(c.id, c.url, c.attempts) for c in s.scalars(select(PostbackSend).order_by(PostbackSend.id))]
+    now = datetime.now(UTC)
+    first, second = [0, 0, 0], [0, 0, 0]
+    assert _deliver_chunk(store_engine, due, True, now, 5.0, first) and first == [2, 0, 0]
+    assert _deliver_chunk(store_engine, due, True, now, 5.0, second) and second == [0, 0, 0]
+    assert len(tracker.requests) == 2
+
+
 def test_paused_deleted_and_scoped(program: Program, store_engine: Engine, tracker: Tracker) -> None:
     wh = Warehouse(program.tiny.settings.warehouse_dir)
     hook = _add(program, store_engine, tracker.url + TEMPLATE)
