@@ -102,9 +102,9 @@ def main() -> None:
     sent = deliver(engine, private_ok=True, limit=10_000)
     send_s = time.perf_counter() - t
     server.shutdown()
-    print(f"""| clicks | conversions | partners | demo s | full ETL s | backlog queued | backlog queue s | calls made | calls s | calls/s | approvals run s | queued | queue s | sent | send s |
+    print(f"""| clicks | inbox rows | partners | demo s | full ETL s | backlog queued | backlog queue s | calls made | calls s | calls/s | approvals run s | queued | queue s | sent | send s |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
-| {args.clicks:,} | {first.totals["rows_read"]:,} rows | {len(partners)} | {demo_s:.1f} | {first.seconds:.2f} | {backlog:,} | {backlog_s:.2f} | {made.sent:,} | {calls_s:.2f} | {made.sent / calls_s:,.0f} | {inc.seconds:.2f} | {queued:,} | {queue_s:.3f} | {sent.sent:,} ({hits[0] - before:,} received) | {send_s:.2f} |""")  # noqa: E501
+| {args.clicks:,} | {first.totals["rows_read"]:,} | {len(partners)} | {demo_s:.1f} | {first.seconds:.2f} | {backlog:,} | {backlog_s:.2f} | {made.sent:,} | {calls_s:.2f} | {made.sent / calls_s:,.0f} | {inc.seconds:.2f} | {queued:,} | {queue_s:.3f} | {sent.sent:,} ({hits[0] - before:,} received) | {send_s:.2f} |""")  # noqa: E501
 
 
 if __name__ == "__main__":
