@@ -12,7 +12,8 @@ is claimed with a lease (a conditional UPDATE), so two senders never make one ca
 sent, 90 once given up (`prune`).
 
 The address a call connects to is checked after the connection is made and before anything is sent (a host name may
-resolve differently than when the URL was saved): without `postbacks_allow_private`, only public addresses.
+resolve differently than when the URL was saved): only public addresses, or private ones too with
+`postbacks_allow_private`; never link-local ones (a cloud's metadata service).
 `cabinet postbacks send --every 10s` runs it beside the app under `cabinet serve`.
 """
 
@@ -31,7 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cabinet.access import Scope
-from cabinet.postbacks import not_public, render
+from cabinet.postbacks import refused, render
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner, Postback, PostbackSend
 from queries.warehouse import NoSnapshotError, Warehouse
@@ -104,10 +105,10 @@ class _Checked(http.client.HTTPConnection):
     def connect(self) -> None:
         super().connect()
         peer = self.sock.getpeername()[0]
-        if not self.private_ok and not_public(peer):
+        if refused(peer, self.private_ok):
             self.sock.close()
             self.sock = None
-            raise AddressNotAllowed(f"{self.host} is at {peer}, not a public address")
+            raise AddressNotAllowed(f"{self.host} is at {peer}, not an address postbacks may call")
 
 
 class _CheckedTLS(http.client.HTTPSConnection, _Checked):

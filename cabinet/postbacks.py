@@ -13,7 +13,8 @@ commission: every status but rejected and reversed, so a rejected conversion's p
 
 Only `http` and `https` URLs on a host name or a public address are taken: the cabinet's server makes the calls, so a
 URL must not reach the networks behind it (an address check is made again when each call connects). An install whose
-trackers are on its own network sets `postbacks_allow_private`. Every change is audit-logged; a request that cannot be
+trackers are on its own network sets `postbacks_allow_private`; link-local addresses (a cloud's metadata service) are
+refused always. Every change is audit-logged; a request that cannot be
 carried out raises `PostbackError` with a translation key, a partner outside the scope `ScopeError`.
 """
 
@@ -78,13 +79,16 @@ class PostbackItem:
     created_by: str | None
 
 
-def not_public(address: str) -> bool:
-    """True for an address a postback may not call without `postbacks_allow_private`: loopback, private, link-local
-    (cloud metadata), shared, reserved, multicast, unspecified."""
+def refused(address: str, private_ok: bool = False) -> bool:
+    """True for an address a postback may not call: anything but a public address, unless `private_ok` (an install
+    whose trackers are on its own network) allows private and loopback ones. Link-local addresses (a cloud's metadata
+    service at 169.254.169.254), multicast, unspecified and reserved ones are refused always."""
     ip = ipaddress.ip_address(address.split("%")[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    return not ip.is_global or ip.is_multicast
+    if ip.is_link_local or ip.is_multicast or ip.is_unspecified or ip.is_reserved:
+        return True
+    return not ip.is_global and not private_ok
 
 
 def check_url(url: str, private_ok: bool = False) -> str:
@@ -114,10 +118,10 @@ def check_url(url: str, private_ok: bool = False) -> str:
     if not host:
         raise PostbackError("URL without a host", "postbacks.err_scheme")
     try:
-        private = not_public(host)
+        refuse = refused(host, private_ok)
     except ValueError:  # a host name: its addresses are checked when each call connects
-        private = host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
-    if private and not private_ok:
+        refuse = not private_ok and (host == "localhost" or host.endswith((".localhost", ".local", ".internal")))
+    if refuse:
         raise PostbackError(f"{host} is not a public address", "postbacks.err_private", host=host)
     return url
 

@@ -116,6 +116,9 @@ def test_url_checks_and_macros() -> None:
             check_url(url)
         assert caught.value.key == key, url
     assert check_url("http://10.1.2.3/pb", private_ok=True) == "http://10.1.2.3/pb"
+    for always in ("http://169.254.169.254/latest/meta-data", "http://[fe80::1]/pb", "http://0.0.0.0/pb"):
+        with pytest.raises(PostbackError):  # link-local (a cloud's metadata service), unspecified: never
+            check_url(always, private_ok=True)
     assert render("https://t.example/?a={sub1}&b={sub2}&c={payout}", {"sub1": "a&b=c ü", "payout": "1.50"}) == (
         "https://t.example/?a=a%26b%3Dc%20%C3%BC&b=&c=1.50"
     )
@@ -229,13 +232,13 @@ def test_private_addresses_are_refused_when_sending(program: Program, store_engi
     assert deliver(store_engine, private_ok=False).failed == 2
     assert tracker.requests == []
     with session_scope(store_engine) as s:
-        assert all("not a public address" in (c.last_error or "") for c in s.scalars(select(PostbackSend)))
+        assert all("not an address postbacks may call" in (c.last_error or "") for c in s.scalars(select(PostbackSend)))
 
 
 def test_the_address_is_checked_when_connecting(tracker: Tracker) -> None:
     """A host name that resolves to a private address (as after DNS rebinding) is refused at the connection."""
     port = tracker.server.server_address[1]
-    with pytest.raises(ConnectionError, match="not a public address"):
+    with pytest.raises(ConnectionError, match="not an address postbacks may call"):
         fetch(f"http://localhost:{port}/pb")
     assert tracker.requests == []
     assert fetch(f"http://localhost:{port}/pb?x=1", private_ok=True).status == 200
