@@ -64,11 +64,10 @@ def add_form(user: SessionUser, partner_id: int) -> None:
         st.subheader(t("postbacks.add_title"))
         url = st.text_input(t("postbacks.url"), key=URL_KEY, placeholder=t("postbacks.url_placeholder"),
                             help=t("postbacks.url_help"), max_chars=2000)  # fmt: skip
-        cols = st.columns(2)
-        statuses = cols[0].multiselect(t("postbacks.statuses"), STATUSES, default=list(STATUSES),
+        statuses = st.multiselect(t("postbacks.statuses"), STATUSES, default=list(STATUSES),
                                        format_func=lambda s: t(f"postbacks.status_{s}"),
                                        help=t("postbacks.statuses_help"))  # fmt: skip
-        types = cols[1].multiselect(t("postbacks.types"), TYPES, placeholder=t("postbacks.types_all"),
+        types = st.multiselect(t("postbacks.types"), TYPES, placeholder=t("postbacks.types_all"),
                                     format_func=lambda k: t(f"postbacks.type_{k}"))  # fmt: skip
         if st.form_submit_button(t("postbacks.add"), icon=":material/add_link:", type="primary"):
             private_ok, start = app_settings().postbacks_private_ok, postback_send.from_run_of(data.warehouse())
@@ -125,8 +124,9 @@ def listing(user: SessionUser, partner_id: int) -> None:
                                 done=("postbacks.deleted", {}))  # fmt: skip
 
 
-def recent_calls(user: SessionUser, partner_id: int | None) -> None:
-    """The counts by state and the newest calls with their answers, in the user's time zone."""
+def recent_calls(user: SessionUser, partner_id: int | None, names: dict[int, str] | None = None) -> None:
+    """The counts by state and the newest calls with their answers, in the user's time zone (staff: `names` of the
+    partners)."""
     with session_scope(engine()) as s:
         counts = postback_send.counts(s, user.scope, partner_id)
         rows = postback_send.recent_calls(s, user.scope, partner_id, SHOWN)
@@ -140,7 +140,7 @@ def recent_calls(user: SessionUser, partner_id: int | None) -> None:
     table = pl.DataFrame(
         {
             "created": [r.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") for r in rows],
-            "partner": [r.partner_id for r in rows],
+            "partner": [f"{r.partner_id} · {(names or {}).get(r.partner_id, '')}".rstrip(" ·") for r in rows],
             "conversion": [r.conversion_id for r in rows],
             "status": [t(f"postbacks.status_{r.status}") for r in rows],
             "state": [t(f"postbacks.state_{r.state}") for r in rows],
@@ -168,4 +168,4 @@ def staff_overview(user: SessionUser) -> None:
                               "url": [p.url for p in items], "describe": [_describe(p) for p in items]})  # fmt: skip
         st.dataframe(table.rename({c: t(f"postbacks.col_{c}") for c in table.columns}), hide_index=True,
                      width="stretch")  # fmt: skip
-    recent_calls(user, None)
+    recent_calls(user, None, {p.partner_id: p.partner for p in items})
