@@ -165,7 +165,8 @@ def staff_overview(user: SessionUser) -> None:
         st.info(t("postbacks.none_staff"))
     else:
         table = pl.DataFrame({"partner": [f"{p.partner_id} · {p.partner}" for p in items],
-                              "template": [p.url for p in items], "describe": [_describe(p) for p in items]})  # fmt: skip
+                              "template": [p.url for p in items],
+                              "describe": [_describe(p) for p in items]})  # fmt: skip
         st.dataframe(table.rename({c: t(f"postbacks.col_{c}") for c in table.columns}), hide_index=True,
                      width="stretch")  # fmt: skip
     recent_calls(user, None, {p.partner_id: p.partner for p in items})
