@@ -325,3 +325,31 @@ def test_the_cli_sends_and_lists(program: Program, store_engine: Engine, tracker
     assert "HTTP 404: nope" in listed.stdout
     again = _cli(["postbacks", "send"])  # nothing new, nothing due
     assert again.returncode == 0 and "0 queued, 0 sent" in again.stdout
+
+
+def test_the_sender_beside_the_app_calls_after_each_run_and_stops_on_sigterm(program: Program, store_engine: Engine,
+                                                                           tracker: Tracker) -> None:  # fmt: skip
+    """`cabinet postbacks send --every 1s`, as `cabinet serve` runs it: a run's changes reach the tracker without
+    anything else being done, and SIGTERM ends it cleanly."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    _add(program, store_engine, tracker.url + TEMPLATE)
+    env = os.environ | {"CABINET_POSTBACKS_ALLOW_PRIVATE": "1"}
+    args = [sys.executable, "-c", "from cabinet.cli import main; main()", "postbacks", "send", "--every", "1s"]
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _second_run(program)
+        deadline = time.monotonic() + 60
+        while len(tracker.requests) < 2:
+            assert time.monotonic() < deadline and proc.poll() is None, "no calls made"
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "postbacks: 2 queued, 2 sent" in " ".join(out.split()) and "postbacks stopped" in out
+    assert sorted(r["c"] for r in tracker.requests) == ["f9", "r9"]
