@@ -91,6 +91,15 @@ def acting_admin(session: Session, scope: Scope, refusal: str) -> User:
     return admin
 
 
+def handles_payouts(session: Session, scope: Scope) -> bool:
+    """Whether the login behind `scope` may see and change payout details and request payouts: staff (viewing as a
+    partner too) always; a partner's login unless an admin turned its `payouts_access` off."""
+    if scope.role != ROLE_PARTNER or scope.impersonated_by:
+        return True
+    user = session.get(User, scope.user_id)
+    return user is not None and user.payouts_access
+
+
 def descendants(session: Session, roots: list[int], max_depth: int | None = None) -> list[int]:
     """Ids of all sub-partners of `roots` down to `max_depth` levels (None = all), via a recursive CTE."""
     if not roots or max_depth == 0:
@@ -167,6 +176,8 @@ def _session_user(session: Session, user: User, scope: Scope, as_partner: Partne
     if is_partner_view and partner is not None:
         tier = session.get(Tier, partner.tier_code)
         features = frozenset(tier.features if tier else ())
+        if as_partner is None and not user.payouts_access:  # a team member kept from the money's way out
+            features -= {"payouts"}
         metrics = tuple(tier.visible_metrics if tier else ())
     elif is_partner_view:
         features, metrics = frozenset(), ()

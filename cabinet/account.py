@@ -11,7 +11,7 @@ import re
 
 from sqlalchemy.orm import Session
 
-from cabinet.access import Scope, scoped_partner
+from cabinet.access import Scope, handles_payouts, scoped_partner
 from cabinet.auth import audit, set_password
 from cabinet.errors import RefusedRequest
 from cabinet.mail import PREFS, partner_prefs, tell_user
@@ -60,6 +60,8 @@ def set_payout_details(session: Session, scope: Scope, partner_id: int, method: 
                        password: str) -> None:  # fmt: skip
     """Store the partner's payout method and details (checked), after the acting user's password."""
     partner = scoped_partner(session, scope, partner_id)
+    if not handles_payouts(session, scope):
+        raise AccountError(f"{scope.username!r} may not change payout details", "account.no_payouts_access")
     actor = _actor(session, scope, password)
     partner.payout_method, partner.payout_details = method, clean_details(method, details)
     audit(session, "payout_details_changed", user=actor, target=f"partner:{partner_id}",
@@ -87,6 +89,8 @@ def set_email_prefs(session: Session, scope: Scope, partner_id: int, prefs: dict
     unknown = sorted(set(prefs) - set(PREFS))
     if unknown:
         raise AccountError(f"no email preference {unknown[0]!r}", "account.bad_pref", name=unknown[0])
+    if "payout_updates" in prefs and not handles_payouts(session, scope):
+        raise AccountError(f"{scope.username!r} may not change payout emails", "account.no_payouts_access")
     merged = partner_prefs(partner) | {name: bool(on) for name, on in prefs.items()}
     if merged != partner_prefs(partner):
         partner.notification_prefs = dict(partner.notification_prefs or {}) | merged  # a new dict: JSON change seen

@@ -52,6 +52,7 @@ class LoginRow:
     failed_logins: int
     last_login_at: datetime | None
     created_at: datetime | None
+    payouts_access: bool = True
 
 
 def _admin(session: Session, scope: Scope) -> User:
@@ -77,7 +78,7 @@ def logins(session: Session, scope: Scope, now: datetime | None = None) -> list[
     out = [
         LoginRow(user.id, user.username, user.display_name, user.email, user.role, user.partner_id, partner,
                  user.is_active, user.totp_secret is not None, len(user.recovery_codes or []), locked_at(user, now),
-                 user.failed_logins, user.last_login_at, user.created_at)
+                 user.failed_logins, user.last_login_at, user.created_at, user.payouts_access)
         for user, partner in rows
     ]  # fmt: skip
     order = {"admin": 0, "manager": 1, "partner": 2}
@@ -85,10 +86,12 @@ def logins(session: Session, scope: Scope, now: datetime | None = None) -> list[
 
 
 def add_login(session: Session, scope: Scope, username: str, name: str, email: str, role: str,
-              partner_id: int | None = None, *, welcome: tuple[str, bytes] | None = None) -> str | None:  # fmt: skip
-    """A new login: a manager or admin, or one more login of a partner (a member of its team); its password, made
-    here and shown once. With `welcome` (the cabinet's address and the link key), no password is made: the login is
-    emailed a link to set its own (`cabinet.password_reset.send_welcome`), and None is returned."""
+              partner_id: int | None = None, *, welcome: tuple[str, bytes] | None = None,
+              payouts_access: bool = True) -> str | None:  # fmt: skip
+    """A new login: a manager or admin, or one more login of a partner (a member of its team, kept from the payout
+    details and requests without `payouts_access`); its password, made here and shown once. With `welcome` (the
+    cabinet's address and the link key), no password is made: the login is emailed a link to set its own
+    (`cabinet.password_reset.send_welcome`), and None is returned."""
     admin = _admin(session, scope)
     if role not in ROLES:
         raise LoginChangeError(f"role {role!r}", "logins.bad_role")
@@ -101,8 +104,9 @@ def add_login(session: Session, scope: Scope, username: str, name: str, email: s
         raise LoginChangeError("staff belong to no partner", "logins.staff_no_partner")
     username, name, email = checked_login(session, username, name, email)
     zone = (partner.timezone if partner is not None else None) or program_timezone(session)
+    money = payouts_access or role != ROLE_PARTNER  # staff see payouts by their role
     user = User(username=username, email=email, display_name=name, role=role, password_hash=UNUSABLE_HASH,
-                partner_id=partner_id, timezone=zone)  # fmt: skip
+                partner_id=partner_id, timezone=zone, payouts_access=money)  # fmt: skip
     session.add(user)
     password = None
     if welcome is not None:
@@ -111,7 +115,8 @@ def add_login(session: Session, scope: Scope, username: str, name: str, email: s
         password = random_password()
         set_password(session, user, password, actor=admin.username, notify=False)
     audit(session, "user_added", user=admin, target=username,
-          details={"role": role, "partner": partner_id, "emailed_link": welcome is not None})  # fmt: skip
+          details={"role": role, "partner": partner_id, "emailed_link": welcome is not None,
+                   "payouts_access": user.payouts_access})  # fmt: skip
     session.flush()
     return password
 
@@ -151,6 +156,19 @@ def reset_two_step(session: Session, scope: Scope, user_id: int) -> None:
     if user.totp_secret is None:
         raise LoginChangeError(f"{user.username} has no two-step login", "logins.no_two_step")
     reset_second_factor(session, user, actor=admin.username)
+    session.flush()
+
+
+def set_payouts_access(session: Session, scope: Scope, user_id: int, allowed: bool) -> None:
+    """Let a partner's login see and change the payout details and request payouts, or keep it from them (a team
+    member); its open sessions follow within a minute (`cabinet.ui.login.SCOPE_REFRESH`)."""
+    admin, user = _other(session, scope, user_id)
+    if user.role != ROLE_PARTNER:
+        raise LoginChangeError(f"{user.username!r} is staff", "logins.payouts_staff")
+    if user.payouts_access == allowed:
+        return
+    user.payouts_access = allowed
+    audit(session, "payouts_access_given" if allowed else "payouts_access_taken", user=admin, target=user.username)
     session.flush()
 
 

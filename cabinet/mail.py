@@ -220,14 +220,17 @@ def partner_prefs(partner: Partner) -> dict[str, bool]:
     return {name: bool(saved.get(name, default)) for name, default in PREFS.items()}
 
 
-def tell_partner(session: Session, partner_id: int, pref: str | None, kind: str, text: str, **values: object) -> int:
-    """Queue a message to each enabled login of a partner (one per address), unless the partner turned `pref` off;
-    the number queued."""
+def tell_partner(session: Session, partner_id: int, pref: str | None, kind: str, text: str, *, money: bool = False,
+                 **values: object) -> int:  # fmt: skip
+    """Queue a message to each enabled login of a partner (one per address; of a message about `money`, only those
+    with `payouts_access`), unless the partner turned `pref` off; the number queued."""
     partner = session.get(Partner, partner_id)
     if partner is None or (pref is not None and not partner_prefs(partner)[pref]):
         return 0
-    users = session.scalars(select(User).where(User.partner_id == partner_id, User.is_active.is_(True))
-                            .order_by(User.id)).all()  # fmt: skip
+    query = select(User).where(User.partner_id == partner_id, User.is_active.is_(True))
+    if money:
+        query = query.where(User.payouts_access.is_(True))
+    users = session.scalars(query.order_by(User.id)).all()
     seen: set[str] = set()
     count = 0
     for user in users:

@@ -15,7 +15,7 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cabinet.access import ROLE_PARTNER, Scope, ScopeError, scoped_partner
+from cabinet.access import ROLE_PARTNER, Scope, ScopeError, handles_payouts, scoped_partner
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
 from cabinet.formatting import fmt_money
@@ -79,6 +79,8 @@ def request_payout(session: Session, scope: Scope, partner_id: int, amount: Deci
                    currency: str, note: str = "") -> PayoutRequest:  # fmt: skip
     """A new request of `amount` (in `currency`, the base currency) with the partner's payout method and details."""
     partner = scoped_partner(session, scope, partner_id)
+    if not handles_payouts(session, scope):
+        raise PayoutError(f"{scope.username!r} may not request payouts", "payouts.no_access")
     if partner.status == "blocked":
         raise PayoutError(f"partner {partner_id} is blocked", "payouts.partner_blocked")
     if not partner.payout_method:
@@ -120,6 +122,6 @@ def decide(session: Session, scope: Scope, payout_id: int, status: str) -> Payou
     session.flush()
     _log(session, scope, f"payout_{status}", payout)
     amount, currency = payout.amount, payout.currency
-    tell_partner(session, payout.partner_id, "payout_updates", "payout_update", f"payout_{status}", payout=payout.id,
-                 amount=lambda locale: fmt_money(float(amount), currency, locale))  # fmt: skip
+    tell_partner(session, payout.partner_id, "payout_updates", "payout_update", f"payout_{status}", money=True,
+                 payout=payout.id, amount=lambda locale: fmt_money(float(amount), currency, locale))  # fmt: skip
     return payout

@@ -16,21 +16,8 @@ st.title(t("account.title"))
 scope = user.scope
 
 
-if done := st.session_state.pop("account_saved", None):
-    st.success(t(done))
-partner_id = scope.own_partner_id
-if partner_id is not None:
-    acct = store.partner_account(scope, partner_id)
-    name, email, status, tier = acct.name, acct.email, acct.status, acct.tier
-    method, details = acct.payout_method, acct.payout_details
-    st.subheader(name)
-    cols = st.columns(3)
-    cols[0].metric(t("account.partner"), str(partner_id))
-    cols[1].metric(t("account.tier"), tier.capitalize())
-    cols[2].metric(t("account.status"), t(f"account.status_{status}"))
-    if email:
-        st.caption(t("account.email", email=email))
-    st.subheader(t("account.payouts"))
+def payout_details(partner_id: int, method: str | None, details: dict[str, str]) -> None:
+    """The payout method and details (masked), and the form that changes them with the user's password."""
     if method:
         known = {f for fields in METHODS.values() for f in fields}  # details stored by other tools keep their keys
         shown = ", ".join(f"{t(f'account.field_{k}') if k in known else k}: {v}" for k, v in masked(details).items())
@@ -55,8 +42,30 @@ if partner_id is not None:
             except (AccountError, ScopeError) as exc:
                 show_refusal(exc)
 
+
+if done := st.session_state.pop("account_saved", None):
+    st.success(t(done))
+partner_id = scope.own_partner_id
+if partner_id is not None:
+    acct = store.partner_account(scope, partner_id)
+    name, email, status, tier = acct.name, acct.email, acct.status, acct.tier
+    st.subheader(name)
+    cols = st.columns(3)
+    cols[0].metric(t("account.partner"), str(partner_id))
+    cols[1].metric(t("account.tier"), tier.capitalize())
+    cols[2].metric(t("account.status"), t(f"account.status_{status}"))
+    if email:
+        st.caption(t("account.email", email=email))
+    st.subheader(t("account.payouts"))
+    if user.has("payouts"):
+        payout_details(partner_id, acct.payout_method, acct.payout_details)
+    else:  # a team member kept from the money's way out (or a tier without payouts)
+        st.caption(t("account.payouts_hidden"))
+
     st.subheader(t("account.emails"))
     prefs = store.email_prefs(scope, partner_id)
+    if not user.has("payouts"):  # payout emails are not sent to this login: their switch is not its to turn
+        prefs.pop("payout_updates", None)
     with st.form("account_emails"):
         wanted = {name: st.checkbox(t(f"account.pref_{name}"), value=on, key=f"account_pref_{name}")
                   for name, on in prefs.items()}  # fmt: skip

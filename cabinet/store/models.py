@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -182,6 +183,9 @@ class User(Base):
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # the time step of the last code taken
     recovery_codes: Mapped[list[Any]] = mapped_column(default=list)  # SHA-256 of the unused recovery codes
     news_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # news published later is marked new
+    # a partner's login that may see and change the payout details and request payouts (off: a team member who sees
+    # the figures but not the money's way out)
+    payouts_access: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     partner: Mapped[Partner | None] = relationship(foreign_keys=[partner_id])
 

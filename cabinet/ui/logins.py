@@ -55,6 +55,7 @@ def login_table(rows: list[LoginRow], tz: str) -> pl.DataFrame:
             "partner": [f"{r.partner_id} · {r.partner}" if r.partner_id else "" for r in rows],
             "state": [_state(r) for r in rows],
             "two_step": [t("logins.codes_left", n=r.recovery_codes_left) if r.two_step else "" for r in rows],
+            "payouts": [("✓" if r.payouts_access else "—") if r.role == "partner" else "" for r in rows],
             "last_login": [when(r.last_login_at) for r in rows],
             "email": [r.email for r in rows],
         }
@@ -87,6 +88,11 @@ def manage_box(scope: Scope, row: LoginRow) -> None:
     if row.two_step:
         actions.append(("reset_two_step", "logins.reset_two_step",
                         lambda s: logins_admin.reset_two_step(s, scope, row.id), "logins.two_step_off"))  # fmt: skip
+    if row.role == "partner":  # a team member kept from the payout details and requests, or let in again
+        give = not row.payouts_access
+        actions.append(("payouts", "logins.payouts_give" if give else "logins.payouts_take",
+                        lambda s: logins_admin.set_payouts_access(s, scope, row.id, give),
+                        "logins.payouts_given" if give else "logins.payouts_taken"))  # fmt: skip
     actions.append(("enable", "logins.enable" if enable else "logins.disable",
                     lambda s: logins_admin.set_enabled(s, scope, row.id, enable),
                     "logins.now_enabled" if enable else "logins.now_disabled"))  # fmt: skip
@@ -121,13 +127,15 @@ def add_login_box(scope: Scope) -> None:
                                key="logins_add_role")  # fmt: skip
         partner = right.number_input(t("logins.add_partner"), min_value=0, step=1, key="logins_add_partner",
                                      help=t("logins.add_partner_help"))  # fmt: skip
+        money = st.checkbox(t("logins.add_payouts"), value=True, key="logins_add_payouts",
+                            help=t("logins.add_payouts_help"))  # fmt: skip
         welcome = welcome_checkbox("logins_add_link", "logins")
         sent = st.form_submit_button(t("logins.add_submit"), type="primary")
     if sent:
 
         def add(session: Session) -> tuple[str, dict[str, object], str | None]:
             password = logins_admin.add_login(session, scope, username, name, email, str(role), int(partner) or None,
-                                              welcome=welcome)  # fmt: skip
+                                              welcome=welcome, payouts_access=money)  # fmt: skip
             params = {"username": username.strip(), "role": t(f"menu.role_{role}"), "days": WELCOME_DAYS}
             return "logins.added_link" if password is None else "logins.added", params, password
 

@@ -170,7 +170,7 @@ def _sample_program(session, big: Decimal) -> list[tuple[type, tuple[Any, ...], 
                         role="partner", partner_id=parent.id, failed_logins=3,
                         locked_until=WHEN + timedelta(minutes=15), is_active=False, created_at=WHEN,
                         last_login_at=WHEN, totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
-                        totp_last_step=59_000_000)  # fmt: skip
+                        totp_last_step=59_000_000, payouts_access=False)  # fmt: skip
     offer = Offer(name="Casino", vertical="igaming", description="long " * 100, landing_urls=["https://a.example/x?y=1"],
                   status="archived", tiers_allowed=["gold"], created_at=WHEN)  # fmt: skip
     session.add_all([partner_user, offer])
