@@ -11,8 +11,8 @@ from cabinet.ui.second_factor import require_second_factor
 from cabinet.ui.text import t
 from cabinet.ui.widgets import kpi_cards
 
-TO_DO_PAGES = {  # a to-do item → the page that does it, and the feature that page needs
-    "payout_method": ("pages/10_account.py", "account"),
+TO_DO_PAGES = {  # a to-do item → the page that does it, and the feature the user needs to act on it
+    "payout_method": ("pages/10_account.py", "payouts"),  # a team member kept from payouts is not asked
     "applications": ("pages/13_partners.py", "manage"),
     "payout_requests": ("pages/09_payouts.py", "payouts"),
 }
@@ -41,10 +41,10 @@ if current is not None:
 else:
     st.info(t("home.no_data", files=status.inbox_files))
 
-for item, n in store.to_do(user.scope):  # what the user should act on, with the page for it when they may open it
+for item, n in store.to_do(user.scope):  # what the user should act on and may, with the page for it
     page, feature = TO_DO_PAGES[item]
-    st.warning(t(f"home.todo_{item}", n=n))
     if user.has(feature):
+        st.warning(t(f"home.todo_{item}", n=n))
         st.page_link(page, label=t(f"home.todo_{item}_go"), icon=":material/arrow_forward:")
 news_feed(user.scope, user.timezone)
 recent = data.recent_kpis(user.scope, user.timezone) if current is not None and user.has("dashboard") else None

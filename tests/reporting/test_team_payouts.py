@@ -95,3 +95,21 @@ def test_the_pages_a_member_sees(payable: Program, store_engine: Engine) -> None
         "account_pref_news", "account_pref_email_weekly"]  # fmt: skip
     owner = open_page("pages/10_account.py", payable.users["p_parent"])
     assert "account_method" in [s.key for s in owner.selectbox]
+
+
+def test_home_asks_for_a_payout_method_only_a_login_that_can_set_it(program: Program, store_engine: Engine) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from cabinet.session import SESSION_KEY
+    from tests.reporting.test_pages import ROOT
+
+    def home(user: SessionUser) -> list[str]:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.session_state[SESSION_KEY] = user
+        at.run()
+        assert not at.exception
+        return [w.value for w in at.warning]
+
+    asked = translate("home.todo_payout_method", n=1)
+    assert asked in home(program.users["p_parent"])  # the tiny program's parent has no payout method
+    assert asked not in home(_member(program, store_engine))
