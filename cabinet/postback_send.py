@@ -351,6 +351,15 @@ def prune(engine: Engine, now: datetime | None = None) -> int:
         return int(conn.execute(delete(PostbackSend).where(old_sent | old_failed)).rowcount)
 
 
+def retry_given_up(session: Session, scope: Scope, partner_id: int) -> int:
+    """Queue a partner's given-up calls again from their first attempt (its server fixed); how many."""
+    scope.require([partner_id])
+    given_up = (PostbackSend.partner_id == partner_id) & (PostbackSend.state == "failed")
+    result = session.execute(update(PostbackSend).where(given_up).values(
+        state="queued", attempts=0, next_attempt_at=datetime.now(UTC), last_error=None, http_status=None))  # fmt: skip
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def recent_calls(session: Session, scope: Scope, partner_id: int | None = None, limit: int = 100) -> list[PostbackSend]:
     """The newest calls of the scope's postbacks (of one partner), newest first."""
     query = select(PostbackSend).order_by(PostbackSend.id.desc()).limit(limit)

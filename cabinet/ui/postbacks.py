@@ -133,6 +133,15 @@ def recent_calls(user: SessionUser, partner_id: int | None, names: dict[int, str
     st.subheader(t("postbacks.calls_title"))
     for col, state in zip(st.columns(3), ("queued", "sent", "failed"), strict=True):
         col.metric(t(f"postbacks.state_{state}"), f"{counts.get(state, 0):,}")
+    if (
+        partner_id is not None
+        and counts.get("failed")
+        and st.button(
+            t("postbacks.retry"), icon=":material/replay:", key="postbacks_retry", help=t("postbacks.retry_help")
+        )
+    ):
+        save_then_rerun(lambda s: ("postbacks.retried", {"n": postback_send.retry_given_up(s, user.scope, partner_id)}),
+                        DONE_KEY)  # fmt: skip
     if not rows:
         st.caption(t("postbacks.no_calls"))
         return

@@ -353,3 +353,19 @@ def test_the_sender_beside_the_app_calls_after_each_run_and_stops_on_sigterm(pro
     assert proc.returncode == 0, err
     assert "postbacks: 2 queued, 2 sent" in " ".join(out.split()) and "postbacks stopped" in out
     assert sorted(r["c"] for r in tracker.requests) == ["f9", "r9"]
+
+
+def test_given_up_calls_are_made_again_once_asked(program: Program, store_engine: Engine, tracker: Tracker) -> None:
+    from cabinet.postback_send import retry_given_up
+
+    _add(program, store_engine, tracker.url + TEMPLATE)
+    _second_run(program)
+    queue_due(store_engine, Warehouse(program.tiny.settings.warehouse_dir))
+    tracker.answers = [404, 404]  # the partner's server not set up yet
+    assert deliver(store_engine, private_ok=True).failed == 2
+    with session_scope(store_engine) as s:
+        with pytest.raises(ScopeError):
+            retry_given_up(s, program.users["p_child"].scope, program.tiny.parent)
+        assert retry_given_up(s, program.users["p_parent"].scope, program.tiny.parent) == 2
+    assert deliver(store_engine, private_ok=True).sent == 2  # its server fixed: both made, from the first attempt
+    assert _calls(store_engine) == [("r9", "pending", "sent"), ("f9", "approved", "sent")]

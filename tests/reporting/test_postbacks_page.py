@@ -93,3 +93,23 @@ def test_staff_see_their_partners_postbacks(program: Program, store_engine: Engi
         assert len(table) == shown and "https://t.example/pb?c={conversion_id}" in list(table.iloc[:, 1])
     at = open_page(PAGE, program.users["p_child"])  # the child's page: its own, none
     assert [i.value for i in at.info] == [translate("postbacks.none")]
+
+
+def test_the_given_up_calls_are_made_again_from_the_page(program: Program, store_engine: Engine) -> None:
+    from cabinet.postbacks import add_postback
+    from cabinet.store.models import PostbackSend
+
+    with session_scope(store_engine) as s:
+        scope = program.users["p_parent"].scope
+        url = "https://t.example/pb?c={conversion_id}"
+        hook = add_postback(s, scope, program.tiny.parent, url, ["approved"], [], 0)
+        s.add(PostbackSend(postback_id=hook.id, partner_id=program.tiny.parent, conversion_id="f1", status="approved",
+                           run_id=1, url="https://t.example/pb?c=f1", state="failed", attempts=6,
+                           last_error="HTTP 404: not found"))  # fmt: skip
+    at = open_page(PAGE, program.users["p_parent"])
+    assert "HTTP 404: not found" in list(at.dataframe[-1].value[translate("postbacks.col_error")])
+    at.button(key="postbacks_retry").click().run()
+    assert [x.value for x in at.success] == [translate("postbacks.retried", n=1)]
+    with session_scope(store_engine) as s:
+        call = s.scalar(select(PostbackSend))
+        assert (call.state, call.attempts, call.last_error) == ("queued", 0, None)
