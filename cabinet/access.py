@@ -173,11 +173,12 @@ def _session_user(session: Session, user: User, scope: Scope, as_partner: Partne
 
     partner = as_partner or (session.get(Partner, user.partner_id) if user.partner_id else None)
     is_partner_view = scope.role == ROLE_PARTNER
+    withheld: frozenset[str] = frozenset()
     if is_partner_view and partner is not None:
         tier = session.get(Tier, partner.tier_code)
         features = frozenset(tier.features if tier else ())
-        if as_partner is None and not user.payouts_access:  # a team member kept from the money's way out
-            features -= {"payouts"}
+        if as_partner is None and not user.payouts_access and "payouts" in features:  # a team member kept from
+            features, withheld = features - {"payouts"}, frozenset({"payouts"})  # the money's way out
         metrics = tuple(tier.visible_metrics if tier else ())
     elif is_partner_view:
         features, metrics = frozenset(), ()
@@ -197,4 +198,5 @@ def _session_user(session: Session, user: User, scope: Scope, as_partner: Partne
         locale=user.locale,
         timezone=(partner.timezone if as_partner else user.timezone) or "UTC",
         impersonator=user.username if as_partner else None,
+        withheld=withheld,
     )

@@ -25,6 +25,7 @@ class SessionUser:
     locale: str = "en"
     timezone: str = "UTC"
     impersonator: str | None = None  # username of the manager/admin viewing as this partner
+    withheld: frozenset[str] = field(default_factory=frozenset)  # features the tier gives but this login is kept from
 
     def has(self, feature: str) -> bool:
         """True when the user's role and tier give `feature`."""

@@ -36,7 +36,7 @@ def require_user(feature: str) -> SessionUser:
     sidebar_menu(user)
     require_second_factor(user.scope)  # staff, when the program requires two-step login of them
     if not user.has(feature):  # a tier can give its partners a feature; staff pages no tier gives
-        refusal = REFUSALS.get(feature, "auth.no_feature")
+        refusal = "auth.withheld" if feature in user.withheld else REFUSALS.get(feature, "auth.no_feature")
         st.error(t(refusal, feature=t(f"menu.{feature}")))
         st.stop()
     return user

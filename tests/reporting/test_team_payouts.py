@@ -86,7 +86,7 @@ def test_the_admin_takes_and_gives_it_back(payable: Program, store_engine: Engin
 def test_the_pages_a_member_sees(payable: Program, store_engine: Engine) -> None:  # noqa: F811
     member = _member(payable, store_engine)
     at = open_page("pages/09_payouts.py", member)
-    assert [e.value for e in at.error] == [translate("auth.no_feature", feature=translate("menu.payouts"))]
+    assert [e.value for e in at.error] == [translate("auth.withheld", feature=translate("menu.payouts"))]
     at = open_page("pages/10_account.py", member)
     assert not at.exception
     assert translate("account.payouts_hidden") in [c.value for c in at.caption]
