@@ -59,8 +59,10 @@ if partner_id is not None:
     st.subheader(t("account.payouts"))
     if user.has("payouts"):
         payout_details(partner_id, acct.payout_method, acct.payout_details)
-    else:  # a team member kept from the money's way out (or a tier without payouts)
+    elif "payouts" in user.withheld:  # a team member kept from the money's way out
         st.caption(t("account.payouts_hidden"))
+    else:  # a tier without payouts
+        st.caption(t("auth.no_feature", feature=t("menu.payouts")))
 
     st.subheader(t("account.emails"))
     prefs = store.email_prefs(scope, partner_id)
