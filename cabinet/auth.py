@@ -21,8 +21,9 @@ _DUMMY_HASH = hash_password("not-a-real-password-only-for-timing")
 
 @dataclass(frozen=True)
 class AuthResult:
-    """Outcome of a login attempt; `reason` is ok, invalid, locked, inactive, or code_needed (the password was right,
-    the user's one-time code comes next: `cabinet.twofactor`)."""
+    """Outcome of a login attempt; `reason` is ok, invalid, locked, inactive, code_needed (the password was right,
+    the user's one-time code comes next: `cabinet.twofactor`) or unreadable (the stored two-step secret cannot be
+    decrypted: the install's key changed)."""
 
     ok: bool
     reason: str

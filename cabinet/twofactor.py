@@ -15,8 +15,12 @@ after the password of a user who turned it on.
 - **Required for staff**: when an admin sets `ProgramSettings.staff_two_step`, a manager or admin without it sees only
   the form to turn it on, on every page, until they do (`setup_required`).
 
-The secret is kept in the store as the app has it (base32): an authenticator must be able to compute the same codes,
-so it cannot be hashed like a password. The store already holds payout details; it is the operator's to protect.
+The secret cannot be hashed like a password (the cabinet must compute the same codes as the app), so the store keeps
+it encrypted (Fernet: AES-128-CBC with an HMAC-SHA256), with a key derived (HKDF-SHA256) from the install's
+`link_signing_key` for this purpose only: a copy of the store without the secrets file gives no one's codes. A secret
+stored before it was encrypted is read as it is and encrypted at its user's next login. A secret that cannot be
+decrypted (the link signing key was changed) does not log in with an app code: the login form says so, a recovery code
+still works, and `cabinet users reset-2fa` turns it off.
 """
 
 from __future__ import annotations
@@ -28,11 +32,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pyotp
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from cabinet.access import Scope
 from cabinet.auth import AuthResult, audit, count_failure_and_lock, locked_at
+from cabinet.config import Settings
 from cabinet.errors import RefusedRequest
 from cabinet.passwords import check_password
 from cabinet.store.db import session_scope
@@ -43,6 +51,7 @@ DRIFT_STEPS = 1  # the step before and after the current one are accepted too
 RECOVERY_CODES = 10  # made at once; each logs in once
 _RECOVERY_CHARS = 16  # base32: 80 random bits
 _BASE32 = frozenset("abcdefghijklmnopqrstuvwxyz234567")
+SEALED = "enc1:"  # the prefix of an encrypted secret in `User.totp_secret`
 
 
 class SecondFactorError(RefusedRequest):
@@ -55,6 +64,25 @@ class NewSecret:
 
     secret: str
     uri: str  # otpauth:// for the QR code
+
+
+def _fernet(key: bytes) -> Fernet:
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"partner-cabinet totp secret").derive(key)
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+def seal(secret: str, key: bytes | None = None) -> str:
+    """The secret as the store keeps it: encrypted with the install's key (`key`: the link signing key)."""
+    key = key or Settings.from_env().require_link_key()
+    return SEALED + _fernet(key).encrypt(secret.encode()).decode()
+
+
+def unseal(stored: str, key: bytes | None = None) -> str:
+    """The secret of a stored value (one stored before encryption as it is); InvalidToken when the key changed."""
+    if not stored.startswith(SEALED):
+        return stored
+    key = key or Settings.from_env().require_link_key()
+    return _fernet(key).decrypt(stored[len(SEALED) :].encode()).decode()
 
 
 def new_secret(username: str, issuer: str) -> NewSecret:
@@ -104,7 +132,7 @@ def turn_on(session: Session, scope: Scope, secret: str, code: str, now: datetim
     step = _matching_step(secret, code, now or datetime.now(UTC))
     if step is None:
         raise SecondFactorError("the code does not match", "twofactor.wrong_code")
-    user.totp_secret, user.totp_last_step = secret, step  # this code is spent
+    user.totp_secret, user.totp_last_step = seal(secret), step  # this code is spent
     codes = _new_recovery_codes(user)
     audit(session, "second_factor_on", user=user)
     session.flush()
@@ -191,10 +219,17 @@ def check_code(engine: Engine, username: str, code: str, now: datetime | None = 
             user.recovery_codes = unused  # a new list: the JSON column sees the change
             details: dict[str, object] = {"second_factor": "recovery_code", "recovery_codes_left": len(unused)}
         else:
-            step = _matching_step(user.totp_secret, code, now)
+            try:
+                secret = unseal(user.totp_secret)
+            except InvalidToken:  # the key changed: no app code can be checked (a recovery code still can)
+                audit(session, "second_factor_unreadable", user=user)
+                return AuthResult(False, "unreadable", username, user.id)
+            step = _matching_step(secret, code, now)
             if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
                 return count_failure_and_lock(session, user, now, reason="code")
             user.totp_last_step, details = step, {"second_factor": True}
+            if not user.totp_secret.startswith(SEALED):  # stored before secrets were encrypted: encrypted now
+                user.totp_secret = seal(secret)
         user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
         audit(session, "login", user=user, details=details)
         return AuthResult(True, "ok", username, user.id)

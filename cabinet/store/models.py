@@ -179,7 +179,7 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    totp_secret: Mapped[str | None] = mapped_column(String(64))  # two-step login (`cabinet.twofactor`), base32
+    totp_secret: Mapped[str | None] = mapped_column(String(255))  # two-step login (`cabinet.twofactor`), encrypted
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # the time step of the last code taken
     recovery_codes: Mapped[list[Any]] = mapped_column(default=list)  # SHA-256 of the unused recovery codes
     news_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # news published later is marked new

@@ -285,6 +285,8 @@ def _after(result: AuthResult, wrong: str = "auth.invalid") -> SessionUser | Non
         return user
     if result.reason == "locked":
         message = t("auth.locked", minutes=result.minutes_left())
+    elif result.reason == "unreadable":
+        message = t("auth.code_unreadable")
     else:
         message = t("auth.inactive" if result.reason == "inactive" else wrong)
     st.session_state[_MESSAGE_KEY] = ("error", message)

@@ -265,3 +265,43 @@ def test_only_an_admin_with_two_step_login_can_require_it(alice: Engine) -> None
     with session_scope(alice) as s:
         assert update_program(s, scope, replace(current(s), staff_two_step=True)) == ["staff_two_step"]
         assert s.get(ProgramSettings, 1).staff_two_step
+
+
+def _stored(engine: Engine) -> str | None:
+    with session_scope(engine) as s:
+        return s.scalar(select(User.totp_secret).where(User.username == "alice"))
+
+
+def test_the_store_keeps_the_secret_encrypted(alice: Engine) -> None:  # noqa: F811
+    secret = _on(alice)
+    stored = _stored(alice)
+    assert stored is not None and stored.startswith("enc1:") and secret not in stored and secret.lower() not in stored
+    later = NOW + timedelta(minutes=2)
+    assert check_code(alice, "alice", _code(secret, later), later).ok
+
+
+def test_a_secret_stored_before_encryption_logs_in_and_is_encrypted_then(alice: Engine) -> None:  # noqa: F811
+    secret = _on(alice)
+    with session_scope(alice) as s:  # as an earlier version stored it
+        s.scalar(select(User).where(User.username == "alice")).totp_secret = secret
+    later = NOW + timedelta(minutes=2)
+    assert check_code(alice, "alice", _code(secret, later), later).ok
+    assert (_stored(alice) or "").startswith("enc1:")
+    assert check_code(alice, "alice", _code(secret, later + timedelta(seconds=30)), later + timedelta(seconds=30)).ok
+
+
+def test_a_changed_key_is_said_and_a_recovery_code_still_logs_in(alice: Engine,  # noqa: F811
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    secret, codes = _on_with_codes(alice)
+    monkeypatch.setenv("CABINET_LINK_SIGNING_KEY", "another-link-signing-key-0123456789abcdef")
+    later = NOW + timedelta(minutes=2)
+    assert check_code(alice, "alice", _code(secret, later), later).reason == "unreadable"
+    assert "second_factor_unreadable" in _actions(alice)
+    assert check_code(alice, "alice", codes[0], later).ok
+    at = AppTest.from_file(APP, default_timeout=30).run()  # what the login form says
+    at.text_input[0].input("alice")
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click().run()
+    at.text_input(key="login_code_value").input(_code(secret, datetime.now(UTC)))
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == [translate("auth.code_unreadable")] and SESSION_KEY not in at.session_state
