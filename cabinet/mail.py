@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.config import ConfigError, Settings
 from cabinet.i18n import translate
+from cabinet.mail_html import DEFAULT_COLOR, html_version
 from cabinet.store.models import OutboxMail, Partner, ProgramSettings, User
 
 KINDS = (
@@ -250,7 +251,8 @@ class Delivery:
     failed: int = 0
 
 
-def _message(mail: OutboxMail, sender: str) -> EmailMessage:
+def _message(mail: OutboxMail, sender: str, brand: tuple[str, str] | None = None) -> EmailMessage:
+    """The message: its plain text, and with `brand` (the program's name and colour) an HTML version of it."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = mail.to_address
@@ -260,6 +262,8 @@ def _message(mail: OutboxMail, sender: str) -> EmailMessage:
     message["Auto-Submitted"] = "auto-generated"
     message["X-Cabinet-Mail-Id"] = str(mail.id)
     message.set_content(mail.body)
+    if brand is not None:
+        message.add_alternative(html_version(mail.body, *brand), subtype="html")
     return message
 
 
@@ -278,7 +282,7 @@ def _permanent(exc: BaseException) -> bool:
 
 
 def deliver(engine: Engine, transport: Transport, sender: str, now: datetime | None = None,
-            limit: int = BATCH) -> Delivery:  # fmt: skip
+            limit: int = BATCH, brand: tuple[str, str] | None = None) -> Delivery:  # fmt: skip
     """Send the outbox's due messages, oldest first, each claimed so no other sender takes it."""
     now = now or datetime.now(UTC)
     due = select(OutboxMail.id).where(OutboxMail.status == "queued", OutboxMail.next_attempt_at <= now)
@@ -288,7 +292,7 @@ def deliver(engine: Engine, transport: Transport, sender: str, now: datetime | N
     batch = getattr(transport, "batch", None)  # one connection for the round, where the transport has them
     with batch() if batch is not None else nullcontext(transport.send) as send:
         for mail_id in ids:
-            outcome = _deliver_one(engine, mail_id, send, sender, now)
+            outcome = _deliver_one(engine, mail_id, send, sender, now, brand)
             sent += outcome == "sent"
             retrying += outcome in ("retry", "stop")
             failed += outcome == "failed"
@@ -298,7 +302,7 @@ def deliver(engine: Engine, transport: Transport, sender: str, now: datetime | N
 
 
 def _deliver_one(engine: Engine, mail_id: int, send: Callable[[EmailMessage], None], sender: str,
-                 now: datetime) -> str | None:  # fmt: skip
+                 now: datetime, brand: tuple[str, str] | None = None) -> str | None:  # fmt: skip
     """Claim and send one message: sent, retry, failed (given up), stop (to retry, and the round ends), or None when
     another sender has it."""
     with engine.begin() as conn:  # the claim: only one sender's UPDATE finds the row still due
@@ -313,7 +317,7 @@ def _deliver_one(engine: Engine, mail_id: int, send: Callable[[EmailMessage], No
         mail = session.get_one(OutboxMail, mail_id)
     outcome = "sent"
     try:  # outside any transaction: a slow server holds no lock in the store
-        send(_message(mail, sender))
+        send(_message(mail, sender, brand))
     except (OSError, smtplib.SMTPException, ValueError) as exc:
         attempts, error = mail.attempts + 1, f"{type(exc).__name__}: {exc}"[:500]
         if attempts >= MAX_ATTEMPTS or _permanent(exc):
@@ -333,7 +337,8 @@ def deliver_with(cfg: Settings, engine: Engine, now: datetime | None = None) -> 
     """`deliver` through the settings' transport and sender."""
     with Session(engine) as session:
         program, _ = _program(session)
-    return deliver(engine, transport_for(cfg), sender_for(cfg, program), now)
+        color = session.scalar(select(ProgramSettings.primary_color)) or DEFAULT_COLOR
+    return deliver(engine, transport_for(cfg), sender_for(cfg, program), now, brand=(program, color))
 
 
 def prune(engine: Engine, now: datetime | None = None) -> int:

@@ -246,14 +246,20 @@ def test_a_claimed_message_is_left_to_its_sender_until_the_lease_ends(alice: Eng
 
 
 def test_without_smtp_each_message_is_a_whole_eml_file(alice: Engine, settings: Settings) -> None:  # noqa: F811
+    text = "Текст <b>письма</b> & https://x.example/?a=1&b=2.\n\n-- \nProgram support\n"
     with session_scope(alice) as s:
-        queue(s, "a@example.com", "Тема\nwith a new line", "Текст письма\n", "password_reset")
+        queue(s, "a@example.com", "Тема\nwith a new line", text, "password_reset")
+        s.scalar(select(ProgramSettings)).primary_color = "#aa0000"
     result = deliver_with(settings, alice)
     assert result.sent == 1
     [path] = list(settings.outbox_dir.glob("*.eml"))
     message = email.message_from_bytes(path.read_bytes(), policy=default_policy)
     assert message["Subject"] == "Тема with a new line"  # no header injection through a subject
-    assert message.get_content() == "Текст письма\n" and "<no-reply@localhost>" in message["From"]
+    assert message.get_body(("plain",)).get_content() == text and "<no-reply@localhost>" in message["From"]
+    html = message.get_body(("html",)).get_content()  # the same text laid out, in the program's colour
+    assert "Текст &lt;b&gt;письма&lt;/b&gt; &amp; " in html and "<b>" not in html  # escaped: no markup from a text
+    assert '<a href="https://x.example/?a=1&amp;b=2">https://x.example/?a=1&amp;b=2</a>.' in html
+    assert "#aa0000" in html and "Program support" in html
     assert not list(settings.outbox_dir.glob(".*"))  # no temporary file left
 
 

@@ -306,7 +306,7 @@ def test_a_forgotten_password_is_set_again_from_the_emailed_link(tab, cabinet_se
     assert len(new) == 1, "the app wrote no email"
     message = email.message_from_bytes(new.pop().read_bytes(), policy=email.policy.default)
     assert message["To"] == "forgetful@example.com"
-    link = re.search(r"http://\S+", message.get_content()).group(0)  # type: ignore[union-attr]
+    link = re.search(r"http://\S+", message.get_body(("plain",)).get_content()).group(0)  # type: ignore[union-attr]
     assert link.startswith(f"{cabinet_server.url}/?reset=")
 
     tab.goto(link)

@@ -1,0 +1,52 @@
+"""The HTML part of the cabinet's emails: the plain text as written (`cabinet.mail`), laid out under the program's name
+in its colour, with its links clickable. Every character of the text is escaped: a news title or a partner's name
+cannot add markup."""
+
+from __future__ import annotations
+
+import html
+import re
+
+_URL = re.compile(r"https?://[^\s<>\"']+")
+_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+DEFAULT_COLOR = "#1f6feb"
+_FONT = "-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
+
+
+def _inline(text: str) -> str:
+    """A line escaped, its URLs made links (trailing punctuation left outside)."""
+    out, last = [], 0
+    for match in _URL.finditer(text):
+        url = match.group(0).rstrip(".,;:!?)")
+        out.append(html.escape(text[last : match.start()]))
+        out.append(f'<a href="{html.escape(url, quote=True)}">{html.escape(url)}</a>')
+        last = match.start() + len(url)
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def _paragraphs(text: str, style: str) -> str:
+    blocks = [b for b in re.split(r"\n\s*\n", text.strip()) if b.strip()]
+    return "".join(f'<p style="{style}">' + "<br>".join(_inline(line) for line in b.splitlines()) + "</p>"
+                   for b in blocks)  # fmt: skip
+
+
+def html_version(body: str, program: str, color: str = DEFAULT_COLOR) -> str:
+    """The HTML of a message whose plain text is `body` (its footer after the "-- " line in small grey type)."""
+    color = color if _COLOR.match(color or "") else DEFAULT_COLOR
+    text, _, footer = body.partition("\n-- \n")
+    main = _paragraphs(text, "margin:0 0 14px")
+    small = _paragraphs(footer, "margin:0;color:#6e7781;font-size:12px") if footer.strip() else ""
+    return (
+        '<!doctype html><html><head><meta charset="utf-8"></head>'
+        f'<body style="margin:0;padding:0;background:#f6f8fa;font-family:{_FONT}">'
+        '<table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center" '
+        'style="padding:24px 12px">'
+        '<table role="presentation" width="600" cellpadding="0" cellspacing="0" style="max-width:600px;width:100%;'
+        f'background:#ffffff;border-radius:8px;border-top:4px solid {color}">'
+        '<tr><td style="padding:24px 28px;color:#1f2328;font-size:15px;line-height:1.5">'
+        f'<div style="font-size:18px;font-weight:600;color:{color};margin:0 0 18px">{html.escape(program)}</div>'
+        f"{main}"
+        + (f'<div style="border-top:1px solid #d0d7de;margin-top:22px;padding-top:12px">{small}</div>' if small else "")
+        + "</td></tr></table></td></tr></table></body></html>"
+    )
