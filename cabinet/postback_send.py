@@ -163,11 +163,12 @@ def _last_told(session: Session, hook: Postback, conversion_ids: list[str]) -> d
 
 def _calls(session: Session, hook: Postback, changed: list[dict[str, object]], currency: str,
            now: datetime) -> list[dict[str, object]]:  # fmt: skip
-    """The calls a postback makes for the changed conversions it has not seen: those now in a status (and of a type)
-    it asks for, unless it last told of them in that same status (a change of amount only)."""
+    """The calls a postback makes for the changed conversions it has not seen: those now in a status (of a type, of an
+    offer) it asks for, unless it last told of them in that same status (a change of amount only)."""
     seen = max(hook.seen_run, hook.from_run)
     wanted = [c for c in changed if int(str(c["run"])) > seen and c["status"] in hook.statuses
-              and (not hook.types or c["type"] in hook.types)]  # fmt: skip
+              and (not hook.types or c["type"] in hook.types)
+              and (not hook.offers or c["offer_id"] in hook.offers)]  # fmt: skip
     told = _last_told(session, hook, [str(c["conversion_id"]) for c in wanted])
     return [
         {"postback_id": hook.id, "partner_id": hook.partner_id, "conversion_id": c["conversion_id"],

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from cabinet.access import Scope, ScopeError, scoped_partner
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
-from cabinet.store.models import Partner, Postback, PostbackSend, User
+from cabinet.store.models import Offer, Partner, Postback, PostbackSend, User
 
 STATUSES = ("pending", "approved", "rejected", "reversed")  # a conversion's statuses (METRICS.md)
 TYPES = ("registration", "ftd", "deposit", "sale", "lead", "revenue")
@@ -74,6 +74,7 @@ class PostbackItem:
     url: str
     statuses: tuple[str, ...]
     types: tuple[str, ...]  # empty: every type
+    offers: tuple[int, ...]  # empty: every offer
     enabled: bool
     created_at: datetime
     created_by: str | None
@@ -163,27 +164,31 @@ def postbacks(session: Session, scope: Scope, partner_id: int | None = None) -> 
     elif scope.partner_ids is not None:
         query = query.where(Postback.partner_id.in_(scope.partner_ids))
     rows = session.execute(query.order_by(Postback.id.desc())).all()
-    return [PostbackItem(p.id, p.partner_id, name, p.url, tuple(p.statuses), tuple(p.types), p.enabled,
-                         p.created_at, p.created_by) for p, name in rows]  # fmt: skip
+    return [PostbackItem(p.id, p.partner_id, name, p.url, tuple(p.statuses), tuple(p.types), tuple(p.offers or ()),
+                         p.enabled, p.created_at, p.created_by) for p, name in rows]  # fmt: skip
 
 
 def add_postback(session: Session, scope: Scope, partner_id: int, url: str, statuses: list[str], types: list[str],
-                 from_run: int, private_ok: bool = False) -> Postback:  # fmt: skip
+                 from_run: int, private_ok: bool = False, offers: list[int] | None = None) -> Postback:  # fmt: skip
     """Save a postback for a partner of the scope; it tells of the changes of ETL runs after `from_run` (the run of the
-    snapshot published when it is saved)."""
+    snapshot published when it is saved), of the conversions of `offers` only when some are given."""
     partner = scoped_partner(session, scope, partner_id)
     url = check_url(url, private_ok)
     statuses, types = _checked_choice(statuses, types)
+    offer_ids = sorted({int(o) for o in offers or ()})
+    known = set(session.scalars(select(Offer.id).where(Offer.id.in_(offer_ids)))) if offer_ids else set()
+    if set(offer_ids) - known:
+        raise PostbackError(f"no offer {sorted(set(offer_ids) - known)}", "postbacks.err_offers")
     count = session.scalar(select(func.count()).select_from(Postback).where(Postback.partner_id == partner.id))
     if (count or 0) >= PER_PARTNER:
         raise PostbackError(f"at most {PER_PARTNER} postbacks", "postbacks.err_too_many", n=PER_PARTNER)
     by = scope.impersonated_by or scope.username
-    hook = Postback(partner_id=partner.id, url=url, statuses=statuses, types=types, enabled=True,
+    hook = Postback(partner_id=partner.id, url=url, statuses=statuses, types=types, offers=offer_ids, enabled=True,
                     from_run=from_run, seen_run=from_run, created_by=by)  # fmt: skip
     session.add(hook)
     session.flush()
     _audit(session, scope, "postback_added", hook, {"host": urlsplit(url).hostname, "statuses": statuses,
-                                                     "types": types})  # fmt: skip
+                                                     "types": types, "offers": offer_ids})  # fmt: skip
     return hook
 
 

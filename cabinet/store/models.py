@@ -339,6 +339,7 @@ class Postback(Base):
     url: Mapped[str] = mapped_column(Text)  # a template: {macros} are filled in per conversion
     statuses: Mapped[list[Any]] = mapped_column(default=list)
     types: Mapped[list[Any]] = mapped_column(default=list)
+    offers: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")  # offer ids; none: every offer
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     from_run: Mapped[int] = mapped_column(Integer, default=0)  # changes of ETL runs after this one are told
     seen_run: Mapped[int] = mapped_column(Integer, default=0)  # the changes up to this run are queued

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 import streamlit as st
+from sqlalchemy import select
 
 from cabinet import postback_send
 from cabinet.postbacks import (
@@ -24,7 +25,8 @@ from cabinet.postbacks import (
 )
 from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
-from cabinet.ui import data
+from cabinet.store.models import Offer
+from cabinet.ui import data, store
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
 from cabinet.ui.widgets import save_then_rerun
@@ -59,27 +61,37 @@ def macros_help() -> None:
 
 
 def add_form(user: SessionUser, partner_id: int) -> None:
-    """A new postback: the URL, the statuses and the types it tells of."""
+    """A new postback: the URL, the statuses, the types and the offers it tells of."""
+    offers = {o.id: o.name for o in store.offers(user.scope, partner_id)}
     with st.form("postback_add", border=True):
         st.subheader(t("postbacks.add_title"))
         url = st.text_input(t("postbacks.url"), key=URL_KEY, placeholder=t("postbacks.url_placeholder"),
                             help=t("postbacks.url_help"), max_chars=2000)  # fmt: skip
         statuses = st.multiselect(t("postbacks.statuses"), STATUSES, default=list(STATUSES),
-                                       format_func=lambda s: t(f"postbacks.status_{s}"),
-                                       help=t("postbacks.statuses_help"))  # fmt: skip
+                                  format_func=lambda s: t(f"postbacks.status_{s}"),
+                                  help=t("postbacks.statuses_help"))  # fmt: skip
         types = st.multiselect(t("postbacks.types"), TYPES, placeholder=t("postbacks.types_all"),
-                                    format_func=lambda k: t(f"postbacks.type_{k}"))  # fmt: skip
+                               format_func=lambda k: t(f"postbacks.type_{k}"))  # fmt: skip
+        chosen = st.multiselect(t("postbacks.offers"), list(offers), placeholder=t("postbacks.offers_all"),
+                                format_func=lambda o: offers[o], key="postbacks_offers")  # fmt: skip
         if st.form_submit_button(t("postbacks.add"), icon=":material/add_link:", type="primary"):
             private_ok, start = app_settings().postbacks_private_ok, postback_send.from_run_of(data.warehouse())
-            save_then_rerun(lambda s: add_postback(s, user.scope, partner_id, url, statuses, types, start, private_ok),
+            save_then_rerun(lambda s: add_postback(s, user.scope, partner_id, url, statuses, types, start, private_ok,
+                                                   offers=chosen),
                             DONE_KEY, done=("postbacks.added", {}), clear=(URL_KEY,))  # fmt: skip
 
 
-def _describe(p: PostbackItem) -> str:
+def _describe(p: PostbackItem, offer_names: dict[int, str]) -> str:
     statuses = ", ".join(t(f"postbacks.status_{s}") for s in p.statuses)
     types = ", ".join(t(f"postbacks.type_{k}") for k in p.types) or t("postbacks.types_all")
+    offers = ", ".join(offer_names.get(o, str(o)) for o in p.offers) or t("postbacks.offers_all")
     state = t("postbacks.on") if p.enabled else t("postbacks.paused")
-    return t("postbacks.describe", statuses=statuses, types=types, state=state)
+    return t("postbacks.describe", statuses=statuses, types=types, offers=offers, state=state)
+
+
+def _offer_names() -> dict[int, str]:
+    with session_scope(engine()) as s:
+        return {int(i): str(n) for i, n in s.execute(select(Offer.id, Offer.name))}
 
 
 def _test_call(user: SessionUser, p: PostbackItem) -> None:
@@ -101,10 +113,11 @@ def listing(user: SessionUser, partner_id: int) -> None:
     if not items:
         st.info(t("postbacks.none"))
         return
+    names = _offer_names()
     for p in items:
         with st.container(border=True):
             st.code(p.url, language=None, wrap_lines=True)
-            st.caption(_describe(p))
+            st.caption(_describe(p, names))
             buttons = st.container(horizontal=True)
             if buttons.button(t("postbacks.test"), key=f"pb_test_{p.id}", icon=":material/send:",
                               help=t("postbacks.test_help")):  # fmt: skip
@@ -173,9 +186,10 @@ def staff_overview(user: SessionUser) -> None:
     if not items:
         st.info(t("postbacks.none_staff"))
     else:
+        names = _offer_names()
         table = pl.DataFrame({"partner": [f"{p.partner_id} · {p.partner}" for p in items],
                               "template": [p.url for p in items],
-                              "describe": [_describe(p) for p in items]})  # fmt: skip
+                              "describe": [_describe(p, names) for p in items]})  # fmt: skip
         st.dataframe(table.rename({c: t(f"postbacks.col_{c}") for c in table.columns}), hide_index=True,
                      width="stretch")  # fmt: skip
     recent_calls(user, None, {p.partner_id: p.partner for p in items})

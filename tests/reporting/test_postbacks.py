@@ -63,13 +63,16 @@ def tracker() -> Iterator[Tracker]:
     t.close()
 
 
-def _add(program: Program, engine: Engine, url: str, who: str = "p_parent", statuses: tuple[str, ...] = (
-        "pending", "approved", "rejected"), types: tuple[str, ...] = ()) -> int:  # fmt: skip
+ALL_BUT_REVERSED = ("pending", "approved", "rejected")
+
+
+def _add(program: Program, engine: Engine, url: str, who: str = "p_parent", statuses: tuple[str, ...] = ALL_BUT_REVERSED,
+         types: tuple[str, ...] = (), offers: tuple[int, ...] = ()) -> int:  # fmt: skip
     wh = Warehouse(program.tiny.settings.warehouse_dir)
     with session_scope(engine) as s:
         user = program.users[who]
         return add_postback(s, user.scope, user.partner_id or program.tiny.parent, url, list(statuses), list(types),
-                            from_run_of(wh), private_ok=True).id  # fmt: skip
+                            from_run_of(wh), private_ok=True, offers=list(offers)).id  # fmt: skip
 
 
 def _second_run(program: Program, status: str = "approved") -> None:
@@ -167,10 +170,17 @@ def test_statuses_types_and_partners(program: Program, store_engine: Engine, tra
     _add(program, store_engine, tracker.url + "/approved?c={conversion_id}", statuses=("approved",))
     _add(program, store_engine, tracker.url + "/regs?c={conversion_id}", types=("registration",))
     _add(program, store_engine, tracker.url + "/child?c={conversion_id}", who="p_child")  # nothing of the parent's
+    _add(program, store_engine, tracker.url + "/offer?c={conversion_id}", offers=(program.tiny.offer,))
+    _add(program, store_engine, tracker.url + "/other?c={conversion_id}", offers=(program.tiny.other_offer,))
     _second_run(program)
-    assert queue_due(store_engine, wh) == 2
+    assert queue_due(store_engine, wh) == 4
     deliver(store_engine, private_ok=True)
-    assert sorted(r["_path"] for r in tracker.requests) == ["/approved?c=f9", "/regs?c=r9"]
+    assert sorted(r["_path"] for r in tracker.requests) == ["/approved?c=f9", "/offer?c=f9", "/offer?c=r9",
+                                                            "/regs?c=r9"]  # fmt: skip
+    with session_scope(store_engine) as s, pytest.raises(PostbackError) as unknown:
+        add_postback(s, program.users["p_parent"].scope, program.tiny.parent, tracker.url + "/x", ["approved"], [], 0,
+                     private_ok=True, offers=[999_999])  # fmt: skip
+    assert unknown.value.key == "postbacks.err_offers"
 
 
 def test_a_blocked_partner_is_told_nothing(program: Program, store_engine: Engine, tracker: Tracker) -> None:
