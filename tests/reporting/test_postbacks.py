@@ -66,8 +66,9 @@ def tracker() -> Iterator[Tracker]:
 ALL_BUT_REVERSED = ("pending", "approved", "rejected")
 
 
-def _add(program: Program, engine: Engine, url: str, who: str = "p_parent", statuses: tuple[str, ...] = ALL_BUT_REVERSED,
-         types: tuple[str, ...] = (), offers: tuple[int, ...] = ()) -> int:  # fmt: skip
+def _add(program: Program, engine: Engine, url: str, who: str = "p_parent",
+         statuses: tuple[str, ...] = ALL_BUT_REVERSED, types: tuple[str, ...] = (),
+         offers: tuple[int, ...] = ()) -> int:  # fmt: skip
     wh = Warehouse(program.tiny.settings.warehouse_dir)
     with session_scope(engine) as s:
         user = program.users[who]
