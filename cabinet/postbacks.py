@@ -2,7 +2,7 @@
 
 A partner sets a URL with macros, e.g. `https://tracker.example/postback?cid={sub2}&status={status}&payout={payout}`,
 the conversion statuses it wants to hear of (pending, approved, rejected, reversed) and, if it likes, only some
-conversion types. When an ETL run loads a conversion of that partner, or changes its status, into one of those
+conversion types or offers. When an ETL run loads a conversion of that partner, or changes its status, into one of those
 statuses, the cabinet calls the URL once for that change (`cabinet.postback_send`): each macro is replaced by the
 conversion's value, URL-encoded. A change of amount alone, in the status last told, is not told again. The partner's
 own click id is the sub value it put on its tracking link, so `{sub1}`–`{sub5}` come from the conversion's click.
