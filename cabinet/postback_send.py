@@ -32,7 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cabinet.access import Scope
-from cabinet.postbacks import refused, render
+from cabinet.postbacks import of_scope, refused, render
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner, Postback, PostbackSend
 from queries.warehouse import NoSnapshotError, Warehouse
@@ -363,21 +363,11 @@ def retry_given_up(session: Session, scope: Scope, partner_id: int) -> int:
 
 def recent_calls(session: Session, scope: Scope, partner_id: int | None = None, limit: int = 100) -> list[PostbackSend]:
     """The newest calls of the scope's postbacks (of one partner), newest first."""
-    query = select(PostbackSend).order_by(PostbackSend.id.desc()).limit(limit)
-    if partner_id is not None:
-        scope.require([partner_id])
-        query = query.where(PostbackSend.partner_id == partner_id)
-    elif scope.partner_ids is not None:
-        query = query.where(PostbackSend.partner_id.in_(scope.partner_ids))
-    return list(session.scalars(query))
+    query = of_scope(select(PostbackSend), PostbackSend.partner_id, scope, partner_id)
+    return list(session.scalars(query.order_by(PostbackSend.id.desc()).limit(limit)))
 
 
 def counts(session: Session, scope: Scope, partner_id: int | None = None) -> dict[str, int]:
     """The scope's calls by state (queued, sent, failed)."""
-    query = select(PostbackSend.state, func.count()).group_by(PostbackSend.state)
-    if partner_id is not None:
-        scope.require([partner_id])
-        query = query.where(PostbackSend.partner_id == partner_id)
-    elif scope.partner_ids is not None:
-        query = query.where(PostbackSend.partner_id.in_(scope.partner_ids))
-    return {state: int(n) for state, n in session.execute(query).all()}
+    query = of_scope(select(PostbackSend.state, func.count()), PostbackSend.partner_id, scope, partner_id)
+    return {state: int(n) for state, n in session.execute(query.group_by(PostbackSend.state)).all()}

@@ -24,9 +24,10 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, ScopeError, scoped_partner
@@ -58,6 +59,7 @@ MACROS = (
 URL_MAX = 2000
 PER_PARTNER = 10
 _MACRO = re.compile(r"\{([^{}]*)\}")
+T = TypeVar("T", bound=tuple[Any, ...])
 
 
 class PostbackError(RefusedRequest):
@@ -155,15 +157,18 @@ def _checked_choice(statuses: list[str], types: list[str]) -> tuple[list[str], l
     return [s for s in STATUSES if s in set(statuses)], [t for t in TYPES if t in set(types)]
 
 
+def of_scope(query: Select[T], column: ColumnElement[int], scope: Scope, partner_id: int | None) -> Select[T]:
+    """`query` kept to one partner of the scope (ScopeError outside it), or to every partner of the scope."""
+    if partner_id is not None:
+        scope.require([partner_id])
+        return query.where(column == partner_id)
+    return query if scope.partner_ids is None else query.where(column.in_(scope.partner_ids))
+
+
 def postbacks(session: Session, scope: Scope, partner_id: int | None = None) -> list[PostbackItem]:
     """The postbacks of the scope's partners (of one of them), newest first."""
     query = select(Postback, Partner.name).join(Partner, Partner.id == Postback.partner_id)
-    if partner_id is not None:
-        scope.require([partner_id])
-        query = query.where(Postback.partner_id == partner_id)
-    elif scope.partner_ids is not None:
-        query = query.where(Postback.partner_id.in_(scope.partner_ids))
-    rows = session.execute(query.order_by(Postback.id.desc())).all()
+    rows = session.execute(of_scope(query, Postback.partner_id, scope, partner_id).order_by(Postback.id.desc())).all()
     return [PostbackItem(p.id, p.partner_id, name, p.url, tuple(p.statuses), tuple(p.types), tuple(p.offers or ()),
                          p.enabled, p.created_at, p.created_by) for p, name in rows]  # fmt: skip
 
