@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import jwt
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from cabinet.passwords import hash_password
@@ -44,23 +45,28 @@ def _login(tab, server: Server, password: str, expect: str | None = None) -> Non
 
 
 def _until_shown(tab, act, text: str) -> None:  # type: ignore[no-untyped-def]
-    """`act` (fill a form, submit it) once the page's run is over, then wait for `text`; once more if it does not
-    come: the cookie component's first render can rerun the page and clear a form (see _login)."""
-    for attempt in range(2):
+    """`act` (fill a form, submit it) once the page's run is over, then wait for `text`; again if it does not come,
+    as a person would: the cookie component's first render can rerun the page and clear a form (see _login), and a
+    loaded machine can leave a page's connection stuck, so the last try reloads the page first. Fails showing what
+    the page shows instead."""
+    for attempt in range(3):
+        if attempt == 2:
+            tab.reload()
         tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
         act()
         try:
-            tab.get_by_text(text).first.wait_for(timeout=20_000 if attempt == 0 else 40_000)
+            tab.get_by_text(text).first.wait_for(timeout=20_000 if attempt == 0 else 30_000)
             return
-        except Exception:
-            if attempt == 1:
-                raise
+        except PlaywrightTimeout:
+            continue
+    app = tab.locator("[data-testid=stApp]")
+    state, shown = app.get_attribute("data-test-script-state", timeout=5_000), app.inner_text(timeout=5_000)[:1_500]
+    tab.screenshot(path=str(RESULTS_DIR / "e2e_failed_until_shown.png"), full_page=True)
+    pytest.fail(f"{text!r} never appeared (script {state}, {tab.url}); the page shows:\n{shown}")
 
 
 def _see(locator, step: str) -> None:  # type: ignore[no-untyped-def]
     """Wait for `locator`; on timeout fail naming the step and showing what the page shows instead."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     try:
         locator.wait_for()
     except PlaywrightTimeout:
