@@ -26,6 +26,7 @@ MIN_PAYOUT = Decimal("50")  # in the base currency, while the program sets no ot
 STATUSES = ("requested", "approved", "paid", "rejected")
 NEXT = {"requested": ("approved", "rejected"), "approved": ("paid", "rejected")}  # what a manager may move to
 CENT = Decimal("0.01")
+REFERENCE_MAX = 128  # characters of a payment's reference
 
 
 class PayoutError(RefusedRequest):
@@ -34,6 +35,8 @@ class PayoutError(RefusedRequest):
 
 def _log(session: Session, scope: Scope, action: str, payout: PayoutRequest) -> None:
     details = {"partner_id": payout.partner_id, "amount": str(payout.amount), "currency": payout.currency}
+    if payout.reference:
+        details["reference"] = payout.reference
     audit(session, action, user=session.get(User, scope.user_id), username=scope.username,
           target=f"payout {payout.id}", details=details)  # fmt: skip
 
@@ -107,8 +110,14 @@ def request_payout(session: Session, scope: Scope, partner_id: int, amount: Deci
     return payout
 
 
-def decide(session: Session, scope: Scope, payout_id: int, status: str) -> PayoutRequest:
-    """A manager or admin moves a request on: requested → approved or rejected; approved → paid or rejected."""
+def decide(session: Session, scope: Scope, payout_id: int, status: str, reference: str = "") -> PayoutRequest:
+    """A manager or admin moves a request on: requested → approved or rejected; approved → paid or rejected. A paid
+    one may carry the payment's reference (a bank transfer's or a transaction's id), shown on its statement."""
+    reference = " ".join(reference.split())
+    if reference and status != "paid":
+        raise PayoutError("only a payment has a reference", "payouts.reference_not_paid")
+    if len(reference) > REFERENCE_MAX:
+        raise PayoutError("the reference is too long", "payouts.reference_too_long", limit=REFERENCE_MAX)
     if scope.role == ROLE_PARTNER:
         raise ScopeError(f"{scope.username!r} may not decide payouts", "payouts.staff_only")
     payout = session.get(PayoutRequest, payout_id)
@@ -119,9 +128,14 @@ def decide(session: Session, scope: Scope, payout_id: int, status: str) -> Payou
         raise PayoutError(f"a {payout.status} request cannot become {status}", "payouts.bad_step",
                           status=payout.status)  # fmt: skip
     payout.status, payout.decided_at, payout.decided_by_user_id = status, datetime.now(UTC), scope.user_id
+    if status == "approved":
+        payout.approved_at = payout.decided_at
+    elif status == "paid":
+        payout.paid_at, payout.reference = payout.decided_at, reference or None
     session.flush()
     _log(session, scope, f"payout_{status}", payout)
     amount, currency = payout.amount, payout.currency
     tell_partner(session, payout.partner_id, "payout_updates", "payout_update", f"payout_{status}", money=True,
-                 payout=payout.id, amount=lambda locale: fmt_money(float(amount), currency, locale))  # fmt: skip
+                 payout=payout.id, amount=lambda locale: fmt_money(float(amount), currency, locale),
+                 reference=payout.reference or "—")  # fmt: skip
     return payout

@@ -7,8 +7,8 @@ import streamlit as st
 
 from cabinet.ui import data, store
 from cabinet.ui.guard import ScopeError, require_user
-from cabinet.ui.store import NEXT, STATUSES, PayoutError
-from cabinet.ui.text import t
+from cabinet.ui.store import NEXT, STATED, STATUSES, PayoutError
+from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import fmt_metric, show_refusal
 from queries.payouts import MissingRate, ledger
 
@@ -31,8 +31,25 @@ def history(rows: list, with_partner: bool) -> pl.DataFrame:
             t("payouts.col_status"): [t(f"payouts.status_{p.status}") for p, _ in rows],
             t("payouts.col_method"): [p.method or "" for p, _ in rows],
             t("payouts.col_decided"): [p.decided_at.strftime("%Y-%m-%d") if p.decided_at else "" for p, _ in rows],
+            t("payouts.col_reference"): [p.reference or "" for p, _ in rows],
         }
     )
+
+
+def statement_download(requests: list) -> None:
+    """The PDF statement of one approved or paid request, made (and audit-logged) when the button is pressed."""
+    stated = {p.id: p for p in requests if p.status in STATED}
+    st.subheader(t("statements.section"))
+    if not stated:
+        st.caption(t("statements.none"))
+        return
+    pick = st.selectbox(t("statements.pick"), list(stated), key="statements_pick",
+                        format_func=lambda i: f"{i} · {stated[i].amount:,.2f} {stated[i].currency} · "
+                                              f"{t(f'payouts.status_{stated[i].status}')}")  # fmt: skip
+    locale = current_locale()
+    st.download_button(t("statements.download"), data=lambda: store.payout_statement(scope, int(pick), locale).pdf,
+                       file_name=f"payout-statement-{pick}.pdf", mime="application/pdf", key="statements_download",
+                       icon=":material/picture_as_pdf:")  # fmt: skip
 
 
 partner_id = scope.own_partner_id
@@ -75,6 +92,7 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
         st.dataframe(history([(p, "") for p in mine], False), hide_index=True, width="stretch", column_config=AMOUNT)
     else:
         st.info(t("payouts.none"))
+    statement_download(mine)
     st.caption(t("payouts.caption", minimum=fmt_metric("commission", float(minimum))))
     st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))
     st.stop()
@@ -93,10 +111,15 @@ decidable = {p.id: f"{p.id} · {name} · {p.amount:,.2f} {p.currency} ({t(f'payo
 if decidable:
     pick = st.selectbox(t("payouts.pick"), list(decidable), format_func=decidable.get, key="payouts_pick")
     status = next(p.status for p, _ in rows if p.id == pick)
+    reference = ""
+    if status == "approved":  # paying it next: the payment's reference goes on its statement
+        reference = st.text_input(t("payouts.reference"), max_chars=128, key=f"payouts_reference_{pick}",
+                                  help=t("payouts.reference_help"))  # fmt: skip
     for col, step in zip(st.columns(4), NEXT[status], strict=False):
         if col.button(t(f"payouts.to_{step}"), key=f"payouts_to_{step}"):
             try:
-                store.decide_payout(scope, int(pick), step)
+                store.decide_payout(scope, int(pick), step, reference if step == "paid" else "")
                 st.rerun()
             except (PayoutError, ScopeError) as exc:
                 show_refusal(exc)
+statement_download([p for p, _ in rows])

@@ -300,14 +300,22 @@ def _payouts(session: Session, partners: list[Partner], end: date) -> None:
     """A few payout requests of the demo's partners, about seven weeks before its last day."""
     first = datetime.combine(end - timedelta(days=52), time(12), UTC)
     for i, partner in enumerate(partners[:6]):
+        status, asked = ["paid", "approved", "requested"][i % 3], first + timedelta(days=i)
+        approved = asked + timedelta(days=2) if status != "requested" else None
+        paid = asked + timedelta(days=5) if status == "paid" else None
         session.add(
             PayoutRequest(
                 partner_id=partner.id,
                 amount=Decimal(250 + 50 * i),
                 currency=partner.currency,
-                status=["paid", "approved", "requested"][i % 3],
+                status=status,
                 method=partner.payout_method,
-                requested_at=first + timedelta(days=i),
+                details=dict(partner.payout_details or {}),
+                requested_at=asked,
+                decided_at=paid or approved,
+                approved_at=approved,
+                paid_at=paid,
+                reference=f"DEMO-{asked:%Y%m%d}-{partner.id}" if paid else None,
             )
         )
     session.flush()

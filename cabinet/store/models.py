@@ -275,8 +275,11 @@ class PayoutRequest(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     note: Mapped[str | None] = mapped_column(String(1000))
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # the last decision
     decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    reference: Mapped[str | None] = mapped_column(String(128))  # the payment's, given when it is marked paid
 
 
 class Announcement(Base):

@@ -23,6 +23,7 @@ from cabinet import partners_admin as _partners
 from cabinet import payouts as _payouts
 from cabinet import program_edit as _program
 from cabinet import promo as _promo
+from cabinet import statements as _statements
 from cabinet import tracking as _tracking
 from cabinet.access import Scope, scoped_partner
 from cabinet.account import METHODS, AccountError, masked
@@ -42,6 +43,7 @@ from cabinet.program import support_email as _support_email
 from cabinet.program_edit import MAX_DEPTH, ProgramChange, ProgramEditError, TierChange
 from cabinet.promo import STATES as CODE_STATES
 from cabinet.promo import CodeChange, PromoCodeError, PromoItem
+from cabinet.statements import STATED, Statement
 from cabinet.status import DataStatus, data_status
 from cabinet.store.db import session_scope
 from cabinet.store.models import Offer, Partner, PayoutRequest, Tier, TrackingLink, User
@@ -60,6 +62,7 @@ __all__ = [  # what pages use besides the functions below
     "METHODS",
     "NEXT",
     "PARTNER_STATUSES",
+    "STATED",
     "STATUSES",
     "SUBS",
     "SUB_MAX",
@@ -234,10 +237,16 @@ def payout_queue(scope: Scope, statuses: tuple[str, ...]) -> list[tuple[PayoutRe
         return _payouts.scope_requests(s, scope, statuses)
 
 
-def decide_payout(scope: Scope, payout_id: int, status: str) -> None:
-    """Move a request to its next status (approved, rejected, paid)."""
+def decide_payout(scope: Scope, payout_id: int, status: str, reference: str = "") -> None:
+    """Move a request to its next status (approved, rejected, paid; a payment with its reference)."""
     with session_scope(engine()) as s:
-        _payouts.decide(s, scope, payout_id, status)
+        _payouts.decide(s, scope, payout_id, status, reference)
+
+
+def payout_statement(scope: Scope, payout_id: int, locale: str) -> Statement:
+    """The PDF statement of an approved or paid request (its download audit-logged)."""
+    with session_scope(engine()) as s:
+        return _statements.payout_statement(s, scope, payout_id, locale)
 
 
 @dataclass(frozen=True)

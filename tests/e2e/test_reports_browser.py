@@ -16,6 +16,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+from pypdf import PdfReader
 
 from cabinet.config import PROJECT_ROOT
 from cabinet.formatting import period_dates
@@ -186,6 +187,13 @@ def test_partner_tools_in_a_real_browser(tab, demo_server: Server) -> None:  # t
         _see(tab.get_by_text(content, exact=True).first, f"{path}_content")
         expect(tab.locator('[data-testid="stException"]')).to_have_count(0)
         tab.screenshot(path=str(RESULTS_DIR / f"e2e_{path}.png"), full_page=True)
+
+    # the demo's first partner has a paid payout: its statement is made when the button is pressed
+    tab.goto(f"{demo_server.url}/payouts")
+    _see(tab.get_by_role("button", name="Download the statement (PDF)"), "statement_button")
+    tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
+    statement = PdfReader(io.BytesIO(_download(tab, "Download the statement (PDF)"))).pages[0].extract_text()
+    assert "Payout statement No." in statement and "Alpha Media 1" in statement and "Paid on" in statement
 
 
 def test_a_manager_issues_a_promo_code_in_a_real_browser(tab, demo_server: Server) -> None:  # type: ignore[no-untyped-def]

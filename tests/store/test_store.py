@@ -130,6 +130,41 @@ def test_the_applications_migration_keeps_partners_and_admits_pending(store_url:
         eng.dispose()
 
 
+def test_the_payout_dates_migration_fills_them_from_the_last_decision(store_url: str) -> None:
+    """0016 adds when a request was approved and paid, and the payment's reference: requests decided before get the
+    date of the decision their status names; the downgrade drops the columns and keeps the requests."""
+    migrate(store_url, "0015")
+    eng = make_engine(store_url)
+    try:
+        with eng.begin() as conn:
+            conn.execute(text("insert into tiers (code, name, rank, features, visible_metrics, subpartner_depth) "
+                              "values ('bronze', 'Bronze', 1, '[]', '[]', 0)"))  # fmt: skip
+            conn.execute(text("insert into partners (id, name, status, tier_code, currency, timezone, payout_details, "
+                              "notification_prefs, created_at) values (1, 'P', 'active', 'bronze', 'USD', 'UTC', "
+                              "'{}', '{}', '2026-11-01 00:00:00')"))  # fmt: skip
+            for pid, status, decided in (
+                (1, "requested", None),
+                (2, "approved", "2026-11-03 10:00:00"),
+                (3, "paid", "2026-11-05 10:00:00"),
+                (4, "rejected", "2026-11-06 10:00:00"),
+            ):
+                conn.execute(text("insert into payout_requests (id, partner_id, amount, currency, status, details, "
+                                  "requested_at, decided_at) values (:id, 1, 60, 'USD', :status, '{}', "
+                                  "'2026-11-01 10:00:00', :decided)"),
+                             {"id": pid, "status": status, "decided": decided})  # fmt: skip
+        migrate(store_url)
+        with session_scope(eng) as session:
+            rows = {p.id: (p.approved_at, p.paid_at, p.reference) for p in session.scalars(select(PayoutRequest))}
+        assert rows == {1: (None, None, None), 2: (datetime(2026, 11, 3, 10, tzinfo=UTC), None, None),
+                        3: (None, datetime(2026, 11, 5, 10, tzinfo=UTC), None), 4: (None, None, None)}  # fmt: skip
+        command.downgrade(alembic_config(store_url), "0015")
+        with eng.connect() as conn:
+            assert "paid_at" not in {c["name"] for c in inspect(conn).get_columns("payout_requests")}
+            assert conn.execute(text("select count(*) from payout_requests")).scalar() == 4
+    finally:
+        eng.dispose()
+
+
 def test_models_match_the_migrations(engine: Engine) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
@@ -185,7 +220,8 @@ def _sample_program(session, big: Decimal) -> list[tuple[type, tuple[Any, ...], 
                         created_at=WHEN)  # fmt: skip
     payout = PayoutRequest(partner_id=parent.id, amount=big, currency="EUR", status="paid", method="iban",
                            details={"ref": "X-1"}, note="thanks", requested_at=WHEN, decided_at=WHEN,
-                           decided_by_user_id=manager.id)  # fmt: skip
+                           decided_by_user_id=manager.id, approved_at=WHEN - timedelta(days=2), paid_at=WHEN,
+                           reference="SEPA-Ж-1")  # fmt: skip
     audit = AuditLog(ts=WHEN, actor_user_id=manager.id, actor_username="mgr", action="impersonate",
                      target=f"partner:{parent.id}", details=NESTED)  # fmt: skip
     news = Announcement(title="Новость", body="**bold** " * 50, tier_code="gold", published_at=WHEN,

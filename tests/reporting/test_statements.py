@@ -1,0 +1,129 @@
+"""Payout statements: the PDF of an approved or paid request, for the partner's payout logins and its staff only,
+with the payment's reference a manager gives when marking it paid; the text read back from the PDF."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import Engine, select
+
+from cabinet.access import ScopeError
+from cabinet.i18n import translate
+from cabinet.payouts import PayoutError, decide
+from cabinet.statements import StatementError, payout_statement
+from cabinet.store.db import session_scope
+from cabinet.store.models import AuditLog, OutboxMail, Partner, PayoutRequest
+from tests.reporting.conftest import Program
+from tests.reporting.test_pages import _open as open_page
+from tests.reporting.test_payouts import _decide, _request, payable  # noqa: F401 - the fixture
+from tests.reporting.test_team_payouts import _member
+
+
+def _text(program: Program, engine: Engine, payout: int, user: str = "p_parent", locale: str = "en") -> str:
+    with session_scope(engine) as s:
+        made = payout_statement(s, program.users[user].scope, payout, locale)
+    assert made.file_name == f"payout-statement-{payout}.pdf" and made.pdf.startswith(b"%PDF-")
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(made.pdf)).pages)
+
+
+def _paid(program: Program, engine: Engine, reference: str = "SEPA 2026-0042") -> int:
+    made = _request(program, engine, "60.12")
+    _decide(program, engine, made.id, "approved")
+    with session_scope(engine) as s:
+        decide(s, program.users["mgr"].scope, made.id, "paid", reference)
+    return made.id
+
+
+def test_a_paid_payout_has_its_statement_in_the_readers_language(payable: Program, store_engine: Engine) -> None:  # noqa: F811
+    with session_scope(store_engine) as s:  # a name in Cyrillic prints as typed (the embedded font)
+        s.get(Partner, payable.tiny.parent).name = "Партнёр Ёжик"
+    payout = _paid(payable, store_engine, "  SEPA   2026-0042 ")
+    english = _text(payable, store_engine, payout)
+    assert f"Payout statement No. {payout}" in english
+    assert "Партнёр Ёжик" in english and f"Partner ID {payable.tiny.parent}" in english
+    assert "SEPA 2026-0042" in english  # the reference, its spaces made single
+    assert "$60.12" in english and "Paid on" in english and "Bank transfer" in english
+    assert "DE00 1234" not in english and "DE001234" not in english and "1234" in english  # the IBAN masked
+    russian = _text(payable, store_engine, payout, locale="ru")
+    assert f"Выписка о выплате № {payout}" in russian and "60,12" in russian and "Выплачена" in russian
+    with session_scope(store_engine) as s:
+        paid = s.get(PayoutRequest, payout)
+        assert paid.reference == "SEPA 2026-0042" and paid.paid_at is not None and paid.approved_at is not None
+        assert paid.approved_at <= paid.paid_at == paid.decided_at
+        logged = AuditLog.action.in_(("payout_paid", "payout_statement"))
+        log = s.execute(select(AuditLog.action, AuditLog.actor_username, AuditLog.details)
+                        .where(logged).order_by(AuditLog.id)).all()  # fmt: skip
+        body = s.scalars(select(OutboxMail.body).where(OutboxMail.subject.like("%paid%"))).one()
+    assert [(a, u) for a, u, _ in log] == [("payout_paid", "mgr"), ("payout_statement", "p_parent"),
+                                           ("payout_statement", "p_parent")]  # fmt: skip
+    assert log[0][2]["reference"] == "SEPA 2026-0042"
+    assert "Payment reference: SEPA 2026-0042" in body
+
+
+def test_an_approved_payout_has_one_and_says_it_is_not_paid_yet(payable: Program, store_engine: Engine) -> None:  # noqa: F811
+    made = _request(payable, store_engine, "55")
+    with session_scope(store_engine) as s, pytest.raises(StatementError) as open_one:
+        payout_statement(s, payable.users["p_parent"].scope, made.id)
+    assert open_one.value.key == "statements.not_stated"
+    _decide(payable, store_engine, made.id, "approved")
+    text = _text(payable, store_engine, made.id, user="mgr")  # its manager too
+    assert "Not paid yet" in text and "$55.00" in text and "Approved" in text
+    _decide(payable, store_engine, made.id, "rejected")
+    with session_scope(store_engine) as s, pytest.raises(StatementError) as rejected:
+        payout_statement(s, payable.users["root"].scope, made.id)
+    assert rejected.value.key == "statements.not_stated"
+
+
+def test_only_the_partners_payout_logins_and_its_staff_get_it(payable: Program, store_engine: Engine) -> None:  # noqa: F811
+    payout = _paid(payable, store_engine)
+    assert "Partner ID" in _text(payable, store_engine, payout, user="root")
+    member = _member(payable, store_engine)  # a team login kept from payouts
+    for scope in (payable.users["p_bronze"].scope, payable.users["p_child"].scope, member.scope):
+        with session_scope(store_engine) as s, pytest.raises(ScopeError):
+            payout_statement(s, scope, payout)
+    with session_scope(store_engine) as s, pytest.raises(StatementError) as missing:
+        payout_statement(s, payable.users["p_parent"].scope, payout + 1000)
+    assert missing.value.key == "statements.no_such_request"
+    with session_scope(store_engine) as s:
+        made = s.scalar(select(AuditLog.actor_username).where(AuditLog.action == "payout_statement"))
+    assert made == "root"  # the refused ones left no trace of a statement made
+
+
+def test_a_reference_belongs_to_a_payment(payable: Program, store_engine: Engine) -> None:  # noqa: F811
+    made = _request(payable, store_engine, "60")
+    with session_scope(store_engine) as s, pytest.raises(PayoutError) as early:
+        decide(s, payable.users["mgr"].scope, made.id, "approved", "TX-1")
+    assert early.value.key == "payouts.reference_not_paid"
+    _decide(payable, store_engine, made.id, "approved")
+    with session_scope(store_engine) as s, pytest.raises(PayoutError) as long:
+        decide(s, payable.users["mgr"].scope, made.id, "paid", "x" * 129)
+    assert long.value.key == "payouts.reference_too_long"
+    with session_scope(store_engine) as s:
+        decide(s, payable.users["mgr"].scope, made.id, "paid")  # none given: none kept
+        paid = s.get(PayoutRequest, made.id)
+        assert (paid.status, paid.reference, paid.amount) == ("paid", None, Decimal("60"))
+    assert "Payment reference —" in _text(payable, store_engine, made.id)
+
+
+def test_the_page_takes_the_reference_and_offers_the_statement(payable: Program, store_engine: Engine) -> None:  # noqa: F811
+    made = _request(payable, store_engine, "60")
+    partner = open_page("pages/09_payouts.py", payable.users["p_parent"])
+    assert not partner.get("download_button")  # a request still open has none
+    assert partner.caption[0].value == translate("statements.none")
+    _decide(payable, store_engine, made.id, "approved")
+    mgr = open_page("pages/09_payouts.py", payable.users["mgr"])
+    mgr.text_input(key=f"payouts_reference_{made.id}").set_value("  TX-77 ")
+    mgr.button(key="payouts_to_paid").click().run()
+    assert not mgr.exception and not mgr.error
+    with session_scope(store_engine) as s:
+        assert s.get(PayoutRequest, made.id).reference == "TX-77"
+    mgr.multiselect(key="payouts_statuses").set_value(["paid"]).run()  # the queue shows open requests first
+    assert mgr.dataframe[0].value.iloc[0]["Reference"] == "TX-77" and len(mgr.get("download_button")) == 1
+    partner = open_page("pages/09_payouts.py", payable.users["p_parent"])
+    assert not partner.exception and partner.dataframe[0].value.iloc[0]["Reference"] == "TX-77"
+    [button] = partner.get("download_button")
+    assert button.proto.label == translate("statements.download")
+    assert partner.selectbox(key="statements_pick").value == made.id
