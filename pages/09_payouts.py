@@ -36,16 +36,21 @@ def history(rows: list, with_partner: bool) -> pl.DataFrame:
     )
 
 
-def statement_download(requests: list) -> None:
+def statement_download(rows: list) -> None:
     """The PDF statement of one approved or paid request, made (and audit-logged) when the button is pressed."""
-    stated = {p.id: p for p in requests if p.status in STATED}
+    stated = {p.id: (p, name) for p, name in rows if p.status in STATED}
     st.subheader(t("statements.section"))
     if not stated:
         st.caption(t("statements.none"))
         return
-    pick = st.selectbox(t("statements.pick"), list(stated), key="statements_pick",
-                        format_func=lambda i: f"{i} · {stated[i].amount:,.2f} {stated[i].currency} · "
-                                              f"{t(f'payouts.status_{stated[i].status}')}")  # fmt: skip
+
+    def label(i: int) -> str:
+        p, name = stated[i]
+        return " · ".join(
+            x for x in (str(i), name, f"{p.amount:,.2f} {p.currency}", t(f"payouts.status_{p.status}")) if x
+        )
+
+    pick = st.selectbox(t("statements.pick"), list(stated), format_func=label, key="statements_pick")
     locale = current_locale()
     st.download_button(t("statements.download"), data=lambda: store.payout_statement(scope, int(pick), locale).pdf,
                        file_name=f"payout-statement-{pick}.pdf", mime="application/pdf", key="statements_download",
@@ -92,7 +97,7 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
         st.dataframe(history([(p, "") for p in mine], False), hide_index=True, width="stretch", column_config=AMOUNT)
     else:
         st.info(t("payouts.none"))
-    statement_download(mine)
+    statement_download([(p, "") for p in mine])
     st.caption(t("payouts.caption", minimum=fmt_metric("commission", float(minimum))))
     st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))
     st.stop()
@@ -122,4 +127,4 @@ if decidable:
                 st.rerun()
             except (PayoutError, ScopeError) as exc:
                 show_refusal(exc)
-statement_download([p for p, _ in rows])
+statement_download(rows)

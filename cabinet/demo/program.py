@@ -222,7 +222,7 @@ def seed_program(session: Session, *, seed: int, n_partners: int, link_key: byte
             currency=str(currencies[i]),
             timezone=["UTC", "Europe/Moscow", "Europe/Berlin", "America/New_York"][i % 4],
             payout_method=["wire", "paypal", "usdt"][i % 3],
-            payout_details={"account": f"XX{i + 1:06d}"},
+            payout_details=_demo_details(i, _partner_name(i)),
             notification_prefs={"email_weekly": True, "payout_updates": True},
             created_at=CREATED,
         )
@@ -294,6 +294,16 @@ def _staff(session: Session) -> list[User]:
         managers.append(user)
     session.flush()
     return managers
+
+
+def _demo_details(i: int, name: str) -> dict[str, str]:
+    """Payout details of the demo's i-th partner in its method's shape (`cabinet.account.METHODS`), made up."""
+    method = ["wire", "paypal", "usdt"][i % 3]
+    if method == "wire":
+        return {"holder": name, "iban": f"DE00{i + 1:018d}"}
+    if method == "paypal":
+        return {"email": f"payouts{i + 1}@example.com"}
+    return {"wallet": "T" + ("DEMo" + str(i + 1).replace("0", "z")).ljust(33, "x")}  # base58: no 0, O, I or l
 
 
 def _payouts(session: Session, partners: list[Partner], end: date) -> None:

@@ -13,11 +13,12 @@ import polars as pl
 import pytest
 from sqlalchemy import select
 
+from cabinet.account import clean_details
 from cabinet.demo.generate import DEFAULT_END, DemoResult, generate
 from cabinet.links import verify_link
 from cabinet.passwords import check_password
 from cabinet.store.db import make_engine, migrate, session_scope
-from cabinet.store.models import CommissionPlan, Creative, Offer, Partner, TrackingLink, User
+from cabinet.store.models import CommissionPlan, Creative, Offer, Partner, PayoutRequest, TrackingLink, User
 from tests.demo.contract_check import check_file
 
 KEY = b"demo-test-link-key-0123456789abcdef"
@@ -183,6 +184,12 @@ def test_store_program_is_realistic(demo: tuple[Path, DemoResult, str]) -> None:
             assert verify_link(link.token, KEY) == link.id
         creatives = list(s.scalars(select(Creative)))
         assert {(c.width, c.height) for c in creatives} >= {(300, 250), (728, 90)}
+        paying = [p for p in partners if p.payout_method]  # details as the Account page would take them
+        assert len(paying) >= 50 and all(clean_details(p.payout_method, p.payout_details) for p in paying)
+        payouts = list(s.scalars(select(PayoutRequest)))
+        assert {p.status for p in payouts} == {"requested", "approved", "paid"}
+        assert all(bool(p.paid_at and p.reference) == (p.status == "paid") for p in payouts)
+        assert all((p.approved_at is not None) == (p.status != "requested") for p in payouts)
 
 
 def test_banners_are_real_images(demo: tuple[Path, DemoResult, str]) -> None:
