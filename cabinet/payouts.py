@@ -9,6 +9,7 @@ another one is open.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cabinet.access import ROLE_PARTNER, Scope, ScopeError, handles_payouts, scoped_partner
+from cabinet.account import masked
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
 from cabinet.formatting import fmt_money
@@ -139,3 +141,33 @@ def decide(session: Session, scope: Scope, payout_id: int, status: str, referenc
                  payout=payout.id, amount=lambda locale: fmt_money(float(amount), currency, locale),
                  reference=payout.reference or "—")  # fmt: skip
     return payout
+
+
+@dataclass(frozen=True)
+class PaymentDetails:
+    """Where a request is to be paid: the method and details it was made with, the partner's note, and whether the
+    partner's payout details differ now (changed after the request: a reason to check with the partner first)."""
+
+    payout_id: int
+    method: str | None
+    details: dict[str, str]
+    note: str | None
+    changed_since: bool
+
+
+def payment_details(session: Session, scope: Scope, payout_id: int, *, full: bool = False) -> PaymentDetails:
+    """The request's payment details for the staff who pay it: masked, or in `full` (audit-logged, since they say
+    where money goes). Partners see their own on the Account page."""
+    if scope.role == ROLE_PARTNER:
+        raise ScopeError(f"{scope.username!r} may not pay payouts", "payouts.staff_only")
+    payout = session.get(PayoutRequest, payout_id)
+    if payout is None:
+        raise PayoutError(f"no payout request {payout_id}", "payouts.no_such_request", payout=payout_id)
+    partner = scoped_partner(session, scope, payout.partner_id)
+    details = {str(k): str(v) for k, v in (payout.details or {}).items()}
+    changed = (partner.payout_method, dict(partner.payout_details or {})) != (payout.method, details)
+    if full:
+        audit(session, "payout_details_viewed", user=session.get(User, scope.user_id), username=scope.username,
+              target=f"payout {payout.id}", details={"partner_id": payout.partner_id})  # fmt: skip
+        session.flush()
+    return PaymentDetails(payout.id, payout.method, details if full else masked(details), payout.note, changed)

@@ -5,9 +5,10 @@ from decimal import Decimal
 import polars as pl
 import streamlit as st
 
-from cabinet.ui import data, store
+from cabinet.ui import data, money
 from cabinet.ui.guard import ScopeError, require_user
-from cabinet.ui.store import NEXT, STATED, STATUSES, PayoutError
+from cabinet.ui.money import NEXT, STATED, STATUSES, PayoutError
+from cabinet.ui.store import METHODS
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import fmt_metric, show_refusal
 from queries.payouts import MissingRate, ledger
@@ -52,16 +53,46 @@ def statement_download(rows: list) -> None:
 
     pick = st.selectbox(t("statements.pick"), list(stated), format_func=label, key="statements_pick")
     locale = current_locale()
-    st.download_button(t("statements.download"), data=lambda: store.payout_statement(scope, int(pick), locale).pdf,
+    st.download_button(t("statements.download"), data=lambda: money.payout_statement(scope, int(pick), locale).pdf,
                        file_name=f"payout-statement-{pick}.pdf", mime="application/pdf", key="statements_download",
                        icon=":material/picture_as_pdf:")  # fmt: skip
 
 
+def pay_to(payout_id: int) -> None:
+    """Where the picked request is to be paid (masked; in full on request, audit-logged), the partner's note, and a
+    warning when the partner's payout details changed after the request."""
+    full = st.session_state.get("payouts_revealed")
+    if full is not None and full.payout_id != payout_id:  # another request picked: its details hidden again
+        del st.session_state["payouts_revealed"]
+        full = None
+    info = full or money.payment_details(scope, payout_id)
+    with st.container(border=True):
+        method = t(f"account.method_{info.method}") if info.method in METHODS else (info.method or "—")
+        st.caption(t("payouts.pay_to", method=method))
+        known = {f for fields in METHODS.values() for f in fields}
+        for field, value in info.details.items():  # as text: a holder's name is the partner's to type
+            label = t(f"account.field_{field}") if field in known else field
+            if full:
+                st.code(value, language=None)
+                st.caption(label)
+            else:
+                st.text(f"{label}: {value}")
+        if not full and st.button(t("payouts.show_details"), key=f"payouts_reveal_{payout_id}",
+                                  help=t("payouts.show_details_help")):  # fmt: skip
+            st.session_state["payouts_revealed"] = money.payment_details(scope, payout_id, full=True)
+            st.rerun()
+        if info.note:
+            st.caption(t("payouts.partner_note"))
+            st.text(info.note)
+    if info.changed_since:
+        st.warning(t("payouts.details_changed"))
+
+
 partner_id = scope.own_partner_id
-minimum = store.min_payout()
+minimum = money.min_payout()
 if partner_id is not None:  # a partner (or a manager viewing as one): balance, request, history
     snap = data.snapshot_or_stop()
-    mine = store.payout_requests(scope, partner_id)
+    mine = money.payout_requests(scope, partner_id)
     try:
         book = ledger(scope, wh=data.warehouse(), partner_id=partner_id,
                       requests=[(p.amount, p.currency, p.requested_at, p.status) for p in mine])  # fmt: skip
@@ -86,7 +117,7 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
             note = st.text_area(t("payouts.note"), max_chars=1000, key="payouts_note")
             if st.form_submit_button(t("payouts.submit"), type="primary"):
                 try:
-                    made = store.request_payout(scope, partner_id, Decimal(str(amount)), book.available, base, note)
+                    made = money.request_payout(scope, partner_id, Decimal(str(amount)), book.available, base, note)
                     st.session_state["payouts_made"] = made  # said after the rerun that shows the new figures
                     st.session_state.pop("payouts_note", None)
                     st.rerun()
@@ -105,7 +136,7 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
 # a manager or admin: the requests of their partners to decide, oldest first
 shown = st.multiselect(t("payouts.statuses"), list(STATUSES), default=["requested", "approved"],
                        format_func=lambda s: t(f"payouts.status_{s}"), key="payouts_statuses")  # fmt: skip
-rows = store.payout_queue(scope, tuple(shown))
+rows = money.payout_queue(scope, tuple(shown))
 st.metric(t("payouts.in_queue"), f"{len(rows):,}")
 if not rows:
     st.info(t("payouts.queue_empty"))
@@ -116,6 +147,7 @@ decidable = {p.id: f"{p.id} · {name} · {p.amount:,.2f} {p.currency} ({t(f'payo
 if decidable:
     pick = st.selectbox(t("payouts.pick"), list(decidable), format_func=decidable.get, key="payouts_pick")
     status = next(p.status for p, _ in rows if p.id == pick)
+    pay_to(int(pick))
     reference = ""
     if status == "approved":  # paying it next: the payment's reference goes on its statement
         reference = st.text_input(t("payouts.reference"), max_chars=128, key=f"payouts_reference_{pick}",
@@ -123,7 +155,7 @@ if decidable:
     for col, step in zip(st.columns(4), NEXT[status], strict=False):
         if col.button(t(f"payouts.to_{step}"), key=f"payouts_to_{step}"):
             try:
-                store.decide_payout(scope, int(pick), step, reference if step == "paid" else "")
+                money.decide_payout(scope, int(pick), step, reference if step == "paid" else "")
                 st.rerun()
             except (PayoutError, ScopeError) as exc:
                 show_refusal(exc)

@@ -2,7 +2,7 @@
 commits (or rolls back on error) before it returns, so no page holds a session, an engine or a secret.
 
 The domain modules (`cabinet.tracking`, `cabinet.creatives`, `cabinet.payouts`, `cabinet.account`) do the work and
-the checks; what a request gets wrong raises their errors (`LinkError`, `PayoutError`, `AccountError`),
+the checks; what a request gets wrong raises their errors (`LinkError`, `AccountError`; payouts in `cabinet.ui.money`),
 re-exported here with the values pages show, or `ScopeError` (from `cabinet.ui.guard`), so pages import only
 `cabinet.ui` and `queries`.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -23,7 +22,6 @@ from cabinet import partners_admin as _partners
 from cabinet import payouts as _payouts
 from cabinet import program_edit as _program
 from cabinet import promo as _promo
-from cabinet import statements as _statements
 from cabinet import tracking as _tracking
 from cabinet.access import Scope, scoped_partner
 from cabinet.account import METHODS, AccountError, masked
@@ -35,7 +33,6 @@ from cabinet.mail import PREFS as EMAIL_PREFS
 from cabinet.mail import partner_prefs
 from cabinet.partners_admin import STATUSES as PARTNER_STATUSES
 from cabinet.partners_admin import Choices, PartnerChange, PartnerChangeError, PartnerRow
-from cabinet.payouts import NEXT, STATUSES, PayoutError
 from cabinet.program import ALL_PARTNER_METRICS, FEATURES
 from cabinet.program import manager_contact as _manager_contact
 from cabinet.program import program_timezone as _program_timezone
@@ -43,10 +40,9 @@ from cabinet.program import support_email as _support_email
 from cabinet.program_edit import MAX_DEPTH, ProgramChange, ProgramEditError, TierChange
 from cabinet.promo import STATES as CODE_STATES
 from cabinet.promo import CodeChange, PromoCodeError, PromoItem
-from cabinet.statements import STATED, Statement
 from cabinet.status import DataStatus, data_status
 from cabinet.store.db import session_scope
-from cabinet.store.models import Offer, Partner, PayoutRequest, Tier, TrackingLink, User
+from cabinet.store.models import Offer, Partner, Tier, TrackingLink, User
 from cabinet.tracking import SUB_MAX, SUBS, LinkError, NewLink, link_url, qr_png
 from cabinet.ui.branding import brand
 from cabinet.ui.resources import app_settings, engine
@@ -60,10 +56,7 @@ __all__ = [  # what pages use besides the functions below
     "INVITE_DAYS",
     "MAX_DEPTH",
     "METHODS",
-    "NEXT",
     "PARTNER_STATUSES",
-    "STATED",
-    "STATUSES",
     "SUBS",
     "SUB_MAX",
     "AccountError",
@@ -74,7 +67,6 @@ __all__ = [  # what pages use besides the functions below
     "NewLink",
     "PartnerChange",
     "PartnerChangeError",
-    "PayoutError",
     "ProgramChange",
     "ProgramEditError",
     "PromoCodeError",
@@ -211,42 +203,6 @@ def creatives(scope: Scope, partner_id: int | None) -> CreativeShelf:
 def creative_file(item: CreativeItem) -> bytes | None:
     """A creative's bytes from the app's creatives directory (None: missing, or a path that leaves it)."""
     return _creatives.creative_file(app_settings().creatives_dir, item)
-
-
-def min_payout() -> Decimal:
-    """The program's minimum payout, in the base currency."""
-    with session_scope(engine()) as s:
-        return _payouts.minimum_payout(s)
-
-
-def payout_requests(scope: Scope, partner_id: int) -> list[PayoutRequest]:
-    """The partner's payout requests, newest first."""
-    with session_scope(engine()) as s:
-        return _payouts.partner_requests(s, scope, partner_id)
-
-
-def request_payout(scope: Scope, partner_id: int, amount: Decimal, available: Decimal, currency: str, note: str) -> int:
-    """Ask for a payout; the new request's id."""
-    with session_scope(engine()) as s:
-        return _payouts.request_payout(s, scope, partner_id, amount, available, currency, note).id
-
-
-def payout_queue(scope: Scope, statuses: tuple[str, ...]) -> list[tuple[PayoutRequest, str]]:
-    """(request, partner name) of the scope's partners in these statuses, oldest first."""
-    with session_scope(engine()) as s:
-        return _payouts.scope_requests(s, scope, statuses)
-
-
-def decide_payout(scope: Scope, payout_id: int, status: str, reference: str = "") -> None:
-    """Move a request to its next status (approved, rejected, paid; a payment with its reference)."""
-    with session_scope(engine()) as s:
-        _payouts.decide(s, scope, payout_id, status, reference)
-
-
-def payout_statement(scope: Scope, payout_id: int, locale: str) -> Statement:
-    """The PDF statement of an approved or paid request (its download audit-logged)."""
-    with session_scope(engine()) as s:
-        return _statements.payout_statement(s, scope, payout_id, locale)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 
 from cabinet.access import ScopeError
 from cabinet.i18n import translate
-from cabinet.payouts import PayoutError, decide
+from cabinet.payouts import PayoutError, decide, payment_details
 from cabinet.statements import StatementError, payout_statement
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, OutboxMail, Partner, PayoutRequest
@@ -127,3 +127,32 @@ def test_the_page_takes_the_reference_and_offers_the_statement(payable: Program,
     [button] = partner.get("download_button")
     assert button.proto.label == translate("statements.download")
     assert partner.selectbox(key="statements_pick").value == made.id
+
+
+def test_the_payer_sees_where_to_pay_and_a_change_after_the_request(payable: Program, store_engine: Engine) -> None:  # noqa: F811
+    made = _request(payable, store_engine, "60")
+    with session_scope(store_engine) as s:
+        s.get(PayoutRequest, made.id).note = "[click](https://evil.example) please"
+    mgr = payable.users["mgr"].scope
+    with session_scope(store_engine) as s:
+        masked_ = payment_details(s, mgr, made.id)
+        assert (masked_.method, masked_.details, masked_.changed_since) == ("wire", {"iban": "•••••1234"}, False)
+        assert not s.scalar(select(AuditLog.id).where(AuditLog.action == "payout_details_viewed"))
+        full = payment_details(s, mgr, made.id, full=True)
+        assert full.details == {"iban": "DE00 1234"} and full.note == "[click](https://evil.example) please"
+    for who in ("p_parent", "p_bronze"):  # partners see their own on Account; another manager's partner: not at all
+        with session_scope(store_engine) as s, pytest.raises(ScopeError):
+            payment_details(s, payable.users[who].scope, made.id, full=True)
+    page = open_page("pages/09_payouts.py", payable.users["mgr"])
+    assert "IBAN: •••••1234" in [x.value for x in page.text] and not page.warning
+    assert "[click](https://evil.example) please" in [x.value for x in page.text]  # the note as text, not markdown
+    page.button(key=f"payouts_reveal_{made.id}").click().run()
+    assert not page.exception and [c.value for c in page.code] == ["DE00 1234"]
+    with session_scope(store_engine) as s:  # the partner changes its details after asking: the payer is warned
+        s.get(Partner, payable.tiny.parent).payout_details = {"iban": "GB00 9999"}
+        viewed = s.execute(select(AuditLog.actor_username, AuditLog.target)
+                           .where(AuditLog.action == "payout_details_viewed")).all()  # fmt: skip
+    assert viewed == [("mgr", f"payout {made.id}"), ("mgr", f"payout {made.id}")]
+    page = open_page("pages/09_payouts.py", payable.users["mgr"])
+    assert [w.value for w in page.warning] == [translate("payouts.details_changed")]
+    assert "IBAN: •••••1234" in [x.value for x in page.text]  # still the request's, not the new ones

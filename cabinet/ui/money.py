@@ -1,0 +1,59 @@
+"""Payouts as the Payouts page uses them, like `cabinet.ui.store`: each function opens a session on the app's engine,
+acts under the user's scope (`cabinet.payouts`, `cabinet.statements` do the checks) and commits before it returns."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from cabinet import payouts as _payouts
+from cabinet import statements as _statements
+from cabinet.access import Scope
+from cabinet.payouts import NEXT, STATUSES, PaymentDetails, PayoutError
+from cabinet.statements import STATED, Statement
+from cabinet.store.db import session_scope
+from cabinet.store.models import PayoutRequest
+from cabinet.ui.resources import engine
+
+__all__ = ["NEXT", "STATED", "STATUSES", "PaymentDetails", "PayoutError"]
+
+
+def min_payout() -> Decimal:
+    """The program's minimum payout, in the base currency."""
+    with session_scope(engine()) as s:
+        return _payouts.minimum_payout(s)
+
+
+def payout_requests(scope: Scope, partner_id: int) -> list[PayoutRequest]:
+    """The partner's payout requests, newest first."""
+    with session_scope(engine()) as s:
+        return _payouts.partner_requests(s, scope, partner_id)
+
+
+def request_payout(scope: Scope, partner_id: int, amount: Decimal, available: Decimal, currency: str, note: str) -> int:
+    """Ask for a payout; the new request's id."""
+    with session_scope(engine()) as s:
+        return _payouts.request_payout(s, scope, partner_id, amount, available, currency, note).id
+
+
+def payout_queue(scope: Scope, statuses: tuple[str, ...]) -> list[tuple[PayoutRequest, str]]:
+    """(request, partner name) of the scope's partners in these statuses, oldest first."""
+    with session_scope(engine()) as s:
+        return _payouts.scope_requests(s, scope, statuses)
+
+
+def decide_payout(scope: Scope, payout_id: int, status: str, reference: str = "") -> None:
+    """Move a request to its next status (approved, rejected, paid; a payment with its reference)."""
+    with session_scope(engine()) as s:
+        _payouts.decide(s, scope, payout_id, status, reference)
+
+
+def payout_statement(scope: Scope, payout_id: int, locale: str) -> Statement:
+    """The PDF statement of an approved or paid request (its download audit-logged)."""
+    with session_scope(engine()) as s:
+        return _statements.payout_statement(s, scope, payout_id, locale)
+
+
+def payment_details(scope: Scope, payout_id: int, full: bool = False) -> PaymentDetails:
+    """Where a request is to be paid, masked or in full (audit-logged); staff only."""
+    with session_scope(engine()) as s:
+        return _payouts.payment_details(s, scope, payout_id, full=full)
