@@ -10,13 +10,14 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import Engine, select
 
-from cabinet.access import ScopeError
+from cabinet.access import ScopeError, build_session_user
 from cabinet.i18n import translate
+from cabinet.passwords import hash_password
 from cabinet.payouts import PayoutError, decide, payment_details
 from cabinet.statements import StatementError, payout_statement
 from cabinet.store.db import session_scope
-from cabinet.store.models import AuditLog, OutboxMail, Partner, PayoutRequest
-from tests.reporting.conftest import Program
+from cabinet.store.models import AuditLog, OutboxMail, Partner, PayoutRequest, User
+from tests.reporting.conftest import PASSWORD, Program
 from tests.reporting.test_pages import _open as open_page
 from tests.reporting.test_payouts import _decide, _request, payable  # noqa: F401 - the fixture
 from tests.reporting.test_team_payouts import _member
@@ -140,9 +141,14 @@ def test_the_payer_sees_where_to_pay_and_a_change_after_the_request(payable: Pro
         assert not s.scalar(select(AuditLog.id).where(AuditLog.action == "payout_details_viewed"))
         full = payment_details(s, mgr, made.id, full=True)
         assert full.details == {"iban": "DE00 1234"} and full.note == "[click](https://evil.example) please"
-    for who in ("p_parent", "p_bronze"):  # partners see their own on Account; another manager's partner: not at all
-        with session_scope(store_engine) as s, pytest.raises(ScopeError):
-            payment_details(s, payable.users[who].scope, made.id, full=True)
+    with session_scope(store_engine) as s:  # a manager of other partners
+        s.add(User(username="mgr2", email="m2@example.com", display_name="M2", role="manager",
+                   password_hash=hash_password(PASSWORD)))  # fmt: skip
+    other = build_session_user(store_engine, "mgr2")
+    assert other is not None
+    for scope in (payable.users["p_parent"].scope, payable.users["p_bronze"].scope, other.scope):
+        with session_scope(store_engine) as s, pytest.raises(ScopeError):  # a partner sees its own on Account
+            payment_details(s, scope, made.id, full=True)
     page = open_page("pages/09_payouts.py", payable.users["mgr"])
     assert "IBAN: •••••1234" in [x.value for x in page.text] and not page.warning
     assert "[click](https://evil.example) please" in [x.value for x in page.text]  # the note as text, not markdown
