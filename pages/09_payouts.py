@@ -66,6 +66,8 @@ def pay_to(payout_id: int) -> None:
         del st.session_state["payouts_revealed"]
         full = None
     info = full or money.payment_details(scope, payout_id)
+    if info.changed_since:
+        st.warning(t("payouts.details_changed"))
     with st.container(border=True):
         method = t(f"account.method_{info.method}") if info.method in METHODS else (info.method or "—")
         st.caption(t("payouts.pay_to", method=method))
@@ -73,8 +75,8 @@ def pay_to(payout_id: int) -> None:
         for field, value in info.details.items():  # as text: a holder's name is the partner's to type
             label = t(f"account.field_{field}") if field in known else field
             if full:
-                st.code(value, language=None)
                 st.caption(label)
+                st.code(value, language=None)
             else:
                 st.text(f"{label}: {value}")
         if not full and st.button(t("payouts.show_details"), key=f"payouts_reveal_{payout_id}",
@@ -84,8 +86,6 @@ def pay_to(payout_id: int) -> None:
         if info.note:
             st.caption(t("payouts.partner_note"))
             st.text(info.note)
-    if info.changed_since:
-        st.warning(t("payouts.details_changed"))
 
 
 partner_id = scope.own_partner_id
