@@ -8,13 +8,15 @@ session of the user (`cabinet.auth.session_revoked`).
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, handles_payouts, scoped_partner
 from cabinet.auth import audit, set_password
 from cabinet.errors import RefusedRequest
-from cabinet.mail import PREFS, partner_prefs, tell_user
+from cabinet.i18n import translate
+from cabinet.mail import PREFS, partner_prefs, tell_partner, tell_user
 from cabinet.passwords import check_password
 from cabinet.store.models import User
 
@@ -66,6 +68,10 @@ def set_payout_details(session: Session, scope: Scope, partner_id: int, method: 
     partner.payout_method, partner.payout_details = method, clean_details(method, details)
     audit(session, "payout_details_changed", user=actor, target=f"partner:{partner_id}",
           details={"method": method, "viewing_as_partner": bool(scope.impersonated_by)})  # fmt: skip
+    # the partner's payout logins hear of it, whoever made it: a change nobody of them made is a taken-over account
+    told = "payout_details_changed"
+    tell_partner(session, partner_id, None, told, told, money=True, when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
+                 by=actor.display_name, method=lambda loc: translate(f"account.method_{method}", loc))  # fmt: skip
     session.flush()
 
 

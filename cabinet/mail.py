@@ -45,6 +45,7 @@ KINDS = (
     "password_reset",
     "password_changed",
     "email_changed",
+    "payout_details_changed",
     "payout_update",
     "application",
     "news",

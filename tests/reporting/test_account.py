@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, select
 
-from cabinet.access import ScopeError
+from cabinet.access import ScopeError, build_session_user
 from cabinet.account import AccountError, change_password, clean_details, masked, set_payout_details
 from cabinet.auth import session_revoked
 from cabinet.passwords import check_password
 from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
-from cabinet.store.models import AuditLog, Partner, User
+from cabinet.store.models import AuditLog, OutboxMail, Partner, User
 from tests.reporting.conftest import PASSWORD, Program
 from tests.reporting.test_pages import _open as open_page
 
@@ -128,3 +128,22 @@ def test_the_page_gives_this_browser_a_new_cookie_after_a_password_change(
     at.run()
     assert written == ["cookie"]  # once
     assert at.session_state[SESSION_KEY].username == "p_child"  # the change ends older sessions, not this one
+
+
+def test_a_change_of_payout_details_is_emailed_to_the_partners_payout_logins(
+    program: Program, store_engine: Engine
+) -> None:
+    """Whoever changes them (here the manager, viewing as the partner), the partner's logins that handle payouts are
+    told who and when: a change none of them made is how a taken-over account shows. A refused change tells no one."""
+    viewing = build_session_user(store_engine, "mgr", impersonate_partner_id=program.tiny.parent)
+    assert viewing is not None
+    with session_scope(store_engine) as s, pytest.raises(AccountError):
+        set_payout_details(s, viewing.scope, program.tiny.parent, "usdt", {"wallet": WALLET}, "wrong-password-1")
+    with session_scope(store_engine) as s:
+        assert not s.scalars(select(OutboxMail).where(OutboxMail.kind == "payout_details_changed")).all()
+        set_payout_details(s, viewing.scope, program.tiny.parent, "usdt", {"wallet": WALLET}, PASSWORD)
+    with session_scope(store_engine) as s:
+        mails = s.scalars(select(OutboxMail).where(OutboxMail.kind == "payout_details_changed")).all()
+    assert [m.to_address for m in mails] == ["p_parent@example.com"]  # not the child's login, not the manager's
+    assert "changed on" in mails[0].body and "by Manager" in mails[0].body and "USDT (TRC-20)" in mails[0].body
+    assert WALLET not in mails[0].body  # where the money goes now is on the Account page, not in an email
