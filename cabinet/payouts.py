@@ -25,7 +25,7 @@ from cabinet.mail import tell_partner
 from cabinet.store.models import Partner, PayoutRequest, ProgramSettings, User
 
 MIN_PAYOUT = Decimal("50")  # in the base currency, while the program sets no other (`ProgramSettings.min_payout`)
-STATUSES = ("requested", "approved", "paid", "rejected")
+STATUSES = ("requested", "approved", "paid", "rejected", "cancelled")  # cancelled: by the partner, while open
 NEXT = {"requested": ("approved", "rejected"), "approved": ("paid", "rejected")}  # what a manager may move to
 CENT = Decimal("0.01")
 REFERENCE_MAX = 128  # characters of a payment's reference
@@ -109,6 +109,25 @@ def request_payout(session: Session, scope: Scope, partner_id: int, amount: Deci
     session.add(payout)
     session.flush()
     _log(session, scope, "payout_requested", payout)
+    return payout
+
+
+def cancel(session: Session, scope: Scope, payout_id: int) -> PayoutRequest:
+    """The partner takes back its own request while it waits for a decision (to ask for another amount, or later);
+    the amount is available again. Staff viewing as the partner may too; a decided request stays as it is."""
+    payout = session.get(PayoutRequest, payout_id)
+    if payout is None:
+        raise PayoutError(f"no payout request {payout_id}", "payouts.no_such_request", payout=payout_id)
+    scoped_partner(session, scope, payout.partner_id)
+    if scope.own_partner_id != payout.partner_id:
+        raise ScopeError(f"{scope.username!r} may not cancel another's request", "payouts.cancel_own")
+    if not handles_payouts(session, scope):
+        raise PayoutError(f"{scope.username!r} may not request payouts", "payouts.no_access")
+    if payout.status != "requested":
+        raise PayoutError(f"request {payout_id} is {payout.status}", "payouts.not_cancellable", payout=payout_id)
+    payout.status, payout.decided_at, payout.decided_by_user_id = "cancelled", datetime.now(UTC), scope.user_id
+    session.flush()
+    _log(session, scope, "payout_cancelled", payout)
     return payout
 
 

@@ -101,6 +101,8 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
         st.stop()
     if made_id := st.session_state.pop("payouts_made", None):
         st.success(t("payouts.requested_ok", payout=made_id))
+    if cancelled := st.session_state.pop("payouts_cancelled", None):
+        st.success(t("payouts.cancelled_ok", payout=cancelled))
     cards = st.columns(4)
     for card, (label, value) in zip(cards, (("approved", book.approved), ("paid_out", book.paid_out),
                                             ("requested", book.requested), ("available", book.available)),
@@ -126,6 +128,15 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
     st.subheader(t("payouts.history"))
     if mine:
         st.dataframe(history([(p, "") for p in mine], False), hide_index=True, width="stretch", column_config=AMOUNT)
+        for p in mine:
+            if p.status == "requested" and st.button(t("payouts.cancel", payout=p.id), key=f"payouts_cancel_{p.id}",
+                                                     help=t("payouts.cancel_help")):  # fmt: skip
+                try:
+                    money.cancel_payout(scope, p.id)
+                    st.session_state["payouts_cancelled"] = p.id
+                    st.rerun()
+                except (PayoutError, ScopeError) as exc:
+                    show_refusal(exc)
     else:
         st.info(t("payouts.none"))
     statement_download([(p, "") for p in mine])

@@ -263,7 +263,7 @@ class PayoutRequest(Base):
 
     __tablename__ = "payout_requests"
     __table_args__ = (
-        CheckConstraint("status IN ('requested','approved','paid','rejected')", name="status"),
+        CheckConstraint("status IN ('requested','approved','paid','rejected','cancelled')", name="status"),
         Index("ix_payout_requests_partner_id", "partner_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

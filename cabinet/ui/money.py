@@ -57,3 +57,9 @@ def payment_details(scope: Scope, payout_id: int, full: bool = False) -> Payment
     """Where a request is to be paid, masked or in full (audit-logged); staff only."""
     with session_scope(engine()) as s:
         return _payouts.payment_details(s, scope, payout_id, full=full)
+
+
+def cancel_payout(scope: Scope, payout_id: int) -> None:
+    """The partner takes back its open request."""
+    with session_scope(engine()) as s:
+        _payouts.cancel(s, scope, payout_id)

@@ -165,6 +165,27 @@ def test_the_payout_dates_migration_fills_them_from_the_last_decision(store_url:
         eng.dispose()
 
 
+def test_a_cancelled_payout_is_taken_and_downgrades_to_rejected(store_url: str) -> None:
+    """0017 admits `cancelled` (a partner took its request back); below it, such a request reads `rejected`."""
+    migrate(store_url)
+    eng = make_engine(store_url)
+    try:
+        with session_scope(eng) as session:
+            session.add(Tier(code="bronze", name="Bronze", rank=1))
+            session.flush()
+            partner = Partner(name="P", tier_code="bronze")
+            session.add(partner)
+            session.flush()
+            session.add(PayoutRequest(partner_id=partner.id, amount=Decimal(60), currency="USD", status="cancelled"))
+        with pytest.raises(IntegrityError), session_scope(eng) as session:
+            session.add(PayoutRequest(partner_id=partner.id, amount=Decimal(1), currency="USD", status="void"))
+        command.downgrade(alembic_config(store_url), "0016")
+        with eng.connect() as conn:
+            assert conn.execute(text("select status from payout_requests")).scalars().all() == ["rejected"]
+    finally:
+        eng.dispose()
+
+
 def test_models_match_the_migrations(engine: Engine) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
