@@ -133,15 +133,17 @@ def record_logout(engine: Engine, username: str) -> None:
 
 
 def session_revoked(engine: Engine, username: str, issued_at: datetime) -> bool:
-    """True when the user logged out, turned two-step login on, changed password or was locked after a session cookie
-    was issued (a cookie from before two-step login would skip the code)."""
+    """True when the user logged out, ended their other sessions, turned two-step login on, changed password or was
+    locked after a session cookie was issued (a cookie from before two-step login would skip the code)."""
     with engine.connect() as conn:
         return bool(conn.execute(select(_revoked_since(username, issued_at))).scalar())
 
 
 def _revoked_since(username: str, issued_at: datetime) -> Exists:
     since = _aware(issued_at)
-    own_logout = AuditLog.action.in_(("logout", "second_factor_on")) & (AuditLog.actor_username == username)
+    own_logout = AuditLog.action.in_(("logout", "second_factor_on", "sessions_ended")) & (
+        AuditLog.actor_username == username
+    )
     by_admin = AuditLog.action.in_(("password_changed", "account_locked")) & (AuditLog.target == username)
     return exists().where((own_logout | by_admin) & (AuditLog.ts >= since))
 

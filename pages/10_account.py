@@ -1,6 +1,9 @@
-"""Account: where the partner's payouts go (method and details), which emails it gets, the user's password and
-two-step login."""
+"""Account: where the partner's payouts go (method and details), which emails it gets, the user's password,
+two-step login and sign-in activity."""
 
+from zoneinfo import ZoneInfo
+
+import polars as pl
 import streamlit as st
 
 from cabinet.ui import store
@@ -41,6 +44,24 @@ def payout_details(partner_id: int, method: str | None, details: dict[str, str])
                 st.rerun()
             except (AccountError, ScopeError) as exc:
                 show_refusal(exc)
+
+
+def sign_in_activity() -> None:
+    """What happened to this login lately (from the audit log), and ending its sessions in other browsers."""
+    st.subheader(t("security.title"))
+    events = store.sign_in_activity(scope)
+    zone = ZoneInfo(user.timezone)
+    if events:
+        when = [e.ts.astimezone(zone).strftime("%Y-%m-%d %H:%M") for e in events]
+        what = [t(f"security.{e.action}") + (f" · {t(f'security.how_{e.how}')}" if e.how else "") for e in events]
+        table = pl.DataFrame({t("security.col_when", zone=user.timezone): when, t("security.col_what"): what})
+        st.dataframe(table, hide_index=True, width="stretch")
+    st.caption(t("security.caption"))
+    if st.button(t("security.end_others"), key="security_end_others", help=t("security.end_others_help")):
+        store.end_other_sessions(scope)
+        refresh_cookie()  # this browser's session goes on with a cookie issued after the end
+        st.session_state["account_saved"] = "security.ended"
+        st.rerun()
 
 
 if done := st.session_state.pop("account_saved", None):
@@ -110,3 +131,4 @@ if user.impersonator is None:  # a manager viewing as a partner changes their ow
             except AccountError as exc:
                 show_refusal(exc)
     second_factor_box(scope)
+    sign_in_activity()

@@ -22,6 +22,7 @@ from cabinet import partners_admin as _partners
 from cabinet import payouts as _payouts
 from cabinet import program_edit as _program
 from cabinet import promo as _promo
+from cabinet import security as _security
 from cabinet import tracking as _tracking
 from cabinet.access import Scope, scoped_partner
 from cabinet.account import METHODS, AccountError, masked
@@ -40,6 +41,7 @@ from cabinet.program import support_email as _support_email
 from cabinet.program_edit import MAX_DEPTH, ProgramChange, ProgramEditError, TierChange
 from cabinet.promo import STATES as CODE_STATES
 from cabinet.promo import CodeChange, PromoCodeError, PromoItem
+from cabinet.security import Event
 from cabinet.status import DataStatus, data_status
 from cabinet.store.db import session_scope
 from cabinet.store.models import Offer, Partner, Tier, TrackingLink, User
@@ -349,3 +351,15 @@ def signup_open() -> bool:
     """True when anyone may apply to join from the login page."""
     with session_scope(engine()) as s:
         return _invites.signup_open(s)
+
+
+def sign_in_activity(scope: Scope) -> list[Event]:
+    """The acting login's latest security events, newest first."""
+    with session_scope(engine()) as s:
+        return _security.activity(s, scope)
+
+
+def end_other_sessions(scope: Scope) -> None:
+    """End the acting login's sessions everywhere (the page then refreshes its own cookie)."""
+    with session_scope(engine()) as s:
+        _security.end_other_sessions(s, scope)

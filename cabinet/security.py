@@ -1,0 +1,70 @@
+"""A login's own sign-in activity, and ending its other sessions.
+
+Account shows each user what happened to their login lately — sign-ins (with the two-step code or a recovery code),
+wrong passwords and codes, locks, logouts, password and email changes, two-step login turned on or off — from the
+audit log, so a sign-in they did not make shows. "End my other sessions" ends every session of the login in other
+browsers (`cabinet.auth.session_revoked`); the browser that asks keeps its own with a fresh cookie.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from cabinet.access import Scope, ScopeError
+from cabinet.auth import audit
+from cabinet.store.models import AuditLog, User
+
+ACTIVITY_ROWS = 20
+# what the login did (its own rows) and what was done to it (rows naming it as their target)
+OWN = ("login", "login_failed", "login_refused_locked", "login_refused_inactive", "logout", "sessions_ended",
+       "second_factor_on", "second_factor_off", "recovery_codes_made", "password_reset", "email_changed")  # fmt: skip
+DONE_TO = ("password_changed", "account_locked", "second_factor_reset", "password_reset_requested")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of a login's activity: when (aware UTC), what (an action above) and how (a detail key, or "")."""
+
+    ts: datetime
+    action: str
+    how: str
+
+
+def _own_login(session: Session, scope: Scope) -> User:
+    """The acting user; staff viewing as a partner see and end their own sessions in their own account."""
+    user = session.get(User, scope.user_id)
+    if user is None or scope.impersonated_by:
+        raise ScopeError(f"{scope.username!r} acts as another login here", "security.own_only")
+    return user
+
+
+def _how(action: str, details: dict[str, object]) -> str:
+    if action == "login" and details.get("second_factor") == "recovery_code":
+        return "recovery_code"
+    if action == "login" and details.get("second_factor"):
+        return "code"
+    if action == "login_failed":
+        return "code" if details.get("reason") in ("code", "recovery_code") else "password"
+    return ""
+
+
+def activity(session: Session, scope: Scope, limit: int = ACTIVITY_ROWS) -> list[Event]:
+    """The login's latest security events, newest first."""
+    user = _own_login(session, scope)
+    mine = or_(and_(AuditLog.actor_user_id == user.id, AuditLog.action.in_(OWN)),
+               and_(AuditLog.target == user.username, AuditLog.action.in_(DONE_TO)))  # fmt: skip
+    rows = session.execute(select(AuditLog.ts, AuditLog.action, AuditLog.details).where(mine)
+                           .order_by(AuditLog.ts.desc(), AuditLog.id.desc()).limit(limit)).all()  # fmt: skip
+    return [Event(ts, action, _how(action, details or {})) for ts, action, details in rows]
+
+
+def end_other_sessions(session: Session, scope: Scope) -> None:
+    """End the login's sessions in every browser: the caller gives its own browser a fresh cookie afterwards
+    (`cabinet.ui.login.refresh_cookie`), as after a new password."""
+    user = _own_login(session, scope)
+    audit(session, "sessions_ended", user=user, target=user.username)
+    session.flush()

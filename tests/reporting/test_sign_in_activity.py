@@ -1,0 +1,61 @@
+"""A login's sign-in activity on Account (its own events and those done to it, never another login's) and "End my
+other sessions": sessions in other browsers end, the one that asked goes on."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, select
+
+from cabinet.access import ScopeError, build_session_user
+from cabinet.auth import authenticate, session_revoked, session_valid, set_password
+from cabinet.i18n import translate
+from cabinet.security import activity, end_other_sessions
+from cabinet.store.db import session_scope
+from cabinet.store.models import AuditLog, User
+from tests.reporting.conftest import PASSWORD, Program
+from tests.reporting.test_pages import _open as open_page
+
+
+def test_the_activity_is_the_logins_own(program: Program, store_engine: Engine) -> None:
+    assert not authenticate(store_engine, "p_parent", "a-wrong-password").ok
+    assert authenticate(store_engine, "p_parent", PASSWORD).ok
+    assert authenticate(store_engine, "p_child", PASSWORD).ok  # another login's sign-in
+    with session_scope(store_engine) as s:  # an admin sets its password: done to it, by another
+        set_password(s, s.scalar(select(User).where(User.username == "p_parent")), "a-new-password-1", actor="root",
+                     notify=False)  # fmt: skip
+        events = activity(s, program.users["p_parent"].scope)
+    assert [(e.action, e.how) for e in events] == [("password_changed", ""), ("login", ""),
+                                                   ("login_failed", "password")]  # fmt: skip
+    assert all(e.ts.tzinfo is not None for e in events) and events[0].ts >= events[-1].ts
+    viewing = build_session_user(store_engine, "mgr", impersonate_partner_id=program.tiny.parent)
+    assert viewing is not None
+    with session_scope(store_engine) as s, pytest.raises(ScopeError):  # the manager's own are in its own account
+        activity(s, viewing.scope)
+
+
+def test_ending_other_sessions_keeps_the_one_that_asked(program: Program, store_engine: Engine) -> None:
+    elsewhere = datetime.now(UTC) - timedelta(minutes=5)  # a session opened in another browser
+    with session_scope(store_engine) as s:
+        end_other_sessions(s, program.users["p_parent"].scope)
+    here = datetime.now(UTC)  # the asking browser's cookie is issued after the end (`refresh_cookie`)
+    assert session_revoked(store_engine, "p_parent", elsewhere)
+    assert not session_valid(store_engine, "p_parent", elsewhere)
+    assert session_valid(store_engine, "p_parent", here + timedelta(milliseconds=1))
+    assert session_valid(store_engine, "p_child", elsewhere)  # nobody else's
+
+
+def test_the_account_page_shows_it_and_ends_them(program: Program, store_engine: Engine) -> None:
+    assert authenticate(store_engine, "p_parent", PASSWORD).ok
+    at = open_page("pages/10_account.py", program.users["p_parent"])
+    assert not at.exception
+    table = at.dataframe[-1].value
+    assert list(table.iloc[:, 1]) == [translate("security.login")]
+    at.button(key="security_end_others").click().run()
+    assert not at.exception and translate("security.ended") in [m.value for m in at.success]
+    with session_scope(store_engine) as s:
+        ended = s.scalars(select(AuditLog.actor_username).where(AuditLog.action == "sessions_ended")).all()
+    assert ended == ["p_parent"]
+    assert list(at.dataframe[-1].value.iloc[:, 1])[:2] == [translate("security.sessions_ended"),
+                                                          translate("security.login")]  # fmt: skip
