@@ -23,8 +23,9 @@ def test_the_activity_is_the_logins_own(program: Program, store_engine: Engine) 
     assert authenticate(store_engine, "p_parent", PASSWORD).ok
     assert authenticate(store_engine, "p_child", PASSWORD).ok  # another login's sign-in
     with session_scope(store_engine) as s:  # an admin sets its password: done to it, by another
-        set_password(s, s.scalar(select(User).where(User.username == "p_parent")), "a-new-password-1", actor="root",
-                     notify=False)  # fmt: skip
+        for name in ("p_child", "p_parent"):  # the child's is not the parent's to see
+            set_password(s, s.scalar(select(User).where(User.username == name)), "a-new-password-1", actor="root",
+                         notify=False)  # fmt: skip
         events = activity(s, program.users["p_parent"].scope)
     assert [(e.action, e.how) for e in events] == [("password_changed", ""), ("login", ""),
                                                    ("login_failed", "password")]  # fmt: skip
