@@ -5,6 +5,7 @@ import streamlit as st
 
 from cabinet.ui import data
 from cabinet.ui.guard import require_user
+from cabinet.ui.plan_box import plan_box
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import download_buttons, fmt_metric, per_language, period_picker, remember
 from queries.commissions import KINDS, TYPES, CommissionError, CommissionRequest, visible_statuses
@@ -12,6 +13,7 @@ from queries.commissions import KINDS, TYPES, CommissionError, CommissionRequest
 user = require_user("reports")
 st.title(t("commissions.title"))
 snap = data.snapshot_or_stop()
+plan_box(user, snap)
 date_from, date_to = period_picker(user, key="commissions")
 staff = user.role in ("manager", "admin")
 allowed = visible_statuses(user.visible_metrics)

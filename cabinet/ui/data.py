@@ -13,11 +13,12 @@ from cabinet import formatting
 from cabinet.access import Scope
 from cabinet.ui.resources import app_settings
 from cabinet.ui.text import t
-from queries import cohorts, commissions, conversion_lag, dashboard, detail, promo_codes, reports, subpartners
+from queries import cohorts, commissions, conversion_lag, dashboard, detail, plan, promo_codes, reports, subpartners
 from queries.cohorts import CohortRequest
 from queries.commissions import CommissionRequest
 from queries.conversion_lag import LagRequest
 from queries.detail import DetailRequest
+from queries.plan import PlanTerms
 from queries.reports import ReportRequest
 from queries.warehouse import SnapshotInfo, Warehouse, get_warehouse, read_current
 
@@ -80,6 +81,12 @@ def top(scope: Scope, snapshot_id: str, dim: str, date_from: date, date_to: date
 @st.cache_data(ttl=300, max_entries=256, show_spinner=False)
 def balance(scope: Scope, snapshot_id: str) -> dict[str, float]:
     return dashboard.balance(scope, wh=warehouse())
+
+
+@st.cache_data(ttl=300, max_entries=128, show_spinner=False)
+def plan_terms(scope: Scope, snapshot_id: str, partner_id: int, today: date) -> PlanTerms | None:
+    """The partner's commission plan and this month's tier standing, cached per snapshot and day."""
+    return plan.plan_terms(scope, wh=warehouse(), partner_id=partner_id, today=today)
 
 
 @st.cache_data(ttl=300, max_entries=64, show_spinner=False)

@@ -1,0 +1,86 @@
+"""The partner's commission plan on the Commissions page: its rates, tiers and hold, and where this month's volume
+puts it — the tier it is paid at now and how many more conversions the next one needs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import polars as pl
+import streamlit as st
+from babel.numbers import format_decimal
+
+from cabinet.formatting import fmt_money
+from cabinet.session import SessionUser
+from cabinet.ui import data
+from cabinet.ui.text import current_locale, t
+from queries.plan import CPA_TYPES, REVENUE, PlanTerms, PlanTier
+from queries.warehouse import SnapshotInfo
+
+
+def _md(text: str) -> str:
+    """Text for an element that renders Markdown: a dollar sign would start a formula."""
+    return text.replace("$", "\\$")
+
+
+def _pct(value: Decimal, locale: str) -> str:
+    return f"{format_decimal(value, format='#,##0.##', locale=locale)}%"
+
+
+def _rate(terms: PlanTerms, counted: str, tier: PlanTier | None, locale: str) -> str:
+    value = terms.rate(counted, tier)
+    if value is None:
+        return "—"
+    return _pct(value, locale) if counted == REVENUE else fmt_money(float(value), terms.currency, locale)
+
+
+def _kind(counted: str) -> str:
+    return t("plan.revshare") if counted == REVENUE else t(f"commissions.type_{counted}")
+
+
+def plan_box(user: SessionUser, snap: SnapshotInfo) -> None:
+    """The plan of the partner the user acts as, in an expander; nothing for staff or a partner without a plan."""
+    partner_id = user.scope.own_partner_id
+    if partner_id is None:
+        return
+    terms = data.plan_terms(user.scope, snap.snapshot_id, partner_id, datetime.now(UTC).date())
+    if terms is None:
+        return
+    loc = current_locale()
+    with st.expander(_md(t("plan.title", plan=terms.name)), expanded=bool(terms.tiered()), icon=":material/percent:"):
+        rates = [
+            f"{_kind(k)}: {fmt_money(float(v), terms.currency, loc)}" for k, v in terms.cpa.items() if k in CPA_TYPES
+        ]
+        if terms.type in ("revshare", "hybrid"):
+            rates.append(f"{t('plan.revshare')}: {_pct(terms.revshare_pct, loc)}")
+        st.markdown(_md(t(f"plan.type_{terms.type}", rates=" · ".join(rates) or "—")))
+        notes = [t("plan.hold", days=terms.hold_days)]
+        if "ftd" in terms.cpa or any("ftd" in tier.cpa for tier in terms.tiers):
+            notes.append(t("plan.baseline", amount=fmt_money(float(terms.ftd_baseline), terms.currency, loc)))
+        if terms.overrides:
+            levels = ", ".join(t("plan.level", level=i + 1, pct=_pct(p, loc)) for i, p in enumerate(terms.overrides))
+            notes.append(t("plan.overrides", levels=levels))
+        st.caption(_md(" ".join(notes)))
+        kinds = terms.tiered()
+        if not kinds:
+            return
+        spans = [f"{x.min_count}–{x.max_count}" if x.max_count else f"{x.min_count}+" for x in terms.tiers]
+        rows = {
+            t("plan.col_tier"): [str(tier.number) for tier in terms.tiers],
+            t("plan.col_from"): spans,
+            **{_kind(k): [_rate(terms, k, tier, loc) for tier in terms.tiers] for k in kinds},
+        }
+        st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
+        month = terms.month.strftime("%Y-%m")
+        for kind in kinds:
+            now = terms.standing(kind)
+            counted = t("plan.counted_ftds" if kind == REVENUE else "plan.counted", kind=_kind(kind), n=now.count)
+            here = (t("plan.at_tier", tier=now.tier.number, rate=_rate(terms, kind, now.tier, loc)) if now.tier
+                    else t("plan.at_base", rate=_rate(terms, kind, None, loc)))  # fmt: skip
+            if now.next_tier is not None and now.to_next is not None:
+                ahead = t("plan.to_next", n=now.to_next, tier=now.next_tier.number,
+                          rate=_rate(terms, kind, now.next_tier, loc))  # fmt: skip
+                st.progress(min(1.0, now.count / now.next_tier.min_count), text=_md(f"{counted} {here} {ahead}"))
+            else:
+                st.progress(1.0, text=_md(f"{counted} {here} {t('plan.top')}"))
+        st.caption(t("plan.month", month=month))

@@ -1,0 +1,145 @@
+"""A partner's commission plan as the engine applies it, and where this month's volume puts it among the tiers.
+
+The plan comes from the published snapshot (`dim_plans`, the store's plan at the last ETL run), so the terms shown
+are the ones the figures were priced with. Volume tiers count a calendar month (UTC) progressively (METRICS.md
+"volume tiers"): for CPA of a type, the partner's qualifying conversions of that type; for RevShare, its qualifying
+FTDs. This month's counts are the highest the engine recorded for the month's commissions that still stand
+(`inputs.month_count` of CPA rows, `inputs.month_ftds` of RevShare rows; rejected and reversed ones left out).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from cabinet.access import Scope
+from queries.warehouse import Warehouse
+
+CPA_TYPES = ("registration", "ftd", "deposit", "sale", "lead")
+REVENUE = "revenue"  # RevShare tiers: counted in FTDs
+
+PLAN_SQL = """
+select pl.name, pl.type, upper(pl.currency), pl.cpa_amounts::varchar, pl.ftd_baseline, pl.revshare_pct,
+       pl.volume_tiers::varchar, pl.subpartner_override_pct::varchar, pl.hold_days
+from dim_partners as p join dim_plans as pl on pl.plan_id = p.plan_id
+where p.partner_id = $partner
+"""
+
+# the month's counts so far: CPA rows name their type in the rule ('cpa ftd tier 2 (51+)')
+COUNTS_SQL = """
+select case when kind = 'revshare' then 'revenue' else split_part(rule, ' ', 2) end as counted,
+       max(coalesce(try_cast(json_extract_string(inputs, '$.month_count') as integer),
+                    try_cast(json_extract_string(inputs, '$.month_ftds') as integer))) as n
+from commissions
+where partner_id = $partner and source = 'engine' and kind in ('cpa', 'revshare')
+  and ts >= $month_start and ts < $month_end and status not in ('rejected', 'reversed')
+group by all
+"""
+
+
+@dataclass(frozen=True)
+class PlanTier:
+    """One volume tier: from the `min_count`-th counted conversion of a month (to `max_count`) these rates apply;
+    a rate the tier does not set is the plan's base one."""
+
+    number: int
+    min_count: int
+    max_count: int | None
+    cpa: dict[str, Decimal]
+    revshare_pct: Decimal | None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where this month's count of one kind of conversion stands: its tier and what the next one needs."""
+
+    counted: str  # a CPA type, or "revenue" (RevShare, counted in FTDs)
+    count: int
+    tier: PlanTier | None  # None: below the first tier, the base rate applies
+    next_tier: PlanTier | None
+    to_next: int | None  # conversions still to count for the next tier
+
+
+@dataclass(frozen=True)
+class PlanTerms:
+    """The partner's plan as priced: rates in the plan's currency, percents as written (30 = 30%)."""
+
+    name: str
+    type: str
+    currency: str
+    cpa: dict[str, Decimal]
+    ftd_baseline: Decimal
+    revshare_pct: Decimal
+    tiers: tuple[PlanTier, ...]
+    overrides: tuple[Decimal, ...]  # level 1, 2, ...
+    hold_days: int
+    month: date  # the calendar month (UTC) the counts are of
+    counts: dict[str, int]
+
+    def rate(self, counted: str, tier: PlanTier | None) -> Decimal | None:
+        """The CPA amount of a type (or the RevShare percent for "revenue") in `tier`, or the base one."""
+        if counted == REVENUE:
+            return tier.revshare_pct if tier and tier.revshare_pct is not None else self.revshare_pct
+        return tier.cpa[counted] if tier and counted in tier.cpa else self.cpa.get(counted)
+
+    def tiered(self) -> tuple[str, ...]:
+        """The kinds of conversion whose rate some tier sets, in the plan's order."""
+        kinds = [t for t in CPA_TYPES if any(t in tier.cpa for tier in self.tiers)]
+        return (*kinds, *([REVENUE] if any(tier.revshare_pct is not None for tier in self.tiers) else []))
+
+    def standing(self, counted: str) -> Standing:
+        """This month's tier of `counted` (a CPA type or "revenue") and the distance to the next."""
+        count = self.counts.get(counted, 0)
+        now = next((t for t in reversed(self.tiers) if t.min_count <= count), None)
+        later = next((t for t in self.tiers if t.min_count > count), None)
+        return Standing(counted, count, now, later, later.min_count - count if later else None)
+
+
+def _json(text: str | None, default: Any) -> Any:
+    return json.loads(text) if text else default
+
+
+def _tiers(raw: list[dict[str, Any]]) -> tuple[PlanTier, ...]:
+    ordered = sorted((t for t in raw if isinstance(t, dict) and "min_count" in t), key=lambda t: int(t["min_count"]))
+    tiers = []
+    for i, item in enumerate(ordered):
+        upper = int(ordered[i + 1]["min_count"]) - 1 if i + 1 < len(ordered) else None
+        cpa = {k[4:]: Decimal(str(v)) for k, v in item.items() if k.startswith("cpa_")}
+        pct = item.get("revshare_pct")
+        tiers.append(PlanTier(i + 1, int(item["min_count"]), upper, cpa, None if pct is None else Decimal(str(pct))))
+    return tuple(tiers)
+
+
+def plan_terms(scope: Scope, *, wh: Warehouse, partner_id: int, today: date | None = None) -> PlanTerms | None:
+    """The plan of `partner_id` (in the scope) with this month's counts; None when it has no plan."""
+    scope.require([partner_id])
+    month = (today or datetime.now(UTC).date()).replace(day=1)
+    end = (month + timedelta(days=32)).replace(day=1)
+    cur = wh.cursor()
+    try:
+        rows = cur.sql(PLAN_SQL, params={"partner": partner_id}).fetchall()
+        if not rows:
+            return None
+        name, kind, currency, cpa, baseline, pct, tiers, overrides, hold = rows[0]
+        counts = dict(cur.sql(COUNTS_SQL, params={"partner": partner_id, "month_start": month,
+                                                  "month_end": end}).fetchall())  # fmt: skip
+    finally:
+        cur.close()
+    return PlanTerms(
+        name=str(name), type=str(kind), currency=str(currency),
+        cpa={str(k): Decimal(str(v)) for k, v in _json(cpa, {}).items()},
+        ftd_baseline=Decimal(baseline or 0), revshare_pct=Decimal(pct or 0), tiers=_tiers(_json(tiers, [])),
+        overrides=tuple(Decimal(str(v)) for v in _json(overrides, [])), hold_days=int(hold or 0), month=month,
+        counts=_counts(counts),
+    )  # fmt: skip
+
+
+def _counts(raw: dict[str, int | None]) -> dict[str, int]:
+    """Counts by kind; RevShare's FTDs are at least the FTDs CPA counted (a revenue line records the FTDs before it)."""
+    counts = {str(k): int(v) for k, v in raw.items() if v is not None}
+    if REVENUE in counts and "ftd" in counts:
+        counts[REVENUE] = max(counts[REVENUE], counts["ftd"])
+    return counts
