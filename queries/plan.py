@@ -3,8 +3,8 @@
 The plan comes from the published snapshot (`dim_plans`, the store's plan at the last ETL run), so the terms shown
 are the ones the figures were priced with. Volume tiers count a calendar month (UTC) progressively (METRICS.md
 "volume tiers"): for CPA of a type, the partner's qualifying conversions of that type; for RevShare, its qualifying
-FTDs. This month's counts are the highest the engine recorded for the month's commissions that still stand
-(`inputs.month_count` of CPA rows, `inputs.month_ftds` of RevShare rows; rejected and reversed ones left out).
+FTDs. This month's counts are the month's CPA rows that still stand (one per qualifying conversion the plan pays
+for, of conversions not rejected or reversed), and for a plan without CPA on FTDs its FTDs (see `FTDS_SQL`).
 """
 
 from __future__ import annotations
@@ -28,15 +28,28 @@ from dim_partners as p join dim_plans as pl on pl.plan_id = p.plan_id
 where p.partner_id = $partner
 """
 
-# the month's counts so far: CPA rows name their type in the rule ('cpa ftd tier 2 (51+)')
-COUNTS_SQL = """
-select case when kind = 'revshare' then 'revenue' else split_part(rule, ' ', 2) end as counted,
-       max(coalesce(try_cast(json_extract_string(inputs, '$.month_count') as integer),
-                    try_cast(json_extract_string(inputs, '$.month_ftds') as integer))) as n
-from commissions
-where partner_id = $partner and source = 'engine' and kind in ('cpa', 'revshare')
-  and ts >= $month_start and ts < $month_end and status not in ('rejected', 'reversed')
+# the month's counted conversions per CPA type: one CPA row per qualifying conversion the plan pays for, its type
+# named in the rule ('cpa ftd tier 2 (51+)'); conversions rejected or reversed since do not count (their approved
+# CPA row stays, beside its reversal)
+CPA_COUNTS_SQL = """
+select split_part(c.rule, ' ', 2), count(*)::integer
+from commissions as c join conversions as v on v.conversion_id = c.conversion_id
+where c.partner_id = $partner and c.source = 'engine' and c.kind = 'cpa' and v.status in ('pending', 'approved')
+  and c.ts >= $month_start and c.ts < $month_end
 group by all
+"""
+# FTDs of the month for RevShare tiers where no CPA row counts them: every FTD qualifies under a zero baseline;
+# otherwise the count the engine recorded on the month's latest revenue line
+FTDS_SQL = """
+select case when $baseline = 0 then (
+    select count(*)::integer from conversions
+    where partner_id = $partner and type = 'ftd' and status in ('pending', 'approved')
+      and ts >= $month_start and ts < $month_end
+) else (
+    select max(try_cast(json_extract_string(inputs, '$.month_ftds') as integer)) from commissions
+    where partner_id = $partner and source = 'engine' and kind = 'revshare' and status not in ('rejected', 'reversed')
+      and ts >= $month_start and ts < $month_end
+) end
 """
 
 
@@ -124,8 +137,10 @@ def plan_terms(scope: Scope, *, wh: Warehouse, partner_id: int, today: date | No
         if not rows:
             return None
         name, kind, currency, cpa, baseline, pct, tiers, overrides, hold = rows[0]
-        counts = dict(cur.sql(COUNTS_SQL, params={"partner": partner_id, "month_start": month,
-                                                  "month_end": end}).fetchall())  # fmt: skip
+        span = {"partner": partner_id, "month_start": month, "month_end": end}
+        counts: dict[str, int] = dict(cur.sql(CPA_COUNTS_SQL, params=span).fetchall())
+        if "ftd" not in counts:  # the plan pays no CPA for FTDs (RevShare): count them for its tiers
+            counts["ftd"] = cur.sql(FTDS_SQL, params=span | {"baseline": Decimal(baseline or 0)}).fetchall()[0][0] or 0
     finally:
         cur.close()
     return PlanTerms(
@@ -137,9 +152,8 @@ def plan_terms(scope: Scope, *, wh: Warehouse, partner_id: int, today: date | No
     )  # fmt: skip
 
 
-def _counts(raw: dict[str, int | None]) -> dict[str, int]:
-    """Counts by kind; RevShare's FTDs are at least the FTDs CPA counted (a revenue line records the FTDs before it)."""
+def _counts(raw: dict[str, int]) -> dict[str, int]:
+    """Counts by kind of conversion; RevShare tiers count the month's qualifying FTDs."""
     counts = {str(k): int(v) for k, v in raw.items() if v is not None}
-    if REVENUE in counts and "ftd" in counts:
-        counts[REVENUE] = max(counts[REVENUE], counts["ftd"])
+    counts[REVENUE] = counts.get("ftd", 0)
     return counts

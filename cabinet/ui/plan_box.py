@@ -3,13 +3,13 @@ puts it — the tier it is paid at now and how many more conversions the next on
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import polars as pl
 import streamlit as st
 from babel.numbers import format_decimal
 
+from cabinet import formatting
 from cabinet.formatting import fmt_money
 from cabinet.session import SessionUser
 from cabinet.ui import data
@@ -43,7 +43,9 @@ def plan_box(user: SessionUser, snap: SnapshotInfo) -> None:
     partner_id = user.scope.own_partner_id
     if partner_id is None:
         return
-    terms = data.plan_terms(user.scope, snap.snapshot_id, partner_id, datetime.now(UTC).date())
+    terms = data.plan_terms(
+        user.scope, snap.snapshot_id, partner_id, formatting.today_in("UTC")
+    )  # tiers count UTC months
     if terms is None:
         return
     loc = current_locale()

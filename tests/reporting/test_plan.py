@@ -1,0 +1,93 @@
+"""The partner's commission plan on the Commissions page: rates, tiers, hold, overrides, and where the month's
+qualifying conversions put it (as the engine counted them); only for the partner's own scope."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine
+
+from cabinet.access import ScopeError
+from cabinet.i18n import translate
+from cabinet.store.db import session_scope
+from cabinet.store.models import CommissionPlan, Partner
+from queries.plan import plan_terms
+from queries.warehouse import Warehouse
+from tests.reporting.conftest import Program
+from tests.reporting.test_pages import _open as open_page
+
+NOVEMBER = date(2026, 11, 20)
+
+
+@pytest.fixture
+def tiered(program: Program, store_engine: Engine) -> Program:
+    """The parent's plan pays $100 per FTD up to the month's 1st and $150 from its 2nd; 5% of level-1 sub-partners'
+    commission; a 3-day hold. Re-run, so the snapshot prices with it."""
+    with session_scope(store_engine) as s:
+        plan = s.get(CommissionPlan, s.get(Partner, program.tiny.parent).plan_id)
+        plan.volume_tiers = [{"min_count": 1, "cpa_ftd": "100"}, {"min_count": 2, "cpa_ftd": "150"}]
+        plan.subpartner_override_pct, plan.hold_days = ["5"], 3
+    program.tiny.run()
+    return program
+
+
+def _terms(program: Program, user: str = "p_parent", today: date = NOVEMBER):  # type: ignore[no-untyped-def]
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    return plan_terms(program.users[user].scope, wh=wh, partner_id=program.tiny.parent, today=today)
+
+
+def test_the_plan_and_the_months_standing(tiered: Program) -> None:
+    terms = _terms(tiered)
+    assert (terms.name, terms.type, terms.currency, terms.hold_days) == ("CPA", "cpa", "USD", 3)
+    assert terms.cpa == {"ftd": Decimal(100)} and terms.ftd_baseline == 20 and terms.overrides == (Decimal(5),)
+    assert [(x.number, x.min_count, x.max_count) for x in terms.tiers] == [(1, 1, 1), (2, 2, None)]
+    now = terms.standing("ftd")  # the parent's one FTD of November (€50 ≥ the $20 baseline)
+    assert (now.count, now.tier.number, now.next_tier.number, now.to_next) == (1, 1, 2, 1)
+    assert terms.rate("ftd", now.next_tier) == 150 and terms.tiered() == ("ftd",)
+    assert _terms(tiered, today=date(2026, 12, 1)).standing("ftd").count == 0  # a new month counts from zero
+
+
+def test_a_second_ftd_moves_it_up_and_a_rejected_one_does_not_count(tiered: Program) -> None:
+    tiered.tiny.write("conversions", "v2.csv", "conversion_id,ts,type,click_id,amount,currency,status,customer_id\n"
+                                               "f2,2026-11-03T10:00:00Z,ftd,k1,60,EUR,approved,u3\n")  # fmt: skip
+    tiered.tiny.run()
+    now = _terms(tiered).standing("ftd")
+    assert (now.count, now.tier.number, now.next_tier, now.to_next) == (2, 2, None, None)
+    tiered.tiny.write("conversions", "v3.csv", "conversion_id,ts,type,click_id,amount,currency,status,customer_id,"
+                                               "updated_at\nf2,2026-11-03T10:00:00Z,ftd,k1,60,EUR,rejected,u3,"
+                                               "2026-11-05T10:00:00Z\n")  # fmt: skip
+    tiered.tiny.run()
+    assert _terms(tiered).standing("ftd").count == 1
+
+
+def test_only_a_scope_holding_the_partner_reads_it(tiered: Program) -> None:
+    with pytest.raises(ScopeError):
+        _terms(tiered, user="p_bronze")
+    assert _terms(tiered, user="mgr").name == "CPA"  # its manager may (the page shows it when viewing as it)
+
+
+def test_the_commissions_page_shows_it_to_the_partner_only(tiered: Program) -> None:
+    page = open_page("pages/03_commissions.py", tiered.users["p_parent"])
+    assert not page.exception
+    assert translate("plan.title", plan="CPA") in [box.label for box in page.expander]
+    tiers = page.dataframe[0].value
+    assert list(tiers.iloc[:, 1]) == ["1–1", "2+"] and list(tiers.iloc[:, 2]) == ["$100.00", "$150.00"]
+    text = page.get("progress")[0].proto.text
+    assert text == "This month 1 × FTD counted: tier 1 (\\$100.00). 1 more for tier 2 (\\$150.00)."
+    assert "5% at level 1" in page.caption[0].value and "3 days" in page.caption[0].value
+    staff = open_page("pages/03_commissions.py", tiered.users["mgr"])
+    assert not staff.exception and not [b for b in staff.expander if "plan" in b.label]
+
+
+def test_revshare_tiers_count_the_months_ftds(program: Program, store_engine: Engine) -> None:
+    with session_scope(store_engine) as s:  # no CPA row counts FTDs here: the FTD conversions do
+        plan = s.get(CommissionPlan, s.get(Partner, program.tiny.parent).plan_id)
+        plan.type, plan.cpa_amounts, plan.ftd_baseline, plan.revshare_pct = "revshare", {}, Decimal(0), Decimal(25)
+        plan.volume_tiers = [{"min_count": 1, "revshare_pct": "25"}, {"min_count": 3, "revshare_pct": "35"}]
+    program.tiny.run()
+    terms = _terms(program)
+    assert terms.tiered() == ("revenue",) and terms.cpa == {}
+    now = terms.standing("revenue")
+    assert (now.count, now.tier.number, now.to_next, terms.rate("revenue", now.next_tier)) == (1, 1, 2, 35)
