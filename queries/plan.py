@@ -9,23 +9,18 @@ for, of conversions not rejected or reversed), and for a plan without CPA on FTD
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from cabinet.access import Scope
+from cabinet.plans import CPA_TYPES, Tier, parse_plan
 from queries.warehouse import Warehouse
 
-CPA_TYPES = ("registration", "ftd", "deposit", "sale", "lead")
 REVENUE = "revenue"  # RevShare tiers: counted in FTDs
 
 PLAN_SQL = """
-select pl.name, pl.type, upper(pl.currency), pl.cpa_amounts::varchar, pl.ftd_baseline, pl.revshare_pct,
-       pl.volume_tiers::varchar, pl.subpartner_override_pct::varchar, pl.hold_days
-from dim_partners as p join dim_plans as pl on pl.plan_id = p.plan_id
-where p.partner_id = $partner
+select pl.* from dim_partners as p join dim_plans as pl on pl.plan_id = p.plan_id where p.partner_id = $partner
 """
 
 # the month's counted conversions per CPA type: one CPA row per qualifying conversion the plan pays for, its type
@@ -54,25 +49,13 @@ select case when $baseline = 0 then (
 
 
 @dataclass(frozen=True)
-class PlanTier:
-    """One volume tier: from the `min_count`-th counted conversion of a month (to `max_count`) these rates apply;
-    a rate the tier does not set is the plan's base one."""
-
-    number: int
-    min_count: int
-    max_count: int | None
-    cpa: dict[str, Decimal]
-    revshare_pct: Decimal | None
-
-
-@dataclass(frozen=True)
 class Standing:
     """Where this month's count of one kind of conversion stands: its tier and what the next one needs."""
 
     counted: str  # a CPA type, or "revenue" (RevShare, counted in FTDs)
     count: int
-    tier: PlanTier | None  # None: below the first tier, the base rate applies
-    next_tier: PlanTier | None
+    tier: Tier | None  # None: below the first tier, the base rate applies
+    next_tier: Tier | None
     to_next: int | None  # conversions still to count for the next tier
 
 
@@ -86,13 +69,13 @@ class PlanTerms:
     cpa: dict[str, Decimal]
     ftd_baseline: Decimal
     revshare_pct: Decimal
-    tiers: tuple[PlanTier, ...]
+    tiers: tuple[Tier, ...]
     overrides: tuple[Decimal, ...]  # level 1, 2, ...
     hold_days: int
     month: date  # the calendar month (UTC) the counts are of
     counts: dict[str, int]
 
-    def rate(self, counted: str, tier: PlanTier | None) -> Decimal | None:
+    def rate(self, counted: str, tier: Tier | None) -> Decimal | None:
         """The CPA amount of a type (or the RevShare percent for "revenue") in `tier`, or the base one."""
         if counted == REVENUE:
             return tier.revshare_pct if tier and tier.revshare_pct is not None else self.revshare_pct
@@ -111,21 +94,6 @@ class PlanTerms:
         return Standing(counted, count, now, later, later.min_count - count if later else None)
 
 
-def _json(text: str | None, default: Any) -> Any:
-    return json.loads(text) if text else default
-
-
-def _tiers(raw: list[dict[str, Any]]) -> tuple[PlanTier, ...]:
-    ordered = sorted((t for t in raw if isinstance(t, dict) and "min_count" in t), key=lambda t: int(t["min_count"]))
-    tiers = []
-    for i, item in enumerate(ordered):
-        upper = int(ordered[i + 1]["min_count"]) - 1 if i + 1 < len(ordered) else None
-        cpa = {k[4:]: Decimal(str(v)) for k, v in item.items() if k.startswith("cpa_")}
-        pct = item.get("revshare_pct")
-        tiers.append(PlanTier(i + 1, int(item["min_count"]), upper, cpa, None if pct is None else Decimal(str(pct))))
-    return tuple(tiers)
-
-
 def plan_terms(scope: Scope, *, wh: Warehouse, partner_id: int, today: date | None = None) -> PlanTerms | None:
     """The plan of `partner_id` (in the scope) with this month's counts; None when it has no plan."""
     scope.require([partner_id])
@@ -133,22 +101,21 @@ def plan_terms(scope: Scope, *, wh: Warehouse, partner_id: int, today: date | No
     end = (month + timedelta(days=32)).replace(day=1)
     cur = wh.cursor()
     try:
-        rows = cur.sql(PLAN_SQL, params={"partner": partner_id}).fetchall()
+        found = cur.sql(PLAN_SQL, params={"partner": partner_id})
+        rows = found.fetchall()
         if not rows:
             return None
-        name, kind, currency, cpa, baseline, pct, tiers, overrides, hold = rows[0]
+        plan = parse_plan(dict(zip(found.columns, rows[0], strict=True)))  # the run that published it checked it
         span = {"partner": partner_id, "month_start": month, "month_end": end}
         counts: dict[str, int] = dict(cur.sql(CPA_COUNTS_SQL, params=span).fetchall())
         if "ftd" not in counts:  # the plan pays no CPA for FTDs (RevShare): count them for its tiers
-            counts["ftd"] = cur.sql(FTDS_SQL, params=span | {"baseline": Decimal(baseline or 0)}).fetchall()[0][0] or 0
+            counts["ftd"] = cur.sql(FTDS_SQL, params=span | {"baseline": plan.ftd_baseline}).fetchall()[0][0] or 0
     finally:
         cur.close()
     return PlanTerms(
-        name=str(name), type=str(kind), currency=str(currency),
-        cpa={str(k): Decimal(str(v)) for k, v in _json(cpa, {}).items()},
-        ftd_baseline=Decimal(baseline or 0), revshare_pct=Decimal(pct or 0), tiers=_tiers(_json(tiers, [])),
-        overrides=tuple(Decimal(str(v)) for v in _json(overrides, [])), hold_days=int(hold or 0), month=month,
-        counts=_counts(counts),
+        name=plan.name, type=plan.type, currency=plan.currency, cpa=plan.cpa, ftd_baseline=plan.ftd_baseline,
+        revshare_pct=plan.revshare_pct, tiers=plan.tiers, overrides=plan.override_pct, hold_days=plan.hold_days,
+        month=month, counts=_counts(counts),
     )  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from cabinet.formatting import fmt_money
 from cabinet.session import SessionUser
 from cabinet.ui import data
 from cabinet.ui.text import current_locale, t
-from queries.plan import CPA_TYPES, REVENUE, PlanTerms, PlanTier
+from queries.plan import CPA_TYPES, REVENUE, PlanTerms, Tier
 from queries.warehouse import SnapshotInfo
 
 
@@ -27,7 +27,7 @@ def _pct(value: Decimal, locale: str) -> str:
     return f"{format_decimal(value, format='#,##0.##', locale=locale)}%"
 
 
-def _rate(terms: PlanTerms, counted: str, tier: PlanTier | None, locale: str) -> str:
+def _rate(terms: PlanTerms, counted: str, tier: Tier | None, locale: str) -> str:
     value = terms.rate(counted, tier)
     if value is None:
         return "—"
