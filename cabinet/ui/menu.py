@@ -28,6 +28,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "pages/04_subpartners.py": ("subpartners", ":material/account_tree:", "subpartners"),
     "pages/05_cohorts.py": ("cohorts", ":material/grid_on:", "cohorts"),
     "pages/15_time_to_convert.py": ("cohorts", ":material/timelapse:", "time_to_convert"),  # an analysis next to it
+    "pages/19_offers.py": ("links", ":material/storefront:", "offers"),  # what to promote, then its link
     "pages/06_links.py": ("links", ":material/link:", "links"),
     "pages/18_postbacks.py": ("links", ":material/webhook:", "postbacks"),  # tracking, sent to the partner's server
     "pages/07_creatives.py": ("creatives", ":material/photo_library:", "creatives"),

@@ -38,24 +38,35 @@ def _kind(counted: str) -> str:
     return t("plan.revshare") if counted == REVENUE else t(f"commissions.type_{counted}")
 
 
+def _base_rates(terms: PlanTerms, loc: str) -> str:
+    """'FTD: $90.00 · Registration: $1.00 · RevShare: 20%': the plan's base rates."""
+    rates = [f"{_kind(k)}: {fmt_money(float(v), terms.currency, loc)}" for k, v in terms.cpa.items() if k in CPA_TYPES]
+    if terms.type in ("revshare", "hybrid"):
+        rates.append(f"{t('plan.revshare')}: {_pct(terms.revshare_pct, loc)}")
+    return " · ".join(rates)
+
+
+def plan_rates(user: SessionUser, snap: SnapshotInfo, partner_id: int) -> str:
+    """The base rates of the partner's plan for a Markdown caption, with "(tiers)" when tiers change them; "" when it
+    has no plan."""
+    terms = data.plan_terms(user.scope, snap.snapshot_id, partner_id, formatting.today_in("UTC"))
+    if terms is None:
+        return ""
+    rates = _base_rates(terms, current_locale())
+    return _md(f"{rates} {t('plan.tiered')}" if terms.tiered() and rates else rates)
+
+
 def plan_box(user: SessionUser, snap: SnapshotInfo) -> None:
     """The plan of the partner the user acts as, in an expander; nothing for staff or a partner without a plan."""
     partner_id = user.scope.own_partner_id
     if partner_id is None:
         return
-    terms = data.plan_terms(
-        user.scope, snap.snapshot_id, partner_id, formatting.today_in("UTC")
-    )  # tiers count UTC months
+    terms = data.plan_terms(user.scope, snap.snapshot_id, partner_id, formatting.today_in("UTC"))  # UTC months
     if terms is None:
         return
     loc = current_locale()
     with st.expander(_md(t("plan.title", plan=terms.name)), expanded=bool(terms.tiered()), icon=":material/percent:"):
-        rates = [
-            f"{_kind(k)}: {fmt_money(float(v), terms.currency, loc)}" for k, v in terms.cpa.items() if k in CPA_TYPES
-        ]
-        if terms.type in ("revshare", "hybrid"):
-            rates.append(f"{t('plan.revshare')}: {_pct(terms.revshare_pct, loc)}")
-        st.markdown(_md(t(f"plan.type_{terms.type}", rates=" · ".join(rates) or "—")))
+        st.markdown(_md(t(f"plan.type_{terms.type}", rates=_base_rates(terms, loc) or "—")))
         notes = [t("plan.hold", days=terms.hold_days)]
         if "ftd" in terms.cpa or any("ftd" in tier.cpa for tier in terms.tiers):
             notes.append(t("plan.baseline", amount=fmt_money(float(terms.ftd_baseline), terms.currency, loc)))

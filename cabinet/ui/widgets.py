@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
@@ -278,3 +279,8 @@ def show_chart(fig: go.Figure, time_dim: str | None = None) -> None:
     elif time_dim is not None:  # ids and labels are categories: Plotly put numeric ones ("5", "17") on a number line
         fig.update_xaxes(type="category")
     st.plotly_chart(fig, width="stretch", config=chart_config(current_locale()))
+
+
+def plain(text: str) -> str:
+    """Text from the store (an offer's name) shown as typed inside Markdown: its markup characters escaped."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|$<>~])", r"\\\1", text)

@@ -1,0 +1,71 @@
+"""Offers: what a partner may promote — each offer's description, landing pages and creatives, its own figures for
+the offer in the period, and a tracking link in one click."""
+
+import streamlit as st
+
+from cabinet.ui import data, store
+from cabinet.ui.guard import require_user
+from cabinet.ui.plan_box import plan_rates
+from cabinet.ui.text import t
+from cabinet.ui.widgets import fmt_metric, period_picker, plain
+from queries.reports import ReportRequest
+
+user = require_user("links")
+st.title(t("offers.title"))
+scope = user.scope
+snap = data.snapshot_or_stop()
+
+partner_id = scope.own_partner_id
+if partner_id is None:  # staff: the offers as one of their partners sees them
+    partners = {pid: f"{pid} · {name}" for pid, name, status in store.partners(scope) if status == "active"}
+    if not partners:
+        st.info(t("links.no_partners"))
+        st.stop()
+    partner_id = st.selectbox(t("links.partner"), list(partners), format_func=partners.get, key="links_partner")
+offers = store.offers(scope, int(partner_id))
+if not offers:
+    st.info(t("links.no_offers"))
+    st.stop()
+if rates := plan_rates(user, snap, int(partner_id)):
+    st.caption(t("offers.rates", rates=rates))
+
+cols = st.columns([3, 2])
+search = cols[0].text_input(t("offers.search"), max_chars=100, key="offers_search").strip().lower()
+verticals = sorted({o.vertical for o in offers})
+picked = cols[1].multiselect(t("offers.verticals"), verticals, key="offers_verticals", placeholder=t("offers.all"))
+shown = [o for o in offers if (not picked or o.vertical in picked)
+         and (not search or search in f"{o.name} {o.description or ''}".lower())]  # fmt: skip
+date_from, date_to = period_picker(user, key="offers")
+metrics = tuple(m for m in ("clicks", "ftds", "commission", "epc") if m in user.visible_metrics)
+figures: dict[int, dict[str, float | None]] = {}
+if metrics:
+    req = ReportRequest(
+        date_from, date_to, user.timezone, ("offer_id",), metrics, (("partner_id", (str(partner_id),)),)
+    )
+    for row in data.report(scope, snap.snapshot_id, req).iter_rows(named=True):
+        if str(row["offer_id"]).isdigit():  # not the totals row
+            figures[int(row["offer_id"])] = row
+creatives: dict[int | None, int] = {}
+for item in store.creatives(scope, int(partner_id)).items:
+    creatives[item.offer_id] = creatives.get(item.offer_id, 0) + 1
+
+st.caption(t("offers.count", shown=len(shown), total=len(offers)))
+for offer in shown:
+    with st.container(border=True):
+        head, side = st.columns([3, 2])
+        head.markdown(f"**{plain(offer.name)}** · {plain(offer.vertical)} · #{offer.id}")
+        if offer.description:
+            head.text(offer.description)
+        pages = len(offer.landing_urls)
+        head.caption(t("offers.details", pages=pages, creatives=creatives.get(offer.id, 0)))
+        mine = figures.get(offer.id)
+        for col, metric in zip(side.columns(max(1, len(metrics))), metrics, strict=False):
+            col.metric(t(f"metric.{metric}"), fmt_metric(metric, (mine or {}).get(metric) or 0))
+        if head.button(t("offers.make_link"), key=f"offers_link_{offer.id}", icon=":material/add_link:"):
+            st.session_state["links_offer"] = offer.id  # the Links page's offer, picked
+            if scope.own_partner_id is None:
+                st.session_state["links_partner"] = partner_id
+            st.switch_page("pages/06_links.py")
+if not shown:
+    st.info(t("offers.none_match"))
+st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))
