@@ -59,5 +59,16 @@ def test_staff_pick_one_of_their_partners(catalog: Program) -> None:
     at = open_page("pages/19_offers.py", catalog.users["mgr"])
     assert not at.exception
     assert at.selectbox(key="links_partner").value == catalog.tiny.child and _cards(at) == ["Casino"]  # by name
+    child_clicks = [m.value for m in at.metric if m.label == translate("metric.clicks")]
     at.selectbox(key="links_partner").set_value(catalog.tiny.parent).run()
     assert _cards(at) == ["Casino", "Shop"]
+    clicks = [m.value for m in at.metric if m.label == translate("metric.clicks")]
+    assert (child_clicks, clicks) == (["0"], ["2", "0"])  # each partner's own figures, not the manager's scope's
+
+
+def test_an_offers_name_is_shown_as_typed(catalog: Program, store_engine: Engine) -> None:
+    with session_scope(store_engine) as s:
+        s.add(Offer(name="Bonus *x2* $5 [go](https://evil.example)", vertical="igaming", landing_urls=["https://b.x"]))
+    at = open_page("pages/19_offers.py", catalog.users["p_parent"])
+    [card] = [m.value for m in at.markdown if "Bonus" in m.value]
+    assert card.startswith(r"**Bonus \*x2\* \$5 \[go\]\(https://evil\.example\)** · igaming · #")
