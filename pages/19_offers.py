@@ -1,5 +1,5 @@
 """Offers: what a partner may promote — each offer's description, landing pages and creatives, its own figures for
-the offer in the period, and a tracking link in one click."""
+the offer in the period (the busiest first), and a tracking link in one click."""
 
 import streamlit as st
 
@@ -7,7 +7,7 @@ from cabinet.ui import data, store
 from cabinet.ui.guard import require_user
 from cabinet.ui.plan_box import plan_rates
 from cabinet.ui.text import t
-from cabinet.ui.widgets import fmt_metric, period_picker, plain
+from cabinet.ui.widgets import fmt_metric, period_picker, plain, short_label
 from queries.reports import ReportRequest
 
 user = require_user("links")
@@ -50,17 +50,20 @@ for item in store.creatives(scope, int(partner_id)).items:
     creatives[item.offer_id] = creatives.get(item.offer_id, 0) + 1
 
 st.caption(t("offers.count", shown=len(shown), total=len(offers)))
+shown.sort(key=lambda o: (-((figures.get(o.id) or {}).get(metrics[0]) or 0) if metrics else 0, o.name))  # busiest first
 for offer in shown:
     with st.container(border=True):
-        head, side = st.columns([3, 2])
+        head, side = st.columns(2)
         head.markdown(f"**{plain(offer.name)}** · {plain(offer.vertical)} · #{offer.id}")
         if offer.description:
             head.text(offer.description)
         pages = len(offer.landing_urls)
         head.caption(t("offers.details", pages=pages, creatives=creatives.get(offer.id, 0)))
         mine = figures.get(offer.id)
-        for col, metric in zip(side.columns(max(1, len(metrics))), metrics, strict=False):
-            col.metric(t(f"metric.{metric}"), fmt_metric(metric, (mine or {}).get(metric) or 0))
+        for col, metric in zip([c for _ in range(0, len(metrics), 2) for c in side.columns(2)], metrics, strict=False):
+            col.metric(
+                short_label(metric), fmt_metric(metric, (mine or {}).get(metric) or 0), help=t(f"metric.{metric}")
+            )
         if head.button(t("offers.make_link"), key=f"offers_link_{offer.id}", icon=":material/add_link:"):
             st.session_state["links_offer"] = offer.id  # the Links page's offer, picked
             if scope.own_partner_id is None:

@@ -70,5 +70,6 @@ def test_an_offers_name_is_shown_as_typed(catalog: Program, store_engine: Engine
     with session_scope(store_engine) as s:
         s.add(Offer(name="Bonus *x2* $5 [go](https://evil.example)", vertical="igaming", landing_urls=["https://b.x"]))
     at = open_page("pages/19_offers.py", catalog.users["p_parent"])
+    assert [c[:5] for c in _cards(at)] == ["Casin", "Bonus", "Shop"]  # the one with clicks first, then by name
     [card] = [m.value for m in at.markdown if "Bonus" in m.value]
     assert card.startswith(r"**Bonus \*x2\* \$5 \[go\]\(https://evil\.example\)** · igaming · #")
