@@ -7,6 +7,7 @@ from cabinet.ui.guard import page_setup
 from cabinet.ui.login import login_form
 from cabinet.ui.menu import sidebar_menu
 from cabinet.ui.news import news_feed
+from cabinet.ui.plan_box import tier_progress
 from cabinet.ui.second_factor import require_second_factor
 from cabinet.ui.text import t
 from cabinet.ui.widgets import kpi_cards
@@ -51,6 +52,8 @@ recent = data.recent_kpis(user.scope, user.timezone) if current is not None and 
 if recent is not None:  # the last 7 days against the 7 before, as on the Dashboard
     st.subheader(t("home.last_7_days"))
     kpi_cards(recent, tuple(m for m in ("clicks", "registrations", "ftds", "commission") if m in user.visible_metrics))
+if current is not None:
+    tier_progress(user, current)
 st.subheader(t("home.program"))
 cards = [("home.offers", status.offers), ("home.links", status.links)]
 if user.role != "partner":

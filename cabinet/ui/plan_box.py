@@ -84,16 +84,33 @@ def plan_box(user: SessionUser, snap: SnapshotInfo) -> None:
             **{_kind(k): [_rate(terms, k, tier, loc) for tier in terms.tiers] for k in kinds},
         }
         st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
-        month = terms.month.strftime("%Y-%m")
-        for kind in kinds:
-            now = terms.standing(kind)
-            counted = t("plan.counted_ftds" if kind == REVENUE else "plan.counted", kind=_kind(kind), n=now.count)
-            here = (t("plan.at_tier", tier=now.tier.number, rate=_rate(terms, kind, now.tier, loc)) if now.tier
-                    else t("plan.at_base", rate=_rate(terms, kind, None, loc)))  # fmt: skip
-            if now.next_tier is not None and now.to_next is not None:
-                ahead = t("plan.to_next", n=now.to_next, tier=now.next_tier.number,
-                          rate=_rate(terms, kind, now.next_tier, loc))  # fmt: skip
-                st.progress(min(1.0, now.count / now.next_tier.min_count), text=_md(f"{counted} {here} {ahead}"))
-            else:
-                st.progress(1.0, text=_md(f"{counted} {here} {t('plan.top')}"))
-        st.caption(t("plan.month", month=month))
+        _standings(terms, loc)
+        st.caption(t("plan.month", month=terms.month.strftime("%Y-%m")))
+
+
+def _standings(terms: PlanTerms, loc: str) -> None:
+    """A progress bar per tiered kind of conversion: this month's count, its tier, what the next one needs."""
+    for kind in terms.tiered():
+        now = terms.standing(kind)
+        counted = t("plan.counted_ftds" if kind == REVENUE else "plan.counted", kind=_kind(kind), n=now.count)
+        here = (t("plan.at_tier", tier=now.tier.number, rate=_rate(terms, kind, now.tier, loc)) if now.tier
+                else t("plan.at_base", rate=_rate(terms, kind, None, loc)))  # fmt: skip
+        if now.next_tier is not None and now.to_next is not None:
+            ahead = t("plan.to_next", n=now.to_next, tier=now.next_tier.number,
+                      rate=_rate(terms, kind, now.next_tier, loc))  # fmt: skip
+            st.progress(min(1.0, now.count / now.next_tier.min_count), text=_md(f"{counted} {here} {ahead}"))
+        else:
+            st.progress(1.0, text=_md(f"{counted} {here} {t('plan.top')}"))
+
+
+def tier_progress(user: SessionUser, snap: SnapshotInfo) -> None:
+    """The home page's volume-tier bars for a partner on a tiered plan, with the way to its plan; nothing else."""
+    partner_id = user.scope.own_partner_id
+    if partner_id is None or not user.has("reports"):
+        return
+    terms = data.plan_terms(user.scope, snap.snapshot_id, partner_id, formatting.today_in("UTC"))
+    if terms is None or not terms.tiered():
+        return
+    st.subheader(t("plan.home_title"))
+    _standings(terms, current_locale())
+    st.page_link("pages/03_commissions.py", label=t("plan.home_go"), icon=":material/arrow_forward:")

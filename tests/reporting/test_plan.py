@@ -8,14 +8,17 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
 
 from cabinet.access import ScopeError
 from cabinet.i18n import translate
+from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
 from cabinet.store.models import CommissionPlan, Partner
 from queries.plan import plan_terms
 from queries.warehouse import Warehouse
 from tests.reporting.conftest import Program
+from tests.reporting.test_pages import ROOT
 from tests.reporting.test_pages import _open as open_page
 
 NOVEMBER = date(2026, 11, 20)
@@ -91,3 +94,20 @@ def test_revshare_tiers_count_the_months_ftds(program: Program, store_engine: En
     assert terms.tiered() == ("revenue",) and terms.cpa == {}
     now = terms.standing("revenue")
     assert (now.count, now.tier.number, now.to_next, terms.rate("revenue", now.next_tier)) == (1, 1, 2, 35)
+
+
+def test_the_home_page_shows_the_months_tier_to_a_tiered_partner(program: Program, store_engine: Engine) -> None:
+    def bars(user: str) -> list[str]:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.session_state[SESSION_KEY] = program.users[user]
+        at.run()
+        assert not at.exception
+        return [p.proto.text for p in at.get("progress")]
+
+    assert bars("p_parent") == []  # its plan has no tiers
+    with session_scope(store_engine) as s:
+        plan = s.get(CommissionPlan, s.get(Partner, program.tiny.parent).plan_id)
+        plan.volume_tiers = [{"min_count": 1, "cpa_ftd": "100"}, {"min_count": 2, "cpa_ftd": "150"}]
+    program.tiny.run()
+    assert bars("p_parent") == ["This month 1 × FTD counted: tier 1 (\\$100.00). 1 more for tier 2 (\\$150.00)."]
+    assert bars("mgr") == []  # staff see their partners' plans when viewing as them
