@@ -28,6 +28,7 @@ from cabinet.store.models import Partner, User
 from cabinet.twofactor import reset as reset_second_factor
 
 ROLES = ("manager", "admin", "partner")  # the order the form offers them
+STAFF_ROLES = ("manager", "admin")  # one becomes the other on the Logins page
 
 
 class LoginChangeError(RefusedRequest):
@@ -179,4 +180,17 @@ def set_enabled(session: Session, scope: Scope, user_id: int, enabled: bool) -> 
         return
     user.is_active = enabled
     audit(session, "user_enabled" if enabled else "user_disabled", user=admin, target=user.username)
+    session.flush()
+
+
+def set_role(session: Session, scope: Scope, user_id: int, role: str) -> None:
+    """Make a manager an admin or an admin a manager (who then sees the partners assigned to them); a partner's
+    login stays a partner's. Open sessions follow within a minute (`cabinet.ui.login.SCOPE_REFRESH`)."""
+    admin, user = _other(session, scope, user_id)
+    if role not in STAFF_ROLES or user.role not in STAFF_ROLES:
+        raise LoginChangeError(f"{user.username!r} cannot become {role!r}", "logins.role_staff_only")
+    if user.role == role:
+        return
+    audit(session, "role_changed", user=admin, target=user.username, details={"from": user.role, "to": role})
+    user.role = role
     session.flush()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from cabinet import logins_admin
 from cabinet.access import Scope
-from cabinet.logins_admin import ROLES, LoginRow
+from cabinet.logins_admin import ROLES, STAFF_ROLES, LoginRow
 from cabinet.password_reset import WELCOME_DAYS
 from cabinet.store.db import session_scope
 from cabinet.ui.password_reset import link_base, welcome_checkbox
@@ -93,6 +93,10 @@ def manage_box(scope: Scope, row: LoginRow) -> None:
         actions.append(("payouts", "logins.payouts_give" if give else "logins.payouts_take",
                         lambda s: logins_admin.set_payouts_access(s, scope, row.id, give),
                         "logins.payouts_given" if give else "logins.payouts_taken"))  # fmt: skip
+    if row.role in STAFF_ROLES:  # a manager made an admin, or an admin a manager
+        role = "admin" if row.role == "manager" else "manager"
+        actions.append(("role", f"logins.make_{role}", lambda s: logins_admin.set_role(s, scope, row.id, role),
+                        f"logins.now_{role}"))  # fmt: skip
     actions.append(("enable", "logins.enable" if enable else "logins.disable",
                     lambda s: logins_admin.set_enabled(s, scope, row.id, enable),
                     "logins.now_enabled" if enable else "logins.now_disabled"))  # fmt: skip

@@ -209,3 +209,31 @@ def test_a_new_login_gets_a_link_to_set_its_own_password(
         reset_password(s, token, "manager4-own-password", "manager4-own-password", key,
                        datetime.now(UTC) + timedelta(days=2))  # fmt: skip
     assert authenticate(store_engine, "manager4", "manager4-own-password").ok
+
+
+def test_an_admin_makes_a_manager_an_admin_and_back(program: Program, store_engine: Engine) -> None:
+    root, mgr_id = program.users["root"].scope, _id(store_engine, "mgr")
+    at = open_page("pages/16_logins.py", program.users["root"])
+    at.selectbox(key="logins_pick").select("mgr").run()
+    at.button(key="logins_role").click().run()
+    assert not at.exception and [s.value for s in at.success] == [translate("logins.now_admin", username="mgr")]
+    promoted = build_session_user(store_engine, "mgr")
+    assert promoted is not None and promoted.role == "admin" and promoted.scope.partner_ids is None  # every partner
+    with session_scope(store_engine) as s:
+        logins_admin.set_role(s, root, mgr_id, "manager")
+    demoted = build_session_user(store_engine, "mgr")
+    assert demoted is not None and demoted.scope.partner_ids == (program.tiny.parent, program.tiny.child)
+    refusals = ((root, _id(store_engine, "p_child"), "admin", "logins.role_staff_only"),  # a partner's stays one
+                (root, mgr_id, "partner", "logins.role_staff_only"), (root, _id(store_engine, "root"), "manager",
+                 "logins.not_yourself"))  # fmt: skip
+    for scope, user_id, role, key in refusals:
+        with session_scope(store_engine) as s, pytest.raises(RefusedRequest) as refused:
+            logins_admin.set_role(s, scope, user_id, role)
+        assert refused.value.key == key
+    with session_scope(store_engine) as s, pytest.raises(ScopeError):  # a manager does not make admins
+        logins_admin.set_role(s, program.users["mgr"].scope, _id(store_engine, "p_child"), "admin")
+    with session_scope(store_engine) as s:
+        log = s.execute(select(AuditLog.actor_username, AuditLog.target, AuditLog.details)
+                        .where(AuditLog.action == "role_changed").order_by(AuditLog.id)).all()  # fmt: skip
+    assert [tuple(r) for r in log] == [("root", "mgr", {"from": "manager", "to": "admin"}),
+                                       ("root", "mgr", {"from": "admin", "to": "manager"})]  # fmt: skip
