@@ -31,6 +31,7 @@ from cabinet.store.models import Partner, ProgramSettings, Tier, User
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 MAX_PAYOUT_MINIMUM = Decimal("1000000")
 MAX_DEPTH = 5  # sub-partner levels a tier may see
+LEGAL_MAX, LEGAL_LINES = 500, 6  # the legal details printed under "Paid by" on a statement
 
 
 class ProgramEditError(RefusedRequest):
@@ -50,6 +51,7 @@ class ProgramChange:
     min_payout: str | Decimal
     signup_open: bool = False
     staff_two_step: bool = False  # managers and admins must use two-step login
+    legal_details: str = ""  # company, address, tax number: printed on payout statements
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,11 @@ def checked(change: ProgramChange) -> dict[str, object]:
         ZoneInfo(change.default_timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ProgramEditError(f"{change.default_timezone!r} is not a time zone", "program.bad_timezone") from exc
+    legal = "\n".join(line.strip() for line in change.legal_details.strip().splitlines())
+    if len(legal) > LEGAL_MAX or len(legal.splitlines()) > LEGAL_LINES:
+        raise ProgramEditError(
+            "the legal details are too long", "program.bad_legal", chars=LEGAL_MAX, lines=LEGAL_LINES
+        )
     return {
         "name": name,
         "primary_color": change.primary_color.strip().lower(),
@@ -110,6 +117,7 @@ def checked(change: ProgramChange) -> dict[str, object]:
         "min_payout": _minimum(change.min_payout),
         "signup_open": bool(change.signup_open),
         "staff_two_step": bool(change.staff_two_step),
+        "legal_details": legal or None,
     }
 
 
@@ -120,7 +128,7 @@ def current(session: Session) -> ProgramChange:
         raise ProgramEditError("the store has no program settings: run `cabinet init`", "program.missing")
     return ProgramChange(row.name, row.primary_color, row.tracking_domain, row.support_email or "",
                          row.default_locale, row.default_timezone, Decimal(row.min_payout),
-                         bool(row.signup_open), bool(row.staff_two_step))  # fmt: skip
+                         bool(row.signup_open), bool(row.staff_two_step), row.legal_details or "")  # fmt: skip
 
 
 def update_program(session: Session, scope: Scope, change: ProgramChange) -> list[str]:

@@ -145,10 +145,11 @@ def _render(payout: PayoutRequest, partner: Partner, program: ProgramSettings | 
     doc.ln(5)
 
     top = doc.get_y()
-    _block(doc, doc.l_margin, top, width / 2 - 4, tr("payer"), [name, contact or ""])
+    legal = (program.legal_details or "").splitlines() if program else []
+    _block(doc, doc.l_margin, top, width / 2 - 4, tr("payer"), [name, *legal, contact or ""])
     _block(doc, doc.l_margin + width / 2 + 4, top, width / 2 - 4, tr("payee"),
            [partner.name, tr("partner_id", partner=partner.id), partner.email or ""])  # fmt: skip
-    doc.set_y(max(doc.get_y(), top + 30))
+    doc.set_y(max(doc.get_y(), top + 30) + 2)
 
     method = payout.method or ""
     rows = [

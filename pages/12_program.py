@@ -35,12 +35,15 @@ with st.form("program_form"):
     minimum = left.number_input(t("program.min_payout", currency=base), min_value=0.0, step=10.0, format="%.2f",
                                 value=float(now.min_payout))  # fmt: skip
     right.text_input(t("program.base_currency"), base, disabled=True, help=t("program.base_currency_help"))
+    legal = st.text_area(t("program.legal_details"), now.legal_details, max_chars=500, height=110,
+                         help=t("program.legal_details_help"),
+                         placeholder=t("program.legal_details_placeholder"))  # fmt: skip
     signup = st.checkbox(t("program.signup_open"), now.signup_open, help=t("program.signup_help"))
     staff_two_step = st.checkbox(t("program.staff_two_step"), now.staff_two_step, help=t("program.staff_two_step_help"))
     if st.form_submit_button(t("program.save"), type="primary"):
         try:
             change = ProgramChange(name, color, domain, email, str(locale), str(zone), f"{minimum:.2f}", signup,
-                                   staff_two_step)  # fmt: skip
+                                   staff_two_step, legal)  # fmt: skip
             st.session_state["program_saved"] = store.save_program(user.scope, change)
             st.rerun()
         except (ProgramEditError, ScopeError) as exc:

@@ -87,6 +87,7 @@ class ProgramSettings(Base):
     default_locale: Mapped[str] = mapped_column(String(5), default="en")
     default_timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     support_email: Mapped[str | None] = mapped_column(String(255))
+    legal_details: Mapped[str | None] = mapped_column(Text)  # the paying company, as payout statements print it
     min_payout: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("50"), server_default="50")  # base currency
     # anyone may apply to join without an invitation (`cabinet.invites`)
     signup_open: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

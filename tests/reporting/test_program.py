@@ -68,6 +68,8 @@ def test_an_admin_changes_the_program_and_the_cabinet_follows(program: Program, 
         ("min_payout", "abc", "program.bad_minimum"),
         ("min_payout", "NaN", "program.bad_minimum"),
         ("min_payout", "2000000", "program.bad_minimum"),
+        ("legal_details", "\n".join(["line"] * 7), "program.bad_legal"),
+        ("legal_details", "x" * 501, "program.bad_legal"),
     ],
 )
 def test_bad_values_are_refused_and_nothing_is_written(

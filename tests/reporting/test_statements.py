@@ -4,6 +4,7 @@ with the payment's reference a manager gives when marking it paid; the text read
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -14,6 +15,7 @@ from cabinet.access import ScopeError, build_session_user
 from cabinet.i18n import translate
 from cabinet.passwords import hash_password
 from cabinet.payouts import PayoutError, decide, payment_details
+from cabinet.program_edit import current, update_program
 from cabinet.statements import StatementError, payout_statement
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, OutboxMail, Partner, PayoutRequest, User
@@ -162,3 +164,13 @@ def test_the_payer_sees_where_to_pay_and_a_change_after_the_request(payable: Pro
     page = open_page("pages/09_payouts.py", payable.users["mgr"])
     assert [w.value for w in page.warning] == [translate("payouts.details_changed")]
     assert "IBAN: •••••1234" in [x.value for x in page.text]  # still the request's, not the new ones
+
+
+def test_the_programs_legal_details_are_printed_under_the_payer(payable: Program, store_engine: Engine) -> None:  # noqa: F811
+    with session_scope(store_engine) as s:
+        before = current(s)
+        typed = "  ООО «Пример Медиа»  \n\n ИНН 7700000000 \n"
+        changed = update_program(s, payable.users["root"].scope, replace(before, legal_details=typed))
+        assert changed == ["legal_details"] and current(s).legal_details == "ООО «Пример Медиа»\n\nИНН 7700000000"
+    text = _text(payable, store_engine, _paid(payable, store_engine), locale="ru")
+    assert "ООО «Пример Медиа»" in text and "ИНН 7700000000" in text
