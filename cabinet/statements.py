@@ -146,10 +146,10 @@ def _render(payout: PayoutRequest, partner: Partner, program: ProgramSettings | 
 
     top = doc.get_y()
     legal = (program.legal_details or "").splitlines() if program else []
-    _block(doc, doc.l_margin, top, width / 2 - 4, tr("payer"), [name, *legal, contact or ""])
-    _block(doc, doc.l_margin + width / 2 + 4, top, width / 2 - 4, tr("payee"),
-           [partner.name, tr("partner_id", partner=partner.id), partner.email or ""])  # fmt: skip
-    doc.set_y(max(doc.get_y(), top + 30) + 2)
+    payer_end = _block(doc, doc.l_margin, top, width / 2 - 4, tr("payer"), [name, *legal, contact or ""])
+    payee_end = _block(doc, doc.l_margin + width / 2 + 4, top, width / 2 - 4, tr("payee"),
+                       [partner.name, tr("partner_id", partner=partner.id), partner.email or ""])  # fmt: skip
+    doc.set_y(max(payer_end, payee_end, top + 30) + 4)
 
     method = payout.method or ""
     rows = [
@@ -194,8 +194,8 @@ def _render(payout: PayoutRequest, partner: Partner, program: ProgramSettings | 
     return bytes(doc.output())
 
 
-def _block(doc: FPDF, x: float, y: float, width: float, title: str, lines: list[str]) -> None:
-    """A titled block of lines (who pays, who is paid) at (x, y)."""
+def _block(doc: FPDF, x: float, y: float, width: float, title: str, lines: list[str]) -> float:
+    """A titled block of lines (who pays, who is paid) at (x, y); where it ends."""
     doc.set_xy(x, y)
     doc.set_font("DejaVu", "B", 8.5)
     doc.set_text_color(*_MUTED)
@@ -204,3 +204,4 @@ def _block(doc: FPDF, x: float, y: float, width: float, title: str, lines: list[
     for i, line in enumerate(filter(None, lines)):
         doc.set_font("DejaVu", "B" if i == 0 else "", 10.5 if i == 0 else 9.5)
         doc.multi_cell(width, 5.5, line, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    return float(doc.get_y())
