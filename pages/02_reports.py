@@ -5,6 +5,7 @@ import streamlit as st
 
 from cabinet.ui import data
 from cabinet.ui.guard import require_user
+from cabinet.ui.saved_views import ViewPage, views_bar
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import (
     download_buttons,
@@ -22,9 +23,11 @@ from queries.reports import ReportError, ReportRequest, ScopeError
 user = require_user("reports")
 st.title(t("reports.title"))
 snap = data.snapshot_or_stop()
-date_from, date_to = period_picker(user, key="reports")
 staff = user.role in ("manager", "admin")
 dims = [d for d in DIMENSIONS if staff or d != "partner_id"]
+text_filters = [f for f in FILTERS if f not in ("offer_id",) and (staff or f != "partner_id")]
+views_bar(user, ViewPage("reports", tuple(dims), tuple(user.visible_metrics), tuple(text_filters)))
+date_from, date_to = period_picker(user, key="reports")
 
 cols = st.columns(2)
 group_key, group_default = per_language("reports_group_by", ["day"])
@@ -74,7 +77,6 @@ with st.expander(t("reports.filters"), expanded=False):
     if picked:
         filters["offer_id"] = tuple(str(o) for o in picked)
     fcols = st.columns(3)
-    text_filters = [f for f in FILTERS if f not in ("offer_id",) and (staff or f != "partner_id")]
     for i, dim in enumerate(text_filters):
         values = split_values(
             fcols[i % 3].text_input(

@@ -31,6 +31,7 @@ from cabinet.store.models import (
     PostbackSend,
     ProgramSettings,
     PromoCode,
+    SavedView,
     Tier,
     TrackingLink,
     User,
@@ -206,7 +207,7 @@ def _sample_program(session, big: Decimal) -> list[tuple[type, tuple[Any, ...], 
     settings = ProgramSettings(id=1, name="Программа", logo_path="logo.png", primary_color="#112233",
                                accent_color="#445566", base_currency="EUR", tracking_domain="https://t.example.org",
                                default_locale="ru", default_timezone="Europe/Moscow", support_email="s@example.org",
-                               min_payout=Decimal("75.5000"), signup_open=True, staff_two_step=True,
+                               min_payout=Decimal("75.5000"), signup_open=True, staff_two_step=True, legal_details="ООО «П»\nИНН 1",
                                updated_at=WHEN)  # fmt: skip
     manager = User(username="mgr", email="m@example.org", display_name="Менеджер", password_hash="!", role="manager",
                    locale="ru", timezone="Europe/Moscow", created_at=WHEN)  # fmt: skip
@@ -259,10 +260,17 @@ def _sample_program(session, big: Decimal) -> list[tuple[type, tuple[Any, ...], 
                         run_id=13, url="https://t.example/pb?cid=%D1%8F&s=approved&p=12.5000", state="failed",
                         attempts=5, http_status=503, last_error="HTTP 503", created_at=WHEN,
                         next_attempt_at=WHEN + timedelta(minutes=16), sent_at=None)  # fmt: skip
-    session.add(call)
+    view = SavedView(
+        user_id=partner_user.id,
+        page="reports",
+        name="Германия · mobile",
+        created_at=WHEN,
+        params={"period": "custom", "dates": ["2026-11-01", "2026-11-30"], "filters": {"country": "DE"}},
+    )
+    session.add_all([call, view])
     session.flush()
     objs = [tier, plan, settings, manager, parent, child, partner_user, offer, link, promo, creative, payout, audit,
-            news, mail, hook, call]  # fmt: skip
+            news, mail, hook, call, view]  # fmt: skip
     return [(type(o), inspect(o).identity, _columns(o)) for o in objs]
 
 

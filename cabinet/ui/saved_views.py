@@ -1,0 +1,128 @@
+"""The saved-views bar of a report page: open one of the login's views, save the page's settings as one, delete one.
+
+A page's settings live in the session under its widgets' keys (`cabinet.ui.widgets.remember`, `per_language`): the
+period, grouping, metrics and offers as remembered choices, the text filters as their inputs' values. Opening a view
+writes them there and forgets the per-language widgets, so the page draws them anew with the view's values. Every
+action runs as a widget callback, before the page's widgets exist in that run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import streamlit as st
+
+from cabinet import saved_views as _views
+from cabinet.i18n import LOCALES
+from cabinet.session import SessionUser
+from cabinet.store.db import session_scope
+from cabinet.ui.resources import engine
+from cabinet.ui.text import t
+from cabinet.ui.widgets import show_refusal
+
+_DONE = "_views_done"  # what the last action did, said in the next run
+
+
+@dataclass(frozen=True)
+class ViewPage:
+    """A page's view settings: its name, what it may group by and show, its text filters."""
+
+    page: str
+    dims: tuple[str, ...]
+    metrics: tuple[str, ...]
+    filters: tuple[str, ...]
+
+    def key(self, name: str) -> str:
+        return f"{self.page}_{name}"
+
+
+def _current(spec: ViewPage) -> dict[str, Any]:
+    """The page's settings as shown now."""
+    state = st.session_state
+    period = state.get(f"_choice_{spec.key('period')}", "last_30_days")
+    dates = state.get(spec.key("dates")) if period == "custom" else None
+    params: dict[str, Any] = {
+        "period": period,
+        "group_by": list(state.get(f"_choice_{spec.key('group_by')}", [])),
+        "metrics": list(state.get(f"_choice_{spec.key('metrics')}", [])),
+        "offers": list(state.get(f"_choice_{spec.key('f_offer')}", [])),
+        "filters": {d: state.get(spec.key(f"f_{d}"), "") for d in spec.filters},
+    }
+    if isinstance(dates, tuple | list) and len(dates) == 2:
+        params["dates"] = [d.isoformat() for d in dates]
+    return params
+
+
+def _apply(spec: ViewPage, params: dict[str, Any]) -> None:
+    """Write a view's settings where the page's widgets read them."""
+    state = st.session_state
+    chosen = {"period": params["period"], "group_by": [d for d in params["group_by"] if d in spec.dims],
+              "metrics": [m for m in params["metrics"] if m in spec.metrics], "f_offer": params["offers"]}  # fmt: skip
+    for name, value in chosen.items():
+        state[f"_choice_{spec.key(name)}"] = value
+        for loc in LOCALES:  # drawn anew from the remembered choice
+            state.pop(f"{spec.key(name)}_{loc}", None)
+    if params.get("dates"):
+        state[spec.key("dates")] = tuple(date.fromisoformat(d) for d in params["dates"])
+    for dim in spec.filters:
+        state[spec.key(f"f_{dim}")] = params["filters"].get(dim, "")
+
+
+def _open(user: SessionUser, spec: ViewPage, view_id: int) -> None:
+    with session_scope(engine()) as s:
+        view = next((v for v in _views.views(s, user.scope, spec.page) if v.id == view_id), None)
+        if view is None:
+            return
+        name, params = view.name, dict(view.params)
+    _apply(spec, params)
+    st.session_state[_DONE] = ("views.opened", name)
+
+
+def _save(user: SessionUser, spec: ViewPage) -> None:
+    name = st.session_state.get(spec.key("view_name"), "")
+    try:
+        with session_scope(engine()) as s:
+            saved = _views.save_view(s, user.scope, spec.page, name, _current(spec), dims=spec.dims,
+                                     metrics=spec.metrics, filters=spec.filters).name  # fmt: skip
+    except _views.ViewError as exc:
+        st.session_state[_DONE] = exc
+        return
+    st.session_state[_DONE] = ("views.saved", saved)
+    st.session_state[spec.key("view_name")] = ""
+    st.session_state[spec.key("view_pick")] = None
+
+
+def _delete(user: SessionUser, spec: ViewPage, view_id: int, name: str) -> None:
+    try:
+        with session_scope(engine()) as s:
+            _views.delete_view(s, user.scope, view_id)
+    except _views.ViewError as exc:
+        st.session_state[_DONE] = exc
+        return
+    st.session_state[_DONE] = ("views.deleted", name)
+    st.session_state.pop(spec.key("view_pick"), None)
+
+
+def views_bar(user: SessionUser, spec: ViewPage) -> None:
+    """The bar: pick a saved view and open or delete it; save the page's settings under a name."""
+    done = st.session_state.pop(_DONE, None)
+    if isinstance(done, _views.ViewError):
+        show_refusal(done)
+    elif done is not None:
+        st.toast(t(done[0], name=done[1]), icon=":material/bookmark:")
+    with session_scope(engine()) as s:
+        mine = {v.id: v.name for v in _views.views(s, user.scope, spec.page)}
+    cols = st.columns([4, 1, 1, 2], vertical_alignment="bottom")
+    pick = cols[0].selectbox(t("views.pick"), list(mine), format_func=mine.get, index=None, key=spec.key("view_pick"),
+                             placeholder=t("views.none") if not mine else t("views.choose"))  # fmt: skip
+    cols[1].button(t("views.open"), key=spec.key("view_open"), disabled=pick is None, width="stretch",
+                   on_click=_open, args=(user, spec, pick))  # fmt: skip
+    cols[2].button(t("views.delete"), key=spec.key("view_delete"), disabled=pick is None, width="stretch",
+                   on_click=_delete, args=(user, spec, pick, mine.get(pick, "")))  # fmt: skip
+    with cols[3].popover(t("views.save"), icon=":material/bookmark_add:", width="stretch"):
+        st.text_input(t("views.name"), max_chars=_views.NAME_MAX, key=spec.key("view_name"),
+                      help=t("views.name_help"))  # fmt: skip
+        st.button(t("views.save_button"), key=spec.key("view_save"), type="primary",
+                  on_click=_save, args=(user, spec))  # fmt: skip
