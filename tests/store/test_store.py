@@ -207,8 +207,8 @@ def _sample_program(session, big: Decimal) -> list[tuple[type, tuple[Any, ...], 
     settings = ProgramSettings(id=1, name="Программа", logo_path="logo.png", primary_color="#112233",
                                accent_color="#445566", base_currency="EUR", tracking_domain="https://t.example.org",
                                default_locale="ru", default_timezone="Europe/Moscow", support_email="s@example.org",
-                               min_payout=Decimal("75.5000"), signup_open=True, staff_two_step=True, legal_details="ООО «П»\nИНН 1",
-                               updated_at=WHEN)  # fmt: skip
+                               min_payout=Decimal("75.5000"), signup_open=True, staff_two_step=True,
+                               legal_details="ООО «П»\nИНН 1", updated_at=WHEN)  # fmt: skip
     manager = User(username="mgr", email="m@example.org", display_name="Менеджер", password_hash="!", role="manager",
                    locale="ru", timezone="Europe/Moscow", created_at=WHEN)  # fmt: skip
     session.add_all([tier, plan, settings, manager])
