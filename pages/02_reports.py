@@ -26,7 +26,8 @@ snap = data.snapshot_or_stop()
 staff = user.role in ("manager", "admin")
 dims = [d for d in DIMENSIONS if staff or d != "partner_id"]
 text_filters = [f for f in FILTERS if f not in ("offer_id",) and (staff or f != "partner_id")]
-views_bar(user, ViewPage("reports", tuple(dims), tuple(user.visible_metrics), tuple(text_filters)))
+offer_ids = tuple(int(o) for o in data.offers(snap.snapshot_id)["offer_id"].to_list())
+views_bar(user, ViewPage("reports", tuple(dims), tuple(user.visible_metrics), tuple(text_filters), offer_ids))
 date_from, date_to = period_picker(user, key="reports")
 
 cols = st.columns(2)

@@ -1,9 +1,10 @@
 """The saved-views bar of a report page: open one of the login's views, save the page's settings as one, delete one.
 
 A page's settings live in the session under its widgets' keys (`cabinet.ui.widgets.remember`, `per_language`): the
-period, grouping, metrics and offers as remembered choices, the text filters as their inputs' values. Opening a view
-writes them there and forgets the per-language widgets, so the page draws them anew with the view's values. Every
-action runs as a widget callback, before the page's widgets exist in that run.
+period (and custom dates), grouping, metrics and offers as remembered choices, the text filters as their inputs'
+values. Opening a view writes them there, values outside the page's lists left out, and has the remembered-choice
+widgets drawn anew under new keys (`renew_widgets`: the browser keeps showing a widget's old value under its old
+key). Every action runs as a widget callback, before the page's widgets exist in that run.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ from typing import Any
 import streamlit as st
 
 from cabinet import saved_views as _views
-from cabinet.i18n import LOCALES
 from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.ui.resources import engine
 from cabinet.ui.text import t
-from cabinet.ui.widgets import show_refusal
+from cabinet.ui.widgets import renew_widgets, show_refusal
 
 _DONE = "_views_done"  # what the last action did, said in the next run
 
@@ -33,6 +33,7 @@ class ViewPage:
     dims: tuple[str, ...]
     metrics: tuple[str, ...]
     filters: tuple[str, ...]
+    offers: tuple[int, ...] = ()  # the offers the page lists now
 
     def key(self, name: str) -> str:
         return f"{self.page}_{name}"
@@ -42,7 +43,7 @@ def _current(spec: ViewPage) -> dict[str, Any]:
     """The page's settings as shown now."""
     state = st.session_state
     period = state.get(f"_choice_{spec.key('period')}", "last_30_days")
-    dates = state.get(spec.key("dates")) if period == "custom" else None
+    dates = state.get(f"_choice_{spec.key('dates')}") if period == "custom" else None
     params: dict[str, Any] = {
         "period": period,
         "group_by": list(state.get(f"_choice_{spec.key('group_by')}", [])),
@@ -56,18 +57,18 @@ def _current(spec: ViewPage) -> dict[str, Any]:
 
 
 def _apply(spec: ViewPage, params: dict[str, Any]) -> None:
-    """Write a view's settings where the page's widgets read them."""
+    """Write a view's settings where the page's widgets read them, and have the widgets drawn anew from them."""
     state = st.session_state
     chosen = {"period": params["period"], "group_by": [d for d in params["group_by"] if d in spec.dims],
-              "metrics": [m for m in params["metrics"] if m in spec.metrics], "f_offer": params["offers"]}  # fmt: skip
+              "metrics": [m for m in params["metrics"] if m in spec.metrics],
+              "f_offer": [o for o in params["offers"] if o in spec.offers]}  # fmt: skip
+    if params.get("dates"):
+        chosen["dates"] = tuple(date.fromisoformat(d) for d in params["dates"])
     for name, value in chosen.items():
         state[f"_choice_{spec.key(name)}"] = value
-        for loc in LOCALES:  # drawn anew from the remembered choice
-            state.pop(f"{spec.key(name)}_{loc}", None)
-    if params.get("dates"):
-        state[spec.key("dates")] = tuple(date.fromisoformat(d) for d in params["dates"])
-    for dim in spec.filters:
+    for dim in spec.filters:  # text inputs without a default: their own keys take the values
         state[spec.key(f"f_{dim}")] = params["filters"].get(dim, "")
+    renew_widgets()
 
 
 def _open(user: SessionUser, spec: ViewPage, view_id: int) -> None:

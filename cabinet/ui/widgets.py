@@ -39,13 +39,27 @@ CURRENCY_PRESETS = {"USD": "dollar", "EUR": "euro", "JPY": "yen"}  # Streamlit's
 T = TypeVar("T")
 
 
+_GENERATION = "_widgets_generation"  # bumped to draw the remembered-choice widgets anew (`renew_widgets`)
+
+
+def _generation() -> str:
+    n = st.session_state.get(_GENERATION, 0)
+    return f"_g{n}" if n else ""
+
+
+def renew_widgets() -> None:
+    """Draw every widget keyed by `per_language` anew in the next run, from the remembered choices: the browser keeps
+    showing a widget's old value under its old key, so a page that sets the choices (a saved view) changes the keys."""
+    st.session_state[_GENERATION] = st.session_state.get(_GENERATION, 0) + 1
+
+
 def per_language(base: str, default: T) -> tuple[str, T]:
     """A widget key for the current language and the value to start it with: the user's last choice.
 
     Widgets with translated option labels keep the labels of the language they were created in, so each language gets
     its own widget; the choice itself is remembered under `base` (see `remember`) and carried over on a switch.
     """
-    return f"{base}_{current_locale()}", st.session_state.get(f"_choice_{base}", default)
+    return f"{base}_{current_locale()}{_generation()}", st.session_state.get(f"_choice_{base}", default)
 
 
 def remember(base: str, value: T) -> T:
@@ -70,9 +84,11 @@ def period_picker(user: SessionUser, key: str, default: str = "last_30_days") ->
     )
     start, end = period_dates(period, user.timezone)
     if period == "custom":
-        picked = cols[1].date_input(t("common.dates"), value=(start, end), key=f"{key}_dates", format=date_format())
+        shown = st.session_state.get(f"_choice_{key}_dates", (start, end))
+        picked = cols[1].date_input(t("common.dates"), value=shown, key=f"{key}_dates{_generation()}",
+                                    format=date_format())  # fmt: skip
         if isinstance(picked, tuple) and len(picked) == 2:
-            start, end = picked
+            start, end = remember(f"{key}_dates", picked)
         else:
             st.info(t("common.pick_end"))
             st.stop()
