@@ -202,8 +202,11 @@ def kpi_cards(frame: pl.DataFrame, visible: tuple[str, ...], per_row: int = 4) -
 
 
 def display_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """Column headers translated for display (values stay numbers so sorting works)."""
-    return frame.rename(
+    """Column headers translated for display (values stay numbers so sorting works); money to the cent, a negative
+    amount that rounds to zero shown as 0.00, not -0.00 (the downloads keep the exact values)."""
+    cents = [pl.when(pl.col(c).round(2) == 0).then(0.0).otherwise(pl.col(c).round(2)).alias(c)
+             for c in frame.columns if c in MONEY and frame[c].dtype.is_float()]  # fmt: skip
+    return frame.with_columns(cents).rename(
         {c: short_label(c) if c in COUNTS or c in MONEY or c in RATES else t(f"dim.{c}") for c in frame.columns}
     )
 

@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import math
+
+import polars as pl
 import pytest
 from sqlalchemy import Engine, func, select
 
 from cabinet.saved_views import PER_LOGIN, ViewError, delete_view, save_view, views
 from cabinet.store.db import session_scope
 from cabinet.store.models import SavedView
+from cabinet.ui.widgets import display_frame
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open as open_page
 
@@ -86,3 +90,9 @@ def test_the_reports_page_saves_and_opens_a_view(program: Program, store_engine:
     assert fresh.text_input(key="reports_f_country").value == "DE"
     other = open_page("pages/02_reports.py", program.users["p_child"])
     assert other.selectbox(key="reports_view_pick").options == []  # the parent's views are its own
+
+
+def test_report_tables_show_money_to_the_cent_and_no_negative_zero() -> None:
+    shown = display_frame(pl.DataFrame({"country": ["KZ", "DE", None], "commission": [-0.004, 9.126, None]}))
+    values = shown[shown.columns[1]].to_list()
+    assert values == [0.0, 9.13, None] and math.copysign(1, values[0]) == 1  # not -0.00
