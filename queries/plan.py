@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from cabinet.access import Scope
-from cabinet.plans import CPA_TYPES, Tier, parse_plan
+from cabinet.plans import CPA_TYPES, Plan, Tier, parse_plan
 from queries.warehouse import Warehouse
 
 REVENUE = "revenue"  # RevShare tiers: counted in FTDs
@@ -61,36 +61,29 @@ class Standing:
 
 @dataclass(frozen=True)
 class PlanTerms:
-    """The partner's plan as priced: rates in the plan's currency, percents as written (30 = 30%)."""
+    """The partner's plan as priced (rates in the plan's currency, percents as written: 30 = 30%), and this month's
+    counts by kind of conversion."""
 
-    name: str
-    type: str
-    currency: str
-    cpa: dict[str, Decimal]
-    ftd_baseline: Decimal
-    revshare_pct: Decimal
-    tiers: tuple[Tier, ...]
-    overrides: tuple[Decimal, ...]  # level 1, 2, ...
-    hold_days: int
+    plan: Plan
     month: date  # the calendar month (UTC) the counts are of
     counts: dict[str, int]
 
     def rate(self, counted: str, tier: Tier | None) -> Decimal | None:
         """The CPA amount of a type (or the RevShare percent for "revenue") in `tier`, or the base one."""
         if counted == REVENUE:
-            return tier.revshare_pct if tier and tier.revshare_pct is not None else self.revshare_pct
-        return tier.cpa[counted] if tier and counted in tier.cpa else self.cpa.get(counted)
+            return tier.revshare_pct if tier and tier.revshare_pct is not None else self.plan.revshare_pct
+        return tier.cpa[counted] if tier and counted in tier.cpa else self.plan.cpa.get(counted)
 
     def tiered(self) -> tuple[str, ...]:
         """The kinds of conversion whose rate some tier sets, in the plan's order."""
-        kinds = [t for t in CPA_TYPES if any(t in tier.cpa for tier in self.tiers)]
-        return (*kinds, *([REVENUE] if any(tier.revshare_pct is not None for tier in self.tiers) else []))
+        kinds = [t for t in CPA_TYPES if any(t in tier.cpa for tier in self.plan.tiers)]
+        return (*kinds, *([REVENUE] if any(tier.revshare_pct is not None for tier in self.plan.tiers) else []))
 
     def standing(self, counted: str) -> Standing:
         """This month's tier of `counted` (a CPA type or "revenue") and the distance to the next."""
         count = self.counts.get(counted, 0)
-        now = next((t for t in reversed(self.tiers) if t.min_count <= count), None)
-        later = next((t for t in self.tiers if t.min_count > count), None)
+        now = next((t for t in reversed(self.plan.tiers) if t.min_count <= count), None)
+        later = next((t for t in self.plan.tiers if t.min_count > count), None)
         return Standing(counted, count, now, later, later.min_count - count if later else None)
 
 
@@ -112,11 +105,7 @@ def plan_terms(scope: Scope, *, wh: Warehouse, partner_id: int, today: date | No
             counts["ftd"] = cur.sql(FTDS_SQL, params=span | {"baseline": plan.ftd_baseline}).fetchall()[0][0] or 0
     finally:
         cur.close()
-    return PlanTerms(
-        name=plan.name, type=plan.type, currency=plan.currency, cpa=plan.cpa, ftd_baseline=plan.ftd_baseline,
-        revshare_pct=plan.revshare_pct, tiers=plan.tiers, overrides=plan.override_pct, hold_days=plan.hold_days,
-        month=month, counts=_counts(counts),
-    )  # fmt: skip
+    return PlanTerms(plan=plan, month=month, counts=_counts(counts))
 
 
 def _counts(raw: dict[str, int]) -> dict[str, int]:

@@ -31,7 +31,7 @@ def _rate(terms: PlanTerms, counted: str, tier: Tier | None, locale: str) -> str
     value = terms.rate(counted, tier)
     if value is None:
         return "—"
-    return _pct(value, locale) if counted == REVENUE else fmt_money(float(value), terms.currency, locale)
+    return _pct(value, locale) if counted == REVENUE else fmt_money(float(value), terms.plan.currency, locale)
 
 
 def _kind(counted: str) -> str:
@@ -40,9 +40,13 @@ def _kind(counted: str) -> str:
 
 def _base_rates(terms: PlanTerms, loc: str) -> str:
     """'FTD: $90.00 · Registration: $1.00 · RevShare: 20%': the plan's base rates."""
-    rates = [f"{_kind(k)}: {fmt_money(float(v), terms.currency, loc)}" for k, v in terms.cpa.items() if k in CPA_TYPES]
-    if terms.type in ("revshare", "hybrid"):
-        rates.append(f"{t('plan.revshare')}: {_pct(terms.revshare_pct, loc)}")
+    rates = [
+        f"{_kind(k)}: {fmt_money(float(v), terms.plan.currency, loc)}"
+        for k, v in terms.plan.cpa.items()
+        if k in CPA_TYPES
+    ]
+    if terms.plan.type in ("revshare", "hybrid"):
+        rates.append(f"{t('plan.revshare')}: {_pct(terms.plan.revshare_pct, loc)}")
     return " · ".join(rates)
 
 
@@ -65,23 +69,27 @@ def plan_box(user: SessionUser, snap: SnapshotInfo) -> None:
     if terms is None:
         return
     loc = current_locale()
-    with st.expander(_md(t("plan.title", plan=terms.name)), expanded=bool(terms.tiered()), icon=":material/percent:"):
-        st.markdown(_md(t(f"plan.type_{terms.type}", rates=_base_rates(terms, loc) or "—")))
-        notes = [t("plan.hold", days=terms.hold_days)]
-        if "ftd" in terms.cpa or any("ftd" in tier.cpa for tier in terms.tiers):
-            notes.append(t("plan.baseline", amount=fmt_money(float(terms.ftd_baseline), terms.currency, loc)))
-        if terms.overrides:
-            levels = ", ".join(t("plan.level", level=i + 1, pct=_pct(p, loc)) for i, p in enumerate(terms.overrides))
+    with st.expander(
+        _md(t("plan.title", plan=terms.plan.name)), expanded=bool(terms.tiered()), icon=":material/percent:"
+    ):
+        st.markdown(_md(t(f"plan.type_{terms.plan.type}", rates=_base_rates(terms, loc) or "—")))
+        notes = [t("plan.hold", days=terms.plan.hold_days)]
+        if "ftd" in terms.plan.cpa or any("ftd" in tier.cpa for tier in terms.plan.tiers):
+            notes.append(t("plan.baseline", amount=fmt_money(float(terms.plan.ftd_baseline), terms.plan.currency, loc)))
+        if terms.plan.override_pct:
+            levels = ", ".join(
+                t("plan.level", level=i + 1, pct=_pct(p, loc)) for i, p in enumerate(terms.plan.override_pct)
+            )
             notes.append(t("plan.overrides", levels=levels))
         st.caption(_md(" ".join(notes)))
         kinds = terms.tiered()
         if not kinds:
             return
-        spans = [f"{x.min_count}–{x.max_count}" if x.max_count else f"{x.min_count}+" for x in terms.tiers]
+        spans = [f"{x.min_count}–{x.max_count}" if x.max_count else f"{x.min_count}+" for x in terms.plan.tiers]
         rows = {
-            t("plan.col_tier"): [str(tier.number) for tier in terms.tiers],
+            t("plan.col_tier"): [str(tier.number) for tier in terms.plan.tiers],
             t("plan.col_from"): spans,
-            **{_kind(k): [_rate(terms, k, tier, loc) for tier in terms.tiers] for k in kinds},
+            **{_kind(k): [_rate(terms, k, tier, loc) for tier in terms.plan.tiers] for k in kinds},
         }
         st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
         _standings(terms, loc)

@@ -43,9 +43,13 @@ def _terms(program: Program, user: str = "p_parent", today: date = NOVEMBER):  #
 
 def test_the_plan_and_the_months_standing(tiered: Program) -> None:
     terms = _terms(tiered)
-    assert (terms.name, terms.type, terms.currency, terms.hold_days) == ("CPA", "cpa", "USD", 3)
-    assert terms.cpa == {"ftd": Decimal(100)} and terms.ftd_baseline == 20 and terms.overrides == (Decimal(5),)
-    assert [(x.number, x.min_count, x.max_count) for x in terms.tiers] == [(1, 1, 1), (2, 2, None)]
+    assert (terms.plan.name, terms.plan.type, terms.plan.currency, terms.plan.hold_days) == ("CPA", "cpa", "USD", 3)
+    assert (
+        terms.plan.cpa == {"ftd": Decimal(100)}
+        and terms.plan.ftd_baseline == 20
+        and terms.plan.override_pct == (Decimal(5),)
+    )
+    assert [(x.number, x.min_count, x.max_count) for x in terms.plan.tiers] == [(1, 1, 1), (2, 2, None)]
     now = terms.standing("ftd")  # the parent's one FTD of November (€50 ≥ the $20 baseline)
     assert (now.count, now.tier.number, now.next_tier.number, now.to_next) == (1, 1, 2, 1)
     assert terms.rate("ftd", now.next_tier) == 150 and terms.tiered() == ("ftd",)
@@ -68,7 +72,7 @@ def test_a_second_ftd_moves_it_up_and_a_rejected_one_does_not_count(tiered: Prog
 def test_only_a_scope_holding_the_partner_reads_it(tiered: Program) -> None:
     with pytest.raises(ScopeError):
         _terms(tiered, user="p_bronze")
-    assert _terms(tiered, user="mgr").name == "CPA"  # its manager may (the page shows it when viewing as it)
+    assert _terms(tiered, user="mgr").plan.name == "CPA"  # its manager may (the page shows it when viewing as it)
 
 
 def test_the_commissions_page_shows_it_to_the_partner_only(tiered: Program) -> None:
@@ -91,7 +95,7 @@ def test_revshare_tiers_count_the_months_ftds(program: Program, store_engine: En
         plan.volume_tiers = [{"min_count": 1, "revshare_pct": "25"}, {"min_count": 3, "revshare_pct": "35"}]
     program.tiny.run()
     terms = _terms(program)
-    assert terms.tiered() == ("revenue",) and terms.cpa == {}
+    assert terms.tiered() == ("revenue",) and terms.plan.cpa == {}
     now = terms.standing("revenue")
     assert (now.count, now.tier.number, now.to_next, terms.rate("revenue", now.next_tier)) == (1, 1, 2, 35)
 
