@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session
 from cabinet.access import Scope, handles_payouts, scoped_partner
 from cabinet.auth import audit, set_password
 from cabinet.errors import RefusedRequest
+from cabinet.formatting import clean_lines
 from cabinet.i18n import translate
 from cabinet.mail import PREFS, partner_prefs, tell_partner, tell_user
 from cabinet.passwords import check_password
 from cabinet.store.models import User
 
+LINES_MAX_CHARS, LINES_MAX = 500, 6  # company details printed on payout statements (the partner's, the program's)
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,24}$")  # an address mail can be sent to
 
 # each method's fields and what a value must look like
@@ -73,6 +75,23 @@ def set_payout_details(session: Session, scope: Scope, partner_id: int, method: 
     tell_partner(session, partner_id, None, told, told, money=True, when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
                  by=actor.display_name, method=lambda loc: translate(f"account.method_{method}", loc))  # fmt: skip
     session.flush()
+
+
+def set_billing_details(session: Session, scope: Scope, partner_id: int, text: str) -> str | None:
+    """The partner's company as its payout statements print it under "Paid to" (name, address, tax number); the
+    lines as stored (None: none). Only logins that handle payouts set them; audit-logged without the text."""
+    partner = scoped_partner(session, scope, partner_id)
+    if not handles_payouts(session, scope):
+        raise AccountError(f"{scope.username!r} may not change billing details", "account.no_payouts_access")
+    lines = clean_lines(text)
+    if len(lines) > LINES_MAX_CHARS or len(lines.splitlines()) > LINES_MAX:
+        raise AccountError("the billing details are too long", "account.bad_billing", chars=LINES_MAX_CHARS,
+                           lines=LINES_MAX)  # fmt: skip
+    partner.billing_details = lines or None
+    audit(session, "billing_details_changed", user=session.get(User, scope.user_id), username=scope.username,
+          target=f"partner:{partner_id}", details={"viewing_as_partner": bool(scope.impersonated_by)})  # fmt: skip
+    session.flush()
+    return partner.billing_details
 
 
 def change_password(session: Session, scope: Scope, current: str, new: str, repeat: str) -> None:

@@ -107,3 +107,8 @@ def chart_config(locale: str) -> dict[str, object]:
         "thousands": symbols["group"],
     }
     return {"locale": locale, "locales": {locale: {"format": fmt}}, "displaylogo": False}
+
+
+def clean_lines(text: str) -> str:
+    """A block of lines as typed into a text area, each line trimmed, leading and trailing blank lines dropped."""
+    return "\n".join(line.strip() for line in text.strip().splitlines())

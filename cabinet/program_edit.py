@@ -21,9 +21,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, ScopeError
-from cabinet.account import EMAIL
+from cabinet.account import EMAIL, LINES_MAX, LINES_MAX_CHARS
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
+from cabinet.formatting import clean_lines
 from cabinet.i18n import LOCALES
 from cabinet.program import ALL_PARTNER_METRICS, FEATURES
 from cabinet.store.models import Partner, ProgramSettings, Tier, User
@@ -31,7 +32,7 @@ from cabinet.store.models import Partner, ProgramSettings, Tier, User
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 MAX_PAYOUT_MINIMUM = Decimal("1000000")
 MAX_DEPTH = 5  # sub-partner levels a tier may see
-LEGAL_MAX, LEGAL_LINES = 500, 6  # the legal details printed under "Paid by" on a statement
+LEGAL_MAX, LEGAL_LINES = LINES_MAX_CHARS, LINES_MAX  # the legal details printed under "Paid by" on a statement
 
 
 class ProgramEditError(RefusedRequest):
@@ -102,7 +103,7 @@ def checked(change: ProgramChange) -> dict[str, object]:
         ZoneInfo(change.default_timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ProgramEditError(f"{change.default_timezone!r} is not a time zone", "program.bad_timezone") from exc
-    legal = "\n".join(line.strip() for line in change.legal_details.strip().splitlines())
+    legal = clean_lines(change.legal_details)
     if len(legal) > LEGAL_MAX or len(legal.splitlines()) > LEGAL_LINES:
         raise ProgramEditError(
             "the legal details are too long", "program.bad_legal", chars=LEGAL_MAX, lines=LEGAL_LINES

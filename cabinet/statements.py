@@ -148,7 +148,8 @@ def _render(payout: PayoutRequest, partner: Partner, program: ProgramSettings | 
     legal = (program.legal_details or "").splitlines() if program else []
     payer_end = _block(doc, doc.l_margin, top, width / 2 - 4, tr("payer"), [name, *legal, contact or ""])
     payee_end = _block(doc, doc.l_margin + width / 2 + 4, top, width / 2 - 4, tr("payee"),
-                       [partner.name, tr("partner_id", partner=partner.id), partner.email or ""])  # fmt: skip
+                       [partner.name, *(partner.billing_details or "").splitlines(),
+                        tr("partner_id", partner=partner.id), partner.email or ""])  # fmt: skip
     doc.set_y(max(payer_end, payee_end, top + 30) + 4)
 
     method = payout.method or ""

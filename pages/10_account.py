@@ -46,6 +46,20 @@ def payout_details(partner_id: int, method: str | None, details: dict[str, str])
                 show_refusal(exc)
 
 
+def billing_details(partner_id: int, now: str) -> None:
+    """The partner's company as its payout statements print it under "Paid to"."""
+    with st.form("account_billing"):
+        text = st.text_area(t("account.billing"), now, max_chars=500, height=110, help=t("account.billing_help"),
+                            placeholder=t("account.billing_placeholder"))  # fmt: skip
+        if st.form_submit_button(t("account.billing_save")):
+            try:
+                store.save_billing_details(scope, partner_id, text)
+                st.session_state["account_saved"] = "account.billing_saved"
+                st.rerun()
+            except (AccountError, ScopeError) as exc:
+                show_refusal(exc)
+
+
 def sign_in_activity() -> None:
     """What happened to this login lately (from the audit log), and ending its sessions in other browsers."""
     st.subheader(t("security.title"))
@@ -80,6 +94,7 @@ if partner_id is not None:
     st.subheader(t("account.payouts"))
     if user.has("payouts"):
         payout_details(partner_id, acct.payout_method, acct.payout_details)
+        billing_details(partner_id, acct.billing_details)
     elif "payouts" in user.withheld:  # a team member kept from the money's way out
         st.caption(t("account.payouts_hidden"))
     else:  # a tier without payouts

@@ -152,6 +152,7 @@ class Partner(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     payout_method: Mapped[str | None] = mapped_column(String(32))
     payout_details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    billing_details: Mapped[str | None] = mapped_column(Text)  # the partner's company, as payout statements print it
     notification_prefs: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     invites_since: Mapped[datetime | None] = mapped_column(UtcDateTime())  # invitations made earlier are void

@@ -217,13 +217,21 @@ class PartnerAccount:
     tier: str
     payout_method: str | None
     payout_details: dict[str, str]
+    billing_details: str
 
 
 def partner_account(scope: Scope, partner_id: int) -> PartnerAccount:
-    """The partner's name, status, tier and payout details (raw: the page masks them)."""
+    """The partner's name, status, tier, payout details (raw: the page masks them) and billing details."""
     with session_scope(engine()) as s:
         p = scoped_partner(s, scope, partner_id)
-        return PartnerAccount(p.name, p.email, p.status, p.tier_code, p.payout_method, dict(p.payout_details or {}))
+        return PartnerAccount(p.name, p.email, p.status, p.tier_code, p.payout_method, dict(p.payout_details or {}),
+                              p.billing_details or "")  # fmt: skip
+
+
+def save_billing_details(scope: Scope, partner_id: int, text: str) -> None:
+    """Set the partner's company as its payout statements print it."""
+    with session_scope(engine()) as s:
+        _account.set_billing_details(s, scope, partner_id, text)
 
 
 def save_payout_details(scope: Scope, partner_id: int, method: str, values: dict[str, str], password: str) -> None:

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import Engine, select
 
 from cabinet.access import ScopeError, build_session_user
+from cabinet.account import AccountError, set_billing_details
 from cabinet.i18n import translate
 from cabinet.passwords import hash_password
 from cabinet.payouts import PayoutError, decide, payment_details
@@ -174,3 +175,33 @@ def test_the_programs_legal_details_are_printed_under_the_payer(payable: Program
         assert changed == ["legal_details"] and current(s).legal_details == "ООО «Пример Медиа»\n\nИНН 7700000000"
     text = _text(payable, store_engine, _paid(payable, store_engine), locale="ru")
     assert "ООО «Пример Медиа»" in text and "ИНН 7700000000" in text
+
+
+def test_the_partners_billing_details_are_printed_under_the_payee(payable: Program, store_engine: Engine) -> None:  # noqa: F811
+    scope = payable.users["p_parent"].scope
+    with session_scope(store_engine) as s:
+        assert set_billing_details(s, scope, payable.tiny.parent, " Example Traffic LLC \n VAT EE123456789\n") == (
+            "Example Traffic LLC\nVAT EE123456789")  # fmt: skip
+        with pytest.raises(AccountError) as long:
+            set_billing_details(s, scope, payable.tiny.parent, "\n".join(["x"] * 7))
+        assert long.value.key == "account.bad_billing"
+        logged = s.scalars(select(AuditLog.details).where(AuditLog.action == "billing_details_changed")).all()
+    assert logged == [{"viewing_as_partner": False}]  # never the text
+    member = _member(payable, store_engine)  # a team login kept from payouts
+    with session_scope(store_engine) as s, pytest.raises(AccountError) as kept:
+        set_billing_details(s, member.scope, payable.tiny.parent, "Other Co")
+    assert kept.value.key == "account.no_payouts_access"
+    with session_scope(store_engine) as s, pytest.raises(ScopeError):  # another partner's
+        set_billing_details(s, payable.users["p_bronze"].scope, payable.tiny.parent, "Other Co")
+    text = _text(payable, store_engine, _paid(payable, store_engine))
+    assert "Example Traffic LLC" in text and "VAT EE123456789" in text
+
+
+def test_the_account_page_saves_the_billing_details(payable: Program, store_engine: Engine) -> None:  # noqa: F811
+    at = open_page("pages/10_account.py", payable.users["p_parent"])
+    [area] = [a for a in at.text_area if a.label == translate("account.billing")]
+    area.input("Parent Media GmbH\nUSt-IdNr. DE123456789")
+    next(b for b in at.get("form_submit_button") if b.label == translate("account.billing_save")).click().run()
+    assert not at.exception and translate("account.billing_saved") in [m.value for m in at.success]
+    with session_scope(store_engine) as s:
+        assert s.get(Partner, payable.tiny.parent).billing_details == "Parent Media GmbH\nUSt-IdNr. DE123456789"

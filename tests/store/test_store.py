@@ -215,7 +215,7 @@ def _sample_program(session, big: Decimal) -> list[tuple[type, tuple[Any, ...], 
     session.flush()
     parent = Partner(name="Parent", email="p@example.org", status="active", tier_code="gold",
                      manager_user_id=manager.id, plan_id=plan.id, currency="EUR", timezone="Europe/Berlin",
-                     payout_method="iban",
+                     payout_method="iban", billing_details="Parent GmbH\nUSt-IdNr. DE1",
                      payout_details={"iban": "DE89370400440532013000"}, notification_prefs={"email": True},
                      created_at=WHEN, invites_since=WHEN + timedelta(microseconds=123456))  # fmt: skip
     session.add(parent)
