@@ -1,6 +1,7 @@
 """Account: where the partner's payouts go (method and details), which emails it gets, the user's password,
 two-step login and sign-in activity."""
 
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -17,6 +18,17 @@ from cabinet.ui.widgets import show_refusal
 user = require_user("account")
 st.title(t("account.title"))
 scope = user.scope
+
+
+def save(action: Callable[[], object], notice: str) -> None:
+    """Run a change; on success say `notice` after the rerun, else show why it was refused."""
+    try:
+        action()
+    except (AccountError, ScopeError) as exc:
+        show_refusal(exc)
+        return
+    st.session_state["account_saved"] = notice
+    st.rerun()
 
 
 def payout_details(partner_id: int, method: str | None, details: dict[str, str]) -> None:
@@ -52,12 +64,7 @@ def billing_details(partner_id: int, now: str) -> None:
         text = st.text_area(t("account.billing"), now, max_chars=500, height=110, help=t("account.billing_help"),
                             placeholder=t("account.billing_placeholder"))  # fmt: skip
         if st.form_submit_button(t("account.billing_save")):
-            try:
-                store.save_billing_details(scope, partner_id, text)
-                st.session_state["account_saved"] = "account.billing_saved"
-                st.rerun()
-            except (AccountError, ScopeError) as exc:
-                show_refusal(exc)
+            save(lambda: store.save_billing_details(scope, partner_id, text), "account.billing_saved")
 
 
 def sign_in_activity() -> None:
@@ -109,12 +116,7 @@ if partner_id is not None:
                   for name, on in prefs.items()}  # fmt: skip
         st.caption(t("account.emails_always"))
         if st.form_submit_button(t("account.save_emails")):
-            try:
-                store.save_email_prefs(scope, partner_id, wanted)
-                st.session_state["account_saved"] = "account.emails_saved"
-                st.rerun()
-            except (AccountError, ScopeError) as exc:
-                show_refusal(exc)
+            save(lambda: store.save_email_prefs(scope, partner_id, wanted), "account.emails_saved")
 
 else:
     st.info(t("account.staff", username=user.username, role=t(f"menu.role_{user.role}")))
@@ -125,25 +127,17 @@ if user.impersonator is None:  # a manager viewing as a partner changes their ow
         current = st.text_input(t("account.current_password"), type="password")
         new = st.text_input(t("account.new_password"), type="password")
         repeat = st.text_input(t("account.repeat_password"), type="password")
-        if st.form_submit_button(t("account.change")):
-            try:
-                store.change_password(scope, current, new, repeat)
-                refresh_cookie()  # the older cookies' sessions end; this browser's goes on
-                st.session_state["account_saved"] = "account.password_changed"
-                st.rerun()
-            except AccountError as exc:
-                show_refusal(exc)
+        if st.form_submit_button(t("account.change")):  # the older cookies' sessions end; this browser's goes on
+            save(
+                lambda: (store.change_password(scope, current, new, repeat), refresh_cookie()),
+                "account.password_changed",
+            )
     st.subheader(t("account.login_email"))
     st.caption(t("account.login_email_now", email=store.login_email(scope)))
     with st.form("account_email", clear_on_submit=True):
         new_email = st.text_input(t("account.new_email"), max_chars=255, key="account_new_email")
         email_password = st.text_input(t("account.your_password"), type="password", key="account_email_password")
         if st.form_submit_button(t("account.change_email")):
-            try:
-                store.change_email(scope, email_password, new_email)
-                st.session_state["account_saved"] = "account.email_changed"
-                st.rerun()
-            except AccountError as exc:
-                show_refusal(exc)
+            save(lambda: store.change_email(scope, email_password, new_email), "account.email_changed")
     second_factor_box(scope)
     sign_in_activity()
