@@ -112,13 +112,18 @@ def request_payout(session: Session, scope: Scope, partner_id: int, amount: Deci
     return payout
 
 
-def cancel(session: Session, scope: Scope, payout_id: int) -> PayoutRequest:
-    """The partner takes back its own request while it waits for a decision (to ask for another amount, or later);
-    the amount is available again. Staff viewing as the partner may too; a decided request stays as it is."""
+def _scoped_request(session: Session, scope: Scope, payout_id: int) -> tuple[PayoutRequest, Partner]:
+    """A payout request and its partner, which must be in the scope."""
     payout = session.get(PayoutRequest, payout_id)
     if payout is None:
         raise PayoutError(f"no payout request {payout_id}", "payouts.no_such_request", payout=payout_id)
-    scoped_partner(session, scope, payout.partner_id)
+    return payout, scoped_partner(session, scope, payout.partner_id)
+
+
+def cancel(session: Session, scope: Scope, payout_id: int) -> PayoutRequest:
+    """The partner takes back its own request while it waits for a decision (to ask for another amount, or later);
+    the amount is available again. Staff viewing as the partner may too; a decided request stays as it is."""
+    payout, _ = _scoped_request(session, scope, payout_id)
     if scope.own_partner_id != payout.partner_id:
         raise ScopeError(f"{scope.username!r} may not cancel another's request", "payouts.cancel_own")
     if not handles_payouts(session, scope):
@@ -141,10 +146,7 @@ def decide(session: Session, scope: Scope, payout_id: int, status: str, referenc
         raise PayoutError("the reference is too long", "payouts.reference_too_long", limit=REFERENCE_MAX)
     if scope.role == ROLE_PARTNER:
         raise ScopeError(f"{scope.username!r} may not decide payouts", "payouts.staff_only")
-    payout = session.get(PayoutRequest, payout_id)
-    if payout is None:
-        raise PayoutError(f"no payout request {payout_id}", "payouts.no_such_request", payout=payout_id)
-    scoped_partner(session, scope, payout.partner_id)
+    payout, _ = _scoped_request(session, scope, payout_id)
     if status not in NEXT.get(payout.status, ()):
         raise PayoutError(f"a {payout.status} request cannot become {status}", "payouts.bad_step",
                           status=payout.status)  # fmt: skip
@@ -179,10 +181,7 @@ def payment_details(session: Session, scope: Scope, payout_id: int, *, full: boo
     where money goes). Partners see their own on the Account page."""
     if scope.role == ROLE_PARTNER:
         raise ScopeError(f"{scope.username!r} may not pay payouts", "payouts.staff_only")
-    payout = session.get(PayoutRequest, payout_id)
-    if payout is None:
-        raise PayoutError(f"no payout request {payout_id}", "payouts.no_such_request", payout=payout_id)
-    partner = scoped_partner(session, scope, payout.partner_id)
+    payout, partner = _scoped_request(session, scope, payout_id)
     details = {str(k): str(v) for k, v in (payout.details or {}).items()}
     changed = (partner.payout_method, dict(partner.payout_details or {})) != (payout.method, details)
     if full:
