@@ -1,0 +1,217 @@
+"""The offer catalogue (admins): what partners may promote — each offer's name, vertical, description, landing pages,
+status and the tiers that may run it — added and changed in the cabinet, every change audit-logged old → new.
+
+What a change does to traffic already sent: a link keeps the landing page it was made with and its clicks keep
+counting when the offer is paused or archived, or its tier list no longer names the partner's tier (the ETL prices
+what arrives). Those only stop new links and new promo codes, and hide the offer from the partner's Offers and
+Creatives pages. A landing page taken off an offer stays on the links made with it; the change says how many active
+links still point there, so the admin can tell those partners.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cabinet.access import Scope, ScopeError
+from cabinet.auth import audit
+from cabinet.errors import RefusedRequest
+from cabinet.store.models import OFFER_STATUSES, Creative, Offer, PromoCode, Tier, TrackingLink, User
+
+NAME_MAX = 200
+VERTICAL_MAX = 32
+DESCRIPTION_MAX = 2000
+LANDING_MAX = 20  # landing pages per offer
+URL_MAX = 1000  # a link's landing_url column
+VERTICAL = re.compile(r"^[a-z0-9][a-z0-9_-]*$")  # "igaming", "nutra", "e-commerce": a filter value, not prose
+FIELDS = ("name", "vertical", "description", "landing_urls", "status", "tiers_allowed")
+
+
+class OfferError(RefusedRequest):
+    """An offer change that cannot be made; `key`/`params` say why in the interface's language."""
+
+
+@dataclass(frozen=True)
+class OfferChange:
+    """An offer as the form sets it: landing pages in order (the first is a new link's default); no tiers: all."""
+
+    name: str
+    vertical: str
+    description: str = ""
+    landing_urls: tuple[str, ...] = ()
+    status: str = "active"
+    tiers_allowed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CatalogueRow:
+    """An offer as the catalogue lists it, with what hangs on it."""
+
+    id: int
+    name: str
+    vertical: str
+    status: str
+    tiers_allowed: tuple[str, ...]
+    landing_pages: int
+    active_links: int
+    partners: int  # partners with an active link
+    creatives: int
+    promo_codes: int
+
+
+@dataclass(frozen=True)
+class OfferSaved:
+    """What a save did: the offer's id, the fields that changed, active links left on landing pages taken off."""
+
+    offer_id: int
+    changed: tuple[str, ...]
+    links_on_removed_pages: int = 0
+    created: bool = False
+    name: str = ""
+
+
+def _admin(scope: Scope) -> None:
+    if not scope.is_admin or scope.impersonated_by:
+        raise ScopeError(f"{scope.username!r} may not change the offer catalogue", "catalogue.admin_only")
+
+
+def landing_lines(text: str) -> tuple[str, ...]:
+    """The landing pages a text area holds, one per line: trimmed, blank lines dropped, repeats once, in order."""
+    return tuple(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
+
+
+def _landing(url: str) -> str:
+    parts = urlsplit(url)
+    if (
+        len(url) > URL_MAX
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or any(c.isspace() or ord(c) < 32 for c in url)
+    ):
+        raise OfferError(f"{url!r} is not a landing page address", "catalogue.bad_landing", url=url[:80])
+    return url
+
+
+def checked(session: Session, change: OfferChange, offer_id: int | None = None) -> dict[str, object]:
+    """The change's values as stored, or `OfferError` for the first bad one."""
+    name = " ".join(change.name.split())
+    if not 1 <= len(name) <= NAME_MAX:
+        raise OfferError(f"the name must have 1 to {NAME_MAX} characters", "catalogue.bad_name", n=NAME_MAX)
+    same = select(Offer.id).where(func.lower(Offer.name) == name.lower(), Offer.status != "archived")
+    if offer_id is not None:
+        same = same.where(Offer.id != offer_id)
+    if change.status != "archived" and (other := session.scalar(same.limit(1))) is not None:
+        raise OfferError(f"offer {other} is called {name!r}", "catalogue.name_taken", offer=other)
+    vertical = change.vertical.strip().lower()
+    if len(vertical) > VERTICAL_MAX or not VERTICAL.match(vertical):
+        raise OfferError(f"{vertical!r} is not a vertical", "catalogue.bad_vertical", n=VERTICAL_MAX)
+    description = change.description.strip()
+    if len(description) > DESCRIPTION_MAX:
+        raise OfferError("the description is too long", "catalogue.description_too_long", n=DESCRIPTION_MAX)
+    pages = [_landing(u.strip()) for u in dict.fromkeys(u.strip() for u in change.landing_urls if u.strip())]
+    if len(pages) > LANDING_MAX:
+        raise OfferError(f"{LANDING_MAX} landing pages at most", "catalogue.too_many_pages", n=LANDING_MAX)
+    if change.status not in OFFER_STATUSES:
+        raise OfferError(f"status {change.status!r}", "catalogue.bad_status")
+    if change.status == "active" and not pages:  # partners could not make a link for it
+        raise OfferError("an active offer needs a landing page", "catalogue.no_pages")
+    tiers = set(session.scalars(select(Tier.code)))
+    if unknown := [c for c in change.tiers_allowed if c not in tiers]:
+        raise OfferError(f"no tier {unknown[0]!r}", "catalogue.bad_tier", tier=unknown[0])
+    return {
+        "name": name,
+        "vertical": vertical,
+        "description": description or None,
+        "landing_urls": pages,
+        "status": change.status,
+        "tiers_allowed": sorted(set(change.tiers_allowed)),
+    }
+
+
+def catalogue(session: Session, scope: Scope) -> list[CatalogueRow]:
+    """Every offer, active first, then by name, with its active links, partners, creatives and promo codes."""
+    _admin(scope)
+    links = dict(session.execute(
+        select(TrackingLink.offer_id, func.count()).where(TrackingLink.archived.is_(False))
+        .group_by(TrackingLink.offer_id)).all())  # fmt: skip
+    partners = dict(session.execute(
+        select(TrackingLink.offer_id, func.count(TrackingLink.partner_id.distinct()))
+        .where(TrackingLink.archived.is_(False)).group_by(TrackingLink.offer_id)).all())  # fmt: skip
+    creatives = dict(session.execute(select(Creative.offer_id, func.count()).group_by(Creative.offer_id)).all())
+    codes = dict(session.execute(select(PromoCode.offer_id, func.count()).group_by(PromoCode.offer_id)).all())
+    order = {s: i for i, s in enumerate(OFFER_STATUSES)}
+    offers = sorted(session.scalars(select(Offer)).all(), key=lambda o: (order.get(o.status, 9), o.name, o.id))
+    return [
+        CatalogueRow(o.id, o.name, o.vertical, o.status, tuple(o.tiers_allowed or ()), len(o.landing_urls or ()),
+                     links.get(o.id, 0), partners.get(o.id, 0), creatives.get(o.id, 0), codes.get(o.id, 0))
+        for o in offers
+    ]  # fmt: skip
+
+
+def current(session: Session, scope: Scope, offer_id: int) -> OfferChange:
+    """An offer as it is, in the form's shape."""
+    _admin(scope)
+    offer = session.get(Offer, offer_id)
+    if offer is None:
+        raise OfferError(f"no offer {offer_id}", "catalogue.no_such_offer", offer=offer_id)
+    return OfferChange(offer.name, offer.vertical, offer.description or "", tuple(offer.landing_urls or ()),
+                       offer.status, tuple(offer.tiers_allowed or ()))  # fmt: skip
+
+
+def verticals(session: Session) -> list[str]:
+    """The verticals offers have now, for the form to suggest."""
+    return sorted(set(session.scalars(select(Offer.vertical))))
+
+
+def _log(session: Session, scope: Scope, action: str, offer_id: int, details: dict[str, object]) -> None:
+    audit(session, action, user=session.get(User, scope.user_id), username=scope.username,
+          target=f"offer {offer_id}", details=details)  # fmt: skip
+
+
+def create_offer(session: Session, scope: Scope, change: OfferChange) -> OfferSaved:
+    """Add an offer (audit-logged with its values)."""
+    _admin(scope)
+    values = checked(session, change)
+    offer = Offer(**values)
+    session.add(offer)
+    session.flush()
+    _log(session, scope, "offer_created", offer.id, values)
+    return OfferSaved(offer.id, tuple(FIELDS), created=True, name=offer.name)
+
+
+def update_offer(session: Session, scope: Scope, offer_id: int, change: OfferChange) -> OfferSaved:
+    """Change an offer; what changed (audit-logged old → new) and the active links on landing pages taken off."""
+    _admin(scope)
+    offer = session.get(Offer, offer_id)
+    if offer is None:
+        raise OfferError(f"no offer {offer_id}", "catalogue.no_such_offer", offer=offer_id)
+    values = checked(session, change, offer_id)
+    before = {f: getattr(offer, f) for f in FIELDS}
+    before["tiers_allowed"] = sorted(before["tiers_allowed"] or [])
+    before["landing_urls"] = list(before["landing_urls"] or [])
+    changed = tuple(f for f in FIELDS if before[f] != values[f])
+    if not changed:
+        return OfferSaved(offer_id, ())
+    removed = [u for u in before["landing_urls"] if u not in values["landing_urls"]]  # type: ignore[operator]
+    stranded = 0
+    if removed:
+        stranded = (
+            session.scalar(
+                select(func.count()).where(
+                    TrackingLink.offer_id == offer_id,
+                    TrackingLink.archived.is_(False),
+                    TrackingLink.landing_url.in_(removed),
+                )
+            )
+            or 0
+        )
+    for field in changed:
+        setattr(offer, field, values[field])
+    details: dict[str, object] = {f: [before[f], values[f]] for f in changed}
+    _log(session, scope, "offer_changed", offer_id, details | ({"links_on_removed_pages": stranded} if removed else {}))
+    session.flush()
+    return OfferSaved(offer_id, changed, stranded)

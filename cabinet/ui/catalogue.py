@@ -1,0 +1,162 @@
+"""The Offer catalogue page's parts (admins): the offer form, shared by "Add an offer" and "Change an offer", and an
+offer's creatives with their upload form (`cabinet.offers_admin`, `cabinet.creatives_admin` check and store)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cabinet import creatives_admin as _creatives
+from cabinet import offers_admin as _offers
+from cabinet.access import Scope
+from cabinet.creatives import CreativeItem, creative_file
+from cabinet.i18n import LOCALES
+from cabinet.offers_admin import CatalogueRow, OfferChange, OfferSaved
+from cabinet.store.db import session_scope
+from cabinet.store.models import OFFER_STATUSES, Creative, Tier
+from cabinet.ui.menu import LANGUAGE_NAMES
+from cabinet.ui.resources import app_settings, engine
+from cabinet.ui.text import current_locale, t
+from cabinet.ui.widgets import fmt_number, plain, save_then_rerun, show_refusal
+
+DONE_KEY = "catalogue_saved"  # OfferSaved, or ("creative_added" | "creative_removed", id): said once after the rerun
+ANY_LANGUAGE = ""
+_UPLOADS_KEY = "catalogue_upload_generation"
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """What the page lists and offers to pick from."""
+
+    rows: list[CatalogueRow]
+    tiers: dict[str, str]  # code → name, by rank
+    verticals: list[str]
+
+
+def catalogue(scope: Scope) -> Catalogue:
+    """Every offer with its counts, the tiers and the verticals in use."""
+    with session_scope(engine()) as s:
+        tiers = {code: name for code, name in s.execute(select(Tier.code, Tier.name).order_by(Tier.rank, Tier.code))}
+        return Catalogue(_offers.catalogue(s, scope), tiers, _offers.verticals(s))
+
+
+def say_done() -> None:
+    """What the last save did, once."""
+    done = st.session_state.pop(DONE_KEY, None)
+    if isinstance(done, OfferSaved) and done.created:
+        st.success(t("catalogue.added", offer=done.offer_id, name=plain(done.name)))
+    elif isinstance(done, OfferSaved):
+        fields = ", ".join(t(f"catalogue.field_{f}") for f in done.changed)
+        st.success(t("catalogue.saved", offer=done.offer_id, fields=fields) if done.changed else t("catalogue.same"))
+        if done.links_on_removed_pages:
+            st.warning(t("catalogue.stranded_links", n=done.links_on_removed_pages))
+    elif isinstance(done, tuple):
+        st.success(t(f"catalogue.{done[0]}", creative=done[1]))
+
+
+def offer_form(scope: Scope, found: Catalogue, offer_id: int | None) -> None:
+    """The offer's fields, empty for a new offer (None) or as they are; saved on submit."""
+    if offer_id is None:
+        now = OfferChange("", "", status="active")
+    else:
+        with session_scope(engine()) as s:
+            now = _offers.current(s, scope, offer_id)
+    tag = offer_id or "new"
+    with st.form(f"catalogue_form_{tag}"):  # its own widgets per offer: they start from that offer's values
+        left, right = st.columns(2)
+        name = left.text_input(t("catalogue.field_name"), now.name, max_chars=_offers.NAME_MAX,
+                               key=f"catalogue_name_{tag}")  # fmt: skip
+        vertical = right.text_input(t("catalogue.field_vertical"), now.vertical, max_chars=_offers.VERTICAL_MAX,
+                                    key=f"catalogue_vertical_{tag}", help=t("catalogue.vertical_help",
+                                    verticals=", ".join(found.verticals) or "—"))  # fmt: skip
+        description = st.text_area(t("catalogue.field_description"), now.description, key=f"catalogue_desc_{tag}",
+                                   max_chars=_offers.DESCRIPTION_MAX, height=90)  # fmt: skip
+        pages = st.text_area(t("catalogue.field_landing_urls"), "\n".join(now.landing_urls), height=90,
+                             key=f"catalogue_pages_{tag}",
+                             help=t("catalogue.pages_help", n=_offers.LANDING_MAX))  # fmt: skip
+        status = left.selectbox(t("catalogue.field_status"), OFFER_STATUSES, key=f"catalogue_status_{tag}",
+                                index=OFFER_STATUSES.index(now.status) if now.status in OFFER_STATUSES else 0,
+                                format_func=lambda s: t(f"catalogue.status_{s}"),
+                                help=t("catalogue.status_help"))  # fmt: skip
+        tiers = right.multiselect(t("catalogue.field_tiers_allowed"), list(found.tiers), format_func=found.tiers.get,
+                                  default=[c for c in now.tiers_allowed if c in found.tiers],
+                                  key=f"catalogue_tiers_{tag}", placeholder=t("catalogue.all_tiers"),
+                                  help=t("catalogue.tiers_help"))  # fmt: skip
+        label = t("catalogue.add_submit") if offer_id is None else t("catalogue.save", offer=offer_id)
+        if not st.form_submit_button(label, type="primary"):
+            return
+    change = OfferChange(name, vertical, description, _offers.landing_lines(pages), str(status), tuple(tiers))
+    if offer_id is None:
+        fields = tuple(f"catalogue_{f}_new" for f in ("name", "vertical", "desc", "pages"))
+        save_then_rerun(lambda s: _offers.create_offer(s, scope, change), DONE_KEY, clear=fields)
+    else:
+        save_then_rerun(lambda s: _offers.update_offer(s, scope, offer_id, change), DONE_KEY)
+
+
+def _shelf(offer_id: int | None) -> list[CreativeItem]:
+    with session_scope(engine()) as s:
+        query = select(Creative).where(
+            Creative.offer_id.is_(None) if offer_id is None else Creative.offer_id == offer_id
+        )
+        return [
+            CreativeItem(c.id, c.name, c.kind, c.width, c.height, c.locale, c.offer_id, None, c.file_path,
+                         c.mime_type, c.size_bytes)
+            for c in s.scalars(query.order_by(Creative.id))
+        ]  # fmt: skip
+
+
+def _remove(scope: Scope, creative_id: int) -> None:
+    try:
+        with session_scope(engine()) as s:
+            orphan = _creatives.remove_creative(s, scope, app_settings().creatives_dir, creative_id)
+    except _creatives.CreativeError as exc:
+        show_refusal(exc)
+        return
+    if orphan is not None:  # committed: the file no creative names goes too
+        orphan.unlink(missing_ok=True)
+    st.session_state[DONE_KEY] = ("creative_removed", creative_id)
+    st.rerun()
+
+
+def creatives_box(scope: Scope, offer_id: int | None) -> None:
+    """An offer's creatives (None: the program-wide ones), each removable, and the form to upload more."""
+    items = _shelf(offer_id)
+    st.caption(t("catalogue.creatives_count", n=len(items)))
+    for first in range(0, len(items), 4):
+        for col, item in zip(st.columns(4), items[first : first + 4], strict=False):
+            card = col.container(border=True)
+            content = creative_file(app_settings().creatives_dir, item)
+            if content is None:
+                card.warning(t("catalogue.file_missing"))
+            else:
+                card.image(content, width=min(item.width or 160, 160))
+            kb = fmt_number(item.size_bytes / 1024, current_locale(), 1)
+            card.caption(" · ".join(x for x in (item.name, item.size, f"{kb} KB", item.locale or "") if x))
+            if card.button(t("catalogue.remove"), key=f"catalogue_remove_{item.creative_id}", icon=":material/delete:"):
+                _remove(scope, item.creative_id)
+    languages = [ANY_LANGUAGE, *LOCALES]
+    generation = st.session_state.setdefault(_UPLOADS_KEY, 0)  # a new uploader, empty, after each upload
+    with st.form(f"catalogue_upload_{offer_id or 0}"):
+        files = st.file_uploader(t("catalogue.upload"), type=["png", "jpg", "jpeg", "gif", "webp"],
+                                 key=f"catalogue_files_{offer_id or 0}_{generation}",
+                                 accept_multiple_files=True, help=t("catalogue.upload_help",
+                                 mb=_creatives.MAX_BYTES // (1024 * 1024), side=_creatives.MAX_SIDE))  # fmt: skip
+        left, right = st.columns(2)
+        name = left.text_input(t("catalogue.creative_name"), max_chars=_creatives.NAME_MAX,
+                               help=t("catalogue.creative_name_help"))  # fmt: skip
+        locale = right.selectbox(t("catalogue.creative_locale"), languages,
+                                 format_func=lambda c: LANGUAGE_NAMES.get(c, t("catalogue.any_language")))  # fmt: skip
+        if not st.form_submit_button(t("catalogue.upload_submit"), icon=":material/upload:") or not files:
+            return
+    uploads = [_creatives.NewCreative(f.name, f.getvalue(), name if len(files) == 1 else "", offer_id,
+                                      locale or None) for f in files]  # fmt: skip
+
+    def add(session: Session) -> tuple[str, str]:
+        added = [_creatives.add_creative(session, scope, app_settings().creatives_dir, new).id for new in uploads]
+        st.session_state[_UPLOADS_KEY] = generation + 1
+        return "creative_added", ", ".join(map(str, added))
+
+    save_then_rerun(add, DONE_KEY)

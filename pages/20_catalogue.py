@@ -1,0 +1,65 @@
+"""Offer catalogue (admins): every offer with what hangs on it (links, partners, creatives, promo codes); add an
+offer, change one (name, vertical, description, landing pages, status, tiers), and upload or remove its creatives."""
+
+import polars as pl
+import streamlit as st
+
+from cabinet.ui import catalogue
+from cabinet.ui.guard import require_user
+from cabinet.ui.text import t
+from cabinet.ui.widgets import empty_saved_inputs
+
+user = require_user("admin")
+st.title(t("catalogue.title"))
+empty_saved_inputs()
+catalogue.say_done()
+found = catalogue.catalogue(user.scope)
+with st.expander(t("catalogue.add_title"), icon=":material/add_box:"):
+    catalogue.offer_form(user.scope, found, None)
+if not found.rows:
+    st.info(t("catalogue.none"))
+    st.stop()
+
+cols = st.columns([2, 3])
+statuses = ("active", "paused", "archived")
+picked = cols[0].multiselect(t("catalogue.statuses"), statuses, default=["active", "paused"], key="catalogue_statuses",
+                             format_func=lambda s: t(f"catalogue.status_{s}"))  # fmt: skip
+search = cols[1].text_input(t("catalogue.search"), max_chars=100, key="catalogue_search").strip().lower()
+shown = [
+    r for r in found.rows if r.status in picked and (not search or search in f"{r.id} {r.name} {r.vertical}".lower())
+]
+table = pl.DataFrame(
+    {
+        t("catalogue.col_id"): [r.id for r in shown],
+        t("catalogue.field_name"): [r.name for r in shown],
+        t("catalogue.field_vertical"): [r.vertical for r in shown],
+        t("catalogue.field_status"): [t(f"catalogue.status_{r.status}") for r in shown],
+        t("catalogue.field_tiers_allowed"): [
+            ", ".join(found.tiers.get(c, c) for c in r.tiers_allowed) or t("catalogue.all_tiers") for r in shown
+        ],
+        t("catalogue.col_pages"): [r.landing_pages for r in shown],
+        t("catalogue.col_links"): [r.active_links for r in shown],
+        t("catalogue.col_partners"): [r.partners for r in shown],
+        t("catalogue.col_creatives"): [r.creatives for r in shown],
+        t("catalogue.col_codes"): [r.promo_codes for r in shown],
+    },
+    schema_overrides={t("catalogue.col_id"): pl.Int64},
+)
+st.caption(t("catalogue.count", shown=len(shown), total=len(found.rows)))
+st.dataframe(table, hide_index=True, width="stretch")
+if not shown:
+    st.info(t("catalogue.none_match"))
+    st.stop()
+
+st.subheader(t("catalogue.change_title"))
+by_id = {r.id: r for r in shown}
+pick = st.selectbox(t("catalogue.pick"), list(by_id), format_func=lambda i: f"{i} · {by_id[i].name}",
+                    key="catalogue_pick")  # fmt: skip
+catalogue.offer_form(user.scope, found, int(pick))
+st.caption(t("catalogue.change_caption"))
+
+st.subheader(t("catalogue.creatives_title"))
+targets = {int(pick): by_id[pick].name, 0: t("catalogue.program_wide")}
+target = st.radio(t("catalogue.creatives_for"), list(targets), format_func=targets.get, horizontal=True,
+                  key=f"catalogue_creatives_for_{pick}")  # fmt: skip
+catalogue.creatives_box(user.scope, int(target) or None)

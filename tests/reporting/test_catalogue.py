@@ -1,0 +1,189 @@
+"""The offer catalogue: admins add and change offers (checked, audit-logged old → new) and partners' links and codes
+follow at once; nobody else changes it, not even an admin viewing the cabinet as a partner."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, select
+
+from cabinet.access import ScopeError, build_session_user
+from cabinet.offers_admin import OfferChange, OfferError, catalogue, create_offer, current, update_offer
+from cabinet.promo import code_offers
+from cabinet.store.db import session_scope
+from cabinet.store.models import AuditLog, Offer, PromoCode, TrackingLink
+from cabinet.tracking import LinkError, NewLink, create_link, promotable_offers
+from tests.reporting.conftest import Program
+from tests.reporting.test_pages import _open as open_page
+
+SPORT = OfferChange("Sport  Bet", " Igaming ", " Bets on everything ",
+                    ("https://sport.example/a", " https://sport.example/a", "https://sport.example/b?x=1"),
+                    "active", ("silver",))  # fmt: skip
+
+
+def _add(program: Program, engine: Engine, change: OfferChange, user: str = "root") -> int:
+    with session_scope(engine) as s:
+        return create_offer(s, program.users[user].scope, change).offer_id
+
+
+def _update(program: Program, engine: Engine, offer_id: int, user: str = "root", **fields: object):  # type: ignore[no-untyped-def]
+    with session_scope(engine) as s:
+        now = current(s, program.users["root"].scope, offer_id)
+        return update_offer(s, program.users[user].scope, offer_id, OfferChange(**{**now.__dict__, **fields}))
+
+
+def _promotable(program: Program, engine: Engine, user: str, partner: int) -> list[str]:
+    with session_scope(engine) as s:
+        return [o.name for o in promotable_offers(s, program.users[user].scope, partner)]
+
+
+def test_an_admin_adds_an_offer_and_the_tiers_it_names_can_run_it(program: Program, store_engine: Engine) -> None:
+    tiny = program.tiny
+    offer_id = _add(program, store_engine, SPORT)
+    with session_scope(store_engine) as s:
+        offer = s.get(Offer, offer_id)
+        assert (offer.name, offer.vertical, offer.description, offer.status) == (
+            "Sport Bet", "igaming", "Bets on everything", "active")  # fmt: skip
+        assert offer.landing_urls == ["https://sport.example/a", "https://sport.example/b?x=1"]  # trimmed, once
+        assert offer.tiers_allowed == ["silver"]
+        log = s.scalar(select(AuditLog).where(AuditLog.action == "offer_created"))
+        assert (log.actor_username, log.target, log.details["name"]) == ("root", f"offer {offer_id}", "Sport Bet")
+        rows = {r.id: r for r in catalogue(s, program.users["root"].scope)}
+    assert (rows[offer_id].landing_pages, rows[offer_id].active_links, rows[offer_id].tiers_allowed) == (
+        2,
+        0,
+        ("silver",),
+    )
+    assert "Sport Bet" in _promotable(program, store_engine, "p_child", tiny.child)  # silver
+    assert "Sport Bet" not in _promotable(program, store_engine, "p_parent", tiny.parent)  # gold
+    with session_scope(store_engine) as s:  # the child makes a link on its second page
+        second = NewLink(offer_id, "https://sport.example/b?x=1")
+        link = create_link(s, program.users["p_child"].scope, tiny.child, second, tiny.settings.require_link_key())
+        assert link.token
+        rows = {r.id: r for r in catalogue(s, program.users["root"].scope)}
+    assert (rows[offer_id].active_links, rows[offer_id].partners) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("fields", "key"),
+    [
+        ({"name": "   "}, "catalogue.bad_name"),
+        ({"name": "x" * 201}, "catalogue.bad_name"),
+        ({"name": "casino"}, "catalogue.name_taken"),  # the tiny program's Casino, in other letters
+        ({"vertical": "Online Casino"}, "catalogue.bad_vertical"),
+        ({"vertical": ""}, "catalogue.bad_vertical"),
+        ({"description": "d" * 2001}, "catalogue.description_too_long"),
+        ({"landing_urls": ("javascript:alert(1)",)}, "catalogue.bad_landing"),
+        ({"landing_urls": ("https://",)}, "catalogue.bad_landing"),
+        ({"landing_urls": ("https://a.example/x y",)}, "catalogue.bad_landing"),
+        ({"landing_urls": ("sport.example",)}, "catalogue.bad_landing"),
+        ({"landing_urls": ("https://a.example/" + "p" * 1000,)}, "catalogue.bad_landing"),
+        ({"landing_urls": tuple(f"https://a.example/{i}" for i in range(21))}, "catalogue.too_many_pages"),
+        ({"landing_urls": ()}, "catalogue.no_pages"),
+        ({"status": "deleted"}, "catalogue.bad_status"),
+        ({"tiers_allowed": ("platinum",)}, "catalogue.bad_tier"),
+    ],
+)
+def test_a_bad_offer_is_refused_and_nothing_is_written(
+    program: Program, store_engine: Engine, fields: dict[str, object], key: str
+) -> None:
+    with session_scope(store_engine) as s:
+        before = s.scalar(select(Offer.id).order_by(Offer.id.desc()))
+    with pytest.raises(OfferError) as refused:
+        _add(program, store_engine, OfferChange(**{**SPORT.__dict__, **fields}))
+    assert refused.value.key == key
+    with session_scope(store_engine) as s:
+        assert s.scalar(select(Offer.id).order_by(Offer.id.desc())) == before
+        assert s.scalar(select(AuditLog).where(AuditLog.action == "offer_created")) is None
+
+
+def test_archived_names_are_free_and_an_archived_offer_needs_no_landing_page(
+    program: Program, store_engine: Engine
+) -> None:
+    old = _add(program, store_engine, OfferChange("Old Bet", "igaming", status="archived"))  # no page: archived
+    again = _add(program, store_engine, OfferChange("Old Bet", "igaming", landing_urls=("https://n.example",)))
+    assert old != again
+    with pytest.raises(OfferError) as refused:  # bringing the old one back would make two of that name
+        _update(program, store_engine, old, status="paused")
+    assert refused.value.key == "catalogue.name_taken"
+
+
+def test_only_an_admin_as_themselves_changes_the_catalogue(program: Program, store_engine: Engine) -> None:
+    for user in ("mgr", "p_parent"):
+        with pytest.raises(ScopeError) as refused:
+            _add(program, store_engine, SPORT, user)
+        assert refused.value.key == "catalogue.admin_only"
+        with pytest.raises(ScopeError):
+            _update(program, store_engine, program.tiny.offer, user, name="Mine")
+    viewing = build_session_user(store_engine, "root", impersonate_partner_id=program.tiny.parent)
+    assert viewing is not None
+    with session_scope(store_engine) as s, pytest.raises(ScopeError):
+        create_offer(s, viewing.scope, SPORT)
+    with session_scope(store_engine) as s, pytest.raises(ScopeError):
+        catalogue(s, program.users["mgr"].scope)
+
+
+def test_a_change_is_logged_and_partners_links_and_codes_follow(program: Program, store_engine: Engine) -> None:
+    tiny = program.tiny
+    offer_id = _add(program, store_engine, SPORT)
+    with session_scope(store_engine) as s:
+        link = create_link(s, program.users["p_child"].scope, tiny.child, NewLink(offer_id),
+                           tiny.settings.require_link_key())  # fmt: skip
+        link_id = link.id
+    assert _update(program, store_engine, offer_id).changed == ()  # saved as it is: nothing written
+    # the first page taken off: the child's link stays on it, and the admin is told
+    saved = _update(program, store_engine, offer_id, landing_urls=("https://sport.example/b?x=1",),
+                    tiers_allowed=("gold",), description="")  # fmt: skip
+    assert saved.changed == ("description", "landing_urls", "tiers_allowed") and saved.links_on_removed_pages == 1
+    with session_scope(store_engine) as s:
+        assert s.get(TrackingLink, link_id).landing_url == "https://sport.example/a"
+        log = s.scalar(select(AuditLog).where(AuditLog.action == "offer_changed"))
+        assert log.details == {
+            "description": ["Bets on everything", None],
+            "landing_urls": [
+                ["https://sport.example/a", "https://sport.example/b?x=1"],
+                ["https://sport.example/b?x=1"],
+            ],
+            "tiers_allowed": [["silver"], ["gold"]],
+            "links_on_removed_pages": 1,
+        }
+    assert "Sport Bet" not in _promotable(program, store_engine, "p_child", tiny.child)  # silver: no more
+    assert "Sport Bet" in _promotable(program, store_engine, "p_parent", tiny.parent)
+    _update(program, store_engine, offer_id, status="paused")
+    assert "Sport Bet" not in _promotable(program, store_engine, "p_parent", tiny.parent)
+    with session_scope(store_engine) as s:
+        assert offer_id not in [o.id for o in code_offers(s, program.users["mgr"].scope, tiny.parent)]
+        with pytest.raises(LinkError):
+            create_link(s, program.users["p_parent"].scope, tiny.parent, NewLink(offer_id),
+                        tiny.settings.require_link_key())  # fmt: skip
+        s.add(PromoCode(code="SPORT1", partner_id=tiny.parent, offer_id=offer_id))
+        s.flush()
+        row = {r.id: r for r in catalogue(s, program.users["root"].scope)}[offer_id]
+    assert (row.status, row.active_links, row.promo_codes) == ("paused", 1, 1)
+
+
+def test_the_page_adds_and_changes_an_offer(program: Program, store_engine: Engine) -> None:
+    at = open_page("pages/20_catalogue.py", program.users["root"])
+    assert not at.exception and not at.error
+    names = list(at.dataframe[0].value["Name"])
+    assert names == ["Casino", "Shop"]
+    at.text_input(key="catalogue_name_new").input("Sport Bet")
+    at.text_input(key="catalogue_vertical_new").input("igaming")
+    at.text_area(key="catalogue_pages_new").input("sport.example")  # no scheme: refused, the form keeps it
+    at.button(key="FormSubmitter:catalogue_form_new-Add the offer").click().run()
+    assert [e.value for e in at.error] == [
+        "sport.example is not a landing page address: it must start with https:// or http:// and have no spaces."
+    ]
+    assert at.text_area(key="catalogue_pages_new").value == "sport.example"
+    at.text_area(key="catalogue_pages_new").input("https://sport.example\nhttps://sport.example/vip")
+    at.button(key="FormSubmitter:catalogue_form_new-Add the offer").click().run()
+    assert not at.exception and not at.error
+    with session_scope(store_engine) as s:
+        offer_id = s.scalar(select(Offer.id).where(Offer.name == "Sport Bet"))
+    assert at.success[0].value == f"Offer {offer_id} added: Sport Bet."
+    assert list(at.dataframe[0].value["Name"]) == ["Casino", "Shop", "Sport Bet"]
+    assert at.text_input(key="catalogue_name_new").value == ""  # the add form starts empty again
+    at.selectbox(key="catalogue_pick").select(offer_id).run()
+    at.selectbox(key=f"catalogue_status_{offer_id}").select("paused")
+    at.button(key=f"FormSubmitter:catalogue_form_{offer_id}-Save offer {offer_id}").click().run()
+    assert not at.exception and at.success[0].value == f"Offer {offer_id} saved: Status."
+    assert list(at.dataframe[0].value["Status"]) == ["Active", "Active", "Paused"]
