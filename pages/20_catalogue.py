@@ -12,7 +12,7 @@ from cabinet.ui.widgets import empty_saved_inputs
 user = require_user("admin")
 st.title(t("catalogue.title"))
 empty_saved_inputs()
-catalogue.say_done()
+catalogue.say_done(added=True)
 found = catalogue.catalogue(user.scope)
 with st.expander(t("catalogue.add_title"), icon=":material/add_box:"):
     catalogue.offer_form(user.scope, found, None)
@@ -53,8 +53,11 @@ if not shown:
 
 st.subheader(t("catalogue.change_title"))
 by_id = {r.id: r for r in shown}
+if (added := st.session_state.pop(catalogue.PICK_NEXT_KEY, None)) in by_id:
+    st.session_state["catalogue_pick"] = added
 pick = st.selectbox(t("catalogue.pick"), list(by_id), format_func=lambda i: f"{i} · {by_id[i].name}",
                     key="catalogue_pick")  # fmt: skip
+catalogue.say_done(added=False)
 catalogue.offer_form(user.scope, found, int(pick))
 st.caption(t("catalogue.change_caption"))
 

@@ -22,7 +22,9 @@ from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import fmt_number, plain, save_then_rerun, show_refusal
 
-DONE_KEY = "catalogue_saved"  # OfferSaved, or ("creative_added" | "creative_removed", id): said once after the rerun
+DONE_KEY = "catalogue_saved"  # OfferSaved: said once after the rerun
+CREATIVE_DONE_KEY = "catalogue_creative_done"  # ("creative_added" | "creative_removed", ids), said by the creatives
+PICK_NEXT_KEY = "catalogue_pick_next"  # the offer just added, for the page to pick
 ANY_LANGUAGE = ""
 _UPLOADS_KEY = "catalogue_upload_generation"
 
@@ -43,18 +45,20 @@ def catalogue(scope: Scope) -> Catalogue:
         return Catalogue(_offers.catalogue(s, scope), tiers, _offers.verticals(s))
 
 
-def say_done() -> None:
-    """What the last save did, once."""
-    done = st.session_state.pop(DONE_KEY, None)
-    if isinstance(done, OfferSaved) and done.created:
+def say_done(added: bool) -> None:
+    """What the last save of an offer did, once, where its form is: an added offer (`added`) or a change."""
+    done = st.session_state.get(DONE_KEY)
+    if not isinstance(done, OfferSaved) or done.created != added:
+        return
+    del st.session_state[DONE_KEY]
+    if done.created:
         st.success(t("catalogue.added", offer=done.offer_id, name=plain(done.name)))
-    elif isinstance(done, OfferSaved):
-        fields = ", ".join(t(f"catalogue.field_{f}") for f in done.changed)
-        st.success(t("catalogue.saved", offer=done.offer_id, fields=fields) if done.changed else t("catalogue.same"))
-        if done.links_on_removed_pages:
-            st.warning(t("catalogue.stranded_links", n=done.links_on_removed_pages))
-    elif isinstance(done, tuple):
-        st.success(t(f"catalogue.{done[0]}", creative=done[1]))
+        st.session_state[PICK_NEXT_KEY] = done.offer_id  # "Change an offer" opens on it: its creatives come next
+        return
+    fields = ", ".join(t(f"catalogue.field_{f}") for f in done.changed)
+    st.success(t("catalogue.saved", offer=done.offer_id, fields=fields) if done.changed else t("catalogue.same"))
+    if done.links_on_removed_pages:
+        st.warning(t("catalogue.stranded_links", n=done.links_on_removed_pages))
 
 
 def offer_form(scope: Scope, found: Catalogue, offer_id: int | None) -> None:
@@ -117,13 +121,15 @@ def _remove(scope: Scope, creative_id: int) -> None:
         return
     if orphan is not None:  # committed: the file no creative names goes too
         orphan.unlink(missing_ok=True)
-    st.session_state[DONE_KEY] = ("creative_removed", creative_id)
+    st.session_state[CREATIVE_DONE_KEY] = ("creative_removed", creative_id)
     st.rerun()
 
 
 def creatives_box(scope: Scope, offer_id: int | None) -> None:
     """An offer's creatives (None: the program-wide ones), each removable, and the form to upload more."""
     items = _shelf(offer_id)
+    if (done := st.session_state.pop(CREATIVE_DONE_KEY, None)) is not None:
+        st.success(t(f"catalogue.{done[0]}", creative=done[1]))
     st.caption(t("catalogue.creatives_count", n=len(items)))
     for first in range(0, len(items), 4):
         for col, item in zip(st.columns(4), items[first : first + 4], strict=False):
@@ -132,7 +138,8 @@ def creatives_box(scope: Scope, offer_id: int | None) -> None:
             if content is None:
                 card.warning(t("catalogue.file_missing"))
             else:
-                card.image(content, width=min(item.width or 160, 160))
+                w, h = item.width or 160, item.height or 160
+                card.image(content, width=max(20, min(w, 160, w * 160 // h)))  # at most 160 x 160
             kb = fmt_number(item.size_bytes / 1024, current_locale(), 1)
             card.caption(" · ".join(x for x in (item.name, item.size, f"{kb} KB", item.locale or "") if x))
             if card.button(t("catalogue.remove"), key=f"catalogue_remove_{item.creative_id}", icon=":material/delete:"):
@@ -159,4 +166,4 @@ def creatives_box(scope: Scope, offer_id: int | None) -> None:
         st.session_state[_UPLOADS_KEY] = generation + 1
         return "creative_added", ", ".join(map(str, added))
 
-    save_then_rerun(add, DONE_KEY)
+    save_then_rerun(add, CREATIVE_DONE_KEY)

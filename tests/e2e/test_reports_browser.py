@@ -234,3 +234,32 @@ def test_a_manager_issues_a_promo_code_in_a_real_browser(tab, demo_server: Serve
     _see(tab.get_by_role("option", name=re.compile(r"^E2E-WINTER · ")), "code_listed")
     expect(tab.locator('[data-testid="stException"]')).to_have_count(0)
     tab.screenshot(path=str(RESULTS_DIR / "e2e_promo_issued.png"), full_page=True)
+
+
+def test_an_admin_uploads_a_banner_in_a_real_browser(tab, demo_server: Server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The admin picks a PNG in the Offer catalogue's uploader, uploads it for the offer picked, and the banner is on
+    the catalogue's shelf and on the Creatives page (file uploads cannot be driven from AppTest)."""
+    from PIL import Image
+    from playwright.sync_api import expect
+
+    banner = tmp_path / "e2e_banner.png"
+    Image.new("RGB", (320, 50), (250, 120, 0)).save(banner)
+    logins = {r["username"]: r["password"] for r in json.loads((demo_server.data_dir / "demo_logins.json").read_text())}
+    admin = dataclasses.replace(demo_server, username="admin", password=logins["admin"])
+    _login(tab, admin, admin.password, expect="Log out")
+    assert _wait_cookie(tab, present=True)
+    tab.goto(f"{demo_server.url}/catalogue")
+    _see(tab.get_by_role("heading", name="Offer catalogue"), "catalogue_page")
+
+    def upload() -> None:
+        tab.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(banner))
+        _see(tab.get_by_text("e2e_banner.png"), "file_picked")
+        tab.get_by_role("button", name="Upload", exact=True).click()
+
+    _until_shown(tab, upload, "added.")
+    _see(tab.get_by_text(re.compile(r"^e2e_banner · 320x50")), "on_the_shelf")
+    expect(tab.locator('[data-testid="stException"]')).to_have_count(0)
+    tab.screenshot(path=str(RESULTS_DIR / "e2e_catalogue_upload.png"), full_page=True)
+    tab.goto(f"{demo_server.url}/creatives")
+    _see(tab.get_by_role("heading", name="Creatives"), "creatives_page")
+    _see(tab.get_by_text("e2e_banner", exact=True), "on_the_creatives_page")

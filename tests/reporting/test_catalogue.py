@@ -3,14 +3,18 @@ follow at once; nobody else changes it, not even an admin viewing the cabinet as
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image
 from sqlalchemy import Engine, select
 
 from cabinet.access import ScopeError, build_session_user
+from cabinet.creatives_admin import NewCreative, add_creative
 from cabinet.offers_admin import OfferChange, OfferError, catalogue, create_offer, current, update_offer
 from cabinet.promo import code_offers
 from cabinet.store.db import session_scope
-from cabinet.store.models import AuditLog, Offer, PromoCode, TrackingLink
+from cabinet.store.models import AuditLog, Creative, Offer, PromoCode, TrackingLink
 from cabinet.tracking import LinkError, NewLink, create_link, promotable_offers
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open as open_page
@@ -182,8 +186,27 @@ def test_the_page_adds_and_changes_an_offer(program: Program, store_engine: Engi
     assert at.success[0].value == f"Offer {offer_id} added: Sport Bet."
     assert list(at.dataframe[0].value["Name"]) == ["Casino", "Shop", "Sport Bet"]
     assert at.text_input(key="catalogue_name_new").value == ""  # the add form starts empty again
-    at.selectbox(key="catalogue_pick").select(offer_id).run()
+    assert at.selectbox(key="catalogue_pick").value == offer_id  # picked to be changed, or given creatives
     at.selectbox(key=f"catalogue_status_{offer_id}").select("paused")
     at.button(key=f"FormSubmitter:catalogue_form_{offer_id}-Save offer {offer_id}").click().run()
     assert not at.exception and at.success[0].value == f"Offer {offer_id} saved: Status."
     assert list(at.dataframe[0].value["Status"]) == ["Active", "Active", "Paused"]
+
+
+def test_the_page_shows_an_offers_creatives_and_removes_one(program: Program, store_engine: Engine) -> None:
+    png = io.BytesIO()
+    Image.new("RGB", (160, 600), (0, 0, 0)).save(png, format="PNG")
+    with session_scope(store_engine) as s:
+        root = program.users["root"].scope
+        sky = NewCreative("sky.png", png.getvalue(), "Casino skyscraper", program.tiny.offer)
+        creative = add_creative(s, root, program.tiny.settings.creatives_dir, sky)
+        creative_id, stored = creative.id, program.tiny.settings.creatives_dir / creative.file_path
+    at = open_page("pages/20_catalogue.py", program.users["root"])
+    at.selectbox(key="catalogue_pick").select(program.tiny.offer).run()
+    assert not at.exception and "Casino skyscraper · 160x600" in at.caption.values[-2]
+    assert at.radio(key=f"catalogue_creatives_for_{program.tiny.offer}").value == program.tiny.offer
+    at.button(key=f"catalogue_remove_{creative_id}").click().run()
+    assert not at.exception and f"Creative {creative_id} removed." in [s.value for s in at.success]
+    assert not stored.exists()  # its file went with it, after the commit
+    with session_scope(store_engine) as s:
+        assert s.get(Creative, creative_id) is None
