@@ -39,6 +39,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "pages/12_program.py": ("admin", ":material/settings:", "program"),
     "pages/13_partners.py": ("manage", ":material/groups:", "partners"),
     "pages/20_catalogue.py": ("admin", ":material/inventory_2:", "catalogue"),  # offers and their creatives
+    "pages/21_plans.py": ("admin", ":material/request_quote:", "plans"),  # what partners are paid
     "pages/14_audit.py": ("admin", ":material/history:", "audit"),
     "pages/16_logins.py": ("admin", ":material/manage_accounts:", "logins"),
     "pages/17_emails.py": ("admin", ":material/mail:", "emails"),

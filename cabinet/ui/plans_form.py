@@ -1,0 +1,120 @@
+"""The Commission plans page's parts (admins): the plan list and the plan form, shared by "Add a plan" and "Change a
+plan" (`cabinet.plans_admin` checks and stores)."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from cabinet import plans_admin as _plans
+from cabinet.access import Scope
+from cabinet.plans import CPA_TYPES, PLAN_TYPES
+from cabinet.plans_admin import TIER_COLUMNS, PlanChange, PlanRow, PlanSaved
+from cabinet.store.db import session_scope
+from cabinet.ui.resources import engine
+from cabinet.ui.text import t
+from cabinet.ui.widgets import plain, save_then_rerun
+
+DONE_KEY = "plans_saved"  # PlanSaved: said once after the rerun, where its form is
+PICK_NEXT_KEY = "plans_pick_next"  # the plan just added, for the page to pick
+CURRENCY_LIST = sorted(_plans.CURRENCIES)
+
+
+def plan_list(scope: Scope) -> list[PlanRow]:
+    """Every plan with the partners on it."""
+    with session_scope(engine()) as s:
+        return _plans.plans(s, scope)
+
+
+def say_done(added: bool) -> None:
+    """What the last save did, once, where its form is: an added plan (`added`) or a change."""
+    done = st.session_state.get(DONE_KEY)
+    if not isinstance(done, PlanSaved) or done.created != added:
+        return
+    del st.session_state[DONE_KEY]
+    if done.created:
+        st.success(t("plans.added", plan=done.plan_id, name=plain(done.name)))
+        st.session_state[PICK_NEXT_KEY] = done.plan_id
+    elif not done.changed:
+        st.success(t("plans.same"))
+    else:
+        fields = ", ".join(t(f"plans.field_{f}") for f in done.changed)
+        st.success(t("plans.saved", plan=done.plan_id, fields=fields))
+        if done.partners:
+            st.info(t("plans.repriced", n=done.partners))
+
+
+def _tier_frame(tiers: tuple[dict[str, str], ...]) -> pl.DataFrame:
+    return pl.DataFrame([{c: str(tier.get(c, "")) for c in TIER_COLUMNS} for tier in tiers] or None,
+                        schema={c: pl.Utf8 for c in TIER_COLUMNS})  # fmt: skip
+
+
+def _rows(edited: object) -> tuple[dict[str, str], ...]:
+    """The data editor's rows, whatever frame type it hands back."""
+    if isinstance(edited, pl.DataFrame):
+        records = edited.to_dicts()
+    elif hasattr(edited, "to_dict"):
+        records = edited.to_dict("records")  # type: ignore[union-attr]
+    else:
+        records = list(edited)  # type: ignore[call-overload]
+    return tuple({c: "" if r.get(c) is None else str(r.get(c)) for c in TIER_COLUMNS} for r in records)
+
+
+def plan_form(scope: Scope, plan_id: int | None) -> None:
+    """The plan's fields, empty for a new plan (None) or as they are; saved on submit."""
+    if plan_id is None:
+        now = PlanChange("", "cpa", "USD")
+    else:
+        with session_scope(engine()) as s:
+            now = _plans.current(s, scope, plan_id)
+    tag = plan_id or "new"
+    with st.form(f"plans_form_{tag}"):  # its own widgets per plan: they start from that plan's values
+        left, middle, right = st.columns(3)
+        name = left.text_input(t("plans.field_name"), now.name, max_chars=_plans.NAME_MAX, key=f"plans_name_{tag}")
+        kind = middle.selectbox(t("plans.field_type"), PLAN_TYPES, index=PLAN_TYPES.index(now.type),
+                                format_func=lambda k: t(f"plans.type_{k}"), key=f"plans_type_{tag}",
+                                help=t("plans.type_help"))  # fmt: skip
+        currency = right.selectbox(t("plans.field_currency"), CURRENCY_LIST, key=f"plans_currency_{tag}",
+                                   index=CURRENCY_LIST.index(now.currency) if now.currency in CURRENCY_LIST else 0,
+                                   help=t("plans.currency_help"))  # fmt: skip
+        st.markdown(f"**{t('plans.cpa_heading')}**")
+        cpa = {
+            kind_: col.text_input(
+                t(f"plans.cpa_{kind_}"), now.cpa_amounts.get(kind_, ""), max_chars=16, key=f"plans_cpa_{kind_}_{tag}"
+            )
+            for col, kind_ in zip(st.columns(len(CPA_TYPES)), CPA_TYPES, strict=True)
+        }
+        left, middle, right = st.columns(3)
+        baseline = left.text_input(t("plans.field_ftd_baseline"), now.ftd_baseline, max_chars=16,
+                                   key=f"plans_baseline_{tag}", help=t("plans.baseline_help"))  # fmt: skip
+        percent = middle.text_input(t("plans.field_revshare_pct"), now.revshare_pct, max_chars=8,
+                                    key=f"plans_revshare_{tag}", help=t("plans.revshare_help"))  # fmt: skip
+        hold = right.number_input(t("plans.field_hold_days"), 0, _plans.MAX_HOLD_DAYS, int(now.hold_days),
+                                  key=f"plans_hold_{tag}", help=t("plans.hold_help"))  # fmt: skip
+        st.markdown(f"**{t('plans.field_volume_tiers')}**")
+        st.caption(t("plans.tiers_help"))
+        columns = {c: st.column_config.TextColumn(t(f"plans.tier_{c}"), max_chars=16) for c in TIER_COLUMNS}
+        edited = st.data_editor(_tier_frame(now.volume_tiers), num_rows="dynamic", hide_index=True,
+                                column_config=columns, key=f"plans_tiers_{tag}", width="stretch")  # fmt: skip
+        st.markdown(f"**{t('plans.field_subpartner_override_pct')}**")
+        levels = tuple(
+            col.text_input(
+                t("plans.level", n=i + 1),
+                now.overrides[i] if i < len(now.overrides) else "",
+                max_chars=8,
+                key=f"plans_level_{i}_{tag}",
+            )
+            for i, col in enumerate(st.columns(_plans.MAX_LEVELS))
+        )
+        st.caption(t("plans.overrides_help"))
+        label = t("plans.add_submit") if plan_id is None else t("plans.save", plan=plan_id)
+        if not st.form_submit_button(label, type="primary"):
+            return
+    change = PlanChange(name, str(kind), str(currency), cpa, baseline, percent, _rows(edited), levels, int(hold))
+    if plan_id is None:
+        keys = (f"plans_name_{tag}", f"plans_baseline_{tag}", f"plans_revshare_{tag}",
+                *(f"plans_cpa_{k}_{tag}" for k in CPA_TYPES),
+                *(f"plans_level_{i}_{tag}" for i in range(_plans.MAX_LEVELS)))  # fmt: skip
+        save_then_rerun(lambda s: _plans.create_plan(s, scope, change), DONE_KEY, clear=keys)
+    else:
+        save_then_rerun(lambda s: _plans.update_plan(s, scope, plan_id, change), DONE_KEY)

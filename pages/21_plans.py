@@ -1,0 +1,47 @@
+"""Commission plans (admins): every plan with the partners on it; add a plan, change one (type, currency, CPA per
+conversion type, FTD baseline, RevShare percent, volume tiers, sub-partner overrides, hold days)."""
+
+import polars as pl
+import streamlit as st
+
+from cabinet.ui import plans_form
+from cabinet.ui.guard import require_user
+from cabinet.ui.text import t
+from cabinet.ui.widgets import empty_saved_inputs
+
+user = require_user("admin")
+st.title(t("plans.title"))
+empty_saved_inputs()
+plans_form.say_done(added=True)
+rows = plans_form.plan_list(user.scope)
+with st.expander(t("plans.add_title"), icon=":material/add_box:"):
+    plans_form.plan_form(user.scope, None)
+if not rows:
+    st.info(t("plans.none"))
+    st.stop()
+
+table = pl.DataFrame(
+    {
+        t("plans.col_id"): [r.id for r in rows],
+        t("plans.field_name"): [r.name for r in rows],
+        t("plans.field_type"): [t(f"plans.type_{r.type}") for r in rows],
+        t("plans.field_currency"): [r.currency for r in rows],
+        t("plans.col_cpa"): [" · ".join(f"{k} {v}" for k, v in r.cpa_amounts.items()) for r in rows],
+        t("plans.field_revshare_pct"): [r.revshare_pct if r.revshare_pct != "0" else "" for r in rows],
+        t("plans.col_tiers"): [r.tiers for r in rows],
+        t("plans.field_subpartner_override_pct"): [r.overrides for r in rows],
+        t("plans.field_hold_days"): [r.hold_days for r in rows],
+        t("plans.col_partners"): [r.partners for r in rows],
+    },
+    schema_overrides={t("plans.col_id"): pl.Int64},
+)
+st.dataframe(table, hide_index=True, width="stretch")
+
+st.subheader(t("plans.change_title"))
+by_id = {r.id: r for r in rows}
+if (added := st.session_state.pop(plans_form.PICK_NEXT_KEY, None)) in by_id:
+    st.session_state["plans_pick"] = added
+pick = st.selectbox(t("plans.pick"), list(by_id), format_func=lambda i: f"{i} · {by_id[i].name}", key="plans_pick")
+plans_form.say_done(added=False)
+plans_form.plan_form(user.scope, int(pick))
+st.caption(t("plans.change_caption", n=by_id[pick].partners))

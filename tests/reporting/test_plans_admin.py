@@ -1,0 +1,164 @@
+"""Commission plans edited by admins: what is saved is what the engine prices with at the next run, bad plans are
+refused with a reason and nothing written, and every change is audit-logged old → new."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine, select
+
+from cabinet.access import ScopeError, build_session_user
+from cabinet.plans import parse_plan
+from cabinet.plans_admin import PlanChange, PlanEditError, create_plan, current, plans, update_plan
+from cabinet.store.db import session_scope
+from cabinet.store.models import AuditLog, CommissionPlan, Partner
+from tests.reporting.conftest import Program
+from tests.reporting.test_pages import _open as open_page
+
+TIERED = PlanChange(
+    " Gold  FTD ", "hybrid", "eur", {"ftd": "100", "registration": "2,5"}, "20", "25",
+    ({"min_count": "1", "cpa_ftd": "100"}, {"min_count": "", "cpa_ftd": ""},  # a blank row: none
+     {"min_count": "51", "cpa_ftd": "120.50", "revshare_pct": "35"}),
+    ("5", "2", "", ""), 7,
+)  # fmt: skip
+
+
+def _create(program: Program, engine: Engine, change: PlanChange, user: str = "root") -> int:
+    with session_scope(engine) as s:
+        return create_plan(s, program.users[user].scope, change).plan_id
+
+
+def _update(program: Program, engine: Engine, plan_id: int, user: str = "root", **fields: object):  # type: ignore[no-untyped-def]
+    with session_scope(engine) as s:
+        now = current(s, program.users["root"].scope, plan_id)
+        return update_plan(s, program.users[user].scope, plan_id, PlanChange(**{**now.__dict__, **fields}))
+
+
+def test_an_admin_adds_a_plan_the_engine_can_price_with(program: Program, store_engine: Engine) -> None:
+    plan_id = _create(program, store_engine, TIERED)
+    with session_scope(store_engine) as s:
+        row = s.get(CommissionPlan, plan_id)
+        assert (row.name, row.type, row.currency, row.hold_days) == ("Gold FTD", "hybrid", "EUR", 7)
+        assert row.cpa_amounts == {"registration": "2.5", "ftd": "100"}
+        assert row.volume_tiers == [{"min_count": 1, "cpa_ftd": "100"},
+                                    {"min_count": 51, "cpa_ftd": "120.5", "revshare_pct": "35"}]  # fmt: skip
+        assert row.subpartner_override_pct == ["5", "2"]  # empty levels after the last one: none
+        parsed = parse_plan({"plan_id": row.id, **{c.name: getattr(row, c.name) for c in row.__table__.columns}})
+        log = s.scalar(select(AuditLog).where(AuditLog.action == "plan_created"))
+        listed = {p.id: p for p in plans(s, program.users["root"].scope)}[plan_id]
+        again = current(s, program.users["root"].scope, plan_id)
+    assert parsed.tiers[1].cpa == {"ftd": Decimal("120.5")} and parsed.revshare_pct == 25
+    assert (log.actor_username, log.target, log.details["currency"]) == ("root", f"plan {plan_id}", "EUR")
+    assert (listed.tiers, listed.overrides, listed.partners) == (2, "5, 2", 0)
+    assert again.cpa_amounts == {"registration": "2.5", "ftd": "100"} and again.overrides == ("5", "2")
+    with session_scope(store_engine) as s:  # the form's values saved again: nothing changes, nothing is logged
+        assert update_plan(s, program.users["root"].scope, plan_id, again).changed == ()
+
+
+@pytest.mark.parametrize(
+    ("fields", "key"),
+    [
+        ({"name": " "}, "plans.bad_name"),
+        ({"name": "cpa"}, "plans.name_taken"),  # the tiny program's plan "CPA"
+        ({"type": "flat"}, "plans.bad_type"),
+        ({"currency": "BTC"}, "plans.bad_currency"),
+        ({"cpa_amounts": {"ftd": "ten"}}, "plans.bad_number"),
+        ({"cpa_amounts": {"ftd": "-5"}}, "plans.bad_amount"),
+        ({"cpa_amounts": {"ftd": "1.00001"}}, "plans.too_precise"),
+        ({"cpa_amounts": {"ftd": "NaN"}}, "plans.bad_amount"),
+        ({"revshare_pct": "101"}, "plans.bad_percent"),
+        ({"volume_tiers": ({"min_count": "x", "cpa_ftd": "1"},)}, "plans.bad_min_count"),
+        ({"volume_tiers": ({"min_count": "5", "cpa_ftd": "1"}, {"min_count": "5", "cpa_ftd": "2"})},
+         "plans.tiers_not_ascending"),
+        ({"volume_tiers": ({"min_count": "5"},)}, "plans.empty_tier"),
+        ({"volume_tiers": tuple({"min_count": str(i), "cpa_ftd": "1"} for i in range(21))}, "plans.too_many_tiers"),
+        ({"overrides": ("1", "1", "1", "1", "1", "1")}, "plans.too_many_levels"),
+        ({"overrides": ("150",)}, "plans.bad_percent"),
+        ({"type": "revshare"}, "plans.unused_cpa"),  # TIERED's CPA amounts would be ignored
+        ({"type": "cpa"}, "plans.unused_percent"),
+        ({"type": "cpa", "revshare_pct": "", "volume_tiers": ({"min_count": "1", "revshare_pct": "3"},)},
+         "plans.unused_percent"),
+        ({"cpa_amounts": {}, "ftd_baseline": "", "volume_tiers": ()}, "plans.no_cpa"),
+        ({"revshare_pct": "", "volume_tiers": ()}, "plans.no_revshare"),
+        ({"hold_days": 366}, "plans.bad_hold"),
+    ],
+)  # fmt: skip
+def test_a_bad_plan_is_refused_and_nothing_is_written(
+    program: Program, store_engine: Engine, fields: dict[str, object], key: str
+) -> None:
+    with pytest.raises(PlanEditError) as refused:
+        _create(program, store_engine, PlanChange(**{**TIERED.__dict__, **fields}))
+    assert refused.value.key == key
+    with session_scope(store_engine) as s:
+        assert list(s.scalars(select(CommissionPlan.name))) == ["CPA"]
+
+
+def test_only_an_admin_as_themselves_changes_plans(program: Program, store_engine: Engine) -> None:
+    plan_id = _plan_of(program, store_engine)
+    for user in ("mgr", "p_parent"):
+        with pytest.raises(ScopeError) as refused:
+            _create(program, store_engine, TIERED, user)
+        assert refused.value.key == "plans.admin_only"
+        with pytest.raises(ScopeError):
+            _update(program, store_engine, plan_id, user, hold_days=3)
+    viewing = build_session_user(store_engine, "root", impersonate_partner_id=program.tiny.parent)
+    assert viewing is not None
+    with session_scope(store_engine) as s, pytest.raises(ScopeError):
+        create_plan(s, viewing.scope, TIERED)
+
+
+def _plan_of(program: Program, engine: Engine) -> int:
+    with session_scope(engine) as s:
+        return int(s.get(Partner, program.tiny.parent).plan_id)
+
+
+def test_a_change_reprices_pending_commissions_at_the_next_run(program: Program, store_engine: Engine) -> None:
+    """The tiny plan pays $100 per FTD only; the child's registration r2 is pending. Paying registrations $3 prices
+    it at the next run; the parent's approved FTD keeps its amount when the FTD rate changes."""
+    tiny, plan_id = program.tiny, _plan_of(program, store_engine)
+
+    def amounts() -> dict[str, tuple[str, Decimal]]:
+        rows = tiny.rows("select conversion_id, status, amount from commissions where kind = 'cpa' order by 1")
+        return {cid: (status, amount) for cid, status, amount in rows}
+
+    assert amounts() == {"f1": ("approved", Decimal(100))}
+    saved = _update(program, store_engine, plan_id, cpa_amounts={"ftd": "180", "registration": "3"})
+    assert (saved.changed, saved.partners) == (("cpa_amounts",), 2)
+    with session_scope(store_engine) as s:
+        log = s.scalar(select(AuditLog).where(AuditLog.action == "plan_changed"))
+        assert log.details == {"cpa_amounts": [{"ftd": "100"}, {"ftd": "180", "registration": "3"}]}
+    tiny.run()
+    assert amounts() == {"f1": ("approved", Decimal(100)), "r1": ("approved", Decimal(3)),
+                         "r2": ("pending", Decimal(3))}  # fmt: skip
+
+
+def test_the_page_adds_a_plan_and_changes_one(program: Program, store_engine: Engine) -> None:
+    at = open_page("pages/21_plans.py", program.users["root"])
+    assert not at.exception and not at.error
+    table = next(d.value for d in at.dataframe if "Name" in d.value.columns)  # the tier editors are frames too
+    assert list(table["Name"]) == ["CPA"] and list(table["Partners"]) == [2]
+    at.text_input(key="plans_name_new").input("RevShare 30")
+    at.selectbox(key="plans_type_new").select("revshare")
+    at.text_input(key="plans_cpa_ftd_new").input("50")  # a CPA amount on a RevShare plan: refused, kept
+    at.text_input(key="plans_revshare_new").input("30")
+    at.button(key="FormSubmitter:plans_form_new-Add the plan").click().run()
+    assert [e.value for e in at.error] == [
+        "A RevShare plan pays no CPA: clear the CPA amounts and the FTD baseline, or make it hybrid."
+    ]
+    assert at.text_input(key="plans_cpa_ftd_new").value == "50"
+    at.text_input(key="plans_cpa_ftd_new").input("")
+    at.text_input(key="plans_level_0_new").input("5")
+    at.button(key="FormSubmitter:plans_form_new-Add the plan").click().run()
+    assert not at.exception and not at.error
+    with session_scope(store_engine) as s:
+        plan = s.scalar(select(CommissionPlan).where(CommissionPlan.name == "RevShare 30"))
+        assert (plan.type, plan.revshare_pct, plan.subpartner_override_pct) == ("revshare", 30, ["5"])
+    assert at.success[0].value.startswith(f"Plan {plan.id} added: RevShare 30.")
+    assert at.selectbox(key="plans_pick").value == plan.id and at.text_input(key="plans_name_new").value == ""
+    plan_id = _plan_of(program, store_engine)
+    at.selectbox(key="plans_pick").select(plan_id).run()
+    at.number_input(key=f"plans_hold_{plan_id}").set_value(14)
+    at.button(key=f"FormSubmitter:plans_form_{plan_id}-Save plan {plan_id}").click().run()
+    assert not at.exception and at.success[0].value == f"Plan {plan_id} saved: Hold days."
+    assert "2 partner(s)" in at.info[0].value
