@@ -207,6 +207,8 @@ def _comparable(values: dict[str, Any]) -> dict[str, Any]:
         out[key] = _text(out[key] or 0)
     out["cpa_amounts"] = {k: _text(v) for k, v in (out["cpa_amounts"] or {}).items()}
     out["subpartner_override_pct"] = [_text(v) for v in out["subpartner_override_pct"] or []]
+    out["volume_tiers"] = [{k: int(v) if k == "min_count" else _text(v) for k, v in tier.items()}
+                           for tier in out["volume_tiers"] or []]  # fmt: skip
     return out
 
 
@@ -229,7 +231,7 @@ def current(session: Session, scope: Scope, plan_id: int) -> PlanChange:
     if plan is None:
         raise PlanEditError(f"no plan {plan_id}", "plans.no_such_plan", plan=plan_id)
     v = _comparable(_row_values(plan))
-    tiers = tuple({c: str(t.get(c, "")) for c in TIER_COLUMNS} for t in plan.volume_tiers or ())
+    tiers = tuple({c: str(t.get(c, "")) for c in TIER_COLUMNS} for t in v["volume_tiers"])
     return PlanChange(v["name"], v["type"], v["currency"], v["cpa_amounts"],
                       "" if v["ftd_baseline"] == "0" else v["ftd_baseline"],
                       "" if v["revshare_pct"] == "0" else v["revshare_pct"], tiers,

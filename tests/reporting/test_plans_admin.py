@@ -113,6 +113,20 @@ def _plan_of(program: Program, engine: Engine) -> int:
         return int(s.get(Partner, program.tiny.parent).plan_id)
 
 
+def test_a_plan_stored_with_other_spellings_saved_as_it_is_changes_nothing(
+    program: Program, store_engine: Engine
+) -> None:
+    plan_id = _plan_of(program, store_engine)
+    with session_scope(store_engine) as s:
+        plan = s.get(CommissionPlan, plan_id)
+        plan.cpa_amounts, plan.volume_tiers = {"ftd": "100.00"}, [{"min_count": "11", "cpa_ftd": "120.00"}]
+    saved = _update(program, store_engine, plan_id)
+    assert saved.changed == ()
+    with session_scope(store_engine) as s:
+        shown = current(s, program.users["root"].scope, plan_id)
+    assert shown.cpa_amounts == {"ftd": "100"} and shown.volume_tiers[0]["cpa_ftd"] == "120"
+
+
 def test_a_change_reprices_pending_commissions_at_the_next_run(program: Program, store_engine: Engine) -> None:
     """The tiny plan pays $100 per FTD only; the child's registration r2 is pending. Paying registrations $3 prices
     it at the next run; the parent's approved FTD keeps its amount when the FTD rate changes."""
