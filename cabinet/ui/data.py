@@ -13,7 +13,18 @@ from cabinet import formatting
 from cabinet.access import Scope
 from cabinet.ui.resources import app_settings
 from cabinet.ui.text import t
-from queries import cohorts, commissions, conversion_lag, dashboard, detail, plan, promo_codes, reports, subpartners
+from queries import (
+    cohorts,
+    commissions,
+    conversion_lag,
+    dashboard,
+    detail,
+    plan,
+    promo_codes,
+    reports,
+    review,
+    subpartners,
+)
 from queries.cohorts import CohortRequest
 from queries.commissions import CommissionRequest
 from queries.conversion_lag import LagRequest
@@ -157,6 +168,12 @@ def cohort_partners(scope: Scope, snapshot_id: str) -> pl.DataFrame:
 def performance(scope: Scope, snapshot_id: str, req: ReportRequest) -> pl.DataFrame:
     """Report rows without a totals row, cached per scope, snapshot and request."""
     return reports.performance(scope, wh=warehouse(), req=req)
+
+
+@st.cache_data(ttl=300, max_entries=64, show_spinner=False)
+def partner_review(scope: Scope, snapshot_id: str, date_from: date, date_to: date, tz: str) -> pl.DataFrame:
+    """Each partner of the scope against the period before, with its signals (`queries.review`)."""
+    return review.review(scope, wh=warehouse(), date_from=date_from, date_to=date_to, tz=tz)
 
 
 @st.cache_data(ttl=300, max_entries=128, show_spinner=False)

@@ -38,6 +38,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "pages/11_full_export.py": ("full_export", ":material/file_export:", "full_export"),
     "pages/12_program.py": ("admin", ":material/settings:", "program"),
     "pages/13_partners.py": ("manage", ":material/groups:", "partners"),
+    "pages/22_review.py": ("manage", ":material/monitor_heart:", "review"),  # who needs a manager's attention
     "pages/20_catalogue.py": ("admin", ":material/inventory_2:", "catalogue"),  # offers and their creatives
     "pages/21_plans.py": ("admin", ":material/request_quote:", "plans"),  # what partners are paid
     "pages/14_audit.py": ("admin", ":material/history:", "audit"),

@@ -1,0 +1,54 @@
+"""Partner review (managers and admins): each partner of the scope in the period against the period before, and the
+signals to act on — traffic that stopped, dropped, spiked or is new, bot or repeated clicks, registrations that do not
+deposit, commission that ends rejected or reversed (`queries.review`)."""
+
+import polars as pl
+import streamlit as st
+
+from cabinet.ui import data, store
+from cabinet.ui.guard import require_user
+from cabinet.ui.text import t
+from cabinet.ui.widgets import download_buttons, number_format, period_picker
+from queries import review
+from queries.dashboard import previous_period
+
+user = require_user("manage")
+st.title(t("review.title"))
+snap = data.snapshot_or_stop()
+date_from, date_to = period_picker(user, key="review")
+frame = data.partner_review(user.scope, snap.snapshot_id, date_from, date_to, user.timezone)
+if frame.is_empty():
+    st.info(t("review.empty"))
+    st.stop()
+
+names = {pid: name for pid, name, _ in store.partners(user.scope)}
+counts = {s: frame.filter(pl.col("signals").list.contains(s)).height for s in review.SIGNALS}
+cols = st.columns(4)
+for i, signal in enumerate(s for s in review.SIGNALS if counts[s]):
+    cols[i % 4].metric(t(f"review.signal_{signal}"), counts[signal], help=t(f"review.help_{signal}"))
+picked = st.multiselect(t("review.only"), [s for s in review.SIGNALS if counts[s]], key="review_only",
+                        format_func=lambda s: f"{t(f'review.signal_{s}')} ({counts[s]})",
+                        placeholder=t("review.everyone"))  # fmt: skip
+shown = frame
+if picked:
+    shown = frame.filter(pl.col("signals").list.eval(pl.element().is_in(picked)).list.any())
+st.caption(t("review.count", shown=shown.height, total=frame.height))
+
+percent = ("clicks_change", "ftds_change", "commission_change", "bot_share", "unique_share", "reg_to_ftd",
+           "rejected_share")  # fmt: skip
+table = shown.select(
+    pl.format("{} · {}", "partner_id", pl.col("partner_id").replace_strict(names, default="")).alias("partner"),
+    "clicks", "clicks_change", "ftds", "ftds_change", "commission", "commission_change", "bot_share", "unique_share",
+    "reg_to_ftd", "rejected_share",
+    pl.col("signals").list.eval(pl.element().replace_strict({s: t(f"review.signal_{s}") for s in review.SIGNALS}))
+    .list.join(", ").alias("signals"),
+).with_columns(pl.col(c) * 100 for c in percent)  # fmt: skip
+headers = {c: t(f"review.col_{c}") for c in table.columns}
+config = {headers[c]: st.column_config.NumberColumn(format="%.1f%%", help=t(f"review.colhelp_{c}")) for c in percent}
+config |= {headers[c]: st.column_config.NumberColumn(format=number_format(c)) for c in ("clicks", "ftds", "commission")}
+st.dataframe(table.rename(headers), hide_index=True, width="stretch", column_config=config)
+download_buttons(shown.with_columns(pl.col("signals").list.join(",")), f"partner_review_{date_from}_{date_to}",
+                 key="review")  # fmt: skip
+before = previous_period(date_from, date_to)
+st.caption(t("review.caption", clicks=review.MIN_CLICKS, registrations=review.MIN_REGISTRATIONS,
+             prev_from=before[0].isoformat(), prev_to=before[1].isoformat()))  # fmt: skip

@@ -1,0 +1,89 @@
+"""Partner review: each partner of the scope against the period before, with the signals a manager acts on, from the
+partner's own figures; never a partner outside the scope."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from cabinet.i18n import catalog
+from queries.review import SIGNALS, review
+from queries.warehouse import Warehouse
+from tests.reporting.conftest import Program
+from tests.reporting.test_pages import _open as open_page
+
+NOVEMBER = (date(2026, 11, 1), date(2026, 11, 10))  # the period before: October 22–31
+
+
+@pytest.fixture
+def busy(program: Program) -> Program:
+    """October: 150 clicks on the parent's link (November has its 2: halved). November: the child 120 clicks of one
+    visitor (repeated, new) and 40 bot clicks; the outsider 25 registrations and no FTD; the parent an FTD rejected."""
+    tiny, rows = program.tiny, ["click_id,ts,link_token,partner_id,offer_id,country,device,ip,user_agent"]
+    for i in range(150):
+        rows.append(f"o{i},2026-10-{22 + i % 10:02d}T10:{i % 60:02d}:00Z,{tiny.token},,,DE,mobile,10.1.{i}.1,Mozilla A")
+    for i in range(120):
+        rows.append(f"c{i},2026-11-05T{i // 60:02d}:{i % 60:02d}:00Z,,{tiny.child},{tiny.other_offer},GB,mobile,"
+                    f"10.2.0.1,Mozilla C")  # fmt: skip
+    for i in range(40):
+        rows.append(f"b{i},2026-11-05T12:{i:02d}:00Z,,{tiny.child},{tiny.other_offer},GB,desktop,10.3.0.{i},Googlebot")
+    tiny.write("clicks", "review.csv", "\n".join(rows) + "\n")
+    conversions = ["conversion_id,ts,type,click_id,partner_id,offer_id,amount,currency,status,customer_id"]
+    conversions += [f"g{i},2026-11-06T10:{i:02d}:00Z,registration,,{program.outsider},{tiny.offer},,,approved,g{i}"
+                    for i in range(25)]  # fmt: skip
+    conversions.append("f9,2026-11-02T10:00:00Z,ftd,k1,,,50,EUR,rejected,u9")
+    tiny.write("conversions", "review.csv", "\n".join(conversions) + "\n")
+    tiny.run()
+    return program
+
+
+def _review(program: Program, user: str) -> pl.DataFrame:
+    return review(program.users[user].scope, wh=Warehouse(program.tiny.settings.warehouse_dir),
+                  date_from=NOVEMBER[0], date_to=NOVEMBER[1], tz="UTC")  # fmt: skip
+
+
+def test_each_signal_is_raised_by_the_partners_own_figures(busy: Program) -> None:
+    tiny = busy.tiny
+    frame = _review(busy, "root")
+    rows = {r["partner_id"]: r for r in frame.iter_rows(named=True)}
+    parent, child, outsider = rows[tiny.parent], rows[tiny.child], rows[busy.outsider]
+    assert (parent["clicks_prev"], parent["clicks"], parent["clicks_change"]) == (150, 2, pytest.approx(-148 / 150))
+    assert set(parent["signals"]) == {"dropped", "rejections"}
+    assert parent["rejected_share"] == pytest.approx(0.5)  # $100 rejected of $200 made
+    assert (child["clicks"], child["bot_clicks"], child["unique_share"]) == (121, 40, pytest.approx(2 / 121))
+    assert set(child["signals"]) == {"new_traffic", "bots", "repeat_clicks"}  # k3 is the child's other click
+    assert (outsider["registrations"], outsider["reg_to_ftd"], outsider["signals"]) == (25, 0, ["no_ftds"])
+    assert frame["partner_id"].to_list()[0] == tiny.child  # the most signals first
+
+
+def test_a_manager_sees_only_the_partners_of_their_scope(busy: Program) -> None:
+    assert set(_review(busy, "mgr")["partner_id"]) == {busy.tiny.parent, busy.tiny.child}
+
+
+def test_quiet_partners_and_small_numbers_raise_nothing(program: Program) -> None:
+    frame = _review(program, "root")  # the tiny program: a handful of clicks and conversions
+    assert frame.height > 0 and all(not s for s in frame["signals"].to_list())
+
+
+def test_every_signal_is_named_and_explained_in_both_languages() -> None:
+    for locale in ("en", "ru"):
+        keys = set(catalog(locale))
+        assert {f"review.{kind}_{s}" for s in SIGNALS for kind in ("signal", "help")} <= keys
+
+
+def test_the_page_lists_and_filters_partners_by_signal(busy: Program) -> None:
+    at = open_page("pages/22_review.py", busy.users["mgr"])
+    assert not at.exception and not at.error  # the last 30 days: October's clicks are new traffic
+    at.selectbox(key="review_period_en").set_value("custom").run()
+    at.date_input(key="review_dates").set_value(NOVEMBER).run()
+    assert not at.exception
+    assert at.multiselect(key="review_only").options == [
+        "Traffic halved (1)", "New traffic (1)", "Bot clicks (1)", "Repeated clicks (1)", "Rejected commission (1)"
+    ]  # fmt: skip
+    table = at.dataframe[0].value
+    assert list(table["Partner"]) == [f"{busy.tiny.child} · Child", f"{busy.tiny.parent} · Parent"]
+    at.multiselect(key="review_only").select("bots").run()
+    assert list(at.dataframe[0].value["Partner"]) == [f"{busy.tiny.child} · Child"]
+    assert "Bot clicks" in at.dataframe[0].value["Signals"][0]
