@@ -23,6 +23,8 @@ if frame.is_empty():
 
 names = {pid: name for pid, name, _ in store.partners(user.scope)}
 counts = {s: frame.filter(pl.col("signals").list.contains(s)).height for s in review.SIGNALS}
+if not any(counts.values()):
+    st.success(t("review.no_signals"))
 cols = st.columns(4)
 for i, signal in enumerate(s for s in review.SIGNALS if counts[s]):
     cols[i % 4].metric(t(f"review.signal_{signal}"), counts[signal], help=t(f"review.help_{signal}"))

@@ -74,8 +74,12 @@ def test_every_signal_is_named_and_explained_in_both_languages() -> None:
 
 
 def test_the_page_lists_and_filters_partners_by_signal(busy: Program) -> None:
+    quiet = open_page("pages/22_review.py", busy.users["mgr"])
+    quiet.selectbox(key="review_period_en").set_value("custom").run()
+    quiet.date_input(key="review_dates").set_value((date(2026, 10, 27), date(2026, 10, 31))).run()
+    assert [s.value for s in quiet.success] == ["No partner raises a signal in this period."]
     at = open_page("pages/22_review.py", busy.users["mgr"])
-    assert not at.exception and not at.error  # the last 30 days: October's clicks are new traffic
+    assert not at.exception and not at.error and not at.success  # the last 30 days: October's clicks are new
     at.selectbox(key="review_period_en").set_value("custom").run()
     at.date_input(key="review_dates").set_value(NOVEMBER).run()
     assert not at.exception
