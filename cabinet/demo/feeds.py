@@ -148,3 +148,29 @@ def fx_frame(rng: np.random.Generator, win: Window) -> pl.DataFrame:
         frame = pl.DataFrame({"date": dates, "currency": cur, "rate": np.round(walk, 8)})
         parts.append(frame.filter(pl.col("date") != win.start + timedelta(days=10)))  # "most recent earlier rate"
     return pl.concat(parts).sort("date", "currency")
+
+
+def bought_traffic(rng: np.random.Generator, prog: DemoProgram, n: int, win: Window) -> pl.DataFrame:
+    """`n` clicks a small partner bought in the window's last 10 days: a few dozen visitors clicking its link over and
+    over, 40% of the clicks from bots — what the Partner review is there to find. Own ids (`x…`); ts as ISO text."""
+    quiet = [i for i in range(9, len(prog.partner_ids)) if prog.partner_link_count[i] > 0]  # not the showcase tree
+    if not quiet:
+        return pl.DataFrame(schema={"click_id": pl.String})
+    pos = min(quiet, key=lambda i: (prog.partner_weights[i], i))
+    link = int(prog.partner_link_start[pos])
+    days = min(10, win.days)
+    ts = win.end_ms - days * 86_400_000 + np.sort(rng.integers(0, days * 86_400_000, size=n))
+    visitor = rng.integers(0, 40, size=n)
+    is_bot = rng.random(n) < 0.4
+    agents = np.where(is_bot, BOT_UAS[rng.integers(0, len(BOT_UAS), size=n)], np.array(UA_TABLE)[visitor * 7])
+    return pl.DataFrame(
+        {
+            "click_id": [f"x{i:07d}" for i in range(n)],
+            "ts": pl.from_epoch(pl.Series(ts), time_unit="ms").dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ"),
+            "link_token": str(prog.link_tokens[link]),
+            "country": COUNTRIES[visitor % 3],
+            "device": "mobile",
+            "ip": [f"203.0.113.{v + 1}" for v in visitor],
+            "user_agent": agents,
+        }
+    )

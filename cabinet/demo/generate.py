@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from cabinet.demo import journeys
 from cabinet.demo.bad_rows import BadRow, bad_clicks, bad_conversions
 from cabinet.demo.creatives import make_creatives
-from cabinet.demo.feeds import Window, click_frame, fx_frame
+from cabinet.demo.feeds import Window, bought_traffic, click_frame, fx_frame
 from cabinet.demo.program import DemoProgram, create_demo_users, seed_program
 from cabinet.store.models import Offer
 
@@ -170,6 +170,11 @@ def write_feeds(
     fpath = inbox / "fx_rates" / "rates.csv"
     _write_csv(fx_frame(rng, win), fpath)
     res.files.append(fpath)
+    bought = bought_traffic(np.random.default_rng(np.random.PCG64(seed + 2)), prog, max(300, clicks // 200), win)
+    if bought.height:  # its own generator: the feeds above are the same with or without it
+        bpath = inbox / "clicks" / f"network_x_{end:%Y-%m-%d}.csv"
+        _write_csv(bought, bpath)
+        res.files.append(bpath)
     return res
 
 

@@ -232,3 +232,22 @@ def test_the_cli_demo_ends_yesterday_by_default(tmp_path: Path, monkeypatch: pyt
     assert newest is not None and newest[0] == datetime.now(UTC).date() - timedelta(days=1)
     out = CliRunner().invoke(cli_app, ["demo", "--end", "11/22/2026"])
     assert out.exit_code == 1 and "is not a date like" in str(out.exception)
+
+
+def test_one_small_partner_buys_traffic_for_the_review_to_find(demo: tuple[Path, DemoResult, str]) -> None:
+    root, _res, url = demo
+    [path] = (root / "inbox" / "clicks").glob("network_x_*.csv")
+    frame = pl.read_csv(path)
+    assert frame.height == 300 and frame["link_token"].n_unique() == 1
+    assert frame["ip"].n_unique() <= 40  # a few dozen visitors, over and over
+    bots = frame["user_agent"].str.contains("bot|python-requests|Headless|curl").mean()
+    assert 0.3 < bots < 0.5
+    first = datetime.fromisoformat(frame["ts"].min().replace("Z", "+00:00"))
+    assert first.date() >= DEFAULT_END - timedelta(days=9)  # the window's last 10 days
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        token = frame["link_token"][0]
+        link = s.get(TrackingLink, verify_link(token, KEY))
+        showcase = [p.id for p in s.scalars(select(Partner).order_by(Partner.id).limit(9))]
+    engine.dispose()
+    assert link is not None and link.partner_id not in showcase

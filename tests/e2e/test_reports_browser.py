@@ -238,7 +238,8 @@ def test_a_manager_issues_a_promo_code_in_a_real_browser(tab, demo_server: Serve
 
 def test_an_admin_uploads_a_banner_in_a_real_browser(tab, demo_server: Server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The admin picks a PNG in the Offer catalogue's uploader, uploads it for the offer picked, and the banner is on
-    the catalogue's shelf and on the Creatives page (file uploads cannot be driven from AppTest)."""
+    the catalogue's shelf and on the Creatives page (file uploads cannot be driven from AppTest); the Partner review
+    flags the demo's partner that buys bot traffic."""
     from PIL import Image
     from playwright.sync_api import expect
 
@@ -263,3 +264,9 @@ def test_an_admin_uploads_a_banner_in_a_real_browser(tab, demo_server: Server, t
     tab.goto(f"{demo_server.url}/creatives")
     _see(tab.get_by_role("heading", name="Creatives"), "creatives_page")
     _see(tab.get_by_text("e2e_banner", exact=True), "on_the_creatives_page")
+    # the demo's partner that buys traffic is flagged in the Partner review
+    tab.goto(f"{demo_server.url}/review")
+    _see(tab.get_by_role("heading", name="Partner review"), "review_page")
+    _see(tab.locator('[data-testid="stMetric"]').filter(has_text="Bot clicks"), "bot_signal")
+    expect(tab.locator('[data-testid="stException"]')).to_have_count(0)
+    tab.screenshot(path=str(RESULTS_DIR / "e2e_review.png"), full_page=True)
