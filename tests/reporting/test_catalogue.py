@@ -80,6 +80,8 @@ def test_an_admin_adds_an_offer_and_the_tiers_it_names_can_run_it(program: Progr
         ({"landing_urls": ("https://",)}, "catalogue.bad_landing"),
         ({"landing_urls": ("https://a.example/x y",)}, "catalogue.bad_landing"),
         ({"landing_urls": ("sport.example",)}, "catalogue.bad_landing"),
+        ({"landing_urls": ("javascript://sport.example/%0Aalert(1)",)}, "catalogue.bad_landing"),
+        ({"landing_urls": ("ftp://sport.example/",)}, "catalogue.bad_landing"),
         ({"landing_urls": ("https://a.example/" + "p" * 1000,)}, "catalogue.bad_landing"),
         ({"landing_urls": tuple(f"https://a.example/{i}" for i in range(21))}, "catalogue.too_many_pages"),
         ({"landing_urls": ()}, "catalogue.no_pages"),
@@ -133,6 +135,8 @@ def test_a_change_is_logged_and_partners_links_and_codes_follow(program: Program
         link = create_link(s, program.users["p_child"].scope, tiny.child, NewLink(offer_id),
                            tiny.settings.require_link_key())  # fmt: skip
         link_id = link.id
+        kept = NewLink(offer_id, "https://sport.example/b?x=1")  # on the page that stays: not counted
+        create_link(s, program.users["p_child"].scope, tiny.child, kept, tiny.settings.require_link_key())
     assert _update(program, store_engine, offer_id).changed == ()  # saved as it is: nothing written
     # the first page taken off: the child's link stays on it, and the admin is told
     saved = _update(program, store_engine, offer_id, landing_urls=("https://sport.example/b?x=1",),
@@ -162,7 +166,7 @@ def test_a_change_is_logged_and_partners_links_and_codes_follow(program: Program
         s.add(PromoCode(code="SPORT1", partner_id=tiny.parent, offer_id=offer_id))
         s.flush()
         row = {r.id: r for r in catalogue(s, program.users["root"].scope)}[offer_id]
-    assert (row.status, row.active_links, row.promo_codes) == ("paused", 1, 1)
+    assert (row.status, row.active_links, row.promo_codes) == ("paused", 2, 1)
 
 
 def test_the_page_adds_and_changes_an_offer(program: Program, store_engine: Engine) -> None:
