@@ -16,6 +16,7 @@ TO_DO_PAGES = {  # a to-do item → the page that does it, and the feature the u
     "payout_method": ("pages/10_account.py", "payouts"),  # a team member kept from payouts is not asked
     "applications": ("pages/13_partners.py", "manage"),
     "payout_requests": ("pages/09_payouts.py", "payouts"),
+    "offer_requests": ("pages/19_offers.py", "links"),
 }
 
 page_setup()

@@ -48,6 +48,7 @@ KINDS = (
     "payout_details_changed",
     "payout_update",
     "application",
+    "offer_access",
     "news",
     "test",
     "welcome",

@@ -5,7 +5,9 @@ What a change does to traffic already sent: a link keeps the landing page it was
 counting when the offer is paused or archived, or its tier list no longer names the partner's tier (the ETL prices
 what arrives). Those only stop new links and new promo codes, and hide the offer from the partner's Offers and
 Creatives pages. A landing page taken off an offer stays on the links made with it; the change says how many active
-links still point there, so the admin can tell those partners.
+links still point there, so the admin can tell those partners. An offer that needs approval is run only by the
+partners a manager approved (`cabinet.offer_access`); making an open offer need approval stops new links and codes of
+the partners not approved yet, in the same way.
 """
 
 from __future__ import annotations
@@ -20,7 +22,17 @@ from sqlalchemy.orm import Session
 from cabinet.access import Scope, ScopeError
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
-from cabinet.store.models import OFFER_STATUSES, Creative, Offer, PromoCode, Tier, TrackingLink, User
+from cabinet.store.models import (
+    OFFER_ACCESS,
+    OFFER_STATUSES,
+    Creative,
+    Offer,
+    OfferAccess,
+    PromoCode,
+    Tier,
+    TrackingLink,
+    User,
+)
 
 NAME_MAX = 200
 VERTICAL_MAX = 32
@@ -28,7 +40,7 @@ DESCRIPTION_MAX = 2000
 LANDING_MAX = 20  # landing pages per offer
 URL_MAX = 1000  # a link's landing_url column
 VERTICAL = re.compile(r"^[a-z0-9][a-z0-9_-]*$")  # "igaming", "nutra", "e-commerce": a filter value, not prose
-FIELDS = ("name", "vertical", "description", "landing_urls", "status", "tiers_allowed")
+FIELDS = ("name", "vertical", "description", "landing_urls", "status", "tiers_allowed", "access")
 
 
 class OfferError(RefusedRequest):
@@ -45,6 +57,7 @@ class OfferChange:
     landing_urls: tuple[str, ...] = ()
     status: str = "active"
     tiers_allowed: tuple[str, ...] = ()
+    access: str = "open"  # or "approval": a partner asks, a manager approves (`cabinet.offer_access`)
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,8 @@ class CatalogueRow:
     partners: int  # partners with an active link
     creatives: int
     promo_codes: int
+    access: str = "open"
+    requests: int = 0  # waiting for a decision
 
 
 @dataclass(frozen=True)
@@ -115,6 +130,8 @@ def checked(session: Session, change: OfferChange, offer_id: int | None = None) 
     pages = [_landing(u.strip()) for u in dict.fromkeys(u.strip() for u in change.landing_urls if u.strip())]
     if len(pages) > LANDING_MAX:
         raise OfferError(f"{LANDING_MAX} landing pages at most", "catalogue.too_many_pages", n=LANDING_MAX)
+    if change.access not in OFFER_ACCESS:
+        raise OfferError(f"access {change.access!r}", "catalogue.bad_access")
     if change.status not in OFFER_STATUSES:
         raise OfferError(f"status {change.status!r}", "catalogue.bad_status")
     if change.status == "active" and not pages:  # partners could not make a link for it
@@ -129,6 +146,7 @@ def checked(session: Session, change: OfferChange, offer_id: int | None = None) 
         "landing_urls": pages,
         "status": change.status,
         "tiers_allowed": sorted(set(change.tiers_allowed)),
+        "access": change.access,
     }
 
 
@@ -143,11 +161,14 @@ def catalogue(session: Session, scope: Scope) -> list[CatalogueRow]:
         .where(TrackingLink.archived.is_(False)).group_by(TrackingLink.offer_id)).all())  # fmt: skip
     creatives = dict(session.execute(select(Creative.offer_id, func.count()).group_by(Creative.offer_id)).all())
     codes = dict(session.execute(select(PromoCode.offer_id, func.count()).group_by(PromoCode.offer_id)).all())
+    requests = dict(session.execute(select(OfferAccess.offer_id, func.count()).where(OfferAccess.status == "requested")
+                                    .group_by(OfferAccess.offer_id)).all())  # fmt: skip
     order = {s: i for i, s in enumerate(OFFER_STATUSES)}
     offers = sorted(session.scalars(select(Offer)).all(), key=lambda o: (order.get(o.status, 9), o.name, o.id))
     return [
         CatalogueRow(o.id, o.name, o.vertical, o.status, tuple(o.tiers_allowed or ()), len(o.landing_urls or ()),
-                     links.get(o.id, 0), partners.get(o.id, 0), creatives.get(o.id, 0), codes.get(o.id, 0))
+                     links.get(o.id, 0), partners.get(o.id, 0), creatives.get(o.id, 0), codes.get(o.id, 0), o.access,
+                     requests.get(o.id, 0))
         for o in offers
     ]  # fmt: skip
 
@@ -159,7 +180,7 @@ def current(session: Session, scope: Scope, offer_id: int) -> OfferChange:
     if offer is None:
         raise OfferError(f"no offer {offer_id}", "catalogue.no_such_offer", offer=offer_id)
     return OfferChange(offer.name, offer.vertical, offer.description or "", tuple(offer.landing_urls or ()),
-                       offer.status, tuple(offer.tiers_allowed or ()))  # fmt: skip
+                       offer.status, tuple(offer.tiers_allowed or ()), offer.access)  # fmt: skip
 
 
 def verticals(session: Session) -> list[str]:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from cabinet.access import Scope, scoped_partner
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
+from cabinet.offer_access import open_to
 from cabinet.program import program_timezone
 from cabinet.store.models import Offer, Partner, PromoCode, User
 
@@ -95,10 +96,11 @@ def promo_codes(session: Session, scope: Scope) -> list[PromoItem]:
 
 
 def code_offers(session: Session, scope: Scope, partner_id: int) -> list[Offer]:
-    """Active offers the partner's tier may run (a code may also be for any offer: None)."""
+    """Active offers the partner's tier may run and, if one needs approval, it was approved for (a code may also be
+    for any offer: None)."""
     partner = scoped_partner(session, scope, partner_id)
     offers = session.scalars(select(Offer).where(Offer.status == "active").order_by(Offer.name, Offer.id)).all()
-    return [o for o in offers if not o.tiers_allowed or partner.tier_code in o.tiers_allowed]
+    return open_to(session, partner, offers)
 
 
 def _staff(scope: Scope) -> None:

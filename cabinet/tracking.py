@@ -20,6 +20,7 @@ from cabinet.access import Scope, scoped_partner
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
 from cabinet.links import sign_link, tracking_url
+from cabinet.offer_access import open_to
 from cabinet.store.models import Offer, Partner, ProgramSettings, TrackingLink, User
 
 SUBS = ("sub1", "sub2", "sub3", "sub4", "sub5")
@@ -45,10 +46,11 @@ class NewLink:
 
 
 def promotable_offers(session: Session, scope: Scope, partner_id: int) -> list[Offer]:
-    """Active offers with a landing page that the partner's tier may run (no tiers listed: open to all), by name."""
+    """Active offers with a landing page that the partner's tier may run (no tiers listed: open to all) and, if one
+    needs approval, the partner was approved for (`cabinet.offer_access`), by name."""
     partner = scoped_partner(session, scope, partner_id)
     offers = session.scalars(select(Offer).where(Offer.status == "active").order_by(Offer.name, Offer.id)).all()
-    return [o for o in offers if o.landing_urls and (not o.tiers_allowed or partner.tier_code in o.tiers_allowed)]
+    return open_to(session, partner, (o for o in offers if o.landing_urls))
 
 
 def partner_links(session: Session, scope: Scope, partner_id: int, archived: bool = False) -> list[TrackingLink]:

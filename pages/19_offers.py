@@ -3,7 +3,7 @@ the offer in the period (the busiest first), and a tracking link in one click.""
 
 import streamlit as st
 
-from cabinet.ui import data, store
+from cabinet.ui import data, offer_access, store
 from cabinet.ui.guard import require_user
 from cabinet.ui.plan_box import plan_rates
 from cabinet.ui.text import t
@@ -14,9 +14,12 @@ user = require_user("links")
 st.title(t("offers.title"))
 scope = user.scope
 snap = data.snapshot_or_stop()
+offer_access.say_done()
 
 partner_id = scope.own_partner_id
-if partner_id is None:  # staff: the offers as one of their partners sees them
+if partner_id is None:  # staff: requests to run offers, then the offers as one of their partners sees them
+    offer_access.staff_queue(scope, user.timezone)
+    st.subheader(t("offers.as_partner"))
     partners = {pid: f"{pid} · {name}" for pid, name, status in store.partners(scope) if status == "active"}
     if not partners:
         st.info(t("links.no_partners"))
@@ -25,6 +28,7 @@ if partner_id is None:  # staff: the offers as one of their partners sees them
 offers = store.offers(scope, int(partner_id))
 if not offers:
     st.info(t("links.no_offers"))
+    offer_access.approval_offers(scope, int(partner_id), user.timezone)
     st.stop()
 if rates := plan_rates(user, snap, int(partner_id)):
     st.caption(t("offers.rates", rates=rates))
@@ -71,4 +75,5 @@ for offer in shown:
             st.switch_page("pages/06_links.py")
 if not shown:
     st.info(t("offers.none_match"))
+offer_access.approval_offers(scope, int(partner_id), user.timezone)
 st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))

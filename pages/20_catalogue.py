@@ -37,6 +37,8 @@ table = pl.DataFrame(
         t("catalogue.field_tiers_allowed"): [
             ", ".join(found.tiers.get(c, c) for c in r.tiers_allowed) or t("catalogue.all_tiers") for r in shown
         ],
+        t("catalogue.field_access"): [t(f"catalogue.access_{r.access}") for r in shown],
+        t("catalogue.col_requests"): [r.requests for r in shown],
         t("catalogue.col_pages"): [r.landing_pages for r in shown],
         t("catalogue.col_links"): [r.active_links for r in shown],
         t("catalogue.col_partners"): [r.partners for r in shown],

@@ -29,6 +29,7 @@ from sqlalchemy.types import TypeDecorator
 ROLES = ("partner", "manager", "admin")
 PLAN_TYPES = ("cpa", "revshare", "hybrid")
 OFFER_STATUSES = ("active", "paused", "archived")
+OFFER_ACCESS = ("open", "approval")  # approval: a partner runs the offer once a manager approved its request
 PAYOUT_STATUSES = ("requested", "approved", "paid", "rejected")
 MONEY = Numeric(18, 4)
 PERCENT = Numeric(9, 4)
@@ -196,7 +197,10 @@ class Offer(Base):
     """Something partners promote: vertical, landing pages, which tiers may run it."""
 
     __tablename__ = "offers"
-    __table_args__ = (CheckConstraint("status IN ('active','paused','archived')", name="status"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('active','paused','archived')", name="status"),
+        CheckConstraint("access IN ('open','approval')", name="access"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     vertical: Mapped[str] = mapped_column(String(32))
@@ -204,7 +208,29 @@ class Offer(Base):
     landing_urls: Mapped[list[Any]] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(String(16), default="active")
     tiers_allowed: Mapped[list[Any]] = mapped_column(default=list)
+    access: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class OfferAccess(Base):
+    """A partner's access to an offer that needs approval: requested, approved, rejected or revoked, one row per
+    partner and offer, changed by each step (`cabinet.offer_access`; the audit log keeps the history)."""
+
+    __tablename__ = "offer_access"
+    __table_args__ = (
+        UniqueConstraint("offer_id", "partner_id"),
+        CheckConstraint("status IN ('requested','approved','rejected','revoked')", name="status"),
+        Index("ix_offer_access_partner_id", "partner_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str | None] = mapped_column(String(500))  # the partner's, with its request
+    reason: Mapped[str | None] = mapped_column(String(500))  # the manager's, with a rejection or revocation
+    requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class TrackingLink(Base):

@@ -16,7 +16,7 @@ from cabinet.creatives import CreativeItem, creative_file
 from cabinet.i18n import LOCALES
 from cabinet.offers_admin import CatalogueRow, OfferChange, OfferSaved
 from cabinet.store.db import session_scope
-from cabinet.store.models import OFFER_STATUSES, Creative, Tier
+from cabinet.store.models import OFFER_ACCESS, OFFER_STATUSES, Creative, Tier
 from cabinet.ui.menu import LANGUAGE_NAMES
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import current_locale, t
@@ -85,6 +85,10 @@ def offer_form(scope: Scope, found: Catalogue, offer_id: int | None) -> None:
                                 index=OFFER_STATUSES.index(now.status) if now.status in OFFER_STATUSES else 0,
                                 format_func=lambda s: t(f"catalogue.status_{s}"),
                                 help=t("catalogue.status_help"))  # fmt: skip
+        access = left.selectbox(t("catalogue.field_access"), OFFER_ACCESS, key=f"catalogue_access_{tag}",
+                                index=OFFER_ACCESS.index(now.access) if now.access in OFFER_ACCESS else 0,
+                                format_func=lambda a: t(f"catalogue.access_{a}"),
+                                help=t("catalogue.access_help"))  # fmt: skip
         tiers = right.multiselect(t("catalogue.field_tiers_allowed"), list(found.tiers), format_func=found.tiers.get,
                                   default=[c for c in now.tiers_allowed if c in found.tiers],
                                   key=f"catalogue_tiers_{tag}", placeholder=t("catalogue.all_tiers"),
@@ -92,7 +96,8 @@ def offer_form(scope: Scope, found: Catalogue, offer_id: int | None) -> None:
         label = t("catalogue.add_submit") if offer_id is None else t("catalogue.save", offer=offer_id)
         if not st.form_submit_button(label, type="primary"):
             return
-    change = OfferChange(name, vertical, description, _offers.landing_lines(pages), str(status), tuple(tiers))
+    change = OfferChange(name, vertical, description, _offers.landing_lines(pages), str(status), tuple(tiers),
+                         str(access))  # fmt: skip
     if offer_id is None:
         fields = tuple(f"catalogue_{f}_new" for f in ("name", "vertical", "desc", "pages"))
         save_then_rerun(lambda s: _offers.create_offer(s, scope, change), DONE_KEY, clear=fields)

@@ -18,6 +18,7 @@ from cabinet import account as _account
 from cabinet import audit_log as _audit
 from cabinet import creatives as _creatives
 from cabinet import invites as _invites
+from cabinet import offer_access as _offer_access
 from cabinet import partners_admin as _partners
 from cabinet import payouts as _payouts
 from cabinet import program_edit as _program
@@ -86,14 +87,16 @@ def home_status(scope: Scope) -> DataStatus:
 
 def to_do(scope: Scope) -> list[tuple[str, int]]:
     """What the home page asks the user to act on, (item, count): a partner without a payout method; the
-    applications to join and the payout requests of a manager's or admin's partners that wait for a decision."""
+    applications to join, payout requests and requests to run offers of a manager's or admin's partners that wait for
+    a decision."""
     with session_scope(engine()) as s:
         if scope.own_partner_id is not None:
             partner = scoped_partner(s, scope, scope.own_partner_id)
             return [] if partner.payout_method else [("payout_method", 1)]
         if scope.role in ("manager", "admin"):
             waiting = len(_payouts.scope_requests(s, scope, ("requested",)))
-            counts = [("applications", _invites.applications(s, scope)), ("payout_requests", waiting)]
+            counts = [("applications", _invites.applications(s, scope)), ("payout_requests", waiting),
+                      ("offer_requests", len(_offer_access.queue(s, scope)))]  # fmt: skip
             return [(item, n) for item, n in counts if n]
     return []
 

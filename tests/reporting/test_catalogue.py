@@ -86,6 +86,7 @@ def test_an_admin_adds_an_offer_and_the_tiers_it_names_can_run_it(program: Progr
         ({"landing_urls": tuple(f"https://a.example/{i}" for i in range(21))}, "catalogue.too_many_pages"),
         ({"landing_urls": ()}, "catalogue.no_pages"),
         ({"status": "deleted"}, "catalogue.bad_status"),
+        ({"access": "private"}, "catalogue.bad_access"),
         ({"tiers_allowed": ("platinum",)}, "catalogue.bad_tier"),
     ],
 )

@@ -24,6 +24,7 @@ from cabinet.store.models import (
     CommissionPlan,
     Creative,
     Offer,
+    OfferAccess,
     OutboxMail,
     Partner,
     PayoutRequest,
@@ -229,7 +230,7 @@ def _sample_program(session, big: Decimal) -> list[tuple[type, tuple[Any, ...], 
                         last_login_at=WHEN, totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
                         totp_last_step=59_000_000, payouts_access=False)  # fmt: skip
     offer = Offer(name="Casino", vertical="igaming", description="long " * 100, landing_urls=["https://a.example/x?y=1"],
-                  status="archived", tiers_allowed=["gold"], created_at=WHEN)  # fmt: skip
+                  status="archived", tiers_allowed=["gold"], access="approval", created_at=WHEN)  # fmt: skip
     session.add_all([partner_user, offer])
     session.flush()
     link = TrackingLink(token="tok_" + "a" * 40, partner_id=parent.id, offer_id=offer.id, name="Spring",
@@ -267,10 +268,13 @@ def _sample_program(session, big: Decimal) -> list[tuple[type, tuple[Any, ...], 
         created_at=WHEN,
         params={"period": "custom", "dates": ["2026-11-01", "2026-11-30"], "filters": {"country": "DE"}},
     )
-    session.add_all([call, view])
+    access = OfferAccess(offer_id=offer.id, partner_id=parent.id, status="revoked", message="Мой трафик: " + "x" * 480,
+                         reason="r" * 500, requested_at=WHEN, decided_at=WHEN + timedelta(days=1),
+                         decided_by_user_id=manager.id)  # fmt: skip
+    session.add_all([call, view, access])
     session.flush()
     objs = [tier, plan, settings, manager, parent, child, partner_user, offer, link, promo, creative, payout, audit,
-            news, mail, hook, call, view]  # fmt: skip
+            news, mail, hook, call, view, access]  # fmt: skip
     return [(type(o), inspect(o).identity, _columns(o)) for o in objs]
 
 

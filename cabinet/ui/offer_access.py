@@ -1,0 +1,131 @@
+"""The Offers page's access parts (`cabinet.offer_access` checks and stores): a partner's offers that need approval,
+each with its request; for managers and admins, the requests of their partners to decide and the accesses to
+revoke."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import polars as pl
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from cabinet import offer_access as _access
+from cabinet.access import Scope
+from cabinet.offer_access import AccessItem, QueueItem
+from cabinet.store.db import session_scope
+from cabinet.ui.resources import engine
+from cabinet.ui.text import t
+from cabinet.ui.widgets import plain, save_then_rerun
+
+DONE_KEY = "access_done"  # (translation key, values): said once after the rerun
+
+
+def say_done() -> None:
+    """What the last request or decision did, once."""
+    if (done := st.session_state.pop(DONE_KEY, None)) is not None:
+        st.success(t(done[0], **done[1]))
+
+
+def _items(scope: Scope, partner_id: int) -> list[AccessItem]:
+    with session_scope(engine()) as s:
+        return _access.partner_view(s, scope, partner_id)
+
+
+def _queue(scope: Scope, statuses: tuple[str, ...]) -> list[QueueItem]:
+    with session_scope(engine()) as s:
+        return _access.queue(s, scope, statuses)
+
+
+def approval_offers(scope: Scope, partner_id: int, tz: str) -> None:
+    """The approval offers the partner is not approved for yet, each with where its request stands and a way to ask
+    (the partner) or to give access (staff choosing the partner)."""
+    items = [i for i in _items(scope, partner_id) if i.status != "approved"]
+    if not items:
+        return
+    st.subheader(t("access.title"))
+    st.caption(t("access.caption"))
+    for item in items:
+        offer = item.offer
+        with st.container(border=True):
+            st.markdown(f"**{plain(offer.name)}** · {plain(offer.vertical)} · #{offer.id}")
+            if offer.description:
+                st.text(offer.description)
+            when = item.decided_at or item.requested_at
+            day = f"{when.astimezone(ZoneInfo(tz)):%Y-%m-%d}" if when else ""
+            if item.status is not None:
+                st.caption(t(f"access.status_{item.status}", day=day, reason=item.reason or "—"))
+            if item.status == "requested":
+                continue
+            if scope.own_partner_id is None:  # staff choosing the partner: access without a request
+                if st.button(t("access.grant"), key=f"access_grant_{offer.id}", icon=":material/lock_open:"):
+                    save_then_rerun(lambda s, o=offer.id: _access.grant(s, scope, partner_id, o), DONE_KEY,
+                                    done=("access.granted", {"offer": plain(offer.name)}))  # fmt: skip
+                continue
+            with st.form(f"access_request_{offer.id}"):
+                message = st.text_area(t("access.message"), max_chars=_access.TEXT_MAX, height=70,
+                                       key=f"access_message_{offer.id}", help=t("access.message_help"))  # fmt: skip
+                sent = st.form_submit_button(t("access.ask"), icon=":material/how_to_reg:")
+            if sent:
+                save_then_rerun(lambda s, o=offer.id, m=message: _access.request_access(s, scope, partner_id, o, m),
+                                DONE_KEY, done=("access.asked", {"offer": plain(offer.name)}))  # fmt: skip
+
+
+def _table(items: list[QueueItem], tz: str) -> pl.DataFrame:
+    zone = ZoneInfo(tz)
+    return pl.DataFrame(
+        {
+            t("access.col_partner"): [f"{i.partner_id} · {i.partner}" for i in items],
+            t("access.col_offer"): [f"{i.offer_id} · {i.offer}" for i in items],
+            t("access.col_requested"): [
+                f"{i.requested_at.astimezone(zone):%Y-%m-%d %H:%M}" if i.requested_at else "" for i in items
+            ],
+            t("access.col_message"): [i.message or "" for i in items],
+        }
+    )
+
+
+def staff_queue(scope: Scope, tz: str) -> None:
+    """The requests of the staff member's partners, oldest first, to approve or reject; then the accesses given, to
+    revoke."""
+    requests = _queue(scope, ("requested",))
+    st.subheader(t("access.queue_title", n=len(requests)))
+    if not requests:
+        st.caption(t("access.queue_empty"))
+    else:
+        st.dataframe(_table(requests, tz), hide_index=True, width="stretch")
+        by_id = {i.access_id: i for i in requests}
+        pick = st.selectbox(t("access.pick"), list(by_id), key="access_pick",
+                            format_func=lambda a: f"{by_id[a].partner} → {by_id[a].offer}")  # fmt: skip
+        reason = st.text_input(t("access.reason"), max_chars=_access.TEXT_MAX, key="access_reason",
+                               help=t("access.reason_help"))  # fmt: skip
+        left, right = st.columns(2)
+        item = by_id[pick]
+        names = {"partner": plain(item.partner), "offer": plain(item.offer)}
+
+        def decide(approve: bool) -> None:
+            def change(s: Session) -> object:
+                return _access.decide(s, scope, int(pick), approve, reason)
+
+            done = "access.approved" if approve else "access.rejected"
+            save_then_rerun(change, DONE_KEY, done=(done, names), clear=("access_reason",))
+
+        if left.button(t("access.approve"), type="primary", key="access_approve", icon=":material/check:"):
+            decide(True)
+        if right.button(t("access.reject"), key="access_reject", icon=":material/close:"):
+            decide(False)
+    approved = _queue(scope, ("approved",))
+    if not approved:
+        return
+    with st.expander(t("access.approved_title", n=len(approved))):
+        st.dataframe(_table(approved, tz).drop(t("access.col_message")), hide_index=True, width="stretch")
+        given = {i.access_id: i for i in approved}
+        pick = st.selectbox(t("access.pick"), list(given), key="access_revoke_pick",
+                            format_func=lambda a: f"{given[a].partner} → {given[a].offer}")  # fmt: skip
+        with st.form("access_revoke"):
+            reason = st.text_input(t("access.revoke_reason"), max_chars=_access.TEXT_MAX, key="access_revoke_reason")
+            if st.form_submit_button(t("access.revoke"), icon=":material/lock:"):
+                names = {"partner": plain(given[pick].partner), "offer": plain(given[pick].offer)}
+                save_then_rerun(lambda s: _access.revoke(s, scope, int(pick), reason), DONE_KEY,
+                                done=("access.revoked", names), clear=("access_revoke_reason",))  # fmt: skip
+        st.caption(t("access.revoke_caption"))
