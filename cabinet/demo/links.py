@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from cabinet.links import sign_link
-from cabinet.store.models import CommissionPlan, PromoCode, TrackingLink
+from cabinet.store.models import CommissionPlan, OfferAccess, PromoCode, TrackingLink
 
 CREATED = datetime(2025, 1, 15, 9, 0, tzinfo=UTC)  # when the demo's program, partners and links were made
 
@@ -83,3 +83,24 @@ def seed_promo_codes(session, rng, partners, offers) -> list[PromoCode]:  # type
     session.add_all(promos)
     session.flush()
     return promos
+
+
+def seed_offer_access(session, partners, offers, links, asked_at: datetime) -> None:  # type: ignore[no-untyped-def]
+    """The offer Live Dealer Hub needs approval: the partners with links on it were approved by their managers; the
+    first partner of the showcase tree without access (gold_parent, else silver_sub, …) asked at `asked_at` and
+    waits."""
+    vip = next((o for o in offers if o.name == "Live Dealer Hub"), None)
+    if vip is None:
+        return
+    vip.access = "approval"
+    running = sorted({lk.partner_id for lk in links if lk.offer_id == vip.id})
+    managers = {p.id: p.manager_user_id for p in partners}
+    for pid in running:
+        session.add(OfferAccess(offer_id=vip.id, partner_id=pid, status="approved", requested_at=CREATED,
+                                decided_at=CREATED, decided_by_user_id=managers.get(pid)))  # fmt: skip
+    asking = next((p for p in partners[:9] if p.id not in running and p.tier_code in vip.tiers_allowed), None)
+    if asking is not None:
+        note = "Live casino reviews on our site, DE and AT, ~2,000 clicks a week."
+        session.add(OfferAccess(offer_id=vip.id, partner_id=asking.id, status="requested", requested_at=asked_at,
+                                message=note))  # fmt: skip
+    session.flush()

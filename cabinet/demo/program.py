@@ -13,7 +13,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cabinet.demo.links import CREATED, seed_links, seed_promo_codes
+from cabinet.demo.links import CREATED, seed_links, seed_offer_access, seed_promo_codes
 from cabinet.demo.news import seed_news
 from cabinet.passwords import UNUSABLE_HASH, hash_password, random_password
 from cabinet.program import ensure_program_defaults
@@ -236,6 +236,7 @@ def seed_program(session: Session, *, seed: int, n_partners: int, link_key: byte
     _application(session, partners[0])
     seed_news(session, end)
     links, link_subs = seed_links(session, rng, partners, offers, tier_codes, link_key)
+    seed_offer_access(session, partners, offers, links, datetime.combine(end, time(9, 30), UTC))
     promos = seed_promo_codes(session, rng, partners, offers)
     _payouts(session, partners, end)
     weights = rng.pareto(1.2, size=n_partners) + 0.05

@@ -18,7 +18,16 @@ from cabinet.demo.generate import DEFAULT_END, DemoResult, generate
 from cabinet.links import verify_link
 from cabinet.passwords import check_password
 from cabinet.store.db import make_engine, migrate, session_scope
-from cabinet.store.models import CommissionPlan, Creative, Offer, Partner, PayoutRequest, TrackingLink, User
+from cabinet.store.models import (
+    CommissionPlan,
+    Creative,
+    Offer,
+    OfferAccess,
+    Partner,
+    PayoutRequest,
+    TrackingLink,
+    User,
+)
 from tests.demo.contract_check import check_file
 
 KEY = b"demo-test-link-key-0123456789abcdef"
@@ -251,3 +260,17 @@ def test_one_small_partner_buys_traffic_for_the_review_to_find(demo: tuple[Path,
         showcase = [p.id for p in s.scalars(select(Partner).order_by(Partner.id).limit(9))]
     engine.dispose()
     assert link is not None and link.partner_id not in showcase
+
+
+def test_one_offer_needs_approval_and_one_partner_waits_for_it(demo: tuple[Path, DemoResult, str]) -> None:
+    _root, _res, url = demo
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        [vip] = s.scalars(select(Offer).where(Offer.access == "approval")).all()
+        rows = s.scalars(select(OfferAccess).where(OfferAccess.offer_id == vip.id)).all()
+        on_it = set(s.scalars(select(TrackingLink.partner_id).where(TrackingLink.offer_id == vip.id)))
+        [asking] = [r for r in rows if r.status == "requested"]
+        first_nine = [p.id for p in s.scalars(select(Partner).order_by(Partner.id).limit(9))]
+    engine.dispose()
+    assert {r.partner_id for r in rows if r.status == "approved"} == on_it  # every partner with links on it
+    assert asking.partner_id in first_nine and asking.partner_id not in on_it and asking.message
