@@ -32,6 +32,7 @@ if not offers:
     st.stop()
 if rates := plan_rates(user, snap, int(partner_id)):
     st.caption(t("offers.rates", rates=rates))
+offer_access.approval_hint(scope, int(partner_id))
 
 cols = st.columns([3, 2])
 search = cols[0].text_input(t("offers.search"), max_chars=100, key="offers_search").strip().lower()

@@ -19,6 +19,7 @@ from cabinet.ui.text import t
 from cabinet.ui.widgets import plain, save_then_rerun
 
 DONE_KEY = "access_done"  # (translation key, values): said once after the rerun
+ANCHOR = "approval"  # the section's place on the page, for the hint at the top to link to
 
 
 def say_done() -> None:
@@ -37,13 +38,21 @@ def _queue(scope: Scope, statuses: tuple[str, ...]) -> list[QueueItem]:
         return _access.queue(s, scope, statuses)
 
 
+def approval_hint(scope: Scope, partner_id: int) -> None:
+    """At the top of the Offers page: how many offers need approval and where their requests stand, linking down."""
+    items = [i for i in _items(scope, partner_id) if i.status != "approved"]
+    if items:
+        waiting = sum(i.status == "requested" for i in items)
+        st.info(t("access.hint", n=len(items), waiting=waiting, anchor=ANCHOR), icon=":material/lock:")
+
+
 def approval_offers(scope: Scope, partner_id: int, tz: str) -> None:
     """The approval offers the partner is not approved for yet, each with where its request stands and a way to ask
     (the partner) or to give access (staff choosing the partner)."""
     items = [i for i in _items(scope, partner_id) if i.status != "approved"]
     if not items:
         return
-    st.subheader(t("access.title"))
+    st.subheader(t("access.title"), anchor=ANCHOR)
     st.caption(t("access.caption"))
     for item in items:
         offer = item.offer
