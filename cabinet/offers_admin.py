@@ -6,8 +6,8 @@ counting when the offer is paused or archived, or its tier list no longer names 
 what arrives). Those only stop new links and new promo codes, and hide the offer from the partner's Offers and
 Creatives pages. A landing page taken off an offer stays on the links made with it; the change says how many active
 links still point there, so the admin can tell those partners. An offer that needs approval is run only by the
-partners a manager approved (`cabinet.offer_access`); making an open offer need approval stops new links and codes of
-the partners not approved yet, in the same way.
+partners a manager approved (`cabinet.offer_access`); when an open offer is made to need approval, the partners with
+active links on it are approved with the change, so it stops newcomers, not the traffic already running.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from cabinet.store.models import (
     Tier,
     TrackingLink,
     User,
+    utcnow,
 )
 
 NAME_MAX = 200
@@ -86,6 +87,7 @@ class OfferSaved:
     changed: tuple[str, ...]
     links_on_removed_pages: int = 0
     created: bool = False
+    kept_access: int = 0  # partners running an offer that now needs approval, approved with the change
     name: str = ""
 
 
@@ -233,6 +235,26 @@ def update_offer(session: Session, scope: Scope, offer_id: int, change: OfferCha
     for field in changed:
         setattr(offer, field, values[field])
     details: dict[str, object] = {f: [before[f], values[f]] for f in changed}
-    _log(session, scope, "offer_changed", offer_id, details | ({"links_on_removed_pages": stranded} if removed else {}))
+    if removed:
+        details["links_on_removed_pages"] = stranded
+    kept = _keep_running(session, scope, offer_id) if "access" in changed and offer.access == "approval" else []
+    if kept:
+        details["approved_with_the_change"] = kept
+    _log(session, scope, "offer_changed", offer_id, details)
     session.flush()
-    return OfferSaved(offer_id, changed, stranded)
+    return OfferSaved(offer_id, changed, stranded, kept_access=len(kept))
+
+
+def _keep_running(session: Session, scope: Scope, offer_id: int) -> list[int]:
+    """An open offer made to need approval: the partners with active links on it keep running it (approved now, by
+    the admin who changed it), so the change stops newcomers, not the partners already sending traffic."""
+    running = set(session.scalars(select(TrackingLink.partner_id).where(
+        TrackingLink.offer_id == offer_id, TrackingLink.archived.is_(False))))  # fmt: skip
+    rows = {a.partner_id: a for a in session.scalars(select(OfferAccess).where(OfferAccess.offer_id == offer_id))}
+    kept = sorted(p for p in running if p not in rows or rows[p].status == "requested")  # never undo a decision
+    now = utcnow()
+    for partner_id in kept:
+        access = rows.get(partner_id) or OfferAccess(offer_id=offer_id, partner_id=partner_id)
+        access.status, access.decided_at, access.decided_by_user_id = "approved", now, scope.user_id
+        session.add(access)
+    return kept

@@ -59,6 +59,8 @@ def say_done(added: bool) -> None:
     st.success(t("catalogue.saved", offer=done.offer_id, fields=fields) if done.changed else t("catalogue.same"))
     if done.links_on_removed_pages:
         st.warning(t("catalogue.stranded_links", n=done.links_on_removed_pages))
+    if done.kept_access:
+        st.info(t("catalogue.kept_access", n=done.kept_access))
 
 
 def offer_form(scope: Scope, found: Catalogue, offer_id: int | None) -> None:

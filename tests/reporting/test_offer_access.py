@@ -182,3 +182,25 @@ def test_the_pages_ask_decide_and_count_the_request(vip: tuple[Program, int], st
     staff.button(key="access_approve").click().run()
     assert not staff.exception and staff.success[0].value == "Parent may now run VIP Casino."
     assert offer_id in _ids(program, store_engine, "p_parent", program.tiny.parent)
+
+
+def test_an_open_offer_made_to_need_approval_keeps_the_partners_running_it(
+    program: Program, store_engine: Engine
+) -> None:
+    from cabinet.offers_admin import OfferChange, current, update_offer
+
+    tiny, root = program.tiny, program.users["root"].scope
+    with session_scope(store_engine) as s:
+        s.get(Offer, tiny.offer).landing_urls = ["https://casino.example"]
+        s.add(OfferAccess(offer_id=tiny.offer, partner_id=program.outsider, status="rejected", reason="no"))
+        s.add(TrackingLink(partner_id=program.outsider, offer_id=tiny.offer, landing_url="https://casino.example"))
+    with session_scope(store_engine) as s:  # the parent has the tiny program's link on it; the child none
+        saved = update_offer(s, root, tiny.offer, OfferChange(**{**current(s, root, tiny.offer).__dict__,
+                                                                 "access": "approval"}))  # fmt: skip
+    assert (saved.changed, saved.kept_access) == (("access",), 1)
+    assert tiny.offer in _ids(program, store_engine, "p_parent", tiny.parent)
+    assert tiny.offer not in _ids(program, store_engine, "p_child", tiny.child)
+    assert tiny.offer not in _ids(program, store_engine, "p_bronze", program.outsider)  # declined stays declined
+    with session_scope(store_engine) as s:
+        log = s.scalar(select(AuditLog).where(AuditLog.action == "offer_changed"))
+    assert log.details["approved_with_the_change"] == [tiny.parent]
