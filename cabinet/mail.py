@@ -49,6 +49,7 @@ KINDS = (
     "payout_update",
     "application",
     "offer_access",
+    "team_changed",
     "news",
     "test",
     "welcome",

@@ -12,6 +12,7 @@ from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.login import refresh_cookie
 from cabinet.ui.second_factor import second_factor_box
 from cabinet.ui.store import METHODS, AccountError, masked
+from cabinet.ui.team import team_box
 from cabinet.ui.text import t
 from cabinet.ui.widgets import show_refusal
 
@@ -106,6 +107,9 @@ if partner_id is not None:
         st.caption(t("account.payouts_hidden"))
     else:  # a tier without payouts
         st.caption(t("auth.no_feature", feature=t("menu.payouts")))
+
+    if user.impersonator is None and "payouts" not in user.withheld and status == "active":  # the account's owners
+        team_box(scope, user.timezone)
 
     st.subheader(t("account.emails"))
     prefs = store.email_prefs(scope, partner_id)
