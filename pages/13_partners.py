@@ -9,6 +9,7 @@ import streamlit as st
 from cabinet.ui import data, store
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.partner_new import add_partner_box
+from cabinet.ui.partner_notes import notes_box
 from cabinet.ui.store import PARTNER_STATUSES, PartnerChange, PartnerChangeError
 from cabinet.ui.text import t
 from cabinet.ui.widgets import display_config, short_label, show_refusal, today_in
@@ -96,3 +97,4 @@ with st.form(f"partner_{pick}"):  # its own widgets per partner: they start from
 if row.plan_id is None:  # an application sent without an invitation has none, and earns nothing until it has one
     st.warning(t("partners.no_plan_warning"))
 st.caption(t("partners.blocking"))
+notes_box(user.scope, int(pick), user.timezone)

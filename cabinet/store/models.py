@@ -404,6 +404,19 @@ class PostbackSend(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
+class PartnerNote(Base):
+    """A manager's note on a partner, for the program's staff only (`cabinet.partner_notes`)."""
+
+    __tablename__ = "partner_notes"
+    __table_args__ = (Index("ix_partner_notes_partner_id", "partner_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    author_username: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
 class SavedView(Base):
     """A login's named report settings (`cabinet.saved_views`): period, grouping, metrics and filters of a page."""
 

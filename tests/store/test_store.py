@@ -27,6 +27,7 @@ from cabinet.store.models import (
     OfferAccess,
     OutboxMail,
     Partner,
+    PartnerNote,
     PayoutRequest,
     Postback,
     PostbackSend,
@@ -271,10 +272,12 @@ def _sample_program(session, big: Decimal) -> list[tuple[type, tuple[Any, ...], 
     access = OfferAccess(offer_id=offer.id, partner_id=parent.id, status="revoked", message="Мой трафик: " + "x" * 480,
                          reason="r" * 500, requested_at=WHEN, decided_at=WHEN + timedelta(days=1),
                          decided_by_user_id=manager.id)  # fmt: skip
-    session.add_all([call, view, access])
+    note = PartnerNote(partner_id=parent.id, author_user_id=manager.id, author_username="mgr",
+                       body="Звонил 12.11: **SEO** only\n" * 40, created_at=WHEN)  # fmt: skip
+    session.add_all([call, view, access, note])
     session.flush()
     objs = [tier, plan, settings, manager, parent, child, partner_user, offer, link, promo, creative, payout, audit,
-            news, mail, hook, call, view, access]  # fmt: skip
+            news, mail, hook, call, view, access, note]  # fmt: skip
     return [(type(o), inspect(o).identity, _columns(o)) for o in objs]
 
 

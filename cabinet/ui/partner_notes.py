@@ -1,0 +1,42 @@
+"""The Partners page's notes on the partner picked (`cabinet.partner_notes` checks and stores): staff only."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from cabinet import partner_notes as _notes
+from cabinet.access import Scope
+from cabinet.store.db import session_scope
+from cabinet.ui.resources import engine
+from cabinet.ui.text import t
+from cabinet.ui.widgets import save_then_rerun
+
+DONE_KEY = "notes_done"
+
+
+def notes_box(scope: Scope, partner_id: int, tz: str) -> None:
+    """The partner's notes, newest first, and a form to add one."""
+    st.subheader(t("notes.title"))
+    if (done := st.session_state.pop(DONE_KEY, None)) is not None:
+        st.success(t(done))
+    with st.form(f"notes_add_{partner_id}", clear_on_submit=True):
+        body = st.text_area(t("notes.new"), max_chars=_notes.BODY_MAX, height=80, key=f"notes_body_{partner_id}",
+                            help=t("notes.help"))  # fmt: skip
+        if st.form_submit_button(t("notes.add"), icon=":material/note_add:"):
+            save_then_rerun(lambda s: _notes.add_note(s, scope, partner_id, body), DONE_KEY, done="notes.added")
+    with session_scope(engine()) as s:
+        shown = _notes.notes(s, scope, partner_id)
+    if not shown:
+        st.caption(t("notes.none"))
+    zone = ZoneInfo(tz)
+    for note in shown:
+        with st.container(border=True):
+            head, side = st.columns([5, 1])
+            head.caption(f"{note.created_at.astimezone(zone):%Y-%m-%d %H:%M} · {note.author}")
+            head.text(note.body)  # as typed: never Markdown or HTML
+            if note.deletable and side.button(
+                t("notes.delete"), key=f"notes_delete_{note.id}", icon=":material/delete:"
+            ):
+                save_then_rerun(lambda s, n=note.id: _notes.delete_note(s, scope, n), DONE_KEY, done="notes.deleted")
