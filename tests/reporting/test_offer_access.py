@@ -104,6 +104,10 @@ def test_a_revoked_access_stops_new_links_and_keeps_the_made_ones(
         link_id = create_link(s, parent.scope, tiny.parent, NewLink(offer_id), tiny.settings.require_link_key()).id
     with pytest.raises(AccessError):
         _act(store_engine, revoke, program.users["mgr"].scope, access_id, "")
+    asked = _act(store_engine, request_access, program.users["p_child"].scope, tiny.child, offer_id, "")
+    with pytest.raises(AccessError) as open_request:  # a request is declined, not taken back
+        _act(store_engine, revoke, program.users["mgr"].scope, asked, "No")
+    assert open_request.value.key == "access.not_approved"
     _act(store_engine, revoke, program.users["mgr"].scope, access_id, "Brand bidding")
     assert offer_id not in _ids(program, store_engine, "p_parent", tiny.parent)
     with session_scope(store_engine) as s:

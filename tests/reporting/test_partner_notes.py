@@ -40,8 +40,11 @@ def test_partners_and_other_scopes_never_read_or_write_them(program: Program, st
         with pytest.raises(ScopeError) as refused, session_scope(store_engine) as s:
             notes(s, scope, program.tiny.parent)
         assert refused.value.key == "notes.staff_only"
+    _add(program, store_engine, "root", program.outsider, "The outsider's")
     with pytest.raises(ScopeError), session_scope(store_engine) as s:  # not the manager's partner
         add_note(s, program.users["mgr"].scope, program.outsider, "x")
+    with pytest.raises(ScopeError), session_scope(store_engine) as s:
+        notes(s, program.users["mgr"].scope, program.outsider)
     for body, key in (("   ", "notes.empty"), ("x" * 2001, "notes.too_long")):
         with pytest.raises(NoteError) as bad, session_scope(store_engine) as s:
             add_note(s, program.users["mgr"].scope, program.tiny.parent, body)

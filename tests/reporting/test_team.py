@@ -48,6 +48,8 @@ def test_an_owner_adds_a_teammate_who_sets_its_own_password(program: Program, st
                                                                           ("p_parent", True, True)]  # fmt: skip
     assert (log.actor_username, log.target, log.details["payouts_access"]) == ("p_parent", "analyst", False)
     assert _mail(store_engine, "team_changed") == []  # no other payout login to tell
+    _add(program, store_engine, "viewer")
+    assert _mail(store_engine, "team_changed") == []  # the analyst handles no payouts: not told either
 
 
 def test_each_change_is_emailed_to_the_other_owners_and_takes_effect(program: Program, store_engine: Engine) -> None:
