@@ -1,21 +1,22 @@
-"""The operational store: SQLAlchemy 2.x models of users, partners, offers, plans, links and settings."""
+"""The operational store: SQLAlchemy 2.x models of users, partners, offers, plans, links and settings.
+
+The declarative base and its column types are in `cabinet.store.base`, the outgoing messages (outbox, postbacks) in
+`cabinet.store.delivery`; both are re-exported here, so every model is imported from this module.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     Numeric,
     String,
     Text,
@@ -23,8 +24,15 @@ from sqlalchemy import (
     false,
     true,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cabinet.store.base import NAMING as NAMING
+from cabinet.store.base import Base as Base
+from cabinet.store.base import UtcDateTime as UtcDateTime
+from cabinet.store.base import utcnow as utcnow
+from cabinet.store.delivery import OutboxMail as OutboxMail
+from cabinet.store.delivery import Postback as Postback
+from cabinet.store.delivery import PostbackSend as PostbackSend
 
 ROLES = ("partner", "manager", "admin")
 PLAN_TYPES = ("cpa", "revshare", "hybrid")
@@ -33,45 +41,6 @@ OFFER_ACCESS = ("open", "approval")  # approval: a partner runs the offer once a
 PAYOUT_STATUSES = ("requested", "approved", "paid", "rejected")
 MONEY = Numeric(18, 4)
 PERCENT = Numeric(9, 4)
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def utcnow() -> datetime:
-    """Timezone-aware now in UTC (stored as UTC everywhere)."""
-    return datetime.now(UTC)
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """A timezone-aware timestamp stored as UTC on every backend.
-
-    SQLite has no time zones: a plain DateTime(timezone=True) drops the offset of 15:30+03:00 and reads back 15:30.
-    This converts aware values to UTC before writing (naive ones are taken as UTC) and returns aware UTC values.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is None or value.tzinfo is None:
-            return value
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class ProgramSettings(Base):
@@ -336,72 +305,6 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(200))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
-
-
-class OutboxMail(Base):
-    """An email to send (`cabinet.mail`): queued in the transaction of the change it tells of, sent after it."""
-
-    __tablename__ = "outbox"
-    __table_args__ = (
-        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
-        Index("ix_outbox_user_id_kind", "user_id", "kind"),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32))
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # the login it is for, when one
-    to_address: Mapped[str] = mapped_column(String(255))
-    subject: Mapped[str] = mapped_column(String(255))
-    body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued, sent, failed (gave up)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)  # also a sender's lease
-    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-
-
-class Postback(Base):
-    """A partner's postback (`cabinet.postbacks`): a URL its server is called at when one of its conversions reaches
-    one of `statuses` (of one of `types`; none: every type)."""
-
-    __tablename__ = "postbacks"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
-    url: Mapped[str] = mapped_column(Text)  # a template: {macros} are filled in per conversion
-    statuses: Mapped[list[Any]] = mapped_column(default=list)
-    types: Mapped[list[Any]] = mapped_column(default=list)
-    offers: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")  # offer ids; none: every offer
-    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    from_run: Mapped[int] = mapped_column(Integer, default=0)  # changes of ETL runs after this one are told
-    seen_run: Mapped[int] = mapped_column(Integer, default=0)  # the changes up to this run are queued
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    created_by: Mapped[str | None] = mapped_column(String(64))
-
-
-class PostbackSend(Base):
-    """One call of a postback for one change of a conversion's status (by ETL run `run_id`): queued, sent (a 2xx
-    answer) or failed (given up)."""
-
-    __tablename__ = "postback_sends"
-    __table_args__ = (
-        UniqueConstraint("postback_id", "conversion_id", "run_id"),
-        Index("ix_postback_sends_state_next_attempt_at", "state", "next_attempt_at"),
-        Index("ix_postback_sends_partner_id_id", "partner_id", "id"),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    postback_id: Mapped[int] = mapped_column(ForeignKey("postbacks.id"))
-    partner_id: Mapped[int] = mapped_column(Integer)
-    conversion_id: Mapped[str] = mapped_column(String(128))
-    status: Mapped[str] = mapped_column(String(16))  # the conversion's status it tells of
-    run_id: Mapped[int] = mapped_column(Integer)  # the ETL run that changed it to that status
-    url: Mapped[str] = mapped_column(Text)  # as called: the macros filled in
-    state: Mapped[str] = mapped_column(String(16), default="queued")  # queued, sent, failed (gave up)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    http_status: Mapped[int | None] = mapped_column(Integer)
-    last_error: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)  # also a sender's lease
-    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class PartnerNote(Base):
