@@ -93,7 +93,7 @@ def read_picture(content: bytes, filename: str = "") -> Picture:
     return Picture(mime, extension, width, height)
 
 
-def _write(path: Path, content: bytes) -> None:
+def write_whole(path: Path, content: bytes) -> None:
     """Write a file whole or not at all (a temporary name, fsync, rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.part")
@@ -122,7 +122,7 @@ def add_creative(session: Session, scope: Scope, creatives_dir: Path, new: NewCr
                             creative=twin)  # fmt: skip
     target = creatives_dir / relative
     if not target.is_file():
-        _write(target, new.content)
+        write_whole(target, new.content)
     creative = Creative(offer_id=new.offer_id, name=name, kind="banner", width=picture.width, height=picture.height,
                         locale=new.locale, file_path=relative, mime_type=picture.mime_type,
                         size_bytes=len(new.content))  # fmt: skip

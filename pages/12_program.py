@@ -7,6 +7,7 @@ import streamlit as st
 
 from cabinet.ui import data, store
 from cabinet.ui.guard import ScopeError, require_user
+from cabinet.ui.logo import logo_box
 from cabinet.ui.menu import LANGUAGE_NAMES
 from cabinet.ui.news import news_admin
 from cabinet.ui.store import ALL_PARTNER_METRICS, FEATURES, MAX_DEPTH, ProgramChange, ProgramEditError, TierChange
@@ -48,6 +49,8 @@ with st.form("program_form"):
             st.rerun()
         except (ProgramEditError, ScopeError) as exc:
             show_refusal(exc)
+
+logo_box(user.scope)
 
 st.subheader(t("program.tiers"))
 listed, partners = store.tiers()

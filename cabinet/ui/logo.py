@@ -1,0 +1,58 @@
+"""Program settings' logo (`cabinet.branding_admin` checks and stores): the logo shown now, an upload, a removal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from cabinet import branding_admin as _logo
+from cabinet.access import Scope
+from cabinet.creatives_admin import CreativeError
+from cabinet.errors import RefusedRequest
+from cabinet.store.db import session_scope
+from cabinet.ui.branding import brand
+from cabinet.ui.resources import app_settings, engine
+from cabinet.ui.text import t
+from cabinet.ui.widgets import show_refusal
+
+DONE_KEY = "logo_done"
+_UPLOADS_KEY = "logo_upload_generation"
+
+
+def _apply(change, done: str) -> None:  # type: ignore[no-untyped-def]
+    """Make the change, then delete the file it left once committed, and show the new logo everywhere at once."""
+    try:
+        with session_scope(engine()) as s:
+            old: Path | None = change(s)
+    except (CreativeError, RefusedRequest) as exc:
+        show_refusal(exc)
+        return
+    if old is not None:
+        old.unlink(missing_ok=True)
+    brand.clear()  # the sidebar reads the logo through a cache
+    st.session_state[_UPLOADS_KEY] = st.session_state.get(_UPLOADS_KEY, 0) + 1
+    st.session_state[DONE_KEY] = done
+    st.rerun()
+
+
+def logo_box(scope: Scope) -> None:
+    """The current logo and the ways to change it."""
+    st.subheader(t("program.logo"))
+    if (done := st.session_state.pop(DONE_KEY, None)) is not None:
+        st.success(t(done))
+    data_dir = app_settings().data_dir
+    current = brand(app_settings().store_url).logo
+    if current:
+        st.image(current, width=200)
+    else:
+        st.caption(t("program.no_logo"))
+    upload = st.file_uploader(t("program.logo_upload"), type=["png", "jpg", "jpeg", "gif", "webp"],
+                              key=f"logo_file_{st.session_state.get(_UPLOADS_KEY, 0)}",
+                              help=t("program.logo_help", side=_logo.MAX_SIDE))  # fmt: skip
+    left, right = st.columns(2)
+    if upload is not None and left.button(t("program.logo_use"), type="primary", key="logo_use"):
+        name, content = upload.name, upload.getvalue()
+        _apply(lambda s: _logo.set_logo(s, scope, data_dir, name, content), "program.logo_saved")
+    if current and right.button(t("program.logo_remove"), key="logo_remove", icon=":material/delete:"):
+        _apply(lambda s: _logo.remove_logo(s, scope, data_dir), "program.logo_removed")
