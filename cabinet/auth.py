@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, Exists, exists, func, select, update
 from sqlalchemy.orm import Session
@@ -12,6 +13,9 @@ from cabinet.mail import tell_user
 from cabinet.passwords import check_password, hash_password, validate_new_password
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, User
+
+if TYPE_CHECKING:
+    from cabinet.access import Scope
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -57,6 +61,13 @@ def audit(session: Session, action: str, *, user: User | None = None, username: 
             details=details or {},
         )
     )
+
+
+def audit_acted(session: Session, scope: Scope, action: str, target: str, details: dict[str, object]) -> None:
+    """Append one audit-log row under the login acting with `scope` (the manager or admin, when one is viewing the
+    cabinet as a partner)."""
+    audit(session, action, user=session.get(User, scope.user_id), username=scope.username, target=target,
+          details=details)  # fmt: skip
 
 
 def authenticate(engine: Engine, username: str, password: str, now: datetime | None = None) -> AuthResult:

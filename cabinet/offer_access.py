@@ -156,13 +156,19 @@ def _decided(session: Session, scope: Scope, access: OfferAccess, status: str, r
     return access
 
 
-def decide(session: Session, scope: Scope, access_id: int, approve: bool, reason: str = "") -> OfferAccess:
-    """Approve or reject a request of a partner in the scope; a rejection takes a reason, which the partner reads."""
+def _open(session: Session, scope: Scope, access_id: int, status: str, key: str) -> OfferAccess:
+    """An access in `status` of a partner in the staff member's scope, or `key` says it is not."""
     _staff(scope)
     access = session.get(OfferAccess, access_id)
-    if access is None or access.status != "requested":
-        raise AccessError(f"no open request {access_id}", "access.no_request")
+    if access is None or access.status != status:
+        raise AccessError(f"no access {access_id} {status}", key)
     scoped_partner(session, scope, access.partner_id)
+    return access
+
+
+def decide(session: Session, scope: Scope, access_id: int, approve: bool, reason: str = "") -> OfferAccess:
+    """Approve or reject a request of a partner in the scope; a rejection takes a reason, which the partner reads."""
+    access = _open(session, scope, access_id, "requested", "access.no_request")
     text = _text(reason, "access.reason_too_long")
     if not approve and not text:
         raise AccessError("a rejection takes a reason", "access.reason_needed")
@@ -171,11 +177,7 @@ def decide(session: Session, scope: Scope, access_id: int, approve: bool, reason
 
 def revoke(session: Session, scope: Scope, access_id: int, reason: str) -> OfferAccess:
     """Take an approved access back, with a reason the partner reads (new links and codes stop; links made stay)."""
-    _staff(scope)
-    access = session.get(OfferAccess, access_id)
-    if access is None or access.status != "approved":
-        raise AccessError(f"no approved access {access_id}", "access.not_approved")
-    scoped_partner(session, scope, access.partner_id)
+    access = _open(session, scope, access_id, "approved", "access.not_approved")
     text = _text(reason, "access.reason_too_long")
     if not text:
         raise AccessError("a revocation takes a reason", "access.reason_needed")

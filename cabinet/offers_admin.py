@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, ScopeError
-from cabinet.auth import audit
+from cabinet.auth import audit_acted
 from cabinet.errors import RefusedRequest
 from cabinet.store.models import (
     OFFER_ACCESS,
@@ -31,7 +31,6 @@ from cabinet.store.models import (
     PromoCode,
     Tier,
     TrackingLink,
-    User,
     utcnow,
 )
 
@@ -190,11 +189,6 @@ def verticals(session: Session) -> list[str]:
     return sorted(set(session.scalars(select(Offer.vertical))))
 
 
-def _log(session: Session, scope: Scope, action: str, offer_id: int, details: dict[str, object]) -> None:
-    audit(session, action, user=session.get(User, scope.user_id), username=scope.username,
-          target=f"offer {offer_id}", details=details)  # fmt: skip
-
-
 def create_offer(session: Session, scope: Scope, change: OfferChange) -> OfferSaved:
     """Add an offer (audit-logged with its values)."""
     _admin(scope)
@@ -202,7 +196,7 @@ def create_offer(session: Session, scope: Scope, change: OfferChange) -> OfferSa
     offer = Offer(**values)
     session.add(offer)
     session.flush()
-    _log(session, scope, "offer_created", offer.id, values)
+    audit_acted(session, scope, "offer_created", f"offer {offer.id}", values)
     return OfferSaved(offer.id, tuple(FIELDS), created=True, name=offer.name)
 
 
@@ -240,7 +234,7 @@ def update_offer(session: Session, scope: Scope, offer_id: int, change: OfferCha
     kept = _keep_running(session, scope, offer_id) if "access" in changed and offer.access == "approval" else []
     if kept:
         details["approved_with_the_change"] = kept
-    _log(session, scope, "offer_changed", offer_id, details)
+    audit_acted(session, scope, "offer_changed", f"offer {offer_id}", details)
     session.flush()
     return OfferSaved(offer_id, changed, stranded, kept_access=len(kept))
 

@@ -19,10 +19,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, ScopeError
-from cabinet.auth import audit
+from cabinet.auth import audit_acted
 from cabinet.errors import RefusedRequest
 from cabinet.plans import CPA_TYPES, PLAN_TYPES, PlanError, parse_plan
-from cabinet.store.models import CommissionPlan, Partner, User
+from cabinet.store.models import CommissionPlan, Partner
 
 NAME_MAX = 120
 MAX_AMOUNT = Decimal("1000000")  # per conversion, in the plan currency
@@ -238,11 +238,6 @@ def current(session: Session, scope: Scope, plan_id: int) -> PlanChange:
                       tuple(v["subpartner_override_pct"]), v["hold_days"])  # fmt: skip
 
 
-def _log(session: Session, scope: Scope, action: str, plan_id: int, details: dict[str, object]) -> None:
-    audit(session, action, user=session.get(User, scope.user_id), username=scope.username,
-          target=f"plan {plan_id}", details=details)  # fmt: skip
-
-
 def create_plan(session: Session, scope: Scope, change: PlanChange) -> PlanSaved:
     """Add a plan (audit-logged with its values)."""
     _admin(scope)
@@ -250,7 +245,7 @@ def create_plan(session: Session, scope: Scope, change: PlanChange) -> PlanSaved
     plan = CommissionPlan(**values)
     session.add(plan)
     session.flush()
-    _log(session, scope, "plan_created", plan.id, _comparable(values))
+    audit_acted(session, scope, "plan_created", f"plan {plan.id}", _comparable(values))
     return PlanSaved(plan.id, plan.name, FIELDS, 0, created=True)
 
 
@@ -267,6 +262,6 @@ def update_plan(session: Session, scope: Scope, plan_id: int, change: PlanChange
     if changed:
         for name in changed:
             setattr(plan, name, values[name])
-        _log(session, scope, "plan_changed", plan_id, {f: [before[f], after[f]] for f in changed})
+        audit_acted(session, scope, "plan_changed", f"plan {plan_id}", {f: [before[f], after[f]] for f in changed})
         session.flush()
     return PlanSaved(plan_id, plan.name, changed, partners)
