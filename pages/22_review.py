@@ -7,6 +7,7 @@ import streamlit as st
 
 from cabinet.ui import data, store
 from cabinet.ui.guard import require_user
+from cabinet.ui.menu import VIEW_AS_PARAM
 from cabinet.ui.text import t
 from cabinet.ui.widgets import download_buttons, number_format, period_picker
 from queries import review
@@ -44,10 +45,12 @@ table = shown.select(
     "reg_to_ftd", "rejected_share",
     pl.col("signals").list.eval(pl.element().replace_strict({s: t(f"review.signal_{s}") for s in review.SIGNALS}))
     .list.join(", ").alias("signals"),
+    pl.format(f"./?{VIEW_AS_PARAM}={{}}", "partner_id").alias("open"),  # the cabinet as the partner, in a new tab
 ).with_columns(pl.col(c) * 100 for c in percent)  # fmt: skip
 headers = {c: t(f"review.col_{c}") for c in table.columns}
 config = {headers[c]: st.column_config.NumberColumn(format="%.1f%%", help=t(f"review.colhelp_{c}")) for c in percent}
 config |= {headers[c]: st.column_config.NumberColumn(format=number_format(c)) for c in ("clicks", "ftds", "commission")}
+config[headers["open"]] = st.column_config.LinkColumn(display_text=t("review.view_as"), help=t("review.view_as_help"))
 st.dataframe(table.rename(headers), hide_index=True, width="stretch", column_config=config)
 download_buttons(shown.with_columns(pl.col("signals").list.join(",")), f"partner_review_{date_from}_{date_to}",
                  key="review")  # fmt: skip

@@ -88,6 +88,7 @@ def test_the_page_lists_and_filters_partners_by_signal(busy: Program) -> None:
     ]  # fmt: skip
     table = at.dataframe[0].value
     assert list(table["Partner"]) == [f"{busy.tiny.child} · Child", f"{busy.tiny.parent} · Parent"]
+    assert list(table["Cabinet"]) == [f"./?view_as={busy.tiny.child}", f"./?view_as={busy.tiny.parent}"]
     at.multiselect(key="review_only").select("bots").run()
     assert list(at.dataframe[0].value["Partner"]) == [f"{busy.tiny.child} · Child"]
     assert "Bot clicks" in at.dataframe[0].value["Signals"][0]
