@@ -11,6 +11,7 @@ name in any of those scripts prints as typed.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -21,6 +22,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -73,14 +75,16 @@ def statable(session: Session, scope: Scope, payout_id: int) -> PayoutRequest:
     return payout
 
 
-def payout_statement(session: Session, scope: Scope, payout_id: int, locale: str | None = None) -> Statement:
-    """The statement of an approved or paid payout request, in `locale`; its download is audit-logged."""
+def payout_statement(session: Session, scope: Scope, payout_id: int, locale: str | None = None,
+                     logo: bytes | None = None) -> Statement:  # fmt: skip
+    """The statement of an approved or paid payout request, in `locale`, with the program's `logo` (an image file's
+    bytes, checked when it was uploaded) at the top when it has one; its download is audit-logged."""
     payout = statable(session, scope, payout_id)
     partner = session.get(Partner, payout.partner_id)
     program = session.scalars(select(ProgramSettings)).first()
     assert partner is not None  # scoped_partner found it
     loc = normalise_locale(locale)
-    pdf = _render(payout, partner, program, support_email(session), ZoneInfo(program_timezone(session)), loc)
+    pdf = _render(payout, partner, program, support_email(session), ZoneInfo(program_timezone(session)), loc, logo)
     audit(session, "payout_statement", user=session.get(User, scope.user_id), username=scope.username,
           target=f"payout {payout.id}", details={"partner_id": partner.id,
                                                  "viewing_as_partner": bool(scope.impersonated_by)})  # fmt: skip
@@ -107,7 +111,7 @@ class _Page(FPDF):
 
 
 def _render(payout: PayoutRequest, partner: Partner, program: ProgramSettings | None, contact: str | None,
-            zone: ZoneInfo, loc: str) -> bytes:  # fmt: skip
+            zone: ZoneInfo, loc: str, logo: bytes | None = None) -> bytes:  # fmt: skip
     """The PDF of one statement."""
 
     def tr(key: str, **values: object) -> str:
@@ -128,10 +132,11 @@ def _render(payout: PayoutRequest, partner: Partner, program: ProgramSettings | 
 
     doc.set_fill_color(*_rgb(program.primary_color if program else ""))  # the program's colour, as in its emails
     doc.rect(0, 0, doc.w, 26, style="F")
-    doc.set_xy(doc.l_margin, 8)
+    shift = _logo(doc, logo)  # the logo first, the program's name beside it
+    doc.set_xy(doc.l_margin + shift, 8)
     doc.set_text_color(255, 255, 255)
     doc.set_font("DejaVu", "B", 15)
-    doc.cell(width * 0.6, 10, name)
+    doc.cell(width * 0.6 - shift, 10, name)
     doc.set_font("DejaVu", "", 10)
     doc.cell(width * 0.4, 10, tr("kind"), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
@@ -193,6 +198,23 @@ def _render(payout: PayoutRequest, partner: Partner, program: ProgramSettings | 
     doc.set_text_color(*_MUTED)
     doc.multi_cell(0, 4.5, tr("explained", currency=payout.currency), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return bytes(doc.output())
+
+
+def _logo(doc: FPDF, logo: bytes | None) -> float:
+    """Draw the logo in the page's coloured band, 14 mm high and at most 50 mm wide; the width it took, with a gap
+    (0 without a logo, or with one fpdf2 cannot draw: the statement is still made)."""
+    if not logo:
+        return 0.0
+    try:
+        with Image.open(io.BytesIO(logo)) as img:
+            ratio = img.width / img.height
+            frame = img.convert("RGBA") if img.mode not in ("RGB", "RGBA", "L") else img.copy()
+    except (OSError, ValueError, ZeroDivisionError):
+        return 0.0
+    height = 14.0
+    width = min(50.0, height * ratio)
+    doc.image(frame, x=doc.l_margin, y=6, w=width, h=width / ratio)
+    return width + 4
 
 
 def _block(doc: FPDF, x: float, y: float, width: float, title: str, lines: list[str]) -> float:

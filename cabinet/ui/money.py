@@ -4,6 +4,7 @@ acts under the user's scope (`cabinet.payouts`, `cabinet.statements` do the chec
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 from cabinet import payouts as _payouts
 from cabinet import statements as _statements
@@ -12,7 +13,8 @@ from cabinet.payouts import NEXT, STATUSES, PaymentDetails, PayoutError
 from cabinet.statements import STATED, Statement
 from cabinet.store.db import session_scope
 from cabinet.store.models import PayoutRequest
-from cabinet.ui.resources import engine
+from cabinet.ui.branding import brand
+from cabinet.ui.resources import app_settings, engine
 
 __all__ = ["NEXT", "STATED", "STATUSES", "PaymentDetails", "PayoutError"]
 
@@ -48,9 +50,10 @@ def decide_payout(scope: Scope, payout_id: int, status: str, reference: str = ""
 
 
 def payout_statement(scope: Scope, payout_id: int, locale: str) -> Statement:
-    """The PDF statement of an approved or paid request (its download audit-logged)."""
+    """The PDF statement of an approved or paid request, with the program's logo (its download audit-logged)."""
+    logo = brand(app_settings().store_url).logo
     with session_scope(engine()) as s:
-        return _statements.payout_statement(s, scope, payout_id, locale)
+        return _statements.payout_statement(s, scope, payout_id, locale, Path(logo).read_bytes() if logo else None)
 
 
 def payment_details(scope: Scope, payout_id: int, full: bool = False) -> PaymentDetails:

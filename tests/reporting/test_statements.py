@@ -205,3 +205,17 @@ def test_the_account_page_saves_the_billing_details(payable: Program, store_engi
     assert not at.exception and translate("account.billing_saved") in [m.value for m in at.success]
     with session_scope(store_engine) as s:
         assert s.get(Partner, payable.tiny.parent).billing_details == "Parent Media GmbH\nUSt-IdNr. DE123456789"
+
+
+def test_the_programs_logo_heads_the_statement(payable: Program, store_engine: Engine) -> None:  # noqa: F811
+    from PIL import Image
+
+    payout = _paid(payable, store_engine)
+    logo = io.BytesIO()
+    Image.new("RGBA", (300, 80), (255, 255, 255, 200)).save(logo, format="PNG")
+    with session_scope(store_engine) as s:
+        plain = payout_statement(s, payable.users["p_parent"].scope, payout, "en")
+        branded = payout_statement(s, payable.users["p_parent"].scope, payout, "en", logo.getvalue())
+        broken = payout_statement(s, payable.users["p_parent"].scope, payout, "en", b"not an image")
+    assert [len(PdfReader(io.BytesIO(p.pdf)).pages[0].images) for p in (plain, branded, broken)] == [0, 1, 0]
+    assert "Payout statement No." in PdfReader(io.BytesIO(branded.pdf)).pages[0].extract_text()
