@@ -50,6 +50,7 @@ KINDS = (
     "application",
     "offer_access",
     "team_changed",
+    "digest",
     "news",
     "test",
     "welcome",

@@ -55,6 +55,7 @@ def _round(engine, cfg, wh):  # type: ignore[no-untyped-def]
     from cabinet.mail import deliver_with, prune
 
     weekly(engine, wh, early=False)
+    digests(engine, cfg.public_url, early=False)
     prune(engine)
     return deliver_with(cfg, engine)
 
@@ -71,6 +72,20 @@ def weekly(engine, wh, *, early: bool) -> int | None:  # type: ignore[no-untyped
         return None
     if queued is not None:
         console.print(f"{log_time()} weekly summaries: {queued} queued", soft_wrap=True)
+    return queued
+
+
+def digests(engine, base_url: str | None, *, early: bool) -> int | None:  # type: ignore[no-untyped-def]
+    """Queue today's digests for managers and admins when due (`cabinet.staff_digest`), said in one line."""
+    from cabinet.staff_digest import queue_digests
+
+    try:
+        queued = queue_digests(engine, base_url, early=early)
+    except Exception as exc:  # the store busy for a moment: said; tried again next round
+        err_console.print(f"{log_time()} staff digests failed: {exc}", style="red", soft_wrap=True, highlight=False)
+        return None
+    if queued is not None:
+        console.print(f"{log_time()} staff digests: {queued} queued", soft_wrap=True)
     return queued
 
 

@@ -1,0 +1,52 @@
+"""The staff's daily digest: once a day, after 08:00 in the program's time zone, each manager and admin with
+applications, payout requests or requests to run offers waiting in their scope is emailed what waits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, select
+
+from cabinet.offer_access import request_access
+from cabinet.passwords import hash_password
+from cabinet.staff_digest import queue_digests
+from cabinet.store.db import session_scope
+from cabinet.store.models import Offer, OutboxMail, Partner, User
+from tests.reporting.conftest import Program
+from tests.reporting.test_payouts import _request, payable  # noqa: F401 - the fixture
+
+MORNING = datetime(2026, 11, 10, 8, 30, tzinfo=UTC)  # the program's zone is UTC
+
+
+def _digests(engine: Engine) -> dict[str, str]:
+    with session_scope(engine) as s:
+        return {m.to_address: m.body for m in s.scalars(select(OutboxMail).where(OutboxMail.kind == "digest"))}
+
+
+def test_each_manager_hears_of_what_waits_in_their_scope_once_a_day(payable: Program, store_engine: Engine) -> None:  # noqa: F811
+    tiny = payable.tiny
+    _request(payable, store_engine, "60.50")
+    with session_scope(store_engine) as s:
+        offer = Offer(name="VIP", vertical="igaming", landing_urls=["https://vip.example"], access="approval")
+        s.add(offer)
+        s.flush()
+        request_access(s, payable.users["p_child"].scope, tiny.child, offer.id, "")
+        s.add(Partner(name="Applicant", tier_code="bronze", status="pending"))  # no manager: the admin's
+        s.add(User(username="mgr2", email="mgr2@example.com", display_name="M2", role="manager",
+                   password_hash=hash_password("x" * 12)))  # fmt: skip
+    assert queue_digests(store_engine, "https://partners.example.com", MORNING.replace(hour=7)) is None  # not yet
+    assert queue_digests(store_engine, "https://partners.example.com", MORNING) == 2
+    sent = _digests(store_engine)
+    assert set(sent) == {"m@example.com", "root@example.com"}  # mgr2 has nothing waiting: no email
+    assert "payout requests: 1, $60.50 (Payouts page)" in sent["m@example.com"]
+    assert "requests to run offers: 1 (Offers page)" in sent["m@example.com"]
+    assert "applications" not in sent["m@example.com"]  # the applicant is no partner of the manager
+    assert "applications to join: 1 (Partners page)" in sent["root@example.com"]
+    assert "https://partners.example.com" in sent["root@example.com"]
+    assert queue_digests(store_engine, None, MORNING.replace(hour=18)) is None  # once a day
+    assert queue_digests(store_engine, None, MORNING.replace(day=11)) == 2  # the next day, again
+
+
+def test_nothing_waiting_sends_nothing(program: Program, store_engine: Engine) -> None:
+    assert queue_digests(store_engine, None, MORNING) == 0
+    assert _digests(store_engine) == {}
