@@ -8,6 +8,7 @@ import streamlit as st
 
 from cabinet.ui import data, store
 from cabinet.ui.guard import ScopeError, require_user
+from cabinet.ui.menu import VIEW_AS_PARAM
 from cabinet.ui.partner_new import add_partner_box
 from cabinet.ui.partner_notes import notes_box
 from cabinet.ui.store import PARTNER_STATUSES, PartnerChange, PartnerChangeError
@@ -42,6 +43,7 @@ table = pl.DataFrame(
         "plan": [r.plan or "" for r in shown],
         "parent": [str(r.parent_id or "") for r in shown],
         "payout_method": ["✓" if r.has_payout_method else "" for r in shown],
+        "open": [f"./?{VIEW_AS_PARAM}={r.id}" if r.status != "pending" else None for r in shown],  # a new tab
     },
     schema_overrides={"id": pl.Int64},
 )
@@ -56,9 +58,12 @@ if snap is not None and not table.is_empty():  # each partner's last 30 days, fr
     first = ["id", "name", "status", "tier", *metrics]  # the figures before the long text columns
     table = table.select(*first, *(c for c in table.columns if c not in first))
 st.metric(t("partners.count"), f"{table.height:,}")
-headers = {c: t(f"partners.col_{c}") for c in ("id", "name", "status", "tier", "manager", "plan", "parent",
-                                               "payout_method")} | {m: short_label(m) for m in metrics}  # fmt: skip
-st.dataframe(table.rename(headers, strict=False), hide_index=True, width="stretch", column_config=display_config(table))
+columns = ("id", "name", "status", "tier", "manager", "plan", "parent", "payout_method", "open")
+headers = {c: t(f"partners.col_{c}") for c in columns} | {m: short_label(m) for m in metrics}
+config = display_config(table) | {
+    headers["open"]: st.column_config.LinkColumn(display_text=t("review.view_as"), help=t("review.view_as_help"))
+}
+st.dataframe(table.rename(headers, strict=False), hide_index=True, width="stretch", column_config=config)
 st.caption(t("partners.caption"))
 
 st.subheader(t("partners.change"))
