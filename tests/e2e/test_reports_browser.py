@@ -88,9 +88,23 @@ def _choose(tab, label: str, option: str) -> None:  # type: ignore[no-untyped-de
 
 
 def _download(tab, name: str) -> bytes:  # type: ignore[no-untyped-def]
-    with tab.expect_download() as info:
-        tab.get_by_role("button", name=name).click()
-    return Path(info.value.path()).read_bytes()
+    """Press a download button once the page's run is over and return the file; press again if no download starts,
+    as a person would: a rerun (the cookie component's, a download's) can swallow a click made while it redraws the
+    page (CI saw one in four full runs of this module). Fails saying what the page shows."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    idle = tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    for attempt in range(3):
+        idle.wait_for(timeout=30_000)
+        try:
+            with tab.expect_download(timeout=15_000 if attempt < 2 else 45_000) as info:
+                tab.get_by_role("button", name=name).click()
+            return Path(info.value.path()).read_bytes()
+        except PlaywrightTimeout:
+            continue
+    shown = tab.locator("[data-testid=stApp]").inner_text(timeout=5_000)[:1_000]
+    tab.screenshot(path=str(RESULTS_DIR / f"e2e_failed_download_{name[:20]}.png"), full_page=True)
+    pytest.fail(f"pressing {name!r} three times started no download; the page shows:\n{shown}")
 
 
 def test_report_flow_in_a_real_browser(tab, demo_server: Server) -> None:  # type: ignore[no-untyped-def]
