@@ -65,3 +65,12 @@ def test_short_metric_labels_are_unique_per_language() -> None:
     for locale in ("en", "ru"):
         short = [translate(f"metric.{m}", locale).split(" (")[0] for m in METRICS]
         assert len(set(short)) == len(short), locale
+
+
+def test_every_kind_of_mail_is_named_on_the_emails_page() -> None:
+    """The Emails page labels each message by its kind: a kind without a label broke the page once a message of it
+    was queued."""
+    from cabinet.mail import KINDS
+
+    for locale in LOCALES:
+        assert {f"emails.kind_{k}" for k in KINDS} <= set(catalog(locale)), locale
