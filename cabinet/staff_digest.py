@@ -83,8 +83,9 @@ def queue_digests(
         ).all()
         for user in staff:
             lines = waiting(session, user)
-            if lines and tell_user(session, user, "digest", "digest", lines=lambda loc, ls=lines: _text(ls, loc),
-                                   where=base_url or "—"):  # fmt: skip
+            where = (lambda loc: "\n\n" + translate("mail.digest_where", loc, url=base_url)) if base_url else ""
+            if lines and tell_user(session, user, "digest", "digest", where=where,
+                                   lines=lambda loc, ls=lines: _text(ls, loc)):  # fmt: skip
                 queued += 1
         audit(session, ACTION, username="cabinet", target=marker, details={"messages": queued})
         return queued

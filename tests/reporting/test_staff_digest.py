@@ -42,9 +42,12 @@ def test_each_manager_hears_of_what_waits_in_their_scope_once_a_day(payable: Pro
     assert "requests to run offers: 1 (Offers page)" in sent["m@example.com"]
     assert "applications" not in sent["m@example.com"]  # the applicant is no partner of the manager
     assert "applications to join: 1 (Partners page)" in sent["root@example.com"]
-    assert "https://partners.example.com" in sent["root@example.com"]
+    assert "The cabinet: https://partners.example.com" in sent["root@example.com"]
     assert queue_digests(store_engine, None, MORNING.replace(hour=18)) is None  # once a day
     assert queue_digests(store_engine, None, MORNING.replace(day=11)) == 2  # the next day, again
+    with session_scope(store_engine) as s:  # without a public_url: no line for it
+        latest = s.scalars(select(OutboxMail.body).where(OutboxMail.kind == "digest").order_by(OutboxMail.id.desc()))
+        assert "The cabinet" not in next(iter(latest))
 
 
 def test_nothing_waiting_sends_nothing(program: Program, store_engine: Engine) -> None:
