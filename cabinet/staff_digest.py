@@ -81,9 +81,9 @@ def queue_digests(
         staff = session.scalars(
             select(User).where(User.role.in_(("manager", "admin")), User.is_active.is_(True)).order_by(User.id)
         ).all()
+        where = (lambda loc: "\n\n" + translate("mail.digest_where", loc, url=base_url)) if base_url else ""
         for user in staff:
             lines = waiting(session, user)
-            where = (lambda loc: "\n\n" + translate("mail.digest_where", loc, url=base_url)) if base_url else ""
             if lines and tell_user(session, user, "digest", "digest", where=where,
                                    lines=lambda loc, ls=lines: _text(ls, loc)):  # fmt: skip
                 queued += 1
