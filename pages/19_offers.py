@@ -26,13 +26,14 @@ if partner_id is None:  # staff: requests to run offers, then the offers as one 
         st.stop()
     partner_id = st.selectbox(t("links.partner"), list(partners), format_func=partners.get, key="links_partner")
 offers = store.offers(scope, int(partner_id))
+waiting = offer_access.waiting_offers(scope, int(partner_id))
 if not offers:
     st.info(t("links.no_offers"))
-    offer_access.approval_offers(scope, int(partner_id), user.timezone)
+    offer_access.approval_offers(scope, int(partner_id), user.timezone, waiting)
     st.stop()
 if rates := plan_rates(user, snap, int(partner_id)):
     st.caption(t("offers.rates", rates=rates))
-offer_access.approval_hint(scope, int(partner_id))
+offer_access.approval_hint(waiting)
 
 cols = st.columns([3, 2])
 search = cols[0].text_input(t("offers.search"), max_chars=100, key="offers_search").strip().lower()
@@ -76,5 +77,5 @@ for offer in shown:
             st.switch_page("pages/06_links.py")
 if not shown:
     st.info(t("offers.none_match"))
-offer_access.approval_offers(scope, int(partner_id), user.timezone)
+offer_access.approval_offers(scope, int(partner_id), user.timezone, waiting)
 st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))

@@ -4,6 +4,7 @@ offer's creatives with their upload form (`cabinet.offers_admin`, `cabinet.creat
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from cabinet.store.models import OFFER_ACCESS, OFFER_STATUSES, Creative, Tier
 from cabinet.ui.menu import LANGUAGE_NAMES
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import fmt_number, plain, save_then_rerun, show_refusal
+from cabinet.ui.widgets import fmt_number, plain, save_then_rerun
 
 DONE_KEY = "catalogue_saved"  # OfferSaved: said once after the rerun
 CREATIVE_DONE_KEY = "catalogue_creative_done"  # ("creative_added" | "creative_removed", ids), said by the creatives
@@ -120,16 +121,12 @@ def _shelf(offer_id: int | None) -> list[CreativeItem]:
 
 
 def _remove(scope: Scope, creative_id: int) -> None:
-    try:
-        with session_scope(engine()) as s:
-            orphan = _creatives.remove_creative(s, scope, app_settings().creatives_dir, creative_id)
-    except _creatives.CreativeError as exc:
-        show_refusal(exc)
-        return
-    if orphan is not None:  # committed: the file no creative names goes too
-        orphan.unlink(missing_ok=True)
-    st.session_state[CREATIVE_DONE_KEY] = ("creative_removed", creative_id)
-    st.rerun()
+    def gone(orphan: object) -> None:  # committed: the file no creative names goes too
+        if isinstance(orphan, Path):
+            orphan.unlink(missing_ok=True)
+
+    save_then_rerun(lambda s: _creatives.remove_creative(s, scope, app_settings().creatives_dir, creative_id),
+                    CREATIVE_DONE_KEY, done=("creative_removed", creative_id), after=gone)  # fmt: skip
 
 
 def creatives_box(scope: Scope, offer_id: int | None) -> None:

@@ -8,32 +8,25 @@ import streamlit as st
 
 from cabinet import branding_admin as _logo
 from cabinet.access import Scope
-from cabinet.creatives_admin import CreativeError
-from cabinet.errors import RefusedRequest
-from cabinet.store.db import session_scope
 from cabinet.ui.branding import brand
-from cabinet.ui.resources import app_settings, engine
+from cabinet.ui.resources import app_settings
 from cabinet.ui.text import t
-from cabinet.ui.widgets import show_refusal
+from cabinet.ui.widgets import save_then_rerun
 
 DONE_KEY = "logo_done"
 _UPLOADS_KEY = "logo_upload_generation"
 
 
 def _apply(change, done: str) -> None:  # type: ignore[no-untyped-def]
-    """Make the change, then delete the file it left once committed, and show the new logo everywhere at once."""
-    try:
-        with session_scope(engine()) as s:
-            old: Path | None = change(s)
-    except (CreativeError, RefusedRequest) as exc:
-        show_refusal(exc)
-        return
-    if old is not None:
-        old.unlink(missing_ok=True)
-    brand.clear()  # the sidebar reads the logo through a cache
-    st.session_state[_UPLOADS_KEY] = st.session_state.get(_UPLOADS_KEY, 0) + 1
-    st.session_state[DONE_KEY] = done
-    st.rerun()
+    """Make the change; once committed, delete the file it left and show the new logo everywhere at once."""
+
+    def committed(old: object) -> None:
+        if isinstance(old, Path):
+            old.unlink(missing_ok=True)
+        brand.clear()  # the sidebar reads the logo through a cache
+        st.session_state[_UPLOADS_KEY] = st.session_state.get(_UPLOADS_KEY, 0) + 1
+
+    save_then_rerun(change, DONE_KEY, done=done, after=committed)
 
 
 def logo_box(scope: Scope) -> None:

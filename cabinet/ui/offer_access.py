@@ -28,9 +28,11 @@ def say_done() -> None:
         st.success(t(done[0], **done[1]))
 
 
-def _items(scope: Scope, partner_id: int) -> list[AccessItem]:
+def waiting_offers(scope: Scope, partner_id: int) -> list[AccessItem]:
+    """The approval offers the partner is not approved for, with where each request stands (read once per run: the
+    hint at the top and the section below show them)."""
     with session_scope(engine()) as s:
-        return _access.partner_view(s, scope, partner_id)
+        return [i for i in _access.partner_view(s, scope, partner_id) if i.status != "approved"]
 
 
 def _queue(scope: Scope, statuses: tuple[str, ...]) -> list[QueueItem]:
@@ -38,18 +40,16 @@ def _queue(scope: Scope, statuses: tuple[str, ...]) -> list[QueueItem]:
         return _access.queue(s, scope, statuses)
 
 
-def approval_hint(scope: Scope, partner_id: int) -> None:
+def approval_hint(items: list[AccessItem]) -> None:
     """At the top of the Offers page: how many offers need approval and where their requests stand, linking down."""
-    items = [i for i in _items(scope, partner_id) if i.status != "approved"]
     if items:
         waiting = sum(i.status == "requested" for i in items)
         st.info(t("access.hint", n=len(items), waiting=waiting, anchor=ANCHOR), icon=":material/lock:")
 
 
-def approval_offers(scope: Scope, partner_id: int, tz: str) -> None:
-    """The approval offers the partner is not approved for yet, each with where its request stands and a way to ask
-    (the partner) or to give access (staff choosing the partner)."""
-    items = [i for i in _items(scope, partner_id) if i.status != "approved"]
+def approval_offers(scope: Scope, partner_id: int, tz: str, items: list[AccessItem]) -> None:
+    """The approval offers the partner is not approved for yet (`waiting_offers`), each with where its request stands
+    and a way to ask (the partner) or to give access (staff choosing the partner)."""
     if not items:
         return
     st.subheader(t("access.title"), anchor=ANCHOR)

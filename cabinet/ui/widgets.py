@@ -131,16 +131,19 @@ def show_refusal(exc: Exception, partner: object = None) -> None:
 
 
 def save_then_rerun(change: Callable[[Session], object], done_key: str, done: object = None,
-                    clear: tuple[str, ...] = ()) -> None:  # fmt: skip
+                    clear: tuple[str, ...] = (), after: Callable[[object], object] | None = None) -> None:  # fmt: skip
     """Make a store change in one transaction and rerun the page with `done` (or else the change's result) in
     `st.session_state[done_key]`, for the next run to say it once, and the `clear` widget keys forgotten (the form
-    starts empty). A refusal is shown where the change was asked for, and nothing is written."""
+    starts empty). `after` gets the change's result once it is committed (a file it left to delete, a cache to clear).
+    A refusal is shown where the change was asked for, and nothing is written."""
     try:
         with session_scope(engine()) as session:
             result = change(session)
     except (RefusedRequest, ScopeError) as exc:
         show_refusal(exc)
         return
+    if after is not None:
+        after(result)
     emptied = []
     for key in clear:
         value = st.session_state.pop(key, None)
