@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cabinet.config import Settings
+from cabinet.stopping import Stop
 from etl.lock import EtlLockHeld
 from etl.runner import RunResult, run_etl
 
@@ -65,7 +66,7 @@ def _report(exc: BaseException, on_error: Callable[[BaseException], None] | None
 def run_schedule(
     cfg: Settings,
     every: float,
-    stop: threading.Event,
+    stop: Stop | threading.Event,
     *,
     inbox: Path | None = None,
     poll: float = 2.0,

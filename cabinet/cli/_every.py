@@ -3,13 +3,11 @@ a round every period until SIGTERM or Ctrl-C; a failing round is said and the lo
 
 from __future__ import annotations
 
-import signal
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from types import FrameType
 
 from cabinet.cli._app import CliError, console, err_console
+from cabinet.stopping import stop_on_signals
 
 
 def log_time() -> str:
@@ -33,20 +31,11 @@ def period_of(every: str) -> float:
 def repeat(period: float, one_round: Callable[[], None], what: str) -> None:
     """Run `one_round` every `period` seconds until SIGTERM/SIGINT; an exception in a round (the store unreachable
     for a moment) is said as `<what> failed` and the next round runs as planned."""
-    stop = threading.Event()
-
-    def _stop(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
+    with stop_on_signals() as stop:
         while not stop.is_set():
             try:
                 one_round()
             except Exception as exc:
                 err_console.print(f"{log_time()} {what} failed: {exc}", style="red", soft_wrap=True, highlight=False)
             stop.wait(period)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
     console.print(f"{what} stopped")

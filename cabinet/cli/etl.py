@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import Annotated, Any
 
 import typer
@@ -16,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cabinet.cli._app import CliError, app, console, err_console, settings
+from cabinet.stopping import Stop, stop_on_signals
 
 etl_app = typer.Typer(help="Load the inbox into the warehouse and publish snapshots.", no_args_is_help=True)
 app.add_typer(etl_app, name="etl")
@@ -273,15 +271,13 @@ def schedule(
         raise CliError(f"--every must be at least 1s and --poll at least 100ms, got {every!r} and {poll!r}")
     cfg = settings()
     check_etl_settings(cfg)  # a bad setting stops the schedule now, not every run from now on
-    stop = threading.Event()
 
-    def _stop(signum: int, frame: FrameType | None) -> None:
+    def _stop(stop: Stop) -> None:
         if stop.is_set():  # second signal: abort the run in progress (it rolls back)
             raise KeyboardInterrupt
         err_console.print("stopping after the run in progress (signal again to abort it)")
         stop.set()
 
-    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 
     last_note: list[str | None] = [None]
@@ -300,11 +296,9 @@ def schedule(
         err_console.print(line, style="red", soft_wrap=True, highlight=False)
 
     console.print(f"ETL every {period:g} s (and when files land in {inbox or cfg.inbox_dir}); Ctrl-C stops")
-    try:
-        runs = run_schedule(cfg, period, stop, inbox=inbox, poll=poll_s, on_result=on_result, on_error=on_error)
-    except KeyboardInterrupt:
-        runs = -1
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    with stop_on_signals(_stop) as stop:
+        try:
+            runs = run_schedule(cfg, period, stop, inbox=inbox, poll=poll_s, on_result=on_result, on_error=on_error)
+        except KeyboardInterrupt:
+            runs = -1
     console.print("schedule stopped" + (f" after {runs} runs" if runs >= 0 else " (run in progress aborted)"))

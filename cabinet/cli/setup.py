@@ -153,28 +153,24 @@ def serve(
 def _supervise(named: dict[str, subprocess.Popen[bytes]]) -> None:
     """Wait until any child ends or SIGTERM/Ctrl-C arrives, then stop every child (TERM, then KILL after 20 s).
     A child that ended by itself is named with its exit code: the cabinet does not stop without saying why."""
-    import signal
-    import threading
+    from cabinet.stopping import stop_on_signals
 
     procs = list(named.values())
-    stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        while not stop.is_set() and all(p.poll() is None for p in procs):
-            stop.wait(0.5)
-        for name, p in named.items():
-            if p.returncode is not None:
-                console.print(f"{name} ended (exit code {p.returncode}): stopping the cabinet", style="yellow")
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    with stop_on_signals() as stop:
+        try:
+            while not stop.is_set() and all(p.poll() is None for p in procs):
+                stop.wait(0.5)
+            for name, p in named.items():
+                if p.returncode is not None:
+                    console.print(f"{name} ended (exit code {p.returncode}): stopping the cabinet", style="yellow")
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.terminate()
+            for p in procs:
+                try:
+                    p.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
     console.print("stopped")
