@@ -5,24 +5,20 @@ where the money went: the payout details as they were when the payout was reques
 shows them (the holder's name in full). It is made on demand from the store, in the reader's language, and only for
 those who may see the partner's payouts: its own logins that handle payouts, and the staff whose scope holds it.
 
-The PDF embeds DejaVu Sans (Latin, Cyrillic, currency signs; `cabinet/fonts`, its licence beside it), so a partner's
+The PDF embeds DejaVu Sans (`cabinet.pdf`), so a partner's
 name in any of those scripts prints as typed.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,12 +27,11 @@ from cabinet.account import masked
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
 from cabinet.i18n import normalise_locale, translate
+from cabinet.pdf import INK, MUTED, RULE, Page, band, block
 from cabinet.program import program_timezone, support_email
 from cabinet.store.models import Partner, PayoutRequest, ProgramSettings, User
 
-FONTS = Path(__file__).resolve().parent / "fonts"
 STATED = ("approved", "paid")  # a request still open, or rejected, pays nothing: no statement
-_INK, _MUTED, _RULE = (33, 37, 41), (108, 117, 125), (222, 226, 230)
 
 
 class StatementError(RefusedRequest):
@@ -49,15 +44,6 @@ class Statement:
 
     file_name: str
     pdf: bytes
-
-
-def _rgb(color: str) -> tuple[int, int, int]:
-    """'#1f6feb' as (31, 111, 235); the default blue for anything else."""
-    text = color.lstrip("#")
-    try:
-        return int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16)
-    except (ValueError, IndexError):
-        return 31, 111, 235
 
 
 def statable(session: Session, scope: Scope, payout_id: int) -> PayoutRequest:
@@ -92,24 +78,6 @@ def payout_statement(session: Session, scope: Scope, payout_id: int, locale: str
     return Statement(f"payout-statement-{payout.id}.pdf", pdf)
 
 
-class _Page(FPDF):
-    """An A4 page with the cabinet's font and a footer saying where the statement comes from."""
-
-    def __init__(self, footer: str) -> None:
-        super().__init__(format="A4", unit="mm")
-        self._footer = footer
-        self.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-        self.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-        self.set_margins(18, 18, 18)
-        self.set_auto_page_break(True, margin=22)
-
-    def footer(self) -> None:
-        self.set_y(-16)
-        self.set_font("DejaVu", "", 7.5)
-        self.set_text_color(*_MUTED)
-        self.multi_cell(0, 3.6, self._footer, align="C")
-
-
 def _render(payout: PayoutRequest, partner: Partner, program: ProgramSettings | None, contact: str | None,
             zone: ZoneInfo, loc: str, logo: bytes | None = None) -> bytes:  # fmt: skip
     """The PDF of one statement."""
@@ -123,36 +91,28 @@ def _render(payout: PayoutRequest, partner: Partner, program: ProgramSettings | 
     name = program.name if program else "Partner Program"
     now = datetime.now(UTC)
     made = format_datetime(now.astimezone(zone), format="medium", tzinfo=zone, locale=loc)
-    doc = _Page(tr("footer", program=name, made=made, zone=str(zone)))
+    doc = Page(tr("footer", program=name, made=made, zone=str(zone)))
     doc.set_title(tr("title", payout=payout.id))
     doc.set_author(name)
     doc.set_creator("Partner Cabinet")
     doc.add_page()
     width = doc.w - doc.l_margin - doc.r_margin
 
-    doc.set_fill_color(*_rgb(program.primary_color if program else ""))  # the program's colour, as in its emails
-    doc.rect(0, 0, doc.w, 26, style="F")
-    shift = _logo(doc, logo)  # the logo first, the program's name beside it
-    doc.set_xy(doc.l_margin + shift, 8)
-    doc.set_text_color(255, 255, 255)
-    doc.set_font("DejaVu", "B", 15)
-    doc.cell(width * 0.6 - shift, 10, name)
-    doc.set_font("DejaVu", "", 10)
-    doc.cell(width * 0.4, 10, tr("kind"), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    band(doc, name, program.primary_color if program else "", logo, tr("kind"))
 
     doc.set_y(36)
-    doc.set_text_color(*_INK)
+    doc.set_text_color(*INK)
     doc.set_font("DejaVu", "B", 16)
     doc.cell(0, 9, tr("title", payout=payout.id), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     doc.set_font("DejaVu", "", 9)
-    doc.set_text_color(*_MUTED)
+    doc.set_text_color(*MUTED)
     doc.cell(0, 6, tr("issued", day=day(now)), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     doc.ln(5)
 
     top = doc.get_y()
     legal = (program.legal_details or "").splitlines() if program else []
-    payer_end = _block(doc, doc.l_margin, top, width / 2 - 4, tr("payer"), [name, *legal, contact or ""])
-    payee_end = _block(doc, doc.l_margin + width / 2 + 4, top, width / 2 - 4, tr("payee"),
+    payer_end = block(doc, doc.l_margin, top, width / 2 - 4, tr("payer"), [name, *legal, contact or ""])
+    payee_end = block(doc, doc.l_margin + width / 2 + 4, top, width / 2 - 4, tr("payee"),
                        [partner.name, *(partner.billing_details or "").splitlines(),
                         tr("partner_id", partner=partner.id), partner.email or ""])  # fmt: skip
     doc.set_y(max(payer_end, payee_end, top + 30) + 4)
@@ -173,21 +133,21 @@ def _render(payout: PayoutRequest, partner: Partner, program: ProgramSettings | 
     doc.ln(2)
     for label, value in rows:
         doc.set_font("DejaVu", "", 9.5)
-        doc.set_text_color(*_MUTED)
+        doc.set_text_color(*MUTED)
         doc.cell(width * 0.35, 7, label)
-        doc.set_text_color(*_INK)
+        doc.set_text_color(*INK)
         doc.multi_cell(width * 0.65, 7, str(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     doc.ln(6)
 
     amount = format_currency(Decimal(payout.amount), payout.currency, locale=loc)
-    doc.set_draw_color(*_RULE)
+    doc.set_draw_color(*RULE)
     doc.set_font("DejaVu", "B", 9.5)
-    doc.set_text_color(*_MUTED)
+    doc.set_text_color(*MUTED)
     doc.cell(width * 0.7, 8, tr("description"), border="B")
     doc.cell(width * 0.3, 8, tr("amount", currency=payout.currency), border="B", align="R",
              new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
     doc.set_font("DejaVu", "", 10)
-    doc.set_text_color(*_INK)
+    doc.set_text_color(*INK)
     doc.cell(width * 0.7, 9, tr("line", payout=payout.id), border="B")
     doc.cell(width * 0.3, 9, amount, border="B", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     doc.set_font("DejaVu", "B", 11)
@@ -195,36 +155,6 @@ def _render(payout: PayoutRequest, partner: Partner, program: ProgramSettings | 
     doc.cell(width * 0.3, 10, amount, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     doc.ln(4)
     doc.set_font("DejaVu", "", 8.5)
-    doc.set_text_color(*_MUTED)
+    doc.set_text_color(*MUTED)
     doc.multi_cell(0, 4.5, tr("explained", currency=payout.currency), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return bytes(doc.output())
-
-
-def _logo(doc: FPDF, logo: bytes | None) -> float:
-    """Draw the logo in the page's coloured band, 14 mm high and at most 50 mm wide; the width it took, with a gap
-    (0 without a logo, or with one fpdf2 cannot draw: the statement is still made)."""
-    if not logo:
-        return 0.0
-    try:
-        with Image.open(io.BytesIO(logo)) as img:
-            ratio = img.width / img.height
-            frame = img.convert("RGBA") if img.mode not in ("RGB", "RGBA", "L") else img.copy()
-    except (OSError, ValueError, ZeroDivisionError):
-        return 0.0
-    height = 14.0
-    width = min(50.0, height * ratio)
-    doc.image(frame, x=doc.l_margin, y=6, w=width, h=width / ratio)
-    return width + 4
-
-
-def _block(doc: FPDF, x: float, y: float, width: float, title: str, lines: list[str]) -> float:
-    """A titled block of lines (who pays, who is paid) at (x, y); where it ends."""
-    doc.set_xy(x, y)
-    doc.set_font("DejaVu", "B", 8.5)
-    doc.set_text_color(*_MUTED)
-    doc.cell(width, 5, title.upper(), new_x=XPos.LEFT, new_y=YPos.NEXT)
-    doc.set_text_color(*_INK)
-    for i, line in enumerate(filter(None, lines)):
-        doc.set_font("DejaVu", "B" if i == 0 else "", 10.5 if i == 0 else 9.5)
-        doc.multi_cell(width, 5.5, line, new_x=XPos.LEFT, new_y=YPos.NEXT)
-    return float(doc.get_y())

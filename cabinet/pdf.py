@@ -1,0 +1,87 @@
+"""The cabinet's PDF documents (payout and monthly statements): an A4 page with the embedded DejaVu Sans (Latin,
+Cyrillic, currency signs; `cabinet/fonts`, its licence beside it), a footer saying where the document comes from,
+and a band in the program's colour with its logo and name."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from PIL import Image
+
+FONTS = Path(__file__).resolve().parent / "fonts"
+INK, MUTED, RULE = (33, 37, 41), (108, 117, 125), (222, 226, 230)
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    """'#1f6feb' as (31, 111, 235); the default blue for anything else."""
+    text = color.lstrip("#")
+    try:
+        return int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16)
+    except (ValueError, IndexError):
+        return 31, 111, 235
+
+
+class Page(FPDF):
+    """An A4 page with the cabinet's font and a footer saying where the statement comes from."""
+
+    def __init__(self, footer: str) -> None:
+        super().__init__(format="A4", unit="mm")
+        self._footer = footer
+        self.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+        self.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        self.set_margins(18, 18, 18)
+        self.set_auto_page_break(True, margin=22)
+
+    def footer(self) -> None:
+        self.set_y(-16)
+        self.set_font("DejaVu", "", 7.5)
+        self.set_text_color(*MUTED)
+        self.multi_cell(0, 3.6, self._footer, align="C")
+
+
+def band(doc: FPDF, name: str, color: str, logo: bytes | None, kind: str) -> None:
+    """The band at the top of the first page: the program's colour (as in its emails), its logo and name on the left,
+    what the document is on the right."""
+    width = doc.w - doc.l_margin - doc.r_margin
+    doc.set_fill_color(*_rgb(color))
+    doc.rect(0, 0, doc.w, 26, style="F")
+    shift = _logo(doc, logo)  # the logo first, the program's name beside it
+    doc.set_xy(doc.l_margin + shift, 8)
+    doc.set_text_color(255, 255, 255)
+    doc.set_font("DejaVu", "B", 15)
+    doc.cell(width * 0.6 - shift, 10, name)
+    doc.set_font("DejaVu", "", 10)
+    doc.cell(width * 0.4, 10, kind, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _logo(doc: FPDF, logo: bytes | None) -> float:
+    """Draw the logo in the page's coloured band, 14 mm high and at most 50 mm wide; the width it took, with a gap
+    (0 without a logo, or with one fpdf2 cannot draw: the statement is still made)."""
+    if not logo:
+        return 0.0
+    try:
+        with Image.open(io.BytesIO(logo)) as img:
+            ratio = img.width / img.height
+            frame = img.convert("RGBA") if img.mode not in ("RGB", "RGBA", "L") else img.copy()
+    except (OSError, ValueError, ZeroDivisionError):
+        return 0.0
+    height = 14.0
+    width = min(50.0, height * ratio)
+    doc.image(frame, x=doc.l_margin, y=6, w=width, h=width / ratio)
+    return width + 4
+
+
+def block(doc: FPDF, x: float, y: float, width: float, title: str, lines: list[str]) -> float:
+    """A titled block of lines (who pays, who is paid) at (x, y); where it ends."""
+    doc.set_xy(x, y)
+    doc.set_font("DejaVu", "B", 8.5)
+    doc.set_text_color(*MUTED)
+    doc.cell(width, 5, title.upper(), new_x=XPos.LEFT, new_y=YPos.NEXT)
+    doc.set_text_color(*INK)
+    for i, line in enumerate(filter(None, lines)):
+        doc.set_font("DejaVu", "B" if i == 0 else "", 10.5 if i == 0 else 9.5)
+        doc.multi_cell(width, 5.5, line, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    return float(doc.get_y())
