@@ -5,8 +5,7 @@ where the money went: the payout details as they were when the payout was reques
 shows them (the holder's name in full). It is made on demand from the store, in the reader's language, and only for
 those who may see the partner's payouts: its own logins that handle payouts, and the staff whose scope holds it.
 
-The PDF embeds DejaVu Sans (`cabinet.pdf`), so a partner's
-name in any of those scripts prints as typed.
+The PDF embeds DejaVu Sans (`cabinet.pdf`), so a partner's name in Latin or Cyrillic prints as typed.
 """
 
 from __future__ import annotations
