@@ -3,9 +3,11 @@ acts under the user's scope (`cabinet.payouts`, `cabinet.statements` do the chec
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from cabinet import month_statement as _month
 from cabinet import payouts as _payouts
 from cabinet import statements as _statements
 from cabinet.access import Scope
@@ -14,6 +16,7 @@ from cabinet.statements import STATED, Statement
 from cabinet.store.db import session_scope
 from cabinet.store.models import PayoutRequest
 from cabinet.ui.branding import brand
+from cabinet.ui.data import warehouse
 from cabinet.ui.resources import app_settings, engine
 
 __all__ = ["NEXT", "STATED", "STATUSES", "PaymentDetails", "PayoutError"]
@@ -54,6 +57,14 @@ def payout_statement(scope: Scope, payout_id: int, locale: str) -> Statement:
     logo = brand(app_settings().store_url).logo
     with session_scope(engine()) as s:
         return _statements.payout_statement(s, scope, payout_id, locale, Path(logo).read_bytes() if logo else None)
+
+
+def commission_statement(scope: Scope, month: date, metrics: tuple[str, ...], locale: str) -> Statement:
+    """The PDF of what the partner earned in `month`, with the program's logo (its download audit-logged)."""
+    logo = brand(app_settings().store_url).logo
+    with session_scope(engine()) as s:
+        logo_bytes = Path(logo).read_bytes() if logo else None
+        return _month.commission_statement(s, scope, warehouse(), month, metrics, locale, logo_bytes)
 
 
 def payment_details(scope: Scope, payout_id: int, full: bool = False) -> PaymentDetails:

@@ -1,0 +1,273 @@
+"""Monthly commission statements: the PDF a partner keeps for its books of what it earned in one calendar month.
+
+A statement shows the partner's commissions of the month by offer and status and by kind (CPA, RevShare, sub-partner
+overrides, reversals...), in the program's base currency, with the statuses as the published snapshot has them; and,
+for a login that handles payouts, the partner's billing details and the payouts paid in the month. The month is the
+program's time zone's, as on payout statements, so every login of the partner gets the same figures.
+
+It is made on demand for a partner's own logins (staff open the cabinet as the partner), counting only the statuses
+the partner's tier shows (`queries.commissions.visible_statuses`), in the reader's language; each download is
+audit-logged.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_skeleton
+from babel.numbers import format_currency, format_decimal
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cabinet import formatting
+from cabinet.access import Scope, handles_payouts, scoped_partner
+from cabinet.auth import audit
+from cabinet.i18n import normalise_locale, translate
+from cabinet.pdf import INK, MUTED, RULE, Page, band, block
+from cabinet.program import program_timezone, support_email
+from cabinet.statements import Statement, StatementError
+from cabinet.store.models import Partner, PayoutRequest, ProgramSettings, User
+from queries.commissions import KINDS, LIVE, visible_statuses
+from queries.dashboard import base_currency
+from queries.statement import month_lines
+from queries.warehouse import Warehouse
+
+MONTHS = 24  # months offered, the current one first
+
+
+def months_back(today: date, count: int = MONTHS) -> list[date]:
+    """The first days of the `count` calendar months up to `today`'s, newest first."""
+    year, month, out = today.year, today.month, []
+    for _ in range(count):
+        out.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out
+
+
+def _next_month(first: date) -> date:
+    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
+
+
+def month_bounds(month: date, tz: str) -> tuple[datetime, datetime]:
+    """[start, end) in naive UTC of the calendar month of `month` in `tz`."""
+    zone = ZoneInfo(tz)
+    first = month.replace(day=1)
+    following = _next_month(first)
+    start = datetime.combine(first, time(), zone).astimezone(UTC).replace(tzinfo=None)
+    return start, datetime.combine(following, time(), zone).astimezone(UTC).replace(tzinfo=None)
+
+
+def commission_statement(session: Session, scope: Scope, wh: Warehouse, month: date, metrics: tuple[str, ...],
+                         locale: str | None = None, logo: bytes | None = None) -> Statement:  # fmt: skip
+    """The statement of `month` for the partner `scope` acts as; StatementError for staff acting as themselves, a
+    tier that shows no commission, or a month not begun yet. `metrics` are the login's visible metrics."""
+    partner_id = scope.own_partner_id
+    if partner_id is None:
+        raise StatementError(f"{scope.username!r} is not a partner", "statements.month_partner_only")
+    partner = scoped_partner(session, scope, partner_id)
+    statuses = visible_statuses(metrics)
+    if not statuses:
+        raise StatementError(f"{scope.username!r} sees no commission", "statements.month_not_shown")
+    tz = program_timezone(session)
+    zone = ZoneInfo(tz)
+    first = month.replace(day=1)
+    loc = normalise_locale(locale)
+    if first > formatting.today_in(tz):
+        label = format_skeleton("yMMMM", first, locale=loc)
+        raise StatementError(f"{first:%Y-%m} has not begun", "statements.month_future", month=label)
+    start, end = month_bounds(first, tz)
+    lines = month_lines(scope, wh=wh, partner_id=partner_id, start=start, end=end, statuses=statuses)
+    payouts = handles_payouts(session, scope)
+    paid = _paid(session, partner_id, start, end) if payouts else None
+    snap = wh.snapshot()
+    doc = _Doc(loc, zone, session.scalars(select(ProgramSettings)).first(), support_email(session))
+    doc.header(first, partner, billing=payouts, as_of=snap.data_as_of if snap else None, logo=logo)
+    doc.tables(lines, statuses, base_currency(wh=wh))
+    if paid is not None:
+        doc.payouts(paid)
+    doc.close_note(base_currency(wh=wh))
+    audit(session, "commission_statement", user=session.get(User, scope.user_id), username=scope.username,
+          target=f"month {first:%Y-%m}", details={"partner_id": partner_id,
+                                                  "viewing_as_partner": bool(scope.impersonated_by)})  # fmt: skip
+    session.flush()
+    return Statement(f"commission-statement-{partner_id}-{first:%Y-%m}.pdf", bytes(doc.pdf.output()))
+
+
+def _paid(session: Session, partner_id: int, start: datetime, end: datetime) -> list[PayoutRequest]:
+    """The partner's payout requests paid from `start` to `end` (naive UTC), oldest first."""
+    return list(
+        session.scalars(
+            select(PayoutRequest)
+            .where(PayoutRequest.partner_id == partner_id, PayoutRequest.status == "paid")
+            .where(PayoutRequest.paid_at >= start.replace(tzinfo=UTC), PayoutRequest.paid_at < end.replace(tzinfo=UTC))
+            .order_by(PayoutRequest.paid_at, PayoutRequest.id)
+        )
+    )
+
+
+class _Doc:
+    """One statement being drawn."""
+
+    def __init__(self, loc: str, zone: ZoneInfo, program: ProgramSettings | None, contact: str | None) -> None:
+        self.loc, self.zone, self.program, self.contact = loc, zone, program, contact
+        self.name = program.name if program else "Partner Program"
+        made = format_datetime(datetime.now(UTC).astimezone(zone), format="medium", tzinfo=zone, locale=loc)
+        self.pdf: FPDF = Page(self.tr("month_footer", program=self.name, made=made, zone=str(zone)))
+        self.width = self.pdf.w - self.pdf.l_margin - self.pdf.r_margin
+
+    def tr(self, key: str, **values: object) -> str:
+        return translate(f"statements.{key}", self.loc, **values)
+
+    def money(self, amount: Decimal, currency: str) -> str:
+        return format_currency(amount, currency, locale=self.loc)
+
+    def header(self, first: date, partner: Partner, *, billing: bool, as_of: datetime | None,
+               logo: bytes | None) -> None:  # fmt: skip
+        doc, loc = self.pdf, self.loc
+        label = format_skeleton("yMMMM", first, locale=loc)
+        doc.set_title(self.tr("month_title", month=label))
+        doc.set_author(self.name)
+        doc.set_creator("Partner Cabinet")
+        doc.add_page()
+        band(doc, self.name, self.program.primary_color if self.program else "", logo, self.tr("month_kind"))
+        doc.set_y(36)
+        doc.set_text_color(*INK)
+        doc.set_font("DejaVu", "B", 16)
+        doc.cell(0, 9, self.tr("month_title", month=label), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        doc.set_font("DejaVu", "", 9)
+        doc.set_text_color(*MUTED)
+        last = _next_month(first) - date.resolution
+        period = self.tr("month_period", first=format_date(first, format="long", locale=loc),
+                         last=format_date(last, format="long", locale=loc), zone=str(self.zone))  # fmt: skip
+        seen = f"{as_of:%Y-%m-%d %H:%M}" if as_of else "—"
+        doc.multi_cell(0, 5, f"{period}\n{self.tr('month_as_of', as_of=seen)}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        doc.ln(4)
+        top = doc.get_y()
+        legal = (self.program.legal_details or "").splitlines() if self.program else []
+        left = block(doc, doc.l_margin, top, self.width / 2 - 4, self.tr("month_program"),
+                     [self.name, *legal, self.contact or ""])  # fmt: skip
+        details = (partner.billing_details or "").splitlines() if billing else []
+        payee = [partner.name, *details, self.tr("partner_id", partner=partner.id), partner.email or ""]
+        right = block(doc, doc.l_margin + self.width / 2 + 4, top, self.width / 2 - 4, self.tr("month_partner"), payee)
+        doc.set_y(max(left, right, top + 24) + 6)
+
+    def tables(self, lines: list[dict[str, object]], statuses: tuple[str, ...], currency: str) -> None:
+        """By offer (a column per status and the commission), then by kind."""
+        if not lines:
+            self._heading(self.tr("month_by_offer"))
+            self._note(self.tr("month_none"))
+            return
+        by_offer: dict[tuple[object, object], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+        counts: dict[tuple[object, object], int] = defaultdict(int)
+        by_kind: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+        kind_counts: dict[str, int] = defaultdict(int)
+        for line in lines:
+            offer = (line["offer_id"], line["offer"])
+            amount, status, kind = Decimal(str(line["amount_base"])), str(line["status"]), str(line["kind"])
+            by_offer[offer][status] += amount
+            counts[offer] += int(str(line["rows"]))
+            by_kind[kind][status] += amount
+            kind_counts[kind] += int(str(line["rows"]))
+        live = [s for s in statuses if s in LIVE]
+        headers = [self.tr("month_col_rows"), *(self.tr(f"month_status_{s}") for s in statuses)]
+        headers.append(self.tr("month_col_total"))
+        commission = sum((a for sums in by_offer.values() for s, a in sums.items() if s in live), Decimal(0))
+        doc = self.pdf
+        doc.set_font("DejaVu", "B", 12)
+        doc.set_text_color(*INK)
+        label = self.tr("month_commission", amount=self.money(commission, currency))
+        doc.cell(0, 8, label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self._heading(self.tr("month_by_offer"))
+        rows = []
+        for offer, sums in by_offer.items():
+            title = f"{offer[0]} · {offer[1]}" if offer[0] is not None else self.tr("month_no_offer")
+            rows.append([title, *self._figures(counts[offer], sums, statuses, live, currency)])
+        total_sums: dict[str, Decimal] = defaultdict(Decimal)
+        for sums in by_offer.values():
+            for status, amount in sums.items():
+                total_sums[status] += amount
+        total = [self.tr("total"), *self._figures(sum(counts.values()), total_sums, statuses, live, currency)]
+        self._table([self.tr("month_col_offer"), *headers], rows, total)
+        self._heading(self.tr("month_by_kind"))
+        kinds = [k for k in KINDS if k in by_kind] + sorted(k for k in by_kind if k not in KINDS)
+        kind_rows = [[translate(f"commissions.kind_{k}", self.loc) if k in KINDS else k,
+                      *self._figures(kind_counts[k], by_kind[k], statuses, live, currency)] for k in kinds]  # fmt: skip
+        self._table([self.tr("month_col_kind"), *headers], kind_rows, total)
+
+    def _figures(self, n: int, sums: dict[str, Decimal], statuses: tuple[str, ...], live: list[str],
+                 currency: str) -> list[str]:  # fmt: skip
+        count = format_decimal(n, locale=self.loc)
+        amounts = [self.money(sums.get(s, Decimal(0)), currency) for s in statuses]
+        return [count, *amounts, self.money(sum((sums.get(s, Decimal(0)) for s in live), Decimal(0)), currency)]
+
+    def payouts(self, paid: list[PayoutRequest]) -> None:
+        self._heading(self.tr("month_payouts"))
+        if not paid:
+            self._note(self.tr("month_no_payouts"))
+            return
+        rows = []
+        for p in paid:
+            day = (
+                format_date(p.paid_at.astimezone(self.zone).date(), format="medium", locale=self.loc)
+                if p.paid_at
+                else "—"
+            )
+            rows.append([self.tr("month_payout_line", payout=p.id), day, p.reference or "—",
+                         self.money(Decimal(p.amount), p.currency)])  # fmt: skip
+        heads = [self.tr("description"), self.tr("paid"), self.tr("reference"), self.tr("month_col_amount")]
+        self._table(heads, rows, None, first=0.4)
+
+    def close_note(self, currency: str) -> None:
+        self.pdf.ln(3)
+        self._note(self.tr("month_explained", currency=currency))
+
+    def _heading(self, text: str) -> None:
+        doc = self.pdf
+        doc.ln(2)
+        doc.set_font("DejaVu", "B", 11)
+        doc.set_text_color(*INK)
+        doc.cell(0, 8, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def _note(self, text: str) -> None:
+        doc = self.pdf
+        doc.set_font("DejaVu", "", 8.5)
+        doc.set_text_color(*MUTED)
+        doc.multi_cell(0, 4.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def _table(self, heads: list[str], rows: list[list[str]], total: list[str] | None, first: float = 0.24) -> None:
+        """A table: the first column `first` of the width, left-aligned; the others share the rest, right-aligned.
+        A row whose figures do not fit is drawn smaller."""
+        doc = self.pdf
+        widths = [self.width * first] + [self.width * (1 - first) / (len(heads) - 1)] * (len(heads) - 1)
+        doc.set_draw_color(*RULE)
+        self._row(heads, widths, bold=True, size=7.5, color=MUTED, border="B")
+        for row in rows:
+            self._row(row, widths, bold=False, size=8.5, color=INK, border="B")
+        if total is not None:
+            self._row(total, widths, bold=True, size=8.5, color=INK, border=0)
+
+    def _row(self, values: list[str], widths: list[float], *, bold: bool, size: float, color: tuple[int, int, int],
+             border: str | int) -> None:  # fmt: skip
+        """One row at one font size: the largest (down to 5.5 pt) at which every figure fits; a first column (an
+        offer's name) too long is cut."""
+        doc = self.pdf
+        doc.set_text_color(*color)
+        style = "B" if bold else ""
+        doc.set_font("DejaVu", style, size)
+        while size > 5.5 and any(
+            doc.get_string_width(v) > w - 1.5 for v, w in zip(values[1:], widths[1:], strict=True)
+        ):
+            size -= 0.5
+            doc.set_font("DejaVu", style, size)
+        for i, (value, width) in enumerate(zip(values, widths, strict=True)):
+            text = value
+            while doc.get_string_width(text) > width - 1.5 and len(text) > 2:
+                text = text[:-2] + "…"
+            last = i == len(values) - 1
+            doc.cell(width, 7, text, border=border, align="L" if i == 0 else "R",
+                     new_x=XPos.LMARGIN if last else XPos.RIGHT, new_y=YPos.NEXT if last else YPos.TOP)  # fmt: skip
