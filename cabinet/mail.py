@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.config import ConfigError, Settings
 from cabinet.i18n import translate
-from cabinet.mail_html import DEFAULT_COLOR, html_version
+from cabinet.mail_html import DEFAULT_COLOR, Brand, html_version, logo_file
 from cabinet.store.models import OutboxMail, Partner, ProgramSettings, User
 
 KINDS = (
@@ -255,8 +255,8 @@ class Delivery:
     failed: int = 0
 
 
-def _message(mail: OutboxMail, sender: str, brand: tuple[str, str] | None = None) -> EmailMessage:
-    """The message: its plain text, and with `brand` (the program's name and colour) an HTML version of it."""
+def _message(mail: OutboxMail, sender: str, brand: Brand | None = None) -> EmailMessage:
+    """The message: its plain text, and with `brand` an HTML version of it (the logo a related image part)."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = mail.to_address
@@ -267,7 +267,11 @@ def _message(mail: OutboxMail, sender: str, brand: tuple[str, str] | None = None
     message["X-Cabinet-Mail-Id"] = str(mail.id)
     message.set_content(mail.body)
     if brand is not None:
-        message.add_alternative(html_version(mail.body, *brand), subtype="html")
+        cid = make_msgid("logo") if brand.logo and brand.logo_type else None
+        message.add_alternative(html_version(mail.body, brand.name, brand.color, cid and cid[1:-1]), subtype="html")
+        if cid is not None:
+            html_part = message.get_payload()[-1]
+            html_part.add_related(brand.logo, maintype="image", subtype=brand.logo_type, cid=cid)
     return message
 
 
@@ -286,7 +290,7 @@ def _permanent(exc: BaseException) -> bool:
 
 
 def deliver(engine: Engine, transport: Transport, sender: str, now: datetime | None = None,
-            limit: int = BATCH, brand: tuple[str, str] | None = None) -> Delivery:  # fmt: skip
+            limit: int = BATCH, brand: Brand | None = None) -> Delivery:  # fmt: skip
     """Send the outbox's due messages, oldest first, each claimed so no other sender takes it."""
     now = now or datetime.now(UTC)
     due = select(OutboxMail.id).where(OutboxMail.status == "queued", OutboxMail.next_attempt_at <= now)
@@ -306,7 +310,7 @@ def deliver(engine: Engine, transport: Transport, sender: str, now: datetime | N
 
 
 def _deliver_one(engine: Engine, mail_id: int, send: Callable[[EmailMessage], None], sender: str,
-                 now: datetime, brand: tuple[str, str] | None = None) -> str | None:  # fmt: skip
+                 now: datetime, brand: Brand | None = None) -> str | None:  # fmt: skip
     """Claim and send one message: sent, retry, failed (given up), stop (to retry, and the round ends), or None when
     another sender has it."""
     with engine.begin() as conn:  # the claim: only one sender's UPDATE finds the row still due
@@ -341,8 +345,10 @@ def deliver_with(cfg: Settings, engine: Engine, now: datetime | None = None) -> 
     """`deliver` through the settings' transport and sender."""
     with Session(engine) as session:
         program, _ = _program(session)
-        color = session.scalar(select(ProgramSettings.primary_color)) or DEFAULT_COLOR
-    return deliver(engine, transport_for(cfg), sender_for(cfg, program), now, brand=(program, color))
+        row = session.execute(select(ProgramSettings.primary_color, ProgramSettings.logo_path)).first()
+    color, logo_path = row if row is not None else (None, None)
+    brand = Brand(program, color or DEFAULT_COLOR, *logo_file(cfg.data_dir / logo_path if logo_path else None))
+    return deliver(engine, transport_for(cfg), sender_for(cfg, program), now, brand=brand)
 
 
 def prune(engine: Engine, now: datetime | None = None) -> int:

@@ -5,7 +5,12 @@ cannot add markup."""
 from __future__ import annotations
 
 import html
+import io
 import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
@@ -31,9 +36,16 @@ def _paragraphs(text: str, style: str) -> str:
                    for b in blocks)  # fmt: skip
 
 
-def html_version(body: str, program: str, color: str = DEFAULT_COLOR) -> str:
-    """The HTML of a message whose plain text is `body` (its footer after the "-- " line in small grey type)."""
+def html_version(body: str, program: str, color: str = DEFAULT_COLOR, logo_cid: str | None = None) -> str:
+    """The HTML of a message whose plain text is `body` (its footer after the "-- " line in small grey type); with
+    `logo_cid`, the program's logo (a related part of the message) before its name."""
     color = color if _COLOR.match(color or "") else DEFAULT_COLOR
+    logo = (
+        f'<img src="cid:{html.escape(logo_cid, quote=True)}" alt="" height="36" '
+        'style="height:36px;max-width:180px;vertical-align:middle;margin-right:10px;border:0">'
+        if logo_cid
+        else ""
+    )
     text, _, footer = body.partition("\n-- \n")
     main = _paragraphs(text, "margin:0 0 14px")
     small = _paragraphs(footer, "margin:0;color:#6e7781;font-size:12px") if footer.strip() else ""
@@ -45,8 +57,33 @@ def html_version(body: str, program: str, color: str = DEFAULT_COLOR) -> str:
         '<table role="presentation" width="600" cellpadding="0" cellspacing="0" style="max-width:600px;width:100%;'
         f'background:#ffffff;border-radius:8px;border-top:4px solid {color}">'
         '<tr><td style="padding:24px 28px;color:#1f2328;font-size:15px;line-height:1.5">'
-        f'<div style="font-size:18px;font-weight:600;color:{color};margin:0 0 18px">{html.escape(program)}</div>'
+        f'<div style="font-size:18px;font-weight:600;color:{color};margin:0 0 18px">{logo}'
+        f'<span style="vertical-align:middle">{html.escape(program)}</span></div>'
         f"{main}"
         + (f'<div style="border-top:1px solid #d0d7de;margin-top:22px;padding-top:12px">{small}</div>' if small else "")
         + "</td></tr></table></td></tr></table></body></html>"
     )
+
+
+@dataclass(frozen=True)
+class Brand:
+    """How the HTML version of a message looks: the program's name and colour, and its logo (an image file's bytes
+    and its subtype: png, jpeg, gif, webp) when it has one."""
+
+    name: str
+    color: str = DEFAULT_COLOR
+    logo: bytes | None = None
+    logo_type: str | None = None
+
+
+def logo_file(path: Path | None) -> tuple[bytes | None, str | None]:
+    """The logo file's bytes and image subtype, as Pillow reads it; (None, None) without one it can read."""
+    if path is None or not path.is_file():
+        return None, None
+    data = path.read_bytes()
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            kind = (img.format or "").lower()
+    except (OSError, ValueError):
+        return None, None
+    return (data, kind) if kind in ("png", "jpeg", "gif", "webp") else (None, None)

@@ -263,6 +263,37 @@ def test_without_smtp_each_message_is_a_whole_eml_file(alice: Engine, settings: 
     assert not list(settings.outbox_dir.glob(".*"))  # no temporary file left
 
 
+def test_the_programs_logo_is_in_the_html_version(alice: Engine, settings: Settings) -> None:  # noqa: F811
+    import io
+
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", (120, 40), "#336699").save(picture, format="PNG")
+    (settings.data_dir / "uploads").mkdir(parents=True, exist_ok=True)
+    (settings.data_dir / "uploads" / "logo-x.png").write_bytes(picture.getvalue())
+    with session_scope(alice) as s:
+        s.scalar(select(ProgramSettings)).logo_path = "uploads/logo-x.png"
+        queue(s, "a@example.com", "With the logo", "Hello.\n", "password_reset")
+    assert deliver_with(settings, alice).sent == 1
+    [path] = list(settings.outbox_dir.glob("*.eml"))
+    message = email.message_from_bytes(path.read_bytes(), policy=default_policy)
+    html = message.get_body(("html",)).get_content()
+    [image] = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    cid = image["Content-ID"].strip("<>")
+    assert f'<img src="cid:{cid}"' in html and image.get_content() == picture.getvalue()
+    assert message.get_body(("plain",)).get_content() == "Hello.\n"  # the text part as it was
+    path.unlink()
+    (settings.data_dir / "uploads" / "logo-x.png").write_bytes(b"not a picture")  # a file gone bad: no logo, still sent
+    with session_scope(alice) as s:
+        queue(s, "a@example.com", "Without", "Hello again.\n", "password_reset")
+    assert deliver_with(settings, alice).sent == 1
+    [path] = list(settings.outbox_dir.glob("*.eml"))
+    message = email.message_from_bytes(path.read_bytes(), policy=default_policy)
+    assert "<img" not in message.get_body(("html",)).get_content()
+    assert not [part for part in message.walk() if part.get_content_maintype() == "image"]
+
+
 def test_a_change_that_rolls_back_sends_nothing(alice: Engine) -> None:  # noqa: F811
     with pytest.raises(RuntimeError), session_scope(alice) as s:
         user = s.scalar(select(User).where(User.username == "alice"))
