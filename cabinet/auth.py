@@ -70,32 +70,35 @@ def audit_acted(session: Session, scope: Scope, action: str, target: str, detail
           details=details)  # fmt: skip
 
 
-def authenticate(engine: Engine, username: str, password: str, now: datetime | None = None) -> AuthResult:
-    """Check a password; 5 failures lock the account for 15 minutes; success resets the counter."""
+def authenticate(engine: Engine, username: str, password: str, now: datetime | None = None,
+                 client: dict[str, str] | None = None) -> AuthResult:  # fmt: skip
+    """Check a password; 5 failures lock the account for 15 minutes; success resets the counter. `client` (where
+    the attempt came from: `ip`, `device`; `cabinet.security.client_details`) goes into each audit-log row."""
     now = now or datetime.now(UTC)
     username = username.strip()
+    seen = dict(client or {})
     with session_scope(engine) as session:
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
             check_password(password, _DUMMY_HASH)
-            audit(session, "login_failed", username=username[:64], details={"reason": "unknown user"})
+            audit(session, "login_failed", username=username[:64], details={"reason": "unknown user"} | seen)
             return AuthResult(False, "invalid", username)
         locked_until = locked_at(user, now)
         if locked_until is not None:
-            audit(session, "login_refused_locked", user=user)
+            audit(session, "login_refused_locked", user=user, details=seen)
             return AuthResult(False, "locked", username, user.id, locked_until)
         if not check_password(password, user.password_hash):
-            return count_failure_and_lock(session, user, now)
+            return count_failure_and_lock(session, user, now, client=seen)
         if not user.is_active:
-            audit(session, "login_refused_inactive", user=user)
+            audit(session, "login_refused_inactive", user=user, details=seen)
             return AuthResult(False, "inactive", username, user.id)
         if user.totp_secret is not None:  # the code comes next (`cabinet.twofactor.check_code`); failures stand
-            audit(session, "login_password_ok", user=user)
+            audit(session, "login_password_ok", user=user, details=seen)
             return AuthResult(False, "code_needed", username, user.id)
         user.failed_logins = 0
         user.locked_until = None
         user.last_login_at = now
-        audit(session, "login", user=user)
+        audit(session, "login", user=user, details=seen)
         return AuthResult(True, "ok", username, user.id)
 
 
@@ -105,7 +108,8 @@ def locked_at(user: User, now: datetime) -> datetime | None:
     return until if until is not None and until > now else None
 
 
-def count_failure_and_lock(session: Session, user: User, now: datetime, reason: str = "password") -> AuthResult:
+def count_failure_and_lock(session: Session, user: User, now: datetime, reason: str = "password",
+                           client: dict[str, str] | None = None) -> AuthResult:  # fmt: skip
     """A wrong password or code: count it, and lock the account for `LOCKOUT` at the `MAX_FAILED_LOGINS`th."""
     failures = _count_failure(session, user.id)
     if failures >= MAX_FAILED_LOGINS:
@@ -113,10 +117,10 @@ def count_failure_and_lock(session: Session, user: User, now: datetime, reason: 
         session.execute(update(User).where(User.id == user.id).values(locked_until=until, failed_logins=0))
         # the target names whose sessions end (`session_revoked`), as for a lock from the command line
         audit(session, "account_locked", user=user, target=user.username,
-              details={"minutes": LOCKOUT.seconds // 60})  # fmt: skip
+              details={"minutes": LOCKOUT.seconds // 60} | (client or {}))  # fmt: skip
         return AuthResult(False, "locked", user.username, user.id, until)
     extra = {} if reason == "password" else {"reason": reason}
-    audit(session, "login_failed", user=user, details={"attempt": failures} | extra)
+    audit(session, "login_failed", user=user, details={"attempt": failures} | extra | (client or {}))
     return AuthResult(False, "invalid", user.username, user.id)
 
 

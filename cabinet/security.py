@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
+from ua_parser import parse
 
 from cabinet.access import Scope, ScopeError
 from cabinet.auth import audit
@@ -27,11 +28,30 @@ DONE_TO = ("password_changed", "account_locked", "second_factor_reset", "passwor
 
 @dataclass(frozen=True)
 class Event:
-    """One line of a login's activity: when (aware UTC), what (an action above) and how (a detail key, or "")."""
+    """One line of a login's activity: when (aware UTC), what (an action above), how (a detail key, or ""), and
+    where from: the browser and system, and the IP address, as the sign-in recorded them ("" when unknown)."""
 
     ts: datetime
     action: str
     how: str
+    device: str = ""
+    ip: str = ""
+
+
+def client_details(ip: str | None, user_agent: str | None) -> dict[str, str]:
+    """Where a sign-in comes from, as its audit-log rows keep it: the IP address the app saw (a proxy's, or none
+    on localhost) and "Browser on System" read from the user agent (the string itself is not kept)."""
+    out: dict[str, str] = {}
+    if ip and (address := ip.strip()[:45]):  # the longest IPv6 text
+        out["ip"] = address
+    if user_agent and user_agent.strip():
+        parsed = parse(user_agent[:1000])
+        browser = parsed.user_agent.family if parsed.user_agent else ""
+        system = parsed.os.family if parsed.os else ""
+        names = [n for n in (browser, system) if n and n != "Other"]
+        if names:
+            out["device"] = " on ".join(names)[:80]
+    return out
 
 
 def _own_login(session: Session, scope: Scope) -> User:
@@ -59,7 +79,10 @@ def activity(session: Session, scope: Scope, limit: int = ACTIVITY_ROWS) -> list
                and_(AuditLog.target == user.username, AuditLog.action.in_(DONE_TO)))  # fmt: skip
     rows = session.execute(select(AuditLog.ts, AuditLog.action, AuditLog.details).where(mine)
                            .order_by(AuditLog.ts.desc(), AuditLog.id.desc()).limit(limit)).all()  # fmt: skip
-    return [Event(ts, action, _how(action, details or {})) for ts, action, details in rows]
+    return [
+        Event(ts, action, _how(action, d := details or {}), str(d.get("device") or ""), str(d.get("ip") or ""))
+        for ts, action, details in rows
+    ]
 
 
 def end_other_sessions(session: Session, scope: Scope) -> None:

@@ -196,9 +196,10 @@ def reset(session: Session, user: User, *, actor: str = "cli") -> None:
     audit(session, "second_factor_reset", username=actor, target=user.username)
 
 
-def check_code(engine: Engine, username: str, code: str, now: datetime | None = None) -> AuthResult:
+def check_code(engine: Engine, username: str, code: str, now: datetime | None = None,
+               client: dict[str, str] | None = None) -> AuthResult:  # fmt: skip
     """The second step of a login whose password was right: ok, invalid (wrong or spent code), locked or inactive.
-    `code` is the app's 6-digit code or one of the user's recovery codes.
+    `code` is the app's 6-digit code or one of the user's recovery codes; `client` as for `authenticate`.
 
     The caller asks only after `authenticate` answered `code_needed` in the same session."""
     now = now or datetime.now(UTC)
@@ -214,7 +215,7 @@ def check_code(engine: Engine, username: str, code: str, now: datetime | None = 
         if _recovery_form(code) is not None:
             unused, digest = list(user.recovery_codes or []), _digest(code)
             if digest not in unused:
-                return count_failure_and_lock(session, user, now, reason="recovery_code")
+                return count_failure_and_lock(session, user, now, reason="recovery_code", client=client)
             unused.remove(digest)
             user.recovery_codes = unused  # a new list: the JSON column sees the change
             details: dict[str, object] = {"second_factor": "recovery_code", "recovery_codes_left": len(unused)}
@@ -226,10 +227,10 @@ def check_code(engine: Engine, username: str, code: str, now: datetime | None = 
                 return AuthResult(False, "unreadable", username, user.id)
             step = _matching_step(secret, code, now)
             if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
-                return count_failure_and_lock(session, user, now, reason="code")
+                return count_failure_and_lock(session, user, now, reason="code", client=client)
             user.totp_last_step, details = step, {"second_factor": True}
             if not user.totp_secret.startswith(SEALED):  # stored before secrets were encrypted: encrypted now
                 user.totp_secret = seal(secret)
         user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
-        audit(session, "login", user=user, details=details)
+        audit(session, "login", user=user, details=details | (client or {}))
         return AuthResult(True, "ok", username, user.id)

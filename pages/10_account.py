@@ -76,7 +76,9 @@ def sign_in_activity() -> None:
     if events:
         when = [e.ts.astimezone(zone).strftime("%Y-%m-%d %H:%M") for e in events]
         what = [t(f"security.{e.action}") + (f" · {t(f'security.how_{e.how}')}" if e.how else "") for e in events]
-        table = pl.DataFrame({t("security.col_when", zone=user.timezone): when, t("security.col_what"): what})
+        table = pl.DataFrame({t("security.col_when", zone=user.timezone): when, t("security.col_what"): what,
+                              t("security.col_device"): [e.device or "—" for e in events],
+                              t("security.col_ip"): [e.ip or "—" for e in events]})  # fmt: skip
         st.dataframe(table, hide_index=True, width="stretch")
     st.caption(t("security.caption"))
     if st.button(t("security.end_others"), key="security_end_others", help=t("security.end_others_help")):

@@ -25,6 +25,7 @@ from cabinet.access import ScopeError, build_session_user
 from cabinet.auth import AuthResult, authenticate, record_logout, session_revoked, session_valid
 from cabinet.config import ConfigError
 from cabinet.i18n import LOCALES
+from cabinet.security import client_details
 from cabinet.session import SESSION_KEY, SessionUser
 from cabinet.twofactor import check_code
 from cabinet.ui.password_reset import PARAM as RESET_PARAM
@@ -250,11 +251,18 @@ def _submit(username: str, password: str) -> SessionUser | None:
     if not username or not password:
         st.session_state[_MESSAGE_KEY] = ("warning", t("auth.empty"))
         return None
-    result = authenticate(engine(), username, password)
+    result = authenticate(engine(), username, password, client=_client())
     if result.reason == "code_needed":
         st.session_state[_CODE_KEY] = (result.username, datetime.now(UTC))
         return None
     return _after(result)
+
+
+def _client() -> dict[str, str]:
+    """Where this sign-in comes from (the IP address Streamlit saw, the browser and system), for the audit log;
+    a run without a browser behind it (a test's) has none."""
+    ip, agent = st.context.ip_address, st.context.headers.get("User-Agent")
+    return client_details(ip if isinstance(ip, str) else None, agent if isinstance(agent, str) else None)
 
 
 def _code_pending() -> str | None:
@@ -272,7 +280,7 @@ def _code_pending() -> str | None:
 def _submit_code(username: str, code: str) -> SessionUser | None:
     """Check the one-time code of a login whose password was right."""
     st.session_state.pop(_MESSAGE_KEY, None)
-    result = check_code(engine(), username, code)
+    result = check_code(engine(), username, code, client=_client())
     if result.ok or result.reason in ("locked", "inactive"):  # done with this login, either way
         st.session_state.pop(_CODE_KEY, None)
     return _after(result, wrong="auth.code_wrong")

@@ -86,8 +86,12 @@ def test_the_code_comes_after_the_password_and_is_taken_once(alice: Engine) -> N
     with session_scope(alice) as s:
         assert s.scalar(select(User.last_login_at).where(User.username == "alice")) is None  # not logged in yet
     assert check_code(alice, "alice", _code(secret, later - timedelta(minutes=1)), later).reason == "invalid"  # old
-    ok = check_code(alice, "alice", " ".join([_code(secret, later)[:3], _code(secret, later)[3:]]), later)
+    where = {"ip": "203.0.113.9", "device": "Firefox on Linux"}  # where the sign-in came from: in its row
+    ok = check_code(alice, "alice", " ".join([_code(secret, later)[:3], _code(secret, later)[3:]]), later, where)
     assert ok.ok and ok.reason == "ok"
+    with session_scope(alice) as s:
+        logged = s.scalar(select(AuditLog.details).where(AuditLog.action == "login"))
+    assert logged == {"second_factor": True} | where
     assert check_code(alice, "alice", _code(secret, later), later).reason == "invalid"  # replayed
     assert check_code(alice, "alice", _code(secret, later + timedelta(seconds=30)), later).ok  # the next step
     assert "wrong" not in (r := authenticate(alice, "alice", "wrong", later)).reason and r.reason == "invalid"

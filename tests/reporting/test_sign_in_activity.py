@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from cabinet.access import ScopeError, build_session_user
 from cabinet.auth import authenticate, session_revoked, session_valid, set_password
 from cabinet.i18n import translate
-from cabinet.security import activity, end_other_sessions
+from cabinet.security import activity, client_details, end_other_sessions
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, User
 from tests.reporting.conftest import PASSWORD, Program
@@ -34,6 +34,37 @@ def test_the_activity_is_the_logins_own(program: Program, store_engine: Engine) 
     assert viewing is not None
     with session_scope(store_engine) as s, pytest.raises(ScopeError):  # the manager's own are in its own account
         activity(s, viewing.scope)
+
+
+CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 "
+    "Mobile/15E148 Safari/604.1"
+)
+
+
+def test_each_sign_in_says_where_it_came_from(program: Program, store_engine: Engine) -> None:
+    assert client_details("203.0.113.7", CHROME) == {"ip": "203.0.113.7", "device": "Chrome on Windows"}
+    assert client_details(" 2001:db8::1 ", IPHONE) == {"ip": "2001:db8::1", "device": "Mobile Safari on iOS"}
+    assert client_details(None, "curl/8.5.0") == {"device": "curl"} and client_details("", " ") == {}
+    assert client_details("x" * 99, "y")["ip"] == "x" * 45  # nothing longer than an address is kept
+    wrong = authenticate(store_engine, "p_parent", "a-wrong-password", client=client_details("198.51.100.2", IPHONE))
+    assert not wrong.ok
+    assert authenticate(store_engine, "p_parent", PASSWORD, client=client_details("203.0.113.7", CHROME)).ok
+    assert authenticate(store_engine, "p_parent", PASSWORD).ok  # from nowhere the app could see: none said
+    with session_scope(store_engine) as s:
+        events = activity(s, program.users["p_parent"].scope)
+        rows = s.scalars(select(AuditLog.details).where(AuditLog.actor_username == "p_parent")).all()
+    assert [(e.action, e.device, e.ip) for e in events] == [
+        ("login", "", ""),
+        ("login", "Chrome on Windows", "203.0.113.7"),
+        ("login_failed", "Mobile Safari on iOS", "198.51.100.2"),
+    ]
+    assert not any("Mozilla" in str(d) for d in rows)  # the user agent itself is not kept
+    at = open_page("pages/10_account.py", program.users["p_parent"])
+    table = at.dataframe[-1].value
+    assert list(table[translate("security.col_device")]) == ["—", "Chrome on Windows", "Mobile Safari on iOS"]
+    assert list(table[translate("security.col_ip")]) == ["—", "203.0.113.7", "198.51.100.2"]
 
 
 def test_ending_other_sessions_keeps_the_one_that_asked(program: Program, store_engine: Engine) -> None:
