@@ -34,7 +34,7 @@ system-deps:
 	@bash scripts/system_deps.sh
 
 test: install-test system-deps
-	$(BIN)/python -m pytest -n 2  # two workers on a 2-vCPU machine: ~10 min for the whole suite
+	$(BIN)/python -m pytest -n 2 --durations=15  # two workers on a 2-vCPU machine: ~10 min; the slowest tests named
 
 lint:
 	$(BIN)/ruff format --check . && $(BIN)/ruff check .

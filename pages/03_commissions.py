@@ -2,14 +2,11 @@
 
 import polars as pl
 import streamlit as st
-from babel.dates import format_skeleton
 
-from cabinet import formatting
-from cabinet.month_statement import months_back
-from cabinet.ui import data, money
+from cabinet.ui import data
 from cabinet.ui.guard import require_user
 from cabinet.ui.plan_box import plan_box
-from cabinet.ui.store import program_timezone
+from cabinet.ui.statement_box import month_statement_box
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import download_buttons, fmt_metric, per_language, period_picker, remember
 from queries.commissions import KINDS, TYPES, CommissionError, CommissionRequest, visible_statuses
@@ -21,29 +18,7 @@ plan_box(user, snap)
 date_from, date_to = period_picker(user, key="commissions")
 staff = user.role in ("manager", "admin")
 allowed = visible_statuses(user.visible_metrics)
-
-
-def month_statement() -> None:
-    """The PDF of a calendar month's commissions, for a partner (or staff viewing as one) that sees commissions."""
-    if user.scope.own_partner_id is None or not allowed:
-        return
-    with st.expander(t("statements.month_section"), icon=":material/picture_as_pdf:"):
-        st.caption(t("statements.month_intro"))
-        months = months_back(formatting.today_in(program_timezone()))
-        locale = current_locale()
-        cols = st.columns([1, 2], vertical_alignment="bottom")
-        month = cols[0].selectbox(t("statements.month_pick"), months, key="month_statement_pick",
-                                  format_func=lambda m: format_skeleton("yMMMM", m, locale=locale))  # fmt: skip
-
-        def made() -> bytes:  # when the button is pressed
-            return money.commission_statement(user.scope, month, user.visible_metrics, locale).pdf
-
-        cols[1].download_button(t("statements.month_download"), data=made, mime="application/pdf",
-                                file_name=f"commission-statement-{user.scope.own_partner_id}-{month:%Y-%m}.pdf",
-                                key="month_statement_download", icon=":material/download:")  # fmt: skip
-
-
-month_statement()
+month_statement_box(user, allowed)
 
 cols = st.columns([2, 2, 1])
 status_key, status_default = per_language("commissions_statuses", list(allowed))
