@@ -45,10 +45,8 @@ def client_details(ip: str | None, user_agent: str | None) -> dict[str, str]:
     if ip and (address := ip.strip()[:45]):  # the longest IPv6 text
         out["ip"] = address
     if user_agent and user_agent.strip():
-        parsed = parse(user_agent[:1000])
-        browser = parsed.user_agent.family if parsed.user_agent else ""
-        system = parsed.os.family if parsed.os else ""
-        names = [n for n in (browser, system) if n and n != "Other"]
+        parsed = parse(user_agent[:1000])  # a part it does not know is None
+        names = [part.family for part in (parsed.user_agent, parsed.os) if part is not None and part.family]
         if names:
             out["device"] = " on ".join(names)[:80]
     return out

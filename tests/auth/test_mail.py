@@ -284,6 +284,16 @@ def test_the_programs_logo_is_in_the_html_version(alice: Engine, settings: Setti
     assert f'<img src="cid:{cid}"' in html and image.get_content() == picture.getvalue()
     assert message.get_body(("plain",)).get_content() == "Hello.\n"  # the text part as it was
     path.unlink()
+    photo = io.BytesIO()
+    Image.new("RGB", (60, 20), "#993366").save(photo, format="JPEG")
+    (settings.data_dir / "uploads" / "logo-x.png").write_bytes(photo.getvalue())  # the type is the file's, not its name
+    with session_scope(alice) as s:
+        queue(s, "a@example.com", "A JPEG logo", "Hello.\n", "password_reset")
+    assert deliver_with(settings, alice).sent == 1
+    [path] = list(settings.outbox_dir.glob("*.eml"))
+    message = email.message_from_bytes(path.read_bytes(), policy=default_policy)
+    assert [p.get_content_type() for p in message.walk() if p.get_content_maintype() == "image"] == ["image/jpeg"]
+    path.unlink()
     (settings.data_dir / "uploads" / "logo-x.png").write_bytes(b"not a picture")  # a file gone bad: no logo, still sent
     with session_scope(alice) as s:
         queue(s, "a@example.com", "Without", "Hello again.\n", "password_reset")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -19,7 +19,7 @@ from cabinet.statements import StatementError
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, Partner, PayoutRequest, ProgramSettings
 from queries.warehouse import Warehouse
-from tests.reporting.conftest import Program
+from tests.reporting.conftest import NOW, Program
 from tests.reporting.test_commissions import _reject_f1
 from tests.reporting.test_pages import _open as open_page
 from tests.reporting.test_payouts import _decide, _request, payable  # noqa: F401 - the fixture
@@ -60,6 +60,21 @@ def test_a_partner_gets_its_month_by_offer_and_kind_in_its_language(program: Pro
                            .where(AuditLog.action == "commission_statement")).all()  # fmt: skip
     assert [(u, t) for u, t, _ in logged] == [("p_parent", "month 2026-11")] * 3
     assert logged[0][2] == {"partner_id": program.tiny.parent, "viewing_as_partner": False}
+
+
+def test_rejected_commission_is_shown_apart_and_not_counted(program: Program, store_engine: Engine) -> None:
+    program.tiny.write("conversions", "f2.csv", "conversion_id,ts,type,click_id,amount,currency,status,customer_id\n"
+                       "f2,2026-11-02T09:00:00Z,ftd,k2,50,EUR,pending,u9\n")  # fmt: skip
+    program.tiny.run(NOW + timedelta(hours=1))
+    parent = program.users["p_parent"].scope
+    pending = _text(program, store_engine, parent)
+    assert "Commission of the month: $200.00" in pending, pending
+    program.tiny.write("conversions", "f2u.csv", "conversion_id,ts,type,click_id,amount,currency,status,updated_at\n"
+                       "f2,2026-11-02T09:00:00Z,ftd,k2,50,EUR,rejected,2026-11-09T12:00:00Z\n")  # fmt: skip
+    program.tiny.run(NOW + timedelta(hours=2))
+    rejected = _text(program, store_engine, parent)
+    assert "Commission of the month: $100.00" in rejected  # the approved FTD; the rejected one is apart
+    assert "1 · Casino 2 $0.00 $0.00 $100.00 $0.00 $100.00 $0.00 $100.00" in rejected.splitlines(), rejected
 
 
 def test_a_statement_holds_only_the_partners_own_month(program: Program, store_engine: Engine) -> None:

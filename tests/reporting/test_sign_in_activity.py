@@ -47,6 +47,7 @@ def test_each_sign_in_says_where_it_came_from(program: Program, store_engine: En
     assert client_details("203.0.113.7", CHROME) == {"ip": "203.0.113.7", "device": "Chrome on Windows"}
     assert client_details(" 2001:db8::1 ", IPHONE) == {"ip": "2001:db8::1", "device": "Mobile Safari on iOS"}
     assert client_details(None, "curl/8.5.0") == {"device": "curl"} and client_details("", " ") == {}
+    assert client_details("192.0.2.1", "Mozilla/5.0 (compatible; Unknown/1.0)") == {"ip": "192.0.2.1"}
     assert client_details("x" * 99, "y")["ip"] == "x" * 45  # nothing longer than an address is kept
     wrong = authenticate(store_engine, "p_parent", "a-wrong-password", client=client_details("198.51.100.2", IPHONE))
     assert not wrong.ok
