@@ -250,10 +250,18 @@ def test_two_step_login_in_a_real_browser(tab, cabinet_server: Server) -> None: 
     tab.get_by_text("Turn two-step login on").click()
     secret_box = tab.locator('[data-testid="stCode"]').first
     _see(secret_box, "two_step_key")
-    secret = "".join(secret_box.inner_text().split())
-    tab.get_by_label("Code from the app", exact=True).fill(pyotp.TOTP(secret).now())
-    tab.get_by_role("button", name="Confirm and turn on").click()
-    _see(tab.get_by_text("Your recovery codes"), "recovery_codes")
+
+    def confirm() -> None:  # a click during a rerun can be lost: then the code is given again, as a person would
+        if tab.get_by_text("Your recovery codes").first.is_visible():  # the last try's, shown late
+            return
+        field = tab.get_by_label("Code from the app", exact=True)
+        if not field.is_visible():  # the reload of the last try folds the box (and makes a new key)
+            tab.get_by_text("Turn two-step login on").click()
+            secret_box.wait_for()
+        field.fill(pyotp.TOTP("".join(secret_box.inner_text().split())).now())
+        tab.get_by_role("button", name="Confirm and turn on").click()
+
+    _until_shown(tab, confirm, "Your recovery codes")
     codes = tab.locator('[data-testid="stCode"]').filter(has_text="-").first.inner_text().split()
     assert len(codes) == 10, codes
     deadline = time.monotonic() + 15
@@ -309,9 +317,12 @@ def test_a_forgotten_password_is_set_again_from_the_emailed_link(tab, cabinet_se
     deadline = time.monotonic() + 20
     while not (new := set(outbox.glob("*.eml")) - before if outbox.is_dir() else set()) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert len(new) == 1, "the app wrote no email"
-    message = email.message_from_bytes(new.pop().read_bytes(), policy=email.policy.default)
-    assert message["To"] == "forgetful@example.com"
+    assert new, "the app wrote no email"
+    # a loaded machine can show the answer late, and the request is made again as a person would: each email holds a
+    # link that works until a password is set; the newest is used
+    messages = [email.message_from_bytes(m.read_bytes(), policy=email.policy.default) for m in sorted(new)]
+    assert {m["To"] for m in messages} == {"forgetful@example.com"} and len(messages) <= 3, [m["To"] for m in messages]
+    message = messages[-1]
     link = re.search(r"http://\S+", message.get_body(("plain",)).get_content()).group(0)  # type: ignore[union-attr]
     assert link.startswith(f"{cabinet_server.url}/?reset=")
 
