@@ -2,8 +2,8 @@
 
 `threading.Event.set()` must not be called from a signal handler. Python runs the handler in the main thread between
 two bytecodes, possibly while that same thread holds the event's lock inside `Event.wait()`; the lock is not
-reentrant, so the handler blocks on it forever and the process never stops (a CI run saw `etl schedule` ignore
-SIGTERM for over a minute). `Stop` takes no lock: `set` writes a flag and `wait` sleeps in short slices."""
+reentrant, so the handler blocks on it forever and the process never stops (`etl schedule` once ignored SIGTERM
+this way). `Stop` takes no lock: `set` writes a flag and `wait` sleeps in short slices."""
 
 from __future__ import annotations
 
