@@ -1,6 +1,6 @@
-"""The HTML part of the cabinet's emails: the plain text as written (`cabinet.mail`), laid out under the program's name
-in its colour, with its links clickable. Every character of the text is escaped: a news title or a partner's name
-cannot add markup."""
+"""The HTML part of the cabinet's emails: the plain text as written (`cabinet.mail`), laid out under the program's
+logo and name in its colour, with its links clickable. Every character of the text is escaped: a news title or a
+partner's name cannot add markup."""
 
 from __future__ import annotations
 
