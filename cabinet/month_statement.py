@@ -87,10 +87,11 @@ def commission_statement(session: Session, scope: Scope, wh: Warehouse, month: d
     snap = wh.snapshot()
     doc = _Doc(loc, zone, session.scalars(select(ProgramSettings)).first(), support_email(session))
     doc.header(first, partner, billing=payouts, as_of=snap.data_as_of if snap else None, logo=logo)
-    doc.tables(lines, statuses, base_currency(wh=wh))
+    currency = base_currency(wh=wh)
+    doc.tables(lines, statuses, currency)
     if paid is not None:
         doc.payouts(paid)
-    doc.close_note(base_currency(wh=wh))
+    doc.close_note(currency)
     audit(session, "commission_statement", user=session.get(User, scope.user_id), username=scope.username,
           target=f"month {first:%Y-%m}", details={"partner_id": partner_id,
                                                   "viewing_as_partner": bool(scope.impersonated_by)})  # fmt: skip
@@ -166,6 +167,7 @@ class _Doc:
         counts: dict[tuple[object, object], int] = defaultdict(int)
         by_kind: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
         kind_counts: dict[str, int] = defaultdict(int)
+        total_sums: dict[str, Decimal] = defaultdict(Decimal)
         for line in lines:
             offer = (line["offer_id"], line["offer"])
             amount, status, kind = Decimal(str(line["amount_base"])), str(line["status"]), str(line["kind"])
@@ -173,10 +175,11 @@ class _Doc:
             counts[offer] += int(str(line["rows"]))
             by_kind[kind][status] += amount
             kind_counts[kind] += int(str(line["rows"]))
+            total_sums[status] += amount
         live = [s for s in statuses if s in LIVE]
         headers = [self.tr("month_col_rows"), *(self.tr(f"month_status_{s}") for s in statuses)]
         headers.append(self.tr("month_col_total"))
-        commission = sum((a for sums in by_offer.values() for s, a in sums.items() if s in live), Decimal(0))
+        commission = sum((total_sums[s] for s in live), Decimal(0))
         doc = self.pdf
         doc.set_font("DejaVu", "B", 12)
         doc.set_text_color(*INK)
@@ -187,10 +190,6 @@ class _Doc:
         for offer, sums in by_offer.items():
             title = f"{offer[0]} · {offer[1]}" if offer[0] is not None else self.tr("month_no_offer")
             rows.append([title, *self._figures(counts[offer], sums, statuses, live, currency)])
-        total_sums: dict[str, Decimal] = defaultdict(Decimal)
-        for sums in by_offer.values():
-            for status, amount in sums.items():
-                total_sums[status] += amount
         total = [self.tr("total"), *self._figures(sum(counts.values()), total_sums, statuses, live, currency)]
         self._table([self.tr("month_col_offer"), *headers], rows, total)
         self._heading(self.tr("month_by_kind"))

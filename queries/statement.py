@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from cabinet.access import Scope, ScopeError
+from cabinet.access import Scope
 from queries.commissions import STATUSES
 from queries.scope_sql import SCOPE_WHERE, scope_params
 from queries.warehouse import Warehouse
@@ -34,9 +34,7 @@ def month_lines(scope: Scope, *, wh: Warehouse, partner_id: int, start: datetime
                 statuses: tuple[str, ...]) -> list[dict[str, object]]:  # fmt: skip
     """(offer_id, offer, kind, status, rows, amount_base) of `partner_id`'s commissions from `start` to `end`;
     ScopeError when the partner is not the scope's, ValueError on an unknown status."""
-    if not scope.allows(partner_id):
-        raise ScopeError(f"partner {partner_id} is outside the scope of {scope.username!r}", "scope.partner_outside",
-                         partner=partner_id)  # fmt: skip
+    scope.require([partner_id])
     if unknown := [s for s in statuses if s not in STATUSES]:
         raise ValueError(f"unknown status {unknown[0]!r}; allowed: {', '.join(STATUSES)}")
     params = scope_params(scope) | {"partner": partner_id, "start": start, "end": end, "statuses": list(statuses)}
