@@ -13,7 +13,7 @@ audit-logged.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,7 @@ from cabinet.statements import Statement, StatementError
 from cabinet.store.models import Partner, PayoutRequest, ProgramSettings, User
 from queries.commissions import KINDS, LIVE, visible_statuses
 from queries.dashboard import base_currency
+from queries.reports import utc_bounds
 from queries.statement import month_lines
 from queries.warehouse import Warehouse
 
@@ -55,11 +56,8 @@ def _next_month(first: date) -> date:
 
 def month_bounds(month: date, tz: str) -> tuple[datetime, datetime]:
     """[start, end) in naive UTC of the calendar month of `month` in `tz`."""
-    zone = ZoneInfo(tz)
     first = month.replace(day=1)
-    following = _next_month(first)
-    start = datetime.combine(first, time(), zone).astimezone(UTC).replace(tzinfo=None)
-    return start, datetime.combine(following, time(), zone).astimezone(UTC).replace(tzinfo=None)
+    return utc_bounds(first, _next_month(first) - date.resolution, tz)
 
 
 def commission_statement(session: Session, scope: Scope, wh: Warehouse, month: date, metrics: tuple[str, ...],
