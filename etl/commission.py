@@ -3,9 +3,10 @@
 What is (re)computed in a run:
 - conversions with `updated_run_id = run_id`, conversions whose feed commission changed this run, and those of
   partners whose plan, parent chain or ancestors' override percents changed in the store (`plan_priced`);
-- for partners whose plan has volume tiers, every conversion of each touched (partner, calendar month UTC) group, so
-  the N-th counted conversion of the month is paid at the tier N falls in, counted progressively ordered by
-  (ts, conversion_id); the months conversions left this run (`conv_moved_months`) too. Counted = status pending or
+- for partners whose plan has volume tiers, every conversion of each touched (partner, calendar month) group, the month
+  in the program's time zone (`dim_settings.default_timezone`, as on statements), so the N-th counted conversion of the
+  month is paid at the tier N falls in, counted progressively ordered by (ts, conversion_id); the months conversions
+  left this run (`conv_moved_from`) too; a new time zone reprices tiered partners' months. Counted = status pending or
   approved and qualifying (an FTD below the baseline is not counted); CPA tiers count conversions of the same type,
   RevShare tiers count the month's qualifying FTDs up to the line; rows record these counts (`inputs.month_count`,
   `month_ftds`) only under tiered plans: other plans do not reprice a month, so a count there would go stale;
@@ -59,7 +60,7 @@ _SCRATCH = (
     "eng_expired",
     "eng_plan_now",
     "eng_replan",
-    "conv_moved_months",
+    "conv_moved_from",
 )
 
 
@@ -96,6 +97,17 @@ def base_currency(con: duckdb.DuckDBPyConnection) -> str:
     """The program's base currency from `dim_settings` (USD when not set)."""
     rows = con.execute("select value from dim_settings where key = 'base_currency'").fetchall()
     return str(rows[0][0]).upper() if rows and rows[0][0] else "USD"
+
+
+def program_timezone(con: duckdb.DuckDBPyConnection) -> str:
+    """The program's time zone from `dim_settings` (UTC when not set); ValueError when DuckDB does not know it."""
+    rows = con.execute("select value from dim_settings where key = 'default_timezone'").fetchall()
+    tz = str(rows[0][0]) if rows and rows[0][0] else "UTC"
+    try:
+        con.execute("select timezone($tz, timestamp '2026-01-01')", {"tz": tz})
+    except duckdb.Error as exc:
+        raise ValueError(f"the program's time zone {tz!r} is not a time zone: set one in Program settings") from exc
+    return tz
 
 
 def _naive_utc(now: datetime) -> datetime:
@@ -143,16 +155,18 @@ def _approve_ended_holds(con: duckdb.DuckDBPyConnection, sql: str, result: Commi
 
 def compute_commissions(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> CommissionResult:
     """Compute, update and reverse engine commissions for what run `run_id` touched; approve expired holds."""
-    params = {"run": run_id, "now": _naive_utc(now), "base": base_currency(con)}
+    tz = program_timezone(con)
+    params = {"run": run_id, "now": _naive_utc(now), "base": base_currency(con), "tz": tz}
     result = CommissionResult()
     plans = load_plans(con)  # validated every run: a broken plan fails the run even when nothing is priced
     con.execute("create or replace temp table eng_touched_hours (hour timestamp)")
-    con.execute("create temp table if not exists conv_moved_months (partner_id integer, month timestamp)")
+    con.execute("create temp table if not exists conv_moved_from (partner_id integer, ts timestamp)")
     _approve_ended_holds(con, m.HOLDS_ENDED, result, params)
-    con.execute(q.PLAN_CHANGES)
+    _run(con, q.PLAN_NOW, **params)
+    con.execute(q.REPLAN)
     if con.execute(q.ANY_SOURCE, {"run": run_id}).fetchall()[0][0] or _count(con, "select count(*) from eng_replan"):
         stage_plans(con, plans)
-        _price(con, params, result)
+        _price(con, params, result, tz)
     con.execute(q.SAVE_PLANS)
     # nothing new to price (a run with only clicks, or none): the ~30 statements would all be empty; holds still expire
 
@@ -164,9 +178,9 @@ def compute_commissions(con: duckdb.DuckDBPyConnection, run_id: int, now: dateti
     return result
 
 
-def _price(con: duckdb.DuckDBPyConnection, params: dict, result: CommissionResult) -> None:
+def _price(con: duckdb.DuckDBPyConnection, params: dict, result: CommissionResult, tz: str) -> None:
     """Base commissions and sub-partner overrides of the run's touched conversions and feed commissions."""
-    for sql in (q.TOUCHED, q.CANDIDATES, q.SCORED):
+    for sql in (q.TOUCHED, q.candidates_sql(tz), q.scored_sql(tz)):
         _run(con, sql, **params)
     result.missing_fx = _count(con, q.MISSING_FX)
 

@@ -1,6 +1,6 @@
 """SQL of the commission engine (DuckDB), first half: what to compute and the desired cpa/revshare rows.
 
-Named parameters: $run, $now, $base. Temp tables are prefixed `eng_`.
+Named parameters: $run, $now, $base, $tz (the program's time zone). Temp tables are prefixed `eng_`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ select (select count(*) from conversions where updated_run_id = $run)
 
 # Partners whose plan, parent chain, an ancestor's override percent, or whether they or an ancestor are blocked (or
 # an application not approved yet: `pending`) changed in the store since their commissions were priced (a partner
-# neither blocked nor pending keeps the fingerprint it had before blocking was part of it)
-PLAN_CHANGES = """
+# neither blocked nor pending keeps the fingerprint it had before blocking was part of it), and for tiered plans the
+# program's time zone
+PLAN_NOW = """
 create or replace temp table eng_plan_now as
 select p.partner_id, md5(
     coalesce(to_json(pl)::varchar, '') || '|' || coalesce((
@@ -32,9 +33,14 @@ select p.partner_id, md5(
         left join dim_plans as ap on ap.plan_id = a.plan_id
         where t.descendant_id = p.partner_id
     ), '') || case when p.status in ('blocked', 'pending') then '|' || p.status else '' end
+    -- volume tiers count the program's calendar months: a new time zone regroups them (UTC keeps the old fingerprint)
+    || case when $tz <> 'UTC' and coalesce(json_array_length(pl.volume_tiers), 0) > 0 then '|' || $tz else '' end
 ) as fingerprint
 from dim_partners as p
-left join dim_plans as pl on pl.plan_id = p.plan_id;
+left join dim_plans as pl on pl.plan_id = p.plan_id
+"""
+
+REPLAN = """
 create or replace temp table eng_replan as
 select n.partner_id from eng_plan_now as n
 left join plan_priced as o using (partner_id)
@@ -61,22 +67,30 @@ union
 select conversion_id from conversions where partner_id in (select partner_id from eng_replan)
 """
 
-# Whole (partner, month) groups of tiered plans are recomputed: the N-th conversion of a month is paid at N's tier.
-CANDIDATES = """
+
+def tier_month(ts: str, tz: str) -> str:
+    """SQL of the calendar month, in the program's time zone `tz` (bound as `$tz`), that holds the naive-UTC timestamp
+    `ts`: its first day at midnight, local. Volume tiers count these months, as the monthly statement does."""
+    if tz == "UTC":
+        return f"date_trunc('month', {ts})"
+    return f"date_trunc('month', timezone($tz, timezone('UTC', {ts})))"
+
+
+def candidates_sql(tz: str) -> str:
+    """Whole (partner, month) groups of tiered plans are recomputed: the N-th conversion of a month is paid at N's
+    tier. The months conversions left this run (a corrected event time) too: their later conversions move up a tier."""
+    return f"""
 create or replace temp table eng_candidates as
 with groups as (
-    select distinct
-        c.partner_id,
-        date_trunc('month', c.ts) as month
+    select distinct c.partner_id, {tier_month("c.ts", tz)} as month
     from conversions as c
     join eng_touched using (conversion_id)
     join dim_partners as p on p.partner_id = c.partner_id
     join eng_plans as pl on pl.plan_id = p.plan_id
     where pl.has_tiers
     union
-    -- the months conversions left this run (a corrected event time): their later conversions move up a tier
-    select m.partner_id, m.month
-    from conv_moved_months as m
+    select m.partner_id, {tier_month("m.ts", tz)}
+    from conv_moved_from as m
     join dim_partners as p on p.partner_id = m.partner_id
     join eng_plans as pl on pl.plan_id = p.plan_id
     where pl.has_tiers
@@ -85,12 +99,13 @@ select conversion_id from eng_touched
 union
 select c.conversion_id
 from conversions as c
-join groups as g
-    on c.partner_id = g.partner_id and c.ts >= g.month and c.ts < g.month + interval 1 month
+join groups as g on c.partner_id = g.partner_id and {tier_month("c.ts", tz)} = g.month
 """
 
-# Candidate conversions with their plan, amount in plan currency, qualification and progressive monthly counts.
-SCORED = f"""
+
+def scored_sql(tz: str) -> str:
+    """Candidate conversions with their plan, amount in plan currency, qualification and progressive monthly counts."""
+    return f"""
 create or replace temp table eng_scored as
 with base as (
     select
@@ -145,7 +160,7 @@ qualified as (
 ),
 -- the windows run over narrow rows and are joined back: sorting the wide rows twice cost ~4x as much
 flags as (
-    select conversion_id, partner_id, date_trunc('month', ts) as month, type, ts,
+    select conversion_id, partner_id, {tier_month("ts", tz)} as month, type, ts,
         qualifies and status in ('pending', 'approved') as counted
     from qualified
 ),
@@ -180,6 +195,7 @@ where not exists (
     where f.source = 'feed' and f.conversion_id = counted.conversion_id
 )
 """
+
 
 _DESIRED_COLUMNS = """
     commission_id varchar, partner_id integer, conversion_id varchar, ts timestamp, kind varchar,

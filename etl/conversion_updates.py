@@ -64,15 +64,14 @@ drop table fill;
 """
 
 # Known conversions whose event time a row corrects: the hours they leave must be rolled up again, and the months they
-# leave priced again (volume tiers count a month's conversions).
+# leave priced again (volume tiers count a month's conversions; the engine finds the month in the program's zone).
 MOVED_SQL = """
 create or replace temp table moved_ts as
 select c.partner_id, c.ts as old_ts, ok.ts from conversions c join ok using (conversion_id)
 where ok.is_final and ok.known and c.ts <> ok.ts;
 insert into touched select distinct date_trunc('hour', old_ts) from moved_ts;
-create temp table if not exists conv_moved_months (partner_id integer, month timestamp);
-insert into conv_moved_months select distinct partner_id, date_trunc('month', old_ts) from moved_ts
-where date_trunc('month', old_ts) <> date_trunc('month', ts);
+create temp table if not exists conv_moved_from (partner_id integer, ts timestamp);
+insert into conv_moved_from select distinct partner_id, old_ts from moved_ts;
 drop table moved_ts;
 """
 

@@ -135,8 +135,8 @@ def ingest(
     base = scalar(con, "select value from dim_settings where key = 'base_currency'") or "USD"
     now = now or datetime.now(UTC).replace(tzinfo=None)
     con.execute("create or replace temp table touched (hour timestamp)")
-    # (partner, month) groups conversions left: the engine prices them again (`etl.commission`)
-    con.execute("create or replace temp table conv_moved_months (partner_id integer, month timestamp)")
+    # partners and event times conversions left: the engine prices those months again (`etl.commission`)
+    con.execute("create or replace temp table conv_moved_from (partner_id integer, ts timestamp)")
     res = IngestResult(cleared=clear_earlier(con, [f for f in staged.files if f.reread]))
     by_file: dict[int, FileStats] = {}
     # No clean-up on an error: a failed statement aborts the run's transaction, a clean-up statement would then

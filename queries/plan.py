@@ -1,24 +1,28 @@
 """A partner's commission plan as the engine applies it, and where this month's volume puts it among the tiers.
 
-The plan comes from the published snapshot (`dim_plans`, the store's plan at the last ETL run), so the terms shown
-are the ones the figures were priced with. Volume tiers count a calendar month (UTC) progressively (METRICS.md
-"volume tiers"): for CPA of a type, the partner's qualifying conversions of that type; for RevShare, its qualifying
-FTDs. This month's counts are the month's CPA rows that still stand (one per qualifying conversion the plan pays
-for, of conversions not rejected or reversed), and for a plan without CPA on FTDs its FTDs (see `FTDS_SQL`).
+The plan comes from the published snapshot (`dim_plans`, the store's plan at the last ETL run), so the terms shown are
+the ones the figures were priced with. Volume tiers count a calendar month of the program's time zone (the one the
+snapshot was priced in) progressively (METRICS.md "volume tiers"): for CPA of a type, the partner's qualifying
+conversions of that type; for RevShare, its qualifying FTDs. This month's counts are the month's CPA rows that still
+stand (one per qualifying conversion the plan pays for, of conversions not rejected or reversed), and for a plan without
+CPA on FTDs its FTDs (see `FTDS_SQL`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from cabinet.access import Scope
 from cabinet.plans import CPA_TYPES, Plan, Tier, parse_plan
+from queries.reports import utc_bounds
 from queries.warehouse import Warehouse
 
 REVENUE = "revenue"  # RevShare tiers: counted in FTDs
 
+TZ_SQL = "select coalesce(max(value), 'UTC') from dim_settings where key = 'default_timezone'"
 PLAN_SQL = """
 select pl.* from dim_partners as p join dim_plans as pl on pl.plan_id = p.plan_id where p.partner_id = $partner
 """
@@ -65,8 +69,9 @@ class PlanTerms:
     counts by kind of conversion."""
 
     plan: Plan
-    month: date  # the calendar month (UTC) the counts are of
+    month: date  # the calendar month the counts are of, in `tz`
     counts: dict[str, int]
+    tz: str = "UTC"  # the program's time zone the engine priced the month in
 
     def rate(self, counted: str, tier: Tier | None) -> Decimal | None:
         """The CPA amount of a type (or the RevShare percent for "revenue") in `tier`, or the base one."""
@@ -88,10 +93,9 @@ class PlanTerms:
 
 
 def plan_terms(scope: Scope, *, wh: Warehouse, partner_id: int, today: date | None = None) -> PlanTerms | None:
-    """The plan of `partner_id` (in the scope) with this month's counts; None when it has no plan."""
+    """The plan of `partner_id` (in the scope) with the counts of the month holding `today` (default: now) in the
+    program's time zone; None when it has no plan."""
     scope.require([partner_id])
-    month = (today or datetime.now(UTC).date()).replace(day=1)
-    end = (month + timedelta(days=32)).replace(day=1)
     cur = wh.cursor()
     try:
         found = cur.sql(PLAN_SQL, params={"partner": partner_id})
@@ -99,13 +103,16 @@ def plan_terms(scope: Scope, *, wh: Warehouse, partner_id: int, today: date | No
         if not rows:
             return None
         plan = parse_plan(dict(zip(found.columns, rows[0], strict=True)))  # the run that published it checked it
-        span = {"partner": partner_id, "month_start": month, "month_end": end}
+        tz = str(cur.sql(TZ_SQL).fetchall()[0][0])
+        month = (today or datetime.now(ZoneInfo(tz)).date()).replace(day=1)
+        start, end = utc_bounds(month, (month + timedelta(days=32)).replace(day=1) - timedelta(days=1), tz)
+        span = {"partner": partner_id, "month_start": start, "month_end": end}
         counts: dict[str, int] = dict(cur.sql(CPA_COUNTS_SQL, params=span).fetchall())
         if "ftd" not in counts:  # the plan pays no CPA for FTDs (RevShare): count them for its tiers
             counts["ftd"] = cur.sql(FTDS_SQL, params=span | {"baseline": plan.ftd_baseline}).fetchall()[0][0] or 0
     finally:
         cur.close()
-    return PlanTerms(plan=plan, month=month, counts=_counts(counts))
+    return PlanTerms(plan=plan, month=month, counts=_counts(counts), tz=tz)
 
 
 def _counts(raw: dict[str, int]) -> dict[str, int]:

@@ -13,6 +13,7 @@ from cabinet import formatting
 from cabinet.formatting import fmt_money
 from cabinet.session import SessionUser
 from cabinet.ui import data
+from cabinet.ui.store import program_timezone
 from cabinet.ui.text import current_locale, t
 from queries.plan import CPA_TYPES, REVENUE, PlanTerms, Tier
 from queries.warehouse import SnapshotInfo
@@ -53,7 +54,7 @@ def _base_rates(terms: PlanTerms, loc: str) -> str:
 def plan_rates(user: SessionUser, snap: SnapshotInfo, partner_id: int) -> str:
     """The base rates of the partner's plan for a Markdown caption, with "(tiers)" when tiers change them; "" when it
     has no plan."""
-    terms = data.plan_terms(user.scope, snap.snapshot_id, partner_id, formatting.today_in("UTC"))
+    terms = data.plan_terms(user.scope, snap.snapshot_id, partner_id, formatting.today_in(program_timezone()))
     if terms is None:
         return ""
     rates = _base_rates(terms, current_locale())
@@ -65,7 +66,7 @@ def plan_box(user: SessionUser, snap: SnapshotInfo) -> None:
     partner_id = user.scope.own_partner_id
     if partner_id is None:
         return
-    terms = data.plan_terms(user.scope, snap.snapshot_id, partner_id, formatting.today_in("UTC"))  # UTC months
+    terms = data.plan_terms(user.scope, snap.snapshot_id, partner_id, formatting.today_in(program_timezone()))
     if terms is None:
         return
     loc = current_locale()
@@ -93,7 +94,7 @@ def plan_box(user: SessionUser, snap: SnapshotInfo) -> None:
         }
         st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
         _standings(terms, loc)
-        st.caption(t("plan.month", month=terms.month.strftime("%Y-%m")))
+        st.caption(t("plan.month", month=terms.month.strftime("%Y-%m"), tz=terms.tz))
 
 
 def _standings(terms: PlanTerms, loc: str) -> None:
@@ -116,7 +117,7 @@ def tier_progress(user: SessionUser, snap: SnapshotInfo) -> None:
     partner_id = user.scope.own_partner_id
     if partner_id is None or not user.has("reports"):
         return
-    terms = data.plan_terms(user.scope, snap.snapshot_id, partner_id, formatting.today_in("UTC"))
+    terms = data.plan_terms(user.scope, snap.snapshot_id, partner_id, formatting.today_in(program_timezone()))
     if terms is None or not terms.tiered():
         return
     st.subheader(t("plan.home_title"))

@@ -183,6 +183,61 @@ def test_rejected_conversion_moves_later_ones_down_a_tier(wh: Warehouse) -> None
     assert rows["eng:f03:cpa"]["status"] == "rejected"
 
 
+def _zone(wh: Warehouse, tz: str) -> None:
+    wh.con.execute("insert or replace into dim_settings values ('default_timezone', ?)", [tz])
+
+
+def test_volume_tiers_count_the_calendar_month_of_the_programs_time_zone(wh: Warehouse) -> None:
+    wh.plan(1, "cpa", cpa_amounts={"ftd": "100"}, volume_tiers=[{"min_count": 2, "cpa_ftd": "130"}])
+    wh.partner(10, 1)
+    _zone(wh, "Asia/Tokyo")  # UTC+9: 20:00 UTC on October 31 is 05:00 on November 1 there
+    wh.conversion("oct", 10, "ftd", ts=datetime(2026, 10, 31, 14), amount="50")  # 23:00 October 31 in Tokyo
+    wh.conversion("nov1", 10, "ftd", ts=datetime(2026, 10, 31, 20), amount="50")
+    wh.conversion("nov2", 10, "ftd", ts=datetime(2026, 11, 2, 10), amount="50")
+    run(wh)
+    rows = wh.commissions()
+    assert {k: v["amount"] for k, v in rows.items()} == {
+        "eng:oct:cpa": D("100"),
+        "eng:nov1:cpa": D("100"),  # November's first in Tokyo, though October's second in UTC
+        "eng:nov2:cpa": D("130"),
+    }
+    assert json.loads(rows["eng:nov2:cpa"]["inputs"])["month_count"] == 2
+
+    _zone(wh, "UTC")  # the program moves to UTC: the months regroup at the next run, with nothing new to price
+    run(wh)
+    assert {k: v["amount"] for k, v in wh.commissions().items()} == {
+        "eng:oct:cpa": D("100"),
+        "eng:nov1:cpa": D("130"),
+        "eng:nov2:cpa": D("100"),
+    }
+    run(wh)  # and stay so
+    assert wh.commissions()["eng:nov1:cpa"]["amount"] == D("130")
+
+
+def test_an_earlier_conversion_of_a_local_month_reprices_the_whole_local_month(wh: Warehouse) -> None:
+    wh.plan(1, "cpa", cpa_amounts={"ftd": "100"}, volume_tiers=[{"min_count": 2, "cpa_ftd": "130"}])
+    wh.partner(10, 1)
+    _zone(wh, "Asia/Tokyo")
+    wh.conversion("first", 10, "ftd", ts=datetime(2026, 10, 31, 20), amount="50")  # 05:00 November 1 in Tokyo
+    run(wh)
+    assert wh.commissions()["eng:first:cpa"]["amount"] == D("100")
+    wh.conversion("earlier", 10, "ftd", ts=datetime(2026, 10, 31, 16), amount="50")  # 01:00 November 1 in Tokyo
+    run(wh)
+    assert {k: v["amount"] for k, v in wh.commissions().items()} == {
+        "eng:earlier:cpa": D("100"),
+        "eng:first:cpa": D("130"),  # November's second now, though October's in UTC
+    }
+
+
+def test_a_time_zone_the_engine_does_not_know_fails_the_run_with_its_name(wh: Warehouse) -> None:
+    wh.plan(1, "cpa", cpa_amounts={"ftd": "100"})
+    wh.partner(10, 1)
+    wh.conversion("f", 10, "ftd", amount="50")
+    _zone(wh, "Mars/Olympus")
+    with pytest.raises(ValueError, match="'Mars/Olympus' is not a time zone"):
+        run(wh)
+
+
 def test_overrides_per_level_follow_each_ancestor_plan(wh: Warehouse) -> None:
     wh.plan(1, "cpa", cpa_amounts={"ftd": "100"}, subpartner_override_pct=["5", "2"])  # no level-3 percent
     wh.plan(2, "cpa", cpa_amounts={"ftd": "100"}, subpartner_override_pct=["10", "4", "1"])

@@ -20,11 +20,11 @@ START = datetime(2026, 9, 25)
 NOW = datetime(2026, 12, 1)
 TYPES = ("registration", "ftd", "deposit", "revenue")
 
-# (batch, partner, hour offset: spans two month boundaries, type, amount)
+# (batch, partner, hour offset: spans two month boundaries, often close to one in some time zone, type, amount)
 _conversion = st.tuples(
     st.integers(0, 2),
     st.integers(0, 3),
-    st.integers(0, 24 * 45),
+    st.one_of(st.integers(0, 24 * 45), st.integers(130, 150), st.integers(875, 895)),  # Oct 1, Nov 1 ± 9 h
     st.sampled_from(TYPES),
     st.integers(-300, 300),
 )
@@ -58,6 +58,13 @@ def _commissions(con: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]]:
 
 # partners blocked during a batch (batch, partner): unblocked at the end, they earn what they would have
 _block = st.tuples(st.integers(0, 2), st.integers(0, 3))
+# the program's time zone in the first batch, and from the second on (volume tiers count its calendar months;
+# New York leaves summer time on November 1, 2026)
+_zones = st.tuples(*[st.sampled_from(["UTC", "Asia/Tokyo", "America/New_York"])] * 2)
+
+
+def _zone(con: duckdb.DuckDBPyConnection, tz: str) -> None:
+    con.execute("insert or replace into dim_settings values ('default_timezone', ?)", [tz])
 
 
 @settings(max_examples=25, deadline=None)
@@ -65,11 +72,13 @@ _block = st.tuples(st.integers(0, 2), st.integers(0, 3))
     conversions=st.lists(_conversion, min_size=1, max_size=30),
     changes=st.lists(_change, max_size=6),
     blocks=st.lists(_block, max_size=3),
+    zones=_zones,
 )
 def test_commissions_do_not_depend_on_how_the_facts_arrived(
     conversions: list[tuple[int, int, int, str, int]],
     changes: list[tuple[int, int, str, int]],
     blocks: list[tuple[int, int]],
+    zones: tuple[str, str],
 ) -> None:
     final: dict[str, tuple[int, int, str, str]] = {}  # conversion id -> its last values
     rejected: set[str] = set()
@@ -83,6 +92,7 @@ def test_commissions_do_not_depend_on_how_the_facts_arrived(
         _program(wh)
         for batch in range(3):
             wh.run_id = batch + 1
+            _zone(incremental, zones[min(batch, 1)])
             blocked = [partner for b, partner in blocks if b == batch]
             incremental.execute(
                 "update dim_partners set status = case when partner_id in (select unnest(?::integer[])) "
@@ -114,6 +124,7 @@ def test_commissions_do_not_depend_on_how_the_facts_arrived(
             compute_commissions(incremental, wh.run_id, NOW)
         once = Warehouse(scratch)
         _program(once)
+        _zone(scratch, zones[1])
         for cid, (partner, hour, type_, amount) in final.items():
             status = "rejected" if cid in rejected else "pending"
             once.conversion(cid, partner, type_, ts=START + timedelta(hours=hour), amount=amount, status=status)

@@ -14,7 +14,7 @@ from cabinet.access import ScopeError
 from cabinet.i18n import translate
 from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
-from cabinet.store.models import CommissionPlan, Partner
+from cabinet.store.models import CommissionPlan, Partner, ProgramSettings
 from queries.plan import plan_terms
 from queries.warehouse import Warehouse
 from tests.reporting.conftest import Program
@@ -115,3 +115,15 @@ def test_the_home_page_shows_the_months_tier_to_a_tiered_partner(program: Progra
     program.tiny.run()
     assert bars("p_parent") == ["This month 1 × FTD counted: tier 1 (\\$100.00). 1 more for tier 2 (\\$150.00)."]
     assert bars("mgr") == []  # staff see their partners' plans when viewing as them
+
+
+def test_the_month_is_the_programs_as_the_engine_priced_it(tiered: Program, store_engine: Engine) -> None:
+    with session_scope(store_engine) as s:  # UTC−12: the FTD at 11:00 UTC on November 1 was on October 31 there
+        s.get(ProgramSettings, 1).default_timezone = "Etc/GMT+12"
+    tiered.tiny.run()
+    assert _terms(tiered).standing("ftd").count == 0
+    october = _terms(tiered, today=date(2026, 10, 31))
+    assert (october.tz, october.month, october.standing("ftd").count) == ("Etc/GMT+12", date(2026, 10, 1), 1)
+    page = open_page("pages/03_commissions.py", tiered.users["p_parent"])
+    assert not page.exception
+    assert any("(Etc/GMT+12)" in c.value for c in page.caption)
