@@ -1,5 +1,6 @@
-"""Commission plans (admins): every plan with the partners on it; add a plan, change one (type, currency, CPA per
-conversion type, FTD baseline, RevShare percent, volume tiers, sub-partner overrides, hold days)."""
+"""Commission plans (admins): every plan with the partners on it; add a plan (empty, or a copy of one), change one
+(type, currency, CPA per conversion type, FTD baseline, RevShare percent, volume tiers, sub-partner overrides, hold
+days)."""
 
 import polars as pl
 import streamlit as st
@@ -15,7 +16,7 @@ empty_saved_inputs()
 plans_form.say_done(added=True)
 rows = plans_form.plan_list(user.scope)
 with st.expander(t("plans.add_title"), icon=":material/add_box:"):
-    plans_form.plan_form(user.scope, None)
+    plans_form.plan_form(user.scope, None, copy_of=plans_form.start_from(rows) if rows else None)
 if not rows:
     st.info(t("plans.none"))
     st.stop()

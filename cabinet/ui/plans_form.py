@@ -3,6 +3,8 @@ plan" (`cabinet.plans_admin` checks and stores)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import polars as pl
 import streamlit as st
 
@@ -17,6 +19,7 @@ from cabinet.ui.widgets import plain, save_then_rerun
 
 DONE_KEY = "plans_saved"  # PlanSaved: said once after the rerun, where its form is
 PICK_NEXT_KEY = "plans_pick_next"  # the plan just added, for the page to pick
+START_KEY = "plans_start_from"  # the plan a new one copies
 CURRENCY_LIST = sorted(_plans.CURRENCIES)
 
 
@@ -60,14 +63,24 @@ def _rows(edited: object) -> tuple[dict[str, str], ...]:
     return tuple({c: "" if r.get(c) is None else str(r.get(c)) for c in TIER_COLUMNS} for r in records)
 
 
-def plan_form(scope: Scope, plan_id: int | None) -> None:
-    """The plan's fields, empty for a new plan (None) or as they are; saved on submit."""
-    if plan_id is None:
-        now = PlanChange("", "cpa", "USD")
+def start_from(rows: list[PlanRow]) -> int | None:
+    """The plan a new one starts as a copy of (None: an empty form), picked above the "Add a plan" form."""
+    names = {r.id: r.name for r in rows}
+    return st.selectbox(t("plans.start_from"), [None, *names], key=START_KEY, help=t("plans.start_from_help"),
+                        format_func=lambda i: t("plans.start_empty") if i is None else f"{i} · {names[i]}")  # fmt: skip
+
+
+def plan_form(scope: Scope, plan_id: int | None, copy_of: int | None = None) -> None:
+    """The plan's fields, empty for a new plan (None) or as plan `copy_of` has them under a new name, or as they are;
+    saved on submit."""
+    if plan_id is None and copy_of is None:
+        now, tag = PlanChange("", "cpa", "USD"), "new"
     else:
         with session_scope(engine()) as s:
-            now = _plans.current(s, scope, plan_id)
-    tag = plan_id or "new"
+            now = _plans.current(s, scope, plan_id or copy_of)  # type: ignore[arg-type]
+        tag = str(plan_id) if plan_id is not None else f"new_{copy_of}"
+        if plan_id is None:
+            now = replace(now, name=t("plans.copy_name", name=now.name)[: _plans.NAME_MAX])
     with st.form(f"plans_form_{tag}"):  # its own widgets per plan: they start from that plan's values
         left, middle, right = st.columns(3)
         name = left.text_input(t("plans.field_name"), now.name, max_chars=_plans.NAME_MAX, key=f"plans_name_{tag}")
@@ -115,6 +128,11 @@ def plan_form(scope: Scope, plan_id: int | None) -> None:
         keys = (f"plans_name_{tag}", f"plans_baseline_{tag}", f"plans_revshare_{tag}",
                 *(f"plans_cpa_{k}_{tag}" for k in CPA_TYPES),
                 *(f"plans_level_{i}_{tag}" for i in range(_plans.MAX_LEVELS)))  # fmt: skip
-        save_then_rerun(lambda s: _plans.create_plan(s, scope, change), DONE_KEY, clear=keys)
+        save_then_rerun(
+            lambda s: _plans.create_plan(s, scope, change),
+            DONE_KEY,
+            clear=keys,
+            after=lambda _: st.session_state.pop(START_KEY, None),
+        )  # the next one starts empty again
     else:
         save_then_rerun(lambda s: _plans.update_plan(s, scope, plan_id, change), DONE_KEY)

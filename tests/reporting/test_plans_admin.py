@@ -176,3 +176,30 @@ def test_the_page_adds_a_plan_and_changes_one(program: Program, store_engine: En
     at.button(key=f"FormSubmitter:plans_form_{plan_id}-Save plan {plan_id}").click().run()
     assert not at.exception and at.success[0].value == f"Plan {plan_id} saved: Hold days."
     assert "2 partner(s)" in at.info[0].value
+
+
+def test_a_new_plan_starts_as_a_copy_of_one_and_the_copied_plan_stays(program: Program, store_engine: Engine) -> None:
+    source = _create(program, store_engine, TIERED)
+    at = open_page("pages/21_plans.py", program.users["root"])
+    at.selectbox(key="plans_start_from").select(source).run()
+    tag = f"new_{source}"
+    assert at.text_input(key=f"plans_name_{tag}").value == "Gold FTD (copy)"
+    assert (at.selectbox(key=f"plans_type_{tag}").value, at.selectbox(key=f"plans_currency_{tag}").value) == (
+        "hybrid",
+        "EUR",
+    )
+    assert at.text_input(key=f"plans_cpa_ftd_{tag}").value == "100"
+    assert at.text_input(key=f"plans_level_1_{tag}").value == "2"
+    assert at.number_input(key=f"plans_hold_{tag}").value == 7
+    at.text_input(key=f"plans_name_{tag}").input("Gold FTD VIP")
+    at.text_input(key=f"plans_cpa_ftd_{tag}").input("130")
+    at.button(key=f"FormSubmitter:plans_form_{tag}-Add the plan").click().run()
+    assert not at.exception and not at.error
+    with session_scope(store_engine) as s:
+        copy = s.scalar(select(CommissionPlan).where(CommissionPlan.name == "Gold FTD VIP"))
+        original = s.get(CommissionPlan, source)
+        assert copy.cpa_amounts == {"ftd": "130", "registration": "2.5"} and original.cpa_amounts["ftd"] == "100"
+        assert copy.volume_tiers == original.volume_tiers and len(copy.volume_tiers) == 2
+        assert (copy.subpartner_override_pct, copy.hold_days, copy.currency) == (["5", "2"], 7, "EUR")
+    assert at.selectbox(key="plans_start_from").value is None  # the next plan starts empty
+    assert at.text_input(key="plans_name_new").value == ""
