@@ -5,7 +5,7 @@ deposit, commission that ends rejected or reversed (`queries.review`)."""
 import polars as pl
 import streamlit as st
 
-from cabinet.ui import data, store
+from cabinet.ui import data, review_limits, store
 from cabinet.ui.guard import require_user
 from cabinet.ui.menu import VIEW_AS_PARAM
 from cabinet.ui.text import t
@@ -17,7 +17,10 @@ user = require_user("manage")
 st.title(t("review.title"))
 snap = data.snapshot_or_stop()
 date_from, date_to = period_picker(user, key="review")
-frame = data.partner_review(user.scope, snap.snapshot_id, date_from, date_to, user.timezone)
+limits = review_limits.limits()
+said = review_limits.words(limits)
+review_limits.limits_box(user, limits)
+frame = data.partner_review(user.scope, snap.snapshot_id, date_from, date_to, user.timezone, limits)
 if frame.is_empty():
     st.info(t("review.empty"))
     st.stop()
@@ -28,7 +31,7 @@ if not any(counts.values()):
     st.success(t("review.no_signals"))
 cols = st.columns(4)
 for i, signal in enumerate(s for s in review.SIGNALS if counts[s]):
-    cols[i % 4].metric(t(f"review.signal_{signal}"), counts[signal], help=t(f"review.help_{signal}"))
+    cols[i % 4].metric(t(f"review.signal_{signal}"), counts[signal], help=t(f"review.help_{signal}", **said))
 picked = st.multiselect(t("review.only"), [s for s in review.SIGNALS if counts[s]], key="review_only",
                         format_func=lambda s: f"{t(f'review.signal_{s}')} ({counts[s]})",
                         placeholder=t("review.everyone"))  # fmt: skip
@@ -55,5 +58,5 @@ st.dataframe(table.rename(headers), hide_index=True, width="stretch", column_con
 download_buttons(shown.with_columns(pl.col("signals").list.join(",")), f"partner_review_{date_from}_{date_to}",
                  key="review")  # fmt: skip
 before = previous_period(date_from, date_to)
-st.caption(t("review.caption", clicks=review.MIN_CLICKS, registrations=review.MIN_REGISTRATIONS,
+st.caption(t("review.caption", clicks=said["clicks"], registrations=said["registrations"],
              prev_from=before[0].isoformat(), prev_to=before[1].isoformat()))  # fmt: skip

@@ -3,11 +3,13 @@ signals a manager acts on — traffic that stopped, dropped or spiked, bot or re
 deposit, commission that ends rejected or reversed.
 
 Each signal is a plain rule on the partner's own figures (METRICS.md definitions), named so the page can say why a
-partner is listed. Shares below `MIN_CLICKS` clicks (or `MIN_REGISTRATIONS`) are noise and raise nothing.
+partner is listed. The limits are the program's (`Thresholds`, set by an admin on the page); shares below
+`min_clicks` clicks (or `min_registrations`) are noise and raise nothing.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
@@ -19,14 +21,22 @@ from queries.warehouse import Warehouse
 
 METRICS = ("clicks", "unique_clicks", "bot_clicks", "registrations", "ftds", "revenue", "commission",
            "commission_rejected", "commission_reversed")  # fmt: skip
-MIN_CLICKS = 100  # clicks (this period, or the one before for a drop) before a share or change means anything
-MIN_REGISTRATIONS = 20
-DROP = 0.5  # clicks fell by half or more
-SPIKE = 3.0  # clicks three times the period before, or more
-BOT_SHARE = 0.2  # bot-flagged clicks of all clicks
-UNIQUE_SHARE = 0.5  # unique clicks of valid clicks, below this
-FTD_RATE = 0.02  # FTDs per registration, below this
-REJECTED_SHARE = 0.3  # commission rejected or reversed, of all commission the partner's conversions made
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where each signal starts: a program sets its own (`ProgramSettings.review_thresholds`), or these defaults."""
+
+    min_clicks: int = 100  # clicks (this period, or the one before for a drop) before a share or change means anything
+    min_registrations: int = 20
+    drop_pct: float = 50  # clicks fell by this percent or more
+    spike_times: float = 3  # clicks this many times the period before, or more
+    bot_pct: float = 20  # bot-flagged clicks of all clicks, this percent or more
+    unique_pct: float = 50  # unique clicks of valid clicks, below this percent
+    ftd_rate_pct: float = 2  # FTDs per registration, below this percent
+    rejected_pct: float = 30  # commission rejected or reversed, of all commission the conversions made, or more
+
+
 SIGNALS = ("stopped", "dropped", "spiked", "new_traffic", "bots", "repeat_clicks", "no_ftds", "rejections")
 
 
@@ -42,9 +52,13 @@ def _ratio(num: pl.Expr, den: pl.Expr) -> pl.Expr:
     return pl.when(den > 0).then(num / den).otherwise(None)
 
 
-def review(scope: Scope, *, wh: Warehouse, date_from: date, date_to: date, tz: str) -> pl.DataFrame:
+def review(
+    scope: Scope, *, wh: Warehouse, date_from: date, date_to: date, tz: str, limits: Thresholds | None = None
+) -> pl.DataFrame:
     """One row per partner of the scope with activity in the period or the one before: its figures (`<metric>` now,
-    `<metric>_prev` before), the changes and shares the signals use, and `signals`, the names of those that hold."""
+    `<metric>_prev` before), the changes and shares the signals use, and `signals`, the names of those that hold
+    under `limits` (default: `Thresholds()`)."""
+    lim = limits or Thresholds()
     prev_from, prev_to = previous_period(date_from, date_to)
     now = _period(scope, wh, date_from, date_to, tz)
     before = _period(scope, wh, prev_from, prev_to, tz).rename({m: f"{m}_prev" for m in METRICS})
@@ -64,16 +78,18 @@ def review(scope: Scope, *, wh: Warehouse, date_from: date, date_to: date, tz: s
         _ratio(rejected, pl.col("commission").abs() + rejected.abs()).alias("rejected_share"),
     )
     rules = {
-        "stopped": (pl.col("clicks_prev") >= MIN_CLICKS) & (pl.col("clicks") == 0),
-        "dropped": (pl.col("clicks_prev") >= MIN_CLICKS) & (pl.col("clicks") > 0)
-        & (pl.col("clicks") <= pl.col("clicks_prev") * (1 - DROP)),
-        "spiked": (pl.col("clicks") >= MIN_CLICKS) & (pl.col("clicks_prev") > 0)
-        & (pl.col("clicks") >= pl.col("clicks_prev") * SPIKE),
-        "new_traffic": (pl.col("clicks") >= MIN_CLICKS) & (pl.col("clicks_prev") == 0),
-        "bots": (pl.col("clicks") + pl.col("bot_clicks") >= MIN_CLICKS) & (pl.col("bot_share") >= BOT_SHARE),
-        "repeat_clicks": (pl.col("clicks") >= MIN_CLICKS) & (pl.col("unique_share") < UNIQUE_SHARE),
-        "no_ftds": (pl.col("registrations") >= MIN_REGISTRATIONS) & (pl.col("reg_to_ftd") < FTD_RATE),
-        "rejections": (rejected > 0) & (pl.col("rejected_share") >= REJECTED_SHARE),
+        "stopped": (pl.col("clicks_prev") >= lim.min_clicks) & (pl.col("clicks") == 0),
+        "dropped": (pl.col("clicks_prev") >= lim.min_clicks) & (pl.col("clicks") > 0)
+        & (pl.col("clicks") <= pl.col("clicks_prev") * (1 - lim.drop_pct / 100)),
+        "spiked": (pl.col("clicks") >= lim.min_clicks) & (pl.col("clicks_prev") > 0)
+        & (pl.col("clicks") >= pl.col("clicks_prev") * lim.spike_times),
+        "new_traffic": (pl.col("clicks") >= lim.min_clicks) & (pl.col("clicks_prev") == 0),
+        "bots": (pl.col("clicks") + pl.col("bot_clicks") >= lim.min_clicks)
+        & (pl.col("bot_share") >= lim.bot_pct / 100),
+        "repeat_clicks": (pl.col("clicks") >= lim.min_clicks) & (pl.col("unique_share") < lim.unique_pct / 100),
+        "no_ftds": (pl.col("registrations") >= lim.min_registrations)
+        & (pl.col("reg_to_ftd") < lim.ftd_rate_pct / 100),
+        "rejections": (rejected > 0) & (pl.col("rejected_share") >= lim.rejected_pct / 100),
     }  # fmt: skip
     flags = [pl.when(rule.fill_null(False)).then(pl.lit(name)).otherwise(None) for name, rule in rules.items()]
     both = both.with_columns(pl.concat_list(flags).list.drop_nulls().alias("signals"))

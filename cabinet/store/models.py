@@ -63,6 +63,8 @@ class ProgramSettings(Base):
     signup_open: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # managers and admins must use two-step login (`cabinet.twofactor`)
     staff_two_step: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # where the Partner review's signals start (`cabinet.review_settings`); None: the defaults
+    review_thresholds: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 

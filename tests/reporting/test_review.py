@@ -7,9 +7,14 @@ from datetime import date
 
 import polars as pl
 import pytest
+from sqlalchemy import Engine, select
 
+from cabinet.access import ScopeError
 from cabinet.i18n import catalog
-from queries.review import SIGNALS, review
+from cabinet.review_settings import ReviewSettingsError, save_thresholds, thresholds
+from cabinet.store.db import session_scope
+from cabinet.store.models import AuditLog, ProgramSettings
+from queries.review import SIGNALS, Thresholds, review
 from queries.warehouse import Warehouse
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open as open_page
@@ -39,9 +44,9 @@ def busy(program: Program) -> Program:
     return program
 
 
-def _review(program: Program, user: str) -> pl.DataFrame:
+def _review(program: Program, user: str, limits: Thresholds | None = None) -> pl.DataFrame:
     return review(program.users[user].scope, wh=Warehouse(program.tiny.settings.warehouse_dir),
-                  date_from=NOVEMBER[0], date_to=NOVEMBER[1], tz="UTC")  # fmt: skip
+                  date_from=NOVEMBER[0], date_to=NOVEMBER[1], tz="UTC", limits=limits)  # fmt: skip
 
 
 def test_each_signal_is_raised_by_the_partners_own_figures(busy: Program) -> None:
@@ -92,3 +97,67 @@ def test_the_page_lists_and_filters_partners_by_signal(busy: Program) -> None:
     at.multiselect(key="review_only").select("bots").run()
     assert list(at.dataframe[0].value["Partner"]) == [f"{busy.tiny.child} · Child"]
     assert "Bot clicks" in at.dataframe[0].value["Signals"][0]
+
+
+def _signals(frame: pl.DataFrame) -> dict[int, set[str]]:
+    return {r["partner_id"]: set(r["signals"]) for r in frame.iter_rows(named=True) if r["signals"]}
+
+
+def test_the_programs_limits_decide_which_signals_hold(busy: Program) -> None:
+    tiny = busy.tiny
+    stricter = Thresholds(min_registrations=30, bot_pct=25, drop_pct=99, rejected_pct=60, min_clicks=120)
+    assert _signals(_review(busy, "root", stricter)) == {tiny.child: {"new_traffic", "repeat_clicks"}}
+    assert _signals(_review(busy, "root", Thresholds(min_clicks=122))) == {
+        tiny.parent: {"dropped", "rejections"},  # 150 clicks before
+        tiny.child: {"bots"},  # 121 clicks and 40 bot clicks
+        busy.outsider: {"no_ftds"},
+    }
+    looser = Thresholds(min_clicks=2, unique_pct=1, ftd_rate_pct=0.1)  # the parent's 2 clicks are enough to judge
+    signals = _signals(_review(busy, "root", looser))
+    assert signals[tiny.child] == {"new_traffic", "bots"} and signals[busy.outsider] == {"no_ftds"}
+
+
+def test_an_admin_sets_the_limits_for_every_manager_and_each_change_is_logged(
+    busy: Program, store_engine: Engine
+) -> None:
+    root, mgr = busy.users["root"].scope, busy.users["mgr"].scope
+    with session_scope(store_engine) as s:
+        assert thresholds(s) == Thresholds()
+        assert save_thresholds(s, root, Thresholds(min_registrations=30, spike_times=2.5)) == [
+            "min_registrations",
+            "spike_times",
+        ]
+        assert save_thresholds(s, root, Thresholds(min_registrations=30, spike_times=2.5)) == []
+    with session_scope(store_engine) as s:
+        assert thresholds(s) == Thresholds(min_registrations=30, spike_times=2.5)
+        log = s.scalars(select(AuditLog).where(AuditLog.action == "review_thresholds_changed")).all()
+        assert [row.details for row in log] == [{"min_registrations": [20, 30], "spike_times": [3.0, 2.5]}]
+        with pytest.raises(ScopeError):
+            save_thresholds(s, mgr, Thresholds())
+        with pytest.raises(ReviewSettingsError) as refused:
+            save_thresholds(s, root, Thresholds(drop_pct=100))
+        assert refused.value.key == "review.bad_limit"
+    with session_scope(store_engine) as s:
+        assert thresholds(s).drop_pct == 50  # nothing written
+        s.get(ProgramSettings, 1).review_thresholds = {"min_clicks": -5, "bot_pct": "x", "unique_pct": 40}
+    with session_scope(store_engine) as s:  # a value out of bounds is read as the default, never half-applied
+        assert thresholds(s) == Thresholds(unique_pct=40)
+
+
+def test_an_admin_changes_the_limits_on_the_page_and_the_review_follows(busy: Program) -> None:
+    manager = open_page("pages/22_review.py", busy.users["mgr"])
+    assert not manager.exception and not [e for e in manager.expander if "signals start" in e.label]
+    at = open_page("pages/22_review.py", busy.users["root"])
+    at.selectbox(key="review_period_en").set_value("custom").run()
+    at.date_input(key="review_dates").set_value(NOVEMBER).run()
+    assert "Registrations without FTDs (1)" in at.multiselect(key="review_only").options
+    at.number_input(key="review_limit_min_registrations").set_value(30)
+    at.button(key="FormSubmitter:review_limits-Save the limits").click().run()
+    assert not at.exception and not at.error
+    assert at.success[0].value == "Saved: 1 limit(s) changed. The review below uses them."
+    assert not [o for o in at.multiselect(key="review_only").options if o.startswith("Registrations without FTDs")]
+    assert any("fewer than 100 clicks or 30 registrations" in c.value for c in at.caption)
+    assert not [m for m in at.metric if m.label == "Registrations without FTDs"]  # no partner raises it now
+    assert [m.proto.help for m in at.metric if m.label == "Traffic halved"] == [
+        "Clicks fell by 50% or more from 100 or more in the period before."
+    ]

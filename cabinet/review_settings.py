@@ -1,0 +1,75 @@
+"""Where the Partner review's signals start, per program: an admin sets them beside the review (a lead program's
+registrations convert differently from a casino's, a program of small partners needs fewer clicks to judge), managers
+review with them. Stored in `ProgramSettings.review_thresholds`; a value not set there is the default of
+`queries.review.Thresholds`. Every change is audit-logged old → new.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields, replace
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cabinet.access import Scope, ScopeError
+from cabinet.auth import audit_acted
+from cabinet.errors import RefusedRequest
+from cabinet.store.models import ProgramSettings
+from queries.review import Thresholds
+
+# (lowest, highest) each limit may be set to
+BOUNDS: dict[str, tuple[float, float]] = {
+    "min_clicks": (1, 1_000_000),
+    "min_registrations": (1, 1_000_000),
+    "drop_pct": (1, 99),
+    "spike_times": (1.1, 1000),
+    "bot_pct": (1, 100),
+    "unique_pct": (1, 100),
+    "ftd_rate_pct": (0.1, 100),
+    "rejected_pct": (1, 100),
+}
+COUNTS = ("min_clicks", "min_registrations")  # whole numbers
+
+
+class ReviewSettingsError(RefusedRequest):
+    """Limits that cannot be saved; `key`/`params` say why in the interface's language."""
+
+
+def thresholds(session: Session) -> Thresholds:
+    """The program's limits: the stored ones that are still valid, the defaults for the rest."""
+    row = session.get(ProgramSettings, 1)
+    stored: dict[str, Any] = (row.review_thresholds if row else None) or {}
+    values = {}
+    for f in fields(Thresholds):
+        raw = stored.get(f.name)
+        if isinstance(raw, int | float) and not isinstance(raw, bool) and _within(f.name, raw):
+            values[f.name] = int(raw) if f.name in COUNTS else float(raw)
+    return replace(Thresholds(), **values)
+
+
+def _within(name: str, value: float) -> bool:
+    low, high = BOUNDS[name]
+    return low <= value <= high and (name not in COUNTS or float(value).is_integer())
+
+
+def save_thresholds(session: Session, scope: Scope, new: Thresholds) -> list[str]:
+    """Store the limits (admins acting as themselves); the names of those that changed, audit-logged old → new."""
+    if not scope.is_admin or scope.impersonated_by:
+        raise ScopeError(f"{scope.username!r} may not change the review's limits", "review.admin_only")
+    for name, value in asdict(new).items():
+        if not _within(name, value):
+            low, high = BOUNDS[name]
+            raise ReviewSettingsError(f"{name} {value} is outside {low}–{high}", "review.bad_limit",
+                                      field=name, low=low, high=high)  # fmt: skip
+    row = session.get(ProgramSettings, 1)
+    if row is None:
+        raise ReviewSettingsError("the store has no program settings: run `cabinet init`", "program.missing")
+    before = asdict(thresholds(session))
+    after = asdict(new)
+    changed = [name for name in after if before[name] != after[name]]
+    if changed:
+        row.review_thresholds = after
+        audit_acted(session, scope, "review_thresholds_changed", "program",
+                    {name: [before[name], after[name]] for name in changed})  # fmt: skip
+        session.flush()
+    return changed

@@ -1,0 +1,71 @@
+"""The Partner review's limits: the program's (`cabinet.review_settings`), the words that say them, and the form an
+admin changes them in."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import streamlit as st
+from babel.numbers import format_decimal
+
+from cabinet import review_settings as _settings
+from cabinet.session import SessionUser
+from cabinet.store.db import session_scope
+from cabinet.ui.resources import engine
+from cabinet.ui.text import current_locale, t
+from cabinet.ui.widgets import save_then_rerun
+from queries.review import Thresholds
+
+DONE_KEY = "review_limits_saved"  # the names of the limits the last save changed, said once
+
+
+def limits() -> Thresholds:
+    """The program's limits, as stored now."""
+    with session_scope(engine()) as s:
+        return _settings.thresholds(s)
+
+
+def words(lim: Thresholds) -> dict[str, str]:
+    """The limits as the help texts and the caption say them, in the session's language."""
+    loc = current_locale()
+    return {
+        name: format_decimal(value, format="#,##0.##", locale=loc)
+        for name, value in {
+            "clicks": lim.min_clicks,
+            "registrations": lim.min_registrations,
+            "drop": lim.drop_pct,
+            "spike": lim.spike_times,
+            "bots": lim.bot_pct,
+            "unique": lim.unique_pct,
+            "ftd_rate": lim.ftd_rate_pct,
+            "rejected": lim.rejected_pct,
+        }.items()
+    }
+
+
+def limits_box(user: SessionUser, lim: Thresholds) -> None:
+    """For an admin acting as themselves, the limits in a form under an expander; nothing for others."""
+    if not user.scope.is_admin or user.scope.impersonated_by:
+        return
+    if (changed := st.session_state.pop(DONE_KEY, None)) is not None:
+        st.success(t("review.limits_saved", n=len(changed)) if changed else t("review.limits_same"))
+    with st.expander(t("review.limits_title"), icon=":material/tune:"), st.form("review_limits"):
+        st.caption(t("review.limits_help"))
+        values: dict[str, float] = {}
+        cols = st.columns(4)
+        for i, (name, now) in enumerate(asdict(lim).items()):
+            low, high = _settings.BOUNDS[name]
+            whole = name in _settings.COUNTS
+            values[name] = cols[i % 4].number_input(
+                t(f"review.limit_{name}"),
+                min_value=int(low) if whole else float(low),
+                max_value=int(high) if whole else float(high),
+                value=int(now) if whole else float(now),
+                step=1 if whole else (0.1 if name in ("spike_times", "ftd_rate_pct") else 1.0),
+                format=None if whole else "%.1f",
+                key=f"review_limit_{name}",
+            )
+        if not st.form_submit_button(t("review.limits_save"), type="primary"):
+            return
+    new = Thresholds(**{k: int(v) if k in _settings.COUNTS else float(v) for k, v in values.items()})
+    save_then_rerun(lambda s: _settings.save_thresholds(s, user.scope, new), DONE_KEY)
