@@ -37,6 +37,7 @@ from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from cabinet.config import ConfigError, Settings
+from cabinet.export import MIME
 from cabinet.i18n import translate
 from cabinet.mail_html import DEFAULT_COLOR, Brand, html_version, logo_file
 from cabinet.store.models import OutboxMail, Partner, ProgramSettings, User
@@ -55,6 +56,7 @@ KINDS = (
     "test",
     "welcome",
     "weekly",
+    "report",
 )
 # a partner's email preferences and their defaults (`Partner.notification_prefs`); the weekly summary is asked for
 PREFS = {"payout_updates": True, "news": True, "email_weekly": False}
@@ -184,12 +186,16 @@ def sender_for(cfg: Settings, program: str) -> str:
     return formataddr((program, f"no-reply@{host or 'localhost'}"))
 
 
-def queue(session: Session, to: str, subject: str, body: str, kind: str, user_id: int | None = None) -> OutboxMail:
-    """Add a message to the outbox in the caller's transaction; it is sent after that commits."""
+def queue(session: Session, to: str, subject: str, body: str, kind: str, user_id: int | None = None,
+          attachment: tuple[str, bytes] | None = None) -> OutboxMail:  # fmt: skip
+    """Add a message (with `attachment`, a file name and its bytes) to the outbox in the caller's transaction; it is
+    sent after that commits."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind of mail {kind!r}")
     mail = OutboxMail(kind=kind, user_id=user_id, to_address=to.strip(), subject=" ".join(subject.split())[:255],
                       body=body, status="queued", attempts=0)  # fmt: skip
+    if attachment is not None:
+        mail.attachment_name, mail.attachment = attachment
     session.add(mail)
     session.info[QUEUED] = True  # for a sender waiting on commits (`cabinet.ui.mailer`)
     return mail
@@ -272,6 +278,10 @@ def _message(mail: OutboxMail, sender: str, brand: Brand | None = None) -> Email
         if cid is not None:
             html_part = message.get_payload()[-1]
             html_part.add_related(brand.logo, maintype="image", subtype=brand.logo_type, cid=cid)
+    if mail.attachment is not None and mail.attachment_name:
+        kind = MIME.get(mail.attachment_name.rsplit(".", 1)[-1], "application/octet-stream")
+        maintype, subtype = kind.split("/", 1)
+        message.add_attachment(mail.attachment, maintype=maintype, subtype=subtype, filename=mail.attachment_name)
     return message
 
 

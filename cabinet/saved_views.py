@@ -1,6 +1,7 @@
 """Saved views: a login names the settings of a report page (period, grouping, metrics, filters) and opens them again
 later with one pick. Views are each login's own (staff viewing as a partner save their own); values are checked
-against the page's allow-lists when saved, and again by the page when opened.
+against the page's allow-lists when saved, and again by the page when opened. A view can also be emailed to its
+login every day, week or month (`cabinet.report_mail`).
 """
 
 from __future__ import annotations

@@ -56,8 +56,24 @@ def _round(engine, cfg, wh):  # type: ignore[no-untyped-def]
 
     weekly(engine, wh, early=False)
     digests(engine, cfg.public_url, early=False)
+    reports(engine, wh, cfg.public_url)
     prune(engine)
     return deliver_with(cfg, engine)
+
+
+def reports(engine, wh, base_url: str | None) -> int | None:  # type: ignore[no-untyped-def]
+    """Queue the saved reports whose day, week or month has come (`cabinet.report_mail`), said in one line when any
+    were; the number queued."""
+    from cabinet.report_mail import queue_reports
+
+    try:
+        queued = queue_reports(engine, wh, base_url)
+    except Exception as exc:  # the warehouse unreadable for a moment: said; tried again next round, the rest is sent
+        err_console.print(f"{log_time()} saved reports failed: {exc}", style="red", soft_wrap=True, highlight=False)
+        return None
+    if queued:
+        console.print(f"{log_time()} saved reports: {queued} queued", soft_wrap=True)
+    return queued
 
 
 def weekly(engine, wh, *, early: bool) -> int | None:  # type: ignore[no-untyped-def]

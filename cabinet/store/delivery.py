@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cabinet.store.base import Base, UtcDateTime, utcnow
@@ -32,6 +32,9 @@ class OutboxMail(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)  # also a sender's lease
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # a file sent with it (a saved report's spreadsheet, `cabinet.report_mail`)
+    attachment_name: Mapped[str | None] = mapped_column(String(255))
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Postback(Base):

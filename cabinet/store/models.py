@@ -333,3 +333,5 @@ class SavedView(Base):
     name: Mapped[str] = mapped_column(String(80))
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    email_every: Mapped[str | None] = mapped_column(String(8))  # day, week, month: emailed (`cabinet.report_mail`)
+    emailed_for: Mapped[str | None] = mapped_column(String(16))  # the last day, week or month it was emailed for

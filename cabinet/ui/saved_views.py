@@ -15,6 +15,7 @@ from typing import Any
 
 import streamlit as st
 
+from cabinet import report_mail as _mail
 from cabinet import saved_views as _views
 from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
@@ -106,15 +107,30 @@ def _delete(user: SessionUser, spec: ViewPage, view_id: int, name: str) -> None:
     st.session_state.pop(spec.key("view_pick"), None)
 
 
+def _schedule(user: SessionUser, spec: ViewPage, view_id: int, name: str) -> None:
+    every = st.session_state.get(spec.key(f"view_email_{view_id}"))
+    try:
+        with session_scope(engine()) as s:
+            _mail.set_schedule(s, user.user_id, view_id, every)
+    except _mail.ScheduleError as exc:
+        st.session_state[_DONE] = exc
+        st.session_state.pop(spec.key(f"view_email_{view_id}"), None)  # drawn again as it is stored
+        return
+    st.session_state[_DONE] = ("views.email_on", name, every) if every else ("views.email_off", name, None)
+
+
 def views_bar(user: SessionUser, spec: ViewPage) -> None:
     """The bar: pick a saved view and open or delete it; save the page's settings under a name."""
     done = st.session_state.pop(_DONE, None)
-    if isinstance(done, _views.ViewError):
+    if isinstance(done, _views.ViewError | _mail.ScheduleError):
         show_refusal(done)
     elif done is not None:
-        st.toast(t(done[0], name=done[1]), icon=":material/bookmark:")
+        every = t(f"views.every_{done[2]}") if len(done) > 2 and done[2] else ""
+        st.toast(t(done[0], name=done[1], every=every), icon=":material/bookmark:")
     with session_scope(engine()) as s:
-        mine = {v.id: v.name for v in _views.views(s, user.scope, spec.page)}
+        stored = _views.views(s, user.scope, spec.page)
+        mine = {v.id: v.name for v in stored}
+        emailed = {v.id: v.email_every for v in stored}
     cols = st.columns([4, 1, 1, 2], vertical_alignment="bottom")
     pick = cols[0].selectbox(t("views.pick"), list(mine), format_func=mine.get, index=None, key=spec.key("view_pick"),
                              placeholder=t("views.none") if not mine else t("views.choose"))  # fmt: skip
@@ -127,3 +143,9 @@ def views_bar(user: SessionUser, spec: ViewPage) -> None:
                       help=t("views.name_help"))  # fmt: skip
         st.button(t("views.save_button"), key=spec.key("view_save"), type="primary",
                   on_click=_save, args=(user, spec))  # fmt: skip
+    if pick is not None and user.impersonator is None:  # staff viewing as a partner get no partner's mail
+        options = [None, *_mail.EVERY]
+        st.selectbox(t("views.email"), options, index=options.index(emailed.get(pick)),
+                     key=spec.key(f"view_email_{pick}"), help=t("views.email_help"),
+                     format_func=lambda e: t(f"views.every_{e}") if e else t("views.email_never"),
+                     on_change=_schedule, args=(user, spec, pick, mine.get(pick, "")))  # fmt: skip

@@ -1,0 +1,197 @@
+"""Saved reports by email: a login has one of its saved views of Reports sent to its address every day, every Monday
+or on the first of each month, from `HOUR` o'clock in its own time zone.
+
+The message names the view and its period, gives the totals row, and attaches the report as the page's XLSX
+download would be (machine column names, a totals row last). The report is made as the login would see the page at
+that moment: its scope now (a partner's sub-partners to its tier's depth, a manager's partners), the metrics its
+tier shows now (a metric no longer shown is left out), the view's period counted in its time zone. A report of more
+than `MAX_ROWS` rows is not attached; the message says to open the view in the cabinet.
+
+`cabinet mail send --every 60s` (beside the app under `cabinet serve`) queues what is due in each round. Each view is
+sent once per day, week or month: the period it was sent for is written with a conditional UPDATE in the transaction
+that queues the message, so two senders never send it twice. A disabled or locked login, a partner not active, or an
+address missing gets nothing. A report that cannot be made (a filter no longer allowed) is said in the message.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from cabinet.access import ScopeError, build_session_user
+from cabinet.errors import RefusedRequest
+from cabinet.export import to_bytes
+from cabinet.formatting import fmt_money, fmt_number, fmt_rate, period_dates
+from cabinet.i18n import translate
+from cabinet.mail import tell_user
+from cabinet.session import SessionUser
+from cabinet.store.db import session_scope
+from cabinet.store.models import Partner, SavedView, User
+from queries.dashboard import base_currency
+from queries.metrics import DIMENSIONS, FILTERS, MONEY, RATES
+from queries.reports import ReportError, ReportRequest, report_with_totals
+from queries.warehouse import NoSnapshotError, Warehouse
+
+EVERY = ("day", "week", "month")
+HOUR = 6  # local time from which a day's, week's (Monday) or month's (the 1st) report goes out
+MAX_ROWS = 50_000  # rows of a report attached; a larger one is left for the cabinet
+
+
+class ScheduleError(RefusedRequest):
+    """A schedule that cannot be set; `key`/`params` say why in the interface's language."""
+
+
+def _start(every: str, day: date) -> date:
+    if every == "day":
+        return day
+    if every == "week":
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def due_for(every: str, now: datetime, tz: str) -> str:
+    """The day, week or month (the ISO date it starts) whose report is the latest due at `now` in `tz`: the current
+    one from `HOUR` o'clock on its first day, the one before until then."""
+    local = now.astimezone(ZoneInfo(tz))
+    start = _start(every, local.date())
+    if local < datetime.combine(start, time(HOUR), ZoneInfo(tz)):
+        start = _start(every, start - timedelta(days=1))
+    return start.isoformat()
+
+
+def set_schedule(session: Session, user_id: int, view_id: int, every: str | None, now: datetime | None = None) -> (
+    SavedView
+):  # fmt: skip
+    """Email one of the login's views every `every` (None: stop). The first goes out at the next day, week or month,
+    not at once."""
+    if every is not None and every not in EVERY:
+        raise ScheduleError(f"every {every!r}", "views.bad")
+    view = session.scalar(select(SavedView).where(SavedView.id == view_id, SavedView.user_id == user_id))
+    if view is None:
+        raise ScheduleError(f"no view {view_id}", "views.no_view")
+    user = session.get(User, user_id)
+    if every is not None and (user is None or not user.email or "@" not in user.email):
+        raise ScheduleError("the login has no email address", "views.no_email")
+    if every is not None and every != view.email_every:
+        view.emailed_for = due_for(every, now or datetime.now(UTC), (user.timezone if user else None) or "UTC")
+    view.email_every = every
+    session.flush()
+    return view
+
+
+def queue_reports(engine: Engine, wh: Warehouse, base_url: str | None = None, now: datetime | None = None) -> int:
+    """Queue every scheduled view whose day, week or month has come; the number of messages queued."""
+    now = now or datetime.now(UTC)
+    try:
+        currency = base_currency(wh=wh)
+    except NoSnapshotError:
+        return 0
+    with session_scope(engine) as session:
+        scheduled = session.execute(
+            select(SavedView.id, SavedView.email_every, SavedView.emailed_for, User.username, User.timezone)
+            .join(User, User.id == SavedView.user_id)
+            .where(SavedView.email_every.is_not(None), User.is_active.is_(True))
+            .order_by(SavedView.id)
+        ).all()
+    queued = 0
+    for view_id, every, sent_for, username, tz in scheduled:
+        key = due_for(every, now, tz or "UTC")
+        if key == sent_for:
+            continue
+        user = build_session_user(engine, username, record_view=False)  # None: disabled or locked now
+        with session_scope(engine) as session:
+            # claim the period first: another sender that claimed it makes this UPDATE match nothing
+            claimed = session.execute(
+                update(SavedView)
+                .where(SavedView.id == view_id, SavedView.emailed_for.is_distinct_from(key))
+                .values(emailed_for=key)
+            )
+            if not claimed.rowcount or user is None or not _may_receive(session, user):  # type: ignore[attr-defined]
+                continue
+            view = session.get(SavedView, view_id)
+            login = session.get(User, user.user_id)
+            if view is not None and login is not None:
+                queued += _queue_one(session, wh, view, user, login, now, currency, base_url)
+    return queued
+
+
+def _may_receive(session: Session, user: SessionUser) -> bool:
+    """A partner's login only while its partner is active; staff logins while they are enabled."""
+    if user.partner_id is None:
+        return True
+    partner = session.get(Partner, user.partner_id)
+    return partner is not None and partner.status == "active"
+
+
+def _request(view: SavedView, user: SessionUser, now: datetime) -> ReportRequest:
+    """The view's report as the page would make it for this login now: allowed dimensions, metrics, filters only."""
+    params = view.params or {}
+    if params.get("period") == "custom" and params.get("dates"):
+        first, last = (date.fromisoformat(d) for d in params["dates"])
+    else:
+        first, last = period_dates(str(params.get("period") or "last_30_days"), user.timezone, now)
+    staff = user.role in ("manager", "admin")
+    dims = [d for d in params.get("group_by") or [] if d in DIMENSIONS and (staff or d != "partner_id")]
+    metrics = [m for m in params.get("metrics") or [] if m in user.visible_metrics]
+    filters = [(k, tuple(v.strip() for v in str(text).split(",") if v.strip()))
+               for k, text in (params.get("filters") or {}).items()
+               if k in FILTERS and k != "offer_id" and (staff or k != "partner_id")]  # fmt: skip
+    if params.get("offers"):
+        filters.append(("offer_id", tuple(str(o) for o in params["offers"])))
+    return ReportRequest(
+        first, last, user.timezone, tuple(dims), tuple(metrics), tuple((k, v) for k, v in filters if v)
+    )
+
+
+def _queue_one(session: Session, wh: Warehouse, view: SavedView, user: SessionUser, login: User, now: datetime,
+               currency: str, base_url: str | None) -> int:  # fmt: skip
+    req = _request(view, user, now)
+    values: dict[str, object] = {
+        "view": view.name,
+        "period": f"{req.date_from:%Y-%m-%d} – {req.date_to:%Y-%m-%d}",
+        "every": lambda loc: translate(f"views.every_{view.email_every}", loc),
+        "link": f"{base_url.rstrip('/')}/reports" if base_url else (lambda loc: translate("reports.title", loc)),
+    }
+    attachment = None
+    if not req.metrics:
+        values["lines"] = lambda loc: translate("mail.report_no_metrics", loc)
+    else:
+        try:
+            frame = report_with_totals(user.scope, wh=wh, req=req)
+        except (ReportError, ScopeError) as exc:
+            error = str(exc)
+            values["lines"] = lambda loc: translate("mail.report_failed", loc, error=error)
+        else:
+            rows = max(frame.height - 1, 0) if req.group_by else frame.height  # the totals row is not one
+            totals = frame.tail(1).to_dicts()[0] if frame.height else {}
+            values["lines"] = lambda loc: _totals(totals, req, currency, loc, rows)
+            if rows > 0 and frame.height <= MAX_ROWS:
+                attachment = (f"report_{req.date_from}_{req.date_to}.xlsx", to_bytes(frame, "xlsx"))
+            elif frame.height > MAX_ROWS:
+                values["lines"] = lambda loc: translate("mail.report_too_big", loc, rows=fmt_number(frame.height, loc))
+    mail = tell_user(session, login, "report", "report", **values)
+    if mail is None:
+        return 0
+    if attachment is not None:
+        mail.attachment_name, mail.attachment = attachment
+    return 1
+
+
+def _totals(row: dict[str, object], req: ReportRequest, currency: str, locale: str, rows: int) -> str:
+    """The totals of the report, a line per metric, after the number of rows."""
+    if not rows:
+        return translate("mail.report_empty", locale)
+
+    def value(metric: str, v: object) -> str:
+        number = float(v) if isinstance(v, int | float | Decimal) and not isinstance(v, bool) else None
+        if metric in RATES:
+            return fmt_rate(number, locale)
+        return fmt_money(number, currency, locale) if metric in MONEY else fmt_number(number, locale)
+
+    lines = [translate("mail.report_rows", locale, rows=fmt_number(rows, locale))]
+    lines += [f"{translate(f'metric.{m}', locale).split(' (')[0]}: {value(m, row.get(m))}" for m in req.metrics]
+    return "\n".join(lines)

@@ -1,0 +1,161 @@
+"""Saved reports by email: a login's saved view of Reports goes to its address every day, Monday or 1st from 06:00 in
+its time zone, once per period, made as the page would make it then (the login's scope and the metrics its tier shows
+now), with the report attached as a spreadsheet."""
+
+from __future__ import annotations
+
+import email
+import io
+from datetime import UTC, date, datetime
+from email.policy import default as default_policy
+
+import openpyxl
+import pytest
+from sqlalchemy import Engine, select
+
+from cabinet.export import MIME
+from cabinet.mail import deliver_with
+from cabinet.report_mail import ScheduleError, due_for, queue_reports, set_schedule
+from cabinet.saved_views import save_view
+from cabinet.store.db import session_scope
+from cabinet.store.models import OutboxMail, Partner, SavedView, Tier, User
+from queries.metrics import DIMENSIONS, FILTERS
+from queries.reports import ReportRequest, report_with_totals
+from queries.warehouse import Warehouse
+from tests.reporting.conftest import Program
+from tests.reporting.test_pages import _open as open_page
+
+SUNDAY = datetime(2026, 11, 8, 12, 0, tzinfo=UTC)
+MONDAY = datetime(2026, 11, 9, 6, 0, tzinfo=UTC)  # the tiny program's events are on 1 and 2 November
+VIEW = {"period": "last_30_days", "group_by": ["day"], "metrics": ["clicks", "ftds", "commission"], "offers": [],
+        "filters": {}}  # fmt: skip
+
+
+def _view(program: Program, engine: Engine, who: str = "p_parent", every: str | None = "week") -> int:
+    user = program.users[who]
+    with session_scope(engine) as s:
+        view = save_view(s, user.scope, "reports", "By day", VIEW, metrics=tuple(user.visible_metrics),
+                         dims=tuple(d for d in DIMENSIONS if d != "partner_id"),
+                         filters=tuple(f for f in FILTERS if f != "partner_id"))  # fmt: skip
+        set_schedule(s, user.user_id, view.id, every, SUNDAY)
+        return view.id
+
+
+def _mails(engine: Engine) -> list[OutboxMail]:
+    with session_scope(engine) as s:
+        mails = s.scalars(select(OutboxMail).where(OutboxMail.kind == "report").order_by(OutboxMail.id)).all()
+        s.expunge_all()
+        return list(mails)
+
+
+def test_when_a_day_week_or_month_is_due() -> None:
+    assert due_for("week", MONDAY.replace(hour=5, minute=59), "UTC") == "2026-11-02"  # before 06:00: last week's
+    assert due_for("week", MONDAY, "UTC") == "2026-11-09"
+    assert due_for("week", datetime(2026, 11, 15, 23, tzinfo=UTC), "UTC") == "2026-11-09"
+    assert due_for("day", MONDAY.replace(hour=4), "UTC") == "2026-11-08"
+    assert due_for("month", datetime(2026, 12, 1, 5, tzinfo=UTC), "UTC") == "2026-11-01"
+    assert due_for("month", datetime(2026, 12, 1, 6, tzinfo=UTC), "UTC") == "2026-12-01"
+    # 03:00 UTC on Monday is 06:00 in Moscow: its week is due there, not yet in UTC
+    assert due_for("week", MONDAY.replace(hour=3), "Europe/Moscow") == "2026-11-09"
+    assert due_for("week", MONDAY.replace(hour=3), "UTC") == "2026-11-02"
+
+
+def test_a_weekly_view_goes_once_a_week_with_the_report_attached(program: Program, store_engine: Engine) -> None:
+    view_id = _view(program, store_engine)
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    assert queue_reports(store_engine, wh, "https://cab.example", SUNDAY) == 0  # set on Sunday: the first on Monday
+    assert queue_reports(store_engine, wh, "https://cab.example", MONDAY.replace(hour=5)) == 0
+    assert queue_reports(store_engine, wh, "https://cab.example", MONDAY) == 1
+    assert queue_reports(store_engine, wh, "https://cab.example", MONDAY.replace(hour=9)) == 0  # once a week
+    [mail] = _mails(store_engine)
+    req = ReportRequest(date(2026, 10, 11), date(2026, 11, 9), "UTC", ("day",), ("clicks", "ftds", "commission"))
+    report = report_with_totals(program.users["p_parent"].scope, wh=wh, req=req)
+    assert mail.to_address == "p_parent@example.com" and mail.subject.endswith("By day, 2026-10-11 – 2026-11-09")
+    assert f"{report.height - 1} row(s). Totals:\nClicks: 2\nFTDs: 1\nCommission: $100.00" in mail.body
+    assert "every Monday" in mail.body and "https://cab.example/reports" in mail.body
+    assert mail.attachment_name == "report_2026-10-11_2026-11-09.xlsx"
+    sheet = openpyxl.load_workbook(io.BytesIO(mail.attachment)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == tuple(report.columns) and len(rows) == report.height + 1
+    assert rows[-1][report.columns.index("clicks")] == 2  # the totals row last, as the page's download
+    with session_scope(store_engine) as s:
+        assert s.get(SavedView, view_id).emailed_for == "2026-11-09"
+    assert queue_reports(store_engine, wh, None, datetime(2026, 11, 16, 6, tzinfo=UTC)) == 1  # the next Monday
+
+    assert deliver_with(program.tiny.settings, store_engine).sent == 2
+    sent = [email.message_from_bytes(p.read_bytes(), policy=default_policy)
+            for p in sorted(program.tiny.settings.outbox_dir.glob("*.eml"))]  # fmt: skip
+    [part] = list(sent[0].iter_attachments())
+    assert part.get_filename() == "report_2026-10-11_2026-11-09.xlsx" and part.get_content_type() == MIME["xlsx"]
+    assert part.get_content() == mail.attachment
+
+
+def test_only_the_metrics_the_tier_shows_now_and_nothing_for_a_login_that_may_not(
+    program: Program, store_engine: Engine
+) -> None:
+    _view(program, store_engine)
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    with session_scope(store_engine) as s:
+        tier = s.get(Tier, s.get(Partner, program.tiny.parent).tier_code)
+        tier.visible_metrics = [m for m in tier.visible_metrics if m != "commission"]
+    assert queue_reports(store_engine, wh, None, MONDAY) == 1
+    [mail] = _mails(store_engine)
+    assert "Clicks: 2\nFTDs: 1" in mail.body and "Commission" not in mail.body
+    header = next(openpyxl.load_workbook(io.BytesIO(mail.attachment)).active.iter_rows(values_only=True))
+    assert "commission" not in header and "clicks" in header
+    with session_scope(store_engine) as s:
+        s.get(Partner, program.tiny.parent).status = "blocked"
+    assert queue_reports(store_engine, wh, None, datetime(2026, 11, 16, 6, tzinfo=UTC)) == 0
+    with session_scope(store_engine) as s:
+        s.get(Partner, program.tiny.parent).status = "active"
+        s.scalar(select(User).where(User.username == "p_parent")).is_active = False
+    assert queue_reports(store_engine, wh, None, datetime(2026, 11, 23, 6, tzinfo=UTC)) == 0
+    assert len(_mails(store_engine)) == 1
+
+
+def test_a_view_with_no_data_or_no_metric_says_so_without_a_file(program: Program, store_engine: Engine) -> None:
+    view_id = _view(program, store_engine, every="month")
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    with session_scope(store_engine) as s:
+        s.get(SavedView, view_id).params = VIEW | {"period": "yesterday"}
+    assert queue_reports(store_engine, wh, None, datetime(2026, 12, 1, 6, tzinfo=UTC)) == 1
+    [mail] = _mails(store_engine)
+    assert "No data in this period: nothing is attached." in mail.body and mail.attachment is None
+    with session_scope(store_engine) as s:
+        s.get(SavedView, view_id).params = VIEW | {"metrics": ["revenue_secret"]}
+    assert queue_reports(store_engine, wh, None, datetime(2027, 1, 1, 6, tzinfo=UTC)) == 1
+    assert "None of the view's metrics is shown to you now" in _mails(store_engine)[-1].body
+
+
+def test_a_schedule_is_refused_without_an_address_or_for_another_logins_view(
+    program: Program, store_engine: Engine
+) -> None:
+    view_id = _view(program, store_engine, every=None)
+    child = program.users["p_child"]
+    with session_scope(store_engine) as s:
+        with pytest.raises(ScheduleError) as other:
+            set_schedule(s, child.user_id, view_id, "day")
+        assert other.value.key == "views.no_view"
+        with pytest.raises(ScheduleError) as bad:
+            set_schedule(s, program.users["p_parent"].user_id, view_id, "hourly")
+        assert bad.value.key == "views.bad"
+        s.scalar(select(User).where(User.username == "p_parent")).email = ""  # a login made without one
+    with session_scope(store_engine) as s:
+        with pytest.raises(ScheduleError) as none:
+            set_schedule(s, program.users["p_parent"].user_id, view_id, "day")
+        assert none.value.key == "views.no_email"
+        assert s.get(SavedView, view_id).email_every is None  # nothing written
+
+
+def test_the_reports_page_schedules_the_view_picked(program: Program, store_engine: Engine) -> None:
+    view_id = _view(program, store_engine, every=None)
+    at = open_page("pages/02_reports.py", program.users["p_parent"])
+    at.selectbox(key="reports_view_pick").select(view_id).run()
+    at.selectbox(key=f"reports_view_email_{view_id}").select("week").run()
+    assert not at.exception and [t.value for t in at.toast] == ['"By day" will be emailed every Monday.']
+    with session_scope(store_engine) as s:
+        assert s.get(SavedView, view_id).email_every == "week"
+    at.selectbox(key=f"reports_view_email_{view_id}").select_index(0).run()  # "never"
+    assert [t.value for t in at.toast] == ['"By day" will not be emailed any more.']
+    with session_scope(store_engine) as s:
+        assert s.get(SavedView, view_id).email_every is None
