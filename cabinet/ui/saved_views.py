@@ -145,7 +145,7 @@ def views_bar(user: SessionUser, spec: ViewPage) -> None:
                   on_click=_save, args=(user, spec))  # fmt: skip
     if pick is not None and user.impersonator is None:  # staff viewing as a partner get no partner's mail
         options = [None, *_mail.EVERY]
-        st.selectbox(t("views.email"), options, index=options.index(emailed.get(pick)),
+        st.columns([4, 4])[0].selectbox(t("views.email"), options, index=options.index(emailed.get(pick)),
                      key=spec.key(f"view_email_{pick}"), help=t("views.email_help"),
                      format_func=lambda e: t(f"views.every_{e}") if e else t("views.email_never"),
                      on_change=_schedule, args=(user, spec, pick, mine.get(pick, "")))  # fmt: skip
