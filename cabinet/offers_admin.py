@@ -13,7 +13,8 @@ active links on it are approved with the change, so it stops newcomers, not the 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
@@ -237,6 +238,38 @@ def update_offer(session: Session, scope: Scope, offer_id: int, change: OfferCha
     audit_acted(session, scope, "offer_changed", f"offer {offer_id}", details)
     session.flush()
     return OfferSaved(offer_id, changed, stranded, kept_access=len(kept))
+
+
+def set_status(session: Session, scope: Scope, offer_ids: Iterable[int], status: str) -> tuple[int, ...]:
+    """Give several offers one status at once, each as its own change would (checked and audit-logged old → new);
+    the ids of those that changed. Every offer is checked before any is changed: the first that cannot take the
+    status refuses the whole change, naming the offer (`catalogue.bulk_refused`, with the reason's key and values)."""
+    _admin(scope)
+    if status not in OFFER_STATUSES:
+        raise OfferError(f"status {status!r}", "catalogue.bad_status")
+    ids = sorted(set(offer_ids))
+    if not ids:
+        raise OfferError("no offer picked", "catalogue.none_picked")
+    changes: dict[int, OfferChange] = {}
+    names: dict[str, int] = {}
+    for offer_id in ids:
+        try:
+            now = current(session, scope, offer_id)
+            if now.status == status:
+                continue
+            change = replace(now, status=status)
+            name = " ".join(checked(session, change, offer_id)["name"].lower().split())  # type: ignore[attr-defined]
+            if status != "archived" and name in names:  # two of the picked would share a name
+                raise OfferError(f"offer {names[name]} is called {now.name!r}", "catalogue.name_taken",
+                                 offer=names[name])  # fmt: skip
+        except OfferError as exc:
+            raise OfferError(f"offer {offer_id}: {exc}", "catalogue.bulk_refused", offer=offer_id,
+                             reason_key=exc.key, reason_params=exc.params) from exc  # fmt: skip
+        names[name] = offer_id
+        changes[offer_id] = change
+    for offer_id, change in changes.items():
+        update_offer(session, scope, offer_id, change)
+    return tuple(changes)
 
 
 def _keep_running(session: Session, scope: Scope, offer_id: int) -> list[int]:

@@ -1,10 +1,11 @@
 """Offer catalogue (admins): every offer with what hangs on it (links, partners, creatives, promo codes); add an
-offer, change one (name, vertical, description, landing pages, status, tiers), and upload or remove its creatives."""
+offer, change one (name, vertical, description, landing pages, status, tiers) or the status of several at once, and
+upload or remove its creatives."""
 
 import polars as pl
 import streamlit as st
 
-from cabinet.ui import catalogue
+from cabinet.ui import catalogue, catalogue_bulk
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import t
 from cabinet.ui.widgets import empty_saved_inputs
@@ -49,6 +50,7 @@ table = pl.DataFrame(
 )
 st.caption(t("catalogue.count", shown=len(shown), total=len(found.rows)))
 st.dataframe(table, hide_index=True, width="stretch")
+catalogue_bulk.status_box(user.scope, shown)
 if not shown:
     st.info(t("catalogue.none_match"))
     st.stop()

@@ -11,7 +11,15 @@ from sqlalchemy import Engine, select
 
 from cabinet.access import ScopeError, build_session_user
 from cabinet.creatives_admin import NewCreative, add_creative
-from cabinet.offers_admin import OfferChange, OfferError, catalogue, create_offer, current, update_offer
+from cabinet.offers_admin import (
+    OfferChange,
+    OfferError,
+    catalogue,
+    create_offer,
+    current,
+    set_status,
+    update_offer,
+)
 from cabinet.promo import code_offers
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, Creative, Offer, PromoCode, TrackingLink
@@ -215,3 +223,62 @@ def test_the_page_shows_an_offers_creatives_and_removes_one(program: Program, st
     assert not stored.exists()  # its file went with it, after the commit
     with session_scope(store_engine) as s:
         assert s.get(Creative, creative_id) is None
+
+
+def test_several_offers_take_one_status_at_once_or_none_does(program: Program, store_engine: Engine) -> None:
+    root = program.users["root"].scope
+    sport = _add(program, store_engine, SPORT)
+    draft = _add(program, store_engine, OfferChange("Draft", "igaming", status="paused"))  # no landing page yet
+    shop = program.tiny.other_offer
+    with session_scope(store_engine) as s:
+        assert set_status(s, root, [sport, shop, sport], "paused") == tuple(sorted((shop, sport)))
+    with session_scope(store_engine) as s:
+        assert {o.id: o.status for o in s.scalars(select(Offer).where(Offer.id.in_([sport, shop, draft])))} == {
+            sport: "paused",
+            shop: "paused",
+            draft: "paused",
+        }
+        logged = s.scalars(select(AuditLog).where(AuditLog.action == "offer_changed")).all()
+        assert sorted((row.target, row.details["status"]) for row in logged) == [
+            (f"offer {shop}", ["active", "paused"]),
+            (f"offer {sport}", ["active", "paused"]),
+        ]
+    with session_scope(store_engine) as s, pytest.raises(OfferError) as refused:
+        set_status(s, root, [sport, draft], "active")  # the draft has no landing page: neither is activated
+    assert (refused.value.key, refused.value.params["offer"], refused.value.params["reason_key"]) == (
+        "catalogue.bulk_refused",
+        draft,
+        "catalogue.no_pages",
+    )
+    with session_scope(store_engine) as s:
+        assert s.get(Offer, sport).status == "paused"
+        assert set_status(s, root, [sport, shop], "paused") == ()
+        with pytest.raises(ScopeError):
+            set_status(s, program.users["mgr"].scope, [sport], "active")
+        with pytest.raises(OfferError) as empty:
+            set_status(s, root, [], "active")
+        assert empty.value.key == "catalogue.none_picked"
+    twins = [_add(program, store_engine, OfferChange("Twin", "igaming", status="archived")) for _ in range(2)]
+    with session_scope(store_engine) as s, pytest.raises(OfferError) as named:
+        set_status(s, root, twins, "paused")  # back from the archive, the two would share a name
+    assert (named.value.params["offer"], named.value.params["reason_key"]) == (twins[1], "catalogue.name_taken")
+
+
+def test_the_page_sets_the_status_of_the_offers_picked(program: Program, store_engine: Engine) -> None:
+    draft = _add(program, store_engine, OfferChange("Draft", "igaming", status="paused"))
+    at = open_page("pages/20_catalogue.py", program.users["root"])
+    at.multiselect(key="catalogue_bulk_pick").select(program.tiny.offer).select(draft)
+    at.selectbox(key="catalogue_bulk_status").select("active")
+    at.button(key="FormSubmitter:catalogue_bulk-Set the status").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        f"Offer {draft}: An active offer needs at least one landing page: partners could not make links for it. "
+        "Nothing was changed."
+    ]
+    at.multiselect(key="catalogue_bulk_pick").unselect(draft).select(program.tiny.other_offer)
+    at.selectbox(key="catalogue_bulk_status").select("paused")
+    at.button(key="FormSubmitter:catalogue_bulk-Set the status").click().run()
+    assert not at.exception and not at.error
+    low, high = sorted((program.tiny.offer, program.tiny.other_offer))
+    assert at.success[0].value == f"Status set to Paused: 2 offer(s) ({low}, {high})."
+    assert at.multiselect(key="catalogue_bulk_pick").value == []
