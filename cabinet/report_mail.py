@@ -149,14 +149,20 @@ def _request(view: SavedView, user: SessionUser, now: datetime) -> ReportRequest
 
 def _queue_one(session: Session, wh: Warehouse, view: SavedView, user: SessionUser, login: User, now: datetime,
                currency: str, base_url: str | None) -> int:  # fmt: skip
-    req = _request(view, user, now)
     values: dict[str, object] = {
         "view": view.name,
-        "period": f"{req.date_from:%Y-%m-%d} – {req.date_to:%Y-%m-%d}",
+        "period": "—",
         "every": lambda loc: translate(f"views.every_{view.email_every}", loc),
         "link": f"{base_url.rstrip('/')}/reports" if base_url else (lambda loc: translate("reports.title", loc)),
     }
     attachment = None
+    try:
+        req = _request(view, user, now)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:  # a view stored some other way than by the page
+        error = str(exc)
+        values["lines"] = lambda loc: translate("mail.report_failed", loc, error=error)
+        return _send(session, login, values, None)
+    values["period"] = f"{req.date_from:%Y-%m-%d} – {req.date_to:%Y-%m-%d}"
     if not req.metrics:
         values["lines"] = lambda loc: translate("mail.report_no_metrics", loc)
     else:
@@ -173,6 +179,10 @@ def _queue_one(session: Session, wh: Warehouse, view: SavedView, user: SessionUs
                 attachment = (f"report_{req.date_from}_{req.date_to}.xlsx", to_bytes(frame, "xlsx"))
             elif frame.height > MAX_ROWS:
                 values["lines"] = lambda loc: translate("mail.report_too_big", loc, rows=fmt_number(frame.height, loc))
+    return _send(session, login, values, attachment)
+
+
+def _send(session: Session, login: User, values: dict[str, object], attachment: tuple[str, bytes] | None) -> int:
     mail = tell_user(session, login, "report", "report", **values)
     if mail is None:
         return 0

@@ -125,6 +125,10 @@ def test_a_view_with_no_data_or_no_metric_says_so_without_a_file(program: Progra
         s.get(SavedView, view_id).params = VIEW | {"metrics": ["revenue_secret"]}
     assert queue_reports(store_engine, wh, None, datetime(2027, 1, 1, 6, tzinfo=UTC)) == 1
     assert "None of the view's metrics is shown to you now" in _mails(store_engine)[-1].body
+    with session_scope(store_engine) as s:  # a view the page would not have saved: said, and the others still go
+        s.get(SavedView, view_id).params = VIEW | {"period": "custom", "dates": ["2026-11-01", "soon"]}
+    assert queue_reports(store_engine, wh, None, datetime(2027, 2, 1, 6, tzinfo=UTC)) == 1
+    assert "The report could not be made (Invalid isoformat string" in _mails(store_engine)[-1].body
 
 
 def test_a_schedule_is_refused_without_an_address_or_for_another_logins_view(
