@@ -1,4 +1,5 @@
-"""Reports: performance by any dimension, filtered, with totals, a chart and CSV/XLSX downloads."""
+"""Reports: performance by any dimension, filtered, with totals (beside the period before, when asked), a chart and
+CSV/XLSX downloads."""
 
 import plotly.express as px
 import streamlit as st
@@ -17,6 +18,7 @@ from cabinet.ui.widgets import (
     show_table,
     split_values,
 )
+from queries.compare import TIME_DIMS
 from queries.metrics import DIMENSIONS, FILTERS
 from queries.reports import ReportError, ReportRequest, ScopeError
 
@@ -87,12 +89,16 @@ with st.expander(t("reports.filters"), expanded=False):
         if values:
             filters[dim] = values
 
+by_time = bool(TIME_DIMS & set(group_by))  # the days of two periods differ: nothing to set beside each row
+asked = st.checkbox(t("reports.compare"), key="reports_compare", disabled=by_time,
+                    help=t("reports.compare_time" if by_time else "reports.compare_help"))  # fmt: skip
+compare = asked and not by_time
 if not metrics:
     st.info(t("reports.pick_metric"))
     st.stop()
 req = ReportRequest(date_from, date_to, user.timezone, tuple(group_by), tuple(metrics), tuple(filters.items()))
 try:
-    frame = data.report(user.scope, snap.snapshot_id, req)
+    frame = (data.compared_report if compare else data.report)(user.scope, snap.snapshot_id, req)
 except (ReportError, ScopeError) as exc:
     key = getattr(exc, "key", None)
     st.error(t("reports.bad_request", error=t(key, **exc.params) if key else str(exc)))

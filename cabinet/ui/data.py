@@ -16,6 +16,7 @@ from cabinet.ui.text import t
 from queries import (
     cohorts,
     commissions,
+    compare,
     conversion_lag,
     dashboard,
     detail,
@@ -72,6 +73,12 @@ def snapshot_or_stop() -> SnapshotInfo:
 def report(scope: Scope, snapshot_id: str, req: ReportRequest) -> pl.DataFrame:
     """Report rows plus a totals row, cached per scope, snapshot and request."""
     return reports.report_with_totals(scope, wh=warehouse(), req=req)
+
+
+@st.cache_data(ttl=300, max_entries=128, show_spinner=False)
+def compared_report(scope: Scope, snapshot_id: str, req: ReportRequest) -> pl.DataFrame:
+    """The report with totals beside the period of the same length before (`queries.compare`), cached likewise."""
+    return compare.compared(scope, wh=warehouse(), req=req)
 
 
 @st.cache_data(ttl=300, max_entries=256, show_spinner=False)

@@ -204,14 +204,29 @@ def kpi_cards(frame: pl.DataFrame, visible: tuple[str, ...], per_row: int = 4) -
             )
 
 
+def _column(name: str) -> tuple[str, str]:
+    """(metric, part) of a report column: part "" for the metric, "prev" / "change" for its value in the period
+    before and the change (`queries.compare`); ("", "") for a dimension."""
+    for part in ("prev", "change"):
+        if name.endswith(f"_{part}") and (metric := name.removesuffix(f"_{part}")) in (*COUNTS, *MONEY, *RATES):
+            return metric, part
+    return (name, "") if name in COUNTS or name in MONEY or name in RATES else ("", "")
+
+
+def _header(name: str) -> str:
+    metric, part = _column(name)
+    if not metric:
+        return t(f"dim.{name}")
+    return t(f"common.col_{part}", metric=short_label(metric)) if part else short_label(metric)
+
+
 def display_frame(frame: pl.DataFrame) -> pl.DataFrame:
     """Column headers translated for display (values stay numbers so sorting works); money to the cent, a negative
     amount that rounds to zero shown as 0.00, not -0.00 (the downloads keep the exact values)."""
     cents = [pl.when(pl.col(c).round(2) == 0).then(0.0).otherwise(pl.col(c).round(2)).alias(c)
-             for c in frame.columns if c in MONEY and frame[c].dtype.is_float()]  # fmt: skip
-    return frame.with_columns(cents).rename(
-        {c: short_label(c) if c in COUNTS or c in MONEY or c in RATES else t(f"dim.{c}") for c in frame.columns}
-    )
+             for c in frame.columns if _column(c)[0] in MONEY and _column(c)[1] != "change"
+             and frame[c].dtype.is_float()]  # fmt: skip
+    return frame.with_columns(cents).rename({c: _header(c) for c in frame.columns})
 
 
 def number_format(metric: str) -> str | None:
@@ -226,13 +241,17 @@ def number_format(metric: str) -> str | None:
 def display_config(frame: pl.DataFrame) -> dict[str, object]:
     """Number formats for the metric columns of `frame` (machine names), keyed by their translated headers."""
     # fixed widths: a long translated header must not push the (right-aligned) values out of a narrow table
-    return {
-        short_label(c): st.column_config.NumberColumn(
-            format=number_format(c), width="small" if c in COUNTS else "medium", help=t(f"metric.{c}")
-        )
-        for c in frame.columns
-        if number_format(c) is not None
-    }
+    config: dict[str, object] = {}
+    for c in frame.columns:
+        metric, part = _column(c)
+        if not metric or number_format(metric) is None:
+            continue
+        fmt = "percent" if part == "change" else number_format(metric)
+        config[_header(c)] = st.column_config.NumberColumn(
+            format=fmt, width="small" if metric in COUNTS and part != "change" else "medium",
+            help=t(f"common.colhelp_{part}") if part else t(f"metric.{c}"),
+        )  # fmt: skip
+    return config
 
 
 def show_table(frame: pl.DataFrame) -> None:

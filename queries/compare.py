@@ -1,0 +1,84 @@
+"""A report beside the period of the same length before it: which offers, countries or sub ids grew or fell.
+
+Each metric gets `<metric>_prev` (its value in the period before) and `<metric>_change` (the change as a fraction of
+the value before, as the Dashboard computes it; None when there was nothing before). The rows are the groups of
+either period: a group with nothing in one of them counts 0 there (its rates stay empty). The totals row stays last.
+A grouping by a time dimension has nothing to set beside each row (the days differ), so it is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import polars as pl
+
+from cabinet.access import Scope
+from queries.dashboard import previous_period
+from queries.metrics import RATES
+from queries.reports import ReportError, ReportRequest, report_with_totals
+from queries.warehouse import Warehouse
+
+TIME_DIMS = frozenset({"hour", "day", "week", "month"})
+
+
+def prev_column(metric: str) -> str:
+    return f"{metric}_prev"
+
+
+def change_column(metric: str) -> str:
+    return f"{metric}_change"
+
+
+def compared(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl.DataFrame:
+    """The report of `req` with totals (`report_with_totals`) and, after its metrics, each metric's value in the
+    period before and its change."""
+    if TIME_DIMS & set(req.group_by):
+        raise ReportError("a report grouped by time cannot be set beside the period before")
+    prev_from, prev_to = previous_period(req.date_from, req.date_to)
+    now = report_with_totals(scope, wh=wh, req=req)
+    before = report_with_totals(scope, wh=wh, req=replace(req, date_from=prev_from, date_to=prev_to))
+    keys, metrics = list(req.group_by), list(req.metrics)
+    if now.is_empty() and before.is_empty():
+        return now.with_columns(
+            [pl.lit(None, pl.Float64).alias(c(m)) for m in metrics for c in (prev_column, change_column)]
+        )
+    before = before.rename({m: prev_column(m) for m in metrics})
+    if keys:  # the groups of both periods, then both totals rows; a missing group or total counts 0
+        body = _split(now, keys)[0].join(_split(before, keys)[0], on=keys, how="full", coalesce=True, nulls_equal=True)
+        totals = _totals(_split(now, keys)[1], _split(before, keys)[1], keys)
+        both = pl.concat([body.sort(keys, nulls_last=True), totals.select(body.columns)], how="vertical_relaxed")
+    else:
+        both = _totals(now, before, keys)
+    counted = [m for m in metrics if m not in RATES]
+    both = both.with_columns([pl.col(c).fill_null(0) for m in counted for c in (m, prev_column(m))])
+    changes = [
+        pl.when(pl.col(prev_column(m)).is_not_null() & (pl.col(prev_column(m)) != 0))
+        .then((pl.col(m).cast(pl.Float64) - pl.col(prev_column(m)).cast(pl.Float64)) / pl.col(prev_column(m)).abs())
+        .otherwise(None)
+        .alias(change_column(m))
+        for m in metrics
+    ]
+    order = [*keys, *metrics, *(c(m) for m in metrics for c in (prev_column, change_column))]
+    return both.with_columns(changes).select(order)
+
+
+def _split(frame: pl.DataFrame, keys: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The groups and the totals row of a report with totals (both empty for an empty report)."""
+    if frame.is_empty():
+        return frame, frame.clear()
+    return frame.head(frame.height - 1), frame.tail(1)
+
+
+def _totals(now: pl.DataFrame, before: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """One row: the totals of both periods side by side (an empty period's as nulls), keyed as the report's."""
+    now_row = now if not now.is_empty() else pl.DataFrame([pl.Series(c, [None], now.schema[c]) for c in now.columns])
+    prev_cols = [c for c in before.columns if c not in keys]
+    prev_row = (
+        before.select(prev_cols)
+        if not before.is_empty()
+        else pl.DataFrame([pl.Series(c, [None], before.schema[c]) for c in prev_cols])
+    )
+    row = pl.concat([now_row, prev_row], how="horizontal")
+    if keys and now.is_empty():  # the totals row is keyed "Total", as `with_totals` keys it
+        row = row.with_columns(pl.lit("Total", pl.String).alias(keys[0]))
+    return row

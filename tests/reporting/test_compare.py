@@ -1,0 +1,67 @@
+"""Reports beside the period before: each group's metrics then and their change, the groups of either period, the
+totals last; a time grouping refused."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import polars as pl
+import pytest
+
+from queries.compare import compared
+from queries.reports import ReportError, ReportRequest, report_with_totals
+from queries.warehouse import Warehouse
+from tests.reporting.conftest import Program
+from tests.reporting.test_pages import _open as open_page
+from tests.reporting.test_review import busy  # noqa: F401 - the fixture: October and November traffic
+
+NOVEMBER = ReportRequest(date(2026, 11, 1), date(2026, 11, 10), "UTC", ("country",), ("clicks", "ftds", "cr"))
+
+
+def _rows(frame: pl.DataFrame, key: str) -> dict[object, dict[str, object]]:
+    return {r[key]: r for r in frame.iter_rows(named=True)}
+
+
+def test_each_group_beside_the_period_before(busy: Program) -> None:  # noqa: F811
+    wh, scope = Warehouse(busy.tiny.settings.warehouse_dir), busy.users["root"].scope
+    frame = compared(scope, wh=wh, req=NOVEMBER)
+    now = _rows(report_with_totals(scope, wh=wh, req=NOVEMBER), "country")
+    october = replace(NOVEMBER, date_from=date(2026, 10, 22), date_to=date(2026, 10, 31))
+    before = _rows(report_with_totals(scope, wh=wh, req=october), "country")
+    rows = _rows(frame, "country")
+    assert set(rows) == set(now) | set(before) and frame["country"][-1] == "Total"
+    assert frame.columns == ["country", "clicks", "ftds", "cr", "clicks_prev", "clicks_change", "ftds_prev",
+                             "ftds_change", "cr_prev", "cr_change"]  # fmt: skip
+    de = rows["DE"]  # 150 clicks in October on the parent's link, a couple in November
+    assert (de["clicks"], de["clicks_prev"]) == (now["DE"]["clicks"], 150)
+    assert de["clicks_change"] == pytest.approx((now["DE"]["clicks"] - 150) / 150)
+    gb = rows["GB"]  # the child's new traffic: nothing before
+    assert (gb["clicks_prev"], gb["clicks_change"]) == (0, None)
+    total = rows["Total"]
+    assert (total["clicks"], total["clicks_prev"]) == (now["Total"]["clicks"], before["Total"]["clicks"])
+    assert before["Total"]["cr"] == 0 and total["cr_change"] is None  # no conversion in October: no rate to change
+
+
+def test_a_group_gone_since_counts_zero_now_and_a_time_grouping_is_refused(busy: Program) -> None:  # noqa: F811
+    wh, scope = Warehouse(busy.tiny.settings.warehouse_dir), busy.users["mgr"].scope
+    later = replace(NOVEMBER, date_from=date(2026, 11, 11), date_to=date(2026, 11, 20), group_by=("offer_id",))
+    frame = compared(scope, wh=wh, req=later)  # nothing after Nov 10: every group is one of the period before
+    assert frame.height >= 2 and frame["clicks"].to_list() == [0] * frame.height
+    assert frame["clicks_change"].to_list()[-1] == -1.0  # the totals row: everything gone
+    assert compared(scope, wh=wh, req=replace(later, group_by=())).height == 1
+    with pytest.raises(ReportError):
+        compared(scope, wh=wh, req=replace(NOVEMBER, group_by=("day",)))
+
+
+def test_the_reports_page_compares_when_asked(busy: Program) -> None:  # noqa: F811
+    at = open_page("pages/02_reports.py", busy.users["mgr"])
+    at.selectbox(key="reports_period_en").set_value("custom").run()
+    at.date_input(key="reports_dates").set_value((date(2026, 11, 1), date(2026, 11, 10))).run()
+    assert at.checkbox(key="reports_compare").disabled  # grouped by day: nothing to set beside each row
+    at.multiselect(key="reports_group_by_en").set_value(["country"]).run()
+    at.checkbox(key="reports_compare").check().run()
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert {"Clicks", "Clicks before", "Clicks ±"} <= set(table.columns)
+    assert table["Country"].to_list()[-1] == "Total"
