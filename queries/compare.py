@@ -44,9 +44,13 @@ def compared(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl.DataFrame
         )
     before = before.rename({m: prev_column(m) for m in metrics})
     if keys:  # the groups of both periods, then both totals rows; a missing group or total counts 0
-        body = _split(now, keys)[0].join(_split(before, keys)[0], on=keys, how="full", coalesce=True, nulls_equal=True)
+        # the report's own order (by its keys), then the groups only the period before had, in its order
+        now_body = _split(now, keys)[0].with_row_index("_now")
+        before_body = _split(before, keys)[0].with_row_index("_before")
+        body = now_body.join(before_body, on=keys, how="full", coalesce=True, nulls_equal=True)
+        body = body.sort(["_now", "_before"], nulls_last=True).drop("_now", "_before")
         totals = _totals(_split(now, keys)[1], _split(before, keys)[1], keys)
-        both = pl.concat([body.sort(keys, nulls_last=True), totals.select(body.columns)], how="vertical_relaxed")
+        both = pl.concat([body, totals.select(body.columns)], how="vertical_relaxed")
     else:
         both = _totals(now, before, keys)
     counted = [m for m in metrics if m not in RATES]

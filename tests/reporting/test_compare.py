@@ -31,6 +31,8 @@ def test_each_group_beside_the_period_before(busy: Program) -> None:  # noqa: F8
     before = _rows(report_with_totals(scope, wh=wh, req=october), "country")
     rows = _rows(frame, "country")
     assert set(rows) == set(now) | set(before) and frame["country"][-1] == "Total"
+    listed = frame["country"].to_list()  # the report's own order, then what only the period before had
+    assert listed == [*now][:-1] + [k for k in before if k not in now] + ["Total"]
     assert frame.columns == ["country", "clicks", "ftds", "cr", "clicks_prev", "clicks_change", "ftds_prev",
                              "ftds_change", "cr_prev", "cr_change"]  # fmt: skip
     de = rows["DE"]  # 150 clicks in October on the parent's link, a couple in November
