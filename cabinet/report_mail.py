@@ -2,7 +2,8 @@
 or on the first of each month, from `HOUR` o'clock in its own time zone.
 
 The message names the view and its period, gives the totals row, and attaches the report as the page's XLSX
-download would be (machine column names, a totals row last). The report is made as the login would see the page at
+download would be (machine column names, a totals row last; a view saved "beside the period before" with each
+metric's value then and its change). The report is made as the login would see the page at
 that moment: its scope now (a partner's sub-partners to its tier's depth, a manager's partners), the metrics its
 tier shows now (a metric no longer shown is left out), the view's period counted in its time zone. A report of more
 than `MAX_ROWS` rows is not attached; the message says to open the view in the cabinet.
@@ -25,12 +26,13 @@ from sqlalchemy.orm import Session
 from cabinet.access import ScopeError, build_session_user
 from cabinet.errors import RefusedRequest
 from cabinet.export import to_bytes
-from cabinet.formatting import fmt_money, fmt_number, fmt_rate, period_dates
+from cabinet.formatting import fmt_change, fmt_money, fmt_number, fmt_rate, period_dates
 from cabinet.i18n import translate
 from cabinet.mail import tell_user
 from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner, SavedView, User
+from queries.compare import TIME_DIMS, change_column, compared
 from queries.dashboard import base_currency
 from queries.metrics import DIMENSIONS, FILTERS, MONEY, RATES
 from queries.reports import ReportError, ReportRequest, report_with_totals
@@ -166,15 +168,16 @@ def _queue_one(session: Session, wh: Warehouse, view: SavedView, user: SessionUs
     if not req.metrics:
         values["lines"] = lambda loc: translate("mail.report_no_metrics", loc)
     else:
+        beside = bool((view.params or {}).get("compare")) and not TIME_DIMS & set(req.group_by)
         try:
-            frame = report_with_totals(user.scope, wh=wh, req=req)
+            frame = (compared if beside else report_with_totals)(user.scope, wh=wh, req=req)
         except (ReportError, ScopeError) as exc:
             error = str(exc)
             values["lines"] = lambda loc: translate("mail.report_failed", loc, error=error)
         else:
             rows = max(frame.height - 1, 0) if req.group_by else frame.height  # the totals row is not one
             totals = frame.tail(1).to_dicts()[0] if frame.height else {}
-            values["lines"] = lambda loc: _totals(totals, req, currency, loc, rows)
+            values["lines"] = lambda loc: _totals(totals, req, currency, loc, rows, beside)
             if rows > 0 and frame.height <= MAX_ROWS:
                 attachment = (f"report_{req.date_from}_{req.date_to}.xlsx", to_bytes(frame, "xlsx"))
             elif frame.height > MAX_ROWS:
@@ -191,8 +194,10 @@ def _send(session: Session, login: User, values: dict[str, object], attachment: 
     return 1
 
 
-def _totals(row: dict[str, object], req: ReportRequest, currency: str, locale: str, rows: int) -> str:
-    """The totals of the report, a line per metric, after the number of rows."""
+def _totals(row: dict[str, object], req: ReportRequest, currency: str, locale: str, rows: int,
+            beside: bool = False) -> str:  # fmt: skip
+    """The totals of the report, a line per metric (`beside`: with its change against the period before), after the
+    number of rows."""
     if not rows:
         return translate("mail.report_empty", locale)
 
@@ -203,5 +208,8 @@ def _totals(row: dict[str, object], req: ReportRequest, currency: str, locale: s
         return fmt_money(number, currency, locale) if metric in MONEY else fmt_number(number, locale)
 
     lines = [translate("mail.report_rows", locale, rows=fmt_number(rows, locale))]
-    lines += [f"{translate(f'metric.{m}', locale).split(' (')[0]}: {value(m, row.get(m))}" for m in req.metrics]
+    for m in req.metrics:
+        change = fmt_change(row.get(change_column(m)), locale) if beside else None  # type: ignore[arg-type]
+        lines.append(f"{translate(f'metric.{m}', locale).split(' (')[0]}: {value(m, row.get(m))}"
+                     + (f" ({change})" if change else ""))  # fmt: skip
     return "\n".join(lines)

@@ -20,7 +20,7 @@ from cabinet.store.models import SavedView
 PAGES = ("reports",)
 NAME_MAX = 80
 PER_LOGIN = 30  # views of one page
-KEYS = ("period", "dates", "group_by", "metrics", "offers", "filters")
+KEYS = ("period", "dates", "group_by", "metrics", "offers", "filters", "compare")
 
 
 class ViewError(RefusedRequest):
@@ -48,6 +48,9 @@ def _check(params: dict[str, Any], dims: tuple[str, ...], metrics: tuple[str, ..
     if any(k not in filters for k in typed) or any(len(v) > 500 for v in typed.values()):
         raise ViewError(f"filters {sorted(typed)!r} are not allowed", "views.bad")
     out["filters"] = typed
+    if not isinstance(params.get("compare", False), bool):
+        raise ViewError(f"compare {params.get('compare')!r}", "views.bad")
+    out["compare"] = params.get("compare", False)  # each row beside the period before (`queries.compare`)
     return out
 
 

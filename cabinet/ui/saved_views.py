@@ -51,6 +51,7 @@ def _current(spec: ViewPage) -> dict[str, Any]:
         "metrics": list(state.get(f"_choice_{spec.key('metrics')}", [])),
         "offers": list(state.get(f"_choice_{spec.key('f_offer')}", [])),
         "filters": {d: state.get(spec.key(f"f_{d}"), "") for d in spec.filters},
+        "compare": bool(state.get(spec.key("compare"), False)),
     }
     if isinstance(dates, tuple | list) and len(dates) == 2:
         params["dates"] = [d.isoformat() for d in dates]
@@ -69,6 +70,7 @@ def _apply(spec: ViewPage, params: dict[str, Any]) -> None:
         state[f"_choice_{spec.key(name)}"] = value
     for dim in spec.filters:  # text inputs without a default: their own keys take the values
         state[spec.key(f"f_{dim}")] = params["filters"].get(dim, "")
+    state[spec.key("compare")] = bool(params.get("compare", False))
     renew_widgets()
 
 

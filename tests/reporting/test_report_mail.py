@@ -163,3 +163,19 @@ def test_the_reports_page_schedules_the_view_picked(program: Program, store_engi
     assert [t.value for t in at.toast] == ['"By day" will not be emailed any more.']
     with session_scope(store_engine) as s:
         assert s.get(SavedView, view_id).email_every is None
+
+
+def test_a_view_saved_beside_the_period_before_says_each_change(program: Program, store_engine: Engine) -> None:
+    view_id = _view(program, store_engine)
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    with session_scope(store_engine) as s:  # the tiny program's November against the 30 days before: all new
+        s.get(SavedView, view_id).params = VIEW | {"group_by": ["offer_id"], "compare": True}
+    assert queue_reports(store_engine, wh, None, MONDAY) == 1
+    [mail] = _mails(store_engine)
+    assert "Clicks: 2\n" in mail.body  # nothing before: no change to say
+    header = next(openpyxl.load_workbook(io.BytesIO(mail.attachment)).active.iter_rows(values_only=True))
+    assert header == ("offer_id", "clicks", "ftds", "commission", "clicks_prev", "clicks_change", "ftds_prev",
+                      "ftds_change", "commission_prev", "commission_change")  # fmt: skip
+    # four weeks later the tiny program's 1 and 2 November are in the 30 days before: everything gone since
+    assert queue_reports(store_engine, wh, None, datetime(2026, 12, 7, 6, tzinfo=UTC)) == 1
+    assert "Clicks: 0 (-100.0%)\nFTDs: 0 (-100.0%)" in _mails(store_engine)[-1].body

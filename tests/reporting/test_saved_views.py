@@ -48,6 +48,7 @@ def test_a_view_is_saved_replaced_and_deleted_by_its_login_only(program: Program
         ("v", {"offers": ["one"]}, "views.bad"),
         ("v", {"period": "custom", "dates": ["2026-11-01", "not a day"]}, "views.bad"),
         ("v", {"sql": "drop table users"}, "views.bad"),
+        ("v", {"compare": "yes"}, "views.bad"),
     ],
 )
 def test_bad_views_are_refused_and_nothing_is_saved(
