@@ -1,5 +1,5 @@
-"""Creatives a partner may download: the banners of the offers its tier runs (and the program's own), their files,
-and the partner's link to pair each one with.
+"""Creatives a partner may download: the banners and text ads of the offers its tier runs (and the program's own),
+their files, and the partner's link to pair each one with (put into a text ad where it says `{link}`).
 
 Files live under the data directory's `creatives/`; a store row naming a path outside it (`../`, an absolute path)
 or a file that is gone is reported, never read.
@@ -56,6 +56,11 @@ def partner_creatives(session: Session, scope: Scope, partner_id: int | None) ->
         if c.offer_id is None or c.offer_id in offers
     ]  # fmt: skip
     return sorted(items, key=lambda i: (i.offer or "", -(i.width or 0) * (i.height or 0), i.creative_id))
+
+
+def with_link(text: str, url: str | None) -> str:
+    """A text ad as a partner posts it: its link where the text says `{link}` (left as it is without a link)."""
+    return text if url is None else text.replace("{link}", url)
 
 
 def creative_file(creatives_dir: Path, item: CreativeItem) -> bytes | None:

@@ -1,4 +1,5 @@
-"""Creatives added and removed by admins: image banners uploaded into the data directory's `creatives/uploads/`.
+"""Creatives added and removed by admins: image banners uploaded into the data directory's `creatives/uploads/`, and
+text ads written in the cabinet (a partner's link goes where the text says `{link}`).
 
 An upload is taken only when Pillow reads it whole as PNG, JPEG, GIF or WebP within the size limits; its pixel size
 and type come from the image, not from the file's name or what the browser said. SVG is refused: it can carry script,
@@ -29,6 +30,8 @@ from cabinet.store.models import Creative, Offer, User
 MAX_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 4000  # pixels: the largest banner sizes are 970x250 and 300x1050; a poster fits too
 NAME_MAX = 200
+TEXT_MAX = 2000  # characters of a text ad: an email's paragraph, a post, a message
+LINK = "{link}"  # where a text ad puts the partner's link (`cabinet.creatives.with_link`)
 UPLOADS = "uploads"
 FORMATS = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg"), "GIF": ("image/gif", "gif"),
            "WEBP": ("image/webp", "webp")}  # fmt: skip
@@ -104,34 +107,75 @@ def write_whole(path: Path, content: bytes) -> None:
     temporary.replace(path)
 
 
-def add_creative(session: Session, scope: Scope, creatives_dir: Path, new: NewCreative) -> Creative:
-    """Store an uploaded banner and its row (audit-logged)."""
-    _admin(scope)
-    if new.offer_id is not None and session.get(Offer, new.offer_id) is None:
-        raise CreativeError(f"no offer {new.offer_id}", "catalogue.no_such_offer", offer=new.offer_id)
-    if new.locale is not None and new.locale not in LOCALES:
-        raise CreativeError(f"no language {new.locale!r}", "catalogue.bad_locale")
-    picture = read_picture(new.content, new.filename)
-    name = " ".join((new.name or Path(new.filename).stem).split())[:NAME_MAX] or f"{picture.width}x{picture.height}"
-    relative = f"{UPLOADS}/{hashlib.sha256(new.content).hexdigest()[:32]}.{picture.extension}"
+@dataclass(frozen=True)
+class NewText:
+    """A text ad: its name for partners, the text (with `LINK` where the partner's link goes), its offer (None: the
+    whole program) and language (None: any)."""
+
+    name: str
+    text: str
+    offer_id: int | None = None
+    locale: str | None = None
+
+
+def _checked_target(session: Session, offer_id: int | None, locale: str | None) -> None:
+    if offer_id is not None and session.get(Offer, offer_id) is None:
+        raise CreativeError(f"no offer {offer_id}", "catalogue.no_such_offer", offer=offer_id)
+    if locale is not None and locale not in LOCALES:
+        raise CreativeError(f"no language {locale!r}", "catalogue.bad_locale")
+
+
+def _store(session: Session, scope: Scope, creatives_dir: Path, content: bytes, extension: str, shown_as: str,
+           creative: Creative) -> Creative:  # fmt: skip
+    """Write the file (named by its SHA-256, once) and the row, refusing a twin of the same offer; audit-logged."""
+    relative = f"{UPLOADS}/{hashlib.sha256(content).hexdigest()[:32]}.{extension}"
     twin = session.scalar(select(Creative.id).where(Creative.file_path == relative,
-                                                    Creative.offer_id.is_(None) if new.offer_id is None
-                                                    else Creative.offer_id == new.offer_id))  # fmt: skip
+                                                    Creative.offer_id.is_(None) if creative.offer_id is None
+                                                    else Creative.offer_id == creative.offer_id))  # fmt: skip
     if twin is not None:
-        raise CreativeError(f"creative {twin} is this file already", "catalogue.file_twin", file=new.filename,
+        raise CreativeError(f"creative {twin} is this file already", "catalogue.file_twin", file=shown_as,
                             creative=twin)  # fmt: skip
     target = creatives_dir / relative
     if not target.is_file():
-        write_whole(target, new.content)
-    creative = Creative(offer_id=new.offer_id, name=name, kind="banner", width=picture.width, height=picture.height,
-                        locale=new.locale, file_path=relative, mime_type=picture.mime_type,
-                        size_bytes=len(new.content))  # fmt: skip
+        write_whole(target, content)
+    creative.file_path, creative.size_bytes = relative, len(content)
     session.add(creative)
     session.flush()
+    size = f"{creative.width}x{creative.height}" if creative.width else f"{len(content)} bytes"
+    details = {"offer_id": creative.offer_id, "name": creative.name, "kind": creative.kind, "file": relative,
+               "size": size}  # fmt: skip
     audit(session, "creative_added", user=session.get(User, scope.user_id), username=scope.username,
-          target=f"creative {creative.id}", details={"offer_id": new.offer_id, "name": name, "file": relative,
-                                                     "size": f"{picture.width}x{picture.height}"})  # fmt: skip
+          target=f"creative {creative.id}", details=details)  # fmt: skip
     return creative
+
+
+def add_creative(session: Session, scope: Scope, creatives_dir: Path, new: NewCreative) -> Creative:
+    """Store an uploaded banner and its row (audit-logged)."""
+    _admin(scope)
+    _checked_target(session, new.offer_id, new.locale)
+    picture = read_picture(new.content, new.filename)
+    name = " ".join((new.name or Path(new.filename).stem).split())[:NAME_MAX] or f"{picture.width}x{picture.height}"
+    row = Creative(offer_id=new.offer_id, name=name, kind="banner", width=picture.width, height=picture.height,
+                   locale=new.locale, mime_type=picture.mime_type)  # fmt: skip
+    return _store(session, scope, creatives_dir, new.content, picture.extension, new.filename, row)
+
+
+def add_text(session: Session, scope: Scope, creatives_dir: Path, new: NewText) -> Creative:
+    """Store a text ad and its row (audit-logged): 1–`TEXT_MAX` characters naming `LINK` once or more."""
+    _admin(scope)
+    _checked_target(session, new.offer_id, new.locale)
+    name = " ".join(new.name.split())[:NAME_MAX]
+    text = "\n".join(line.rstrip() for line in new.text.strip().replace("\r\n", "\n").split("\n"))
+    if not name:
+        raise CreativeError("a text ad needs a name", "catalogue.text_no_name")
+    if not 1 <= len(text) <= TEXT_MAX:
+        raise CreativeError("the text is empty or too long", "catalogue.text_length", n=TEXT_MAX)
+    if LINK not in text:
+        raise CreativeError("the text does not say where the link goes", "catalogue.text_no_link", link=LINK)
+    if any(ord(c) < 32 and c not in "\n\t" for c in text):
+        raise CreativeError("the text has control characters", "catalogue.text_control")
+    row = Creative(offer_id=new.offer_id, name=name, kind="text", locale=new.locale, mime_type="text/plain")
+    return _store(session, scope, creatives_dir, text.encode(), "txt", name, row)
 
 
 def remove_creative(session: Session, scope: Scope, creatives_dir: Path, creative_id: int) -> Path | None:

@@ -1,4 +1,5 @@
-"""Creatives: banners of the offers the partner may run, to preview and download, each with the partner's link."""
+"""Creatives: banners and text ads of the offers the partner may run, to preview and download, each with the
+partner's link (in a text ad, where it says {link})."""
 
 from pathlib import Path
 
@@ -6,7 +7,7 @@ import streamlit as st
 
 from cabinet.ui import store
 from cabinet.ui.guard import require_user
-from cabinet.ui.store import link_url
+from cabinet.ui.store import link_url, with_link
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import fmt_number
 
@@ -44,22 +45,27 @@ for first in range(0, len(batch), 3):
     for col, item in zip(st.columns(3), batch[first : first + 3], strict=False):
         card = col.container(border=True)
         content = store.creative_file(item)
+        link = links.get(item.offer_id) if item.offer_id else None
+        url = link_url(domain, link) if link is not None else None
         if content is None:
             card.warning(t("creatives.missing"))
+        elif item.kind == "text":  # a text ad, the partner's link where it says {link}: copied or downloaded
+            content = with_link(content.decode(errors="replace"), url).encode()
+            card.code(content.decode(), language=None, wrap_lines=True)
         elif item.mime_type.startswith("image/"):
             w, h = item.width or 300, item.height or 250
             card.image(content, width=max(40, min(w, 300, w * 250 // h)))  # a preview at most 300 x 250
         card.markdown(f"**{item.name}**")
         kb = fmt_number(item.size_bytes / 1024, locale, 1)
-        card.caption(" · ".join(x for x in (item.offer or t("creatives.program"), item.size, f"{kb} KB") if x))
+        kind = t("creatives.text_ad") if item.kind == "text" else item.size
+        card.caption(" · ".join(x for x in (item.offer or t("creatives.program"), kind, f"{kb} KB") if x))
         if content is not None:
             card.download_button(t("creatives.download"), content, file_name=Path(item.file_path).name,
                                  mime=item.mime_type, key=f"creative_{item.creative_id}",
                                  icon=":material/download:")  # fmt: skip
-        link = links.get(item.offer_id) if item.offer_id else None
-        if link is not None:
+        if url is not None and item.kind != "text":
             card.caption(t("creatives.your_link"))
-            card.code(link_url(domain, link), language=None)
-        elif partner_id is not None and item.offer_id:
+            card.code(url, language=None)
+        elif url is None and partner_id is not None and item.offer_id:
             card.caption(t("creatives.no_link"))
             card.page_link("pages/06_links.py", label=t("creatives.make_link"), icon=":material/add_link:")

@@ -141,6 +141,8 @@ def creatives_box(scope: Scope, offer_id: int | None) -> None:
             content = creative_file(app_settings().creatives_dir, item)
             if content is None:
                 card.warning(t("catalogue.file_missing"))
+            elif item.kind == "text":
+                card.text(content.decode(errors="replace")[:300])  # as typed: text, never Markdown
             else:
                 w, h = item.width or 160, item.height or 160
                 card.image(content, width=max(20, min(w, 160, w * 160 // h)))  # at most 160 x 160
@@ -148,6 +150,12 @@ def creatives_box(scope: Scope, offer_id: int | None) -> None:
             card.caption(" · ".join(x for x in (item.name, item.size, f"{kb} KB", item.locale or "") if x))
             if card.button(t("catalogue.remove"), key=f"catalogue_remove_{item.creative_id}", icon=":material/delete:"):
                 _remove(scope, item.creative_id)
+    _upload_form(scope, offer_id)
+    _text_form(scope, offer_id)
+
+
+def _upload_form(scope: Scope, offer_id: int | None) -> None:
+    """The form that uploads banners to the offer (None: the program)."""
     languages = [ANY_LANGUAGE, *LOCALES]
     generation = st.session_state.setdefault(_UPLOADS_KEY, 0)  # a new uploader, empty, after each upload
     with st.form(f"catalogue_upload_{offer_id or 0}"):
@@ -171,3 +179,26 @@ def creatives_box(scope: Scope, offer_id: int | None) -> None:
         return "creative_added", ", ".join(map(str, added))
 
     save_then_rerun(add, CREATIVE_DONE_KEY)
+
+
+def _text_form(scope: Scope, offer_id: int | None) -> None:
+    """The form that adds a text ad to the offer (None: the program)."""
+    tag = offer_id or 0
+    keys = {"name": f"catalogue_text_name_{tag}", "locale": f"catalogue_text_locale_{tag}",
+            "body": f"catalogue_text_body_{tag}"}  # fmt: skip
+    with st.form(f"catalogue_text_{tag}"):
+        st.markdown(f"**{t('catalogue.text_title')}**")
+        left, right = st.columns(2)
+        name = left.text_input(t("catalogue.creative_name"), max_chars=_creatives.NAME_MAX, key=keys["name"])
+        locale = right.selectbox(t("catalogue.creative_locale"), [ANY_LANGUAGE, *LOCALES], key=keys["locale"],
+                                 format_func=lambda c: LANGUAGE_NAMES.get(c, t("catalogue.any_language")))  # fmt: skip
+        text = st.text_area(t("catalogue.text_body"), max_chars=_creatives.TEXT_MAX, height=120, key=keys["body"],
+                            help=t("catalogue.text_help", link=_creatives.LINK, n=_creatives.TEXT_MAX))  # fmt: skip
+        if not st.form_submit_button(t("catalogue.text_submit"), icon=":material/notes:"):
+            return
+    new = _creatives.NewText(name, text, offer_id, locale or None)
+
+    def add(session: Session) -> tuple[str, str]:
+        return "creative_added", str(_creatives.add_text(session, scope, app_settings().creatives_dir, new).id)
+
+    save_then_rerun(add, CREATIVE_DONE_KEY, clear=(keys["name"], keys["body"]))

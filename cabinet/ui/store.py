@@ -29,7 +29,7 @@ from cabinet.access import Scope, scoped_partner
 from cabinet.account import METHODS, AccountError, masked
 from cabinet.audit_log import MAX_ROWS as AUDIT_MAX_ROWS
 from cabinet.audit_log import AuditRow
-from cabinet.creatives import CreativeItem
+from cabinet.creatives import CreativeItem, with_link
 from cabinet.invites import INVITE_DAYS, Application, InviteError
 from cabinet.mail import PREFS as EMAIL_PREFS
 from cabinet.mail import partner_prefs
@@ -77,6 +77,7 @@ __all__ = [  # what pages use besides the functions below
     "link_url",
     "masked",
     "qr_png",
+    "with_link",
 ]
 
 
