@@ -75,7 +75,7 @@ def _choose(tab, label: str, option: str) -> None:  # type: ignore[no-untyped-de
     idle = tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
     for attempt in range(3):
         idle.wait_for(timeout=30_000)
-        tab.get_by_label(label).click()
+        tab.get_by_role("combobox", name=label, exact=True).click()
         wanted = tab.get_by_role("option", name=option)
         try:
             wanted.wait_for(timeout=5_000 if attempt < 2 else 30_000)
@@ -148,7 +148,7 @@ def test_report_flow_in_a_real_browser(tab, demo_server: Server) -> None:  # typ
     _choose(tab, "Language", "Русский")
     _see(tab.get_by_role("heading", name="Отчёты"), "russian")
     # the user's choices survive the switch and their labels follow the language
-    assert tab.get_by_label("Период").input_value() == "Прошлый месяц"
+    assert tab.get_by_role("combobox", name="Период", exact=True).input_value() == "Прошлый месяц"
     _see(tab.get_by_text("Страна", exact=True).first, "group_label_in_russian")
     from playwright.sync_api import expect
 
