@@ -54,7 +54,7 @@ headers = {c: t(f"review.col_{c}") for c in table.columns}
 config = {headers[c]: st.column_config.NumberColumn(format="%.1f%%", help=t(f"review.colhelp_{c}")) for c in percent}
 config |= {headers[c]: st.column_config.NumberColumn(format=number_format(c)) for c in ("clicks", "ftds", "commission")}
 config[headers["open"]] = st.column_config.LinkColumn(display_text=t("review.view_as"), help=t("review.view_as_help"))
-st.dataframe(table.rename(headers), hide_index=True, width="stretch", column_config=config)
+st.dataframe(table.rename(headers), hide_index=True, width="stretch", column_config=config, placeholder="—")
 download_buttons(shown.with_columns(pl.col("signals").list.join(",")), f"partner_review_{date_from}_{date_to}",
                  key="review")  # fmt: skip
 before = previous_period(date_from, date_to)

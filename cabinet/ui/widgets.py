@@ -256,7 +256,9 @@ def display_config(frame: pl.DataFrame) -> dict[str, object]:
 
 def show_table(frame: pl.DataFrame) -> None:
     """A report frame as a sortable table: translated headers, money, rates and counts formatted."""
-    st.dataframe(display_frame(frame), hide_index=True, width="stretch", column_config=display_config(frame))
+    st.dataframe(
+        display_frame(frame), hide_index=True, width="stretch", column_config=display_config(frame), placeholder="—"
+    )  # an empty change or rate, not the word None
 
 
 def download_buttons(frame: pl.DataFrame, name: str, key: str) -> None:

@@ -101,6 +101,10 @@ def _download(tab, name: str) -> bytes:  # type: ignore[no-untyped-def]
                 tab.get_by_role("button", name=name).click()
             return Path(info.value.path()).read_bytes()
         except PlaywrightTimeout:
+            # a button whose file request was lost keeps its spinner and takes no more clicks (CI saw it once under
+            # load): as a person would, load the page again
+            tab.reload()
+            tab.get_by_role("button", name=name).wait_for(timeout=30_000)
             continue
     shown = tab.locator("[data-testid=stApp]").inner_text(timeout=5_000)[:1_000]
     tab.screenshot(path=str(RESULTS_DIR / f"e2e_failed_download_{name[:20]}.png"), full_page=True)
