@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
@@ -58,9 +58,13 @@ def _start(every: str, day: date) -> date:
 def due_for(every: str, now: datetime, tz: str) -> str:
     """The day, week or month (the ISO date it starts) whose report is the latest due at `now` in `tz`: the current
     one from `HOUR` o'clock on its first day, the one before until then."""
-    local = now.astimezone(ZoneInfo(tz))
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):  # a login's zone that is no longer one: its reports go by UTC
+        zone = ZoneInfo("UTC")
+    local = now.astimezone(zone)
     start = _start(every, local.date())
-    if local < datetime.combine(start, time(HOUR), ZoneInfo(tz)):
+    if local < datetime.combine(start, time(HOUR), zone):
         start = _start(every, start - timedelta(days=1))
     return start.isoformat()
 
@@ -96,7 +100,7 @@ def queue_reports(engine: Engine, wh: Warehouse, base_url: str | None = None, no
         scheduled = session.execute(
             select(SavedView.id, SavedView.email_every, SavedView.emailed_for, User.username, User.timezone)
             .join(User, User.id == SavedView.user_id)
-            .where(SavedView.email_every.is_not(None), User.is_active.is_(True))
+            .where(SavedView.email_every.is_not(None), SavedView.page == "reports", User.is_active.is_(True))
             .order_by(SavedView.id)
         ).all()
     queued = 0

@@ -58,6 +58,7 @@ def test_when_a_day_week_or_month_is_due() -> None:
     # 03:00 UTC on Monday is 06:00 in Moscow: its week is due there, not yet in UTC
     assert due_for("week", MONDAY.replace(hour=3), "Europe/Moscow") == "2026-11-09"
     assert due_for("week", MONDAY.replace(hour=3), "UTC") == "2026-11-02"
+    assert due_for("week", MONDAY.replace(hour=3), "Mars/Olympus") == "2026-11-02"  # not a zone: UTC's
 
 
 def test_a_weekly_view_goes_once_a_week_with_the_report_attached(program: Program, store_engine: Engine) -> None:
