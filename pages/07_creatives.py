@@ -1,6 +1,7 @@
 """Creatives: banners and text ads of the offers the partner may run, to preview and download, each with the
 partner's link (in a text ad, where it says {link})."""
 
+import re
 from pathlib import Path
 
 import streamlit as st
@@ -60,7 +61,9 @@ for first in range(0, len(batch), 3):
         kind = t("creatives.text_ad") if item.kind == "text" else item.size
         card.caption(" · ".join(x for x in (item.offer or t("creatives.program"), kind, f"{kb} KB") if x))
         if content is not None:
-            card.download_button(t("creatives.download"), content, file_name=Path(item.file_path).name,
+            named = (re.sub(r"[^\w.-]+", "_", item.name).strip("_.")[:80] or "text") + ".txt"  # a text ad: its name
+            card.download_button(t("creatives.download"), content,
+                                 file_name=named if item.kind == "text" else Path(item.file_path).name,
                                  mime=item.mime_type, key=f"creative_{item.creative_id}",
                                  icon=":material/download:")  # fmt: skip
         if url is not None and item.kind != "text":
