@@ -8,7 +8,7 @@ import streamlit as st
 
 from cabinet.ui import store
 from cabinet.ui.guard import require_user
-from cabinet.ui.store import link_url, with_link
+from cabinet.ui.store import CreativeItem, link_url, with_link
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import fmt_number
 
@@ -33,9 +33,18 @@ ANY = "*"
 offers = {ANY: t("creatives.any")} | {o: o or t("creatives.program") for o in sorted({i.offer or "" for i in items})}
 offer = cols[0].selectbox(t("creatives.offer"), list(offers), format_func=offers.get, key="creatives_offer")
 by_area = sorted({i.size for i in items if i.size}, key=lambda z: [int(n) for n in z.split("x")])
-sizes = {ANY: t("creatives.any")} | {z: z for z in by_area}
+TEXT = "text"  # not a pixel size: the text ads
+sizes = {ANY: t("creatives.any")} | {z: z for z in by_area} | ({TEXT: t("creatives.text_ads")} if any(
+    i.kind == "text" for i in items) else {})  # fmt: skip
 size = cols[1].selectbox(t("creatives.size"), list(sizes), format_func=sizes.get, key="creatives_size")
-shown = [i for i in items if offer in (ANY, i.offer or "") and size in (ANY, i.size)]
+
+
+def fits(item: CreativeItem) -> bool:
+    """Of the size picked, or a text ad when the text ads are."""
+    return size == ANY or (item.kind == "text" if size == TEXT else item.size == size)
+
+
+shown = [i for i in items if offer in (ANY, i.offer or "") and fits(i)]
 pages = max(1, -(-len(shown) // PER_PAGE))
 page = cols[2].number_input(t("creatives.page", pages=pages), 1, pages, 1, key="creatives_page") if pages > 1 else 1
 st.caption(t("creatives.count", n=len(shown)))

@@ -65,6 +65,7 @@ __all__ = [  # what pages use besides the functions below
     "AccountError",
     "Application",
     "CodeChange",
+    "CreativeItem",
     "InviteError",
     "LinkError",
     "NewLink",
