@@ -89,6 +89,7 @@ st.caption(t("commissions.intro", column=headers["amount_base"]))
 st.dataframe(
     table.rename(headers, strict=False),
     hide_index=True,
+    placeholder="—",
     width="stretch",
     column_config={
         headers["ts"]: st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),

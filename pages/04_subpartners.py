@@ -52,6 +52,6 @@ config = display_config(shown) | {
     headers["override"]: display_config(shown.select(commission="override"))[headers["commission"]],
     headers["status"]: st.column_config.TextColumn(width=110),  # room for a status's name ("Application")
 }
-st.dataframe(shown.rename(headers), hide_index=True, width="stretch", column_config=config)
+st.dataframe(shown.rename(headers), hide_index=True, placeholder="—", width="stretch", column_config=config)
 st.caption(t("subpartners.caption"))
 st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))

@@ -123,7 +123,7 @@ table = pl.DataFrame(
     | {name: column for name, column in zip(period_names, zip(*text, strict=True), strict=True)}
 )  # fmt: skip
 config = {t(f"cohorts.customers_{event}"): st.column_config.NumberColumn(format=number_format("clicks"))}
-st.dataframe(table, hide_index=True, width="stretch", column_config=config)
+st.dataframe(table, hide_index=True, placeholder="—", width="stretch", column_config=config)
 st.caption(t(f"cohorts.caption_{measure}"))
 download = cells.rename(
     {"value": measure, "cumulative": f"{measure}_cumulative", "per_customer": f"{measure}_per_customer"}

@@ -59,6 +59,12 @@ shown = table.with_columns(pl.col("state").replace_strict(states)).select(
 )
 headers = {c: t(f"promo.col_{c}") for c in ("code", "partner", "offer", "state", "valid_from", "valid_to",
                                               "description")} | {m: short_label(m) for m in metrics}  # fmt: skip
-st.dataframe(shown.rename(headers, strict=False), hide_index=True, width="stretch", column_config=display_config(shown))
+st.dataframe(
+    shown.rename(headers, strict=False),
+    hide_index=True,
+    placeholder="—",
+    width="stretch",
+    column_config=display_config(shown),
+)
 st.caption(t("promo.caption"))
 download_buttons(table.drop("partner" if not staff else "partner_id"), f"promo_codes_{date_from}_{date_to}", "promo")

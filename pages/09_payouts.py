@@ -127,7 +127,13 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
                     show_refusal(exc)
     st.subheader(t("payouts.history"))
     if mine:
-        st.dataframe(history([(p, "") for p in mine], False), hide_index=True, width="stretch", column_config=AMOUNT)
+        st.dataframe(
+            history([(p, "") for p in mine], False),
+            hide_index=True,
+            placeholder="—",
+            width="stretch",
+            column_config=AMOUNT,
+        )
         for p in mine:
             if p.status == "requested" and st.button(t("payouts.cancel", payout=p.id), key=f"payouts_cancel_{p.id}",
                                                      help=t("payouts.cancel_help")):  # fmt: skip
@@ -152,7 +158,7 @@ st.metric(t("payouts.in_queue"), f"{len(rows):,}")
 if not rows:
     st.info(t("payouts.queue_empty"))
     st.stop()
-st.dataframe(history(rows, True), hide_index=True, width="stretch", column_config=AMOUNT)
+st.dataframe(history(rows, True), hide_index=True, placeholder="—", width="stretch", column_config=AMOUNT)
 decidable = {p.id: f"{p.id} · {name} · {p.amount:,.2f} {p.currency} ({t(f'payouts.status_{p.status}')})"
              for p, name in rows if p.status in NEXT}  # fmt: skip
 if decidable:

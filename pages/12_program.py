@@ -64,6 +64,7 @@ st.dataframe(
         t("program.col_pages"): [", ".join(t(f"menu.{f}") for f in tier.features if f in FEATURES) for tier in listed],
     },
     hide_index=True,
+    placeholder="—",
     width="stretch",
 )
 code = st.selectbox(t("program.tier"), list(tiers), format_func=lambda c: tiers[c].name, key="program_tier")

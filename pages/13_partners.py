@@ -63,7 +63,9 @@ headers = {c: t(f"partners.col_{c}") for c in columns} | {m: short_label(m) for 
 config = display_config(table) | {
     headers["open"]: st.column_config.LinkColumn(display_text=t("review.view_as"), help=t("review.view_as_help"))
 }
-st.dataframe(table.rename(headers, strict=False), hide_index=True, width="stretch", column_config=config)
+st.dataframe(
+    table.rename(headers, strict=False), hide_index=True, placeholder="—", width="stretch", column_config=config
+)
 st.caption(t("partners.caption"))
 
 st.subheader(t("partners.change"))

@@ -54,6 +54,6 @@ shown = weeks.select(pl.col("click_week").cast(pl.Utf8), "conversions",
 headers = {"click_week": t("lag.click_week"), "conversions": t(f"lag.count_{event}"), "median_hours": t("lag.median")}
 percent = {t(f"lag.bucket_{n}"): st.column_config.NumberColumn(format="percent") for n in names}
 st.dataframe(shown.rename(headers | {n: t(f"lag.bucket_{n}") for n in names}), hide_index=True, width="stretch",
-             column_config=percent)  # fmt: skip
+             column_config=percent, placeholder="—")  # fmt: skip
 st.caption(t("lag.caption", tz=user.timezone))
 download_buttons(frame, f"time_to_convert_{event}_{date_from}_{date_to}", "lag")
