@@ -32,10 +32,17 @@ from cabinet.mail import tell_user
 from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner, SavedView, User
-from queries.compare import TIME_DIMS, change_column, compared
+from queries.compare import change_column, compared, grouped_by_time
 from queries.dashboard import base_currency
-from queries.metrics import DIMENSIONS, FILTERS, MONEY, RATES
-from queries.reports import ReportError, ReportRequest, report_with_totals
+from queries.metrics import MONEY, RATES
+from queries.reports import (
+    ReportError,
+    ReportRequest,
+    report_dims,
+    report_with_totals,
+    split_values,
+    text_filters,
+)
 from queries.warehouse import NoSnapshotError, Warehouse
 
 EVERY = ("day", "week", "month")
@@ -141,11 +148,10 @@ def _request(view: SavedView, user: SessionUser, now: datetime) -> ReportRequest
     else:
         first, last = period_dates(str(params.get("period") or "last_30_days"), user.timezone, now)
     staff = user.role in ("manager", "admin")
-    dims = [d for d in params.get("group_by") or [] if d in DIMENSIONS and (staff or d != "partner_id")]
+    dims = [d for d in params.get("group_by") or [] if d in report_dims(staff)]
     metrics = [m for m in params.get("metrics") or [] if m in user.visible_metrics]
-    filters = [(k, tuple(v.strip() for v in str(text).split(",") if v.strip()))
-               for k, text in (params.get("filters") or {}).items()
-               if k in FILTERS and k != "offer_id" and (staff or k != "partner_id")]  # fmt: skip
+    typed = text_filters(staff)
+    filters = [(k, split_values(str(text))) for k, text in (params.get("filters") or {}).items() if k in typed]
     if params.get("offers"):
         filters.append(("offer_id", tuple(str(o) for o in params["offers"])))
     return ReportRequest(
@@ -172,7 +178,7 @@ def _queue_one(session: Session, wh: Warehouse, view: SavedView, user: SessionUs
     if not req.metrics:
         values["lines"] = lambda loc: translate("mail.report_no_metrics", loc)
     else:
-        beside = bool((view.params or {}).get("compare")) and not TIME_DIMS & set(req.group_by)
+        beside = bool((view.params or {}).get("compare")) and not grouped_by_time(req.group_by)
         try:
             frame = (compared if beside else report_with_totals)(user.scope, wh=wh, req=req)
         except (ReportError, ScopeError) as exc:

@@ -18,16 +18,16 @@ from cabinet.ui.widgets import (
     show_table,
     split_values,
 )
-from queries.compare import TIME_DIMS
-from queries.metrics import DIMENSIONS, FILTERS
-from queries.reports import ReportError, ReportRequest, ScopeError
+from queries.compare import grouped_by_time
+from queries.reports import ReportError, ReportRequest, ScopeError, report_dims
+from queries.reports import text_filters as allowed_text_filters
 
 user = require_user("reports")
 st.title(t("reports.title"))
 snap = data.snapshot_or_stop()
 staff = user.role in ("manager", "admin")
-dims = [d for d in DIMENSIONS if staff or d != "partner_id"]
-text_filters = [f for f in FILTERS if f not in ("offer_id",) and (staff or f != "partner_id")]
+dims = report_dims(staff)
+text_filters = allowed_text_filters(staff)
 offer_ids = tuple(int(o) for o in data.offers(snap.snapshot_id)["offer_id"].to_list())
 views_bar(user, ViewPage("reports", tuple(dims), tuple(user.visible_metrics), tuple(text_filters), offer_ids))
 date_from, date_to = period_picker(user, key="reports")
@@ -89,7 +89,7 @@ with st.expander(t("reports.filters"), expanded=False):
         if values:
             filters[dim] = values
 
-by_time = bool(TIME_DIMS & set(group_by))  # the days of two periods differ: nothing to set beside each row
+by_time = grouped_by_time(group_by)  # the days of two periods differ: nothing to set beside each row
 asked = st.checkbox(t("reports.compare"), key="reports_compare", disabled=by_time,
                     help=t("reports.compare_time" if by_time else "reports.compare_help"))  # fmt: skip
 compare = asked and not by_time

@@ -15,10 +15,15 @@ import polars as pl
 from cabinet.access import Scope
 from queries.dashboard import previous_period
 from queries.metrics import RATES
-from queries.reports import ReportError, ReportRequest, report_with_totals
+from queries.reports import TIME_DIMS, ReportError, ReportRequest, report_with_totals
 from queries.warehouse import Warehouse
 
-TIME_DIMS = frozenset({"hour", "day", "week", "month"})
+__all__ = ["change_column", "compared", "grouped_by_time", "prev_column"]
+
+
+def grouped_by_time(group_by: tuple[str, ...] | list[str]) -> bool:
+    """Whether a grouping has a time dimension: two periods' days differ, so its rows have nothing to set beside."""
+    return any(d in TIME_DIMS for d in group_by)
 
 
 def prev_column(metric: str) -> str:
@@ -32,7 +37,7 @@ def change_column(metric: str) -> str:
 def compared(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl.DataFrame:
     """The report of `req` with totals (`report_with_totals`) and, after its metrics, each metric's value in the
     period before and its change."""
-    if TIME_DIMS & set(req.group_by):
+    if grouped_by_time(req.group_by):
         raise ReportError("a report grouped by time cannot be set beside the period before")
     prev_from, prev_to = previous_period(req.date_from, req.date_to)
     now = report_with_totals(scope, wh=wh, req=req)
@@ -45,11 +50,11 @@ def compared(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl.DataFrame
     before = before.rename({m: prev_column(m) for m in metrics})
     if keys:  # the groups of both periods, then both totals rows; a missing group or total counts 0
         # the report's own order (by its keys), then the groups only the period before had, in its order
-        now_body = _split(now, keys)[0].with_row_index("_now")
-        before_body = _split(before, keys)[0].with_row_index("_before")
-        body = now_body.join(before_body, on=keys, how="full", coalesce=True, nulls_equal=True)
+        (now_body, now_total), (before_body, before_total) = _split(now), _split(before)
+        body = now_body.with_row_index("_now").join(before_body.with_row_index("_before"), on=keys, how="full",
+                                                    coalesce=True, nulls_equal=True)  # fmt: skip
         body = body.sort(["_now", "_before"], nulls_last=True).drop("_now", "_before")
-        totals = _totals(_split(now, keys)[1], _split(before, keys)[1], keys)
+        totals = _totals(now_total, before_total, keys)
         both = pl.concat([body, totals.select(body.columns)], how="vertical_relaxed")
     else:
         both = _totals(now, before, keys)
@@ -66,7 +71,7 @@ def compared(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl.DataFrame
     return both.with_columns(changes).select(order)
 
 
-def _split(frame: pl.DataFrame, keys: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _split(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The groups and the totals row of a report with totals (both empty for an empty report)."""
     if frame.is_empty():
         return frame, frame.clear()

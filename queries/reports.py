@@ -95,6 +95,21 @@ class ReportRequest:
     filters: tuple[tuple[str, tuple[str, ...]], ...] = field(default_factory=tuple)
 
 
+def report_dims(staff: bool) -> list[str]:
+    """What a report may group by: a partner's login does not group by partner."""
+    return [d for d in DIMENSIONS if staff or d != "partner_id"]
+
+
+def text_filters(staff: bool) -> list[str]:
+    """The filters typed as text (offers are picked from a list); a partner's login does not filter by partner."""
+    return [f for f in FILTERS if f != "offer_id" and (staff or f != "partner_id")]
+
+
+def split_values(text: str) -> tuple[str, ...]:
+    """Comma-separated filter values, trimmed, empty ones dropped (values are only ever bound parameters)."""
+    return tuple(v.strip() for v in text.split(",") if v.strip())
+
+
 def utc_bounds(date_from: date, date_to: date, tz: str) -> tuple[datetime, datetime]:
     """[start, end) in naive UTC of the local days date_from..date_to in `tz`."""
     zone = ZoneInfo(tz)
@@ -250,4 +265,14 @@ def report_with_totals(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl
     return with_totals(frame.with_columns([pl.col(d).cast(pl.String) for d in req.group_by]), req, totals)
 
 
-__all__ = ["ReportError", "ReportRequest", "ScopeError", "performance", "report_with_totals", "utc_bounds"]
+__all__ = [
+    "ReportError",
+    "ReportRequest",
+    "ScopeError",
+    "performance",
+    "report_dims",
+    "report_with_totals",
+    "split_values",
+    "text_filters",
+    "utc_bounds",
+]

@@ -33,6 +33,7 @@ from cabinet.ui import data
 from cabinet.ui.resources import engine
 from cabinet.ui.text import current_locale, t
 from queries.metrics import COUNTS, MONEY, RATES
+from queries.reports import split_values as split_values  # the Reports page takes it from here
 
 MONDAY = "2000-01-03"  # weeks start on Monday (ISO): where week bars and ticks are anchored
 CURRENCY_PRESETS = {"USD": "dollar", "EUR": "euro", "JPY": "yen"}  # Streamlit's number formats with a currency
@@ -299,11 +300,6 @@ def label_report(frame: pl.DataFrame, group_by: list[str], offers: dict[int, str
         pl.when(body).then(pl.col(first)).otherwise(pl.lit(t("common.total"))).alias(first),
         *[pl.col(d).fill_null("") for d in rest],
     )
-
-
-def split_values(text: str) -> tuple[str, ...]:
-    """Comma-separated filter values, trimmed, empty ones dropped (values are only ever bound parameters)."""
-    return tuple(v.strip() for v in text.split(",") if v.strip())
 
 
 def show_chart(fig: go.Figure, time_dim: str | None = None) -> None:
