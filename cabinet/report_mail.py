@@ -5,8 +5,10 @@ The message names the view and its period, gives the totals row, and attaches th
 download would be (machine column names, a totals row last; a view saved "beside the period before" with each
 metric's value then and its change). The report is made as the login would see the page at
 that moment: its scope now (a partner's sub-partners to its tier's depth, a manager's partners), the metrics its
-tier shows now (a metric no longer shown is left out), the view's period counted in its time zone. A report of more
-than `MAX_ROWS` rows is not attached; the message says to open the view in the cabinet.
+tier shows now (a metric no longer shown is left out), the view's period counted in its time zone up to the last whole
+day: at 06:00 the day has hardly begun, so a period that ends today ("Last 7 days", "Month to date", "Today") ends the
+day before, and on the 1st "Month to date" is the month just ended. A report of more than `MAX_ROWS` rows is not
+attached; the message says to open the view in the cabinet.
 
 `cabinet mail send --every 60s` (beside the app under `cabinet serve`) queues what is due in each round. Each view is
 sent once per day, week or month: the period it was sent for is written with a conditional UPDATE in the transaction
@@ -48,6 +50,7 @@ from queries.warehouse import NoSnapshotError, Warehouse
 EVERY = ("day", "week", "month")
 HOUR = 6  # local time from which a day's, week's (Monday) or month's (the 1st) report goes out
 MAX_ROWS = 50_000  # rows of a report attached; a larger one is left for the cabinet
+WHOLE_DAYS = ("yesterday", "last_month")  # periods that end before today; the others are counted from yesterday
 
 
 class ScheduleError(RefusedRequest):
@@ -146,7 +149,8 @@ def _request(view: SavedView, user: SessionUser, now: datetime) -> ReportRequest
     if params.get("period") == "custom" and params.get("dates"):
         first, last = (date.fromisoformat(d) for d in params["dates"])
     else:
-        first, last = period_dates(str(params.get("period") or "last_30_days"), user.timezone, now)
+        period = str(params.get("period") or "last_30_days")
+        first, last = period_dates(period, user.timezone, now if period in WHOLE_DAYS else now - timedelta(days=1))
     staff = user.role in ("manager", "admin")
     dims = [d for d in params.get("group_by") or [] if d in report_dims(staff)]
     metrics = [m for m in params.get("metrics") or [] if m in user.visible_metrics]

@@ -69,12 +69,13 @@ def test_a_weekly_view_goes_once_a_week_with_the_report_attached(program: Progra
     assert queue_reports(store_engine, wh, "https://cab.example", MONDAY) == 1
     assert queue_reports(store_engine, wh, "https://cab.example", MONDAY.replace(hour=9)) == 0  # once a week
     [mail] = _mails(store_engine)
-    req = ReportRequest(date(2026, 10, 11), date(2026, 11, 9), "UTC", ("day",), ("clicks", "ftds", "commission"))
+    # the 30 days up to Sunday: at 06:00 Monday has hardly begun
+    req = ReportRequest(date(2026, 10, 10), date(2026, 11, 8), "UTC", ("day",), ("clicks", "ftds", "commission"))
     report = report_with_totals(program.users["p_parent"].scope, wh=wh, req=req)
-    assert mail.to_address == "p_parent@example.com" and mail.subject.endswith("By day, 2026-10-11 – 2026-11-09")
+    assert mail.to_address == "p_parent@example.com" and mail.subject.endswith("By day, 2026-10-10 – 2026-11-08")
     assert f"{report.height - 1} row(s). Totals:\nClicks: 2\nFTDs: 1\nCommission: $100.00" in mail.body
     assert "every Monday" in mail.body and "https://cab.example/reports" in mail.body
-    assert mail.attachment_name == "report_2026-10-11_2026-11-09.xlsx"
+    assert mail.attachment_name == "report_2026-10-10_2026-11-08.xlsx"
     sheet = openpyxl.load_workbook(io.BytesIO(mail.attachment)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == tuple(report.columns) and len(rows) == report.height + 1
@@ -87,7 +88,7 @@ def test_a_weekly_view_goes_once_a_week_with_the_report_attached(program: Progra
     sent = [email.message_from_bytes(p.read_bytes(), policy=default_policy)
             for p in sorted(program.tiny.settings.outbox_dir.glob("*.eml"))]  # fmt: skip
     [part] = list(sent[0].iter_attachments())
-    assert part.get_filename() == "report_2026-10-11_2026-11-09.xlsx" and part.get_content_type() == MIME["xlsx"]
+    assert part.get_filename() == "report_2026-10-10_2026-11-08.xlsx" and part.get_content_type() == MIME["xlsx"]
     assert part.get_content() == mail.attachment
 
 
@@ -112,6 +113,28 @@ def test_only_the_metrics_the_tier_shows_now_and_nothing_for_a_login_that_may_no
         s.scalar(select(User).where(User.username == "p_parent")).is_active = False
     assert queue_reports(store_engine, wh, None, datetime(2026, 11, 23, 6, tzinfo=UTC)) == 0
     assert len(_mails(store_engine)) == 1
+
+
+@pytest.mark.parametrize(
+    ("every", "period", "now", "subject"),
+    [  # 03:00 UTC is 06:00 in Moscow, the login's zone: due there, not yet in UTC
+        ("month", "month_to_date", datetime(2026, 12, 1, 3, tzinfo=UTC), "2026-11-01 – 2026-11-30"),
+        ("month", "last_month", datetime(2026, 12, 1, 3, tzinfo=UTC), "2026-11-01 – 2026-11-30"),
+        ("week", "last_7_days", datetime(2026, 11, 9, 3, tzinfo=UTC), "2026-11-02 – 2026-11-08"),
+        ("day", "today", datetime(2026, 11, 10, 3, tzinfo=UTC), "2026-11-09 – 2026-11-09"),
+        ("day", "yesterday", datetime(2026, 11, 10, 3, tzinfo=UTC), "2026-11-09 – 2026-11-09"),
+    ],
+)
+def test_an_emailed_period_ends_with_the_last_whole_day(
+    program: Program, store_engine: Engine, every: str, period: str, now: datetime, subject: str
+) -> None:
+    view_id = _view(program, store_engine, every=every)
+    with session_scope(store_engine) as s:
+        s.get(SavedView, view_id).params = VIEW | {"period": period}
+        s.scalar(select(User).where(User.username == "p_parent")).timezone = "Europe/Moscow"
+    assert queue_reports(store_engine, Warehouse(program.tiny.settings.warehouse_dir), None, now) == 1
+    [mail] = _mails(store_engine)
+    assert mail.subject.endswith(f"By day, {subject}")
 
 
 def test_a_view_with_no_data_or_no_metric_says_so_without_a_file(program: Program, store_engine: Engine) -> None:
