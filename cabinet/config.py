@@ -50,6 +50,9 @@ class Settings:
     store_url: str
     cookie_key: str = ""
     link_signing_key: str = ""
+    # keys the link signing key replaced (`cabinet keys rotate`): tracking links and two-step secrets made with them
+    # still work; newest first
+    previous_link_keys: tuple[str, ...] = ()
     demo_mode: bool = False
     public_url: str = ""  # the cabinet's address for links in emails; never taken from a request's Host header
     smtp_url: str = ""  # smtp://, smtp+starttls:// or smtps://user:password@host:port; empty: files in data/outbox
@@ -75,6 +78,7 @@ class Settings:
             store_url=store_url,
             cookie_key=env.get("CABINET_COOKIE_KEY") or str(secrets.get("cookie_key", "")),
             link_signing_key=env.get("CABINET_LINK_SIGNING_KEY") or str(secrets.get("link_signing_key", "")),
+            previous_link_keys=_previous_keys(env.get("CABINET_PREVIOUS_LINK_KEYS"), secrets.get("previous_link_keys")),
             demo_mode=_yes(demo_raw),
             public_url=(env.get("CABINET_PUBLIC_URL") or str(secrets.get("public_url", ""))).strip(),
             smtp_url=(env.get("CABINET_SMTP_URL") or str(secrets.get("smtp_url", ""))).strip(),
@@ -107,11 +111,28 @@ class Settings:
         """The link-signing key as bytes; refuses a missing or placeholder key."""
         return _checked_key(self.link_signing_key, "link_signing_key", self.secrets_path)
 
+    def link_keys(self) -> tuple[bytes, ...]:
+        """The link signing key, then the keys it replaced: what a tracking link or a sealed secret may be checked
+        with. Anything new is signed or sealed with the first only."""
+        previous = tuple(_checked_key(k, "previous_link_keys", self.secrets_path) for k in self.previous_link_keys)
+        return (self.require_link_key(), *previous)
+
     def require_cookie_key(self) -> str:
         """The cookie key; a placeholder is allowed only in demo mode."""
         if self.demo_mode and self.cookie_key in PLACEHOLDER_KEYS:
             return "demo-mode-cookie-key-not-for-production-use-0000"
         return _checked_key(self.cookie_key, "cookie_key", self.secrets_path).decode()
+
+
+def _previous_keys(env_value: str | None, secrets_value: object) -> tuple[str, ...]:
+    """The replaced link keys: the environment's comma-separated list, else the secrets file's list of strings."""
+    if env_value:
+        return tuple(k.strip() for k in env_value.split(",") if k.strip())
+    if secrets_value is None:
+        return ()
+    if not isinstance(secrets_value, list) or not all(isinstance(k, str) for k in secrets_value):
+        raise ConfigError("previous_link_keys in the secrets file must be a list of strings")
+    return tuple(secrets_value)
 
 
 def _yes(value: str) -> bool:

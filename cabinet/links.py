@@ -47,6 +47,14 @@ def verify_link(token: str, key: bytes) -> int | None:
     return int(payload, 36)
 
 
+def verify_link_any(token: str, keys: tuple[bytes, ...]) -> int | None:
+    """The link id a token names when any of `keys` (the link signing key, then the keys it replaced) signed it."""
+    for key in keys:
+        if (link_id := verify_link(token, key)) is not None:
+            return link_id
+    return None
+
+
 def tracking_url(domain: str, token: str, subs: dict[str, str] | None = None) -> str:
     """The public tracking URL of a link, with optional sub-id overrides."""
     query = urlencode({k: v for k, v in (subs or {}).items() if v})

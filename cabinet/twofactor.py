@@ -18,9 +18,11 @@ after the password of a user who turned it on.
 The secret cannot be hashed like a password (the cabinet must compute the same codes as the app), so the store keeps
 it encrypted (Fernet: AES-128-CBC with an HMAC-SHA256), with a key derived (HKDF-SHA256) from the install's
 `link_signing_key` for this purpose only: a copy of the store without the secrets file gives no one's codes. A secret
-stored before it was encrypted is read as it is and encrypted at its user's next login. A secret that cannot be
-decrypted (the link signing key was changed) does not log in with an app code: the login form says so, a recovery code
-still works, and `cabinet users reset-2fa` turns it off.
+stored before it was encrypted is read as it is and encrypted at its user's next login. `cabinet keys rotate` seals
+every secret again with the new key; a secret still sealed with a replaced key (`previous_link_keys`) is read with it
+and sealed with the new key at its user's next login. A secret that cannot be decrypted (the link signing key was
+changed by hand, the old one not kept) does not log in with an app code: the login form says so, a recovery code still
+works, and `cabinet users reset-2fa` turns it off.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pyotp
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Engine, select
@@ -77,12 +79,30 @@ def seal(secret: str, key: bytes | None = None) -> str:
     return SEALED + _fernet(key).encrypt(secret.encode()).decode()
 
 
+def _ring(keys: tuple[bytes, ...] | None) -> MultiFernet:
+    return MultiFernet([_fernet(k) for k in keys or Settings.from_env().link_keys()])
+
+
 def unseal(stored: str, key: bytes | None = None) -> str:
-    """The secret of a stored value (one stored before encryption as it is); InvalidToken when the key changed."""
+    """The secret of a stored value (one stored before encryption as it is), read with `key` or else the link signing
+    key and the keys it replaced; InvalidToken when none of them sealed it."""
     if not stored.startswith(SEALED):
         return stored
-    key = key or Settings.from_env().require_link_key()
-    return _fernet(key).decrypt(stored[len(SEALED) :].encode()).decode()
+    return _ring((key,) if key else None).decrypt(stored[len(SEALED) :].encode()).decode()
+
+
+def resealed(stored: str, keys: tuple[bytes, ...] | None = None) -> str | None:
+    """What to store instead of `stored` so the current key (`keys[0]`; default the install's link keys) reads it:
+    None when it already does. InvalidToken when no key of the ring sealed it."""
+    ring = keys or Settings.from_env().link_keys()
+    if not stored.startswith(SEALED):
+        return seal(stored, ring[0])
+    token = stored[len(SEALED) :].encode()
+    try:
+        _fernet(ring[0]).decrypt(token)
+        return None
+    except InvalidToken:
+        return SEALED + _ring(ring).rotate(token).decode()
 
 
 def new_secret(username: str, issuer: str) -> NewSecret:
@@ -229,8 +249,8 @@ def check_code(engine: Engine, username: str, code: str, now: datetime | None = 
             if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
                 return count_failure_and_lock(session, user, now, reason="code", client=client)
             user.totp_last_step, details = step, {"second_factor": True}
-            if not user.totp_secret.startswith(SEALED):  # stored before secrets were encrypted: encrypted now
-                user.totp_secret = seal(secret)
+            # stored before secrets were encrypted, or sealed with a key since replaced: sealed with the current one
+            user.totp_secret = resealed(user.totp_secret) or user.totp_secret
         user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
         audit(session, "login", user=user, details=details | (client or {}))
         return AuthResult(True, "ok", username, user.id)

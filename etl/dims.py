@@ -15,7 +15,7 @@ import polars as pl
 from sqlalchemy import select
 
 from cabinet.config import Settings
-from cabinet.links import verify_link
+from cabinet.links import verify_link_any
 from cabinet.store.db import open_store
 from cabinet.store.models import (
     CommissionPlan,
@@ -122,7 +122,7 @@ def stage_lookups(con: duckdb.DuckDBPyConnection, dims: Dimensions) -> None:
 
 def read_dimensions(cfg: Settings) -> Dimensions:
     """Every dimension row from the store; links whose token does not verify are left out (unknown tokens)."""
-    key = cfg.require_link_key()
+    keys = cfg.link_keys()  # links made before `cabinet keys rotate` keep counting
     engine = open_store(str(cfg.store_url))  # StoreUnavailable: deleted, emptied or down since the last run
     try:
         with engine.connect() as conn:
@@ -225,7 +225,7 @@ def read_dimensions(cfg: Settings) -> Dimensions:
     if offers:
         df = _frame([tuple(r) for r in offers], ["offer_id", "name", "vertical", "status"])
         out["dim_offers"] = df
-    good_links = [tuple(r) for r in links if r[1] and verify_link(r[1], key) == r[0]]
+    good_links = [tuple(r) for r in links if r[1] and verify_link_any(r[1], keys) == r[0]]
     if good_links:
         df = _frame(
             good_links, ["link_id", "token", "partner_id", "offer_id", "name", "sub1", "sub2", "sub3", "sub4", "sub5"]

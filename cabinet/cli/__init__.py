@@ -1,4 +1,4 @@
-"""`cabinet` command line: init, demo, users, etl, mail, postbacks, report, serve."""
+"""`cabinet` command line: init, demo, users, keys, etl, mail, postbacks, report, serve."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from cabinet.cli import (  # noqa: F401  (registers commands)
     etl_quarantine,
     etl_reprocess,
     etl_status,
+    keys,
     mail,
     postbacks,
     report,

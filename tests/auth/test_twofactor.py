@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from cabinet.access import build_session_user
 from cabinet.auth import LOCKOUT, MAX_FAILED_LOGINS, authenticate, session_revoked
+from cabinet.config import Settings
 from cabinet.i18n import translate
 from cabinet.program_edit import ProgramEditError, current, update_program
 from cabinet.session import SESSION_KEY
@@ -28,6 +29,7 @@ from cabinet.twofactor import (
     recovery_codes_left,
     turn_off,
     turn_on,
+    unseal,
 )
 from tests.auth.test_auth import APP, PASSWORD, _cli, alice  # noqa: F401 - the fixture
 
@@ -309,3 +311,19 @@ def test_a_changed_key_is_said_and_a_recovery_code_still_logs_in(alice: Engine, 
     at.text_input(key="login_code_value").input(_code(secret, datetime.now(UTC)))
     at.button[0].click().run()
     assert [e.value for e in at.error] == [translate("auth.code_unreadable")] and SESSION_KEY not in at.session_state
+
+
+def test_a_replaced_key_still_reads_the_secret_and_the_login_seals_it_with_the_new_one(
+    alice: Engine,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    secret = _on(alice)
+    old = Settings.from_env().link_signing_key
+    monkeypatch.setenv("CABINET_LINK_SIGNING_KEY", "another-link-signing-key-0123456789abcdef")
+    monkeypatch.setenv("CABINET_PREVIOUS_LINK_KEYS", old)  # as `cabinet keys rotate` keeps it
+    later = NOW + timedelta(minutes=2)
+    assert check_code(alice, "alice", _code(secret, later), later).ok
+    assert unseal(_stored(alice) or "", b"another-link-signing-key-0123456789abcdef") == secret
+    monkeypatch.delenv("CABINET_PREVIOUS_LINK_KEYS")  # the old key forgotten: the new seal still logs in
+    again = later + timedelta(seconds=30)
+    assert check_code(alice, "alice", _code(secret, again), again).ok
