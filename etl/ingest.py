@@ -13,9 +13,7 @@ adjusted, so the identity always holds.
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +27,7 @@ from etl import conversions as conv
 from etl.clicks import VALIDATED, load_clicks, quarantine_clicks, validate_clicks
 from etl.contract import FEED_COLUMNS
 from etl.dims import LOOKUP_PREFIX, LOOKUPS, Dimensions, stage_lookups
+from etl.ip_mask import mask_ips, mask_raw_values
 from etl.manifest import LAST_ROW_WINS, SameContent
 from etl.readers import BLANK_COLUMN
 from etl.reprocess import REREAD_ROWS, clear_earlier, note_versions, replace_earlier, replace_repeated
@@ -183,6 +182,7 @@ def ingest(
     for table in ("touched", fx.CHANGED, "v_clicks", "v_raw", "clk_lookup", "reread_rows", "grown_rows"):
         con.execute(f"drop table if exists {table}")
     res.cleared += replace_earlier(con, run_id, [f.file_id for f in staged.files if f.table is not None])
+    mask_raw_values(con, run_id, [f.file_id for f in staged.files])
     staged.drop(con)
     return res
 
@@ -226,22 +226,6 @@ def _quarantine_bad_rows(
     )  # fmt: skip
     stats.rows_read += len(f.bad_rows)
     stats.quarantined += len(f.bad_rows)
-
-
-_IP_LIKE = re.compile(r"[0-9A-Fa-f:.]{2,45}")
-
-
-def mask_ips(text: str) -> str:
-    """`text` with every IPv4/IPv6 address in it replaced by `[ip]`."""
-
-    def one(match: re.Match[str]) -> str:
-        try:
-            ipaddress.ip_address(match.group(0))
-        except ValueError:
-            return match.group(0)
-        return "[ip]"
-
-    return _IP_LIKE.sub(one, text)
 
 
 def _check(stats: FileStats) -> None:
@@ -321,11 +305,11 @@ def _record(con: duckdb.DuckDBPyConnection, f: StagedFile, stats: FileStats, run
     """The file's manifest row with its counts."""
     con.execute(
         "insert into etl_files (file_id, run_id, feed, path, sha256, size_bytes, status, reason, unknown_columns, "
-        "rows_read, inserted, updated, duplicates, quarantined, loaded_at, mtime_ns) "
-        "values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "rows_read, inserted, updated, duplicates, quarantined, loaded_at, mtime_ns, ctime_ns) "
+        "values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [f.file_id, run_id, f.feed, f.rel, f.sha256, f.size, stats.status, stats.reason,
          ",".join(stats.unknown_columns) or None, stats.rows_read, stats.inserted, stats.updated, stats.duplicates,
-         stats.quarantined, now, f.mtime_ns],
+         stats.quarantined, now, f.mtime_ns, f.ctime_ns],
     )  # fmt: skip
 
 

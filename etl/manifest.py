@@ -79,14 +79,16 @@ def sha256_file(path: Path, size: int | None = None) -> str:
     return digest.hexdigest()
 
 
-def unchanged_files(con: duckdb.DuckDBPyConnection, inbox: Path, paths: list[Path]) -> set[tuple[str, int, int]]:
-    """(path, size, mtime) of the given files that were processed with this size and mtime, and had not been written
-    for 2 s when they were read (a later rewrite then has a later mtime, even on file systems with coarse
-    timestamps). One query for the whole inbox."""
+def unchanged_files(con: duckdb.DuckDBPyConnection, inbox: Path, paths: list[Path]) -> set[tuple[str, int, int, int]]:
+    """(path, size, mtime, ctime) of the given files that were processed with this size, mtime and status change
+    time, and had not been written for 2 s when they were read (a later rewrite then has a later mtime, even on file
+    systems with coarse timestamps). The ctime catches new content under an old mtime: `cp -p`, `tar` and
+    `touch -r` set the mtime back, and setting it changes the ctime. One query for the whole inbox."""
     rels = [p.relative_to(inbox).as_posix() for p in paths]
     rows = con.execute(
-        "select path, size_bytes, mtime_ns from etl_files where path in (select unnest(?::varchar[])) "
+        "select path, size_bytes, mtime_ns, ctime_ns from etl_files where path in (select unnest(?::varchar[])) "
         "and mtime_ns < epoch_ns(coalesce(checked_at, loaded_at)) - 2000000000",
         [rels],
     ).fetchall()
-    return {(str(p), int(size), int(mtime)) for p, size, mtime in rows if size is not None and mtime is not None}
+    return {(str(p), int(size), int(mtime), int(ctime)) for p, size, mtime, ctime in rows
+            if size is not None and mtime is not None and ctime is not None}  # fmt: skip

@@ -47,6 +47,16 @@ _PARQUET = "read_parquet(?, union_by_name = true, filename = true, file_row_numb
 UNMATCHED_FILE = "rows whose file name matches none of the files read"
 
 
+_GLOB = re.compile(r"([\[*?])")
+
+
+def duck_path(path: Path) -> str:
+    """A file's path as DuckDB's readers take it. They expand `*`, `?` and `[...]` as a glob, so a file named
+    `data[1].csv` would read `data1.csv` instead; each such character goes in a class of its own (`[[]`, `[*]`,
+    `[?]`), which matches only itself."""
+    return _GLOB.sub(r"[\1]", str(path))
+
+
 class UnreadableFile(Exception):
     """The file is not the format its extension says, is truncated, or is not UTF-8."""
 
@@ -88,12 +98,12 @@ def stage_file(
         if fmt == "csv":
             con.execute("drop table if exists csv_rejects")
             con.execute("drop table if exists csv_rejects_scan")
-        params: list[object] = [str(path)]
+        params: list[object] = [duck_path(path)]
         if fmt == "jsonl":
             source, params, cols, exprs = _jsonl_source(con, path)
         else:
             source = _CSV if fmt == "csv" else "read_parquet(?)"
-            cols = [row[0] for row in con.execute(f"describe select * from {source}", [str(path)]).fetchall()]
+            cols = [row[0] for row in con.execute(f"describe select * from {source}", [duck_path(path)]).fetchall()]
             if fmt == "csv" and len(cols) == 1 and "," in cols[0]:  # the sniffer gave up on a quote error
                 raise _NotNative
             exprs = [f"{quote_ident(c)}::varchar" for c in cols]
@@ -146,7 +156,7 @@ def _jsonl_source(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, list
     lines = "read_json_objects(?, format = 'newline_delimited', ignore_errors = true)"
     keys = con.execute(
         f"select distinct unnest(json_keys(json)) as k from {lines} where json_type(json) = 'OBJECT' order by k",
-        [str(path)],
+        [duck_path(path)],
     )
     spellings: dict[str, list[str]] = {}
     for (key,) in keys.fetchall():
@@ -166,7 +176,7 @@ def _jsonl_source(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, list
         for c in cols
     ]
     source = f"(select json_extract_string(json, ?::varchar[]) as __values, json from {lines})"
-    return source, [pointers, str(path)], cols, exprs
+    return source, [pointers, duck_path(path)], cols, exprs
 
 
 def _jsonl_rejects(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[tuple[int, str, str]]:
@@ -237,7 +247,7 @@ def parquet_select(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> tuple[s
     read (a broken page can still fail the SELECT itself).
     """
     try:
-        described = con.execute(f"describe select * from {_PARQUET}", [[str(p) for p in paths]]).fetchall()
+        described = con.execute(f"describe select * from {_PARQUET}", [[duck_path(p) for p in paths]]).fetchall()
     except duckdb.Error as exc:
         raise UnreadableFile(_short(exc, paths)) from exc
     cols = [(name, typ) for name, typ, *_ in described if name not in ("filename", "file_row_number")]
@@ -246,7 +256,7 @@ def parquet_select(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> tuple[s
     sql = (
         "select ($file_ids::bigint[])[list_position($paths::varchar[], filename)] as file_id, "
         f"file_row_number + 1 as rn{aliased} "
-        "from read_parquet($paths::varchar[], union_by_name = true, filename = true, file_row_number = true)"
+        "from read_parquet($reads::varchar[], union_by_name = true, filename = true, file_row_number = true)"
     )
     return sql, {"file_id": "BIGINT", "rn": "BIGINT"} | {n: typ for (_, typ), n in zip(cols, names, strict=True)}
 
@@ -257,7 +267,7 @@ def parquet_columns(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict[s
     try:
         rows = con.execute(
             "select file_name, name, coalesce(num_children, 0) from parquet_schema($paths::varchar[])",
-            {"paths": [str(p) for p in paths]},
+            {"paths": [duck_path(p) for p in paths]},
         ).fetchall()
     except duckdb.Error as exc:
         raise UnreadableFile(_short(exc, paths)) from exc
@@ -280,8 +290,8 @@ def parquet_columns(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict[s
 
 
 def parquet_params(paths: list[Path], file_ids: list[int]) -> dict[str, list[str] | list[int]]:
-    """The parameters of a `parquet_select`."""
-    return {"paths": [str(p) for p in paths], "file_ids": file_ids}
+    """The parameters of a `parquet_select`: the files to read, and their names as read (to find each row's file)."""
+    return {"reads": [duck_path(p) for p in paths], "paths": [str(p) for p in paths], "file_ids": file_ids}
 
 
 def stage_parquet(con: duckdb.DuckDBPyConnection, paths: list[Path], file_ids: list[int], table: str) -> dict[str, str]:
@@ -315,6 +325,6 @@ def _short(exc: Exception, paths: Iterable[Path] = ()) -> str:
     it means when that is known."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     for path in paths:
-        text = text.replace(str(path), path.name)
+        text = text.replace(duck_path(path), path.name).replace(str(path), path.name)
     plain = meaning(text, _MEANINGS)
     return (f"{plain} ({text})" if plain else text)[:300]

@@ -33,9 +33,10 @@ def parse_interval(text: str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
-def inbox_signature(inbox: Path) -> frozenset[tuple[str, int, int]]:
-    """(path, size, mtime_ns) of every file in the inbox's feed folders; changes when a file lands."""
-    entries: set[tuple[str, int, int]] = set()
+def inbox_signature(inbox: Path) -> frozenset[tuple[str, int, int, int]]:
+    """(path, size, mtime_ns, ctime_ns) of every file in the inbox's feed folders; changes when a file lands, also
+    when one is rewritten with its old mtime kept (`cp -p`)."""
+    entries: set[tuple[str, int, int, int]] = set()
     try:
         feeds = [e for e in os.scandir(inbox) if e.is_dir()]
     except FileNotFoundError:
@@ -49,7 +50,7 @@ def inbox_signature(inbox: Path) -> frozenset[tuple[str, int, int]]:
             try:
                 if entry.is_file():
                     st = entry.stat()
-                    entries.add((entry.path, st.st_size, st.st_mtime_ns))
+                    entries.add((entry.path, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
             except FileNotFoundError:
                 continue
     return frozenset(entries)

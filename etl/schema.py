@@ -312,6 +312,7 @@ create table if not exists etl_files (
     quarantined  bigint default 0,
     loaded_at    timestamp not null,
     mtime_ns     bigint,                     -- with path and size: an unchanged file is not hashed again
+    ctime_ns     bigint,                     -- and its status: new content under an old mtime (`cp -p`) is seen
     checked_at   timestamp                   -- when its hash was last found unchanged (a file read just after it
                                              -- landed is hashed once more, then trusted by its mtime)
 );

@@ -14,6 +14,7 @@ def upgrade(con: duckdb.DuckDBPyConnection, old: int, rollup_tables: tuple[str, 
         _widen_rollup_money(con, rollup_tables)
     con.execute("alter table etl_files add column if not exists mtime_ns bigint")
     con.execute("alter table etl_files add column if not exists checked_at timestamp")
+    con.execute("alter table etl_files add column if not exists ctime_ns bigint")  # null: hashed once more
 
 
 def _upgrade_hashes(con: duckdb.DuckDBPyConnection) -> None:

@@ -51,6 +51,7 @@ class StagedFile:
     columns: dict[str, str] = field(default_factory=dict)
     error: str | None = None
     mtime_ns: int | None = None
+    ctime_ns: int | None = None  # status change time: `cp -p`, `tar` and `touch -r` set the mtime back, never this
     bad_rows: list[tuple[int, str, str]] = field(default_factory=list)  # CSV rows with a wrong number of fields
     source: Path | None = None  # what is read when not `path`: the complete lines of a file still being written
     reread: bool = False  # read again on request although this content was read before (`etl.reprocess`)
@@ -223,8 +224,8 @@ def _stage_all(
             try:
                 rel, stat = path.relative_to(inbox).as_posix(), path.stat()
                 again = rel in reread
-                if not again and (rel, stat.st_size, stat.st_mtime_ns) in unchanged:
-                    continue  # same path, size and modification time as a processed file: no need to hash it again
+                if not again and (rel, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns) in unchanged:
+                    continue  # same path, size, mtime and status as a processed file: no need to hash it again
                 sha = sha256_file(source)
             except FileNotFoundError:  # moved away (archived) since it was listed: nothing to read
                 continue
@@ -233,9 +234,9 @@ def _stage_all(
             if seen[0][0] and not again:  # read just after it landed, or touched since: remember this mtime and
                 # when it was checked
                 con.execute(
-                    "update etl_files set mtime_ns = ?, checked_at = ? "
+                    "update etl_files set mtime_ns = ?, ctime_ns = ?, checked_at = ? "
                     "where path = ? and sha256 = ? and size_bytes = ?",
-                    [stat.st_mtime_ns, datetime.now(UTC).replace(tzinfo=None), rel, sha, size],
+                    [stat.st_mtime_ns, stat.st_ctime_ns, datetime.now(UTC).replace(tzinfo=None), rel, sha, size],
                 )
                 continue
             if feed == "clicks" and max_click_bytes and new and click_bytes + size > max_click_bytes:
@@ -245,11 +246,25 @@ def _stage_all(
             twins = loaded_contents(con, feed) if twins is None else twins  # not at this path: `seen` is false
             twin = None if again else twins.get(sha)
             if twin is not None:
-                copies.append(StagedFile(feed, path, rel, sha, size, file_id, mtime_ns=stat.st_mtime_ns, same_as=twin))
+                copies.append(
+                    StagedFile(
+                        feed,
+                        path,
+                        rel,
+                        sha,
+                        size,
+                        file_id,
+                        mtime_ns=stat.st_mtime_ns,
+                        ctime_ns=stat.st_ctime_ns,
+                        same_as=twin,
+                    )
+                )
                 continue
             twins.setdefault(sha, SameContent(rel, file_id, None, 0))
             click_bytes += size if feed == "clicks" else 0
-            staged_file = StagedFile(feed, path, rel, sha, size, file_id, mtime_ns=stat.st_mtime_ns)
+            staged_file = StagedFile(
+                feed, path, rel, sha, size, file_id, mtime_ns=stat.st_mtime_ns, ctime_ns=stat.st_ctime_ns
+            )
             staged_file.source = source if source != path else None
             staged_file.reread = bool(seen[0][0]) and again
             if feed in LAST_ROW_WINS and not seen[0][0]:

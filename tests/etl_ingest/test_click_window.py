@@ -201,6 +201,13 @@ def test_an_unchanged_file_is_not_hashed_again_but_a_rewrite_is(tiny: Tiny, monk
     time.sleep(0.3)
     assert tiny.run().files == [] and hashed == ["a.csv"]
     assert tiny.run().files == [] and hashed == ["a.csv"]
+    # new content of the same size under the old mtime, as `cp -p`, `tar` or `touch -r` leave it: its status
+    # changed, so it is hashed and read
+    old = path.stat().st_mtime_ns
+    tiny.write("clicks", "a.csv", HEADER + f"h3,2026-11-01T10:00:00Z,{tiny.token},192.0.2.1,{UA}\n")
+    os.utime(path, ns=(old, old))
+    result = tiny.run()
+    assert hashed == ["a.csv", "a.csv"] and result.totals["inserted"] == 1
 
 
 def test_a_new_rollup_layout_is_published_even_without_new_files(tiny: Tiny) -> None:
