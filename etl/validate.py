@@ -29,7 +29,8 @@ from etl.contract import (
 RAW = """json_merge_patch(to_json(s), '{"rn": null, "file_id": null}')"""
 
 TS_EPOCH = r"^-?\d{10,16}$"
-TS_ISO_OFFSET = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}(:?\d{2})?)$"
+# an offset as far as the world's go (up to ±14:00; +25:00 is a typo, not a time)
+TS_ISO_OFFSET = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-](0\d|1[0-4])(:?[0-5]\d)?)$"
 TS_ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$"
 MONEY = r"^[+-]?\d{1,14}(\.\d{1,4})?$"
 MONEY_LIMIT = 10**14  # what DECIMAL(18,4), every money column, holds: |amount| < 10^14

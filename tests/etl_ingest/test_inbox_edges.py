@@ -302,6 +302,19 @@ def test_event_times_before_2000_or_after_tomorrow_are_bad_timestamps(tiny: Tiny
     assert result.data_as_of is not None and result.data_as_of.year == 2026
 
 
+def test_a_utc_offset_beyond_the_worlds_is_a_bad_timestamp(tiny: Tiny) -> None:
+    offsets = ["+14:00", "-12:00", "+05:45", "+0530", "-03", "+25:00", "+15:00", "+03:60", "-1400"]
+    tiny.write("clicks", "tz.csv", "click_id,ts,link_token\n"
+               + "".join(f"o{i},2026-11-01T12:00:00{o},{tiny.token}\n" for i, o in enumerate(offsets)))  # fmt: skip
+    tiny.run()
+    assert tiny.rows("select row_number from quarantine where reason = 'bad_timestamp' order by 1") == [
+        (6,),
+        (7,),
+        (8,),
+    ]
+    assert tiny.rows("select ts from clicks where click_id = 'o2'") == [(datetime(2026, 11, 1, 6, 15),)]
+
+
 def test_event_times_are_judged_against_the_runs_clock_not_the_wall_clock(tiny: Tiny) -> None:
     """A run given its clock (a replay of a day) accepts what that day accepted: up to a day after it, even when the
     wall clock is long past; a run whose clock is ahead of the wall clock accepts its own day."""
