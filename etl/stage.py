@@ -22,6 +22,7 @@ from typing import BinaryIO
 
 import duckdb
 
+from etl.csv_records import MAX_RECORD_LINES
 from etl.manifest import LAST_ROW_WINS, SameContent, grown_rows, loaded_contents, sha256_file, unchanged_files
 from etl.readers import (
     EXTENSIONS,
@@ -318,14 +319,20 @@ def _written_while_read(
     _stage_one(con, f, staged, typed=False)
 
 
+_TAIL_BYTES = 1 << 20  # what a record of `MAX_RECORD_LINES` lines is looked for in
+
+
 def complete_lines(path: Path, into: Path) -> Path | None:
-    """A copy (in `into`) of a plain CSV or JSON Lines file up to its last complete line; None for any other file,
-    or when not even one line is complete yet."""
+    """A copy (in `into`) of a plain CSV or JSON Lines file up to its last complete line (for a CSV file, its last
+    complete record: a quoted value may span lines, `_record_end`); None for any other file, or when not even one line
+    is complete yet."""
     if path.name.lower().endswith(".gz") or file_format(path) == "parquet":
         return None
     try:
         with path.open("rb") as fh:
             end = _last_newline(fh, fh.seek(0, 2))
+            if end >= 0 and file_format(path) == "csv":
+                end = _record_end(fh, end)
             if end < 0:
                 return None
             into.mkdir(parents=True, exist_ok=True)
@@ -352,6 +359,33 @@ def _last_newline(fh: BinaryIO, size: int, block: int = 1 << 16) -> int:
             return start + at
         pos = start
     return -1
+
+
+def _record_end(fh: BinaryIO, end: int) -> int:
+    """Of a CSV file whose last complete line ends at `end`: where its last complete record ends. A line end inside a
+    quoted value (an odd number of quotes before it) is not a record's end: the record is still being written, and is
+    read when its quote closes. A quote left open for more than `MAX_RECORD_LINES` lines is a stray quote, which the
+    reader quarantines as one bad row; the line end is then taken as it is."""
+    fh.seek(0)
+    quotes, left = 0, end + 1
+    while left > 0 and (chunk := fh.read(min(left, 1 << 20))):
+        quotes += chunk.count(b'"')
+        left -= len(chunk)
+    if quotes % 2 == 0:
+        return end
+    fh.seek(max(0, end + 1 - _TAIL_BYTES))
+    tail = fh.read(end + 1 - fh.tell())
+    offset = end + 1 - len(tail)
+    at = len(tail) - 1  # the line end at `end`
+    for _ in range(MAX_RECORD_LINES):
+        prev = tail.rfind(b"\n", 0, at)
+        quotes -= tail.count(b'"', prev + 1, at)  # the quotes of the line after `prev`
+        if prev < 0:
+            return -1 if offset == 0 else end  # the header's quote is open: nothing complete yet
+        if quotes % 2 == 0:
+            return offset + prev
+        at = prev
+    return end
 
 
 def _stage_parquet_group(

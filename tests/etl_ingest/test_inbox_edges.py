@@ -507,3 +507,38 @@ def test_a_parquet_click_file_without_user_agents_read_with_one_that_has_them_fl
         ("b1", True), ("b2", True), ("n1", False), ("n2", False), ("u1", False), ("u2", True),
     ]  # fmt: skip
     assert tiny.rows("select sum(clicks), sum(bot_clicks) from rollup_hourly") == [(3, 3)]
+
+
+def test_a_growing_csv_is_cut_after_its_last_complete_record_not_inside_a_quoted_value(
+    tiny: Tiny, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    head = CLICK_HEADER + f"g1,2026-11-01T10:00:00Z,{tiny.token},,,ok,,,,\n"
+    open_value = f'g2,2026-11-01T10:01:00Z,{tiny.token},,,"line one\n'
+    path = tiny.write("clicks", "growing.csv", head + open_value)
+    copy = etl_stage.complete_lines(path, tmp_path / "a")
+    assert copy is not None and copy.read_text() == head  # the open value waits for its quote
+    stray = (
+        head
+        + 'g2,2026-11-01T10:01:00Z,x,"5 inch\n'
+        + "".join(f"s{i},2026-11-01T10:02:00Z,x,,,,,,,\n" for i in range(40))
+    )
+    path.write_text(stray)  # a quote left open for more lines than a record may take: a stray quote, cut as lines
+    assert (etl_stage.complete_lines(path, tmp_path / "b") or path).read_text() == stray
+    path.write_text('click_id,"ts\nc1,')  # the header's own quote open: nothing complete yet
+    assert etl_stage.complete_lines(path, tmp_path / "c") is None
+
+    path.write_text(head + open_value)
+    real = etl_stage.still_landing
+    monkeypatch.setattr(etl_stage, "still_landing", lambda paths, settle_s: set(paths))  # still being written
+    first = tiny.run()
+    assert [(f["rows_read"], f["inserted"], f["quarantined"]) for f in first.files] == [(1, 1, 0)]
+    monkeypatch.setattr(etl_stage, "still_landing", real)
+    path.write_text(head + open_value + f'line two",,,,\ng3,2026-11-01T10:02:00Z,{tiny.token},,,,,,,\n')
+    tiny.run()
+    assert tiny.rows("select click_id, sub1 from clicks order by 1") == [
+        ("g1", "ok"),
+        ("g2", "line one\nline two"),
+        ("g3", "fb"),
+    ]
+    assert tiny.rows("select count(*) from quarantine") == [(0,)]
+    conserved(tiny)
