@@ -10,7 +10,7 @@ from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.money import NEXT, STATED, STATUSES, PayoutError
 from cabinet.ui.store import METHODS
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import fmt_metric, show_refusal
+from cabinet.ui.widgets import fmt_metric, forget_inputs, show_refusal
 from queries.payouts import MissingRate, ledger
 
 user = require_user("payouts")
@@ -121,7 +121,7 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
                 try:
                     made = money.request_payout(scope, partner_id, Decimal(str(amount)), book.available, base, note)
                     st.session_state["payouts_made"] = made  # said after the rerun that shows the new figures
-                    st.session_state.pop("payouts_note", None)
+                    forget_inputs(("payouts_note",))
                     st.rerun()
                 except (PayoutError, ScopeError) as exc:
                     show_refusal(exc)

@@ -11,7 +11,7 @@ from cabinet.ui import store
 from cabinet.ui.guard import ScopeError
 from cabinet.ui.store import CODE_STATES, CodeChange, PromoCodeError, PromoItem
 from cabinet.ui.text import t
-from cabinet.ui.widgets import date_format, show_refusal
+from cabinet.ui.widgets import date_format, forget_inputs, show_refusal
 
 DONE_KEY = "promo_done"  # (translation key, code) said after the rerun that lists the change
 
@@ -55,9 +55,8 @@ def _issue(user: SessionUser, tz: str) -> None:
                 change = CodeChange("active", first, last, description)
                 made = store.issue_code(user.scope, int(pid), code, int(offer) or None, change)
                 st.session_state[DONE_KEY] = ("promo.issued", made)
-                for key in ("promo_new_code", "promo_new_offer", "promo_new_first", "promo_new_last",
-                            "promo_new_description"):  # fmt: skip
-                    st.session_state.pop(key, None)
+                forget_inputs(("promo_new_code", "promo_new_offer", "promo_new_first", "promo_new_last",
+                               "promo_new_description"))  # fmt: skip
                 st.rerun()
             except (PromoCodeError, ScopeError) as exc:
                 show_refusal(exc, pid)

@@ -145,14 +145,20 @@ def save_then_rerun(change: Callable[[Session], object], done_key: str, done: ob
         return
     if after is not None:
         after(result)
+    forget_inputs(clear)
+    st.session_state[done_key] = result if done is None else done
+    st.rerun()
+
+
+def forget_inputs(keys: tuple[str, ...]) -> None:
+    """Forget the widgets `keys` of a form that was saved, so the next run draws them empty (`empty_saved_inputs`);
+    call before `st.rerun()`."""
     emptied = []
-    for key in clear:
+    for key in keys:
         value = st.session_state.pop(key, None)
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             emptied.append((key, type(value)()))  # "" or 0: the form's text and number inputs start empty
     st.session_state[_EMPTY_NEXT] = emptied
-    st.session_state[done_key] = result if done is None else done
-    st.rerun()
 
 
 _EMPTY_NEXT = "_cabinet_empty_inputs"  # (key, "" or 0) of the inputs a saved form leaves, for the next run
