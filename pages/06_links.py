@@ -39,13 +39,13 @@ else:
     subs = tuple(c.text_input(sub, max_chars=SUB_MAX, key=f"links_{sub}", help=t("links.sub_help"))
                  for c, sub in zip(sub_cols, SUBS, strict=True))  # fmt: skip
     if st.button(t("links.create"), type="primary", icon=":material/add_link:"):
+        st.session_state.pop("links_created", None)  # said of the link made by this click only
         try:
             made = store.new_link(scope, int(partner_id), NewLink(offer_id, landing, name, subs))
             st.session_state["links_created"] = made
             st.session_state["links_pick"] = made
         except LinkError as exc:
             if exc.key == "links.duplicate":  # a second click, or the same link again: show the one there is
-                st.session_state.pop("links_created", None)
                 st.session_state["links_pick"] = exc.params["link"]
                 st.warning(t(exc.key, **exc.params))
             else:

@@ -141,6 +141,9 @@ def test_the_page_builds_a_link_and_shows_its_url_qr_and_figures(offers: Program
     assert at.success[0].value.startswith(f"Link {link.id} is ready")
     assert list(at.dataframe[0].value["Link"]) == [link.id, offers.tiny.link]
     assert at.code[0].value == f"https://trk.example.com/c/{link.token}"  # the new link is the one to copy
+    at.text_input(key="links_sub1").input("bad value").run()  # refused: the link made before is not said again
+    at.button[0].click().run()
+    assert at.error[0].value.startswith("sub1 has characters") and not at.success
     # a bronze partner has links too; a manager picks the partner first
     assert not open_page("pages/06_links.py", offers.users["p_bronze"]).exception
     mgr = open_page("pages/06_links.py", offers.users["mgr"])
