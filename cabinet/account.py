@@ -22,7 +22,13 @@ from cabinet.passwords import check_password
 from cabinet.store.models import User
 
 LINES_MAX_CHARS, LINES_MAX = 500, 6  # company details printed on payout statements (the partner's, the program's)
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,24}$")  # an address mail can be sent to
+# An address mail can be sent to: no two dots in a row; a local part not starting or ending with a dot; a domain of
+# labels of ASCII letters and digits with hyphens only inside (an international domain in its punycode form), ending
+# in a top-level domain of letters
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL = re.compile(
+    rf"^(?!.*\.\.)[^@\s.](?:[^@\s]{{0,62}}[^@\s.])?@(?=[^@]{{4,190}}$)(?:{_LABEL}\.)+(?:[A-Za-z]{{2,24}}|xn--[a-z0-9-]{{1,59}})$"
+)
 
 # each method's fields and what a value must look like
 METHODS: dict[str, dict[str, re.Pattern[str]]] = {

@@ -114,3 +114,12 @@ def test_serve_names_a_child_that_ended_and_stops_the_other(capsys: pytest.Captu
     assert slow.poll() is not None  # stopped with it, not left running
     out = " ".join(capsys.readouterr().out.split())
     assert "the ETL schedule ended (exit code 3): stopping the cabinet" in out and "the app ended" not in out
+
+
+def test_an_email_address_must_be_one_mail_can_be_sent_to() -> None:
+    from cabinet.account import EMAIL
+
+    good = ["a@example.com", "first.last+tag@mail.example.co.uk", "x@xn--e1afmkfd.xn--p1ai", "a-b@my-host.io", "A@B.CO"]
+    bad = ["qa@..com", "qa@-.com", "a@x-.com", "a@x_y.com", "a..b@x.com", ".a@x.com", "a.@x.com", "a@x..com",
+           "a b@x.com", "a@b", "a@x.c", "a@x.123", "a@@x.com", "ivan@пример.рф", "sub@example"]  # fmt: skip
+    assert [g for g in good if not EMAIL.match(g)] == [] and [b for b in bad if EMAIL.match(b)] == []
