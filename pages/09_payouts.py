@@ -20,6 +20,11 @@ base = data.base_currency()
 AMOUNT = {t("payouts.col_amount"): st.column_config.NumberColumn(format="%.2f")}  # in each row's own currency
 
 
+def method_name(method: str | None) -> str:
+    """A payout method as the interface names it ("Bank transfer"); one the cabinet does not know, as stored."""
+    return t(f"account.method_{method}") if method in METHODS else (method or "")
+
+
 def history(rows: list, with_partner: bool) -> pl.DataFrame:
     """Requests as a table: newest first for a partner, the queue's order for a manager."""
     return pl.DataFrame(
@@ -30,7 +35,7 @@ def history(rows: list, with_partner: bool) -> pl.DataFrame:
             t("payouts.col_amount"): [float(p.amount) for p, _ in rows],
             t("payouts.col_currency"): [p.currency for p, _ in rows],
             t("payouts.col_status"): [t(f"payouts.status_{p.status}") for p, _ in rows],
-            t("payouts.col_method"): [p.method or "" for p, _ in rows],
+            t("payouts.col_method"): [method_name(p.method) for p, _ in rows],
             t("payouts.col_decided"): [p.decided_at.strftime("%Y-%m-%d") if p.decided_at else "" for p, _ in rows],
             t("payouts.col_reference"): [p.reference or "" for p, _ in rows],
         }
@@ -69,7 +74,7 @@ def pay_to(payout_id: int) -> None:
     if info.changed_since:
         st.warning(t("payouts.details_changed"))
     with st.container(border=True):
-        method = t(f"account.method_{info.method}") if info.method in METHODS else (info.method or "—")
+        method = method_name(info.method) or "—"
         st.caption(t("payouts.pay_to", method=method))
         known = {f for fields in METHODS.values() for f in fields}
         for field, value in info.details.items():  # as text: a holder's name is the partner's to type

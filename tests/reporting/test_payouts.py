@@ -141,6 +141,7 @@ def test_the_page_requests_a_payout_and_the_manager_decides_it(payable: Program,
     assert at.success[0].value.startswith("Payout request")
     assert [m.value for m in at.metric] == ["$100.00", "$0.00", "$75.00", "$25.00"]
     assert at.dataframe[0].value.iloc[0]["Status"] == "Requested"
+    assert at.dataframe[0].value.iloc[0]["Method"] == "Bank transfer"  # named as Account names it, not "wire"
     assert "minimum payout" in at.info[0].value  # $25 left: below the minimum, no form
     mgr = open_page("pages/09_payouts.py", payable.users["mgr"])
     assert mgr.metric[0].value == "1" and mgr.dataframe[0].value.iloc[0]["Amount"] == 75.0
