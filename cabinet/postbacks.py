@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -94,6 +95,19 @@ def refused(address: str, private_ok: bool = False) -> bool:
     return not ip.is_global and not private_ok
 
 
+def _numeric(host: str) -> str:
+    """The address a host written as a number stands for, in its usual form: also the old forms the resolver still
+    takes (`0x7f000001`, `2130706433`, `127.1`, `0177.0.0.1`), which `ipaddress` does not; a name as it is."""
+    try:
+        return str(ipaddress.ip_address(host.split("%")[0]))
+    except ValueError:
+        pass
+    try:
+        return socket.inet_ntoa(socket.inet_aton(host))
+    except OSError:
+        return host
+
+
 def check_url(url: str, private_ok: bool = False) -> str:
     """The URL template, trimmed, or PostbackError saying what is wrong with it."""
     url = url.strip()
@@ -121,7 +135,7 @@ def check_url(url: str, private_ok: bool = False) -> str:
     if not host:
         raise PostbackError("URL without a host", "postbacks.err_scheme")
     try:
-        refuse = refused(host, private_ok)
+        refuse = refused(_numeric(host), private_ok)
     except ValueError:  # a host name: its addresses are checked when each call connects
         refuse = not private_ok and (host == "localhost" or host.endswith((".localhost", ".local", ".internal")))
     if refuse:
