@@ -25,7 +25,9 @@ select
         else 'cancelled'
     end as cond,
     -- an override's reversal is dated as its source's latest adjustment, else as the conversion's status change
-    coalesce(a.last_ts, greatest(s.ts, coalesce(c.updated_at, s.ts))) as reversal_ts
+    coalesce(a.last_ts, greatest(s.ts, coalesce(c.updated_at, s.ts))) as reversal_ts,
+    -- rejected only because its partner is blocked: its overrides are rejected with it, as blocked ones
+    coalesce((s.inputs ->> 'partner_blocked') = 'true', false) as source_blocked
 from commissions as s
 left join {ADJUSTED} as a using (commission_id)
 left join conversions as c on c.conversion_id = s.conversion_id
@@ -89,11 +91,11 @@ select
     o.ancestor_plan_id,
     'override L' || o.tree_level || ' ' || regexp_replace(o.pct::varchar, '[.]?0+$', '') || '% of '
         || coalesce(o.rule, o.kind),
-    json_object(
+    json_merge_patch(json_object(
         'source_commission_id', o.commission_id, 'source_amount', o.amount::varchar,
         'source_currency', o.currency, 'source_rule', o.rule, 'pct', o.pct::varchar, 'level', o.tree_level,
         'from_partner_id', o.partner_id
-    ),
+    ), case when o.source_blocked then '{"source_blocked": true}' else '{}' end),
     o.tree_level,
     o.partner_id,
     o.hold_until,
@@ -106,24 +108,30 @@ where (o.amount::decimal(38,4) * o.pct * 0.01)::decimal(18,4) <> 0
 # Desired rows joined with what exists; approved and paid rows are final and never rewritten. A blocked partner earns
 # nothing more: its rows not final yet are rejected (`inputs.partner_blocked`), and priced again once it is unblocked.
 # An application not approved yet (`pending`, `cabinet.invites`) earns nothing either, until it is approved
-# (`inputs.partner_pending` too).
+# (`inputs.partner_pending` too); the overrides of a blocked partner's rows are rejected with them
+# (`inputs.source_blocked`). A cancelled conversion's row is `reversed` when it had been in hold, else `rejected`: a
+# row blocking rejects keeps that it had been (`inputs.held`), so unblocked it is reversed as if never blocked.
 CHANGES = """
 create or replace temp table eng_changes as
 with merged as (
     select
         d.* replace (
-            case when b.partner_id is null then d.inputs
-                 when b.status = 'pending'
-                     then json_merge_patch(d.inputs, '{"partner_blocked": true, "partner_pending": true}')
-                 else json_merge_patch(d.inputs, '{"partner_blocked": true}') end as inputs
+            case when b.partner_id is null and (d.inputs ->> 'source_blocked') is null then d.inputs
+                 else json_merge_patch(
+                     json_merge_patch(d.inputs, case when b.partner_id is null then '{}'
+                         when b.status = 'pending' then '{"partner_blocked": true, "partner_pending": true}'
+                         else '{"partner_blocked": true}' end),
+                     case when e.status in ('hold', 'reversed') or (e.inputs ->> 'held') = 'true'
+                         then '{"held": true}' else '{}' end)
+            end as inputs
         ),
         e.commission_id is null as is_new,
         e.ts as old_ts,
         case
-            when b.partner_id is not null then 'rejected'
+            when b.partner_id is not null or (d.inputs ->> 'source_blocked') = 'true' then 'rejected'
             when d.cond = 'pending' then 'pending'
             when d.cond = 'approved' then case when d.hold_until > $now then 'hold' else 'approved' end
-            when e.status in ('hold', 'reversed') then 'reversed'
+            when e.status in ('hold', 'reversed') or (e.inputs ->> 'held') = 'true' then 'reversed'
             else 'rejected'
         end as status,
         (e.partner_id, e.conversion_id, e.ts, e.kind, e.status, e.amount, e.currency, e.amount_base, e.fx_rate,

@@ -158,6 +158,8 @@ def explain(row: dict[str, Any], locale: str) -> str:
         text += tr("pending_partner")
     elif data.get("partner_blocked"):
         text += tr("blocked")
+    elif data.get("source_blocked"):
+        text += tr("source_blocked", partner=data.get("from_partner_id", "—"))
     if row.get("status") == "hold" and row.get("hold_until") is not None:
         text += tr("hold_until", until=f"{row['hold_until']:%Y-%m-%d}")
     return text

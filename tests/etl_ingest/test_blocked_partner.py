@@ -111,3 +111,42 @@ def test_an_application_earns_nothing_until_approved_and_is_priced_then(tiny: Ti
     assert "partner_pending" not in tiny.rows("select inputs from commissions")[0][0]
     _rollups_match(tiny)
     conserved(tiny)
+
+
+def test_a_row_cancelled_in_its_hold_while_blocked_is_reversed_once_unblocked(tiny: Tiny, store_engine: Engine) -> None:
+    """A reversal dated inside the hold makes the held row `reversed`; blocking rejects it for the time being, and
+    unblocking gives back `reversed`, as if it had never been blocked (sources and overrides alike)."""
+    with session_scope(store_engine) as s:
+        plan = s.get(CommissionPlan, s.get(Partner, tiny.parent).plan_id)
+        plan.subpartner_override_pct, plan.hold_days = ["10"], 30
+    c, p, o = tiny.child, tiny.parent, tiny.offer
+    head = "conversion_id,ts,type,partner_id,offer_id,amount,status,updated_at\n"
+    tiny.write("conversions", "1.csv", head + f"h1,2026-11-08T10:00:00Z,ftd,{c},{o},50,approved,\n"
+                                              f"h2,2026-11-08T10:00:00Z,ftd,{c},{o},50,approved,\n")  # fmt: skip
+    tiny.run()
+    assert {k: v[0] for k, v in _commissions(tiny).items()} == {
+        "eng:h1:cpa": "hold",
+        f"eng:h1:cpa:L1:{p}": "hold",
+        "eng:h2:cpa": "hold",
+        f"eng:h2:cpa:L1:{p}": "hold",
+    }
+    tiny.write("conversions", "2.csv", head + f"h1,2026-11-08T10:00:00Z,ftd,{c},{o},50,reversed,2026-11-08T15:00:00Z\n")
+    tiny.run()
+    for blocked in (c, p):  # the partner itself, then its parent (the beneficiary of the overrides)
+        _status(store_engine, blocked, "blocked")
+        tiny.run()
+        blocked_rows = [k for k in _commissions(tiny) if (k.endswith(f":L1:{p}") or blocked == c)]
+        assert {_commissions(tiny)[k][0] for k in blocked_rows} == {"rejected"}  # overrides follow their source
+        if blocked == c:  # cancelled while blocked, inside its hold
+            tiny.write("conversions", "3.csv",
+                       head + f"h2,2026-11-08T10:00:00Z,ftd,{c},{o},50,reversed,2026-11-08T16:00:00Z\n")  # fmt: skip
+            tiny.run()
+        _status(store_engine, blocked, "active")
+        tiny.run()
+        assert _commissions(tiny) == {
+            "eng:h1:cpa": ("reversed", Decimal("100")),
+            f"eng:h1:cpa:L1:{p}": ("reversed", Decimal("10")),
+            "eng:h2:cpa": ("reversed", Decimal("100")),
+            f"eng:h2:cpa:L1:{p}": ("reversed", Decimal("10")),
+        }, blocked
+    conserved(tiny)
