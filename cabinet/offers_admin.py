@@ -102,7 +102,11 @@ def landing_lines(text: str) -> tuple[str, ...]:
 
 
 def _landing(url: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # a port out of range, or not a number, is no address
+    except ValueError:  # also a bracket that opens an IPv6 address and never closes
+        raise OfferError(f"{url!r} is not a landing page address", "catalogue.bad_landing", url=url[:80]) from None
     if (
         len(url) > URL_MAX
         or parts.scheme not in ("http", "https")

@@ -96,7 +96,7 @@ def _parse_tiers(where: str, raw: Any) -> tuple[Tier, ...]:
         if "min_count" not in item:
             raise PlanError(f"{here}: min_count is required")
         min_count = item["min_count"]
-        if isinstance(min_count, bool) or not isinstance(min_count, int | str) or not str(min_count).isdigit():
+        if isinstance(min_count, bool) or not isinstance(min_count, int | str) or not str(min_count).isdecimal():
             raise PlanError(f"{here}: min_count must be an integer >= 0, got {min_count!r}")
         count = int(min_count)
         if parsed and count <= parsed[-1][0]:

@@ -114,7 +114,7 @@ def _tiers(rows: tuple[dict[str, str], ...], pays_cpa: bool, pays_rs: bool) -> l
     for i, row in enumerate(r for r in rows if any(str(v or "").strip() for v in r.values())):  # blank rows: none
         what = f"#{i + 1}"
         count = str(row.get("min_count") or "").strip()
-        if not count.isdigit() or int(count) > 10_000_000:
+        if not count.isdecimal() or int(count) > 10_000_000:  # isdigit() takes "²", which int() refuses
             raise PlanEditError(f"{what}: min_count {count!r}", "plans.bad_min_count", tier=i + 1)
         if tiers and int(count) <= int(tiers[-1]["min_count"]):
             raise PlanEditError(f"{what}: not ascending", "plans.tiers_not_ascending", tier=i + 1)

@@ -121,7 +121,10 @@ def check_url(url: str, private_ok: bool = False) -> str:
     if unknown or url.count("{") != url.count("}") or _MACRO.sub("", url).count("{"):
         raise PostbackError(f"unknown macros {unknown}", "postbacks.err_macro",
                             macros=", ".join(f"{{{m}}}" for m in unknown) or "{ }")  # fmt: skip
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a bracket that opens an IPv6 address and never closes
+        raise PostbackError("URL must start with http:// or https://", "postbacks.err_scheme") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise PostbackError("URL must start with http:// or https://", "postbacks.err_scheme")
     if "{" in parts.netloc:

@@ -71,8 +71,19 @@ def _admin(scope: Scope) -> None:
 
 def _domain(text: str) -> str:
     url = text.strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment or " " in url:
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # a port out of range, or not a number, is no address
+    except ValueError:  # also a bracket that opens an IPv6 address and never closes
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or " " in url
+    ):
         raise ProgramEditError(f"{text!r} is not a tracking domain", "program.bad_domain")
     return url
 

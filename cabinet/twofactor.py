@@ -114,7 +114,7 @@ def new_secret(username: str, issuer: str) -> NewSecret:
 def _matching_step(secret: str, code: str, now: datetime) -> int | None:
     """The time step whose code `code` is, within the allowed drift; None when it is none of them."""
     code = "".join(code.split())
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):
         return None
     totp, step = pyotp.TOTP(secret), int(now.timestamp()) // STEP_SECONDS
     for candidate in range(step - DRIFT_STEPS, step + DRIFT_STEPS + 1):

@@ -87,6 +87,8 @@ def test_an_admin_adds_an_offer_and_the_tiers_it_names_can_run_it(program: Progr
         ({"landing_urls": ("javascript:alert(1)",)}, "catalogue.bad_landing"),
         ({"landing_urls": ("https://",)}, "catalogue.bad_landing"),
         ({"landing_urls": ("https://a.example/x y",)}, "catalogue.bad_landing"),
+        ({"landing_urls": ("https://[bad",)}, "catalogue.bad_landing"),
+        ({"landing_urls": ("https://a.example:70000/",)}, "catalogue.bad_landing"),
         ({"landing_urls": ("sport.example",)}, "catalogue.bad_landing"),
         ({"landing_urls": ("javascript://sport.example/%0Aalert(1)",)}, "catalogue.bad_landing"),
         ({"landing_urls": ("ftp://sport.example/",)}, "catalogue.bad_landing"),

@@ -69,6 +69,7 @@ def test_an_admin_adds_a_plan_the_engine_can_price_with(program: Program, store_
         ({"cpa_amounts": {"ftd": "NaN"}}, "plans.bad_amount"),
         ({"revshare_pct": "101"}, "plans.bad_percent"),
         ({"volume_tiers": ({"min_count": "x", "cpa_ftd": "1"},)}, "plans.bad_min_count"),
+        ({"volume_tiers": ({"min_count": "²", "cpa_ftd": "1"},)}, "plans.bad_min_count"),  # a digit int() refuses
         ({"volume_tiers": ({"min_count": "5", "cpa_ftd": "1"}, {"min_count": "5", "cpa_ftd": "2"})},
          "plans.tiers_not_ascending"),
         ({"volume_tiers": ({"min_count": "5"},)}, "plans.empty_tier"),

@@ -114,6 +114,7 @@ def test_url_checks_and_macros() -> None:
         "http://10.1.2.3/pb": "postbacks.err_private",
         "http://[::ffff:192.168.0.1]/pb": "postbacks.err_private",
         "http://localhost/pb": "postbacks.err_private",
+        "http://[bad/pb": "postbacks.err_scheme",  # a bracket never closed
         "http://0x7f000001/pb": "postbacks.err_private",  # 127.0.0.1 in the forms the resolver still takes
         "http://2130706433:8599/pb": "postbacks.err_private",
         "http://127.1/pb": "postbacks.err_private",

@@ -61,6 +61,8 @@ def test_an_admin_changes_the_program_and_the_cabinet_follows(program: Program, 
         ("tracking_domain", "ftp://trk.example.com", "program.bad_domain"),
         ("tracking_domain", "https://trk.example.com/?x=1", "program.bad_domain"),
         ("tracking_domain", "trk.example.com", "program.bad_domain"),
+        ("tracking_domain", "https://[bad", "program.bad_domain"),  # a bracket never closed
+        ("tracking_domain", "https://trk.example.com:99999", "program.bad_domain"),  # no such port
         ("support_email", "support at example", "program.bad_email"),
         ("default_locale", "de", "program.bad_locale"),
         ("default_timezone", "Mars/Olympus", "program.bad_timezone"),
