@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, ScopeError
@@ -125,6 +125,26 @@ def _checked_target(session: Session, offer_id: int | None, locale: str | None) 
         raise CreativeError(f"no language {locale!r}", "catalogue.bad_locale")
 
 
+_WRITTEN = "creatives_written"  # session.info: files this session wrote, removed again if it rolls back
+
+
+def _write_new(session: Session, target: Path, content: bytes) -> None:
+    """Write a file no creative had yet; the session's rollback (another upload of the batch refused, a failed
+    commit) removes it again, so a refusal leaves no file behind."""
+    if target.is_file():
+        return
+    write_whole(target, content)
+    if _WRITTEN not in session.info:
+        event.listen(session, "after_rollback", _remove_written)
+        event.listen(session, "after_commit", lambda s: s.info.pop(_WRITTEN, None))
+    session.info.setdefault(_WRITTEN, []).append(target)
+
+
+def _remove_written(session: Session) -> None:
+    for path in session.info.pop(_WRITTEN, []):
+        path.unlink(missing_ok=True)
+
+
 def _store(session: Session, scope: Scope, creatives_dir: Path, content: bytes, extension: str, shown_as: str,
            creative: Creative) -> Creative:  # fmt: skip
     """Write the file (named by its SHA-256, once) and the row, refusing a twin of the same offer; audit-logged."""
@@ -135,9 +155,7 @@ def _store(session: Session, scope: Scope, creatives_dir: Path, content: bytes, 
     if twin is not None:
         raise CreativeError(f"creative {twin} is this file already", "catalogue.file_twin", file=shown_as,
                             creative=twin)  # fmt: skip
-    target = creatives_dir / relative
-    if not target.is_file():
-        write_whole(target, content)
+    _write_new(session, creatives_dir / relative, content)
     creative.file_path, creative.size_bytes = relative, len(content)
     session.add(creative)
     session.flush()

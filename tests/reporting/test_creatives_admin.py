@@ -89,6 +89,19 @@ def test_what_is_not_a_whole_banner_is_refused_and_nothing_is_stored(
         assert s.scalar(select(func.count()).select_from(Creative)) == 0
 
 
+def test_a_batch_with_one_refused_file_leaves_no_file_of_the_others(program: Program, store_engine: Engine) -> None:
+    uploads = program.tiny.settings.creatives_dir / "uploads"
+    root = program.users["root"].scope
+    with pytest.raises(CreativeError) as refused, session_scope(store_engine) as s:  # as the catalogue's upload form
+        for new in (NewCreative("ok.png", _image("PNG")), NewCreative("fake.png", b"not an image")):
+            add_creative(s, root, program.tiny.settings.creatives_dir, new)
+    assert refused.value.params["file"] == "fake.png"
+    assert not uploads.exists() or not any(uploads.iterdir())  # the first was written, then removed with the rollback
+    kept = _add(program, store_engine, NewCreative("ok.png", _image("PNG")))  # a committed one stays
+    with session_scope(store_engine) as s:
+        assert (program.tiny.settings.creatives_dir / s.get(Creative, kept).file_path).is_file()
+
+
 def test_a_file_over_the_byte_limit_is_refused(
     program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
