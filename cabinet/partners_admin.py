@@ -140,7 +140,9 @@ def update_partner(session: Session, scope: Scope, partner_id: int, change: Part
         raise PartnerChangeError(f"status {change.status!r}", "partners.bad_status")
     if change.status == "pending" and partner.status != "pending":  # only an application is pending
         raise PartnerChangeError("a partner cannot become an application again", "partners.not_pending_again")
-    _check_choices(session, change.tier_code, change.manager_user_id, change.plan_id)
+    # the manager it has is kept even when that login is disabled now; a new one must be an active manager
+    kept = change.manager_user_id is not None and change.manager_user_id == partner.manager_user_id
+    _check_choices(session, change.tier_code, None if kept else change.manager_user_id, change.plan_id)
     values = {"status": change.status, "tier_code": change.tier_code, "manager_user_id": change.manager_user_id,
               "plan_id": change.plan_id}  # fmt: skip
     changed = [f for f, v in values.items() if getattr(partner, f) != v]

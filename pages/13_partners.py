@@ -86,9 +86,13 @@ with st.form(f"partner_{pick}"):  # its own widgets per partner: they start from
                            index=tiers.index(row.tier_code) if row.tier_code in tiers else 0,
                            key=f"partners_tier_{pick}")  # fmt: skip
     managers, plans = [0, *options.managers], [0, *options.plans]  # 0: none
+    named = dict(options.managers)
+    if row.manager_user_id and row.manager_user_id not in named:  # its manager's login is disabled: kept, said so
+        managers.append(row.manager_user_id)
+        named[row.manager_user_id] = t("partners.manager_disabled", manager=row.manager or row.manager_user_id)
     manager = left.selectbox(t("partners.col_manager"), managers, disabled=not admin,
                              index=managers.index(row.manager_user_id) if row.manager_user_id in managers else 0,
-                             format_func=lambda m: options.managers.get(m, t("partners.nobody")),
+                             format_func=lambda m: named.get(m, t("partners.nobody")),
                              key=f"partners_manager_{pick}")  # fmt: skip
     plan = right.selectbox(t("partners.col_plan"), plans, disabled=not admin,
                            index=plans.index(row.plan_id) if row.plan_id in plans else 0,

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from cabinet.access import ScopeError, build_session_user
+from cabinet.i18n import translate
 from cabinet.partners_admin import PartnerChange, PartnerChangeError, choices, directory, update_partner
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, CommissionPlan, Partner, User
@@ -99,3 +100,25 @@ def test_the_page_lists_partners_with_their_figures_and_changes_one(program: Pro
     assert at.selectbox(key=f"partners_manager_{program.tiny.parent}").disabled  # only admins change it
     admin = open_page("pages/13_partners.py", program.users["root"])
     assert not admin.exception and len(admin.dataframe[0].value) == 3
+
+
+def test_a_partner_keeps_its_manager_when_that_login_is_disabled(program: Program, store_engine: Engine) -> None:
+    """A tier change by the admin leaves the manager as it is; the form names the disabled login rather than
+    showing nobody (which would have saved nobody), and a disabled manager cannot be given to another partner."""
+    parent = program.tiny.parent
+    with session_scope(store_engine) as s:
+        mgr = s.scalar(select(User).where(User.username == "mgr"))
+        mgr_id, mgr.is_active = mgr.id, False
+        assert s.get(Partner, parent).manager_user_id == mgr_id
+    at = open_page("pages/13_partners.py", program.users["root"])
+    at.selectbox(key="partners_pick").select(parent).run()
+    box = at.selectbox(key=f"partners_manager_{parent}")
+    assert box.value == mgr_id and box.format_func(mgr_id) == "mgr (login disabled)"
+    at.selectbox(key=f"partners_tier_{parent}").select("bronze")
+    next(b for b in at.button if b.label == translate("partners.save")).click().run()
+    assert not at.exception and [s.value for s in at.success] == [f"Partner {parent} saved: Tier."]
+    with session_scope(store_engine) as s:
+        assert s.get(Partner, parent).manager_user_id == mgr_id
+    with pytest.raises(PartnerChangeError) as refused:
+        _change(program, store_engine, "root", program.outsider, manager_user_id=mgr_id)
+    assert refused.value.key == "partners.bad_manager"
