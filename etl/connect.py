@@ -21,8 +21,8 @@ MIN_MEMORY_MB = 256
 
 def limits() -> tuple[int | None, int | None]:
     """(memory MB, threads) from the environment; None = DuckDB's default. ConfigError naming a bad variable."""
-    memory = int(env_number(MEMORY_ENV, 0, integer=True))
-    threads = int(env_number(THREADS_ENV, 0, integer=True))
+    memory = int(env_number(MEMORY_ENV, 0, integer=True, maximum=2**40))  # a petabyte: more is not memory
+    threads = int(env_number(THREADS_ENV, 0, integer=True, maximum=4096))
     if 0 < memory < MIN_MEMORY_MB:
         raise ConfigError(f"{MEMORY_ENV} must be at least {MIN_MEMORY_MB} (MB) or 0 for DuckDB's default, got {memory}")
     return memory or None, threads or None

@@ -110,7 +110,7 @@ def test_serve_names_a_child_that_ended_and_stops_the_other(capsys: pytest.Captu
 
     quick = subprocess.Popen([sys.executable, "-c", "import sys; sys.exit(3)"])
     slow = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
-    _supervise({"the ETL schedule": quick, "the app": slow})
+    assert _supervise({"the ETL schedule": quick, "the app": slow}) == 1  # `cabinet serve` exits 1 then
     assert slow.poll() is not None  # stopped with it, not left running
     out = " ".join(capsys.readouterr().out.split())
     assert "the ETL schedule ended (exit code 3): stopping the cabinet" in out and "the app ended" not in out

@@ -22,7 +22,9 @@ from cabinet.store.models import Partner
 def demo(
     clicks: Annotated[int, typer.Option(min=1000, help="Number of clicks to generate.")] = 200_000,
     days: Annotated[int, typer.Option(min=7, max=730, help="Days of history ending at --end.")] = 60,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 7,
+    seed: Annotated[
+        int, typer.Option(min=0, max=2**32 - 1, help="Random seed: the same seed gives the same data.")
+    ] = 7,
     end: Annotated[
         str | None,
         typer.Option(help="Last day of the data (YYYY-MM-DD); default: yesterday (UTC), so 'Last 30 days' shows data."),
@@ -38,6 +40,9 @@ def demo(
         end_day = date.fromisoformat(end) if end is not None else datetime.now(UTC).date() - timedelta(days=1)
     except ValueError as exc:
         raise CliError(f"--end {end!r} is not a date like 2026-11-22") from exc
+    today = datetime.now(UTC).date()
+    if not date(2000, 1, 1) + timedelta(days=days) <= end_day <= today:  # the ETL takes events from 2000 to today
+        raise CliError(f"--end {end_day}: give a day from {date(2000, 1, 1) + timedelta(days=days)} to {today}")
     inbox_dir = inbox or cfg.inbox_dir
     migrate(cfg.store_url)
     engine = make_engine(cfg.store_url)

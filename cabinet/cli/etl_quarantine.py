@@ -6,14 +6,16 @@ them. Filters are bound parameters; the CSV export has every matching row, the t
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from cabinet.cli._app import CliError, console, settings
+from cabinet.cli._app import CliError, console, err_console, settings
 from cabinet.cli.etl import etl_app
 
 COLUMNS = ("run_id", "feed", "path", "row_number", "reason", "raw", "quarantined_at")
@@ -22,7 +24,7 @@ select run_id, feed, path, row_number, reason, raw::varchar as raw,
        strftime(quarantined_at, '%Y-%m-%d %H:%M:%S') as quarantined_at
 from quarantine
 where ($feed::varchar is null or feed = $feed)
-  and ($reason::varchar is null or reason = $reason or reason like $reason || ':%')
+  and ($reason::varchar is null or reason = $reason or starts_with(reason, $reason || ':'))
   and ($path::varchar is null or path = $path) and ($run::integer is null or run_id = $run)
 """
 _ORDER = " order by run_id desc, path, row_number"
@@ -51,7 +53,9 @@ def quarantine(
     file: Annotated[str | None, typer.Option(help="An inbox file as `etl status` names it, e.g. clicks/a.csv.")] = None,
     run: Annotated[int | None, typer.Option(min=1, help="Only rows quarantined by this run.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="Rows to show (the export has all).")] = 20,
-    out: Annotated[Path | None, typer.Option(help="Write every matching row to this CSV file.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write every matching row to this CSV file (- for standard output).")
+    ] = None,
 ) -> None:
     """Quarantined rows with their file, row number, reason and raw values, from the current snapshot."""
     from etl.stage import FEED_ORDER
@@ -68,7 +72,7 @@ def quarantine(
         rows = quarantine_rows(cur, feed, reason, file, run)
         if out is not None:
             n = _export(rows, out)
-            console.print(f"wrote {n:,} quarantined rows to {out}")
+            (err_console if str(out) == "-" else console).print(f"wrote {n:,} quarantined rows to {out}")
             return
         shown = rows.fetchmany(limit)
         total = cur.execute(f"select count(*) from ({_SQL})", _filters(feed, reason, file, run))
@@ -95,11 +99,11 @@ def quarantine(
 def _export(rows: Any, out: Path) -> int:
     """Every row of the cursor into a CSV file with a header (`COLUMNS`); returns how many."""
     try:
-        fh = out.open("w", newline="", encoding="utf-8")
+        fh = contextlib.nullcontext(sys.stdout) if str(out) == "-" else out.open("w", newline="", encoding="utf-8")
     except OSError as exc:
         raise CliError(f"cannot write {out}: {exc.strerror or exc}") from None
     n = 0
-    with fh:
+    with fh as fh:
         writer = csv.writer(fh)
         writer.writerow(COLUMNS)
         while batch := rows.fetchmany(10_000):

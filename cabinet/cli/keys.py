@@ -12,16 +12,14 @@ colleague) is replaced by rotating it:
   Partners' Sub-partners pages show a new invitation link at once;
 - the ip pseudonym changes: a visitor seen on both sides of the rotation counts as unique once more.
 
-The secrets file is replaced atomically (written beside, fsynced, renamed; mode 0600; comments kept) before the store
-is touched, so a failure part way leaves every secret readable.
+The secrets file is replaced atomically (`cabinet.secrets_file`: written beside, fsynced, renamed; mode 0600; comments
+kept; a symlink written through) before the store is touched, so a failure part way leaves every secret readable.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-import tomlkit
 import typer
 from cryptography.fernet import InvalidToken
 from sqlalchemy import Engine, select
@@ -30,34 +28,13 @@ from cabinet.auth import audit
 from cabinet.cli._app import CliError, app, console, settings, store_engine
 from cabinet.config import Settings
 from cabinet.passwords import random_key
+from cabinet.secrets_file import update_secrets
 from cabinet.store.db import session_scope
 from cabinet.store.models import User
 from cabinet.twofactor import resealed
 
 keys = typer.Typer(help="The install's secret keys.", no_args_is_help=True)
 app.add_typer(keys, name="keys")
-
-
-def _write_secrets(path: Path, new_key: str, previous: list[str]) -> None:
-    """The secrets file with `new_key` as the link signing key and `previous` as the keys it replaced, written
-    atomically; every other setting and comment kept."""
-    doc = tomlkit.parse(path.read_text(encoding="utf-8")) if path.is_file() else tomlkit.document()
-    section = doc.get("cabinet")
-    if section is None:
-        section = tomlkit.table()
-        doc["cabinet"] = section
-    section["link_signing_key"] = new_key
-    listed = tomlkit.array()
-    listed.extend(previous)
-    listed.multiline(True)
-    section["previous_link_keys"] = listed
-    tmp = path.with_name(f".{path.name}.rotating")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(tomlkit.dumps(doc))
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def rotate_link_key(cfg: Settings, engine: Engine) -> dict[str, int]:
@@ -71,7 +48,7 @@ def rotate_link_key(cfg: Settings, engine: Engine) -> dict[str, int]:
     ring = cfg.link_keys()  # refuses a missing or placeholder key before anything is written
     new_key = random_key()
     previous = [cfg.link_signing_key, *[k for k in cfg.previous_link_keys if k != cfg.link_signing_key]]
-    _write_secrets(cfg.secrets_path, new_key, previous)
+    update_secrets(cfg.secrets_path, {"link_signing_key": new_key, "previous_link_keys": previous})
     new_ring = (new_key.encode(), *ring)
     counts = {"resealed": 0, "unreadable": 0, "previous": len(previous)}
     with session_scope(engine) as session:

@@ -10,9 +10,8 @@ from typing import Annotated
 import typer
 
 from cabinet.access import ScopeError, build_session_user
-from cabinet.cli._app import CliError, app, console, settings
+from cabinet.cli._app import CliError, app, console, settings, store_engine
 from cabinet.export import FORMATS, to_bytes
-from cabinet.store.db import make_engine
 from queries.reports import ReportError, ReportRequest, performance
 from queries.warehouse import get_warehouse
 
@@ -21,9 +20,20 @@ DEFAULT_METRICS = ("clicks", "registrations", "ftds", "commission")
 
 def _date(value: str, flag: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError as exc:
         raise CliError(f"{flag} {value!r} is not a date like 2026-11-01") from exc
+    if not FIRST_DAY <= day <= LAST_DAY:  # a day at the calendar's edge has no start or end in every time zone
+        raise CliError(f"{flag} {value!r}: give a day from {FIRST_DAY} to {LAST_DAY}")
+    return day
+
+
+FIRST_DAY, LAST_DAY = date(1970, 1, 2), date(9998, 12, 30)
+
+
+def _listed(text: str) -> tuple[str, ...]:
+    """Comma-separated names, trimmed, each once in its first place."""
+    return tuple(dict.fromkeys(x.strip() for x in text.split(",") if x.strip()))
 
 
 def _filters(items: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -54,7 +64,7 @@ def report(
     if fmt in ("xlsx", "parquet") and output is None:
         raise CliError(f"--format {fmt} is binary: give --output FILE")
     cfg = settings()
-    engine = make_engine(cfg.store_url)
+    engine = store_engine()  # CliError for a store not initialised, before anything is created
     try:
         user = build_session_user(engine, as_user)
     finally:
@@ -62,14 +72,14 @@ def report(
     if user is None:
         raise CliError(f"no active user named {as_user!r}")
     wanted = (
-        tuple(m.strip() for m in metrics.split(",") if m.strip())
-        if metrics
+        _listed(metrics)
+        if metrics and _listed(metrics)
         else tuple(m for m in DEFAULT_METRICS if m in user.visible_metrics)
     )
     hidden = [m for m in wanted if m not in user.visible_metrics]
     if hidden:
         raise CliError(f"metrics not visible to {as_user!r}: {', '.join(hidden)}")
-    dims = tuple(d.strip() for d in group_by.split(",") if d.strip())
+    dims = _listed(group_by)
     if "partner_id" in dims and user.role == "partner":
         raise CliError("partners cannot group by partner_id")
     req = ReportRequest(
@@ -86,5 +96,8 @@ def report(
     if output is None:
         sys.stdout.write(data.decode())
     else:
-        output.write_bytes(data)
+        try:
+            output.write_bytes(data)
+        except OSError as exc:
+            raise CliError(f"cannot write {output}: {exc.strerror or exc}") from exc
         console.print(f"{frame.height:,} rows → {output}", highlight=False)

@@ -12,29 +12,34 @@ from typing import Annotated
 import typer
 from rich.text import Text
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from cabinet.cli._app import CliError, app, console, read_password_file, settings
+from cabinet.cli.users import checked_new_login
 from cabinet.config import PLACEHOLDER_KEYS, PROJECT_ROOT, Settings
 from cabinet.passwords import hash_password, random_key, validate_new_password
 from cabinet.program import ensure_program_defaults
+from cabinet.secrets_file import update_secrets
 from cabinet.store.db import StoreUnavailable, make_engine, migrate, open_store, session_scope
 from cabinet.store.models import User
 
 
 def write_secrets_if_missing(cfg: Settings, demo_mode: bool = False) -> bool:
-    """Write `.streamlit/secrets.toml` with random keys unless real keys exist; True when written."""
-    path = cfg.secrets_path
-    if path.exists() and cfg.cookie_key not in PLACEHOLDER_KEYS and cfg.link_signing_key not in PLACEHOLDER_KEYS:
+    """Give the secrets file random keys where a key is missing or a placeholder; True when written.
+
+    Only those keys are written (`cabinet.secrets_file`): a real key, `previous_link_keys`, the mail settings and
+    comments stay, so running `cabinet init` again never costs a link or a two-step login. `demo_mode` is set for a
+    new file, or turned on when asked; never turned off here."""
+    values: dict[str, object] = {}
+    if cfg.cookie_key in PLACEHOLDER_KEYS:
+        values["cookie_key"] = random_key()
+    if cfg.link_signing_key in PLACEHOLDER_KEYS:
+        values["link_signing_key"] = random_key()
+    if not values and (cfg.demo_mode or not demo_mode):
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    body = (
-        "# Written by `cabinet init`. Never commit this file.\n[cabinet]\n"
-        f'cookie_key = "{random_key()}"\nlink_signing_key = "{random_key()}"\n'
-        f"demo_mode = {'true' if demo_mode else 'false'}\n"
-    )
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(body)
+    if demo_mode or not cfg.secrets_path.is_file():
+        values["demo_mode"] = demo_mode
+    update_secrets(cfg.secrets_path, values)
     return True
 
 
@@ -56,15 +61,22 @@ def init(
 ) -> None:
     """Apply store migrations, write random secrets if missing, create the first admin."""
     cfg = settings()
-    cfg.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate(cfg.store_url)
-    console.print(f"store ready: {_redacted(cfg.store_url)}")
     from etl.stage import FEED_ORDER
 
-    for feed in FEED_ORDER:  # where the program's systems drop their files (README: inbox contract)
-        (cfg.inbox_dir / feed).mkdir(parents=True, exist_ok=True)
+    try:
+        cfg.data_dir.mkdir(parents=True, exist_ok=True)
+        for feed in FEED_ORDER:  # where the program's systems drop their files (README: inbox contract)
+            (cfg.inbox_dir / feed).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CliError(f"cannot use the data directory {cfg.data_dir}: {exc.strerror or exc}") from exc
+    try:
+        migrate(cfg.store_url)
+    except SQLAlchemyError as exc:
+        reason = getattr(exc, "orig", None) or exc
+        raise CliError(f"cannot open the store {_redacted(cfg.store_url)}: {reason}") from exc
+    console.print(f"store ready: {_redacted(cfg.store_url)}")
     if write_secrets_if_missing(cfg, demo_mode=demo_mode):
-        console.print(f"wrote random cookie and link-signing keys to {cfg.secrets_path}")
+        console.print(f"wrote the missing secrets to {cfg.secrets_path}")
     engine = make_engine(cfg.store_url)
     with session_scope(engine) as session:
         ensure_program_defaults(session, name=program_name)
@@ -75,6 +87,7 @@ def init(
             if session.scalar(select(User).where(User.username == admin_user)) is not None:
                 console.print(f"admin {admin_user} already exists")
                 return
+            admin_user, _, admin_email = checked_new_login(session, admin_user, admin_user, admin_email)
             password = _admin_password(admin_password_file)
             if password is None:
                 if not sys.stdin.isatty():
@@ -118,7 +131,7 @@ def print_demo_logins(cfg: Settings) -> None:
 
 @app.command()
 def serve(
-    port: Annotated[int, typer.Option(help="HTTP port of the cabinet.")] = 8501,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="HTTP port of the cabinet.")] = 8501,
     address: Annotated[str, typer.Option(help="Address to listen on.")] = "localhost",
     etl_every: Annotated[str, typer.Option(help="ETL schedule beside the app, e.g. 60s; 'off' disables.")] = "60s",
     mail_every: Annotated[str, typer.Option(help="Send the outbox's mail (retries) every, e.g. 60s; 'off'.")] = "60s",
@@ -126,6 +139,15 @@ def serve(
 ) -> None:
     """Start the cabinet (Streamlit) on http://ADDRESS:PORT with the ETL schedule, the mail sender and the postback
     sender beside it."""
+    from etl.schedule import parse_interval
+
+    intervals = {"--etl-every": etl_every, "--mail-every": mail_every, "--postbacks-every": postbacks_every}
+    for flag, every in intervals.items():
+        try:  # said before anything starts, not by a child that ends at once and takes the cabinet down
+            if every != "off":
+                parse_interval(every)
+        except ValueError as exc:
+            raise CliError(f"{flag}: {exc}") from exc
     cfg = settings()
     try:  # an uninitialised store, or one an upgrade has not migrated yet, is said here, not by every page
         open_store(cfg.store_url).dispose()
@@ -147,12 +169,15 @@ def serve(
         postbacks_cmd = [sys.executable, "-c", entry, "postbacks", "send", f"--every={postbacks_every}"]
         procs["the postback sender"] = subprocess.Popen(postbacks_cmd, cwd=PROJECT_ROOT)
     procs["the app"] = subprocess.Popen(cmd, cwd=PROJECT_ROOT)
-    _supervise(procs)
+    if failed := _supervise(procs):
+        raise typer.Exit(failed)
 
 
-def _supervise(named: dict[str, subprocess.Popen[bytes]]) -> None:
+def _supervise(named: dict[str, subprocess.Popen[bytes]]) -> int:
     """Wait until any child ends or SIGTERM/Ctrl-C arrives, then stop every child (TERM, then KILL after 20 s).
-    A child that ended by itself is named with its exit code: the cabinet does not stop without saying why."""
+    A child that ended by itself is named with its exit code: the cabinet does not stop without saying why. Returns 1
+    when one ended by itself with a failure (the command's exit code), else 0."""
+    failed = 0
     from cabinet.stopping import stop_on_signals
 
     procs = list(named.values())
@@ -163,6 +188,7 @@ def _supervise(named: dict[str, subprocess.Popen[bytes]]) -> None:
             for name, p in named.items():
                 if p.returncode is not None:
                     console.print(f"{name} ended (exit code {p.returncode}): stopping the cabinet", style="yellow")
+                    failed = failed or int(p.returncode != 0)
         finally:
             for p in procs:
                 if p.poll() is None:
@@ -174,3 +200,4 @@ def _supervise(named: dict[str, subprocess.Popen[bytes]]) -> None:
                     p.kill()
                     p.wait()
     console.print("stopped")
+    return failed

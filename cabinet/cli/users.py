@@ -10,12 +10,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import select
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from cabinet.auth import audit, lock_user, set_password, unlock_user
-from cabinet.cli._app import CliError, app, console, read_password_file, settings
+from cabinet.cli._app import CliError, app, console, read_password_file, store_engine
+from cabinet.i18n import LOCALES, translate
+from cabinet.invites import InviteError, checked_login
 from cabinet.passwords import UNUSABLE_HASH, random_password
-from cabinet.store.db import is_initialised, make_engine, session_scope
+from cabinet.store.db import session_scope
 from cabinet.store.models import ROLES, Partner, User
 from cabinet.twofactor import reset as reset_second_factor
 
@@ -23,12 +26,9 @@ users = typer.Typer(help="Manage the cabinet's logins.", no_args_is_help=True)
 app.add_typer(users, name="users")
 
 
-def _engine():  # type: ignore[no-untyped-def]
-    cfg = settings()
-    engine = make_engine(cfg.store_url)
-    if not is_initialised(engine):
-        raise CliError("the store is not initialised: run `cabinet init` first")
-    return engine
+def _engine() -> Engine:
+    """The store, or CliError when it is not initialised (nothing is created where it should be)."""
+    return store_engine()
 
 
 def _password(password_file: Path | None, prompt: bool) -> tuple[str, bool]:
@@ -49,6 +49,15 @@ def _get(session, username: str) -> User:  # type: ignore[no-untyped-def]
     return user
 
 
+def checked_new_login(session: Session, username: str, name: str, email: str) -> tuple[str, str, str]:
+    """The username, name and email of a new login as the cabinet checks them (a username taken in any case, one
+    outside 3-64 Latin letters, digits, '_' or '.', an address mail cannot be sent to), or CliError saying why."""
+    try:
+        return checked_login(session, username, name, email)
+    except InviteError as exc:
+        raise CliError(f"{translate(exc.key, 'en', **exc.params)} ({username!r}, {email!r})") from exc
+
+
 @users.command("add")
 def add(
     username: str,
@@ -66,16 +75,21 @@ def add(
         raise CliError("a partner user needs --partner-id")
     if role != "partner" and partner_id is not None:
         raise CliError("only partner users belong to a partner; drop --partner-id")
-    if not username.strip() or len(username) > 64 or not username.replace("_", "").replace(".", "").isalnum():
-        raise CliError("username: 1-64 letters, digits, '_' or '.'")
+    if locale not in LOCALES:
+        raise CliError(f"locale must be one of {', '.join(LOCALES)}, not {locale!r}")
+    if partner_id is not None and not 0 < partner_id < 2**31:
+        raise CliError(f"no partner with id {partner_id}")
     password, generated = _password(password_file, prompt=True)
     with session_scope(_engine()) as session:
         if session.scalar(select(User).where(User.username == username)) is not None:
             raise CliError(f"user {username!r} already exists")
+        username, name, email = checked_new_login(
+            session, username, name or username, email or f"{username}@example.com"
+        )
         if partner_id is not None and session.get(Partner, partner_id) is None:
             raise CliError(f"no partner with id {partner_id}")
-        user = User(username=username, email=email or f"{username}@example.com", display_name=name or username,
-                    role=role, partner_id=partner_id, locale=locale, password_hash=UNUSABLE_HASH)  # fmt: skip
+        user = User(username=username, email=email, display_name=name, role=role, partner_id=partner_id,
+                    locale=locale, password_hash=UNUSABLE_HASH)  # fmt: skip
         session.add(user)
         try:
             set_password(session, user, password, notify=False)
@@ -104,8 +118,13 @@ def passwd(
         console.print(Text.assemble("generated password (shown once): ", (password, "bold")))
 
 
+LOCK_MAX = 60 * 24 * 366 * 100  # minutes: a hundred years is "for good"
+
+
 @users.command("lock")
-def lock(username: str, minutes: Annotated[int, typer.Option(min=1, help="How long.")] = 60 * 24 * 365) -> None:
+def lock(
+    username: str, minutes: Annotated[int, typer.Option(min=1, max=LOCK_MAX, help="How long.")] = 60 * 24 * 365
+) -> None:
     """Lock a user out (default: a year)."""
     with session_scope(_engine()) as session:
         lock_user(session, _get(session, username), minutes)

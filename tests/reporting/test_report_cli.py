@@ -93,3 +93,28 @@ def test_out_of_scope_filter_unknown_dimension_and_hidden_metric_are_errors(
     assert code == 1 and "not visible" in err
     code, _, err = _cli([*base, "--as", "nobody"], capsys)
     assert code == 1 and "no active user" in err
+
+
+def test_repeats_far_dates_and_an_unwritable_output_are_said_in_one_line(
+    program: Program, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    base = ["report", "--as", "root", "--from", "2026-11-01", "--to", "2026-11-02"]
+    code, out, _ = _cli([*base, "--group-by", "day,day", "--metrics", "clicks,clicks"], capsys)
+    assert code == 0 and out.splitlines()[0] == "day,clicks"  # each once
+    for far in (["--to", "9999-12-31"], ["--from", "0001-01-01"]):
+        code, _, err = _cli([*base, *far], capsys)
+        assert code == 1 and "give a day from" in err and "Traceback" not in err
+    for target in (tmp_path / "missing" / "r.csv", tmp_path):  # no such folder; a folder
+        code, _, err = _cli([*base, "--output", str(target)], capsys)
+        assert code == 1 and err.startswith("error: cannot write") and "Traceback" not in err
+
+
+def test_a_store_never_initialised_is_said_and_nothing_is_created(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CABINET_DATA_DIR", str(tmp_path / "never"))
+    monkeypatch.delenv("CABINET_STORE_URL", raising=False)
+    for args in (["report", "--as", "root", "--from", "2026-11-01", "--to", "2026-11-02"], ["users", "list"]):
+        code, _, err = _cli(args, capsys)
+        assert code == 1 and "run `cabinet init` first" in " ".join(err.split())
+    assert not (tmp_path / "never").exists()

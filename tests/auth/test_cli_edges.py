@@ -1,0 +1,110 @@
+"""The command line with bad or unusual input: one clear line and a non-zero exit, nothing lost or half-written;
+`cabinet init` run again keeps every real secret."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from cabinet.config import Settings
+from cabinet.store.db import session_scope
+from cabinet.store.models import User
+from tests.auth.test_auth import _cli, alice  # noqa: F401 - the fixture
+from tests.conftest import TEST_LINK_KEY
+
+
+def _said(done: object) -> str:
+    return " ".join((done.stdout + done.stderr).split())  # type: ignore[attr-defined]
+
+
+def test_init_again_fills_only_placeholder_keys_and_keeps_the_rest(
+    alice: Engine,  # noqa: F811
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A demo install may keep a placeholder cookie key; `init` once wrote a whole new file for it, and the real link
+    key, the replaced keys, demo mode and the mail settings went with it."""
+    monkeypatch.delenv("CABINET_COOKIE_KEY")
+    monkeypatch.delenv("CABINET_LINK_SIGNING_KEY")
+    settings.secrets_path.write_text(
+        "# mine\n[cabinet]\n"
+        'cookie_key = "CHANGE-ME"\n'
+        f'link_signing_key = "{TEST_LINK_KEY}"\n'
+        'previous_link_keys = ["an-older-link-signing-key-0123456789abcdef"]\n'
+        'demo_mode = true\nsmtp_url = "smtp://mail.example.com:25"\n'
+    )
+    done = _cli(["init"])
+    assert done.returncode == 0, done.stderr
+    after = Settings.from_env()
+    assert after.link_signing_key == TEST_LINK_KEY and after.previous_link_keys[0].startswith("an-older")
+    assert after.demo_mode and after.smtp_url == "smtp://mail.example.com:25"
+    assert after.cookie_key != "CHANGE-ME" and len(after.cookie_key) >= 32
+    assert settings.secrets_path.read_text().startswith("# mine")
+    text = settings.secrets_path.read_text()
+    assert _cli(["init"]).returncode == 0 and settings.secrets_path.read_text() == text  # nothing left to fill
+
+
+def test_keys_rotate_writes_through_a_link_and_says_an_unwritable_file_in_one_line(
+    alice: Engine,  # noqa: F811
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.delenv("CABINET_LINK_SIGNING_KEY")
+    real = tmp_path / "real.toml"
+    real.write_text(f'[cabinet]\nlink_signing_key = "{TEST_LINK_KEY}"\n')
+    link = tmp_path / "link.toml"
+    link.symlink_to(real)
+    monkeypatch.setenv("CABINET_SECRETS_FILE", str(link))
+    assert _cli(["keys", "rotate"]).returncode == 0
+    assert link.is_symlink() and Settings.from_env().previous_link_keys == (TEST_LINK_KEY,)  # the target has it
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    monkeypatch.setenv("CABINET_SECRETS_FILE", str(blocked / "secrets.toml"))  # its folder is a file
+    monkeypatch.setenv("CABINET_LINK_SIGNING_KEY", TEST_LINK_KEY)  # read from the environment, as no file can be
+    refused = _cli(["keys", "rotate"])
+    assert refused.returncode == 1 and refused.stderr.startswith("error: ") and "Traceback" not in refused.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no file left half-written
+
+
+def test_users_add_checks_as_the_cabinet_does(alice: Engine) -> None:  # noqa: F811
+    env = {"CABINET_USER_PASSWORD": "a-long-password"}
+    assert _cli(["users", "add", "bob", "--role", "manager"], env).returncode == 0
+    for args, said in (
+        (["users", "add", "BOB", "--role", "manager"], "taken"),  # another case is the same name
+        (["users", "add", "ab", "--role", "manager"], "3–64 Latin letters"),
+        (["users", "add", "carol", "--role", "manager", "--email", "not an email"], "email address is not valid"),
+        (["users", "add", "carol", "--role", "manager", "--locale", "de"], "locale must be one of"),
+        (["users", "add", "eve", "--role", "partner", "--partner-id", "99999999999999999999"], "no partner with id"),
+        (["users", "lock", "bob", "--minutes", "9999999999"], "less than or equal to"),
+    ):
+        done = _cli(args, env)
+        assert done.returncode != 0 and said in _said(done) and "Traceback" not in done.stderr, args
+    with session_scope(alice) as s:
+        assert s.scalar(select(func.count()).select_from(User)) == 2  # alice and bob
+
+
+def test_serve_and_demo_refuse_bad_options_before_starting(settings: Settings) -> None:
+    for args, said in (
+        (["serve", "--etl-every", "0"], "--etl-every: invalid interval '0'"),
+        (["serve", "--mail-every", "1x"], "--mail-every: invalid interval '1x'"),
+        (["serve", "--port", "99999"], "less than or equal to 65535"),
+        (["demo", "--seed", "-1"], "greater than or equal to 0"),
+        (["demo", "--end", "9999-12-31", "--clicks", "1000", "--days", "7"], "--end 9999-12-31: give a day from"),
+    ):
+        done = _cli(args)
+        assert done.returncode != 0 and said in _said(done) and "Traceback" not in done.stderr, args
+    assert not any(settings.inbox_dir.rglob("*.*"))  # the demo wrote no file
+
+
+def test_an_etl_memory_limit_out_of_range_is_refused_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cabinet.config import ConfigError
+    from etl.connect import limits
+
+    monkeypatch.setenv("CABINET_ETL_MEMORY_MB", "99999999999999")
+    with pytest.raises(ConfigError, match="CABINET_ETL_MEMORY_MB"):
+        limits()
+    monkeypatch.setenv("CABINET_ETL_MEMORY_MB", "4096")
+    assert limits()[0] == 4096
