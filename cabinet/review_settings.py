@@ -47,6 +47,9 @@ def thresholds(session: Session) -> Thresholds:
     return replace(Thresholds(), **values)
 
 
+DECIMALS = 1  # of a limit that is not a count
+
+
 def _within(name: str, value: float) -> bool:
     low, high = BOUNDS[name]
     return low <= value <= high and (name not in COUNTS or float(value).is_integer())
@@ -65,7 +68,8 @@ def save_thresholds(session: Session, scope: Scope, new: Thresholds) -> list[str
     if row is None:
         raise ReviewSettingsError("the store has no program settings: run `cabinet init`", "program.missing")
     before = asdict(thresholds(session))
-    after = asdict(new)
+    # a limit has one decimal, as the form shows it: 3.05 typed is stored as the 3.0 (or 3.1) seen afterwards
+    after = {k: v if k in COUNTS else round(float(v), DECIMALS) for k, v in asdict(new).items()}
     changed = [name for name in after if before[name] != after[name]]
     if changed:
         row.review_thresholds = after

@@ -142,6 +142,12 @@ def test_an_admin_sets_the_limits_for_every_manager_and_each_change_is_logged(
         s.get(ProgramSettings, 1).review_thresholds = {"min_clicks": -5, "bot_pct": "x", "unique_pct": 40}
     with session_scope(store_engine) as s:  # a value out of bounds is read as the default, never half-applied
         assert thresholds(s) == Thresholds(unique_pct=40)
+        # one decimal, as the form shows it: what is stored is what the form shows again
+        assert save_thresholds(s, root, Thresholds(unique_pct=40, spike_times=3.05, bot_pct=20.56)) == [
+            "bot_pct",
+        ]
+    with session_scope(store_engine) as s:
+        assert (thresholds(s).spike_times, thresholds(s).bot_pct) == (3.0, 20.6)
 
 
 def test_an_admin_changes_the_limits_on_the_page_and_the_review_follows(busy: Program) -> None:
