@@ -3,6 +3,8 @@ that say it in the interface's language (`cabinet.ui.widgets.show_refusal`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 class RefusedRequest(ValueError):
     """A request the cabinet cannot carry out; `key`/`params` say why in the interface's language."""
@@ -10,3 +12,26 @@ class RefusedRequest(ValueError):
     def __init__(self, message: str, key: str, **params: object) -> None:
         super().__init__(message)
         self.key, self.params = key, params
+
+
+@dataclass(frozen=True)
+class Label:
+    """A field's name as a refusal names it, said in the interface's language: `key` translated with `values`, after
+    `prefix` (a tier's "#2 · "). In a log or on the command line it reads in English."""
+
+    key: str
+    values: tuple[tuple[str, object], ...] = ()
+    prefix: str = ""
+
+    def text(self, locale: str | None = None) -> str:
+        from cabinet.i18n import translate
+
+        return self.prefix + translate(self.key, locale, **dict(self.values))
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+def localised(params: dict[str, object], locale: str | None) -> dict[str, object]:
+    """A refusal's values for a message in `locale`: each `Label` as its text there."""
+    return {k: v.text(locale) if isinstance(v, Label) else v for k, v in params.items()}

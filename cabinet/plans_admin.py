@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, ScopeError
 from cabinet.auth import audit_acted
-from cabinet.errors import RefusedRequest
+from cabinet.errors import Label, RefusedRequest
 from cabinet.plans import CPA_TYPES, PLAN_TYPES, PlanError, parse_plan
 from cabinet.store.models import CommissionPlan, Partner
 
@@ -93,7 +93,7 @@ def _text(value: object) -> str:
     return f"{number.normalize():f}" if number else "0"
 
 
-def _amount(what: str, raw: str, *, pct: bool = False) -> Decimal | None:
+def _amount(what: Label, raw: str, *, pct: bool = False) -> Decimal | None:
     text = raw.strip().replace(",", ".").replace(" ", "")
     if not text:
         return None
@@ -120,8 +120,8 @@ def _tiers(rows: tuple[dict[str, str], ...], pays_cpa: bool, pays_rs: bool) -> l
             raise PlanEditError(f"{what}: not ascending", "plans.tiers_not_ascending", tier=i + 1)
         tier: dict[str, Any] = {"min_count": int(count)}
         for column in TIER_COLUMNS[1:]:
-            label = "RevShare %" if column == "revshare_pct" else f"CPA {column[4:]}"
-            value = _amount(f"{what} · {label}", str(row.get(column) or ""), pct=column == "revshare_pct")
+            label = Label(f"plans.tier_{column}", prefix=f"{what} · ")
+            value = _amount(label, str(row.get(column) or ""), pct=column == "revshare_pct")
             if value is None:
                 continue
             if column == "revshare_pct" and not pays_rs:
@@ -140,7 +140,7 @@ def _tiers(rows: tuple[dict[str, str], ...], pays_cpa: bool, pays_rs: bool) -> l
 def _overrides(typed: tuple[str, ...]) -> list[str]:
     if len(typed) > MAX_LEVELS:
         raise PlanEditError(f"{MAX_LEVELS} levels at most", "plans.too_many_levels", n=MAX_LEVELS)
-    levels = [_amount(f"{i + 1}", p, pct=True) for i, p in enumerate(typed)]
+    levels = [_amount(Label("plans.level", (("n", i + 1),)), p, pct=True) for i, p in enumerate(typed)]
     while levels and not levels[-1]:  # 5, 0, "": levels 2 and 3 pay nothing, as if they were not there
         levels.pop()
     return [_text(v or 0) for v in levels]
@@ -162,10 +162,10 @@ def checked(session: Session, change: PlanChange, plan_id: int | None = None) ->
     if currency not in CURRENCIES:
         raise PlanEditError(f"currency {currency!r}", "plans.bad_currency", currency=currency[:8])
     pays_cpa, pays_rs = change.type in ("cpa", "hybrid"), change.type in ("revshare", "hybrid")
-    cpa = {t: _amount(f"CPA {t}", change.cpa_amounts.get(t, "")) for t in CPA_TYPES}
+    cpa = {t: _amount(Label(f"plans.cpa_{t}", prefix="CPA · "), change.cpa_amounts.get(t, "")) for t in CPA_TYPES}
     cpa_set = {t: _text(v) for t, v in cpa.items() if v is not None}
-    baseline = _amount("FTD baseline", change.ftd_baseline)
-    percent = _amount("RevShare %", change.revshare_pct, pct=True)
+    baseline = _amount(Label("plans.field_ftd_baseline"), change.ftd_baseline)
+    percent = _amount(Label("plans.field_revshare_pct"), change.revshare_pct, pct=True)
     if (cpa_set or baseline) and not pays_cpa:
         raise PlanEditError("a CPA amount on a RevShare plan", "plans.unused_cpa")
     if percent and not pays_rs:

@@ -161,7 +161,8 @@ def _upload_form(scope: Scope, offer_id: int | None) -> None:
     with st.form(f"catalogue_upload_{offer_id or 0}"):
         files = st.file_uploader(t("catalogue.upload"), type=["png", "jpg", "jpeg", "gif", "webp"],
                                  key=f"catalogue_files_{offer_id or 0}_{generation}",
-                                 accept_multiple_files=True, help=t("catalogue.upload_help",
+                                 accept_multiple_files=True, max_upload_size=_creatives.MAX_BYTES // (1024 * 1024),
+                                 help=t("catalogue.upload_help",
                                  mb=_creatives.MAX_BYTES // (1024 * 1024), side=_creatives.MAX_SIDE))  # fmt: skip
         left, right = st.columns(2)
         name = left.text_input(t("catalogue.creative_name"), max_chars=_creatives.NAME_MAX,

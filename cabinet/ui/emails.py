@@ -29,12 +29,13 @@ def show_done() -> None:
 def where_mail_goes() -> None:
     """The transport, and what is not set up."""
     cfg = app_settings()
-    try:
-        st.caption(t("emails.goes_to", where=transport_for(cfg).describe()))
-    except ConfigError as exc:
-        st.error(t("emails.bad_setting", error=str(exc)))
-    if not cfg.smtp_url:
+    if not cfg.smtp_url:  # files in the outbox: said in the interface's language
         st.info(t("emails.no_smtp", path=str(cfg.outbox_dir)))
+    else:
+        try:
+            st.caption(t("emails.goes_to", where=transport_for(cfg).describe()))
+        except ConfigError as exc:
+            st.error(t("emails.bad_setting", error=str(exc)))
     if not cfg.public_url:
         st.warning(t("emails.no_public_url_demo" if cfg.demo_mode else "emails.no_public_url"))
 

@@ -42,6 +42,7 @@ def logo_box(scope: Scope) -> None:
         st.caption(t("program.no_logo"))
     upload = st.file_uploader(t("program.logo_upload"), type=["png", "jpg", "jpeg", "gif", "webp"],
                               key=f"logo_file_{st.session_state.get(_UPLOADS_KEY, 0)}",
+                              max_upload_size=max(1, _logo.MAX_BYTES // (1024 * 1024)),
                               help=t("program.logo_help", side=_logo.MAX_SIDE))  # fmt: skip
     left, right = st.columns(2)
     if upload is not None and left.button(t("program.logo_use"), type="primary", key="logo_use"):

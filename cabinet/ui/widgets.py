@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from cabinet import formatting
 from cabinet.access import ScopeError
-from cabinet.errors import RefusedRequest
+from cabinet.errors import RefusedRequest, localised
 from cabinet.export import MIME, to_bytes  # the Full export page takes them from here too
 from cabinet.formatting import (
     DATE_HOVER,
@@ -128,7 +128,7 @@ def show_refusal(exc: Exception, partner: object = None) -> None:
     """A refused request (ScopeError, LinkError, PayoutError, ...) in the interface's language: its translation key
     and values; a scope error without them names `partner`."""
     key, params = getattr(exc, "key", None), getattr(exc, "params", None)
-    st.error(t(key or "scope.partner_outside", **(params or {"partner": partner})))
+    st.error(t(key or "scope.partner_outside", **localised(params or {"partner": partner}, current_locale())))
 
 
 def save_then_rerun(change: Callable[[Session], object], done_key: str, done: object = None,

@@ -204,3 +204,26 @@ def test_a_new_plan_starts_as_a_copy_of_one_and_the_copied_plan_stays(program: P
         assert (copy.subpartner_override_pct, copy.hold_days, copy.currency) == (["5", "2"], 7, "EUR")
     assert at.selectbox(key="plans_start_from").value is None  # the next plan starts empty
     assert at.text_input(key="plans_name_new").value == ""
+
+
+def test_a_refusal_names_the_field_as_the_form_does_in_either_language(program: Program, store_engine: Engine) -> None:
+    from cabinet.errors import localised
+    from cabinet.i18n import translate
+
+    said = {}
+    for fields in (
+        {"overrides": ("150",)},
+        {"ftd_baseline": "abc"},
+        {"volume_tiers": ({"min_count": "5", "cpa_ftd": "-1"},)},
+    ):
+        with pytest.raises(PlanEditError) as refused:
+            _create(program, store_engine, PlanChange(**{**TIERED.__dict__, **fields}))
+        for locale in ("en", "ru"):
+            said[(next(iter(fields)), locale)] = translate(
+                refused.value.key, locale, **localised(refused.value.params, locale)
+            )
+    assert said[("overrides", "en")] == "Level 1 %: 150 is a percent and must be from 0 to 100."
+    assert said[("overrides", "ru")].startswith(translate("plans.level", "ru", n=1) + ":")
+    assert said[("ftd_baseline", "en")].startswith(translate("plans.field_ftd_baseline", "en") + ":")
+    assert said[("ftd_baseline", "ru")].startswith(translate("plans.field_ftd_baseline", "ru") + ":")
+    assert said[("volume_tiers", "ru")].startswith("#1 · " + translate("plans.tier_cpa_ftd", "ru"))
