@@ -97,8 +97,10 @@ def add_login(session: Session, scope: Scope, username: str, name: str, email: s
     if role not in ROLES:
         raise LoginChangeError(f"role {role!r}", "logins.bad_role")
     partner = session.get(Partner, partner_id) if partner_id is not None else None
+    if role == ROLE_PARTNER and not partner_id:
+        raise LoginChangeError("no partner id", "logins.partner_needed")
     if role == ROLE_PARTNER and partner is None:
-        raise LoginChangeError(f"no partner {partner_id}", "logins.no_partner", partner=partner_id or "—")
+        raise LoginChangeError(f"no partner {partner_id}", "logins.no_partner", partner=partner_id)
     if role == ROLE_PARTNER and partner is not None and partner.status == "blocked":
         raise LoginChangeError(f"partner {partner_id} is blocked", "logins.partner_blocked", partner=partner_id)
     if role != ROLE_PARTNER and partner_id is not None:

@@ -33,7 +33,7 @@ def add_partner_box(scope: Scope, options: Choices) -> None:
         st.form("partners_add"),
     ):
         left, right = st.columns(2)
-        name = left.text_input(t("invite.name"), max_chars=200, key="partners_add_name")
+        name = left.text_input(t("partners.add_name"), max_chars=200, key="partners_add_name")
         email = right.text_input(t("invite.email"), max_chars=255, key="partners_add_email")
         username = left.text_input(t("invite.username"), max_chars=64, key="partners_add_username")
         tiers = list(options.tiers)

@@ -80,7 +80,7 @@ def test_an_admin_adds_a_login_and_bad_input_writes_nothing(program: Program, st
         s.get(Partner, program.outsider).status = "blocked"
     for args, key in ((("MGR", "Second", "m2@example.com", "manager", None), "invite.username_taken"),
                       (("manager2", "Second", "m2@example.com", "owner", None), "logins.bad_role"),
-                      (("manager2", "Second", "m2@example.com", "partner", None), "logins.no_partner"),
+                      (("manager2", "Second", "m2@example.com", "partner", None), "logins.partner_needed"),
                       (("manager2", "Second", "m2@example.com", "partner", 999_999), "logins.no_partner"),
                       (("manager2", "Second", "m2@example.com", "partner", program.outsider), "logins.partner_blocked"),
                       (("manager2", "Second", "m2@example.com", "manager", parent), "logins.staff_no_partner"),
