@@ -101,7 +101,7 @@ class SmtpTransport:
         try:
             port = parts.port or _PORTS[parts.scheme]
         except ValueError as exc:
-            raise ConfigError("smtp_url has a port that is not a number") from exc
+            raise ConfigError("smtp_url has a port that is not a number from 1 to 65535") from exc
         security = {"smtp": "plain", "smtp+starttls": "starttls", "smtps": "tls"}[parts.scheme]
         return cls(parts.hostname, port, security, unquote(parts.username or ""), unquote(parts.password or ""))
 

@@ -263,10 +263,13 @@ def schedule(
     """Run the ETL periodically (and when files land); SIGTERM or Ctrl-C stops after the run in progress."""
     from etl.schedule import parse_interval, run_schedule
 
-    try:
-        period, poll_s = parse_interval(every), parse_interval(poll)
-    except ValueError as exc:
-        raise CliError(str(exc)) from exc
+    parsed = []
+    for flag, text in (("--every", every), ("--poll", poll)):
+        try:
+            parsed.append(parse_interval(text))
+        except ValueError as exc:
+            raise CliError(f"{flag}: {exc}") from exc
+    period, poll_s = parsed
     if period < 1 or poll_s < 0.1:  # shorter would run the ETL (or list the inbox) back to back
         raise CliError(f"--every must be at least 1s and --poll at least 100ms, got {every!r} and {poll!r}")
     cfg = settings()

@@ -343,12 +343,13 @@ def test_parse_interval_rejects_nonsense(text: str) -> None:
         parse_interval(text)
 
 
-@pytest.mark.parametrize("args", [["--every", "500ms"], ["--poll", "10ms"], ["--every", "soon"]])
+@pytest.mark.parametrize("args", [["--every", "500ms"], ["--poll", "10ms"], ["--every", "soon"], ["--poll", "0"]])
 def test_schedule_refuses_intervals_that_would_spin(
     settings: Settings, fake: type[FakeStages], args: list[str]
 ) -> None:
     out = cli.invoke(app, ["etl", "schedule", *args])
     assert out.exit_code == 1 and ("at least 1s" in str(out.exception) or "invalid interval" in str(out.exception))
+    assert args[0] in str(out.exception)  # the option is named
 
 
 def test_schedule_runs_landed_files_survives_failures_and_stops(
