@@ -37,7 +37,10 @@ def env_number(
         or (maximum is not None and value > maximum)
     ):
         kind = "a whole number" if integer else "a number"
-        bounds = f"from {minimum:g} to {maximum:g}" if maximum is not None else f"of at least {minimum:g}"
+        shown = (lambda v: str(int(v))) if integer else (lambda v: f"{v:g}")  # 1099511627776, not 1.1e+12
+        bounds = (
+            f"from {shown(minimum)} to {shown(maximum)}" if maximum is not None else f"of at least {shown(minimum)}"
+        )
         raise ConfigError(f"{name} must be {kind} {bounds}, got {raw!r}")
     return value
 

@@ -55,8 +55,9 @@ def test_without_settings_duckdb_keeps_its_defaults(tmp_path: Path, monkeypatch:
             "100",
             "CABINET_ETL_MEMORY_MB must be at least 256 (MB) or 0 for DuckDB's default, got 100",
         ),
-        (connect.MEMORY_ENV, "2GB", "CABINET_ETL_MEMORY_MB must be a whole number of at least 0, got '2GB'"),
-        (connect.THREADS_ENV, "-1", "CABINET_ETL_THREADS must be a whole number of at least 0, got '-1'"),
+        (connect.MEMORY_ENV, "2GB", "CABINET_ETL_MEMORY_MB must be a whole number from 0 to 1099511627776, got '2GB'"),
+        (connect.THREADS_ENV, "-1", "CABINET_ETL_THREADS must be a whole number from 0 to 4096, got '-1'"),
+        (connect.THREADS_ENV, "5000", "CABINET_ETL_THREADS must be a whole number from 0 to 4096, got '5000'"),
     ],
 )
 def test_a_bad_limit_is_named_before_anything_opens(
