@@ -113,8 +113,10 @@ def _resume_view(user: SessionUser) -> None:
         return
     try:
         view = build_session_user(engine(), user.username, impersonate_partner_id=int(wanted))
-    except (ScopeError, ValueError):
+    except (ScopeError, ValueError) as exc:  # said, so a link that opens nothing does not look like it worked
         st.query_params.pop(VIEW_AS_PARAM, None)
+        key, params = getattr(exc, "key", None), getattr(exc, "params", None)
+        st.warning(t(key or "menu.view_as_refused", **(params or {"partner": wanted[:20]})))
         return
     if view is not None:
         st.session_state[REAL_USER_KEY] = user
