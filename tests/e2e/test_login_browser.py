@@ -44,7 +44,7 @@ def _login(tab, server: Server, password: str, expect: str | None = None) -> Non
     fill()
 
 
-def _until_shown(tab, act, text: str) -> None:  # type: ignore[no-untyped-def]
+def _until_shown(tab, act, text: str | re.Pattern[str]) -> None:  # type: ignore[no-untyped-def]
     """`act` (fill a form, submit it) once the page's run is over, then wait for `text`; again if it does not come,
     as a person would: the cookie component's first render can rerun the page and clear a form (see _login), and a
     loaded machine can leave a page's connection stuck, so the last try reloads the page first. Fails showing what
