@@ -96,12 +96,8 @@ def refused(address: str, private_ok: bool = False) -> bool:
 
 
 def _numeric(host: str) -> str:
-    """The address a host written as a number stands for, in its usual form: also the old forms the resolver still
-    takes (`0x7f000001`, `2130706433`, `127.1`, `0177.0.0.1`), which `ipaddress` does not; a name as it is."""
-    try:
-        return str(ipaddress.ip_address(host.split("%")[0]))
-    except ValueError:
-        pass
+    """An IPv4 address in one of the old forms the resolver still takes (`0x7f000001`, `2130706433`, `127.1`,
+    `0177.0.0.1`), which `ipaddress` does not, in its usual form; any other host as it is."""
     try:
         return socket.inet_ntoa(socket.inet_aton(host))
     except OSError:

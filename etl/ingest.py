@@ -27,7 +27,7 @@ from etl import conversions as conv
 from etl.clicks import VALIDATED, load_clicks, quarantine_clicks, validate_clicks
 from etl.contract import FEED_COLUMNS
 from etl.dims import LOOKUP_PREFIX, LOOKUPS, Dimensions, stage_lookups
-from etl.ip_mask import mask_ips, mask_raw_values
+from etl.ip_mask import mask_raw_values
 from etl.manifest import LAST_ROW_WINS, SameContent
 from etl.readers import BLANK_COLUMN
 from etl.reprocess import REREAD_ROWS, clear_earlier, note_versions, replace_earlier, replace_repeated
@@ -216,13 +216,13 @@ def _quarantine_bad_rows(
     con: duckdb.DuckDBPyConnection, f: StagedFile, stats: FileStats, run_id: int, now: datetime
 ) -> None:
     """CSV rows with a wrong number of fields (`StagedFile.bad_rows`): quarantined as `bad_row` with their text and
-    the reader's message; an ip address in the text is masked (raw IPs are never stored)."""
+    the reader's message; an ip address in the text is masked with the run's other raw values (`mask_raw_values`)."""
     if not f.bad_rows:
         return
     con.execute(
         "insert into quarantine select ?, ?, ?, ?, unnest(?::bigint[]), 'bad_row', unnest(?::varchar[])::json, ?",
         [run_id, f.file_id, f.feed, f.rel, [rn for rn, _, _ in f.bad_rows],
-         [json.dumps({"line": mask_ips(text), "error": msg}) for _, text, msg in f.bad_rows], now],
+         [json.dumps({"line": text, "error": msg}) for _, text, msg in f.bad_rows], now],
     )  # fmt: skip
     stats.rows_read += len(f.bad_rows)
     stats.quarantined += len(f.bad_rows)

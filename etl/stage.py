@@ -246,26 +246,13 @@ def _stage_all(
             file_id = int(con.execute("select nextval('seq_file_id')").fetchall()[0][0])
             twins = loaded_contents(con, feed) if twins is None else twins  # not at this path: `seen` is false
             twin = None if again else twins.get(sha)
+            stamps = {"mtime_ns": stat.st_mtime_ns, "ctime_ns": stat.st_ctime_ns}
             if twin is not None:
-                copies.append(
-                    StagedFile(
-                        feed,
-                        path,
-                        rel,
-                        sha,
-                        size,
-                        file_id,
-                        mtime_ns=stat.st_mtime_ns,
-                        ctime_ns=stat.st_ctime_ns,
-                        same_as=twin,
-                    )
-                )
+                copies.append(StagedFile(feed, path, rel, sha, size, file_id, **stamps, same_as=twin))
                 continue
             twins.setdefault(sha, SameContent(rel, file_id, None, 0))
             click_bytes += size if feed == "clicks" else 0
-            staged_file = StagedFile(
-                feed, path, rel, sha, size, file_id, mtime_ns=stat.st_mtime_ns, ctime_ns=stat.st_ctime_ns
-            )
+            staged_file = StagedFile(feed, path, rel, sha, size, file_id, **stamps)
             staged_file.source = source if source != path else None
             staged_file.reread = bool(seen[0][0]) and again
             if feed in LAST_ROW_WINS and not seen[0][0]:

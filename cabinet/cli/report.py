@@ -71,11 +71,7 @@ def report(
         engine.dispose()
     if user is None:
         raise CliError(f"no active user named {as_user!r}")
-    wanted = (
-        _listed(metrics)
-        if metrics and _listed(metrics)
-        else tuple(m for m in DEFAULT_METRICS if m in user.visible_metrics)
-    )
+    wanted = _listed(metrics or "") or tuple(m for m in DEFAULT_METRICS if m in user.visible_metrics)
     hidden = [m for m in wanted if m not in user.visible_metrics]
     if hidden:
         raise CliError(f"metrics not visible to {as_user!r}: {', '.join(hidden)}")
