@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 
 import jwt
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, ScopeError, scoped_partner
@@ -158,6 +159,17 @@ def checked_login(session: Session, username: str, name: str, email: str) -> tup
     return username, name, email
 
 
+def add_user(session: Session, user: User) -> User:
+    """Write a new login checked by `checked_login`; `InviteError` (username taken) when another session stored the
+    same name, in any case, at the same moment (`uq_users_username_lower`)."""
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise InviteError(f"username {user.username!r} is taken", "invite.username_taken") from exc
+    return user
+
+
 def _open_to_one_more(session: Session, now: datetime) -> None:
     """Refuse an application without an invitation while the program is closed, or when the hour's are taken."""
     if not signup_open(session):
@@ -211,8 +223,7 @@ def apply(session: Session, token: str | None, link_key: bytes, form: Applicatio
     session.flush()
     user = User(username=username, email=email, display_name=name, password_hash=hash_password(form.password),
                 role="partner", partner_id=partner.id, locale=form.locale, timezone=zone)  # fmt: skip
-    session.add(user)
-    session.flush()
+    add_user(session, user)
     audit(session, "partner_applied", user=user, target=f"partner {partner.id}",
           details={"parent": parent.id if parent else None, "email": email})  # fmt: skip
     return partner

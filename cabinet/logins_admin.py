@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from cabinet.access import ROLE_PARTNER, Scope, acting_admin
 from cabinet.auth import audit, locked_at, set_password, unlock_user
 from cabinet.errors import RefusedRequest
-from cabinet.invites import checked_login
+from cabinet.invites import add_user, checked_login
 from cabinet.password_reset import PER_HOUR, send_link, send_welcome
 from cabinet.passwords import UNUSABLE_HASH, random_password
 from cabinet.program import program_timezone
@@ -110,7 +110,7 @@ def add_login(session: Session, scope: Scope, username: str, name: str, email: s
     money = payouts_access or role != ROLE_PARTNER  # staff see payouts by their role
     user = User(username=username, email=email, display_name=name, role=role, password_hash=UNUSABLE_HASH,
                 partner_id=partner_id, timezone=zone, payouts_access=money)  # fmt: skip
-    session.add(user)
+    add_user(session, user)
     password = None
     if welcome is not None:
         send_welcome(session, user, *welcome)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from cabinet.access import ROLE_ADMIN, ROLE_MANAGER, Scope, ScopeError, scoped_partner
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
-from cabinet.invites import checked_login
+from cabinet.invites import add_user, checked_login
 from cabinet.mail import tell_partner
 from cabinet.password_reset import send_welcome
 from cabinet.passwords import UNUSABLE_HASH, hash_password, random_password
@@ -188,8 +188,7 @@ def create_partner(session: Session, scope: Scope, new: NewPartner,
     password = None if welcome is not None else random_password()
     user = User(username=username, email=email, display_name=name, role="partner", partner_id=partner.id,
                 password_hash=hash_password(password) if password else UNUSABLE_HASH, timezone=zone)  # fmt: skip
-    session.add(user)
-    session.flush()
+    add_user(session, user)
     if welcome is not None:
         send_welcome(session, user, *welcome)
     audit(session, "partner_created", user=session.get(User, scope.user_id), username=scope.username,

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cabinet.access import ROLE_PARTNER, Scope, ScopeError, handles_payouts, scoped_partner
 from cabinet.account import masked
 from cabinet.auth import audit
-from cabinet.errors import RefusedRequest
+from cabinet.errors import Label, RefusedRequest
 from cabinet.formatting import fmt_money
 from cabinet.mail import tell_partner
 from cabinet.store.models import Partner, PayoutRequest, ProgramSettings, User
@@ -107,7 +108,10 @@ def request_payout(session: Session, scope: Scope, partner_id: int, amount: Deci
                            method=partner.payout_method, details=dict(partner.payout_details or {}),
                            note=note.strip() or None, requested_at=datetime.now(UTC))  # fmt: skip
     session.add(payout)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # another request made at the same moment (`uq_payout_requests_one_open`)
+        raise PayoutError(f"partner {partner_id} has an open request", "payouts.one_open_now") from exc
     _log(session, scope, "payout_requested", payout)
     return payout
 
@@ -120,6 +124,32 @@ def _scoped_request(session: Session, scope: Scope, payout_id: int) -> tuple[Pay
     return payout, scoped_partner(session, scope, payout.partner_id)
 
 
+def _status(status: str) -> Label:
+    return Label(f"payouts.status_{status}")
+
+
+def _move(session: Session, scope: Scope, payout: PayoutRequest, status: str, reference: str | None = None) -> None:
+    """Write the step only if the request is still in the status it was read in: a decision (or cancellation) made
+    at the same moment by someone else makes this one refused instead of both written, mailed and logged."""
+    now = datetime.now(UTC)
+    values: dict[str, object] = {"status": status, "decided_at": now, "decided_by_user_id": scope.user_id}
+    if status == "approved":
+        values["approved_at"] = now
+    elif status == "paid":
+        values |= {"paid_at": now, "reference": reference}
+    was = payout.status
+    moved = session.execute(
+        update(PayoutRequest)
+        .where(PayoutRequest.id == payout.id, PayoutRequest.status == was)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(payout)
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise PayoutError(f"request {payout.id} became {payout.status}", "payouts.changed_meanwhile",
+                          payout=payout.id, status=_status(payout.status))  # fmt: skip
+
+
 def cancel(session: Session, scope: Scope, payout_id: int) -> PayoutRequest:
     """The partner takes back its own request while it waits for a decision (to ask for another amount, or later);
     the amount is available again. Staff viewing as the partner may too; a decided request stays as it is."""
@@ -130,8 +160,7 @@ def cancel(session: Session, scope: Scope, payout_id: int) -> PayoutRequest:
         raise PayoutError(f"{scope.username!r} may not request payouts", "payouts.no_access")
     if payout.status != "requested":
         raise PayoutError(f"request {payout_id} is {payout.status}", "payouts.not_cancellable", payout=payout_id)
-    payout.status, payout.decided_at, payout.decided_by_user_id = "cancelled", datetime.now(UTC), scope.user_id
-    session.flush()
+    _move(session, scope, payout, "cancelled")
     _log(session, scope, "payout_cancelled", payout)
     return payout
 
@@ -149,13 +178,8 @@ def decide(session: Session, scope: Scope, payout_id: int, status: str, referenc
     payout, _ = _scoped_request(session, scope, payout_id)
     if status not in NEXT.get(payout.status, ()):
         raise PayoutError(f"a {payout.status} request cannot become {status}", "payouts.bad_step",
-                          status=payout.status)  # fmt: skip
-    payout.status, payout.decided_at, payout.decided_by_user_id = status, datetime.now(UTC), scope.user_id
-    if status == "approved":
-        payout.approved_at = payout.decided_at
-    elif status == "paid":
-        payout.paid_at, payout.reference = payout.decided_at, reference or None
-    session.flush()
+                          status=_status(payout.status))  # fmt: skip
+    _move(session, scope, payout, status, reference or None)
     _log(session, scope, f"payout_{status}", payout)
     amount, currency = payout.amount, payout.currency
     tell_partner(session, payout.partner_id, "payout_updates", "payout_update", f"payout_{status}", money=True,

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, scoped_partner
@@ -164,7 +165,10 @@ def issue_code(session: Session, scope: Scope, partner_id: int, code: str, offer
     made = PromoCode(code=text, partner_id=partner_id, offer_id=offer_id, description=description,
                      status=change.status, valid_from=first, valid_to=last)  # fmt: skip
     session.add(made)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # issued at the same moment by another session (`uq_promo_codes_code`)
+        raise PromoCodeError(f"code {text} exists already", "promo.code_taken", code=text) from exc
     _log(session, scope, "promo_code_issued", made)
     return made
 

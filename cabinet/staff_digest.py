@@ -25,7 +25,7 @@ from cabinet.mail import tell_user
 from cabinet.offer_access import queue as access_queue
 from cabinet.payouts import scope_requests
 from cabinet.program import program_timezone
-from cabinet.store.db import session_scope
+from cabinet.store.db import hold_job_lock, session_scope
 from cabinet.store.models import AuditLog, User
 
 HOUR = 8  # local time from which the day's digests go out
@@ -74,8 +74,11 @@ def queue_digests(
     with session_scope(engine) as session:
         today, due = due_day(now, program_timezone(session))
         marker = f"day {today.isoformat()}"
-        done = session.scalar(select(AuditLog.id).where(AuditLog.action == ACTION, AuditLog.target == marker))
-        if done is not None or (now < due and not early):
+        done = select(AuditLog.id).where(AuditLog.action == ACTION, AuditLog.target == marker)
+        if session.scalar(done) is not None or (now < due and not early):
+            return None
+        hold_job_lock(session)
+        if session.scalar(done) is not None:  # another sender queued them meanwhile
             return None
         queued = 0
         staff = session.scalars(

@@ -20,7 +20,7 @@ from cabinet.access import ROLE_PARTNER, Scope, ScopeError
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
 from cabinet.i18n import translate
-from cabinet.invites import checked_login
+from cabinet.invites import add_user, checked_login
 from cabinet.mail import tell_user
 from cabinet.password_reset import send_welcome
 from cabinet.passwords import UNUSABLE_HASH
@@ -113,7 +113,7 @@ def add_member(session: Session, scope: Scope, username: str, name: str, email: 
     user = User(username=username, email=email, display_name=name, role=ROLE_PARTNER, partner_id=partner.id,
                 password_hash=UNUSABLE_HASH, timezone=partner.timezone, locale=owner.locale,
                 payouts_access=bool(payouts_access))  # fmt: skip
-    session.add(user)
+    add_user(session, user)
     send_welcome(session, user, *welcome)
     audit(session, "team_member_added", user=owner, target=username,
           details={"partner_id": partner.id, "payouts_access": user.payouts_access})  # fmt: skip

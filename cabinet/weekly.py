@@ -22,7 +22,7 @@ from cabinet.formatting import fmt_change, fmt_money, fmt_number, fmt_rate
 from cabinet.i18n import translate
 from cabinet.mail import partner_prefs, tell_partner
 from cabinet.program import program_timezone
-from cabinet.store.db import session_scope
+from cabinet.store.db import hold_job_lock, session_scope
 from cabinet.store.models import AuditLog, Partner, Tier, User
 from queries.dashboard import base_currency, kpis
 from queries.metrics import MONEY, RATES
@@ -48,8 +48,11 @@ def queue_weekly(engine: Engine, wh: Warehouse, now: datetime | None = None, *, 
     with session_scope(engine) as session:
         week_from, week_to, due = last_week(now, program_timezone(session))
         marker = f"week {week_from.isoformat()}"
-        done = session.scalar(select(AuditLog.id).where(AuditLog.action == ACTION, AuditLog.target == marker))
-        if done is not None or (now < due and not early):
+        done = select(AuditLog.id).where(AuditLog.action == ACTION, AuditLog.target == marker)
+        if session.scalar(done) is not None or (now < due and not early):
+            return None
+        hold_job_lock(session)
+        if session.scalar(done) is not None:  # another sender queued them meanwhile
             return None
         try:
             currency = base_currency(wh=wh)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 from rich.text import Text
+from sqlalchemy.exc import SQLAlchemyError
 
 from cabinet.config import ConfigError, Settings
 
@@ -89,3 +90,9 @@ def main() -> None:
     except (CliError, ConfigError) as exc:
         err_console.print(Text.assemble(("error:", "bold red"), f" {exc}"), soft_wrap=True)  # one line: grep-able
         sys.exit(getattr(exc, "code", 1))
+    except SQLAlchemyError as exc:  # e.g. another process wrote the same row at the same moment
+        # the driver's first line only: SQLAlchemy's text lists the statement's values (a password's hash)
+        reason = str(getattr(exc, "orig", None) or type(exc).__name__).strip().splitlines()[0]
+        err_console.print(Text.assemble(("error:", "bold red"), f" the store refused the change: {reason}"),
+                          soft_wrap=True)  # fmt: skip
+        sys.exit(1)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from cabinet.auth import audit, lock_user, set_password, unlock_user
 from cabinet.cli._app import CliError, app, console, read_password_file, store_engine
 from cabinet.i18n import LOCALES, translate
-from cabinet.invites import InviteError, checked_login
+from cabinet.invites import InviteError, add_user, checked_login
 from cabinet.passwords import UNUSABLE_HASH, random_password
 from cabinet.store.db import session_scope
 from cabinet.store.models import ROLES, Partner, User
@@ -90,7 +90,10 @@ def add(
             raise CliError(f"no partner with id {partner_id}")
         user = User(username=username, email=email, display_name=name, role=role, partner_id=partner_id,
                     locale=locale, password_hash=UNUSABLE_HASH)  # fmt: skip
-        session.add(user)
+        try:
+            add_user(session, user)
+        except InviteError as exc:  # `users add` of the same name at the same moment
+            raise CliError(f"user {username!r} already exists") from exc
         try:
             set_password(session, user, password, notify=False)
         except ValueError as exc:

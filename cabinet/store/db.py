@@ -10,7 +10,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -123,6 +123,13 @@ def _code_head() -> str | None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return ScriptDirectory.from_config(config).get_current_head()
+
+
+def hold_job_lock(session: Session) -> None:
+    """Hold the store's lock for jobs that must run once, until `session` ends: a no-op UPDATE of the program's
+    settings row (a row lock on PostgreSQL, the write lock on SQLite). A second process running the same job at
+    the same moment (two `cabinet serve` beside one store) waits here, then finds what the first one wrote."""
+    session.execute(text("update program_settings set id = id"))
 
 
 @contextmanager

@@ -22,6 +22,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    func,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -138,7 +140,11 @@ class User(Base):
     """A login: partner users belong to a partner; managers and admins do not."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('partner','manager','admin')", name="role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('partner','manager','admin')", name="role"),
+        # one login per name in any case, also when two are created at once (logins are ASCII: `invites.LOGIN`)
+        Index("uq_users_username_lower", func.lower(text("username")), unique=True),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str] = mapped_column(String(255))
@@ -264,6 +270,14 @@ class PayoutRequest(Base):
     __table_args__ = (
         CheckConstraint("status IN ('requested','approved','paid','rejected','cancelled')", name="status"),
         Index("ix_payout_requests_partner_id", "partner_id"),
+        # one open request per partner, also when two are made at once
+        Index(
+            "uq_payout_requests_one_open",
+            "partner_id",
+            unique=True,
+            sqlite_where=text("status = 'requested'"),
+            postgresql_where=text("status = 'requested'"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))

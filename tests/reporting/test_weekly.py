@@ -3,12 +3,16 @@ for it and had something, with the dashboard's figures for last week against the
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
+from cabinet import weekly
 from cabinet.account import set_email_prefs
-from cabinet.store.db import session_scope
+from cabinet.store.db import hold_job_lock, session_scope
 from cabinet.store.models import AuditLog, OutboxMail, User
 from cabinet.weekly import last_week, queue_weekly
 from queries.warehouse import Warehouse
@@ -63,3 +67,26 @@ def test_the_cli_queues_them_now_in_each_logins_language(program: Program, store
     out = _cli(["mail", "weekly"])  # this week's clock: last week had nothing for anyone
     assert out.returncode == 0 and "weekly summaries: 0 queued" in out.stdout, out.stderr
     assert "queued already" in _cli(["mail", "weekly"]).stdout
+
+
+def test_two_senders_at_the_same_moment_queue_them_once(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _ask(program, store_engine, "p_parent", program.tiny.parent)
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    both_checked = threading.Barrier(2, timeout=10)
+
+    def together(session: Session) -> None:  # both found nothing queued; the second waits for the first's commit
+        both_checked.wait()
+        hold_job_lock(session)
+
+    monkeypatch.setattr(weekly, "hold_job_lock", together)
+    results: list[int | None] = []
+    senders = [threading.Thread(target=lambda: results.append(queue_weekly(store_engine, wh, MONDAY_7)))
+               for _ in range(2)]  # fmt: skip
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+    assert sorted(results, key=str) == [1, None]
+    assert len(_mails(store_engine)) == 1

@@ -317,7 +317,7 @@ def test_money_keeps_four_decimals_exactly(engine: Engine) -> None:
         partner = Partner(name="P", tier_code="t")
         session.add(partner)
         session.flush()
-        session.add_all(PayoutRequest(partner_id=partner.id, amount=a, currency="USD") for a in amounts)
+        session.add_all(PayoutRequest(partner_id=partner.id, amount=a, currency="USD", status="paid") for a in amounts)
     with session_scope(engine) as session:
         got = list(session.scalars(select(PayoutRequest.amount).order_by(PayoutRequest.id)))
     assert [str(a) for a in got] == ["0.0001", str(widest), "0.3000", "59.9700"]
