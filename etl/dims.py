@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from cabinet.config import Settings
 from cabinet.links import verify_link_any
@@ -120,12 +120,24 @@ def stage_lookups(con: duckdb.DuckDBPyConnection, dims: Dimensions) -> None:
             _insert(con, f"{LOOKUP_PREFIX}{table}", dims.frames[table])
 
 
+def _one_read(conn: Connection) -> None:
+    """Make the reads that follow one consistent view of the store: a link added with its new partner between two of
+    them would otherwise be read without its partner (PostgreSQL's default READ COMMITTED takes a new view per
+    statement; pysqlite begins a transaction only before a write). PostgreSQL: REPEATABLE READ; SQLite: a read
+    transaction, which writers wait out (`busy_timeout`)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.execution_options(isolation_level="REPEATABLE READ")
+
+
 def read_dimensions(cfg: Settings) -> Dimensions:
     """Every dimension row from the store; links whose token does not verify are left out (unknown tokens)."""
     keys = cfg.link_keys()  # links made before `cabinet keys rotate` keep counting
     engine = open_store(str(cfg.store_url))  # StoreUnavailable: deleted, emptied or down since the last run
     try:
         with engine.connect() as conn:
+            _one_read(conn)
             partners = conn.execute(
                 select(
                     Partner.id,

@@ -43,7 +43,9 @@ class CurrentError(NoSnapshotError, ValueError):
 class SnapshotInfo:
     """One published snapshot as named by `CURRENT`."""
 
-    snapshot_id: str  # file stem, e.g. 'r000012'
+    # file stem and publish time, e.g. 'r000012-20261203165501123456': a warehouse rebuilt (or restored) from
+    # scratch names its files again from r0000001, and readers and their caches must not take one for the other
+    snapshot_id: str
     run_id: int
     path: Path
     data_as_of: datetime | None  # naive UTC: latest event time in the warehouse
@@ -78,12 +80,13 @@ def read_current(warehouse_dir: Path) -> SnapshotInfo | None:
         for file in (name, history or name):
             if not _SNAPSHOT_NAME.match(str(file)):
                 raise ValueError(f"an invalid snapshot file {file!r}")
+        published = _parse_ts(doc["published_at"]) or datetime.min
         return SnapshotInfo(
-            snapshot_id=name.removesuffix(".duckdb"),
+            snapshot_id=f"{name.removesuffix('.duckdb')}-{published:%Y%m%d%H%M%S%f}",
             run_id=int(doc["run_id"]),
             path=Path(warehouse_dir) / SNAPSHOT_DIR / name,
             data_as_of=_parse_ts(doc.get("data_as_of")),
-            published_at=_parse_ts(doc["published_at"]) or datetime.min,
+            published_at=published,
             history=Path(warehouse_dir) / SNAPSHOT_DIR / str(history) if history else None,
         )
     except (ValueError, TypeError, KeyError, AttributeError) as exc:  # JSONDecodeError is a ValueError
@@ -136,7 +139,16 @@ class Warehouse:
                     f"no published warehouse snapshot in {self.warehouse_dir}: run `cabinet etl run` first"
                 )
             if self._current is None or info.alias != self._current.alias:
-                self._attach(info)
+                try:
+                    self._attach(info)
+                except duckdb.Error as exc:  # e.g. CURRENT names a file deleted or not copied back by hand
+                    if self._current is not None:
+                        return self._current  # keep serving what we have; the next cursor tries again
+                    reason = str(exc).strip().splitlines()[0]
+                    raise NoSnapshotError(
+                        f"the snapshot {info.path} named by {path} cannot be opened ({reason}); "
+                        "the next `cabinet etl run` publishes a new one"
+                    ) from exc
             self._current = info
             self._stat_key = key
             return info

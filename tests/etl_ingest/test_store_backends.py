@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+import threading
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from cabinet.config import Settings
+from cabinet.links import sign_link
 from cabinet.store.db import make_engine, migrate, session_scope
-from cabinet.store.models import CommissionPlan, Partner, PayoutRequest, PromoCode
+from cabinet.store.models import CommissionPlan, Partner, PayoutRequest, PromoCode, TrackingLink
+from etl import dims
 from etl.runner import EtlRunError
 from queries.warehouse import read_current
 from tests.etl_ingest.conftest import CLICK_HEADER, Tiny, build_tiny, conserved
@@ -124,3 +127,46 @@ def test_a_store_deleted_or_emptied_under_a_schedule_fails_its_runs_in_one_line_
     current = read_current(tiny.settings.warehouse_dir)
     assert current is not None and current.run_id == first.run_id  # readers keep the last good snapshot
     assert tiny.rows("select click_id from clicks") == [("k1",)]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_dimensions_are_one_read_of_the_store(
+    settings: Settings, backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A partner and its first link committed while the run reads the store: both or neither are in the read, never
+    the link without its partner (its clicks would belong to a partner with no tier, manager or plan)."""
+    url = settings.store_url if backend == "sqlite" else request.getfixturevalue("pg_database")
+    settings = dataclasses.replace(settings, store_url=url)
+    migrate(url)
+    engine = make_engine(url)
+    build_tiny(settings, engine)
+    writer: list[threading.Thread] = []
+
+    def add_partner_and_link() -> None:
+        with session_scope(engine) as s:
+            partner = Partner(name="Late", tier_code="gold")
+            s.add(partner)
+            s.flush()
+            link = TrackingLink(partner_id=partner.id, offer_id=1, landing_url="https://x.example")
+            s.add(link)
+            s.flush()
+            link.token = sign_link(link.id, settings.require_link_key())
+
+    def after_partners_read(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        if "FROM partners" in statement and not writer:
+            writer.append(threading.Thread(target=add_partner_and_link))
+            writer[0].start()
+            writer[0].join(timeout=1)  # SQLite: it waits for the read to end; PostgreSQL: it commits now
+
+    def store_with_hook(url: str) -> Engine:
+        reading = make_engine(url)
+        event.listen(reading, "after_cursor_execute", after_partners_read)
+        return reading
+
+    monkeypatch.setattr(dims, "open_store", store_with_hook)
+    read = dims.read_dimensions(settings)
+    writer[0].join()
+    partners = set(read.frames["dim_partners"]["partner_id"].to_list())
+    linked = set(read.frames["dim_links"]["partner_id"].to_list())
+    assert linked <= partners and len(partners) == 2
+    engine.dispose()
