@@ -1,8 +1,6 @@
 """Program settings (admins): name, colour, tracking domain, support email, defaults, minimum payout, applications
 without an invitation; the tiers; news for partners."""
 
-from zoneinfo import available_timezones
-
 import streamlit as st
 
 from cabinet.ui import data, store
@@ -13,6 +11,7 @@ from cabinet.ui.news import news_admin
 from cabinet.ui.store import ALL_PARTNER_METRICS, FEATURES, MAX_DEPTH, ProgramChange, ProgramEditError, TierChange
 from cabinet.ui.text import t
 from cabinet.ui.widgets import short_label, show_refusal
+from queries.reports import report_zones
 
 user = require_user("admin")
 st.title(t("program.title"))
@@ -21,7 +20,7 @@ base = data.base_currency()
 if (done := st.session_state.pop("program_saved", None)) is not None:  # the fields the last save changed
     st.success(t("program.saved", fields=", ".join(t(f"program.{f}", currency=base) for f in done)) if done
                else t("program.same"))  # fmt: skip
-zones = sorted(available_timezones())
+zones = report_zones()  # the ones reports can be cut in too
 st.subheader(t("program.general"))
 with st.form("program_form"):
     left, right = st.columns(2)

@@ -2,8 +2,9 @@
 
 Each metric gets `<metric>_prev` (its value in the period before) and `<metric>_change` (the change as a fraction of
 the value before, as the Dashboard computes it; None when there was nothing before). The rows are the groups of
-either period: a group with nothing in one of them counts 0 there (its rates stay empty). The totals row stays last.
-A grouping by a time dimension has nothing to set beside each row (the days differ), so it is refused.
+either period: a group with nothing in one of them counts 0 there, its ratios (rates, EPC, ARPU) stay empty. The
+totals row stays last. A grouping by a time dimension has nothing to set beside each row (the days differ), so it
+is refused.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import polars as pl
 
 from cabinet.access import Scope
 from queries.dashboard import previous_period
-from queries.metrics import RATES
+from queries.metrics import RATIOS
 from queries.reports import TIME_DIMS, ReportError, ReportRequest, report_with_totals
 from queries.warehouse import Warehouse
 
@@ -58,7 +59,7 @@ def compared(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl.DataFrame
         both = pl.concat([body, totals.select(body.columns)], how="vertical_relaxed")
     else:
         both = _totals(now, before, keys)
-    counted = [m for m in metrics if m not in RATES]
+    counted = [m for m in metrics if m not in RATIOS]  # a ratio of nothing is undefined, not 0
     both = both.with_columns([pl.col(c).fill_null(0) for m in counted for c in (m, prev_column(m))])
     changes = [
         pl.when(pl.col(prev_column(m)).is_not_null() & (pl.col(prev_column(m)) != 0))

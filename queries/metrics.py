@@ -39,6 +39,14 @@ MONEY = {
     "arpu",
 }
 RATES = {"cr", "ftd_rate", "reg_to_ftd"}
+# metric = numerator ÷ denominator, undefined (None) where the denominator is 0: the rates, EPC and ARPU
+RATIOS: dict[str, tuple[str, str]] = {
+    "cr": ("registrations", "clicks"),
+    "ftd_rate": ("ftds", "clicks"),
+    "reg_to_ftd": ("ftds", "registrations"),
+    "epc": ("commission", "clicks"),
+    "arpu": ("revenue", "depositors"),
+}
 COUNTS = ("clicks", "unique_clicks", "bot_clicks", "registrations", "ftds", "deposits", "sales", "leads")
 DERIVED = ("commission", "cr", "ftd_rate", "reg_to_ftd", "epc", "arpu")
 METRICS = (*BASE_METRICS, *DERIVED)
@@ -89,15 +97,8 @@ def derive(frame: pl.DataFrame) -> pl.DataFrame:
     out = frame
     if all(c in out.columns for c in COMMISSION_PARTS):
         out = out.with_columns(commission=sum(pl.col(c) for c in COMMISSION_PARTS))
-    rates = {
-        "cr": ("registrations", "clicks"),
-        "ftd_rate": ("ftds", "clicks"),
-        "reg_to_ftd": ("ftds", "registrations"),
-        "epc": ("commission", "clicks"),
-        "arpu": ("revenue", "depositors"),
-    }
     out = out.with_columns(
-        [ratio(n, d).alias(m) for m, (n, d) in rates.items() if n in out.columns and d in out.columns]
+        [ratio(n, d).alias(m) for m, (n, d) in RATIOS.items() if n in out.columns and d in out.columns]
     )
     out = out.with_columns([pl.col(m).round(4) for m in MONEY if m in out.columns])
     return out.with_columns([pl.col(m).cast(pl.Int64) for m in COUNTS if m in out.columns])

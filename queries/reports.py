@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
+import duckdb
 import polars as pl
 
 from cabinet.access import Scope, ScopeError
@@ -132,13 +134,36 @@ def _validate(req: ReportRequest) -> None:
 
 
 def check_period(date_from: date, date_to: date, tz: str, error: type[ValueError] = ReportError) -> None:
-    """Raise `error` unless the dates are in order and the time zone exists."""
+    """Raise `error` unless the dates are in order and the time zone exists (`check_zone`)."""
     if date_to < date_from:
         raise error("the end date is before the start date")
+    check_zone(tz, error)
+
+
+def check_zone(tz: str, error: type[ValueError] = ReportError) -> None:
+    """Raise `error` unless both Python and the warehouse know the time zone (zoneinfo accepts 'localtime', DuckDB's
+    ICU does not)."""
     try:
         ZoneInfo(tz)
     except (KeyError, ValueError) as exc:
         raise error(f"unknown time zone {tz!r}") from exc
+    if tz not in _warehouse_zones():
+        raise error(f"unknown time zone {tz!r}")
+
+
+@cache
+def _warehouse_zones() -> frozenset[str]:
+    """The time zones DuckDB's ICU cuts days in (read once per process)."""
+    con = duckdb.connect()
+    try:
+        return frozenset(name for (name,) in con.sql("select name from pg_timezone_names()").fetchall())
+    finally:
+        con.close()
+
+
+def report_zones() -> list[str]:
+    """The time zones a report can be asked in (zoneinfo's that the warehouse knows too), sorted."""
+    return sorted(available_timezones() & _warehouse_zones())
 
 
 def _where(scope: Scope, req: ReportRequest, params: dict[str, object]) -> str:
@@ -164,13 +189,19 @@ def uses_daily_rollup(scope: Scope, req: ReportRequest) -> bool:
 
 
 def whole_hour_zone(tz: str, date_from: date, date_to: date) -> bool:
-    """Whether `tz` is a whole number of hours from UTC on every day of the period: the hourly rollups can only be
-    cut into its days then (Asia/Kolkata is +05:30: its days start in the middle of a UTC hour)."""
+    """Whether `tz` is a whole number of hours from UTC at every local midnight of the period (its start, its end and
+    each day's cut) and at each day's noon: the hourly rollups can only be cut into its days and hours then.
+
+    Asia/Kolkata is +05:30: its days start in the middle of a UTC hour. Australia/Lord_Howe's DST start day begins at
+    +10:30 and is +11:00 by noon: its first half hour is in the UTC hour before the start. An offset changes at most
+    once a day, so the midnights and noons hold every offset of the period.
+    """
     zone, day = ZoneInfo(tz), date_from
     while day <= date_to + timedelta(days=1):
-        offset = datetime.combine(day, time(12), zone).utcoffset()
-        if offset is None or offset.total_seconds() % 3600:
-            return False
+        for at in (time(), time(12)) if day <= date_to else (time(),):  # the end's midnight, not the noon after it
+            offset = datetime.combine(day, at, zone).utcoffset()
+            if offset is None or offset.total_seconds() % 3600:
+                return False
         day += timedelta(days=1)
     return True
 
@@ -269,9 +300,12 @@ __all__ = [
     "ReportError",
     "ReportRequest",
     "ScopeError",
+    "check_period",
+    "check_zone",
     "performance",
     "report_dims",
     "report_with_totals",
+    "report_zones",
     "split_values",
     "text_filters",
     "utc_bounds",

@@ -2,8 +2,9 @@
 partner earned from it.
 
 A partner sees its own tree down to its tier's depth (`Scope.subpartner_ids`, never mixed into its own figures); a
-manager or admin sees the tree of any partner of their scope. Performance comes from the partner-hour rollup, so a
-local-day period is cut at whole hours in the viewer's zone, as reports are.
+manager or admin sees the tree of any partner of their scope. Performance is read as Reports read it, so each figure
+equals the sub-partner's own report for the same local days: from the partner-hour rollup, or from the facts in a
+zone whose days the rollup's UTC hours cannot cut (Asia/Kolkata, +05:30).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import date
 import polars as pl
 
 from cabinet.access import Scope, ScopeError
-from queries.reports import check_period, utc_bounds
+from queries.reports import PARTNER_FACTS, RAW_FACTS, check_period, utc_bounds, whole_hour_zone
 from queries.scope_sql import scope_params
 from queries.warehouse import Warehouse
 
@@ -23,11 +24,13 @@ with tree as (
     from dim_partner_tree
     where ancestor_id = $root and ($all_subs or list_contains($subs::integer[], descendant_id))
 ),
+facts as ({facts}),
 perf as (
     select partner_id, sum(clicks) as clicks, sum(registrations) as registrations, sum(ftds) as ftds,
-           sum(commission_pending + commission_hold + commission_approved + commission_paid) as commission
-    from rollup_partner_hourly
-    where hour >= $start and hour < $end and partner_id in (select partner_id from tree)
+           coalesce(sum(commission_pending), 0) + coalesce(sum(commission_hold), 0)
+           + coalesce(sum(commission_approved), 0) + coalesce(sum(commission_paid), 0) as commission
+    from facts
+    where t >= $start and t < $end and partner_id in (select partner_id from tree)
     group by partner_id
 ),
 earned as (
@@ -96,8 +99,9 @@ def subpartner_tree(scope: Scope, *, wh: Warehouse, root: int, date_from: date, 
         "all_subs": not own and scope.partner_ids is None,
         "subs": list(scope.subpartner_ids if own else scope.partner_ids or ()),
     }
+    facts = PARTNER_FACTS if whole_hour_zone(tz, date_from, date_to) else RAW_FACTS
     cur = wh.cursor()
     try:
-        return cur.sql(TREE_SQL, params=params).pl()
+        return cur.sql(TREE_SQL.format(facts=facts), params=params).pl()
     finally:
         cur.close()

@@ -67,3 +67,19 @@ def test_the_reports_page_compares_when_asked(busy: Program) -> None:  # noqa: F
     table = at.dataframe[0].value
     assert {"Clicks", "Clicks before", "Clicks ±"} <= set(table.columns)
     assert table["Country"].to_list()[-1] == "Total"
+
+
+def test_a_ratio_of_a_period_with_nothing_stays_empty(program: Program) -> None:
+    """EPC and ARPU of a group without clicks or depositors are undefined, as CR is: not 0, and no −100% change."""
+    wh, scope = Warehouse(program.tiny.settings.warehouse_dir), program.users["root"].scope
+    metrics = ("clicks", "commission", "cr", "epc", "arpu")
+    frame = compared(
+        scope, wh=wh, req=ReportRequest(date(2026, 11, 3), date(2026, 11, 4), "UTC", ("country",), metrics)
+    )
+    rows = _rows(frame, "country")  # nothing on Nov 3-4; the program's events before, on Nov 1-2
+    de, total = rows["DE"], rows["Total"]
+    assert (de["clicks"], de["clicks_prev"], de["commission"], de["commission_change"]) == (0, 2, 0.0, -1.0)
+    assert (de["epc_prev"], de["arpu_prev"]) == (50.0, 0.0)  # $100 over k1 and k2; no revenue, u1 deposited
+    for row in (de, total):
+        assert [row[m] for m in ("cr", "epc", "arpu")] == [None, None, None]
+        assert [row[f"{m}_change"] for m in ("cr", "epc", "arpu")] == [None, None, None]
