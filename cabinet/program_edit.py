@@ -30,6 +30,7 @@ from cabinet.store.models import Partner, ProgramSettings, Tier, User
 from queries.reports import ReportError, check_zone
 
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+DOMAIN_MAX = 255
 MAX_PAYOUT_MINIMUM = Decimal("1000000")
 MAX_DEPTH = 5  # sub-partner levels a tier may see
 LEGAL_MAX, LEGAL_LINES = LINES_MAX_CHARS, LINES_MAX  # the legal details printed under "Paid by" on a statement
@@ -85,6 +86,8 @@ def _domain(text: str) -> str:
         or " " in url
     ):
         raise ProgramEditError(f"{text!r} is not a tracking domain", "program.bad_domain")
+    if len(url) > DOMAIN_MAX:  # the store's column; PostgreSQL would refuse it with an error, SQLite keep it
+        raise ProgramEditError("the tracking domain is too long", "program.domain_too_long", n=DOMAIN_MAX)
     return url
 
 

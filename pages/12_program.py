@@ -26,7 +26,8 @@ with st.form("program_form"):
     left, right = st.columns(2)
     name = left.text_input(t("program.name"), now.name, max_chars=120)
     color = right.color_picker(t("program.primary_color"), now.primary_color)
-    domain = left.text_input(t("program.tracking_domain"), now.tracking_domain, help=t("program.domain_help"))
+    domain = left.text_input(t("program.tracking_domain"), now.tracking_domain, help=t("program.domain_help"),
+                             max_chars=255)  # fmt: skip
     email = right.text_input(t("program.support_email"), now.support_email, help=t("program.email_help"))
     locale = left.selectbox(t("program.default_locale"), list(LANGUAGE_NAMES), format_func=LANGUAGE_NAMES.get,
                             index=list(LANGUAGE_NAMES).index(now.default_locale))  # fmt: skip

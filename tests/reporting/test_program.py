@@ -63,6 +63,11 @@ def test_an_admin_changes_the_program_and_the_cabinet_follows(program: Program, 
         ("tracking_domain", "trk.example.com", "program.bad_domain"),
         ("tracking_domain", "https://[bad", "program.bad_domain"),  # a bracket never closed
         ("tracking_domain", "https://trk.example.com:99999", "program.bad_domain"),  # no such port
+        (
+            "tracking_domain",
+            "https://" + "a" * 60 + "." + ".".join(["b" * 60] * 3) + ".example.com/go",
+            "program.domain_too_long",
+        ),  # 266 characters: the store keeps 255
         ("support_email", "support at example", "program.bad_email"),
         ("default_locale", "de", "program.bad_locale"),
         ("default_timezone", "Mars/Olympus", "program.bad_timezone"),
