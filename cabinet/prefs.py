@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from sqlalchemy import Engine, update
 
 from cabinet.i18n import LOCALES
 from cabinet.store.db import session_scope
 from cabinet.store.models import User
+from queries.reports import check_zone
 
 COMMON_ZONES = (
     "UTC",
@@ -32,7 +31,7 @@ def save_prefs(engine: Engine, user_id: int, *, locale: str | None = None, timez
             raise ValueError(f"unknown language {locale!r}")
         values["locale"] = locale
     if timezone is not None:
-        ZoneInfo(timezone)  # raises for an unknown zone
+        check_zone(timezone, ValueError)  # one the reports can cut days in ('localtime' is Python's only)
         values["timezone"] = timezone
     if values:
         with session_scope(engine) as session:

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import Engine
 
+from cabinet.prefs import save_prefs
 from cabinet.program_edit import ProgramEditError, current, update_program
 from cabinet.store.db import session_scope
 from queries.reports import ReportError, ReportRequest, performance, report_zones, whole_hour_zone
@@ -83,3 +84,6 @@ def test_a_zone_python_knows_and_the_warehouse_does_not_is_refused(program: Prog
     at = open_page("pages/12_program.py", program.users["root"])
     zone = next(box for box in at.selectbox if box.label == "Time zone of new users and of promo code days")
     assert zone.value == before.default_timezone and "localtime" not in zone.options and "UTC" in zone.options
+    with pytest.raises(ValueError, match="unknown time zone 'localtime'"):  # nor as a login's own zone
+        save_prefs(store_engine, program.users["p_parent"].user_id, timezone="localtime")
+    save_prefs(store_engine, program.users["p_parent"].user_id, timezone="Asia/Kolkata")
