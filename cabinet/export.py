@@ -3,14 +3,21 @@
 Text in a report comes partly from outside the program: sub-ids, referrers and promo codes arrive with the clicks and
 conversions anyone can send. A spreadsheet that opens a CSV runs a cell starting with `=`, `+`, `-` or `@` as a
 formula (CSV injection), so CSV text cells that start so get a leading `'` (OWASP's advice; the value after it is
-kept whole). XLSX stores text as text, and JSON and Parquet are typed, so those keep values as they are.
+kept whole). XLSX stores text as text: a workbook that turned URL-like text into links would make a `file:///...`
+sub-id a clickable link, and would drop the cells past Excel's limits on links (65,530 a sheet, 2,079 characters
+each). JSON and Parquet are typed, so those keep values as they are.
+
+A CSV meant for people (a page's download) starts with a UTF-8 byte order mark: without it Excel on Windows reads the
+file in the system's code page and garbles Cyrillic. Output for programs (`cabinet report`) has none.
 """
 
 from __future__ import annotations
 
+import codecs
 import io
 
 import polars as pl
+from xlsxwriter import Workbook
 
 FORMATS = ("csv", "json", "xlsx", "parquet")
 MIME = {
@@ -21,6 +28,9 @@ MIME = {
 }
 
 FORMULA_START = r"^[=+\-@\t\r]"  # what a spreadsheet reads as the start of a formula
+# polars' own options, but text kept as text: xlsxwriter's default writes URL-like strings as links
+XLSX_OPTIONS = {"strings_to_urls": False, "strings_to_formulas": False, "strings_to_numbers": False,
+                "nan_inf_to_errors": True, "default_date_format": "yyyy-mm-dd;@"}  # fmt: skip
 
 
 def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
@@ -32,17 +42,21 @@ def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def to_bytes(frame: pl.DataFrame, fmt: str) -> bytes:
-    """Serialise a report frame; column names are the machine names."""
+def to_bytes(frame: pl.DataFrame, fmt: str, *, bom: bool = False) -> bytes:
+    """Serialise a report frame; column names are the machine names. `bom`: a CSV for people, to open in a
+    spreadsheet (see above)."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     buf = io.BytesIO()
     if fmt == "csv":
+        buf.write(codecs.BOM_UTF8 if bom else b"")
         spreadsheet_safe(frame).write_csv(buf)
     elif fmt == "json":
         buf.write(frame.write_json().encode())
     elif fmt == "xlsx":
-        frame.write_excel(buf, worksheet="report", autofit=True)
+        book = Workbook(buf, XLSX_OPTIONS)
+        frame.write_excel(book, worksheet="report", autofit=True)
+        book.close()  # polars leaves a workbook it was given open
     else:
         frame.write_parquet(buf)
     return buf.getvalue()

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_skeleton
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, get_currency_precision
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from sqlalchemy import select
@@ -166,9 +166,11 @@ class _Doc:
         by_kind: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
         kind_counts: dict[str, int] = defaultdict(int)
         total_sums: dict[str, Decimal] = defaultdict(Decimal)
-        for line in lines:
+        minor = Decimal(1).scaleb(-get_currency_precision(currency))  # 0.01; 1 for a currency without cents
+        for line in lines:  # each line to the cent first: every total printed is then the sum of the figures printed
             offer = (line["offer_id"], line["offer"])
-            amount, status, kind = Decimal(str(line["amount_base"])), str(line["status"]), str(line["kind"])
+            amount = Decimal(str(line["amount_base"])).quantize(minor, rounding=ROUND_HALF_EVEN)
+            status, kind = str(line["status"]), str(line["kind"])
             by_offer[offer][status] += amount
             counts[offer] += int(str(line["rows"]))
             by_kind[kind][status] += amount

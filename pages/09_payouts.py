@@ -10,14 +10,14 @@ from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.money import NEXT, STATED, STATUSES, PayoutError
 from cabinet.ui.store import METHODS
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import fmt_metric, forget_inputs, show_refusal
+from cabinet.ui.widgets import fmt_metric, forget_inputs, held, hold, show_refusal
 from queries.payouts import MissingRate, ledger
 
 user = require_user("payouts")
 st.title(t("payouts.title"))
 scope = user.scope
 base = data.base_currency()
-AMOUNT = {t("payouts.col_amount"): st.column_config.NumberColumn(format="%.2f")}  # in each row's own currency
+AMOUNT = {t("payouts.col_amount"): st.column_config.TextColumn(alignment="right")}  # in each row's own currency
 
 
 def method_name(method: str | None) -> str:
@@ -32,7 +32,7 @@ def history(rows: list, with_partner: bool) -> pl.DataFrame:
             t("payouts.col_id"): [p.id for p, _ in rows],
             **({t("payouts.col_partner"): [f"{p.partner_id} · {name}" for p, name in rows]} if with_partner else {}),
             t("payouts.col_requested"): [p.requested_at.strftime("%Y-%m-%d %H:%M") for p, _ in rows],
-            t("payouts.col_amount"): [float(p.amount) for p, _ in rows],
+            t("payouts.col_amount"): [money.amount_text(p.amount, p.currency) for p, _ in rows],
             t("payouts.col_currency"): [p.currency for p, _ in rows],
             t("payouts.col_status"): [t(f"payouts.status_{p.status}") for p, _ in rows],
             t("payouts.col_method"): [method_name(p.method) for p, _ in rows],
@@ -53,7 +53,7 @@ def statement_download(rows: list) -> None:
     def label(i: int) -> str:
         p, name = stated[i]
         return " · ".join(
-            x for x in (str(i), name, f"{p.amount:,.2f} {p.currency}", t(f"payouts.status_{p.status}")) if x
+            x for x in (str(i), name, money.amount_text(p.amount, p.currency), t(f"payouts.status_{p.status}")) if x
         )
 
     pick = st.selectbox(t("statements.pick"), list(stated), format_func=label, key="statements_pick")
@@ -66,10 +66,7 @@ def statement_download(rows: list) -> None:
 def pay_to(payout_id: int) -> None:
     """Where the picked request is to be paid (masked; in full on request, audit-logged), the partner's note, and a
     warning when the partner's payout details changed after the request."""
-    full = st.session_state.get("payouts_revealed")
-    if full is not None and full.payout_id != payout_id:  # another request picked: its details hidden again
-        del st.session_state["payouts_revealed"]
-        full = None
+    full = held("payouts_revealed", scope, payout_id)  # another request picked, or another login: hidden again
     info = full or money.payment_details(scope, payout_id)
     if info.changed_since:
         st.warning(t("payouts.details_changed"))
@@ -86,11 +83,34 @@ def pay_to(payout_id: int) -> None:
                 st.text(f"{label}: {value}")
         if not full and st.button(t("payouts.show_details"), key=f"payouts_reveal_{payout_id}",
                                   help=t("payouts.show_details_help")):  # fmt: skip
-            st.session_state["payouts_revealed"] = money.payment_details(scope, payout_id, full=True)
+            hold("payouts_revealed", scope, payout_id, money.payment_details(scope, payout_id, full=True))
             st.rerun()
         if info.note:
             st.caption(t("payouts.partner_note"))
             st.text(info.note)
+
+
+def ask_step(*asked: object) -> None:
+    """A step button's callback: what the manager saw when clicking (scope, request, its status, the step), taken
+    by the next run once the login is checked again. The request is the button's, not the one picked by then: the
+    queue may have changed before the click came back (the request decided elsewhere, the picker fallen back)."""
+    st.session_state["payouts_step"] = asked
+
+
+def take_step() -> None:
+    """The step the manager asked for by the click that started this run, under the scope it was asked in (not one
+    left by a run that stopped before, when the login had ended); a refusal said here."""
+    asked = st.session_state.pop("payouts_step", None)
+    if asked is None or asked[0] != scope:  # asked by another login in this tab, or as another partner
+        return
+    _, payout_id, seen, step = asked
+    if st.session_state.get(f"payouts_to_{step}_{payout_id}") is not True:  # its click is over
+        return
+    reference = st.session_state.get(f"payouts_reference_{payout_id}", "") if step == "paid" else ""
+    try:
+        money.decide_payout(scope, payout_id, step, seen, reference)
+    except (PayoutError, ScopeError) as exc:
+        show_refusal(exc)
 
 
 partner_id = scope.own_partner_id
@@ -156,6 +176,7 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
     st.stop()
 
 # a manager or admin: the requests of their partners to decide, oldest first
+take_step()
 shown = st.multiselect(t("payouts.statuses"), list(STATUSES), default=["requested", "approved"],
                        format_func=lambda s: t(f"payouts.status_{s}"), key="payouts_statuses")  # fmt: skip
 rows = money.payout_queue(scope, tuple(shown))
@@ -164,21 +185,16 @@ if not rows:
     st.info(t("payouts.queue_empty"))
     st.stop()
 st.dataframe(history(rows, True), hide_index=True, placeholder="—", width="stretch", column_config=AMOUNT)
-decidable = {p.id: f"{p.id} · {name} · {p.amount:,.2f} {p.currency} ({t(f'payouts.status_{p.status}')})"
+decidable = {p.id: f"{p.id} · {name} · {money.amount_text(p.amount, p.currency)} ({t(f'payouts.status_{p.status}')})"
              for p, name in rows if p.status in NEXT}  # fmt: skip
 if decidable:
     pick = st.selectbox(t("payouts.pick"), list(decidable), format_func=decidable.get, key="payouts_pick")
     status = next(p.status for p, _ in rows if p.id == pick)
     pay_to(int(pick))
-    reference = ""
     if status == "approved":  # paying it next: the payment's reference goes on its statement
-        reference = st.text_input(t("payouts.reference"), max_chars=128, key=f"payouts_reference_{pick}",
-                                  help=t("payouts.reference_help"))  # fmt: skip
+        st.text_input(t("payouts.reference"), max_chars=128, key=f"payouts_reference_{pick}",
+                      help=t("payouts.reference_help"))  # fmt: skip
     for col, step in zip(st.columns(4), NEXT[status], strict=False):
-        if col.button(t(f"payouts.to_{step}"), key=f"payouts_to_{step}"):
-            try:
-                money.decide_payout(scope, int(pick), step, reference if step == "paid" else "")
-                st.rerun()
-            except (PayoutError, ScopeError) as exc:
-                show_refusal(exc)
+        col.button(t(f"payouts.to_{step}"), key=f"payouts_to_{step}_{pick}", on_click=ask_step,
+                   args=(scope, int(pick), status, step))  # fmt: skip
 statement_download(rows)

@@ -5,7 +5,7 @@ import streamlit as st
 from cabinet.ui import data
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import t
-from cabinet.ui.widgets import MIME, period_picker, to_bytes
+from cabinet.ui.widgets import MIME, held, hold, period_picker, to_bytes
 from queries.detail import COLUMNS, MAX_ROWS, DetailError, DetailRequest, detail_rows
 
 XLSX_MAX = 100_000  # a spreadsheet of more rows takes minutes to write and to open
@@ -34,16 +34,16 @@ if n > limit:
     st.warning(t("export.too_many", n=f"{n:,}", limit=f"{limit:,}"))
     st.stop()
 
-key = (snap.snapshot_id, req, fmt)  # a file prepared for other choices is not offered
+key = (snap.snapshot_id, req, fmt, user.visible_metrics)  # a file prepared for other choices is not offered
 if st.button(t("export.prepare"), type="primary", icon=":material/file_export:"):
     with st.spinner(t("export.preparing")):
         frame = detail_rows(user.scope, wh=data.warehouse(), req=req, metrics=user.visible_metrics)
-        st.session_state["export_file"] = (key, to_bytes(frame, fmt), frame.head(20))
-prepared = st.session_state.get("export_file")
-if prepared is not None and prepared[0] == key:
+        hold("export_file", user.scope, key, (to_bytes(frame, fmt, bom=True), frame.head(20)))
+prepared = held("export_file", user.scope, key)  # nothing prepared by another login, or as another partner
+if prepared is not None:
     name = f"{dataset}_{date_from}_{date_to}.{fmt}"
-    st.download_button(t("export.download", name=name), prepared[1], file_name=name, mime=MIME[fmt],
+    st.download_button(t("export.download", name=name), prepared[0], file_name=name, mime=MIME[fmt],
                        icon=":material/download:")  # fmt: skip
     st.caption(t("export.preview"))
-    st.dataframe(prepared[2], hide_index=True, width="stretch")
+    st.dataframe(prepared[1], hide_index=True, width="stretch")
 st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))

@@ -10,7 +10,9 @@ from pathlib import Path
 from cabinet import month_statement as _month
 from cabinet import payouts as _payouts
 from cabinet import statements as _statements
-from cabinet.access import Scope
+from cabinet.access import Scope, scoped_partner
+from cabinet.errors import Label
+from cabinet.formatting import fmt_money
 from cabinet.payouts import NEXT, STATUSES, PaymentDetails, PayoutError
 from cabinet.statements import STATED, Statement
 from cabinet.store.db import session_scope
@@ -18,6 +20,7 @@ from cabinet.store.models import PayoutRequest
 from cabinet.ui.branding import brand
 from cabinet.ui.data import warehouse
 from cabinet.ui.resources import app_settings, engine
+from cabinet.ui.text import current_locale
 
 __all__ = ["NEXT", "STATED", "STATUSES", "PaymentDetails", "PayoutError"]
 
@@ -46,9 +49,21 @@ def payout_queue(scope: Scope, statuses: tuple[str, ...]) -> list[tuple[PayoutRe
         return _payouts.scope_requests(s, scope, statuses)
 
 
-def decide_payout(scope: Scope, payout_id: int, status: str, reference: str = "") -> None:
-    """Move a request to its next status (approved, rejected, paid; a payment with its reference)."""
+def amount_text(amount: Decimal, currency: str) -> str:
+    """A payout's amount in its own currency, as the session's language writes money ("1 234,50 $" in Russian)."""
+    return fmt_money(float(amount), currency, current_locale())
+
+
+def decide_payout(scope: Scope, payout_id: int, status: str, seen: str, reference: str = "") -> None:
+    """Move a request to its next status (approved, rejected, paid; a payment with its reference). `seen` is the
+    status the manager decided it in: a request decided or cancelled since by someone else is refused unchanged, even
+    when the step would still be allowed (rejecting what was approved meanwhile)."""
     with session_scope(engine()) as s:
+        payout = s.get(PayoutRequest, payout_id)
+        if payout is not None and payout.status != seen:
+            scoped_partner(s, scope, payout.partner_id)  # a request outside the scope: refused without its status
+            raise PayoutError(f"request {payout_id} became {payout.status}", "payouts.changed_meanwhile",
+                              payout=payout_id, status=Label(f"payouts.status_{payout.status}"))  # fmt: skip
         _payouts.decide(s, scope, payout_id, status, reference)
 
 

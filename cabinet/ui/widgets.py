@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import date
 from typing import Any, TypeVar
 
@@ -13,7 +13,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from cabinet import formatting
-from cabinet.access import ScopeError
+from cabinet.access import Scope, ScopeError
 from cabinet.errors import RefusedRequest, localised
 from cabinet.export import MIME, to_bytes  # the Full export page takes them from here too
 from cabinet.formatting import (
@@ -150,6 +150,28 @@ def save_then_rerun(change: Callable[[Session], object], done_key: str, done: ob
     st.rerun()
 
 
+def hold(name: str, scope: Scope, key: Hashable, value: T) -> T:
+    """Keep a result a page made at the user's request (a prepared file, payout details shown in full) in the session
+    under `name`, for this viewer and `key` (what it was made of); `held` gives it back."""
+    st.session_state[name] = (scope, key, value)
+    return value
+
+
+def held(name: str, scope: Scope, key: Hashable) -> Any:
+    """What `hold` kept under `name` when it was made for this viewer and `key`, else None (and it is forgotten).
+
+    The viewer is the scope: the login, the partner it views the cabinet as, the partners it covers. A logout keeps
+    the browser's session, so the next login in the same tab (or the same staff viewing as another partner) must not
+    be offered a result made for the one before."""
+    kept = st.session_state.get(name)
+    if kept is None:
+        return None
+    if kept[:2] != (scope, key):
+        del st.session_state[name]
+        return None
+    return kept[2]
+
+
 def forget_inputs(keys: tuple[str, ...]) -> None:
     """Forget the widgets `keys` of a form that was saved, so the next run draws them empty (`empty_saved_inputs`);
     call before `st.rerun()`."""
@@ -275,7 +297,7 @@ def download_buttons(frame: pl.DataFrame, name: str, key: str) -> None:
     for col, fmt in zip(cols, ("csv", "xlsx"), strict=False):
         col.download_button(
             t(f"common.download_{fmt}"),
-            data=lambda fmt=fmt: to_bytes(frame, fmt),
+            data=lambda fmt=fmt: to_bytes(frame, fmt, bom=True),  # a CSV Excel reads as UTF-8
             file_name=f"{name}.{fmt}",
             mime=MIME[fmt],
             key=f"{key}_{fmt}",

@@ -1,7 +1,9 @@
-"""Report files: a text cell a spreadsheet would run as a formula is defused in CSV and kept as text in XLSX."""
+"""Report files: a text cell a spreadsheet would run as a formula is defused in CSV and kept as text in XLSX (a URL
+too); a CSV for people starts with a UTF-8 byte order mark."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 
@@ -32,6 +34,24 @@ def test_xlsx_keeps_the_same_values_as_text_cells() -> None:
     cells = [c for c in sheet["A"][1:] if c.value is not None]
     assert [c.value for c in cells] == [v for v in HOSTILE if v]
     assert {c.data_type for c in cells} == {"s"}  # "f" would be a formula
+
+
+def test_xlsx_keeps_url_like_text_as_text_whole_and_no_link() -> None:
+    urls = ["file:///C:/Windows/System32/calc.exe", "https://example.com/?a=1", "http://x.example/" + "a" * 2100]
+    sheet = openpyxl.load_workbook(io.BytesIO(to_bytes(pl.DataFrame({"sub1": urls}), "xlsx"))).active
+    cells = sheet["A"][1:]
+    assert [c.value for c in cells] == urls  # the long one, past Excel's 2,079 characters of a link, is not dropped
+    assert [c.hyperlink for c in cells] == [None] * 3 and {c.data_type for c in cells} == {"s"}
+
+
+def test_a_csv_for_people_starts_with_a_byte_order_mark_and_one_for_programs_does_not() -> None:
+    frame = pl.DataFrame({"sub1": ["Москва", "=1"], "clicks": [1, 2]})
+    people = to_bytes(frame, "csv", bom=True)
+    assert people.startswith(codecs.BOM_UTF8)
+    assert list(csv.reader(io.StringIO(people.decode("utf-8-sig")))) == [["sub1", "clicks"], ["Москва", "1"],
+                                                                          ["'=1", "2"]]  # fmt: skip
+    assert to_bytes(frame, "csv") == people[len(codecs.BOM_UTF8) :]  # `cabinet report`'s
+    assert not to_bytes(frame, "xlsx", bom=True).startswith(codecs.BOM_UTF8)  # a CSV's only
 
 
 @pytest.mark.parametrize("fmt", ["json", "parquet"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from pypdf import PdfReader
@@ -75,6 +76,21 @@ def test_rejected_commission_is_shown_apart_and_not_counted(program: Program, st
     rejected = _text(program, store_engine, parent)
     assert "Commission of the month: $100.00" in rejected  # the approved FTD; the rejected one is apart
     assert "1 · Casino 2 $0.00 $0.00 $100.00 $0.00 $100.00 $0.00 $100.00" in rejected.splitlines(), rejected
+
+
+def test_every_total_is_the_sum_of_the_figures_printed(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = [{"offer_id": offer, "offer": name, "kind": "cpa", "status": "approved", "rows": 1, "amount_base": amount}
+             for offer, name, amount in ((1, "Casino", Decimal("10.006")), (2, "Shop", Decimal("20.006")))]  # fmt: skip
+    monkeypatch.setattr("cabinet.month_statement.month_lines", lambda *_, **__: lines)
+    text = _text(program, store_engine, program.users["p_parent"].scope)
+    rows = text.splitlines()
+    assert "Commission of the month: $30.02" in text, text  # $10.01 + $20.01 as printed, not $30.012 rounded
+    assert any(r.startswith("1 · Casino 1 ") and r.endswith(" $10.01") for r in rows), text
+    assert any(r.startswith("2 · Shop 1 ") and r.endswith(" $20.01") for r in rows), text
+    assert [r.endswith(" $30.02") for r in rows if r.startswith(("Total 2 ", "CPA 2 "))] == [True] * 3, text
+    assert "30.01" not in text
 
 
 def test_a_statement_holds_only_the_partners_own_month(program: Program, store_engine: Engine) -> None:

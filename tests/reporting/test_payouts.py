@@ -144,8 +144,8 @@ def test_the_page_requests_a_payout_and_the_manager_decides_it(payable: Program,
     assert at.dataframe[0].value.iloc[0]["Method"] == "Bank transfer"  # named as Account names it, not "wire"
     assert "minimum payout" in at.info[0].value  # $25 left: below the minimum, no form
     mgr = open_page("pages/09_payouts.py", payable.users["mgr"])
-    assert mgr.metric[0].value == "1" and mgr.dataframe[0].value.iloc[0]["Amount"] == 75.0
-    mgr.button(key="payouts_to_approved").click().run()
+    assert mgr.metric[0].value == "1" and mgr.dataframe[0].value.iloc[0]["Amount"] == "$75.00"
+    mgr.button(key=f"payouts_to_approved_{mgr.selectbox(key='payouts_pick').value}").click().run()
     assert not mgr.exception
     with session_scope(store_engine) as s:
         assert s.scalar(select(PayoutRequest.status)) == "approved"

@@ -120,7 +120,7 @@ def test_the_page_takes_the_reference_and_offers_the_statement(payable: Program,
     _decide(payable, store_engine, made.id, "approved")
     mgr = open_page("pages/09_payouts.py", payable.users["mgr"])
     mgr.text_input(key=f"payouts_reference_{made.id}").set_value("  TX-77 ")
-    mgr.button(key="payouts_to_paid").click().run()
+    mgr.button(key=f"payouts_to_paid_{made.id}").click().run()
     assert not mgr.exception and not mgr.error
     with session_scope(store_engine) as s:
         assert s.get(PayoutRequest, made.id).reference == "TX-77"

@@ -1,0 +1,118 @@
+"""The manager's payout queue: a step acts on the request it was shown with, in the status it was shown in, never on
+another one the picker fell back to; payout details shown in full are shown to that login only; amounts are written
+as the login's language writes money."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import Engine, select
+from streamlit.testing.v1 import AppTest
+
+from cabinet.i18n import translate
+from cabinet.payouts import decide
+from cabinet.session import SESSION_KEY
+from cabinet.store.db import session_scope
+from cabinet.store.models import AuditLog, PayoutRequest
+from tests.reporting.conftest import Program
+from tests.reporting.test_pages import _open as open_page
+
+PAGE = "pages/09_payouts.py"
+IBAN = "DE89 3704 0044 0532 0130 00"
+
+
+def _requests(program: Program, engine: Engine, *statuses: str) -> list[int]:
+    """One request of the parent, then one of its child (both in the manager's scope), in these statuses."""
+    with session_scope(engine) as s:
+        made = [PayoutRequest(partner_id=partner, amount=Decimal(amount), currency="USD", status=status,
+                              method="wire", details={"holder": "Ann", "iban": IBAN},
+                              requested_at=datetime(2026, 11, day, tzinfo=UTC))
+                for partner, amount, status, day in zip((program.tiny.parent, program.tiny.child), ("60", "1234.5"),
+                                                        statuses, (3, 4), strict=True)]  # fmt: skip
+        s.add_all(made)
+        s.flush()
+        return [p.id for p in made]
+
+
+def _statuses(engine: Engine) -> dict[int, str]:
+    with session_scope(engine) as s:
+        return dict(s.execute(select(PayoutRequest.id, PayoutRequest.status)).all())  # type: ignore[arg-type]
+
+
+def _elsewhere(program: Program, engine: Engine, payout: int, status: str) -> None:
+    """A step taken by the admin in another browser while the manager's page is open."""
+    with session_scope(engine) as s:
+        decide(s, program.users["root"].scope, payout, status)
+
+
+def _button(at: AppTest, step: str):  # type: ignore[no-untyped-def]
+    return next(b for b in at.button if b.label == translate(f"payouts.to_{step}"))
+
+
+def test_paying_a_request_decided_meanwhile_pays_no_other(program: Program, store_engine: Engine) -> None:
+    first, second = _requests(program, store_engine, "approved", "approved")
+    at = open_page(PAGE, program.users["mgr"])
+    at.selectbox(key="payouts_pick").set_value(second).run()
+    _elsewhere(program, store_engine, second, "paid")
+    _button(at, "paid").click().run()  # the queue of the next run holds the first request only
+    assert not at.exception
+    assert _statuses(store_engine) == {first: "approved", second: "paid"}
+    assert [e.value for e in at.error] == [translate("payouts.changed_meanwhile", payout=second, status="Paid")]
+    assert at.selectbox(key="payouts_pick").value == first
+    _button(at, "paid").click().run()  # the request now shown is paid when asked
+    assert _statuses(store_engine) == {first: "paid", second: "paid"} and not at.error
+
+
+def test_a_step_on_a_request_moved_on_meanwhile_is_refused_though_allowed_from_there(
+    program: Program, store_engine: Engine
+) -> None:
+    first, second = _requests(program, store_engine, "approved", "requested")
+    at = open_page(PAGE, program.users["mgr"])
+    at.selectbox(key="payouts_pick").set_value(second).run()
+    _elsewhere(program, store_engine, second, "approved")
+    _button(at, "rejected").click().run()  # rejecting a requested one; an approved one may be rejected too
+    assert _statuses(store_engine) == {first: "approved", second: "approved"}
+    assert [e.value for e in at.error] == [translate("payouts.changed_meanwhile", payout=second, status="Approved")]
+    with session_scope(store_engine) as s:
+        assert s.scalars(select(AuditLog.action).where(AuditLog.action == "payout_rejected")).all() == []
+
+
+def test_details_shown_in_full_are_not_shown_to_the_next_login(program: Program, store_engine: Engine) -> None:
+    first, _ = _requests(program, store_engine, "approved", "approved")
+    at = open_page(PAGE, program.users["mgr"])
+    next(b for b in at.button if b.label == translate("payouts.show_details")).click().run()
+    assert IBAN in [c.value for c in at.code]
+    at.session_state[SESSION_KEY] = program.users["root"]  # logged out, the admin logs in in the same tab
+    at.run()
+    assert not at.exception and at.selectbox(key="payouts_pick").value == first
+    assert not at.code and IBAN not in " ".join(x.value for x in at.text)  # masked, as for anyone who did not ask
+    with session_scope(store_engine) as s:
+        viewed = s.scalars(select(AuditLog.actor_username).where(AuditLog.action == "payout_details_viewed")).all()
+    assert viewed == ["mgr"]
+
+
+def test_amounts_are_written_as_the_logins_language_writes_money(program: Program, store_engine: Engine) -> None:
+    first, second = _requests(program, store_engine, "approved", "approved")
+    ru = {u: replace(program.users[u], locale="ru") for u in ("p_child", "mgr")}
+    child = open_page(PAGE, ru["p_child"])
+    assert not child.exception
+    assert child.dataframe[0].value.iloc[0]["Сумма"] == "1\xa0234,50\xa0$"
+    assert child.selectbox(key="statements_pick").options == [f"{second} · 1\xa0234,50\xa0$ · Одобрена"]
+    mgr = open_page(PAGE, ru["mgr"])
+    assert mgr.dataframe[0].value["Сумма"].tolist() == ["60,00\xa0$", "1\xa0234,50\xa0$"]
+    assert mgr.selectbox(key="payouts_pick").options == [f"{first} · Parent · 60,00\xa0$ (Одобрена)",
+                                                         f"{second} · Child · 1\xa0234,50\xa0$ (Одобрена)"]  # fmt: skip
+    english = open_page(PAGE, program.users["mgr"]).selectbox(key="payouts_pick").options
+    assert english[1] == f"{second} · Child · $1,234.50 (Approved)"
+
+
+def test_a_step_left_by_a_run_that_stopped_is_not_taken_later(program: Program, store_engine: Engine) -> None:
+    first, _ = _requests(program, store_engine, "approved", "approved")
+    at = open_page(PAGE, program.users["mgr"])
+    at.session_state["payouts_step"] = (program.users["mgr"].scope, first, "approved", "paid")  # its click long over
+    at.run()
+    assert not at.exception and _statuses(store_engine)[first] == "approved"
+    _button(at, "paid").click().run()
+    assert _statuses(store_engine)[first] == "paid"
