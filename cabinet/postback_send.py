@@ -3,13 +3,15 @@
 `queue_due` reads the conversions that ETL runs changed since each postback's last round (`Postback.seen_run`) and
 queues a call for each that is now in a status the postback asks for, unless that postback last told of it in the same
 status (a change of its amount only). A unique key on (postback, conversion, run) means a change is told once however
-often it is read, by however many senders. `deliver` makes the due calls: a GET, 5 s to answer, redirects not
-followed; up to 8 postbacks at once, each one's calls in order. A 2xx answer is sent; a 408, 429 or 5xx answer, a
-timeout or a refused connection is tried again after 1, 2, 4, 8 and 16 minutes, then given up; any other answer is
-given up at once (a 4xx will not change by itself; a redirect means the URL should be the address it points to). A
-server that cannot be reached ends its postback's round: its other calls wait for the next one, untouched. Each call
-is claimed with a lease (a conditional UPDATE), so two senders never make one call twice. Calls are kept 30 days once
-sent, 90 once given up (`prune`).
+often it is read, by however many senders. `deliver` makes the due calls: a GET, 5 s for the whole call (a server that
+answers a byte at a time is cut off then, as one that does not answer), redirects not followed; up to 8 postbacks at
+once, each one's calls in order, a round taking each postback's first call before any's second (one's backlog does not
+hold up the others'). A 2xx answer
+is sent; a 408, 429 or 5xx answer, a timeout or a refused connection is tried again after 1, 2, 4, 8 and 16 minutes,
+then given up; any other answer is given up at once (a 4xx will not change by itself; a redirect means the URL should be
+the address it points to). A server that cannot be reached ends its postback's round: its other calls wait for the next
+one, untouched. Each call is claimed with a lease (a conditional UPDATE), so two senders never make one call twice.
+Calls are kept 30 days once sent, 90 once given up (`prune`).
 
 The address a call connects to is checked after the connection is made and before anything is sent (a host name may
 resolve differently than when the URL was saved): only public addresses, or private ones too with
@@ -19,8 +21,11 @@ resolve differently than when the URL was saved): only public addresses, or priv
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import socket
 import ssl
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,7 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cabinet.access import Scope
-from cabinet.postbacks import of_scope, refused, render
+from cabinet.postbacks import ascii_url, of_scope, refused, render
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner, Postback, PostbackSend
 from queries.warehouse import NoSnapshotError, Warehouse
@@ -98,26 +103,50 @@ class Answer:
 
 
 class _Checked(http.client.HTTPConnection):
-    """A connection that refuses, before sending anything, a peer address postbacks may not reach."""
+    """A connection that refuses, before sending anything, a peer address postbacks may not reach, and that another
+    thread can cut off when its call's time is up (`cut_off`)."""
 
     private_ok = False
+    late = False  # the call's time ran out
 
     def connect(self) -> None:
         super().connect()
+        self._in_time()
         peer = self.sock.getpeername()[0]
         if refused(peer, self.private_ok):
             self.sock.close()
             self.sock = None
             raise AddressNotAllowed(f"{self.host} is at {peer}, not an address postbacks may call")
 
+    def cut_off(self) -> None:
+        """End the call, from a timer: a socket's timeout bounds each wait, not the call, so a server sending a byte
+        a second would hold it (and its sender) as long as it liked."""
+        self.late = True
+        if self.sock is not None:
+            with contextlib.suppress(OSError):  # closed already, or not connected yet (`connect` checks `late`)
+                socket.socket.shutdown(self.sock, socket.SHUT_RDWR)  # wakes a blocked read; plain and TLS alike
+
+    def _in_time(self) -> None:
+        if self.late:
+            raise TimeoutError("the call's time ran out")
+
 
 class _CheckedTLS(http.client.HTTPSConnection, _Checked):
     """HTTPS: the address is checked after the TCP connection, before the TLS handshake."""
 
+    def connect(self) -> None:
+        _Checked.connect(self)
+        # the handshake runs on the TLS socket once it is `self.sock`, where `cut_off` can reach it
+        self.sock = self._context.wrap_socket(self.sock, server_hostname=self.host, do_handshake_on_connect=False)
+        self._in_time()
+        self.sock.do_handshake()
+
 
 def fetch(url: str, private_ok: bool = False, timeout: float = TIMEOUT) -> Answer:
-    """GET `url` (redirects not followed); AddressNotAllowed, OSError or HTTPException when there is no answer."""
-    parts = urlsplit(url)
+    """GET `url` (redirects not followed), the whole call (connection, request and answer) within `timeout` seconds;
+    AddressNotAllowed, OSError (TimeoutError when the time ran out) or HTTPException when there is no answer. A URL
+    saved with characters outside ASCII (before `check_url` encoded them) is called encoded."""
+    parts = urlsplit(ascii_url(url))
     host = parts.hostname or ""
     host = f"[{host}]" if ":" in host else host
     if parts.scheme == "https":
@@ -127,14 +156,24 @@ def fetch(url: str, private_ok: bool = False, timeout: float = TIMEOUT) -> Answe
     else:
         raise ValueError(f"not an http(s) URL: {parts.scheme!r}")
     conn.private_ok = private_ok
+    deadline = threading.Timer(timeout, conn.cut_off)
+    deadline.start()
     try:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         conn.request("GET", target, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
         response = conn.getresponse()
         body = response.read(EXCERPT * 4).decode("utf-8", "replace")[:EXCERPT]
-        return Answer(response.status, body, response.getheader("Location"))
+        answer = Answer(response.status, body, response.getheader("Location"))
+    except (OSError, http.client.HTTPException) as exc:
+        if conn.late:  # whatever the cut-off socket made of it
+            raise TimeoutError(f"no whole answer within {timeout:g} s") from exc
+        raise
     finally:
+        deadline.cancel()
         conn.close()
+    if conn.late:  # cut off as the answer ended: part of it may be missing
+        raise TimeoutError(f"no whole answer within {timeout:g} s")
+    return answer
 
 
 def _values(row: dict[str, object], currency: str) -> dict[str, object]:
@@ -259,17 +298,21 @@ def _outcome(answer: Answer | None, exc: BaseException | None) -> tuple[str, str
 def deliver(engine: Engine, private_ok: bool = False, now: datetime | None = None, limit: int = BATCH,
             timeout: float = TIMEOUT, workers: int = WORKERS) -> Delivery:  # fmt: skip
     """Make the due calls of enabled postbacks, each claimed so no other sender makes it: each postback's calls in
-    order, up to `workers` postbacks at once (one slow server does not hold up the others)."""
+    order, up to `workers` postbacks at once (one slow server does not hold up the others); the round takes every
+    postback's first due call before any's second (nor does one postback's backlog)."""
     now = now or datetime.now(UTC)
+    turn = func.row_number().over(partition_by=PostbackSend.postback_id, order_by=PostbackSend.id)
     due = (
-        select(PostbackSend.id, PostbackSend.postback_id, PostbackSend.url, PostbackSend.attempts)
+        select(PostbackSend.id, PostbackSend.postback_id, PostbackSend.url, PostbackSend.attempts, turn.label("turn"))
         .join(Postback, Postback.id == PostbackSend.postback_id)
         .where(PostbackSend.state == "queued", PostbackSend.next_attempt_at <= now, Postback.enabled.is_(True))
-        .order_by(PostbackSend.id)
-        .limit(limit)
+        .subquery()
     )
+    # the first of every postback's calls before the second of any: one postback's backlog must not fill the round
+    # and leave the others' calls for later, and alone it still gets the whole round
+    taken = select(due.c.id, due.c.postback_id, due.c.url, due.c.attempts)
     with engine.connect() as conn:
-        calls = conn.execute(due).all()
+        calls = conn.execute(taken.order_by(due.c.turn, due.c.id).limit(limit)).all()
     by_postback: dict[int, list[tuple[int, str, int]]] = {}
     for call_id, postback_id, url, attempts in calls:
         by_postback.setdefault(postback_id, []).append((call_id, url, attempts))

@@ -60,6 +60,7 @@ MACROS = (
 URL_MAX = 2000
 PER_PARTNER = 10
 _MACRO = re.compile(r"\{([^{}]*)\}")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
 T = TypeVar("T", bound=tuple[Any, ...])
 
 
@@ -104,8 +105,22 @@ def _numeric(host: str) -> str:
         return host
 
 
+def ascii_url(url: str) -> str:
+    """`url` as HTTP carries it, in ASCII: a host name in its IDNA form ('пример.рф' is 'xn--e1afmkfd.xn--p1ai'), any
+    other character outside ASCII percent-encoded as UTF-8 (macros and %XX stay as they are); UnicodeError for a host
+    name IDNA cannot write, ValueError for a bad port."""
+    if url.isascii():
+        return url
+    parts = urlsplit(url)
+    if not parts.netloc.isascii() and parts.hostname:
+        start = url.index("//") + 2  # where the netloc starts
+        host = parts.hostname.encode("idna").decode("ascii") + (f":{parts.port}" if parts.port is not None else "")
+        url = url[:start] + host + url[start + len(parts.netloc) :]
+    return _NOT_ASCII.sub(lambda m: quote(m.group(), safe=""), url)
+
+
 def check_url(url: str, private_ok: bool = False) -> str:
-    """The URL template, trimmed, or PostbackError saying what is wrong with it."""
+    """The URL template, trimmed and in ASCII (`ascii_url`), or PostbackError saying what is wrong with it."""
     url = url.strip()
     if not url:
         raise PostbackError("a postback needs a URL", "postbacks.err_empty")
@@ -133,6 +148,14 @@ def check_url(url: str, private_ok: bool = False) -> str:
         raise PostbackError(f"bad port: {exc}", "postbacks.err_port") from exc
     if not host:
         raise PostbackError("URL without a host", "postbacks.err_scheme")
+    try:
+        url = ascii_url(url)
+    except UnicodeError:
+        raise PostbackError(f"{host} is not a host name", "postbacks.err_host", host=host) from None
+    if len(url) > URL_MAX:  # a letter outside ASCII is 6 characters or more once encoded
+        raise PostbackError(f"URL longer than {URL_MAX} characters", "postbacks.err_long", n=URL_MAX)
+    # an internationalised name as it resolves: 'ｌｏｃａｌｈｏｓｔ' is 'localhost'
+    host = urlsplit(url).hostname or ""
     try:
         refuse = refused(_numeric(host), private_ok)
     except ValueError:  # a host name: its addresses are checked when each call connects

@@ -11,6 +11,7 @@ raises `PromoCodeError` with a translation key, a partner outside the scope `Sco
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -25,8 +26,11 @@ from cabinet.errors import RefusedRequest
 from cabinet.offer_access import open_to
 from cabinet.program import program_timezone
 from cabinet.store.models import Offer, Partner, PromoCode, User
+from cabinet.tracking import MARK
 
-CODE_PATTERN = re.compile(r"^[^\W_][\w-]{2,31}$")  # 3–32 letters (any script), digits, - and _; a letter or digit first
+# 3–32 characters: letters of any script with their marks (vowel signs, accents), digits, - and _; a letter or
+# digit first
+CODE_PATTERN = re.compile(rf"^(?=.{{3,32}}$)[^\W_]{MARK}*(?:[^\W_]{MARK}*|[-_])*$")
 DESCRIPTION_MAX = 500
 STATES = ("active", "paused")
 
@@ -137,11 +141,17 @@ def _log(session: Session, scope: Scope, action: str, code: PromoCode) -> None:
           target=f"promo code {code.code}", details=details)  # fmt: skip
 
 
+def _nfc(text: str) -> str:
+    """The composed form of `text`: an accent typed as a combining mark ('E' + U+0301) is the letter 'É', as the ETL
+    reads customers' codes (`nfc_normalize`)."""
+    return unicodedata.normalize("NFC", text)
+
+
 def _find(session: Session, code: str) -> PromoCode | None:
     """The stored code equal to `code` without regard to case. Compared in Python: SQLite's `upper` knows only ASCII,
     and a code another tool stored as 'лето' is the same code as 'ЛЕТО' to the ETL."""
-    wanted = code.strip().upper()
-    return next((c for c in session.scalars(select(PromoCode)) if c.code.upper() == wanted), None)
+    wanted = _nfc(code.strip()).upper()
+    return next((c for c in session.scalars(select(PromoCode)) if _nfc(c.code).upper() == wanted), None)
 
 
 def issue_code(session: Session, scope: Scope, partner_id: int, code: str, offer_id: int | None,
@@ -153,7 +163,7 @@ def issue_code(session: Session, scope: Scope, partner_id: int, code: str, offer
         raise PromoCodeError(f"partner {partner_id} is blocked", "promo.partner_blocked")
     if partner.status == "pending":
         raise PromoCodeError(f"partner {partner_id} is not approved yet", "promo.partner_pending")
-    text = code.strip().upper()
+    text = _nfc(code.strip()).upper()  # an accent typed as a mark is the same code as the accented letter
     if not CODE_PATTERN.match(text) or any(len(c.upper()) != 1 for c in code.strip()):  # 'ß' → 'SS': the ETL's
         # upper case of such a letter is another ('ẞ'), and the code would match nothing customers type
         raise PromoCodeError(f"{code!r} is not a promo code", "promo.bad_code", code=code.strip())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import segno
@@ -27,8 +28,18 @@ SUBS = ("sub1", "sub2", "sub3", "sub4", "sub5")
 NAME_MAX = 200
 SUB_MAX = 100
 MAX_ACTIVE_LINKS = 500  # per partner: a runaway script should not fill the store
-# letters and digits of any script, and what trackers put in sub-ids: - _ . ~ : @ + / | and {macros}
-SUB_PATTERN = re.compile(r"^[\w\-.~:@+/|{}]+$")
+
+
+def _marks() -> str:
+    """Unicode's combining marks (Mn, Mc, Me) as a character class, since `re` has no \\p{M} and `\\w` takes none of
+    them: the vowel signs of Devanagari, Thai or Tamil words, an accent typed as a character of its own."""
+    spans = (range(0x300, 0x20000), range(0xE0100, 0xE01F0))  # every mark is in these (reading all 1.1M takes 90 ms)
+    return "[" + "".join(c for span in spans for c in map(chr, span) if unicodedata.category(c)[0] == "M") + "]"
+
+
+MARK = _marks()
+# letters (with their marks) and digits of any script, and what trackers put in sub-ids: - _ . ~ : @ + / | {macros}
+SUB_PATTERN = re.compile(rf"^(?:[^\W_]{MARK}*|[_\-.~:@+/|{{}}])+$")
 
 
 class LinkError(RefusedRequest):
@@ -70,8 +81,20 @@ def link_url(domain: str, link: TrackingLink) -> str:
     return tracking_url(domain, link.token or "")
 
 
+def _nfc(text: str) -> str:
+    """`text` trimmed, its letters composed ('e' + U+0301 is 'é'): what looks the same is the same link."""
+    return unicodedata.normalize("NFC", text.strip())
+
+
+def _default_name(offer: Offer, sub1: str | None) -> str:
+    """The offer's name and sub1 (else the offer's id), the offer's name shortened to fit `NAME_MAX`."""
+    tail = f" / {sub1 or offer.id}"
+    room = NAME_MAX - len(tail)  # at least 97: sub1 has SUB_MAX characters at most
+    return (offer.name if len(offer.name) <= room else offer.name[: room - 1].rstrip() + "…") + tail
+
+
 def _clean(new: NewLink, offer: Offer) -> tuple[str, str, list[str | None]]:
-    name = new.name.strip()
+    name = _nfc(new.name)
     if len(name) > NAME_MAX:
         raise LinkError(f"name longer than {NAME_MAX} characters", "links.name_too_long", n=NAME_MAX)
     landing = new.landing_url or (offer.landing_urls[0] if offer.landing_urls else None)
@@ -81,13 +104,13 @@ def _clean(new: NewLink, offer: Offer) -> tuple[str, str, list[str | None]]:
         raise LinkError("five sub values expected", "links.bad_sub", sub="sub1–sub5")
     subs: list[str | None] = []
     for label, raw in zip(SUBS, new.subs, strict=True):
-        value = (raw or "").strip()
+        value = _nfc(raw or "")
         if len(value) > SUB_MAX:
             raise LinkError(f"{label} longer than {SUB_MAX} characters", "links.sub_too_long", sub=label, n=SUB_MAX)
         if value and not SUB_PATTERN.match(value):
             raise LinkError(f"{label} {value!r} has characters a sub-id cannot carry", "links.bad_sub", sub=label)
         subs.append(value or None)
-    return name or f"{offer.name} / {subs[0] or offer.id}", landing, subs
+    return name or _default_name(offer, subs[0]), landing, subs
 
 
 def _audit(session: Session, scope: Scope, action: str, link: TrackingLink) -> None:
@@ -95,6 +118,26 @@ def _audit(session: Session, scope: Scope, action: str, link: TrackingLink) -> N
     details = {"partner_id": link.partner_id, "offer_id": link.offer_id}
     audit(session, action, user=session.get(User, scope.user_id), username=scope.username, target=f"link {link.id}",
           details=details | ({"viewing_as_partner": True} if scope.impersonated_by else {}))  # fmt: skip
+
+
+def _room_for_one_more(session: Session, partner_id: int) -> None:
+    active = session.scalar(
+        select(func.count()).where(TrackingLink.partner_id == partner_id, TrackingLink.archived.is_(False))
+    )
+    if (active or 0) >= MAX_ACTIVE_LINKS:
+        raise LinkError(f"{MAX_ACTIVE_LINKS} active links at most", "links.too_many", n=MAX_ACTIVE_LINKS)
+
+
+def _same_active(session: Session, partner_id: int, offer_id: int, name: str, landing: str,
+                 subs: list[str | None]) -> int | None:  # fmt: skip
+    """The partner's active link with these values, if there is one."""
+    same = select(TrackingLink.id).where(
+        TrackingLink.partner_id == partner_id, TrackingLink.archived.is_(False), TrackingLink.offer_id == offer_id,
+        TrackingLink.name == name, TrackingLink.landing_url == landing,
+        *(getattr(TrackingLink, sub).is_(None) if v is None else getattr(TrackingLink, sub) == v
+          for sub, v in zip(SUBS, subs, strict=True)),
+    )  # fmt: skip
+    return session.scalar(same.limit(1))
 
 
 def create_link(session: Session, scope: Scope, partner_id: int, new: NewLink, key: bytes) -> TrackingLink:
@@ -107,19 +150,10 @@ def create_link(session: Session, scope: Scope, partner_id: int, new: NewLink, k
     offer = next((o for o in promotable_offers(session, scope, partner_id) if o.id == new.offer_id), None)
     if offer is None:
         raise LinkError(f"offer {new.offer_id} is not open to partner {partner_id}", "links.offer_not_allowed")
-    active = session.scalar(
-        select(func.count()).where(TrackingLink.partner_id == partner_id, TrackingLink.archived.is_(False))
-    )
-    if (active or 0) >= MAX_ACTIVE_LINKS:
-        raise LinkError(f"{MAX_ACTIVE_LINKS} active links at most", "links.too_many", n=MAX_ACTIVE_LINKS)
+    _room_for_one_more(session, partner_id)
     name, landing, subs = _clean(new, offer)
-    same = select(TrackingLink.id).where(
-        TrackingLink.partner_id == partner_id, TrackingLink.archived.is_(False), TrackingLink.offer_id == offer.id,
-        TrackingLink.name == name, TrackingLink.landing_url == landing,
-        *(getattr(TrackingLink, sub).is_(None) if v is None else getattr(TrackingLink, sub) == v
-          for sub, v in zip(SUBS, subs, strict=True)),
-    )  # fmt: skip
-    if (existing := session.scalar(same.limit(1))) is not None:  # a second click on "Create", or the same link again
+    if (existing := _same_active(session, partner_id, offer.id, name, landing, subs)) is not None:
+        # a second click on "Create", or the same link again
         raise LinkError(f"link {existing} has these values already", "links.duplicate", link=existing)
     link = TrackingLink(partner_id=partner_id, offer_id=offer.id, name=name, landing_url=landing,
                         **dict(zip(SUBS, subs, strict=True)))  # fmt: skip
@@ -132,11 +166,18 @@ def create_link(session: Session, scope: Scope, partner_id: int, new: NewLink, k
 
 
 def set_archived(session: Session, scope: Scope, link_id: int, archived: bool) -> TrackingLink:
-    """Archive a link (hidden from the list, its clicks still count) or bring it back."""
+    """Archive a link (hidden from the list, its clicks still count) or bring it back, if the partner has room for
+    one more active link and no active link with its values (as a new link)."""
     link = session.get(TrackingLink, link_id)
     if link is None:
         raise LinkError(f"no link {link_id}", "links.no_such_link", link=link_id)
     scoped_partner(session, scope, link.partner_id)
+    if link.archived and not archived:
+        _room_for_one_more(session, link.partner_id)
+        subs = [getattr(link, sub) for sub in SUBS]
+        if (existing := _same_active(session, link.partner_id, link.offer_id, link.name, link.landing_url,
+                                     subs)) is not None:  # fmt: skip
+            raise LinkError(f"link {existing} has these values already", "links.duplicate_active", link=existing)
     link.archived = archived
     _audit(session, scope, "link_archived" if archived else "link_restored", link)
     session.flush()

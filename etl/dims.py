@@ -72,7 +72,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> 
     """Insert a frame into a dim table by column name (`table` comes from DIM_TABLES)."""
     # codes are upper-cased by DuckDB, as the conversions' codes are: Python's `str.upper` differs for some letters
     # ('ß' → 'SS', DuckDB 'ẞ'), and a code would then never match what customers typed
-    columns = "* replace (upper(code) as code)" if table == "dim_promo_codes" else "*"
+    columns = "* replace (upper(nfc_normalize(code)) as code)" if table == "dim_promo_codes" else "*"
     con.register("_dim_rows", frame)
     try:
         con.execute(f"insert into {table} by name select {columns} from _dim_rows")

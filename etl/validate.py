@@ -294,7 +294,7 @@ select
     {typ} as type,
     {status} as status,
     {c["click_id"]} as click_id,
-    upper({c["promo_code"]}) as promo_code,
+    upper(nfc_normalize({c["promo_code"]})) as promo_code,
     {partner} as partner_id,
     {offer} as offer_id,
     {c["customer_id"]} as customer_id,

@@ -68,7 +68,7 @@ class PostbackSend(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     postback_id: Mapped[int] = mapped_column(ForeignKey("postbacks.id"))
     partner_id: Mapped[int] = mapped_column(Integer)
-    conversion_id: Mapped[str] = mapped_column(String(128))
+    conversion_id: Mapped[str] = mapped_column(String(255))  # as long as the inbox takes (contract)
     status: Mapped[str] = mapped_column(String(16))  # the conversion's status it tells of
     run_id: Mapped[int] = mapped_column(Integer)  # the ETL run that changed it to that status
     url: Mapped[str] = mapped_column(Text)  # as called: the macros filled in

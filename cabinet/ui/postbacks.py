@@ -4,6 +4,7 @@ calls."""
 
 from __future__ import annotations
 
+from http.client import HTTPException
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -99,7 +100,7 @@ def _test_call(user: SessionUser, p: PostbackItem) -> None:
     url = render(p.url, sample_values(p.partner_id, _currency()))
     try:
         answer = postback_send.fetch(url, app_settings().postbacks_private_ok)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, HTTPException) as exc:  # HTTPException: a server that does not speak HTTP
         st.error(t("postbacks.test_failed", url=url, error=f"{type(exc).__name__}: {exc}"))
         return
     say = st.success if answer.ok else st.warning

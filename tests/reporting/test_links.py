@@ -13,6 +13,7 @@ from cabinet.links import verify_link
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, Offer, Partner, TrackingLink
 from cabinet.tracking import (
+    NAME_MAX,
     LinkError,
     NewLink,
     create_link,
@@ -187,3 +188,60 @@ def test_a_second_click_on_create_makes_no_second_link(offers: Program, store_en
         made = s.scalars(select(TrackingLink.id).where(TrackingLink.sub1 == "tg")).all()
     assert len(made) == 1 and at.warning[0].value.startswith(f"Link {made[0]} has the same offer")
     assert at.selectbox(key="links_pick").value == made[0]
+
+
+def test_a_default_name_is_cut_to_fit_a_long_offer_name(offers: Program, store_engine: Engine) -> None:
+    """Left empty, a link is named after its offer and sub1: a 197-character offer name made 202 characters, too
+    long for the column (PostgreSQL refused it; SQLite kept it)."""
+    tiny = offers.tiny
+    with session_scope(store_engine) as s:
+        s.get(Offer, tiny.offer).name = "Casino " + "x" * 190
+    link = _create(offers, store_engine, "p_parent", tiny.parent, NewLink(tiny.offer, subs=("fb", "", "", "", "")))
+    assert len(link.name) == NAME_MAX and link.name.startswith("Casino xxx") and link.name.endswith("x… / fb")
+    with session_scope(store_engine) as s:
+        s.get(Offer, tiny.offer).name = "Casino " + "x" * 188
+    fits = _create(offers, store_engine, "p_parent", tiny.parent, NewLink(tiny.offer, subs=("tg", "", "", "", "")))
+    assert fits.name == "Casino " + "x" * 188 + " / tg"  # 200 characters: as it is
+
+
+def test_sub_ids_take_words_of_any_script_with_their_marks(offers: Program, store_engine: Engine) -> None:
+    """Devanagari, Thai and Tamil vowel signs and an accent typed as its own character are marks, not `\\w`; a
+    value is kept composed ('e' + U+0301 as 'é'), so what looks the same is the same link."""
+    tiny = offers.tiny
+    words = ("हिंदी", "สวัสดี", "தமிழ்", "cafe\u0301", "Ünïcode-1")
+    link = _create(offers, store_engine, "p_parent", tiny.parent, NewLink(tiny.offer, subs=words))
+    assert (link.sub1, link.sub2, link.sub3, link.sub4, link.sub5) == ("हिंदी", "สวัสดี", "தமிழ்", "café", "Ünïcode-1")
+    with pytest.raises(LinkError) as caught:
+        _create(offers, store_engine, "p_parent", tiny.parent,
+                NewLink(tiny.offer, subs=("हिंदी", "สวัสดี", "தமிழ்", "café", "Ünïcode-1")))  # fmt: skip
+    assert caught.value.key == "links.duplicate"
+    for bad in ("\u0301abc", "a b", "-\u0301"):  # a mark with no letter before it is refused still
+        with pytest.raises(LinkError, match="cannot carry"):
+            _create(offers, store_engine, "p_parent", tiny.parent, NewLink(tiny.offer, subs=(bad, "", "", "", "")))
+
+
+def test_a_link_comes_back_from_the_archive_only_within_the_rules_for_a_new_link(
+    offers: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tiny, scope = offers.tiny, offers.users["p_parent"].scope
+    new = NewLink(tiny.offer, None, "Spring", ("fb", "", "", "", ""))
+    first = _create(offers, store_engine, "p_parent", tiny.parent, new)
+    with session_scope(store_engine) as s:
+        set_archived(s, scope, first.id, True)
+    again = _create(offers, store_engine, "p_parent", tiny.parent, new)
+    with session_scope(store_engine) as s, pytest.raises(LinkError) as same:  # two identical active links
+        set_archived(s, scope, first.id, False)
+    assert same.value.key == "links.duplicate_active" and same.value.params == {"link": again.id}
+    with session_scope(store_engine) as s:
+        set_archived(s, scope, again.id, True)
+        set_archived(s, scope, tiny.link, True)
+    monkeypatch.setattr("cabinet.tracking.MAX_ACTIVE_LINKS", 1)
+    with session_scope(store_engine) as s:
+        set_archived(s, scope, first.id, False)  # the only active one
+    with session_scope(store_engine) as s, pytest.raises(LinkError) as full:
+        set_archived(s, scope, tiny.link, False)
+    assert full.value.key == "links.too_many"
+    with session_scope(store_engine) as s:
+        assert [lk.id for lk in partner_links(s, scope, tiny.parent)] == [first.id]
+        restored = s.scalars(select(AuditLog.target).where(AuditLog.action == "link_restored")).all()
+    assert restored == [f"link {first.id}"]

@@ -3,6 +3,8 @@ the form; staff see their partners' postbacks."""
 
 from __future__ import annotations
 
+import socket
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -113,3 +115,28 @@ def test_the_given_up_calls_are_made_again_from_the_page(program: Program, store
     with session_scope(store_engine) as s:
         call = s.scalar(select(PostbackSend))
         assert (call.state, call.attempts, call.last_error) == ("queued", 0, None)
+
+
+def test_a_test_call_to_a_server_that_does_not_speak_http_is_said(program: Program, store_engine: Engine,
+                                                                  private_ok: None) -> None:  # fmt: skip
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def answer_nonsense() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(4096)
+            conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+
+    threading.Thread(target=answer_nonsense, daemon=True).start()
+    try:
+        with session_scope(store_engine) as s:
+            s.add(Postback(partner_id=program.tiny.parent, url=f"http://127.0.0.1:{server.getsockname()[1]}/pb",
+                           statuses=["approved"], types=[], offers=[]))  # fmt: skip
+        at = open_page(PAGE, program.users["p_parent"])
+        [(hook_id,)] = _ids(store_engine)
+        at.button(key=f"pb_test_{hook_id}").click().run()
+        assert not at.exception
+        [said] = [x.value for x in at.error]
+        assert "BadStatusLine" in said
+    finally:
+        server.close()
