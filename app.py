@@ -23,8 +23,8 @@ page_setup()
 user = login_form()
 if user is None:
     st.stop()
+require_second_factor(user.scope)  # before the sidebar: its view-as would open a partner's home first
 sidebar_menu(user)
-require_second_factor(user.scope)
 status = store.home_status(user.scope)
 st.set_page_config(page_title=status.program_name)  # the store's program name once the store has been read
 st.title(status.program_name)

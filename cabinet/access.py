@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 ROLE_PARTNER = "partner"
 ROLE_MANAGER = "manager"
 ROLE_ADMIN = "admin"
+MAX_ID = 2**63 - 1  # the largest id a store's integer key holds (SQLite's, PostgreSQL's bigint)
 
 
 class ScopeError(PermissionError):
@@ -76,10 +77,16 @@ class Scope:
 def scoped_partner(session: Session, scope: Scope, partner_id: int) -> Partner:
     """The partner `partner_id`, refused (ScopeError) outside the scope or when it does not exist."""
     scope.require([partner_id])
-    partner = session.get(Partner, partner_id)
+    partner = _partner(session, partner_id)
     if partner is None:
         raise ScopeError(f"partner {partner_id} does not exist", "scope.partner_outside", partner=partner_id)
     return partner
+
+
+def _partner(session: Session, partner_id: int) -> Partner | None:
+    """The partner `partner_id`; None when there is none, an id no store can hold (a typed or edited address's) too:
+    SQLite raises OverflowError for it."""
+    return session.get(Partner, partner_id) if 1 <= partner_id <= MAX_ID else None
 
 
 def acting_admin(session: Session, scope: Scope, refusal: str) -> User:
@@ -150,10 +157,10 @@ def build_session_user(engine: Engine, username: str, impersonate_partner_id: in
             return _session_user(session, user, derive_scope(session, user))
         if user.role not in (ROLE_MANAGER, ROLE_ADMIN):
             raise ScopeError(f"{username!r} may not view as another partner")
-        own = derive_scope(session, user)
-        if not own.allows(impersonate_partner_id):
+        storable = 1 <= impersonate_partner_id <= MAX_ID  # beyond: no partner, whoever asks
+        if storable and not derive_scope(session, user).allows(impersonate_partner_id):
             raise ScopeError(f"partner {impersonate_partner_id} is outside the scope of {username!r}")
-        partner = session.get(Partner, impersonate_partner_id)
+        partner = _partner(session, impersonate_partner_id)
         if partner is None:
             raise ScopeError(
                 f"no partner {impersonate_partner_id}", "menu.no_such_partner", partner=impersonate_partner_id
@@ -174,13 +181,13 @@ def _session_user(session: Session, user: User, scope: Scope, as_partner: Partne
     partner = as_partner or (session.get(Partner, user.partner_id) if user.partner_id else None)
     is_partner_view = scope.role == ROLE_PARTNER
     withheld: frozenset[str] = frozenset()
-    if is_partner_view and partner is not None:
+    if is_partner_view and partner is not None and scope.own_partner_id is not None:
         tier = session.get(Tier, partner.tier_code)
         features = frozenset(tier.features if tier else ())
         if as_partner is None and not user.payouts_access and "payouts" in features:  # a team member kept from
             features, withheld = features - {"payouts"}, frozenset({"payouts"})  # the money's way out
         metrics = tuple(tier.visible_metrics if tier else ())
-    elif is_partner_view:
+    elif is_partner_view:  # no partner, or one not active yet or blocked (its scope is empty): no page of its tier
         features, metrics = frozenset(), ()
     else:
         features = frozenset(FEATURES) | {"manage"} | ({"admin"} if user.role == ROLE_ADMIN else set())

@@ -13,12 +13,11 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, handles_payouts, scoped_partner
-from cabinet.auth import audit, set_password
+from cabinet.auth import audit, recheck_password, set_password
 from cabinet.errors import RefusedRequest
 from cabinet.formatting import clean_lines
 from cabinet.i18n import translate
 from cabinet.mail import PREFS, partner_prefs, tell_partner, tell_user
-from cabinet.passwords import check_password
 from cabinet.store.models import User
 
 LINES_MAX_CHARS, LINES_MAX = 500, 6  # company details printed on payout statements (the partner's, the program's)
@@ -37,15 +36,36 @@ METHODS: dict[str, dict[str, re.Pattern[str]]] = {
     "usdt": {"wallet": re.compile(r"^T[1-9A-HJ-NP-Za-km-z]{33}$")},  # TRC-20: base58, 34 characters
 }
 
+# an IBAN's length in each country of the IBAN registry (ISO 13616, SWIFT); another country's is checked by its
+# check digits only
+IBAN_LENGTHS = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BI": 27, "BR": 29,
+    "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27, "DK": 18, "DO": 28, "EE": 20, "EG": 29,
+    "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28,
+    "HN": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20,
+    "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22, "MK": 19,
+    "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18, "NO": 15, "OM": 23, "PK": 24, "PL": 28, "PS": 29,
+    "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24, "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24,
+    "SM": 27, "SO": 23, "ST": 25, "SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
+    "YE": 30,
+}  # fmt: skip
+
 
 class AccountError(RefusedRequest):
     """An account change that cannot be made; `key`/`params` say why in the interface's language."""
 
 
 def _actor(session: Session, scope: Scope, password: str) -> User:
-    """The user who acts (the manager when one views as the partner), once their password checks out."""
+    """The user who acts (the manager when one views as the partner), once their password checks out; a wrong one
+    counts toward the lockout as at login (`cabinet.auth.recheck_password`), so these forms cannot be used to guess
+    it."""
     user = session.get(User, scope.user_id)
-    if user is None or not check_password(password, user.password_hash):
+    if user is None:
+        raise AccountError("the password is wrong", "account.wrong_password")
+    checked = recheck_password(session, user, password)
+    if checked.reason == "locked":
+        raise AccountError("the account is locked", "auth.locked", minutes=checked.minutes_left())
+    if not checked.ok:
         raise AccountError("the password is wrong", "account.wrong_password")
     return user
 
@@ -62,8 +82,22 @@ def clean_details(method: str, details: dict[str, str]) -> dict[str, str]:
             value = value.replace(" ", "").upper()
         if not pattern.match(value):
             raise AccountError(f"{name} {value!r} is not valid", f"account.bad_{name}")
+        if name == "iban":
+            _check_iban(value)
         out[name] = value
     return out
+
+
+def _check_iban(iban: str) -> None:
+    """Refuse an IBAN (of the right shape) whose length is not its country's or whose check digits do not match
+    (ISO 13616: the number read with its first four characters moved to the end, letters as 10-35, is 1 modulo
+    97), so a mistyped character is caught before money is sent to it."""
+    country, length = iban[:2], IBAN_LENGTHS.get(iban[:2])
+    if length is not None and len(iban) != length:
+        raise AccountError(f"an IBAN of {country} has {length} characters, not {len(iban)}", "account.bad_iban_length",
+                           country=country, length=length, count=len(iban))  # fmt: skip
+    if int("".join(str(int(c, 36)) for c in iban[4:] + iban[:4])) % 97 != 1:
+        raise AccountError(f"the check digits of IBAN {iban!r} do not match", "account.bad_iban_check")
 
 
 def set_payout_details(session: Session, scope: Scope, partner_id: int, method: str, details: dict[str, str],

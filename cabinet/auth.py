@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, Exists, exists, func, select, update
+from sqlalchemy import ColumnElement, Engine, Exists, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from cabinet.mail import tell_user
-from cabinet.passwords import check_password, hash_password, validate_new_password
+from cabinet.passwords import UNUSABLE_HASH, check_password, hash_password, validate_new_password
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, User
 
@@ -19,8 +19,6 @@ if TYPE_CHECKING:
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
-# bcrypt hash of a random string: checked for unknown users so they take as long as known ones
-_DUMMY_HASH = hash_password("not-a-real-password-only-for-timing")
 
 
 @dataclass(frozen=True)
@@ -73,33 +71,62 @@ def audit_acted(session: Session, scope: Scope, action: str, target: str, detail
 def authenticate(engine: Engine, username: str, password: str, now: datetime | None = None,
                  client: dict[str, str] | None = None) -> AuthResult:  # fmt: skip
     """Check a password; 5 failures lock the account for 15 minutes; success resets the counter. `client` (where
-    the attempt came from: `ip`, `device`; `cabinet.security.client_details`) goes into each audit-log row."""
+    the attempt came from: `ip`, `device`; `cabinet.security.client_details`) goes into each audit-log row.
+
+    The attempt is counted (`claim_attempt`) and committed before the slow bcrypt check, so guesses sent in parallel
+    are each counted before any of them is checked: at most `MAX_FAILED_LOGINS` are checked, and a lock one of them
+    sets stands against a right password checked at the same time."""
     now = now or datetime.now(UTC)
     username = username.strip()
     seen = dict(client or {})
     with session_scope(engine) as session:
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
-            check_password(password, _DUMMY_HASH)
+            check_password(password, UNUSABLE_HASH)  # as long as a known user's check: the time tells nothing
             audit(session, "login_failed", username=username[:64], details={"reason": "unknown user"} | seen)
             return AuthResult(False, "invalid", username)
-        locked_until = locked_at(user, now)
-        if locked_until is not None:
+        attempt = claim_attempt(session, user.id, now)
+        if attempt is None:
             audit(session, "login_refused_locked", user=user, details=seen)
-            return AuthResult(False, "locked", username, user.id, locked_until)
-        if not check_password(password, user.password_hash):
-            return count_failure_and_lock(session, user, now, client=seen)
+            return AuthResult(False, "locked", username, user.id, _locked_until(session, user.id))
+    right = attempt <= MAX_FAILED_LOGINS and check_password(password, user.password_hash)
+    with session_scope(engine) as session:
+        if not right:
+            return refuse_attempt(session, user, attempt, now, client=seen)
+        user = session.get(User, user.id) or user  # as it is now, after the check
         if not user.is_active:
+            settle_attempt(session, user.id, now)  # a right password is no failure
             audit(session, "login_refused_inactive", user=user, details=seen)
             return AuthResult(False, "inactive", username, user.id)
         if user.totp_secret is not None:  # the code comes next (`cabinet.twofactor.check_code`); failures stand
+            if not settle_attempt(session, user.id, now):
+                return _refused_locked(session, user, seen)
             audit(session, "login_password_ok", user=user, details=seen)
             return AuthResult(False, "code_needed", username, user.id)
-        user.failed_logins = 0
-        user.locked_until = None
-        user.last_login_at = now
+        if not settle_attempt(session, user.id, now, login=True):
+            return _refused_locked(session, user, seen)
         audit(session, "login", user=user, details=seen)
         return AuthResult(True, "ok", username, user.id)
+
+
+def recheck_password(session: Session, user: User, password: str, now: datetime | None = None) -> AuthResult:
+    """The password of a logged-in `user` asked again before a change that takes it (payout details, a new password
+    or email, two-step login off, new recovery codes): ok, invalid or locked. A wrong one counts toward the lockout
+    and is audit-logged as at login (the fifth locks the account, which ends its sessions), in transactions of its
+    own: the caller's refusal rolls its session back, and must not take the count with it."""
+    now = now or datetime.now(UTC)
+    engine = session.get_bind()
+    with session_scope(engine) as own:
+        attempt = claim_attempt(own, user.id, now)
+        if attempt is None:
+            return AuthResult(False, "locked", user.username, user.id, _locked_until(own, user.id))
+    right = attempt <= MAX_FAILED_LOGINS and check_password(password, user.password_hash)
+    with session_scope(engine) as own:
+        if not right:
+            return refuse_attempt(own, user, attempt, now, reason="password_again")
+        if not settle_attempt(own, user.id, now):
+            return AuthResult(False, "locked", user.username, user.id, _locked_until(own, user.id))
+        return AuthResult(True, "ok", user.username, user.id)
 
 
 def locked_at(user: User, now: datetime) -> datetime | None:
@@ -108,36 +135,67 @@ def locked_at(user: User, now: datetime) -> datetime | None:
     return until if until is not None and until > now else None
 
 
-def count_failure_and_lock(session: Session, user: User, now: datetime, reason: str = "password",
-                           client: dict[str, str] | None = None) -> AuthResult:  # fmt: skip
-    """A wrong password or code: count it, and lock the account for `LOCKOUT` at the `MAX_FAILED_LOGINS`th."""
-    failures = _count_failure(session, user.id)
-    if failures >= MAX_FAILED_LOGINS:
-        until = now + LOCKOUT
-        session.execute(update(User).where(User.id == user.id).values(locked_until=until, failed_logins=0))
-        # the target names whose sessions end (`session_revoked`), as for a lock from the command line
-        audit(session, "account_locked", user=user, target=user.username,
-              details={"minutes": LOCKOUT.seconds // 60} | (client or {}))  # fmt: skip
-        return AuthResult(False, "locked", user.username, user.id, until)
-    extra = {} if reason == "password" else {"reason": reason}
-    audit(session, "login_failed", user=user, details={"attempt": failures} | extra | (client or {}))
-    return AuthResult(False, "invalid", user.username, user.id)
+def _open_at(now: datetime) -> ColumnElement[bool]:
+    """The users whose account is not locked at `now`, as a WHERE clause: the lock decided in the same statement."""
+    return or_(User.locked_until.is_(None), User.locked_until <= now)
 
 
-def _count_failure(session: Session, user_id: int) -> int:
-    """Add one failed login in the database itself and return the new count.
+def _locked_until(session: Session, user_id: int) -> datetime | None:
+    return _aware(session.scalar(select(User.locked_until).where(User.id == user_id)))
 
-    An increment computed in Python from the row read before the (slow) bcrypt check would let guesses sent in
-    parallel count as one; `failed_logins + 1` in the UPDATE is atomic on SQLite and PostgreSQL.
-    """
+
+def _refused_locked(session: Session, user: User, client: dict[str, str]) -> AuthResult:
+    audit(session, "login_refused_locked", user=user, details=client)
+    return AuthResult(False, "locked", user.username, user.id, _locked_until(session, user.id))
+
+
+def claim_attempt(session: Session, user_id: int, now: datetime) -> int | None:
+    """Count one attempt of the user's password or code before it is checked, in the database itself and only while
+    the account is open at `now`: the attempt's number, or None when the account is locked (nothing counted).
+
+    A lock read in Python before the check would let guesses sent in parallel all be checked; `failed_logins + 1`
+    in an UPDATE whose WHERE asks for an open account decides both at once, on SQLite and PostgreSQL. A right
+    password or code takes its attempt back (`settle_attempt`)."""
     stmt = (
         update(User)
-        .where(User.id == user_id)
+        .where(User.id == user_id, _open_at(now))
         .values(failed_logins=func.coalesce(User.failed_logins, 0) + 1)
         .returning(User.failed_logins)
         .execution_options(synchronize_session=False)
     )
-    return int(session.execute(stmt).scalar_one())
+    counted = session.execute(stmt).scalar_one_or_none()
+    return None if counted is None else int(counted)
+
+
+def settle_attempt(session: Session, user_id: int, now: datetime, *, login: bool = False) -> bool:
+    """After a right password or code: its attempt taken back (`login`: every failure forgotten and the login's time
+    kept); False, with nothing changed, when the account was locked meanwhile: a lock a parallel guess set stands."""
+    values: dict[str, object] = (
+        {"failed_logins": 0, "locked_until": None, "last_login_at": now}
+        if login
+        else {"failed_logins": case((User.failed_logins > 0, User.failed_logins - 1), else_=0)}
+    )
+    stmt = update(User).where(User.id == user_id, _open_at(now)).values(values)
+    return session.execute(stmt.execution_options(synchronize_session=False)).rowcount == 1  # type: ignore[attr-defined]
+
+
+def refuse_attempt(session: Session, user: User, attempt: int, now: datetime, reason: str = "password",
+                   client: dict[str, str] | None = None) -> AuthResult:  # fmt: skip
+    """A wrong password or code whose attempt `claim_attempt` counted: the `MAX_FAILED_LOGINS`th (or a later one,
+    sent in parallel and not checked) locks the account for `LOCKOUT`."""
+    client = client or {}
+    if attempt >= MAX_FAILED_LOGINS:
+        until = now + LOCKOUT
+        stmt = update(User).where(User.id == user.id, _open_at(now)).values(locked_until=until, failed_logins=0)
+        if not session.execute(stmt.execution_options(synchronize_session=False)).rowcount:  # type: ignore[attr-defined]
+            return _refused_locked(session, user, client)  # a parallel attempt locked it first
+        # the target names whose sessions end (`session_revoked`), as for a lock from the command line
+        audit(session, "account_locked", user=user, target=user.username,
+              details={"minutes": LOCKOUT.seconds // 60} | client)  # fmt: skip
+        return AuthResult(False, "locked", user.username, user.id, until)
+    extra = {} if reason == "password" else {"reason": reason}
+    audit(session, "login_failed", user=user, details={"attempt": attempt} | extra | client)
+    return AuthResult(False, "invalid", user.username, user.id)
 
 
 def record_logout(engine: Engine, username: str) -> None:
@@ -149,9 +207,14 @@ def record_logout(engine: Engine, username: str) -> None:
 
 def session_revoked(engine: Engine, username: str, issued_at: datetime) -> bool:
     """True when the user logged out, ended their other sessions, turned two-step login on, changed password or was
-    locked after a session cookie was issued (a cookie from before two-step login would skip the code)."""
+    locked or disabled after a session cookie was issued (a cookie from before two-step login would skip the code; one
+    from before a disable must not come back with the enable)."""
     with engine.connect() as conn:
         return bool(conn.execute(select(_revoked_since(username, issued_at))).scalar())
+
+
+# done to a login (the audit row's target), these end its sessions: a disable by an admin or a team's owner too
+_ENDS_SESSIONS = ("password_changed", "account_locked", "user_disabled", "team_member_disabled")
 
 
 def _revoked_since(username: str, issued_at: datetime) -> Exists:
@@ -159,7 +222,7 @@ def _revoked_since(username: str, issued_at: datetime) -> Exists:
     own_logout = AuditLog.action.in_(("logout", "second_factor_on", "sessions_ended")) & (
         AuditLog.actor_username == username
     )
-    by_admin = AuditLog.action.in_(("password_changed", "account_locked")) & (AuditLog.target == username)
+    by_admin = AuditLog.action.in_(_ENDS_SESSIONS) & (AuditLog.target == username)
     return exists().where((own_logout | by_admin) & (AuditLog.ts >= since))
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cabinet.access import Scope
+from cabinet.access import ROLE_PARTNER, Scope
 from cabinet.store.models import Creative, Offer, TrackingLink
 from cabinet.tracking import promotable_offers
 
@@ -42,7 +42,10 @@ class CreativeItem:
 
 def partner_creatives(session: Session, scope: Scope, partner_id: int | None) -> list[CreativeItem]:
     """The creatives of the offers `partner_id` may run plus the program-wide ones; for a manager or admin with no
-    partner chosen (None), every active offer's. By offer name, then size."""
+    partner chosen (None), every active offer's; none for a partner's login without an active partner (an
+    application not approved yet, a blocked partner). By offer name, then size."""
+    if scope.role == ROLE_PARTNER and scope.own_partner_id is None:
+        return []
     partner_id = scope.own_partner_id or partner_id  # a partner sees its own tier's, whatever it asks for
     if partner_id is not None:
         offers = {o.id: o.name for o in promotable_offers(session, scope, partner_id)}

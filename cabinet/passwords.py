@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import cache
 
 import bcrypt
 
@@ -18,11 +19,20 @@ def hash_password(password: str) -> str:
 
 
 def check_password(password: str, hashed: str) -> bool:
-    """True when `password` matches the bcrypt `hashed`; False for malformed hashes."""
+    """True when `password` matches the bcrypt `hashed`; False for malformed hashes (`UNUSABLE_HASH`), after as much
+    work as a real check: a login that cannot log in must not answer faster than one that can, or the time would tell
+    which logins exist."""
     try:
         return bcrypt.checkpw(password.encode()[:72], hashed.encode())
     except ValueError:
+        bcrypt.checkpw(password.encode()[:72], _stand_in_hash())
         return False
+
+
+@cache
+def _stand_in_hash() -> bytes:
+    """A bcrypt hash of a random string at the cost `hash_password` uses, made once per process."""
+    return bcrypt.hashpw(secrets.token_urlsafe(16).encode(), bcrypt.gensalt())
 
 
 def validate_new_password(password: str) -> None:

@@ -13,7 +13,7 @@ after the password of a user who turned it on.
 - **A lost phone and no recovery code left**: an admin runs `cabinet users reset-2fa USERNAME`, which turns it off for
   that user.
 - **Required for staff**: when an admin sets `ProgramSettings.staff_two_step`, a manager or admin without it sees only
-  the form to turn it on, on every page, until they do (`setup_required`).
+  the form to turn it on, on every page, until they do (`setup_required`), viewing as a partner too.
 
 The secret cannot be hashed like a password (the cabinet must compute the same codes as the app), so the store keeps
 it encrypted (Fernet: AES-128-CBC with an HMAC-SHA256), with a key derived (HKDF-SHA256) from the install's
@@ -37,14 +37,13 @@ import pyotp
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Text, cast, select, update
 from sqlalchemy.orm import Session
 
-from cabinet.access import Scope
-from cabinet.auth import AuthResult, audit, count_failure_and_lock, locked_at
+from cabinet.access import Scope, derive_scope
+from cabinet.auth import AuthResult, audit, claim_attempt, recheck_password, refuse_attempt, settle_attempt
 from cabinet.config import Settings
 from cabinet.errors import RefusedRequest
-from cabinet.passwords import check_password
 from cabinet.store.db import session_scope
 from cabinet.store.models import ProgramSettings, User
 
@@ -139,10 +138,19 @@ def is_on(session: Session, scope: Scope) -> bool:
 
 
 def setup_required(session: Session, scope: Scope) -> bool:
-    """True when the program requires two-step login of managers and admins and the scope's own staff user has none."""
-    if scope.role not in ("manager", "admin") or scope.impersonated_by:
+    """True when the program requires two-step login of managers and admins and the login behind the scope is staff
+    without it: a manager viewing as a partner is judged as themselves (the scope's user is theirs)."""
+    user = session.get(User, scope.user_id)
+    if user is None or user.role not in ("manager", "admin") or user.totp_secret is not None:
         return False
-    return bool(session.scalar(select(ProgramSettings.staff_two_step))) and not is_on(session, scope)
+    return bool(session.scalar(select(ProgramSettings.staff_two_step)))
+
+
+def own_scope(session: Session, scope: Scope) -> Scope:
+    """The scope of the login behind `scope` as itself: a manager's own while viewing as a partner, for the set-up
+    that `setup_required` asks of them (their login's, not the partner's)."""
+    user = session.get(User, scope.user_id) if scope.impersonated_by else None
+    return derive_scope(session, user) if user is not None else scope
 
 
 def turn_on(session: Session, scope: Scope, secret: str, code: str, now: datetime | None = None) -> list[str]:
@@ -164,8 +172,7 @@ def new_recovery_codes(session: Session, scope: Scope, password: str) -> list[st
     user = _own_user(session, scope)
     if user.totp_secret is None:
         raise SecondFactorError("two-step login is off", "twofactor.is_off")
-    if not check_password(password, user.password_hash):
-        raise SecondFactorError("the password is wrong", "account.wrong_password")
+    _password_again(session, user, password)
     codes = _new_recovery_codes(user)
     audit(session, "recovery_codes_made", user=user)
     session.flush()
@@ -200,11 +207,19 @@ def _digest(code: str) -> str:
     return hashlib.sha256(normal.encode()).hexdigest()
 
 
+def _password_again(session: Session, user: User, password: str) -> None:
+    """Refuse unless `password` is the user's; a wrong one counts toward the lockout (`auth.recheck_password`)."""
+    checked = recheck_password(session, user, password)
+    if checked.reason == "locked":
+        raise SecondFactorError("the account is locked", "auth.locked", minutes=checked.minutes_left())
+    if not checked.ok:
+        raise SecondFactorError("the password is wrong", "account.wrong_password")
+
+
 def turn_off(session: Session, scope: Scope, password: str) -> None:
     """Stop asking the scope's own user for a code, after their password."""
     user = _own_user(session, scope)
-    if not check_password(password, user.password_hash):
-        raise SecondFactorError("the password is wrong", "account.wrong_password")
+    _password_again(session, user, password)
     user.totp_secret, user.totp_last_step, user.recovery_codes = None, None, []
     audit(session, "second_factor_off", user=user)
     session.flush()
@@ -221,36 +236,73 @@ def check_code(engine: Engine, username: str, code: str, now: datetime | None = 
     """The second step of a login whose password was right: ok, invalid (wrong or spent code), locked or inactive.
     `code` is the app's 6-digit code or one of the user's recovery codes; `client` as for `authenticate`.
 
-    The caller asks only after `authenticate` answered `code_needed` in the same session."""
+    The caller asks only after `authenticate` answered `code_needed` in the same session. The attempt is counted
+    first (`cabinet.auth.claim_attempt`: the lock decided in the same statement), and the user read after it: that
+    write holds the row (PostgreSQL) or the store (SQLite) until the commit, so two logins cannot both spend one
+    code; each spend is a compare-and-set besides, taken only if no other login spent the code first."""
     now = now or datetime.now(UTC)
+    seen = dict(client or {})
     with session_scope(engine) as session:
-        # the row is locked until the commit, so two logins cannot both spend one code (PostgreSQL; SQLite serialises)
-        user = session.scalar(select(User).where(User.username == username).with_for_update())
+        user = session.scalar(select(User).where(User.username == username))
         if user is None or user.totp_secret is None:
             return AuthResult(False, "invalid", username)
-        if (locked_until := locked_at(user, now)) is not None:
-            return AuthResult(False, "locked", username, user.id, locked_until)
-        if not user.is_active:
-            return AuthResult(False, "inactive", username, user.id)
+        if (attempt := claim_attempt(session, user.id, now)) is None:
+            locked = session.scalar(select(User.locked_until).where(User.id == user.id))
+            return AuthResult(False, "locked", username, user.id, locked)
+        session.refresh(user)
+        if not user.is_active or user.totp_secret is None:  # disabled, or turned off, since the password
+            settle_attempt(session, user.id, now)
+            return AuthResult(False, "inactive" if not user.is_active else "invalid", username, user.id)
         if _recovery_form(code) is not None:
-            unused, digest = list(user.recovery_codes or []), _digest(code)
-            if digest not in unused:
-                return count_failure_and_lock(session, user, now, reason="recovery_code", client=client)
-            unused.remove(digest)
-            user.recovery_codes = unused  # a new list: the JSON column sees the change
-            details: dict[str, object] = {"second_factor": "recovery_code", "recovery_codes_left": len(unused)}
+            details: dict[str, object] | None = _spend_recovery_code(session, user, code)
+            reason = "recovery_code"
         else:
             try:
                 secret = unseal(user.totp_secret)
             except InvalidToken:  # the key changed: no app code can be checked (a recovery code still can)
+                settle_attempt(session, user.id, now)
                 audit(session, "second_factor_unreadable", user=user)
                 return AuthResult(False, "unreadable", username, user.id)
-            step = _matching_step(secret, code, now)
-            if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
-                return count_failure_and_lock(session, user, now, reason="code", client=client)
-            user.totp_last_step, details = step, {"second_factor": True}
-            # stored before secrets were encrypted, or sealed with a key since replaced: sealed with the current one
-            user.totp_secret = resealed(user.totp_secret) or user.totp_secret
-        user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
-        audit(session, "login", user=user, details=details | (client or {}))
+            details, reason = _spend_step(session, user, _matching_step(secret, code, now)), "code"
+            if details is not None:  # stored before secrets were encrypted, or sealed with a key since replaced
+                user.totp_secret = resealed(user.totp_secret) or user.totp_secret
+        if details is None or not settle_attempt(session, user.id, now, login=True):
+            return refuse_attempt(session, user, attempt, now, reason=reason, client=seen)
+        audit(session, "login", user=user, details=details | seen)
         return AuthResult(True, "ok", username, user.id)
+
+
+def _spend_step(session: Session, user: User, step: int | None) -> dict[str, object] | None:
+    """Take the app's code of time step `step` (None: the code matched none): the login's audit details, or None when
+    the code is wrong or was taken already (only a step later than the last one taken is set)."""
+    if step is None:
+        return None
+    taken = session.execute(
+        update(User)
+        .where(User.id == user.id, (User.totp_last_step.is_(None)) | (User.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    return {"second_factor": True} if taken.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def _spend_recovery_code(session: Session, user: User, code: str) -> dict[str, object] | None:
+    """Take recovery code `code`: the login's audit details, or None when it is not one of the user's unused codes.
+    The list is written only if it is still the one read (its stored text compared), so two logins with the same
+    code, or with two codes at once, cannot both take theirs from the same list."""
+    codes, text = session.execute(
+        select(User.recovery_codes, cast(User.recovery_codes, Text).label("stored")).where(User.id == user.id)
+    ).one()
+    unused, digest = list(codes or []), _digest(code)
+    if digest not in unused:
+        return None
+    unused.remove(digest)
+    taken = session.execute(
+        update(User)
+        .where(User.id == user.id, cast(User.recovery_codes, Text) == text)
+        .values(recovery_codes=unused)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return {"second_factor": "recovery_code", "recovery_codes_left": len(unused)}

@@ -301,7 +301,9 @@ def _demo_details(i: int, name: str) -> dict[str, str]:
     """Payout details of the demo's i-th partner in its method's shape (`cabinet.account.METHODS`), made up."""
     method = ["wire", "paypal", "usdt"][i % 3]
     if method == "wire":
-        return {"holder": name, "iban": f"DE00{i + 1:018d}"}
+        bban = f"{i + 1:018d}"  # a German IBAN with its check digits right (ISO 13616: mod 97 of BBAN + DE00 is 1)
+        check = 98 - int("".join(str(int(c, 36)) for c in bban + "DE00")) % 97
+        return {"holder": name, "iban": f"DE{check:02d}{bban}"}
     if method == "paypal":
         return {"email": f"payouts{i + 1}@example.com"}
     return {"wallet": "T" + ("DEMo" + str(i + 1).replace("0", "z")).ljust(33, "x")}  # base58: no 0, O, I or l

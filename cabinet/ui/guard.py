@@ -6,6 +6,7 @@ import streamlit as st
 
 from cabinet.access import ScopeError as ScopeError  # re-exported: pages catch it
 from cabinet.session import SessionUser
+from cabinet.ui import store
 from cabinet.ui.login import login_form
 from cabinet.ui.menu import sidebar_menu
 from cabinet.ui.second_factor import require_second_factor
@@ -33,10 +34,22 @@ def require_user(feature: str) -> SessionUser:
     if user is None:
         st.info(t("auth.please_login"))
         st.stop()
+    require_second_factor(user.scope)  # staff, when the program requires two-step login of them: before view-as
     sidebar_menu(user)
-    require_second_factor(user.scope)  # staff, when the program requires two-step login of them
     if not user.has(feature):  # a tier can give its partners a feature; staff pages no tier gives
+        _refuse(user, feature)
+    return user
+
+
+def _refuse(user: SessionUser, feature: str) -> None:
+    """Stop the page with why the user does not get `feature`: a partner's application not approved yet, or a blocked
+    partner, gets no page of its tier and is told so as its home page tells it."""
+    standing = store.own_partner_status(user.partner_id) if user.scope.own_partner_id is None else None
+    if standing == "pending":
+        st.info(t("home.standing_pending"))
+    elif standing == "blocked":
+        st.error(t("home.standing_blocked"))
+    else:
         refusal = "auth.withheld" if feature in user.withheld else REFUSALS.get(feature, "auth.no_feature")
         st.error(t(refusal, feature=t(f"menu.{feature}")))
-        st.stop()
-    return user
+    st.stop()

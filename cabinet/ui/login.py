@@ -136,13 +136,25 @@ def current_user() -> SessionUser | None:
         return None
     # Deleting the cookie is done by a component in the browser and can be lost to a quick rerun or a closed tab,
     # so a logout (or a password change or lock) also revokes, on the server, every cookie issued before it.
-    issued_at = datetime.fromtimestamp(float(token["exp_date"]), UTC) - timedelta(days=COOKIE_DAYS)
+    issued_at = cookie_issued_at(float(token["exp_date"]))
     user = None if session_revoked(engine(), username, issued_at) else build_session_user(engine(), username)
     if user is None:  # revoked, deleted, disabled or locked since the cookie was issued
         logout("auth.session_ended", record=False)
         return None
     _remember(user, issued_at)
     return user
+
+
+def cookie_issued_at(exp_date: float) -> datetime:
+    """When a cookie expiring at `exp_date` was issued (aware UTC). streamlit-authenticator adds `COOKIE_DAYS` to the
+    server's naive local time (`(datetime.now() + timedelta(days=...)).timestamp()`), so a cookie whose week spans a
+    change of summer time expires an hour off a UTC week after its issue. This undoes that arithmetic: of the instants
+    it turns into `exp_date` (two, when the local hour of the issue or the expiry is repeated or skipped), the
+    earliest, so a revocation just before an issue may end that cookie too but one just after it is never missed."""
+    week, ahead = COOKIE_DAYS * 86400, timedelta(days=COOKIE_DAYS)
+    candidates = (exp_date - week + quarter * 900 for quarter in range(-12, 13))  # UTC offsets move by quarter hours
+    issued = [c for c in candidates if abs((datetime.fromtimestamp(c) + ahead).timestamp() - exp_date) < 0.001]
+    return datetime.fromtimestamp(min(issued, default=exp_date - week), UTC)
 
 
 def _refreshed(user: SessionUser) -> SessionUser | None:

@@ -13,7 +13,7 @@ from cabinet.access import Scope
 from cabinet.store.db import session_scope
 from cabinet.tracking import qr_png
 from cabinet.ui.branding import brand
-from cabinet.ui.login import refresh_cookie
+from cabinet.ui.login import logout_button, refresh_cookie
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
 from cabinet.ui.widgets import save_then_rerun
@@ -96,11 +96,15 @@ def show_new_codes(scope: Scope, key: str) -> None:
 
 
 def require_second_factor(scope: Scope) -> None:
-    """Stop the page with the set-up form while the program requires two-step login of this staff user."""
+    """Stop the page with the set-up form while the program requires two-step login of the staff user behind `scope`
+    (viewing as a partner too: the form sets up their own login), with a way to log out. Called before the sidebar,
+    whose view-as would otherwise open a partner's pages first."""
     with session_scope(engine()) as s:
         required = twofactor.setup_required(s, scope)
+        own = twofactor.own_scope(s, scope) if required else scope
     if required:
         st.warning(t("twofactor.required"))
-        second_factor_box(scope, expanded=True, codes_key=_GATE_CODES)
+        second_factor_box(own, expanded=True, codes_key=_GATE_CODES)
+        logout_button()
         st.stop()
     show_new_codes(scope, _GATE_CODES)  # turned on through the form above: the codes show on the page it opens

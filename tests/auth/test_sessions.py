@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import Engine, select
@@ -206,3 +209,69 @@ def test_an_open_session_reads_its_scope_and_tier_again(
         s.get(Partner, 1).status = "blocked"
     at.run()
     assert at.session_state[SESSION_KEY].scope.partner_ids == ()  # a blocked partner's scope is empty
+
+
+def test_a_login_disabled_then_enabled_again_does_not_get_its_old_sessions_back(program_like_store: Engine) -> None:
+    """Disabling ended the sessions only while the login stayed disabled: enabled again, a cookie or an open tab from
+    before came back. An admin's disable and a team owner's both end them for good."""
+    from cabinet import logins_admin, team
+
+    with session_scope(program_like_store) as s:
+        s.add(User(username="bob", email="b@example.com", display_name="Bob", role="manager",
+                   password_hash=hash_password(PASSWORD)))  # fmt: skip
+        s.add(User(username="mate", email="m@example.com", display_name="Mate", role="partner", partner_id=1,
+                   password_hash=hash_password(PASSWORD)))  # fmt: skip
+    ids = {u: build_session_user(program_like_store, u).user_id for u in ("bob", "mate")}
+    before = datetime.now(UTC)
+    admin, owner = (build_session_user(program_like_store, u).scope for u in ("Alice", "gold"))
+    for enabled in (False, True):
+        with session_scope(program_like_store) as s:
+            logins_admin.set_enabled(s, admin, ids["bob"], enabled)
+            team.set_enabled(s, owner, ids["mate"], enabled)
+    for name in ("bob", "mate"):
+        assert build_session_user(program_like_store, name) is not None  # enabled: it logs in again
+        assert session_revoked(program_like_store, name, before), name
+        assert not session_revoked(program_like_store, name, datetime.now(UTC) + timedelta(seconds=1))
+
+
+@pytest.fixture
+def summer_time_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The server's local time is Berlin's (summer time from 29 March to 25 October 2026)."""
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+ISSUES = [  # when a cookie was issued (UTC) → when the cookie says it was
+    (datetime(2026, 3, 25, 12, 0, 0, 250000, tzinfo=UTC),) * 2,  # its week takes an hour off: spring
+    (datetime(2026, 10, 20, 12, 0, tzinfo=UTC),) * 2,  # and gives one back: autumn
+    (datetime(2026, 7, 1, 9, 30, tzinfo=UTC),) * 2,  # no change in the week
+    (datetime(2026, 3, 22, 1, 30, tzinfo=UTC),) * 2,  # a week before the skipped hour
+    # 02:30 twice on 25 October: both issues expire at the same moment, said as the earlier (a revocation just
+    # before it ends the later one too; never one after an issue is missed)
+    (datetime(2026, 10, 25, 0, 30, tzinfo=UTC),) * 2,
+    (datetime(2026, 10, 25, 1, 30, tzinfo=UTC), datetime(2026, 10, 25, 0, 30, tzinfo=UTC)),
+]
+
+
+@pytest.mark.parametrize(("issued", "said"), ISSUES)
+def test_a_cookies_issue_time_is_read_right_across_a_change_of_summer_time(
+    summer_time_zone: None, monkeypatch: pytest.MonkeyPatch, issued: datetime, said: datetime
+) -> None:
+    """streamlit-authenticator sets the expiry a week after the issue on the server's naive local clock: the issue
+    was taken as the expiry less a UTC week, an hour off when the week spans a change, so a logout in the hour after a
+    login did not end that login's cookie (autumn) or one in the hour before did (spring)."""
+    from streamlit_authenticator.models import cookie_model
+
+    from cabinet.ui.login import COOKIE_DAYS, cookie_issued_at
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> datetime:  # the library asks for naive local time
+            return datetime.fromtimestamp(issued.timestamp())
+
+    monkeypatch.setattr(cookie_model, "datetime", Clock)
+    expiry = cookie_model.CookieModel._set_exp_date(SimpleNamespace(cookie_expiry_days=COOKIE_DAYS))
+    assert abs(cookie_issued_at(expiry) - said) < timedelta(milliseconds=1)

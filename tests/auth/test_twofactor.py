@@ -327,3 +327,40 @@ def test_a_replaced_key_still_reads_the_secret_and_the_login_seals_it_with_the_n
     monkeypatch.delenv("CABINET_PREVIOUS_LINK_KEYS")  # the old key forgotten: the new seal still logs in
     again = later + timedelta(seconds=30)
     assert check_code(alice, "alice", _code(secret, again), again).ok
+
+
+def test_viewing_as_a_partner_does_not_skip_the_required_set_up(alice: Engine) -> None:  # noqa: F811
+    """The sidebar's view-as ran before the requirement was asked, and a view was judged as the partner: a manager
+    or admin without two-step login opened a partner's pages by `?view_as=ID`."""
+    from cabinet.ui.menu import REAL_USER_KEY
+
+    with session_scope(alice) as s:
+        s.get(ProgramSettings, 1).staff_two_step = True
+        s.add(Partner(id=7, name="P", tier_code="bronze"))
+    required = translate("twofactor.required")
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[SESSION_KEY] = build_session_user(alice, "alice")
+    at.query_params["view_as"] = "7"
+    at.run()
+    assert not at.exception and required in [w.value for w in at.warning] and not at.title
+    assert at.session_state[SESSION_KEY].impersonator is None and "impersonate" not in _actions(alice)
+    assert [b.key for b in at.sidebar.button] == ["logout_button"]  # and nothing else of the sidebar
+    at.switch_page("pages/09_payouts.py").run()
+    assert required in [w.value for w in at.warning] and not at.title and not at.metric
+
+    # a session viewing as the partner already (the requirement set meanwhile): the form sets up its own login
+    viewing = AppTest.from_file(APP, default_timeout=30)
+    viewing.session_state[SESSION_KEY] = build_session_user(alice, "alice", impersonate_partner_id=7)
+    viewing.session_state[REAL_USER_KEY] = build_session_user(alice, "alice")
+    viewing.run()
+    assert required in [w.value for w in viewing.warning] and not viewing.title
+    viewing.switch_page("pages/10_account.py").run()
+    assert required in [w.value for w in viewing.warning] and not viewing.title
+    secret = viewing.session_state["second_factor_new"].secret
+    viewing.text_input(key="second_factor_code").input(_code(secret, datetime.now(UTC)))
+    viewing.get("form_submit_button")[-1].click().run()
+    assert not viewing.exception and not viewing.error and required not in [w.value for w in viewing.warning]
+    assert [ti.value for ti in viewing.title] == [translate("account.title")]
+    assert viewing.session_state[SESSION_KEY].impersonator == "alice"  # still viewing as the partner
+    with session_scope(alice) as s:
+        assert is_on(s, build_session_user(alice, "alice").scope)

@@ -50,8 +50,8 @@ def test_a_manager_blocks_a_partner_with_a_reason_and_it_takes_effect(program: P
             create_link(
                 s, program.users["mgr"].scope, tiny.child, NewLink(tiny.offer), tiny.settings.require_link_key()
             )
-    child = build_session_user(store_engine, "p_child")  # the new tier at the next login
-    assert child is not None and child.has("cohorts")
+    child = build_session_user(store_engine, "p_child")  # the new tier at the next login, but a blocked partner's
+    assert child is not None and child.tier_code == "gold" and not child.has("cohorts")  # login sees no figures
     assert _change(program, store_engine, "mgr", tiny.child) == []  # nothing new: nothing written
 
 

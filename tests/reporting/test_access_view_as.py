@@ -1,0 +1,51 @@
+"""View as partner with an id no store can hold: said as for a partner that does not exist, not a traceback."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
+
+from cabinet.access import MAX_ID, ScopeError, build_session_user, scoped_partner
+from cabinet.i18n import translate
+from cabinet.session import SESSION_KEY
+from cabinet.store.db import session_scope
+from tests.reporting.conftest import Program
+from tests.reporting.test_pages import ROOT
+
+HUGE = 99999999999999999999  # beyond SQLite's integers: OverflowError when asked for
+
+
+@pytest.mark.parametrize("login", ["root", "mgr"])
+@pytest.mark.parametrize("partner", [HUGE, MAX_ID + 1, -(2**70), 0])
+def test_an_id_no_store_holds_is_no_such_partner(program: Program, store_engine: Engine, login: str,
+                                                 partner: int) -> None:  # fmt: skip
+    with pytest.raises(ScopeError) as caught:
+        build_session_user(store_engine, login, impersonate_partner_id=partner)
+    assert caught.value.key == "menu.no_such_partner" and caught.value.params == {"partner": partner}
+    with session_scope(store_engine) as s, pytest.raises(ScopeError) as direct:
+        scoped_partner(s, program.users["root"].scope, partner)
+    assert direct.value.key == "scope.partner_outside"
+
+
+def test_a_manager_still_cannot_tell_others_partners_from_none(program: Program, store_engine: Engine) -> None:
+    with pytest.raises(ScopeError) as caught:  # the outsider exists, but is not the manager's: said as before
+        build_session_user(store_engine, "mgr", impersonate_partner_id=program.outsider)
+    assert caught.value.key is None
+    with pytest.raises(ScopeError) as nobody:
+        build_session_user(store_engine, "root", impersonate_partner_id=MAX_ID)
+    assert nobody.value.key == "menu.no_such_partner"
+
+
+@pytest.mark.parametrize("page", ["app.py", "pages/02_reports.py"])
+def test_the_address_naming_such_an_id_says_so_on_every_page(program: Program, page: str) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[SESSION_KEY] = program.users["root"]
+    at.query_params["view_as"] = str(HUGE)
+    at.run()
+    if page != "app.py":
+        at.query_params["view_as"] = str(HUGE)
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert translate("menu.no_such_partner", partner=HUGE) in [w.value for w in at.warning]
+    assert at.session_state[SESSION_KEY].impersonator is None and "view_as" not in at.query_params
