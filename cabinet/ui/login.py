@@ -43,6 +43,12 @@ _CODE_KEY = "login_code_for"  # (username, when its password was right)
 _REFRESH_KEY = "_cabinet_cookie_refresh"  # write a new cookie for this session in the next run
 _SINCE_KEY = "_cabinet_session_since"  # when this session's login began (a restored one: its cookie's issue time)
 _BUILT_KEY = "_cabinet_scope_built"  # when the session's scope and tier were read from the store
+_FORGET_KEY = "_cabinet_forget_last_login"
+# what a logout keeps of the browser session: the authenticator and its cookie components (their state says what
+# was set or deleted), the cookie's placement, the notice and the language the login page is read in
+_KEPT_AT_LOGOUT = frozenset(
+    {_AUTH_KEY, _SLOT_KEY, _REFRESH_KEY, "init", "set", "delete", "get_all", LOCALE_KEY, _MESSAGE_KEY, "logout"}
+)
 SCOPE_REFRESH = timedelta(seconds=60)  # how often an open session reads its scope and tier again
 CODE_WAIT = timedelta(minutes=5)  # how long the code may be given after the password
 _SHOW = {"error": st.error, "warning": st.warning, "info": st.info, "success": st.success}
@@ -196,6 +202,7 @@ def login_form() -> SessionUser | None:
     user = current_user()
     if user is not None:
         return user
+    _forget_the_last_login()
     pending = _code_pending()
     if pending is None and (token := st.query_params.get(RESET_PARAM)):  # a reset link: its form, not the login's
         with box.container():
@@ -239,6 +246,15 @@ def login_form() -> SessionUser | None:
         application_form()  # with an invitation, or when the program is open to applications
         _language_choice()
     return None
+
+
+def _forget_the_last_login() -> None:
+    """After a logout, forget what the pages kept for that login (a prepared file, a two-step secret being set up,
+    recovery codes to show, "new" marks, what its widgets held): the next login in this tab must not find them. Done
+    in the first run without a user rather than in the logout's own run, whose page still holds those widgets."""
+    if st.session_state.pop(_FORGET_KEY, False):
+        for key in [k for k in st.session_state if k not in _KEPT_AT_LOGOUT]:
+            st.session_state.pop(key, None)
 
 
 def _language_choice() -> None:
@@ -327,6 +343,7 @@ def logout(message: str = "auth.logged_out", record: bool = True) -> None:
         record_logout(engine(), username)
     for key in (SESSION_KEY, _SINCE_KEY, _BUILT_KEY, "authentication_status", "username", "name", "roles"):
         st.session_state.pop(key, None)
+    st.session_state[_FORGET_KEY] = True  # the rest goes before the login form is drawn (`_forget_the_last_login`)
     st.session_state["logout"] = True
     st.session_state[_MESSAGE_KEY] = ("info", t(message))
     st.query_params.pop("view_as", None)  # the next login starts as oneself (see cabinet.ui.menu)

@@ -131,6 +131,9 @@ def test_logout_button_ends_the_session_and_is_audited(store: Engine) -> None:
     at.text_input[1].input(PASSWORD)
     at.button[0].click().run()
     assert at.session_state[SESSION_KEY].username == "Alice"
+    # what a page keeps for its user: a two-step secret being set up, a prepared export, a "new" mark
+    for kept in ("second_factor_new", "export_file", "news_seen_now"):
+        at.session_state[kept] = "Alice's"
     at.sidebar.button(key="logout_button").click().run()
     assert not at.exception
     assert SESSION_KEY not in at.session_state
@@ -138,6 +141,7 @@ def test_logout_button_ends_the_session_and_is_audited(store: Engine) -> None:
     assert ("logout", "Alice", None) in _actions(store)
     at.run()
     assert [ti.label for ti in at.text_input] == ["Username", "Password"], "after logout the next run shows the form"
+    assert not [k for k in ("second_factor_new", "export_file", "news_seen_now") if k in at.session_state]
 
 
 def test_an_open_session_ends_at_its_next_run_once_disabled_or_given_a_new_password(store: Engine) -> None:
