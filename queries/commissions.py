@@ -90,14 +90,16 @@ def _params(scope: Scope, req: CommissionRequest) -> dict[str, object]:
 
 
 def rows(scope: Scope, *, wh: Warehouse, req: CommissionRequest) -> pl.DataFrame:
-    """The newest `req.limit` commission rows of the request, event time converted to the viewer's time zone."""
+    """The newest `req.limit` commission rows of the request, event time and end of hold in the viewer's time zone."""
     params = _params(scope, req) | {"limit": int(req.limit)}
     cur = wh.cursor()
     try:
         frame = cur.sql(ROWS_SQL, params=params).pl()
     finally:
         cur.close()
-    return frame.with_columns(pl.col("ts").dt.replace_time_zone("UTC").dt.convert_time_zone(req.tz))
+    return frame.with_columns(
+        pl.col(c).dt.replace_time_zone("UTC").dt.convert_time_zone(req.tz) for c in ("ts", "hold_until")
+    )
 
 
 def totals(scope: Scope, *, wh: Warehouse, req: CommissionRequest) -> dict[str, tuple[int, Decimal]]:

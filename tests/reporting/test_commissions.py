@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from cabinet.i18n import catalog
 from cabinet.store.db import session_scope
-from cabinet.store.models import ProgramSettings
+from cabinet.store.models import Partner, ProgramSettings
 from queries.commissions import (
     KINDS,
     LIVE,
@@ -166,3 +166,20 @@ def test_amounts_are_shown_in_the_base_currency_of_the_published_snapshot(
     dash = open_page("pages/01_dashboard.py", program.users["p_parent"])
     money = [m.value for m in dash.metric if m.label == "Commission"]
     assert money and all(v.startswith("€") for v in money), money
+
+
+def test_the_end_of_a_hold_is_said_on_the_viewers_day(program: Program, store_engine: Engine) -> None:
+    """Held until 2026-11-11 15:00 UTC is the 12th at 04:00 in Auckland: the partner there is told the 12th."""
+    with session_scope(store_engine) as s:
+        s.get(Partner, program.tiny.parent).plan.hold_days = 3
+    tiny = program.tiny
+    tiny.write("conversions", "h.csv", "conversion_id,ts,type,partner_id,offer_id,amount,currency,status\n"
+               f"h1,2026-11-08T15:00:00Z,ftd,{tiny.parent},{tiny.offer},50,USD,approved\n")  # fmt: skip
+    program.tiny.run(NOW + timedelta(hours=1))
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    said = {}
+    for tz in ("UTC", "Pacific/Auckland"):
+        got = rows(program.users["p_parent"].scope, wh=wh, req=_req(tz=tz, conversion_id="h1"))
+        [row] = [r for r in got.iter_rows(named=True) if r["status"] == "hold"]
+        said[tz] = explain(row, "en").rsplit(" ", 1)[-1]
+    assert said == {"UTC": "2026-11-11", "Pacific/Auckland": "2026-11-12"}
