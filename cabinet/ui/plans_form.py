@@ -125,7 +125,8 @@ def plan_form(scope: Scope, plan_id: int | None, copy_of: int | None = None) -> 
             return
     change = PlanChange(name, str(kind), str(currency), cpa, baseline, percent, _rows(edited), levels, int(hold))
     if plan_id is None:
-        keys = (f"plans_name_{tag}", f"plans_baseline_{tag}", f"plans_revshare_{tag}",
+        keys = (f"plans_name_{tag}", f"plans_baseline_{tag}", f"plans_revshare_{tag}", f"plans_hold_{tag}",
+                f"plans_tiers_{tag}", (f"plans_type_{tag}", PLAN_TYPES[0]), (f"plans_currency_{tag}", "USD"),
                 *(f"plans_cpa_{k}_{tag}" for k in CPA_TYPES),
                 *(f"plans_level_{i}_{tag}" for i in range(_plans.MAX_LEVELS)))  # fmt: skip
         save_then_rerun(

@@ -131,8 +131,11 @@ def show_refusal(exc: Exception, partner: object = None) -> None:
     st.error(t(key or "scope.partner_outside", **localised(params or {"partner": partner}, current_locale())))
 
 
+Inputs = tuple[str | tuple[str, object], ...]  # widget keys, or (key, the value it starts with again)
+
+
 def save_then_rerun(change: Callable[[Session], object], done_key: str, done: object = None,
-                    clear: tuple[str, ...] = (), after: Callable[[object], object] | None = None) -> None:  # fmt: skip
+                    clear: Inputs = (), after: Callable[[object], object] | None = None) -> None:  # fmt: skip
     """Make a store change in one transaction and rerun the page with `done` (or else the change's result) in
     `st.session_state[done_key]`, for the next run to say it once, and the `clear` widget keys forgotten (the form
     starts empty). `after` gets the change's result once it is committed (a file it left to delete, a cache to clear).
@@ -172,13 +175,16 @@ def held(name: str, scope: Scope, key: Hashable) -> Any:
     return kept[2]
 
 
-def forget_inputs(keys: tuple[str, ...]) -> None:
-    """Forget the widgets `keys` of a form that was saved, so the next run draws them empty (`empty_saved_inputs`);
-    call before `st.rerun()`."""
-    emptied = []
-    for key in keys:
+def forget_inputs(keys: Inputs) -> None:
+    """Forget the widgets `keys` of a form that was saved, so the next run draws them empty (`empty_saved_inputs`),
+    or with the value given beside a key (a select box's first option); call before `st.rerun()`."""
+    emptied: list[tuple[str, object]] = []
+    for item in keys:
+        key, start = item if isinstance(item, tuple) else (item, None)
         value = st.session_state.pop(key, None)
-        if isinstance(value, str | int | float) and not isinstance(value, bool):
+        if start is not None:
+            emptied.append((key, start))
+        elif isinstance(value, str | int | float) and not isinstance(value, bool):
             emptied.append((key, type(value)()))  # "" or 0: the form's text and number inputs start empty
     st.session_state[_EMPTY_NEXT] = emptied
 

@@ -157,6 +157,8 @@ def test_the_page_adds_a_plan_and_changes_one(program: Program, store_engine: En
     at.selectbox(key="plans_type_new").select("revshare")
     at.text_input(key="plans_cpa_ftd_new").input("50")  # a CPA amount on a RevShare plan: refused, kept
     at.text_input(key="plans_revshare_new").input("30")
+    at.selectbox(key="plans_currency_new").select("EUR")
+    at.number_input(key="plans_hold_new").set_value(30)
     at.button(key="FormSubmitter:plans_form_new-Add the plan").click().run()
     assert [e.value for e in at.error] == [
         "A RevShare plan pays no CPA: clear the CPA amounts and the FTD baseline, or make it hybrid."
@@ -169,8 +171,12 @@ def test_the_page_adds_a_plan_and_changes_one(program: Program, store_engine: En
     with session_scope(store_engine) as s:
         plan = s.scalar(select(CommissionPlan).where(CommissionPlan.name == "RevShare 30"))
         assert (plan.type, plan.revshare_pct, plan.subpartner_override_pct) == ("revshare", 30, ["5"])
+        assert (plan.currency, plan.hold_days) == ("EUR", 30)
     assert at.success[0].value.startswith(f"Plan {plan.id} added: RevShare 30.")
     assert at.selectbox(key="plans_pick").value == plan.id and at.text_input(key="plans_name_new").value == ""
+    # the next plan starts empty: not as a RevShare plan in EUR held 30 days
+    assert (at.selectbox(key="plans_type_new").value, at.selectbox(key="plans_currency_new").value) == ("cpa", "USD")
+    assert at.number_input(key="plans_hold_new").value == 0
     plan_id = _plan_of(program, store_engine)
     at.selectbox(key="plans_pick").select(plan_id).run()
     at.number_input(key=f"plans_hold_{plan_id}").set_value(14)
