@@ -3,9 +3,9 @@
 The plan comes from the published snapshot (`dim_plans`, the store's plan at the last ETL run), so the terms shown are
 the ones the figures were priced with. Volume tiers count a calendar month of the program's time zone (the one the
 snapshot was priced in) progressively (METRICS.md "volume tiers"): for CPA of a type, the partner's qualifying
-conversions of that type; for RevShare, its qualifying FTDs. This month's counts are the month's CPA rows that still
-stand (one per qualifying conversion the plan pays for, of conversions not rejected or reversed), and for a plan without
-CPA on FTDs its FTDs (see `FTDS_SQL`).
+conversions of that type; for RevShare, its qualifying FTDs. This month's counts are the engine's, read from the
+conversions rather than from commission rows (see `COUNTS_SQL`): a conversion priced 0, one a feed commission pays, or
+one whose row an earlier plan left counts as the engine counted it under the partner's current plan.
 """
 
 from __future__ import annotations
@@ -27,28 +27,38 @@ PLAN_SQL = """
 select pl.* from dim_partners as p join dim_plans as pl on pl.plan_id = p.plan_id where p.partner_id = $partner
 """
 
-# the month's counted conversions per CPA type: one CPA row per qualifying conversion the plan pays for, its type
-# named in the rule ('cpa ftd tier 2 (51+)'); conversions rejected or reversed since do not count (their approved
-# CPA row stays, beside its reversal)
-CPA_COUNTS_SQL = """
-select split_part(c.rule, ' ', 2), count(*)::integer
-from commissions as c join conversions as v on v.conversion_id = c.conversion_id
-where c.partner_id = $partner and c.source = 'engine' and c.kind = 'cpa' and v.status in ('pending', 'approved')
-  and c.ts >= $month_start and c.ts < $month_end
+# the program's base currency, as the engine reads it (`etl.commission.base_currency`)
+BASE_SQL = "select upper(coalesce(nullif(max(value), ''), 'USD')) from dim_settings where key = 'base_currency'"
+# The month's counted conversions per type, as the engine's month count has them (`etl.commission_sql.scored_sql`,
+# its `in_plan`, `qualified` and `flags`; queries/ may not import etl/, so the definition is repeated here and
+# tests/reporting/test_plan_counts.py holds the two together): pending or approved, FTDs at or above the baseline in
+# the plan's currency, at the plan currency's rate of the event day or the latest before. Conversions priced 0 and
+# those a feed commission pays count too.
+COUNTS_SQL = """
+with month as (
+    select type, ts, amount, coalesce(currency, $base) as currency, amount_base
+    from conversions
+    where partner_id = $partner and status in ('pending', 'approved') and ts >= $month_start and ts < $month_end
+),
+rates as (
+    select k.day, x.rate
+    from (select distinct $plan_currency as currency, ts::date as day from month) as k
+    asof left join fx_rates as x on x.currency = k.currency and k.day >= x.date
+),
+in_plan as (
+    select m.type, case
+        when m.amount is null then null
+        when m.currency = $plan_currency then m.amount
+        when $plan_currency = $base then m.amount_base
+        when m.amount_base is null or r.rate is null then null
+        else try_cast(round(m.amount_base::double / r.rate::double, 4) as decimal(18,4))
+    end as amount_plan
+    from month as m
+    left join rates as r on r.day = m.ts::date
+)
+select type, count(*)::integer from in_plan
+where type <> 'ftd' or coalesce(amount_plan, 0) >= $baseline
 group by all
-"""
-# FTDs of the month for RevShare tiers where no CPA row counts them: every FTD qualifies under a zero baseline;
-# otherwise the count the engine recorded on the month's latest revenue line
-FTDS_SQL = """
-select case when $baseline = 0 then (
-    select count(*)::integer from conversions
-    where partner_id = $partner and type = 'ftd' and status in ('pending', 'approved')
-      and ts >= $month_start and ts < $month_end
-) else (
-    select max(try_cast(json_extract_string(inputs, '$.month_ftds') as integer)) from commissions
-    where partner_id = $partner and source = 'engine' and kind = 'revshare' and status not in ('rejected', 'reversed')
-      and ts >= $month_start and ts < $month_end
-) end
 """
 
 
@@ -106,10 +116,10 @@ def plan_terms(scope: Scope, *, wh: Warehouse, partner_id: int, today: date | No
         tz = str(cur.sql(TZ_SQL).fetchall()[0][0])
         month = (today or datetime.now(ZoneInfo(tz)).date()).replace(day=1)
         start, end = utc_bounds(month, (month + timedelta(days=32)).replace(day=1) - timedelta(days=1), tz)
-        span = {"partner": partner_id, "month_start": start, "month_end": end}
-        counts: dict[str, int] = dict(cur.sql(CPA_COUNTS_SQL, params=span).fetchall())
-        if "ftd" not in counts:  # the plan pays no CPA for FTDs (RevShare): count them for its tiers
-            counts["ftd"] = cur.sql(FTDS_SQL, params=span | {"baseline": plan.ftd_baseline}).fetchall()[0][0] or 0
+        base = str(cur.sql(BASE_SQL).fetchall()[0][0])
+        params = {"partner": partner_id, "month_start": start, "month_end": end, "base": base,
+                  "plan_currency": plan.currency, "baseline": plan.ftd_baseline}  # fmt: skip
+        counts: dict[str, int] = dict(cur.sql(COUNTS_SQL, params=params).fetchall())
     finally:
         cur.close()
     return PlanTerms(plan=plan, month=month, counts=_counts(counts), tz=tz)
