@@ -38,7 +38,7 @@ from cabinet.account import EMAIL
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
 from cabinet.passwords import MIN_PASSWORD_LENGTH, hash_password, validate_new_password
-from cabinet.program import program_timezone
+from cabinet.program import program_locale, program_timezone
 from cabinet.store.models import Partner, ProgramSettings, Tier, User
 
 INVITE_DAYS = 30
@@ -61,7 +61,7 @@ class Application:
     email: str
     password: str
     password_again: str
-    locale: str = "en"
+    locale: str | None = None  # the language the applicant chose; None: the program's
 
 
 def _key(link_key: bytes) -> bytes:
@@ -222,7 +222,8 @@ def apply(session: Session, token: str | None, link_key: bytes, form: Applicatio
     session.add(partner)
     session.flush()
     user = User(username=username, email=email, display_name=name, password_hash=hash_password(form.password),
-                role="partner", partner_id=partner.id, locale=form.locale, timezone=zone)  # fmt: skip
+                role="partner", partner_id=partner.id, locale=form.locale or program_locale(session),
+                timezone=zone)  # fmt: skip
     add_user(session, user)
     audit(session, "partner_applied", user=user, target=f"partner {partner.id}",
           details={"parent": parent.id if parent else None, "email": email})  # fmt: skip

@@ -23,7 +23,7 @@ from cabinet.errors import RefusedRequest
 from cabinet.invites import add_user, checked_login
 from cabinet.password_reset import PER_HOUR, send_link, send_welcome
 from cabinet.passwords import UNUSABLE_HASH, random_password
-from cabinet.program import program_timezone
+from cabinet.program import program_locale, program_timezone
 from cabinet.store.models import Partner, User
 from cabinet.twofactor import reset as reset_second_factor
 
@@ -92,7 +92,7 @@ def add_login(session: Session, scope: Scope, username: str, name: str, email: s
     """A new login: a manager or admin, or one more login of a partner (a member of its team, kept from the payout
     details and requests without `payouts_access`); its password, made here and shown once. With `welcome` (the
     cabinet's address and the link key), no password is made: the login is emailed a link to set its own
-    (`cabinet.password_reset.send_welcome`), and None is returned."""
+    (`cabinet.password_reset.send_welcome`), and None is returned. It starts in the program's language."""
     admin = _admin(session, scope)
     if role not in ROLES:
         raise LoginChangeError(f"role {role!r}", "logins.bad_role")
@@ -109,7 +109,7 @@ def add_login(session: Session, scope: Scope, username: str, name: str, email: s
     zone = (partner.timezone if partner is not None else None) or program_timezone(session)
     money = payouts_access or role != ROLE_PARTNER  # staff see payouts by their role
     user = User(username=username, email=email, display_name=name, role=role, password_hash=UNUSABLE_HASH,
-                partner_id=partner_id, timezone=zone, payouts_access=money)  # fmt: skip
+                partner_id=partner_id, timezone=zone, locale=program_locale(session), payouts_access=money)  # fmt: skip
     add_user(session, user)
     password = None
     if welcome is not None:

@@ -8,38 +8,37 @@ with, a mail server.
 `deliver` sends what is due. The app starts it in a background thread right after such a change
 (`cabinet.ui.mailer`), and `cabinet mail send --every 60s` (beside the app under `cabinet serve`) sends the rest: mail
 queued from the command line, and retries. A failed send is tried again after 2, 4, 8 and 16 minutes, then given up
-(`failed`, with the server's answer kept; `cabinet mail status` lists them); a permanent refusal (an SMTP 5xx) is
-given up at once. Sent messages are deleted after 30 days, given-up ones after 90 (`prune`, run by
-`cabinet mail send`). A sender claims each message with a lease (a conditional UPDATE moving `next_attempt_at` ahead),
-so two senders never send one message twice.
+(`failed`, with the server's answer kept; `cabinet mail status` lists them). A permanent refusal of a message (an SMTP
+5xx to its sender, recipient or content; an address in non-ASCII letters that a server without SMTPUTF8 cannot take)
+is given up at once; a 4xx (greylisting) is retried; a server that cannot be reached or refuses the connection or
+the login ends the round, its messages tried again. Sent messages are deleted after 30 days, given-up ones after 90
+(`prune`, run by `cabinet mail send`). A sender claims each message with a lease (a conditional UPDATE moving
+`next_attempt_at` ahead, counted from the claim), so two senders never send one message twice.
 
 Messages go to the SMTP server of `smtp_url` (`smtp://` plain, `smtp+starttls://`, or `smtps://`, with the login in the
-URL), or, without one, to an `.eml` file per message in `data/outbox/` (demo installs; systems that take mail by file).
-Texts are in the recipient's language (`cabinet/locales/*/mail.json`).
+URL), or, without one, to an `.eml` file per message in `data/outbox/` (demo installs; systems that take mail by file;
+`cabinet.mail_transport`). Texts are in the recipient's language (`cabinet/locales/*/mail.json`).
 """
 
 from __future__ import annotations
 
-import os
 import smtplib
-import ssl
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
-from pathlib import Path
-from typing import Protocol
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from cabinet.config import ConfigError, Settings
+from cabinet.config import Settings
 from cabinet.export import MIME
 from cabinet.i18n import translate
 from cabinet.mail_html import DEFAULT_COLOR, Brand, html_version, logo_file
+from cabinet.mail_transport import FileTransport, SmtpTransport, Transport, Undeliverable
 from cabinet.store.models import OutboxMail, Partner, ProgramSettings, User
 
 KINDS = (
@@ -65,112 +64,8 @@ RETRY_AFTER = timedelta(minutes=2)  # doubled after each failed attempt
 LEASE = timedelta(minutes=5)  # a claimed message is not taken by another sender for this long
 KEEP_SENT = timedelta(days=30)  # how long the outbox keeps a sent message (`prune`)
 KEEP_FAILED = timedelta(days=90)  # and one given up on
-SMTP_TIMEOUT = 20.0
 BATCH = 100
 QUEUED = "cabinet_mail_queued"  # `Session.info` key: this transaction queued mail
-_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
-
-
-class Transport(Protocol):
-    """Where messages go. A transport may also have `batch()`, a context giving a `send` for a whole round (the SMTP
-    transport's keeps one connection)."""
-
-    def send(self, message: EmailMessage) -> None: ...
-
-    def describe(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class SmtpTransport:
-    """An SMTP server: `security` is plain, starttls or tls (implicit, smtps)."""
-
-    host: str
-    port: int
-    security: str
-    username: str = ""
-    password: str = ""
-
-    @classmethod
-    def from_url(cls, url: str) -> SmtpTransport:
-        """`smtp://`, `smtp+starttls://` or `smtps://[user[:password]@]host[:port]`; ConfigError when it is not one."""
-        parts = urlsplit(url)
-        if parts.scheme not in _PORTS or not parts.hostname:
-            raise ConfigError(
-                f"smtp_url must look like smtp+starttls://user:password@host:587, got scheme {parts.scheme!r}"
-            )  # fmt: skip  (the URL itself may hold a password: not echoed)
-        try:
-            port = parts.port or _PORTS[parts.scheme]
-        except ValueError as exc:
-            raise ConfigError("smtp_url has a port that is not a number from 1 to 65535") from exc
-        security = {"smtp": "plain", "smtp+starttls": "starttls", "smtps": "tls"}[parts.scheme]
-        return cls(parts.hostname, port, security, unquote(parts.username or ""), unquote(parts.password or ""))
-
-    def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
-        if self.security == "tls":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=SMTP_TIMEOUT, context=context)
-        else:
-            smtp = smtplib.SMTP(self.host, self.port, timeout=SMTP_TIMEOUT)
-        try:
-            if self.security == "starttls":
-                smtp.starttls(context=context)
-            if self.username:
-                smtp.login(self.username, self.password)
-        except BaseException:
-            smtp.close()
-            raise
-        return smtp
-
-    def send(self, message: EmailMessage) -> None:
-        with self.batch() as send:
-            send(message)
-
-    @contextmanager
-    def batch(self) -> Iterator[Callable[[EmailMessage], None]]:
-        """A `send` for several messages over one connection (opened at the first, closed at the end)."""
-        smtp: smtplib.SMTP | None = None
-
-        def send(message: EmailMessage) -> None:
-            nonlocal smtp
-            if smtp is None:
-                smtp = self._connect()
-            try:
-                smtp.send_message(message)
-            except (OSError, smtplib.SMTPServerDisconnected):  # the connection is gone: the next send opens one
-                smtp.close()
-                smtp = None
-                raise
-
-        try:
-            yield send
-        finally:
-            if smtp is not None:
-                try:
-                    smtp.quit()
-                except (OSError, smtplib.SMTPException):
-                    smtp.close()
-
-    def describe(self) -> str:
-        user = f"{self.username}@" if self.username else ""
-        scheme = {"plain": "smtp", "starttls": "smtp+starttls", "tls": "smtps"}[self.security]
-        return f"{scheme}://{user}{self.host}:{self.port}"
-
-
-@dataclass(frozen=True)
-class FileTransport:
-    """One `.eml` file per message in `directory`, written whole (a temporary name, then a rename)."""
-
-    directory: Path
-
-    def send(self, message: EmailMessage) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        name = f"{int(message['X-Cabinet-Mail-Id']):08d}.eml"
-        tmp = self.directory / f".{name}.tmp"
-        tmp.write_bytes(bytes(message))
-        os.replace(tmp, self.directory / name)
-
-    def describe(self) -> str:
-        return f"files in {self.directory}"
 
 
 def transport_for(cfg: Settings) -> Transport:
@@ -288,21 +183,33 @@ def _message(mail: OutboxMail, sender: str, brand: Brand | None = None) -> Email
 def _this_message(exc: BaseException) -> bool:
     """A refusal of this message alone (its sender, recipient or content): the next one may still go. Anything else
     (a server down or refusing the connection, a login refused, a disk full) would fail every message alike."""
-    refusals = smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused | smtplib.SMTPDataError | ValueError
-    return isinstance(exc, refusals)
+    refusals = smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused | smtplib.SMTPDataError
+    return isinstance(exc, refusals | Undeliverable | ValueError)
 
 
 def _permanent(exc: BaseException) -> bool:
-    """A refusal that a retry cannot change: the server's 5xx, or an address it will not take."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused):
-        return True
-    return isinstance(exc, smtplib.SMTPResponseException) and 500 <= exc.smtp_code < 600
+    """A refusal of this message that a retry cannot change: the server's 5xx (to every recipient), or a message
+    it can never take. A 4xx (a greylisting server's "try again later") is retried."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return bool(exc.recipients) and all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return isinstance(exc, Undeliverable)
 
 
-def deliver(engine: Engine, transport: Transport, sender: str, now: datetime | None = None,
-            limit: int = BATCH, brand: Brand | None = None) -> Delivery:  # fmt: skip
-    """Send the outbox's due messages, oldest first, each claimed so no other sender takes it."""
-    now = now or datetime.now(UTC)
+def _system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def deliver(engine: Engine, transport: Transport, sender: str, now: datetime | None = None, limit: int = BATCH,
+            brand: Brand | None = None, clock: Callable[[], datetime] | None = None) -> Delivery:  # fmt: skip
+    """Send the outbox's messages due at `now`, oldest first, each claimed so no other sender takes it. A claim's
+    lease and a retry's time count from `clock` at that moment, not from the round's start: a round on a slow server
+    can outlast a lease. The clock is the system's, or, given only `now`, stays at it (a round at a chosen time)."""
+    at = now or (clock or _system_clock)()
+    if clock is None:
+        clock = _system_clock if now is None else lambda: at
+    now = at
     due = select(OutboxMail.id).where(OutboxMail.status == "queued", OutboxMail.next_attempt_at <= now)
     with engine.connect() as conn:
         ids = list(conn.scalars(due.order_by(OutboxMail.id).limit(limit)))
@@ -310,24 +217,24 @@ def deliver(engine: Engine, transport: Transport, sender: str, now: datetime | N
     batch = getattr(transport, "batch", None)  # one connection for the round, where the transport has them
     with batch() if batch is not None else nullcontext(transport.send) as send:
         for mail_id in ids:
-            outcome = _deliver_one(engine, mail_id, send, sender, now, brand)
+            outcome = _deliver_one(engine, mail_id, send, sender, now, clock, brand)
             sent += outcome == "sent"
             retrying += outcome in ("retry", "stop")
             failed += outcome == "failed"
-            if outcome == "stop":  # the server cannot be reached: the rest wait for the next round, untouched
+            if outcome == "stop":  # the server cannot be reached or refuses us: the rest wait, untouched
                 break
     return Delivery(sent, retrying, failed)
 
 
-def _deliver_one(engine: Engine, mail_id: int, send: Callable[[EmailMessage], None], sender: str,
-                 now: datetime, brand: Brand | None = None) -> str | None:  # fmt: skip
+def _deliver_one(engine: Engine, mail_id: int, send: Callable[[EmailMessage], None], sender: str, now: datetime,
+                 clock: Callable[[], datetime], brand: Brand | None = None) -> str | None:  # fmt: skip
     """Claim and send one message: sent, retry, failed (given up), stop (to retry, and the round ends), or None when
     another sender has it."""
     with engine.begin() as conn:  # the claim: only one sender's UPDATE finds the row still due
         claimed = conn.execute(
             update(OutboxMail)
             .where(OutboxMail.id == mail_id, OutboxMail.status == "queued", OutboxMail.next_attempt_at <= now)
-            .values(next_attempt_at=now + LEASE)
+            .values(next_attempt_at=clock() + LEASE)
         ).rowcount
     if not claimed:
         return None
@@ -338,14 +245,15 @@ def _deliver_one(engine: Engine, mail_id: int, send: Callable[[EmailMessage], No
         send(_message(mail, sender, brand))
     except (OSError, smtplib.SMTPException, ValueError) as exc:
         attempts, error = mail.attempts + 1, f"{type(exc).__name__}: {exc}"[:500]
-        if attempts >= MAX_ATTEMPTS or _permanent(exc):
+        mine = _this_message(exc)  # a login refused (535) is the server's answer too, yet not about this message
+        if attempts >= MAX_ATTEMPTS or (mine and _permanent(exc)):
             outcome, values = "failed", {"status": "failed"}
         else:
-            outcome = "retry" if _this_message(exc) else "stop"
-            values = {"next_attempt_at": now + RETRY_AFTER * 2 ** (attempts - 1)}
+            outcome = "retry" if mine else "stop"
+            values = {"next_attempt_at": clock() + RETRY_AFTER * 2 ** (attempts - 1)}
         values |= {"attempts": attempts, "last_error": error}
     else:
-        values = {"status": "sent", "sent_at": datetime.now(UTC), "attempts": mail.attempts + 1, "last_error": None}
+        values = {"status": "sent", "sent_at": clock(), "attempts": mail.attempts + 1, "last_error": None}
     with engine.begin() as conn:
         conn.execute(update(OutboxMail).where(OutboxMail.id == mail_id).values(**values))
     return outcome

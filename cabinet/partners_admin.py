@@ -23,7 +23,7 @@ from cabinet.invites import add_user, checked_login
 from cabinet.mail import tell_partner
 from cabinet.password_reset import send_welcome
 from cabinet.passwords import UNUSABLE_HASH, hash_password, random_password
-from cabinet.program import program_timezone
+from cabinet.program import program_locale, program_timezone
 from cabinet.store.models import CommissionPlan, Partner, ProgramSettings, Tier, User
 
 STATUSES = ("pending", "active", "paused", "blocked")  # pending: an application to join (cabinet.invites)
@@ -172,7 +172,8 @@ def create_partner(session: Session, scope: Scope, new: NewPartner,
                    welcome: tuple[str, bytes] | None = None) -> tuple[Partner, str | None]:  # fmt: skip
     """Add an active partner and its login (admins); the partner and the login's password, made here and shown
     once, or, with `welcome` (the cabinet's address and the link key), None: the login is emailed a link to set its
-    own. The partner is in the base currency and the program's time zone; audit-logged."""
+    own. The partner is in the base currency and the program's time zone, its login in the program's language;
+    audit-logged."""
     if scope.role != ROLE_ADMIN or scope.impersonated_by:
         raise ScopeError(f"{scope.username!r} may not add partners", "partners.admin_only")
     username, name, email = checked_login(session, new.username, new.name, new.email)
@@ -187,7 +188,8 @@ def create_partner(session: Session, scope: Scope, new: NewPartner,
     session.flush()
     password = None if welcome is not None else random_password()
     user = User(username=username, email=email, display_name=name, role="partner", partner_id=partner.id,
-                password_hash=hash_password(password) if password else UNUSABLE_HASH, timezone=zone)  # fmt: skip
+                password_hash=hash_password(password) if password else UNUSABLE_HASH, timezone=zone,
+                locale=program_locale(session))  # fmt: skip
     add_user(session, user)
     if welcome is not None:
         send_welcome(session, user, *welcome)

@@ -71,6 +71,11 @@ def program_timezone(session: Session) -> str:
     return session.scalar(select(ProgramSettings.default_timezone)) or "UTC"
 
 
+def program_locale(session: Session) -> str:
+    """The program's language: new users start in it (and get their welcome email in it), unless they chose one."""
+    return session.scalar(select(ProgramSettings.default_locale)) or "en"
+
+
 def support_email(session: Session) -> str | None:
     """Where partners write for what the cabinet does not do itself (new promo codes, payout details)."""
     return session.scalar(select(ProgramSettings.support_email))

@@ -12,8 +12,10 @@ attached; the message says to open the view in the cabinet.
 
 `cabinet mail send --every 60s` (beside the app under `cabinet serve`) queues what is due in each round. Each view is
 sent once per day, week or month: the period it was sent for is written with a conditional UPDATE in the transaction
-that queues the message, so two senders never send it twice. A disabled or locked login, a partner not active, or an
-address missing gets nothing. A report that cannot be made (a filter no longer allowed) is said in the message.
+that queues the message, so two senders never send it twice. A disabled or locked login, one whose tier no longer
+has the view's page, a partner not active, or an address missing gets nothing (the period is claimed all the same).
+A report that cannot be made (a filter no longer allowed) is said in the message; a report with no data says so and
+attaches nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import polars as pl
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
@@ -108,13 +111,15 @@ def queue_reports(engine: Engine, wh: Warehouse, base_url: str | None = None, no
         return 0
     with session_scope(engine) as session:
         scheduled = session.execute(
-            select(SavedView.id, SavedView.email_every, SavedView.emailed_for, User.username, User.timezone)
+            select(
+                SavedView.id, SavedView.page, SavedView.email_every, SavedView.emailed_for, User.username, User.timezone
+            )
             .join(User, User.id == SavedView.user_id)
             .where(SavedView.email_every.is_not(None), SavedView.page == "reports", User.is_active.is_(True))
             .order_by(SavedView.id)
         ).all()
     queued = 0
-    for view_id, every, sent_for, username, tz in scheduled:
+    for view_id, page, every, sent_for, username, tz in scheduled:
         key = due_for(every, now, tz or "UTC")
         if key == sent_for:
             continue
@@ -126,7 +131,7 @@ def queue_reports(engine: Engine, wh: Warehouse, base_url: str | None = None, no
                 .where(SavedView.id == view_id, SavedView.emailed_for.is_distinct_from(key))
                 .values(emailed_for=key)
             )
-            if not claimed.rowcount or user is None or not _may_receive(session, user):  # type: ignore[attr-defined]
+            if not claimed.rowcount or user is None or not _may_receive(session, user, page):  # type: ignore[attr-defined]
                 continue
             view = session.get(SavedView, view_id)
             login = session.get(User, user.user_id)
@@ -135,8 +140,11 @@ def queue_reports(engine: Engine, wh: Warehouse, base_url: str | None = None, no
     return queued
 
 
-def _may_receive(session: Session, user: SessionUser) -> bool:
-    """A partner's login only while its partner is active; staff logins while they are enabled."""
+def _may_receive(session: Session, user: SessionUser, page: str) -> bool:
+    """A login that may open the view's page now (a tier can lose it: the page is then not in its menu), and a
+    partner's login only while its partner is active; staff logins while they are enabled."""
+    if not user.has(page):  # the saved views' pages are named as the features they need
+        return False
     if user.partner_id is None:
         return True
     partner = session.get(Partner, user.partner_id)
@@ -189,7 +197,7 @@ def _queue_one(session: Session, wh: Warehouse, view: SavedView, user: SessionUs
             error = str(exc)
             values["lines"] = lambda loc: translate("mail.report_failed", loc, error=error)
         else:
-            rows = max(frame.height - 1, 0) if req.group_by else frame.height  # the totals row is not one
+            rows = _rows(frame, req)
             totals = frame.tail(1).to_dicts()[0] if frame.height else {}
             values["lines"] = lambda loc: _totals(totals, req, currency, loc, rows, beside)
             if rows > 0 and frame.height <= MAX_ROWS:
@@ -199,7 +207,18 @@ def _queue_one(session: Session, wh: Warehouse, view: SavedView, user: SessionUs
     return _send(session, login, values, attachment)
 
 
+def _rows(frame: pl.DataFrame, req: ReportRequest) -> int:
+    """The report's rows, its totals row not counted. Without a grouping the report is its totals row alone, there
+    even for a period with nothing in it: one row when any of its values (in either period) is not nothing."""
+    if req.group_by:
+        return max(frame.height - 1, 0)
+    return int(any(v is not None and v != 0 for row in frame.iter_rows() for v in row))
+
+
 def _send(session: Session, login: User, values: dict[str, object], attachment: tuple[str, bytes] | None) -> int:
+    if attachment is not None:  # said only where it is true: not beside "nothing is attached"
+        lines = values["lines"]
+        values["lines"] = lambda loc: f"{lines(loc)}\n\n{translate('mail.report_attached', loc)}"  # type: ignore[operator]
     mail = tell_user(session, login, "report", "report", **values)
     if mail is None:
         return 0

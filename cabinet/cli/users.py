@@ -18,6 +18,7 @@ from cabinet.cli._app import CliError, app, console, read_password_file, store_e
 from cabinet.i18n import LOCALES, translate
 from cabinet.invites import InviteError, add_user, checked_login
 from cabinet.passwords import UNUSABLE_HASH, random_password
+from cabinet.program import program_locale
 from cabinet.store.db import session_scope
 from cabinet.store.models import ROLES, Partner, User
 from cabinet.twofactor import reset as reset_second_factor
@@ -65,7 +66,7 @@ def add(
     partner_id: Annotated[int | None, typer.Option(help="The partner a partner user belongs to.")] = None,
     email: Annotated[str | None, typer.Option(help="E-mail address.")] = None,
     name: Annotated[str | None, typer.Option(help="Display name.")] = None,
-    locale: Annotated[str, typer.Option(help="en or ru.")] = "en",
+    locale: Annotated[str | None, typer.Option(help="en or ru (default: the program's language of new users).")] = None,
     password_file: Annotated[Path | None, typer.Option(help="File holding the password.")] = None,
 ) -> None:
     """Add a login (password from --password-file, $CABINET_USER_PASSWORD, a prompt, or generated)."""
@@ -75,7 +76,7 @@ def add(
         raise CliError("a partner user needs --partner-id")
     if role != "partner" and partner_id is not None:
         raise CliError("only partner users belong to a partner; drop --partner-id")
-    if locale not in LOCALES:
+    if locale is not None and locale not in LOCALES:
         raise CliError(f"locale must be one of {', '.join(LOCALES)}, not {locale!r}")
     if partner_id is not None and not 0 < partner_id < 2**31:
         raise CliError(f"no partner with id {partner_id}")
@@ -89,7 +90,7 @@ def add(
         if partner_id is not None and session.get(Partner, partner_id) is None:
             raise CliError(f"no partner with id {partner_id}")
         user = User(username=username, email=email, display_name=name, role=role, partner_id=partner_id,
-                    locale=locale, password_hash=UNUSABLE_HASH)  # fmt: skip
+                    locale=locale or program_locale(session), password_hash=UNUSABLE_HASH)  # fmt: skip
         try:
             add_user(session, user)
         except InviteError as exc:  # `users add` of the same name at the same moment

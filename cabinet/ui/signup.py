@@ -11,7 +11,7 @@ import streamlit as st
 from cabinet.access import Scope
 from cabinet.config import PROJECT_ROOT
 from cabinet.ui import store
-from cabinet.ui.text import current_locale, t
+from cabinet.ui.text import LOCALE_KEY, t
 from cabinet.ui.widgets import show_refusal
 
 _DONE_KEY = "invite_applied"
@@ -53,7 +53,8 @@ def _form(token: str | None, parent: str) -> None:
     if not sent:
         return
     try:
-        store.apply_to_join(token, store.Application(**values, locale=current_locale()))
+        # the language the applicant picked on the login page, else the program's (`invites.apply`)
+        store.apply_to_join(token, store.Application(**values, locale=st.session_state.get(LOCALE_KEY)))
     except store.InviteError as exc:
         show_refusal(exc)
         return

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, select
 
 from cabinet.config import Settings
 from cabinet.store.db import session_scope
-from cabinet.store.models import User
+from cabinet.store.models import ProgramSettings, User
 from tests.auth.test_auth import _cli, alice  # noqa: F401 - the fixture
 from tests.conftest import TEST_LINK_KEY
 
@@ -84,6 +84,10 @@ def test_users_add_checks_as_the_cabinet_does(alice: Engine) -> None:  # noqa: F
         assert done.returncode != 0 and said in _said(done) and "Traceback" not in done.stderr, args
     with session_scope(alice) as s:
         assert s.scalar(select(func.count()).select_from(User)) == 2  # alice and bob
+        s.scalar(select(ProgramSettings)).default_locale = "ru"
+    assert _cli(["users", "add", "dasha", "--role", "manager"], env).returncode == 0
+    with session_scope(alice) as s:  # no --locale: the program's language of new users
+        assert s.scalar(select(User.locale).where(User.username == "dasha")) == "ru"
 
 
 def test_serve_and_demo_refuse_bad_options_before_starting(settings: Settings) -> None:

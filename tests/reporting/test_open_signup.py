@@ -18,7 +18,7 @@ from cabinet.invites import Application, InviteError, applications, apply, signu
 from cabinet.partners_admin import PartnerChange, update_partner
 from cabinet.program_edit import current, update_program
 from cabinet.store.db import session_scope
-from cabinet.store.models import AuditLog, Partner, User
+from cabinet.store.models import AuditLog, Partner, ProgramSettings, User
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import ROOT
 from tests.reporting.test_pages import _open as open_page
@@ -62,6 +62,7 @@ def test_an_admin_opens_applications_and_one_is_approved_with_a_plan(program: Pr
         assert signup_open(s)
         log = s.scalar(select(AuditLog).where(AuditLog.action == "program_changed"))
         assert log.details == {"signup_open": ["False", "True"]}
+        s.scalar(select(ProgramSettings)).default_locale = "ru"  # the applicant picks no language: the program's
 
     page = _login_page()
     assert [e.label for e in page.expander] == [translate("reset.forgot"), translate("invite.open_title")]
@@ -82,6 +83,7 @@ def test_an_admin_opens_applications_and_one_is_approved_with_a_plan(program: Pr
         assert (new.status, new.parent_id, new.manager_user_id, new.plan_id, new.tier_code, new.currency) == (
             "pending", None, None, None, "bronze", "USD")  # fmt: skip
         assert s.scalar(select(AuditLog.details).where(AuditLog.action == "partner_applied"))["parent"] is None
+        assert s.scalar(select(User.locale).where(User.username == "open_applicant")) == "ru"
         admin, manager = build_session_user(store_engine, "root"), build_session_user(store_engine, "mgr")
         assert applications(s, admin.scope) == 1 and applications(s, manager.scope) == 0  # admins decide these
         new_id, plan_id = new.id, s.get(Partner, program.tiny.parent).plan_id

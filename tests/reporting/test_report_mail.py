@@ -203,3 +203,69 @@ def test_a_view_saved_beside_the_period_before_says_each_change(program: Program
     # four weeks later the tiny program's 1 and 2 November are in the 30 days before: everything gone since
     assert queue_reports(store_engine, wh, None, datetime(2026, 12, 7, 6, tzinfo=UTC)) == 1
     assert "Clicks: 0 (-100.0%)\nFTDs: 0 (-100.0%)" in _mails(store_engine)[-1].body
+
+
+def test_nothing_for_a_login_whose_tier_no_longer_has_reports(program: Program, store_engine: Engine) -> None:
+    view_id = _view(program, store_engine)
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    with session_scope(store_engine) as s:
+        tier = s.get(Tier, s.get(Partner, program.tiny.parent).tier_code)
+        tier.features = [f for f in tier.features if f != "reports"]
+    assert queue_reports(store_engine, wh, None, MONDAY) == 0 and _mails(store_engine) == []
+    with session_scope(store_engine) as s:  # the week is over for it: Reports back, the next week's goes
+        assert s.get(SavedView, view_id).emailed_for == "2026-11-09"
+        tier = s.get(Tier, s.get(Partner, program.tiny.parent).tier_code)
+        tier.features = [*tier.features, "reports"]
+    assert queue_reports(store_engine, wh, None, MONDAY) == 0
+    assert queue_reports(store_engine, wh, None, datetime(2026, 11, 16, 6, tzinfo=UTC)) == 1
+
+
+@pytest.mark.parametrize("compare", [False, True])
+def test_a_view_without_a_grouping_and_no_data_says_so_without_a_file(
+    program: Program, store_engine: Engine, compare: bool
+) -> None:
+    """Without a grouping the report is its totals row, there even when the period has nothing in it."""
+    view_id = _view(program, store_engine)
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    with session_scope(store_engine) as s:  # the tiny program's events are on 1 and 2 November
+        s.get(SavedView, view_id).params = VIEW | {"period": "custom", "dates": ["2026-10-01", "2026-10-05"],
+                                                   "group_by": [], "compare": compare}  # fmt: skip
+    assert queue_reports(store_engine, wh, None, MONDAY) == 1
+    [mail] = _mails(store_engine)
+    assert "No data in this period: nothing is attached." in mail.body and "row(s)" not in mail.body
+    assert mail.attachment is None and "attached as a spreadsheet" not in mail.body
+    with session_scope(store_engine) as s:  # a period with data: its totals, and the file
+        s.get(SavedView, view_id).params = VIEW | {"group_by": [], "compare": compare}
+    assert queue_reports(store_engine, wh, None, datetime(2026, 11, 16, 6, tzinfo=UTC)) == 1
+    mail = _mails(store_engine)[-1]
+    assert "1 row(s). Totals:\nClicks: 2\nFTDs: 1\nCommission: $100.00" in mail.body and mail.attachment is not None
+
+
+def test_only_a_message_with_a_file_says_one_is_attached(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view_id = _view(program, store_engine, every="month")
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    with session_scope(store_engine) as s:
+        s.get(SavedView, view_id).params = VIEW | {"period": "last_month"}
+        s.scalar(select(User).where(User.username == "p_parent")).locale = "ru"
+    assert queue_reports(store_engine, wh, None, datetime(2026, 12, 1, 6, tzinfo=UTC)) == 1
+    with_file = _mails(store_engine)[-1]
+    assert with_file.attachment is not None and "Отчёт приложен таблицей" in with_file.body
+    for params in (VIEW | {"period": "yesterday"}, VIEW | {"metrics": ["revenue_secret"]},
+                   VIEW | {"period": "custom", "dates": ["2026-11-01", "soon"]}):  # fmt: skip
+        with session_scope(store_engine) as s:
+            view = s.get(SavedView, view_id)
+            view.params, view.emailed_for = params, None
+        assert queue_reports(store_engine, wh, None, datetime(2026, 12, 1, 6, tzinfo=UTC)) == 1
+        without = _mails(store_engine)[-1]
+        assert without.attachment is None and "ничего не приложено" in without.body
+        assert "приложен таблицей" not in without.body
+    monkeypatch.setattr("cabinet.report_mail.MAX_ROWS", 1)  # a day and the totals: too many to attach
+    with session_scope(store_engine) as s:
+        view = s.get(SavedView, view_id)
+        view.params, view.emailed_for = VIEW | {"period": "last_month"}, None
+    assert queue_reports(store_engine, wh, None, datetime(2026, 12, 1, 6, tzinfo=UTC)) == 1
+    too_big = _mails(store_engine)[-1]
+    assert too_big.attachment is None and "слишком много для вложения" in too_big.body
+    assert "приложен таблицей" not in too_big.body
