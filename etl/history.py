@@ -226,6 +226,10 @@ def maybe_move(
     if newest is None:
         return None
     boundary = datetime(newest.year, newest.month, newest.day) - timedelta(days=hot_days)
+    moved_before = _hist_meta(con, "boundary") if is_attached(con) else None
+    if moved_before is not None:  # never back (more hot days than before): the keys of the history's clicks after
+        # an earlier boundary are only in `click_keys`, which a move and each run trim from the boundary on
+        boundary = max(boundary, datetime.fromisoformat(moved_before))
     old = int(scalar(con, "select count(*) from clicks where ts < ?", [boundary]) or 0)
     if old < min_rows:
         return None

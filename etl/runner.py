@@ -153,14 +153,27 @@ def _publish_error(wh_dir: Path, run_id: int, exc: Exception, planned: str | Non
 
 
 def _unpublished_commit(con: duckdb.DuckDBPyConnection, warehouse_dir: Path) -> bool:
-    last = scalar(
-        con, "select snapshot from etl_runs where status = 'ok' and snapshot is not null order by run_id desc"
-    )
+    """Whether a run after the published one committed a change readers never got: killed between its commit and
+    its publish, or a chunk of a backfill whose later chunks never committed (a chunk leaves publishing to the last,
+    and commits with no snapshot name)."""
     try:
         current = read_current(warehouse_dir)
     except CurrentError:  # damaged by hand: publishing writes a valid one
         return True
-    return current is None or (last is not None and last != current.path.name)
+    if current is None:
+        return True
+    last = scalar(
+        con, "select snapshot from etl_runs where status = 'ok' and snapshot is not null order by run_id desc"
+    )
+    if last is not None and last != current.path.name:
+        return True
+    later = scalar(
+        con,
+        "select count(*) from etl_runs where status = 'ok' and run_id > ? "
+        "and (snapshot is not null or files > 0 or commissions > 0)",
+        [current.run_id],
+    )
+    return bool(later)
 
 
 def _mark_interrupted(con: duckdb.DuckDBPyConnection) -> None:

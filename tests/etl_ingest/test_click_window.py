@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from etl.schema import ensure_schema
+from queries.warehouse import Warehouse
 from tests.etl_ingest.conftest import CLICK_HEADER, NOW, Tiny, conserved
 
 HEADER = "click_id,ts,link_token,ip,user_agent\n"
@@ -175,6 +176,42 @@ def test_a_backfill_stopped_between_chunks_has_its_rollups_built_by_the_next_run
     result = tiny.run()
     assert result.published is not None and tiny.rows("select count(*) from clicks") == [(3,)]
     assert tiny.rows(ROLLUP_VS_FACTS) == [(0,)] and tiny.rows("select sum(clicks) from rollup_hourly") == [(3,)]
+
+
+def test_a_chunk_committed_before_a_stop_is_published_by_the_next_run_even_with_nothing_new(
+    tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backfill stopped after its first chunk committed, and its other files taken out of the inbox: the next run
+    finds nothing new, and must still publish what that chunk loaded (readers would never see it)."""
+    from etl import commission
+    from etl.runner import EtlRunError
+
+    _clicks(tiny, "c0.csv", [("ch0", "2026-11-01T10:00:00Z", "192.0.2.9")])
+    assert tiny.run().published is not None
+    monkeypatch.setenv("CABINET_ETL_CHUNK_MB", "0.000001")
+    for i in range(1, 4):
+        _clicks(tiny, f"c{i}.csv", [(f"ch{i}", f"2026-11-0{i + 1}T10:00:00Z", f"192.0.2.{i}")])
+    real, runs = commission.compute_commissions, []
+
+    def fail_second(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> object:
+        runs.append(run_id)
+        if len(runs) == 2:
+            raise RuntimeError("stopped in the second chunk")
+        return real(con, run_id, now)
+
+    monkeypatch.setattr(commission, "compute_commissions", fail_second)
+    with pytest.raises(EtlRunError):
+        tiny.run()
+    monkeypatch.setattr(commission, "compute_commissions", real)
+    for name in ("c2.csv", "c3.csv"):
+        (tiny.settings.inbox_dir / "clicks" / name).unlink()  # the operator takes the rest of the backfill away
+    result = tiny.run()
+    assert result.files == [] and result.published is not None
+    wh = Warehouse(tiny.settings.warehouse_dir)
+    try:
+        assert sorted(r[0] for r in wh.cursor().execute("select click_id from clicks").fetchall()) == ["ch0", "ch1"]
+    finally:
+        wh.close()
 
 
 def test_an_unchanged_file_is_not_hashed_again_but_a_rewrite_is(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -379,3 +379,23 @@ def test_a_compact_copy_that_fills_the_disk_leaves_nothing_behind(small_disk: Pa
     check = duckdb.connect(str(fresh), read_only=True)
     assert check.execute("select count(*) from t").fetchall() == [(150000,)]
     check.close()
+
+
+def test_more_hot_days_later_never_moves_the_boundary_back(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An operator raising CABINET_HOT_DAYS: the next move keeps the boundary it had (its keys of the clicks moved
+    after an earlier boundary would be dropped as if the working file held them), so a click id sent again within
+    3 days is still a duplicate."""
+    monkeypatch.setenv(history.HOT_DAYS_ENV, "1")
+    _rows(tiny, "a.csv", [("c1", "01T10:00:00", 1), ("c6", "06T10:00:00", 6), ("c7", "07T20:00:00", 7),
+                          ("c8", "08T10:00:00", 8), ("c9", "09T10:00:00", 9)])  # fmt: skip
+    assert tiny.run().moved is not None  # c1, c6, c7: before Nov 8
+    monkeypatch.setenv(history.HOT_DAYS_ENV, "3")  # Nov 6 from now on
+    _rows(tiny, "b.csv", [("l2", "02T10:00:00", 12), ("l3", "03T10:00:00", 13), ("l4", "04T10:00:00", 14)])
+    second = tiny.run()
+    assert second.moved is not None and second.moved.boundary == datetime(2026, 11, 8)  # late clicks, same boundary
+    _rows(tiny, "c.csv", [("c7", "09T12:00:00", 77)])  # c7 again, 40 h after it came
+    tiny.run()
+    assert tiny.rows("select path, inserted, duplicates from etl_files where path = 'clicks/c.csv'") == [
+        ("clicks/c.csv", 0, 1)
+    ]
+    assert _reader_clicks(tiny).count("c7") == 1
