@@ -115,9 +115,15 @@ def inviting_partner(session: Session, token: str, link_key: bytes, now: datetim
 
 
 def _takes_subpartners(session: Session, partner: Partner) -> bool:
-    """Active, in a tier with sub-partners."""
+    """Active, in a tier with sub-partners: levels of them, and the Sub-partners page, where the link is shared and
+    stopped (a tier that loses the page loses its links too)."""
     tier = session.get(Tier, partner.tier_code)
-    return partner.status == "active" and tier is not None and tier.subpartner_depth > 0
+    return (
+        partner.status == "active"
+        and tier is not None
+        and tier.subpartner_depth > 0
+        and "subpartners" in (tier.features or ())
+    )
 
 
 def can_invite(session: Session, scope: Scope) -> bool:
@@ -171,13 +177,16 @@ def add_user(session: Session, user: User) -> User:
 
 
 def _open_to_one_more(session: Session, now: datetime) -> None:
-    """Refuse an application without an invitation while the program is closed, or when the hour's are taken."""
+    """Refuse an application without an invitation while the program is closed, or when the hour's are taken.
+
+    The hour's count every partner placed at the top of the tree in it, whatever its status now: declining spam as it
+    comes must not make room for more of it. (An admin adding partners by hand uses places too, one form each.)"""
     if not signup_open(session):
         raise InviteError("the program takes new partners by invitation only", "invite.signup_closed")
     recent = (
         select(func.count())
         .select_from(Partner)
-        .where(Partner.parent_id.is_(None), Partner.status == "pending", Partner.created_at > now - timedelta(hours=1))
+        .where(Partner.parent_id.is_(None), Partner.created_at > now - timedelta(hours=1), Partner.created_at <= now)
     )
     if (session.scalar(recent) or 0) >= OPEN_PER_HOUR:
         raise InviteError("too many applications in the last hour", "invite.busy")

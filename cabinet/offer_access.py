@@ -6,6 +6,11 @@ run the offer, as for every offer). Until then the partner sees the offer under 
 cannot make links or get promo codes for it. Like a tier left out of an offer, a rejection or revocation stops new
 links and codes only: the links made while it was approved keep counting, since traffic already sent still arrives.
 Each step is audit-logged and the partner's logins are emailed the decision.
+
+A request waits for a decision only while its offer is active and needs approval. When the offer is made open, paused
+or archived, its requests stay as they are, out of the staff's queue (and of the home page's and digest's counts) and
+refused a decision, since the partner would be told "declined" about an offer it runs freely or cannot run at all;
+they come back if the offer is active and needs approval again.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from cabinet.access import ROLE_ADMIN, ROLE_MANAGER, Scope, ScopeError, scoped_partner
@@ -128,13 +133,15 @@ def _staff(scope: Scope) -> None:
 
 
 def queue(session: Session, scope: Scope, statuses: tuple[str, ...] = ("requested",)) -> list[QueueItem]:
-    """The accesses of the scope's partners in these statuses (staff), the oldest request first."""
+    """The accesses of the scope's partners in these statuses (staff) to offers that need approval, the oldest
+    request first; requests only while their offer is active (`_waits`)."""
     _staff(scope)
     query = (
         select(OfferAccess, Partner.name, Offer.name)
         .join(Partner, Partner.id == OfferAccess.partner_id)
         .join(Offer, Offer.id == OfferAccess.offer_id)
-        .where(OfferAccess.status.in_(statuses))
+        .where(OfferAccess.status.in_(statuses), Offer.access == "approval")
+        .where(or_(OfferAccess.status != "requested", Offer.status == "active"))
         .order_by(OfferAccess.requested_at, OfferAccess.id)
     )
     if scope.partner_ids is not None:
@@ -166,9 +173,17 @@ def _open(session: Session, scope: Scope, access_id: int, status: str, key: str)
     return access
 
 
+def _waits(offer: Offer | None) -> bool:
+    """A request on this offer waits for a decision: the offer is active and needs approval."""
+    return offer is not None and offer.access == "approval" and offer.status == "active"
+
+
 def decide(session: Session, scope: Scope, access_id: int, approve: bool, reason: str = "") -> OfferAccess:
-    """Approve or reject a request of a partner in the scope; a rejection takes a reason, which the partner reads."""
+    """Approve or reject a request of a partner in the scope, while its offer is active and needs approval; a
+    rejection takes a reason, which the partner reads."""
     access = _open(session, scope, access_id, "requested", "access.no_request")
+    if not _waits(session.get(Offer, access.offer_id)):
+        raise AccessError(f"offer {access.offer_id} is open, paused or archived now", "access.not_waiting")
     text = _text(reason, "access.reason_too_long")
     if not approve and not text:
         raise AccessError("a rejection takes a reason", "access.reason_needed")
@@ -176,8 +191,12 @@ def decide(session: Session, scope: Scope, access_id: int, approve: bool, reason
 
 
 def revoke(session: Session, scope: Scope, access_id: int, reason: str) -> OfferAccess:
-    """Take an approved access back, with a reason the partner reads (new links and codes stop; links made stay)."""
+    """Take an approved access back, with a reason the partner reads (new links and codes stop; links made stay);
+    refused while the offer is open to every partner."""
     access = _open(session, scope, access_id, "approved", "access.not_approved")
+    offer = session.get(Offer, access.offer_id)
+    if offer is None or offer.access != "approval":
+        raise AccessError(f"offer {access.offer_id} needs no approval", "access.offer_open")
     text = _text(reason, "access.reason_too_long")
     if not text:
         raise AccessError("a revocation takes a reason", "access.reason_needed")

@@ -174,7 +174,7 @@ def catalogue(session: Session, scope: Scope) -> list[CatalogueRow]:
     return [
         CatalogueRow(o.id, o.name, o.vertical, o.status, tuple(o.tiers_allowed or ()), len(o.landing_urls or ()),
                      links.get(o.id, 0), partners.get(o.id, 0), creatives.get(o.id, 0), codes.get(o.id, 0), o.access,
-                     requests.get(o.id, 0))
+                     requests.get(o.id, 0) if o.access == "approval" and o.status == "active" else 0)  # as the queue
         for o in offers
     ]  # fmt: skip
 

@@ -140,6 +140,8 @@ def update_partner(session: Session, scope: Scope, partner_id: int, change: Part
         raise PartnerChangeError(f"status {change.status!r}", "partners.bad_status")
     if change.status == "pending" and partner.status != "pending":  # only an application is pending
         raise PartnerChangeError("a partner cannot become an application again", "partners.not_pending_again")
+    if partner.status == "pending" and change.status == "paused":  # it would be let in unapproved, the applicant untold
+        raise PartnerChangeError("an application is approved or declined, not paused", "partners.pending_decide")
     # the manager it has is kept even when that login is disabled now; a new one must be an active manager
     kept = change.manager_user_id is not None and change.manager_user_id == partner.manager_user_id
     _check_choices(session, change.tier_code, None if kept else change.manager_user_id, change.plan_id)

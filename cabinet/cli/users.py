@@ -18,7 +18,7 @@ from cabinet.cli._app import CliError, app, console, read_password_file, store_e
 from cabinet.i18n import LOCALES, translate
 from cabinet.invites import InviteError, add_user, checked_login
 from cabinet.passwords import UNUSABLE_HASH, random_password
-from cabinet.program import program_locale
+from cabinet.program import program_locale, program_timezone
 from cabinet.store.db import session_scope
 from cabinet.store.models import ROLES, Partner, User
 from cabinet.twofactor import reset as reset_second_factor
@@ -69,7 +69,9 @@ def add(
     locale: Annotated[str | None, typer.Option(help="en or ru (default: the program's language of new users).")] = None,
     password_file: Annotated[Path | None, typer.Option(help="File holding the password.")] = None,
 ) -> None:
-    """Add a login (password from --password-file, $CABINET_USER_PASSWORD, a prompt, or generated)."""
+    """Add a login (password from --password-file, $CABINET_USER_PASSWORD, a prompt, or generated), as the Logins
+    page does: none for a blocked partner; a partner's login in its time zone and handling payouts, staff in the
+    program's."""
     if role not in ROLES:
         raise CliError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     if role == "partner" and partner_id is None:
@@ -87,10 +89,15 @@ def add(
         username, name, email = checked_new_login(
             session, username, name or username, email or f"{username}@example.com"
         )
-        if partner_id is not None and session.get(Partner, partner_id) is None:
+        partner = session.get(Partner, partner_id) if partner_id is not None else None
+        if partner_id is not None and partner is None:
             raise CliError(f"no partner with id {partner_id}")
+        if partner is not None and partner.status == "blocked":  # as the Logins page (`logins_admin.add_login`)
+            raise CliError(translate("logins.partner_blocked", "en", partner=partner_id))
+        zone = (partner.timezone if partner is not None else None) or program_timezone(session)
         user = User(username=username, email=email, display_name=name, role=role, partner_id=partner_id,
-                    locale=locale or program_locale(session), password_hash=UNUSABLE_HASH)  # fmt: skip
+                    locale=locale or program_locale(session), timezone=zone, payouts_access=True,
+                    password_hash=UNUSABLE_HASH)  # fmt: skip
         try:
             add_user(session, user)
         except InviteError as exc:  # `users add` of the same name at the same moment

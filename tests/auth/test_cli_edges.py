@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, select
 
 from cabinet.config import Settings
 from cabinet.store.db import session_scope
-from cabinet.store.models import ProgramSettings, User
+from cabinet.store.models import Partner, ProgramSettings, User
 from tests.auth.test_auth import _cli, alice  # noqa: F401 - the fixture
 from tests.conftest import TEST_LINK_KEY
 
@@ -88,6 +88,28 @@ def test_users_add_checks_as_the_cabinet_does(alice: Engine) -> None:  # noqa: F
     assert _cli(["users", "add", "dasha", "--role", "manager"], env).returncode == 0
     with session_scope(alice) as s:  # no --locale: the program's language of new users
         assert s.scalar(select(User.locale).where(User.username == "dasha")) == "ru"
+
+
+def test_users_add_does_what_the_logins_page_does(alice: Engine) -> None:  # noqa: F811
+    """No login for a blocked partner; a partner's login in the partner's time zone, staff in the program's, as
+    `logins_admin.add_login` makes them."""
+    env = {"CABINET_USER_PASSWORD": "a-long-password"}
+    with session_scope(alice) as s:
+        s.scalar(select(ProgramSettings)).default_timezone = "Asia/Tokyo"
+        blocked = Partner(name="Blocked", tier_code="bronze", status="blocked", timezone="Europe/Berlin")
+        berlin = Partner(name="Berlin", tier_code="bronze", timezone="Europe/Berlin")
+        s.add_all([blocked, berlin])
+        s.flush()
+        blocked_id, berlin_id = blocked.id, berlin.id
+    done = _cli(["users", "add", "eve", "--role", "partner", "--partner-id", str(blocked_id)], env)
+    assert done.returncode != 0 and f"Partner {blocked_id} is blocked" in _said(done) and "Traceback" not in done.stderr
+    for args in (["frank", "--role", "partner", "--partner-id", str(berlin_id)], ["gina", "--role", "manager"]):
+        assert _cli(["users", "add", *args], env).returncode == 0, args
+    with session_scope(alice) as s:
+        made = {
+            u.username: (u.timezone, u.payouts_access) for u in s.scalars(select(User).where(User.username != "alice"))
+        }
+    assert made == {"frank": ("Europe/Berlin", True), "gina": ("Asia/Tokyo", True)}
 
 
 def test_serve_and_demo_refuse_bad_options_before_starting(settings: Settings) -> None:

@@ -19,13 +19,14 @@ from cabinet.invites import (
     InviteError,
     applications,
     apply,
+    can_invite,
     inviting_partner,
     own_invite_token,
     stop_invites,
 )
 from cabinet.partners_admin import PartnerChange, PartnerChangeError, update_partner
 from cabinet.store.db import session_scope
-from cabinet.store.models import AuditLog, Partner, User
+from cabinet.store.models import AuditLog, Partner, Tier, User
 from cabinet.tracking import LinkError, NewLink, create_link
 from tests.conftest import TEST_LINK_KEY
 from tests.reporting.conftest import Program
@@ -85,6 +86,24 @@ def test_an_applicant_waits_for_its_manager_then_joins_the_inviters_tree(
     assert parent_user is not None and new_id in parent_user.scope.subpartner_ids
 
 
+def test_an_application_is_approved_or_declined_never_paused(program: Program, store_engine: Engine) -> None:
+    """Pausing an application would give its login its tier's pages and figures with nobody approving it, and the
+    applicant no word: refused, and the application waits as before."""
+    new_id = _apply(store_engine, _token(program, store_engine))
+    mgr = build_session_user(store_engine, "mgr")
+    assert mgr is not None
+    with session_scope(store_engine) as s:
+        new = s.get(Partner, new_id)
+        with pytest.raises(PartnerChangeError) as refused:
+            update_partner(s, mgr.scope, new_id, PartnerChange("paused", "bronze", new.manager_user_id, new.plan_id,
+                                                               reason="later"))  # fmt: skip
+        assert refused.value.key == "partners.pending_decide"
+    with session_scope(store_engine) as s:
+        assert s.get(Partner, new_id).status == "pending" and applications(s, mgr.scope) == 1
+    waiting = build_session_user(store_engine, "new_sub")
+    assert waiting is not None and waiting.scope.partner_ids == () and not waiting.features
+
+
 def test_forged_expired_foreign_and_closed_invitations_are_refused(program: Program, store_engine: Engine) -> None:
     now = datetime(2026, 11, 10, 12, tzinfo=UTC)
     token = _token(program, store_engine, now)
@@ -120,6 +139,23 @@ def test_forged_expired_foreign_and_closed_invitations_are_refused(program: Prog
         for user in ("p_bronze", "mgr", "root"):
             with pytest.raises(ScopeError):
                 own_invite_token(s, program.users[user].scope, KEY)
+
+
+def test_a_tier_that_loses_the_subpartners_page_loses_its_invitations(program: Program, store_engine: Engine) -> None:
+    """The link is shared and stopped on the Sub-partners page: without that page (levels kept), links shared before
+    are refused, and no new one is made."""
+    token, before = _token(program, store_engine), _counts(store_engine)
+    with session_scope(store_engine) as s:
+        gold = s.get(Tier, "gold")
+        gold.features = [f for f in gold.features if f != "subpartners"]
+        assert gold.subpartner_depth > 0
+    with pytest.raises(InviteError) as closed:
+        _apply(store_engine, token)
+    assert closed.value.key == "invite.closed" and _counts(store_engine) == before
+    with session_scope(store_engine) as s:
+        assert not can_invite(s, program.users["p_parent"].scope)
+        with pytest.raises(ScopeError):
+            own_invite_token(s, program.users["p_parent"].scope, KEY)
 
 
 @pytest.mark.parametrize(

@@ -4,13 +4,14 @@ back; only approved partners make links and promo codes for the offer; each step
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from cabinet.access import ScopeError, build_session_user
 from cabinet.offer_access import AccessError, decide, grant, partner_view, queue, request_access, revoke
 from cabinet.promo import code_offers
 from cabinet.store.db import session_scope
-from cabinet.store.models import AuditLog, Offer, OfferAccess, OutboxMail, Partner, TrackingLink
+from cabinet.store.models import AuditLog, Offer, OfferAccess, OutboxMail, Partner, TrackingLink, User
 from cabinet.tracking import LinkError, NewLink, create_link, promotable_offers
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open as open_page
@@ -30,6 +31,13 @@ def vip(program: Program, store_engine: Engine) -> tuple[Program, int]:
 def _ids(program: Program, engine: Engine, user: str, partner: int) -> set[int]:
     with session_scope(engine) as s:
         return {o.id for o in promotable_offers(s, program.users[user].scope, partner)}
+
+
+def _told(session: Session) -> tuple[int, int]:
+    """The decisions audit-logged and emailed so far."""
+    decisions = select(func.count()).select_from(AuditLog).where(AuditLog.action.like("offer_access_%"))
+    mails = select(func.count()).select_from(OutboxMail).where(OutboxMail.kind == "offer_access")
+    return session.scalar(decisions) or 0, session.scalar(mails) or 0
 
 
 def _act(engine: Engine, fn, *args):  # type: ignore[no-untyped-def]
@@ -208,3 +216,47 @@ def test_an_open_offer_made_to_need_approval_keeps_the_partners_running_it(
     with session_scope(store_engine) as s:
         log = s.scalar(select(AuditLog).where(AuditLog.action == "offer_changed"))
     assert log.details["approved_with_the_change"] == [tiny.parent]
+
+
+@pytest.mark.parametrize("change", [{"access": "open"}, {"status": "paused"}, {"status": "archived"}])
+def test_a_request_waits_for_no_decision_while_its_offer_needs_none(
+    vip: tuple[Program, int], store_engine: Engine, change: dict[str, str]
+) -> None:
+    """An offer made open, paused or archived: its request leaves the queue, the to-do and digest counts and the
+    catalogue's, and deciding it is refused with no email (a partner told "declined" about an offer it runs freely);
+    it comes back when the offer is active and needs approval again."""
+    from cabinet.offers_admin import catalogue
+    from cabinet.staff_digest import waiting
+    from cabinet.ui.store import to_do
+
+    program, offer_id = vip
+    tiny, mgr, root = program.tiny, program.users["mgr"].scope, program.users["root"].scope
+    asked = _act(store_engine, request_access, program.users["p_parent"].scope, tiny.parent, offer_id, "")
+    given = _act(store_engine, grant, root, tiny.child, offer_id)
+    with session_scope(store_engine) as s:
+        for field, value in change.items():
+            setattr(s.get(Offer, offer_id), field, value)
+        told = _told(s)
+    with session_scope(store_engine) as s:
+        assert queue(s, mgr) == [] and queue(s, root) == []
+        manager = s.scalar(select(User).where(User.username == "mgr"))
+        assert waiting(s, manager) == []
+        assert [r.requests for r in catalogue(s, root) if r.id == offer_id] == [0]
+    assert to_do(mgr) == []
+    for approve in (False, True):
+        with pytest.raises(AccessError) as refused:
+            _act(store_engine, decide, mgr, asked, approve, "Not now")
+        assert refused.value.key == "access.not_waiting"
+    if change.get("access") == "open":  # nothing to take back from an offer every partner runs
+        with session_scope(store_engine) as s:
+            assert queue(s, root, ("approved",)) == []
+        with pytest.raises(AccessError) as kept:
+            _act(store_engine, revoke, root, given, "Brand bidding")
+        assert kept.value.key == "access.offer_open"
+    with session_scope(store_engine) as s:
+        assert s.get(OfferAccess, asked).status == "requested" and _told(s) == told  # no decision, no email
+        offer = s.get(Offer, offer_id)
+        offer.access, offer.status = "approval", "active"
+    with session_scope(store_engine) as s:
+        assert [q.access_id for q in queue(s, mgr)] == [asked]
+    _act(store_engine, decide, mgr, asked, True, "")

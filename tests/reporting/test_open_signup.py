@@ -121,3 +121,21 @@ def test_a_flood_of_applications_is_cut_at_the_hours_limit(
     assert caught.value.key == "invite.busy" and _counts(store_engine) == before
     with session_scope(store_engine) as s:  # an hour after the first, there is room for one more
         apply(s, None, b"", replace(FORM, username="flood_3"), start + timedelta(minutes=61))
+
+
+def test_declining_applications_as_they_come_makes_no_room_for_more(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hour's limit counts the applications made in it, whatever became of them: declined spam still counts."""
+    monkeypatch.setattr(invites, "OPEN_PER_HOUR", 2)
+    _set_open(program, store_engine, True)
+    start = datetime(2026, 11, 20, 10, tzinfo=UTC)
+    for i in range(2):
+        with session_scope(store_engine) as s:
+            new_id = apply(s, None, b"", replace(FORM, username=f"spam_{i}"), start + timedelta(minutes=i)).id
+            change = PartnerChange("blocked", "bronze", None, None, reason="spam")
+            assert update_partner(s, program.users["root"].scope, new_id, change) == ["status"]
+    before = _counts(store_engine)
+    with pytest.raises(InviteError) as caught, session_scope(store_engine) as s:
+        apply(s, None, b"", replace(FORM, username="spam_2"), start + timedelta(minutes=2))
+    assert caught.value.key == "invite.busy" and _counts(store_engine) == before
