@@ -40,6 +40,9 @@ def status(
     if last and last.get("status") == "failed":
         failed = f"last run {last['run_id']} failed at {last.get('finished_at')}:"
         console.print(Text.assemble((failed, "red"), f" {last.get('error')}"))
+    elif last and int(last.get("run_id") or 0) > snap.run_id:  # runs after the snapshot are not in it: a schedule
+        # that runs and finds nothing new must not look like one that stopped
+        console.print(f"latest run {last['run_id']} at {str(last.get('finished_at'))[:19]} UTC found nothing new")
     _print_rows(cur, "Recent runs" + ("" if all_runs else " that loaded or changed something"), STATUS_RUNS,
                 [all_runs, runs])  # fmt: skip
     idle, latest = cur.execute(STATUS_IDLE).fetchone() or (0, None)

@@ -139,16 +139,19 @@ def serve(
 ) -> None:
     """Start the cabinet (Streamlit) on http://ADDRESS:PORT with the ETL schedule, the mail sender and the postback
     sender beside it."""
-    from etl.schedule import parse_interval
+    from cabinet.cli._every import period_of
+    from cabinet.cli.etl import check_etl_settings
 
     intervals = {"--etl-every": etl_every, "--mail-every": mail_every, "--postbacks-every": postbacks_every}
     for flag, every in intervals.items():
-        try:  # said before anything starts, not by a child that ends at once and takes the cabinet down
-            if every != "off":
-                parse_interval(every)
-        except ValueError as exc:
-            raise CliError(f"{flag}: {exc}") from exc
+        try:  # said before anything starts, as each child checks it, not by one that ends at once and takes the
+            if every != "off":  # cabinet down: an interval of at least 1 s
+                period_of(every)
+        except CliError as exc:
+            raise CliError(f"{flag}: {str(exc).replace('--every ', '')}") from exc
     cfg = settings()
+    if etl_every != "off":
+        check_etl_settings(cfg)  # the schedule's own check: a bad ETL setting (ConfigError) names its variable
     try:  # an uninitialised store, or one an upgrade has not migrated yet, is said here, not by every page
         open_store(cfg.store_url).dispose()
     except StoreUnavailable as exc:

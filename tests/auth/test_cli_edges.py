@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -116,6 +117,7 @@ def test_serve_and_demo_refuse_bad_options_before_starting(settings: Settings) -
     for args, said in (
         (["serve", "--etl-every", "0"], "--etl-every: invalid interval '0'"),
         (["serve", "--mail-every", "1x"], "--mail-every: invalid interval '1x'"),
+        (["serve", "--postbacks-every", "500ms"], "--postbacks-every: must be at least 1s"),  # as the sender says
         (["serve", "--port", "99999"], "less than or equal to 65535"),
         (["demo", "--seed", "-1"], "greater than or equal to 0"),
         (["demo", "--end", "9999-12-31", "--clicks", "1000", "--days", "7"], "--end 9999-12-31: give a day from"),
@@ -123,6 +125,9 @@ def test_serve_and_demo_refuse_bad_options_before_starting(settings: Settings) -
         done = _cli(args)
         assert done.returncode != 0 and said in _said(done) and "Traceback" not in done.stderr, args
     assert not any(settings.inbox_dir.rglob("*.*"))  # the demo wrote no file
+    with patch("cabinet.cli.setup.subprocess.Popen", side_effect=AssertionError("a process was started")):
+        done = _cli(["serve"], {"CABINET_HOT_DAYS": "abc"})  # a setting the ETL schedule beside it would refuse
+    assert done.returncode != 0 and "CABINET_HOT_DAYS" in _said(done) and "cabinet on" not in done.stdout
 
 
 def test_an_etl_memory_limit_out_of_range_is_refused_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:

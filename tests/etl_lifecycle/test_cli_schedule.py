@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -282,6 +283,9 @@ def test_etl_status_lists_the_runs_that_did_something_and_counts_the_idle_ones(
     assert [line.split("│")[1].strip() for line in out.output.splitlines() if line.count("│") == 14] == [
         "4", "3", "2", "1"]  # fmt: skip
     assert "found nothing new" not in out.output
+    assert cli.invoke(app, ["etl", "run"]).exit_code == 0  # nothing new: not in any snapshot, still said
+    out = cli.invoke(app, ["etl", "status"])
+    assert re.search(r"latest run 5 at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC found nothing new", out.output), out.output
 
 
 @pytest.mark.parametrize("command", ["run", "schedule"])
