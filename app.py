@@ -10,7 +10,7 @@ from cabinet.ui.news import news_feed
 from cabinet.ui.plan_box import tier_progress
 from cabinet.ui.second_factor import require_second_factor
 from cabinet.ui.text import t
-from cabinet.ui.widgets import kpi_cards
+from cabinet.ui.widgets import fmt_count, kpi_cards
 
 TO_DO_PAGES = {  # a to-do item → the page that does it, and the feature the user needs to act on it
     "payout_method": ("pages/10_account.py", "payouts"),  # a team member kept from payouts is not asked
@@ -60,7 +60,7 @@ cards = [("home.offers", status.offers), ("home.links", status.links)]
 if user.role != "partner":
     cards.insert(0, ("home.partners", status.partners))
 for col, (label, value) in zip(st.columns(len(cards)), cards, strict=True):
-    col.metric(t(label), f"{value:,}")
+    col.metric(t(label), fmt_count(value))
 if user.partner_id is not None:  # whom the partner writes to (the viewed partner's, for staff viewing as it)
     manager, support = store.contacts(user.partner_id)
     st.subheader(t("home.contacts"))

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
 
+from cabinet.access import Scope
 from cabinet.config import Settings
 from cabinet.store.db import session_scope
 from cabinet.store.models import Offer, Partner, ProgramSettings, TrackingLink
+from cabinet.tracking import promotable_offers
 
 INBOX_FEEDS = ("clicks", "conversions", "commissions", "fx_rates")
 
@@ -24,8 +26,12 @@ class DataStatus:
     inbox_files: int
 
 
-def data_status(settings: Settings, engine: Engine, partner_ids: tuple[int, ...] | None = None) -> DataStatus:
-    """Counts within a scope (`partner_ids`; None = the whole program), and inbox files on disk."""
+def data_status(settings: Settings, engine: Engine, scope: Scope | None = None) -> DataStatus:
+    """Counts within a scope (None = the whole program), and inbox files on disk.
+
+    A partner's offers are those its Offers page lists (its tier's, approved where an offer asks for approval), not
+    every active offer of the program; staff count the active offers."""
+    partner_ids = None if scope is None else scope.partner_ids
     with session_scope(engine) as session:
         program = session.get(ProgramSettings, 1)
         partners = select(func.count()).select_from(Partner)
@@ -33,13 +39,16 @@ def data_status(settings: Settings, engine: Engine, partner_ids: tuple[int, ...]
         if partner_ids is not None:
             partners = partners.where(Partner.id.in_(partner_ids))
             links = links.where(TrackingLink.partner_id.in_(partner_ids))
-        offers = select(func.count()).select_from(Offer).where(Offer.status == "active")
-        counts = [session.scalar(q) or 0 for q in (partners, offers, links)]
+        counts = [session.scalar(q) or 0 for q in (partners, links)]
+        if scope is None or scope.own_partner_id is None:
+            offers = session.scalar(select(func.count()).select_from(Offer).where(Offer.status == "active")) or 0
+        else:
+            offers = len(promotable_offers(session, scope, scope.own_partner_id))
     inbox = sum(1 for feed in INBOX_FEEDS for p in (settings.inbox_dir / feed).glob("*.*") if p.is_file())
     return DataStatus(
         program_name=program.name if program else "Partner Program",
         partners=counts[0],
-        offers=counts[1],
-        links=counts[2],
+        offers=offers,
+        links=counts[1],
         inbox_files=inbox,
     )

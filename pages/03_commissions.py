@@ -8,7 +8,15 @@ from cabinet.ui.guard import require_user
 from cabinet.ui.plan_box import plan_box
 from cabinet.ui.statement_box import month_statement_box
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import download_buttons, fmt_metric, per_language, period_picker, remember
+from cabinet.ui.widgets import (
+    download_buttons,
+    fmt_count,
+    fmt_metric,
+    number_format,
+    per_language,
+    period_picker,
+    remember,
+)
 from queries.commissions import KINDS, TYPES, CommissionError, CommissionRequest, visible_statuses
 
 user = require_user("reports")
@@ -62,7 +70,9 @@ for first in range(0, len(shown_statuses), 4):  # four to a row: six side by sid
     for col, status in zip(st.columns(4), shown_statuses[first : first + 4], strict=False):
         n, amount = totals.get(status, (0, 0))
         col.metric(
-            t(f"commissions.status_{status}"), fmt_metric("commission", float(amount)), help=t("commissions.rows", n=n)
+            t(f"commissions.status_{status}"),
+            fmt_metric("commission", float(amount)),
+            help=t("commissions.rows", n=fmt_count(n)),
         )
 if frame.is_empty():
     st.info(t("common.empty"))
@@ -93,13 +103,13 @@ st.dataframe(
     width="stretch",
     column_config={
         headers["ts"]: st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-        headers["amount_base"]: st.column_config.NumberColumn(format="%.2f"),
+        headers["amount_base"]: st.column_config.NumberColumn(format=number_format("commission")),
         headers["how"]: st.column_config.TextColumn(width="large"),
     },
 )
 total = sum(n for n, _ in totals.values())
 if total > frame.height:
-    st.caption(t("commissions.shown_of", shown=f"{frame.height:,}", total=f"{total:,}"))
+    st.caption(t("commissions.shown_of", shown=fmt_count(frame.height), total=fmt_count(total)))
 download = local.select(
     "ts", *(["partner_id"] if staff else []), "conversion_id", "conversion_type", "offer_id", "kind", "status",
     "amount", "currency", "amount_base", "rule", "how",

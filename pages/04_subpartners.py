@@ -7,7 +7,7 @@ from cabinet.ui import data
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.signup import invite_box
 from cabinet.ui.text import t
-from cabinet.ui.widgets import display_config, fmt_metric, period_picker, short_label, show_refusal
+from cabinet.ui.widgets import display_config, fmt_count, fmt_metric, period_picker, short_label, show_refusal
 
 user = require_user("subpartners")
 st.title(t("subpartners.title"))
@@ -18,10 +18,10 @@ root = user.scope.own_partner_id
 if root is None:  # a manager or admin: the tree of one of their partners, the biggest first
     roots = data.subpartner_roots(user.scope, snap.snapshot_id)
     if roots.is_empty():
-        st.metric(t("subpartners.count"), "0")
+        st.metric(t("subpartners.count"), fmt_count(0))
         st.info(t("subpartners.none"))
         st.stop()
-    names = {pid: f"{pid} · {name} ({subs:,})" for pid, name, subs in roots.iter_rows()}
+    names = {pid: f"{pid} · {name} ({fmt_count(subs)})" for pid, name, subs in roots.iter_rows()}
     root = st.selectbox(t("subpartners.root"), list(names), format_func=names.get, key="subpartners_root")
 try:
     tree = data.subpartner_tree(user.scope, snap.snapshot_id, int(root), date_from, date_to, user.timezone)
@@ -30,11 +30,11 @@ except ScopeError as exc:
     st.stop()
 
 cols = st.columns(4)
-cols[0].metric(t("subpartners.count"), f"{tree.height:,}")
+cols[0].metric(t("subpartners.count"), fmt_count(tree.height))
 cols[1].metric(
-    t("subpartners.active"), f"{tree.filter(pl.col('clicks') > 0).height:,}", help=t("subpartners.active_help")
+    t("subpartners.active"), fmt_count(tree.filter(pl.col("clicks") > 0).height), help=t("subpartners.active_help")
 )
-cols[2].metric(t("metric.ftds"), f"{int(tree['ftds'].sum() or 0):,}")
+cols[2].metric(t("metric.ftds"), fmt_count(tree["ftds"].sum() or 0))
 cols[3].metric(t("subpartners.override"), fmt_metric("commission", float(tree["override"].sum() or 0)))
 if tree.is_empty():
     st.info(t("subpartners.none"))

@@ -9,6 +9,7 @@ from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.text import t
 from cabinet.ui.widgets import (
     download_buttons,
+    fmt_count,
     fmt_metric,
     number_format,
     partner_picker,
@@ -19,6 +20,8 @@ from cabinet.ui.widgets import (
     show_refusal,
 )
 from queries.cohorts import EVENTS, GRAINS, MEASURES, VIEWS, CohortError, CohortRequest, cohort_range
+
+MIN_HEIGHT = 300  # px of the heatmap
 
 user = require_user("cohorts")
 st.title(t("cohorts.title"))
@@ -70,8 +73,8 @@ customers = int(sizes["customers"].sum() or 0)
 total = float(cells["value"].sum() or 0)
 metric = {"revenue": "revenue", "commission": "commission", "ftds": "ftds"}[measure]
 kpis = st.columns(4)
-kpis[0].metric(t("cohorts.cohorts"), f"{sizes.height:,}")
-kpis[1].metric(t(f"cohorts.customers_{event}"), f"{customers:,}")
+kpis[0].metric(t("cohorts.cohorts"), fmt_count(sizes.height))
+kpis[1].metric(t(f"cohorts.customers_{event}"), fmt_count(customers))
 kpis[2].metric(t(f"cohorts.total_{measure}"), fmt_metric(metric, total))
 kpis[3].metric(
     t(f"cohorts.average_{measure}"),
@@ -90,7 +93,7 @@ periods = list(range(int(cells["period"].max() or 0) + 1))
 wide = cells.pivot(on="period", index=["cohort", "customers"], values=shown).sort("cohort")
 wide = wide.select("cohort", "customers", *[pl.col(str(k)) for k in periods if str(k) in wide.columns])
 period_names = [t(f"cohorts.period_{grain}", n=k) for k in periods]
-rows = [f"{c:{label_format}} · {n:,}" for c, n in wide.select("cohort", "customers").iter_rows()]
+rows = [f"{c:{label_format}} · {fmt_count(n)}" for c, n in wide.select("cohort", "customers").iter_rows()]
 z = [list(r) for r in wide.drop("cohort", "customers").iter_rows()]
 text = [["" if v is None else fmt_metric(cell_metric, v) for v in r] for r in z]
 values = [float(v) for r in z for v in r if v is not None] or [0.0]
@@ -112,7 +115,8 @@ fig = go.Figure(
 )
 fig.update_yaxes(autorange="reversed", type="category", title=t(f"cohorts.axis_{event}"), showgrid=False)
 fig.update_xaxes(type="category", side="top", showgrid=False)
-fig.update_layout(height=140 + 34 * len(rows), margin={"t": 40, "l": 10, "r": 10, "b": 10})
+# at least as tall as the y axis's title, written upwards: beside one or two cohorts it was cut off
+fig.update_layout(height=max(MIN_HEIGHT, 140 + 34 * len(rows)), margin={"t": 40, "l": 10, "r": 10, "b": 10})
 st.subheader(t(f"cohorts.chart_{view}_{measure}"))
 show_chart(fig)
 

@@ -9,7 +9,7 @@ from cabinet.ui import data, store
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.store import SUB_MAX, SUBS, LinkError, NewLink, link_url, qr_png
 from cabinet.ui.text import t
-from cabinet.ui.widgets import display_config, fmt_metric, short_label, show_refusal, today_in
+from cabinet.ui.widgets import display_config, fmt_count, fmt_metric, short_label, show_refusal, today_in
 from queries.reports import ReportRequest
 
 user = require_user("links")
@@ -17,7 +17,7 @@ st.title(t("links.title"))
 scope = user.scope
 partner_id = scope.own_partner_id
 if partner_id is None:  # a manager or admin sets links up for one of their partners
-    partners = {pid: f"{pid} · {name}" + ("" if status == "active" else f" ({status})")
+    partners = {pid: f"{pid} · {name}" + ("" if status == "active" else f" ({t(f'partners.status_{status}')})")
                 for pid, name, status in store.partners(scope)}  # fmt: skip
     if not partners:
         st.info(t("links.no_partners"))
@@ -80,7 +80,7 @@ if snap is not None:  # the last 30 days of each link, from the published snapsh
     figures = data.performance(scope, snap.snapshot_id, req).with_columns(pl.col("link_id").cast(pl.Int64))
     table = table.join(figures, on="link_id", how="left").with_columns([pl.col(m).fill_null(0) for m in wanted])
 cards = st.columns(4)
-cards[0].metric(t("links.count_archived" if archived else "links.count"), f"{table.height:,}")
+cards[0].metric(t("links.count_archived" if archived else "links.count"), fmt_count(table.height))
 for card, m in zip(cards[1:], [m for m in ("clicks", "ftds", "commission") if m in table.columns], strict=False):
     card.metric(t("links.last_30", metric=short_label(m)), fmt_metric(m, float(table[m].sum() or 0)))
 figures_first = ["link_id", "name", "offer", *(c for c in table.columns if c in ("clicks", "registrations", "ftds",

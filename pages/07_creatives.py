@@ -68,7 +68,7 @@ for first in range(0, len(batch), 3):
         card.markdown(f"**{item.name}**")
         kb = fmt_number(item.size_bytes / 1024, locale, 1)
         kind = t("creatives.text_ad") if item.kind == "text" else item.size
-        card.caption(" · ".join(x for x in (item.offer or t("creatives.program"), kind, f"{kb} KB") if x))
+        card.caption(" · ".join(x for x in (item.offer or t("creatives.program"), kind, t("common.kb", n=kb)) if x))
         if content is not None:
             named = (re.sub(r"[^\w.-]+", "_", item.name).strip("_.")[:80] or "text") + ".txt"  # a text ad: its name
             card.download_button(t("creatives.download"), content,

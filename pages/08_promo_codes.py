@@ -54,8 +54,8 @@ if snap is not None:
 else:
     metrics = []
 states = {s: t(f"promo.state_{s}") for s in ("active", "paused", "not_started", "expired")}
-shown = table.with_columns(pl.col("state").replace_strict(states)).select(
-    "code", *(["partner"] if staff else []), "offer", "state", "valid_from", "valid_to", *metrics, "description"
+shown = table.with_columns(pl.col("state").replace_strict(states)).select(  # the figures before the dates and text
+    "code", *(["partner"] if staff else []), "offer", "state", *metrics, "valid_from", "valid_to", "description"
 )
 headers = {c: t(f"promo.col_{c}") for c in ("code", "partner", "offer", "state", "valid_from", "valid_to",
                                               "description")} | {m: short_label(m) for m in metrics}  # fmt: skip

@@ -10,7 +10,7 @@ from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.money import NEXT, STATED, STATUSES, PayoutError
 from cabinet.ui.store import METHODS
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import fmt_metric, forget_inputs, held, hold, show_refusal
+from cabinet.ui.widgets import fmt_count, fmt_metric, forget_inputs, held, hold, show_refusal
 from queries.payouts import MissingRate, ledger
 
 user = require_user("payouts")
@@ -178,9 +178,10 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
 # a manager or admin: the requests of their partners to decide, oldest first
 take_step()
 shown = st.multiselect(t("payouts.statuses"), list(STATUSES), default=["requested", "approved"],
-                       format_func=lambda s: t(f"payouts.status_{s}"), key="payouts_statuses")  # fmt: skip
+                       format_func=lambda s: t(f"payouts.status_{s}"), key="payouts_statuses",
+                       placeholder=t("common.choose"))  # fmt: skip
 rows = money.payout_queue(scope, tuple(shown))
-st.metric(t("payouts.in_queue"), f"{len(rows):,}")
+st.metric(t("payouts.in_queue"), fmt_count(len(rows)))
 if not rows:
     st.info(t("payouts.queue_empty"))
     st.stop()

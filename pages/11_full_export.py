@@ -5,7 +5,7 @@ import streamlit as st
 from cabinet.ui import data
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import t
-from cabinet.ui.widgets import MIME, held, hold, period_picker, to_bytes
+from cabinet.ui.widgets import MIME, fmt_count, held, hold, period_picker, to_bytes
 from queries.detail import COLUMNS, MAX_ROWS, DetailError, DetailRequest, detail_rows
 
 XLSX_MAX = 100_000  # a spreadsheet of more rows takes minutes to write and to open
@@ -24,14 +24,14 @@ try:
 except DetailError as exc:
     st.error(t("export.bad_request", error=str(exc)))
     st.stop()
-st.metric(t("export.rows"), f"{n:,}")
+st.metric(t("export.rows"), fmt_count(n))
 st.caption(t("export.columns", columns=", ".join(COLUMNS[dataset]), tz=user.timezone))
 limit = XLSX_MAX if fmt == "xlsx" else MAX_ROWS
 if n == 0:
     st.info(t("common.empty"))
     st.stop()
 if n > limit:
-    st.warning(t("export.too_many", n=f"{n:,}", limit=f"{limit:,}"))
+    st.warning(t("export.too_many", n=fmt_count(n), limit=fmt_count(limit)))
     st.stop()
 
 key = (snap.snapshot_id, req, fmt, user.visible_metrics)  # a file prepared for other choices is not offered

@@ -71,9 +71,11 @@ code = st.selectbox(t("program.tier"), list(tiers), format_func=lambda c: tiers[
 tier = tiers[code]
 with st.form(f"tier_{code}"):  # its own widgets per tier: they start from that tier's values
     features = st.multiselect(t("program.features"), list(FEATURES), default=list(tier.features),
-                              format_func=lambda f: t(f"menu.{f}"))  # fmt: skip
+                              format_func=lambda f: t(f"menu.{f}"),
+                              placeholder=t("common.choose"))  # fmt: skip
     metrics = st.multiselect(t("program.visible_metrics"), list(ALL_PARTNER_METRICS), format_func=short_label,
-                             default=[m for m in tier.visible_metrics if m in ALL_PARTNER_METRICS])  # fmt: skip
+                             default=[m for m in tier.visible_metrics if m in ALL_PARTNER_METRICS],
+                             placeholder=t("common.choose"))  # fmt: skip
     depth = st.number_input(t("program.subpartner_depth"), 0, MAX_DEPTH, int(tier.subpartner_depth))
     if st.form_submit_button(t("program.save_tier", tier=tier.name), type="primary"):
         try:

@@ -13,7 +13,7 @@ from cabinet.ui.partner_new import add_partner_box
 from cabinet.ui.partner_notes import notes_box
 from cabinet.ui.store import PARTNER_STATUSES, PartnerChange, PartnerChangeError
 from cabinet.ui.text import t
-from cabinet.ui.widgets import display_config, short_label, show_refusal, today_in
+from cabinet.ui.widgets import display_config, fmt_count, short_label, show_refusal, today_in
 from queries.reports import ReportRequest
 
 user = require_user("manage")
@@ -29,7 +29,8 @@ if not rows:
 
 cols = st.columns([2, 3])
 statuses = cols[0].multiselect(t("partners.statuses"), list(PARTNER_STATUSES), default=list(PARTNER_STATUSES),
-                               format_func=lambda s: t(f"partners.status_{s}"), key="partners_statuses")  # fmt: skip
+                               format_func=lambda s: t(f"partners.status_{s}"), key="partners_statuses",
+                               placeholder=t("common.choose"))  # fmt: skip
 search = cols[1].text_input(t("partners.search"), key="partners_search").strip().lower()
 shown = [r for r in rows if r.status in statuses and (not search or search in f"{r.id} {r.name} {r.email}".lower())]
 shown.sort(key=lambda r: r.status != "pending")  # applications waiting for a decision first, then by name
@@ -57,7 +58,7 @@ if snap is not None and not table.is_empty():  # each partner's last 30 days, fr
     table = table.with_columns([pl.col(m).fill_null(0) for m in metrics])
     first = ["id", "name", "status", "tier", *metrics]  # the figures before the long text columns
     table = table.select(*first, *(c for c in table.columns if c not in first))
-st.metric(t("partners.count"), f"{table.height:,}")
+st.metric(t("partners.count"), fmt_count(table.height))
 columns = ("id", "name", "status", "tier", "manager", "plan", "parent", "payout_method", "open")
 headers = {c: t(f"partners.col_{c}") for c in columns} | {m: short_label(m) for m in metrics}
 config = display_config(table) | {

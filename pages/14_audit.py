@@ -9,18 +9,19 @@ from cabinet.ui import store
 from cabinet.ui.guard import require_user
 from cabinet.ui.store import AUDIT_MAX_ROWS
 from cabinet.ui.text import t
-from cabinet.ui.widgets import download_buttons, period_picker
+from cabinet.ui.widgets import download_buttons, fmt_count, period_picker
 
 user = require_user("admin")
 st.title(t("audit.title"))
 date_from, date_to = period_picker(user, key="audit", default="last_7_days")
 cols = st.columns([3, 2])
-wanted = cols[0].multiselect(t("audit.actions"), store.audit_actions(user.scope), key="audit_actions")
+wanted = cols[0].multiselect(t("audit.actions"), store.audit_actions(user.scope), key="audit_actions",
+                             placeholder=t("common.choose"))  # fmt: skip
 actor = cols[1].text_input(t("audit.actor"), key="audit_actor", max_chars=64)
 rows, more = store.audit_entries(user.scope, date_from, date_to, user.timezone, tuple(wanted), actor)
-st.metric(t("audit.count"), f"{len(rows):,}")
+st.metric(t("audit.count"), fmt_count(len(rows)))
 if more:
-    st.warning(t("audit.too_many", n=f"{AUDIT_MAX_ROWS:,}"))
+    st.warning(t("audit.too_many", n=fmt_count(AUDIT_MAX_ROWS)))
 if not rows:
     st.info(t("common.empty"))
     st.stop()

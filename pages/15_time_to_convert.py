@@ -7,7 +7,15 @@ import streamlit as st
 from cabinet.ui import data
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.text import t
-from cabinet.ui.widgets import download_buttons, fmt_metric, partner_picker, period_picker, show_chart, show_refusal
+from cabinet.ui.widgets import (
+    download_buttons,
+    fmt_count,
+    fmt_metric,
+    partner_picker,
+    period_picker,
+    show_chart,
+    show_refusal,
+)
 from queries.conversion_lag import BUCKETS, EVENTS, LagError, LagRequest
 
 user = require_user("cohorts")
@@ -31,15 +39,17 @@ if frame.is_empty():
     st.stop()
 
 
-def duration(hours: float) -> str:
-    """Hours under two days, days above."""
-    return t("lag.hours", n=f"{hours:.1f}") if hours < 48 else t("lag.days", n=f"{hours / 24:.1f}")
+def duration(hours: float | None) -> str | None:
+    """Hours under two days, days above, to a tenth as the session's language writes it."""
+    if hours is None:
+        return None
+    return t("lag.hours", n=fmt_count(hours, 1)) if hours < 48 else t("lag.days", n=fmt_count(hours / 24, 1))
 
 
 names = [name for name, _ in BUCKETS]
 overall = frame.filter(pl.col("click_week").is_null()).row(0, named=True)
 cards = st.columns(4)
-cards[0].metric(t(f"lag.count_{event}"), f"{overall['conversions']:,}")
+cards[0].metric(t(f"lag.count_{event}"), fmt_count(overall["conversions"]))
 cards[1].metric(t("lag.median"), duration(overall["median_hours"]), help=t("lag.median_help"))
 cards[2].metric(t("lag.within_1d"), fmt_metric("cr", overall["under_1h"] + overall["1h_1d"]))
 cards[3].metric(t("lag.within_7d"), fmt_metric("cr", sum(overall[n] for n in names[:4])))
@@ -49,8 +59,9 @@ show_chart(fig)
 
 st.subheader(t("lag.by_week"))
 weeks = frame.filter(pl.col("click_week").is_not_null()).sort("click_week", descending=True)
-shown = weeks.select(pl.col("click_week").cast(pl.Utf8), "conversions",
-                     pl.col("median_hours").map_elements(duration, return_dtype=pl.Utf8), *names)  # fmt: skip
+# written here, not in polars's map_elements: that runs on a worker thread, without the session (so in English)
+medians = pl.Series("median_hours", [duration(h) for h in weeks["median_hours"]], dtype=pl.Utf8)
+shown = weeks.select(pl.col("click_week").cast(pl.Utf8), "conversions", pl.lit(medians), *names)
 headers = {"click_week": t("lag.click_week"), "conversions": t(f"lag.count_{event}"), "median_hours": t("lag.median")}
 percent = {t(f"lag.bucket_{n}"): st.column_config.NumberColumn(format="percent") for n in names}
 st.dataframe(shown.rename(headers | {n: t(f"lag.bucket_{n}") for n in names}), hide_index=True, width="stretch",

@@ -6,6 +6,7 @@ import streamlit as st
 from cabinet.ui.guard import require_user
 from cabinet.ui.logins import add_login_box, all_logins, login_table, manage_box, show_done
 from cabinet.ui.text import t
+from cabinet.ui.widgets import fmt_count
 
 user = require_user("admin")
 st.title(t("logins.title"))
@@ -14,12 +15,13 @@ add_login_box(user.scope)
 rows = all_logins(user.scope)
 cols = st.columns([2, 3])
 roles = cols[0].multiselect(t("logins.roles"), ["admin", "manager", "partner"], default=["admin", "manager", "partner"],
-                            format_func=lambda r: t(f"menu.role_{r}"), key="logins_roles")  # fmt: skip
+                            format_func=lambda r: t(f"menu.role_{r}"), key="logins_roles",
+                            placeholder=t("common.choose"))  # fmt: skip
 search = cols[1].text_input(t("logins.search"), key="logins_search").strip().lower()
 shown = [
     r for r in rows if r.role in roles and search in f"{r.username} {r.display_name} {r.email} {r.partner_id}".lower()
 ]
-st.metric(t("logins.count"), f"{len(shown):,}")
+st.metric(t("logins.count"), fmt_count(len(shown)))
 table = login_table(shown, user.timezone)
 st.dataframe(table.rename({c: t(f"logins.col_{c}") for c in table.columns}), hide_index=True, width="stretch")
 st.caption(t("logins.caption", tz=user.timezone))

@@ -17,6 +17,7 @@ snap = data.snapshot_or_stop()
 offer_access.say_done()
 
 partner_id = scope.own_partner_id
+staff = partner_id is None  # the offers shown are a partner's, not the viewer's own
 if partner_id is None:  # staff: requests to run offers, then the offers as one of their partners sees them
     offer_access.staff_queue(scope, user.timezone)
     st.subheader(t("offers.as_partner"))
@@ -32,7 +33,7 @@ if not offers:
     offer_access.approval_offers(scope, int(partner_id), user.timezone, waiting)
     st.stop()
 if rates := plan_rates(user, snap, int(partner_id)):
-    st.caption(t("offers.rates", rates=rates))
+    st.caption(t("offers.rates_staff" if staff else "offers.rates", rates=rates))
 offer_access.approval_hint(waiting)
 
 cols = st.columns([3, 2])
@@ -55,7 +56,7 @@ creatives: dict[int | None, int] = {}
 for item in store.creatives(scope, int(partner_id)).items:
     creatives[item.offer_id] = creatives.get(item.offer_id, 0) + 1
 
-st.caption(t("offers.count", shown=len(shown), total=len(offers)))
+st.caption(t("offers.count_staff" if staff else "offers.count", shown=len(shown), total=len(offers)))
 shown.sort(key=lambda o: (-((figures.get(o.id) or {}).get(metrics[0]) or 0) if metrics else 0, o.name))  # busiest first
 for offer in shown:
     with st.container(border=True):

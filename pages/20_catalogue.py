@@ -24,7 +24,8 @@ if not found.rows:
 cols = st.columns([2, 3])
 statuses = ("active", "paused", "archived")
 picked = cols[0].multiselect(t("catalogue.statuses"), statuses, default=["active", "paused"], key="catalogue_statuses",
-                             format_func=lambda s: t(f"catalogue.status_{s}"))  # fmt: skip
+                             format_func=lambda s: t(f"catalogue.status_{s}"),
+                             placeholder=t("common.choose"))  # fmt: skip
 search = cols[1].text_input(t("catalogue.search"), max_chars=100, key="catalogue_search").strip().lower()
 shown = [
     r for r in found.rows if r.status in picked and (not search or search in f"{r.id} {r.name} {r.vertical}".lower())

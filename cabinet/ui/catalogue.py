@@ -147,7 +147,7 @@ def creatives_box(scope: Scope, offer_id: int | None) -> None:
                 w, h = item.width or 160, item.height or 160
                 card.image(content, width=max(20, min(w, 160, w * 160 // h)))  # at most 160 x 160
             kb = fmt_number(item.size_bytes / 1024, current_locale(), 1)
-            card.caption(" · ".join(x for x in (item.name, item.size, f"{kb} KB", item.locale or "") if x))
+            card.caption(" · ".join(x for x in (item.name, item.size, t("common.kb", n=kb), item.locale or "") if x))
             if card.button(t("catalogue.remove"), key=f"catalogue_remove_{item.creative_id}", icon=":material/delete:"):
                 _remove(scope, item.creative_id)
     _upload_form(scope, offer_id)

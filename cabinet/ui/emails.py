@@ -13,7 +13,7 @@ from cabinet.mail_admin import SHOWN, MailRow
 from cabinet.store.db import session_scope
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
-from cabinet.ui.widgets import save_then_rerun
+from cabinet.ui.widgets import fmt_count, save_then_rerun
 
 __all__ = ["SHOWN", "MailRow", "counts_and_actions", "rows", "show_done", "where_mail_goes"]
 DONE_KEY = "emails_done"
@@ -45,7 +45,7 @@ def counts_and_actions(scope: Scope) -> dict[str, int]:
     with session_scope(engine()) as s:
         counts = mail_admin.outbox_counts(s, scope)
     for col, status in zip(st.columns(3), ("queued", "sent", "failed"), strict=True):
-        col.metric(t(f"emails.status_{status}"), f"{counts.get(status, 0):,}")
+        col.metric(t(f"emails.status_{status}"), fmt_count(counts.get(status, 0)))
     buttons = st.container(horizontal=True)
     if buttons.button(t("emails.test"), icon=":material/outgoing_mail:", key="emails_test", help=t("emails.test_help")):
         save_then_rerun(lambda s: ("emails.test_queued", {"to": mail_admin.send_test(s, scope)}), DONE_KEY)

@@ -30,7 +30,7 @@ from cabinet.store.models import Offer
 from cabinet.ui import data, store
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
-from cabinet.ui.widgets import save_then_rerun
+from cabinet.ui.widgets import fmt_count, save_then_rerun
 from queries.dashboard import base_currency
 from queries.warehouse import NoSnapshotError
 
@@ -70,7 +70,8 @@ def add_form(user: SessionUser, partner_id: int) -> None:
                             help=t("postbacks.url_help"), max_chars=2000)  # fmt: skip
         statuses = st.multiselect(t("postbacks.statuses"), STATUSES, default=list(STATUSES),
                                   format_func=lambda s: t(f"postbacks.status_{s}"),
-                                  help=t("postbacks.statuses_help"))  # fmt: skip
+                                  help=t("postbacks.statuses_help"),
+                                  placeholder=t("common.choose"))  # fmt: skip
         types = st.multiselect(t("postbacks.types"), TYPES, placeholder=t("postbacks.types_all"),
                                format_func=lambda k: t(f"postbacks.type_{k}"))  # fmt: skip
         chosen = st.multiselect(t("postbacks.offers"), list(offers), placeholder=t("postbacks.offers_all"),
@@ -146,7 +147,7 @@ def recent_calls(user: SessionUser, partner_id: int | None, names: dict[int, str
         rows = postback_send.recent_calls(s, user.scope, partner_id, SHOWN)
     st.subheader(t("postbacks.calls_title"))
     for col, state in zip(st.columns(3), ("queued", "sent", "failed"), strict=True):
-        col.metric(t(f"postbacks.state_{state}"), f"{counts.get(state, 0):,}")
+        col.metric(t(f"postbacks.state_{state}"), fmt_count(counts.get(state, 0)))
     if (
         partner_id is not None
         and counts.get("failed")

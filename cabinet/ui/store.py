@@ -84,7 +84,7 @@ __all__ = [  # what pages use besides the functions below
 
 def home_status(scope: Scope) -> DataStatus:
     """The home page's counts within the scope."""
-    return data_status(app_settings(), engine(), scope.partner_ids)
+    return data_status(app_settings(), engine(), scope)
 
 
 def to_do(scope: Scope) -> list[tuple[str, int]]:

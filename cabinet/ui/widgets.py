@@ -118,7 +118,8 @@ def partner_picker(user: SessionUser, snapshot_id: str, key: str, where: Any = s
         return None
     names = {0: t("cohorts.all_partners")}  # partner ids start at 1
     names |= {
-        pid: f"{pid} · {name} ({n:,})" for pid, name, n in data.cohort_partners(user.scope, snapshot_id).iter_rows()
+        pid: f"{pid} · {name} ({fmt_count(n)})"
+        for pid, name, n in data.cohort_partners(user.scope, snapshot_id).iter_rows()
     }
     picked = where.selectbox(t("cohorts.partner"), list(names), format_func=names.get, key=key)  # st, or a column
     return int(picked) or None
@@ -202,6 +203,12 @@ def empty_saved_inputs() -> None:
         st.session_state[key] = empty
 
 
+def fmt_count(value: float | None, digits: int = 0) -> str:
+    """A count (or a plain number to `digits` decimals) as the session's language writes it: "2,893" in English is
+    2.893 to a Russian reader, who writes "2 893" (and "0,3" for 0.3)."""
+    return fmt_number(value, current_locale(), digits)
+
+
 def fmt_metric(metric: str, value: float | None) -> str:
     """A metric value formatted for the session's language."""
     locale = current_locale()
@@ -275,7 +282,8 @@ def number_format(metric: str) -> str | None:
 
 def display_config(frame: pl.DataFrame) -> dict[str, object]:
     """Number formats for the metric columns of `frame` (machine names), keyed by their translated headers."""
-    # fixed widths: a long translated header must not push the (right-aligned) values out of a narrow table
+    # no fixed widths: each column as wide as its header and values; fixed ones added up past a stretched table's
+    # width, and its last column, the money one, was cut at the edge with its right-aligned values beyond it
     config: dict[str, object] = {}
     for c in frame.columns:
         metric, part = _column(c)
@@ -283,9 +291,8 @@ def display_config(frame: pl.DataFrame) -> dict[str, object]:
             continue
         fmt = "percent" if part == "change" else number_format(metric)
         config[_header(c)] = st.column_config.NumberColumn(
-            format=fmt, width="small" if metric in COUNTS and part != "change" else "medium",
-            help=t(f"common.colhelp_{part}") if part else t(f"metric.{c}"),
-        )  # fmt: skip
+            format=fmt, help=t(f"common.colhelp_{part}") if part else t(f"metric.{c}")
+        )
     return config
 
 
