@@ -10,7 +10,7 @@ from cabinet.ui.news import news_feed
 from cabinet.ui.plan_box import tier_progress
 from cabinet.ui.second_factor import require_second_factor
 from cabinet.ui.text import t
-from cabinet.ui.widgets import fmt_count, kpi_cards
+from cabinet.ui.widgets import fmt_count, kpi_cards, plain
 
 TO_DO_PAGES = {  # a to-do item → the page that does it, and the feature the user needs to act on it
     "payout_method": ("pages/10_account.py", "payouts"),  # a team member kept from payouts is not asked
@@ -28,14 +28,14 @@ sidebar_menu(user)
 status = store.home_status(user.scope)
 st.set_page_config(page_title=status.program_name)  # the store's program name once the store has been read
 st.title(status.program_name)
-st.write(t("home.welcome", name=user.display_name, role=t(f"menu.role_{user.role}")))
+st.write(t("home.welcome", name=plain(user.display_name), role=t(f"menu.role_{user.role}")))  # names as typed
 standing = None if user.impersonator else store.own_partner_status(user.partner_id)
 if standing == "pending":  # an application not approved yet, or a blocked partner: no figures, say why
     st.info(t("home.standing_pending"))
 elif standing == "blocked":
     st.error(t("home.standing_blocked"))
 if user.impersonator:
-    st.warning(t("home.impersonating", manager=user.impersonator, partner=user.display_name))
+    st.warning(t("home.impersonating", manager=user.impersonator, partner=plain(user.display_name)))
 current = data.published()
 if current is not None:
     as_of = current.data_as_of or current.published_at  # a published but empty warehouse has no latest event

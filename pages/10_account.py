@@ -110,7 +110,8 @@ if partner_id is not None:
     else:  # a tier without payouts
         st.caption(t("auth.no_feature", feature=t("menu.payouts")))
 
-    if user.impersonator is None and "payouts" not in user.withheld and status == "active":  # the account's owners
+    # the account's owners (its payout logins) manage the team, a paused partner's too (to disable a teammate)
+    if user.impersonator is None and status in ("active", "paused") and store.owns_account(scope):
         team_box(scope, user.timezone)
 
     st.subheader(t("account.emails"))

@@ -80,7 +80,10 @@ pick = st.selectbox(
 row, admin = by_id[pick], user.role == "admin"
 with st.form(f"partner_{pick}"):  # its own widgets per partner: they start from that partner's values
     left, right = st.columns(2)
-    status = left.selectbox(t("partners.col_status"), list(PARTNER_STATUSES), index=PARTNER_STATUSES.index(row.status),
+    # an application is approved (active) or declined (blocked), never paused; others never go back to pending
+    allowed = ["pending", "active", "blocked"] if row.status == "pending" else [s for s in PARTNER_STATUSES
+                                                                               if s != "pending"]  # fmt: skip
+    status = left.selectbox(t("partners.col_status"), allowed, index=allowed.index(row.status),
                             format_func=lambda s: t(f"partners.status_{s}"), key=f"partners_status_{pick}")  # fmt: skip
     tiers = list(options.tiers)
     tier = right.selectbox(t("partners.col_tier"), tiers, format_func=options.tiers.get,

@@ -18,6 +18,7 @@ from cabinet.ui.branding import apply_branding
 from cabinet.ui.login import logout_button
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import LOCALE_KEY, current_locale, t
+from cabinet.ui.widgets import plain
 from queries.warehouse import CurrentError, read_current
 
 # page file → (feature it needs, icon, label: the translation of "menu.<label>")
@@ -127,7 +128,7 @@ def _impersonation(user: SessionUser) -> None:
     real: SessionUser | None = st.session_state.get(REAL_USER_KEY)
     if user.impersonator and real is not None:
         st.query_params[VIEW_AS_PARAM] = str(user.partner_id)  # again on every page: switching pages clears it
-        st.warning(t("menu.viewing_as", partner=user.display_name))
+        st.warning(t("menu.viewing_as", partner=plain(user.display_name)))  # a name as typed, never markup
         if st.button(t("menu.back_to_me"), key="menu_back", icon=":material/undo:"):
             st.session_state.pop(REAL_USER_KEY, None)
             st.query_params.pop(VIEW_AS_PARAM, None)
@@ -156,7 +157,7 @@ def sidebar_menu(user: SessionUser) -> None:
     brand = apply_branding()
     with st.sidebar:
         st.markdown(f"### {brand.name}")
-        st.markdown(f"**{user.display_name}**  \n{t(f'menu.role_{user.role}')}")
+        st.markdown(f"**{plain(user.display_name)}**  \n{t(f'menu.role_{user.role}')}")
         _impersonation(user)
         st.page_link("app.py", label=t("menu.home"), icon=":material/home:")
         for path, label, icon in visible_pages(user):

@@ -12,7 +12,7 @@ from cabinet.partners_admin import Choices, NewPartner, create_partner
 from cabinet.password_reset import WELCOME_DAYS
 from cabinet.ui.password_reset import welcome_checkbox
 from cabinet.ui.text import t
-from cabinet.ui.widgets import save_then_rerun
+from cabinet.ui.widgets import plain, save_then_rerun
 
 _DONE_KEY = "partners_added"  # (partner id, name, username, password): shown once, then gone from the session
 
@@ -23,9 +23,11 @@ def add_partner_box(scope: Scope, options: Choices) -> None:
         return
     if (done := st.session_state.pop(_DONE_KEY, None)) is not None:
         if done[3] is None:
-            st.success(t("partners.added_link", partner=done[0], name=done[1], username=done[2], days=WELCOME_DAYS))
+            st.success(
+                t("partners.added_link", partner=done[0], name=plain(done[1]), username=done[2], days=WELCOME_DAYS)
+            )
         else:
-            st.success(t("partners.added", partner=done[0], name=done[1], username=done[2]))
+            st.success(t("partners.added", partner=done[0], name=plain(done[1]), username=done[2]))
             st.code(done[3], language=None)
             st.caption(t("partners.added_password"))
     with (

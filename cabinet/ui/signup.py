@@ -12,7 +12,7 @@ from cabinet.access import Scope
 from cabinet.config import PROJECT_ROOT
 from cabinet.ui import store
 from cabinet.ui.text import LOCALE_KEY, t
-from cabinet.ui.widgets import show_refusal
+from cabinet.ui.widgets import plain, show_refusal
 
 _DONE_KEY = "invite_applied"
 _STOPPED_KEY = "invite_stopped"
@@ -27,7 +27,7 @@ def application_form() -> None:
     if not token and not store.signup_open():
         return
     if (done := st.session_state.get(_DONE_KEY)) is not None:
-        st.success(t("invite.applied", parent=done[0], username=done[1]) if done[0]
+        st.success(t("invite.applied", parent=plain(done[0]), username=done[1]) if done[0]
                    else t("invite.applied_open", username=done[1]))  # fmt: skip
         return
     if not token:
@@ -40,8 +40,8 @@ def application_form() -> None:
     except store.InviteError as exc:
         show_refusal(exc)
         return
-    st.subheader(t("invite.title", parent=parent))
-    st.caption(t("invite.intro", parent=parent))
+    st.subheader(t("invite.title", parent=plain(parent)))  # a name anyone applying could give: shown as typed
+    st.caption(t("invite.intro", parent=plain(parent)))
     _form(token, parent)
 
 

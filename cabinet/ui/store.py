@@ -25,7 +25,7 @@ from cabinet import program_edit as _program
 from cabinet import promo as _promo
 from cabinet import security as _security
 from cabinet import tracking as _tracking
-from cabinet.access import Scope, scoped_partner
+from cabinet.access import Scope, handles_payouts, scoped_partner
 from cabinet.account import METHODS, AccountError, masked
 from cabinet.audit_log import MAX_ROWS as AUDIT_MAX_ROWS
 from cabinet.audit_log import AuditRow
@@ -101,6 +101,13 @@ def to_do(scope: Scope) -> list[tuple[str, int]]:
                       ("offer_requests", len(_offer_access.queue(s, scope)))]  # fmt: skip
             return [(item, n) for item, n in counts if n]
     return []
+
+
+def owns_account(scope: Scope) -> bool:
+    """Whether the login handles its partner's payouts, which makes it one of the account's owners (they manage the
+    team), whatever the tier's pages: a tier without Payouts keeps `SessionUser.withheld` empty."""
+    with session_scope(engine()) as s:
+        return handles_payouts(s, scope)
 
 
 def own_partner_status(partner_id: int | None) -> str | None:

@@ -10,6 +10,7 @@ from cabinet.access import MAX_ID, ScopeError, build_session_user, scoped_partne
 from cabinet.i18n import translate
 from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
+from cabinet.store.models import Partner
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import ROOT
 
@@ -49,3 +50,18 @@ def test_the_address_naming_such_an_id_says_so_on_every_page(program: Program, p
     assert not at.exception, at.exception
     assert translate("menu.no_such_partner", partner=HUGE) in [w.value for w in at.warning]
     assert at.session_state[SESSION_KEY].impersonator is None and "view_as" not in at.query_params
+
+
+def test_a_partner_name_is_shown_as_typed_never_as_a_link(program: Program, store_engine: Engine) -> None:
+    """Anyone applying names its partner: in the staff's "viewing as" banners (Markdown) it stays text."""
+    link = "[Log in again here](https://evil.example/login)"
+    with session_scope(store_engine) as s:
+        s.get(Partner, program.tiny.parent).name = f"Acme {link}"
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[SESSION_KEY] = program.users["root"]
+    at.query_params["view_as"] = str(program.tiny.parent)
+    at.run()
+    assert not at.exception, at.exception
+    banners = [w.value for w in at.warning] + [m.value for m in at.markdown]
+    assert any(r"\[Log in again here\]\(https://evil" in b for b in banners), banners
+    assert not [b for b in banners if link in b], [b for b in banners if link in b]

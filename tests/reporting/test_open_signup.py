@@ -92,6 +92,8 @@ def test_an_admin_opens_applications_and_one_is_approved_with_a_plan(program: Pr
 
     partners = open_page("pages/13_partners.py", program.users["root"])
     assert partners.dataframe[0].value["Name"][0] == "Open Media"  # the application first
+    status_box = partners.selectbox(key=f"partners_status_{new_id}")  # approved or declined, never paused
+    assert status_box.options == [translate(f"partners.status_{s}") for s in ("pending", "active", "blocked")]
     assert [w.value for w in partners.warning] == [translate("partners.no_plan_warning")]
     with session_scope(store_engine) as s:
         change = PartnerChange("active", "bronze", None, plan_id)

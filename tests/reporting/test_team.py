@@ -8,10 +8,10 @@ from sqlalchemy import Engine, select
 
 from cabinet import team
 from cabinet.access import ScopeError, build_session_user
-from cabinet.auth import authenticate
+from cabinet.auth import authenticate, set_password
 from cabinet.invites import InviteError
 from cabinet.store.db import session_scope
-from cabinet.store.models import AuditLog, OutboxMail, User
+from cabinet.store.models import AuditLog, OutboxMail, Partner, Tier, User
 from cabinet.team import TeamError, add_member, members, set_enabled, set_payouts_access
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open as open_page
@@ -132,3 +132,23 @@ def test_the_account_page_adds_a_teammate(
     assert build_session_user(store_engine, "analyst") is None
     child = open_page("pages/10_account.py", program.users["p_child"])  # its own team, never the parent's
     assert not child.exception and "analyst" not in str(child.dataframe[0].value)
+
+
+@pytest.mark.parametrize("case", ["member_of_a_tier_without_payouts", "owner_of_a_paused_partner"])
+def test_the_account_page_shows_the_team_to_its_owners_only(program: Program, store_engine: Engine, case: str) -> None:
+    """A teammate kept from payouts never gets the team box (the page used to fail when the tier has no Payouts
+    page); an owner of a paused partner still gets it (to disable a teammate's login)."""
+    with session_scope(store_engine) as s:
+        parent = s.get(Partner, program.tiny.parent)
+        if case == "owner_of_a_paused_partner":
+            parent.status = "paused"
+        else:
+            tier = s.get(Tier, parent.tier_code)
+            tier.features = [f for f in tier.features if f != "payouts"]
+    mate = _add(program, store_engine, "mate")
+    with session_scope(store_engine) as s:
+        set_password(s, s.get(User, mate), "a-long-password-1", notify=False)
+    for login, sees in (("p_parent", True), ("mate", False)):
+        at = open_page("pages/10_account.py", build_session_user(store_engine, login))
+        assert not at.exception, (case, login, at.exception)
+        assert ("Your team" in [h.value for h in at.subheader]) is sees, (case, login)
