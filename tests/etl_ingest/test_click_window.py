@@ -150,15 +150,12 @@ def test_a_backfill_in_chunks_builds_the_rollups_once_at_its_end(tiny: Tiny, mon
     assert tiny.rows(ROLLUP_VS_FACTS) == [(0,)] and tiny.rows("select sum(clicks) from rollup_hourly") == [(5,)]
 
 
-def test_a_backfill_stopped_between_chunks_has_its_rollups_built_by_the_next_run(
-    tiny: Tiny, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _stopped_in_the_second_chunk(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run a backfill of one-file chunks that fails in its second chunk (the first one committed)."""
     from etl import commission
     from etl.runner import EtlRunError
 
-    monkeypatch.setenv("CABINET_ETL_CHUNK_MB", "0.000001")
-    for i in range(3):
-        _clicks(tiny, f"c{i}.csv", [(f"ch{i}", f"2026-11-0{i + 1}T10:00:00Z", f"192.0.2.{i}")])
+    monkeypatch.setenv("CABINET_ETL_CHUNK_MB", "0.000001")  # every click file is its own chunk
     real, runs = commission.compute_commissions, []
 
     def fail_second(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> object:
@@ -170,9 +167,17 @@ def test_a_backfill_stopped_between_chunks_has_its_rollups_built_by_the_next_run
     monkeypatch.setattr(commission, "compute_commissions", fail_second)
     with pytest.raises(EtlRunError):
         tiny.run()
+    monkeypatch.setattr(commission, "compute_commissions", real)
+
+
+def test_a_backfill_stopped_between_chunks_has_its_rollups_built_by_the_next_run(
+    tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(3):
+        _clicks(tiny, f"c{i}.csv", [(f"ch{i}", f"2026-11-0{i + 1}T10:00:00Z", f"192.0.2.{i}")])
+    _stopped_in_the_second_chunk(tiny, monkeypatch)
     assert tiny.rows("select count(*) from clicks") == [(1,)]  # the first chunk committed, without rollups yet
     assert tiny.rows("select count(*) from rollup_hourly") == [(0,)]
-    monkeypatch.setattr(commission, "compute_commissions", real)
     result = tiny.run()
     assert result.published is not None and tiny.rows("select count(*) from clicks") == [(3,)]
     assert tiny.rows(ROLLUP_VS_FACTS) == [(0,)] and tiny.rows("select sum(clicks) from rollup_hourly") == [(3,)]
@@ -183,26 +188,11 @@ def test_a_chunk_committed_before_a_stop_is_published_by_the_next_run_even_with_
 ) -> None:
     """A backfill stopped after its first chunk committed, and its other files taken out of the inbox: the next run
     finds nothing new, and must still publish what that chunk loaded (readers would never see it)."""
-    from etl import commission
-    from etl.runner import EtlRunError
-
     _clicks(tiny, "c0.csv", [("ch0", "2026-11-01T10:00:00Z", "192.0.2.9")])
     assert tiny.run().published is not None
-    monkeypatch.setenv("CABINET_ETL_CHUNK_MB", "0.000001")
     for i in range(1, 4):
         _clicks(tiny, f"c{i}.csv", [(f"ch{i}", f"2026-11-0{i + 1}T10:00:00Z", f"192.0.2.{i}")])
-    real, runs = commission.compute_commissions, []
-
-    def fail_second(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> object:
-        runs.append(run_id)
-        if len(runs) == 2:
-            raise RuntimeError("stopped in the second chunk")
-        return real(con, run_id, now)
-
-    monkeypatch.setattr(commission, "compute_commissions", fail_second)
-    with pytest.raises(EtlRunError):
-        tiny.run()
-    monkeypatch.setattr(commission, "compute_commissions", real)
+    _stopped_in_the_second_chunk(tiny, monkeypatch)
     for name in ("c2.csv", "c3.csv"):
         (tiny.settings.inbox_dir / "clicks" / name).unlink()  # the operator takes the rest of the backfill away
     result = tiny.run()

@@ -3,19 +3,18 @@ applications, payout requests or requests to run offers waiting in their scope i
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
 
 from cabinet import staff_digest
 from cabinet.offer_access import request_access
 from cabinet.passwords import hash_password
 from cabinet.staff_digest import queue_digests
-from cabinet.store.db import hold_job_lock, session_scope
+from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, Offer, OutboxMail, Partner, User
+from tests.reporting.at_once import twice_at_once
 from tests.reporting.conftest import Program
 from tests.reporting.test_payouts import _request, payable  # noqa: F401 - the fixture
 
@@ -66,20 +65,7 @@ def test_two_senders_at_the_same_moment_queue_them_once(
 ) -> None:
     """Both senders find nothing queued yet and reach the lock together; the second waits, then finds the first's."""
     _request(payable, store_engine, "60.50")
-    both_checked = threading.Barrier(2, timeout=10)
-
-    def together(session: Session) -> None:
-        both_checked.wait()
-        hold_job_lock(session)
-
-    monkeypatch.setattr(staff_digest, "hold_job_lock", together)
-    results: list[int | None] = []
-    senders = [threading.Thread(target=lambda: results.append(queue_digests(store_engine, None, MORNING)))
-               for _ in range(2)]  # fmt: skip
-    for sender in senders:
-        sender.start()
-    for sender in senders:
-        sender.join()
+    results = twice_at_once(staff_digest, lambda: queue_digests(store_engine, None, MORNING), monkeypatch)
     assert sorted(results, key=str) == [2, None]
     with session_scope(store_engine) as s:
         assert len(s.scalars(select(OutboxMail).where(OutboxMail.kind == "digest")).all()) == 2

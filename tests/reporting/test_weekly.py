@@ -3,20 +3,19 @@ for it and had something, with the dashboard's figures for last week against the
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
 
 from cabinet import weekly
 from cabinet.account import set_email_prefs
-from cabinet.store.db import hold_job_lock, session_scope
+from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, OutboxMail, User
 from cabinet.weekly import last_week, queue_weekly
 from queries.warehouse import Warehouse
 from tests.auth.test_auth import _cli
+from tests.reporting.at_once import twice_at_once
 from tests.reporting.conftest import Program
 
 MONDAY_7 = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)  # the tiny program's events are on Sun 1 and Mon 2 November
@@ -74,19 +73,6 @@ def test_two_senders_at_the_same_moment_queue_them_once(
 ) -> None:
     _ask(program, store_engine, "p_parent", program.tiny.parent)
     wh = Warehouse(program.tiny.settings.warehouse_dir)
-    both_checked = threading.Barrier(2, timeout=10)
-
-    def together(session: Session) -> None:  # both found nothing queued; the second waits for the first's commit
-        both_checked.wait()
-        hold_job_lock(session)
-
-    monkeypatch.setattr(weekly, "hold_job_lock", together)
-    results: list[int | None] = []
-    senders = [threading.Thread(target=lambda: results.append(queue_weekly(store_engine, wh, MONDAY_7)))
-               for _ in range(2)]  # fmt: skip
-    for sender in senders:
-        sender.start()
-    for sender in senders:
-        sender.join()
+    results = twice_at_once(weekly, lambda: queue_weekly(store_engine, wh, MONDAY_7), monkeypatch)
     assert sorted(results, key=str) == [1, None]
     assert len(_mails(store_engine)) == 1
