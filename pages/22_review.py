@@ -49,9 +49,10 @@ table = shown.select(
     pl.col("signals").list.eval(pl.element().replace_strict({s: t(f"review.signal_{s}") for s in review.SIGNALS}))
     .list.join(", ").alias("signals"),
     pl.format(f"./?{VIEW_AS_PARAM}={{}}", "partner_id").alias("open"),  # the cabinet as the partner, in a new tab
-).with_columns(pl.col(c) * 100 for c in percent)  # fmt: skip
+)  # fmt: skip
 headers = {c: t(f"review.col_{c}") for c in table.columns}
-config = {headers[c]: st.column_config.NumberColumn(format="%.1f%%", help=t(f"review.colhelp_{c}")) for c in percent}
+# shares as the browser's language writes a percent ("12.5%", "12,5 %"), as the reports' rates are
+config = {headers[c]: st.column_config.NumberColumn(format="percent", help=t(f"review.colhelp_{c}")) for c in percent}
 config |= {headers[c]: st.column_config.NumberColumn(format=number_format(c)) for c in ("clicks", "ftds", "commission")}
 config[headers["open"]] = st.column_config.LinkColumn(display_text=t("review.view_as"), help=t("review.view_as_help"))
 st.dataframe(table.rename(headers), hide_index=True, width="stretch", column_config=config, placeholder="—")

@@ -3,6 +3,7 @@ partner's own figures; never a partner outside the scope."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import polars as pl
@@ -93,6 +94,8 @@ def test_the_page_lists_and_filters_partners_by_signal(busy: Program) -> None:
     ]  # fmt: skip
     table = at.dataframe[0].value
     assert list(table["Partner"]) == [f"{busy.tiny.child} · Child", f"{busy.tiny.parent} · Parent"]
+    columns = json.loads(at.dataframe[0].proto.columns)  # shares as the browser's language writes a percent
+    assert columns["Bots"]["type_config"]["format"] == "percent" and table["Bots"].max() <= 1
     assert list(table["Cabinet"]) == [f"./?view_as={busy.tiny.child}", f"./?view_as={busy.tiny.parent}"]
     at.multiselect(key="review_only").select("bots").run()
     assert list(at.dataframe[0].value["Partner"]) == [f"{busy.tiny.child} · Child"]
