@@ -88,7 +88,7 @@ def authenticate(engine: Engine, username: str, password: str, now: datetime | N
         attempt = claim_attempt(session, user.id, now)
         if attempt is None:
             audit(session, "login_refused_locked", user=user, details=seen)
-            return AuthResult(False, "locked", username, user.id, _locked_until(session, user.id))
+            return AuthResult(False, "locked", username, user.id, locked_until(session, user.id))
     right = attempt <= MAX_FAILED_LOGINS and check_password(password, user.password_hash)
     with session_scope(engine) as session:
         if not right:
@@ -119,13 +119,13 @@ def recheck_password(session: Session, user: User, password: str, now: datetime 
     with session_scope(engine) as own:
         attempt = claim_attempt(own, user.id, now)
         if attempt is None:
-            return AuthResult(False, "locked", user.username, user.id, _locked_until(own, user.id))
+            return AuthResult(False, "locked", user.username, user.id, locked_until(own, user.id))
     right = attempt <= MAX_FAILED_LOGINS and check_password(password, user.password_hash)
     with session_scope(engine) as own:
         if not right:
             return refuse_attempt(own, user, attempt, now, reason="password_again")
         if not settle_attempt(own, user.id, now):
-            return AuthResult(False, "locked", user.username, user.id, _locked_until(own, user.id))
+            return AuthResult(False, "locked", user.username, user.id, locked_until(own, user.id))
         return AuthResult(True, "ok", user.username, user.id)
 
 
@@ -140,13 +140,14 @@ def _open_at(now: datetime) -> ColumnElement[bool]:
     return or_(User.locked_until.is_(None), User.locked_until <= now)
 
 
-def _locked_until(session: Session, user_id: int) -> datetime | None:
+def locked_until(session: Session, user_id: int) -> datetime | None:
+    """Until when the user's account is locked as the store has it now (aware UTC), or None."""
     return _aware(session.scalar(select(User.locked_until).where(User.id == user_id)))
 
 
 def _refused_locked(session: Session, user: User, client: dict[str, str]) -> AuthResult:
     audit(session, "login_refused_locked", user=user, details=client)
-    return AuthResult(False, "locked", user.username, user.id, _locked_until(session, user.id))
+    return AuthResult(False, "locked", user.username, user.id, locked_until(session, user.id))
 
 
 def claim_attempt(session: Session, user_id: int, now: datetime) -> int | None:

@@ -206,10 +206,9 @@ def deliver(engine: Engine, transport: Transport, sender: str, now: datetime | N
     """Send the outbox's messages due at `now`, oldest first, each claimed so no other sender takes it. A claim's
     lease and a retry's time count from `clock` at that moment, not from the round's start: a round on a slow server
     can outlast a lease. The clock is the system's, or, given only `now`, stays at it (a round at a chosen time)."""
-    at = now or (clock or _system_clock)()
     if clock is None:
-        clock = _system_clock if now is None else lambda: at
-    now = at
+        clock = _system_clock if now is None else lambda: now  # type: ignore[return-value]
+    now = now or clock()
     due = select(OutboxMail.id).where(OutboxMail.status == "queued", OutboxMail.next_attempt_at <= now)
     with engine.connect() as conn:
         ids = list(conn.scalars(due.order_by(OutboxMail.id).limit(limit)))

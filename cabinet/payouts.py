@@ -128,6 +128,11 @@ def _status(status: str) -> Label:
     return Label(f"payouts.status_{status}")
 
 
+def _changed(payout: PayoutRequest) -> PayoutError:
+    return PayoutError(f"request {payout.id} became {payout.status}", "payouts.changed_meanwhile",
+                       payout=payout.id, status=_status(payout.status))  # fmt: skip
+
+
 def _move(session: Session, scope: Scope, payout: PayoutRequest, status: str, reference: str | None = None) -> None:
     """Write the step only if the request is still in the status it was read in: a decision (or cancellation) made
     at the same moment by someone else makes this one refused instead of both written, mailed and logged."""
@@ -146,8 +151,7 @@ def _move(session: Session, scope: Scope, payout: PayoutRequest, status: str, re
     )
     session.refresh(payout)
     if moved.rowcount != 1:  # type: ignore[attr-defined]
-        raise PayoutError(f"request {payout.id} became {payout.status}", "payouts.changed_meanwhile",
-                          payout=payout.id, status=_status(payout.status))  # fmt: skip
+        raise _changed(payout)
 
 
 def cancel(session: Session, scope: Scope, payout_id: int) -> PayoutRequest:
@@ -165,9 +169,13 @@ def cancel(session: Session, scope: Scope, payout_id: int) -> PayoutRequest:
     return payout
 
 
-def decide(session: Session, scope: Scope, payout_id: int, status: str, reference: str = "") -> PayoutRequest:
+def decide(session: Session, scope: Scope, payout_id: int, status: str, reference: str = "",
+           seen: str | None = None) -> PayoutRequest:  # fmt: skip
     """A manager or admin moves a request on: requested → approved or rejected; approved → paid or rejected. A paid
-    one may carry the payment's reference (a bank transfer's or a transaction's id), shown on its statement."""
+    one may carry the payment's reference (a bank transfer's or a transaction's id), shown on its statement.
+
+    `seen`: the status the manager decided it in; a request decided or cancelled since by someone else is refused
+    unchanged, even when the step would still be allowed (rejecting what was approved meanwhile)."""
     reference = " ".join(reference.split())
     if reference and status != "paid":
         raise PayoutError("only a payment has a reference", "payouts.reference_not_paid")
@@ -176,6 +184,8 @@ def decide(session: Session, scope: Scope, payout_id: int, status: str, referenc
     if scope.role == ROLE_PARTNER:
         raise ScopeError(f"{scope.username!r} may not decide payouts", "payouts.staff_only")
     payout, _ = _scoped_request(session, scope, payout_id)
+    if seen is not None and payout.status != seen:
+        raise _changed(payout)
     if status not in NEXT.get(payout.status, ()):
         raise PayoutError(f"a {payout.status} request cannot become {status}", "payouts.bad_step",
                           status=_status(payout.status))  # fmt: skip

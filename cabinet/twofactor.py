@@ -41,7 +41,15 @@ from sqlalchemy import Engine, Text, cast, select, update
 from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, derive_scope
-from cabinet.auth import AuthResult, audit, claim_attempt, recheck_password, refuse_attempt, settle_attempt
+from cabinet.auth import (
+    AuthResult,
+    audit,
+    claim_attempt,
+    locked_until,
+    recheck_password,
+    refuse_attempt,
+    settle_attempt,
+)
 from cabinet.config import Settings
 from cabinet.errors import RefusedRequest
 from cabinet.store.db import session_scope
@@ -247,8 +255,7 @@ def check_code(engine: Engine, username: str, code: str, now: datetime | None = 
         if user is None or user.totp_secret is None:
             return AuthResult(False, "invalid", username)
         if (attempt := claim_attempt(session, user.id, now)) is None:
-            locked = session.scalar(select(User.locked_until).where(User.id == user.id))
-            return AuthResult(False, "locked", username, user.id, locked)
+            return AuthResult(False, "locked", username, user.id, locked_until(session, user.id))
         session.refresh(user)
         if not user.is_active or user.totp_secret is None:  # disabled, or turned off, since the password
             settle_attempt(session, user.id, now)

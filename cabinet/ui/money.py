@@ -10,8 +10,7 @@ from pathlib import Path
 from cabinet import month_statement as _month
 from cabinet import payouts as _payouts
 from cabinet import statements as _statements
-from cabinet.access import Scope, scoped_partner
-from cabinet.errors import Label
+from cabinet.access import Scope
 from cabinet.formatting import fmt_money
 from cabinet.payouts import NEXT, STATUSES, PaymentDetails, PayoutError
 from cabinet.statements import STATED, Statement
@@ -55,16 +54,10 @@ def amount_text(amount: Decimal, currency: str) -> str:
 
 
 def decide_payout(scope: Scope, payout_id: int, status: str, seen: str, reference: str = "") -> None:
-    """Move a request to its next status (approved, rejected, paid; a payment with its reference). `seen` is the
-    status the manager decided it in: a request decided or cancelled since by someone else is refused unchanged, even
-    when the step would still be allowed (rejecting what was approved meanwhile)."""
+    """Move a request to its next status (approved, rejected, paid; a payment with its reference), only from `seen`,
+    the status the manager decided it in (`cabinet.payouts.decide`)."""
     with session_scope(engine()) as s:
-        payout = s.get(PayoutRequest, payout_id)
-        if payout is not None and payout.status != seen:
-            scoped_partner(s, scope, payout.partner_id)  # a request outside the scope: refused without its status
-            raise PayoutError(f"request {payout_id} became {payout.status}", "payouts.changed_meanwhile",
-                              payout=payout_id, status=Label(f"payouts.status_{payout.status}"))  # fmt: skip
-        _payouts.decide(s, scope, payout_id, status, reference)
+        _payouts.decide(s, scope, payout_id, status, reference, seen)
 
 
 def payout_statement(scope: Scope, payout_id: int, locale: str) -> Statement:
