@@ -3,46 +3,39 @@
 `queue_due` reads the conversions that ETL runs changed since each postback's last round (`Postback.seen_run`) and
 queues a call for each that is now in a status the postback asks for, unless that postback last told of it in the same
 status (a change of its amount only). A unique key on (postback, conversion, run) means a change is told once however
-often it is read, by however many senders. `deliver` makes the due calls: a GET, 5 s for the whole call (a server that
-answers a byte at a time is cut off then, as one that does not answer), redirects not followed; up to 8 postbacks at
-once, each one's calls in order, a round taking each postback's first call before any's second (one's backlog does not
-hold up the others'). A 2xx answer
-is sent; a 408, 429 or 5xx answer, a timeout or a refused connection is tried again after 1, 2, 4, 8 and 16 minutes,
-then given up; any other answer is given up at once (a 4xx will not change by itself; a redirect means the URL should be
-the address it points to). A server that cannot be reached ends its postback's round: its other calls wait for the next
-one, untouched. Each call is claimed with a lease (a conditional UPDATE), so two senders never make one call twice.
-Calls are kept 30 days once sent, 90 once given up (`prune`).
+often it is read, by however many senders. `deliver` makes the due calls: a GET, 5 s for the whole call, the name lookup
+included (a server that answers a byte at a time is cut off then, as one that does not answer), redirects not followed;
+up to 8 postbacks at once, each one's calls in order, a round taking each postback's first call before any's second
+(one's backlog does not hold up the others'). A 2xx answer is sent; a 408, 429 or 5xx answer, a timeout or a refused
+connection is tried again after 1, 2, 4, 8 and 16 minutes, then given up; any other answer is given up at once (a 4xx
+will not change by itself; a redirect means the URL should be the address it points to). A server that cannot be reached
+ends its postback's round: its other calls wait for the next one, untouched. Each call is claimed with a lease (a
+conditional UPDATE), so two senders never make one call twice. Calls are kept 30 days once sent, 90 once given up
+(`prune`).
 
-The address a call connects to is checked after the connection is made and before anything is sent (a host name may
-resolve differently than when the URL was saved): only public addresses, or private ones too with
-`postbacks_allow_private`; never link-local ones (a cloud's metadata service).
+A call itself, and the addresses it may reach: `cabinet.postback_http`.
 `cabinet postbacks send --every 10s` runs it beside the app under `cabinet serve`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import http.client
-import socket
-import ssl
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cabinet.access import Scope
-from cabinet.postbacks import ascii_url, of_scope, refused, render
+from cabinet.postback_http import TIMEOUT, AddressNotAllowed, Answer, fetch
+from cabinet.postbacks import of_scope, render
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner, Postback, PostbackSend
 from queries.warehouse import NoSnapshotError, Warehouse
 
-TIMEOUT = 5.0
 MAX_ATTEMPTS = 6
 RETRY_AFTER = timedelta(minutes=1)  # doubled after each failed attempt
 LEASE = timedelta(minutes=10)  # a claimed chunk (at most CHUNK × TIMEOUT) is not taken by another sender
@@ -51,8 +44,6 @@ KEEP_FAILED = timedelta(days=90)
 BATCH = 500
 WORKERS = 8  # postbacks called at once (each one's calls in order)
 CHUNK = 50  # calls of one postback claimed, and their outcomes written, together
-EXCERPT = 200  # characters of an answer's body kept with a call that failed, and shown for a test
-USER_AGENT = "PartnerCabinet-Postback/1"
 SILENCED = ("blocked", "pending")  # partners whose postbacks tell nothing (as they see nothing in the cabinet)
 _RETRY_STATUSES = frozenset({408, 425, 429})
 _CENT = Decimal("0.01")
@@ -83,97 +74,6 @@ order by c.partner_id, c.updated_run_id, c.ts, c.conversion_id
 """
 _COLUMNS = ("partner_id", "run", "conversion_id", "click_id", "type", "status", "ts", "offer_id", "link_id",
             "country", "device", "sub1", "sub2", "sub3", "sub4", "sub5", "payout")  # fmt: skip
-
-
-class AddressNotAllowed(ConnectionError):
-    """The call connected to an address postbacks may not reach."""
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A server's answer to a call."""
-
-    status: int
-    excerpt: str  # the start of the body
-    location: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return 200 <= self.status < 300
-
-
-class _Checked(http.client.HTTPConnection):
-    """A connection that refuses, before sending anything, a peer address postbacks may not reach, and that another
-    thread can cut off when its call's time is up (`cut_off`)."""
-
-    private_ok = False
-    late = False  # the call's time ran out
-
-    def connect(self) -> None:
-        super().connect()
-        self._in_time()
-        peer = self.sock.getpeername()[0]
-        if refused(peer, self.private_ok):
-            self.sock.close()
-            self.sock = None
-            raise AddressNotAllowed(f"{self.host} is at {peer}, not an address postbacks may call")
-
-    def cut_off(self) -> None:
-        """End the call, from a timer: a socket's timeout bounds each wait, not the call, so a server sending a byte
-        a second would hold it (and its sender) as long as it liked."""
-        self.late = True
-        if self.sock is not None:
-            with contextlib.suppress(OSError):  # closed already, or not connected yet (`connect` checks `late`)
-                socket.socket.shutdown(self.sock, socket.SHUT_RDWR)  # wakes a blocked read; plain and TLS alike
-
-    def _in_time(self) -> None:
-        if self.late:
-            raise TimeoutError("the call's time ran out")
-
-
-class _CheckedTLS(http.client.HTTPSConnection, _Checked):
-    """HTTPS: the address is checked after the TCP connection, before the TLS handshake."""
-
-    def connect(self) -> None:
-        _Checked.connect(self)
-        # the handshake runs on the TLS socket once it is `self.sock`, where `cut_off` can reach it
-        self.sock = self._context.wrap_socket(self.sock, server_hostname=self.host, do_handshake_on_connect=False)
-        self._in_time()
-        self.sock.do_handshake()
-
-
-def fetch(url: str, private_ok: bool = False, timeout: float = TIMEOUT) -> Answer:
-    """GET `url` (redirects not followed), the whole call (connection, request and answer) within `timeout` seconds;
-    AddressNotAllowed, OSError (TimeoutError when the time ran out) or HTTPException when there is no answer. A URL
-    saved with characters outside ASCII (before `check_url` encoded them) is called encoded."""
-    parts = urlsplit(ascii_url(url))
-    host = parts.hostname or ""
-    host = f"[{host}]" if ":" in host else host
-    if parts.scheme == "https":
-        conn: _Checked = _CheckedTLS(host, parts.port, timeout=timeout, context=ssl.create_default_context())
-    elif parts.scheme == "http":
-        conn = _Checked(host, parts.port, timeout=timeout)
-    else:
-        raise ValueError(f"not an http(s) URL: {parts.scheme!r}")
-    conn.private_ok = private_ok
-    deadline = threading.Timer(timeout, conn.cut_off)
-    deadline.start()
-    try:
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        conn.request("GET", target, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
-        response = conn.getresponse()
-        body = response.read(EXCERPT * 4).decode("utf-8", "replace")[:EXCERPT]
-        answer = Answer(response.status, body, response.getheader("Location"))
-    except (OSError, http.client.HTTPException) as exc:
-        if conn.late:  # whatever the cut-off socket made of it
-            raise TimeoutError(f"no whole answer within {timeout:g} s") from exc
-        raise
-    finally:
-        deadline.cancel()
-        conn.close()
-    if conn.late:  # cut off as the answer ended: part of it may be missing
-        raise TimeoutError(f"no whole answer within {timeout:g} s")
-    return answer
 
 
 def _values(row: dict[str, object], currency: str) -> dict[str, object]:

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -129,3 +130,23 @@ def test_a_url_saved_with_letters_outside_ascii_before_is_called_encoded(program
     queue_due(store_engine, wh)
     assert deliver(store_engine, private_ok=True).sent == 2
     assert sorted((r["src"], r["c"]) for r in tracker.requests) == [("партнёр", "f9"), ("партнёр", "r9")]
+
+
+def test_a_name_lookup_that_does_not_end_is_cut_off_when_the_calls_time_is_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The resolver's timeouts are its own (seconds per server and try): a socket's deadline cannot reach a lookup."""
+    real, release, ended = socket.getaddrinfo, threading.Event(), threading.Event()
+
+    def stuck(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host != "stuck-dns.test":
+            return real(host, *args, **kwargs)
+        release.wait(20)
+        ended.set()
+        return real("127.0.0.1", *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", stuck)
+    try:
+        with pytest.raises(TimeoutError, match=r"name lookup of stuck-dns\.test took longer than the call's time"):
+            fetch("http://stuck-dns.test:9/pb", private_ok=True, timeout=0.3)
+        assert not ended.is_set()  # the call gave up while the lookup still waited
+    finally:
+        release.set()
