@@ -7,9 +7,12 @@ What is (re)computed in a run:
   in the program's time zone (`dim_settings.default_timezone`, as on statements), so the N-th counted conversion of the
   month is paid at the tier N falls in, counted progressively ordered by (ts, conversion_id); the months conversions
   left this run (`conv_moved_from`) too; a new time zone reprices tiered partners' months. Counted = status pending or
-  approved and qualifying (an FTD below the baseline is not counted); CPA tiers count conversions of the same type,
-  RevShare tiers count the month's qualifying FTDs up to the line; rows record these counts (`inputs.month_count`,
-  `month_ftds`) only under tiered plans: other plans do not reprice a month, so a count there would go stale;
+  approved and qualifying (an FTD below the baseline, or not its customer's first FTD that stands, is not counted); CPA
+  tiers count conversions of the same type, RevShare tiers count the month's qualifying FTDs up to the line; rows record
+  these counts (`inputs.month_count`, `month_ftds`) only under tiered plans: other plans do not reprice a month, so a
+  count there would go stale;
+- every FTD of a customer (partner and `customer_id`) one of whose FTDs the run touched, or that an update gave
+  another customer (`conv_customer_from`): CPA pays only a customer's first FTD that stands;
 - engine commissions in `hold` whose `hold_until <= now` are approved.
 A blocked partner (`dim_partners.status`) earns nothing more: its rows not final yet are `rejected` with
 `inputs.partner_blocked`, and priced again when it is unblocked (blocking is part of `plan_priced`'s fingerprint).
@@ -61,6 +64,7 @@ _SCRATCH = (
     "eng_plan_now",
     "eng_replan",
     "conv_moved_from",
+    "conv_customer_from",
 )
 
 
@@ -161,6 +165,7 @@ def compute_commissions(con: duckdb.DuckDBPyConnection, run_id: int, now: dateti
     plans = load_plans(con)  # validated every run: a broken plan fails the run even when nothing is priced
     con.execute("create or replace temp table eng_touched_hours (hour timestamp)")
     con.execute("create temp table if not exists conv_moved_from (partner_id integer, ts timestamp)")
+    con.execute("create temp table if not exists conv_customer_from (partner_id integer, customer_id varchar)")
     _approve_ended_holds(con, m.HOLDS_ENDED, result, params)
     _run(con, q.PLAN_NOW, **params)
     con.execute(q.REPLAN)

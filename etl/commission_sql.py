@@ -76,6 +76,22 @@ def tier_month(ts: str, tz: str) -> str:
     return f"date_trunc('month', timezone($tz, timezone('UTC', {ts})))"
 
 
+# Every FTD of a customer (a partner's `customer_id`, as on the Cohorts page) one of whose FTDs the run touched, or
+# whose customer an update changed (`conv_customer_from`): CPA pays only the customer's first FTD that stands, so a
+# late earlier FTD, or the first one's cancellation, decides which of them is paid.
+CUSTOMER_FTDS = """
+select c.conversion_id
+from conversions as c
+semi join (
+    select t.partner_id, t.customer_id from conversions as t join eng_touched using (conversion_id)
+    where t.type = 'ftd' and t.customer_id is not null
+    union
+    select partner_id, customer_id from conv_customer_from
+) as g on g.partner_id = c.partner_id and g.customer_id = c.customer_id
+where c.type = 'ftd'
+"""
+
+
 def candidates_sql(tz: str) -> str:
     """Whole (partner, month) groups of tiered plans are recomputed: the N-th conversion of a month is paid at N's
     tier. The months conversions left this run (a corrected event time) too: their later conversions move up a tier."""
@@ -100,6 +116,8 @@ union
 select c.conversion_id
 from conversions as c
 join groups as g on c.partner_id = g.partner_id and {tier_month("c.ts", tz)} = g.month
+union
+{CUSTOMER_FTDS}
 """
 
 
@@ -116,6 +134,7 @@ with base as (
         c.status,
         c.partner_id,
         c.offer_id,
+        c.customer_id,
         c.amount,
         coalesce(c.currency, $base) as currency,
         c.amount_base,
@@ -152,11 +171,25 @@ in_plan as (
         end as amount_plan
     from plan_fx
 ),
+-- each candidate customer's first FTD that stands (pending or approved; by time, then id): a customer deposits for the
+-- first time once, so a later FTD of the customer is not a qualifying conversion (nor counted towards volume tiers)
+first_ftds as (
+    select f.partner_id, f.customer_id, min(struct_pack(t := f.ts, i := f.conversion_id)) as first
+    from conversions as f
+    semi join in_plan as b on b.partner_id = f.partner_id and b.customer_id = f.customer_id and b.type = 'ftd'
+    where f.type = 'ftd' and f.status in ('pending', 'approved')
+    group by all
+),
 qualified as (
     select
-        *,
-        case when type = 'ftd' then coalesce(amount_plan, 0) >= ftd_baseline else true end as qualifies
-    from in_plan
+        b.*,
+        case
+            when b.type <> 'ftd' then true
+            when ff.first < struct_pack(t := b.ts, i := b.conversion_id) then false  -- not the customer's first
+            else coalesce(b.amount_plan, 0) >= b.ftd_baseline
+        end as qualifies
+    from in_plan as b
+    left join first_ftds as ff on b.type = 'ftd' and ff.partner_id = b.partner_id and ff.customer_id = b.customer_id
 ),
 -- the windows run over narrow rows and are joined back: sorting the wide rows twice cost ~4x as much
 flags as (

@@ -4,7 +4,8 @@ A later row of a conversion (a newer `updated_at`) updates it; the contract make
 optional, so a row that leaves them out keeps the earlier version's, whether that version is stored, waiting for its
 click (`pending_conversions`), or read in the same run. An earlier version read after it (a duplicate by its
 `updated_at`) gives it the values it lacks, as if the rows had arrived in order. A row that moves a conversion's
-event time leaves an hour to roll up again and a month whose volume tiers must be priced again.
+event time leaves an hour to roll up again and a month whose volume tiers must be priced again; a row that moves an
+FTD to another customer leaves that customer's other FTDs to be priced again (only a customer's first FTD pays CPA).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ drop table fill;
 
 # Known conversions whose event time a row corrects: the hours they leave must be rolled up again, and the months they
 # leave priced again (volume tiers count a month's conversions; the engine finds the month in the program's zone).
+# An FTD given another customer leaves the old customer's FTDs to price again (the first of them may be paid now).
 MOVED_SQL = """
 create or replace temp table moved_ts as
 select c.partner_id, c.ts as old_ts, ok.ts from conversions c join ok using (conversion_id)
@@ -73,6 +75,11 @@ insert into touched select distinct date_trunc('hour', old_ts) from moved_ts;
 create temp table if not exists conv_moved_from (partner_id integer, ts timestamp);
 insert into conv_moved_from select distinct partner_id, old_ts from moved_ts;
 drop table moved_ts;
+create temp table if not exists conv_customer_from (partner_id integer, customer_id varchar);
+insert into conv_customer_from
+select distinct c.partner_id, c.customer_id from conversions c join ok using (conversion_id)
+where ok.is_final and ok.known and c.type = 'ftd' and c.customer_id is distinct from ok.a_customer
+  and c.customer_id is not null;
 """
 
 # Older rows (duplicates) of this file that carry a value the conversion lacks: the newest of them that carries it

@@ -134,8 +134,10 @@ def ingest(
     base = scalar(con, "select value from dim_settings where key = 'base_currency'") or "USD"
     now = now or datetime.now(UTC).replace(tzinfo=None)
     con.execute("create or replace temp table touched (hour timestamp)")
-    # partners and event times conversions left: the engine prices those months again (`etl.commission`)
+    # partners and event times conversions left, and customers FTDs left: the engine prices those months, and
+    # those customers' FTDs, again (`etl.commission`)
     con.execute("create or replace temp table conv_moved_from (partner_id integer, ts timestamp)")
+    con.execute("create or replace temp table conv_customer_from (partner_id integer, customer_id varchar)")
     res = IngestResult(cleared=clear_earlier(con, [f for f in staged.files if f.reread]))
     by_file: dict[int, FileStats] = {}
     # No clean-up on an error: a failed statement aborts the run's transaction, a clean-up statement would then

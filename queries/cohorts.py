@@ -8,8 +8,8 @@ of the cohort's type. What follows is one of:
   but rejected and reversed; overrides a parent earns are the parent's, not the customer's), by the row's time;
 - `ftds`: the customer's first FTD (registration cohorts only): the share of a cohort that has deposited.
 Cells are cumulative per customer (LTV) or the plain sum of each period; periods that have not ended by the data's
-as-of time are partly filled and the ones not begun are empty (None), not zero. An event before its customer joined
-the cohort counts in period 0. Cohorts are whole weeks (Monday to Sunday) or months around the requested dates.
+as-of time are partly filled and the ones not begun are empty (None), not zero, unless a row dated later (a clawback)
+falls in them. An event before its customer joined the cohort counts in period 0. Cohorts are whole weeks (Monday to Sunday) or months around the requested dates.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class CohortError(ValueError):
 class CohortRequest:
     """Cohorts whose first event falls on local dates `date_from`..`date_to` (widened to whole weeks or months) in
     `tz`; `partner_id` narrows a manager's or admin's scope to one partner; `as_of` (naive UTC) is when the data ends:
-    periods after it are not shown."""
+    periods begun after it are shown only when they hold data (a clawback dated later)."""
 
     date_from: date
     date_to: date
@@ -144,7 +144,8 @@ def _params(scope: Scope, req: CohortRequest, first: date, last: date) -> dict[s
 def cohorts(scope: Scope, *, wh: Warehouse, req: CohortRequest) -> pl.DataFrame:
     """One row per cohort and period since it began: cohort (its first day), customers (cohort size), period (0 =
     the cohort's own week or month), value (that period's sum), cumulative, per_customer (cumulative ÷ customers:
-    LTV, or the share with an FTD). Periods after `req.as_of` are left out; a cohort with no events shows zeros."""
+    LTV, or the share with an FTD). Periods after `req.as_of` are left out unless they hold data; a cohort with no
+    events shows zeros."""
     first, last = _check(req)
     params = _params(scope, req, first, last)
     members = _MEMBERS.format(grain=req.grain)
@@ -186,11 +187,14 @@ def _as_of_day(req: CohortRequest) -> date | None:
 
 
 def _last_period(grain: str, cohort: date, as_of_day: date | None, cells: pl.DataFrame) -> int:
-    """The last period of a cohort begun by the as-of day; without one, the last with data."""
-    if as_of_day is not None:
-        return max(0, _periods_between(grain, cohort, as_of_day))
+    """The later of a cohort's period begun by the as-of day and its last period with data: the as-of time comes from
+    clicks and conversions only, so a clawback a later run dated after it (a reversal) is data past it, and cutting
+    there would leave the money out; no empty period is added beyond both."""
     seen = cells.filter(pl.col("cohort") == cohort)["period"]
-    return int(seen.max()) if len(seen) else 0  # type: ignore[arg-type]
+    last = int(seen.max()) if len(seen) else 0  # type: ignore[arg-type]
+    if as_of_day is not None:
+        return max(last, _periods_between(grain, cohort, as_of_day))
+    return last
 
 
 def cohort_partners(scope: Scope, *, wh: Warehouse) -> pl.DataFrame:

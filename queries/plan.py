@@ -32,13 +32,20 @@ BASE_SQL = "select upper(coalesce(nullif(max(value), ''), 'USD')) from dim_setti
 # The month's counted conversions per type, as the engine's month count has them (`etl.commission_sql.scored_sql`,
 # its `in_plan`, `qualified` and `flags`; queries/ may not import etl/, so the definition is repeated here and
 # tests/reporting/test_plan_counts.py holds the two together): pending or approved, FTDs at or above the baseline in
-# the plan's currency, at the plan currency's rate of the event day or the latest before. Conversions priced 0 and
-# those a feed commission pays count too.
+# the plan's currency, at the plan currency's rate of the event day or the latest before, and only a customer's first
+# FTD that stands. Conversions priced 0 and those a feed commission pays count too.
 COUNTS_SQL = """
 with month as (
-    select type, ts, amount, coalesce(currency, $base) as currency, amount_base
+    select conversion_id, customer_id, type, ts, amount, coalesce(currency, $base) as currency, amount_base
     from conversions
     where partner_id = $partner and status in ('pending', 'approved') and ts >= $month_start and ts < $month_end
+),
+first_ftds as (
+    select customer_id, min(struct_pack(t := ts, i := conversion_id)) as first
+    from conversions
+    where partner_id = $partner and type = 'ftd' and status in ('pending', 'approved')
+      and customer_id in (select customer_id from month where type = 'ftd')
+    group by all
 ),
 rates as (
     select k.day, x.rate
@@ -46,7 +53,7 @@ rates as (
     asof left join fx_rates as x on x.currency = k.currency and k.day >= x.date
 ),
 in_plan as (
-    select m.type, case
+    select m.type, f.first < struct_pack(t := m.ts, i := m.conversion_id) as repeated, case
         when m.amount is null then null
         when m.currency = $plan_currency then m.amount
         when $plan_currency = $base then m.amount_base
@@ -55,9 +62,10 @@ in_plan as (
     end as amount_plan
     from month as m
     left join rates as r on r.day = m.ts::date
+    left join first_ftds as f on m.type = 'ftd' and f.customer_id = m.customer_id
 )
 select type, count(*)::integer from in_plan
-where type <> 'ftd' or coalesce(amount_plan, 0) >= $baseline
+where type <> 'ftd' or (coalesce(amount_plan, 0) >= $baseline and not coalesce(repeated, false))
 group by all
 """
 

@@ -70,6 +70,7 @@ class Warehouse:
         device: str = "mobile",
         sub1: str | None = None,
         link_id: int | None = None,
+        customer_id: str | None = None,
     ) -> None:
         """Insert or update a conversion, marked as changed by the current run."""
         amount_dec = None if amount is None else Decimal(amount)
@@ -84,9 +85,9 @@ class Warehouse:
         self.con.execute(
             "insert or replace into conversions (conversion_id, ts, updated_at, type, status, partner_id, offer_id,"
             " link_id, attributed_by, amount, currency, amount_base, fx_rate, country, device, sub1, run_id,"
-            " updated_run_id) values (?, ?, ?, ?, ?, ?, ?, ?, 'partner_id', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " updated_run_id, customer_id) values (?, ?, ?, ?, ?, ?, ?, ?, 'partner_id', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [conversion_id, ts, ts + timedelta(minutes=self.run_id), type_, status, partner_id, offer_id, link_id,
-             amount_dec, currency, base, rate, country, device, sub1, self.run_id, self.run_id],
+             amount_dec, currency, base, rate, country, device, sub1, self.run_id, self.run_id, customer_id],
         )  # fmt: skip
 
     def set_status(self, conversion_id: str, status: str, at: datetime | None = None) -> None:

@@ -143,3 +143,28 @@ def test_an_as_of_time_in_the_viewers_zone_decides_the_last_period(lines: Progra
     late = datetime(2026, 11, 8, 22, 30)
     assert max(p for c, _, p, *_ in _cells(lines, "p_parent", as_of=late) if c == OCT26) == 1
     assert max(p for c, _, p, *_ in _cells(lines, "p_parent", as_of=late, tz="Europe/Moscow") if c == OCT26) == 2
+
+
+# u1's FTD f1 (the parent's $100 CPA on 1 Nov) is reversed on 20 Nov: a run on 21 Nov claws the $100 back, dated
+# 20 Nov, while the data's as-of time, taken from clicks and conversions, stays at 2 Nov 12:30
+REVERSED = """conversion_id,ts,updated_at,type,click_id,amount,currency,status,customer_id
+f1,2026-11-01T11:00:00Z,2026-11-20T10:00:00Z,ftd,k1,50,EUR,reversed,u1
+"""
+
+
+def test_a_clawback_dated_after_the_as_of_time_is_in_the_commission_ltv(program: Program) -> None:
+    program.tiny.write("conversions", "reversed.csv", REVERSED)
+    program.tiny.run(datetime(2026, 11, 21, 12, 0))
+    as_of = Warehouse(program.tiny.settings.warehouse_dir).snapshot().data_as_of  # type: ignore[union-attr]
+    assert as_of == datetime(2026, 11, 2, 12, 30)
+    commission = _cells(program, "p_parent", measure="commission", as_of=as_of)
+    assert [(c, p, v, cumulative) for c, _, p, v, cumulative, _ in commission] == [
+        (OCT26, 0, 100.0, 100.0), (OCT26, 1, 0.0, 100.0), (OCT26, 2, 0.0, 100.0), (OCT26, 3, -100.0, 0.0)]  # fmt: skip
+    # no empty period is made up past the last one with data
+    assert [p for _, _, p, *_ in _cells(program, "p_parent", as_of=as_of)] == [0, 1]
+    at = open_page("pages/05_cohorts.py", program.users["p_parent"])
+    at.selectbox(key="cohorts_measure_en").select("commission").run()
+    assert not at.exception and {m.label: m.value for m in at.metric}["Commission to date"] == "$0.00"
+    assert at.dataframe[0].value.to_dict("records") == [
+        {"Cohort": "2026-10-26", "Registered customers": 1, "Week 0": "$100.00", "Week 1": "$100.00",
+         "Week 2": "$100.00", "Week 3": "$0.00"}]  # fmt: skip

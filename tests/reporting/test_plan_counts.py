@@ -98,3 +98,13 @@ def test_a_move_to_a_tiered_revshare_plan_counts_its_ftds(program: Program, stor
     program.tiny.run()
     assert _box_says(program, REVENUE) == (3, 2)
     assert _engine_pays(program, "g2,2026-11-06T12:00:00Z,revenue,k1,200,USD,approved,u1", "revshare") == 2
+
+
+def test_a_customers_second_ftd_does_not_count(program: Program, store_engine: Engine) -> None:
+    _set_plan(store_engine, program, volume_tiers=[{"min_count": 3, "cpa_ftd": "150"}])
+    ftds = "f2,2026-11-02T12:00:00Z,ftd,k1,50,USD,approved,u2\nf2b,2026-11-03T12:00:00Z,ftd,k1,50,USD,approved,u2\n"
+    program.tiny.write("conversions", "f.csv", CONVERSIONS + ftds)
+    program.tiny.run()
+    assert program.tiny.rows("select count(*) from commissions where conversion_id = 'f2b'") == [(0,)]
+    assert _box_says(program, "ftd") == (2, 1)  # f1 and f2, not u2's second: the next one is the 3rd
+    assert _engine_pays(program, "f3,2026-11-04T12:00:00Z,ftd,k1,50,USD,approved,u3") == 1
