@@ -14,7 +14,7 @@ from cabinet.ui.second_factor import second_factor_box
 from cabinet.ui.store import METHODS, AccountError, masked
 from cabinet.ui.team import team_box
 from cabinet.ui.text import t
-from cabinet.ui.widgets import show_refusal
+from cabinet.ui.widgets import plain, show_refusal
 
 user = require_user("account")
 st.title(t("account.title"))
@@ -94,7 +94,7 @@ partner_id = scope.own_partner_id
 if partner_id is not None:
     acct = store.partner_account(scope, partner_id)
     name, email, status, tier = acct.name, acct.email, acct.status, acct.tier
-    st.subheader(name)
+    st.subheader(plain(name))  # as typed: anyone may apply with any name
     cols = st.columns(3)
     cols[0].metric(t("account.partner"), str(partner_id))
     cols[1].metric(t("account.tier"), tier.capitalize())

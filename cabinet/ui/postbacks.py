@@ -30,7 +30,7 @@ from cabinet.store.models import Offer
 from cabinet.ui import data, store
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
-from cabinet.ui.widgets import fmt_count, save_then_rerun
+from cabinet.ui.widgets import fmt_count, plain, save_then_rerun
 from queries.dashboard import base_currency
 from queries.warehouse import NoSnapshotError
 
@@ -102,10 +102,11 @@ def _test_call(user: SessionUser, p: PostbackItem) -> None:
     try:
         answer = postback_send.fetch(url, app_settings().postbacks_private_ok)
     except (OSError, ValueError, HTTPException) as exc:  # HTTPException: a server that does not speak HTTP
-        st.error(t("postbacks.test_failed", url=url, error=f"{type(exc).__name__}: {exc}"))
+        st.error(t("postbacks.test_failed", url=plain(url), error=plain(f"{type(exc).__name__}: {exc}")))
         return
     say = st.success if answer.ok else st.warning
-    say(t("postbacks.test_answer", url=url, status=answer.status, body=answer.excerpt.strip() or "—"))
+    # the partner's server's words, shown as text: staff press this button too, viewing as the partner
+    say(t("postbacks.test_answer", url=plain(url), status=answer.status, body=plain(answer.excerpt.strip() or "—")))
 
 
 def listing(user: SessionUser, partner_id: int) -> None:

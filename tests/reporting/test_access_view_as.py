@@ -65,3 +65,17 @@ def test_a_partner_name_is_shown_as_typed_never_as_a_link(program: Program, stor
     banners = [w.value for w in at.warning] + [m.value for m in at.markdown]
     assert any(r"\[Log in again here\]\(https://evil" in b for b in banners), banners
     assert not [b for b in banners if link in b], [b for b in banners if link in b]
+
+
+def test_the_account_page_shows_the_partner_name_as_typed(program: Program, store_engine: Engine) -> None:
+    link = "[Your payout is on hold](https://evil.example/login)"
+    with session_scope(store_engine) as s:
+        s.get(Partner, program.tiny.parent).name = f"Acme {link}"
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[SESSION_KEY] = program.users["root"]
+    at.query_params["view_as"] = str(program.tiny.parent)
+    at.run()
+    at = at.switch_page("pages/10_account.py").run()
+    assert not at.exception, at.exception
+    [heading] = [h.value for h in at.subheader][:1]
+    assert heading == r"Acme \[Your payout is on hold\]\(https://evil\.example/login\)"

@@ -140,3 +140,28 @@ def test_a_test_call_to_a_server_that_does_not_speak_http_is_said(program: Progr
         assert "BadStatusLine" in said
     finally:
         server.close()
+
+
+def test_a_test_calls_answer_is_shown_as_text(program: Program, store_engine: Engine, private_ok: None) -> None:
+    """The partner's server writes the answer, and staff press the button too, viewing as the partner."""
+    server = socket.create_server(("127.0.0.1", 0))
+    body = b"OK [Your session expired](https://evil.example/login)"
+
+    def answer_markup() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(4096)
+            conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+
+    threading.Thread(target=answer_markup, daemon=True).start()
+    try:
+        with session_scope(store_engine) as s:
+            s.add(Postback(partner_id=program.tiny.parent, url=f"http://127.0.0.1:{server.getsockname()[1]}/pb",
+                           statuses=["approved"], types=[], offers=[]))  # fmt: skip
+        at = open_page(PAGE, program.users["p_parent"])
+        [(hook_id,)] = _ids(store_engine)
+        at.button(key=f"pb_test_{hook_id}").click().run()
+        [said] = [x.value for x in at.success]
+        assert r"OK \[Your session expired\]\(https://evil\.example/login\)" in said, said
+    finally:
+        server.close()
