@@ -19,13 +19,27 @@ from cabinet.ui.widgets import (
     show_chart,
     show_refusal,
 )
-from queries.cohorts import EVENTS, GRAINS, MEASURES, VIEWS, CohortError, CohortRequest, cohort_range
+from queries.cohorts import (
+    EVENT_METRICS,
+    EVENTS,
+    GRAINS,
+    MEASURES,
+    VIEWS,
+    CohortError,
+    CohortRequest,
+    cohort_range,
+)
 
 MIN_HEIGHT = 300  # px of the heatmap
 
 user = require_user("cohorts")
 st.title(t("cohorts.title"))
 snap = data.snapshot_or_stop()
+# a cohort's size counts its registrations or FTDs: only those the user's tier shows
+events = [e for e in EVENTS if EVENT_METRICS[e] in user.visible_metrics]
+if not events:
+    st.info(t("cohorts.no_event"))
+    st.stop()
 date_from, date_to = period_picker(user, key="cohorts", default="last_90_days")
 
 
@@ -45,7 +59,7 @@ def choose(col: st.delta_generator.DeltaGenerator, name: str, options: list[str]
 
 
 cols = st.columns(4)
-event = choose(cols[0], "event", list(EVENTS))
+event = choose(cols[0], "event", events)
 grain = choose(cols[1], "grain", list(GRAINS))
 # what the user's tier shows; the share with an FTD is a registration cohort's measure
 measures = [m for m in MEASURES if m in user.visible_metrics and (m != "ftds" or event == "registration")]

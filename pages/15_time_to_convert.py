@@ -6,26 +6,31 @@ import streamlit as st
 
 from cabinet.ui import data
 from cabinet.ui.guard import ScopeError, require_user
+from cabinet.ui.lag_picker import lag_partner_picker
 from cabinet.ui.text import t
 from cabinet.ui.widgets import (
     download_buttons,
     fmt_count,
     fmt_metric,
-    partner_picker,
     period_picker,
     show_chart,
     show_refusal,
 )
+from queries.cohorts import EVENT_METRICS
 from queries.conversion_lag import BUCKETS, EVENTS, LagError, LagRequest
 
 user = require_user("cohorts")
 st.title(t("lag.title"))
 snap = data.snapshot_or_stop()
+events = tuple(e for e in EVENTS if EVENT_METRICS[e] in user.visible_metrics)  # counts the user's tier shows
+if not events:
+    st.info(t("lag.no_event"))
+    st.stop()
 date_from, date_to = period_picker(user, key="lag", default="last_90_days")
 cols = st.columns(2)
-event = cols[0].radio(t("lag.event"), list(EVENTS), horizontal=True, format_func=lambda e: t(f"lag.event_{e}"),
+event = cols[0].radio(t("lag.event"), events, horizontal=True, format_func=lambda e: t(f"lag.event_{e}"),
                       key="lag_event")  # fmt: skip
-partner = partner_picker(user, snap.snapshot_id, "lag_partner", cols[1])  # staff: all their partners, or one
+partner = lag_partner_picker(user, snap.snapshot_id, events, "lag_partner", cols[1])  # staff: all, or one
 try:
     frame = data.lag(user.scope, snap.snapshot_id, LagRequest(date_from, date_to, user.timezone, event, partner))
 except LagError as exc:
@@ -51,8 +56,8 @@ overall = frame.filter(pl.col("click_week").is_null()).row(0, named=True)
 cards = st.columns(4)
 cards[0].metric(t(f"lag.count_{event}"), fmt_count(overall["conversions"]))
 cards[1].metric(t("lag.median"), duration(overall["median_hours"]), help=t("lag.median_help"))
-cards[2].metric(t("lag.within_1d"), fmt_metric("cr", overall["under_1h"] + overall["1h_1d"]))
-cards[3].metric(t("lag.within_7d"), fmt_metric("cr", sum(overall[n] for n in names[:4])))
+cards[2].metric(t("lag.within_1d"), fmt_metric("cr", overall["within_1d"]))
+cards[3].metric(t("lag.within_7d"), fmt_metric("cr", overall["within_7d"]))
 shares = pl.DataFrame({"bucket": [t(f"lag.bucket_{n}") for n in names], "share": [overall[n] * 100 for n in names]})
 fig = px.bar(shares.to_pandas(), x="bucket", y="share", labels={"bucket": t("lag.after_click"), "share": "%"})
 show_chart(fig)

@@ -9,7 +9,8 @@ of the cohort's type. What follows is one of:
 - `ftds`: the customer's first FTD (registration cohorts only): the share of a cohort that has deposited.
 Cells are cumulative per customer (LTV) or the plain sum of each period; periods that have not ended by the data's
 as-of time are partly filled and the ones not begun are empty (None), not zero, unless a row dated later (a clawback)
-falls in them. An event before its customer joined the cohort counts in period 0. Cohorts are whole weeks (Monday to Sunday) or months around the requested dates.
+falls in them. An event before its customer joined the cohort counts in period 0. Cohorts are whole weeks (Monday to
+Sunday) or months around the requested dates.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from queries.scope_sql import scope_where_one as _where_one
 from queries.warehouse import Warehouse
 
 EVENTS = ("registration", "ftd")
+EVENT_METRICS = {"registration": "registrations", "ftd": "ftds"}  # the metric counting each: a tier shows it or not
 GRAINS = ("week", "month")
 MEASURES = ("revenue", "commission", "ftds")
 VIEWS = ("ltv", "period")  # cumulative per customer, or each period's own sum

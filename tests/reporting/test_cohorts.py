@@ -3,6 +3,7 @@ brought in each period since (LTV), in the viewer's time zone, within the viewer
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
@@ -168,3 +169,17 @@ def test_a_clawback_dated_after_the_as_of_time_is_in_the_commission_ltv(program:
     assert at.dataframe[0].value.to_dict("records") == [
         {"Cohort": "2026-10-26", "Registered customers": 1, "Week 0": "$100.00", "Week 1": "$100.00",
          "Week 2": "$100.00", "Week 3": "$0.00"}]  # fmt: skip
+
+
+def test_the_page_builds_cohorts_only_on_the_counts_the_tier_shows(lines: Program) -> None:
+    user = lines.users["p_parent"]
+    no_registrations = replace(user, visible_metrics=tuple(m for m in user.visible_metrics if m != "registrations"))
+    at = open_page("pages/05_cohorts.py", no_registrations)
+    assert not at.exception and at.selectbox(key="cohorts_event_en").options == ["First deposit (FTD)"]
+    assert at.metric[1].label == "Depositing customers" and at.metric[1].value == "1"  # u1, not the 2 registered
+    neither = replace(
+        user, visible_metrics=tuple(m for m in user.visible_metrics if m not in ("registrations", "ftds"))
+    )
+    at = open_page("pages/05_cohorts.py", neither)
+    assert not at.exception and not at.metric and not at.dataframe
+    assert [i.value for i in at.info] == [translate("cohorts.no_event")]

@@ -3,12 +3,14 @@ zone, within the viewer's scope."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 
 from cabinet.access import ScopeError
-from queries.conversion_lag import LagError, LagRequest, conversion_lag
+from cabinet.i18n import translate
+from queries.conversion_lag import LagError, LagRequest, conversion_lag, lag_partners
 from queries.warehouse import Warehouse
 from tests.reporting.conftest import NOW, Program
 from tests.reporting.test_pages import _open as open_page
@@ -66,3 +68,66 @@ def test_the_page_shows_the_median_and_the_shares(late: Program) -> None:
     at.radio(key="lag_event").set_value("ftd").run()
     cards = {m.label: m.value for m in at.metric}
     assert cards["FTDs after a click"] == "1" and cards["Median time"] == "1.0 h"
+
+
+# with r1 (30 min after k1), two more registrations of k2 (Sunday 1 Nov, 23:30 UTC): 2 h and 2 days after it
+TWO_MORE = """conversion_id,ts,type,click_id,status,customer_id
+ra,2026-11-02T01:30:00Z,registration,k2,approved,ua
+rb,2026-11-03T23:30:00Z,registration,k2,approved,ub
+"""
+
+
+def test_the_shares_within_a_day_and_a_week_come_from_the_counts(program: Program) -> None:
+    program.tiny.write("conversions", "two_more.csv", TWO_MORE)
+    program.tiny.run()
+    frame = _lag(program, "p_parent", "registration")
+    # a third in each of the first three buckets: their rounded shares add up to 0.6666 and 0.9999
+    assert frame.select("conversions", "under_1h", "1h_1d", "1d_3d", "within_1d", "within_7d").rows()[-1] == (
+        3, 0.3333, 0.3333, 0.3333, 0.6667, 1.0)  # fmt: skip
+    at = open_page("pages/15_time_to_convert.py", program.users["p_parent"])
+    cards = {m.label: m.value for m in at.metric}
+    assert (cards["Within a day"], cards["Within 7 days"]) == ("66.67%", "100.00%")
+
+
+# two registrations of the outsider's click kx that name no customer: none for Cohorts, two after a click here
+NO_CUSTOMER = """conversion_id,ts,type,click_id,status,customer_id
+xr1,2026-11-01T12:20:00Z,registration,kx,approved,
+xr2,2026-11-01T15:00:00Z,registration,kx,approved,
+"""
+
+
+def test_staff_pick_among_the_partners_with_conversions_after_a_click(program: Program) -> None:
+    program.tiny.write("conversions", "no_customer.csv", NO_CUSTOMER)
+    program.tiny.run()
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    parent, child, outsider = program.tiny.parent, program.tiny.child, program.outsider
+
+    def picked(user: str, events: tuple[str, ...] = ("registration", "ftd")) -> list[tuple[int, int]]:
+        return lag_partners(program.users[user].scope, wh=wh, events=events).select("partner_id", "conversions").rows()
+
+    assert picked("root") == [(parent, 2), (outsider, 2), (child, 1)]  # r1 and f1; xr1 and xr2; r2
+    assert picked("root", ("ftd",)) == [(parent, 1)]
+    assert picked("mgr") == [(parent, 2), (child, 1)]
+    assert picked("p_child") == [(child, 1)]
+    with pytest.raises(LagError, match="unknown event"):
+        picked("root", ("deposit",))
+    at = open_page("pages/15_time_to_convert.py", program.users["root"])
+    options = at.selectbox(key="lag_partner").options
+    assert options[0] == "All my partners" and f"{outsider} · Bronze Outsider (2)" in options
+    at.selectbox(key="lag_partner").select(outsider).run()
+    assert not at.exception and not at.error
+    assert {m.label: m.value for m in at.metric}["Registrations after a click"] == "2"
+
+
+def test_the_page_offers_only_the_counts_the_tier_shows(late: Program) -> None:
+    user = late.users["p_parent"]
+    no_registrations = replace(user, visible_metrics=tuple(m for m in user.visible_metrics if m != "registrations"))
+    at = open_page("pages/15_time_to_convert.py", no_registrations)
+    assert not at.exception and at.radio(key="lag_event").options == ["FTDs"]
+    assert list({m.label: m.value for m in at.metric}) == ["FTDs after a click", "Median time", "Within a day",
+                                                          "Within 7 days"]  # fmt: skip
+    neither = replace(no_registrations, visible_metrics=tuple(m for m in user.visible_metrics
+                                                              if m not in ("registrations", "ftds")))  # fmt: skip
+    at = open_page("pages/15_time_to_convert.py", neither)
+    assert not at.exception and not at.metric and not at.dataframe
+    assert [i.value for i in at.info] == [translate("lag.no_event")]
