@@ -32,6 +32,17 @@ class Label:
         return self.text()
 
 
+@dataclass(frozen=True)
+class FieldsNow(Label):
+    """Fields and what they hold now ("CPA · FTD: 250; Hold days: 7"), said in the interface's language: what a form
+    refused to write over names (a value a `Label` too, "Status: Paused")."""
+
+    fields: tuple[tuple[Label, object], ...] = ()
+
+    def text(self, locale: str | None = None) -> str:
+        return "; ".join(f"{f.text(locale)}: {v.text(locale) if isinstance(v, Label) else v}" for f, v in self.fields)
+
+
 def localised(params: dict[str, object], locale: str | None) -> dict[str, object]:
     """A refusal's values for a message in `locale`: each `Label` as its text there."""
     return {k: v.text(locale) if isinstance(v, Label) else v for k, v in params.items()}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, ScopeError
 from cabinet.auth import audit_acted
-from cabinet.errors import RefusedRequest
+from cabinet.errors import FieldsNow, Label, RefusedRequest
 from cabinet.store.models import (
     OFFER_ACCESS,
     OFFER_STATUSES,
@@ -117,15 +118,19 @@ def _landing(url: str) -> str:
     return url
 
 
+def _named(session: Session, name: str, offer_id: int | None) -> int | None:
+    """The live offer other than `offer_id` called `name` in any case, if one is. Compared in Python: SQLite's lower()
+    folds ASCII letters only, so "КАЗИНО ЛЮКС" and "Казино Люкс" were two offers."""
+    live = select(Offer.id, Offer.name).where(Offer.status != "archived").order_by(Offer.id)
+    return next((i for i, n in session.execute(live) if i != offer_id and n.casefold() == name.casefold()), None)
+
+
 def checked(session: Session, change: OfferChange, offer_id: int | None = None) -> dict[str, object]:
     """The change's values as stored, or `OfferError` for the first bad one."""
     name = " ".join(change.name.split())
     if not 1 <= len(name) <= NAME_MAX:
         raise OfferError(f"the name must have 1 to {NAME_MAX} characters", "catalogue.bad_name", n=NAME_MAX)
-    same = select(Offer.id).where(func.lower(Offer.name) == name.lower(), Offer.status != "archived")
-    if offer_id is not None:
-        same = same.where(Offer.id != offer_id)
-    if change.status != "archived" and (other := session.scalar(same.limit(1))) is not None:
+    if change.status != "archived" and (other := _named(session, name, offer_id)) is not None:
         raise OfferError(f"offer {other} is called {name!r}", "catalogue.name_taken", offer=other)
     vertical = change.vertical.strip().lower()
     if len(vertical) > VERTICAL_MAX or not VERTICAL.match(vertical):
@@ -205,12 +210,65 @@ def create_offer(session: Session, scope: Scope, change: OfferChange) -> OfferSa
     return OfferSaved(offer.id, tuple(FIELDS), created=True, name=offer.name)
 
 
-def update_offer(session: Session, scope: Scope, offer_id: int, change: OfferChange) -> OfferSaved:
-    """Change an offer; what changed (audit-logged old → new) and the active links on landing pages taken off."""
+class OfferChangedMeanwhile(OfferError):
+    """Fields an admin edited that someone else changed since the form showed them; `now` is the offer as it is,
+    `kept` the same with the admin's edits, for the form to show again (nothing typed is lost)."""
+
+    def __init__(self, offer_id: int, stale: dict[str, Any], now: OfferChange, kept: OfferChange) -> None:
+        said = FieldsNow("", fields=tuple((Label(f"catalogue.field_{f}"), _said(f, v)) for f, v in stale.items()))
+        super().__init__(f"offer {offer_id} changed meanwhile: {said}", "catalogue.changed_meanwhile",
+                         offer=offer_id, now=said)  # fmt: skip
+        self.now, self.kept = now, kept
+
+
+def _inputs(change: OfferChange) -> dict[str, Any]:
+    """An offer as the form's inputs hold it, spelled alike: what tells the fields an admin edited from those changed
+    meanwhile."""
+    return {
+        "name": " ".join(change.name.split()),
+        "vertical": change.vertical.strip().lower(),
+        "description": change.description.strip(),
+        "landing_urls": tuple(dict.fromkeys(u.strip() for u in change.landing_urls if u.strip())),
+        "status": change.status,
+        "tiers_allowed": tuple(sorted(set(change.tiers_allowed))),
+        "access": change.access,
+    }
+
+
+def _edited(offer_id: int, now: OfferChange, seen: OfferChange, typed: OfferChange) -> OfferChange:
+    """The offer as it is `now` with the fields edited from `seen` to `typed`, or `OfferChangedMeanwhile`."""
+    was, wants, is_ = _inputs(seen), _inputs(typed), _inputs(now)
+    edited = {f: v for f, v in wants.items() if v != was[f]}
+    kept = OfferChange(**(is_ | edited))
+    if stale := {f: is_[f] for f in edited if is_[f] not in (was[f], edited[f])}:  # both set one value: no quarrel
+        raise OfferChangedMeanwhile(offer_id, stale, now, kept)
+    return kept
+
+
+def _said(name: str, value: Any) -> object:
+    """A field's value in a refusal, as the form shows it."""
+    if name in ("status", "access"):
+        return Label(f"catalogue.{name}_{value}")
+    if name == "tiers_allowed" and not value:
+        return Label("catalogue.all_tiers")
+    if name == "description" and len(value) > 80:
+        return value[:79] + "…"
+    return ", ".join(value) if isinstance(value, tuple) else value or "—"
+
+
+def update_offer(session: Session, scope: Scope, offer_id: int, change: OfferChange,
+                 seen: OfferChange | None = None) -> OfferSaved:  # fmt: skip
+    """Change an offer; what changed (audit-logged old → new) and the active links on landing pages taken off.
+
+    `seen`: the offer as the admin's form showed it (`current`). Then only the fields edited from it are written, the
+    others keep what is stored now, and an edited field someone else changed since is refused
+    (`OfferChangedMeanwhile`, nothing written): a form saved after a change of status wrote the old status back."""
     _admin(scope)
     offer = session.get(Offer, offer_id)
     if offer is None:
         raise OfferError(f"no offer {offer_id}", "catalogue.no_such_offer", offer=offer_id)
+    if seen is not None:
+        change = _edited(offer_id, current(session, scope, offer_id), seen, change)
     values = checked(session, change, offer_id)
     before = {f: getattr(offer, f) for f in FIELDS}
     before["tiers_allowed"] = sorted(before["tiers_allowed"] or [])
@@ -262,7 +320,7 @@ def set_status(session: Session, scope: Scope, offer_ids: Iterable[int], status:
             if now.status == status:
                 continue
             change = replace(now, status=status)
-            name = " ".join(checked(session, change, offer_id)["name"].lower().split())  # type: ignore[attr-defined]
+            name = checked(session, change, offer_id)["name"].casefold()  # type: ignore[attr-defined]
             if status != "archived" and name in names:  # two of the picked would share a name
                 raise OfferError(f"offer {names[name]} is called {now.name!r}", "catalogue.name_taken",
                                  offer=names[name])  # fmt: skip

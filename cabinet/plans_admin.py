@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, ScopeError
 from cabinet.auth import audit_acted
-from cabinet.errors import Label, RefusedRequest
+from cabinet.errors import FieldsNow, Label, RefusedRequest
 from cabinet.plans import CPA_TYPES, PLAN_TYPES, PlanError, parse_plan
 from cabinet.store.models import CommissionPlan, Partner
 
@@ -151,10 +151,9 @@ def checked(session: Session, change: PlanChange, plan_id: int | None = None) ->
     name = " ".join(change.name.split())
     if not 1 <= len(name) <= NAME_MAX:
         raise PlanEditError("bad name", "plans.bad_name", n=NAME_MAX)
-    same = select(CommissionPlan.id).where(func.lower(CommissionPlan.name) == name.lower())
-    if plan_id is not None:
-        same = same.where(CommissionPlan.id != plan_id)
-    if (other := session.scalar(same.limit(1))) is not None:
+    folded = name.casefold()  # in Python: SQLite's lower() folds ASCII only, so "КАЗИНО" and "Казино" were two plans
+    named = session.execute(select(CommissionPlan.id, CommissionPlan.name).order_by(CommissionPlan.id))
+    if (other := next((i for i, n in named if i != plan_id and n.casefold() == folded), None)) is not None:
         raise PlanEditError(f"plan {other} has this name", "plans.name_taken", plan=other)
     if change.type not in PLAN_TYPES:
         raise PlanEditError(f"type {change.type!r}", "plans.bad_type")
@@ -238,6 +237,80 @@ def current(session: Session, scope: Scope, plan_id: int) -> PlanChange:
                       tuple(v["subpartner_override_pct"]), v["hold_days"])  # fmt: skip
 
 
+class PlanChangedMeanwhile(PlanEditError):
+    """Fields an admin edited that someone else changed since the form showed them; `now` is the plan as it is, `kept`
+    the same with the admin's edits, for the form to show again (nothing typed is lost)."""
+
+    def __init__(self, plan_id: int, stale: dict[str, Any], now: PlanChange, kept: PlanChange) -> None:
+        said = FieldsNow("", fields=tuple((_label(f), _said(f, v)) for f, v in stale.items()))
+        super().__init__(f"plan {plan_id} changed meanwhile: {said}", "plans.changed_meanwhile", plan=plan_id, now=said)
+        self.now, self.kept = now, kept
+
+
+def _spelled(typed: object) -> str:
+    """An amount spelled as stored when it is one ("100,0" is "100"), else as typed: one value, one spelling."""
+    text = str(typed or "").strip()
+    try:
+        number = Decimal(text.replace(",", ".").replace(" ", ""))
+    except InvalidOperation:
+        return text
+    return _text(number) if number.is_finite() else text
+
+
+def _inputs(change: PlanChange) -> dict[str, Any]:
+    """A plan as the form's inputs hold it, each CPA amount an input of its own, spelled alike: what tells the fields
+    an admin edited from those changed meanwhile."""
+    rows = (r for r in change.volume_tiers if any(str(v or "").strip() for v in r.values()))  # blank rows: none
+    levels = [_spelled(v) for v in change.overrides]
+    while levels and not levels[-1]:
+        levels.pop()
+    return {
+        "name": " ".join(change.name.split()),
+        "type": change.type,
+        "currency": change.currency.strip().upper(),
+        **{f"cpa_{t}": _spelled(change.cpa_amounts.get(t)) for t in CPA_TYPES},
+        "ftd_baseline": _spelled(change.ftd_baseline),
+        "revshare_pct": _spelled(change.revshare_pct),
+        "volume_tiers": tuple(tuple(_spelled(r.get(c)) for c in TIER_COLUMNS) for r in rows),
+        "subpartner_override_pct": tuple(levels),
+        "hold_days": int(change.hold_days),
+    }
+
+
+def _from_inputs(inputs: dict[str, Any]) -> PlanChange:
+    tiers = tuple(dict(zip(TIER_COLUMNS, row, strict=True)) for row in inputs["volume_tiers"])
+    cpa = {t: inputs[f"cpa_{t}"] for t in CPA_TYPES if inputs[f"cpa_{t}"]}
+    return PlanChange(inputs["name"], inputs["type"], inputs["currency"], cpa, inputs["ftd_baseline"],
+                      inputs["revshare_pct"], tiers, inputs["subpartner_override_pct"],
+                      inputs["hold_days"])  # fmt: skip
+
+
+def _edited(plan_id: int, now: PlanChange, seen: PlanChange, typed: PlanChange) -> PlanChange:
+    """The plan as it is `now` with the fields edited from `seen` to `typed`, or `PlanChangedMeanwhile`."""
+    was, wants, is_ = _inputs(seen), _inputs(typed), _inputs(now)
+    edited = {f: v for f, v in wants.items() if v != was[f]}
+    kept = _from_inputs(is_ | edited)
+    if stale := {f: is_[f] for f in edited if is_[f] not in (was[f], edited[f])}:  # both set one value: no quarrel
+        raise PlanChangedMeanwhile(plan_id, stale, now, kept)
+    return kept
+
+
+def _label(name: str) -> Label:
+    return Label(f"plans.{name}", prefix="CPA · ") if name.startswith("cpa_") else Label(f"plans.field_{name}")
+
+
+def _said(name: str, value: Any) -> object:
+    """A field's value in a refusal, as the form shows it."""
+    if name == "type":
+        return Label(f"plans.type_{value}")
+    if name == "volume_tiers":  # "1: cpa_ftd 100 | 51: cpa_ftd 120.5, revshare_pct 35"
+        paid = [", ".join(f"{c} {v}" for c, v in zip(TIER_COLUMNS[1:], row[1:], strict=True) if v) for row in value]
+        value = " | ".join(f"{row[0]}: {cells}" for row, cells in zip(value, paid, strict=True))
+    elif name == "subpartner_override_pct":
+        value = ", ".join(v or "0" for v in value)
+    return value if value not in ("", None) else "—"
+
+
 def create_plan(session: Session, scope: Scope, change: PlanChange) -> PlanSaved:
     """Add a plan (audit-logged with its values)."""
     _admin(scope)
@@ -249,12 +322,19 @@ def create_plan(session: Session, scope: Scope, change: PlanChange) -> PlanSaved
     return PlanSaved(plan.id, plan.name, FIELDS, 0, created=True)
 
 
-def update_plan(session: Session, scope: Scope, plan_id: int, change: PlanChange) -> PlanSaved:
-    """Change a plan; what changed (audit-logged old → new) and how many partners it reprices."""
+def update_plan(session: Session, scope: Scope, plan_id: int, change: PlanChange,
+                seen: PlanChange | None = None) -> PlanSaved:  # fmt: skip
+    """Change a plan; what changed (audit-logged old → new) and how many partners it reprices.
+
+    `seen`: the plan as the admin's form showed it (`current`). Then only the fields edited from it are written, the
+    others keep what is stored now, and an edited field someone else changed since is refused (`PlanChangedMeanwhile`,
+    nothing written): a form saved over another admin's change wrote the old amounts back."""
     _admin(scope)
     plan = session.get(CommissionPlan, plan_id)
     if plan is None:
         raise PlanEditError(f"no plan {plan_id}", "plans.no_such_plan", plan=plan_id)
+    if seen is not None:
+        change = _edited(plan_id, current(session, scope, plan_id), seen, change)
     values = checked(session, change, plan_id)
     before, after = _comparable(_row_values(plan)), _comparable(values)
     changed = tuple(f for f in FIELDS if before[f] != after[f])

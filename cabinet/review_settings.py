@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, ScopeError
 from cabinet.auth import audit_acted
-from cabinet.errors import RefusedRequest
+from cabinet.errors import FieldsNow, Label, RefusedRequest
 from cabinet.store.models import ProgramSettings
 from queries.review import Thresholds
 
@@ -33,6 +33,16 @@ COUNTS = ("min_clicks", "min_registrations")  # whole numbers
 
 class ReviewSettingsError(RefusedRequest):
     """Limits that cannot be saved; `key`/`params` say why in the interface's language."""
+
+
+class LimitsChangedMeanwhile(ReviewSettingsError):
+    """Limits an admin edited that someone else changed since the form showed them; `now` are the limits as they
+    are, `kept` the same with the admin's edits, for the form to show again (nothing typed is lost)."""
+
+    def __init__(self, stale: dict[str, float], now: Thresholds, kept: Thresholds) -> None:
+        said = FieldsNow("", fields=tuple((Label(f"review.limit_{n}"), f"{v:g}") for n, v in stale.items()))
+        super().__init__(f"limits changed meanwhile: {said}", "review.limits_changed_meanwhile", now=said)
+        self.now, self.kept = now, kept
 
 
 def thresholds(session: Session) -> Thresholds:
@@ -55,8 +65,17 @@ def _within(name: str, value: float) -> bool:
     return low <= value <= high and (name not in COUNTS or float(value).is_integer())
 
 
-def save_thresholds(session: Session, scope: Scope, new: Thresholds) -> list[str]:
-    """Store the limits (admins acting as themselves); the names of those that changed, audit-logged old → new."""
+def _spelled(limits: dict[str, Any]) -> dict[str, float]:
+    """Limits as stored: a limit has one decimal, as the form shows it (3.05 typed is the 3.0 or 3.1 seen after)."""
+    return {k: v if k in COUNTS else round(float(v), DECIMALS) for k, v in limits.items()}
+
+
+def save_thresholds(session: Session, scope: Scope, new: Thresholds, seen: Thresholds | None = None) -> list[str]:
+    """Store the limits (admins acting as themselves); the names of those that changed, audit-logged old → new.
+
+    `seen`: the limits as the admin's form showed them. Then only the limits edited from them are written, the others
+    keep what is stored now, and an edited one someone else changed since is refused (`LimitsChangedMeanwhile`,
+    nothing written): a form saved over another admin's change wrote the old limit back."""
     if not scope.is_admin or scope.impersonated_by:
         raise ScopeError(f"{scope.username!r} may not change the review's limits", "review.admin_only")
     for name, value in asdict(new).items():
@@ -68,8 +87,13 @@ def save_thresholds(session: Session, scope: Scope, new: Thresholds) -> list[str
     if row is None:
         raise ReviewSettingsError("the store has no program settings: run `cabinet init`", "program.missing")
     before = asdict(thresholds(session))
-    # a limit has one decimal, as the form shows it: 3.05 typed is stored as the 3.0 (or 3.1) seen afterwards
-    after = {k: v if k in COUNTS else round(float(v), DECIMALS) for k, v in asdict(new).items()}
+    after = _spelled(asdict(new))
+    if seen is not None:
+        was, is_ = _spelled(asdict(seen)), _spelled(before)
+        edited = {n: v for n, v in after.items() if v != was[n]}
+        if stale := {n: is_[n] for n in edited if is_[n] not in (was[n], edited[n])}:  # both set one value: no quarrel
+            raise LimitsChangedMeanwhile(stale, Thresholds(**before), Thresholds(**(before | edited)))
+        after = before | edited
     changed = [name for name in after if before[name] != after[name]]
     if changed:
         row.review_thresholds = after

@@ -4,6 +4,7 @@ follow at once; nobody else changes it, not even an admin viewing the cabinet as
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import pytest
 from PIL import Image
@@ -11,8 +12,11 @@ from sqlalchemy import Engine, select
 
 from cabinet.access import ScopeError, build_session_user
 from cabinet.creatives_admin import NewCreative, add_creative
+from cabinet.errors import localised
+from cabinet.i18n import translate
 from cabinet.offers_admin import (
     OfferChange,
+    OfferChangedMeanwhile,
     OfferError,
     catalogue,
     create_offer,
@@ -26,6 +30,7 @@ from cabinet.store.models import AuditLog, Creative, Offer, PromoCode, TrackingL
 from cabinet.tracking import LinkError, NewLink, create_link, promotable_offers
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open as open_page
+from tests.reporting.test_plans_admin import add_second_admin, drawn_input
 
 SPORT = OfferChange("Sport  Bet", " Igaming ", " Bets on everything ",
                     ("https://sport.example/a", " https://sport.example/a", "https://sport.example/b?x=1"),
@@ -284,3 +289,65 @@ def test_the_page_sets_the_status_of_the_offers_picked(program: Program, store_e
     low, high = sorted((program.tiny.offer, program.tiny.other_offer))
     assert at.success[0].value == f"Status set to Paused: 2 offer(s) ({low}, {high})."
     assert at.multiselect(key="catalogue_bulk_pick").value == []
+
+
+def test_an_offer_form_saves_only_the_fields_edited_and_refuses_one_changed_meanwhile(
+    program: Program, store_engine: Engine
+) -> None:
+    """Admin A saw the offer active; admin2 then pauses it with several others. A's description leaves it paused; A's
+    status is refused naming the pause, nothing written; the same status as admin2's is no quarrel."""
+    add_second_admin(program, store_engine)
+    root, offer_id = program.users["root"].scope, _add(program, store_engine, SPORT)
+    with session_scope(store_engine) as s:
+        seen = current(s, root, offer_id)
+        set_status(s, program.users["admin2"].scope, [offer_id, program.tiny.offer], "paused")
+    with session_scope(store_engine) as s:
+        assert update_offer(s, root, offer_id, replace(seen, description="Live odds"), seen).changed == ("description",)
+    with pytest.raises(OfferChangedMeanwhile) as refused, session_scope(store_engine) as s:
+        update_offer(s, root, offer_id, replace(seen, status="archived", vertical="sport"), seen)
+    said = {loc: translate(refused.value.key, loc, **localised(refused.value.params, loc)) for loc in ("en", "ru")}
+    assert said["en"].startswith(f"Offer {offer_id} was changed meanwhile by someone else, in fields you changed too; "
+                                 "they are now Status: Paused. Nothing was saved")  # fmt: skip
+    assert f"{translate('catalogue.field_status', 'ru')}: {translate('catalogue.status_paused', 'ru')}." in said["ru"]
+    assert (refused.value.kept.status, refused.value.kept.vertical) == ("archived", "sport")  # as typed
+    assert refused.value.kept.description == "Live odds"  # as it is now
+    with session_scope(store_engine) as s:
+        offer = s.get(Offer, offer_id)
+        assert (offer.status, offer.vertical, offer.description) == ("paused", "igaming", "Live odds")
+        assert update_offer(s, root, offer_id, replace(seen, status="paused"), seen).changed == ()
+
+
+def test_the_offer_form_shows_a_status_set_for_several_and_a_save_keeps_it(
+    program: Program, store_engine: Engine
+) -> None:
+    add_second_admin(program, store_engine)
+    offer_id = _add(program, store_engine, SPORT)
+    save = f"FormSubmitter:catalogue_form_{offer_id}-Save offer {offer_id}"
+    at = open_page("pages/20_catalogue.py", program.users["root"])
+    at.selectbox(key="catalogue_pick").select(offer_id).run()
+    assert drawn_input(at.selectbox, f"catalogue_status_{offer_id}").value == "active"
+    at.multiselect(key="catalogue_bulk_pick").select(offer_id)
+    at.selectbox(key="catalogue_bulk_status").select("paused")
+    at.button(key="FormSubmitter:catalogue_bulk-Set the status").click().run()
+    assert drawn_input(at.selectbox, f"catalogue_status_{offer_id}").value == "paused"  # as stored now
+    drawn_input(at.text_area, f"catalogue_desc_{offer_id}").input("Slots and live tables")
+    at.button(key=save).click().run()
+    assert not at.exception and [s.value for s in at.success] == [
+        f"Offer {offer_id} saved: Description (partners see it as plain text)."
+    ]
+    with session_scope(store_engine) as s:
+        assert (s.get(Offer, offer_id).status, s.get(Offer, offer_id).description) == (
+            "paused",
+            "Slots and live tables",
+        )
+    _update(program, store_engine, offer_id, "admin2", status="active")  # the other admin, while the page is open
+    drawn_input(at.selectbox, f"catalogue_status_{offer_id}").select("archived")
+    at.button(key=save).click().run()
+    assert not at.exception and [e.value for e in at.error] == [
+        f"Offer {offer_id} was changed meanwhile by someone else, in fields you changed too; they are now Status: "
+        "Active. Nothing was saved: the form shows the offer as it is now, with your changes kept. Check them and "
+        "save again."
+    ]
+    assert drawn_input(at.selectbox, f"catalogue_status_{offer_id}").value == "archived"  # what the admin picked
+    with session_scope(store_engine) as s:
+        assert s.get(Offer, offer_id).status == "active"

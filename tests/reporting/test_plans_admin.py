@@ -3,16 +3,31 @@ refused with a reason and nothing written, and every change is audit-logged old 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 
 from cabinet.access import ScopeError, build_session_user
+from cabinet.errors import localised
+from cabinet.i18n import translate
+from cabinet.passwords import UNUSABLE_HASH
 from cabinet.plans import parse_plan
-from cabinet.plans_admin import PlanChange, PlanEditError, create_plan, current, plans, update_plan
+from cabinet.plans_admin import (
+    PlanChange,
+    PlanChangedMeanwhile,
+    PlanEditError,
+    create_plan,
+    current,
+    plans,
+    update_plan,
+)
 from cabinet.store.db import session_scope
-from cabinet.store.models import AuditLog, CommissionPlan, Partner
+from cabinet.store.models import AuditLog, CommissionPlan, Partner, User
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open as open_page
 
@@ -233,3 +248,82 @@ def test_a_refusal_names_the_field_as_the_form_does_in_either_language(program: 
     assert said[("ftd_baseline", "en")].startswith(translate("plans.field_ftd_baseline", "en") + ":")
     assert said[("ftd_baseline", "ru")].startswith(translate("plans.field_ftd_baseline", "ru") + ":")
     assert said[("volume_tiers", "ru")].startswith("#1 · " + translate("plans.tier_cpa_ftd", "ru"))
+
+
+def add_second_admin(program: Program, engine: Engine) -> None:
+    """A second admin login, "admin2", in `program.users`: the other admin who changes things while a page is open."""
+    with session_scope(engine) as s:
+        s.add(User(username="admin2", email="admin2@example.com", display_name="admin2", role="admin",
+                   password_hash=UNUSABLE_HASH))  # fmt: skip
+    user = build_session_user(engine, "admin2")
+    assert user is not None
+    program.users["admin2"] = user
+
+
+def drawn_input(elements: Sequence[Any], key: str) -> Any:
+    """The input `key` of a form drawn anew after a save (keyed `key_g1`, `key_g2`, ...): the one the page shows."""
+    found = [e for e in elements if e.key == key or re.fullmatch(rf"{re.escape(key)}_g\d+", e.key or "")]
+    assert len(found) == 1, [e.key for e in found]
+    return found[0]
+
+
+def test_a_form_saves_only_the_fields_edited_and_refuses_one_changed_meanwhile(
+    program: Program, store_engine: Engine
+) -> None:
+    """Admin A saw the plan paying 100 per FTD, held 0 days; admin2 then pays 250. A's hold days leave the 250 as it
+    is; A's FTD amount is refused naming the 250, nothing written; the same amount as admin2's is no quarrel."""
+    add_second_admin(program, store_engine)
+    plan_id, root = _plan_of(program, store_engine), program.users["root"].scope
+    with session_scope(store_engine) as s:
+        seen = current(s, root, plan_id)
+    assert (seen.cpa_amounts, seen.hold_days) == ({"ftd": "100"}, 0)
+    _update(program, store_engine, plan_id, "admin2", cpa_amounts={"ftd": "250"})
+    with session_scope(store_engine) as s:
+        assert update_plan(s, root, plan_id, replace(seen, hold_days=14), seen).changed == ("hold_days",)
+    with pytest.raises(PlanChangedMeanwhile) as refused, session_scope(store_engine) as s:
+        update_plan(s, root, plan_id, replace(seen, cpa_amounts={"ftd": "120"}, hold_days=30), seen)
+    said = {loc: translate(refused.value.key, loc, **localised(refused.value.params, loc)) for loc in ("en", "ru")}
+    assert said["en"].startswith(f"Plan {plan_id} was changed meanwhile by someone else, in fields you changed too; "
+                                 "they are now CPA · FTD: 250; Hold days: 14. Nothing was saved")  # fmt: skip
+    assert "CPA · FTD: 250; " + translate("plans.field_hold_days", "ru") + ": 14" in said["ru"]
+    assert (refused.value.now.cpa_amounts, refused.value.now.hold_days) == ({"ftd": "250"}, 14)
+    assert (refused.value.kept.cpa_amounts, refused.value.kept.hold_days) == ({"ftd": "120"}, 30)  # as typed
+    with session_scope(store_engine) as s:
+        plan = s.get(CommissionPlan, plan_id)
+        assert (plan.cpa_amounts, plan.hold_days) == ({"ftd": "250"}, 14)
+        logged = s.scalars(select(AuditLog.details).where(AuditLog.action == "plan_changed").order_by(AuditLog.id))
+        assert list(logged) == [{"cpa_amounts": [{"ftd": "100"}, {"ftd": "250"}]}, {"hold_days": [0, 14]}]
+        assert update_plan(s, root, plan_id, replace(seen, cpa_amounts={"ftd": "250.0"}), seen).changed == ()
+
+
+def test_the_page_keeps_another_admins_amount_and_refuses_to_write_over_it(
+    program: Program, store_engine: Engine
+) -> None:
+    add_second_admin(program, store_engine)
+    plan_id = _plan_of(program, store_engine)
+    save = f"FormSubmitter:plans_form_{plan_id}-Save plan {plan_id}"
+    at = open_page("pages/21_plans.py", program.users["root"])
+    assert drawn_input(at.text_input, f"plans_cpa_ftd_{plan_id}").value == "100"
+    _update(program, store_engine, plan_id, "admin2", cpa_amounts={"ftd": "250"})
+    drawn_input(at.number_input, f"plans_hold_{plan_id}").set_value(14)
+    at.button(key=save).click().run()
+    assert not at.exception and [s.value for s in at.success] == [f"Plan {plan_id} saved: Hold days."]
+    with session_scope(store_engine) as s:
+        assert (s.get(CommissionPlan, plan_id).cpa_amounts, s.get(CommissionPlan, plan_id).hold_days) == (
+            {"ftd": "250"}, 14)  # fmt: skip
+    assert drawn_input(at.text_input, f"plans_cpa_ftd_{plan_id}").value == "250"  # the form shows the plan as stored
+    _update(program, store_engine, plan_id, "admin2", cpa_amounts={"ftd": "300"})
+    drawn_input(at.text_input, f"plans_cpa_ftd_{plan_id}").input("120")
+    at.button(key=save).click().run()
+    assert not at.exception and not at.success
+    assert [e.value for e in at.error] == [
+        f"Plan {plan_id} was changed meanwhile by someone else, in fields you changed too; they are now CPA · FTD: "
+        "300. Nothing was saved: the form shows the plan as it is now, with your changes kept. Check them and save "
+        "again."
+    ]
+    assert drawn_input(at.text_input, f"plans_cpa_ftd_{plan_id}").value == "120"  # what the admin typed, kept
+    assert drawn_input(at.number_input, f"plans_hold_{plan_id}").value == 14
+    at.button(key=save).click().run()  # seen the 300: saved again, the 120 is meant
+    assert [s.value for s in at.success] == [f"Plan {plan_id} saved: CPA amounts."]
+    with session_scope(store_engine) as s:
+        assert s.get(CommissionPlan, plan_id).cpa_amounts == {"ftd": "120"}

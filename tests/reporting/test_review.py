@@ -4,6 +4,7 @@ partner's own figures; never a partner outside the scope."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 
 import polars as pl
@@ -11,14 +12,16 @@ import pytest
 from sqlalchemy import Engine, select
 
 from cabinet.access import ScopeError
-from cabinet.i18n import catalog
-from cabinet.review_settings import ReviewSettingsError, save_thresholds, thresholds
+from cabinet.errors import localised
+from cabinet.i18n import catalog, translate
+from cabinet.review_settings import LimitsChangedMeanwhile, ReviewSettingsError, save_thresholds, thresholds
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, ProgramSettings
 from queries.review import SIGNALS, Thresholds, review
 from queries.warehouse import Warehouse
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open as open_page
+from tests.reporting.test_plans_admin import add_second_admin, drawn_input
 
 NOVEMBER = (date(2026, 11, 1), date(2026, 11, 10))  # the period before: October 22–31
 
@@ -170,3 +173,60 @@ def test_an_admin_changes_the_limits_on_the_page_and_the_review_follows(busy: Pr
     assert [m.proto.help for m in at.metric if m.label == "Traffic halved"] == [
         "Clicks fell by 50% or more from 100 or more in the period before."
     ]
+
+
+def test_a_save_from_the_form_writes_only_the_limits_edited_and_refuses_one_changed_meanwhile(
+    program: Program, store_engine: Engine
+) -> None:
+    """Admin A's form shows the defaults; admin2 then sets bots at 10%. A's clicks leave the 10 as it is; A's bot limit
+    is refused naming the 10, nothing written; the same limit as admin2's is no quarrel."""
+    add_second_admin(program, store_engine)
+    root, seen = program.users["root"].scope, Thresholds()
+    with session_scope(store_engine) as s:
+        assert save_thresholds(s, program.users["admin2"].scope, Thresholds(bot_pct=10)) == ["bot_pct"]
+    with session_scope(store_engine) as s:
+        assert save_thresholds(s, root, replace(seen, min_clicks=50), seen) == ["min_clicks"]
+    with pytest.raises(LimitsChangedMeanwhile) as refused, session_scope(store_engine) as s:
+        save_thresholds(s, root, replace(seen, bot_pct=25, drop_pct=60), seen)
+    said = {loc: translate(refused.value.key, loc, **localised(refused.value.params, loc)) for loc in ("en", "ru")}
+    assert said["en"].startswith("The limits were changed meanwhile by someone else, in those you changed too; they "
+                                 "are now Bots: % of clicks: 10. Nothing was saved")  # fmt: skip
+    assert f"{translate('review.limit_bot_pct', 'ru')}: 10." in said["ru"]
+    assert refused.value.now == Thresholds(min_clicks=50, bot_pct=10)
+    assert refused.value.kept == Thresholds(min_clicks=50, bot_pct=25, drop_pct=60)  # as typed
+    with session_scope(store_engine) as s:
+        assert thresholds(s) == Thresholds(min_clicks=50, bot_pct=10)
+        assert save_thresholds(s, root, replace(seen, bot_pct=10.0), seen) == []
+        logged = s.scalars(select(AuditLog.details).where(AuditLog.action == "review_thresholds_changed")
+                           .order_by(AuditLog.id))  # fmt: skip
+        assert list(logged) == [{"bot_pct": [20.0, 10.0]}, {"min_clicks": [100, 50]}]
+
+
+def test_the_limits_form_keeps_another_admins_limit_and_refuses_to_write_over_it(
+    program: Program, store_engine: Engine
+) -> None:
+    add_second_admin(program, store_engine)
+    save = "FormSubmitter:review_limits-Save the limits"
+    at = open_page("pages/22_review.py", program.users["root"])
+    assert drawn_input(at.number_input, "review_limit_bot_pct").value == 20
+    with session_scope(store_engine) as s:  # the other admin, while the page is open
+        save_thresholds(s, program.users["admin2"].scope, Thresholds(bot_pct=10))
+    drawn_input(at.number_input, "review_limit_min_clicks").set_value(50)
+    at.button(key=save).click().run()
+    assert not at.exception and at.success[0].value == "Saved: 1 limit(s) changed. The review below uses them."
+    with session_scope(store_engine) as s:
+        assert thresholds(s) == Thresholds(min_clicks=50, bot_pct=10)
+    assert drawn_input(at.number_input, "review_limit_bot_pct").value == 10  # the form shows the limits as stored
+    with session_scope(store_engine) as s:
+        save_thresholds(s, program.users["admin2"].scope, Thresholds(min_clicks=50, bot_pct=15))
+    drawn_input(at.number_input, "review_limit_bot_pct").set_value(25.0)
+    at.button(key=save).click().run()
+    assert not at.exception and not [s for s in at.success if s.value.startswith("Saved")]
+    assert [e.value for e in at.error] == [
+        "The limits were changed meanwhile by someone else, in those you changed too; they are now Bots: % of clicks: "
+        "15. Nothing was saved: the form shows the limits as they are now, with your changes kept. Check them and save "
+        "again."
+    ]
+    assert drawn_input(at.number_input, "review_limit_bot_pct").value == 25  # what the admin typed, kept
+    with session_scope(store_engine) as s:
+        assert thresholds(s).bot_pct == 15
