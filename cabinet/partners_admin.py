@@ -10,7 +10,7 @@ A new tier reaches the partner's users within a minute (`cabinet.ui.login.SCOPE_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -27,6 +27,7 @@ from cabinet.program import program_locale, program_timezone
 from cabinet.store.models import CommissionPlan, Partner, ProgramSettings, Tier, User
 
 STATUSES = ("pending", "active", "paused", "blocked")  # pending: an application to join (cabinet.invites)
+FIELDS = ("status", "tier_code", "manager_user_id", "plan_id")  # what a change sets, in the form's order
 REASON_MAX = 500
 
 
@@ -76,13 +77,17 @@ class NewPartner:
 
 @dataclass(frozen=True)
 class PartnerChange:
-    """A partner's fields as the form sets them (None: no manager, or no plan) and the reason for the change."""
+    """A partner's fields as the form sets them (None: no manager, or no plan) and the reason for the change.
+
+    `seen`: the fields as the form was drawn with (its reason unused). With it only the fields the form changed are
+    written, so a form left open never puts back what someone else changed since; None: every field as given."""
 
     status: str
     tier_code: str
     manager_user_id: int | None
     plan_id: int | None
     reason: str = ""
+    seen: PartnerChange | None = None
 
 
 def _staff(scope: Scope) -> None:
@@ -133,9 +138,19 @@ def _check_choices(session: Session, tier_code: str, manager_user_id: int | None
 
 
 def update_partner(session: Session, scope: Scope, partner_id: int, change: PartnerChange) -> list[str]:
-    """Apply `change` to a partner of the scope; the names of the fields that changed (audit-logged)."""
+    """Apply `change` to a partner of the scope; the names of the fields that changed (audit-logged).
+
+    A field the form changed (from `change.seen`) that someone else changed since the form was drawn is refused with
+    nothing written: `partners.changed_meanwhile`, its `fields` named for the form to say what they are now."""
     _staff(scope)
     partner = scoped_partner(session, scope, partner_id)
+    if change.seen is not None:
+        edited = [f for f in FIELDS if getattr(change, f) != getattr(change.seen, f)]
+        moved = tuple(f for f in edited if getattr(partner, f) != getattr(change.seen, f))
+        if moved:
+            raise PartnerChangeError(f"partner {partner_id}: {', '.join(moved)} changed meanwhile",
+                                     "partners.changed_meanwhile", partner=partner_id, fields=moved)  # fmt: skip
+        change = replace(change, **{f: getattr(partner, f) for f in FIELDS if f not in edited})  # the rest as stored
     if change.status not in STATUSES:
         raise PartnerChangeError(f"status {change.status!r}", "partners.bad_status")
     if change.status == "pending" and partner.status != "pending":  # only an application is pending
@@ -145,8 +160,7 @@ def update_partner(session: Session, scope: Scope, partner_id: int, change: Part
     # the manager it has is kept even when that login is disabled now; a new one must be an active manager
     kept = change.manager_user_id is not None and change.manager_user_id == partner.manager_user_id
     _check_choices(session, change.tier_code, None if kept else change.manager_user_id, change.plan_id)
-    values = {"status": change.status, "tier_code": change.tier_code, "manager_user_id": change.manager_user_id,
-              "plan_id": change.plan_id}  # fmt: skip
+    values = {f: getattr(change, f) for f in FIELDS}
     changed = [f for f, v in values.items() if getattr(partner, f) != v]
     if any(f in changed for f in ("manager_user_id", "plan_id")) and scope.role != ROLE_ADMIN:
         raise ScopeError(f"{scope.username!r} may not change a partner's manager or plan", "partners.admin_only")
@@ -195,7 +209,11 @@ def create_partner(session: Session, scope: Scope, new: NewPartner,
     add_user(session, user)
     if welcome is not None:
         send_welcome(session, user, *welcome)
-    audit(session, "partner_created", user=session.get(User, scope.user_id), username=scope.username,
-          target=f"partner {partner.id}", details={"username": username, "tier": new.tier_code,
-                                                   "parent": new.parent_id})  # fmt: skip
+    admin = session.get(User, scope.user_id)
+    audit(session, "partner_created", user=admin, username=scope.username, target=f"partner {partner.id}",
+          details={"username": username, "email": email, "tier": new.tier_code, "manager": new.manager_user_id,
+                   "plan": new.plan_id, "parent": new.parent_id})  # fmt: skip
+    audit(session, "user_added", user=admin, username=scope.username, target=username,  # as on the Logins page
+          details={"role": user.role, "partner": partner.id, "emailed_link": welcome is not None,
+                   "payouts_access": user.payouts_access})  # fmt: skip
     return partner, password

@@ -12,7 +12,7 @@ minute (their sessions read their scope and tier again); the tracking domain is 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
@@ -42,7 +42,10 @@ class ProgramEditError(RefusedRequest):
 
 @dataclass(frozen=True)
 class ProgramChange:
-    """The program's settings as the admin sets them (text as typed; checked on save)."""
+    """The program's settings as the admin sets them (text as typed; checked on save).
+
+    `seen`: the settings as the form was drawn with. With it only the fields the form changed are written, so a form
+    left open never puts back what someone else saved since; None: every field as given."""
 
     name: str
     primary_color: str
@@ -54,6 +57,7 @@ class ProgramChange:
     signup_open: bool = False
     staff_two_step: bool = False  # managers and admins must use two-step login
     legal_details: str = ""  # company, address, tax number: printed on payout statements
+    seen: ProgramChange | None = None
 
 
 @dataclass(frozen=True)
@@ -147,13 +151,22 @@ def current(session: Session) -> ProgramChange:
 
 
 def update_program(session: Session, scope: Scope, change: ProgramChange) -> list[str]:
-    """Save the program's settings; the names of the fields that changed (audit-logged old → new)."""
+    """Save the program's settings; the names of the fields that changed (audit-logged old → new).
+
+    A field the form changed (from `change.seen`) that someone else changed since the form was drawn is refused with
+    nothing written: `program.changed_meanwhile`, its `fields` named for the form to say what they are now."""
     _admin(scope)
     values = checked(change)
     row = session.get(ProgramSettings, 1)
     if row is None:
         raise ProgramEditError("the store has no program settings: run `cabinet init`", "program.missing")
     before = {f: getattr(row, f) for f in values}
+    if change.seen is not None:
+        typed, start = _as_stored(change), _as_stored(change.seen)
+        values = {f: v for f, v in values.items() if _differs(start[f], typed[f])}  # the fields the form changed
+        moved = tuple(f for f in values if _differs(before[f], start[f]))
+        if moved:
+            raise ProgramEditError(f"{', '.join(moved)} changed meanwhile", "program.changed_meanwhile", fields=moved)
     changed = [f for f in values if _differs(before[f], values[f])]
     admin = session.get(User, scope.user_id)
     if "staff_two_step" in changed and values["staff_two_step"] and (admin is None or admin.totp_secret is None):
@@ -172,6 +185,14 @@ def _differs(old: object, new: object) -> bool:
     if isinstance(new, Decimal):
         return old is None or Decimal(str(old)) != new
     return old != new
+
+
+def _as_stored(settings: ProgramChange) -> dict[str, object]:
+    """Settings as typed, in the store's shape (an empty text is None, the minimum a number): what tells the fields
+    a form changed from the ones it was drawn with."""
+    values = {f.name: getattr(settings, f.name) for f in fields(settings) if f.name != "seen"}
+    return values | {"support_email": settings.support_email or None, "legal_details": settings.legal_details or None,
+                     "min_payout": _minimum(settings.min_payout)}  # fmt: skip
 
 
 def tiers(session: Session) -> list[Tier]:

@@ -1,6 +1,8 @@
 """Program settings (admins): name, colour, tracking domain, support email, defaults, minimum payout, applications
 without an invitation; the tiers; news for partners."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from cabinet.ui import data, store
@@ -10,7 +12,7 @@ from cabinet.ui.menu import LANGUAGE_NAMES
 from cabinet.ui.news import news_admin
 from cabinet.ui.store import ALL_PARTNER_METRICS, FEATURES, MAX_DEPTH, ProgramChange, ProgramEditError, TierChange
 from cabinet.ui.text import t
-from cabinet.ui.widgets import short_label, show_refusal
+from cabinet.ui.widgets import fmt_count, plain, short_label, show_refusal
 from queries.reports import report_zones
 
 user = require_user("admin")
@@ -21,34 +23,63 @@ if (done := st.session_state.pop("program_saved", None)) is not None:  # the fie
     st.success(t("program.saved", fields=", ".join(t(f"program.{f}", currency=base) for f in done)) if done
                else t("program.same"))  # fmt: skip
 zones = report_zones()  # the ones reports can be cut in too
+FORM = ("name", "primary_color", "tracking_domain", "support_email", "default_locale", "default_timezone",
+        "min_payout", "legal_details", "signup_open", "staff_two_step")  # fmt: skip
+zone = now.default_timezone if now.default_timezone in zones else "UTC"
+stored = {f: getattr(now, f) for f in FORM} | {"default_timezone": zone, "min_payout": float(now.min_payout)}
+seen = st.session_state.setdefault("program_seen", {})  # the values the form was drawn with, as its widgets hold them
+for field in FORM:  # a field not changed in the form shows the stored value; a changed one, what was typed
+    key = f"program_{field}"
+    if field not in seen or key not in st.session_state or st.session_state[key] == seen[field]:
+        st.session_state[key] = seen[field] = stored[field]
+
+
+def as_change(values: dict[str, object]) -> ProgramChange:
+    """The form's values as the store takes them: the minimum payout as a decimal string."""
+    minimum = values["min_payout"]
+    return ProgramChange(**{**values, "min_payout": f"{minimum:.2f}"})
+
+
+def said(field: str) -> str:
+    """A stored setting as a refusal shows it."""
+    value = stored[field]
+    if isinstance(value, bool):
+        return t("program.on" if value else "program.off")
+    if field == "min_payout":
+        return fmt_count(float(now.min_payout), 2)
+    shown = LANGUAGE_NAMES[now.default_locale] if field == "default_locale" else " / ".join(str(value).splitlines())
+    return plain(shown) or t("common.no_value")
+
+
 st.subheader(t("program.general"))
 with st.form("program_form"):
     left, right = st.columns(2)
-    name = left.text_input(t("program.name"), now.name, max_chars=120)
-    color = right.color_picker(t("program.primary_color"), now.primary_color)
-    domain = left.text_input(t("program.tracking_domain"), now.tracking_domain, help=t("program.domain_help"),
-                             max_chars=255)  # fmt: skip
-    email = right.text_input(t("program.support_email"), now.support_email, help=t("program.email_help"))
-    locale = left.selectbox(t("program.default_locale"), list(LANGUAGE_NAMES), format_func=LANGUAGE_NAMES.get,
-                            index=list(LANGUAGE_NAMES).index(now.default_locale))  # fmt: skip
-    zone = right.selectbox(t("program.default_timezone"), zones, index=zones.index(now.default_timezone)
-                           if now.default_timezone in zones else zones.index("UTC"))  # fmt: skip
-    minimum = left.number_input(t("program.min_payout", currency=base), min_value=0.0, step=10.0, format="%.2f",
-                                value=float(now.min_payout))  # fmt: skip
+    left.text_input(t("program.name"), max_chars=120, key="program_name")
+    right.color_picker(t("program.primary_color"), key="program_primary_color")
+    left.text_input(t("program.tracking_domain"), help=t("program.domain_help"), max_chars=255,
+                    key="program_tracking_domain")  # fmt: skip
+    right.text_input(t("program.support_email"), help=t("program.email_help"), key="program_support_email")
+    left.selectbox(t("program.default_locale"), list(LANGUAGE_NAMES), format_func=LANGUAGE_NAMES.get,
+                   key="program_default_locale")  # fmt: skip
+    right.selectbox(t("program.default_timezone"), zones, key="program_default_timezone")
+    left.number_input(t("program.min_payout", currency=base), min_value=0.0, step=10.0, format="%.2f",
+                      key="program_min_payout")  # fmt: skip
     right.text_input(t("program.base_currency"), base, disabled=True, help=t("program.base_currency_help"))
-    legal = st.text_area(t("program.legal_details"), now.legal_details, max_chars=500, height=110,
-                         help=t("program.legal_details_help"),
-                         placeholder=t("program.legal_details_placeholder"))  # fmt: skip
-    signup = st.checkbox(t("program.signup_open"), now.signup_open, help=t("program.signup_help"))
-    staff_two_step = st.checkbox(t("program.staff_two_step"), now.staff_two_step, help=t("program.staff_two_step_help"))
+    st.text_area(t("program.legal_details"), max_chars=500, height=110, help=t("program.legal_details_help"),
+                 placeholder=t("program.legal_details_placeholder"), key="program_legal_details")  # fmt: skip
+    st.checkbox(t("program.signup_open"), help=t("program.signup_help"), key="program_signup_open")
+    st.checkbox(t("program.staff_two_step"), help=t("program.staff_two_step_help"), key="program_staff_two_step")
     if st.form_submit_button(t("program.save"), type="primary"):
         try:
-            change = ProgramChange(name, color, domain, email, str(locale), str(zone), f"{minimum:.2f}", signup,
-                                   staff_two_step, legal)  # fmt: skip
-            st.session_state["program_saved"] = store.save_program(user.scope, change)
+            change = as_change({f: st.session_state[f"program_{f}"] for f in FORM})
+            st.session_state["program_saved"] = store.save_program(user.scope, replace(change, seen=as_change(seen)))
+            del st.session_state["program_seen"]  # the next run's form shows the stored values
             st.rerun()
         except (ProgramEditError, ScopeError) as exc:
             show_refusal(exc)
+            for field in exc.params["fields"] if exc.key == "program.changed_meanwhile" else ():
+                seen[field] = stored[field]  # said what it is now: saving again keeps what was typed
+                st.info(t("program.now_is", field=t(f"program.{field}", currency=base), value=said(field)))
 
 logo_box(user.scope)
 

@@ -13,7 +13,7 @@ from cabinet.ui.partner_new import add_partner_box
 from cabinet.ui.partner_notes import notes_box
 from cabinet.ui.store import PARTNER_STATUSES, PartnerChange, PartnerChangeError
 from cabinet.ui.text import t
-from cabinet.ui.widgets import display_config, fmt_count, short_label, show_refusal, today_in
+from cabinet.ui.widgets import display_config, fmt_count, forget_inputs, short_label, show_refusal, today_in
 from queries.reports import ReportRequest
 
 user = require_user("manage")
@@ -78,37 +78,55 @@ pick = st.selectbox(
     t("partners.pick"), list(by_id), format_func=lambda i: f"{i} · {by_id[i].name}", key="partners_pick"
 )
 row, admin = by_id[pick], user.role == "admin"
-with st.form(f"partner_{pick}"):  # its own widgets per partner: they start from that partner's values
+# an application is approved (active) or declined (blocked), never paused; others never go back to pending
+allowed = (
+    ["pending", "active", "blocked"] if row.status == "pending" else [s for s in PARTNER_STATUSES if s != "pending"]
+)
+managers, plans = [0, *options.managers], [0, *options.plans]  # 0: none
+named = dict(options.managers)
+if row.manager_user_id and row.manager_user_id not in named:  # its manager's login is disabled: kept, said so
+    managers.append(row.manager_user_id)
+    named[row.manager_user_id] = t("partners.manager_disabled", manager=row.manager or row.manager_user_id)
+choices = {"status": allowed, "tier_code": list(options.tiers), "manager_user_id": managers, "plan_id": plans}
+said = {"status": lambda s: t(f"partners.status_{s}"), "tier_code": options.tiers.get,
+        "manager_user_id": lambda m: named.get(m, t("partners.nobody")),
+        "plan_id": lambda p: options.plans.get(p, t("partners.no_plan"))}  # fmt: skip
+stored = {"status": row.status, "tier_code": row.tier_code, "manager_user_id": row.manager_user_id or 0,
+          "plan_id": row.plan_id or 0}  # fmt: skip
+stored = {f: v if v in choices[f] else choices[f][0] for f, v in stored.items()}
+keys = {f: f"partners_{f.split('_')[0]}_{pick}" for f in choices}  # partners_status_5, partners_tier_5, ...
+was = st.session_state.get("partners_seen")  # (partner, the values its form was drawn with)
+seen = was[1] if was is not None and was[0] == pick else {}
+for field, key in keys.items():  # a field not changed in the form shows the stored value; a changed one, the choice
+    chosen = st.session_state.get(key)
+    if field not in seen or chosen == seen[field] or chosen not in choices[field]:
+        st.session_state[key] = seen[field] = stored[field]
+st.session_state["partners_seen"] = (pick, seen)
+reason_key = f"partners_reason_{pick}"
+with st.form(f"partner_{pick}"):  # its own widgets per partner
     left, right = st.columns(2)
-    # an application is approved (active) or declined (blocked), never paused; others never go back to pending
-    allowed = ["pending", "active", "blocked"] if row.status == "pending" else [s for s in PARTNER_STATUSES
-                                                                               if s != "pending"]  # fmt: skip
-    status = left.selectbox(t("partners.col_status"), allowed, index=allowed.index(row.status),
-                            format_func=lambda s: t(f"partners.status_{s}"), key=f"partners_status_{pick}")  # fmt: skip
-    tiers = list(options.tiers)
-    tier = right.selectbox(t("partners.col_tier"), tiers, format_func=options.tiers.get,
-                           index=tiers.index(row.tier_code) if row.tier_code in tiers else 0,
-                           key=f"partners_tier_{pick}")  # fmt: skip
-    managers, plans = [0, *options.managers], [0, *options.plans]  # 0: none
-    named = dict(options.managers)
-    if row.manager_user_id and row.manager_user_id not in named:  # its manager's login is disabled: kept, said so
-        managers.append(row.manager_user_id)
-        named[row.manager_user_id] = t("partners.manager_disabled", manager=row.manager or row.manager_user_id)
+    status = left.selectbox(t("partners.col_status"), allowed, format_func=said["status"], key=keys["status"])
+    tier = right.selectbox(t("partners.col_tier"), choices["tier_code"], format_func=said["tier_code"],
+                           key=keys["tier_code"])  # fmt: skip
     manager = left.selectbox(t("partners.col_manager"), managers, disabled=not admin,
-                             index=managers.index(row.manager_user_id) if row.manager_user_id in managers else 0,
-                             format_func=lambda m: named.get(m, t("partners.nobody")),
-                             key=f"partners_manager_{pick}")  # fmt: skip
-    plan = right.selectbox(t("partners.col_plan"), plans, disabled=not admin,
-                           index=plans.index(row.plan_id) if row.plan_id in plans else 0,
-                           format_func=lambda p: options.plans.get(p, t("partners.no_plan")))  # fmt: skip
-    reason = st.text_input(t("partners.reason"), max_chars=500, help=t("partners.reason_help"))
+                             format_func=said["manager_user_id"], key=keys["manager_user_id"])  # fmt: skip
+    plan = right.selectbox(t("partners.col_plan"), plans, disabled=not admin, format_func=said["plan_id"],
+                           key=keys["plan_id"])  # fmt: skip
+    reason = st.text_input(t("partners.reason"), max_chars=500, help=t("partners.reason_help"), key=reason_key)
     if st.form_submit_button(t("partners.save"), type="primary"):
         try:
-            change = PartnerChange(str(status), str(tier), int(manager) or None, int(plan) or None, reason)
+            drawn = PartnerChange(seen["status"], seen["tier_code"], seen["manager_user_id"] or None,
+                                  seen["plan_id"] or None)  # fmt: skip
+            change = PartnerChange(str(status), str(tier), int(manager) or None, int(plan) or None, reason, drawn)
             st.session_state["partners_saved"] = (pick, store.change_partner(user.scope, int(pick), change))
+            del st.session_state["partners_seen"]  # the next run's form shows the stored values
+            forget_inputs((reason_key,))  # each change of status gives its own reason
             st.rerun()
         except (PartnerChangeError, ScopeError) as exc:
             show_refusal(exc, pick)
+            for field in exc.params["fields"] if exc.key == "partners.changed_meanwhile" else ():
+                seen[field] = stored[field]  # said what it is now: saving again keeps the choice made
+                st.info(t("partners.now_is", field=t(f"partners.col_{field}"), value=said[field](stored[field])))
 if row.plan_id is None:  # an application sent without an invitation has none, and earns nothing until it has one
     st.warning(t("partners.no_plan_warning"))
 st.caption(t("partners.blocking"))

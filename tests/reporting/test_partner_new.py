@@ -44,6 +44,26 @@ def test_an_admin_adds_a_partner_whose_login_works_at_once(program: Program, sto
     assert new_id in (mgr.scope.partner_ids or ())
 
 
+def test_adding_a_partner_logs_what_it_was_given_and_its_login_as_the_logins_page_does(
+    program: Program, store_engine: Engine
+) -> None:
+    with session_scope(store_engine) as s:
+        manager = s.scalar(select(User.id).where(User.username == "mgr"))
+        plan = s.get(Partner, program.tiny.parent).plan_id
+        new = NewPartner(**{**NEW.__dict__, "manager_user_id": manager, "plan_id": plan})
+        partner, _ = create_partner(s, program.users["root"].scope, new)
+        new_id = partner.id
+    with session_scope(store_engine) as s:
+        rows = s.scalars(select(AuditLog).where(AuditLog.action.in_(("partner_created", "user_added")))).all()
+        logged = {r.action: (r.actor_username, r.target, r.details) for r in rows}
+    assert logged == {
+        "partner_created": ("root", f"partner {new_id}", {"username": "direct_deal", "email": "deal@example.com",
+                            "tier": "silver", "manager": manager, "plan": plan, "parent": None}),
+        "user_added": ("root", "direct_deal", {"role": "partner", "partner": new_id, "emailed_link": False,
+                       "payouts_access": True}),
+    }  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("fields", "key"),
     [

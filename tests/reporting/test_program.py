@@ -1,5 +1,6 @@
 """Program settings: only admins change them, bad values are refused with nothing written, every change is
-audit-logged, and the cabinet follows them (minimum payout, tracking domain, a tier's pages at the next login)."""
+audit-logged, and the cabinet follows them (minimum payout, tracking domain, a tier's pages at the next login); a form
+left open saves only what was changed in it, and refuses a field another admin saved meanwhile."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine, select
+from streamlit.testing.v1 import AppTest
 
 from cabinet.access import ScopeError, build_session_user
+from cabinet.i18n import translate
 from cabinet.payouts import PayoutError, minimum_payout, request_payout
 from cabinet.program_edit import ProgramChange, ProgramEditError, TierChange, current, update_program, update_tier
 from cabinet.store.db import session_scope
@@ -139,3 +142,40 @@ def test_the_page_saves_the_program_and_a_tier(program: Program, store_engine: E
     at.text_input[1].input("not a domain")
     at.button[0].click().run()
     assert at.error[0].value.startswith("The tracking domain must be") and _now(store_engine).tracking_domain == domain
+
+
+def _typed_minimum(at: AppTest):  # type: ignore[no-untyped-def]
+    return next(box for box in at.number_input if box.label == translate("program.min_payout", currency="USD"))
+
+
+def test_a_form_left_open_saves_what_was_typed_and_keeps_what_another_admin_saved_meanwhile(
+    program: Program, store_engine: Engine
+) -> None:
+    at = open_page("pages/12_program.py", program.users["root"])
+    _save(program, store_engine, replace(_now(store_engine), name="Renamed Elsewhere", min_payout="75"))
+    _typed_minimum(at).set_value(120)
+    at.button[0].click().run()  # the minimum was changed in both: refused, with what it is now
+    assert not at.exception and not at.success
+    assert [e.value for e in at.error] == [translate("program.changed_meanwhile")]
+    assert [i.value for i in at.info] == [translate("program.now_is", field="Minimum payout (USD)", value="75.00")]
+    assert (_now(store_engine).name, _now(store_engine).min_payout) == ("Renamed Elsewhere", Decimal("75"))
+    assert _typed_minimum(at).value == 120  # what was typed stays; the name, untouched here, shows the new one
+    assert at.text_input[0].value == "Renamed Elsewhere"
+    at.button[0].click().run()
+    assert [s.value for s in at.success] == ["Saved: Minimum payout (USD)."]
+    assert (_now(store_engine).name, _now(store_engine).min_payout) == ("Renamed Elsewhere", Decimal("120"))
+    _save(program, store_engine, replace(_now(store_engine), signup_open=True))
+    at.text_input[0].input("Mine")
+    at.button[0].click().run()  # another field changed meanwhile: saved, the other's change kept
+    assert [s.value for s in at.success] == ["Saved: Program name."]
+    assert (_now(store_engine).name, _now(store_engine).signup_open) == ("Mine", True)
+
+
+def test_a_stale_program_change_is_refused_in_the_store(program: Program, store_engine: Engine) -> None:
+    drawn = _now(store_engine)
+    _save(program, store_engine, replace(drawn, min_payout="75"))
+    with pytest.raises(ProgramEditError) as refused:
+        _save(program, store_engine, replace(drawn, min_payout="120", seen=drawn))
+    assert (refused.value.key, refused.value.params) == ("program.changed_meanwhile", {"fields": ("min_payout",)})
+    assert _save(program, store_engine, replace(drawn, name="Mine", seen=drawn)) == ["name"]  # the minimum stays
+    assert (_now(store_engine).name, _now(store_engine).min_payout) == ("Mine", Decimal("75"))
