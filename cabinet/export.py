@@ -31,6 +31,9 @@ FORMULA_START = r"^[=+\-@\t\r]"  # what a spreadsheet reads as the start of a fo
 # polars' own options, but text kept as text: xlsxwriter's default writes URL-like strings as links
 XLSX_OPTIONS = {"strings_to_urls": False, "strings_to_formulas": False, "strings_to_numbers": False,
                 "nan_inf_to_errors": True, "default_date_format": "yyyy-mm-dd;@"}  # fmt: skip
+# a float cell shows 4 decimals (money's, METRICS.md) and up to 8 when it has them (a rate 0.00004 is a fraction):
+# polars' own format shows 3, so 432.6176 read 432.618 and a CR of 0.0004 read 0.000
+XLSX_FLOAT = "#,##0.0000####;[Red]-#,##0.0000####"
 
 
 def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
@@ -55,7 +58,8 @@ def to_bytes(frame: pl.DataFrame, fmt: str, *, bom: bool = False) -> bytes:
         buf.write(frame.write_json().encode())
     elif fmt == "xlsx":
         book = Workbook(buf, XLSX_OPTIONS)
-        frame.write_excel(book, worksheet="report", autofit=True)
+        floats = {pl.Float32: XLSX_FLOAT, pl.Float64: XLSX_FLOAT}
+        frame.write_excel(book, worksheet="report", autofit=True, dtype_formats=floats)
         book.close()  # polars leaves a workbook it was given open
     else:
         frame.write_parquet(buf)

@@ -28,7 +28,7 @@ from cabinet import formatting
 from cabinet.access import Scope, handles_payouts, scoped_partner
 from cabinet.auth import audit
 from cabinet.i18n import normalise_locale, translate
-from cabinet.pdf import INK, MUTED, RULE, Page, band, block
+from cabinet.pdf import INK, MUTED, RULE, Page, band, block, cut
 from cabinet.program import program_timezone, support_email
 from cabinet.statements import Statement, StatementError
 from cabinet.store.models import Partner, PayoutRequest, ProgramSettings, User
@@ -39,6 +39,8 @@ from queries.statement import month_lines
 from queries.warehouse import Warehouse
 
 MONTHS = 24  # months offered, the current one first
+SIZES = (8.5, 8.0, 7.5, 7.0, 6.5, 6.0, 5.5)  # a table's font sizes, the largest its figures fit at first
+NAME_MIN = 0.16  # of the width: the least a table's first column keeps when figures need the room
 
 
 def months_back(today: date, count: int = MONTHS) -> list[date]:
@@ -219,7 +221,7 @@ class _Doc:
             rows.append([self.tr("month_payout_line", payout=p.id), day, p.reference or "—",
                          self.money(Decimal(p.amount), p.currency)])  # fmt: skip
         heads = [self.tr("description"), self.tr("paid"), self.tr("reference"), self.tr("month_col_amount")]
-        self._table(heads, rows, None, first=0.4)
+        self._table(heads, rows, None, first=0.4, wrap=True)  # a reference may be 128 characters
 
     def close_note(self, currency: str) -> None:
         self.pdf.ln(3)
@@ -238,35 +240,82 @@ class _Doc:
         doc.set_text_color(*MUTED)
         doc.multi_cell(0, 4.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
-    def _table(self, heads: list[str], rows: list[list[str]], total: list[str] | None, first: float = 0.24) -> None:
-        """A table: the first column `first` of the width, left-aligned; the others share the rest, right-aligned.
-        A row whose figures do not fit is drawn smaller."""
+    def _table(self, heads: list[str], rows: list[list[str]], total: list[str] | None, first: float = 0.24,
+               wrap: bool = False) -> None:  # fmt: skip
+        """A table: the first column (a name) left-aligned, the others right-aligned, every figure and reference
+        whole (`_layout`); a name too long for its column is cut, and only a name."""
         doc = self.pdf
-        widths = [self.width * first] + [self.width * (1 - first) / (len(heads) - 1)] * (len(heads) - 1)
+        styled = [(row, False) for row in rows] + ([(total, True)] if total is not None else [])
+        size, widths = self._layout(heads, styled, first, wrap)
         doc.set_draw_color(*RULE)
-        self._row(heads, widths, bold=True, size=7.5, color=MUTED, border="B")
-        for row in rows:
-            self._row(row, widths, bold=False, size=8.5, color=INK, border="B")
-        if total is not None:
-            self._row(total, widths, bold=True, size=8.5, color=INK, border=0)
+        self._row(heads, widths, bold=True, size=size - 1, color=MUTED, rule=True)
+        for row, bold in styled:
+            self._row(row, widths, bold=bold, size=size, color=INK, rule=not bold)  # no rule under the total
+
+    def _layout(self, heads: list[str], rows: list[tuple[list[str], bool]], first: float,
+                wrap: bool) -> tuple[float, list[float]]:  # fmt: skip
+        """The font size of the rows (the heads' is 1 pt less) and the column widths.
+
+        The first column takes `first` of the width and the others share the rest while every figure fits; else
+        each of them is as wide as its longest figure (its heading on one line, or else wrapped) and the first column
+        gets what is left, down to `NAME_MIN` of the width (a gold partner's six status columns), the font going down
+        to 5.5 pt as needed. Past that the narrow columns stay whole and the widest share the rest, wrapped. A table
+        of text (`wrap`: the payouts, whose references may be 128 characters) keeps its first size and wraps, and its
+        first column (a payout's name) keeps what it needs up to `first`."""
+        n = len(heads)
+        natural = [self.width * first] + [self.width * (1 - first) / (n - 1)] * (n - 1)
+        sizes = SIZES[:1] if wrap else SIZES
+        for size in sizes:
+            least = min(natural[0], self._widest([row[0] for row, _ in rows], size) if wrap else self.width * NAME_MIN)
+            wholes = [self._widest([h, *(r[j] for r, _ in rows)], size) for j, h in enumerate(heads[1:], 1)]
+            needs = [self._widest([*h.split(), *(r[j] for r, _ in rows)], size) for j, h in enumerate(heads[1:], 1)]
+            if all(need <= width for need, width in zip(needs, natural[1:], strict=True)):
+                return size, natural
+            for widths in (wholes, needs):
+                if sum(widths) <= self.width - least:
+                    return size, [self.width - sum(widths), *widths]
+        return sizes[-1], [least, *_share(needs, self.width - least)]
+
+    def _widest(self, texts: list[str], size: float) -> float:
+        """The width of a cell holding the widest of `texts` on one line, in bold at `size` (a total's figure)."""
+        self.pdf.set_font("DejaVu", "B", size)
+        return max((self.pdf.get_string_width(t) for t in texts), default=0.0) + 2 * self.pdf.c_margin + 0.1
 
     def _row(self, values: list[str], widths: list[float], *, bold: bool, size: float, color: tuple[int, int, int],
-             border: str | int) -> None:  # fmt: skip
-        """One row at one font size: the largest (down to 5.5 pt) at which every figure fits; a first column (an
-        offer's name) too long is cut."""
+             rule: bool) -> None:  # fmt: skip
+        """One row, a rule under it when `rule`: the first value cut to its column with "…", the others wrapped when
+        longer than theirs (a row of one line is 7 mm high, as a cell)."""
         doc = self.pdf
         doc.set_text_color(*color)
-        style = "B" if bold else ""
-        doc.set_font("DejaVu", style, size)
-        while size > 5.5 and any(
-            doc.get_string_width(v) > w - 1.5 for v, w in zip(values[1:], widths[1:], strict=True)
-        ):
-            size -= 0.5
-            doc.set_font("DejaVu", style, size)
-        for i, (value, width) in enumerate(zip(values, widths, strict=True)):
-            text = value
-            while doc.get_string_width(text) > width - 1.5 and len(text) > 2:
-                text = text[:-2] + "…"
-            last = i == len(values) - 1
-            doc.cell(width, 7, text, border=border, align="L" if i == 0 else "R",
-                     new_x=XPos.LMARGIN if last else XPos.RIGHT, new_y=YPos.NEXT if last else YPos.TOP)  # fmt: skip
+        doc.set_font("DejaVu", "B" if bold else "", size)
+        step = size * 0.3528 * 1.25  # a line of wrapped text, in mm
+        cells = [[cut(doc, values[0], widths[0])]]
+        cells += [doc.multi_cell(w, step, v, dry_run=True, output="LINES") or [""]
+                  for v, w in zip(values[1:], widths[1:], strict=True)]  # fmt: skip
+        lines = max(len(c) for c in cells)
+        height = 7.0 if lines == 1 else lines * step + 2.5
+        if doc.get_y() + height > doc.page_break_trigger:
+            doc.add_page()
+        x, y = doc.l_margin, doc.get_y()
+        for i, (text, width) in enumerate(zip(cells, widths, strict=True)):
+            align = "L" if i == 0 else "R"
+            if len(text) == 1:
+                doc.set_xy(x, y)
+                doc.cell(width, height, text[0], align=align)
+            else:
+                doc.set_xy(x, y + (height - len(text) * step) / 2)
+                doc.multi_cell(width, step, "\n".join(text), align=align)
+            x += width
+        if rule:
+            doc.line(doc.l_margin, y + height, doc.l_margin + sum(widths), y + height)
+        doc.set_xy(doc.l_margin, y + height)
+
+
+def _share(needs: list[float], room: float) -> list[float]:
+    """Widths for columns that need `needs` in `room` too small for them all: the narrowest get what they need, the
+    widest share equally what is left."""
+    widths, left, count = list(needs), room, len(needs)
+    for j in sorted(range(len(needs)), key=needs.__getitem__):
+        widths[j] = min(needs[j], left / count)
+        left, count = left - widths[j], count - 1
+    return widths

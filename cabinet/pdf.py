@@ -13,6 +13,8 @@ from PIL import Image
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 INK, MUTED, RULE = (33, 37, 41), (108, 117, 125), (222, 226, 230)
+NAME_SIZES = (15, 14, 13, 12, 11, 10, 9, 8)  # of the program's name in the band, the largest it fits at first
+NAME_WRAP, NAME_HEIGHT = 12, 20  # from this size down the name may wrap, in up to 20 mm of the band's 26
 
 
 def _rgb(color: str) -> tuple[int, int, int]:
@@ -44,17 +46,39 @@ class Page(FPDF):
 
 def band(doc: FPDF, name: str, color: str, logo: bytes | None, kind: str) -> None:
     """The band at the top of the first page: the program's colour (as in its emails), its logo and name on the left,
-    what the document is on the right."""
+    what the document is on the right. A long name (120 characters may be) is made smaller, then wrapped, and its
+    last line cut only when it does not fit at the smallest size: it never runs over the document's kind or title,
+    nor off the page."""
     width = doc.w - doc.l_margin - doc.r_margin
     doc.set_fill_color(*_rgb(color))
     doc.rect(0, 0, doc.w, 26, style="F")
     shift = _logo(doc, logo)  # the logo first, the program's name beside it
-    doc.set_xy(doc.l_margin + shift, 8)
+    room = width * 0.6 - shift
     doc.set_text_color(255, 255, 255)
-    doc.set_font("DejaVu", "B", 15)
-    doc.cell(width * 0.6 - shift, 10, name)
+    for size in NAME_SIZES:
+        doc.set_font("DejaVu", "B", size)
+        step = size * 0.3528 * 1.2  # a line, in mm
+        lines = doc.multi_cell(room, step, name, dry_run=True, output="LINES") or [""]
+        if len(lines) == 1 or (size <= NAME_WRAP and len(lines) * step <= NAME_HEIGHT):
+            break
+    most = int(NAME_HEIGHT // step)
+    if len(lines) > most:
+        lines = [*lines[: most - 1], cut(doc, " ".join(lines[most - 1 :]), room)]
+    doc.set_xy(doc.l_margin + shift, 13 - len(lines) * step / 2)  # centred on the kind's line
+    doc.multi_cell(room, step, "\n".join(lines))
+    doc.set_xy(doc.l_margin + width * 0.6, 8)
     doc.set_font("DejaVu", "", 10)
     doc.cell(width * 0.4, 10, kind, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def cut(doc: FPDF, text: str, width: float) -> str:
+    """`text` as it fits one line of a cell `width` wide at the current font, cut with "…" if need be."""
+    room = width - 2 * doc.c_margin
+    if doc.get_string_width(text) <= room:
+        return text
+    while len(text) > 1 and doc.get_string_width(text + "…") > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def _logo(doc: FPDF, logo: bytes | None) -> float:

@@ -6,9 +6,7 @@ from cabinet.ui import data
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import t
 from cabinet.ui.widgets import MIME, fmt_count, held, hold, period_picker, to_bytes
-from queries.detail import COLUMNS, MAX_ROWS, DetailError, DetailRequest, detail_rows
-
-XLSX_MAX = 100_000  # a spreadsheet of more rows takes minutes to write and to open
+from queries.detail import COLUMNS, MAX_ROWS, DetailError, DetailRequest, columns, detail_rows, row_limit
 
 user = require_user("full_export")
 st.title(t("export.title"))
@@ -25,13 +23,16 @@ except DetailError as exc:
     st.error(t("export.bad_request", error=str(exc)))
     st.stop()
 st.metric(t("export.rows"), fmt_count(n))
-st.caption(t("export.columns", columns=", ".join(COLUMNS[dataset]), tz=user.timezone))
-limit = XLSX_MAX if fmt == "xlsx" else MAX_ROWS
+st.caption(t("export.columns", columns=", ".join(columns(dataset, user.visible_metrics)), tz=user.timezone))
+limit = row_limit(fmt)
 if n == 0:
     st.info(t("common.empty"))
     st.stop()
-if n > limit:
-    st.warning(t("export.too_many", n=fmt_count(n), limit=fmt_count(limit)))
+if n > MAX_ROWS:  # too many for any format
+    st.warning(t("export.too_many", n=fmt_count(n), limit=fmt_count(MAX_ROWS)))
+    st.stop()
+if n > limit:  # too many for XLSX only
+    st.warning(t("export.too_many_xlsx", n=fmt_count(n), limit=fmt_count(limit), most=fmt_count(MAX_ROWS)))
     st.stop()
 
 key = (snap.snapshot_id, req, fmt, user.visible_metrics)  # a file prepared for other choices is not offered

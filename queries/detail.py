@@ -1,5 +1,11 @@
 """Full-detail export: every click, conversion or commission row of a period in the viewer's scope and time zone,
-with the columns a partner may see (never the ip or user-agent hashes, nor the ETL's bookkeeping)."""
+with the columns a partner may see (never the ip or user-agent hashes, nor the ETL's bookkeeping).
+
+A partner's tier hides metrics, and the rows must not show them either: commission rows keep to the statuses the tier
+shows; a conversion type whose count the tier hides (revenue lines without `revenue`, sales without `sales`...) is
+left out, and a type's amounts (amount, currency, amount_base) are empty unless the tier shows the metric summing
+them; clicks lose the bot-flagged rows and `is_bot` without `bot_clicks`. Staff see every metric, so every row.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +32,18 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 TIMES = {"ts", "updated_at", "click_ts", "hold_until"}  # converted to the viewer's zone
 MAX_ROWS = 500_000  # one file; a longer period is exported in parts
+XLSX_MAX_ROWS = 100_000  # a spreadsheet of more rows takes minutes to write and to open
+# conversion type → the metric counting its rows and the one summing its amounts (an FTD is a deposit); no metric
+# sums a registration's or a lead's amount: it is shown with any of the amount metrics
+TYPE_METRICS: dict[str, tuple[str, str | None]] = {
+    "registration": ("registrations", None),
+    "ftd": ("ftds", "deposit_amount"),
+    "deposit": ("deposits", "deposit_amount"),
+    "sale": ("sales", "sales_amount"),
+    "lead": ("leads", None),
+    "revenue": ("revenue", "revenue"),
+}
+AMOUNTS = ("amount", "currency", "amount_base")  # of a conversion: shown together or not at all
 
 
 class DetailError(ValueError):
@@ -40,22 +58,59 @@ class DetailRequest:
     tz: str
 
 
+def row_limit(fmt: str) -> int:
+    """The most rows one file of `fmt` ("csv", "xlsx", "parquet") holds."""
+    return XLSX_MAX_ROWS if fmt == "xlsx" else MAX_ROWS
+
+
+def conversion_types(metrics: tuple[str, ...]) -> tuple[str, ...]:
+    """The conversion types whose rows a viewer with these visible metrics gets."""
+    return tuple(kind for kind, (count, _) in TYPE_METRICS.items() if count in metrics)
+
+
+def _amount_types(metrics: tuple[str, ...]) -> tuple[str, ...]:
+    """The conversion types shown with their amounts."""
+    any_amount = any(m in metrics for _, m in TYPE_METRICS.values() if m)
+    summed_by = {kind: amount for kind, (_, amount) in TYPE_METRICS.items()}
+    return tuple(k for k in conversion_types(metrics) if (summed_by[k] in metrics if summed_by[k] else any_amount))
+
+
+def columns(dataset: str, metrics: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns of `dataset` exported to a viewer with these visible metrics, in order."""
+    if dataset not in COLUMNS:
+        raise DetailError(f"unknown dataset {dataset!r}; allowed: {', '.join(COLUMNS)}")
+    hidden: set[str] = set()
+    if dataset == "clicks" and "bot_clicks" not in metrics:
+        hidden.add("is_bot")
+    if dataset == "conversions" and not _amount_types(metrics):
+        hidden.update(AMOUNTS)
+    return tuple(c for c in COLUMNS[dataset] if c not in hidden)
+
+
 def _sql(req: DetailRequest, what: str) -> str:
     if req.dataset not in COLUMNS:
         raise DetailError(f"unknown dataset {req.dataset!r}; allowed: {', '.join(COLUMNS)}")
-    status = "and list_contains($statuses::varchar[], status)" if req.dataset == "commissions" else ""
-    return f"select {what} from {req.dataset} where {SCOPE_WHERE} and ts >= $start and ts < $end {status}"
+    rows = {
+        "clicks": "($bots or not is_bot)",
+        "conversions": "list_contains($types::varchar[], type)",
+        "commissions": "list_contains($statuses::varchar[], status)",
+    }[req.dataset]
+    return f"select {what} from {req.dataset} where {SCOPE_WHERE} and ts >= $start and ts < $end and {rows}"
 
 
 def _params(scope: Scope, req: DetailRequest, metrics: tuple[str, ...]) -> dict[str, object]:
     check_period(req.date_from, req.date_to, req.tz, DetailError)
     start, end = utc_bounds(req.date_from, req.date_to, req.tz)
-    extra = {"statuses": list(visible_statuses(metrics))} if req.dataset == "commissions" else {}
-    return scope_params(scope) | {"start": start, "end": end} | extra
+    rows: dict[str, object] = {
+        "clicks": {"bots": "bot_clicks" in metrics},
+        "conversions": {"types": list(conversion_types(metrics))},
+        "commissions": {"statuses": list(visible_statuses(metrics))},
+    }.get(req.dataset, {})
+    return scope_params(scope) | {"start": start, "end": end} | rows
 
 
 def count_rows(scope: Scope, *, wh: Warehouse, req: DetailRequest, metrics: tuple[str, ...]) -> int:
-    """How many rows the export would hold (a commission status the tier does not show is left out)."""
+    """How many rows the export would hold (rows of what the tier hides are left out)."""
     cur = wh.cursor()
     try:
         return int(cur.sql(_sql(req, "count(*)"), params=_params(scope, req, metrics)).fetchall()[0][0])
@@ -71,8 +126,17 @@ def detail_rows(scope: Scope, *, wh: Warehouse, req: DetailRequest, metrics: tup
         n = int(cur.sql(_sql(req, "count(*)"), params=params).fetchall()[0][0])
         if n > MAX_ROWS:
             raise DetailError(f"{n:,} rows: at most {MAX_ROWS:,} in one file; choose a shorter period")
-        cols = ", ".join(COLUMNS[req.dataset])
-        frame = cur.sql(_sql(req, cols) + " order by ts", params=params).pl()
+        cols = columns(req.dataset, metrics)
+        masked = req.dataset == "conversions" and AMOUNTS[0] in cols
+        if masked:  # amounts of the types shown without them are empty
+            params["amount_types"] = list(_amount_types(metrics))
+        select = ", ".join(
+            f"case when list_contains($amount_types::varchar[], type) then {c} end as {c}"
+            if masked and c in AMOUNTS
+            else c
+            for c in cols
+        )
+        frame = cur.sql(_sql(req, select) + " order by ts", params=params).pl()
     finally:
         cur.close()
     local = [pl.col(c).dt.replace_time_zone("UTC").dt.convert_time_zone(req.tz).dt.replace_time_zone(None)

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 
 import polars as pl
 import pytest
 
+from cabinet.program import ALL_METRICS, BASIC_METRICS, STANDARD_METRICS
 from queries.detail import COLUMNS, DetailError, DetailRequest, count_rows, detail_rows
 from queries.warehouse import Warehouse
-from tests.reporting.conftest import Program
+from tests.reporting.conftest import NOW, Program
 from tests.reporting.test_pages import _open as open_page
 
-ALL = ("commission", "commission_rejected", "commission_reversed")
+ALL = tuple(ALL_METRICS)  # staff's: every row and column
+SILVER, BRONZE = tuple(STANDARD_METRICS), tuple(BASIC_METRICS)
+MONEY_LINES = """conversion_id,ts,type,click_id,amount,currency,status,customer_id
+v1,2026-11-01T13:00:00Z,revenue,k1,30,EUR,approved,u1
+s1,2026-11-01T14:00:00Z,sale,k1,40,EUR,approved,u1
+l1,2026-11-01T15:00:00Z,lead,k1,,,approved,u1
+"""
 
 
 def _req(dataset: str, tz: str = "UTC") -> DetailRequest:
@@ -36,6 +44,59 @@ def test_rows_columns_zone_and_scope(program: Program) -> None:
     assert count_rows(parent, wh=wh, req=_req("commissions"), metrics=()) == 0  # statuses the tier does not show
     counts = {u: count_rows(program.users[u].scope, wh=wh, req=_req("clicks"), metrics=ALL) for u in program.users}
     assert counts == {"p_parent": 3, "p_child": 1, "p_bronze": 1, "mgr": 4, "root": 5}
+
+
+def test_rows_and_columns_keep_to_what_the_tier_shows(program: Program) -> None:
+    """A tier given `full_export` without `revenue`, `sales_amount` or `bot_clicks` (silver, say) got the revenue lines
+    with their amounts, the sale amounts and `is_bot`: figures its reports hide."""
+    program.tiny.write("conversions", "money.csv", MONEY_LINES)
+    program.tiny.run(NOW + timedelta(hours=1))
+    wh, parent = Warehouse(program.tiny.settings.warehouse_dir), program.users["p_parent"].scope
+
+    def conversions(metrics: tuple[str, ...]) -> pl.DataFrame:
+        frame = detail_rows(parent, wh=wh, req=_req("conversions"), metrics=metrics)
+        assert count_rows(parent, wh=wh, req=_req("conversions"), metrics=metrics) == frame.height
+        return frame
+
+    every = conversions(ALL)  # staff and gold: every type, every amount
+    assert every.select("conversion_id", "amount_base").rows() == [
+        ("r1", None), ("f1", 55), ("d1", 22), ("v1", 33), ("s1", 44), ("l1", None)]  # fmt: skip
+    silver = conversions(SILVER)  # registrations, FTDs and deposits with their amounts (deposit_amount)
+    assert silver.select("conversion_id", "type", "amount", "currency", "amount_base").rows() == [
+        ("r1", "registration", None, None, None),
+        ("f1", "ftd", 50, "EUR", 55),
+        ("d1", "deposit", 20, "EUR", 22),
+    ]
+    sales = conversions((*SILVER, "sales"))  # sales counted but their amounts hidden
+    assert sales.filter(pl.col("type") == "sale").select("amount", "currency", "amount_base").rows() == [
+        (None, None, None)]  # fmt: skip
+    bronze = conversions(BRONZE)  # no amount metric at all: no amount columns
+    assert bronze["conversion_id"].to_list() == ["r1", "f1"]
+    assert not {"amount", "currency", "amount_base"} & set(bronze.columns)
+    clicks = detail_rows(parent, wh=wh, req=_req("clicks"), metrics=SILVER)
+    assert "is_bot" not in clicks.columns and clicks["click_id"].to_list() == ["k1", "k2"]  # no bot, no flag
+    assert count_rows(parent, wh=wh, req=_req("clicks"), metrics=SILVER) == 2
+    assert detail_rows(parent, wh=wh, req=_req("clicks"), metrics=ALL)["is_bot"].to_list() == [False, True, False]
+
+
+def test_the_page_lists_the_columns_shown_and_says_what_helps_with_too_many_rows(
+    program: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All formats share the 500,000 rows of a file: only an XLSX file (100,000) is helped by choosing CSV or
+    Parquet."""
+    silver = replace(program.users["p_parent"], visible_metrics=SILVER)  # a tier given the export
+    monkeypatch.setattr("queries.detail.MAX_ROWS", 1)
+    at = open_page("pages/11_full_export.py", silver)
+    [listed] = [c.value for c in at.caption if c.value.startswith("Columns:")]
+    assert not at.exception and "is_bot" not in listed and "click_id" in listed
+    assert [w.value for w in at.warning] == ["2 rows: at most 1 in one file. Choose a shorter period."]
+    monkeypatch.setattr("queries.detail.MAX_ROWS", 10)
+    monkeypatch.setattr("queries.detail.XLSX_MAX_ROWS", 1)
+    at.selectbox(key="export_format").set_value("xlsx").run()
+    assert [w.value for w in at.warning] == [
+        "2 rows: at most 1 in one XLSX file. Choose a shorter period, or CSV or Parquet (up to 10 rows)."]  # fmt: skip
+    at.selectbox(key="export_format").set_value("parquet").run()
+    assert not at.warning and at.button
 
 
 def test_bad_requests_and_the_row_limit(program: Program, monkeypatch: pytest.MonkeyPatch) -> None:

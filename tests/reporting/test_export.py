@@ -44,6 +44,18 @@ def test_xlsx_keeps_url_like_text_as_text_whole_and_no_link() -> None:
     assert [c.hyperlink for c in cells] == [None] * 3 and {c.data_type for c in cells} == {"s"}
 
 
+def test_xlsx_shows_money_to_four_decimals_and_small_rates_whole() -> None:
+    """METRICS.md: money up to 4 decimals, rates as fractions; polars' default format showed 3 (432.618, 0.000)."""
+    frame = pl.DataFrame({"commission": [432.6176, -12.5], "cr": [0.0004, 0.00004], "clicks": [10, 20]})
+    sheet = openpyxl.load_workbook(io.BytesIO(to_bytes(frame, "xlsx"))).active
+    for column in ("A", "B"):
+        for cell in sheet[column][1:]:
+            decimals = cell.number_format.split(";")[0].partition(".")[2]  # the positive section's: "0000####"
+            assert decimals.count("0") >= 4 and len(decimals) >= 5, cell.number_format  # 0.4326 and 0.00004 shown
+    assert [c.value for c in sheet[2]] == [432.6176, 0.0004, 10]  # the values themselves are kept
+    assert "." not in sheet["C"][1].number_format  # a count stays whole
+
+
 def test_a_csv_for_people_starts_with_a_byte_order_mark_and_one_for_programs_does_not() -> None:
     frame = pl.DataFrame({"sub1": ["Москва", "=1"], "clicks": [1, 2]})
     people = to_bytes(frame, "csv", bom=True)

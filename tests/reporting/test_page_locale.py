@@ -57,7 +57,7 @@ def test_counts_on_a_russian_page_are_grouped_the_russian_way(
     assert not at.exception
     assert [m.value for m in at.metric] == [f"123{NBSP}456"]
     xlsx = _open_ru(program, "root", "pages/11_full_export.py", export_format="xlsx")  # at most 100,000 rows
-    assert xlsx.warning[0].value.startswith(f"123{NBSP}456 строк: в одном файле этого формата не больше 100{NBSP}000.")
+    assert xlsx.warning[0].value.startswith(f"123{NBSP}456 строк: в одном файле XLSX не больше 100{NBSP}000.")
     english = open_page("pages/11_full_export.py", program.users["root"])
     assert [m.value for m in english.metric] == ["123,456"]
 

@@ -1,5 +1,6 @@
 """Periods in zones whose days do not start on a whole UTC hour: the sub-partner tree equals the report, a day that
-starts at +10:30 keeps its first half hour, and a zone the warehouse does not know is refused, not a DuckDB error."""
+starts at +10:30 keeps its first half hour, and a zone the warehouse or polars does not know is refused, not a DuckDB
+or polars error."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from sqlalchemy import Engine
 from cabinet.prefs import save_prefs
 from cabinet.program_edit import ProgramEditError, current, update_program
 from cabinet.store.db import session_scope
-from queries.reports import ReportError, ReportRequest, performance, report_zones, whole_hour_zone
+from queries.commissions import STATUSES, CommissionError, CommissionRequest, rows
+from queries.detail import DetailError, DetailRequest, detail_rows
+from queries.reports import ReportError, ReportRequest, check_zone, performance, report_zones, whole_hour_zone
 from queries.subpartners import subpartner_tree
 from queries.warehouse import Warehouse
 from tests.etl_ingest.conftest import CLICK_HEADER
@@ -87,3 +90,21 @@ def test_a_zone_python_knows_and_the_warehouse_does_not_is_refused(program: Prog
     with pytest.raises(ValueError, match="unknown time zone 'localtime'"):  # nor as a login's own zone
         save_prefs(store_engine, program.users["p_parent"].user_id, timezone="localtime")
     save_prefs(store_engine, program.users["p_parent"].user_id, timezone="Asia/Kolkata")
+
+
+def test_a_zone_polars_cannot_convert_to_is_neither_offered_nor_accepted(
+    program: Program, store_engine: Engine
+) -> None:
+    """zoneinfo and DuckDB know 'Factory', polars does not: offered and saved, it broke the Full export and
+    Commissions pages with polars' "unable to parse time zone" instead of a message."""
+    wh, parent = Warehouse(program.tiny.settings.warehouse_dir), program.users["p_parent"]
+    assert "Factory" not in report_zones() and "Europe/Moscow" in report_zones()
+    with pytest.raises(ReportError, match="unknown time zone 'Factory'"):
+        check_zone("Factory")
+    with pytest.raises(ValueError, match="unknown time zone 'Factory'"):
+        save_prefs(store_engine, parent.user_id, timezone="Factory")
+    with pytest.raises(DetailError, match="unknown time zone 'Factory'"):
+        detail_rows(parent.scope, wh=wh, req=DetailRequest("clicks", date(2026, 11, 1), date(2026, 11, 2), "Factory"),
+                    metrics=parent.visible_metrics)  # fmt: skip
+    with pytest.raises(CommissionError, match="unknown time zone 'Factory'"):
+        rows(parent.scope, wh=wh, req=CommissionRequest(date(2026, 11, 1), date(2026, 11, 2), "Factory", STATUSES))
