@@ -3,7 +3,7 @@ offer's creatives with their upload form (`cabinet.offers_admin`, `cabinet.creat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
@@ -18,6 +18,7 @@ from cabinet.i18n import LOCALES
 from cabinet.offers_admin import CatalogueRow, OfferChange, OfferChangedMeanwhile, OfferSaved
 from cabinet.store.db import session_scope
 from cabinet.store.models import OFFER_ACCESS, OFFER_STATUSES, Creative, Tier
+from cabinet.ui.drawn_form import Drawn, DrawnForm
 from cabinet.ui.menu import LANGUAGE_NAMES
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import current_locale, t
@@ -68,50 +69,15 @@ def say_done(added: bool) -> None:
         st.info(t("catalogue.kept_access", n=done.kept_access))
 
 
-@dataclass(frozen=True)
-class _Drawn:
-    """What an offer's form is drawn from: the offer as the admin saw it (`seen`, what a save is compared with), the
-    values its inputs start with (`shown`: the same, or after a refusal the offer as it is with the admin's edits) and
-    the inputs' generation (an input keeps its first value: new values need new keys)."""
-
-    seen: OfferChange | None
-    shown: OfferChange
-    generation: int = 0
+def _form(offer_id: int) -> DrawnForm[OfferChange]:
+    return DrawnForm(f"catalogue_{offer_id}")
 
 
-def _drawn(offer_id: int, stored: OfferChange) -> _Drawn:
-    """How offer `offer_id`'s form is drawn in this run: anew from the offer as `stored` once it changed (saved here,
-    by "Change the status of several offers" or by another admin), except in the run that saves the form, where the
-    save is compared with what it showed."""
-    drawn = st.session_state.get(f"catalogue_drawn_{offer_id}")
-    saving = st.session_state.pop(f"catalogue_saving_{offer_id}", False)  # set by the submit button, before this run
-    if drawn is None or (drawn.seen != stored and not saving):
-        drawn = _Drawn(stored, stored, drawn.generation + 1 if drawn else 0)
-        st.session_state[f"catalogue_drawn_{offer_id}"] = drawn
-    return drawn
-
-
-def _saving(offer_id: int) -> None:
-    st.session_state[f"catalogue_saving_{offer_id}"] = True
-
-
-def _update(scope: Scope, offer_id: int, change: OfferChange, drawn: _Drawn) -> None:
-    """Save the fields edited in the form; a refusal for a field changed meanwhile is said after the rerun, with the
-    form drawn anew: the offer as it is now, the admin's edits kept."""
-
-    def save(s: Session) -> OfferSaved | OfferChangedMeanwhile:
-        try:
-            return _offers.update_offer(s, scope, offer_id, change, drawn.seen)
-        except OfferChangedMeanwhile as exc:  # nothing was written
-            return exc
-
-    def redraw(done: object) -> None:
-        if isinstance(done, OfferChangedMeanwhile):
-            st.session_state[f"catalogue_drawn_{offer_id}"] = _Drawn(done.now, done.kept, drawn.generation + 1)
-        else:  # saved: the next run draws the offer as stored
-            st.session_state[f"catalogue_drawn_{offer_id}"] = replace(drawn, seen=None)
-
-    save_then_rerun(save, DONE_KEY, after=redraw)
+def _update(scope: Scope, offer_id: int, change: OfferChange, drawn: Drawn[OfferChange]) -> None:
+    """Save the fields edited in the form (compared with what it showed); a refusal for a field changed meanwhile is
+    said after the rerun."""
+    _form(offer_id).save(drawn, lambda s, seen: _offers.update_offer(s, scope, offer_id, change, seen),
+                         OfferChangedMeanwhile, DONE_KEY)  # fmt: skip
 
 
 def offer_form(scope: Scope, found: Catalogue, offer_id: int | None) -> None:
@@ -122,8 +88,8 @@ def offer_form(scope: Scope, found: Catalogue, offer_id: int | None) -> None:
     else:
         with session_scope(engine()) as s:
             stored = _offers.current(s, scope, offer_id)
-        drawn = _drawn(offer_id, stored)
-        now, tag = drawn.shown, f"{offer_id}_g{drawn.generation}" if drawn.generation else str(offer_id)
+        drawn = _form(offer_id).drawn(stored)
+        now, tag = drawn.shown, f"{offer_id}{drawn.suffix}"
     with st.form(f"catalogue_form_{offer_id or 'new'}"):  # its own widgets per offer: they start from its values
         left, right = st.columns(2)
         name = left.text_input(t("catalogue.field_name"), now.name, max_chars=_offers.NAME_MAX,
@@ -149,8 +115,9 @@ def offer_form(scope: Scope, found: Catalogue, offer_id: int | None) -> None:
                                   key=f"catalogue_tiers_{tag}", placeholder=t("catalogue.all_tiers"),
                                   help=t("catalogue.tiers_help"))  # fmt: skip
         label = t("catalogue.add_submit") if offer_id is None else t("catalogue.save", offer=offer_id)
-        if not st.form_submit_button(label, type="primary", on_click=None if offer_id is None else _saving,
-                                     args=(offer_id,)):  # fmt: skip
+        if not st.form_submit_button(
+            label, type="primary", on_click=None if offer_id is None else _form(offer_id).mark_saving
+        ):
             return
     change = OfferChange(name, vertical, description, _offers.landing_lines(pages), str(status), tuple(tiers),
                          str(access))  # fmt: skip

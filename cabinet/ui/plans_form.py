@@ -3,17 +3,17 @@ plan" (`cabinet.plans_admin` checks and stores)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import polars as pl
 import streamlit as st
-from sqlalchemy.orm import Session
 
 from cabinet import plans_admin as _plans
 from cabinet.access import Scope
 from cabinet.plans import CPA_TYPES, PLAN_TYPES
 from cabinet.plans_admin import TIER_COLUMNS, PlanChange, PlanChangedMeanwhile, PlanRow, PlanSaved
 from cabinet.store.db import session_scope
+from cabinet.ui.drawn_form import Drawn, DrawnForm
 from cabinet.ui.resources import engine
 from cabinet.ui.text import t
 from cabinet.ui.widgets import plain, save_then_rerun, show_refusal
@@ -75,49 +75,15 @@ def start_from(rows: list[PlanRow]) -> int | None:
                         format_func=lambda i: t("plans.start_empty") if i is None else f"{i} · {names[i]}")  # fmt: skip
 
 
-@dataclass(frozen=True)
-class _Drawn:
-    """What a plan's form is drawn from: the plan as the admin saw it (`seen`, what a save is compared with), the
-    values its inputs start with (`shown`: the same, or after a refusal the plan as it is with the admin's edits) and
-    the inputs' generation (an input keeps its first value: new values need new keys)."""
-
-    seen: PlanChange | None
-    shown: PlanChange
-    generation: int = 0
+def _form(plan_id: int) -> DrawnForm[PlanChange]:
+    return DrawnForm(f"plans_{plan_id}")
 
 
-def _drawn(plan_id: int, stored: PlanChange) -> _Drawn:
-    """How plan `plan_id`'s form is drawn in this run: anew from the plan as `stored` once it changed (saved here or
-    by another admin), except in the run that saves the form, where the save is compared with what it showed."""
-    drawn = st.session_state.get(f"plans_drawn_{plan_id}")
-    saving = st.session_state.pop(f"plans_saving_{plan_id}", False)  # set by the submit button, before this run
-    if drawn is None or (drawn.seen != stored and not saving):
-        drawn = _Drawn(stored, stored, drawn.generation + 1 if drawn else 0)
-        st.session_state[f"plans_drawn_{plan_id}"] = drawn
-    return drawn
-
-
-def _saving(plan_id: int) -> None:
-    st.session_state[f"plans_saving_{plan_id}"] = True
-
-
-def _update(scope: Scope, plan_id: int, change: PlanChange, drawn: _Drawn) -> None:
-    """Save the fields edited in the form; a refusal for a field changed meanwhile is said after the rerun, with the
-    form drawn anew: the plan as it is now, the admin's edits kept."""
-
-    def save(s: Session) -> PlanSaved | PlanChangedMeanwhile:
-        try:
-            return _plans.update_plan(s, scope, plan_id, change, drawn.seen)
-        except PlanChangedMeanwhile as exc:  # nothing was written
-            return exc
-
-    def redraw(done: object) -> None:
-        if isinstance(done, PlanChangedMeanwhile):
-            st.session_state[f"plans_drawn_{plan_id}"] = _Drawn(done.now, done.kept, drawn.generation + 1)
-        else:  # saved: the next run draws the plan as stored
-            st.session_state[f"plans_drawn_{plan_id}"] = replace(drawn, seen=None)
-
-    save_then_rerun(save, DONE_KEY, after=redraw)
+def _update(scope: Scope, plan_id: int, change: PlanChange, drawn: Drawn[PlanChange]) -> None:
+    """Save the fields edited in the form (compared with what it showed); a refusal for a field changed meanwhile is
+    said after the rerun."""
+    _form(plan_id).save(drawn, lambda s, seen: _plans.update_plan(s, scope, plan_id, change, seen),
+                        PlanChangedMeanwhile, DONE_KEY)  # fmt: skip
 
 
 def plan_form(scope: Scope, plan_id: int | None, copy_of: int | None = None) -> None:
@@ -132,9 +98,9 @@ def plan_form(scope: Scope, plan_id: int | None, copy_of: int | None = None) -> 
         if plan_id is None:
             now = replace(now, name=t("plans.copy_name", name=now.name)[: _plans.NAME_MAX])
     form = f"plans_form_{tag}"  # one form and button per plan, whatever the generation of its inputs
-    drawn = None if plan_id is None else _drawn(plan_id, now)
+    drawn = None if plan_id is None else _form(plan_id).drawn(now)
     if drawn is not None:
-        now, tag = drawn.shown, f"{tag}_g{drawn.generation}" if drawn.generation else tag
+        now, tag = drawn.shown, f"{tag}{drawn.suffix}"
     with st.form(form):  # its own widgets per plan: they start from that plan's values
         left, middle, right = st.columns(3)
         name = left.text_input(t("plans.field_name"), now.name, max_chars=_plans.NAME_MAX, key=f"plans_name_{tag}")
@@ -175,8 +141,9 @@ def plan_form(scope: Scope, plan_id: int | None, copy_of: int | None = None) -> 
         )
         st.caption(t("plans.overrides_help"))
         label = t("plans.add_submit") if plan_id is None else t("plans.save", plan=plan_id)
-        if not st.form_submit_button(label, type="primary", on_click=None if plan_id is None else _saving,
-                                     args=(plan_id,)):  # fmt: skip
+        if not st.form_submit_button(
+            label, type="primary", on_click=None if plan_id is None else _form(plan_id).mark_saving
+        ):
             return
     change = PlanChange(name, str(kind), str(currency), cpa, baseline, percent, _rows(edited), levels, int(hold))
     if plan_id is None:

@@ -3,23 +3,21 @@ admin changes them in."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict
 
 import streamlit as st
 from babel.numbers import format_decimal
-from sqlalchemy.orm import Session
 
 from cabinet import review_settings as _settings
 from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
+from cabinet.ui.drawn_form import DrawnForm
 from cabinet.ui.resources import engine
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import save_then_rerun, show_refusal
+from cabinet.ui.widgets import show_refusal
 from queries.review import Thresholds
 
 DONE_KEY = "review_limits_saved"  # the names of the limits the last save changed (or its refusal), said once
-DRAWN_KEY = "review_limits_drawn"
-SAVING_KEY = "review_limits_saving"  # set by the submit button, before the run that saves
 
 
 def limits() -> Thresholds:
@@ -46,30 +44,7 @@ def words(lim: Thresholds) -> dict[str, str]:
     }
 
 
-@dataclass(frozen=True)
-class _Drawn:
-    """What the limits form is drawn from: the limits as the admin saw them (`seen`, what a save is compared with),
-    the values its inputs start with (`shown`: the same, or after a refusal the limits as they are with the admin's
-    edits) and the inputs' generation (an input keeps its first value: new values need new keys)."""
-
-    seen: Thresholds | None
-    shown: Thresholds
-    generation: int = 0
-
-
-def _drawn(stored: Thresholds) -> _Drawn:
-    """How the form is drawn in this run: anew from the limits as `stored` once they changed (saved here or by
-    another admin), except in the run that saves the form, where the save is compared with what it showed."""
-    drawn = st.session_state.get(DRAWN_KEY)
-    saving = st.session_state.pop(SAVING_KEY, False)
-    if drawn is None or (drawn.seen != stored and not saving):
-        drawn = _Drawn(stored, stored, drawn.generation + 1 if drawn else 0)
-        st.session_state[DRAWN_KEY] = drawn
-    return drawn
-
-
-def _saving() -> None:
-    st.session_state[SAVING_KEY] = True
+FORM: DrawnForm[Thresholds] = DrawnForm("review_limits")
 
 
 def limits_box(user: SessionUser, lim: Thresholds) -> None:
@@ -80,8 +55,7 @@ def limits_box(user: SessionUser, lim: Thresholds) -> None:
         show_refusal(done)
     elif done is not None:
         st.success(t("review.limits_saved", n=len(done)) if done else t("review.limits_same"))
-    drawn = _drawn(lim)
-    generation = f"_g{drawn.generation}" if drawn.generation else ""
+    drawn = FORM.drawn(lim)
     with st.expander(t("review.limits_title"), icon=":material/tune:"), st.form("review_limits"):
         st.caption(t("review.limits_help"))
         values: dict[str, float] = {}
@@ -96,22 +70,11 @@ def limits_box(user: SessionUser, lim: Thresholds) -> None:
                 value=int(now) if whole else float(now),
                 step=1 if whole else (0.1 if name in ("spike_times", "ftd_rate_pct") else 1.0),
                 format=None if whole else "%.1f",
-                key=f"review_limit_{name}{generation}",
+                key=f"review_limit_{name}{drawn.suffix}",
             )
-        if not st.form_submit_button(t("review.limits_save"), type="primary", on_click=_saving):
+        if not st.form_submit_button(t("review.limits_save"), type="primary", on_click=FORM.mark_saving):
             return
     new = Thresholds(**{k: int(v) if k in _settings.COUNTS else float(v) for k, v in values.items()})
 
-    def save(s: Session) -> list[str] | _settings.LimitsChangedMeanwhile:
-        try:
-            return _settings.save_thresholds(s, user.scope, new, drawn.seen)
-        except _settings.LimitsChangedMeanwhile as exc:  # nothing was written: said after the rerun
-            return exc
-
-    def redraw(done: object) -> None:  # the limits as they are now, with the admin's edits after a refusal
-        if isinstance(done, _settings.LimitsChangedMeanwhile):
-            st.session_state[DRAWN_KEY] = _Drawn(done.now, done.kept, drawn.generation + 1)
-        else:
-            st.session_state[DRAWN_KEY] = replace(drawn, seen=None)
-
-    save_then_rerun(save, DONE_KEY, after=redraw)
+    FORM.save(drawn, lambda s, seen: _settings.save_thresholds(s, user.scope, new, seen),
+              _settings.LimitsChangedMeanwhile, DONE_KEY)  # fmt: skip
