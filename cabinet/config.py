@@ -142,8 +142,14 @@ def _yes(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def usable_key(value: str) -> bool:
+    """Whether `value` may sign or seal: not a placeholder and at least MIN_KEY_BYTES long. The one test every
+    command applies, so `cabinet init` replaces exactly the keys the others refuse."""
+    return value.strip() not in PLACEHOLDER_KEYS and len(value.encode()) >= MIN_KEY_BYTES
+
+
 def _checked_key(value: str, name: str, path: Path) -> bytes:
-    if value.strip() in PLACEHOLDER_KEYS or len(value.encode()) < MIN_KEY_BYTES:
+    if not usable_key(value):
         raise ConfigError(
             f"{name} in {path} is missing, a placeholder or shorter than {MIN_KEY_BYTES} bytes. "
             "Run `cabinet init` to write random keys, or set "
@@ -160,5 +166,11 @@ def _read_secrets(path: Path) -> dict[str, object]:
             parsed = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:  # TOML is UTF-8 only; a file saved as Latin-1 or cp1251 stops here
+        raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start}): save it as UTF-8") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
     section = parsed.get("cabinet", {})
-    return dict(section) if isinstance(section, dict) else {}
+    if not isinstance(section, dict):  # else every key would read as missing and `cabinet init` could not fill it
+        raise ConfigError(f"`cabinet` in {path} must be a table ([cabinet]), got {type(section).__name__}")
+    return dict(section)

@@ -14,6 +14,8 @@ colleague) is replaced by rotating it:
 
 The secrets file is replaced atomically (`cabinet.secrets_file`: written beside, fsynced, renamed; mode 0600; comments
 kept; a symlink written through) before the store is touched, so a failure part way leaves every secret readable.
+The whole rotation holds the secrets file's lock and reads the file again under it: two at once run one after the
+other, the second replacing the first's key (kept in `previous_link_keys`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from cabinet.auth import audit
 from cabinet.cli._app import CliError, app, console, settings, store_engine
 from cabinet.config import Settings
 from cabinet.passwords import random_key
-from cabinet.secrets_file import update_secrets
+from cabinet.secrets_file import secrets_lock, update_secrets
 from cabinet.store.db import session_scope
 from cabinet.store.models import User
 from cabinet.twofactor import resealed
@@ -45,21 +47,24 @@ def rotate_link_key(cfg: Settings, engine: Engine) -> dict[str, int]:
             "the link signing key comes from the environment (CABINET_LINK_SIGNING_KEY): set a new key there and "
             "the old one first in CABINET_PREVIOUS_LINK_KEYS (comma-separated), then restart the cabinet"
         )
-    ring = cfg.link_keys()  # refuses a missing or placeholder key before anything is written
-    new_key = random_key()
-    previous = [cfg.link_signing_key, *[k for k in cfg.previous_link_keys if k != cfg.link_signing_key]]
-    update_secrets(cfg.secrets_path, {"link_signing_key": new_key, "previous_link_keys": previous})
-    new_ring = (new_key.encode(), *ring)
-    counts = {"resealed": 0, "unreadable": 0, "previous": len(previous)}
-    with session_scope(engine) as session:
-        for user in session.scalars(select(User).where(User.totp_secret.is_not(None))):
-            try:
-                if (stored := resealed(user.totp_secret or "", new_ring)) is not None:
-                    user.totp_secret = stored
-                    counts["resealed"] += 1
-            except InvalidToken:  # sealed with a key nobody kept: it stays unreadable (`cabinet users reset-2fa`)
-                counts["unreadable"] += 1
-        audit(session, "link_key_rotated", username="cli", target="install", details=dict(counts))
+    # one rotation at a time, from the file as it is now: another one may have replaced the key `cfg` was read with
+    with secrets_lock(cfg.secrets_path):
+        cfg = Settings.from_env(secrets_path=cfg.secrets_path)
+        ring = cfg.link_keys()  # refuses a missing or placeholder key before anything is written
+        new_key = random_key()
+        previous = [cfg.link_signing_key, *[k for k in cfg.previous_link_keys if k != cfg.link_signing_key]]
+        update_secrets(cfg.secrets_path, {"link_signing_key": new_key, "previous_link_keys": previous})
+        new_ring = (new_key.encode(), *ring)
+        counts = {"resealed": 0, "unreadable": 0, "previous": len(previous)}
+        with session_scope(engine) as session:
+            for user in session.scalars(select(User).where(User.totp_secret.is_not(None))):
+                try:
+                    if (stored := resealed(user.totp_secret or "", new_ring)) is not None:
+                        user.totp_secret = stored
+                        counts["resealed"] += 1
+                except InvalidToken:  # sealed with a key nobody kept: it stays unreadable (`cabinet users reset-2fa`)
+                    counts["unreadable"] += 1
+            audit(session, "link_key_rotated", username="cli", target="install", details=dict(counts))
     return counts
 
 

@@ -6,20 +6,21 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.text import Text
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import make_url, select
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from cabinet.cli._app import CliError, app, console, read_password_file, settings
 from cabinet.cli.users import checked_new_login
-from cabinet.config import PLACEHOLDER_KEYS, PROJECT_ROOT, Settings
+from cabinet.config import PROJECT_ROOT, Settings, usable_key
 from cabinet.passwords import hash_password, random_key, validate_new_password
 from cabinet.program import ensure_program_defaults
-from cabinet.secrets_file import update_secrets
+from cabinet.secrets_file import secrets_lock, update_secrets
 from cabinet.store.db import StoreUnavailable, make_engine, migrate, open_store, session_scope
 from cabinet.store.models import User
 
@@ -29,18 +30,29 @@ def write_secrets_if_missing(cfg: Settings, demo_mode: bool = False) -> bool:
 
     Only those keys are written (`cabinet.secrets_file`): a real key, `previous_link_keys`, the mail settings and
     comments stay, so running `cabinet init` again never costs a link or a two-step login. `demo_mode` is set for a
-    new file, or turned on when asked; never turned off here."""
+    new file, or turned on when asked; never turned off here. A key is replaced when any command would refuse it
+    (`usable_key`); the file is read again under its lock, so a rotation at the same moment is not undone. Nothing
+    to write takes no lock: a read-only secrets file (a mounted secret) works."""
+    if not _secrets_to_write(cfg, demo_mode):
+        return False
+    with secrets_lock(cfg.secrets_path):
+        values = _secrets_to_write(Settings.from_env(secrets_path=cfg.secrets_path), demo_mode)
+        if values:
+            update_secrets(cfg.secrets_path, values)
+    return bool(values)
+
+
+def _secrets_to_write(cfg: Settings, demo_mode: bool) -> dict[str, object]:
     values: dict[str, object] = {}
-    if cfg.cookie_key in PLACEHOLDER_KEYS:
+    if not usable_key(cfg.cookie_key):
         values["cookie_key"] = random_key()
-    if cfg.link_signing_key in PLACEHOLDER_KEYS:
+    if not usable_key(cfg.link_signing_key):
         values["link_signing_key"] = random_key()
     if not values and (cfg.demo_mode or not demo_mode):
-        return False
+        return {}
     if demo_mode or not cfg.secrets_path.is_file():
         values["demo_mode"] = demo_mode
-    update_secrets(cfg.secrets_path, values)
-    return True
+    return values
 
 
 def _admin_password(password_file: Path | None) -> str | None:
@@ -78,13 +90,16 @@ def init(
     if write_secrets_if_missing(cfg, demo_mode=demo_mode):
         console.print(f"wrote the missing secrets to {cfg.secrets_path}")
     engine = make_engine(cfg.store_url)
+    created = None
     with session_scope(engine) as session:
         ensure_program_defaults(session, name=program_name)
         has_admin = session.scalar(select(User).where(User.role == "admin").limit(1)) is not None
         if admin_user is None and not has_admin and sys.stdin.isatty():
             admin_user = typer.prompt("first admin username", default="admin")
         if admin_user is not None:
-            if session.scalar(select(User).where(User.username == admin_user)) is not None:
+            if (existing := session.scalar(select(User).where(User.username == admin_user))) is not None:
+                if existing.role != "admin":  # "already exists" would read as done while nobody can administer
+                    raise CliError(f"user {admin_user} exists with role {existing.role}, not admin")
                 console.print(f"admin {admin_user} already exists")
                 return
             admin_user, _, admin_email = checked_new_login(session, admin_user, admin_user, admin_email)
@@ -106,8 +121,10 @@ def init(
                     role="admin",
                 )
             )
-            console.print(f"created admin {admin_user}")
+            created = admin_user
     engine.dispose()
+    if created is not None:  # said once committed: a store that refuses the commit fails the command instead
+        console.print(f"created admin {created}")
 
 
 def _redacted(url: str) -> str:
@@ -158,22 +175,52 @@ def serve(
         raise CliError(str(exc)) from exc
     print_demo_logins(cfg)
     console.print(Text.assemble("cabinet on ", (f"http://{address}:{port}", "bold"), "  (Ctrl-C stops)"))
-    cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),
-           f"--server.port={port}", f"--server.address={address}", "--server.headless=true"]  # fmt: skip
-    procs: dict[str, subprocess.Popen[bytes]] = {}
-    entry = "from cabinet.cli import main; main()"
-    if etl_every != "off":
-        etl_cmd = [sys.executable, "-c", entry, "etl", "schedule", f"--every={etl_every}"]
-        procs["the ETL schedule"] = subprocess.Popen(etl_cmd, cwd=PROJECT_ROOT)
-    if mail_every != "off":
-        mail_cmd = [sys.executable, "-c", entry, "mail", "send", f"--every={mail_every}"]
-        procs["the mail sender"] = subprocess.Popen(mail_cmd, cwd=PROJECT_ROOT)
-    if postbacks_every != "off":
-        postbacks_cmd = [sys.executable, "-c", entry, "postbacks", "send", f"--every={postbacks_every}"]
-        procs["the postback sender"] = subprocess.Popen(postbacks_cmd, cwd=PROJECT_ROOT)
-    procs["the app"] = subprocess.Popen(cmd, cwd=PROJECT_ROOT)
+    env = child_env(cfg)
+    procs = {
+        name: subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env)
+        for name, cmd in child_commands(port, address, etl_every, mail_every, postbacks_every).items()
+    }
     if failed := _supervise(procs):
         raise typer.Exit(failed)
+
+
+def child_commands(
+    port: int, address: str, etl_every: str, mail_every: str, postbacks_every: str
+) -> dict[str, list[str]]:
+    """The command line of each process `cabinet serve` starts, by the name it is reported with; the app last."""
+    entry = "from cabinet.cli import main; main()"
+    every = {"the ETL schedule": (etl_every, ["etl", "schedule"]), "the mail sender": (mail_every, ["mail", "send"]),
+             "the postback sender": (postbacks_every, ["postbacks", "send"])}  # fmt: skip
+    cmds = {name: [sys.executable, "-c", entry, *args, f"--every={period}"]
+            for name, (period, args) in every.items() if period != "off"}  # fmt: skip
+    cmds["the app"] = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),
+                       f"--server.port={port}", f"--server.address={address}", "--server.headless=true"]  # fmt: skip
+    return cmds
+
+
+def child_env(cfg: Settings, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of `cabinet serve`'s children: `env` (default: this process's) with the data directory, the
+    secrets file and the store as absolute paths. The children run in the project's directory, so a relative path
+    would name another place than the one `serve` checked (or the project's own data/)."""
+    child = dict(os.environ if env is None else env)
+    child["CABINET_DATA_DIR"] = str(cfg.data_dir.absolute())
+    child["CABINET_SECRETS_FILE"] = str(cfg.secrets_path.absolute())
+    child["CABINET_STORE_URL"] = absolute_store_url(cfg.store_url)
+    return child
+
+
+def absolute_store_url(url: str) -> str:
+    """`url` with a relative SQLite file made absolute from the current directory; any other URL as it is."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url  # said by the store itself, as before
+    database = parsed.database or ""
+    if not parsed.drivername.startswith("sqlite") or database in {"", ":memory:"} or database.startswith("file:"):
+        return url
+    if Path(database).is_absolute():
+        return url
+    return parsed.set(database=str(Path(database).absolute())).render_as_string(hide_password=False)
 
 
 def _supervise(named: dict[str, subprocess.Popen[bytes]]) -> int:

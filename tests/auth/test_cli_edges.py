@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from unittest.mock import patch
 
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from cabinet.config import Settings
 from cabinet.store.db import session_scope
@@ -139,3 +144,98 @@ def test_an_etl_memory_limit_out_of_range_is_refused_naming_it(monkeypatch: pyte
         limits()
     monkeypatch.setenv("CABINET_ETL_MEMORY_MB", "4096")
     assert limits()[0] == 4096
+
+
+def test_init_replaces_every_key_the_other_commands_refuse(
+    alice: Engine,  # noqa: F811
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`init` kept a key only the exact placeholders named ("CHANGE-ME " with a space, a short key) while every other
+    command refused it and said "Run `cabinet init`"."""
+    monkeypatch.delenv("CABINET_COOKIE_KEY")
+    monkeypatch.delenv("CABINET_LINK_SIGNING_KEY")
+    settings.secrets_path.write_text('[cabinet]\ncookie_key = "too-short-a-key"\nlink_signing_key = "CHANGE-ME "\n')
+    done = _cli(["init"])
+    assert done.returncode == 0, done.stderr
+    after = Settings.from_env()
+    assert after.require_cookie_key() != "too-short-a-key" and after.require_link_key() != b"CHANGE-ME "
+    assert _cli(["keys", "rotate"]).returncode == 0
+    from cabinet.cli import setup
+
+    with patch.object(setup, "secrets_lock", side_effect=AssertionError("locked")):  # a read-only secrets folder
+        assert _cli(["init"]).returncode == 0  # nothing to write: no lock taken
+
+
+def test_init_admin_user_says_when_the_name_is_not_an_admin(alice: Engine) -> None:  # noqa: F811
+    assert (
+        _cli(["users", "add", "bob", "--role", "manager"], {"CABINET_USER_PASSWORD": "a-long-password"}).returncode == 0
+    )
+    done = _cli(["init", "--admin-user", "bob"])
+    assert done.returncode == 1 and "user bob exists with role manager, not admin" in _said(done)
+    again = _cli(["init", "--admin-user", "alice"])
+    assert again.returncode == 0 and "admin alice already exists" in _said(again)
+
+
+def test_init_says_the_admin_is_created_only_once_it_is(alice: Engine) -> None:  # noqa: F811
+    from cabinet.cli import setup
+
+    real_scope = setup.session_scope
+
+    @contextmanager
+    def refused_commit(engine: Engine) -> Iterator[Session]:
+        with real_scope(engine) as session:
+            yield session
+            raise OperationalError("COMMIT", {}, Exception("database is locked"))
+
+    with patch.object(setup, "session_scope", refused_commit):
+        done = _cli(["init", "--admin-user", "carol"], {"CABINET_ADMIN_PASSWORD": "a-long-password"})
+    assert done.returncode == 1 and "database is locked" in _said(done) and "created admin" not in done.stdout
+    with session_scope(alice) as s:
+        assert s.scalar(select(User).where(User.username == "carol")) is None
+    done = _cli(["init", "--admin-user", "carol"], {"CABINET_ADMIN_PASSWORD": "a-long-password"})
+    assert done.returncode == 0 and "created admin carol" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [(b'[cabinet]\ncookie_key = "caf\xe9"\n', "is not UTF-8 text"), (b'cabinet = "x"\n', "must be a table")],
+)
+def test_a_secrets_file_the_cabinet_cannot_use_is_said_in_one_line(
+    settings: Settings, content: bytes, said: str
+) -> None:
+    settings.secrets_path.write_bytes(content)
+    for args in (["init"], ["users", "list"]):
+        done = _cli(args)
+        assert done.returncode == 1 and said in _said(done) and str(settings.secrets_path) in _said(done), args
+        assert "Traceback" not in done.stderr
+    assert settings.secrets_path.read_bytes() == content
+
+
+def test_serve_gives_its_processes_the_paths_it_checked(
+    store_engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The processes run in the project's directory: relative paths there named another install (or data/)."""
+    from cabinet.cli import setup
+    from cabinet.config import PROJECT_ROOT
+
+    monkeypatch.chdir(tmp_path)
+    relative = {"CABINET_DATA_DIR": "data", "CABINET_SECRETS_FILE": "secrets.toml",
+                "CABINET_STORE_URL": "sqlite:///data/cabinet.db"}  # fmt: skip
+    started: dict[str, tuple[list[str], dict[str, str], Path]] = {}
+
+    def popen(cmd: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> object:
+        name = cmd[3] if cmd[1] == "-c" else "app"
+        started[name] = (cmd, dict(env or os.environ), cwd)
+        return object()
+
+    with patch.object(setup.subprocess, "Popen", popen), patch.object(setup, "_supervise", return_value=0):
+        done = _cli(["serve", "--port", "8599", "--postbacks-every", "off"], relative)
+    assert done.returncode == 0, done.stderr
+    assert sorted(started) == ["app", "etl", "mail"]
+    for _cmd, env, cwd in started.values():
+        assert cwd == PROJECT_ROOT
+        assert env["CABINET_DATA_DIR"] == str(settings.data_dir)
+        assert env["CABINET_SECRETS_FILE"] == str(tmp_path / "secrets.toml")
+        assert env["CABINET_STORE_URL"] == settings.store_url
+    assert "--server.port=8599" in started["app"][0] and "--every=60s" in started["etl"][0]

@@ -3,13 +3,17 @@ working, a token no key of the ring signed does not, and invitations and reset l
 
 from __future__ import annotations
 
+import contextlib
 import stat
+import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import InvalidToken
 from sqlalchemy import Engine, select
 
+from cabinet.cli import keys as keys_cli
 from cabinet.config import ConfigError, Settings
 from cabinet.invites import InviteError, invite_token, inviting_partner
 from cabinet.links import sign_link
@@ -109,3 +113,44 @@ def test_previous_keys_must_be_a_list_of_real_keys(settings: Settings) -> None:
     settings.secrets_path.write_text('[cabinet]\nprevious_link_keys = ["short"]\n')
     with pytest.raises(ConfigError, match=r"previous_link_keys in .* shorter than 32 bytes"):
         Settings.from_env().link_keys()
+
+
+def test_two_rotations_at_once_run_one_after_the_other(
+    store_engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two `cabinet keys rotate` at once each wrote a key and resealed with theirs: the store ended sealed with a key
+    the file did not hold, and the first new key was lost from `previous_link_keys`."""
+    _secrets_file(settings, monkeypatch)
+    with session_scope(store_engine) as s:
+        s.add(User(username="root", email="r@example.com", display_name="Root", role="admin", password_hash="x",
+                   totp_secret=seal(SECRET, TEST_LINK_KEY.encode())))  # fmt: skip
+    both_writing = threading.Barrier(2, timeout=2)
+    write = keys_cli.update_secrets
+
+    def meet_then_write(path: Path, values: dict[str, object]) -> None:
+        # unlocked, both rotations get here having read the same key; locked, the second waits for the first to end
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_writing.wait()
+        write(path, values)
+
+    monkeypatch.setattr(keys_cli, "update_secrets", meet_then_write)
+    failures: list[BaseException] = []
+
+    def rotate() -> None:
+        try:
+            keys_cli.rotate_link_key(settings, store_engine)  # both with the settings read before either started
+        except BaseException as exc:  # said by the assertion below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=rotate) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    after = Settings.from_env()
+    assert len(after.previous_link_keys) == 2 and after.previous_link_keys[1] == TEST_LINK_KEY  # both rotations kept
+    with session_scope(store_engine) as s:
+        stored = s.scalar(select(User.totp_secret).where(User.username == "root")) or ""
+    assert unseal(stored, after.require_link_key()) == SECRET  # sealed with the key the file holds
+    assert not [p.name for p in settings.secrets_path.parent.iterdir() if p.name.startswith(".")]  # no lock, no temp
