@@ -59,7 +59,10 @@ class SmtpTransport:
     @classmethod
     def from_url(cls, url: str) -> SmtpTransport:
         """`smtp://`, `smtp+starttls://` or `smtps://[user[:password]@]host[:port]`; ConfigError when it is not one."""
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:  # e.g. an unclosed "[" of an IPv6 host; its text is not echoed, as below
+            raise ConfigError("smtp_url is not a URL: check its host (an IPv6 address goes in [ ])") from exc
         if parts.scheme not in _PORTS or not parts.hostname:
             raise ConfigError(
                 f"smtp_url must look like smtp+starttls://user:password@host:587, got scheme {parts.scheme!r}"

@@ -44,6 +44,8 @@ START_ROWS_ENV = "CABINET_HISTORY_START_ROWS"
 DEFAULT_START_ROWS = 20_000_000
 DEFAULT_HOT_DAYS = 2
 DEFAULT_MIN_ROWS = 1_000_000
+MAX_HOT_DAYS = 3650  # ten years
+MAX_ROWS = 2**62  # within DuckDB's BIGINT, which the row counts are compared with
 TAIL_FRACTION = 0.5
 ORDER = "date_trunc('month', ts), partner_id, ts"
 MOVED_KEY = "history_moved"  # working file's meta: number of the last move it has completed
@@ -68,13 +70,14 @@ class MoveResult:
 def settings() -> tuple[int, int, int]:
     """(hot days, minimum rows to move, clicks that start the split) from the environment (see module doc)."""
 
-    def whole(env: str, default: int) -> int:
-        return int(env_number(env, default, minimum=1, integer=True))
+    def whole(env: str, default: int, maximum: int) -> int:
+        return int(env_number(env, default, minimum=1, maximum=maximum, integer=True))
 
+    # bounded so that a typo is said at start-up: a million hot days overflowed the date of every run's move
     return (
-        whole(HOT_DAYS_ENV, DEFAULT_HOT_DAYS),
-        whole(MIN_ROWS_ENV, DEFAULT_MIN_ROWS),
-        whole(START_ROWS_ENV, DEFAULT_START_ROWS),
+        whole(HOT_DAYS_ENV, DEFAULT_HOT_DAYS, MAX_HOT_DAYS),
+        whole(MIN_ROWS_ENV, DEFAULT_MIN_ROWS, MAX_ROWS),
+        whole(START_ROWS_ENV, DEFAULT_START_ROWS, MAX_ROWS),
     )
 
 

@@ -80,12 +80,26 @@ def store_engine() -> Engine:
         raise CliError(str(exc)) from exc
 
 
+def _check_arguments(args: list[str]) -> None:
+    """CliError (exit 2, as a usage error) naming the first argument that is not valid UTF-8.
+
+    Python keeps such bytes as lone surrogates, which the store, DuckDB and the console then fail on mid-command:
+    a login name, a reason or a path given that way could never match anything anyway."""
+    for arg in args:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise CliError(f"argument '{shown}' is not valid UTF-8", code=2) from None
+
+
 def main() -> None:
     """Console-script entry point: clear one-line errors instead of tracebacks."""
     for out, stream in ((console, sys.stdout), (err_console, sys.stderr)):
         if width := log_width(stream):
             out.width = width
     try:
+        _check_arguments(sys.argv[1:])
         app()
     except (CliError, ConfigError) as exc:
         err_console.print(Text.assemble(("error:", "bold red"), f" {exc}"), soft_wrap=True)  # one line: grep-able

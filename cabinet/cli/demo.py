@@ -17,10 +17,14 @@ from cabinet.demo.generate import generate
 from cabinet.store.db import make_engine, migrate, session_scope
 from cabinet.store.models import Partner
 
+MAX_CLICKS = 100_000_000  # the generator holds every click in memory: a typo of a few more digits asked numpy for PiBs
+
 
 @app.command()
 def demo(
-    clicks: Annotated[int, typer.Option(min=1000, help="Number of clicks to generate.")] = 200_000,
+    clicks: Annotated[
+        int, typer.Option(min=1000, max=MAX_CLICKS, help="Number of clicks to generate (at most 100,000,000).")
+    ] = 200_000,
     days: Annotated[int, typer.Option(min=7, max=730, help="Days of history ending at --end.")] = 60,
     seed: Annotated[
         int, typer.Option(min=0, max=2**32 - 1, help="Random seed: the same seed gives the same data.")
@@ -44,6 +48,8 @@ def demo(
     if not date(2000, 1, 1) + timedelta(days=days) <= end_day <= today:  # the ETL takes events from 2000 to today
         raise CliError(f"--end {end_day}: give a day from {date(2000, 1, 1) + timedelta(days=days)} to {today}")
     inbox_dir = inbox or cfg.inbox_dir
+    _usable_dir(cfg.data_dir, "data directory")  # as `init` says it; else a traceback from the first file made in it
+    _usable_dir(inbox_dir, "inbox")
     migrate(cfg.store_url)
     engine = make_engine(cfg.store_url)
     with session_scope(engine) as session:
@@ -92,3 +98,13 @@ def demo(
     )
     console.print(table)
     console.print(f"inbox: {inbox_dir}; deliberately bad rows listed in {cfg.data_dir / 'demo_bad_rows.json'}")
+
+
+def _usable_dir(path: Path, what: str) -> None:
+    """`path` made if missing; CliError naming `what` when it is a file or cannot be made."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise CliError(f"cannot use the {what} {path}: it is not a directory") from None
+    except OSError as exc:
+        raise CliError(f"cannot use the {what} {path}: {exc.strerror or exc}") from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import stat
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,6 +18,22 @@ from cabinet.stopping import Stop, stop_on_signals
 
 etl_app = typer.Typer(help="Load the inbox into the warehouse and publish snapshots.", no_args_is_help=True)
 app.add_typer(etl_app, name="etl")
+
+
+@etl_app.callback()
+def _warehouse_usable() -> None:
+    # Every etl command reads or writes the warehouse: a CABINET_DATA_DIR naming a file is said here in one line, not
+    # as the NotADirectoryError traceback of whichever file a command opens first (`etl status`, `etl quarantine`).
+    where = settings().warehouse_dir
+    try:
+        mode = where.stat().st_mode  # not is_dir(): it answers False for a path through a file, as for a missing one
+    except FileNotFoundError:
+        return  # the first run makes it
+    except OSError as exc:
+        raise CliError(f"cannot use the warehouse directory {where}: {exc.strerror or exc}") from exc
+    if not stat.S_ISDIR(mode):
+        raise CliError(f"cannot use the warehouse directory {where}: it is not a directory")
+
 
 LOCK_HELD_EXIT = 2
 _NUMBERS = ("rows_read", "inserted", "updated", "duplicates", "quarantined")
@@ -166,8 +183,7 @@ def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None, wait_
     cfg = settings()
     check_etl_settings(cfg)
     inbox_dir = inbox or cfg.inbox_dir
-    if inbox is not None and not inbox.is_dir():
-        raise CliError(f"inbox {inbox} is not a directory")
+    check_inbox(inbox)
     try:
         with Progress(
             SpinnerColumn(),
@@ -205,6 +221,12 @@ def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None, wait_
     else:
         _print_outcome(result, inbox_dir)
     return result
+
+
+def check_inbox(inbox: Path | None) -> None:
+    """CliError when an inbox given by --inbox is not a directory (the default one is made by the ETL)."""
+    if inbox is not None and not inbox.is_dir():
+        raise CliError(f"inbox {inbox} is not a directory")
 
 
 def schedule_line(result: Any, at: datetime | None = None) -> str:
@@ -274,6 +296,7 @@ def schedule(
         raise CliError(f"--every must be at least 1s and --poll at least 100ms, got {every!r} and {poll!r}")
     cfg = settings()
     check_etl_settings(cfg)  # a bad setting stops the schedule now, not every run from now on
+    check_inbox(inbox)  # else every run would find it empty and say nothing is wrong
 
     def _stop(stop: Stop) -> None:
         if stop.is_set():  # second signal: abort the run in progress (it rolls back)

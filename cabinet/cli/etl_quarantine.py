@@ -51,7 +51,9 @@ def quarantine(
     ] = None,
     feed: Annotated[str | None, typer.Option(help="clicks, conversions, commissions or fx_rates.")] = None,
     file: Annotated[str | None, typer.Option(help="An inbox file as `etl status` names it, e.g. clicks/a.csv.")] = None,
-    run: Annotated[int | None, typer.Option(min=1, help="Only rows quarantined by this run.")] = None,
+    run: Annotated[
+        int | None, typer.Option(min=1, max=2**31 - 1, help="Only rows quarantined by this run.")
+    ] = None,  # the SQL binds it as an integer
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="Rows to show (the export has all).")] = 20,
     out: Annotated[
         Path | None, typer.Option(help="Write every matching row to this CSV file (- for standard output).")
@@ -103,10 +105,15 @@ def _export(rows: Any, out: Path) -> int:
     except OSError as exc:
         raise CliError(f"cannot write {out}: {exc.strerror or exc}") from None
     n = 0
-    with fh as fh:
-        writer = csv.writer(fh)
-        writer.writerow(COLUMNS)
-        while batch := rows.fetchmany(10_000):
-            writer.writerows(batch)
-            n += len(batch)
+    try:
+        with fh as fh:
+            writer = csv.writer(fh)
+            writer.writerow(COLUMNS)
+            while batch := rows.fetchmany(10_000):
+                writer.writerows(batch)
+                n += len(batch)
+    except OSError as exc:  # a full disk: a half-written export must not pass for the whole
+        if str(out) != "-" and out.is_file():  # not a device such as /dev/full
+            out.unlink(missing_ok=True)
+        raise CliError(f"cannot write {out}: {exc.strerror or exc}; nothing was kept") from None
     return n

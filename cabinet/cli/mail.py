@@ -76,13 +76,19 @@ def reports(engine, wh, base_url: str | None) -> int | None:  # type: ignore[no-
     return queued
 
 
-def weekly(engine, wh, *, early: bool) -> int | None:  # type: ignore[no-untyped-def]
-    """Queue last week's summaries when due (`cabinet.weekly`), said in one line; the number queued."""
+def weekly(engine, wh, *, early: bool, strict: bool = False) -> int | None:  # type: ignore[no-untyped-def]
+    """Queue last week's summaries when due (`cabinet.weekly`), said in one line; the number queued, None when not due.
+
+    A failure is said and None returned, so the sender's round goes on; with `strict` (the command run by hand) it is
+    a CliError instead: None there means "queued already", and a failure must not exit 0 looking like it."""
     from cabinet.weekly import queue_weekly
 
     try:
         queued = queue_weekly(engine, wh, early=early)
     except Exception as exc:  # the warehouse unreadable for a moment: said; the mail is still sent, tried next round
+        if strict:  # the driver's first line only, as `main` says a store error
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__]
+            raise CliError(f"weekly summaries failed: {reason[0]}") from exc
         err_console.print(f"{log_time()} weekly summaries failed: {exc}", style="red",
                           soft_wrap=True, highlight=False)  # fmt: skip
         return None
@@ -106,11 +112,11 @@ def digests(engine, base_url: str | None, *, early: bool) -> int | None:  # type
 
 
 @mail_app.command("weekly")
-def weeklylog_time() -> None:
+def weekly_now() -> None:
     """Queue last week's summaries now (the schedule does it on Mondays), unless they were queued already."""
     from queries.warehouse import Warehouse
 
-    if weekly(store_engine(), Warehouse(settings().warehouse_dir), early=True) is None:
+    if weekly(store_engine(), Warehouse(settings().warehouse_dir), early=True, strict=True) is None:
         console.print("last week's summaries were queued already (or the warehouse has no snapshot yet)")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -29,10 +30,21 @@ def _ensure_sqlite_dir(url: str) -> None:
 def make_engine(url: str) -> Engine:
     """An engine for the store; SQLite gets foreign keys on and its parent directory created."""
     _ensure_sqlite_dir(url)
-    engine = create_engine(url, pool_pre_ping=True)
+    try:
+        engine = create_engine(url, pool_pre_ping=True)
+    except ValueError as exc:  # e.g. a port that is not a number
+        raise ArgumentError(_without_password(str(exc), url)) from exc
+    except ImportError as exc:  # a database whose driver this install lacks (mysql://, postgresql without psycopg)
+        raise ArgumentError(_without_password(f"its driver is not installed ({exc})", url)) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _without_password(text: str, url: str) -> str:
+    """`text` with the URL's password (`scheme://user:PASSWORD@host`) masked: messages go to logs and terminals."""
+    password = re.search(r"://[^/@:]*:([^/@]+)@", url)
+    return text.replace(password[1], "***") if password else text
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -51,8 +63,8 @@ def alembic_config(url: str) -> Config:
 
 
 def migrate(url: str, revision: str = "head") -> None:
-    """Apply migrations up to `revision` (idempotent)."""
-    _ensure_sqlite_dir(url)
+    """Apply migrations up to `revision` (idempotent); an unusable URL is an ArgumentError, as in `open_store`."""
+    make_engine(url).dispose()  # Alembic would raise the URL's ValueError or ImportError as a traceback
     command.upgrade(alembic_config(url), revision)
 
 

@@ -289,8 +289,15 @@ def test_a_warehouse_below_the_start_size_stays_one_file(tiny: Tiny, monkeypatch
     moved = tiny.run(now=datetime(2026, 11, 13, 12)).moved
     assert moved is not None and moved.rows == 3  # Nov 8, 9 and 10: before Nov 11
     assert _reader_clicks(tiny) == ["c1", "c2", "c3", "c4", "c8", "c9", "m13", "n10"]
-    monkeypatch.setenv(history.HOT_DAYS_ENV, "0")
-    with pytest.raises(ConfigError, match="CABINET_HOT_DAYS must be a whole number of at least 1"):
+    for days in ("0", "1000000"):  # a million once passed, then every run's move overflowed its date
+        monkeypatch.setenv(history.HOT_DAYS_ENV, days)
+        with pytest.raises(ConfigError, match="CABINET_HOT_DAYS must be a whole number from 1 to 3650"):
+            history.settings()
+    monkeypatch.setenv(history.HOT_DAYS_ENV, "3650")
+    monkeypatch.setenv(history.MIN_ROWS_ENV, str(2**62 + 1))
+    with pytest.raises(
+        ConfigError, match="CABINET_HISTORY_MIN_ROWS must be a whole number from 1 to 4611686018427387904"
+    ):
         history.settings()
 
 

@@ -377,6 +377,47 @@ def test_etl_quarantine_lists_and_exports_the_rows_with_filters(
         assert "no quarantined rows match" in out.output, (pattern, out.output)
 
 
+def test_etl_quarantine_says_bad_options_and_a_failed_export_in_one_line(
+    tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each was a traceback: a run id beyond the SQL integer, a full disk (leaving half a file), a data directory that
+    is a file."""
+    import cabinet.cli.etl_quarantine as etl_quarantine
+
+    tiny.write("clicks", "a.csv", CLICK_HEADER + f",2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    tiny.run()
+    cli = CliRunner()
+    out = cli.invoke(cli_app, ["etl", "quarantine", "--run", "2147483648"])
+    assert out.exit_code == 2 and "2147483647" in out.output and out.exception.__class__ is SystemExit, out.output
+    out = cli.invoke(cli_app, ["etl", "quarantine", "--out", "/dev/full"])
+    assert (
+        out.exit_code == 1 and str(out.exception) == "cannot write /dev/full: No space left on device; nothing was kept"
+    )
+    assert Path("/dev/full").exists()  # a device is not removed
+
+    real_writer = csv.writer
+
+    class FullDisk:  # the header written, the rows not
+        def __init__(self, fh: object) -> None:
+            self.writerow = real_writer(fh).writerow  # type: ignore[call-overload]
+
+        def writerows(self, rows: object) -> None:
+            raise OSError(28, "No space left on device")
+
+    dest = tmp_path / "q.csv"
+    with monkeypatch.context() as patched:
+        patched.setattr(etl_quarantine.csv, "writer", FullDisk)
+        out = cli.invoke(cli_app, ["etl", "quarantine", "--out", str(dest)])
+    assert out.exit_code == 1 and "No space left on device; nothing was kept" in str(out.exception)
+    assert not dest.exists()  # not half an export passing for the whole
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    for command in ("quarantine", "status"):
+        out = cli.invoke(cli_app, ["etl", command], env={"CABINET_DATA_DIR": str(afile)})
+        assert out.exit_code == 1, out.output
+        assert str(out.exception) == f"cannot use the warehouse directory {afile / 'warehouse'}: Not a directory"
+
+
 def test_a_file_archived_while_the_run_lists_the_inbox_is_skipped(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None:
     """An operator may archive processed files at any time: one that disappears mid-run is not an error."""
     import etl.stage as stage

@@ -311,6 +311,11 @@ def test_a_bad_etl_setting_is_named_without_a_traceback(settings: Settings, comm
         ("not a url", "CABINET_STORE_URL is not a store URL this install can open: Could not parse"),
         ("postgresql+psycopg://u:pw@127.0.0.1:1/db", "cannot open the store (CABINET_STORE_URL): connection failed"),
         ("sqlite:///{tmp}/typo/cabinet.db", "the store is not initialised: run `cabinet init` first"),
+        ("postgresql+psycopg://u:pw@db.example:54x2/db", "CABINET_STORE_URL is not a store URL this install can open"),
+        (
+            "mysql://u:pw@127.0.0.1/db",
+            "CABINET_STORE_URL is not a store URL this install can open: its driver is not installed",
+        ),
     ],
 )
 def test_a_bad_store_url_is_named_without_a_traceback_and_creates_nothing(
@@ -354,6 +359,18 @@ def test_schedule_refuses_intervals_that_would_spin(
     out = cli.invoke(app, ["etl", "schedule", *args])
     assert out.exit_code == 1 and ("at least 1s" in str(out.exception) or "invalid interval" in str(out.exception))
     assert args[0] in str(out.exception)  # the option is named
+
+
+def test_schedule_refuses_an_inbox_that_is_not_a_directory_as_run_does(
+    settings: Settings, fake: type[FakeStages], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It once ran forever, each run finding the missing inbox empty."""
+    import etl.schedule
+
+    monkeypatch.setattr(etl.schedule, "run_schedule", lambda *a, **k: pytest.fail("the schedule started"))
+    for command in ("run", "schedule"):
+        out = cli.invoke(app, ["etl", command, "--inbox", str(tmp_path / "nope")])
+        assert out.exit_code == 1 and str(out.exception) == f"inbox {tmp_path / 'nope'} is not a directory", command
 
 
 def test_schedule_runs_landed_files_survives_failures_and_stops(

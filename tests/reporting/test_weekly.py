@@ -68,6 +68,23 @@ def test_the_cli_queues_them_now_in_each_logins_language(program: Program, store
     assert "queued already" in _cli(["mail", "weekly"]).stdout
 
 
+def test_the_cli_says_a_failure_and_exits_non_zero(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store busy past its timeout once exited 0 with "queued already"; the error was only on stderr."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    def busy(*_: object, **__: object) -> None:
+        raise OperationalError("INSERT ...", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(weekly, "queue_weekly", busy)
+    out = _cli(["mail", "weekly"])
+    assert out.returncode == 1 and "queued already" not in out.stdout, out.stdout
+    assert out.stderr.strip() == "error: weekly summaries failed: database is locked"
+
+
 def test_two_senders_at_the_same_moment_queue_them_once(
     program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:

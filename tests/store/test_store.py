@@ -12,7 +12,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import ArgumentError, IntegrityError
 
 from cabinet.auth import LOCKOUT, MAX_FAILED_LOGINS, authenticate
 from cabinet.passwords import hash_password
@@ -380,3 +380,19 @@ def test_login_lockout_counts_in_the_database_on_every_backend(engine: Engine) -
     assert reasons == ["invalid"] * (MAX_FAILED_LOGINS - 1) + ["locked"]
     assert authenticate(engine, "u", "right-password-1", now + LOCKOUT - timedelta(seconds=1)).reason == "locked"
     assert authenticate(engine, "u", "right-password-1", now + LOCKOUT).ok
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("postgresql+psycopg://u:s3cret@db.example:54x2/cabinet", "invalid literal for int()"),
+        ("mysql://u:s3cret@127.0.0.1/cabinet", "its driver is not installed (No module named"),
+    ],
+)
+def test_an_unusable_store_url_is_an_argument_error_without_its_password(url: str, said: str) -> None:
+    """A bad port (ValueError) or a missing driver (ImportError) were tracebacks in every command; ArgumentError is
+    what the commands already say in one line."""
+    for attempt in (make_engine, migrate):
+        with pytest.raises(ArgumentError) as caught:
+            attempt(url)
+        assert said in str(caught.value) and "s3cret" not in str(caught.value)
