@@ -52,15 +52,20 @@ def test_the_address_naming_such_an_id_says_so_on_every_page(program: Program, p
     assert at.session_state[SESSION_KEY].impersonator is None and "view_as" not in at.query_params
 
 
-def test_a_partner_name_is_shown_as_typed_never_as_a_link(program: Program, store_engine: Engine) -> None:
-    """Anyone applying names its partner: in the staff's "viewing as" banners (Markdown) it stays text."""
-    link = "[Log in again here](https://evil.example/login)"
+def _viewing_a_partner_named(program: Program, store_engine: Engine, name: str) -> AppTest:
+    """The home page as the admin viewing as the tiny program's parent, renamed `name`."""
     with session_scope(store_engine) as s:
-        s.get(Partner, program.tiny.parent).name = f"Acme {link}"
+        s.get(Partner, program.tiny.parent).name = name
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state[SESSION_KEY] = program.users["root"]
     at.query_params["view_as"] = str(program.tiny.parent)
-    at.run()
+    return at.run()
+
+
+def test_a_partner_name_is_shown_as_typed_never_as_a_link(program: Program, store_engine: Engine) -> None:
+    """Anyone applying names its partner: in the staff's "viewing as" banners (Markdown) it stays text."""
+    link = "[Log in again here](https://evil.example/login)"
+    at = _viewing_a_partner_named(program, store_engine, f"Acme {link}")
     assert not at.exception, at.exception
     banners = [w.value for w in at.warning] + [m.value for m in at.markdown]
     assert any(r"\[Log in again here\]\(https://evil" in b for b in banners), banners
@@ -68,13 +73,7 @@ def test_a_partner_name_is_shown_as_typed_never_as_a_link(program: Program, stor
 
 
 def test_the_account_page_shows_the_partner_name_as_typed(program: Program, store_engine: Engine) -> None:
-    link = "[Your payout is on hold](https://evil.example/login)"
-    with session_scope(store_engine) as s:
-        s.get(Partner, program.tiny.parent).name = f"Acme {link}"
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state[SESSION_KEY] = program.users["root"]
-    at.query_params["view_as"] = str(program.tiny.parent)
-    at.run()
+    at = _viewing_a_partner_named(program, store_engine, "Acme [Your payout is on hold](https://evil.example/login)")
     at = at.switch_page("pages/10_account.py").run()
     assert not at.exception, at.exception
     [heading] = [h.value for h in at.subheader][:1]

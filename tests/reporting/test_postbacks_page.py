@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, select
+from streamlit.testing.v1 import AppTest
 
 from cabinet.i18n import translate
 from cabinet.store.db import session_scope
@@ -117,51 +118,41 @@ def test_the_given_up_calls_are_made_again_from_the_page(program: Program, store
         assert (call.state, call.attempts, call.last_error) == ("queued", 0, None)
 
 
-def test_a_test_call_to_a_server_that_does_not_speak_http_is_said(program: Program, store_engine: Engine,
-                                                                  private_ok: None) -> None:  # fmt: skip
+def _test_call_answered(program: Program, store_engine: Engine, reply: bytes) -> AppTest:
+    """The partner's page after "Send a test" to a server on this machine that replies `reply` once."""
     server = socket.create_server(("127.0.0.1", 0))
 
-    def answer_nonsense() -> None:
+    def answer() -> None:
         conn, _ = server.accept()
         with conn:
             conn.recv(4096)
-            conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+            conn.sendall(reply)
 
-    threading.Thread(target=answer_nonsense, daemon=True).start()
+    threading.Thread(target=answer, daemon=True).start()
     try:
         with session_scope(store_engine) as s:
             s.add(Postback(partner_id=program.tiny.parent, url=f"http://127.0.0.1:{server.getsockname()[1]}/pb",
                            statuses=["approved"], types=[], offers=[]))  # fmt: skip
         at = open_page(PAGE, program.users["p_parent"])
         [(hook_id,)] = _ids(store_engine)
-        at.button(key=f"pb_test_{hook_id}").click().run()
-        assert not at.exception
-        [said] = [x.value for x in at.error]
-        assert "BadStatusLine" in said
+        return at.button(key=f"pb_test_{hook_id}").click().run()
     finally:
         server.close()
+
+
+def test_a_test_call_to_a_server_that_does_not_speak_http_is_said(program: Program, store_engine: Engine,
+                                                                  private_ok: None) -> None:  # fmt: skip
+    at = _test_call_answered(program, store_engine, b"SSH-2.0-OpenSSH_9.2\r\n")
+    assert not at.exception
+    [said] = [x.value for x in at.error]
+    assert "BadStatusLine" in said
 
 
 def test_a_test_calls_answer_is_shown_as_text(program: Program, store_engine: Engine, private_ok: None) -> None:
     """The partner's server writes the answer, and staff press the button too, viewing as the partner."""
-    server = socket.create_server(("127.0.0.1", 0))
     body = b"OK [Your session expired](https://evil.example/login)"
-
-    def answer_markup() -> None:
-        conn, _ = server.accept()
-        with conn:
-            conn.recv(4096)
-            conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
-
-    threading.Thread(target=answer_markup, daemon=True).start()
-    try:
-        with session_scope(store_engine) as s:
-            s.add(Postback(partner_id=program.tiny.parent, url=f"http://127.0.0.1:{server.getsockname()[1]}/pb",
-                           statuses=["approved"], types=[], offers=[]))  # fmt: skip
-        at = open_page(PAGE, program.users["p_parent"])
-        [(hook_id,)] = _ids(store_engine)
-        at.button(key=f"pb_test_{hook_id}").click().run()
-        [said] = [x.value for x in at.success]
-        assert r"OK \[Your session expired\]\(https://evil\.example/login\)" in said, said
-    finally:
-        server.close()
+    at = _test_call_answered(
+        program, store_engine, b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
+    [said] = [x.value for x in at.success]
+    assert r"OK \[Your session expired\]\(https://evil\.example/login\)" in said, said
