@@ -206,8 +206,22 @@ def tier_partners(session: Session) -> dict[str, int]:
     return {str(code): int(n) for code, n in rows}
 
 
-def update_tier(session: Session, scope: Scope, code: str, change: TierChange) -> list[str]:
-    """Set what a tier's partners get; the names of the fields that changed (audit-logged)."""
+def _tier_values(change: TierChange) -> dict[str, object]:
+    """A tier's fields as stored: pages and metrics in the program's order, each once."""
+    return {
+        "features": [f for f in FEATURES if f in change.features],
+        "visible_metrics": [m for m in ALL_PARTNER_METRICS if m in change.visible_metrics],
+        "subpartner_depth": int(change.subpartner_depth),
+    }
+
+
+def update_tier(session: Session, scope: Scope, code: str, change: TierChange, seen: TierChange | None = None) -> (
+    list[str]
+):  # fmt: skip
+    """Set what a tier's partners get; the names of the fields that changed (audit-logged).
+
+    With `seen` (the tier as the form was drawn) only the fields the form changed are written, and one that someone
+    else changed since is refused with nothing written: `program.tier_changed_meanwhile`, its `fields` named."""
     _admin(scope)
     tier = session.get(Tier, code)
     if tier is None:
@@ -220,12 +234,15 @@ def update_tier(session: Session, scope: Scope, code: str, change: TierChange) -
         raise ProgramEditError(f"bad metrics {bad_metrics}", "program.bad_metrics")
     if not 0 <= int(change.subpartner_depth) <= MAX_DEPTH:
         raise ProgramEditError(f"depth {change.subpartner_depth}", "program.bad_depth", n=MAX_DEPTH)
-    values = {
-        "features": [f for f in FEATURES if f in change.features],  # the program's order, each once
-        "visible_metrics": [m for m in ALL_PARTNER_METRICS if m in change.visible_metrics],
-        "subpartner_depth": int(change.subpartner_depth),
-    }
+    values = _tier_values(change)
     before = {f: getattr(tier, f) for f in values}
+    if seen is not None:
+        start, now = _tier_values(seen), _tier_values(TierChange(*(before[f] for f in values)))
+        values = {f: v for f, v in values.items() if start[f] != v}  # the fields the form changed
+        moved = tuple(f for f in values if now[f] != start[f])
+        if moved:
+            raise ProgramEditError(f"tier {code}: {', '.join(moved)} changed meanwhile",
+                                   "program.tier_changed_meanwhile", fields=moved)  # fmt: skip
     changed = [f for f in values if before[f] != values[f]]
     for field in changed:
         setattr(tier, field, values[field])

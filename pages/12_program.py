@@ -100,21 +100,42 @@ st.dataframe(
 )
 code = st.selectbox(t("program.tier"), list(tiers), format_func=lambda c: tiers[c].name, key="program_tier")
 tier = tiers[code]
-with st.form(f"tier_{code}"):  # its own widgets per tier: they start from that tier's values
-    features = st.multiselect(t("program.features"), list(FEATURES), default=list(tier.features),
-                              format_func=lambda f: t(f"menu.{f}"),
-                              placeholder=t("common.choose"))  # fmt: skip
+TIER_FORM = ("features", "visible_metrics", "subpartner_depth")
+stored_tier = {"features": [f for f in tier.features if f in FEATURES],
+               "visible_metrics": [m for m in tier.visible_metrics if m in ALL_PARTNER_METRICS],
+               "subpartner_depth": int(tier.subpartner_depth)}  # fmt: skip
+tier_keys = {f: f"program_tier_{code}_{f}" for f in TIER_FORM}
+was = st.session_state.get("program_tier_seen")  # (tier, the values its form was drawn with)
+tier_seen = was[1] if was is not None and was[0] == code else {}
+for (
+    field,
+    key,
+) in tier_keys.items():  # a field not changed in the form shows the stored value; a changed one, the choice
+    if field not in tier_seen or st.session_state.get(key) == tier_seen[field]:
+        st.session_state[key] = tier_seen[field] = stored_tier[field]
+st.session_state["program_tier_seen"] = (code, tier_seen)
+tier_said = {"features": lambda v: ", ".join(t(f"menu.{f}") for f in v) or "—",
+             "visible_metrics": lambda v: ", ".join(short_label(m) for m in v) or "—",
+             "subpartner_depth": str}  # fmt: skip
+with st.form(f"tier_{code}"):  # its own widgets per tier
+    features = st.multiselect(t("program.features"), list(FEATURES), format_func=lambda f: t(f"menu.{f}"),
+                              placeholder=t("common.choose"), key=tier_keys["features"])  # fmt: skip
     metrics = st.multiselect(t("program.visible_metrics"), list(ALL_PARTNER_METRICS), format_func=short_label,
-                             default=[m for m in tier.visible_metrics if m in ALL_PARTNER_METRICS],
-                             placeholder=t("common.choose"))  # fmt: skip
-    depth = st.number_input(t("program.subpartner_depth"), 0, MAX_DEPTH, int(tier.subpartner_depth))
+                             placeholder=t("common.choose"), key=tier_keys["visible_metrics"])  # fmt: skip
+    depth = st.number_input(t("program.subpartner_depth"), 0, MAX_DEPTH, key=tier_keys["subpartner_depth"])
     if st.form_submit_button(t("program.save_tier", tier=tier.name), type="primary"):
         try:
             change = TierChange(tuple(features), tuple(metrics), int(depth))
-            st.session_state["program_saved"] = store.save_tier(user.scope, code, change)
+            drawn = TierChange(tuple(tier_seen["features"]), tuple(tier_seen["visible_metrics"]),
+                               int(tier_seen["subpartner_depth"]))  # fmt: skip
+            st.session_state["program_saved"] = store.save_tier(user.scope, code, change, drawn)
+            del st.session_state["program_tier_seen"]  # the next run's form shows the stored values
             st.rerun()
         except (ProgramEditError, ScopeError) as exc:
             show_refusal(exc)
+            for field in exc.params["fields"] if exc.key == "program.tier_changed_meanwhile" else ():
+                tier_seen[field] = stored_tier[field]  # said what it is now: saving again keeps the choice made
+                st.info(t("program.now_is", field=t(f"program.{field}"), value=tier_said[field](stored_tier[field])))
 st.caption(t("program.tiers_caption"))
 
 news_admin(user.scope, user.timezone, {tier.code: tier.name for tier in listed})

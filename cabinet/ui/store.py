@@ -303,10 +303,10 @@ def tiers() -> tuple[list[Tier], dict[str, int]]:
         return _program.tiers(s), _program.tier_partners(s)
 
 
-def save_tier(scope: Scope, code: str, change: TierChange) -> list[str]:
-    """Set what a tier's partners get (admins); the fields that changed."""
+def save_tier(scope: Scope, code: str, change: TierChange, seen: TierChange | None = None) -> list[str]:
+    """Set what a tier's partners get (admins); the fields that changed (with `seen`, only those the form changed)."""
     with session_scope(engine()) as s:
-        return _program.update_tier(s, scope, code, change)
+        return _program.update_tier(s, scope, code, change, seen)
 
 
 def partner_directory(scope: Scope) -> tuple[list[PartnerRow], Choices]:
