@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from cabinet.access import Scope, ScopeError
 from cabinet.auth import audit_acted
 from cabinet.errors import FieldsNow, Label, RefusedRequest
+from cabinet.store.db import locked_row
 from cabinet.store.models import (
     OFFER_ACCESS,
     OFFER_STATUSES,
@@ -264,7 +265,7 @@ def update_offer(session: Session, scope: Scope, offer_id: int, change: OfferCha
     others keep what is stored now, and an edited field someone else changed since is refused
     (`OfferChangedMeanwhile`, nothing written): a form saved after a change of status wrote the old status back."""
     _admin(scope)
-    offer = session.get(Offer, offer_id)
+    offer = session.get(Offer, offer_id) if seen is None else locked_row(session, Offer, offer_id)
     if offer is None:
         raise OfferError(f"no offer {offer_id}", "catalogue.no_such_offer", offer=offer_id)
     if seen is not None:

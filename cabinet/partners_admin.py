@@ -24,6 +24,7 @@ from cabinet.mail import tell_partner
 from cabinet.password_reset import send_welcome
 from cabinet.passwords import UNUSABLE_HASH, hash_password, random_password
 from cabinet.program import program_locale, program_timezone
+from cabinet.store.db import locked_row
 from cabinet.store.models import CommissionPlan, Partner, ProgramSettings, Tier, User
 
 STATUSES = ("pending", "active", "paused", "blocked")  # pending: an application to join (cabinet.invites)
@@ -145,6 +146,7 @@ def update_partner(session: Session, scope: Scope, partner_id: int, change: Part
     _staff(scope)
     partner = scoped_partner(session, scope, partner_id)
     if change.seen is not None:
+        partner = locked_row(session, Partner, partner_id) or partner
         edited = [f for f in FIELDS if getattr(change, f) != getattr(change.seen, f)]
         moved = tuple(f for f in edited if getattr(partner, f) != getattr(change.seen, f))
         if moved:

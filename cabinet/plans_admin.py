@@ -22,6 +22,7 @@ from cabinet.access import Scope, ScopeError
 from cabinet.auth import audit_acted
 from cabinet.errors import FieldsNow, Label, RefusedRequest
 from cabinet.plans import CPA_TYPES, PLAN_TYPES, PlanError, parse_plan
+from cabinet.store.db import locked_row
 from cabinet.store.models import CommissionPlan, Partner
 
 NAME_MAX = 120
@@ -330,7 +331,7 @@ def update_plan(session: Session, scope: Scope, plan_id: int, change: PlanChange
     others keep what is stored now, and an edited field someone else changed since is refused (`PlanChangedMeanwhile`,
     nothing written): a form saved over another admin's change wrote the old amounts back."""
     _admin(scope)
-    plan = session.get(CommissionPlan, plan_id)
+    plan = session.get(CommissionPlan, plan_id) if seen is None else locked_row(session, CommissionPlan, plan_id)
     if plan is None:
         raise PlanEditError(f"no plan {plan_id}", "plans.no_such_plan", plan=plan_id)
     if seen is not None:

@@ -26,6 +26,7 @@ from cabinet.errors import RefusedRequest
 from cabinet.formatting import clean_lines
 from cabinet.i18n import LOCALES
 from cabinet.program import ALL_PARTNER_METRICS, FEATURES
+from cabinet.store.db import locked_row
 from cabinet.store.models import Partner, ProgramSettings, Tier, User
 from queries.reports import ReportError, check_zone
 
@@ -157,7 +158,7 @@ def update_program(session: Session, scope: Scope, change: ProgramChange) -> lis
     nothing written: `program.changed_meanwhile`, its `fields` named for the form to say what they are now."""
     _admin(scope)
     values = checked(change)
-    row = session.get(ProgramSettings, 1)
+    row = session.get(ProgramSettings, 1) if change.seen is None else locked_row(session, ProgramSettings, 1)
     if row is None:
         raise ProgramEditError("the store has no program settings: run `cabinet init`", "program.missing")
     before = {f: getattr(row, f) for f in values}
@@ -223,7 +224,7 @@ def update_tier(session: Session, scope: Scope, code: str, change: TierChange, s
     With `seen` (the tier as the form was drawn) only the fields the form changed are written, and one that someone
     else changed since is refused with nothing written: `program.tier_changed_meanwhile`, its `fields` named."""
     _admin(scope)
-    tier = session.get(Tier, code)
+    tier = session.get(Tier, code) if seen is None else locked_row(session, Tier, code)
     if tier is None:
         raise ProgramEditError(f"no tier {code!r}", "program.no_tier", tier=code)
     unknown = [f for f in change.features if f not in FEATURES]

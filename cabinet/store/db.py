@@ -8,16 +8,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, inspect, text, update
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from cabinet.config import PROJECT_ROOT
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+M = TypeVar("M", bound=DeclarativeBase)
 
 
 def _ensure_sqlite_dir(url: str) -> None:
@@ -142,6 +144,16 @@ def hold_job_lock(session: Session) -> None:
     settings row (a row lock on PostgreSQL, the write lock on SQLite). A second process running the same job at
     the same moment (two `cabinet serve` beside one store) waits here, then finds what the first one wrote."""
     session.execute(text("update program_settings set id = id"))
+
+
+def locked_row(session: Session, model: type[M], key: object) -> M | None:
+    """The row `key` of `model` as committed now, held until `session` ends (None: there is none): a no-op UPDATE of
+    its key first, a row lock on PostgreSQL and the write lock on SQLite. A form's save checks what it was drawn with
+    against this row: two admins saving at the same instant then meet here, the second one reading what the first
+    wrote, where both would otherwise read the row before either wrote and the later save overwrite the earlier."""
+    (column,) = model.__table__.primary_key.columns  # type: ignore[attr-defined]
+    session.execute(update(model).where(column == key).values({column.name: column}))
+    return session.get(model, key, populate_existing=True)
 
 
 @contextmanager
