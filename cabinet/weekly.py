@@ -1,17 +1,23 @@
-"""The weekly summary email: every Monday from `HOUR` o'clock in the program's time zone, each active partner that
-asked for it on Account (`email_weekly`) gets last week's (Monday to Sunday) clicks, registrations, FTDs and
-commission against the week before, as its dashboard counts them (its sub-partners included, the metrics its tier
-shows), in each login's language and number format.
+"""The weekly summary email: every Monday from `HOUR` o'clock in the partner's time zone (`Partner.timezone`), each
+active partner that asked for it on Account (`email_weekly`) gets last week's (Monday to Sunday, in that zone)
+clicks, registrations, FTDs and commission against the week before, as its dashboard counts them (its sub-partners
+included, the metrics its tier shows), in each login's language and number format.
+
+The week and its due time are the partner's own, not the program's: a partner west of the program's zone (its zone
+was the program's when it was made; the program's may have changed since) would otherwise get its summary while its
+Sunday still runs, with figures short of the week's and never corrected.
 
 `cabinet mail send --every 60s` (beside the app under `cabinet serve`) queues them in its first round after that time,
-`cabinet mail weekly` at once. A week's summaries are queued once: the audit-log row that records them is written in
-the same transaction, and a later round finds it. A partner with no clicks and no commission in either week gets none.
+the partners of one zone together; `cabinet mail weekly` queues last week's at once for every zone. A zone's week is
+queued once: the audit-log row that records it (`week <monday> <zone>`) is written in the same transaction, and a later
+round finds it; a row of the week with no zone (`week <monday>`, written when all went by the program's zone) counts
+for every zone. A partner with no clicks and no commission in either week gets none.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -21,7 +27,6 @@ from cabinet.auth import audit
 from cabinet.formatting import fmt_change, fmt_money, fmt_number, fmt_rate
 from cabinet.i18n import translate
 from cabinet.mail import partner_prefs, tell_partner
-from cabinet.program import program_timezone
 from cabinet.store.db import hold_job_lock, session_scope
 from cabinet.store.models import AuditLog, Partner, Tier, User
 from queries.dashboard import base_currency, kpis
@@ -42,42 +47,74 @@ def last_week(now: datetime, tz: str) -> tuple[date, date, datetime]:
 
 
 def queue_weekly(engine: Engine, wh: Warehouse, now: datetime | None = None, *, early: bool = False) -> int | None:
-    """Queue last week's summaries once it is due (`early`: now); the number of messages, or None when it is not due
-    yet, was done before, or the warehouse has no snapshot."""
+    """Queue each zone's last week's summaries once they are due there (`early`: now, every zone); the number of
+    messages, or None when none was due, all were done before, or the warehouse has no snapshot."""
     now = now or datetime.now(UTC)
     with session_scope(engine) as session:
-        week_from, week_to, due = last_week(now, program_timezone(session))
-        marker = f"week {week_from.isoformat()}"
-        done = select(AuditLog.id).where(AuditLog.action == ACTION, AuditLog.target == marker)
-        if session.scalar(done) is not None or (now < due and not early):
+        by_zone = _asking(session)
+        if not by_zone:  # nobody asked: nothing to record either
+            return 0 if early else None
+        weeks = {zone: last_week(now, zone) for zone in by_zone}
+        due = {zone: week_from for zone, (week_from, _, at) in weeks.items() if early or now >= at}
+        if not _pending(session, due):
             return None
         hold_job_lock(session)
-        if session.scalar(done) is not None:  # another sender queued them meanwhile
+        pending = _pending(session, due)  # another sender may have queued some meanwhile
+        if not pending:
             return None
         try:
             currency = base_currency(wh=wh)
         except NoSnapshotError:
             return None
-        queued = sum(_queue_one(session, wh, p, week_from, week_to, currency) for p in _asking(session))
-        audit(session, ACTION, username="cabinet", target=marker, details={"messages": queued})
+        queued = 0
+        for zone, week_from in pending.items():
+            week_to = weeks[zone][1]
+            n = sum(_queue_one(session, wh, p, zone, week_from, week_to, currency) for p in by_zone[zone])
+            audit(session, ACTION, username="cabinet", target=_marker(week_from, zone), details={"messages": n})
+            queued += n
         return queued
 
 
-def _asking(session: Session) -> list[Partner]:
-    partners = session.scalars(select(Partner).where(Partner.status == "active").order_by(Partner.id))
-    return [p for p in partners if partner_prefs(p)["email_weekly"]]
+def _marker(week_from: date, zone: str | None = None) -> str:
+    return f"week {week_from.isoformat()}" + (f" {zone}" if zone else "")
 
 
-def _queue_one(session: Session, wh: Warehouse, partner: Partner, week_from: date, week_to: date,
+def _pending(session: Session, due: dict[str, date]) -> dict[str, date]:
+    """The zones of `due` (zone: Monday of its week) whose week was not queued yet, by its row or one without zone."""
+    if not due:
+        return {}
+    markers = {_marker(week_from, zone) for zone, week_from in due.items()} | {_marker(w) for w in due.values()}
+    done = set(session.scalars(select(AuditLog.target).where(AuditLog.action == ACTION, AuditLog.target.in_(markers))))
+    return {z: w for z, w in due.items() if _marker(w, z) not in done and _marker(w) not in done}
+
+
+def _zone(name: str | None) -> str:
+    try:
+        ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):  # a zone that is no longer one: its week goes by UTC
+        return "UTC"
+    return name or "UTC"
+
+
+def _asking(session: Session) -> dict[str, list[Partner]]:
+    """The active partners that asked for the summary, by their time zone."""
+    by_zone: dict[str, list[Partner]] = {}
+    for p in session.scalars(select(Partner).where(Partner.status == "active").order_by(Partner.id)):
+        if partner_prefs(p)["email_weekly"]:
+            by_zone.setdefault(_zone(p.timezone), []).append(p)
+    return by_zone
+
+
+def _queue_one(session: Session, wh: Warehouse, partner: Partner, tz: str, week_from: date, week_to: date,
                currency: str) -> int:  # fmt: skip
-    """The partner's summary, to each of its logins; 0 when it had nothing in either week."""
+    """The partner's summary of its week in `tz`, to each of its logins; 0 when it had nothing in either week."""
     login = session.scalar(select(User).where(User.partner_id == partner.id, User.is_active.is_(True))
                            .order_by(User.id))  # fmt: skip
     if login is None:
         return 0
     tier = session.get(Tier, partner.tier_code)
     shown = [m for m in METRICS if tier is None or not tier.visible_metrics or m in tier.visible_metrics]
-    frame = kpis(derive_scope(session, login), wh=wh, date_from=week_from, date_to=week_to, tz=partner.timezone)
+    frame = kpis(derive_scope(session, login), wh=wh, date_from=week_from, date_to=week_to, tz=tz)
     rows = {r["metric"]: r for r in frame.iter_rows(named=True) if r["metric"] in shown}
     if not any((r["value"] or 0) or (r["previous"] or 0) for m, r in rows.items() if m in ("clicks", "commission")):
         return 0

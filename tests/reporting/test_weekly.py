@@ -1,17 +1,19 @@
-"""The weekly summary: due on Monday from 06:00 in the program's zone, queued once a week, only to partners that asked
+"""The weekly summary: due on Monday from 06:00 in the partner's zone, queued once a week, only to partners that asked
 for it and had something, with the dashboard's figures for last week against the week before."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, select
 
 from cabinet import weekly
 from cabinet.account import set_email_prefs
+from cabinet.auth import audit
 from cabinet.store.db import session_scope
-from cabinet.store.models import AuditLog, OutboxMail, User
+from cabinet.store.models import AuditLog, OutboxMail, Partner, ProgramSettings, User
 from cabinet.weekly import last_week, queue_weekly
 from queries.warehouse import Warehouse
 from tests.auth.test_auth import _cli
@@ -24,6 +26,26 @@ MONDAY_7 = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)  # the tiny program's events 
 def _ask(program: Program, engine: Engine, who: str, partner_id: int) -> None:
     with session_scope(engine) as s:
         set_email_prefs(s, program.users[who].scope, partner_id, {"email_weekly": True})
+
+
+def _zones(engine: Engine, program_zone: str, partners: dict[int, str]) -> None:
+    """The program's zone now, and each partner's (set from the program's when it was made, kept since)."""
+    with session_scope(engine) as s:
+        s.get(ProgramSettings, 1).default_timezone = program_zone
+        for partner_id, zone in partners.items():
+            s.get(Partner, partner_id).timezone = zone
+
+
+def _clicks_by_hand(program: Program, tz: str, week_from: date, week_to: date) -> int:
+    """The parent's and its child's human clicks on the days of the week in `tz`, counted from the warehouse's rows."""
+    cur = Warehouse(program.tiny.settings.warehouse_dir).cursor()
+    try:
+        rows = cur.sql("select ts, partner_id from clicks where not is_bot").fetchall()
+    finally:
+        cur.close()
+    ours = (program.tiny.parent, program.tiny.child)
+    return sum(pid in ours and week_from <= ts.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).date() <= week_to
+               for ts, pid in rows)  # fmt: skip
 
 
 def _mails(engine: Engine) -> list[tuple[str, str, str]]:
@@ -93,3 +115,85 @@ def test_two_senders_at_the_same_moment_queue_them_once(
     results = twice_at_once(weekly, lambda: queue_weekly(store_engine, wh, MONDAY_7), monkeypatch)
     assert sorted(results, key=str) == [1, None]
     assert len(_mails(store_engine)) == 1
+
+
+WEEK = (date(2026, 10, 26), date(2026, 11, 1))
+# Sunday evening in New York but w5 (00:10 on Monday there); after 06:00 on Monday in Singapore but w1 and w2
+EARLY_CLICKS = """click_id,ts,link_token,partner_id,offer_id,country,device,ip,user_agent
+w1,2026-11-01T20:10:00Z,{token},,,DE,mobile,10.9.0.1,Mozilla/5.0 W1
+w2,2026-11-01T21:10:00Z,{token},,,DE,mobile,10.9.0.2,Mozilla/5.0 W2
+"""
+LATE_CLICKS = """click_id,ts,link_token,partner_id,offer_id,country,device,ip,user_agent
+w3,2026-11-02T01:10:00Z,{token},,,DE,mobile,10.9.0.3,Mozilla/5.0 W3
+w4,2026-11-02T04:50:00Z,{token},,,DE,mobile,10.9.0.4,Mozilla/5.0 W4
+w5,2026-11-02T05:10:00Z,{token},,,DE,mobile,10.9.0.5,Mozilla/5.0 W5
+"""
+
+
+def test_a_partner_west_of_the_program_gets_its_whole_week_from_its_own_monday(
+    program: Program, store_engine: Engine
+) -> None:
+    """Partners made while the program was in UTC, the program in Singapore since: the New York partner's summary
+    once went out at 06:00 in Singapore, Sunday afternoon in New York, short of the evening's clicks for good."""
+    _zones(store_engine, "Asia/Singapore", {program.tiny.parent: "America/New_York"})
+    _ask(program, store_engine, "p_parent", program.tiny.parent)
+    program.tiny.write("clicks", "w_early.csv", EARLY_CLICKS.format(token=program.tiny.token))
+    program.tiny.run()
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    # 06:30 in Singapore: New York's last whole week is the one before, with nothing in it
+    assert queue_weekly(store_engine, wh, datetime(2026, 11, 1, 22, 30, tzinfo=UTC)) == 0
+    assert _mails(store_engine) == []
+    program.tiny.write("clicks", "w_late.csv", LATE_CLICKS.format(token=program.tiny.token))  # the rest of its Sunday
+    program.tiny.run()
+    assert queue_weekly(store_engine, wh, datetime(2026, 11, 2, 10, 59, tzinfo=UTC)) is None  # 05:59 in New York
+    assert queue_weekly(store_engine, wh, datetime(2026, 11, 2, 11, 0, tzinfo=UTC)) == 1
+    [(_, subject, body)] = _mails(store_engine)
+    by_hand = _clicks_by_hand(program, "America/New_York", *WEEK)
+    assert by_hand == 6  # k1, k2 and w1-w4
+    assert subject.endswith("your week 2026-10-26 – 2026-11-01") and f"Clicks: {by_hand} (" in body
+    assert queue_weekly(store_engine, wh, datetime(2026, 11, 2, 15, 0, tzinfo=UTC)) is None
+    with session_scope(store_engine) as s:
+        markers = s.scalars(select(AuditLog.target).where(AuditLog.action == "weekly_summaries")).all()
+    assert markers == ["week 2026-10-19 America/New_York", "week 2026-10-26 America/New_York"]
+
+
+def test_a_partner_east_of_the_program_gets_its_own_week_on_its_monday(program: Program, store_engine: Engine) -> None:
+    _zones(store_engine, "UTC", {program.tiny.parent: "Asia/Tokyo"})
+    _ask(program, store_engine, "p_parent", program.tiny.parent)
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    assert queue_weekly(store_engine, wh, datetime(2026, 11, 1, 20, 59, tzinfo=UTC)) is None  # 05:59 in Tokyo
+    assert queue_weekly(store_engine, wh, datetime(2026, 11, 1, 21, 0, tzinfo=UTC)) == 1  # Sunday 21:00 in UTC
+    [(_, subject, body)] = _mails(store_engine)
+    by_hand = _clicks_by_hand(program, "Asia/Tokyo", *WEEK)
+    assert by_hand == 1  # k1; k2 is Monday morning in Tokyo
+    assert subject.endswith("your week 2026-10-26 – 2026-11-01") and f"Clicks: {by_hand} (" in body
+    assert "Commission: $100.00 (" in body
+
+
+def test_a_week_queued_before_by_the_programs_zone_is_not_sent_again(program: Program, store_engine: Engine) -> None:
+    """The row an earlier version wrote (`week <monday>`, no zone) counts for every zone: an upgrade on a Monday
+    sends no partner its summary twice."""
+    _zones(store_engine, "UTC", {program.tiny.parent: "America/New_York", program.tiny.child: "Asia/Tokyo"})
+    _ask(program, store_engine, "p_parent", program.tiny.parent)
+    _ask(program, store_engine, "p_child", program.tiny.child)
+    with session_scope(store_engine) as s:
+        audit(s, "weekly_summaries", username="cabinet", target="week 2026-10-26", details={"messages": 1})
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    assert queue_weekly(store_engine, wh, datetime(2026, 11, 2, 11, 0, tzinfo=UTC)) is None
+    assert queue_weekly(store_engine, wh, datetime(2026, 11, 2, 11, 0, tzinfo=UTC), early=True) is None
+    assert _mails(store_engine) == []
+
+
+def test_early_queues_last_week_for_every_zone_at_once(program: Program, store_engine: Engine) -> None:
+    _zones(store_engine, "UTC", {program.tiny.parent: "America/New_York", program.tiny.child: "Asia/Tokyo"})
+    _ask(program, store_engine, "p_parent", program.tiny.parent)
+    _ask(program, store_engine, "p_child", program.tiny.child)
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    monday = datetime(2026, 11, 9, 7, 0, tzinfo=UTC)  # 02:00 in New York, 16:00 in Tokyo
+    assert queue_weekly(store_engine, wh, monday, early=True) == 2
+    assert sorted(to for to, _, _ in _mails(store_engine)) == ["p_child@example.com", "p_parent@example.com"]
+    assert all(subject.endswith("your week 2026-11-02 – 2026-11-08") for _, subject, _ in _mails(store_engine))
+    assert queue_weekly(store_engine, wh, monday.replace(hour=11)) is None  # New York's Monday 06:00: done already
+    with session_scope(store_engine) as s:
+        markers = s.scalars(select(AuditLog.target).where(AuditLog.action == "weekly_summaries"))
+        assert sorted(markers) == ["week 2026-11-02 America/New_York", "week 2026-11-02 Asia/Tokyo"]
