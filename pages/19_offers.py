@@ -8,6 +8,7 @@ from cabinet.ui.guard import require_user
 from cabinet.ui.plan_box import plan_rates
 from cabinet.ui.text import t
 from cabinet.ui.widgets import fmt_metric, period_picker, plain, short_label
+from queries.metrics import RATIOS
 from queries.reports import ReportRequest
 
 user = require_user("links")
@@ -68,9 +69,9 @@ for offer in shown:
         head.caption(t("offers.details", pages=pages, creatives=creatives.get(offer.id, 0)))
         mine = figures.get(offer.id)
         for col, metric in zip([c for _ in range(0, len(metrics), 2) for c in side.columns(2)], metrics, strict=False):
-            col.metric(
-                short_label(metric), fmt_metric(metric, (mine or {}).get(metric) or 0), help=t(f"metric.{metric}")
-            )
+            value = (mine or {}).get(metric)  # a ratio without its denominator (EPC of no clicks) stays undefined: "—"
+            value = value if value is not None or metric in RATIOS else 0
+            col.metric(short_label(metric), fmt_metric(metric, value), help=t(f"metric.{metric}"))
         if head.button(t("offers.make_link"), key=f"offers_link_{offer.id}", icon=":material/add_link:"):
             st.session_state["links_offer"] = offer.id  # the Links page's offer, picked
             if scope.own_partner_id is None:

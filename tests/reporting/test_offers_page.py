@@ -73,3 +73,10 @@ def test_an_offers_name_is_shown_as_typed(catalog: Program, store_engine: Engine
     assert [c[:5] for c in _cards(at)] == ["Casin", "Bonus", "Shop"]  # the one with clicks first, then by name
     [card] = [m.value for m in at.markdown if "Bonus" in m.value]
     assert card.startswith(r"**Bonus \*x2\* \$5 \[go\]\(https://evil\.example\)** · igaming · #")
+
+
+def test_an_offer_without_clicks_has_no_epc(catalog: Program) -> None:
+    at = open_page("pages/19_offers.py", catalog.users["p_parent"])
+    epc = [m.value for m in at.metric if m.label == translate("metric.epc").split(" (")[0]]
+    assert epc[1:] == ["—"]  # Shop: no clicks, so commission per click is undefined, not $0.00
+    assert epc[0] != "—"
