@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numbers
 import re
 from collections.abc import Callable, Hashable
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 import plotly.graph_objects as go
@@ -343,6 +344,9 @@ def label_report(frame: pl.DataFrame, group_by: list[str], offers: dict[int, str
     )
 
 
+PERIOD_MS = {"hour": 3_600_000, "day": 86_400_000}  # one bar's width on a date axis
+
+
 def show_chart(fig: go.Figure, time_dim: str | None = None) -> None:
     """A Plotly chart in the session's language; `time_dim` (hour/day/week/month) names what a date x axis holds."""
     if time_dim in DATE_HOVER:
@@ -356,9 +360,23 @@ def show_chart(fig: go.Figure, time_dim: str | None = None) -> None:
         elif time_dim == "month":
             fig.update_traces(xperiod="M1", xperiodalignment="middle")
             fig.update_xaxes(dtick="M1", tickformat="%B %Y")
+        xs = {str(x)[:16] for x in _values(fig, "x")}
+        if time_dim in PERIOD_MS and len(xs) == 1:
+            # one day (or hour) alone: Plotly zoomed to a millisecond around it, ticked "23:59:59.9996 Dec 1"
+            at = datetime.fromisoformat(xs.pop())
+            half = timedelta(milliseconds=PERIOD_MS[time_dim] / 2)
+            fig.update_xaxes(range=[at - half, at + half], dtick=PERIOD_MS[time_dim])
     elif time_dim is not None:  # ids and labels are categories: Plotly put numeric ones ("5", "17") on a number line
         fig.update_xaxes(type="category")
+    ys = _values(fig, "y")
+    if ys and all(isinstance(y, numbers.Real) and float(y).is_integer() for y in ys) and max(map(abs, ys)) < 5:
+        fig.update_yaxes(dtick=1)  # 1 or 2 of something: whole ticks, not 0.2, 0.4 …
     st.plotly_chart(fig, width="stretch", config=chart_config(current_locale()))
+
+
+def _values(fig: go.Figure, axis: str) -> list[Any]:
+    """Every value the figure's traces have on `axis` ("x" or "y")."""
+    return [v for trace in fig.data if getattr(trace, axis) is not None for v in getattr(trace, axis)]
 
 
 def plain(text: str) -> str:

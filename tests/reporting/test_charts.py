@@ -1,0 +1,41 @@
+"""Charts of few points: a day (or hour) alone is one bar with its own tick, not a millisecond of axis, and a count of
+one or two has whole ticks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+
+def _drawn(x: list[str], y: list[float], time_dim: str) -> dict:  # type: ignore[type-arg]
+    def page(x: list[str], y: list[float], time_dim: str) -> None:
+        import plotly.express as px
+
+        from cabinet.ui.widgets import show_chart
+
+        show_chart(px.bar(x=x, y=y), time_dim)
+
+    at = AppTest.from_function(page, kwargs={"x": x, "y": y, "time_dim": time_dim}).run()
+    assert not at.exception
+    return json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]
+
+
+@pytest.mark.parametrize(
+    ("time_dim", "x", "span"),
+    [("day", "2026-12-02", ["2026-12-01 12:00", "2026-12-02 12:00"]),
+     ("hour", "2026-12-02T10:00", ["2026-12-02 09:30", "2026-12-02 10:30"])],
+)  # fmt: skip
+def test_one_period_alone_is_shown_around_its_bar(time_dim: str, x: str, span: list[str]) -> None:
+    layout = _drawn([x], [1], time_dim)
+    assert [v[:16].replace("T", " ") for v in layout["xaxis"]["range"]] == span
+    assert layout["xaxis"]["dtick"] == {"day": 86_400_000, "hour": 3_600_000}[time_dim]
+    assert layout["yaxis"]["dtick"] == 1
+
+
+def test_many_days_and_big_counts_keep_plotlys_ticks() -> None:
+    layout = _drawn(["2026-12-01", "2026-12-02"], [1, 2], "day")
+    assert "range" not in layout["xaxis"] and "dtick" not in layout["xaxis"]
+    assert "dtick" not in _drawn(["2026-12-01"], [120], "day")["yaxis"]
+    assert "dtick" not in _drawn(["2026-12-01"], [1.5], "day")["yaxis"]  # money, not a count
