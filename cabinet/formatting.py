@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from math import isfinite
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -36,6 +38,15 @@ def fmt_rate(value: float | None, locale: str) -> str:
 MULTIPLE_FROM = 10.0  # a rise of +1,000% or more reads as a multiple: "×2,138", not "+213,677.0%"
 
 
+def no_change(value: float | None) -> bool:
+    """Whether a change reads as none once shown to a tenth of a percent (a KPI then has no arrow and no colour)."""
+    return (
+        value is not None
+        and isfinite(value)
+        and Decimal(str(abs(value) * 100)).quantize(Decimal("0.1"), ROUND_HALF_EVEN) == 0
+    )
+
+
 def fmt_change(value: float | None, locale: str) -> str | None:
     """A signed percent change for st.metric deltas, None when not comparable.
 
@@ -46,6 +57,8 @@ def fmt_change(value: float | None, locale: str) -> str | None:
         return None
     if value >= MULTIPLE_FROM:
         return "×" + format_decimal(1 + value, format="#,##0", locale=locale)
+    if no_change(value):  # shown as 0.0%: unsigned, as no change is ("-0.0%" read as a fall)
+        return format_percent(0, format="#,##0.0%", locale=locale)
     sign = "+" if value > 0 else ""
     return sign + format_percent(value, format="#,##0.0%", locale=locale)
 

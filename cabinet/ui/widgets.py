@@ -26,6 +26,7 @@ from cabinet.formatting import (
     fmt_money,
     fmt_number,
     fmt_rate,
+    no_change,
     period_dates,
 )
 from cabinet.session import SessionUser
@@ -234,7 +235,7 @@ def kpi_cards(frame: pl.DataFrame, visible: tuple[str, ...], per_row: int = 4) -
     for i in range(0, len(rows), per_row):
         cols = st.columns(per_row)
         for col, row in zip(cols, rows[i : i + per_row], strict=False):
-            same = row["change"] == 0  # no arrow and no colour for no change
+            same = no_change(row["change"])  # no arrow and no colour for no change, or one shown as 0.0%
             full, short = t(f"metric.{row['metric']}"), short_label(row["metric"])
             col.metric(
                 short,

@@ -97,13 +97,15 @@ def test_dashboard_kpis_for_a_partner(program: Program) -> None:
 
 
 def test_a_kpi_that_did_not_change_has_no_arrow_and_no_colour() -> None:
-    """Up is green and down red; an unchanged KPI showed a green up arrow next to "0.0%"."""
+    """Up is green and down red; an unchanged KPI showed a green up arrow next to "0.0%", and one that changed by
+    less than shows (10,000 clicks against 10,001) a red "-0.0%"."""
     from streamlit.proto.Metric_pb2 import Metric
 
     at = AppTest.from_string(
         "import polars as pl\nfrom cabinet.ui.widgets import kpi_cards\n"
-        "kpi_cards(pl.DataFrame({'metric': ['clicks', 'ftds', 'registrations'], 'value': [10.0, 2.0, 1.0], "
-        "'previous': [10.0, 1.0, 2.0], 'change': [0.0, 1.0, -0.5]}), ('clicks', 'ftds', 'registrations'))\n"
+        "kpi_cards(pl.DataFrame({'metric': ['clicks', 'ftds', 'registrations', 'deposits', 'sales'], "
+        "'value': [10.0, 2.0, 1.0, 10000.0, 100001.0], 'previous': [10.0, 1.0, 2.0, 10001.0, 100000.0], "
+        "'change': [0.0, 1.0, -0.5, -1 / 10001, 1e-5]}), ('clicks', 'ftds', 'registrations', 'deposits', 'sales'))\n"
     ).run()
     assert not at.exception
     shown = {m.label: (m.proto.delta, m.proto.direction, m.proto.color) for m in at.metric}
@@ -111,6 +113,8 @@ def test_a_kpi_that_did_not_change_has_no_arrow_and_no_colour() -> None:
         "Clicks": ("0.0%", Metric.MetricDirection.NONE, Metric.MetricColor.GRAY),
         "FTDs": ("+100.0%", Metric.MetricDirection.UP, Metric.MetricColor.GREEN),
         "Registrations": ("-50.0%", Metric.MetricDirection.DOWN, Metric.MetricColor.RED),
+        "Deposits": ("0.0%", Metric.MetricDirection.NONE, Metric.MetricColor.GRAY),
+        "Sales": ("0.0%", Metric.MetricDirection.NONE, Metric.MetricColor.GRAY),
     }
 
 
