@@ -27,7 +27,7 @@ require_second_factor(user.scope)  # before the sidebar: its view-as would open 
 sidebar_menu(user)
 status = store.home_status(user.scope)
 st.set_page_config(page_title=status.program_name)  # the store's program name once the store has been read
-st.title(status.program_name)
+st.title(plain(status.program_name))  # as typed in Program settings, never markup
 st.write(t("home.welcome", name=plain(user.display_name), role=t(f"menu.role_{user.role}")))  # names as typed
 standing = None if user.impersonator else store.own_partner_status(user.partner_id)
 if standing == "pending":  # an application not approved yet, or a blocked partner: no figures, say why

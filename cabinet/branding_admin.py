@@ -1,7 +1,8 @@
 """The program's logo (admins): uploaded in Program settings and shown at the top of the sidebar on every page.
 
 An upload is taken only when Pillow reads it whole as PNG, JPEG, GIF or WebP (`cabinet.creatives_admin.read_picture`;
-SVG is refused, as it can carry script) within 1 MB and 2,000 pixels a side. The file is named by its content's
+SVG is refused, as it can carry script) within 1 MB and 2,000 pixels a side, and stored as every page can draw it (a
+16-bit greyscale PNG as an 8-bit one: `cabinet.creatives_admin.drawable`). The file is named by its content's
 SHA-256 under the data directory's `branding/`; replacing or removing the logo leaves the old file for the caller to
 delete once the change is committed. Each change is audit-logged as a change of the program.
 """
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, acting_admin
 from cabinet.auth import audit
-from cabinet.creatives_admin import CreativeError, read_picture, write_whole
+from cabinet.creatives_admin import CreativeError, stored_picture, write_whole
 from cabinet.store.models import ProgramSettings
 
 MAX_BYTES = 1024 * 1024
@@ -45,7 +46,7 @@ def set_logo(session: Session, scope: Scope, data_dir: Path, filename: str, cont
     admin = acting_admin(session, scope, "program.admin_only")
     if len(content) > MAX_BYTES:
         raise CreativeError("the logo is too large", "catalogue.file_too_large", file=filename, mb=1)
-    picture = read_picture(content, filename)
+    content, picture = stored_picture(content, filename)
     if picture.width > MAX_SIDE or picture.height > MAX_SIDE:
         raise CreativeError("the logo is too large", "catalogue.too_big", file=filename, side=MAX_SIDE)
     relative = f"{FOLDER}/logo-{hashlib.sha256(content).hexdigest()[:24]}.{picture.extension}"

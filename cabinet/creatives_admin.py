@@ -3,9 +3,11 @@ text ads written in the cabinet (a partner's link goes where the text says `{lin
 
 An upload is taken only when Pillow reads it whole as PNG, JPEG, GIF or WebP within the size limits; its pixel size
 and type come from the image, not from the file's name or what the browser said. SVG is refused: it can carry script,
-and partners open creatives in their browsers. Files are named by their content's SHA-256, so the same file uploaded
-twice is stored once; a file is deleted with the last creative that names it. Every addition and removal is
-audit-logged.
+and partners open creatives in their browsers. An image whose pixels the pages cannot draw as they are (a 16-bit
+greyscale PNG: Streamlit re-encodes a picture without transparency as JPEG, which cannot hold them) is stored as an
+8-bit PNG of the same picture (`drawable`), so what partners are shown is what was checked. Files are named by their
+content's SHA-256, so the same file uploaded twice is stored once; a file is deleted with the last creative that
+names it. Every addition and removal is audit-logged.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ LINK = "{link}"  # where a text ad puts the partner's link (`cabinet.creatives.w
 UPLOADS = "uploads"
 FORMATS = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg"), "GIF": ("image/gif", "gif"),
            "WEBP": ("image/webp", "webp")}  # fmt: skip
+DRAWN_MODES = frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "CMYK"})  # what st.image and st.logo can re-encode
+_UNREADABLE = (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombWarning,
+               Image.DecompressionBombError)  # fmt: skip
 
 
 class CreativeError(RefusedRequest):
@@ -89,11 +94,40 @@ def read_picture(content: bytes, filename: str = "") -> Picture:
                 img.load()  # decodes the pixels: a truncated or damaged file fails here, not in a partner's browser
     except CreativeError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombWarning,
-            Image.DecompressionBombError) as exc:  # fmt: skip
+    except _UNREADABLE as exc:
         raise CreativeError(f"not a readable image: {exc}", "catalogue.bad_format", file=filename) from exc
     mime, extension = FORMATS[kind]
     return Picture(mime, extension, width, height)
+
+
+def drawable(content: bytes) -> bytes | None:
+    """The image as the pages can draw it: `content` itself when its pixels are in one of DRAWN_MODES, else the same
+    picture as an 8-bit PNG; None when Pillow cannot read it. Only the header is read when nothing needs converting:
+    the Creatives page asks for every card it draws."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as img:
+                if img.mode in DRAWN_MODES:
+                    return content
+                if img.mode.startswith("I"):  # 16-bit greyscale (I;16; I as older Pillow reads it): 0–65535 → 0–255
+                    eight = img.convert("I").point(lambda v: v / 256).convert("L")
+                else:
+                    eight = img.convert("RGBA")
+                out = io.BytesIO()
+                eight.save(out, format="PNG")
+                return out.getvalue()
+    except _UNREADABLE:
+        return None
+
+
+def stored_picture(content: bytes, filename: str = "") -> tuple[bytes, Picture]:
+    """An upload as it is stored, and what it is: checked by `read_picture`, then made `drawable`."""
+    picture = read_picture(content, filename)
+    shown = drawable(content)
+    if shown is None:
+        raise CreativeError("not a picture the pages can draw", "catalogue.bad_format", file=filename)
+    return (content, picture) if shown is content else (shown, read_picture(shown, filename))
 
 
 def write_whole(path: Path, content: bytes) -> None:
@@ -171,11 +205,11 @@ def add_creative(session: Session, scope: Scope, creatives_dir: Path, new: NewCr
     """Store an uploaded banner and its row (audit-logged)."""
     _admin(scope)
     _checked_target(session, new.offer_id, new.locale)
-    picture = read_picture(new.content, new.filename)
+    content, picture = stored_picture(new.content, new.filename)
     name = " ".join((new.name or Path(new.filename).stem).split())[:NAME_MAX] or f"{picture.width}x{picture.height}"
     row = Creative(offer_id=new.offer_id, name=name, kind="banner", width=picture.width, height=picture.height,
                    locale=new.locale, mime_type=picture.mime_type)  # fmt: skip
-    return _store(session, scope, creatives_dir, new.content, picture.extension, new.filename, row)
+    return _store(session, scope, creatives_dir, content, picture.extension, new.filename, row)
 
 
 def add_text(session: Session, scope: Scope, creatives_dir: Path, new: NewText) -> Creative:

@@ -18,11 +18,22 @@ DEFAULT_COLOR = "#1f6feb"
 _FONT = "-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
 
 
+def _url(found: str) -> str:
+    """The URL in what the pattern found, trailing punctuation left outside: a closing parenthesis too, unless it
+    closes one the URL opened (`https://en.wikipedia.org/wiki/Net_(economics)`, not "(see https://x.org)")."""
+    url = found
+    while url and url[-1] in ".,;:!?)":
+        if url[-1] == ")" and url.count("(") >= url.count(")"):
+            break
+        url = url[:-1]
+    return url
+
+
 def _inline(text: str) -> str:
     """A line escaped, its URLs made links (trailing punctuation left outside)."""
     out, last = [], 0
     for match in _URL.finditer(text):
-        url = match.group(0).rstrip(".,;:!?)")
+        url = _url(match.group(0))
         out.append(html.escape(text[last : match.start()]))
         out.append(f'<a href="{html.escape(url, quote=True)}">{html.escape(url)}</a>')
         last = match.start() + len(url)
@@ -37,7 +48,7 @@ def _paragraphs(text: str, style: str) -> str:
 
 
 def html_version(body: str, program: str, color: str = DEFAULT_COLOR, logo_cid: str | None = None) -> str:
-    """The HTML of a message whose plain text is `body` (its footer after the "-- " line in small grey type); with
+    """The HTML of a message whose plain text is `body` (its footer after the last "-- " line in small grey type); with
     `logo_cid`, the program's logo (a related part of the message) before its name."""
     color = color if _COLOR.match(color or "") else DEFAULT_COLOR
     logo = (
@@ -46,7 +57,9 @@ def html_version(body: str, program: str, color: str = DEFAULT_COLOR, logo_cid: 
         if logo_cid
         else ""
     )
-    text, _, footer = body.partition("\n-- \n")
+    text, cut, footer = body.rpartition("\n-- \n")  # the cabinet's footer is the last: a news text may have its own
+    if not cut:
+        text, footer = body, ""
     main = _paragraphs(text, "margin:0 0 14px")
     small = _paragraphs(footer, "margin:0;color:#6e7781;font-size:12px") if footer.strip() else ""
     return (

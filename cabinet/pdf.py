@@ -11,6 +11,8 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from PIL import Image
 
+from cabinet.creatives_admin import drawable
+
 FONTS = Path(__file__).resolve().parent / "fonts"
 INK, MUTED, RULE = (33, 37, 41), (108, 117, 125), (222, 226, 230)
 NAME_SIZES = (15, 14, 13, 12, 11, 10, 9, 8)  # of the program's name in the band, the largest it fits at first
@@ -83,7 +85,9 @@ def cut(doc: FPDF, text: str, width: float) -> str:
 
 def _logo(doc: FPDF, logo: bytes | None) -> float:
     """Draw the logo in the page's coloured band, 14 mm high and at most 50 mm wide; the width it took, with a gap
-    (0 without a logo, or with one fpdf2 cannot draw: the statement is still made)."""
+    (0 without a logo, or with one fpdf2 cannot draw: the statement is still made). Its pixels as the pages draw them:
+    a 16-bit greyscale logo stored before uploads were converted would otherwise be clipped to white."""
+    logo = drawable(logo) if logo else None
     if not logo:
         return 0.0
     try:

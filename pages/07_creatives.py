@@ -1,5 +1,5 @@
 """Creatives: banners and text ads of the offers the partner may run, to preview and download, each with the
-partner's link (in a text ad, where it says {link})."""
+partner's link (in a text ad, where it says {link}; in one for the whole program, its newest link of any offer)."""
 
 import re
 from pathlib import Path
@@ -7,10 +7,11 @@ from pathlib import Path
 import streamlit as st
 
 from cabinet.ui import store
+from cabinet.ui.catalogue import picture
 from cabinet.ui.guard import require_user
 from cabinet.ui.store import CreativeItem, link_url, with_link
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import fmt_number
+from cabinet.ui.widgets import fmt_number, plain
 
 PER_PAGE = 30  # cards drawn at once: every one reads its file
 
@@ -24,6 +25,7 @@ if partner_id is None:  # a manager or admin: every active offer's, or what one 
     partner_id = int(picked) or None
 shelf = store.creatives(scope, partner_id)
 items, links, domain = shelf.items, shelf.links, shelf.domain
+newest = max(links.values(), key=lambda link: link.id, default=None)  # a program-wide text ad's: of any offer
 if not items:
     st.info(t("creatives.none"))
     st.stop()
@@ -55,7 +57,7 @@ for first in range(0, len(batch), 3):
     for col, item in zip(st.columns(3), batch[first : first + 3], strict=False):
         card = col.container(border=True)
         content = store.creative_file(item)
-        link = links.get(item.offer_id) if item.offer_id else None
+        link = links.get(item.offer_id) if item.offer_id else (newest if item.kind == "text" else None)
         url = link_url(domain, link) if link is not None else None
         if content is None:
             card.warning(t("creatives.missing"))
@@ -64,11 +66,12 @@ for first in range(0, len(batch), 3):
             card.code(content.decode(), language=None, wrap_lines=True)
         elif item.mime_type.startswith("image/"):
             w, h = item.width or 300, item.height or 250
-            card.image(content, width=max(40, min(w, 300, w * 250 // h)))  # a preview at most 300 x 250
-        card.markdown(f"**{item.name}**")
+            picture(card, content, max(40, min(w, 300, w * 250 // h)), t("creatives.no_preview"))  # 300 x 250
+        card.markdown(f"**{plain(item.name)}**")  # names as typed by staff, never markup
         kb = fmt_number(item.size_bytes / 1024, locale, 1)
         kind = t("creatives.text_ad") if item.kind == "text" else item.size
-        card.caption(" · ".join(x for x in (item.offer or t("creatives.program"), kind, t("common.kb", n=kb)) if x))
+        offer_name = plain(item.offer) if item.offer else t("creatives.program")
+        card.caption(" · ".join(x for x in (offer_name, kind, t("common.kb", n=kb)) if x))
         if content is not None:
             named = (re.sub(r"[^\w.-]+", "_", item.name).strip("_.")[:80] or "text") + ".txt"  # a text ad: its name
             card.download_button(t("creatives.download"), content,
@@ -78,6 +81,6 @@ for first in range(0, len(batch), 3):
         if url is not None and item.kind != "text":
             card.caption(t("creatives.your_link"))
             card.code(url, language=None)
-        elif url is None and partner_id is not None and item.offer_id:
-            card.caption(t("creatives.no_link"))
+        elif url is None and partner_id is not None and (item.offer_id or item.kind == "text"):
+            card.caption(t("creatives.no_link" if item.offer_id else "creatives.no_link_any"))
             card.page_link("pages/06_links.py", label=t("creatives.make_link"), icon=":material/add_link:")

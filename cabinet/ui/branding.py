@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy import select
 
+from cabinet.creatives_admin import CreativeError, drawable, read_picture
 from cabinet.store.models import ProgramSettings
 from cabinet.ui.resources import app_settings, engine
 
@@ -19,12 +20,26 @@ _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 class Brand:
     name: str
     primary: str
-    logo: str | None
+    logo: str | None  # the logo file's path (statements read it)
+    shown: str | bytes | None = None  # what st.logo and st.image are given for it (`_shown`)
+
+
+def _shown(path: Path) -> str | bytes | None:
+    """The logo as the pages can draw it: its path, or the picture re-encoded when its pixels cannot be drawn as they
+    are (a 16-bit greyscale PNG stored before uploads were converted); None when Pillow cannot read it whole. Every
+    page of every user draws it: a bad file leaves the sidebar without a logo, never the page with an exception."""
+    try:
+        content = path.read_bytes()
+        read_picture(content)
+    except (OSError, CreativeError):
+        return None
+    shown = drawable(content)
+    return str(path) if shown is content else shown
 
 
 @st.cache_data(ttl=60, max_entries=4, show_spinner=False)
 def brand(store_url: str) -> Brand:
-    """The program's name, validated primary colour and logo file (relative to the data dir), cached a minute."""
+    """The program's name, validated primary colour and logo file (and what the pages draw for it), cached a minute."""
     with engine().connect() as conn:
         row = conn.execute(
             select(ProgramSettings.name, ProgramSettings.primary_color, ProgramSettings.logo_path).where(
@@ -35,18 +50,20 @@ def brand(store_url: str) -> Brand:
         return Brand("Partner Program", "#1f6feb", None)
     name, color, logo = row
     logo_path = (app_settings().data_dir / logo) if logo else None
+    found = logo_path if logo_path and logo_path.is_file() else None
     return Brand(
         name,
         color if color and _COLOR.match(color) else "#1f6feb",
-        str(logo_path) if logo_path and Path(logo_path).is_file() else None,
+        str(found) if found else None,
+        _shown(found) if found else None,
     )
 
 
 def apply_branding() -> Brand:
     """Logo in the sidebar and the accent colour on headings and primary buttons."""
     b = brand(app_settings().store_url)
-    if b.logo:
-        st.logo(b.logo)
+    if b.shown:
+        st.logo(b.shown)
     st.markdown(
         f"<style>h1, h2 {{ color: {b.primary}; }} "
         f"button[kind='primary'] {{ background-color: {b.primary}; border-color: {b.primary}; }}</style>",

@@ -9,6 +9,8 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from streamlit.delta_generator import DeltaGenerator
+from streamlit.errors import StreamlitAPIException
 
 from cabinet import creatives_admin as _creatives
 from cabinet import offers_admin as _offers
@@ -140,6 +142,20 @@ def _shelf(offer_id: int | None) -> list[CreativeItem]:
         ]  # fmt: skip
 
 
+def picture(where: DeltaGenerator, content: bytes, width: int, note: str) -> None:
+    """A banner's preview, re-encoded when its pixels cannot be drawn as they are (`cabinet.creatives_admin.drawable`:
+    one stored before uploads were converted); one that cannot be drawn at all is the short `note`, never an exception
+    that leaves the cards after it undrawn."""
+    shown = _creatives.drawable(content)
+    if shown is not None:
+        try:
+            where.image(shown, width=width)
+            return
+        except (OSError, SyntaxError, ValueError, StreamlitAPIException):  # damaged past its header since the upload
+            pass
+    where.caption(note)
+
+
 def _remove(scope: Scope, creative_id: int) -> None:
     def gone(orphan: object) -> None:  # committed: the file no creative names goes too
         if isinstance(orphan, Path):
@@ -165,9 +181,10 @@ def creatives_box(scope: Scope, offer_id: int | None) -> None:
                 card.text(content.decode(errors="replace")[:300])  # as typed: text, never Markdown
             else:
                 w, h = item.width or 160, item.height or 160
-                card.image(content, width=max(20, min(w, 160, w * 160 // h)))  # at most 160 x 160
+                picture(card, content, max(20, min(w, 160, w * 160 // h)), t("catalogue.no_preview"))  # 160 x 160
             kb = fmt_number(item.size_bytes / 1024, current_locale(), 1)
-            card.caption(" · ".join(x for x in (item.name, item.size, t("common.kb", n=kb), item.locale or "") if x))
+            parts = (plain(item.name), item.size, t("common.kb", n=kb), item.locale or "")  # the name as typed
+            card.caption(" · ".join(x for x in parts if x))
             if card.button(t("catalogue.remove"), key=f"catalogue_remove_{item.creative_id}", icon=":material/delete:"):
                 _remove(scope, item.creative_id)
     _upload_form(scope, offer_id)

@@ -35,9 +35,11 @@ def logo_box(scope: Scope) -> None:
     if (done := st.session_state.pop(DONE_KEY, None)) is not None:
         st.success(t(done))
     data_dir = app_settings().data_dir
-    current = brand(app_settings().store_url).logo
-    if current:
-        st.image(current, width=200)
+    current = brand(app_settings().store_url)
+    if current.shown:
+        st.image(current.shown, width=200)
+    elif current.logo:  # a file Pillow cannot read whole: said, and it can still be replaced or removed
+        st.warning(t("program.logo_unreadable"))
     else:
         st.caption(t("program.no_logo"))
     upload = st.file_uploader(t("program.logo_upload"), type=["png", "jpg", "jpeg", "gif", "webp"],
@@ -48,5 +50,5 @@ def logo_box(scope: Scope) -> None:
     if upload is not None and left.button(t("program.logo_use"), type="primary", key="logo_use"):
         name, content = upload.name, upload.getvalue()
         _apply(lambda s: _logo.set_logo(s, scope, data_dir, name, content), "program.logo_saved")
-    if current and right.button(t("program.logo_remove"), key="logo_remove", icon=":material/delete:"):
+    if current.logo and right.button(t("program.logo_remove"), key="logo_remove", icon=":material/delete:"):
         _apply(lambda s: _logo.remove_logo(s, scope, data_dir), "program.logo_removed")

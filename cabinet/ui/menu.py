@@ -117,7 +117,7 @@ def _resume_view(user: SessionUser) -> None:
     except (ScopeError, ValueError) as exc:  # said, so a link that opens nothing does not look like it worked
         st.query_params.pop(VIEW_AS_PARAM, None)
         key, params = getattr(exc, "key", None), getattr(exc, "params", None)
-        st.warning(t(key or "menu.view_as_refused", **(params or {"partner": wanted[:20]})))
+        st.warning(t(key or "menu.view_as_refused", **(params or {"partner": plain(wanted[:20])})))  # from the URL
         return
     if view is not None:
         st.session_state[REAL_USER_KEY] = user
@@ -156,7 +156,7 @@ def sidebar_menu(user: SessionUser) -> None:
     """Draw the sidebar for a logged-in user."""
     brand = apply_branding()
     with st.sidebar:
-        st.markdown(f"### {brand.name}")
+        st.markdown(f"### {plain(brand.name)}")  # as typed in Program settings, never markup
         st.markdown(f"**{plain(user.display_name)}**  \n{t(f'menu.role_{user.role}')}")
         _impersonation(user)
         st.page_link("app.py", label=t("menu.home"), icon=":material/home:")

@@ -63,7 +63,7 @@ def approval_offers(scope: Scope, partner_id: int, tz: str, items: list[AccessIt
             when = item.decided_at or item.requested_at
             day = f"{when.astimezone(ZoneInfo(tz)):%Y-%m-%d}" if when else ""
             if item.status is not None:
-                st.caption(t(f"access.status_{item.status}", day=day, reason=item.reason or "—"))
+                st.caption(t(f"access.status_{item.status}", day=day, reason=plain(item.reason or "—")))  # as typed
             if item.status == "requested":
                 continue
             if scope.own_partner_id is None:  # staff choosing the partner: access without a request

@@ -7,9 +7,10 @@ import io
 
 import pytest
 from PIL import Image
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from cabinet.creatives import creative_file, links_by_offer, partner_creatives
+from cabinet.i18n import translate
 from cabinet.store.db import session_scope
 from cabinet.store.models import Creative, Offer
 from tests.reporting.conftest import Program
@@ -77,3 +78,44 @@ def test_the_page_shows_downloads_filters_and_the_partners_link(banners: Program
     assert at.caption[0].value == "1 creatives." and "Create a link" in [p.label for p in at.get("page_link")]
     mgr = open_page("pages/07_creatives.py", banners.users["mgr"])
     assert not mgr.exception and mgr.selectbox(key="creatives_partner").options[0] == "Every active offer"
+
+
+def _picture(mode: str, kind: str = "PNG") -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, (120, 60), 1000 if mode.startswith("I") else 1).save(out, format=kind)
+    return out.getvalue()
+
+
+STORED = [("1", "PNG"), ("L", "PNG"), ("LA", "PNG"), ("P", "PNG"), ("RGB", "PNG"), ("RGBA", "PNG"), ("CMYK", "JPEG"),
+          ("L", "GIF"), ("RGBA", "WEBP"), ("I;16", "PNG")]  # fmt: skip
+
+
+@pytest.fixture
+def every_mode(program: Program, store_engine: Engine) -> Program:
+    """Program-wide banners stored as uploaded before uploads were converted: one in each mode Pillow reads them in,
+    a 16-bit greyscale PNG among them, then a file damaged on disk."""
+    root = program.tiny.settings.creatives_dir
+    root.mkdir(parents=True, exist_ok=True)
+    files = {f"{mode}-{kind}.{kind.lower()}": _picture(mode, kind) for mode, kind in STORED}
+    files["damaged.png"] = b"\x89PNG\r\n\x1a\n not a picture any more"
+    with session_scope(store_engine) as s:
+        for name, content in files.items():
+            (root / name).write_bytes(content)
+            s.add(Creative(name=name, file_path=name, width=120, height=60, size_bytes=len(content)))
+    return program
+
+
+def test_a_banner_that_cannot_be_drawn_as_stored_breaks_no_card(every_mode: Program, store_engine: Engine) -> None:
+    """A 16-bit greyscale PNG raised `cannot write mode I;16 as JPEG` and stopped the page; now it is drawn converted,
+    and a file that cannot be drawn at all is a short note, its download still there."""
+    at = open_page("pages/07_creatives.py", every_mode.users["p_parent"])
+    assert not at.exception and len(at.get("image")) == len(STORED)
+    assert [c.value for c in at.caption].count(translate("creatives.no_preview")) == 1
+    assert len(at.get("download_button")) == len(STORED) + 1
+    admin = open_page("pages/20_catalogue.py", every_mode.users["root"])
+    admin.radio(key=f"catalogue_creatives_for_{admin.selectbox(key='catalogue_pick').value}").set_value(0).run()
+    assert not admin.exception and len(admin.get("image")) == len(STORED)
+    assert [c.value for c in admin.caption].count(translate("catalogue.no_preview")) == 1
+    with session_scope(store_engine) as s:
+        ids = list(s.scalars(select(Creative.id)))
+    assert {f"catalogue_remove_{i}" for i in ids} <= {b.key for b in admin.button}  # each card's own, to the last

@@ -161,3 +161,37 @@ def test_only_an_admin_as_themselves_adds_or_removes(program: Program, store_eng
         with pytest.raises(CreativeError) as refused:
             _add(program, store_engine, NewCreative(**{**new.__dict__, **bad}))
         assert refused.value.key == key
+
+
+def _in_mode(mode: str, kind: str = "PNG") -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, (400, 100), 1000 if mode.startswith("I") else 1).save(out, format=kind)
+    return out.getvalue()
+
+
+def test_a_16_bit_greyscale_banner_is_stored_as_an_8_bit_png_of_the_same_shade(
+    program: Program, store_engine: Engine
+) -> None:
+    """Streamlit draws it re-encoded as JPEG, which cannot hold its pixels: stored as uploaded, it broke the pages."""
+    creative_id = _add(program, store_engine, NewCreative("grey.png", _in_mode("I;16"), "", program.tiny.offer))
+    with session_scope(store_engine) as s:
+        row = s.get(Creative, creative_id)
+        stored = (program.tiny.settings.creatives_dir / row.file_path).read_bytes()
+        assert (row.mime_type, row.width, row.height, row.size_bytes) == ("image/png", 400, 100, len(stored))
+        assert row.file_path == f"uploads/{hashlib.sha256(stored).hexdigest()[:32]}.png"  # named by what is stored
+    with Image.open(io.BytesIO(stored)) as img:
+        assert (img.mode, img.getextrema()) == ("L", (3, 3))  # 1000 of 65535 is 3 of 255, not clipped to white
+
+
+@pytest.mark.parametrize(
+    ("mode", "kind"),
+    [("1", "PNG"), ("L", "PNG"), ("LA", "PNG"), ("P", "PNG"), ("RGBA", "PNG"), ("CMYK", "JPEG"), ("L", "GIF"),
+     ("RGBA", "WEBP")],
+)  # fmt: skip
+def test_a_banner_the_pages_draw_as_it_is_is_stored_as_uploaded(
+    program: Program, store_engine: Engine, mode: str, kind: str
+) -> None:
+    content = _in_mode(mode, kind)
+    creative_id = _add(program, store_engine, NewCreative(f"banner.{kind.lower()}", content))
+    with session_scope(store_engine) as s:
+        assert (program.tiny.settings.creatives_dir / s.get(Creative, creative_id).file_path).read_bytes() == content

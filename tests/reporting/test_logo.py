@@ -13,6 +13,7 @@ from cabinet import branding_admin
 from cabinet.access import ScopeError
 from cabinet.branding_admin import remove_logo, set_logo
 from cabinet.creatives_admin import CreativeError
+from cabinet.i18n import translate
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, ProgramSettings
 from tests.reporting.conftest import Program
@@ -22,6 +23,13 @@ from tests.reporting.test_pages import _open as open_page
 def _png(width: int = 240, height: int = 60, colour: tuple[int, int, int] = (20, 90, 200)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (width, height), colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _grey16() -> bytes:
+    """A 16-bit greyscale PNG: Streamlit re-encodes it as JPEG to draw it, which cannot hold its pixels."""
+    out = io.BytesIO()
+    Image.new("I;16", (400, 100), 1000).save(out, format="PNG")
     return out.getvalue()
 
 
@@ -91,3 +99,34 @@ def test_every_page_shows_the_logo_and_the_admin_removes_it(
     assert not list((program.tiny.settings.data_dir / "branding").iterdir())  # its file is gone too
     shown.clear()
     assert not open_page("app.py", program.users["p_parent"]).exception and not shown
+
+
+def test_a_16_bit_greyscale_logo_is_stored_as_an_8_bit_png_of_the_same_shade(
+    program: Program, store_engine: Engine
+) -> None:
+    _set(program, store_engine, _grey16())
+    with session_scope(store_engine) as s:
+        stored = program.tiny.settings.data_dir / s.get(ProgramSettings, 1).logo_path
+    with Image.open(stored) as img:
+        assert (stored.suffix, img.mode, img.size, img.getextrema()) == (".png", "L", (400, 100), (3, 3))  # 1000/256
+    assert not open_page("app.py", program.users["p_parent"]).exception
+
+
+@pytest.mark.parametrize(("content", "drawn"), [(_grey16(), True), (b"not a picture", False)], ids=["16-bit", "bad"])
+def test_a_stored_logo_the_pages_cannot_draw_as_it_is_breaks_no_page(
+    program: Program, store_engine: Engine, content: bytes, drawn: bool
+) -> None:
+    """One stored before uploads were converted is drawn converted; a file damaged on disk is left out, and said in
+    Program settings, where it can still be removed."""
+    (program.tiny.settings.data_dir / "branding").mkdir(parents=True, exist_ok=True)
+    (program.tiny.settings.data_dir / "branding" / "logo-old.png").write_bytes(content)
+    with session_scope(store_engine) as s:
+        s.get(ProgramSettings, 1).logo_path = "branding/logo-old.png"
+    for user in ("p_parent", "mgr"):
+        assert not open_page("app.py", program.users[user]).exception
+    at = open_page("pages/12_program.py", program.users["root"])
+    assert not at.exception and "logo_remove" in [b.key for b in at.button]
+    assert bool(at.get("image")) is drawn
+    assert (translate("program.logo_unreadable") in [w.value for w in at.warning]) is not drawn
+    at.button(key="logo_remove").click().run()
+    assert not at.exception and "The logo is removed." in [s.value for s in at.success]

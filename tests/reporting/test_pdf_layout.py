@@ -119,3 +119,14 @@ def test_a_long_program_name_stays_in_its_part_of_the_band(name: str, logo: byte
         assert "".join(text.split()) == "".join(name.split())
     else:
         assert text.endswith("…") and set(text[:-1]) == {"W"}
+
+
+def test_a_16_bit_greyscale_logo_is_drawn_as_its_shade_not_white() -> None:
+    """A 16-bit greyscale PNG (stored before uploads were converted) was clipped to 8 bits: dark grey came out white."""
+    buf = io.BytesIO()
+    Image.new("I;16", (400, 100), 1000).save(buf, format="PNG")  # 1000 of 65535: nearly black
+    doc = Page("")
+    doc.add_page()
+    band(doc, "Program", "#1f6feb", buf.getvalue(), "Commission statement")
+    [drawn] = PdfReader(io.BytesIO(bytes(doc.output()))).pages[0].images
+    assert drawn.image.convert("L").getextrema() == (3, 3)  # 1000 / 256, as the pages show it

@@ -9,8 +9,10 @@ from sqlalchemy import Engine, select
 from cabinet.access import ScopeError
 from cabinet.creatives import partner_creatives, with_link
 from cabinet.creatives_admin import TEXT_MAX, CreativeError, NewText, add_text
+from cabinet.i18n import translate
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, Creative
+from cabinet.tracking import NewLink, create_link
 from tests.reporting.conftest import Program
 from tests.reporting.test_links import offers  # noqa: F401 - the fixture: offers with landing pages
 from tests.reporting.test_pages import _open as open_page
@@ -104,3 +106,25 @@ def test_the_pages_add_one_and_show_it_with_the_partners_link(
     assert page.caption[0].value == "1 creatives." and [c.value for c in page.code] == [
         f"Play now: https://trk.example.com/c/{program.tiny.token}"
     ]
+
+
+def test_a_program_wide_text_ad_gets_the_partners_newest_link_of_any_offer(
+    offers: Program,  # noqa: F811
+    store_engine: Engine,
+) -> None:
+    """It has no offer to take a link of: it was shown with `{link}` to every partner, links or not."""
+    program = offers
+    _text(program, store_engine, NewText("Join us", "Sign up with us: {link}", None))
+    with session_scope(store_engine) as s:  # the parent's newest: on the shop, after its casino link
+        newer = create_link(s, program.users["p_parent"].scope, program.tiny.parent,
+                            NewLink(program.tiny.other_offer, None, "", ("", "", "", "", "")),
+                            program.tiny.settings.require_link_key()).token  # fmt: skip
+    page = open_page("pages/07_creatives.py", program.users["p_parent"])
+    assert not page.exception and [c.value for c in page.code] == [
+        f"Sign up with us: https://trk.example.com/c/{newer}"
+    ]
+    assert translate("creatives.no_link_any") not in [c.value for c in page.caption]
+    bronze = open_page("pages/07_creatives.py", program.users["p_bronze"])  # no link at all: told to make one
+    assert not bronze.exception and [c.value for c in bronze.code] == ["Sign up with us: {link}"]
+    assert translate("creatives.no_link_any") in [c.value for c in bronze.caption]
+    assert [p.label for p in bronze.get("page_link")].count(translate("creatives.make_link")) == 1
