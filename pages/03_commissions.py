@@ -79,8 +79,7 @@ if frame.is_empty():
     st.stop()
 
 offers = {o: f"{o} · {name}" for o, name in data.offers(snap.snapshot_id).select("offer_id", "offer").iter_rows()}
-local = frame.with_columns(ts=pl.col("ts").dt.replace_time_zone(None))
-table = local.select(  # what was earned and why first; which conversion after
+table = frame.select(  # what was earned and why first; which conversion after
     "ts",
     *(["partner_id"] if staff else []),
     pl.col("kind").replace_strict({k: t(f"commissions.kind_{k}") for k in KINDS}, default=pl.col("kind")),
@@ -110,7 +109,7 @@ st.dataframe(
 total = sum(n for n, _ in totals.values())
 if total > frame.height:
     st.caption(t("commissions.shown_of", shown=fmt_count(frame.height), total=fmt_count(total)))
-download = local.select(
+download = frame.select(
     "ts", *(["partner_id"] if staff else []), "conversion_id", "conversion_type", "offer_id", "kind", "status",
     "amount", "currency", "amount_base", "rule", "how",
 )  # fmt: skip

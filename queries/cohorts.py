@@ -16,7 +16,8 @@ Sunday) or months around the requested dates.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -185,7 +186,7 @@ def cohorts(scope: Scope, *, wh: Warehouse, req: CohortRequest) -> pl.DataFrame:
 def _as_of_day(req: CohortRequest) -> date | None:
     if req.as_of is None:
         return None
-    return pl.select(pl.lit(req.as_of).dt.replace_time_zone("UTC").dt.convert_time_zone(req.tz).dt.date()).item()
+    return req.as_of.replace(tzinfo=UTC).astimezone(ZoneInfo(req.tz)).date()  # zoneinfo: DuckDB's rules, not polars'
 
 
 def _last_period(grain: str, cohort: date, as_of_day: date | None, cells: pl.DataFrame) -> int:

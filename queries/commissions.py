@@ -20,6 +20,7 @@ from babel.numbers import format_percent
 from cabinet.access import Scope
 from cabinet.formatting import fmt_money
 from cabinet.i18n import translate
+from queries.metrics import local_time
 from queries.reports import check_period, utc_bounds
 from queries.scope_sql import SCOPE_WHERE, scope_params
 from queries.warehouse import Warehouse
@@ -61,10 +62,12 @@ where {SCOPE_WHERE} and ts >= $start and ts < $end
   and list_contains($statuses::varchar[], status) and list_contains($kinds::varchar[], kind)
   and ($conversion_id::varchar is null or conversion_id = $conversion_id)
 """
+# event time and end of hold as the viewer's wall-clock times (naive), converted by DuckDB: polars' own zone rules
+# can be older than the ones the period is cut by (`cabinet.zones`)
 ROWS_SQL = f"""
-select m.commission_id, m.ts, m.partner_id, m.conversion_id, cv.type as conversion_type,
+select m.commission_id, {local_time("m.ts")} as ts, m.partner_id, m.conversion_id, cv.type as conversion_type,
        coalesce(cv.offer_id, m.offer_id) as offer_id, m.kind, m.status, m.amount, m.currency, m.amount_base,
-       m.rule, m.inputs, m.note, m.source, m.hold_until, m.from_partner_id, m.level
+       m.rule, m.inputs, m.note, m.source, {local_time("m.hold_until")} as hold_until, m.from_partner_id, m.level
 from ({_SCOPED}) m
 left join conversions cv on cv.conversion_id = m.conversion_id
 order by m.ts desc, m.commission_id
@@ -90,16 +93,14 @@ def _params(scope: Scope, req: CommissionRequest) -> dict[str, object]:
 
 
 def rows(scope: Scope, *, wh: Warehouse, req: CommissionRequest) -> pl.DataFrame:
-    """The newest `req.limit` commission rows of the request, event time and end of hold in the viewer's time zone."""
-    params = _params(scope, req) | {"limit": int(req.limit)}
+    """The newest `req.limit` commission rows of the request, event time and end of hold in the viewer's time zone
+    (naive wall-clock times)."""
+    params = _params(scope, req) | {"limit": int(req.limit), "tz": req.tz}
     cur = wh.cursor()
     try:
-        frame = cur.sql(ROWS_SQL, params=params).pl()
+        return cur.sql(ROWS_SQL, params=params).pl()
     finally:
         cur.close()
-    return frame.with_columns(
-        pl.col(c).dt.replace_time_zone("UTC").dt.convert_time_zone(req.tz) for c in ("ts", "hold_until")
-    )
 
 
 def totals(scope: Scope, *, wh: Warehouse, req: CommissionRequest) -> dict[str, tuple[int, Decimal]]:

@@ -16,6 +16,7 @@ import polars as pl
 
 from cabinet.access import Scope
 from queries.commissions import visible_statuses
+from queries.metrics import local_time, utc_offset
 from queries.reports import check_period, utc_bounds
 from queries.scope_sql import SCOPE_WHERE, scope_params
 from queries.warehouse import Warehouse
@@ -30,7 +31,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "commissions": ("commission_id", "ts", "partner_id", "conversion_id", "kind", "status", "amount", "currency",
                     "amount_base", "offer_id", "rule", "level", "from_partner_id", "hold_until", "note"),
 }  # fmt: skip
-TIMES = {"ts", "updated_at", "click_ts", "hold_until"}  # converted to the viewer's zone
+TIMES = {"ts", "updated_at", "click_ts", "hold_until"}  # ISO 8601 text in the viewer's zone with its offset
 MAX_ROWS = 500_000  # one file; a longer period is exported in parts
 XLSX_MAX_ROWS = 100_000  # a spreadsheet of more rows takes minutes to write and to open
 # conversion type → the metric counting its rows and the one summing its amounts (an FTD is a deposit); no metric
@@ -119,7 +120,8 @@ def count_rows(scope: Scope, *, wh: Warehouse, req: DetailRequest, metrics: tupl
 
 
 def detail_rows(scope: Scope, *, wh: Warehouse, req: DetailRequest, metrics: tuple[str, ...]) -> pl.DataFrame:
-    """The rows, oldest first, times in `req.tz` (naive local); refused above `MAX_ROWS`."""
+    """The rows, oldest first, times as text in `req.tz` with their UTC offset (`local_iso`); refused above
+    `MAX_ROWS`."""
     params = _params(scope, req, metrics)
     cur = wh.cursor()
     try:
@@ -130,15 +132,22 @@ def detail_rows(scope: Scope, *, wh: Warehouse, req: DetailRequest, metrics: tup
         masked = req.dataset == "conversions" and AMOUNTS[0] in cols
         if masked:  # amounts of the types shown without them are empty
             params["amount_types"] = list(_amount_types(metrics))
-        select = ", ".join(
-            f"case when list_contains($amount_types::varchar[], type) then {c} end as {c}"
-            if masked and c in AMOUNTS
-            else c
-            for c in cols
-        )
-        frame = cur.sql(_sql(req, select) + " order by ts", params=params).pl()
+
+        def column(c: str) -> str:
+            if masked and c in AMOUNTS:
+                return f"case when list_contains($amount_types::varchar[], type) then {c} end as {c}"
+            return f"{local_iso(c)} as {c}" if c in TIMES else c
+
+        select = ", ".join(column(c) for c in cols)
+        order = f" order by {req.dataset}.ts"  # the stored UTC time: `ts` alone is the text of the select list
+        return cur.sql(_sql(req, select) + order, params=params | {"tz": req.tz}).pl()
     finally:
         cur.close()
-    local = [pl.col(c).dt.replace_time_zone("UTC").dt.convert_time_zone(req.tz).dt.replace_time_zone(None)
-             for c in TIMES if c in frame.columns]  # fmt: skip
-    return frame.with_columns(local)
+
+
+def local_iso(ts: str) -> str:
+    """SQL: the naive UTC time `ts` as ISO 8601 text in `$tz` with its offset ("2026-11-01T01:05:00-04:00", seconds'
+    fractions when it has them): the hour a summer time's end repeats reads twice, told apart by the offset."""
+    local = local_time(ts)
+    fraction = f"if(microsecond({local}) % 1000000 = 0, '', rtrim(strftime({local}, '.%f'), '0'))"
+    return f"strftime({local}, '%Y-%m-%dT%H:%M:%S') || {fraction} || {utc_offset(ts)}"

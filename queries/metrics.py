@@ -51,11 +51,24 @@ COUNTS = ("clicks", "unique_clicks", "bot_clicks", "registrations", "ftds", "dep
 DERIVED = ("commission", "cr", "ftd_rate", "reg_to_ftd", "epc", "arpu")
 METRICS = (*BASE_METRICS, *DERIVED)
 
+
+def local_time(ts: str) -> str:
+    """SQL: the naive UTC time `ts` as the wall-clock time of the viewer's zone `$tz` (naive), by DuckDB's rules."""
+    return f"timezone($tz, timezone('UTC', {ts}))"
+
+
+def utc_offset(ts: str) -> str:
+    """SQL: the UTC offset of `$tz` at the naive UTC time `ts` as ISO 8601 writes it (+05:30, -04:00, +00:00)."""
+    seconds = f"datediff('second', {ts}, {local_time(ts)})"
+    return f"(if({seconds} < 0, '-', '+') || strftime(timestamp '2000-01-01' + to_seconds(abs({seconds})), '%H:%M'))"
+
+
 # group-by dimension → SQL over a fact row with columns t (naive UTC), partner_id, offer_id, link_id, country,
-# device, sub1..sub5; `$tz` is the viewer's time zone. Time dimensions are ISO text in that zone.
-_LOCAL = "timezone($tz, timezone('UTC', t))"
+# device, sub1..sub5; `$tz` is the viewer's time zone. Time dimensions are ISO text in that zone; an hour carries its
+# offset: the hour a summer time's end repeats is two rows ("2026-11-01T01:00-04:00", "2026-11-01T01:00-05:00").
+_LOCAL = local_time("t")
 DIMENSIONS: dict[str, str] = {
-    "hour": f"strftime(date_trunc('hour', {_LOCAL}), '%Y-%m-%dT%H:00')",
+    "hour": f"strftime(date_trunc('hour', {_LOCAL}), '%Y-%m-%dT%H:00') || {utc_offset('t')}",
     "day": f"strftime({_LOCAL}::date, '%Y-%m-%d')",
     "week": f"strftime(date_trunc('week', {_LOCAL})::date, '%Y-%m-%d')",
     "month": f"strftime(date_trunc('month', {_LOCAL})::date, '%Y-%m')",
@@ -66,6 +79,9 @@ DIMENSIONS: dict[str, str] = {
     "device": "device",
     **{f"sub{i}": f"sub{i}" for i in range(1, 6)},
 }
+# dimension → SQL over a fact row ordering its values in time where their text does not: the UTC start of an hour
+# (the repeated hour's "+01:00" sorts after its "+00:00" as text, though it came first)
+ORDER: dict[str, str] = {"hour": f"t - ({_LOCAL} - date_trunc('hour', {_LOCAL}))"}
 FILTERS = ("partner_id", "offer_id", "link_id", "country", "device", "sub1", "sub2", "sub3", "sub4", "sub5")
 RAW_ONLY = {"sub2", "sub3", "sub4", "sub5"}  # not in the hourly rollup: answered from the facts
 

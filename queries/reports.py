@@ -20,7 +20,7 @@ import duckdb
 import polars as pl
 
 from cabinet.access import Scope, ScopeError
-from queries.metrics import DIMENSIONS, FILTERS, METRICS, RAW_ONLY, base_columns, derive
+from queries.metrics import DIMENSIONS, FILTERS, METRICS, ORDER, RAW_ONLY, base_columns, derive
 from queries.scope_sql import SCOPE_WHERE, check_filter_partners, scope_params
 from queries.warehouse import Warehouse
 
@@ -156,20 +156,12 @@ def _warehouse_zones() -> frozenset[str]:
         con.close()
 
 
-def _polars_knows(tz: str) -> bool:
-    """Whether polars converts times to `tz` (its chrono-tz lacks a few of zoneinfo's, such as 'Factory')."""
-    try:
-        pl.Series([datetime(2000, 1, 1)]).dt.replace_time_zone(tz)
-    except pl.exceptions.PolarsError:
-        return False
-    return True
-
-
 @cache
 def _zones() -> frozenset[str]:
-    """Python's, the warehouse's and polars' time zones at once (read once per process): zoneinfo accepts
-    'localtime', DuckDB's ICU does not; both know 'Factory', polars does not."""
-    return frozenset(tz for tz in available_timezones() & _warehouse_zones() if _polars_knows(tz))
+    """The zones both Python's `tzdata` package and the warehouse know (read once per process): Python cuts periods
+    into UTC bounds, DuckDB labels their days and hours and converts shown times, by the same rules (`cabinet.zones`);
+    polars converts no times, so its own zone list (it lacks 'Factory') does not matter."""
+    return frozenset(available_timezones() & _warehouse_zones())
 
 
 def report_zones() -> list[str]:
@@ -252,7 +244,8 @@ def _two_level(facts: str, where: str, group_by: tuple[str, ...], needed: list[s
     keys = ", ".join(f"{DIMENSIONS[d]} as {d}" for d in group_by)
     sums = ", ".join(f"coalesce(sum({m}), 0)::double as {m}" for m in needed)
     positions = ", ".join(str(i + 1) for i in range(len(group_by)))
-    tail = f" group by {positions} order by {positions}" if group_by else ""
+    order = ", ".join(f"min({ORDER[d]})" if d in ORDER else str(i + 1) for i, d in enumerate(group_by))
+    tail = f" group by {positions} order by {order}" if group_by else ""
     return f"with facts as ({facts}), agg as ({inner}) select {keys}{', ' if keys else ''}{sums} from agg{tail}"
 
 

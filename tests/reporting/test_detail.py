@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import polars as pl
 import pytest
@@ -34,9 +34,9 @@ def test_rows_columns_zone_and_scope(program: Program) -> None:
     clicks = detail_rows(parent, wh=wh, req=_req("clicks", "Europe/Moscow"), metrics=ALL)
     assert tuple(clicks.columns) == COLUMNS["clicks"] and "ip_hash" not in clicks.columns
     assert clicks.select("click_id", "ts", "is_bot").rows() == [
-        ("k1", datetime(2026, 11, 1, 13, 0), False),  # 10:00 UTC is 13:00 in Moscow
-        ("kb", datetime(2026, 11, 1, 15, 0), True),  # the bot's click is there, flagged
-        ("k2", datetime(2026, 11, 2, 2, 30), False),
+        ("k1", "2026-11-01T13:00:00+03:00", False),  # 10:00 UTC is 13:00 in Moscow
+        ("kb", "2026-11-01T15:00:00+03:00", True),  # the bot's click is there, flagged
+        ("k2", "2026-11-02T02:30:00+03:00", False),
     ]
     assert detail_rows(parent, wh=wh, req=_req("conversions"), metrics=ALL)["conversion_id"].to_list() == [
         "r1", "f1", "d1"]  # fmt: skip
