@@ -37,9 +37,10 @@ elif standing == "blocked":
 if user.impersonator:
     st.warning(t("home.impersonating", manager=user.impersonator, partner=plain(user.display_name)))
 current = data.published()
-if current is not None:
-    as_of = current.data_as_of or current.published_at  # a published but empty warehouse has no latest event
-    st.success(t("home.data_as_of", as_of=f"{as_of:%Y-%m-%d %H:%M} UTC", snapshot=current.snapshot_id))
+if current is not None and current.data_as_of is not None:
+    st.success(t("home.data_as_of", as_of=f"{current.data_as_of:%Y-%m-%d %H:%M} UTC", snapshot=current.snapshot_id))
+elif current is not None:  # published, but no feed brought an event yet: its publish time is not the data's
+    st.info(t("home.no_events", snapshot=current.snapshot_id, published=f"{current.published_at:%Y-%m-%d %H:%M} UTC"))
 else:
     st.info(t("home.no_data", files=status.inbox_files))
 

@@ -356,8 +356,9 @@ def _transaction(
         rebuilt = bool(getattr(rolled, "full", False))  # e.g. a new rollup layout: readers need it published
         changed = bool(files) or n_comm > 0 or n_quar > 0 or rebuilt or _fingerprint(con) != before
         data_as_of = scalar(  # latest event not after the run's clock: a future-dated row must not move it
-            con, "select greatest(?, (select max(ts) from conversions where ts <= ?))",
-            [history.newest_click(con, now), now],
+            con, "select greatest(?, (select max(ts) from conversions where ts <= ?), "
+                 "(select max(ts) from commissions where ts <= ?))",
+            [history.newest_click(con, now), now, now],
         )  # fmt: skip
         name = snapshot_name(wh_dir / SNAPSHOT_DIR, run_id) if (changed or must_publish) and not more else None
         status = "ok"  # a chunk that is not the last commits like a run; it only leaves publishing to the last

@@ -57,4 +57,4 @@ for dim in ("offer_id", "sub1"):  # one below the other: side by side the money 
             )  # fmt: skip
         else:
             show_table(frame.with_columns(pl.col("sub1").fill_null(t("common.no_value"))))
-st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))
+st.caption(data.as_of(snap))

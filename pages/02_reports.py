@@ -125,4 +125,4 @@ if group_by:
         labels={d: t(f"dim.{d}") for d in group_by} | {chart_metric: t(f"metric.{chart_metric}")},
     )
     show_chart(fig, x)
-st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))
+st.caption(data.as_of(snap))

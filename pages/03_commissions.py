@@ -114,4 +114,4 @@ download = frame.select(
     "amount", "currency", "amount_base", "rule", "how",
 )  # fmt: skip
 download_buttons(download, f"commissions_{date_from}_{date_to}", key="commissions")
-st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))
+st.caption(data.as_of(snap))

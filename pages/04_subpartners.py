@@ -54,4 +54,4 @@ config = display_config(shown) | {
 }
 st.dataframe(shown.rename(headers), hide_index=True, placeholder="—", width="stretch", column_config=config)
 st.caption(t("subpartners.caption"))
-st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))
+st.caption(data.as_of(snap))

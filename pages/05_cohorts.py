@@ -147,4 +147,4 @@ download = cells.rename(
     {"value": measure, "cumulative": f"{measure}_cumulative", "per_customer": f"{measure}_per_customer"}
 )
 download_buttons(download, f"cohorts_{event}_{grain}_{measure}_{first}_{last}", key="cohorts")
-st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))
+st.caption(data.as_of(snap))

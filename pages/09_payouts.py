@@ -172,7 +172,7 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
         st.info(t("payouts.none"))
     statement_download([(p, "") for p in mine])
     st.caption(t("payouts.caption", minimum=fmt_metric("commission", float(minimum))))
-    st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))
+    st.caption(data.as_of(snap))
     st.stop()
 
 # a manager or admin: the requests of their partners to decide, oldest first

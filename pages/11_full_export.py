@@ -47,4 +47,4 @@ if prepared is not None:
                        icon=":material/download:")  # fmt: skip
     st.caption(t("export.preview"))
     st.dataframe(prepared[1], hide_index=True, width="stretch")
-st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))
+st.caption(data.as_of(snap))

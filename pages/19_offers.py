@@ -80,4 +80,4 @@ for offer in shown:
 if not shown:
     st.info(t("offers.none_match"))
 offer_access.approval_offers(scope, int(partner_id), user.timezone, waiting)
-st.caption(t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap.data_as_of else "—"))
+st.caption(data.as_of(snap))

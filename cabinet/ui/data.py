@@ -45,6 +45,14 @@ def published() -> SnapshotInfo | None:
     return read_current(app_settings().warehouse_dir)
 
 
+def as_of(snap: SnapshotInfo | None) -> str:
+    """A page's "data as of" line: the latest event loaded, or that none is (a snapshot published without events has
+    a publish time, which is not the data's: the menu and home page say the same)."""
+    if snap is None or snap.data_as_of is None:
+        return t("common.no_events")
+    return t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC")
+
+
 def recent_kpis(scope: Scope, tz: str, days: int = 7) -> pl.DataFrame | None:
     """The KPIs of the last `days` whole days (to yesterday: today's are still arriving, and a part of a day against
     a whole one reads as a fall) against the days before, for the home page; None when no snapshot is published or

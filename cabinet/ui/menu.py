@@ -167,9 +167,9 @@ def sidebar_menu(user: SessionUser) -> None:
             current = read_current(app_settings().warehouse_dir)
         except CurrentError:  # damaged by hand: the pages say so; the menu leaves the date out
             current = None
-        if current is not None:
-            as_of = current.data_as_of or current.published_at
-            st.caption(t("menu.data_as_of", as_of=f"{as_of:%Y-%m-%d %H:%M} UTC"))
+        if current is not None:  # as the pages and the home page say it
+            as_of = current.data_as_of
+            st.caption(t("menu.data_as_of", as_of=f"{as_of:%Y-%m-%d %H:%M} UTC") if as_of else t("common.no_events"))
         locale = current_locale()
         choice = st.selectbox(
             t("menu.language"),

@@ -60,4 +60,7 @@ def test_home_names_the_snapshot_and_its_data_time(store: Engine, settings: Sett
 def test_home_survives_a_snapshot_without_events(store: Engine, settings: Settings) -> None:
     _publish(settings, None)
     at = _home(store)
-    assert "2026-11-02 06:00" in at.success[0].value, "falls back to the publish time"
+    assert not at.success  # its publish time is not the data's: the pages and the menu say no events either
+    assert "2026-11-02 06:00" in at.info[0].value and "r000003" in at.info[0].value
+    menu = [c.value for c in at.sidebar.caption]
+    assert "Событий пока не загружено." in menu and not any("06:00" in c for c in menu)

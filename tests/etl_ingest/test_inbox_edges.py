@@ -586,3 +586,12 @@ def test_a_growing_csv_is_cut_after_its_last_complete_record_not_inside_a_quoted
     ]
     assert tiny.rows("select count(*) from quarantine") == [(0,)]
     conserved(tiny)
+
+
+def test_a_commissions_feed_alone_sets_the_data_as_of_time(tiny: Tiny) -> None:
+    """A program whose first file is a bonus: the pages showed its money under "no events loaded yet"."""
+    tiny.write("commissions", "k.csv", "commission_id,partner_id,ts,amount,currency,kind,status,note\n"
+               f"b1,{tiny.parent},2026-11-01T09:00:00Z,120,USD,bonus,approved,welcome\n"
+               f"b2,{tiny.parent},2099-01-01T00:00:00Z,1,USD,bonus,approved,clock broken\n")  # fmt: skip
+    result = tiny.run()
+    assert result.data_as_of == datetime(2026, 11, 1, 9, 0)
