@@ -3,8 +3,9 @@ partner earned from it.
 
 A partner sees its own tree down to its tier's depth (`Scope.subpartner_ids`, never mixed into its own figures); a
 manager or admin sees the tree of any partner of their scope. Performance is read as Reports read it, so each figure
-equals the sub-partner's own report for the same local days: from the partner-hour rollup, or from the facts in a
-zone whose days the rollup's UTC hours cannot cut (Asia/Kolkata, +05:30).
+equals the sub-partner's own report for the same local days: from the partner-hour rollup (the fine hourly rollup on a
+snapshot published before that one existed), or from the facts in a zone whose days the rollups' UTC hours cannot cut
+(Asia/Kolkata, +05:30).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import date
 import polars as pl
 
 from cabinet.access import Scope, ScopeError
-from queries.reports import PARTNER_FACTS, RAW_FACTS, check_period, utc_bounds, whole_hour_zone
+from queries.reports import PARTNER_FACTS, RAW_FACTS, ROLLUP_FACTS, check_period, utc_bounds, whole_hour_zone
 from queries.scope_sql import scope_params
 from queries.warehouse import Warehouse
 
@@ -99,7 +100,12 @@ def subpartner_tree(scope: Scope, *, wh: Warehouse, root: int, date_from: date, 
         "all_subs": not own and scope.partner_ids is None,
         "subs": list(scope.subpartner_ids if own else scope.partner_ids or ()),
     }
-    facts = PARTNER_FACTS if whole_hour_zone(tz, date_from, date_to) else RAW_FACTS
+    if not whole_hour_zone(tz, date_from, date_to):
+        facts = RAW_FACTS
+    elif "rollup_partner_hourly" in wh.tables():
+        facts = PARTNER_FACTS
+    else:  # absent from snapshots of older versions: the fine rollup has the same sums
+        facts = ROLLUP_FACTS
     cur = wh.cursor()
     try:
         return cur.sql(TREE_SQL.format(facts=facts), params=params).pl()
