@@ -147,7 +147,7 @@ def test_an_as_of_time_in_the_viewers_zone_decides_the_last_period(lines: Progra
 
 
 # u1's FTD f1 (the parent's $100 CPA on 1 Nov) is reversed on 20 Nov: a run on 21 Nov claws the $100 back, dated
-# 20 Nov, while the data's as-of time, taken from clicks and conversions, stays at 2 Nov 12:30
+# 20 Nov; the clicks and conversions end on 2 Nov 12:30, an as-of time a cohort may be asked for
 REVERSED = """conversion_id,ts,updated_at,type,click_id,amount,currency,status,customer_id
 f1,2026-11-01T11:00:00Z,2026-11-20T10:00:00Z,ftd,k1,50,EUR,reversed,u1
 """
@@ -156,8 +156,9 @@ f1,2026-11-01T11:00:00Z,2026-11-20T10:00:00Z,ftd,k1,50,EUR,reversed,u1
 def test_a_clawback_dated_after_the_as_of_time_is_in_the_commission_ltv(program: Program) -> None:
     program.tiny.write("conversions", "reversed.csv", REVERSED)
     program.tiny.run(datetime(2026, 11, 21, 12, 0))
-    as_of = Warehouse(program.tiny.settings.warehouse_dir).snapshot().data_as_of  # type: ignore[union-attr]
-    assert as_of == datetime(2026, 11, 2, 12, 30)
+    published = Warehouse(program.tiny.settings.warehouse_dir).snapshot().data_as_of  # type: ignore[union-attr]
+    assert published == datetime(2026, 11, 20, 10, 0)  # the clawback is the data's latest event
+    as_of = datetime(2026, 11, 2, 12, 30)
     commission = _cells(program, "p_parent", measure="commission", as_of=as_of)
     assert [(c, p, v, cumulative) for c, _, p, v, cumulative, _ in commission] == [
         (OCT26, 0, 100.0, 100.0), (OCT26, 1, 0.0, 100.0), (OCT26, 2, 0.0, 100.0), (OCT26, 3, -100.0, 0.0)]  # fmt: skip
