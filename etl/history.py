@@ -14,7 +14,7 @@ history one move ahead; `attach_history` finishes the move (step 2) before anyth
 snapshots are never affected: `CURRENT` names a hot snapshot and the history snapshot that goes with it.
 
 The history's `clicks` is created with the working file's DDL; a later change of the clicks columns has to be
-applied to both files (`etl.schema.ensure_schema` covers the working file).
+applied to both files (`etl.schema.ensure_schema` covers the working file, `finish_upgrade` the history).
 
 Months in the history stay sorted: a month that grew by at least `TAIL_FRACTION` of its sorted rows since it was last
 sorted is rewritten in order (log2 rewrites while it fills up), so per-partner scans keep pruning by zone maps.
@@ -35,6 +35,7 @@ import duckdb
 from cabinet.config import env_number
 from etl.publish import HISTORY_DB, copy_into_place
 from etl.schema import VISITOR_KEY, get_meta, scalar, set_meta
+from etl.schema_upgrade import RECOMPUTE_KEY, apply_unique_fix, fix_unique, ua_hash_is_integer, ua_hash_to_text
 from queries.warehouse import SNAPSHOT_DIR
 
 ALIAS = "hist"
@@ -172,8 +173,8 @@ def attach_history(
     con: duckdb.DuckDBPyConnection, warehouse_dir: Path, *, create: bool = False, warnings: list[str] | None = None
 ) -> bool:
     """Attach `history.duckdb` (created when `create`; copied back from its snapshot when missing), finish an
-    interrupted move, refresh `all_clicks`. A restore is reported in `warnings`; returns whether a move was finished
-    (its state is not published yet)."""
+    interrupted move and an upgrade (`finish_upgrade`), refresh `all_clicks`. A restore is reported in `warnings`;
+    returns whether a move or an upgrade was finished (its state is not published yet)."""
     path = Path(warehouse_dir) / HISTORY_DB
     moved = int(get_meta(con, MOVED_KEY) or 0)
     if not is_attached(con) and not path.exists() and moved:
@@ -189,7 +190,7 @@ def attach_history(
                     "the ETL again"
                 )
             clicks_view(con)
-            return False  # no history yet
+            return finish_upgrade(con)  # no history yet
         literal = str(path).replace("'", "''")  # a path of our own; ATTACH does not bind parameters
         con.execute(f"ATTACH '{literal}' AS {ALIAS}")
         with _transaction(con):
@@ -206,7 +207,38 @@ def attach_history(
             "newest snapshots/h*.duckdb"
         )
     clicks_view(con)
-    return finished
+    return finish_upgrade(con) or finished
+
+
+def finish_upgrade(con: duckdb.DuckDBPyConnection) -> bool:
+    """What `etl.schema_upgrade` leaves to the first attach: the history's user-agent hashes as text, and the
+    uniqueness of every stored click judged again (it needs both files). As a move, the history first, the working
+    file then; a history that changed gets a new id, so it is published under a new name (its old snapshot is never
+    written). Killed between the two, the next attach does it again (the flags then change in the working file only).
+    Returns whether anything was written."""
+    attached = is_attached(con)
+    integer = attached and ua_hash_is_integer(con, ALIAS)
+    due = get_meta(con, RECOMPUTE_KEY) is not None
+    if not (integer or due):
+        return False
+    if attached:
+        with _transaction(con):
+            if integer:
+                ua_hash_to_text(con, f"{ALIAS}.clicks")
+            changed = bool(due and fix_unique(con) and apply_unique_fix(con, f"{ALIAS}.clicks"))
+            if changed or integer:
+                _set_hist_meta(con, "id", uuid.uuid4().hex[:8])
+    elif due:
+        fix_unique(con)
+    with _transaction(con):
+        if due:
+            apply_unique_fix(con, "clicks")
+            con.execute("delete from unique_restated")  # in the history's flags now
+            con.execute("delete from meta where key = ?", [RECOMPUTE_KEY])
+        if attached:
+            set_meta(con, ID_KEY, _hist_meta(con, "id"))
+    con.execute("drop table if exists unique_fix")
+    return True
 
 
 def maybe_move(

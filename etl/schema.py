@@ -35,7 +35,8 @@ create table if not exists clicks (
     browser       varchar,
     referrer      varchar,
     ip_hash       ubigint,                   -- first 64 bits of a keyed SHA-256; the raw ip is never stored
-    ua_hash       varchar,                   -- MD5 of the user agent (few distinct: dictionary-compressed)
+    ua_hash       varchar,                   -- MD5 of the user agent, hex (few distinct: dictionary-compressed);
+                                             -- 16 digits in clicks of 2026-11-30 08:40-09:45 (etl.schema_upgrade)
     is_bot        boolean not null default false,
     is_unique     boolean not null default false,
     file_id       integer,
@@ -332,10 +333,11 @@ create table if not exists meta (
 );
 """
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 ROLLUP_TABLES = ("rollup_hourly", "rollup_daily", "rollup_partner_hourly")
-# The visitor key of a click (uniqueness: no click of the same key in the 24 h before); NULL without an ip
-VISITOR_KEY = "case when ip_hash is not null then hash(ip_hash, ua_hash, partner_id, offer_id) end"
+# The visitor key of a click (uniqueness: no click of the same key in the 24 h before); NULL without an ip. The first
+# 16 hex digits of the user-agent hash: all that clicks of 2026-11-30 08:40-09:45 kept (`etl.schema_upgrade`).
+VISITOR_KEY = "case when ip_hash is not null then hash(ip_hash, left(ua_hash, 16), partner_id, offer_id) end"
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | dict[str, Any] | None = None) -> Any:

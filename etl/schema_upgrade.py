@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import duckdb
 
+# meta: set by the upgrade to schema 5, cleared once every stored click's uniqueness is recomputed (`fix_unique`)
+RECOMPUTE_KEY = "unique_recompute"
+
 
 def upgrade(con: duckdb.DuckDBPyConnection, old: int, rollup_tables: tuple[str, ...]) -> None:
-    """Bring a warehouse of schema version `old` (0: new or unversioned) up to the current one; the tables exist."""
+    """Bring a warehouse of schema version `old` (0: new or unversioned) up to the current one; the tables exist.
+
+    What needs the history file too (its clicks' columns, the uniqueness flags of every click) is left to
+    `etl.history.attach_history`, which calls back here."""
     _upgrade_hashes(con)
+    if ua_hash_is_integer(con, str(con.execute("select current_database()").fetchall()[0][0])):
+        ua_hash_to_text(con, "clicks")
     if old < 3:
         _scrub_quarantined_ips(con)
     if old < 4:
         _widen_rollup_money(con, rollup_tables)
+    if old < 5 and (old or _has_clicks(con)):  # a new warehouse has nothing to judge again
+        _recompute_unique_later(con)
     con.execute("alter table etl_files add column if not exists mtime_ns bigint")
     con.execute("alter table etl_files add column if not exists checked_at timestamp")
     con.execute("alter table etl_files add column if not exists ctime_ns bigint")  # null: hashed once more
@@ -28,6 +38,76 @@ def _upgrade_hashes(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
     if rows[0][0]:
         con.execute("alter table clicks alter ip_hash type ubigint using ('0x' || left(ip_hash, 16))::ubigint")
+
+
+def _has_clicks(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute("select count(*) from (select 1 from clicks limit 1)").fetchall()[0][0])
+
+
+def ua_hash_is_integer(con: duckdb.DuckDBPyConnection, database: str) -> bool:
+    """Whether the clicks of `database` keep the user-agent hash as a 64-bit integer (see `ua_hash_to_text`)."""
+    rows = con.execute(
+        "select count(*) from duckdb_columns() where database_name = ? and table_name = 'clicks' and not internal "
+        "and column_name = 'ua_hash' and data_type = 'UBIGINT'",
+        [database],
+    ).fetchall()
+    return bool(rows[0][0])
+
+
+def ua_hash_to_text(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Warehouses written between 2026-11-30 08:40 and 09:45 kept the first 64 bits of the user agent's MD5 as an
+    integer; the ETL writes the MD5 as lower-case hex text since. Back to text: its first 16 hex digits, all that is
+    left, and all that the visitor key reads (`etl.schema.VISITOR_KEY`), so an old and a new click of one user agent
+    are the same visitor. `table` is `clicks` or the history's (`hist.clicks`)."""
+    con.execute(f"alter table {table} alter ua_hash type varchar using printf('%016x', ua_hash)")
+
+
+def _recompute_unique_later(con: duckdb.DuckDBPyConnection) -> None:
+    """Schema 5: a click that arrived after a later click of its visitor kept its uniqueness before 2026-12-01 16:12
+    (it is taken away since, `etl.clicks.restate_loaded`), and the visitor key reads 16 hex digits of the user-agent
+    hash. Every stored click is judged again once the history is attached (`fix_unique`); the keys of recent clicks,
+    stored with the old visitor key, are read again from the clicks by the next load; the rollups are rebuilt by the
+    next refresh (`etl.rollups.rebuild_pending`: no layout recorded)."""
+    con.execute(
+        "insert into meta values (?, '1') on conflict (key) do update set value = excluded.value", [RECOMPUTE_KEY]
+    )
+    con.execute("delete from click_keys")
+    con.execute("delete from meta where key in ('click_keys_from', 'rollup_layout')")
+
+
+# Stored clicks whose flag differs from the load path's rule (`etl.clicks`, ALL_PRIOR): a click is not unique when
+# the previous click of its visitor key lies less than the unique window before it; a click without a key (no ip) is
+# unique. Of clicks at the same time the earlier file's comes first, as a loaded click precedes a new one; within a
+# file the flags already given decide.
+UNIQUE_FIX_SQL = """
+create or replace temp table unique_fix as
+select click_id, ts, wanted as is_unique
+from (
+    select click_id, ts, is_unique,
+        vkey is null or coalesce(ts - lag(ts) over w >= $window, true) as wanted
+    from (select click_id, ts, is_unique, file_id, {vkey} as vkey from all_clicks)
+    window w as (partition by vkey order by ts, file_id nulls first, is_unique desc, click_id)
+)
+where is_unique <> wanted
+"""
+
+
+def fix_unique(con: duckdb.DuckDBPyConnection) -> int:
+    """Temp table `unique_fix` (click_id, ts, is_unique): the stored clicks (`all_clicks`: the working file's and the
+    history's) whose uniqueness the current rule gives otherwise, with the flag it gives; returns how many."""
+    from etl.clicks import UNIQUE_WINDOW  # late: etl.clicks builds on etl.schema, which builds on this module
+    from etl.schema import VISITOR_KEY
+
+    con.execute(UNIQUE_FIX_SQL.format(vkey=VISITOR_KEY), {"window": UNIQUE_WINDOW})
+    return int(con.execute("select count(*) from unique_fix").fetchall()[0][0])
+
+
+def apply_unique_fix(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Write the flags of `unique_fix` into `table` (`clicks` or the history's); returns the rows it changed."""
+    rows = con.execute(
+        f"update {table} c set is_unique = f.is_unique from unique_fix f where c.click_id = f.click_id and c.ts = f.ts"
+    ).fetchall()
+    return int(rows[0][0]) if rows else 0
 
 
 def _widen_rollup_money(con: duckdb.DuckDBPyConnection, rollup_tables: tuple[str, ...]) -> None:
