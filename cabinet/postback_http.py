@@ -89,6 +89,10 @@ class _Checked(http.client.HTTPConnection):
             raise TimeoutError("the call's time ran out")
 
 
+class LookupTimeout(TimeoutError):
+    """The name lookup outlasted the call's time: said as such, even when the call's deadline fired beside it."""
+
+
 def _lookup(host: str, port: int, seconds: float) -> list[tuple[object, ...]]:
     """The TCP addresses of `host`, waited for at most `seconds`; TimeoutError after that. The lookup runs in a
     thread of its own, left to end when the resolver gives up (Python cannot stop it)."""
@@ -105,7 +109,7 @@ def _lookup(host: str, port: int, seconds: float) -> list[tuple[object, ...]]:
     worker.start()
     worker.join(max(seconds, 0))
     if worker.is_alive():
-        raise TimeoutError(f"the name lookup of {host} took longer than the call's time")
+        raise LookupTimeout(f"the name lookup of {host} took longer than the call's time")
     if failed:
         raise failed[0]
     return found
@@ -146,7 +150,7 @@ def fetch(url: str, private_ok: bool = False, timeout: float = TIMEOUT) -> Answe
         body = response.read(EXCERPT * 4).decode("utf-8", "replace")[:EXCERPT]
         answer = Answer(response.status, body, response.getheader("Location"))
     except (OSError, http.client.HTTPException) as exc:
-        if conn.late:  # whatever the cut-off socket made of it
+        if conn.late and not isinstance(exc, LookupTimeout):  # whatever the cut-off socket made of it
             raise TimeoutError(f"no whole answer within {timeout:g} s") from exc
         raise
     finally:
