@@ -68,6 +68,11 @@ def today_in(tz: str, now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(ZoneInfo(tz)).date()
 
 
+def local_day(moment: datetime, tz: str) -> date:
+    """The date in `tz` of a store time (naive UTC): a link made at 19:35 in New York is made that day, not the next."""
+    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).date()
+
+
 def period_dates(period: str, tz: str, now: datetime | None = None) -> tuple[date, date]:
     """Inclusive local dates of a preset period in `tz` (custom → last 30 days as the starting point)."""
     today = today_in(tz, now)

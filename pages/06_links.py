@@ -9,7 +9,15 @@ from cabinet.ui import data, store
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.store import SUB_MAX, SUBS, LinkError, NewLink, link_url, qr_png
 from cabinet.ui.text import t
-from cabinet.ui.widgets import display_config, fmt_count, fmt_metric, short_label, show_refusal, today_in
+from cabinet.ui.widgets import (
+    display_config,
+    fmt_count,
+    fmt_metric,
+    local_day,
+    short_label,
+    show_refusal,
+    today_in,
+)
 from queries.reports import ReportRequest
 
 user = require_user("links")
@@ -68,7 +76,7 @@ table = pl.DataFrame(
         "name": [lk.name or "" for lk in links],
         "offer": [offers[lk.offer_id].name if lk.offer_id in offers else str(lk.offer_id) for lk in links],
         **{sub: [getattr(lk, sub) or "" for lk in links] for sub in SUBS},
-        "created": [lk.created_at.date() if lk.created_at else None for lk in links],
+        "created": [str(local_day(lk.created_at, user.timezone)) if lk.created_at else "" for lk in links],
         "url": [link_url(domain, lk) for lk in links],
     }
 )

@@ -108,6 +108,11 @@ def date_format() -> str:
     return DATE_FORMATS.get(current_locale(), "YYYY-MM-DD")
 
 
+def local_day(moment: datetime, tz: str) -> date:
+    """The date in `tz` of a store time (naive UTC)."""
+    return formatting.local_day(moment, tz)
+
+
 def today_in(tz: str) -> date:
     """Today's date in `tz`, by the formatting module's clock (the one the period picker uses)."""
     return formatting.today_in(tz)

@@ -3,7 +3,8 @@ builds or archives links for a partner outside their scope."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import dataclasses
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, select
@@ -245,3 +246,12 @@ def test_a_link_comes_back_from_the_archive_only_within_the_rules_for_a_new_link
         assert [lk.id for lk in partner_links(s, scope, tiny.parent)] == [first.id]
         restored = s.scalars(select(AuditLog.target).where(AuditLog.action == "link_restored")).all()
     assert restored == [f"link {first.id}"]
+
+
+def test_a_links_day_of_creation_is_the_viewers(offers: Program, store_engine: Engine) -> None:
+    with session_scope(store_engine) as s:
+        s.get(TrackingLink, offers.tiny.link).created_at = datetime(2026, 12, 4, 0, 7, 41)  # 19:07 on 3 Dec in New York
+    user = dataclasses.replace(offers.users["p_parent"], timezone="America/New_York")
+    at = open_page("pages/06_links.py", user)
+    assert not at.exception
+    assert list(at.dataframe[0].value["Created"]) == ["2026-12-03"]  # not the UTC day, and no made-up midnight
