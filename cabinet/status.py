@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
 
-from cabinet.access import Scope
+from cabinet.access import ROLE_PARTNER, Scope
 from cabinet.config import Settings
 from cabinet.store.db import session_scope
 from cabinet.store.models import Offer, Partner, ProgramSettings, TrackingLink
@@ -40,8 +40,10 @@ def data_status(settings: Settings, engine: Engine, scope: Scope | None = None) 
             partners = partners.where(Partner.id.in_(partner_ids))
             links = links.where(TrackingLink.partner_id.in_(partner_ids))
         counts = [session.scalar(q) or 0 for q in (partners, links)]
-        if scope is None or scope.own_partner_id is None:
+        if scope is None or scope.role != ROLE_PARTNER:
             offers = session.scalar(select(func.count()).select_from(Offer).where(Offer.status == "active")) or 0
+        elif scope.own_partner_id is None:  # an application not approved yet, or a blocked partner: it promotes none
+            offers = 0
         else:
             offers = len(promotable_offers(session, scope, scope.own_partner_id))
     inbox = sum(1 for feed in INBOX_FEEDS for p in (settings.inbox_dir / feed).glob("*.*") if p.is_file())

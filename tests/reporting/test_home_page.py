@@ -76,3 +76,22 @@ def test_a_disabled_manager_is_not_offered_as_a_contact(program: Program, store_
         s.scalar(select(User).where(User.username == "mgr")).is_active = False
         s.flush()
         assert manager_contact(s, program.tiny.parent) is None
+
+
+def test_a_blocked_partner_or_an_applicant_promotes_no_offer(program: Program, store_engine: Engine) -> None:
+    from sqlalchemy import select
+
+    from cabinet.access import derive_scope
+    from cabinet.status import data_status
+    from cabinet.store.models import Offer, User
+
+    with session_scope(store_engine) as s:
+        for offer in s.scalars(select(Offer)):
+            offer.landing_urls = ["https://casino.example"]  # both promotable by an active gold partner
+        s.get(Partner, program.tiny.parent).status = "blocked"
+    with session_scope(store_engine) as s:
+        blocked = derive_scope(s, s.scalar(select(User).where(User.username == "p_parent")))
+        staff = derive_scope(s, s.scalar(select(User).where(User.username == "mgr")))
+    settings = program.tiny.settings
+    assert data_status(settings, store_engine, staff).offers == 2  # staff: every active offer
+    assert data_status(settings, store_engine, blocked).offers == 0  # it counted every active offer too
