@@ -111,6 +111,8 @@ def take_step() -> None:
         money.decide_payout(scope, payout_id, step, seen, reference)
     except (PayoutError, ScopeError) as exc:
         show_refusal(exc)
+    else:  # said: the request may leave the queue as shown, and the partner's email is not seen here
+        st.success(t("payouts.step_done", payout=payout_id, status=t(f"payouts.status_{step}")))
 
 
 partner_id = scope.own_partner_id

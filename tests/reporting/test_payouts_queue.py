@@ -63,6 +63,7 @@ def test_paying_a_request_decided_meanwhile_pays_no_other(program: Program, stor
     assert at.selectbox(key="payouts_pick").value == first
     _button(at, "paid").click().run()  # the request now shown is paid when asked
     assert _statuses(store_engine) == {first: "paid", second: "paid"} and not at.error
+    assert [m.value for m in at.success] == [f"Payout request {first}: Paid."]  # it left the queue: said so
 
 
 def test_a_step_on_a_request_moved_on_meanwhile_is_refused_though_allowed_from_there(
