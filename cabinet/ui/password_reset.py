@@ -9,6 +9,7 @@ from cabinet import password_reset as _reset
 from cabinet.store.db import session_scope
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.signup import app_url
+from cabinet.ui.store import support_email
 from cabinet.ui.text import t
 from cabinet.ui.widgets import show_refusal
 
@@ -45,6 +46,8 @@ def forgot_box() -> None:
         base = link_base()
         if base is None:
             st.info(t("reset.not_configured"))
+            if email := support_email():  # someone to write to, from the page a locked-out partner is on
+                st.link_button(t("reset.write_to", email=email), f"mailto:{email}", icon=":material/mail:")
             return
         if (sent := st.session_state.get(_SENT_KEY)) is not None:
             st.success(t("reset.sent", identifier=sent, minutes=_reset.RESET_MINUTES))

@@ -27,7 +27,7 @@ from cabinet.password_reset import (
     user_for_token,
 )
 from cabinet.store.db import session_scope
-from cabinet.store.models import AuditLog, OutboxMail, User
+from cabinet.store.models import AuditLog, OutboxMail, ProgramSettings, User
 from cabinet.ui.resources import app_settings
 from tests.auth.test_auth import APP, PASSWORD, alice  # noqa: F401 - the fixture
 from tests.conftest import TEST_LINK_KEY
@@ -213,6 +213,12 @@ def test_without_a_public_address_resets_are_off_outside_demo_mode(
     at = _app(public_url="", monkeypatch=monkeypatch).run()
     [box] = [e for e in at.expander if e.label == "Forgot your password?"]
     assert "not set up in this cabinet" in box.info[0].value and not box.text_input
+    assert not box.get("link_button")  # no support address set: nobody to name
+    with session_scope(alice) as s:
+        s.get(ProgramSettings, 1).support_email = "help@example.com"
+    at = _app(public_url="", monkeypatch=monkeypatch).run()
+    [box] = [e for e in at.expander if e.label == "Forgot your password?"]
+    assert [b.proto.url for b in box.get("link_button")] == ["mailto:help@example.com"]  # whom to write to
     app_settings.clear()  # read once per process: the next app is another install
     demo = _app(public_url="", demo=True, monkeypatch=monkeypatch).run()
     [box] = [e for e in demo.expander if e.label == "Forgot your password?"]
