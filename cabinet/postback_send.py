@@ -2,16 +2,18 @@
 
 `queue_due` reads the conversions that ETL runs changed since each postback's last round (`Postback.seen_run`) and
 queues a call for each that is now in a status the postback asks for, unless that postback last told of it in the same
-status (a change of its amount only). A unique key on (postback, conversion, run) means a change is told once however
-often it is read, by however many senders. `deliver` makes the due calls: a GET, 5 s for the whole call, the name lookup
-included (a server that answers a byte at a time is cut off then, as one that does not answer), redirects not followed;
-up to 8 postbacks at once, each one's calls in order, a round taking each postback's first call before any's second
-(one's backlog does not hold up the others'). A 2xx answer is sent; a 408, 429 or 5xx answer, a timeout or a refused
-connection is tried again after 1, 2, 4, 8 and 16 minutes, then given up; any other answer is given up at once (a 4xx
-will not change by itself; a redirect means the URL should be the address it points to). A server that cannot be reached
-ends its postback's round: its other calls wait for the next one, untouched. Each call is claimed with a lease (a
-conditional UPDATE), so two senders never make one call twice. Calls are kept 30 days once sent, 90 once given up
-(`prune`).
+status (a change of its amount only) or already has a call for it of that run or a later one (queued by a sender that
+read a newer snapshot). A unique key on (postback, conversion, run) means a change is told once however often it is
+read, by however many senders; each postback is queued for under its row's lock, and `seen_run` only grows. `deliver`
+makes the due calls: a GET, 5 s for the whole call, the name lookup included (a server that answers a byte at a time
+is cut off then, as one that does not answer), redirects not followed; up to 8 postbacks at once, each one's calls in
+order, a round taking each postback's first call before any's second and giving none more than `SHARE` seconds (the
+rest wait for the next round, which comes soon): neither one's backlog nor its slow server holds up the others'. A
+2xx answer is sent; a 408, 429 or 5xx answer, a timeout or a refused connection is tried again after 1, 2, 4, 8 and 16
+minutes, then given up; any other answer is given up at once (a 4xx will not change by itself; a redirect means the
+URL should be the address it points to). A server that cannot be reached ends its postback's round: its other calls
+wait for the next one, untouched. Each call is claimed with a lease (a conditional UPDATE) counted from the claim, so
+two senders never make one call twice. Calls are kept 30 days once sent, 90 once given up (`prune`).
 
 A call itself, and the addresses it may reach: `cabinet.postback_http`.
 `cabinet postbacks send --every 10s` runs it beside the app under `cabinet serve`.
@@ -20,6 +22,9 @@ A call itself, and the addresses it may reach: `cabinet.postback_http`.
 from __future__ import annotations
 
 import http.client
+import math
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,7 +37,7 @@ from sqlalchemy.orm import Session
 from cabinet.access import Scope
 from cabinet.postback_http import TIMEOUT, AddressNotAllowed, Answer, fetch
 from cabinet.postbacks import of_scope, render
-from cabinet.store.db import session_scope
+from cabinet.store.db import locked_row, session_scope
 from cabinet.store.models import Partner, Postback, PostbackSend
 from queries.warehouse import NoSnapshotError, Warehouse
 
@@ -44,6 +49,7 @@ KEEP_FAILED = timedelta(days=90)
 BATCH = 500
 WORKERS = 8  # postbacks called at once (each one's calls in order)
 CHUNK = 50  # calls of one postback claimed, and their outcomes written, together
+SHARE = 30.0  # seconds of a round one postback may take (its first call is always made); its other calls wait
 SILENCED = ("blocked", "pending")  # partners whose postbacks tell nothing (as they see nothing in the cabinet)
 _RETRY_STATUSES = frozenset({408, 425, 429})
 _CENT = Decimal("0.01")
@@ -84,38 +90,40 @@ def _values(row: dict[str, object], currency: str) -> dict[str, object]:
             "timestamp": int(ts.replace(tzinfo=UTC).timestamp())}  # fmt: skip
 
 
-def _last_told(session: Session, hook: Postback, conversion_ids: list[str]) -> dict[str, str]:
-    """The status each conversion was last told in by this postback (those it told of)."""
-    told: dict[str, str] = {}
+def _last_told(session: Session, hook: Postback, conversion_ids: list[str]) -> dict[str, tuple[int, str]]:
+    """The run and status of each conversion's newest change this postback has a call for (those it told of)."""
+    told: dict[str, tuple[int, str]] = {}
     for start in range(0, len(conversion_ids), BATCH):
         rows = session.execute(
-            select(PostbackSend.conversion_id, PostbackSend.status)
+            select(PostbackSend.conversion_id, PostbackSend.run_id, PostbackSend.status)
             .where(
                 PostbackSend.postback_id == hook.id,
                 PostbackSend.conversion_id.in_(conversion_ids[start : start + BATCH]),
             )
-            .order_by(PostbackSend.id)
+            .order_by(PostbackSend.run_id, PostbackSend.id)
         )
-        told.update({cid: status for cid, status in rows})
+        told.update({cid: (run, status) for cid, run, status in rows})
     return told
 
 
 def _calls(session: Session, hook: Postback, changed: list[dict[str, object]], currency: str,
            now: datetime) -> list[dict[str, object]]:  # fmt: skip
     """The calls a postback makes for the changed conversions it has not seen: those now in a status (of a type, of an
-    offer) it asks for, unless it last told of them in that same status (a change of amount only)."""
+    offer) it asks for, unless it last told of them in that same status (a change of amount only) or of that run or a
+    later one (another sender read a newer snapshot first: its older status must not be told after the newer)."""
     seen = max(hook.seen_run, hook.from_run)
     wanted = [c for c in changed if int(str(c["run"])) > seen and c["status"] in hook.statuses
               and (not hook.types or c["type"] in hook.types)
               and (not hook.offers or c["offer_id"] in hook.offers)]  # fmt: skip
     told = _last_told(session, hook, [str(c["conversion_id"]) for c in wanted])
-    return [
-        {"postback_id": hook.id, "partner_id": hook.partner_id, "conversion_id": c["conversion_id"],
-         "status": c["status"], "run_id": c["run"], "url": render(hook.url, _values(c, currency)), "state": "queued",
-         "attempts": 0, "created_at": now, "next_attempt_at": now}
-        for c in wanted
-        if told.get(str(c["conversion_id"])) != c["status"]
-    ]  # fmt: skip
+    calls: list[dict[str, object]] = []
+    for c in wanted:
+        run, status = told.get(str(c["conversion_id"]), (0, None))
+        if run < int(str(c["run"])) and status != c["status"]:
+            calls.append({"postback_id": hook.id, "partner_id": hook.partner_id, "conversion_id": c["conversion_id"],
+                          "status": c["status"], "run_id": c["run"], "url": render(hook.url, _values(c, currency)),
+                          "state": "queued", "attempts": 0, "created_at": now, "next_attempt_at": now})  # fmt: skip
+    return calls
 
 
 def _insert_ignoring_repeats(session: Session, rows: list[dict[str, object]]) -> None:
@@ -145,11 +153,10 @@ def queue_due(engine: Engine, wh: Warehouse, now: datetime | None = None) -> int
             top = int(cur.execute("select coalesce(max(updated_run_id), 0) from conversions").fetchone()[0])
             row = cur.execute("select value from dim_settings where key = 'base_currency'").fetchone()
             currency = str(row[0]).upper() if row and row[0] else "USD"
-            before = session.scalar(select(func.count()).select_from(PostbackSend)) or 0
+            asking = [hook for hook in hooks if max(hook.seen_run, hook.from_run) < top]
             by_partner: dict[int, list[Postback]] = {}
-            for hook in hooks:
-                if max(hook.seen_run, hook.from_run) < top:
-                    by_partner.setdefault(hook.partner_id, []).append(hook)
+            for hook in asking:
+                by_partner.setdefault(hook.partner_id, []).append(hook)
             silenced = set(session.scalars(select(Partner.id).where(Partner.id.in_(by_partner),
                                                                     Partner.status.in_(SILENCED))))  # fmt: skip
             asked = sorted(set(by_partner) - silenced)  # blocked, or not approved yet: told nothing, now or later
@@ -158,14 +165,19 @@ def queue_due(engine: Engine, wh: Warehouse, now: datetime | None = None) -> int
             changed: dict[int, list[dict[str, object]]] = {}
             for r in found:
                 changed.setdefault(r[0], []).append(dict(zip(_COLUMNS, r, strict=True)))
-            for partner_id, own in by_partner.items():
-                for hook in own:
-                    calls = _calls(session, hook, changed.get(partner_id, []), currency, now)
-                    for start in range(0, len(calls), BATCH):
-                        _insert_ignoring_repeats(session, calls[start : start + BATCH])
-                    hook.seen_run = top
-            session.flush()
-            return int(session.scalar(select(func.count()).select_from(PostbackSend)) or 0) - int(before)
+            queued = 0
+            for hook in asking:  # in id order: two senders lock the postbacks both queue for in the same order
+                # its `seen_run` and calls as committed now, held until this commit: a sender on a newer snapshot
+                # may have queued since this one read the hooks, and none can while it queues (so each call is new)
+                if locked_row(session, Postback, hook.id) is None or not hook.enabled:  # deleted or paused since
+                    continue
+                calls = _calls(session, hook, changed.get(hook.partner_id, []), currency, now)
+                for start in range(0, len(calls), BATCH):
+                    _insert_ignoring_repeats(session, calls[start : start + BATCH])
+                session.execute(update(Postback).where(Postback.id == hook.id, Postback.seen_run < top)
+                                .values(seen_run=top))  # fmt: skip
+                queued += len(calls)
+            return queued
         finally:
             cur.close()
 
@@ -195,12 +207,22 @@ def _outcome(answer: Answer | None, exc: BaseException | None) -> tuple[str, str
     return "stop", f"{type(exc).__name__}: {exc}"
 
 
+def _system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
 def deliver(engine: Engine, private_ok: bool = False, now: datetime | None = None, limit: int = BATCH,
-            timeout: float = TIMEOUT, workers: int = WORKERS) -> Delivery:  # fmt: skip
-    """Make the due calls of enabled postbacks, each claimed so no other sender makes it: each postback's calls in
-    order, up to `workers` postbacks at once (one slow server does not hold up the others); the round takes every
-    postback's first due call before any's second (nor does one postback's backlog)."""
-    now = now or datetime.now(UTC)
+            timeout: float = TIMEOUT, workers: int = WORKERS,
+            clock: Callable[[], datetime] | None = None) -> Delivery:  # fmt: skip
+    """Make the calls of enabled postbacks due at `now`, each claimed so no other sender makes it: each postback's
+    calls in order, up to `workers` postbacks at once (one slow server does not hold up the others); the round takes
+    every postback's first due call before any's second (nor does one postback's backlog), and gives none more than
+    `SHARE` seconds. A claim's lease and a retry's time count from `clock` at that moment, not from the round's start:
+    a round can outlast a lease. The clock is the system's, or, given only `now`, stays at it (a round at a chosen
+    time)."""
+    if clock is None:
+        clock = _system_clock if now is None else lambda: now  # type: ignore[return-value]
+    now = now or clock()
     turn = func.row_number().over(partition_by=PostbackSend.postback_id, order_by=PostbackSend.id)
     due = (
         select(PostbackSend.id, PostbackSend.postback_id, PostbackSend.url, PostbackSend.attempts, turn.label("turn"))
@@ -219,64 +241,79 @@ def deliver(engine: Engine, private_ok: bool = False, now: datetime | None = Non
     if not by_postback:
         return Delivery()
     with ThreadPoolExecutor(max_workers=min(workers, len(by_postback)), thread_name_prefix="postback") as pool:
-        rounds = list(pool.map(lambda group: _deliver_postback(engine, group, private_ok, now, timeout),
+        rounds = list(pool.map(lambda group: _deliver_postback(engine, group, private_ok, now, timeout, clock),
                                by_postback.values()))  # fmt: skip
     return Delivery(*(sum(r[i] for r in rounds) for i in range(3)))
 
 
 def _deliver_postback(engine: Engine, group: list[tuple[int, str, int]], private_ok: bool, now: datetime,
-                      timeout: float) -> tuple[int, int, int]:  # fmt: skip
-    """One postback's due calls in order, until its server cannot be reached; (sent, retrying, failed). Calls are
-    claimed `CHUNK` at a time and their outcomes written together: two store writes per call made a store on SQLite
-    the bottleneck (~3 ms a call). A chunk takes at most CHUNK × TIMEOUT, well inside its lease."""
+                      timeout: float, clock: Callable[[], datetime]) -> tuple[int, int, int]:  # fmt: skip
+    """One postback's due calls in order, until its server cannot be reached or its `SHARE` of the round is used up
+    (a slow server's backlog would hold up the next round, and with it every other postback's new calls); (sent,
+    retrying, failed). Calls are claimed `CHUNK` at a time and their outcomes written together: two store writes per
+    call made a store on SQLite the bottleneck (~3 ms a call). A chunk takes at most CHUNK × TIMEOUT, well inside its
+    lease."""
     counts = [0, 0, 0]
+    until = time.monotonic() + SHARE
     for start in range(0, len(group), CHUNK):
-        if not _deliver_chunk(engine, group[start : start + CHUNK], private_ok, now, timeout, counts):
+        if not _deliver_chunk(engine, group[start : start + CHUNK], private_ok, now, timeout, counts, clock, until):
             break
     return counts[0], counts[1], counts[2]
 
 
+def _storable(text: str | None) -> str | None:
+    """An error as `last_error` takes it: PostgreSQL refuses a NUL in text (an answer's body may hold one), and with
+    it the UPDATE of every outcome of the chunk, whose calls were then made again each lease."""
+    return text and text.replace("\x00", "")[:500]
+
+
 def _deliver_chunk(engine: Engine, chunk: list[tuple[int, str, int]], private_ok: bool, now: datetime,
-                   timeout: float, counts: list[int]) -> bool:  # fmt: skip
-    """Claim and make a chunk of one postback's calls, adding to `counts`; False when its server cannot be reached."""
+                   timeout: float, counts: list[int], clock: Callable[[], datetime] = _system_clock,
+                   until: float = math.inf) -> bool:  # fmt: skip
+    """Claim and make a chunk of one postback's calls, adding to `counts`; False when its server cannot be reached or
+    the time until `until` (`time.monotonic()`) is up, after the postback's first call of the round."""
     with engine.begin() as conn:  # the claim: only one sender's UPDATE finds a row still due
         claimed = set(conn.scalars(
             update(PostbackSend)
             .where(PostbackSend.id.in_([c[0] for c in chunk]), PostbackSend.state == "queued",
                    PostbackSend.next_attempt_at <= now)
-            .values(next_attempt_at=now + LEASE)
+            .values(next_attempt_at=clock() + LEASE)
             .returning(PostbackSend.id)
         ))  # fmt: skip
     todo = [c for c in chunk if c[0] in claimed]
     outcomes: list[dict[str, object]] = []
-    reached = True
+    go_on = True
     for call_id, url, attempts in todo:
+        if sum(counts) and time.monotonic() >= until:  # its share of the round is used up: the rest wait for the next
+            go_on = False
+            break
         answer = exc = None
         try:  # outside any transaction: a slow server holds no lock in the store
             answer = fetch(url, private_ok, timeout)
         except (OSError, http.client.HTTPException, ValueError) as error:
             exc = error
         outcome, error_text = _outcome(answer, exc)
+        at = clock()
         row: dict[str, object] = {"call": call_id, "state": "queued", "attempts": attempts + 1, "sent_at": None,
-                                  "last_error": error_text and error_text[:500], "next_attempt_at": now + LEASE,
+                                  "last_error": _storable(error_text), "next_attempt_at": at + LEASE,
                                   "http_status": answer.status if answer else None}  # fmt: skip
         if outcome == "sent":
-            row |= {"state": "sent", "sent_at": datetime.now(UTC)}
+            row |= {"state": "sent", "sent_at": at}
         elif outcome == "failed" or attempts + 1 >= MAX_ATTEMPTS:
             row["state"], outcome = "failed", "failed"
         else:
-            row["next_attempt_at"] = now + RETRY_AFTER * 2**attempts
+            row["next_attempt_at"] = at + RETRY_AFTER * 2**attempts
         outcomes.append(row)
         counts[("sent", "retry", "failed").index("retry" if outcome == "stop" else outcome)] += 1
         if outcome == "stop":  # the server cannot be reached: the postback's other calls wait for the next round
-            reached = False
+            go_on = False
             break
     _write(engine, outcomes)
     left = [c[0] for c in todo[len(outcomes) :]]
     if left:  # claimed but not tried: due again at once, untouched
         with engine.begin() as conn:
             conn.execute(update(PostbackSend).where(PostbackSend.id.in_(left)).values(next_attempt_at=now))
-    return reached
+    return go_on
 
 
 def _write(engine: Engine, outcomes: list[dict[str, object]]) -> None:

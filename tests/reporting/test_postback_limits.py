@@ -48,6 +48,41 @@ def test_one_postbacks_backlog_does_not_hold_up_another_postbacks_calls(program:
         assert s.scalar(select(PostbackSend.id).where(PostbackSend.state == "queued")) is None
 
 
+def test_a_slow_servers_backlog_gets_a_share_of_each_round(
+    program: Program, store_engine: Engine, tracker: Tracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server answering each call in 0.2 s, with a backlog of 8: a round gives it its share (0.3 s here, 30 s in
+    use) and ends, so the next round, with another postback's new call first, comes soon. The round lasted the whole
+    backlog (60 calls of 2 s held another partner's call for 2 minutes)."""
+    import cabinet.postback_send as sending
+
+    monkeypatch.setattr(sending, "SHARE", 0.3)
+    slow = _add(program, store_engine, tracker.url + "/slow?c={conversion_id}")
+    quiet = _add(program, store_engine, tracker.url + "/quiet?c={conversion_id}")
+    tracker.delay = 0.2
+    now = datetime.now(UTC)
+
+    def queue(hook: int, name: str, n: int) -> None:
+        with session_scope(store_engine) as s:
+            s.add_all(PostbackSend(postback_id=hook, partner_id=program.tiny.parent, conversion_id=f"{name}{i}",
+                                   status="approved", run_id=1, url=f"{tracker.url}/{name}?c={i}", next_attempt_at=now)
+                      for i in range(n))  # fmt: skip
+
+    queue(slow, "slow", 8)
+    first = deliver(store_engine, private_ok=True, now=now)
+    assert 1 <= first.sent < 8  # the rest of its backlog waits, due, for the next round
+    queue(quiet, "quiet", 1)  # a later run's call for another postback
+    deliver(store_engine, private_ok=True, now=now)
+    assert [r["_path"] for r in tracker.requests if r["_path"].startswith("/quiet")] == ["/quiet?c=0"]
+    for _ in range(8):  # the backlog's calls in the next rounds, in order
+        deliver(store_engine, private_ok=True, now=now)
+    assert [r["_path"] for r in tracker.requests if r["_path"].startswith("/slow")] == [
+        f"/slow?c={i}" for i in range(8)
+    ]
+    with session_scope(store_engine) as s:
+        assert s.scalar(select(PostbackSend.id).where(PostbackSend.state == "queued")) is None
+
+
 class _Drip:
     """A server that answers 200 a byte at a time, well within a socket's timeout each: from its status line on, or
     only its body."""

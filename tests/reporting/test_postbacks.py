@@ -4,6 +4,7 @@ the change, with the conversion's values in the macros; retries, refusals and pr
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,11 +27,13 @@ TEMPLATE = "/pb?c={conversion_id}&s={status}&p={payout}&cur={currency}&sub={sub2
 
 class Tracker:
     """A partner's tracker on a local port: records each request's path and query, answers `answers` in turn (then
-    200)."""
+    200), each after `delay` seconds, any but a 200 with `error_body`."""
 
     def __init__(self) -> None:
         self.requests: list[dict[str, str]] = []
         self.answers: list[int] = []
+        self.delay = 0.0
+        self.error_body = b"nope"
         tracker = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -38,11 +41,12 @@ class Tracker:
                 query = parse_qs(urlsplit(self.path).query, keep_blank_values=True)
                 tracker.requests.append({k: v[0] for k, v in query.items()} | {"_path": self.path})
                 code = tracker.answers.pop(0) if tracker.answers else 200
+                time.sleep(tracker.delay)
                 self.send_response(code)
                 if code == 302:
                     self.send_header("Location", "https://elsewhere.example/pb")
                 self.end_headers()
-                self.wfile.write(b"ok" if code == 200 else b"nope")
+                self.wfile.write(b"ok" if code == 200 else tracker.error_body)
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -287,6 +291,38 @@ def test_a_call_read_as_due_by_two_senders_is_made_by_one(program: Program, stor
     assert _deliver_chunk(store_engine, due, True, now, 5.0, first) and first == [2, 0, 0]
     assert _deliver_chunk(store_engine, due, True, now, 5.0, second) and second == [0, 0, 0]
     assert len(tracker.requests) == 2
+
+
+def test_a_chunk_claimed_late_in_a_round_is_leased_from_then(program: Program, store_engine: Engine, tracker: Tracker,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Each call of the round takes 6 minutes: the second chunk is claimed 12 minutes in. Its lease (and a retry's
+    time) counted from the round's start had run out by then, and a second sender starting meanwhile made its calls
+    too."""
+    import cabinet.postback_send as sending
+
+    monkeypatch.setattr(sending, "CHUNK", 2)
+    hook = _add(program, store_engine, tracker.url + TEMPLATE)
+    start = datetime.now(UTC)
+    with session_scope(store_engine) as s:
+        s.add_all(PostbackSend(postback_id=hook, partner_id=program.tiny.parent, conversion_id=f"c{i}", run_id=1,
+                               status="approved", url=f"{tracker.url}/pb?c={i}", next_attempt_at=start)
+                  for i in range(4))  # fmt: skip
+    clock, real_fetch, other = [start], sending.fetch, []
+
+    def six_minutes_a_call(url: str, private_ok: bool, timeout: float) -> object:
+        if len(tracker.requests) == 2 and not other:  # the second chunk just claimed: another sender's round begins
+            other.append(deliver(store_engine, private_ok=True, clock=lambda: clock[0]))
+        clock[0] += timedelta(minutes=6)
+        return real_fetch(url, private_ok, timeout)
+
+    monkeypatch.setattr(sending, "fetch", six_minutes_a_call)
+    tracker.answers = [200, 200, 200, 503]
+    assert deliver(store_engine, private_ok=True, clock=lambda: clock[0]) == sending.Delivery(3, 1, 0)
+    assert other == [sending.Delivery()]
+    assert [r["c"] for r in tracker.requests] == ["0", "1", "2", "3"]
+    with session_scope(store_engine) as s:
+        retry = s.scalars(select(PostbackSend).where(PostbackSend.state == "queued")).one()
+    assert retry.next_attempt_at == start + timedelta(minutes=24 + 1)  # a minute after the call that failed
 
 
 def test_paused_deleted_and_scoped(program: Program, store_engine: Engine, tracker: Tracker) -> None:

@@ -156,3 +156,10 @@ def test_a_test_calls_answer_is_shown_as_text(program: Program, store_engine: En
     )
     [said] = [x.value for x in at.success]
     assert r"OK \[Your session expired\]\(https://evil\.example/login\)" in said, said
+
+
+def test_the_calls_caption_reads_for_any_count() -> None:
+    """It read "The newest 1 calls" and "Последние 1 вызовов": the count stands apart from the noun, in any number."""
+    for n in (1, 2, 5, 21):
+        en, ru = (translate("postbacks.calls_caption", locale, n=n, tz="UTC") for locale in ("en", "ru"))
+        assert f"{n} calls" not in en and f"{n} вызов" not in ru and f"{n}" in en and f"{n}" in ru
