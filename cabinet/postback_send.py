@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+import duckdb
 from sqlalchemy import Engine, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -57,9 +58,9 @@ _CENT = Decimal("0.01")
 _CHANGED_SQL = """
 with w as (select unnest($partners) as partner_id, unnest($lows) as low), c as (
     select v.partner_id, v.conversion_id, v.click_id, v.click_ts, v.type, v.status, v.ts, v.offer_id, v.link_id,
-           v.country, v.device, v.sub1, v.updated_run_id
+           v.country, v.device, v.sub1, {status_run} as updated_run_id
     from conversions v join w on w.partner_id = v.partner_id
-    where v.updated_run_id > w.low and v.updated_run_id <= $top
+    where {status_run} > w.low and {status_run} <= $top
 ), k as (
     select click_id, partner_id, any_value(sub1) as sub1, any_value(sub2) as sub2, any_value(sub3) as sub3,
            any_value(sub4) as sub4, any_value(sub5) as sub5
@@ -138,6 +139,17 @@ def from_run_of(wh: Warehouse) -> int:
     return snap.run_id if snap is not None else 0
 
 
+def _status_run(cur: duckdb.DuckDBPyConnection) -> str:
+    """SQL: the run that gave a conversion its status (loaded it, or changed its status): a postback tells of those
+    runs only, not of a re-sent row, an amount corrected or a late FX rate. A snapshot older than schema 6 has only
+    the run of its last change of any kind."""
+    try:
+        cur.execute("select status_run_id from conversions limit 0")
+    except duckdb.BinderException:
+        return "v.updated_run_id"
+    return "coalesce(v.status_run_id, v.updated_run_id)"
+
+
 def queue_due(engine: Engine, wh: Warehouse, now: datetime | None = None) -> int:
     """Queue the calls for the conversions changed since each enabled postback's last round; how many were new."""
     now = now or datetime.now(UTC)
@@ -150,7 +162,8 @@ def queue_due(engine: Engine, wh: Warehouse, now: datetime | None = None) -> int
         except NoSnapshotError:
             return 0
         try:
-            top = int(cur.execute("select coalesce(max(updated_run_id), 0) from conversions").fetchone()[0])
+            status_run = _status_run(cur)
+            top = int(cur.execute(f"select coalesce(max({status_run}), 0) from conversions v").fetchone()[0])
             row = cur.execute("select value from dim_settings where key = 'base_currency'").fetchone()
             currency = str(row[0]).upper() if row and row[0] else "USD"
             asking = [hook for hook in hooks if max(hook.seen_run, hook.from_run) < top]
@@ -161,7 +174,8 @@ def queue_due(engine: Engine, wh: Warehouse, now: datetime | None = None) -> int
                                                                     Partner.status.in_(SILENCED))))  # fmt: skip
             asked = sorted(set(by_partner) - silenced)  # blocked, or not approved yet: told nothing, now or later
             lows = [min(max(h.seen_run, h.from_run) for h in by_partner[p]) for p in asked]
-            found = cur.execute(_CHANGED_SQL, {"partners": asked, "lows": lows, "top": top}).fetchall() if asked else []
+            changed_sql = _CHANGED_SQL.format(status_run=status_run)
+            found = cur.execute(changed_sql, {"partners": asked, "lows": lows, "top": top}).fetchall() if asked else []
             changed: dict[int, list[dict[str, object]]] = {}
             for r in found:
                 changed.setdefault(r[0], []).append(dict(zip(_COLUMNS, r, strict=True)))

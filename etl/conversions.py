@@ -252,7 +252,7 @@ INSERT_SQL = f"""
 insert into conversions
 select conversion_id, ts, updated_at, type, status, a_partner, a_offer, link_id, a_click_id, promo_code, attributed_by,
        a_customer, a_amount, a_currency, {times_sql("a_amount", "fx_rate")}, fx_rate, click_ts, country, device, sub1,
-       file_id, $run_id, $run_id
+       file_id, $run_id, $run_id, $run_id
 from ok where is_final and not known
 """
 
@@ -260,7 +260,9 @@ UPDATE_SQL = f"""
 update conversions set
     ts = ok.ts, updated_at = ok.updated_at, type = ok.type, status = ok.status, customer_id = ok.a_customer,
     amount = ok.a_amount, currency = ok.a_currency, amount_base = {times_sql("ok.a_amount", "ok.fx_rate")},
-    fx_rate = ok.fx_rate, updated_run_id = $run_id
+    fx_rate = ok.fx_rate, updated_run_id = $run_id,
+    status_run_id = case when conversions.status is distinct from ok.status then $run_id
+                         else conversions.status_run_id end
 from ok
 where ok.is_final and ok.known and conversions.conversion_id = ok.conversion_id
 """

@@ -84,7 +84,8 @@ create table if not exists conversions (
     sub1          varchar,
     file_id       integer,
     run_id        integer not null,          -- run that inserted it
-    updated_run_id integer not null          -- run that last changed it
+    updated_run_id integer not null,         -- run that last changed it (status, amount, its FX rate, ...)
+    status_run_id integer                    -- run that gave it its status: inserted it, or changed the status
 );
 
 -- Conversions whose click has not arrived yet: retried each run for 7 days, then quarantined `unattributed`.
@@ -333,7 +334,7 @@ create table if not exists meta (
 );
 """
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 ROLLUP_TABLES = ("rollup_hourly", "rollup_daily", "rollup_partner_hourly")
 # The visitor key of a click (uniqueness: no click of the same key in the 24 h before); NULL without an ip. The first
 # 16 hex digits of the user-agent hash: all that clicks of 2026-11-30 08:40-09:45 kept (`etl.schema_upgrade`).

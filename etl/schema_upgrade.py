@@ -22,6 +22,9 @@ def upgrade(con: duckdb.DuckDBPyConnection, old: int, rollup_tables: tuple[str, 
         _widen_rollup_money(con, rollup_tables)
     if old < 5 and (old or _has_clicks(con)):  # a new warehouse has nothing to judge again
         _recompute_unique_later(con)
+    con.execute("alter table conversions add column if not exists status_run_id integer")
+    if old < 6:  # schema 6: the run of a conversion's status; before, its last change of any kind stands for it
+        con.execute("update conversions set status_run_id = updated_run_id where status_run_id is null")
     con.execute("alter table etl_files add column if not exists mtime_ns bigint")
     con.execute("alter table etl_files add column if not exists checked_at timestamp")
     con.execute("alter table etl_files add column if not exists ctime_ns bigint")  # null: hashed once more

@@ -115,3 +115,27 @@ def test_unique_clicks_flagged_by_earlier_versions_are_recomputed_with_their_rol
     if split:  # written into the history file, not only read through the working file's corrections
         with duckdb.connect(str(wh_dir / history.HISTORY_DB), read_only=True) as con:
             assert con.execute("select is_unique from clicks where click_id = 'c2'").fetchall() == [(False,)]
+
+
+CONVERSION = "conversion_id,ts,type,click_id,amount,currency,status,updated_at\n{}\n"
+
+
+def test_a_conversions_status_run_is_kept_and_filled_in_for_older_warehouses(tiny: Tiny) -> None:
+    """Postbacks tell of the run that gave a conversion its status (schema 6), not of an amount corrected later."""
+    _clicks(tiny, "a.csv", [("k1", "2026-11-08T10:00:00", "192.0.2.7")])
+    tiny.write("conversions", "a.csv", CONVERSION.format("c1,2026-11-08T10:05:00Z,ftd,k1,50,USD,pending,"))
+    first = tiny.run().run_id
+    tiny.write("conversions", "b.csv", CONVERSION.format("c1,2026-11-08T10:05:00Z,ftd,k1,60,USD,pending,"
+                                                         "2026-11-08T12:00:00Z"))  # fmt: skip
+    second = tiny.run().run_id
+    assert tiny.rows("select status_run_id, updated_run_id from conversions") == [(first, second)]
+    tiny.write("conversions", "c.csv", CONVERSION.format("c1,2026-11-08T10:05:00Z,ftd,k1,60,USD,approved,"
+                                                         "2026-11-08T13:00:00Z"))  # fmt: skip
+    third = tiny.run().run_id
+    assert tiny.rows("select status_run_id, updated_run_id from conversions") == [(third, third)]
+    with _work(tiny) as con:  # a warehouse of schema 5 has no such column: its last change stands for it
+        con.execute("alter table conversions drop column status_run_id")
+        con.execute("update conversions set updated_run_id = updated_run_id + 10")
+        set_meta(con, "schema_version", "5")
+    tiny.run()
+    assert tiny.rows("select status_run_id, updated_run_id from conversions") == [(third + 10, third + 10)]

@@ -175,6 +175,30 @@ def test_a_postback_tells_of_each_later_status_change_once(program: Program, sto
                                                                       ("f9", "approved", "100.00")]  # fmt: skip
 
 
+def test_an_older_conversion_is_told_of_a_new_status_only(program: Program, store_engine: Engine,
+                                                         tracker: Tracker) -> None:  # fmt: skip
+    """d1 was loaded before the postback was saved: rows sent again, an amount corrected and a late FX rate moved it
+    (its last change), and each told the tracker of a conversion it never had; a new status is a change to tell."""
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    _add(program, store_engine, tracker.url + TEMPLATE)
+    head = "conversion_id,ts,type,click_id,amount,currency,status,updated_at\n"
+    program.tiny.write(
+        "conversions",
+        "again.csv",
+        head + "d1,2026-11-01T12:00:00Z,deposit,k1,25,EUR,approved,"
+        "2026-11-05T12:00:00Z\nf1,2026-11-01T11:00:00Z,ftd,k1,50,EUR,approved,2026-11-05T12:00:00Z\n",
+    )
+    program.tiny.run(NOW + timedelta(hours=1))
+    program.tiny.write("fx_rates", "fx2.csv", "date,currency,rate\n2026-11-01,EUR,1.20\n")
+    program.tiny.run(NOW + timedelta(hours=2))
+    assert queue_due(store_engine, wh) == 0 and _calls(store_engine) == []
+    program.tiny.write("conversions", "rejected.csv", head + "d1,2026-11-01T12:00:00Z,deposit,k1,25,EUR,rejected,"
+                       "2026-11-06T12:00:00Z\n")  # fmt: skip
+    program.tiny.run(NOW + timedelta(hours=3))
+    assert queue_due(store_engine, wh) == 1
+    assert _calls(store_engine) == [("d1", "rejected", "queued")]
+
+
 def test_statuses_types_and_partners(program: Program, store_engine: Engine, tracker: Tracker) -> None:
     wh = Warehouse(program.tiny.settings.warehouse_dir)
     _add(program, store_engine, tracker.url + "/approved?c={conversion_id}", statuses=("approved",))
