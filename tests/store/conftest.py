@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Connection, text
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -17,3 +18,13 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'store.db'}"
         return
     yield request.getfixturevalue("pg_database")
+
+
+def raw_partner(conn: Connection) -> None:
+    """Tier `bronze` and its active partner 1, in plain SQL: for a store migrated only part of the way, whose tables
+    the models no longer describe."""
+    conn.execute(text("insert into tiers (code, name, rank, features, visible_metrics, subpartner_depth) "
+                      "values ('bronze', 'Bronze', 1, '[]', '[]', 0)"))  # fmt: skip
+    conn.execute(text("insert into partners (id, name, status, tier_code, currency, timezone, payout_details, "
+                      "notification_prefs, created_at) values (1, 'P', 'active', 'bronze', 'USD', 'UTC', "
+                      "'{}', '{}', '2026-11-01 00:00:00')"))  # fmt: skip

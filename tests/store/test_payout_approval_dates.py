@@ -13,6 +13,7 @@ from cabinet.access import Scope
 from cabinet.statements import payout_statement
 from cabinet.store.db import make_engine, migrate, session_scope
 from cabinet.store.models import PayoutRequest
+from tests.store.conftest import raw_partner
 
 # id, status, decided_at (the last decision), approved_at (as 0016 left it)
 REQUESTS = (
@@ -40,11 +41,7 @@ def test_a_request_paid_before_0016_gets_its_approval_date_from_the_audit_log(st
     eng = make_engine(store_url)
     try:
         with eng.begin() as conn:
-            conn.execute(text("insert into tiers (code, name, rank, features, visible_metrics, subpartner_depth) "
-                              "values ('bronze', 'Bronze', 1, '[]', '[]', 0)"))  # fmt: skip
-            conn.execute(text("insert into partners (id, name, status, tier_code, currency, timezone, payout_details, "
-                              "notification_prefs, created_at) values (1, 'P', 'active', 'bronze', 'USD', 'UTC', "
-                              "'{}', '{}', '2026-11-01 00:00:00')"))  # fmt: skip
+            raw_partner(conn)
             for pid, status, decided, approved in REQUESTS:
                 conn.execute(text("insert into payout_requests (id, partner_id, amount, currency, status, details, "
                                   "requested_at, decided_at, approved_at, paid_at) values (:id, 1, 60, 'USD', "

@@ -17,6 +17,7 @@ from cabinet.store.models import Partner, Postback, PostbackSend, Tier
 from queries.warehouse import Warehouse
 from tests.etl_ingest.conftest import build_tiny
 from tests.reporting.test_postbacks import Tracker
+from tests.store.conftest import raw_partner
 
 LONGEST = "c" * 255  # etl/validate.py: too_long:conversion_id above 255
 
@@ -55,11 +56,7 @@ def test_the_migration_widens_the_column_and_its_downgrade_drops_the_calls_that_
             "'2026-11-01 00:00:00', '2026-11-01 00:00:00')")  # fmt: skip
     try:
         with engine.begin() as conn:
-            conn.execute(text("insert into tiers (code, name, rank, features, visible_metrics, subpartner_depth) "
-                              "values ('bronze', 'Bronze', 1, '[]', '[]', 0)"))  # fmt: skip
-            conn.execute(text("insert into partners (id, name, status, tier_code, currency, timezone, payout_details, "
-                              "notification_prefs, created_at) values (1, 'P', 'active', 'bronze', 'USD', 'UTC', "
-                              "'{}', '{}', '2026-11-01 00:00:00')"))  # fmt: skip
+            raw_partner(conn)
             conn.execute(text("insert into postbacks (id, partner_id, url, statuses, types, offers, enabled, from_run, "
                               "seen_run, created_at) values (1, 1, 'https://t.example/pb', '[\"approved\"]', '[]', "
                               "'[]', true, 0, 0, '2026-11-01 00:00:00')"))  # fmt: skip

@@ -38,6 +38,7 @@ from cabinet.store.models import (
     TrackingLink,
     User,
 )
+from tests.store.conftest import raw_partner
 
 MOSCOW = timezone(timedelta(hours=3))
 WHEN = datetime(2026, 11, 1, 12, 30, 5, 123456, tzinfo=UTC)
@@ -140,11 +141,7 @@ def test_the_payout_dates_migration_fills_them_from_the_last_decision(store_url:
     eng = make_engine(store_url)
     try:
         with eng.begin() as conn:
-            conn.execute(text("insert into tiers (code, name, rank, features, visible_metrics, subpartner_depth) "
-                              "values ('bronze', 'Bronze', 1, '[]', '[]', 0)"))  # fmt: skip
-            conn.execute(text("insert into partners (id, name, status, tier_code, currency, timezone, payout_details, "
-                              "notification_prefs, created_at) values (1, 'P', 'active', 'bronze', 'USD', 'UTC', "
-                              "'{}', '{}', '2026-11-01 00:00:00')"))  # fmt: skip
+            raw_partner(conn)
             for pid, status, decided in (
                 (1, "requested", None),
                 (2, "approved", "2026-11-03 10:00:00"),
