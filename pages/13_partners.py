@@ -13,7 +13,15 @@ from cabinet.ui.partner_new import add_partner_box
 from cabinet.ui.partner_notes import notes_box
 from cabinet.ui.store import PARTNER_STATUSES, PartnerChange, PartnerChangeError
 from cabinet.ui.text import t
-from cabinet.ui.widgets import display_config, fmt_count, forget_inputs, short_label, show_refusal, today_in
+from cabinet.ui.widgets import (
+    display_config,
+    fmt_count,
+    forget_inputs,
+    short_label,
+    show_refusal,
+    to_cents,
+    today_in,
+)
 from queries.reports import ReportRequest
 
 user = require_user("manage")
@@ -65,7 +73,11 @@ config = display_config(table) | {
     headers["open"]: st.column_config.LinkColumn(display_text=t("review.view_as"), help=t("review.view_as_help"))
 }
 st.dataframe(
-    table.rename(headers, strict=False), hide_index=True, placeholder="—", width="stretch", column_config=config
+    to_cents(table).rename(headers, strict=False),
+    hide_index=True,
+    placeholder="—",
+    width="stretch",
+    column_config=config,
 )
 st.caption(t("partners.caption"))
 

@@ -16,6 +16,7 @@ import polars as pl
 
 from cabinet.access import Scope
 from queries.dashboard import previous_period
+from queries.metrics import COUNTS
 from queries.reports import ReportRequest, performance
 from queries.warehouse import Warehouse
 
@@ -43,8 +44,9 @@ SIGNALS = ("stopped", "dropped", "spiked", "new_traffic", "bots", "repeat_clicks
 def _period(scope: Scope, wh: Warehouse, date_from: date, date_to: date, tz: str) -> pl.DataFrame:
     req = ReportRequest(date_from, date_to, tz, ("partner_id",), METRICS)
     frame = performance(scope, wh=wh, req=req)
-    return frame.select(
-        pl.col("partner_id").cast(pl.Int64), *(pl.col(m).cast(pl.Float64).fill_null(0) for m in METRICS)
+    return frame.select(  # counts stay whole numbers (a download wrote "92.0"), money is float
+        pl.col("partner_id").cast(pl.Int64),
+        *(pl.col(m).cast(pl.Int64 if m in COUNTS else pl.Float64).fill_null(0) for m in METRICS),
     )
 
 

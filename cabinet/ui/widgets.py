@@ -269,13 +269,19 @@ def _header(name: str) -> str:
     return t(f"common.col_{part}", metric=short_label(metric)) if part else short_label(metric)
 
 
-def display_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """Column headers translated for display (values stay numbers so sorting works); money to the cent, a negative
-    amount that rounds to zero shown as 0.00, not -0.00 (the downloads keep the exact values)."""
+def to_cents(frame: pl.DataFrame) -> pl.DataFrame:
+    """Money columns (by machine name) to the cent as every table shows them, a negative amount that rounds to zero
+    as 0.00, not -0.00: left to the browser, $678.985 read $678.99 on one page and $678.98 on another."""
     cents = [pl.when(pl.col(c).round(2) == 0).then(0.0).otherwise(pl.col(c).round(2)).alias(c)
              for c in frame.columns if _column(c)[0] in MONEY and _column(c)[1] != "change"
              and frame[c].dtype.is_float()]  # fmt: skip
-    return frame.with_columns(cents).rename({c: _header(c) for c in frame.columns})
+    return frame.with_columns(cents)
+
+
+def display_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """Column headers translated for display (values stay numbers so sorting works); money to the cent
+    (`to_cents`; the downloads keep the exact values)."""
+    return to_cents(frame).rename({c: _header(c) for c in frame.columns})
 
 
 def number_format(metric: str) -> str | None:
