@@ -90,6 +90,9 @@ def pay_to(payout_id: int) -> None:
             st.text(info.note)
 
 
+FINAL = ("rejected", "paid")  # steps no other step follows (`cabinet.payouts.NEXT`)
+
+
 def ask_step(*asked: object) -> None:
     """A step button's callback: what the manager saw when clicking (scope, request, its status, the step), taken
     by the next run once the login is checked again. The request is the button's, not the one picked by then: the
@@ -198,6 +201,12 @@ if decidable:
         st.text_input(t("payouts.reference"), max_chars=128, key=f"payouts_reference_{pick}",
                       help=t("payouts.reference_help"))  # fmt: skip
     for col, step in zip(st.columns(4), NEXT[status], strict=False):
-        col.button(t(f"payouts.to_{step}"), key=f"payouts_to_{step}_{pick}", on_click=ask_step,
-                   args=(scope, int(pick), status, step))  # fmt: skip
+        label, key, asked = t(f"payouts.to_{step}"), f"payouts_to_{step}_{pick}", (scope, int(pick), status, step)
+        if step in FINAL:  # no step leads back: asked for once more, beside what it does
+            with col.popover(label, width="stretch"):
+                amount = next(money.amount_text(p.amount, p.currency) for p, _ in rows if p.id == pick)
+                st.caption(t(f"payouts.sure_{step}", payout=pick, amount=amount))
+                st.button(t("payouts.confirm"), key=key, type="primary", on_click=ask_step, args=asked)
+        else:
+            col.button(label, key=key, on_click=ask_step, args=asked)
 statement_download(rows)
