@@ -20,16 +20,17 @@ attaches nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.orm import Session
 
 from cabinet.access import ScopeError, build_session_user
-from cabinet.errors import RefusedRequest
+from cabinet.errors import RefusedRequest, localised
 from cabinet.export import to_bytes
 from cabinet.formatting import fmt_change, fmt_money, fmt_number, fmt_rate, period_dates
 from cabinet.i18n import translate
@@ -82,15 +83,14 @@ def due_for(every: str, now: datetime, tz: str) -> str:
     return start.isoformat()
 
 
-def set_schedule(session: Session, user_id: int, view_id: int, every: str | None, now: datetime | None = None) -> (
-    SavedView
-):  # fmt: skip
+def set_schedule(session: Session, user_id: int, view_id: int, every: str | None, now: datetime | None = None,
+                 name: str | None = None) -> SavedView:  # fmt: skip
     """Email one of the login's views every `every` (None: stop). The first goes out at the next day, week or month,
-    not at once."""
+    not at once. With `name`, only while the view has that name (a tab showing a view deleted since)."""
     if every is not None and every not in EVERY:
         raise ScheduleError(f"every {every!r}", "views.bad")
     view = session.scalar(select(SavedView).where(SavedView.id == view_id, SavedView.user_id == user_id))
-    if view is None:
+    if view is None or (name is not None and view.name != name):
         raise ScheduleError(f"no view {view_id}", "views.no_view")
     user = session.get(User, user_id)
     if every is not None and (user is None or not user.email or "@" not in user.email):
@@ -112,25 +112,34 @@ def queue_reports(engine: Engine, wh: Warehouse, base_url: str | None = None, no
     with session_scope(engine) as session:
         scheduled = session.execute(
             select(
-                SavedView.id, SavedView.page, SavedView.email_every, SavedView.emailed_for, User.username, User.timezone
+                SavedView.id,
+                SavedView.page,
+                SavedView.email_every,
+                SavedView.emailed_for,
+                User.id,
+                User.username,
+                User.timezone,
             )
             .join(User, User.id == SavedView.user_id)
             .where(SavedView.email_every.is_not(None), SavedView.page == "reports", User.is_active.is_(True))
             .order_by(SavedView.id)
         ).all()
     queued = 0
-    for view_id, page, every, sent_for, username, tz in scheduled:
+    for view_id, page, every, sent_for, user_id, username, tz in scheduled:
         key = due_for(every, now, tz or "UTC")
-        if key == sent_for:
+        if sent_for is not None and key <= sent_for:  # ISO dates: a login moved west is due an earlier day, sent
             continue
         user = build_session_user(engine, username, record_view=False)  # None: disabled or locked now
         with session_scope(engine) as session:
-            # claim the period first: another sender that claimed it makes this UPDATE match nothing
+            # claim the period first: another sender that claimed it makes this UPDATE match nothing, and so does a
+            # view whose email was stopped meanwhile, or deleted and its id given to another login's view
             claimed = session.execute(
                 update(SavedView)
-                .where(SavedView.id == view_id, SavedView.emailed_for.is_distinct_from(key))
+                .where(SavedView.id == view_id, SavedView.user_id == user_id, SavedView.page == page,
+                       SavedView.email_every == every,
+                       or_(SavedView.emailed_for.is_(None), SavedView.emailed_for < key))
                 .values(emailed_for=key)
-            )
+            )  # fmt: skip
             if not claimed.rowcount or user is None or not _may_receive(session, user, page):  # type: ignore[attr-defined]
                 continue
             view = session.get(SavedView, view_id)
@@ -183,8 +192,7 @@ def _queue_one(session: Session, wh: Warehouse, view: SavedView, user: SessionUs
     try:
         req = _request(view, user, now)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:  # a view stored some other way than by the page
-        error = str(exc)
-        values["lines"] = lambda loc: translate("mail.report_failed", loc, error=error)
+        values["lines"] = _failed(exc)
         return _send(session, login, values, None)
     values["period"] = f"{req.date_from:%Y-%m-%d} – {req.date_to:%Y-%m-%d}"
     if not req.metrics:
@@ -194,17 +202,28 @@ def _queue_one(session: Session, wh: Warehouse, view: SavedView, user: SessionUs
         try:
             frame = (compared if beside else report_with_totals)(user.scope, wh=wh, req=req)
         except (ReportError, ScopeError) as exc:
-            error = str(exc)
-            values["lines"] = lambda loc: translate("mail.report_failed", loc, error=error)
+            values["lines"] = _failed(exc)
         else:
             rows = _rows(frame, req)
             totals = frame.tail(1).to_dicts()[0] if frame.height else {}
             values["lines"] = lambda loc: _totals(totals, req, currency, loc, rows, beside)
-            if rows > 0 and frame.height <= MAX_ROWS:
+            if 0 < rows <= MAX_ROWS:
                 attachment = (f"report_{req.date_from}_{req.date_to}.xlsx", to_bytes(frame, "xlsx"))
-            elif frame.height > MAX_ROWS:
-                values["lines"] = lambda loc: translate("mail.report_too_big", loc, rows=fmt_number(frame.height, loc))
+            elif rows > MAX_ROWS:
+                values["lines"] = lambda loc: translate("mail.report_too_big", loc, rows=fmt_number(rows, loc))
     return _send(session, login, values, attachment)
+
+
+def _failed(exc: Exception) -> Callable[[str], str]:
+    """Why the report could not be made, in the login's language: a refusal's own key and values, else that the
+    view's settings are not ones the page takes (the exception's text is for logs, in English)."""
+    key, params = getattr(exc, "key", None), getattr(exc, "params", None) or {}
+
+    def lines(loc: str) -> str:
+        error = translate(key, loc, **localised(params, loc)) if key else translate("mail.report_bad_view", loc)
+        return translate("mail.report_failed", loc, error=error)
+
+    return lines
 
 
 def _rows(frame: pl.DataFrame, req: ReportRequest) -> int:

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cabinet.access import Scope
@@ -80,12 +81,17 @@ def save_view(session: Session, scope: Scope, page: str, name: str, params: dict
         view = SavedView(user_id=scope.user_id, page=page, name=name)
         session.add(view)
     view.params = stored
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # another tab saved the name since it was looked up: saving again replaces that
+        raise ViewError(f"view {name!r} saved meanwhile", "views.saved_meanwhile") from exc
     return view
 
 
-def delete_view(session: Session, scope: Scope, view_id: int) -> None:
-    """Delete one of the login's views (another login's is not found)."""
-    gone = session.execute(delete(SavedView).where(SavedView.id == view_id, SavedView.user_id == scope.user_id))
+def delete_view(session: Session, scope: Scope, view_id: int, name: str | None = None) -> None:
+    """Delete one of the login's views (another login's is not found); with `name`, only while the view has that
+    name: a tab that showed a view deleted since must not delete one saved later under another name."""
+    query = delete(SavedView).where(SavedView.id == view_id, SavedView.user_id == scope.user_id)
+    gone = session.execute(query if name is None else query.where(SavedView.name == name))
     if not gone.rowcount:  # type: ignore[attr-defined]
         raise ViewError(f"no view {view_id}", "views.no_view")

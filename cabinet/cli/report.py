@@ -12,7 +12,7 @@ import typer
 from cabinet.access import ScopeError, build_session_user
 from cabinet.cli._app import CliError, app, console, settings, store_engine
 from cabinet.export import FORMATS, to_bytes
-from queries.reports import ReportError, ReportRequest, performance
+from queries.reports import ReportError, ReportRequest, performance, split_values
 from queries.warehouse import get_warehouse
 
 DEFAULT_METRICS = ("clicks", "registrations", "ftds", "commission")
@@ -40,9 +40,9 @@ def _filters(items: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     found: dict[str, list[str]] = {}
     for item in items:
         dim, sep, value = item.partition("=")
-        if not sep or not dim.strip() or not value.strip():
-            raise CliError(f"--filter {item!r}: expected dim=value, e.g. country=DE")
-        found.setdefault(dim.strip(), []).append(value.strip())
+        if not sep or not dim.strip() or not split_values(value):
+            raise CliError(f"--filter {item!r}: expected dim=value, e.g. country=DE or country=DE,GB")
+        found.setdefault(dim.strip(), []).extend(split_values(value))  # comma-separated, as the page's filters
     return tuple((d, tuple(v)) for d, v in found.items())
 
 
@@ -52,7 +52,9 @@ def report(
     date_from: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD), in --tz.")],
     date_to: Annotated[str, typer.Option("--to", help="Last day (YYYY-MM-DD), inclusive.")],
     group_by: Annotated[str, typer.Option("--group-by", help="Dimensions, comma separated: day,offer_id,...")] = "day",
-    filters: Annotated[list[str] | None, typer.Option("--filter", help="dim=value; repeat for more.")] = None,
+    filters: Annotated[
+        list[str] | None, typer.Option("--filter", help="dim=value or dim=a,b (either); repeat for more dimensions.")
+    ] = None,
     tz: Annotated[str | None, typer.Option(help="Time zone of the days (default: the user's).")] = None,
     metrics: Annotated[str | None, typer.Option(help="Metrics, comma separated (machine names).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="csv, json, xlsx or parquet.")] = "csv",

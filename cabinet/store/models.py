@@ -340,7 +340,9 @@ class SavedView(Base):
     """A login's named report settings (`cabinet.saved_views`): period, grouping, metrics and filters of a page."""
 
     __tablename__ = "saved_views"
-    __table_args__ = (UniqueConstraint("user_id", "page", "name"),)
+    # AUTOINCREMENT: SQLite would give a deleted view's id to the next one saved, and a tab still showing the deleted
+    # view would then act on another (migration 0028)
+    __table_args__ = (UniqueConstraint("user_id", "page", "name"), {"sqlite_autoincrement": True})
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     page: Mapped[str] = mapped_column(String(32))

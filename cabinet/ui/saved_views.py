@@ -21,9 +21,10 @@ from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.ui.resources import engine
 from cabinet.ui.text import t
-from cabinet.ui.widgets import renew_widgets, show_refusal
+from cabinet.ui.widgets import plain, renew_widgets, show_refusal
 
 _DONE = "_views_done"  # what the last action did, said in the next run
+_LEFT = "_views_left"  # what the view last opened had that the page no longer takes
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,16 @@ def _current(spec: ViewPage) -> dict[str, Any]:
     return params
 
 
-def _apply(spec: ViewPage, params: dict[str, Any]) -> None:
-    """Write a view's settings where the page's widgets read them, and have the widgets drawn anew from them."""
+def _apply(spec: ViewPage, params: dict[str, Any]) -> list[str]:
+    """Write a view's settings where the page's widgets read them, and have the widgets drawn anew from them; what
+    the page no longer takes (a metric the tier hides now, an offer no longer listed) is left out and named."""
     state = st.session_state
     chosen = {"period": params["period"], "group_by": [d for d in params["group_by"] if d in spec.dims],
               "metrics": [m for m in params["metrics"] if m in spec.metrics],
               "f_offer": [o for o in params["offers"] if o in spec.offers]}  # fmt: skip
+    left = [t(f"dim.{d}") for d in params["group_by"] if d not in spec.dims]
+    left += [t(f"metric.{m}").split(" (")[0] for m in params["metrics"] if m not in spec.metrics]
+    left += [f"{t('dim.offer_id')} {o}" for o in params["offers"] if o not in spec.offers]
     if params.get("dates"):
         chosen["dates"] = tuple(date.fromisoformat(d) for d in params["dates"])
     for name, value in chosen.items():
@@ -72,15 +77,22 @@ def _apply(spec: ViewPage, params: dict[str, Any]) -> None:
         state[spec.key(f"f_{dim}")] = params["filters"].get(dim, "")
     state[spec.key("compare")] = bool(params.get("compare", False))
     renew_widgets()
+    return left
 
 
-def _open(user: SessionUser, spec: ViewPage, view_id: int) -> None:
+def _gone() -> _views.ViewError:
+    """The refusal of an action on a view deleted since the bar was drawn (its id may name another view by now)."""
+    return _views.ViewError("the view is gone", "views.no_view")
+
+
+def _open(user: SessionUser, spec: ViewPage, view_id: int, name: str) -> None:
     with session_scope(engine()) as s:
         view = next((v for v in _views.views(s, user.scope, spec.page) if v.id == view_id), None)
-        if view is None:
+        if view is None or view.name != name:
+            st.session_state[_DONE] = _gone()
             return
-        name, params = view.name, dict(view.params)
-    _apply(spec, params)
+        params = dict(view.params)
+    st.session_state[_LEFT] = _apply(spec, params)
     st.session_state[_DONE] = ("views.opened", name)
 
 
@@ -101,7 +113,7 @@ def _save(user: SessionUser, spec: ViewPage) -> None:
 def _delete(user: SessionUser, spec: ViewPage, view_id: int, name: str) -> None:
     try:
         with session_scope(engine()) as s:
-            _views.delete_view(s, user.scope, view_id)
+            _views.delete_view(s, user.scope, view_id, name)
     except _views.ViewError as exc:
         st.session_state[_DONE] = exc
         return
@@ -113,7 +125,7 @@ def _schedule(user: SessionUser, spec: ViewPage, view_id: int, name: str) -> Non
     every = st.session_state.get(spec.key(f"view_email_{view_id}"))
     try:
         with session_scope(engine()) as s:
-            _mail.set_schedule(s, user.user_id, view_id, every)
+            _mail.set_schedule(s, user.user_id, view_id, every, name=name)
     except _mail.ScheduleError as exc:
         st.session_state[_DONE] = exc
         st.session_state.pop(spec.key(f"view_email_{view_id}"), None)  # drawn again as it is stored
@@ -128,7 +140,10 @@ def views_bar(user: SessionUser, spec: ViewPage) -> None:
         show_refusal(done)
     elif done is not None:
         every = t(f"views.every_{done[2]}") if len(done) > 2 and done[2] else ""
-        st.toast(t(done[0], name=done[1], every=every), icon=":material/bookmark:")
+        st.toast(t(done[0], name=plain(done[1]), every=every), icon=":material/bookmark:")  # a name as typed
+    left = st.session_state.pop(_LEFT, None)
+    if left:
+        st.warning(t("views.left_out", what=plain(", ".join(left))))
     with session_scope(engine()) as s:
         stored = _views.views(s, user.scope, spec.page)
         mine = {v.id: v.name for v in stored}
@@ -137,7 +152,7 @@ def views_bar(user: SessionUser, spec: ViewPage) -> None:
     pick = cols[0].selectbox(t("views.pick"), list(mine), format_func=mine.get, index=None, key=spec.key("view_pick"),
                              placeholder=t("views.none") if not mine else t("views.choose"))  # fmt: skip
     cols[1].button(t("views.open"), key=spec.key("view_open"), disabled=pick is None, width="stretch",
-                   on_click=_open, args=(user, spec, pick))  # fmt: skip
+                   on_click=_open, args=(user, spec, pick, mine.get(pick, "")))  # fmt: skip
     cols[2].button(t("views.delete"), key=spec.key("view_delete"), disabled=pick is None, width="stretch",
                    on_click=_delete, args=(user, spec, pick, mine.get(pick, "")))  # fmt: skip
     with cols[3].popover(t("views.save"), icon=":material/bookmark_add:", width="stretch"):

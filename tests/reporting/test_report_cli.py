@@ -118,3 +118,12 @@ def test_a_store_never_initialised_is_said_and_nothing_is_created(
         code, _, err = _cli(args, capsys)
         assert code == 1 and "run `cabinet init` first" in " ".join(err.split())
     assert not (tmp_path / "never").exists()
+
+
+def test_a_filter_takes_comma_separated_values_as_the_page_does(
+    program: Program, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["report", "--as", "root", "--from", "2026-11-01", "--to", "2026-11-02", "--group-by", "country"]
+    code, out, _ = _cli([*base, "--filter", "country=DE, FR", "--metrics", "clicks"], capsys)
+    frame = pl.read_csv(io.StringIO(out))
+    assert code == 0 and sorted(frame["country"]) == ["DE", "FR"]
