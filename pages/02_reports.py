@@ -4,7 +4,7 @@ CSV/XLSX downloads."""
 import plotly.express as px
 import streamlit as st
 
-from cabinet.ui import data
+from cabinet.ui import data, store
 from cabinet.ui.guard import require_user
 from cabinet.ui.saved_views import ViewPage, views_bar
 from cabinet.ui.text import current_locale, t
@@ -107,7 +107,10 @@ if frame.is_empty():
     st.info(t("common.empty"))
     st.stop()
 
-shown = label_report(frame, group_by, names)
+# staff read partners by name too, as on Partner review and Payouts (a partner's own scope keeps ids)
+staff = user.scope.role in ("manager", "admin") and "partner_id" in group_by
+partners = {r.id: r.name for r in store.partner_directory(user.scope)[0]} if staff else None
+shown = label_report(frame, group_by, names, partners)
 show_table(shown)
 download_buttons(frame, f"report_{date_from}_{date_to}", key="reports")
 if group_by:

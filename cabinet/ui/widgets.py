@@ -332,17 +332,20 @@ def download_buttons(frame: pl.DataFrame, name: str, key: str) -> None:
         )
 
 
-def label_report(frame: pl.DataFrame, group_by: list[str], offers: dict[int, str]) -> pl.DataFrame:
-    """A report with totals (`queries.reports.report_with_totals`) as people read it: offers by id and name, empty
-    keys as "(none)", the totals row named in the session's language. The downloads keep the machine values."""
+def label_report(frame: pl.DataFrame, group_by: list[str], offers: dict[int, str],
+                 partners: dict[int, str] | None = None) -> pl.DataFrame:  # fmt: skip
+    """A report with totals (`queries.reports.report_with_totals`) as people read it: offers (and, given their names,
+    partners) by id and name, empty keys as "(none)", the totals row named in the session's language. The downloads
+    keep the machine values."""
     if not group_by or frame.is_empty():
         return frame
     body = pl.int_range(pl.len()) < pl.len() - 1  # every row but the totals
-    named = {str(k): f"{k} · {v}" for k, v in offers.items()}
+    named = {d: {str(k): f"{k} · {v}" for k, v in names.items()}
+             for d, names in (("offer_id", offers), ("partner_id", partners or {}))}  # fmt: skip
     out = frame.with_columns(
         [
             pl.when(body)
-            .then(pl.col(d).replace(named) if d == "offer_id" else pl.col(d))
+            .then(pl.col(d).replace(named[d]) if d in named else pl.col(d))
             .otherwise(pl.col(d))
             .fill_null(pl.when(body).then(pl.lit(t("common.no_offer" if d == "offer_id" else "common.no_value"))))
             .alias(d)

@@ -205,3 +205,10 @@ def test_date_pickers_write_dates_the_way_the_language_does(program: Program) ->
     assert at.date_input(key="dashboard_dates").proto.format == "YYYY-MM-DD"
     at.selectbox(key="menu_language").set_value("ru").run()  # the period stays custom
     assert not at.exception and at.date_input(key="dashboard_dates").proto.format == "DD.MM.YYYY"
+
+
+def test_staff_read_report_rows_by_partner_with_names(program: Program) -> None:
+    at = _open("pages/02_reports.py", program.users["root"])
+    at.multiselect(key="reports_group_by_en").set_value(["partner_id"]).run()
+    keys = list(at.dataframe[0].value.iloc[:, 0])
+    assert keys[-1] == "Total" and f"{program.tiny.parent} · Parent" in keys  # as Partner review and Payouts name them
