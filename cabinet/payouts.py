@@ -22,6 +22,7 @@ from cabinet.account import masked
 from cabinet.auth import audit
 from cabinet.errors import Label, RefusedRequest
 from cabinet.formatting import fmt_money
+from cabinet.i18n import translate
 from cabinet.mail import tell_partner
 from cabinet.store.models import Partner, PayoutRequest, ProgramSettings, User
 
@@ -30,16 +31,19 @@ STATUSES = ("requested", "approved", "paid", "rejected", "cancelled")  # cancell
 NEXT = {"requested": ("approved", "rejected"), "approved": ("paid", "rejected")}  # what a manager may move to
 CENT = Decimal("0.01")
 REFERENCE_MAX = 128  # characters of a payment's reference
+REASON_MAX = 500  # characters of a rejection's reason
 
 
 class PayoutError(RefusedRequest):
     """A payout step that cannot be taken; `key`/`params` say why in the interface's language."""
 
 
-def _log(session: Session, scope: Scope, action: str, payout: PayoutRequest) -> None:
+def _log(session: Session, scope: Scope, action: str, payout: PayoutRequest, reason: str = "") -> None:
     details = {"partner_id": payout.partner_id, "amount": str(payout.amount), "currency": payout.currency}
     if payout.reference:
         details["reference"] = payout.reference
+    if reason:
+        details["reason"] = reason
     audit(session, action, user=session.get(User, scope.user_id), username=scope.username,
           target=f"payout {payout.id}", details=details)  # fmt: skip
 
@@ -170,9 +174,10 @@ def cancel(session: Session, scope: Scope, payout_id: int) -> PayoutRequest:
 
 
 def decide(session: Session, scope: Scope, payout_id: int, status: str, reference: str = "",
-           seen: str | None = None) -> PayoutRequest:  # fmt: skip
+           seen: str | None = None, reason: str = "") -> PayoutRequest:  # fmt: skip
     """A manager or admin moves a request on: requested → approved or rejected; approved → paid or rejected. A paid
-    one may carry the payment's reference (a bank transfer's or a transaction's id), shown on its statement.
+    one may carry the payment's reference (a bank transfer's or a transaction's id), shown on its statement; a
+    rejection the reason the partner is emailed (and the audit log keeps).
 
     `seen`: the status the manager decided it in; a request decided or cancelled since by someone else is refused
     unchanged, even when the step would still be allowed (rejecting what was approved meanwhile)."""
@@ -181,6 +186,9 @@ def decide(session: Session, scope: Scope, payout_id: int, status: str, referenc
         raise PayoutError("only a payment has a reference", "payouts.reference_not_paid")
     if len(reference) > REFERENCE_MAX:
         raise PayoutError("the reference is too long", "payouts.reference_too_long", limit=REFERENCE_MAX)
+    reason = " ".join(reason.split()) if status == "rejected" else ""
+    if len(reason) > REASON_MAX:
+        raise PayoutError("the reason is too long", "payouts.reason_too_long", limit=REASON_MAX)
     if scope.role == ROLE_PARTNER:
         raise ScopeError(f"{scope.username!r} may not decide payouts", "payouts.staff_only")
     payout, _ = _scoped_request(session, scope, payout_id)
@@ -190,11 +198,13 @@ def decide(session: Session, scope: Scope, payout_id: int, status: str, referenc
         raise PayoutError(f"a {payout.status} request cannot become {status}", "payouts.bad_step",
                           status=_status(payout.status))  # fmt: skip
     _move(session, scope, payout, status, reference or None)
-    _log(session, scope, f"payout_{status}", payout)
+    _log(session, scope, f"payout_{status}", payout, reason)
     amount, currency = payout.amount, payout.currency
     tell_partner(session, payout.partner_id, "payout_updates", "payout_update", f"payout_{status}", money=True,
                  payout=payout.id, amount=lambda locale: fmt_money(float(amount), currency, locale),
-                 reference=payout.reference or "—")  # fmt: skip
+                 reference=payout.reference or "—",
+                 why=lambda locale: translate("mail.payout_why", locale, reason=reason) if reason
+                 else translate("mail.payout_why_unsaid", locale))  # fmt: skip
     return payout
 
 

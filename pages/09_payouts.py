@@ -110,8 +110,9 @@ def take_step() -> None:
     if st.session_state.get(f"payouts_to_{step}_{payout_id}") is not True:  # its click is over
         return
     reference = st.session_state.get(f"payouts_reference_{payout_id}", "") if step == "paid" else ""
+    reason = st.session_state.get(f"payouts_reason_{payout_id}", "") if step == "rejected" else ""
     try:
-        money.decide_payout(scope, payout_id, step, seen, reference)
+        money.decide_payout(scope, payout_id, step, seen, reference, reason)
     except (PayoutError, ScopeError) as exc:
         show_refusal(exc)
     else:  # said: the request may leave the queue as shown, and the partner's email is not seen here
@@ -206,6 +207,8 @@ if decidable:
             with col.popover(label, width="stretch"):
                 amount = next(money.amount_text(p.amount, p.currency) for p, _ in rows if p.id == pick)
                 st.caption(t(f"payouts.sure_{step}", payout=pick, amount=amount))
+                if step == "rejected":  # said to the partner in the email, kept in the audit log
+                    st.text_input(t("payouts.reject_reason"), max_chars=500, key=f"payouts_reason_{pick}")
                 st.button(t("payouts.confirm"), key=key, type="primary", on_click=ask_step, args=asked)
         else:
             col.button(label, key=key, on_click=ask_step, args=asked)

@@ -53,11 +53,11 @@ def amount_text(amount: Decimal, currency: str) -> str:
     return fmt_money(float(amount), currency, current_locale())
 
 
-def decide_payout(scope: Scope, payout_id: int, status: str, seen: str, reference: str = "") -> None:
-    """Move a request to its next status (approved, rejected, paid; a payment with its reference), only from `seen`,
-    the status the manager decided it in (`cabinet.payouts.decide`)."""
+def decide_payout(scope: Scope, payout_id: int, status: str, seen: str, reference: str = "", reason: str = "") -> None:
+    """Move a request to its next status (approved, rejected with a reason, paid with its reference), only from
+    `seen`, the status the manager decided it in (`cabinet.payouts.decide`)."""
     with session_scope(engine()) as s:
-        _payouts.decide(s, scope, payout_id, status, reference, seen)
+        _payouts.decide(s, scope, payout_id, status, reference, seen, reason)
 
 
 def payout_statement(scope: Scope, payout_id: int, locale: str) -> Statement:

@@ -120,3 +120,19 @@ def test_a_step_left_by_a_run_that_stopped_is_not_taken_later(program: Program, 
     assert not at.exception and _statuses(store_engine)[first] == "approved"
     _button(at, "paid").click().run()
     assert _statuses(store_engine)[first] == "paid"
+
+
+def test_a_rejection_says_its_reason_to_the_partner(program: Program, store_engine: Engine) -> None:
+    from cabinet.store.models import OutboxMail
+
+    first, _ = _requests(program, store_engine, "requested", "approved")
+    at = open_page(PAGE, program.users["mgr"])
+    at.selectbox(key="payouts_pick").set_value(first).run()
+    at.text_input(key=f"payouts_reason_{first}").input("Traffic  from a site\nwe do not allow.")
+    _button(at, "rejected").click().run()
+    assert _statuses(store_engine)[first] == "rejected" and not at.error
+    with session_scope(store_engine) as s:
+        bodies = s.scalars(select(OutboxMail.body).where(OutboxMail.subject.contains(f"request {first} rejected")))
+        logged = s.scalars(select(AuditLog.details).where(AuditLog.action == "payout_rejected")).all()
+        assert any("the reason given: Traffic from a site we do not allow." in b for b in bodies)
+    assert [d["reason"] for d in logged] == ["Traffic from a site we do not allow."]
