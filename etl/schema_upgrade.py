@@ -57,12 +57,22 @@ def ua_hash_is_integer(con: duckdb.DuckDBPyConnection, database: str) -> bool:
     return bool(rows[0][0])
 
 
+CLICK_TABLES = ("clicks", "hist.clicks")  # the working file's clicks and the history's (`etl.history.ALIAS`)
+
+
+def _click_table(table: str) -> str:
+    """`table`, one of the allow-list: the functions below put it into their SQL as an identifier."""
+    if table not in CLICK_TABLES:
+        raise ValueError(f"not a clicks table: {table!r}")
+    return table
+
+
 def ua_hash_to_text(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Warehouses written between 2026-11-30 08:40 and 09:45 kept the first 64 bits of the user agent's MD5 as an
     integer; the ETL writes the MD5 as lower-case hex text since. Back to text: its first 16 hex digits, all that is
     left, and all that the visitor key reads (`etl.schema.VISITOR_KEY`), so an old and a new click of one user agent
     are the same visitor. `table` is `clicks` or the history's (`hist.clicks`)."""
-    con.execute(f"alter table {table} alter ua_hash type varchar using printf('%016x', ua_hash)")
+    con.execute(f"alter table {_click_table(table)} alter ua_hash type varchar using printf('%016x', ua_hash)")
 
 
 def _recompute_unique_later(con: duckdb.DuckDBPyConnection) -> None:
@@ -108,7 +118,8 @@ def fix_unique(con: duckdb.DuckDBPyConnection) -> int:
 def apply_unique_fix(con: duckdb.DuckDBPyConnection, table: str) -> int:
     """Write the flags of `unique_fix` into `table` (`clicks` or the history's); returns the rows it changed."""
     rows = con.execute(
-        f"update {table} c set is_unique = f.is_unique from unique_fix f where c.click_id = f.click_id and c.ts = f.ts"
+        f"update {_click_table(table)} c set is_unique = f.is_unique from unique_fix f "
+        "where c.click_id = f.click_id and c.ts = f.ts"
     ).fetchall()
     return int(rows[0][0]) if rows else 0
 
