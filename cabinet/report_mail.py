@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import polars as pl
 from sqlalchemy import Engine, or_, select, update
@@ -38,6 +38,7 @@ from cabinet.mail import tell_user
 from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner, SavedView, User
+from cabinet.zones import known_zone
 from queries.compare import change_column, compared, grouped_by_time
 from queries.dashboard import base_currency
 from queries.metrics import MONEY, RATES
@@ -72,10 +73,7 @@ def _start(every: str, day: date) -> date:
 def due_for(every: str, now: datetime, tz: str) -> str:
     """The day, week or month (the ISO date it starts) whose report is the latest due at `now` in `tz`: the current
     one from `HOUR` o'clock on its first day, the one before until then."""
-    try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):  # a login's zone that is no longer one: its reports go by UTC
-        zone = ZoneInfo("UTC")
+    zone = ZoneInfo(known_zone(tz))  # a login's zone that is no longer one: its reports go by UTC
     local = now.astimezone(zone)
     start = _start(every, local.date())
     if local < datetime.combine(start, time(HOUR), zone):

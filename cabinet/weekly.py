@@ -17,7 +17,7 @@ for every zone. A partner with no clicks and no commission in either week gets n
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -29,6 +29,7 @@ from cabinet.i18n import translate
 from cabinet.mail import partner_prefs, tell_partner
 from cabinet.store.db import hold_job_lock, session_scope
 from cabinet.store.models import AuditLog, Partner, Tier, User
+from cabinet.zones import known_zone
 from queries.dashboard import base_currency, kpis
 from queries.metrics import MONEY, RATES
 from queries.warehouse import NoSnapshotError, Warehouse
@@ -88,20 +89,12 @@ def _pending(session: Session, due: dict[str, date]) -> dict[str, date]:
     return {z: w for z, w in due.items() if _marker(w, z) not in done and _marker(w) not in done}
 
 
-def _zone(name: str | None) -> str:
-    try:
-        ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):  # a zone that is no longer one: its week goes by UTC
-        return "UTC"
-    return name or "UTC"
-
-
 def _asking(session: Session) -> dict[str, list[Partner]]:
     """The active partners that asked for the summary, by their time zone."""
     by_zone: dict[str, list[Partner]] = {}
     for p in session.scalars(select(Partner).where(Partner.status == "active").order_by(Partner.id)):
         if partner_prefs(p)["email_weekly"]:
-            by_zone.setdefault(_zone(p.timezone), []).append(p)
+            by_zone.setdefault(known_zone(p.timezone), []).append(p)
     return by_zone
 
 

@@ -9,6 +9,7 @@ from November 2026 in the newer ones), a Vancouver day's bounds and its label di
 from __future__ import annotations
 
 import zoneinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def use_packaged_rules() -> None:
@@ -17,3 +18,13 @@ def use_packaged_rules() -> None:
     if zoneinfo.TZPATH:
         zoneinfo.reset_tzpath([])
         zoneinfo.ZoneInfo.clear_cache()
+
+
+def known_zone(name: str | None) -> str:
+    """`name` when it is a zone the rules know, else "UTC": a stored zone that is no longer one (a rules update, a
+    store edited by hand) makes a mail job go by UTC instead of failing every recipient after it."""
+    try:
+        ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return "UTC"
+    return name or "UTC"
