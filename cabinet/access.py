@@ -187,7 +187,9 @@ def _session_user(session: Session, user: User, scope: Scope, as_partner: Partne
         if as_partner is None and not user.payouts_access and "payouts" in features:  # a team member kept from
             features, withheld = features - {"payouts"}, frozenset({"payouts"})  # the money's way out
         metrics = tuple(tier.visible_metrics if tier else ())
-    elif is_partner_view:  # no partner, or one not active yet or blocked (its scope is empty): no page of its tier
+    elif is_partner_view and partner is not None:  # an application not approved yet, or a blocked partner: no page
+        features, metrics = frozenset({"account"}), ()  # of its tier, only its own login's (password, two-step login)
+    elif is_partner_view:
         features, metrics = frozenset(), ()
     else:
         features = frozenset(FEATURES) | {"manage"} | ({"admin"} if user.role == ROLE_ADMIN else set())

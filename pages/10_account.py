@@ -125,6 +125,11 @@ if partner_id is not None:
         if st.form_submit_button(t("account.save_emails")):
             save(lambda: store.save_email_prefs(scope, partner_id, wanted), "account.emails_saved")
 
+elif user.role == "partner":  # an application not approved yet, or a blocked partner: only its own login
+    if store.own_partner_status(user.partner_id) == "pending":
+        st.info(t("home.standing_pending"))
+    else:
+        st.error(t("home.standing_blocked"))
 else:
     st.info(t("account.staff", username=user.username, role=t(f"menu.role_{user.role}")))
 

@@ -1,6 +1,7 @@
 """A partner's login whose partner is not active yet (an application waiting for approval) or blocked gets no page of
 its tier: each says why, as the home page does, and nothing of the program's (every offer's banners, the staff's
-forms) shows in its place. A paused partner's login keeps its pages."""
+forms) shows in its place. Its Account page keeps what is the login's own: the password it chose, its address, two-step
+login and sign-in activity. A paused partner's login keeps its pages."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open
 
 PAGES = ["pages/07_creatives.py", "pages/19_offers.py", "pages/06_links.py", "pages/08_promo_codes.py",
-         "pages/18_postbacks.py", "pages/10_account.py", "pages/01_dashboard.py", "pages/09_payouts.py"]  # fmt: skip
+         "pages/18_postbacks.py", "pages/01_dashboard.py", "pages/09_payouts.py"]  # fmt: skip
 SAID = {"pending": ("info", "home.standing_pending"), "blocked": ("error", "home.standing_blocked")}
 
 
@@ -30,13 +31,13 @@ def _standing(program: Program, store_engine: Engine, status: str) -> None:
 
 
 @pytest.mark.parametrize("status", ["pending", "blocked"])
-def test_a_login_without_an_active_partner_gets_no_features_and_no_creatives(
+def test_a_login_without_an_active_partner_gets_only_its_account_and_no_creatives(
     program: Program, store_engine: Engine, status: str
 ) -> None:
     _standing(program, store_engine, status)
     user = build_session_user(store_engine, "p_parent")
     assert user is not None and user.scope.own_partner_id is None and user.partner_id == program.tiny.parent
-    assert user.features == frozenset() and user.visible_metrics == ()
+    assert user.features == frozenset({"account"}) and user.visible_metrics == ()
     with session_scope(store_engine) as s:  # whatever partner it names
         assert partner_creatives(s, user.scope, None) == []
         assert partner_creatives(s, user.scope, program.tiny.parent) == []
@@ -61,7 +62,36 @@ def test_the_home_page_shows_no_figures(program: Program, store_engine: Engine) 
     at = _open("app.py", build_session_user(store_engine, "p_parent"))
     assert not at.exception and translate("home.standing_pending") in [i.value for i in at.info]
     assert {m.label for m in at.metric} == {translate("home.offers"), translate("home.links")}  # the program's only
-    assert [link.proto.label for link in at.sidebar.get("page_link")] == [translate("menu.home")]  # no page of its tier
+    assert [link.proto.label for link in at.sidebar.get("page_link")] == [
+        translate("menu.home"),
+        translate("menu.account"),
+    ]
+
+
+@pytest.mark.parametrize("status", ["pending", "blocked"])
+def test_its_account_page_changes_its_own_password_and_nothing_of_the_partner(
+    program: Program, store_engine: Engine, status: str
+) -> None:
+    _standing(program, store_engine, status)
+    at = _open("pages/10_account.py", build_session_user(store_engine, "p_parent"))
+    assert not at.exception, at.exception
+    kind, key = SAID[status]
+    assert [m.value for m in getattr(at, kind)] == [translate(key)]
+    assert not at.metric and not at.main.selectbox  # no partner card, no payout method
+    assert translate("account.staff", username="p_parent", role=translate("menu.role_partner")) not in [
+        i.value for i in at.info
+    ]
+    labels = [b.label for b in at.get("form_submit_button")]
+    assert {translate("account.change"), translate("account.change_email")} <= set(labels)  # and two-step login's
+    assert not {translate("account.save"), translate("account.billing_save"), translate("account.save_emails")} & set(
+        labels
+    )  # nothing of the partner's: payout details, billing, emails
+    boxes = at.text_input
+    boxes[0].input("no-such-password")  # the form answers for this login (a wrong current password is refused)
+    boxes[1].input("A-new-passw0rd-long")
+    boxes[2].input("A-new-passw0rd-long")
+    at.get("form_submit_button")[labels.index(translate("account.change"))].click().run()
+    assert not at.exception and translate("account.wrong_password") in [e.value for e in at.error]
 
 
 def test_a_paused_partner_keeps_its_pages(program: Program, store_engine: Engine) -> None:

@@ -101,7 +101,7 @@ def test_an_application_is_approved_or_declined_never_paused(program: Program, s
     with session_scope(store_engine) as s:
         assert s.get(Partner, new_id).status == "pending" and applications(s, mgr.scope) == 1
     waiting = build_session_user(store_engine, "new_sub")
-    assert waiting is not None and waiting.scope.partner_ids == () and not waiting.features
+    assert waiting is not None and waiting.scope.partner_ids == () and waiting.features == {"account"}
 
 
 def test_forged_expired_foreign_and_closed_invitations_are_refused(program: Program, store_engine: Engine) -> None:
