@@ -79,8 +79,9 @@ if frame.is_empty():
     st.stop()
 
 offers = {o: f"{o} · {name}" for o, name in data.offers(snap.snapshot_id).select("offer_id", "offer").iter_rows()}
+wall = pl.col("ts").dt.strftime("%Y-%m-%d %H:%M")  # with its UTC offset: the hour a summer time's end repeats
 table = frame.select(  # what was earned and why first; which conversion after
-    "ts",
+    (wall + " " + pl.col("ts_offset")).alias("ts"),
     *(["partner_id"] if staff else []),
     pl.col("kind").replace_strict({k: t(f"commissions.kind_{k}") for k in KINDS}, default=pl.col("kind")),
     pl.col("status").replace_strict({s: t(f"commissions.status_{s}") for s in allowed}, default=pl.col("status")),
@@ -101,7 +102,6 @@ st.dataframe(
     placeholder="—",
     width="stretch",
     column_config={
-        headers["ts"]: st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
         headers["amount_base"]: st.column_config.NumberColumn(format=number_format("commission")),
         headers["how"]: st.column_config.TextColumn(width="large"),
     },
@@ -109,9 +109,9 @@ st.dataframe(
 total = sum(n for n, _ in totals.values())
 if total > frame.height:
     st.caption(t("commissions.shown_of", shown=fmt_count(frame.height), total=fmt_count(total)))
-download = frame.select(
-    "ts", *(["partner_id"] if staff else []), "conversion_id", "conversion_type", "offer_id", "kind", "status",
-    "amount", "currency", "amount_base", "rule", "how",
+download = frame.select(  # times as the full export writes them: ISO 8601 with the offset
+    pl.col("ts_iso").alias("ts"), *(["partner_id"] if staff else []), "conversion_id", "conversion_type", "offer_id",
+    "kind", "status", "amount", "currency", "amount_base", "rule", "how",
 )  # fmt: skip
 download_buttons(download, f"commissions_{date_from}_{date_to}", key="commissions")
 st.caption(data.as_of(snap))

@@ -20,7 +20,7 @@ from babel.numbers import format_percent
 from cabinet.access import Scope
 from cabinet.formatting import fmt_money
 from cabinet.i18n import translate
-from queries.metrics import local_time
+from queries.metrics import local_iso, local_time, utc_offset
 from queries.reports import check_period, utc_bounds
 from queries.scope_sql import SCOPE_WHERE, scope_params
 from queries.warehouse import Warehouse
@@ -63,9 +63,11 @@ where {SCOPE_WHERE} and ts >= $start and ts < $end
   and ($conversion_id::varchar is null or conversion_id = $conversion_id)
 """
 # event time and end of hold as the viewer's wall-clock times (naive), converted by DuckDB: polars' own zone rules
-# can be older than the ones the period is cut by (`cabinet.zones`)
+# can be older than the ones the period is cut by (`cabinet.zones`); the event time's UTC offset tells apart the hour
+# a summer time's end repeats
 ROWS_SQL = f"""
-select m.commission_id, {local_time("m.ts")} as ts, m.partner_id, m.conversion_id, cv.type as conversion_type,
+select m.commission_id, {local_time("m.ts")} as ts, {utc_offset("m.ts")} as ts_offset, {local_iso("m.ts")} as ts_iso,
+       m.partner_id, m.conversion_id, cv.type as conversion_type,
        coalesce(cv.offer_id, m.offer_id) as offer_id, m.kind, m.status, m.amount, m.currency, m.amount_base,
        m.rule, m.inputs, m.note, m.source, {local_time("m.hold_until")} as hold_until, m.from_partner_id, m.level
 from ({_SCOPED}) m
@@ -94,7 +96,7 @@ def _params(scope: Scope, req: CommissionRequest) -> dict[str, object]:
 
 def rows(scope: Scope, *, wh: Warehouse, req: CommissionRequest) -> pl.DataFrame:
     """The newest `req.limit` commission rows of the request, event time and end of hold in the viewer's time zone
-    (naive wall-clock times)."""
+    (naive wall-clock times; the event time's UTC offset in `ts_offset`, and both as ISO 8601 text in `ts_iso`)."""
     params = _params(scope, req) | {"limit": int(req.limit), "tz": req.tz}
     cur = wh.cursor()
     try:

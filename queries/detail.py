@@ -16,7 +16,7 @@ import polars as pl
 
 from cabinet.access import Scope
 from queries.commissions import visible_statuses
-from queries.metrics import local_time, utc_offset
+from queries.metrics import local_iso
 from queries.reports import check_period, utc_bounds
 from queries.scope_sql import SCOPE_WHERE, scope_params
 from queries.warehouse import Warehouse
@@ -143,11 +143,3 @@ def detail_rows(scope: Scope, *, wh: Warehouse, req: DetailRequest, metrics: tup
         return cur.sql(_sql(req, select) + order, params=params | {"tz": req.tz}).pl()
     finally:
         cur.close()
-
-
-def local_iso(ts: str) -> str:
-    """SQL: the naive UTC time `ts` as ISO 8601 text in `$tz` with its offset ("2026-11-01T01:05:00-04:00", seconds'
-    fractions when it has them): the hour a summer time's end repeats reads twice, told apart by the offset."""
-    local = local_time(ts)
-    fraction = f"if(microsecond({local}) % 1000000 = 0, '', rtrim(strftime({local}, '.%f'), '0'))"
-    return f"strftime({local}, '%Y-%m-%dT%H:%M:%S') || {fraction} || {utc_offset(ts)}"

@@ -63,6 +63,14 @@ def utc_offset(ts: str) -> str:
     return f"(if({seconds} < 0, '-', '+') || strftime(timestamp '2000-01-01' + to_seconds(abs({seconds})), '%H:%M'))"
 
 
+def local_iso(ts: str) -> str:
+    """SQL: the naive UTC time `ts` as ISO 8601 text in `$tz` with its offset ("2026-11-01T01:05:00-04:00", seconds'
+    fractions when it has them): the hour a summer time's end repeats reads twice, told apart by the offset."""
+    local = local_time(ts)
+    fraction = f"if(microsecond({local}) % 1000000 = 0, '', rtrim(strftime({local}, '.%f'), '0'))"
+    return f"strftime({local}, '%Y-%m-%dT%H:%M:%S') || {fraction} || {utc_offset(ts)}"
+
+
 # group-by dimension → SQL over a fact row with columns t (naive UTC), partner_id, offer_id, link_id, country,
 # device, sub1..sub5; `$tz` is the viewer's time zone. Time dimensions are ISO text in that zone; an hour carries its
 # offset: the hour a summer time's end repeats is two rows ("2026-11-01T01:00-04:00", "2026-11-01T01:00-05:00").

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -183,3 +184,26 @@ def test_the_end_of_a_hold_is_said_on_the_viewers_day(program: Program, store_en
         [row] = [r for r in got.iter_rows(named=True) if r["status"] == "hold"]
         said[tz] = explain(row, "en").rsplit(" ", 1)[-1]
     assert said == {"UTC": "2026-11-11", "Pacific/Auckland": "2026-11-12"}
+
+
+def test_the_hour_a_summer_time_ends_reads_twice_told_apart_by_its_offset(program: Program) -> None:
+    """New York's 1 November 2026 has 01:30 twice (05:30 and 06:30 UTC): the page and its download say which."""
+    tiny = program.tiny
+    tiny.write("conversions", "dst.csv", "conversion_id,ts,type,partner_id,offer_id,amount,currency,status\n"
+               f"n1,2026-11-01T05:30:00Z,ftd,{tiny.parent},{tiny.offer},50,USD,approved\n"
+               f"n2,2026-11-01T06:30:00Z,ftd,{tiny.parent},{tiny.offer},50,USD,approved\n")  # fmt: skip
+    program.tiny.run(NOW + timedelta(hours=1))
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    got = rows(program.users["p_parent"].scope, wh=wh, req=_req(tz="America/New_York"))
+    said = {
+        c: (f"{ts:%H:%M}", off, iso)
+        for c, ts, off, iso in got.select("conversion_id", "ts", "ts_offset", "ts_iso").iter_rows()
+    }
+    assert said["n1"] == ("01:30", "-04:00", "2026-11-01T01:30:00-04:00")  # the download's times
+    assert said["n2"] == ("01:30", "-05:00", "2026-11-01T01:30:00-05:00")
+    user = dataclasses.replace(program.users["p_parent"], timezone="America/New_York")
+    at = open_page("pages/03_commissions.py", user)
+    at.text_input(key="commissions_conversion").set_value("n1").run()
+    assert list(at.dataframe[0].value["Time"]) == ["2026-11-01 01:30 -04:00"]
+    at.text_input(key="commissions_conversion").set_value("n2").run()
+    assert list(at.dataframe[0].value["Time"]) == ["2026-11-01 01:30 -05:00"]
