@@ -364,7 +364,13 @@ PERIOD_MS = {"hour": 3_600_000, "day": 86_400_000}  # one bar's width on a date 
 
 def show_chart(fig: go.Figure, time_dim: str | None = None) -> None:
     """A Plotly chart in the session's language; `time_dim` (hour/day/week/month) names what a date x axis holds."""
-    if time_dim in DATE_HOVER:
+    hours = {str(x) for x in _values(fig, "x")} if time_dim == "hour" else set()
+    if len({h[16:] for h in hours}) > 1:
+        # the period has a summer time's start or end: its hours carry two UTC offsets, and on a date axis (Plotly
+        # knows no zones) the hour an end repeats was drawn twice at one place. Labels as the table has them, in time.
+        order = sorted(hours, key=lambda h: datetime.fromisoformat(h))
+        fig.update_xaxes(type="category", categoryorder="array", categoryarray=order)
+    elif time_dim in DATE_HOVER:
         # a day, week or month is one bar over its whole period, ticked by whole days at least ("00:00" under each
         # day of a short period, week ticks on Sundays and month bars centred on the 1st were Plotly's defaults)
         ticks = DATE_TICKS if time_dim == "hour" else DATE_TICKS[1:]

@@ -39,3 +39,12 @@ def test_many_days_and_big_counts_keep_plotlys_ticks() -> None:
     assert "range" not in layout["xaxis"] and "dtick" not in layout["xaxis"]
     assert "dtick" not in _drawn(["2026-12-01"], [120], "day")["yaxis"]
     assert "dtick" not in _drawn(["2026-12-01"], [1.5], "day")["yaxis"]  # money, not a count
+
+
+def test_the_hour_a_summer_time_ends_repeats_is_two_bars_in_time_order() -> None:
+    """New York, 1 November 2026: 01:00 at -04:00, then again at -05:00. On a date axis both were one place."""
+    hours = ["2026-11-01T00:00-04:00", "2026-11-01T01:00-04:00", "2026-11-01T01:00-05:00", "2026-11-01T02:00-05:00"]
+    layout = _drawn(hours[::-1], [1, 2, 3, 4], "hour")
+    assert layout["xaxis"]["type"] == "category" and layout["xaxis"]["categoryarray"] == hours
+    one_offset = _drawn(["2026-11-02T00:00-05:00", "2026-11-02T01:00-05:00"], [1, 2], "hour")["xaxis"]
+    assert one_offset.get("type") != "category"  # a day without a change keeps its date axis
