@@ -39,7 +39,7 @@ from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner, SavedView, User
 from cabinet.zones import known_zone
-from queries.compare import change_column, compared, grouped_by_time
+from queries.compare import change_column, compared, grouped_by_time, other_period
 from queries.dashboard import base_currency
 from queries.metrics import MONEY, RATES
 from queries.reports import (
@@ -197,14 +197,19 @@ def _queue_one(session: Session, wh: Warehouse, view: SavedView, user: SessionUs
         values["lines"] = lambda loc: translate("mail.report_no_metrics", loc)
     else:
         beside = bool((view.params or {}).get("compare")) and not grouped_by_time(req.group_by)
+        against = (view.params or {}).get("compare_with") or "previous"  # views saved before it: the period before
         try:
-            frame = (compared if beside else report_with_totals)(user.scope, wh=wh, req=req)
+            if beside:
+                frame = compared(user.scope, wh=wh, req=req, against=against)
+            else:
+                frame = report_with_totals(user.scope, wh=wh, req=req)
         except (ReportError, ScopeError) as exc:
             values["lines"] = _failed(exc)
         else:
             rows = _rows(frame, req)
             totals = frame.tail(1).to_dicts()[0] if frame.height else {}
-            values["lines"] = lambda loc: _totals(totals, req, currency, loc, rows, beside)
+            other = other_period(req.date_from, req.date_to, against) if beside else None
+            values["lines"] = lambda loc: _totals(totals, req, currency, loc, rows, other)
             if 0 < rows <= MAX_ROWS:
                 attachment = (f"report_{req.date_from}_{req.date_to}.xlsx", to_bytes(frame, "xlsx"))
             elif rows > MAX_ROWS:
@@ -245,8 +250,8 @@ def _send(session: Session, login: User, values: dict[str, object], attachment: 
 
 
 def _totals(row: dict[str, object], req: ReportRequest, currency: str, locale: str, rows: int,
-            beside: bool = False) -> str:  # fmt: skip
-    """The totals of the report, a line per metric (`beside`: with its change against the period before), after the
+            beside: tuple[date, date] | None = None) -> str:  # fmt: skip
+    """The totals of the report, a line per metric (`beside`: with its change against that period, named), after the
     number of rows."""
     if not rows:
         return translate("mail.report_empty", locale)
@@ -258,6 +263,10 @@ def _totals(row: dict[str, object], req: ReportRequest, currency: str, locale: s
         return fmt_money(number, currency, locale) if metric in MONEY else fmt_number(number, locale)
 
     lines = [translate("mail.report_rows", locale, rows=fmt_number(rows, locale))]
+    if beside:
+        lines.insert(
+            0, translate("mail.report_against", locale, start=f"{beside[0]:%Y-%m-%d}", end=f"{beside[1]:%Y-%m-%d}")
+        )
     for m in req.metrics:
         change = fmt_change(row.get(change_column(m)), locale) if beside else None  # type: ignore[arg-type]
         lines.append(f"{translate(f'metric.{m}', locale).split(' (')[0]}: {value(m, row.get(m))}"

@@ -21,7 +21,8 @@ from cabinet.store.models import SavedView
 PAGES = ("reports",)
 NAME_MAX = 80
 PER_LOGIN = 30  # views of one page
-KEYS = ("period", "dates", "group_by", "metrics", "offers", "filters", "compare")
+KEYS = ("period", "dates", "group_by", "metrics", "offers", "filters", "compare", "compare_with")
+AGAINST = ("previous", "year")  # `queries.compare.AGAINST`: the store does not import the read side
 
 
 class ViewError(RefusedRequest):
@@ -51,7 +52,10 @@ def _check(params: dict[str, Any], dims: tuple[str, ...], metrics: tuple[str, ..
     out["filters"] = typed
     if not isinstance(params.get("compare", False), bool):
         raise ViewError(f"compare {params.get('compare')!r}", "views.bad")
-    out["compare"] = params.get("compare", False)  # each row beside the period before (`queries.compare`)
+    out["compare"] = params.get("compare", False)  # each row beside another period (`queries.compare`)
+    if params.get("compare_with", "previous") not in AGAINST:  # views saved before it: the period before
+        raise ViewError(f"compare_with {params.get('compare_with')!r}", "views.bad")
+    out["compare_with"] = params.get("compare_with", "previous")
     return out
 
 

@@ -1,5 +1,5 @@
-"""Reports: performance by any dimension, filtered, with totals (beside the period before, when asked), a chart and
-CSV/XLSX downloads."""
+"""Reports: performance by any dimension, filtered, with totals (beside the period before or the same days a year
+before, when asked), a chart and CSV/XLSX downloads."""
 
 import plotly.express as px
 import streamlit as st
@@ -18,7 +18,7 @@ from cabinet.ui.widgets import (
     show_table,
     split_values,
 )
-from queries.compare import grouped_by_time
+from queries.compare import AGAINST, grouped_by_time, other_period
 from queries.reports import ReportError, ReportRequest, ScopeError, report_dims
 from queries.reports import text_filters as allowed_text_filters
 
@@ -93,12 +93,27 @@ by_time = grouped_by_time(group_by)  # the days of two periods differ: nothing t
 asked = st.checkbox(t("reports.compare"), key="reports_compare", disabled=by_time,
                     help=t("reports.compare_time" if by_time else "reports.compare_help"))  # fmt: skip
 compare = asked and not by_time
+against = "previous"
+if compare:  # the period before, or the same days a year before (a seasonal business's December against the last)
+    against = st.radio(
+        t("reports.compare_with"),
+        AGAINST,
+        format_func=lambda a: t(
+            f"reports.against_{a}", **dict(zip(("start", "end"), other_period(date_from, date_to, a), strict=True))
+        ),
+        horizontal=True,
+        key="reports_compare_with",
+    )
 if not metrics:
     st.info(t("reports.pick_metric"))
     st.stop()
 req = ReportRequest(date_from, date_to, user.timezone, tuple(group_by), tuple(metrics), tuple(filters.items()))
 try:
-    frame = (data.compared_report if compare else data.report)(user.scope, snap.snapshot_id, req)
+    frame = (
+        data.compared_report(user.scope, snap.snapshot_id, req, against)
+        if compare
+        else data.report(user.scope, snap.snapshot_id, req)
+    )
 except (ReportError, ScopeError) as exc:
     key = getattr(exc, "key", None)
     st.error(t("reports.bad_request", error=t(key, **exc.params) if key else str(exc)))
@@ -111,7 +126,7 @@ if frame.is_empty():
 staff = user.scope.role in ("manager", "admin") and "partner_id" in group_by
 partners = {r.id: r.name for r in store.partner_directory(user.scope)[0]} if staff else None
 shown = label_report(frame, group_by, names, partners)
-show_table(shown)
+show_table(shown, against)
 download_buttons(frame, f"report_{date_from}_{date_to}", key="reports")
 if group_by:
     body = shown.head(shown.height - 1)

@@ -1,6 +1,7 @@
-"""A report beside the period of the same length before it: which offers, countries or sub ids grew or fell.
+"""A report beside another period: the period of the same length before it, or the same days a year before (a
+seasonal business compares a December with the last one): which offers, countries or sub ids grew or fell.
 
-Each metric gets `<metric>_prev` (its value in the period before) and `<metric>_change` (the change as a fraction of
+Each metric gets `<metric>_prev` (its value in the other period) and `<metric>_change` (the change as a fraction of
 the value before, as the Dashboard computes it; None when there was nothing before). The rows are the groups of
 either period: a group with nothing in one of them counts 0 there, its ratios (rates, EPC, ARPU) stay empty. The
 totals row stays last. A grouping by a time dimension has nothing to set beside each row (the days differ), so it
@@ -10,6 +11,7 @@ is refused.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import polars as pl
 
@@ -19,7 +21,9 @@ from queries.metrics import RATIOS
 from queries.reports import TIME_DIMS, ReportError, ReportRequest, report_with_totals
 from queries.warehouse import Warehouse
 
-__all__ = ["change_column", "compared", "grouped_by_time", "prev_column"]
+__all__ = ["AGAINST", "change_column", "compared", "grouped_by_time", "other_period", "prev_column"]
+
+AGAINST = ("previous", "year")  # the period of the same length before; the same days a year before
 
 
 def grouped_by_time(group_by: tuple[str, ...] | list[str]) -> bool:
@@ -35,12 +39,28 @@ def change_column(metric: str) -> str:
     return f"{metric}_change"
 
 
-def compared(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl.DataFrame:
+def other_period(date_from: date, date_to: date, against: str = "previous") -> tuple[date, date]:
+    """The period a report is set beside: `previous_period`, or the same days a year before (29 February as the
+    28th)."""
+    if against == "previous":
+        return previous_period(date_from, date_to)
+    if against != "year":
+        raise ReportError(f"cannot compare against {against!r}; allowed: {', '.join(AGAINST)}")
+    return _year_before(date_from), _year_before(date_to)
+
+
+def _year_before(day: date) -> date:
+    if day.year <= 1:
+        raise ReportError("there is no year before year 1")
+    return day.replace(year=day.year - 1, day=28 if (day.month, day.day) == (2, 29) else day.day)
+
+
+def compared(scope: Scope, *, wh: Warehouse, req: ReportRequest, against: str = "previous") -> pl.DataFrame:
     """The report of `req` with totals (`report_with_totals`) and, after its metrics, each metric's value in the
-    period before and its change."""
+    other period (`other_period`) and its change."""
     if grouped_by_time(req.group_by):
         raise ReportError("a report grouped by time cannot be set beside the period before")
-    prev_from, prev_to = previous_period(req.date_from, req.date_to)
+    prev_from, prev_to = other_period(req.date_from, req.date_to, against)
     now = report_with_totals(scope, wh=wh, req=req)
     before = report_with_totals(scope, wh=wh, req=replace(req, date_from=prev_from, date_to=prev_to))
     keys, metrics = list(req.group_by), list(req.metrics)

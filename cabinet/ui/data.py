@@ -84,9 +84,10 @@ def report(scope: Scope, snapshot_id: str, req: ReportRequest) -> pl.DataFrame:
 
 
 @st.cache_data(ttl=300, max_entries=128, show_spinner=False)
-def compared_report(scope: Scope, snapshot_id: str, req: ReportRequest) -> pl.DataFrame:
-    """The report with totals beside the period of the same length before (`queries.compare`), cached likewise."""
-    return compare.compared(scope, wh=warehouse(), req=req)
+def compared_report(scope: Scope, snapshot_id: str, req: ReportRequest, against: str = "previous") -> pl.DataFrame:
+    """The report with totals beside the period before or the same days a year before (`queries.compare`), cached
+    likewise."""
+    return compare.compared(scope, wh=warehouse(), req=req, against=against)
 
 
 @st.cache_data(ttl=300, max_entries=256, show_spinner=False)

@@ -53,6 +53,7 @@ def _current(spec: ViewPage) -> dict[str, Any]:
         "offers": list(state.get(f"_choice_{spec.key('f_offer')}", [])),
         "filters": {d: state.get(spec.key(f"f_{d}"), "") for d in spec.filters},
         "compare": bool(state.get(spec.key("compare"), False)),
+        "compare_with": state.get(spec.key("compare_with")) or "previous",
     }
     if isinstance(dates, tuple | list) and len(dates) == 2:
         params["dates"] = [d.isoformat() for d in dates]
@@ -76,6 +77,7 @@ def _apply(spec: ViewPage, params: dict[str, Any]) -> list[str]:
     for dim in spec.filters:  # text inputs without a default: their own keys take the values
         state[spec.key(f"f_{dim}")] = params["filters"].get(dim, "")
     state[spec.key("compare")] = bool(params.get("compare", False))
+    state[spec.key("compare_with")] = params.get("compare_with", "previous")
     renew_widgets()
     return left
 

@@ -262,11 +262,12 @@ def _column(name: str) -> tuple[str, str]:
     return (name, "") if name in COUNTS or name in MONEY or name in RATES else ("", "")
 
 
-def _header(name: str) -> str:
+def _header(name: str, against: str = "previous") -> str:
     metric, part = _column(name)
     if not metric:
         return t(f"dim.{name}")
-    return t(f"common.col_{part}", metric=short_label(metric)) if part else short_label(metric)
+    year = "_year" if against == "year" and part == "prev" else ""  # "… a year before"; "±" reads the same
+    return t(f"common.col_{part}{year}", metric=short_label(metric)) if part else short_label(metric)
 
 
 def to_cents(frame: pl.DataFrame) -> pl.DataFrame:
@@ -278,10 +279,11 @@ def to_cents(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(cents)
 
 
-def display_frame(frame: pl.DataFrame) -> pl.DataFrame:
+def display_frame(frame: pl.DataFrame, against: str = "previous") -> pl.DataFrame:
     """Column headers translated for display (values stay numbers so sorting works); money to the cent
-    (`to_cents`; the downloads keep the exact values)."""
-    return to_cents(frame).rename({c: _header(c) for c in frame.columns})
+    (`to_cents`; the downloads keep the exact values). `against`: the period `_prev` columns hold
+    (`queries.compare`)."""
+    return to_cents(frame).rename({c: _header(c, against) for c in frame.columns})
 
 
 def number_format(metric: str) -> str | None:
@@ -293,7 +295,7 @@ def number_format(metric: str) -> str | None:
     return "localized" if metric in COUNTS else "percent" if metric in RATES else None
 
 
-def display_config(frame: pl.DataFrame) -> dict[str, object]:
+def display_config(frame: pl.DataFrame, against: str = "previous") -> dict[str, object]:
     """Number formats for the metric columns of `frame` (machine names), keyed by their translated headers."""
     # no fixed widths: each column as wide as its header and values; fixed ones added up past a stretched table's
     # width, and its last column, the money one, was cut at the edge with its right-aligned values beyond it
@@ -303,17 +305,19 @@ def display_config(frame: pl.DataFrame) -> dict[str, object]:
         if not metric or number_format(metric) is None:
             continue
         fmt = "percent" if part == "change" else number_format(metric)
-        config[_header(c)] = st.column_config.NumberColumn(
-            format=fmt, help=t(f"common.colhelp_{part}") if part else t(f"metric.{c}")
+        year = "_year" if against == "year" and part else ""
+        config[_header(c, against)] = st.column_config.NumberColumn(
+            format=fmt, help=t(f"common.colhelp_{part}{year}") if part else t(f"metric.{c}")
         )
     return config
 
 
-def show_table(frame: pl.DataFrame) -> None:
-    """A report frame as a sortable table: translated headers, money, rates and counts formatted."""
-    st.dataframe(
-        display_frame(frame), hide_index=True, width="stretch", column_config=display_config(frame), placeholder="—"
-    )  # an empty change or rate, not the word None
+def show_table(frame: pl.DataFrame, against: str = "previous") -> None:
+    """A report frame as a sortable table: translated headers, money, rates and counts formatted; `against`: the
+    period its `_prev` columns hold, if any."""
+    config = display_config(frame, against)
+    st.dataframe(display_frame(frame, against), hide_index=True, width="stretch", column_config=config,
+                 placeholder="—")  # an empty change or rate, not the word None  # fmt: skip
 
 
 def download_buttons(frame: pl.DataFrame, name: str, key: str) -> None:

@@ -1,5 +1,5 @@
-"""Reports beside the period before: each group's metrics then and their change, the groups of either period, the
-totals last; a time grouping refused."""
+"""Reports beside the period before, or the same days a year before: each group's metrics then and their change, the
+groups of either period, the totals last; a time grouping refused."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from queries.compare import compared
+from queries.compare import compared, other_period
 from queries.reports import ReportError, ReportRequest, report_with_totals
 from queries.warehouse import Warehouse
 from tests.reporting.conftest import Program
@@ -83,3 +83,48 @@ def test_a_ratio_of_a_period_with_nothing_stays_empty(program: Program) -> None:
     for row in (de, total):
         assert [row[m] for m in ("cr", "epc", "arpu")] == [None, None, None]
         assert [row[f"{m}_change"] for m in ("cr", "epc", "arpu")] == [None, None, None]
+
+
+def test_the_same_days_a_year_before() -> None:
+    assert other_period(date(2027, 11, 1), date(2027, 11, 10), "year") == (date(2026, 11, 1), date(2026, 11, 10))
+    assert other_period(date(2028, 2, 1), date(2028, 2, 29), "year") == (date(2027, 2, 1), date(2027, 2, 28))
+    assert other_period(date(2027, 11, 1), date(2027, 11, 10)) == (date(2027, 10, 22), date(2027, 10, 31))
+    for bad in ("month", "previous; drop table clicks"):
+        with pytest.raises(ReportError):
+            other_period(date(2027, 11, 1), date(2027, 11, 10), bad)
+    with pytest.raises(ReportError):
+        other_period(date(1, 3, 1), date(1, 3, 2), "year")
+
+
+def test_a_report_beside_the_same_days_a_year_before(program: Program) -> None:
+    """November 2027 against November 2026: this year's nothing, the tiny program's days a year before."""
+    wh, scope = Warehouse(program.tiny.settings.warehouse_dir), program.users["root"].scope
+    req = ReportRequest(date(2027, 11, 1), date(2027, 11, 2), "UTC", ("country",), ("clicks", "ftds"))
+    then = _rows(report_with_totals(scope, wh=wh, req=replace(req, date_from=date(2026, 11, 1),
+                                                              date_to=date(2026, 11, 2))), "country")  # fmt: skip
+    rows = _rows(compared(scope, wh=wh, req=req, against="year"), "country")
+    assert set(rows) == set(then) and then["DE"]["clicks"] > 0
+    assert {k: (r["clicks"], r["clicks_prev"], r["ftds_prev"]) for k, r in rows.items()} == {
+        k: (0, r["clicks"], r["ftds"]) for k, r in then.items()
+    }
+    assert rows["Total"]["clicks_change"] == -1.0
+    assert compared(scope, wh=wh, req=req).is_empty()  # the period before: nothing in either
+
+
+def test_the_reports_page_compares_with_the_same_days_a_year_before(program: Program) -> None:
+    at = open_page("pages/02_reports.py", program.users["mgr"])
+    at.selectbox(key="reports_period_en").set_value("custom").run()
+    at.date_input(key="reports_dates").set_value((date(2027, 11, 1), date(2027, 11, 2))).run()
+    at.multiselect(key="reports_group_by_en").set_value(["country"]).run()
+    at.checkbox(key="reports_compare").check().run()
+    radio = at.radio(key="reports_compare_with")
+    assert radio.value == "previous" and radio.options == [
+        "The period before (2027-10-30 – 2027-10-31)",
+        "The same days a year before (2026-11-01 – 2026-11-02)",
+    ]
+    assert not at.dataframe and at.info[0].value == "No data for these dates and filters."  # nothing in either
+    radio.set_value("year").run()
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert {"Clicks", "Clicks a year before", "Clicks ±"} <= set(table.columns) and "Clicks before" not in table
+    assert table["Clicks a year before"].to_list()[-1] > 0 and table["Clicks"].to_list()[-1] == 0

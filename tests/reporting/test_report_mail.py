@@ -208,6 +208,19 @@ def test_a_view_saved_beside_the_period_before_says_each_change(program: Program
     assert "Clicks: 0 (-100.0%)\nFTDs: 0 (-100.0%)" in _mails(store_engine)[-1].body
 
 
+def test_a_view_saved_beside_the_same_days_a_year_before_names_them(program: Program, store_engine: Engine) -> None:
+    view_id = _view(program, store_engine)
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    with session_scope(store_engine) as s:  # a year later, the tiny program's November is the year before
+        s.get(SavedView, view_id).params = VIEW | {"group_by": ["offer_id"], "compare": True, "compare_with": "year"}
+    assert queue_reports(store_engine, wh, None, datetime(2027, 11, 8, 6, tzinfo=UTC)) == 1
+    [mail] = _mails(store_engine)
+    assert (
+        "Changes are against 2026-10-09 – 2026-11-07.\n" in mail.body
+    )  # the 30 days to 7 November 2027, a year before
+    assert "Clicks: 0 (-100.0%)\nFTDs: 0 (-100.0%)" in mail.body
+
+
 def test_nothing_for_a_login_whose_tier_no_longer_has_reports(program: Program, store_engine: Engine) -> None:
     view_id = _view(program, store_engine)
     wh = Warehouse(program.tiny.settings.warehouse_dir)

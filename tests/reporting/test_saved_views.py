@@ -49,6 +49,7 @@ def test_a_view_is_saved_replaced_and_deleted_by_its_login_only(program: Program
         ("v", {"period": "custom", "dates": ["2026-11-01", "not a day"]}, "views.bad"),
         ("v", {"sql": "drop table users"}, "views.bad"),
         ("v", {"compare": "yes"}, "views.bad"),
+        ("v", {"compare": True, "compare_with": "last decade"}, "views.bad"),
     ],
 )
 def test_bad_views_are_refused_and_nothing_is_saved(
@@ -68,6 +69,29 @@ def test_a_login_keeps_at_most_so_many(program: Program, store_engine: Engine) -
         with pytest.raises(ViewError) as full:
             save_view(s, program.users["p_parent"].scope, "reports", "one more", VIEW, **ALLOWED)
     assert full.value.key == "views.too_many"
+
+
+def test_a_view_keeps_the_period_it_is_set_beside(program: Program, store_engine: Engine) -> None:
+    """Saved beside the same days a year before, it opens so; a view saved before that choice is the period before."""
+    at = open_page("pages/02_reports.py", program.users["p_parent"])
+    next(w for w in at.multiselect if w.key.startswith("reports_group_by")).set_value(["country"]).run()
+    at.checkbox(key="reports_compare").check().run()
+    at.radio(key="reports_compare_with").set_value("year").run()
+    at.text_input(key="reports_view_name").set_value("Year on year").run()
+    at.button(key="reports_view_save").click().run()
+    assert not at.exception and not at.error
+    with session_scope(store_engine) as s:
+        [view] = views(s, program.users["p_parent"].scope, "reports")
+        assert (view.params["compare"], view.params["compare_with"]) == (True, "year")
+        older = save_view(s, program.users["p_parent"].scope, "reports", "Older", VIEW | {"compare": True}, **ALLOWED)
+        older.params = {k: v for k, v in older.params.items() if k != "compare_with"}  # as stored before the choice
+        ids = view.id, older.id
+    fresh = open_page("pages/02_reports.py", program.users["p_parent"])
+    for view_id, against, column in ((ids[0], "year", "Clicks a year before"), (ids[1], "previous", "Clicks before")):
+        fresh.selectbox(key="reports_view_pick").set_value(view_id).run()
+        fresh.button(key="reports_view_open").click().run()
+        assert not fresh.exception and fresh.radio(key="reports_compare_with").value == against
+        assert column in fresh.dataframe[0].value.columns
 
 
 def test_the_reports_page_saves_and_opens_a_view(program: Program, store_engine: Engine) -> None:
