@@ -28,7 +28,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import duckdb
 from sqlalchemy import Engine, bindparam, delete, func, select, update
@@ -86,7 +86,8 @@ _COLUMNS = ("partner_id", "run", "conversion_id", "click_id", "type", "status", 
 def _values(row: dict[str, object], currency: str) -> dict[str, object]:
     ts = row["ts"]
     assert isinstance(ts, datetime)
-    payout = Decimal(str(row["payout"])).quantize(_CENT, ROUND_HALF_UP)
+    payout = Decimal(str(row["payout"])).quantize(_CENT, ROUND_HALF_EVEN)  # as every page and statement rounds
+    payout = payout.copy_abs() if payout.is_zero() else payout  # a cent's fraction taken back is 0.00, not -0.00
     return {**row, "payout": f"{payout}", "currency": currency, "event_time": ts.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "timestamp": int(ts.replace(tzinfo=UTC).timestamp())}  # fmt: skip
 

@@ -445,3 +445,12 @@ def test_given_up_calls_are_made_again_once_asked(program: Program, store_engine
         assert retry_given_up(s, program.users["p_parent"].scope, program.tiny.parent) == 2
     assert deliver(store_engine, private_ok=True).sent == 2  # its server fixed: both made, from the first attempt
     assert _calls(store_engine) == [("r9", "pending", "sent"), ("f9", "approved", "sent")]
+
+
+def test_payout_is_rounded_to_the_cent_as_the_pages_round_it() -> None:
+    """Half to even, as Commissions, Reports and statements show it: a RevShare of $1.2250 is $1.22 everywhere."""
+    from cabinet.postback_send import _values
+
+    ts = datetime(2026, 11, 9, 10, 30)
+    said = {str(v): _values({"ts": ts, "payout": v}, "USD")["payout"] for v in ("1.2250", "1.2350", "-0.0050", "2")}
+    assert said == {"1.2250": "1.22", "1.2350": "1.24", "-0.0050": "0.00", "2": "2.00"}
