@@ -4,7 +4,8 @@ marks it paid. Every step is checked against the acting user's scope and written
 Requests made in the cabinet are in the program's base currency, the currency of the balance. What a partner may
 request (`available`) is worked out by the caller from the warehouse's approved commission and the store's requests
 (`queries.payouts.ledger`); a request is refused above it, below the program's minimum (`minimum_payout`), or while
-another one is open.
+another one is open. Approving or paying one checks the same ledger again (`cover`): an ETL run since the request may
+have reversed the commission it was drawn from.
 """
 
 from __future__ import annotations
@@ -22,9 +23,12 @@ from cabinet.account import masked
 from cabinet.auth import audit
 from cabinet.errors import Label, RefusedRequest
 from cabinet.formatting import fmt_money
-from cabinet.i18n import translate
+from cabinet.i18n import normalise_locale, translate
 from cabinet.mail import tell_partner
 from cabinet.store.models import Partner, PayoutRequest, ProgramSettings, User
+from queries.dashboard import base_currency
+from queries.payouts import MissingRate, ledger
+from queries.warehouse import NoSnapshotError, Warehouse
 
 MIN_PAYOUT = Decimal("50")  # in the base currency, while the program sets no other (`ProgramSettings.min_payout`)
 STATUSES = ("requested", "approved", "paid", "rejected", "cancelled")  # cancelled: by the partner, while open
@@ -36,6 +40,37 @@ REASON_MAX = 500  # characters of a rejection's reason
 
 class PayoutError(RefusedRequest):
     """A payout step that cannot be taken; `key`/`params` say why in the interface's language."""
+
+
+@dataclass(frozen=True)
+class Money(Label):
+    """An amount as a refusal says it: as the interface's language writes money ("1 234,50 $" in Russian)."""
+
+    amount: Decimal = Decimal(0)
+    currency: str = ""
+
+    def text(self, locale: str | None = None) -> str:
+        return fmt_money(float(self.amount), self.currency, normalise_locale(locale))
+
+
+@dataclass(frozen=True)
+class Cover:
+    """A request against its partner's balance now, in the base currency (`currency`): what it comes to, and the
+    approved commission the partner's other payouts (approved or paid) leave to pay it from."""
+
+    asked: Decimal
+    balance: Decimal
+    currency: str
+
+    @property
+    def available(self) -> Decimal:
+        """What approving or paying the request may take: the balance, or nothing when it is below zero."""
+        return max(Decimal(0), self.balance)
+
+    @property
+    def short(self) -> bool:
+        """True when the request is more than the balance: approving or paying it is refused."""
+        return self.asked > self.balance
 
 
 def _log(session: Session, scope: Scope, action: str, payout: PayoutRequest, reason: str = "") -> None:
@@ -173,14 +208,49 @@ def cancel(session: Session, scope: Scope, payout_id: int) -> PayoutRequest:
     return payout
 
 
+def cover(session: Session, scope: Scope, payout_id: int, wh: Warehouse) -> Cover:
+    """The request against its partner's ledger as it stands now (`queries.payouts.ledger`: the published approved
+    commission, the store's payouts): the request counted as the open one, so the balance is what the others leave.
+    `MissingRate` when a payout's currency has no FX rate; `NoSnapshotError` before anything is published."""
+    payout, _ = _scoped_request(session, scope, payout_id)
+    others = select(PayoutRequest.amount, PayoutRequest.currency, PayoutRequest.requested_at, PayoutRequest.status)
+    others = others.where(PayoutRequest.partner_id == payout.partner_id, PayoutRequest.id != payout.id,
+                          PayoutRequest.status.in_(("approved", "paid")))  # fmt: skip
+    rows = [(a, c, at, st) for a, c, at, st in session.execute(others)]  # another open request waits its turn
+    rows.append((payout.amount, payout.currency, payout.requested_at, "requested"))
+    book = ledger(scope, wh=wh, partner_id=payout.partner_id, requests=rows)
+    return Cover(book.requested, book.balance, base_currency(wh=wh))
+
+
+def _require_cover(session: Session, scope: Scope, payout: PayoutRequest, wh: Warehouse) -> None:
+    """Refuse to approve or pay a request its partner's balance no longer covers (commission reversed since), or one
+    that cannot be checked, rather than pay out money that is not there."""
+    try:
+        have = cover(session, scope, payout.id, wh)
+    except NoSnapshotError as exc:
+        raise PayoutError("no published data to check the balance against", "payouts.no_data",
+                          payout=payout.id) from exc  # fmt: skip
+    except MissingRate as exc:
+        raise PayoutError(str(exc), "payouts.no_rate_to_check", payout=payout.id, **exc.params) from exc
+    if have.short:
+        amount = Money("", amount=payout.amount, currency=payout.currency)
+        available = Money("", amount=have.available, currency=have.currency)
+        raise PayoutError(f"request {payout.id} of {have.asked} is more than the {have.available} available",
+                          "payouts.not_covered", payout=payout.id, amount=amount, available=available)  # fmt: skip
+
+
 def decide(session: Session, scope: Scope, payout_id: int, status: str, reference: str = "",
-           seen: str | None = None, reason: str = "") -> PayoutRequest:  # fmt: skip
+           seen: str | None = None, reason: str = "", wh: Warehouse | None = None) -> PayoutRequest:  # fmt: skip
     """A manager or admin moves a request on: requested → approved or rejected; approved → paid or rejected. A paid
     one may carry the payment's reference (a bank transfer's or a transaction's id), shown on its statement; a
     rejection the reason the partner is emailed (and the audit log keeps).
 
     `seen`: the status the manager decided it in; a request decided or cancelled since by someone else is refused
-    unchanged, even when the step would still be allowed (rejecting what was approved meanwhile)."""
+    unchanged, even when the step would still be allowed (rejecting what was approved meanwhile).
+
+    `wh`: the published warehouse; with it (the app always gives it) approving or paying is refused when the
+    partner's approved commission, less its other payouts, no longer covers the request (`cover`). Without it (a
+    store with no warehouse behind it) nothing is checked. Rejecting is never refused for want of money."""
     reference = " ".join(reference.split())
     if reference and status != "paid":
         raise PayoutError("only a payment has a reference", "payouts.reference_not_paid")
@@ -197,6 +267,8 @@ def decide(session: Session, scope: Scope, payout_id: int, status: str, referenc
     if status not in NEXT.get(payout.status, ()):
         raise PayoutError(f"a {payout.status} request cannot become {status}", "payouts.bad_step",
                           status=_status(payout.status))  # fmt: skip
+    if wh is not None and status in ("approved", "paid"):  # a rejection needs no money behind it
+        _require_cover(session, scope, payout, wh)
     _move(session, scope, payout, status, reference or None)
     _log(session, scope, f"payout_{status}", payout, reason)
     amount, currency = payout.amount, payout.currency

@@ -4,7 +4,7 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from cabinet.ui import data
+from cabinet.ui import data, money
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import fmt_metric, kpi_cards, period_picker, show_chart, show_refusal, show_table
@@ -19,7 +19,8 @@ scope, sid, tz = user.scope, snap.snapshot_id, user.timezone
 
 kpi_cards(data.kpis(scope, sid, date_from, date_to, tz), user.visible_metrics)
 try:
-    bal = data.balance(scope, sid)
+    paid = money.payout_queue(scope, ("approved", "paid"))  # the store's, as Payouts counts them
+    bal = data.balance(scope, sid, tuple((p.amount, p.currency, p.requested_at, p.status) for p, _ in paid))
 except MissingRate as exc:  # a payout in a currency without an FX rate: no balance rather than a wrong one
     show_refusal(exc)
 else:

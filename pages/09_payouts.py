@@ -25,14 +25,22 @@ def method_name(method: str | None) -> str:
     return t(f"account.method_{method}") if method in METHODS else (method or "")
 
 
-def history(rows: list, with_partner: bool) -> pl.DataFrame:
-    """Requests as a table: newest first for a partner, the queue's order for a manager."""
+def history(rows: list, covers: dict | None = None) -> pl.DataFrame:
+    """Requests as a table: newest first for a partner; for a manager (`covers` given) the queue's order, with each
+    request's partner and, beside an undecided one, what the partner's balance has to pay it from now."""
+    queue = covers is not None
+
+    def available(payout_id: int) -> str | None:
+        cover = covers.get(payout_id) if covers else None
+        return money.amount_text(cover.available, cover.currency) if cover else None
+
     return pl.DataFrame(
         {
             t("payouts.col_id"): [p.id for p, _ in rows],
-            **({t("payouts.col_partner"): [f"{p.partner_id} · {name}" for p, name in rows]} if with_partner else {}),
+            **({t("payouts.col_partner"): [f"{p.partner_id} · {name}" for p, name in rows]} if queue else {}),
             t("payouts.col_requested"): [p.requested_at.strftime("%Y-%m-%d %H:%M") for p, _ in rows],
             t("payouts.col_amount"): [money.amount_text(p.amount, p.currency) for p, _ in rows],
+            **({t("payouts.col_available"): [available(p.id) for p, _ in rows]} if queue else {}),
             t("payouts.col_currency"): [p.currency for p, _ in rows],
             t("payouts.col_status"): [t(f"payouts.status_{p.status}") for p, _ in rows],
             t("payouts.col_method"): [method_name(p.method) for p, _ in rows],
@@ -112,7 +120,7 @@ def take_step() -> None:
     reference = st.session_state.get(f"payouts_reference_{payout_id}", "") if step == "paid" else ""
     reason = st.session_state.get(f"payouts_reason_{payout_id}", "") if step == "rejected" else ""
     try:
-        money.decide_payout(scope, payout_id, step, seen, reference, reason)
+        money.decide_payout(scope, payout_id, step, seen, reference, reason)  # checked against the balance now
     except (PayoutError, ScopeError) as exc:
         show_refusal(exc)
     else:  # said: the request may leave the queue as shown, and the partner's email is not seen here
@@ -159,7 +167,7 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
     st.subheader(t("payouts.history"))
     if mine:
         st.dataframe(
-            history([(p, "") for p in mine], False),
+            history([(p, "") for p in mine]),
             hide_index=True,
             placeholder="—",
             width="stretch",
@@ -191,12 +199,18 @@ st.metric(t("payouts.in_queue"), fmt_count(len(rows)))
 if not rows:
     st.info(t("payouts.queue_empty"))
     st.stop()
-st.dataframe(history(rows, True), hide_index=True, placeholder="—", width="stretch", column_config=AMOUNT)
+covers = money.payout_covers(scope, [p.id for p, _ in rows if p.status in NEXT])  # what each one's partner has now
+st.dataframe(history(rows, covers), hide_index=True, placeholder="—", width="stretch", column_config=AMOUNT | {
+    t("payouts.col_available"): st.column_config.TextColumn(alignment="right", help=t("payouts.col_available_help"))
+})  # fmt: skip
 decidable = {p.id: f"{p.id} · {name} · {money.amount_text(p.amount, p.currency)} ({t(f'payouts.status_{p.status}')})"
              for p, name in rows if p.status in NEXT}  # fmt: skip
 if decidable:
     pick = st.selectbox(t("payouts.pick"), list(decidable), format_func=decidable.get, key="payouts_pick")
-    status = next(p.status for p, _ in rows if p.id == pick)
+    status, amount = next((p.status, money.amount_text(p.amount, p.currency)) for p, _ in rows if p.id == pick)
+    if (cover := covers.get(pick)) is not None and cover.short:  # commission reversed since: said before acting
+        st.warning(t("payouts.not_covered", payout=pick, amount=amount,
+                     available=money.amount_text(cover.available, cover.currency)))  # fmt: skip
     pay_to(int(pick))
     if status == "approved":  # paying it next: the payment's reference goes on its statement
         st.text_input(t("payouts.reference"), max_chars=128, key=f"payouts_reference_{pick}",
@@ -205,7 +219,6 @@ if decidable:
         label, key, asked = t(f"payouts.to_{step}"), f"payouts_to_{step}_{pick}", (scope, int(pick), status, step)
         if step in FINAL:  # no step leads back: asked for once more, beside what it does
             with col.popover(label, width="stretch"):
-                amount = next(money.amount_text(p.amount, p.currency) for p, _ in rows if p.id == pick)
                 st.caption(t(f"payouts.sure_{step}", payout=pick, amount=amount))
                 if step == "rejected":  # said to the partner in the email, kept in the audit log
                     st.text_input(t("payouts.reject_reason"), max_chars=500, key=f"payouts_reason_{pick}")

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import polars as pl
 
 from cabinet.access import Scope
 from queries.metrics import BASE_METRICS, derive
-from queries.payouts import MissingRate, base_rate_sql
+from queries.payouts import ledger
 from queries.reports import ReportRequest, performance
-from queries.scope_sql import SCOPE_WHERE, scope_params
 from queries.warehouse import Warehouse
 
 KPI_METRICS = (
@@ -27,20 +28,6 @@ KPI_METRICS = (
     "commission_paid",
     "revenue",
 )
-
-BALANCE_SQL = f"""
-with earned as (
-    select coalesce(sum(amount_base), 0) as approved from commissions where {SCOPE_WHERE} and status = 'approved'
-),
-paid as (
-    select coalesce(sum(p.amount * {base_rate_sql("p.currency")}), 0) as paid,
-           string_agg(distinct p.currency, ', ' order by p.currency)
-               filter (where {base_rate_sql("p.currency")} is null) as missing
-    from (select * from dim_payouts where {SCOPE_WHERE} and status in ('approved', 'paid')) p
-    asof left join fx_rates fx on fx.currency = p.currency and p.requested_at::date >= fx.date
-)
-select earned.approved, paid.paid, earned.approved - paid.paid as balance, paid.missing from earned, paid
-"""
 
 
 def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
@@ -111,14 +98,10 @@ def base_currency(*, wh: Warehouse) -> str:
     return str(rows[0][0]).upper() if rows and rows[0][0] else "USD"
 
 
-def balance(scope: Scope, *, wh: Warehouse) -> dict[str, float]:
-    """Approved commission, payouts approved or paid, and the balance between them, in base currency; `MissingRate`
-    when a payout's currency has no FX rate (the balance would be wrong)."""
-    cur = wh.cursor()
-    try:
-        row = cur.sql(BALANCE_SQL, params=scope_params(scope)).fetchall()[0]
-    finally:
-        cur.close()
-    if row[3]:
-        raise MissingRate(row[3])
-    return {"approved": float(row[0]), "paid_out": float(row[1]), "balance": float(row[2])}
+def balance(scope: Scope, *, wh: Warehouse, requests: Sequence[tuple[Decimal, str, datetime, str]]) -> dict[str, float]:
+    """Approved commission, payouts approved or paid, and the balance between them, in base currency: the Payouts
+    page's ledger (`queries.payouts.ledger`) of every partner of the scope, from the store's payout `requests` (amount,
+    currency, requested at, status) rather than the snapshot's copy, which lags a payout until the next run;
+    `MissingRate` when a payout's currency has no FX rate (the balance would be wrong)."""
+    book = ledger(scope, wh=wh, partner_id=None, requests=requests)
+    return {"approved": float(book.approved), "paid_out": float(book.paid_out), "balance": float(book.balance)}

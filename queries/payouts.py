@@ -1,20 +1,23 @@
 """A partner's payout ledger in the base currency: approved commission (warehouse) against its payout requests
-(store, passed in: the store is fresher than the last snapshot), each converted at the FX rate of its request day."""
+(store, passed in: the store is fresher than the last snapshot), each converted at the FX rate of its request day.
+The Payouts page, a manager's decision on a request (`cabinet.payouts.decide`) and the Dashboard's balance all work
+it out here, so they say the same."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from cabinet.access import Scope
 from cabinet.errors import RefusedRequest
-from queries.scope_sql import SCOPE_WHERE, scope_params
+from queries.scope_sql import scope_params, scope_where_one
 from queries.warehouse import Warehouse
 
 APPROVED_SQL = f"""
 select coalesce(sum(amount_base), 0) from commissions
-where {SCOPE_WHERE} and partner_id = $partner and status = 'approved'
+where {scope_where_one()} and status = 'approved'
 """
 BASE_CURRENCY_SQL = "coalesce((select upper(value) from dim_settings where key = 'base_currency'), 'USD')"
 
@@ -25,7 +28,7 @@ def base_rate_sql(currency: str) -> str:
     return f"case when upper({currency}) = {BASE_CURRENCY_SQL} then 1::decimal(18, 8) else fx.rate end"
 
 
-# also the Dashboard's balance (`queries.dashboard.BALANCE_SQL`): payouts without a rate are listed, not counted at 1
+# payouts without a rate are listed, not counted at 1
 TO_BASE_SQL = f"""
 select coalesce(sum(r.amount * {base_rate_sql("r.currency")}), 0)::decimal(18, 4),
        string_agg(distinct r.currency, ', ' order by r.currency) filter (where {base_rate_sql("r.currency")} is null)
@@ -61,11 +64,12 @@ class Ledger:
         return max(Decimal(0), self.balance - self.requested)
 
 
-def ledger(scope: Scope, *, wh: Warehouse, partner_id: int, requests: list[tuple[Decimal, str, datetime, str]]) -> (
-    Ledger
-):  # fmt: skip
-    """The ledger of `partner_id` from its requests (amount, currency, requested at, status)."""
-    scope.require([partner_id])
+def ledger(scope: Scope, *, wh: Warehouse, partner_id: int | None,
+           requests: Sequence[tuple[Decimal, str, datetime, str]]) -> Ledger:  # fmt: skip
+    """The ledger of `partner_id` from its requests (amount, currency, requested at, status); of every partner of the
+    scope together when None (a manager's or admin's Dashboard), from all their requests."""
+    if partner_id is not None:
+        scope.require([partner_id])
     cur = wh.cursor()
     try:
         approved = cur.sql(APPROVED_SQL, params=scope_params(scope) | {"partner": partner_id}).fetchall()[0][0]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import duckdb
 import polars as pl
@@ -106,8 +107,12 @@ def top(scope: Scope, snapshot_id: str, dim: str, date_from: date, date_to: date
 
 
 @st.cache_data(ttl=300, max_entries=256, show_spinner=False)
-def balance(scope: Scope, snapshot_id: str) -> dict[str, float]:
-    return dashboard.balance(scope, wh=warehouse())
+def balance(
+    scope: Scope, snapshot_id: str, requests: tuple[tuple[Decimal, str, datetime, str], ...]
+) -> dict[str, float]:
+    """The Dashboard's balance from the scope's payout `requests` as the store holds them now (amount, currency,
+    requested at, status): in the key, so a payout decided since the last ETL run counts at once, as on Payouts."""
+    return dashboard.balance(scope, wh=warehouse(), requests=requests)
 
 
 @st.cache_data(ttl=300, max_entries=128, show_spinner=False)

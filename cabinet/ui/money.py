@@ -12,7 +12,7 @@ from cabinet import payouts as _payouts
 from cabinet import statements as _statements
 from cabinet.access import Scope
 from cabinet.formatting import fmt_money
-from cabinet.payouts import NEXT, STATUSES, PaymentDetails, PayoutError
+from cabinet.payouts import NEXT, STATUSES, Cover, PaymentDetails, PayoutError
 from cabinet.statements import STATED, Statement
 from cabinet.store.db import session_scope
 from cabinet.store.models import PayoutRequest
@@ -20,6 +20,8 @@ from cabinet.ui.branding import brand
 from cabinet.ui.data import warehouse
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import current_locale
+from queries.payouts import MissingRate
+from queries.warehouse import NoSnapshotError
 
 __all__ = ["NEXT", "STATED", "STATUSES", "PaymentDetails", "PayoutError"]
 
@@ -55,9 +57,23 @@ def amount_text(amount: Decimal, currency: str) -> str:
 
 def decide_payout(scope: Scope, payout_id: int, status: str, seen: str, reference: str = "", reason: str = "") -> None:
     """Move a request to its next status (approved, rejected with a reason, paid with its reference), only from
-    `seen`, the status the manager decided it in (`cabinet.payouts.decide`)."""
+    `seen`, the status the manager decided it in; approving or paying is refused when the partner's balance in the
+    published data no longer covers the request (`cabinet.payouts.decide` with `wh`)."""
     with session_scope(engine()) as s:
-        _payouts.decide(s, scope, payout_id, status, reference, seen, reason)
+        _payouts.decide(s, scope, payout_id, status, reference, seen, reason, wh=warehouse())
+
+
+def payout_covers(scope: Scope, payout_ids: list[int]) -> dict[int, Cover | None]:
+    """Each request against its partner's balance now (`cabinet.payouts.cover`), for the queue; None where that
+    cannot be worked out (nothing published yet, a payout in a currency without an FX rate)."""
+    found: dict[int, Cover | None] = {}
+    with session_scope(engine()) as s:
+        for payout_id in payout_ids:
+            try:
+                found[payout_id] = _payouts.cover(s, scope, payout_id, warehouse())
+            except (MissingRate, NoSnapshotError):
+                found[payout_id] = None
+    return found
 
 
 def payout_statement(scope: Scope, payout_id: int, locale: str) -> Statement:
