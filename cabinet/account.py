@@ -29,9 +29,13 @@ EMAIL = re.compile(
     rf"^(?!.*\.\.)[^@\s.](?:[^@\s]{{0,62}}[^@\s.])?@(?=[^@]{{4,190}}$)(?:{_LABEL}\.)+(?:[A-Za-z]{{2,24}}|xn--[a-z0-9-]{{1,59}})$"
 )
 
+HOLDER_MAX = 120  # characters of an account holder's name
 # each method's fields and what a value must look like
 METHODS: dict[str, dict[str, re.Pattern[str]]] = {
-    "wire": {"holder": re.compile(r"^[^\x00-\x1f]{2,120}$"), "iban": re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$")},
+    "wire": {
+        "holder": re.compile(rf"^[^\x00-\x1f]{{2,{HOLDER_MAX}}}$"),
+        "iban": re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$"),
+    },
     "paypal": {"email": EMAIL},
     "usdt": {"wallet": re.compile(r"^T[1-9A-HJ-NP-Za-km-z]{33}$")},  # TRC-20: base58, 34 characters
 }
@@ -71,7 +75,8 @@ def _actor(session: Session, scope: Scope, password: str) -> User:
 
 
 def clean_details(method: str, details: dict[str, str]) -> dict[str, str]:
-    """The method's fields, trimmed (IBAN without spaces, upper case), each checked."""
+    """The method's fields, trimmed (IBAN without spaces of any kind, upper case: bank pages and PDFs print it with
+    non-breaking ones), each checked."""
     fields = METHODS.get(method)
     if fields is None:
         raise AccountError(f"unknown payout method {method!r}", "account.bad_method")
@@ -79,7 +84,9 @@ def clean_details(method: str, details: dict[str, str]) -> dict[str, str]:
     for name, pattern in fields.items():
         value = (details.get(name) or "").strip()
         if name == "iban":
-            value = value.replace(" ", "").upper()
+            value = "".join(value.split()).upper()
+        if name == "holder" and len(value) > HOLDER_MAX:  # a name, only too long: not "enter the name"
+            raise AccountError(f"holder longer than {HOLDER_MAX} characters", "account.holder_too_long", n=HOLDER_MAX)
         if not pattern.match(value):
             raise AccountError(f"{name} {value!r} is not valid", f"account.bad_{name}")
         if name == "iban":
@@ -143,8 +150,8 @@ def change_password(session: Session, scope: Scope, current: str, new: str, repe
         raise AccountError("the new password is the current one", "account.same_password")
     try:
         set_password(session, user, new, actor=user.username)
-    except ValueError as exc:
-        raise AccountError(str(exc), "account.weak_password", reason=str(exc)) from exc
+    except RefusedRequest as exc:  # too short or too long, said in the interface's language
+        raise AccountError(str(exc), exc.key, **exc.params) from exc
 
 
 def set_email_prefs(session: Session, scope: Scope, partner_id: int, prefs: dict[str, bool]) -> dict[str, bool]:

@@ -148,8 +148,8 @@ def reset_password(session: Session, token: str, new: str, again: str, link_key:
         raise ResetError("the new passwords differ", "reset.differ")
     try:
         set_password(session, user, new, actor=user.username, now=now)
-    except ValueError as exc:
-        raise ResetError(str(exc), "reset.weak", reason=str(exc)) from exc
+    except RefusedRequest as exc:  # too short or too long, said in the interface's language
+        raise ResetError(str(exc), exc.key, **exc.params) from exc
     audit(session, "password_reset", user=user, target=user.username)
     session.flush()
     return user

@@ -7,13 +7,16 @@ from functools import cache
 
 import bcrypt
 
+from cabinet.errors import RefusedRequest
+
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_BYTES = 72  # bcrypt reads no further
 
 
 def hash_password(password: str) -> str:
     """bcrypt hash of a password (bcrypt uses at most 72 bytes; longer inputs are refused)."""
     raw = password.encode()
-    if len(raw) > 72:
+    if len(raw) > MAX_PASSWORD_BYTES:
         raise ValueError("password longer than 72 bytes")
     return bcrypt.hashpw(raw, bcrypt.gensalt()).decode()
 
@@ -36,11 +39,14 @@ def _stand_in_hash() -> bytes:
 
 
 def validate_new_password(password: str) -> None:
-    """Raise ValueError with a clear message when a new password is too weak."""
+    """Refuse a new password too short or too long for bcrypt: a `RefusedRequest` (a ValueError) whose key says which
+    in the interface's language, as the forms that set one show it."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
-    if len(password.encode()) > 72:
-        raise ValueError("password must be at most 72 bytes")
+        raise RefusedRequest(f"password must have at least {MIN_PASSWORD_LENGTH} characters",
+                             "auth.password_too_short", n=MIN_PASSWORD_LENGTH)  # fmt: skip
+    if len(password.encode()) > MAX_PASSWORD_BYTES:
+        raise RefusedRequest(f"password must be at most {MAX_PASSWORD_BYTES} bytes", "auth.password_too_long",
+                             n=MAX_PASSWORD_BYTES)  # fmt: skip
 
 
 def random_password(length: int = 16) -> str:

@@ -94,8 +94,24 @@ def _text(value: object) -> str:
     return f"{number.normalize():f}" if number else "0"
 
 
+def number_text(typed: str) -> str:
+    """A number as typed in Python's spelling: spaces of any kind dropped ("1 000", as Russian groups thousands), a
+    decimal comma read as a point ("1,5", "0,125"). ValueError for a comma that may group thousands ("1,000" is one
+    thousand in English and 1 to a Russian reader) or one beside a point ("1,000.50"): never one number read as
+    another."""
+    text = "".join(typed.split())
+    whole, comma, decimals = text.partition(",")
+    if comma and ("," in decimals or "." in text or (len(decimals) == 3 and decimals.isdigit() and whole.strip("+-0"))):
+        raise ValueError(f"{typed!r} can be read two ways")
+    return text.replace(",", ".")
+
+
 def _amount(what: Label, raw: str, *, pct: bool = False) -> Decimal | None:
-    text = raw.strip().replace(",", ".").replace(" ", "")
+    try:
+        text = number_text(raw)
+    except ValueError:
+        raise PlanEditError(f"{what}: {raw!r} can be read two ways", "plans.ambiguous_number", what=what,
+                            value=raw[:20]) from None  # fmt: skip
     if not text:
         return None
     try:
@@ -252,8 +268,8 @@ def _spelled(typed: object) -> str:
     """An amount spelled as stored when it is one ("100,0" is "100"), else as typed: one value, one spelling."""
     text = str(typed or "").strip()
     try:
-        number = Decimal(text.replace(",", ".").replace(" ", ""))
-    except InvalidOperation:
+        number = Decimal(number_text(text))
+    except (ValueError, InvalidOperation):  # "1,000" stays as typed, for the save to refuse
         return text
     return _text(number) if number.is_finite() else text
 

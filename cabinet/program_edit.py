@@ -25,6 +25,7 @@ from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
 from cabinet.formatting import clean_lines
 from cabinet.i18n import LOCALES
+from cabinet.plans_admin import number_text
 from cabinet.program import ALL_PARTNER_METRICS, FEATURES
 from cabinet.store.db import locked_row
 from cabinet.store.models import Partner, ProgramSettings, Tier, User
@@ -86,9 +87,9 @@ def _domain(text: str) -> str:
         parts is None
         or parts.scheme not in ("http", "https")
         or not parts.hostname
-        or parts.query
-        or parts.fragment
-        or " " in url
+        or "?" in url  # a bare one too: "/c/<token>" after it would be no path, and after "#" never sent
+        or "#" in url
+        or any(c.isspace() or ord(c) < 32 for c in url)
     ):
         raise ProgramEditError(f"{text!r} is not a tracking domain", "program.bad_domain")
     if len(url) > DOMAIN_MAX:  # the store's column; PostgreSQL would refuse it with an error, SQLite keep it
@@ -98,7 +99,12 @@ def _domain(text: str) -> str:
 
 def _minimum(value: str | Decimal) -> Decimal:
     try:
-        amount = Decimal(str(value).strip().replace(",", "."))
+        text = number_text(str(value))
+    except ValueError:  # "1,000": one thousand, or 1?
+        raise ProgramEditError(f"{value!r} can be read two ways", "program.ambiguous_minimum",
+                               value=str(value).strip()[:20]) from None  # fmt: skip
+    try:
+        amount = Decimal(text)
     except (InvalidOperation, ValueError) as exc:
         raise ProgramEditError(f"{value!r} is not an amount", "program.bad_minimum") from exc
     if not amount.is_finite() or amount < 0 or amount > MAX_PAYOUT_MINIMUM:

@@ -14,20 +14,22 @@ from cabinet.ui.second_factor import second_factor_box
 from cabinet.ui.store import METHODS, AccountError, masked
 from cabinet.ui.team import team_box
 from cabinet.ui.text import t
-from cabinet.ui.widgets import plain, show_refusal
+from cabinet.ui.widgets import forget_inputs, plain, show_refusal
 
 user = require_user("account")
 st.title(t("account.title"))
 scope = user.scope
 
 
-def save(action: Callable[[], object], notice: str) -> None:
-    """Run a change; on success say `notice` after the rerun, else show why it was refused."""
+def save(action: Callable[[], object], notice: str, clear: tuple[str, ...] = ()) -> None:
+    """Run a change; on success say `notice` after the rerun and draw the inputs `clear` empty, else show why it was
+    refused."""
     try:
         action()
     except (AccountError, ScopeError) as exc:
         show_refusal(exc)
         return
+    forget_inputs(clear)
     st.session_state["account_saved"] = notice
     st.rerun()
 
@@ -146,10 +148,11 @@ if user.impersonator is None:  # a manager viewing as a partner changes their ow
             )
     st.subheader(t("account.login_email"))
     st.caption(t("account.login_email_now", email=store.login_email(scope)))
-    with st.form("account_email", clear_on_submit=True):
+    with st.form("account_email"):  # a refused change keeps the address typed, to be corrected
         new_email = st.text_input(t("account.new_email"), max_chars=255, key="account_new_email")
         email_password = st.text_input(t("account.your_password"), type="password", key="account_email_password")
         if st.form_submit_button(t("account.change_email")):
-            save(lambda: store.change_email(scope, email_password, new_email), "account.email_changed")
+            save(lambda: store.change_email(scope, email_password, new_email), "account.email_changed",
+                 clear=("account_new_email", "account_email_password"))  # fmt: skip
     second_factor_box(scope)
     sign_in_activity()

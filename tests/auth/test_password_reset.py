@@ -73,7 +73,7 @@ def test_a_link_by_username_or_email_sets_the_password_once(alice: Engine) -> No
         assert (mail.to_address, mail.subject) == ("a@example.com", f"{mail.subject.split(':')[0]}: set a new password")
         assert f"within {RESET_MINUTES} minutes" in mail.body
     _refused(alice, _token(first), "reset.differ", again="something-else-1")
-    _refused(alice, _token(first), "reset.weak", new="short")
+    _refused(alice, _token(first), "auth.password_too_short", new="short")
     assert authenticate(alice, "alice", PASSWORD).ok  # refusals changed nothing
     before = datetime.now(UTC) - timedelta(seconds=1)
     _reset(alice, _token(first))

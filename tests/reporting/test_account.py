@@ -54,7 +54,7 @@ def test_a_password_change_takes_the_current_one_and_ends_other_sessions(
     scope = program.users["p_child"].scope
     before = datetime.now(UTC) - timedelta(seconds=1)
     for current, new, repeat, key in ((PASSWORD, "new-password-123", "other-password-123", "account.passwords_differ"),
-                                      (PASSWORD, "short", "short", "account.weak_password"),
+                                      (PASSWORD, "short", "short", "auth.password_too_short"),
                                       ("wrong-password-1", "new-password-123", "new-password-123",
                                        "account.wrong_password"),
                                       (PASSWORD, PASSWORD, PASSWORD, "account.same_password")):  # fmt: skip

@@ -66,6 +66,9 @@ def test_an_admin_changes_the_program_and_the_cabinet_follows(program: Program, 
         ("tracking_domain", "trk.example.com", "program.bad_domain"),
         ("tracking_domain", "https://[bad", "program.bad_domain"),  # a bracket never closed
         ("tracking_domain", "https://trk.example.com:99999", "program.bad_domain"),  # no such port
+        ("tracking_domain", "https://trk.example.com?", "program.bad_domain"),  # links would go to "?/c/<token>"
+        ("tracking_domain", "https://trk.example.com#", "program.bad_domain"),  # the token never sent
+        ("tracking_domain", "https://trk.exam\tple.com", "program.bad_domain"),  # urlsplit drops the tab
         (
             "tracking_domain",
             "https://" + "a" * 60 + "." + ".".join(["b" * 60] * 3) + ".example.com/go",
@@ -78,6 +81,7 @@ def test_an_admin_changes_the_program_and_the_cabinet_follows(program: Program, 
         ("min_payout", "abc", "program.bad_minimum"),
         ("min_payout", "NaN", "program.bad_minimum"),
         ("min_payout", "2000000", "program.bad_minimum"),
+        ("min_payout", "1,000", "program.ambiguous_minimum"),  # one thousand, or 1?
         ("legal_details", "\n".join(["line"] * 7), "program.bad_legal"),
         ("legal_details", "x" * 501, "program.bad_legal"),
     ],
