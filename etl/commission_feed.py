@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 
 from etl.schema import scalar
-from etl.validate import RAW, Present, commissions_sql, out_of_range_sql, times_sql
+from etl.validate import RATE_TYPE, RAW, Present, commissions_sql, out_of_range_sql, times_sql
 
 # A feed commission row equal to the stored one (a file sent again)
 _SAME = """e.commission_id is not null and e.partner_id = x.partner_id and e.ts = x.ts and e.amount = x.amount
@@ -27,22 +27,33 @@ create or replace temp table commission_rows as
 select v.*, {RAW} as raw, row_number() over (partition by v.commission_id order by v.rn) as wave
 from v join stg s using (rn) where v.reason is null
 """
+# Approved and paid money keeps the rate it was settled at (`etl.fx`, as the engine's final rows): a row that leaves a
+# settled commission settled with the same amount, currency and day (a note added, approved -> paid) keeps its rate
+# and base amount. A new amount, currency or day is converted at the rate of now, and so is a row that is no longer
+# settled (pending, rejected: `etl.fx` converts those again at every new rate, so the order of files does not matter).
+_KEEPS_RATE = """e.status in ('approved', 'paid') and x.status in ('approved', 'paid') and e.amount = x.amount
+                 and e.currency = x.currency and e.ts::date = x.ts::date"""
 COMMISSION_BATCH_SQL = f"""
 create or replace temp table batch as
 with good as (select * exclude (wave) from commission_rows where wave = $wave),
 fxd as (
-    select g.*, case when g.currency = $base then 1::decimal(18,8) else fx.rate end as fx_rate
+    select g.*, case when g.currency = $base then 1::{RATE_TYPE} else fx.rate end as fx_rate
     from good g asof left join fx_rates fx on fx.currency = g.currency and g.ts::date >= fx.date
+),
+settled as (
+    select x.* replace (case when {_KEEPS_RATE} then e.fx_rate else x.fx_rate end as fx_rate),
+           case when {_KEEPS_RATE} then e.amount_base end as kept_base, c.offer_id, e.status as old_status,
+           e.commission_id is not null as known, e.conversion_id as old_conversion_id, e.ts as old_ts,
+           {_SAME} as same
+    from fxd x
+    left join commissions e on e.commission_id = x.commission_id
+    left join conversions c on c.conversion_id = x.conversion_id
 )
-select x.*, c.offer_id,
-       case when x.fx_rate is null then 'no_fx_rate'
-            when {out_of_range_sql("x.amount", "x.fx_rate")} then 'bad_amount'
-            when e.status = 'paid' and not ({_SAME}) then 'already_paid' end as fx_reason,
-       e.commission_id is not null as known, e.conversion_id as old_conversion_id, e.ts as old_ts,
-       {_SAME} as same
-from fxd x
-left join commissions e on e.commission_id = x.commission_id
-left join conversions c on c.conversion_id = x.conversion_id
+select * exclude (old_status),
+       case when fx_rate is null then 'no_fx_rate'
+            when kept_base is null and {out_of_range_sql("amount", "fx_rate")} then 'bad_amount'
+            when old_status = 'paid' and not same then 'already_paid' end as fx_reason
+from settled
 """
 
 
@@ -88,8 +99,8 @@ def _apply_wave(
     stats.inserted += scalar(con, f"select count(*) from batch where {live} and not known")
     con.execute(
         "insert into commissions select commission_id, 'feed', partner_id, conversion_id, ts, kind, status, amount, "
-        f"currency, {times_sql('amount', 'fx_rate')}, fx_rate, offer_id, null, 'feed', null, null, null, null, note, "
-        f"$file_id, $run_id, $run_id from batch where {live} and not same "
+        f"currency, coalesce(kept_base, {times_sql('amount', 'fx_rate')}), fx_rate, offer_id, null, 'feed', null, "
+        f"null, null, null, note, $file_id, $run_id, $run_id from batch where {live} and not same "
         "on conflict (commission_id) do update set partner_id = excluded.partner_id, conversion_id = "
         "excluded.conversion_id, ts = excluded.ts, kind = excluded.kind, status = excluded.status, amount = "
         "excluded.amount, currency = excluded.currency, amount_base = excluded.amount_base, fx_rate = "

@@ -6,6 +6,7 @@ Named parameters: $run, $now, $base, $tz (the program's time zone). Temp tables 
 from __future__ import annotations
 
 from etl.fx import day_rates_sql
+from etl.validate import RATE_TYPE
 
 # Conversions this run touched: changed conversions, and conversions whose feed commission changed.
 # Whether the run gave the engine anything to price: conversions it loaded or updated, feed commissions it changed.
@@ -230,9 +231,9 @@ where not exists (
 """
 
 
-_DESIRED_COLUMNS = """
+_DESIRED_COLUMNS = f"""
     commission_id varchar, partner_id integer, conversion_id varchar, ts timestamp, kind varchar,
-    amount decimal(18,4), currency varchar, amount_base decimal(18,4), fx_rate decimal(18,8), offer_id integer,
+    amount decimal(18,4), currency varchar, amount_base decimal(18,4), fx_rate {RATE_TYPE}, offer_id integer,
     plan_id integer, rule varchar, inputs json, level integer, from_partner_id integer, hold_until timestamp,
     cond varchar, reversal_ts timestamp
 """

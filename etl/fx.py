@@ -16,7 +16,9 @@ converted again, unless its money is settled:
 Rejected and reversed rows are converted again too: their base amounts are reported (`commission_rejected`), and the
 same files give the same amounts whether the rate came before or after the status change.
 
-Approved and paid money keeps the rate it was settled at (the engine never rewrites those rows either).
+Approved and paid money keeps the rate it was settled at: the engine never rewrites those rows either, and a later
+row of a feed commission that leaves it approved or paid with the same amount, currency and day (a note added, marked
+paid) keeps its rate and base amount (`etl.commission_feed`).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Warehouse DDL, applied by the idempotent `ensure_schema(con)`.
 
 Contract between the ETL stages and the read side (`queries/`). Times are naive TIMESTAMPs meaning UTC; money is
-DECIMAL(18,4) in the original currency (`amount`, `currency`) and in the program's base currency (`amount_base`).
-Column names of metrics are the machine names of METRICS.md.
+DECIMAL(18,4) in the original currency (`amount`, `currency`) and in the program's base currency (`amount_base`); FX
+rates keep 18 decimals (`etl.validate.RATE_TYPE`). Column names of metrics are the machine names of METRICS.md.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from typing import Any
 import duckdb
 
 from etl.schema_upgrade import upgrade
+from etl.validate import RATE_TYPE
 
-FACTS = """
+FACTS = f"""
 create sequence if not exists seq_run_id start 1;
 create sequence if not exists seq_file_id start 1;
 
@@ -77,7 +78,7 @@ create table if not exists conversions (
     amount        decimal(18,4),
     currency      varchar,
     amount_base   decimal(18,4),
-    fx_rate       decimal(18,8),
+    fx_rate       {RATE_TYPE},
     click_ts      timestamp,
     country       varchar not null,
     device        varchar not null,
@@ -122,7 +123,7 @@ create table if not exists commissions (
     amount         decimal(18,4) not null,
     currency       varchar not null,
     amount_base    decimal(18,4) not null,
-    fx_rate        decimal(18,8),
+    fx_rate        {RATE_TYPE},
     offer_id       integer,
     plan_id        integer,
     rule           varchar,                  -- e.g. 'cpa:ftd tier 2', 'revshare 30%', 'override L1 5%'
@@ -139,7 +140,7 @@ create table if not exists commissions (
 create table if not exists fx_rates (
     date      date not null,
     currency  varchar not null,
-    rate      decimal(18,8) not null,        -- base currency units per 1 unit of `currency`
+    rate      {RATE_TYPE} not null,          -- base currency units per 1 unit of `currency`
     primary key (date, currency)
 );
 """
@@ -334,7 +335,7 @@ create table if not exists meta (
 );
 """
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 ROLLUP_TABLES = ("rollup_hourly", "rollup_daily", "rollup_partner_hourly")
 # The visitor key of a click (uniqueness: no click of the same key in the 24 h before); NULL without an ip. The first
 # 16 hex digits of the user-agent hash: all that clicks of 2026-11-30 08:40-09:45 kept (`etl.schema_upgrade`).

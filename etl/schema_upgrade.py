@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
+from etl.validate import RATE_TYPE
+
 # meta: set by the upgrade to schema 5, cleared once every stored click's uniqueness is recomputed (`fix_unique`)
 RECOMPUTE_KEY = "unique_recompute"
 
@@ -25,6 +27,8 @@ def upgrade(con: duckdb.DuckDBPyConnection, old: int, rollup_tables: tuple[str, 
     con.execute("alter table conversions add column if not exists status_run_id integer")
     if old < 6:  # schema 6: the run of a conversion's status; before, its last change of any kind stands for it
         con.execute("update conversions set status_run_id = updated_run_id where status_run_id is null")
+    if old < 7:
+        _widen_rates(con)
     con.execute("alter table etl_files add column if not exists mtime_ns bigint")
     con.execute("alter table etl_files add column if not exists checked_at timestamp")
     con.execute("alter table etl_files add column if not exists ctime_ns bigint")  # null: hashed once more
@@ -134,6 +138,27 @@ def _widen_rollup_money(con: duckdb.DuckDBPyConnection, rollup_tables: tuple[str
     for table, column in rows:  # identifiers: a table of the allow-list, and a column the catalog names
         if table in rollup_tables and column.isidentifier():
             con.execute(f'alter table {table} alter "{column}" type decimal(38,4)')
+
+
+# Every column that holds an FX rate (`etl.validate.RATE_TYPE`)
+RATE_COLUMNS = (("fx_rates", "rate"), ("conversions", "fx_rate"), ("commissions", "fx_rate"))
+
+
+def _widen_rates(con: duckdb.DuckDBPyConnection) -> None:
+    """Schema 7: FX rates keep 18 decimals; they were DECIMAL(18,8), which rounded a weak currency's rate to 3 or 4
+    significant digits (IDR 0.000062745098 was 0.00006275: +$0.49 on 100M IDR).
+
+    The rates already stored cannot get back the digits they lost, nor can the amounts converted at them. A new
+    file that sends a rate again (a copy of a file already read is not read again) stores it whole and converts
+    again what is not settled (`etl.fx`); approved and paid money keeps the rate it was settled at."""
+    rows = con.execute(
+        "select table_name, column_name from duckdb_columns() where database_name = current_database() "
+        "and schema_name = 'main' and not internal and data_type <> ?",
+        [RATE_TYPE],
+    ).fetchall()
+    for table, column in rows:  # identifiers: a pair of the allow-list
+        if (table, column) in RATE_COLUMNS:
+            con.execute(f"alter table {table} alter {column} type {RATE_TYPE}")
 
 
 def _scrub_quarantined_ips(con: duckdb.DuckDBPyConnection) -> None:

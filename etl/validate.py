@@ -36,15 +36,28 @@ MONEY = r"^[+-]?\d{1,14}(\.\d{1,4})?$"
 MONEY_LIMIT = 10**14  # what DECIMAL(18,4), every money column, holds: |amount| < 10^14
 
 
+# What every FX rate is stored as (`fx_rates.rate`, the `fx_rate` of conversions and commissions): 18 decimals, so
+# a weak currency's rate keeps its digits (IDR 0.000062745098 was 0.00006275 in DECIMAL(18,8): +$0.49 on 100M IDR)
+RATE_TYPE = "DECIMAL(38,18)"
+# A rate with more decimals than that is rounded only when it moves by less than one part in 10^12 (the last digits
+# of a binary float: 1/15937.5 is written 6.274509803921569e-05); otherwise it is a `bad_rate`
+RATE_ROUNDING = 1e-12
+
+
 def times_sql(amount: str, factor: str) -> str:
     """`amount × factor` rounded to 4 decimals, multiplied in 38 digits: DuckDB multiplies two DECIMAL(18) in 18
-    digits, so 1,000,000.0000 × 1.00000000 (a scale of 12) overflowed and failed the run."""
+    digits, so 1,000,000.0000 × 1.00000000 (a scale of 12) overflowed and failed the run. Times a rate (a scale of
+    18) the product has a scale of 22 and 16 whole digits: only for amounts `out_of_range_sql` has let through."""
     return f"round({amount}::decimal(38,4) * {factor}, 4)"
 
 
 def out_of_range_sql(amount: str, factor: str) -> str:
-    """True when `amount × factor` does not fit a money column (a huge amount at a high rate): a `bad_amount`."""
-    return f"abs({times_sql(amount, factor)}) >= {MONEY_LIMIT}"
+    """True when `amount × factor` does not fit a money column (a huge amount at a high rate): a `bad_amount`.
+
+    A product 10x beyond the limit is told in floating point first: in decimals it would overflow their 38 digits
+    (10^14 × a rate of 1,000 is 10^17) and fail the run."""
+    far = f"abs(({amount})::double * ({factor})::double) >= {MONEY_LIMIT * 10}"
+    return f"case when {far} then true else abs({times_sql(amount, factor)}) >= {MONEY_LIMIT} end"
 
 
 INT = r"^\d{1,9}(\.0+)?$"  # an id; "12.0" too (a float column from pandas when the column has gaps)
@@ -341,17 +354,20 @@ _BASE = "coalesce((select upper(value) from dim_settings where key = 'base_curre
 def fx_sql(present: Present) -> str:
     """Typed FX rates with a reason."""
     c = {n: col(present, n) for n in FEED_COLUMNS["fx_rates"]}
+    rate, num = f"try_cast({c['rate']} as {RATE_TYPE})", f"try_cast({c['rate']} as double)"
     rules = [
         *_required(present, ["date", "currency", "rate"]),
         ("bad_date", f"try_cast({c['date']} as date) is null"),
         ("bad_currency", f"not regexp_full_match(upper({c['currency']}), '{CURRENCY_PATTERN}')"),
-        ("bad_rate", f"coalesce(try_cast({c['rate']} as decimal(18,8)), 0) <= 0"),
+        ("bad_rate", f"coalesce({rate}, 0) <= 0"),
+        # more decimals than a rate keeps, whose rounding would change it (`RATE_ROUNDING`): not silently rounded
+        ("bad_rate", f"abs({num} - {rate}::double) > {RATE_ROUNDING} * {num}"),
         # the base currency is 1 by definition: any other rate for it is a sender's mix-up (it would be unused)
-        ("bad_rate", f"upper({c['currency']}) = {_BASE} and try_cast({c['rate']} as decimal(18,8)) <> 1"),
+        ("bad_rate", f"upper({c['currency']}) = {_BASE} and {rate} <> 1"),
     ]
     return f"""
 create or replace temp table v as
 select s.rn, {_case(rules)} as reason, try_cast({c["date"]} as date) as date, upper({c["currency"]}) as currency,
-       try_cast({c["rate"]} as decimal(18,8)) as rate
+       {rate} as rate
 from stg s
 """

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import duckdb
 import pytest
 
@@ -139,3 +141,39 @@ def test_a_conversions_status_run_is_kept_and_filled_in_for_older_warehouses(tin
         set_meta(con, "schema_version", "5")
     tiny.run()
     assert tiny.rows("select status_run_id, updated_run_id from conversions") == [(third + 10, third + 10)]
+
+
+SALES = "conversion_id,ts,type,partner_id,offer_id,amount,currency,status,customer_id\n"
+RATE_COLUMNS = "select table_name, data_type from duckdb_columns() where column_name in ('rate', 'fx_rate') order by 1"
+
+
+def test_rates_kept_in_8_decimals_are_widened_and_a_rate_sent_again_converts_what_is_not_settled(tiny: Tiny) -> None:
+    """Schema 7: rates keep 18 decimals. A stored rate cannot get back what it lost; the rate sent again can."""
+    p, o = tiny.parent, tiny.offer
+    tiny.write("fx_rates", "a.csv", "date,currency,rate\n2026-11-01,IDR,0.000062745098\n")
+    sales = (
+        f"s1,2026-11-03T10:00:00Z,sale,{p},{o},100000000,IDR,pending,u1\n"
+        f"f1,2026-11-03T11:00:00Z,ftd,{p},{o},1000000,IDR,approved,u2\n"
+    )
+    tiny.write("conversions", "a.csv", SALES + sales)
+    tiny.run()
+    with _work(tiny) as con:  # as schema 6 kept the rates, and the amounts converted at them
+        for table, column in (("fx_rates", "rate"), ("conversions", "fx_rate"), ("commissions", "fx_rate")):
+            con.execute(f"alter table {table} alter {column} type decimal(18,8)")
+        con.execute("update conversions set amount_base = round(amount * fx_rate, 4) where currency = 'IDR'")
+        set_meta(con, "schema_version", "6")
+    assert tiny.run().published is not None  # nothing new: the upgrade alone is published
+    assert tiny.rows(RATE_COLUMNS) == [
+        ("commissions", "DECIMAL(38,18)"),
+        ("conversions", "DECIMAL(38,18)"),
+        ("fx_rates", "DECIMAL(38,18)"),
+    ]
+    assert tiny.rows("select rate from fx_rates") == [(Decimal("0.00006275"),)]  # its lost digits stay lost
+    assert tiny.rows("select value from meta where key = 'schema_version'") == [("7",)]
+    # the rate again, in a new file (a copy of the file read before would not be read again)
+    tiny.write("fx_rates", "b.csv", "date,currency,rate\n2026-11-01,EUR,1.08\n2026-11-01,IDR,0.000062745098\n")
+    tiny.run()
+    assert tiny.rows("select conversion_id, amount_base, fx_rate from conversions order by 1") == [
+        ("f1", Decimal("62.75"), Decimal("0.00006275")),  # its CPA is approved: settled at the rate of then
+        ("s1", Decimal("6274.5098"), Decimal("0.000062745098")),
+    ]
