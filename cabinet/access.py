@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, literal, select
+from sqlalchemy import ColumnElement, Engine, String, cast, literal, select
 from sqlalchemy.orm import Session
 
 from cabinet.program import ALL_METRICS, FEATURES
@@ -108,15 +108,29 @@ def handles_payouts(session: Session, scope: Scope) -> bool:
 
 
 def descendants(session: Session, roots: list[int], max_depth: int | None = None) -> list[int]:
-    """Ids of all sub-partners of `roots` down to `max_depth` levels (None = all), via a recursive CTE."""
+    """Ids of all sub-partners of `roots` down to `max_depth` levels (None = all), via a recursive CTE.
+
+    Each row carries the ids on its way down (`,1,4,9,`) and never steps onto one of them again, so a cycle in the
+    store's `parent_id`s (only a hand edit makes one: `cabinet.partners_admin.move_partner` refuses them) ends the
+    walk instead of growing its level for ever."""
     if not roots or max_depth == 0:
         return []
+
+    def mark(column: ColumnElement[int]) -> ColumnElement[str]:
+        return literal(",", String) + cast(column, String) + literal(",", String)
+
     tree = (
-        select(Partner.id.label("id"), literal(1).label("level"))
+        select(Partner.id.label("id"), literal(1).label("level"),
+               (mark(Partner.parent_id) + cast(Partner.id, String) + literal(",", String)).label("path"))
         .where(Partner.parent_id.in_(roots))
         .cte("tree", recursive=True)
+    )  # fmt: skip
+    path = tree.c.path + cast(Partner.id, String) + literal(",", String)
+    child = (
+        select(Partner.id, (tree.c.level + 1).label("level"), path.label("path"))
+        .join(tree, Partner.parent_id == tree.c.id)
+        .where(~tree.c.path.contains(mark(Partner.id)))
     )
-    child = select(Partner.id, (tree.c.level + 1).label("level")).join(tree, Partner.parent_id == tree.c.id)
     if max_depth is not None:
         child = child.where(tree.c.level < max_depth)
     tree = tree.union(child)

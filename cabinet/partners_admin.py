@@ -6,6 +6,11 @@ Blocking has money consequences: from the next ETL run a blocked partner earns n
 yet are rejected, and priced again if it is unblocked), and it cannot create links, get promo codes or ask for payouts.
 So a change of status takes a reason, which the audit log keeps with the old and new values of every field changed.
 A new tier reaches the partner's users within a minute (`cabinet.ui.login.SCOPE_REFRESH`).
+
+Admins move a partner under another parent, or to the top (`move_partner`): its sub-partners come with it, and the
+next ETL run reprices its pending and held commissions' overrides for the new tree (approved ones stay with the
+parents that earned them). A move under the partner itself or under one of its sub-partners would make a cycle, in
+which partners earn overrides on each other's commissions and walks down the tree never end: it is refused.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from cabinet.access import ROLE_ADMIN, ROLE_MANAGER, Scope, ScopeError, scoped_partner
+from cabinet.access import MAX_ID, ROLE_ADMIN, ROLE_MANAGER, Scope, ScopeError, descendants, scoped_partner
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
 from cabinet.invites import add_user, checked_login
@@ -219,3 +224,41 @@ def create_partner(session: Session, scope: Scope, new: NewPartner,
           details={"role": user.role, "partner": partner.id, "emailed_link": welcome is not None,
                    "payouts_access": user.payouts_access})  # fmt: skip
     return partner, password
+
+
+def move_partner(session: Session, scope: Scope, partner_id: int, new_parent_id: int | None, reason: str) -> bool:
+    """Put a partner (with its sub-partners) under `new_parent_id`, or at the top (None); admins, with a reason.
+    Audit-logged as `partner_moved` with the old and new parent; False when it is there already (nothing logged).
+
+    Refused: a parent that does not exist, is blocked or is an application not approved yet, and the partner itself or
+    one of its sub-partners (a cycle). Both rows are held until the session ends (`locked_row`), so two moves that
+    would close a cycle together meet here and the second one sees the first."""
+    if scope.role != ROLE_ADMIN or scope.impersonated_by:
+        raise ScopeError(f"{scope.username!r} may not move partners", "partners.move_admin_only")
+    partner = scoped_partner(session, scope, partner_id)
+    storable = new_parent_id is not None and 1 <= new_parent_id <= MAX_ID  # beyond: no partner (SQLite overflows)
+    for pid in sorted({partner_id, new_parent_id if storable else partner_id}):  # one order: moves wait, not deadlock
+        locked_row(session, Partner, pid)  # read again as committed now (the same object: `populate_existing`)
+    reason = reason.strip()
+    if len(reason) > REASON_MAX:
+        raise PartnerChangeError(f"the reason is longer than {REASON_MAX}", "partners.reason_too_long", n=REASON_MAX)
+    if new_parent_id == partner.parent_id:
+        return False
+    if new_parent_id is not None:
+        parent = session.get(Partner, new_parent_id) if storable else None
+        if parent is None:
+            raise PartnerChangeError(f"no partner {new_parent_id}", "partners.no_such_parent", parent=new_parent_id)
+        if parent.status in ("blocked", "pending"):
+            raise PartnerChangeError(f"partner {new_parent_id} is {parent.status}",
+                                     f"partners.parent_{parent.status}", parent=new_parent_id)  # fmt: skip
+        if new_parent_id == partner_id or new_parent_id in descendants(session, [partner_id]):
+            raise PartnerChangeError(f"partner {new_parent_id} is {partner_id} or one of its sub-partners",
+                                     "partners.parent_cycle", partner=partner_id, parent=new_parent_id)  # fmt: skip
+    if not reason:
+        raise PartnerChangeError("a move takes a reason", "partners.move_reason_needed")
+    old = partner.parent_id
+    partner.parent_id = new_parent_id
+    audit(session, "partner_moved", user=session.get(User, scope.user_id), username=scope.username,
+          target=f"partner {partner_id}", details={"parent": [old, new_parent_id], "reason": reason})  # fmt: skip
+    session.flush()
+    return True

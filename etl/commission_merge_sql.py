@@ -60,7 +60,9 @@ o as (
         a.plan_id as ancestor_plan_id,
         x.pct
     from eng_sources as s
-    join dim_partner_tree as t on t.descendant_id = s.partner_id
+    -- never to the partner whose commission it is (a cycle in the store's parents; `etl.dims.TREE_SQL` leaves such
+    -- rows out, a tree written before it did not)
+    join dim_partner_tree as t on t.descendant_id = s.partner_id and t.ancestor_id <> s.partner_id
     join dim_partners as a on a.partner_id = t.ancestor_id
     join eng_overrides as x on x.plan_id = a.plan_id and x.level = t.level
     -- a final source whose overrides are final already pays those, and no others (the tree changed since); one

@@ -82,7 +82,8 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> 
 
 def snapshot_dimensions(con: duckdb.DuckDBPyConnection, cfg: Settings, dims: Dimensions | None = None) -> None:
     """Replace every dim_* table with `dims` (read from the store now when not given)."""
-    write_dimensions(con, dims if dims is not None else read_dimensions(cfg))
+    dims = dims if dims is not None else read_dimensions(cfg)
+    write_dimensions(con, dims)
 
 
 def write_dimensions(con: duckdb.DuckDBPyConnection, dims: Dimensions) -> bool:
@@ -304,15 +305,54 @@ def read_dimensions(cfg: Settings) -> Dimensions:
     return Dimensions(out)
 
 
-# Closure of the sub-partner tree: every (ancestor, descendant, level >= 1); depth is capped against cycles.
+# Closure of the sub-partner tree: every (ancestor, descendant, level >= 1). Each row carries the ids on its way up
+# (`path`) and never steps onto one again, so a cycle in the store's parents (`tree_cycles`) gives no row of a partner
+# over itself (it would earn an override on its own commission); depth is capped at 10, past what plans pay and tiers
+# show.
 TREE_SQL = """
 insert into dim_partner_tree
-with recursive tree(ancestor_id, descendant_id, level) as (
-    select parent_id, partner_id, 1 from dim_partners where parent_id is not null
+with recursive tree(ancestor_id, descendant_id, level, path) as (
+    select parent_id, partner_id, 1, [partner_id, parent_id]
+    from dim_partners where parent_id is not null and parent_id <> partner_id
     union all
-    select p.parent_id, t.descendant_id, t.level + 1
+    select p.parent_id, t.descendant_id, t.level + 1, list_append(t.path, p.parent_id)
     from tree t join dim_partners p on p.partner_id = t.ancestor_id
-    where p.parent_id is not null and t.level < 10
+    where p.parent_id is not null and t.level < 10 and not list_contains(t.path, p.parent_id)
 )
-select ancestor_id, descendant_id, min(level) from tree group by all
+select ancestor_id, descendant_id, min(level) from tree group by ancestor_id, descendant_id
 """
+
+
+def tree_cycles(dims: Dimensions) -> list[list[int]]:
+    """The cycles in the partners' `parent_id`s (a partner that is its own ancestor), each from its smallest id in
+    parent order; none in a tree. Only a hand edit of the store makes one: moves in the app refuse them."""
+    frame = dims.frames.get("dim_partners")
+    if frame is None:
+        return []
+    parent = dict(frame.select("partner_id", "parent_id").drop_nulls().iter_rows())
+    done: set[int] = set()
+    cycles = []
+    for start in parent:
+        walk: dict[int, int] = {}  # partner → its place on this walk up
+        node: int | None = start
+        while node is not None and node not in done and node not in walk:
+            walk[node] = len(walk)
+            node = parent.get(node)
+        if node is not None and node in walk:  # came back onto this walk: the part from `node` on is a cycle
+            ring = list(walk)[walk[node] :]
+            first = ring.index(min(ring))
+            cycles.append(ring[first:] + ring[:first])
+        done.update(walk)
+    return sorted(cycles)
+
+
+def cycle_notes(dims: Dimensions) -> list[str]:
+    """A warning for each cycle in the partners' parents: a run's warnings say it while it lasts (`cabinet etl run`
+    prints them, the schedule's log line carries them)."""
+    return [
+        "the sub-partner tree has a cycle (each partner's parent is the next): "
+        + " → ".join(str(p) for p in [*ring, ring[0]])
+        + "; none of them earns an override on its own commission, but they earn overrides on each other's until one "
+        "of them is moved under another parent or to the top (Partners page)"
+        for ring in tree_cycles(dims)
+    ]

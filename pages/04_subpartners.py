@@ -29,29 +29,42 @@ except ScopeError as exc:
     show_refusal(exc, root)
     st.stop()
 
-cols = st.columns(4)
-cols[0].metric(t("subpartners.count"), fmt_count(tree.height))
-cols[1].metric(
-    t("subpartners.active"), fmt_count(tree.filter(pl.col("clicks") > 0).height), help=t("subpartners.active_help")
-)
-cols[2].metric(t("metric.ftds"), fmt_count(tree["ftds"].sum() or 0))
-cols[3].metric(t("subpartners.override"), fmt_metric("commission", float(tree["override"].sum() or 0)))
-if tree.is_empty():
+# the tier's visible metrics, as on Reports: override money is commission; the last row, when there is one without a
+# partner, is the override from partners not listed (deeper than the tier shows, or moved away since)
+metrics = [m for m in ("clicks", "registrations", "ftds", "commission") if m in user.visible_metrics]
+listed = tree.filter(pl.col("partner_id").is_not_null())
+cards = [(t("subpartners.count"), fmt_count(listed.height), None)]
+if "clicks" in metrics:
+    cards.append((t("subpartners.active"), fmt_count(listed.filter(pl.col("clicks") > 0).height),
+                  t("subpartners.active_help")))  # fmt: skip
+if "ftds" in metrics:
+    cards.append((t("metric.ftds"), fmt_count(listed["ftds"].sum() or 0), None))
+if "commission" in metrics:
+    cards.append((t("subpartners.override"), fmt_metric("commission", float(tree["override"].sum() or 0)),
+                  t("subpartners.override_help")))  # fmt: skip
+for col, (label, value, helptext) in zip(st.columns(len(cards)), cards, strict=True):
+    col.metric(label, value, help=helptext)
+unlisted = tree.height > listed.height and "commission" in metrics
+if listed.is_empty() and not unlisted:
     st.info(t("subpartners.none"))
     st.stop()
 # a tick for active partners, the status's name for the others (the table's font has no pause or hourglass signs)
 status_marks = {"active": "✓"} | {s: t(f"partners.status_{s}") for s in ("paused", "blocked", "pending")}
-shown = tree.with_columns(
-    pl.format("{} · {}", pl.col("partner_id"), pl.col("name").fill_null("")).alias("partner"),
+shown = tree if unlisted else listed
+shown = shown.with_columns(
+    pl.when(pl.col("partner_id").is_null())
+    .then(pl.lit(t("subpartners.unlisted")))
+    .otherwise(pl.format("{} · {}", pl.col("partner_id"), pl.col("name").fill_null("")))
+    .alias("partner"),
     pl.col("status").replace_strict(status_marks, default=pl.col("status")),
-).select("level", "partner", "parent_id", "status", "clicks", "registrations", "ftds", "commission", "override")
+).select("level", "partner", "parent_id", "status", *metrics, *(["override"] if "commission" in metrics else []))
 headers = {"level": t("subpartners.level"), "partner": t("dim.partner_id"), "parent_id": t("subpartners.parent"),
            "status": t("subpartners.status"), "override": t("subpartners.override")}  # fmt: skip
-headers |= {m: short_label(m) for m in ("clicks", "registrations", "ftds", "commission")}
-config = display_config(shown) | {
-    headers["override"]: display_config(shown.select(commission="override"))[headers["commission"]],
-    headers["status"]: st.column_config.TextColumn(width=110),  # room for a status's name ("Application")
-}
-st.dataframe(shown.rename(headers), hide_index=True, placeholder="—", width="stretch", column_config=config)
+headers |= {m: short_label(m) for m in metrics}
+config = display_config(shown) | {headers["status"]: st.column_config.TextColumn(width=110)}  # room for "Application"
+if "commission" in metrics:
+    config[headers["override"]] = display_config(shown.select(commission="override"))[headers["commission"]]
+st.dataframe(shown.rename(headers, strict=False), hide_index=True, placeholder="—", width="stretch",
+             column_config=config)  # fmt: skip
 st.caption(t("subpartners.caption"))
 st.caption(data.as_of(snap))

@@ -26,6 +26,9 @@ from queries.reports import ReportRequest
 
 user = require_user("manage")
 st.title(t("partners.title"))
+if (moved := st.session_state.pop("partners_moved", None)) is not None:  # (partner, new parent or 0, whether it moved)
+    st.success(t("partners.moved_top" if not moved[1] else "partners.moved", partner=moved[0], parent=moved[1])
+               if moved[2] else t("partners.same"))  # fmt: skip
 if (done := st.session_state.pop("partners_saved", None)) is not None:
     st.success(t("partners.saved", partner=done[0], fields=", ".join(t(f"partners.col_{f}") for f in done[1]))
                if done[1] else t("partners.same"))  # fmt: skip
@@ -142,4 +145,20 @@ with st.form(f"partner_{pick}"):  # its own widgets per partner
 if row.plan_id is None:  # an application sent without an invitation has none, and earns nothing until it has one
     st.warning(t("partners.no_plan_warning"))
 st.caption(t("partners.blocking"))
+if admin:  # a move of its own: the tree (and its overrides) changes, not the partner's fields
+    parent_key, move_key = f"partners_parent_{pick}", f"partners_move_reason_{pick}"
+    st.session_state.setdefault(parent_key, row.parent_id or 0)
+    with st.form(f"partner_move_{pick}"):
+        left, right = st.columns(2)
+        parent = left.number_input(t("partners.move_parent"), min_value=0, step=1, help=t("partners.move_help"),
+                                   key=parent_key)  # fmt: skip
+        move_reason = right.text_input(t("partners.move_reason"), max_chars=500, key=move_key)
+        if st.form_submit_button(t("partners.move")):
+            try:
+                done = store.move_partner(user.scope, int(pick), int(parent) or None, move_reason)
+                st.session_state["partners_moved"] = (pick, int(parent), done)
+                forget_inputs((parent_key, move_key))  # the next run shows where it is now
+                st.rerun()
+            except (PartnerChangeError, ScopeError) as exc:
+                show_refusal(exc, pick)
 notes_box(user.scope, int(pick), user.timezone)

@@ -3,7 +3,8 @@
 A partner sees the rows of its scope whose status its tier shows: `commission` gives pending, hold, approved and paid;
 `commission_rejected` and `commission_reversed` the other two. The engine records, for every row it computes, the plan
 rule and its inputs (`etl.commission_sql`, `etl.commission_merge_sql`); `explain` turns them into a sentence in the
-viewer's language. Periods are local days of the viewer's time zone, as in reports.
+viewer's language. Periods are local days of the viewer's time zone, as in reports. An override from a sub-partner
+deeper than the partner's tier shows is listed with its money, level and percent, not its source (`HIDDEN_SOURCE`).
 """
 
 from __future__ import annotations
@@ -56,22 +57,56 @@ class CommissionRequest:
     limit: int = LIMIT
 
 
+# An override (or its reversal) whose source partner the viewer may not see: a partner sees its sub-partners down to
+# its tier's depth (`Scope.subpartner_ids`), while its plan may pay more levels, and a tier downgrade leaves the
+# overrides of levels it no longer shows. The row and its money stay; which partner, conversion and offer it came from
+# do not (`masked`). Staff see every source of their scope.
+HIDDEN_SOURCE = (
+    "(from_partner_id is not null and not ($all_sources or list_contains($seen_sources::integer[], from_partner_id)))"
+)
+
+
+def masked_rule(column: str) -> str:
+    """SQL of the rule in `column` without its source's part: `override L3 7% of cpa ftd tier 2 (5+)` →
+    `override L3 7%`, `reversal of override L3 7% of cpa ftd` → `reversal of override L3 7%`."""
+    return f"nullif(regexp_extract({column}, '^(.*?override L[0-9]+ [^ ]+%)', 1), '')"
+
+
+def source_params(scope: Scope) -> dict[str, object]:
+    """Parameters of HIDDEN_SOURCE: a partner sees the sources it is shown (itself and `subpartner_ids`); staff all."""
+    own = scope.own_partner_id
+    seen = [] if own is None else [own, *scope.subpartner_ids]
+    return {"all_sources": own is None, "seen_sources": seen}
+
+
 _SCOPED = f"""
-select * from commissions
+select *, {HIDDEN_SOURCE} as hidden from commissions
 where {SCOPE_WHERE} and ts >= $start and ts < $end
   and list_contains($statuses::varchar[], status) and list_contains($kinds::varchar[], kind)
-  and ($conversion_id::varchar is null or conversion_id = $conversion_id)
+  and ($conversion_id::varchar is null or (conversion_id = $conversion_id and not {HIDDEN_SOURCE}))
 """
 # event time and end of hold as the viewer's wall-clock times (naive), converted by DuckDB: polars' own zone rules
 # can be older than the ones the period is cut by (`cabinet.zones`); the event time's UTC offset tells apart the hour
-# a summer time's end repeats
+# a summer time's end repeats. A hidden source's row keeps its money, level and percent (`masked`: true); its ids,
+# conversion, offer and source rule are empty.
 ROWS_SQL = f"""
-select m.commission_id, {local_time("m.ts")} as ts, {utc_offset("m.ts")} as ts_offset, {local_iso("m.ts")} as ts_iso,
-       m.partner_id, m.conversion_id, cv.type as conversion_type,
-       coalesce(cv.offer_id, m.offer_id) as offer_id, m.kind, m.status, m.amount, m.currency, m.amount_base,
-       m.rule, m.inputs, m.note, m.source, {local_time("m.hold_until")} as hold_until, m.from_partner_id, m.level
+select case when m.hidden then null else m.commission_id end as commission_id,
+       {local_time("m.ts")} as ts, {utc_offset("m.ts")} as ts_offset, {local_iso("m.ts")} as ts_iso,
+       m.partner_id, case when m.hidden then null else m.conversion_id end as conversion_id,
+       case when m.hidden then null else cv.type end as conversion_type,
+       case when m.hidden then null else coalesce(cv.offer_id, m.offer_id) end as offer_id, m.kind, m.status,
+       m.amount, m.currency, m.amount_base,
+       case when m.hidden then {masked_rule("m.rule")} else m.rule end as rule,
+       case when m.hidden then json_object(
+           'pct', m.inputs ->> 'pct', 'level', m.level, 'source_amount', m.inputs ->> 'source_amount',
+           'source_currency', m.inputs ->> 'source_currency', 'reversed_amount', m.inputs ->> 'reversed_amount',
+           'partner_blocked', m.inputs -> 'partner_blocked', 'partner_pending', m.inputs -> 'partner_pending',
+           'source_blocked', m.inputs -> 'source_blocked')
+       else m.inputs end as inputs,
+       m.note, m.source, {local_time("m.hold_until")} as hold_until,
+       case when m.hidden then null else m.from_partner_id end as from_partner_id, m.level, m.hidden as masked
 from ({_SCOPED}) m
-left join conversions cv on cv.conversion_id = m.conversion_id
+left join conversions cv on cv.conversion_id = m.conversion_id and not m.hidden
 order by m.ts desc, m.commission_id
 limit $limit
 """
@@ -85,13 +120,14 @@ def _params(scope: Scope, req: CommissionRequest) -> dict[str, object]:
             raise CommissionError(f"unknown value {unknown[0]!r}; allowed: {', '.join(allowed)}")
     start, end = utc_bounds(req.date_from, req.date_to, req.tz)
     conv = (req.conversion_id or "").strip() or None
-    return scope_params(scope) | {
+    values = {
         "start": start,
         "end": end,
         "statuses": list(req.statuses),
         "kinds": list(req.kinds),
         "conversion_id": conv,
     }
+    return scope_params(scope) | source_params(scope) | values
 
 
 def rows(scope: Scope, *, wh: Warehouse, req: CommissionRequest) -> pl.DataFrame:
@@ -153,8 +189,8 @@ def explain(row: dict[str, Any], locale: str) -> str:
             text += tr("tier_ftds", tier=data["tier"], ftds=data.get("month_ftds", "—"))
     elif kind == "sub_partner":
         source = _money(data.get("source_amount"), data.get("source_currency"), locale)
-        text = tr("override", pct=_pct(data.get("pct"), locale), partner=data.get("from_partner_id", "—"),
-                  amount=source, level=data.get("level", "—"))  # fmt: skip
+        text = tr("override_hidden" if row.get("masked") else "override", pct=_pct(data.get("pct"), locale),
+                  partner=data.get("from_partner_id", "—"), amount=source, level=data.get("level", "—"))  # fmt: skip
     elif kind in ("reversal", "reinstatement"):
         text = tr(kind, amount=_money(data.get("reversed_amount"), row.get("currency"), locale))
     else:
@@ -163,6 +199,8 @@ def explain(row: dict[str, Any], locale: str) -> str:
         text += tr("pending_partner")
     elif data.get("partner_blocked"):
         text += tr("blocked")
+    elif data.get("source_blocked") and row.get("masked"):
+        text += tr("source_blocked_hidden")
     elif data.get("source_blocked"):
         text += tr("source_blocked", partner=data.get("from_partner_id", "—"))
     if row.get("status") == "hold" and row.get("hold_until") is not None:

@@ -5,6 +5,8 @@ A partner's tier hides metrics, and the rows must not show them either: commissi
 shows; a conversion type whose count the tier hides (revenue lines without `revenue`, sales without `sales`...) is
 left out, and a type's amounts (amount, currency, amount_base) are empty unless the tier shows the metric summing
 them; clicks lose the bot-flagged rows and `is_bot` without `bot_clicks`. Staff see every metric, so every row.
+Nor must a partner's rows name sub-partners deeper than its tier shows: an override from one keeps its money and
+level, and its source's ids, offer and rule are empty (`SOURCE_COLUMNS`), as on the Commissions page.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import date
 import polars as pl
 
 from cabinet.access import Scope
-from queries.commissions import visible_statuses
+from queries.commissions import HIDDEN_SOURCE, masked_rule, source_params, visible_statuses
 from queries.metrics import local_iso
 from queries.reports import check_period, utc_bounds
 from queries.scope_sql import SCOPE_WHERE, scope_params
@@ -45,6 +47,9 @@ TYPE_METRICS: dict[str, tuple[str, str | None]] = {
     "revenue": ("revenue", "revenue"),
 }
 AMOUNTS = ("amount", "currency", "amount_base")  # of a conversion: shown together or not at all
+# of an override whose source partner a partner is not shown (deeper than its tier's depth): empty, the rule without
+# its source's part; its money and level stay (`queries.commissions.HIDDEN_SOURCE`)
+SOURCE_COLUMNS = ("commission_id", "conversion_id", "offer_id", "rule", "from_partner_id")
 
 
 class DetailError(ValueError):
@@ -134,12 +139,15 @@ def detail_rows(scope: Scope, *, wh: Warehouse, req: DetailRequest, metrics: tup
             params["amount_types"] = list(_amount_types(metrics))
 
         def column(c: str) -> str:
+            if req.dataset == "commissions" and c in SOURCE_COLUMNS:
+                return f"case when {HIDDEN_SOURCE} then {masked_rule(c) if c == 'rule' else 'null'} else {c} end as {c}"
             if masked and c in AMOUNTS:
                 return f"case when list_contains($amount_types::varchar[], type) then {c} end as {c}"
             return f"{local_iso(c)} as {c}" if c in TIMES else c
 
         select = ", ".join(column(c) for c in cols)
         order = f" order by {req.dataset}.ts"  # the stored UTC time: `ts` alone is the text of the select list
-        return cur.sql(_sql(req, select) + order, params=params | {"tz": req.tz}).pl()
+        sources = source_params(scope) if req.dataset == "commissions" else {}
+        return cur.sql(_sql(req, select) + order, params=params | sources | {"tz": req.tz}).pl()
     finally:
         cur.close()

@@ -2,7 +2,9 @@
 partner earned from it.
 
 A partner sees its own tree down to its tier's depth (`Scope.subpartner_ids`, never mixed into its own figures); a
-manager or admin sees the tree of any partner of their scope. Performance is read as Reports read it, so each figure
+manager or admin sees the tree of any partner of their scope. The override it earned from partners not listed (deeper
+than its tier shows, moved out of its tree since) is one more row, without a partner, so the override adds up to the
+Commissions page's. Performance is read as Reports read it, so each figure
 equals the sub-partner's own report for the same local days: from the partner-hour rollup (the fine hourly rollup on a
 snapshot published before that one existed), or from the facts in a zone whose days the rollups' UTC hours cannot cut
 (Asia/Kolkata, +05:30).
@@ -23,7 +25,9 @@ TREE_SQL = """
 with tree as (
     select descendant_id as partner_id, level
     from dim_partner_tree
-    where ancestor_id = $root and ($all_subs or list_contains($subs::integer[], descendant_id))
+    -- never the root itself: trees written before cycles were left out (`etl.dims.TREE_SQL`) hold such rows
+    where ancestor_id = $root and descendant_id <> $root
+      and ($all_subs or list_contains($subs::integer[], descendant_id))
 ),
 facts as ({facts}),
 perf as (
@@ -49,14 +53,20 @@ from tree t
 left join dim_partners p using (partner_id)
 left join perf f using (partner_id)
 left join earned e using (partner_id)
-order by t.level, t.partner_id
+union all
+select null::integer, null::integer, null::varchar, null::integer, null::varchar, null::bigint, null::bigint,
+       null::bigint, null::double, sum(override)::double
+from earned
+where partner_id not in (select partner_id from tree)
+having sum(override) <> 0
+order by level nulls last, partner_id
 """
 
 
 ROOTS_SQL = """
 select t.ancestor_id as partner_id, p.name, count(*) as subs
 from dim_partner_tree t left join dim_partners p on p.partner_id = t.ancestor_id
-where $all_partners or list_contains($partner_ids::integer[], t.ancestor_id)
+where ($all_partners or list_contains($partner_ids::integer[], t.ancestor_id)) and t.ancestor_id <> t.descendant_id
 group by all
 order by subs desc, partner_id
 limit 1000
@@ -87,7 +97,10 @@ def tree_root(scope: Scope, root: int | None) -> int:
 
 def subpartner_tree(scope: Scope, *, wh: Warehouse, root: int, date_from: date, date_to: date, tz: str) -> pl.DataFrame:
     """One row per sub-partner of `root` the scope may see: level, partner, name, parent, status, clicks,
-    registrations, FTDs, its commission (excl. rejected, reversed) and the override `root` earned from it."""
+    registrations, FTDs, its commission (excl. rejected, reversed) and the override `root` earned from it; then, when
+    `root` earned override in the period from partners not listed (deeper than a partner's tier shows, or moved out of
+    its tree since), one last row with only that override (every other column null), so the column adds up to all the
+    override money of the period, as on the Commissions page."""
     check_period(date_from, date_to, tz)
     root = tree_root(scope, root)
     start, end = utc_bounds(date_from, date_to, tz)

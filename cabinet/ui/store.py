@@ -383,3 +383,9 @@ def end_other_sessions(scope: Scope) -> None:
     """End the acting login's sessions everywhere (the page then refreshes its own cookie)."""
     with session_scope(engine()) as s:
         _security.end_other_sessions(s, scope)
+
+
+def move_partner(scope: Scope, partner_id: int, new_parent_id: int | None, reason: str) -> bool:
+    """Put a partner under another parent, or at the top (admins); False when it is there already."""
+    with session_scope(engine()) as s:
+        return _partners.move_partner(s, scope, partner_id, new_parent_id, reason)
