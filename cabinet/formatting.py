@@ -130,3 +130,15 @@ def chart_config(locale: str) -> dict[str, object]:
 def clean_lines(text: str) -> str:
     """A block of lines as typed into a text area, each line trimmed, leading and trailing blank lines dropped."""
     return "\n".join(line.strip() for line in text.strip().splitlines())
+
+
+def number_text(typed: str) -> str:
+    """A number as typed in Python's spelling: spaces of any kind dropped ("1 000", as Russian groups thousands), a
+    decimal comma read as a point ("1,5", "0,125"). ValueError for a comma that may group thousands ("1,000" is one
+    thousand in English and 1 to a Russian reader) or one beside a point ("1,000.50"): never one number read as
+    another."""
+    text = "".join(typed.split())
+    whole, comma, decimals = text.partition(",")
+    if comma and ("," in decimals or "." in text or (len(decimals) == 3 and decimals.isdigit() and whole.strip("+-0"))):
+        raise ValueError(f"{typed!r} can be read two ways")
+    return text.replace(",", ".")

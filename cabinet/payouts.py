@@ -22,7 +22,7 @@ from cabinet.access import ROLE_PARTNER, Scope, ScopeError, handles_payouts, sco
 from cabinet.account import masked
 from cabinet.auth import audit
 from cabinet.errors import Label, RefusedRequest
-from cabinet.formatting import fmt_money
+from cabinet.formatting import fmt_money, number_text
 from cabinet.i18n import normalise_locale, translate
 from cabinet.mail import tell_partner
 from cabinet.store.models import Partner, PayoutRequest, ProgramSettings, User
@@ -110,9 +110,10 @@ def minimum_payout(session: Session) -> Decimal:
 
 
 def parse_amount(text: str | float | Decimal) -> Decimal:
-    """An amount to the cent (rounded down), refused unless it is a positive number."""
+    """An amount to the cent (rounded down), refused unless it is a positive number read one way only
+    (`number_text`: "1,000" is refused, "1 000,50" is 1000.50)."""
     try:
-        value = Decimal(str(text).strip().replace(",", ".")).quantize(CENT, rounding=ROUND_DOWN)
+        value = Decimal(number_text(str(text))).quantize(CENT, rounding=ROUND_DOWN)
     except (InvalidOperation, ValueError) as exc:
         raise PayoutError(f"{text!r} is not an amount", "payouts.bad_amount") from exc
     if not value.is_finite() or value <= 0:

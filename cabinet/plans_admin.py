@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from cabinet.access import Scope, ScopeError
 from cabinet.auth import audit_acted
 from cabinet.errors import FieldsNow, Label, RefusedRequest
+from cabinet.formatting import number_text
 from cabinet.plans import CPA_TYPES, PLAN_TYPES, PlanError, parse_plan
 from cabinet.store.db import locked_row
 from cabinet.store.models import CommissionPlan, Partner
@@ -92,18 +93,6 @@ def _text(value: object) -> str:
     """A stored decimal as the form shows it: 150, 12.5 (no trailing zeros)."""
     number = Decimal(str(value))
     return f"{number.normalize():f}" if number else "0"
-
-
-def number_text(typed: str) -> str:
-    """A number as typed in Python's spelling: spaces of any kind dropped ("1 000", as Russian groups thousands), a
-    decimal comma read as a point ("1,5", "0,125"). ValueError for a comma that may group thousands ("1,000" is one
-    thousand in English and 1 to a Russian reader) or one beside a point ("1,000.50"): never one number read as
-    another."""
-    text = "".join(typed.split())
-    whole, comma, decimals = text.partition(",")
-    if comma and ("," in decimals or "." in text or (len(decimals) == 3 and decimals.isdigit() and whole.strip("+-0"))):
-        raise ValueError(f"{typed!r} can be read two ways")
-    return text.replace(",", ".")
 
 
 def _amount(what: Label, raw: str, *, pct: bool = False) -> Decimal | None:

@@ -23,9 +23,8 @@ from cabinet.access import Scope, ScopeError
 from cabinet.account import EMAIL, LINES_MAX, LINES_MAX_CHARS
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
-from cabinet.formatting import clean_lines
+from cabinet.formatting import clean_lines, number_text
 from cabinet.i18n import LOCALES
-from cabinet.plans_admin import number_text
 from cabinet.program import ALL_PARTNER_METRICS, FEATURES
 from cabinet.store.db import locked_row
 from cabinet.store.models import Partner, ProgramSettings, Tier, User

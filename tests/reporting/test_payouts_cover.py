@@ -103,3 +103,18 @@ def test_the_queue_shows_what_the_partner_has_and_refuses_the_approval(
     assert _steps(store_engine) == ["payout_requested"]
     _button(at, "rejected").click().run()
     assert not at.exception and not at.error and _statuses(store_engine) == {made.id: "rejected"}
+
+
+def test_an_amount_is_read_one_way_only() -> None:
+    """As plan amounts are: "1,000" may be one thousand or one, so it is refused, never paid as 1.00."""
+    from decimal import Decimal
+
+    from cabinet.payouts import PayoutError, parse_amount
+
+    assert [parse_amount(v) for v in ("1 000,50", "12,5", "0,125", "100", 75.999)] == [
+        Decimal("1000.50"), Decimal("12.50"), Decimal("0.12"), Decimal("100.00"), Decimal("75.99")
+    ]  # fmt: skip
+    for bad in ("1,000", "1,000.50", "1.000,50", "-5", "0", "abc"):
+        with pytest.raises(PayoutError) as refused:
+            parse_amount(bad)
+        assert refused.value.key == "payouts.bad_amount"
