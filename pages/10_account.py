@@ -9,7 +9,7 @@ import streamlit as st
 
 from cabinet.ui import store
 from cabinet.ui.guard import ScopeError, require_user
-from cabinet.ui.login import refresh_cookie
+from cabinet.ui.login import pop_notice, refresh_cookie
 from cabinet.ui.second_factor import second_factor_box
 from cabinet.ui.store import METHODS, AccountError, masked
 from cabinet.ui.team import team_box
@@ -90,7 +90,7 @@ def sign_in_activity() -> None:
         st.rerun()
 
 
-if done := st.session_state.pop("account_saved", None):
+if done := pop_notice("account_saved"):
     st.success(t(done))
 partner_id = scope.own_partner_id
 if partner_id is not None:

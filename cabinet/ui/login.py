@@ -41,6 +41,7 @@ _SLOT_KEY = "_cabinet_cookie_slot"
 _MESSAGE_KEY = "login_message"
 _CODE_KEY = "login_code_for"  # (username, when its password was right)
 _REFRESH_KEY = "_cabinet_cookie_refresh"  # write a new cookie for this session in the next run
+_WRITTEN_KEY = "_cabinet_cookie_written"  # this run wrote the cookie: its component's rerun comes next
 _SINCE_KEY = "_cabinet_session_since"  # when this session's login began (a restored one: its cookie's issue time)
 _BUILT_KEY = "_cabinet_scope_built"  # when the session's scope and tier were read from the store
 _FORGET_KEY = "_cabinet_forget_last_login"
@@ -129,6 +130,7 @@ def current_user() -> SessionUser | None:
         if st.session_state.pop(_REFRESH_KEY, False):
             with _cookie_slot():
                 _authenticator().cookie_controller.set_cookie()
+            st.session_state[_WRITTEN_KEY] = True  # its component answers with one more run
         return user
     if config_error():
         return None
@@ -190,6 +192,15 @@ def refresh_cookie() -> None:
     next run: the page reruns after such a change, and the cookie component must reach the browser."""
     st.session_state[_REFRESH_KEY] = True
     st.session_state[_SINCE_KEY] = datetime.now(UTC)  # the change ends older sessions, not this one
+
+
+def pop_notice(key: str) -> str | None:
+    """The notice a page left under `key` for the run after a change, shown once more in the run that follows a
+    cookie written meanwhile (`refresh_cookie`): that component's answer reruns the page at once, and a notice
+    popped before it ("Password changed.") was gone within a second."""
+    if st.session_state.pop(_WRITTEN_KEY, False):
+        return st.session_state.get(key)
+    return st.session_state.pop(key, None)
 
 
 def login_form() -> SessionUser | None:

@@ -125,8 +125,11 @@ def test_the_page_gives_this_browser_a_new_cookie_after_a_password_change(
     assert not at.exception and [s.value for s in at.success] == [
         "Password changed. Your other sessions are logged out."]  # fmt: skip
     assert written == ["cookie"]
-    at.run()
+    at.run()  # the cookie component's answer: the notice stays for it (it was gone within a second)
     assert written == ["cookie"]  # once
+    assert [s.value for s in at.success] == ["Password changed. Your other sessions are logged out."]
+    at.run()
+    assert not at.success  # and then goes
     assert at.session_state[SESSION_KEY].username == "p_child"  # the change ends older sessions, not this one
 
 
