@@ -154,3 +154,25 @@ def test_the_sub_partners_page_shows_only_the_metrics_the_tier_shows(
     assert not at.exception
     assert list(at.dataframe[0].value.columns) == ["Level", "Partner", "Their parent", "Status", *columns]
     assert [m.label for m in at.metric] == cards
+
+
+def test_the_monthly_statement_names_no_offer_of_a_deeper_sub_partner(
+    deep: tuple[Program, int], store_engine: Engine
+) -> None:
+    """Its totals by offer would tell which offers the partners it may not see promote: those overrides have none."""
+    from datetime import datetime
+
+    from queries.statement import month_lines
+
+    program, _ = deep
+    tiny, wh = program.tiny, Warehouse(program.tiny.settings.warehouse_dir)
+    november = {"partner_id": tiny.parent, "start": datetime(2026, 11, 1), "end": datetime(2026, 12, 1),
+                "statuses": STATUSES}  # fmt: skip
+    gold = _as_tier(store_engine, tiny.parent, "gold", "p_parent")
+    shown = {(r["offer_id"], r["kind"]) for r in month_lines(gold.scope, wh=wh, **november)}
+    assert (tiny.offer, "sub_partner") in shown
+    silver = _as_tier(store_engine, tiny.parent, "silver", "p_parent")
+    lines = month_lines(silver.scope, wh=wh, **november)
+    deeper = [r for r in lines if r["kind"] in ("sub_partner", "reversal") and r["offer_id"] is None]
+    assert sum(r["amount_base"] for r in deeper) == 5  # the money stays, under no offer
+    assert (tiny.offer, "sub_partner") not in {(r["offer_id"], r["kind"]) for r in lines}
