@@ -12,6 +12,7 @@ import typer
 from cabinet.access import ScopeError, build_session_user
 from cabinet.cli._app import CliError, app, console, settings, store_engine
 from cabinet.export import FORMATS, to_bytes
+from queries.compare import AGAINST, compared
 from queries.reports import ReportError, ReportRequest, performance, split_values
 from queries.warehouse import get_warehouse
 
@@ -59,6 +60,13 @@ def report(
     metrics: Annotated[str | None, typer.Option(help="Metrics, comma separated (machine names).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="csv, json, xlsx or parquet.")] = "csv",
     output: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+    compare: Annotated[
+        str | None,
+        typer.Option(
+            help="Beside another period, as on the page: 'previous' (the same length before) or 'year' "
+            "(the same days a year before); adds <metric>_prev and <metric>_change."
+        ),
+    ] = None,
 ) -> None:
     """Export a report: group keys then metrics, within the user's scope."""
     if fmt not in FORMATS:
@@ -86,8 +94,14 @@ def report(
     wh = get_warehouse(cfg.warehouse_dir)
     if wh.snapshot() is None:
         raise CliError("no published data yet: run `cabinet etl run` first")
+    if compare is not None and compare not in AGAINST:
+        raise CliError(f"--compare must be one of {', '.join(AGAINST)}")
     try:
-        frame = performance(user.scope, wh=wh, req=req)
+        if compare is None:
+            frame = performance(user.scope, wh=wh, req=req)
+        else:  # the page's columns; its totals row only when there is nothing else (no grouping), as without
+            frame = compared(user.scope, wh=wh, req=req, against=compare)
+            frame = frame.head(frame.height - 1) if dims else frame
     except (ReportError, ScopeError) as exc:
         raise CliError(str(exc)) from exc
     data = to_bytes(frame, fmt)

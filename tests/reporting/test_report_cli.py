@@ -127,3 +127,23 @@ def test_a_filter_takes_comma_separated_values_as_the_page_does(
     code, out, _ = _cli([*base, "--filter", "country=DE, FR", "--metrics", "clicks"], capsys)
     frame = pl.read_csv(io.StringIO(out))
     assert code == 0 and sorted(frame["country"]) == ["DE", "FR"]
+
+
+def test_compare_sets_each_row_beside_another_period_as_the_page_does(
+    program: Program, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["report", "--as", "root", "--group-by", "country", "--metrics", "clicks,ftds"]
+    code, out, _ = _cli([*base, "--from", "2027-11-01", "--to", "2027-11-02", "--compare", "year"], capsys)
+    assert code == 0, out
+    frame = pl.read_csv(io.StringIO(out))
+    assert frame.columns == ["country", "clicks", "ftds", "clicks_prev", "clicks_change", "ftds_prev", "ftds_change"]
+    code, now, _ = _cli([*base, "--from", "2026-11-01", "--to", "2026-11-02"], capsys)
+    then = pl.read_csv(io.StringIO(now))
+    assert dict(frame.select("country", "clicks_prev").iter_rows()) == dict(
+        then.select("country", "clicks").iter_rows()
+    )
+    assert set(frame["clicks"]) == {0}  # nothing a year later; no totals row in the file, as without --compare
+    for bad, said in ((["--compare", "month"], "--compare must be one of previous, year"),
+                      (["--compare", "previous", "--group-by", "day"], "grouped by time")):  # fmt: skip
+        code, out, err = _cli([*base, "--from", "2027-11-01", "--to", "2027-11-02", *bad], capsys)
+        assert code != 0 and said in out + err
