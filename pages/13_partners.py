@@ -157,7 +157,7 @@ if admin:  # a move of its own: the tree (and its overrides) changes, not the pa
             try:
                 done = store.move_partner(user.scope, int(pick), int(parent) or None, move_reason)
                 st.session_state["partners_moved"] = (pick, int(parent), done)
-                forget_inputs((parent_key, move_key))  # the next run shows where it is now
+                forget_inputs(((parent_key, int(parent)), move_key))  # the next run shows where it is now
                 st.rerun()
             except (PartnerChangeError, ScopeError) as exc:
                 show_refusal(exc, pick)

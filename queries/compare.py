@@ -10,6 +10,7 @@ is refused.
 
 from __future__ import annotations
 
+from calendar import monthrange
 from dataclasses import replace
 from datetime import date
 
@@ -41,18 +42,22 @@ def change_column(metric: str) -> str:
 
 def other_period(date_from: date, date_to: date, against: str = "previous") -> tuple[date, date]:
     """The period a report is set beside: `previous_period`, or the same days a year before (29 February as the
-    28th)."""
+    28th; a period ending on a month's last day ends on that month's last day a year before, so a February is set
+    beside the whole February before, 28 or 29 days)."""
     if against == "previous":
         return previous_period(date_from, date_to)
     if against != "year":
         raise ReportError(f"cannot compare against {against!r}; allowed: {', '.join(AGAINST)}")
-    return _year_before(date_from), _year_before(date_to)
+    end = _year_before(date_to)
+    if date_to.day == monthrange(date_to.year, date_to.month)[1]:
+        end = end.replace(day=monthrange(end.year, end.month)[1])
+    return _year_before(date_from), end
 
 
 def _year_before(day: date) -> date:
     if day.year <= 1:
         raise ReportError("there is no year before year 1")
-    return day.replace(year=day.year - 1, day=28 if (day.month, day.day) == (2, 29) else day.day)
+    return day.replace(year=day.year - 1, day=min(day.day, monthrange(day.year - 1, day.month)[1]))
 
 
 def compared(scope: Scope, *, wh: Warehouse, req: ReportRequest, against: str = "previous") -> pl.DataFrame:

@@ -88,6 +88,10 @@ def test_a_ratio_of_a_period_with_nothing_stays_empty(program: Program) -> None:
 def test_the_same_days_a_year_before() -> None:
     assert other_period(date(2027, 11, 1), date(2027, 11, 10), "year") == (date(2026, 11, 1), date(2026, 11, 10))
     assert other_period(date(2028, 2, 1), date(2028, 2, 29), "year") == (date(2027, 2, 1), date(2027, 2, 28))
+    # a February beside the whole February before, 29 days in a leap year; a 28th that ends no month stays the 28th
+    assert other_period(date(2029, 2, 1), date(2029, 2, 28), "year") == (date(2028, 2, 1), date(2028, 2, 29))
+    assert other_period(date(2028, 2, 10), date(2028, 2, 28), "year") == (date(2027, 2, 10), date(2027, 2, 28))
+    assert other_period(date(2028, 1, 1), date(2028, 3, 31), "year") == (date(2027, 1, 1), date(2027, 3, 31))
     assert other_period(date(2027, 11, 1), date(2027, 11, 10)) == (date(2027, 10, 22), date(2027, 10, 31))
     for bad in ("month", "previous; drop table clicks"):
         with pytest.raises(ReportError):

@@ -36,11 +36,19 @@ def test_an_admin_moves_a_partner_and_a_move_under_its_own_sub_partner_is_refuse
         at.number_input(key=f"partners_parent_{child}").value == 0
         and not at.text_input(key=f"partners_move_reason_{child}").value
     )
+    at.number_input(key=f"partners_parent_{child}").set_value(parent)  # and back: the form says where it is now
+    at.text_input(key=f"partners_move_reason_{child}").input("back again")
+    next(b for b in at.button if b.label == translate("partners.move")).click().run()
+    assert [s.value for s in at.success] == [f"Partner {child} is now a sub-partner of {parent}."]
+    assert at.number_input(key=f"partners_parent_{child}").value == parent
+    at.run()
+    assert at.number_input(key=f"partners_parent_{child}").value == parent  # not 0, "the top of the tree"
     with session_scope(store_engine) as s:
-        assert s.get(Partner, child).parent_id is None  # type: ignore[union-attr]
+        assert s.get(Partner, child).parent_id == parent  # type: ignore[union-attr]
         logged = s.scalars(select(AuditLog).where(AuditLog.action == "partner_moved")).all()
         assert [(a.actor_username, a.details) for a in logged] == [
-            ("root", {"parent": [parent, None], "reason": "on its own now"})
+            ("root", {"parent": [parent, None], "reason": "on its own now"}),
+            ("root", {"parent": [None, parent], "reason": "back again"}),
         ]
 
 
