@@ -88,7 +88,8 @@ where {SCOPE_WHERE} and ts >= $start and ts < $end
 # event time and end of hold as the viewer's wall-clock times (naive), converted by DuckDB: polars' own zone rules
 # can be older than the ones the period is cut by (`cabinet.zones`); the event time's UTC offset tells apart the hour
 # a summer time's end repeats. A hidden source's row keeps its money, level and percent (`masked`: true); its ids,
-# conversion, offer and source rule are empty.
+# conversion, offer and source rule are empty. The newest `$limit` rows are picked before the join and the times'
+# formatting, which otherwise ran on every row of the period (10M demo, an admin's 90 days: 353 → 73 ms).
 ROWS_SQL = f"""
 select case when m.hidden then null else m.commission_id end as commission_id,
        {local_time("m.ts")} as ts, {utc_offset("m.ts")} as ts_offset, {local_iso("m.ts")} as ts_iso,
@@ -105,10 +106,9 @@ select case when m.hidden then null else m.commission_id end as commission_id,
        else m.inputs end as inputs,
        m.note, m.source, {local_time("m.hold_until")} as hold_until,
        case when m.hidden then null else m.from_partner_id end as from_partner_id, m.level, m.hidden as masked
-from ({_SCOPED}) m
+from ({_SCOPED} order by ts desc, commission_id limit $limit) m
 left join conversions cv on cv.conversion_id = m.conversion_id and not m.hidden
 order by m.ts desc, m.commission_id
-limit $limit
 """
 TOTALS_SQL = f"select status, count(*) as rows, sum(amount_base) as amount_base from ({_SCOPED}) group by status"
 
