@@ -207,3 +207,12 @@ def test_the_hour_a_summer_time_ends_reads_twice_told_apart_by_its_offset(progra
     assert list(at.dataframe[0].value["Time"]) == ["2026-11-01 01:30 -04:00"]
     at.text_input(key="commissions_conversion").set_value("n2").run()
     assert list(at.dataframe[0].value["Time"]) == ["2026-11-01 01:30 -05:00"]
+
+
+def test_a_limit_keeps_the_newest_rows_of_the_whole_period(program: Program) -> None:
+    _reject_f1(program)
+    wh, scope = Warehouse(program.tiny.settings.warehouse_dir), program.users["mgr"].scope
+    every = rows(scope, wh=wh, req=_req())
+    assert every.height == 2 and every["ts"].is_sorted(descending=True)
+    newest = rows(scope, wh=wh, req=_req(limit=1))
+    assert newest.rows() == every.head(1).rows()  # the reversal of Nov 9, not the CPA of Nov 1
