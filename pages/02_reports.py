@@ -2,14 +2,16 @@
 before, when asked), a chart and CSV/XLSX downloads."""
 
 import plotly.express as px
+import polars as pl
 import streamlit as st
 
-from cabinet.ui import data, store
+from cabinet.ui import data, store, widgets
 from cabinet.ui.guard import require_user
 from cabinet.ui.saved_views import ViewPage, views_bar
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import (
     download_buttons,
+    fmt_count,
     label_report,
     per_language,
     period_picker,
@@ -19,6 +21,7 @@ from cabinet.ui.widgets import (
     split_values,
 )
 from queries.compare import AGAINST, grouped_by_time, other_period
+from queries.detail import XLSX_MAX_ROWS
 from queries.reports import ReportError, ReportRequest, ScopeError, report_dims
 from queries.reports import text_filters as allowed_text_filters
 
@@ -125,10 +128,17 @@ if frame.is_empty():
 # staff read partners by name too, as on Partner review and Payouts (a partner's own scope keeps ids)
 staff = user.scope.role in ("manager", "admin") and "partner_id" in group_by
 partners = {r.id: r.name for r in store.partner_directory(user.scope)[0]} if staff else None
-shown = label_report(frame, group_by, names, partners)
+rows = frame.height - 1 if group_by else frame.height  # the totals row not counted
+drawn = frame
+if rows > widgets.REPORT_TABLE_MAX:  # millions of rows (hour × link × sub1) froze the browser and took gigabytes
+    st.warning(t("reports.too_many", n=fmt_count(rows), shown=fmt_count(widgets.REPORT_TABLE_MAX)))
+    drawn = pl.concat([frame.head(widgets.REPORT_TABLE_MAX), frame.tail(1)])  # the totals of every row stay last
+shown = label_report(drawn, group_by, names, partners)
 show_table(shown, against)
-download_buttons(frame, f"report_{date_from}_{date_to}", key="reports")
-if group_by:
+download_buttons(frame, f"report_{date_from}_{date_to}", key="reports", xlsx=rows <= XLSX_MAX_ROWS)
+if group_by and rows > widgets.REPORT_CHART_MAX:
+    st.caption(t("reports.chart_too_many", n=fmt_count(rows), most=fmt_count(widgets.REPORT_CHART_MAX)))
+elif group_by:
     body = shown.head(shown.height - 1)
     chart_metric = st.selectbox(  # keyed per language: the translated option labels change with it
         t("common.metric"), metrics, format_func=lambda m: t(f"metric.{m}"), key=f"reports_chart_{current_locale()}"

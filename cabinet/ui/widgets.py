@@ -320,11 +320,16 @@ def show_table(frame: pl.DataFrame, against: str = "previous") -> None:
                  placeholder="—")  # an empty change or rate, not the word None  # fmt: skip
 
 
-def download_buttons(frame: pl.DataFrame, name: str, key: str) -> None:
-    """CSV and XLSX of exactly the frame shown (machine column names), made when a button is clicked: written on
-    every run, the XLSX of 5,000 rows cost ~1.2 s of each page run."""
+REPORT_TABLE_MAX = 50_000  # rows of a report the table draws (every row goes into the downloads)
+REPORT_CHART_MAX = 5_000  # rows of a report the chart draws (one bar or series each)
+
+
+def download_buttons(frame: pl.DataFrame, name: str, key: str, xlsx: bool = True) -> None:
+    """CSV and XLSX (unless `xlsx` is False: too many rows for a spreadsheet) of exactly the frame shown (machine
+    column names), made when a button is clicked: written on every run, the XLSX of 5,000 rows cost ~1.2 s of each
+    page run."""
     cols = st.columns(4)
-    for col, fmt in zip(cols, ("csv", "xlsx"), strict=False):
+    for col, fmt in zip(cols, ("csv", "xlsx") if xlsx else ("csv",), strict=False):
         col.download_button(
             t(f"common.download_{fmt}"),
             data=lambda fmt=fmt: to_bytes(frame, fmt, bom=True),  # a CSV Excel reads as UTF-8
