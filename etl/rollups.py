@@ -24,7 +24,12 @@ sale, revenue = revenue lines + sale amounts; all in base currency (amount_base)
 amount_base by commission status (paid included as commission_paid). Conversions count at their event hour,
 commissions at their own ts hour. A commission's offer, link, country, device and sub1 come from its conversion when
 it has one (link and sub1 only when it is the same partner's: not on a parent's override); otherwise offer from the
-commission, link and sub1 null, country 'ZZ', device 'other'.
+commission, link and sub1 null, country 'ZZ', device 'other'. An override (or its reversal) whose source partner the
+earning partner is not shown (deeper than its tier's `subpartner_depth`, or out of its tree since: `HIDDEN`) has no
+offer, link or sub1, country 'ZZ' and device 'other', as on its Commissions page: its totals by offer, country and
+device would tell what those partners promote. What decides it is the warehouse's dimensions: when they show other
+sources than the rollups were built with (meta `rollup_sources`, `sources_digest`), the money rows of every hour
+holding an override are rebuilt.
 """
 
 from __future__ import annotations
@@ -56,11 +61,28 @@ HOURLY_KEYS = ("hour", "partner_id", "offer_id", "link_id", "country", "device",
 DAILY_KEYS = ("day", "partner_id", "offer_id", "country")
 PARTNER_HOURLY_KEYS = ("hour", "partner_id")
 # meta `rollup_layout`: click rows and money rows kept apart; 3 adds the partner-hour totals; 4 keeps a sub-partner's
-# link and sub1 out of its parent's override rows
-LAYOUT = "4"
+# link and sub1 out of its parent's override rows; 5 keeps the offer, country and device of a source the parent is
+# not shown out of them too
+LAYOUT = "5"
 MONEY_ROW = "clicks = 0 and unique_clicks = 0 and bot_clicks = 0"
 
 _LIVE = "status in ('pending', 'approved')"
+# (earning partner, source partner) of every override source a partner is shown: its descendants down to its tier's
+# depth (`cabinet.access.descendants`, no tier: none), as the warehouse's dimensions have them
+VISIBLE_SOURCES = """
+select t.ancestor_id as partner_id, t.descendant_id as from_partner_id
+from dim_partner_tree as t
+join dim_partners as p on p.partner_id = t.ancestor_id
+left join dim_tiers as r on r.tier_code = p.tier_code
+where t.level <= coalesce(r.subpartner_depth, 0)
+"""
+# Of a commission `x` left-joined to VISIBLE_SOURCES `v` on both partners: an override (or its reversal, which keeps
+# its from_partner_id) from a source not shown (`queries.commissions.HIDDEN_SOURCE` for the partner's own login)
+HIDDEN = "(x.from_partner_id is not null and x.from_partner_id <> x.partner_id and v.partner_id is null)"
+SOURCES_DIGEST = f"""
+select md5(coalesce(string_agg(partner_id || '>' || from_partner_id, ',' order by partner_id, from_partner_id), ''))
+from ({VISIBLE_SOURCES})
+"""
 # Per level: the time bucket of a fact's ts, and the keys after it. Chosen from these constants only.
 _LEVELS = {
     "hourly": ("rollup_hourly", "date_trunc('hour', {ts})", HOURLY_KEYS),
@@ -72,15 +94,17 @@ _DIMS = {
     "hourly": (
         "offer_id, link_id, country, device, sub1",
         # a link and sub1 are the conversion's partner's: a parent's override on its sub-partner's conversion
-        # shows offer, country and device, not the sub-partner's own tracking (its links and sub ids)
-        "coalesce(c.offer_id, m.offer_id) as offer_id, "
+        # shows offer, country and device, not the sub-partner's own tracking (its links and sub ids); a hidden
+        # source's override has no conversion (`c` is null) and no offer
+        "case when not m.hidden then coalesce(c.offer_id, m.offer_id) end as offer_id, "
         "case when c.partner_id = m.partner_id then c.link_id end as link_id, "
         "coalesce(c.country, 'ZZ') as country, coalesce(c.device, 'other') as device, "
         "case when c.partner_id = m.partner_id then c.sub1 end as sub1",
     ),
     "daily": (
         "offer_id, country",
-        "coalesce(c.offer_id, m.offer_id) as offer_id, coalesce(c.country, 'ZZ') as country",
+        "case when not m.hidden then coalesce(c.offer_id, m.offer_id) end as offer_id, "
+        "coalesce(c.country, 'ZZ') as country",
     ),
     "partner_hourly": ("", ""),
 }
@@ -152,8 +176,12 @@ com as (
         sum(m.amount_base) filter (where m.status = 'paid') as commission_paid,
         sum(m.amount_base) filter (where m.status = 'rejected') as commission_rejected,
         sum(m.amount_base) filter (where m.status = 'reversed') as commission_reversed
-    from (select *, {bucket.format(ts="ts")} as b from commissions) as m
-    left join conversions as c on c.conversion_id = m.conversion_id
+    from (
+        select x.*, {bucket.format(ts="x.ts")} as b, {HIDDEN} as hidden
+        from commissions as x
+        left join ({VISIBLE_SOURCES}) as v on v.partner_id = x.partner_id and v.from_partner_id = x.from_partner_id
+    ) as m
+    left join conversions as c on c.conversion_id = m.conversion_id and not m.hidden
     where {where.replace("b ", "m.b ")}
     group by all
 )
@@ -198,6 +226,7 @@ def _full_rebuild(con: duckdb.DuckDBPyConnection, run_id: int) -> RollupResult:
         con.execute(_money_sql(level, "true"))
     set_meta(con, "rollup_layout", LAYOUT)
     set_meta(con, "rollup_clicks_run_id", run_id)
+    set_meta(con, "rollup_sources", sources_digest(con))
     if int(con.execute("select count(*) from unique_restated").fetchall()[0][0]):  # not in the history's rows yet
         take_back_unique(con, f"(select * from {HISTORY_ALIAS}.clicks semi join unique_restated using (click_id, ts))")
     for table, _, _ in _LEVELS.values():  # built merged and in order: compaction starts from here
@@ -207,9 +236,18 @@ def _full_rebuild(con: duckdb.DuckDBPyConnection, run_id: int) -> RollupResult:
     return RollupResult(True, hours, days, _count(con, "rollup_hourly"), _count(con, "rollup_daily"))
 
 
-def _stage_hours(con: duckdb.DuckDBPyConnection, run_id: int, given: set[datetime]) -> int:
-    """Fill temp tables rr_hours/rr_days with the given hours, the run's money-fact hours and the engine's hours."""
+def sources_digest(con: duckdb.DuckDBPyConnection) -> str:
+    """A hash of the override sources each partner is shown (VISIBLE_SOURCES): a tier's depth, a partner's tier or
+    the tree changed it when it differs."""
+    return str(con.execute(SOURCES_DIGEST).fetchall()[0][0])
+
+
+def _stage_hours(con: duckdb.DuckDBPyConnection, run_id: int, given: set[datetime], overrides: bool) -> int:
+    """Fill temp tables rr_hours/rr_days with the given hours, the run's money-fact hours and the engine's hours;
+    with `overrides`, every hour holding an override too."""
     engine = "union select hour from eng_touched_hours" if _has_temp_table(con, "eng_touched_hours") else ""
+    if overrides:
+        engine += " union select date_trunc('hour', ts) from commissions where from_partner_id is not null"
     con.execute("create or replace temp table rr_hours (hour timestamp primary key)")
     con.execute("create or replace temp table rr_days (day date primary key)")
     given_naive = [h.astimezone(UTC).replace(tzinfo=None) if h.tzinfo else h for h in given]
@@ -234,7 +272,9 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection, run_id: int, touched_hours: 
     """Bring both rollups up to date after run `run_id`: its new clicks, and the money of every touched hour/day."""
     if touched_hours is None or rebuild_pending(con):
         return _full_rebuild(con, run_id)
-    hours = _stage_hours(con, run_id, touched_hours)
+    sources = sources_digest(con)
+    hours = _stage_hours(con, run_id, touched_hours, overrides=get_meta(con, "rollup_sources") != sources)
+    set_meta(con, "rollup_sources", sources)
     days = _count(con, "rr_days")
     before_h, before_d = _count(con, "rollup_hourly"), _count(con, "rollup_daily")
     if hours:

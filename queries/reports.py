@@ -31,6 +31,18 @@ PARTNER_DIMS = {"hour", "day", "week", "month", "partner_id"}
 # coarse rollup (UTC day x partner x offer x country) for staff views that need nothing finer, in UTC
 DAILY_FACTS = "select day::timestamp as t, * exclude (day) from rollup_daily"
 COARSE_DIMS = {"day", "week", "month", "partner_id", "offer_id", "country"}
+# (earning partner, source partner) of every override source a partner is shown: its descendants down to its tier's
+# depth, as the snapshot's dimensions have them. An override (or its reversal) from any other source has no offer,
+# country or device in reports, as the rollups have it (`etl.rollups.HIDDEN`) and as its Commissions page shows it
+# (`queries.commissions.HIDDEN_SOURCE`): its totals by offer would tell what partners it is not shown promote.
+SHOWN_SOURCES = """
+select t.ancestor_id as partner_id, t.descendant_id as from_partner_id
+from dim_partner_tree t
+join dim_partners p on p.partner_id = t.ancestor_id
+left join dim_tiers r on r.tier_code = p.tier_code
+where t.level <= coalesce(r.subpartner_depth, 0)
+"""
+HIDDEN_OVERRIDE = "(x.from_partner_id is not null and x.from_partner_id <> x.partner_id and v.partner_id is null)"
 # The click a conversion was attributed to (its id may have come again, days later: a new click)
 CLICK_OF = "k.click_id = cv.click_id and k.ts = cv.click_ts"
 RAW_FACTS = f"""
@@ -52,7 +64,7 @@ select cv.ts as t, cv.partner_id, cv.offer_id, cv.link_id, cv.country, cv.device
            as revenue
 from conversions cv left join clicks k on {CLICK_OF} and k.partner_id = cv.partner_id
 union all by name
-select cm.ts as t, cm.partner_id, coalesce(cv.offer_id, cm.offer_id) as offer_id,
+select cm.ts as t, cm.partner_id, case when not cm.hidden then coalesce(cv.offer_id, cm.offer_id) end as offer_id,
        case when cv.partner_id = cm.partner_id then cv.link_id end as link_id,
        coalesce(cv.country, 'ZZ') as country, coalesce(cv.device, 'other') as device,
        case when cv.partner_id = cm.partner_id then cv.sub1 end as sub1, k.sub2, k.sub3, k.sub4, k.sub5,
@@ -62,8 +74,12 @@ select cm.ts as t, cm.partner_id, coalesce(cv.offer_id, cm.offer_id) as offer_id
        case when cm.status = 'paid' then cm.amount_base end as commission_paid,
        case when cm.status = 'rejected' then cm.amount_base end as commission_rejected,
        case when cm.status = 'reversed' then cm.amount_base end as commission_reversed
-from commissions cm
-left join conversions cv on cv.conversion_id = cm.conversion_id
+from (
+    select x.*, {HIDDEN_OVERRIDE} as hidden
+    from commissions x
+    left join ({SHOWN_SOURCES}) v on v.partner_id = x.partner_id and v.from_partner_id = x.from_partner_id
+) cm
+left join conversions cv on cv.conversion_id = cm.conversion_id and not cm.hidden
 -- the click's sub2-sub5 only on its own partner's commissions (not on a parent's override)
 left join clicks k on {CLICK_OF} and k.partner_id = cm.partner_id
 """

@@ -107,8 +107,9 @@ def test_rollup_counts_and_money_by_hour_and_dimensions(wh: Warehouse) -> None:
         "order by hour, partner_id, sub1 nulls first"
     ).fetchall()
     h1 = T0 + timedelta(hours=1)
-    # the parent's override is at the conversion's offer, country and device, without the sub-partner's sub1 and
-    # link: those are its own tracking (a parent whose tier shows fewer levels than its plan pays would see them)
+    # the parent's override is without the sub-partner's sub1 and link: those are its own tracking (a parent whose
+    # tier shows fewer levels than its plan pays would see them); its offer, country and device: see
+    # test_rollup_hidden_sources (the tier here is unknown, it shows no level)
     assert rows == [
         (T0, 1, None, 0, 0, 0, 0, 0, 0, D(0), D(0), D("10"), D(0)),
         (T0, 2, None, 2, 1, 1, 0, 0, 0, D(0), D(0), D(0), D(0)),
