@@ -66,6 +66,7 @@ def compared(scope: Scope, *, wh: Warehouse, req: ReportRequest, against: str = 
     if grouped_by_time(req.group_by):
         raise ReportError("a report grouped by time cannot be set beside the period before")
     prev_from, prev_to = other_period(req.date_from, req.date_to, against)
+    wh = wh.pinned()  # both periods from one snapshot
     now = report_with_totals(scope, wh=wh, req=req)
     before = report_with_totals(scope, wh=wh, req=replace(req, date_from=prev_from, date_to=prev_to))
     keys, metrics = list(req.group_by), list(req.metrics)

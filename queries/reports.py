@@ -306,7 +306,9 @@ def with_totals(frame: pl.DataFrame, req: ReportRequest, totals: pl.DataFrame) -
 
 
 def report_with_totals(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl.DataFrame:
-    """The report and its totals row (totals recomputed from sums, so rates are not averaged)."""
+    """The report and its totals row (totals recomputed from sums, so rates are not averaged), both from one
+    snapshot: a run published between the two statements would otherwise give a total that is not the rows' sum."""
+    wh = wh.pinned()
     frame = performance(scope, wh=wh, req=req)
     if not req.group_by:  # the report's one row is the total already
         return frame

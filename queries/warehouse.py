@@ -224,9 +224,16 @@ class Warehouse:
         cur.execute(f"USE memory.v_{info.alias}")
         return cur
 
+    def pinned(self) -> Warehouse:
+        """The current snapshot held for a few statements that must agree (a report and its totals row): its
+        `cursor`, `tables` and `snapshot` keep reading that snapshot while later ones are published."""
+        return PinnedWarehouse(self, self._refresh())
+
     def tables(self) -> frozenset[str]:
         """Table names of the current snapshot (a snapshot published by an older version may lack newer tables)."""
-        info = self._refresh()
+        return self._tables_of(self._refresh())
+
+    def _tables_of(self, info: SnapshotInfo) -> frozenset[str]:
         names = self._tables.get(info.alias)
         if names is None:
             cur = self._con.cursor()
@@ -259,6 +266,36 @@ class Warehouse:
             self._history_of = {}
             self._current = None
             self._stat_key = None
+
+
+class PinnedWarehouse(Warehouse):
+    """One snapshot of a `Warehouse` (`Warehouse.pinned`). It shares the reader's connection and attachments; a
+    superseded snapshot stays attached for `DETACH_AFTER_S` after its successor is published, longer than any query."""
+
+    def __init__(self, reader: Warehouse, info: SnapshotInfo) -> None:  # no connection of its own
+        self.warehouse_dir = reader.warehouse_dir
+        self._reader = reader
+        self._info = info
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = self._reader._con.cursor()
+        cur.execute(f"USE memory.v_{self._info.alias}")
+        return cur
+
+    def tables(self) -> frozenset[str]:
+        return self._reader._tables_of(self._info)
+
+    def snapshot(self) -> SnapshotInfo | None:
+        return self._info
+
+    def pinned(self) -> Warehouse:
+        return self
+
+    def attached(self) -> list[str]:
+        return self._reader.attached()
+
+    def close(self) -> None:
+        """Nothing to close: the reader it came from owns the connection."""
 
 
 _REGISTRY: dict[Path, Warehouse] = {}
