@@ -106,13 +106,25 @@ def discover(inbox: Path, feed: str) -> list[Path]:
     return sorted(
         p
         for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.name.lower().endswith(EXTENSIONS)
+        if p.is_file() and not p.name.startswith(".") and p.name.lower().endswith(EXTENSIONS) and _utf8(p.name)
     )
+
+
+def _utf8(name: str) -> bool:
+    """Whether a file name is valid UTF-8. Python keeps other bytes as lone surrogates, which no manifest row (text)
+    can hold: such a file failed the whole run instead of being listed as not read."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def ignored_files(inbox: Path, limit: int = 20) -> tuple[list[str], int]:
     """Inbox files the ETL does not read: outside the feed folders, in sub-folders, without a contract extension, or
     a link to a file that is not there (`<path> (broken link)`: a sync tool's link whose target moved).
+
+    A name that is not valid UTF-8 is not read either (`<path> (name not UTF-8)`, its other bytes shown as `\\xff`).
 
     Returns up to `limit` of their paths relative to the inbox (name order) and how many there are in all. Hidden
     files (a name starting with a dot, e.g. a producer's temporary file before its rename) are not counted."""
@@ -123,14 +135,20 @@ def ignored_files(inbox: Path, limit: int = 20) -> tuple[list[str], int]:
         rel = path.relative_to(inbox)
         if any(part.startswith(".") for part in rel.parts):
             continue
+        shown = rel.as_posix()
+        if not _utf8(shown):
+            shown = shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            if path.is_file():
+                found.append(f"{shown} (name not UTF-8)")
+            continue
         if path.is_symlink() and not path.exists():
-            found.append(f"{rel.as_posix()} (broken link)")
+            found.append(f"{shown} (broken link)")
             continue
         if not path.is_file():
             continue
         in_feed = len(rel.parts) == 2 and rel.parts[0] in FEED_ORDER
         if not (in_feed and path.name.lower().endswith(EXTENSIONS)):
-            found.append(rel.as_posix())
+            found.append(shown)
     found.sort()
     return found[:limit], len(found)
 

@@ -90,8 +90,8 @@ def ignored_note(inbox: Path) -> str | None:
     more = f" and {total - len(shown)} more" if total > len(shown) else ""
     return (
         f"not read: {total} file{'' if total == 1 else 's'} in {inbox} outside the feed folders "
-        f"({', '.join(f + '/' for f in FEED_ORDER)}), without a contract extension ({', '.join(EXTENSIONS)}) or "
-        f"linking to nothing: {', '.join(shown)}{more}"
+        f"({', '.join(f + '/' for f in FEED_ORDER)}), without a contract extension ({', '.join(EXTENSIONS)}), "
+        f"linking to nothing or not named in UTF-8: {', '.join(shown)}{more}"
     )
 
 

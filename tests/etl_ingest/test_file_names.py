@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import polars as pl
 
+from etl.stage import ignored_files
 from tests.etl_ingest.conftest import CLICK_HEADER, Tiny, conserved
 
 
@@ -43,4 +46,18 @@ def test_a_name_a_glob_would_expand_reads_its_own_file(tiny: Tiny) -> None:
     clicks = [r[0] for r in tiny.rows("select click_id from clicks order by 1")]
     assert clicks == sorted(["plain", "bracket1", "bracket2", "question", "star", "brace", "px1", "pxq", "pxb"])
     assert tiny.rows("select conversion_id from conversions order by 1") == [("c1",), ("c2",)]
+    conserved(tiny)
+
+
+def test_a_name_not_in_utf8_is_listed_as_not_read_and_the_run_goes_on(tiny: Tiny) -> None:
+    # a Latin-1 exporter's `café.csv`: the byte 0xE9 alone is no UTF-8, and the manifest (text) cannot hold the name
+    tiny.write("clicks", "ok.csv", CLICK_HEADER + _click("ok", tiny))
+    odd = tiny.inbox / "clicks" / os.fsdecode(b"caf\xe9.csv")
+    odd.write_text(CLICK_HEADER + _click("latin", tiny))
+    result = tiny.run()
+    assert [(f["path"], f["inserted"]) for f in result.files] == [("clicks/ok.csv", 1)]
+    assert ignored_files(tiny.inbox) == (["clicks/caf\\xe9.csv (name not UTF-8)"], 1)
+    # renamed to UTF-8, it loads
+    odd.rename(tiny.inbox / "clicks" / "café.csv")
+    assert [(f["path"], f["inserted"]) for f in tiny.run().files] == [("clicks/café.csv", 1)]
     conserved(tiny)
