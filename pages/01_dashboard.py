@@ -17,44 +17,50 @@ snap = data.snapshot_or_stop()
 date_from, date_to = period_picker(user, key="dashboard")
 scope, sid, tz = user.scope, snap.snapshot_id, user.timezone
 
-kpi_cards(data.kpis(scope, sid, date_from, date_to, tz), user.visible_metrics)
-try:
-    paid = money.payout_queue(scope, ("approved", "paid"))  # the store's, as Payouts counts them
-    bal = data.balance(scope, sid, tuple((p.amount, p.currency, p.requested_at, p.status) for p, _ in paid))
-except MissingRate as exc:  # a payout in a currency without an FX rate: no balance rather than a wrong one
-    show_refusal(exc)
-else:
-    cols = st.columns(3)
-    cols[0].metric(t("dashboard.balance"), fmt_metric("commission", bal["balance"]), help=t("dashboard.balance_help"))
-    cols[1].metric(t("dashboard.approved_total"), fmt_metric("commission", bal["approved"]))
-    cols[2].metric(t("dashboard.paid_out"), fmt_metric("commission", bal["paid_out"]))
+visible = user.visible_metrics  # the tier's: no card, trend, column or ranking tells of a metric it hides
+kpi_cards(data.kpis(scope, sid, date_from, date_to, tz), visible)
+if "commission" in visible:  # the balance is commission money
+    try:
+        paid = money.payout_queue(scope, ("approved", "paid"))  # the store's, as Payouts counts them
+        bal = data.balance(scope, sid, tuple((p.amount, p.currency, p.requested_at, p.status) for p, _ in paid))
+    except MissingRate as exc:  # a payout in a currency without an FX rate: no balance rather than a wrong one
+        show_refusal(exc)
+    else:
+        cols = st.columns(3)
+        cols[0].metric(t("dashboard.balance"), fmt_metric("commission", bal["balance"]),
+                       help=t("dashboard.balance_help"))  # fmt: skip
+        cols[1].metric(t("dashboard.approved_total"), fmt_metric("commission", bal["approved"]))
+        cols[2].metric(t("dashboard.paid_out"), fmt_metric("commission", bal["paid_out"]))
 
-trend = data.trend(scope, sid, date_from, date_to, tz)
-st.subheader(t("dashboard.trend"))
-if trend.is_empty():
-    st.info(t("common.empty"))
-else:
-    metric = st.radio(
-        t("common.metric"),
-        ["clicks", "registrations", "ftds", "commission"],
-        horizontal=True,
-        format_func=lambda m: t(f"metric.{m}"),
-        key=f"dashboard_trend_{current_locale()}",  # per language: the option labels are translated
-    )
-    fig = px.bar(trend.to_pandas(), x="day", y=metric, labels={"day": t("dim.day"), metric: t(f"metric.{metric}")})
-    show_chart(fig, "day")
+if trended := [m for m in ("clicks", "registrations", "ftds", "commission") if m in visible]:
+    trend = data.trend(scope, sid, date_from, date_to, tz)
+    st.subheader(t("dashboard.trend"))
+    if trend.is_empty():
+        st.info(t("common.empty"))
+    else:
+        metric = st.radio(
+            t("common.metric"),
+            trended,
+            horizontal=True,
+            format_func=lambda m: t(f"metric.{m}"),
+            key=f"dashboard_trend_{current_locale()}",  # per language: the option labels are translated
+        )
+        fig = px.bar(trend.to_pandas(), x="day", y=metric,
+                     labels={"day": t("dim.day"), metric: t(f"metric.{metric}")})  # fmt: skip
+        show_chart(fig, "day")
 
-for dim in ("offer_id", "sub1"):  # one below the other: side by side the money column did not fit
+ranked = tuple(m for m in ("clicks", "ftds", "commission") if m in visible)
+for dim in ("offer_id", "sub1") if ranked else ():  # one below the other: side by side the money column did not fit
     with st.container():
         st.subheader(t(f"dashboard.top_{dim}"))
-        frame = data.top(scope, sid, dim, date_from, date_to, tz)
+        frame = data.top(scope, sid, dim, date_from, date_to, tz, ranked)
         if frame.is_empty():
             st.info(t("common.empty"))
         elif dim == "offer_id":  # the name first; commissions without an offer (bonus, adjustment) said so
             label = pl.format("{} · {}", pl.col("offer_id"), pl.col("offer"))
             show_table(
                 frame.with_columns(offer=pl.when(pl.col("offer_id").is_null()).then(pl.lit(t("common.no_offer")))
-                                   .otherwise(label)).select(["offer", "clicks", "ftds", "commission"])
+                                   .otherwise(label)).select(["offer", *ranked])
             )  # fmt: skip
         else:
             show_table(frame.with_columns(pl.col("sub1").fill_null(t("common.no_value"))))

@@ -67,12 +67,28 @@ def trend(scope: Scope, *, wh: Warehouse, date_from: date, date_to: date, tz: st
     return performance(scope, wh=wh, req=req)
 
 
+TOP_METRICS = ("clicks", "ftds", "commission")
+
+
 def top(
-    scope: Scope, *, wh: Warehouse, dim: str, date_from: date, date_to: date, tz: str, limit: int = 5
+    scope: Scope,
+    *,
+    wh: Warehouse,
+    dim: str,
+    date_from: date,
+    date_to: date,
+    tz: str,
+    limit: int = 5,
+    metrics: tuple[str, ...] = TOP_METRICS,
 ) -> pl.DataFrame:
-    """Top `limit` values of `dim` (offer_id or sub1) by commission, then clicks."""
-    req = ReportRequest(date_from, date_to, tz, (dim,), ("clicks", "ftds", "commission"))
-    frame = performance(scope, wh=wh, req=req).sort(["commission", "clicks"], descending=True).head(limit)
+    """Top `limit` values of `dim` (offer_id or sub1) by commission, then clicks, with `metrics` (those of
+    `TOP_METRICS` the viewer's tier shows: neither the columns nor the order tell of a hidden one)."""
+    shown = tuple(m for m in TOP_METRICS if m in metrics)
+    if not shown:
+        raise ValueError("no metric to rank by")
+    req = ReportRequest(date_from, date_to, tz, (dim,), shown)
+    order = [m for m in ("commission", "clicks", "ftds") if m in shown]
+    frame = performance(scope, wh=wh, req=req).sort(order, descending=True).head(limit)
     if dim == "offer_id":
         names = offer_names(wh=wh)
         frame = frame.join(names, on="offer_id", how="left")

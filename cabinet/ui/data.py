@@ -102,8 +102,9 @@ def trend(scope: Scope, snapshot_id: str, date_from: date, date_to: date, tz: st
 
 
 @st.cache_data(ttl=300, max_entries=256, show_spinner=False)
-def top(scope: Scope, snapshot_id: str, dim: str, date_from: date, date_to: date, tz: str) -> pl.DataFrame:
-    return dashboard.top(scope, wh=warehouse(), dim=dim, date_from=date_from, date_to=date_to, tz=tz)
+def top(scope: Scope, snapshot_id: str, dim: str, date_from: date, date_to: date, tz: str,
+        metrics: tuple[str, ...] = dashboard.TOP_METRICS) -> pl.DataFrame:  # fmt: skip
+    return dashboard.top(scope, wh=warehouse(), dim=dim, date_from=date_from, date_to=date_to, tz=tz, metrics=metrics)
 
 
 @st.cache_data(ttl=300, max_entries=256, show_spinner=False)
