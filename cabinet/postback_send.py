@@ -39,7 +39,8 @@ from cabinet.access import Scope
 from cabinet.postback_http import TIMEOUT, AddressNotAllowed, Answer, fetch
 from cabinet.postbacks import of_scope, render
 from cabinet.store.db import locked_row, session_scope
-from cabinet.store.models import Partner, Postback, PostbackSend
+from cabinet.store.models import Partner, Postback, PostbackSend, Tier
+from queries.detail import conversion_types
 from queries.warehouse import NoSnapshotError, Warehouse
 
 MAX_ATTEMPTS = 6
@@ -83,12 +84,14 @@ _COLUMNS = ("partner_id", "run", "conversion_id", "click_id", "type", "status", 
             "country", "device", "sub1", "sub2", "sub3", "sub4", "sub5", "payout")  # fmt: skip
 
 
-def _values(row: dict[str, object], currency: str) -> dict[str, object]:
+def _values(row: dict[str, object], currency: str, paid: bool = True) -> dict[str, object]:
+    """The macros' values; `{payout}` empty unless `paid` (the partner's tier shows commission)."""
     ts = row["ts"]
     assert isinstance(ts, datetime)
     payout = Decimal(str(row["payout"])).quantize(_CENT, ROUND_HALF_EVEN)  # as every page and statement rounds
     payout = payout.copy_abs() if payout.is_zero() else payout  # a cent's fraction taken back is 0.00, not -0.00
-    return {**row, "payout": f"{payout}", "currency": currency, "event_time": ts.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    return {**row, "payout": f"{payout}" if paid else None, "currency": currency,
+            "event_time": ts.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "timestamp": int(ts.replace(tzinfo=UTC).timestamp())}  # fmt: skip
 
 
@@ -109,12 +112,14 @@ def _last_told(session: Session, hook: Postback, conversion_ids: list[str]) -> d
 
 
 def _calls(session: Session, hook: Postback, changed: list[dict[str, object]], currency: str,
-           now: datetime) -> list[dict[str, object]]:  # fmt: skip
+           now: datetime, metrics: tuple[str, ...]) -> list[dict[str, object]]:  # fmt: skip
     """The calls a postback makes for the changed conversions it has not seen: those now in a status (of a type, of an
     offer) it asks for, unless it last told of them in that same status (a change of amount only) or of that run or a
-    later one (another sender read a newer snapshot first: its older status must not be told after the newer)."""
-    seen = max(hook.seen_run, hook.from_run)
-    wanted = [c for c in changed if int(str(c["run"])) > seen and c["status"] in hook.statuses
+    later one (another sender read a newer snapshot first: its older status must not be told after the newer). Only
+    types the partner's tier counts (`metrics`, as the full export keeps to them), `{payout}` only when it shows
+    commission."""
+    seen, types, paid = max(hook.seen_run, hook.from_run), conversion_types(metrics), "commission" in metrics
+    wanted = [c for c in changed if int(str(c["run"])) > seen and c["status"] in hook.statuses and c["type"] in types
               and (not hook.types or c["type"] in hook.types)
               and (not hook.offers or c["offer_id"] in hook.offers)]  # fmt: skip
     told = _last_told(session, hook, [str(c["conversion_id"]) for c in wanted])
@@ -122,8 +127,9 @@ def _calls(session: Session, hook: Postback, changed: list[dict[str, object]], c
     for c in wanted:
         run, status = told.get(str(c["conversion_id"]), (0, None))
         if run < int(str(c["run"])) and status != c["status"]:
+            url = render(hook.url, _values(c, currency, paid))
             calls.append({"postback_id": hook.id, "partner_id": hook.partner_id, "conversion_id": c["conversion_id"],
-                          "status": c["status"], "run_id": c["run"], "url": render(hook.url, _values(c, currency)),
+                          "status": c["status"], "run_id": c["run"], "url": url,
                           "state": "queued", "attempts": 0, "created_at": now, "next_attempt_at": now})  # fmt: skip
     return calls
 
@@ -174,6 +180,9 @@ def queue_due(engine: Engine, wh: Warehouse, now: datetime | None = None) -> int
             silenced = set(session.scalars(select(Partner.id).where(Partner.id.in_(by_partner),
                                                                     Partner.status.in_(SILENCED))))  # fmt: skip
             asked = sorted(set(by_partner) - silenced)  # blocked, or not approved yet: told nothing, now or later
+            shown = {pid: tuple(metrics or ()) for pid, metrics in session.execute(  # each tier's metrics now
+                select(Partner.id, Tier.visible_metrics).outerjoin(Tier, Tier.code == Partner.tier_code)
+                .where(Partner.id.in_(asked)))}  # fmt: skip
             lows = [min(max(h.seen_run, h.from_run) for h in by_partner[p]) for p in asked]
             changed_sql = _CHANGED_SQL.format(status_run=status_run)
             found = cur.execute(changed_sql, {"partners": asked, "lows": lows, "top": top}).fetchall() if asked else []
@@ -186,7 +195,9 @@ def queue_due(engine: Engine, wh: Warehouse, now: datetime | None = None) -> int
                 # may have queued since this one read the hooks, and none can while it queues (so each call is new)
                 if locked_row(session, Postback, hook.id) is None or not hook.enabled:  # deleted or paused since
                     continue
-                calls = _calls(session, hook, changed.get(hook.partner_id, []), currency, now)
+                calls = _calls(
+                    session, hook, changed.get(hook.partner_id, []), currency, now, shown.get(hook.partner_id, ())
+                )
                 for start in range(0, len(calls), BATCH):
                     _insert_ignoring_repeats(session, calls[start : start + BATCH])
                 session.execute(update(Postback).where(Postback.id == hook.id, Postback.seen_run < top)
