@@ -60,7 +60,8 @@ conversion = cols[2].text_input(
 req = CommissionRequest(date_from, date_to, user.timezone, tuple(statuses), tuple(kinds), conversion.strip() or None)
 try:
     totals = data.commission_totals(user.scope, snap.snapshot_id, req)
-    frame = data.commission_rows_explained(user.scope, snap.snapshot_id, req, current_locale())
+    shows = None if staff else user.visible_metrics  # the amounts the tier shows, in the explanations too
+    frame = data.commission_rows_explained(user.scope, snap.snapshot_id, req, current_locale(), shows)
 except CommissionError as exc:
     st.error(t("commissions.bad_request", error=str(exc)))
     st.stop()

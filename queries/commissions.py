@@ -159,8 +159,9 @@ def _pct(value: Any, locale: str) -> str:
     return format_percent(float(value) / 100, format="#,##0.##%", locale=locale) if value is not None else "—"
 
 
-def explain(row: dict[str, Any], locale: str) -> str:
-    """How the row's amount came about, in `locale`: the rule and the numbers it was applied to."""
+def explain(row: dict[str, Any], locale: str, metrics: tuple[str, ...] | None = None) -> str:
+    """How the row's amount came about, in `locale`: the rule and the numbers it was applied to; an FTD's deposit only
+    with `deposit_amount` among the viewer's `metrics` (None: staff, every metric), as the full export shows it."""
     kind, data = row["kind"], json.loads(row["inputs"]) if row.get("inputs") else {}
 
     def tr(key: str, **values: object) -> str:
@@ -178,8 +179,11 @@ def explain(row: dict[str, Any], locale: str) -> str:
             text += tr("tier_count", tier=data["tier"], count=data.get("month_count", "—"))
         if data.get("ftd_baseline") is not None and data.get("amount_in_plan_currency") is not None:
             plan = data.get("plan_currency")
-            text += tr("baseline", amount=_money(data["amount_in_plan_currency"], plan, locale),
-                       baseline=_money(data["ftd_baseline"], plan, locale))  # fmt: skip
+            baseline = _money(data["ftd_baseline"], plan, locale)
+            if metrics is None or "deposit_amount" in metrics:
+                text += tr("baseline", amount=_money(data["amount_in_plan_currency"], plan, locale), baseline=baseline)
+            else:  # a tier that does not show deposit amounts
+                text += tr("baseline_hidden", baseline=baseline)
     elif kind == "revshare":
         text = tr("revshare", pct=_pct(data.get("pct"), locale),
                   base=_money(data.get("amount_in_plan_currency"), data.get("plan_currency"), locale))  # fmt: skip

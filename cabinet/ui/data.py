@@ -134,11 +134,13 @@ def commission_rows(scope: Scope, snapshot_id: str, req: CommissionRequest) -> p
 
 
 @st.cache_data(ttl=300, max_entries=128, show_spinner=False)
-def commission_rows_explained(scope: Scope, snapshot_id: str, req: CommissionRequest, locale: str) -> pl.DataFrame:
-    """The rows of `commission_rows` with how each amount was computed (`how`) and the amount in its currency as text
-    (`amount_text`), in `locale`: ~0.9 s for 5,000 rows, so cached with them rather than made on every run."""
+def commission_rows_explained(scope: Scope, snapshot_id: str, req: CommissionRequest, locale: str,
+                               metrics: tuple[str, ...] | None = None) -> pl.DataFrame:  # fmt: skip
+    """The rows of `commission_rows` with how each amount was computed (`how`, with the amounts the viewer's `metrics`
+    show) and the amount in its currency as text (`amount_text`), in `locale`: ~0.9 s for 5,000 rows, so cached with
+    them rather than made on every run."""
     frame = commission_rows(scope, snapshot_id, req)
-    how = [commissions.explain(row, locale) for row in frame.iter_rows(named=True)]
+    how = [commissions.explain(row, locale, metrics) for row in frame.iter_rows(named=True)]
     money = [formatting.fmt_money(float(a), c, locale) for a, c in frame.select("amount", "currency").iter_rows()]
     return frame.with_columns(how=pl.Series(how, dtype=pl.String), amount_text=pl.Series(money, dtype=pl.String))
 
