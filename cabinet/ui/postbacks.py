@@ -32,6 +32,7 @@ from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
 from cabinet.ui.widgets import fmt_count, plain, save_then_rerun
 from queries.dashboard import base_currency
+from queries.detail import conversion_types
 from queries.warehouse import NoSnapshotError
 
 DONE_KEY = "postbacks_done"
@@ -72,7 +73,9 @@ def add_form(user: SessionUser, partner_id: int) -> None:
                                   format_func=lambda s: t(f"postbacks.status_{s}"),
                                   help=t("postbacks.statuses_help"),
                                   placeholder=t("common.choose"))  # fmt: skip
-        types = st.multiselect(t("postbacks.types"), TYPES, placeholder=t("postbacks.types_all"),
+        counted = conversion_types(user.visible_metrics)  # the types the tier counts: the only ones told of
+        types = st.multiselect(t("postbacks.types"), [k for k in TYPES if k in counted],
+                               placeholder=t("postbacks.types_all"),
                                format_func=lambda k: t(f"postbacks.type_{k}"))  # fmt: skip
         chosen = st.multiselect(t("postbacks.offers"), list(offers), placeholder=t("postbacks.offers_all"),
                                 format_func=lambda o: offers[o], key="postbacks_offers")  # fmt: skip
