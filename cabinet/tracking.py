@@ -22,7 +22,7 @@ from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
 from cabinet.links import sign_link, tracking_url
 from cabinet.offer_access import open_to
-from cabinet.store.models import Offer, Partner, ProgramSettings, TrackingLink, User
+from cabinet.store.models import Offer, Partner, ProgramSettings, PromoCode, TrackingLink, User
 
 SUBS = ("sub1", "sub2", "sub3", "sub4", "sub5")
 NAME_MAX = 200
@@ -62,6 +62,18 @@ def promotable_offers(session: Session, scope: Scope, partner_id: int) -> list[O
     partner = scoped_partner(session, scope, partner_id)
     offers = session.scalars(select(Offer).where(Offer.status == "active").order_by(Offer.name, Offer.id)).all()
     return open_to(session, partner, (o for o in offers if o.landing_urls))
+
+
+def reported_offers(session: Session, scope: Scope, partner_id: int) -> set[int]:
+    """The offers a partner's reports list: those its tier may run (whatever their status or access: its Offers page
+    names them) and those of its links and promo codes; never the offers kept for other tiers."""
+    partner = scoped_partner(session, scope, partner_id)
+    tiered = {
+        o.id for o in session.scalars(select(Offer)) if not o.tiers_allowed or partner.tier_code in o.tiers_allowed
+    }
+    linked = session.scalars(select(TrackingLink.offer_id).where(TrackingLink.partner_id == partner_id))
+    coded = session.scalars(select(PromoCode.offer_id).where(PromoCode.partner_id == partner_id))
+    return tiered | {int(o) for o in (*linked, *coded) if o is not None}
 
 
 def partner_links(session: Session, scope: Scope, partner_id: int, archived: bool = False) -> list[TrackingLink]:

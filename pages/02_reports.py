@@ -31,8 +31,9 @@ snap = data.snapshot_or_stop()
 staff = user.role in ("manager", "admin")
 dims = report_dims(staff)
 text_filters = allowed_text_filters(staff)
-offer_ids = tuple(int(o) for o in data.offers(snap.snapshot_id)["offer_id"].to_list())
-views_bar(user, ViewPage("reports", tuple(dims), tuple(user.visible_metrics), tuple(text_filters), offer_ids))
+listed = data.listed_offers(user.scope, snap.snapshot_id)  # a partner's: its tier's, its links' and codes'
+names = dict(zip(listed["offer_id"].to_list(), listed["offer"].to_list(), strict=True))
+views_bar(user, ViewPage("reports", tuple(dims), tuple(user.visible_metrics), tuple(text_filters), tuple(names)))
 date_from, date_to = period_picker(user, key="reports")
 
 cols = st.columns(2)
@@ -66,8 +67,6 @@ metrics = remember(
 
 filters: dict[str, tuple[str, ...]] = {}
 with st.expander(t("reports.filters"), expanded=False):
-    offers = data.offers(snap.snapshot_id)
-    names = dict(zip(offers["offer_id"].to_list(), offers["offer"].to_list(), strict=True))
     offer_key, offer_default = per_language("reports_f_offer", [])
     picked = remember(
         "reports_f_offer",
@@ -133,7 +132,8 @@ drawn = frame
 if rows > widgets.REPORT_TABLE_MAX:  # millions of rows (hour × link × sub1) froze the browser and took gigabytes
     st.warning(t("reports.too_many", n=fmt_count(rows), shown=fmt_count(widgets.REPORT_TABLE_MAX)))
     drawn = pl.concat([frame.head(widgets.REPORT_TABLE_MAX), frame.tail(1)])  # the totals of every row stay last
-shown = label_report(drawn, group_by, names, partners)
+every = dict(data.offers(snap.snapshot_id).select("offer_id", "offer").iter_rows())  # the rows' offers, all named
+shown = label_report(drawn, group_by, every, partners)
 show_table(shown, against)
 download_buttons(frame, f"report_{date_from}_{date_to}", key="reports", xlsx=rows <= XLSX_MAX_ROWS)
 if group_by and rows > widgets.REPORT_CHART_MAX:

@@ -10,9 +10,10 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from cabinet import formatting
+from cabinet import formatting, tracking
 from cabinet.access import Scope
-from cabinet.ui.resources import app_settings
+from cabinet.store.db import session_scope
+from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
 from queries import (
     cohorts,
@@ -125,6 +126,18 @@ def plan_terms(scope: Scope, snapshot_id: str, partner_id: int, today: date) -> 
 @st.cache_data(ttl=300, max_entries=64, show_spinner=False)
 def offers(snapshot_id: str) -> pl.DataFrame:
     return dashboard.offer_names(wh=warehouse())
+
+
+def listed_offers(scope: Scope, snapshot_id: str) -> pl.DataFrame:
+    """The offers (offer_id, offer) a report's offer list shows: for a partner (or a view as one) those of its tier
+    and of its links and codes (`cabinet.tracking.reported_offers`), not the offers kept for other tiers; every offer
+    for staff. Read from the store on each run: a new link or tier shows at once."""
+    every = offers(snapshot_id)
+    if scope.own_partner_id is None:
+        return every
+    with session_scope(engine()) as s:
+        mine = tracking.reported_offers(s, scope, scope.own_partner_id)
+    return every.filter(pl.col("offer_id").is_in(sorted(mine)))
 
 
 @st.cache_data(ttl=300, max_entries=128, show_spinner=False)
