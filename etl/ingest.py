@@ -84,7 +84,7 @@ MAX_SETTLE_S = 3600.0  # a run holds the lock while it waits: longer than an hou
 
 def settle_seconds() -> float:
     """How long a file must have gone unwritten before a run reads it (`CABINET_ETL_SETTLE_S`, default 2; 0 = read
-    files as soon as they are seen). See `etl.stage.still_landing`."""
+    files as soon as they are seen). See `etl.landing.still_landing`."""
     return env_number(SETTLE_ENV, DEFAULT_SETTLE_S, maximum=MAX_SETTLE_S)
 
 

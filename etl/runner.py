@@ -321,6 +321,7 @@ def _transaction(
     more = bool(getattr(staged, "more", False))
     notes = [f"{p} is still being written: left for the next run" for p in getattr(staged, "landing", [])]
     notes += [f"{p} is still being written: read up to its last complete line" for p in getattr(staged, "partial", [])]
+    notes += [f"{line}: its files are not read" for line in getattr(staged, "unlisted", [])]
     result.warnings += [n for n in notes if n not in result.warnings]  # once per run, however many chunks saw it
     _add(timings, "stage", time.perf_counter() - t)
     con.execute("begin transaction")

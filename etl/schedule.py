@@ -39,19 +39,21 @@ def inbox_signature(inbox: Path) -> frozenset[tuple[str, int, int, int]]:
     entries: set[tuple[str, int, int, int]] = set()
     try:
         feeds = [e for e in os.scandir(inbox) if e.is_dir()]
-    except FileNotFoundError:
+    except (FileNotFoundError, PermissionError):
         return frozenset()
     for feed in feeds:
-        try:  # a file (or a feed folder) archived or renamed while listed is simply not there any more
+        # a file (or a feed folder) archived or renamed while listed is simply not there any more; one the ETL's user
+        # may not list or stat is not either (each run's warning names the folder)
+        try:
             listed = [e for e in os.scandir(feed.path) if not e.name.startswith(".")]
-        except FileNotFoundError:
+        except (FileNotFoundError, PermissionError):
             continue
         for entry in listed:
             try:
                 if entry.is_file():
                     st = entry.stat()
                     entries.add((entry.path, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
-            except FileNotFoundError:
+            except (FileNotFoundError, PermissionError):
                 continue
     return frozenset(entries)
 

@@ -14,15 +14,13 @@ reads them in its validation statement, which saves a copy of every click.
 from __future__ import annotations
 
 import tempfile
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
 
 import duckdb
 
-from etl.csv_records import MAX_RECORD_LINES
+from etl.landing import complete_lines, still_landing
 from etl.manifest import LAST_ROW_WINS, SameContent, grown_rows, loaded_contents, sha256_file, unchanged_files
 from etl.readers import (
     EXTENSIONS,
@@ -85,6 +83,7 @@ class StagedInbox:
     deferred: DeferredParquet | None = None
     landing: list[str] = field(default_factory=list)  # still being written: left for a later run
     partial: list[str] = field(default_factory=list)  # still being written: read up to the last complete line
+    unlisted: list[str] = field(default_factory=list)  # feed folders that could not be listed, and why
 
     def of(self, feed: str) -> list[StagedFile]:
         """New files of one feed."""
@@ -108,6 +107,19 @@ def discover(inbox: Path, feed: str) -> list[Path]:
         for p in folder.iterdir()
         if p.is_file() and not p.name.startswith(".") and p.name.lower().endswith(EXTENSIONS) and _utf8(p.name)
     )
+
+
+def _discover_all(inbox: Path, unlisted: list[str]) -> dict[str, list[Path]]:
+    """`discover` for every feed. A feed folder the ETL's user may not list (no read or search permission) has no
+    files for this run; its line (`clicks/ cannot be listed: ...`) is added to `unlisted`, and the other feeds load."""
+    found: dict[str, list[Path]] = {}
+    for feed in FEED_ORDER:
+        try:
+            found[feed] = discover(inbox, feed)
+        except PermissionError as exc:
+            found[feed] = []
+            unlisted.append(f"{feed}/ cannot be listed: {exc.strerror or exc} (the ETL's user needs r and x on it)")
+    return found
 
 
 def _utf8(name: str) -> bool:
@@ -136,53 +148,25 @@ def ignored_files(inbox: Path, limit: int = 20) -> tuple[list[str], int]:
         if any(part.startswith(".") for part in rel.parts):
             continue
         shown = rel.as_posix()
+        try:
+            broken, is_file = path.is_symlink() and not path.exists(), path.is_file()
+        except PermissionError:  # in a folder the ETL's user may not search: the run's warning names the folder
+            continue
         if not _utf8(shown):
             shown = shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-            if path.is_file():
+            if is_file:
                 found.append(f"{shown} (name not UTF-8)")
             continue
-        if path.is_symlink() and not path.exists():
+        if broken:
             found.append(f"{shown} (broken link)")
             continue
-        if not path.is_file():
+        if not is_file:
             continue
         in_feed = len(rel.parts) == 2 and rel.parts[0] in FEED_ORDER
         if not (in_feed and path.name.lower().endswith(EXTENSIONS)):
             found.append(shown)
     found.sort()
     return found[:limit], len(found)
-
-
-def still_landing(paths: list[Path], settle_s: float) -> set[Path]:
-    """Of `paths`, the files still being written: modified within the last `settle_s` seconds, and again while the
-    run waits for that time to pass (it waits at most `settle_s`, and only when such a young file exists).
-
-    A producer that writes a file in place would otherwise have a part of it loaded: a row cut in the middle of its
-    amount is a valid row with a wrong amount, and the whole file's later version would only be a duplicate of it."""
-    if settle_s <= 0 or not paths:
-        return set()
-    now, young = time.time(), {}
-    for path in paths:
-        try:
-            st = path.stat()
-        except FileNotFoundError:  # gone since it was listed: the run will not see it either
-            continue
-        if now - st.st_mtime < settle_s:
-            young[path] = (st.st_size, st.st_mtime_ns)
-    if not young:
-        return set()
-    newest = max(mtime for _, mtime in young.values()) / 1e9
-    time.sleep(min(settle_s, max(0.0, settle_s - (time.time() - newest))))
-    landing = set()
-    for path, before in young.items():
-        try:
-            st = path.stat()
-        except FileNotFoundError:  # renamed or removed while we waited: not ours to read now
-            landing.add(path)
-            continue
-        if (st.st_size, st.st_mtime_ns) != before:
-            landing.add(path)
-    return landing
 
 
 def stage_inbox(
@@ -222,7 +206,7 @@ def _stage_all(
     reread: set[str],
 ) -> None:
     click_bytes = 0
-    found = {feed: discover(inbox, feed) for feed in FEED_ORDER}
+    found = _discover_all(inbox, staged.unlisted)
     listed = {p: _stat_key(p) for paths in found.values() for p in paths}  # before the settle check
     landing = still_landing([p for paths in found.values() for p in paths], settle_s)
     # a file still growing is read up to its last complete line when it is plain text (an appended log of postbacks
@@ -235,6 +219,7 @@ def _stage_all(
             break
         new: list[StagedFile] = []
         copies: list[StagedFile] = []  # of a content read before, or earlier in this run (`twins`)
+        unreadable: list[StagedFile] = []  # no read permission
         twins: dict[str, SameContent] | None = None  # read when a file of the feed is new
         paths = [p for p in found[feed] if p not in landing or p in partial]
         unchanged = unchanged_files(con, inbox, paths)
@@ -247,6 +232,10 @@ def _stage_all(
                     continue  # same path, size, mtime and status as a processed file: no need to hash it again
                 sha = sha256_file(source)
             except FileNotFoundError:  # moved away (archived) since it was listed: nothing to read
+                continue
+            except PermissionError as exc:  # recorded as failed; the rest of the run goes on
+                if (failed := _unreadable(con, feed, path, rel, exc)) is not None:
+                    unreadable.append(failed)
                 continue
             size = source.stat().st_size
             seen = con.execute("select count(*) from etl_files where path = ? and sha256 = ?", [rel, sha]).fetchall()
@@ -277,7 +266,7 @@ def _stage_all(
                 staged_file.grown_rows = grown_rows(con, rel, path, source, size)
             reread.discard(rel)
             new.append(staged_file)
-        staged.files.extend(new + copies)
+        staged.files.extend(new + copies + unreadable)
         if feed == "clicks":
             parquet = [f for f in new if file_format(f.path) == "parquet"]
             _stage_parquet_group(con, parquet, staged, feed, defer=defer_parquet_clicks)
@@ -286,6 +275,25 @@ def _stage_all(
             _stage_one(con, f, staged, typed=feed == "conversions" and file_format(f.path) == "parquet")
             if f.source is None and _stat_key(f.path) != listed.get(f.path):
                 _written_while_read(con, f, staged, inbox, tmp)
+
+
+def _unreadable(
+    con: duckdb.DuckDBPyConnection, feed: str, path: Path, rel: str, exc: PermissionError
+) -> StagedFile | None:
+    """A file the run may not read (no read permission for its user): a failed file, whose `error` says so, once per
+    version of its size and times; None when that version is already recorded. Its hash, unknown, is a marker that
+    no content has, so the file is read as new once its permission is fixed (which changes its status change time)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    marker = f"unreadable:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+    if con.execute("select count(*) from etl_files where path = ? and sha256 = ?", [rel, marker]).fetchall()[0][0]:
+        return None
+    file_id = int(con.execute("select nextval('seq_file_id')").fetchall()[0][0])
+    failed = StagedFile(feed, path, rel, marker, st.st_size, file_id, mtime_ns=st.st_mtime_ns, ctime_ns=st.st_ctime_ns)
+    failed.error = f"cannot read the file: {exc.strerror or exc} (the ETL's user needs read permission)"
+    return failed
 
 
 def _stat_key(path: Path) -> tuple[int, int] | None:
@@ -322,75 +330,6 @@ def _written_while_read(
     f.source, f.sha256, f.size = copy, sha, copy.stat().st_size
     staged.partial.append(f.rel)
     _stage_one(con, f, staged, typed=False)
-
-
-_TAIL_BYTES = 1 << 20  # what a record of `MAX_RECORD_LINES` lines is looked for in
-
-
-def complete_lines(path: Path, into: Path) -> Path | None:
-    """A copy (in `into`) of a plain CSV or JSON Lines file up to its last complete line (for a CSV file, its last
-    complete record: a quoted value may span lines, `_record_end`); None for any other file, or when not even one line
-    is complete yet."""
-    if path.name.lower().endswith(".gz") or file_format(path) == "parquet":
-        return None
-    try:
-        with path.open("rb") as fh:
-            end = _last_newline(fh, fh.seek(0, 2))
-            if end >= 0 and file_format(path) == "csv":
-                end = _record_end(fh, end)
-            if end < 0:
-                return None
-            into.mkdir(parents=True, exist_ok=True)
-            copy = into / path.name
-            fh.seek(0)
-            with copy.open("wb") as out:  # streamed: a big file being copied in place is not held in memory
-                left = end + 1
-                while left > 0 and (chunk := fh.read(min(left, 1 << 20))):
-                    out.write(chunk)
-                    left -= len(chunk)
-    except FileNotFoundError:
-        return None
-    return copy
-
-
-def _last_newline(fh: BinaryIO, size: int, block: int = 1 << 16) -> int:
-    """Offset of the last b"\\n" in the first `size` bytes of `fh`, searching backwards; -1 when there is none."""
-    pos = size
-    while pos > 0:
-        start = max(0, pos - block)
-        fh.seek(start)
-        at = fh.read(pos - start).rfind(b"\n")
-        if at >= 0:
-            return start + at
-        pos = start
-    return -1
-
-
-def _record_end(fh: BinaryIO, end: int) -> int:
-    """Of a CSV file whose last complete line ends at `end`: where its last complete record ends. A line end inside a
-    quoted value (an odd number of quotes before it) is not a record's end: the record is still being written, and is
-    read when its quote closes. A quote left open for more than `MAX_RECORD_LINES` lines is a stray quote, which the
-    reader quarantines as one bad row; the line end is then taken as it is."""
-    fh.seek(0)
-    quotes, left = 0, end + 1
-    while left > 0 and (chunk := fh.read(min(left, 1 << 20))):
-        quotes += chunk.count(b'"')
-        left -= len(chunk)
-    if quotes % 2 == 0:
-        return end
-    fh.seek(max(0, end + 1 - _TAIL_BYTES))
-    tail = fh.read(end + 1 - fh.tell())
-    offset = end + 1 - len(tail)
-    at = len(tail) - 1  # the line end at `end`
-    for _ in range(MAX_RECORD_LINES):
-        prev = tail.rfind(b"\n", 0, at)
-        quotes -= tail.count(b'"', prev + 1, at)  # the quotes of the line after `prev`
-        if prev < 0:
-            return -1 if offset == 0 else end  # the header's quote is open: nothing complete yet
-        if quotes % 2 == 0:
-            return offset + prev
-        at = prev
-    return end
 
 
 def _stage_parquet_group(

@@ -485,3 +485,23 @@ def test_a_store_an_upgrade_has_not_migrated_is_named_and_init_migrates_it(setti
     proc = subprocess.run([sys.executable, "-c", "from cabinet.cli import main; main()", "etl", "run", "--quiet"],
                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_inbox_signature_skips_a_feed_folder_the_etl_may_not_list(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The schedule died with PermissionError (a traceback) on a feed folder without read or search permission;
+    each run's warning names such a folder."""
+    write_clicks(settings.inbox_dir, "kept", 0, 1)
+    (settings.inbox_dir / "conversions").mkdir(parents=True, exist_ok=True)
+    (settings.inbox_dir / "conversions" / "c.csv").write_text("conversion_id\n")
+    real = os.scandir
+
+    def denied(path: str) -> Iterator[os.DirEntry[str]]:
+        if Path(path).name == "conversions":
+            raise PermissionError(13, "Permission denied", path)
+        return real(path)
+
+    monkeypatch.setattr("etl.schedule.os.scandir", denied)
+    names = {Path(p).name for p, *_ in inbox_signature(settings.inbox_dir)}
+    assert "c.csv" not in names and any(n.startswith("kept") for n in names)
