@@ -89,8 +89,16 @@ def refused(address: str, private_ok: bool = False) -> bool:
     whose trackers are on its own network) allows private and loopback ones. Link-local addresses (a cloud's metadata
     service at 169.254.169.254), multicast, unspecified and reserved ones are refused always."""
     ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return _refused(ip.ipv4_mapped, private_ok)
+        # 6to4 (2002:7f00:1:: is 127.0.0.1) and Teredo carry an IPv4 address a relay delivers to: both are checked
+        if any(_refused(inner, private_ok) for inner in (ip.sixtofour, *(ip.teredo or ())) if inner is not None):
+            return True
+    return _refused(ip, private_ok)
+
+
+def _refused(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, private_ok: bool) -> bool:
     if ip.is_link_local or ip.is_multicast or ip.is_unspecified or ip.is_reserved:
         return True
     return not ip.is_global and not private_ok
@@ -159,7 +167,8 @@ def check_url(url: str, private_ok: bool = False) -> str:
     try:
         refuse = refused(_numeric(host), private_ok)
     except ValueError:  # a host name: its addresses are checked when each call connects
-        refuse = not private_ok and (host == "localhost" or host.endswith((".localhost", ".local", ".internal")))
+        name = host.rstrip(".")  # 'localhost.' is the same name, written fully qualified
+        refuse = not private_ok and (name == "localhost" or name.endswith((".localhost", ".local", ".internal")))
     if refuse:
         raise PostbackError(f"{host} is not a public address", "postbacks.err_private", host=host)
     return url

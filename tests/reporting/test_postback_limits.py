@@ -143,11 +143,17 @@ def test_a_url_with_letters_outside_ascii_is_saved_encoded_and_its_host_in_idna_
     """HTTP carries ASCII only: such a URL was taken, and then every call of it was given up."""
     assert check_url("https://t.example/pb?src=партнёр&cid={sub1}&x=%2F") == (
         "https://t.example/pb?src=%D0%BF%D0%B0%D1%80%D1%82%D0%BD%D1%91%D1%80&cid={sub1}&x=%2F")  # fmt: skip
+    assert check_url("http://[2002:808:808::1]/pb") == "http://[2002:808:808::1]/pb"  # 6to4 of a public address
     assert check_url("https://Пример.рф:8443/pb?c={conversion_id}") == (
         "https://xn--e1afmkfd.xn--p1ai:8443/pb?c={conversion_id}")  # fmt: skip
     for url, key in (
         ("https://" + "я" * 70 + ".рф/pb", "postbacks.err_host"),  # a label IDNA cannot write
         ("http://ｌｏｃａｌｈｏｓｔ/pb", "postbacks.err_private"),  # full-width letters: 'localhost'
+        ("http://localhost./pb", "postbacks.err_private"),  # the same name, fully qualified
+        ("http://printer.local./pb", "postbacks.err_private"),
+        ("http://[2002:7f00:1::]/pb", "postbacks.err_private"),  # 6to4 of 127.0.0.1
+        ("http://[2002:a9fe:a9fe::]/pb", "postbacks.err_private"),  # 6to4 of the metadata address
+        ("http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/pb", "postbacks.err_private"),  # Teredo, client 127.0.0.1
         ("https://t.example/?q=" + "ж" * 400, "postbacks.err_long"),
     ):  # 2,400 characters encoded
         with pytest.raises(PostbackError) as caught:
