@@ -6,7 +6,9 @@ day/week/month, partner, offer and country read the coarse daily rollup. Filters
 sub2–sub5 exist only on clicks, so those reports are answered from the facts: clicks carry sub2–sub5 directly,
 conversions and commissions take them from their click (promo-code and partner-id conversions have none); the join
 also matches the click's partner (always the conversion's), which lets the scope filter prune the clicks scan.
-Days, weeks and months are cut in the viewer's time zone from UTC hours (exact for zones with whole-hour offsets).
+Days, weeks and months are cut in the viewer's time zone from UTC hours. In a zone whose days start inside a UTC
+hour (Asia/Kolkata, +05:30) the hours a local midnight cuts are read from the facts and every other hour from the
+rollup (`queries.zones_cut`); a report by hour there is read from the facts (each UTC hour is cut).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from cabinet.access import Scope, ScopeError
 from queries.metrics import DIMENSIONS, FILTERS, METRICS, ORDER, RAW_ONLY, base_columns, derive
 from queries.scope_sql import SCOPE_WHERE, check_filter_partners, scope_params
 from queries.warehouse import Warehouse
+from queries.zones_cut import cut_hours, split_facts
 
 ROLLUP_FACTS = "select hour as t, * exclude (hour) from rollup_hourly"
 # partner totals per UTC hour, for reports keyed only by time and partner (the Dashboard's KPIs and trend)
@@ -45,14 +48,22 @@ where t.level <= coalesce(r.subpartner_depth, 0)
 HIDDEN_OVERRIDE = "(x.from_partner_id is not null and x.from_partner_id <> x.partner_id and v.partner_id is null)"
 # The click a conversion was attributed to (its id may have come again, days later: a new click)
 CLICK_OF = "k.click_id = cv.click_id and k.ts = cv.click_ts"
-RAW_FACTS = f"""
+
+
+def _raw_facts(subs: bool) -> str:
+    """The facts as rows of the rollups' columns; with `subs`, sub2-sub5 of each fact's click too (a join to clicks
+    nothing else needs: the cut hours of a half-hour zone read the facts without it)."""
+    click = ", k.sub2, k.sub3, k.sub4, k.sub5" if subs else ""
+    cv_join = f" left join clicks k on {CLICK_OF} and k.partner_id = cv.partner_id" if subs else ""
+    # the click's sub2-sub5 only on its own partner's commissions (not on a parent's override)
+    cm_join = f"\nleft join clicks k on {CLICK_OF} and k.partner_id = cm.partner_id" if subs else ""
+    return f"""
 select ts as t, partner_id, offer_id, link_id, country, device, sub1, sub2, sub3, sub4, sub5,
        (not is_bot)::bigint as clicks, (is_unique and not is_bot)::bigint as unique_clicks,
        is_bot::bigint as bot_clicks
 from clicks
 union all by name
-select cv.ts as t, cv.partner_id, cv.offer_id, cv.link_id, cv.country, cv.device, cv.sub1, k.sub2, k.sub3, k.sub4,
-       k.sub5,
+select cv.ts as t, cv.partner_id, cv.offer_id, cv.link_id, cv.country, cv.device, cv.sub1{click},
        (cv.type = 'registration' and cv.status in ('pending', 'approved'))::bigint as registrations,
        (cv.type = 'ftd' and cv.status in ('pending', 'approved'))::bigint as ftds,
        (cv.type = 'deposit' and cv.status in ('pending', 'approved'))::bigint as deposits,
@@ -62,12 +73,12 @@ select cv.ts as t, cv.partner_id, cv.offer_id, cv.link_id, cv.country, cv.device
        (cv.type = 'lead' and cv.status in ('pending', 'approved'))::bigint as leads,
        case when cv.type in ('revenue', 'sale') and cv.status in ('pending', 'approved') then cv.amount_base end
            as revenue
-from conversions cv left join clicks k on {CLICK_OF} and k.partner_id = cv.partner_id
+from conversions cv{cv_join}
 union all by name
 select cm.ts as t, cm.partner_id, case when not cm.hidden then coalesce(cv.offer_id, cm.offer_id) end as offer_id,
        case when cv.partner_id = cm.partner_id then cv.link_id end as link_id,
        coalesce(cv.country, 'ZZ') as country, coalesce(cv.device, 'other') as device,
-       case when cv.partner_id = cm.partner_id then cv.sub1 end as sub1, k.sub2, k.sub3, k.sub4, k.sub5,
+       case when cv.partner_id = cm.partner_id then cv.sub1 end as sub1{click},
        case when cm.status = 'pending' then cm.amount_base end as commission_pending,
        case when cm.status = 'hold' then cm.amount_base end as commission_hold,
        case when cm.status = 'approved' then cm.amount_base end as commission_approved,
@@ -79,10 +90,12 @@ from (
     from commissions x
     left join ({SHOWN_SOURCES}) v on v.partner_id = x.partner_id and v.from_partner_id = x.from_partner_id
 ) cm
-left join conversions cv on cv.conversion_id = cm.conversion_id and not cm.hidden
--- the click's sub2-sub5 only on its own partner's commissions (not on a parent's override)
-left join clicks k on {CLICK_OF} and k.partner_id = cm.partner_id
+left join conversions cv on cv.conversion_id = cm.conversion_id and not cm.hidden{cm_join}
 """
+
+
+RAW_FACTS = _raw_facts(subs=True)
+CUT_FACTS = _raw_facts(subs=False)  # the facts of the hours a local day cuts (`queries.zones_cut`)
 
 
 def _depositors(subs: bool) -> str:
@@ -225,16 +238,19 @@ def whole_hour_zone(tz: str, date_from: date, date_to: date) -> bool:
     return True
 
 
-def _facts(scope: Scope, req: ReportRequest, tables: frozenset[str]) -> str:
-    """The smallest source of the snapshot (`tables`) that has every key the request groups or filters by; the facts
-    themselves in a zone whose days the hourly rollups cannot cut."""
+def _facts(scope: Scope, req: ReportRequest, tables: frozenset[str], params: dict[str, object]) -> str:
+    """The smallest source of the snapshot (`tables`) that has every key the request groups or filters by; in a zone
+    whose local days start inside a UTC hour, the facts for the hours a day cuts (`queries.zones_cut`), or for all of
+    them when it is grouped by hour there (each hour is cut then)."""
     keys = _keys(req)
-    if RAW_ONLY & keys or not whole_hour_zone(req.tz, req.date_from, req.date_to):
+    if RAW_ONLY & keys or ("hour" in keys and not whole_hour_zone(req.tz, req.date_from, req.date_to)):
         return RAW_FACTS
     if uses_daily_rollup(scope, req):  # kept in day order: program-wide date ranges prune best there
         return DAILY_FACTS
     partner_totals = "rollup_partner_hourly" in tables  # absent from snapshots of older versions
-    return PARTNER_FACTS if partner_totals and keys <= PARTNER_DIMS and "arpu" not in req.metrics else ROLLUP_FACTS
+    rollup = PARTNER_FACTS if partner_totals and keys <= PARTNER_DIMS and "arpu" not in req.metrics else ROLLUP_FACTS
+    cuts = cut_hours(req.tz, req.date_from, req.date_to, by_day=bool(keys & {*TIME_DIMS}))
+    return RAW_FACTS if cuts is None else split_facts(rollup, CUT_FACTS, cuts, params)
 
 
 def _used(params: dict[str, object], sql: str) -> dict[str, object]:
@@ -265,13 +281,14 @@ def _two_level(facts: str, where: str, group_by: tuple[str, ...], needed: list[s
     return f"with facts as ({facts}), agg as ({inner}) select {keys}{', ' if keys else ''}{sums} from agg{tail}"
 
 
-def performance(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl.DataFrame:
-    """Group keys then the requested metrics, one row per group, sorted by the keys."""
+def performance(scope: Scope, *, wh: Warehouse, req: ReportRequest, from_facts: bool = False) -> pl.DataFrame:
+    """Group keys then the requested metrics, one row per group, sorted by the keys; with `from_facts`, read from the
+    facts alone whatever the request (what every rollup's answer must equal: tests compare the two)."""
     _validate(req)
     start, end = utc_bounds(req.date_from, req.date_to, req.tz)
     params: dict[str, object] = {**scope_params(scope), "start": start, "end": end, "tz": req.tz}
     where = _where(scope, req, params)
-    facts = _facts(scope, req, wh.tables())
+    facts = RAW_FACTS if from_facts else _facts(scope, req, wh.tables(), params)
     sql = _two_level(facts, where, req.group_by, base_columns(req.metrics) or ["clicks"])
     cur = wh.cursor()
     try:

@@ -6,8 +6,8 @@ manager or admin sees the tree of any partner of their scope. The override it ea
 than its tier shows, moved out of its tree since) is one more row, without a partner, so the override adds up to the
 Commissions page's. Performance is read as Reports read it, so each figure
 equals the sub-partner's own report for the same local days: from the partner-hour rollup (the fine hourly rollup on a
-snapshot published before that one existed), or from the facts in a zone whose days the rollups' UTC hours cannot cut
-(Asia/Kolkata, +05:30).
+snapshot published before that one existed), and in a zone whose days start inside a UTC hour (Asia/Kolkata, +05:30)
+from the facts for the period's first and last hour (`queries.zones_cut`).
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from datetime import date
 import polars as pl
 
 from cabinet.access import Scope, ScopeError
-from queries.reports import PARTNER_FACTS, RAW_FACTS, ROLLUP_FACTS, check_period, utc_bounds, whole_hour_zone
+from queries.reports import CUT_FACTS, PARTNER_FACTS, RAW_FACTS, ROLLUP_FACTS, check_period, utc_bounds
 from queries.scope_sql import scope_params
 from queries.warehouse import Warehouse
+from queries.zones_cut import cut_hours, split_facts
 
 TREE_SQL = """
 with tree as (
@@ -113,12 +114,10 @@ def subpartner_tree(scope: Scope, *, wh: Warehouse, root: int, date_from: date, 
         "all_subs": not own and scope.partner_ids is None,
         "subs": list(scope.subpartner_ids if own else scope.partner_ids or ()),
     }
-    if not whole_hour_zone(tz, date_from, date_to):
-        facts = RAW_FACTS
-    elif "rollup_partner_hourly" in wh.tables():
-        facts = PARTNER_FACTS
-    else:  # absent from snapshots of older versions: the fine rollup has the same sums
-        facts = ROLLUP_FACTS
+    # absent from snapshots of older versions: the fine rollup has the same sums
+    rollup = PARTNER_FACTS if "rollup_partner_hourly" in wh.tables() else ROLLUP_FACTS
+    cuts = cut_hours(tz, date_from, date_to, by_day=False)  # the period's start and end hours, in a half-hour zone
+    facts = RAW_FACTS if cuts is None else split_facts(rollup, CUT_FACTS, cuts, params)
     cur = wh.cursor()
     try:
         return cur.sql(TREE_SQL.format(facts=facts), params=params).pl()
