@@ -24,7 +24,7 @@ from cabinet.invites import add_user, checked_login
 from cabinet.mail import tell_user
 from cabinet.password_reset import send_welcome
 from cabinet.passwords import UNUSABLE_HASH
-from cabinet.store.models import Partner, User
+from cabinet.store.models import AuditLog, Partner, User
 
 MAX_LOGINS = 10  # per partner, the first one included
 
@@ -131,21 +131,45 @@ def _teammate(session: Session, scope: Scope, user_id: int) -> tuple[User, User]
     return owner, user
 
 
+# the audit actions that decide a login's payout access and whether it is enabled: the staff's (`cabinet.logins_admin`)
+# first, then the team's; the newest decides who may undo it
+_ACCESS = ("payouts_access_taken", "payouts_access_given", "team_access_changed")
+_ENABLED = ("user_disabled", "user_enabled", "team_member_disabled", "team_member_enabled")
+
+
+def _staff_took(session: Session, username: str, actions: tuple[str, ...]) -> bool:
+    """Whether the newest of `actions` on `username` is the staff's taking (`actions[0]`): a partner's owner does not
+    give back what the program's staff took from a login (a teammate's login suspected taken over, say)."""
+    newest = session.scalar(
+        select(AuditLog.action)
+        .where(AuditLog.target == username, AuditLog.action.in_(actions))
+        .order_by(AuditLog.id.desc())
+        .limit(1)
+    )
+    return newest == actions[0]
+
+
 def set_payouts_access(session: Session, scope: Scope, user_id: int, allowed: bool) -> None:
-    """Let a teammate handle payouts, or keep it from them (audit-logged; the other owners are emailed)."""
+    """Let a teammate handle payouts, or keep it from them (audit-logged; the other owners are emailed); not give
+    back what the program's staff took."""
     owner, user = _teammate(session, scope, user_id)
     if user.payouts_access == bool(allowed):
         return
+    if allowed and _staff_took(session, user.username, _ACCESS):
+        raise TeamError(f"the program's staff took payouts from {user.username!r}", "team.staff_took_payouts")
     user.payouts_access = bool(allowed)
     audit(session, "team_access_changed", user=owner, target=user.username, details={"payouts_access": allowed})
     _tell_owners(session, owner, "access_given" if allowed else "access_taken", user.username)
 
 
 def set_enabled(session: Session, scope: Scope, user_id: int, enabled: bool) -> None:
-    """Disable a teammate (it cannot log in; its open sessions end within a minute) or enable it again."""
+    """Disable a teammate (it cannot log in; its open sessions end within a minute) or enable it again, unless the
+    program's staff disabled it."""
     owner, user = _teammate(session, scope, user_id)
     if user.is_active == bool(enabled):
         return
+    if enabled and _staff_took(session, user.username, _ENABLED):
+        raise TeamError(f"the program's staff disabled {user.username!r}", "team.staff_disabled")
     user.is_active = bool(enabled)
     audit(session, "team_member_enabled" if enabled else "team_member_disabled", user=owner, target=user.username,
           details={"partner_id": owner.partner_id})  # fmt: skip

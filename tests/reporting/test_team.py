@@ -152,3 +152,29 @@ def test_the_account_page_shows_the_team_to_its_owners_only(program: Program, st
         at = open_page("pages/10_account.py", build_session_user(store_engine, login))
         assert not at.exception, (case, login, at.exception)
         assert ("Your team" in [h.value for h in at.subheader]) is sees, (case, login)
+
+
+def test_an_owner_does_not_undo_what_the_programs_staff_took(program: Program, store_engine: Engine) -> None:
+    """An admin disabled a teammate's login (taken over, say) or took its payouts: the owner gave both back."""
+    from cabinet import logins_admin
+
+    analyst = _add(program, store_engine, "analyst", money=True)
+    owner, root = program.users["p_parent"].scope, program.users["root"].scope
+    with session_scope(store_engine) as s:
+        logins_admin.set_payouts_access(s, root, analyst, False)
+        logins_admin.set_enabled(s, root, analyst, False)
+    for change, key in ((set_enabled, "team.staff_disabled"), (set_payouts_access, "team.staff_took_payouts")):
+        with pytest.raises(TeamError) as caught, session_scope(store_engine) as s:
+            change(s, owner, analyst, True)
+        assert caught.value.key == key
+    with session_scope(store_engine) as s:
+        row = s.get(User, analyst)
+        assert (row.is_active, row.payouts_access) == (False, False)
+    with session_scope(store_engine) as s:  # the staff enable it again: the owner's own decisions are back to it
+        logins_admin.set_enabled(s, root, analyst, True)
+        set_enabled(s, owner, analyst, False)
+    with session_scope(store_engine) as s:
+        set_enabled(s, owner, analyst, True)  # the owner's disabling, undone by the owner
+        assert s.get(User, analyst).is_active  # type: ignore[union-attr]
+        with pytest.raises(TeamError):  # the payouts the staff took stay taken
+            set_payouts_access(s, owner, analyst, True)
