@@ -37,6 +37,7 @@ from etl.publish import (
 )
 from etl.reprocess import Reprocess
 from etl.reprocess import select as select_reprocess
+from etl.run_errors import EtlPublishError, EtlRunError, chunks_note
 from etl.schema import ensure_schema, scalar, set_meta
 from etl.validate import RUN_CLOCK
 from queries.warehouse import SNAPSHOT_DIR, CurrentError, read_current
@@ -59,27 +60,6 @@ CHUNK_ENV = "CABINET_ETL_CHUNK_MB"
 DEFAULT_CHUNK_MB = 256
 # Test hook: `CABINET_ETL_PAUSE=<seconds>` sleeps inside the transaction so fault tests can kill mid-run.
 _PAUSE_ENV = "CABINET_ETL_PAUSE"
-
-
-class EtlRunError(RuntimeError):
-    """A run failed; it was rolled back and nothing was published."""
-
-    def __init__(self, run_id: int, cause: BaseException) -> None:
-        super().__init__(f"ETL run {run_id} failed and was rolled back: {type(cause).__name__}: {cause}")
-        self.run_id = run_id
-
-
-class EtlPublishError(RuntimeError):
-    """A run committed, then could not checkpoint or publish (a full disk): readers keep the snapshot they have, and
-    the next run that can write publishes the committed state (`_unpublished_commit`)."""
-
-    def __init__(self, run_id: int, cause: BaseException, committed: bool) -> None:
-        done = "committed its changes but did not publish them" if committed else "found nothing new but failed"
-        super().__init__(
-            f"ETL run {run_id} {done}: {type(cause).__name__}: {cause}. Readers keep the current snapshot"
-            + ("; the next run publishes the changes" if committed else "")
-        )
-        self.run_id = run_id
 
 
 @dataclass
@@ -232,6 +212,7 @@ def run_etl(
                 reread, result.reprocessed = set(selection.paths), list(selection.paths)
                 result.warnings += selection.notes
             chunk_bytes = chunk_limit()
+            committed: list[int] = []  # the runs of this backfill's chunks that committed
             while True:  # a big inbox is loaded in chunks, each its own run and transaction; one publish at the end
                 run_id = int(scalar(con, "select nextval('seq_run_id')"))
                 started = _utcnow()
@@ -250,7 +231,7 @@ def run_etl(
                         RUN_CLOCK.reset(clock_token)
                 except BaseException as exc:
                     cause = exc.__cause__ or exc
-                    error = f"{type(cause).__name__}: {cause}"
+                    error = f"{type(cause).__name__}: {cause}" + (f" ({chunks_note(committed)})" if committed else "")
                     write_last_run(
                         wh_dir, {"run_id": run_id, "status": "failed", "finished_at": _utcnow(), "error": error}
                     )
@@ -261,10 +242,13 @@ def run_etl(
                             [_utcnow(), error[:2000], run_id],
                         )
                     if isinstance(exc, Exception) and not isinstance(exc, EtlRunError | ConfigError):
-                        raise EtlRunError(run_id, exc) from exc
+                        raise EtlRunError(run_id, exc, committed) from exc
+                    if isinstance(exc, EtlRunError) and committed:  # the transaction's own: name the chunks
+                        raise EtlRunError(run_id, cause, committed) from cause
                     raise
                 if not more:
                     break
+                committed.append(run_id)
                 must_publish = True  # committed, not yet published
                 result.chunks += 1
             t = time.perf_counter()

@@ -211,6 +211,8 @@ def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None, wait_
     except ReprocessError as exc:
         raise CliError(f"{exc}. Nothing was read.") from exc
     except EtlRunError as exc:
+        if exc.committed:  # a backfill's earlier chunks are in the working database: the message says so
+            raise CliError(f"{exc}.") from exc
         raise CliError(f"{exc}. Nothing was published; the working database is unchanged.") from exc
     except EtlPublishError as exc:  # committed: not "nothing was run"
         raise CliError(f"{exc}.") from exc

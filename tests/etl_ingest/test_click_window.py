@@ -376,3 +376,42 @@ def test_a_conversion_takes_every_attribute_of_the_first_click_of_its_id(
     assert tiny.rows("select partner_id, link_id, sub1, registrations from rollup_hourly where registrations > 0") == [
         (tiny.child, None, None, 1)
     ]
+
+
+def test_a_backfill_failing_in_a_later_chunk_says_its_earlier_chunks_committed(
+    tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`etl run` said "the working database is unchanged" when a backfill failed in its second chunk, though its
+    first chunk had committed its files (which the next run publishes)."""
+    from typer.testing import CliRunner
+
+    from cabinet.cli import app as cli_app
+    from etl import commission
+    from etl.last_run import read_last_run
+
+    for i in range(3):
+        _clicks(tiny, f"c{i}.csv", [(f"ch{i}", f"2026-11-0{i + 1}T10:00:00Z", f"192.0.2.{i}")])
+    monkeypatch.setenv("CABINET_ETL_CHUNK_MB", "0.000001")  # every click file is its own chunk
+    real, runs = commission.compute_commissions, []
+
+    def fail_second(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> object:
+        runs.append(run_id)
+        if len(runs) == 2:
+            raise RuntimeError("stopped in the second chunk")
+        return real(con, run_id, now)
+
+    monkeypatch.setattr(commission, "compute_commissions", fail_second)
+    out = CliRunner().invoke(cli_app, ["etl", "run", "--quiet"], env={"COLUMNS": "400"})
+    assert out.exit_code == 1, out.output
+    text = str(out.exception)  # the CliError the console prints as its one line
+    note = (
+        f"the backfill's earlier chunks (run {runs[0]}) committed their files before it; they are not published yet, "
+        "the next run publishes them"
+    )
+    assert f"ETL run {runs[1]} failed and was rolled back: RuntimeError: stopped in the second chunk; {note}." in text
+    assert "unchanged" not in text
+    last = read_last_run(tiny.settings.warehouse_dir)  # what `etl status` says of the failed run
+    assert last is not None and last["error"] == f"RuntimeError: stopped in the second chunk ({note})"
+    monkeypatch.setattr(commission, "compute_commissions", real)
+    assert tiny.run().published is not None and tiny.rows("select count(*) from clicks") == [(3,)]
+    conserved(tiny)

@@ -1,0 +1,36 @@
+"""How a run fails, as `etl.runner.run_etl` raises it (and the CLI and the schedule say it)."""
+
+from __future__ import annotations
+
+
+class EtlRunError(RuntimeError):
+    """A run failed; it was rolled back and nothing was published. `committed`: the runs of a backfill's earlier
+    chunks that committed before it (the next run publishes them); the message names them."""
+
+    def __init__(self, run_id: int, cause: BaseException, committed: list[int] | None = None) -> None:
+        note = f"; {chunks_note(committed)}" if committed else ""
+        super().__init__(f"ETL run {run_id} failed and was rolled back: {type(cause).__name__}: {cause}{note}")
+        self.run_id = run_id
+        self.committed = list(committed or [])
+
+
+def chunks_note(committed: list[int]) -> str:
+    """What a failed chunk leaves behind: the earlier chunks of the same backfill that committed."""
+    runs = f"run {committed[0]}" if len(committed) == 1 else f"runs {committed[0]}-{committed[-1]}"
+    return (
+        f"the backfill's earlier chunks ({runs}) committed their files before it; they are not published yet, the "
+        "next run publishes them"
+    )
+
+
+class EtlPublishError(RuntimeError):
+    """A run committed, then could not checkpoint or publish (a full disk): readers keep the snapshot they have, and
+    the next run that can write publishes the committed state (`_unpublished_commit`)."""
+
+    def __init__(self, run_id: int, cause: BaseException, committed: bool) -> None:
+        done = "committed its changes but did not publish them" if committed else "found nothing new but failed"
+        super().__init__(
+            f"ETL run {run_id} {done}: {type(cause).__name__}: {cause}. Readers keep the current snapshot"
+            + ("; the next run publishes the changes" if committed else "")
+        )
+        self.run_id = run_id
