@@ -157,12 +157,21 @@ def _unpublished_commit(con: duckdb.DuckDBPyConnection, warehouse_dir: Path) -> 
     return bool(later)
 
 
-def _mark_interrupted(con: duckdb.DuckDBPyConnection) -> None:
-    """Runs left `running` by a killed process (we hold the lock, so none is really running)."""
+def _mark_interrupted(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Runs left `running` by a killed process (we hold the lock, so none is really running): marked failed, and
+    the warning that says so (None when there were none)."""
+    ids = [int(r) for (r,) in con.execute("select run_id from etl_runs where status = 'running' order by 1").fetchall()]
+    if not ids:
+        return None
     con.execute(
         "update etl_runs set status = 'failed', finished_at = coalesce(finished_at, ?), "
         "error = 'interrupted (process ended before commit)' where status = 'running'",
         [_utcnow()],
+    )
+    runs = f"run {ids[0]}" if len(ids) == 1 else f"runs {', '.join(map(str, ids))}"
+    return (
+        f"{runs} did not finish (its process ended before it committed, e.g. killed): nothing of it was kept, "
+        "and its files are read as new"
     )
 
 
@@ -204,7 +213,8 @@ def run_etl(
                 result.warnings.append(f"working file restored from snapshot {restored.name}")
             # finishes a move a killed run left half done; copies a missing history file back from its snapshot
             finished_move = history.attach_history(con, wh_dir, warnings=result.warnings)
-            _mark_interrupted(con)
+            if interrupted := _mark_interrupted(con):
+                result.warnings.append(interrupted)
             must_publish = _unpublished_commit(con, wh_dir) or finished_move or upgraded
             reread: set[str] = set()
             if reprocess is not None:
