@@ -74,3 +74,13 @@ def test_every_kind_of_mail_is_named_on_the_emails_page() -> None:
 
     for locale in LOCALES:
         assert {f"emails.kind_{k}" for k in KINDS} <= set(catalog(locale)), locale
+
+
+def test_russian_texts_name_conversion_statuses_in_russian() -> None:
+    """Time to convert said "в статусе pending или approved" in Russian; only the postback texts quote the values a
+    partner's URL receives, which are English."""
+    english = re.compile(r"\b(pending|approved|rejected|reversed)\b")
+    quoted = {"postbacks.macro_status", "postbacks.test_help"}
+    texts = {key: re.sub(r"\{\w+\}", "", text) for key, text in catalog("ru").items()}  # placeholders are names
+    assert english.search(texts["postbacks.macro_status"])  # the pattern finds what it is for
+    assert not [key for key, text in texts.items() if english.search(text) and key not in quoted]
