@@ -4,10 +4,11 @@ partner earned from it.
 A partner sees its own tree down to its tier's depth (`Scope.subpartner_ids`, never mixed into its own figures); a
 manager or admin sees the tree of any partner of their scope. The override it earned from partners not listed (deeper
 than its tier shows, moved out of its tree since) is one more row, without a partner, so the override adds up to the
-Commissions page's. Performance is read as Reports read it, so each figure
-equals the sub-partner's own report for the same local days: from the partner-hour rollup (the fine hourly rollup on a
-snapshot published before that one existed), and in a zone whose days start inside a UTC hour (Asia/Kolkata, +05:30)
-from the facts for the period's first and last hour (`queries.zones_cut`).
+Commissions page's; so is a `sub_partner` row of the commission feed that names no conversion of a listed partner.
+Performance is read as Reports read it, so each figure equals the sub-partner's own report for the same local days:
+from the partner-hour rollup (the fine hourly rollup on a snapshot published before that one existed), and in a zone
+whose days start inside a UTC hour (Asia/Kolkata, +05:30) from the facts for the period's first and last hour
+(`queries.zones_cut`).
 """
 
 from __future__ import annotations
@@ -40,11 +41,15 @@ perf as (
     group by partner_id
 ),
 earned as (
-    select from_partner_id as partner_id, sum(amount_base) as override
-    from commissions
-    where partner_id = $root and kind in ('sub_partner', 'reversal', 'reinstatement') and from_partner_id is not null
-      and status in ('pending', 'hold', 'approved', 'paid') and ts >= $start and ts < $end
-    group by from_partner_id
+    -- the engine's overrides (and their reversals) name their source; a `sub_partner` row of the commission feed does
+    -- not: it is the sub-partner's whose conversion it names, else on the last line (null)
+    select coalesce(c.from_partner_id, nullif(cv.partner_id, $root)) as partner_id, sum(c.amount_base) as override
+    from commissions c
+    left join conversions cv on cv.conversion_id = c.conversion_id and c.from_partner_id is null
+    where c.partner_id = $root and c.status in ('pending', 'hold', 'approved', 'paid')
+      and c.ts >= $start and c.ts < $end
+      and (c.kind = 'sub_partner' or (c.kind in ('reversal', 'reinstatement') and c.from_partner_id is not null))
+    group by 1
 )
 select t.level, t.partner_id, p.name, p.parent_id, p.status,
        coalesce(f.clicks, 0)::bigint as clicks, coalesce(f.registrations, 0)::bigint as registrations,
@@ -58,7 +63,7 @@ union all
 select null::integer, null::integer, null::varchar, null::integer, null::varchar, null::bigint, null::bigint,
        null::bigint, null::double, sum(override)::double
 from earned
-where partner_id not in (select partner_id from tree)
+where partner_id is null or partner_id not in (select partner_id from tree)
 having sum(override) <> 0
 order by level nulls last, partner_id
 """

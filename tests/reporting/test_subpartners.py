@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine, select
@@ -10,6 +11,7 @@ from sqlalchemy import Engine, select
 from cabinet.access import ScopeError
 from cabinet.store.db import session_scope
 from cabinet.store.models import CommissionPlan
+from queries.commissions import STATUSES, CommissionRequest, totals
 from queries.subpartners import subpartner_tree
 from queries.warehouse import Warehouse
 from tests.reporting.conftest import NOW, Program
@@ -71,3 +73,18 @@ def test_the_page_shows_the_tree_to_the_parent_and_asks_a_manager_whose(override
 def test_a_tier_without_sub_partners_is_refused_the_page(overrides: Program) -> None:
     at = open_page("pages/04_subpartners.py", overrides.users["p_bronze"])
     assert not at.dataframe and at.error[0].value.startswith("Your tier does not include “Sub-partners”")
+
+
+def test_the_feeds_overrides_count_in_override_earned_as_on_the_commissions_page(overrides: Program) -> None:
+    """A `sub_partner` row of the commission feed names no source partner: it is the child's when it names the child's
+    conversion, else on the last line; the column adds up to the Commissions page's overrides (was $10.00 of $15.00)."""
+    tiny = overrides.tiny
+    tiny.write("commissions", "feed.csv", "commission_id,partner_id,ts,amount,currency,kind,conversion_id,status\n"
+               f"fa,{tiny.parent},2026-11-03T10:00:00Z,2,USD,sub_partner,r2,approved\n"
+               f"fb,{tiny.parent},2026-11-03T11:00:00Z,3,USD,sub_partner,,approved\n")  # fmt: skip
+    tiny.run(NOW + timedelta(hours=2))
+    wh, scope = Warehouse(tiny.settings.warehouse_dir), overrides.users["p_parent"].scope
+    tree = subpartner_tree(scope, wh=wh, root=tiny.parent, **PERIOD)  # type: ignore[arg-type]
+    assert tree.select("partner_id", "override").rows() == [(tiny.child, 12.0), (None, 3.0)]
+    req = CommissionRequest(PERIOD["date_from"], PERIOD["date_to"], "UTC", STATUSES, ("sub_partner",))  # type: ignore[arg-type]
+    assert totals(scope, wh=wh, req=req) == {"approved": (3, Decimal("15"))}
