@@ -1,7 +1,7 @@
 """The weekly summary email: every Monday from `HOUR` o'clock in the partner's time zone (`Partner.timezone`), each
 active partner that asked for it on Account (`email_weekly`) gets last week's (Monday to Sunday, in that zone)
-clicks, registrations, FTDs and commission against the week before, as its dashboard counts them (its sub-partners
-included, the metrics its tier shows), in each login's language and number format.
+clicks, registrations, FTDs and commission against the week before, as its dashboard counts them (its own figures,
+not its sub-partners', the metrics its tier shows), in each login's language and number format.
 
 The week and its due time are the partner's own, not the program's: a partner west of the program's zone (its zone
 was the program's when it was made; the program's may have changed since) would otherwise get its summary while its
