@@ -21,6 +21,11 @@ def fmt_number(value: float | None, locale: str, digits: int = 0) -> str:
     return format_decimal(value, format=pattern, locale=locale)
 
 
+def fmt_decimal(text: str, locale: str) -> str:
+    """A stored decimal ("1.5", "1000") as the language writes it, every digit kept ("1,5", "1 000" in Russian)."""
+    return format_decimal(Decimal(text), locale=locale, decimal_quantization=False)
+
+
 def fmt_money(value: float | None, currency: str, locale: str) -> str:
     """Money with its currency sign, two decimals."""
     if value is None:

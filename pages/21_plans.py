@@ -2,7 +2,6 @@
 (type, currency, CPA per conversion type, FTD baseline, RevShare percent, volume tiers, sub-partner overrides, hold
 days)."""
 
-import polars as pl
 import streamlit as st
 
 from cabinet.ui import plans_form
@@ -21,21 +20,7 @@ if not rows:
     st.info(t("plans.none"))
     st.stop()
 
-table = pl.DataFrame(
-    {
-        t("plans.col_id"): [r.id for r in rows],
-        t("plans.field_name"): [r.name for r in rows],
-        t("plans.field_type"): [t(f"plans.type_{r.type}") for r in rows],
-        t("plans.field_currency"): [r.currency for r in rows],
-        t("plans.col_cpa"): [" · ".join(f"{k} {v}" for k, v in r.cpa_amounts.items()) for r in rows],
-        t("plans.field_revshare_pct"): [r.revshare_pct if r.revshare_pct != "0" else "" for r in rows],
-        t("plans.col_tiers"): [r.tiers for r in rows],
-        t("plans.field_subpartner_override_pct"): [r.overrides for r in rows],
-        t("plans.field_hold_days"): [r.hold_days for r in rows],
-        t("plans.col_partners"): [r.partners for r in rows],
-    },
-    schema_overrides={t("plans.col_id"): pl.Int64},
-)
+table = plans_form.plan_table(rows)
 st.dataframe(table, hide_index=True, width="stretch")
 
 st.subheader(t("plans.change_title"))

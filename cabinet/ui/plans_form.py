@@ -10,12 +10,13 @@ import streamlit as st
 
 from cabinet import plans_admin as _plans
 from cabinet.access import Scope
+from cabinet.formatting import fmt_decimal
 from cabinet.plans import CPA_TYPES, PLAN_TYPES
 from cabinet.plans_admin import TIER_COLUMNS, PlanChange, PlanChangedMeanwhile, PlanRow, PlanSaved
 from cabinet.store.db import session_scope
 from cabinet.ui.drawn_form import Drawn, DrawnForm
 from cabinet.ui.resources import engine
-from cabinet.ui.text import t
+from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import plain, save_then_rerun, show_refusal
 
 DONE_KEY = "plans_saved"  # PlanSaved (or PlanChangedMeanwhile): said once after the rerun, where its form is
@@ -28,6 +29,35 @@ def plan_list(scope: Scope) -> list[PlanRow]:
     """Every plan with the partners on it."""
     with session_scope(engine()) as s:
         return _plans.plans(s, scope)
+
+
+def plan_table(rows: list[PlanRow]) -> pl.DataFrame:
+    """The plan list in the session's language: conversion types by their names, amounts and percents written as it
+    writes numbers ("Регистрация 1,5", not "registration 1.5")."""
+    locale = current_locale()
+
+    def number(text: str) -> str:
+        return fmt_decimal(text, locale)
+
+    return pl.DataFrame(
+        {
+            t("plans.col_id"): [r.id for r in rows],
+            t("plans.field_name"): [r.name for r in rows],
+            t("plans.field_type"): [t(f"plans.type_{r.type}") for r in rows],
+            t("plans.field_currency"): [r.currency for r in rows],
+            t("plans.col_cpa"): [
+                " · ".join(f"{t(f'plans.cpa_{k}')} {number(v)}" for k, v in r.cpa_amounts.items()) for r in rows
+            ],
+            t("plans.field_revshare_pct"): [number(r.revshare_pct) if r.revshare_pct != "0" else "" for r in rows],
+            t("plans.col_tiers"): [r.tiers for r in rows],
+            t("plans.field_subpartner_override_pct"): [
+                " · ".join(number(v) for v in r.overrides.split(", ")) if r.overrides else "" for r in rows
+            ],
+            t("plans.field_hold_days"): [r.hold_days for r in rows],
+            t("plans.col_partners"): [r.partners for r in rows],
+        },
+        schema_overrides={t("plans.col_id"): pl.Int64},
+    )
 
 
 def say_done(added: bool) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from cabinet.i18n import translate
+from cabinet.plans_admin import create_plan
 from cabinet.session import SESSION_KEY, SessionUser
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner
@@ -24,6 +25,7 @@ from tests.reporting.test_links import offers  # noqa: F401 - the fixture, reuse
 from tests.reporting.test_offers_page import catalog  # noqa: F401 - the fixture, reused
 from tests.reporting.test_pages import ROOT
 from tests.reporting.test_pages import _open as open_page
+from tests.reporting.test_plans_admin import TIERED
 
 NBSP = "\xa0"  # Russian groups digits with a no-break space (CLDR), so a number never breaks across lines
 SHOWN = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "cabinet" / "ui").glob("*.py"))]
@@ -151,3 +153,25 @@ def test_staff_read_of_the_partners_plan_and_offers_not_their_own(catalog: Progr
     assert "2 of 2 offers open to the partner." in captions
     russian = open_page("pages/19_offers.py", _ru(catalog, "mgr"))
     assert any(c.value.startswith("План партнёра платит: ") for c in russian.caption)
+
+
+def test_the_plan_list_names_conversion_types_and_writes_amounts_in_the_interface_language(
+    program: Program, store_engine: Engine
+) -> None:
+    """The CPA column read "registration 2.5 · ftd 1000" on the Russian page: English type names, English decimals."""
+    with session_scope(store_engine) as s:
+        change = dataclasses.replace(TIERED, cpa_amounts={"ftd": "1000", "registration": "2,5"}, overrides=("5", "2,5"))
+        name = create_plan(s, program.users["root"].scope, change).name
+    for user, locale in ((_ru(program, "root"), "ru"), (program.users["root"], "en")):
+        at = open_page("pages/21_plans.py", user)
+        assert not at.exception
+        column = translate("plans.field_name", locale)
+        table = next(d.value for d in at.dataframe if column in d.value.columns)  # the tier editors are frames too
+        row = table[table[column] == name].iloc[0]
+        cpa = row[translate("plans.col_cpa", locale)].split(" · ")
+        overrides = row[translate("plans.field_subpartner_override_pct", locale)]
+        if locale == "ru":
+            assert sorted(cpa) == [f"FTD 1{NBSP}000", "Регистрация 2,5"] and overrides == "5 · 2,5"
+        else:
+            assert sorted(cpa) == ["FTD 1,000", "Registration 2.5"] and overrides == "5 · 2.5"
+        assert row[translate("plans.field_revshare_pct", locale)] == "25"
