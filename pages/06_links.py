@@ -108,7 +108,7 @@ pick = st.selectbox(t("links.pick"), list(names), format_func=names.get, key="li
 chosen = next(lk for lk in links if lk.id == pick)
 url = link_url(domain, chosen)
 cols = st.columns([3, 1])
-cols[0].code(url, language=None)
+cols[0].code(url, language=None, wrap_lines=True)  # whole on a phone too, not cut at the edge
 cols[0].caption(t("links.url_help", landing=chosen.landing_url))
 png = qr_png(url)
 cols[1].image(png, width=160, caption=t("links.qr"))

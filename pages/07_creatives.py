@@ -80,7 +80,7 @@ for first in range(0, len(batch), 3):
                                  icon=":material/download:")  # fmt: skip
         if url is not None and item.kind != "text":
             card.caption(t("creatives.your_link"))
-            card.code(url, language=None)
+            card.code(url, language=None, wrap_lines=True)  # a card is narrow: the link whole, not cut
         elif url is None and partner_id is not None and (item.offer_id or item.kind == "text"):
             card.caption(t("creatives.no_link" if item.offer_id else "creatives.no_link_any"))
             card.page_link("pages/06_links.py", label=t("creatives.make_link"), icon=":material/add_link:")

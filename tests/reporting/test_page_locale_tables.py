@@ -11,6 +11,7 @@ from cabinet.i18n import translate
 from cabinet.ui.widgets import number_format
 from tests.reporting.conftest import Program
 from tests.reporting.test_cohorts import lines  # noqa: F401 - the fixture, reused
+from tests.reporting.test_creatives import banners  # noqa: F401 - the fixture, reused
 from tests.reporting.test_home_page import _home
 from tests.reporting.test_links import offers  # noqa: F401 - the fixture, reused
 from tests.reporting.test_pages import _open as open_page
@@ -69,3 +70,14 @@ def test_the_home_page_counts_the_offers_the_partners_offers_page_lists(offers: 
     assert "1 of 1 offers open to you." in [c.value for c in page.caption]
     assert {m.label: m.value for m in _home(offers, "p_parent").metric}["Offers"] == "2"  # gold: Casino and Shop
     assert {m.label: m.value for m in _home(offers, "mgr").metric}["Offers"] == "2"  # staff: the active offers
+
+
+def test_a_partners_link_wraps_in_its_box_rather_than_being_cut_at_the_edge(
+    offers: Program,  # noqa: F811
+    banners: Program,  # noqa: F811
+) -> None:
+    """On a phone (and in a creative's narrow card) the link to copy was cut at the box's edge: half a link shown."""
+    for page, program in (("pages/06_links.py", offers), ("pages/07_creatives.py", banners)):
+        at = open_page(page, program.users["p_parent"])
+        assert not at.exception and at.code, page
+        assert all(code.value.startswith("https://") and code.proto.wrap_lines for code in at.code), page
