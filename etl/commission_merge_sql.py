@@ -247,7 +247,10 @@ _BASE_ROWS = """
     join conversions c using (conversion_id)
     where e.source = 'engine' and e.kind in ('cpa', 'revshare')
       and e.conversion_id in (select conversion_id from eng_candidates) and c.status {status}
-      and not exists (select 1 from commissions f where f.source = 'feed' and f.conversion_id = e.conversion_id)
+      and not exists (
+          select 1 from commissions f
+          where f.source = 'feed' and f.conversion_id = e.conversion_id and f.partner_id = e.partner_id
+      )
 """
 UNPRICED_REVERSALS = _unpriced(_BASE_ROWS.format(status="in ('rejected', 'reversed')"), reverse=True)
 UNPRICED_REINSTATEMENTS = _unpriced(_BASE_ROWS.format(status="= 'approved'"), reverse=False)
@@ -284,7 +287,10 @@ left join {ADJUSTED} as a using (commission_id)
 where e.source = 'engine' and e.kind in ('cpa', 'revshare') and e.status in ('approved', 'paid')
   and e.conversion_id in (select conversion_id from eng_candidates)
   and e.amount + coalesce(a.net, 0) <> 0
-  and not exists (select 1 from commissions as f where f.source = 'feed' and f.conversion_id = e.conversion_id)
+  and not exists (
+      select 1 from commissions as f
+      where f.source = 'feed' and f.conversion_id = e.conversion_id and f.partner_id = e.partner_id
+  )
   and (d.commission_id is null or (d.cond <> 'cancelled' and d.amount <> e.amount))
   and not exists (
       select 1 from conversions as c where c.conversion_id = e.conversion_id and c.status in ('rejected', 'reversed')
@@ -305,10 +311,10 @@ select {
 }
 from commissions as e
 join (
-    select conversion_id, min(commission_id) as commission_id, max(ts) as ts from commissions
+    select conversion_id, partner_id, min(commission_id) as commission_id, max(ts) as ts from commissions
     where source = 'feed' and conversion_id in (select conversion_id from eng_candidates)
-    group by conversion_id
-) as f using (conversion_id)
+    group by conversion_id, partner_id
+) as f using (conversion_id, partner_id)  -- a feed row paying another partner (a parent's override) replaces nothing
 left join {ADJUSTED} as a on a.commission_id = e.commission_id
 where e.source = 'engine' and e.kind in ('cpa', 'revshare') and e.status in ('approved', 'paid')
   and e.amount + coalesce(a.net, 0) <> 0

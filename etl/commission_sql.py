@@ -221,12 +221,13 @@ counted as (
     from qualified as q
     join windows as w using (conversion_id)
 )
--- conversions paid by a feed commission still count towards the month's volume, but are not priced
+-- conversions paid by a feed commission still count towards the month's volume, but are not priced; a feed row
+-- paying another partner (the parent's override, a bonus) naming the conversion is not its commission
 select *
 from counted
 where not exists (
     select 1 from commissions as f
-    where f.source = 'feed' and f.conversion_id = counted.conversion_id
+    where f.source = 'feed' and f.conversion_id = counted.conversion_id and f.partner_id = counted.partner_id
 )
 """
 
