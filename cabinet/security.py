@@ -17,9 +17,11 @@ from ua_parser import parse
 
 from cabinet.access import Scope, ScopeError
 from cabinet.auth import audit
+from cabinet.i18n import translate
 from cabinet.store.models import AuditLog, User
 
 ACTIVITY_ROWS = 20
+SYSTEM_JOIN = " on "  # "Browser on System", as the audit log keeps where a sign-in came from
 # what the login did (its own rows) and what was done to it (rows naming it as their target)
 OWN = ("login", "login_failed", "login_refused_locked", "login_refused_inactive", "logout", "sessions_ended",
        "second_factor_on", "second_factor_off", "recovery_codes_made", "password_reset", "email_changed")  # fmt: skip
@@ -37,6 +39,14 @@ class Event:
     device: str = ""
     ip: str = ""
 
+    def device_in(self, locale: str) -> str:
+        """The browser and system in the reader's language ("Chrome, Windows" in Russian: the stored "Chrome on
+        Windows" read as English there); a browser alone as kept, "—" for none."""
+        browser, on, system = self.device.partition(SYSTEM_JOIN)
+        if not on:
+            return browser or "—"
+        return translate("security.device", locale, browser=browser, system=system)
+
 
 def client_details(ip: str | None, user_agent: str | None) -> dict[str, str]:
     """Where a sign-in comes from, as its audit-log rows keep it: the IP address the app saw (a proxy's, or none
@@ -48,7 +58,7 @@ def client_details(ip: str | None, user_agent: str | None) -> dict[str, str]:
         parsed = parse(user_agent[:1000])  # a part it does not know is None
         names = [part.family for part in (parsed.user_agent, parsed.os) if part is not None and part.family]
         if names:
-            out["device"] = " on ".join(names)[:80]
+            out["device"] = SYSTEM_JOIN.join(names)[:80]
     return out
 
 

@@ -13,7 +13,7 @@ from cabinet.ui.login import pop_notice, refresh_cookie
 from cabinet.ui.second_factor import second_factor_box
 from cabinet.ui.store import METHODS, AccountError, masked
 from cabinet.ui.team import team_box
-from cabinet.ui.text import t
+from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import forget_inputs, plain, show_refusal
 
 user = require_user("account")
@@ -79,7 +79,7 @@ def sign_in_activity() -> None:
         when = [e.ts.astimezone(zone).strftime("%Y-%m-%d %H:%M") for e in events]
         what = [t(f"security.{e.action}") + (f" · {t(f'security.how_{e.how}')}" if e.how else "") for e in events]
         table = pl.DataFrame({t("security.col_when", zone=user.timezone): when, t("security.col_what"): what,
-                              t("security.col_device"): [e.device or "—" for e in events],
+                              t("security.col_device"): [e.device_in(current_locale()) for e in events],
                               t("security.col_ip"): [e.ip or "—" for e in events]})  # fmt: skip
         st.dataframe(table, hide_index=True, width="stretch")
     st.caption(t("security.caption"))

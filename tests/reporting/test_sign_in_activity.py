@@ -3,6 +3,7 @@ other sessions": sessions in other browsers end, the one that asked goes on."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -66,6 +67,9 @@ def test_each_sign_in_says_where_it_came_from(program: Program, store_engine: En
     table = at.dataframe[-1].value
     assert list(table[translate("security.col_device")]) == ["—", "Chrome on Windows", "Mobile Safari on iOS"]
     assert list(table[translate("security.col_ip")]) == ["—", "203.0.113.7", "198.51.100.2"]
+    russian = open_page("pages/10_account.py", replace(program.users["p_parent"], locale="ru"))
+    devices = list(russian.dataframe[-1].value[translate("security.col_device", "ru")])
+    assert devices == ["—", "Chrome, Windows", "Mobile Safari, iOS"]  # not "Chrome on Windows" on a Russian page
 
 
 def test_ending_other_sessions_keeps_the_one_that_asked(program: Program, store_engine: Engine) -> None:
