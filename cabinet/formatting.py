@@ -33,6 +33,16 @@ def fmt_money(value: float | None, currency: str, locale: str) -> str:
     return format_currency(value, currency, locale=locale)
 
 
+def fmt_small_money(value: float | None, currency: str, locale: str) -> str:
+    """Money per click or per user (EPC): two decimals, up to four below one unit, where a typical EPC of
+    $0.0042 would read $0.00."""
+    if value is None:
+        return "—"
+    if abs(value) >= 1:
+        return fmt_money(value, currency, locale)
+    return format_currency(Decimal(str(round(value, 4))), currency, locale=locale, decimal_quantization=False)
+
+
 def fmt_rate(value: float | None, locale: str) -> str:
     """A fraction shown as a percent with two decimals (0.0123 → 1.23%)."""
     if value is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cabinet.formatting import chart_config, fmt_change
+from cabinet.formatting import chart_config, fmt_change, fmt_small_money
 from cabinet.i18n import LOCALES, catalog, translate
 from queries.metrics import METRICS
 
@@ -58,6 +58,16 @@ def test_a_change_reads_as_a_percent_and_a_rise_of_ten_times_as_a_multiple() -> 
     assert fmt_change(10.0, "en") == "×11"
     assert fmt_change(2136.77, "en") == "×2,138"
     assert fmt_change(2136.77, "ru").replace("\xa0", " ") == "×2 138"
+
+
+def test_an_epc_below_one_unit_keeps_up_to_four_decimals() -> None:
+    """A typical EPC of $0.0042 read $0.00 on the Dashboard's card."""
+    assert fmt_small_money(0.0042, "USD", "en") == "$0.0042"
+    assert fmt_small_money(0.004249, "RUB", "ru") == "0,0042\xa0₽"
+    assert fmt_small_money(0.05, "USD", "en") == "$0.05"  # never fewer than two
+    assert fmt_small_money(5.4213, "USD", "en") == "$5.42"
+    assert fmt_small_money(-0.0311, "EUR", "en") == "-€0.0311"
+    assert fmt_small_money(None, "USD", "en") == "—"
 
 
 def test_short_metric_labels_are_unique_per_language() -> None:

@@ -26,6 +26,7 @@ from cabinet.formatting import (
     fmt_money,
     fmt_number,
     fmt_rate,
+    fmt_small_money,
     no_change,
     period_dates,
 )
@@ -221,6 +222,8 @@ def fmt_metric(metric: str, value: float | None) -> str:
     locale = current_locale()
     if metric in RATES:
         return fmt_rate(value, locale)
+    if metric == "epc":
+        return fmt_small_money(value, data.base_currency(), locale)
     if metric in MONEY:
         return fmt_money(value, data.base_currency(), locale)
     if metric in COUNTS:
