@@ -119,6 +119,7 @@ fig = go.Figure(
         text=text,
         texttemplate="%{text}",
         hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
+        hoverongaps=False,  # a period not begun yet is blank: no tooltip naming it with nothing after the colon
         colorscale="Blues",
         zmin=min(0.0, *values),  # zero is the lightest shade, also when every cell is zero
         zmax=max(1e-9, *values),

@@ -63,6 +63,15 @@ def test_a_single_cohort_leaves_room_for_the_axis_title(lines: Program) -> None:
     assert layout["height"] - layout["margin"]["t"] - layout["margin"]["b"] >= PX_PER_CHAR * len(title)
 
 
+def test_a_cohort_period_not_begun_has_no_empty_tooltip(lines: Program) -> None:  # noqa: F811
+    """Hovering a blank cell of the heatmap showed "2026-11-02 · 1 / Week 1:" and nothing after the colon."""
+    at = open_page("pages/05_cohorts.py", lines.users["p_parent"])
+    assert not at.exception
+    heatmap = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    assert None in heatmap["z"][-1]  # the second cohort's week 1 has not begun
+    assert heatmap.get("hoverongaps", True) is False  # Plotly hovers on gaps unless told not to
+
+
 def test_the_home_page_counts_the_offers_the_partners_offers_page_lists(offers: Program) -> None:  # noqa: F811
     """Shop is for gold partners only and Old is paused: a bronze partner runs Casino alone."""
     assert {m.label: m.value for m in _home(offers, "p_bronze").metric}["Offers"] == "1"
