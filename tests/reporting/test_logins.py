@@ -158,6 +158,8 @@ def test_an_admin_emails_a_link_instead_of_making_a_password(
     with pytest.raises(logins_admin.LoginChangeError) as limit, session_scope(store_engine) as s:
         logins_admin.send_reset_link(s, root, _id(store_engine, "p_child"), base, key)
     assert limit.value.key == "logins.link_limit"
+    said = translate(limit.value.key, "ru", **limit.value.params)  # "отправлено 3 ссылок" is no Russian
+    assert said.startswith(f"Этому логину за последний час уже отправлено ссылок: {limit.value.params['n']};"), said
     with session_scope(store_engine) as s:
         logins_admin.set_enabled(s, root, _id(store_engine, "p_bronze"), False)
     with pytest.raises(logins_admin.LoginChangeError) as off, session_scope(store_engine) as s:
