@@ -9,6 +9,7 @@ import streamlit as st
 from cabinet.ui import emails
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import t
+from cabinet.ui.widgets import fmt_count
 
 user = require_user("admin")
 st.title(t("emails.title"))
@@ -40,4 +41,5 @@ table = pl.DataFrame(
     }
 )
 st.dataframe(table.rename({c: t(f"emails.col_{c}") for c in table.columns}), hide_index=True, width="stretch")
-st.caption(t("emails.caption", n=emails.SHOWN, tz=user.timezone, total=sum(counts.values())))
+total = sum(counts.values()) if status in (None, "all") else counts.get(str(status), 0)  # of the status shown
+st.caption(t("emails.caption", n=fmt_count(len(rows)), tz=user.timezone, total=fmt_count(total)))

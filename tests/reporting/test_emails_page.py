@@ -4,9 +4,11 @@ message's text on the page (a reset link in it would log its reader in)."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import Engine, select
+from streamlit.testing.v1 import AppTest
 
 from cabinet import mail_admin
 from cabinet.access import ScopeError
@@ -72,3 +74,22 @@ def test_only_admins_see_the_outbox(program: Program, store_engine: Engine) -> N
             with pytest.raises(ScopeError):
                 mail_admin.retry_failed(s, program.users[user].scope)
         assert mail_admin.outbox_counts(s, program.users["root"].scope) == {}
+
+
+def test_the_caption_counts_the_messages_listed_not_the_most_it_could_list(
+    program: Program, store_engine: Engine
+) -> None:
+    """It said "The newest 200 of 2 messages" (the list's limit, not what it listed); per status, of that status."""
+    with session_scope(store_engine) as s:
+        queue(s, "a@example.com", "Subject", "Body", "news")
+        queue(s, "gone@example.com", "Subject", "Body", "news").status = "failed"
+    at = open_page("pages/17_emails.py", program.users["root"])
+    assert "The newest 2 of 2 messages; times in UTC." in _captions(at)
+    at.segmented_control(key="emails_status").set_value("failed").run()
+    assert "The newest 1 of 1 messages; times in UTC." in _captions(at)
+    russian = open_page("pages/17_emails.py", replace(program.users["root"], locale="ru"))
+    assert "Новейшие письма: 2 из 2; время в UTC." in _captions(russian)
+
+
+def _captions(at: AppTest) -> str:
+    return " ".join(c.value for c in at.caption)
