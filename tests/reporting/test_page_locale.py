@@ -175,3 +175,14 @@ def test_the_plan_list_names_conversion_types_and_writes_amounts_in_the_interfac
         else:
             assert sorted(cpa) == ["FTD 1,000", "Registration 2.5"] and overrides == "5 · 2.5"
         assert row[translate("plans.field_revshare_pct", locale)] == "25"
+
+
+def test_the_commissions_cut_says_its_count_without_a_plural_to_get_wrong(
+    program: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'Показаны последние 5 000 из 7 961 строк': a total ending in 1 takes 'строки'; the count follows a colon now."""
+    monkeypatch.setattr(data, "commission_totals", lambda *args, **kwargs: {"pending": (7961, 1.0)})
+    at = open_page("pages/03_commissions.py", _ru(program, "p_parent"))
+    assert not at.exception
+    shown = len(at.dataframe[0].value)
+    assert f"Показаны последние строки: {shown} из 7{NBSP}961." in " ".join(c.value for c in at.caption)
