@@ -74,7 +74,8 @@ def plan_box(user: SessionUser, snap: SnapshotInfo) -> None:
         _md(t("plan.title", plan=terms.plan.name)), expanded=bool(terms.tiered()), icon=":material/percent:"
     ):
         st.markdown(_md(t(f"plan.type_{terms.plan.type}", rates=_base_rates(terms, loc) or "—")))
-        notes = [t("plan.hold", days=terms.plan.hold_days)]
+        days = terms.plan.hold_days  # "waits 0 days (hold)" for none; "1 days" in English
+        notes = [t("plan.no_hold" if not days else "plan.hold_one" if days == 1 else "plan.hold", days=days)]
         if "ftd" in terms.plan.cpa or any("ftd" in tier.cpa for tier in terms.plan.tiers):
             notes.append(t("plan.baseline", amount=fmt_money(float(terms.plan.ftd_baseline), terms.plan.currency, loc)))
         if terms.plan.override_pct:

@@ -186,3 +186,21 @@ def test_the_commissions_cut_says_its_count_without_a_plural_to_get_wrong(
     assert not at.exception
     shown = len(at.dataframe[0].value)
     assert f"Показаны последние строки: {shown} из 7{NBSP}961." in " ".join(c.value for c in at.caption)
+
+
+def test_a_plans_hold_of_none_or_one_day_is_said_as_such(program: Program, store_engine: Engine) -> None:
+    """The plan box said "A commission waits 0 days after its conversion before it is approved" ("ждёт 0 дн.") for a
+    plan without a hold, and "waits 1 days" for a one-day one."""
+
+    def said(user: SessionUser) -> str:
+        at = open_page("pages/03_commissions.py", user)
+        assert not at.exception
+        return " ".join(c.value for c in at.caption)
+
+    assert "A commission is not held after its conversion (no hold)." in said(program.users["p_parent"])
+    assert "Комиссия не ждёт после конверсии (холда нет)." in said(_ru(program, "p_parent"))
+    with session_scope(store_engine) as s:
+        s.get(Partner, program.tiny.parent).plan.hold_days = 1
+    program.tiny.run()  # the snapshot prices with it
+    assert "A commission waits a day after its conversion" in said(program.users["p_parent"])
+    assert "Комиссия ждёт 1 день после конверсии" in said(_ru(program, "p_parent"))
