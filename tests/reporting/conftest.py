@@ -16,7 +16,7 @@ from cabinet.config import Settings
 from cabinet.passwords import hash_password
 from cabinet.session import SessionUser
 from cabinet.store.db import make_engine, migrate, session_scope
-from cabinet.store.models import Partner, User
+from cabinet.store.models import CommissionPlan, Partner, User
 from tests.conftest import install_env
 from tests.etl_ingest.conftest import NOW, Tiny, build_tiny
 
@@ -147,3 +147,16 @@ def _load_program(tiny: Tiny, store_engine: Engine) -> int:
     tiny.write("conversions", "v.csv", CONVERSIONS)
     tiny.run()
     return outsider
+
+
+def silver_parent_of_a_grandchild(store_engine: Engine, tiny: Tiny) -> int:
+    """Make the parent silver (its tier shows one level of sub-partners), the plan pay 10% and 5% over two levels, and
+    add a grandchild under the child; its id. The parent's override from the grandchild is a hidden source's."""
+    with session_scope(store_engine) as s:
+        plan = s.scalar(select(CommissionPlan))
+        plan.subpartner_override_pct = ["10", "5"]
+        s.get(Partner, tiny.parent).tier_code = "silver"  # type: ignore[union-attr]
+        grandchild = Partner(name="Grandchild", tier_code="bronze", plan_id=plan.id, parent_id=tiny.child)
+        s.add(grandchild)
+        s.flush()
+        return grandchild.id

@@ -8,17 +8,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from cabinet.store.db import session_scope
-from cabinet.store.models import CommissionPlan, Partner
 from queries.metrics import METRICS
 from queries.reports import ReportRequest, performance
 from queries.subpartners import subpartner_tree
 from queries.warehouse import Warehouse
 from queries.zones_cut import cut_hours
 from tests.etl_ingest.conftest import CLICK_HEADER
-from tests.reporting.conftest import NOW, Program
+from tests.reporting.conftest import NOW, Program, silver_parent_of_a_grandchild
 
 # each zone's local midnights (UTC) the traffic is placed around, and the periods reported
 ZONES: dict[str, tuple[tuple[str, ...], tuple[tuple[date, date], ...]]] = {
@@ -55,14 +53,7 @@ def midnights(program: Program, store_engine: Engine) -> Program:
     FTD, deposit, registration, sale, lead and a rejected FTD on them. The parent is silver (shows one level) and the
     plan pays 10% and 5% over two levels: its override from the grandchild is a hidden source's."""
     tiny = program.tiny
-    with session_scope(store_engine) as s:
-        plan = s.scalar(select(CommissionPlan))
-        plan.subpartner_override_pct = ["10", "5"]
-        s.get(Partner, tiny.parent).tier_code = "silver"  # type: ignore[union-attr]
-        grandchild = Partner(name="Grandchild", tier_code="bronze", plan_id=plan.id, parent_id=tiny.child)
-        s.add(grandchild)
-        s.flush()
-        gc = grandchild.id
+    gc = silver_parent_of_a_grandchild(store_engine, tiny)
     instants = sorted({m for cuts, _ in ZONES.values() for m in cuts})
     clicks, conversions = [CLICK_HEADER], [CONVERSION_HEADER]
     for j, text in enumerate(instants):

@@ -7,16 +7,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from cabinet.access import build_session_user
 from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
-from cabinet.store.models import CommissionPlan, Partner
+from cabinet.store.models import Partner
 from queries import dashboard
 from queries.reports import ReportRequest, performance
 from queries.warehouse import Warehouse
-from tests.reporting.conftest import NOW, Program
+from tests.reporting.conftest import NOW, Program, silver_parent_of_a_grandchild
 
 PERIOD = (date(2026, 10, 12), date(2026, 11, 10))
 CLICK_HEAD = "click_id,ts,link_token,partner_id,offer_id,country,device,ip,user_agent\n"
@@ -32,14 +32,7 @@ def silver_parent(program: Program, store_engine: Engine) -> Program:
     level 2), then g2 is rejected (its override clawed back): $5 to the parent from level 2, beside its own $100 on
     the offer (DE, mobile)."""
     tiny = program.tiny
-    with session_scope(store_engine) as s:
-        plan = s.scalar(select(CommissionPlan))
-        plan.subpartner_override_pct = ["10", "5"]
-        s.get(Partner, tiny.parent).tier_code = "silver"  # type: ignore[union-attr]
-        grandchild = Partner(name="Grandchild", tier_code="bronze", plan_id=plan.id, parent_id=tiny.child)
-        s.add(grandchild)
-        s.flush()
-        gc = grandchild.id
+    gc = silver_parent_of_a_grandchild(store_engine, tiny)
     clicks = [f"gk{n},2026-11-0{n + 4}T09:00:00Z,,{gc},{tiny.offer},FR,desktop,10.0.1.{n},Mozilla/5.0 G\n"
               for n in (1, 2)]  # fmt: skip
     tiny.write("clicks", "g.csv", CLICK_HEAD + "".join(clicks))
