@@ -3,10 +3,11 @@
 import streamlit as st
 
 from cabinet.ui import data
+from cabinet.ui.export_parts import pick_part
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import t
 from cabinet.ui.widgets import MIME, fmt_count, held, hold, period_picker, to_bytes
-from queries.detail import COLUMNS, MAX_ROWS, DetailError, DetailRequest, columns, detail_rows, row_limit
+from queries.detail import COLUMNS, DetailError, DetailRequest, columns, detail_rows, row_limit
 
 user = require_user("full_export")
 st.title(t("export.title"))
@@ -28,12 +29,8 @@ limit = row_limit(fmt)
 if n == 0:
     st.info(t("common.empty"))
     st.stop()
-if n > MAX_ROWS:  # too many for any format
-    st.warning(t("export.too_many", n=fmt_count(n), limit=fmt_count(MAX_ROWS)))
-    st.stop()
-if n > limit:  # too many for XLSX only
-    st.warning(t("export.too_many_xlsx", n=fmt_count(n), limit=fmt_count(limit), most=fmt_count(MAX_ROWS)))
-    st.stop()
+if n > limit:  # more than one file holds: the period in parts, one picked
+    req = pick_part(user, snap.snapshot_id, req, n, fmt, limit)
 
 key = (snap.snapshot_id, req, fmt, user.visible_metrics)  # a file prepared for other choices is not offered
 if st.button(t("export.prepare"), type="primary", icon=":material/file_export:"):
@@ -42,7 +39,7 @@ if st.button(t("export.prepare"), type="primary", icon=":material/file_export:")
         hold("export_file", user.scope, key, (to_bytes(frame, fmt, bom=True), frame.head(20)))
 prepared = held("export_file", user.scope, key)  # nothing prepared by another login, or as another partner
 if prepared is not None:
-    name = f"{dataset}_{date_from}_{date_to}.{fmt}"
+    name = f"{dataset}_{req.date_from}_{req.date_to}.{fmt}"  # a part's own days
     st.download_button(t("export.download", name=name), prepared[0], file_name=name, mime=MIME[fmt],
                        icon=":material/download:")  # fmt: skip
     st.caption(t("export.preview"))

@@ -12,13 +12,13 @@ level, and its source's ids, offer and rule are empty (`SOURCE_COLUMNS`), as on 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 
 from cabinet.access import Scope
 from queries.commissions import HIDDEN_SOURCE, masked_rule, source_params, visible_statuses
-from queries.metrics import local_iso
+from queries.metrics import local_iso, local_time
 from queries.reports import check_period, utc_bounds
 from queries.scope_sql import SCOPE_WHERE, scope_params
 from queries.warehouse import Warehouse
@@ -34,7 +34,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                     "amount_base", "offer_id", "rule", "level", "from_partner_id", "hold_until", "note"),
 }  # fmt: skip
 TIMES = {"ts", "updated_at", "click_ts", "hold_until"}  # ISO 8601 text in the viewer's zone with its offset
-MAX_ROWS = 500_000  # one file; a longer period is exported in parts
+MAX_ROWS = 500_000  # one file; a longer period is exported in parts (`split_parts`)
 XLSX_MAX_ROWS = 100_000  # a spreadsheet of more rows takes minutes to write and to open
 # conversion type → the metric counting its rows and the one summing its amounts (an FTD is a deposit); no metric
 # sums a registration's or a lead's amount: it is shown with any of the amount metrics
@@ -54,6 +54,23 @@ SOURCE_COLUMNS = ("commission_id", "conversion_id", "offer_id", "rule", "from_pa
 
 class DetailError(ValueError):
     """A request that cannot be answered (bad dates, time zone or dataset, or too many rows)."""
+
+
+class DayTooBig(DetailError):
+    """One local day of the period holds more rows than a file: no split by days helps."""
+
+    def __init__(self, day: date, rows: int, limit: int) -> None:
+        super().__init__(f"{day} alone holds {rows:,} rows: at most {limit:,} in one file")
+        self.day, self.rows, self.limit = day, rows, limit
+
+
+@dataclass(frozen=True)
+class Part:
+    """Consecutive local days of a period whose rows fit in one file."""
+
+    date_from: date
+    date_to: date
+    rows: int
 
 
 @dataclass(frozen=True)
@@ -122,6 +139,34 @@ def count_rows(scope: Scope, *, wh: Warehouse, req: DetailRequest, metrics: tupl
         return int(cur.sql(_sql(req, "count(*)"), params=_params(scope, req, metrics)).fetchall()[0][0])
     finally:
         cur.close()
+
+
+def day_counts(scope: Scope, *, wh: Warehouse, req: DetailRequest, metrics: tuple[str, ...]) -> dict[date, int]:
+    """The rows of each local day (in `req.tz`) of the period that has any: what `split_parts` packs into files."""
+    day = f"{local_time('ts')}::date"
+    cur = wh.cursor()
+    try:
+        rows = cur.sql(_sql(req, f"{day} as day, count(*)") + " group by all", params=_params(scope, req, metrics) | {
+            "tz": req.tz}).fetchall()  # fmt: skip
+    finally:
+        cur.close()
+    return {d: int(n) for d, n in rows}
+
+
+def split_parts(req: DetailRequest, days: dict[date, int], limit: int) -> list[Part]:
+    """The period of `req` cut at local midnights into the fewest consecutive parts of at most `limit` rows each
+    (filled in order: each part takes as many days as fit). The parts cover the whole period, days without rows
+    included; a day of more than `limit` rows raises `DayTooBig`."""
+    parts: list[Part] = []
+    start, rows = req.date_from, 0
+    for day in sorted(d for d in days if req.date_from <= d <= req.date_to and days[d]):
+        if days[day] > limit:
+            raise DayTooBig(day, days[day], limit)
+        if rows + days[day] > limit:
+            parts.append(Part(start, day - timedelta(days=1), rows))
+            start, rows = day, 0
+        rows += days[day]
+    return [*parts, Part(start, req.date_to, rows)]
 
 
 def detail_rows(scope: Scope, *, wh: Warehouse, req: DetailRequest, metrics: tuple[str, ...]) -> pl.DataFrame:

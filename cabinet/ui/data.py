@@ -223,3 +223,8 @@ def promo_figures(scope: Scope, snapshot_id: str, date_from: date, date_to: date
 @st.cache_data(ttl=300, max_entries=128, show_spinner=False)
 def detail_count(scope: Scope, snapshot_id: str, req: DetailRequest, metrics: tuple[str, ...]) -> int:
     return detail.count_rows(scope, wh=warehouse(), req=req, metrics=metrics)
+
+
+@st.cache_data(ttl=300, max_entries=128, show_spinner=False)
+def detail_days(scope: Scope, snapshot_id: str, req: DetailRequest, metrics: tuple[str, ...]) -> dict[date, int]:
+    return detail.day_counts(scope, wh=warehouse(), req=req, metrics=metrics)

@@ -10,7 +10,17 @@ import polars as pl
 import pytest
 
 from cabinet.program import ALL_METRICS, BASIC_METRICS, STANDARD_METRICS
-from queries.detail import COLUMNS, DetailError, DetailRequest, count_rows, detail_rows
+from queries.detail import (
+    COLUMNS,
+    DayTooBig,
+    DetailError,
+    DetailRequest,
+    Part,
+    count_rows,
+    day_counts,
+    detail_rows,
+    split_parts,
+)
 from queries.warehouse import Warehouse
 from tests.reporting.conftest import NOW, Program
 from tests.reporting.test_pages import _open as open_page
@@ -79,24 +89,60 @@ def test_rows_and_columns_keep_to_what_the_tier_shows(program: Program) -> None:
     assert detail_rows(parent, wh=wh, req=_req("clicks"), metrics=ALL)["is_bot"].to_list() == [False, True, False]
 
 
-def test_the_page_lists_the_columns_shown_and_says_what_helps_with_too_many_rows(
+def test_the_page_lists_the_columns_shown_and_splits_a_long_period_into_parts(
     program: Program, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """All formats share the 500,000 rows of a file: only an XLSX file (100,000) is helped by choosing CSV or
-    Parquet."""
-    silver = replace(program.users["p_parent"], visible_metrics=SILVER)  # a tier given the export
-    monkeypatch.setattr("queries.detail.MAX_ROWS", 1)
+    """More rows than a file holds: the page said "choose a shorter period" and left the partner to guess how much
+    shorter; it now cuts the period at midnights into parts that fit and prepares the part picked."""
+    silver = replace(program.users["p_parent"], visible_metrics=SILVER, timezone="Europe/Moscow")  # no bot clicks
+    monkeypatch.setattr("queries.detail.MAX_ROWS", 1)  # two clicks: 1 Nov 13:00 and 2 Nov 02:30 in Moscow
     at = open_page("pages/11_full_export.py", silver)
     [listed] = [c.value for c in at.caption if c.value.startswith("Columns:")]
     assert not at.exception and "is_bot" not in listed and "click_id" in listed
-    assert [w.value for w in at.warning] == ["2 rows: at most 1 in one file. Choose a shorter period."]
+    assert [i.value for i in at.info] == [
+        "2 rows: more than one file holds (at most 1), so the period is exported in 2 parts of whole days. Pick a "
+        "part, prepare and download it, then the next."]  # fmt: skip
+    part = at.selectbox(key="export_part")
+    assert [o.replace("\u2009", " ") for o in part.options] == [
+        "1 of 2: Oct 12 – Nov 1, 2026, rows: 1", "2 of 2: Nov 2 – 10, 2026, rows: 1"]  # fmt: skip
+    part.set_value(1).run()
+    at.button[0].click().run()
+    assert not at.exception and at.dataframe[0].value["click_id"].to_list() == ["k2"]
+    [button] = at.get("download_button")
+    assert "clicks_2026-11-02_" in button.proto.label
     monkeypatch.setattr("queries.detail.MAX_ROWS", 10)
     monkeypatch.setattr("queries.detail.XLSX_MAX_ROWS", 1)
     at.selectbox(key="export_format").set_value("xlsx").run()
-    assert [w.value for w in at.warning] == [
-        "2 rows: at most 1 in one XLSX file. Choose a shorter period, or CSV or Parquet (up to 10 rows)."]  # fmt: skip
+    assert at.info[0].value.endswith("then the next. A CSV or Parquet file holds up to 10 rows: fewer parts.")
     at.selectbox(key="export_format").set_value("parquet").run()
-    assert not at.warning and at.button
+    assert not at.info and not at.warning and at.button
+
+
+def test_a_day_of_more_rows_than_a_file_holds_is_said(program: Program, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("queries.detail.MAX_ROWS", 1)
+    at = open_page("pages/11_full_export.py", replace(program.users["p_parent"], timezone="UTC"))
+    assert not at.exception and not at.get("download_button")
+    assert [w.value for w in at.warning] == ["Nov 1, 2026 alone holds 3 rows: at most 1 in one file."]
+
+
+def test_parts_cover_the_period_in_whole_days_and_fit() -> None:
+    req = DetailRequest("clicks", date(2026, 11, 1), date(2026, 11, 30), "UTC")
+    days = {date(2026, 11, 2): 3, date(2026, 11, 3): 2, date(2026, 11, 9): 4, date(2026, 11, 20): 1,
+            date(2026, 10, 31): 9, date(2026, 11, 21): 0}  # fmt: skip
+    parts = split_parts(req, days, 5)
+    assert [(p.date_from.day, p.date_to.day, p.rows) for p in parts] == [(1, 8, 5), (9, 30, 5)]
+    assert split_parts(req, days, 100) == [Part(date(2026, 11, 1), date(2026, 11, 30), 10)]
+    assert split_parts(req, {}, 5) == [Part(date(2026, 11, 1), date(2026, 11, 30), 0)]
+    assert [p.rows for p in split_parts(req, days, 4)] == [3, 2, 4, 1]
+    with pytest.raises(DayTooBig, match="2026-11-09 alone holds 4 rows: at most 3"):
+        split_parts(req, days, 3)
+
+
+def test_day_counts_are_local_days(program: Program) -> None:
+    wh, parent = Warehouse(program.tiny.settings.warehouse_dir), program.users["p_parent"].scope
+    assert day_counts(parent, wh=wh, req=_req("clicks"), metrics=ALL) == {date(2026, 11, 1): 3}
+    assert day_counts(parent, wh=wh, req=_req("clicks", "Europe/Moscow"), metrics=SILVER) == {
+        date(2026, 11, 1): 1, date(2026, 11, 2): 1}  # fmt: skip
 
 
 def test_bad_requests_and_the_row_limit(program: Program, monkeypatch: pytest.MonkeyPatch) -> None:

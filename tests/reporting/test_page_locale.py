@@ -59,7 +59,9 @@ def test_counts_on_a_russian_page_are_grouped_the_russian_way(
     assert not at.exception
     assert [m.value for m in at.metric] == [f"123{NBSP}456"]
     xlsx = _open_ru(program, "root", "pages/11_full_export.py", export_format="xlsx")  # at most 100,000 rows
-    assert xlsx.warning[0].value.startswith(f"123{NBSP}456 строк: в одном файле XLSX не больше 100{NBSP}000.")
+    assert xlsx.info[0].value.startswith(f"Строк: 123{NBSP}456, а в одном файле не больше 100{NBSP}000,")
+    assert xlsx.info[0].value.endswith(f"В файле CSV или Parquet до 500{NBSP}000 строк — частей будет меньше.")
+    assert xlsx.selectbox(key="export_part").options == ["1 из 1: 12 окт. – 10 нояб. 2026\u202fг., строк: 5"]
     english = open_page("pages/11_full_export.py", program.users["root"])
     assert [m.value for m in english.metric] == ["123,456"]
 
