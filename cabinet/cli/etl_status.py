@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -17,18 +18,26 @@ def status(
     runs: Annotated[int, typer.Option(min=1, max=1000, help="How many recent runs to show.")] = 10,
     all_runs: Annotated[bool, typer.Option("--all", help="Also list the runs that found nothing new.")] = False,
 ) -> None:
-    """Recent runs, failed files with reasons and quarantine counts by reason, from the current snapshot."""
+    """Recent runs, failed files with reasons and quarantine counts by reason, from the current snapshot.
+
+    Exits 1 when the newest run failed (after everything else is shown), 0 when it succeeded or no run has been
+    made yet."""
     from etl.last_run import read_last_run
     from queries.warehouse import NoSnapshotError, Warehouse
 
     cfg = settings()
     last = read_last_run(cfg.warehouse_dir)
+    failed_run = last if last and last.get("status") == "failed" else None
     wh = Warehouse(cfg.warehouse_dir)
     try:
         cur = wh.cursor()
     except NoSnapshotError as exc:
-        if last and last.get("status") == "failed":
-            err_console.print(Text.assemble((f"last run {last['run_id']} failed:", "red"), f" {last.get('error')}"))
+        if failed_run:
+            said = f"last run {failed_run['run_id']} failed:"
+            err_console.print(Text.assemble((said, "red"), f" {failed_run.get('error')}"))
+        elif last is None and not _ever_ran(cfg.warehouse_dir):
+            console.print(f"no runs yet: `cabinet etl run` loads the inbox ({cfg.inbox_dir}) and publishes a snapshot")
+            return
         raise CliError(str(exc)) from exc
     snap = wh.snapshot()
     assert snap is not None
@@ -37,9 +46,9 @@ def status(
         f"snapshot {snap.path.name} (run {snap.run_id}) published {snap.published_at:%Y-%m-%d %H:%M:%S} UTC; "
         f"data as of {as_of}" + (f"; older clicks in {snap.history.name}" if snap.history else "")
     )
-    if last and last.get("status") == "failed":
-        failed = f"last run {last['run_id']} failed at {last.get('finished_at')}:"
-        console.print(Text.assemble((failed, "red"), f" {last.get('error')}"))
+    if failed_run:
+        failed = f"last run {failed_run['run_id']} failed at {failed_run.get('finished_at')}:"
+        console.print(Text.assemble((failed, "red"), f" {failed_run.get('error')}"))
     elif last and int(last.get("run_id") or 0) > snap.run_id:  # runs after the snapshot are not in it: a schedule
         # that runs and finds nothing new must not look like one that stopped
         console.print(f"latest run {last['run_id']} at {str(last.get('finished_at'))[:19]} UTC found nothing new")
@@ -66,6 +75,25 @@ def status(
     console.print(usage_line(cfg.warehouse_dir))
     cur.close()
     wh.close()
+    if failed_run:  # a monitoring script reads the exit code, and this last line (stderr) says why
+        raise CliError(
+            f"the latest ETL run, run {failed_run['run_id']}, failed at {failed_run.get('finished_at')}: "
+            f"{failed_run.get('error')}",
+            code=FAILED_RUN_EXIT,
+        )
+
+
+FAILED_RUN_EXIT = 1  # `etl status` when the newest run failed (as `etl run` exits when its run fails)
+
+
+def _ever_ran(warehouse_dir: Path) -> bool:
+    """Whether a run started here: a working file (also of a first run killed before it finished), a CURRENT pointer
+    or a snapshot, even one that no longer opens."""
+    from etl.publish import WORK_DB
+    from queries.warehouse import CURRENT_FILE, SNAPSHOT_DIR
+
+    names = (WORK_DB, CURRENT_FILE)
+    return any((warehouse_dir / n).exists() for n in names) or any((warehouse_dir / SNAPSHOT_DIR).glob("*.duckdb"))
 
 
 _IDLE = "status = 'ok' and files = 0 and commissions = 0"  # a run that found nothing new

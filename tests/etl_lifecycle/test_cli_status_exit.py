@@ -1,0 +1,78 @@
+"""`cabinet etl status`'s exit code, for a monitoring script: 1 when the newest run failed, 0 when it succeeded or
+when no run has been made yet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from cabinet.cli import app
+from cabinet.config import Settings
+from etl import runner
+from tests.etl_lifecycle.fake_stages import FakeStages, write_clicks
+
+cli = CliRunner()
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch, store_engine: Engine) -> Iterator[type[FakeStages]]:
+    monkeypatch.setattr(runner, "_stages", lambda: FakeStages)
+    FakeStages.fail_in = None
+    yield FakeStages
+    FakeStages.fail_in = None
+
+
+def _said(out: object) -> str:
+    """What a CliError said (main() prints it as the last line, on stderr), on one line."""
+    return " ".join(str(getattr(out, "exception", "")).split())
+
+
+def test_status_exits_1_while_the_newest_run_failed_and_0_once_a_run_succeeds(
+    settings: Settings, fake: type[FakeStages]
+) -> None:
+    write_clicks(settings.inbox_dir, "first", 0, 4)
+    assert cli.invoke(app, ["etl", "run"]).exit_code == 0
+    assert cli.invoke(app, ["etl", "status"]).exit_code == 0
+    write_clicks(settings.inbox_dir, "second", 10, 4)
+    fake.fail_in = "commissions"
+    assert cli.invoke(app, ["etl", "run"]).exit_code == 1  # `etl run`: 1 = the run failed
+    out = cli.invoke(app, ["etl", "status"], env={"COLUMNS": "200"})
+    assert out.exit_code == 1, out.output  # was 0: the failure was only printed in red
+    assert "Recent runs" in out.output and "on disk: " in out.output  # everything is still shown first
+    said = _said(out)
+    assert said.startswith("the latest ETL run, run 2, failed at ") and "injected failure in commissions" in said
+    fake.fail_in = None
+    assert cli.invoke(app, ["etl", "run"]).exit_code == 0
+    out = cli.invoke(app, ["etl", "status"])
+    assert out.exit_code == 0, out.output
+    assert "failed" not in out.output.replace("files_failed", "").replace("Failed files: none", "")
+
+
+def test_status_exits_1_when_the_first_run_failed_before_any_snapshot(
+    settings: Settings, fake: type[FakeStages]
+) -> None:
+    write_clicks(settings.inbox_dir, "first", 0, 4)
+    fake.fail_in = "rollups"
+    assert cli.invoke(app, ["etl", "run"]).exit_code == 1
+    out = cli.invoke(app, ["etl", "status"])
+    assert out.exit_code == 1
+    assert "last run 1 failed:" in out.output and "injected failure in rollups" in out.output
+    assert "no runs yet" not in out.output
+
+
+def test_status_before_any_run_says_no_runs_yet_and_exits_0(settings: Settings) -> None:
+    out = cli.invoke(app, ["etl", "status"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    assert out.output.startswith("no runs yet: `cabinet etl run` loads the inbox")
+
+
+def test_status_after_a_first_run_killed_before_it_finished_is_not_no_runs_yet(settings: Settings) -> None:
+    """A first run killed (kill -9, OOM) leaves a working file and no outcome: not healthy, not 'no runs yet'."""
+    settings.warehouse_dir.mkdir(parents=True)
+    (settings.warehouse_dir / "work.duckdb").write_bytes(b"")
+    out = cli.invoke(app, ["etl", "status"])
+    assert out.exit_code == 1
+    assert "no published warehouse snapshot" in _said(out) and "no runs yet" not in out.output
