@@ -91,7 +91,7 @@ def stage_file(
     chosen by the caller from code, never from input.
     """
     fmt = file_format(path)
-    if fmt == "csv" and _blank(path):  # empty, or blank lines only: no header, no rows
+    if _empty(path) or (fmt != "parquet" and _blank(path)):  # no header, no rows: alike in every format
         con.execute(f"create or replace temp table {table} (rn bigint, {BLANK_COLUMN} varchar)")
         return [BLANK_COLUMN]
     try:
@@ -134,9 +134,18 @@ def stage_file(
     return names
 
 
+def _empty(path: Path) -> bool:
+    """Whether the file has 0 bytes: a producer that wrote nothing, in any format. Such a file has no rows; it is not
+    a broken Parquet or gzip file (which fail), and is read again once it gets content."""
+    try:
+        return path.stat().st_size == 0
+    except OSError:  # gone, or not ours to read: the reader says why
+        return False
+
+
 def _blank(path: Path) -> bool:
-    """Whether the text file holds nothing but whitespace (read until its first other character: one block for any
-    file with a header). A gzip file that cannot be read is left to the reader, which says why."""
+    """Whether the text file (CSV or JSON Lines) holds nothing but whitespace (read until its first other character:
+    one block for any file with a header). A gzip file that cannot be read is left to the reader, which says why."""
     try:
         with open_file(path, "rb") as fh:
             while chunk := fh.read(1 << 16):
@@ -246,10 +255,13 @@ def parquet_select(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> tuple[s
     returned {column: DuckDB type} has file_id and rn first. Raises `UnreadableFile` when a file's schema cannot be
     read (a broken page can still fail the SELECT itself).
     """
+    reads = [p for p in paths if not _empty(p)]  # a 0-byte file has no rows (and no schema to read)
+    if not reads:
+        raise UnreadableFile("every file is empty (0 bytes)")  # callers stage each alone (`stage_parquet`)
     try:
-        described = con.execute(f"describe select * from {_PARQUET}", [[duck_path(p) for p in paths]]).fetchall()
+        described = con.execute(f"describe select * from {_PARQUET}", [[duck_path(p) for p in reads]]).fetchall()
     except duckdb.Error as exc:
-        raise UnreadableFile(_short(exc, paths)) from exc
+        raise UnreadableFile(_short(exc, reads)) from exc
     cols = [(name, typ) for name, typ, *_ in described if name not in ("filename", "file_row_number")]
     names = _names([c for c, _ in cols])
     aliased = "".join(f", {quote_ident(c)} as {quote_ident(n)}" for (c, _), n in zip(cols, names, strict=True))
@@ -264,14 +276,15 @@ def parquet_select(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> tuple[s
 def parquet_columns(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict[str, list[str]]:
     """The top-level column names of each Parquet file (lower-cased), by path: files read together get the union of
     their columns, and an operator is told of the unknown columns each file has. Nested columns are one name."""
+    out: dict[str, list[str]] = {str(p): [] for p in paths if _empty(p)}  # no columns, no rows
+    reads = [p for p in paths if str(p) not in out]
     try:
         rows = con.execute(
             "select file_name, name, coalesce(num_children, 0) from parquet_schema($paths::varchar[])",
-            {"paths": [duck_path(p) for p in paths]},
+            {"paths": [duck_path(p) for p in reads]},
         ).fetchall()
     except duckdb.Error as exc:
-        raise UnreadableFile(_short(exc, paths)) from exc
-    out: dict[str, list[str]] = {}
+        raise UnreadableFile(_short(exc, reads)) from exc
     left: dict[str, list[int]] = {}  # per file: children still to read at each depth of the schema tree
     for file, name, children in rows:
         stack = left.setdefault(file, [])
@@ -290,16 +303,22 @@ def parquet_columns(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict[s
 
 
 def parquet_params(paths: list[Path], file_ids: list[int]) -> dict[str, list[str] | list[int]]:
-    """The parameters of a `parquet_select`: the files to read, and their names as read (to find each row's file)."""
-    return {"reads": [duck_path(p) for p in paths], "paths": [str(p) for p in paths], "file_ids": file_ids}
+    """The parameters of a `parquet_select`: the files to read (not the empty ones), and their names as read (to find
+    each row's file)."""
+    reads = [duck_path(p) for p in paths if not _empty(p)]
+    return {"reads": reads, "paths": [str(p) for p in paths], "file_ids": file_ids}
 
 
 def stage_parquet(con: duckdb.DuckDBPyConnection, paths: list[Path], file_ids: list[int], table: str) -> dict[str, str]:
     """Stage Parquet files in one read, keeping column types: temp table (file_id, rn, columns...).
 
     Returns the columns as `parquet_select` does. Raises `UnreadableFile` when any file cannot be read; callers then
-    stage the files one by one to find which.
+    stage the files one by one to find which. Files of 0 bytes have no rows, as empty files of the other formats:
+    when every file is, the table has their one placeholder column (`BLANK_COLUMN`).
     """
+    if all(_empty(p) for p in paths):
+        con.execute(f"create or replace temp table {table} (file_id bigint, rn bigint, {BLANK_COLUMN} varchar)")
+        return {"file_id": "BIGINT", "rn": "BIGINT", BLANK_COLUMN: "VARCHAR"}
     sql, columns = parquet_select(con, paths)
     try:
         con.execute(f"create or replace temp table {table} as {sql}", parquet_params(paths, file_ids)).fetchall()

@@ -252,7 +252,7 @@ def _stage_all(
                 break
             file_id = int(con.execute("select nextval('seq_file_id')").fetchall()[0][0])
             twins = loaded_contents(con, feed) if twins is None else twins  # not at this path: `seen` is false
-            twin = None if again else twins.get(sha)
+            twin = None if again or not size else twins.get(sha)  # an empty file is read as empty, not as a copy
             stamps = {"mtime_ns": stat.st_mtime_ns, "ctime_ns": stat.st_ctime_ns}
             if twin is not None:
                 copies.append(StagedFile(feed, path, rel, sha, size, file_id, **stamps, same_as=twin))
