@@ -62,8 +62,8 @@ DAILY_KEYS = ("day", "partner_id", "offer_id", "country")
 PARTNER_HOURLY_KEYS = ("hour", "partner_id")
 # meta `rollup_layout`: click rows and money rows kept apart; 3 adds the partner-hour totals; 4 keeps a sub-partner's
 # link and sub1 out of its parent's override rows; 5 keeps the offer, country and device of a source the parent is
-# not shown out of them too
-LAYOUT = "5"
+# not shown out of them too; 6 takes a feed row's source from the conversion it names
+LAYOUT = "6"
 MONEY_ROW = "clicks = 0 and unique_clicks = 0 and bot_clicks = 0"
 
 _LIVE = "status in ('pending', 'approved')"
@@ -76,9 +76,12 @@ join dim_partners as p on p.partner_id = t.ancestor_id
 left join dim_tiers as r on r.tier_code = p.tier_code
 where t.level <= coalesce(r.subpartner_depth, 0)
 """
-# Of a commission `x` left-joined to VISIBLE_SOURCES `v` on both partners: an override (or its reversal, which keeps
-# its from_partner_id) from a source not shown (`queries.commissions.HIDDEN_SOURCE` for the partner's own login)
-HIDDEN = "(x.from_partner_id is not null and x.from_partner_id <> x.partner_id and v.partner_id is null)"
+# Of a commission `x` with the conversion `fc` a feed row names: the partner it came from — an override's (and its
+# reversal's) from_partner_id, a feed row's conversion's partner (a feed `sub_partner` row names no source partner)
+SOURCE = "coalesce(x.from_partner_id, fc.partner_id)"
+# Of `x` left-joined to VISIBLE_SOURCES `v` on both partners: a row from a source not shown
+# (`queries.commissions.HIDDEN_SOURCE` for the partner's own login)
+HIDDEN = f"({SOURCE} is not null and {SOURCE} <> x.partner_id and v.partner_id is null)"
 SOURCES_DIGEST = f"""
 select md5(coalesce(string_agg(partner_id || '>' || from_partner_id, ',' order by partner_id, from_partner_id), ''))
 from ({VISIBLE_SOURCES})
@@ -179,7 +182,9 @@ com as (
     from (
         select x.*, {bucket.format(ts="x.ts")} as b, {HIDDEN} as hidden
         from commissions as x
-        left join ({VISIBLE_SOURCES}) as v on v.partner_id = x.partner_id and v.from_partner_id = x.from_partner_id
+        left join conversions as fc
+            on x.source = 'feed' and x.from_partner_id is null and fc.conversion_id = x.conversion_id
+        left join ({VISIBLE_SOURCES}) as v on v.partner_id = x.partner_id and v.from_partner_id = {SOURCE}
     ) as m
     left join conversions as c on c.conversion_id = m.conversion_id and not m.hidden
     where {where.replace("b ", "m.b ")}
@@ -244,10 +249,13 @@ def sources_digest(con: duckdb.DuckDBPyConnection) -> str:
 
 def _stage_hours(con: duckdb.DuckDBPyConnection, run_id: int, given: set[datetime], overrides: bool) -> int:
     """Fill temp tables rr_hours/rr_days with the given hours, the run's money-fact hours and the engine's hours;
-    with `overrides`, every hour holding an override too."""
+    with `overrides`, every hour holding an override or a feed row naming a conversion too."""
     engine = "union select hour from eng_touched_hours" if _has_temp_table(con, "eng_touched_hours") else ""
     if overrides:
-        engine += " union select date_trunc('hour', ts) from commissions where from_partner_id is not null"
+        engine += (
+            " union select date_trunc('hour', ts) from commissions"
+            " where from_partner_id is not null or (source = 'feed' and conversion_id is not null)"
+        )
     con.execute("create or replace temp table rr_hours (hour timestamp primary key)")
     con.execute("create or replace temp table rr_days (day date primary key)")
     given_naive = [h.astimezone(UTC).replace(tzinfo=None) if h.tzinfo else h for h in given]
