@@ -34,6 +34,11 @@ import numpy as np
 import polars as pl
 
 NOT_UTF8 = "not UTF-8 text (save or export the file as UTF-8)"  # the contract's encoding
+# The longest value (and JSON line, `etl.readers`) read, in CSV and JSON Lines alike; a longer one is a bad row. Far
+# beyond what a stored column keeps (`etl.validate`), so an over-long value is `too_long:<name>` in every format:
+# Python's default of 128 KiB made a row with a 200 KB referrer a bad row in CSV while JSON Lines and Parquet kept it
+LINE_LIMIT = 64 << 20
+csv.field_size_limit(LINE_LIMIT)
 _CHUNK = 100_000  # rows per Arrow batch inserted
 _TEXT_LIMIT = 2000  # characters of a bad row's text kept
 _DELIMITERS = (";", "\t", "|")  # the native sniffer's other candidates, for a header without a comma
@@ -47,6 +52,7 @@ _MESSAGES = (
     ("new-line character seen in unquoted field", "a CR inside an unquoted value (quote a value with line breaks)"),
     ("unexpected end of data", "a quote that is never closed"),
     ("expected after '\"'", "text after a closing quote (a quote inside a quoted value is written twice)"),
+    ("field larger than field limit", f"a value longer than {LINE_LIMIT >> 20} MiB"),
 )
 
 

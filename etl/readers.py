@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from etl.csv_records import (
+    LINE_LIMIT,
     NOT_UTF8,
     MalformedCsv,
     meaning,
@@ -44,6 +45,7 @@ _NOT_AN_OBJECT = (
     "case when json is null then 'not a JSON value' when json_type(json) <> 'OBJECT' then 'not a JSON object' end"
 )
 _PARQUET = "read_parquet(?, union_by_name = true, filename = true, file_row_number = true)"
+_OBJECT_SIZE = '"maximum_object_size"'  # in DuckDB's message for a JSON line longer than it reads
 UNMATCHED_FILE = "rows whose file name matches none of the files read"
 
 
@@ -94,41 +96,43 @@ def stage_file(
     if _empty(path) or (fmt != "parquet" and _blank(path)):  # no header, no rows: alike in every format
         con.execute(f"create or replace temp table {table} (rn bigint, {BLANK_COLUMN} varchar)")
         return [BLANK_COLUMN]
-    try:
-        if fmt == "csv":
-            con.execute("drop table if exists csv_rejects")
-            con.execute("drop table if exists csv_rejects_scan")
-        params: list[object] = [duck_path(path)]
-        if fmt == "jsonl":
-            source, params, cols, exprs = _jsonl_source(con, path)
-        else:
-            source = _CSV if fmt == "csv" else "read_parquet(?)"
-            cols = [row[0] for row in con.execute(f"describe select * from {source}", [duck_path(path)]).fetchall()]
-            if fmt == "csv" and len(cols) == 1 and "," in cols[0]:  # the sniffer gave up on a quote error
-                raise _NotNative
-            exprs = [f"{quote_ident(c)}::varchar" for c in cols]
-        names = _names(cols)
-        aliased = "".join(f", {expr} as {quote_ident(n)}" for expr, n in zip(exprs, names, strict=True))
-        marker = f", {_NOT_AN_OBJECT} as {_MALFORMED}" if fmt == "jsonl" else ""
-        con.execute(
-            f"create or replace temp table {table} as select row_number() over () as rn{aliased}{marker} from {source}",
-            params,
-        ).fetchall()
-        rejected = (
-            _csv_rejects(con, table, path) if fmt == "csv" else _jsonl_rejects(con, table, path) if marker else []
-        )
-    except UnreadableFile:
-        con.execute(f"drop table if exists {table}")
-        raise
-    except (duckdb.Error, _NotNative) as exc:
-        con.execute(f"drop table if exists {table}")
-        if fmt != "csv" or isinstance(exc, duckdb.IOException):  # e.g. a truncated gzip: the file, not a row
-            raise UnreadableFile(_short(exc, [path])) from exc
-        try:  # a malformed row the native reader cannot skip: read record by record
-            names, rejected = stage_csv_records(con, path, table, _names)
-        except MalformedCsv as bad:
+    for long_lines in (False, True):
+        try:
+            if fmt == "csv":
+                con.execute("drop table if exists csv_rejects")
+                con.execute("drop table if exists csv_rejects_scan")
+            params: list[object] = [duck_path(path)]
+            if fmt == "jsonl":
+                source, params, cols, exprs = _jsonl_source(con, path, long_lines)
+            else:
+                source = _CSV if fmt == "csv" else "read_parquet(?)"
+                cols = [row[0] for row in con.execute(f"describe select * from {source}", [duck_path(path)]).fetchall()]
+                if fmt == "csv" and len(cols) == 1 and "," in cols[0]:  # the sniffer gave up on a quote error
+                    raise _NotNative
+                exprs = [f"{quote_ident(c)}::varchar" for c in cols]
+            names = _names(cols)
+            aliased = "".join(f", {expr} as {quote_ident(n)}" for expr, n in zip(exprs, names, strict=True))
+            marker = f", {_NOT_AN_OBJECT} as {_MALFORMED}" if fmt == "jsonl" else ""
+            select = f"select row_number() over () as rn{aliased}{marker} from {source}"
+            con.execute(f"create or replace temp table {table} as {select}", params).fetchall()
+            rejected = (
+                _csv_rejects(con, table, path) if fmt == "csv" else _jsonl_rejects(con, table, path) if marker else []
+            )
+        except UnreadableFile:
             con.execute(f"drop table if exists {table}")
-            raise UnreadableFile(str(bad)) from exc
+            raise
+        except (duckdb.Error, _NotNative) as exc:
+            con.execute(f"drop table if exists {table}")
+            if fmt == "jsonl" and not long_lines and _OBJECT_SIZE in str(exc):
+                continue  # a line longer than the reader takes by default: read again with `LINE_LIMIT`
+            if fmt != "csv" or isinstance(exc, duckdb.IOException):  # e.g. a truncated gzip: the file, not a row
+                raise UnreadableFile(_short(exc, [path])) from exc
+            try:  # a malformed row the native reader cannot skip: read record by record
+                names, rejected = stage_csv_records(con, path, table, _names)
+            except MalformedCsv as bad:
+                con.execute(f"drop table if exists {table}")
+                raise UnreadableFile(str(bad)) from exc
+        break
     if bad_rows is not None:
         bad_rows.extend(rejected)
     return names
@@ -156,13 +160,19 @@ def _blank(path: Path) -> bool:
     return True
 
 
-def _jsonl_source(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, list[object], list[str], list[str]]:
+def _jsonl_source(
+    con: duckdb.DuckDBPyConnection, path: Path, long_lines: bool = False
+) -> tuple[str, list[object], list[str], list[str]]:
     """(source, params, columns, value expressions) of a JSON Lines file, one column per key in any spelling.
+
+    `long_lines`: lines up to `LINE_LIMIT` bytes, as the CSV reader takes them (DuckDB's default is 16 MiB, and a
+    longer line failed the whole file); asked for only when a line is longer than the default, as it costs memory.
 
     Keys are case-insensitive, as CSV headers: `click_id` on one line and `CLICK_ID` on the next are one column (its
     lower-case spelling wins when a line has both). A line that is not JSON reads as NULL (its number kept) and is
     taken out with a line that is JSON but not an object (`_jsonl_rejects`)."""
-    lines = "read_json_objects(?, format = 'newline_delimited', ignore_errors = true)"
+    size = f", maximum_object_size = {LINE_LIMIT}" if long_lines else ""
+    lines = f"read_json_objects(?, format = 'newline_delimited', ignore_errors = true{size})"
     keys = con.execute(
         f"select distinct unnest(json_keys(json)) as k from {lines} where json_type(json) = 'OBJECT' order by k",
         [duck_path(path)],
@@ -336,6 +346,7 @@ _MEANINGS = (
     ("Input is not a GZIP stream", "not gzip data although the name ends with .gz"),
     ("too small to be a Parquet file", "not a Parquet file, or a truncated one"),
     ("No magic bytes found", "not a Parquet file, or a truncated one"),
+    (_OBJECT_SIZE, f"a line longer than {LINE_LIMIT >> 20} MiB"),
 )
 
 

@@ -24,9 +24,32 @@ from etl.contract import (
     FEED_COLUMNS,
 )
 
+RAW_VALUE_LIMIT = 2000  # characters a quarantined row keeps of a value (as of a bad row's text): no 20 MB referrer
+
+
+def capped_json(doc: str) -> str:
+    """SQL: the JSON object `doc` with every string value over `RAW_VALUE_LIMIT` characters cut to that many and '…'
+    (only an object whose text is longer is taken apart; `doc` is repeated, not a subquery: 2x faster)."""
+    ptr = "'/' || replace(replace(k, '~', '~0'), '/', '~1')"  # a JSON pointer addresses any key
+    value = f"json_extract_string({doc}, {ptr})"
+    cut = (
+        f"case when json_type({doc}, {ptr}) = 'VARCHAR' and length({value}) > {RAW_VALUE_LIMIT} "
+        f"then to_json(left({value}, {RAW_VALUE_LIMIT}) || '…') else json_extract({doc}, {ptr}) end"
+    )
+    pairs = f"list_transform(json_keys({doc}), lambda k: {{'k': k, 'v': {cut}}})"
+    return (
+        f"case when strlen(({doc})::varchar) > {RAW_VALUE_LIMIT} then to_json(map_from_entries({pairs})) else {doc} end"
+    )
+
+
 # A staged row `s` as the file had it, for the quarantine: its row number is the quarantine's row_number already,
 # and the file id (a Parquet file staged with its own types has one) is the quarantine's file_id
-RAW = """json_merge_patch(to_json(s), '{"rn": null, "file_id": null}')"""
+RAW = capped_json("""json_merge_patch(to_json(s), '{"rn": null, "file_id": null}')""")
+
+# A click's longest text, in characters, in every format (else `too_long:<name>`): the contract's 255 for sub values;
+# 8,192 for a referrer or user agent, the longest header line common web servers take
+CLICK_TEXT_LIMITS = {"click_id": 255, **{f"sub{i}": 255 for i in range(1, 6)}, "os": 255, "browser": 255,
+                     "referrer": 8192, "user_agent": 8192}  # fmt: skip
 
 TS_EPOCH = r"^-?\d{10,16}$"
 # an offset as far as the world's go (up to ±14:00; +25:00 is a typo, not a time)
@@ -149,6 +172,11 @@ def ts_expr(text: str) -> str:
     return f"case when ({parsed}) between {_literal(lo)} and {_literal(hi)} then ({parsed}) end"  # parsed once (CSE)
 
 
+def longer(text: str, most: int) -> str:
+    """SQL: the text has more than `most` characters, told by its bytes first (known without reading the string)."""
+    return f"(strlen({text}) > {most} and length({text}) > {most})"
+
+
 def _case(rules: list[tuple[str, str]]) -> str:
     return "case " + " ".join(f"when {cond} then '{reason}'" for reason, cond in rules) + " end"
 
@@ -207,14 +235,14 @@ def clicks_sql(
         [(f"missing_field:{n}", f"{c[n]} is null") for n in ("click_id", "ts")]
         + [
             ("bad_timestamp", "t._ts is null"),
-            ("too_long:click_id", f"length({c['click_id']}) > 255"),
+            ("too_long:click_id", longer(c["click_id"], CLICK_TEXT_LIMITS["click_id"])),
             ("unknown_link_token", f"{c['link_token']} is not null and l.link_id is null"),
             ("missing_field:link_token", f"{c['link_token']} is null and {c['partner_id']} is null"),
             ("missing_field:offer_id", f"{c['link_token']} is null and {c['offer_id']} is null"),
             ("unknown_partner", f"{c['link_token']} is null and p.partner_id is null"),
             ("unknown_offer", f"{c['link_token']} is null and o.offer_id is null"),
         ]
-        + [(f"too_long:{n}", f"length({c[n]}) > 255") for n in ("sub1", "sub2", "sub3", "sub4", "sub5") if n in present]
+        + [(f"too_long:{n}", longer(c[n], m)) for n, m in CLICK_TEXT_LIMITS.items() if n in present and n != "click_id"]
     )
     country = f"upper({c['country']})"
     device = f"lower({c['device']})"
@@ -272,7 +300,7 @@ def click_raw_sql(present: Present, table: str, file_id: str, bad: str) -> str:
         else """'{"file_id": null, "rn": null}'"""
     )
     return f"""
-select {file_id} as file_id, s.rn, json_merge_patch(to_json(s), {patch}) as raw
+select {file_id} as file_id, s.rn, {capped_json(f"json_merge_patch(to_json(s), {patch})")} as raw
 from {table} s
 semi join {bad} b on b.file_id = {file_id} and b.rn = s.rn
 """
