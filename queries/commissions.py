@@ -30,6 +30,9 @@ STATUSES = ("pending", "hold", "approved", "paid", "rejected", "reversed")
 LIVE = ("pending", "hold", "approved", "paid")  # what the `commission` metric sums
 TYPES = ("registration", "ftd", "deposit", "sale", "lead", "revenue")
 KINDS = ("cpa", "revshare", "sub_partner", "reversal", "reinstatement", "bonus", "adjustment")
+# the metric counting a conversion type's rows: a tier without it is told no month count of the type (a revenue line
+# has none); RevShare is a share of revenue lines, whose amounts `revenue` shows
+TYPE_COUNTS = {"registration": "registrations", "ftd": "ftds", "deposit": "deposits", "sale": "sales", "lead": "leads"}
 LIMIT = 5000  # rows shown and downloaded at once; the totals count every row
 
 
@@ -175,12 +178,16 @@ def _pct(value: Any, locale: str) -> str:
 
 
 def explain(row: dict[str, Any], locale: str, metrics: tuple[str, ...] | None = None) -> str:
-    """How the row's amount came about, in `locale`: the rule and the numbers it was applied to; an FTD's deposit only
-    with `deposit_amount` among the viewer's `metrics` (None: staff, every metric), as the full export shows it."""
+    """How the row's amount came about, in `locale`: the rule and the numbers it was applied to, those the viewer's
+    `metrics` show (None: staff, every metric), as the full export shows them — an FTD's deposit with
+    `deposit_amount`, RevShare's revenue base with `revenue`, a month's count of a type with the metric counting it."""
     kind, data = row["kind"], json.loads(row["inputs"]) if row.get("inputs") else {}
 
     def tr(key: str, **values: object) -> str:
         return translate(f"commissions.how_{key}", locale, **values)
+
+    def shows(metric: str | None) -> bool:
+        return metrics is None or metric in metrics
 
     if row.get("source") == "feed":
         text = tr("feed_note", note=row["note"]) if row.get("note") else tr("feed")
@@ -190,22 +197,31 @@ def explain(row: dict[str, Any], locale: str, metrics: tuple[str, ...] | None = 
         text = tr(
             "cpa", type=translate(f"commissions.type_for_{ctype}", locale) if ctype in TYPES else "—", amount=amount
         )
-        if data.get("tier") is not None:
+        if data.get("tier") is not None and shows(TYPE_COUNTS.get(ctype or "")):
             text += tr("tier_count", tier=data["tier"], count=data.get("month_count", "—"))
+        elif data.get("tier") is not None:  # the tier, not how many of the type the month has
+            text += tr("tier_only", tier=data["tier"])
         if data.get("ftd_baseline") is not None and data.get("amount_in_plan_currency") is not None:
             plan = data.get("plan_currency")
             baseline = _money(data["ftd_baseline"], plan, locale)
-            if metrics is None or "deposit_amount" in metrics:
+            if shows("deposit_amount"):
                 text += tr("baseline", amount=_money(data["amount_in_plan_currency"], plan, locale), baseline=baseline)
             else:  # a tier that does not show deposit amounts
                 text += tr("baseline_hidden", baseline=baseline)
     elif kind == "revshare":
-        text = tr("revshare", pct=_pct(data.get("pct"), locale),
-                  base=_money(data.get("amount_in_plan_currency"), data.get("plan_currency"), locale))  # fmt: skip
-        if data.get("conversion_currency") and data.get("conversion_currency") != data.get("plan_currency"):
-            text += tr("converted", original=_money(data.get("conversion_amount"), data["conversion_currency"], locale))
-        if data.get("tier") is not None:
+        pct = _pct(data.get("pct"), locale)
+        if shows("revenue"):
+            text = tr("revshare", pct=pct, base=_money(data.get("amount_in_plan_currency"), data.get("plan_currency"),
+                                                       locale))  # fmt: skip
+            if data.get("conversion_currency") and data.get("conversion_currency") != data.get("plan_currency"):
+                original = _money(data.get("conversion_amount"), data["conversion_currency"], locale)
+                text += tr("converted", original=original)
+        else:  # a tier that does not show revenue: the commission ÷ the percent would tell it
+            text = tr("revshare_hidden", pct=pct)
+        if data.get("tier") is not None and shows("ftds"):
             text += tr("tier_ftds", tier=data["tier"], ftds=data.get("month_ftds", "—"))
+        elif data.get("tier") is not None:
+            text += tr("tier_only", tier=data["tier"])
     elif kind == "sub_partner":
         source = _money(data.get("source_amount"), data.get("source_currency"), locale)
         text = tr("override_hidden" if row.get("masked") else "override", pct=_pct(data.get("pct"), locale),
