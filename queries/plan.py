@@ -17,10 +17,13 @@ from zoneinfo import ZoneInfo
 
 from cabinet.access import Scope
 from cabinet.plans import CPA_TYPES, Plan, Tier, parse_plan
+from queries.commissions import TYPE_COUNTS
 from queries.reports import utc_bounds
 from queries.warehouse import Warehouse
 
 REVENUE = "revenue"  # RevShare tiers: counted in FTDs
+# the metric whose count a kind's month count is: a tier that hides it is not told how many it had this month
+COUNTED = {**TYPE_COUNTS, REVENUE: "ftds"}
 
 TZ_SQL = "select coalesce(max(value), 'UTC') from dim_settings where key = 'default_timezone'"
 PLAN_SQL = """
@@ -101,6 +104,11 @@ class PlanTerms:
         """The kinds of conversion whose rate some tier sets, in the plan's order."""
         kinds = [t for t in CPA_TYPES if any(t in tier.cpa for tier in self.plan.tiers)]
         return (*kinds, *([REVENUE] if any(tier.revshare_pct is not None for tier in self.plan.tiers) else []))
+
+    def shown(self, metrics: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+        """The tiered kinds whose month count a viewer with these visible metrics is told (deposits with `deposits`,
+        RevShare's FTDs with `ftds`...): its standing in the others would tell a count its tier hides."""
+        return tuple(k for k in self.tiered() if COUNTED[k] in metrics)
 
     def standing(self, counted: str) -> Standing:
         """This month's tier of `counted` (a CPA type or "revenue") and the distance to the next."""

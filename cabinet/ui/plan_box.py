@@ -94,13 +94,15 @@ def plan_box(user: SessionUser, snap: SnapshotInfo) -> None:
             **{_kind(k): [_rate(terms, k, tier, loc) for tier in terms.plan.tiers] for k in kinds},
         }
         st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
-        _standings(terms, loc)
-        st.caption(t("plan.month", month=terms.month.strftime("%Y-%m"), tz=terms.tz))
+        if _standings(terms, loc, user.visible_metrics):
+            st.caption(t("plan.month", month=terms.month.strftime("%Y-%m"), tz=terms.tz))
 
 
-def _standings(terms: PlanTerms, loc: str) -> None:
-    """A progress bar per tiered kind of conversion: this month's count, its tier, what the next one needs."""
-    for kind in terms.tiered():
+def _standings(terms: PlanTerms, loc: str, metrics: tuple[str, ...]) -> int:
+    """A progress bar per tiered kind of conversion whose count the tier shows (`PlanTerms.shown`): this month's
+    count, its tier, what the next one needs. How many bars."""
+    kinds = terms.shown(metrics)
+    for kind in kinds:
         now = terms.standing(kind)
         counted = t("plan.counted_ftds" if kind == REVENUE else "plan.counted", kind=_kind(kind), n=now.count)
         here = (t("plan.at_tier", tier=now.tier.number, rate=_rate(terms, kind, now.tier, loc)) if now.tier
@@ -111,6 +113,7 @@ def _standings(terms: PlanTerms, loc: str) -> None:
             st.progress(min(1.0, now.count / now.next_tier.min_count), text=_md(f"{counted} {here} {ahead}"))
         else:
             st.progress(1.0, text=_md(f"{counted} {here} {t('plan.top')}"))
+    return len(kinds)
 
 
 def tier_progress(user: SessionUser, snap: SnapshotInfo) -> None:
@@ -119,8 +122,8 @@ def tier_progress(user: SessionUser, snap: SnapshotInfo) -> None:
     if partner_id is None or not user.has("reports"):
         return
     terms = data.plan_terms(user.scope, snap.snapshot_id, partner_id, formatting.today_in(program_timezone()))
-    if terms is None or not terms.tiered():
+    if terms is None or not terms.shown(user.visible_metrics):
         return
     st.subheader(t("plan.home_title"))
-    _standings(terms, current_locale())
+    _standings(terms, current_locale(), user.visible_metrics)
     st.page_link("pages/03_commissions.py", label=t("plan.home_go"), icon=":material/arrow_forward:")
