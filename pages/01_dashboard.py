@@ -8,7 +8,7 @@ from cabinet.ui import data, money
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import fmt_metric, kpi_cards, period_picker, show_chart, show_refusal, show_table
-from queries.payouts import MissingRate
+from queries.payouts import MissingRate, ledger_cards
 
 user = require_user("dashboard")
 
@@ -19,18 +19,19 @@ scope, sid, tz = user.scope, snap.snapshot_id, user.timezone
 
 visible = user.visible_metrics  # the tier's: no card, trend, column or ranking tells of a metric it hides
 kpi_cards(data.kpis(scope, sid, date_from, date_to, tz), visible)
-if "commission" in visible:  # the balance is commission money
+# the balance as on Payouts: approved commission only where the tier shows commission, the balance also to a login
+# that handles payouts (the money it may ask for)
+if balance_cards := ledger_cards(visible, user.has("payouts"), "dashboard"):
     try:
         paid = money.payout_queue(scope, ("approved", "paid"))  # the store's, as Payouts counts them
         bal = data.balance(scope, sid, tuple((p.amount, p.currency, p.requested_at, p.status) for p, _ in paid))
     except MissingRate as exc:  # a payout in a currency without an FX rate: no balance rather than a wrong one
         show_refusal(exc)
     else:
-        cols = st.columns(3)
-        cols[0].metric(t("dashboard.balance"), fmt_metric("commission", bal["balance"]),
-                       help=t("dashboard.balance_help"))  # fmt: skip
-        cols[1].metric(t("dashboard.approved_total"), fmt_metric("commission", bal["approved"]))
-        cols[2].metric(t("dashboard.paid_out"), fmt_metric("commission", bal["paid_out"]))
+        labels = {"balance": "balance", "approved": "approved_total", "paid_out": "paid_out"}
+        for col, card in zip(st.columns(3), balance_cards, strict=False):
+            col.metric(t(f"dashboard.{labels[card]}"), fmt_metric("commission", bal[card]),
+                       help=t("dashboard.balance_help") if card == "balance" else None)  # fmt: skip
 
 if trended := [m for m in ("clicks", "registrations", "ftds", "commission") if m in visible]:
     trend = data.trend(scope, sid, date_from, date_to, tz)

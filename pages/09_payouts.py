@@ -11,7 +11,7 @@ from cabinet.ui.money import NEXT, STATED, STATUSES, PayoutError
 from cabinet.ui.store import METHODS
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import fmt_count, fmt_metric, forget_inputs, held, hold, show_refusal
-from queries.payouts import MissingRate, ledger
+from queries.payouts import MissingRate, ledger, ledger_cards
 
 user = require_user("payouts")
 st.title(t("payouts.title"))
@@ -142,10 +142,9 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
         st.success(t("payouts.requested_ok", payout=made_id))
     if cancelled := st.session_state.pop("payouts_cancelled", None):
         st.success(t("payouts.cancelled_ok", payout=cancelled))
-    cards = st.columns(4)
-    for card, (label, value) in zip(cards, (("approved", book.approved), ("paid_out", book.paid_out),
-                                            ("requested", book.requested), ("available", book.available)),
-                                    strict=True):  # fmt: skip
+    shown = ledger_cards(user.visible_metrics, True, "payouts")  # approved commission only where the tier shows it
+    for card, label in zip(st.columns(len(shown)), shown, strict=True):
+        value = getattr(book, label)
         card.metric(t(f"payouts.{label}"), fmt_metric("commission", float(value)), help=t(f"payouts.{label}_help"))
     st.subheader(t("payouts.new"))
     if book.available < minimum or book.available <= 0:  # a minimum of 0 still needs something to pay out

@@ -64,6 +64,19 @@ class Ledger:
         return max(Decimal(0), self.balance - self.requested)
 
 
+def ledger_cards(metrics: tuple[str, ...] | list[str], payouts: bool, page: str) -> tuple[str, ...]:
+    """The figures of the ledger (`Ledger` fields, `balance` included) a login is shown on `page` ("payouts" or
+    "dashboard"), in order. Approved commission only for a tier that shows `commission`; a login that handles payouts
+    (`payouts`: the tier's feature, kept from team members without payout access) gets its balance without it, the
+    money it may ask for, on both pages alike: the Dashboard's Balance is the Payouts page's. None without either."""
+    approved = "commission" in metrics
+    if page == "payouts":
+        return ("approved" if approved else "balance", "paid_out", "requested", "available") if payouts else ()
+    if page == "dashboard":
+        return ("balance", *(("approved",) if approved else ()), "paid_out") if approved or payouts else ()
+    raise ValueError(f"unknown page {page!r}")
+
+
 def ledger(scope: Scope, *, wh: Warehouse, partner_id: int | None,
            requests: Sequence[tuple[Decimal, str, datetime, str]]) -> Ledger:  # fmt: skip
     """The ledger of `partner_id` from its requests (amount, currency, requested at, status); of every partner of the
