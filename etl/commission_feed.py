@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 
+from etl.feed_rows import Earlier, set_aside
 from etl.schema import scalar
 from etl.validate import RATE_TYPE, RAW, Present, commissions_sql, out_of_range_sql, times_sql
 
@@ -18,10 +19,11 @@ _SAME = """e.commission_id is not null and e.partner_id = x.partner_id and e.ts 
            and e.conversion_id is not distinct from x.conversion_id and e.note is not distinct from x.note"""
 
 # A later row of a commission updates it (the feed has no `updated_at`: the last row read wins, in one file as across
-# files), except a paid one: paid money is final, and an old export sent again must not turn it back to pending
-# (`already_paid`). The valid rows of a file are applied in waves: the first row of each commission, then the second
-# of those sent again in the file, and so on, so a file holding a commission's rows in order (a ledger: pending, then
-# approved) ends as the same rows sent one per file would, each row counted and quarantined as it would be there.
+# files; a file read again does not apply the rows it loaded before, `etl.feed_rows`), except a paid one: paid money
+# is final, and an old export sent again must not turn it back to pending (`already_paid`). The valid rows of a file
+# are applied in waves: the first row of each commission, then the second of those sent again in the file, and so on,
+# so a file holding a commission's rows in order (a ledger: pending, then approved) ends as the same rows sent one per
+# file would, each row counted and quarantined as it would be there.
 COMMISSION_ROWS_SQL = f"""
 create or replace temp table commission_rows as
 select v.*, {RAW} as raw, row_number() over (partition by v.commission_id order by v.rn) as wave
@@ -67,14 +69,17 @@ def load_commissions_file(
     key: str,
     base: str,
     now: datetime,
+    earlier: Earlier | None = None,
 ) -> None:
-    """Validate and upsert feed commissions (history, bonuses, adjustments) of the staged file."""
+    """Validate and upsert feed commissions (history, bonuses, adjustments) of the staged file; the rows its path
+    loaded before (`earlier`: `etl.feed_rows`) are duplicates, not applied again."""
     from etl.ingest import quarantine_rows
 
     con.execute(commissions_sql(present))
+    stats.duplicates = set_aside(con, earlier)
     stats.quarantined = quarantine_rows(con, stats, run_id, file_id, now)
     con.execute(COMMISSION_ROWS_SQL)
-    stats.duplicates = stats.updated = stats.inserted = 0
+    stats.updated = stats.inserted = 0
     for wave in range(1, scalar(con, "select coalesce(max(wave), 0) from commission_rows") + 1):
         _apply_wave(con, stats, wave, run_id=run_id, file_id=file_id, base=base, now=now)
     con.execute("drop table if exists commission_rows")

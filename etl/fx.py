@@ -28,6 +28,7 @@ from typing import Any
 
 import duckdb
 
+from etl.feed_rows import Earlier, set_aside
 from etl.schema import scalar
 from etl.validate import Present, fx_sql, out_of_range_sql, times_sql
 
@@ -92,18 +93,21 @@ def load_fx(
     key: str,
     base: str,
     now: datetime,
+    earlier: Earlier | None = None,
 ) -> None:
-    """Validate and upsert the rates of the staged file (`stg`); the new or changed ones are added to `fx_changed`."""
+    """Validate and upsert the rates of the staged file (`stg`); the new or changed ones are added to `fx_changed`.
+    The rows its path loaded before (`earlier`: `etl.feed_rows`) are duplicates, not applied again."""
     from etl.ingest import quarantine_rows
 
     con.execute(fx_sql(present))
+    aside = set_aside(con, earlier)
     stats.quarantined = quarantine_rows(con, stats, run_id, file_id, now)
     con.execute(
         "create or replace temp table batch as "
         "select v.date, v.currency, v.rate, row_number() over (partition by v.date, v.currency order by v.rn desc) > 1 "
         "as later, f.rate as old from v left join fx_rates f using (date, currency) where v.reason is null"
     )
-    stats.duplicates = scalar(con, "select count(*) from batch where later or old = rate")
+    stats.duplicates = aside + scalar(con, "select count(*) from batch where later or old = rate")
     stats.updated = scalar(con, "select count(*) from batch where not later and old is not null and old <> rate")
     stats.inserted = scalar(con, "select count(*) from batch where not later and old is null")
     changed = "from batch where not later and (old is null or old <> rate)"

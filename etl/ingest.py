@@ -5,7 +5,8 @@ against the store's links, partners and offers as `etl.dims.read_dimensions` rea
 transaction, after `etl.dims.snapshot_dimensions` wrote those same rows. Feeds are processed in dependency order
 (FX rates, clicks, conversions, commissions) and files in name order; the clicks of all files at once (`etl.clicks`),
 the other feeds file by file. A file is processed once per (path, sha256); one with the content of a file read at
-another path is not read again, its rows are that read's duplicates. For every file, rows_read = inserted +
+another path is not read again, its rows are that read's duplicates; a commissions or FX rates file read again does
+not apply the rows its path loaded before (`etl.feed_rows`). For every file, rows_read = inserted +
 updated + duplicates + quarantined; conversions that wait for their click count as inserted (into
 `pending_conversions`) and, if their click never comes, are moved to the quarantine later with their file's counts
 adjusted, so the identity always holds.
@@ -22,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from cabinet.config import Settings, env_number
-from etl import commission_feed, fx
+from etl import commission_feed, feed_rows, fx
 from etl import conversions as conv
 from etl.clicks import VALIDATED, load_clicks, quarantine_clicks, validate_clicks
 from etl.contract import FEED_COLUMNS
@@ -30,7 +31,7 @@ from etl.dims import LOOKUP_PREFIX, LOOKUPS, Dimensions, stage_lookups
 from etl.ip_mask import mask_raw_values
 from etl.manifest import LAST_ROW_WINS, SameContent
 from etl.readers import BLANK_COLUMN
-from etl.reprocess import REREAD_ROWS, clear_earlier, note_versions, replace_earlier, replace_repeated
+from etl.reprocess import clear_earlier, note_versions, replace_earlier, replace_repeated
 from etl.schema import scalar
 from etl.stage import FEED_ORDER, StagedFile, StagedInbox, stage_inbox
 from etl.validate import MONEY_LIMIT, RAW
@@ -152,6 +153,8 @@ def ingest(
                 stats = _same_content(f, f.same_as, by_file)
                 if stats is None:  # the file of its content was left for a later run: so is this one
                     continue
+                if f.feed in LAST_ROW_WINS and stats.status == "loaded":
+                    feed_rows.remember_copy(con, f)
             else:
                 try:
                     stats = done.get(f.file_id) or _process_file(con, f, run_id, key=key, base=base, now=now)
@@ -275,27 +278,15 @@ def _process_file(
     present = {k: v for k, v in f.columns.items() if k not in ("rn", "file_id")}  # name -> staged type
     con.execute(f"create or replace temp view stg as select * from {f.table}")
     stats.rows_read = scalar(con, "select count(*) from stg")
-    loaded_before = 0
-    if f.feed in LAST_ROW_WINS and (f.reread or f.grown_rows):  # rows it loaded before are not applied again
-        if f.reread:  # only the rows earlier reads of this content quarantined are read again
-            rows = REREAD_ROWS.format(file_id=int(f.file_id))  # a view takes no parameters
-        else:  # grown: its new rows, and those of its earlier version that were quarantined
-            con.execute(
-                "create or replace temp table grown_rows as select row_number as rn from quarantine "
-                "where path = ? and feed = ? and row_number <= ?",
-                [f.rel, f.feed, f.grown_rows],
-            )
-            rows = f"select rn from grown_rows union all select rn from {f.table} where rn > {int(f.grown_rows)}"
-        con.execute(f"create or replace temp view stg as select * from {f.table} where rn in ({rows})")
-        loaded_before = stats.rows_read - scalar(con, "select count(*) from stg")
     _note_columns(stats, f)
-    loader = {
-        "fx_rates": fx.load_fx,
-        "conversions": conv.load_conversions_file,
-        "commissions": commission_feed.load_commissions_file,
-    }[f.feed]
-    loader(con, present, stats, run_id=run_id, file_id=f.file_id, key=key, base=base, now=now)
-    stats.duplicates += loaded_before
+    args = {"run_id": run_id, "file_id": f.file_id, "key": key, "base": base, "now": now}
+    if f.feed in LAST_ROW_WINS:  # rows its path loaded before are not applied again (`etl.feed_rows`)
+        earlier = feed_rows.prepare(con, f)
+        loader = fx.load_fx if f.feed == "fx_rates" else commission_feed.load_commissions_file
+        loader(con, present, stats, earlier=earlier, **args)
+        feed_rows.remember(con, earlier)
+    else:
+        conv.load_conversions_file(con, present, stats, **args)
     con.execute("drop view stg")
     con.execute("drop table if exists v")
     _quarantine_bad_rows(con, f, stats, run_id, now)

@@ -12,8 +12,8 @@ import duckdb
 from etl.readers import file_format
 
 # Feeds whose later row of an id replaces the stored one whatever it holds (no `updated_at` to order them): a file of
-# theirs read again (on request, or grown) must not apply the rows it loaded before, which a later file may have
-# superseded (`etl.ingest`)
+# theirs read again (on request, grown, or rewritten in place) must not apply the rows it loaded before, which a later
+# file may have superseded (`etl.feed_rows`)
 LAST_ROW_WINS = ("commissions", "fx_rates")
 
 

@@ -319,6 +319,14 @@ create table if not exists etl_files (
     checked_at   timestamp                   -- when its hash was last found unchanged (a file read just after it
                                              -- landed is hashed once more, then trusted by its mtime)
 );
+-- Per path of a feed whose last row wins (commissions, fx_rates): the valid rows its latest read held, so a version
+-- of the file read again does not apply them again (`etl.feed_rows`); paths read before this table existed have none
+create table if not exists feed_rows (
+    path     varchar not null,
+    file_id  integer not null,               -- the read these rows are of
+    row_hash uhugeint not null,              -- md5 of the row's id and values as validated
+    n        integer not null                -- its occurrence among the file's rows of this hash (1, 2, ...)
+);
 create table if not exists quarantine (
     run_id     integer not null,
     file_id    integer,
