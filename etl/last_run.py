@@ -3,11 +3,16 @@ before any snapshot exists)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from etl.run_errors import EtlPublishError
 
 log = logging.getLogger("cabinet.etl")
 
@@ -32,3 +37,26 @@ def read_last_run(warehouse_dir: Path) -> dict[str, Any] | None:
         return dict(json.loads((Path(warehouse_dir) / LAST_RUN_FILE).read_text()))
     except (FileNotFoundError, ValueError):
         return None
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@contextlib.contextmanager
+def recorded_failure(wh_dir: Path) -> Iterator[None]:
+    """Record as the last outcome a run that fails before it takes a run number, so `etl status` does not go on
+    showing the run before it as the latest (and exiting 0)."""
+    try:
+        yield
+    except Exception as exc:
+        write_last_run(wh_dir, {"run_id": None, "status": "failed", "finished_at": _utcnow(),
+                                "error": f"{type(exc).__name__}: {exc}"})  # fmt: skip
+        raise
+
+
+def publish_error(wh_dir: Path, run_id: int, exc: Exception, planned: str | None) -> EtlPublishError:
+    """The error of a run whose checkpoint or publish failed after its commit, recorded as its last outcome."""
+    error = EtlPublishError(run_id, exc, committed=planned is not None)
+    write_last_run(wh_dir, {"run_id": run_id, "status": "failed", "finished_at": _utcnow(), "error": str(error)})
+    return error

@@ -25,7 +25,7 @@ def chunks_note(committed: list[int]) -> str:
 
 class EtlPublishError(RuntimeError):
     """A run committed, then could not checkpoint or publish (a full disk): readers keep the snapshot they have, and
-    the next run that can write publishes the committed state (`_unpublished_commit`)."""
+    the next run that can write publishes the committed state (`etl.prior_runs.unpublished_commit`)."""
 
     def __init__(self, run_id: int, cause: BaseException, committed: bool) -> None:
         done = "committed its changes but did not publish them" if committed else "found nothing new but failed"

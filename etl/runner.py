@@ -24,8 +24,9 @@ import duckdb
 from cabinet.config import ConfigError, Settings, env_number
 from etl import finish, history
 from etl.connect import connect_work
-from etl.last_run import write_last_run
+from etl.last_run import publish_error, recorded_failure, write_last_run
 from etl.lock import EtlLock
+from etl.prior_runs import mark_interrupted, unpublished_commit
 from etl.publish import (
     DEFAULT_GRACE_S,
     DEFAULT_KEEP,
@@ -37,10 +38,11 @@ from etl.publish import (
 )
 from etl.reprocess import Reprocess
 from etl.reprocess import select as select_reprocess
-from etl.run_errors import EtlPublishError, EtlRunError, chunks_note
+from etl.run_errors import EtlPublishError as EtlPublishError  # the CLI takes it from here
+from etl.run_errors import EtlRunError, chunks_note
 from etl.schema import ensure_schema, scalar, set_meta
 from etl.validate import RUN_CLOCK
-from queries.warehouse import SNAPSHOT_DIR, CurrentError, read_current
+from queries.warehouse import SNAPSHOT_DIR
 
 log = logging.getLogger("cabinet.etl")
 TOTAL_COLUMNS = ("rows_read", "inserted", "updated", "duplicates", "quarantined")
@@ -126,55 +128,6 @@ def _run_stats(con: duckdb.DuckDBPyConnection, run_id: int) -> tuple[list[dict[s
     return files, totals, failed
 
 
-def _publish_error(wh_dir: Path, run_id: int, exc: Exception, planned: str | None) -> EtlPublishError:
-    """The error of a run whose checkpoint or publish failed after its commit, recorded as its last outcome."""
-    error = EtlPublishError(run_id, exc, committed=planned is not None)
-    write_last_run(wh_dir, {"run_id": run_id, "status": "failed", "finished_at": _utcnow(), "error": str(error)})
-    return error
-
-
-def _unpublished_commit(con: duckdb.DuckDBPyConnection, warehouse_dir: Path) -> bool:
-    """Whether a run after the published one committed a change readers never got: killed between its commit and
-    its publish, or a chunk of a backfill whose later chunks never committed (a chunk leaves publishing to the last,
-    and commits with no snapshot name)."""
-    try:
-        current = read_current(warehouse_dir)
-    except CurrentError:  # damaged by hand: publishing writes a valid one
-        return True
-    if current is None:
-        return True
-    last = scalar(
-        con, "select snapshot from etl_runs where status = 'ok' and snapshot is not null order by run_id desc"
-    )
-    if last is not None and last != current.path.name:
-        return True
-    later = scalar(
-        con,
-        "select count(*) from etl_runs where status = 'ok' and run_id > ? "
-        "and (snapshot is not null or files > 0 or commissions > 0)",
-        [current.run_id],
-    )
-    return bool(later)
-
-
-def _mark_interrupted(con: duckdb.DuckDBPyConnection) -> str | None:
-    """Runs left `running` by a killed process (we hold the lock, so none is really running): marked failed, and
-    the warning that says so (None when there were none)."""
-    ids = [int(r) for (r,) in con.execute("select run_id from etl_runs where status = 'running' order by 1").fetchall()]
-    if not ids:
-        return None
-    con.execute(
-        "update etl_runs set status = 'failed', finished_at = coalesce(finished_at, ?), "
-        "error = 'interrupted (process ended before commit)' where status = 'running'",
-        [_utcnow()],
-    )
-    runs = f"run {ids[0]}" if len(ids) == 1 else f"runs {', '.join(map(str, ids))}"
-    return (
-        f"{runs} did not finish (its process ended before it committed, e.g. killed): nothing of it was kept, "
-        "and its files are read as new"
-    )
-
-
 def run_etl(
     cfg: Settings,
     inbox: Path | None = None,
@@ -200,22 +153,25 @@ def run_etl(
     inbox = Path(inbox) if inbox is not None else cfg.inbox_dir
     with EtlLock(wh_dir, wait_s, on_wait):
         stages = _stages()
-        restored = restore_work(wh_dir)  # the last run was killed before copying its snapshot back
-        con = connect_work(wh_dir / WORK_DB)
+        with recorded_failure(wh_dir):  # a failure before the run has a number (restoring, opening, upgrading the file)
+            restored = restore_work(wh_dir)  # the last run was killed before copying its snapshot back
+            con = connect_work(wh_dir / WORK_DB)
         try:
             # The run checkpoints once, before publishing; an automatic checkpoint at a staging commit cost seconds.
             con.execute("set checkpoint_threshold = '1TB'")
-            upgraded = ensure_schema(con)  # an upgrade (e.g. raw IPs taken out of the quarantine) is published
+            with recorded_failure(wh_dir):
+                upgraded = ensure_schema(con)  # an upgrade (e.g. raw IPs taken out of the quarantine) is published
             result = RunResult(run_id=0)
             if not inbox.is_dir():  # removed or unmounted: say so on every run (the schedule's log) instead of nothing
                 result.warnings.append(f"inbox {inbox} is not a directory: nothing to read")
             if restored is not None:
                 result.warnings.append(f"working file restored from snapshot {restored.name}")
             # finishes a move a killed run left half done; copies a missing history file back from its snapshot
-            finished_move = history.attach_history(con, wh_dir, warnings=result.warnings)
-            if interrupted := _mark_interrupted(con):
+            with recorded_failure(wh_dir):
+                finished_move = history.attach_history(con, wh_dir, warnings=result.warnings)
+            if interrupted := mark_interrupted(con):
                 result.warnings.append(interrupted)
-            must_publish = _unpublished_commit(con, wh_dir) or finished_move or upgraded
+            must_publish = unpublished_commit(con, wh_dir) or finished_move or upgraded
             reread: set[str] = set()
             if reprocess is not None:
                 selection = select_reprocess(con, inbox, reprocess)
@@ -266,7 +222,7 @@ def run_etl(
                 finish.compact(con, stages, result)
                 hist_name, shrunk = finish.checkpoint(con, wh_dir)
             except Exception as exc:
-                raise _publish_error(wh_dir, run_id, exc, planned) from exc
+                raise publish_error(wh_dir, run_id, exc, planned) from exc
             result.stage_seconds["compact"] = time.perf_counter() - t
         finally:
             con.close()
@@ -277,7 +233,7 @@ def run_etl(
             else:  # nothing new: still retire snapshots whose grace period ended
                 cleanup_snapshots(wh_dir, keep=keep, grace_s=grace_s)
         except Exception as exc:
-            raise _publish_error(wh_dir, run_id, exc, planned) from exc
+            raise publish_error(wh_dir, run_id, exc, planned) from exc
         if (wh_dir / WORK_DB).exists():  # else not copied back: the next run restores it and moves
             planned = finish.move_after_publishing(wh_dir, result, clock, keep, grace_s) or planned
         write_last_run(wh_dir, {"run_id": run_id, "status": "ok", "finished_at": _utcnow(), "error": None,

@@ -33,7 +33,7 @@ def status(
         cur = wh.cursor()
     except NoSnapshotError as exc:
         if failed_run:
-            said = f"last run {failed_run['run_id']} failed:"
+            said = f"last {_run_name(failed_run)} failed:"
             err_console.print(Text.assemble((said, "red"), f" {failed_run.get('error')}"))
         elif last is None and not _ever_ran(cfg.warehouse_dir):
             console.print(f"no runs yet: `cabinet etl run` loads the inbox ({cfg.inbox_dir}) and publishes a snapshot")
@@ -47,7 +47,7 @@ def status(
         f"data as of {as_of}" + (f"; older clicks in {snap.history.name}" if snap.history else "")
     )
     if failed_run:
-        failed = f"last run {failed_run['run_id']} failed at {failed_run.get('finished_at')}:"
+        failed = f"last {_run_name(failed_run)} failed at {failed_run.get('finished_at')}:"
         console.print(Text.assemble((failed, "red"), f" {failed_run.get('error')}"))
     elif last and int(last.get("run_id") or 0) > snap.run_id:  # runs after the snapshot are not in it: a schedule
         # that runs and finds nothing new must not look like one that stopped
@@ -77,10 +77,15 @@ def status(
     wh.close()
     if failed_run:  # a monitoring script reads the exit code, and this last line (stderr) says why
         raise CliError(
-            f"the latest ETL run, run {failed_run['run_id']}, failed at {failed_run.get('finished_at')}: "
+            f"the latest ETL run, {_run_name(failed_run)}, failed at {failed_run.get('finished_at')}: "
             f"{failed_run.get('error')}",
             code=FAILED_RUN_EXIT,
         )
+
+
+def _run_name(last: dict[str, object]) -> str:
+    """"run 12", or what a run that failed before it took a number (opening or upgrading the working file) is."""
+    return f"run {last['run_id']}" if last.get("run_id") is not None else "run (failed before it took a number)"
 
 
 FAILED_RUN_EXIT = 1  # `etl status` when the newest run failed (as `etl run` exits when its run fails)

@@ -76,3 +76,19 @@ def test_status_after_a_first_run_killed_before_it_finished_is_not_no_runs_yet(s
     out = cli.invoke(app, ["etl", "status"])
     assert out.exit_code == 1
     assert "no published warehouse snapshot" in _said(out) and "no runs yet" not in out.output
+
+
+def test_status_exits_1_when_a_run_failed_before_it_took_a_number(settings: Settings, fake: type[FakeStages]) -> None:
+    """A run that cannot open its working file fails before it takes a run number: it wrote no outcome, so `etl
+    status` went on naming the run before it as the latest and exited 0."""
+    from etl.publish import WORK_DB
+
+    write_clicks(settings.inbox_dir, "first", 0, 4)
+    assert cli.invoke(app, ["etl", "run"]).exit_code == 0
+    (settings.warehouse_dir / WORK_DB).write_bytes(b"not a database" * 1000)
+    assert cli.invoke(app, ["etl", "run"]).exit_code == 1
+    out = cli.invoke(app, ["etl", "status"], env={"COLUMNS": "200"})
+    assert out.exit_code == 1, out.output
+    said = _said(out)
+    assert said.startswith("the latest ETL run, run (failed before it took a number), failed at "), said
+    assert "last run (failed before it took a number) failed at" in " ".join(out.output.split())
