@@ -4,7 +4,8 @@ A partner sees the rows of its scope whose status its tier shows: `commission` g
 `commission_rejected` and `commission_reversed` the other two. The engine records, for every row it computes, the plan
 rule and its inputs (`etl.commission_sql`, `etl.commission_merge_sql`); `explain` turns them into a sentence in the
 viewer's language. Periods are local days of the viewer's time zone, as in reports. An override from a sub-partner
-deeper than the partner's tier shows is listed with its money, level and percent, not its source (`HIDDEN_SOURCE`).
+deeper than the partner's tier shows is listed with its money, level and percent, not its source nor the feed's note
+(`HIDDEN_SOURCE`).
 """
 
 from __future__ import annotations
@@ -106,7 +107,8 @@ where $conversion_id::varchar is null or (conversion_id = $conversion_id and not
 # event time and end of hold as the viewer's wall-clock times (naive), converted by DuckDB: polars' own zone rules
 # can be older than the ones the period is cut by (`cabinet.zones`); the event time's UTC offset tells apart the hour
 # a summer time's end repeats. A hidden source's row keeps its money, level and percent (`masked`: true); its ids,
-# conversion, offer and source rule are empty. The newest `$limit` rows are picked before the join and the times'
+# conversion, offer, source rule and the feed's free-text note (which may name the source: "override: FTD of partner
+# 4711") are empty. The newest `$limit` rows are picked before the join and the times'
 # formatting, which otherwise ran on every row of the period (10M demo, an admin's 90 days: 353 → 73 ms).
 ROWS_SQL = f"""
 select case when m.hidden then null else m.commission_id end as commission_id,
@@ -122,7 +124,7 @@ select case when m.hidden then null else m.commission_id end as commission_id,
            'partner_blocked', m.inputs -> 'partner_blocked', 'partner_pending', m.inputs -> 'partner_pending',
            'source_blocked', m.inputs -> 'source_blocked')
        else m.inputs end as inputs,
-       m.note, m.source, {local_time("m.hold_until")} as hold_until,
+       case when m.hidden then null else m.note end as note, m.source, {local_time("m.hold_until")} as hold_until,
        case when m.hidden then null else m.from_partner_id end as from_partner_id, m.level, m.hidden as masked
 from ({_SCOPED} order by ts desc, commission_id limit $limit) m
 left join conversions cv on cv.conversion_id = m.conversion_id and not m.hidden
@@ -190,7 +192,8 @@ def explain(row: dict[str, Any], locale: str, metrics: tuple[str, ...] | None = 
         return metrics is None or metric in metrics
 
     if row.get("source") == "feed":
-        text = tr("feed_note", note=row["note"]) if row.get("note") else tr("feed")
+        # the note is free text that may name the source: never with a row whose source is hidden
+        text = tr("feed_note", note=row["note"]) if row.get("note") and not row.get("masked") else tr("feed")
     elif kind == "cpa":
         amount = _money(data.get("cpa_amount"), data.get("plan_currency"), locale)
         ctype = row.get("conversion_type")

@@ -6,7 +6,7 @@ shows; a conversion type whose count the tier hides (revenue lines without `reve
 left out, and a type's amounts (amount, currency, amount_base) are empty unless the tier shows the metric summing
 them; clicks lose the bot-flagged rows and `is_bot` without `bot_clicks`. Staff see every metric, so every row.
 Nor must a partner's rows name sub-partners deeper than its tier shows: an override from one keeps its money and
-level, and its source's ids, offer and rule are empty (`SOURCE_COLUMNS`), as on the Commissions page.
+level, and its source's ids, offer, rule and note are empty (`SOURCE_COLUMNS`), as on the Commissions page.
 """
 
 from __future__ import annotations
@@ -48,8 +48,9 @@ TYPE_METRICS: dict[str, tuple[str, str | None]] = {
 }
 AMOUNTS = ("amount", "currency", "amount_base")  # of a conversion: shown together or not at all
 # of an override whose source partner a partner is not shown (deeper than its tier's depth): empty, the rule without
-# its source's part; its money and level stay (`queries.commissions.HIDDEN_SOURCE`)
-SOURCE_COLUMNS = ("commission_id", "conversion_id", "offer_id", "rule", "from_partner_id")
+# its source's part, and the feed's free-text note, which may name the source; its money and level stay
+# (`queries.commissions.HIDDEN_SOURCE`)
+SOURCE_COLUMNS = ("commission_id", "conversion_id", "offer_id", "rule", "from_partner_id", "note")
 
 
 class DetailError(ValueError):
