@@ -154,6 +154,12 @@ def derive_scope(session: Session, user: User) -> Scope:
     return Scope(user.id, user.username, ROLE_PARTNER, (partner.id,), tuple(subs), partner.tier_code)
 
 
+def tier_metrics(tier: Tier | None) -> tuple[str, ...]:
+    """The metrics a partner of `tier` is shown, in the cabinet and in every mail: its tier's list as saved; none for
+    a missing tier or an empty list."""
+    return tuple(tier.visible_metrics if tier else ())
+
+
 def build_session_user(engine: Engine, username: str, impersonate_partner_id: int | None = None,
                        record_view: bool = True) -> SessionUser | None:  # fmt: skip
     """The SessionUser of an active, unlocked user (or of a partner a manager/admin views as, audit-logged unless
@@ -200,7 +206,7 @@ def _session_user(session: Session, user: User, scope: Scope, as_partner: Partne
         features = frozenset(tier.features if tier else ())
         if as_partner is None and not user.payouts_access and "payouts" in features:  # a team member kept from
             features, withheld = features - {"payouts"}, frozenset({"payouts"})  # the money's way out
-        metrics = tuple(tier.visible_metrics if tier else ())
+        metrics = tier_metrics(tier)
     elif is_partner_view and partner is not None:  # an application not approved yet, or a blocked partner: no page
         features, metrics = frozenset({"account"}), ()  # of its tier, only its own login's (password, two-step login)
     elif is_partner_view:

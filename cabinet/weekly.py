@@ -1,7 +1,8 @@
 """The weekly summary email: every Monday from `HOUR` o'clock in the partner's time zone (`Partner.timezone`), each
 active partner that asked for it on Account (`email_weekly`) gets last week's (Monday to Sunday, in that zone)
 clicks, registrations, FTDs and commission against the week before, as its dashboard counts them (its own figures,
-not its sub-partners', the metrics its tier shows), in each login's language and number format.
+not its sub-partners', the metrics its tier shows, as the cabinet derives them: `cabinet.access.tier_metrics`), in
+each login's language and number format.
 
 The week and its due time are the partner's own, not the program's: a partner west of the program's zone (its zone
 was the program's when it was made; the program's may have changed since) would otherwise get its summary while its
@@ -22,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from cabinet.access import derive_scope
+from cabinet.access import derive_scope, tier_metrics
 from cabinet.auth import audit
 from cabinet.formatting import fmt_change, fmt_money, fmt_number, fmt_rate
 from cabinet.i18n import translate
@@ -105,8 +106,8 @@ def _queue_one(session: Session, wh: Warehouse, partner: Partner, tz: str, week_
                            .order_by(User.id))  # fmt: skip
     if login is None:
         return 0
-    tier = session.get(Tier, partner.tier_code)
-    shown = [m for m in METRICS if tier is None or not tier.visible_metrics or m in tier.visible_metrics]
+    visible = tier_metrics(session.get(Tier, partner.tier_code))  # as the cabinet: none without a tier's list
+    shown = [m for m in METRICS if m in visible]
     frame = kpis(derive_scope(session, login), wh=wh, date_from=week_from, date_to=week_to, tz=tz)
     rows = {r["metric"]: r for r in frame.iter_rows(named=True) if r["metric"] in shown}
     if not any((r["value"] or 0) or (r["previous"] or 0) for m, r in rows.items() if m in ("clicks", "commission")):
