@@ -330,6 +330,8 @@ def test_a_forgotten_password_is_set_again_from_the_emailed_link(tab, cabinet_se
     _see(tab.get_by_text("Set a new password").first, "reset_form")
 
     def set_it() -> None:
+        if tab.get_by_text("The new password of e2e_forgetful is set").count():  # the last try's answer came late
+            return
         tab.get_by_label("New password", exact=True).fill("a-new-password-22")
         tab.get_by_label("New password again", exact=True).fill("a-new-password-22")
         tab.get_by_role("button", name="Set the password").click()
