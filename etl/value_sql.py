@@ -1,0 +1,150 @@
+"""A staged value as SQL of its type: trimmed text, ids, timestamps in the range a run accepts, money and FX rates.
+
+`etl.validate` builds each feed's rules from these; a staged file's column is text, or its own type when a Parquet
+file was staged typed (`Present`).
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
+
+TS_EPOCH = r"^-?\d{10,16}$"
+# an offset as far as the world's go (up to ±14:00; +25:00 is a typo, not a time)
+TS_ISO_OFFSET = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-](0\d|1[0-4])(:?[0-5]\d)?)$"
+TS_ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$"
+MONEY = r"^[+-]?\d{1,14}(\.\d{1,4})?$"
+MONEY_LIMIT = 10**14  # what DECIMAL(18,4), every money column, holds: |amount| < 10^14
+
+
+# What every FX rate is stored as (`fx_rates.rate`, the `fx_rate` of conversions and commissions): 18 decimals, so
+# a weak currency's rate keeps its digits (IDR 0.000062745098 was 0.00006275 in DECIMAL(18,8): +$0.49 on 100M IDR)
+RATE_TYPE = "DECIMAL(38,18)"
+# A rate with more decimals than that is rounded only when it moves by less than one part in 10^12 (the last digits
+# of a binary float: 1/15937.5 is written 6.274509803921569e-05); otherwise it is a `bad_rate`
+RATE_ROUNDING = 1e-12
+
+
+def times_sql(amount: str, factor: str) -> str:
+    """`amount × factor` rounded to 4 decimals, multiplied in 38 digits: DuckDB multiplies two DECIMAL(18) in 18
+    digits, so 1,000,000.0000 × 1.00000000 (a scale of 12) overflowed and failed the run. Times a rate (a scale of
+    18) the product has a scale of 22 and 16 whole digits: only for amounts `out_of_range_sql` has let through."""
+    return f"round({amount}::decimal(38,4) * {factor}, 4)"
+
+
+def out_of_range_sql(amount: str, factor: str) -> str:
+    """True when `amount × factor` does not fit a money column (a huge amount at a high rate): a `bad_amount`.
+
+    A product 10x beyond the limit is told in floating point first: in decimals it would overflow their 38 digits
+    (10^14 × a rate of 1,000 is 10^17) and fail the run."""
+    far = f"abs(({amount})::double * ({factor})::double) >= {MONEY_LIMIT * 10}"
+    return f"case when {far} then true else abs({times_sql(amount, factor)}) >= {MONEY_LIMIT} end"
+
+
+INT = r"^\d{1,9}(\.0+)?$"  # an id; "12.0" too (a float column from pandas when the column has gaps)
+
+
+# The columns of a staged file: names (all text), or name -> staged DuckDB type (a Parquet file with its own types)
+Present = set[str] | dict[str, str]
+
+INT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
+# Event times a run accepts: from 2000 to a day after the run's clock. Anything else is a sender's bug that would
+# otherwise move the warehouse's newest click (its as-of time, the history split, the wait of conversions for their
+# click): epoch seconds sent as milliseconds land in January 1970, a broken clock in a later year.
+EARLIEST_TS = datetime(2000, 1, 1)
+FUTURE_SLACK = timedelta(days=1)
+
+
+# The run's clock (naive UTC) while a run validates: `run_etl(now=...)` replays a day as it was, and a file validated
+# then must accept what that day accepted. Outside a run, the wall clock.
+RUN_CLOCK: ContextVar[datetime | None] = ContextVar("run_clock", default=None)
+
+
+def ts_range() -> tuple[datetime, datetime]:
+    """The (earliest, latest) event time a run accepts: from 2000 to a day after the run's clock."""
+    return EARLIEST_TS, (RUN_CLOCK.get() or datetime.now(UTC).replace(tzinfo=None)) + FUTURE_SLACK
+
+
+def _epoch_ms(ts: datetime) -> int:
+    return int((ts - datetime(1970, 1, 1)) / timedelta(milliseconds=1))
+
+
+def staged_type(present: Present, name: str) -> str:
+    """The staged DuckDB type of a column: text unless the file was Parquet (`present` then maps name -> type)."""
+    return present.get(name, "VARCHAR") if isinstance(present, dict) else "VARCHAR"
+
+
+def col(present: Present, name: str) -> str:
+    """The trimmed text of a column, NULL when empty or absent from the file."""
+    if name not in present:
+        return "null::varchar"
+    if staged_type(present, name) != "VARCHAR":
+        return f's."{name}"::varchar'
+    ref = f's."{name}"'
+    # trim only values that start or end with a space: trimming every value copied every string of the file
+    return (
+        f"case when starts_with({ref}, ' ') or ends_with({ref}, ' ') then nullif(trim({ref}), '') "
+        f"else nullif({ref}, '') end"
+    )
+
+
+def int_of(present: Present, name: str) -> str:
+    """A column as INTEGER (NULL when absent or not an integer: text such as '12.5' is not rounded to 13, as a cast
+    would, which would credit another partner)."""
+    if name in present and staged_type(present, name) in INT_TYPES:
+        return f'try_cast(s."{name}" as integer)'
+    return int_text(col(present, name))
+
+
+def int_text(text: str) -> str:
+    """An id given as text as INTEGER: NULL unless it is a whole number ('12' or '12.0'; '12.5' is not 13)."""
+    return f"case when regexp_matches({text}, '{INT}') then try_cast({text} as integer) end"
+
+
+def ts_of(present: Present, name: str) -> str:
+    """A contract timestamp column as naive UTC TIMESTAMP, by its staged type (NULL when it does not parse)."""
+    typ, ref = staged_type(present, name), f's."{name}"'
+    if name not in present:
+        return "null::timestamp"
+    lo, hi = ts_range()
+    if typ in INT_TYPES:
+        return f"case when {ref} between {_epoch_ms(lo)} and {_epoch_ms(hi)} then epoch_ms({ref}::bigint) end"
+    if typ.startswith("TIMESTAMP") or typ == "DATE":  # TIMESTAMPTZ converts in the session time zone: UTC
+        return f"case when {ref}::timestamp between {_literal(lo)} and {_literal(hi)} then {ref}::timestamp end"
+    return ts_expr(col(present, name))
+
+
+def _literal(ts: datetime) -> str:
+    return f"timestamp '{ts:%Y-%m-%d %H:%M:%S}'"  # from the run's clock, never from input
+
+
+def ts_expr(text: str) -> str:
+    """Parse contract timestamp text to a naive UTC TIMESTAMP (NULL when it does not parse or is out of `ts_range`)."""
+    lo, hi = ts_range()
+    parsed = (
+        f"case when regexp_matches({text}, '{TS_EPOCH}') then epoch_ms(try_cast({text} as bigint)) "
+        # RFC 3339 allows "t" and "z"; DuckDB reads "T" and "Z". ISO 8601 allows leaving out the seconds.
+        f"when regexp_matches({text}, '{TS_ISO_OFFSET}') then try_cast(upper({text}) as timestamptz)::timestamp "
+        f"when regexp_matches({text}, '{TS_ISO_NAIVE}') then try_cast(upper({text}) as timestamp) end"
+    )
+    return f"case when ({parsed}) between {_literal(lo)} and {_literal(hi)} then ({parsed}) end"  # parsed once (CSE)
+
+
+def longer(text: str, most: int) -> str:
+    """SQL: the text has more than `most` characters, told by its bytes first (known without reading the string)."""
+    return f"(strlen({text}) > {most} and length({text}) > {most})"
+
+
+def money_text(present: Present) -> str:
+    """The amount as text, with binary float noise taken off: `59.97000000000001` (19.99 * 3 in a float column of
+    Parquet, or a JSON number from JavaScript) is `59.9700`. A value that really has more than 4 decimals
+    (`1.23456`) is left as it is, and is a `bad_amount`."""
+    text = col(present, "amount")
+    if text == "null::varchar":
+        return text
+    num = f"try_cast({text} as double)"
+    return (
+        f"case when regexp_matches({text}, '^[+-]?\\d{{1,14}}\\.\\d{{5,}}$') "
+        f"and abs({num} - round({num}, 4)) <= 1e-12 * greatest(1, abs({num})) "
+        f"then round({num}, 4)::decimal(18,4)::varchar else {text} end"
+    )
