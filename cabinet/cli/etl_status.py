@@ -84,7 +84,7 @@ def status(
 
 
 def _run_name(last: dict[str, object]) -> str:
-    """"run 12", or what a run that failed before it took a number (opening or upgrading the working file) is."""
+    """The run's name: "run 12", or what a run that failed before it took a number (opening the working file) is."""
     return f"run {last['run_id']}" if last.get("run_id") is not None else "run (failed before it took a number)"
 
 
