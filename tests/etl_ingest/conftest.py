@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import gzip
+import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -115,3 +118,22 @@ def conserved(t: Tiny) -> None:
     sums = ", ".join(f"coalesce((select sum({c}) from etl_files f where f.run_id = r.run_id), 0)" for c in cols)
     runs = t.rows(f"select run_id, {', '.join(cols)}, {sums} from etl_runs r where status = 'ok' order by 1")
     assert [(r[0], *r[1:6]) for r in runs] == [(r[0], *r[6:]) for r in runs]
+
+
+def write_rows(t: Tiny, feed: str, name: str, rows: list[dict[str, str]]) -> None:
+    """`rows` as an inbox file of `feed` in the format of the name's extension (CSV with a header, quoted where
+    needed; JSON Lines; Parquet; gzip for .gz)."""
+    path = t.inbox / feed / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if name.endswith(".parquet"):
+        pl.DataFrame(rows).write_parquet(path)
+        return
+    if ".csv" in name:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        text = buf.getvalue()
+    else:
+        text = "".join(json.dumps(r) + "\n" for r in rows)
+    path.write_bytes(gzip.compress(text.encode(), compresslevel=1) if name.endswith(".gz") else text.encode())

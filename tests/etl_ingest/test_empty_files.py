@@ -4,31 +4,13 @@ Parquet / not gzip, and a second empty file read as an unlabelled copy of the fi
 
 from __future__ import annotations
 
-import gzip
-import json
-
-import polars as pl
 from typer.testing import CliRunner
 
 from cabinet.cli import app as cli_app
-from tests.etl_ingest.conftest import Tiny, conserved
+from tests.etl_ingest.conftest import Tiny, conserved, write_rows
 
 FORMATS = ("csv", "csv.gz", "parquet", "jsonl", "jsonl.gz")
 EMPTY = "empty file (0 bytes)"
-
-
-def _write_rows(t: Tiny, feed: str, name: str, rows: list[dict[str, str]]) -> None:
-    """`rows` in the format of the file's extension (CSV with a header, JSON Lines, Parquet; gzip for .gz)."""
-    path = t.inbox / feed / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if name.endswith(".parquet"):
-        pl.DataFrame(rows).write_parquet(path)
-        return
-    if ".csv" in name:
-        text = ",".join(rows[0]) + "\n" + "".join(",".join(r.values()) + "\n" for r in rows)
-    else:
-        text = "".join(json.dumps(r) + "\n" for r in rows)
-    path.write_bytes(gzip.compress(text.encode()) if name.endswith(".gz") else text.encode())
 
 
 def test_an_empty_file_is_loaded_as_empty_in_every_format_and_read_again_once_it_has_rows(tiny: Tiny) -> None:
@@ -37,7 +19,7 @@ def test_an_empty_file_is_loaded_as_empty_in_every_format_and_read_again_once_it
         for fmt in FORMATS:
             (tiny.inbox / feed / f"empty.{fmt}").write_bytes(b"")
     # a Parquet click file with rows beside the empty ones: they are read together (the empty one has no schema)
-    _write_rows(
+    write_rows(
         tiny, "clicks", "full.parquet", [{"click_id": "p1", "ts": "2026-11-01T10:00:00Z", "link_token": tiny.token}]
     )
     out = CliRunner().invoke(cli_app, ["etl", "run"], env={"COLUMNS": "300"})
@@ -52,10 +34,10 @@ def test_an_empty_file_is_loaded_as_empty_in_every_format_and_read_again_once_it
 
     for fmt in FORMATS:  # each gets content: read again, its rows load
         click = {"click_id": f"c-{fmt}", "ts": "2026-11-01T11:00:00Z", "link_token": tiny.token}
-        _write_rows(tiny, "clicks", f"empty.{fmt}", [click])
+        write_rows(tiny, "clicks", f"empty.{fmt}", [click])
         conversion = {"conversion_id": f"v-{fmt}", "ts": "2026-11-01T11:05:00Z", "type": "lead",
                       "click_id": f"c-{fmt}"}  # fmt: skip
-        _write_rows(tiny, "conversions", f"empty.{fmt}", [conversion])
+        write_rows(tiny, "conversions", f"empty.{fmt}", [conversion])
     result = tiny.run()
     assert sorted((f["path"], f["status"], f["reason"], f["inserted"]) for f in result.files) == [
         (f"{feed}/empty.{fmt}", "loaded", None, 1) for feed in ("clicks", "conversions") for fmt in sorted(FORMATS)

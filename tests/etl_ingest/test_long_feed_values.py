@@ -6,36 +6,15 @@ kind, a date) gets its column's own reason, its raw value cut alike."""
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 import json
 
-import polars as pl
 import pytest
 
 from etl.validate import RAW_VALUE_LIMIT
-from tests.etl_ingest.conftest import Tiny, conserved
+from tests.etl_ingest.conftest import Tiny, conserved, write_rows
 
 FORMATS = ("csv", "csv.gz", "parquet", "jsonl", "jsonl.gz")
 HUGE = 3_000_000  # over DuckDB's CSV line limit (2 MB) and Python's csv field limit (128 KiB)
-
-
-def _write(t: Tiny, feed: str, name: str, rows: list[dict[str, str]]) -> None:
-    path = t.inbox / feed / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if name.endswith(".parquet"):
-        pl.DataFrame(rows).write_parquet(path)
-        return
-    if ".csv" in name:
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        text = buf.getvalue()
-    else:
-        text = "".join(json.dumps(r) + "\n" for r in rows)
-    path.write_bytes(gzip.compress(text.encode(), compresslevel=1) if name.endswith(".gz") else text.encode())
 
 
 def _quarantined(t: Tiny) -> list[tuple[int, str, dict[str, str]]]:
@@ -59,7 +38,7 @@ def test_an_over_long_conversion_value_is_too_long_in_every_format(tiny: Tiny, f
         {"amount": "10", "currency": "U" * HUGE},  # a coded column: its own reason
     ]
     rows = [{**base, "conversion_id": f"k{i}", **c} for i, c in enumerate(changes, 1)]
-    _write(tiny, "conversions", f"long.{fmt}", rows)
+    write_rows(tiny, "conversions", f"long.{fmt}", rows)
     result = tiny.run()
     assert [(f["status"], f["rows_read"], f["inserted"], f["quarantined"]) for f in result.files] == [
         ("loaded", 8, 2, 6)
@@ -103,7 +82,7 @@ def test_an_over_long_commission_value_is_too_long_in_every_format(tiny: Tiny, f
         {"kind": "b" * HUGE},  # a coded column: its own reason
     ]
     rows = [{**base, "commission_id": f"k{i}", **c} for i, c in enumerate(changes, 1)]
-    _write(tiny, "commissions", f"long.{fmt}", rows)
+    write_rows(tiny, "commissions", f"long.{fmt}", rows)
     result = tiny.run()
     assert [(f["status"], f["rows_read"], f["inserted"], f["quarantined"]) for f in result.files] == [
         ("loaded", 6, 1, 5)
@@ -134,7 +113,7 @@ def test_an_over_long_fx_value_gets_its_columns_reason_in_every_format(tiny: Tin
         {"date": "2026-11-01", "currency": "GBP", "rate": "1" * 300},
         {"date": "2026-11-01" + "x" * HUGE, "currency": "JPY", "rate": "0.01"},
     ]
-    _write(tiny, "fx_rates", f"long.{fmt}", rows)
+    write_rows(tiny, "fx_rates", f"long.{fmt}", rows)
     result = tiny.run()
     assert [(f["status"], f["rows_read"], f["inserted"], f["quarantined"]) for f in result.files] == [
         ("loaded", 4, 1, 3)

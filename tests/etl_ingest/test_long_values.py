@@ -4,35 +4,14 @@ Parquet loaded a 20 MB referrer; a JSON line over 32 MB failed its whole file.)"
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 import json
 
-import polars as pl
 import pytest
 
 from etl.validate import RAW_VALUE_LIMIT
-from tests.etl_ingest.conftest import Tiny, conserved
+from tests.etl_ingest.conftest import Tiny, conserved, write_rows
 
 FORMATS = ("csv", "csv.gz", "parquet", "jsonl", "jsonl.gz")
-
-
-def _write(t: Tiny, name: str, rows: list[dict[str, str]]) -> None:
-    path = t.inbox / "clicks" / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if name.endswith(".parquet"):
-        pl.DataFrame(rows).write_parquet(path)
-        return
-    if ".csv" in name:
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        text = buf.getvalue()
-    else:
-        text = "".join(json.dumps(r) + "\n" for r in rows)
-    path.write_bytes(gzip.compress(text.encode(), compresslevel=1) if name.endswith(".gz") else text.encode())
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -47,7 +26,12 @@ def test_an_over_long_value_is_too_long_in_every_format(tiny: Tiny, fmt: str) ->
         {"referrer": "r" * 3_000_000},  # over DuckDB's CSV line limit (2 MB)
         {"sub5": "é" * 256},  # characters, not bytes
     ]
-    _write(tiny, f"long.{fmt}", [{**base, "sub5": "e", **c, "click_id": f"k{i}"} for i, c in enumerate(changes, 1)])
+    write_rows(
+        tiny,
+        "clicks",
+        f"long.{fmt}",
+        [{**base, "sub5": "e", **c, "click_id": f"k{i}"} for i, c in enumerate(changes, 1)],
+    )
     result = tiny.run()
     assert [(f["status"], f["rows_read"], f["inserted"], f["quarantined"]) for f in result.files] == [
         ("loaded", 6, 1, 5)
@@ -71,8 +55,8 @@ def test_an_over_long_value_is_too_long_in_every_format(tiny: Tiny, fmt: str) ->
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 def test_a_line_longer_than_the_json_readers_default_is_one_row_not_the_whole_file(tiny: Tiny, fmt: str) -> None:
     row = {"click_id": "", "ts": "2026-11-01T10:00:00Z", "link_token": tiny.token, "referrer": "x"}
-    _write(tiny, f"big.{fmt}", [{**row, "click_id": "b1"}, {**row, "click_id": "b2", "referrer": "r" * 40_000_000},
-                                {**row, "click_id": "b3"}])  # fmt: skip
+    big = {**row, "click_id": "b2", "referrer": "r" * 40_000_000}
+    write_rows(tiny, "clicks", f"big.{fmt}", [{**row, "click_id": "b1"}, big, {**row, "click_id": "b3"}])
     result = tiny.run()
     assert [(f["status"], f["inserted"], f["quarantined"]) for f in result.files] == [("loaded", 2, 1)]
     assert tiny.rows("select row_number, reason from quarantine") == [(2, "too_long:referrer")]
