@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import duckdb
@@ -150,10 +151,10 @@ def test_a_backfill_in_chunks_builds_the_rollups_once_at_its_end(tiny: Tiny, mon
     assert tiny.rows(ROLLUP_VS_FACTS) == [(0,)] and tiny.rows("select sum(clicks) from rollup_hourly") == [(5,)]
 
 
-def _stopped_in_the_second_chunk(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run a backfill of one-file chunks that fails in its second chunk (the first one committed)."""
+def _fail_the_second_chunk(monkeypatch: pytest.MonkeyPatch) -> tuple[list[int], Callable[[], None]]:
+    """Make the next backfill run one-file chunks and fail in its second (the first one commits): the runs the
+    engine was called for, and what puts the engine back."""
     from etl import commission
-    from etl.runner import EtlRunError
 
     monkeypatch.setenv("CABINET_ETL_CHUNK_MB", "0.000001")  # every click file is its own chunk
     real, runs = commission.compute_commissions, []
@@ -165,9 +166,17 @@ def _stopped_in_the_second_chunk(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) ->
         return real(con, run_id, now)
 
     monkeypatch.setattr(commission, "compute_commissions", fail_second)
+    return runs, lambda: monkeypatch.setattr(commission, "compute_commissions", real)
+
+
+def _stopped_in_the_second_chunk(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run a backfill of one-file chunks that fails in its second chunk (the first one committed)."""
+    from etl.runner import EtlRunError
+
+    _, restore = _fail_the_second_chunk(monkeypatch)
     with pytest.raises(EtlRunError):
         tiny.run()
-    monkeypatch.setattr(commission, "compute_commissions", real)
+    restore()
 
 
 def test_a_backfill_stopped_between_chunks_has_its_rollups_built_by_the_next_run(
@@ -386,21 +395,11 @@ def test_a_backfill_failing_in_a_later_chunk_says_its_earlier_chunks_committed(
     from typer.testing import CliRunner
 
     from cabinet.cli import app as cli_app
-    from etl import commission
     from etl.last_run import read_last_run
 
     for i in range(3):
         _clicks(tiny, f"c{i}.csv", [(f"ch{i}", f"2026-11-0{i + 1}T10:00:00Z", f"192.0.2.{i}")])
-    monkeypatch.setenv("CABINET_ETL_CHUNK_MB", "0.000001")  # every click file is its own chunk
-    real, runs = commission.compute_commissions, []
-
-    def fail_second(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> object:
-        runs.append(run_id)
-        if len(runs) == 2:
-            raise RuntimeError("stopped in the second chunk")
-        return real(con, run_id, now)
-
-    monkeypatch.setattr(commission, "compute_commissions", fail_second)
+    runs, restore = _fail_the_second_chunk(monkeypatch)
     out = CliRunner().invoke(cli_app, ["etl", "run", "--quiet"], env={"COLUMNS": "400"})
     assert out.exit_code == 1, out.output
     text = str(out.exception)  # the CliError the console prints as its one line
@@ -412,6 +411,6 @@ def test_a_backfill_failing_in_a_later_chunk_says_its_earlier_chunks_committed(
     assert "unchanged" not in text
     last = read_last_run(tiny.settings.warehouse_dir)  # what `etl status` says of the failed run
     assert last is not None and last["error"] == f"RuntimeError: stopped in the second chunk ({note})"
-    monkeypatch.setattr(commission, "compute_commissions", real)
+    restore()
     assert tiny.run().published is not None and tiny.rows("select count(*) from clicks") == [(3,)]
     conserved(tiny)
