@@ -123,3 +123,13 @@ def test_an_email_address_must_be_one_mail_can_be_sent_to() -> None:
     bad = ["qa@..com", "qa@-.com", "a@x-.com", "a@x_y.com", "a..b@x.com", ".a@x.com", "a.@x.com", "a@x..com",
            "a b@x.com", "a@b", "a@x.c", "a@x.123", "a@@x.com", "ivan@пример.рф", "sub@example"]  # fmt: skip
     assert [g for g in good if not EMAIL.match(g)] == [] and [b for b in bad if EMAIL.match(b)] == []
+
+
+def test_the_suite_keeps_only_the_folders_of_failed_tests() -> None:
+    """A test's warehouse files take ~11 MB: keeping the folder of every passed test filled 24 GB of /tmp per run and
+    failed a CI run for lack of disk. pytest removes a passed test's `tmp_path` only under this policy."""
+    import tomllib
+
+    ini = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert ini["tmp_path_retention_policy"] == "failed"
+    assert int(ini["tmp_path_retention_count"]) <= 1
