@@ -19,7 +19,9 @@ _SAME = """e.commission_id is not null and e.partner_id = x.partner_id and e.ts 
            and e.conversion_id is not distinct from x.conversion_id and e.note is not distinct from x.note"""
 
 # A later row of a commission updates it (the feed has no `updated_at`: the last row read wins, in one file as across
-# files; a file read again does not apply the rows it loaded before, `etl.feed_rows`), except a paid one: paid money
+# files; a file read again does not apply the rows it loaded before, `etl.feed_rows`; a row quarantined at its first
+# read and read again on request (`$first_read`) does not replace what a file read after it wrote: a duplicate, like
+# a row sent again; `file_id` names the read whose row is stored), except a paid one: paid money
 # is final, and an old export sent again must not turn it back to pending (`already_paid`). The valid rows of a file
 # are applied in waves: the first row of each commission, then the second of those sent again in the file, and so on,
 # so a file holding a commission's rows in order (a ledger: pending, then approved) ends as the same rows sent one per
@@ -46,7 +48,7 @@ settled as (
     select x.* replace (case when {_KEEPS_RATE} then e.fx_rate else x.fx_rate end as fx_rate),
            case when {_KEEPS_RATE} then e.amount_base end as kept_base, c.offer_id, e.status as old_status,
            e.commission_id is not null as known, e.conversion_id as old_conversion_id, e.ts as old_ts,
-           {_SAME} as same
+           {_SAME} or coalesce(e.file_id > $first_read, false) as same
     from fxd x
     left join commissions e on e.commission_id = x.commission_id
     left join conversions c on c.conversion_id = x.conversion_id
@@ -80,16 +82,25 @@ def load_commissions_file(
     stats.quarantined = quarantine_rows(con, stats, run_id, file_id, now)
     con.execute(COMMISSION_ROWS_SQL)
     stats.updated = stats.inserted = 0
+    first_read = earlier.first_read if earlier is not None else None
     for wave in range(1, scalar(con, "select coalesce(max(wave), 0) from commission_rows") + 1):
-        _apply_wave(con, stats, wave, run_id=run_id, file_id=file_id, base=base, now=now)
+        _apply_wave(con, stats, wave, run_id=run_id, file_id=file_id, base=base, now=now, first_read=first_read)
     con.execute("drop table if exists commission_rows")
 
 
 def _apply_wave(
-    con: duckdb.DuckDBPyConnection, stats: Any, wave: int, *, run_id: int, file_id: int, base: str, now: datetime
+    con: duckdb.DuckDBPyConnection,
+    stats: Any,
+    wave: int,
+    *,
+    run_id: int,
+    file_id: int,
+    base: str,
+    now: datetime,
+    first_read: int | None,
 ) -> None:
     """Validate against the warehouse and upsert the `wave`-th valid row of each commission of the file."""
-    con.execute(COMMISSION_BATCH_SQL, {"base": base, "wave": wave})
+    con.execute(COMMISSION_BATCH_SQL, {"base": base, "wave": wave, "first_read": first_read})
     fx_bad = scalar(con, "select count(*) from batch where fx_reason is not null")
     if fx_bad:
         con.execute(
@@ -109,7 +120,7 @@ def _apply_wave(
         "on conflict (commission_id) do update set partner_id = excluded.partner_id, conversion_id = "
         "excluded.conversion_id, ts = excluded.ts, kind = excluded.kind, status = excluded.status, amount = "
         "excluded.amount, currency = excluded.currency, amount_base = excluded.amount_base, fx_rate = "
-        "excluded.fx_rate, offer_id = excluded.offer_id, note = excluded.note, "
+        "excluded.fx_rate, offer_id = excluded.offer_id, note = excluded.note, file_id = excluded.file_id, "
         "updated_run_id = excluded.updated_run_id",
         {"file_id": file_id, "run_id": run_id},
     )

@@ -46,12 +46,14 @@ class Earlier:
     file_id: int
     rows: str | None = None  # SQL of the row numbers to read (on request, or grown without memory)
     remembered: bool = False  # the path's memory sets aside the rows its latest read held
+    first_read: int | None = None  # read again on request: the file_id of the first read of this content
 
 
 def prepare(con: duckdb.DuckDBPyConnection, f: StagedFile) -> Earlier:
     """Before `f` (staged, of a LAST_ROW_WINS feed) is loaded: how its rows loaded before are told."""
     if f.reread:  # only the rows earlier reads of this content quarantined are read again
-        return Earlier(f.feed, f.rel, f.file_id, rows=REREAD_ROWS.format(file_id=int(f.file_id)))
+        first = scalar(con, "select min(file_id) from etl_files where feed = ? and sha256 = ?", [f.feed, f.sha256])
+        return Earlier(f.feed, f.rel, f.file_id, rows=REREAD_ROWS.format(file_id=int(f.file_id)), first_read=first)
     if scalar(con, "select count(*) from (select 1 from feed_rows where path = ? limit 1)", [f.rel]):
         return Earlier(f.feed, f.rel, f.file_id, remembered=True)
     if f.grown_rows:  # its new rows, and those of its earlier version that were quarantined

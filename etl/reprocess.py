@@ -3,9 +3,10 @@
 A click quarantined `unknown_partner` because the partner was not in the store yet, a conversion `unattributed`
 because its click came more than 7 days late: once the store or the clicks are right, the operator asks for the files
 holding such rows to be read again. The run reads each of them like a new file: rows already loaded are duplicates
-(clicks by id against the dedupe window, conversions and commissions by id and `updated_at`), rows that are valid now
-load, and the others are quarantined again. In the same transaction the quarantine rows of earlier reads of the same
-content are taken out (`clear_earlier`), so a row is never quarantined twice, nor loaded and still quarantined.
+(clicks by id against the dedupe window, conversions by id and `updated_at`, commissions by id: a row of a file read
+after this one stands), rows that are valid now load, and the others are quarantined again. In the same transaction
+the quarantine rows of earlier reads of the same content are taken out (`clear_earlier`), so a row is never
+quarantined twice, nor loaded and still quarantined.
 
 A file whose content changed (postbacks appended to a daily file) is read whole again, and the new read decides
 about every row it holds: a row an earlier version of the file quarantined that the new version still holds (the same

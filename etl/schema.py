@@ -132,7 +132,7 @@ create table if not exists commissions (
     from_partner_id integer,                 -- the descendant whose commission an override is taken from
     hold_until     timestamp,
     note           varchar,
-    file_id        integer,
+    file_id        integer,                  -- feed rows: the read whose row is stored (etl.commission_feed)
     run_id         integer not null,
     updated_run_id integer not null
 );

@@ -182,3 +182,37 @@ def _write_sql(tiny: Tiny, sql: str) -> None:
         con.execute(sql)
     finally:
         con.close()
+
+
+def test_reprocess_does_not_let_a_row_quarantined_earlier_undo_a_later_files_row_of_the_commission(
+    tiny: Tiny,
+) -> None:
+    # C1's first row waits for a GBP rate; a later file approves C1 in USD before the rate arrives
+    tiny.write("commissions", "a.csv", _csv(tiny, ("C1", "10", "pending", "GBP"), ("C2", "5", "pending", "GBP")))
+    tiny.run()
+    tiny.write("commissions", "b.csv", _csv(tiny, ("C1", "12", "approved")))
+    tiny.run()
+    tiny.write("fx_rates", "rates.csv", "date,currency,rate\n2026-10-01,GBP,1.25\n")
+    result = run_etl(tiny.settings, now=NOW, grace_s=0, reprocess=Reprocess(reason="no_fx_rate"))
+    # a.csv's C1 row is older than b.csv's: b.csv's row stands and the old one counts as a duplicate; C2 loads
+    assert _counts(result)[-1] == ("commissions/a.csv", 2, 1, 0, 1, 0)
+    assert _commissions(tiny) == [("C1", "approved", Decimal("12.0000")), ("C2", "pending", Decimal("5.0000"))]
+    assert tiny.rows("select count(*) from quarantine") == [(0,)]
+    # read again on request a second time, the file changes nothing
+    tiny.write("commissions", "c.csv", _csv(tiny, ("C3", "1", "pending", "JPY")))
+    tiny.run()
+    run_etl(tiny.settings, now=NOW, grace_s=0, reprocess=Reprocess(files=("commissions/a.csv",)))
+    assert _commissions(tiny)[:2] == [("C1", "approved", Decimal("12.0000")), ("C2", "pending", Decimal("5.0000"))]
+    conserved(tiny)
+
+
+def test_a_row_a_later_read_of_the_same_file_quarantined_still_wins_over_an_earlier_files_row(tiny: Tiny) -> None:
+    tiny.write("commissions", "a.csv", _csv(tiny, ("C1", "10", "pending")))
+    tiny.run()
+    tiny.write("commissions", "b.csv", _csv(tiny, ("C1", "11", "approved", "GBP")))  # later, waits for its rate
+    tiny.run()
+    tiny.write("fx_rates", "rates.csv", "date,currency,rate\n2026-10-01,GBP,1.25\n")
+    result = run_etl(tiny.settings, now=NOW, grace_s=0, reprocess=Reprocess(reason="no_fx_rate"))
+    assert _counts(result)[-1] == ("commissions/b.csv", 1, 0, 1, 0, 0)
+    assert _commissions(tiny) == [("C1", "approved", Decimal("11.0000"))]
+    conserved(tiny)
