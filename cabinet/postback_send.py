@@ -35,7 +35,7 @@ from sqlalchemy import Engine, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from cabinet.access import Scope
+from cabinet.access import Scope, tier_metrics
 from cabinet.postback_http import TIMEOUT, AddressNotAllowed, Answer, fetch
 from cabinet.postbacks import of_scope, render
 from cabinet.store.db import locked_row, session_scope
@@ -180,8 +180,8 @@ def queue_due(engine: Engine, wh: Warehouse, now: datetime | None = None) -> int
             silenced = set(session.scalars(select(Partner.id).where(Partner.id.in_(by_partner),
                                                                     Partner.status.in_(SILENCED))))  # fmt: skip
             asked = sorted(set(by_partner) - silenced)  # blocked, or not approved yet: told nothing, now or later
-            shown = {pid: tuple(metrics or ()) for pid, metrics in session.execute(  # each tier's metrics now
-                select(Partner.id, Tier.visible_metrics).outerjoin(Tier, Tier.code == Partner.tier_code)
+            shown = {pid: tier_metrics(tier) for pid, tier in session.execute(  # each tier's metrics now
+                select(Partner.id, Tier).outerjoin(Tier, Tier.code == Partner.tier_code)
                 .where(Partner.id.in_(asked)))}  # fmt: skip
             lows = [min(max(h.seen_run, h.from_run) for h in by_partner[p]) for p in asked]
             changed_sql = _CHANGED_SQL.format(status_run=status_run)
