@@ -17,17 +17,9 @@ from rich.table import Table
 
 from cabinet.cli._app import CliError, console, err_console, settings
 from cabinet.cli.etl import etl_app
+from queries.data_loads import ROW_COLUMNS, ROWS_ORDER, ROWS_SQL
 
-COLUMNS = ("run_id", "feed", "path", "row_number", "reason", "raw", "quarantined_at")
-_SQL = """
-select run_id, feed, path, row_number, reason, raw::varchar as raw,
-       strftime(quarantined_at, '%Y-%m-%d %H:%M:%S') as quarantined_at
-from quarantine
-where ($feed::varchar is null or feed = $feed)
-  and ($reason::varchar is null or reason = $reason or starts_with(reason, $reason || ':'))
-  and ($path::varchar is null or path = $path) and ($run::integer is null or run_id = $run)
-"""
-_ORDER = " order by run_id desc, path, row_number"
+COLUMNS = ROW_COLUMNS
 
 
 _PRESENT = "select reason, count(*) from quarantine group by reason order by count(*) desc, reason limit 12"
@@ -37,7 +29,7 @@ def quarantine_rows(cur: Any, feed: str | None, reason: str | None, path: str | 
     """A cursor over the matching quarantine rows, newest run first, then by file and row (`COLUMNS`).
 
     `reason` matches a reason exactly or its family (`missing_field` matches `missing_field:click_id`)."""
-    return cur.execute(_SQL + _ORDER, _filters(feed, reason, path, run))
+    return cur.execute(ROWS_SQL + ROWS_ORDER, _filters(feed, reason, path, run))
 
 
 def _filters(feed: str | None, reason: str | None, path: str | None, run: int | None) -> dict[str, object]:
@@ -77,7 +69,7 @@ def quarantine(
             (err_console if str(out) == "-" else console).print(f"wrote {n:,} quarantined rows to {out}")
             return
         shown = rows.fetchmany(limit)
-        total = cur.execute(f"select count(*) from ({_SQL})", _filters(feed, reason, file, run))
+        total = cur.execute(f"select count(*) from ({ROWS_SQL})", _filters(feed, reason, file, run))
         count = int(total.fetchone()[0])
         present = [] if shown else cur.execute(_PRESENT).fetchall()
     finally:

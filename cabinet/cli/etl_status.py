@@ -11,6 +11,7 @@ from rich.text import Text
 
 from cabinet.cli._app import CliError, console, err_console, settings
 from cabinet.cli.etl import as_of_text, etl_app, ignored_note, usage_line
+from queries.data_loads import BY_REASON_SQL, FAILED_FILES_SQL, FIXABLE, IDLE_SQL, RUNS_SQL
 
 
 @etl_app.command("status")
@@ -52,15 +53,15 @@ def status(
     elif last and int(last.get("run_id") or 0) > snap.run_id:  # runs after the snapshot are not in it: a schedule
         # that runs and finds nothing new must not look like one that stopped
         console.print(f"latest run {last['run_id']} at {str(last.get('finished_at'))[:19]} UTC found nothing new")
-    _print_rows(cur, "Recent runs" + ("" if all_runs else " that loaded or changed something"), STATUS_RUNS,
+    _print_rows(cur, "Recent runs" + ("" if all_runs else " that loaded or changed something"), RUNS_SQL,
                 [all_runs, runs])  # fmt: skip
-    idle, latest = cur.execute(STATUS_IDLE).fetchone() or (0, None)
+    idle, latest = cur.execute(IDLE_SQL).fetchone() or (0, None)
     if idle and not all_runs:  # the schedule runs every minute: most runs find nothing new
         console.print(
             f"and {idle:,} runs that found nothing new (the latest at {latest:%Y-%m-%d %H:%M:%S}; --all lists them)"
         )
     _print_rows(cur, "Failed files", STATUS_FAILED_FILES, [runs * 5])
-    _print_rows(cur, "Quarantine by reason", STATUS_QUARANTINE, [])
+    _print_rows(cur, "Quarantine by reason", BY_REASON_SQL, [])
     fixable = [r for (r,) in cur.execute(STATUS_FIXABLE, [list(FIXABLE)]).fetchall()]
     if fixable:
         console.print(
@@ -101,28 +102,10 @@ def _ever_ran(warehouse_dir: Path) -> bool:
     return any((warehouse_dir / n).exists() for n in names) or any((warehouse_dir / SNAPSHOT_DIR).glob("*.duckdb"))
 
 
-_IDLE = "status = 'ok' and files = 0 and commissions = 0"  # a run that found nothing new
-STATUS_RUNS = f"""
-select run_id, strftime(started_at, '%Y-%m-%d %H:%M:%S') as started_at, status, files, files_failed,
-       rows_read, inserted, updated, duplicates, quarantined,
-       commissions, round(epoch(finished_at - started_at), 2) as seconds, coalesce(error, '') as error
-from etl_runs where ? or not ({_IDLE}) order by run_id desc limit ?
-"""
-STATUS_IDLE = f"select count(*), max(started_at) from etl_runs where {_IDLE}"
-STATUS_FAILED_FILES = """
-select f.run_id, f.feed, f.path, f.reason, strftime(f.loaded_at, '%Y-%m-%d %H:%M:%S') as failed_at,
-       coalesce('loaded in run ' || (select min(l.run_id) from etl_files l
-                                     where l.path = f.path and l.status = 'loaded' and l.file_id > f.file_id),
-                'not loaded since') as since
-from etl_files f where f.status = 'failed' order by f.file_id desc limit ?
-"""
-STATUS_QUARANTINE = """
-select feed, reason, count(*) as rows, max(run_id) as last_run from quarantine group by all order by rows desc, feed
-"""
-
-# reasons whose cause can be fixed after the fact, so the rows load when their files are read again (`etl reprocess`)
-FIXABLE = ("unknown_partner", "unknown_offer", "unknown_link_token", "unattributed", "no_fx_rate",
-           "unknown_promo_code", "inactive_promo_code", "promo_code_outside_dates")  # fmt: skip
+STATUS_FAILED_FILES = (
+    "select run_id, feed, path, reason, failed_at, coalesce('loaded in run ' || loaded_in_run, 'not loaded since') "
+    f"as since from ({FAILED_FILES_SQL})"
+)
 STATUS_FIXABLE = "select distinct reason from quarantine where reason in (select unnest(?::varchar[])) order by 1"
 
 

@@ -42,6 +42,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "pages/22_review.py": ("manage", ":material/monitor_heart:", "review"),  # who needs a manager's attention
     "pages/20_catalogue.py": ("admin", ":material/inventory_2:", "catalogue"),  # offers and their creatives
     "pages/21_plans.py": ("admin", ":material/request_quote:", "plans"),  # what partners are paid
+    "pages/23_data_loads.py": ("admin", ":material/database:", "data_loads"),  # what the ETL loaded, and refused
     "pages/14_audit.py": ("admin", ":material/history:", "audit"),
     "pages/16_logins.py": ("admin", ":material/manage_accounts:", "logins"),
     "pages/17_emails.py": ("admin", ":material/mail:", "emails"),

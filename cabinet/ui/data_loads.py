@@ -1,0 +1,109 @@
+"""The Data loads page's parts (admins): the latest run's outcome, recent runs, failed files and the quarantine, as
+`cabinet etl status` and `cabinet etl quarantine` give them, read from the published snapshot (`queries.data_loads`)."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from cabinet.export import MIME, to_bytes
+from cabinet.session import SessionUser
+from cabinet.ui.data import warehouse
+from cabinet.ui.resources import app_settings
+from cabinet.ui.text import t
+from cabinet.ui.widgets import fmt_count
+from queries import data_loads
+from queries.warehouse import SnapshotInfo
+
+ROWS_SHOWN = 1_000  # quarantined rows the table draws
+EXPORT_MAX = 500_000  # quarantined rows one download holds (a CSV, as the full export's)
+
+
+def last_run_notice(snap: SnapshotInfo) -> None:
+    """The latest run's failure (failed runs are never published, so the snapshot's tables do not hold it), or that
+    the runs after the snapshot found nothing new."""
+    from etl.last_run import read_last_run  # the small outcome file beside the snapshots
+
+    last = read_last_run(app_settings().warehouse_dir)
+    if not last:
+        return
+    at = str(last.get("finished_at") or "")[:19]
+    if last.get("status") == "failed":
+        number = last.get("run_id")
+        run = t("loads.run_n", n=number) if number is not None else t("loads.run_unnumbered")
+        st.error(t("loads.last_failed", run=run, at=at, error=str(last.get("error") or "")))
+    elif int(last.get("run_id") or 0) > snap.run_id:  # a schedule that finds nothing new must not look stopped
+        st.caption(t("loads.nothing_new", n=last["run_id"], at=at))
+
+
+COUNTS = ("files", "files_failed", "rows_read", "inserted", "updated", "duplicates", "quarantined", "commissions",
+          "rows")  # fmt: skip
+
+
+def _table(frame: pl.DataFrame, translated: tuple[str, ...] = ()) -> None:
+    """`frame` as a table: values of the `translated` columns and every header in the session's language, counts
+    with the browser's digit grouping (values stay numbers, so sorting works)."""
+    frame = frame.with_columns(
+        pl.col(c).map_elements(lambda v: t(f"loads.value_{v}"), return_dtype=pl.String) for c in translated
+    )
+    config = {t(f"loads.col_{c}"): st.column_config.NumberColumn(format="localized") for c in COUNTS
+              if c in frame.columns}  # fmt: skip
+    st.dataframe(frame.rename({c: t(f"loads.col_{c}") for c in frame.columns}), hide_index=True, width="stretch",
+                 column_config=config)  # fmt: skip
+
+
+def recent_runs(user: SessionUser) -> None:
+    st.subheader(t("loads.runs"))
+    idle = st.toggle(t("loads.show_idle"), key="loads_idle")
+    runs = data_loads.recent_runs(user.scope, wh=warehouse(), limit=30, idle=idle)
+    if runs.is_empty():
+        st.info(t("loads.no_runs"))
+    else:
+        _table(runs, ("status",))
+    n, latest = data_loads.idle_runs(user.scope, wh=warehouse())
+    if n and not idle:
+        st.caption(t("loads.idle", n=fmt_count(n), at=f"{latest:%Y-%m-%d %H:%M:%S}"))
+
+
+def failed_files(user: SessionUser) -> None:
+    st.subheader(t("loads.failed_files"))
+    files = data_loads.failed_files(user.scope, wh=warehouse())
+    if files.is_empty():
+        st.success(t("loads.no_failed_files"))
+        return
+    since = files["loaded_in_run"].map_elements(lambda r: t("loads.loaded_in_run", n=r), return_dtype=pl.String)
+    files = files.with_columns(since.fill_null(t("loads.not_loaded_since")).alias("loaded_in_run"))
+    _table(files)
+
+
+def quarantine(user: SessionUser) -> None:
+    """Quarantined rows by reason; the rows of one feed and reason with their values as read, and their download."""
+    st.subheader(t("loads.quarantine"))
+    by_reason = data_loads.quarantine_by_reason(user.scope, wh=warehouse())
+    if by_reason.is_empty():
+        st.success(t("loads.no_quarantine"))
+        return
+    fixable = by_reason.filter(pl.col("fixable"))["reason"].unique(maintain_order=True).to_list()
+    _table(by_reason.drop("fixable"))
+    if fixable:
+        st.info(t("loads.fixable", reasons=", ".join(fixable)))
+    groups = by_reason.select("feed", "reason", "rows").rows()
+    chosen = st.selectbox(t("loads.rows_of"), range(len(groups)), key="loads_group",
+                          format_func=lambda i: t("loads.group", feed=groups[i][0], reason=groups[i][1],
+                                                  n=fmt_count(groups[i][2])))  # fmt: skip
+    feed, reason, n = groups[chosen if chosen is not None and chosen < len(groups) else 0]
+    rows = data_loads.quarantine_rows(user.scope, wh=warehouse(), feed=feed, reason=reason, limit=ROWS_SHOWN)
+    _table(rows)
+    if n > ROWS_SHOWN:
+        st.caption(t("loads.rows_shown", shown=fmt_count(ROWS_SHOWN), n=fmt_count(n)))
+    scope = user.scope
+
+    def export() -> bytes:  # made when the button is clicked: up to EXPORT_MAX rows of a reason
+        return to_bytes(data_loads.quarantine_rows(scope, wh=warehouse(), feed=feed, reason=reason,
+                                                   limit=EXPORT_MAX), "csv", bom=True)  # fmt: skip
+
+    st.download_button(t("loads.download"), data=export, mime=MIME["csv"],
+                       file_name=f"quarantine_{feed}_{reason.replace(':', '-')}.csv", key="loads_download",
+                       icon=":material/download:", on_click="ignore")  # fmt: skip
+    if n > EXPORT_MAX:
+        st.caption(t("loads.export_limit", most=fmt_count(EXPORT_MAX)))

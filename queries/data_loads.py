@@ -1,0 +1,123 @@
+"""What the ETL's runs did, as the published snapshot records it: recent runs, files that could not be read, and the
+quarantine (by reason, and its rows with the values as read), for `cabinet etl status` / `etl quarantine` and the
+Data loads page.
+
+Admins only: the quarantine holds rows of every partner, and rows of no known partner at all, so no narrower scope
+can be applied to it. Raw values are as the ETL kept them (`etl.ip_mask`: an IP only masked).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+
+from cabinet.access import Scope, ScopeError
+from queries.warehouse import Warehouse
+
+IDLE = "status = 'ok' and files = 0 and commissions = 0"  # a run that found nothing new
+RUNS_SQL = f"""
+select run_id, strftime(started_at, '%Y-%m-%d %H:%M:%S') as started_at, status, files, files_failed,
+       rows_read, inserted, updated, duplicates, quarantined,
+       commissions, round(epoch(finished_at - started_at), 2) as seconds, coalesce(error, '') as error
+from etl_runs where ? or not ({IDLE}) order by run_id desc limit ?
+"""
+IDLE_SQL = f"select count(*), max(started_at) from etl_runs where {IDLE}"
+FAILED_FILES_SQL = """
+select f.run_id, f.feed, f.path, f.reason, strftime(f.loaded_at, '%Y-%m-%d %H:%M:%S') as failed_at,
+       (select min(l.run_id) from etl_files l where l.path = f.path and l.status = 'loaded' and l.file_id > f.file_id)
+           as loaded_in_run
+from etl_files f where f.status = 'failed' order by f.file_id desc limit ?
+"""
+BY_REASON_SQL = """
+select feed, reason, count(*) as rows, max(run_id) as last_run from quarantine group by all order by rows desc, feed
+"""
+# reasons whose cause can be fixed after the fact, so the rows load when their files are read again (`etl reprocess`)
+FIXABLE = ("unknown_partner", "unknown_offer", "unknown_link_token", "unattributed", "no_fx_rate",
+           "unknown_promo_code", "inactive_promo_code", "promo_code_outside_dates")  # fmt: skip
+ROW_COLUMNS = ("run_id", "feed", "path", "row_number", "reason", "raw", "quarantined_at")
+ROWS_SQL = """
+select run_id, feed, path, row_number, reason, raw::varchar as raw,
+       strftime(quarantined_at, '%Y-%m-%d %H:%M:%S') as quarantined_at
+from quarantine
+where ($feed::varchar is null or feed = $feed)
+  and ($reason::varchar is null or reason = $reason or starts_with(reason, $reason || ':'))
+  and ($path::varchar is null or path = $path) and ($run::integer is null or run_id = $run)
+"""
+ROWS_ORDER = " order by run_id desc, path, row_number"
+
+
+def _admin(scope: Scope) -> None:
+    if not scope.is_admin:
+        raise ScopeError(f"{scope.username!r} may not read the ETL's runs and quarantine: admins only")
+
+
+def _frame(wh: Warehouse, sql: str, params: list[object] | dict[str, object]) -> pl.DataFrame:
+    cur = wh.cursor()
+    try:
+        return cur.sql(sql, params=params).pl()
+    finally:
+        cur.close()
+
+
+def recent_runs(scope: Scope, *, wh: Warehouse, limit: int = 20, idle: bool = False) -> pl.DataFrame:
+    """The newest `limit` runs, newest first; those that found nothing new only with `idle`."""
+    _admin(scope)
+    return _frame(wh, RUNS_SQL, [idle, limit])
+
+
+def idle_runs(scope: Scope, *, wh: Warehouse) -> tuple[int, datetime | None]:
+    """How many runs found nothing new (a schedule runs every minute), and when the latest of them started."""
+    _admin(scope)
+    cur = wh.cursor()
+    try:
+        n, latest = cur.execute(IDLE_SQL).fetchone() or (0, None)
+    finally:
+        cur.close()
+    return int(n or 0), latest
+
+
+def failed_files(scope: Scope, *, wh: Warehouse, limit: int = 50) -> pl.DataFrame:
+    """Files a run could not read (newest first) with the reason, and the run that loaded the path since (null:
+    none has)."""
+    _admin(scope)
+    return _frame(wh, FAILED_FILES_SQL, [limit])
+
+
+def quarantine_by_reason(scope: Scope, *, wh: Warehouse) -> pl.DataFrame:
+    """Quarantined rows per feed and reason, the most first, with the latest run that quarantined one and whether
+    the rows load once their cause is fixed and their files are read again (`fixable`)."""
+    _admin(scope)
+    frame = _frame(wh, BY_REASON_SQL, [])
+    return frame.with_columns(pl.col("reason").is_in(FIXABLE).alias("fixable"))
+
+
+def quarantine_rows(
+    scope: Scope,
+    *,
+    wh: Warehouse,
+    feed: str | None = None,
+    reason: str | None = None,
+    path: str | None = None,
+    run: int | None = None,
+    limit: int | None = None,
+) -> pl.DataFrame:
+    """The matching quarantined rows (`ROW_COLUMNS`), newest run first, then by file and row; `reason` matches a
+    reason exactly or its family (`missing_field` matches `missing_field:click_id`)."""
+    _admin(scope)
+    sql = ROWS_SQL + ROWS_ORDER + (" limit $limit" if limit is not None else "")
+    params: dict[str, object] = {"feed": feed, "reason": reason, "path": path, "run": run}
+    if limit is not None:
+        params["limit"] = int(limit)
+    return _frame(wh, sql, params)
+
+
+def count_rows(scope: Scope, *, wh: Warehouse, feed: str | None = None, reason: str | None = None) -> int:
+    """How many quarantined rows `quarantine_rows` with these filters would give."""
+    _admin(scope)
+    cur = wh.cursor()
+    try:
+        params = {"feed": feed, "reason": reason, "path": None, "run": None}
+        return int(cur.execute(f"select count(*) from ({ROWS_SQL})", params).fetchone()[0])  # type: ignore[index]
+    finally:
+        cur.close()

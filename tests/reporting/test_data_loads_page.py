@@ -1,0 +1,103 @@
+"""The Data loads page: admins see the ETL's runs, the files it could not read and the rows it quarantined (values as
+read, downloadable), and that the latest run failed; nobody else reads them."""
+
+from __future__ import annotations
+
+import gzip
+from typing import Any
+
+import pytest
+
+from cabinet.access import ScopeError
+from cabinet.export import to_bytes
+from etl import runner
+from etl.run_errors import EtlRunError
+from queries import data_loads
+from queries.warehouse import Warehouse
+from tests.reporting.conftest import Program
+from tests.reporting.test_pages import _open as open_page
+
+BAD_CLICKS = """click_id,ts,partner_id,offer_id
+q1,2026-11-03T10:00:00Z,999999,{offer}
+q2,not-a-time,{parent},{offer}
+q3,2026-11-03T11:00:00Z,999999,{offer}
+"""
+
+
+@pytest.fixture
+def loaded(program: Program) -> Program:
+    """The program, then a run that quarantines three clicks (two `unknown_partner`) and cannot read a gzip file."""
+    tiny = program.tiny
+    tiny.write("clicks", "bad.csv", BAD_CLICKS.format(offer=tiny.offer, parent=tiny.parent))
+    (tiny.inbox / "clicks" / "broken.csv.gz").write_bytes(gzip.compress(b"click_id,ts\nz1,2026-11-03")[:-9])
+    tiny.run()
+    return program
+
+
+def _wh(program: Program) -> Warehouse:
+    return Warehouse(program.tiny.settings.warehouse_dir)
+
+
+def test_admins_read_runs_failed_files_and_quarantine_and_nobody_else_does(loaded: Program) -> None:
+    admin, wh = loaded.users["root"].scope, _wh(loaded)
+    runs = data_loads.recent_runs(admin, wh=wh)
+    assert runs["run_id"].to_list() == [2, 1] and runs["quarantined"].to_list()[0] == 3
+    failed = data_loads.failed_files(admin, wh=wh)
+    assert failed.select("path", "loaded_in_run").rows() == [("clicks/broken.csv.gz", None)]
+    by_reason = data_loads.quarantine_by_reason(admin, wh=wh)
+    assert by_reason.select("feed", "reason", "rows", "fixable").rows() == [
+        ("clicks", "unknown_partner", 2, True),
+        ("clicks", "bad_timestamp", 1, False),
+    ]
+    rows = data_loads.quarantine_rows(admin, wh=wh, feed="clicks", reason="unknown_partner", limit=1)
+    assert rows.select("path", "row_number").rows() == [("clicks/bad.csv", 1)] and '"q1"' in rows["raw"][0]
+    assert data_loads.count_rows(admin, wh=wh, reason="unknown_partner") == 2
+    for user in ("mgr", "p_parent"):  # the quarantine holds every partner's rows, and rows of none
+        for read in (data_loads.recent_runs, data_loads.failed_files, data_loads.quarantine_by_reason,
+                     data_loads.quarantine_rows):  # fmt: skip
+            with pytest.raises(ScopeError):
+                read(loaded.users[user].scope, wh=wh)
+    wh.close()
+
+
+def test_the_page_shows_runs_failed_files_and_the_rows_of_a_reason_with_their_download(loaded: Program) -> None:
+    at = open_page("pages/23_data_loads.py", loaded.users["root"])
+    assert not at.exception and not at.error
+    runs, failed, by_reason, rows = (frame.value for frame in at.dataframe)
+    assert list(runs["Run"]) == [2, 1] and list(runs["Status"]) == ["ok", "ok"]
+    assert list(failed["File"]) == ["clicks/broken.csv.gz"] and list(failed["Since"]) == ["not loaded since"]
+    assert list(by_reason["Reason"]) == ["unknown_partner", "bad_timestamp"]
+    assert "unknown_partner" in at.info[0].value and "cabinet etl reprocess" in at.info[0].value
+    assert list(rows["Row"]) == [1, 3]  # the reason with the most rows first
+    at.selectbox(key="loads_group").set_value(1).run()
+    rows = at.dataframe[3].value
+    assert list(rows["Reason"]) == ["bad_timestamp"] and "not-a-time" in rows["Values as read"][0]
+    assert len(at.get("download_button")) == 1
+
+
+def test_the_page_says_the_latest_run_failed(loaded: Program, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = runner._stages()
+
+    class Failing(real):  # type: ignore[misc,valid-type]
+        @staticmethod
+        def compute_commissions(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("the plan table is broken")
+
+    monkeypatch.setattr(runner, "_stages", lambda: Failing)
+    loaded.tiny.write("clicks", "later.csv", f"click_id,ts,partner_id,offer_id\nl1,2026-11-04T10:00:00Z,"
+                                             f"{loaded.tiny.parent},{loaded.tiny.offer}\n")  # fmt: skip
+    with pytest.raises(EtlRunError):
+        loaded.tiny.run()
+    at = open_page("pages/23_data_loads.py", loaded.users["root"])
+    assert not at.exception
+    said = at.error[0].value
+    assert said.startswith("The latest ETL run, run 3, failed at ") and "the plan table is broken" in said
+    assert list(at.dataframe[0].value["Run"]) == [2, 1]  # the snapshot the cabinet still shows
+
+
+def test_a_download_holds_the_rows_as_the_cli_writes_them(loaded: Program) -> None:
+    admin, wh = loaded.users["root"].scope, _wh(loaded)
+    frame = data_loads.quarantine_rows(admin, wh=wh, reason="unknown_partner")
+    text = to_bytes(frame, "csv", bom=True).decode("utf-8-sig")
+    assert text.splitlines()[0] == ",".join(data_loads.ROW_COLUMNS) and len(text.splitlines()) == 3
+    wh.close()
