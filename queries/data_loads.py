@@ -3,7 +3,7 @@ quarantine (by reason, and its rows with the values as read), for `cabinet etl s
 Data loads page.
 
 Admins only: the quarantine holds rows of every partner, and rows of no known partner at all, so no narrower scope
-can be applied to it. Raw values are as the ETL kept them (`etl.ip_mask`: an IP only masked).
+can be applied to it. Raw values are as the ETL kept them: never a raw IP (`etl.ip_mask`).
 """
 
 from __future__ import annotations
