@@ -30,7 +30,8 @@ select f.run_id, f.feed, f.path, f.reason, strftime(f.loaded_at, '%Y-%m-%d %H:%M
 from etl_files f where f.status = 'failed' order by f.file_id desc limit ?
 """
 BY_REASON_SQL = """
-select feed, reason, count(*) as rows, max(run_id) as last_run from quarantine group by all order by rows desc, feed
+select feed, reason, count(*) as rows, max(run_id) as last_run from quarantine group by all
+order by rows desc, feed, reason
 """
 # reasons whose cause can be fixed after the fact, so the rows load when their files are read again (`etl reprocess`)
 FIXABLE = ("unknown_partner", "unknown_offer", "unknown_link_token", "unattributed", "no_fx_rate",
