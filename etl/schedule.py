@@ -1,8 +1,9 @@
 """Run the ETL every N seconds, and sooner when a new file lands in the inbox; never two runs at once.
 
 A failing run is logged and the schedule goes on; `stop` (set by SIGTERM/Ctrl-C in the CLI) ends the loop after the
-run in progress. Landed files are noticed by a cheap poll of the inbox listing (names, sizes, mtimes), so freshness
-is about poll interval + run time rather than the full period.
+run in progress. A request to read files again (`etl.reprocess_requests`, from the cabinet) starts a run at once and
+makes it a reprocess run. Landed files are noticed by a cheap poll of the inbox listing (names, sizes, mtimes), so
+freshness is about poll interval + run time rather than the full period.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from pathlib import Path
 
 from cabinet.config import Settings
 from cabinet.stopping import Stop
+from etl import reprocess_requests as requests
 from etl.lock import EtlLockHeld
+from etl.reprocess import Reprocess, ReprocessError
 from etl.runner import RunResult, run_etl
 
 log = logging.getLogger("cabinet.etl.schedule")
@@ -81,20 +84,48 @@ def run_schedule(
     runs = 0
     while not stop.is_set():
         seen = inbox_signature(inbox)
+        asked = requests.signature(cfg.warehouse_dir)
         runs += 1
-        try:
-            result = run_etl(cfg, inbox)
-            if on_result:
-                on_result(result)
-        except EtlLockHeld as exc:  # a manual run is in progress: try again at the next tick
-            _report(exc, on_error, logging.WARNING)
-        except Exception as exc:  # a failing run is logged and the schedule goes on
-            _report(exc, on_error, logging.ERROR)
+        finished = _one_run(cfg, inbox, on_result, on_error)
+        asked = tuple(name for name in asked if name != finished)  # one asked during the run still counts as new
         deadline = time.monotonic() + every
         while not stop.is_set():
             left = deadline - time.monotonic()
             if left <= 0 or stop.wait(min(poll, left)):
                 break
-            if inbox_signature(inbox) != seen:
+            if inbox_signature(inbox) != seen or requests.signature(cfg.warehouse_dir) != asked:
                 break
     return runs
+
+
+def _one_run(
+    cfg: Settings,
+    inbox: Path,
+    on_result: Callable[[RunResult], None] | None,
+    on_error: Callable[[BaseException], None] | None,
+) -> str | None:
+    """One run; the oldest waiting reprocess request (`etl.reprocess_requests`) makes it read those files again. The
+    name of the request it finished with (carried out, or dropped: nothing left to read), if any."""
+    request = next(iter(requests.pending(cfg.warehouse_dir)), None)
+    try:
+        if request is None:
+            result = run_etl(cfg, inbox)
+        else:
+            try:
+                result = run_etl(cfg, inbox, reprocess=Reprocess(reason=request.reason, feed=request.feed))
+                requests.done(request)
+                log.info("run %s read again the files of %s's request (%s)", result.run_id, request.by,
+                         request.reason)  # fmt: skip
+            except ReprocessError as exc:  # nothing changed: its rows loaded meanwhile, or their files are gone
+                requests.done(request)
+                log.warning("%s's request to read the %s rows again dropped: %s", request.by, request.reason, exc)
+                result = run_etl(cfg, inbox)
+        if on_result:
+            on_result(result)
+    except EtlLockHeld as exc:  # a manual run is in progress: try again at the next tick
+        _report(exc, on_error, logging.WARNING)
+        return None
+    except Exception as exc:  # a failing run is logged and the schedule goes on (a request waits for the next)
+        _report(exc, on_error, logging.ERROR)
+        return None
+    return request.path.name if request is not None else None

@@ -6,10 +6,11 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from cabinet import etl_requests
 from cabinet.export import MIME, to_bytes
 from cabinet.session import SessionUser
 from cabinet.ui.data import warehouse
-from cabinet.ui.resources import app_settings
+from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
 from cabinet.ui.widgets import fmt_count
 from queries import data_loads
@@ -87,6 +88,9 @@ def quarantine(user: SessionUser) -> None:
     _table(by_reason.drop("fixable"))
     if fixable:
         st.info(t("loads.fixable", reasons=", ".join(fixable)))
+    for request in etl_requests.waiting(app_settings(), user.scope):
+        st.caption(t("loads.waiting", reason=request.reason, feed=request.feed or t("loads.every_feed"),
+                     by=request.by, at=f"{request.at:%Y-%m-%d %H:%M:%S}"))  # fmt: skip
     groups = by_reason.select("feed", "reason", "rows").rows()
     chosen = st.selectbox(t("loads.rows_of"), range(len(groups)), key="loads_group",
                           format_func=lambda i: t("loads.group", feed=groups[i][0], reason=groups[i][1],
@@ -96,6 +100,8 @@ def quarantine(user: SessionUser) -> None:
     _table(rows)
     if n > ROWS_SHOWN:
         st.caption(t("loads.rows_shown", shown=fmt_count(ROWS_SHOWN), n=fmt_count(n)))
+    if reason in data_loads.FIXABLE:
+        _read_again(user, feed, reason)
     scope = user.scope
 
     def export() -> bytes:  # made when the button is clicked: up to EXPORT_MAX rows of a reason
@@ -107,3 +113,14 @@ def quarantine(user: SessionUser) -> None:
                        icon=":material/download:", on_click="ignore")  # fmt: skip
     if n > EXPORT_MAX:
         st.caption(t("loads.export_limit", most=fmt_count(EXPORT_MAX)))
+
+
+def _read_again(user: SessionUser, feed: str, reason: str) -> None:
+    """A button asking the schedule to read again the files holding these rows (`cabinet.etl_requests`)."""
+    if st.button(t("loads.read_again"), key="loads_read_again", icon=":material/refresh:"):
+        _, new = etl_requests.ask_reprocess(engine(), app_settings(), user.scope, reason=reason, feed=feed)
+        st.session_state["loads_asked"] = (feed, reason, new)
+        st.rerun()
+    asked = st.session_state.get("loads_asked")
+    if asked and asked[:2] == (feed, reason):
+        st.success(t("loads.asked" if asked[2] else "loads.asked_before", reason=reason))

@@ -7,10 +7,15 @@ import gzip
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine, select
 
 from cabinet.access import ScopeError
+from cabinet.etl_requests import ask_reprocess
 from cabinet.export import to_bytes
+from cabinet.store.db import session_scope
+from cabinet.store.models import AuditLog
 from etl import runner
+from etl.reprocess_requests import pending
 from etl.run_errors import EtlRunError
 from queries import data_loads
 from queries.warehouse import Warehouse
@@ -101,3 +106,26 @@ def test_a_download_holds_the_rows_as_the_cli_writes_them(loaded: Program) -> No
     text = to_bytes(frame, "csv", bom=True).decode("utf-8-sig")
     assert text.splitlines()[0] == ",".join(data_loads.ROW_COLUMNS) and len(text.splitlines()) == 3
     wh.close()
+
+
+def test_an_admin_asks_the_schedule_to_read_the_files_again_from_the_page(
+    loaded: Program, store_engine: Engine
+) -> None:
+    at = open_page("pages/23_data_loads.py", loaded.users["root"])
+    at.button(key="loads_read_again").click().run()
+    assert not at.exception
+    assert at.success[-1].value.startswith("Asked: the ETL schedule reads again the files holding the unknown_partner")
+    (request,) = pending(loaded.tiny.settings.warehouse_dir)
+    assert (request.reason, request.feed, request.by) == ("unknown_partner", "clicks", "root")
+    assert any("Waiting for the schedule's next run" in c.value for c in at.caption)
+    at.button(key="loads_read_again").click().run()  # asked again while it waits: the same request
+    assert "already waiting" in at.success[-1].value and len(pending(loaded.tiny.settings.warehouse_dir)) == 1
+    with session_scope(store_engine) as s:
+        logged = s.scalars(select(AuditLog.target).where(AuditLog.action == "etl_reprocess_requested")).all()
+    assert logged == ["clicks: unknown_partner"]
+    at.selectbox(key="loads_group").set_value(1).run()  # bad_timestamp: fixed only by the sender
+    assert "loads_read_again" not in [b.key for b in at.button]
+    for user in ("mgr", "p_parent"):
+        with pytest.raises(ScopeError):
+            ask_reprocess(store_engine, loaded.tiny.settings, loaded.users[user].scope, reason="unknown_partner",
+                          feed="clicks")  # fmt: skip

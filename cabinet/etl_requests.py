@@ -1,0 +1,34 @@
+"""An admin asks, from the cabinet's Data loads page, that the ETL schedule read again the inbox files holding rows
+quarantined with a reason, once its cause is fixed (`etl.reprocess_requests`); the ask is audit-logged."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from cabinet.access import Scope, ScopeError
+from cabinet.auth import audit_acted
+from cabinet.config import Settings
+from cabinet.store.db import session_scope
+from etl.reprocess_requests import ReprocessRequest, pending, request_reprocess
+
+
+def ask_reprocess(
+    engine: Engine, settings: Settings, scope: Scope, *, reason: str, feed: str | None
+) -> tuple[ReprocessRequest, bool]:
+    """The request (made now, or already waiting: False) that the next scheduled run read again the files holding the
+    rows of `feed` (None: any) quarantined with `reason`. Admins only; RequestError for an unknown reason or feed."""
+    if not scope.is_admin:
+        raise ScopeError(f"{scope.username!r} may not ask the ETL to read files again: admins only")
+    request, new = request_reprocess(settings.warehouse_dir, reason=reason, feed=feed, by=scope.username)
+    if new:
+        with session_scope(engine) as session:
+            audit_acted(session, scope, "etl_reprocess_requested", f"{feed or 'every feed'}: {reason}",
+                        {"feed": feed, "reason": reason})  # fmt: skip
+    return request, new
+
+
+def waiting(settings: Settings, scope: Scope) -> list[ReprocessRequest]:
+    """The requests the schedule has not carried out yet, oldest first (admins only)."""
+    if not scope.is_admin:
+        raise ScopeError(f"{scope.username!r} may not read the ETL's requests: admins only")
+    return pending(settings.warehouse_dir)
