@@ -24,6 +24,7 @@ def status(
     Exits 1 when the newest run failed (after everything else is shown), 0 when it succeeded or no run has been
     made yet."""
     from etl.last_run import read_last_run
+    from etl.reprocess_requests import pending
     from queries.warehouse import NoSnapshotError, Warehouse
 
     cfg = settings()
@@ -69,6 +70,11 @@ def status(
             "code added to the store or made active, the late click or the rate arrived) and their files are read "
             "again: "
             "`cabinet etl reprocess --reason <reason>` (`cabinet etl quarantine --reason <reason>` lists them)"
+        )
+    for request in pending(cfg.warehouse_dir):  # asked from the cabinet's Data loads page
+        console.print(
+            f"waiting for the schedule's next run: read again the files of the {request.reason} rows "
+            f"({request.feed or 'every feed'}), asked by {request.by} at {request.at:%Y-%m-%d %H:%M:%S} UTC"
         )
     note = ignored_note(cfg.inbox_dir)
     if note:

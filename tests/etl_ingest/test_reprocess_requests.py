@@ -7,7 +7,9 @@ import threading
 from decimal import Decimal
 
 import pytest
+from typer.testing import CliRunner
 
+from cabinet.cli import app
 from etl import reprocess_requests as requests
 from etl.runner import RunResult
 from etl.schedule import run_schedule
@@ -88,3 +90,16 @@ def test_only_known_reasons_and_feeds_are_asked_for_and_a_bad_file_is_left_out(t
     requests.request_reprocess(wh, reason="missing_field:click_id", feed="clicks", by="root")
     (wh / requests.REQUESTS_DIR / "0-broken.json").write_text("{not json")
     assert [(r.reason, r.feed) for r in requests.pending(wh)] == [("missing_field:click_id", "clicks")]
+
+
+def test_etl_status_lists_the_requests_still_waiting(tiny: Tiny) -> None:
+    tiny.write("commissions", "h.csv", HEAD + f"C1,{tiny.parent},2026-11-01T10:00:00Z,10,GBP,approved\n")
+    tiny.run()
+    requests.request_reprocess(tiny.settings.warehouse_dir, reason="no_fx_rate", feed=None, by="root")
+    out = CliRunner().invoke(app, ["etl", "status"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    said = " ".join(out.output.split())
+    assert (
+        "waiting for the schedule's next run: read again the files of the no_fx_rate rows (every feed), asked by"
+        " root" in said
+    )
