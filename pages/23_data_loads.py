@@ -14,6 +14,7 @@ snap = snapshot_or_stop()
 st.caption(t("loads.snapshot", snapshot=snap.snapshot_id, published=f"{snap.published_at:%Y-%m-%d %H:%M:%S} UTC",
              as_of=as_of(snap)))  # fmt: skip
 data_loads.last_run_notice(snap)
+data_loads.inbox(user)
 data_loads.recent_runs(user)
 data_loads.failed_files(user)
 data_loads.quarantine(user)

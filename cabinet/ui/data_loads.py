@@ -8,6 +8,7 @@ import streamlit as st
 
 from cabinet import etl_requests
 from cabinet.export import MIME, to_bytes
+from cabinet.inbox_state import inbox_state
 from cabinet.session import SessionUser
 from cabinet.ui.data import warehouse
 from cabinet.ui.resources import app_settings, engine
@@ -38,7 +39,7 @@ def last_run_notice(snap: SnapshotInfo) -> None:
 
 
 COUNTS = ("files", "files_failed", "rows_read", "inserted", "updated", "duplicates", "quarantined", "commissions",
-          "rows")  # fmt: skip
+          "rows", "size")  # fmt: skip
 
 
 def _table(frame: pl.DataFrame, translated: tuple[str, ...] = ()) -> None:
@@ -51,6 +52,22 @@ def _table(frame: pl.DataFrame, translated: tuple[str, ...] = ()) -> None:
               if c in frame.columns}  # fmt: skip
     st.dataframe(frame.rename({c: t(f"loads.col_{c}") for c in frame.columns}), hide_index=True, width="stretch",
                  column_config=config)  # fmt: skip
+
+
+def inbox(user: SessionUser) -> None:
+    """The inbox's files against the snapshot's runs: read, waiting for the next run, never read."""
+    st.subheader(t("loads.inbox"))
+    state = inbox_state(app_settings().inbox_dir, user.scope, wh=warehouse())
+    left, right = st.columns(2)
+    left.metric(t("loads.inbox_read"), fmt_count(state.read))
+    right.metric(t("loads.inbox_waiting"), fmt_count(state.waiting_total))
+    if state.waiting:
+        frame = pl.DataFrame({"path": [w.path for w in state.waiting], "size": [w.size for w in state.waiting],
+                              "modified": [f"{w.modified:%Y-%m-%d %H:%M:%S}" for w in state.waiting]})  # fmt: skip
+        _table(frame)
+        st.caption(t("loads.waiting_files", shown=fmt_count(len(state.waiting)), n=fmt_count(state.waiting_total)))
+    if state.ignored_total:
+        st.warning(t("loads.ignored", n=fmt_count(state.ignored_total), files=", ".join(state.ignored)))
 
 
 def recent_runs(user: SessionUser) -> None:

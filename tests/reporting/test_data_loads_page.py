@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 from cabinet.access import ScopeError
 from cabinet.etl_requests import ask_reprocess
 from cabinet.export import to_bytes
+from cabinet.inbox_state import inbox_state
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog
 from etl import runner
@@ -97,7 +98,8 @@ def test_the_page_says_the_latest_run_failed(loaded: Program, monkeypatch: pytes
     assert not at.exception
     said = at.error[0].value
     assert said.startswith("The latest ETL run, run 3, failed at ") and "the plan table is broken" in said
-    assert list(at.dataframe[0].value["Run"]) == [2, 1]  # the snapshot the cabinet still shows
+    assert list(at.dataframe[0].value["File"]) == ["clicks/later.csv"]  # still waiting: the run failed
+    assert list(at.dataframe[1].value["Run"]) == [2, 1]  # the snapshot the cabinet still shows
 
 
 def test_a_download_holds_the_rows_as_the_cli_writes_them(loaded: Program) -> None:
@@ -129,3 +131,22 @@ def test_an_admin_asks_the_schedule_to_read_the_files_again_from_the_page(
         with pytest.raises(ScopeError):
             ask_reprocess(store_engine, loaded.tiny.settings, loaded.users[user].scope, reason="unknown_partner",
                           feed="clicks")  # fmt: skip
+
+
+def test_the_inbox_shows_the_files_the_next_run_reads_and_those_never_read(loaded: Program) -> None:
+    tiny = loaded.tiny
+    before = inbox_state(tiny.inbox, loaded.users["root"].scope, wh=_wh(loaded))
+    assert before.waiting == [] and before.read == len([p for p in tiny.inbox.rglob("*") if p.is_file()])
+    tiny.write("clicks", "landed.csv", "click_id,ts,partner_id,offer_id\n")
+    tiny.write("clicks", "bad.csv", BAD_CLICKS.format(offer=tiny.offer, parent=tiny.parent) + "q9,x,1,1\n")  # grew
+    (tiny.inbox / "notes.txt").write_text("not a feed")
+    at = open_page("pages/23_data_loads.py", loaded.users["root"])
+    assert not at.exception
+    assert [m.value for m in at.metric][:2] == [str(before.read - 1), "2"]
+    assert sorted(at.dataframe[0].value["File"]) == ["clicks/bad.csv", "clicks/landed.csv"]
+    assert "notes.txt" in at.warning[0].value
+    tiny.run()
+    after = inbox_state(tiny.inbox, loaded.users["root"].scope, wh=_wh(loaded))
+    assert after.waiting == [] and after.ignored == ["notes.txt"]
+    with pytest.raises(ScopeError):
+        inbox_state(tiny.inbox, loaded.users["mgr"].scope, wh=_wh(loaded))
