@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import polars as pl
 import streamlit as st
 
@@ -17,6 +19,7 @@ from cabinet.ui.widgets import fmt_count
 from queries import data_loads
 from queries.warehouse import SnapshotInfo
 
+STALE = timedelta(minutes=10)  # a file waiting this long with no run finished since: the schedule is not running
 ROWS_SHOWN = 1_000  # quarantined rows the table draws
 EXPORT_MAX = 500_000  # quarantined rows one download holds (a CSV, as the full export's)
 
@@ -61,6 +64,8 @@ def inbox(user: SessionUser) -> None:
     left, right = st.columns(2)
     left.metric(t("loads.inbox_read"), fmt_count(state.read))
     right.metric(t("loads.inbox_waiting"), fmt_count(state.waiting_total))
+    if state.waiting_total:
+        _stale_schedule(state.waiting[0].modified)
     if state.waiting:
         frame = pl.DataFrame({"path": [w.path for w in state.waiting], "size": [w.size for w in state.waiting],
                               "modified": [f"{w.modified:%Y-%m-%d %H:%M:%S}" for w in state.waiting]})  # fmt: skip
@@ -68,6 +73,34 @@ def inbox(user: SessionUser) -> None:
         st.caption(t("loads.waiting_files", shown=fmt_count(len(state.waiting)), n=fmt_count(state.waiting_total)))
     if state.ignored_total:
         st.warning(t("loads.ignored", n=fmt_count(state.ignored_total), files=", ".join(state.ignored)))
+
+
+def _stale_schedule(oldest_waiting: datetime) -> None:
+    """When a file has waited `STALE` with no run finished since it landed: that a run is still going (the lock file
+    names a holder that started after the latest run finished: a large load), or a warning that the schedule
+    (`cabinet serve`, `cabinet etl schedule`) does not seem to run."""
+    from etl.last_run import read_last_run
+    from etl.lock import LOCK_FILE, read_holder
+
+    wh_dir = app_settings().warehouse_dir
+    finished = _utc((read_last_run(wh_dir) or {}).get("finished_at"))
+    if datetime.now(UTC) - oldest_waiting <= STALE or (finished is not None and finished >= oldest_waiting):
+        return
+    started = _utc(read_holder(wh_dir / LOCK_FILE).get("started"))
+    if started is not None and (finished is None or started > finished):
+        st.info(t("loads.running", started=f"{started:%Y-%m-%d %H:%M:%S} UTC"))
+        return
+    at = f"{finished:%Y-%m-%d %H:%M:%S} UTC" if finished else t("loads.never")
+    st.warning(t("loads.stale", landed=f"{oldest_waiting:%Y-%m-%d %H:%M:%S} UTC", at=at))
+
+
+def _utc(text: object) -> datetime | None:
+    """A time the ETL wrote (`2026-12-04 13:54:05.059775`, naive UTC, or ISO with an offset), or None."""
+    try:
+        moment = datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def recent_runs(user: SessionUser) -> None:

@@ -4,6 +4,10 @@ read, downloadable), and that the latest run failed; nobody else reads them."""
 from __future__ import annotations
 
 import gzip
+import json
+import os
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +20,8 @@ from cabinet.inbox_state import inbox_state
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog
 from etl import runner
+from etl.last_run import read_last_run, write_last_run
+from etl.lock import LOCK_FILE
 from etl.reprocess_requests import pending
 from etl.run_errors import EtlRunError
 from queries import data_loads
@@ -150,3 +156,21 @@ def test_the_inbox_shows_the_files_the_next_run_reads_and_those_never_read(loade
     assert after.waiting == [] and after.ignored == ["notes.txt"]
     with pytest.raises(ScopeError):
         inbox_state(tiny.inbox, loaded.users["mgr"].scope, wh=_wh(loaded))
+
+
+def test_files_waiting_with_no_run_since_say_whether_a_run_is_going_or_the_schedule_stopped(loaded: Program) -> None:
+    tiny, hour = loaded.tiny, 3600
+    landed = tiny.write("clicks", "landed.csv", "click_id,ts,partner_id,offer_id\n")
+    os.utime(landed, (time.time() - hour, time.time() - hour))  # landed an hour ago
+    wh_dir = tiny.settings.warehouse_dir
+    last = read_last_run(wh_dir)
+    assert last is not None
+    write_last_run(wh_dir, {**last, "finished_at": str(datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=2))})
+    at = open_page("pages/23_data_loads.py", loaded.users["root"])  # the lock names a run started since: going
+    assert any(i.value.startswith("A run started at ") and "has not finished yet" in i.value for i in at.info)
+    (wh_dir / LOCK_FILE).write_text(json.dumps({"pid": 1, "started": "2026-01-01T00:00:00+00:00"}))
+    at = open_page("pages/23_data_loads.py", loaded.users["root"])
+    assert "is the ETL schedule running?" in at.warning[0].value
+    tiny.run()  # read now: nothing waits, nothing is said
+    at = open_page("pages/23_data_loads.py", loaded.users["root"])
+    assert not at.warning and not any("has not finished" in i.value for i in at.info)
