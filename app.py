@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cabinet.ui import data, store
+from cabinet.ui import data, data_loads, store
 from cabinet.ui.guard import page_setup
 from cabinet.ui.login import login_form
 from cabinet.ui.menu import sidebar_menu
@@ -44,6 +44,7 @@ elif current is not None:  # published, but no feed brought an event yet: its pu
 else:
     st.info(t("home.no_data", files=status.inbox_files))
 
+data_loads.home_notice(user)  # admins: the latest ETL run failed
 for item, n in store.to_do(user.scope):  # what the user should act on and may, with the page for it
     page, feature = TO_DO_PAGES[item]
     if user.has(feature):

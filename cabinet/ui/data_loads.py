@@ -94,6 +94,19 @@ def _stale_schedule(oldest_waiting: datetime) -> None:
     st.warning(t("loads.stale", landed=f"{oldest_waiting:%Y-%m-%d %H:%M:%S} UTC", at=at))
 
 
+def home_notice(user: SessionUser) -> None:
+    """On an admin's home page: that the latest ETL run failed, with the way to the Data loads page."""
+    from etl.last_run import read_last_run
+
+    last = read_last_run(app_settings().warehouse_dir)
+    if not user.has("admin") or not last or last.get("status") != "failed":
+        return
+    number = last.get("run_id")
+    run = t("loads.run_n", n=number) if number is not None else t("loads.run_unnumbered")
+    st.error(t("loads.last_failed", run=run, at=str(last.get("finished_at") or "")[:19], error=str(last.get("error"))))
+    st.page_link("pages/23_data_loads.py", label=t("loads.go"), icon=":material/arrow_forward:")
+
+
 def _utc(text: object) -> datetime | None:
     """A time the ETL wrote (`2026-12-04 13:54:05.059775`, naive UTC, or ISO with an offset), or None."""
     try:

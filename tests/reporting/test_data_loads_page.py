@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
+from streamlit.testing.v1 import AppTest
 
 from cabinet.access import ScopeError
 from cabinet.etl_requests import ask_reprocess
 from cabinet.export import to_bytes
 from cabinet.inbox_state import inbox_state
+from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog
 from etl import runner
@@ -27,6 +29,7 @@ from etl.run_errors import EtlRunError
 from queries import data_loads
 from queries.warehouse import Warehouse
 from tests.reporting.conftest import Program
+from tests.reporting.test_pages import ROOT
 from tests.reporting.test_pages import _open as open_page
 
 BAD_CLICKS = """click_id,ts,partner_id,offer_id
@@ -106,6 +109,12 @@ def test_the_page_says_the_latest_run_failed(loaded: Program, monkeypatch: pytes
     assert said.startswith("The latest ETL run, run 3, failed at ") and "the plan table is broken" in said
     assert list(at.dataframe[0].value["File"]) == ["clicks/later.csv"]  # still waiting: the run failed
     assert list(at.dataframe[1].value["Run"]) == [2, 1]  # the snapshot the cabinet still shows
+    for user, told in (("root", True), ("mgr", False)):  # an admin's home page says so, with the way there
+        home = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        home.session_state[SESSION_KEY] = loaded.users[user]
+        home.run()
+        assert not home.exception
+        assert any("The latest ETL run, run 3, failed" in e.value for e in home.error) is told
 
 
 def test_a_download_holds_the_rows_as_the_cli_writes_them(loaded: Program) -> None:
