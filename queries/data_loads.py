@@ -112,13 +112,3 @@ def quarantine_rows(
         params["limit"] = int(limit)
     return _frame(wh, sql, params)
 
-
-def count_rows(scope: Scope, *, wh: Warehouse, feed: str | None = None, reason: str | None = None) -> int:
-    """How many quarantined rows `quarantine_rows` with these filters would give."""
-    _admin(scope)
-    cur = wh.cursor()
-    try:
-        params = {"feed": feed, "reason": reason, "path": None, "run": None}
-        return int(cur.execute(f"select count(*) from ({ROWS_SQL})", params).fetchone()[0])  # type: ignore[index]
-    finally:
-        cur.close()

@@ -66,7 +66,6 @@ def test_admins_read_runs_failed_files_and_quarantine_and_nobody_else_does(loade
     ]
     rows = data_loads.quarantine_rows(admin, wh=wh, feed="clicks", reason="unknown_partner", limit=1)
     assert rows.select("path", "row_number").rows() == [("clicks/bad.csv", 1)] and '"q1"' in rows["raw"][0]
-    assert data_loads.count_rows(admin, wh=wh, reason="unknown_partner") == 2
     for user in ("mgr", "p_parent"):  # the quarantine holds every partner's rows, and rows of none
         for read in (data_loads.recent_runs, data_loads.failed_files, data_loads.quarantine_by_reason,
                      data_loads.quarantine_rows):  # fmt: skip
