@@ -111,4 +111,3 @@ def quarantine_rows(
     if limit is not None:
         params["limit"] = int(limit)
     return _frame(wh, sql, params)
-
