@@ -152,8 +152,12 @@ def quarantine(user: SessionUser) -> None:
     if fixable:
         st.info(t("loads.fixable", reasons=", ".join(fixable)))
     for request in etl_requests.waiting(app_settings(), user.scope):
-        st.caption(t("loads.waiting", reason=request.reason, feed=request.feed or t("loads.every_feed"),
-                     by=request.by, at=f"{request.at:%Y-%m-%d %H:%M:%S}"))  # fmt: skip
+        said = t("loads.waiting", reason=request.reason, feed=request.feed or t("loads.every_feed"), by=request.by,
+                 at=f"{request.at:%Y-%m-%d %H:%M:%S}")  # fmt: skip
+        if datetime.now(UTC) - request.at > STALE:  # the schedule takes one within seconds: none runs
+            st.warning(f"{said} {t('loads.request_stale')}")
+        else:
+            st.caption(said)
     groups = by_reason.select("feed", "reason", "rows").rows()
     chosen = st.selectbox(t("loads.rows_of"), range(len(groups)), key="loads_group",
                           format_func=lambda i: t("loads.group", feed=groups[i][0], reason=groups[i][1],

@@ -24,7 +24,7 @@ from cabinet.store.models import AuditLog
 from etl import runner
 from etl.last_run import read_last_run, write_last_run
 from etl.lock import LOCK_FILE
-from etl.reprocess_requests import pending
+from etl.reprocess_requests import pending, request_reprocess
 from etl.run_errors import EtlRunError
 from queries import data_loads
 from queries.warehouse import Warehouse
@@ -136,6 +136,10 @@ def test_an_admin_asks_the_schedule_to_read_the_files_again_from_the_page(
     assert any("Waiting for the schedule's next run" in c.value for c in at.caption)
     at.button(key="loads_read_again").click().run()  # asked again while it waits: the same request
     assert "already waiting" in at.success[-1].value and len(pending(loaded.tiny.settings.warehouse_dir)) == 1
+    request_reprocess(loaded.tiny.settings.warehouse_dir, reason="no_fx_rate", feed=None, by="root",
+                      now=datetime.now(UTC) - timedelta(minutes=11))  # fmt: skip
+    at = open_page("pages/23_data_loads.py", loaded.users["root"])  # no schedule took that one for 11 minutes
+    assert "is the ETL schedule running" in at.warning[0].value and "no_fx_rate" in at.warning[0].value
     with session_scope(store_engine) as s:
         logged = s.scalars(select(AuditLog.target).where(AuditLog.action == "etl_reprocess_requested")).all()
     assert logged == ["clicks: unknown_partner"]
