@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cabinet.ui import data
-from cabinet.ui.export_parts import pick_part
+from cabinet.ui.export_parts import file_name, pick_part
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import t
 from cabinet.ui.widgets import MIME, fmt_count, held, hold, period_picker, to_bytes
@@ -39,7 +39,7 @@ if st.button(t("export.prepare"), type="primary", icon=":material/file_export:")
         hold("export_file", user.scope, key, (to_bytes(frame, fmt, bom=True), frame.head(20)))
 prepared = held("export_file", user.scope, key)  # nothing prepared by another login, or as another partner
 if prepared is not None:
-    name = f"{dataset}_{req.date_from}_{req.date_to}.{fmt}"  # a part's own days
+    name = file_name(req, fmt)  # a part's own days (and hours)
     st.download_button(t("export.download", name=name), prepared[0], file_name=name, mime=MIME[fmt],
                        icon=":material/download:")  # fmt: skip
     st.caption(t("export.preview"))

@@ -11,8 +11,10 @@ level, and its source's ids, offer, rule and note are empty (`SOURCE_COLUMNS`), 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -36,6 +38,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 TIMES = {"ts", "updated_at", "click_ts", "hold_until"}  # ISO 8601 text in the viewer's zone with its offset
 MAX_ROWS = 500_000  # one file; a longer period is exported in parts (`split_parts`)
 XLSX_MAX_ROWS = 100_000  # a spreadsheet of more rows takes minutes to write and to open
+HOURS_A_DAY = 24  # a day too big for one file is cut at its local hours
 # conversion type → the metric counting its rows and the one summing its amounts (an FTD is a deposit); no metric
 # sums a registration's or a lead's amount: it is shown with any of the amount metrics
 TYPE_METRICS: dict[str, tuple[str, str | None]] = {
@@ -58,20 +61,23 @@ class DetailError(ValueError):
 
 
 class DayTooBig(DetailError):
-    """One local day of the period holds more rows than a file: no split by days helps."""
+    """One local hour of the period (or a day, when it is not cut into hours) holds more rows than a file."""
 
-    def __init__(self, day: date, rows: int, limit: int) -> None:
-        super().__init__(f"{day} alone holds {rows:,} rows: at most {limit:,} in one file")
-        self.day, self.rows, self.limit = day, rows, limit
+    def __init__(self, day: date, hour: int | None, rows: int, limit: int) -> None:
+        when = f"{day} {hour:02d}:00" if hour is not None else str(day)
+        super().__init__(f"{when} alone holds {rows:,} rows: at most {limit:,} in one file")
+        self.day, self.hour, self.rows, self.limit = day, hour, rows, limit
 
 
 @dataclass(frozen=True)
 class Part:
-    """Consecutive local days of a period whose rows fit in one file."""
+    """Consecutive local days of a period whose rows fit in one file, or local hours [from, to) of one day (`hours`)
+    whose rows do when the day's do not."""
 
     date_from: date
     date_to: date
     rows: int
+    hours: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,7 @@ class DetailRequest:
     date_from: date
     date_to: date
     tz: str
+    hours: tuple[int, int] | None = None  # local hours [from, to) of the single day date_from (a part of a big day)
 
 
 def row_limit(fmt: str) -> int:
@@ -122,9 +129,26 @@ def _sql(req: DetailRequest, what: str) -> str:
     return f"select {what} from {req.dataset} where {SCOPE_WHERE} and ts >= $start and ts < $end and {rows}"
 
 
+def _bounds(req: DetailRequest) -> tuple[datetime, datetime]:
+    """[start, end) in naive UTC: the local days of `req`, or its local hours of one day (by the wall clock: on a
+    day clocks go back, hour 1 holds both of its hours; on a day they go forward, the skipped hour is empty)."""
+    if req.hours is None:
+        return utc_bounds(req.date_from, req.date_to, req.tz)
+    first, last = req.hours
+    if req.date_from != req.date_to or not 0 <= first < last <= HOURS_A_DAY:
+        raise DetailError(f"hours {first}-{last} of {req.date_from}..{req.date_to}: a part of one day, 0 to 24")
+    zone, day = ZoneInfo(req.tz), req.date_from
+
+    def at(hour: int) -> datetime:
+        local = datetime.combine(day + timedelta(days=hour // HOURS_A_DAY), time(hour % HOURS_A_DAY), zone)
+        return local.astimezone(UTC).replace(tzinfo=None)
+
+    return at(first), at(last)
+
+
 def _params(scope: Scope, req: DetailRequest, metrics: tuple[str, ...]) -> dict[str, object]:
     check_period(req.date_from, req.date_to, req.tz, DetailError)
-    start, end = utc_bounds(req.date_from, req.date_to, req.tz)
+    start, end = _bounds(req)
     rows: dict[str, object] = {
         "clicks": {"bots": "bot_clicks" in metrics},
         "conversions": {"types": list(conversion_types(metrics))},
@@ -154,20 +178,61 @@ def day_counts(scope: Scope, *, wh: Warehouse, req: DetailRequest, metrics: tupl
     return {d: int(n) for d, n in rows}
 
 
-def split_parts(req: DetailRequest, days: dict[date, int], limit: int) -> list[Part]:
+def hour_counts(
+    scope: Scope, *, wh: Warehouse, req: DetailRequest, day: date, metrics: tuple[str, ...]
+) -> dict[int, int]:
+    """The rows of each local hour (0-23, in `req.tz`) of `day` that has any: how `split_parts` cuts a big day."""
+    one_day = replace(req, date_from=day, date_to=day, hours=None)
+    cur = wh.cursor()
+    try:
+        rows = cur.sql(_sql(one_day, f"hour({local_time('ts')}) as h, count(*)") + " group by all",
+                       params=_params(scope, one_day, metrics) | {"tz": req.tz}).fetchall()  # fmt: skip
+    finally:
+        cur.close()
+    return {int(h): int(n) for h, n in rows}
+
+
+def split_parts(
+    req: DetailRequest, days: dict[date, int], limit: int, hours_of: Callable[[date], dict[int, int]] | None = None
+) -> list[Part]:
     """The period of `req` cut at local midnights into the fewest consecutive parts of at most `limit` rows each
-    (filled in order: each part takes as many days as fit). The parts cover the whole period, days without rows
-    included; a day of more than `limit` rows raises `DayTooBig`."""
+    (filled in order: each part takes as many days as fit); every row of the period is in one part. A day of more
+    than `limit` rows gets parts of its own, cut at its local hours the same way (`hours_of(day)`: its rows per local
+    hour); without `hours_of`, or when one hour holds more than `limit`, it raises `DayTooBig`. Days without rows
+    just before such a day, or after the last day with rows once one was cut, are in no part: nothing to export."""
     parts: list[Part] = []
     start, rows = req.date_from, 0
     for day in sorted(d for d in days if req.date_from <= d <= req.date_to and days[d]):
         if days[day] > limit:
-            raise DayTooBig(day, days[day], limit)
+            if rows:  # the days before it (days without rows need no file)
+                parts.append(Part(start, day - timedelta(days=1), rows))
+            parts.extend(_hour_parts(day, days[day], limit, hours_of))
+            start, rows = day + timedelta(days=1), 0
+            continue
         if rows + days[day] > limit:
             parts.append(Part(start, day - timedelta(days=1), rows))
             start, rows = day, 0
         rows += days[day]
-    return [*parts, Part(start, req.date_to, rows)]
+    if start <= req.date_to and (rows or not parts):
+        parts.append(Part(start, req.date_to, rows))
+    return parts
+
+
+def _hour_parts(day: date, total: int, limit: int, hours_of: Callable[[date], dict[int, int]] | None) -> list[Part]:
+    """`day` cut at its local hours into the fewest parts of at most `limit` rows, covering hours 0-24."""
+    hours = hours_of(day) if hours_of is not None else {}
+    if not hours:
+        raise DayTooBig(day, None, total, limit)
+    parts: list[Part] = []
+    first, rows = 0, 0
+    for hour in sorted(h for h in hours if hours[h]):
+        if hours[hour] > limit:
+            raise DayTooBig(day, hour, hours[hour], limit)
+        if rows + hours[hour] > limit:
+            parts.append(Part(day, day, rows, (first, hour)))
+            first, rows = hour, 0
+        rows += hours[hour]
+    return [*parts, Part(day, day, rows, (first, HOURS_A_DAY))]
 
 
 def detail_rows(scope: Scope, *, wh: Warehouse, req: DetailRequest, metrics: tuple[str, ...]) -> pl.DataFrame:

@@ -228,3 +228,10 @@ def detail_count(scope: Scope, snapshot_id: str, req: DetailRequest, metrics: tu
 @st.cache_data(ttl=300, max_entries=128, show_spinner=False)
 def detail_days(scope: Scope, snapshot_id: str, req: DetailRequest, metrics: tuple[str, ...]) -> dict[date, int]:
     return detail.day_counts(scope, wh=warehouse(), req=req, metrics=metrics)
+
+
+@st.cache_data(ttl=300, max_entries=128, show_spinner=False)
+def detail_hours(
+    scope: Scope, snapshot_id: str, req: DetailRequest, day: date, metrics: tuple[str, ...]
+) -> dict[int, int]:
+    return detail.hour_counts(scope, wh=warehouse(), req=req, day=day, metrics=metrics)

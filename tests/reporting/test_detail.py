@@ -19,6 +19,7 @@ from queries.detail import (
     count_rows,
     day_counts,
     detail_rows,
+    hour_counts,
     split_parts,
 )
 from queries.warehouse import Warehouse
@@ -100,8 +101,9 @@ def test_the_page_lists_the_columns_shown_and_splits_a_long_period_into_parts(
     [listed] = [c.value for c in at.caption if c.value.startswith("Columns:")]
     assert not at.exception and "is_bot" not in listed and "click_id" in listed
     assert [i.value for i in at.info] == [
-        "2 rows: more than one file holds (at most 1), so the period is exported in 2 parts of whole days. Pick a "
-        "part, prepare and download it, then the next."]  # fmt: skip
+        "2 rows: more than one file holds (at most 1), so the period is exported in 2 parts of whole days (a day "
+        "with more rows than a file holds, in parts of its hours). Pick a part, prepare and download it, then the "
+        "next."]  # fmt: skip
     part = at.selectbox(key="export_part")
     assert [o.replace("\u2009", " ") for o in part.options] == [
         "1 of 2: Oct 12 – Nov 1, 2026, rows: 1", "2 of 2: Nov 2 – 10, 2026, rows: 1"]  # fmt: skip
@@ -118,11 +120,48 @@ def test_the_page_lists_the_columns_shown_and_splits_a_long_period_into_parts(
     assert not at.info and not at.warning and at.button
 
 
-def test_a_day_of_more_rows_than_a_file_holds_is_said(program: Program, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("queries.detail.MAX_ROWS", 1)
+def test_a_day_of_more_rows_than_a_file_holds_is_cut_at_its_hours(
+    program: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A day with more rows than a file holds was refused ("Nov 1 alone holds 3 rows"): a top partner's busiest day
+    could not be exported at all. It is now cut at its local hours; only an hour too big is refused."""
+    monkeypatch.setattr("queries.detail.MAX_ROWS", 1)  # the parent's clicks of 1 Nov (UTC): 10:00, 12:00 and 23:30
+    at = open_page("pages/11_full_export.py", replace(program.users["p_parent"], timezone="UTC"))
+    assert not at.exception and not at.warning
+    part = at.selectbox(key="export_part")
+    assert [o.replace("\u2009", " ") for o in part.options] == [
+        "1 of 3: Nov 1, 2026, 00:00–12:00, rows: 1", "2 of 3: Nov 1, 2026, 12:00–23:00, rows: 1",
+        "3 of 3: Nov 1, 2026, 23:00–24:00, rows: 1"]  # fmt: skip
+    part.set_value(2).run()
+    at.button[0].click().run()
+    assert not at.exception and at.dataframe[0].value["click_id"].to_list() == ["k2"]
+    [button] = at.get("download_button")
+    assert "clicks_2026-11-01_2026-11-01_23-24h.csv" in button.proto.label
+    program.tiny.write("clicks", "more.csv", f"click_id,ts,link_token\nk4,2026-11-01T10:30:00Z,{program.tiny.token}\n")
+    program.tiny.run()  # two clicks in the hour from 10:00
     at = open_page("pages/11_full_export.py", replace(program.users["p_parent"], timezone="UTC"))
     assert not at.exception and not at.get("download_button")
-    assert [w.value for w in at.warning] == ["Nov 1, 2026 alone holds 3 rows: at most 1 in one file."]
+    assert [w.value for w in at.warning] == ["Nov 1, 2026, 10:00–11:00 alone holds 2 rows: at most 1 in one file."]
+
+
+def test_hours_of_a_day_are_its_local_hours_and_together_hold_the_day(program: Program) -> None:
+    wh, parent = Warehouse(program.tiny.settings.warehouse_dir), program.users["p_parent"].scope
+    nov1 = date(2026, 11, 1)
+    moscow = DetailRequest("clicks", nov1, nov1, "Europe/Moscow")
+    assert hour_counts(parent, wh=wh, req=moscow, day=nov1, metrics=ALL) == {13: 1, 15: 1}  # k2 is 2 Nov there
+    morning = detail_rows(parent, wh=wh, req=replace(moscow, hours=(0, 14)), metrics=ALL)
+    assert morning["click_id"].to_list() == ["k1"]
+    # New York's clocks went back on 1 Nov 2026: its hour 1 holds two hours, and the day's hours hold the day
+    ny = DetailRequest("clicks", nov1, nov1, "America/New_York")
+    day = detail_rows(parent, wh=wh, req=ny, metrics=ALL)["click_id"].to_list()
+    cut = [detail_rows(parent, wh=wh, req=replace(ny, hours=h), metrics=ALL)["click_id"].to_list()
+           for h in ((0, 2), (2, 7), (7, 24))]  # fmt: skip
+    assert [c for part in cut for c in part] == day == ["k1", "kb", "k2"]  # 05:00, 07:00 and 18:30 there
+    assert cut == [[], ["k1"], ["kb", "k2"]]  # hours 0-2 are 04:00-07:00 UTC: three hours
+    with pytest.raises(DetailError, match="a part of one day"):
+        count_rows(parent, wh=wh, req=replace(_req("clicks"), hours=(0, 12)), metrics=ALL)
+    with pytest.raises(DetailError, match="a part of one day"):
+        count_rows(parent, wh=wh, req=replace(ny, hours=(5, 25)), metrics=ALL)
 
 
 def test_parts_cover_the_period_in_whole_days_and_fit() -> None:
@@ -136,6 +175,12 @@ def test_parts_cover_the_period_in_whole_days_and_fit() -> None:
     assert [p.rows for p in split_parts(req, days, 4)] == [3, 2, 4, 1]
     with pytest.raises(DayTooBig, match="2026-11-09 alone holds 4 rows: at most 3"):
         split_parts(req, days, 3)
+    hours = {date(2026, 11, 9): {1: 2, 5: 1, 23: 1}}
+    parts = split_parts(req, days, 3, hours.__getitem__)  # 9 Nov in parts of its hours, the days around it whole
+    assert [(p.date_from.day, p.date_to.day, p.hours, p.rows) for p in parts] == [
+        (1, 2, None, 3), (3, 8, None, 2), (9, 9, (0, 23), 3), (9, 9, (23, 24), 1), (10, 30, None, 1)]  # fmt: skip
+    with pytest.raises(DayTooBig, match="2026-11-09 01:00 alone holds 2 rows: at most 1"):
+        split_parts(req, {date(2026, 11, 9): 4}, 1, hours.__getitem__)
 
 
 def test_day_counts_are_local_days(program: Program) -> None:
