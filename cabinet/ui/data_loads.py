@@ -1,5 +1,6 @@
-"""The Data loads page's parts (admins): the latest run's outcome, recent runs, failed files and the quarantine, as
-`cabinet etl status` and `cabinet etl quarantine` give them, read from the published snapshot (`queries.data_loads`)."""
+"""The Data loads page's parts (admins): the latest run's outcome, the inbox against what runs read, recent runs,
+failed files and the quarantine, as `cabinet etl status` and `cabinet etl quarantine` give them from the published
+snapshot (`queries.data_loads`), and the requests to read a reason's files again (`cabinet.etl_requests`)."""
 
 from __future__ import annotations
 
