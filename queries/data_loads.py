@@ -29,6 +29,11 @@ select f.run_id, f.feed, f.path, f.reason, strftime(f.loaded_at, '%Y-%m-%d %H:%M
            as loaded_in_run
 from etl_files f where f.status = 'failed' order by f.file_id desc limit ?
 """
+RUN_FILES_SQL = """
+select feed, path, status, coalesce(reason, '') as reason, rows_read, inserted, updated, duplicates, quarantined,
+       coalesce(unknown_columns, '') as unknown_columns
+from etl_files where run_id = ? order by file_id
+"""
 BY_REASON_SQL = """
 select feed, reason, count(*) as rows, max(run_id) as last_run from quarantine group by all
 order by rows desc, feed, reason
@@ -76,6 +81,13 @@ def idle_runs(scope: Scope, *, wh: Warehouse) -> tuple[int, datetime | None]:
     finally:
         cur.close()
     return int(n or 0), latest
+
+
+def run_files(scope: Scope, *, wh: Warehouse, run_id: int) -> pl.DataFrame:
+    """The files run `run_id` read, in the order it read them, with their counts (read = inserted + updated +
+    duplicates + quarantined), a failed file's reason and the columns outside the contract it ignored."""
+    _admin(scope)
+    return _frame(wh, RUN_FILES_SQL, [int(run_id)])
 
 
 def failed_files(scope: Scope, *, wh: Warehouse, limit: int = 50) -> pl.DataFrame:

@@ -11,6 +11,7 @@ import streamlit as st
 
 from cabinet import etl_requests
 from cabinet.export import MIME, to_bytes
+from cabinet.i18n import MissingTranslation
 from cabinet.inbox_state import inbox_state
 from cabinet.session import SessionUser
 from cabinet.ui.data import warehouse
@@ -49,13 +50,19 @@ COUNTS = ("files", "files_failed", "rows_read", "inserted", "updated", "duplicat
 def _table(frame: pl.DataFrame, translated: tuple[str, ...] = ()) -> None:
     """`frame` as a table: values of the `translated` columns and every header in the session's language, counts
     with the browser's digit grouping (values stay numbers, so sorting works)."""
-    frame = frame.with_columns(
-        pl.col(c).map_elements(lambda v: t(f"loads.value_{v}"), return_dtype=pl.String) for c in translated
-    )
+    frame = frame.with_columns(pl.col(c).map_elements(_value, return_dtype=pl.String) for c in translated)
     config = {t(f"loads.col_{c}"): st.column_config.NumberColumn(format="localized") for c in COUNTS
               if c in frame.columns}  # fmt: skip
     st.dataframe(frame.rename({c: t(f"loads.col_{c}") for c in frame.columns}), hide_index=True, width="stretch",
                  column_config=config)  # fmt: skip
+
+
+def _value(value: str) -> str:
+    """A status as the session's language says it; one this page does not know, as the ETL wrote it."""
+    try:
+        return t(f"loads.value_{value}")
+    except MissingTranslation:
+        return value
 
 
 def inbox(user: SessionUser) -> None:
@@ -125,6 +132,13 @@ def recent_runs(user: SessionUser) -> None:
         st.info(t("loads.no_runs"))
     else:
         _table(runs, ("status",))
+        with_files = runs.filter(pl.col("files") > 0)["run_id"].to_list()
+        if with_files:
+            with st.expander(t("loads.run_files")):
+                run = st.selectbox(t("loads.run"), with_files, key="loads_run",
+                                   format_func=lambda r: t("loads.run_n", n=r))  # fmt: skip
+                if run is not None:
+                    _table(data_loads.run_files(user.scope, wh=warehouse(), run_id=int(run)), ("status",))
     n, latest = data_loads.idle_runs(user.scope, wh=warehouse())
     if n and not idle:
         st.caption(t("loads.idle", n=fmt_count(n), at=f"{latest:%Y-%m-%d %H:%M:%S}"))

@@ -77,14 +77,17 @@ def test_admins_read_runs_failed_files_and_quarantine_and_nobody_else_does(loade
 def test_the_page_shows_runs_failed_files_and_the_rows_of_a_reason_with_their_download(loaded: Program) -> None:
     at = open_page("pages/23_data_loads.py", loaded.users["root"])
     assert not at.exception and not at.error
-    runs, failed, by_reason, rows = (frame.value for frame in at.dataframe)
+    runs, files, failed, by_reason, rows = (frame.value for frame in at.dataframe)
     assert list(runs["Run"]) == [2, 1] and list(runs["Status"]) == ["ok", "ok"]
+    # the files of the newest run with files, in the expander below the runs
+    assert list(files["File"]) == ["clicks/bad.csv", "clicks/broken.csv.gz"]
+    assert list(files["Status"]) == ["loaded", "failed"] and list(files["Quarantined"]) == [3, 0]
     assert list(failed["File"]) == ["clicks/broken.csv.gz"] and list(failed["Since"]) == ["not loaded since"]
     assert list(by_reason["Reason"]) == ["unknown_partner", "bad_timestamp"]
     assert "unknown_partner" in at.info[0].value and "cabinet etl reprocess" in at.info[0].value
     assert list(rows["Row"]) == [1, 3]  # the reason with the most rows first
     at.selectbox(key="loads_group").set_value(1).run()
-    rows = at.dataframe[3].value
+    rows = at.dataframe[4].value
     assert list(rows["Reason"]) == ["bad_timestamp"] and "not-a-time" in rows["Values as read"][0]
     assert len(at.get("download_button")) == 1
 
@@ -108,6 +111,7 @@ def test_the_page_says_the_latest_run_failed(loaded: Program, monkeypatch: pytes
     assert said.startswith("The latest ETL run, run 3, failed at ") and "the plan table is broken" in said
     assert list(at.dataframe[0].value["File"]) == ["clicks/later.csv"]  # still waiting: the run failed
     assert list(at.dataframe[1].value["Run"]) == [2, 1]  # the snapshot the cabinet still shows
+    assert list(at.selectbox(key="loads_run").options) == ["run 2", "run 1"]
     for user, told in (("root", True), ("mgr", False)):  # an admin's home page says so, with the way there
         home = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
         home.session_state[SESSION_KEY] = loaded.users[user]
