@@ -40,6 +40,30 @@ def read_holder(path: Path) -> dict[str, object]:
         return {}
 
 
+def running_holder(warehouse_dir: Path, last_finished: datetime | None) -> dict[str, object] | None:
+    """The holder of a run going on now, told without touching the lock (taking it even for a moment would turn a
+    run starting then away): the lock file names a process on this host that is alive and started after the latest
+    run finished (`last_finished`, naive UTC or aware). None when no run seems to be going."""
+    holder = read_holder(Path(warehouse_dir) / LOCK_FILE)
+    try:
+        pid, started = int(str(holder.get("pid"))), datetime.fromisoformat(str(holder.get("started")))
+    except ValueError:
+        return None
+    if holder.get("host") != socket.gethostname() or pid <= 0:
+        return None
+    if last_finished is not None:
+        finished = last_finished if last_finished.tzinfo else last_finished.replace(tzinfo=UTC)
+        if started.astimezone(UTC) <= finished:
+            return None
+    try:
+        os.kill(pid, 0)  # signal 0: only whether the process is there
+    except ProcessLookupError:
+        return None
+    except PermissionError:  # there, run by another user
+        pass
+    return holder
+
+
 POLL_S = 0.2
 
 
@@ -79,7 +103,7 @@ class EtlLock:
         holder = {
             "pid": os.getpid(),
             "host": socket.gethostname(),
-            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            "started": datetime.now(UTC).isoformat(),  # to the microsecond: `running_holder` compares it with a finish
         }
         os.ftruncate(fd, 0)
         os.pwrite(fd, (json.dumps(holder) + "\n").encode(), 0)

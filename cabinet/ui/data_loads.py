@@ -27,11 +27,16 @@ EXPORT_MAX = 500_000  # quarantined rows one download holds (a CSV, as the full 
 
 
 def last_run_notice(snap: SnapshotInfo) -> None:
-    """The latest run's failure (failed runs are never published, so the snapshot's tables do not hold it), or that
-    the runs after the snapshot found nothing new."""
+    """A run going on now (`etl.lock.running_holder`); the latest run's failure (failed runs are never published, so
+    the snapshot's tables do not hold it), or that the runs after the snapshot found nothing new."""
     from etl.last_run import read_last_run  # the small outcome file beside the snapshots
+    from etl.lock import running_holder
 
-    last = read_last_run(app_settings().warehouse_dir)
+    wh_dir = app_settings().warehouse_dir
+    last = read_last_run(wh_dir)
+    holder = running_holder(wh_dir, _utc((last or {}).get("finished_at")))
+    if holder is not None:
+        st.info(t("loads.running", started=f"{_utc(holder.get('started')):%Y-%m-%d %H:%M:%S} UTC"))
     if not last:
         return
     at = str(last.get("finished_at") or "")[:19]
@@ -84,19 +89,16 @@ def inbox(user: SessionUser) -> None:
 
 
 def _stale_schedule(oldest_waiting: datetime) -> None:
-    """When a file has waited `STALE` with no run finished since it landed: that a run is still going (the lock file
-    names a holder that started after the latest run finished: a large load), or a warning that the schedule
-    (`cabinet serve`, `cabinet etl schedule`) does not seem to run."""
+    """A warning when a file has waited `STALE` with no run finished since it landed and none going on now (a large
+    load takes minutes): the schedule (`cabinet serve`, `cabinet etl schedule`) does not seem to run."""
     from etl.last_run import read_last_run
-    from etl.lock import LOCK_FILE, read_holder
+    from etl.lock import running_holder
 
     wh_dir = app_settings().warehouse_dir
     finished = _utc((read_last_run(wh_dir) or {}).get("finished_at"))
     if datetime.now(UTC) - oldest_waiting <= STALE or (finished is not None and finished >= oldest_waiting):
         return
-    started = _utc(read_holder(wh_dir / LOCK_FILE).get("started"))
-    if started is not None and (finished is None or started > finished):
-        st.info(t("loads.running", started=f"{started:%Y-%m-%d %H:%M:%S} UTC"))
+    if running_holder(wh_dir, finished) is not None:  # said at the top of the page: the files wait for that run
         return
     at = f"{finished:%Y-%m-%d %H:%M:%S} UTC" if finished else t("loads.never")
     st.warning(t("loads.stale", landed=f"{oldest_waiting:%Y-%m-%d %H:%M:%S} UTC", at=at))
