@@ -5,7 +5,7 @@ page. Admins only, as the rest of that page."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cabinet.access import Scope, ScopeError
@@ -29,12 +29,18 @@ class InboxState:
     ignored_total: int = 0
 
 
-def inbox_state(inbox: Path, scope: Scope, *, wh: Warehouse, limit: int = 100) -> InboxState:
+CHECKED_BEFORE = timedelta(seconds=5)  # a run lists the inbox after it starts, leaving files written in 2 s for later
+
+
+def inbox_state(
+    inbox: Path, scope: Scope, *, wh: Warehouse, last_ok_start: datetime | None = None, limit: int = 100
+) -> InboxState:
     """What the inbox holds against the snapshot's manifest; `waiting` oldest first, at most `limit` of each list.
 
     A file is as read when a run recorded its path with this size, modification and status-change time (what the ETL
-    itself uses to skip hashing it again, `etl.stage.unchanged_files`); a file only touched is listed as waiting until
-    a run that publishes has checked it."""
+    itself uses to skip hashing it again, `etl.stage.unchanged_files`). A file only touched since is as read too when
+    the latest run, which succeeded, started (`last_ok_start`, naive UTC) well after it was last written and a run
+    loaded the path with this size: that run hashed it, found the content it had, and had nothing to publish."""
     if not scope.is_admin:
         raise ScopeError(f"{scope.username!r} may not read the inbox: admins only")
     state = InboxState()
@@ -60,8 +66,14 @@ def inbox_state(inbox: Path, scope: Scope, *, wh: Warehouse, limit: int = 100) -
     finally:
         cur.close()
     seen = {(str(p), int(s), int(m), int(c)) for p, s, m, c in rows if None not in (s, m, c)}
+    sizes = {(str(p), int(s)) for p, s, _, _ in rows if s is not None}
+    checked_ns = (last_ok_start.replace(tzinfo=UTC) - CHECKED_BEFORE).timestamp() * 1e9 if last_ok_start else 0.0
+
+    def read(rel: str, size: int, mtime: int, ctime: int) -> bool:
+        return (rel, size, mtime, ctime) in seen or ((rel, size) in sizes and max(mtime, ctime) < checked_ns)
+
     waiting = [Waiting(rel, size, datetime.fromtimestamp(mtime / 1e9, UTC))
-               for rel, (size, mtime, ctime) in stats.items() if (rel, size, mtime, ctime) not in seen]  # fmt: skip
+               for rel, (size, mtime, ctime) in stats.items() if not read(rel, size, mtime, ctime)]  # fmt: skip
     state.read, state.waiting_total = len(stats) - len(waiting), len(waiting)
     state.waiting = sorted(waiting, key=lambda w: (w.modified, w.path))[:limit]
     state.ignored, state.ignored_total = ignored_files(inbox, limit=limit)

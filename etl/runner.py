@@ -236,8 +236,9 @@ def run_etl(
             raise publish_error(wh_dir, run_id, exc, planned) from exc
         if (wh_dir / WORK_DB).exists():  # else not copied back: the next run restores it and moves
             planned = finish.move_after_publishing(wh_dir, result, clock, keep, grace_s) or planned
-        write_last_run(wh_dir, {"run_id": run_id, "status": "ok", "finished_at": _utcnow(), "error": None,
-                                 "snapshot": planned, "rows_read": result.totals.get("rows_read", 0)})  # fmt: skip
+        write_last_run(wh_dir, {"run_id": run_id, "status": "ok", "started_at": started, "finished_at": _utcnow(),
+                                 "error": None, "snapshot": planned,
+                                 "rows_read": result.totals.get("rows_read", 0)})  # fmt: skip
     result.seconds = time.perf_counter() - t0
     return result
 

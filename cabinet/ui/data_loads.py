@@ -73,7 +73,12 @@ def _value(value: str) -> str:
 def inbox(user: SessionUser) -> None:
     """The inbox's files against the snapshot's runs: read, waiting for the next run, never read."""
     st.subheader(t("loads.inbox"))
-    state = inbox_state(app_settings().inbox_dir, user.scope, wh=warehouse())
+    from etl.last_run import read_last_run
+
+    last = read_last_run(app_settings().warehouse_dir) or {}
+    started = _utc(last.get("started_at")) if last.get("status") == "ok" else None
+    state = inbox_state(app_settings().inbox_dir, user.scope, wh=warehouse(),
+                        last_ok_start=started.replace(tzinfo=None) if started else None)  # fmt: skip
     left, right = st.columns(2)
     left.metric(t("loads.inbox_read"), fmt_count(state.read))
     right.metric(t("loads.inbox_waiting"), fmt_count(state.waiting_total))

@@ -191,3 +191,23 @@ def test_files_waiting_with_no_run_since_say_whether_a_run_is_going_or_the_sched
     tiny.run()  # read now: nothing waits, nothing is said
     at = open_page("pages/23_data_loads.py", loaded.users["root"])
     assert not at.warning and not any("is going on now" in i.value for i in at.info)
+
+
+def test_a_file_only_touched_since_is_read_once_a_run_started_after_it(loaded: Program) -> None:
+    """A run that finds a touched file's content unchanged has nothing to publish, so the snapshot keeps the file's
+    old times: the inbox listed it as waiting for ever (a sync tool touching the inbox every hour)."""
+    tiny, admin = loaded.tiny, loaded.users["root"].scope
+    path = tiny.inbox / "clicks" / "bad.csv"
+    os.utime(path)  # touched: new times, the same content
+    assert [w.path for w in inbox_state(tiny.inbox, admin, wh=_wh(loaded)).waiting] == ["clicks/bad.csv"]
+    tiny.run()  # finds it unchanged: publishes nothing
+    last = read_last_run(tiny.settings.warehouse_dir)
+    assert last is not None and last["status"] == "ok" and last["started_at"]
+    later = datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=10)  # as a run started 10 s after the touch
+    assert inbox_state(tiny.inbox, admin, wh=_wh(loaded), last_ok_start=later).waiting == []
+    just_after = datetime.now(UTC).replace(tzinfo=None)  # within the seconds a run leaves files to settle: not yet
+    assert [w.path for w in inbox_state(tiny.inbox, admin, wh=_wh(loaded), last_ok_start=just_after).waiting] == [
+        "clicks/bad.csv"]  # fmt: skip
+    path.write_text(path.read_text() + "q8,2026-11-03T12:00:00Z,999999,1\n")  # new content: waits whatever the start
+    assert [w.path for w in inbox_state(tiny.inbox, admin, wh=_wh(loaded), last_ok_start=later).waiting] == [
+        "clicks/bad.csv"]  # fmt: skip
