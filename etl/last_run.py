@@ -31,6 +31,16 @@ def write_last_run(wh_dir: Path, doc: dict[str, Any]) -> None:
         log.warning("run %s: %s not written: %s", doc.get("run_id"), LAST_RUN_FILE, exc)
 
 
+def parse_time(value: object) -> datetime | None:
+    """A time the ETL wrote (`2026-12-04 13:54:05.059775`, naive UTC, or ISO 8601 with an offset) as an aware UTC
+    datetime; None when absent or unreadable."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def read_last_run(warehouse_dir: Path) -> dict[str, Any] | None:
     """The latest run's outcome (run_id, status, finished_at, error, snapshot), or None."""
     try:

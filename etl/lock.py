@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
+from etl.last_run import parse_time
+
 LOCK_FILE = "etl.lock"
 
 
@@ -45,18 +47,14 @@ def running_holder(warehouse_dir: Path, last_finished: datetime | None) -> dict[
     run starting then away): the lock file names a process on this host that is alive and started after the latest
     run finished (`last_finished`, naive UTC or aware). None when no run seems to be going."""
     holder = read_holder(Path(warehouse_dir) / LOCK_FILE)
-    try:
-        pid, started = int(str(holder.get("pid"))), datetime.fromisoformat(str(holder.get("started")))
-    except ValueError:
+    started, pid = parse_time(holder.get("started")), str(holder.get("pid"))
+    if started is None or not pid.isdigit() or int(pid) <= 0 or holder.get("host") != socket.gethostname():
         return None
-    if holder.get("host") != socket.gethostname() or pid <= 0:
+    if last_finished is not None and started <= (last_finished.replace(tzinfo=UTC) if last_finished.tzinfo is None
+                                                 else last_finished):  # fmt: skip
         return None
-    if last_finished is not None:
-        finished = last_finished if last_finished.tzinfo else last_finished.replace(tzinfo=UTC)
-        if started.astimezone(UTC) <= finished:
-            return None
     try:
-        os.kill(pid, 0)  # signal 0: only whether the process is there
+        os.kill(int(pid), 0)  # signal 0: only whether the process is there
     except ProcessLookupError:
         return None
     except PermissionError:  # there, run by another user

@@ -13,8 +13,9 @@ st.title(t("loads.title"))
 snap = snapshot_or_stop()
 st.caption(t("loads.snapshot", snapshot=snap.snapshot_id, published=f"{snap.published_at:%Y-%m-%d %H:%M:%S} UTC",
              as_of=as_of(snap)))  # fmt: skip
-data_loads.last_run_notice(snap)
-data_loads.inbox(user)
+done = data_loads.outcome()  # the latest run's outcome and a run going on, read once
+data_loads.last_run_notice(snap, done)
+data_loads.inbox(user, done)
 data_loads.recent_runs(user)
 data_loads.failed_files(user)
 data_loads.quarantine(user)

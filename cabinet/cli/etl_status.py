@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,7 +23,7 @@ def status(
 
     Exits 1 when the newest run failed (after everything else is shown), 0 when it succeeded or no run has been
     made yet."""
-    from etl.last_run import read_last_run
+    from etl.last_run import parse_time, read_last_run
     from etl.lock import describe_holder, running_holder
     from etl.reprocess_requests import pending
     from queries.warehouse import NoSnapshotError, Warehouse
@@ -50,7 +49,7 @@ def status(
         f"snapshot {snap.path.name} (run {snap.run_id}) published {snap.published_at:%Y-%m-%d %H:%M:%S} UTC; "
         f"data as of {as_of}" + (f"; older clicks in {snap.history.name}" if snap.history else "")
     )
-    going = running_holder(cfg.warehouse_dir, _finished(last))
+    going = running_holder(cfg.warehouse_dir, parse_time((last or {}).get("finished_at")))
     if going is not None:
         console.print(f"a run is going on now ({describe_holder(going)})")
     if failed_run:
@@ -93,14 +92,6 @@ def status(
             f"{failed_run.get('error')}",
             code=FAILED_RUN_EXIT,
         )
-
-
-def _finished(last: dict[str, object] | None) -> datetime | None:
-    """When the latest run finished (naive UTC), from its outcome file; None before any."""
-    try:
-        return datetime.fromisoformat(str((last or {}).get("finished_at")))
-    except ValueError:
-        return None
 
 
 def _run_name(last: dict[str, object]) -> str:

@@ -4,7 +4,9 @@ snapshot (`queries.data_loads`), and the requests to read a reason's files again
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import polars as pl
 import streamlit as st
@@ -18,6 +20,8 @@ from cabinet.ui.data import warehouse
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
 from cabinet.ui.widgets import fmt_count
+from etl.last_run import parse_time, read_last_run
+from etl.lock import running_holder
 from queries import data_loads
 from queries.warehouse import SnapshotInfo
 
@@ -26,26 +30,39 @@ ROWS_SHOWN = 1_000  # quarantined rows the table draws
 EXPORT_MAX = 500_000  # quarantined rows one download holds (a CSV, as the full export's)
 
 
-def last_run_notice(snap: SnapshotInfo) -> None:
-    """A run going on now (`etl.lock.running_holder`); the latest run's failure (failed runs are never published, so
-    the snapshot's tables do not hold it), or that the runs after the snapshot found nothing new."""
-    from etl.last_run import read_last_run  # the small outcome file beside the snapshots
-    from etl.lock import running_holder
+@dataclass(frozen=True)
+class Outcome:
+    """The latest run's outcome (`etl.last_run`, {} before any run) and whether a run is going on now, read once a
+    page."""
 
-    wh_dir = app_settings().warehouse_dir
-    last = read_last_run(wh_dir)
-    holder = running_holder(wh_dir, _utc((last or {}).get("finished_at")))
-    if holder is not None:
-        st.info(t("loads.running", started=f"{_utc(holder.get('started')):%Y-%m-%d %H:%M:%S} UTC"))
-    if not last:
-        return
-    at = str(last.get("finished_at") or "")[:19]
-    if last.get("status") == "failed":
-        number = last.get("run_id")
-        run = t("loads.run_n", n=number) if number is not None else t("loads.run_unnumbered")
-        st.error(t("loads.last_failed", run=run, at=at, error=str(last.get("error") or "")))
-    elif int(last.get("run_id") or 0) > snap.run_id:  # a schedule that finds nothing new must not look stopped
-        st.caption(t("loads.nothing_new", n=last["run_id"], at=at))
+    last: dict[str, Any]
+    finished: datetime | None
+    going: datetime | None  # when the run going on now started (`etl.lock.running_holder`)
+
+
+def outcome() -> Outcome:
+    last = read_last_run(app_settings().warehouse_dir) or {}
+    finished = parse_time(last.get("finished_at"))
+    holder = running_holder(app_settings().warehouse_dir, finished)
+    return Outcome(last, finished, parse_time(holder.get("started")) if holder else None)
+
+
+def _failure(last: dict[str, Any]) -> None:
+    """The latest run's failure (failed runs are never published, so the snapshot's tables do not hold it)."""
+    number = last.get("run_id")
+    run = t("loads.run_n", n=number) if number is not None else t("loads.run_unnumbered")
+    at, error = str(last.get("finished_at") or "")[:19], str(last.get("error") or "")
+    st.error(t("loads.last_failed", run=run, at=at, error=error))
+
+
+def last_run_notice(snap: SnapshotInfo, done: Outcome) -> None:
+    """A run going on now; the latest run's failure, or that the runs after the snapshot found nothing new."""
+    if done.going is not None:
+        st.info(t("loads.running", started=f"{done.going:%Y-%m-%d %H:%M:%S} UTC"))
+    if done.last.get("status") == "failed":
+        _failure(done.last)
+    elif int(done.last.get("run_id") or 0) > snap.run_id:  # a schedule that finds nothing new must not look stopped
+        st.caption(t("loads.nothing_new", n=done.last["run_id"], at=str(done.last.get("finished_at") or "")[:19]))
 
 
 COUNTS = ("files", "files_failed", "rows_read", "inserted", "updated", "duplicates", "quarantined", "commissions",
@@ -70,20 +87,17 @@ def _value(value: str) -> str:
         return value
 
 
-def inbox(user: SessionUser) -> None:
+def inbox(user: SessionUser, done: Outcome) -> None:
     """The inbox's files against the snapshot's runs: read, waiting for the next run, never read."""
     st.subheader(t("loads.inbox"))
-    from etl.last_run import read_last_run
-
-    last = read_last_run(app_settings().warehouse_dir) or {}
-    started = _utc(last.get("started_at")) if last.get("status") == "ok" else None
+    started = parse_time(done.last.get("started_at")) if done.last.get("status") == "ok" else None
     state = inbox_state(app_settings().inbox_dir, user.scope, wh=warehouse(),
                         last_ok_start=started.replace(tzinfo=None) if started else None)  # fmt: skip
     left, right = st.columns(2)
     left.metric(t("loads.inbox_read"), fmt_count(state.read))
     right.metric(t("loads.inbox_waiting"), fmt_count(state.waiting_total))
     if state.waiting_total:
-        _stale_schedule(state.waiting[0].modified)
+        _stale_schedule(state.waiting[0].modified, done)
     if state.waiting:
         frame = pl.DataFrame({"path": [w.path for w in state.waiting], "size": [w.size for w in state.waiting],
                               "modified": [f"{w.modified:%Y-%m-%d %H:%M:%S}" for w in state.waiting]})  # fmt: skip
@@ -93,42 +107,26 @@ def inbox(user: SessionUser) -> None:
         st.warning(t("loads.ignored", n=fmt_count(state.ignored_total), files=", ".join(state.ignored)))
 
 
-def _stale_schedule(oldest_waiting: datetime) -> None:
+def _stale_schedule(oldest_waiting: datetime, done: Outcome) -> None:
     """A warning when a file has waited `STALE` with no run finished since it landed and none going on now (a large
-    load takes minutes): the schedule (`cabinet serve`, `cabinet etl schedule`) does not seem to run."""
-    from etl.last_run import read_last_run
-    from etl.lock import running_holder
-
-    wh_dir = app_settings().warehouse_dir
-    finished = _utc((read_last_run(wh_dir) or {}).get("finished_at"))
+    load takes minutes; the page says so at its top): the schedule (`cabinet serve`, `cabinet etl schedule`) does not
+    seem to run."""
+    finished = done.finished
     if datetime.now(UTC) - oldest_waiting <= STALE or (finished is not None and finished >= oldest_waiting):
         return
-    if running_holder(wh_dir, finished) is not None:  # said at the top of the page: the files wait for that run
-        return
-    at = f"{finished:%Y-%m-%d %H:%M:%S} UTC" if finished else t("loads.never")
-    st.warning(t("loads.stale", landed=f"{oldest_waiting:%Y-%m-%d %H:%M:%S} UTC", at=at))
+    if done.going is None:
+        at = f"{finished:%Y-%m-%d %H:%M:%S} UTC" if finished else t("loads.never")
+        st.warning(t("loads.stale", landed=f"{oldest_waiting:%Y-%m-%d %H:%M:%S} UTC", at=at))
 
 
 def home_notice(user: SessionUser) -> None:
     """On an admin's home page: that the latest ETL run failed, with the way to the Data loads page."""
-    from etl.last_run import read_last_run
-
-    last = read_last_run(app_settings().warehouse_dir)
-    if not user.has("admin") or not last or last.get("status") != "failed":
+    if not user.has("admin"):  # every other user's home page reads nothing of the ETL's
         return
-    number = last.get("run_id")
-    run = t("loads.run_n", n=number) if number is not None else t("loads.run_unnumbered")
-    st.error(t("loads.last_failed", run=run, at=str(last.get("finished_at") or "")[:19], error=str(last.get("error"))))
-    st.page_link("pages/23_data_loads.py", label=t("loads.go"), icon=":material/arrow_forward:")
-
-
-def _utc(text: object) -> datetime | None:
-    """A time the ETL wrote (`2026-12-04 13:54:05.059775`, naive UTC, or ISO with an offset), or None."""
-    try:
-        moment = datetime.fromisoformat(str(text))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    last = read_last_run(app_settings().warehouse_dir)
+    if last and last.get("status") == "failed":
+        _failure(last)
+        st.page_link("pages/23_data_loads.py", label=t("loads.go"), icon=":material/arrow_forward:")
 
 
 def recent_runs(user: SessionUser) -> None:
