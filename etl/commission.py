@@ -3,7 +3,8 @@
 What is (re)computed in a run:
 - conversions with `updated_run_id = run_id`, conversions whose feed commission changed this run, and those of
   partners whose plan, parent chain or ancestors' override percents changed in the store (`plan_priced`);
-- for partners whose plan has volume tiers, every conversion of each touched (partner, calendar month) group, the month
+- for partners whose plan has volume tiers, every conversion of each touched (partner, calendar month) group (the
+  months of the customers' FTDs below included: one that became a customer's first is counted there now), the month
   in the program's time zone (`dim_settings.default_timezone`, as on statements), so the N-th counted conversion of the
   month is paid at the tier N falls in, counted progressively ordered by (ts, conversion_id); the months conversions
   left this run (`conv_moved_from`) too; a new time zone reprices tiered partners' months. Counted = status pending or

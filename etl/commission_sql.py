@@ -95,13 +95,20 @@ where c.type = 'ftd'
 
 def candidates_sql(tz: str) -> str:
     """Whole (partner, month) groups of tiered plans are recomputed: the N-th conversion of a month is paid at N's
-    tier. The months conversions left this run (a corrected event time) too: their later conversions move up a tier."""
+    tier. The months conversions left this run (a corrected event time) too: their later conversions move up a tier.
+    And the months of the customers' FTDs that may have become (or stopped being) a customer's first: counted or not
+    now, they move the month's later conversions a tier, and are counted among the whole month."""
     return f"""
 create or replace temp table eng_candidates as
-with groups as (
+with seeds as (
+    select conversion_id from eng_touched
+    union
+    {CUSTOMER_FTDS}
+),
+groups as (
     select distinct c.partner_id, {tier_month("c.ts", tz)} as month
     from conversions as c
-    join eng_touched using (conversion_id)
+    join seeds using (conversion_id)
     join dim_partners as p on p.partner_id = c.partner_id
     join eng_plans as pl on pl.plan_id = p.plan_id
     where pl.has_tiers
@@ -112,13 +119,11 @@ with groups as (
     join eng_plans as pl on pl.plan_id = p.plan_id
     where pl.has_tiers
 )
-select conversion_id from eng_touched
+select conversion_id from seeds
 union
 select c.conversion_id
 from conversions as c
 join groups as g on c.partner_id = g.partner_id and {tier_month("c.ts", tz)} = g.month
-union
-{CUSTOMER_FTDS}
 """
 
 

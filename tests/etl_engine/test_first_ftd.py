@@ -4,7 +4,8 @@ order the rows arrive in."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from tests.etl_engine.builders import T0, Warehouse
@@ -86,4 +87,26 @@ def test_a_customers_second_ftd_does_not_count_towards_the_months_volume(wh: War
         "eng:f0:cpa": Decimal("100"),
         "eng:f2:cpa": Decimal("100"),
         "eng:f3:cpa": Decimal("130"),  # the month's third counted FTD
+    }
+
+
+def test_a_later_ftd_that_becomes_the_first_counts_at_its_place_in_its_own_month(wh: Warehouse) -> None:
+    """The customer's first FTD is rejected in October: its November FTD now stands first and is counted where it
+    falls in November's volume, as one run over the same facts counts it."""
+    _plan(wh, volume_tiers=[{"min_count": 3, "cpa_ftd": "130"}])
+    wh.conversion("oct", 10, "ftd", ts=datetime(2026, 10, 20), amount="50", customer_id="c1")
+    wh.conversion("nov1", 10, "ftd", ts=datetime(2026, 11, 2), amount="50", customer_id="c2")
+    wh.conversion("nov2", 10, "ftd", ts=datetime(2026, 11, 3), amount="50", customer_id="c3")
+    wh.conversion("again", 10, "ftd", ts=datetime(2026, 11, 4), amount="50", customer_id="c1")
+    wh.conversion("nov4", 10, "ftd", ts=datetime(2026, 11, 5), amount="50", customer_id="c4")
+    run(wh)
+    assert "eng:again:cpa" not in _paid(wh)
+    wh.set_status("oct", "rejected")
+    run(wh)
+    rows = wh.commissions("source = 'engine' and status = 'pending'")
+    assert {k: (v["amount"], json.loads(v["inputs"])["month_count"]) for k, v in rows.items()} == {
+        "eng:nov1:cpa": (Decimal("100"), 1),
+        "eng:nov2:cpa": (Decimal("100"), 2),
+        "eng:again:cpa": (Decimal("130"), 3),  # November's third counted FTD
+        "eng:nov4:cpa": (Decimal("130"), 4),
     }
