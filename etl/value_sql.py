@@ -9,7 +9,8 @@ from __future__ import annotations
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
-TS_EPOCH = r"^-?\d{10,16}$"
+# integer epoch milliseconds; "1762000000000.0" too (a float column of Parquet, a JSON number written by a float)
+TS_EPOCH = r"^-?\d{10,16}(\.0+)?$"
 # an offset as far as the world's go (up to ±14:00; +25:00 is a typo, not a time)
 TS_ISO_OFFSET = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-](0\d|1[0-4])(:?[0-5]\d)?)$"
 TS_ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$"
@@ -48,6 +49,7 @@ INT = r"^\d{1,9}(\.0+)?$"  # an id; "12.0" too (a float column from pandas when 
 Present = set[str] | dict[str, str]
 
 INT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
+FLOAT_TYPES = ("FLOAT", "DOUBLE")
 # Event times a run accepts: from 2000 to a day after the run's clock. Anything else is a sender's bug that would
 # otherwise move the warehouse's newest click (its as-of time, the history split, the wait of conversions for their
 # click): epoch seconds sent as milliseconds land in January 1970, a broken clock in a later year.
@@ -109,6 +111,9 @@ def ts_of(present: Present, name: str) -> str:
     lo, hi = ts_range()
     if typ in INT_TYPES:
         return f"case when {ref} between {_epoch_ms(lo)} and {_epoch_ms(hi)} then epoch_ms({ref}::bigint) end"
+    if typ in FLOAT_TYPES or typ.startswith("DECIMAL"):  # whole milliseconds in a float column (pandas with gaps)
+        span = f"{ref} between {_epoch_ms(lo)} and {_epoch_ms(hi)}"
+        return f"case when {span} and {ref} = trunc({ref}) then epoch_ms({ref}::bigint) end"
     if typ.startswith("TIMESTAMP") or typ == "DATE":  # TIMESTAMPTZ converts in the session time zone: UTC
         return f"case when {ref}::timestamp between {_literal(lo)} and {_literal(hi)} then {ref}::timestamp end"
     return ts_expr(col(present, name))
