@@ -23,8 +23,9 @@ nothing from the engine. A conversion without a rate for its plan currency is sk
 
 Status lifecycle (one function for base rows and overrides): conversion pending -> pending; approved -> hold until
 ts + hold_days, then approved; rejected/reversed -> rejected (never held), or reversed when the row was in hold.
-Holds that ended before the run are approved before pricing, unless the conversion was cancelled inside the hold, so
-whether a cancellation reverses or claws back follows the hold's end, not the schedule of runs.
+Holds that ended before the run are approved before pricing, unless the conversion was cancelled (or made pending
+again) inside the hold, so whether a cancellation reverses or claws back, and whether a conversion pending again is
+paid, follows the hold's end, not the schedule of runs.
 Approved and paid rows are final: their amount is never rewritten (tier shifts only move pending/hold rows); when their
 conversion is rejected/reversed afterwards, a negative row `<id>:reversal` (kind 'reversal', status approved, at the
 time of the status change) is added; approved again later, a 'reinstatement' row `<id>:reinstatement:<n>` pays it

@@ -364,16 +364,16 @@ where e.source = 'engine' and e.kind = 'sub_partner' and e.status not in ('appro
 
 DELETE_STALE = "delete from commissions where commission_id in (select commission_id from eng_stale)"
 
-# Before pricing: holds that ended before the run are approved first, unless their conversion was cancelled inside
-# the hold (pricing then reverses them). A conversion cancelled after its hold ended gets its clawback, whether or not
-# a run happened in between.
+# Before pricing: holds that ended before the run are approved first, unless their conversion was cancelled (or
+# made pending again) inside the hold (pricing then reverses them, or makes them pending). A conversion cancelled
+# after its hold ended gets its clawback, whether or not a run happened in between.
 HOLDS_ENDED = """
 create or replace temp table eng_expired as
 select m.commission_id, m.ts from commissions as m
 where m.source = 'engine' and m.status = 'hold' and m.hold_until <= $now
   and not exists (
       select 1 from conversions as c
-      where c.conversion_id = m.conversion_id and c.status in ('rejected', 'reversed') and c.updated_at < m.hold_until
+      where c.conversion_id = m.conversion_id and c.status <> 'approved' and c.updated_at < m.hold_until
   )
 """
 
