@@ -44,7 +44,7 @@ _MALFORMED = "__malformed_line"
 _NOT_AN_OBJECT = (
     "case when json is null then 'not a JSON value' when json_type(json) <> 'OBJECT' then 'not a JSON object' end"
 )
-_PARQUET = "read_parquet(?, union_by_name = true, filename = true, file_row_number = true)"
+_PARQUET = "read_parquet(?, union_by_name = true)"
 _OBJECT_SIZE = '"maximum_object_size"'  # in DuckDB's message for a JSON line longer than it reads
 UNMATCHED_FILE = "rows whose file name matches none of the files read"
 
@@ -77,9 +77,18 @@ def file_format(path: Path) -> str:
     raise ValueError(f"{path.name}: extension is not one of {', '.join(EXTENSIONS)}")
 
 
+# the staging's own columns: a file's column of that name (outside the contract) would be taken for them; a `file_id`
+# column in a CSV file was taken for the rows' file and failed the whole run
+_RESERVED = frozenset({"rn", "file_id", _MALFORMED})
+
+
 def _names(cols: list[str]) -> list[str]:
-    """Lower-cased column names; names that are not plain identifiers become `col_<n>` (only unknown columns)."""
-    return [c.lower() if _NAME_RE.match(c.lower()) else f"col_{i}" for i, c in enumerate(cols)]
+    """Lower-cased column names; names that are not plain identifiers, or are the staging's own (`_RESERVED`), become
+    `col_<n>` (only unknown columns)."""
+    return [
+        c.lower() if _NAME_RE.match(c.lower()) and c.lower() not in _RESERVED else f"col_{i}"
+        for i, c in enumerate(cols)
+    ]
 
 
 def stage_file(
@@ -272,13 +281,22 @@ def parquet_select(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> tuple[s
         described = con.execute(f"describe select * from {_PARQUET}", [[duck_path(p) for p in reads]]).fetchall()
     except duckdb.Error as exc:
         raise UnreadableFile(_short(exc, reads)) from exc
-    cols = [(name, typ) for name, typ, *_ in described if name not in ("filename", "file_row_number")]
+    cols = [(name, typ) for name, typ, *_ in described]
     names = _names([c for c, _ in cols])
+    # the reader's columns of each row's file and row number, named apart from the files' own columns (a `filename`
+    # column of an export failed its file); DuckDB cannot rename `file_row_number`: a file with a column of that name
+    # is read alone, its rows numbered in their order
+    taken = {c.lower() for c, _ in cols}
+    file_col = next(f"__file{k}" for k in range(len(cols) + 1) if f"__file{k}" not in taken)
+    rn, options = "file_row_number + 1", f"filename = '{file_col}', file_row_number = true"
+    if "file_row_number" in taken:
+        if len(reads) > 1:
+            raise UnreadableFile("a column named file_row_number: each file is read alone")
+        rn, options = "row_number() over ()", f"filename = '{file_col}'"
     aliased = "".join(f", {quote_ident(c)} as {quote_ident(n)}" for (c, _), n in zip(cols, names, strict=True))
     sql = (
-        "select ($file_ids::bigint[])[list_position($paths::varchar[], filename)] as file_id, "
-        f"file_row_number + 1 as rn{aliased} "
-        "from read_parquet($reads::varchar[], union_by_name = true, filename = true, file_row_number = true)"
+        f"select ($file_ids::bigint[])[list_position($paths::varchar[], {file_col})] as file_id, {rn} as rn{aliased} "
+        f"from read_parquet($reads::varchar[], union_by_name = true, {options})"
     )
     return sql, {"file_id": "BIGINT", "rn": "BIGINT"} | {n: typ for (_, typ), n in zip(cols, names, strict=True)}
 

@@ -32,3 +32,36 @@ def test_whole_epoch_milliseconds_in_a_float_column_are_that_time(tiny: Tiny) ->
     assert tiny.rows("select ts, updated_at from conversions") == [(AT, datetime(2026, 11, 1, 12, 30, 6))]
     assert tiny.rows("select ts from commissions where commission_id = 'm1'") == [(AT,)]
     conserved(tiny)
+
+
+def test_a_column_outside_the_contract_named_as_the_readers_own_is_ignored_in_every_format(tiny: Tiny) -> None:
+    """`file_id` and `rn` name the staging's own columns, `filename` and `file_row_number` the Parquet reader's: a
+    file's column of such a name is an unknown column like any other. A `file_id` column in a CSV file was taken for
+    the rows' file and failed the whole run; a Parquet export with a `filename` column failed its file."""
+    good, bad = "2026-11-01T12:30:05Z", "yesterday"
+    tiny.write("clicks", "c.csv", f"click_id,ts,link_token,file_id,RN\nc1,{good},{tiny.token},x,7\n"
+               f"c2,{bad},{tiny.token},y,8\n")  # fmt: skip
+    tiny.write("clicks", "j.jsonl", f'{{"click_id":"j1","ts":"{good}","link_token":"{tiny.token}","file_id":"x"}}\n'
+               f'{{"click_id":"j2","ts":"{bad}","link_token":"{tiny.token}","rn":9}}\n')  # fmt: skip
+    clicks = {"click_id": ["a", "b"], "ts": [good, bad], "link_token": [tiny.token] * 2}
+    tiny.write_parquet("clicks", "p1.parquet", pl.DataFrame(  # read together with the next one
+        {**clicks, "click_id": ["p1", "p2"], "filename": ["export.csv"] * 2, "file_id": [5, 6]}))  # fmt: skip
+    tiny.write_parquet("clicks", "p2.parquet", pl.DataFrame({**clicks, "click_id": ["q1", "q2"]}))
+    tiny.write_parquet("clicks", "p3.parquet", pl.DataFrame({**clicks, "click_id": ["r1", "r2"],
+                                                              "file_row_number": [10, 11]}))  # fmt: skip
+    tiny.write("conversions", "v.csv", "conversion_id,ts,type,partner_id,offer_id,file_id\n"
+               f"v1,{good},lead,{tiny.parent},{tiny.offer},x\n")  # fmt: skip
+    result = tiny.run()
+    assert {f["path"]: (f["status"], f["inserted"], f["quarantined"]) for f in result.files} == {
+        "clicks/c.csv": ("loaded", 1, 1), "clicks/j.jsonl": ("loaded", 1, 1), "clicks/p1.parquet": ("loaded", 1, 1),
+        "clicks/p2.parquet": ("loaded", 1, 1), "clicks/p3.parquet": ("loaded", 1, 1),
+        "conversions/v.csv": ("loaded", 1, 0)}  # fmt: skip
+    names = ("c.csv", "j.jsonl", "p1.parquet", "p2.parquet", "p3.parquet")
+    assert tiny.rows("select path, row_number, reason from quarantine order by path") == [
+        (f"clicks/{name}", 2, "bad_timestamp") for name in names
+    ]
+    assert sorted(tiny.rows("select click_id, f.path from clicks join etl_files f using (file_id)")) == [
+        ("c1", "clicks/c.csv"), ("j1", "clicks/j.jsonl"), ("p1", "clicks/p1.parquet"), ("q1", "clicks/p2.parquet"),
+        ("r1", "clicks/p3.parquet")]  # fmt: skip
+    assert tiny.rows("select conversion_id from conversions") == [("v1",)]
+    conserved(tiny)
