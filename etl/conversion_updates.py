@@ -3,7 +3,9 @@
 A later row of a conversion (a newer `updated_at`) updates it; the contract makes amount, currency and customer
 optional, so a row that leaves them out keeps the earlier version's, whether that version is stored, waiting for its
 click (`pending_conversions`), or read in the same run. An earlier version read after it (a duplicate by its
-`updated_at`) gives it the values it lacks, as if the rows had arrived in order. A row that moves a conversion's
+`updated_at`) gives it the values it lacks, as if the rows had arrived in order. A row that leaves out the
+attribution (click id, promo code, partner, offer) of a conversion not stored yet takes it from the conversion's other
+rows in the file or its waiting version, so a status update of a waiting conversion waits with it. A row that moves a conversion's
 event time leaves an hour to roll up again and a month whose volume tiers must be priced again; a row that moves an
 FTD to another customer leaves that customer's other FTDs to be priced again (only a customer's first FTD pays CPA).
 """
@@ -63,6 +65,58 @@ from fill f
 where g.file_id = f.file_id and g.rn = f.rn;
 drop table fill;
 """
+
+# Rows of a conversion not stored yet that leave out its attribution (a status update names no click, code or partner)
+# take the one it was read with: of the row before it in the run's rows, else of its waiting version (it waits for that
+# click: whichever file came first, the click keeps its precedence), else of a row after it. A stored conversion keeps
+# its attribution anyway. Columns filled one by one; a row keeps the values it names.
+_ATTRIBUTION = ("click_id", "promo_code", "partner_id", "offer_id")
+ATTRIBUTION_FILL_SQL = f"""
+create or replace temp table fill as
+with o as (
+    select g.file_id, g.rn, g.conversion_id, g.updated_at, {", ".join(f"g.{c}" for c in _ATTRIBUTION)}
+    from g
+    where g.conversion_id in (select conversion_id from pending_conversions)
+       or g.conversion_id in (select conversion_id from g group by all having count(*) > 1 and {{repeated}})
+),
+w as (
+    select conversion_id, click_id, raw ->> '$.promo_code' as promo_code,
+        (raw ->> '$.partner_id')::integer as partner_id, (raw ->> '$.offer_id')::integer as offer_id
+    from pending_conversions where conversion_id in (select conversion_id from o)
+),
+x as (
+    select o.file_id, o.rn, {
+    ", ".join(
+        f"coalesce(last_value(o.{c} ignore nulls) over before_, w.{c}, first_value(o.{c} ignore nulls) over after_) "
+        f"as {c}"
+        for c in _ATTRIBUTION
+    )
+}
+    from o left join w using (conversion_id)
+    window before_ as (partition by o.conversion_id order by o.updated_at, o.file_id, o.rn
+                       rows between unbounded preceding and current row),
+           after_ as (partition by o.conversion_id order by o.updated_at, o.file_id, o.rn
+                      rows between current row and unbounded following)
+)
+select x.* from x join g using (file_id, rn)
+where {" or ".join(f"(g.{c} is null and x.{c} is not null)" for c in _ATTRIBUTION)};
+update g set {", ".join(f"{c} = coalesce(g.{c}, f.{c})" for c in _ATTRIBUTION)}
+from fill f
+where g.file_id = f.file_id and g.rn = f.rn;
+drop table fill;
+"""
+
+
+def fill_rows(con: duckdb.DuckDBPyConnection, *, ids_repeat: bool, waiting: str) -> None:
+    """Before the rows of `g` (a file's) are attributed: the attribution and the optional values a row leaves out,
+    from the rows of its conversion read before it (`waiting`: the waiting versions' values, `WAITING`)."""
+    # the conversions that repeat in the file, when they do (else none: `false`)
+    repeated = " or ".join(f"count({c}) < count(*)" for c in _ATTRIBUTION) if ids_repeat else "false"
+    if ids_repeat or scalar(con, "select count(*) from pending_conversions"):
+        con.execute(ATTRIBUTION_FILL_SQL.replace("{repeated}", f"({repeated})"))
+    if ids_repeat:
+        con.execute(FILL_SQL.replace("{waiting}", waiting))
+
 
 # Known conversions whose event time a row corrects: the hours they leave must be rolled up again, and the months they
 # leave priced again (volume tiers count a month's conversions; the engine finds the month in the program's zone).

@@ -9,7 +9,8 @@ clicks, however old they are); each version read while it waited (`pending_versi
 quarantined under its own file and row. One that also names a promo code or a partner waits too (so the order files
 arrive in does not choose the partner), and those attribute it when the wait is over. A later row of a known
 conversion (newer `updated_at`) updates status and amount but keeps the attribution; an older or equal one is a
-duplicate.
+duplicate. A row that leaves out the attribution takes its conversion's other rows' or waiting version's
+(`etl.conversion_updates.fill_rows`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 import duckdb
 
 from etl import history
-from etl.conversion_updates import FILL_SQL, MOVED_SQL, NOT_WAITING, WAITING, fill_from_older, older_waiting_sql
+from etl.conversion_updates import MOVED_SQL, NOT_WAITING, WAITING, fill_from_older, fill_rows, older_waiting_sql
 from etl.conversion_wait import release
 from etl.fx import day_rates_sql
 from etl.schema import scalar
@@ -274,8 +275,8 @@ def apply_conversions(
     """Attribute, convert and upsert the rows of temp table `g`; quarantine or park what cannot be loaded."""
     waiting_rows = NOT_WAITING if pending_mode else WAITING
     ids_repeat = scalar(con, "select count(*) > count(distinct conversion_id) from g")
-    if ids_repeat and not pending_mode:
-        con.execute(FILL_SQL.replace("{waiting}", waiting_rows))
+    if not pending_mode:
+        fill_rows(con, ids_repeat=ids_repeat, waiting=waiting_rows)
     # rows of one conversion read together: its type is its first row's (a window only when ids repeat)
     first = _FIRST_TYPE if ids_repeat else "null"
     if ids_repeat:
