@@ -5,9 +5,10 @@ optional, so a row that leaves them out keeps the earlier version's, whether tha
 click (`pending_conversions`), or read in the same run. An earlier version read after it (a duplicate by its
 `updated_at`) gives it the values it lacks, as if the rows had arrived in order. A row that leaves out the
 attribution (click id, promo code, partner, offer) of a conversion not stored yet takes it from the conversion's other
-rows in the file or its waiting version, so a status update of a waiting conversion waits with it. A row that moves a conversion's
-event time leaves an hour to roll up again and a month whose volume tiers must be priced again; a row that moves an
-FTD to another customer leaves that customer's other FTDs to be priced again (only a customer's first FTD pays CPA).
+rows in the file or its waiting version, so a status update of a waiting conversion waits with it. A row that moves a
+conversion's event time leaves an hour to roll up again and a month whose volume tiers must be priced again; a row that
+moves an FTD to another customer leaves that customer's other FTDs to be priced again (only a customer's first FTD pays
+CPA).
 """
 
 from __future__ import annotations
