@@ -20,6 +20,7 @@ them in one pass. A file that is not UTF-8 is still unreadable (`MalformedCsv`).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import itertools
@@ -41,6 +42,7 @@ LINE_LIMIT = 64 << 20
 csv.field_size_limit(LINE_LIMIT)
 _CHUNK = 100_000  # rows per Arrow batch inserted
 _TEXT_LIMIT = 2000  # characters of a bad row's text kept
+_HEADER_PIECE = 1 << 20  # bytes of a header line decoded at a time
 _DELIMITERS = (";", "\t", "|")  # the native sniffer's other candidates, for a header without a comma
 # A record may span this many lines (a quoted value with line breaks); one that runs on is taken for a stray quote.
 # It bounds the work of a file full of stray quotes: each bad line is read at most this many times.
@@ -182,6 +184,36 @@ def width_errors(path: Path) -> tuple[int, list[tuple[int, str]]]:
             elif fields:
                 bad.append((good + len(bad) + 1, f"Expected Number of Columns: {width} Found: {len(fields)}"))
     return good, bad
+
+
+def header_encoding_error(path: Path) -> str | None:
+    """Why a CSV file is unreadable when its header (its first line that is not blank) is not UTF-8, else None.
+
+    DuckDB's reader, told to skip bad rows, drops such a header line without a reject and takes the first data row
+    for the header: a Latin-1 export with `Straße` in a column name loaded with every row quarantined, and a gzip file
+    named `.csv` loaded as an empty file. A file that cannot be read (a broken gzip) is left to the reader."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    number, content = 1, False
+    try:
+        with open_file(path, "rb") as fh:
+            while piece := fh.readline(_HEADER_PIECE):
+                ends = piece.endswith(b"\n") or b"\r" in piece  # a file of CR line ends: its header is in it
+                try:
+                    decoder.decode(piece, final=ends)
+                except UnicodeDecodeError:
+                    return f"line {number}: {NOT_UTF8}"
+                content = content or bool(piece.strip())
+                if ends:
+                    if content:
+                        return None
+                    number += 1
+                    decoder.reset()
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return f"line {number}: {NOT_UTF8}"
+    except (OSError, EOFError, zlib.error):
+        return None
+    return None
 
 
 def meaning(text: str, meanings: tuple[tuple[str, str], ...]) -> str | None:

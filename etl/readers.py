@@ -22,6 +22,7 @@ from etl.csv_records import (
     LINE_LIMIT,
     NOT_UTF8,
     MalformedCsv,
+    header_encoding_error,
     meaning,
     open_file,
     quote_ident,
@@ -105,6 +106,8 @@ def stage_file(
     if _empty(path) or (fmt != "parquet" and _blank(path)):  # no header, no rows: alike in every format
         con.execute(f"create or replace temp table {table} (rn bigint, {BLANK_COLUMN} varchar)")
         return [BLANK_COLUMN]
+    if fmt == "csv" and (why := header_encoding_error(path)):  # the native reader would skip the header silently
+        raise UnreadableFile(why)
     for long_lines in (False, True):
         try:
             if fmt == "csv":

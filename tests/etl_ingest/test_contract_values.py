@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 from datetime import datetime
 
 import polars as pl
 
+from etl.csv_records import NOT_UTF8
 from tests.etl_ingest.conftest import Tiny, conserved
 
 MS = 1_793_536_205_000  # 2026-11-01 12:30:05 UTC
@@ -65,3 +67,24 @@ def test_a_column_outside_the_contract_named_as_the_readers_own_is_ignored_in_ev
         ("r1", "clicks/p3.parquet")]  # fmt: skip
     assert tiny.rows("select conversion_id from conversions") == [("v1",)]
     conserved(tiny)
+
+
+def test_a_csv_whose_header_is_not_utf8_fails_as_any_other_line_would(tiny: Tiny) -> None:
+    """A Latin-1 export with `Straße` in its header: the native reader dropped the header without a word and read
+    the first data row as the header (every row quarantined `missing_field:click_id`); a gzip file named `.csv`
+    loaded as an empty file. The contract: a file in a wrong encoding, or not its extension's format, is failed."""
+    header, rows = "click_id,ts,link_token,Stra\xdfe\n", f"h1,2026-11-01T12:30:05Z,{tiny.token},x\n" * 2
+    (tiny.inbox / "clicks").mkdir(parents=True)
+    (tiny.inbox / "clicks" / "latin.csv").write_bytes((header + rows).encode("latin-1"))
+    (tiny.inbox / "clicks" / "latin.csv.gz").write_bytes(gzip.compress(("\n" + header + rows).encode("latin-1")))
+    (tiny.inbox / "clicks" / "zipped.csv").write_bytes(gzip.compress((header + rows).encode()))
+    tiny.write("clicks", "fine.csv", "\ufeff" + header + rows.replace("h1", "f1", 1))
+    result = tiny.run()
+    assert {f["path"]: (f["status"], f["reason"]) for f in result.files} == {
+        "clicks/latin.csv": ("failed", f"line 1: {NOT_UTF8}"),
+        "clicks/latin.csv.gz": ("failed", f"line 2: {NOT_UTF8}"),
+        "clicks/zipped.csv": ("failed", f"line 1: {NOT_UTF8}"),
+        "clicks/fine.csv": ("loaded", None),
+    }
+    assert tiny.rows("select count(*) from quarantine") == [(0,)]
+    assert sorted(tiny.rows("select click_id from clicks")) == [("f1",), ("h1",)]
