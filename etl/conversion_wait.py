@@ -149,4 +149,10 @@ def park(con: duckdb.DuckDBPyConnection, rows: str, raw: str, now: datetime, bas
     if counts["duplicates"]:  # an older row gives the waiting version the values it lacks
         con.execute(older_waiting_sql("f join parked k using (file_id, rn)"), {"base": base})
     con.execute("drop table parked")
+    # rows of a conversion that parks here which load now (they name a click that has come) are its updates: its
+    # insert is counted once, as when the rows come in files of their own
+    con.execute(
+        "update f set waiting = true where reason is null and not known and not waiting "
+        "and conversion_id in (select conversion_id from f where reason = 'wait')"
+    )
     return {k: int(v) for k, v in counts.items()}

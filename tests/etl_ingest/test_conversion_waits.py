@@ -64,3 +64,22 @@ def test_a_waiting_conversion_whose_click_never_comes_is_attributed_by_the_partn
     ]
     assert tiny.rows("select count(*) from pending_conversions") == [(0,)]
     conserved(tiny)
+
+
+def test_a_conversion_whose_rows_in_one_file_name_a_missing_and_a_loaded_click_counts_one_insert(tiny: Tiny) -> None:
+    """One row names a click that has not come (it waits), another of the same conversion one that has: the
+    conversion is inserted once, its other row is its update, as when the rows come in files of their own."""
+    tiny.write("clicks", "a.csv", CLICK_HEADER + f"k1,2026-11-09T10:00:00Z,{tiny.token},,,,,,,\n")
+    tiny.write("conversions", "a.csv", HEAD + "v1,2026-11-09T12:00:00Z,registration,k9,,,pending,\n"
+               "v1,2026-11-09T12:00:00Z,registration,k1,,,approved,2026-11-09T15:00:00Z\n"
+               "v2,2026-11-09T12:00:00Z,registration,k1,,,pending,\n"
+               "v2,2026-11-09T12:00:00Z,registration,k9,,,approved,2026-11-09T15:00:00Z\n")  # fmt: skip
+    tiny.run()
+    assert tiny.rows("select conversion_id, status, attributed_by from conversions order by 1") == [
+        ("v1", "approved", "click"),
+        ("v2", "approved", "click"),
+    ]
+    assert tiny.rows("select count(*) from pending_conversions") == [(0,)]
+    counts = "select inserted, updated, duplicates, quarantined from etl_files where feed = 'conversions'"
+    assert tiny.rows(counts) == [(2, 2, 0, 0)]
+    conserved(tiny)
