@@ -5,7 +5,7 @@ Named parameters: $run, $now, $base, $tz (the program's time zone). Temp tables 
 
 from __future__ import annotations
 
-from etl.fx import day_rates_sql
+from etl.fx import day_rates_sql, divide_sql
 from etl.validate import RATE_TYPE
 
 # Conversions this run touched: changed conversions, and conversions whose feed commission changed.
@@ -173,7 +173,7 @@ in_plan as (
             when plan_currency = $base then amount_base
             when amount_base is null or plan_rate is null then null
             -- NULL (no commission) rather than a failed run when it is beyond what a money column holds
-            else try_cast(round(amount_base::double / plan_rate::double, 4) as decimal(18,4))
+            else {divide_sql("amount_base", "plan_rate")}
         end as amount_plan
     from plan_fx
 ),
