@@ -19,12 +19,13 @@ def _utcnow() -> datetime:
 def unpublished_commit(con: duckdb.DuckDBPyConnection, warehouse_dir: Path) -> bool:
     """Whether a run after the published one committed a change readers never got: killed between its commit and
     its publish, or a chunk of a backfill whose later chunks never committed (a chunk leaves publishing to the last,
-    and commits with no snapshot name)."""
+    and commits with no snapshot name). Also when a file `CURRENT` names is gone (deleted by hand): readers cannot
+    open it, and their error says the next run publishes a new one."""
     try:
         current = read_current(warehouse_dir)
     except CurrentError:  # damaged by hand: publishing writes a valid one
         return True
-    if current is None:
+    if current is None or not current.path.is_file() or (current.history and not current.history.is_file()):
         return True
     last = scalar(
         con, "select snapshot from etl_runs where status = 'ok' and snapshot is not null order by run_id desc"

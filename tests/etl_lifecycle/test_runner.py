@@ -82,6 +82,22 @@ def test_a_damaged_current_is_a_clear_error_readers_keep_theirs_and_the_next_run
     assert len(list((settings.warehouse_dir / "snapshots").glob("*.duckdb"))) == 2  # nothing deleted meanwhile
 
 
+def test_a_current_naming_a_deleted_snapshot_is_published_again_by_the_next_run(
+    settings: Settings, fake: type[FakeStages]
+) -> None:
+    """The snapshot CURRENT named deleted by hand: readers' error promised the next run would publish a new one,
+    but a run that found nothing new kept CURRENT, and the app stayed without data until new files came."""
+    write_clicks(settings.inbox_dir, "a", 0, 5)
+    first = run_etl(settings)
+    assert first.published is not None
+    first.published.snapshot.path.unlink()
+    with pytest.raises(NoSnapshotError, match="cannot be opened"):
+        Warehouse(settings.warehouse_dir).cursor()
+    again = run_etl(settings)  # nothing new in the inbox
+    assert again.published is not None
+    assert Warehouse(settings.warehouse_dir).cursor().execute("select count(*) from clicks").fetchall() == [(5,)]
+
+
 def test_a_missing_inbox_is_said_in_the_runs_warnings(settings: Settings, fake: type[FakeStages]) -> None:
     """The schedule ran silently on an inbox that had been removed or unmounted."""
     result = run_etl(settings, settings.data_dir / "no-such-inbox")
