@@ -46,8 +46,15 @@ def _naive(dt):  # type: ignore[no-untyped-def]
     return dt.replace(tzinfo=None) if dt is not None and dt.tzinfo else dt
 
 
-def _frame(rows: list[tuple], columns: list[str]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema=columns, orient="row")
+_INT, _TEXT, _TIME = pl.Int64, pl.String, pl.Datetime("us")
+
+
+def _frame(rows: list[tuple], columns: list[str], types: str) -> pl.DataFrame:
+    """A frame of `rows` with a type per column (`types`: one letter each, i integer, t text, d timestamp). Given,
+    not guessed from the first rows: a column empty in the first hundred rows (101 codes without dates, then one
+    with them) failed every run."""
+    schema = {name: {"i": _INT, "t": _TEXT, "d": _TIME}[kind] for name, kind in zip(columns, types, strict=True)}
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 @dataclass
@@ -233,21 +240,25 @@ def read_dimensions(cfg: Settings) -> Dimensions:
                 "timezone",
                 "created_at",
             ],
+            "itttiiittd",
         )
         out["dim_partners"] = df
     if offers:
-        df = _frame([tuple(r) for r in offers], ["offer_id", "name", "vertical", "status"])
+        df = _frame([tuple(r) for r in offers], ["offer_id", "name", "vertical", "status"], "ittt")
         out["dim_offers"] = df
     good_links = [tuple(r) for r in links if r[1] and verify_link_any(r[1], keys) == r[0]]
     if good_links:
         df = _frame(
-            good_links, ["link_id", "token", "partner_id", "offer_id", "name", "sub1", "sub2", "sub3", "sub4", "sub5"]
+            good_links,
+            ["link_id", "token", "partner_id", "offer_id", "name", "sub1", "sub2", "sub3", "sub4", "sub5"],
+            "itiitttttt",
         )
         out["dim_links"] = df
     if promos:
         df = _frame(
             [(r[0], r[1], r[2], r[3], _naive(r[4]), _naive(r[5])) for r in promos],  # upper-cased by `_insert`
             ["code", "partner_id", "offer_id", "status", "valid_from", "valid_to"],
+            "tiitdd",
         )
         out["dim_promo_codes"] = df
     if plans:
@@ -279,12 +290,14 @@ def read_dimensions(cfg: Settings) -> Dimensions:
                 "subpartner_override_pct",
                 "hold_days",
             ],
+            "itttttttti",
         )
         out["dim_plans"] = df
     if tiers:
         df = _frame(
             [(r[0], r[1], r[2], json.dumps(r[3]), json.dumps(r[4]), r[5]) for r in tiers],
             ["tier_code", "name", "rank", "features", "visible_metrics", "subpartner_depth"],
+            "ttitti",
         )
         out["dim_tiers"] = df
     settings = {"base_currency": "USD", "name": "Partner Program"}
@@ -300,6 +313,7 @@ def read_dimensions(cfg: Settings) -> Dimensions:
         df = _frame(
             [(r[0], r[1], str(r[2]), r[3], r[4], _naive(r[5]), _naive(r[6])) for r in payouts],
             ["payout_id", "partner_id", "amount", "currency", "status", "requested_at", "decided_at"],
+            "iitttdd",
         )
         out["dim_payouts"] = df
     return Dimensions(out)

@@ -1,0 +1,56 @@
+"""The store's values reach the warehouse's dimensions as they are, however many rows come before them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import Engine
+
+from cabinet.links import sign_link
+from cabinet.passwords import hash_password
+from cabinet.store.db import session_scope
+from cabinet.store.models import Partner, PayoutRequest, PromoCode, TrackingLink, User
+from tests.etl_ingest.conftest import CLICK_HEADER, Tiny
+
+MANY = 120  # more rows than a guess of the columns' types from the first ones looks at
+
+
+def test_a_value_after_many_rows_without_one_is_kept(tiny: Tiny, store_engine: Engine) -> None:
+    """A column empty in the first hundred rows and set in a later one (the first code with dates, the first partner
+    with a manager, the first link with a sub2, the first decided payout) is written like any other value."""
+    key = tiny.settings.require_link_key()
+    with session_scope(store_engine) as s:
+        manager = User(username="mgr", email="m@example.com", display_name="M", role="manager",
+                       password_hash=hash_password("pw-123456789"))  # fmt: skip
+        s.add(manager)
+        for i in range(MANY):
+            s.add(Partner(name=f"P{i}", tier_code="gold"))
+            s.add(PromoCode(code=f"C{i:03d}", partner_id=tiny.parent))
+            s.add(PayoutRequest(partner_id=tiny.parent, amount=Decimal(1), currency="USD", status="paid"))
+            s.add(TrackingLink(partner_id=tiny.parent, offer_id=tiny.offer, landing_url="https://x.example"))
+        s.flush()
+        for unsigned in s.query(TrackingLink).filter(TrackingLink.token.is_(None)):
+            unsigned.token = sign_link(unsigned.id, key)
+        managed = Partner(name="Managed", tier_code="gold", manager_user_id=manager.id)
+        s.add(managed)
+        s.add(PromoCode(code="DATED", partner_id=tiny.parent, valid_from=datetime(2026, 10, 1, tzinfo=UTC)))
+        s.add(PayoutRequest(partner_id=tiny.parent, amount=Decimal("2.5"), currency="USD", status="paid",
+                            decided_at=datetime(2026, 11, 3, 8, tzinfo=UTC)))  # fmt: skip
+        link = TrackingLink(partner_id=tiny.parent, offer_id=tiny.offer, landing_url="https://x.example", sub2="late")
+        s.add(link)
+        s.flush()
+        link.token = sign_link(link.id, key)
+        ids = (managed.id, manager.id, link.id, link.token)
+    with session_scope(store_engine) as s:  # the tiny link's sub1 goes, so that sub1 is empty in the first rows too
+        for old in s.query(TrackingLink).filter(TrackingLink.id != ids[2]):
+            old.sub1 = None
+        s.get(TrackingLink, ids[2]).sub1 = "own"
+    tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{ids[3]},,,,de,mobile,1.2.3.4,ua\n")
+    result = tiny.run()
+    assert result.totals["quarantined"] == 0
+    assert tiny.rows("select manager_user_id from dim_partners where partner_id = ?", [ids[0]]) == [(ids[1],)]
+    assert tiny.rows("select valid_from from dim_promo_codes where code = 'DATED'") == [(datetime(2026, 10, 1),)]
+    assert tiny.rows("select decided_at from dim_payouts where decided_at is not null") == [(datetime(2026, 11, 3, 8),)]
+    assert tiny.rows("select sub1, sub2 from dim_links where link_id = ?", [ids[2]]) == [("own", "late")]
+    assert tiny.rows("select link_id, sub1 from clicks") == [(ids[2], "own")]  # the link's own subs apply
