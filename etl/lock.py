@@ -42,11 +42,32 @@ def read_holder(path: Path) -> dict[str, object]:
         return {}
 
 
+def _flock_held(path: Path) -> bool | None:
+    """Whether some process holds an `flock` on `path` now, from the kernel's lock table (`/proc/locks`), without
+    taking it; None where that table cannot be read (not Linux)."""
+    try:
+        inode = os.stat(path).st_ino
+        table = Path("/proc/locks").read_text()
+    except OSError:
+        return None
+    # "5: FLOCK  ADVISORY  WRITE 32037 fe:00:2155017 0 EOF"; a waiter's line has "->" after its number. Matched on the
+    # inode alone: on an overlay file system the device shown is not the one `stat` gives.
+    for line in table.splitlines():
+        parts = line.split()
+        if len(parts) >= 6 and parts[1] == "FLOCK" and parts[5].rsplit(":", 1)[-1] == str(inode):
+            return True
+    return False
+
+
 def running_holder(warehouse_dir: Path, last_finished: datetime | None) -> dict[str, object] | None:
     """The holder of a run going on now, told without touching the lock (taking it even for a moment would turn a
-    run starting then away): the lock file names a process on this host that is alive and started after the latest
-    run finished (`last_finished`, naive UTC or aware). None when no run seems to be going."""
-    holder = read_holder(Path(warehouse_dir) / LOCK_FILE)
+    run starting then away): the lock is held (where the kernel's lock table says so) and the lock file names a
+    process on this host that is alive and started after the latest run finished (`last_finished`, naive UTC or
+    aware). None when no run seems to be going: also when a killed run's pid now belongs to another process."""
+    path = Path(warehouse_dir) / LOCK_FILE
+    if _flock_held(path) is False:
+        return None
+    holder = read_holder(path)
     started, pid = parse_time(holder.get("started")), str(holder.get("pid"))
     if started is None or not pid.isdigit() or int(pid) <= 0 or holder.get("host") != socket.gethostname():
         return None

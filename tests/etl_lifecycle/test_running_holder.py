@@ -10,6 +10,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from unittest.mock import ANY
 
 from sqlalchemy import Engine
 from typer.testing import CliRunner
@@ -53,3 +54,20 @@ def test_etl_status_says_a_run_is_going_on(settings: Settings, store_engine: Eng
         out = runner.invoke(app, ["etl", "status"], env={"COLUMNS": "200"})
     assert out.exit_code == 0, out.output
     assert f"a run is going on now (pid {os.getpid()}, host {socket.gethostname()}" in out.output
+
+
+def test_a_killed_runs_pid_taken_by_another_process_is_no_run_going_on(tmp_path: Path) -> None:
+    """A run killed with -9 leaves its pid in the lock file; once the system gives that pid to another process,
+    `etl status` and Data loads said a run was going on, for as long as that process lived."""
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        started = datetime.now(UTC) - timedelta(seconds=5)
+        _holder(tmp_path, pid=other.pid, host=socket.gethostname(), started=started.isoformat())
+        assert running_holder(tmp_path, None) is None  # alive, but nobody holds the lock
+        with EtlLock(tmp_path):
+            assert running_holder(tmp_path, None) == {
+                "pid": os.getpid(), "host": socket.gethostname(), "started": ANY
+            }  # fmt: skip
+    finally:
+        other.kill()
+        other.wait()

@@ -23,7 +23,7 @@ from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog
 from etl import runner
 from etl.last_run import read_last_run, write_last_run
-from etl.lock import LOCK_FILE
+from etl.lock import LOCK_FILE, EtlLock
 from etl.reprocess_requests import pending, request_reprocess
 from etl.run_errors import EtlRunError
 from queries import data_loads
@@ -182,7 +182,8 @@ def test_files_waiting_with_no_run_since_say_whether_a_run_is_going_or_the_sched
     last = read_last_run(wh_dir)
     assert last is not None
     write_last_run(wh_dir, {**last, "finished_at": str(datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=2))})
-    at = open_page("pages/23_data_loads.py", loaded.users["root"])  # the lock names a run started since: going
+    with EtlLock(wh_dir):  # a run started since, holding the lock: going
+        at = open_page("pages/23_data_loads.py", loaded.users["root"])
     assert any(i.value.startswith("A run started at ") and "is going on now" in i.value for i in at.info)
     assert not at.warning
     (wh_dir / LOCK_FILE).write_text(json.dumps({"pid": 1, "started": "2026-01-01T00:00:00+00:00"}))
