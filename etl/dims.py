@@ -140,7 +140,9 @@ def _one_read(conn: Connection) -> None:
 
 
 def read_dimensions(cfg: Settings) -> Dimensions:
-    """Every dimension row from the store; links whose token does not verify are left out (unknown tokens)."""
+    """Every dimension row from the store; links whose token does not verify are left out (unknown tokens). Rows come
+    in key order, so the digest changes only with them: PostgreSQL returns a row updated in a column the warehouse
+    does not take (a partner's email, a link archived) last, and every table was written again."""
     keys = cfg.link_keys()  # links made before `cabinet keys rotate` keep counting
     engine = open_store(str(cfg.store_url))  # StoreUnavailable: deleted, emptied or down since the last run
     try:
@@ -158,9 +160,9 @@ def read_dimensions(cfg: Settings) -> Dimensions:
                     Partner.currency,
                     Partner.timezone,
                     Partner.created_at,
-                )
+                ).order_by(Partner.id)
             ).all()
-            offers = conn.execute(select(Offer.id, Offer.name, Offer.vertical, Offer.status)).all()
+            offers = conn.execute(select(Offer.id, Offer.name, Offer.vertical, Offer.status).order_by(Offer.id)).all()
             links = conn.execute(
                 select(
                     TrackingLink.id,
@@ -173,7 +175,7 @@ def read_dimensions(cfg: Settings) -> Dimensions:
                     TrackingLink.sub3,
                     TrackingLink.sub4,
                     TrackingLink.sub5,
-                )
+                ).order_by(TrackingLink.id)
             ).all()
             promos = conn.execute(
                 select(
@@ -183,7 +185,7 @@ def read_dimensions(cfg: Settings) -> Dimensions:
                     PromoCode.status,
                     PromoCode.valid_from,
                     PromoCode.valid_to,
-                )
+                ).order_by(PromoCode.id)
             ).all()
             plans = conn.execute(
                 select(
@@ -197,10 +199,12 @@ def read_dimensions(cfg: Settings) -> Dimensions:
                     CommissionPlan.volume_tiers,
                     CommissionPlan.subpartner_override_pct,
                     CommissionPlan.hold_days,
-                )
+                ).order_by(CommissionPlan.id)
             ).all()
             tiers = conn.execute(
-                select(Tier.code, Tier.name, Tier.rank, Tier.features, Tier.visible_metrics, Tier.subpartner_depth)
+                select(
+                    Tier.code, Tier.name, Tier.rank, Tier.features, Tier.visible_metrics, Tier.subpartner_depth
+                ).order_by(Tier.code)
             ).all()
             program = conn.execute(
                 select(
@@ -220,7 +224,7 @@ def read_dimensions(cfg: Settings) -> Dimensions:
                     PayoutRequest.status,
                     PayoutRequest.requested_at,
                     PayoutRequest.decided_at,
-                )
+                ).order_by(PayoutRequest.id)
             ).all()
     finally:
         engine.dispose()

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import Engine
 
+from cabinet.config import Settings
 from cabinet.links import sign_link
 from cabinet.passwords import hash_password
-from cabinet.store.db import session_scope
+from cabinet.store.db import make_engine, migrate, session_scope
 from cabinet.store.models import Partner, PayoutRequest, PromoCode, TrackingLink, User
-from tests.etl_ingest.conftest import CLICK_HEADER, Tiny
+from etl import dims
+from tests.etl_ingest.conftest import CLICK_HEADER, Tiny, build_tiny
 
 MANY = 120  # more rows than a guess of the columns' types from the first ones looks at
 
@@ -54,3 +58,36 @@ def test_a_value_after_many_rows_without_one_is_kept(tiny: Tiny, store_engine: E
     assert tiny.rows("select decided_at from dim_payouts where decided_at is not null") == [(datetime(2026, 11, 3, 8),)]
     assert tiny.rows("select sub1, sub2 from dim_links where link_id = ?", [ids[2]]) == [("own", "late")]
     assert tiny.rows("select link_id, sub1 from clicks") == [(ids[2], "own")]  # the link's own subs apply
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_rows_updated_outside_the_dimensions_do_not_rewrite_them(
+    settings: Settings, backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A partner's email, a link archived, a payout's note: the dimensions read the same, in the same order, and are
+    not written again (PostgreSQL returns an updated row last unless the read orders them)."""
+    if backend == "postgresql":
+        url = request.getfixturevalue("pg_database")
+        monkeypatch.setenv("CABINET_STORE_URL", url)
+        settings = dataclasses.replace(settings, store_url=url)
+    migrate(settings.store_url)
+    engine = make_engine(settings.store_url)
+    try:
+        tiny = build_tiny(settings, engine)
+        with session_scope(engine) as s:
+            s.add(PayoutRequest(partner_id=tiny.parent, amount=Decimal("5"), currency="USD", status="paid"))
+            s.add(PayoutRequest(partner_id=tiny.child, amount=Decimal("6"), currency="USD", status="paid"))
+            s.add(PromoCode(code="OTHER", partner_id=tiny.parent))
+        tiny.run()
+        rowids = {t: tiny.rows(f"select list(rowid order by rowid) from {t}") for t in dims.DIM_TABLES}
+        with session_scope(engine) as s:
+            s.get(Partner, tiny.parent).email = "parent@example.com"
+            s.get(TrackingLink, tiny.link).archived = True  # its clicks keep counting
+            for payout in s.query(PayoutRequest).filter(PayoutRequest.partner_id == tiny.parent):
+                payout.note = "sent"
+            for code in s.query(PromoCode).filter(PromoCode.code == "SPRING"):
+                code.description = "for spring"
+    finally:
+        engine.dispose()
+    tiny.run()
+    assert {t: tiny.rows(f"select list(rowid order by rowid) from {t}") for t in dims.DIM_TABLES} == rowids
