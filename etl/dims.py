@@ -27,6 +27,8 @@ from cabinet.store.models import (
     Tier,
     TrackingLink,
 )
+from etl.dims_notes import CODE_KEY, FIRST_OF_CODE
+from etl.dims_notes import cycle_notes as cycle_notes  # the runner's warnings of the store's hand edits
 from etl.schema import get_meta, set_meta
 
 DIM_TABLES = (
@@ -78,11 +80,15 @@ LOOKUP_PREFIX = "stg_"  # their temp copies before the transaction: stg_dim_link
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     """Insert a frame into a dim table by column name (`table` comes from DIM_TABLES)."""
     # codes are upper-cased by DuckDB, as the conversions' codes are: Python's `str.upper` differs for some letters
-    # ('ß' → 'SS', DuckDB 'ẞ'), and a code would then never match what customers typed
-    columns = "* replace (upper(nfc_normalize(code)) as code)" if table == "dim_promo_codes" else "*"
+    # ('ß' → 'SS', DuckDB 'ẞ'), and a code would then never match what customers typed. Codes equal but for case (a
+    # hand edit of the store: the cabinet refuses them) are one code, the one issued first (`duplicate_code_notes`)
+    select = "select * from _dim_rows"
+    if table == "dim_promo_codes":
+        frame = frame.with_row_index("_n")  # rows in the store's id order (`read_dimensions`)
+        select = f"select * exclude (_n) replace ({CODE_KEY} as code) from _dim_rows {FIRST_OF_CODE}"
     con.register("_dim_rows", frame)
     try:
-        con.execute(f"insert into {table} by name select {columns} from _dim_rows")
+        con.execute(f"insert into {table} by name {select}")
     finally:
         con.unregister("_dim_rows")
 
@@ -339,38 +345,3 @@ with recursive tree(ancestor_id, descendant_id, level, path) as (
 )
 select ancestor_id, descendant_id, min(level) from tree group by ancestor_id, descendant_id
 """
-
-
-def tree_cycles(dims: Dimensions) -> list[list[int]]:
-    """The cycles in the partners' `parent_id`s (a partner that is its own ancestor), each from its smallest id in
-    parent order; none in a tree. Only a hand edit of the store makes one: moves in the app refuse them."""
-    frame = dims.frames.get("dim_partners")
-    if frame is None:
-        return []
-    parent = dict(frame.select("partner_id", "parent_id").drop_nulls().iter_rows())
-    done: set[int] = set()
-    cycles = []
-    for start in parent:
-        walk: dict[int, int] = {}  # partner → its place on this walk up
-        node: int | None = start
-        while node is not None and node not in done and node not in walk:
-            walk[node] = len(walk)
-            node = parent.get(node)
-        if node is not None and node in walk:  # came back onto this walk: the part from `node` on is a cycle
-            ring = list(walk)[walk[node] :]
-            first = ring.index(min(ring))
-            cycles.append(ring[first:] + ring[:first])
-        done.update(walk)
-    return sorted(cycles)
-
-
-def cycle_notes(dims: Dimensions) -> list[str]:
-    """A warning for each cycle in the partners' parents: a run's warnings say it while it lasts (`cabinet etl run`
-    prints them, the schedule's log line carries them)."""
-    return [
-        "the sub-partner tree has a cycle (each partner's parent is the next): "
-        + " → ".join(str(p) for p in [*ring, ring[0]])
-        + "; none of them earns an override on its own commission, but they earn overrides on each other's until one "
-        "of them is moved under another parent or to the top (Partners page)"
-        for ring in tree_cycles(dims)
-    ]

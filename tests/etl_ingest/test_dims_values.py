@@ -91,3 +91,21 @@ def test_rows_updated_outside_the_dimensions_do_not_rewrite_them(
         engine.dispose()
     tiny.run()
     assert {t: tiny.rows(f"select list(rowid order by rowid) from {t}") for t in dims.DIM_TABLES} == rowids
+
+
+def test_promo_codes_equal_but_for_case_are_one_code_of_the_first_issued_and_a_warning(
+    tiny: Tiny, store_engine: Engine
+) -> None:
+    """The cabinet refuses a code equal to another but for case; a hand edit of the store made one: runs go on (they
+    failed on the warehouse's key), the code attributes to the partner of the first issued and each run says so."""
+    with session_scope(store_engine) as s:  # the tiny's SPRING (the child's) was issued first
+        s.add_all([PromoCode(code="spring", partner_id=tiny.parent), PromoCode(code="Spring", partner_id=tiny.parent)])
+    tiny.write("conversions", "v.csv", "conversion_id,ts,type,promo_code\na,2026-11-01T12:00:00Z,registration,sPRING\n")
+    result = tiny.run()
+    assert tiny.rows("select code, partner_id from dim_promo_codes") == [("SPRING", tiny.child)]
+    assert tiny.rows("select partner_id, attributed_by from conversions") == [(tiny.child, "promo_code")]
+    assert [w for w in result.warnings if "promo code" in w] == [
+        f"the store holds promo code SPRING more than once (SPRING, spring, Spring, of partners {tiny.child}, "
+        f"{tiny.parent}, {tiny.parent}); it attributes to partner {tiny.child} (the first issued) until the others are "
+        "renamed or deleted in the store"
+    ]
