@@ -41,6 +41,7 @@ from etl.reprocess import select as select_reprocess
 from etl.run_errors import EtlPublishError as EtlPublishError  # the CLI takes it from here
 from etl.run_errors import EtlRunError, chunks_note
 from etl.schema import ensure_schema, scalar, set_meta
+from etl.stage import FEED_ORDER
 from etl.validate import RUN_CLOCK
 from queries.warehouse import SNAPSHOT_DIR
 
@@ -164,6 +165,9 @@ def run_etl(
             result = RunResult(run_id=0)
             if not inbox.is_dir():  # removed or unmounted: say so on every run (the schedule's log) instead of nothing
                 result.warnings.append(f"inbox {inbox} is not a directory: nothing to read")
+            elif not any((inbox / feed).is_dir() for feed in FEED_ORDER):  # a wrong --inbox: a feed folder, ...
+                folders = ", ".join(f"{feed}/" for feed in FEED_ORDER)
+                result.warnings.append(f"inbox {inbox} has none of the feed folders ({folders}): nothing to read")
             if restored is not None:
                 result.warnings.append(f"working file restored from snapshot {restored.name}")
             # finishes a move a killed run left half done; copies a missing history file back from its snapshot

@@ -104,6 +104,17 @@ def test_a_missing_inbox_is_said_in_the_runs_warnings(settings: Settings, fake: 
     assert result.warnings == [f"inbox {settings.data_dir / 'no-such-inbox'} is not a directory: nothing to read"]
 
 
+def test_an_inbox_without_feed_folders_is_said_in_the_runs_warnings(settings: Settings, fake: type[FakeStages]) -> None:
+    """`--inbox` naming a feed folder or the data directory: every run found nothing and said nothing was wrong."""
+    write_clicks(settings.inbox_dir, "a", 0, 5)
+    result = run_etl(settings, settings.inbox_dir / "clicks")
+    assert result.files == [] and result.warnings == [
+        f"inbox {settings.inbox_dir / 'clicks'} has none of the feed folders (fx_rates/, clicks/, conversions/, "
+        "commissions/): nothing to read"
+    ]
+    assert run_etl(settings).warnings == []  # the inbox itself
+
+
 @pytest.mark.parametrize("stage", ["dimensions", "ingest", "commissions", "rollups"])
 def test_failed_run_publishes_nothing_and_leaves_work_db_as_it_was(
     settings: Settings, fake: type[FakeStages], stage: str
