@@ -40,7 +40,7 @@ def verify_link(token: str, key: bytes) -> int | None:
     if not isinstance(token, str) or token.count(".") != 1 or len(token) > 64:
         return None
     payload, tag = token.split(".")
-    if not payload or any(c not in _ALPHABET for c in payload):
+    if not payload or any(c not in _ALPHABET for c in payload) or not tag.isascii():  # compare_digest raises on it
         return None
     if not hmac.compare_digest(tag, _tag(payload, key)):
         return None

@@ -109,3 +109,12 @@ def test_promo_codes_equal_but_for_case_are_one_code_of_the_first_issued_and_a_w
         f"{tiny.parent}, {tiny.parent}); it attributes to partner {tiny.child} (the first issued) until the others are "
         "renamed or deleted in the store"
     ]
+
+
+def test_a_stored_token_outside_ascii_is_a_link_left_out_not_a_failed_run(tiny: Tiny, store_engine: Engine) -> None:
+    with session_scope(store_engine) as s:
+        s.add(TrackingLink(partner_id=tiny.parent, offer_id=tiny.offer, landing_url="https://x.example", token="2.tÿ"))
+    tiny.write("clicks", "c.csv", CLICK_HEADER + "k1,2026-11-01T10:00:00Z,2.tÿ,,,,de,mobile,1.2.3.4,ua\n")
+    tiny.run()
+    assert tiny.rows("select link_id from dim_links") == [(tiny.link,)]
+    assert tiny.rows("select reason from quarantine") == [("unknown_link_token",)]
