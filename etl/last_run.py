@@ -42,11 +42,19 @@ def parse_time(value: object) -> datetime | None:
 
 
 def read_last_run(warehouse_dir: Path) -> dict[str, Any] | None:
-    """The latest run's outcome (run_id, status, finished_at, error, snapshot), or None."""
+    """The latest run's outcome (run_id, status, finished_at, error, snapshot), or None: also when the file is not
+    one the ETL wrote (edited or damaged by hand: not an object, a run id that is not a number), which the next
+    run replaces."""
     try:
-        return dict(json.loads((Path(warehouse_dir) / LAST_RUN_FILE).read_text()))
+        doc = json.loads((Path(warehouse_dir) / LAST_RUN_FILE).read_text())
     except (FileNotFoundError, ValueError):
         return None
+    if not isinstance(doc, dict):
+        return None
+    run_id = doc.get("run_id")
+    if run_id is not None and (isinstance(run_id, bool) or not isinstance(run_id, int)):
+        return None
+    return doc
 
 
 def _utcnow() -> datetime:
