@@ -36,10 +36,10 @@ class EtlLockHeld(RuntimeError):
 def read_holder(path: Path) -> dict[str, object]:
     """What the current (or last) holder wrote into the lock file."""
     try:
-        text = path.read_text().strip()
-        return dict(json.loads(text)) if text else {}
-    except (FileNotFoundError, json.JSONDecodeError, ValueError):
+        doc = json.loads(path.read_text().strip() or "{}")
+    except (FileNotFoundError, ValueError):  # JSONDecodeError is a ValueError
         return {}
+    return doc if isinstance(doc, dict) else {}  # edited by hand: `null`, a number
 
 
 def _flock_held(path: Path) -> bool | None:

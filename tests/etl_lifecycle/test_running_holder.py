@@ -12,12 +12,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from unittest.mock import ANY
 
+import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from cabinet.cli import app
 from cabinet.config import Settings
-from etl.lock import LOCK_FILE, EtlLock, running_holder
+from etl.lock import LOCK_FILE, EtlLock, EtlLockHeld, running_holder
 from tests.etl_lifecycle.fake_stages import write_clicks
 
 
@@ -71,3 +72,13 @@ def test_a_killed_runs_pid_taken_by_another_process_is_no_run_going_on(tmp_path:
     finally:
         other.kill()
         other.wait()
+
+
+def test_a_lock_file_edited_by_hand_names_no_holder_while_the_lock_is_held(tmp_path: Path) -> None:
+    """`null` or a number in a held lock's file made the refused second `etl run` end in a traceback."""
+    with EtlLock(tmp_path):
+        for damage in ("null", "5", "[1, 2]", '"me"'):
+            (tmp_path / LOCK_FILE).write_text(damage)
+            with pytest.raises(EtlLockHeld, match=r"\(unknown holder\)"):
+                EtlLock(tmp_path).acquire()
+            assert running_holder(tmp_path, None) is None
