@@ -201,7 +201,7 @@ def run_etl(
                         RUN_CLOCK.reset(clock_token)
                 except BaseException as exc:
                     cause = exc.__cause__ or exc
-                    error = f"{type(cause).__name__}: {cause}" + (f" ({chunks_note(committed)})" if committed else "")
+                    error = error_text(cause) + (f" ({chunks_note(committed)})" if committed else "")
                     write_last_run(
                         wh_dir, {"run_id": run_id, "status": "failed", "finished_at": _utcnow(), "error": error}
                     )
@@ -339,7 +339,7 @@ def _transaction(
         with contextlib.suppress(duckdb.Error):
             con.execute(
                 "update etl_runs set status = 'failed', finished_at = ?, error = ? where run_id = ?",
-                [_utcnow(), f"{type(exc).__name__}: {exc}"[:2000], run_id],
+                [_utcnow(), error_text(exc)[:2000], run_id],
             )
         if isinstance(exc, Exception):
             raise EtlRunError(run_id, exc) from exc
@@ -353,6 +353,14 @@ def _transaction(
     result.commissions += n_comm
     result.data_as_of = data_as_of
     return name, more
+
+
+def error_text(exc: BaseException) -> str:
+    """A failed run's error as `etl status` shows it; a run aborted by Ctrl-C (or the schedule's second signal) said
+    in words, not as an empty `KeyboardInterrupt: `."""
+    if isinstance(exc, KeyboardInterrupt):
+        return "aborted (Ctrl-C or a second SIGTERM): rolled back, nothing of it was kept"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _add(timings: dict[str, float], stage: str, seconds: float) -> None:

@@ -14,6 +14,7 @@ import pytest
 from cabinet.config import Settings
 from etl import publish as publish_module
 from etl import runner
+from etl.last_run import read_last_run
 from etl.lock import EtlLock, EtlLockHeld
 from etl.runner import EtlRunError, run_etl
 from queries.warehouse import CurrentError, NoSnapshotError, Warehouse, read_current
@@ -113,6 +114,28 @@ def test_an_inbox_without_feed_folders_is_said_in_the_runs_warnings(settings: Se
         "commissions/): nothing to read"
     ]
     assert run_etl(settings).warnings == []  # the inbox itself
+
+
+def test_a_run_aborted_by_ctrl_c_is_recorded_in_words(
+    settings: Settings, fake: type[FakeStages], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`etl status` said `failed at ...: KeyboardInterrupt: ` of a run Ctrl-C (or the schedule's second SIGTERM)
+    aborted."""
+    write_clicks(settings.inbox_dir, "a", 0, 5)
+
+    def interrupted(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(FakeStages, "compute_commissions", staticmethod(interrupted))
+    with pytest.raises(KeyboardInterrupt):
+        run_etl(settings)
+    said = "aborted (Ctrl-C or a second SIGTERM): rolled back, nothing of it was kept"
+    assert read_last_run(settings.warehouse_dir)["error"] == said  # type: ignore[index]
+    con = duckdb.connect(str(settings.warehouse_dir / "work.duckdb"), read_only=True)
+    try:
+        assert con.execute("select status, error from etl_runs").fetchall() == [("failed", said)]
+    finally:
+        con.close()
 
 
 @pytest.mark.parametrize("stage", ["dimensions", "ingest", "commissions", "rollups"])
