@@ -21,11 +21,12 @@ _SAME = """e.commission_id is not null and e.partner_id = x.partner_id and e.ts 
 # A later row of a commission updates it (the feed has no `updated_at`: the last row read wins, in one file as across
 # files; a file read again does not apply the rows it loaded before, `etl.feed_rows`; a row quarantined at its first
 # read and read again on request (`$first_read`) does not replace what a file read after it wrote: a duplicate, like
-# a row sent again; `file_id` names the read whose row is stored), except a paid one: paid money
-# is final, and an old export sent again must not turn it back to pending (`already_paid`). The valid rows of a file
-# are applied in waves: the first row of each commission, then the second of those sent again in the file, and so on,
-# so a file holding a commission's rows in order (a ledger: pending, then approved) ends as the same rows sent one per
-# file would, each row counted and quarantined as it would be there.
+# a row sent again; `file_id` names the read whose row is stored, for a row read again on request the first read of
+# its content: its place in the order files were read, so of two files read again the later one's row stands),
+# except a paid one: paid money is final, and an old export sent again must not turn it back to pending
+# (`already_paid`). The valid rows of a file are applied in waves: the first row of each commission, then the second
+# of those sent again in the file, and so on, so a file holding a commission's rows in order (a ledger: pending, then
+# approved) ends as the same rows sent one per file would, each row counted and quarantined as it would be there.
 COMMISSION_ROWS_SQL = f"""
 create or replace temp table commission_rows as
 select v.*, {RAW} as raw, row_number() over (partition by v.commission_id order by v.rn) as wave
@@ -116,13 +117,13 @@ def _apply_wave(
     con.execute(
         "insert into commissions select commission_id, 'feed', partner_id, conversion_id, ts, kind, status, amount, "
         f"currency, coalesce(kept_base, {times_sql('amount', 'fx_rate')}), fx_rate, offer_id, null, 'feed', null, "
-        f"null, null, null, note, $file_id, $run_id, $run_id from batch where {live} and not same "
+        f"null, null, null, note, $order, $run_id, $run_id from batch where {live} and not same "
         "on conflict (commission_id) do update set partner_id = excluded.partner_id, conversion_id = "
         "excluded.conversion_id, ts = excluded.ts, kind = excluded.kind, status = excluded.status, amount = "
         "excluded.amount, currency = excluded.currency, amount_base = excluded.amount_base, fx_rate = "
         "excluded.fx_rate, offer_id = excluded.offer_id, note = excluded.note, file_id = excluded.file_id, "
         "updated_run_id = excluded.updated_run_id",
-        {"file_id": file_id, "run_id": run_id},
+        {"order": file_id if first_read is None else first_read, "run_id": run_id},
     )
     con.execute(
         "insert into touched select distinct date_trunc('hour', t) from batch, unnest([ts, old_ts]) as u(t) "

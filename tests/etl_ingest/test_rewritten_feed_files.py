@@ -216,3 +216,36 @@ def test_a_row_a_later_read_of_the_same_file_quarantined_still_wins_over_an_earl
     assert _counts(result)[-1] == ("commissions/b.csv", 1, 0, 1, 0, 0)
     assert _commissions(tiny) == [("C1", "approved", Decimal("11.0000"))]
     conserved(tiny)
+
+
+def test_two_files_read_again_keep_the_order_they_were_first_read_in(tiny: Tiny) -> None:
+    """Both rows of C1 wait for a GBP rate, a.csv's (pending) read before b.csv's (approved). Read again, together or
+    one at a time in either order, b.csv's row stands: the re-read of a.csv made C1 look newer than b.csv's row."""
+    tiny.write("commissions", "a.csv", _csv(tiny, ("C1", "10", "pending", "GBP")))
+    tiny.run()
+    tiny.write("commissions", "b.csv", _csv(tiny, ("C1", "12", "approved", "GBP")))
+    tiny.run()
+    tiny.write("fx_rates", "rates.csv", "date,currency,rate\n2026-10-01,GBP,1.25\n")
+    result = run_etl(tiny.settings, now=NOW, grace_s=0, reprocess=Reprocess(reason="no_fx_rate"))
+    assert _counts(result)[-2:] == [("commissions/a.csv", 1, 1, 0, 0, 0), ("commissions/b.csv", 1, 0, 1, 0, 0)]
+    assert _commissions(tiny) == [("C1", "approved", Decimal("12.0000"))]
+    assert tiny.rows("select count(*) from quarantine") == [(0,)]
+    conserved(tiny)
+
+
+def test_files_read_again_one_at_a_time_keep_the_order_they_were_first_read_in(tiny: Tiny) -> None:
+    tiny.write("commissions", "a.csv", _csv(tiny, ("C1", "10", "pending", "GBP")))
+    tiny.run()
+    tiny.write("commissions", "b.csv", _csv(tiny, ("C1", "12", "approved", "GBP")))
+    tiny.run()
+    tiny.write("fx_rates", "rates.csv", "date,currency,rate\n2026-10-01,GBP,1.25\n")
+    run_etl(tiny.settings, now=NOW, grace_s=0, reprocess=Reprocess(files=("commissions/a.csv",)))
+    assert _commissions(tiny) == [("C1", "pending", Decimal("10.0000"))]
+    result = run_etl(tiny.settings, now=NOW, grace_s=0, reprocess=Reprocess(files=("commissions/b.csv",)))
+    assert _counts(result)[-1] == ("commissions/b.csv", 1, 0, 1, 0, 0)
+    assert _commissions(tiny) == [("C1", "approved", Decimal("12.0000"))]
+    # and a.csv read again once more is a duplicate, not a step back
+    result = run_etl(tiny.settings, now=NOW, grace_s=0, reprocess=Reprocess(files=("commissions/a.csv",)))
+    assert _counts(result)[-1] == ("commissions/a.csv", 1, 0, 0, 1, 0)
+    assert _commissions(tiny) == [("C1", "approved", Decimal("12.0000"))]
+    conserved(tiny)
