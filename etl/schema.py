@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from etl.schema_upgrade import upgrade
+from etl.schema_upgrade import stored_version, upgrade
 from etl.validate import RATE_TYPE
 
 FACTS = f"""
@@ -371,15 +371,16 @@ def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: object) -> None:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
-    """Create every warehouse table that does not exist yet (idempotent); upgrade older column types and data.
+    """Create every warehouse table that does not exist yet (idempotent); upgrade older column types and data. A
+    warehouse of a newer schema raises `etl.schema_upgrade.SchemaVersionError` before anything is written.
 
     Returns whether an existing warehouse of an older schema version was upgraded (the run then publishes it)."""
+    old = stored_version(con, int(SCHEMA_VERSION))
     for block in (FACTS, DIMENSIONS, ROLLUPS, BOOKKEEPING):
         con.execute(block)
-    old = get_meta(con, "schema_version")
-    upgrade(con, int(old or 0), ROLLUP_TABLES)
+    upgrade(con, old or 0, ROLLUP_TABLES)
     set_meta(con, "schema_version", SCHEMA_VERSION)
     from etl.history import clicks_view  # late: etl.history builds on this module
 
     clicks_view(con)
-    return old is not None and int(old) < int(SCHEMA_VERSION)
+    return old is not None and old < int(SCHEMA_VERSION)

@@ -4,10 +4,43 @@ from __future__ import annotations
 
 import duckdb
 
+from cabinet.config import ConfigError
 from etl.validate import RATE_TYPE
 
 # meta: set by the upgrade to schema 5, cleared once every stored click's uniqueness is recomputed (`fix_unique`)
 RECOMPUTE_KEY = "unique_recompute"
+
+
+class SchemaVersionError(ConfigError):
+    """The warehouse's schema version is newer than this code knows, or not a version number; nothing was written."""
+
+
+def stored_version(con: duckdb.DuckDBPyConnection, current: int) -> int | None:
+    """The schema version of the connection's warehouse (None: a new file, or one before versions were kept), read
+    before anything is written; `SchemaVersionError` when newer than `current` (a newer release wrote it: an older
+    one would take its tables for its own and set the version back) or not a number."""
+    has_meta = con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database() and schema_name = 'main' "
+        "and table_name = 'meta'"
+    ).fetchall()[0][0]
+    rows = con.execute("select value from meta where key = 'schema_version'").fetchall() if has_meta else []
+    if not rows or rows[0][0] is None:
+        return None
+    value = str(rows[0][0])
+    path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchall()
+    where = path[0][0] if path and path[0][0] else "the warehouse"
+    if not value.strip().isdigit():
+        raise SchemaVersionError(
+            f"{where} has schema_version {value!r} in its meta table, which is not a version number: restore the "
+            "warehouse from a backup, or set the number of the release that wrote it; nothing was changed"
+        )
+    if int(value) > current:
+        raise SchemaVersionError(
+            f"{where} is of warehouse schema {int(value)}, newer than this version of the cabinet knows ({current}): "
+            "a newer release wrote it. Run that release (or restore a backup of the warehouse taken before it); "
+            "nothing was changed"
+        )
+    return int(value)
 
 
 def upgrade(con: duckdb.DuckDBPyConnection, old: int, rollup_tables: tuple[str, ...]) -> None:
