@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from etl.schema_upgrade import stored_version, upgrade
+from etl.schema_upgrade import migrate
 from etl.validate import RATE_TYPE
 
 FACTS = f"""
@@ -371,16 +371,12 @@ def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: object) -> None:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
-    """Create every warehouse table that does not exist yet (idempotent); upgrade older column types and data. A
-    warehouse of a newer schema raises `etl.schema_upgrade.SchemaVersionError` before anything is written.
+    """Create every warehouse table that does not exist yet (idempotent); upgrade older column types and data, in
+    one transaction (`etl.schema_upgrade.migrate`: a warehouse of a newer schema is refused, untouched).
 
-    Returns whether an existing warehouse of an older schema version was upgraded (the run then publishes it)."""
-    old = stored_version(con, int(SCHEMA_VERSION))
-    for block in (FACTS, DIMENSIONS, ROLLUPS, BOOKKEEPING):
-        con.execute(block)
-    upgrade(con, old or 0, ROLLUP_TABLES)
-    set_meta(con, "schema_version", SCHEMA_VERSION)
+    Returns whether an upgrade is not published yet: this one, or one whose run failed (the run then publishes it)."""
+    pending = migrate(con, (FACTS, DIMENSIONS, ROLLUPS, BOOKKEEPING), int(SCHEMA_VERSION), ROLLUP_TABLES)
     from etl.history import clicks_view  # late: etl.history builds on this module
 
     clicks_view(con)
-    return old is not None and old < int(SCHEMA_VERSION)
+    return pending

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import duckdb
 
 from cabinet.config import ConfigError
@@ -9,6 +11,8 @@ from etl.validate import RATE_TYPE
 
 # meta: set by the upgrade to schema 5, cleared once every stored click's uniqueness is recomputed (`fix_unique`)
 RECOMPUTE_KEY = "unique_recompute"
+# meta: the last run before an upgrade, until a run after it is published (`unpublished_upgrade`)
+UPGRADED_KEY = "schema_upgraded"
 
 
 class SchemaVersionError(ConfigError):
@@ -41,6 +45,55 @@ def stored_version(con: duckdb.DuckDBPyConnection, current: int) -> int | None:
             "nothing was changed"
         )
     return int(value)
+
+
+def _mark_upgraded(con: duckdb.DuckDBPyConnection) -> None:
+    """Record that the warehouse was upgraded after the runs it holds (an earlier mark not published yet stays)."""
+    con.execute(
+        "insert into meta select ?, coalesce(max(run_id), 0)::varchar from etl_runs on conflict (key) do nothing",
+        [UPGRADED_KEY],
+    )
+
+
+def unpublished_upgrade(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether an upgrade awaits its publish: no run after it committed a snapshot to publish (the run that upgraded
+    failed, or was killed before its commit). Such a run clears the mark; one killed between its commit and its
+    publish is published by the next (`etl.prior_runs.unpublished_commit`)."""
+    rows = con.execute("select value from meta where key = ?", [UPGRADED_KEY]).fetchall()
+    if not rows:
+        return False
+    published = con.execute(
+        "select count(*) from etl_runs where status = 'ok' and snapshot is not null "
+        "and run_id > coalesce(try_cast(? as bigint), 0)",
+        [rows[0][0]],
+    ).fetchall()[0][0]
+    if published:
+        con.execute("delete from meta where key = ?", [UPGRADED_KEY])
+    return not published
+
+
+def migrate(con: duckdb.DuckDBPyConnection, ddl: tuple[str, ...], current: int, rollup_tables: tuple[str, ...]) -> bool:
+    """Create what `ddl` creates and upgrade a warehouse of an older schema to `current`, in one transaction (killed,
+    the next run does it all again); returns whether an upgrade awaits its publish (`unpublished_upgrade`)."""
+    old = stored_version(con, current)
+    con.execute("begin transaction")
+    try:
+        for block in ddl:
+            con.execute(block)
+        upgrade(con, old or 0, rollup_tables)
+        if old is not None and old < current:
+            _mark_upgraded(con)
+        con.execute(
+            "insert into meta values ('schema_version', ?) on conflict (key) do update set value = excluded.value",
+            [str(current)],
+        )
+        pending = unpublished_upgrade(con)
+        con.execute("commit")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("rollback")
+        raise
+    return pending
 
 
 def upgrade(con: duckdb.DuckDBPyConnection, old: int, rollup_tables: tuple[str, ...]) -> None:

@@ -1,5 +1,5 @@
-"""An upgrade of the warehouse's schema across the runs that follow it: a warehouse of a newer schema refused
-untouched."""
+"""An upgrade of the warehouse's schema across the runs that follow it: published once, even when the run that
+upgraded failed or was killed; a warehouse of a newer schema refused untouched."""
 
 from __future__ import annotations
 
@@ -7,11 +7,41 @@ import duckdb
 import pytest
 
 from cabinet.config import ConfigError
+from etl import dims
+from etl.runner import EtlRunError
 from etl.schema import set_meta
 from queries.warehouse import read_current
 from tests.etl_ingest.conftest import Tiny
 
 RATES = "2026-11-01,EUR,1.08\n"
+RATE_TYPES = "select data_type from duckdb_columns() where table_name = 'fx_rates' and column_name = 'rate'"
+
+
+def _as_schema_6(tiny: Tiny) -> None:
+    """Rates in 8 decimals, as versions before schema 7 kept them."""
+    with duckdb.connect(str(tiny.settings.warehouse_dir / "work.duckdb")) as work:
+        for table, column in (("fx_rates", "rate"), ("conversions", "fx_rate"), ("commissions", "fx_rate")):
+            work.execute(f"alter table {table} alter {column} type decimal(18,8)")
+        set_meta(work, "schema_version", "6")
+
+
+def _store_down(*_: object, **__: object) -> None:
+    raise RuntimeError("store unreachable")
+
+
+def test_an_upgrade_whose_run_failed_is_published_by_the_next_run(tiny: Tiny, monkeypatch: pytest.MonkeyPatch) -> None:
+    tiny.write("fx_rates", "a.csv", "date,currency,rate\n" + RATES)
+    tiny.run()
+    _as_schema_6(tiny)
+    with monkeypatch.context() as m:
+        m.setattr(dims, "read_dimensions", _store_down)
+        with pytest.raises(EtlRunError):
+            tiny.run()  # upgraded the working file, then failed
+    result = tiny.run()  # nothing new in the inbox
+    assert result.published is not None
+    with duckdb.connect(str(result.published.snapshot.path), read_only=True) as snapshot:
+        assert snapshot.execute(RATE_TYPES).fetchall() == [("DECIMAL(38,18)",)]
+    assert tiny.run().published is None  # published once
 
 
 @pytest.mark.parametrize("version", ["8", "seven"])
