@@ -19,18 +19,18 @@ _SAME = """e.commission_id is not null and e.partner_id = x.partner_id and e.ts 
            and e.conversion_id is not distinct from x.conversion_id and e.note is not distinct from x.note"""
 
 # A later row of a commission updates it (the feed has no `updated_at`: the last row read wins, in one file as across
-# files; a file read again does not apply the rows it loaded before, `etl.feed_rows`; a row quarantined at its first
-# read and read again on request (`$first_read`) does not replace what a file read after it wrote: a duplicate, like
-# a row sent again; `file_id` names the read whose row is stored, for a row read again on request the first read of
-# its content: its place in the order files were read, so of two files read again the later one's row stands),
+# files; a file read again does not apply the rows it loaded before, `etl.feed_rows`; a row quarantined at a read and
+# read again (on request, or in its file grown since: `first_read`, that read) does not replace what a file read
+# after it wrote: a duplicate, like a row sent again; `file_id` names the read whose row is stored, for such a row
+# its first read: its place in the order files were read, so of two files read again the later one's row stands),
 # except a paid one: paid money is final, and an old export sent again must not turn it back to pending
 # (`already_paid`). The valid rows of a file are applied in waves: the first row of each commission, then the second
 # of those sent again in the file, and so on, so a file holding a commission's rows in order (a ledger: pending, then
 # approved) ends as the same rows sent one per file would, each row counted and quarantined as it would be there.
-COMMISSION_ROWS_SQL = f"""
+COMMISSION_ROWS_SQL = """
 create or replace temp table commission_rows as
-select v.*, {RAW} as raw, row_number() over (partition by v.commission_id order by v.rn) as wave
-from v join stg s using (rn) where v.reason is null
+select v.*, {raw} as raw, row_number() over (partition by v.commission_id order by v.rn) as wave, {first_read}
+from v join stg s using (rn) {order} where v.reason is null
 """
 # Approved and paid money keeps the rate it was settled at (`etl.fx`, as the engine's final rows): a row that leaves a
 # settled commission settled with the same amount, currency and day (a note added, approved -> paid) keeps its rate
@@ -49,7 +49,7 @@ settled as (
     select x.* replace (case when {_KEEPS_RATE} then e.fx_rate else x.fx_rate end as fx_rate),
            case when {_KEEPS_RATE} then e.amount_base end as kept_base, c.offer_id, e.status as old_status,
            e.commission_id is not null as known, e.conversion_id as old_conversion_id, e.ts as old_ts,
-           {_SAME} or coalesce(e.file_id > $first_read, false) as same
+           {_SAME} or coalesce(e.file_id > x.first_read, false) as same
     from fxd x
     left join commissions e on e.commission_id = x.commission_id
     left join conversions c on c.conversion_id = x.conversion_id
@@ -81,11 +81,15 @@ def load_commissions_file(
     con.execute(commissions_sql(present))
     stats.duplicates = set_aside(con, earlier)
     stats.quarantined = quarantine_rows(con, stats, run_id, file_id, now)
-    con.execute(COMMISSION_ROWS_SQL)
+    first_read, order = "null::integer as first_read", ""  # the row's place in the order files were read
+    if earlier is not None and earlier.first_read is not None:
+        first_read = f"{int(earlier.first_read)} as first_read"
+    elif earlier is not None and earlier.order is not None:
+        first_read, order = "o.first_read", f"left join ({earlier.order}) o using (rn)"
+    con.execute(COMMISSION_ROWS_SQL.format(raw=RAW, first_read=first_read, order=order))
     stats.updated = stats.inserted = 0
-    first_read = earlier.first_read if earlier is not None else None
     for wave in range(1, scalar(con, "select coalesce(max(wave), 0) from commission_rows") + 1):
-        _apply_wave(con, stats, wave, run_id=run_id, file_id=file_id, base=base, now=now, first_read=first_read)
+        _apply_wave(con, stats, wave, run_id=run_id, file_id=file_id, base=base, now=now)
     con.execute("drop table if exists commission_rows")
 
 
@@ -98,10 +102,9 @@ def _apply_wave(
     file_id: int,
     base: str,
     now: datetime,
-    first_read: int | None,
 ) -> None:
     """Validate against the warehouse and upsert the `wave`-th valid row of each commission of the file."""
-    con.execute(COMMISSION_BATCH_SQL, {"base": base, "wave": wave, "first_read": first_read})
+    con.execute(COMMISSION_BATCH_SQL, {"base": base, "wave": wave})
     fx_bad = scalar(con, "select count(*) from batch where fx_reason is not null")
     if fx_bad:
         con.execute(
@@ -117,13 +120,14 @@ def _apply_wave(
     con.execute(
         "insert into commissions select commission_id, 'feed', partner_id, conversion_id, ts, kind, status, amount, "
         f"currency, coalesce(kept_base, {times_sql('amount', 'fx_rate')}), fx_rate, offer_id, null, 'feed', null, "
-        f"null, null, null, note, $order, $run_id, $run_id from batch where {live} and not same "
+        "null, null, null, note, coalesce(first_read, $file_id), $run_id, $run_id "
+        f"from batch where {live} and not same "
         "on conflict (commission_id) do update set partner_id = excluded.partner_id, conversion_id = "
         "excluded.conversion_id, ts = excluded.ts, kind = excluded.kind, status = excluded.status, amount = "
         "excluded.amount, currency = excluded.currency, amount_base = excluded.amount_base, fx_rate = "
         "excluded.fx_rate, offer_id = excluded.offer_id, note = excluded.note, file_id = excluded.file_id, "
         "updated_run_id = excluded.updated_run_id",
-        {"order": file_id if first_read is None else first_read, "run_id": run_id},
+        {"file_id": file_id, "run_id": run_id},
     )
     con.execute(
         "insert into touched select distinct date_trunc('hour', t) from batch, unnest([ts, old_ts]) as u(t) "

@@ -47,6 +47,7 @@ class Earlier:
     rows: str | None = None  # SQL of the row numbers to read (on request, or grown without memory)
     remembered: bool = False  # the path's memory sets aside the rows its latest read held
     first_read: int | None = None  # read again on request: the file_id of the first read of this content
+    order: str | None = None  # SQL of (rn, first_read): rows an earlier read of the path quarantined, and that read
 
 
 def prepare(con: duckdb.DuckDBPyConnection, f: StagedFile) -> Earlier:
@@ -58,12 +59,12 @@ def prepare(con: duckdb.DuckDBPyConnection, f: StagedFile) -> Earlier:
         return Earlier(f.feed, f.rel, f.file_id, remembered=True)
     if f.grown_rows:  # its new rows, and those of its earlier version that were quarantined
         con.execute(
-            "create or replace temp table grown_rows as select row_number as rn from quarantine "
-            "where path = ? and feed = ? and row_number <= ?",
+            "create or replace temp table grown_rows as select row_number as rn, min(file_id) as first_read "
+            "from quarantine where path = ? and feed = ? and row_number <= ? group by row_number",
             [f.rel, f.feed, f.grown_rows],
         )
         rows = f"select rn from grown_rows union all select rn from {f.table} where rn > {int(f.grown_rows)}"
-        return Earlier(f.feed, f.rel, f.file_id, rows=rows)
+        return Earlier(f.feed, f.rel, f.file_id, rows=rows, order="select rn, first_read from grown_rows")
     return Earlier(f.feed, f.rel, f.file_id)
 
 

@@ -249,3 +249,19 @@ def test_files_read_again_one_at_a_time_keep_the_order_they_were_first_read_in(t
     assert _counts(result)[-1] == ("commissions/a.csv", 1, 0, 0, 1, 0)
     assert _commissions(tiny) == [("C1", "approved", Decimal("12.0000"))]
     conserved(tiny)
+
+
+def test_a_grown_file_does_not_let_a_row_it_quarantined_undo_a_later_files_row_of_the_commission(tiny: Tiny) -> None:
+    """a.csv's C1 row waits for a GBP rate; b.csv approves C1 in USD; then a.csv grows by a row once the rate is in.
+    Its old C1 row is older than b.csv's: b.csv's row stands, as when a.csv is read again on request."""
+    tiny.write("commissions", "a.csv", _csv(tiny, ("C1", "10", "pending", "GBP")))
+    tiny.run()
+    tiny.write("commissions", "b.csv", _csv(tiny, ("C1", "12", "approved")))
+    tiny.run()
+    tiny.write("fx_rates", "rates.csv", "date,currency,rate\n2026-10-01,GBP,1.25\n")
+    tiny.write("commissions", "a.csv", _csv(tiny, ("C1", "10", "pending", "GBP"), ("C2", "5", "pending")))
+    result = tiny.run()
+    assert _counts(result)[-1] == ("commissions/a.csv", 2, 1, 0, 1, 0)
+    assert _commissions(tiny) == [("C1", "approved", Decimal("12.0000")), ("C2", "pending", Decimal("5.0000"))]
+    assert tiny.rows("select count(*) from quarantine") == [(0,)]
+    conserved(tiny)
