@@ -1,6 +1,9 @@
 """Raw IPs are never stored, not even in the raw values the quarantine and the waiting conversions keep: an address
 anywhere in them (a click's `ip` is replaced by its hash before; this catches the rest: a column outside the contract
-such as `client_ip`, an `ip` column of another feed, an address with a port in a malformed line) becomes `[ip]`."""
+such as `client_ip`, an `ip` column of another feed, an address with a port in a malformed line) becomes `[ip]`.
+
+A click's ip is hashed in one written form (`ip_form_sql`), so that one visitor is one visitor whichever way its
+tracker wrote the address."""
 
 from __future__ import annotations
 
@@ -19,6 +22,32 @@ _RAW_TABLES = {
     "pending_versions": ("list_contains($files, file_id)", "raw"),
     "pending_conversions": ("list_contains($files, file_id)", "raw -> '$.raw'"),
 }
+
+
+_V4 = r"\d{1,3}(?:\.\d{1,3}){3}"
+_MAPPED = r"(?:::|(?:0{1,4}:){5})ffff:"  # ::ffff: and 0:0:0:0:0:ffff: before an IPv4 address
+_H = "[0-9a-f]{1,4}"
+
+
+def ip_form_sql(ip: str) -> str:
+    """SQL: the address `ip` (trimmed SQL text) in the form its hash is taken of: an IPv4 address with a port
+    (`192.0.2.7:5123`) or mapped into IPv6 (`::ffff:192.0.2.7`, `::ffff:c000:207`) as the IPv4 address, an IPv6
+    address in lower case without its brackets, port or leading zeros (`[2001:DB8::01]:443` as `2001:db8::1`). Only a
+    value with a colon is rewritten: a plain IPv4 address (and its hash) is left as it is, at the cost of one test."""
+    low = f"lower({ip})"
+    bare = f"regexp_replace(regexp_replace({low}, '^\\[([^\\]]*)\\](?::\\d+)?$', '\\1'), '^({_V4}):\\d+$', '\\1')"
+    dotted = f"regexp_replace({bare}, '^{_MAPPED}({_V4})$', '\\1')"
+    hex_mapped = f"^{_MAPPED}({_H}):({_H})$"
+    octets = [
+        f"(('0x' || regexp_extract(v, '{hex_mapped}', {g}))::int {op})::varchar"
+        for g in (1, 2)
+        for op in ("// 256", "% 256")
+    ]
+    v4 = " || '.' || ".join(octets)
+    v6 = "regexp_replace(v, '(^|:)0+([0-9a-f]+)', '\\1\\2', 'g')"
+    form = f"case when regexp_matches(v, '{hex_mapped}') then {v4} when contains(v, ':') then {v6} else v end"
+    # a lambda names the value once (a subquery here would be a join per row)
+    return f"case when contains({ip}, ':') then list_transform([{dotted}], lambda v: {form})[1] else {ip} end"
 
 
 def mask_ips(text: str) -> str:

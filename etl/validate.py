@@ -22,6 +22,7 @@ from etl.contract import (
     DEVICES,
     FEED_COLUMNS,
 )
+from etl.ip_mask import ip_form_sql
 from etl.value_sql import (
     MONEY,
     RATE_ROUNDING,
@@ -179,8 +180,8 @@ left join {lookups}dim_offers o on {c["link_token"]} is null and o.offer_id = t.
 
 def ip_hash(ip: str) -> str:
     """The stored pseudonym of an ip (SQL text `ip`): the first 64 bits of SHA-256 of the key (parameter `$key`) and
-    the ip."""
-    return f"('0x' || left(sha256($key || {ip}), 16))::ubigint"
+    the ip in one written form (`ip_form_sql`: `::ffff:192.0.2.7` and `192.0.2.7:5123` are `192.0.2.7`)."""
+    return f"('0x' || left(sha256($key || {ip_form_sql(ip)}), 16))::ubigint"
 
 
 def click_raw_sql(present: Present, table: str, file_id: str, bad: str) -> str:
