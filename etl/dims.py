@@ -28,7 +28,7 @@ from cabinet.store.models import (
     TrackingLink,
 )
 from etl.dims_notes import CODE_KEY, FIRST_OF_CODE
-from etl.dims_notes import cycle_notes as cycle_notes  # the runner's warnings of the store's hand edits
+from etl.dims_notes import store_notes as store_notes  # the runner's warnings of the store's hand edits
 from etl.schema import get_meta, set_meta
 
 DIM_TABLES = (

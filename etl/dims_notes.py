@@ -75,6 +75,6 @@ def duplicate_code_notes(dims: Dimensions) -> list[str]:
     ]
 
 
-def cycle_notes(dims: Dimensions) -> list[str]:
+def store_notes(dims: Dimensions) -> list[str]:
     """Every warning of the store's dimensions: cycles in the partners' parents, promo codes equal but for case."""
     return _cycle_notes(dims) + duplicate_code_notes(dims)

@@ -101,7 +101,7 @@ def _stages() -> Any:
     class Stages:
         read_dimensions = staticmethod(dims.read_dimensions)
         snapshot_dimensions = staticmethod(dims.snapshot_dimensions)
-        cycle_notes = staticmethod(dims.cycle_notes)
+        store_notes = staticmethod(dims.store_notes)
         stage_inbox = staticmethod(ingest_stage.stage)
         ingest = staticmethod(ingest_stage.ingest)
         compute_commissions = staticmethod(commission.compute_commissions)
@@ -265,8 +265,9 @@ def _transaction(
     timings = result.stage_seconds
     t = time.perf_counter()
     dims = stages.read_dimensions(cfg)  # the store, read once: clicks are validated against what is written
-    cycles = getattr(stages, "cycle_notes", lambda _: [])(dims)  # a hand edit's cycle in the tree, said every run
-    result.warnings += [n for n in cycles if n not in result.warnings]
+    # a hand edit of the store the cabinet refuses (a cycle in the tree, codes equal but for case), said every run
+    notes = getattr(stages, "store_notes", lambda _: [])(dims)
+    result.warnings += [n for n in notes if n not in result.warnings]
     _add(timings, "dimensions", time.perf_counter() - t)
     t = time.perf_counter()
     # reads and validates files outside the transaction (a bad file must not abort it), at most `chunk_bytes` of
