@@ -77,8 +77,7 @@ create or replace temp table fill as
 with o as (
     select g.file_id, g.rn, g.conversion_id, g.updated_at, {", ".join(f"g.{c}" for c in _ATTRIBUTION)}
     from g
-    where g.conversion_id in (select conversion_id from pending_conversions)
-       or g.conversion_id in (select conversion_id from g group by all having count(*) > 1 and {{repeated}})
+    where g.conversion_id in (select conversion_id from pending_conversions){{repeated}}
 ),
 w as (
     select conversion_id, click_id, raw ->> '$.promo_code' as promo_code,
@@ -111,10 +110,15 @@ drop table fill;
 def fill_rows(con: duckdb.DuckDBPyConnection, *, ids_repeat: bool, waiting: str) -> None:
     """Before the rows of `g` (a file's) are attributed: the attribution and the optional values a row leaves out,
     from the rows of its conversion read before it (`waiting`: the waiting versions' values, `WAITING`)."""
-    # the conversions that repeat in the file, when they do (else none: `false`)
-    repeated = " or ".join(f"count({c}) < count(*)" for c in _ATTRIBUTION) if ids_repeat else "false"
+    # and the conversions that repeat in the file leaving some out, when ids repeat (else no aggregate over the file)
+    repeated = ""
+    if ids_repeat:
+        lacking = " or ".join(f"count({c}) < count(*)" for c in _ATTRIBUTION)
+        repeated = (
+            f" or g.conversion_id in (select conversion_id from g group by all having count(*) > 1 and ({lacking}))"
+        )
     if ids_repeat or scalar(con, "select count(*) from pending_conversions"):
-        con.execute(ATTRIBUTION_FILL_SQL.replace("{repeated}", f"({repeated})"))
+        con.execute(ATTRIBUTION_FILL_SQL.replace("{repeated}", repeated))
     if ids_repeat:
         con.execute(FILL_SQL.replace("{waiting}", waiting))
 
