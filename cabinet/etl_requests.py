@@ -1,5 +1,6 @@
 """An admin asks, from the cabinet's Data loads page, that the ETL schedule read again the inbox files holding rows
-quarantined with a reason, once its cause is fixed (`etl.reprocess_requests`); the ask is audit-logged."""
+quarantined with a reason, once its cause is fixed (`etl.reprocess_requests`); the ask is audit-logged. A request a run
+could not carry out stays listed with why until it is asked again or dismissed."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from cabinet.access import Scope, ScopeError
 from cabinet.auth import audit_acted
 from cabinet.config import Settings
 from cabinet.store.db import session_scope
-from etl.reprocess_requests import ReprocessRequest, pending, request_reprocess
+from etl.reprocess_requests import ReprocessRequest, done, pending, refused, request_reprocess
 
 
 def ask_reprocess(
@@ -32,3 +33,20 @@ def waiting(settings: Settings, scope: Scope) -> list[ReprocessRequest]:
     if not scope.is_admin:
         raise ScopeError(f"{scope.username!r} may not read the ETL's requests: admins only")
     return pending(settings.warehouse_dir)
+
+
+def not_carried_out(settings: Settings, scope: Scope) -> list[ReprocessRequest]:
+    """The requests a run could not carry out (nothing of them to read), each with why, oldest first (admins only)."""
+    if not scope.is_admin:
+        raise ScopeError(f"{scope.username!r} may not read the ETL's requests: admins only")
+    return refused(settings.warehouse_dir)
+
+
+def dismiss(engine: Engine, scope: Scope, request: ReprocessRequest) -> None:
+    """An admin has read why `request` was not carried out: it is no longer listed (audit-logged)."""
+    if not scope.is_admin:
+        raise ScopeError(f"{scope.username!r} may not dismiss the ETL's requests: admins only")
+    done(request)
+    with session_scope(engine) as session:
+        audit_acted(session, scope, "etl_reprocess_dismissed", f"{request.feed or 'every feed'}: {request.reason}",
+                    {"feed": request.feed, "reason": request.reason, "refused": request.refused})  # fmt: skip

@@ -25,8 +25,9 @@ from pathlib import Path, PurePosixPath
 
 import duckdb
 
+from etl.manifest import sha256_file
 from etl.readers import EXTENSIONS, UnreadableFile, parquet_params, parquet_select
-from etl.stage import FEED_ORDER, StagedFile, StagedInbox
+from etl.stage import FEED_ORDER, StagedFile, StagedInbox, discover
 from etl.validate import RAW, click_raw_sql
 
 _MATCHING = """
@@ -62,7 +63,8 @@ class Selection:
 def inbox_path(inbox: Path, name: str) -> str:
     """`name` (inbox-relative, or a path to a file inside the inbox) as the inbox-relative path the ETL records.
 
-    ReprocessError when it is not a file the ETL reads: `<feed>/<name>` with a contract extension, present."""
+    ReprocessError when it is not a path the ETL reads: `<feed>/<name>` with a contract extension. The file need not
+    be there (`select` looks for its content under another name)."""
     given = Path(name)
     rel = PurePosixPath(given.as_posix())
     if given.is_absolute() or (given.exists() and not (inbox / rel).exists()):
@@ -77,16 +79,28 @@ def inbox_path(inbox: Path, name: str) -> str:
         )
     if rel.name.startswith(".") or ".." in rel.parts:
         raise ReprocessError(f"{name}: not an inbox file the ETL reads")
-    if not (inbox / rel).is_file():
-        raise ReprocessError(f"{rel}: not in the inbox {inbox} (archived?)")
     return rel.as_posix()
 
 
 def select(con: duckdb.DuckDBPyConnection, inbox: Path, request: Reprocess) -> Selection:
-    """The files `request` names, checked; ReprocessError when there is none to read."""
+    """The files `request` names, checked; ReprocessError when there is none to read.
+
+    A file renamed or moved within its feed folder since it was read is read under its new name, found by its content
+    (the manifest's copies, else the feed's files of its size hashed), also when no run has seen the rename yet; a
+    note says so."""
     if request.feed is not None and request.feed not in FEED_ORDER:
         raise ReprocessError(f"unknown feed {request.feed!r}: use one of {', '.join(FEED_ORDER)}")
-    sel = Selection(paths=[inbox_path(inbox, name) for name in request.files])
+    sel = Selection()
+    for name in request.files:
+        rel = inbox_path(inbox, name)
+        if (inbox / rel).is_file():
+            sel.paths.append(rel)
+        elif copy := _present_copy(con, inbox, _READS, rel):
+            sel.paths.append(copy)
+            sel.notes.append(_renamed(rel, copy))
+        else:
+            read = ", nor its content under another name" if _versions(con, _READS, rel) else ""
+            raise ReprocessError(f"{rel}: not in the inbox {inbox}{read} (archived?)")
     if request.reason is not None:
         rows = con.execute(_MATCHING, {"reason": request.reason, "feed": request.feed}).fetchall()
         if not rows:
@@ -97,10 +111,14 @@ def select(con: duckdb.DuckDBPyConnection, inbox: Path, request: Reprocess) -> S
         for path, n in rows:
             if (inbox / path).is_file():
                 sel.paths.append(path)
-            elif copy := _present_copy(con, inbox, path):  # renamed: its content is in the inbox under this name
+            elif copy := _present_copy(con, inbox, _QUARANTINED_READS, path):
                 sel.paths.append(copy)
+                sel.notes.append(_renamed(path, copy))
             else:
-                sel.notes.append(f"{path} is not in the inbox any more (archived?): its {n:,} quarantined rows stay")
+                sel.notes.append(
+                    f"{path} is not in the inbox any more, nor its content under another name (archived?): "
+                    f"its {n:,} quarantined rows stay"
+                )
         if not sel.paths:
             raise ReprocessError("; ".join(sel.notes))
     if not sel.paths:
@@ -109,15 +127,51 @@ def select(con: duckdb.DuckDBPyConnection, inbox: Path, request: Reprocess) -> S
     return sel
 
 
-def _present_copy(con: duckdb.DuckDBPyConnection, inbox: Path, path: str) -> str | None:
-    """An inbox file read with the content of a read of `path` that quarantined rows (a file renamed or copied)."""
-    rows = con.execute(
-        "select distinct c.path from quarantine q join etl_files o on o.file_id = q.file_id "
-        "join etl_files c on c.feed = o.feed and c.sha256 = o.sha256 and c.path <> o.path "
-        "where q.path = ? order by 1",
-        [path],
+def _renamed(path: str, copy: str) -> str:
+    return f"{path} is {copy} now (the same content): {copy} is read again"
+
+
+# The versions (feed, sha256, size) of a path: every read of it, or the reads that quarantined rows; newest first
+_READS = (
+    "select feed, sha256, size_bytes from etl_files where path = $path and size_bytes > 0 "
+    "group by all order by max(file_id) desc"
+)
+_QUARANTINED_READS = (
+    "select e.feed, e.sha256, e.size_bytes from quarantine q join etl_files e on e.file_id = q.file_id "
+    "where q.path = $path and e.size_bytes > 0 group by all order by max(e.file_id) desc"
+)
+
+
+def _versions(con: duckdb.DuckDBPyConnection, sql: str, path: str) -> list[tuple[str, str, int]]:
+    return [(str(f), str(sha), int(size)) for f, sha, size in con.execute(sql, {"path": path}).fetchall()]
+
+
+def _present_copy(con: duckdb.DuckDBPyConnection, inbox: Path, sql: str, path: str) -> str | None:
+    """An inbox file of `path`'s feed with the content of one of its reads (`sql`): a file renamed, moved or copied.
+    First the paths the manifest knows with that content (a run read the copy, `SameContent`), then the feed's files
+    of the same size, hashed (no run has seen the new name yet); None when the content is not in the inbox."""
+    versions = _versions(con, sql, path)
+    if not versions:
+        return None
+    known = con.execute(
+        "select path from etl_files where (feed, sha256) in (select (p[1], p[2]) from unnest(?::varchar[][]) t(p)) "
+        "and path <> ? group by path order by min(file_id)",
+        [[[feed, sha] for feed, sha, _ in versions], path],
     ).fetchall()
-    return next((str(p) for (p,) in rows if (inbox / str(p)).is_file()), None)
+    if present := next((str(p) for (p,) in known if (inbox / str(p)).is_file()), None):
+        return present
+    wanted: dict[tuple[str, int], set[str]] = {}  # hashed only when the size is one of a read's
+    for feed, sha, size in versions:
+        wanted.setdefault((feed, size), set()).add(sha)
+    for feed in dict.fromkeys(feed for feed, _, _ in versions):
+        for candidate in discover(inbox, feed):
+            try:
+                shas = wanted.get((feed, candidate.stat().st_size))
+                if shas and candidate.relative_to(inbox).as_posix() != path and sha256_file(candidate) in shas:
+                    return candidate.relative_to(inbox).as_posix()
+            except OSError:  # gone since listed, or not readable: not this one
+                continue
+    return None
 
 
 def clear_earlier(con: duckdb.DuckDBPyConnection, files: list[StagedFile]) -> int:

@@ -4,9 +4,11 @@ The web app never runs the ETL itself: an admin's request is a small JSON file i
 whole (a temp file renamed). The schedule (`cabinet etl schedule`, and `cabinet serve` beside the app) takes the
 oldest one before a run and makes that run read again the files holding the request's quarantined rows
 (`etl.reprocess`), then removes the file. A request that finds no file to read (the rows loaded meanwhile, or their
-files left the inbox) is removed with its reason logged, and the run goes on without it; a run that fails for another
-reason keeps the request for the next run. One request per reason and feed is kept: asking again while one waits
-changes nothing.
+files left the inbox and their content is under no other name) is not carried out: it is kept as `<name>.refused`
+with why (`refuse`), listed by `refused` for the Data loads page and `etl status` until it is asked again or dismissed
+(`done`), and the run goes on without it; a run that fails for another reason keeps the request for the next run. One
+request per reason and feed is kept: asking again while one waits changes nothing, asking again after one was refused
+replaces it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from etl.stage import FEED_ORDER
 log = logging.getLogger("cabinet.etl.requests")
 
 REQUESTS_DIR = "requests"
+REFUSED = ".refused"  # the suffix of a request that was not carried out (its file keeps the JSON and why)
 _REASON = re.compile(r"^[a-z_]{1,40}(:[a-z0-9_]{1,40})?$")  # a contract reason code, e.g. missing_field:ts
 
 
@@ -41,6 +44,8 @@ class ReprocessRequest:
     feed: str | None
     by: str
     at: datetime
+    refused: str | None = None  # why it was not carried out (`refuse`); None while it waits
+    refused_at: datetime | None = None
 
 
 def _dir(warehouse_dir: Path) -> Path:
@@ -49,16 +54,28 @@ def _dir(warehouse_dir: Path) -> Path:
 
 def pending(warehouse_dir: Path) -> list[ReprocessRequest]:
     """The waiting requests, oldest first; a file that does not read as one is logged and left out."""
+    return _read(sorted(_dir(warehouse_dir).glob("*.json")))
+
+
+def refused(warehouse_dir: Path) -> list[ReprocessRequest]:
+    """The requests a run could not carry out (`refuse`), oldest first, each with why."""
+    return _read(sorted(_dir(warehouse_dir).glob(f"*{REFUSED}")))
+
+
+def _read(paths: list[Path]) -> list[ReprocessRequest]:
     found = []
-    for path in sorted(_dir(warehouse_dir).glob("*.json")):
+    for path in paths:
         try:
             doc = json.loads(path.read_text())
             feed = doc.get("feed")
             if not _REASON.match(str(doc["reason"])) or (feed is not None and feed not in FEED_ORDER):
                 raise ValueError(f"reason {doc['reason']!r}, feed {feed!r}")
             at = datetime.fromisoformat(str(doc["at"]))
-            found.append(ReprocessRequest(path, str(doc["reason"]), feed, str(doc.get("by") or ""), at))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            why = doc.get("refused")
+            when = datetime.fromisoformat(str(doc["refused_at"])) if why is not None else None
+            found.append(ReprocessRequest(path, str(doc["reason"]), feed, str(doc.get("by") or ""), at,
+                                          None if why is None else str(why), when))  # fmt: skip
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             log.warning("reprocess request %s left out: %s", path.name, exc)
     return found
 
@@ -67,7 +84,8 @@ def request_reprocess(
     warehouse_dir: Path, *, reason: str, feed: str | None, by: str, now: datetime | None = None
 ) -> tuple[ReprocessRequest, bool]:
     """Ask the schedule to read again the files holding rows quarantined with `reason`; (the request, whether it is
-    new: False when one for this reason and feed was already waiting). RequestError for an unknown reason or feed."""
+    new: False when one for this reason and feed was already waiting). One of them refused before is replaced.
+    RequestError for an unknown reason or feed."""
     if not _REASON.match(reason):
         raise RequestError(f"{reason!r} is not a quarantine reason")
     if feed is not None and feed not in FEED_ORDER:
@@ -82,14 +100,31 @@ def request_reprocess(
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps({"reason": reason, "feed": feed, "by": by, "at": at.isoformat()}) + "\n")
     os.replace(tmp, path)
+    for earlier in refused(warehouse_dir):  # asked again: the new request stands for it
+        if (earlier.reason, earlier.feed) == (reason, feed):
+            done(earlier)
     return ReprocessRequest(path, reason, feed, by, at), True
 
 
+def refuse(request: ReprocessRequest, why: str, now: datetime | None = None) -> ReprocessRequest:
+    """A run could not carry out `request` (nothing of it to read: `why`): it is kept, with why, as `<name>.refused`
+    (`refused` lists it), no longer waiting."""
+    at = (now or datetime.now(UTC)).astimezone(UTC)
+    path = request.path.with_suffix(REFUSED)
+    doc = {"reason": request.reason, "feed": request.feed, "by": request.by, "at": request.at.isoformat(),
+           "refused": why, "refused_at": at.isoformat()}  # fmt: skip
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(doc) + "\n")
+    os.replace(tmp, path)
+    request.path.unlink(missing_ok=True)
+    return ReprocessRequest(path, request.reason, request.feed, request.by, request.at, why, at)
+
+
 def signature(warehouse_dir: Path) -> tuple[str, ...]:
-    """The waiting requests' file names: the schedule runs at once when they change."""
+    """The waiting requests' file names (not the refused ones'): the schedule runs at once when they change."""
     return tuple(sorted(p.name for p in _dir(warehouse_dir).glob("*.json")))
 
 
 def done(request: ReprocessRequest) -> None:
-    """The request was carried out (or can never be): its file goes."""
+    """The request was carried out, or (refused) dismissed: its file goes."""
     request.path.unlink(missing_ok=True)

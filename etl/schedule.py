@@ -105,7 +105,7 @@ def _one_run(
     on_error: Callable[[BaseException], None] | None,
 ) -> str | None:
     """One run; the oldest waiting reprocess request (`etl.reprocess_requests`) makes it read those files again. The
-    name of the request it finished with (carried out, or dropped: nothing left to read), if any."""
+    name of the request it finished with (carried out, or refused: nothing left to read), if any."""
     request = next(iter(requests.pending(cfg.warehouse_dir)), None)
     try:
         if request is None:
@@ -117,8 +117,9 @@ def _one_run(
                 log.info("run %s read again the files of %s's request (%s)", result.run_id, request.by,
                          request.reason)  # fmt: skip
             except ReprocessError as exc:  # nothing changed: its rows loaded meanwhile, or their files are gone
-                requests.done(request)
-                log.warning("%s's request to read the %s rows again dropped: %s", request.by, request.reason, exc)
+                requests.refuse(request, str(exc))  # kept with why (Data loads, `etl status`), no longer waiting
+                log.warning("%s's request to read the %s rows again not carried out: %s", request.by, request.reason,
+                            exc)  # fmt: skip
                 result = run_etl(cfg, inbox)
         if on_result:
             on_result(result)

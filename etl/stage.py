@@ -261,7 +261,8 @@ def _stage_all(
             click_bytes += size if feed == "clicks" else 0
             staged_file = StagedFile(feed, path, rel, sha, size, file_id, **stamps)
             staged_file.source = source if source != path else None
-            staged_file.reread = bool(seen[0][0]) and again
+            # read again on request: this content was read before, at this path or at another (renamed, moved)
+            staged_file.reread = again and (bool(seen[0][0]) or (sha in twins and twins[sha].run_id is not None))
             if feed in LAST_ROW_WINS and not seen[0][0]:
                 staged_file.grown_rows = grown_rows(con, rel, path, source, size)
             reread.discard(rel)

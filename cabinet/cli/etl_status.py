@@ -25,7 +25,7 @@ def status(
     made yet."""
     from etl.last_run import parse_time, read_last_run
     from etl.lock import describe_holder, running_holder
-    from etl.reprocess_requests import pending
+    from etl.reprocess_requests import pending, refused
     from queries.warehouse import NoSnapshotError, Warehouse
 
     cfg = settings()
@@ -79,6 +79,13 @@ def status(
         console.print(
             f"waiting for the schedule's next run: read again the files of the {request.reason} rows "
             f"({request.feed or 'every feed'}), asked by {request.by} at {request.at:%Y-%m-%d %H:%M:%S} UTC"
+        )
+    for request in refused(cfg.warehouse_dir):  # kept until asked again or dismissed on the Data loads page
+        console.print(
+            f"not carried out: the request to read again the files of the {request.reason} rows "
+            f"({request.feed or 'every feed'}), asked by {request.by} at {request.at:%Y-%m-%d %H:%M:%S} UTC: "
+            f"{request.refused}",
+            style="yellow",
         )
     note = ignored_note(cfg.inbox_dir)
     if note:

@@ -178,6 +178,7 @@ def quarantine(user: SessionUser) -> None:
             st.warning(f"{said} {t('loads.request_stale')}")
         else:
             st.caption(said)
+    _not_carried_out(user)
     groups = by_reason.select("feed", "reason", "rows").rows()
     chosen = st.selectbox(t("loads.rows_of"), range(len(groups)), key="loads_group",
                           format_func=lambda i: t("loads.group", feed=groups[i][0], reason=groups[i][1],
@@ -200,6 +201,16 @@ def quarantine(user: SessionUser) -> None:
                        icon=":material/download:", on_click="ignore")  # fmt: skip
     if n > EXPORT_MAX:
         st.caption(t("loads.export_limit", most=fmt_count(EXPORT_MAX)))
+
+
+def _not_carried_out(user: SessionUser) -> None:
+    """The requests a run could not carry out, with why, until asked again or dismissed (`cabinet.etl_requests`)."""
+    for request in etl_requests.not_carried_out(app_settings(), user.scope):
+        st.warning(t("loads.refused", reason=request.reason, feed=request.feed or t("loads.every_feed"),
+                     by=request.by, at=f"{request.at:%Y-%m-%d %H:%M:%S}", why=request.refused))  # fmt: skip
+        if st.button(t("loads.dismiss"), key=f"loads_dismiss_{request.path.stem}"):
+            etl_requests.dismiss(engine(), user.scope, request)
+            st.rerun()
 
 
 def _read_again(user: SessionUser, feed: str, reason: str) -> None:

@@ -1,5 +1,6 @@
 """A request to read files again, left by the cabinet (`etl.reprocess_requests`), is carried out by the schedule's next
-run, which it starts at once; a request with nothing left to read is dropped and the run goes on without it."""
+run, which it starts at once; a request with nothing left to read is kept with why, no longer waiting, and the run goes
+on without it."""
 
 from __future__ import annotations
 
@@ -59,13 +60,17 @@ def test_the_schedule_reads_the_files_of_a_request_again_and_removes_it(tiny: Ti
     conserved(tiny)
 
 
-def test_a_request_with_nothing_left_to_read_is_dropped_and_the_run_loads_the_new_files(tiny: Tiny) -> None:
+def test_a_request_with_nothing_left_to_read_is_kept_with_why_and_the_run_loads_the_new_files(tiny: Tiny) -> None:
     tiny.run()
     requests.request_reprocess(tiny.settings.warehouse_dir, reason="unknown_partner", feed="clicks", by="root")
     tiny.write("commissions", "n.csv", HEAD + f"C2,{tiny.parent},2026-11-01T10:00:00Z,3,USD,pending\n")
     (result,) = _schedule(tiny, 1)
     assert result.reprocessed == [] and [f["path"] for f in result.files] == ["commissions/n.csv"]
     assert requests.pending(tiny.settings.warehouse_dir) == []
+    (kept,) = requests.refused(tiny.settings.warehouse_dir)
+    assert (
+        kept.refused == "no quarantined rows with reason 'unknown_partner' in the clicks feed (the quarantine is empty)"
+    )
 
 
 def test_a_request_made_while_the_schedule_waits_starts_a_run_at_once(tiny: Tiny) -> None:

@@ -24,7 +24,7 @@ from cabinet.store.models import AuditLog
 from etl import runner
 from etl.last_run import read_last_run, write_last_run
 from etl.lock import LOCK_FILE, EtlLock
-from etl.reprocess_requests import pending, request_reprocess
+from etl.reprocess_requests import pending, refuse, refused, request_reprocess
 from etl.run_errors import EtlRunError
 from queries import data_loads
 from queries.warehouse import Warehouse
@@ -153,6 +153,23 @@ def test_an_admin_asks_the_schedule_to_read_the_files_again_from_the_page(
         with pytest.raises(ScopeError):
             ask_reprocess(store_engine, loaded.tiny.settings, loaded.users[user].scope, reason="unknown_partner",
                           feed="clicks")  # fmt: skip
+
+
+def test_a_request_a_run_could_not_carry_out_shows_why_until_dismissed(loaded: Program, store_engine: Engine) -> None:
+    wh = loaded.tiny.settings.warehouse_dir
+    request, _ = request_reprocess(wh, reason="unknown_partner", feed="clicks", by="root")
+    refuse(request, "clicks/bad.csv is not in the inbox any more, nor its content under another name (archived?)")
+    at = open_page("pages/23_data_loads.py", loaded.users["root"])
+    assert not at.exception
+    (warning,) = [w.value for w in at.warning if w.value.startswith("Not carried out")]
+    assert "unknown_partner rows (clicks), asked by root" in warning and "clicks/bad.csv is not in the inbox" in warning
+    (dismiss,) = [b for b in at.button if b.key.startswith("loads_dismiss_")]
+    dismiss.click().run()
+    assert not at.exception and refused(wh) == [] and pending(wh) == []
+    assert not [w for w in at.warning if w.value.startswith("Not carried out")]
+    with session_scope(store_engine) as s:
+        logged = s.scalars(select(AuditLog.target).where(AuditLog.action == "etl_reprocess_dismissed")).all()
+    assert logged == ["clicks: unknown_partner"]
 
 
 def test_the_inbox_shows_the_files_the_next_run_reads_and_those_never_read(loaded: Program) -> None:

@@ -1,0 +1,180 @@
+"""A file renamed (or moved) in the inbox and read again on request before any run has seen the rename: reprocess
+finds it by its content, and a request it cannot serve stays with its reason instead of being dropped."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from cabinet.cli import app as cli_app
+from cabinet.store.db import session_scope
+from cabinet.store.models import Partner
+from etl import reprocess_requests as requests
+from etl.reprocess import Reprocess, ReprocessError
+from etl.runner import RunResult, run_etl
+from etl.schedule import run_schedule
+from tests.etl_ingest.conftest import CLICK_HEADER, NOW, Tiny, conserved
+
+LATE = 900
+COMMISSIONS = "commission_id,partner_id,ts,amount,currency,status\n"
+
+
+def _unknown_partner_clicks(tiny: Tiny) -> Path:
+    return tiny.write(
+        "clicks",
+        "a.csv",
+        CLICK_HEADER
+        + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\nk2,2026-11-01T10:05:00Z,,{LATE},{tiny.offer},,,,,\n"
+        f"k3,2026-11-01T10:06:00Z,,{LATE},777,,,,,\n",
+    )
+
+
+def _add_partner(tiny: Tiny, engine: Engine) -> None:
+    with session_scope(engine) as s:
+        s.add(Partner(id=LATE, name="Late signup", tier_code="silver", plan_id=s.get(Partner, tiny.parent).plan_id))
+
+
+def _reprocess(tiny: Tiny, **request: object) -> RunResult:
+    return run_etl(tiny.settings, now=NOW, grace_s=0, reprocess=Reprocess(**request))  # type: ignore[arg-type]
+
+
+def _loaded_once(tiny: Tiny) -> None:
+    assert tiny.rows("select click_id from clicks order by 1") == [("k1",), ("k2",)]
+    assert tiny.rows("select path, row_number, reason from quarantine") == [("clicks/b.csv", 3, "unknown_offer")]
+    conserved(tiny)
+
+
+def test_a_file_renamed_before_any_run_saw_it_is_read_again_by_reason(tiny: Tiny, store_engine: Engine) -> None:
+    first = _unknown_partner_clicks(tiny)
+    tiny.run()
+    first.rename(first.with_name("b.csv"))  # no run has read b.csv yet
+    _add_partner(tiny, store_engine)
+    result = _reprocess(tiny, reason="unknown_partner")
+    assert result.reprocessed == ["clicks/b.csv"]
+    assert any("clicks/a.csv is clicks/b.csv now" in w for w in result.warnings), result.warnings
+    _loaded_once(tiny)
+    assert tiny.run().files == []  # b.csv is recorded: the next run does not read it as a copy again
+
+
+def test_a_file_moved_into_another_name_is_read_again_when_named_by_its_old_or_new_name(
+    tiny: Tiny, store_engine: Engine
+) -> None:
+    first = _unknown_partner_clicks(tiny)
+    tiny.run()
+    first.rename(first.with_name("b.csv"))
+    _add_partner(tiny, store_engine)
+    out = CliRunner().invoke(cli_app, ["etl", "reprocess", "clicks/a.csv"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    said = " ".join(out.output.split())
+    assert "clicks/a.csv is clicks/b.csv now" in said
+    assert "read again 1 file: 2 quarantined rows of earlier reads replaced; 1 rows loaded now, 1 quarantined" in said
+    _loaded_once(tiny)
+
+
+def test_a_renamed_file_named_by_its_new_name_replaces_the_rows_its_old_name_quarantined(
+    tiny: Tiny, store_engine: Engine
+) -> None:
+    first = _unknown_partner_clicks(tiny)
+    tiny.run()
+    first.rename(first.with_name("b.csv"))
+    _add_partner(tiny, store_engine)
+    out = CliRunner().invoke(cli_app, ["etl", "reprocess", "clicks/b.csv"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    assert "2 quarantined rows of earlier reads replaced; 1 rows loaded now" in " ".join(out.output.split())
+    _loaded_once(tiny)
+
+
+def test_a_renamed_commissions_file_read_again_keeps_a_later_file_s_row(tiny: Tiny) -> None:
+    old = tiny.write("commissions", "h.csv", COMMISSIONS + f"C1,{tiny.parent},2026-11-01T10:00:00Z,10,GBP,approved\n"
+                     f"C2,{tiny.parent},2026-11-01T10:00:00Z,5,USD,pending\n")  # fmt: skip
+    tiny.run()
+    tiny.write("commissions", "later.csv", COMMISSIONS + f"C2,{tiny.parent},2026-11-01T10:00:00Z,7,USD,approved\n")
+    tiny.run()
+    old.rename(tiny.inbox / "commissions" / "2026-11-h.csv")
+    tiny.write("fx_rates", "gbp.csv", "date,currency,rate\n2026-10-01,GBP,1.25\n")
+    result = _reprocess(tiny, reason="no_fx_rate")
+    assert result.reprocessed == ["commissions/2026-11-h.csv"]
+    assert tiny.rows("select commission_id, amount, status from commissions order by 1") == [
+        ("C1", Decimal("10"), "approved"),
+        ("C2", Decimal("7"), "approved"),
+    ]
+    assert tiny.rows("select count(*) from quarantine") == [(0,)]
+    conserved(tiny)
+
+
+def test_a_file_whose_content_is_gone_is_refused_with_a_clear_message(tiny: Tiny) -> None:
+    first = _unknown_partner_clicks(tiny)
+    tiny.run()
+    first.rename(first.with_name("b.csv"))
+    first.with_name("b.csv").write_text(first.with_name("b.csv").read_text() + "k9,2026-11-01T11:00:00Z,,,,,,,,\n")
+    gone = r"clicks/a.csv is not in the inbox any more, nor its content under another name .*2 quarantined rows stay"
+    with pytest.raises(ReprocessError, match=gone):
+        _reprocess(tiny, reason="unknown_partner")
+    with pytest.raises(ReprocessError, match=r"clicks/a.csv: not in the inbox .* nor its content under another name"):
+        _reprocess(tiny, files=("clicks/a.csv",))
+
+
+def _schedule(tiny: Tiny, runs: int) -> list[RunResult]:
+    done: list[RunResult] = []
+    stop = threading.Event()
+
+    def on_result(result: RunResult) -> None:
+        done.append(result)
+        if len(done) >= runs:
+            stop.set()
+
+    def on_error(exc: BaseException) -> None:
+        raise AssertionError(f"a run failed: {exc}")
+
+    timer = threading.Timer(30, stop.set)
+    timer.start()
+    try:
+        run_schedule(tiny.settings, 60.0, stop, poll=0.05, on_result=on_result, on_error=on_error)
+    finally:
+        timer.cancel()
+    return done
+
+
+def test_a_request_from_the_cabinet_reads_a_file_renamed_before_any_run_saw_it(
+    tiny: Tiny, store_engine: Engine
+) -> None:
+    first = _unknown_partner_clicks(tiny)
+    tiny.run()
+    first.rename(first.with_name("b.csv"))
+    _add_partner(tiny, store_engine)
+    requests.request_reprocess(tiny.settings.warehouse_dir, reason="unknown_partner", feed="clicks", by="root")
+    (result,) = _schedule(tiny, 1)
+    assert result.reprocessed == ["clicks/b.csv"]
+    assert requests.pending(tiny.settings.warehouse_dir) == []
+    assert requests.refused(tiny.settings.warehouse_dir) == []
+    _loaded_once(tiny)
+
+
+def test_a_request_that_cannot_be_served_stays_with_its_reason_until_asked_again_or_dismissed(tiny: Tiny) -> None:
+    wh = tiny.settings.warehouse_dir
+    first = _unknown_partner_clicks(tiny)
+    tiny.run()
+    first.unlink()  # archived
+    requests.request_reprocess(wh, reason="unknown_partner", feed=None, by="root")
+    tiny.write("commissions", "n.csv", COMMISSIONS + f"C2,{tiny.parent},2026-11-01T10:00:00Z,3,USD,pending\n")
+    (result,) = _schedule(tiny, 1)  # the run goes on without it and loads the new file
+    assert result.reprocessed == [] and [f["path"] for f in result.files] == ["commissions/n.csv"]
+    assert requests.pending(wh) == []
+    (kept,) = requests.refused(wh)
+    assert (kept.reason, kept.feed, kept.by) == ("unknown_partner", None, "root")
+    assert kept.refused and "clicks/a.csv is not in the inbox any more" in kept.refused
+    out = CliRunner().invoke(cli_app, ["etl", "status"], env={"COLUMNS": "400"})
+    said = " ".join(out.output.split())
+    assert "not carried out: the request to read again the files of the unknown_partner rows (every feed)" in said
+    assert "clicks/a.csv is not in the inbox any more" in said
+    again, new = requests.request_reprocess(wh, reason="unknown_partner", feed=None, by="admin")
+    assert new and requests.pending(wh) == [again] and requests.refused(wh) == []  # asked again: it waits anew
+    _schedule(tiny, 1)
+    (kept,) = requests.refused(wh)
+    requests.done(kept)  # dismissed
+    assert requests.refused(wh) == [] and requests.pending(wh) == []
