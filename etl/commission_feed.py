@@ -20,13 +20,14 @@ _SAME = """e.commission_id is not null and e.partner_id = x.partner_id and e.ts 
 
 # A later row of a commission updates it (the feed has no `updated_at`: the last row read wins, in one file as across
 # files; a file read again does not apply the rows it loaded before, `etl.feed_rows`; a row quarantined at a read and
-# read again (on request, or in its file grown since: `first_read`, that read) does not replace what a file read
-# after it wrote: a duplicate, like a row sent again; `file_id` names the read whose row is stored, for such a row
-# its first read: its place in the order files were read, so of two files read again the later one's row stands),
-# except a paid one: paid money is final, and an old export sent again must not turn it back to pending
-# (`already_paid`). The valid rows of a file are applied in waves: the first row of each commission, then the second
-# of those sent again in the file, and so on, so a file holding a commission's rows in order (a ledger: pending, then
-# approved) ends as the same rows sent one per file would, each row counted and quarantined as it would be there.
+# read again (on request, or in its file grown or rewritten since: `first_read`, the read that first quarantined it)
+# does not replace what a file read after that wrote: a duplicate, like a row sent again; `file_id` names the read
+# whose row is stored, for such a row its first read: its place in the order files were read, so of two files read
+# again the later one's row stands), except a paid one: paid money is final, and an old export sent again must not
+# turn it back to pending (`already_paid`). The valid rows of a file are applied in waves: the first row of each
+# commission, then the second of those sent again in the file, and so on, so a file holding a commission's rows in
+# order (a ledger: pending, then approved) ends as the same rows sent one per file would, each row counted and
+# quarantined as it would be there.
 COMMISSION_ROWS_SQL = """
 create or replace temp table commission_rows as
 select v.*, {raw} as raw, row_number() over (partition by v.commission_id order by v.rn) as wave, {first_read}
@@ -81,11 +82,12 @@ def load_commissions_file(
     con.execute(commissions_sql(present))
     stats.duplicates = set_aside(con, earlier)
     stats.quarantined = quarantine_rows(con, stats, run_id, file_id, now)
-    first_read, order = "null::integer as first_read", ""  # the row's place in the order files were read
-    if earlier is not None and earlier.first_read is not None:
-        first_read = f"{int(earlier.first_read)} as first_read"
-    elif earlier is not None and earlier.order is not None:
+    first_read, order = "null::integer", ""  # the row's place in the order files were read
+    if earlier is not None and earlier.order is not None:  # a row an earlier read of the path quarantined
         first_read, order = "o.first_read", f"left join ({earlier.order}) o using (rn)"
+    if earlier is not None and earlier.first_read is not None:  # read again on request: its content's first read
+        first_read = f"coalesce({first_read}, {int(earlier.first_read)})"
+    first_read = f"{first_read}::integer as first_read"
     con.execute(COMMISSION_ROWS_SQL.format(raw=RAW, first_read=first_read, order=order))
     stats.updated = stats.inserted = 0
     for wave in range(1, scalar(con, "select coalesce(max(wave), 0) from commission_rows") + 1):

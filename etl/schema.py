@@ -319,13 +319,15 @@ create table if not exists etl_files (
     checked_at   timestamp                   -- when its hash was last found unchanged (a file read just after it
                                              -- landed is hashed once more, then trusted by its mtime)
 );
--- Per path of a feed whose last row wins (commissions, fx_rates): the valid rows its latest read held, so a version
--- of the file read again does not apply them again (`etl.feed_rows`); paths read before this table existed have none
+-- Per path of a feed whose last row wins (commissions, fx_rates): the rows its latest read held, so a version of the
+-- file read again does not apply those it loaded again, and a row it quarantined applies, once valid, as of the read
+-- that first quarantined it (`etl.feed_rows`); paths read before this table existed have none
 create table if not exists feed_rows (
     path     varchar not null,
     file_id  integer not null,               -- the read these rows are of
     row_hash uhugeint not null,              -- md5 of the row's id and values as validated
-    n        integer not null                -- its occurrence among the file's rows of this hash (1, 2, ...)
+    n        integer not null,               -- its occurrence among the file's rows of this hash (1, 2, ...)
+    first_read integer                       -- a row this read quarantined: the read that first quarantined it
 );
 create table if not exists quarantine (
     run_id     integer not null,
@@ -343,7 +345,7 @@ create table if not exists meta (
 );
 """
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 ROLLUP_TABLES = ("rollup_hourly", "rollup_daily", "rollup_partner_hourly")
 # The visitor key of a click (uniqueness: no click of the same key in the 24 h before); NULL without an ip. The first
 # 16 hex digits of the user-agent hash: all that clicks of 2026-11-30 08:40-09:45 kept (`etl.schema_upgrade`).

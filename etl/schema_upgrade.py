@@ -121,6 +121,11 @@ def upgrade(con: duckdb.DuckDBPyConnection, old: int, rollup_tables: tuple[str, 
     # `feed_rows` (`etl.feed_rows`) is created empty by `ensure_schema`: the commissions and FX files read before it
     # existed have no memory of their rows. Such a file rewritten in place is read whole, every row applied (as
     # before); one that only grew applies its new rows (`etl.manifest.grown_rows`); the read after that is remembered.
+    con.execute("alter table feed_rows add column if not exists first_read integer")
+    if old < 8:  # schema 8: memory holds the rows a read quarantined too, with the read that first quarantined them
+        from etl.feed_rows import remember_quarantined  # late: etl.feed_rows builds on etl.schema
+
+        remember_quarantined(con)
 
 
 def _upgrade_hashes(con: duckdb.DuckDBPyConnection) -> None:

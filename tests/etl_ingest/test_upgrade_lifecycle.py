@@ -44,7 +44,7 @@ def test_an_upgrade_whose_run_failed_is_published_by_the_next_run(tiny: Tiny, mo
     assert tiny.run().published is None  # published once
 
 
-@pytest.mark.parametrize("version", ["8", "seven"])
+@pytest.mark.parametrize("version", ["9", "seven"])
 def test_a_warehouse_of_a_newer_schema_is_refused_and_left_as_it_is(tiny: Tiny, version: str) -> None:
     tiny.write("fx_rates", "a.csv", "date,currency,rate\n" + RATES)
     first = tiny.run()
@@ -55,7 +55,7 @@ def test_a_warehouse_of_a_newer_schema_is_refused_and_left_as_it_is(tiny: Tiny, 
     with pytest.raises(ConfigError, match="schema") as refused:
         tiny.run()
     assert "nothing was changed" in str(refused.value)
-    assert (version == "8") == ("newer release" in str(refused.value))
+    assert (version == "9") == ("newer release" in str(refused.value))
     assert tiny.rows("select value from meta where key = 'schema_version'") == [(version,)]
     assert tiny.rows("select count(*) from duckdb_tables() where table_name = 'feed_rows'") == [(0,)]
     assert tiny.rows("select count(*) from fx_rates") == [(1,)]
