@@ -164,21 +164,15 @@ def quarantine(user: SessionUser) -> None:
     """Quarantined rows by reason; the rows of one feed and reason with their values as read, and their download."""
     st.subheader(t("loads.quarantine"))
     by_reason = data_loads.quarantine_by_reason(user.scope, wh=warehouse())
-    if by_reason.is_empty():
+    if by_reason.is_empty():  # a request still waits, or was not carried out, also once its rows are gone
         st.success(t("loads.no_quarantine"))
+        _requests(user)
         return
     fixable = by_reason.filter(pl.col("fixable"))["reason"].unique(maintain_order=True).to_list()
     _table(by_reason.drop("fixable"))
     if fixable:
         st.info(t("loads.fixable", reasons=", ".join(fixable)))
-    for request in etl_requests.waiting(app_settings(), user.scope):
-        said = t("loads.waiting", reason=request.reason, feed=request.feed or t("loads.every_feed"), by=request.by,
-                 at=f"{request.at:%Y-%m-%d %H:%M:%S}")  # fmt: skip
-        if datetime.now(UTC) - request.at > STALE:  # the schedule takes one within seconds: none runs
-            st.warning(f"{said} {t('loads.request_stale')}")
-        else:
-            st.caption(said)
-    _not_carried_out(user)
+    _requests(user)
     groups = by_reason.select("feed", "reason", "rows").rows()
     chosen = st.selectbox(t("loads.rows_of"), range(len(groups)), key="loads_group",
                           format_func=lambda i: t("loads.group", feed=groups[i][0], reason=groups[i][1],
@@ -203,8 +197,16 @@ def quarantine(user: SessionUser) -> None:
         st.caption(t("loads.export_limit", most=fmt_count(EXPORT_MAX)))
 
 
-def _not_carried_out(user: SessionUser) -> None:
-    """The requests a run could not carry out, with why, until asked again or dismissed (`cabinet.etl_requests`)."""
+def _requests(user: SessionUser) -> None:
+    """The requests waiting for the schedule (a warning when none took them for `STALE`), then those a run could not
+    carry out, with why, until asked again or dismissed (`cabinet.etl_requests`)."""
+    for request in etl_requests.waiting(app_settings(), user.scope):
+        said = t("loads.waiting", reason=request.reason, feed=request.feed or t("loads.every_feed"), by=request.by,
+                 at=f"{request.at:%Y-%m-%d %H:%M:%S}")  # fmt: skip
+        if datetime.now(UTC) - request.at > STALE:  # the schedule takes one within seconds: none runs
+            st.warning(f"{said} {t('loads.request_stale')}")
+        else:
+            st.caption(said)
     for request in etl_requests.not_carried_out(app_settings(), user.scope):
         st.warning(t("loads.refused", reason=request.reason, feed=request.feed or t("loads.every_feed"),
                      by=request.by, at=f"{request.at:%Y-%m-%d %H:%M:%S}", why=request.refused))  # fmt: skip

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
 from cabinet.access import ScopeError
-from cabinet.etl_requests import ask_reprocess
+from cabinet.etl_requests import ask_reprocess, dismiss, not_carried_out
 from cabinet.export import to_bytes
 from cabinet.inbox_state import inbox_state
 from cabinet.session import SESSION_KEY
@@ -170,6 +170,33 @@ def test_a_request_a_run_could_not_carry_out_shows_why_until_dismissed(loaded: P
     with session_scope(store_engine) as s:
         logged = s.scalars(select(AuditLog.target).where(AuditLog.action == "etl_reprocess_dismissed")).all()
     assert logged == ["clicks: unknown_partner"]
+
+
+def test_requests_show_when_the_quarantine_is_empty_and_only_an_admin_dismisses(
+    program: Program, store_engine: Engine
+) -> None:
+    """The usual reason a request is not carried out: its rows loaded meanwhile, the quarantine is empty. The page
+    still shows it (and one still waiting), so it can be dismissed; a manager may neither read nor dismiss it."""
+    program.tiny.run()
+    wh = program.tiny.settings.warehouse_dir
+    request, _ = request_reprocess(wh, reason="unknown_partner", feed="clicks", by="root")
+    kept = refuse(request, "no quarantined rows with reason 'unknown_partner' in the clicks feed (the quarantine is "
+                           "empty)")  # fmt: skip
+    request_reprocess(wh, reason="no_fx_rate", feed=None, by="root")
+    for user in ("mgr", "p_parent"):
+        with pytest.raises(ScopeError):
+            not_carried_out(program.tiny.settings, program.users[user].scope)
+        with pytest.raises(ScopeError):
+            dismiss(store_engine, program.users[user].scope, kept)
+    assert refused(wh) == [kept]
+    at = open_page("pages/23_data_loads.py", program.users["root"])
+    assert not at.exception and "No row is quarantined." in [s.value for s in at.success]
+    (warning,) = [w.value for w in at.warning if w.value.startswith("Not carried out")]
+    assert "(the quarantine is empty)" in warning
+    assert any(c.value.startswith("Waiting for the schedule's next run") for c in at.caption)
+    at.button(key=f"loads_dismiss_{kept.path.stem}").click().run()
+    assert not at.exception and refused(wh) == [] and len(pending(wh)) == 1
+    assert not [w for w in at.warning if w.value.startswith("Not carried out")]
 
 
 def test_the_inbox_shows_the_files_the_next_run_reads_and_those_never_read(loaded: Program) -> None:
