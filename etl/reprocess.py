@@ -95,7 +95,7 @@ def select(con: duckdb.DuckDBPyConnection, inbox: Path, request: Reprocess) -> S
         rel = inbox_path(inbox, name)
         if (inbox / rel).is_file():
             sel.paths.append(rel)
-        elif copy := _present_copy(con, inbox, _READS, rel):
+        elif copy := _present_copy(con, inbox, _versions(con, _READS, rel), rel):
             sel.paths.append(copy)
             sel.notes.append(_renamed(rel, copy))
         else:
@@ -109,9 +109,17 @@ def select(con: duckdb.DuckDBPyConnection, inbox: Path, request: Reprocess) -> S
             where = f" in the {request.feed} feed" if request.feed else ""
             raise ReprocessError(f"no quarantined rows with reason {request.reason!r}{where} ({present})")
         for path, n in rows:
+            versions = _versions(con, _QUARANTINED_READS, path)
             if (inbox / path).is_file():
                 sel.paths.append(path)
-            elif copy := _present_copy(con, inbox, _QUARANTINED_READS, path):
+                # a file renamed and a new one written under its name (a daily export's fixed name): the rows are in
+                # the renamed file, whose content the path no longer holds
+                latest = con.execute("select max_by(sha256, file_id) from etl_files where path = ?", [path])
+                moved = [v for v in versions if v[1] != latest.fetchall()[0][0]]
+                if moved and (copy := _present_copy(con, inbox, moved, path)):
+                    sel.paths.append(copy)
+                    sel.notes.append(f"{path} holds other content now; its earlier content is {copy}: read again too")
+            elif copy := _present_copy(con, inbox, versions, path):
                 sel.paths.append(copy)
                 sel.notes.append(_renamed(path, copy))
             else:
@@ -146,11 +154,13 @@ def _versions(con: duckdb.DuckDBPyConnection, sql: str, path: str) -> list[tuple
     return [(str(f), str(sha), int(size)) for f, sha, size in con.execute(sql, {"path": path}).fetchall()]
 
 
-def _present_copy(con: duckdb.DuckDBPyConnection, inbox: Path, sql: str, path: str) -> str | None:
-    """An inbox file of `path`'s feed with the content of one of its reads (`sql`): a file renamed, moved or copied.
-    First the paths the manifest knows with that content (a run read the copy, `SameContent`), then the feed's files
-    of the same size, hashed (no run has seen the new name yet); None when the content is not in the inbox."""
-    versions = _versions(con, sql, path)
+def _present_copy(
+    con: duckdb.DuckDBPyConnection, inbox: Path, versions: list[tuple[str, str, int]], path: str
+) -> str | None:
+    """An inbox file other than `path` with the content of one of its reads (`versions`, `_versions`): a file renamed,
+    moved or copied. First the paths the manifest knows with that content (a run read the copy, `SameContent`), then
+    the feed's files of the same size, hashed (no run has seen the new name yet); None when the content is not in the
+    inbox."""
     if not versions:
         return None
     known = con.execute(

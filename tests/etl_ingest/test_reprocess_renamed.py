@@ -178,3 +178,26 @@ def test_a_request_that_cannot_be_served_stays_with_its_reason_until_asked_again
     (kept,) = requests.refused(wh)
     requests.done(kept)  # dismissed
     assert requests.refused(wh) == [] and requests.pending(wh) == []
+
+
+def test_a_file_renamed_and_replaced_by_a_new_file_of_its_name_is_read_again_by_reason(
+    tiny: Tiny, store_engine: Engine
+) -> None:
+    """A daily export's fixed name: yesterday's a.csv is renamed and a new a.csv lands, both seen by a run. Its rows
+    are in the renamed file: `--reason` reads it too, not only the new a.csv (whose content quarantined nothing)."""
+    first = _unknown_partner_clicks(tiny)
+    tiny.run()
+    first.rename(first.with_name("2026-11-01.csv"))
+    tiny.write("clicks", "a.csv", CLICK_HEADER + f"n1,2026-11-02T10:00:00Z,{tiny.token},,,,,,,\n")
+    tiny.run()
+    _add_partner(tiny, store_engine)
+    out = CliRunner().invoke(cli_app, ["etl", "reprocess", "--reason", "unknown_partner"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    said = " ".join(out.output.split())
+    assert "clicks/a.csv holds other content now; its earlier content is clicks/2026-11-01.csv: read again too" in said
+    assert "read again 2 files: 2 quarantined rows of earlier reads replaced; 1 rows loaded now, 1 quarantined" in said
+    assert tiny.rows("select click_id from clicks order by 1") == [("k1",), ("k2",), ("n1",)]
+    assert tiny.rows("select path, row_number, reason from quarantine") == [
+        ("clicks/2026-11-01.csv", 3, "unknown_offer")
+    ]
+    conserved(tiny)
