@@ -170,19 +170,24 @@ def remember_copy(con: duckdb.DuckDBPyConnection, f: StagedFile) -> None:
 
 def remember_quarantined(con: duckdb.DuckDBPyConnection) -> None:
     """Schema 8: memory kept the valid rows of a path's latest read only. The commission rows that read quarantined
-    join it from the quarantine (their values as read, validated again: the same hash), as first quarantined by that
-    read (an earlier read's quarantine row of theirs was replaced by it). A path whose latest read quarantined every
-    row had no memory, and gets it. FX rates quarantined stay quarantined whatever is read after them: not needed."""
-    latest = (  # each commissions path's latest read, if remembered or all of its rows quarantined
-        "select path, max(file_id) as file_id from etl_files where feed = 'commissions' and status = 'loaded' "
-        "group by path"
+    join it from the quarantine (their values as read, validated again: the same hash), as first quarantined by the
+    first read of that content (a read again on request, or a copy read under another name, quarantined them anew: an
+    earlier read's quarantine row of theirs was replaced by it). A path whose latest read quarantined every row had no
+    memory, and gets it. FX rates quarantined stay quarantined whatever is read after them: not needed."""
+    latest = (  # each commissions path's latest read, and the first read of its content
+        "select l.path, l.file_id, e.sha256, e.rows_read, e.quarantined, (select min(c.file_id) from etl_files c "
+        "where c.feed = 'commissions' and c.sha256 = e.sha256) as first_read from (select path, max(file_id) as "
+        "file_id from etl_files where feed = 'commissions' and status = 'loaded' group by path) l "
+        "join etl_files e using (file_id)"
     )
-    con.execute(
-        "create or replace temp table q_rows as select row_number() over (order by q.file_id, q.row_number) as rn, "
-        "q.path, q.file_id, q.row_number, q.raw from quarantine q "
-        f"join ({latest}) l using (path, file_id) join etl_files e using (file_id) "
-        "where q.feed = 'commissions' and q.raw ->> 'commission_id' is not null and (e.rows_read = e.quarantined "
-        "or exists (select 1 from feed_rows m where m.path = q.path and m.file_id = q.file_id))"
+    con.execute(  # the rows the reads of that content quarantined, if the path is remembered or all of them were
+        "create or replace temp table q_rows as select row_number() over (order by l.file_id, q.row_number) as rn, "
+        "l.path, l.file_id, q.row_number, any_value(q.raw) as raw, l.first_read "
+        f"from ({latest}) l join etl_files r on r.feed = 'commissions' and r.sha256 = l.sha256 "
+        "join quarantine q on q.file_id = r.file_id "
+        "where q.raw ->> 'commission_id' is not null and (l.rows_read = l.quarantined "
+        "or exists (select 1 from feed_rows m where m.path = l.path and m.file_id = l.file_id)) "
+        "group by l.path, l.file_id, q.row_number, l.first_read"
     )
     names = FEED_COLUMNS["commissions"]
     values = ", ".join(f"q.raw ->> '{n}' as \"{n}\"" for n in names)
@@ -192,8 +197,9 @@ def remember_quarantined(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "insert into feed_rows select path, file_id, row_hash, (row_number() over (partition by path, row_hash "
         "order by row_number) + coalesce((select max(m.n) from feed_rows m where m.path = h.path "
-        "and m.row_hash = h.row_hash), 0))::integer, file_id "
-        f"from (select q.path, q.file_id, q.row_number, x.row_hash from ({hashes}) x join q_rows q using (rn)) h"
+        "and m.row_hash = h.row_hash), 0))::integer, first_read "
+        f"from (select q.path, q.file_id, q.row_number, q.first_read, x.row_hash from ({hashes}) x "
+        "join q_rows q using (rn)) h"
     )
     con.execute("drop view stg")
     con.execute("drop table v")

@@ -160,3 +160,37 @@ def test_a_warehouse_of_schema_7_learns_the_rows_its_files_quarantined_and_keeps
         ("C5", "pending", Decimal("2.0000")),
     ]
     conserved(tiny)
+
+
+def test_a_schema_7_file_last_read_again_on_request_keeps_its_rows_first_read_on_upgrade(tiny: Tiny) -> None:
+    """a.csv's C1 waited for its rate; b.csv approved C1; a.csv was read again on request (still no rate) and copied
+    to a-copy.csv, all under schema 7. Its latest read quarantined C1 anew: the upgrade takes the row as first read
+    with a.csv's first read, so neither file rewritten once the rate arrives undoes b.csv's approval."""
+    tiny.write("commissions", "a.csv", _csv(tiny, ("C1", "10", "pending", "GBP"), ("C2", "5", "pending")))
+    tiny.run()
+    tiny.write("commissions", "b.csv", _csv(tiny, ("C1", "12", "approved")))
+    tiny.run()
+    run_etl(tiny.settings, now=NOW, grace_s=0, reprocess=Reprocess(files=("commissions/a.csv",)))
+    (tiny.inbox / "commissions" / "a-copy.csv").write_bytes((tiny.inbox / "commissions" / "a.csv").read_bytes())
+    tiny.run()
+    with duckdb.connect(str(tiny.settings.warehouse_dir / "work.duckdb")) as work:  # as schema 7 left it
+        work.execute("delete from feed_rows where first_read is not null")
+        work.execute("alter table feed_rows drop column first_read")
+        set_meta(work, "schema_version", "7")
+    tiny.run()
+    (first,) = tiny.rows("select min(file_id) from etl_files where path = 'commissions/a.csv'")
+    assert tiny.rows("select path, first_read from feed_rows where first_read is not null order by 1") == [
+        ("commissions/a-copy.csv", first[0]),
+        ("commissions/a.csv", first[0]),
+    ]
+    tiny.write("fx_rates", "rates.csv", GBP)
+    tiny.write("commissions", "a.csv", _csv(tiny, ("C2", "5", "pending"), ("C1", "10", "pending", "GBP")))
+    tiny.write("commissions", "a-copy.csv",
+               _csv(tiny, ("C1", "10", "pending", "GBP"), ("C3", "1", "pending"), ("C2", "5", "pending")))  # fmt: skip
+    assert _counts(tiny.run())[-2:] == [("commissions/a-copy.csv", 3, 1, 0, 2, 0), ("commissions/a.csv", 2, 0, 0, 2, 0)]
+    assert _commissions(tiny) == [
+        ("C1", "approved", Decimal("12.0000")),
+        ("C2", "pending", Decimal("5.0000")),
+        ("C3", "pending", Decimal("1.0000")),
+    ]
+    conserved(tiny)
