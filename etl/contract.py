@@ -68,4 +68,16 @@ COUNTRIES = tuple(sorted({c for c in Locale("en").territories if len(c) == 2 and
 # three letters but no currency (XYZ, BTC) is `bad_currency`, not `no_fx_rate`: the sender has to fix it, not the rates.
 CURRENCIES = tuple(sorted(c for c in list_currencies() if len(c) == 3 and c.isalpha() and c.isupper()))
 CURRENCY_PATTERN = "|".join(CURRENCIES)
-BOT_PATTERN = r"bot|crawl|spider|slurp|headless|python-requests|python-urllib|curl/|wget/|scrapy|httpclient|phantomjs|selenium|go-http-client|java/"  # noqa: E501
+# A crawler's user agent (lower case; matched with RE2, which has no look-behind). The bot word as the `isbot`
+# detectors take it, `(?<! cu)bots?(?:\b|_)`: "bot" or "bots" ending a word or before "_" (Googlebot, AhrefsBot/7.0,
+# MJ12bot, "(compatible; Bot)"), except after " cu": a Cubot phone ("; CUBOT_X30", "Cubot KingKong") is a person's.
+# The three characters before the word are spelled out instead of looked behind.
+BOT_WORD = r"(?:^|^u|^cu|[^u]|[^c]u|[^ ]cu)bots?(?:\b|_)"
+# Other crawlers' and scripts' names. facebookexternalhit and WhatsApp (whose app has no browser of its own: a link
+# opens in the phone's) fetch a shared link to draw its preview: a partner posting a tracking link makes a click no
+# person made. Facebook's in-app browser ("FBAN/FBIOS", "FB_IAB/FB4A") is a person's and is not matched.
+_BOT_NAMES = (
+    "crawl|spider|slurp|headless|python-requests|python-urllib|python-httpx|aiohttp/|curl/|wget/|scrapy|httpclient|"
+    "libwww-perl|axios/|node-fetch|phantomjs|selenium|go-http-client|java/|facebookexternalhit|^whatsapp/|bingpreview"
+)
+BOT_PATTERN = f"{BOT_WORD}|{_BOT_NAMES}"
