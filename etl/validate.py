@@ -180,7 +180,8 @@ left join {lookups}dim_offers o on {c["link_token"]} is null and o.offer_id = t.
 
 def ip_hash(ip: str) -> str:
     """The stored pseudonym of an ip (SQL text `ip`): the first 64 bits of SHA-256 of the key (parameter `$key`) and
-    the ip in one written form (`ip_form_sql`: `::ffff:192.0.2.7` and `192.0.2.7:5123` are `192.0.2.7`)."""
+    the ip in one written form (`ip_form_sql`: `::ffff:192.0.2.7` and `192.0.2.7:5123` are `192.0.2.7`); NULL, as
+    for a missing ip, when the value is no address (`-`, `unknown`, `0.0.0.0`)."""
     return f"('0x' || left(sha256($key || {ip_form_sql(ip)}), 16))::ubigint"
 
 
