@@ -36,6 +36,12 @@ UA = "Mozilla/5.0 (X11) Firefox/130"
         ("::1", "::1"),
         ("192.000.002.007", "192.000.002.007"),  # an octet's leading zeros are kept, as before
         ("64:ff9b::192.0.2.7", "64:ff9b::192.0.2.7"),
+        # a forwarded-for list: the client first, then the proxies
+        ("203.0.113.9, 10.0.0.1", "203.0.113.9"),
+        ("203.0.113.9,10.0.0.1,10.0.0.2", "203.0.113.9"),
+        ("[2001:DB8::1]:443, 10.0.0.1", "2001:db8::1"),
+        ("unknown, 10.0.0.1", None),  # the proxy's own address is no visitor's
+        (", 10.0.0.1", None),
         (None, None),
         # no address: as no ip
         ("-", None),
@@ -69,13 +75,17 @@ def test_one_address_written_in_several_forms_is_one_visitor(tiny: Tiny) -> None
         ("a3", "2026-11-09T12:00:00", "192.0.2.7:51234"),  # with the visitor's port
         ("b1", "2026-11-09T10:00:00", "2001:DB8::1"),
         ("b2", "2026-11-09T11:00:00", "[2001:db8::1]:443"),
+        ("c1", "2026-11-09T10:00:00", "203.0.113.9"),
+        ("c2", "2026-11-09T11:00:00", '"203.0.113.9, 10.0.0.1"'),  # passed on by a proxy (X-Forwarded-For)
+        ("d1", "2026-11-09T10:30:00", '"198.51.100.4, 10.0.0.1"'),  # another visitor behind the same proxy
     ])  # fmt: skip
     tiny.run()
     write("b.csv", [("a4", "2026-11-09T13:00:00", "::ffff:c000:207"), ("b3", "2026-11-09T12:00:00", "2001:db8::1")])
     tiny.run(NOW + timedelta(minutes=1))
     flags = dict(tiny.rows("select click_id, is_unique from clicks"))
-    assert flags == {"a1": True, "a2": False, "a3": False, "a4": False, "b1": True, "b2": False, "b3": False}
-    assert tiny.rows("select count(distinct ip_hash) from clicks") == [(2,)]
+    assert flags == {"a1": True, "a2": False, "a3": False, "a4": False, "b1": True, "b2": False, "b3": False,
+                     "c1": True, "c2": False, "d1": True}  # fmt: skip
+    assert tiny.rows("select count(distinct ip_hash) from clicks") == [(4,)]
     conserved(tiny)
 
 
