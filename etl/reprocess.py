@@ -159,8 +159,8 @@ def _present_copy(
 ) -> str | None:
     """An inbox file other than `path` with the content of one of its reads (`versions`, `_versions`): a file renamed,
     moved or copied. First the paths the manifest knows with that content (a run read the copy, `SameContent`), then
-    the feed's files of the same size, hashed (no run has seen the new name yet); None when the content is not in the
-    inbox."""
+    the feed's other files; each hashed when its size is one of those reads' (a copy may have changed since a run saw
+    it); None when the content is not in the inbox."""
     if not versions:
         return None
     known = con.execute(
@@ -168,19 +168,19 @@ def _present_copy(
         "and path <> ? group by path order by min(file_id)",
         [[[feed, sha] for feed, sha, _ in versions], path],
     ).fetchall()
-    if present := next((str(p) for (p,) in known if (inbox / str(p)).is_file()), None):
-        return present
     wanted: dict[tuple[str, int], set[str]] = {}  # hashed only when the size is one of a read's
     for feed, sha, size in versions:
         wanted.setdefault((feed, size), set()).add(sha)
-    for feed in dict.fromkeys(feed for feed, _, _ in versions):
-        for candidate in discover(inbox, feed):
-            try:
-                shas = wanted.get((feed, candidate.stat().st_size))
-                if shas and candidate.relative_to(inbox).as_posix() != path and sha256_file(candidate) in shas:
-                    return candidate.relative_to(inbox).as_posix()
-            except OSError:  # gone since listed, or not readable: not this one
-                continue
+    feeds = dict.fromkeys(feed for feed, _, _ in versions)
+    candidates = dict.fromkeys([inbox / str(p) for (p,) in known] + [c for f in feeds for c in discover(inbox, f)])
+    for candidate in candidates:
+        try:
+            rel = candidate.relative_to(inbox).as_posix()
+            shas = wanted.get((PurePosixPath(rel).parts[0], candidate.stat().st_size))
+            if shas and rel != path and candidate.is_file() and sha256_file(candidate) in shas:
+                return rel
+        except OSError:  # gone since listed, or not readable: not this one
+            continue
     return None
 
 

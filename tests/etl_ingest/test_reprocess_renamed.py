@@ -201,3 +201,21 @@ def test_a_file_renamed_and_replaced_by_a_new_file_of_its_name_is_read_again_by_
         ("clicks/2026-11-01.csv", 3, "unknown_offer")
     ]
     conserved(tiny)
+
+
+def test_a_renamed_file_changed_after_a_run_saw_its_new_name_is_not_taken_for_its_old_content(
+    tiny: Tiny, store_engine: Engine
+) -> None:
+    """a.csv renamed to b.csv, which a run read as a copy; then rows are appended to b.csv. Its content is no longer
+    a.csv's: reprocess says a.csv's rows stay, instead of 'b.csv is a.csv now' and a read that replaces none of them."""
+    first = _unknown_partner_clicks(tiny)
+    tiny.run()
+    renamed = first.rename(first.with_name("b.csv"))
+    tiny.run()
+    renamed.write_text(renamed.read_text() + f"k9,2026-11-01T11:00:00Z,{tiny.token},,,,,,,\n")
+    _add_partner(tiny, store_engine)
+    gone = r"clicks/a.csv is not in the inbox any more, nor its content under another name .*2 quarantined rows stay"
+    with pytest.raises(ReprocessError, match=gone):
+        _reprocess(tiny, reason="unknown_partner")
+    with pytest.raises(ReprocessError, match=r"clicks/a.csv: not in the inbox .* nor its content under another name"):
+        _reprocess(tiny, files=("clicks/a.csv",))
