@@ -78,6 +78,7 @@ BOT_WORD = r"(?:^|^u|^cu|[^u]|[^c]u|[^ ]cu)bots?(?:\b|_)"
 # person made. Facebook's in-app browser ("FBAN/FBIOS", "FB_IAB/FB4A") is a person's and is not matched.
 _BOT_NAMES = (
     "crawl|spider|slurp|headless|python-requests|python-urllib|python-httpx|aiohttp/|curl/|wget/|scrapy|httpclient|"
-    "libwww-perl|axios/|node-fetch|phantomjs|selenium|go-http-client|java/|facebookexternalhit|^whatsapp/|bingpreview"
+    "libwww-perl|axios/|node-fetch|phantomjs|selenium|go-http-client|java/|facebookexternalhit|^whatsapp/|bingpreview|"
+    "^-$"  # what a server log writes for a request without the header: an empty user agent, a bot's as empty ones are
 )
 BOT_PATTERN = f"{BOT_WORD}|{_BOT_NAMES}"

@@ -52,6 +52,7 @@ BOTS = [
     "Go-http-client/2.0",
     "Apache-HttpClient/4.5.14 (Java/17.0.8)",
     "Scrapy/2.11.0 (+https://scrapy.org)",
+    "-",  # a server log's placeholder for no user agent: as an empty one
 ]
 PEOPLE = [
     # Cubot phones: "bot" after " cu" is a phone maker's name (the `isbot` detectors' exception)
