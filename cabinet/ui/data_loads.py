@@ -146,7 +146,7 @@ def recent_runs(user: SessionUser) -> None:
                     _table(data_loads.run_files(user.scope, wh=warehouse(), run_id=int(run)), ("status",))
     n, latest = data_loads.idle_runs(user.scope, wh=warehouse())
     if n and not idle:
-        st.caption(t("loads.idle", n=fmt_count(n), at=f"{latest:%Y-%m-%d %H:%M:%S}"))
+        st.caption(t("loads.idle_one" if n == 1 else "loads.idle", n=fmt_count(n), at=f"{latest:%Y-%m-%d %H:%M:%S}"))
 
 
 def failed_files(user: SessionUser) -> None:

@@ -256,3 +256,21 @@ def test_a_file_only_touched_since_is_read_once_a_run_started_after_it(loaded: P
     path.write_text(path.read_text() + "q8,2026-11-03T12:00:00Z,999999,1\n")  # new content: waits whatever the start
     assert [w.path for w in inbox_state(tiny.inbox, admin, wh=_wh(loaded), last_ok_start=later).waiting] == [
         "clicks/bad.csv"]  # fmt: skip
+
+
+def test_runs_that_found_nothing_new_are_counted_in_words_that_agree(loaded: Program) -> None:
+    """Below the runs, those that found nothing new are one line: "And 1 run", "And 2 runs"."""
+
+    def idle_line() -> str:
+        at = open_page("pages/23_data_loads.py", loaded.users["root"])
+        assert not at.exception
+        return [c.value for c in at.caption if "nothing new" in c.value][-1]
+
+    tiny = loaded.tiny
+    for n in (1, 2):
+        tiny.run()  # nothing new: published with the next run that loads something
+        tiny.write("clicks", f"more{n}.csv", f"click_id,ts,partner_id,offer_id\nm{n},2026-11-03T12:00:00Z,"
+                                             f"{tiny.parent},{tiny.offer}\n")  # fmt: skip
+        tiny.run()
+        expected = "And 1 run that found nothing new (at " if n == 1 else "And 2 runs that found nothing new (the"
+        assert idle_line().startswith(expected)
