@@ -125,7 +125,7 @@ def select(con: duckdb.DuckDBPyConnection, inbox: Path, request: Reprocess) -> S
             else:
                 sel.notes.append(
                     f"{path} is not in the inbox any more, nor its content under another name (archived?): "
-                    f"its {n:,} quarantined rows stay"
+                    + (f"its {n:,} quarantined rows stay" if n != 1 else "its 1 quarantined row stays")
                 )
         if not sel.paths:
             raise ReprocessError("; ".join(sel.notes))

@@ -39,6 +39,11 @@ console = Console(markup=False)
 err_console = Console(stderr=True, markup=False)
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 row`, `2 rows`, `1,024 rows`: a count with its noun in the number it takes (`plural` when not noun + s)."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 class CliError(Exception):
     """An error the user can act on: printed without a traceback, exit code 1 (or `code`)."""
 

@@ -13,7 +13,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from cabinet.cli._app import CliError, app, console, err_console, settings
+from cabinet.cli._app import CliError, app, console, counted, err_console, settings
 from cabinet.stopping import Stop, stop_on_signals
 
 etl_app = typer.Typer(help="Load the inbox into the warehouse and publish snapshots.", no_args_is_help=True)
@@ -145,14 +145,14 @@ def _print_outcome(result: Any, inbox: Path) -> None:
     )
     if result.reconverted:
         console.print(
-            f"converted again {result.reconverted:,} amounts not settled yet, at rates that arrived late or were "
-            "corrected (approved and paid money keeps its rate)"
+            f"converted again {counted(result.reconverted, 'amount')} not settled yet, at rates that arrived late or "
+            "were corrected (approved and paid money keeps its rate)"
         )
     if result.moved:
         m = result.moved
         console.print(
-            f"moved {m.rows:,} clicks before {m.boundary:%Y-%m-%d} into the history file "
-            f"({m.months_sorted} months re-sorted) in {m.seconds:.2f} s, after publishing; "
+            f"moved {counted(m.rows, 'click')} before {m.boundary:%Y-%m-%d} into the history file "
+            f"({counted(m.months_sorted, 'month')} re-sorted) in {m.seconds:.2f} s, after publishing; "
             f"the moved state published as {result.moved_snapshot}"
         )
     for warning in result.warnings:
@@ -237,17 +237,22 @@ def schedule_line(result: Any, at: datetime | None = None) -> str:
     n = len(result.files)
     failed = [f"{f['path']} ({f['reason']})" for f in result.files if f["status"] == "failed"]
     return (
-        f"{at or datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC run {result.run_id}: {n} file{'' if n == 1 else 's'}, "
-        f"{t['rows_read']:,} rows read, {t['inserted']:,} inserted, "
-        + "".join(f"{t[k]:,} {k}, " for k in ("updated", "duplicates") if t.get(k))
+        f"{at or datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC run {result.run_id}: {counted(n, 'file')}, "
+        f"{counted(t['rows_read'], 'row')} read, {t['inserted']:,} inserted, "
+        + (f"{t['updated']:,} updated, " if t.get("updated") else "")
+        + (f"{counted(t['duplicates'], 'duplicate')}, " if t.get("duplicates") else "")
         + f"{t['quarantined']:,} quarantined, {result.seconds:.2f} s"
         + (f", published {pub.snapshot.path.name}" if pub else ", no changes")
         + (
-            f"; moved {result.moved.rows:,} clicks into the history, published {result.moved_snapshot}"
+            f"; moved {counted(result.moved.rows, 'click')} into the history, published {result.moved_snapshot}"
             if result.moved and result.moved_snapshot
             else ""
         )
-        + (f"; converted again {n:,} amounts at new FX rates" if (n := getattr(result, "reconverted", 0)) else "")
+        + (
+            f"; converted again {counted(n, 'amount')} at new FX rates"
+            if (n := getattr(result, "reconverted", 0))
+            else ""
+        )
         + (f"; {len(failed)} failed: {'; '.join(failed)}" if failed else "")
         + "".join(f"; warning: {w}" for w in result.warnings)
     )
@@ -329,4 +334,6 @@ def schedule(
             runs = run_schedule(cfg, period, stop, inbox=inbox, poll=poll_s, on_result=on_result, on_error=on_error)
         except KeyboardInterrupt:
             runs = -1
-    console.print("schedule stopped" + (f" after {runs} runs" if runs >= 0 else " (run in progress aborted)"))
+    console.print(
+        "schedule stopped" + (f" after {counted(runs, 'run')}" if runs >= 0 else " (run in progress aborted)")
+    )

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from cabinet.cli._app import CliError, console, err_console, settings
+from cabinet.cli._app import CliError, console, counted, err_console, settings
 from cabinet.cli.etl import etl_app
 from queries.data_loads import ROW_COLUMNS, ROWS_ORDER, ROWS_SQL
 
@@ -66,7 +66,7 @@ def quarantine(
         rows = quarantine_rows(cur, feed, reason, file, run)
         if out is not None:
             n = _export(rows, out)
-            (err_console if str(out) == "-" else console).print(f"wrote {n:,} quarantined rows to {out}")
+            (err_console if str(out) == "-" else console).print(f"wrote {counted(n, 'quarantined row')} to {out}")
             return
         shown = rows.fetchmany(limit)
         total = cur.execute(f"select count(*) from ({ROWS_SQL})", _filters(feed, reason, file, run))
@@ -79,7 +79,7 @@ def quarantine(
         there = ", ".join(f"{why} ({n:,})" for why, n in present)
         console.print("no quarantined rows match" + (f"; reasons in the quarantine: {there}" if there else ""))
         return
-    title = f"{count:,} quarantined row{'' if count == 1 else 's'}"
+    title = counted(count, "quarantined row")
     if count > len(shown):
         title += f" (newest {len(shown)}; --out FILE exports all)"
     table = Table(title=title)

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from cabinet.cli._app import CliError, console
+from cabinet.cli._app import CliError, console, counted
 from cabinet.cli.etl import etl_app, run_and_report
 
 
@@ -46,7 +46,7 @@ def reprocess(
     still = sum(f["quarantined"] or 0 for f in again)
     n = len(again)
     console.print(
-        f"read again {n} file{'' if n == 1 else 's'}: {result.cleared:,} quarantined row"
-        f"{'' if result.cleared == 1 else 's'} of earlier reads replaced; {loaded:,} rows loaded now, "
+        f"read again {counted(n, 'file')}: {counted(result.cleared, 'quarantined row')} of earlier reads replaced; "
+        f"{counted(loaded, 'row')} loaded now, "
         f"{still:,} quarantined again (`cabinet etl quarantine` lists them)"
     )

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from cabinet.cli._app import CliError, console, err_console, settings
+from cabinet.cli._app import CliError, console, counted, err_console, settings
 from cabinet.cli.etl import as_of_text, etl_app, ignored_note, usage_line
 from queries.data_loads import BY_REASON_SQL, FAILED_FILES_SQL, FIXABLE, IDLE_SQL, RUNS_SQL
 
@@ -63,7 +63,8 @@ def status(
     idle, latest = cur.execute(IDLE_SQL).fetchone() or (0, None)
     if idle and not all_runs:  # the schedule runs every minute: most runs find nothing new
         console.print(
-            f"and {idle:,} runs that found nothing new (the latest at {latest:%Y-%m-%d %H:%M:%S}; --all lists them)"
+            f"and {counted(idle, 'run')} that found nothing new (the latest at {latest:%Y-%m-%d %H:%M:%S}; --all "
+            f"lists {'it' if idle == 1 else 'them'})"
         )
     _print_rows(cur, "Failed files", STATUS_FAILED_FILES, [runs * 5])
     _print_rows(cur, "Quarantine by reason", BY_REASON_SQL, [])

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from cabinet.access import ScopeError, build_session_user
-from cabinet.cli._app import CliError, app, console, settings, store_engine
+from cabinet.cli._app import CliError, app, console, counted, settings, store_engine
 from cabinet.export import FORMATS, to_bytes
 from queries.compare import AGAINST, compared
 from queries.reports import ReportError, ReportRequest, performance, split_values
@@ -112,4 +112,4 @@ def report(
             output.write_bytes(data)
         except OSError as exc:
             raise CliError(f"cannot write {output}: {exc.strerror or exc}") from exc
-        console.print(f"{frame.height:,} rows → {output}", highlight=False)
+        console.print(f"{counted(frame.height, 'row')} → {output}", highlight=False)

@@ -219,7 +219,7 @@ def test_etl_reprocess_command(tiny: Tiny, store_engine: Engine) -> None:
     _add_partner(store_engine, tiny.parent)
     out = cli.invoke(cli_app, ["etl", "reprocess", str(tiny.inbox / "clicks" / "c.csv")], env=env)
     assert out.exit_code == 0, out.output
-    assert "read again 1 file: 2 quarantined rows of earlier reads replaced; 1 rows loaded now, 1 quarantined" in (
+    assert "read again 1 file: 2 quarantined rows of earlier reads replaced; 1 row loaded now, 1 quarantined" in (
         out.output
     )
     assert tiny.rows("select count(*) from clicks") == [(2,)]
@@ -243,7 +243,7 @@ def test_etl_reprocess_waits_for_a_run_in_progress(tiny: Tiny, store_engine: Eng
         lock.release()
     assert out.exit_code == 0, out.output
     assert "another ETL run holds the lock" in out.output and "waiting up to 300 s" in out.output
-    assert "1 rows loaded now" in out.output and tiny.rows("select count(*) from clicks") == [(2,)]
+    assert "1 row loaded now" in out.output and tiny.rows("select count(*) from clicks") == [(2,)]
 
 
 def test_a_growing_file_quarantines_each_bad_row_once_and_rows_of_its_earlier_versions_stay(tiny: Tiny) -> None:

@@ -72,7 +72,7 @@ def test_a_file_moved_into_another_name_is_read_again_when_named_by_its_old_or_n
     assert out.exit_code == 0, out.output
     said = " ".join(out.output.split())
     assert "clicks/a.csv is clicks/b.csv now" in said
-    assert "read again 1 file: 2 quarantined rows of earlier reads replaced; 1 rows loaded now, 1 quarantined" in said
+    assert "read again 1 file: 2 quarantined rows of earlier reads replaced; 1 row loaded now, 1 quarantined" in said
     _loaded_once(tiny)
 
 
@@ -85,7 +85,7 @@ def test_a_renamed_file_named_by_its_new_name_replaces_the_rows_its_old_name_qua
     _add_partner(tiny, store_engine)
     out = CliRunner().invoke(cli_app, ["etl", "reprocess", "clicks/b.csv"], env={"COLUMNS": "200"})
     assert out.exit_code == 0, out.output
-    assert "2 quarantined rows of earlier reads replaced; 1 rows loaded now" in " ".join(out.output.split())
+    assert "2 quarantined rows of earlier reads replaced; 1 row loaded now" in " ".join(out.output.split())
     _loaded_once(tiny)
 
 
@@ -195,7 +195,7 @@ def test_a_file_renamed_and_replaced_by_a_new_file_of_its_name_is_read_again_by_
     assert out.exit_code == 0, out.output
     said = " ".join(out.output.split())
     assert "clicks/a.csv holds other content now; its earlier content is clicks/2026-11-01.csv: read again too" in said
-    assert "read again 2 files: 2 quarantined rows of earlier reads replaced; 1 rows loaded now, 1 quarantined" in said
+    assert "read again 2 files: 2 quarantined rows of earlier reads replaced; 1 row loaded now, 1 quarantined" in said
     assert tiny.rows("select click_id from clicks order by 1") == [("k1",), ("k2",), ("n1",)]
     assert tiny.rows("select path, row_number, reason from quarantine") == [
         ("clicks/2026-11-01.csv", 3, "unknown_offer")

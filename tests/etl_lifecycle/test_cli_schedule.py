@@ -227,7 +227,7 @@ def test_quiet_run_line_names_failed_files_and_quarantined_rows() -> None:
                {"path": "clicks/a.csv", "status": "loaded", "reason": None}],
     )  # fmt: skip
     assert quiet_line(result) == (
-        "run 75: 2 files, 1 rows read, 0 inserted, 1 quarantined, 1.23 s, no changes; "
+        "run 75: 2 files, 1 row read, 0 inserted, 1 quarantined, 1.23 s, no changes; "
         "1 failed: clicks/broken.parquet (not a Parquet file)"
     )
 
@@ -261,7 +261,7 @@ def test_schedule_line_names_failed_files_and_warnings() -> None:
                              warnings=["w1"], published=published, reconverted=3)  # fmt: skip
     line = schedule_line(result, datetime(2026, 11, 30, 16, 45, 1))
     assert line == (
-        "2026-11-30 16:45:01 UTC run 9: 2 files, 26 rows read, 20 inserted, 1 duplicates, 5 quarantined, 0.32 s, "
+        "2026-11-30 16:45:01 UTC run 9: 2 files, 26 rows read, 20 inserted, 1 duplicate, 5 quarantined, 0.32 s, "
         "published r0000009.duckdb; converted again 3 amounts at new FX rates; 1 failed: conversions/bad.parquet "
         "(not a Parquet file); warning: w1"
     )

@@ -147,3 +147,11 @@ def test_compare_sets_each_row_beside_another_period_as_the_page_does(
                       (["--compare", "previous", "--group-by", "day"], "grouped by time")):  # fmt: skip
         code, out, err = _cli([*base, "--from", "2027-11-01", "--to", "2027-11-02", *bad], capsys)
         assert code != 0 and said in out + err
+
+
+def test_a_report_of_one_row_says_1_row(program: Program, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "r.csv"
+    args = ["report", "--as", "mgr", "--from", "2026-11-02", "--to", "2026-11-02", "--output", str(out)]
+    code, said, err = _cli(args, capsys)
+    assert code == 0, err
+    assert pl.read_csv(out).height == 1 and said.startswith(f"1 row → {out}"), said

@@ -1,0 +1,64 @@
+"""`cabinet etl ...` as the operator reads it every day: counts in the number they are, what to do next, and tables
+that keep numbers and file names whole in an 80-column terminal."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from cabinet.cli import app as cli_app
+from tests.etl_ingest.conftest import CLICK_HEADER, Tiny
+
+cli = CliRunner()
+WIDE = {"COLUMNS": "200", "CABINET_ETL_SETTLE_S": "0"}
+
+
+def _click(tiny: Tiny, click_id: str, partner: int | str = "") -> str:
+    token = "" if partner else tiny.token
+    offer = tiny.offer if partner else ""
+    return f"{click_id},2026-11-01T10:00:00Z,{token},{partner},{offer},,de,mobile,1.2.3.4,ua\n"
+
+
+def _said(out: object) -> str:
+    """Output and error message of a CliRunner result, on one line (rich wraps at the width)."""
+    return " ".join(f"{getattr(out, 'output', '')} {getattr(out, 'exception', '') or ''}".split())
+
+
+def test_counts_of_one_are_said_in_the_singular(tiny: Tiny, tmp_path: Path) -> None:
+    """`wrote 1 quarantined rows`, `and 1 runs that found nothing new`, `its 1 quarantined rows stay`."""
+    tiny.write("clicks", "a.csv", CLICK_HEADER + _click(tiny, "k1") + _click(tiny, "bad", partner=999))
+    assert cli.invoke(cli_app, ["etl", "run"], env=WIDE).exit_code == 0
+    out = cli.invoke(cli_app, ["etl", "quarantine", "--out", str(tmp_path / "q.csv")], env=WIDE)
+    assert out.exit_code == 0 and "wrote 1 quarantined row to" in _said(out), out.output
+    assert cli.invoke(cli_app, ["etl", "run"], env=WIDE).exit_code == 0  # finds nothing new
+    tiny.write("clicks", "b.csv", CLICK_HEADER + _click(tiny, "k2"))
+    assert cli.invoke(cli_app, ["etl", "run"], env=WIDE).exit_code == 0  # its snapshot holds the idle run
+    out = cli.invoke(cli_app, ["etl", "status"], env=WIDE)
+    assert "and 1 run that found nothing new" in _said(out) and "--all lists it)" in _said(out), out.output
+    (tiny.inbox / "clicks" / "a.csv").rename(tmp_path / "a.csv")  # archived
+    out = cli.invoke(cli_app, ["etl", "reprocess", "--reason", "unknown_partner"], env=WIDE)
+    assert out.exit_code == 1 and "its 1 quarantined row stays" in _said(out), _said(out)
+
+
+def test_a_schedule_stopped_after_one_run_says_1_run(tiny: Tiny, tmp_path: Path) -> None:
+    log = tmp_path / "out.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from cabinet.cli import main; main()", "etl", "schedule", "--every", "1h"],
+            env={**os.environ, "COLUMNS": "200"}, stdout=out, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 90
+            while "run 1:" not in log.read_text() and time.monotonic() < deadline:
+                assert proc.poll() is None, log.read_text()
+                time.sleep(0.1)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+    assert proc.returncode == 0 and "schedule stopped after 1 run\n" in log.read_text(), log.read_text()
