@@ -155,4 +155,4 @@ def test_etl_run_says_how_many_amounts_it_converted_again(tiny: Tiny) -> None:
     tiny.write("fx_rates", "r2.csv", "date,currency,rate\n2026-11-03,EUR,1.20\n")
     out = CliRunner().invoke(cli_app, ["etl", "run"], env={"COLUMNS": "300"})
     assert out.exit_code == 0, out.output
-    assert "converted again 1 amounts not settled yet, at rates that arrived late or were corrected" in out.output
+    assert "converted again 1 amount not settled yet, at rates that arrived late or were corrected" in out.output
