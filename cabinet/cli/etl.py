@@ -124,8 +124,13 @@ def summary_table(result: Any, width: int = 160) -> Table:
     return table
 
 
+FAILED_HINT = "a failed file is read again once it changes: fix it in the inbox or have it sent again under its name"
+
+
 def _print_outcome(result: Any, inbox: Path) -> None:
     console.print(summary_table(result, console.width))
+    if result.files_failed:
+        console.print(FAILED_HINT, style="yellow")
     note = ignored_note(inbox)
     if note:
         console.print(note, style="yellow")

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cabinet.cli._app import CliError, console, counted, err_console, settings
-from cabinet.cli.etl import as_of_text, etl_app, ignored_note, usage_line
+from cabinet.cli.etl import FAILED_HINT, as_of_text, etl_app, ignored_note, usage_line
 from queries.data_loads import BY_REASON_SQL, FAILED_FILES_SQL, FIXABLE, IDLE_SQL, RUNS_SQL
 
 
@@ -58,15 +58,23 @@ def status(
     elif last and int(last.get("run_id") or 0) > snap.run_id:  # runs after the snapshot are not in it: a schedule
         # that runs and finds nothing new must not look like one that stopped
         console.print(f"latest run {last['run_id']} at {str(last.get('finished_at'))[:19]} UTC found nothing new")
-    _print_rows(cur, "Recent runs" + ("" if all_runs else " that loaded or changed something"), RUNS_SQL,
-                [all_runs, runs])  # fmt: skip
+    title = "Recent runs" + ("" if all_runs else " that loaded or changed something")
+    if console.width < NARROW:  # 13 columns do not fit: rich would cut the numbers to "23…"
+        _print_run_lines(cur, title, [all_runs, runs])
+    else:
+        _print_rows(cur, title, RUNS_SQL, [all_runs, runs])
     idle, latest = cur.execute(IDLE_SQL).fetchone() or (0, None)
     if idle and not all_runs:  # the schedule runs every minute: most runs find nothing new
         console.print(
             f"and {counted(idle, 'run')} that found nothing new (the latest at {latest:%Y-%m-%d %H:%M:%S}; --all "
             f"lists {'it' if idle == 1 else 'them'})"
         )
-    _print_rows(cur, "Failed files", STATUS_FAILED_FILES, [runs * 5])
+    if console.width < NARROW:
+        _print_failed_lines(cur, [runs * 5])
+    else:
+        _print_rows(cur, "Failed files", STATUS_FAILED_FILES, [runs * 5])
+    if any(row[-1] == NOT_SINCE for row in cur.execute(STATUS_FAILED_FILES, [runs * 5]).fetchall()):
+        console.print(FAILED_HINT, style="yellow")
     _print_rows(cur, "Quarantine by reason", BY_REASON_SQL, [])
     fixable = [r for (r,) in cur.execute(STATUS_FIXABLE, [list(FIXABLE)]).fetchall()]
     if fixable:
@@ -120,11 +128,39 @@ def _ever_ran(warehouse_dir: Path) -> bool:
     return any((warehouse_dir / n).exists() for n in names) or any((warehouse_dir / SNAPSHOT_DIR).glob("*.duckdb"))
 
 
+NOT_SINCE = "not loaded since"
 STATUS_FAILED_FILES = (
-    "select run_id, feed, path, reason, failed_at, coalesce('loaded in run ' || loaded_in_run, 'not loaded since') "
+    f"select run_id, feed, path, reason, failed_at, coalesce('loaded in run ' || loaded_in_run, '{NOT_SINCE}') "
     f"as since from ({FAILED_FILES_SQL})"
 )
 STATUS_FIXABLE = "select distinct reason from quarantine where reason in (select unnest(?::varchar[])) order by 1"
+
+
+NARROW = 120  # below, the recent runs are a line each instead of a table
+
+
+def _print_run_lines(cur: Any, title: str, params: list[object]) -> None:
+    """The recent runs in a terminal narrower than their table: a line each, worded as the schedule's log lines."""
+    rows = cur.execute(RUNS_SQL, params).fetchall()
+    if not rows:
+        console.print(f"{title}: none")
+        return
+    console.print(f"{title}:")
+    for run_id, started, status, files, failed, read, ins, upd, dup, quar, comm, secs, error in rows:
+        counts = [counted(files, "file") + (f" ({failed:,} failed)" if failed else ""), f"{counted(read, 'row')} read",
+                  f"{ins:,} inserted"] + ([f"{upd:,} updated"] if upd else []) + (
+                  [counted(dup, "duplicate")] if dup else []) + [f"{quar:,} quarantined",
+                  f"{counted(comm, 'commission')} changed", f"{secs or 0:.2f} s"]  # fmt: skip
+        said = f"{status}: {error}" if error else status
+        console.print(f"  run {run_id} at {started} UTC, {said}: {', '.join(counts)}", style="red" if error else None)
+
+
+def _print_failed_lines(cur: Any, params: list[object]) -> None:
+    """The failed files in a narrow terminal: a line each, the path whole."""
+    rows = cur.execute(STATUS_FAILED_FILES, params).fetchall()
+    console.print("Failed files:" if rows else "Failed files: none")
+    for run_id, _, path, reason, failed_at, since in rows:
+        console.print(f"  {path} failed in run {run_id} at {failed_at} UTC ({since}): {reason}")
 
 
 def _print_rows(cur: Any, title: str, sql: str, params: list[object]) -> None:
@@ -135,9 +171,11 @@ def _print_rows(cur: Any, title: str, sql: str, params: list[object]) -> None:
         console.print(f"{title}: none")
         return
     table = Table(title=title)
-    for i, col in enumerate(columns):
+    for i, col in enumerate(columns):  # numbers never wrap nor are cut; paths and reasons fold instead of "clicks/t…"
         numeric = all(isinstance(row[i], int | float) for row in rows if row[i] is not None)
-        table.add_column(col, justify="right" if numeric else "left")
+        table.add_column(col.replace("_", " "), justify="right" if numeric else "left", no_wrap=numeric,
+                         overflow="fold")  # fmt: skip
     for row in rows:
-        table.add_row(*("" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in row))
+        table.add_row(*("" if v is None else f"{v:,}" if isinstance(v, int) else f"{v:,.2f}" if isinstance(v, float)
+                        else str(v) for v in row))  # fmt: skip
     console.print(table)

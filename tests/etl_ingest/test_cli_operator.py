@@ -3,6 +3,7 @@ that keep numbers and file names whole in an 80-column terminal."""
 
 from __future__ import annotations
 
+import gzip
 import os
 import signal
 import subprocess
@@ -62,3 +63,23 @@ def test_a_schedule_stopped_after_one_run_says_1_run(tiny: Tiny, tmp_path: Path)
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=60)
     assert proc.returncode == 0 and "schedule stopped after 1 run\n" in log.read_text(), log.read_text()
+
+
+def test_status_in_an_80_column_terminal_keeps_numbers_and_paths_whole(tiny: Tiny) -> None:
+    """The 13-column runs table cut `230,512` to `23…` and failed files' paths to `clicks/trun…` at 80 columns."""
+    rows = "".join(_click(tiny, f"k{i}") for i in range(1200))
+    tiny.write("clicks", "tracker_export_2026-11-01_full.csv", CLICK_HEADER + rows)
+    name = "clicks/truncated_export_2026-11-02.csv.gz"
+    (tiny.inbox / name).write_bytes(gzip.compress((CLICK_HEADER + rows).encode())[:300])
+    out = cli.invoke(cli_app, ["etl", "run"], env={**WIDE, "COLUMNS": "80"})
+    assert out.exit_code == 0, out.output
+    assert "a failed file is read again once it changes" in _said(out)
+    out = cli.invoke(cli_app, ["etl", "status"], env={**WIDE, "COLUMNS": "80"})
+    said = _said(out)
+    assert out.exit_code == 0 and "…" not in out.output, out.output
+    assert max(len(line) for line in out.output.splitlines()) <= 80
+    assert "run 1 at " in said and "ok: 2 files (1 failed), 1,200 rows read, 1,200 inserted, 0 quarantined" in said
+    assert f"{name} failed in run 1 at " in said and "(not loaded since): truncated gzip" in said
+    assert "a failed file is read again once it changes" in said
+    out = cli.invoke(cli_app, ["etl", "status"], env=WIDE)  # wide: the tables, with the run summary's words
+    assert "rows read" in out.output and "rows_read" not in out.output and name in out.output
