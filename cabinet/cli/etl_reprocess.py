@@ -50,3 +50,5 @@ def reprocess(
         f"{counted(loaded, 'row')} loaded now, "
         f"{still:,} quarantined again (`cabinet etl quarantine` lists them)"
     )
+    if failed := [f["path"] for f in again if f["status"] == "failed"]:  # not a quiet "0 rows loaded now"
+        console.print(f"{len(failed):,} of them failed again, why is said above: {', '.join(failed)}", style="yellow")

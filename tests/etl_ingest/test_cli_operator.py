@@ -83,3 +83,15 @@ def test_status_in_an_80_column_terminal_keeps_numbers_and_paths_whole(tiny: Tin
     assert "a failed file is read again once it changes" in said
     out = cli.invoke(cli_app, ["etl", "status"], env=WIDE)  # wide: the tables, with the run summary's words
     assert "rows read" in out.output and "rows_read" not in out.output and name in out.output
+
+
+def test_reprocess_of_a_file_that_fails_again_says_so(tiny: Tiny) -> None:
+    """It said only 'read again 1 file: ... 0 rows loaded now, 0 quarantined again', as if the file had no rows."""
+    name = "clicks/cut.csv.gz"
+    (tiny.inbox / "clicks").mkdir(parents=True, exist_ok=True)
+    (tiny.inbox / name).write_bytes(gzip.compress((CLICK_HEADER + _click(tiny, "k1") * 50).encode())[:120])
+    assert cli.invoke(cli_app, ["etl", "run"], env=WIDE).exit_code == 0
+    for quiet in ([], ["--quiet"]):
+        out = cli.invoke(cli_app, ["etl", "reprocess", name, *quiet], env=WIDE)
+        assert out.exit_code == 0, out.output  # as `etl run`: the run finished, the summary lists the failed file
+        assert f"1 of them failed again, why is said above: {name}" in _said(out), out.output
