@@ -18,8 +18,13 @@ LOCK_FILE = "etl.lock"
 
 
 def describe_holder(holder: dict[str, object]) -> str:
-    """`pid 12, host vm, started ...` from what a holder wrote into the lock file."""
-    return ", ".join(f"{k} {v}" for k, v in holder.items()) or "unknown holder"
+    """`pid 12, host vm, started 2026-12-04 20:45:13 UTC` from what a holder wrote into the lock file."""
+
+    def shown(key: str, value: object) -> object:
+        moment = parse_time(value) if key == "started" else None  # written to the microsecond, with an offset
+        return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else value
+
+    return ", ".join(f"{k} {shown(k, v)}" for k, v in holder.items()) or "unknown holder"
 
 
 class EtlLockHeld(RuntimeError):

@@ -211,8 +211,9 @@ def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None, wait_
                 bar.console.print(f"  another ETL run holds the lock ({who}); waiting up to {wait_s:g} s")
 
             result = run_etl(cfg, inbox_dir, progress=progress, reprocess=reprocess, wait_s=wait_s, on_wait=waiting)
-    except EtlLockHeld as exc:
-        raise CliError(str(exc), code=LOCK_HELD_EXIT) from exc
+    except EtlLockHeld as exc:  # what to do: wait for it (the schedule's runs are short), or ask again later
+        then = "`--wait 120` waits for it first" if not wait_s else "try again once it finished, or a longer --wait"
+        raise CliError(f"{exc}; {then}", code=LOCK_HELD_EXIT) from exc
     except ReprocessError as exc:
         raise CliError(f"{exc}. Nothing was read.") from exc
     except EtlRunError as exc:

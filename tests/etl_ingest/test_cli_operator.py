@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from cabinet.cli import app as cli_app
+from etl.lock import EtlLock
 from tests.etl_ingest.conftest import CLICK_HEADER, Tiny
 
 cli = CliRunner()
@@ -95,3 +97,20 @@ def test_reprocess_of_a_file_that_fails_again_says_so(tiny: Tiny) -> None:
         out = cli.invoke(cli_app, ["etl", "reprocess", name, *quiet], env=WIDE)
         assert out.exit_code == 0, out.output  # as `etl run`: the run finished, the summary lists the failed file
         assert f"1 of them failed again, why is said above: {name}" in _said(out), out.output
+
+
+def test_a_run_refused_by_the_lock_says_when_the_holder_started_and_what_to_do(tiny: Tiny) -> None:
+    """It said `started 2026-12-04T20:45:13.489014+00:00` and nothing of `--wait`."""
+    tiny.write("clicks", "a.csv", CLICK_HEADER + _click(tiny, "k1") + _click(tiny, "bad", partner=999))
+    assert cli.invoke(cli_app, ["etl", "run"], env=WIDE).exit_code == 0
+    with EtlLock(tiny.settings.warehouse_dir):
+        out = cli.invoke(cli_app, ["etl", "run"], env=WIDE)
+        assert getattr(out.exception, "code", None) == 2, out.output  # main() exits with it
+        said = _said(out)
+        assert re.search(r"\(pid \d+, host .+, started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)", said), said
+        assert said.endswith("this run exits without doing anything; `--wait 120` waits for it first"), said
+        out = cli.invoke(cli_app, ["etl", "reprocess", "--reason", "unknown_partner", "--wait", "0.2"], env=WIDE)
+        assert getattr(out.exception, "code", None) == 2, out.output  # main() exits with it
+        assert "(still held after waiting 0.2 s)" in _said(out) and _said(out).endswith(
+            "try again once it finished, or a longer --wait"
+        ), _said(out)
