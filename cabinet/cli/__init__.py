@@ -15,6 +15,8 @@ from cabinet.cli import (  # noqa: F401  (registers commands)
     setup,
     users,
 )
-from cabinet.cli._app import app, main
+from cabinet.cli._app import app, main, unwrap_help
+
+unwrap_help(app)  # after every module registered its commands
 
 __all__ = ["app", "main"]

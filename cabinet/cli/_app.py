@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -50,6 +51,17 @@ class CliError(Exception):
     def __init__(self, message: str, code: int = 1) -> None:
         super().__init__(message)
         self.code = code
+
+
+def unwrap_help(typer_app: typer.Typer) -> None:
+    """Every command's help as paragraphs of one line each, for rich to wrap at the terminal's width: the line breaks
+    of a docstring (kept under 120 columns) were printed as they are, as `--help` lines ending mid-sentence."""
+    for info in typer_app.registered_commands:
+        text = inspect.cleandoc(info.help or inspect.getdoc(info.callback) or "")
+        info.help = "\n\n".join(" ".join(part.split()) for part in text.split("\n\n")) or None
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            unwrap_help(group.typer_instance)
 
 
 def read_password_file(path: Path) -> str:

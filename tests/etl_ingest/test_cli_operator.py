@@ -4,6 +4,7 @@ that keep numbers and file names whole in an 80-column terminal."""
 from __future__ import annotations
 
 import gzip
+import inspect
 import os
 import re
 import signal
@@ -12,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import typer
 from typer.testing import CliRunner
 
 from cabinet.cli import app as cli_app
@@ -114,3 +116,24 @@ def test_a_run_refused_by_the_lock_says_when_the_holder_started_and_what_to_do(t
         assert "(still held after waiting 0.2 s)" in _said(out) and _said(out).endswith(
             "try again once it finished, or a longer --wait"
         ), _said(out)
+
+
+def _commands(typer_app: typer.Typer, words: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str]]:
+    """(the command's words, its help or docstring) of every command."""
+    found = [((*words, info.name or info.callback.__name__), info.help or inspect.getdoc(info.callback) or "")
+             for info in typer_app.registered_commands]  # fmt: skip
+    for group in typer_app.registered_groups:
+        found += _commands(group.typer_instance, (*words, group.name))
+    return found
+
+
+def test_help_paragraphs_are_wrapped_at_the_terminal_not_where_the_docstring_broke_its_lines() -> None:
+    """`cabinet etl status --help` ended a line at 'no run has been' and `cabinet --help` at 'and the postback'."""
+    commands = _commands(cli_app)
+    assert len(commands) > 20
+    for words, text in commands:
+        out = cli.invoke(cli_app, [*words, "--help"], env={"COLUMNS": "300"})
+        assert out.exit_code == 0, words
+        lines = [" ".join(line.strip(" │").split()) for line in out.output.splitlines()]
+        for paragraph in filter(None, text.split("\n\n")):
+            assert any(" ".join(paragraph.split()) in line for line in lines), (words, paragraph, out.output)
