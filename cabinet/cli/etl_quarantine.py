@@ -22,7 +22,23 @@ from queries.data_loads import ROW_COLUMNS, ROWS_ORDER, ROWS_SQL
 COLUMNS = ROW_COLUMNS
 
 
-_PRESENT = "select reason, count(*) from quarantine group by reason order by count(*) desc, reason limit 12"
+# what there is, when a filter matched nothing: by the filter most likely mistyped (a file named without its feed
+# folder, a run that quarantined nothing, a reason), within the feed when one is given
+_PRESENT = ("select {col}::varchar, count(*) from quarantine where $feed::varchar is null or feed = $feed "
+            "group by all order by count(*) desc, 1 limit 12")  # fmt: skip
+_PRESENT_BY = (("path", "files with quarantined rows"), ("run_id", "runs that quarantined rows"),
+               ("reason", "reasons in the quarantine"))  # fmt: skip
+
+
+def _present(cur: Any, feed: str | None, path: str | None, run: int | None) -> str:
+    """`; files with quarantined rows: clicks/a.csv (3), ...` for a filter that matched nothing ('' when empty)."""
+    col, what = _PRESENT_BY[0 if path is not None else 1 if run is not None else 2]
+    there = cur.execute(_PRESENT.format(col=col), {"feed": feed}).fetchall()
+    if not there:
+        return ""
+    named = next((p for p, _ in there if path and "/" not in path and p.endswith("/" + path)), None)
+    guess = f" (did you mean {named}?)" if named else ""
+    return f"{guess}; {what}{f' ({feed})' if feed else ''}: {', '.join(f'{v} ({n:,})' for v, n in there)}"
 
 
 def quarantine_rows(cur: Any, feed: str | None, reason: str | None, path: str | None, run: int | None) -> Any:
@@ -71,13 +87,13 @@ def quarantine(
         shown = rows.fetchmany(limit)
         total = cur.execute(f"select count(*) from ({ROWS_SQL})", _filters(feed, reason, file, run))
         count = int(total.fetchone()[0])
-        present = [] if shown else cur.execute(_PRESENT).fetchall()
+        present = "" if shown else _present(cur, feed, file, run)
     finally:
         cur.close()
         wh.close()
     if not shown:  # a mistyped reason or file: say what there is
-        there = ", ".join(f"{why} ({n:,})" for why, n in present)
-        console.print("no quarantined rows match" + (f"; reasons in the quarantine: {there}" if there else ""))
+        given = [f"--{k} {v}" for k, v in (("reason", reason), ("feed", feed), ("file", file), ("run", run)) if v]
+        console.print(f"no quarantined rows match {' '.join(given)}".strip() + present)
         return
     title = counted(count, "quarantined row")
     if count > len(shown):

@@ -137,3 +137,19 @@ def test_help_paragraphs_are_wrapped_at_the_terminal_not_where_the_docstring_bro
         lines = [" ".join(line.strip(" │").split()) for line in out.output.splitlines()]
         for paragraph in filter(None, text.split("\n\n")):
             assert any(" ".join(paragraph.split()) in line for line in lines), (words, paragraph, out.output)
+
+
+def test_a_quarantine_filter_that_matches_nothing_says_what_there_is_for_that_filter(tiny: Tiny) -> None:
+    """A file named without its feed folder, or a run that quarantined nothing, was answered with the reasons."""
+    tiny.write("clicks", "a.csv", CLICK_HEADER + _click(tiny, "k1") + _click(tiny, "bad", partner=999))
+    assert cli.invoke(cli_app, ["etl", "run"], env=WIDE).exit_code == 0
+    for args, said in (
+        (["--file", "a.csv"], "match --file a.csv (did you mean clicks/a.csv?); files with quarantined rows: "
+                              "clicks/a.csv (1)"),
+        (["--run", "7"], "match --run 7; runs that quarantined rows: 1 (1)"),
+        (["--reason", "unknown_partnr"], "match --reason unknown_partnr; reasons in the quarantine: "
+                                         "unknown_partner (1)"),
+        (["--feed", "conversions"], "no quarantined rows match --feed conversions"),
+    ):  # fmt: skip
+        out = cli.invoke(cli_app, ["etl", "quarantine", *args], env=WIDE)
+        assert out.exit_code == 0 and said in _said(out), (args, out.output)

@@ -370,7 +370,10 @@ def test_etl_quarantine_lists_and_exports_the_rows_with_filters(
     out = cli.invoke(cli_app, ["etl", "quarantine", "--feed", "refunds"])
     assert out.exit_code == 1 and "unknown feed" in str(out.exception)
     out = cli.invoke(cli_app, ["etl", "quarantine", "--reason", "bad_timestap"], env={"COLUMNS": "300"})
-    assert out.exit_code == 0 and "no quarantined rows match; reasons in the quarantine: " in out.output, out.output
+    assert (
+        out.exit_code == 0
+        and "no quarantined rows match --reason bad_timestap; reasons in the quarantine: " in out.output
+    ), out.output
     assert "bad_amount (1), bad_timestamp (1), missing_field:click_id (1)" in out.output
     for pattern in ("%", "missing%", "bad_t_mestamp"):  # a reason is a name, not a LIKE pattern
         out = cli.invoke(cli_app, ["etl", "quarantine", "--reason", pattern], env={"COLUMNS": "300"})
