@@ -20,6 +20,7 @@ quarantined from an earlier version stay: that content is not in the inbox any m
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -107,7 +108,9 @@ def select(con: duckdb.DuckDBPyConnection, inbox: Path, request: Reprocess) -> S
             reasons = [r for (r,) in con.execute("select distinct reason from quarantine order by 1").fetchall()]
             present = f"reasons in the quarantine: {', '.join(reasons)}" if reasons else "the quarantine is empty"
             where = f" in the {request.feed} feed" if request.feed else ""
-            raise ReprocessError(f"no quarantined rows with reason {request.reason!r}{where} ({present})")
+            close = difflib.get_close_matches(request.reason, reasons, n=1, cutoff=0.8)  # a typo: bad_timestmp
+            guess = f"; did you mean {close[0]}?" if close and close[0] != request.reason else ""
+            raise ReprocessError(f"no quarantined rows with reason {request.reason!r}{where}{guess} ({present})")
         for path, n in rows:
             versions = _versions(con, _QUARANTINED_READS, path)
             if (inbox / path).is_file():

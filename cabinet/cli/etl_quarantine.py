@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import difflib
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,13 +31,15 @@ _PRESENT_BY = (("path", "files with quarantined rows"), ("run_id", "runs that qu
                ("reason", "reasons in the quarantine"))  # fmt: skip
 
 
-def _present(cur: Any, feed: str | None, path: str | None, run: int | None) -> str:
+def _present(cur: Any, feed: str | None, path: str | None, run: int | None, reason: str | None = None) -> str:
     """`; files with quarantined rows: clicks/a.csv (3), ...` for a filter that matched nothing ('' when empty)."""
     col, what = _PRESENT_BY[0 if path is not None else 1 if run is not None else 2]
     there = cur.execute(_PRESENT.format(col=col), {"feed": feed}).fetchall()
     if not there:
         return ""
     named = next((p for p, _ in there if path and "/" not in path and p.endswith("/" + path)), None)
+    if reason and col == "reason" and (close := difflib.get_close_matches(reason, [r for r, _ in there], 1, 0.8)):
+        named = close[0]  # a typo: bad_timestmp
     guess = f" (did you mean {named}?)" if named else ""
     return f"{guess}; {what}{f' ({feed})' if feed else ''}: {', '.join(f'{v} ({n:,})' for v, n in there)}"
 
@@ -87,7 +90,7 @@ def quarantine(
         shown = rows.fetchmany(limit)
         total = cur.execute(f"select count(*) from ({ROWS_SQL})", _filters(feed, reason, file, run))
         count = int(total.fetchone()[0])
-        present = "" if shown else _present(cur, feed, file, run)
+        present = "" if shown else _present(cur, feed, file, run, reason)
     finally:
         cur.close()
         wh.close()

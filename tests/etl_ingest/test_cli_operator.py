@@ -147,9 +147,21 @@ def test_a_quarantine_filter_that_matches_nothing_says_what_there_is_for_that_fi
         (["--file", "a.csv"], "match --file a.csv (did you mean clicks/a.csv?); files with quarantined rows: "
                               "clicks/a.csv (1)"),
         (["--run", "7"], "match --run 7; runs that quarantined rows: 1 (1)"),
-        (["--reason", "unknown_partnr"], "match --reason unknown_partnr; reasons in the quarantine: "
-                                         "unknown_partner (1)"),
+        (["--reason", "unknown_partnr"], "match --reason unknown_partnr (did you mean unknown_partner?); reasons "
+                                         "in the quarantine: unknown_partner (1)"),
         (["--feed", "conversions"], "no quarantined rows match --feed conversions"),
     ):  # fmt: skip
         out = cli.invoke(cli_app, ["etl", "quarantine", *args], env=WIDE)
         assert out.exit_code == 0 and said in _said(out), (args, out.output)
+
+
+def test_reprocess_of_a_mistyped_reason_says_the_reason_meant(tiny: Tiny) -> None:
+    tiny.write("clicks", "a.csv", CLICK_HEADER + _click(tiny, "k1") + _click(tiny, "bad", partner=999))
+    assert cli.invoke(cli_app, ["etl", "run"], env=WIDE).exit_code == 0
+    out = cli.invoke(cli_app, ["etl", "reprocess", "--reason", "unknown_partnr"], env=WIDE)
+    assert out.exit_code == 1 and _said(out).endswith(
+        "no quarantined rows with reason 'unknown_partnr'; did you mean unknown_partner? (reasons in the quarantine: "
+        "unknown_partner). Nothing was read."
+    ), _said(out)
+    out = cli.invoke(cli_app, ["etl", "reprocess", "--reason", "bad_row"], env=WIDE)  # nothing like it: no guess
+    assert out.exit_code == 1 and "did you mean" not in _said(out), _said(out)
