@@ -372,7 +372,7 @@ def test_etl_quarantine_lists_and_exports_the_rows_with_filters(
     out = cli.invoke(cli_app, ["etl", "quarantine", "--reason", "bad_timestap"], env={"COLUMNS": "300"})
     assert (
         out.exit_code == 0
-        and "no quarantined rows match --reason bad_timestap; reasons in the quarantine: " in out.output
+        and "match --reason bad_timestap (did you mean bad_timestamp?); reasons in the quarantine: " in out.output
     ), out.output
     assert "bad_amount (1), bad_timestamp (1), missing_field:click_id (1)" in out.output
     for pattern in ("%", "missing%", "bad_t_mestamp"):  # a reason is a name, not a LIKE pattern
