@@ -52,7 +52,8 @@ def _describe(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
             fields.setdefault("text", " ".join(filter(None, [str(fields.get("text", "")), str(arg)])).strip())
     head = " ".join(str(fields[k]) for k in ("feed", "path", "status", "text") if fields.get(k) not in (None, ""))
     shown = [k for k in _NUMBERS if isinstance(fields.get(k), int) and (fields[k] or k in _NUMBERS[:2])]
-    nums = ", ".join(f"{k} {fields[k]:,}" for k in shown)  # read and inserted always, the rest when not zero
+    # read and inserted always, the rest when not zero; `rows read` as the summary table says it
+    nums = ", ".join(f"{k.replace('_', ' ')} {fields[k]:,}" for k in shown)
     return f"{head}  {nums}".strip()
 
 

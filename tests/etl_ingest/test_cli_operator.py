@@ -165,3 +165,11 @@ def test_reprocess_of_a_mistyped_reason_says_the_reason_meant(tiny: Tiny) -> Non
     ), _said(out)
     out = cli.invoke(cli_app, ["etl", "reprocess", "--reason", "bad_row"], env=WIDE)  # nothing like it: no guess
     assert out.exit_code == 1 and "did you mean" not in _said(out), _said(out)
+
+
+def test_a_runs_progress_lines_say_rows_read_as_its_summary_does(tiny: Tiny) -> None:
+    """They said `rows_read 2, inserted 1, quarantined 1`, the column's name, beside the table's `rows read`."""
+    tiny.write("clicks", "a.csv", CLICK_HEADER + _click(tiny, "k1") + _click(tiny, "bad", partner=999))
+    out = cli.invoke(cli_app, ["etl", "run"], env=WIDE)
+    assert out.exit_code == 0 and "  clicks clicks/a.csv loaded  rows read 2, inserted 1, quarantined 1\n" in out.output
+    assert "rows_read" not in out.output, out.output
