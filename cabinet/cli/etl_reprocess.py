@@ -35,10 +35,10 @@ def reprocess(
     """Read inbox files again (after fixing the store, or when late clicks arrived): what is valid now loads."""
     from etl.reprocess import Reprocess
 
+    if feed is not None and reason is None:  # said first: `--feed clicks` alone is this mistake, not no arguments
+        raise CliError("--feed selects among the files of --reason; name files directly otherwise")
     if not files and reason is None:
         raise CliError("name the files to read again, or a quarantine reason: --reason unknown_partner")
-    if feed is not None and reason is None:
-        raise CliError("--feed selects among the files of --reason; name files directly otherwise")
     result = run_and_report(inbox, quiet, Reprocess(files=tuple(files or ()), reason=reason, feed=feed), wait)
     reread = set(result.reprocessed)
     again = [f for f in result.files if f["path"] in reread]

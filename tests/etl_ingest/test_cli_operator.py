@@ -173,3 +173,12 @@ def test_a_runs_progress_lines_say_rows_read_as_its_summary_does(tiny: Tiny) -> 
     out = cli.invoke(cli_app, ["etl", "run"], env=WIDE)
     assert out.exit_code == 0 and "  clicks clicks/a.csv loaded  rows read 2, inserted 1, quarantined 1\n" in out.output
     assert "rows_read" not in out.output, out.output
+
+
+def test_an_option_at_fault_is_the_one_named(tiny: Tiny) -> None:
+    """`--every 0.5s` was answered 'got '0.5s' and '2s'' and `reprocess --feed clicks` 'name the files ...'."""
+    for args, said in ((["schedule", "--every", "0.5s"], "--every must be at least 1s, got '0.5s'"),
+                       (["schedule", "--poll", "10ms"], "--poll must be at least 100ms, got '10ms'"),
+                       (["reprocess", "--feed", "clicks"], "--feed selects among the files of --reason")):  # fmt: skip
+        out = cli.invoke(cli_app, ["etl", *args], env=WIDE)
+        assert out.exit_code == 1 and _said(out).startswith(said), (args, _said(out))
