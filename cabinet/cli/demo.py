@@ -98,6 +98,10 @@ def demo(
     )
     console.print(table)
     console.print(f"inbox: {inbox_dir}; deliberately bad rows listed in {cfg.data_dir / 'demo_bad_rows.json'}")
+    console.print(
+        f"demo logins and their passwords in {cfg.data_dir / 'demo_logins.json'}; "
+        "next: `cabinet etl run` loads the inbox and publishes what the cabinet shows"
+    )
 
 
 def _usable_dir(path: Path, what: str) -> None:
