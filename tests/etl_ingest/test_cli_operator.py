@@ -182,3 +182,21 @@ def test_an_option_at_fault_is_the_one_named(tiny: Tiny) -> None:
                        (["reprocess", "--feed", "clicks"], "--feed selects among the files of --reason")):  # fmt: skip
         out = cli.invoke(cli_app, ["etl", *args], env=WIDE)
         assert out.exit_code == 1 and _said(out).startswith(said), (args, _said(out))
+
+
+def test_the_operator_guide_names_every_option_of_the_etl_commands() -> None:
+    """The README's `cabinet etl status [--all]` left out `--runs`, `etl run` its `--quiet` and `--wait`, ..."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    guide = readme.split("## Operator guide", 1)[1].split("```", 2)[1]
+    usage: dict[str, str] = {}
+    for line in guide.splitlines():  # a command's usage, with its continuation lines (` [--inbox DIR]  # ...`)
+        if line.startswith("cabinet etl "):
+            name = line.split()[2]
+            usage[name] = line.split("#")[0]
+        elif line.startswith("  ") and not line.lstrip().startswith("#") and usage:
+            usage[name] += line.split("#")[0]
+    etl = typer.main.get_command(cli_app).commands["etl"]  # type: ignore[attr-defined]
+    for name, command in etl.commands.items():
+        options = {o for p in command.params for o in getattr(p, "opts", []) if o.startswith("--")} - {"--help"}
+        missing = sorted(o for o in options if o not in usage.get(name, ""))
+        assert not missing, (name, missing, usage.get(name))
