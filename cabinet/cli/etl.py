@@ -229,6 +229,9 @@ def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None, wait_
         console.print(quiet_line(result))
     else:
         _print_outcome(result, inbox_dir)
+        if (n := result.totals.get("quarantined") or 0) and reprocess is None:  # `etl reprocess` says its own
+            which = f" --run {result.run_id}" if result.chunks <= 1 else ""  # a backfill's chunks are runs each
+            console.print(f"{counted(n, 'row')} quarantined: `cabinet etl quarantine{which}` lists them and why")
     return result
 
 

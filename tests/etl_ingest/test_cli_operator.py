@@ -200,3 +200,12 @@ def test_the_operator_guide_names_every_option_of_the_etl_commands() -> None:
         options = {o for p in command.params for o in getattr(p, "opts", []) if o.startswith("--")} - {"--help"}
         missing = sorted(o for o in options if o not in usage.get(name, ""))
         assert not missing, (name, missing, usage.get(name))
+
+
+def test_a_run_that_quarantined_rows_says_how_to_see_them(tiny: Tiny) -> None:
+    tiny.write("clicks", "a.csv", CLICK_HEADER + _click(tiny, "k1") + _click(tiny, "bad", partner=999))
+    out = cli.invoke(cli_app, ["etl", "run"], env=WIDE)
+    assert out.exit_code == 0 and "1 row quarantined: `cabinet etl quarantine --run 1` lists them and why" in _said(out)
+    tiny.write("clicks", "b.csv", CLICK_HEADER + _click(tiny, "k2"))
+    out = cli.invoke(cli_app, ["etl", "run"], env=WIDE)
+    assert out.exit_code == 0 and "quarantined:" not in out.output, out.output  # none: nothing to look at
