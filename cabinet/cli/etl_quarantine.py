@@ -44,6 +44,9 @@ def _present(cur: Any, feed: str | None, path: str | None, run: int | None, reas
     return f"{guess}; {what}{f' ({feed})' if feed else ''}: {', '.join(f'{v} ({n:,})' for v, n in there)}"
 
 
+NARROW = 120  # below, each row is a block (where, why; its raw values) instead of a table row
+
+
 def quarantine_rows(cur: Any, feed: str | None, reason: str | None, path: str | None, run: int | None) -> Any:
     """A cursor over the matching quarantine rows, newest run first, then by file and row (`COLUMNS`).
 
@@ -100,7 +103,14 @@ def quarantine(
         return
     title = counted(count, "quarantined row")
     if count > len(shown):
-        title += f" (newest {len(shown)}; --out FILE exports all)"
+        title += f" (newest {len(shown):,}; --out FILE exports all)"
+    if console.width < NARROW:  # five columns leave the raw values a few characters each: a row per block instead
+        console.print(f"{title}:")
+        for run_id, _, path, row_number, why, raw, _ in shown:
+            where = f"{path} row {row_number}" if row_number is not None else path or "-"
+            console.print(f"{where}: {why} (run {run_id})")
+            console.print(f"  {raw or ''}", overflow="fold")
+        return
     table = Table(title=title)
     for col in ("run", "file", "row", "reason", "raw values"):
         table.add_column(col, justify="right" if col in ("run", "row") else "left", overflow="fold")

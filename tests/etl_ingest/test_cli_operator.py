@@ -209,3 +209,17 @@ def test_a_run_that_quarantined_rows_says_how_to_see_them(tiny: Tiny) -> None:
     tiny.write("clicks", "b.csv", CLICK_HEADER + _click(tiny, "k2"))
     out = cli.invoke(cli_app, ["etl", "run"], env=WIDE)
     assert out.exit_code == 0 and "quarantined:" not in out.output, out.output  # none: nothing to look at
+
+
+def test_quarantine_in_an_80_column_terminal_gives_each_row_its_lines(tiny: Tiny) -> None:
+    """Five columns left the raw values a few characters each, folded over dozens of lines."""
+    tiny.write("clicks", "a_long_export_name_2026-11-01.csv", CLICK_HEADER + _click(tiny, "bad", partner=999))
+    assert cli.invoke(cli_app, ["etl", "run"], env=WIDE).exit_code == 0
+    out = cli.invoke(cli_app, ["etl", "quarantine"], env={"COLUMNS": "80"})
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert lines[:2] == [
+        "1 quarantined row:",
+        "clicks/a_long_export_name_2026-11-01.csv row 1: unknown_partner (run 1)",
+    ]
+    assert lines[2].startswith('  {"click_id":"bad",') and len(lines) <= 5, out.output
