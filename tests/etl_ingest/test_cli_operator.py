@@ -223,3 +223,11 @@ def test_quarantine_in_an_80_column_terminal_gives_each_row_its_lines(tiny: Tiny
         "clicks/a_long_export_name_2026-11-01.csv row 1: unknown_partner (run 1)",
     ]
     assert lines[2].startswith('  {"click_id":"bad",') and len(lines) <= 5, out.output
+
+
+def test_quarantine_says_how_many_it_shows_with_the_thousands_separator(tiny: Tiny) -> None:
+    rows = "".join(_click(tiny, f"bad{i}", partner=999) for i in range(1001))
+    tiny.write("clicks", "a.csv", CLICK_HEADER + rows)
+    assert cli.invoke(cli_app, ["etl", "run"], env=WIDE).exit_code == 0
+    out = cli.invoke(cli_app, ["etl", "quarantine", "--limit", "1000"], env=WIDE)
+    assert out.exit_code == 0 and "1,001 quarantined rows (newest 1,000; --out FILE exports all)" in out.output
