@@ -48,7 +48,8 @@ def reprocess(
     console.print(
         f"read again {counted(n, 'file')}: {counted(result.cleared, 'quarantined row')} of earlier reads replaced; "
         f"{counted(loaded, 'row')} loaded now, "
-        f"{still:,} quarantined again (`cabinet etl quarantine` lists them)"
+        f"{still:,} quarantined again"
+        + (f" (`cabinet etl quarantine --run {result.run_id}` lists them)" if still else "")
     )
     if failed := [f["path"] for f in again if f["status"] == "failed"]:  # not a quiet "0 rows loaded now"
         console.print(f"{len(failed):,} of them failed again, why is said above: {', '.join(failed)}", style="yellow")

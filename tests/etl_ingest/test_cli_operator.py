@@ -99,6 +99,7 @@ def test_reprocess_of_a_file_that_fails_again_says_so(tiny: Tiny) -> None:
         out = cli.invoke(cli_app, ["etl", "reprocess", name, *quiet], env=WIDE)
         assert out.exit_code == 0, out.output  # as `etl run`: the run finished, the summary lists the failed file
         assert f"1 of them failed again, why is said above: {name}" in _said(out), out.output
+        assert "0 quarantined again\n" in out.output  # not '(`cabinet etl quarantine` lists them)': none to list
 
 
 def test_a_run_refused_by_the_lock_says_when_the_holder_started_and_what_to_do(tiny: Tiny) -> None:
@@ -231,3 +232,12 @@ def test_quarantine_says_how_many_it_shows_with_the_thousands_separator(tiny: Ti
     assert cli.invoke(cli_app, ["etl", "run"], env=WIDE).exit_code == 0
     out = cli.invoke(cli_app, ["etl", "quarantine", "--limit", "1000"], env=WIDE)
     assert out.exit_code == 0 and "1,001 quarantined rows (newest 1,000; --out FILE exports all)" in out.output
+
+
+def test_reprocess_names_the_run_whose_rows_were_quarantined_again(tiny: Tiny) -> None:
+    tiny.write("clicks", "a.csv", CLICK_HEADER + _click(tiny, "k1") + _click(tiny, "bad", partner=999))
+    assert cli.invoke(cli_app, ["etl", "run"], env=WIDE).exit_code == 0
+    out = cli.invoke(cli_app, ["etl", "reprocess", "clicks/a.csv"], env=WIDE)
+    assert out.exit_code == 0 and "1 quarantined again (`cabinet etl quarantine --run 2` lists them)" in _said(out)
+    out = cli.invoke(cli_app, ["etl", "quarantine", "--run", "2"], env=WIDE)
+    assert out.exit_code == 0 and "1 quarantined row" in out.output and "unknown_partner" in out.output
