@@ -201,6 +201,8 @@ def run_etl(
                         RUN_CLOCK.reset(clock_token)
                 except BaseException as exc:
                     cause = exc.__cause__ or exc
+                    if aborted(cause) and not isinstance(cause, KeyboardInterrupt):  # Ctrl-C inside a statement:
+                        cause = KeyboardInterrupt()  # DuckDB raises it as an error of its own
                     error = error_text(cause) + (f" ({chunks_note(committed)})" if committed else "")
                     write_last_run(
                         wh_dir, {"run_id": run_id, "status": "failed", "finished_at": _utcnow(), "error": error}
@@ -211,6 +213,8 @@ def run_etl(
                             "where run_id = ? and status = 'running'",
                             [_utcnow(), error[:2000], run_id],
                         )
+                    if isinstance(cause, KeyboardInterrupt) and exc is not cause:
+                        raise cause from exc  # as Ctrl-C between statements: the command stops, aborted
                     if isinstance(exc, Exception) and not isinstance(exc, EtlRunError | ConfigError):
                         raise EtlRunError(run_id, exc, committed) from exc
                     if isinstance(exc, EtlRunError) and committed:  # the transaction's own: name the chunks
@@ -356,10 +360,18 @@ def _transaction(
     return name, more
 
 
+def aborted(exc: BaseException) -> bool:
+    """Whether `exc` is Ctrl-C (or the schedule's second SIGTERM): a KeyboardInterrupt, or the error DuckDB raises
+    when the signal came while a statement ran (the interrupt stops the statement and becomes its error)."""
+    if isinstance(exc, KeyboardInterrupt | duckdb.InterruptException):
+        return True
+    return isinstance(exc, RuntimeError) and str(exc) == "Query interrupted"
+
+
 def error_text(exc: BaseException) -> str:
     """A failed run's error as `etl status` shows it; a run aborted by Ctrl-C (or the schedule's second signal) said
     in words, not as an empty `KeyboardInterrupt: `."""
-    if isinstance(exc, KeyboardInterrupt):
+    if aborted(exc):
         return "aborted (Ctrl-C or a second SIGTERM): rolled back, nothing of it was kept"
     return f"{type(exc).__name__}: {exc}"
 

@@ -223,6 +223,8 @@ def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None, wait_
         raise CliError(f"{exc}. Nothing was published; the working database is unchanged.") from exc
     except EtlPublishError as exc:  # committed: not "nothing was run"
         raise CliError(f"{exc}.") from exc
+    except KeyboardInterrupt:  # Ctrl-C: the run rolled back (`etl status` says so too); 130 as a shell reports it
+        raise CliError("aborted: the run was rolled back and nothing was published", code=130) from None
     except OSError as exc:  # the warehouse directory cannot be written (read-only, full), before anything ran
         raise CliError(f"the ETL cannot write {cfg.warehouse_dir}: {exc.strerror or exc}. Nothing was run.") from exc
     if quiet:

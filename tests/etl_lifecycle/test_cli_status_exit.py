@@ -92,3 +92,19 @@ def test_status_exits_1_when_a_run_failed_before_it_took_a_number(settings: Sett
     said = _said(out)
     assert said.startswith("the latest ETL run, run (failed before it took a number), failed at "), said
     assert "last run (failed before it took a number) failed at" in " ".join(out.output.split())
+
+
+def test_etl_run_aborted_by_ctrl_c_in_a_statement_says_so_and_exits_130(
+    settings: Settings, fake: type[FakeStages], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while a statement ran ended `etl run` with exit 1 and 'failed ...: RuntimeError: Query interrupted'."""
+    write_clicks(settings.inbox_dir, "first", 0, 4)
+
+    def interrupted(*_: object, **__: object) -> None:
+        raise RuntimeError("Query interrupted")  # DuckDB's error for SIGINT inside a statement (tests/.../test_runner)
+
+    monkeypatch.setattr(FakeStages, "compute_commissions", staticmethod(interrupted))
+    out = cli.invoke(app, ["etl", "run"])
+    assert getattr(out.exception, "code", None) == 130  # main() exits with it, as a shell reports Ctrl-C
+    assert _said(out) == "aborted: the run was rolled back and nothing was published"
+    assert "aborted (Ctrl-C or a second SIGTERM)" in cli.invoke(app, ["etl", "status"]).output

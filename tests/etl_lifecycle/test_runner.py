@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -116,15 +119,27 @@ def test_an_inbox_without_feed_folders_is_said_in_the_runs_warnings(settings: Se
     assert run_etl(settings).warnings == []  # the inbox itself
 
 
+def _interrupt_a_statement(con: duckdb.DuckDBPyConnection) -> None:
+    threading.Timer(0.3, con.interrupt).start()
+    con.execute("select sum(i * i % 7) from range(20000000000) t(i)").fetchall()
+
+
+@pytest.mark.parametrize("how", ["between statements", "inside a statement (SIGINT)", "inside a statement"])
 def test_a_run_aborted_by_ctrl_c_is_recorded_in_words(
-    settings: Settings, fake: type[FakeStages], monkeypatch: pytest.MonkeyPatch
+    settings: Settings, fake: type[FakeStages], monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
     """`etl status` said `failed at ...: KeyboardInterrupt: ` of a run Ctrl-C (or the schedule's second SIGTERM)
-    aborted."""
+    aborted; `failed: RuntimeError: Query interrupted` when the signal came while a statement ran (DuckDB makes it
+    the statement's error, as `test_duckdb_turns_ctrl_c_inside_a_statement_into_an_abort` pins), and `etl run`
+    ended with exit 1 and that text instead of as aborted."""
     write_clicks(settings.inbox_dir, "a", 0, 5)
 
-    def interrupted(*_: object, **__: object) -> None:
-        raise KeyboardInterrupt
+    def interrupted(con: duckdb.DuckDBPyConnection, *_: object, **__: object) -> None:
+        if how == "between statements":
+            raise KeyboardInterrupt
+        if how == "inside a statement":
+            _interrupt_a_statement(con)
+        raise RuntimeError("Query interrupted")  # what the Python client raises when SIGINT stops a statement
 
     monkeypatch.setattr(FakeStages, "compute_commissions", staticmethod(interrupted))
     with pytest.raises(KeyboardInterrupt):
@@ -136,6 +151,26 @@ def test_a_run_aborted_by_ctrl_c_is_recorded_in_words(
         assert con.execute("select status, error from etl_runs").fetchall() == [("failed", said)]
     finally:
         con.close()
+
+
+def test_duckdb_turns_ctrl_c_inside_a_statement_into_an_abort(tmp_path: Path) -> None:
+    """A real SIGINT while a statement runs (in a child process: the signal must not reach the test run)."""
+    script = (
+        "import os, signal, threading, duckdb\n"
+        "from etl.runner import aborted\n"
+        "threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
+        "try:\n"
+        "    duckdb.connect().execute('select sum(i * i % 7) from range(20000000000) t(i)').fetchall()\n"
+        "except BaseException as exc:\n"
+        "    print(type(exc).__name__, aborted(exc))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[2], preexec_fn=_sigint_default)  # fmt: skip
+    assert done.stdout.split() == ["RuntimeError", "True"], done.stderr
+
+
+def _sigint_default() -> None:  # a child started from a background job inherits SIGINT ignored
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.mark.parametrize("stage", ["dimensions", "ingest", "commissions", "rollups"])
