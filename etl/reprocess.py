@@ -43,6 +43,10 @@ class ReprocessError(ValueError):
     """The request names no file the run can read again; nothing was changed."""
 
 
+class NothingQuarantined(ReprocessError):
+    """No row is quarantined with the request's reason (and it is no near miss of one that is): nothing to do."""
+
+
 @dataclass(frozen=True)
 class Reprocess:
     """Which files to read again: named ones (inbox-relative, e.g. `clicks/a.csv`) and/or every file of the inbox
@@ -110,7 +114,8 @@ def select(con: duckdb.DuckDBPyConnection, inbox: Path, request: Reprocess) -> S
             where = f" in the {request.feed} feed" if request.feed else ""
             close = difflib.get_close_matches(request.reason, reasons, n=1, cutoff=0.8)  # a typo: bad_timestmp
             guess = f"; did you mean {close[0]}?" if close and close[0] != request.reason else ""
-            raise ReprocessError(f"no quarantined rows with reason {request.reason!r}{where}{guess} ({present})")
+            error = ReprocessError if guess else NothingQuarantined
+            raise error(f"no quarantined rows with reason {request.reason!r}{where}{guess} ({present})")
         for path, n in rows:
             versions = _versions(con, _QUARANTINED_READS, path)
             if (inbox / path).is_file():

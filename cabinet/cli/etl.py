@@ -178,13 +178,15 @@ def run(
 
 
 def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None, wait_s: float = 0.0) -> Any:
-    """One ETL run with a progress line per file, then the summary (`etl run`, `etl reprocess`); returns its result.
+    """One ETL run with a progress line per file, then the summary (`etl run`, `etl reprocess`); returns its result,
+    or None when a reprocess by a reason whose rows can load later found none quarantined (said, exit 0).
 
     `reprocess` is an `etl.reprocess.Reprocess` (files to read again) or None; with `wait_s` a run holding the lock
     is waited for that long (a message says whose it is) instead of refusing at once."""
     from etl.lock import EtlLockHeld, describe_holder
-    from etl.reprocess import ReprocessError
+    from etl.reprocess import NothingQuarantined, ReprocessError
     from etl.runner import EtlPublishError, EtlRunError, run_etl
+    from queries.data_loads import FIXABLE
 
     cfg = settings()
     check_etl_settings(cfg)
@@ -216,6 +218,9 @@ def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None, wait_
         then = "`--wait 120` waits for it first" if not wait_s else "try again once it finished, or a longer --wait"
         raise CliError(f"{exc}; {then}", code=LOCK_HELD_EXIT) from exc
     except ReprocessError as exc:
+        if isinstance(exc, NothingQuarantined) and getattr(reprocess, "reason", None) in FIXABLE:
+            console.print(f"nothing to read again: {exc}")  # a nightly `--reason unattributed` with none is no error
+            return None
         raise CliError(f"{exc}. Nothing was read.") from exc
     except EtlRunError as exc:
         if exc.committed:  # a backfill's earlier chunks are in the working database: the message says so

@@ -40,6 +40,8 @@ def reprocess(
     if not files and reason is None:
         raise CliError("name the files to read again, or a quarantine reason: --reason unknown_partner")
     result = run_and_report(inbox, quiet, Reprocess(files=tuple(files or ()), reason=reason, feed=feed), wait)
+    if result is None:  # nothing quarantined with that reason: nothing ran
+        return
     reread = set(result.reprocessed)
     again = [f for f in result.files if f["path"] in reread]
     loaded = sum((f["inserted"] or 0) + (f["updated"] or 0) for f in again)

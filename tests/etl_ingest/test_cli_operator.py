@@ -168,6 +168,19 @@ def test_reprocess_of_a_mistyped_reason_says_the_reason_meant(tiny: Tiny) -> Non
     assert out.exit_code == 1 and "did you mean" not in _said(out), _said(out)
 
 
+def test_a_nightly_reprocess_with_nothing_quarantined_is_no_error(tiny: Tiny) -> None:
+    """`etl reprocess --reason unattributed` from cron, on a night with no such row, exited 1 (an alert every night)."""
+    tiny.write("clicks", "a.csv", CLICK_HEADER + _click(tiny, "k1"))
+    assert cli.invoke(cli_app, ["etl", "run"], env=WIDE).exit_code == 0
+    out = cli.invoke(cli_app, ["etl", "reprocess", "--reason", "unattributed"], env=WIDE)
+    assert out.exit_code == 0 and out.exception is None, _said(out)
+    said = out.output.split("\n")
+    assert said[-2] == "nothing to read again: no quarantined rows with reason 'unattributed' (the quarantine is empty)"
+    assert not any(line.startswith("read again") for line in said), out.output  # no run summary: nothing ran
+    out = cli.invoke(cli_app, ["etl", "reprocess", "--reason", "bad_timestamp"], env=WIDE)  # can't load by re-reading
+    assert out.exit_code == 1 and _said(out).endswith("Nothing was read."), _said(out)
+
+
 def test_a_runs_progress_lines_say_rows_read_as_its_summary_does(tiny: Tiny) -> None:
     """They said `rows_read 2, inserted 1, quarantined 1`, the column's name, beside the table's `rows read`."""
     tiny.write("clicks", "a.csv", CLICK_HEADER + _click(tiny, "k1") + _click(tiny, "bad", partner=999))
