@@ -3,7 +3,6 @@ finds it by its content, and a request it cannot serve stays with its reason ins
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,8 +16,8 @@ from cabinet.store.models import Partner
 from etl import reprocess_requests as requests
 from etl.reprocess import Reprocess, ReprocessError
 from etl.runner import RunResult, run_etl
-from etl.schedule import run_schedule
 from tests.etl_ingest.conftest import CLICK_HEADER, NOW, Tiny, conserved
+from tests.etl_ingest.test_reprocess_requests import _schedule
 
 LATE = 900
 COMMISSIONS = "commission_id,partner_id,ts,amount,currency,status\n"
@@ -106,27 +105,6 @@ def test_a_file_whose_content_is_gone_is_refused_with_a_clear_message(tiny: Tiny
         _reprocess(tiny, reason="unknown_partner")
     with pytest.raises(ReprocessError, match=r"clicks/a.csv: not in the inbox .* nor its content under another name"):
         _reprocess(tiny, files=("clicks/a.csv",))
-
-
-def _schedule(tiny: Tiny, runs: int) -> list[RunResult]:
-    done: list[RunResult] = []
-    stop = threading.Event()
-
-    def on_result(result: RunResult) -> None:
-        done.append(result)
-        if len(done) >= runs:
-            stop.set()
-
-    def on_error(exc: BaseException) -> None:
-        raise AssertionError(f"a run failed: {exc}")
-
-    timer = threading.Timer(30, stop.set)
-    timer.start()
-    try:
-        run_schedule(tiny.settings, 60.0, stop, poll=0.05, on_result=on_result, on_error=on_error)
-    finally:
-        timer.cancel()
-    return done
 
 
 def test_a_request_from_the_cabinet_reads_a_file_renamed_before_any_run_saw_it(
