@@ -128,3 +128,14 @@ def signature(warehouse_dir: Path) -> tuple[str, ...]:
 def done(request: ReprocessRequest) -> None:
     """The request was carried out, or (refused) dismissed: its file goes."""
     request.path.unlink(missing_ok=True)
+
+
+def answered(warehouse_dir: Path, reason: str, feed: str | None) -> list[ReprocessRequest]:
+    """After a run read again the files of `reason` (of `feed`, or every feed) by hand (`cabinet etl reprocess`): the
+    requests it answered, waiting or refused, are removed (a waiting one would read the files a second time, and one
+    refused would stay on Data loads though done); those removed. A request of one feed is answered by a run of every
+    feed, not the other way round."""
+    gone = [r for r in pending(warehouse_dir) + refused(warehouse_dir) if r.reason == reason and feed in (None, r.feed)]
+    for request in gone:
+        done(request)
+    return gone

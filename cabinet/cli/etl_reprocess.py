@@ -12,8 +12,9 @@ from typing import Annotated
 
 import typer
 
-from cabinet.cli._app import CliError, console, counted
+from cabinet.cli._app import CliError, console, counted, settings
 from cabinet.cli.etl import etl_app, run_and_report
+from etl.reprocess_requests import answered
 
 
 @etl_app.command("reprocess")
@@ -55,3 +56,6 @@ def reprocess(
     )
     if failed := [f["path"] for f in again if f["status"] == "failed"]:  # not a quiet "0 rows loaded now"
         console.print(f"{len(failed):,} of them failed again, why is said above: {', '.join(failed)}", style="yellow")
+    if reason is not None and (gone := answered(settings().warehouse_dir, reason, feed)):
+        asked = ", ".join(sorted({r.by for r in gone}))
+        console.print(f"{counted(len(gone), 'request')} from Data loads for {reason} answered by this run ({asked})")

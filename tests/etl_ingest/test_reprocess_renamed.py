@@ -186,3 +186,21 @@ def test_a_renamed_file_changed_after_a_run_saw_its_new_name_is_not_taken_for_it
         _reprocess(tiny, reason="unknown_partner")
     with pytest.raises(ReprocessError, match=r"clicks/a.csv: not in the inbox .* nor its content under another name"):
         _reprocess(tiny, files=("clicks/a.csv",))
+
+
+def test_a_reprocess_by_hand_answers_the_requests_of_its_reason(tiny: Tiny, store_engine: Engine) -> None:
+    """A request refused earlier stayed on Data loads after `etl reprocess --reason` did what it asked, and a waiting
+    one made the schedule read the files a second time (then was refused: nothing left)."""
+    _unknown_partner_clicks(tiny)
+    tiny.run()
+    wh = tiny.settings.warehouse_dir
+    earlier, _ = requests.request_reprocess(wh, reason="unknown_partner", feed="clicks", by="root")
+    requests.refuse(earlier, "clicks/a.csv is not in the inbox any more")
+    requests.request_reprocess(wh, reason="unknown_partner", feed=None, by="admin2")  # waiting
+    other, _ = requests.request_reprocess(wh, reason="unknown_offer", feed=None, by="root")
+    _add_partner(tiny, store_engine)
+    out = CliRunner().invoke(cli_app, ["etl", "reprocess", "--reason", "unknown_partner"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    assert "2 requests from Data loads for unknown_partner answered by this run (admin2, root)" in out.output
+    assert requests.refused(wh) == [] and [r.reason for r in requests.pending(wh)] == ["unknown_offer"]
+    assert other.path.exists()
