@@ -24,7 +24,8 @@ depends_on: str | Sequence[str] | None = None
 def _recreate(autoincrement: bool) -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
-    with op.batch_alter_table("saved_views", recreate="always",
+    # the tables its keys refer to need not be read: users' expression index made every new store warn (SAWarning)
+    with op.batch_alter_table("saved_views", recreate="always", reflect_kwargs={"resolve_fks": False},
                               table_kwargs={"sqlite_autoincrement": autoincrement}):  # fmt: skip
         pass
 

@@ -3,8 +3,12 @@ the deleted one would act on that one), and migration 0028 keeps the views that 
 
 from __future__ import annotations
 
+import warnings
+from pathlib import Path
+
 from alembic import command
 from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import SAWarning
 
 from cabinet.store.db import alembic_config, make_engine, migrate, session_scope
 from cabinet.store.models import SavedView, User
@@ -48,3 +52,11 @@ def test_a_deleted_views_id_is_not_given_again_and_the_migration_keeps_the_views
             assert "AUTOINCREMENT" in sql
     finally:
         engine.dispose()
+
+
+def test_a_new_sqlite_store_is_made_without_warnings(tmp_path: Path) -> None:
+    """`cabinet init` / `make run` printed SQLAlchemy's 'Skipped unsupported reflection of expression-based index
+    uq_users_username_lower' on every new store: migration 0028 read the users table it does not change."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SAWarning)
+        migrate(f"sqlite:///{tmp_path / 'store.db'}")
