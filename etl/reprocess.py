@@ -123,7 +123,8 @@ def select(con: duckdb.DuckDBPyConnection, inbox: Path, request: Reprocess) -> S
                 # a file renamed and a new one written under its name (a daily export's fixed name): the rows are in
                 # the renamed file, whose content the path no longer holds
                 latest = con.execute("select max_by(sha256, file_id) from etl_files where path = ?", [path])
-                moved = [v for v in versions if v[1] != latest.fetchall()[0][0]]
+                now_holds = latest.fetchall()[0][0]
+                moved = [v for v in versions if v[1] != now_holds]
                 if moved and (copy := _present_copy(con, inbox, moved, path)):
                     sel.paths.append(copy)
                     sel.notes.append(f"{path} holds other content now; its earlier content is {copy}: read again too")

@@ -204,3 +204,18 @@ def test_a_reprocess_by_hand_answers_the_requests_of_its_reason(tiny: Tiny, stor
     assert "2 requests from Data loads for unknown_partner answered by this run (admin2, root)" in out.output
     assert requests.refused(wh) == [] and [r.reason for r in requests.pending(wh)] == ["unknown_offer"]
     assert other.path.exists()
+
+
+def test_a_file_whose_two_versions_quarantined_rows_is_read_again_by_reason(tiny: Tiny, store_engine: Engine) -> None:
+    """A path whose earlier and current contents both hold quarantined rows: the reprocess by reason read the
+    path's latest content once per version and failed on the second (an exhausted result)."""
+    first = _unknown_partner_clicks(tiny)
+    tiny.run()
+    first.write_text(CLICK_HEADER + f"k4,2026-11-01T11:00:00Z,,{LATE},{tiny.offer},,,,,\n")  # a new version of a.csv
+    tiny.run()
+    assert tiny.rows("select count(distinct file_id) from quarantine where reason = 'unknown_partner'") == [(2,)]
+    _add_partner(tiny, store_engine)
+    result = _reprocess(tiny, reason="unknown_partner")
+    assert result.reprocessed == ["clicks/a.csv"]
+    assert ("k4",) in tiny.rows("select click_id from clicks")
+    conserved(tiny)
