@@ -122,10 +122,9 @@ def set_aside(con: duckdb.DuckDBPyConnection, earlier: Earlier | None) -> int:
         aside = f"select rn from v where rn not in ({earlier.rows})"
     elif earlier.remembered:
         aside = (
-            "select rn from file_rows semi join (select * from feed_rows where path = $path and first_read is null) "
-            "using (row_hash, n)"
+            "select rn from v where reason is null and rn in (select rn from file_rows semi join "
+            "(select * from feed_rows where path = $path and first_read is null) using (row_hash, n))"
         )
-        aside = f"select rn from v where reason is null and rn in ({aside})"
     else:
         return 0
     params = {"path": earlier.path} if "$path" in aside else {}

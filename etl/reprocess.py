@@ -100,11 +100,13 @@ def select(con: duckdb.DuckDBPyConnection, inbox: Path, request: Reprocess) -> S
         rel = inbox_path(inbox, name)
         if (inbox / rel).is_file():
             sel.paths.append(rel)
-        elif copy := _present_copy(con, inbox, _versions(con, _READS, rel), rel):
+            continue
+        reads = _versions(con, _READS, rel)
+        if copy := _present_copy(con, inbox, reads, rel):
             sel.paths.append(copy)
             sel.notes.append(_renamed(rel, copy))
         else:
-            read = ", nor its content under another name" if _versions(con, _READS, rel) else ""
+            read = ", nor its content under another name" if reads else ""
             raise ReprocessError(f"{rel}: not in the inbox {inbox}{read} (archived?)")
     if request.reason is not None:
         rows = con.execute(_MATCHING, {"reason": request.reason, "feed": request.feed}).fetchall()

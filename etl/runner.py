@@ -201,8 +201,6 @@ def run_etl(
                         RUN_CLOCK.reset(clock_token)
                 except BaseException as exc:
                     cause = exc.__cause__ or exc
-                    if aborted(cause) and not isinstance(cause, KeyboardInterrupt):  # Ctrl-C inside a statement:
-                        cause = KeyboardInterrupt()  # DuckDB raises it as an error of its own
                     error = error_text(cause) + (f" ({chunks_note(committed)})" if committed else "")
                     write_last_run(
                         wh_dir, {"run_id": run_id, "status": "failed", "finished_at": _utcnow(), "error": error}
@@ -213,8 +211,8 @@ def run_etl(
                             "where run_id = ? and status = 'running'",
                             [_utcnow(), error[:2000], run_id],
                         )
-                    if isinstance(cause, KeyboardInterrupt) and exc is not cause:
-                        raise cause from exc  # as Ctrl-C between statements: the command stops, aborted
+                    if aborted(cause) and not isinstance(exc, KeyboardInterrupt):  # Ctrl-C inside a statement,
+                        raise KeyboardInterrupt from exc  # which DuckDB raises as its own error: stop, aborted
                     if isinstance(exc, Exception) and not isinstance(exc, EtlRunError | ConfigError):
                         raise EtlRunError(run_id, exc, committed) from exc
                     if isinstance(exc, EtlRunError) and committed:  # the transaction's own: name the chunks
