@@ -15,6 +15,7 @@ from cabinet.ui.widgets import show_refusal
 
 PARAM = "reset"
 _SENT_KEY = "reset_sent"
+_DONE_KEY = "reset_done"  # (token, notice) of the link this session has just used
 
 
 def link_base() -> str | None:
@@ -72,6 +73,9 @@ def forgot_box() -> None:
 def reset_form(token: str) -> str | None:
     """The form a reset link opens: a new password, twice. A notice for the login form after it is set (the link is
     then dropped from the address), else None."""
+    done = st.session_state.get(_DONE_KEY)
+    if done is not None and done[0] == token:  # the run that set it was cut off (see below): its notice, not a refusal
+        return _leave_link(done[1])
     key = app_settings().require_link_key()
     try:
         with session_scope(engine()) as session:
@@ -96,6 +100,15 @@ def reset_form(token: str) -> str | None:
     except _reset.ResetError as exc:
         show_refusal(exc)
         return None
+    # Remembered before any Streamlit call: a rerun the browser asks for meanwhile (a component's answer, a reconnect)
+    # stops this run at its next call, and the run that follows still has the link in its address and replays the
+    # submit, whose link is used now: without this, "This link was already used" instead of "your password is set".
+    st.session_state[_DONE_KEY] = (token, t("reset.done", username=username))
+    return _leave_link(st.session_state[_DONE_KEY][1])
+
+
+def _leave_link(notice: str) -> str:
+    """Drop the used link from the address; `notice` for the login form."""
     st.query_params.pop(PARAM, None)
     st.session_state.pop(_SENT_KEY, None)
-    return t("reset.done", username=username)
+    return notice

@@ -264,3 +264,45 @@ def test_two_step_login_still_asks_for_its_code_after_a_reset(alice: Engine) -> 
     _ask(alice, "alice")
     _reset(alice, _token(_links(alice)[0]))
     assert authenticate(alice, "alice", NEW).reason == "code_needed"
+
+
+def test_a_rerun_cutting_off_the_run_that_set_the_password_shows_it_set(
+    alice: Engine,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The browser can ask for a rerun while the submit's run works (the cookie component's answer, a reconnect):
+    Streamlit stops that run at its next call, after the password is set, and the next run still has the link in its
+    address. It says the password is set, not "This link was already used"; a link used in another session is
+    still refused."""
+    from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
+    from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
+    from streamlit.runtime.state.query_params_proxy import QueryParamsProxy
+
+    _ask(alice, "alice")
+    token = _token(_links(alice)[0])
+    cut = {"left": 1}
+    real_delitem = QueryParamsProxy.__delitem__
+
+    def cut_off(self: QueryParamsProxy, key: str) -> None:  # the first Streamlit call after the password is set
+        if cut["left"]:
+            cut["left"] -= 1
+            raise RerunException(RerunData(query_string=f"reset={token}"))
+        real_delitem(self, key)
+
+    page = _app(monkeypatch=monkeypatch)
+    page.query_params["reset"] = token
+    page.run()
+    page.text_input[0].input(NEW)
+    page.text_input[1].input(NEW)
+    page.button[0].click()
+    monkeypatch.setattr(QueryParamsProxy, "__delitem__", cut_off)
+    page.run()
+    assert not cut["left"], "the run was not cut off where the test means it to be"
+    assert not page.exception and not page.error, [e.value for e in page.error]
+    assert "The new password of alice is set. Log in with it." in [s.value for s in page.success]
+    assert "reset" not in page.query_params and authenticate(alice, "alice", NEW).ok
+
+    other = _app(monkeypatch=monkeypatch)  # another browser with the same link: refused as before
+    other.query_params["reset"] = token
+    other.run()
+    assert other.error[0].value.startswith("This link was already used")
