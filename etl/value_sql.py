@@ -143,11 +143,12 @@ def longer(text: str, most: int) -> str:
 def money_text(present: Present) -> str:
     """The amount as text, with binary float noise taken off: `59.97000000000001` (19.99 * 3 in a float column of
     Parquet, or a JSON number from JavaScript) is `59.9700`. A value that really has more than 4 decimals
-    (`1.23456`) is left as it is, and is a `bad_amount`."""
+    (`1.23456`) is left as it is, and is a `bad_amount`. Rounded in decimals: through a double, an amount of 12 or more
+    whole digits (`932201239013.28730` from a DECIMAL(20,5) column) came out a ten-thousandth off."""
     text = col(present, "amount")
     if text == "null::varchar":
         return text
-    num = f"try_cast({text} as double)"
+    num = f"try_cast({text} as decimal(38,20))"  # the 14 whole digits `MONEY` takes, and 20 decimals
     return (
         f"case when regexp_matches({text}, '^[+-]?\\d{{1,14}}\\.\\d{{5,}}$') "
         f"and abs({num} - round({num}, 4)) <= 1e-12 * greatest(1, abs({num})) "

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import duckdb
+import polars as pl
 import pytest
 from sqlalchemy import Engine
 
@@ -52,6 +53,41 @@ def test_amounts_up_to_the_column_limit_load_and_larger_base_amounts_are_bad_amo
     ]
     assert result.totals["quarantined"] == 2
     assert tiny.rows("select sum(deposit_amount) from rollup_daily") == [(Decimal("100000002026000.5399"),)]
+    conserved(tiny)
+
+
+def test_a_large_amount_written_with_more_than_4_decimal_zeros_loads_exactly(tiny: Tiny) -> None:
+    """A DECIMAL(20,5) or (20,6) column exports `932201239013.28730`: its extra zeros are not float noise to take off
+    through a double, which has no room for a ten-thousandth of such an amount (it loaded as ...013.2874)."""
+    tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    tiny.write(
+        "conversions",
+        "v.csv",
+        HEAD + "csv,2026-11-03T12:00:00Z,deposit,k1,932201239013.28730,USD,pending\n"
+        "noise,2026-11-03T12:00:00Z,deposit,k1,59.97000000000001,USD,pending\n",
+    )
+    tiny.write_parquet(
+        "conversions",
+        "typed.parquet",
+        pl.DataFrame(
+            {
+                "conversion_id": ["typed"],
+                "ts": ["2026-11-03T12:00:00Z"],
+                "type": ["deposit"],
+                "click_id": ["k1"],
+                "amount": [Decimal("99999999999999.000000")],
+                "currency": ["USD"],
+            },
+            schema_overrides={"amount": pl.Decimal(20, 6)},
+        ),
+    )
+    tiny.run()
+    assert tiny.rows("select conversion_id, amount, amount_base from conversions order by 1") == [
+        ("csv", Decimal("932201239013.2873"), Decimal("932201239013.2873")),
+        ("noise", Decimal("59.9700"), Decimal("59.9700")),
+        ("typed", Decimal("99999999999999.0000"), Decimal("99999999999999.0000")),
+    ]
+    assert tiny.rows("select count(*) from quarantine") == [(0,)]
     conserved(tiny)
 
 
