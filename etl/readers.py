@@ -29,9 +29,9 @@ from etl.csv_records import (
     stage_csv_records,
     width_errors,
 )
+from etl.staged_names import MALFORMED, renamer
 
 EXTENSIONS = (".csv", ".csv.gz", ".parquet", ".jsonl", ".jsonl.gz")
-_NAME_RE = re.compile(r"^[a-z0-9_]{1,64}$")
 # a row with too few or too many fields is skipped and recorded in the rejects tables (and numbered by
 # `etl.csv_records.width_errors`); without this, one such row made the sniffer read the whole file as a single column
 _CSV = (
@@ -41,7 +41,6 @@ _CSV = (
 _ENCODING_ERRORS = ("INVALID ENCODING", "INVALID UNICODE")
 _FIELD_COUNT_ERRORS = ("MISSING COLUMNS", "TOO MANY COLUMNS")
 BLANK_COLUMN = "column0"  # the one column of a CSV file without a header line (empty, or blank lines only)
-_MALFORMED = "__malformed_line"
 _NOT_AN_OBJECT = (
     "case when json is null then 'not a JSON value' when json_type(json) <> 'OBJECT' then 'not a JSON object' end"
 )
@@ -78,29 +77,20 @@ def file_format(path: Path) -> str:
     raise ValueError(f"{path.name}: extension is not one of {', '.join(EXTENSIONS)}")
 
 
-# the staging's own columns: a file's column of that name (outside the contract) would be taken for them; a `file_id`
-# column in a CSV file was taken for the rows' file and failed the whole run
-_RESERVED = frozenset({"rn", "file_id", _MALFORMED})
-
-
-def _names(cols: list[str]) -> list[str]:
-    """Lower-cased column names; names that are not plain identifiers, or are the staging's own (`_RESERVED`), become
-    `col_<n>` (only unknown columns)."""
-    return [
-        c.lower() if _NAME_RE.match(c.lower()) and c.lower() not in _RESERVED else f"col_{i}"
-        for i, c in enumerate(cols)
-    ]
-
-
 def stage_file(
-    con: duckdb.DuckDBPyConnection, path: Path, table: str, bad_rows: list[tuple[int, str, str]] | None = None
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    table: str,
+    bad_rows: list[tuple[int, str, str]] | None = None,
+    written: dict[str, str] | None = None,
 ) -> list[str]:
     """Create temp table `table` (rn BIGINT 1-based, then one VARCHAR column per file column); return the columns.
 
     A malformed CSV row (a wrong number of fields; a quote error, for which `etl.csv_records` reads the file) is not
     staged: it is appended to `bad_rows` as (row number, its text, the message), and `rn` of the other rows stays
-    their row number in the file. Must run outside an open transaction (a failed read would abort it). `table` is
-    chosen by the caller from code, never from input.
+    their row number in the file; `written` gets the file's own name of a column staged as `col_<n>`. Must run
+    outside an open transaction (a failed read would abort it). `table` is chosen by the caller from code, never from
+    input.
     """
     fmt = file_format(path)
     if _empty(path) or (fmt != "parquet" and _blank(path)):  # no header, no rows: alike in every format
@@ -122,9 +112,9 @@ def stage_file(
                 if fmt == "csv" and len(cols) == 1 and "," in cols[0]:  # the sniffer gave up on a quote error
                     raise _NotNative
                 exprs = [f"{quote_ident(c)}::varchar" for c in cols]
-            names = _names(cols)
+            names = renamer(written)(cols)
             aliased = "".join(f", {expr} as {quote_ident(n)}" for expr, n in zip(exprs, names, strict=True))
-            marker = f", {_NOT_AN_OBJECT} as {_MALFORMED}" if fmt == "jsonl" else ""
+            marker = f", {_NOT_AN_OBJECT} as {MALFORMED}" if fmt == "jsonl" else ""
             select = f"select row_number() over () as rn{aliased}{marker} from {source}"
             con.execute(f"create or replace temp table {table} as {select}", params).fetchall()
             rejected = (
@@ -140,7 +130,7 @@ def stage_file(
             if fmt != "csv" or isinstance(exc, duckdb.IOException):  # e.g. a truncated gzip: the file, not a row
                 raise UnreadableFile(_short(exc, [path])) from exc
             try:  # a malformed row the native reader cannot skip: read record by record
-                names, rejected = stage_csv_records(con, path, table, _names)
+                names, rejected = stage_csv_records(con, path, table, renamer(written))
             except MalformedCsv as bad:
                 con.execute(f"drop table if exists {table}")
                 raise UnreadableFile(str(bad)) from exc
@@ -213,11 +203,11 @@ def _jsonl_source(
 def _jsonl_rejects(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[tuple[int, str, str]]:
     """Lines of the JSON Lines file just staged that are not JSON, or not a JSON object: taken out of `table`,
     returned as (row number, text, message). Row numbers count the non-blank lines, as the reader does."""
-    found = con.execute(f"select rn, {_MALFORMED} from {table} where {_MALFORMED} is not null order by rn")
+    found = con.execute(f"select rn, {MALFORMED} from {table} where {MALFORMED} is not null order by rn")
     why = {int(rn): str(message) for rn, message in found.fetchall()}
     bad = list(why)
-    con.execute(f"delete from {table} where {_MALFORMED} is not null")
-    con.execute(f"alter table {table} drop column {_MALFORMED}")
+    con.execute(f"delete from {table} where {MALFORMED} is not null")
+    con.execute(f"alter table {table} drop column {MALFORMED}")
     if not bad:
         return []
     wanted, texts, k = set(bad), {}, 0
@@ -270,12 +260,14 @@ def _csv_rejects(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list
     return [(r, (text or "").strip("\r\n"), message) for (r, message), (_, _, text) in zip(bad, rows, strict=True)]
 
 
-def parquet_select(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> tuple[str, dict[str, str]]:
+def parquet_select(
+    con: duckdb.DuckDBPyConnection, paths: list[Path], written: dict[str, str] | None = None
+) -> tuple[str, dict[str, str]]:
     """A SELECT of Parquet files read together, keeping column types: (file_id, rn, columns...), and its columns.
 
     Run the SELECT with `parquet_params`. Columns are matched by name across files (missing ones are NULL); the
-    returned {column: DuckDB type} has file_id and rn first. Raises `UnreadableFile` when a file's schema cannot be
-    read (a broken page can still fail the SELECT itself).
+    returned {column: DuckDB type} has file_id and rn first; `written` gets the files' own names as `stage_file` does.
+    Raises `UnreadableFile` when a file's schema cannot be read (a broken page can still fail the SELECT itself).
     """
     reads = [p for p in paths if not _empty(p)]  # a 0-byte file has no rows (and no schema to read)
     if not reads:
@@ -285,7 +277,7 @@ def parquet_select(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> tuple[s
     except duckdb.Error as exc:
         raise UnreadableFile(_short(exc, reads)) from exc
     cols = [(name, typ) for name, typ, *_ in described]
-    names = _names([c for c, _ in cols])
+    names = renamer(written)([c for c, _ in cols])
     # the reader's columns of each row's file and row number, named apart from the files' own columns (a `filename`
     # column of an export failed its file); DuckDB cannot rename `file_row_number`: a file with a column of that name
     # is read alone, its rows numbered in their order
@@ -340,7 +332,13 @@ def parquet_params(paths: list[Path], file_ids: list[int]) -> dict[str, list[str
     return {"reads": reads, "paths": [str(p) for p in paths], "file_ids": file_ids}
 
 
-def stage_parquet(con: duckdb.DuckDBPyConnection, paths: list[Path], file_ids: list[int], table: str) -> dict[str, str]:
+def stage_parquet(
+    con: duckdb.DuckDBPyConnection,
+    paths: list[Path],
+    file_ids: list[int],
+    table: str,
+    written: dict[str, str] | None = None,
+) -> dict[str, str]:
     """Stage Parquet files in one read, keeping column types: temp table (file_id, rn, columns...).
 
     Returns the columns as `parquet_select` does. Raises `UnreadableFile` when any file cannot be read; callers then
@@ -350,7 +348,7 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, paths: list[Path], file_ids: l
     if all(_empty(p) for p in paths):
         con.execute(f"create or replace temp table {table} (file_id bigint, rn bigint, {BLANK_COLUMN} varchar)")
         return {"file_id": "BIGINT", "rn": "BIGINT", BLANK_COLUMN: "VARCHAR"}
-    sql, columns = parquet_select(con, paths)
+    sql, columns = parquet_select(con, paths, written)
     try:
         con.execute(f"create or replace temp table {table} as {sql}", parquet_params(paths, file_ids)).fetchall()
         if con.execute(f"select count(*) from {table} where file_id is null").fetchall()[0][0]:

@@ -57,6 +57,7 @@ class StagedFile:
     grown_rows: int = 0  # of a LAST_ROW_WINS feed: the rows of its path's last read, which it holds unchanged first
     own_columns: list[str] | None = None  # a Parquet file read with others: its own columns (`columns` is the union)
     same_as: SameContent | None = None  # its content was read at another path: not read, its rows are duplicates
+    written: dict[str, str] = field(default_factory=dict)  # the file's own name of a column staged as `col_<n>`
 
 
 @dataclass
@@ -318,6 +319,7 @@ def _written_while_read(
             staged.tables.remove(f.table)
     f.table, f.error, f.columns = None, None, {}
     f.bad_rows.clear()
+    f.written.clear()
     copy = complete_lines(f.path, tmp / f"changed-{f.file_id}")
     sha = sha256_file(copy) if copy is not None else None
     seen = sha is not None and bool(
@@ -338,7 +340,7 @@ def _stage_parquet_group(
 ) -> None:
     if not files:
         return
-    table = f"stg_{feed}_parquet"
+    table, written = f"stg_{feed}_parquet", files[0].written  # of one file alone (files read together: `own_columns`)
     try:
         if len(files) > 1:
             own = parquet_columns(con, [f.path for f in files])
@@ -346,19 +348,20 @@ def _stage_parquet_group(
                 f.own_columns = own.get(str(f.path))
         if defer:
             paths = [f.path for f in files]
-            sql, columns = parquet_select(con, paths)
+            sql, columns = parquet_select(con, paths, written)
             staged.deferred = DeferredParquet(files, sql, parquet_params(paths, [f.file_id for f in files]), columns)
             for f in files:
-                f.columns = columns
+                f.columns, f.written = columns, written
             return
-        columns = stage_parquet(con, [f.path for f in files], [f.file_id for f in files], table)
+        columns = stage_parquet(con, [f.path for f in files], [f.file_id for f in files], table, written)
     except UnreadableFile:
+        written.clear()
         for f in files:  # one of them is broken: read each alone so only the broken ones fail
             _stage_one(con, f, staged, typed=True)
         return
     staged.tables.append(table)
     for f in files:
-        f.table, f.columns = table, columns
+        f.table, f.columns, f.written = table, columns, written
 
 
 def stage_alone(con: duckdb.DuckDBPyConnection, f: StagedFile, staged: StagedInbox) -> None:
@@ -370,9 +373,9 @@ def _stage_one(con: duckdb.DuckDBPyConnection, f: StagedFile, staged: StagedInbo
     table = f"stg_{f.feed}_{f.file_id}"
     try:
         if typed:
-            f.columns = stage_parquet(con, [f.path], [f.file_id], table)
+            f.columns = stage_parquet(con, [f.path], [f.file_id], table, f.written)
         else:
-            f.columns = dict.fromkeys(stage_file(con, f.source or f.path, table, f.bad_rows), "VARCHAR")
+            f.columns = dict.fromkeys(stage_file(con, f.source or f.path, table, f.bad_rows, f.written), "VARCHAR")
     except UnreadableFile as exc:
         f.error = str(exc)
         return
