@@ -11,8 +11,10 @@ from datetime import UTC, datetime, timedelta
 
 # integer epoch milliseconds; "1762000000000.0" too (a float column of Parquet, a JSON number written by a float)
 TS_EPOCH = r"^-?\d{10,16}(\.0+)?$"
-# an offset as far as the world's go (up to ±14:00; +25:00 is a typo, not a time)
-TS_ISO_OFFSET = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-](0\d|1[0-4])(:?[0-5]\d)?)$"
+# an offset as far as the world's go (up to ±14:00; +25:00 or +14:30 is a typo, not a time)
+TS_ISO_OFFSET = (
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]((0\d|1[0-3])(:?[0-5]\d)?|14(:?00)?))$"
+)
 TS_ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$"
 MONEY = r"^[+-]?\d{1,14}(\.\d{1,4})?$"
 MONEY_LIMIT = 10**14  # what DECIMAL(18,4), every money column, holds: |amount| < 10^14

@@ -303,7 +303,7 @@ def test_event_times_before_2000_or_after_tomorrow_are_bad_timestamps(tiny: Tiny
 
 
 def test_a_utc_offset_beyond_the_worlds_is_a_bad_timestamp(tiny: Tiny) -> None:
-    offsets = ["+14:00", "-12:00", "+05:45", "+0530", "-03", "+25:00", "+15:00", "+03:60", "-1400"]
+    offsets = ["+14:00", "-12:00", "+05:45", "+0530", "-03", "+25:00", "+15:00", "+03:60", "-1400", "+14:30", "-1445"]
     tiny.write("clicks", "tz.csv", "click_id,ts,link_token\n"
                + "".join(f"o{i},2026-11-01T12:00:00{o},{tiny.token}\n" for i, o in enumerate(offsets)))  # fmt: skip
     tiny.run()
@@ -311,6 +311,8 @@ def test_a_utc_offset_beyond_the_worlds_is_a_bad_timestamp(tiny: Tiny) -> None:
         (6,),
         (7,),
         (8,),
+        (10,),
+        (11,),
     ]
     assert tiny.rows("select ts from clicks where click_id = 'o2'") == [(datetime(2026, 11, 1, 6, 15),)]
 
