@@ -7,6 +7,7 @@ import streamlit as st
 
 from cabinet.ui import data, store
 from cabinet.ui.guard import ScopeError, require_user
+from cabinet.ui.once import once
 from cabinet.ui.store import SUB_MAX, SUBS, LinkError, NewLink, link_url, qr_png
 from cabinet.ui.text import t
 from cabinet.ui.widgets import (
@@ -49,7 +50,8 @@ else:
     if st.button(t("links.create"), type="primary", icon=":material/add_link:"):
         st.session_state.pop("links_created", None)  # said of the link made by this click only
         try:
-            made = store.new_link(scope, int(partner_id), NewLink(offer_id, landing, name, subs))
+            new = NewLink(offer_id, landing, name, subs)  # the same again at once: a replay, said made once more
+            made = once(lambda: store.new_link(scope, int(partner_id), new), "links_create", partner_id, new)
             st.session_state["links_created"] = made
             st.session_state["links_pick"] = made
         except LinkError as exc:
@@ -115,7 +117,7 @@ cols[1].image(png, width=160, caption=t("links.qr"))
 cols[1].download_button(t("links.qr_download"), png, file_name=f"link-{chosen.id}-qr.png", mime="image/png",
                         icon=":material/qr_code_2:")  # fmt: skip
 action = "links.restore" if chosen.archived else "links.archive"
-if cols[0].button(t(action), key="links_toggle_archive"):
+if cols[0].button(t(action), key=f"links_{action[6:]}_{chosen.id}"):  # a replayed click finds another link picked
     try:
         store.archive_link(scope, chosen.id, not chosen.archived)
         st.session_state.pop("links_created", None)

@@ -8,6 +8,7 @@ import streamlit as st
 from cabinet.ui import data, money
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.money import NEXT, STATED, STATUSES, PayoutError
+from cabinet.ui.once import once
 from cabinet.ui.store import METHODS
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import fmt_count, fmt_metric, forget_inputs, held, hold, show_refusal
@@ -157,7 +158,9 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
             note = st.text_area(t("payouts.note"), max_chars=1000, key="payouts_note")
             if st.form_submit_button(t("payouts.submit"), type="primary"):
                 try:
-                    made = money.request_payout(scope, partner_id, Decimal(str(amount)), book.available, base, note)
+                    asked = Decimal(str(amount))  # the same again at once: a replay, said made, not asked twice
+                    made = once(lambda: money.request_payout(scope, partner_id, asked, book.available, base, note),
+                                "payout_request", partner_id, asked, note)  # fmt: skip
                     st.session_state["payouts_made"] = made  # said after the rerun that shows the new figures
                     forget_inputs(("payouts_note",))
                     st.rerun()

@@ -10,6 +10,7 @@ import streamlit as st
 from cabinet.ui import store
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.login import pop_notice, refresh_cookie
+from cabinet.ui.once import once
 from cabinet.ui.second_factor import second_factor_box
 from cabinet.ui.store import METHODS, AccountError, masked
 from cabinet.ui.team import team_box
@@ -21,14 +22,17 @@ st.title(t("account.title"))
 scope = user.scope
 
 
-def save(action: Callable[[], object], notice: str, clear: tuple[str, ...] = ()) -> None:
-    """Run a change; on success say `notice` after the rerun and draw the inputs `clear` empty, else show why it was
-    refused."""
+def save(action: Callable[[], object], notice: str, clear: tuple[str, ...] = (), sent: tuple[object, ...] = (),
+         then: Callable[[], object] | None = None) -> None:  # fmt: skip
+    """Run a change; on success (and `then`) say `notice` after the rerun and draw the inputs `clear` empty, else show
+    why it was refused. `sent`: the form's key and values, the same again at once a replay (`cabinet.ui.once`)."""
     try:
-        action()
+        once(action, str(sent[0]), *sent[1:]) if sent else action()
     except (AccountError, ScopeError) as exc:
         show_refusal(exc)
         return
+    if then is not None:
+        then()
     forget_inputs(clear)
     st.session_state["account_saved"] = notice
     st.rerun()
@@ -52,7 +56,8 @@ def payout_details(partner_id: int, method: str | None, details: dict[str, str])
                                  key="account_f_password")  # fmt: skip
         if st.form_submit_button(t("account.save"), type="primary"):
             try:
-                store.save_payout_details(scope, partner_id, picked, values, password)
+                once(lambda: store.save_payout_details(scope, partner_id, picked, values, password),
+                     "account_payout", partner_id, picked, values, password)  # fmt: skip
                 st.session_state["account_saved"] = "account.saved"
                 for key in [k for k in st.session_state if str(k).startswith("account_f_")]:
                     del st.session_state[key]
@@ -142,10 +147,8 @@ if user.impersonator is None:  # a manager viewing as a partner changes their ow
         new = st.text_input(t("account.new_password"), type="password")
         repeat = st.text_input(t("account.repeat_password"), type="password")
         if st.form_submit_button(t("account.change")):  # the older cookies' sessions end; this browser's goes on
-            save(
-                lambda: (store.change_password(scope, current, new, repeat), refresh_cookie()),
-                "account.password_changed",
-            )
+            save(lambda: store.change_password(scope, current, new, repeat), "account.password_changed",
+                 sent=("account_password", current, new, repeat), then=refresh_cookie)  # fmt: skip
     st.subheader(t("account.login_email"))
     st.caption(t("account.login_email_now", email=store.login_email(scope)))
     with st.form("account_email"):  # a refused change keeps the address typed, to be corrected
@@ -153,6 +156,7 @@ if user.impersonator is None:  # a manager viewing as a partner changes their ow
         email_password = st.text_input(t("account.your_password"), type="password", key="account_email_password")
         if st.form_submit_button(t("account.change_email")):
             save(lambda: store.change_email(scope, email_password, new_email), "account.email_changed",
-                 clear=("account_new_email", "account_email_password"))  # fmt: skip
+                 clear=("account_new_email", "account_email_password"),
+                 sent=("account_email", email_password, new_email))  # fmt: skip
     second_factor_box(scope)
     sign_in_activity()

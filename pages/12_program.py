@@ -10,6 +10,7 @@ from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.logo import logo_box
 from cabinet.ui.menu import LANGUAGE_NAMES
 from cabinet.ui.news import news_admin
+from cabinet.ui.once import once
 from cabinet.ui.store import ALL_PARTNER_METRICS, FEATURES, MAX_DEPTH, ProgramChange, ProgramEditError, TierChange
 from cabinet.ui.text import t
 from cabinet.ui.widgets import fmt_count, plain, short_label, show_refusal
@@ -72,7 +73,9 @@ with st.form("program_form"):
     if st.form_submit_button(t("program.save"), type="primary"):
         try:
             change = as_change({f: st.session_state[f"program_{f}"] for f in FORM})
-            st.session_state["program_saved"] = store.save_program(user.scope, replace(change, seen=as_change(seen)))
+            asked = replace(change, seen=as_change(seen))  # the same again at once: a replay, said saved once more
+            saved = once(lambda: store.save_program(user.scope, asked), "program_form", change)
+            st.session_state["program_saved"] = saved
             del st.session_state["program_seen"]  # the next run's form shows the stored values
             st.rerun()
         except (ProgramEditError, ScopeError) as exc:
@@ -128,7 +131,8 @@ with st.form(f"tier_{code}"):  # its own widgets per tier
             change = TierChange(tuple(features), tuple(metrics), int(depth))
             drawn = TierChange(tuple(tier_seen["features"]), tuple(tier_seen["visible_metrics"]),
                                int(tier_seen["subpartner_depth"]))  # fmt: skip
-            st.session_state["program_saved"] = store.save_tier(user.scope, code, change, drawn)
+            st.session_state["program_saved"] = once(lambda: store.save_tier(user.scope, code, change, drawn),
+                                                     f"tier_{code}", change)  # fmt: skip
             del st.session_state["program_tier_seen"]  # the next run's form shows the stored values
             st.rerun()
         except (ProgramEditError, ScopeError) as exc:

@@ -9,6 +9,7 @@ import streamlit as st
 from cabinet.ui import data, store
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.menu import VIEW_AS_PARAM
+from cabinet.ui.once import once
 from cabinet.ui.partner_new import add_partner_box
 from cabinet.ui.partner_notes import notes_box
 from cabinet.ui.store import PARTNER_STATUSES, PartnerChange, PartnerChangeError
@@ -133,7 +134,8 @@ with st.form(f"partner_{pick}"):  # its own widgets per partner
             drawn = PartnerChange(seen["status"], seen["tier_code"], seen["manager_user_id"] or None,
                                   seen["plan_id"] or None)  # fmt: skip
             change = PartnerChange(str(status), str(tier), int(manager) or None, int(plan) or None, reason, drawn)
-            st.session_state["partners_saved"] = (pick, store.change_partner(user.scope, int(pick), change))
+            changed = once(lambda: store.change_partner(user.scope, int(pick), change), f"partner_{pick}", change)
+            st.session_state["partners_saved"] = (pick, changed)  # the same again at once: a replay, said once more
             del st.session_state["partners_seen"]  # the next run's form shows the stored values
             forget_inputs((reason_key,))  # each change of status gives its own reason
             st.rerun()
@@ -155,7 +157,8 @@ if admin:  # a move of its own: the tree (and its overrides) changes, not the pa
         move_reason = right.text_input(t("partners.move_reason"), max_chars=500, key=move_key)
         if st.form_submit_button(t("partners.move")):
             try:
-                done = store.move_partner(user.scope, int(pick), int(parent) or None, move_reason)
+                done = once(lambda: store.move_partner(user.scope, int(pick), int(parent) or None, move_reason),
+                            f"partner_move_{pick}", int(parent), move_reason)  # fmt: skip
                 st.session_state["partners_moved"] = (pick, int(parent), done)
                 forget_inputs(((parent_key, int(parent)), move_key))  # the next run shows where it is now
                 st.rerun()

@@ -125,7 +125,12 @@ def offer_form(scope: Scope, found: Catalogue, offer_id: int | None) -> None:
                          str(access))  # fmt: skip
     if offer_id is None:
         fields = tuple(f"catalogue_{f}_new" for f in ("name", "vertical", "desc", "pages"))
-        save_then_rerun(lambda s: _offers.create_offer(s, scope, change), DONE_KEY, clear=fields)
+        save_then_rerun(
+            lambda s: _offers.create_offer(s, scope, change),
+            DONE_KEY,
+            clear=fields,
+            once=("catalogue_form_new", change),
+        )
     else:
         _update(scope, offer_id, change, drawn)  # type: ignore[arg-type]
 
@@ -239,4 +244,4 @@ def _text_form(scope: Scope, offer_id: int | None) -> None:
     def add(session: Session) -> tuple[str, str]:
         return "creative_added", str(_creatives.add_text(session, scope, app_settings().creatives_dir, new).id)
 
-    save_then_rerun(add, CREATIVE_DONE_KEY, clear=(keys["name"], keys["body"]))
+    save_then_rerun(add, CREATIVE_DONE_KEY, clear=(keys["name"], keys["body"]), once=(f"catalogue_text_{tag}", new))

@@ -9,6 +9,7 @@ from cabinet.access import Scope
 from cabinet.offers_admin import CatalogueRow, OfferError
 from cabinet.store.db import session_scope
 from cabinet.store.models import OFFER_STATUSES
+from cabinet.ui.once import once
 from cabinet.ui.resources import engine
 from cabinet.ui.text import t
 
@@ -43,9 +44,13 @@ def status_box(scope: Scope, shown: list[CatalogueRow]) -> None:
                               help=t("catalogue.status_help"))  # fmt: skip
         if not st.form_submit_button(t("catalogue.bulk_submit"), type="primary"):
             return
-    try:
+
+    def write() -> tuple[int, ...]:
         with session_scope(engine()) as s:
-            changed = _offers.set_status(s, scope, picked, str(status))
+            return _offers.set_status(s, scope, picked, str(status))
+
+    try:
+        changed = once(write, "catalogue_bulk", picked, status)  # a replay says what the first one changed
     except OfferError as exc:
         st.error(_refusal(exc))  # nothing was written: the whole change is one transaction
         return

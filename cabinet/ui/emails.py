@@ -48,7 +48,9 @@ def counts_and_actions(scope: Scope) -> dict[str, int]:
         col.metric(t(f"emails.status_{status}"), fmt_count(counts.get(status, 0)))
     buttons = st.container(horizontal=True)
     if buttons.button(t("emails.test"), icon=":material/outgoing_mail:", key="emails_test", help=t("emails.test_help")):
-        save_then_rerun(lambda s: ("emails.test_queued", {"to": mail_admin.send_test(s, scope)}), DONE_KEY)
+        save_then_rerun(
+            lambda s: ("emails.test_queued", {"to": mail_admin.send_test(s, scope)}), DONE_KEY, once=("emails_test",)
+        )
     if counts.get("failed") and buttons.button(t("emails.retry"), icon=":material/replay:", key="emails_retry",
                                                help=t("emails.retry_help")):  # fmt: skip
         save_then_rerun(lambda s: ("emails.retried", {"n": mail_admin.retry_failed(s, scope)}), DONE_KEY)

@@ -28,6 +28,7 @@ from cabinet.i18n import LOCALES
 from cabinet.security import client_details
 from cabinet.session import SESSION_KEY, SessionUser
 from cabinet.twofactor import check_code
+from cabinet.ui.once import once
 from cabinet.ui.password_reset import PARAM as RESET_PARAM
 from cabinet.ui.password_reset import forgot_box, reset_form
 from cabinet.ui.resources import app_settings, engine
@@ -319,7 +320,8 @@ def _code_pending() -> str | None:
 def _submit_code(username: str, code: str) -> SessionUser | None:
     """Check the one-time code of a login whose password was right."""
     st.session_state.pop(_MESSAGE_KEY, None)
-    result = check_code(engine(), username, code, client=_client())
+    client = _client()  # the same code again at once: a replay of its submit, whose code is spent now (`once`)
+    result = once(lambda: check_code(engine(), username, code, client=client), "login_code", username, code)
     if result.ok or result.reason in ("locked", "inactive"):  # done with this login, either way
         st.session_state.pop(_CODE_KEY, None)
     return _after(result, wrong="auth.code_wrong")

@@ -75,49 +75,50 @@ def manage_box(scope: Scope, row: LoginRow) -> None:
         st.info(t("logins.yourself"))
         return
     enable = not row.enabled
-    actions: list[tuple[str, str, Callable[[Session], str | None], str]] = [
-        ("new_password", "logins.new_password", lambda s: logins_admin.new_password(s, scope, row.id),
-         "logins.password_made"),
-    ]  # fmt: skip
+    actions: list[tuple[str, Callable[[Session], str | None], str]] = [
+        ("logins.new_password", lambda s: logins_admin.new_password(s, scope, row.id), "logins.password_made"),
+    ]
     base = link_base()
     if base is not None and row.enabled:  # the user sets a password no one else sees
-        actions.append(("reset_link", "logins.reset_link", lambda s: _link_sent(s, scope, row.id, base),
+        actions.append(("logins.reset_link", lambda s: _link_sent(s, scope, row.id, base),
                         "logins.reset_link_sent"))  # fmt: skip
     if row.locked_until is not None:
-        actions.append(("unlock", "logins.unlock", lambda s: logins_admin.unlock(s, scope, row.id), "logins.unlocked"))
+        actions.append(("logins.unlock", lambda s: logins_admin.unlock(s, scope, row.id), "logins.unlocked"))
     if row.two_step:
-        actions.append(("reset_two_step", "logins.reset_two_step",
+        actions.append(("logins.reset_two_step",
                         lambda s: logins_admin.reset_two_step(s, scope, row.id), "logins.two_step_off"))  # fmt: skip
     if row.role == "partner":  # a team member kept from the payout details and requests, or let in again
         give = not row.payouts_access
-        actions.append(("payouts", "logins.payouts_give" if give else "logins.payouts_take",
+        actions.append(("logins.payouts_give" if give else "logins.payouts_take",
                         lambda s: logins_admin.set_payouts_access(s, scope, row.id, give),
                         "logins.payouts_given" if give else "logins.payouts_taken"))  # fmt: skip
     if row.role in STAFF_ROLES:  # a manager made an admin, or an admin a manager
         role = "admin" if row.role == "manager" else "manager"
-        actions.append(("role", f"logins.make_{role}", lambda s: logins_admin.set_role(s, scope, row.id, role),
+        actions.append((f"logins.make_{role}", lambda s: logins_admin.set_role(s, scope, row.id, role),
                         f"logins.now_{role}"))  # fmt: skip
-    actions.append(("enable", "logins.enable" if enable else "logins.disable",
+    actions.append(("logins.enable" if enable else "logins.disable",
                     lambda s: logins_admin.set_enabled(s, scope, row.id, enable),
                     "logins.now_enabled" if enable else "logins.now_disabled"))  # fmt: skip
-    for col, (name, label, change, notice) in zip(st.columns(len(actions)), actions, strict=True):
+    for col, (label, change, notice) in zip(st.columns(len(actions)), actions, strict=True):
+        key = label.replace(".", "_")  # one per way: a replayed "disable" is no click on "enable" (`cabinet.ui.once`)
         with col.popover(t(label), width="stretch"):
             st.caption(t(f"{label}_help", username=row.username))
-            if st.button(t("logins.confirm"), key=f"logins_{name}", type="primary"):
-                _act(change, notice, row.username)
+            if st.button(t("logins.confirm"), key=key, type="primary"):
+                _act(change, notice, row.username, (key, row.id))
 
 
 def _link_sent(session: Session, scope: Scope, user_id: int, base: str) -> None:
     logins_admin.send_reset_link(session, scope, user_id, base, app_settings().require_link_key())
 
 
-def _act(change: Callable[[Session], str | None], notice: str, username: str) -> None:
-    """Make the change; the next run says `notice`, with the password the change made (if any) once."""
+def _act(change: Callable[[Session], str | None], notice: str, username: str, once: tuple[object, ...]) -> None:
+    """Make the change (`once` for this button and login); the next run says `notice`, with the password the change
+    made (if any) once."""
 
     def run(session: Session) -> tuple[str, dict[str, str], str | None]:
         return notice, {"username": username}, change(session)
 
-    save_then_rerun(run, DONE_KEY)
+    save_then_rerun(run, DONE_KEY, once=once)
 
 
 def add_login_box(scope: Scope) -> None:
@@ -143,5 +144,6 @@ def add_login_box(scope: Scope) -> None:
             params = {"username": username.strip(), "role": t(f"menu.role_{role}"), "days": WELCOME_DAYS}
             return "logins.added_link" if password is None else "logins.added", params, password
 
+        sent_as = ("logins_add", name, email, username, role, partner, money, welcome is not None)
         save_then_rerun(add, DONE_KEY, clear=("logins_add_name", "logins_add_email", "logins_add_username",
-                                              "logins_add_partner"))  # fmt: skip
+                                              "logins_add_partner"), once=sent_as)  # fmt: skip

@@ -63,7 +63,8 @@ def news_admin(scope: Scope, timezone: str, tiers: dict[str, str]) -> None:
     if sent:  # posted: the form starts empty for the next item
         save_then_rerun(lambda s: _news.post(s, scope, NewsItem(title, body, audience), email=email), "news_done",
                         "news.posted_emailed" if email else "news.posted",
-                        clear=("news_title", "news_body", "news_email"))  # fmt: skip
+                        clear=("news_title", "news_body", "news_email"),
+                        once=("news_post", title, body, audience, email))  # fmt: skip
     for item in _items(scope, 20):
         _show(item, timezone)
         if st.button(t("news.archive"), key=f"news_archive_{item.id}", icon=":material/archive:"):

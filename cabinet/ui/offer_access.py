@@ -119,9 +119,10 @@ def staff_queue(scope: Scope, tz: str) -> None:
             done = "access.approved" if approve else "access.rejected"
             save_then_rerun(change, DONE_KEY, done=(done, names), clear=("access_reason",))
 
-        if left.button(t("access.approve"), type="primary", key="access_approve", icon=":material/check:"):
+        # keys per request: a replayed click (`cabinet.ui.once`) finds the next request picked, and decides none
+        if left.button(t("access.approve"), type="primary", key=f"access_approve_{pick}", icon=":material/check:"):
             decide(True)
-        if right.button(t("access.reject"), key="access_reject", icon=":material/close:"):
+        if right.button(t("access.reject"), key=f"access_reject_{pick}", icon=":material/close:"):
             decide(False)
     approved = _queue(scope, ("approved",))
     if not approved:
@@ -131,7 +132,7 @@ def staff_queue(scope: Scope, tz: str) -> None:
         given = {i.access_id: i for i in approved}
         pick = st.selectbox(t("access.pick"), list(given), key="access_revoke_pick",
                             format_func=lambda a: f"{given[a].partner} → {given[a].offer}")  # fmt: skip
-        with st.form("access_revoke"):
+        with st.form(f"access_revoke_{pick}"):  # per access, as the requests' buttons
             reason = st.text_input(t("access.revoke_reason"), max_chars=_access.TEXT_MAX, key="access_revoke_reason")
             if st.form_submit_button(t("access.revoke"), icon=":material/lock:"):
                 names = {"partner": plain(given[pick].partner), "offer": plain(given[pick].offer)}

@@ -57,4 +57,9 @@ def add_partner_box(scope: Scope, options: Choices) -> None:
         partner, password = create_partner(session, scope, new, welcome)
         return partner.id, partner.name, username.strip(), password
 
-    save_then_rerun(add, _DONE_KEY, clear=tuple(f"partners_add_{f}" for f in ("name", "email", "username", "parent")))
+    save_then_rerun(
+        add,
+        _DONE_KEY,
+        clear=tuple(f"partners_add_{f}" for f in ("name", "email", "username", "parent")),
+        once=("partners_add", new, welcome is not None),
+    )

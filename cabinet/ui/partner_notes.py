@@ -25,7 +25,12 @@ def notes_box(scope: Scope, partner_id: int, tz: str) -> None:
         body = st.text_area(t("notes.new"), max_chars=_notes.BODY_MAX, height=80, key=f"notes_body_{partner_id}",
                             help=t("notes.help"))  # fmt: skip
         if st.form_submit_button(t("notes.add"), icon=":material/note_add:"):
-            save_then_rerun(lambda s: _notes.add_note(s, scope, partner_id, body), DONE_KEY, done="notes.added")
+            save_then_rerun(
+                lambda s: _notes.add_note(s, scope, partner_id, body),
+                DONE_KEY,
+                done="notes.added",
+                once=(f"notes_add_{partner_id}", body),
+            )
     with session_scope(engine()) as s:
         shown = _notes.notes(s, scope, partner_id)
     if not shown:

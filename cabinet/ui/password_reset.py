@@ -7,6 +7,7 @@ import streamlit as st
 
 from cabinet import password_reset as _reset
 from cabinet.store.db import session_scope
+from cabinet.ui.once import once
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.signup import app_url
 from cabinet.ui.store import support_email
@@ -15,7 +16,7 @@ from cabinet.ui.widgets import show_refusal
 
 PARAM = "reset"
 _SENT_KEY = "reset_sent"
-_DONE_KEY = "reset_done"  # (token, notice) of the link this session has just used
+_DONE_KEY = "reset_done"  # {token: notice} of the links this session has used
 
 
 def link_base() -> str | None:
@@ -60,9 +61,13 @@ def forgot_box() -> None:
             asked = st.form_submit_button(t("reset.send"), icon=":material/mail:")
         if not asked:
             return
-        try:
+
+        def ask() -> None:
             with session_scope(engine()) as session:
                 _reset.request_reset(session, identifier, base, app_settings().require_link_key())
+
+        try:
+            once(ask, "reset_request", identifier)  # the same again at once: a replay, said sent, not a second email
         except _reset.ResetError as exc:
             show_refusal(exc)
             return
@@ -73,9 +78,9 @@ def forgot_box() -> None:
 def reset_form(token: str) -> str | None:
     """The form a reset link opens: a new password, twice. A notice for the login form after it is set (the link is
     then dropped from the address), else None."""
-    done = st.session_state.get(_DONE_KEY)
-    if done is not None and done[0] == token:  # the run that set it was cut off (see below): its notice, not a refusal
-        return _leave_link(done[1])
+    used: dict[str, str] = st.session_state.setdefault(_DONE_KEY, {})
+    if token in used:  # the run that set it was cut off (see below): its notice, not a refusal
+        return _leave_link(used[token])
     key = app_settings().require_link_key()
     try:
         with session_scope(engine()) as session:
@@ -94,6 +99,7 @@ def reset_form(token: str) -> str | None:
         done = st.form_submit_button(t("reset.submit"), type="primary")
     if not done:
         return None
+    notice = t("reset.done", username=username)  # made before: `t` reads the session's language, a Streamlit call
     try:
         with session_scope(engine()) as session:
             _reset.reset_password(session, token, new, again, key)
@@ -101,10 +107,11 @@ def reset_form(token: str) -> str | None:
         show_refusal(exc)
         return None
     # Remembered before any Streamlit call: a rerun the browser asks for meanwhile (a component's answer, a reconnect)
-    # stops this run at its next call, and the run that follows still has the link in its address and replays the
-    # submit, whose link is used now: without this, "This link was already used" instead of "your password is set".
-    st.session_state[_DONE_KEY] = (token, t("reset.done", username=username))
-    return _leave_link(st.session_state[_DONE_KEY][1])
+    # stops this run at its next call (a write to the session state too), and the run that follows still has the link
+    # in its address and replays the submit, whose link is used now: without this, "This link was already used"
+    # instead of "your password is set". A dict read before the reset and filled in now is no Streamlit call.
+    used[token] = notice
+    return _leave_link(notice)
 
 
 def _leave_link(notice: str) -> str:

@@ -186,6 +186,7 @@ def plan_form(scope: Scope, plan_id: int | None, copy_of: int | None = None) -> 
             DONE_KEY,
             clear=keys,
             after=lambda _: st.session_state.pop(START_KEY, None),
+            once=("plans_add", change),
         )  # the next one starts empty again
     else:
         _update(scope, plan_id, change, drawn)  # type: ignore[arg-type]

@@ -83,7 +83,8 @@ def add_form(user: SessionUser, partner_id: int) -> None:
             private_ok, start = app_settings().postbacks_private_ok, postback_send.from_run_of(data.warehouse())
             save_then_rerun(lambda s: add_postback(s, user.scope, partner_id, url, statuses, types, start, private_ok,
                                                    offers=chosen),
-                            DONE_KEY, done=("postbacks.added", {}), clear=(URL_KEY,))  # fmt: skip
+                            DONE_KEY, done=("postbacks.added", {}), clear=(URL_KEY,),
+                            once=("postback_add", url, statuses, types, chosen))  # fmt: skip
 
 
 def _describe(p: PostbackItem, offer_names: dict[int, str]) -> str:
@@ -131,7 +132,8 @@ def listing(user: SessionUser, partner_id: int) -> None:
             label, icon = (
                 ("postbacks.pause", ":material/pause:") if p.enabled else ("postbacks.resume", ":material/play_arrow:")
             )
-            if buttons.button(t(label), key=f"pb_toggle_{p.id}", icon=icon):
+            way = label.removeprefix("postbacks.")  # a key per way: a replayed "pause" is no click on "resume"
+            if buttons.button(t(label), key=f"pb_{way}_{p.id}", icon=icon):
                 start = postback_send.from_run_of(data.warehouse())
                 done = ("postbacks.done_paused" if p.enabled else "postbacks.done_resumed", {})
                 save_then_rerun(lambda s, p=p, start=start: set_enabled(s, user.scope, p.id, not p.enabled, start),

@@ -9,6 +9,7 @@ import streamlit as st
 from cabinet.session import SessionUser
 from cabinet.ui import store
 from cabinet.ui.guard import ScopeError
+from cabinet.ui.once import once
 from cabinet.ui.store import CODE_STATES, CodeChange, PromoCodeError, PromoItem
 from cabinet.ui.text import t
 from cabinet.ui.widgets import date_format, forget_inputs, show_refusal
@@ -53,7 +54,11 @@ def _issue(user: SessionUser, tz: str) -> None:
         if st.form_submit_button(t("promo.issue_button"), type="primary", icon=":material/add:"):
             try:
                 change = CodeChange("active", first, last, description)
-                made = store.issue_code(user.scope, int(pid), code, int(offer) or None, change)
+
+                def issue() -> str:
+                    return store.issue_code(user.scope, int(pid), code, int(offer) or None, change)
+
+                made = once(issue, "promo_issue", pid, code, offer, change)  # again at once: a replay, no refusal
                 st.session_state[DONE_KEY] = ("promo.issued", made)
                 forget_inputs(("promo_new_code", "promo_new_offer", "promo_new_first", "promo_new_last",
                                "promo_new_description"))  # fmt: skip

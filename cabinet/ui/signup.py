@@ -11,6 +11,7 @@ import streamlit as st
 from cabinet.access import Scope
 from cabinet.config import PROJECT_ROOT
 from cabinet.ui import store
+from cabinet.ui.once import once
 from cabinet.ui.text import LOCALE_KEY, t
 from cabinet.ui.widgets import plain, show_refusal
 
@@ -54,7 +55,8 @@ def _form(token: str | None, parent: str) -> None:
         return
     try:
         # the language the applicant picked on the login page, else the program's (`invites.apply`)
-        store.apply_to_join(token, store.Application(**values, locale=st.session_state.get(LOCALE_KEY)))
+        form = store.Application(**values, locale=st.session_state.get(LOCALE_KEY))
+        once(lambda: store.apply_to_join(token, form), "invite_apply", token, form)  # again at once: a replay
     except store.InviteError as exc:
         show_refusal(exc)
         return

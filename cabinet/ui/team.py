@@ -63,7 +63,7 @@ def team_box(scope: Scope, tz: str) -> None:
         welcome = (base, app_settings().require_link_key()) if (base := link_base()) else None
         save_then_rerun(lambda s: _team.add_member(s, scope, username, name, email, money, welcome), DONE_KEY,
                         done=("team.added", {"username": username.strip(), "email": email.strip()}),
-                        clear=_FIELDS)  # fmt: skip
+                        clear=_FIELDS, once=("team_add", username, name, email, money))  # fmt: skip
     others = {m.user_id: m for m in people if not m.is_you}
     if not others:
         return

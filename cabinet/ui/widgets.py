@@ -33,6 +33,7 @@ from cabinet.formatting import (
 from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.ui import data
+from cabinet.ui.once import once as _once
 from cabinet.ui.resources import engine
 from cabinet.ui.text import current_locale, t
 from queries.metrics import COUNTS, MONEY, RATES
@@ -143,15 +144,20 @@ def show_refusal(exc: Exception, partner: object = None) -> None:
 Inputs = tuple[str | tuple[str, object], ...]  # widget keys, or (key, the value it starts with again)
 
 
-def save_then_rerun(change: Callable[[Session], object], done_key: str, done: object = None,
-                    clear: Inputs = (), after: Callable[[object], object] | None = None) -> None:  # fmt: skip
+def save_then_rerun(change: Callable[[Session], object], done_key: str, done: object = None, clear: Inputs = (),
+                    after: Callable[[object], Any] | None = None, once: tuple[object, ...] = ()) -> None:  # fmt: skip
     """Make a store change in one transaction and rerun the page with `done` (or else the change's result) in
     `st.session_state[done_key]`, for the next run to say it once, and the `clear` widget keys forgotten (the form
     starts empty). `after` gets the change's result once it is committed (a file it left to delete, a cache to clear).
-    A refusal is shown where the change was asked for, and nothing is written."""
-    try:
+    A refusal is shown where the change was asked for, and nothing is written. `once`: the form's or button's key and
+    what it sent; the same again at once is a replay (`cabinet.ui.once`), rerun with the first one's result."""
+
+    def write() -> object:
         with session_scope(engine()) as session:
-            result = change(session)
+            return change(session)
+
+    try:
+        result = _once(write, str(once[0]), *once[1:]) if once else write()
     except (RefusedRequest, ScopeError) as exc:
         show_refusal(exc)
         return

@@ -306,3 +306,37 @@ def test_a_rerun_cutting_off_the_run_that_set_the_password_shows_it_set(
     other.query_params["reset"] = token
     other.run()
     assert other.error[0].value.startswith("This link was already used")
+
+
+def test_a_rerun_asked_while_the_password_is_set_shows_it_set(
+    alice: Engine,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The rerun asked while the reset works stops the run at its first Streamlit call after it, which may be the
+    write to the session state that remembers the link: remembered all the same, the next run says it is set."""
+    from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    from cabinet import password_reset
+
+    _ask(alice, "alice")
+    token = _token(_links(alice)[0])
+    real = password_reset.reset_password
+
+    def asked_meanwhile(*args: object, **kwargs: object) -> object:
+        result = real(*args, **kwargs)  # type: ignore[arg-type]
+        ctx = get_script_run_ctx()
+        assert ctx is not None and ctx.script_requests is not None
+        ctx.script_requests.request_rerun(RerunData(query_string=f"reset={token}"))
+        return result
+
+    page = _app(monkeypatch=monkeypatch)
+    page.query_params["reset"] = token
+    page.run()
+    page.text_input[0].input(NEW)
+    page.text_input[1].input(NEW)
+    page.button[0].click()
+    monkeypatch.setattr(password_reset, "reset_password", asked_meanwhile)
+    page.run()
+    assert not page.exception and not page.error, [e.value for e in page.error]
+    assert "The new password of alice is set. Log in with it." in [s.value for s in page.success]

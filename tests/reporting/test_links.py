@@ -179,15 +179,24 @@ def test_the_same_link_twice_is_the_one_already_there(offers: Program, store_eng
     assert again.id != first.id
 
 
-def test_a_second_click_on_create_makes_no_second_link(offers: Program, store_engine: Engine) -> None:
+def test_a_second_click_on_create_makes_no_second_link(
+    offers: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cabinet.ui import once
+
     at = open_page("pages/06_links.py", offers.users["p_parent"])
     at.text_input(key="links_sub1").input("tg")
     at.button[0].click().run()
-    at.button[0].click().run()
-    assert not at.exception and not at.error and not at.success
+    at.button[0].click().run()  # a double click: the link it made is said ready again
     with session_scope(store_engine) as s:
         made = s.scalars(select(TrackingLink.id).where(TrackingLink.sub1 == "tg")).all()
-    assert len(made) == 1 and at.warning[0].value.startswith(f"Link {made[0]} has the same offer")
+    assert not at.exception and not at.error and not at.warning
+    assert len(made) == 1 and at.success[0].value.startswith(f"Link {made[0]} is ready")
+    later = once.time.monotonic() + once.WINDOW + 1  # the same link asked for again a while later: the one there is
+    monkeypatch.setattr(once.time, "monotonic", lambda: later)
+    at.button[0].click().run()
+    assert not at.exception and not at.error and not at.success
+    assert at.warning[0].value.startswith(f"Link {made[0]} has the same offer")
     assert at.selectbox(key="links_pick").value == made[0]
 
 

@@ -217,7 +217,7 @@ def test_an_admin_makes_a_manager_an_admin_and_back(program: Program, store_engi
     root, mgr_id = program.users["root"].scope, _id(store_engine, "mgr")
     at = open_page("pages/16_logins.py", program.users["root"])
     at.selectbox(key="logins_pick").select("mgr").run()
-    at.button(key="logins_role").click().run()
+    at.button(key="logins_make_admin").click().run()
     assert not at.exception and [s.value for s in at.success] == [translate("logins.now_admin", username="mgr")]
     promoted = build_session_user(store_engine, "mgr")
     assert promoted is not None and promoted.role == "admin" and promoted.scope.partner_ids is None  # every partner

@@ -191,7 +191,7 @@ def test_the_pages_ask_decide_and_count_the_request(vip: tuple[Program, int], st
     staff = open_page("pages/19_offers.py", program.users["mgr"])
     assert not staff.exception and staff.subheader[0].value == "Requests to run offers (1)"
     assert list(staff.dataframe[0].value["Partner's message"]) == ["SEO traffic, DE"]
-    staff.button(key="access_approve").click().run()
+    staff.button(key=f"access_approve_{staff.selectbox(key='access_pick').value}").click().run()
     assert not staff.exception and staff.success[0].value == "Parent may now run VIP Casino."
     assert offer_id in _ids(program, store_engine, "p_parent", program.tiny.parent)
 

@@ -55,7 +55,7 @@ def test_a_partner_saves_tests_pauses_and_deletes_a_postback(program: Program, s
         [said] = [x.value for x in at.success]
         assert "HTTP 200" in said and tracker.requests[-1]["s"] == "approved"
         assert tracker.requests[-1]["c"].startswith("test-") and tracker.requests[-1]["p"] == "0.00"
-        at.button(key=f"pb_toggle_{hook_id}").click().run()
+        at.button(key=f"pb_pause_{hook_id}").click().run()
         assert [x.value for x in at.success] == [translate("postbacks.done_paused")]
         assert _saved(store_engine)[0][1] is False
         assert at.button(key=f"pb_delete_{hook_id}").disabled  # not without the confirmation

@@ -116,7 +116,11 @@ def test_only_staff_issue_codes_and_only_for_their_partners(program: Program, st
         _issue(program, store_engine, "mgr", tiny.child, "LATE")
 
 
-def test_a_manager_issues_and_pauses_a_code_on_the_page(program: Program, store_engine: Engine) -> None:
+def test_a_manager_issues_and_pauses_a_code_on_the_page(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cabinet.ui import once
+
     at = open_page("pages/08_promo_codes.py", program.users["mgr"])
     assert not at.exception and list(at.dataframe[0].value["Code"]) == ["SPRING"]
     at.selectbox(key="promo_new_partner").select(program.tiny.child).run()
@@ -131,6 +135,8 @@ def test_a_manager_issues_and_pauses_a_code_on_the_page(program: Program, store_
     assert not at.exception and at.success[0].value.startswith("Code AUTUMN-25 is changed")
     table = at.dataframe[0].value
     assert dict(zip(table["Code"], table["Today"], strict=True)) == {"AUTUMN-25": "Paused", "SPRING": "✓ Works"}
+    later = once.time.monotonic() + once.WINDOW + 1  # not a double click: a while later
+    monkeypatch.setattr(once.time, "monotonic", lambda: later)
     at.text_input(key="promo_new_code").input("autumn-25")  # the same code again: refused, said on the page
     at.button[0].click().run()
     assert [e.value for e in at.error] == ["Code AUTUMN-25 exists already (codes do not differ by case)."]

@@ -1,0 +1,44 @@
+"""A form's submit or a button's click acted on once, though Streamlit may hand the page the same submission twice.
+
+When the browser asks for a run while one is going (a second click, a component's answer, a reconnect), Streamlit
+stops the running one at its next Streamlit call and the next run replays its click: the page sees the button pressed
+again. A handler that changed the store (or sent mail) and was stopped at the `st.success` or `st.rerun` after it
+would do it a second time: a second row, a second email, or a refusal ("this code already exists", "changed
+meanwhile") right after the success. `once` remembers each submission done, before any Streamlit call follows it, and
+gives the same submission in the same session within `WINDOW` seconds the result it had, without acting again."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import streamlit as st
+
+T = TypeVar("T")
+
+WINDOW = 5.0  # seconds: a replay comes at once, a double click within a second; a deliberate repeat comes later
+_BOOK = "_once_done"  # {key: (mark of the values, when, result)} of this session
+_KEY = secrets.token_bytes(16)  # the marks are keyed: a password sent in a form cannot be guessed back from one
+
+
+def _mark(key: str, values: tuple[object, ...]) -> str:
+    return hashlib.blake2b(repr((key, values)).encode(), key=_KEY, digest_size=16).hexdigest()
+
+
+def once(action: Callable[[], T], key: str, *values: object) -> T:
+    """`action()`'s result for this submission of the form or button `key` with `values` (what was typed, or the
+    record the button acts on); when the same submission was done in this session less than `WINDOW` seconds ago, the
+    result it had then, without acting again. A refusal (an exception raised, or returned to be said after the rerun)
+    is not remembered: the same submission tries again."""
+    book: dict[str, tuple[str, float, object]] = st.session_state.setdefault(_BOOK, {})  # before acting: a call
+    mark = _mark(key, values)
+    done = book.get(key)
+    if done is not None and done[0] == mark and time.monotonic() - done[1] < WINDOW:
+        return done[2]  # type: ignore[return-value]
+    result = action()
+    if not isinstance(result, BaseException):
+        book[key] = (mark, time.monotonic(), result)  # a plain dict: no Streamlit call, so no stop, before this
+    return result

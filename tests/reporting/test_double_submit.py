@@ -1,0 +1,205 @@
+"""A submit or click acted on once though Streamlit hands it over twice: the browser asks for a run while the one it
+started works (a second click, a component's answer, a reconnect), Streamlit stops the running one at its next
+Streamlit call, right after the store was changed, and replays its click in the next run. That run says what the
+first did (one row, its success), not a second row or a refusal; the same submission made later is made again."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import pytest
+from sqlalchemy import Engine, func, select
+from streamlit.proto.WidgetStates_pb2 import WidgetStates
+from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+from streamlit.testing.v1 import AppTest
+
+from cabinet import partner_notes
+from cabinet.i18n import translate
+from cabinet.store.db import session_scope
+from cabinet.store.models import OfferAccess, PartnerNote, PayoutRequest, PromoCode, TrackingLink, User
+from cabinet.ui import money, once, store
+from tests.reporting.conftest import PASSWORD, Program
+from tests.reporting.test_links import offers  # noqa: F401  (a fixture)
+from tests.reporting.test_offer_access import vip  # noqa: F401  (a fixture)
+from tests.reporting.test_pages import _open as open_page
+from tests.reporting.test_payouts import payable  # noqa: F401  (a fixture)
+
+
+def replayed(at: AppTest, monkeypatch: pytest.MonkeyPatch, module: ModuleType, name: str) -> AppTest:
+    """Run the click or submit set on `at` as Streamlit does when the browser asks for a run while `module.name`
+    (the handler's store change) works: the run is stopped at its next Streamlit call, and the next one replays the
+    click with the same inputs."""
+    fresh, triggers = WidgetStates(), WidgetStates()
+    for w in at._tree.get_widget_states().widgets:
+        (triggers if w.WhichOneof("value") == "trigger_value" and w.trigger_value else fresh).widgets.append(w)
+    assert triggers.widgets, "nothing clicked"
+    real, left = getattr(module, name), [1]
+
+    def asked_meanwhile(*args: object, **kwargs: object) -> object:
+        result = real(*args, **kwargs)
+        if left[0]:
+            left[0] -= 1
+            ctx = get_script_run_ctx()
+            assert ctx is not None and ctx.script_requests is not None
+            ctx.script_requests.request_rerun(RerunData(widget_states=fresh, replay_trigger_states=triggers,
+                                                        page_script_hash=ctx.page_script_hash))  # fmt: skip
+        return result
+
+    monkeypatch.setattr(module, name, asked_meanwhile)
+    at.run()
+    assert not left[0], f"{name} was not called"
+    monkeypatch.setattr(module, name, real)
+    assert not at.exception, at.exception
+    return at
+
+
+def _count(engine: Engine, model: type, *where: object) -> int:
+    with session_scope(engine) as s:
+        return int(s.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def _later(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """The clock `once` reads, `seconds` on."""
+    now = once.time.monotonic()
+    monkeypatch.setattr(once.time, "monotonic", lambda: now + seconds)
+
+
+def test_a_note_replayed_is_added_once_and_the_same_note_later_again(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_page("pages/13_partners.py", program.users["mgr"])
+    pick = at.selectbox(key="partners_pick").value
+    at.text_area(key=f"notes_body_{pick}").input("Called: SEO only")
+    at.button(key=f"FormSubmitter:notes_add_{pick}-Add the note").click()
+    replayed(at, monkeypatch, partner_notes, "add_note")
+    assert _count(store_engine, PartnerNote) == 1
+    assert "The note is added." in [s.value for s in at.success] and not at.error
+    at.text_area(key=f"notes_body_{pick}").input("Called: SEO only")  # a double click: the second within a second
+    at.button(key=f"FormSubmitter:notes_add_{pick}-Add the note").click().run()
+    assert _count(store_engine, PartnerNote) == 1 and "The note is added." in [s.value for s in at.success]
+    _later(monkeypatch, once.WINDOW + 1)  # the same note, deliberately, a while later: added
+    at.text_area(key=f"notes_body_{pick}").input("Called: SEO only")
+    at.button(key=f"FormSubmitter:notes_add_{pick}-Add the note").click().run()
+    assert _count(store_engine, PartnerNote) == 2
+
+
+def test_a_promo_code_replayed_is_issued_once_not_refused_as_existing(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_page("pages/08_promo_codes.py", program.users["mgr"])
+    at.selectbox(key="promo_new_partner").select(program.tiny.child).run()
+    at.text_input(key="promo_new_code").input("autumn-25")
+    at.button[0].click()
+    replayed(at, monkeypatch, store, "issue_code")
+    assert not at.error, [e.value for e in at.error]
+    assert at.success[0].value.startswith("Code AUTUMN-25 is issued")
+    assert _count(store_engine, PromoCode, PromoCode.code == "AUTUMN-25") == 1
+
+
+def test_a_link_replayed_is_said_made_not_said_to_exist(
+    offers: Program,  # noqa: F811
+    store_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    at = open_page("pages/06_links.py", offers.users["p_parent"])
+    before = _count(store_engine, TrackingLink)
+    at.text_input(key="links_name").input("Autumn push")
+    next(b for b in at.button if b.label == "Create link").click()
+    replayed(at, monkeypatch, store, "new_link")
+    assert _count(store_engine, TrackingLink) == before + 1
+    assert not at.warning and at.success[0].value.startswith(
+        f"Link {at.session_state['links_created']} is ready.")  # fmt: skip
+
+
+def test_a_link_archived_by_a_replayed_click_is_the_only_one(
+    offers: Program,  # noqa: F811
+    store_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    at = open_page("pages/06_links.py", offers.users["p_parent"])
+    at.text_input(key="links_name").input("Second")
+    next(b for b in at.button if b.label == "Create link").click().run()
+    shown = _count(store_engine, TrackingLink, TrackingLink.archived.is_(False))
+    next(b for b in at.button if b.label == "Archive this link").click()
+    replayed(at, monkeypatch, store, "archive_link")  # the next run picks another link: not archived as well
+    assert _count(store_engine, TrackingLink, TrackingLink.archived.is_(False)) == shown - 1
+
+
+def test_a_payout_request_replayed_is_asked_once(
+    payable: Program,  # noqa: F811
+    store_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    at = open_page("pages/09_payouts.py", payable.users["p_parent"])
+    at.number_input[0].set_value(50.0)  # the other half stays to ask for: the form is there in the next run
+    next(b for b in at.get("form_submit_button") if b.label == "Request payout").click()
+    replayed(at, monkeypatch, money, "request_payout")
+    assert not at.error, [e.value for e in at.error]
+    assert _count(store_engine, PayoutRequest) == 1
+    assert at.success[0].value.startswith("Payout request ")
+
+
+def test_a_login_email_change_replayed_says_changed_not_the_same_address(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_page("pages/10_account.py", program.users["p_child"])
+    at.text_input(key="account_new_email").input("child@new.example")
+    at.text_input(key="account_email_password").input(PASSWORD)
+    next(b for b in at.get("form_submit_button") if b.form_id == "account_email").click()
+    replayed(at, monkeypatch, store, "change_email")
+    assert not at.error, [e.value for e in at.error]
+    assert [s.value for s in at.success] == [translate("account.email_changed")]
+
+
+def test_program_settings_replayed_are_saved_not_refused_as_changed_meanwhile(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_page("pages/12_program.py", program.users["root"])
+    at.text_input(key="program_name").input("Acme Partners")
+    next(b for b in at.get("form_submit_button") if b.label == "Save" and b.form_id == "program_form").click()
+    replayed(at, monkeypatch, store, "save_program")
+    assert not at.error and not at.info, [e.value for e in (*at.error, *at.info)]
+    assert [s.value for s in at.success] == ["Saved: Program name."]
+
+
+def test_a_partner_change_replayed_is_saved_not_refused_as_changed_meanwhile(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_page("pages/13_partners.py", program.users["root"])
+    pick = at.selectbox(key="partners_pick").value
+    at.selectbox(key=f"partners_status_{pick}").select("paused")
+    at.text_input(key=f"partners_reason_{pick}").input("Paused for review")
+    at.button(key=f"FormSubmitter:partner_{pick}-Save").click()
+    replayed(at, monkeypatch, store, "change_partner")
+    assert not at.error, [e.value for e in at.error]
+    assert [s.value for s in at.success] == [f"Partner {pick} saved: Status."]
+
+
+def test_a_login_disabled_by_a_replayed_click_stays_disabled(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cabinet import logins_admin
+
+    at = open_page("pages/16_logins.py", program.users["root"])
+    at.selectbox(key="logins_pick").select("mgr").run()
+    at.button(key="logins_disable").click()
+    replayed(at, monkeypatch, logins_admin, "set_enabled")  # the next run offers "Enable" there: not clicked
+    assert _count(store_engine, User, User.username == "mgr", User.is_active.is_(False)) == 1
+
+
+def test_an_approval_replayed_decides_no_other_request(
+    vip: tuple[Program, int],  # noqa: F811
+    store_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cabinet import offer_access
+
+    program, offer_id = vip
+    with session_scope(store_engine) as s:  # the parent and its child ask for the offer
+        for user, partner in (("p_parent", program.tiny.parent), ("p_child", program.tiny.child)):
+            offer_access.request_access(s, program.users[user].scope, partner, offer_id, "")
+    at = open_page("pages/19_offers.py", program.users["mgr"])
+    at.button(key=f"access_approve_{at.selectbox(key='access_pick').value}").click()
+    replayed(at, monkeypatch, offer_access, "decide")  # the next run picks the other request: not approved too
+    assert _count(store_engine, OfferAccess, OfferAccess.status == "requested") == 1
