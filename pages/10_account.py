@@ -22,17 +22,14 @@ st.title(t("account.title"))
 scope = user.scope
 
 
-def save(action: Callable[[], object], notice: str, clear: tuple[str, ...] = (), sent: tuple[object, ...] = (),
-         then: Callable[[], object] | None = None) -> None:  # fmt: skip
-    """Run a change; on success (and `then`) say `notice` after the rerun and draw the inputs `clear` empty, else show
-    why it was refused. `sent`: the form's key and values, the same again at once a replay (`cabinet.ui.once`)."""
+def save(action: Callable[[], object], notice: str, clear: tuple[str, ...] = (), sent: tuple[object, ...] = ()) -> None:
+    """Run a change; on success say `notice` after the rerun and draw the inputs `clear` empty, else show why it was
+    refused. `sent`: the form's key and values, the same again at once a replay (`cabinet.ui.once`)."""
     try:
         once(action, str(sent[0]), *sent[1:]) if sent else action()
     except (AccountError, ScopeError) as exc:
         show_refusal(exc)
         return
-    if then is not None:
-        then()
     forget_inputs(clear)
     st.session_state["account_saved"] = notice
     st.rerun()
@@ -89,8 +86,7 @@ def sign_in_activity() -> None:
         st.dataframe(table, hide_index=True, width="stretch")
     st.caption(t("security.caption"))
     if st.button(t("security.end_others"), key="security_end_others", help=t("security.end_others_help")):
-        store.end_other_sessions(scope)
-        refresh_cookie()  # this browser's session goes on with a cookie issued after the end
+        store.end_other_sessions(scope, before_commit=refresh_cookie)  # this browser's session goes on, a new cookie
         st.session_state["account_saved"] = "security.ended"
         st.rerun()
 
@@ -147,8 +143,8 @@ if user.impersonator is None:  # a manager viewing as a partner changes their ow
         new = st.text_input(t("account.new_password"), type="password")
         repeat = st.text_input(t("account.repeat_password"), type="password")
         if st.form_submit_button(t("account.change")):  # the older cookies' sessions end; this browser's goes on
-            save(lambda: store.change_password(scope, current, new, repeat), "account.password_changed",
-                 sent=("account_password", current, new, repeat), then=refresh_cookie)  # fmt: skip
+            save(lambda: store.change_password(scope, current, new, repeat, before_commit=refresh_cookie),
+                 "account.password_changed", sent=("account_password", current, new, repeat))  # fmt: skip
     st.subheader(t("account.login_email"))
     st.caption(t("account.login_email_now", email=store.login_email(scope)))
     with st.form("account_email"):  # a refused change keeps the address typed, to be corrected

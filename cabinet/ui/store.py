@@ -9,6 +9,7 @@ re-exported here with the values pages show, or `ScopeError` (from `cabinet.ui.g
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -277,10 +278,15 @@ def login_email(scope: Scope) -> str:
         return user.email if user is not None else ""
 
 
-def change_password(scope: Scope, current: str, new: str, repeat: str) -> None:
-    """Change the acting user's own password."""
+def change_password(scope: Scope, current: str, new: str, repeat: str,
+                    before_commit: Callable[[], object] | None = None) -> None:  # fmt: skip
+    """Change the acting user's own password. `before_commit` (this browser's session goes on: `refresh_cookie`) runs
+    inside the change's transaction: a run Streamlit stops there rolls the change back, and one stopped after the
+    commit finds its session already renewed, not ended by its own new password."""
     with session_scope(engine()) as s:
         _account.change_password(s, scope, current, new, repeat)
+        if before_commit is not None:
+            before_commit()
 
 
 def program_settings() -> ProgramChange:
@@ -379,10 +385,12 @@ def sign_in_activity(scope: Scope) -> list[Event]:
         return _security.activity(s, scope)
 
 
-def end_other_sessions(scope: Scope) -> None:
-    """End the acting login's sessions everywhere (the page then refreshes its own cookie)."""
+def end_other_sessions(scope: Scope, before_commit: Callable[[], object] | None = None) -> None:
+    """End the acting login's sessions everywhere; `before_commit` renews this browser's, as in `change_password`."""
     with session_scope(engine()) as s:
         _security.end_other_sessions(s, scope)
+        if before_commit is not None:
+            before_commit()
 
 
 def move_partner(scope: Scope, partner_id: int, new_parent_id: int | None, reason: str) -> bool:

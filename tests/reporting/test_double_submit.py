@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from cabinet import partner_notes
 from cabinet.i18n import translate
+from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
 from cabinet.store.models import OfferAccess, PartnerNote, PayoutRequest, PromoCode, TrackingLink, User
 from cabinet.ui import money, once, store
@@ -203,3 +204,30 @@ def test_an_approval_replayed_decides_no_other_request(
     at.button(key=f"access_approve_{at.selectbox(key='access_pick').value}").click()
     replayed(at, monkeypatch, offer_access, "decide")  # the next run picks the other request: not approved too
     assert _count(store_engine, OfferAccess, OfferAccess.status == "requested") == 1
+
+
+@pytest.mark.parametrize("change", ["password", "end_others"])
+def test_a_session_renewing_change_replayed_keeps_this_browser_logged_in(
+    change: str, program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new password or "End my other sessions" ends the sessions begun before it: a run stopped right after the
+    commit must find its own session renewed, not end it as an older one."""
+    from streamlit_authenticator.controllers.cookie_controller import CookieController
+
+    monkeypatch.setattr(CookieController, "set_cookie", lambda self: None)
+    at = open_page("pages/10_account.py", program.users["p_child"])
+    if change == "password":
+        form = next(b for b in at.get("form_submit_button") if b.form_id == "account_password")
+        inputs = [ti for ti in at.text_input if ti.form_id == form.form_id]
+        for field, value in zip(inputs, (PASSWORD, "new-password-123", "new-password-123"), strict=True):
+            field.input(value)
+        form.click()
+        replayed(at, monkeypatch, store, "change_password")
+        notice = translate("account.password_changed")
+    else:
+        at.button(key="security_end_others").click()
+        replayed(at, monkeypatch, store, "end_other_sessions")
+        notice = translate("security.ended")
+    assert not at.error and [s.value for s in at.success] == [notice], [e.value for e in at.error]
+    at.run()
+    assert at.session_state[SESSION_KEY].username == "p_child"
