@@ -5,9 +5,10 @@ import polars as pl
 import streamlit as st
 
 from cabinet.ui import data, money
+from cabinet.ui.charts import show_chart
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import fmt_metric, kpi_cards, period_picker, show_chart, show_refusal, show_table
+from cabinet.ui.widgets import fmt_metric, kpi_cards, period_picker, show_refusal, show_table
 from queries.payouts import MissingRate, ledger_cards
 
 user = require_user("dashboard")

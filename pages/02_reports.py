@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from cabinet.ui import data, store, widgets
+from cabinet.ui.charts import show_chart
 from cabinet.ui.guard import require_user
 from cabinet.ui.saved_views import ViewPage, views_bar
 from cabinet.ui.text import current_locale, t
@@ -16,7 +17,6 @@ from cabinet.ui.widgets import (
     per_language,
     period_picker,
     remember,
-    show_chart,
     show_table,
     split_values,
 )

@@ -5,6 +5,7 @@ import polars as pl
 import streamlit as st
 
 from cabinet.ui import data
+from cabinet.ui.charts import show_chart
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.text import t
 from cabinet.ui.widgets import (
@@ -16,7 +17,6 @@ from cabinet.ui.widgets import (
     per_language,
     period_picker,
     remember,
-    show_chart,
     show_refusal,
 )
 from queries.cohorts import (

@@ -5,6 +5,7 @@ import polars as pl
 import streamlit as st
 
 from cabinet.ui import data
+from cabinet.ui.charts import show_chart
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.lag_picker import lag_partner_picker
 from cabinet.ui.text import t
@@ -13,7 +14,6 @@ from cabinet.ui.widgets import (
     fmt_count,
     fmt_metric,
     period_picker,
-    show_chart,
     show_refusal,
 )
 from queries.cohorts import EVENT_METRICS

@@ -13,7 +13,7 @@ def _drawn(x: list[str], y: list[float], time_dim: str) -> dict:  # type: ignore
     def page(x: list[str], y: list[float], time_dim: str) -> None:
         import plotly.express as px
 
-        from cabinet.ui.widgets import show_chart
+        from cabinet.ui.charts import show_chart
 
         show_chart(px.bar(x=x, y=y), time_dim)
 

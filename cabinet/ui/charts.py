@@ -1,0 +1,55 @@
+"""Plotly charts as the cabinet draws them: in the session's language, date axes ticked by what a bar holds (hour,
+day, week, month), one bar alone not zoomed to a millisecond, ids as categories."""
+
+from __future__ import annotations
+
+import numbers
+from datetime import datetime, timedelta
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from cabinet.formatting import DATE_HOVER, DATE_TICKS, chart_config
+from cabinet.ui.text import current_locale
+
+MONDAY = "2000-01-03"  # weeks start on Monday (ISO): where week bars and ticks are anchored
+PERIOD_MS = {"hour": 3_600_000, "day": 86_400_000}  # one bar's width on a date axis
+
+
+def show_chart(fig: go.Figure, time_dim: str | None = None) -> None:
+    """A Plotly chart in the session's language; `time_dim` (hour/day/week/month) names what a date x axis holds."""
+    hours = {str(x) for x in _values(fig, "x")} if time_dim == "hour" else set()
+    if len({h[16:] for h in hours}) > 1:
+        # the period has a summer time's start or end: its hours carry two UTC offsets, and on a date axis (Plotly
+        # knows no zones) the hour an end repeats was drawn twice at one place. Labels as the table has them, in time.
+        order = sorted(hours, key=lambda h: datetime.fromisoformat(h))
+        fig.update_xaxes(type="category", categoryorder="array", categoryarray=order)
+    elif time_dim in DATE_HOVER:
+        # a day, week or month is one bar over its whole period, ticked by whole days at least ("00:00" under each
+        # day of a short period, week ticks on Sundays and month bars centred on the 1st were Plotly's defaults)
+        ticks = DATE_TICKS if time_dim == "hour" else DATE_TICKS[1:]
+        fig.update_xaxes(tickformatstops=ticks, hoverformat=DATE_HOVER[time_dim])
+        if time_dim == "week":
+            fig.update_traces(xperiod=7 * 86_400_000, xperiod0=MONDAY, xperiodalignment="middle")
+            fig.update_xaxes(tick0=MONDAY)
+        elif time_dim == "month":
+            fig.update_traces(xperiod="M1", xperiodalignment="middle")
+            fig.update_xaxes(dtick="M1", tickformat="%B %Y")
+        xs = {str(x)[:16] for x in _values(fig, "x")}
+        if time_dim in PERIOD_MS and len(xs) == 1:
+            # one day (or hour) alone: Plotly zoomed to a millisecond around it, ticked "23:59:59.9996 Dec 1"
+            at = datetime.fromisoformat(xs.pop())
+            half = timedelta(milliseconds=PERIOD_MS[time_dim] / 2)
+            fig.update_xaxes(range=[at - half, at + half], dtick=PERIOD_MS[time_dim])
+    elif time_dim is not None:  # ids and labels are categories: Plotly put numeric ones ("5", "17") on a number line
+        fig.update_xaxes(type="category")
+    ys = _values(fig, "y")
+    if ys and all(isinstance(y, numbers.Real) and float(y).is_integer() for y in ys) and max(map(abs, ys)) < 5:
+        fig.update_yaxes(dtick=1)  # 1 or 2 of something: whole ticks, not 0.2, 0.4 …
+    st.plotly_chart(fig, width="stretch", config=chart_config(current_locale()))
+
+
+def _values(fig: go.Figure, axis: str) -> list[Any]:
+    """Every value the figure's traces have on `axis` ("x" or "y")."""
+    return [v for trace in fig.data if getattr(trace, axis) is not None for v in getattr(trace, axis)]
