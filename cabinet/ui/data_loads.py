@@ -17,6 +17,7 @@ from cabinet.i18n import MissingTranslation
 from cabinet.inbox_state import inbox_state
 from cabinet.session import SessionUser
 from cabinet.ui.data import warehouse
+from cabinet.ui.once import once
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
 from cabinet.ui.widgets import fmt_count
@@ -218,7 +219,12 @@ def _requests(user: SessionUser) -> None:
 def _read_again(user: SessionUser, feed: str, reason: str) -> None:
     """A button asking the schedule to read again the files holding these rows (`cabinet.etl_requests`)."""
     if st.button(t("loads.read_again"), key="loads_read_again", icon=":material/refresh:"):
-        _, new = etl_requests.ask_reprocess(engine(), app_settings(), user.scope, reason=reason, feed=feed)
+        _, new = once(
+            lambda: etl_requests.ask_reprocess(engine(), app_settings(), user.scope, reason=reason, feed=feed),
+            "loads_read_again",
+            feed,
+            reason,
+        )  # the same again at once: a replay, said asked, not "before"
         st.session_state["loads_asked"] = (feed, reason, new)
         st.rerun()
     asked = st.session_state.get("loads_asked")

@@ -21,6 +21,7 @@ from cabinet.inbox_state import inbox_state
 from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog
+from cabinet.ui import once
 from etl import runner
 from etl.last_run import read_last_run, write_last_run
 from etl.lock import LOCK_FILE, EtlLock
@@ -129,7 +130,7 @@ def test_a_download_holds_the_rows_as_the_cli_writes_them(loaded: Program) -> No
 
 
 def test_an_admin_asks_the_schedule_to_read_the_files_again_from_the_page(
-    loaded: Program, store_engine: Engine
+    loaded: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at = open_page("pages/23_data_loads.py", loaded.users["root"])
     at.button(key="loads_read_again").click().run()
@@ -138,7 +139,9 @@ def test_an_admin_asks_the_schedule_to_read_the_files_again_from_the_page(
     (request,) = pending(loaded.tiny.settings.warehouse_dir)
     assert (request.reason, request.feed, request.by) == ("unknown_partner", "clicks", "root")
     assert any("Waiting for the schedule's next run" in c.value for c in at.caption)
-    at.button(key="loads_read_again").click().run()  # asked again while it waits: the same request
+    now = once.time.monotonic()  # later than a double click: asked again while it waits, the same request
+    monkeypatch.setattr(once.time, "monotonic", lambda: now + 10)
+    at.button(key="loads_read_again").click().run()
     assert "already waiting" in at.success[-1].value and len(pending(loaded.tiny.settings.warehouse_dir)) == 1
     request_reprocess(loaded.tiny.settings.warehouse_dir, reason="no_fx_rate", feed=None, by="root",
                       now=datetime.now(UTC) - timedelta(minutes=11))  # fmt: skip

@@ -14,13 +14,15 @@ from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 from streamlit.testing.v1 import AppTest
 
-from cabinet import partner_notes
+from cabinet import etl_requests, partner_notes
 from cabinet.i18n import translate
 from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
 from cabinet.store.models import OfferAccess, PartnerNote, PayoutRequest, PromoCode, TrackingLink, User
 from cabinet.ui import money, once, store
+from etl.reprocess_requests import pending
 from tests.reporting.conftest import PASSWORD, Program
+from tests.reporting.test_data_loads_page import loaded  # noqa: F401  (a fixture)
 from tests.reporting.test_links import offers  # noqa: F401  (a fixture)
 from tests.reporting.test_offer_access import vip  # noqa: F401  (a fixture)
 from tests.reporting.test_pages import _open as open_page
@@ -231,3 +233,14 @@ def test_a_session_renewing_change_replayed_keeps_this_browser_logged_in(
     assert not at.error and [s.value for s in at.success] == [notice], [e.value for e in at.error]
     at.run()
     assert at.session_state[SESSION_KEY].username == "p_child"
+
+
+def test_a_read_again_replayed_is_said_asked_not_asked_before(
+    loaded: Program,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    at = open_page("pages/23_data_loads.py", loaded.users["root"])
+    at.button(key="loads_read_again").click()
+    replayed(at, monkeypatch, etl_requests, "ask_reprocess")
+    assert at.success[-1].value.startswith("Asked: the ETL schedule reads again"), at.success[-1].value
+    assert len(pending(loaded.tiny.settings.warehouse_dir)) == 1
