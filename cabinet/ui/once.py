@@ -5,7 +5,11 @@ stops the running one at its next Streamlit call and the next run replays its cl
 again. A handler that changed the store (or sent mail) and was stopped at the `st.success` or `st.rerun` after it
 would do it a second time: a second row, a second email, or a refusal ("this code already exists", "changed
 meanwhile") right after the success. `once` remembers each submission done, before any Streamlit call follows it, and
-gives the same submission in the same session within `WINDOW` seconds the result it had, without acting again."""
+gives the same submission in the same session within `WINDOW` seconds the result it had, without acting again.
+
+A submission is also who sent it: the login and the partner it views the cabinet as. Staff viewing as one partner and
+then another send the same form for each (a postback, a teammate), not a replay of the first. What a submission gave
+(a password made for a login) is kept for its replay only: forgotten with the window, not left until the logout."""
 
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import streamlit as st
+
+from cabinet.session import SESSION_KEY
 
 T = TypeVar("T")
 
@@ -28,15 +34,24 @@ def _mark(key: str, values: tuple[object, ...]) -> str:
     return hashlib.blake2b(repr((key, values)).encode(), key=_KEY, digest_size=16).hexdigest()
 
 
+def _viewer() -> tuple[object, ...] | None:
+    """Who submits: the login, and the partner it acts as (its own, or the one staff view the cabinet as)."""
+    scope = getattr(st.session_state.get(SESSION_KEY), "scope", None)
+    return None if scope is None else (scope.user_id, scope.impersonated_by, scope.own_partner_id)
+
+
 def once(action: Callable[[], T], key: str, *values: object) -> T:
     """`action()`'s result for this submission of the form or button `key` with `values` (what was typed, or the
     record the button acts on); when the same submission was done in this session less than `WINDOW` seconds ago, the
     result it had then, without acting again. A refusal (an exception raised, or returned to be said after the rerun)
     is not remembered: the same submission tries again."""
     book: dict[str, tuple[str, float, object]] = st.session_state.setdefault(_BOOK, {})  # before acting: a call
-    mark = _mark(key, values)
+    mark = _mark(key, (_viewer(), *values))
+    now = time.monotonic()
+    for old in [k for k, (_, when, _) in book.items() if now - when >= WINDOW]:  # no replay comes for these now
+        del book[old]
     done = book.get(key)
-    if done is not None and done[0] == mark and time.monotonic() - done[1] < WINDOW:
+    if done is not None and done[0] == mark:
         return done[2]  # type: ignore[return-value]
     result = action()
     if not isinstance(result, BaseException):

@@ -25,6 +25,7 @@ from tests.reporting.conftest import PASSWORD, Program
 from tests.reporting.test_data_loads_page import loaded  # noqa: F401  (a fixture)
 from tests.reporting.test_links import offers  # noqa: F401  (a fixture)
 from tests.reporting.test_offer_access import vip  # noqa: F401  (a fixture)
+from tests.reporting.test_pages import ROOT
 from tests.reporting.test_pages import _open as open_page
 from tests.reporting.test_payouts import payable  # noqa: F401  (a fixture)
 
@@ -244,3 +245,42 @@ def test_a_read_again_replayed_is_said_asked_not_asked_before(
     replayed(at, monkeypatch, etl_requests, "ask_reprocess")
     assert at.success[-1].value.startswith("Asked: the ETL schedule reads again"), at.success[-1].value
     assert len(pending(loaded.tiny.settings.warehouse_dir)) == 1
+
+
+def test_the_same_postback_for_another_partner_viewed_as_is_added(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A manager viewing as one partner, then as another, sends the same form within the window: it is the second
+    partner's submission, not a replay of the first's, and it is added for that partner."""
+    from cabinet.store.models import Postback
+
+    monkeypatch.setattr(once.time, "monotonic", lambda: 1000.0)  # all within a second
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[SESSION_KEY] = program.users["mgr"]
+    url = "https://tracker.example/pb?c={conversion_id}"
+    for partner in (program.tiny.parent, program.tiny.child):
+        at.query_params["view_as"] = str(partner)
+        at.run()
+        at = at.switch_page("pages/18_postbacks.py").run()
+        assert at.session_state[SESSION_KEY].partner_id == partner
+        at.text_input(key="postbacks_url").input(url)
+        next(b for b in at.get("form_submit_button") if b.form_id == "postback_add").click().run()
+        assert not at.error and [s.value for s in at.success] == [translate("postbacks.added")]
+        at.button(key="menu_back").click().run()  # back to the manager's own view
+    with session_scope(store_engine) as s:
+        assert sorted(s.scalars(select(Postback.partner_id))) == sorted((program.tiny.parent, program.tiny.child))
+
+
+def test_a_password_made_is_not_kept_in_the_session_after_the_window(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`once` keeps what a submission gave for its replay: a password made for a login goes with the window, not
+    stays in the session until the logout."""
+    at = open_page("pages/16_logins.py", program.users["root"])
+    at.selectbox(key="logins_pick").select("mgr").run()
+    at.button(key="logins_new_password").click().run()
+    [made] = [c.value for c in at.code]
+    _later(monkeypatch, once.WINDOW + 1)
+    at.selectbox(key="logins_pick").select("p_child").run()
+    at.button(key="logins_disable").click().run()  # another submission, a while later
+    assert not at.exception and made not in repr(at.session_state.to_dict())
