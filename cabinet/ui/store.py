@@ -281,11 +281,12 @@ def login_email(scope: Scope) -> str:
 def change_password(scope: Scope, current: str, new: str, repeat: str,
                     before_commit: Callable[[], object] | None = None) -> None:  # fmt: skip
     """Change the acting user's own password. `before_commit` (this browser's session goes on: `refresh_cookie`) runs
-    inside the change's transaction: a run Streamlit stops there rolls the change back, and one stopped after the
-    commit finds its session already renewed, not ended by its own new password."""
+    inside the change's transaction once its rows are written (their time ends the older sessions): a run stopped there
+    rolls the change back, and one stopped after the commit finds its session renewed, not ended by its new password."""
     with session_scope(engine()) as s:
         _account.change_password(s, scope, current, new, repeat)
         if before_commit is not None:
+            s.flush()  # the audit row's time is set when written: before the renewal, not at the commit after it
             before_commit()
 
 

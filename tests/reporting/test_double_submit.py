@@ -284,3 +284,24 @@ def test_a_password_made_is_not_kept_in_the_session_after_the_window(
     at.selectbox(key="logins_pick").select("p_child").run()
     at.button(key="logins_disable").click().run()  # another submission, a while later
     assert not at.exception and made not in repr(at.session_state.to_dict())
+
+
+def test_a_login_without_an_address_keeps_its_session_after_changing_its_password(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The browser's session is renewed inside the change's transaction: after the change is written, not before it.
+    No email to queue (a login without an address) must not leave its audit row to the commit, after the renewal."""
+    from streamlit_authenticator.controllers.cookie_controller import CookieController
+
+    monkeypatch.setattr(CookieController, "set_cookie", lambda self: None)
+    with session_scope(store_engine) as s:
+        s.scalars(select(User).where(User.username == "p_child")).one().email = ""  # nothing is mailed to it
+    at = open_page("pages/10_account.py", program.users["p_child"])
+    form = next(b for b in at.get("form_submit_button") if b.form_id == "account_password")
+    inputs = [ti for ti in at.text_input if ti.form_id == form.form_id]
+    for field, value in zip(inputs, (PASSWORD, "new-password-123", "new-password-123"), strict=True):
+        field.input(value)
+    form.click().run()
+    assert [s.value for s in at.success] == [translate("account.password_changed")]
+    at.run()
+    assert SESSION_KEY in at.session_state and at.session_state[SESSION_KEY].username == "p_child"
