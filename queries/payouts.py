@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from cabinet.access import Scope
 from cabinet.errors import RefusedRequest
 from queries.scope_sql import scope_params, scope_where_one
 from queries.warehouse import Warehouse
+
+CENT = Decimal("0.01")  # payouts are asked and paid in whole cents (`cabinet.payouts.parse_amount`)
 
 APPROVED_SQL = f"""
 select coalesce(sum(amount_base), 0) from commissions
@@ -60,8 +62,10 @@ class Ledger:
 
     @property
     def available(self) -> Decimal:
-        """What a new request may ask for: the balance less what is already requested."""
-        return max(Decimal(0), self.balance - self.requested)
+        """What a new request may ask for: the balance less what is already requested, in whole cents (rounded down, as
+        a request is). Commission has four decimals: shown rounded to the nearest cent, $1,924.9199 was "$1,924.92"
+        available, a request of all of it was cut to $1,924.91, and a stray $0.01 stayed available."""
+        return max(Decimal(0), (self.balance - self.requested).quantize(CENT, rounding=ROUND_DOWN))
 
 
 def ledger_cards(metrics: tuple[str, ...] | list[str], payouts: bool, page: str) -> tuple[str, ...]:
