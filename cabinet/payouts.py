@@ -64,8 +64,9 @@ class Cover:
 
     @property
     def available(self) -> Decimal:
-        """What approving or paying the request may take: the balance, or nothing when it is below zero."""
-        return max(Decimal(0), self.balance)
+        """What approving or paying the request may take: the balance in whole cents (rounded down, as payouts are; not
+        "$1,924.92" of $1,924.9199), or nothing when it is below zero."""
+        return max(Decimal(0), self.balance.quantize(CENT, rounding=ROUND_DOWN))
 
     @property
     def short(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from cabinet.payouts import parse_amount
+from cabinet.payouts import Cover, parse_amount
 from queries.payouts import Ledger
 
 
@@ -20,3 +20,9 @@ def test_available_is_whole_cents_and_asking_for_all_of_it_leaves_nothing() -> N
     assert after.available == 0  # $0.0099 stays in the balance for the next payout, not "$0.01 available"
     assert Ledger(Decimal("100"), Decimal("0"), Decimal("0")).available == Decimal("100.00")
     assert Ledger(Decimal("10"), Decimal("20"), Decimal("0")).available == 0  # a negative balance: nothing to ask
+
+
+def test_a_managers_available_to_pay_is_whole_cents_too() -> None:
+    cover = Cover(asked=Decimal("1924.91"), balance=Decimal("1924.9199"), currency="USD")
+    assert (cover.available, cover.short) == (Decimal("1924.91"), False)
+    assert Cover(asked=Decimal("5"), balance=Decimal("-3.5"), currency="USD").available == 0
