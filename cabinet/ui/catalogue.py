@@ -79,7 +79,7 @@ def _update(scope: Scope, offer_id: int, change: OfferChange, drawn: Drawn[Offer
     """Save the fields edited in the form (compared with what it showed); a refusal for a field changed meanwhile is
     said after the rerun."""
     _form(offer_id).save(drawn, lambda s, seen: _offers.update_offer(s, scope, offer_id, change, seen),
-                         OfferChangedMeanwhile, DONE_KEY)  # fmt: skip
+                         OfferChangedMeanwhile, DONE_KEY, change)  # fmt: skip
 
 
 def offer_form(scope: Scope, found: Catalogue, offer_id: int | None) -> None:

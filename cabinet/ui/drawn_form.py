@@ -57,9 +57,11 @@ class DrawnForm(Generic[T]):
         st.session_state[self.saving_key] = True
 
     def save(self, drawn: Drawn[T], write: Callable[[Session, T | None], object], refusal: type[Exception],
-             done_key: str) -> None:  # fmt: skip
-        """Write with what the form showed (`write(session, seen)`); a `refusal` is said after the rerun (nothing was
-        written), with the form drawn from the record as it is and the admin's edits kept."""
+             done_key: str, sent: T) -> None:  # fmt: skip
+        """Write `sent` (what the admin submitted) with what the form showed (`write(session, seen)`); a `refusal` is
+        said after the rerun (nothing was written), with the form drawn from the record as it is and the admin's edits
+        kept. A replayed submit (`cabinet.ui.once`) finds the record saved, and the form drawn from it: the same `sent`
+        again at once is said saved as the first was, not "nothing changed"."""
 
         def run(session: Session) -> object:
             try:
@@ -74,4 +76,4 @@ class DrawnForm(Generic[T]):
             else:  # saved: the next run draws the record as stored
                 st.session_state[self.drawn_key] = replace(drawn, seen=None)
 
-        save_then_rerun(run, done_key, after=redraw)
+        save_then_rerun(run, done_key, after=redraw, once=(self.drawn_key, sent))

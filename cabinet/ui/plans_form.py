@@ -113,7 +113,7 @@ def _update(scope: Scope, plan_id: int, change: PlanChange, drawn: Drawn[PlanCha
     """Save the fields edited in the form (compared with what it showed); a refusal for a field changed meanwhile is
     said after the rerun."""
     _form(plan_id).save(drawn, lambda s, seen: _plans.update_plan(s, scope, plan_id, change, seen),
-                        PlanChangedMeanwhile, DONE_KEY)  # fmt: skip
+                        PlanChangedMeanwhile, DONE_KEY, change)  # fmt: skip
 
 
 def plan_form(scope: Scope, plan_id: int | None, copy_of: int | None = None) -> None:

@@ -77,4 +77,4 @@ def limits_box(user: SessionUser, lim: Thresholds) -> None:
     new = Thresholds(**{k: int(v) if k in _settings.COUNTS else float(v) for k, v in values.items()})
 
     FORM.save(drawn, lambda s, seen: _settings.save_thresholds(s, user.scope, new, seen),
-              _settings.LimitsChangedMeanwhile, DONE_KEY)  # fmt: skip
+              _settings.LimitsChangedMeanwhile, DONE_KEY, new)  # fmt: skip

@@ -305,3 +305,18 @@ def test_a_login_without_an_address_keeps_its_session_after_changing_its_passwor
     assert [s.value for s in at.success] == [translate("account.password_changed")]
     at.run()
     assert SESSION_KEY in at.session_state and at.session_state[SESSION_KEY].username == "p_child"
+
+
+def test_review_limits_replayed_are_said_saved_not_unchanged(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A form over a record another admin may change (`cabinet.ui.drawn_form`): the replayed submit finds the record
+    saved and the form drawn from it, and says what the save changed, not "Nothing changed"."""
+    from cabinet import review_settings
+
+    at = open_page("pages/22_review.py", program.users["root"])
+    limit = at.number_input(key="review_limit_min_clicks")
+    limit.set_value(limit.value + 1)
+    next(b for b in at.get("form_submit_button") if b.form_id == "review_limits").click()
+    replayed(at, monkeypatch, review_settings, "save_thresholds")
+    assert translate("review.limits_saved", n=1) in [s.value for s in at.success], [s.value for s in at.success]
