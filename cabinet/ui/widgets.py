@@ -150,15 +150,19 @@ def save_then_rerun(change: Callable[[Session], object], done_key: str, done: ob
         with session_scope(engine()) as session:
             return change(session)
 
+    told: dict[str, object] = st.session_state.setdefault(_TOLD_NEXT, {})  # before the change: a Streamlit call
     try:
         result = _once(write, str(once[0]), *once[1:]) if once else write()
     except (RefusedRequest, ScopeError) as exc:
         show_refusal(exc)
         return
+    # What to say, kept with no Streamlit call after the commit: a run Streamlit stops at its next call (the browser
+    # asked for another) would lose it, and the page that follows draws no form to replay (recovery codes never shown)
+    told[done_key] = result if done is None else done
     if after is not None:
         after(result)
     forget_inputs(clear)
-    st.session_state[done_key] = result if done is None else done
+    st.session_state[done_key] = told[done_key]
     st.rerun()
 
 
@@ -209,6 +213,13 @@ def empty_saved_inputs() -> None:
     value, and a value can only be set before the widget exists in a run (so not where the form was saved)."""
     for key, empty in st.session_state.pop(_EMPTY_NEXT, ()):
         st.session_state[key] = empty
+    told = st.session_state.get(_TOLD_NEXT)  # and what a save left to say (`save_then_rerun`), were its run stopped
+    for key, value in list(told.items()) if told else ():
+        st.session_state[key] = value
+        del told[key]  # after: a stop in between says it in the next run
+
+
+_TOLD_NEXT = "_cabinet_told_next"  # {done key: value} of a save, for the run after it (`save_then_rerun`)
 
 
 def fmt_count(value: float | None, digits: int = 0) -> str:

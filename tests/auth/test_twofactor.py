@@ -364,3 +364,27 @@ def test_viewing_as_a_partner_does_not_skip_the_required_set_up(alice: Engine) -
     assert viewing.session_state[SESSION_KEY].impersonator == "alice"  # still viewing as the partner
     with session_scope(alice) as s:
         assert is_on(s, build_session_user(alice, "alice").scope)
+
+
+def test_the_recovery_codes_are_shown_when_the_run_that_turned_it_on_is_stopped(
+    alice: Engine,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The browser asks for a run while the one turning two-step login on works: Streamlit stops it at its next call
+    after the commit, before it kept the codes to show, and the next run draws no form whose submit it could replay.
+    The codes are shown all the same: they are the only time the user sees them."""
+    from cabinet.ui import widgets
+    from tests.reporting.test_double_submit import replayed
+
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[SESSION_KEY] = build_session_user(alice, "alice")
+    at.run()
+    at.switch_page("pages/10_account.py").run()
+    secret = at.session_state["second_factor_new"].secret
+    at.text_input(key="second_factor_code").input(_code(secret, datetime.now(UTC)))
+    at.get("form_submit_button")[-1].click()
+    replayed(at, monkeypatch, widgets, "forget_inputs")  # stopped at the first call after the commit's own work
+    assert authenticate(alice, "alice", PASSWORD).reason == "code_needed"
+    assert translate("twofactor.turned_on") in [s.value for s in at.success]
+    shown = [c.value.split("\n") for c in at.code if c.value.count("-") == 3 * RECOVERY_CODES]
+    assert len(shown) == 1 and check_code(alice, "alice", shown[0][0]).ok
