@@ -168,7 +168,9 @@ def _print_outcome(result: Any, inbox: Path) -> None:
 @etl_app.command("run")
 def run(
     inbox: Annotated[Path | None, typer.Option(help="Inbox directory (default: the data directory's inbox/).")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary line.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the summary line (and which inbox files are not read).")
+    ] = False,
     wait: Annotated[
         float, typer.Option(min=0, help="Seconds to wait for a running ETL (the schedule's) to finish; 0 = refuse.")
     ] = 0,
@@ -234,6 +236,8 @@ def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None, wait_
         raise CliError(f"the ETL cannot write {cfg.warehouse_dir}: {exc.strerror or exc}. Nothing was run.") from exc
     if quiet:
         console.print(quiet_line(result))
+        if note := ignored_note(inbox_dir):  # a file the run never reads is no quieter for being left out
+            console.print(note, style="yellow")
     else:
         _print_outcome(result, inbox_dir)
         if (n := result.totals.get("quarantined") or 0) and reprocess is None:  # `etl reprocess` says its own

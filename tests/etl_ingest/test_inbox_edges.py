@@ -58,6 +58,9 @@ def test_run_reports_unknown_columns_and_inbox_files_it_does_not_read(
         ("conversions/nothing.csv", 0),
     ]
     assert ignored_files(tiny.inbox, limit=2) == (["clicks/2026/a.parquet", "clicks/export.xlsx"], 5)
+    quiet = CliRunner().invoke(cli_app, ["etl", "run", "--quiet"], env={"COLUMNS": "400"})  # a cron job's run
+    assert quiet.exit_code == 0 and "0 files" in quiet.output, quiet.output
+    assert "not read: 5 files in" in quiet.output and "refunds/r.csv" in quiet.output
 
 
 def test_a_file_still_being_written_is_read_up_to_its_last_complete_line(
