@@ -16,6 +16,7 @@ from cabinet.ui.widgets import (
     per_language,
     period_picker,
     remember,
+    to_cents,
 )
 from queries.commissions import KINDS, TYPES, CommissionError, CommissionRequest, visible_statuses
 
@@ -98,7 +99,7 @@ headers |= {"partner_id": t("dim.partner_id"), "offer_id": t("dim.offer_id"), "a
 headers["amount_base"] = t("commissions.col_amount_base", currency=data.base_currency())
 st.caption(t("commissions.intro", column=headers["amount_base"]))
 st.dataframe(
-    table.rename(headers, strict=False),
+    to_cents(table, ("amount_base",)).rename(headers, strict=False),  # as the cards and the Amount column round it
     hide_index=True,
     placeholder="—",
     width="stretch",

@@ -17,6 +17,7 @@ from cabinet.ui.widgets import (
     local_day,
     short_label,
     show_refusal,
+    to_cents,
     today_in,
 )
 from queries.reports import ReportRequest
@@ -99,7 +100,7 @@ table = table.select(*figures_first, *(c for c in table.columns if c not in figu
 shown = table.drop([s for s in SUBS if table[s].str.len_chars().max() == 0])  # sub columns no link uses
 headers = {c: t(f"links.col_{c}") for c in ("link_id", "name", "offer", "url", "created")}
 headers |= {s: s for s in SUBS} | {m: short_label(m) for m in ("clicks", "registrations", "ftds", "commission")}
-st.dataframe(shown.rename(headers, strict=False), hide_index=True, placeholder="—", width="stretch",
+st.dataframe(to_cents(shown).rename(headers, strict=False), hide_index=True, placeholder="—", width="stretch",
              column_config=display_config(shown))  # fmt: skip
 st.caption(t("links.figures_caption"))
 

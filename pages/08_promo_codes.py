@@ -9,7 +9,7 @@ from cabinet.ui import data, store
 from cabinet.ui.guard import require_user
 from cabinet.ui.promo_forms import manage_codes
 from cabinet.ui.text import t
-from cabinet.ui.widgets import display_config, download_buttons, period_picker, short_label
+from cabinet.ui.widgets import display_config, download_buttons, period_picker, short_label, to_cents
 from queries.promo_codes import PromoError
 
 user = require_user("promo_codes")
@@ -60,7 +60,7 @@ shown = table.with_columns(pl.col("state").replace_strict(states)).select(  # th
 headers = {c: t(f"promo.col_{c}") for c in ("code", "partner", "offer", "state", "valid_from", "valid_to",
                                               "description")} | {m: short_label(m) for m in metrics}  # fmt: skip
 st.dataframe(
-    shown.rename(headers, strict=False),
+    to_cents(shown).rename(headers, strict=False),
     hide_index=True,
     placeholder="—",
     width="stretch",

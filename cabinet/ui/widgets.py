@@ -284,12 +284,13 @@ def _header(name: str, against: str = "previous") -> str:
     return t(f"common.col_{part}{year}", metric=short_label(metric)) if part else short_label(metric)
 
 
-def to_cents(frame: pl.DataFrame) -> pl.DataFrame:
-    """Money columns (by machine name) to the cent as every table shows them, a negative amount that rounds to zero
-    as 0.00, not -0.00: left to the browser, $678.985 read $678.99 on one page and $678.98 on another."""
-    cents = [pl.when(pl.col(c).round(2) == 0).then(0.0).otherwise(pl.col(c).round(2)).alias(c)
-             for c in frame.columns if _column(c)[0] in MONEY and _column(c)[1] != "change"
-             and frame[c].dtype.is_float()]  # fmt: skip
+def to_cents(frame: pl.DataFrame, money: tuple[str, ...] = ()) -> pl.DataFrame:
+    """Money columns (by machine name, and the `money` ones) to the cent as every table shows them, rounded half to
+    even as the cards are, a negative amount that rounds to zero as 0.00, not -0.00: left to the browser, $678.985
+    read $678.99 on one page and $678.98 on another. Decimal columns (the store's exact amounts) become floats."""
+    cents = [pl.when(pl.col(c).round(2) == 0).then(0.0).otherwise(pl.col(c).round(2).cast(pl.Float64)).alias(c)
+             for c in frame.columns if (c in money or (_column(c)[0] in MONEY and _column(c)[1] != "change"))
+             and (frame[c].dtype.is_float() or frame[c].dtype.is_decimal())]  # fmt: skip
     return frame.with_columns(cents)
 
 
