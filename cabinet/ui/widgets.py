@@ -35,6 +35,8 @@ from queries.metrics import COUNTS, MONEY, RATES
 from queries.reports import split_values as split_values  # the Reports page takes it from here
 
 CURRENCY_PRESETS = {"USD": "dollar", "EUR": "euro", "JPY": "yen"}  # Streamlit's number formats with a currency
+SMALL_MONEY = ("epc",)  # money per click: below one unit to four decimals, on cards and in tables alike
+SMALL_MONEY_SIGNS = {"USD": "$", "EUR": "€", "JPY": "¥"}
 T = TypeVar("T")
 
 
@@ -287,11 +289,18 @@ def _header(name: str, against: str = "previous") -> str:
 def to_cents(frame: pl.DataFrame, money: tuple[str, ...] = ()) -> pl.DataFrame:
     """Money columns (by machine name, and the `money` ones) to the cent as every table shows them, rounded half to
     even as the cards are, a negative amount that rounds to zero as 0.00, not -0.00: left to the browser, $678.985
-    read $678.99 on one page and $678.98 on another. Decimal columns (the store's exact amounts) become floats."""
-    cents = [pl.when(pl.col(c).round(2) == 0).then(0.0).otherwise(pl.col(c).round(2).cast(pl.Float64)).alias(c)
-             for c in frame.columns if (c in money or (_column(c)[0] in MONEY and _column(c)[1] != "change"))
-             and (frame[c].dtype.is_float() or frame[c].dtype.is_decimal())]  # fmt: skip
-    return frame.with_columns(cents)
+    read $678.99 on one page and $678.98 on another. Decimal columns (the store's exact amounts) become floats. An
+    EPC below one unit keeps four decimals, as its card does (`cabinet.formatting.fmt_small_money`)."""
+
+    def rounded(c: str) -> pl.Expr:
+        cents = pl.col(c).round(2)
+        if _column(c)[0] in SMALL_MONEY:
+            cents = pl.when(pl.col(c).abs() < 1).then(pl.col(c).round(4)).otherwise(cents)
+        return pl.when(cents == 0).then(0.0).otherwise(cents.cast(pl.Float64)).alias(c)
+
+    return frame.with_columns([rounded(c) for c in frame.columns
+                               if (c in money or (_column(c)[0] in MONEY and _column(c)[1] != "change"))
+                               and (frame[c].dtype.is_float() or frame[c].dtype.is_decimal())])  # fmt: skip
 
 
 def display_frame(frame: pl.DataFrame, against: str = "previous") -> pl.DataFrame:
@@ -301,8 +310,12 @@ def display_frame(frame: pl.DataFrame, against: str = "previous") -> pl.DataFram
     return to_cents(frame).rename({c: _header(c, against) for c in frame.columns})
 
 
-def number_format(metric: str) -> str | None:
-    """Streamlit's number format for a metric's values: counts localized, money in the base currency, rates as %."""
+def number_format(metric: str, small: bool = False) -> str | None:
+    """Streamlit's number format for a metric's values: counts localized, money in the base currency, rates as %;
+    with `small`, money per click to four decimals (an EPC of $0.0042 read $0.00)."""
+    if metric in SMALL_MONEY and small:
+        base = data.base_currency()
+        return f"{SMALL_MONEY_SIGNS[base]}%.4f" if base in SMALL_MONEY_SIGNS else f"%.4f {base}"
     if metric in MONEY:
         # the currency presets format like "localized" counts, in the browser's language: $1,234.56 / 1 234,56 $
         base = data.base_currency()
@@ -319,7 +332,8 @@ def display_config(frame: pl.DataFrame, against: str = "previous") -> dict[str, 
         metric, part = _column(c)
         if not metric or number_format(metric) is None:
             continue
-        fmt = "percent" if part == "change" else number_format(metric)
+        small = metric in SMALL_MONEY and bool(((frame[c].abs() < 1) & (frame[c].round(2) != frame[c])).any())
+        fmt = "percent" if part == "change" else number_format(metric, small)
         year = "_year" if against == "year" and part else ""
         config[_header(c, against)] = st.column_config.NumberColumn(
             format=fmt, help=t(f"common.colhelp_{part}{year}") if part else t(f"metric.{c}")
