@@ -4,7 +4,7 @@ day, week, month), one bar alone not zoomed to a millisecond, ids as categories.
 from __future__ import annotations
 
 import numbers
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
@@ -15,6 +15,7 @@ from cabinet.ui.text import current_locale
 
 MONDAY = "2000-01-03"  # weeks start on Monday (ISO): where week bars and ticks are anchored
 PERIOD_MS = {"hour": 3_600_000, "day": 86_400_000}  # one bar's width on a date axis
+WEEK = timedelta(days=7)  # days spanning less are ticked one by one
 
 
 def show_chart(fig: go.Figure, time_dim: str | None = None) -> None:
@@ -37,6 +38,11 @@ def show_chart(fig: go.Figure, time_dim: str | None = None) -> None:
             fig.update_traces(xperiod="M1", xperiodalignment="middle")
             fig.update_xaxes(dtick="M1", tickformat="%B %Y")
         xs = {str(x)[:16] for x in _values(fig, "x")}
+        days = sorted({x[:10] for x in xs})
+        if time_dim == "day" and len(days) > 1 and date.fromisoformat(days[-1]) - date.fromisoformat(days[0]) < WEEK:
+            # a few days: Plotly ticked them every 12 hours, with its own format ("12:00 / Nov 30, 2026" under a
+            # period that began on 1 December); one tick a day, each under its bar
+            fig.update_xaxes(dtick=PERIOD_MS["day"], tick0=days[0])
         if time_dim in PERIOD_MS and len(xs) == 1:
             # one day (or hour) alone: Plotly zoomed to a millisecond around it, ticked "23:59:59.9996 Dec 1"
             at = datetime.fromisoformat(xs.pop())

@@ -34,8 +34,17 @@ def test_one_period_alone_is_shown_around_its_bar(time_dim: str, x: str, span: l
     assert layout["yaxis"]["dtick"] == 1
 
 
+def test_a_few_days_are_ticked_one_by_one() -> None:
+    """Three days of "Month to date" were ticked every 12 hours in Plotly's format: "12:00 / Nov 30, 2026", "00:00 /
+    Dec 1, 2026" under a period that began on 1 December."""
+    layout = _drawn(["2026-12-01", "2026-12-02", "2026-12-03"], [1, 2, 3], "day")
+    assert (layout["xaxis"]["dtick"], layout["xaxis"]["tick0"]) == (86_400_000, "2026-12-01")
+    assert "range" not in layout["xaxis"]
+    assert layout["xaxis"]["dtick"] == _drawn(["2026-11-01", "2026-11-07"], [1, 2], "day")["xaxis"]["dtick"]
+
+
 def test_many_days_and_big_counts_keep_plotlys_ticks() -> None:
-    layout = _drawn(["2026-12-01", "2026-12-02"], [1, 2], "day")
+    layout = _drawn(["2026-11-01", "2026-11-08"], [1, 2], "day")  # a week apart: Plotly ticks by whole days itself
     assert "range" not in layout["xaxis"] and "dtick" not in layout["xaxis"]
     assert "dtick" not in _drawn(["2026-12-01"], [120], "day")["yaxis"]
     assert "dtick" not in _drawn(["2026-12-01"], [1.5], "day")["yaxis"]  # money, not a count
