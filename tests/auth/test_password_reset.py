@@ -266,6 +266,17 @@ def test_two_step_login_still_asks_for_its_code_after_a_reset(alice: Engine) -> 
     assert authenticate(alice, "alice", NEW).reason == "code_needed"
 
 
+def _reset_clicked(token: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The page of a reset link, the new password typed twice and "Set the password" clicked, not yet run."""
+    page = _app(monkeypatch=monkeypatch)
+    page.query_params["reset"] = token
+    page.run()
+    page.text_input[0].input(NEW)
+    page.text_input[1].input(NEW)
+    page.button[0].click()
+    return page
+
+
 def test_a_rerun_cutting_off_the_run_that_set_the_password_shows_it_set(
     alice: Engine,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
@@ -289,12 +300,7 @@ def test_a_rerun_cutting_off_the_run_that_set_the_password_shows_it_set(
             raise RerunException(RerunData(query_string=f"reset={token}"))
         real_delitem(self, key)
 
-    page = _app(monkeypatch=monkeypatch)
-    page.query_params["reset"] = token
-    page.run()
-    page.text_input[0].input(NEW)
-    page.text_input[1].input(NEW)
-    page.button[0].click()
+    page = _reset_clicked(token, monkeypatch)
     monkeypatch.setattr(QueryParamsProxy, "__delitem__", cut_off)
     page.run()
     assert not cut["left"], "the run was not cut off where the test means it to be"
@@ -330,12 +336,7 @@ def test_a_rerun_asked_while_the_password_is_set_shows_it_set(
         ctx.script_requests.request_rerun(RerunData(query_string=f"reset={token}"))
         return result
 
-    page = _app(monkeypatch=monkeypatch)
-    page.query_params["reset"] = token
-    page.run()
-    page.text_input[0].input(NEW)
-    page.text_input[1].input(NEW)
-    page.button[0].click()
+    page = _reset_clicked(token, monkeypatch)
     monkeypatch.setattr(password_reset, "reset_password", asked_meanwhile)
     page.run()
     assert not page.exception and not page.error, [e.value for e in page.error]
