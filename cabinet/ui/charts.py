@@ -16,6 +16,7 @@ from cabinet.ui.text import current_locale
 MONDAY = "2000-01-03"  # weeks start on Monday (ISO): where week bars and ticks are anchored
 PERIOD_MS = {"hour": 3_600_000, "day": 86_400_000}  # one bar's width on a date axis
 WEEK = timedelta(days=7)  # days spanning less are ticked one by one
+FEW_WEEKS = 8  # up to so many week bars are ticked one by one
 
 
 def show_chart(fig: go.Figure, time_dim: str | None = None) -> None:
@@ -43,6 +44,10 @@ def show_chart(fig: go.Figure, time_dim: str | None = None) -> None:
             # a few days: Plotly ticked them every 12 hours, with its own format ("12:00 / Nov 30, 2026" under a
             # period that began on 1 December); one tick a day, each under its bar
             fig.update_xaxes(dtick=PERIOD_MS["day"], tick0=days[0])
+        if time_dim in ("week", "month") and days:
+            _label_periods(
+                fig, time_dim, [date.fromisoformat(d if len(d) > 7 else f"{d}-01") for d in days]
+            )  # "2026-11"
         if time_dim in PERIOD_MS and len(xs) == 1:
             # one day (or hour) alone: Plotly zoomed to a millisecond around it, ticked "23:59:59.9996 Dec 1"
             at = datetime.fromisoformat(xs.pop())
@@ -54,6 +59,23 @@ def show_chart(fig: go.Figure, time_dim: str | None = None) -> None:
     if ys and all(isinstance(y, numbers.Real) and float(y).is_integer() for y in ys) and max(map(abs, ys)) < 5:
         fig.update_yaxes(dtick=1)  # 1 or 2 of something: whole ticks, not 0.2, 0.4 …
     st.plotly_chart(fig, width="stretch", config=chart_config(current_locale()))
+
+
+def _label_periods(fig: go.Figure, time_dim: str, starts: list[date]) -> None:
+    """Week and month bars labelled under their middle, by the period each holds: the labels sat on the gaps between
+    bars (at each 1st and on Sundays), the first bar without one, and one bar alone got none ("December 2026") or
+    Plotly's millisecond ticks ("11:59:59.9996 Dec 3, 2026") for its week."""
+    fig.update_xaxes(ticklabelmode="period")
+    first = starts[0]
+    if time_dim == "week":
+        if len(starts) <= FEW_WEEKS:  # one label a week; more are ticked as Plotly sees fit
+            fig.update_xaxes(dtick=7 * PERIOD_MS["day"], tick0=MONDAY)
+        end = first + WEEK
+    else:
+        end = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    if len(starts) == 1:  # its whole period on the axis, the bar as wide as beside others (a hairline without)
+        fig.update_xaxes(range=[first, end])
+        fig.update_traces(width=0.8 * (end - first).days * PERIOD_MS["day"])
 
 
 def _values(fig: go.Figure, axis: str) -> list[Any]:

@@ -57,3 +57,36 @@ def test_the_hour_a_summer_time_ends_repeats_is_two_bars_in_time_order() -> None
     assert layout["xaxis"]["type"] == "category" and layout["xaxis"]["categoryarray"] == hours
     one_offset = _drawn(["2026-11-02T00:00-05:00", "2026-11-02T01:00-05:00"], [1, 2], "hour")["xaxis"]
     assert one_offset.get("type") != "category"  # a day without a change keeps its date axis
+
+
+def _spec(x: list[str], time_dim: str) -> dict:  # type: ignore[type-arg]
+    def page(x: list[str], time_dim: str) -> None:
+        import plotly.express as px
+
+        from cabinet.ui.charts import show_chart
+
+        show_chart(px.bar(x=x, y=[100] * len(x)), time_dim)
+
+    at = AppTest.from_function(page, kwargs={"x": x, "time_dim": time_dim}).run()
+    assert not at.exception
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+def test_week_and_month_bars_are_labelled_under_themselves() -> None:
+    """The labels sat on the gaps between bars ("November 2026" between October's and November's), the first bar
+    without one."""
+    weeks = _spec(["2026-11-16", "2026-11-23", "2026-11-30"], "week")["layout"]["xaxis"]
+    assert (weeks["ticklabelmode"], weeks["dtick"], weeks["tick0"]) == ("period", 7 * 86_400_000, "2000-01-03")
+    months = _spec(["2026-10", "2026-11", "2026-12"], "month")["layout"]["xaxis"]
+    assert (months["ticklabelmode"], months["dtick"]) == ("period", "M1")
+
+
+@pytest.mark.parametrize(
+    ("time_dim", "x", "span", "days"),
+    [("week", "2026-11-30", ["2026-11-30", "2026-12-07"], 7), ("month", "2026-12", ["2026-12-01", "2027-01-01"], 31)],
+)  # fmt: skip
+def test_one_week_or_month_alone_is_its_whole_period(time_dim: str, x: str, span: list[str], days: int) -> None:
+    """A week alone was ticked "11:59:59.9996 Dec 3, 2026" (a millisecond of axis), a month alone not at all."""
+    spec = _spec([x], time_dim)
+    assert [v[:10] for v in spec["layout"]["xaxis"]["range"]] == span
+    assert spec["data"][0]["width"] == 0.8 * days * 86_400_000  # as wide as beside others, not a hairline
