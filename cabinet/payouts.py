@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -27,13 +27,12 @@ from cabinet.i18n import normalise_locale, translate
 from cabinet.mail import tell_partner
 from cabinet.store.models import Partner, PayoutRequest, ProgramSettings, User
 from queries.dashboard import base_currency
-from queries.payouts import MissingRate, ledger
+from queries.payouts import MissingRate, ledger, whole_cents
 from queries.warehouse import NoSnapshotError, Warehouse
 
 MIN_PAYOUT = Decimal("50")  # in the base currency, while the program sets no other (`ProgramSettings.min_payout`)
 STATUSES = ("requested", "approved", "paid", "rejected", "cancelled")  # cancelled: by the partner, while open
 NEXT = {"requested": ("approved", "rejected"), "approved": ("paid", "rejected")}  # what a manager may move to
-CENT = Decimal("0.01")
 REFERENCE_MAX = 128  # characters of a payment's reference
 REASON_MAX = 500  # characters of a rejection's reason
 
@@ -66,7 +65,7 @@ class Cover:
     def available(self) -> Decimal:
         """What approving or paying the request may take: the balance in whole cents (rounded down, as payouts are; not
         "$1,924.92" of $1,924.9199), or nothing when it is below zero."""
-        return max(Decimal(0), self.balance.quantize(CENT, rounding=ROUND_DOWN))
+        return max(Decimal(0), whole_cents(self.balance))
 
     @property
     def short(self) -> bool:
@@ -114,7 +113,7 @@ def parse_amount(text: str | float | Decimal) -> Decimal:
     """An amount to the cent (rounded down), refused unless it is a positive number read one way only
     (`number_text`: "1,000" is refused, "1 000,50" is 1000.50)."""
     try:
-        value = Decimal(number_text(str(text))).quantize(CENT, rounding=ROUND_DOWN)
+        value = whole_cents(Decimal(number_text(str(text))))
     except (InvalidOperation, ValueError) as exc:
         raise PayoutError(f"{text!r} is not an amount", "payouts.bad_amount") from exc
     if not value.is_finite() or value <= 0:

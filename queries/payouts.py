@@ -15,7 +15,13 @@ from cabinet.errors import RefusedRequest
 from queries.scope_sql import scope_params, scope_where_one
 from queries.warehouse import Warehouse
 
-CENT = Decimal("0.01")  # payouts are asked and paid in whole cents (`cabinet.payouts.parse_amount`)
+CENT = Decimal("0.01")
+
+
+def whole_cents(amount: Decimal) -> Decimal:
+    """`amount` to the cent, rounded down: payouts are asked and paid in whole cents, commission has four decimals."""
+    return amount.quantize(CENT, rounding=ROUND_DOWN)
+
 
 APPROVED_SQL = f"""
 select coalesce(sum(amount_base), 0) from commissions
@@ -65,7 +71,7 @@ class Ledger:
         """What a new request may ask for: the balance less what is already requested, in whole cents (rounded down, as
         a request is). Commission has four decimals: shown rounded to the nearest cent, $1,924.9199 was "$1,924.92"
         available, a request of all of it was cut to $1,924.91, and a stray $0.01 stayed available."""
-        return max(Decimal(0), (self.balance - self.requested).quantize(CENT, rounding=ROUND_DOWN))
+        return max(Decimal(0), whole_cents(self.balance - self.requested))
 
 
 def ledger_cards(metrics: tuple[str, ...] | list[str], payouts: bool, page: str) -> tuple[str, ...]:
