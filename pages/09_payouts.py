@@ -92,7 +92,9 @@ def pay_to(payout_id: int) -> None:
                 st.text(f"{label}: {value}")
         if not full and st.button(t("payouts.show_details"), key=f"payouts_reveal_{payout_id}",
                                   help=t("payouts.show_details_help")):  # fmt: skip
-            hold("payouts_revealed", scope, payout_id, money.payment_details(scope, payout_id, full=True))
+            # the same click again at once: a replay, shown from the first, not audit-logged twice
+            shown = once(lambda: money.payment_details(scope, payout_id, full=True), "payouts_reveal", payout_id)
+            hold("payouts_revealed", scope, payout_id, shown)
             st.rerun()
         if info.note:
             st.caption(t("payouts.partner_note"))

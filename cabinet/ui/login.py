@@ -291,7 +291,8 @@ def _submit(username: str, password: str) -> SessionUser | None:
     if not username or not password:
         st.session_state[_MESSAGE_KEY] = ("warning", t("auth.empty"))
         return None
-    result = authenticate(engine(), username, password, client=_client())
+    client = _client()  # the same login again at once: a replay of its submit, logged and counted once (`once`)
+    result = once(lambda: authenticate(engine(), username, password, client=client), "login", username, password)
     if result.reason == "code_needed":
         st.session_state[_CODE_KEY] = (result.username, datetime.now(UTC))
         return None

@@ -12,6 +12,7 @@ import streamlit as st
 from sqlalchemy import select
 
 from cabinet import postback_send
+from cabinet.postback_http import Answer
 from cabinet.postbacks import (
     MACROS,
     STATUSES,
@@ -28,6 +29,7 @@ from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.store.models import Offer
 from cabinet.ui import data, store
+from cabinet.ui.once import once
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
 from cabinet.ui.widgets import fmt_count, plain, save_then_rerun
@@ -100,13 +102,21 @@ def _offer_names() -> dict[int, str]:
         return {int(i): str(n) for i, n in s.execute(select(Offer.id, Offer.name))}
 
 
-def _test_call(user: SessionUser, p: PostbackItem) -> None:
-    """Call the postback now with sample values and say what its server answered."""
-    url = render(p.url, sample_values(p.partner_id, _currency()))
+def _call(url: str, private_ok: bool) -> Answer | str:
+    """The server's answer to `url`, or why there was none."""
     try:
-        answer = postback_send.fetch(url, app_settings().postbacks_private_ok)
+        return postback_send.fetch(url, private_ok)
     except (OSError, ValueError, HTTPException) as exc:  # HTTPException: a server that does not speak HTTP
-        st.error(t("postbacks.test_failed", url=plain(url), error=plain(f"{type(exc).__name__}: {exc}")))
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _test_call(user: SessionUser, p: PostbackItem) -> None:
+    """Call the postback now with sample values and say what its server answered. The same click again at once (a
+    replay of its run, a double click) says the first call's answer: the partner's server is called once."""
+    sample, private_ok = render(p.url, sample_values(p.partner_id, _currency())), app_settings().postbacks_private_ok
+    url, answer = once(lambda: (sample, _call(sample, private_ok)), "postbacks_test", p.id, p.url)  # the URL called
+    if isinstance(answer, str):
+        st.error(t("postbacks.test_failed", url=plain(url), error=plain(answer)))
         return
     say = st.success if answer.ok else st.warning
     # the partner's server's words, shown as text: staff press this button too, viewing as the partner

@@ -1,0 +1,113 @@
+"""More submits and clicks acted on once though Streamlit hands them over twice (`tests.reporting.test_double_submit`):
+a login, payout details shown in full, a postback's test call. The run is stopped right after what the click did (an
+audit-log row, a call to the partner's server) and its click is replayed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
+
+from cabinet import postback_send
+from cabinet.i18n import translate
+from cabinet.session import SESSION_KEY
+from cabinet.store.db import session_scope
+from cabinet.store.models import AuditLog, Postback, User
+from cabinet.ui import login, money, once
+from tests.reporting.conftest import PASSWORD, Program
+from tests.reporting.test_double_submit import _count, _later, replayed
+from tests.reporting.test_pages import ROOT
+from tests.reporting.test_pages import _open as open_page
+from tests.reporting.test_payouts import _request, payable  # noqa: F401  (a fixture)
+from tests.reporting.test_postbacks import Tracker
+from tests.reporting.test_postbacks_page import private_ok  # noqa: F401  (a fixture)
+
+
+def replayed_on(at: AppTest, monkeypatch: pytest.MonkeyPatch, module: object, name: str,
+                when: Callable[..., bool]) -> AppTest:  # fmt: skip
+    """`replayed`, stopped after the call of `module.name` that `when(*args, **kwargs)` picks: the page calls it for
+    other things first (payout details masked, then in full)."""
+    real = getattr(module, name)
+    picked = SimpleNamespace(call=real)
+    monkeypatch.setattr(module, name, lambda *a, **k: (picked.call if when(*a, **k) else real)(*a, **k))
+    replayed(at, monkeypatch, picked, "call")  # type: ignore[arg-type]
+    monkeypatch.setattr(module, name, real)
+    return at
+
+
+def _actions(engine: Engine, action: str) -> int:
+    return _count(engine, AuditLog, AuditLog.action == action)
+
+
+def _login_form(username: str, password: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.text_input[0].input(username)
+    at.text_input[1].input(password)
+    at.button[0].click()
+    return at
+
+
+def test_a_login_replayed_is_one_login_in_the_audit_log(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = replayed(_login_form("p_parent", PASSWORD), monkeypatch, login, "authenticate")
+    assert at.session_state[SESSION_KEY].username == "p_parent"
+    assert _actions(store_engine, "login") == 1
+
+
+def test_a_wrong_password_replayed_is_one_failure_not_two(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = replayed(_login_form("p_parent", "not-the-password"), monkeypatch, login, "authenticate")
+    assert [e.value for e in at.error] == [translate("auth.invalid")]
+    assert _actions(store_engine, "login_failed") == 1
+    assert _count(store_engine, User, User.username == "p_parent", User.failed_logins == 1) == 1
+    for wait, counted in ((0, 1), (once.WINDOW + 1, 2)):  # a double click: one; the same guess a while later: two
+        _later(monkeypatch, wait)
+        at.text_input[0].input("p_parent")
+        at.text_input[1].input("not-the-password")
+        at.button[0].click().run()
+        assert [e.value for e in at.error] == [translate("auth.invalid")]
+        assert _count(store_engine, User, User.username == "p_parent", User.failed_logins == counted) == 1
+
+
+def test_details_shown_in_full_by_a_replayed_click_are_logged_once(
+    payable: Program,  # noqa: F811
+    store_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made = _request(payable, store_engine, "50")
+    at = open_page("pages/09_payouts.py", payable.users["mgr"])
+    at.button(key=f"payouts_reveal_{made.id}").click()
+    replayed_on(at, monkeypatch, money, "payment_details", lambda *a, full=False: full)
+    assert [c.value for c in at.code] == ["DE00 1234"]
+    assert _actions(store_engine, "payout_details_viewed") == 1
+
+
+def test_a_test_call_replayed_reaches_the_partners_server_once(
+    program: Program,
+    store_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    private_ok: None,  # noqa: F811
+) -> None:
+    tracker = Tracker()
+    try:
+        with session_scope(store_engine) as s:
+            s.add(Postback(partner_id=program.tiny.parent, url=tracker.url + "/pb?c={conversion_id}",
+                           statuses=["approved"], types=[], offers=[]))  # fmt: skip
+            s.flush()
+        at = open_page("pages/18_postbacks.py", program.users["p_parent"])
+        [hook_id] = [b.key.removeprefix("pb_test_") for b in at.button if (b.key or "").startswith("pb_test_")]
+        at.button(key=f"pb_test_{hook_id}").click()
+        replayed(at, monkeypatch, postback_send, "fetch")
+        assert len(tracker.requests) == 1
+        [said] = [x.value for x in at.success]
+        assert "HTTP 200" in said
+        _later(monkeypatch, once.WINDOW + 1)  # tested again a while later: called again
+        at.button(key=f"pb_test_{hook_id}").click().run()
+        assert len(tracker.requests) == 2
+    finally:
+        tracker.close()
