@@ -1,6 +1,6 @@
 """More submits and clicks acted on once though Streamlit hands them over twice (`tests.reporting.test_double_submit`):
-a login, payout details shown in full, a postback's test call. The run is stopped right after what the click did (an
-audit-log row, a call to the partner's server) and its click is replayed."""
+a login, payout details shown in full, a postback's test call, a report view saved. The run is stopped right after
+what the click did (an audit-log row, a call to the partner's server, a view saved) and its click is replayed."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ from collections.abc import Callable
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
 from cabinet import postback_send
+from cabinet import saved_views as views_store
 from cabinet.i18n import translate
 from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
-from cabinet.store.models import AuditLog, Postback, User
+from cabinet.store.models import AuditLog, Postback, SavedView, User
 from cabinet.ui import login, money, once
 from tests.reporting.conftest import PASSWORD, Program
 from tests.reporting.test_double_submit import _count, _later, replayed
@@ -111,3 +112,24 @@ def test_a_test_call_replayed_reaches_the_partners_server_once(
         assert len(tracker.requests) == 2
     finally:
         tracker.close()
+
+
+@pytest.mark.parametrize("action", ["save", "delete"])
+def test_a_view_saved_or_deleted_in_a_stopped_run_is_said_so(
+    action: str, program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The callback is stopped right after the store change, and Streamlit calls no callback for the replayed click:
+    what it did is said all the same (it was not, and the saved view's name stayed in its box)."""
+    at = open_page("pages/02_reports.py", program.users["p_parent"])
+    at.text_input(key="reports_view_name").set_value("Germany").run()
+    at.button(key="reports_view_save").click()
+    if action == "delete":
+        at.run()
+        with session_scope(store_engine) as s:
+            at.selectbox(key="reports_view_pick").set_value(s.scalar(select(SavedView.id))).run()
+        at.button(key="reports_view_delete").click()
+    replayed(at, monkeypatch, views_store, f"{action}_view")
+    assert not at.error, [e.value for e in at.error]
+    assert [t.value for t in at.toast] == [translate(f"views.{action}d", name="Germany")]
+    assert _count(store_engine, SavedView) == (action == "save")
+    assert at.text_input(key="reports_view_name").value == "" and at.selectbox(key="reports_view_pick").value is None
