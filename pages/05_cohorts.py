@@ -74,7 +74,7 @@ req = CohortRequest(date_from, date_to, user.timezone, event, grain, measure, sn
 try:
     cells = data.cohort_cells(user.scope, snap.snapshot_id, req)
 except CohortError as exc:
-    st.error(t("cohorts.bad_request", error=str(exc)))
+    st.error(t("cohorts.bad_request", error=t(exc.key, **exc.params) if exc.key else str(exc)))
     st.stop()
 except ScopeError as exc:
     show_refusal(exc, partner)

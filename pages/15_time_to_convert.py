@@ -34,7 +34,7 @@ partner = lag_partner_picker(user, snap.snapshot_id, events, "lag_partner", cols
 try:
     frame = data.lag(user.scope, snap.snapshot_id, LagRequest(date_from, date_to, user.timezone, event, partner))
 except LagError as exc:
-    st.error(t("lag.bad_request", error=str(exc)))
+    st.error(t("lag.bad_request", error=t(exc.key, **exc.params) if exc.key else str(exc)))
     st.stop()
 except ScopeError as exc:
     show_refusal(exc, partner)

@@ -38,7 +38,12 @@ MAX_COHORTS = 120  # ~2 years of weeks, 10 years of months
 
 
 class CohortError(ValueError):
-    """A request that cannot be answered (bad dates, time zone, event, grain or measure)."""
+    """A request that cannot be answered (bad dates, time zone, event, grain or measure); `key`/`params`, when set,
+    say why in the interface's language (a request the page's own widgets can make: too long a period)."""
+
+    def __init__(self, message: str, key: str | None = None, **params: object) -> None:
+        super().__init__(message)
+        self.key, self.params = key, params
 
 
 @dataclass(frozen=True)
@@ -127,7 +132,11 @@ def _check(req: CohortRequest) -> tuple[date, date]:
         raise CohortError("the share with an FTD is measured on registration cohorts")
     first, last = cohort_range(req)
     if _periods_between(req.grain, first, last) >= MAX_COHORTS:
-        raise CohortError(f"at most {MAX_COHORTS} cohorts at once; choose a shorter period or monthly cohorts")
+        raise CohortError(
+            f"at most {MAX_COHORTS} cohorts at once; choose a shorter period or monthly cohorts",
+            "cohorts.too_many",
+            n=MAX_COHORTS,
+        )
     return first, last
 
 

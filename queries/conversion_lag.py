@@ -36,7 +36,12 @@ MAX_WEEKS = 106  # two years of click weeks
 
 
 class LagError(ValueError):
-    """A request that cannot be answered (bad dates, time zone or event)."""
+    """A request that cannot be answered (bad dates, time zone or event); `key`/`params`, when set, say why in the
+    interface's language (a request the page's own widgets can make: too long a period)."""
+
+    def __init__(self, message: str, key: str | None = None, **params: object) -> None:
+        super().__init__(message)
+        self.key, self.params = key, params
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,9 @@ def _check(req: LagRequest) -> tuple[date, date]:
     first = req.date_from - timedelta(days=req.date_from.weekday())
     last = req.date_to + timedelta(days=6 - req.date_to.weekday())
     if (last - first).days // 7 >= MAX_WEEKS:
-        raise LagError(f"at most {MAX_WEEKS} weeks of clicks at once; choose a shorter period")
+        raise LagError(
+            f"at most {MAX_WEEKS} weeks of clicks at once; choose a shorter period", "lag.too_many_weeks", n=MAX_WEEKS
+        )
     return first, last
 
 
