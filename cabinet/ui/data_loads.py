@@ -4,6 +4,7 @@ snapshot (`queries.data_loads`), and the requests to read a reason's files again
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -73,19 +74,42 @@ COUNTS = ("files", "files_failed", "rows_read", "inserted", "updated", "duplicat
 def _table(frame: pl.DataFrame, translated: tuple[str, ...] = ()) -> None:
     """`frame` as a table: values of the `translated` columns and every header in the session's language, counts
     with the browser's digit grouping (values stay numbers, so sorting works)."""
-    frame = frame.with_columns(pl.col(c).map_elements(_value, return_dtype=pl.String) for c in translated)
+    frame = frame.with_columns(_said(frame, c, _value) for c in translated)
     config = {t(f"loads.col_{c}"): st.column_config.NumberColumn(format="localized") for c in COUNTS
               if c in frame.columns}  # fmt: skip
     st.dataframe(frame.rename({c: t(f"loads.col_{c}") for c in frame.columns}), hide_index=True, width="stretch",
                  column_config=config)  # fmt: skip
 
 
+def _said(frame: pl.DataFrame, column: str, say: Callable[[Any], str]) -> pl.Series:
+    """`column` as `say` words each value, called here: polars's `map_elements` runs on worker threads, without the
+    session, so in English (two columns of the run's files were)."""
+    return pl.Series(column, [None if v is None else say(v) for v in frame[column].to_list()], dtype=pl.String)
+
+
 def _value(value: str) -> str:
-    """A status as the session's language says it; one this page does not know, as the ETL wrote it."""
+    """A status or feed as the session's language says it; one this page does not know, as the ETL wrote it."""
     try:
         return t(f"loads.value_{value}")
     except MissingTranslation:
         return value
+
+
+def reason_label(code: str) -> str:
+    """A quarantine reason in the session's language with its code, the name `cabinet etl quarantine --reason` and
+    `reprocess --reason` take ("Unknown partner (unknown_partner)", "Missing field ts (missing_field:ts)"); a reason
+    this page does not know, as the ETL wrote it."""
+    family, _, column = code.partition(":")
+    try:
+        said = t(f"loads.reason_{family}", column=column)
+    except MissingTranslation:
+        return code
+    return f"{said} ({code})"
+
+
+def _said_reasons(frame: pl.DataFrame) -> pl.DataFrame:
+    """Quarantined rows (or their counts) with each reason as `reason_label` says it; the download keeps the codes."""
+    return frame.with_columns(_said(frame, "reason", reason_label))
 
 
 def inbox(user: SessionUser, done: Outcome) -> None:
@@ -144,7 +168,7 @@ def recent_runs(user: SessionUser) -> None:
                 run = st.selectbox(t("loads.run"), with_files, key="loads_run",
                                    format_func=lambda r: t("loads.run_n", n=r))  # fmt: skip
                 if run is not None:
-                    _table(data_loads.run_files(user.scope, wh=warehouse(), run_id=int(run)), ("status",))
+                    _table(data_loads.run_files(user.scope, wh=warehouse(), run_id=int(run)), ("feed", "status"))
     n, latest = data_loads.idle_runs(user.scope, wh=warehouse())
     if n and not idle:
         st.caption(t("loads.idle_one" if n == 1 else "loads.idle", n=fmt_count(n), at=f"{latest:%Y-%m-%d %H:%M:%S}"))
@@ -156,9 +180,9 @@ def failed_files(user: SessionUser) -> None:
     if files.is_empty():
         st.success(t("loads.no_failed_files"))
         return
-    since = files["loaded_in_run"].map_elements(lambda r: t("loads.loaded_in_run", n=r), return_dtype=pl.String)
-    files = files.with_columns(since.fill_null(t("loads.not_loaded_since")).alias("loaded_in_run"))
-    _table(files)
+    since = _said(files, "loaded_in_run", lambda r: t("loads.loaded_in_run", n=r))
+    files = files.with_columns(since.fill_null(t("loads.not_loaded_since")))
+    _table(files, ("feed",))
 
 
 def quarantine(user: SessionUser) -> None:
@@ -170,17 +194,22 @@ def quarantine(user: SessionUser) -> None:
         _requests(user)
         return
     fixable = by_reason.filter(pl.col("fixable"))["reason"].unique(maintain_order=True).to_list()
-    _table(by_reason.drop("fixable"))
+    _table(_said_reasons(by_reason.drop("fixable")), ("feed",))
     if fixable:
-        st.info(t("loads.fixable", reasons=", ".join(fixable)))
+        st.info(t("loads.fixable", reasons=", ".join(reason_label(r) for r in fixable)))
     _requests(user)
     groups = by_reason.select("feed", "reason", "rows").rows()
-    chosen = st.selectbox(t("loads.rows_of"), range(len(groups)), key="loads_group",
-                          format_func=lambda i: t("loads.group", feed=groups[i][0], reason=groups[i][1],
-                                                  n=fmt_count(groups[i][2])))  # fmt: skip
+    chosen = st.selectbox(
+        t("loads.rows_of"),
+        range(len(groups)),
+        key="loads_group",
+        format_func=lambda i: t(
+            "loads.group", feed=_value(groups[i][0]), reason=reason_label(groups[i][1]), n=fmt_count(groups[i][2])
+        ),
+    )
     feed, reason, n = groups[chosen if chosen is not None and chosen < len(groups) else 0]
     rows = data_loads.quarantine_rows(user.scope, wh=warehouse(), feed=feed, reason=reason, limit=ROWS_SHOWN)
-    _table(rows)
+    _table(_said_reasons(rows), ("feed",))
     if n > ROWS_SHOWN:
         st.caption(t("loads.rows_shown", shown=fmt_count(ROWS_SHOWN), n=fmt_count(n)))
     if reason in data_loads.FIXABLE:
@@ -202,15 +231,17 @@ def _requests(user: SessionUser) -> None:
     """The requests waiting for the schedule (a warning when none took them for `STALE`), then those a run could not
     carry out, with why, until asked again or dismissed (`cabinet.etl_requests`)."""
     for request in etl_requests.waiting(app_settings(), user.scope):
-        said = t("loads.waiting", reason=request.reason, feed=request.feed or t("loads.every_feed"), by=request.by,
+        said = t("loads.waiting", reason=reason_label(request.reason), by=request.by,
+                 feed=_value(request.feed) if request.feed else t("loads.every_feed"),
                  at=f"{request.at:%Y-%m-%d %H:%M:%S}")  # fmt: skip
         if datetime.now(UTC) - request.at > STALE:  # the schedule takes one within seconds: none runs
             st.warning(f"{said} {t('loads.request_stale')}")
         else:
             st.caption(said)
     for request in etl_requests.not_carried_out(app_settings(), user.scope):
-        st.warning(t("loads.refused", reason=request.reason, feed=request.feed or t("loads.every_feed"),
-                     by=request.by, at=f"{request.at:%Y-%m-%d %H:%M:%S}", why=request.refused))  # fmt: skip
+        st.warning(t("loads.refused", reason=reason_label(request.reason), by=request.by,
+                     feed=_value(request.feed) if request.feed else t("loads.every_feed"),
+                     at=f"{request.at:%Y-%m-%d %H:%M:%S}", why=request.refused))  # fmt: skip
         if st.button(t("loads.dismiss"), key=f"loads_dismiss_{request.path.stem}"):
             etl_requests.dismiss(engine(), user.scope, request)
             st.rerun()
@@ -229,4 +260,4 @@ def _read_again(user: SessionUser, feed: str, reason: str) -> None:
         st.rerun()
     asked = st.session_state.get("loads_asked")
     if asked and asked[:2] == (feed, reason):
-        st.success(t("loads.asked" if asked[2] else "loads.asked_before", reason=reason))
+        st.success(t("loads.asked" if asked[2] else "loads.asked_before", reason=reason_label(reason)))

@@ -7,6 +7,7 @@ import gzip
 import json
 import os
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog
 from cabinet.ui import once
+from cabinet.ui.data_loads import reason_label
 from etl import runner
 from etl.last_run import read_last_run, write_last_run
 from etl.lock import LOCK_FILE, EtlLock
@@ -84,13 +86,35 @@ def test_the_page_shows_runs_failed_files_and_the_rows_of_a_reason_with_their_do
     assert list(files["File"]) == ["clicks/bad.csv", "clicks/broken.csv.gz"]
     assert list(files["Status"]) == ["loaded", "failed"] and list(files["Quarantined"]) == [3, 0]
     assert list(failed["File"]) == ["clicks/broken.csv.gz"] and list(failed["Since"]) == ["not loaded since"]
-    assert list(by_reason["Reason"]) == ["unknown_partner", "bad_timestamp"]
-    assert "unknown_partner" in at.info[0].value and "cabinet etl reprocess" in at.info[0].value
+    assert list(by_reason["Reason"]) == ["Unknown partner (unknown_partner)", "Bad date and time (bad_timestamp)"]
+    assert "Unknown partner (unknown_partner)" in at.info[0].value and "cabinet etl reprocess" in at.info[0].value
     assert list(rows["Row"]) == [1, 3]  # the reason with the most rows first
     at.selectbox(key="loads_group").set_value(1).run()
     rows = at.dataframe[4].value
-    assert list(rows["Reason"]) == ["bad_timestamp"] and "not-a-time" in rows["Values as read"][0]
+    assert list(rows["Reason"]) == ["Bad date and time (bad_timestamp)"] and "not-a-time" in rows["Values as read"][0]
     assert len(at.get("download_button")) == 1
+
+
+def test_reasons_and_feeds_are_said_in_russian_with_the_code_the_cli_takes(loaded: Program) -> None:
+    """A Russian admin read "unknown_partner", "clicks" and "bad_timestamp" as the ETL writes them."""
+    request_reprocess(loaded.tiny.settings.warehouse_dir, reason="no_fx_rate", feed="conversions", by="root")
+    at = open_page("pages/23_data_loads.py", replace(loaded.users["root"], locale="ru"))
+    assert not at.exception and not at.error
+    by_reason, rows = at.dataframe[3].value, at.dataframe[4].value
+    assert list(by_reason["Поток"]) == ["клики", "клики"] and list(rows["Поток"]) == ["клики", "клики"]
+    assert list(by_reason["Причина"]) == ["Неизвестный партнёр (unknown_partner)",
+                                          "Неверные дата и время (bad_timestamp)"]  # fmt: skip
+    assert "Неизвестный партнёр (unknown_partner)" in at.info[0].value
+    assert at.selectbox(key="loads_group").options == ["клики · Неизвестный партнёр (unknown_partner) (2)",
+                                                       "клики · Неверные дата и время (bad_timestamp) (1)"]  # fmt: skip
+    assert any("Нет курса валюты (no_fx_rate) (конверсии)" in c.value for c in at.caption)
+    assert list(at.dataframe[1].value["Поток"]) == ["клики", "клики"]  # the run's files
+
+
+def test_a_reason_the_page_does_not_know_stays_as_the_etl_wrote_it() -> None:
+    assert reason_label("missing_field:ts") == "Missing field ts (missing_field:ts)"
+    assert reason_label("too_long:sub1") == "Value too long: sub1 (too_long:sub1)"
+    assert reason_label("a_new_reason") == "a_new_reason"
 
 
 def test_the_page_says_the_latest_run_failed(loaded: Program, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -135,7 +159,8 @@ def test_an_admin_asks_the_schedule_to_read_the_files_again_from_the_page(
     at = open_page("pages/23_data_loads.py", loaded.users["root"])
     at.button(key="loads_read_again").click().run()
     assert not at.exception
-    assert at.success[-1].value.startswith("Asked: the ETL schedule reads again the files holding the unknown_partner")
+    assert at.success[-1].value.startswith("Asked: the ETL schedule reads again the files holding the Unknown partner "
+                                           "(unknown_partner) rows")  # fmt: skip
     (request,) = pending(loaded.tiny.settings.warehouse_dir)
     assert (request.reason, request.feed, request.by) == ("unknown_partner", "clicks", "root")
     assert any("Waiting for the schedule's next run" in c.value for c in at.caption)
@@ -165,7 +190,10 @@ def test_a_request_a_run_could_not_carry_out_shows_why_until_dismissed(loaded: P
     at = open_page("pages/23_data_loads.py", loaded.users["root"])
     assert not at.exception
     (warning,) = [w.value for w in at.warning if w.value.startswith("Not carried out")]
-    assert "unknown_partner rows (clicks), asked by root" in warning and "clicks/bad.csv is not in the inbox" in warning
+    assert (
+        "Unknown partner (unknown_partner) rows (clicks), asked by root" in warning
+        and "clicks/bad.csv is not in the inbox" in warning
+    )
     (dismiss,) = [b for b in at.button if b.key.startswith("loads_dismiss_")]
     dismiss.click().run()
     assert not at.exception and refused(wh) == [] and pending(wh) == []
