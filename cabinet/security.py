@@ -30,7 +30,8 @@ DONE_TO = ("password_changed", "account_locked", "second_factor_reset", "passwor
 
 @dataclass(frozen=True)
 class Event:
-    """One line of a login's activity: when (aware UTC), what (an action above), how (a detail key, or ""), and
+    """One line of a login's activity: when (aware UTC), what (an action above, or "password_again_failed": a wrong
+    password typed to confirm a change on Account), how (a detail key, or ""), and
     where from: the browser and system, and the IP address, as the sign-in recorded them ("" when unknown)."""
 
     ts: datetime
@@ -70,12 +71,18 @@ def _own_login(session: Session, scope: Scope) -> User:
     return user
 
 
+def _what(action: str, details: dict[str, object]) -> str:
+    """The action as the page names it: a wrong password typed again to confirm a change on Account (payout details,
+    a new password or email, two-step login) counts toward the lockout as a sign-in's does, but was no sign-in."""
+    return "password_again_failed" if action == "login_failed" and details.get("reason") == "password_again" else action
+
+
 def _how(action: str, details: dict[str, object]) -> str:
     if action == "login" and details.get("second_factor") == "recovery_code":
         return "recovery_code"
     if action == "login" and details.get("second_factor"):
         return "code"
-    if action == "login_failed":
+    if action == "login_failed" and details.get("reason") != "password_again":
         return "code" if details.get("reason") in ("code", "recovery_code") else "password"
     return ""
 
@@ -88,7 +95,9 @@ def activity(session: Session, scope: Scope, limit: int = ACTIVITY_ROWS) -> list
     rows = session.execute(select(AuditLog.ts, AuditLog.action, AuditLog.details).where(mine)
                            .order_by(AuditLog.ts.desc(), AuditLog.id.desc()).limit(limit)).all()  # fmt: skip
     return [
-        Event(ts, action, _how(action, d := details or {}), str(d.get("device") or ""), str(d.get("ip") or ""))
+        Event(
+            ts, _what(action, d := details or {}), _how(action, d), str(d.get("device") or ""), str(d.get("ip") or "")
+        )
         for ts, action, details in rows
     ]
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from cabinet.access import ScopeError, build_session_user
-from cabinet.auth import authenticate, session_revoked, session_valid, set_password
+from cabinet.auth import authenticate, recheck_password, session_revoked, session_valid, set_password
 from cabinet.i18n import translate
 from cabinet.security import activity, client_details, end_other_sessions
 from cabinet.store.db import session_scope
@@ -96,3 +96,20 @@ def test_the_account_page_shows_it_and_ends_them(program: Program, store_engine:
     assert ended == ["p_parent"]
     assert list(at.dataframe[-1].value.iloc[:, 1])[:2] == [translate("security.sessions_ended"),
                                                           translate("security.login")]  # fmt: skip
+
+
+def test_a_wrong_password_in_an_account_form_is_no_refused_sign_in(program: Program, store_engine: Engine) -> None:
+    # the password asked again to change the email, a new password or the payout details, typed wrong: it counts
+    # toward the lockout, but the caption's "A sign-in you did not make?" must not be set off by the user's own typo
+    assert authenticate(store_engine, "p_parent", PASSWORD).ok
+    with session_scope(store_engine) as s:
+        user = s.scalar(select(User).where(User.username == "p_parent"))
+        assert user is not None and not recheck_password(s, user, "a-wrong-password").ok
+        assert [(e.action, e.how) for e in activity(s, program.users["p_parent"].scope)] == [
+            ("password_again_failed", ""), ("login", "")]  # fmt: skip
+    for locale in ("en", "ru"):
+        at = open_page("pages/10_account.py", replace(program.users["p_parent"], locale=locale))
+        assert not at.exception
+        what = list(at.dataframe[-1].value[translate("security.col_what", locale)])
+        assert what == [translate("security.password_again_failed", locale), translate("security.login", locale)]
+        assert translate("security.login_failed", locale) not in what[0]
