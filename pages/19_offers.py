@@ -6,7 +6,7 @@ import streamlit as st
 from cabinet.ui import data, offer_access, store
 from cabinet.ui.guard import require_user
 from cabinet.ui.plan_box import plan_rates
-from cabinet.ui.text import t
+from cabinet.ui.text import t, vertical
 from cabinet.ui.widgets import fmt_metric, period_picker, plain, short_label
 from queries.metrics import RATIOS
 from queries.reports import ReportRequest
@@ -40,7 +40,8 @@ offer_access.approval_hint(waiting)
 cols = st.columns([3, 2])
 search = cols[0].text_input(t("offers.search"), max_chars=100, key="offers_search").strip().lower()
 verticals = sorted({o.vertical for o in offers})
-picked = cols[1].multiselect(t("offers.verticals"), verticals, key="offers_verticals", placeholder=t("offers.all"))
+picked = cols[1].multiselect(t("offers.verticals"), verticals, key="offers_verticals", placeholder=t("offers.all"),
+                             format_func=vertical)  # fmt: skip
 shown = [o for o in offers if (not picked or o.vertical in picked)
          and (not search or search in f"{o.name} {o.description or ''}".lower())]  # fmt: skip
 date_from, date_to = period_picker(user, key="offers")
@@ -62,7 +63,7 @@ shown.sort(key=lambda o: (-((figures.get(o.id) or {}).get(metrics[0]) or 0) if m
 for offer in shown:
     with st.container(border=True):
         head, side = st.columns(2)
-        head.markdown(f"**{plain(offer.name)}** · {plain(offer.vertical)} · #{offer.id}")
+        head.markdown(f"**{plain(offer.name)}** · {plain(vertical(offer.vertical))} · #{offer.id}")
         if offer.description:
             head.text(offer.description)
         pages = len(offer.landing_urls)

@@ -7,7 +7,7 @@ import streamlit as st
 
 from cabinet.ui import catalogue, catalogue_bulk
 from cabinet.ui.guard import require_user
-from cabinet.ui.text import t
+from cabinet.ui.text import t, vertical
 from cabinet.ui.widgets import empty_saved_inputs
 
 user = require_user("admin")
@@ -28,13 +28,15 @@ picked = cols[0].multiselect(t("catalogue.statuses"), statuses, default=["active
                              placeholder=t("common.choose"))  # fmt: skip
 search = cols[1].text_input(t("catalogue.search"), max_chars=100, key="catalogue_search").strip().lower()
 shown = [
-    r for r in found.rows if r.status in picked and (not search or search in f"{r.id} {r.name} {r.vertical}".lower())
+    r
+    for r in found.rows
+    if r.status in picked and (not search or search in f"{r.id} {r.name} {r.vertical} {vertical(r.vertical)}".lower())
 ]
 table = pl.DataFrame(
     {
         t("catalogue.col_id"): [r.id for r in shown],
         t("catalogue.field_name"): [r.name for r in shown],
-        t("catalogue.field_vertical"): [r.vertical for r in shown],
+        t("catalogue.field_vertical"): [vertical(r.vertical) for r in shown],
         t("catalogue.field_status"): [t(f"catalogue.status_{r.status}") for r in shown],
         t("catalogue.field_tiers_allowed"): [
             ", ".join(found.tiers.get(c, c) for c in r.tiers_allowed) or t("catalogue.all_tiers") for r in shown

@@ -15,7 +15,7 @@ from cabinet.access import Scope
 from cabinet.offer_access import AccessItem, QueueItem
 from cabinet.store.db import session_scope
 from cabinet.ui.resources import engine
-from cabinet.ui.text import t
+from cabinet.ui.text import t, vertical
 from cabinet.ui.widgets import plain, save_then_rerun
 
 DONE_KEY = "access_done"  # (translation key, values): said once after the rerun
@@ -57,7 +57,7 @@ def approval_offers(scope: Scope, partner_id: int, tz: str, items: list[AccessIt
     for item in items:
         offer = item.offer
         with st.container(border=True):
-            st.markdown(f"**{plain(offer.name)}** · {plain(offer.vertical)} · #{offer.id}")
+            st.markdown(f"**{plain(offer.name)}** · {plain(vertical(offer.vertical))} · #{offer.id}")
             if offer.description:
                 st.text(offer.description)
             when = item.decided_at or item.requested_at

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cabinet.i18n import DEFAULT_LOCALE, normalise_locale, translate
+from cabinet.i18n import DEFAULT_LOCALE, MissingTranslation, normalise_locale, translate
 from cabinet.session import SESSION_KEY
 
 LOCALE_KEY = "ui_locale"
@@ -22,3 +22,12 @@ def current_locale() -> str:
 def t(key: str, **values: object) -> str:
     """The text of `key` in the session's language."""
     return translate(key, current_locale(), **values)
+
+
+def vertical(name: str) -> str:
+    """An offer's vertical in the session's language when the cabinet knows it (the demo's `igaming`, `forex` and
+    `ecommerce`, in any case); any other, as the admin typed it."""
+    try:
+        return t(f"offers.vertical_{name.strip().casefold()}")
+    except MissingTranslation:
+        return name

@@ -3,12 +3,15 @@ figures for the period, search and vertical filters, and a tracking link one cli
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import Engine
 
 from cabinet.i18n import translate
 from cabinet.store.db import session_scope
 from cabinet.store.models import Offer
+from cabinet.ui.text import vertical
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open as open_page
 
@@ -72,7 +75,7 @@ def test_an_offers_name_is_shown_as_typed(catalog: Program, store_engine: Engine
     at = open_page("pages/19_offers.py", catalog.users["p_parent"])
     assert [c[:5] for c in _cards(at)] == ["Casin", "Bonus", "Shop"]  # the one with clicks first, then by name
     [card] = [m.value for m in at.markdown if "Bonus" in m.value]
-    assert card.startswith(r"**Bonus \*x2\* \$5 \[go\]\(https://evil\.example\)** · igaming · #")
+    assert card.startswith(r"**Bonus \*x2\* \$5 \[go\]\(https://evil\.example\)** · iGaming · #")
 
 
 def test_an_offer_without_clicks_has_no_epc(catalog: Program) -> None:
@@ -80,3 +83,17 @@ def test_an_offer_without_clicks_has_no_epc(catalog: Program) -> None:
     epc = [m.value for m in at.metric if m.label == translate("metric.epc").split(" (")[0]]
     assert epc[1:] == ["—"]  # Shop: no clicks, so commission per click is undefined, not $0.00
     assert epc[0] != "—"
+
+
+def test_the_demo_verticals_are_said_in_the_partners_language(catalog: Program, store_engine: Engine) -> None:
+    """A Russian partner read "igaming" and "ecommerce" on every card, as the admin's demo typed them."""
+    with session_scope(store_engine) as s:
+        s.get(Offer, catalog.tiny.other_offer).vertical = "Sneakers & co"
+    at = open_page("pages/19_offers.py", replace(catalog.users["p_parent"], locale="ru"))
+    assert not at.exception and not at.error
+    heads = sorted(m.value for m in at.markdown if " · #" in m.value)
+    assert heads == [f"**Casino** · Гемблинг · #{catalog.tiny.offer}",
+                     f"**Shop** · Sneakers & co · #{catalog.tiny.other_offer}"]  # fmt: skip
+    verticals = at.multiselect(key="offers_verticals")
+    assert sorted(verticals.options) == ["Sneakers & co", "Гемблинг"]
+    assert vertical("ECommerce") == "E-commerce" and vertical("forex") == "Forex"
