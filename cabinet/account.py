@@ -66,6 +66,8 @@ def _actor(session: Session, scope: Scope, password: str) -> User:
     user = session.get(User, scope.user_id)
     if user is None:
         raise AccountError("the password is wrong", "account.wrong_password")
+    if not password:  # left empty: nothing typed wrong, and no attempt counted toward the lockout
+        raise AccountError("no password given", "account.password_missing")
     checked = recheck_password(session, user, password)
     if checked.reason == "locked":
         raise AccountError("the account is locked", "auth.locked", minutes=checked.minutes_left())

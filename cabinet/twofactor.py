@@ -216,7 +216,10 @@ def _digest(code: str) -> str:
 
 
 def _password_again(session: Session, user: User, password: str) -> None:
-    """Refuse unless `password` is the user's; a wrong one counts toward the lockout (`auth.recheck_password`)."""
+    """Refuse unless `password` is the user's; a wrong one counts toward the lockout (`auth.recheck_password`), an
+    empty one is asked for."""
+    if not password:
+        raise SecondFactorError("no password given", "account.password_missing")
     checked = recheck_password(session, user, password)
     if checked.reason == "locked":
         raise SecondFactorError("the account is locked", "auth.locked", minutes=checked.minutes_left())

@@ -10,7 +10,8 @@ from sqlalchemy import Engine, select
 from cabinet.account import HOLDER_MAX, AccountError, clean_details
 from cabinet.i18n import translate
 from cabinet.store.db import session_scope
-from cabinet.store.models import User
+from cabinet.store.models import AuditLog, User
+from cabinet.twofactor import SecondFactorError, turn_off
 from tests.reporting.conftest import PASSWORD, Program
 from tests.reporting.test_pages import _open as open_page
 
@@ -58,3 +59,25 @@ def test_an_iban_pasted_with_non_breaking_spaces_is_the_iban() -> None:
     for pasted in ("DE89\xa03704\xa00044\xa00532\xa00130\xa000", "de89\u202f3704\u202f0044\u202f0532\u202f0130\u202f00",
                    " DE89 3704\t0044 0532 0130 00 "):  # fmt: skip
         assert clean_details("wire", {"holder": "Parent Ltd", "iban": pasted}) == {"holder": "Parent Ltd", "iban": IBAN}
+
+
+def test_a_form_sent_without_the_password_asks_for_it_and_counts_no_wrong_attempt(
+    program: Program, store_engine: Engine
+) -> None:
+    # payout details typed, the password field forgotten: "The password is wrong" told of nothing typed, and five such
+    # clicks locked the account out
+    at = open_page("pages/10_account.py", program.users["p_parent"])
+    at.text_input(key="account_f_holder").input("Parent Ltd")
+    at.text_input(key="account_f_iban").input(IBAN)
+    next(b for b in at.button if b.label == translate("account.save")).click().run()
+    assert not at.exception and [e.value for e in at.error] == [translate("account.password_missing")]
+    at.text_input(key="account_new_email").input("parent.new@example.com")
+    next(b for b in at.button if b.label == translate("account.change_email")).click().run()
+    assert [e.value for e in at.error] == [translate("account.password_missing")]
+    with session_scope(store_engine) as s:
+        user = s.scalar(select(User).where(User.username == "p_parent"))
+        assert user is not None and not user.failed_logins and user.locked_until is None
+        assert not s.scalars(select(AuditLog).where(AuditLog.action == "login_failed")).all()
+        with pytest.raises(SecondFactorError) as caught:  # two-step login off takes the password too
+            turn_off(s, program.users["p_parent"].scope, "")
+    assert caught.value.key == "account.password_missing"
