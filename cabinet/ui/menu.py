@@ -109,14 +109,15 @@ def _switch_view(user: SessionUser) -> None:
 
 def _resume_view(user: SessionUser) -> None:
     """After a reload (a new session: the manager comes back from the cookie) go back into the partner view the URL
-    names. The same scope check as the button: a link naming someone else's partner leaves the manager as they are."""
+    names. The same scope check as the button: a link naming someone else's partner leaves the manager as they are,
+    and says so in every run while the address names it (the cookie's answer reruns a page opened by a link at once:
+    a refusal said in the first run only was gone within a second); another page's address does not name it."""
     wanted = st.query_params.get(VIEW_AS_PARAM)
     if wanted is None or user.impersonator or user.role not in ("manager", "admin"):
         return
     try:
         view = build_session_user(engine(), user.username, impersonate_partner_id=int(wanted))
     except (ScopeError, ValueError) as exc:  # said, so a link that opens nothing does not look like it worked
-        st.query_params.pop(VIEW_AS_PARAM, None)
         key, params = getattr(exc, "key", None), getattr(exc, "params", None)
         st.warning(t(key or "menu.view_as_refused", **(params or {"partner": plain(wanted[:20])})))  # from the URL
         return
