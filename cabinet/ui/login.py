@@ -76,11 +76,16 @@ def _cookie_slot() -> DeltaGenerator:
 
 
 def _authenticator() -> stauth.Authenticate:
-    """The session's authenticator, created once per browser session.
+    """The session's authenticator, created once per browser session: in its first run when the browser sent the
+    cookie, otherwise by the login that writes one.
 
-    Its cookie manager renders a component only when created and when it sets or deletes the cookie; reading the
-    cookie uses the request's cookies, so one instance serves every run of the session. It holds no credentials:
-    passwords never leave the store, and a cookie's user is looked up in the store (case-sensitively) on restore.
+    Its cookie manager renders a component when created and when it sets or deletes the cookie; reading the cookie
+    uses the request's cookies, so one instance serves every run of the session. The component's first answer reruns
+    the page a moment after it opens, and a login submitted in that moment was lost (the rerun stops the submitting
+    run, and Streamlit does not replay its click): so the login form is drawn without it. A session restored from a
+    cookie has it from its first run, so a logout can delete the cookie (a deletion drawn beside the manager's first
+    render was lost to that rerun). It holds no credentials: passwords never leave the store, and a cookie's user is
+    looked up in the store (case-sensitively) on restore.
     """
     auth = st.session_state.get(_AUTH_KEY)
     if auth is None:
@@ -133,7 +138,7 @@ def current_user() -> SessionUser | None:
                 _authenticator().cookie_controller.set_cookie()
             st.session_state[_WRITTEN_KEY] = True  # its component answers with one more run
         return user
-    if config_error():
+    if config_error() or COOKIE_NAME not in st.context.cookies:  # nothing to restore: no authenticator yet
         return None
     # verifies the JWT's signature (cookie key) and expiry; False once this session has logged out
     try:
@@ -246,9 +251,12 @@ def login_form() -> SessionUser | None:
         _remember(user)
         # The cookie component must reach the browser: no st.rerun() here, the caller renders the page now.
         box.empty()
-        auth = _authenticator()
-        with _cookie_slot():
-            auth.cookie_controller.set_cookie()
+        if _AUTH_KEY in st.session_state:
+            with _cookie_slot():
+                _authenticator().cookie_controller.set_cookie()
+        else:  # the new manager's first answer reruns the page at once: the cookie is written in that run
+            _authenticator()
+            st.session_state[_REFRESH_KEY] = True
         return user
     kind, text = st.session_state.get(_MESSAGE_KEY, ("", ""))
     if kind in _SHOW:

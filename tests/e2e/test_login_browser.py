@@ -23,11 +23,7 @@ COOKIE = "partner_cabinet_auth"
 
 
 def _login(tab, server: Server, password: str, expect: str | None = None) -> None:  # type: ignore[no-untyped-def]
-    """Fill and submit the login form; with `expect`, wait for that text and retry once.
-
-    On a loaded machine the cookie component's first render can rerun the page between filling and submitting,
-    which clears the form: a person would type again, and so does this helper.
-    """
+    """Fill and submit the login form; with `expect`, wait for that text and retry (see `_until_shown`)."""
     RESULTS_DIR.mkdir(exist_ok=True)
     tab.goto(server.url)
 
@@ -46,9 +42,8 @@ def _login(tab, server: Server, password: str, expect: str | None = None) -> Non
 
 def _until_shown(tab, act, text: str | re.Pattern[str]) -> None:  # type: ignore[no-untyped-def]
     """`act` (fill a form, submit it) once the page's run is over, then wait for `text`; again if it does not come,
-    as a person would: the cookie component's first render can rerun the page and clear a form (see _login), and a
-    loaded machine can leave a page's connection stuck, so the last try reloads the page first. Fails showing what
-    the page shows instead."""
+    as a person would: a loaded machine can leave a page's connection stuck, so the last try reloads the page first.
+    Fails showing what the page shows instead."""
     for attempt in range(3):
         if attempt == 2:
             tab.reload()
@@ -123,7 +118,6 @@ def test_login_reload_logout_reload_shows_the_login_form(tab, cabinet_server: Se
 
 
 def test_wrong_password_shows_an_error(tab, cabinet_server: Server) -> None:  # type: ignore[no-untyped-def]
-    # like the successful login: a rerun from the cookie component's first render can clear the form, so retry once
     _login(tab, cabinet_server, "not-the-password", expect="Wrong username or password.")
     _see(tab.get_by_text("Wrong username or password."), "wrong_password_error")
     assert tab.get_by_text("Welcome").count() == 0
@@ -200,7 +194,7 @@ def test_an_invitation_link_opens_the_application_form_and_the_applicant_waits( 
     _see(tab.get_by_text("Join as a sub-partner of E2E Partner"), "application_form")
     fields = {"Username (3": "e2e_applicant", "Your name or company": "E2E Applicant", "Email": "e2e-applicant",
               "Password (at least": "applicant-pass-1", "Password again": "applicant-pass-1"}  # fmt: skip
-    for attempt in range(2):  # the cookie component's first render can rerun the page and clear a form (see _login)
+    for attempt in range(2):  # as a person would try again on a stuck page (see _until_shown)
         tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
         for label, value in fields.items():
             tab.get_by_label(label, exact=label == "Email").fill(value)  # "Your username or email" too
