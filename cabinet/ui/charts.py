@@ -58,7 +58,11 @@ def show_chart(fig: go.Figure, time_dim: str | None = None) -> None:
     ys = _values(fig, "y")
     if ys and all(isinstance(y, numbers.Real) and float(y).is_integer() for y in ys) and max(map(abs, ys)) < 5:
         fig.update_yaxes(dtick=1)  # 1 or 2 of something: whole ticks, not 0.2, 0.4 …
-    st.plotly_chart(fig, width="stretch", config=chart_config(current_locale()))
+    locale = current_locale()
+    if locale != "en":  # Plotly's SI suffixes are English ("50k", "1.2M"): whole numbers in the locale's groups
+        fig.update_xaxes(exponentformat="none", separatethousands=True)
+        fig.update_yaxes(exponentformat="none", separatethousands=True)
+    st.plotly_chart(fig, width="stretch", config=chart_config(locale))
 
 
 def _label_periods(fig: go.Figure, time_dim: str, starts: list[date]) -> None:

@@ -9,15 +9,18 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 
-def _drawn(x: list[str], y: list[float], time_dim: str) -> dict:  # type: ignore[type-arg]
-    def page(x: list[str], y: list[float], time_dim: str) -> None:
+def _drawn(x: list[str], y: list[float], time_dim: str, locale: str = "en") -> dict:  # type: ignore[type-arg]
+    def page(x: list[str], y: list[float], time_dim: str, locale: str) -> None:
         import plotly.express as px
+        import streamlit as st
 
         from cabinet.ui.charts import show_chart
+        from cabinet.ui.text import LOCALE_KEY
 
+        st.session_state[LOCALE_KEY] = locale
         show_chart(px.bar(x=x, y=y), time_dim)
 
-    at = AppTest.from_function(page, kwargs={"x": x, "y": y, "time_dim": time_dim}).run()
+    at = AppTest.from_function(page, kwargs={"x": x, "y": y, "time_dim": time_dim, "locale": locale}).run()
     assert not at.exception
     return json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]
 
@@ -90,3 +93,12 @@ def test_one_week_or_month_alone_is_its_whole_period(time_dim: str, x: str, span
     spec = _spec([x], time_dim)
     assert [v[:10] for v in spec["layout"]["xaxis"]["range"]] == span
     assert spec["data"][0]["width"] == 0.8 * days * 86_400_000  # as wide as beside others, not a hairline
+
+
+def test_russian_axes_write_whole_numbers_not_english_suffixes() -> None:
+    """Plotly ticks 50000 as "50k" and 1200000 as "1.2M": English abbreviations on a Russian page. In Russian the
+    ticks are whole numbers grouped as the language groups them ("50 000", with the separators of `chart_config`)."""
+    ru = _drawn(["2026-12-01", "2026-12-02"], [50_000, 1_200_000], "day", "ru")
+    assert (ru["yaxis"]["exponentformat"], ru["yaxis"]["separatethousands"]) == ("none", True)
+    en = _drawn(["2026-12-01", "2026-12-02"], [50_000, 1_200_000], "day")
+    assert "exponentformat" not in en["yaxis"]
