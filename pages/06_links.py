@@ -73,17 +73,21 @@ if not links:
     st.metric(t("links.count_archived" if archived else "links.count"), "0")
     st.info(t("links.none_archived" if archived else "links.none"))
     st.stop()
+snap = data.warehouse().snapshot()
+# a link's offer by name also when it is no longer one to make links for (paused, or its tier or approval taken away)
+offer_names = (dict(data.offers(snap.snapshot_id).iter_rows()) if snap is not None else {}) | {
+    o.id: o.name for o in offers.values()
+}
 table = pl.DataFrame(
     {
         "link_id": [lk.id for lk in links],
         "name": [lk.name or "" for lk in links],
-        "offer": [offers[lk.offer_id].name if lk.offer_id in offers else str(lk.offer_id) for lk in links],
+        "offer": [offer_names.get(lk.offer_id, str(lk.offer_id)) for lk in links],
         **{sub: [getattr(lk, sub) or "" for lk in links] for sub in SUBS},
         "created": [str(local_day(lk.created_at, user.timezone)) if lk.created_at else "" for lk in links],
         "url": [link_url(domain, lk) for lk in links],
     }
 )
-snap = data.warehouse().snapshot()
 if snap is not None:  # the last 30 days of each link, from the published snapshot (a new link shows after a run)
     today = today_in(user.timezone)
     wanted = tuple(m for m in ("clicks", "registrations", "ftds", "commission") if m in user.visible_metrics)

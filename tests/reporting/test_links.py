@@ -264,3 +264,14 @@ def test_a_links_day_of_creation_is_the_viewers(offers: Program, store_engine: E
     at = open_page("pages/06_links.py", user)
     assert not at.exception
     assert list(at.dataframe[0].value["Created"]) == ["2026-12-03"]  # not the UTC day, and no made-up midnight
+
+
+def test_a_link_on_an_offer_paused_since_names_its_offer(offers: Program, store_engine: Engine) -> None:
+    # the link stays listed (its clicks still count); its Offer column said "1", the offer's bare id
+    with session_scope(store_engine) as s:
+        casino = s.get(Offer, offers.tiny.offer)
+        casino.status, name = "paused", casino.name
+    at = open_page("pages/06_links.py", offers.users["p_parent"])
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert list(table["Link"]) == [offers.tiny.link] and list(table["Offer"]) == [name]
