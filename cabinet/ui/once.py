@@ -1,11 +1,12 @@
-"""A form's submit or a button's click acted on once, though Streamlit may hand the page the same submission twice.
+"""A form's submit or a button's click acted on once, though the page may get the same submission twice.
 
-When the browser asks for a run while one is going (a second click, a component's answer, a reconnect), Streamlit
-stops the running one at its next Streamlit call and the next run replays its click: the page sees the button pressed
-again. A handler that changed the store (or sent mail) and was stopped at the `st.success` or `st.rerun` after it
-would do it a second time: a second row, a second email, or a refusal ("this code already exists", "changed
-meanwhile") right after the success. `once` remembers each submission done, before any Streamlit call follows it, and
-gives the same submission in the same session within `WINDOW` seconds the result it had, without acting again.
+A double click sends a submit twice. And when the browser asks for a run while one is going (a component's answer, a
+reconnect, a click elsewhere), Streamlit stops the running one at its next Streamlit call and does not run its click
+again: a handler that changed the store (or sent mail) and was stopped at the `st.success` or `st.rerun` after it
+did its work and said nothing, the form still filled in, so a person clicks again. Acted on again, that made a second
+row or email, or a refusal ("this code already exists", "changed meanwhile") for what had just worked. `once`
+remembers each submission done, before any Streamlit call follows it, and gives the same submission in the same
+session within `WINDOW` seconds the result it had, without acting again (a "replay" below and in the handlers).
 
 A submission is also who sent it: the login and the partner it views the cabinet as. Staff viewing as one partner and
 then another send the same form for each (a postback, a teammate), not a replay of the first. What a submission gave
@@ -25,7 +26,7 @@ from cabinet.session import SESSION_KEY
 
 T = TypeVar("T")
 
-WINDOW = 5.0  # seconds: a replay comes at once, a double click within a second; a deliberate repeat comes later
+WINDOW = 5.0  # seconds: a double click comes within one, a click again on a silent page in a few; a repeat later
 _BOOK = "_once_done"  # {key: (mark of the values, when, result)} of this session
 _KEY = secrets.token_bytes(16)  # the marks are keyed: a password sent in a form cannot be guessed back from one
 

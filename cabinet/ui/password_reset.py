@@ -108,8 +108,8 @@ def reset_form(token: str) -> str | None:
         return None
     # Remembered before any Streamlit call: a rerun the browser asks for meanwhile (a component's answer, a reconnect)
     # stops this run at its next call (a write to the session state too), and the run that follows still has the link
-    # in its address and replays the submit, whose link is used now: without this, "This link was already used"
-    # instead of "your password is set". A dict read before the reset and filled in now is no Streamlit call.
+    # in its address and draws its form for a link used now: without this, "This link was already used" instead of
+    # "your password is set". A dict read before the reset and filled in now is no Streamlit call.
     used[token] = notice
     return _leave_link(notice)
 
