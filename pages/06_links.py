@@ -9,7 +9,7 @@ from cabinet.ui import data, store
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.once import once
 from cabinet.ui.store import SUB_MAX, SUBS, LinkError, NewLink, link_url, qr_png
-from cabinet.ui.text import t
+from cabinet.ui.text import t, vertical
 from cabinet.ui.widgets import (
     display_config,
     fmt_count,
@@ -41,8 +41,10 @@ if not offers:
     st.info(t("links.no_offers"))
 else:
     cols = st.columns([3, 3])
-    offer_id = cols[0].selectbox(t("links.offer"), list(offers), key="links_offer",
-                                 format_func=lambda o: f"{offers[o].name} · {offers[o].vertical}")  # fmt: skip
+    offer_id = cols[0].selectbox(
+        t("links.offer"), list(offers), key="links_offer",
+        format_func=lambda o: f"{offers[o].name} · {vertical(offers[o].vertical)}",  # the vertical in the language
+    )  # fmt: skip
     landing = cols[1].selectbox(t("links.landing"), offers[offer_id].landing_urls, key="links_landing")
     name = st.text_input(t("links.name"), max_chars=200, placeholder=t("links.name_placeholder"), key="links_name")
     sub_cols = st.columns(len(SUBS))

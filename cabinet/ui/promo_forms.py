@@ -11,7 +11,7 @@ from cabinet.ui import store
 from cabinet.ui.guard import ScopeError
 from cabinet.ui.once import once
 from cabinet.ui.store import CODE_STATES, CodeChange, PromoCodeError, PromoItem
-from cabinet.ui.text import t
+from cabinet.ui.text import t, vertical
 from cabinet.ui.widgets import date_format, forget_inputs, show_refusal
 
 DONE_KEY = "promo_done"  # (translation key, code) said after the rerun that lists the change
@@ -44,7 +44,9 @@ def _issue(user: SessionUser, tz: str) -> None:
         st.info(t("promo.no_partners"))
         return
     pid = st.selectbox(t("promo.partner"), list(partners), format_func=partners.get, key="promo_new_partner")
-    offers = {0: t("promo.any_offer")} | {o.id: f"{o.name} · {o.vertical}" for o in store.code_offers(user.scope, pid)}
+    offers = {0: t("promo.any_offer")} | {
+        o.id: f"{o.name} · {vertical(o.vertical)}" for o in store.code_offers(user.scope, pid)
+    }
     with st.form("promo_issue"):  # a refused code keeps what was typed; an issued one clears the form
         code = st.text_input(t("promo.code"), max_chars=32, help=t("promo.code_help"), key="promo_new_code")
         offer = st.selectbox(t("promo.offer"), list(offers), format_func=offers.get, key="promo_new_offer")

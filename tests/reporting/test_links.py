@@ -275,3 +275,15 @@ def test_a_link_on_an_offer_paused_since_names_its_offer(offers: Program, store_
     assert not at.exception and not at.error
     table = at.dataframe[0].value
     assert list(table["Link"]) == [offers.tiny.link] and list(table["Offer"]) == [name]
+
+
+def test_the_offer_pickers_say_the_vertical_in_the_users_language(offers: Program) -> None:
+    # the Offers page says 'Гемблинг'; the offer picked for a new link or promo code read 'Casino · igaming'
+    at = open_page("pages/06_links.py", dataclasses.replace(offers.users["p_parent"], locale="ru"))
+    assert not at.exception
+    assert "Casino · Гемблинг" in at.selectbox(key="links_offer").options
+    mgr = open_page("pages/08_promo_codes.py", dataclasses.replace(offers.users["mgr"], locale="ru"))
+    assert not mgr.exception
+    assert "Casino · Гемблинг" in mgr.selectbox(key="promo_new_offer").options
+    english = open_page("pages/06_links.py", offers.users["p_parent"])
+    assert "Casino · iGaming" in english.selectbox(key="links_offer").options
