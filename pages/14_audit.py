@@ -1,11 +1,9 @@
 """Audit log (admins): who did what and when, filtered by period, action and user, as a table and a download."""
 
-import json
-
-import polars as pl
 import streamlit as st
 
 from cabinet.ui import store
+from cabinet.ui.audit import action_label, by_label, entries_frame, shown
 from cabinet.ui.guard import require_user
 from cabinet.ui.store import AUDIT_MAX_ROWS
 from cabinet.ui.text import t
@@ -15,8 +13,9 @@ user = require_user("admin")
 st.title(t("audit.title"))
 date_from, date_to = period_picker(user, key="audit", default="last_7_days")
 cols = st.columns([3, 2])
-wanted = cols[0].multiselect(t("audit.actions"), store.audit_actions(user.scope), key="audit_actions",
-                             placeholder=t("common.choose"))  # fmt: skip
+# the filter's values are the stored codes; each is shown as the session's language says it, with its code
+wanted = cols[0].multiselect(t("audit.actions"), by_label(store.audit_actions(user.scope)), key="audit_actions",
+                             format_func=action_label, placeholder=t("common.choose"))  # fmt: skip
 actor = cols[1].text_input(t("audit.actor"), key="audit_actor", max_chars=64)
 rows, more = store.audit_entries(user.scope, date_from, date_to, user.timezone, tuple(wanted), actor)
 st.metric(t("audit.count"), fmt_count(len(rows)))
@@ -25,16 +24,7 @@ if more:
 if not rows:
     st.info(t("common.empty"))
     st.stop()
-table = pl.DataFrame(
-    {
-        "time": [r.ts.strftime("%Y-%m-%d %H:%M:%S") for r in rows],
-        "user": [r.actor for r in rows],
-        "action": [r.action for r in rows],
-        "target": [r.target for r in rows],
-        "details": [json.dumps(r.details, ensure_ascii=False, default=str) if r.details else "" for r in rows],
-    }
-)
-headers = {c: t(f"audit.col_{c}") for c in table.columns}
-st.dataframe(table.rename(headers), hide_index=True, width="stretch")
+table = entries_frame(rows)
+st.dataframe(shown(table), hide_index=True, width="stretch")
 st.caption(t("audit.caption", tz=user.timezone))
-download_buttons(table, f"audit_{date_from}_{date_to}", "audit")
+download_buttons(table, f"audit_{date_from}_{date_to}", "audit")  # the stored codes, as the CLI and queries name them

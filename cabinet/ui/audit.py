@@ -1,0 +1,48 @@
+"""The audit log page's words: each action the cabinet writes, said in the session's language with its code."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+
+from cabinet.audit_log import AuditRow
+from cabinet.i18n import MissingTranslation
+from cabinet.ui.text import t
+
+
+def action_label(code: str) -> str:
+    """An audit-log action in the session's language with the code the log stores, the one a support ticket or a
+    query of the store names ("Logged in (login)", "Вход выполнен (login)"); an action this page does not know (an
+    older or newer cabinet's), as it was written."""
+    try:
+        said = t(f"audit.action_{code}")
+    except MissingTranslation:
+        return code
+    return f"{said} ({code})"
+
+
+def by_label(codes: list[str]) -> list[str]:
+    """The codes in the order of their labels in the session's language: the filter's list reads alphabetically."""
+    return sorted(codes, key=lambda code: action_label(code).casefold())
+
+
+def entries_frame(rows: list[AuditRow]) -> pl.DataFrame:
+    """The entries as the downloads hold them: the stored codes, the details as JSON."""
+    return pl.DataFrame(
+        {
+            "time": [r.ts.strftime("%Y-%m-%d %H:%M:%S") for r in rows],
+            "user": [r.actor for r in rows],
+            "action": [r.action for r in rows],
+            "target": [r.target for r in rows],
+            "details": [json.dumps(r.details, ensure_ascii=False, default=str) if r.details else "" for r in rows],
+        }
+    )
+
+
+def shown(table: pl.DataFrame) -> pl.DataFrame:
+    """The entries as the page shows them: each action as `action_label` says it, worded here, on the page's own
+    thread (polars's `map_elements` would run it on worker threads, without the session: in English), and the
+    headers in the session's language."""
+    said = pl.Series("action", [action_label(code) for code in table["action"].to_list()], dtype=pl.String)
+    return table.with_columns(said).rename({c: t(f"audit.col_{c}") for c in table.columns})
