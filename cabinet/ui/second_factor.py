@@ -22,6 +22,7 @@ _SCAN_STATE = "second_factor_new"  # the secret shown to scan, until a code from
 _CODES_STATE = "second_factor_codes"  # (notice, recovery codes) to show once, in the next run
 _GATE_CODES = "second_factor_gate_codes"  # the same, made by the form that stood in for a page
 _FEW_LEFT = 3
+_ON_NOTICE = "twofactor.is_on"  # what it does, said once: over the codes just made, else in the section
 
 
 def second_factor_box(scope: Scope, expanded: bool = False, codes_key: str = _CODES_STATE) -> None:
@@ -32,7 +33,8 @@ def second_factor_box(scope: Scope, expanded: bool = False, codes_key: str = _CO
         on, left = twofactor.is_on(s, scope), twofactor.recovery_codes_left(s, scope)
     if on:
         show_new_codes(scope, _CODES_STATE)
-        st.success(t("twofactor.is_on"))
+        if _ON_NOTICE not in {made[0] for made in map(st.session_state.get, (_CODES_STATE, _GATE_CODES)) if made}:
+            st.success(t(_ON_NOTICE))  # not said twice while the codes just made say it over them
         counts = {"count": left, "total": twofactor.RECOVERY_CODES}
         if left == 0:
             st.warning(t("twofactor.codes_none"))
@@ -70,7 +72,7 @@ def second_factor_box(scope: Scope, expanded: bool = False, codes_key: str = _CO
 def _turn_on(session: Session, scope: Scope, secret: str, code: str) -> tuple[str, list[str]]:
     codes = twofactor.turn_on(session, scope, secret, code)
     refresh_cookie()  # turning it on ends the sessions of older cookies: this browser's gets a new one
-    return "twofactor.turned_on", codes
+    return _ON_NOTICE, codes
 
 
 def show_new_codes(scope: Scope, key: str) -> None:
