@@ -100,7 +100,7 @@ if partner_id is not None:
     st.subheader(plain(name))  # as typed: anyone may apply with any name
     cols = st.columns(3)
     cols[0].metric(t("account.partner"), str(partner_id))
-    cols[1].metric(t("account.tier"), tier.capitalize())
+    cols[1].metric(t("account.tier"), tier)
     cols[2].metric(t("account.status"), t(f"account.status_{status}"))
     if email:
         st.caption(t("account.email", email=email))

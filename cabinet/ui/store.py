@@ -227,7 +227,7 @@ class PartnerAccount:
     name: str
     email: str | None
     status: str
-    tier: str
+    tier: str  # the tier's name, as the program names it (Program settings, Partners), not its code
     payout_method: str | None
     payout_details: dict[str, str]
     billing_details: str
@@ -237,7 +237,7 @@ def partner_account(scope: Scope, partner_id: int) -> PartnerAccount:
     """The partner's name, status, tier, payout details (raw: the page masks them) and billing details."""
     with session_scope(engine()) as s:
         p = scoped_partner(s, scope, partner_id)
-        return PartnerAccount(p.name, p.email, p.status, p.tier_code, p.payout_method, dict(p.payout_details or {}),
+        return PartnerAccount(p.name, p.email, p.status, p.tier.name, p.payout_method, dict(p.payout_details or {}),
                               p.billing_details or "")  # fmt: skip
 
 

@@ -95,6 +95,16 @@ def test_details_stored_by_other_tools_show_under_their_own_keys(program: Progra
     assert not at.exception and "Now: Bank transfer (account: ••••0001)." in [m.value for m in at.markdown]
 
 
+def test_the_tier_card_names_the_tier_as_the_program_does(program: Program, store_engine: Engine) -> None:
+    """The tier's stored name (Program settings and Partners list it so), not its code capitalised."""
+    with session_scope(store_engine) as s:
+        tier = s.get(Partner, program.tiny.parent).tier
+        tier.name = "Золото VIP"
+    at = open_page("pages/10_account.py", program.users["p_parent"])
+    assert not at.exception
+    assert [m.value for m in at.metric if m.label == "Tier"] == ["Золото VIP"]
+
+
 def test_a_refused_save_keeps_what_was_typed_and_a_saved_one_clears_it(program: Program, store_engine: Engine) -> None:
     at = open_page("pages/10_account.py", program.users["p_parent"])
     at.selectbox(key="account_method").select("usdt").run()
