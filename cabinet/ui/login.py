@@ -76,8 +76,8 @@ def _cookie_slot() -> DeltaGenerator:
 
 
 def _authenticator() -> stauth.Authenticate:
-    """The session's authenticator, created once per browser session: in its first run when the browser sent the
-    cookie, otherwise by the login that writes one.
+    """The session's authenticator, created once per browser session: in its first run when the browser sent a
+    cookie this install signed (`_signed_cookie`), otherwise by the login that writes one.
 
     Its cookie manager renders a component when created and when it sets or deletes the cookie; reading the cookie
     uses the request's cookies, so one instance serves every run of the session. The component's first answer reruns
@@ -138,7 +138,7 @@ def current_user() -> SessionUser | None:
                 _authenticator().cookie_controller.set_cookie()
             st.session_state[_WRITTEN_KEY] = True  # its component answers with one more run
         return user
-    if config_error() or COOKIE_NAME not in st.context.cookies:  # nothing to restore: no authenticator yet
+    if config_error() or not _signed_cookie():  # nothing to restore: no authenticator yet
         return None
     # verifies the JWT's signature (cookie key) and expiry; False once this session has logged out
     try:
@@ -157,6 +157,18 @@ def current_user() -> SessionUser | None:
         return None
     _remember(user, issued_at)
     return user
+
+
+def _signed_cookie() -> bool:
+    """Whether the browser sent a cookie this install signed, naming a login: only such a cookie restores a session
+    (or, revoked, is deleted), so only it draws the cookie component. One it cannot read (signed with a former cookie
+    key, damaged, forged) is as none: the component drawn for it lost a login submitted in its first moment."""
+    raw = st.context.cookies.get(COOKIE_NAME)
+    try:
+        token = jwt.decode(raw, app_settings().require_cookie_key(), algorithms=["HS256"]) if raw else None
+    except jwt.InvalidTokenError:
+        return False
+    return isinstance(token, dict) and isinstance(token.get("username"), str) and bool(token["username"])
 
 
 def cookie_issued_at(exp_date: float) -> datetime:
