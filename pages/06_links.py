@@ -1,5 +1,6 @@
 """Tracking links: build a link for an offer with sub-ids, copy its URL or QR code, see each link's last 30 days."""
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 import polars as pl
@@ -22,9 +23,22 @@ from cabinet.ui.widgets import (
 )
 from queries.reports import ReportRequest
 
+OFFER_PARAM, PARTNER_PARAM = "offer", "partner"  # the Creatives page's "Create a link" names its offer (and partner)
+
+
+def _asked(value: str | None, allowed: Iterable[int]) -> int | None:
+    """The id an address asked for, if it is one of `allowed`; else None (another's, a typo: nothing to say)."""
+    try:
+        wanted = int(value) if value is not None else None
+    except ValueError:
+        return None
+    return wanted if wanted in allowed else None
+
+
 user = require_user("links")
 st.title(t("links.title"))
 scope = user.scope
+asked = {k: st.query_params.pop(k, None) for k in (OFFER_PARAM, PARTNER_PARAM)}  # read once: gone from the address
 partner_id = scope.own_partner_id
 if partner_id is None:  # a manager or admin sets links up for one of their partners
     partners = {pid: f"{pid} · {name}" + ("" if status == "active" else f" ({t(f'partners.status_{status}')})")
@@ -32,9 +46,16 @@ if partner_id is None:  # a manager or admin sets links up for one of their part
     if not partners:
         st.info(t("links.no_partners"))
         st.stop()
+    if asked[PARTNER_PARAM] is not None:
+        if (picked_partner := _asked(asked[PARTNER_PARAM], partners)) is None:
+            asked[OFFER_PARAM] = None  # a partner not the viewer's: no offer of it is picked for another
+        else:
+            st.session_state["links_partner"] = picked_partner
     partner_id = st.selectbox(t("links.partner"), list(partners), format_func=partners.get, key="links_partner")
 offers = {o.id: o for o in store.offers(scope, int(partner_id))}
 domain = store.tracking_domain()
+if (picked_offer := _asked(asked[OFFER_PARAM], offers)) is not None:  # one the partner may make links for
+    st.session_state["links_offer"] = picked_offer
 
 st.subheader(t("links.new"))
 if not offers:

@@ -83,4 +83,8 @@ for first in range(0, len(batch), 3):
             card.code(url, language=None, wrap_lines=True)  # a card is narrow: the link whole, not cut
         elif url is None and partner_id is not None and (item.offer_id or item.kind == "text"):
             card.caption(t("creatives.no_link" if item.offer_id else "creatives.no_link_any"))
-            card.page_link("pages/06_links.py", label=t("creatives.make_link"), icon=":material/add_link:")
+            asked = {"offer": str(item.offer_id)} if item.offer_id else {}  # the Links page picks it for the form
+            if scope.own_partner_id is None:  # staff: and the partner picked here
+                asked["partner"] = str(partner_id)
+            card.page_link("pages/06_links.py", label=t("creatives.make_link"), icon=":material/add_link:",
+                           query_params=asked or None)  # fmt: skip

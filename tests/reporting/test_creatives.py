@@ -4,6 +4,7 @@ with its link for the offer; a store path that leaves the creatives directory is
 from __future__ import annotations
 
 import io
+from urllib.parse import parse_qs
 
 import pytest
 from PIL import Image
@@ -78,6 +79,19 @@ def test_the_page_shows_downloads_filters_and_the_partners_link(banners: Program
     assert at.caption[0].value == "1 creatives." and "Create a link" in [p.label for p in at.get("page_link")]
     mgr = open_page("pages/07_creatives.py", banners.users["mgr"])
     assert not mgr.exception and mgr.selectbox(key="creatives_partner").options[0] == "Every active offer"
+
+
+def test_create_a_link_opens_the_links_page_with_the_banners_offer(banners: Program) -> None:
+    # the Links page picks the offer the address names (tests/reporting/test_links.py); it opened on its first offer
+    tiny = banners.tiny
+    at = open_page("pages/07_creatives.py", banners.users["p_parent"])
+    assert not at.exception
+    asked = [parse_qs(p.proto.query_string) for p in at.get("page_link") if p.proto.label == "Create a link"]
+    assert asked == [{"offer": [str(tiny.other_offer)]}]  # the shop's banner: the casino has its link already
+    mgr = open_page("pages/07_creatives.py", banners.users["mgr"])
+    mgr.selectbox(key="creatives_partner").select(tiny.parent).run()  # and staff, the partner picked here
+    asked = [parse_qs(p.proto.query_string) for p in mgr.get("page_link") if p.proto.label == "Create a link"]
+    assert asked == [{"offer": [str(tiny.other_offer)], "partner": [str(tiny.parent)]}]
 
 
 def _picture(mode: str, kind: str = "PNG") -> bytes:

@@ -8,9 +8,11 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, select
+from streamlit.testing.v1 import AppTest
 
 from cabinet.access import ScopeError
 from cabinet.links import verify_link
+from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, Offer, Partner, TrackingLink
 from cabinet.tracking import (
@@ -25,6 +27,7 @@ from cabinet.tracking import (
     set_archived,
 )
 from tests.reporting.conftest import NOW, Program
+from tests.reporting.test_pages import ROOT
 from tests.reporting.test_pages import _open as open_page
 
 LANDING = "https://casino.example/welcome"
@@ -287,3 +290,36 @@ def test_the_offer_pickers_say_the_vertical_in_the_users_language(offers: Progra
     assert "Casino · Гемблинг" in mgr.selectbox(key="promo_new_offer").options
     english = open_page("pages/06_links.py", offers.users["p_parent"])
     assert "Casino · iGaming" in english.selectbox(key="links_offer").options
+
+
+def _asking(user: object, **params: str) -> AppTest:
+    """The Links page opened from an address that names an offer (and a partner), as the Creatives page's link does."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[SESSION_KEY] = user
+    at.run()
+    at.query_params.update(params)
+    return at.switch_page("pages/06_links.py").run()
+
+
+def test_an_offer_named_in_the_address_is_picked_once_and_only_if_the_partner_may_use_it(
+    offers: Program, store_engine: Engine
+) -> None:
+    tiny = offers.tiny
+    with session_scope(store_engine) as s:
+        paused = s.scalar(select(Offer.id).where(Offer.name == "Old"))
+    at = _asking(offers.users["p_parent"], offer=str(tiny.other_offer))
+    assert not at.exception and not at.error and not at.warning
+    assert at.selectbox(key="links_offer").value == tiny.other_offer and "offer" not in at.query_params
+    at.selectbox(key="links_offer").select(tiny.offer).run()  # read once: the partner's own choice stays
+    assert at.selectbox(key="links_offer").value == tiny.offer
+    # a gold-only offer for a bronze partner, a paused one, no offer: the page as usual, nothing said
+    for user, asked in (("p_bronze", tiny.other_offer), ("p_parent", paused), ("p_parent", "casino"),
+                        ("p_parent", "")):  # fmt: skip
+        other = _asking(offers.users[user], offer=str(asked))
+        assert not other.exception and not other.error and not other.warning
+        assert other.selectbox(key="links_offer").value == tiny.offer and "offer" not in other.query_params
+    mgr = _asking(offers.users["mgr"], offer=str(tiny.other_offer), partner=str(tiny.parent))
+    assert not mgr.exception and mgr.selectbox(key="links_partner").value == tiny.parent
+    assert mgr.selectbox(key="links_offer").value == tiny.other_offer
+    foreign = _asking(offers.users["mgr"], offer=str(tiny.offer), partner=str(offers.outsider))  # not the manager's
+    assert not foreign.exception and not foreign.error and foreign.selectbox(key="links_partner").value == tiny.child
