@@ -164,6 +164,8 @@ def issue_code(session: Session, scope: Scope, partner_id: int, code: str, offer
     if partner.status == "pending":
         raise PromoCodeError(f"partner {partner_id} is not approved yet", "promo.partner_pending")
     text = _nfc(code.strip()).upper()  # an accent typed as a mark is the same code as the accented letter
+    if not text:  # nothing typed: asked for, not called "'' cannot be a promo code"
+        raise PromoCodeError("no code given", "promo.code_missing")
     if not CODE_PATTERN.match(text) or any(len(c.upper()) != 1 for c in code.strip()):  # 'ß' → 'SS': the ETL's
         # upper case of such a letter is another ('ẞ'), and the code would match nothing customers type
         raise PromoCodeError(f"{code!r} is not a promo code", "promo.bad_code", code=code.strip())

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from cabinet.access import ScopeError
+from cabinet.i18n import translate
 from cabinet.promo import CodeChange, PromoCodeError, change_code, issue_code, promo_codes
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, Offer, Partner, ProgramSettings, PromoCode
@@ -72,6 +73,8 @@ def test_a_paused_code_stops_attributing_and_a_resumed_one_starts_again(program:
 @pytest.mark.parametrize(
     ("code", "offer", "change", "key"),
     [
+        ("", None, CodeChange(), "promo.code_missing"),  # asked for, not "'' cannot be a promo code"
+        ("   ", None, CodeChange(), "promo.code_missing"),
         ("ab", None, CodeChange(), "promo.bad_code"),  # too short
         ("-SALE", None, CodeChange(), "promo.bad_code"),
         ("=HYPERLINK(1)", None, CodeChange(), "promo.bad_code"),
@@ -152,6 +155,16 @@ def test_a_code_issued_now_is_listed_with_no_end_and_its_first_day(program: Prog
     with session_scope(store_engine) as s:
         [item] = promo_codes(s, program.users["p_parent"].scope)
     assert item.days("UTC") == (today, None) and item.state(datetime.now()) == "active"
+
+
+def test_a_form_sent_without_a_code_asks_for_one(program: Program, store_engine: Engine) -> None:
+    at = open_page("pages/08_promo_codes.py", program.users["mgr"])
+    at.text_input(key="promo_new_description").input("Podcast listeners")
+    at.button[0].click().run()
+    assert not at.exception and [e.value for e in at.error] == [translate("promo.code_missing")]
+    assert at.text_input(key="promo_new_description").value == "Podcast listeners"  # kept, as for any refusal
+    assert translate("promo.code_missing").startswith("Type a code:")  # it said "“” cannot be a promo code: …"
+    assert translate("promo.code_missing", "ru").startswith("Введите код:")  # «» не может быть промокодом
 
 
 def test_a_refused_code_keeps_what_was_typed(program: Program, store_engine: Engine) -> None:
