@@ -3,9 +3,9 @@
 Passwords and lockout are checked by `cabinet.auth.authenticate` against the store (bcrypt; 5 failures lock the
 account for 15 minutes), in our own form so the lockout is recorded and the labels are translated.
 streamlit-authenticator then does what it is good at: the signed re-authentication cookie (JWT with the cookie key
-from the secrets, written by its cookie component), verifying that cookie on other pages and reloads, and deleting it
-on logout. We read the verified token ourselves rather than through `login(location="unrendered")`: that path needs
-every user's credentials in memory, lower-cases usernames and returns None after a successful restore. A restored
+from the secrets), written and deleted by its cookie component (`cabinet.ui.cookie`). We verify the cookie sent with
+the page ourselves rather than through `login(location="unrendered")`: that path needs every user's credentials in
+memory, lower-cases usernames, returns None after a successful restore, and draws the cookie component. A restored
 session is accepted only while the store still has the user active and unlocked and no logout, password change or
 lock happened after the cookie was issued (server-side revocation: the browser's cookie deletion can be lost).
 """
@@ -15,11 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-import jwt
 import streamlit as st
-import streamlit_authenticator as stauth
-from streamlit.delta_generator import DeltaGenerator
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cabinet.access import ScopeError, build_session_user
 from cabinet.auth import AuthResult, authenticate, record_logout, session_revoked, session_valid
@@ -28,6 +24,15 @@ from cabinet.i18n import LOCALES
 from cabinet.security import client_details
 from cabinet.session import SESSION_KEY, SessionUser
 from cabinet.twofactor import check_code
+from cabinet.ui.cookie import (
+    COOKIE_DAYS,
+    KEPT_AT_LOGOUT,
+    cookie_slot,
+    cookie_token,
+    pending_cookie,
+    write_cookie,
+    written_before,
+)
 from cabinet.ui.once import once
 from cabinet.ui.password_reset import PARAM as RESET_PARAM
 from cabinet.ui.password_reset import forgot_box, reset_form
@@ -35,67 +40,18 @@ from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.signup import application_form
 from cabinet.ui.text import LOCALE_KEY, current_locale, t
 
-COOKIE_NAME = "partner_cabinet_auth"
-COOKIE_DAYS = 7.0
-_AUTH_KEY = "_cabinet_authenticator"
-_SLOT_KEY = "_cabinet_cookie_slot"
 _MESSAGE_KEY = "login_message"
 _CODE_KEY = "login_code_for"  # (username, when its password was right)
 _REFRESH_KEY = "_cabinet_cookie_refresh"  # write a new cookie for this session in the next run
-_WRITTEN_KEY = "_cabinet_cookie_written"  # this run wrote the cookie: its component's rerun comes next
 _SINCE_KEY = "_cabinet_session_since"  # when this session's login began (a restored one: its cookie's issue time)
 _BUILT_KEY = "_cabinet_scope_built"  # when the session's scope and tier were read from the store
 _FORGET_KEY = "_cabinet_forget_last_login"
-# what a logout keeps of the browser session: the authenticator and its cookie components (their state says what
-# was set or deleted), the cookie's placement, the notice and the language the login page is read in
-_KEPT_AT_LOGOUT = frozenset(
-    {_AUTH_KEY, _SLOT_KEY, _REFRESH_KEY, "init", "set", "delete", "get_all", LOCALE_KEY, _MESSAGE_KEY, "logout"}
-)
+# what a logout keeps of the browser session: the cookie's components, the notice and the language the login page is
+# read in
+_KEPT_AT_LOGOUT = KEPT_AT_LOGOUT | {_REFRESH_KEY, LOCALE_KEY, _MESSAGE_KEY, "logout"}
 SCOPE_REFRESH = timedelta(seconds=60)  # how often an open session reads its scope and tier again
 CODE_WAIT = timedelta(minutes=5)  # how long the code may be given after the password
 _SHOW = {"error": st.error, "warning": st.warning, "info": st.info, "success": st.success}
-
-
-def _cookie_slot() -> DeltaGenerator:
-    """This run's placeholder for the cookie components, created by the first call of the run (top of the page).
-
-    The cookie manager draws a component when created (first run of a session) and when it sets or deletes the
-    cookie, and each reports back with a rerun. Drawn in the page flow, it would shift every later element by one
-    between the two runs, and the browser would briefly show both copies (two login forms, two titles). A
-    container made in every run keeps the same position whether it holds a component or not.
-    """
-    ctx = get_script_run_ctx()
-    run = ctx.cursors if ctx is not None else None  # a new dict every run: identifies the run
-    memo = st.session_state.get(_SLOT_KEY)
-    if memo is not None and run is not None and memo[0] is run:
-        return memo[1]
-    slot = st.container(key="cabinet_cookies")  # hidden: the components are invisible, their loading skeleton is not
-    slot.html("<style>.st-key-cabinet_cookies {display: none;}</style>")
-    st.session_state[_SLOT_KEY] = (run, slot)
-    return slot
-
-
-def _authenticator() -> stauth.Authenticate:
-    """The session's authenticator, created once per browser session: in its first run when the browser sent a
-    cookie this install signed (`_signed_cookie`), otherwise by the login that writes one.
-
-    Its cookie manager renders a component when created and when it sets or deletes the cookie; reading the cookie
-    uses the request's cookies, so one instance serves every run of the session. The component's first answer reruns
-    the page a moment after it opens, and a login submitted in that moment was lost (the rerun stops the submitting
-    run, and Streamlit does not replay its click): so the login form is drawn without it. A session restored from a
-    cookie has it from its first run, so a logout can delete the cookie (a deletion drawn beside the manager's first
-    render was lost to that rerun). It holds no credentials: passwords never leave the store, and a cookie's user is
-    looked up in the store (case-sensitively) on restore.
-    """
-    auth = st.session_state.get(_AUTH_KEY)
-    if auth is None:
-        key = app_settings().require_cookie_key()
-        with _cookie_slot():
-            auth = stauth.Authenticate(
-                {"usernames": {}}, COOKIE_NAME, key, COOKIE_DAYS, auto_hash=False, login_sleep_time=0
-            )
-        st.session_state[_AUTH_KEY] = auth
-    return auth
 
 
 def _remember(user: SessionUser, since: datetime | None = None) -> None:
@@ -125,7 +81,8 @@ def config_error() -> str | None:
 
 def current_user() -> SessionUser | None:
     """The logged-in user of this session, restored from the cookie when needed; None when logged out."""
-    _cookie_slot()
+    cookie_slot()
+    pending_cookie()
     user = st.session_state.get(SESSION_KEY)
     if user is not None:
         since = st.session_state.setdefault(_SINCE_KEY, datetime.now(UTC))
@@ -134,20 +91,12 @@ def current_user() -> SessionUser | None:
             logout("auth.session_ended", record=False)
             return None
         if st.session_state.pop(_REFRESH_KEY, False):
-            with _cookie_slot():
-                _authenticator().cookie_controller.set_cookie()
-            st.session_state[_WRITTEN_KEY] = True  # its component answers with one more run
+            write_cookie("set")
         return user
-    if config_error() or not _signed_cookie():  # nothing to restore: no authenticator yet
+    token = None if config_error() else cookie_token()
+    if token is None:
         return None
-    # verifies the JWT's signature (cookie key) and expiry; False once this session has logged out
-    try:
-        token = _authenticator().cookie_controller.get_cookie()
-    except jwt.InvalidTokenError:  # e.g. a forged token naming another algorithm: treat as no cookie
-        return None
-    username = token.get("username") if isinstance(token, dict) else None
-    if not isinstance(username, str) or not username:
-        return None
+    username = str(token["username"])
     # Deleting the cookie is done by a component in the browser and can be lost to a quick rerun or a closed tab,
     # so a logout (or a password change or lock) also revokes, on the server, every cookie issued before it.
     issued_at = cookie_issued_at(float(token["exp_date"]))
@@ -157,18 +106,6 @@ def current_user() -> SessionUser | None:
         return None
     _remember(user, issued_at)
     return user
-
-
-def _signed_cookie() -> bool:
-    """Whether the browser sent a cookie this install signed, naming a login: only such a cookie restores a session
-    (or, revoked, is deleted), so only it draws the cookie component. One it cannot read (signed with a former cookie
-    key, damaged, forged) is as none: the component drawn for it lost a login submitted in its first moment."""
-    raw = st.context.cookies.get(COOKIE_NAME)
-    try:
-        token = jwt.decode(raw, app_settings().require_cookie_key(), algorithms=["HS256"]) if raw else None
-    except jwt.InvalidTokenError:
-        return False
-    return isinstance(token, dict) and isinstance(token.get("username"), str) and bool(token["username"])
 
 
 def cookie_issued_at(exp_date: float) -> datetime:
@@ -216,7 +153,7 @@ def pop_notice(key: str) -> str | None:
     """The notice a page left under `key` for the run after a change, shown once more in the run that follows a
     cookie written meanwhile (`refresh_cookie`): that component's answer reruns the page at once, and a notice
     popped before it ("Password changed.") was gone within a second."""
-    if st.session_state.pop(_WRITTEN_KEY, False):
+    if written_before():
         return st.session_state.get(key)
     return st.session_state.pop(key, None)
 
@@ -263,12 +200,7 @@ def login_form() -> SessionUser | None:
         _remember(user)
         # The cookie component must reach the browser: no st.rerun() here, the caller renders the page now.
         box.empty()
-        if _AUTH_KEY in st.session_state:
-            with _cookie_slot():
-                _authenticator().cookie_controller.set_cookie()
-        else:  # the new manager's first answer reruns the page at once: the cookie is written in that run
-            _authenticator()
-            st.session_state[_REFRESH_KEY] = True
+        write_cookie("set")
         return user
     kind, text = st.session_state.get(_MESSAGE_KEY, ("", ""))
     if kind in _SHOW:
@@ -368,14 +300,11 @@ def logout(message: str = "auth.logged_out", record: bool = True) -> None:
 
     `record`: the user logged out, which the audit log keeps and which ends the user's other sessions too; a
     session that ended because it was no longer valid records nothing (it would end the user's valid ones)."""
-    auth = _authenticator()
     username = st.session_state.get("username")
-    auth.authentication_controller.logout()
-    with _cookie_slot():
-        auth.cookie_controller.delete_cookie()  # always: a cookie whose user was refused must go too
+    write_cookie("delete")  # always: a cookie whose user was refused must go too
     if username and record:
         record_logout(engine(), username)
-    for key in (SESSION_KEY, _SINCE_KEY, _BUILT_KEY, "authentication_status", "username", "name", "roles"):
+    for key in (SESSION_KEY, _SINCE_KEY, _BUILT_KEY, "authentication_status", "username", "name", "roles", "email"):
         st.session_state.pop(key, None)
     st.session_state[_FORGET_KEY] = True  # the rest goes before the login form is drawn (`_forget_the_last_login`)
     st.session_state["logout"] = True

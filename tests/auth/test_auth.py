@@ -184,28 +184,41 @@ def test_the_login_form_draws_no_cookie_component_and_the_login_writes_the_cooki
     assert written == ["cookie"]
 
 
-def _signed(username: str, key: str = TEST_COOKIE_KEY, algorithm: str = "HS256") -> str:
-    """A cookie as the login writes it (streamlit-authenticator's JWT), signed with `key`."""
-    return jwt.encode({"username": username, "exp_date": time.time() + 3600}, key, algorithm=algorithm)
+def _signed(username: str, key: str = TEST_COOKIE_KEY, algorithm: str = "HS256", ttl: float = 3600) -> str:
+    """A cookie as the login writes it (streamlit-authenticator's JWT), signed with `key`, expiring in `ttl` s."""
+    return jwt.encode({"username": username, "exp_date": time.time() + ttl}, key, algorithm=algorithm)
 
 
-def test_a_browser_with_the_cookie_gets_the_cookie_component_at_once(
+def test_a_session_restored_from_the_cookie_draws_no_component_and_its_logout_deletes_the_cookie(
     alice: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A browser that sent the cookie may be restored, and its logout must be able to delete the cookie: a deletion
-    drawn beside the component's first render was lost to that render's rerun."""
+    """A page opened by its address with the cookie is restored without the cookie component, whose first answer ran
+    every such page twice and stopped a click made in that moment. The logout creates the component and deletes the
+    cookie in the run its first answer starts: a deletion drawn beside that first render was lost."""
+    from streamlit_authenticator.controllers.cookie_controller import CookieController
+
     _browser_cookies(monkeypatch, {"partner_cabinet_auth": _signed("alice")})
+    deleted: list[str] = []
+    monkeypatch.setattr(CookieController, "delete_cookie", lambda self: deleted.append("cookie"))
     at = AppTest.from_file(APP, default_timeout=30).run()
     assert not at.exception and at.title[0].value == "Partner Program"  # restored
-    assert len(at.get("component_instance")) == 1
+    assert not at.get("component_instance")
+    at.button(key="logout_button").click().run()
+    assert [c.proto.component_name for c in at.get("component_instance")] == [
+        "extra_streamlit_components.CookieManager.cookie_manager"]  # fmt: skip
+    assert deleted == []
+    at.run()  # the component's first answer
+    assert deleted == ["cookie"] and [ti.label for ti in at.text_input] == ["Username", "Password"]
+    at.run()
+    assert deleted == ["cookie"]
 
 
 @pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")  # the forger's key, on purpose
 @pytest.mark.parametrize(
     "cookie",
     ["not-a-token", _signed("alice", "a-former-cookie-key-0123456789abcdef"), _signed("alice", algorithm="HS384"),
-     _signed("")],
-    ids=["damaged", "another-key", "another-algorithm", "no-login"],
+     _signed(""), _signed("alice", ttl=-60)],
+    ids=["damaged", "another-key", "another-algorithm", "no-login", "expired"],
 )  # fmt: skip
 def test_a_cookie_the_cabinet_cannot_read_draws_no_cookie_component(
     cookie: str, alice: Engine, monkeypatch: pytest.MonkeyPatch
@@ -216,3 +229,24 @@ def test_a_cookie_the_cabinet_cannot_read_draws_no_cookie_component(
     at = AppTest.from_file(APP, default_timeout=30).run()
     assert not at.exception and [ti.label for ti in at.text_input] == ["Username", "Password"]
     assert not at.get("component_instance")
+
+
+def test_a_revoked_cookie_is_deleted_in_the_run_after_the_refusal(
+    alice: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cookie issued before a logout elsewhere ends the session it would restore, and is deleted: by a component
+    created for it, in the run that component's first answer starts."""
+    from streamlit_authenticator.controllers.cookie_controller import CookieController
+
+    from cabinet.auth import record_logout
+
+    cookie = _signed("alice")  # issued a week before it expires: before the logout below
+    record_logout(alice, "alice")
+    _browser_cookies(monkeypatch, {"partner_cabinet_auth": cookie})
+    deleted: list[str] = []
+    monkeypatch.setattr(CookieController, "delete_cookie", lambda self: deleted.append("cookie"))
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception and [ti.label for ti in at.text_input] == ["Username", "Password"]
+    assert len(at.get("component_instance")) == 1 and deleted == []
+    at.run()
+    assert deleted == ["cookie"]
