@@ -8,10 +8,11 @@ import streamlit as st
 from cabinet.ui import data, money
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.money import NEXT, STATED, STATUSES, PayoutError
+from cabinet.ui.next_run import forget_inputs
 from cabinet.ui.once import once
 from cabinet.ui.store import METHODS
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import fmt_count, fmt_metric, forget_inputs, held, hold, show_refusal
+from cabinet.ui.widgets import fmt_count, fmt_metric, held, hold, show_refusal
 from queries.payouts import MissingRate, ledger, ledger_cards
 
 user = require_user("payouts")

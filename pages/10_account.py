@@ -10,12 +10,13 @@ import streamlit as st
 from cabinet.ui import store
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.login import pop_notice, refresh_cookie
+from cabinet.ui.next_run import forget_inputs
 from cabinet.ui.once import once
 from cabinet.ui.second_factor import second_factor_box
 from cabinet.ui.store import METHODS, AccountError, masked
 from cabinet.ui.team import team_box
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import forget_inputs, plain, show_refusal
+from cabinet.ui.widgets import plain, show_refusal
 
 user = require_user("account")
 st.title(t("account.title"))

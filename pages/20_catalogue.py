@@ -7,8 +7,8 @@ import streamlit as st
 
 from cabinet.ui import catalogue, catalogue_bulk
 from cabinet.ui.guard import require_user
+from cabinet.ui.next_run import empty_saved_inputs
 from cabinet.ui.text import t, vertical
-from cabinet.ui.widgets import empty_saved_inputs
 
 user = require_user("admin")
 st.title(t("catalogue.title"))

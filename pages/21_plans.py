@@ -6,8 +6,8 @@ import streamlit as st
 
 from cabinet.ui import plans_form
 from cabinet.ui.guard import require_user
+from cabinet.ui.next_run import empty_saved_inputs
 from cabinet.ui.text import t
-from cabinet.ui.widgets import empty_saved_inputs
 
 user = require_user("admin")
 st.title(t("plans.title"))

@@ -9,9 +9,9 @@ from cabinet.session import SessionUser
 from cabinet.ui import store
 from cabinet.ui.login import login_form
 from cabinet.ui.menu import sidebar_menu
+from cabinet.ui.next_run import empty_saved_inputs
 from cabinet.ui.second_factor import require_second_factor
 from cabinet.ui.text import t
-from cabinet.ui.widgets import empty_saved_inputs
 
 REFUSALS = {"manage": "auth.staff_only", "admin": "auth.admin_only"}  # features of roles, not of tiers
 

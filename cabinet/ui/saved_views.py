@@ -19,14 +19,13 @@ from cabinet import report_mail as _mail
 from cabinet import saved_views as _views
 from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
+from cabinet.ui.next_run import FORGET, told_next
 from cabinet.ui.resources import engine
 from cabinet.ui.text import t
 from cabinet.ui.widgets import plain, renew_widgets, show_refusal
 
 _DONE = "_views_done"  # what the last action did, said in the next run
 _LEFT = "_views_left"  # what the view last opened had that the page no longer takes
-_NEXT = "_views_next"  # {session key: value} a callback left for the bar's next draw (`_next_run`)
-_FORGET = "_views_forget"  # such a value: the key is forgotten (the widget drawn from its default or the store)
 
 
 @dataclass(frozen=True)
@@ -100,26 +99,8 @@ def _open(user: SessionUser, spec: ViewPage, view_id: int, name: str) -> None:
     st.session_state[_DONE] = ("views.opened", name)
 
 
-def _next_run() -> dict[str, object]:
-    """Where a callback keeps what the bar's next draw is to say and set (`_told`), taken before the store is
-    changed: the browser asking for a run meanwhile ends the callback at its next Streamlit call, after the change,
-    and its replay of the click calls no callback again. A plain dict, so keeping needs no such call."""
-    return st.session_state.setdefault(_NEXT, {})
-
-
-def _told() -> None:
-    """What the last callback kept for this run (`_next_run`): its notice, the inputs it emptied."""
-    kept = st.session_state.get(_NEXT)
-    for key, value in list(kept.items()) if kept else ():
-        if value == _FORGET:
-            st.session_state.pop(key, None)
-        else:
-            st.session_state[key] = value
-        del kept[key]  # after: a stop in between sets it in the next run
-
-
 def _save(user: SessionUser, spec: ViewPage) -> None:
-    name, params, kept = st.session_state.get(spec.key("view_name"), ""), _current(spec), _next_run()
+    name, params, kept = st.session_state.get(spec.key("view_name"), ""), _current(spec), told_next()
     try:
         with session_scope(engine()) as s:
             saved = _views.save_view(s, user.scope, spec.page, name, params, dims=spec.dims, metrics=spec.metrics,
@@ -131,30 +112,31 @@ def _save(user: SessionUser, spec: ViewPage) -> None:
 
 
 def _delete(user: SessionUser, spec: ViewPage, view_id: int, name: str) -> None:
-    kept = _next_run()
+    kept = told_next()
     try:
         with session_scope(engine()) as s:
             _views.delete_view(s, user.scope, view_id, name)
     except _views.ViewError as exc:
         kept[_DONE] = exc
         return
-    kept.update({_DONE: ("views.deleted", name), spec.key("view_pick"): _FORGET})
+    kept.update({_DONE: ("views.deleted", name), spec.key("view_pick"): FORGET})
 
 
 def _schedule(user: SessionUser, spec: ViewPage, view_id: int, name: str) -> None:
-    every, kept = st.session_state.get(spec.key(f"view_email_{view_id}")), _next_run()
+    every, kept = st.session_state.get(spec.key(f"view_email_{view_id}")), told_next()
     try:
         with session_scope(engine()) as s:
             _mail.set_schedule(s, user.user_id, view_id, every, name=name)
     except _mail.ScheduleError as exc:  # the choice drawn again as it is stored
-        kept.update({_DONE: exc, spec.key(f"view_email_{view_id}"): _FORGET})
+        kept.update({_DONE: exc, spec.key(f"view_email_{view_id}"): FORGET})
         return
     kept[_DONE] = ("views.email_on", name, every) if every else ("views.email_off", name, None)
 
 
 def views_bar(user: SessionUser, spec: ViewPage) -> None:
-    """The bar: pick a saved view and open or delete it; save the page's settings under a name."""
-    _told()
+    """The bar: pick a saved view and open or delete it; save the page's settings under a name. What its callbacks
+    did is said from `told_next` (set in the session by the page's setup): a callback Streamlit stops at its first
+    Streamlit call after the store change kept it there before."""
     done = st.session_state.pop(_DONE, None)
     if isinstance(done, _views.ViewError | _mail.ScheduleError):
         show_refusal(done)

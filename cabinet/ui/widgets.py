@@ -28,6 +28,7 @@ from cabinet.formatting import (
 from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.ui import data
+from cabinet.ui.next_run import Inputs, forget_inputs, told_next
 from cabinet.ui.once import once as _once
 from cabinet.ui.resources import engine
 from cabinet.ui.text import current_locale, t
@@ -137,9 +138,6 @@ def show_refusal(exc: Exception, partner: object = None) -> None:
     st.error(t(key or "scope.partner_outside", **localised(params or {"partner": partner}, current_locale())))
 
 
-Inputs = tuple[str | tuple[str, object], ...]  # widget keys, or (key, the value it starts with again)
-
-
 def save_then_rerun(change: Callable[[Session], object], done_key: str, done: object = None, clear: Inputs = (),
                     after: Callable[[object], Any] | None = None, once: tuple[object, ...] = ()) -> None:  # fmt: skip
     """Make a store change in one transaction and rerun the page with `done` (or else the change's result) in
@@ -152,7 +150,7 @@ def save_then_rerun(change: Callable[[Session], object], done_key: str, done: ob
         with session_scope(engine()) as session:
             return change(session)
 
-    told: dict[str, object] = st.session_state.setdefault(_TOLD_NEXT, {})  # before the change: a Streamlit call
+    told = told_next()  # before the change: a Streamlit call
     try:
         result = _once(write, str(once[0]), *once[1:]) if once else write()
     except (RefusedRequest, ScopeError) as exc:
@@ -188,40 +186,6 @@ def held(name: str, scope: Scope, key: Hashable) -> Any:
         del st.session_state[name]
         return None
     return kept[2]
-
-
-def forget_inputs(keys: Inputs) -> None:
-    """Forget the widgets `keys` of a form that was saved, so the next run draws them empty (`empty_saved_inputs`),
-    or with the value given beside a key (a select box's first option); call before `st.rerun()`."""
-    emptied: list[tuple[str, object]] = []
-    for item in keys:
-        key, start = item if isinstance(item, tuple) else (item, None)
-        value = st.session_state.pop(key, None)
-        if start is not None:
-            emptied.append((key, start))
-        elif isinstance(value, str | int | float) and not isinstance(value, bool):
-            emptied.append((key, type(value)()))  # "" or 0: the form's text and number inputs start empty
-    st.session_state[_EMPTY_NEXT] = emptied
-
-
-_EMPTY_NEXT = "_cabinet_empty_inputs"  # (key, "" or 0) of the inputs a saved form leaves, for the next run
-
-
-def empty_saved_inputs() -> None:
-    """Give the text and number inputs of the form saved in the run before an empty value ("" or 0), before the page
-    draws them.
-
-    Forgetting a widget's key is not enough in a browser: the form shows what was typed until the server sets a
-    value, and a value can only be set before the widget exists in a run (so not where the form was saved)."""
-    for key, empty in st.session_state.pop(_EMPTY_NEXT, ()):
-        st.session_state[key] = empty
-    told = st.session_state.get(_TOLD_NEXT)  # and what a save left to say (`save_then_rerun`), were its run stopped
-    for key, value in list(told.items()) if told else ():
-        st.session_state[key] = value
-        del told[key]  # after: a stop in between says it in the next run
-
-
-_TOLD_NEXT = "_cabinet_told_next"  # {done key: value} of a save, for the run after it (`save_then_rerun`)
 
 
 def fmt_count(value: float | None, digits: int = 0) -> str:
