@@ -7,19 +7,15 @@ import json
 import polars as pl
 
 from cabinet.audit_log import AuditRow
-from cabinet.i18n import MissingTranslation
-from cabinet.ui.text import t
+from cabinet.ui.text import t, t_or, worded
 
 
 def action_label(code: str) -> str:
     """An audit-log action in the session's language with the code the log stores, the one a support ticket or a
     query of the store names ("Logged in (login)", "Вход выполнен (login)"); an action this page does not know (an
     older or newer cabinet's), as it was written."""
-    try:
-        said = t(f"audit.action_{code}")
-    except MissingTranslation:
-        return code
-    return f"{said} ({code})"
+    said = t_or(f"audit.action_{code}", "")
+    return f"{said} ({code})" if said else code
 
 
 def by_label(codes: list[str]) -> list[str]:
@@ -41,8 +37,8 @@ def entries_frame(rows: list[AuditRow]) -> pl.DataFrame:
 
 
 def shown(table: pl.DataFrame) -> pl.DataFrame:
-    """The entries as the page shows them: each action as `action_label` says it, worded here, on the page's own
-    thread (polars's `map_elements` would run it on worker threads, without the session: in English), and the
-    headers in the session's language."""
-    said = pl.Series("action", [action_label(code) for code in table["action"].to_list()], dtype=pl.String)
-    return table.with_columns(said).rename({c: t(f"audit.col_{c}") for c in table.columns})
+    """The entries as the page shows them: each action as `action_label` says it (`worded`), and the headers in the
+    session's language."""
+    return table.with_columns(worded(table, "action", action_label)).rename(
+        {c: t(f"audit.col_{c}") for c in table.columns}
+    )

@@ -4,7 +4,6 @@ snapshot (`queries.data_loads`), and the requests to read a reason's files again
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,13 +13,12 @@ import streamlit as st
 
 from cabinet import etl_requests
 from cabinet.export import MIME, to_bytes
-from cabinet.i18n import MissingTranslation
 from cabinet.inbox_state import inbox_state
 from cabinet.session import SessionUser
 from cabinet.ui.data import warehouse
 from cabinet.ui.once import once
 from cabinet.ui.resources import app_settings, engine
-from cabinet.ui.text import t
+from cabinet.ui.text import t, t_or, worded
 from cabinet.ui.widgets import fmt_count
 from etl.last_run import parse_time, read_last_run
 from etl.lock import running_holder
@@ -74,25 +72,16 @@ COUNTS = ("files", "files_failed", "rows_read", "inserted", "updated", "duplicat
 def _table(frame: pl.DataFrame, translated: tuple[str, ...] = ()) -> None:
     """`frame` as a table: values of the `translated` columns and every header in the session's language, counts
     with the browser's digit grouping (values stay numbers, so sorting works)."""
-    frame = frame.with_columns(_said(frame, c, _value) for c in translated)
+    frame = frame.with_columns(worded(frame, c, _value) for c in translated)
     config = {t(f"loads.col_{c}"): st.column_config.NumberColumn(format="localized") for c in COUNTS
               if c in frame.columns}  # fmt: skip
     st.dataframe(frame.rename({c: t(f"loads.col_{c}") for c in frame.columns}), hide_index=True, width="stretch",
                  column_config=config)  # fmt: skip
 
 
-def _said(frame: pl.DataFrame, column: str, say: Callable[[Any], str]) -> pl.Series:
-    """`column` as `say` words each value, called here: polars's `map_elements` runs on worker threads, without the
-    session, so in English (two columns of the run's files were)."""
-    return pl.Series(column, [None if v is None else say(v) for v in frame[column].to_list()], dtype=pl.String)
-
-
 def _value(value: str) -> str:
     """A status or feed as the session's language says it; one this page does not know, as the ETL wrote it."""
-    try:
-        return t(f"loads.value_{value}")
-    except MissingTranslation:
-        return value
+    return t_or(f"loads.value_{value}", value)
 
 
 def reason_label(code: str) -> str:
@@ -100,16 +89,13 @@ def reason_label(code: str) -> str:
     `reprocess --reason` take ("Unknown partner (unknown_partner)", "Missing field ts (missing_field:ts)"); a reason
     this page does not know, as the ETL wrote it."""
     family, _, column = code.partition(":")
-    try:
-        said = t(f"loads.reason_{family}", column=column)
-    except MissingTranslation:
-        return code
-    return f"{said} ({code})"
+    said = t_or(f"loads.reason_{family}", "", column=column)
+    return f"{said} ({code})" if said else code
 
 
 def _said_reasons(frame: pl.DataFrame) -> pl.DataFrame:
     """Quarantined rows (or their counts) with each reason as `reason_label` says it; the download keeps the codes."""
-    return frame.with_columns(_said(frame, "reason", reason_label))
+    return frame.with_columns(worded(frame, "reason", reason_label))
 
 
 def inbox(user: SessionUser, done: Outcome) -> None:
@@ -180,7 +166,7 @@ def failed_files(user: SessionUser) -> None:
     if files.is_empty():
         st.success(t("loads.no_failed_files"))
         return
-    since = _said(files, "loaded_in_run", lambda r: t("loads.loaded_in_run", n=r))
+    since = worded(files, "loaded_in_run", lambda r: t("loads.loaded_in_run", n=r))
     files = files.with_columns(since.fill_null(t("loads.not_loaded_since")))
     _table(files, ("feed",))
 

@@ -11,13 +11,13 @@ import streamlit as st
 
 from cabinet.access import ScopeError, build_session_user
 from cabinet.config import PROJECT_ROOT
-from cabinet.i18n import LOCALES, MissingTranslation
+from cabinet.i18n import LOCALES
 from cabinet.prefs import COMMON_ZONES, save_prefs
 from cabinet.session import SESSION_KEY, SessionUser
 from cabinet.ui.branding import apply_branding
 from cabinet.ui.login import logout_button
 from cabinet.ui.resources import app_settings, engine
-from cabinet.ui.text import LOCALE_KEY, current_locale, t
+from cabinet.ui.text import LOCALE_KEY, current_locale, t, t_or
 from cabinet.ui.widgets import plain
 from queries.warehouse import CurrentError, read_current
 
@@ -89,10 +89,7 @@ def visible_pages(user: SessionUser, root: Path | None = None) -> list[tuple[str
 
 def page_label(label: str) -> str:
     """A menu label in the session's language; a new page without a translation shows its file name as words."""
-    try:
-        return t(f"menu.{label}")
-    except MissingTranslation:
-        return label.replace("_", " ").capitalize()
+    return t_or(f"menu.{label}", label.replace("_", " ").capitalize())
 
 
 def _set_user(user: SessionUser) -> None:

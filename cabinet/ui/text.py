@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
 import streamlit as st
 
 from cabinet.i18n import DEFAULT_LOCALE, MissingTranslation, normalise_locale, translate
@@ -24,10 +28,22 @@ def t(key: str, **values: object) -> str:
     return translate(key, current_locale(), **values)
 
 
+def t_or(key: str, written: str, **values: object) -> str:
+    """The text of `key` in the session's language; `written` when the cabinet has no text of that key (a code an
+    older or newer cabinet wrote, a value an admin typed)."""
+    try:
+        return t(key, **values)
+    except MissingTranslation:
+        return written
+
+
+def worded(frame: pl.DataFrame, column: str, say: Callable[[Any], str]) -> pl.Series:
+    """`column` as `say` words each value (None stays None), called on the page's thread: polars's `map_elements`
+    runs on worker threads, without the session, so in English."""
+    return pl.Series(column, [None if v is None else say(v) for v in frame[column].to_list()], dtype=pl.String)
+
+
 def vertical(name: str) -> str:
     """An offer's vertical in the session's language when the cabinet knows it (the demo's `igaming`, `forex` and
     `ecommerce`, in any case); any other, as the admin typed it."""
-    try:
-        return t(f"offers.vertical_{name.strip().casefold()}")
-    except MissingTranslation:
-        return name
+    return t_or(f"offers.vertical_{name.strip().casefold()}", name)
