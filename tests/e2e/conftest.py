@@ -121,3 +121,23 @@ def tab(chromium: object) -> Iterator[object]:
         yield pg
     finally:
         context.close()
+
+
+def open_box(tab, summary: str, inside, step: str, tries: int = 4) -> None:  # type: ignore[no-untyped-def]
+    """Open the expander titled `summary` until `inside` shows, as a person would: a click made while a run redraws
+    the page can be lost, or land as the box is redrawn folded; a click on a box already open would close it. Fails
+    naming the step, with a screenshot, if it never opens."""
+    idle = tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    for _ in range(tries):
+        idle.wait_for(timeout=30_000)
+        if inside.is_visible():
+            return
+        tab.get_by_text(summary).first.click()
+        try:
+            inside.wait_for(state="visible", timeout=5_000)
+            return
+        except Exception:  # noqa: S112 - Playwright's timeout: not open yet, look again
+            continue
+    tab.screenshot(path=str(RESULTS_DIR / f"e2e_failed_{step}.png"), full_page=True)
+    pytest.fail(f"{step}: {summary!r} never opened; the page shows:\n"
+                + tab.locator("[data-testid=stApp]").inner_text(timeout=5_000)[:1_000])  # fmt: skip

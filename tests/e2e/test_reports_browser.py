@@ -20,7 +20,7 @@ from pypdf import PdfReader
 
 from cabinet.config import PROJECT_ROOT
 from cabinet.formatting import period_dates
-from tests.e2e.conftest import RESULTS_DIR, Server, _free_port, _wait_healthy
+from tests.e2e.conftest import RESULTS_DIR, Server, _free_port, _wait_healthy, open_box
 from tests.e2e.test_login_browser import _login, _see, _until_shown, _wait_cookie
 
 pytestmark = pytest.mark.browser
@@ -233,20 +233,9 @@ def test_a_manager_issues_a_promo_code_in_a_real_browser(tab, demo_server: Serve
     assert _wait_cookie(tab, present=True)  # the page opened by URL restores the login from it
     tab.goto(f"{demo_server.url}/promo_codes")
     _see(tab.get_by_role("heading", name="Promo codes"), "promo_page")
-    idle = tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
 
     def open_manage(step: str) -> None:  # a click during a rerun can be lost: open it again until it shows
-        for _ in range(3):
-            idle.wait_for(timeout=30_000)
-            if tab.get_by_role("tab", name="Change a code").is_visible():  # open already: a click would close it
-                return
-            tab.get_by_text("Issue or change a code").click()
-            try:
-                tab.get_by_role("tab", name="Change a code").wait_for(timeout=5_000)
-                return
-            except Exception:  # noqa: S112 - not open yet: click again
-                continue
-        _see(tab.get_by_role("tab", name="Change a code"), step)
+        open_box(tab, "Issue or change a code", tab.get_by_role("tab", name="Change a code"), step)
 
     open_manage("manage_open")
 
