@@ -146,7 +146,9 @@ def money_text(present: Present) -> str:
     """The amount as text, with binary float noise taken off: `59.97000000000001` (19.99 * 3 in a float column of
     Parquet, or a JSON number from JavaScript) is `59.9700`. A value that really has more than 4 decimals
     (`1.23456`) is left as it is, and is a `bad_amount`. Rounded in decimals: through a double, an amount of 12 or more
-    whole digits (`932201239013.28730` from a DECIMAL(20,5) column) came out a ten-thousandth off."""
+    whole digits (`932201239013.28730` from a DECIMAL(20,5) column) came out a ten-thousandth off. An amount that
+    rounding would carry past the money columns' limit (`99999999999999.99999`) is left as it is: a `bad_amount`, not
+    a cast that failed the run."""
     text = col(present, "amount")
     if text == "null::varchar":
         return text
@@ -154,5 +156,6 @@ def money_text(present: Present) -> str:
     return (
         f"case when regexp_matches({text}, '^[+-]?\\d{{1,14}}\\.\\d{{5,}}$') "
         f"and abs({num} - round({num}, 4)) <= 1e-12 * greatest(1, abs({num})) "
+        f"and abs(round({num}, 4)) < {MONEY_LIMIT} "
         f"then round({num}, 4)::decimal(18,4)::varchar else {text} end"
     )
