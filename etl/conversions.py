@@ -175,6 +175,8 @@ select
     r.*,
     {_RATE} as fx_rate,
     coalesce(
+        -- a conversion waiting for its click keeps its type too: the row of another type does not replace it
+        case when r.a_reason = 'wait' and r.type <> coalesce(r.w_type, r.first_type) then 'type_changed' end,
         r.a_reason,
         case when not r.known and r.a_offer is null then 'missing_field:offer_id' end,
         case when not r.known and r.a_offer not in (select offer_id from dim_offers) then 'unknown_offer' end,
