@@ -301,6 +301,8 @@ def parquet_columns(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict[s
     their columns, and an operator is told of the unknown columns each file has. Nested columns are one name."""
     out: dict[str, list[str]] = {str(p): [] for p in paths if _empty(p)}  # no columns, no rows
     reads = [p for p in paths if str(p) not in out]
+    if not reads:
+        return out
     try:
         rows = con.execute(
             "select file_name, name, coalesce(num_children, 0) from parquet_schema($paths::varchar[])",

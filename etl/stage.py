@@ -32,6 +32,7 @@ from etl.readers import (
     stage_file,
     stage_parquet,
 )
+from etl.repeated_columns import note_own_names, own_names, twice_named
 
 FEED_ORDER = ("fx_rates", "clicks", "conversions", "commissions")
 
@@ -342,18 +343,27 @@ def _stage_parquet_group(
         return
     table, written = f"stg_{feed}_parquet", files[0].written  # of one file alone (files read together: `own_columns`)
     try:
+        own = parquet_columns(con, [f.path for f in files])
+        for f in files:
+            f.error = twice_named(feed, own.get(str(f.path)))
+        files = [f for f in files if f.error is None]
+        if not files:
+            return
         if len(files) > 1:
-            own = parquet_columns(con, [f.path for f in files])
             for f in files:
                 f.own_columns = own.get(str(f.path))
         if defer:
             paths = [f.path for f in files]
             sql, columns = parquet_select(con, paths, written)
+            if len(files) == 1:
+                note_own_names(own.get(str(files[0].path)), columns, written)
             staged.deferred = DeferredParquet(files, sql, parquet_params(paths, [f.file_id for f in files]), columns)
             for f in files:
                 f.columns, f.written = columns, written
             return
         columns = stage_parquet(con, [f.path for f in files], [f.file_id for f in files], table, written)
+        if len(files) == 1:
+            note_own_names(own.get(str(files[0].path)), columns, written)
     except UnreadableFile:
         written.clear()
         for f in files:  # one of them is broken: read each alone so only the broken ones fail
@@ -370,14 +380,17 @@ def stage_alone(con: duckdb.DuckDBPyConnection, f: StagedFile, staged: StagedInb
 
 
 def _stage_one(con: duckdb.DuckDBPyConnection, f: StagedFile, staged: StagedInbox, *, typed: bool) -> None:
-    table = f"stg_{f.feed}_{f.file_id}"
+    table, source = f"stg_{f.feed}_{f.file_id}", f.source or f.path
     try:
+        if why := twice_named(f.feed, own := own_names(con, source)):
+            raise UnreadableFile(why)
         if typed:
             f.columns = stage_parquet(con, [f.path], [f.file_id], table, f.written)
         else:
-            f.columns = dict.fromkeys(stage_file(con, f.source or f.path, table, f.bad_rows, f.written), "VARCHAR")
+            f.columns = dict.fromkeys(stage_file(con, source, table, f.bad_rows, f.written), "VARCHAR")
     except UnreadableFile as exc:
         f.error = str(exc)
         return
+    note_own_names(own, f.columns, f.written)
     f.table = table
     staged.tables.append(table)

@@ -1,0 +1,79 @@
+"""Columns a CSV or Parquet file names twice (names are case-insensitive: `Amount` and `amount` are one name).
+
+The readers keep the first of two such columns and stage the second as `<name>_1`, a name the file does not have. A
+contract column named twice fails its file: which of the two holds the value is a guess (an empty `Amount` beside
+`amount` = 15 loaded a deposit without its amount, naming `amount_1` as ignored), and a failed file is read again once
+it changes. A column outside the contract named twice is ignored as any other, named once as the file names it (and
+one without a name as such, not as the reader's `column<n>`).
+JSON Lines keys are merged by their lower-case spelling instead (`etl.readers`): each line names its own keys.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+
+from etl.contract import FEED_COLUMNS
+from etl.csv_records import open_text
+from etl.readers import file_format, parquet_columns
+
+
+def csv_header(path: Path) -> list[str] | None:
+    """The column names of a CSV file as its header writes them (its first record that is not blank), None when it
+    cannot be read (the reader says why)."""
+    try:
+        with open_text(path) as fh:
+            lines = itertools.dropwhile(lambda line: not line.strip(), fh)
+            first = next(lines, None)
+            if first is None:
+                return None
+            delimiter = "," if "," in first else max(";\t|", key=first.count)
+            return next(csv.reader(itertools.chain([first], lines), delimiter=delimiter), None)
+    except (OSError, EOFError, ValueError, csv.Error):
+        return None
+
+
+def own_names(con: duckdb.DuckDBPyConnection, path: Path) -> list[str] | None:
+    """A CSV or Parquet file's column names as it writes them (Parquet's in lower case); None for JSON Lines. Raises
+    `UnreadableFile` when a Parquet file's schema cannot be read."""
+    fmt = file_format(path)
+    return (
+        csv_header(path) if fmt == "csv" else parquet_columns(con, [path]).get(str(path)) if fmt == "parquet" else None
+    )
+
+
+def twice_named(feed: str, own: list[str] | None) -> str | None:
+    """Why a file whose columns are `own` (as it names them) fails: a contract column named twice; else None."""
+    seen: dict[str, list[str]] = {}
+    for name in own or []:
+        seen.setdefault(name.strip().lower(), []).append(name)
+    twice = [name for name in FEED_COLUMNS[feed] if len(seen.get(name, [])) > 1]
+    if not twice:
+        return None
+    said = "; ".join(f"{_both(seen[n])} name {n}" for n in twice)
+    return f"a column named twice ({said}; column names are case-insensitive): keep one"
+
+
+def note_own_names(own: list[str] | None, columns: Iterable[str], written: dict[str, str]) -> None:
+    """Note in `written` the file's own name of each column the reader staged under another name (the second of two
+    of one name as `<name>_1`, one without a name as `column<n>`). `own`: the file's names, in the order of the
+    staged `columns`; nothing is noted when the two do not line up."""
+    staged = [c for c in columns if c not in ("file_id", "rn")]
+    if own is None or len(own) != len(staged):
+        return
+    for n, (name, as_staged) in enumerate(zip(own, staged, strict=True), 1):
+        name = name.strip().lower()
+        if as_staged != name and as_staged not in written:
+            written[as_staged] = name or f"(column {n}, without a name)"
+
+
+def _both(names: list[str]) -> str:
+    """`Amount and amount both`, `ts, TS and Ts`; `2 columns` when the file spells them alike (or the reader
+    gives them in lower case, as Parquet's are)."""
+    if len(set(names)) == 1:
+        return f"{len(names)} columns"
+    return ", ".join(names[:-1]) + " and " + names[-1] + (" both" if len(names) == 2 else "")
