@@ -144,18 +144,21 @@ def longer(text: str, most: int) -> str:
 
 def money_text(present: Present) -> str:
     """The amount as text, with binary float noise taken off: `59.97000000000001` (19.99 * 3 in a float column of
-    Parquet, or a JSON number from JavaScript) is `59.9700`. A value that really has more than 4 decimals
-    (`1.23456`) is left as it is, and is a `bad_amount`. Rounded in decimals: through a double, an amount of 12 or more
-    whole digits (`932201239013.28730` from a DECIMAL(20,5) column) came out a ten-thousandth off. An amount that
-    rounding would carry past the money columns' limit (`99999999999999.99999`) is left as it is: a `bad_amount`, not
-    a cast that failed the run."""
+    Parquet, or a JSON number from JavaScript) is `59.9700`: a binary float written out has 16 or 17 significant
+    digits, so a value with fewer that has more than 4 decimals (`1.23456`, `123456789.12345`) was written so, is left
+    as it is, and is a `bad_amount` (extra zeros, `12.50000`, are taken off at any length). Rounded in decimals:
+    through a double, an amount of 12 or more whole digits (`932201239013.28730` from a DECIMAL(20,5) column) came
+    out a ten-thousandth off. An amount that rounding would carry past the money columns' limit
+    (`99999999999999.99999`) is left as it is: a `bad_amount`, not a cast that failed the run."""
     text = col(present, "amount")
     if text == "null::varchar":
         return text
     num = f"try_cast({text} as decimal(38,20))"  # the 14 whole digits `MONEY` takes, and 20 decimals
+    digits = f"length(ltrim(regexp_replace(rtrim({text}, '0'), '[^0-9]', '', 'g'), '0'))"  # significant digits
     return (
         f"case when regexp_matches({text}, '^[+-]?\\d{{1,14}}\\.\\d{{5,}}$') "
-        f"and abs({num} - round({num}, 4)) <= 1e-12 * greatest(1, abs({num})) "
+        f"and ({num} = round({num}, 4) or ({digits} >= 16 "
+        f"and abs({num} - round({num}, 4)) <= 1e-12 * greatest(1, abs({num})))) "
         f"and abs(round({num}, 4)) < {MONEY_LIMIT} "
         f"then round({num}, 4)::decimal(18,4)::varchar else {text} end"
     )

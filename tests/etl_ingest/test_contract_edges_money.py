@@ -47,3 +47,31 @@ def test_an_amount_whose_5th_decimal_rounds_it_past_the_limit_is_a_bad_amount_no
         ("m2", Decimal("5.0000"))
     ]
     conserved(tiny)
+
+
+def test_a_5th_decimal_is_a_bad_amount_at_any_size_and_float_noise_is_not(tiny: Tiny) -> None:
+    """Float noise is told by its digits: a binary float written out has 16 or 17 significant digits
+    (`59.97000000000001`); an amount with fewer and a 5th decimal was written so. Going by the size of the excess
+    alone, `1234567.12345` was a bad_amount while `123456789.12345` loaded rounded to ...789.1235 and
+    `10000000.00001` to 10000000."""
+    tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    amounts = ["1234567.12345", "123456789.12345", "10000000.00001", "123456789.123450000000", "59.97000000000001",
+               "0.30000000000000004",
+               "1099999999.9890000001", "932201239013.28730", "12.50000"]  # fmt: skip
+    rows = "".join(f"v{i},2026-11-03T12:00:00Z,deposit,k1,{a},USD,pending\n" for i, a in enumerate(amounts))
+    tiny.write("conversions", "v.csv", HEAD + rows)
+    tiny.run()
+    assert tiny.rows("select row_number, reason from quarantine order by 1") == [
+        (1, "bad_amount"),
+        (2, "bad_amount"),
+        (3, "bad_amount"),
+        (4, "bad_amount"),
+    ]
+    assert tiny.rows("select conversion_id, amount::varchar from conversions order by 1") == [
+        ("v4", "59.9700"),
+        ("v5", "0.3000"),
+        ("v6", "1099999999.9890"),
+        ("v7", "932201239013.2873"),
+        ("v8", "12.5000"),
+    ]
+    conserved(tiny)
