@@ -67,7 +67,7 @@ def note_own_names(own: list[str] | None, columns: Iterable[str], written: dict[
         return
     for n, (name, as_staged) in enumerate(zip(own, staged, strict=True), 1):
         name = name.strip().lower()
-        if as_staged != name and as_staged not in written:
+        if as_staged != name and not written.get(as_staged):  # the renamer notes one without a name as ''
             written[as_staged] = name or f"(column {n}, without a name)"
 
 

@@ -66,12 +66,15 @@ def test_a_parquet_file_naming_a_contract_column_twice_fails_alone(tiny: Tiny) -
 def test_other_columns_are_named_as_the_file_names_them_also_repeated_or_without_a_name(tiny: Tiny) -> None:
     head = "click_id,ts,link_token,Campaign,campaign,"  # an export's trailing comma: a last column without a name
     tiny.write("clicks", "c.csv", f"{head}\nk1,2026-11-01T10:00:00Z,{tiny.token},a,b,\n")
+    # a stray quote: this file is read record by record, its columns named alike
+    tiny.write("clicks", "d.csv", f'{head}\nk3,2026-11-01T10:00:00Z,{tiny.token},a,b,\nk4,x,"y"z,,,\n')
     frame = {"click_id": ["k2"], "ts": ["2026-11-01T11:00:00Z"], "link_token": [tiny.token], "Campaign": ["a"],
              "campaign": ["b"]}  # fmt: skip
     _parquet(tiny, "clicks", "p.parquet", frame)
     tiny.run()
     assert _files(tiny) == [
         ("clicks/c.csv", "loaded", None, "(column 6, without a name),campaign", 1, 1),
+        ("clicks/d.csv", "loaded", None, "(column 6, without a name),campaign", 2, 1),
         ("clicks/p.parquet", "loaded", None, "campaign", 1, 1),
     ]
     conserved(tiny)
