@@ -378,4 +378,14 @@ def _short(exc: Exception, paths: Iterable[Path] = ()) -> str:
     for path in paths:
         text = text.replace(duck_path(path), path.name).replace(str(path), path.name)
     plain = meaning(text, _MEANINGS)
+    if "Input is not a GZIP stream" in text and any(_starts_gzip(p) for p in paths):  # the reader read on past it
+        plain = "gzip data followed by bytes that are not (zero padding or other data after its end): compress it again"
     return (f"{plain} ({text})" if plain else text)[:300]
+
+
+def _starts_gzip(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(2) == b"\x1f\x8b"
+    except OSError:
+        return False
