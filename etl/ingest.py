@@ -251,7 +251,7 @@ def _note_columns(stats: FileStats, f: StagedFile) -> None:
         own = f.columns if f.own_columns is None else f.own_columns  # a Parquet file read with others: its own
         written = f.written if f.own_columns is None else {}  # named as the file names them, not `col_<n>`
         unknown = set(own) - set(FEED_COLUMNS[f.feed]) - {"file_id", "rn"}
-        stats.unknown_columns = sorted({written.get(c, c) for c in unknown})
+        stats.unknown_columns = sorted({written.get(c, c) or "(a column without a name)" for c in unknown})
 
 
 def _same_content(f: StagedFile, twin: SameContent, by_file: dict[int, FileStats]) -> FileStats | None:

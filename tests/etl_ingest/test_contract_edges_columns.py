@@ -78,3 +78,10 @@ def test_other_columns_are_named_as_the_file_names_them_also_repeated_or_without
         ("clicks/p.parquet", "loaded", None, "campaign", 1, 1),
     ]
     conserved(tiny)
+
+
+def test_a_json_lines_key_without_a_name_is_named_so_among_the_ignored_columns(tiny: Tiny) -> None:
+    line = f'{{"": "x", "click_id": "k1", "ts": "2026-11-01T10:00:00Z", "link_token": "{tiny.token}", "Campaign": 1}}'
+    tiny.write("clicks", "c.jsonl", line + "\n")
+    tiny.run()
+    assert _files(tiny) == [("clicks/c.jsonl", "loaded", None, "(a column without a name),campaign", 1, 1)]
