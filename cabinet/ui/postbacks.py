@@ -4,6 +4,7 @@ calls."""
 
 from __future__ import annotations
 
+import re
 from http.client import HTTPException
 from zoneinfo import ZoneInfo
 
@@ -102,6 +103,15 @@ def _offer_names() -> dict[int, str]:
         return {int(i): str(n) for i, n in s.execute(select(Offer.id, Offer.name))}
 
 
+def code_span(text: str) -> str:
+    """`text` as Markdown inline code, whole and as typed: no link made of it, no backslash shown (a URL in plain
+    Markdown became a link whose escaping backslashes showed, 'tracker\\.example')."""
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)  # a fence longer than any run inside
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def _call(url: str, private_ok: bool) -> Answer | str:
     """The server's answer to `url`, or why there was none."""
     try:
@@ -116,11 +126,11 @@ def _test_call(user: SessionUser, p: PostbackItem) -> None:
     sample, private_ok = render(p.url, sample_values(p.partner_id, _currency())), app_settings().postbacks_private_ok
     url, answer = once(lambda: (sample, _call(sample, private_ok)), "postbacks_test", p.id, p.url)  # the URL called
     if isinstance(answer, str):
-        st.error(t("postbacks.test_failed", url=plain(url), error=plain(answer)))
+        st.error(t("postbacks.test_failed", url=code_span(url), error=plain(answer)))
         return
     say = st.success if answer.ok else st.warning
     # the partner's server's words, shown as text: staff press this button too, viewing as the partner
-    say(t("postbacks.test_answer", url=plain(url), status=answer.status, body=plain(answer.excerpt.strip() or "—")))
+    say(t("postbacks.test_answer", url=code_span(url), status=answer.status, body=plain(answer.excerpt.strip() or "—")))
 
 
 def listing(user: SessionUser, partner_id: int) -> None:
