@@ -5,6 +5,8 @@ calls."""
 from __future__ import annotations
 
 import re
+import socket
+import ssl
 from http.client import HTTPException
 from zoneinfo import ZoneInfo
 
@@ -13,7 +15,7 @@ import streamlit as st
 from sqlalchemy import select
 
 from cabinet import postback_send
-from cabinet.postback_http import Answer
+from cabinet.postback_http import AddressNotAllowed, Answer
 from cabinet.postbacks import (
     MACROS,
     STATUSES,
@@ -103,6 +105,24 @@ def _offer_names() -> dict[int, str]:
         return {int(i): str(n) for i, n in s.execute(select(Offer.id, Offer.name))}
 
 
+# why a call got no answer, in the user's words, by the kind of error (the first that fits); the error's own text
+# follows in parentheses for the partner's admin
+NO_ANSWER = (
+    (AddressNotAllowed, "postbacks.no_answer_private"),
+    (socket.gaierror, "postbacks.no_answer_dns"),
+    (TimeoutError, "postbacks.no_answer_timeout"),
+    (ConnectionRefusedError, "postbacks.no_answer_refused"),
+    (ssl.SSLError, "postbacks.no_answer_tls"),
+    (HTTPException, "postbacks.no_answer_not_http"),
+)
+
+
+def no_answer(exc: BaseException) -> str:
+    """Why a call got no answer, as Markdown: said in the session's language, then the error as raised (as text)."""
+    key = next((k for kind, k in NO_ANSWER if isinstance(exc, kind)), "postbacks.no_answer_other")
+    return t(key) + " (" + plain(f"{type(exc).__name__}: {exc}") + ")"
+
+
 def code_span(text: str) -> str:
     """`text` as Markdown inline code, whole and as typed: no link made of it, no backslash shown (a URL in plain
     Markdown became a link whose escaping backslashes showed, 'tracker\\.example')."""
@@ -113,11 +133,11 @@ def code_span(text: str) -> str:
 
 
 def _call(url: str, private_ok: bool) -> Answer | str:
-    """The server's answer to `url`, or why there was none."""
+    """The server's answer to `url`, or why there was none (`no_answer`)."""
     try:
         return postback_send.fetch(url, private_ok)
     except (OSError, ValueError, HTTPException) as exc:  # HTTPException: a server that does not speak HTTP
-        return f"{type(exc).__name__}: {exc}"
+        return no_answer(exc)
 
 
 def _test_call(user: SessionUser, p: PostbackItem) -> None:
@@ -126,7 +146,7 @@ def _test_call(user: SessionUser, p: PostbackItem) -> None:
     sample, private_ok = render(p.url, sample_values(p.partner_id, _currency())), app_settings().postbacks_private_ok
     url, answer = once(lambda: (sample, _call(sample, private_ok)), "postbacks_test", p.id, p.url)  # the URL called
     if isinstance(answer, str):
-        st.error(t("postbacks.test_failed", url=code_span(url), error=plain(answer)))
+        st.error(t("postbacks.test_failed", url=code_span(url), error=answer))
         return
     say = st.success if answer.ok else st.warning
     # the partner's server's words, shown as text: staff press this button too, viewing as the partner

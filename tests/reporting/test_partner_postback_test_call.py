@@ -1,7 +1,9 @@
-"""The Postbacks page's test call as a partner reads it: the URL called shown whole and as typed."""
+"""The Postbacks page's test call as a partner reads it: the URL called shown whole and as typed, and why a call got
+no answer said in words."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -9,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
+from cabinet.i18n import translate
 from cabinet.store.db import session_scope
 from cabinet.store.models import Postback
 from cabinet.ui.postbacks import code_span
@@ -55,3 +58,20 @@ def test_a_code_span_holds_any_text_whole() -> None:
     assert code_span("https://t.example/a?b=1") == "`https://t.example/a?b=1`"
     assert code_span("https://t.example/a`b``c") == "```https://t.example/a`b``c```"
     assert code_span("`x") == "`` `x ``"
+
+
+def test_a_call_refused_says_so_in_words(program: Program, store_engine: Engine, private_ok: None) -> None:
+    """It said 'ConnectionRefusedError: [Errno 111] Connection refused' alone."""
+    closed = socket.create_server(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there any more
+    at = _tested(program, store_engine, f"http://127.0.0.1:{port}/pb?c={{conversion_id}}")
+    [said] = [x.value for x in at.error]
+    assert translate("postbacks.no_answer_refused") in said and "ConnectionRefusedError" in said, said
+
+
+def test_a_host_not_found_says_so_in_russian(program: Program, store_engine: Engine) -> None:
+    """It said 'gaierror: [Errno -2] Name or service not known', in English on a Russian page too."""
+    at = _tested(program, store_engine, "https://no-such-host.invalid/pb?c={conversion_id}", "ru")
+    [said] = [x.value for x in at.error]
+    assert translate("postbacks.no_answer_dns", "ru") in said, said
