@@ -133,10 +133,11 @@ def request_payout(session: Session, scope: Scope, partner_id: int, amount: Deci
         raise PayoutError(f"partner {partner_id} has no payout method", "payouts.no_method")
     value, minimum = parse_amount(amount), minimum_payout(session)
     if value < minimum:
-        raise PayoutError(f"{value} is below the minimum {minimum}", "payouts.below_minimum", minimum=minimum)
+        raise PayoutError(f"{value} is below the minimum {minimum}", "payouts.below_minimum",
+                          minimum=Money("", amount=minimum, currency=currency))  # fmt: skip
     if value > available:
         raise PayoutError(f"{value} is more than the {available} available", "payouts.above_available",
-                          available=available)  # fmt: skip
+                          available=Money("", amount=available, currency=currency))  # fmt: skip
     open_one = session.scalar(
         select(PayoutRequest.id).where(PayoutRequest.partner_id == partner_id, PayoutRequest.status == "requested")
     )

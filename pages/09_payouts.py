@@ -155,8 +155,10 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
         st.info(t("payouts.below_minimum_now", minimum=fmt_metric("commission", float(minimum))))
     else:
         with st.form("payout_request"):  # a refused request keeps the note typed
-            amount = st.number_input(t("payouts.amount", currency=base), min_value=float(minimum),
-                                     max_value=float(book.available), value=float(book.available), step=10.0,
+            # no bounds in the browser: an amount out of them is refused by the store, saying the minimum or what
+            # is available in the session's language (the browser said it in English only, on hover, and the button
+            # then did nothing)
+            amount = st.number_input(t("payouts.amount", currency=base), value=float(book.available), step=10.0,
                                      format="%.2f")  # fmt: skip
             note = st.text_area(t("payouts.note"), max_chars=1000, key="payouts_note")
             if st.form_submit_button(t("payouts.submit"), type="primary"):

@@ -47,7 +47,7 @@ def test_an_admin_changes_the_program_and_the_cabinet_follows(program: Program, 
         parent.payout_method, parent.payout_details = "wire", {"iban": "DE00 1234"}
         with pytest.raises(PayoutError) as caught:  # the new minimum holds
             request_payout(s, program.users["p_parent"].scope, program.tiny.parent, "60", Decimal("500"), "USD")
-        assert caught.value.key == "payouts.below_minimum" and caught.value.params["minimum"] == Decimal("100.5")
+        assert caught.value.key == "payouts.below_minimum" and caught.value.params["minimum"].amount == Decimal("100.5")
         log = s.scalar(select(AuditLog).where(AuditLog.action == "program_changed"))
     assert log.actor_username == "root" and log.details["min_payout"] == ["50.0000", "100.50"]
     assert _save(program, store_engine, _now(store_engine)) == []  # the same values again: nothing changes
