@@ -229,6 +229,10 @@ def add_postback(session: Session, scope: Scope, partner_id: int, url: str, stat
     known = set(session.scalars(select(Offer.id).where(Offer.id.in_(offer_ids)))) if offer_ids else set()
     if set(offer_ids) - known:
         raise PostbackError(f"no offer {sorted(set(offer_ids) - known)}", "postbacks.err_offers")
+    saved = session.scalars(select(Postback).where(Postback.partner_id == partner.id, Postback.url == url)).all()
+    # the same URL for the same conversions again: each would be called twice (a form sent again, not a double click)
+    if any((list(h.statuses), list(h.types), sorted(h.offers or ())) == (statuses, types, offer_ids) for h in saved):
+        raise PostbackError("the partner has this postback already", "postbacks.err_duplicate")
     count = session.scalar(select(func.count()).select_from(Postback).where(Postback.partner_id == partner.id))
     if (count or 0) >= PER_PARTNER:
         raise PostbackError(f"at most {PER_PARTNER} postbacks", "postbacks.err_too_many", n=PER_PARTNER)
