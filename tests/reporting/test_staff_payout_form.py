@@ -4,6 +4,7 @@ of bounds is refused in the session's language, and the queue's picker says a re
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine, select
@@ -40,3 +41,29 @@ def test_an_amount_out_of_bounds_is_refused_in_the_sessions_language(
     assert not at.exception and [e.value for e in at.error] == [said]
     with session_scope(store_engine) as s:
         assert s.scalar(select(PayoutRequest)) is None
+
+
+def test_the_queues_pickers_redraw_a_requests_status_after_a_step(
+    payable: Program,  # noqa: F811 - the fixture
+    store_engine: Engine,
+) -> None:
+    """After "Approve" the browser kept the picker's old label, "7 · Atlas Media 10 · $1,000.00 (Requested)", over
+    the request the table beside it showed approved (and whose buttons were now "Mark as paid"): a picker whose value
+    is not set again keeps the label it had. Both pickers are set again each run the request is still in them."""
+    with session_scope(store_engine) as s:
+        made = PayoutRequest(partner_id=payable.tiny.parent, amount=60, currency="USD", status="requested",
+                             method="wire", details={"iban": "DE00 1234"},
+                             requested_at=datetime(2026, 11, 3, tzinfo=UTC))  # fmt: skip
+        s.add(made)
+        s.flush()
+        payout = made.id
+    at = open_page(PAGE, payable.users["mgr"])
+    assert at.selectbox(key="payouts_pick").value == payout
+    at.button(key=f"payouts_to_approved_{payout}").click().run()
+    assert not at.exception and at.success[0].value == f"Payout request {payout}: Approved."
+    picker = at.selectbox(key="payouts_pick")
+    assert picker.options == [f"{payout} · Parent · $60.00 (Approved)"] and picker.value == payout
+    assert picker.proto.set_value  # the browser takes the label anew
+    at.run()  # and on every later run too, not only the first after the step
+    assert at.selectbox(key="payouts_pick").proto.set_value
+    assert at.selectbox(key="statements_pick").proto.set_value
