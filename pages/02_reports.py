@@ -16,6 +16,7 @@ from cabinet.ui.widgets import (
     label_report,
     per_language,
     period_picker,
+    plain,
     remember,
     show_table,
     split_values,
@@ -90,6 +91,11 @@ with st.expander(t("reports.filters"), expanded=False):
         )
         if values:
             filters[dim] = values
+if filters:  # said beside the folded box: a view opened with filters showed fewer rows with no word of why
+    said = {d: [f"{o} · {names.get(int(o), o)}" for o in v] if d == "offer_id" else list(v) for d, v in filters.items()}
+    st.caption(
+        t("reports.filtered", what=plain("; ".join(f"{t(f'dim.{d}')}: {', '.join(v)}" for d, v in said.items())))
+    )
 
 by_time = grouped_by_time(group_by)  # the days of two periods differ: nothing to set beside each row
 asked = st.checkbox(t("reports.compare"), key="reports_compare", disabled=by_time,

@@ -1,0 +1,59 @@
+"""Reports: the filters in use are said beside their folded box, also when a saved view brought them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
+
+from cabinet.i18n import translate
+from cabinet.saved_views import save_view
+from cabinet.session import SESSION_KEY
+from cabinet.store.db import session_scope
+from queries.reports import report_dims, text_filters
+from tests.reporting.conftest import Program
+from tests.reporting.test_pages import ROOT
+from tests.reporting.test_pages import _open as open_page
+
+PAGE = "pages/02_reports.py"
+
+
+def _said(at: object) -> list[str]:
+    return [c.value for c in at.caption if c.value.startswith(("Filtered by", "Отбор"))]  # type: ignore[attr-defined]
+
+
+def test_the_filters_in_use_are_said(program: Program) -> None:
+    at = open_page(PAGE, program.users["p_parent"])
+    assert _said(at) == []  # none in use: nothing said
+    at.text_input(key="reports_f_sub1").input("tiktok, fb").run()
+    at.text_input(key="reports_f_country").input("de").run()  # as typed (applied as DE)
+    assert _said(at) == [translate("reports.filtered", what="Country: de; Sub1: tiktok, fb")]
+    at.text_input(key="reports_f_sub1").input("").run()
+    at.text_input(key="reports_f_country").input("").run()
+    assert _said(at) == []
+
+
+def test_a_view_opened_with_a_filter_says_it(program: Program, store_engine: Engine) -> None:
+    """The view's report showed fewer rows under a folded 'Filters' with no word of why."""
+    user = program.users["p_parent"]
+    params = {"period": "last_30_days", "group_by": ["day"], "metrics": ["clicks"], "offers": [],
+              "filters": {"sub1": "tiktok"}}  # fmt: skip
+    at = open_page(PAGE, user)
+    with session_scope(store_engine) as s:
+        view = save_view(s, user.scope, "reports", "TikTok", params, dims=tuple(report_dims(False)),
+                         metrics=tuple(user.visible_metrics), filters=tuple(text_filters(False)))  # fmt: skip
+    at.run()  # the bar lists the view
+    at.selectbox(key="reports_view_pick").set_value(view.id).run()
+    at.button(key="reports_view_open").click().run()
+    assert not at.exception
+    assert _said(at) == [translate("reports.filtered", what="Sub1: tiktok")]
+
+
+def test_the_filters_are_said_in_russian(program: Program) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[SESSION_KEY] = replace(program.users["p_parent"], locale="ru")
+    at.session_state["reports_f_sub1"] = "tiktok"
+    at.run()
+    at = at.switch_page(PAGE).run()
+    assert _said(at) == ["Отбор: Sub1: tiktok."]
