@@ -62,6 +62,8 @@ st.subheader(t("catalogue.change_title"))
 by_id = {r.id: r for r in shown}
 if (added := st.session_state.pop(catalogue.PICK_NEXT_KEY, None)) in by_id:
     st.session_state["catalogue_pick"] = added
+elif st.session_state.get("catalogue_pick") in by_id:  # set again: the browser redraws a renamed offer's label
+    st.session_state["catalogue_pick"] = st.session_state["catalogue_pick"]
 pick = st.selectbox(t("catalogue.pick"), list(by_id), format_func=lambda i: f"{i} · {by_id[i].name}",
                     key="catalogue_pick")  # fmt: skip
 catalogue.say_done(added=False)
