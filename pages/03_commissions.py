@@ -57,6 +57,9 @@ kinds = remember(
 conversion = cols[2].text_input(
     t("commissions.conversion"), key="commissions_conversion", help=t("commissions.conversion_help"), max_chars=255
 )
+if not statuses or not kinds:  # none picked: $0.00 under every status said nothing of why
+    st.info(t("commissions.pick_status" if not statuses else "commissions.pick_kind"))
+    st.stop()
 
 req = CommissionRequest(date_from, date_to, user.timezone, tuple(statuses), tuple(kinds), conversion.strip() or None)
 try:
@@ -67,7 +70,7 @@ except CommissionError as exc:
     st.error(t("commissions.bad_request", error=str(exc)))
     st.stop()
 
-shown_statuses = [s for s in allowed if s in statuses] or list(allowed)
+shown_statuses = [s for s in allowed if s in statuses]
 for first in range(0, len(shown_statuses), 4):  # four to a row: six side by side cut long amounts off
     for col, status in zip(st.columns(4), shown_statuses[first : first + 4], strict=False):
         n, amount = totals.get(status, (0, 0))
