@@ -211,7 +211,10 @@ def _upload_form(scope: Scope, offer_id: int | None) -> None:
                                help=t("catalogue.creative_name_help"))  # fmt: skip
         locale = right.selectbox(t("catalogue.creative_locale"), languages,
                                  format_func=lambda c: LANGUAGE_NAMES.get(c, t("catalogue.any_language")))  # fmt: skip
-        if not st.form_submit_button(t("catalogue.upload_submit"), icon=":material/upload:") or not files:
+        if not st.form_submit_button(t("catalogue.upload_submit"), icon=":material/upload:"):
+            return
+        if not files:  # pressed with no file chosen: said, rather than nothing at all
+            st.error(t("catalogue.upload_none"))
             return
     uploads = [_creatives.NewCreative(f.name, f.getvalue(), name if len(files) == 1 else "", offer_id,
                                       locale or None) for f in files]  # fmt: skip

@@ -1,11 +1,13 @@
-"""An admin renames an offer or a commission plan: the picker it was changed from says the new name at once. The
-browser kept a picker's old label ("25 · Staff Test Slots" over an offer just renamed) unless its value is set again,
-which makes it redraw the label each run."""
+"""The Offer catalogue and Commission plans as an admin uses them in a browser: a renamed offer or plan is named anew in
+the picker it was changed from (the browser kept a picker's old label, "25 · Staff Test Slots" over an offer just
+renamed, unless its value is set again, which makes it redraw the label each run), and an upload pressed with no file
+says what to do."""
 
 from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from cabinet.i18n import translate
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open as open_page
 from tests.reporting.test_plans_admin import _plan_of
@@ -40,3 +42,13 @@ def test_a_renamed_plan_is_named_anew_in_its_picker(program: Program, store_engi
     assert picker.proto.set_value
     at.run()
     assert at.selectbox(key="plans_pick").proto.set_value
+
+
+def test_uploading_with_no_file_chosen_says_what_to_do(program: Program) -> None:
+    """ "Upload" pressed before any file was chosen did nothing at all: no message, no change."""
+    at = open_page("pages/20_catalogue.py", program.users["root"])
+    upload = next(b.key for b in at.button if (b.key or "").startswith("FormSubmitter:catalogue_upload_"))
+    at.button(key=upload).click().run()
+    assert not at.exception and [e.value for e in at.error] == [translate("catalogue.upload_none")]
+    assert at.error[0].value.startswith("Choose the banner files first")
+    assert translate("catalogue.upload_none", "ru").startswith("Сначала выберите файлы баннеров")
