@@ -11,7 +11,7 @@ from cabinet.ui.logo import logo_box
 from cabinet.ui.menu import LANGUAGE_NAMES
 from cabinet.ui.news import news_admin
 from cabinet.ui.once import once
-from cabinet.ui.store import ALL_PARTNER_METRICS, FEATURES, MAX_DEPTH, ProgramChange, ProgramEditError, TierChange
+from cabinet.ui.store import ALL_PARTNER_METRICS, FEATURES, ProgramChange, ProgramEditError, TierChange
 from cabinet.ui.text import t
 from cabinet.ui.widgets import fmt_count, plain, short_label, show_refusal
 from queries.reports import report_zones
@@ -125,7 +125,8 @@ with st.form(f"tier_{code}"):  # its own widgets per tier
                               placeholder=t("common.choose"), key=tier_keys["features"])  # fmt: skip
     metrics = st.multiselect(t("program.visible_metrics"), list(ALL_PARTNER_METRICS), format_func=short_label,
                              placeholder=t("common.choose"), key=tier_keys["visible_metrics"])  # fmt: skip
-    depth = st.number_input(t("program.subpartner_depth"), 0, MAX_DEPTH, key=tier_keys["subpartner_depth"])
+    # no bounds in the browser (said in English on hover, and the save did nothing): refused by the store instead
+    depth = st.number_input(t("program.subpartner_depth"), step=1, key=tier_keys["subpartner_depth"])
     if st.form_submit_button(t("program.save_tier", tier=tier.name), type="primary"):
         try:
             change = TierChange(tuple(features), tuple(metrics), int(depth))

@@ -152,7 +152,9 @@ def plan_form(scope: Scope, plan_id: int | None, copy_of: int | None = None) -> 
                                    key=f"plans_baseline_{tag}", help=t("plans.baseline_help"))  # fmt: skip
         percent = middle.text_input(t("plans.field_revshare_pct"), now.revshare_pct, max_chars=8,
                                     key=f"plans_revshare_{tag}", help=t("plans.revshare_help"))  # fmt: skip
-        hold = right.number_input(t("plans.field_hold_days"), 0, _plans.MAX_HOLD_DAYS, int(now.hold_days),
+        # no bounds in the browser, which said them in English on hover only and then saved nothing: the store
+        # refuses a number out of them in the session's language ("Hold days must be from 0 to 365.")
+        hold = right.number_input(t("plans.field_hold_days"), value=int(now.hold_days), step=1,
                                   key=f"plans_hold_{tag}", help=t("plans.hold_help"))  # fmt: skip
         st.markdown(f"**{t('plans.field_volume_tiers')}**")
         st.caption(t("plans.tiers_help"))
