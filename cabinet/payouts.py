@@ -74,7 +74,10 @@ class Cover:
 
 
 def _log(session: Session, scope: Scope, action: str, payout: PayoutRequest, reason: str = "") -> None:
-    details = {"partner_id": payout.partner_id, "amount": str(payout.amount), "currency": payout.currency}
+    # to the cent, as requested: a request read back from the store holds four places ("1000.0000" beside the
+    # "1000.00" its request was logged with)
+    amount = payout.amount.quantize(Decimal("0.01"))
+    details = {"partner_id": payout.partner_id, "amount": f"{amount:f}", "currency": payout.currency}
     if payout.reference:
         details["reference"] = payout.reference
     if reason:

@@ -1,5 +1,6 @@
 """The payout request form and the manager's payout queue as staff and partners use them in a browser: an amount out
-of bounds is refused in the session's language, and the queue's picker says a request's status after a step."""
+of bounds is refused in the session's language, the queue's picker says a request's status after a step, and the
+audit log says a request's amount alike at each step."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, select
 
+from cabinet.payouts import decide
 from cabinet.store.db import session_scope
-from cabinet.store.models import PayoutRequest
+from cabinet.store.models import AuditLog, PayoutRequest
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open as open_page
 from tests.reporting.test_payouts import payable  # noqa: F401 - the fixture
@@ -67,3 +69,25 @@ def test_the_queues_pickers_redraw_a_requests_status_after_a_step(
     at.run()  # and on every later run too, not only the first after the step
     assert at.selectbox(key="payouts_pick").proto.set_value
     assert at.selectbox(key="statements_pick").proto.set_value
+
+
+def test_the_audit_log_says_a_requests_amount_alike_at_each_step(
+    payable: Program,  # noqa: F811 - the fixture
+    store_engine: Engine,
+) -> None:
+    """The audit log read "1000.00" for a request and "1000.0000" for its approval and payment (the amount read back
+    from the store holds four places)."""
+    at = open_page(PAGE, payable.users["p_parent"])
+    at.number_input[0].set_value(60.0)
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    with session_scope(store_engine) as s:
+        payout = s.scalar(select(PayoutRequest.id))
+    for step in ("approved", "paid"):
+        with session_scope(store_engine) as s:
+            decide(s, payable.users["mgr"].scope, payout, step)
+    with session_scope(store_engine) as s:
+        logged = s.execute(select(AuditLog.action, AuditLog.details).where(AuditLog.target == f"payout {payout}")
+                           .order_by(AuditLog.id)).all()  # fmt: skip
+    assert [(action, details["amount"]) for action, details in logged] == [
+        ("payout_requested", "60.00"), ("payout_approved", "60.00"), ("payout_paid", "60.00")]  # fmt: skip
