@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -59,20 +60,16 @@ def status(
         # that runs and finds nothing new must not look like one that stopped
         console.print(f"latest run {last['run_id']} at {str(last.get('finished_at'))[:19]} UTC found nothing new")
     title = "Recent runs" + ("" if all_runs else " that loaded or changed something")
-    if console.width < NARROW:  # 13 columns do not fit: rich would cut the numbers to "23…"
+    if not _print_rows(cur, title, RUNS_SQL, [all_runs, runs], fits=True):  # 13 columns: a line each instead
         _print_run_lines(cur, title, [all_runs, runs])
-    else:
-        _print_rows(cur, title, RUNS_SQL, [all_runs, runs])
     idle, latest = cur.execute(IDLE_SQL).fetchone() or (0, None)
     if idle and not all_runs:  # the schedule runs every minute: most runs find nothing new
         console.print(
             f"and {counted(idle, 'run')} that found nothing new (the latest at {latest:%Y-%m-%d %H:%M:%S}; --all "
             f"lists {'it' if idle == 1 else 'them'})"
         )
-    if console.width < NARROW:
+    if not _print_rows(cur, "Failed files", STATUS_FAILED_FILES, [runs * 5], fits=True):
         _print_failed_lines(cur, [runs * 5])
-    else:
-        _print_rows(cur, "Failed files", STATUS_FAILED_FILES, [runs * 5])
     if any(row[-1] == NOT_SINCE for row in cur.execute(STATUS_FAILED_FILES, [runs * 5]).fetchall()):
         console.print(FAILED_HINT, style="yellow")
     _print_rows(cur, "Quarantine by reason", BY_REASON_SQL, [])
@@ -136,9 +133,6 @@ STATUS_FAILED_FILES = (
 STATUS_FIXABLE = "select distinct reason from quarantine where reason in (select unnest(?::varchar[])) order by 1"
 
 
-NARROW = 120  # below, the recent runs are a line each instead of a table
-
-
 def _print_run_lines(cur: Any, title: str, params: list[object]) -> None:
     """The recent runs in a terminal narrower than their table: a line each, worded as the schedule's log lines."""
     rows = cur.execute(RUNS_SQL, params).fetchall()
@@ -163,19 +157,30 @@ def _print_failed_lines(cur: Any, params: list[object]) -> None:
         console.print(f"  {path} failed in run {run_id} at {failed_at} UTC ({since}): {reason}")
 
 
-def _print_rows(cur: Any, title: str, sql: str, params: list[object]) -> None:
+def _print_rows(cur: Any, title: str, sql: str, params: list[object], fits: bool = False) -> bool:
+    """The rows as a table; with `fits`, only when the terminal is wide enough for it to show each number, time and
+    word whole (False, nothing printed, otherwise: the caller prints them a line each)."""
     rel = cur.execute(sql, params)
     columns = [d[0] for d in rel.description]
     rows = rel.fetchall()
     if not rows:
         console.print(f"{title}: none")
-        return
+        return True
     table = Table(title=title)
+    cells = [["" if v is None else f"{v:,}" if isinstance(v, int) else f"{v:,.2f}" if isinstance(v, float)
+              else str(v) for v in row] for row in rows]  # fmt: skip
     for i, col in enumerate(columns):  # numbers never wrap nor are cut; paths and reasons fold instead of "clicks/t…"
         numeric = all(isinstance(row[i], int | float) for row in rows if row[i] is not None)
-        table.add_column(col.replace("_", " "), justify="right" if numeric else "left", no_wrap=numeric,
-                         overflow="fold")  # fmt: skip
-    for row in rows:
-        table.add_row(*("" if v is None else f"{v:,}" if isinstance(v, int) else f"{v:,.2f}" if isinstance(v, float)
-                        else str(v) for v in row))  # fmt: skip
+        # a time, a status or a word of the heading is not folded a letter a line: at least its longest word's width
+        # (up to a time's 19); a number's column its whole heading and number. A terminal too narrow gets the lines
+        name = col.replace("_", " ")
+        texts = [name, *(c[i] for c in cells)]
+        words = texts if numeric else [w for text in texts for w in text.split()]
+        table.add_column(name, justify="right" if numeric else "left", no_wrap=numeric, overflow="fold",
+                         min_width=max(map(len, words)) if numeric else min(19, max(map(len, words))))  # fmt: skip
+    for row_cells in cells:
+        table.add_row(*row_cells)
+    if fits and Measurement.get(console, console.options.update_width(10_000), table).minimum > console.width:
+        return False
     console.print(table)
+    return True
