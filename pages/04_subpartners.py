@@ -57,7 +57,9 @@ shown = shown.with_columns(
     .otherwise(pl.format("{} · {}", pl.col("partner_id"), pl.col("name").fill_null("")))
     .alias("partner"),
     pl.col("status").replace_strict(status_marks, default=pl.col("status")),
-).select("level", "partner", "parent_id", "status", *metrics, *(["override"] if "commission" in metrics else []))
+).select(  # what the parent earned from each first: last, it was cut off at the edge of a 1280-px page
+    "level", "partner", *(["override"] if "commission" in metrics else []), *metrics, "parent_id", "status"
+)
 headers = {"level": t("subpartners.level"), "partner": t("dim.partner_id"), "parent_id": t("subpartners.parent"),
            "status": t("subpartners.status"), "override": t("subpartners.override")}  # fmt: skip
 headers |= {m: short_label(m) for m in metrics}

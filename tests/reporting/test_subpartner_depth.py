@@ -139,7 +139,7 @@ def test_the_sub_partners_page_adds_up_the_override_of_levels_it_does_not_list(
         (["clicks"], ["Clicks"], ["Sub-partners", "With clicks"]),
         (
             ["ftds", "commission"],
-            ["FTDs", "Commission", "Override earned"],
+            ["Override earned", "FTDs", "Commission"],
             ["Sub-partners", "FTDs", "Override earned"],
         ),
     ],
@@ -152,7 +152,7 @@ def test_the_sub_partners_page_shows_only_the_metrics_the_tier_shows(
     user = build_session_user(store_engine, "p_parent")
     at = open_page("pages/04_subpartners.py", user)
     assert not at.exception
-    assert list(at.dataframe[0].value.columns) == ["Level", "Partner", "Their parent", "Status", *columns]
+    assert list(at.dataframe[0].value.columns) == ["Level", "Partner", *columns, "Their parent", "Status"]
     assert [m.label for m in at.metric] == cards
 
 
