@@ -12,7 +12,7 @@ from cabinet.ui.next_run import forget_inputs
 from cabinet.ui.once import once
 from cabinet.ui.store import METHODS
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import fmt_count, fmt_metric, held, hold, show_refusal
+from cabinet.ui.widgets import fmt_count, fmt_metric, held, hold, relabel, show_refusal
 from queries.payouts import MissingRate, ledger, ledger_cards
 
 user = require_user("payouts")
@@ -52,14 +52,6 @@ def history(rows: list, covers: dict | None = None) -> pl.DataFrame:
     )
 
 
-def shown_again(key: str, options: dict) -> None:
-    """Draw the picker `key` with the request it holds said as it is now: a request's status is in its label, and
-    the browser kept the label a step had changed ("7 · … (Requested)" over a request just approved) unless the
-    picker's value is set again (then it redraws the label each run)."""
-    if st.session_state.get(key) in options:
-        st.session_state[key] = st.session_state[key]
-
-
 def statement_download(rows: list) -> None:
     """The PDF statement of one approved or paid request, made (and audit-logged) when the button is pressed."""
     stated = {p.id: (p, name) for p, name in rows if p.status in STATED}
@@ -74,7 +66,7 @@ def statement_download(rows: list) -> None:
             x for x in (str(i), name, money.amount_text(p.amount, p.currency), t(f"payouts.status_{p.status}")) if x
         )
 
-    shown_again("statements_pick", stated)
+    relabel("statements_pick", stated)
     pick = st.selectbox(t("statements.pick"), list(stated), format_func=label, key="statements_pick")
     locale = current_locale()
     st.download_button(t("statements.download"), data=lambda: money.payout_statement(scope, int(pick), locale).pdf,
@@ -222,7 +214,7 @@ st.dataframe(history(rows, covers), hide_index=True, placeholder="—", width="s
 decidable = {p.id: f"{p.id} · {name} · {money.amount_text(p.amount, p.currency)} ({t(f'payouts.status_{p.status}')})"
              for p, name in rows if p.status in NEXT}  # fmt: skip
 if decidable:
-    shown_again("payouts_pick", decidable)
+    relabel("payouts_pick", decidable)
     pick = st.selectbox(t("payouts.pick"), list(decidable), format_func=decidable.get, key="payouts_pick")
     status, amount = next((p.status, money.amount_text(p.amount, p.currency)) for p, _ in rows if p.id == pick)
     if (cover := covers.get(pick)) is not None and cover.short:  # commission reversed since: said before acting

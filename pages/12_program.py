@@ -13,7 +13,7 @@ from cabinet.ui.news import news_admin
 from cabinet.ui.once import once
 from cabinet.ui.store import ALL_PARTNER_METRICS, FEATURES, ProgramChange, ProgramEditError, TierChange
 from cabinet.ui.text import t
-from cabinet.ui.widgets import fmt_count, plain, short_label, show_refusal
+from cabinet.ui.widgets import fmt_count, plain, relabel, short_label, show_refusal
 from queries.reports import report_zones
 
 user = require_user("admin")
@@ -101,6 +101,7 @@ st.dataframe(
     placeholder="—",
     width="stretch",
 )
+relabel("program_tier", tiers)  # a renamed tier's label
 code = st.selectbox(t("program.tier"), list(tiers), format_func=lambda c: tiers[c].name, key="program_tier")
 tier = tiers[code]
 TIER_FORM = ("features", "visible_metrics", "subpartner_depth")

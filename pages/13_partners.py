@@ -18,6 +18,7 @@ from cabinet.ui.widgets import (
     display_config,
     fmt_count,
     forget_inputs,
+    relabel,
     short_label,
     show_refusal,
     to_cents,
@@ -117,6 +118,8 @@ for field, key in keys.items():  # a field not changed in the form shows the sto
     chosen = st.session_state.get(key)
     if field not in seen or chosen == seen[field] or chosen not in choices[field]:
         st.session_state[key] = seen[field] = stored[field]
+    else:  # a choice not saved yet, kept: labelled anew (after a switch of language)
+        relabel(key, choices[field])
 st.session_state["partners_seen"] = (pick, seen)
 reason_key = f"partners_reason_{pick}"
 with st.form(f"partner_{pick}"):  # its own widgets per partner

@@ -9,6 +9,7 @@ from cabinet.ui import catalogue, catalogue_bulk
 from cabinet.ui.guard import require_user
 from cabinet.ui.next_run import empty_saved_inputs
 from cabinet.ui.text import t, vertical
+from cabinet.ui.widgets import relabel
 
 user = require_user("admin")
 st.title(t("catalogue.title"))
@@ -62,8 +63,8 @@ st.subheader(t("catalogue.change_title"))
 by_id = {r.id: r for r in shown}
 if (added := st.session_state.pop(catalogue.PICK_NEXT_KEY, None)) in by_id:
     st.session_state["catalogue_pick"] = added
-elif st.session_state.get("catalogue_pick") in by_id:  # set again: the browser redraws a renamed offer's label
-    st.session_state["catalogue_pick"] = st.session_state["catalogue_pick"]
+else:
+    relabel("catalogue_pick", by_id)  # a renamed offer's label
 pick = st.selectbox(t("catalogue.pick"), list(by_id), format_func=lambda i: f"{i} · {by_id[i].name}",
                     key="catalogue_pick")  # fmt: skip
 catalogue.say_done(added=False)

@@ -8,6 +8,7 @@ from cabinet.ui import plans_form
 from cabinet.ui.guard import require_user
 from cabinet.ui.next_run import empty_saved_inputs
 from cabinet.ui.text import t
+from cabinet.ui.widgets import relabel
 
 user = require_user("admin")
 st.title(t("plans.title"))
@@ -27,8 +28,8 @@ st.subheader(t("plans.change_title"))
 by_id = {r.id: r for r in rows}
 if (added := st.session_state.pop(plans_form.PICK_NEXT_KEY, None)) in by_id:
     st.session_state["plans_pick"] = added
-elif st.session_state.get("plans_pick") in by_id:  # set again: the browser redraws a renamed plan's label
-    st.session_state["plans_pick"] = st.session_state["plans_pick"]
+else:
+    relabel("plans_pick", by_id)  # a renamed plan's label
 pick = st.selectbox(t("plans.pick"), list(by_id), format_func=lambda i: f"{i} · {by_id[i].name}", key="plans_pick")
 plans_form.say_done(added=False)
 plans_form.plan_form(user.scope, int(pick))

@@ -19,7 +19,7 @@ from cabinet.store.db import session_scope
 from cabinet.ui.password_reset import link_base, welcome_checkbox
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
-from cabinet.ui.widgets import save_then_rerun
+from cabinet.ui.widgets import relabel, save_then_rerun
 
 DONE_KEY = "logins_done"  # (notice key, its params, a password to show once or None)
 
@@ -128,6 +128,7 @@ def add_login_box(scope: Scope) -> None:
         name = left.text_input(t("logins.col_name"), max_chars=200, key="logins_add_name")
         email = right.text_input(t("invite.email"), max_chars=255, key="logins_add_email")
         username = left.text_input(t("invite.username"), max_chars=64, key="logins_add_username")
+        relabel("logins_add_role", ROLES)  # its labels in another language after a switch
         role = right.selectbox(t("logins.col_role"), ROLES, format_func=lambda r: t(f"menu.role_{r}"),
                                key="logins_add_role")  # fmt: skip
         partner = right.number_input(t("logins.add_partner"), min_value=0, step=1, key="logins_add_partner",

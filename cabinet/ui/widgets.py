@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Collection, Hashable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -62,6 +62,15 @@ def per_language(base: str, default: T) -> tuple[str, T]:
     its own widget; the choice itself is remembered under `base` (see `remember`) and carried over on a switch.
     """
     return f"{base}_{current_locale()}{_generation()}", st.session_state.get(f"_choice_{base}", default)
+
+
+def relabel(key: str, options: Collection[Hashable]) -> None:
+    """Before drawing the picker `key` whose option labels can change while its choice stays (a request's status, a
+    renamed offer, another language): set its choice again, so the browser shows the label as it is now. Streamlit's
+    browser side redraws a changed label of the chosen option only when the value is set ("7 · … (Requested)" stayed
+    over a request just approved; "Clicks" over "Строки" after a switch to Russian)."""
+    if st.session_state.get(key) in options:
+        st.session_state[key] = st.session_state[key]
 
 
 def remember(base: str, value: T) -> T:
