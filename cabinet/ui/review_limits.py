@@ -61,12 +61,11 @@ def limits_box(user: SessionUser, lim: Thresholds) -> None:
         values: dict[str, float] = {}
         cols = st.columns(4)
         for i, (name, now) in enumerate(asdict(drawn.shown).items()):
-            low, high = _settings.BOUNDS[name]
             whole = name in _settings.COUNTS
+            # no bounds in the browser, which said them in English on hover only and saved nothing: the store refuses
+            # a limit out of them in the session's language, naming it
             values[name] = cols[i % 4].number_input(
                 t(f"review.limit_{name}"),
-                min_value=int(low) if whole else float(low),
-                max_value=int(high) if whole else float(high),
                 value=int(now) if whole else float(now),
                 step=1 if whole else (0.1 if name in ("spike_times", "ftd_rate_pct") else 1.0),
                 format=None if whole else "%.1f",

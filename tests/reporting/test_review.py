@@ -230,3 +230,22 @@ def test_the_limits_form_keeps_another_admins_limit_and_refuses_to_write_over_it
     assert drawn_input(at.number_input, "review_limit_bot_pct").value == 25  # what the admin typed, kept
     with session_scope(store_engine) as s:
         assert thresholds(s).bot_pct == 15
+
+
+def test_a_limit_out_of_bounds_is_refused_in_the_sessions_language_naming_it(
+    busy: Program, store_engine: Engine
+) -> None:
+    """The browser checked the bounds itself, said so in English on hover only, and Save did nothing; the store's
+    refusal named the limit by its code ("drop_pct must be between 1 and 99")."""
+    at = open_page("pages/22_review.py", busy.users["root"])
+    limit = drawn_input(at.number_input, "review_limit_drop_pct")
+    assert limit.min is None and limit.max is None  # no bounds left to the browser
+    limit.set_value(150.0)
+    at.button(key="FormSubmitter:review_limits-Save the limits").click().run()
+    assert not at.exception and [e.value for e in at.error] == ["Dropped: clicks fell by % must be between 1 and 99."]
+    with session_scope(store_engine) as s:
+        assert thresholds(s).drop_pct == 50  # nothing written
+        with pytest.raises(ReviewSettingsError) as refused:
+            save_thresholds(s, busy.users["root"].scope, Thresholds(drop_pct=150))
+    said = translate(refused.value.key, "ru", **localised(refused.value.params, "ru"))
+    assert said == "Падение: клики упали на %: допустимо от 1 до 99.", said
