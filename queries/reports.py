@@ -13,6 +13,7 @@ rollup (`queries.zones_cut`); a report by hour there is read from the facts (eac
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -111,7 +112,30 @@ where cv.type in ('ftd', 'deposit') and cv.status in ('pending', 'approved') and
 
 
 class ReportError(ValueError):
-    """A report request names an unknown dimension, metric or filter; the message lists the allowed ones."""
+    """A report request names an unknown dimension, metric or filter; the message lists the allowed ones. `key` and
+    `params`, when given, say it in the interface's language (a filter value that can match nothing)."""
+
+    def __init__(self, message: str, key: str | None = None, **params: object) -> None:
+        super().__init__(message)
+        self.key, self.params = key, params
+
+
+DEVICES = ("desktop", "mobile", "tablet", "other")  # the inbox contract's (stored lower-case)
+_COUNTRY = re.compile(r"^[A-Za-z]{2}$")  # ISO 3166-1 alpha-2, ZZ for unknown
+
+
+def check_filter_values(dim: str, values: tuple[str, ...]) -> None:
+    """Refuse a filter value that is never stored (a link that is not a number, a country that is not a two-letter
+    code, a device not of the contract's): the report said "No data" of "Germany" or "phone", as of a quiet period."""
+    for value in values:
+        if dim == "link_id" and not value.isdecimal():
+            raise ReportError(f"link filter {value!r} is not a link number", "reports.link_not_id", value=value)
+        if dim == "country" and not _COUNTRY.match(value):
+            raise ReportError(f"country filter {value!r} is not a two-letter code", "reports.country_not_code",
+                              value=value)  # fmt: skip
+        if dim == "device" and value.lower() not in DEVICES:
+            raise ReportError(f"device filter {value!r} is not one of {', '.join(DEVICES)}", "reports.device_unknown",
+                              value=value, devices=", ".join(DEVICES))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -156,9 +180,10 @@ def _validate(req: ReportRequest) -> None:
     for metric in req.metrics:
         if metric not in METRICS:
             raise ReportError(f"unknown metric {metric!r}; allowed: {', '.join(METRICS)}")
-    for dim, _ in req.filters:
+    for dim, values in req.filters:
         if dim not in FILTERS:
             raise ReportError(f"unknown filter {dim!r}; allowed: {', '.join(FILTERS)}")
+        check_filter_values(dim, tuple(str(v) for v in values))
     check_period(req.date_from, req.date_to, req.tz)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
@@ -11,7 +12,7 @@ from cabinet.i18n import translate
 from cabinet.saved_views import save_view
 from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
-from queries.reports import report_dims, text_filters
+from queries.reports import ReportError, check_filter_values, report_dims, text_filters
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import ROOT
 from tests.reporting.test_pages import _open as open_page
@@ -57,3 +58,27 @@ def test_the_filters_are_said_in_russian(program: Program) -> None:
     at.run()
     at = at.switch_page(PAGE).run()
     assert _said(at) == ["Отбор: Sub1: tiktok."]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "said"),
+    [
+        ("reports_f_link_id", "abc", "This report cannot be built: “abc” is not a link number"),
+        ("reports_f_country", "Germany", "This report cannot be built: “Germany” is not a country code"),
+        ("reports_f_device", "phone", "This report cannot be built: “phone” is not a device: use desktop, mobile"),
+    ],
+)
+def test_a_filter_value_that_can_match_nothing_is_said(program: Program, key: str, value: str, said: str) -> None:
+    """'Germany' or 'phone' read 'No data for these dates and filters', as a quiet period does."""
+    at = open_page(PAGE, program.users["p_parent"])
+    at.text_input(key=key).input(value).run()
+    assert not at.exception and not at.dataframe
+    assert [e.value for e in at.error] and at.error[0].value.startswith(said), [e.value for e in at.error]
+
+
+def test_filter_values_of_the_stored_kind_pass() -> None:
+    for dim, values in (("link_id", ("12", " 7")), ("country", ("de", "ZZ")), ("device", ("Mobile", "other"))):
+        check_filter_values(dim, tuple(v.strip() for v in values))
+    with pytest.raises(ReportError) as refused:
+        check_filter_values("link_id", ("12", "-3"))
+    assert (refused.value.key, refused.value.params) == ("reports.link_not_id", {"value": "-3"})
