@@ -190,7 +190,7 @@ def build_session_user(engine: Engine, username: str, impersonate_partner_id: in
         scope = Scope(user.id, user.username, ROLE_PARTNER, (partner.id,), tuple(subs), partner.tier_code,
                       impersonated_by=user.username)  # fmt: skip
         if record_view:
-            audit(session, "impersonate", user=user, target=f"partner:{partner.id}")
+            audit(session, "impersonate", user=user, target=f"partner {partner.id}")
         base = _session_user(session, user, scope, as_partner=partner)
         return base
 

@@ -117,7 +117,7 @@ def set_payout_details(session: Session, scope: Scope, partner_id: int, method: 
         raise AccountError(f"{scope.username!r} may not change payout details", "account.no_payouts_access")
     actor = _actor(session, scope, password)
     partner.payout_method, partner.payout_details = method, clean_details(method, details)
-    audit(session, "payout_details_changed", user=actor, target=f"partner:{partner_id}",
+    audit(session, "payout_details_changed", user=actor, target=f"partner {partner_id}",
           details={"method": method, "viewing_as_partner": bool(scope.impersonated_by)})  # fmt: skip
     # the partner's payout logins hear of it, whoever made it: a change nobody of them made is a taken-over account
     told = "payout_details_changed"
@@ -138,7 +138,7 @@ def set_billing_details(session: Session, scope: Scope, partner_id: int, text: s
                            lines=LINES_MAX)  # fmt: skip
     partner.billing_details = lines or None
     audit(session, "billing_details_changed", user=session.get(User, scope.user_id), username=scope.username,
-          target=f"partner:{partner_id}", details={"viewing_as_partner": bool(scope.impersonated_by)})  # fmt: skip
+          target=f"partner {partner_id}", details={"viewing_as_partner": bool(scope.impersonated_by)})  # fmt: skip
     session.flush()
     return partner.billing_details
 
@@ -169,7 +169,7 @@ def set_email_prefs(session: Session, scope: Scope, partner_id: int, prefs: dict
     if merged != partner_prefs(partner):
         partner.notification_prefs = dict(partner.notification_prefs or {}) | merged  # a new dict: JSON change seen
         audit(session, "email_prefs_changed", user=session.get(User, scope.user_id), username=scope.username,
-              target=f"partner:{partner_id}", details=merged)  # fmt: skip
+              target=f"partner {partner_id}", details=merged)  # fmt: skip
         session.flush()
     return merged
 

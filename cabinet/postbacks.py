@@ -277,4 +277,4 @@ def _audit(session: Session, scope: Scope, action: str, hook: Postback, details:
     if scope.impersonated_by:
         extra["viewing_as"] = True
     audit(session, action, user=session.get(User, scope.user_id), username=scope.username,
-          target=f"partner:{hook.partner_id}", details=extra)  # fmt: skip
+          target=f"partner {hook.partner_id}", details=extra)  # fmt: skip

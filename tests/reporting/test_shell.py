@@ -46,7 +46,7 @@ def test_manager_views_as_own_partner_only_and_it_is_audited(program: Program, s
     assert any("Viewing the cabinet as" in w.value for w in at.warning)
     with session_scope(store_engine) as s:
         assert (
-            s.scalar(select(AuditLog).where(AuditLog.action == "impersonate")).target == f"partner:{program.tiny.child}"
+            s.scalar(select(AuditLog).where(AuditLog.action == "impersonate")).target == f"partner {program.tiny.child}"
         )
     at.button(key="menu_back").click().run()
     assert at.session_state[SESSION_KEY].role == "manager"
