@@ -63,8 +63,8 @@ with st.form("program_form"):
     left.selectbox(t("program.default_locale"), list(LANGUAGE_NAMES), format_func=LANGUAGE_NAMES.get,
                    key="program_default_locale")  # fmt: skip
     right.selectbox(t("program.default_timezone"), zones, key="program_default_timezone")
-    left.number_input(t("program.min_payout", currency=base), min_value=0.0, step=10.0, format="%.2f",
-                      key="program_min_payout")  # fmt: skip
+    # no bound for the browser to say in English on hover only: a negative minimum is refused in the session's language
+    left.number_input(t("program.min_payout", currency=base), step=10.0, format="%.2f", key="program_min_payout")
     right.text_input(t("program.base_currency"), base, disabled=True, help=t("program.base_currency_help"))
     st.text_area(t("program.legal_details"), max_chars=500, height=110, help=t("program.legal_details_help"),
                  placeholder=t("program.legal_details_placeholder"), key="program_legal_details")  # fmt: skip

@@ -155,8 +155,8 @@ if admin:  # a move of its own: the tree (and its overrides) changes, not the pa
     st.session_state.setdefault(parent_key, row.parent_id or 0)
     with st.form(f"partner_move_{pick}"):
         left, right = st.columns(2)
-        parent = left.number_input(t("partners.move_parent"), min_value=0, step=1, help=t("partners.move_help"),
-                                   key=parent_key)  # fmt: skip
+        # no bound for the browser to say in English on hover only: "no partner -3" in the session's language
+        parent = left.number_input(t("partners.move_parent"), step=1, help=t("partners.move_help"), key=parent_key)
         move_reason = right.text_input(t("partners.move_reason"), max_chars=500, key=move_key)
         if st.form_submit_button(t("partners.move")):
             try:

@@ -131,7 +131,8 @@ def add_login_box(scope: Scope) -> None:
         relabel("logins_add_role", ROLES)  # its labels in another language after a switch
         role = right.selectbox(t("logins.col_role"), ROLES, format_func=lambda r: t(f"menu.role_{r}"),
                                key="logins_add_role")  # fmt: skip
-        partner = right.number_input(t("logins.add_partner"), min_value=0, step=1, key="logins_add_partner",
+        # no bound for the browser to say in English on hover only: "no partner -3" in the session's language
+        partner = right.number_input(t("logins.add_partner"), step=1, key="logins_add_partner",
                                      help=t("logins.add_partner_help"))  # fmt: skip
         money = st.checkbox(t("logins.add_payouts"), value=True, key="logins_add_payouts",
                             help=t("logins.add_payouts_help"))  # fmt: skip

@@ -137,7 +137,8 @@ def _impersonation(user: SessionUser) -> None:
     if user.role not in ("manager", "admin"):
         return
     with st.expander(t("menu.view_as")):
-        pid = st.number_input(t("menu.partner_id"), min_value=1, step=1, value=None, key="menu_view_as_id")
+        # no bound for the browser to say in English on hover only: an id no partner has is refused in the language
+        pid = st.number_input(t("menu.partner_id"), step=1, value=None, key="menu_view_as_id")
         if pid is not None and st.button(t("menu.open"), key="menu_view_as_go"):
             try:
                 partner_view = build_session_user(engine(), user.username, impersonate_partner_id=int(pid))

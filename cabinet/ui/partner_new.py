@@ -45,7 +45,7 @@ def add_partner_box(scope: Scope, options: Choices) -> None:
                                  format_func=lambda m: options.managers.get(m, t("partners.nobody")))  # fmt: skip
         plan = right.selectbox(t("partners.col_plan"), plans, key="partners_add_plan",
                                format_func=lambda p: options.plans.get(p, t("partners.no_plan")))  # fmt: skip
-        parent = left.number_input(t("partners.add_parent"), min_value=0, step=1, key="partners_add_parent",
+        parent = left.number_input(t("partners.add_parent"), step=1, key="partners_add_parent",  # unbounded: see logins
                                    help=t("partners.add_parent_help"))  # fmt: skip
         welcome = welcome_checkbox("partners_add_link", "partners")
         sent = st.form_submit_button(t("partners.add_submit"), type="primary")
