@@ -1,5 +1,7 @@
 """Dashboard: KPIs with change vs the previous period, daily trend, top offers and sub1, balance."""
 
+from datetime import timedelta
+
 import plotly.express as px
 import polars as pl
 import streamlit as st
@@ -8,7 +10,7 @@ from cabinet.ui import data, money
 from cabinet.ui.charts import show_chart
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import fmt_metric, kpi_cards, period_picker, show_refusal, show_table
+from cabinet.ui.widgets import fmt_metric, kpi_cards, period_picker, show_refusal, show_table, today_in
 from queries.payouts import MissingRate, ledger_cards
 
 user = require_user("dashboard")
@@ -19,7 +21,16 @@ date_from, date_to = period_picker(user, key="dashboard")
 scope, sid, tz = user.scope, snap.snapshot_id, user.timezone
 
 visible = user.visible_metrics  # the tier's: no card, trend, column or ranking tells of a metric it hides
-kpi_cards(data.kpis(scope, sid, date_from, date_to, tz), visible)
+cards, today = data.kpis(scope, sid, date_from, date_to, tz), today_in(tz)
+if date_to >= today:  # today's figures are still arriving: a part of a day against a whole one read as a fall
+    whole = data.kpis(scope, sid, date_from, today - timedelta(days=1), tz) if date_from < today else None
+    changes = (whole if whole is not None else cards.with_columns(change=pl.lit(None, pl.Float64))).select(
+        "metric", "previous", "change"
+    )  # "Today" alone: nothing whole to compare
+    cards = cards.select("metric", "value").join(changes, on="metric", how="left", maintain_order="left")
+kpi_cards(cards, visible)
+if date_to >= today:
+    st.caption(t("dashboard.whole_days" if date_from < today else "dashboard.today_only"))
 # the balance as on Payouts: approved commission only where the tier shows commission, the balance also to a login
 # that handles payouts (the money it may ask for)
 if balance_cards := ledger_cards(visible, user.has("payouts"), "dashboard"):
