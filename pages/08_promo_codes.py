@@ -1,6 +1,7 @@
 """Promo codes: the partner's codes, whether each attributes conversions today, and what each brought in the period."""
 
 from datetime import UTC, datetime
+from urllib.parse import quote, urlencode
 
 import polars as pl
 import streamlit as st
@@ -16,8 +17,15 @@ user = require_user("promo_codes")
 st.title(t("promo.title"))
 codes = store.promo_codes(user.scope)
 support = store.support_email()
-if user.scope.own_partner_id is not None:  # how codes work and where new ones come from, for partners
+if (own := user.scope.own_partner_id) is not None:  # how codes work and where new ones come from, for partners
     st.caption(t("promo.intro") + " " + (t("promo.ask", email=support) if support else t("promo.ask_manager")))
+    # a request by email, to support or else the manager, naming the partner: "ask your manager" named nobody
+    to = support or ((store.contacts(own)[0] or ("", ""))[1])
+    if to:
+        about = {"partner": own, "login": user.username}
+        ask = urlencode({"subject": t("promo.request_subject", **about), "body": t("promo.request_body", **about)},
+                        quote_via=quote)  # fmt: skip
+        st.link_button(t("promo.request"), f"mailto:{to}?{ask}", icon=":material/mail:")
 else:  # managers and admins issue and change their partners' codes
     manage_codes(user, codes)
 if not codes:
