@@ -21,6 +21,7 @@ from cabinet.access import ScopeError, build_session_user
 from cabinet.auth import AuthResult, authenticate, record_logout, session_revoked, session_valid
 from cabinet.config import ConfigError
 from cabinet.i18n import LOCALES
+from cabinet.prefs import save_prefs
 from cabinet.security import client_details
 from cabinet.session import SESSION_KEY, SessionUser
 from cabinet.twofactor import check_code
@@ -46,6 +47,7 @@ _REFRESH_KEY = "_cabinet_cookie_refresh"  # write a new cookie for this session 
 _SINCE_KEY = "_cabinet_session_since"  # when this session's login began (a restored one: its cookie's issue time)
 _BUILT_KEY = "_cabinet_scope_built"  # when the session's scope and tier were read from the store
 _FORGET_KEY = "_cabinet_forget_last_login"
+_PICKED_KEY = "_cabinet_login_language_picked"  # the language was chosen on the login page, before this login
 # what a logout keeps of the browser session: the cookie's components, the notice and the language the login page is
 # read in
 _KEPT_AT_LOGOUT = KEPT_AT_LOGOUT | {_REFRESH_KEY, LOCALE_KEY, _MESSAGE_KEY, "logout"}
@@ -197,6 +199,7 @@ def login_form() -> SessionUser | None:
         if _code_pending() is not None:
             st.rerun()  # draw the code form in place of this one
     if user is not None:
+        user = _language_of(user)
         _remember(user)
         # The cookie component must reach the browser: no st.rerun() here, the caller renders the page now.
         box.empty()
@@ -221,6 +224,21 @@ def _forget_the_last_login() -> None:
             st.session_state.pop(key, None)
 
 
+def _language_of(user: SessionUser) -> SessionUser:
+    """The user of a login just made, in the language of the cabinet from now on: the one chosen on the login page
+    before it, saved as the user's own (a reload, another tab or device, the emails read it from the store; kept only
+    in this browser session, a reload turned the cabinet back to the old one); else the user's saved language, not
+    one the login page was left in by someone else (the language of the login before, kept over its logout)."""
+    picked = st.session_state.pop(_PICKED_KEY, False)
+    chosen = st.session_state.get(LOCALE_KEY)
+    if not picked or chosen not in LOCALES:
+        st.session_state.pop(LOCALE_KEY, None)
+        return user
+    if chosen != user.locale:
+        save_prefs(engine(), user.user_id, locale=chosen)
+    return replace(user, locale=chosen)
+
+
 def _language_choice() -> None:
     """English/Russian before login (the user's saved language applies after it)."""
     current = current_locale()
@@ -234,6 +252,7 @@ def _language_choice() -> None:
     )
     if choice != current:
         st.session_state[LOCALE_KEY] = choice
+        st.session_state[_PICKED_KEY] = True
         st.rerun()
 
 
