@@ -6,12 +6,13 @@ from __future__ import annotations
 import streamlit as st
 
 from cabinet import password_reset as _reset
+from cabinet.i18n import LOCALES
 from cabinet.store.db import session_scope
 from cabinet.ui.once import once
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.signup import app_url
 from cabinet.ui.store import support_email
-from cabinet.ui.text import t
+from cabinet.ui.text import LOCALE_KEY, t
 from cabinet.ui.widgets import show_refusal
 
 PARAM = "reset"
@@ -84,13 +85,16 @@ def reset_form(token: str) -> str | None:
     key = app_settings().require_link_key()
     try:
         with session_scope(engine()) as session:
-            username = _reset.user_for_token(session, token, key).username
+            login = _reset.user_for_token(session, token, key)
+            username, locale = login.username, login.locale
     except _reset.ResetError as exc:
         show_refusal(exc)
         if st.button(t("reset.back"), key="reset_back"):
             st.query_params.pop(PARAM, None)
             st.rerun()
         return None
+    if not st.session_state.get(LOCALE_KEY) and locale in LOCALES:  # in the login's language, as its email was
+        st.session_state[LOCALE_KEY] = locale  # (a language picked on this page stays); the login page after it too
     with st.form("reset_password"):
         st.subheader(t("reset.title"))
         st.caption(t("reset.intro", username=username))
