@@ -57,7 +57,7 @@ def forgot_box() -> None:
             cfg = app_settings()
             if cfg.demo_mode and not cfg.smtp_url:  # where a demo's mail is, so the link can be followed
                 st.caption(t("reset.demo_outbox", path=str(cfg.outbox_dir)))
-        with st.form("reset_request", clear_on_submit=True):
+        with st.form("reset_request"):  # kept as typed: a double click sends it again, a replay (`once`)
             identifier = st.text_input(t("reset.identifier"), max_chars=_reset.IDENTIFIER_MAX)
             asked = st.form_submit_button(t("reset.send"), icon=":material/mail:")
         if not asked:
