@@ -7,7 +7,16 @@ from cabinet.ui import data
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.signup import invite_box
 from cabinet.ui.text import t
-from cabinet.ui.widgets import display_config, fmt_count, fmt_metric, period_picker, short_label, show_refusal, to_cents
+from cabinet.ui.widgets import (
+    display_config,
+    fmt_count,
+    fmt_metric,
+    period_picker,
+    relabel,
+    short_label,
+    show_refusal,
+    to_cents,
+)
 
 user = require_user("subpartners")
 st.title(t("subpartners.title"))
@@ -22,6 +31,7 @@ if root is None:  # a manager or admin: the tree of one of their partners, the b
         st.info(t("subpartners.none"))
         st.stop()
     names = {pid: f"{pid} · {name} ({fmt_count(subs)})" for pid, name, subs in roots.iter_rows()}
+    relabel("subpartners_root", names)  # its counts as the language switched to writes them
     root = st.selectbox(t("subpartners.root"), list(names), format_func=names.get, key="subpartners_root")
 try:
     tree = data.subpartner_tree(user.scope, snap.snapshot_id, int(root), date_from, date_to, user.timezone)

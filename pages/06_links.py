@@ -16,6 +16,7 @@ from cabinet.ui.widgets import (
     fmt_count,
     fmt_metric,
     local_day,
+    relabel,
     short_label,
     show_refusal,
     to_cents,
@@ -51,6 +52,7 @@ if partner_id is None:  # a manager or admin sets links up for one of their part
             asked[OFFER_PARAM] = None  # a partner not the viewer's: no offer of it is picked for another
         else:
             st.session_state["links_partner"] = picked_partner
+    relabel("links_partner", partners)  # "(paused)" in the language switched to
     partner_id = st.selectbox(t("links.partner"), list(partners), format_func=partners.get, key="links_partner")
 offers = {o.id: o for o in store.offers(scope, int(partner_id))}
 domain = store.tracking_domain()

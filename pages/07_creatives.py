@@ -11,7 +11,7 @@ from cabinet.ui.catalogue import picture
 from cabinet.ui.guard import require_user
 from cabinet.ui.store import CreativeItem, link_url, with_link
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import fmt_number, plain
+from cabinet.ui.widgets import fmt_number, plain, relabel
 
 PER_PAGE = 30  # cards drawn at once: every one reads its file
 
@@ -21,6 +21,7 @@ scope = user.scope
 partner_id = scope.own_partner_id
 if partner_id is None:  # a manager or admin: every active offer's, or what one partner sees
     names = {0: t("creatives.all_offers")} | {pid: f"{pid} · {name}" for pid, name, _ in store.partners(scope)}
+    relabel("creatives_partner", names)  # "All offers" in the language switched to
     picked = st.selectbox(t("creatives.partner"), list(names), format_func=names.get, key="creatives_partner")
     partner_id = int(picked) or None
 shelf = store.creatives(scope, partner_id)
@@ -38,6 +39,7 @@ by_area = sorted({i.size for i in items if i.size}, key=lambda z: [int(n) for n 
 TEXT = "text"  # not a pixel size: the text ads
 sizes = {ANY: t("creatives.any")} | {z: z for z in by_area} | ({TEXT: t("creatives.text_ads")} if any(
     i.kind == "text" for i in items) else {})  # fmt: skip
+relabel("creatives_size", sizes)  # "Any" in the language switched to
 size = cols[1].selectbox(t("creatives.size"), list(sizes), format_func=sizes.get, key="creatives_size")
 
 

@@ -199,6 +199,7 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
 
 # a manager or admin: the requests of their partners to decide, oldest first
 take_step()
+relabel("payouts_statuses", STATUSES)  # after a switch of language
 shown = st.multiselect(t("payouts.statuses"), list(STATUSES), default=["requested", "approved"],
                        format_func=lambda s: t(f"payouts.status_{s}"), key="payouts_statuses",
                        placeholder=t("common.choose"))  # fmt: skip

@@ -6,7 +6,7 @@ from cabinet.ui import data
 from cabinet.ui.export_parts import file_name, pick_part
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import t
-from cabinet.ui.widgets import MIME, fmt_count, held, hold, period_picker, to_bytes
+from cabinet.ui.widgets import MIME, fmt_count, held, hold, period_picker, relabel, to_bytes
 from queries.detail import COLUMNS, DetailError, DetailRequest, columns, detail_rows, row_limit
 
 user = require_user("full_export")
@@ -15,6 +15,7 @@ snap = data.snapshot_or_stop()
 date_from, date_to = period_picker(user, key="export")
 cols = st.columns(2)
 datasets = {d: t(f"export.dataset_{d}") for d in COLUMNS}
+relabel("export_dataset", datasets)  # after a switch of language: "Clicks" stayed over "Строки"
 dataset = cols[0].selectbox(t("export.dataset"), list(datasets), format_func=datasets.get, key="export_dataset")
 fmt = cols[1].selectbox(t("export.format"), ["csv", "xlsx", "parquet"], format_func=str.upper, key="export_format")
 req = DetailRequest(dataset, date_from, date_to, user.timezone)

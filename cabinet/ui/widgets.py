@@ -68,9 +68,11 @@ def relabel(key: str, options: Collection[Hashable]) -> None:
     """Before drawing the picker `key` whose option labels can change while its choice stays (a request's status, a
     renamed offer, another language): set its choice again, so the browser shows the label as it is now. Streamlit's
     browser side redraws a changed label of the chosen option only when the value is set ("7 · … (Requested)" stayed
-    over a request just approved; "Clicks" over "Строки" after a switch to Russian)."""
-    if st.session_state.get(key) in options:
-        st.session_state[key] = st.session_state[key]
+    over a request just approved; "Clicks" over "Строки" after a switch to Russian; a multiselect's chips the same)."""
+    value = st.session_state.get(key)
+    chosen = value if isinstance(value, list) else [value]
+    if value is not None and all(v in options for v in chosen):
+        st.session_state[key] = value
 
 
 def remember(base: str, value: T) -> T:

@@ -31,3 +31,19 @@ def test_the_new_logins_role_and_the_programs_tier_are_labelled_anew(program: Pr
     at = open_page("pages/12_program.py", program.users["root"])
     at.run()
     assert not at.exception and at.selectbox(key="program_tier").proto.set_value  # a tier renamed here
+
+
+def test_a_partners_pickers_are_labelled_anew_after_a_switch_of_language(program: Program) -> None:
+    at = open_page("pages/11_full_export.py", program.users["p_parent"])
+    at.selectbox(key="export_dataset").select("conversions").run()
+    at.selectbox(key="menu_language").set_value("ru").run()
+    dataset = at.selectbox(key="export_dataset")
+    assert not at.exception and dataset.value == "conversions" and dataset.proto.set_value
+    assert translate("export.dataset_conversions", "ru") in dataset.options
+
+
+def test_a_multiselects_chips_are_labelled_anew(program: Program) -> None:
+    at = open_page("pages/09_payouts.py", program.users["mgr"])
+    at.selectbox(key="menu_language").set_value("ru").run()
+    statuses = at.multiselect(key="payouts_statuses")
+    assert not at.exception and statuses.value == ["requested", "approved"] and statuses.proto.set_value
