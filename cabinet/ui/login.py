@@ -180,7 +180,9 @@ def login_form() -> SessionUser | None:
             st.rerun()
         return None
     if pending is not None:  # the password was right: the one-time code comes next
-        with box.form("login_code", clear_on_submit=True):
+        # not cleared on submit: a double click's second submission must carry the same code, a replay (`once`);
+        # cleared, it sent none, and a run stopped after taking the code left it spent and the login refused
+        with box.form("login_code"):
             st.subheader(t("auth.code_title"))
             st.caption(t("auth.code_intro", username=pending))
             code = st.text_input(t("auth.code"), max_chars=24, key="login_code_value")  # or a recovery code
