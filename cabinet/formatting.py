@@ -85,7 +85,12 @@ def today_in(tz: str, now: datetime | None = None) -> date:
 
 def local_day(moment: datetime, tz: str) -> date:
     """The date in `tz` of a store time (naive UTC): a link made at 19:35 in New York is made that day, not the next."""
-    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).date()
+    return local_time(moment, tz).date()
+
+
+def local_time(moment: datetime, tz: str) -> datetime:
+    """A store time (UTC, naive as SQLite gives it) as the clock in `tz` reads it, without its zone."""
+    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
 
 
 def period_dates(period: str, tz: str, now: datetime | None = None) -> tuple[date, date]:

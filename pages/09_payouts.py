@@ -12,7 +12,7 @@ from cabinet.ui.next_run import forget_inputs
 from cabinet.ui.once import once
 from cabinet.ui.store import METHODS
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import fmt_count, fmt_metric, held, hold, relabel, show_refusal
+from cabinet.ui.widgets import fmt_count, fmt_metric, held, hold, local_day, local_time, relabel, show_refusal
 from queries.payouts import MissingRate, ledger, ledger_cards
 
 user = require_user("payouts")
@@ -27,9 +27,10 @@ def method_name(method: str | None) -> str:
     return t(f"account.method_{method}") if method in METHODS else (method or "")
 
 
-def history(rows: list, covers: dict | None = None) -> pl.DataFrame:
+def history(rows: list, tz: str, covers: dict | None = None) -> pl.DataFrame:
     """Requests as a table: newest first for a partner; for a manager (`covers` given) the queue's order, with each
-    request's partner and, beside an undecided one, what the partner's balance has to pay it from now."""
+    request's partner and, beside an undecided one, what the partner's balance has to pay it from now. Times in the
+    login's time zone `tz`."""
     queue = covers is not None
 
     def available(payout_id: int) -> str | None:
@@ -40,13 +41,13 @@ def history(rows: list, covers: dict | None = None) -> pl.DataFrame:
         {
             t("payouts.col_id"): [p.id for p, _ in rows],
             **({t("payouts.col_partner"): [f"{p.partner_id} · {name}" for p, name in rows]} if queue else {}),
-            t("payouts.col_requested"): [p.requested_at.strftime("%Y-%m-%d %H:%M") for p, _ in rows],
+            t("payouts.col_requested", zone=tz): [f"{local_time(p.requested_at, tz):%Y-%m-%d %H:%M}" for p, _ in rows],
             t("payouts.col_amount"): [money.amount_text(p.amount, p.currency) for p, _ in rows],
             **({t("payouts.col_available"): [available(p.id) for p, _ in rows]} if queue else {}),
             t("payouts.col_currency"): [p.currency for p, _ in rows],
             t("payouts.col_status"): [t(f"payouts.status_{p.status}") for p, _ in rows],
             t("payouts.col_method"): [method_name(p.method) for p, _ in rows],
-            t("payouts.col_decided"): [p.decided_at.strftime("%Y-%m-%d") if p.decided_at else "" for p, _ in rows],
+            t("payouts.col_decided"): [f"{local_day(p.decided_at, tz)}" if p.decided_at else "" for p, _ in rows],
             t("payouts.col_reference"): [p.reference or "" for p, _ in rows],
         }
     )
@@ -152,7 +153,9 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
         value = getattr(book, label)
         card.metric(t(f"payouts.{label}"), fmt_metric("commission", float(value)), help=t(f"payouts.{label}_help"))
     st.subheader(t("payouts.new"))
-    if book.available < minimum or book.available <= 0:  # a minimum of 0 still needs something to pay out
+    if (open_one := next((p.id for p in mine if p.status == "requested"), None)) is not None:  # one at a time: the
+        st.info(t("payouts.one_open", payout=open_one))  # form would be refused, and offered an amount to ask again
+    elif book.available < minimum or book.available <= 0:  # a minimum of 0 still needs something to pay out
         st.info(t("payouts.below_minimum_now", minimum=fmt_metric("commission", float(minimum))))
     else:
         with st.form("payout_request"):  # a refused request keeps the note typed
@@ -175,7 +178,7 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
     st.subheader(t("payouts.history"))
     if mine:
         st.dataframe(
-            history([(p, "") for p in mine]),
+            history([(p, "") for p in mine], user.timezone),
             hide_index=True,
             placeholder="—",
             width="stretch",
@@ -209,9 +212,9 @@ if not rows:
     st.info(t("payouts.queue_empty"))
     st.stop()
 covers = money.payout_covers(scope, [p.id for p, _ in rows if p.status in NEXT])  # what each one's partner has now
-st.dataframe(history(rows, covers), hide_index=True, placeholder="—", width="stretch", column_config=AMOUNT | {
-    t("payouts.col_available"): st.column_config.TextColumn(alignment="right", help=t("payouts.col_available_help"))
-})  # fmt: skip
+st.dataframe(history(rows, user.timezone, covers), hide_index=True, placeholder="—", width="stretch",
+             column_config=AMOUNT | {t("payouts.col_available"): st.column_config.TextColumn(
+                 alignment="right", help=t("payouts.col_available_help"))})  # fmt: skip
 decidable = {p.id: f"{p.id} · {name} · {money.amount_text(p.amount, p.currency)} ({t(f'payouts.status_{p.status}')})"
              for p, name in rows if p.status in NEXT}  # fmt: skip
 if decidable:

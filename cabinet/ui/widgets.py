@@ -123,6 +123,11 @@ def local_day(moment: datetime, tz: str) -> date:
     return formatting.local_day(moment, tz)
 
 
+def local_time(moment: datetime, tz: str) -> datetime:
+    """A store time (naive UTC) as the clock in `tz` reads it."""
+    return formatting.local_time(moment, tz)
+
+
 def today_in(tz: str) -> date:
     """Today's date in `tz`, by the formatting module's clock (the one the period picker uses)."""
     return formatting.today_in(tz)

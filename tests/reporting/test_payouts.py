@@ -3,6 +3,7 @@ open requests, steps and scope are checked, every step is audit-logged, and the 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -141,10 +142,24 @@ def test_the_page_requests_a_payout_and_the_manager_decides_it(payable: Program,
     assert [m.value for m in at.metric] == ["$100.00", "$0.00", "$75.00", "$25.00"]
     assert at.dataframe[0].value.iloc[0]["Status"] == "Requested"
     assert at.dataframe[0].value.iloc[0]["Method"] == "Bank transfer"  # named as Account names it, not "wire"
-    assert "minimum payout" in at.info[0].value  # $25 left: below the minimum, no form
+    made = at.dataframe[0].value.iloc[0]["Request"]
+    # one open request at a time: no form offering "$25.00" again until it is decided or cancelled
+    assert at.info[0].value == f"Request {made} is still open: wait for its decision." and not at.number_input
     mgr = open_page("pages/09_payouts.py", payable.users["mgr"])
     assert mgr.metric[0].value == "1" and mgr.dataframe[0].value.iloc[0]["Amount"] == "$75.00"
     mgr.button(key=f"payouts_to_approved_{mgr.selectbox(key='payouts_pick').value}").click().run()
     assert not mgr.exception
     with session_scope(store_engine) as s:
         assert s.scalar(select(PayoutRequest.status)) == "approved"
+
+
+def test_the_requests_times_are_in_the_logins_time_zone(payable: Program, store_engine: Engine) -> None:
+    """The history said "Requested (UTC)" to a partner whose cabinet is in another zone."""
+    made = _request(payable, store_engine, "60")
+    with session_scope(store_engine) as s:
+        s.get(PayoutRequest, made.id).requested_at = datetime(2026, 11, 30, 22, 30)  # UTC, as the store keeps it
+    at = open_page("pages/09_payouts.py", replace(payable.users["p_parent"], timezone="Asia/Tokyo"))
+    assert not at.exception
+    assert at.dataframe[0].value.iloc[0]["Requested (Asia/Tokyo)"] == "2026-12-01 07:30"
+    mgr = open_page("pages/09_payouts.py", payable.users["mgr"])  # UTC
+    assert mgr.dataframe[0].value.iloc[0]["Requested (UTC)"] == "2026-11-30 22:30"
