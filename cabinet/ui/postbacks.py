@@ -123,6 +123,20 @@ def no_answer(exc: BaseException) -> str:
     return t(key) + " (" + plain(f"{type(exc).__name__}: {exc}") + ")"
 
 
+def _kinds(kind: type) -> set[str]:
+    """The names of `kind` and of every error class derived from it, as a stored error starts with one."""
+    return {kind.__name__}.union(*(_kinds(sub) for sub in kind.__subclasses__()))
+
+
+def said_error(stored: str) -> str:
+    """A call's stored error for the calls table: why, in the session's language, then the error as kept
+    ("gaierror: [Errno -2] Name or service not known" stood alone, in English on a Russian page too). An answer's
+    HTTP status, or an error of no known kind, as kept."""
+    name = stored.split(":", 1)[0]
+    key = next((k for kind, k in NO_ANSWER if name in _kinds(kind)), None)
+    return f"{t(key)} ({stored})" if key and name != stored else stored
+
+
 def code_span(text: str) -> str:
     """`text` as Markdown inline code, whole and as typed: no link made of it, no backslash shown (a URL in plain
     Markdown became a link whose escaping backslashes showed, 'tracker\\.example')."""
@@ -216,7 +230,7 @@ def recent_calls(user: SessionUser, partner_id: int | None, names: dict[int, str
             "state": [t(f"postbacks.state_{r.state}") for r in rows],
             "http": [str(r.http_status or "") for r in rows],
             "attempts": [r.attempts for r in rows],
-            "error": [r.last_error or "" for r in rows],
+            "error": [said_error(r.last_error or "") for r in rows],
             "url": [r.url for r in rows],
         }
     )
