@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 import streamlit as st
 
 from cabinet.access import ScopeError, build_session_user
-from cabinet.auth import AuthResult, authenticate, record_logout, session_revoked, session_valid
+from cabinet.auth import LOCKOUT, AuthResult, authenticate, record_logout, session_revoked, session_valid
 from cabinet.config import ConfigError
 from cabinet.i18n import LOCALES
 from cabinet.prefs import save_prefs
@@ -314,13 +314,22 @@ def _after(result: AuthResult, wrong: str = "auth.invalid") -> SessionUser | Non
     if user is not None:
         return user
     if result.reason == "locked":
-        message = t("auth.locked", minutes=result.minutes_left())
+        message = _locked_message(result)
     elif result.reason == "unreadable":
         message = t("auth.code_unreadable")
     else:
         message = t("auth.inactive" if result.reason == "inactive" else wrong)
     st.session_state[_MESSAGE_KEY] = ("error", message)
     return None
+
+
+def _locked_message(result: AuthResult) -> str:
+    """Why a locked login is refused: a lock longer than wrong passwords set is the program's (an admin's, which a
+    reset link does not lift), not one of too many failed attempts; else wrong passwords'."""
+    until = result.locked_until
+    if until is not None and until - datetime.now(UTC) > LOCKOUT:
+        return t("reset.locked")
+    return t("auth.locked", minutes=result.minutes_left())
 
 
 def logout(message: str = "auth.logged_out", record: bool = True) -> None:
