@@ -37,7 +37,7 @@ from cabinet.ui.cookie import (
 )
 from cabinet.ui.once import once
 from cabinet.ui.password_reset import PARAM as RESET_PARAM
-from cabinet.ui.password_reset import forgot_box, reset_form
+from cabinet.ui.password_reset import forgot_box, link_base, reset_form
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.signup import application_form
 from cabinet.ui.text import LOCALE_KEY, current_locale, t
@@ -325,11 +325,11 @@ def _after(result: AuthResult, wrong: str = "auth.invalid") -> SessionUser | Non
 
 def _locked_message(result: AuthResult) -> str:
     """Why a locked login is refused: a lock longer than wrong passwords set is the program's (an admin's, which a
-    reset link does not lift), not one of too many failed attempts; else wrong passwords'."""
+    reset link does not lift); else wrong passwords', with the way out a reset link gives where one can be sent."""
     until = result.locked_until
     if until is not None and until - datetime.now(UTC) > LOCKOUT:
         return t("reset.locked")
-    return t("auth.locked", minutes=result.minutes_left())
+    return t("auth.locked_reset" if link_base() else "auth.locked", minutes=result.minutes_left())
 
 
 def logout(message: str = "auth.logged_out", record: bool = True) -> None:
