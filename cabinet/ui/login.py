@@ -297,6 +297,9 @@ def _code_pending() -> str | None:
 def _submit_code(username: str, code: str) -> SessionUser | None:
     """Check the one-time code of a login whose password was right."""
     st.session_state.pop(_MESSAGE_KEY, None)
+    if not code.strip():  # a slip, not a guess: asked for, not counted toward the lockout
+        st.session_state[_MESSAGE_KEY] = ("warning", t("auth.code_empty"))
+        return None
     client = _client()  # the same code again at once: a replay of its submit, whose code is spent now (`once`)
     # A click while a run goes on stops that run and starts the next at once, on another thread (Streamlit's fast
     # reruns): a double click's second submission was checked beside the first, found its code spent and refused
