@@ -212,10 +212,10 @@ def login_form() -> SessionUser | None:
     kind, text = st.session_state.get(_MESSAGE_KEY, ("", ""))
     if kind in _SHOW:
         _SHOW[kind](text)
-    if pending is None:
+    if pending is None:  # the language first: read before the rest, the application an invitation opens included
+        _language_choice()
         forgot_box()
         application_form()  # with an invitation, or when the program is open to applications
-        _language_choice()
     return None
 
 
