@@ -70,8 +70,9 @@ def audit_acted(session: Session, scope: Scope, action: str, target: str, detail
 
 def authenticate(engine: Engine, username: str, password: str, now: datetime | None = None,
                  client: dict[str, str] | None = None) -> AuthResult:  # fmt: skip
-    """Check a password; 5 failures lock the account for 15 minutes; success resets the counter. `client` (where
-    the attempt came from: `ip`, `device`; `cabinet.security.client_details`) goes into each audit-log row.
+    """Check a password of the login named `username` in any case (the result names it as stored); 5 failures lock
+    the account for 15 minutes; success resets the counter. `client` (where the attempt came from: `ip`, `device`;
+    `cabinet.security.client_details`) goes into each audit-log row.
 
     The attempt is counted (`claim_attempt`) and committed before the slow bcrypt check, so guesses sent in parallel
     are each counted before any of them is checked: at most `MAX_FAILED_LOGINS` are checked, and a lock one of them
@@ -80,11 +81,14 @@ def authenticate(engine: Engine, username: str, password: str, now: datetime | N
     username = username.strip()
     seen = dict(client or {})
     with session_scope(engine) as session:
-        user = session.scalar(select(User).where(User.username == username))
+        # in any case: a phone's keyboard starts a field with a capital ("Partner_a"); names are unique in any case
+        # (`uq_users_username_lower`), and the login goes on under the name as stored
+        user = session.scalar(select(User).where(func.lower(User.username) == func.lower(username)))
         if user is None:
             check_password(password, UNUSABLE_HASH)  # as long as a known user's check: the time tells nothing
             audit(session, "login_failed", username=username[:64], details={"reason": "unknown user"} | seen)
             return AuthResult(False, "invalid", username)
+        username = user.username
         attempt = claim_attempt(session, user.id, now)
         if attempt is None:
             audit(session, "login_refused_locked", user=user, details=seen)
