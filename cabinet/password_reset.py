@@ -68,8 +68,8 @@ def reset_url(base_url: str, token: str) -> str:
 
 def request_reset(session: Session, identifier: str, base_url: str, link_key: bytes,
                   now: datetime | None = None) -> int:  # fmt: skip
-    """Queue a reset link to each enabled login that `identifier` names (its username, exactly; or its email, in any
-    case); the number queued. Whatever it is, the caller says the same thing."""
+    """Queue a reset link to each enabled login that `identifier` names (its username or its email, in any case: a
+    phone starts the field with a capital); the number queued. Whatever it is, the caller says the same thing."""
     now = now or datetime.now(UTC)
     ident = identifier.strip()
     if not ident:
@@ -78,7 +78,10 @@ def request_reset(session: Session, identifier: str, base_url: str, link_key: by
         raise ResetError("the username or email is too long", "reset.too_long", n=IDENTIFIER_MAX)
     users = session.scalars(
         select(User)
-        .where(User.is_active.is_(True), or_(User.username == ident, func.lower(User.email) == ident.lower()))
+        .where(
+            User.is_active.is_(True),
+            or_(func.lower(User.username) == func.lower(ident), func.lower(User.email) == ident.lower()),
+        )
         .order_by(User.id)
     ).all()
     if not users:
