@@ -7,7 +7,7 @@ import streamlit as st
 from cabinet.access import ScopeError as ScopeError  # re-exported: pages catch it
 from cabinet.session import SessionUser
 from cabinet.ui import store
-from cabinet.ui.login import login_form
+from cabinet.ui.login import login_form, notice_shown
 from cabinet.ui.menu import sidebar_menu
 from cabinet.ui.next_run import empty_saved_inputs
 from cabinet.ui.second_factor import require_second_factor
@@ -32,7 +32,8 @@ def require_user(feature: str) -> SessionUser:
     page_setup()
     user = login_form()
     if user is None:
-        st.info(t("auth.please_login"))
+        if not notice_shown():  # "You have logged out." said already
+            st.info(t("auth.please_login"))
         st.stop()
     require_second_factor(user.scope)  # staff, when the program requires two-step login of them: before view-as
     sidebar_menu(user)

@@ -335,6 +335,12 @@ def _locked_message(result: AuthResult) -> str:
     return t("auth.locked_reset" if link_base() else "auth.locked", minutes=result.minutes_left())
 
 
+def notice_shown() -> bool:
+    """Whether the login form shows a notice (logged out, a refusal, a password just set): a page's own "please log
+    in" beside it would say a second thing at once."""
+    return st.session_state.get(_MESSAGE_KEY, ("", ""))[0] in _SHOW
+
+
 def logout(message: str = "auth.logged_out", record: bool = True) -> None:
     """End the session and delete the re-authentication cookie; `message` is the notice the login page shows.
 
