@@ -12,7 +12,6 @@ lock happened after the cookie was issued (server-side revocation: the browser's
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -48,7 +47,6 @@ _REFRESH_KEY = "_cabinet_cookie_refresh"  # write a new cookie for this session 
 _SINCE_KEY = "_cabinet_session_since"  # when this session's login began (a restored one: its cookie's issue time)
 _BUILT_KEY = "_cabinet_scope_built"  # when the session's scope and tier were read from the store
 _FORGET_KEY = "_cabinet_forget_last_login"
-_CODE_LOCK = "_cabinet_code_lock"  # one check of a code at a time in a browser session
 _PICKED_KEY = "_cabinet_login_language_picked"  # the language was chosen on the login page, before this login
 # what a logout keeps of the browser session: the cookie's components, the notice and the language the login page is
 # read in
@@ -269,7 +267,6 @@ def _submit(username: str, password: str) -> SessionUser | None:
     client = _client()  # the same login again at once: a replay of its submit, logged and counted once (`once`)
     result = once(lambda: authenticate(engine(), username, password, client=client), "login", username, password)
     if result.reason == "code_needed":
-        st.session_state.setdefault(_CODE_LOCK, threading.Lock())  # made before the code form is drawn
         st.session_state[_CODE_KEY] = (result.username, datetime.now(UTC))
         return None
     return _after(result)
@@ -300,12 +297,9 @@ def _submit_code(username: str, code: str) -> SessionUser | None:
     if not code.strip():  # a slip, not a guess: asked for, not counted toward the lockout
         st.session_state[_MESSAGE_KEY] = ("warning", t("auth.code_empty"))
         return None
-    client = _client()  # the same code again at once: a replay of its submit, whose code is spent now (`once`)
-    # A click while a run goes on stops that run and starts the next at once, on another thread (Streamlit's fast
-    # reruns): a double click's second submission was checked beside the first, found its code spent and refused
-    # the login the first had just made. One at a time, the second finds the first's result and replays it.
-    with st.session_state.setdefault(_CODE_LOCK, threading.Lock()):
-        result = once(lambda: check_code(engine(), username, code, client=client), "login_code", username, code)
+    client = _client()  # the same code again at once: a replay of its submit, whose code is spent now (`once`, which
+    # acts on one at a time: a double click's second run, started beside the first, waits and replays its result)
+    result = once(lambda: check_code(engine(), username, code, client=client), "login_code", username, code)
     if result.ok or result.reason in ("locked", "inactive"):  # done with this login, either way
         st.session_state.pop(_CODE_KEY, None)
     return _after(result, wrong="auth.code_wrong")

@@ -7,6 +7,10 @@ did its work and said nothing, the form still filled in, so a person clicks agai
 row or email, or a refusal ("this code already exists", "changed meanwhile") for what had just worked. `once`
 remembers each submission done, before any Streamlit call follows it, and gives the same submission in the same
 session within `WINDOW` seconds the result it had, without acting again (a "replay" below and in the handlers).
+A click while a run goes on can also start the next run at once on another thread (Streamlit's fast reruns), beside
+the first: a session's submissions are acted on one at a time, so the second finds the first's result and replays it
+(a double click on the two-step code's Confirm was checked beside the first, found the code spent and refused the
+login the first had just made).
 
 A submission is also who sent it: the login and the partner it views the cabinet as. Staff viewing as one partner and
 then another send the same form for each (a postback, a teammate), not a replay of the first. What a submission gave
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -29,6 +34,8 @@ T = TypeVar("T")
 WINDOW = 5.0  # seconds: a double click comes within one, a click again on a silent page in a few; a repeat later
 _BOOK = "_once_done"  # {key: (mark of the values, when, result)} of this session
 _KEY = secrets.token_bytes(16)  # the marks are keyed: a password sent in a form cannot be guessed back from one
+_LOCK = "_once_lock"  # this session's: one submission acted on at a time
+_MAKING = threading.Lock()  # a session's lock is made once, whichever of two side-by-side runs asks first
 
 
 def _mark(key: str, values: tuple[object, ...]) -> str:
@@ -41,6 +48,11 @@ def _viewer() -> tuple[object, ...] | None:
     return None if scope is None else (scope.user_id, scope.impersonated_by, scope.own_partner_id)
 
 
+def _session_lock() -> threading.RLock:
+    with _MAKING:
+        return st.session_state.setdefault(_LOCK, threading.RLock())
+
+
 def once(action: Callable[[], T], key: str, *values: object) -> T:
     """`action()`'s result for this submission of the form or button `key` with `values` (what was typed, or the
     record the button acts on); when the same submission was done in this session less than `WINDOW` seconds ago, the
@@ -48,13 +60,14 @@ def once(action: Callable[[], T], key: str, *values: object) -> T:
     is not remembered: the same submission tries again."""
     book: dict[str, tuple[str, float, object]] = st.session_state.setdefault(_BOOK, {})  # before acting: a call
     mark = _mark(key, (_viewer(), *values))
-    now = time.monotonic()
-    for old in [k for k, (_, when, _) in book.items() if now - when >= WINDOW]:  # no replay comes for these now
-        del book[old]
-    done = book.get(key)
-    if done is not None and done[0] == mark:
-        return done[2]  # type: ignore[return-value]
-    result = action()
-    if not isinstance(result, BaseException):
-        book[key] = (mark, time.monotonic(), result)  # a plain dict: no Streamlit call, so no stop, before this
-    return result
+    with _session_lock():
+        now = time.monotonic()
+        for old in [k for k, (_, when, _) in book.items() if now - when >= WINDOW]:  # no replay comes for these now
+            del book[old]
+        done = book.get(key)
+        if done is not None and done[0] == mark:
+            return done[2]  # type: ignore[return-value]
+        result = action()
+        if not isinstance(result, BaseException):
+            book[key] = (mark, time.monotonic(), result)  # a plain dict: no Streamlit call, so no stop, before this
+        return result
