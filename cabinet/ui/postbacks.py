@@ -4,6 +4,7 @@ calls."""
 
 from __future__ import annotations
 
+import functools
 import re
 import socket
 import ssl
@@ -128,12 +129,18 @@ def _kinds(kind: type) -> set[str]:
     return {kind.__name__}.union(*(_kinds(sub) for sub in kind.__subclasses__()))
 
 
+@functools.cache
+def _reasons() -> dict[str, str]:
+    """Each error class name of `NO_ANSWER`'s kinds and the reason it is said with (the first kind that fits)."""
+    return {name: key for kind, key in reversed(NO_ANSWER) for name in _kinds(kind)}
+
+
 def said_error(stored: str) -> str:
     """A call's stored error for the calls table: why, in the session's language, then the error as kept
     ("gaierror: [Errno -2] Name or service not known" stood alone, in English on a Russian page too). An answer's
     HTTP status, or an error of no known kind, as kept."""
     name = stored.split(":", 1)[0]
-    key = next((k for kind, k in NO_ANSWER if name in _kinds(kind)), None)
+    key = _reasons().get(name)
     return f"{t(key)} ({stored})" if key and name != stored else stored
 
 
