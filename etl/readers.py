@@ -29,6 +29,7 @@ from etl.csv_records import (
     stage_csv_records,
     width_errors,
 )
+from etl.gzip_check import gzip_damage
 from etl.staged_names import MALFORMED, renamer
 
 EXTENSIONS = (".csv", ".csv.gz", ".parquet", ".jsonl", ".jsonl.gz")
@@ -93,6 +94,8 @@ def stage_file(
     input.
     """
     fmt = file_format(path)
+    if path.name.lower().endswith(".gz") and (why := gzip_damage(path)):  # DuckDB does not check the CRC
+        raise UnreadableFile(why)
     if _empty(path) or (fmt != "parquet" and _blank(path)):  # no header, no rows: alike in every format
         con.execute(f"create or replace temp table {table} (rn bigint, {BLANK_COLUMN} varchar)")
         return [BLANK_COLUMN]

@@ -26,3 +26,37 @@ def test_gzip_members_appended_are_read_and_bytes_after_the_data_are_named(tiny:
     assert files[1][2].startswith("gzip data followed by bytes that are not (zero padding or other data after its end)")
     assert files[2][2].startswith("not gzip data although the name ends with .gz")
     conserved(tiny)
+
+
+def test_a_gzip_whose_data_do_not_match_its_checksum_fails_and_loads_nothing(tiny: Tiny) -> None:
+    conv = "conversion_id,ts,type,partner_id,offer_id,amount\n"
+    rows = "".join(f"v{i},2026-11-01T11:00:00Z,deposit,{tiny.parent},{tiny.offer},{i}.50\n" for i in range(2000))
+    good = gzip.compress((conv + rows).encode(), mtime=0)
+    folder = tiny.inbox / "conversions"
+    folder.mkdir(parents=True)
+    trailer = bytearray(good)
+    trailer[-8] ^= 0xFF  # the CRC-32 the file carries: DuckDB's reader loads every row of it as they are
+    (folder / "crc.csv.gz").write_bytes(trailer)
+    flipped = bytearray(good)
+    flipped[len(good) // 2] ^= 0x04  # one bit in the compressed data: the reader loads changed or fewer rows
+    (folder / "flipped.csv.gz").write_bytes(flipped)
+    member = bytearray(gzip.compress(b'{"conversion_id":"j1","ts":"2026-11-01T11:00:00Z","type":"lead"}\n'))
+    member[-4] ^= 0x01  # the length it says it holds
+    (folder / "length.jsonl.gz").write_bytes(member)
+    (folder / "intact.csv.gz").write_bytes(gzip.compress(f"{conv}w1,2026-11-01T11:00:00Z,lead,{tiny.parent},"
+                                                         f"{tiny.offer},\n".encode()))  # fmt: skip
+    result = tiny.run()
+    files = {p: (s, r) for p, s, r in tiny.rows("select path, status, reason from etl_files")}
+    for name in ("crc.csv.gz", "flipped.csv.gz", "length.jsonl.gz"):
+        status, reason = files[f"conversions/{name}"]
+        assert status == "failed", name
+        assert reason.startswith("corrupt gzip: its data do not match the checksum the file carries"), reason
+    assert files["conversions/intact.csv.gz"] == ("loaded", None)
+    assert tiny.rows("select conversion_id from conversions") == [("w1",)]  # nothing of the damaged files
+    assert result.files_failed == 3
+    conserved(tiny)
+
+    (folder / "crc.csv.gz").write_bytes(good)  # the producer sends it again: it loads in full
+    tiny.run()
+    assert tiny.rows("select count(*) from conversions") == [(2001,)]
+    conserved(tiny)
