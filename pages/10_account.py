@@ -51,7 +51,7 @@ def payout_details(partner_id: int, method: str | None, details: dict[str, str])
         values = {f: st.text_input(t(f"account.field_{f}"), max_chars=200, key=f"account_f_{f}")
                   for f in METHODS[picked]}  # fmt: skip
         password = st.text_input(t("account.your_password"), type="password", help=t("account.password_why"),
-                                 key="account_f_password")  # fmt: skip
+                                 key="account_f_password", autocomplete="current-password")  # fmt: skip
         if st.form_submit_button(t("account.save"), type="primary"):
             try:
                 once(lambda: store.save_payout_details(scope, partner_id, picked, values, password),
@@ -140,9 +140,9 @@ else:
 if user.impersonator is None:  # a manager viewing as a partner changes their own password in their own account
     st.subheader(t("account.password"))
     with st.form("account_password", clear_on_submit=True):
-        current = st.text_input(t("account.current_password"), type="password")
-        new = st.text_input(t("account.new_password"), type="password")
-        repeat = st.text_input(t("account.repeat_password"), type="password")
+        current = st.text_input(t("account.current_password"), type="password", autocomplete="current-password")
+        new = st.text_input(t("account.new_password"), type="password", autocomplete="new-password")
+        repeat = st.text_input(t("account.repeat_password"), type="password", autocomplete="new-password")
         if st.form_submit_button(t("account.change")):  # the older cookies' sessions end; this browser's goes on
             save(lambda: store.change_password(scope, current, new, repeat, before_commit=refresh_cookie),
                  "account.password_changed", sent=("account_password", current, new, repeat))  # fmt: skip
@@ -150,7 +150,9 @@ if user.impersonator is None:  # a manager viewing as a partner changes their ow
     st.caption(t("account.login_email_now", email=store.login_email(scope)))
     with st.form("account_email"):  # a refused change keeps the address typed, to be corrected
         new_email = st.text_input(t("account.new_email"), max_chars=255, key="account_new_email")
-        email_password = st.text_input(t("account.your_password"), type="password", key="account_email_password")
+        email_password = st.text_input(
+            t("account.your_password"), type="password", key="account_email_password", autocomplete="current-password"
+        )
         if st.form_submit_button(t("account.change_email")):
             save(lambda: store.change_email(scope, email_password, new_email), "account.email_changed",
                  clear=("account_new_email", "account_email_password"),

@@ -185,7 +185,9 @@ def login_form() -> SessionUser | None:
         with box.form("login_code"):
             st.subheader(t("auth.code_title"))
             st.caption(t("auth.code_intro", username=pending))
-            code = st.text_input(t("auth.code"), max_chars=24, key="login_code_value")  # or a recovery code
+            code = st.text_input(
+                t("auth.code"), max_chars=24, key="login_code_value", autocomplete="one-time-code"
+            )  # or a recovery code
             submitted = st.form_submit_button(t("auth.code_submit"), type="primary")
         if st.button(t("auth.code_back"), key="login_code_back"):
             st.session_state.pop(_CODE_KEY, None)
@@ -194,8 +196,10 @@ def login_form() -> SessionUser | None:
     else:
         with box.form("login"):
             st.subheader(t("auth.title"))
-            username = st.text_input(t("auth.username"), max_chars=64)
-            password = st.text_input(t("auth.password"), type="password", max_chars=128)
+            username = st.text_input(t("auth.username"), max_chars=64, autocomplete="username")
+            password = st.text_input(
+                t("auth.password"), type="password", max_chars=128, autocomplete="current-password"
+            )
             submitted = st.form_submit_button(t("auth.submit"), type="primary")
         user = _submit(username, password) if submitted else None
         if _code_pending() is not None:

@@ -58,7 +58,7 @@ def forgot_box() -> None:
             if cfg.demo_mode and not cfg.smtp_url:  # where a demo's mail is, so the link can be followed
                 st.caption(t("reset.demo_outbox", path=str(cfg.outbox_dir)))
         with st.form("reset_request"):  # kept as typed: a double click sends it again, a replay (`once`)
-            identifier = st.text_input(t("reset.identifier"), max_chars=_reset.IDENTIFIER_MAX)
+            identifier = st.text_input(t("reset.identifier"), max_chars=_reset.IDENTIFIER_MAX, autocomplete="username")
             asked = st.form_submit_button(t("reset.send"), icon=":material/mail:")
         if not asked:
             return
@@ -98,8 +98,8 @@ def reset_form(token: str) -> str | None:
     with st.form("reset_password"):
         st.subheader(t("reset.title"))
         st.caption(t("reset.intro", username=username))
-        new = st.text_input(t("reset.new"), type="password", max_chars=128)
-        again = st.text_input(t("reset.again"), type="password", max_chars=128)
+        new = st.text_input(t("reset.new"), type="password", max_chars=128, autocomplete="new-password")
+        again = st.text_input(t("reset.again"), type="password", max_chars=128, autocomplete="new-password")
         done = st.form_submit_button(t("reset.submit"), type="primary")
     if not done:
         return None

@@ -43,12 +43,22 @@ def second_factor_box(scope: Scope, expanded: bool = False, codes_key: str = _CO
         else:
             st.caption(t("twofactor.codes_left", **counts))
         with st.form("recovery_codes_new", clear_on_submit=True):
-            password = st.text_input(t("account.your_password"), type="password", key="recovery_codes_password")
+            password = st.text_input(
+                t("account.your_password"),
+                type="password",
+                key="recovery_codes_password",
+                autocomplete="current-password",
+            )
             if st.form_submit_button(t("twofactor.codes_new"), help=t("twofactor.codes_new_help")):
                 save_then_rerun(lambda s: ("twofactor.codes_made", twofactor.new_recovery_codes(s, scope, password)),
                                 _CODES_STATE)  # fmt: skip
         with st.form("second_factor_off", clear_on_submit=True):
-            password = st.text_input(t("account.your_password"), type="password", key="second_factor_password")
+            password = st.text_input(
+                t("account.your_password"),
+                type="password",
+                key="second_factor_password",
+                autocomplete="current-password",
+            )
             if st.form_submit_button(t("twofactor.turn_off")):
                 save_then_rerun(lambda s: twofactor.turn_off(s, scope, password), "account_saved",
                                 "twofactor.turned_off")  # fmt: skip
