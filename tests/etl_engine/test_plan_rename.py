@@ -1,0 +1,62 @@
+"""A plan's name prices nothing: renaming a plan does not make the next run price its partners again.
+
+No amount, rule or input of a commission holds the plan's name (the Commissions page explains a row from its rule and
+inputs), so a rename changes nothing the engine writes. Priced again anyway, a partner whose approved commission the
+plan's terms have changed since is counted among those "that would be priced differently now" once more, and the
+run's summary repeats that warning for every rename."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from etl import commission_sql as q
+from etl.commission import compute_commissions
+from tests.etl_engine.builders import T0, Warehouse
+
+
+def run(wh: Warehouse, now: datetime = T0):
+    wh.con.execute("begin transaction")
+    result = compute_commissions(wh.con, wh.run_id, now)
+    wh.con.execute("commit")
+    wh.run_id += 1
+    return result
+
+
+def _approved_then_plan_changed(wh: Warehouse) -> None:
+    """Partner 2's FTD approved at 100, then the plan pays 120: the approved row keeps 100 (one kept final)."""
+    wh.plan(1, "cpa", cpa_amounts={"ftd": "100"}, subpartner_override_pct=["10"])
+    wh.partner(1, 1)
+    wh.partner(2, 1, parent_id=1)
+    wh.conversion("a", 2, "ftd", amount="50", status="approved")
+    wh.conversion("p", 2, "ftd", amount="50")
+    run(wh)
+    wh.con.execute("""update dim_plans set cpa_amounts = '{"ftd": "120"}' where plan_id = 1""")
+    assert run(wh).kept_final == 1
+
+
+def test_renaming_a_plan_prices_no_one_again(wh: Warehouse) -> None:
+    _approved_then_plan_changed(wh)
+    rows = wh.snapshot()
+    wh.con.execute("update dim_plans set name = 'CPA renamed' where plan_id = 1")
+    result = run(wh)
+    assert result.kept_final == 0 and result.changed == 0
+    assert wh.snapshot() == rows
+    # a change of its terms still reprices: the pending FTD and its override follow the new amount
+    wh.con.execute("""update dim_plans set cpa_amounts = '{"ftd": "130"}' where plan_id = 1""")
+    assert run(wh).kept_final == 1
+    assert wh.commissions()["eng:p:cpa"]["amount"] == 130 and wh.commissions()["eng:p:cpa:L1:1"]["amount"] == 13
+
+
+def test_fingerprints_made_with_the_name_reprice_no_one_until_the_terms_change(wh: Warehouse) -> None:
+    """A warehouse priced before the name was left out keeps its partners' fingerprints as they were made."""
+    _approved_then_plan_changed(wh)
+    wh.con.execute(q.PLAN_NOW, {"tz": "UTC"})  # the fingerprints as made with the plan's name
+    wh.con.execute(
+        "update plan_priced set fingerprint = n.named from eng_plan_now as n "
+        "where plan_priced.partner_id = n.partner_id"
+    )
+    assert run(wh).kept_final == 0
+    wh.con.execute("update dim_plans set name = 'CPA renamed' where plan_id = 1")
+    assert run(wh).kept_final == 0
+    wh.con.execute("update dim_plans set hold_days = 3 where plan_id = 1")
+    assert run(wh).kept_final == 1
