@@ -12,6 +12,7 @@ lock happened after the cookie was issued (server-side revocation: the browser's
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -264,7 +265,7 @@ def _language_choice() -> None:
 
 def _submit(username: str, password: str) -> SessionUser | None:
     """Check a submitted login; a refusal's message is kept in the session so a rerun does not erase it."""
-    st.session_state.pop(_MESSAGE_KEY, None)
+    _drop(_MESSAGE_KEY)
     if not username or not password:
         st.session_state[_MESSAGE_KEY] = ("warning", t("auth.empty"))
         return None
@@ -283,13 +284,20 @@ def _client() -> dict[str, str]:
     return client_details(ip if isinstance(ip, str) else None, agent if isinstance(agent, str) else None)
 
 
+def _drop(key: str) -> None:
+    """Forget a session value. Two runs of a double click go side by side (`cabinet.ui.once`): the other may forget
+    it between this one's look and its delete, which raised KeyError out of `pop` even with a default."""
+    with contextlib.suppress(KeyError):
+        st.session_state.pop(key, None)
+
+
 def _code_pending() -> str | None:
     """The username whose password was right in this session, while its code may still be given."""
     pending = st.session_state.get(_CODE_KEY)
     if pending is None:
         return None
     if datetime.now(UTC) - pending[1] > CODE_WAIT:  # the password step is stale: start again
-        st.session_state.pop(_CODE_KEY, None)
+        _drop(_CODE_KEY)
         st.session_state[_MESSAGE_KEY] = ("warning", t("auth.code_expired"))
         return None
     return str(pending[0])
@@ -297,7 +305,7 @@ def _code_pending() -> str | None:
 
 def _submit_code(username: str, code: str) -> SessionUser | None:
     """Check the one-time code of a login whose password was right."""
-    st.session_state.pop(_MESSAGE_KEY, None)
+    _drop(_MESSAGE_KEY)
     if not code.strip():  # a slip, not a guess: asked for, not counted toward the lockout
         st.session_state[_MESSAGE_KEY] = ("warning", t("auth.code_empty"))
         return None
@@ -305,7 +313,7 @@ def _submit_code(username: str, code: str) -> SessionUser | None:
     # acts on one at a time: a double click's second run, started beside the first, waits and replays its result)
     result = once(lambda: check_code(engine(), username, code, client=client), "login_code", username, code)
     if result.ok or result.reason in ("locked", "inactive"):  # done with this login, either way
-        st.session_state.pop(_CODE_KEY, None)
+        _drop(_CODE_KEY)
     return _after(result, wrong="auth.code_wrong")
 
 

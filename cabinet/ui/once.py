@@ -58,9 +58,9 @@ def once(action: Callable[[], T], key: str, *values: object) -> T:
     record the button acts on); when the same submission was done in this session less than `WINDOW` seconds ago, the
     result it had then, without acting again. A refusal (an exception raised, or returned to be said after the rerun)
     is not remembered: the same submission tries again."""
-    book: dict[str, tuple[str, float, object]] = st.session_state.setdefault(_BOOK, {})  # before acting: a call
     mark = _mark(key, (_viewer(), *values))
-    with _session_lock():
+    with _session_lock():  # the book too: two side-by-side runs' `setdefault` could each make one, the first lost
+        book: dict[str, tuple[str, float, object]] = st.session_state.setdefault(_BOOK, {})  # before acting: a call
         now = time.monotonic()
         for old in [k for k, (_, when, _) in book.items() if now - when >= WINDOW]:  # no replay comes for these now
             del book[old]
