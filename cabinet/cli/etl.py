@@ -195,12 +195,16 @@ def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None, wait_
     inbox_dir = inbox or cfg.inbox_dir
     check_inbox(inbox)
     try:
+        # The spinner line is for a terminal only, and goes when the run ends: left behind, it repeated the last
+        # file's line cut to the terminal's width ("…_par…"), and piped to a file it added that line with a spinner
+        # glyph (a log has the per-file lines above it)
         with Progress(
             SpinnerColumn(),
             TextColumn("{task.description}", markup=False),
             TimeElapsedColumn(),
             console=console,
-            disable=quiet,
+            transient=True,
+            disable=quiet or not console.is_terminal,
         ) as bar:
             task = bar.add_task(f"loading {inbox_dir}", total=None)
 
@@ -235,7 +239,7 @@ def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None, wait_
     except OSError as exc:  # the warehouse directory cannot be written (read-only, full), before anything ran
         raise CliError(f"the ETL cannot write {cfg.warehouse_dir}: {exc.strerror or exc}. Nothing was run.") from exc
     if quiet:
-        console.print(quiet_line(result))
+        console.print(quiet_line(result), soft_wrap=True)  # one line for a log or cron mail, whatever its length
         if note := ignored_note(inbox_dir):  # a file the run never reads is no quieter for being left out
             console.print(note, style="yellow")
     else:
