@@ -15,17 +15,18 @@ select (select count(*) from conversions where updated_run_id = $run)
      + (select count(*) from commissions where source = 'feed' and updated_run_id = $run)
 """
 
-# Partners whose plan, parent chain, an ancestor's override percent, or whether they or an ancestor are blocked (or
-# an application not approved yet: `pending`) changed in the store since their commissions were priced (a partner
+# Partners whose plan, parent chain, an ancestor's plan or override percent, or whether they or an ancestor are blocked
+# (or an application not approved yet: `pending`) changed in the store since their commissions were priced (a partner
 # neither blocked nor pending keeps the fingerprint it had before blocking was part of it), and for tiered plans the
-# program's time zone. A plan's name prices nothing (no amount, rule or input holds it): `fingerprint` leaves it out,
-# so renaming a plan reprices nobody; `named` is the fingerprint as it was made with the name, which a partner priced
-# before keeps until its next change (an upgrade reprices no one either).
+# program's time zone. An ancestor's plan is the plan its overrides record. A plan's name prices nothing (no amount,
+# rule or input holds it): `fingerprint` leaves it out, so renaming a plan reprices nobody. `before` is the
+# fingerprint as made before (with the name, without the ancestors' plans), which a partner priced then keeps until
+# its next change: an upgrade reprices no one.
 _FINGERPRINT = """md5(
     coalesce(to_json({plan})::varchar, '') || '|' || coalesce((
         select string_agg(
             t.level || ':' || t.ancestor_id || ':' || coalesce(ap.subpartner_override_pct::varchar, '')
-                || case when a.status in ('blocked', 'pending') then ':' || a.status else '' end,
+                || case when a.status in ('blocked', 'pending') then ':' || a.status else '' end{ancestor_plan},
             ','
             order by t.level
         )
@@ -37,9 +38,10 @@ _FINGERPRINT = """md5(
     -- volume tiers count the program's calendar months: a new time zone regroups them (UTC keeps the old fingerprint)
     || case when $tz <> 'UTC' and coalesce(json_array_length(pl.volume_tiers), 0) > 0 then '|' || $tz else '' end
 )"""
+_NOW = _FINGERPRINT.format(plan="pl", ancestor_plan=" || '@' || coalesce(a.plan_id::varchar, '')")
 PLAN_NOW = f"""
 create or replace temp table eng_plan_now as
-select p.partner_id, {_FINGERPRINT.format(plan="pl")} as fingerprint, {_FINGERPRINT.format(plan="named")} as named
+select p.partner_id, {_NOW} as fingerprint, {_FINGERPRINT.format(plan="named", ancestor_plan="")} as before
 from dim_partners as p
 left join (select * replace (null::varchar as name) from dim_plans) as pl on pl.plan_id = p.plan_id
 left join dim_plans as named on named.plan_id = p.plan_id
@@ -49,7 +51,7 @@ REPLAN = """
 create or replace temp table eng_replan as
 select n.partner_id from eng_plan_now as n
 left join plan_priced as o using (partner_id)
-where o.fingerprint is distinct from n.fingerprint and o.fingerprint is distinct from n.named
+where o.fingerprint is distinct from n.fingerprint and o.fingerprint is distinct from n.before
   and (
       exists (select 1 from conversions as c where c.partner_id = n.partner_id)
       or exists (select 1 from commissions as f where f.source = 'feed' and f.partner_id = n.partner_id)

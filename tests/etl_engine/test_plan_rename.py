@@ -48,11 +48,12 @@ def test_renaming_a_plan_prices_no_one_again(wh: Warehouse) -> None:
 
 
 def test_fingerprints_made_with_the_name_reprice_no_one_until_the_terms_change(wh: Warehouse) -> None:
-    """A warehouse priced before the name was left out keeps its partners' fingerprints as they were made."""
+    """A warehouse priced before the name was left out (and the ancestors' plans put in) keeps its partners'
+    fingerprints as they were made."""
     _approved_then_plan_changed(wh)
-    wh.con.execute(q.PLAN_NOW, {"tz": "UTC"})  # the fingerprints as made with the plan's name
+    wh.con.execute(q.PLAN_NOW, {"tz": "UTC"})  # the fingerprints as made before
     wh.con.execute(
-        "update plan_priced set fingerprint = n.named from eng_plan_now as n "
+        "update plan_priced set fingerprint = n.before from eng_plan_now as n "
         "where plan_priced.partner_id = n.partner_id"
     )
     assert run(wh).kept_final == 0
