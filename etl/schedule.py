@@ -78,15 +78,23 @@ def run_schedule(
     poll: float = 2.0,
     on_result: Callable[[RunResult], None] | None = None,
     on_error: Callable[[BaseException], None] | None = None,
+    running: threading.Event | None = None,
 ) -> int:
-    """Loop until `stop` is set: run now, then every `every` s or when the inbox changes; returns runs attempted."""
+    """Loop until `stop` is set: run now, then every `every` s or when the inbox changes; returns runs attempted.
+    `running` is set while a run goes on (a stop asked then waits for it; one asked between runs stops at once)."""
     inbox = Path(inbox) if inbox is not None else cfg.inbox_dir
     runs = 0
     while not stop.is_set():
         seen = inbox_signature(inbox)
         asked = requests.signature(cfg.warehouse_dir)
         runs += 1
-        finished = _one_run(cfg, inbox, on_result, on_error)
+        if running is not None:
+            running.set()
+        try:
+            finished = _one_run(cfg, inbox, on_result, on_error)
+        finally:
+            if running is not None:
+                running.clear()
         asked = tuple(name for name in asked if name != finished)  # one asked during the run still counts as new
         deadline = time.monotonic() + every
         while not stop.is_set():
@@ -124,7 +132,10 @@ def _one_run(
         if on_result:
             on_result(result)
     except EtlLockHeld as exc:  # a manual run is in progress: try again at the next tick
-        _report(exc, on_error, logging.WARNING)
+        if on_error:
+            on_error(exc)
+        else:
+            log.warning("ETL run skipped: %s", exc)
         return None
     except Exception as exc:  # a failing run is logged and the schedule goes on (a request waits for the next)
         _report(exc, on_error, logging.ERROR)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import stat
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -283,6 +284,16 @@ def schedule_line(result: Any, at: datetime | None = None) -> str:
     )
 
 
+def skipped_line(exc: Any, at: datetime | None = None) -> str:
+    """The schedule's log line for a tick another ETL run (`etl run` by hand) held the lock at: skipped, not failed."""
+    from etl.lock import describe_holder
+
+    return (
+        f"{at or datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC run skipped: another ETL run holds the lock "
+        f"({describe_holder(exc.holder)}); tried again at the next tick"
+    )
+
+
 def quiet_line(result: Any) -> str:
     """`--quiet`'s one line: the schedule's log line without its time (failed files, quarantined rows and warnings
     included: a quiet run must not look clean when it was not)."""
@@ -332,10 +343,13 @@ def schedule(
     check_etl_settings(cfg)  # a bad setting stops the schedule now, not every run from now on
     check_inbox(inbox)  # else every run would find it empty and say nothing is wrong
 
+    running = threading.Event()  # set by the schedule while a run goes on
+
     def _stop(stop: Stop) -> None:
         if stop.is_set():  # second signal: abort the run in progress (it rolls back)
             raise KeyboardInterrupt
-        err_console.print("stopping after the run in progress (signal again to abort it)")
+        busy = running.is_set()  # between runs it stops at once: no run to wait for or to abort
+        err_console.print("stopping after the run in progress (signal again to abort it)" if busy else "stopping")
         stop.set()
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -350,7 +364,16 @@ def schedule(
             console.print(note, style="yellow", soft_wrap=True)
         last_note[0] = note
 
+    said_holder: list[dict[str, object] | None] = [None]
+
     def on_error(exc: BaseException) -> None:
+        from etl.lock import EtlLockHeld
+
+        if isinstance(exc, EtlLockHeld):  # a run of its own (`etl run`, `etl reprocess`) goes on: no failure
+            if exc.holder != said_holder[0]:  # said once per such run, not at every tick while it goes on
+                err_console.print(skipped_line(exc), style="yellow", soft_wrap=True, highlight=False)
+            said_holder[0] = exc.holder
+            return
         # one log line, as the runs' lines
         line = f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC run failed: {exc}"
         err_console.print(line, style="red", soft_wrap=True, highlight=False)
@@ -358,7 +381,8 @@ def schedule(
     console.print(f"ETL every {period:g} s (and when files land in {inbox or cfg.inbox_dir}); Ctrl-C stops")
     with stop_on_signals(_stop) as stop:
         try:
-            runs = run_schedule(cfg, period, stop, inbox=inbox, poll=poll_s, on_result=on_result, on_error=on_error)
+            runs = run_schedule(cfg, period, stop, inbox=inbox, poll=poll_s, on_result=on_result, on_error=on_error,
+                                running=running)  # fmt: skip
         except KeyboardInterrupt:
             runs = -1
     console.print(

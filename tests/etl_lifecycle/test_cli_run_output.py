@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 from rich.console import Console
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from cabinet.cli import app
 from cabinet.cli import etl as etl_cli
 from cabinet.config import Settings
+from etl.lock import EtlLock, running_holder
 from tests.etl_lifecycle.fake_stages import FakeStages, write_clicks
-from tests.etl_lifecycle.test_cli_schedule import fake  # noqa: F401 - the stand-in stages
+from tests.etl_lifecycle.test_cli_schedule import (
+    _wait_for,
+    fake,  # noqa: F401 - the stand-in stages
+)
 
 cli = CliRunner()
 LONG = "tracker3_a_long_file_name_from_the_network_2026-12-05_part0"  # a path of 70 characters
@@ -93,3 +103,65 @@ def test_a_quiet_run_is_one_line_whatever_its_length(
     lines = out.output.splitlines()
     assert len(lines) == 1 and lines[0].startswith("run 1: 0 files"), out.output
     assert "warning: inbox" in lines[0] and lines[0].endswith("nothing to read"), out.output
+
+
+def test_a_schedule_tick_during_a_run_by_hand_is_said_skipped_once(settings: Settings, store_engine: Engine) -> None:
+    """While `etl run` held the lock, the schedule printed `run failed: another ETL run holds …` in red at every
+    tick (every 5 s for a long load): nothing had failed, and a monitor grepping `run failed` was alarmed."""
+    err = settings.data_dir / "schedule.err"
+    out = settings.data_dir / "schedule.out"
+    lock = EtlLock(settings.warehouse_dir)
+    lock.acquire()  # a run by hand going on
+    with out.open("w") as out_f, err.open("w") as err_f:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from cabinet.cli import main; main()", "etl", "schedule", "--every", "1s"],
+            stdout=out_f, stderr=err_f, text=True,
+        )  # fmt: skip
+        try:
+            _wait_for(lambda: "run skipped" in err.read_text(), timeout=90)
+            time.sleep(3.5)  # three more ticks while it is held
+            lock.release()
+            _wait_for(lambda: "run 1:" in out.read_text(), timeout=60)
+        finally:
+            lock.release()
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+    said = err.read_text()
+    assert "run failed" not in said, said
+    assert said.count("run skipped") == 1, said
+    assert f"run skipped: another ETL run holds the lock (pid {os.getpid()}, host " in said, said
+    assert said.splitlines()[0].endswith("tried again at the next tick"), said
+    assert proc.returncode == 0 and "schedule stopped" in out.read_text()
+
+
+def _schedule(settings: Settings, name: str, **env: str) -> tuple[subprocess.Popen[str], Path, Path]:
+    out, err = settings.data_dir / f"{name}.out", settings.data_dir / f"{name}.err"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from cabinet.cli import main; main()", "etl", "schedule", "--every", "60s"],
+        stdout=out.open("w"), stderr=err.open("w"), text=True, env={**os.environ, **env},
+    )  # fmt: skip
+    return proc, out, err
+
+
+def test_a_stop_between_runs_is_not_said_to_wait_for_one(settings: Settings, store_engine: Engine) -> None:
+    """SIGTERM while the schedule waited for its next tick said `stopping after the run in progress (signal again to
+    abort it)`: there was none, and signalling again aborted nothing."""
+    idle, out, err = _schedule(settings, "idle")
+    try:
+        _wait_for(lambda: "run 1:" in out.read_text(), timeout=90)
+    finally:
+        idle.send_signal(signal.SIGTERM)
+        idle.wait(timeout=60)
+    assert err.read_text().splitlines() == ["stopping"], err.read_text()
+    assert idle.returncode == 0 and "schedule stopped after 1 run" in out.read_text()
+
+    write_clicks(settings.inbox_dir, "a", 0, 3)
+    busy, out, err = _schedule(settings, "busy", CABINET_ETL_PAUSE="4", CABINET_ETL_SETTLE_S="0")
+    try:  # its first run reads the file and pauses inside its transaction
+        _wait_for(lambda: running_holder(settings.warehouse_dir, None) is not None, timeout=90)
+        time.sleep(1)
+    finally:
+        busy.send_signal(signal.SIGTERM)
+        busy.wait(timeout=60)
+    assert err.read_text().splitlines() == ["stopping after the run in progress (signal again to abort it)"]
+    assert busy.returncode == 0 and "run 2: 1 file" in out.read_text(), out.read_text()  # finished, then stopped
