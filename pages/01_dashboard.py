@@ -7,6 +7,7 @@ import polars as pl
 import streamlit as st
 
 from cabinet.ui import data, money
+from cabinet.ui.cards import card_columns
 from cabinet.ui.charts import show_chart
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import current_locale, t
@@ -41,7 +42,7 @@ if balance_cards := ledger_cards(visible, user.has("payouts"), "dashboard"):
         show_refusal(exc)
     else:
         labels = {"balance": "balance", "approved": "approved_total", "paid_out": "paid_out"}
-        for col, card in zip(st.columns(3), balance_cards, strict=False):
+        for col, card in zip(card_columns(3, "balance"), balance_cards, strict=False):
             col.metric(t(f"dashboard.{labels[card]}"), fmt_metric("commission", bal[card]),
                        help=t("dashboard.balance_help") if card == "balance" else None)  # fmt: skip
 

@@ -4,6 +4,7 @@ import polars as pl
 import streamlit as st
 
 from cabinet.ui import data
+from cabinet.ui.cards import card_columns
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.signup import invite_box
 from cabinet.ui.text import t
@@ -52,7 +53,7 @@ if "ftds" in metrics:
 if "commission" in metrics:
     cards.append((t("subpartners.override"), fmt_metric("commission", float(tree["override"].sum() or 0)),
                   t("subpartners.override_help")))  # fmt: skip
-for col, (label, value, helptext) in zip(st.columns(len(cards)), cards, strict=True):
+for col, (label, value, helptext) in zip(card_columns(len(cards), "tree"), cards, strict=True):
     col.metric(label, value, help=helptext)
 unlisted = tree.height > listed.height and "commission" in metrics
 if listed.is_empty() and not unlisted:

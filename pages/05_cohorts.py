@@ -5,6 +5,7 @@ import polars as pl
 import streamlit as st
 
 from cabinet.ui import data
+from cabinet.ui.cards import card_columns
 from cabinet.ui.charts import show_chart
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.text import t
@@ -86,7 +87,7 @@ sizes = cells.unique("cohort").sort("cohort")
 customers = int(sizes["customers"].sum() or 0)
 total = float(cells["value"].sum() or 0)
 metric = {"revenue": "revenue", "commission": "commission", "ftds": "ftds"}[measure]
-kpis = st.columns(4)
+kpis = card_columns(4, "cohorts")
 kpis[0].metric(t("cohorts.cohorts"), fmt_count(sizes.height))
 kpis[1].metric(t(f"cohorts.customers_{event}"), fmt_count(customers))
 kpis[2].metric(t(f"cohorts.total_{measure}"), fmt_metric(metric, total))

@@ -7,6 +7,7 @@ import polars as pl
 import streamlit as st
 
 from cabinet.ui import data, store
+from cabinet.ui.cards import card_columns
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.once import once
 from cabinet.ui.store import SUB_MAX, SUBS, LinkError, NewLink, link_url, qr_png
@@ -119,7 +120,7 @@ if snap is not None:  # the last 30 days of each link, from the published snapsh
     req = ReportRequest(today - timedelta(days=29), today, user.timezone, ("link_id",), wanted)
     figures = data.performance(scope, snap.snapshot_id, req).with_columns(pl.col("link_id").cast(pl.Int64))
     table = table.join(figures, on="link_id", how="left").with_columns([pl.col(m).fill_null(0) for m in wanted])
-cards = st.columns(4)
+cards = card_columns(4, "links")
 cards[0].metric(t("links.count_archived" if archived else "links.count"), fmt_count(table.height))
 for card, m in zip(cards[1:], [m for m in ("clicks", "ftds", "commission") if m in table.columns], strict=False):
     card.metric(t("links.last_30", metric=short_label(m)), fmt_metric(m, float(table[m].sum() or 0)))

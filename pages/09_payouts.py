@@ -6,13 +6,23 @@ import polars as pl
 import streamlit as st
 
 from cabinet.ui import data, money
+from cabinet.ui.cards import card_columns
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.money import NEXT, STATED, STATUSES, PayoutError
 from cabinet.ui.next_run import forget_inputs
 from cabinet.ui.once import once
 from cabinet.ui.store import METHODS
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import fmt_count, fmt_metric, held, hold, local_day, local_time, relabel, show_refusal
+from cabinet.ui.widgets import (
+    fmt_count,
+    fmt_metric,
+    held,
+    hold,
+    local_day,
+    local_time,
+    relabel,
+    show_refusal,
+)
 from queries.payouts import MissingRate, ledger, ledger_cards
 
 user = require_user("payouts")
@@ -149,7 +159,7 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
     if cancelled := st.session_state.pop("payouts_cancelled", None):
         st.success(t("payouts.cancelled_ok", payout=cancelled))
     shown = ledger_cards(user.visible_metrics, True, "payouts")  # approved commission only where the tier shows it
-    for card, label in zip(st.columns(len(shown)), shown, strict=True):
+    for card, label in zip(card_columns(len(shown), "ledger"), shown, strict=True):
         value = getattr(book, label)
         card.metric(t(f"payouts.{label}"), fmt_metric("commission", float(value)), help=t(f"payouts.{label}_help"))
     st.subheader(t("payouts.new"))

@@ -5,6 +5,7 @@ import polars as pl
 import streamlit as st
 
 from cabinet.ui import data
+from cabinet.ui.cards import card_columns
 from cabinet.ui.charts import show_chart
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.lag_picker import lag_partner_picker
@@ -53,7 +54,7 @@ def duration(hours: float | None) -> str | None:
 
 names = [name for name, _ in BUCKETS]
 overall = frame.filter(pl.col("click_week").is_null()).row(0, named=True)
-cards = st.columns(4)
+cards = card_columns(4, "lag")
 cards[0].metric(t(f"lag.count_{event}"), fmt_count(overall["conversions"]))
 cards[1].metric(t("lag.median"), duration(overall["median_hours"]), help=t("lag.median_help"))
 cards[2].metric(t("lag.within_1d"), fmt_metric("cr", overall["within_1d"]))

@@ -28,6 +28,7 @@ from cabinet.formatting import (
 from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.ui import data
+from cabinet.ui.cards import card_box
 from cabinet.ui.next_run import Inputs, forget_inputs, told_next
 from cabinet.ui.once import once as _once
 from cabinet.ui.resources import engine
@@ -233,8 +234,9 @@ def short_label(metric: str) -> str:
 def kpi_cards(frame: pl.DataFrame, visible: tuple[str, ...], per_row: int = 4) -> None:
     """st.metric cards for the KPIs the user's tier may see, with change vs the previous period."""
     rows = [r for r in frame.iter_rows(named=True) if r["metric"] in visible]
+    box = card_box("kpi")
     for i in range(0, len(rows), per_row):
-        cols = st.columns(per_row)
+        cols = box.columns(per_row)
         for col, row in zip(cols, rows[i : i + per_row], strict=False):
             same = no_change(row["change"])  # no arrow and no colour for no change, or one shown as 0.0%
             full, short = t(f"metric.{row['metric']}"), short_label(row["metric"])

@@ -222,6 +222,18 @@ def test_partner_tools_in_a_real_browser(tab, demo_server: Server) -> None:  # t
     statement = PdfReader(io.BytesIO(_download(tab, "Download the statement (PDF)"))).pages[0].extract_text()
     assert "Payout statement No." in statement and "Alpha Media 1" in statement and "Paid on" in statement
 
+    # on a phone the Dashboard's cards go two per row (Streamlit stacks columns one per row below 640 px)
+    tab.set_viewport_size({"width": 390, "height": 844})
+    tab.goto(f"{demo_server.url}/dashboard")
+    _see(tab.get_by_role("heading", name="Dashboard"), "dashboard_phone")
+    tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
+    cards = tab.locator('[data-testid="stMetric"]')
+    _see(cards.nth(2), "dashboard_cards")
+    first, second, third = (cards.nth(i).bounding_box() for i in range(3))
+    assert abs(first["y"] - second["y"]) < 2 and second["x"] > first["x"] + first["width"] - 1
+    assert third["y"] > first["y"] + first["height"] - 1 and second["x"] + second["width"] <= 390
+    tab.screenshot(path=str(RESULTS_DIR / "e2e_dashboard_phone.png"), full_page=True)
+
 
 def test_a_manager_issues_a_promo_code_in_a_real_browser(tab, demo_server: Server) -> None:  # type: ignore[no-untyped-def]
     """A manager opens Promo codes, issues a code to one of their partners, and finds it under "Change a code"."""

@@ -1,0 +1,32 @@
+"""Rows of st.metric cards that stay readable on a phone."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+# Below 640 px Streamlit stacks columns one per row: the Dashboard's 15 cards took 15 screens of a phone. Cards go two
+# per row there, the value a size smaller so "$12,345.67" fits half of a 360 px screen.
+_CARDS = '[class*="st-key-cards_"]'
+_CARDS_PHONE = f"""<style>
+@media (max-width: 640px) {{
+  {_CARDS} [data-testid="stHorizontalBlock"] {{ flex-direction: row; flex-wrap: wrap; gap: 0.75rem 1rem; }}
+  {_CARDS} [data-testid="stColumn"] {{ flex: 1 1 calc(50% - 0.5rem) !important;
+    width: calc(50% - 0.5rem) !important; min-width: calc(50% - 0.5rem) !important; }}
+  {_CARDS} [data-testid="stColumn"]:not(:has(*)) {{ display: none; }}
+  {_CARDS} [data-testid="stMetricValue"] {{ font-size: 1.6rem; }}
+}}
+</style>"""
+
+
+def card_box(key: str) -> DeltaGenerator:
+    """A container whose columns of st.metric cards go two per row on a phone instead of one (`key` names it in the
+    page)."""
+    box = st.container(key=f"cards_{key}")
+    box.html(_CARDS_PHONE)
+    return box
+
+
+def card_columns(n: int, key: str) -> list[DeltaGenerator]:
+    """`n` columns for st.metric cards in a `card_box`."""
+    return card_box(key).columns(n)
