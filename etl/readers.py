@@ -30,6 +30,7 @@ from etl.csv_records import (
     width_errors,
 )
 from etl.gzip_check import gzip_damage
+from etl.jsonl_lines import NotUtf8Line, jsonl_rejects, jsonl_source
 from etl.staged_names import MALFORMED, renamer
 
 EXTENSIONS = (".csv", ".csv.gz", ".parquet", ".jsonl", ".jsonl.gz")
@@ -42,9 +43,6 @@ _CSV = (
 _ENCODING_ERRORS = ("INVALID ENCODING", "INVALID UNICODE")
 _FIELD_COUNT_ERRORS = ("MISSING COLUMNS", "TOO MANY COLUMNS")
 BLANK_COLUMN = "column0"  # the one column of a CSV file without a header line (empty, or blank lines only)
-_NOT_AN_OBJECT = (
-    "case when json is null then 'not a JSON value' when json_type(json) <> 'OBJECT' then 'not a JSON object' end"
-)
 _PARQUET = "read_parquet(?, union_by_name = true)"
 _OBJECT_SIZE = '"maximum_object_size"'  # in DuckDB's message for a JSON line longer than it reads
 UNMATCHED_FILE = "rows whose file name matches none of the files read"
@@ -84,6 +82,7 @@ def stage_file(
     table: str,
     bad_rows: list[tuple[int, str, str]] | None = None,
     written: dict[str, str] | None = None,
+    feed: str | None = None,
 ) -> list[str]:
     """Create temp table `table` (rn BIGINT 1-based, then one VARCHAR column per file column); return the columns.
 
@@ -91,7 +90,7 @@ def stage_file(
     staged: it is appended to `bad_rows` as (row number, its text, the message), and `rn` of the other rows stays
     their row number in the file; `written` gets the file's own name of a column staged as `col_<n>`. Must run
     outside an open transaction (a failed read would abort it). `table` is chosen by the caller from code, never from
-    input.
+    input. `feed`: the file's feed, whose contract keys a JSON Lines line may not name twice (any key, when None).
     """
     fmt = file_format(path)
     if path.name.lower().endswith(".gz") and (why := gzip_damage(path)):  # DuckDB does not check the CRC
@@ -107,8 +106,10 @@ def stage_file(
                 con.execute("drop table if exists csv_rejects")
                 con.execute("drop table if exists csv_rejects_scan")
             params: list[object] = [duck_path(path)]
+            marker = ""
             if fmt == "jsonl":
-                source, params, cols, exprs = _jsonl_source(con, path, long_lines)
+                source, params, cols, exprs, marked = jsonl_source(con, duck_path(path), long_lines, feed)
+                marker = f", {marked} as {MALFORMED}"
             else:
                 source = _CSV if fmt == "csv" else "read_parquet(?)"
                 cols = [row[0] for row in con.execute(f"describe select * from {source}", [duck_path(path)]).fetchall()]
@@ -117,15 +118,17 @@ def stage_file(
                 exprs = [f"{quote_ident(c)}::varchar" for c in cols]
             names = renamer(written)(cols)
             aliased = "".join(f", {expr} as {quote_ident(n)}" for expr, n in zip(exprs, names, strict=True))
-            marker = f", {_NOT_AN_OBJECT} as {MALFORMED}" if fmt == "jsonl" else ""
             select = f"select row_number() over () as rn{aliased}{marker} from {source}"
             con.execute(f"create or replace temp table {table} as {select}", params).fetchall()
             rejected = (
-                _csv_rejects(con, table, path) if fmt == "csv" else _jsonl_rejects(con, table, path) if marker else []
+                _csv_rejects(con, table, path) if fmt == "csv" else jsonl_rejects(con, table, path) if marker else []
             )
         except UnreadableFile:
             con.execute(f"drop table if exists {table}")
             raise
+        except NotUtf8Line as exc:
+            con.execute(f"drop table if exists {table}")
+            raise UnreadableFile(str(exc)) from None
         except (duckdb.Error, _NotNative) as exc:
             con.execute(f"drop table if exists {table}")
             if fmt == "jsonl" and not long_lines and _OBJECT_SIZE in str(exc):
@@ -163,69 +166,6 @@ def _blank(path: Path) -> bool:
     except (OSError, EOFError, zlib.error):
         return False
     return True
-
-
-def _jsonl_source(
-    con: duckdb.DuckDBPyConnection, path: Path, long_lines: bool = False
-) -> tuple[str, list[object], list[str], list[str]]:
-    """(source, params, columns, value expressions) of a JSON Lines file, one column per key in any spelling.
-
-    `long_lines`: lines up to `LINE_LIMIT` bytes, as the CSV reader takes them (DuckDB's default is 16 MiB, and a
-    longer line failed the whole file); asked for only when a line is longer than the default, as it costs memory.
-
-    Keys are case-insensitive, as CSV headers: `click_id` on one line and `CLICK_ID` on the next are one column (its
-    lower-case spelling wins when a line has both). A line that is not JSON reads as NULL (its number kept) and is
-    taken out with a line that is JSON but not an object (`_jsonl_rejects`)."""
-    size = f", maximum_object_size = {LINE_LIMIT}" if long_lines else ""
-    lines = f"read_json_objects(?, format = 'newline_delimited', ignore_errors = true{size})"
-    keys = con.execute(
-        f"select distinct unnest(json_keys(json)) as k from {lines} where json_type(json) = 'OBJECT' order by k",
-        [duck_path(path)],
-    )
-    spellings: dict[str, list[str]] = {}
-    for (key,) in keys.fetchall():
-        spellings.setdefault(key.lower(), []).append(key)
-    cols = sorted(spellings)
-    for c in cols:
-        spellings[c].sort(key=lambda k, c=c: k != c)  # the lower-case spelling first
-    every = [k for c in cols for k in spellings[c]]
-    # every value of a line from one parse (`->>` per column parsed each line once per column: 2.8x slower);
-    # JSON pointers address any key, also one starting with `$` or containing `/`, `~` or `"`
-    pointers = ["/" + k.replace("~", "~0").replace("/", "~1") for k in every]
-    at = {k: i for i, k in enumerate(every, 1)}
-    exprs = [
-        f"coalesce({', '.join(f'__values[{at[k]}]' for k in spellings[c])})"
-        if len(spellings[c]) > 1
-        else f"__values[{at[spellings[c][0]]}]"
-        for c in cols
-    ]
-    source = f"(select json_extract_string(json, ?::varchar[]) as __values, json from {lines})"
-    return source, [pointers, duck_path(path)], cols, exprs
-
-
-def _jsonl_rejects(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[tuple[int, str, str]]:
-    """Lines of the JSON Lines file just staged that are not JSON, or not a JSON object: taken out of `table`,
-    returned as (row number, text, message). Row numbers count the non-blank lines, as the reader does."""
-    found = con.execute(f"select rn, {MALFORMED} from {table} where {MALFORMED} is not null order by rn")
-    why = {int(rn): str(message) for rn, message in found.fetchall()}
-    bad = list(why)
-    con.execute(f"delete from {table} where {MALFORMED} is not null")
-    con.execute(f"alter table {table} drop column {MALFORMED}")
-    if not bad:
-        return []
-    wanted, texts, k = set(bad), {}, 0
-    with open_file(path, "rb") as fh:
-        for line in fh:
-            if line.strip():
-                k += 1
-                if k in wanted:
-                    try:
-                        texts[k] = line.decode("utf-8").rstrip("\r\n")[:2000]
-                    except UnicodeDecodeError:  # a wrong encoding makes the file unreadable, as for CSV
-                        raise UnreadableFile(f"line {k}: {NOT_UTF8}") from None
-                    if len(texts) == len(wanted):
-                        break
-    return [(rn, texts.get(rn, ""), why[rn]) for rn in bad]
 
 
 def _csv_rejects(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[tuple[int, str, str]]:
@@ -299,22 +239,26 @@ def parquet_select(
     return sql, {"file_id": "BIGINT", "rn": "BIGINT"} | {n: typ for (_, typ), n in zip(cols, names, strict=True)}
 
 
-def parquet_columns(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict[str, list[str]]:
+def parquet_columns(
+    con: duckdb.DuckDBPyConnection, paths: list[Path], nested: dict[str, list[str]] | None = None
+) -> dict[str, list[str]]:
     """The top-level column names of each Parquet file (lower-cased), by path: files read together get the union of
-    their columns, and an operator is told of the unknown columns each file has. Nested columns are one name."""
+    their columns, and an operator is told of the unknown columns each file has. Nested columns are one name; with
+    `nested`, it gets per path those holding lists, structs or maps (no value a contract column takes)."""
     out: dict[str, list[str]] = {str(p): [] for p in paths if _empty(p)}  # no columns, no rows
     reads = [p for p in paths if str(p) not in out]
     if not reads:
         return out
     try:
         rows = con.execute(
-            "select file_name, name, coalesce(num_children, 0) from parquet_schema($paths::varchar[])",
+            "select file_name, name, coalesce(num_children, 0), repetition_type = 'REPEATED' "
+            "from parquet_schema($paths::varchar[])",
             {"paths": [duck_path(p) for p in reads]},
         ).fetchall()
     except duckdb.Error as exc:
         raise UnreadableFile(_short(exc, reads)) from exc
     left: dict[str, list[int]] = {}  # per file: children still to read at each depth of the schema tree
-    for file, name, children in rows:
+    for file, name, children, repeated in rows:
         stack = left.setdefault(file, [])
         if not stack:  # the root
             out[file] = []
@@ -322,6 +266,8 @@ def parquet_columns(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict[s
             continue
         if len(stack) == 1:
             out[file].append(name.lower())
+            if nested is not None and (children or repeated):
+                nested.setdefault(file, []).append(name.lower())
         stack[-1] -= 1
         if children:
             stack.append(children)

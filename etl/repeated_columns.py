@@ -37,13 +37,32 @@ def csv_header(path: Path) -> list[str] | None:
         return None
 
 
-def own_names(con: duckdb.DuckDBPyConnection, path: Path) -> list[str] | None:
+def own_names(
+    con: duckdb.DuckDBPyConnection, path: Path, nested: dict[str, list[str]] | None = None
+) -> list[str] | None:
     """A CSV or Parquet file's column names as it writes them (Parquet's in lower case); None for JSON Lines. Raises
-    `UnreadableFile` when a Parquet file's schema cannot be read."""
+    `UnreadableFile` when a Parquet file's schema cannot be read. `nested` gets a Parquet file's columns of lists,
+    structs or maps (`etl.readers.parquet_columns`)."""
     fmt = file_format(path)
-    return (
-        csv_header(path) if fmt == "csv" else parquet_columns(con, [path]).get(str(path)) if fmt == "parquet" else None
-    )
+    if fmt == "parquet":
+        return parquet_columns(con, [path], nested).get(str(path))
+    return csv_header(path) if fmt == "csv" else None
+
+
+def column_error(feed: str, own: list[str] | None, nested: list[str] | None = None) -> str | None:
+    """Why a file whose columns are `own` fails (`twice_named`), or one whose contract columns include some of
+    `nested` (a Parquet file's lists, structs or maps); else None.
+
+    A contract column holds one value per row. A list or struct of them is a producer's schema, not a value: its
+    text (`[2026-11-01 10:00:00]`) is no timestamp, no id a conversion names, no sub value a partner set, and a list
+    of timestamps failed the whole run. Every row has the column's type, so the file fails (read again once it
+    changes), as a file naming a contract column twice does."""
+    if why := twice_named(feed, own):
+        return why
+    wrong = [name for name in FEED_COLUMNS[feed] if name in (nested or [])]
+    if not wrong:
+        return None
+    return f"{', '.join(wrong)}: a list, struct or map in a contract column (one plain value per row): write it flat"
 
 
 def twice_named(feed: str, own: list[str] | None) -> str | None:

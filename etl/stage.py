@@ -32,7 +32,7 @@ from etl.readers import (
     stage_file,
     stage_parquet,
 )
-from etl.repeated_columns import note_own_names, own_names, twice_named
+from etl.repeated_columns import column_error, note_own_names, own_names
 
 FEED_ORDER = ("fx_rates", "clicks", "conversions", "commissions")
 
@@ -343,9 +343,9 @@ def _stage_parquet_group(
         return
     table, written = f"stg_{feed}_parquet", files[0].written  # of one file alone (files read together: `own_columns`)
     try:
-        own = parquet_columns(con, [f.path for f in files])
+        own = parquet_columns(con, [f.path for f in files], nested := {})
         for f in files:
-            f.error = twice_named(feed, own.get(str(f.path)))
+            f.error = column_error(feed, own.get(str(f.path)), nested.get(str(f.path)))
         files = [f for f in files if f.error is None]
         if not files:
             return
@@ -382,12 +382,12 @@ def stage_alone(con: duckdb.DuckDBPyConnection, f: StagedFile, staged: StagedInb
 def _stage_one(con: duckdb.DuckDBPyConnection, f: StagedFile, staged: StagedInbox, *, typed: bool) -> None:
     table, source = f"stg_{f.feed}_{f.file_id}", f.source or f.path
     try:
-        if why := twice_named(f.feed, own := own_names(con, source)):
+        if why := column_error(f.feed, own := own_names(con, source, nested := {}), nested.get(str(source))):
             raise UnreadableFile(why)
         if typed:
             f.columns = stage_parquet(con, [f.path], [f.file_id], table, f.written)
         else:
-            f.columns = dict.fromkeys(stage_file(con, source, table, f.bad_rows, f.written), "VARCHAR")
+            f.columns = dict.fromkeys(stage_file(con, source, table, f.bad_rows, f.written, f.feed), "VARCHAR")
     except UnreadableFile as exc:
         f.error = str(exc)
         return

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 import etl.stage as etl_stage
 from cabinet.cli import app as cli_app
 from cabinet.cli._app import console as cli_console
+from etl.jsonl_lines import TWICE
 from etl.schema import ensure_schema, set_meta
 from etl.stage import ignored_files
 from tests.etl_ingest.conftest import CLICK_HEADER, NOW, Tiny, conserved
@@ -245,7 +246,8 @@ def test_a_jsonl_line_that_is_not_json_is_quarantined_alone(tiny: Tiny) -> None:
 
 def test_jsonl_keys_are_case_insensitive_across_lines_and_a_line_that_is_no_object_is_a_bad_row(tiny: Tiny) -> None:
     """Keys spelled differently on different lines made several columns, and a line's values in the spelling not
-    read first were lost (`missing_field:click_id`); a JSON line that is not an object lost its text."""
+    read first were lost (`missing_field:click_id`); a JSON line that is not an object lost its text. A line naming
+    a key twice in two spellings is a bad row: which of its values is the click id is a guess."""
     t = tiny.token
     lines = [{"click_id": "a1", "ts": "2026-11-01T10:00:00Z", "link_token": t},
              {"CLICK_ID": "a2", "TS": "2026-11-01T10:00:00Z", "Link_Token": t},
@@ -253,15 +255,16 @@ def test_jsonl_keys_are_case_insensitive_across_lines_and_a_line_that_is_no_obje
              [{"click_id": "a4"}], 42, None]  # fmt: skip
     tiny.write("clicks", "mixed.jsonl", "".join(json.dumps(line) + "\n" for line in lines))
     result = tiny.run()
-    assert sorted(c for (c,) in tiny.rows("select click_id from clicks")) == ["a1", "a2", "a3"]
+    assert sorted(c for (c,) in tiny.rows("select click_id from clicks")) == ["a1", "a2"]
     got = tiny.rows("select row_number, reason, raw from quarantine order by row_number")
     assert [(n, r, json.loads(raw)) for n, r, raw in got] == [
+        (3, "bad_row", {"line": json.dumps(lines[2]), "error": TWICE}),
         (4, "bad_row", {"line": '[{"click_id": "a4"}]', "error": "not a JSON object"}),
         (5, "bad_row", {"line": "42", "error": "not a JSON object"}),
         (6, "bad_row", {"line": "null", "error": "not a JSON object"}),
     ]
     assert [(f["rows_read"], f["inserted"], f["quarantined"], f["unknown_columns"]) for f in result.files] == [
-        (6, 3, 3, None)
+        (6, 2, 4, None)
     ]
     conserved(tiny)
 

@@ -1,0 +1,119 @@
+"""JSON Lines files as DuckDB reads them for staging: one text column per key in any spelling, and the lines that
+cannot be rows (not JSON, not an object, a contract key named twice) marked for the quarantine as bad rows.
+
+`etl.readers.stage_file` builds its SELECT from `jsonl_source` and takes the marked lines out with `jsonl_rejects`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from etl.contract import FEED_COLUMNS
+from etl.csv_records import LINE_LIMIT, NOT_UTF8, open_file
+from etl.staged_names import MALFORMED
+
+# Keys holding a contract timestamp, which may be integer epoch milliseconds: their numbers are staged as written
+TIME_KEYS = ("ts", "updated_at")
+TWICE = "a contract key named twice (keys are case-insensitive): which value holds is a guess, keep one"
+
+
+class NotUtf8Line(Exception):
+    """A line of the file that is not UTF-8: the file is unreadable, as a CSV file would be."""
+
+
+def _twice(keys: list[str], feed: str | None) -> bool:
+    """Whether a line with these keys names one of its contract keys twice, in any spelling (`"ts"` twice, or `ts`
+    and `TS`); any key when the feed is not known."""
+    names = [k.lower() for k in keys]
+    if feed in FEED_COLUMNS:
+        names = [n for n in names if n in FEED_COLUMNS[feed]]
+    return len(names) > len(set(names))
+
+
+def _as_written(value: str, key: str) -> str:
+    """SQL: a timestamp key's value as the line writes it. A JSON number is read as a double and written back in its
+    shortest form: `1.7935362e12` (a writer's `%g`, which rounds milliseconds away) came out as `1793536200000.0`,
+    which a CSV file may send for a float column's whole milliseconds, and loaded. Its own spelling is kept instead,
+    so both formats say `bad_timestamp` for it (the contract's epoch milliseconds are integers)."""
+    spelled = f"""nullif(regexp_extract(json, '"(?i:{key})"\\s*:\\s*(-?[0-9][0-9.eE+-]*)', 1), '')"""
+    same = f"try_cast({spelled} as double) = try_cast({value} as double)"  # this key's number, not another's
+    return f"case when regexp_matches({value}, '^-?[0-9]+\\.[0-9]+$') and {same} then {spelled} else {value} end"
+
+
+def jsonl_source(
+    con: duckdb.DuckDBPyConnection, path: str, long_lines: bool = False, feed: str | None = None
+) -> tuple[str, list[object], list[str], list[str], str]:
+    """(source, params, columns, value expressions, marker) of a JSON Lines file (`path` as DuckDB's readers take
+    it), one column per key in any spelling; `marker` is SQL naming why a line cannot be a row (NULL when it can).
+
+    `long_lines`: lines up to `LINE_LIMIT` bytes, as the CSV reader takes them (DuckDB's default is 16 MiB, and a
+    longer line failed the whole file); asked for only when a line is longer than the default, as it costs memory.
+
+    Keys are case-insensitive, as CSV headers: `click_id` on one line and `CLICK_ID` on the next are one column. A
+    line naming one of the `feed`'s contract keys twice (`"amount"` twice, or `amount` and `Amount`) is marked, as a
+    CSV file naming a contract column twice fails: readers disagree on which value holds (DuckDB's took the first,
+    Python's and JavaScript's the last). A line that is not JSON reads as NULL (its number kept) and is marked, as is
+    a line that is JSON but not an object (`jsonl_rejects` takes them out)."""
+    size = f", maximum_object_size = {LINE_LIMIT}" if long_lines else ""
+    lines = f"read_json_objects(?, format = 'newline_delimited', ignore_errors = true{size})"
+    # the key lists the lines have (a few: a producer writes its rows alike), from which the columns come
+    shapes = con.execute(
+        f"select distinct json_keys(json) from {lines} where json_type(json) = 'OBJECT'", [path]
+    ).fetchall()
+    spellings: dict[str, list[str]] = {}
+    for key in sorted({k for (keys,) in shapes for k in keys}):
+        spellings.setdefault(key.lower(), []).append(key)
+    cols = sorted(spellings)
+    for c in cols:
+        spellings[c].sort(key=lambda k, c=c: k != c)  # the lower-case spelling first
+    every = [k for c in cols for k in spellings[c]]
+    # every value of a line from one parse (`->>` per column parsed each line once per column: 2.8x slower);
+    # JSON pointers address any key, also one starting with `$` or containing `/`, `~` or `"`
+    pointers = ["/" + k.replace("~", "~0").replace("/", "~1") for k in every]
+    at = {k: i for i, k in enumerate(every, 1)}
+    exprs = [
+        f"coalesce({', '.join(f'__values[{at[k]}]' for k in spellings[c])})"
+        if len(spellings[c]) > 1
+        else f"__values[{at[spellings[c][0]]}]"
+        for c in cols
+    ]
+    exprs = [_as_written(e, c) if c in TIME_KEYS else e for e, c in zip(exprs, cols, strict=True)]
+    params: list[object] = [pointers, path]
+    twice, bad_shapes = "", [keys for (keys,) in shapes if _twice(keys, feed)]
+    if bad_shapes:  # parsing each line's keys again costs a second read: only for a file that has such lines
+        twice = f" when list_contains(?::varchar[][], json_keys(json)) then '{TWICE}'"
+        params.insert(0, bad_shapes)
+    marker = (
+        f"case when json is null then 'not a JSON value' when json_type(json) <> 'OBJECT' then 'not a JSON object'"
+        f"{twice} end"
+    )
+    source = f"(select json_extract_string(json, ?::varchar[]) as __values, json from {lines})"
+    return source, params, cols, exprs, marker
+
+
+def jsonl_rejects(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[tuple[int, str, str]]:
+    """Lines of the JSON Lines file just staged that `jsonl_source` marked: taken out of `table`, returned as (row
+    number, text, message). Row numbers count the non-blank lines, as the reader does. Raises `NotUtf8Line` for a
+    marked line that is not UTF-8."""
+    found = con.execute(f"select rn, {MALFORMED} from {table} where {MALFORMED} is not null order by rn")
+    why = {int(rn): str(message) for rn, message in found.fetchall()}
+    bad = list(why)
+    con.execute(f"delete from {table} where {MALFORMED} is not null")
+    con.execute(f"alter table {table} drop column {MALFORMED}")
+    if not bad:
+        return []
+    wanted, texts, k = set(bad), {}, 0
+    with open_file(path, "rb") as fh:
+        for line in fh:
+            if line.strip():
+                k += 1
+                if k in wanted:
+                    try:
+                        texts[k] = line.decode("utf-8").rstrip("\r\n")[:2000]
+                    except UnicodeDecodeError:  # a wrong encoding makes the file unreadable, as for CSV
+                        raise NotUtf8Line(f"line {k}: {NOT_UTF8}") from None
+                    if len(texts) == len(wanted):
+                        break
+    return [(rn, texts.get(rn, ""), why[rn]) for rn in bad]
