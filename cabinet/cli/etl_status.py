@@ -54,11 +54,11 @@ def status(
     if going is not None:
         console.print(f"a run is going on now ({describe_holder(going)})")
     if failed_run:
-        failed = f"last {_run_name(failed_run)} failed at {failed_run.get('finished_at')}:"
+        failed = f"last {_run_name(failed_run)} failed at {_when(failed_run.get('finished_at'))}:"
         console.print(Text.assemble((failed, "red"), f" {failed_run.get('error')}"))
     elif last and int(last.get("run_id") or 0) > snap.run_id:  # runs after the snapshot are not in it: a schedule
         # that runs and finds nothing new must not look like one that stopped
-        console.print(f"latest run {last['run_id']} at {str(last.get('finished_at'))[:19]} UTC found nothing new")
+        console.print(f"latest run {last['run_id']} at {_when(last.get('finished_at'))} found nothing new")
     title = "Recent runs" + ("" if all_runs else " that loaded or changed something")
     if not _print_rows(cur, title, RUNS_SQL, [all_runs, runs], fits=True):  # 13 columns: a line each instead
         _print_run_lines(cur, title, [all_runs, runs])
@@ -101,10 +101,18 @@ def status(
     wh.close()
     if failed_run:  # a monitoring script reads the exit code, and this last line (stderr) says why
         raise CliError(
-            f"the latest ETL run, {_run_name(failed_run)}, failed at {failed_run.get('finished_at')}: "
+            f"the latest ETL run, {_run_name(failed_run)}, failed at {_when(failed_run.get('finished_at'))}: "
             f"{failed_run.get('error')}",
             code=FAILED_RUN_EXIT,
         )
+
+
+def _when(value: object) -> str:
+    """A time `last_run.json` holds (naive UTC, to the microsecond) as every other time here: to the second, UTC."""
+    from etl.last_run import parse_time
+
+    moment = parse_time(value)
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else str(value)
 
 
 def _run_name(last: dict[str, object]) -> str:
@@ -171,13 +179,16 @@ def _print_rows(cur: Any, title: str, sql: str, params: list[object], fits: bool
               else str(v) for v in row] for row in rows]  # fmt: skip
     for i, col in enumerate(columns):  # numbers never wrap nor are cut; paths and reasons fold instead of "clicks/t…"
         numeric = all(isinstance(row[i], int | float) for row in rows if row[i] is not None)
-        # a time, a status or a word of the heading is not folded a letter a line: at least its longest word's width
-        # (up to a time's 19); a number's column its whole heading and number. A terminal too narrow gets the lines
+        timed = col.endswith("_at")  # started_at, failed_at: `2026-12-05 07:38:17`
+        # a number's column its whole heading and number, a time's column its whole time (its date and its hour were
+        # put on two lines beside a long error); text (a status, a path, an error) up to 30 columns whole: a word is
+        # not folded a letter a line, nor an error left a word a line. A terminal too narrow gets the lines
         name = col.replace("_", " ")
         texts = [name, *(c[i] for c in cells)]
-        words = texts if numeric else [w for text in texts for w in text.split()]
-        table.add_column(name, justify="right" if numeric else "left", no_wrap=numeric, overflow="fold",
-                         min_width=max(map(len, words)) if numeric else min(19, max(map(len, words))))  # fmt: skip
+        whole = numeric or timed
+        widest = max(map(len, texts))
+        table.add_column(name, justify="right" if numeric else "left", no_wrap=whole, overflow="fold",
+                         min_width=widest if whole else min(30, widest))  # fmt: skip
     for row_cells in cells:
         table.add_row(*row_cells)
     if fits and Measurement.get(console, console.options.update_width(10_000), table).minimum > console.width:
