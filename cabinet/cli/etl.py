@@ -284,6 +284,18 @@ def schedule_line(result: Any, at: datetime | None = None) -> str:
     )
 
 
+class LogLine(logging.Formatter):
+    """The schedule's log records (a request read again or not carried out) headed as its run lines are: the time to
+    the second in UTC, `warning:` or `error:` before what is not news. They read `2026-12-05 10:35:36,010 INFO` in
+    the server's local time, beside run lines in UTC."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        at = datetime.fromtimestamp(record.created, UTC)
+        level = f"{record.levelname.lower()}: " if record.levelno > logging.INFO else ""
+        line = f"{at:%Y-%m-%d %H:%M:%S} UTC {level}{record.getMessage()}"
+        return f"{line}\n{self.formatException(record.exc_info)}" if record.exc_info else line
+
+
 def skipped_line(exc: Any, at: datetime | None = None) -> str:
     """The schedule's log line for a tick another ETL run (`etl run` by hand) held the lock at: skipped, not failed."""
     from etl.lock import describe_holder
@@ -352,7 +364,9 @@ def schedule(
         err_console.print("stopping after the run in progress (signal again to abort it)" if busy else "stopping")
         stop.set()
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(LogLine())
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
 
     last_note: list[str | None] = [None]
 

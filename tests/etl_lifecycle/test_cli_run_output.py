@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from cabinet.cli import app
 from cabinet.cli import etl as etl_cli
 from cabinet.config import Settings
 from etl.lock import EtlLock, running_holder
+from etl.reprocess_requests import request_reprocess
 from tests.etl_lifecycle.fake_stages import FakeStages, write_clicks
 from tests.etl_lifecycle.test_cli_schedule import (
     _wait_for,
@@ -165,3 +167,22 @@ def test_a_stop_between_runs_is_not_said_to_wait_for_one(settings: Settings, sto
         busy.wait(timeout=60)
     assert err.read_text().splitlines() == ["stopping after the run in progress (signal again to abort it)"]
     assert busy.returncode == 0 and "run 2: 1 file" in out.read_text(), out.read_text()  # finished, then stopped
+
+
+def test_the_schedule_logs_a_request_with_a_time_in_utc_as_its_runs(settings: Settings, store_engine: Engine) -> None:
+    """A request not carried out was logged `2026-12-05 16:35:36,010 WARNING …` in the server's local time (Tokyo
+    here), beside run lines `2026-12-05 07:35:36 UTC run 1: …`."""
+    request_reprocess(settings.warehouse_dir, reason="unknown_partner", feed=None, by="admin")
+    proc, out, err = _schedule(settings, "tokyo", TZ="Asia/Tokyo")
+    try:
+        _wait_for(lambda: "run 1:" in out.read_text(), timeout=90)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    logged = next(line for line in err.read_text().splitlines() if "request" in line)
+    match = re.match(
+        r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC warning: admin's request to read the unknown_partner", logged
+    )
+    assert match, err.read_text()
+    at = datetime.strptime(match[1], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    assert abs((datetime.now(UTC) - at).total_seconds()) < 300, logged
