@@ -9,9 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Engine
+
+from cabinet.config import Settings
+from cabinet.store.db import session_scope
+from cabinet.store.models import CommissionPlan, Partner
 from etl import commission_sql as q
 from etl.commission import compute_commissions
 from tests.etl_engine.builders import T0, Warehouse
+from tests.etl_ingest.conftest import build_tiny
 
 
 def run(wh: Warehouse, now: datetime = T0):
@@ -61,3 +67,22 @@ def test_fingerprints_made_with_the_name_reprice_no_one_until_the_terms_change(w
     assert run(wh).kept_final == 0
     wh.con.execute("update dim_plans set hold_days = 3 where plan_id = 1")
     assert run(wh).kept_final == 1
+
+
+def test_a_plan_renamed_in_the_store_gives_the_next_run_nothing_to_price(
+    settings: Settings, store_engine: Engine
+) -> None:
+    tiny = build_tiny(settings, store_engine)
+    c = tiny.child
+    head = "conversion_id,ts,type,partner_id,offer_id,amount,status\n"
+    tiny.write("conversions", "a.csv", head + f"a,2026-11-03T10:00:00Z,ftd,{c},{tiny.offer},50,approved\n")
+    tiny.run()
+    with session_scope(store_engine) as s:
+        plan = s.get(CommissionPlan, s.get(Partner, c).plan_id)
+        plan.cpa_amounts = {"ftd": "120"}
+    assert any("priced differently" in w for w in tiny.run().warnings)
+    with session_scope(store_engine) as s:
+        s.get(CommissionPlan, s.get(Partner, c).plan_id).name = "CPA (2027)"
+    result = tiny.run()
+    assert result.warnings == [] and result.commissions == 0
+    assert tiny.rows("select name from dim_plans") == [("CPA (2027)",)]
