@@ -64,9 +64,11 @@ def status(
         _print_run_lines(cur, title, [all_runs, runs])
     idle, latest = cur.execute(IDLE_SQL).fetchone() or (0, None)
     if idle and not all_runs:  # the schedule runs every minute: most runs find nothing new
+        # those the snapshot holds: the latest run said above, after it, is not one of them
+        until = " until this snapshot" if last and int(last.get("run_id") or 0) > snap.run_id else ""
         console.print(
-            f"and {counted(idle, 'run')} that found nothing new (the latest at {latest:%Y-%m-%d %H:%M:%S}; --all "
-            f"lists {'it' if idle == 1 else 'them'})"
+            f"and {counted(idle, 'run')} that found nothing new{until} (the latest at {latest:%Y-%m-%d %H:%M:%S} "
+            f"UTC; --all lists {'it' if idle == 1 else 'them'})"
         )
     if not _print_rows(cur, "Failed files", STATUS_FAILED_FILES, [runs * 5], fits=True):
         _print_failed_lines(cur, [runs * 5])
