@@ -32,14 +32,19 @@ def _twice(keys: list[str], feed: str | None) -> bool:
     return len(names) > len(set(names))
 
 
-def _as_written(value: str, key: str) -> str:
-    """SQL: a timestamp key's value as the line writes it. A JSON number is read as a double and written back in its
-    shortest form: `1.7935362e12` (a writer's `%g`, which rounds milliseconds away) came out as `1793536200000.0`,
-    which a CSV file may send for a float column's whole milliseconds, and loaded. Its own spelling is kept instead,
-    so both formats say `bad_timestamp` for it (the contract's epoch milliseconds are integers)."""
-    spelled = f"""nullif(regexp_extract(json, '"(?i:{key})"\\s*:\\s*(-?[0-9][0-9.eE+-]*)', 1), '')"""
-    same = f"try_cast({spelled} as double) = try_cast({value} as double)"  # this key's number, not another's
-    return f"case when regexp_matches({value}, '^-?[0-9]+\\.[0-9]+$') and {same} then {spelled} else {value} end"
+def _written(spellings: list[str], value: str) -> str:
+    """SQL: the number a line writes for a timestamp key, as it writes it, when the value read is a decimal fraction
+    (`1793536200000.0`); else NULL. A JSON number is read as a double and written back in its shortest form:
+    `1.7935362e12` (a writer's `%g`, which rounds milliseconds away) came out as `1793536200000.0`, which a CSV file
+    may send for a float column's whole milliseconds, and loaded. Its own spelling is staged instead, so both formats
+    say `bad_timestamp` for it (the contract's epoch milliseconds are integers). `spellings`: the key as the file
+    spells it (letters and `_`: a timestamp key's), searched as literal text; a number of another key (a nested
+    `"ts"` before it) is told apart by its value (`jsonl_source`)."""
+    keys = "|".join(spellings)
+    spelled = f"""nullif(regexp_extract(json, '"(?:{keys})"\\s*:\\s*(-?[0-9][0-9.eE+-]*)', 1), '')"""
+    # a line holding the value as read wrote it so (a float column's `1793536205000.0`): no need to search it
+    fraction = f"regexp_matches({value}, '^-?[0-9]+\\.[0-9]+$')"
+    return f"case when {fraction} and not contains(json, {value}) then {spelled} end"
 
 
 def jsonl_source(
@@ -79,7 +84,14 @@ def jsonl_source(
         else f"__values[{at[spellings[c][0]]}]"
         for c in cols
     ]
-    exprs = [_as_written(e, c) if c in TIME_KEYS else e for e, c in zip(exprs, cols, strict=True)]
+    times = {c: f"__written_{i}" for i, c in enumerate(c for c in cols if c in TIME_KEYS)}
+    written = "".join(f", {_written(spellings[c], exprs[cols.index(c)])} as {name}" for c, name in times.items())
+    exprs = [
+        f"case when try_cast({times[c]} as double) = try_cast({e} as double) then {times[c]} else {e} end"
+        if c in times
+        else e
+        for e, c in zip(exprs, cols, strict=True)
+    ]
     params: list[object] = [pointers, path]
     twice, bad_shapes = "", [keys for (keys,) in shapes if _twice(keys, feed)]
     if bad_shapes:  # parsing each line's keys again costs a second read: only for a file that has such lines
@@ -90,6 +102,8 @@ def jsonl_source(
         f"{twice} end"
     )
     source = f"(select json_extract_string(json, ?::varchar[]) as __values, json from {lines})"
+    if written:  # each line's spellings found once, beside its values
+        source = f"(select *{written} from {source})"
     return source, params, cols, exprs, marker
 
 

@@ -240,25 +240,25 @@ def parquet_select(
 
 
 def parquet_columns(
-    con: duckdb.DuckDBPyConnection, paths: list[Path], nested: dict[str, list[str]] | None = None
+    con: duckdb.DuckDBPyConnection, paths: list[Path], odd: dict[str, dict[str, str]] | None = None
 ) -> dict[str, list[str]]:
     """The top-level column names of each Parquet file (lower-cased), by path: files read together get the union of
     their columns, and an operator is told of the unknown columns each file has. Nested columns are one name; with
-    `nested`, it gets per path those holding lists, structs or maps (no value a contract column takes)."""
+    `odd`, it gets per path the columns holding lists, structs or maps (`nested`) or 32-bit floats (`FLOAT`)."""
     out: dict[str, list[str]] = {str(p): [] for p in paths if _empty(p)}  # no columns, no rows
     reads = [p for p in paths if str(p) not in out]
     if not reads:
         return out
     try:
         rows = con.execute(
-            "select file_name, name, coalesce(num_children, 0), repetition_type = 'REPEATED' "
+            "select file_name, name, coalesce(num_children, 0), repetition_type = 'REPEATED', type "
             "from parquet_schema($paths::varchar[])",
             {"paths": [duck_path(p) for p in reads]},
         ).fetchall()
     except duckdb.Error as exc:
         raise UnreadableFile(_short(exc, reads)) from exc
     left: dict[str, list[int]] = {}  # per file: children still to read at each depth of the schema tree
-    for file, name, children, repeated in rows:
+    for file, name, children, repeated, physical in rows:
         stack = left.setdefault(file, [])
         if not stack:  # the root
             out[file] = []
@@ -266,8 +266,8 @@ def parquet_columns(
             continue
         if len(stack) == 1:
             out[file].append(name.lower())
-            if nested is not None and (children or repeated):
-                nested.setdefault(file, []).append(name.lower())
+            if odd is not None and (children or repeated or physical == "FLOAT"):
+                odd.setdefault(file, {})[name.lower()] = "FLOAT" if physical == "FLOAT" else "nested"
         stack[-1] -= 1
         if children:
             stack.append(children)
@@ -317,6 +317,9 @@ _MEANINGS = (
     ("too small to be a Parquet file", "not a Parquet file, or a truncated one"),
     ("No magic bytes found", "not a Parquet file, or a truncated one"),
     (_OBJECT_SIZE, f"a line longer than {LINE_LIMIT >> 20} MiB"),
+    # a Parquet time past the years a timestamp holds (294,247), e.g. a `Long.MAX_VALUE` written for "never": the
+    # reader fails the file, not the row
+    ("Could not convert Timestamp", "a time beyond the year 294247 in a timestamp column (a placeholder for none?)"),
 )
 
 

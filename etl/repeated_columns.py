@@ -21,6 +21,9 @@ from etl.contract import FEED_COLUMNS
 from etl.csv_records import open_text
 from etl.readers import file_format, parquet_columns
 
+NESTED = "a list, struct or map in a contract column (one plain value per row): write it flat"
+FLOAT_TIMES = "epoch milliseconds in a 32-bit float, which rounds them by up to a minute: write 64-bit integers"
+
 
 def csv_header(path: Path) -> list[str] | None:
     """The column names of a CSV file as its header writes them (its first record that is not blank), None when it
@@ -38,31 +41,34 @@ def csv_header(path: Path) -> list[str] | None:
 
 
 def own_names(
-    con: duckdb.DuckDBPyConnection, path: Path, nested: dict[str, list[str]] | None = None
+    con: duckdb.DuckDBPyConnection, path: Path, odd: dict[str, dict[str, str]] | None = None
 ) -> list[str] | None:
     """A CSV or Parquet file's column names as it writes them (Parquet's in lower case); None for JSON Lines. Raises
-    `UnreadableFile` when a Parquet file's schema cannot be read. `nested` gets a Parquet file's columns of lists,
-    structs or maps (`etl.readers.parquet_columns`)."""
+    `UnreadableFile` when a Parquet file's schema cannot be read. `odd` gets a Parquet file's columns of lists,
+    structs or maps, or of 32-bit floats (`etl.readers.parquet_columns`)."""
     fmt = file_format(path)
     if fmt == "parquet":
-        return parquet_columns(con, [path], nested).get(str(path))
+        return parquet_columns(con, [path], odd).get(str(path))
     return csv_header(path) if fmt == "csv" else None
 
 
-def column_error(feed: str, own: list[str] | None, nested: list[str] | None = None) -> str | None:
-    """Why a file whose columns are `own` fails (`twice_named`), or one whose contract columns include some of
-    `nested` (a Parquet file's lists, structs or maps); else None.
+def column_error(feed: str, own: list[str] | None, odd: dict[str, str] | None = None) -> str | None:
+    """Why a file whose columns are `own` fails (`twice_named`), or a Parquet file whose contract columns include
+    some of `odd` (as `etl.readers.parquet_columns` notes them); else None.
 
     A contract column holds one value per row. A list or struct of them is a producer's schema, not a value: its
     text (`[2026-11-01 10:00:00]`) is no timestamp, no id a conversion names, no sub value a partner set, and a list
-    of timestamps failed the whole run. Every row has the column's type, so the file fails (read again once it
-    changes), as a file naming a contract column twice does."""
+    of timestamps failed the whole run. Epoch milliseconds in a 32-bit float are off by up to a minute (its 24 bits
+    step 131,072 ms apart today) and looked whole, so they loaded as another time. Every row has the column's type,
+    so the file fails (read again once it changes), as a file naming a contract column twice does."""
     if why := twice_named(feed, own):
         return why
-    wrong = [name for name in FEED_COLUMNS[feed] if name in (nested or [])]
-    if not wrong:
-        return None
-    return f"{', '.join(wrong)}: a list, struct or map in a contract column (one plain value per row): write it flat"
+    odd = odd or {}
+    nested = [name for name in FEED_COLUMNS[feed] if odd.get(name) == "nested"]
+    floats = [name for name in ("ts", "updated_at") if name in FEED_COLUMNS[feed] and odd.get(name) == "FLOAT"]
+    said = [f"{', '.join(nested)}: {NESTED}"] if nested else []
+    said += [f"{', '.join(floats)}: {FLOAT_TIMES}"] if floats else []
+    return "; ".join(said) or None
 
 
 def twice_named(feed: str, own: list[str] | None) -> str | None:

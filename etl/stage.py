@@ -343,9 +343,9 @@ def _stage_parquet_group(
         return
     table, written = f"stg_{feed}_parquet", files[0].written  # of one file alone (files read together: `own_columns`)
     try:
-        own = parquet_columns(con, [f.path for f in files], nested := {})
+        own = parquet_columns(con, [f.path for f in files], odd := {})
         for f in files:
-            f.error = column_error(feed, own.get(str(f.path)), nested.get(str(f.path)))
+            f.error = column_error(feed, own.get(str(f.path)), odd.get(str(f.path)))
         files = [f for f in files if f.error is None]
         if not files:
             return
@@ -382,7 +382,7 @@ def stage_alone(con: duckdb.DuckDBPyConnection, f: StagedFile, staged: StagedInb
 def _stage_one(con: duckdb.DuckDBPyConnection, f: StagedFile, staged: StagedInbox, *, typed: bool) -> None:
     table, source = f"stg_{f.feed}_{f.file_id}", f.source or f.path
     try:
-        if why := column_error(f.feed, own := own_names(con, source, nested := {}), nested.get(str(source))):
+        if why := column_error(f.feed, own := own_names(con, source, odd := {}), odd.get(str(source))):
             raise UnreadableFile(why)
         if typed:
             f.columns = stage_parquet(con, [f.path], [f.file_id], table, f.written)
