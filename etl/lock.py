@@ -38,6 +38,10 @@ class EtlLockHeld(RuntimeError):
         self.holder = holder
 
 
+class LockWaitInterrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) while waiting for another run's lock (`wait_s`): this run did not start, nothing was run."""
+
+
 def read_holder(path: Path) -> dict[str, object]:
     """What the current (or last) holder wrote into the lock file."""
     try:
@@ -112,18 +116,22 @@ class EtlLock:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + self.wait_s
         waiting = False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    os.close(fd)
-                    raise EtlLockHeld(self.path, read_holder(self.path), self.wait_s) from None
-                if not waiting and self.on_wait is not None:
-                    self.on_wait(read_holder(self.path))
-                waiting = True
-                time.sleep(min(POLL_S, max(0.0, deadline - time.monotonic())))
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        os.close(fd)
+                        raise EtlLockHeld(self.path, read_holder(self.path), self.wait_s) from None
+                    if not waiting and self.on_wait is not None:
+                        self.on_wait(read_holder(self.path))
+                    waiting = True
+                    time.sleep(min(POLL_S, max(0.0, deadline - time.monotonic())))
+        except KeyboardInterrupt:  # Ctrl-C while waiting: said as such, not as a run rolled back
+            os.close(fd)  # also drops the lock if it was taken just before
+            raise LockWaitInterrupted from None
         holder = {
             "pid": os.getpid(),
             "host": socket.gethostname(),

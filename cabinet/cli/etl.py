@@ -186,7 +186,7 @@ def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None, wait_
 
     `reprocess` is an `etl.reprocess.Reprocess` (files to read again) or None; with `wait_s` a run holding the lock
     is waited for that long (a message says whose it is) instead of refusing at once."""
-    from etl.lock import EtlLockHeld, describe_holder
+    from etl.lock import EtlLockHeld, LockWaitInterrupted, describe_holder
     from etl.reprocess import NothingQuarantined, ReprocessError
     from etl.runner import EtlPublishError, EtlRunError, run_etl
     from queries.data_loads import FIXABLE
@@ -235,6 +235,8 @@ def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None, wait_
         raise CliError(f"{exc}. Nothing was published; the working database is unchanged.") from exc
     except EtlPublishError as exc:  # committed: not "nothing was run"
         raise CliError(f"{exc}.") from exc
+    except LockWaitInterrupted:  # Ctrl-C before this run started: nothing to roll back
+        raise CliError("aborted while waiting for the other ETL run: nothing was run", code=130) from None
     except KeyboardInterrupt:  # Ctrl-C: the run rolled back (`etl status` says so too); 130 as a shell reports it
         raise CliError("aborted: the run was rolled back and nothing was published", code=130) from None
     except OSError as exc:  # the warehouse directory cannot be written (read-only, full), before anything ran

@@ -186,3 +186,24 @@ def test_the_schedule_logs_a_request_with_a_time_in_utc_as_its_runs(settings: Se
     assert match, err.read_text()
     at = datetime.strptime(match[1], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
     assert abs((datetime.now(UTC) - at).total_seconds()) < 300, logged
+
+
+def test_ctrl_c_while_waiting_for_another_run_says_nothing_was_run(settings: Settings, store_engine: Engine) -> None:
+    """`etl run --wait 60` stopped by Ctrl-C while the schedule's run held the lock said `aborted: the run was rolled
+    back and nothing was published`: it had not started."""
+    out = settings.data_dir / "wait.out"
+    with EtlLock(settings.warehouse_dir), out.open("w") as out_f:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from cabinet.cli import main; main()", "etl", "run", "--wait", "60"],
+            stdout=out_f, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        try:
+            _wait_for(lambda: "waiting up to 60 s" in out.read_text(), timeout=90)
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=60)
+    said = out.read_text()
+    assert proc.returncode == 130, said
+    assert "error: aborted while waiting for the other ETL run: nothing was run" in said, said
+    assert "rolled back" not in said
+    assert not (settings.warehouse_dir / "last_run.json").exists()  # no run: none to record
