@@ -16,6 +16,6 @@ st.caption(t("loads.snapshot", snapshot=snap.snapshot_id, published=f"{snap.publ
 done = data_loads.outcome()  # the latest run's outcome and a run going on, read once
 data_loads.last_run_notice(snap, done)
 data_loads.inbox(user, done)
-data_loads.recent_runs(user, snap, done)
+data_loads.recent_runs(user)
 data_loads.failed_files(user)
 data_loads.quarantine(user)

@@ -140,9 +140,9 @@ def home_notice(user: SessionUser) -> None:
         st.page_link("pages/23_data_loads.py", label=t("loads.go"), icon=":material/arrow_forward:")
 
 
-def recent_runs(user: SessionUser, snap: SnapshotInfo | None = None, done: Outcome | None = None) -> None:
+def recent_runs(user: SessionUser) -> None:
     """The snapshot's runs; those that found nothing new in a line below, said to be the snapshot's when the latest
-    run (`done`, said at the top) came after it."""
+    run (said at the top) came after it."""
     st.subheader(t("loads.runs"))
     idle = st.toggle(t("loads.show_idle"), key="loads_idle")
     runs = data_loads.recent_runs(user.scope, wh=warehouse(), limit=30, idle=idle)
@@ -159,7 +159,8 @@ def recent_runs(user: SessionUser, snap: SnapshotInfo | None = None, done: Outco
                     _table(data_loads.run_files(user.scope, wh=warehouse(), run_id=int(run)), ("feed", "status"))
     n, latest = data_loads.idle_runs(user.scope, wh=warehouse())
     if n and not idle:
-        later = snap is not None and done is not None and int(done.last.get("run_id") or 0) > snap.run_id
+        snap, last = warehouse().snapshot(), read_last_run(app_settings().warehouse_dir) or {}
+        later = snap is not None and int(last.get("run_id") or 0) > snap.run_id
         key = ("loads.idle_one" if n == 1 else "loads.idle") + ("_until" if later else "")
         st.caption(t(key, n=fmt_count(n), at=f"{latest:%Y-%m-%d %H:%M:%S}"))
 
