@@ -22,27 +22,32 @@ select (select count(*) from conversions where updated_run_id = $run)
 # rule or input holds it): `fingerprint` leaves it out, so renaming a plan reprices nobody. `before` is the
 # fingerprint as made before (with the name, without the ancestors' plans), which a partner priced then keeps until
 # its next change: an upgrade reprices no one.
+_LINK = """t.level || ':' || t.ancestor_id || ':' || coalesce(ap.subpartner_override_pct::varchar, '')
+                || case when a.status in ('blocked', 'pending') then ':' || a.status else '' end"""
 _FINGERPRINT = """md5(
-    coalesce(to_json({plan})::varchar, '') || '|' || coalesce((
-        select string_agg(
-            t.level || ':' || t.ancestor_id || ':' || coalesce(ap.subpartner_override_pct::varchar, '')
-                || case when a.status in ('blocked', 'pending') then ':' || a.status else '' end{ancestor_plan},
-            ','
-            order by t.level
-        )
-        from dim_partner_tree as t
-        join dim_partners as a on a.partner_id = t.ancestor_id
-        left join dim_plans as ap on ap.plan_id = a.plan_id
-        where t.descendant_id = p.partner_id
-    ), '') || case when p.status in ('blocked', 'pending') then '|' || p.status else '' end
+    coalesce(to_json({plan})::varchar, '') || '|' || coalesce(ch.{chain}, '')
+    || case when p.status in ('blocked', 'pending') then '|' || p.status else '' end
     -- volume tiers count the program's calendar months: a new time zone regroups them (UTC keeps the old fingerprint)
     || case when $tz <> 'UTC' and coalesce(json_array_length(pl.volume_tiers), 0) > 0 then '|' || $tz else '' end
 )"""
-_NOW = _FINGERPRINT.format(plan="pl", ancestor_plan=" || '@' || coalesce(a.plan_id::varchar, '')")
 PLAN_NOW = f"""
 create or replace temp table eng_plan_now as
-select p.partner_id, {_NOW} as fingerprint, {_FINGERPRINT.format(plan="named", ancestor_plan="")} as before
+with chains as (  -- each partner's ancestors, nearest first
+    select
+        t.descendant_id as partner_id,
+        string_agg({_LINK} || '@' || coalesce(a.plan_id::varchar, ''), ',' order by t.level) as now,
+        string_agg({_LINK}, ',' order by t.level) as before
+    from dim_partner_tree as t
+    join dim_partners as a on a.partner_id = t.ancestor_id
+    left join dim_plans as ap on ap.plan_id = a.plan_id
+    group by t.descendant_id
+)
+select
+    p.partner_id,
+    {_FINGERPRINT.format(plan="pl", chain="now")} as fingerprint,
+    {_FINGERPRINT.format(plan="named", chain="before")} as before
 from dim_partners as p
+left join chains as ch on ch.partner_id = p.partner_id
 left join (select * replace (null::varchar as name) from dim_plans) as pl on pl.plan_id = p.plan_id
 left join dim_plans as named on named.plan_id = p.plan_id
 """
