@@ -113,9 +113,12 @@ def inbox(user: SessionUser, done: Outcome) -> None:
         frame = pl.DataFrame({"path": [w.path for w in state.waiting], "size": [w.size for w in state.waiting],
                               "modified": [f"{w.modified:%Y-%m-%d %H:%M:%S}" for w in state.waiting]})  # fmt: skip
         _table(frame)
-        st.caption(t("loads.waiting_files", shown=fmt_count(len(state.waiting)), n=fmt_count(state.waiting_total)))
+        one = state.waiting_total == 1  # "1 of 1 files" said of one file
+        st.caption(t("loads.waiting_file" if one else "loads.waiting_files", shown=fmt_count(len(state.waiting)),
+                     n=fmt_count(state.waiting_total)))  # fmt: skip
     if state.ignored_total:
-        st.warning(t("loads.ignored", n=fmt_count(state.ignored_total), files=", ".join(state.ignored)))
+        st.warning(t("loads.ignored_one" if state.ignored_total == 1 else "loads.ignored",
+                     n=fmt_count(state.ignored_total), files=", ".join(state.ignored)))  # fmt: skip
 
 
 def _stale_schedule(oldest_waiting: datetime, done: Outcome) -> None:

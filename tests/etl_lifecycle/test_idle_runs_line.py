@@ -54,3 +54,22 @@ def test_data_loads_says_the_idle_runs_are_those_until_the_snapshot(program: Pro
     said = captions("ru")
     idle = [c for c in said if c.startswith("И ещё 1 запуск")]
     assert len(idle) == 1 and idle[0].startswith("И ещё 1 запуск без новых данных до этого снимка (в "), said
+
+
+def test_data_loads_counts_one_inbox_file_in_words_that_agree(program: Program) -> None:  # noqa: F811
+    """One file waiting and one the ETL does not read: `1 of 1 files, oldest first` and `Not read: 1 files …`."""
+    tiny = program.tiny
+    for done in tiny.inbox.glob("*/*"):  # loaded, then archived: a copy's files look touched (their ctime) for 5 s
+        done.unlink()
+    tiny.write("clicks", "new.csv", f"click_id,ts,partner_id,offer_id\nw1,2026-11-03T12:00:00Z,{tiny.parent},"
+                                    f"{tiny.offer}\n")  # fmt: skip
+    tiny.write("clicks", "readme.txt", "sent by the network\n")
+    for locale, waiting, ignored in (
+        ("en", "A file only touched since its run", "Not read: 1 file outside the feed folders"),
+        ("ru", "Файл, у которого изменилось только время", "Не читается 1 файл: вне папок потоков"),
+    ):
+        at = open_page("pages/23_data_loads.py", replace(program.users["root"], locale=locale))
+        assert not at.exception, at.exception
+        assert [c.value for c in at.caption if c.value.startswith(waiting)], "\n".join(c.value for c in at.caption)
+        warned = [w.value for w in at.warning if "readme.txt" in w.value]
+        assert len(warned) == 1 and warned[0].startswith(ignored) and warned[0].endswith(": clicks/readme.txt")
