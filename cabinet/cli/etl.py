@@ -244,7 +244,7 @@ def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None, wait_
     if quiet:
         console.print(quiet_line(result), soft_wrap=True)  # one line for a log or cron mail, whatever its length
         if note := ignored_note(inbox_dir):  # a file the run never reads is no quieter for being left out
-            console.print(note, style="yellow")
+            console.print(note, style="yellow", soft_wrap=True)  # a line of its own, as the summary
     else:
         _print_outcome(result, inbox_dir)
         if (n := result.totals.get("quarantined") or 0) and reprocess is None:  # `etl reprocess` says its own

@@ -97,7 +97,8 @@ def test_a_quiet_run_is_one_line_whatever_its_length(
     fake: type[FakeStages],  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    """`--quiet` (cron, a log) was wrapped at the console's width: its warnings went on the next lines."""
+    """`--quiet` (cron, a log) was wrapped at the console's width: its warnings, and the files it does not read, went
+    on the next lines."""
     elsewhere = tmp_path / "not_an_inbox_but_a_folder_with_a_long_name"
     elsewhere.mkdir()
     out = cli.invoke(app, ["etl", "run", "--quiet", "--inbox", str(elsewhere)], env={"COLUMNS": "80"})
@@ -105,6 +106,13 @@ def test_a_quiet_run_is_one_line_whatever_its_length(
     lines = out.output.splitlines()
     assert len(lines) == 1 and lines[0].startswith("run 1: 0 files"), out.output
     assert "warning: inbox" in lines[0] and lines[0].endswith("nothing to read"), out.output
+    write_clicks(settings.inbox_dir, "a", 0, 3)
+    (settings.inbox_dir / "clicks" / "readme_from_the_network_about_these_files.txt").write_text("hello\n")
+    out = cli.invoke(app, ["etl", "run", "--quiet"], env={"COLUMNS": "80"})
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()  # the summary, then the files it does not read: a line each
+    assert len(lines) == 2 and lines[0].startswith("run 2: 1 file"), out.output
+    assert lines[1].startswith("not read: 1 file in ") and lines[1].endswith("about_these_files.txt"), out.output
 
 
 def test_a_schedule_tick_during_a_run_by_hand_is_said_skipped_once(settings: Settings, store_engine: Engine) -> None:
