@@ -257,11 +257,13 @@ UNPRICED_REINSTATEMENTS = _unpriced(_BASE_ROWS.format(status="= 'approved'"), re
 
 # Final overrides that are not one of their source's overrides any more (the ancestor moved, the level was dropped):
 # they stay with the parent that earned them, follow their source's cancellation and approval again, and are reversed
-# when a feed source stops being cpa/revshare.
+# when a feed source stops being cpa/revshare, or stops being their sub-partner's (the feed pays it to another
+# partner now: to the parent itself, it would have paid the parent an override of its own commission).
 _ORPHANS = """
     select o.commission_id, s.reversal_ts as at from commissions o
     join eng_sources s on s.commission_id = o.inputs ->> 'source_commission_id'
     where o.source = 'engine' and o.kind = 'sub_partner' and s.cond = '{cond}'
+      and coalesce(o.from_partner_id, s.partner_id) = s.partner_id
 """
 ORPHAN_REVERSALS = _unpriced(
     _ORPHANS.format(cond="cancelled")
@@ -270,7 +272,8 @@ ORPHAN_REVERSALS = _unpriced(
     select o.commission_id, f.ts from commissions o
     join commissions f on f.commission_id = o.inputs ->> 'source_commission_id'
     where o.source = 'engine' and o.kind = 'sub_partner' and o.commission_id like 'eng:feed:%'
-      and f.source = 'feed' and f.updated_run_id = $run and f.kind not in ('cpa', 'revshare')
+      and f.source = 'feed' and f.updated_run_id = $run
+      and (f.kind not in ('cpa', 'revshare') or f.partner_id <> coalesce(o.from_partner_id, f.partner_id))
 """,
     reverse=True,
 )
