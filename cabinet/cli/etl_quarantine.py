@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import difflib
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -88,7 +89,8 @@ def quarantine(
         rows = quarantine_rows(cur, feed, reason, file, run)
         if out is not None:
             n = _export(rows, out)
-            (err_console if str(out) == "-" else console).print(f"wrote {counted(n, 'quarantined row')} to {out}")
+            if n is not None:  # None: the reader of standard output had enough (`| head`)
+                (err_console if str(out) == "-" else console).print(f"wrote {counted(n, 'quarantined row')} to {out}")
             return
         shown = rows.fetchmany(limit)
         total = cur.execute(f"select count(*) from ({ROWS_SQL})", _filters(feed, reason, file, run))
@@ -119,8 +121,9 @@ def quarantine(
     console.print(table)
 
 
-def _export(rows: Any, out: Path) -> int:
-    """Every row of the cursor into a CSV file with a header (`COLUMNS`); returns how many."""
+def _export(rows: Any, out: Path) -> int | None:
+    """Every row of the cursor into a CSV file with a header (`COLUMNS`); returns how many, or None when standard
+    output (`-`) was closed by its reader before the end (`| head`: it had what it wanted, no error)."""
     try:
         fh = contextlib.nullcontext(sys.stdout) if str(out) == "-" else out.open("w", newline="", encoding="utf-8")
     except OSError as exc:
@@ -134,6 +137,9 @@ def _export(rows: Any, out: Path) -> int:
                 writer.writerows(batch)
                 n += len(batch)
     except OSError as exc:  # a full disk: a half-written export must not pass for the whole
+        if isinstance(exc, BrokenPipeError) and str(out) == "-":  # `| head` had what it wanted: no error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nor at exit, flushing the rest
+            return None
         if str(out) != "-" and out.is_file():  # not a device such as /dev/full
             out.unlink(missing_ok=True)
         raise CliError(f"cannot write {out}: {exc.strerror or exc}; nothing was kept") from None
