@@ -5,7 +5,8 @@ Named parameters: $run, $now, $base, $tz (the program's time zone). Temp tables 
 
 from __future__ import annotations
 
-from etl.fx import day_rates_sql, divide_sql
+from cabinet.money_sql import divide_sql
+from etl.fx import day_rates_sql
 from etl.validate import RATE_TYPE
 
 # Conversions this run touched: changed conversions, and conversions whose feed commission changed.

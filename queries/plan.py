@@ -16,6 +16,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from cabinet.access import Scope
+from cabinet.money_sql import divide_sql
 from cabinet.plans import CPA_TYPES, Plan, Tier, parse_plan
 from queries.commissions import TYPE_COUNTS
 from queries.reports import utc_bounds
@@ -37,7 +38,7 @@ BASE_SQL = "select upper(coalesce(nullif(max(value), ''), 'USD')) from dim_setti
 # tests/reporting/test_plan_counts.py holds the two together): pending or approved, FTDs at or above the baseline in
 # the plan's currency, at the plan currency's rate of the event day or the latest before, and only a customer's first
 # FTD that stands. Conversions priced 0 and those a feed commission pays count too.
-COUNTS_SQL = """
+COUNTS_SQL = f"""
 with month as (
     select conversion_id, customer_id, type, ts, amount, coalesce(currency, $base) as currency, amount_base
     from conversions
@@ -61,7 +62,7 @@ in_plan as (
         when m.currency = $plan_currency then m.amount
         when $plan_currency = $base then m.amount_base
         when m.amount_base is null or r.rate is null then null
-        else try_cast(round(m.amount_base::double / r.rate::double, 4) as decimal(18,4))
+        else {divide_sql("m.amount_base", "r.rate")}
     end as amount_plan
     from month as m
     left join rates as r on r.day = m.ts::date

@@ -108,3 +108,24 @@ def test_a_customers_second_ftd_does_not_count(program: Program, store_engine: E
     assert program.tiny.rows("select count(*) from commissions where conversion_id = 'f2b'") == [(0,)]
     assert _box_says(program, "ftd") == (2, 1)  # f1 and f2, not u2's second: the next one is the 3rd
     assert _engine_pays(program, "f3,2026-11-04T12:00:00Z,ftd,k1,50,USD,approved,u3") == 1
+
+
+def test_an_ftd_at_the_baseline_to_the_last_decimal_counts_as_the_engine_counts_it(
+    program: Program, store_engine: Engine
+) -> None:
+    # $20.0001 at 2 USD per GBP is £10.00005, £10.0001 exactly rounded (the engine's); as doubles it was £10.0000,
+    # below a £10.0001 baseline: the box counted one FTD fewer than the engine paid
+    program.tiny.write("fx_rates", "gbp.csv", "date,currency,rate\n2026-11-01,GBP,2\n")
+    with session_scope(store_engine) as s:
+        plan = CommissionPlan(name="GBP", type="cpa", currency="GBP", ftd_baseline=Decimal("10.0001"),
+                              cpa_amounts={"ftd": "10"}, volume_tiers=[{"min_count": 2, "cpa_ftd": "20"}])  # fmt: skip
+        s.add(plan)
+        s.flush()
+        s.get(Partner, program.tiny.parent).plan_id = plan.id
+    program.tiny.write("conversions", "f.csv", CONVERSIONS + "f2,2026-11-02T12:00:00Z,ftd,k1,20.0001,USD,approved,u2\n")
+    program.tiny.run()
+    [(inputs,)] = program.tiny.rows(
+        "select inputs ->> 'amount_in_plan_currency' from commissions where conversion_id = 'f2'"
+    )
+    assert Decimal(inputs) == Decimal("10.0001")
+    assert _terms(program).standing("ftd").count == 2  # f1 (€50 = $55 = £27.50) and f2
