@@ -344,7 +344,9 @@ def update_plan(session: Session, scope: Scope, plan_id: int, change: PlanChange
     values = checked(session, change, plan_id)
     before, after = _comparable(_row_values(plan)), _comparable(values)
     changed = tuple(f for f in FIELDS if before[f] != after[f])
-    partners = session.scalar(select(func.count()).where(Partner.plan_id == plan_id)) or 0
+    # a new name alone prices no one again (the engine's plan check leaves the name out)
+    priced = set(changed) - {"name"}
+    partners = (session.scalar(select(func.count()).where(Partner.plan_id == plan_id)) or 0) if priced else 0
     if changed:
         for name in changed:
             setattr(plan, name, values[name])

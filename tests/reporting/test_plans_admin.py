@@ -327,3 +327,13 @@ def test_the_page_keeps_another_admins_amount_and_refuses_to_write_over_it(
     assert [s.value for s in at.success] == [f"Plan {plan_id} saved: CPA amounts."]
     with session_scope(store_engine) as s:
         assert s.get(CommissionPlan, plan_id).cpa_amounts == {"ftd": "120"}
+
+
+def test_a_new_name_alone_says_it_prices_no_one(program: Program, store_engine: Engine) -> None:
+    """The engine leaves a plan's name out of its change check: a rename is saved without 'the next ETL run prices
+    the commissions of 2 partners again'."""
+    plan_id = _plan_of(program, store_engine)
+    saved = _update(program, store_engine, plan_id, name="Renamed plan")
+    assert (saved.changed, saved.partners) == (("name",), 0)
+    both = _update(program, store_engine, plan_id, name="Renamed again", cpa_amounts={"ftd": "110"})
+    assert (set(both.changed), both.partners) == ({"name", "cpa_amounts"}, 2)
