@@ -222,7 +222,8 @@ def explain(row: dict[str, Any], locale: str, metrics: tuple[str, ...] | None = 
         else:  # a tier that does not show revenue: the commission ÷ the percent would tell it
             text = tr("revshare_hidden", pct=pct)
         if data.get("tier") is not None and shows("ftds"):
-            text += tr("tier_ftds", tier=data["tier"], ftds=data.get("month_ftds", "—"))
+            ftds = data.get("month_ftds", "—")
+            text += tr("tier_ftds_one" if str(ftds) == "1" else "tier_ftds", tier=data["tier"], ftds=ftds)
         elif data.get("tier") is not None:
             text += tr("tier_only", tier=data["tier"])
     elif kind == "sub_partner":

@@ -44,10 +44,10 @@ def _revshare_row(program: Program) -> dict:
 def test_revshare_is_explained_without_its_base_where_the_tier_hides_revenue(revshare: Program) -> None:
     user = revshare.users["p_parent"]
     row = _revshare_row(revshare)
-    assert explain(row, "en", user.visible_metrics) == f"25% of {BASE} ({ORIGINAL}), tier 1 (1 FTDs in the month)"
+    assert explain(row, "en", user.visible_metrics) == f"25% of {BASE} ({ORIGINAL}), tier 1 (1 FTD in the month)"
     assert explain(row, "en") == explain(row, "en", user.visible_metrics)  # staff: every metric
     hidden = tuple(m for m in user.visible_metrics if m != "revenue")
-    assert explain(row, "en", hidden) == "25% of the customer's revenue, tier 1 (1 FTDs in the month)"
+    assert explain(row, "en", hidden) == "25% of the customer's revenue, tier 1 (1 FTD in the month)"
     assert explain(row, "ru", hidden) == "25% от выручки клиента, уровень 1 (1 FTD за месяц)"
     no_ftds = tuple(m for m in hidden if m != "ftds")
     assert explain(row, "en", no_ftds) == "25% of the customer's revenue, tier 1"
@@ -55,7 +55,7 @@ def test_revshare_is_explained_without_its_base_where_the_tier_hides_revenue(rev
     at = _open("pages/03_commissions.py", replace(user, visible_metrics=hidden))
     assert not at.exception and not at.error
     how = [str(v) for v in at.dataframe[-1].value.to_numpy().ravel()]  # the first: the plan's tiers
-    assert "25% of the customer's revenue, tier 1 (1 FTDs in the month)" in how
+    assert "25% of the customer's revenue, tier 1 (1 FTD in the month)" in how
     assert not any(BASE in v or ORIGINAL in v or "88" in v for v in how)
     shown = _open("pages/03_commissions.py", user)
     assert any(BASE in str(v) for v in shown.dataframe[-1].value.to_numpy().ravel())
