@@ -158,9 +158,10 @@ def test_duckdb_turns_ctrl_c_inside_a_statement_into_an_abort(tmp_path: Path) ->
     script = (
         "import os, signal, threading, duckdb\n"
         "from etl.runner import aborted\n"
-        "threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
+        "con = duckdb.connect()\n"  # connected and imported before the clock starts: on a busy machine a signal at
+        "threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()\n"  # 0.3 s came before the statement
         "try:\n"
-        "    duckdb.connect().execute('select sum(i * i % 7) from range(20000000000) t(i)').fetchall()\n"
+        "    con.execute('select sum(i * i % 7) from range(20000000000) t(i)').fetchall()\n"
         "except BaseException as exc:\n"
         "    print(type(exc).__name__, aborted(exc))\n"
     )
