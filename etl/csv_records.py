@@ -35,6 +35,7 @@ import numpy as np
 import polars as pl
 
 NOT_UTF8 = "not UTF-8 text (save or export the file as UTF-8)"  # the contract's encoding
+NUL_TEXT = "NUL bytes: not UTF-8 text (UTF-16 or UTF-32 without a byte order mark?): save or export it as UTF-8"
 # The longest value (and JSON line, `etl.readers`) read, in CSV and JSON Lines alike; a longer one is a bad row. Far
 # beyond what a stored column keeps (`etl.validate`), so an over-long value is `too_long:<name>` in every format:
 # Python's default of 128 KiB made a row with a 200 KB referrer a bad row in CSV while JSON Lines and Parquet kept it
@@ -187,11 +188,15 @@ def width_errors(path: Path) -> tuple[int, list[tuple[int, str]]]:
 
 
 def header_encoding_error(path: Path) -> str | None:
-    """Why a CSV file is unreadable when its header (its first line that is not blank) is not UTF-8, else None.
+    """Why a CSV or JSON Lines file is unreadable when its header (its first line that is not blank) is not UTF-8,
+    else None.
 
     DuckDB's reader, told to skip bad rows, drops such a header line without a reject and takes the first data row
     for the header: a Latin-1 export with `Straße` in a column name loaded with every row quarantined, and a gzip file
-    named `.csv` loaded as an empty file. A file that cannot be read (a broken gzip) is left to the reader."""
+    named `.csv` loaded as an empty file. A first line with NUL bytes is UTF-16 or UTF-32 text without its byte order
+    mark (Excel's "Unicode text", Windows PowerShell's `Out-File`): NUL is valid UTF-8, so such a file loaded with
+    every row quarantined as text spelled `\x00k\x001`. A file that cannot be read (a broken gzip) is left to the
+    reader."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     number, content = 1, False
     try:
@@ -202,6 +207,8 @@ def header_encoding_error(path: Path) -> str | None:
                     decoder.decode(piece, final=ends)
                 except UnicodeDecodeError:
                     return f"line {number}: {NOT_UTF8}"
+                if b"\x00" in piece:  # valid UTF-8, but no text has it
+                    return f"line {number}: {NUL_TEXT}"
                 content = content or bool(piece.strip())
                 if ends:
                     if content:

@@ -98,7 +98,7 @@ def stage_file(
     if _empty(path) or (fmt != "parquet" and _blank(path)):  # no header, no rows: alike in every format
         con.execute(f"create or replace temp table {table} (rn bigint, {BLANK_COLUMN} varchar)")
         return [BLANK_COLUMN]
-    if fmt == "csv" and (why := header_encoding_error(path)):  # the native reader would skip the header silently
+    if fmt != "parquet" and (why := header_encoding_error(path)):  # the native readers would read on past it
         raise UnreadableFile(why)
     for long_lines in (False, True):
         try:

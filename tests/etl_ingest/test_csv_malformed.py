@@ -12,6 +12,7 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from etl.csv_records import NUL_TEXT
 from etl.readers import stage_file
 from tests.etl_ingest.conftest import CLICK_HEADER, Tiny, conserved
 
@@ -78,14 +79,14 @@ def test_a_stray_quote_costs_one_row_at_the_top_of_a_file_or_deep_in_it(tiny: Ti
 
 
 def test_a_csv_that_is_not_utf8_text_is_still_unreadable(tiny: Tiny) -> None:
-    """Binary data named .csv, after the native reader gave up on it: failed with the reason, nothing loaded."""
+    """Binary data named .csv: failed with the reason (its first line, bytes 0-9, has NUL bytes), nothing loaded."""
     (tiny.inbox / "clicks").mkdir(parents=True)
     (tiny.inbox / "clicks" / "blob.csv").write_bytes(bytes(range(256)) * 40)
     tiny.write("clicks", "fine.csv", CLICK_HEADER + _good(tiny, 1))
     result = tiny.run()
     assert result.files_failed == 1
     assert tiny.rows("select status, reason from etl_files where path = 'clicks/blob.csv'") == [
-        ("failed", "not UTF-8 text (save or export the file as UTF-8)")
+        ("failed", f"line 1: {NUL_TEXT}")
     ]
     assert tiny.rows("select click_id from clicks") == [("g1",)]
 
