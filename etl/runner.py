@@ -299,7 +299,14 @@ def _transaction(
             result.warnings.append(
                 f"{kept:,} approved or paid commissions would be priced differently now (their conversion's amount, "
                 "tier or plan changed since) and keep their amount, as approved money is final: settle a difference "
-                "with a feed commission of kind adjustment"
+                "with a feed commission of kind adjustment that names no conversion_id (one naming it would replace "
+                "the engine's commission)"
+            )
+        if waiting := int(getattr(commissions, "missing_fx", 0) or 0):
+            result.warnings.append(
+                f"{waiting:,} conversion{'s' if waiting != 1 else ''} the plans would pay "
+                f"{'are' if waiting != 1 else 'is'} not priced: no FX rate of the plan's currency on or before "
+                "the conversion's day (priced by the run that loads one in fx_rates)"
             )
         _add(timings, "commissions", time.perf_counter() - t)
         t = time.perf_counter()

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from cabinet.store.db import session_scope
-from cabinet.store.models import Partner
+from cabinet.store.models import CommissionPlan, Partner
 from etl import conversions
 from etl.runner import EtlRunError
 from etl.schema import ensure_schema
@@ -208,7 +208,8 @@ def test_a_run_warns_of_approved_commissions_it_would_price_differently_now(tiny
     assert [w for w in result.warnings if "approved money is final" in w] == [
         "1 approved or paid commissions would be priced differently now (their conversion's amount, tier or plan "
         "changed since) and keep their amount, as approved money is final: settle a difference with a feed "
-        "commission of kind adjustment"
+        "commission of kind adjustment that names no conversion_id (one naming it would replace the engine's "
+        "commission)"
     ]
     assert tiny.rows("select amount, status from commissions") == [(Decimal("100.0000"), "approved")]
 
@@ -246,3 +247,24 @@ def test_a_plan_changed_in_the_store_reprices_what_is_not_final(tiny: Tiny, stor
     ]
     assert any(w.startswith("1 approved or paid commissions would be priced differently") for w in result.warnings)
     assert tiny.run().commissions == 0  # priced with this plan already
+
+
+def test_a_run_says_how_many_conversions_wait_for_a_rate_of_their_plans_currency(
+    tiny: Tiny, store_engine: Engine
+) -> None:
+    """A plan in GBP with no GBP rate yet: the FTD is not priced, and the run says why instead of nothing."""
+    with session_scope(store_engine) as s:
+        plan = s.get(CommissionPlan, s.get(Partner, tiny.parent).plan_id)
+        plan.currency = "GBP"
+    tiny.write("clicks", "c.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,,,,\n")
+    tiny.write("conversions", "a.csv", "conversion_id,ts,type,click_id,amount\nf1,2026-11-03T12:00:00Z,ftd,k1,50\n")
+    waiting = [w for w in tiny.run().warnings if "FX rate of the plan's currency" in w]
+    assert waiting == [
+        "1 conversion the plans would pay is not priced: no FX rate of the plan's currency on or before the "
+        "conversion's day (priced by the run that loads one in fx_rates)"
+    ]
+    assert tiny.rows("select count(*) from commissions where conversion_id = 'f1'") == [(0,)]
+    tiny.write("fx_rates", "gbp.csv", "date,currency,rate\n2026-10-01,GBP,1.25\n")
+    again = tiny.run()
+    assert not [w for w in again.warnings if "FX rate" in w]
+    assert tiny.rows("select status from commissions where conversion_id = 'f1'") == [("pending",)]
