@@ -3,19 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
-from etl.commission import compute_commissions
 from tests.etl_engine.builders import T0, Warehouse
-
-
-def run(wh: Warehouse, now: datetime = T0):
-    wh.con.execute("begin transaction")
-    result = compute_commissions(wh.con, wh.run_id, now)
-    wh.con.execute("commit")
-    wh.run_id += 1
-    return result
+from tests.etl_engine.test_commission import run
 
 
 def test_conversions_waiting_for_the_plan_currencys_rate_are_counted_and_priced_when_it_comes(wh: Warehouse) -> None:

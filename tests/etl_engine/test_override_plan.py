@@ -3,18 +3,10 @@ percent has its open overrides priced again under that plan, as a changed percen
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from etl.commission import compute_commissions
 from tests.etl_engine.builders import T0, Warehouse
-
-
-def run(wh: Warehouse, now: datetime = T0):
-    wh.con.execute("begin transaction")
-    result = compute_commissions(wh.con, wh.run_id, now)
-    wh.con.execute("commit")
-    wh.run_id += 1
-    return result
+from tests.etl_engine.test_commission import run
 
 
 def test_a_parent_moved_to_another_plan_with_the_same_percent_earns_its_open_overrides_under_it(wh: Warehouse) -> None:

@@ -7,25 +7,15 @@ run's summary repeats that warning for every rename."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import Engine
 
 from cabinet.config import Settings
 from cabinet.store.db import session_scope
 from cabinet.store.models import CommissionPlan, Partner
 from etl import commission_sql as q
-from etl.commission import compute_commissions
-from tests.etl_engine.builders import T0, Warehouse
+from tests.etl_engine.builders import Warehouse
+from tests.etl_engine.test_commission import run
 from tests.etl_ingest.conftest import build_tiny
-
-
-def run(wh: Warehouse, now: datetime = T0):
-    wh.con.execute("begin transaction")
-    result = compute_commissions(wh.con, wh.run_id, now)
-    wh.con.execute("commit")
-    wh.run_id += 1
-    return result
 
 
 def _approved_then_plan_changed(wh: Warehouse) -> None:
