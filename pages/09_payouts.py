@@ -13,16 +13,7 @@ from cabinet.ui.next_run import forget_inputs
 from cabinet.ui.once import once
 from cabinet.ui.store import METHODS
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import (
-    fmt_count,
-    fmt_metric,
-    held,
-    hold,
-    local_day,
-    local_time,
-    relabel,
-    show_refusal,
-)
+from cabinet.ui.widgets import fmt_count, fmt_metric, held, hold, local_day, local_time, relabel, show_refusal
 from queries.payouts import MissingRate, ledger, ledger_cards
 
 user = require_user("payouts")
