@@ -36,8 +36,21 @@ def log_width(stream: object) -> int | None:
 
 # No console markup: file names, errors and values in the output may hold brackets (`[old] clicks.csv`,
 # `[/promo]`) that markup would drop or fail on. Styled parts are `Text.assemble` pieces.
-console = Console(markup=False)
-err_console = Console(stderr=True, markup=False)
+class _Console(Console):
+    """rich's Console, told apart from a failure when its reader goes away: a closed pipe (`cabinet etl status | head
+    -2`) exited 1, which `etl status` gives a monitoring check for "the newest run failed"; it is 141 now, what a shell
+    reports for a command stopped by SIGPIPE."""
+
+    def on_broken_pipe(self) -> None:
+        try:
+            super().on_broken_pipe()  # no more output, not even at exit
+        except SystemExit:
+            raise SystemExit(BROKEN_PIPE_EXIT) from None
+
+
+BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE
+console = _Console(markup=False)
+err_console = _Console(stderr=True, markup=False)
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:

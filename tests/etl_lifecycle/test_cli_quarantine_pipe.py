@@ -35,3 +35,23 @@ def test_a_reader_that_stops_early_is_no_error(
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 0, err
     assert err == "", err
+
+
+def test_etl_status_into_a_reader_gone_exits_141_not_the_failed_runs_1(
+    settings: Settings, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`etl status` exits 1 for a monitoring check when the newest run failed; a closed pipe exited 1 too."""
+    monkeypatch.setenv("CABINET_ETL_SETTLE_S", "0")
+    assert cli.invoke(app, ["etl", "run"]).exit_code == 0
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from cabinet.cli import main; main()", "etl", "status"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ),
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the status is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141, err
+    assert err == "", err
+    done = subprocess.run([sys.executable, "-c", "from cabinet.cli import main; main()", "etl", "status"],
+                          capture_output=True, text=True, env=dict(os.environ), timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0 and done.stdout.startswith("snapshot r0000001"), done.stdout
