@@ -340,13 +340,13 @@ def test_etl_status_before_any_run_says_what_to_do(settings: Settings) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "seconds"), [("60s", 60.0), ("5m", 300.0), ("1h", 3600.0), ("250ms", 0.25), ("9", 9.0)]
+    ("text", "seconds"), [("60s", 60.0), ("5m", 300.0), ("1h", 3600.0), ("250ms", 0.25), ("9", 9.0), ("24h", 86400.0)]
 )
 def test_parse_interval(text: str, seconds: float) -> None:
     assert parse_interval(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "0s", "-1s", "soon", "5d"])
+@pytest.mark.parametrize("text", ["", "0s", "-1s", "soon", "5d", "25h", "10000000000h", "86401s"])
 def test_parse_interval_rejects_nonsense(text: str) -> None:
     with pytest.raises(ValueError, match="invalid interval"):
         parse_interval(text)
