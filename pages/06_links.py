@@ -123,7 +123,11 @@ if snap is not None:  # the last 30 days of each link, from the published snapsh
 cards = card_columns(4, "links")
 cards[0].metric(t("links.count_archived" if archived else "links.count"), fmt_count(table.height))
 for card, m in zip(cards[1:], [m for m in ("clicks", "ftds", "commission") if m in table.columns], strict=False):
-    card.metric(t("links.last_30", metric=short_label(m)), fmt_metric(m, float(table[m].sum() or 0)))
+    card.metric(
+        t("links.last_30", metric=short_label(m)),
+        fmt_metric(m, float(table[m].sum() or 0)),
+        help=t("links.last_30_help"),
+    )  # the Dashboard's 30 days count more: clicks without a link, overrides
 figures_first = ["link_id", "name", "offer", *(c for c in table.columns if c in ("clicks", "registrations", "ftds",
                                                                            "commission"))]  # fmt: skip
 table = table.select(*figures_first, *(c for c in table.columns if c not in figures_first))  # the long URL last
