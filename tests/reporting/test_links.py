@@ -140,7 +140,7 @@ def test_the_page_builds_a_link_and_shows_its_url_qr_and_figures(offers: Program
     assert table.iloc[0]["Link"] == offers.tiny.link and table.iloc[0]["Clicks"] == 2
     # the cards are the listed links' figures, said so: the Dashboard's 30 days also count clicks without a link
     clicks = next(m for m in at.metric if m.label.startswith("Clicks"))
-    assert clicks.label == "Clicks via these links, 30 days" and "the Dashboard has them all" in clicks.proto.help
+    assert clicks.label == "Clicks of these links" and "the Dashboard has them all" in clicks.proto.help
     at.text_input(key="links_sub1").input("tg")
     at.button[0].click().run()
     assert not at.exception and not at.error
