@@ -6,6 +6,8 @@ from __future__ import annotations
 from babel import Locale
 from babel.numbers import list_currencies
 
+from cabinet.inbox_values import DEVICES  # noqa: F401 - the contract's, with its other values
+
 FEED_COLUMNS = {
     "clicks": [
         "click_id",
@@ -57,7 +59,6 @@ CONVERSION_TYPES = ("registration", "ftd", "deposit", "sale", "lead", "revenue")
 CONVERSION_STATUSES = ("pending", "approved", "rejected", "reversed")
 COMMISSION_KINDS = ("cpa", "revshare", "bonus", "adjustment", "sub_partner")
 COMMISSION_STATUSES = ("pending", "approved", "rejected", "paid")
-DEVICES = ("desktop", "mobile", "tablet", "other")
 # ISO 3166-1 alpha-2 from CLDR's territories, without its other two-letter codes (groupings such as EU or UN, the
 # unknown region ZZ, pseudo-locales, and the outlying or exceptionally reserved areas CLDR lists); XK (Kosovo, the
 # code every GeoIP database sends) is kept. Anything else a tracker sends (A1 anonymous proxy, AP, a typo) is 'ZZ'.

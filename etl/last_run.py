@@ -41,6 +41,13 @@ def parse_time(value: object) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def utc_text(value: object) -> str | None:
+    """A time the ETL wrote as its messages say times: to the second, in UTC (`2026-12-04 20:45:13 UTC`); None when
+    absent or unreadable."""
+    moment = parse_time(value)
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else None
+
+
 def read_last_run(warehouse_dir: Path) -> dict[str, Any] | None:
     """The latest run's outcome (run_id, status, finished_at, error, snapshot), or None: also when the file is not
     one the ETL wrote (edited or damaged by hand: not an object, a run id that is not a number), which the next

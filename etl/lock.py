@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
-from etl.last_run import parse_time
+from etl.last_run import parse_time, utc_text
 
 LOCK_FILE = "etl.lock"
 
@@ -21,8 +21,7 @@ def describe_holder(holder: dict[str, object]) -> str:
     """`pid 12, host vm, started 2026-12-04 20:45:13 UTC` from what a holder wrote into the lock file."""
 
     def shown(key: str, value: object) -> object:
-        moment = parse_time(value) if key == "started" else None  # written to the microsecond, with an offset
-        return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else value
+        return (utc_text(value) if key == "started" else None) or value  # written to the microsecond, with an offset
 
     return ", ".join(f"{k} {shown(k, v)}" for k, v in holder.items()) or "unknown holder"
 

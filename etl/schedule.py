@@ -67,12 +67,14 @@ def inbox_signature(inbox: Path) -> frozenset[tuple[str, int, int, int]]:
     return frozenset(entries)
 
 
-def _report(exc: BaseException, on_error: Callable[[BaseException], None] | None, level: int) -> None:
+def _report(
+    exc: BaseException, on_error: Callable[[BaseException], None] | None, level: int, what: str = "failed"
+) -> None:
     """A run that did not happen or failed, said once: to the caller's `on_error` (the CLI prints it), else the log."""
     if on_error:
         on_error(exc)
     else:
-        log.log(level, "ETL run failed: %s", exc)
+        log.log(level, "ETL run %s: %s", what, exc)
 
 
 def run_schedule(
@@ -138,10 +140,7 @@ def _one_run(
         if on_result:
             on_result(result)
     except EtlLockHeld as exc:  # a manual run is in progress: try again at the next tick
-        if on_error:
-            on_error(exc)
-        else:
-            log.warning("ETL run skipped: %s", exc)
+        _report(exc, on_error, logging.WARNING, "skipped")
         return None
     except Exception as exc:  # a failing run is logged and the schedule goes on (a request waits for the next)
         _report(exc, on_error, logging.ERROR)

@@ -23,6 +23,7 @@ import duckdb
 import polars as pl
 
 from cabinet.access import Scope, ScopeError
+from cabinet.inbox_values import DEVICES
 from queries.metrics import DIMENSIONS, FILTERS, METRICS, ORDER, RAW_ONLY, base_columns, derive
 from queries.scope_sql import SCOPE_WHERE, check_filter_partners, scope_params
 from queries.warehouse import Warehouse
@@ -120,7 +121,6 @@ class ReportError(ValueError):
         self.key, self.params = key, params
 
 
-DEVICES = ("desktop", "mobile", "tablet", "other")  # the inbox contract's (stored lower-case)
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")  # ISO 3166-1 alpha-2, ZZ for unknown
 
 

@@ -10,9 +10,9 @@ from cabinet.cli._app import CliError, console, err_console
 from cabinet.stopping import stop_on_signals
 
 
-def log_time() -> str:
-    """The time at the head of a log line."""
-    return f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC"
+def log_time(at: datetime | None = None) -> str:
+    """The time at the head of a log line: `at` (default now), to the second, in UTC."""
+    return f"{at or datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
 def period_of(every: str) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import stat
 import threading
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cabinet.cli._app import CliError, app, console, counted, err_console, settings
+from cabinet.cli._every import log_time
 from cabinet.cli.etl_lines import LogLine, quiet_line, schedule_line, skipped_line
 from cabinet.stopping import Stop, stop_on_signals
 
@@ -337,7 +338,7 @@ def schedule(
             said_holder[0] = exc.holder
             return
         # one log line, as the runs' lines
-        line = f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC run failed: {exc}"
+        line = f"{log_time()} run failed: {exc}"
         err_console.print(line, style="red", soft_wrap=True, highlight=False)
 
     console.print(f"ETL every {period:g} s (and when files land in {inbox or cfg.inbox_dir}); Ctrl-C stops")

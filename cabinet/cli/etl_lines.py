@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cabinet.cli._app import counted
+from cabinet.cli._every import log_time
 
 
 def schedule_line(result: Any, at: datetime | None = None) -> str:
@@ -16,7 +17,7 @@ def schedule_line(result: Any, at: datetime | None = None) -> str:
     n = len(result.files)
     failed = [f"{f['path']} ({f['reason']})" for f in result.files if f["status"] == "failed"]
     return (
-        f"{at or datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC run {result.run_id}: {counted(n, 'file')}, "
+        f"{log_time(at)} run {result.run_id}: {counted(n, 'file')}, "
         f"{counted(t['rows_read'], 'row')} read, {t['inserted']:,} inserted, "
         + (f"{t['updated']:,} updated, " if t.get("updated") else "")
         + (f"{counted(t['duplicates'], 'duplicate')}, " if t.get("duplicates") else "")
@@ -45,7 +46,7 @@ class LogLine(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         at = datetime.fromtimestamp(record.created, UTC)
         level = f"{record.levelname.lower()}: " if record.levelno > logging.INFO else ""
-        line = f"{at:%Y-%m-%d %H:%M:%S} UTC {level}{record.getMessage()}"
+        line = f"{log_time(at)} {level}{record.getMessage()}"
         return f"{line}\n{self.formatException(record.exc_info)}" if record.exc_info else line
 
 
@@ -54,7 +55,7 @@ def skipped_line(exc: Any, at: datetime | None = None) -> str:
     from etl.lock import describe_holder
 
     return (
-        f"{at or datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC run skipped: another ETL run holds the lock "
+        f"{log_time(at)} run skipped: another ETL run holds the lock "
         f"({describe_holder(exc.holder)}); tried again at the next tick"
     )
 

@@ -111,10 +111,9 @@ def status(
 
 def _when(value: object) -> str:
     """A time `last_run.json` holds (naive UTC, to the microsecond) as every other time here: to the second, UTC."""
-    from etl.last_run import parse_time
+    from etl.last_run import utc_text
 
-    moment = parse_time(value)
-    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else str(value)
+    return utc_text(value) or str(value)
 
 
 def _run_name(last: dict[str, object]) -> str:
