@@ -1,6 +1,8 @@
 """Reports: performance by any dimension, filtered, with totals (beside the period before or the same days a year
 before, when asked), a chart and CSV/XLSX downloads."""
 
+from datetime import timedelta
+
 import plotly.express as px
 import polars as pl
 import streamlit as st
@@ -98,10 +100,17 @@ if filters:  # said beside the folded box: a view opened with filters showed few
     )
 
 by_time = grouped_by_time(group_by)  # the days of two periods differ: nothing to set beside each row
-asked = st.checkbox(t("reports.compare"), key="reports_compare", disabled=by_time,
-                    help=t("reports.compare_time" if by_time else "reports.compare_help"))  # fmt: skip
-compare = asked and not by_time
+# today's figures are still arriving: a part of a day beside whole ones reads as a fall
+today = widgets.today_in(user.timezone)
+only_today = date_from >= today
+asked = st.checkbox(t("reports.compare"), key="reports_compare", disabled=by_time or only_today,
+                    help=t("reports.compare_time" if by_time else "reports.compare_today" if only_today
+                           else "reports.compare_help"))  # fmt: skip
+compare = asked and not by_time and not only_today
 against = "previous"
+if compare and date_to >= today:  # the whole days of the period, beside as many days before them (as the Dashboard)
+    date_to = today - timedelta(days=1)
+    st.caption(t("reports.compare_whole_days", end=date_to))
 if compare:  # the period before, or the same days a year before (a seasonal business's December against the last)
     against = st.radio(
         t("reports.compare_with"),
