@@ -34,7 +34,8 @@ again (further changes add `<id>:<kind>:<n>`). The adjustments carry the id they
 Sub-partner overrides: for each cpa/revshare commission (engine or feed) of partner P, each ancestor A at level k with
 a k-th `subpartner_override_pct` in A's plan gets pct x that commission (same currency) as kind 'sub_partner', id
 '<source id>:L<k>:<A>' (feed sources: 'eng:feed:<id>:L<k>:<A>'); it follows its source's status (a reversed source
-reverses it; a clawed-back source claws it back).
+reverses it; a clawed-back source claws it back); a blocked (or pending) partner's feed commissions, which the engine
+does not touch, give rejected overrides (`inputs.source_blocked`), as its engine commissions do.
 
 Ids are deterministic ('eng:<conversion_id>:cpa|revshare', overrides and reversals derived from them) and only rows
 whose values change are written, so a rerun is idempotent.

@@ -26,11 +26,15 @@ select
     end as cond,
     -- an override's reversal is dated as its source's latest adjustment, else as the conversion's status change
     coalesce(a.last_ts, greatest(s.ts, coalesce(c.updated_at, s.ts))) as reversal_ts,
-    -- rejected only because its partner is blocked: its overrides are rejected with it, as blocked ones
-    coalesce((s.inputs ->> 'partner_blocked') = 'true', false) as source_blocked
+    -- rejected only because its partner is blocked (or an application not approved yet): its overrides are rejected
+    -- with it, as blocked ones; a feed row is not touched, its partner's status says it (overrides of the feed's
+    -- commissions of a blocked sub-partner are rejected as those of the engine's)
+    case when s.source = 'feed' then coalesce(p.status in ('blocked', 'pending'), false)
+         else coalesce((s.inputs ->> 'partner_blocked') = 'true', false) end as source_blocked
 from commissions as s
 left join {ADJUSTED} as a using (commission_id)
 left join conversions as c on c.conversion_id = s.conversion_id
+left join dim_partners as p on p.partner_id = s.partner_id
 where s.kind in ('cpa', 'revshare')
   and (
       (s.source = 'engine' and s.conversion_id in (select conversion_id from eng_candidates))
@@ -47,10 +51,15 @@ where s.kind in ('cpa', 'revshare')
 
 DESIRED_OVERRIDES = """
 insert into eng_desired
-with final_overrides as (  -- and those rejected only because their partner was blocked: unblocked, they pay again
+with final_overrides as (
+    -- and those rejected only because their partner was blocked, or a feed source's partner (the feed row stays
+    -- approved): unblocked, they pay again
     select inputs ->> 'source_commission_id' as source_id, level, partner_id from commissions
     where source = 'engine' and kind = 'sub_partner'
-      and (status in ('approved', 'paid') or (inputs ->> 'partner_blocked') = 'true')
+      and (
+          status in ('approved', 'paid') or (inputs ->> 'partner_blocked') = 'true'
+          or (commission_id like 'eng:feed:%' and (inputs ->> 'source_blocked') = 'true')
+      )
 ),
 o as (
     select
