@@ -6,7 +6,7 @@ import streamlit as st
 
 from cabinet.ui import data
 from cabinet.ui.cards import card_columns
-from cabinet.ui.charts import show_chart
+from cabinet.ui.charts import show_heatmap
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.text import t
 from cabinet.ui.widgets import (
@@ -134,7 +134,7 @@ fig.update_xaxes(type="category", side="top", showgrid=False)
 # at least as tall as the y axis's title, written upwards: beside one or two cohorts it was cut off
 fig.update_layout(height=max(MIN_HEIGHT, 140 + 34 * len(rows)), margin={"t": 40, "l": 10, "r": 10, "b": 10})
 st.subheader(t(f"cohorts.chart_{view}_{measure}"))
-show_chart(fig)
+show_heatmap(fig, "cohorts")
 
 # the cells as the chart writes them (a period not begun yet blank, not "None"); the downloads keep the numbers
 table = pl.DataFrame(

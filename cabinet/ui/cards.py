@@ -6,7 +6,8 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 # Below 640 px Streamlit stacks columns one per row: the Dashboard's 15 cards took 15 screens of a phone. Cards go two
-# per row there, the value a size smaller so "$12,345.67" fits half of a 360 px screen.
+# per row there, the value a size smaller so "$12,345.67" fits half of a 360 px screen, and a long label wraps
+# ("Зарегистрированных клиентов" was cut to "Зарегистрированных кли…").
 _CARDS = '[class*="st-key-cards_"]'
 _CARDS_PHONE = f"""<style>
 @media (max-width: 640px) {{
@@ -15,6 +16,7 @@ _CARDS_PHONE = f"""<style>
     width: calc(50% - 0.5rem) !important; min-width: calc(50% - 0.5rem) !important; }}
   {_CARDS} [data-testid="stColumn"]:not(:has(*)) {{ display: none; }}
   {_CARDS} [data-testid="stMetricValue"] {{ font-size: 1.6rem; }}
+  {_CARDS} [data-testid="stMetricLabel"] * {{ white-space: normal; text-overflow: clip; }}
 }}
 </style>"""
 

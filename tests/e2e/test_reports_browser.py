@@ -233,6 +233,18 @@ def test_partner_tools_in_a_real_browser(tab, demo_server: Server) -> None:  # t
     assert abs(first["y"] - second["y"]) < 2 and second["x"] > first["x"] + first["width"] - 1
     assert third["y"] > first["y"] + first["height"] - 1 and second["x"] + second["width"] <= 390
     tab.screenshot(path=str(RESULTS_DIR / "e2e_dashboard_phone.png"), full_page=True)
+    # a label too long for half a phone wraps instead of being cut ("Registered customers" of Cohorts)
+    tab.goto(f"{demo_server.url}/cohorts")
+    _see(tab.get_by_role("heading", name="Cohorts"), "cohorts_phone")
+    tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
+    label = tab.locator('[data-testid="stMetricLabel"] p').nth(1)
+    _see(label, "cohorts_label")
+    assert label.evaluate("p => getComputedStyle(p).whiteSpace") == "normal"
+    # the heatmap's cells keep their shade without text that Plotly shrank to 4 px; the table gives the figures
+    cell_text = tab.locator(".stPlotlyChart g.heatmap-label").first
+    cell_text.wait_for(state="attached")
+    assert cell_text.evaluate("g => getComputedStyle(g).display") == "none"
+    tab.screenshot(path=str(RESULTS_DIR / "e2e_cohorts_phone.png"), full_page=True)
 
 
 def test_a_manager_issues_a_promo_code_in_a_real_browser(tab, demo_server: Server) -> None:  # type: ignore[no-untyped-def]
