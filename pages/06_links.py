@@ -148,7 +148,7 @@ cols = st.columns([3, 1])
 cols[0].code(url, language=None, wrap_lines=True)  # whole on a phone too, not cut at the edge
 cols[0].caption(t("links.url_help", landing=chosen.landing_url))
 png = qr_png(url)
-cols[1].image(png, width=160, caption=t("links.qr"))
+cols[1].image(png, width=160, caption=t("links.qr"), alt=t("links.qr_alt", url=url))
 cols[1].download_button(t("links.qr_download"), png, file_name=f"link-{chosen.id}-qr.png", mime="image/png",
                         icon=":material/qr_code_2:")  # fmt: skip
 action = "links.restore" if chosen.archived else "links.archive"

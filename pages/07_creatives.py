@@ -68,7 +68,7 @@ for first in range(0, len(batch), 3):
             card.code(content.decode(), language=None, wrap_lines=True)
         elif item.mime_type.startswith("image/"):
             w, h = item.width or 300, item.height or 250
-            picture(card, content, max(40, min(w, 300, w * 250 // h)), t("creatives.no_preview"))  # 300 x 250
+            picture(card, content, max(40, min(w, 300, w * 250 // h)), t("creatives.no_preview"), item.name)  # 300x250
         card.markdown(f"**{plain(item.name)}**")  # names as typed by staff, never markup
         kb = fmt_number(item.size_bytes / 1024, locale, 1)
         kind = t("creatives.text_ad") if item.kind == "text" else item.size

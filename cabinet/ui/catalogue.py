@@ -147,14 +147,15 @@ def _shelf(offer_id: int | None) -> list[CreativeItem]:
         ]  # fmt: skip
 
 
-def picture(where: DeltaGenerator, content: bytes, width: int, note: str) -> None:
+def picture(where: DeltaGenerator, content: bytes, width: int, note: str, name: str) -> None:
     """A banner's preview, re-encoded when its pixels cannot be drawn as they are (`cabinet.creatives_admin.drawable`:
     one stored before uploads were converted); one that cannot be drawn at all is the short `note`, never an exception
-    that leaves the cards after it undrawn."""
+    that leaves the cards after it undrawn. Its alt text names the creative (`name`, as typed: an attribute, never
+    markup), for a screen reader and for a picture that does not load."""
     shown = _creatives.drawable(content)
     if shown is not None:
         try:
-            where.image(shown, width=width)
+            where.image(shown, width=width, alt=t("creatives.alt", name=name))
             return
         except (OSError, SyntaxError, ValueError, StreamlitAPIException):  # damaged past its header since the upload
             pass
@@ -186,7 +187,7 @@ def creatives_box(scope: Scope, offer_id: int | None) -> None:
                 card.text(content.decode(errors="replace")[:300])  # as typed: text, never Markdown
             else:
                 w, h = item.width or 160, item.height or 160
-                picture(card, content, max(20, min(w, 160, w * 160 // h)), t("catalogue.no_preview"))  # 160 x 160
+                picture(card, content, max(20, min(w, 160, w * 160 // h)), t("catalogue.no_preview"), item.name)  # 160
             kb = fmt_number(item.size_bytes / 1024, current_locale(), 1)
             parts = (plain(item.name), item.size, t("common.kb", n=kb), item.locale or "")  # the name as typed
             card.caption(" · ".join(x for x in parts if x))

@@ -37,7 +37,7 @@ def logo_box(scope: Scope) -> None:
     data_dir = app_settings().data_dir
     current = brand(app_settings().store_url)
     if current.shown:
-        st.image(current.shown, width=200)
+        st.image(current.shown, width=200, alt=t("program.logo_alt", name=current.name))
     elif current.logo:  # a file Pillow cannot read whole: said, and it can still be replaced or removed
         st.warning(t("program.logo_unreadable"))
     else:

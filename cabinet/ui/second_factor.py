@@ -70,7 +70,7 @@ def second_factor_box(scope: Scope, expanded: bool = False, codes_key: str = _CO
             issuer = brand(app_settings().store_url).name  # the program's name, as the app lists the account
             new = st.session_state[_SCAN_STATE] = twofactor.new_secret(scope.username, issuer)
         left, right = st.columns([1, 2])
-        left.image(qr_png(new.uri), width=180)
+        left.image(qr_png(new.uri), width=180, alt=t("twofactor.qr_alt"))
         right.markdown(t("twofactor.scan"))
         right.code(" ".join(new.secret[i : i + 4] for i in range(0, len(new.secret), 4)), language=None)
         with right.form("second_factor_on", clear_on_submit=True):

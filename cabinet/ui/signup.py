@@ -77,7 +77,7 @@ def invite_box(scope: Scope) -> None:
         left.code(url, language=None, wrap_lines=True)
         left.caption(t("invite.share_help", days=store.INVITE_DAYS))
         png = store.qr_png(url)
-        right.image(png, width=160, caption=t("links.qr"))
+        right.image(png, width=160, caption=t("links.qr"), alt=t("invite.qr_alt"))
         right.download_button(t("links.qr_download"), png, file_name="invitation-qr.png", mime="image/png",
                               icon=":material/qr_code_2:", key="invite_qr")  # fmt: skip
         if st.session_state.pop(_STOPPED_KEY, False):
