@@ -4,6 +4,7 @@ import polars as pl
 import streamlit as st
 
 from cabinet.ui import data
+from cabinet.ui.cards import card_box
 from cabinet.ui.guard import require_user
 from cabinet.ui.plan_box import plan_box
 from cabinet.ui.statement_box import month_statement_box
@@ -71,8 +72,9 @@ except CommissionError as exc:
     st.stop()
 
 shown_statuses = [s for s in allowed if s in statuses]
+cards = card_box("commissions")  # two to a row on a phone: six one under another took a screen and a half
 for first in range(0, len(shown_statuses), 4):  # four to a row: six side by side cut long amounts off
-    for col, status in zip(st.columns(4), shown_statuses[first : first + 4], strict=False):
+    for col, status in zip(cards.columns(4), shown_statuses[first : first + 4], strict=False):
         n, amount = totals.get(status, (0, 0))
         col.metric(
             t(f"commissions.status_{status}"),

@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from cabinet.ui import store
+from cabinet.ui.cards import card_columns
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.login import pop_notice, refresh_cookie
 from cabinet.ui.next_run import forget_inputs
@@ -99,7 +100,7 @@ if partner_id is not None:
     acct = store.partner_account(scope, partner_id)
     name, email, status, tier = acct.name, acct.email, acct.status, acct.tier
     st.subheader(plain(name))  # as typed: anyone may apply with any name
-    cols = st.columns(3)
+    cols = card_columns(3, "account")
     cols[0].metric(t("account.partner"), str(partner_id))
     cols[1].metric(t("account.tier"), tier)
     cols[2].metric(t("account.status"), t(f"account.status_{status}"))

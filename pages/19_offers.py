@@ -4,6 +4,7 @@ the offer in the period (the busiest first), and a tracking link in one click.""
 import streamlit as st
 
 from cabinet.ui import data, offer_access, store
+from cabinet.ui.cards import card_box
 from cabinet.ui.guard import require_user
 from cabinet.ui.plan_box import plan_rates
 from cabinet.ui.text import t, vertical
@@ -69,7 +70,8 @@ for offer in shown:
         pages = len(offer.landing_urls)
         head.caption(t("offers.details", pages=pages, creatives=creatives.get(offer.id, 0)))
         mine = figures.get(offer.id)
-        for col, metric in zip([c for _ in range(0, len(metrics), 2) for c in side.columns(2)], metrics, strict=False):
+        cards = card_box(f"offer_{offer.id}", side)  # two to a row on a phone too
+        for col, metric in zip([c for _ in range(0, len(metrics), 2) for c in cards.columns(2)], metrics, strict=False):
             value = (mine or {}).get(metric)  # a ratio without its denominator (EPC of no clicks) stays undefined: "—"
             value = value if value is not None or metric in RATIOS else 0
             col.metric(short_label(metric), fmt_metric(metric, value), help=t(f"metric.{metric}"))

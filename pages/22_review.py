@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from cabinet.ui import data, review_limits, store
+from cabinet.ui.cards import card_columns
 from cabinet.ui.guard import require_user
 from cabinet.ui.menu import VIEW_AS_PARAM
 from cabinet.ui.text import t
@@ -29,7 +30,7 @@ names = {pid: name for pid, name, _ in store.partners(user.scope)}
 counts = {s: frame.filter(pl.col("signals").list.contains(s)).height for s in review.SIGNALS}
 if not any(counts.values()):
     st.success(t("review.no_signals"))
-cols = st.columns(4)
+cols = card_columns(4, "review")
 for i, signal in enumerate(s for s in review.SIGNALS if counts[s]):
     cols[i % 4].metric(t(f"review.signal_{signal}"), counts[signal], help=t(f"review.help_{signal}", **said))
 picked = st.multiselect(t("review.only"), [s for s in review.SIGNALS if counts[s]], key="review_only",

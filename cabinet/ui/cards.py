@@ -21,10 +21,10 @@ _CARDS_PHONE = f"""<style>
 </style>"""
 
 
-def card_box(key: str) -> DeltaGenerator:
-    """A container whose columns of st.metric cards go two per row on a phone instead of one (`key` names it in the
-    page)."""
-    box = st.container(key=f"cards_{key}")
+def card_box(key: str, where: DeltaGenerator | None = None) -> DeltaGenerator:
+    """A container (in `where`, default the page) whose columns of st.metric cards go two per row on a phone instead
+    of one (`key` names it in the page)."""
+    box = (where or st).container(key=f"cards_{key}")
     box.html(_CARDS_PHONE)
     return box
 

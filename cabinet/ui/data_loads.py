@@ -15,6 +15,7 @@ from cabinet import etl_requests
 from cabinet.export import MIME, to_bytes
 from cabinet.inbox_state import inbox_state
 from cabinet.session import SessionUser
+from cabinet.ui.cards import card_columns
 from cabinet.ui.data import warehouse
 from cabinet.ui.once import once
 from cabinet.ui.resources import app_settings, engine
@@ -104,7 +105,7 @@ def inbox(user: SessionUser, done: Outcome) -> None:
     started = parse_time(done.last.get("started_at")) if done.last.get("status") == "ok" else None
     state = inbox_state(app_settings().inbox_dir, user.scope, wh=warehouse(),
                         last_ok_start=started.replace(tzinfo=None) if started else None)  # fmt: skip
-    left, right = st.columns(2)
+    left, right = card_columns(2, "inbox")
     left.metric(t("loads.inbox_read"), fmt_count(state.read))
     right.metric(t("loads.inbox_waiting"), fmt_count(state.waiting_total))
     if state.waiting_total:

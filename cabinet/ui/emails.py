@@ -11,6 +11,7 @@ from cabinet.config import ConfigError
 from cabinet.mail import transport_for
 from cabinet.mail_admin import SHOWN, MailRow
 from cabinet.store.db import session_scope
+from cabinet.ui.cards import card_columns
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
 from cabinet.ui.widgets import fmt_count, save_then_rerun
@@ -44,7 +45,7 @@ def counts_and_actions(scope: Scope) -> dict[str, int]:
     """The counts by status, a test message to oneself, and "send the failed again" when some failed."""
     with session_scope(engine()) as s:
         counts = mail_admin.outbox_counts(s, scope)
-    for col, status in zip(st.columns(3), ("queued", "sent", "failed"), strict=True):
+    for col, status in zip(card_columns(3, "emails"), ("queued", "sent", "failed"), strict=True):
         col.metric(t(f"emails.status_{status}"), fmt_count(counts.get(status, 0)))
     buttons = st.container(horizontal=True)
     if buttons.button(t("emails.test"), icon=":material/outgoing_mail:", key="emails_test", help=t("emails.test_help")):

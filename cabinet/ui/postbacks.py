@@ -33,6 +33,7 @@ from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.store.models import Offer
 from cabinet.ui import data, store
+from cabinet.ui.cards import card_columns
 from cabinet.ui.once import once
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
@@ -213,7 +214,7 @@ def recent_calls(user: SessionUser, partner_id: int | None, names: dict[int, str
         counts = postback_send.counts(s, user.scope, partner_id)
         rows = postback_send.recent_calls(s, user.scope, partner_id, SHOWN)
     st.subheader(t("postbacks.calls_title"))
-    for col, state in zip(st.columns(3), ("queued", "sent", "failed"), strict=True):
+    for col, state in zip(card_columns(3, "postbacks"), ("queued", "sent", "failed"), strict=True):
         col.metric(t(f"postbacks.state_{state}"), fmt_count(counts.get(state, 0)))
     if (
         partner_id is not None
