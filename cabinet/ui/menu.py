@@ -16,6 +16,7 @@ from cabinet.prefs import COMMON_ZONES, save_prefs
 from cabinet.session import SESSION_KEY, SessionUser
 from cabinet.ui.branding import apply_branding
 from cabinet.ui.login import logout_button
+from cabinet.ui.reading import page_language
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import LOCALE_KEY, current_locale, t, t_or
 from cabinet.ui.widgets import plain
@@ -185,4 +186,5 @@ def sidebar_menu(user: SessionUser) -> None:
             if not user.impersonator:
                 save_prefs(engine(), user.user_id, locale=choice, timezone=zone)
             _set_user(replace(user, locale=choice, timezone=zone))
+        page_language("sidebar")
     logout_button()

@@ -1,0 +1,38 @@
+"""What every page adds to Streamlit's for the people reading it with a screen reader or weak eyes: the page's language
+on `<html lang>`, and captions dark enough to read.
+
+Streamlit's page says `lang="en"` whatever language the cabinet is in: a screen reader read the Russian cabinet with
+English pronunciation rules. Streamlit draws captions (`st.caption`: periods, "data as of", help under tables and
+links) in the text colour at 60% opacity, 4.37:1 on the page and 4.25:1 on the sidebar, and links in them at 2.96:1,
+under the 4.5:1 WCAG 2 AA asks of text; drawn opaque in `CAPTION_COLOUR`, they read 6.0:1 and 5.5:1 (and their links,
+in the link colour, 7.4:1 and 6.7:1).
+"""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from cabinet.ui.text import current_locale
+
+CAPTION_COLOUR = "#5f636b"  # 6.03:1 on the page's #ffffff, 5.52:1 on the sidebar's #f3f5f9 (.streamlit/config.toml)
+CAPTION_STYLE = f'<style>[data-testid="stCaptionContainer"] {{ opacity: 1; color: {CAPTION_COLOUR}; }}</style>'
+
+
+def caption_style() -> None:
+    """Captions in `CAPTION_COLOUR`, opaque (Streamlit places a style-only element out of the page's flow)."""
+    st.html(CAPTION_STYLE)
+
+
+def page_language(place: str = "main") -> None:
+    """Set the page's `<html lang>` to the session's language, in a hidden container (`place` names it: one in the
+    page, one in the sidebar). Called again once a run knows its user (a session restored from the cookie is in the
+    user's language, the login page in the one chosen on it): the last one of a run says the language of its text."""
+    key = f"cabinet_lang_{place}"
+    box = st.container(key=key)
+    box.html(
+        f"<style>.st-key-{key} {{display: none;}}</style>"
+        f"<script>document.documentElement.lang = {json.dumps(current_locale())};</script>",
+        unsafe_allow_javascript=True,
+    )
