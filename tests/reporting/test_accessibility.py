@@ -107,3 +107,18 @@ def test_captions_are_dark_enough_to_read(program: Program) -> None:
         assert not at.exception and rule is not None, page
         for background in (theme["backgroundColor"], theme["secondaryBackgroundColor"]):
             assert _contrast(rule.group(1), background) >= 4.5
+
+
+def _tint(colour: str, background: str, alpha: float) -> str:
+    """`colour` at `alpha` opacity over `background`, as #rrggbb."""
+    mixed = (alpha * int(colour[i : i + 2], 16) + (1 - alpha) * int(background[i : i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(c):02x}" for c in mixed)
+
+
+def test_the_themes_accent_reads_as_text_where_streamlit_writes_it() -> None:
+    """Streamlit writes the theme's primary colour as text: a selected pill's label on the colour's own 10% tint (the
+    Emails page's filter was 4.07:1), a selected tab's, a link in the sidebar; and white on it (a primary button)."""
+    theme = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))["theme"]
+    primary, page, sidebar = theme["primaryColor"], theme["backgroundColor"], theme["secondaryBackgroundColor"]
+    for background in (_tint(primary, page, 0.1), page, sidebar, "#ffffff"):
+        assert _contrast(primary, background) >= 4.5, background
