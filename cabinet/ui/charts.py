@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cabinet.formatting import DATE_HOVER, DATE_TICKS, chart_config
+from cabinet.ui.chart_text import chart_text
 from cabinet.ui.text import current_locale
 
 MONDAY = "2000-01-03"  # weeks start on Monday (ISO): where week bars and ticks are anchored
@@ -63,6 +64,7 @@ def show_chart(fig: go.Figure, time_dim: str | None = None) -> None:
         fig.update_xaxes(exponentformat="none", separatethousands=True)
         fig.update_yaxes(exponentformat="none", separatethousands=True)
     st.plotly_chart(fig, width="stretch", config=chart_config(locale))
+    chart_text(fig)  # its figures for a screen reader, out of sight
 
 
 # Plotly shrinks a heatmap's cell text to fit its cell: on a 390 px phone nine weeks of cohorts wrote "0,00 $" in 4 px.

@@ -4,6 +4,7 @@ alternative (banners, QR codes, the logo), the page says its language, captions 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import tomllib
 
@@ -122,3 +123,40 @@ def test_the_themes_accent_reads_as_text_where_streamlit_writes_it() -> None:
     primary, page, sidebar = theme["primaryColor"], theme["backgroundColor"], theme["secondaryBackgroundColor"]
     for background in (_tint(primary, page, 0.1), page, sidebar, "#ffffff"):
         assert _contrast(primary, background) >= 4.5, background
+
+
+def _chart_tables(at) -> list[str]:  # type: ignore[no-untyped-def]
+    return [h.proto.body for h in at.get("html") if "cabinet-chart-text" in h.proto.body]
+
+
+def test_a_charts_figures_are_there_for_a_screen_reader(program: Program) -> None:
+    """Plotly's SVG gives a screen reader the axes' ticks and no values: the Dashboard's daily trend was nowhere else
+    on its page. Each chart has its figures in a table out of sight, a row a bar."""
+    at = open_page("pages/01_dashboard.py", program.users["p_parent"])
+    assert not at.exception
+    bars = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    [table] = _chart_tables(at)
+    assert "<caption>Chart figures: Clicks (Day)</caption>" in table
+    assert table.count("<tr>") == len(bars["x"]) + 1  # the head, then a row a day
+    assert bars["x"] == ["2026-11-01"] and "<tr><td>2026-11-01</td><td>2</td></tr>" in table  # k1 and k2, that day
+
+
+def test_chart_figures_are_escaped_and_in_the_sessions_language() -> None:
+    def page() -> None:
+        import plotly.express as px
+        import streamlit as st
+
+        from cabinet.ui.charts import show_chart
+        from cabinet.ui.text import LOCALE_KEY
+
+        st.session_state[LOCALE_KEY] = "ru"
+        frame = {"sub1": ["<b>tg</b>", "fb"], "commission": [1234.5, 7.0], "offer": ["A & B", "C"]}
+        show_chart(px.bar(frame, x="sub1", y="commission", color="offer", labels={"commission": "Комиссия"}), "sub1")
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    [table] = _chart_tables(at)
+    assert "<caption>Данные графика: Комиссия (sub1)</caption>" in table
+    assert '<th scope="col">offer</th>' in table and "<b>" not in table.split("</style>")[1]
+    assert "<td>A &amp; B</td><td>&lt;b&gt;tg&lt;/b&gt;</td><td>1\xa0234,50</td>" in table
+    assert "<td>C</td><td>fb</td><td>7</td>" in table

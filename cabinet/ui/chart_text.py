@@ -1,0 +1,73 @@
+"""A chart's figures as text for a screen reader: Plotly draws an SVG that gives it the axes' ticks and no values (the
+Dashboard's daily trend was nowhere else on its page). Under each chart, a table out of sight (not out of the
+accessibility tree) says what its bars or points hold."""
+
+from __future__ import annotations
+
+import html
+import numbers
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from cabinet.formatting import fmt_number
+from cabinet.ui.text import current_locale, t
+
+ROWS_MAX = 400  # values listed at most; a longer series is said in its first ones and how many more
+# the element holding the table is taken out of the page's flow and clipped to nothing: read, not seen
+_OUT_OF_SIGHT = (
+    '<style>[data-testid="stElementContainer"]:has(.cabinet-chart-text) { position: absolute; width: 1px; '
+    "height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }</style>"
+)
+
+
+def _word(value: Any, locale: str) -> str:
+    """A value as the table writes it: a day as its date, an hour to the minute, a number in the language's groups."""
+    if isinstance(value, np.datetime64):
+        value = value.astype("datetime64[us]").item()
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return fmt_number(float(value), locale, 0 if float(value).is_integer() else 2)
+    return "—" if value is None else str(value)
+
+
+def chart_table(fig: go.Figure) -> str | None:
+    """The chart's values as an HTML table (escaped: sub ids and names are partners' text), under a caption naming
+    what it shows; None for a chart of other than bars and lines (a heatmap: its page has the table under it)."""
+    traces = list(fig.data)
+    if not traces or any(tr.type not in ("bar", "scatter") or tr.x is None or tr.y is None for tr in traces):
+        return None
+    locale = current_locale()
+    x_title, y_title = fig.layout.xaxis.title.text or "", fig.layout.yaxis.title.text or ""
+    named = len(traces) > 1  # bars coloured by a second grouping: a trace each, named by its value
+    heads = ([fig.layout.legend.title.text or ""] if named else []) + [x_title, y_title]
+    rows = [
+        ([str(tr.name or "")] if named else []) + [_word(x, locale), _word(y, locale)]
+        for tr in traces
+        for x, y in zip(tr.x, tr.y, strict=False)
+    ]
+    cells = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows[:ROWS_MAX])
+    more = (
+        f"<p>{html.escape(t('common.chart_more', n=fmt_number(len(rows) - ROWS_MAX, locale)))}</p>"
+        if len(rows) > ROWS_MAX
+        else ""
+    )
+    caption = t("common.chart_figures", what=y_title, by=x_title) if x_title else t("common.chart_values", what=y_title)
+    return (
+        f"<table><caption>{html.escape(caption)}</caption><thead><tr>"
+        + "".join(f'<th scope="col">{html.escape(h)}</th>' for h in heads)
+        + f"</tr></thead><tbody>{cells}</tbody></table>{more}"
+    )
+
+
+def chart_text(fig: go.Figure) -> None:
+    """Draw the chart's table out of sight, when it has one (`chart_table`)."""
+    table = chart_table(fig)
+    if table is not None:
+        st.html(f'{_OUT_OF_SIGHT}<div class="cabinet-chart-text">{table}</div>')
