@@ -26,7 +26,8 @@ ts + hold_days, then approved; rejected/reversed -> rejected (never held), or re
 Holds that ended before the run are approved before pricing, unless the conversion was cancelled (or made pending
 again) inside the hold, so whether a cancellation reverses or claws back, and whether a conversion pending again is
 paid, follows the hold's end, not the schedule of runs.
-Approved and paid rows are final: their amount is never rewritten (tier shifts only move pending/hold rows); when their
+Approved and paid rows are final: their amount is never rewritten (tier shifts only move pending/hold rows; one that
+would be priced differently now is counted in `kept_final` once, `etl.commission_kept`); when their
 conversion is rejected/reversed afterwards, a negative row `<id>:reversal` (kind 'reversal', status approved, at the
 time of the status change) is added; approved again later, a 'reinstatement' row `<id>:reinstatement:<n>` pays it
 again (further changes add `<id>:<kind>:<n>`). The adjustments carry the id they adjust in `inputs.reverses`.
@@ -49,6 +50,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from etl import commission_kept as k
 from etl import commission_merge_sql as m
 from etl import commission_sql as q
 from etl.commission_plans import PlanError, load_plans, stage_plans
@@ -81,7 +83,8 @@ class CommissionResult:
     reversals: int = 0
     approved_from_hold: int = 0
     missing_fx: int = 0
-    kept_final: int = 0  # approved/paid rows whose conversion's amount changed since: they keep the approved amount
+    # approved/paid rows newly priced differently (`etl.commission_kept`): they keep the approved amount
+    kept_final: int = 0
     touched_hours: set[datetime] = field(default_factory=set)
 
     @property
@@ -169,6 +172,7 @@ def compute_commissions(con: duckdb.DuckDBPyConnection, run_id: int, now: dateti
     con.execute("create or replace temp table eng_touched_hours (hour timestamp)")
     con.execute("create temp table if not exists conv_moved_from (partner_id integer, ts timestamp)")
     con.execute("create temp table if not exists conv_customer_from (partner_id integer, customer_id varchar)")
+    con.execute(k.KEPT_DDL)
     _approve_ended_holds(con, m.HOLDS_ENDED, result, params)
     _run(con, q.PLAN_NOW, **params)
     con.execute(q.REPLAN)
@@ -195,7 +199,7 @@ def _price(con: duckdb.DuckDBPyConnection, params: dict, result: CommissionResul
     con.execute(q.CREATE_DESIRED)
     _run(con, q.DESIRED_CPA, **params)
     _run(con, q.DESIRED_REVSHARE, **params)
-    result.kept_final = _count(con, m.KEPT_FINAL)
+    con.execute(k.KEPT)
     _apply(con, m.STALE_BASE, result, params)
     # before the override sources: they follow these reversals
     _reverse(con, m.SUPERSEDED_REVERSALS, result, params)
@@ -205,6 +209,11 @@ def _price(con: duckdb.DuckDBPyConnection, params: dict, result: CommissionResul
     _run(con, m.SOURCES, **params)
     con.execute(q.CREATE_DESIRED)
     _run(con, m.DESIRED_OVERRIDES, **params)
+    con.execute(k.KEPT_OVERRIDES)
+    result.kept_final = _count(con, k.NEWLY_KEPT)
+    if _count(con, "select count(*) from kept_final"):
+        con.execute(k.FORGET)
+    con.execute(k.REMEMBER)
     _apply(con, m.STALE_OVERRIDES, result, params)
     _reverse(con, m.ORPHAN_REVERSALS, result, params)
     _reverse(con, m.ORPHAN_REINSTATEMENTS, result, params)

@@ -288,27 +288,6 @@ ORPHAN_REVERSALS = _unpriced(
 )
 ORPHAN_REINSTATEMENTS = _unpriced(_ORPHANS.format(cond="approved"), reverse=False)
 
-# Approved and paid money is final: an engine row that would be priced differently now (its conversion's amount was
-# corrected after approval, an FTD fell below the baseline, its tier or plan changed) keeps its amount. The run says
-# how many, so a difference can be settled by a feed adjustment. (A rejected or reversed conversion gets its reversal
-# row, a feed commission replaces the engine's: SUPERSEDED_REVERSALS.)
-KEPT_FINAL = f"""
-select count(*) from commissions as e
-left join eng_desired as d using (commission_id)
-left join {ADJUSTED} as a using (commission_id)
-where e.source = 'engine' and e.kind in ('cpa', 'revshare') and e.status in ('approved', 'paid')
-  and e.conversion_id in (select conversion_id from eng_candidates)
-  and e.amount + coalesce(a.net, 0) <> 0
-  and not exists (
-      select 1 from commissions as f
-      where f.source = 'feed' and f.conversion_id = e.conversion_id and f.partner_id = e.partner_id
-  )
-  and (d.commission_id is null or (d.cond <> 'cancelled' and d.amount <> e.amount))
-  and not exists (
-      select 1 from conversions as c where c.conversion_id = e.conversion_id and c.status in ('rejected', 'reversed')
-  )
-"""
-
 # A final engine row of a conversion that now has a feed commission: the feed's amount replaces it, so it gets its
 # reversal row (its overrides follow, as for a reversed conversion); a non-final one is simply deleted (STALE_BASE).
 SUPERSEDED_REVERSALS = f"""

@@ -23,6 +23,7 @@ import duckdb
 
 from cabinet.config import ConfigError, Settings, env_number
 from etl import finish, history
+from etl.commission_notes import commission_notes
 from etl.connect import connect_work
 from etl.last_run import publish_error, recorded_failure, write_last_run
 from etl.lock import EtlLock
@@ -295,19 +296,7 @@ def _transaction(
             time.sleep(pause)
         t = time.perf_counter()
         commissions = stages.compute_commissions(con, run_id, now)
-        if kept := int(getattr(commissions, "kept_final", 0) or 0):
-            result.warnings.append(
-                f"{kept:,} approved or paid commissions would be priced differently now (their conversion's amount, "
-                "tier or plan changed since) and keep their amount, as approved money is final: settle a difference "
-                "with a feed commission of kind adjustment that names no conversion_id (one naming it would replace "
-                "the engine's commission)"
-            )
-        if waiting := int(getattr(commissions, "missing_fx", 0) or 0):
-            result.warnings.append(
-                f"{waiting:,} conversion{'s' if waiting != 1 else ''} the plans would pay "
-                f"{'are' if waiting != 1 else 'is'} not priced: no FX rate of the plan's currency on or before "
-                "the conversion's day (priced by the run that loads one in fx_rates)"
-            )
+        result.warnings += commission_notes(commissions)
         _add(timings, "commissions", time.perf_counter() - t)
         t = time.perf_counter()
         hours = set(getattr(ingested, "touched_hours", set()) or set())
