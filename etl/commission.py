@@ -176,6 +176,8 @@ def compute_commissions(con: duckdb.DuckDBPyConnection, run_id: int, now: dateti
     _approve_ended_holds(con, m.HOLDS_ENDED, result, params)
     _run(con, q.PLAN_NOW, **params)
     con.execute(q.REPLAN)
+    if _count(con, q.OLD_FORM):
+        con.execute(q.REPLAN_OLD_FORM)
     if con.execute(q.ANY_SOURCE, {"run": run_id}).fetchall()[0][0] or _count(con, "select count(*) from eng_replan"):
         stage_plans(con, plans)
         _price(con, params, result, tz)

@@ -64,6 +64,28 @@ where o.fingerprint is distinct from n.fingerprint and o.fingerprint is distinct
   )
 """
 
+# A partner still on a fingerprint made before (`before`) is not repriced for its ancestors' plans, which that did not
+# hold: one whose ancestor changed plan (the same override percent) before the first run on this code would have kept
+# the plan it left on the overrides it pays, and its fingerprint would then be saved with the new plan. Such partners
+# (none once a run saved the fingerprints: `OLD_FORM` counts them first) are repriced when an open override of theirs
+# records another plan than its parent's now.
+OLD_FORM = """
+select count(*) from eng_plan_now as n join plan_priced as o using (partner_id)
+where o.fingerprint = n.before and o.fingerprint <> n.fingerprint
+"""
+REPLAN_OLD_FORM = """
+insert into eng_replan
+select n.partner_id from eng_plan_now as n
+join plan_priced as o using (partner_id)
+where o.fingerprint = n.before and o.fingerprint <> n.fingerprint
+  and exists (
+      select 1 from commissions as v
+      join dim_partners as a on a.partner_id = v.partner_id
+      where v.source = 'engine' and v.kind = 'sub_partner' and v.status not in ('approved', 'paid')
+        and v.from_partner_id = n.partner_id and v.plan_id is distinct from a.plan_id
+  )
+"""
+
 SAVE_PLANS = """
 insert or replace into plan_priced
 select n.partner_id, n.fingerprint from eng_plan_now as n
