@@ -16,7 +16,9 @@ What is (re)computed in a run:
   another customer (`conv_customer_from`): CPA pays only a customer's first FTD that stands;
 - engine commissions in `hold` whose `hold_until <= now` are approved.
 A blocked partner (`dim_partners.status`) earns nothing more: its rows not final yet are `rejected` with
-`inputs.partner_blocked`, and priced again when it is unblocked (blocking is part of `plan_priced`'s fingerprint).
+`inputs.partner_blocked`, and priced again when it is unblocked (blocking is part of `plan_priced`'s fingerprint), as if
+never blocked: those that were, or would have been, in hold (`inputs.held`) are approved first when their hold ended
+before the conversion was cancelled or made pending again, as a hold is (`etl.commission_holds.BLOCKS_ENDED`).
 Conversions with a feed commission (source='feed' with that conversion_id) are never computed; non-final engine rows
 they had are removed. The plan is the partner's current plan (`dim_partners.plan_id`); partners without one earn
 nothing from the engine. A conversion without a rate for its plan currency is skipped and counted in `missing_fx`.
@@ -50,8 +52,10 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from etl import commission_holds as h
 from etl import commission_kept as k
 from etl import commission_merge_sql as m
+from etl import commission_replan as r
 from etl import commission_sql as q
 from etl.commission_plans import PlanError, load_plans, stage_plans
 
@@ -160,7 +164,7 @@ def _approve_ended_holds(con: duckdb.DuckDBPyConnection, sql: str, result: Commi
     _run(con, sql, **params)
     _record_hours(con, "select ts from eng_expired")
     result.approved_from_hold += _count(con, "select count(*) from eng_expired")
-    _run(con, m.APPROVE_EXPIRED, **params)
+    _run(con, h.APPROVE_EXPIRED, **params)
 
 
 def compute_commissions(con: duckdb.DuckDBPyConnection, run_id: int, now: datetime) -> CommissionResult:
@@ -173,18 +177,20 @@ def compute_commissions(con: duckdb.DuckDBPyConnection, run_id: int, now: dateti
     con.execute("create temp table if not exists conv_moved_from (partner_id integer, ts timestamp)")
     con.execute("create temp table if not exists conv_customer_from (partner_id integer, customer_id varchar)")
     con.execute(k.KEPT_DDL)
-    _approve_ended_holds(con, m.HOLDS_ENDED, result, params)
-    _run(con, q.PLAN_NOW, **params)
-    con.execute(q.REPLAN)
-    if _count(con, q.OLD_FORM):
-        con.execute(q.REPLAN_OLD_FORM)
+    _approve_ended_holds(con, h.HOLDS_ENDED, result, params)
+    _run(con, r.PLAN_NOW, **params)
+    con.execute(r.REPLAN)
+    if _count(con, r.OLD_FORM):
+        con.execute(r.REPLAN_OLD_FORM)
+    if _count(con, "select count(*) from eng_replan"):
+        _approve_ended_holds(con, h.BLOCKS_ENDED, result, params)  # as if never blocked
     if con.execute(q.ANY_SOURCE, {"run": run_id}).fetchall()[0][0] or _count(con, "select count(*) from eng_replan"):
         stage_plans(con, plans)
         _price(con, params, result, tz)
-    con.execute(q.SAVE_PLANS)
+    con.execute(r.SAVE_PLANS)
     # nothing new to price (a run with only clicks, or none): the ~30 statements would all be empty; holds still expire
 
-    _approve_ended_holds(con, m.EXPIRED_HOLDS, result, params)  # rows this run priced whose hold has ended
+    _approve_ended_holds(con, h.EXPIRED_HOLDS, result, params)  # rows this run priced whose hold has ended
 
     result.touched_hours = {row[0] for row in con.execute("select distinct hour from eng_touched_hours").fetchall()}
     for table in _SCRATCH:  # free the working sets; eng_touched_hours stays for refresh_rollups

@@ -30,7 +30,8 @@ select
     -- with it, as blocked ones; a feed row is not touched, its partner's status says it (overrides of the feed's
     -- commissions of a blocked sub-partner are rejected as those of the engine's)
     case when s.source = 'feed' then coalesce(p.status in ('blocked', 'pending'), false)
-         else coalesce((s.inputs ->> 'partner_blocked') = 'true', false) end as source_blocked
+         else coalesce((s.inputs ->> 'partner_blocked') = 'true', false) end as source_blocked,
+    coalesce((s.inputs ->> 'held') = 'true', false) as source_held
 from commissions as s
 left join {ADJUSTED} as a using (commission_id)
 left join conversions as c on c.conversion_id = s.conversion_id
@@ -106,7 +107,8 @@ select
         'source_commission_id', o.commission_id, 'source_amount', o.amount::varchar,
         'source_currency', o.currency, 'source_rule', o.rule, 'pct', o.pct::varchar, 'level', o.tree_level,
         'from_partner_id', o.partner_id
-    ), case when o.source_blocked then '{"source_blocked": true}' else '{}' end),
+    ), case when o.source_blocked and o.source_held then '{"source_blocked": true, "held": true}'
+            when o.source_blocked then '{"source_blocked": true}' else '{}' end),
     o.tree_level,
     o.partner_id,
     o.hold_until,
@@ -121,7 +123,9 @@ where (o.amount::decimal(38,4) * o.pct * 0.01)::decimal(18,4) <> 0
 # An application not approved yet (`pending`, `cabinet.invites`) earns nothing either, until it is approved
 # (`inputs.partner_pending` too); the overrides of a blocked partner's rows are rejected with them
 # (`inputs.source_blocked`). A cancelled conversion's row is `reversed` when it had been in hold, else `rejected`: a
-# row blocking rejects keeps that it had been (`inputs.held`), so unblocked it is reversed as if never blocked.
+# row blocking rejects keeps that it had been, or would have been: its conversion approved (`inputs.held`; an
+# override of a blocked source takes its source's), so unblocked it is reversed as if never blocked, or approved
+# first when its hold ended before the cancellation (`HOLDS_ENDED`).
 CHANGES = """
 create or replace temp table eng_changes as
 with merged as (
@@ -133,6 +137,7 @@ with merged as (
                          when b.status = 'pending' then '{"partner_blocked": true, "partner_pending": true}'
                          else '{"partner_blocked": true}' end),
                      case when e.status in ('hold', 'reversed') or (e.inputs ->> 'held') = 'true'
+                              or (b.partner_id is not null and d.cond = 'approved')
                          then '{"held": true}' else '{}' end)
             end as inputs
         ),
@@ -354,27 +359,3 @@ where e.source = 'engine' and e.kind = 'sub_partner' and e.status not in ('appro
 """
 
 DELETE_STALE = "delete from commissions where commission_id in (select commission_id from eng_stale)"
-
-# Before pricing: holds that ended before the run are approved first, unless their conversion was cancelled (or
-# made pending again) inside the hold (pricing then reverses them, or makes them pending). A conversion cancelled
-# after its hold ended gets its clawback, whether or not a run happened in between.
-HOLDS_ENDED = """
-create or replace temp table eng_expired as
-select m.commission_id, m.ts from commissions as m
-where m.source = 'engine' and m.status = 'hold' and m.hold_until <= $now
-  and not exists (
-      select 1 from conversions as c
-      where c.conversion_id = m.conversion_id and c.status <> 'approved' and c.updated_at < m.hold_until
-  )
-"""
-
-EXPIRED_HOLDS = """
-create or replace temp table eng_expired as
-select commission_id, ts from commissions
-where source = 'engine' and status = 'hold' and hold_until <= $now
-"""
-
-APPROVE_EXPIRED = """
-update commissions set status = 'approved', updated_run_id = $run
-where commission_id in (select commission_id from eng_expired)
-"""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from etl import commission_sql as q
+from etl import commission_replan as r
 from tests.etl_engine.builders import T0, Warehouse
 from tests.etl_engine.test_commission import run
 
@@ -47,7 +47,7 @@ def test_a_parent_moved_before_the_first_run_that_records_ancestors_plans_is_see
     wh.conversion("open", 3, "ftd", amount="50")
     wh.conversion("other", 5, "ftd", amount="50")
     run(wh)
-    wh.con.execute(q.PLAN_NOW, {"tz": "UTC"})  # the fingerprints as made before
+    wh.con.execute(r.PLAN_NOW, {"tz": "UTC"})  # the fingerprints as made before
     wh.con.execute(
         "update plan_priced set fingerprint = n.before from eng_plan_now as n "
         "where plan_priced.partner_id = n.partner_id"

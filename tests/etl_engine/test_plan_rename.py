@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from cabinet.config import Settings
 from cabinet.store.db import session_scope
 from cabinet.store.models import CommissionPlan, Partner
-from etl import commission_sql as q
+from etl import commission_replan as r
 from tests.etl_engine.builders import Warehouse
 from tests.etl_engine.test_commission import run
 from tests.etl_ingest.conftest import build_tiny
@@ -47,7 +47,7 @@ def test_fingerprints_made_with_the_name_reprice_no_one_until_the_terms_change(w
     """A warehouse priced before the name was left out (and the ancestors' plans put in) keeps its partners'
     fingerprints as they were made."""
     _approved_then_plan_changed(wh)
-    wh.con.execute(q.PLAN_NOW, {"tz": "UTC"})  # the fingerprints as made before
+    wh.con.execute(r.PLAN_NOW, {"tz": "UTC"})  # the fingerprints as made before
     wh.con.execute(
         "update plan_priced set fingerprint = n.before from eng_plan_now as n "
         "where plan_priced.partner_id = n.partner_id"
