@@ -10,7 +10,7 @@ from cabinet.ui import store
 from cabinet.ui.login import login_form, notice_shown
 from cabinet.ui.menu import sidebar_menu
 from cabinet.ui.next_run import empty_saved_inputs
-from cabinet.ui.reading import caption_style, page_language
+from cabinet.ui.reading import caption_style
 from cabinet.ui.second_factor import require_second_factor
 from cabinet.ui.text import t
 
@@ -23,7 +23,6 @@ def page_setup() -> None:
     st.set_page_config(page_title="Partner Cabinet", page_icon=":material/handshake:", layout="wide")
     empty_saved_inputs()  # a form saved in the run before starts empty
     caption_style()
-    page_language()  # the login page's; the sidebar says the logged-in user's
 
 
 def require_user(feature: str) -> SessionUser:

@@ -38,6 +38,7 @@ from cabinet.ui.cookie import (
 from cabinet.ui.once import once
 from cabinet.ui.password_reset import PARAM as RESET_PARAM
 from cabinet.ui.password_reset import forgot_box, link_base, reset_form
+from cabinet.ui.reading import page_language
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.signup import application_form
 from cabinet.ui.text import LOCALE_KEY, current_locale, t
@@ -162,7 +163,15 @@ def pop_notice(key: str) -> str | None:
 
 
 def login_form() -> SessionUser | None:
-    """The login form; returns the user after a successful login."""
+    """The login form; returns the user after a successful login. The page says its language here while a login
+    screen shows, else in the sidebar (`page_language`: once a run, once the run's language is known)."""
+    user = _login_form()
+    if user is None:
+        page_language()
+    return user
+
+
+def _login_form() -> SessionUser | None:
     error = config_error()
     if error:
         st.error(t("auth.config_error", error=error))

@@ -26,9 +26,10 @@ def caption_style() -> None:
 
 
 def page_language(place: str = "main") -> None:
-    """Set the page's `<html lang>` to the session's language, in a hidden container (`place` names it: one in the
-    page, one in the sidebar). Called again once a run knows its user (a session restored from the cookie is in the
-    user's language, the login page in the one chosen on it): the last one of a run says the language of its text."""
+    """Set the page's `<html lang>` to the session's language, in a hidden container (`place`: "main" or "sidebar").
+    Once a run, where its language is known: a login screen's (the one chosen on it), else the sidebar's (the user's;
+    a session restored from the cookie learns it only there). Two in a run could run in either order in the browser:
+    a page restored in Russian was left saying "en" by the first, said before the user was known."""
     key = f"cabinet_lang_{place}"
     box = st.container(key=key)
     box.html(

@@ -14,6 +14,7 @@ from cabinet.store.db import session_scope
 from cabinet.tracking import qr_png
 from cabinet.ui.branding import brand
 from cabinet.ui.login import logout_button, refresh_cookie
+from cabinet.ui.reading import page_language
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
 from cabinet.ui.widgets import save_then_rerun
@@ -118,5 +119,6 @@ def require_second_factor(scope: Scope) -> None:
         st.warning(t("twofactor.required"))
         second_factor_box(own, expanded=True, codes_key=_GATE_CODES)
         logout_button()
+        page_language()  # no sidebar on this page to say it
         st.stop()
     show_new_codes(scope, _GATE_CODES)  # turned on through the form above: the codes show on the page it opens

@@ -81,7 +81,7 @@ def test_the_page_says_its_language(program: Program, locale: str) -> None:
     assert not login.exception and _said_language(login) == [locale]
     for page in ("app.py", "pages/02_reports.py", "pages/10_account.py"):
         at = open_page(page, _in(program, "p_parent", locale))
-        assert not at.exception and _said_language(at)[-1:] == [locale] and set(_said_language(at)) == {locale}
+        assert not at.exception and _said_language(at) == [locale]  # once: two run in either order in the browser
 
 
 def _contrast(one: str, other: str) -> float:
