@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from cabinet.creatives_admin import CreativeError, drawable, read_picture
 from cabinet.store.models import ProgramSettings
+from cabinet.ui.reading import BACKGROUND, readable
 from cabinet.ui.resources import app_settings, engine
 
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -60,13 +61,16 @@ def brand(store_url: str) -> Brand:
 
 
 def apply_branding() -> Brand:
-    """Logo in the sidebar and the accent colour on headings and primary buttons."""
+    """Logo in the sidebar and the accent colour on headings and primary buttons, darkened where needed to stay
+    readable (WCAG AA): 3:1 for the headings' large text on the page, 4.5:1 for a button's white label on it. Any
+    colour can be picked in Program settings: a light one (#ffd400) made headings and button labels near invisible."""
     b = brand(app_settings().store_url)
     if b.shown:
         st.logo(b.shown)
+    heading, button = readable(b.primary, BACKGROUND, 3.0), readable(b.primary, "#ffffff", 4.5)
     st.markdown(
-        f"<style>h1, h2 {{ color: {b.primary}; }} "
-        f"button[kind='primary'] {{ background-color: {b.primary}; border-color: {b.primary}; }}</style>",
+        f"<style>h1, h2 {{ color: {heading}; }} "
+        f"button[kind='primary'] {{ background-color: {button}; border-color: {button}; }}</style>",
         unsafe_allow_html=True,
     )
     return b

@@ -13,6 +13,8 @@ from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from cabinet.session import SessionUser
+from cabinet.store.db import session_scope
+from cabinet.store.models import ProgramSettings
 from cabinet.ui.text import LOCALE_KEY
 from tests.reporting.conftest import Program
 from tests.reporting.test_creatives import banners  # noqa: F401 - the fixture, reused
@@ -160,3 +162,20 @@ def test_chart_figures_are_escaped_and_in_the_sessions_language() -> None:
     assert '<th scope="col">offer</th>' in table and "<b>" not in table.split("</style>")[1]
     assert "<td>A &amp; B</td><td>&lt;b&gt;tg&lt;/b&gt;</td><td>1\xa0234,50</td>" in table
     assert "<td>C</td><td>fb</td><td>7</td>" in table
+
+
+@pytest.mark.parametrize(("picked", "heading", "button"), [("#ffd400", "#a68a00", "#8c7500"), ("#1f6feb", None, None)])
+def test_a_light_brand_colour_is_darkened_where_text_is(
+    program: Program, store_engine: Engine, picked: str, heading: str | None, button: str | None
+) -> None:
+    """Program settings take any colour; headings were drawn in it and primary buttons' white labels on it: a yellow
+    brand read 1.5:1. Headings get a shade of it at 3:1 (large text), buttons one at 4.5:1 under white; a colour that
+    reads already is kept."""
+    with session_scope(store_engine) as s:
+        s.get(ProgramSettings, 1).primary_color = picked  # type: ignore[union-attr]
+    at = open_page("pages/01_dashboard.py", program.users["p_parent"])
+    css = next(m.value for m in at.markdown if m.value.startswith("<style>h1, h2"))
+    drawn = re.search(r"h1, h2 \{ color: (#\w+); \} button\[kind='primary'\] \{ background-color: (#\w+);", css)
+    assert not at.exception and drawn is not None
+    assert drawn.groups() == (heading or picked, button or picked)
+    assert _contrast(drawn.group(1), "#ffffff") >= 3.0 and _contrast("#ffffff", drawn.group(2)) >= 4.5
