@@ -26,6 +26,7 @@ from etl.conversion_wait import G_COLUMNS, G_STRUCT, flags_sql, park, release
 from etl.fx import day_rates_sql
 from etl.schema import scalar
 from etl.validate import RAW, Present, conversions_sql, out_of_range_sql, times_sql
+from etl.value_sql import col
 
 WAIT_DAYS = 7
 
@@ -65,7 +66,7 @@ def prepare_click_lookup(con: duckdb.DuckDBPyConnection, tables: list[str]) -> N
     One scan of clicks per run, however many conversion files arrive. `tables` are staged conversion files with a
     click_id column (text), chosen by the caller from code. One struct: `arg_min` of a column skips its NULLs (a
     link or sub1 of a later click of the id)."""
-    ids = "".join(f"select nullif(trim(click_id::varchar), '') as click_id from {t} union all " for t in tables)
+    ids = "".join(f"select {_click_id(con, t)} as click_id from {t} s union all " for t in tables)
     con.execute(
         f"""create or replace temp table clk_lookup as
         select click_id, unnest(first) from (select c.click_id, arg_min(struct_pack(click_ts := c.ts,
@@ -73,6 +74,18 @@ def prepare_click_lookup(con: duckdb.DuckDBPyConnection, tables: list[str]) -> N
             device := c.device, sub1 := c.sub1), c.ts) as first
         from all_clicks c where c.click_id in ({ids} select click_id from pending_conversions) group by c.click_id)"""
     )
+
+
+def _click_id(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """SQL of a staged conversion file's click id as its rows name it (`etl.value_sql.col`): a Parquet file's float
+    column gives `1000`, not `1000.0`, which no click has, and the conversion waited a run for its loaded click."""
+    typ = scalar(
+        con,
+        "select data_type from duckdb_columns() "
+        "where database_name = 'temp' and table_name = ? and column_name = 'click_id'",
+        [table],
+    )
+    return col({"click_id": str(typ or "VARCHAR")}, "click_id")
 
 
 def resolve_pending(con: duckdb.DuckDBPyConnection, run_id: int, *, base: str, now: datetime) -> tuple[int, int]:

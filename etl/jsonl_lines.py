@@ -13,14 +13,37 @@ import duckdb
 from etl.contract import FEED_COLUMNS
 from etl.csv_records import LINE_LIMIT, NOT_UTF8, open_file
 from etl.staged_names import MALFORMED
+from etl.value_sql import FLOAT_EXACT, ID_COLUMNS
 
 # Keys holding a contract timestamp, which may be integer epoch milliseconds: their numbers are staged as written
 TIME_KEYS = ("ts", "updated_at")
 TWICE = "a contract key named twice (keys are case-insensitive): which value holds is a guess, keep one"
+NESTED = "{key}: a list or an object, not one value: write one plain value"
+NOT_AN_ID = "{key}: true or false is no id: write the id as a string"
+INEXACT = (
+    "{key}: a number that is no exact id (a fraction, or a whole number in a float's form from 2^53 = "
+    f"{FLOAT_EXACT} on, whose last digits a float does not keep): write the id as a string"
+)
+_ANY_KEYS = sorted({k for cols in FEED_COLUMNS.values() for k in cols})
+# Any value that may be a list, an object, true/false or a number in a float's form, whatever its key: a line without
+# one (most lines of a click file) needs no look for the keys (`_value_patterns`), which costs 3x as much
+_ROUGH = r":\s*(?:[\[{tf]|-?[0-9]+[.eE])"
 
 
 class NotUtf8Line(Exception):
     """A line of the file that is not UTF-8: the file is unreadable, as a CSV file would be."""
+
+
+class NotJsonLines(Exception):
+    """No line of the file is a JSON object: not JSON Lines (one JSON array, or JSON over several lines), whose
+    records would be one bad row, or one a line: the file is unreadable, as the contract says of a file that is not
+    the format its extension says."""
+
+
+NOT_JSON_LINES = (
+    "not JSON Lines: no line is a JSON object (one JSON array, or JSON written over several lines?): write one "
+    "object per line (pandas: to_json(orient='records', lines=True); jq -c '.[]')"
+)
 
 
 def _twice(keys: list[str], feed: str | None) -> bool:
@@ -63,10 +86,20 @@ def jsonl_source(
     a line that is JSON but not an object (`jsonl_rejects` takes them out)."""
     size = f", maximum_object_size = {LINE_LIMIT}" if long_lines else ""
     lines = f"read_json_objects(?, format = 'newline_delimited', ignore_errors = true{size})"
-    # the key lists the lines have (a few: a producer writes its rows alike), from which the columns come
+    contract = FEED_COLUMNS.get(feed or "", _ANY_KEYS)
+    nested, scalar = _value_patterns(contract)
+    # the key lists the lines have (a few: a producer writes its rows alike), from which the columns come, and the
+    # contract keys some line gives a list or object, or (ids) a number or true/false: only those are typed per line
     shapes = con.execute(
-        f"select distinct json_keys(json) from {lines} where json_type(json) = 'OBJECT'", [path]
+        "select distinct json_keys(json), case when regexp_matches(json, $rough) and regexp_matches(json, $either) "
+        "then list_distinct(regexp_extract_all(json, $nested, 1) || regexp_extract_all(json, $scalar, 1)) end "
+        f"from {lines.replace('?', '$path')} where json_type(json) = 'OBJECT'",
+        {"path": path, "rough": _ROUGH, "either": f"{nested}|{scalar}", "nested": nested, "scalar": scalar},
     ).fetchall()
+    if not shapes:  # the file is not blank (`etl.readers`): its lines are something else
+        raise NotJsonLines(NOT_JSON_LINES)
+    typed = {k.lower() for _, found in shapes for k in found or []}
+    shapes = [(keys,) for keys, _ in shapes]
     spellings: dict[str, list[str]] = {}
     for key in sorted({k for (keys,) in shapes for k in keys}):
         spellings.setdefault(key.lower(), []).append(key)
@@ -78,12 +111,15 @@ def jsonl_source(
     # JSON pointers address any key, also one starting with `$` or containing `/`, `~` or `"`
     pointers = ["/" + k.replace("~", "~0").replace("/", "~1") for k in every]
     at = {k: i for i, k in enumerate(every, 1)}
+    typed_keys = [k for c in cols if c in typed and c in contract for k in spellings[c]]
+    types = {k: f"__type_{j}" for j, k in enumerate(typed_keys)}
+    values = {k: _exact(f"__values[{at[k]}]", types[k]) if k in types and c in ID_COLUMNS else f"__values[{at[k]}]"
+              for c in cols for k in spellings[c]}  # fmt: skip
     exprs = [
-        f"coalesce({', '.join(f'__values[{at[k]}]' for k in spellings[c])})"
-        if len(spellings[c]) > 1
-        else f"__values[{at[spellings[c][0]]}]"
+        f"coalesce({', '.join(values[k] for k in spellings[c])})" if len(spellings[c]) > 1 else values[spellings[c][0]]
         for c in cols
     ]
+    wrong = "".join(_wrong_value(c, f"__values[{at[k]}]", types[k]) for c in cols for k in spellings[c] if k in types)
     times = {c: f"__written_{i}" for i, c in enumerate(c for c in cols if c in TIME_KEYS)}
     written = "".join(f", {_written(spellings[c], exprs[cols.index(c)])} as {name}" for c, name in times.items())
     exprs = [
@@ -92,19 +128,64 @@ def jsonl_source(
         else e
         for e, c in zip(exprs, cols, strict=True)
     ]
-    params: list[object] = [pointers, path]
+    params: list[object] = [pointers, *(pointers[at[k] - 1] for k in typed_keys), path]
     twice, bad_shapes = "", [keys for (keys,) in shapes if _twice(keys, feed)]
     if bad_shapes:  # parsing each line's keys again costs a second read: only for a file that has such lines
         twice = f" when list_contains(?::varchar[][], json_keys(json)) then '{TWICE}'"
         params.insert(0, bad_shapes)
     marker = (
         f"case when json is null then 'not a JSON value' when json_type(json) <> 'OBJECT' then 'not a JSON object'"
-        f"{twice} end"
+        f"{twice}{wrong} end"
     )
-    source = f"(select json_extract_string(json, ?::varchar[]) as __values, json from {lines})"
+    typing = "".join(f", json_type(json, ?) as {name}" for name in types.values())
+    source = f"(select json_extract_string(json, ?::varchar[]) as __values{typing}, json from {lines})"
     if written:  # each line's spellings found once, beside its values
         source = f"(select *{written} from {source})"
     return source, params, cols, exprs, marker
+
+
+def _value_patterns(contract: list[str]) -> tuple[str, str]:
+    """Regular expressions finding, in a line's text, a contract key given a list or an object, and an id key given
+    a number in a float's form (a fraction or an exponent) or true/false (group 1: the key as spelled;
+    case-insensitive, as keys are). An integer needs no look: it is read as written. A match may be a nested
+    object's key: it only asks for that key's values to be typed."""
+    ids = "|".join(k for k in contract if k in ID_COLUMNS) or r"[^\s\S]"  # none: a class nothing matches
+    nested = f'(?i)"({"|".join(contract)})"\\s*:\\s*[\\[{{]'
+    scalar = f'(?i)"({ids})"\\s*:\\s*(?:-?[0-9]+[.eE]|[tf])'
+    return nested, scalar
+
+
+def _whole(value: str) -> str:
+    """SQL: a JSON number's text as read (`value`, a double's shortest form: 1e3 is `1000.0`) holds a whole number a
+    double keeps exactly."""
+    num = f"try_cast({value} as double)"
+    return f"coalesce({num} = trunc({num}) and abs({num}) < {FLOAT_EXACT}, false)"
+
+
+def _exact(value: str, typ: str) -> str:
+    """SQL: an id key's value as its exact text: a whole number written as a float (`123.0`, `1e3`) as its integer
+    digits, as a CSV file or an integer writes it. An integer of any size is read as written (DuckDB keeps one beyond
+    64 bits as its digits); another number is marked (`_wrong_value`)."""
+    float_form = f"{typ} = 'DOUBLE' and not regexp_full_match({value}, '-?[0-9]+')"
+    return (
+        f"case when {float_form} and {_whole(value)} then try_cast({value} as double)::bigint::varchar else {value} end"
+    )
+
+
+def _wrong_value(key: str, value: str, typ: str) -> str:
+    """SQL `when` clauses of the line marker: the contract key `key` (from the contract, never from input) holds a
+    list or object, or, as an id, true/false or a number that is no exact id."""
+    out = f" when {typ} in ('ARRAY', 'OBJECT') then {_literal(NESTED.format(key=key))}"
+    if key in ID_COLUMNS:
+        inexact = f"{typ} = 'DOUBLE' and not regexp_full_match({value}, '-?[0-9]+') and not {_whole(value)}"
+        out += f" when {typ} = 'BOOLEAN' then {_literal(NOT_AN_ID.format(key=key))}"
+        out += f" when {inexact} then {_literal(INEXACT.format(key=key))}"
+    return out
+
+
+def _literal(text: str) -> str:
+    """A message of this module (never input) as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def jsonl_rejects(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[tuple[int, str, str]]:

@@ -30,7 +30,7 @@ from etl.csv_records import (
     width_errors,
 )
 from etl.gzip_check import gzip_damage
-from etl.jsonl_lines import NotUtf8Line, jsonl_rejects, jsonl_source
+from etl.jsonl_lines import NotJsonLines, NotUtf8Line, jsonl_rejects, jsonl_source
 from etl.staged_names import MALFORMED, renamer
 
 EXTENSIONS = (".csv", ".csv.gz", ".parquet", ".jsonl", ".jsonl.gz")
@@ -126,7 +126,7 @@ def stage_file(
         except UnreadableFile:
             con.execute(f"drop table if exists {table}")
             raise
-        except NotUtf8Line as exc:
+        except (NotUtf8Line, NotJsonLines) as exc:
             con.execute(f"drop table if exists {table}")
             raise UnreadableFile(str(exc)) from None
         except (duckdb.Error, _NotNative) as exc:

@@ -27,6 +27,7 @@ from etl.value_sql import (
     MONEY,
     RATE_ROUNDING,
     Present,
+    bad_value,
     col,
     int_of,
     int_text,
@@ -126,7 +127,8 @@ def clicks_sql(
         empty += f" and t.file_id not in ({', '.join(map(str, ids))})"
     bot = f"({empty}) or coalesce(u.is_bot, false)" if "user_agent" in present else "false"
     rules = (
-        [(f"missing_field:{n}", f"{c[n]} is null") for n in ("click_id", "ts")]
+        [("bad_row", "t._bad")]
+        + [(f"missing_field:{n}", f"{c[n]} is null") for n in ("click_id", "ts")]
         + [
             ("bad_timestamp", "t._ts is null"),
             ("too_long:click_id", longer(c["click_id"], CLICK_TEXT_LIMITS["click_id"])),
@@ -165,7 +167,8 @@ select
     {bot} as is_bot
 from (
     select {file_id} as file_id, s.rn, {inner}, {ts_of(present, "ts")} as _ts,
-           {int_of(present, "partner_id")} as _partner, {int_of(present, "offer_id")} as _offer
+           {int_of(present, "partner_id")} as _partner, {int_of(present, "offer_id")} as _offer,
+           {bad_value(present, CLICK_TEXT_LIMITS)} as _bad
     from {table} s
 ) t
 left join (  -- user agents repeat: hash and classify each distinct one once
@@ -214,6 +217,7 @@ def conversions_sql(present: Present) -> str:
     ts, updated = ts_of(present, "ts"), ts_of(present, "updated_at")
     partner, offer = int_of(present, "partner_id"), int_of(present, "offer_id")
     rules = [
+        ("bad_row", bad_value(present, TEXT_LIMITS["conversions"])),
         *_required(present, ["conversion_id", "ts", "type"]),
         ("bad_timestamp", f"({ts}) is null"),
         ("bad_timestamp", f"{c['updated_at']} is not null and ({updated}) is null"),
@@ -250,6 +254,7 @@ def commissions_sql(present: Present) -> str:
     c = {n: col(present, n) for n in FEED_COLUMNS["commissions"]}
     kind, status = f"lower(coalesce({c['kind']}, 'adjustment'))", f"lower(coalesce({c['status']}, 'approved'))"
     rules = [
+        ("bad_row", bad_value(present, TEXT_LIMITS["commissions"])),
         *_required(present, ["commission_id", "partner_id", "ts", "amount", "currency"]),
         ("bad_timestamp", f"({ts_expr(c['ts'])}) is null"),
         *_too_long(present, "commissions"),

@@ -6,6 +6,7 @@ file was staged typed (`Present`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
@@ -52,6 +53,7 @@ Present = set[str] | dict[str, str]
 
 INT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
 FLOAT_TYPES = ("FLOAT", "DOUBLE")
+TEXT_TYPES = ("VARCHAR", "BLOB")
 # Event times a run accepts: from 2000 to a day after the run's clock. Anything else is a sender's bug that would
 # otherwise move the warehouse's newest click (its as-of time, the history split, the wait of conversions for their
 # click): epoch seconds sent as milliseconds land in January 1970, a broken clock in a later year.
@@ -78,13 +80,53 @@ def staged_type(present: Present, name: str) -> str:
     return present.get(name, "VARCHAR") if isinstance(present, dict) else "VARCHAR"
 
 
+# Columns holding an id, a code or a sub value: a number in them is its exact integer text or no value at all (a
+# float column's 123.0 is 123, as the same id is in a CSV file; 1.5 is no id, nor is a whole number that a float no
+# longer holds exactly: `exact_text`)
+ID_COLUMNS = ("click_id", "conversion_id", "commission_id", "customer_id", "promo_code", "link_token",
+              "sub1", "sub2", "sub3", "sub4", "sub5")  # fmt: skip
+# Free text (kept as sent, whatever it spells); every other contract column is an id, a code, a time or a number
+FREE_TEXT = ("sub1", "sub2", "sub3", "sub4", "sub5", "os", "browser", "referrer", "user_agent", "note")
+# How SQL exports spell a missing value in text: `\N` (MySQL's SELECT ... INTO OUTFILE, PostgreSQL's COPY in text
+# form, Hive) and `NULL` (SQL Server's "Save results as", DBeaver, many scripts). No id, code, time or amount is
+# spelled so: in those columns they are missing values, as an empty one is (a customer_id "NULL" made every such
+# customer one for cohorts and RevShare); free text keeps them as written.
+NULL_SPELLINGS = ("NULL", "null", "Null", "\\N")
+# A long numeric id as a spreadsheet shows it once it has taken the id for a number (`1.23457E+19`: six digits): a CSV
+# file saved from it holds that text for every id of the column, so different clicks or customers read as one id
+# (every click after the first a duplicate). No id is written so: a `bad_row` (`bad_value`).
+SPREADSHEET_NUMBER = r"[0-9](\.[0-9]+)?E\+[0-9]+"
+SPREADSHEET_IDS = ("click_id", "conversion_id", "commission_id", "customer_id")
+FLOAT_EXACT = 2**53  # a double holds every whole number below this exactly, and not every one from it on
+
+
 def col(present: Present, name: str) -> str:
-    """The trimmed text of a column, NULL when empty or absent from the file."""
+    """The trimmed text of a column, NULL when empty or absent from the file, or when an id, code, time or number is
+    spelled as SQL exports spell a missing value (`NULL_SPELLINGS`). A Parquet id column of floats or decimals gives
+    its whole numbers as integers (`exact_text`)."""
+    text = trimmed(present, name)
+    if name in FREE_TEXT or staged_type(present, name) not in TEXT_TYPES or name not in present:
+        return text
+    spellings = ", ".join(f"'{s}'" for s in NULL_SPELLINGS)
+    return f"case when {_text_ref(present, name)} in ({spellings}) then null else {text} end"
+
+
+def _text_ref(present: Present, name: str) -> str:
+    """SQL of a text column's value as VARCHAR. Parquet text without its UTF-8 mark (a `binary` column: older Hive
+    and Impala writers, pyarrow's binary type) is read as BLOB, whose cast to text spells every byte past ASCII as
+    `\\xC3`: it is decoded instead (NULL when not UTF-8: `bad_value`)."""
+    ref = f's."{name}"'
+    return f"try(decode({ref}))" if staged_type(present, name) == "BLOB" else ref
+
+
+def trimmed(present: Present, name: str) -> str:
+    """`col` without taking `NULL_SPELLINGS` for missing: for SQL that parses the text (a time, an integer), where no
+    such spelling parses, and that names it several times (cheaper than repeating `col`'s test)."""
     if name not in present:
         return "null::varchar"
-    if staged_type(present, name) != "VARCHAR":
-        return f's."{name}"::varchar'
-    ref = f's."{name}"'
+    typ, ref = staged_type(present, name), _text_ref(present, name)
+    if typ not in TEXT_TYPES:
+        return exact_text(ref, typ) if name in ID_COLUMNS else f"{ref}::varchar"
     # trim only values that start or end with a space: trimming every value copied every string of the file
     return (
         f"case when starts_with({ref}, ' ') or ends_with({ref}, ' ') then nullif(trim({ref}), '') "
@@ -92,12 +134,56 @@ def col(present: Present, name: str) -> str:
     )
 
 
+def exact_text(ref: str, typ: str) -> str:
+    """SQL: a typed id value as text: a float's or decimal's whole number as its integer digits (`123.0` is `123`, as
+    written in a CSV file); any other value as DuckDB writes it (`inexact` tells those apart)."""
+    if typ in FLOAT_TYPES:
+        whole = f"{ref} = trunc({ref}) and abs({ref}) < {FLOAT_EXACT}"
+        return f"case when {whole} then {ref}::bigint::varchar else {ref}::varchar end"
+    if typ.startswith("DECIMAL"):
+        return f"case when {ref} = trunc({ref}) then trunc({ref})::hugeint::varchar else {ref}::varchar end"
+    return f"{ref}::varchar"
+
+
+def inexact(ref: str, typ: str) -> str | None:
+    """SQL: a typed id value that is no exact id (a fraction, a float at or beyond 2^53, whose last digits a float
+    does not keep, not a number, or true/false); None for a type whose every value is one (integers, text)."""
+    if typ in FLOAT_TYPES:
+        return f"not ({ref} = trunc({ref}) and abs({ref}) < {FLOAT_EXACT})"
+    if typ.startswith("DECIMAL"):
+        return f"{ref} <> trunc({ref})"
+    if typ == "BOOLEAN":
+        return f"{ref} is not null"
+    return None
+
+
+def bad_value(present: Present, names: Iterable[str]) -> str:
+    """SQL: the row holds a value no text column can keep: a NUL character in one of `names` (text a producer wrote
+    from binary data or UTF-16; PostgreSQL and CSV exports cannot carry it), an id as a spreadsheet rounded it
+    (`SPREADSHEET_NUMBER`), or, of a Parquet file, binary text that is not UTF-8 or an id column's value that is no
+    exact id (`inexact`). A `bad_row`."""
+    conds = []
+    for name in names:
+        if name not in present:
+            continue
+        typ, ref = staged_type(present, name), f's."{name}"'
+        if typ == "VARCHAR":
+            conds.append(f"contains({ref}, chr(0))")
+            if name in SPREADSHEET_IDS:
+                conds.append(f"(contains({ref}, 'E+') and regexp_full_match(trim({ref}), '{SPREADSHEET_NUMBER}'))")
+        elif typ == "BLOB":  # not UTF-8 text, or holding a NUL
+            conds.append(f"({ref} is not null and coalesce(contains(try(decode({ref})), chr(0)), true))")
+        elif name in ID_COLUMNS and (cond := inexact(ref, typ)) is not None:
+            conds.append(f"coalesce({cond}, false)")
+    return " or ".join(conds) or "false"
+
+
 def int_of(present: Present, name: str) -> str:
     """A column as INTEGER (NULL when absent or not an integer: text such as '12.5' is not rounded to 13, as a cast
     would, which would credit another partner)."""
     if name in present and staged_type(present, name) in INT_TYPES:
         return f'try_cast(s."{name}" as integer)'
-    return int_text(col(present, name))
+    return int_text(trimmed(present, name))
 
 
 def int_text(text: str) -> str:
@@ -118,7 +204,7 @@ def ts_of(present: Present, name: str) -> str:
         return f"case when {span} and {ref} = trunc({ref}) then epoch_ms({ref}::bigint) end"
     if typ.startswith("TIMESTAMP") or typ == "DATE":  # TIMESTAMPTZ converts in the session time zone: UTC
         return f"case when {ref}::timestamp between {_literal(lo)} and {_literal(hi)} then {ref}::timestamp end"
-    return ts_expr(col(present, name))
+    return ts_expr(trimmed(present, name))
 
 
 def _literal(ts: datetime) -> str:
@@ -150,7 +236,7 @@ def money_text(present: Present) -> str:
     through a double, an amount of 12 or more whole digits (`932201239013.28730` from a DECIMAL(20,5) column) came
     out a ten-thousandth off. An amount that rounding would carry past the money columns' limit
     (`99999999999999.99999`) is left as it is: a `bad_amount`, not a cast that failed the run."""
-    text = col(present, "amount")
+    text, value = trimmed(present, "amount"), col(present, "amount")
     if text == "null::varchar":
         return text
     num = f"try_cast({text} as decimal(38,20))"  # the 14 whole digits `MONEY` takes, and 20 decimals
@@ -160,5 +246,5 @@ def money_text(present: Present) -> str:
         f"and ({num} = round({num}, 4) or ({digits} >= 16 "
         f"and abs({num} - round({num}, 4)) <= 1e-12 * greatest(1, abs({num})))) "
         f"and abs(round({num}, 4)) < {MONEY_LIMIT} "
-        f"then round({num}, 4)::decimal(18,4)::varchar else {text} end"
+        f"then round({num}, 4)::decimal(18,4)::varchar else {value} end"
     )
