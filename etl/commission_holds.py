@@ -19,7 +19,7 @@ where m.source = 'engine' and m.status = 'hold' and m.hold_until <= $now
   and {_NOT_CANCELLED_IN_HOLD}
 """
 
-# So are the rows a block rejected that were (or would have been) in hold (`inputs.held`) once the block is over, as
+# So are the rows a block rejected that would be in hold without it (`inputs.held` true) once the block is over, as
 # if never blocked: they lose the block's marks (APPROVE_EXPIRED). Their partners, or the sub-partners their overrides
 # are taken from, are priced again (`eng_replan`: a partner's and its ancestors' blocks are in its fingerprint).
 BLOCKS_ENDED = f"""

@@ -31,7 +31,7 @@ select
     -- commissions of a blocked sub-partner are rejected as those of the engine's)
     case when s.source = 'feed' then coalesce(p.status in ('blocked', 'pending'), false)
          else coalesce((s.inputs ->> 'partner_blocked') = 'true', false) end as source_blocked,
-    coalesce((s.inputs ->> 'held') = 'true', false) as source_held
+    s.inputs ->> 'held' as source_held
 from commissions as s
 left join {ADJUSTED} as a using (commission_id)
 left join conversions as c on c.conversion_id = s.conversion_id
@@ -107,7 +107,8 @@ select
         'source_commission_id', o.commission_id, 'source_amount', o.amount::varchar,
         'source_currency', o.currency, 'source_rule', o.rule, 'pct', o.pct::varchar, 'level', o.tree_level,
         'from_partner_id', o.partner_id
-    ), case when o.source_blocked and o.source_held then '{"source_blocked": true, "held": true}'
+    ), case when o.source_blocked and o.source_held = 'true' then '{"source_blocked": true, "held": true}'
+            when o.source_blocked and o.source_held = 'reversed' then '{"source_blocked": true, "held": "reversed"}'
             when o.source_blocked then '{"source_blocked": true}' else '{}' end),
     o.tree_level,
     o.partner_id,
@@ -123,9 +124,10 @@ where (o.amount::decimal(38,4) * o.pct * 0.01)::decimal(18,4) <> 0
 # An application not approved yet (`pending`, `cabinet.invites`) earns nothing either, until it is approved
 # (`inputs.partner_pending` too); the overrides of a blocked partner's rows are rejected with them
 # (`inputs.source_blocked`). A cancelled conversion's row is `reversed` when it had been in hold, else `rejected`: a
-# row blocking rejects keeps that it had been, or would have been: its conversion approved (`inputs.held`; an
-# override of a blocked source takes its source's), so unblocked it is reversed as if never blocked, or approved
-# first when its hold ended before the cancellation (`HOLDS_ENDED`).
+# row blocking rejects keeps where it would be without the block (`inputs.held`: true while its conversion is approved,
+# in hold or past it, and once cancelled or pending again after its hold; 'reversed' once cancelled inside it; none
+# once pending again inside it; an override of a blocked source takes its source's), so unblocked it is reversed as
+# if never blocked, or approved first when its hold ended before a later change (`etl.commission_holds.BLOCKS_ENDED`).
 CHANGES = """
 create or replace temp table eng_changes as
 with merged as (
@@ -136,9 +138,16 @@ with merged as (
                      json_merge_patch(d.inputs, case when b.partner_id is null then '{}'
                          when b.status = 'pending' then '{"partner_blocked": true, "partner_pending": true}'
                          else '{"partner_blocked": true}' end),
-                     case when e.status in ('hold', 'reversed') or (e.inputs ->> 'held') = 'true'
-                              or (b.partner_id is not null and d.cond = 'approved')
-                         then '{"held": true}' else '{}' end)
+                     case when (d.inputs ->> 'source_blocked') = 'true' then '{}'  -- its source's, in d.inputs
+                          when d.cond = 'approved' then '{"held": true}'
+                          -- cancelled or pending again: after its hold, it was approved as the hold ended (then
+                          -- clawed back, or kept); inside it, reversed, or pending
+                          when e.status = 'hold' or (e.inputs ->> 'held') = 'true' then
+                              case when d.reversal_ts >= d.hold_until then '{"held": true}'
+                                   when d.cond = 'cancelled' then '{"held": "reversed"}' else '{}' end
+                          when d.cond = 'cancelled' and (e.status = 'reversed' or (e.inputs ->> 'held') = 'reversed')
+                          then '{"held": "reversed"}'
+                          else '{}' end)
             end as inputs
         ),
         e.commission_id is null as is_new,
@@ -147,7 +156,7 @@ with merged as (
             when b.partner_id is not null or (d.inputs ->> 'source_blocked') = 'true' then 'rejected'
             when d.cond = 'pending' then 'pending'
             when d.cond = 'approved' then case when d.hold_until > $now then 'hold' else 'approved' end
-            when e.status in ('hold', 'reversed') or (e.inputs ->> 'held') = 'true' then 'reversed'
+            when e.status in ('hold', 'reversed') or (e.inputs ->> 'held') in ('true', 'reversed') then 'reversed'
             else 'rejected'
         end as status,
         (e.partner_id, e.conversion_id, e.ts, e.kind, e.status, e.amount, e.currency, e.amount_base, e.fx_rate,
