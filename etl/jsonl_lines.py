@@ -49,7 +49,7 @@ NOT_JSON_LINES = (
 def _twice(keys: list[str], feed: str | None) -> bool:
     """Whether a line with these keys names one of its contract keys twice, in any spelling (`"ts"` twice, or `ts`
     and `TS`); any key when the feed is not known."""
-    names = [k.lower() for k in keys]
+    names = [k.strip().lower() for k in keys]
     if feed in FEED_COLUMNS:
         names = [n for n in names if n in FEED_COLUMNS[feed]]
     return len(names) > len(set(names))
@@ -98,11 +98,11 @@ def jsonl_source(
     ).fetchall()
     if not shapes:  # the file is not blank (`etl.readers`): its lines are something else
         raise NotJsonLines(NOT_JSON_LINES)
-    typed = {k.lower() for _, found in shapes for k in found or []}
+    typed = {k.lower() for _, found in shapes for k in found or []}  # the keys as the patterns find them
     shapes = [(keys,) for keys, _ in shapes]
     spellings: dict[str, list[str]] = {}
     for key in sorted({k for (keys,) in shapes for k in keys}):
-        spellings.setdefault(key.lower(), []).append(key)
+        spellings.setdefault(key.strip().lower(), []).append(key)  # as CSV headers: `click_id ` is click_id
     cols = sorted(spellings)
     for c in cols:
         spellings[c].sort(key=lambda k, c=c: k != c)  # the lower-case spelling first
@@ -150,8 +150,8 @@ def _value_patterns(contract: list[str]) -> tuple[str, str]:
     case-insensitive, as keys are). An integer needs no look: it is read as written. A match may be a nested
     object's key: it only asks for that key's values to be typed."""
     ids = "|".join(k for k in contract if k in ID_COLUMNS) or r"[^\s\S]"  # none: a class nothing matches
-    nested = f'(?i)"({"|".join(contract)})"\\s*:\\s*[\\[{{]'
-    scalar = f'(?i)"({ids})"\\s*:\\s*(?:-?[0-9]+[.eE]|[tf])'
+    nested = f'(?i)"\\s*({"|".join(contract)})\\s*"\\s*:\\s*[\\[{{]'
+    scalar = f'(?i)"\\s*({ids})\\s*"\\s*:\\s*(?:-?[0-9]+[.eE]|[tf])'
     return nested, scalar
 
 

@@ -45,3 +45,19 @@ def test_pandas_json_lines_with_gaps_in_an_integer_id_column_load_the_ids_as_int
     assert tiny.rows("select row_number, reason from quarantine") == [(4, "bad_row")]
     assert [(f["rows_read"], f["inserted"], f["quarantined"]) for f in result.files] == [(4, 3, 1)]
     conserved(tiny)
+
+
+def test_json_keys_are_read_with_spaces_around_them_taken_off_as_csv_headers_are(tiny: Tiny) -> None:
+    tok, ts = tiny.token, "2026-11-01T10:00:00Z"
+    tiny.write("clicks", "a.csv", f" click_id , TS ,link_token\nc1,{ts},{tok}\n")
+    lines = [
+        f'{{"click_id ": "j1", " TS": "{ts}", "link_token": "{tok}"}}',
+        f'{{"click_id ": 1e3, "ts": "{ts}", "link_token": "{tok}"}}',  # typed under its spelling: 1000, not 1000.0
+        f'{{"click_id": "j3", "click_id ": "j4", "ts": "{ts}", "link_token": "{tok}"}}',  # which one: a guess
+    ]
+    tiny.write("clicks", "b.jsonl", "\n".join(lines) + "\n")
+    result = tiny.run()
+    assert tiny.rows("select click_id from clicks order by 1") == [("1000",), ("c1",), ("j1",)]
+    assert tiny.rows("select path, row_number, reason from quarantine") == [("clicks/b.jsonl", 3, "bad_row")]
+    assert {f["path"]: f["unknown_columns"] for f in result.files} == {"clicks/a.csv": None, "clicks/b.jsonl": None}
+    conserved(tiny)
