@@ -12,6 +12,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from cabinet.colours import WHITE, readable
+
 _URL = re.compile(r"https?://[^\s<>\"']+")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 DEFAULT_COLOR = "#1f6feb"
@@ -70,7 +72,7 @@ def html_version(body: str, program: str, color: str = DEFAULT_COLOR, logo_cid: 
         '<table role="presentation" width="600" cellpadding="0" cellspacing="0" style="max-width:600px;width:100%;'
         f'background:#ffffff;border-radius:8px;border-top:4px solid {color}">'
         '<tr><td style="padding:24px 28px;color:#1f2328;font-size:15px;line-height:1.5">'
-        f'<div style="font-size:18px;font-weight:600;color:{color};margin:0 0 18px">{logo}'
+        f'<div style="font-size:18px;font-weight:600;color:{readable(color, WHITE, 4.5)};margin:0 0 18px">{logo}'
         f'<span style="vertical-align:middle">{html.escape(program)}</span></div>'
         f"{main}"
         + (f'<div style="border-top:1px solid #d0d7de;margin-top:22px;padding-top:12px">{small}</div>' if small else "")

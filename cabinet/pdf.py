@@ -11,6 +11,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from PIL import Image
 
+from cabinet.colours import WHITE, readable
 from cabinet.creatives_admin import drawable
 
 FONTS = Path(__file__).resolve().parent / "fonts"
@@ -26,6 +27,12 @@ def _rgb(color: str) -> tuple[int, int, int]:
         return int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16)
     except (ValueError, IndexError):
         return 31, 111, 235
+
+
+def band_colour(color: str) -> tuple[int, int, int]:
+    """The band's fill: the program's colour, darkened until the white name on it reads 4.5:1 (WCAG AA; a yellow
+    #ffd400 band left the name at 1.5:1)."""
+    return _rgb(readable("#{:02x}{:02x}{:02x}".format(*_rgb(color)), WHITE, 4.5))
 
 
 class Page(FPDF):
@@ -52,7 +59,7 @@ def band(doc: FPDF, name: str, color: str, logo: bytes | None, kind: str) -> Non
     last line cut only when it does not fit at the smallest size: it never runs over the document's kind or title,
     nor off the page."""
     width = doc.w - doc.l_margin - doc.r_margin
-    doc.set_fill_color(*_rgb(color))
+    doc.set_fill_color(*band_colour(color))
     doc.rect(0, 0, doc.w, 26, style="F")
     shift = _logo(doc, logo)  # the logo first, the program's name beside it
     room = width * 0.6 - shift
