@@ -24,6 +24,7 @@ import codecs
 import csv
 import gzip
 import itertools
+import re
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -80,6 +81,30 @@ def open_text(path: Path) -> Any:
     with open_file(path, "rt", encoding="utf-8-sig", newline="") as fh:
         first = fh.readline()
     return open_file(path, "rt", encoding="utf-8-sig", newline="" if first.endswith("\r") else "\n")
+
+
+# A first line naming the file's separator (`sep=;`): what some exports write for Excel, which reads it and does not
+# show it. The file's header is the next line. Only the separators the readers take (`_DELIMITERS` and the comma).
+_SEPARATOR_LINE = re.compile(r"sep=([,;\t|])\r?\n?", re.IGNORECASE)
+
+
+def separator_line(path: Path) -> str | None:
+    """The separator a CSV file's first line names (`sep=;` for Excel), None when it is no such line (or the file
+    cannot be read: the reader says why)."""
+    try:
+        with open_file(path, "rt", encoding="utf-8-sig", newline="") as fh:
+            first = fh.readline(16)
+    except (OSError, EOFError, UnicodeDecodeError, zlib.error):
+        return None
+    return found.group(1) if (found := _SEPARATOR_LINE.fullmatch(first)) else None
+
+
+def _header_line(fh: Any) -> tuple[str, str]:
+    """(the header line, the separator) of a CSV file open as text: past a `sep=` line, which names the separator."""
+    first = fh.readline()
+    if found := _SEPARATOR_LINE.fullmatch(first):
+        return fh.readline(), found.group(1)
+    return first, _delimiter(first)
 
 
 def quote_ident(name: str) -> str:
@@ -175,8 +200,8 @@ def width_errors(path: Path) -> tuple[int, list[tuple[int, str]]]:
     it rejected rows only for their field count. Raises `csv.Error` on a quoting error, and what reading raises
     (`UnicodeDecodeError`, gzip errors)."""
     with open_text(path) as fh:
-        first = fh.readline()
-        reader = csv.reader(itertools.chain([first], fh), delimiter=_delimiter(first), strict=True)
+        first, delimiter = _header_line(fh)
+        reader = csv.reader(itertools.chain([first], fh), delimiter=delimiter, strict=True)
         width = next((len(fields) for fields in reader if fields), 0)
         good, bad = 0, []
         for fields in reader:
@@ -257,8 +282,8 @@ def stage_csv_records(
 
     try:
         with open_text(path) as fh:
-            first = fh.readline()
-            bad = read_records(itertools.chain([first], fh), _delimiter(first), insert)
+            first, delimiter = _header_line(fh)
+            bad = read_records(itertools.chain([first], fh), delimiter, insert)
     except UnicodeDecodeError:
         raise MalformedCsv(NOT_UTF8) from None
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:

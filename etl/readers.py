@@ -26,6 +26,7 @@ from etl.csv_records import (
     meaning,
     open_file,
     quote_ident,
+    separator_line,
     stage_csv_records,
     width_errors,
 )
@@ -111,7 +112,7 @@ def stage_file(
                 source, params, cols, exprs, marked = jsonl_source(con, duck_path(path), long_lines, feed)
                 marker = f", {marked} as {MALFORMED}"
             else:
-                source = _CSV if fmt == "csv" else "read_parquet(?)"
+                source = _csv_source(path) if fmt == "csv" else "read_parquet(?)"
                 cols = [row[0] for row in con.execute(f"describe select * from {source}", [duck_path(path)]).fetchall()]
                 if fmt == "csv" and len(cols) == 1 and "," in cols[0]:  # the sniffer gave up on a quote error
                     raise _NotNative
@@ -144,6 +145,13 @@ def stage_file(
     if bad_rows is not None:
         bad_rows.extend(rejected)
     return names
+
+
+def _csv_source(path: Path) -> str:
+    """The native reader of a CSV file: past a first line naming its separator (`sep=;`, for Excel), with it."""
+    if (sep := separator_line(path)) is None:
+        return _CSV
+    return _CSV.replace("header = true", f"header = true, skip = 1, delim = '{sep}'")  # one of `,;|` or a tab
 
 
 def _empty(path: Path) -> bool:

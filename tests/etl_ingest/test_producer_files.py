@@ -61,3 +61,25 @@ def test_json_keys_are_read_with_spaces_around_them_taken_off_as_csv_headers_are
     assert tiny.rows("select path, row_number, reason from quarantine") == [("clicks/b.jsonl", 3, "bad_row")]
     assert {f["path"]: f["unknown_columns"] for f in result.files} == {"clicks/a.csv": None, "clicks/b.jsonl": None}
     conserved(tiny)
+
+
+def test_a_csv_first_line_naming_its_separator_for_excel_is_read_as_such(tiny: Tiny) -> None:
+    tok, ts = tiny.token, "2026-11-01T10:00:00Z"
+    # every row was a bad_row: `sep=;` was read as the header
+    tiny.write("clicks", "a.csv", f"sep=;\r\nclick_id;ts;link_token;sub1\r\na1;{ts};{tok};x\r\na2;{ts};{tok}\r\n")
+    tiny.write("clicks", "b.csv.gz", f"\ufeffSEP=,\nclick_id,ts,link_token\nb1,{ts},{tok}\n")
+    # a stray quote: the file is read record by record
+    tiny.write("clicks", "c.csv", f'sep=|\nclick_id|ts|link_token|sub1\nc1|{ts}|{tok}|"x\nc2|{ts}|{tok}|y\n')
+    result = tiny.run()
+    assert tiny.rows("select click_id, sub1 from clicks order by 1") == [("a1", "x"), ("b1", "fb"), ("c2", "y")]
+    assert tiny.rows("select path, row_number, reason from quarantine order by 1") == [
+        ("clicks/a.csv", 2, "bad_row"),
+        ("clicks/c.csv", 1, "bad_row"),
+    ]
+    files = {f["path"]: (f["rows_read"], f["inserted"], f["quarantined"], f["unknown_columns"]) for f in result.files}
+    assert files == {
+        "clicks/a.csv": (2, 1, 1, None),
+        "clicks/b.csv.gz": (1, 1, 0, None),
+        "clicks/c.csv": (2, 1, 1, None),
+    }
+    conserved(tiny)
