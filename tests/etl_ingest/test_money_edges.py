@@ -206,10 +206,10 @@ def test_a_run_warns_of_approved_commissions_it_would_price_differently_now(tiny
     tiny.write("conversions", "b.csv", head + "f1,2026-11-03T12:00:00Z,ftd,k1,10,approved,2026-11-04T12:00:00Z\n")
     result = tiny.run()
     assert [w for w in result.warnings if "approved money is final" in w] == [
-        "1 approved or paid commissions would be priced differently now (their conversion's amount, tier or plan "
-        "changed since) and keep their amount, as approved money is final: settle a difference with a feed "
-        "commission of kind adjustment that names no conversion_id (one naming it would replace the engine's "
-        "commission)"
+        "1 approved or paid commission would be priced differently now (a conversion's amount, a tier, a plan or an "
+        "override's source commission changed since) and keeps its amount, as approved money is final: settle the "
+        "difference with a feed commission of kind adjustment that names no conversion_id (one naming it would "
+        "replace the engine's commission); later runs say it again only if the amount it would be priced at changes"
     ]
     assert tiny.rows("select amount, status from commissions") == [(Decimal("100.0000"), "approved")]
 
@@ -245,7 +245,7 @@ def test_a_plan_changed_in_the_store_reprices_what_is_not_final(tiny: Tiny, stor
         ("a1", "approved", Decimal("100.0000")),  # final: counted in the warning
         ("p1", "pending", Decimal("150.0000")),
     ]
-    assert any(w.startswith("1 approved or paid commissions would be priced differently") for w in result.warnings)
+    assert any(w.startswith("1 approved or paid commission would be priced differently") for w in result.warnings)
     assert tiny.run().commissions == 0  # priced with this plan already
 
 
