@@ -53,11 +53,11 @@ for item, n in store.to_do(user.scope):  # what the user should act on and may, 
 news_feed(user.scope, user.timezone)
 recent = data.recent_kpis(user.scope, user.timezone) if current is not None and user.has("dashboard") else None
 if recent is not None:  # the last 7 days against the 7 before, as on the Dashboard
-    st.subheader(t("home.last_7_days"))
+    st.header(t("home.last_7_days"))
     kpi_cards(recent, tuple(m for m in ("clicks", "registrations", "ftds", "commission") if m in user.visible_metrics))
 if current is not None:
     tier_progress(user, current)
-st.subheader(t("home.program"))
+st.header(t("home.program"))
 cards = [("home.offers", status.offers), ("home.links", status.links)]
 if user.role != "partner":
     cards.insert(0, ("home.partners", status.partners))
@@ -65,7 +65,7 @@ for col, (label, value) in zip(st.columns(len(cards)), cards, strict=True):
     col.metric(t(label), fmt_count(value))
 if user.partner_id is not None:  # whom the partner writes to (the viewed partner's, for staff viewing as it)
     manager, support = store.contacts(user.partner_id)
-    st.subheader(t("home.contacts"))
+    st.header(t("home.contacts"))
     left, right = st.columns(2)
     left.caption(t("home.your_manager"))
     if manager is not None:

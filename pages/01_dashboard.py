@@ -48,7 +48,7 @@ if balance_cards := ledger_cards(visible, user.has("payouts"), "dashboard"):
 
 if trended := [m for m in ("clicks", "registrations", "ftds", "commission") if m in visible]:
     trend = data.trend(scope, sid, date_from, date_to, tz)
-    st.subheader(t("dashboard.trend"))
+    st.header(t("dashboard.trend"))
     if trend.is_empty():
         st.info(t("common.empty"))
     else:
@@ -66,7 +66,7 @@ if trended := [m for m in ("clicks", "registrations", "ftds", "commission") if m
 ranked = tuple(m for m in ("clicks", "ftds", "commission") if m in visible)
 for dim in ("offer_id", "sub1") if ranked else ():  # one below the other: side by side the money column did not fit
     with st.container():
-        st.subheader(t(f"dashboard.top_{dim}"))
+        st.header(t(f"dashboard.top_{dim}"))
         frame = data.top(scope, sid, dim, date_from, date_to, tz, ranked)
         if frame.is_empty():
             st.info(t("common.empty"))

@@ -133,7 +133,7 @@ fig.update_yaxes(autorange="reversed", type="category", title=t(f"cohorts.axis_{
 fig.update_xaxes(type="category", side="top", showgrid=False)
 # at least as tall as the y axis's title, written upwards: beside one or two cohorts it was cut off
 fig.update_layout(height=max(MIN_HEIGHT, 140 + 34 * len(rows)), margin={"t": 40, "l": 10, "r": 10, "b": 10})
-st.subheader(t(f"cohorts.chart_{view}_{measure}"))
+st.header(t(f"cohorts.chart_{view}_{measure}"))
 show_heatmap(fig, "cohorts")
 
 # the cells as the chart writes them (a period not begun yet blank, not "None"); the downloads keep the numbers

@@ -60,7 +60,7 @@ domain = store.tracking_domain()
 if (picked_offer := _asked(asked[OFFER_PARAM], offers)) is not None:  # one the partner may make links for
     st.session_state["links_offer"] = picked_offer
 
-st.subheader(t("links.new"))
+st.header(t("links.new"))
 if not offers:
     st.info(t("links.no_offers"))
 else:
@@ -92,7 +92,7 @@ else:
     if st.session_state.get("links_created"):
         st.success(t("links.created", link=st.session_state["links_created"]))
 
-st.subheader(t("links.yours"))
+st.header(t("links.yours"))
 archived = st.toggle(t("links.show_archived"), key="links_archived")
 links = store.links(scope, int(partner_id), archived=archived)
 if not links:

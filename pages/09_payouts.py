@@ -57,7 +57,7 @@ def history(rows: list, tz: str, covers: dict | None = None) -> pl.DataFrame:
 def statement_download(rows: list) -> None:
     """The PDF statement of one approved or paid request, made (and audit-logged) when the button is pressed."""
     stated = {p.id: (p, name) for p, name in rows if p.status in STATED}
-    st.subheader(t("statements.section"))
+    st.header(t("statements.section"))
     if not stated:
         st.caption(t("statements.none"))
         return
@@ -153,7 +153,7 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
     for card, label in zip(card_columns(len(shown), "ledger"), shown, strict=True):
         value = getattr(book, label)
         card.metric(t(f"payouts.{label}"), fmt_metric("commission", float(value)), help=t(f"payouts.{label}_help"))
-    st.subheader(t("payouts.new"))
+    st.header(t("payouts.new"))
     if (open_one := next((p.id for p in mine if p.status == "requested"), None)) is not None:  # one at a time: the
         st.info(t("payouts.one_open", payout=open_one))  # form would be refused, and offered an amount to ask again
     elif book.available < minimum or book.available <= 0:  # a minimum of 0 still needs something to pay out
@@ -176,7 +176,7 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
                     st.rerun()
                 except (PayoutError, ScopeError) as exc:
                     show_refusal(exc)
-    st.subheader(t("payouts.history"))
+    st.header(t("payouts.history"))
     if mine:
         st.dataframe(
             history([(p, "") for p in mine], user.timezone),

@@ -76,7 +76,7 @@ def billing_details(partner_id: int, now: str) -> None:
 
 def sign_in_activity() -> None:
     """What happened to this login lately (from the audit log), and ending its sessions in other browsers."""
-    st.subheader(t("security.title"))
+    st.header(t("security.title"))
     events = store.sign_in_activity(scope)
     zone = ZoneInfo(user.timezone)
     if events:
@@ -99,14 +99,14 @@ partner_id = scope.own_partner_id
 if partner_id is not None:
     acct = store.partner_account(scope, partner_id)
     name, email, status, tier = acct.name, acct.email, acct.status, acct.tier
-    st.subheader(plain(name))  # as typed: anyone may apply with any name
+    st.header(plain(name))  # as typed: anyone may apply with any name
     cols = card_columns(3, "account")
     cols[0].metric(t("account.partner"), str(partner_id))
     cols[1].metric(t("account.tier"), tier)
     cols[2].metric(t("account.status"), t(f"account.status_{status}"))
     if email:
         st.caption(t("account.email", email=email))
-    st.subheader(t("account.payouts"))
+    st.header(t("account.payouts"))
     if user.has("payouts"):
         payout_details(partner_id, acct.payout_method, acct.payout_details)
         billing_details(partner_id, acct.billing_details)
@@ -119,7 +119,7 @@ if partner_id is not None:
     if user.impersonator is None and status in ("active", "paused") and store.owns_account(scope):
         team_box(scope, user.timezone)
 
-    st.subheader(t("account.emails"))
+    st.header(t("account.emails"))
     prefs = store.email_prefs(scope, partner_id)
     if not user.has("payouts"):  # payout emails are not sent to this login: their switch is not its to turn
         prefs.pop("payout_updates", None)
@@ -139,7 +139,7 @@ else:
     st.info(t("account.staff", username=user.username, role=t(f"menu.role_{user.role}")))
 
 if user.impersonator is None:  # a manager viewing as a partner changes their own password in their own account
-    st.subheader(t("account.password"))
+    st.header(t("account.password"))
     with st.form("account_password", clear_on_submit=True):
         current = st.text_input(t("account.current_password"), type="password", autocomplete="current-password")
         new = st.text_input(t("account.new_password"), type="password", autocomplete="new-password")
@@ -147,7 +147,7 @@ if user.impersonator is None:  # a manager viewing as a partner changes their ow
         if st.form_submit_button(t("account.change")):  # the older cookies' sessions end; this browser's goes on
             save(lambda: store.change_password(scope, current, new, repeat, before_commit=refresh_cookie),
                  "account.password_changed", sent=("account_password", current, new, repeat))  # fmt: skip
-    st.subheader(t("account.login_email"))
+    st.header(t("account.login_email"))
     st.caption(t("account.login_email_now", email=store.login_email(scope)))
     with st.form("account_email"):  # a refused change keeps the address typed, to be corrected
         new_email = st.text_input(t("account.new_email"), max_chars=255, key="account_new_email")

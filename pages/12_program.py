@@ -52,7 +52,7 @@ def said(field: str) -> str:
     return plain(shown) or t("common.no_value")
 
 
-st.subheader(t("program.general"))
+st.header(t("program.general"))
 with st.form("program_form"):
     left, right = st.columns(2)
     left.text_input(t("program.name"), max_chars=120, key="program_name")
@@ -86,7 +86,7 @@ with st.form("program_form"):
 
 logo_box(user.scope)
 
-st.subheader(t("program.tiers"))
+st.header(t("program.tiers"))
 listed, partners = store.tiers()
 tiers = {tier.code: tier for tier in listed}
 st.dataframe(

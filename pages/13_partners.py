@@ -86,7 +86,7 @@ st.dataframe(
 )
 st.caption(t("partners.caption"))
 
-st.subheader(t("partners.change"))
+st.header(t("partners.change"))
 by_id = {r.id: r for r in shown}
 if not by_id:
     st.info(t("common.empty"))

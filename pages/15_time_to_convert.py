@@ -63,7 +63,7 @@ shares = pl.DataFrame({"bucket": [t(f"lag.bucket_{n}") for n in names], "share":
 fig = px.bar(shares.to_pandas(), x="bucket", y="share", labels={"bucket": t("lag.after_click"), "share": "%"})
 show_chart(fig)
 
-st.subheader(t("lag.by_week"))
+st.header(t("lag.by_week"))
 weeks = frame.filter(pl.col("click_week").is_not_null()).sort("click_week", descending=True)
 # written here, not in polars's map_elements: that runs on a worker thread, without the session (so in English)
 medians = pl.Series("median_hours", [duration(h) for h in weeks["median_hours"]], dtype=pl.Utf8)

@@ -26,7 +26,7 @@ table = login_table(shown, user.timezone)
 st.dataframe(table.rename({c: t(f"logins.col_{c}") for c in table.columns}), hide_index=True, width="stretch")
 st.caption(t("logins.caption", tz=user.timezone))
 if shown:
-    st.subheader(t("logins.manage"))
+    st.header(t("logins.manage"))
     by_name = {r.username: r for r in shown}
     picked = st.selectbox(t("logins.pick"), list(by_name), key="logins_pick")
     manage_box(user.scope, by_name[str(picked)])

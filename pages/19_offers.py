@@ -22,7 +22,7 @@ partner_id = scope.own_partner_id
 staff = partner_id is None  # the offers shown are a partner's, not the viewer's own
 if partner_id is None:  # staff: requests to run offers, then the offers as one of their partners sees them
     offer_access.staff_queue(scope, user.timezone)
-    st.subheader(t("offers.as_partner"))
+    st.header(t("offers.as_partner"))
     partners = {pid: f"{pid} · {name}" for pid, name, status in store.partners(scope) if status == "active"}
     if not partners:
         st.info(t("links.no_partners"))

@@ -59,7 +59,7 @@ if not shown:
     st.info(t("catalogue.none_match"))
     st.stop()
 
-st.subheader(t("catalogue.change_title"))
+st.header(t("catalogue.change_title"))
 by_id = {r.id: r for r in shown}
 if (added := st.session_state.pop(catalogue.PICK_NEXT_KEY, None)) in by_id:
     st.session_state["catalogue_pick"] = added
@@ -71,7 +71,7 @@ catalogue.say_done(added=False)
 catalogue.offer_form(user.scope, found, int(pick))
 st.caption(t("catalogue.change_caption"))
 
-st.subheader(t("catalogue.creatives_title"))
+st.header(t("catalogue.creatives_title"))
 targets = {int(pick): by_id[pick].name, 0: t("catalogue.program_wide")}
 target = st.radio(t("catalogue.creatives_for"), list(targets), format_func=targets.get, horizontal=True,
                   key=f"catalogue_creatives_for_{pick}")  # fmt: skip

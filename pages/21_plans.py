@@ -24,7 +24,7 @@ if not rows:
 table = plans_form.plan_table(rows)
 st.dataframe(table, hide_index=True, width="stretch")
 
-st.subheader(t("plans.change_title"))
+st.header(t("plans.change_title"))
 by_id = {r.id: r for r in rows}
 if (added := st.session_state.pop(plans_form.PICK_NEXT_KEY, None)) in by_id:
     st.session_state["plans_pick"] = added

@@ -101,7 +101,7 @@ def _said_reasons(frame: pl.DataFrame) -> pl.DataFrame:
 
 def inbox(user: SessionUser, done: Outcome) -> None:
     """The inbox's files against the snapshot's runs: read, waiting for the next run, never read."""
-    st.subheader(t("loads.inbox"))
+    st.header(t("loads.inbox"))
     started = parse_time(done.last.get("started_at")) if done.last.get("status") == "ok" else None
     state = inbox_state(app_settings().inbox_dir, user.scope, wh=warehouse(),
                         last_ok_start=started.replace(tzinfo=None) if started else None)  # fmt: skip
@@ -147,7 +147,7 @@ def home_notice(user: SessionUser) -> None:
 def recent_runs(user: SessionUser) -> None:
     """The snapshot's runs; those that found nothing new in a line below, said to be the snapshot's when the latest
     run (said at the top) came after it."""
-    st.subheader(t("loads.runs"))
+    st.header(t("loads.runs"))
     idle = st.toggle(t("loads.show_idle"), key="loads_idle")
     runs = data_loads.recent_runs(user.scope, wh=warehouse(), limit=30, idle=idle)
     if runs.is_empty():
@@ -170,7 +170,7 @@ def recent_runs(user: SessionUser) -> None:
 
 
 def failed_files(user: SessionUser) -> None:
-    st.subheader(t("loads.failed_files"))
+    st.header(t("loads.failed_files"))
     files = data_loads.failed_files(user.scope, wh=warehouse())
     if files.is_empty():
         st.success(t("loads.no_failed_files"))
@@ -182,7 +182,7 @@ def failed_files(user: SessionUser) -> None:
 
 def quarantine(user: SessionUser) -> None:
     """Quarantined rows by reason; the rows of one feed and reason with their values as read, and their download."""
-    st.subheader(t("loads.quarantine"))
+    st.header(t("loads.quarantine"))
     by_reason = data_loads.quarantine_by_reason(user.scope, wh=warehouse())
     if by_reason.is_empty():  # a request still waits, or was not carried out, also once its rows are gone
         st.success(t("loads.no_quarantine"))

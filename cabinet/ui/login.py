@@ -193,7 +193,7 @@ def _login_form() -> SessionUser | None:
         # not cleared on submit: a double click's second submission must carry the same code, a replay (`once`);
         # cleared, it sent none, and a run stopped after taking the code left it spent and the login refused
         with box.form("login_code"):
-            st.subheader(t("auth.code_title"))
+            st.header(t("auth.code_title"))
             st.caption(t("auth.code_intro", username=pending))
             code = st.text_input(
                 t("auth.code"), max_chars=24, key="login_code_value", autocomplete="one-time-code"
@@ -205,7 +205,7 @@ def _login_form() -> SessionUser | None:
         user = _submit_code(pending, code) if submitted else None
     else:
         with box.form("login"):
-            st.subheader(t("auth.title"))
+            st.header(t("auth.title"))
             username = st.text_input(t("auth.username"), max_chars=64, autocomplete="username")
             password = st.text_input(
                 t("auth.password"), type="password", max_chars=128, autocomplete="current-password"

@@ -31,7 +31,7 @@ def _apply(change, done: str) -> None:  # type: ignore[no-untyped-def]
 
 def logo_box(scope: Scope) -> None:
     """The current logo and the ways to change it."""
-    st.subheader(t("program.logo"))
+    st.header(t("program.logo"))
     if (done := st.session_state.pop(DONE_KEY, None)) is not None:
         st.success(t(done))
     data_dir = app_settings().data_dir

@@ -157,7 +157,9 @@ def sidebar_menu(user: SessionUser) -> None:
     """Draw the sidebar for a logged-in user."""
     brand = apply_branding()
     with st.sidebar:
-        st.markdown(f"### {plain(brand.name)}")  # as typed in Program settings, never markup
+        # as typed in Program settings, never markup; large and bold, but not a heading: one before the page's title
+        # put the headings out of order for a screen reader
+        st.container(key="sidebar_program_name").markdown(f"**{plain(brand.name)}**")
         st.markdown(f"**{plain(user.display_name)}**  \n{t(f'menu.role_{user.role}')}")
         _impersonation(user)
         st.page_link("app.py", label=t("menu.home"), icon=":material/home:")

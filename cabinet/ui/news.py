@@ -43,14 +43,14 @@ def news_feed(scope: Scope, timezone: str) -> None:
             with session_scope(engine()) as s:
                 st.session_state[_SEEN_KEY] = (_news.open_news(s, scope),)
         seen = st.session_state[_SEEN_KEY][0]
-        st.subheader(t("news.title"))
+        st.header(t("news.title"))
         for item in items:
             _show(item, timezone, new=item.published_at is not None and (seen is None or item.published_at > seen))
 
 
 def news_admin(scope: Scope, timezone: str, tiers: dict[str, str]) -> None:
     """For admins: post an item to every partner or one tier's, and archive the items partners see now."""
-    st.subheader(t("news.title"))
+    st.header(t("news.title"))
     if (done := st.session_state.pop("news_done", None)) is not None:
         st.success(t(done))
     with st.form("news_post", clear_on_submit=False):

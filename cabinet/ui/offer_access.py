@@ -52,7 +52,7 @@ def approval_offers(scope: Scope, partner_id: int, tz: str, items: list[AccessIt
     and a way to ask (the partner) or to give access (staff choosing the partner)."""
     if not items:
         return
-    st.subheader(t("access.title"), anchor=ANCHOR)
+    st.header(t("access.title"), anchor=ANCHOR)
     st.caption(t("access.caption"))
     for item in items:
         offer = item.offer
@@ -98,7 +98,7 @@ def staff_queue(scope: Scope, tz: str) -> None:
     """The requests of the staff member's partners, oldest first, to approve or reject; then the accesses given, to
     revoke."""
     requests = _queue(scope, ("requested",))
-    st.subheader(t("access.queue_title", n=len(requests)))
+    st.header(t("access.queue_title", n=len(requests)))
     if not requests:
         st.caption(t("access.queue_empty"))
     else:

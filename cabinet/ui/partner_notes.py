@@ -18,7 +18,7 @@ DONE_KEY = "notes_done"
 
 def notes_box(scope: Scope, partner_id: int, tz: str) -> None:
     """The partner's notes, newest first, and a form to add one."""
-    st.subheader(t("notes.title"))
+    st.header(t("notes.title"))
     if (done := st.session_state.pop(DONE_KEY, None)) is not None:
         st.success(t(done))
     with st.form(f"notes_add_{partner_id}", clear_on_submit=True):

@@ -96,7 +96,7 @@ def reset_form(token: str) -> str | None:
     if not st.session_state.get(LOCALE_KEY) and locale in LOCALES:  # in the login's language, as its email was
         st.session_state[LOCALE_KEY] = locale  # (a language picked on this page stays); the login page after it too
     with st.form("reset_password"):
-        st.subheader(t("reset.title"))
+        st.header(t("reset.title"))
         st.caption(t("reset.intro", username=username))
         new = st.text_input(t("reset.new"), type="password", max_chars=128, autocomplete="new-password")
         again = st.text_input(t("reset.again"), type="password", max_chars=128, autocomplete="new-password")

@@ -124,6 +124,6 @@ def tier_progress(user: SessionUser, snap: SnapshotInfo) -> None:
     terms = data.plan_terms(user.scope, snap.snapshot_id, partner_id, formatting.today_in(program_timezone()))
     if terms is None or not terms.shown(user.visible_metrics):
         return
-    st.subheader(t("plan.home_title"))
+    st.header(t("plan.home_title"))
     _standings(terms, current_locale(), user.visible_metrics)
     st.page_link("pages/03_commissions.py", label=t("plan.home_go"), icon=":material/arrow_forward:")

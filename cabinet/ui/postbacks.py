@@ -73,7 +73,7 @@ def add_form(user: SessionUser, partner_id: int) -> None:
     """A new postback: the URL, the statuses, the types and the offers it tells of."""
     offers = {o.id: o.name for o in store.offers(user.scope, partner_id)}
     with st.form("postback_add", border=True):
-        st.subheader(t("postbacks.add_title"))
+        st.header(t("postbacks.add_title"))
         url = st.text_input(t("postbacks.url"), key=URL_KEY, placeholder=t("postbacks.url_placeholder"),
                             help=t("postbacks.url_help"), max_chars=2000)  # fmt: skip
         statuses = st.multiselect(t("postbacks.statuses"), STATUSES, default=list(STATUSES),
@@ -213,7 +213,7 @@ def recent_calls(user: SessionUser, partner_id: int | None, names: dict[int, str
     with session_scope(engine()) as s:
         counts = postback_send.counts(s, user.scope, partner_id)
         rows = postback_send.recent_calls(s, user.scope, partner_id, SHOWN)
-    st.subheader(t("postbacks.calls_title"))
+    st.header(t("postbacks.calls_title"))
     for col, state in zip(card_columns(3, "postbacks"), ("queued", "sent", "failed"), strict=True):
         col.metric(t(f"postbacks.state_{state}"), fmt_count(counts.get(state, 0)))
     if (

@@ -27,7 +27,11 @@ CAPTION_STYLE = (
     # Streamlit rings a focused button, link or expander in the primary colour at 50%: 2.2:1 on white, under the 3:1
     # a focus indicator needs (WCAG 1.4.11); a solid outline around it
     f"button:focus-visible, a:focus-visible, summary:focus-visible {{ outline: 2px solid {FOCUS_COLOUR} !important; "
-    "outline-offset: 2px; }</style>"
+    "outline-offset: 2px; } "
+    # a page's sections are headings of the second level, under its title (a third level straight after the first
+    # read as a skipped level), drawn as the third level was; the program's name in the sidebar is not a heading
+    '[data-testid="stHeadingWithActionElements"] h2 { font-size: 1.75rem; padding: 0.75rem 0 1rem; } '
+    ".st-key-sidebar_program_name p { font-size: 1.125rem; }</style>"
 )
 
 

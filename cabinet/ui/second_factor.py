@@ -29,7 +29,7 @@ _ON_NOTICE = "twofactor.is_on"  # what it does, said once: over the codes just m
 def second_factor_box(scope: Scope, expanded: bool = False, codes_key: str = _CODES_STATE) -> None:
     """On: say so, the recovery codes left and a new set, and a way to turn it off. Off: a new secret's QR code and
     the code that confirms it (folded unless `expanded`); the recovery codes it makes wait under `codes_key`."""
-    st.subheader(t("twofactor.title"))
+    st.header(t("twofactor.title"))
     with session_scope(engine()) as s:
         on, left = twofactor.is_on(s, scope), twofactor.recovery_codes_left(s, scope)
     if on:

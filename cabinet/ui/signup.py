@@ -41,7 +41,7 @@ def application_form() -> None:
     except store.InviteError as exc:
         show_refusal(exc)
         return
-    st.subheader(t("invite.title", parent=plain(parent)))  # a name anyone applying could give: shown as typed
+    st.header(t("invite.title", parent=plain(parent)))  # a name anyone applying could give: shown as typed
     st.caption(t("invite.intro", parent=plain(parent)))
     _form(token, parent)
 

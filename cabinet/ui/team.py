@@ -30,7 +30,7 @@ def _members(scope: Scope) -> list[Member]:
 def team_box(scope: Scope, tz: str) -> None:
     """For a partner's payout login acting as itself: the team, the form to add a teammate, changes to one."""
     empty_saved_inputs()
-    st.subheader(t("team.title"))
+    st.header(t("team.title"))
     if (done := st.session_state.pop(DONE_KEY, None)) is not None:
         st.success(t(done[0], **done[1]))
     people = _members(scope)

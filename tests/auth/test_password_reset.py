@@ -182,7 +182,7 @@ def test_the_login_page_sends_a_link_and_the_link_sets_the_password(
     page = _app(monkeypatch=monkeypatch)
     page.query_params["reset"] = _token(link)
     page.run()
-    assert [s.value for s in page.subheader] == ["Set a new password"] and not page.exception
+    assert [s.value for s in page.header] == ["Set a new password"] and not page.exception
     page.text_input[0].input(NEW)
     page.text_input[1].input("a-different-password")
     page.button[0].click()
@@ -193,7 +193,7 @@ def test_the_login_page_sends_a_link_and_the_link_sets_the_password(
     page.button[0].click()
     page.run()
     assert "The new password of alice is set. Log in with it." in [s.value for s in page.success]
-    assert "reset" not in page.query_params and "Log in to the partner cabinet" in [s.value for s in page.subheader]
+    assert "reset" not in page.query_params and "Log in to the partner cabinet" in [s.value for s in page.header]
     assert authenticate(alice, "alice", NEW).ok
     _wait_sent(alice, 2)  # and the "password changed" mail went too
 

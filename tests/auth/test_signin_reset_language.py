@@ -35,7 +35,7 @@ def test_a_russian_logins_link_opens_in_russian_and_the_login_page_after_it_too(
 ) -> None:
     at = _link_page(alice, "ru", monkeypatch)
     assert not at.exception
-    assert [s.value for s in at.subheader] == ["Новый пароль"]
+    assert [s.value for s in at.header] == ["Новый пароль"]
     at.text_input[0].input(NEW)
     at.text_input[1].input(NEW)
     at.button[0].click().run()
@@ -45,4 +45,4 @@ def test_a_russian_logins_link_opens_in_russian_and_the_login_page_after_it_too(
 
 def test_a_language_picked_in_this_browser_stays(alice: Engine, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     at = _link_page(alice, "ru", monkeypatch, chosen="en")
-    assert [s.value for s in at.subheader] == ["Set a new password"]
+    assert [s.value for s in at.header] == ["Set a new password"]

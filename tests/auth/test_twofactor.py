@@ -171,7 +171,7 @@ def test_the_login_page_asks_for_the_code(alice: Engine) -> None:  # noqa: F811
     at.text_input[1].input(PASSWORD)
     at.button[0].click().run()
     assert not at.exception and SESSION_KEY not in at.session_state
-    assert [h.value for h in at.subheader] == [translate("auth.code_title")]
+    assert [h.value for h in at.header] == [translate("auth.code_title")]
     assert [ti.label for ti in at.text_input] == [translate("auth.code")]
     at.text_input(key="login_code_value").input("000000")
     at.button[0].click().run()

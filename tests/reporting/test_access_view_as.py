@@ -76,5 +76,5 @@ def test_the_account_page_shows_the_partner_name_as_typed(program: Program, stor
     at = _viewing_a_partner_named(program, store_engine, "Acme [Your payout is on hold](https://evil.example/login)")
     at = at.switch_page("pages/10_account.py").run()
     assert not at.exception, at.exception
-    [heading] = [h.value for h in at.subheader][:1]
+    [heading] = [h.value for h in at.header][:1]
     assert heading == r"Acme \[Your payout is on hold\]\(https://evil\.example/login\)"

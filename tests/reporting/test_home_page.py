@@ -55,14 +55,14 @@ def test_a_partner_sees_whom_to_write_to(program: Program, store_engine: Engine)
     with session_scope(store_engine) as s:
         s.get(ProgramSettings, 1).support_email = "help@example.com"
     parent = _home(program, "p_parent")
-    assert "Your contacts" in [h.value for h in parent.subheader]
+    assert "Your contacts" in [h.value for h in parent.header]
     assert [b.proto.url for b in parent.get("link_button")] == ["mailto:m@example.com", "mailto:help@example.com"]
     assert "Manager" in [tx.value for tx in parent.text]
     child = _home(program, "p_child")  # no manager assigned
     assert [b.proto.url for b in child.get("link_button")] == ["mailto:help@example.com"]
     assert "Not assigned yet: write to the program's support." in [tx.value for tx in child.text]
     staff = _home(program, "mgr")
-    assert "Your contacts" not in [h.value for h in staff.subheader] and not staff.get("link_button")
+    assert "Your contacts" not in [h.value for h in staff.header] and not staff.get("link_button")
 
 
 def test_a_disabled_manager_is_not_offered_as_a_contact(program: Program, store_engine: Engine) -> None:

@@ -192,7 +192,7 @@ def test_the_invitation_page_flow(program: Program, store_engine: Engine) -> Non
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.query_params["invite"] = token
     at.run()
-    assert translate("invite.title", parent="Parent") in [h.value for h in at.subheader]
+    assert translate("invite.title", parent="Parent") in [h.value for h in at.header]
     for field, value in {**FORM.__dict__, "email": "not-an-email"}.items():
         if field != "locale":
             at.text_input(key=f"invite_f_{field}").input(value)

@@ -88,15 +88,15 @@ def test_an_admin_posts_on_the_program_page_and_a_partner_reads_it_at_home(
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert translate("news.posted") in [s.value for s in at.success]
     home = open_page("app.py", program.users["p_parent"])
-    assert translate("news.title") in [h.value for h in home.subheader]
+    assert translate("news.title") in [h.value for h in home.header]
     shown = [m.value for m in home.markdown]
     assert "**Double FTD week**" in shown
     assert any("**double**" in m and "<script>" in m for m in shown)  # kept as text: st.markdown shows no HTML
     other = open_page("app.py", program.users["p_child"])  # silver: not addressed
-    assert translate("news.title") not in [h.value for h in other.subheader]
+    assert translate("news.title") not in [h.value for h in other.header]
     at.button(key=f"news_archive_{_titles_id(store_engine)}").click().run()
     assert translate("news.archived") in [s.value for s in at.success]
-    assert translate("news.title") not in [h.value for h in open_page("app.py", program.users["p_parent"]).subheader]
+    assert translate("news.title") not in [h.value for h in open_page("app.py", program.users["p_parent"]).header]
 
 
 def _titles_id(engine: Engine) -> int:

@@ -180,7 +180,7 @@ def test_the_pages_ask_decide_and_count_the_request(vip: tuple[Program, int], st
     with session_scope(store_engine) as s:  # an open offer to list above, and the hint at the top
         s.get(Offer, program.tiny.offer).landing_urls = ["https://casino.example"]
     at = open_page("pages/19_offers.py", program.users["p_parent"])
-    assert not at.exception and [h.value for h in at.subheader] == ["Offers that need approval"]
+    assert not at.exception and [h.value for h in at.header] == ["Offers that need approval"]
     assert at.info[0].value.startswith("1 more offer(s) need a manager's approval, 0 asked for")
     at.text_area(key=f"access_message_{offer_id}").input("SEO traffic, DE")
     at.button(key=f"FormSubmitter:access_request_{offer_id}-Ask to run this offer").click().run()
@@ -189,7 +189,7 @@ def test_the_pages_ask_decide_and_count_the_request(vip: tuple[Program, int], st
     home = open_page("app.py", program.users["mgr"])
     assert "Requests to run offers waiting for your decision: 1." in [w.value for w in home.warning]
     staff = open_page("pages/19_offers.py", program.users["mgr"])
-    assert not staff.exception and staff.subheader[0].value == "Requests to run offers (1)"
+    assert not staff.exception and staff.header[0].value == "Requests to run offers (1)"
     assert list(staff.dataframe[0].value["Partner's message"]) == ["SEO traffic, DE"]
     staff.button(key=f"access_approve_{staff.selectbox(key='access_pick').value}").click().run()
     assert not staff.exception and staff.success[0].value == "Parent may now run VIP Casino."

@@ -73,7 +73,7 @@ def test_the_home_page_shows_only_the_bars_of_counts_the_tier_shows(tiered: Prog
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
         at.session_state[SESSION_KEY] = user
         bars = _bars(at.run())
-        assert ("Your volume tier this month" in [h.value for h in at.subheader]) == bool(bars)
+        assert ("Your volume tier this month" in [h.value for h in at.header]) == bool(bars)
         return bars
 
     gold = tiered.users["p_parent"]

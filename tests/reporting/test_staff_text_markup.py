@@ -74,7 +74,7 @@ def test_the_programs_name_is_shown_as_typed(program: Program, store_engine: Eng
     at = open_page("app.py", program.users["p_parent"])
     assert not at.exception
     assert at.title[0].value == rf"\*\*Big\*\* {ESCAPED}"
-    assert rf"### \*\*Big\*\* {ESCAPED}" in [m.value for m in at.sidebar.markdown]
+    assert rf"**\*\*Big\*\* {ESCAPED}**" in [m.value for m in at.sidebar.markdown]
     assert LINK not in _texts(at)
 
 

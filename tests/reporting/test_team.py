@@ -119,7 +119,7 @@ def test_the_account_page_adds_a_teammate(
 ) -> None:
     monkeypatch.setenv("CABINET_PUBLIC_URL", "https://partners.example.com")
     at = open_page("pages/10_account.py", program.users["p_parent"])
-    assert not at.exception and "Your team" in [h.value for h in at.subheader]
+    assert not at.exception and "Your team" in [h.value for h in at.header]
     at.text_input(key="team_username").input("analyst")
     at.text_input(key="team_name").input("Ann Analyst")
     at.text_input(key="team_email").input("ann@example.com")
@@ -151,7 +151,7 @@ def test_the_account_page_shows_the_team_to_its_owners_only(program: Program, st
     for login, sees in (("p_parent", True), ("mate", False)):
         at = open_page("pages/10_account.py", build_session_user(store_engine, login))
         assert not at.exception, (case, login, at.exception)
-        assert ("Your team" in [h.value for h in at.subheader]) is sees, (case, login)
+        assert ("Your team" in [h.value for h in at.header]) is sees, (case, login)
 
 
 def test_an_owner_does_not_undo_what_the_programs_staff_took(program: Program, store_engine: Engine) -> None:
