@@ -73,4 +73,6 @@ percent = {t(f"lag.bucket_{n}"): st.column_config.NumberColumn(format="percent")
 st.dataframe(shown.rename(headers | {n: t(f"lag.bucket_{n}") for n in names}), hide_index=True, width="stretch",
              column_config=percent, placeholder="—")  # fmt: skip
 st.caption(t("lag.caption", tz=user.timezone))
+if overall["before_click"]:  # timed over an hour before their click: not brought by it, so in no bucket
+    st.caption(t("lag.before_click", n=fmt_count(overall["before_click"])))
 download_buttons(frame, f"time_to_convert_{event}_{date_from}_{date_to}", "lag")

@@ -4,6 +4,11 @@ For every counted (pending or approved) conversion of the chosen type that a cli
 known, copied into `conversions.click_ts` at load), the time from the click to the conversion, in buckets from
 "under an hour" to "30 days or more". Clicks are taken from the local days `date_from`..`date_to` in `tz` (widened to
 whole weeks, Monday to Sunday); the latest weeks are still filling, since their conversions may come later.
+
+A conversion timed a little before its click (two systems' clocks differ by seconds or minutes) came right after it;
+one timed more than `SKEW` before its click cannot have been brought by it, and is left out of the buckets and the
+median (three FTDs, one 3 days before its click, read "66.7% within a day" and a median of 0 h) and counted apart
+(`before_click`).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ BUCKETS: tuple[tuple[str, int | None], ...] = (
 )
 WITHIN = {"within_1d": 2, "within_7d": 4}  # the shares of the first so many BUCKETS together (under a day, a week)
 MAX_WEEKS = 106  # two years of click weeks
+SKEW = HOUR  # seconds a conversion may be timed before its click and still count, as right after it
 
 
 class LagError(ValueError):
@@ -57,20 +63,22 @@ class LagRequest:
 
 
 _BUCKET = (
-    "case "
+    f"case when seconds < -{SKEW} then 'before_click' "
     + " ".join(f"when seconds < {bound} then '{name}'" for name, bound in BUCKETS if bound)
     + (f" else '{BUCKETS[-1][0]}' end")
 )
 LAG_SQL = f"""
 with lag as (
     select date_trunc('week', timezone($tz, timezone('UTC', click_ts)))::date as click_week,
-           greatest(0, epoch(ts) - epoch(click_ts)) as seconds
+           epoch(ts) - epoch(click_ts) as seconds
     from conversions
     where {scope_where_one()} and type = $event and status in {COUNTED} and click_ts is not null
       and click_ts >= $start and click_ts < $end
 )
 select click_week, {_BUCKET} as bucket, grouping(click_week) as all_weeks, grouping({_BUCKET}) as all_buckets,
-       count(*) as conversions, quantile_cont(seconds, 0.5) / 3600 as median_hours
+       count(*) filter (where seconds >= -{SKEW}) as conversions,
+       count(*) filter (where seconds < -{SKEW}) as before_click,
+       quantile_cont(greatest(0, seconds), 0.5) filter (where seconds >= -{SKEW}) / 3600 as median_hours
 from lag
 group by grouping sets ((click_week, {_BUCKET}), (click_week), ({_BUCKET}), ())
 """
@@ -102,7 +110,8 @@ def _check(req: LagRequest) -> tuple[date, date]:
 def conversion_lag(scope: Scope, *, wh: Warehouse, req: LagRequest) -> pl.DataFrame:
     """One row per click week, then a last row for all weeks (`click_week` null): conversions, median_hours (from
     click to conversion), per bucket of BUCKETS its share of the week's conversions (0..1), and the shares within a
-    day and within 7 days. Weeks without a conversion are left out."""
+    day and within 7 days; `before_click`, the conversions timed more than `SKEW` before their click, left out of
+    the rest. Weeks without a conversion are left out."""
     first, last = _check(req)
     if req.partner_id is not None:
         scope.require([int(req.partner_id)])
@@ -115,17 +124,23 @@ def conversion_lag(scope: Scope, *, wh: Warehouse, req: LagRequest) -> pl.DataFr
     finally:
         cur.close()
     names = [name for name, _ in BUCKETS]
-    schema = {"click_week": pl.Date, "conversions": pl.Int64, "median_hours": pl.Float64} | dict.fromkeys(
-        [*names, *WITHIN], pl.Float64
+    schema = (
+        {"click_week": pl.Date, "conversions": pl.Int64, "median_hours": pl.Float64}
+        | dict.fromkeys([*names, *WITHIN], pl.Float64)
+        | {"before_click": pl.Int64}
     )
     totals = got.filter(pl.col("all_buckets") == 1).filter(pl.col("conversions") > 0)
     if totals.is_empty():
         return pl.DataFrame(schema=schema)
-    cells = got.filter(pl.col("all_buckets") == 0)
+    cells = got.filter((pl.col("all_buckets") == 0) & (pl.col("bucket") != "before_click"))
     counts = cells.pivot(on="bucket", index=["click_week", "all_weeks"], values="conversions")
-    out = totals.select("click_week", "all_weeks", pl.col("conversions").cast(pl.Int64), "median_hours").join(
-        counts, on=["click_week", "all_weeks"], how="left", nulls_equal=True
-    )
+    out = totals.select(
+        "click_week",
+        "all_weeks",
+        pl.col("conversions").cast(pl.Int64),
+        "median_hours",
+        pl.col("before_click").cast(pl.Int64),
+    ).join(counts, on=["click_week", "all_weeks"], how="left", nulls_equal=True)
     out = out.with_columns([pl.col(n).fill_null(0) if n in out.columns else pl.lit(0).alias(n) for n in names])
     # the shares within a day and a week from the counts, each rounded once: sums of rounded bucket shares were
     # off by a hundredth of a percent (66.66% for two in three, 100.01% for the whole)

@@ -131,3 +131,25 @@ def test_the_page_offers_only_the_counts_the_tier_shows(late: Program) -> None:
     at = open_page("pages/15_time_to_convert.py", neither)
     assert not at.exception and not at.metric and not at.dataframe
     assert [i.value for i in at.info] == [translate("lag.no_event")]
+
+
+# registrations of k2 (Sunday 1 Nov, 23:30 UTC): 30 s before it (two clocks a little apart) and 3 days before it
+EARLY = """conversion_id,ts,type,click_id,status,customer_id
+re1,2026-11-01T23:29:30Z,registration,k2,approved,ue1
+re2,2026-10-29T23:30:00Z,registration,k2,approved,ue2
+"""
+
+
+def test_a_conversion_timed_well_before_its_click_is_counted_apart(program: Program) -> None:
+    """30 s before its click is right after it; 3 days before cannot have been brought by it: it read as "< 1 h" and
+    made the median 0 h."""
+    program.tiny.write("conversions", "early.csv", EARLY)
+    program.tiny.run()
+    frame = _lag(program, "p_parent", "registration")  # with r1, 30 min after k1
+    overall = frame.row(-1, named=True)
+    assert (overall["conversions"], overall["under_1h"], overall["before_click"]) == (2, 1.0, 1)
+    assert overall["median_hours"] == 0.25  # of 0.5 h and 0 h: the early one left out
+    at = open_page("pages/15_time_to_convert.py", program.users["p_parent"])
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Registrations after a click"] == "2"
+    assert translate("lag.before_click", n="1") in [c.value for c in at.caption]
