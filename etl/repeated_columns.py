@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from etl.contract import FEED_COLUMNS
-from etl.csv_records import open_text
+from etl.csv_records import open_text, separator_line
 from etl.readers import file_format, parquet_columns
 
 NESTED = "a list, struct or map in a contract column (one plain value per row): write it flat"
@@ -26,15 +26,19 @@ FLOAT_TIMES = "epoch milliseconds in a 32-bit float, which rounds them by up to 
 
 
 def csv_header(path: Path) -> list[str] | None:
-    """The column names of a CSV file as its header writes them (its first record that is not blank), None when it
-    cannot be read (the reader says why)."""
+    """The column names of a CSV file as its header writes them (its first record that is not blank, past a first
+    line naming the separator for Excel, `sep=;`, as the readers read it), None when it cannot be read (the reader
+    says why)."""
+    named = separator_line(path)
     try:
         with open_text(path) as fh:
+            if named is not None:
+                fh.readline()
             lines = itertools.dropwhile(lambda line: not line.strip(), fh)
             first = next(lines, None)
             if first is None:
                 return None
-            delimiter = "," if "," in first else max(";\t|", key=first.count)
+            delimiter = named or ("," if "," in first else max(";\t|", key=first.count))
             return next(csv.reader(itertools.chain([first], lines), delimiter=delimiter), None)
     except (OSError, EOFError, ValueError, csv.Error):
         return None
