@@ -110,6 +110,11 @@ where $conversion_id::varchar is null or (conversion_id = $conversion_id and not
 # conversion, offer, source rule and the feed's free-text note (which may name the source: "override: FTD of partner
 # 4711") are empty. The newest `$limit` rows are picked before the join and the times'
 # formatting, which otherwise ran on every row of the period (10M demo, an admin's 90 days: 353 → 73 ms).
+# An override rejected with its source (`source_blocked`) says whether that sub-partner is blocked or an application
+# not approved yet (`source_pending`): the engine rejects both alike, by the partner's status in `dim_partners` of the
+# same run (a change of it prices the sub-partner's rows and their overrides again), which the snapshot holds.
+_SOURCE_PENDING = """case when (m.inputs ->> 'source_blocked') = 'true' and sp.status = 'pending'
+    then '{"source_pending": true}' else '{}' end"""
 ROWS_SQL = f"""
 select case when m.hidden then null else m.commission_id end as commission_id,
        {local_time("m.ts")} as ts, {utc_offset("m.ts")} as ts_offset, {local_iso("m.ts")} as ts_iso,
@@ -118,16 +123,18 @@ select case when m.hidden then null else m.commission_id end as commission_id,
        case when m.hidden then null else coalesce(cv.offer_id, m.offer_id) end as offer_id, m.kind, m.status,
        m.amount, m.currency, m.amount_base,
        case when m.hidden then {masked_rule("m.rule")} else m.rule end as rule,
-       case when m.hidden then json_object(
+       json_merge_patch(case when m.hidden then json_object(
            'pct', m.inputs ->> 'pct', 'level', m.level, 'source_amount', m.inputs ->> 'source_amount',
            'source_currency', m.inputs ->> 'source_currency', 'reversed_amount', m.inputs ->> 'reversed_amount',
            'partner_blocked', m.inputs -> 'partner_blocked', 'partner_pending', m.inputs -> 'partner_pending',
            'source_blocked', m.inputs -> 'source_blocked')
-       else m.inputs end as inputs,
+       else m.inputs end, {_SOURCE_PENDING}) as inputs,
        case when m.hidden then null else m.note end as note, m.source, {local_time("m.hold_until")} as hold_until,
        case when m.hidden then null else m.from_partner_id end as from_partner_id, m.level, m.hidden as masked
 from ({_SCOPED} order by ts desc, commission_id limit $limit) m
 left join conversions cv on cv.conversion_id = m.conversion_id and not m.hidden
+left join dim_partners sp on m.kind = 'sub_partner'
+    and sp.partner_id = coalesce(m.from_partner_id, try_cast(m.inputs ->> 'from_partner_id' as integer))
 order by m.ts desc, m.commission_id
 """
 TOTALS_SQL = f"select status, count(*) as rows, sum(amount_base) as amount_base from ({_SCOPED}) group by status"
@@ -238,10 +245,12 @@ def explain(row: dict[str, Any], locale: str, metrics: tuple[str, ...] | None = 
         text += tr("pending_partner")
     elif data.get("partner_blocked"):
         text += tr("blocked")
-    elif data.get("source_blocked") and row.get("masked"):
-        text += tr("source_blocked_hidden")
     elif data.get("source_blocked"):
-        text += tr("source_blocked", partner=data.get("from_partner_id", "—"))
+        said = "source_pending" if data.get("source_pending") else "source_blocked"
+        if row.get("masked"):
+            text += tr(f"{said}_hidden")
+        else:
+            text += tr(said, partner=data.get("from_partner_id", "—"))
     if row.get("status") == "hold" and row.get("hold_until") is not None:
         text += tr("hold_until", until=f"{row['hold_until']:%Y-%m-%d}")
     return text
