@@ -19,9 +19,11 @@ A blocked partner (`dim_partners.status`) earns nothing more: its rows not final
 `inputs.partner_blocked`, and priced again when it is unblocked (blocking is part of `plan_priced`'s fingerprint), as if
 never blocked: those that were, or would have been, in hold (`inputs.held`) are approved first when their hold ended
 before the conversion was cancelled or made pending again, as a hold is (`etl.commission_holds.BLOCKS_ENDED`).
-Conversions with a feed commission (source='feed' with that conversion_id) are never computed; non-final engine rows
-they had are removed. The plan is the partner's current plan (`dim_partners.plan_id`); partners without one earn
-nothing from the engine. A conversion without a rate for its plan currency is skipped and counted in `missing_fx`.
+Conversions with a feed commission of their own partner (source='feed' with that conversion_id and partner_id) are
+never computed; non-final engine rows they had are removed, final ones reversed. Likewise a feed row of kind
+'sub_partner' naming the conversion and paying an ancestor replaces the engine's override of it for that ancestor.
+The plan is the partner's current plan (`dim_partners.plan_id`); partners without one earn nothing from the engine.
+A conversion without a rate for its plan currency is skipped and counted in `missing_fx`.
 
 Status lifecycle (one function for base rows and overrides): conversion pending -> pending; approved -> hold until
 ts + hold_days, then approved; rejected/reversed -> rejected (never held), or reversed when the row was in hold.
@@ -57,6 +59,8 @@ from etl import commission_kept as k
 from etl import commission_merge_sql as m
 from etl import commission_replan as r
 from etl import commission_sql as q
+from etl import commission_superseded as sup
+from etl.commission_feed import FEED_SUB_PARTNER_FROM_DDL
 from etl.commission_plans import PlanError, load_plans, stage_plans
 
 __all__ = ["CommissionResult", "PlanError", "base_currency", "compute_commissions"]
@@ -74,6 +78,7 @@ _SCRATCH = (
     "eng_replan",
     "conv_moved_from",
     "conv_customer_from",
+    "feed_sub_partner_from",
 )
 
 
@@ -176,6 +181,7 @@ def compute_commissions(con: duckdb.DuckDBPyConnection, run_id: int, now: dateti
     con.execute("create or replace temp table eng_touched_hours (hour timestamp)")
     con.execute("create temp table if not exists conv_moved_from (partner_id integer, ts timestamp)")
     con.execute("create temp table if not exists conv_customer_from (partner_id integer, customer_id varchar)")
+    con.execute(FEED_SUB_PARTNER_FROM_DDL)
     con.execute(k.KEPT_DDL)
     _approve_ended_holds(con, h.HOLDS_ENDED, result, params)
     _run(con, r.PLAN_NOW, **params)
@@ -210,7 +216,7 @@ def _price(con: duckdb.DuckDBPyConnection, params: dict, result: CommissionResul
     con.execute(k.KEPT)
     _apply(con, m.STALE_BASE, result, params)
     # before the override sources: they follow these reversals
-    _reverse(con, m.SUPERSEDED_REVERSALS, result, params)
+    _reverse(con, sup.SUPERSEDED_REVERSALS, result, params)
     _reverse(con, m.UNPRICED_REVERSALS, result, params)
     _reverse(con, m.UNPRICED_REINSTATEMENTS, result, params)
 
@@ -223,5 +229,6 @@ def _price(con: duckdb.DuckDBPyConnection, params: dict, result: CommissionResul
         con.execute(k.FORGET)
     con.execute(k.REMEMBER)
     _apply(con, m.STALE_OVERRIDES, result, params)
+    _reverse(con, sup.SUPERSEDED_OVERRIDE_REVERSALS, result, params)  # before the orphans': they leave these
     _reverse(con, m.ORPHAN_REVERSALS, result, params)
     _reverse(con, m.ORPHAN_REINSTATEMENTS, result, params)

@@ -50,6 +50,7 @@ settled as (
     select x.* replace (case when {_KEEPS_RATE} then e.fx_rate else x.fx_rate end as fx_rate),
            case when {_KEEPS_RATE} then e.amount_base end as kept_base, c.offer_id, e.status as old_status,
            e.commission_id is not null as known, e.conversion_id as old_conversion_id, e.ts as old_ts,
+           e.partner_id as old_partner_id, e.kind as old_kind,
            {_SAME} or coalesce(e.file_id > x.first_read, false) as same
     from fxd x
     left join commissions e on e.commission_id = x.commission_id
@@ -60,6 +61,19 @@ select * exclude (old_status),
             when kept_base is null and {out_of_range_sql("amount", "fx_rate")} then 'bad_amount'
             when old_status = 'paid' and not same then 'already_paid' end as fx_reason
 from settled
+"""
+
+# The (conversion, partner) pairs the feed's override of a parent (kind sub_partner) stopped naming this run: it named
+# another conversion, partner or kind now. It stood in for the engine's override of that conversion for that parent
+# (`etl.commission_superseded`), which the engine prices again (`etl.commission`, which drops the table).
+FEED_SUB_PARTNER_FROM_DDL = (
+    "create temp table if not exists feed_sub_partner_from (conversion_id varchar, partner_id integer)"
+)
+_SUB_PARTNER_LEFT = """
+insert into feed_sub_partner_from
+select old_conversion_id, old_partner_id from batch
+where {live} and not same and old_kind = 'sub_partner' and old_conversion_id is not null
+  and (kind <> 'sub_partner' or conversion_id is distinct from old_conversion_id or partner_id <> old_partner_id)
 """
 
 
@@ -135,6 +149,8 @@ def _apply_wave(
         "insert into touched select distinct date_trunc('hour', t) from batch, unnest([ts, old_ts]) as u(t) "
         f"where {live} and not same and t is not null"
     )
+    con.execute(FEED_SUB_PARTNER_FROM_DDL)
+    con.execute(_SUB_PARTNER_LEFT.format(live=live))
     # a commission that now names another conversion (or none) leaves its old one to the engine to price again
     con.execute(
         "update conversions set updated_run_id = $run_id where updated_run_id <> $run_id and conversion_id in ("

@@ -2,7 +2,7 @@
 corrected after approval, an FTD fell below the baseline, its tier or plan changed; for an override, the feed
 commission it is taken from was corrected, or its parent's percent changed) keeps its amount, and the run says how
 many, so a difference can be settled by a feed adjustment. (A rejected or reversed conversion gets its reversal
-row, a feed commission replaces the engine's: `etl.commission_merge_sql.SUPERSEDED_REVERSALS`.)
+row, a feed commission replaces the engine's: `etl.commission_superseded.SUPERSEDED_REVERSALS`.)
 
 A difference is said once: `kept_final` remembers, for each final row found priced differently, what it would be
 priced at now (amount and currency; none when it would not be priced at all). A later run that prices the row again

@@ -81,6 +81,18 @@ o as (
         s.status in ('approved', 'paid')
         and (s.commission_id in (select source_id from final_overrides) or s.updated_run_id < $run)
         and (s.commission_id, t.level, t.ancestor_id) not in (select source_id, level, partner_id from final_overrides)
+        -- unless the feed's own override of the conversion for that parent stopped naming it this run: it stood
+        -- in for this one, which pays again
+        and not exists (
+            select 1 from feed_sub_partner_from as g
+            where g.conversion_id = s.conversion_id and g.partner_id = t.ancestor_id
+        )
+    )
+    -- the feed's override of the conversion for that parent (kind sub_partner) is that parent's override of it
+    and not exists (
+        select 1 from commissions as f
+        where f.source = 'feed' and f.kind = 'sub_partner' and f.conversion_id = s.conversion_id
+          and f.partner_id = t.ancestor_id
     )
 )
 select
@@ -287,6 +299,11 @@ _ORPHANS = """
     join eng_sources s on s.commission_id = o.inputs ->> 'source_commission_id'
     where o.source = 'engine' and o.kind = 'sub_partner' and s.cond = '{cond}'
       and coalesce(o.from_partner_id, s.partner_id) = s.partner_id
+      and not exists (
+          select 1 from commissions as f
+          where f.source = 'feed' and f.kind = 'sub_partner' and f.conversion_id = o.conversion_id
+            and f.partner_id = o.partner_id
+      )
 """
 ORPHAN_REVERSALS = _unpriced(
     _ORPHANS.format(cond="cancelled")
@@ -301,29 +318,6 @@ ORPHAN_REVERSALS = _unpriced(
     reverse=True,
 )
 ORPHAN_REINSTATEMENTS = _unpriced(_ORPHANS.format(cond="approved"), reverse=False)
-
-# A final engine row of a conversion that now has a feed commission: the feed's amount replaces it, so it gets its
-# reversal row (its overrides follow, as for a reversed conversion); a non-final one is simply deleted (STALE_BASE).
-SUPERSEDED_REVERSALS = f"""
-create or replace temp table eng_reversals as
-select {
-    _adjustment_of(
-        "greatest(e.ts, f.ts)",
-        "true",
-        " || ': replaced by feed commission ' || f.commission_id",
-        ", 'replaced_by', f.commission_id",
-    )
-}
-from commissions as e
-join (
-    select conversion_id, partner_id, min(commission_id) as commission_id, max(ts) as ts from commissions
-    where source = 'feed' and conversion_id in (select conversion_id from eng_candidates)
-    group by conversion_id, partner_id
-) as f using (conversion_id, partner_id)  -- a feed row paying another partner (a parent's override) replaces nothing
-left join {ADJUSTED} as a on a.commission_id = e.commission_id
-where e.source = 'engine' and e.kind in ('cpa', 'revshare') and e.status in ('approved', 'paid')
-  and e.amount + coalesce(a.net, 0) <> 0
-"""
 
 INSERT_REVERSALS = """
 insert into commissions (

@@ -9,7 +9,8 @@ from cabinet.money_sql import divide_sql
 from etl.fx import day_rates_sql
 from etl.validate import RATE_TYPE
 
-# Conversions this run touched: changed conversions, and conversions whose feed commission changed.
+# Conversions this run touched: changed conversions, conversions whose feed commission changed, and those the feed's
+# override of a parent stopped naming (`feed_sub_partner_from`, `etl.commission_feed`).
 # Whether the run gave the engine anything to price: conversions it loaded or updated, feed commissions it changed.
 ANY_SOURCE = """
 select (select count(*) from conversions where updated_run_id = $run)
@@ -23,6 +24,8 @@ union
 select conversion_id from commissions where source = 'feed' and conversion_id is not null and updated_run_id = $run
 union
 select conversion_id from conversions where partner_id in (select partner_id from eng_replan)
+union
+select conversion_id from feed_sub_partner_from
 """
 
 
