@@ -75,8 +75,9 @@ def test_a_feed_override_on_a_deeper_sub_partners_conversion_names_no_conversion
     assert (shown["conversion_id"], shown["offer_id"], shown["masked"]) == ("r2", tiny.other_offer, False)
     # its conversion id finds nothing; the money still counts
     assert rows(silver.scope, wh=wh, req=_req("g1")).is_empty() and totals(silver.scope, wh=wh, req=_req("g1")) == {}
-    # f1's CPA, the engine's level-2 override from g1 ($5) and both feed overrides
-    assert totals(silver.scope, wh=wh, req=_req())["approved"] == (4, 114)
+    # f1's CPA and both feed overrides: the feed's $7 on g1 is the parent's override of it, in place of the engine's
+    # level-2 override ($5), which would have paid it twice
+    assert totals(silver.scope, wh=wh, req=_req())["approved"] == (3, 109)
 
     # staff and a parent shown the grandchild (gold: three levels) see where it came from
     for name in ("root", "mgr"):
@@ -91,11 +92,11 @@ def test_a_feed_override_on_a_deeper_sub_partners_conversion_names_no_conversion
     assert sorted(table["Offer"].dropna()) == [f"{tiny.offer} · Casino", f"{tiny.other_offer} · Shop"]  # not g1's
     assert str(gc) not in table.to_string()
 
-    # the monthly statement: g1's overrides (the engine's $5, the feed's $7) are under no offer
+    # the monthly statement: g1's override (the feed's $7) is under no offer
     lines = month_lines(silver.scope, wh=wh, partner_id=tiny.parent, start=NOW.replace(day=1, hour=0),
                         end=NOW.replace(month=12, day=1, hour=0), statuses=STATUSES)  # fmt: skip
     by_offer = {(r["offer_id"], r["kind"]): float(r["amount_base"]) for r in lines}  # type: ignore[arg-type]
-    assert by_offer == {(tiny.offer, "cpa"): 100.0, (tiny.other_offer, "sub_partner"): 2.0, (None, "sub_partner"): 12.0}
+    assert by_offer == {(tiny.offer, "cpa"): 100.0, (tiny.other_offer, "sub_partner"): 2.0, (None, "sub_partner"): 7.0}
 
     # the full export: the same row, its conversion and offer empty
     export = detail_rows(silver.scope, wh=wh, req=DetailRequest("commissions", *PERIOD, "UTC"),
@@ -115,7 +116,7 @@ def test_reports_file_the_feed_override_of_a_deeper_sub_partner_under_no_offer_o
     silver = _user(store_engine, "p_parent")
     req = ReportRequest(*PERIOD, "UTC", (dim,), ("commission",))
     got = {key: money for key, money in performance(silver.scope, wh=wh, req=req).rows() if money}
-    assert got.get(hidden) == 12.0  # with the engine's level-2 override on g1 ($5)
+    assert got.get(hidden) == 7.0  # the feed's override of g1, in place of the engine's level-2 one ($5)
     assert (tiny.other_offer if dim == "offer_id" else "GB") in got  # r2's override: the child is shown
     assert "FR" not in got
 
@@ -131,5 +132,8 @@ def test_a_tier_showing_the_sub_partner_files_the_feed_override_under_its_offer_
     gold = _user(store_engine, "p_parent")
     req = ReportRequest(*PERIOD, "UTC", ("offer_id",), ("commission",))
     got = {key: money for key, money in performance(gold.scope, wh=wh, req=req).rows() if money}
-    assert got == {tiny.offer: 100.0, tiny.other_offer: 14.0}  # r2's $2, g1's $7 from the feed and $5 from the engine
+    assert got == {
+        tiny.offer: 100.0,
+        tiny.other_offer: 9.0,
+    }  # r2's $2 and g1's $7 from the feed (not also the engine's $5)
     assert _feed_rows(gold, wh)[7.0]["conversion_id"] == "g1"
