@@ -237,8 +237,9 @@ def explain(row: dict[str, Any], locale: str, metrics: tuple[str, ...] | None = 
         source = _money(data.get("source_amount"), data.get("source_currency"), locale)
         text = tr("override_hidden" if row.get("masked") else "override", pct=_pct(data.get("pct"), locale),
                   partner=data.get("from_partner_id", "—"), amount=source, level=data.get("level", "—"))  # fmt: skip
-    elif kind in ("reversal", "reinstatement"):
-        text = tr(kind, amount=_money(data.get("reversed_amount"), row.get("currency"), locale))
+    elif kind in ("reversal", "reinstatement"):  # a reversal the feed's own commission of the conversion made
+        said = "reversal_replaced" if kind == "reversal" and data.get("replaced_by") else kind
+        text = tr(said, amount=_money(data.get("reversed_amount"), row.get("currency"), locale))
     else:
         text = row.get("rule") or ""
     if data.get("partner_pending"):

@@ -216,3 +216,20 @@ def test_a_limit_keeps_the_newest_rows_of_the_whole_period(program: Program) -> 
     assert every.height == 2 and every["ts"].is_sorted(descending=True)
     newest = rows(scope, wh=wh, req=_req(limit=1))
     assert newest.rows() == every.head(1).rows()  # the reversal of Nov 9, not the CPA of Nov 1
+
+
+def test_a_reversal_made_by_the_feeds_commission_says_so() -> None:
+    """The engine's approved commission (or a parent's override) that a feed commission of the conversion replaced is
+    taken back naming that row (`inputs.replaced_by`): not "its conversion was rejected or changed"."""
+    inputs = {"reverses": "eng:c1:L1:1", "reversed_amount": "7.0000", "replaced_by": "OV"}
+    row = {
+        "kind": "reversal",
+        "inputs": json.dumps(inputs),
+        "currency": "USD",
+        "source": "engine",
+        "status": "approved",
+    }
+    assert explain(row, "en") == (
+        "Takes back an approved commission of $7.00: the program's own commission of this conversion replaces it"
+    )
+    assert "заменяет собственная комиссия программы" in explain(row, "ru")
