@@ -13,7 +13,7 @@ import duckdb
 from etl.contract import FEED_COLUMNS
 from etl.csv_records import LINE_LIMIT, NOT_UTF8, open_file
 from etl.staged_names import MALFORMED
-from etl.value_sql import FLOAT_EXACT, ID_COLUMNS
+from etl.value_sql import FLOAT_EXACT, ID_COLUMNS, whole_float
 
 # Keys holding a contract timestamp, which may be integer epoch milliseconds: their numbers are staged as written
 TIME_KEYS = ("ts", "updated_at")
@@ -158,8 +158,7 @@ def _value_patterns(contract: list[str]) -> tuple[str, str]:
 def _whole(value: str) -> str:
     """SQL: a JSON number's text as read (`value`, a double's shortest form: 1e3 is `1000.0`) holds a whole number a
     double keeps exactly."""
-    num = f"try_cast({value} as double)"
-    return f"coalesce({num} = trunc({num}) and abs({num}) < {FLOAT_EXACT}, false)"
+    return f"coalesce({whole_float(f'try_cast({value} as double)')}, false)"
 
 
 def _exact(value: str, typ: str) -> str:

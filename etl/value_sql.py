@@ -134,12 +134,16 @@ def trimmed(present: Present, name: str) -> str:
     )
 
 
+def whole_float(ref: str) -> str:
+    """SQL: a double `ref` holds a whole number that it keeps exactly (below `FLOAT_EXACT`): an exact id."""
+    return f"({ref} = trunc({ref}) and abs({ref}) < {FLOAT_EXACT})"
+
+
 def exact_text(ref: str, typ: str) -> str:
     """SQL: a typed id value as text: a float's or decimal's whole number as its integer digits (`123.0` is `123`, as
     written in a CSV file); any other value as DuckDB writes it (`inexact` tells those apart)."""
     if typ in FLOAT_TYPES:
-        whole = f"{ref} = trunc({ref}) and abs({ref}) < {FLOAT_EXACT}"
-        return f"case when {whole} then {ref}::bigint::varchar else {ref}::varchar end"
+        return f"case when {whole_float(ref)} then {ref}::bigint::varchar else {ref}::varchar end"
     if typ.startswith("DECIMAL"):
         return f"case when {ref} = trunc({ref}) then trunc({ref})::hugeint::varchar else {ref}::varchar end"
     return f"{ref}::varchar"
@@ -149,7 +153,7 @@ def inexact(ref: str, typ: str) -> str | None:
     """SQL: a typed id value that is no exact id (a fraction, a float at or beyond 2^53, whose last digits a float
     does not keep, not a number, or true/false); None for a type whose every value is one (integers, text)."""
     if typ in FLOAT_TYPES:
-        return f"not ({ref} = trunc({ref}) and abs({ref}) < {FLOAT_EXACT})"
+        return f"not {whole_float(ref)}"
     if typ.startswith("DECIMAL"):
         return f"{ref} <> trunc({ref})"
     if typ == "BOOLEAN":

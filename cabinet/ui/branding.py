@@ -9,9 +9,10 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy import select
 
+from cabinet.colours import WHITE, readable
 from cabinet.creatives_admin import CreativeError, drawable, read_picture
 from cabinet.store.models import ProgramSettings
-from cabinet.ui.reading import BACKGROUND, readable
+from cabinet.ui.reading import BACKGROUND
 from cabinet.ui.resources import app_settings, engine
 
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -67,7 +68,7 @@ def apply_branding() -> Brand:
     b = brand(app_settings().store_url)
     if b.shown:
         st.logo(b.shown)
-    heading, button = readable(b.primary, BACKGROUND, 3.0), readable(b.primary, "#ffffff", 4.5)
+    heading, button = readable(b.primary, BACKGROUND, 3.0), readable(b.primary, WHITE, 4.5)
     st.markdown(
         f"<style>h1, h2 {{ color: {heading}; }} "
         f"button[kind='primary'] {{ background-color: {button}; border-color: {button}; }}</style>",

@@ -14,10 +14,9 @@ import json
 
 import streamlit as st
 
-from cabinet.colours import contrast, readable
 from cabinet.ui.text import current_locale
 
-__all__ = ["BACKGROUND", "caption_style", "contrast", "page_language", "readable"]
+__all__ = ["BACKGROUND", "caption_style", "page_language"]
 
 BACKGROUND = "#ffffff"  # the page's, .streamlit/config.toml's backgroundColor
 CAPTION_COLOUR = "#5f636b"  # 6.03:1 on the page's #ffffff, 5.52:1 on the sidebar's #f3f5f9 (.streamlit/config.toml)

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
+from cabinet.colours import contrast
 from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.store.models import ProgramSettings
@@ -86,18 +87,6 @@ def test_the_page_says_its_language(program: Program, locale: str) -> None:
         assert not at.exception and _said_language(at) == [locale]  # once: two run in either order in the browser
 
 
-def _contrast(one: str, other: str) -> float:
-    """WCAG 2's contrast ratio of two #rrggbb colours."""
-
-    def luminance(colour: str) -> float:
-        rgb = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb)
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-    high, low = sorted((luminance(one), luminance(other)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
-
-
 def test_captions_are_dark_enough_to_read(program: Program) -> None:
     """Streamlit draws a caption in the text colour at 60% opacity: 4.37:1 on the page, 4.25:1 on the sidebar, under
     WCAG 2 AA's 4.5:1 (periods, "data as of", every help line). Every page, the login page too, draws them opaque in a
@@ -109,7 +98,7 @@ def test_captions_are_dark_enough_to_read(program: Program) -> None:
         rule = re.search(r'\[data-testid="stCaptionContainer"\] \{ opacity: 1; color: (#[0-9a-f]{6}); \}', styles)
         assert not at.exception and rule is not None, page
         for background in (theme["backgroundColor"], theme["secondaryBackgroundColor"]):
-            assert _contrast(rule.group(1), background) >= 4.5
+            assert contrast(rule.group(1), background) >= 4.5
 
 
 def _tint(colour: str, background: str, alpha: float) -> str:
@@ -124,7 +113,7 @@ def test_the_themes_accent_reads_as_text_where_streamlit_writes_it() -> None:
     theme = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))["theme"]
     primary, page, sidebar = theme["primaryColor"], theme["backgroundColor"], theme["secondaryBackgroundColor"]
     for background in (_tint(primary, page, 0.1), page, sidebar, "#ffffff"):
-        assert _contrast(primary, background) >= 4.5, background
+        assert contrast(primary, background) >= 4.5, background
 
 
 def _chart_tables(at) -> list[str]:  # type: ignore[no-untyped-def]
@@ -178,7 +167,7 @@ def test_a_light_brand_colour_is_darkened_where_text_is(
     drawn = re.search(r"h1, h2 \{ color: (#\w+); \} button\[kind='primary'\] \{ background-color: (#\w+);", css)
     assert not at.exception and drawn is not None
     assert drawn.groups() == (heading or picked, button or picked)
-    assert _contrast(drawn.group(1), "#ffffff") >= 3.0 and _contrast("#ffffff", drawn.group(2)) >= 4.5
+    assert contrast(drawn.group(1), "#ffffff") >= 3.0 and contrast("#ffffff", drawn.group(2)) >= 4.5
 
 
 def test_a_focused_control_is_outlined_in_a_colour_that_can_be_seen(program: Program) -> None:
@@ -192,4 +181,4 @@ def test_a_focused_control_is_outlined_in_a_colour_that_can_be_seen(program: Pro
                          r"(#[0-9a-f]{6}) !important;", styles)  # fmt: skip
         assert not at.exception and rule is not None, page
         for background in (theme["backgroundColor"], theme["secondaryBackgroundColor"]):
-            assert _contrast(rule.group(1), background) >= 3.0
+            assert contrast(rule.group(1), background) >= 3.0
