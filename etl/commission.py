@@ -23,7 +23,8 @@ Conversions with a feed commission of their own partner (source='feed' with that
 never computed; non-final engine rows they had are removed, final ones reversed. Likewise a feed row of kind
 'sub_partner' naming the conversion and paying an ancestor replaces the engine's override of it for that ancestor.
 The plan is the partner's current plan (`dim_partners.plan_id`); partners without one earn nothing from the engine.
-A conversion without a rate for its plan currency is skipped and counted in `missing_fx`.
+A conversion without a rate for its plan currency is skipped and counted in `missing_fx` once (`fx_waiting`,
+`etl.commission_waiting`).
 
 Status lifecycle (one function for base rows and overrides): conversion pending -> pending; approved -> hold until
 ts + hold_days, then approved; rejected/reversed -> rejected (never held), or reversed when the row was in hold.
@@ -60,6 +61,7 @@ from etl import commission_merge_sql as m
 from etl import commission_replan as r
 from etl import commission_sql as q
 from etl import commission_superseded as sup
+from etl import commission_waiting as w
 from etl.commission_feed import FEED_SUB_PARTNER_FROM_DDL
 from etl.commission_plans import PlanError, load_plans, stage_plans
 
@@ -91,7 +93,7 @@ class CommissionResult:
     deleted: int = 0
     reversals: int = 0
     approved_from_hold: int = 0
-    missing_fx: int = 0
+    missing_fx: int = 0  # conversions newly waiting for a rate of their plan's currency (`etl.commission_waiting`)
     # approved/paid rows newly priced differently (`etl.commission_kept`): they keep the approved amount
     kept_final: int = 0
     touched_hours: set[datetime] = field(default_factory=set)
@@ -183,6 +185,7 @@ def compute_commissions(con: duckdb.DuckDBPyConnection, run_id: int, now: dateti
     con.execute("create temp table if not exists conv_customer_from (partner_id integer, customer_id varchar)")
     con.execute(FEED_SUB_PARTNER_FROM_DDL)
     con.execute(k.KEPT_DDL)
+    con.execute(w.WAITING_DDL)
     _approve_ended_holds(con, h.HOLDS_ENDED, result, params)
     _run(con, r.PLAN_NOW, **params)
     con.execute(r.REPLAN)
@@ -208,7 +211,11 @@ def _price(con: duckdb.DuckDBPyConnection, params: dict, result: CommissionResul
     """Base commissions and sub-partner overrides of the run's touched conversions and feed commissions."""
     for sql in (q.TOUCHED, q.candidates_sql(tz), q.scored_sql(tz)):
         _run(con, sql, **params)
-    result.missing_fx = _count(con, q.MISSING_FX)
+    con.execute(w.WAITING)
+    result.missing_fx = _count(con, w.NEWLY_WAITING)
+    if _count(con, "select count(*) from fx_waiting"):
+        con.execute(w.FORGET)
+    con.execute(w.REMEMBER)
 
     con.execute(q.CREATE_DESIRED)
     _run(con, q.DESIRED_CPA, **params)

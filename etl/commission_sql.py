@@ -307,23 +307,3 @@ select
 from amounts as s
 where s.commission <> 0 and s.plan_rate is not null
 """
-
-# Conversions the plan would pay that wait for a rate of its currency on their day (or before): not priced until one
-# arrives (`etl.fx` prices them then). Those it would not pay in any case are not counted: rejected or reversed, a
-# type the plan pays nothing for, a customer's FTD after its first; an FTD's baseline cannot be checked without the
-# rate, unless it is in the plan's currency.
-MISSING_FX = """
-select count(*) from eng_scored as s
-where s.plan_rate is null and s.status in ('pending', 'approved')
-  and (
-      (s.pays_revshare and s.type = 'revenue')
-      or (
-          s.pays_cpa and s.type <> 'revenue' and not s.repeated_ftd and (s.qualifies or s.amount_plan is null)
-          and s.type in (
-              select conv_type from eng_cpa where plan_id = s.plan_id and amount <> 0
-              union all
-              select conv_type from eng_tiers where plan_id = s.plan_id and cpa_amount <> 0
-          )
-      )
-  )
-"""
