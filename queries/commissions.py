@@ -109,7 +109,9 @@ where $conversion_id::varchar is null or (conversion_id = $conversion_id and not
 # a summer time's end repeats. A hidden source's row keeps its money, level and percent (`masked`: true); its ids,
 # conversion, offer, source rule and the feed's free-text note (which may name the source: "override: FTD of partner
 # 4711") are empty. The newest `$limit` rows are picked before the join and the times'
-# formatting, which otherwise ran on every row of the period (10M demo, an admin's 90 days: 353 → 73 ms).
+# formatting, which otherwise ran on every row of the period (10M demo, an admin's 90 days: 353 → 73 ms). A hidden
+# reversal that the feed's own commission of the conversion made keeps `replaced_by` as a flag (true), without the
+# feed row's id, so it is explained as replaced, not as its conversion rejected or changed.
 # An override rejected with its source (`source_blocked`) says whether that sub-partner is blocked or an application
 # not approved yet (`source_pending`): the engine rejects both alike, by the partner's status in `dim_partners` of the
 # same run (a change of it prices the sub-partner's rows and their overrides again), which the snapshot holds.
@@ -127,7 +129,8 @@ select case when m.hidden then null else m.commission_id end as commission_id,
            'pct', m.inputs ->> 'pct', 'level', m.level, 'source_amount', m.inputs ->> 'source_amount',
            'source_currency', m.inputs ->> 'source_currency', 'reversed_amount', m.inputs ->> 'reversed_amount',
            'partner_blocked', m.inputs -> 'partner_blocked', 'partner_pending', m.inputs -> 'partner_pending',
-           'source_blocked', m.inputs -> 'source_blocked')
+           'source_blocked', m.inputs -> 'source_blocked',
+           'replaced_by', case when (m.inputs ->> 'replaced_by') is not null then true end)
        else m.inputs end, {_SOURCE_PENDING}) as inputs,
        case when m.hidden then null else m.note end as note, m.source, {local_time("m.hold_until")} as hold_until,
        case when m.hidden then null else m.from_partner_id end as from_partner_id, m.level, m.hidden as masked
