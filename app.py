@@ -3,6 +3,7 @@
 import streamlit as st
 
 from cabinet.ui import data, data_loads, store
+from cabinet.ui.cards import card_columns
 from cabinet.ui.guard import page_setup
 from cabinet.ui.login import login_form
 from cabinet.ui.menu import sidebar_menu
@@ -61,7 +62,7 @@ st.header(t("home.program"))
 cards = [("home.offers", status.offers), ("home.links", status.links)]
 if user.role != "partner":
     cards.insert(0, ("home.partners", status.partners))
-for col, (label, value) in zip(st.columns(len(cards)), cards, strict=True):
+for col, (label, value) in zip(card_columns(len(cards), "program"), cards, strict=True):  # two to a row on a phone
     col.metric(t(label), fmt_count(value))
 if user.partner_id is not None:  # whom the partner writes to (the viewed partner's, for staff viewing as it)
     manager, support = store.contacts(user.partner_id)

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from PIL import Image
 
-from cabinet.colours import WHITE, readable
+from cabinet.colours import DEFAULT_BRAND, WHITE, readable
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-DEFAULT_COLOR = "#1f6feb"
+DEFAULT_COLOR = DEFAULT_BRAND  # `cabinet.mail` fills a program without a colour with it
 _FONT = "-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
 
 

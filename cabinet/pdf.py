@@ -11,7 +11,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from PIL import Image
 
-from cabinet.colours import WHITE, readable
+from cabinet.colours import DEFAULT_BRAND, WHITE, readable
 from cabinet.creatives_admin import drawable
 
 FONTS = Path(__file__).resolve().parent / "fonts"
@@ -21,12 +21,12 @@ NAME_WRAP, NAME_HEIGHT = 12, 20  # from this size down the name may wrap, in up 
 
 
 def _rgb(color: str) -> tuple[int, int, int]:
-    """'#1f6feb' as (31, 111, 235); the default blue for anything else."""
+    """'#1a5fd0' as (26, 95, 208); the default brand colour's for anything else."""
     text = color.lstrip("#")
     try:
         return int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16)
     except (ValueError, IndexError):
-        return 31, 111, 235
+        return _rgb(DEFAULT_BRAND)
 
 
 def band_colour(color: str) -> tuple[int, int, int]:

@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from cabinet.colours import DEFAULT_BRAND
 from cabinet.store.base import NAMING as NAMING
 from cabinet.store.base import Base as Base
 from cabinet.store.base import UtcDateTime as UtcDateTime
@@ -52,7 +53,7 @@ class ProgramSettings(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     logo_path: Mapped[str | None] = mapped_column(String(500))
-    primary_color: Mapped[str] = mapped_column(String(9), default="#1f6feb")
+    primary_color: Mapped[str] = mapped_column(String(9), default=DEFAULT_BRAND)  # a new program's; stored ones kept
     accent_color: Mapped[str] = mapped_column(String(9), default="#f59e0b")
     base_currency: Mapped[str] = mapped_column(String(3), default="USD")
     tracking_domain: Mapped[str] = mapped_column(String(255), default="https://trk.example.com")

@@ -9,13 +9,23 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy import select
 
-from cabinet.colours import WHITE, readable
+from cabinet.colours import DEFAULT_BRAND, WHITE, readable, shade
 from cabinet.creatives_admin import CreativeError, drawable, read_picture
 from cabinet.store.models import ProgramSettings
 from cabinet.ui.reading import BACKGROUND
 from cabinet.ui.resources import app_settings, engine
 
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# the page's title (st.title): Streamlit colours headings by `.st-emotion-cache-… h1 { color: inherit }`, which a bare
+# `h1` rule loses to; this one is more specific (checked in Chromium: tests/reporting/test_branding.py)
+TITLE = '[data-testid="stMain"] [data-testid="stHeadingWithActionElements"] h1'
+# primary buttons, st.button's and a form's: Streamlit draws them, hovered, focused and pressed, in the theme's colour
+# with `.st-emotion-cache-…:hover` and the like, which a rule on the button alone loses to; a disabled one stays grey
+PRIMARY = ("button[kind='primary']", "button[kind='primaryFormSubmit']")
+
+
+def _each(suffix: str) -> str:
+    return ", ".join(f"{button}{suffix}" for button in PRIMARY)
 
 
 @dataclass(frozen=True)
@@ -49,29 +59,38 @@ def brand(store_url: str) -> Brand:
             )
         ).first()
     if row is None:
-        return Brand("Partner Program", "#1f6feb", None)
+        return Brand("Partner Program", DEFAULT_BRAND, None)
     name, color, logo = row
     logo_path = (app_settings().data_dir / logo) if logo else None
     found = logo_path if logo_path and logo_path.is_file() else None
     return Brand(
         name,
-        color if color and _COLOR.match(color) else "#1f6feb",
+        color if color and _COLOR.match(color) else DEFAULT_BRAND,
         str(found) if found else None,
         _shown(found) if found else None,
     )
 
 
+def brand_css(primary: str) -> str:
+    """The style that draws the brand colour: on the page's title and under primary buttons' white labels, darkened
+    where needed to stay readable (WCAG AA): 3:1 for the title's large text on the page, 4.5:1 for a button's label.
+    Any colour can be picked in Program settings: a light one (#ffd400) made the label near invisible. Sections (h2)
+    stay in the text colour, for reading. A hovered or focused button is a shade darker, as Streamlit draws its own."""
+    title, button = readable(primary, BACKGROUND, 3.0), readable(primary, WHITE, 4.5)
+    hover = shade(button, 0.3)
+    return (
+        f"<style>{TITLE} {{ color: {title}; }} "
+        f"{_each('')} {{ background-color: {button}; border-color: {button}; }} "
+        f"{_each(':not(:disabled):hover')}, {_each(':not(:disabled):focus-visible')} "
+        f"{{ background-color: {hover}; border-color: {hover}; }} "
+        f"{_each(':not(:disabled):active')} {{ background-color: {button}; border-color: {hover}; }}</style>"
+    )
+
+
 def apply_branding() -> Brand:
-    """Logo in the sidebar and the accent colour on headings and primary buttons, darkened where needed to stay
-    readable (WCAG AA): 3:1 for the headings' large text on the page, 4.5:1 for a button's white label on it. Any
-    colour can be picked in Program settings: a light one (#ffd400) made headings and button labels near invisible."""
+    """Logo in the sidebar, and the brand colour on the title and primary buttons (`brand_css`)."""
     b = brand(app_settings().store_url)
     if b.shown:
         st.logo(b.shown)
-    heading, button = readable(b.primary, BACKGROUND, 3.0), readable(b.primary, WHITE, 4.5)
-    st.markdown(
-        f"<style>h1, h2 {{ color: {heading}; }} "
-        f"button[kind='primary'] {{ background-color: {button}; border-color: {button}; }}</style>",
-        unsafe_allow_html=True,
-    )
+    st.markdown(brand_css(b.primary), unsafe_allow_html=True)
     return b

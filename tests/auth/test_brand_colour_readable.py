@@ -30,4 +30,4 @@ def test_a_light_brand_colour_is_darkened_where_text_is(brand: str) -> None:
 def test_a_brand_colour_that_reads_is_kept() -> None:
     assert _heading_colour(html_version("Hello.\n", "Program", "#1f6feb")) == "#1f6feb"
     assert band_colour("#1f6feb") == (31, 111, 235)
-    assert band_colour("not a colour") == (31, 111, 235)  # the default blue, as before
+    assert band_colour("not a colour") == (26, 95, 208)  # the default brand, the theme's primary colour

@@ -16,6 +16,7 @@ from cabinet.colours import contrast
 from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.store.models import ProgramSettings
+from cabinet.ui.branding import TITLE
 from cabinet.ui.text import LOCALE_KEY
 from tests.reporting.conftest import Program
 from tests.reporting.test_creatives import banners  # noqa: F401 - the fixture, reused
@@ -157,14 +158,14 @@ def test_chart_figures_are_escaped_and_in_the_sessions_language() -> None:
 def test_a_light_brand_colour_is_darkened_where_text_is(
     program: Program, store_engine: Engine, picked: str, heading: str | None, button: str | None
 ) -> None:
-    """Program settings take any colour; headings were drawn in it and primary buttons' white labels on it: a yellow
-    brand read 1.5:1. Headings get a shade of it at 3:1 (large text), buttons one at 4.5:1 under white; a colour that
-    reads already is kept."""
+    """Program settings take any colour; the title is drawn in it and primary buttons' white labels on it: a yellow
+    brand read 1.5:1. The title (44 px bold in Chromium, at 1280 and 390 px: large text) gets a shade of it at 3:1,
+    buttons one at 4.5:1 under white; a colour that reads already is kept."""
     with session_scope(store_engine) as s:
         s.get(ProgramSettings, 1).primary_color = picked  # type: ignore[union-attr]
     at = open_page("pages/01_dashboard.py", program.users["p_parent"])
-    css = next(m.value for m in at.markdown if m.value.startswith("<style>h1, h2"))
-    drawn = re.search(r"h1, h2 \{ color: (#\w+); \} button\[kind='primary'\] \{ background-color: (#\w+);", css)
+    css = next(m.value for m in at.markdown if m.value.startswith(f"<style>{TITLE}"))
+    drawn = re.search(r"h1 \{ color: (#\w+); \} button\[kind='primary'\], [^{]+\{ background-color: (#\w+);", css)
     assert not at.exception and drawn is not None
     assert drawn.groups() == (heading or picked, button or picked)
     assert contrast(drawn.group(1), "#ffffff") >= 3.0 and contrast("#ffffff", drawn.group(2)) >= 4.5
