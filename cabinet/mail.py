@@ -34,10 +34,11 @@ from urllib.parse import urlsplit
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from cabinet.colours import DEFAULT_BRAND
 from cabinet.config import Settings
 from cabinet.export import MIME
 from cabinet.i18n import translate
-from cabinet.mail_html import DEFAULT_COLOR, Brand, html_version, logo_file
+from cabinet.mail_html import Brand, html_version, logo_file
 from cabinet.mail_transport import FileTransport, SmtpTransport, Transport, Undeliverable
 from cabinet.store.models import OutboxMail, Partner, ProgramSettings, User
 
@@ -264,7 +265,7 @@ def deliver_with(cfg: Settings, engine: Engine, now: datetime | None = None) -> 
         program, _ = _program(session)
         row = session.execute(select(ProgramSettings.primary_color, ProgramSettings.logo_path)).first()
     color, logo_path = row if row is not None else (None, None)
-    brand = Brand(program, color or DEFAULT_COLOR, *logo_file(cfg.data_dir / logo_path if logo_path else None))
+    brand = Brand(program, color or DEFAULT_BRAND, *logo_file(cfg.data_dir / logo_path if logo_path else None))
     return deliver(engine, transport_for(cfg), sender_for(cfg, program), now, brand=brand)
 
 

@@ -16,7 +16,6 @@ from cabinet.colours import DEFAULT_BRAND, WHITE, readable
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-DEFAULT_COLOR = DEFAULT_BRAND  # `cabinet.mail` fills a program without a colour with it
 _FONT = "-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
 
 
@@ -49,10 +48,10 @@ def _paragraphs(text: str, style: str) -> str:
                    for b in blocks)  # fmt: skip
 
 
-def html_version(body: str, program: str, color: str = DEFAULT_COLOR, logo_cid: str | None = None) -> str:
+def html_version(body: str, program: str, color: str = DEFAULT_BRAND, logo_cid: str | None = None) -> str:
     """The HTML of a message whose plain text is `body` (its footer after the last "-- " line in small grey type); with
     `logo_cid`, the program's logo (a related part of the message) before its name."""
-    color = color if _COLOR.match(color or "") else DEFAULT_COLOR
+    color = color if _COLOR.match(color or "") else DEFAULT_BRAND
     logo = (
         f'<img src="cid:{html.escape(logo_cid, quote=True)}" alt="" height="36" '
         'style="height:36px;max-width:180px;vertical-align:middle;margin-right:10px;border:0">'
@@ -86,7 +85,7 @@ class Brand:
     and its subtype: png, jpeg, gif, webp) when it has one."""
 
     name: str
-    color: str = DEFAULT_COLOR
+    color: str = DEFAULT_BRAND
     logo: bytes | None = None
     logo_type: str | None = None
 
