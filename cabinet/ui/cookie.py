@@ -1,5 +1,6 @@
-"""The re-authentication cookie: read from the page's request here, written and deleted by streamlit-authenticator's
-cookie component (a signed JWT, `{"username", "exp_date"}`, HS256 with the cookie key from the secrets).
+"""The re-authentication cookie: read from the page's request here, written as streamlit-authenticator writes it (a
+signed JWT, `{"username", "exp_date"}`, HS256 with the cookie key from the secrets) by a script in the page or by
+its cookie component.
 
 The cookie manager draws a component when created, and its first answer reruns the page a moment later. Created in
 every session's first run, as the authenticator does, that rerun stopped a login submitted in that moment (Streamlit
@@ -7,11 +8,21 @@ does not run a stopped run's click again: 3 of 40 quick logins in Chromium came 
 opened by its address twice (0.62-0.66 s of the server's CPU per Reports page opened, against 0.41 s once); a cookie
 written or deleted beside that first render was sometimes lost to it. So the manager is created the first time the
 cookie is written or deleted, and that waits for the run its first answer starts (`write_cookie`).
+
+A login writes its cookie, and a logout deletes it, without the component (`set_cookie_with_page`,
+`delete_cookie_with_page`): the component's first answer and then its write came about 0.6 s after the signed-in page
+showed, and a reload in that time found no cookie and showed the login form again (7 of 9 reloads within 0.3 s of
+the page). A script drawn at the top of the login's own run sets the same cookie as the page's first element is
+drawn, before the rest of the signed-in page shows. The component still writes the new cookie a password change or
+"End my other sessions" gives this browser (`write_cookie`, `cabinet.ui.login.refresh_cookie`).
 """
 
 from __future__ import annotations
 
+import json
 import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import jwt
 import streamlit as st
@@ -79,6 +90,39 @@ def write_cookie(action: str) -> None:
         _authenticator()
         st.session_state[_PENDING_KEY] = action
     st.session_state[_WRITTEN_KEY] = True  # the component answers with one more run
+
+
+def signed_cookie(username: str) -> tuple[str, float]:
+    """A cookie for `username` as streamlit-authenticator writes it: a JWT `{"username", "exp_date"}` signed with the
+    cookie key (HS256), `exp_date` `COOKIE_DAYS` after the server's local time (the arithmetic
+    `cabinet.ui.login.cookie_issued_at` undoes); with its expiry."""
+    exp_date = (datetime.now() + timedelta(days=COOKIE_DAYS)).timestamp()
+    token = jwt.encode({"username": username, "exp_date": exp_date}, app_settings().require_cookie_key(), "HS256")
+    return token, exp_date
+
+
+def set_cookie_with_page(username: str) -> None:
+    """Set the cookie for `username` by a script drawn at the top of this run's page (`cookie_slot`): the browser
+    holds it once the page's first element is drawn, so a reload right after the signed-in page shows keeps the
+    session. The attributes are the cookie component's (path "/", SameSite Strict, the token's expiry); Secure on
+    https."""
+    token, exp_date = signed_cookie(username)
+    _cookie_script(f"{token}; expires={format_datetime(datetime.fromtimestamp(exp_date, UTC), usegmt=True)}")
+
+
+def delete_cookie_with_page() -> None:
+    """Delete the cookie by a script at the top of this run's page, as the logout's page is drawn. Through the
+    component it was deleted a moment later, after its first answer: a login made in that moment in the same tab had
+    its new cookie deleted by it."""
+    st.session_state.pop(_PENDING_KEY, None)  # a new cookie still to write (`refresh_cookie`) must not follow it
+    _cookie_script("; expires=Thu, 01 Jan 1970 00:00:00 GMT")
+
+
+def _cookie_script(value_and_expiry: str) -> None:
+    text = json.dumps(f"{COOKIE_NAME}={value_and_expiry}; path=/; SameSite=Strict").replace("<", "\\u003c")
+    script = f"document.cookie = {text} + (location.protocol === 'https:' ? '; Secure' : '');"
+    with cookie_slot():
+        st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
 
 
 def pending_cookie() -> None:

@@ -3,11 +3,12 @@
 Passwords and lockout are checked by `cabinet.auth.authenticate` against the store (bcrypt; 5 failures lock the
 account for 15 minutes), in our own form so the lockout is recorded and the labels are translated.
 streamlit-authenticator then does what it is good at: the signed re-authentication cookie (JWT with the cookie key
-from the secrets), written and deleted by its cookie component (`cabinet.ui.cookie`). We verify the cookie sent with
-the page ourselves rather than through `login(location="unrendered")`: that path needs every user's credentials in
-memory, lower-cases usernames, returns None after a successful restore, and draws the cookie component. A restored
-session is accepted only while the store still has the user active and unlocked and no logout, password change or
-lock happened after the cookie was issued (server-side revocation: the browser's cookie deletion can be lost).
+from the secrets), written at login and deleted at logout by a script in the page, renewed after a password change by
+its cookie component (`cabinet.ui.cookie`). We verify the cookie sent with the page ourselves rather than through
+`login(location="unrendered")`: that path needs every user's credentials in memory, lower-cases usernames, returns
+None after a successful restore, and draws the cookie component. A restored session is accepted only while the store
+still has the user active and unlocked and no logout, password change or lock happened after the cookie was issued
+(server-side revocation: the browser's cookie deletion can be lost).
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from cabinet.ui.cookie import (
     KEPT_AT_LOGOUT,
     cookie_slot,
     cookie_token,
+    delete_cookie_with_page,
     pending_cookie,
+    set_cookie_with_page,
     write_cookie,
     written_before,
 )
@@ -217,9 +220,9 @@ def _login_form() -> SessionUser | None:
     if user is not None:
         user = _language_of(user)
         _remember(user)
-        # The cookie component must reach the browser: no st.rerun() here, the caller renders the page now.
+        # set by a script at the top of this run, before the signed-in page shows (`cabinet.ui.cookie`)
+        set_cookie_with_page(user.username)
         box.empty()
-        write_cookie("set")
         return user
     kind, text = st.session_state.get(_MESSAGE_KEY, ("", ""))
     if kind in _SHOW:
@@ -362,7 +365,8 @@ def logout(message: str = "auth.logged_out", record: bool = True) -> None:
     `record`: the user logged out, which the audit log keeps and which ends the user's other sessions too; a
     session that ended because it was no longer valid records nothing (it would end the user's valid ones)."""
     username = st.session_state.get("username")
-    write_cookie("delete")  # always: a cookie whose user was refused must go too
+    delete_cookie_with_page()  # always: a cookie whose user was refused must go too
+    _drop(_REFRESH_KEY)
     if username and record:
         record_logout(engine(), username)
     for key in (SESSION_KEY, _SINCE_KEY, _BUILT_KEY, "authentication_status", "username", "name", "roles", "email"):
