@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, Engine, Exists, case, exists, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from cabinet import login_limits
 from cabinet.mail import tell_user
 from cabinet.passwords import UNUSABLE_HASH, check_password, hash_password, validate_new_password
 from cabinet.store.db import session_scope
@@ -17,15 +18,16 @@ from cabinet.store.models import AuditLog, User
 if TYPE_CHECKING:
     from cabinet.access import Scope
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
+MAX_FAILED_LOGINS = 5  # wrong codes, or passwords typed again on Account, before the account locks
+LOCKOUT = login_limits.LOCKOUT
 
 
 @dataclass(frozen=True)
 class AuthResult:
-    """Outcome of a login attempt; `reason` is ok, invalid, locked, inactive, code_needed (the password was right,
-    the user's one-time code comes next: `cabinet.twofactor`) or unreadable (the stored two-step secret cannot be
-    decrypted: the install's key changed)."""
+    """Outcome of a login attempt; `reason` is ok, invalid, locked (the account, or this login from this address),
+    held (every sign-in from this address, after wrong passwords to many logins: `cabinet.login_limits`), inactive,
+    code_needed (the password was right, the user's one-time code comes next: `cabinet.twofactor`) or unreadable (the
+    stored two-step secret cannot be decrypted: the install's key changed)."""
 
     ok: bool
     reason: str
@@ -69,14 +71,18 @@ def audit_acted(session: Session, scope: Scope, action: str, target: str, detail
 
 
 def authenticate(engine: Engine, username: str, password: str, now: datetime | None = None,
-                 client: dict[str, str] | None = None) -> AuthResult:  # fmt: skip
-    """Check a password of the login named `username` in any case (the result names it as stored); 5 failures lock
-    the account for 15 minutes; success resets the counter. `client` (where the attempt came from: `ip`, `device`;
+                 client: dict[str, str] | None = None, address: str = "") -> AuthResult:  # fmt: skip
+    """Check a password of the login named `username` in any case (the result names it as stored). Wrong passwords
+    are counted per client address (`cabinet.login_limits`; `address` is its keyed hash, "" for none): 5 for one
+    login from one address lock that login for that address for 15 minutes, 20 from one address to any logins hold
+    that address back, 50 for one login from everywhere lock it for addresses it has not signed in from; a right one
+    clears the count of its login and address. A lock of the account itself (an admin's, or after wrong two-step
+    codes) refuses every address. `client` (where the attempt came from: `ip`, `device`;
     `cabinet.security.client_details`) goes into each audit-log row.
 
-    The attempt is counted (`claim_attempt`) and committed before the slow bcrypt check, so guesses sent in parallel
-    are each counted before any of them is checked: at most `MAX_FAILED_LOGINS` are checked, and a lock one of them
-    sets stands against a right password checked at the same time."""
+    The attempt is counted (`login_limits.claim`) and committed before the slow bcrypt check, so guesses sent in
+    parallel are each counted before any of them is checked: only those within the limits are checked, and a lock
+    one of them sets stands against a right password checked at the same time."""
     now = now or datetime.now(UTC)
     username = username.strip()
     seen = dict(client or {})
@@ -84,33 +90,63 @@ def authenticate(engine: Engine, username: str, password: str, now: datetime | N
         # in any case: a phone's keyboard starts a field with a capital ("Partner_a"); names are unique in any case
         # (`uq_users_username_lower`), and the login goes on under the name as stored
         user = session.scalar(select(User).where(func.lower(User.username) == func.lower(username)))
-        if user is None:
-            check_password(password, UNUSABLE_HASH)  # as long as a known user's check: the time tells nothing
-            audit(session, "login_failed", username=username[:64], details={"reason": "unknown user"} | seen)
-            return AuthResult(False, "invalid", username)
-        username = user.username
-        attempt = claim_attempt(session, user.id, now)
-        if attempt is None:
-            audit(session, "login_refused_locked", user=user, details=seen)
-            return AuthResult(False, "locked", username, user.id, locked_until(session, user.id))
-    right = attempt <= MAX_FAILED_LOGINS and check_password(password, user.password_hash)
+        held = login_limits.held(session, user.id if user else None, address, now)
+        account_lock = _account_lock(user, now) if user is not None else None
+        if held is not None or account_lock is not None:
+            audit(session, "login_refused_locked", user=user, username=username[:64],
+                  details=({"held": held.scope} if held else {}) | seen)  # fmt: skip
+            name, user_id = (user.username, user.id) if user is not None else (username, None)
+            if held is not None and held.scope == "address":
+                return AuthResult(False, "held", name, user_id, held.until)
+            return AuthResult(False, "locked", name, user_id, account_lock or (held.until if held else None))
+        attempt = login_limits.claim(session, user.id if user else None, address, now)
+    checked = attempt.within_limits()
+    if user is None:
+        check_password(password, UNUSABLE_HASH)  # as long as a known user's check: the time tells nothing
+        with session_scope(engine) as session:
+            return _wrong(session, None, username, attempt, now, {"reason": "unknown user"} | seen)
+    right = checked and check_password(password, user.password_hash)
     with session_scope(engine) as session:
         if not right:
-            return refuse_attempt(session, user, attempt, now, client=seen)
+            return _wrong(session, user, user.username, attempt, now, seen)
         user = session.get(User, user.id) or user  # as it is now, after the check
+        if not login_limits.settle(session, attempt, now) or _account_lock(user, now) is not None:
+            # a guess sent beside it locked it meanwhile, from this address or the account itself
+            audit(session, "login_refused_locked", user=user, details=seen)
+            held = login_limits.held(session, user.id, address, now)
+            return AuthResult(
+                False, "locked", user.username, user.id, _account_lock(user, now) or (held and held.until)
+            )
         if not user.is_active:
-            settle_attempt(session, user.id, now)  # a right password is no failure
             audit(session, "login_refused_inactive", user=user, details=seen)
-            return AuthResult(False, "inactive", username, user.id)
-        if user.totp_secret is not None:  # the code comes next (`cabinet.twofactor.check_code`); failures stand
-            if not settle_attempt(session, user.id, now):
-                return _refused_locked(session, user, seen)
+            return AuthResult(False, "inactive", user.username, user.id)
+        if user.totp_secret is not None:  # the code comes next (`cabinet.twofactor.check_code`)
             audit(session, "login_password_ok", user=user, details=seen)
-            return AuthResult(False, "code_needed", username, user.id)
+            return AuthResult(False, "code_needed", user.username, user.id)
         if not settle_attempt(session, user.id, now, login=True):
             return _refused_locked(session, user, seen)
         audit(session, "login", user=user, details=seen)
-        return AuthResult(True, "ok", username, user.id)
+        return AuthResult(True, "ok", user.username, user.id)
+
+
+def _wrong(session: Session, user: User | None, username: str, attempt: login_limits.Attempt, now: datetime,
+           details: dict[str, object]) -> AuthResult:  # fmt: skip
+    """A wrong password (or one past a limit, refused unchecked): audit-logged with its count; the locks its counts
+    reach are set and logged (`account_locked` of the login by itself: it ends no session, unlike a lock of the
+    account) and answered."""
+    locked = login_limits.refuse(session, attempt, now)
+    counted = {"attempt": attempt.for_login} if user is not None else {}
+    hold = {"address_held": int(login_limits.ADDRESS_HOLD.total_seconds() // 60)} if "address" in locked else {}
+    audit(session, "login_failed", user=user, username=username[:64], details=counted | hold | details)
+    for kind in ("login", "account"):
+        if kind in locked and user is not None:
+            audit(session, "account_locked", user=user,
+                  details={"minutes": LOCKOUT.seconds // 60, "for": locked[kind]} | details)  # fmt: skip
+    user_id = user.id if user is not None else None
+    held = login_limits.held(session, user_id, attempt.address, now)
+    if held is None:
+        return AuthResult(False, "invalid", username, user_id)
+    return AuthResult(False, "held" if held.scope == "address" else "locked", username, user_id, held.until)
 
 
 def recheck_password(session: Session, user: User, password: str, now: datetime | None = None) -> AuthResult:
@@ -134,7 +170,17 @@ def recheck_password(session: Session, user: User, password: str, now: datetime 
 
 
 def locked_at(user: User, now: datetime) -> datetime | None:
-    """Until when the user's account is locked (aware UTC), or None when it is open at `now`."""
+    """Until when the user's login is locked (aware UTC), or None when it is open at `now`: the account's own lock
+    or, read through the user's session, the latest lock its wrong passwords set from an address (or for addresses
+    it has not signed in from; `cabinet.login_limits`), which an admin's list shows and an unlock clears."""
+    own = _account_lock(user, now)
+    session = object_session(user)
+    by_address = login_limits.login_locked_until(session, user.id, now) if session is not None else None
+    return max((until for until in (own, by_address) if until is not None), default=None)
+
+
+def _account_lock(user: User, now: datetime) -> datetime | None:
+    """Until when the account itself is locked (an admin's lock, wrong codes), or None: every address is refused."""
     until = _aware(user.locked_until)
     return until if until is not None and until > now else None
 
@@ -251,6 +297,8 @@ def set_password(session: Session, user: User, password: str, *, actor: str = "c
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
+    if user.id is not None:  # a new login has none
+        login_limits.clear_login(session, user.id)
     audit(session, "password_changed", username=actor, target=user.username)
     if notify:
         when = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M")
@@ -264,7 +312,8 @@ def lock_user(session: Session, user: User, minutes: int, *, now: datetime | Non
 
 
 def unlock_user(session: Session, user: User, *, actor: str = "cli") -> None:
-    """Clear a lock and the failed-login counter."""
+    """Clear a lock and the failed-login counter, and the login's locks and counts from every address."""
     user.locked_until = None
     user.failed_logins = 0
+    login_limits.clear_login(session, user.id)
     audit(session, "account_unlocked", username=actor, target=user.username)

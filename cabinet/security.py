@@ -24,7 +24,8 @@ ACTIVITY_ROWS = 20
 SYSTEM_JOIN = " on "  # "Browser on System", as the audit log keeps where a sign-in came from
 # what the login did (its own rows) and what was done to it (rows naming it as their target)
 OWN = ("login", "login_failed", "login_refused_locked", "login_refused_inactive", "logout", "sessions_ended",
-       "second_factor_on", "second_factor_off", "recovery_codes_made", "password_reset", "email_changed")  # fmt: skip
+       "second_factor_on", "second_factor_off", "recovery_codes_made", "password_reset", "email_changed",
+       "account_locked")  # fmt: skip  # a lock its wrong passwords set for one address, or for unfamiliar ones
 DONE_TO = ("password_changed", "account_locked", "second_factor_reset", "password_reset_requested")
 
 
@@ -78,6 +79,8 @@ def _what(action: str, details: dict[str, object]) -> str:
 
 
 def _how(action: str, details: dict[str, object]) -> str:
+    if action == "account_locked" and details.get("for") in ("address", "new_addresses"):
+        return f"locked_{details['for']}"  # the login by itself, from one address or from unfamiliar ones
     if action == "login" and details.get("second_factor") == "recovery_code":
         return "recovery_code"
     if action == "login" and details.get("second_factor"):

@@ -14,11 +14,13 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Column,
     ForeignKey,
     Index,
     Integer,
     Numeric,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -352,3 +354,18 @@ class SavedView(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     email_every: Mapped[str | None] = mapped_column(String(8))  # day, week, month: emailed (`cabinet.report_mail`)
     emailed_for: Mapped[str | None] = mapped_column(String(16))  # the last day, week or month it was emailed for
+
+
+# Wrong passwords counted per client address (`cabinet.login_limits`): a table without a model, read and written in
+# single statements. `key` is "l:<user id>:<address>" (one login from one address), "a:<address>" (one address, any
+# login) or "u:<user id>" (one login from everywhere); an address only as its keyed hash, "" when there was none.
+login_throttle = Table(
+    "login_throttle",
+    Base.metadata,
+    Column("key", String(80), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), index=True),
+    Column("failures", Integer, nullable=False),
+    Column("window_start", UtcDateTime(), nullable=False),  # the first failure counted in `failures`
+    Column("locked_until", UtcDateTime()),
+    Column("last_success_at", UtcDateTime()),  # the login's right password from the address, last
+)

@@ -1,7 +1,7 @@
 """Login, cookie re-authentication and logout for every page.
 
-Passwords and lockout are checked by `cabinet.auth.authenticate` against the store (bcrypt; 5 failures lock the
-account for 15 minutes), in our own form so the lockout is recorded and the labels are translated.
+Passwords and lockout are checked by `cabinet.auth.authenticate` against the store (bcrypt; wrong passwords counted
+per client address, `cabinet.login_limits`), in our own form so the lockout is recorded and the labels translated.
 streamlit-authenticator then does what it is good at: the signed re-authentication cookie (JWT with the cookie key
 from the secrets), written at login and deleted at logout by a script in the page, renewed after a password change by
 its cookie component (`cabinet.ui.cookie`). We verify the cookie sent with the page ourselves rather than through
@@ -23,6 +23,7 @@ from cabinet.access import ScopeError, build_session_user
 from cabinet.auth import LOCKOUT, AuthResult, authenticate, record_logout, session_revoked, session_valid
 from cabinet.config import ConfigError
 from cabinet.i18n import LOCALES
+from cabinet.login_limits import address_key
 from cabinet.prefs import save_prefs
 from cabinet.security import client_details
 from cabinet.session import SESSION_KEY, SessionUser
@@ -281,8 +282,10 @@ def _submit(username: str, password: str) -> SessionUser | None:
     if not username or not password:
         st.session_state[_MESSAGE_KEY] = ("warning", t("auth.empty"))
         return None
-    client = _client()  # the same login again at once: a replay of its submit, logged and counted once (`once`)
-    result = once(lambda: authenticate(engine(), username, password, client=client), "login", username, password)
+    client, address = _client(), _address()  # the same login again at once: a replay of its submit, logged and
+    # counted once (`once`)
+    result = once(lambda: authenticate(engine(), username, password, client=client, address=address), "login",
+                  username, password)  # fmt: skip
     if result.reason == "code_needed":
         st.session_state[_CODE_KEY] = (result.username, datetime.now(UTC))
         return None
@@ -294,6 +297,13 @@ def _client() -> dict[str, str]:
     a run without a browser behind it (a test's) has none."""
     ip, agent = st.context.ip_address, st.context.headers.get("User-Agent")
     return client_details(ip if isinstance(ip, str) else None, agent if isinstance(agent, str) else None)
+
+
+def _address() -> str:
+    """The keyed hash of the client's address that wrong passwords are counted by (`cabinet.login_limits`); "" without
+    one (Streamlit gives none on localhost)."""
+    ip = st.context.ip_address
+    return address_key(ip if isinstance(ip, str) else None, app_settings().require_cookie_key().encode())
 
 
 def _drop(key: str) -> None:
@@ -336,6 +346,8 @@ def _after(result: AuthResult, wrong: str = "auth.invalid") -> SessionUser | Non
         return user
     if result.reason == "locked":
         message = _locked_message(result)
+    elif result.reason == "held":
+        message = t("auth.held", minutes=result.minutes_left())
     elif result.reason == "unreadable":
         message = t("auth.code_unreadable")
     else:

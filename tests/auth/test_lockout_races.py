@@ -148,7 +148,8 @@ def test_wrong_passwords_asked_again_in_account_count_toward_the_lockout(engine:
 def test_a_right_password_asked_again_is_no_failure(engine: Engine) -> None:
     _on(engine)
     scope = build_session_user(engine, "alice").scope
-    authenticate(engine, "alice", "wrong", NOW)
+    with session_scope(engine) as s, pytest.raises(SecondFactorError):
+        new_recovery_codes(s, scope, "wrong")
     with session_scope(engine) as s:
         new_recovery_codes(s, scope, PASSWORD)
     with session_scope(engine) as s:

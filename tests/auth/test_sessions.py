@@ -69,11 +69,16 @@ def test_logout_and_password_change_revoke_older_cookies_only(store: Engine) -> 
     assert session_revoked(store, "Alice", after_logout), "a password change revokes cookies issued before it"
 
 
-def test_a_lock_by_wrong_passwords_revokes_older_cookies_too(store: Engine) -> None:
-    """Only a lock from the command line named its user: an unlock let a cookie from before the lockout in again."""
+def test_wrong_passwords_end_no_session_and_a_lock_from_the_command_line_does(store: Engine) -> None:
+    """Wrong passwords lock the login for the address they came from only: ending its sessions as well let anyone who
+    knew the login log its owner out at will. A lock from the command line (or an admin's) ends them, and an unlock
+    does not let a cookie from before that lock in again."""
     issued = datetime.now(UTC) - timedelta(seconds=1)
     for _ in range(5):
-        authenticate(store, "Alice", "wrong password")
+        authenticate(store, "Alice", "wrong password", address="attacker")
+    assert authenticate(store, "Alice", "wrong password", address="attacker").reason == "locked"
+    assert not session_revoked(store, "Alice", issued)
+    assert CliRunner().invoke(cli_app, ["users", "lock", "Alice", "--minutes", "30"]).exit_code == 0
     assert session_revoked(store, "Alice", issued)
     assert CliRunner().invoke(cli_app, ["users", "unlock", "Alice"]).exit_code == 0
     assert session_revoked(store, "Alice", issued), "the old cookie stays refused after the unlock"
@@ -120,7 +125,7 @@ def test_locked_account_shows_minutes_left_on_the_login_page(store: Engine) -> N
     at.button[0].click().run()
     assert not at.exception
     assert [e.value for e in at.error] == [
-        "Too many failed attempts: the account is locked. Try again in 15 min or contact support."
+        "Too many failed attempts: signing in is locked. Try again in 15 min or contact support."
     ]
     assert SESSION_KEY not in at.session_state
 
