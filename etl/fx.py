@@ -16,6 +16,11 @@ converted again, unless its money is settled:
 Rejected and reversed rows are converted again too: their base amounts are reported (`commission_rejected`), and the
 same files give the same amounts whether the rate came before or after the status change.
 
+An amount the new rate would put beyond what a money column holds (a rate sent in the wrong units) keeps its earlier
+rate and base amount, and the run says how many; once: `fx_kept` remembers each such row and the rate it could not
+take, so a later rates file of the currency that converts it again (one of an earlier day) does not say it again,
+while another rate it cannot take does; one converted since is forgotten.
+
 Approved and paid money keeps the rate it was settled at: the engine never rewrites those rows either, and a later
 row of a feed commission that leaves it approved or paid with the same amount, currency and day (a note added, marked
 paid) keeps its rate and base amount (`etl.commission_feed`).
@@ -30,7 +35,7 @@ import duckdb
 
 from etl.feed_rows import Earlier, set_aside
 from etl.schema import scalar
-from etl.validate import Present, fx_sql, out_of_range_sql, times_sql
+from etl.validate import RATE_TYPE, Present, fx_sql, out_of_range_sql, times_sql
 
 
 def day_rates_sql(rows: str, currency: str) -> str:
@@ -45,6 +50,27 @@ def day_rates_sql(rows: str, currency: str) -> str:
 
 
 CHANGED = "fx_changed"  # temp table (date, currency) of the rates the run inserted or changed
+
+# The amounts said to keep their earlier rate, and the rate each could not take (a table of its own, as `kept_final`;
+# created when missing). `what` and `id` as in `fx_redo` (a conversion's id, a feed commission's, or for the engine's
+# rows their conversion's, which its rows share).
+KEPT_DDL = f"""
+create table if not exists fx_kept (
+    what varchar,
+    id   varchar,
+    refused_rate {RATE_TYPE},               -- the rate it could not take
+    primary key (what, id)
+)
+"""
+# Those of the run not said before, or said for another rate; then: forget the converted ones, remember the kept ones.
+NEWLY_KEPT = """
+select count(*) from fx_redo as r left join fx_kept as k using (what, id)
+where r.too_big and (k.id is null or k.refused_rate is distinct from r.rate)
+"""
+REMEMBER_KEPT = """
+delete from fx_kept where (what, id) in (select what, id from fx_redo where not too_big);
+insert or replace into fx_kept select what, id, max(rate) from fx_redo where too_big group by what, id;
+"""
 
 _NOT_SETTLED = """not exists (
     select 1 from commissions m where m.conversion_id = c.conversion_id and m.status in ('approved', 'paid'))"""
@@ -123,14 +149,17 @@ def load_fx(
 def reconvert(con: duckdb.DuckDBPyConnection, run_id: int, base: str) -> tuple[int, int]:
     """After the run's rates are loaded: convert again what they now decide and is not settled (module doc).
 
-    Returns how many conversions and feed commissions got a new base amount, and how many kept their earlier one
-    because the new rate puts it beyond what a money column holds (a rate sent in the wrong units, say). The hours of
+    Returns how many conversions and feed commissions got a new base amount, and how many newly keep their earlier
+    one because the new rate puts it beyond what a money column holds (a rate sent in the wrong units, say; `fx_kept`
+    remembers those said before). The hours of
     what changed go to the run's `touched` table; conversions to re-price get `updated_run_id = run_id` (the
     engine's input)."""
     if not scalar(con, "select count(*) from duckdb_tables() where temporary and table_name = ?", [CHANGED]):
         return 0, 0
     con.execute(RECONVERT_SQL, {"base": base})
-    kept = int(scalar(con, "select count(*) from fx_redo where too_big") or 0)
+    con.execute(KEPT_DDL)
+    kept = int(scalar(con, NEWLY_KEPT) or 0)
+    con.execute(REMEMBER_KEPT)
     con.execute("delete from fx_redo where too_big")
     n = int(scalar(con, "select count(*) from fx_redo where what in ('conversion', 'feed')") or 0)
     con.execute(
