@@ -13,17 +13,12 @@ import duckdb
 from etl.contract import FEED_COLUMNS
 from etl.csv_records import LINE_LIMIT, NOT_UTF8, open_file
 from etl.staged_names import MALFORMED
-from etl.value_sql import FLOAT_EXACT, ID_COLUMNS, whole_float
+from etl.value_sql import FLOAT_EXACT, ID_COLUMNS, INEXACT, NOT_AN_ID, SUB_VALUES, whole_float
 
 # Keys holding a contract timestamp, which may be integer epoch milliseconds: their numbers are staged as written
 TIME_KEYS = ("ts", "updated_at")
 TWICE = "a contract key named twice (keys are case-insensitive): which value holds is a guess, keep one"
 NESTED = "{key}: a list or an object, not one value: write one plain value"
-NOT_AN_ID = "{key}: true or false is no id: write the id as a string"
-INEXACT = (
-    "{key}: a number that is no exact id (a fraction, or a whole number in a float's form from 2^53 = "
-    f"{FLOAT_EXACT} on, whose last digits a float does not keep): write the id as a string"
-)
 _ANY_KEYS = sorted({k for cols in FEED_COLUMNS.values() for k in cols})
 # Any value that may be a list, an object, true/false or a number in a float's form, whatever its key: a line without
 # one (most lines of a click file) needs no look for the keys (`_value_patterns`), which costs 3x as much
@@ -113,7 +108,7 @@ def jsonl_source(
     at = {k: i for i, k in enumerate(every, 1)}
     typed_keys = [k for c in cols if c in typed and c in contract for k in spellings[c]]
     types = {k: f"__type_{j}" for j, k in enumerate(typed_keys)}
-    values = {k: _exact(f"__values[{at[k]}]", types[k]) if k in types and c in ID_COLUMNS else f"__values[{at[k]}]"
+    values = {k: _exact(f"__values[{at[k]}]", types[k], c) if k in types and c in ID_COLUMNS else f"__values[{at[k]}]"
               for c in cols for k in spellings[c]}  # fmt: skip
     exprs = [
         f"coalesce({', '.join(values[k] for k in spellings[c])})" if len(spellings[c]) > 1 else values[spellings[c][0]]
@@ -161,22 +156,30 @@ def _whole(value: str) -> str:
     return f"coalesce({whole_float(f'try_cast({value} as double)')}, false)"
 
 
-def _exact(value: str, typ: str) -> str:
+def _float_form(value: str, typ: str) -> str:
+    """SQL: a JSON number written in a float's form (`1.5`, `123.0`, `1e3`), not as an integer."""
+    return f"{typ} = 'DOUBLE' and not regexp_full_match({value}, '-?[0-9]+')"
+
+
+def _exact(value: str, typ: str, key: str) -> str:
     """SQL: an id key's value as its exact text: a whole number written as a float (`123.0`, `1e3`) as its integer
     digits, as a CSV file or an integer writes it. An integer of any size is read as written (DuckDB keeps one beyond
-    64 bits as its digits); another number is marked (`_wrong_value`)."""
-    float_form = f"{typ} = 'DOUBLE' and not regexp_full_match({value}, '-?[0-9]+')"
-    return (
-        f"case when {float_form} and {_whole(value)} then try_cast({value} as double)::bigint::varchar else {value} end"
-    )
+    64 bits as its digits); another number is marked (`_wrong_value`), except in a sub value (free text), where a
+    fraction is its shortest text as a float column of Parquet or a CSV writer gives it (`0.35`, `1e-07`)."""
+    whole = f"when {_float_form(value, typ)} and {_whole(value)} then try_cast({value} as double)::bigint::varchar"
+    fraction = f" when {_float_form(value, typ)} then try_cast({value} as double)::varchar" if key in SUB_VALUES else ""
+    return f"case {whole}{fraction} else {value} end"
 
 
 def _wrong_value(key: str, value: str, typ: str) -> str:
     """SQL `when` clauses of the line marker: the contract key `key` (from the contract, never from input) holds a
     list or object, or, as an id, true/false or a number that is no exact id."""
     out = f" when {typ} in ('ARRAY', 'OBJECT') then {_literal(NESTED.format(key=key))}"
-    if key in ID_COLUMNS:
-        inexact = f"{typ} = 'DOUBLE' and not regexp_full_match({value}, '-?[0-9]+') and not {_whole(value)}"
+    if key in SUB_VALUES:  # free text: true/false and a fraction are text; a float's whole number from 2^53 on is not
+        beyond = f"coalesce(not abs(try_cast({value} as double)) < {FLOAT_EXACT}, true)"
+        out += f" when {_float_form(value, typ)} and {beyond} then {_literal(INEXACT.format(key=key))}"
+    elif key in ID_COLUMNS:
+        inexact = f"{_float_form(value, typ)} and not {_whole(value)}"
         out += f" when {typ} = 'BOOLEAN' then {_literal(NOT_AN_ID.format(key=key))}"
         out += f" when {inexact} then {_literal(INEXACT.format(key=key))}"
     return out
@@ -185,6 +188,23 @@ def _wrong_value(key: str, value: str, typ: str) -> str:
 def _literal(text: str) -> str:
     """A message of this module (never input) as an SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
+
+
+BOM = "\ufeff"  # a byte order mark: the start of a file's text, never JSON
+
+
+def without_line_boms(path: Path, folder: Path) -> Path:
+    """A copy of a JSON Lines file (uncompressed, in `folder`, under the file's name without `.gz`) with the byte
+    order mark taken off the start of every line that has one. Files that each begin with one and were joined
+    (`cat a.jsonl b.jsonl`, or gzip members joined) have it at the start of a later line, where the reader, which
+    takes it off the file's start, read the line as no JSON. Nothing else of a line changes: its number stays."""
+    mark = BOM.encode()
+    name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+    copy = folder / name
+    with open_file(path, "rb") as src, copy.open("wb") as out:
+        for line in src:
+            out.write(line[len(mark) :] if line.startswith(mark) else line)
+    return copy
 
 
 def jsonl_rejects(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[tuple[int, str, str]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import re
+import tempfile
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -31,8 +32,16 @@ from etl.csv_records import (
     width_errors,
 )
 from etl.gzip_check import gzip_damage
-from etl.jsonl_lines import NotJsonLines, NotUtf8Line, jsonl_rejects, jsonl_source
+from etl.jsonl_lines import (
+    BOM,
+    NotJsonLines,
+    NotUtf8Line,
+    jsonl_rejects,
+    jsonl_source,
+    without_line_boms,
+)
 from etl.staged_names import MALFORMED, renamer
+from etl.value_sql import parquet_text
 
 EXTENSIONS = (".csv", ".csv.gz", ".parquet", ".jsonl", ".jsonl.gz")
 # a row with too few or too many fields is skipped and recorded in the rejects tables (and numbered by
@@ -113,17 +122,21 @@ def stage_file(
                 marker = f", {marked} as {MALFORMED}"
             else:
                 source = _csv_source(path) if fmt == "csv" else "read_parquet(?)"
-                cols = [row[0] for row in con.execute(f"describe select * from {source}", [duck_path(path)]).fetchall()]
+                described = con.execute(f"describe select * from {source}", [duck_path(path)]).fetchall()
+                cols = [row[0] for row in described]
                 if fmt == "csv" and len(cols) == 1 and "," in cols[0]:  # the sniffer gave up on a quote error
                     raise _NotNative
                 exprs = [f"{quote_ident(c)}::varchar" for c in cols]
+                if fmt == "parquet":
+                    exprs, marked = parquet_text([(row[0], row[1]) for row in described])
+                    marker = f", {marked} as {MALFORMED}" if marked else ""
             names = renamer(written)(cols)
             aliased = "".join(f", {expr} as {quote_ident(n)}" for expr, n in zip(exprs, names, strict=True))
             select = f"select row_number() over () as rn{aliased}{marker} from {source}"
             con.execute(f"create or replace temp table {table} as {select}", params).fetchall()
-            rejected = (
-                _csv_rejects(con, table, path) if fmt == "csv" else jsonl_rejects(con, table, path) if marker else []
-            )
+            rejected = _csv_rejects(con, table, path) if fmt == "csv" else []
+            if marker:  # lines or rows marked as bad rows
+                rejected = jsonl_rejects(con, table, path) if fmt == "jsonl" else _marked_rows(con, table)
         except UnreadableFile:
             con.execute(f"drop table if exists {table}")
             raise
@@ -142,9 +155,28 @@ def stage_file(
                 con.execute(f"drop table if exists {table}")
                 raise UnreadableFile(str(bad)) from exc
         break
+    if fmt == "jsonl" and any(text.startswith(BOM) for _, text, _ in rejected):  # files joined, each with its mark
+        con.execute(f"drop table if exists {table}")
+        if written is not None:
+            written.clear()
+        with tempfile.TemporaryDirectory(prefix="cabinet-bom-") as tmp:
+            return stage_file(con, without_line_boms(path, Path(tmp)), table, bad_rows, written, feed)
     if bad_rows is not None:
         bad_rows.extend(rejected)
     return names
+
+
+def _marked_rows(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[int, str, str]]:
+    """Rows of the file just staged into `table` that `etl.value_sql.parquet_text` marked: taken out of it, returned
+    as (row number, the row's values as JSON, why)."""
+    unmarked = f"""'{{"rn": null, "{MALFORMED}": null}}'"""
+    found = con.execute(
+        f"select rn, {MALFORMED}, left(json_merge_patch(to_json(s), {unmarked})::varchar, 2000) from {table} s "
+        f"where {MALFORMED} is not null order by rn"
+    ).fetchall()
+    con.execute(f"delete from {table} where {MALFORMED} is not null")
+    con.execute(f"alter table {table} drop column {MALFORMED}")
+    return [(int(rn), str(text), str(why)) for rn, why, text in found]
 
 
 def _csv_source(path: Path) -> str:

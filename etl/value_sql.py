@@ -80,11 +80,16 @@ def staged_type(present: Present, name: str) -> str:
     return present.get(name, "VARCHAR") if isinstance(present, dict) else "VARCHAR"
 
 
-# Columns holding an id, a code or a sub value: a number in them is its exact integer text or no value at all (a
-# float column's 123.0 is 123, as the same id is in a CSV file; 1.5 is no id, nor is a whole number that a float no
-# longer holds exactly: `exact_text`)
-ID_COLUMNS = ("click_id", "conversion_id", "commission_id", "customer_id", "promo_code", "link_token",
-              "sub1", "sub2", "sub3", "sub4", "sub5")  # fmt: skip
+# Columns holding an id or a code: a number in them is its exact integer text or no value at all (a float column's
+# 123.0 is 123, as the same id is in a CSV file; 1.5 is no id, nor is a whole number that a float no longer holds
+# exactly, nor true/false: `exact_text`, `inexact`)
+EXACT_IDS = ("click_id", "conversion_id", "commission_id", "customer_id", "promo_code", "link_token")
+# Sub values are free text (the contract's): a whole number in them is its integer text, as in an id, while a
+# fraction (a bid of 0.35) and true/false are their text as a CSV writer spells them (`0.35`, `true`); only a whole
+# number in a float's form from 2^53 on, whose digits the float lost, is no value (a `bad_row`)
+SUB_VALUES = ("sub1", "sub2", "sub3", "sub4", "sub5")
+# Columns whose typed numbers are written as their exact integer text
+ID_COLUMNS = EXACT_IDS + SUB_VALUES
 # Free text (kept as sent, whatever it spells); every other contract column is an id, a code, a time or a number
 FREE_TEXT = ("sub1", "sub2", "sub3", "sub4", "sub5", "os", "browser", "referrer", "user_agent", "note")
 # How SQL exports spell a missing value in text: `\N` (MySQL's SELECT ... INTO OUTFILE, PostgreSQL's COPY in text
@@ -95,9 +100,17 @@ NULL_SPELLINGS = ("NULL", "null", "Null", "\\N")
 # A long numeric id as a spreadsheet shows it once it has taken the id for a number (`1.23457E+19`: six digits): a CSV
 # file saved from it holds that text for every id of the column, so different clicks or customers read as one id
 # (every click after the first a duplicate). No id is written so: a `bad_row` (`bad_value`).
-SPREADSHEET_NUMBER = r"[0-9](\.[0-9]+)?E\+[0-9]+"
+# A float's own text says the same (`1.2345678901234568e+19`: Python, pandas' `to_csv`, R and Java write a float
+# from 10^16 on so; the same id in a JSON or Parquet float is a `bad_row` too).
+SPREADSHEET_NUMBER = r"[0-9](\.[0-9]+)?[eE]\+[0-9]+"
 SPREADSHEET_IDS = ("click_id", "conversion_id", "commission_id", "customer_id")
 FLOAT_EXACT = 2**53  # a double holds every whole number below this exactly, and not every one from it on
+# Why a value of an id is a bad row (the JSON Lines reader's marks, and a Parquet file staged as text)
+NOT_AN_ID = "{key}: true or false is no id: write the id as a string"
+INEXACT = (
+    "{key}: a number that is no exact id (a fraction, or a whole number in a float's form from 2^53 = "
+    f"{FLOAT_EXACT} on, whose last digits a float does not keep): write the id as a string"
+)
 
 
 def col(present: Present, name: str) -> str:
@@ -149,9 +162,12 @@ def exact_text(ref: str, typ: str) -> str:
     return f"{ref}::varchar"
 
 
-def inexact(ref: str, typ: str) -> str | None:
-    """SQL: a typed id value that is no exact id (a fraction, a float at or beyond 2^53, whose last digits a float
-    does not keep, not a number, or true/false); None for a type whose every value is one (integers, text)."""
+def inexact(ref: str, typ: str, name: str = "click_id") -> str | None:
+    """SQL: a typed value of column `name` that is no exact id (a fraction, a float at or beyond 2^53, whose last
+    digits a float does not keep, not a number, or true/false); None for a type whose every value is one (integers,
+    text). A sub value (`SUB_VALUES`) is free text: only a float at or beyond 2^53 (or not a number) is none."""
+    if name in SUB_VALUES:
+        return f"not abs({ref}) < {FLOAT_EXACT}" if typ in FLOAT_TYPES else None
     if typ in FLOAT_TYPES:
         return f"not {whole_float(ref)}"
     if typ.startswith("DECIMAL"):
@@ -174,10 +190,10 @@ def bad_value(present: Present, names: Iterable[str]) -> str:
         if typ == "VARCHAR":
             conds.append(f"contains({ref}, chr(0))")
             if name in SPREADSHEET_IDS:
-                conds.append(f"(contains({ref}, 'E+') and regexp_full_match(trim({ref}), '{SPREADSHEET_NUMBER}'))")
+                conds.append(f"(contains({ref}, '+') and regexp_full_match(trim({ref}), '{SPREADSHEET_NUMBER}'))")
         elif typ == "BLOB":  # not UTF-8 text, or holding a NUL
             conds.append(f"({ref} is not null and coalesce(contains(try(decode({ref})), chr(0)), true))")
-        elif name in ID_COLUMNS and (cond := inexact(ref, typ)) is not None:
+        elif name in ID_COLUMNS and (cond := inexact(ref, typ, name)) is not None:
             conds.append(f"coalesce({cond}, false)")
     return " or ".join(conds) or "false"
 
@@ -252,3 +268,24 @@ def money_text(present: Present) -> str:
         f"and abs(round({num}, 4)) < {MONEY_LIMIT} "
         f"then round({num}, 4)::decimal(18,4)::varchar else {value} end"
     )
+
+
+def parquet_text(cols: list[tuple[str, str]]) -> tuple[list[str], str]:
+    """(SQL of each Parquet column as text, SQL of why a row is a bad row or ""), for a Parquet file staged as text
+    (a commissions or FX rates file, by `etl.readers`), so that its values read as in a file staged with its types:
+    an id in a float or decimal column is its exact integer text (`exact_text`: `1.0` is `1`, as a conversion naming
+    it is loaded), a fraction or true/false in an id is a bad row, and text written as bytes (`binary`) is decoded
+    (a bad row when it is not UTF-8). `cols`: (name, DuckDB type) of each column, as the file names it."""
+    exprs, whens = [], []
+    for name, typ in cols:
+        ref, key = '"' + name.replace('"', '""') + '"', name.strip().lower()
+        if typ == "BLOB":
+            exprs.append(f"try(decode({ref}))")
+            said = f"{key}: not UTF-8 text".replace("'", "''")  # the file's own name, in a literal
+            whens.append(f"when {ref} is not null and try(decode({ref})) is null then '{said}'")
+            continue
+        exprs.append(exact_text(ref, typ) if key in ID_COLUMNS else f"{ref}::varchar")
+        if key in ID_COLUMNS and (cond := inexact(ref, typ, key)) is not None:
+            message = (NOT_AN_ID if typ == "BOOLEAN" else INEXACT).format(key=key).replace("'", "''")
+            whens.append(f"when coalesce({cond}, false) then '{message}'")
+    return exprs, f"case {' '.join(whens)} end" if whens else ""
