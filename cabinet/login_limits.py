@@ -7,7 +7,9 @@ will, and never slowed an attacker trying one password on many logins. The count
   that login for that address only, for `LOCKOUT`; from any other address it signs in as before, and its open
   sessions go on. A right password from the address clears its count.
 - per address: `PER_ADDRESS` wrong passwords from one address within `ADDRESS_WINDOW`, whatever logins they name
-  (unknown ones included), hold every sign-in from that address back for `ADDRESS_HOLD`: password spraying.
+  (unknown ones included), hold sign-ins from that address back for `ADDRESS_HOLD` (password spraying), except to
+  logins that signed in from it with their right password within `FAMILIAR`: the people of an office behind one
+  address (or of a proxy that does not pass the client's on) are not all kept out by one of them, or by an attacker.
 - per login, from everywhere: `PER_ACCOUNT` wrong passwords within `ACCOUNT_WINDOW` (guessing spread over many
   addresses) lock the login for `LOCKOUT` from every address it has not signed in from with its right password
   within `FAMILIAR`; where it has, it still signs in.
@@ -91,8 +93,8 @@ class Attempt:
 
     def within_limits(self) -> bool:
         """Whether its password may be checked: guesses sent in parallel past a limit are refused unchecked."""
-        over_account = self.for_account > PER_ACCOUNT and not self.familiar
-        return self.for_login <= PER_LOGIN and self.for_address <= PER_ADDRESS and not over_account
+        over = (self.for_address > PER_ADDRESS or self.for_account > PER_ACCOUNT) and not self.familiar
+        return self.for_login <= PER_LOGIN and not over
 
 
 @dataclass(frozen=True)
@@ -114,15 +116,17 @@ def _rows(session: Session, keys: list[str]) -> dict[str, tuple[datetime | None,
 
 
 def held(session: Session, user_id: int | None, address: str, now: datetime) -> Held | None:
-    """Whether a sign-in from `address` (to login `user_id`, None for a name no login has) is held back at `now`."""
+    """Whether a sign-in from `address` (to login `user_id`, None for a name no login has) is held back at `now`: the
+    address (unless the login signed in from it lately), the login from this address, or the login from addresses it
+    has not signed in from."""
     keys = [_address_key(address)] + ([_login_key(user_id, address), _account_key(user_id)] if user_id else [])
     rows = _rows(session, keys)
     address_until = rows.get(_address_key(address), (None, None))[0]
-    if address_until is not None and address_until > now:
+    login_until, success = rows.get(_login_key(user_id, address), (None, None)) if user_id else (None, None)
+    if address_until is not None and address_until > now and not _familiar(success, now):
         return Held("address", address_until)
     if user_id is None:
         return None
-    login_until, success = rows.get(_login_key(user_id, address), (None, None))
     if login_until is not None and login_until > now:
         return Held("login", login_until)
     account_until = rows.get(_account_key(user_id), (None, None))[0]

@@ -72,7 +72,9 @@ def test_a_right_password_clears_the_count_of_its_address_only(store: Engine) ->
 
 
 def test_spraying_from_one_address_over_many_logins_is_held_back(store: Engine) -> None:
-    """One password tried on many logins never reached any login's limit: the address's count stops it."""
+    """One password tried on many logins never reached any login's limit: the address's count stops it. A login that
+    signed in from that address before (a colleague behind the same office address) still does."""
+    assert authenticate(store, "alice", PASSWORD, NOW - timedelta(days=30), address=A).ok
     for i in range(PER_ADDRESS - 2):
         assert authenticate(store, f"m{i}", "Spring2026!", NOW, address=A).reason == "invalid"
     assert authenticate(store, "nobody-here", "Spring2026!", NOW, address=A).reason == "invalid"  # counted too
@@ -82,6 +84,7 @@ def test_spraying_from_one_address_over_many_logins_is_held_back(store: Engine) 
     assert authenticate(store, "m21", "Spring2026!", later, address=A).reason == "held"  # checked no more
     assert authenticate(store, "bob", PASSWORD, later, address=A).reason == "held"
     assert authenticate(store, "bob", PASSWORD, later, address=B).ok  # other addresses are not held back
+    assert authenticate(store, "alice", PASSWORD, later, address=A).ok  # nor a login that signed in from it
     assert _audit(store, "login_failed")[-1]["address_held"] == 15
     assert [d.get("held") for d in _audit(store, "login_refused_locked")] == ["address", "address"]
     assert authenticate(store, "bob", PASSWORD, NOW + ADDRESS_HOLD + timedelta(seconds=1), address=A).ok
