@@ -197,13 +197,16 @@ def without_line_boms(path: Path, folder: Path) -> Path:
     """A copy of a JSON Lines file (uncompressed, in `folder`, under the file's name without `.gz`) with the byte
     order mark taken off the start of every line that has one. Files that each begin with one and were joined
     (`cat a.jsonl b.jsonl`, or gzip members joined) have it at the start of a later line, where the reader, which
-    takes it off the file's start, read the line as no JSON. Nothing else of a line changes: its number stays."""
+    takes it off the file's start, read the line as no JSON. Every mark in a row there goes, so no line of the copy
+    starts with one (`etl.readers` reads the copy once). Nothing else of a line changes: its number stays."""
     mark = BOM.encode()
     name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
     copy = folder / name
     with open_file(path, "rb") as src, copy.open("wb") as out:
         for line in src:
-            out.write(line[len(mark) :] if line.startswith(mark) else line)
+            while line.startswith(mark):
+                line = line[len(mark) :]
+            out.write(line)
     return copy
 
 

@@ -252,6 +252,7 @@ def test_json_lines_files_joined_each_with_its_byte_order_mark_load_every_line(t
     bom = b"\xef\xbb\xbf"
     a, b = bom + _lines("a", 2).replace(b"%s", t.token.encode()), bom + _lines("b", 2).replace(b"%s", t.token.encode())
     c = bom + b"{not json}\r\n" + _lines("c", 1).replace(b"%s", t.token.encode()).replace(b'"c1', '"\ufeffc1'.encode())
+    c += bom * 3 + _lines("d", 1).replace(b"%s", t.token.encode())  # marks in a row
     (t.inbox / "clicks").mkdir(parents=True)
     (t.inbox / "clicks" / "joined.jsonl").write_bytes(a + b + c)
     (t.inbox / "clicks" / "joined.jsonl.gz").write_bytes(  # gzip members joined: `cat a.jsonl.gz b.jsonl.gz`
@@ -260,12 +261,12 @@ def test_json_lines_files_joined_each_with_its_byte_order_mark_load_every_line(t
     result = t.run()
     assert t.rows("select click_id from clicks order by 1") == [
         (x,)
-        for x in ("a1", "a2", "b1", "b2", "ga1", "ga2", "gb1", "gb2", "\ufeffc1")  # a mark inside a value stays
+        for x in ("a1", "a2", "b1", "b2", "d1", "ga1", "ga2", "gb1", "gb2", "\ufeffc1")  # a mark inside a value stays
     ]
     quarantined = t.rows("select path, row_number, reason, raw from quarantine")
     assert [(p, n, r, json.loads(raw)["line"]) for p, n, r, raw in quarantined] == [
         ("clicks/joined.jsonl", 5, "bad_row", "{not json}")
     ]
     counts = {f["path"]: (f["rows_read"], f["inserted"], f["quarantined"]) for f in result.files}
-    assert counts == {"clicks/joined.jsonl": (6, 5, 1), "clicks/joined.jsonl.gz": (4, 4, 0)}
+    assert counts == {"clicks/joined.jsonl": (7, 6, 1), "clicks/joined.jsonl.gz": (4, 4, 0)}
     conserved(t)
