@@ -168,9 +168,10 @@ def ingest(
         if feed == "fx_rates":  # rates that arrived late or were corrected: amounts not settled are converted again
             res.reconverted, kept = fx.reconvert(con, run_id, base)
             if kept:
+                said = "1 amount keeps its earlier rate" if kept == 1 else f"{kept:,} amounts keep their earlier rate"
                 res.notes.append(
-                    f"{kept:,} amounts keep their earlier rate: the new FX rates would put them beyond "
-                    f"{MONEY_LIMIT:,} (check the rates' units: base currency per one unit of the currency)"
+                    f"{said}: the new FX rates would put {'it' if kept == 1 else 'them'} beyond {MONEY_LIMIT:,} "
+                    "(check the rates' units: base currency per one unit of the currency)"
                 )
         if feed == "conversions":
             res.attributed_late, res.unattributed = conv.resolve_pending(con, run_id, base=base, now=now)

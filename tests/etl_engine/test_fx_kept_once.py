@@ -27,7 +27,7 @@ def _kept(t: Tiny, n: int, rates: str) -> list[str]:
     """Load one rates file of IDR (`date,rate` lines) in run `n`: its warnings about amounts that keep their rate."""
     t.write("fx_rates", f"{n}.csv", "date,currency,rate\n" + "".join(f"{line.replace(',', ',IDR,')}\n"
                                                                        for line in rates.split()))  # fmt: skip
-    return [w for w in t.run(START + timedelta(hours=n)).warnings if "keep their earlier rate" in w]
+    return [w for w in t.run(START + timedelta(hours=n)).warnings if "earlier rate: the new FX rates" in w]
 
 
 def test_an_amount_that_keeps_its_rate_is_said_once(tiny: Tiny) -> None:
@@ -35,7 +35,7 @@ def test_an_amount_that_keeps_its_rate_is_said_once(tiny: Tiny) -> None:
     tiny.write("conversions", "c.csv", HEAD + f"c1,2026-11-03T10:00:00Z,,sale,{p},{o},10000000000,IDR,pending\n")
     assert _kept(tiny, 0, "2026-11-01,0.0000627") == []
     said = _kept(tiny, 1, "2026-11-02,15937.5")  # sent in the wrong units: 1.6e14 base
-    assert len(said) == 1 and said[0].startswith("1 amounts keep their earlier rate")
+    assert len(said) == 1 and said[0].startswith("1 amount keeps its earlier rate")
     assert _kept(tiny, 2, "2026-10-30,0.0000627") == []  # an earlier day's rate: c1 still keeps its own, said
     assert _kept(tiny, 3, "2026-10-29,0.0000627") == []
     amount = "select amount_base, fx_rate from conversions where conversion_id = 'c1'"

@@ -79,5 +79,5 @@ def test_a_product_far_beyond_a_money_column_is_a_bad_amount_not_a_failed_run(ti
     tiny.write("fx_rates", "r2.csv", "date,currency,rate\n2026-11-03,RUB,100000000\n")
     result = tiny.run()
     assert tiny.rows("select conversion_id, amount_base from conversions") == [("rub", D("1099999999.989"))]
-    assert any("1 amounts keep their earlier rate" in w for w in result.warnings), result.warnings
+    assert any("1 amount keeps its earlier rate" in w for w in result.warnings), result.warnings
     conserved(tiny)

@@ -108,7 +108,7 @@ def test_a_late_rate_that_would_overflow_an_amount_keeps_its_earlier_rate_with_a
         ("large", Decimal("1099999999.9890"), Decimal("0.01100000")),
         ("small", Decimal("180000000.0000"), Decimal("9000.00000000")),
     ]
-    assert any("1 amounts keep their earlier rate" in w for w in result.warnings), result.warnings
+    assert any("1 amount keeps its earlier rate" in w for w in result.warnings), result.warnings
     conserved(tiny)
 
 
