@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -169,14 +170,18 @@ def recheck_password(session: Session, user: User, password: str, now: datetime 
         return AuthResult(True, "ok", user.username, user.id)
 
 
-def locked_at(user: User, now: datetime) -> datetime | None:
+def locked_at(user: User, now: datetime, by_address: Mapping[int, datetime] | None = None) -> datetime | None:
     """Until when the user's login is locked (aware UTC), or None when it is open at `now`: the account's own lock
     or, read through the user's session, the latest lock its wrong passwords set from an address (or for addresses
-    it has not signed in from; `cabinet.login_limits`), which an admin's list shows and an unlock clears."""
+    it has not signed in from; `cabinet.login_limits`), which an admin's list shows and an unlock clears.
+    `by_address`: those locks of every login, read once (`login_limits.logins_locked_until`) for a list."""
     own = _account_lock(user, now)
     session = object_session(user)
-    by_address = login_limits.login_locked_until(session, user.id, now) if session is not None else None
-    return max((until for until in (own, by_address) if until is not None), default=None)
+    if by_address is not None:
+        address_lock = _aware(by_address.get(user.id))
+    else:
+        address_lock = login_limits.login_locked_until(session, user.id, now) if session is not None else None
+    return max((until for until in (own, address_lock) if until is not None), default=None)
 
 
 def _account_lock(user: User, now: datetime) -> datetime | None:

@@ -214,6 +214,12 @@ def login_locked_until(session: Session, user_id: int, now: datetime) -> datetim
     return _aware(session.scalar(stmt))
 
 
+def logins_locked_until(session: Session, now: datetime) -> dict[int, datetime]:
+    """`login_locked_until` of every login that has such a lock at `now`, in one query (an admin's list of logins)."""
+    stmt = select(T.c.user_id, func.max(T.c.locked_until)).where(T.c.user_id.is_not(None), T.c.locked_until > now)
+    return {user_id: until for user_id, until in session.execute(stmt.group_by(T.c.user_id)) if until is not None}
+
+
 def clear_login(session: Session, user_id: int) -> None:
     """Forget the login's counts and locks from every address (an admin's unlock, a new password); the addresses it
     signed in from stay familiar."""
@@ -221,3 +227,14 @@ def clear_login(session: Session, user_id: int) -> None:
         update(T).where(T.c.user_id == user_id).values(failures=0, locked_until=None, window_start=datetime.now(UTC))
     )
     session.execute(delete(T).where(T.c.user_id == user_id, T.c.last_success_at.is_(None)))
+
+
+def prune(session: Session, now: datetime | None = None) -> int:
+    """Delete the rows that no longer count: no lock holding, no failure within the longest window, and no right
+    password within `FAMILIAR` (an address kept as one a login signed in from); how many. Each wrong password from
+    a new address adds rows, which nothing else removes."""
+    now = now or datetime.now(UTC)
+    stale = or_(T.c.locked_until.is_(None), T.c.locked_until <= now)
+    quiet = T.c.window_start < now - max(LOGIN_WINDOW, ADDRESS_WINDOW, ACCOUNT_WINDOW)
+    forgotten = or_(T.c.last_success_at.is_(None), T.c.last_success_at < now - FAMILIAR)
+    return int(session.execute(delete(T).where(stale, quiet, forgotten)).rowcount)  # type: ignore[attr-defined]

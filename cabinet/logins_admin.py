@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cabinet import login_limits
 from cabinet.access import ROLE_PARTNER, Scope, acting_admin
 from cabinet.auth import audit, locked_at, set_password, unlock_user
 from cabinet.errors import RefusedRequest
@@ -76,10 +77,12 @@ def logins(session: Session, scope: Scope, now: datetime | None = None) -> list[
     _admin(session, scope)
     now = now or datetime.now(UTC)
     rows = session.execute(select(User, Partner.name).outerjoin(Partner, Partner.id == User.partner_id))
+    by_address = login_limits.logins_locked_until(session, now)
     out = [
         LoginRow(user.id, user.username, user.display_name, user.email, user.role, user.partner_id, partner,
-                 user.is_active, user.totp_secret is not None, len(user.recovery_codes or []), locked_at(user, now),
-                 user.failed_logins, user.last_login_at, user.created_at, user.payouts_access)
+                 user.is_active, user.totp_secret is not None, len(user.recovery_codes or []),
+                 locked_at(user, now, by_address), user.failed_logins, user.last_login_at, user.created_at,
+                 user.payouts_access)
         for user, partner in rows
     ]  # fmt: skip
     order = {"admin": 0, "manager": 1, "partner": 2}

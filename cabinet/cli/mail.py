@@ -51,13 +51,18 @@ def send(
 
 
 def _round(engine, cfg, wh):  # type: ignore[no-untyped-def]
-    """One round of the sender: last week's summaries when due, the old messages pruned, the due ones sent."""
+    """One round of the sender: last week's summaries when due, the old messages pruned (and the sign-in counts that
+    no longer count), the due ones sent."""
+    from cabinet import login_limits
     from cabinet.mail import deliver_with, prune
+    from cabinet.store.db import session_scope
 
     weekly(engine, wh, early=False)
     digests(engine, cfg.public_url, early=False)
     reports(engine, wh, cfg.public_url)
     prune(engine)
+    with session_scope(engine) as session:
+        login_limits.prune(session)
     return deliver_with(cfg, engine)
 
 

@@ -173,3 +173,45 @@ def test_the_login_page_says_an_address_is_held_back(store: Engine) -> None:
     assert not at.exception and [e.value for e in at.error] == [
         "Too many wrong passwords were typed from your network: signing in from it is paused for 15 min. "
         "Try again later, or from another network."]  # fmt: skip
+
+
+def test_the_list_of_logins_reads_the_address_locks_in_one_query(store: Engine) -> None:
+    """The Logins page lists every login with its lock: the address locks of all of them are read at once, not one
+    query per login (27 logins here; a program's thousands of partner logins made it thousands of queries)."""
+    from sqlalchemy import event
+
+    for name in ("bob", "m1", "m2"):
+        for i in range(PER_LOGIN):
+            authenticate(store, name, f"guess-{i}", datetime.now(UTC), address=A)
+    statements: list[str] = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731  (conn, cursor, statement, ...)
+    scope = build_session_user(store, "alice").scope
+    event.listen(store, "before_cursor_execute", listen)
+    try:
+        with session_scope(store) as s:
+            rows = logins(s, scope)
+    finally:
+        event.remove(store, "before_cursor_execute", listen)
+    assert sorted(r.username for r in rows if r.locked_until is not None) == ["bob", "m1", "m2"]
+    assert sum("login_throttle" in q for q in statements) == 1, statements
+
+
+def test_rows_that_no_longer_count_are_pruned(store: Engine) -> None:
+    """Each wrong password from a new address adds rows; the mail sender's round deletes those with no lock holding,
+    no failure in the last hour and no right password in the last 90 days, and keeps the rest."""
+    from cabinet.login_limits import FAMILIAR, prune
+
+    for i in range(PER_LOGIN):
+        authenticate(store, "bob", f"guess-{i}", NOW, address=A)  # bob locked for A until NOW + 15 min
+    authenticate(store, "m1", "guess", NOW, address=B)  # one failure: m1 at B, B, m1
+    assert authenticate(store, "m2", PASSWORD, NOW, address=B).ok  # m2 familiar with B
+    with session_scope(store) as s:
+        everything = s.execute(select(login_throttle.c.key)).scalars().all()
+        assert prune(s, NOW + timedelta(minutes=10)) == 0  # bob's lock holds, the failures are recent
+    with session_scope(store) as s:
+        assert prune(s, NOW + timedelta(hours=2)) == len(everything) - 1  # only m2's right password at B is kept
+        (kept,) = s.execute(select(login_throttle.c.user_id, login_throttle.c.last_success_at)).all()
+    with session_scope(store) as s:
+        assert kept[0] == s.scalar(select(User.id).where(User.username == "m2")) and kept[1] is not None
+        assert prune(s, NOW + FAMILIAR + timedelta(days=1)) == 1
+    assert authenticate(store, "bob", PASSWORD, NOW + timedelta(hours=2), address=A).ok
