@@ -28,6 +28,7 @@ from cabinet.prefs import save_prefs
 from cabinet.security import client_details
 from cabinet.session import SESSION_KEY, SessionUser
 from cabinet.twofactor import check_code
+from cabinet.ui.branding import TITLE, brand, brand_css
 from cabinet.ui.cookie import (
     COOKIE_DAYS,
     KEPT_AT_LOGOUT,
@@ -46,9 +47,12 @@ from cabinet.ui.reading import page_language
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.signup import application_form
 from cabinet.ui.text import LOCALE_KEY, current_locale, t
+from cabinet.ui.widgets import plain
 
 _MESSAGE_KEY = "login_message"
 _CODE_KEY = "login_code_for"  # (username, when its password was right)
+# the sign-in screen: as wide as a form, the program's name a size smaller than a page's title
+FRONT_WIDTH = f'[data-testid="stMainBlockContainer"] {{ max-width: 36rem; }} {TITLE} {{ font-size: 2rem; }}'
 _REFRESH_KEY = "_cabinet_cookie_refresh"  # write a new cookie for this session in the next run
 _SINCE_KEY = "_cabinet_session_since"  # when this session's login began (a restored one: its cookie's issue time)
 _BUILT_KEY = "_cabinet_scope_built"  # when the session's scope and tier were read from the store
@@ -180,14 +184,17 @@ def _login_form() -> SessionUser | None:
     if error:
         st.error(t("auth.config_error", error=error))
         st.stop()
-    box = st.empty()  # in every run, so later elements keep their positions; emptied after a successful login
+    slot = st.empty()  # in every run, so later elements keep their positions; emptied after a successful login
     user = current_user()
     if user is not None:
         return user
+    box = slot.container()  # the program's name and logo, then the form asked for
+    with box:
+        _program_front()
     _forget_the_last_login()
     pending = _code_pending()
     if pending is None and (token := st.query_params.get(RESET_PARAM)):  # a reset link: its form, not the login's
-        with box.container():
+        with box:
             notice = reset_form(token)
         if notice is not None:
             st.session_state[_MESSAGE_KEY] = ("success", notice)
@@ -223,7 +230,7 @@ def _login_form() -> SessionUser | None:
         _remember(user)
         # set by a script at the top of this run, before the signed-in page shows (`cabinet.ui.cookie`)
         set_cookie_with_page(user.username)
-        box.empty()
+        slot.empty()
         return user
     kind, text = st.session_state.get(_MESSAGE_KEY, ("", ""))
     if kind in _SHOW:
@@ -397,3 +404,14 @@ def logout_button(location: str = "sidebar") -> None:
         st.info(t("auth.logged_out"))
         st.page_link("app.py", label=t("auth.login_again"), icon=":material/login:")
         st.stop()
+
+
+def _program_front() -> None:
+    """Above the login (and the code and new-password forms): the program's logo and name, in its brand colour, so a
+    partner knows whose cabinet this is before signing in; the sign-in screen as narrow as a form (at a wide
+    screen's full width it read as a page, not a sign-in)."""
+    b = brand(app_settings().store_url)
+    st.html(f"<style>{FRONT_WIDTH}</style>{brand_css(b.primary)}")
+    if b.shown:
+        st.image(b.shown, width=160, alt=t("auth.logo_alt", name=b.name))
+    st.title(plain(b.name))

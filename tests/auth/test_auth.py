@@ -120,7 +120,9 @@ def test_login_page_shows_only_the_form_when_logged_out(alice: Engine) -> None:
     at = AppTest.from_file(APP, default_timeout=30).run()
     assert not at.exception
     assert [ti.label for ti in at.text_input] == ["Username", "Password"]
-    assert not at.metric and not at.title
+    assert not at.metric and [x.value for x in at.title] == ["Partner Program"]  # whose cabinet, nothing of it yet
+    style = " ".join(h.proto.body for h in at.get("html"))
+    assert "max-width: 36rem" in style and "stHeadingWithActionElements" in style  # a narrow screen, the brand's title
 
 
 def test_login_page_wrong_then_right_password(alice: Engine) -> None:
