@@ -14,11 +14,15 @@ from cabinet.creatives_admin import CreativeError, drawable, read_picture
 from cabinet.store.models import ProgramSettings
 from cabinet.ui.reading import BACKGROUND
 from cabinet.ui.resources import app_settings, engine
+from cabinet.ui.text import t
+from cabinet.ui.widgets import plain
 
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # the page's title (st.title): Streamlit colours headings by `.st-emotion-cache-… h1 { color: inherit }`, which a bare
 # `h1` rule loses to; this one is more specific (checked in Chromium: tests/reporting/test_branding.py)
 TITLE = '[data-testid="stMain"] [data-testid="stHeadingWithActionElements"] h1'
+# the sign-in screen (`program_front`): as wide as a form, the program's name a size smaller than a page's title
+FRONT_WIDTH = f'[data-testid="stMainBlockContainer"] {{ max-width: 36rem; }} {TITLE} {{ font-size: 2rem; }}'
 # primary buttons, st.button's and a form's: Streamlit draws them, hovered, focused and pressed, in the theme's colour
 # with `.st-emotion-cache-…:hover` and the like, which a rule on the button alone loses to; a disabled one stays grey
 PRIMARY = ("button[kind='primary']", "button[kind='primaryFormSubmit']")
@@ -94,3 +98,14 @@ def apply_branding() -> Brand:
         st.logo(b.shown)
     st.markdown(brand_css(b.primary), unsafe_allow_html=True)
     return b
+
+
+def program_front() -> None:
+    """Above the login (and the code and new-password forms): the program's logo and name, in its brand colour, so a
+    partner knows whose cabinet this is before signing in; the sign-in screen as narrow as a form (at a wide
+    screen's full width it read as a page, not a sign-in)."""
+    b = brand(app_settings().store_url)
+    st.html(f"<style>{FRONT_WIDTH}</style>{brand_css(b.primary)}")
+    if b.shown:
+        st.image(b.shown, width=160, alt=t("auth.logo_alt", name=b.name))
+    st.title(plain(b.name))

@@ -28,7 +28,7 @@ from cabinet.prefs import save_prefs
 from cabinet.security import client_details
 from cabinet.session import SESSION_KEY, SessionUser
 from cabinet.twofactor import check_code
-from cabinet.ui.branding import TITLE, brand, brand_css
+from cabinet.ui.branding import program_front
 from cabinet.ui.cookie import (
     COOKIE_DAYS,
     KEPT_AT_LOGOUT,
@@ -47,12 +47,9 @@ from cabinet.ui.reading import page_language
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.signup import application_form
 from cabinet.ui.text import LOCALE_KEY, current_locale, t
-from cabinet.ui.widgets import plain
 
 _MESSAGE_KEY = "login_message"
 _CODE_KEY = "login_code_for"  # (username, when its password was right)
-# the sign-in screen: as wide as a form, the program's name a size smaller than a page's title
-FRONT_WIDTH = f'[data-testid="stMainBlockContainer"] {{ max-width: 36rem; }} {TITLE} {{ font-size: 2rem; }}'
 _REFRESH_KEY = "_cabinet_cookie_refresh"  # write a new cookie for this session in the next run
 _SINCE_KEY = "_cabinet_session_since"  # when this session's login began (a restored one: its cookie's issue time)
 _BUILT_KEY = "_cabinet_scope_built"  # when the session's scope and tier were read from the store
@@ -190,7 +187,7 @@ def _login_form() -> SessionUser | None:
         return user
     box = slot.container()  # the program's name and logo, then the form asked for
     with box:
-        _program_front()
+        program_front()
     _forget_the_last_login()
     pending = _code_pending()
     if pending is None and (token := st.query_params.get(RESET_PARAM)):  # a reset link: its form, not the login's
@@ -404,14 +401,3 @@ def logout_button(location: str = "sidebar") -> None:
         st.info(t("auth.logged_out"))
         st.page_link("app.py", label=t("auth.login_again"), icon=":material/login:")
         st.stop()
-
-
-def _program_front() -> None:
-    """Above the login (and the code and new-password forms): the program's logo and name, in its brand colour, so a
-    partner knows whose cabinet this is before signing in; the sign-in screen as narrow as a form (at a wide
-    screen's full width it read as a page, not a sign-in)."""
-    b = brand(app_settings().store_url)
-    st.html(f"<style>{FRONT_WIDTH}</style>{brand_css(b.primary)}")
-    if b.shown:
-        st.image(b.shown, width=160, alt=t("auth.logo_alt", name=b.name))
-    st.title(plain(b.name))
