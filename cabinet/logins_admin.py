@@ -55,6 +55,7 @@ class LoginRow:
     last_login_at: datetime | None
     created_at: datetime | None
     payouts_access: bool = True
+    locked_everywhere: bool = False  # the account's own lock; else `locked_until` holds for some addresses only
 
 
 def _admin(session: Session, scope: Scope) -> User:
@@ -82,7 +83,7 @@ def logins(session: Session, scope: Scope, now: datetime | None = None) -> list[
         LoginRow(user.id, user.username, user.display_name, user.email, user.role, user.partner_id, partner,
                  user.is_active, user.totp_secret is not None, len(user.recovery_codes or []),
                  locked_at(user, now, by_address), user.failed_logins, user.last_login_at, user.created_at,
-                 user.payouts_access)
+                 user.payouts_access, locked_at(user, now, {}) is not None)
         for user, partner in rows
     ]  # fmt: skip
     order = {"admin": 0, "manager": 1, "partner": 2}

@@ -65,7 +65,9 @@ def login_table(rows: list[LoginRow], tz: str) -> pl.DataFrame:
 def _state(row: LoginRow) -> str:
     if not row.enabled:
         return t("logins.disabled")
-    return t("logins.locked") if row.locked_until is not None else t("logins.enabled")
+    if row.locked_until is None:
+        return t("logins.enabled")
+    return t("logins.locked") if row.locked_everywhere else t("logins.locked_addresses")
 
 
 def manage_box(scope: Scope, row: LoginRow) -> None:

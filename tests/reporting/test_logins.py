@@ -11,11 +11,12 @@ from sqlalchemy import Engine, func, select
 
 from cabinet import logins_admin
 from cabinet.access import ScopeError, build_session_user
-from cabinet.auth import MAX_FAILED_LOGINS, authenticate, session_revoked
+from cabinet.auth import MAX_FAILED_LOGINS, authenticate, lock_user, session_revoked
 from cabinet.errors import RefusedRequest
 from cabinet.i18n import translate
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, OutboxMail, Partner, User
+from cabinet.ui.logins import _state
 from tests.reporting.conftest import PASSWORD, Program
 from tests.reporting.test_pages import _open as open_page
 
@@ -51,7 +52,13 @@ def test_an_admin_manages_other_logins_and_not_their_own(program: Program, store
         authenticate(store_engine, "p_child", "wrong-password")
     assert authenticate(store_engine, "p_child", password).reason == "locked"
     with session_scope(store_engine) as s:
-        assert next(r for r in logins_admin.logins(s, root) if r.id == child).locked_until is not None
+        row = next(r for r in logins_admin.logins(s, root) if r.id == child)
+        assert row.locked_until is not None and not row.locked_everywhere  # wrong passwords: this address only
+        assert _state(row) == "locked for some addresses"
+        logins_admin.unlock(s, root, child)
+        lock_user(s, s.get(User, child), 30)  # an admin's lock holds from everywhere
+        row = next(r for r in logins_admin.logins(s, root) if r.id == child)
+        assert row.locked_everywhere and _state(row) == "locked"
         logins_admin.unlock(s, root, child)
     assert authenticate(store_engine, "p_child", password).ok
     with session_scope(store_engine) as s:
