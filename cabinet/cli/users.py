@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,8 @@ from rich.text import Text
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from cabinet.auth import audit, lock_user, set_password, unlock_user
+from cabinet import login_limits
+from cabinet.auth import audit, lock_user, locked_at, set_password, unlock_user
 from cabinet.cli._app import CliError, app, console, read_password_file, store_engine
 from cabinet.i18n import LOCALES, translate
 from cabinet.invites import InviteError, add_user, checked_login
@@ -164,14 +166,25 @@ def reset_2fa(username: str) -> None:
 @users.command("list")
 def list_users() -> None:
     """List logins with role, partner, lock state and last login."""
+    now = datetime.now(UTC)
     with session_scope(_engine()) as session:
         rows = list(session.scalars(select(User).order_by(User.role, User.username)))
+        by_address = login_limits.logins_locked_until(session, now)
         table = Table(title=f"{len(rows)} users")
-        for col in ("username", "role", "partner", "locale", "two-step", "locked until", "failed", "last login"):
+        for col in ("username", "role", "partner", "locale", "two-step", "locked until (UTC)", "failed", "last login"):
             table.add_column(col)
         for u in rows:
             two_step = f"on ({len(u.recovery_codes or [])} codes)" if u.totp_secret else ""  # recovery codes left
-            table.add_row(u.username, u.role, str(u.partner_id or ""), u.locale, two_step,
-                          f"{u.locked_until:%Y-%m-%d %H:%M}" if u.locked_until else "", str(u.failed_logins),
-                          f"{u.last_login_at:%Y-%m-%d %H:%M}" if u.last_login_at else "")  # fmt: skip
+            last = f"{u.last_login_at:%Y-%m-%d %H:%M}" if u.last_login_at else ""
+            table.add_row(u.username, u.role, str(u.partner_id or ""), u.locale, two_step, _locked(u, now, by_address),
+                          str(u.failed_logins), last)  # fmt: skip
     console.print(table)
+
+
+def _locked(user: User, now: datetime, by_address: dict[int, datetime]) -> str:
+    """Until when the login is locked now, as the Logins page says it: the account's own lock, or one that wrong
+    passwords set for some addresses only (`cabinet.login_limits`); empty when it is open."""
+    until = locked_at(user, now, by_address)
+    if until is None:
+        return ""
+    return f"{until:%Y-%m-%d %H:%M}" + ("" if locked_at(user, now, {}) is not None else " (some addresses)")

@@ -215,3 +215,21 @@ def test_rows_that_no_longer_count_are_pruned(store: Engine) -> None:
         assert kept[0] == s.scalar(select(User.id).where(User.username == "m2")) and kept[1] is not None
         assert prune(s, NOW + FAMILIAR + timedelta(days=1)) == 1
     assert authenticate(store, "bob", PASSWORD, NOW + timedelta(hours=2), address=A).ok
+
+
+def test_users_list_says_a_lock_for_some_addresses(store: Engine) -> None:
+    """`cabinet users list` says what the Logins page says: a lock of wrong passwords from one address holds for
+    some addresses only, an admin's lock for the account; an open login shows none (an expired lock neither)."""
+    from cabinet.auth import lock_user
+    from cabinet.cli.users import _locked
+    from cabinet.login_limits import logins_locked_until
+
+    for i in range(PER_LOGIN):
+        authenticate(store, "bob", f"guess-{i}", NOW, address=A)
+    with session_scope(store) as s:
+        bob, m1 = (s.scalar(select(User).where(User.username == name)) for name in ("bob", "m1"))
+        at = NOW + timedelta(minutes=1)
+        assert _locked(bob, at, logins_locked_until(s, at)) == f"{NOW + LOCKOUT:%Y-%m-%d %H:%M} (some addresses)"
+        assert _locked(bob, NOW + LOCKOUT, logins_locked_until(s, NOW + LOCKOUT)) == ""
+        lock_user(s, m1, 30, now=NOW)
+        assert _locked(m1, at, logins_locked_until(s, at)) == f"{NOW + timedelta(minutes=30):%Y-%m-%d %H:%M}"
