@@ -112,6 +112,13 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def empty_record(columns: list[str]) -> str:
+    """SQL: a staged CSV row of `columns` (quoted identifiers) whose every field is empty. Such a record (`,,,,`:
+    Excel writes one for each formatted but empty row below the data) is no row, as a blank line is not one: a JSON
+    Lines or Parquet file of the same data has no such row, and it was quarantined as `missing_field`."""
+    return f"coalesce({', '.join(columns)}) is null"
+
+
 def _fits(fields: list[str], width: int) -> bool:
     """A record of the header's width; empty fields after the last column count as none (as the native reader)."""
     return len(fields) == width or (len(fields) > width and not any(fields[width:]))
@@ -174,11 +181,13 @@ def read_records(
                 start[0] = reader.line_num
             width = len(header)
             for fields in reader:
-                if _fits(fields, width):
+                if not any(fields):  # a blank line, or empty fields only (`,,,`): no row (`empty_record`)
+                    pass
+                elif _fits(fields, width):
                     rows.append(fields[:width])
                     if len(rows) >= _CHUNK:
                         flush()
-                elif fields:  # a whole record, also when a quoted value spans lines
+                else:  # a whole record, also when a quoted value spans lines
                     message = f"Expected Number of Columns: {width} Found: {len(fields)}"
                     bad.append((done + len(rows) + len(bad) + 1, _text(taken(reader)), message))
                 start[0] = reader.line_num
@@ -205,9 +214,11 @@ def width_errors(path: Path) -> tuple[int, list[tuple[int, str]]]:
         width = next((len(fields) for fields in reader if fields), 0)
         good, bad = 0, []
         for fields in reader:
+            if not any(fields):  # no row (`empty_record`)
+                continue
             if _fits(fields, width):
                 good += 1
-            elif fields:
+            else:
                 bad.append((good + len(bad) + 1, f"Expected Number of Columns: {width} Found: {len(fields)}"))
     return good, bad
 

@@ -23,6 +23,7 @@ from etl.csv_records import (
     LINE_LIMIT,
     NOT_UTF8,
     MalformedCsv,
+    empty_record,
     header_encoding_error,
     meaning,
     open_file,
@@ -133,6 +134,8 @@ def stage_file(
             names = renamer(written)(cols)
             aliased = "".join(f", {expr} as {quote_ident(n)}" for expr, n in zip(exprs, names, strict=True))
             select = f"select row_number() over () as rn{aliased}{marker} from {source}"
+            if fmt == "csv":  # a record of empty fields only is no row, as a blank line is not (not numbered)
+                select += f" where not ({empty_record([quote_ident(c) for c in cols])})"
             con.execute(f"create or replace temp table {table} as {select}", params).fetchall()
             rejected = _csv_rejects(con, table, path) if fmt == "csv" else []
             if marker:  # lines or rows marked as bad rows

@@ -112,6 +112,8 @@ def _render(kind: str, row: list[str] | None, arg: object) -> tuple[str, list[li
         return "\n", [], 0
     assert row is not None
     values = [v or None for v in row]
+    if kind in ("good", "count") and not any(row):  # empty fields only (`,,,`): no row, as a blank line
+        return ",".join(row) + (str(arg) if kind == "good" else "\n"), [], 0
     if kind == "good":
         return ",".join(row) + str(arg), [values], 0
     if kind == "quoted":

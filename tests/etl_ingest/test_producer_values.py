@@ -270,3 +270,22 @@ def test_json_lines_files_joined_each_with_its_byte_order_mark_load_every_line(t
     counts = {f["path"]: (f["rows_read"], f["inserted"], f["quarantined"]) for f in result.files}
     assert counts == {"clicks/joined.jsonl": (7, 6, 1), "clicks/joined.jsonl.gz": (4, 4, 0)}
     conserved(t)
+
+
+def test_excel_rows_of_empty_fields_are_no_rows_as_blank_lines_are_not(tiny: Tiny) -> None:
+    # Excel's "CSV UTF-8": a byte order mark, CRLF, and a row of separators for each formatted empty row; JSON Lines
+    # and Parquet of the same sheet have no such rows, which were each quarantined as missing_field:click_id
+    tok = tiny.token
+    tiny.write("clicks", "sheet.csv", f'\ufeffclick_id,ts,link_token,sub1\r\nx1,{TS},{tok},a\r\n,,,\r\n"","","",""\r\n'
+                                      f"x2,{TS},{tok},\r\n,{TS},{tok},b\r\n,,,\r\n,,,\r\n")  # fmt: skip
+    tiny.write("clicks", "quoted.csv", f'click_id,ts,link_token\ny1,{TS},{tok}\n,,\n"y2,{TS},{tok}\ny3,{TS},{tok}\n,\n')
+    result = tiny.run()
+    assert tiny.rows("select click_id from clicks order by 1") == [("x1",), ("x2",), ("y1",), ("y3",)]
+    # row numbers count the rows, as they count no blank line
+    assert tiny.rows("select path, row_number, reason from quarantine order by 1, 2") == [
+        ("clicks/quoted.csv", 2, "bad_row"),
+        ("clicks/sheet.csv", 3, "missing_field:click_id"),
+    ]
+    counts = {f["path"]: (f["rows_read"], f["inserted"], f["quarantined"]) for f in result.files}
+    assert counts == {"clicks/quoted.csv": (3, 2, 1), "clicks/sheet.csv": (3, 2, 1)}
+    conserved(tiny)
