@@ -160,3 +160,14 @@ def silver_parent_of_a_grandchild(store_engine: Engine, tiny: Tiny) -> int:
         s.add(grandchild)
         s.flush()
         return grandchild.id
+
+
+def grandchild_with_an_ftd(store_engine: Engine, tiny: Tiny) -> int:
+    """`silver_parent_of_a_grandchild`, and the grandchild's click gk1 (FR, on the offer the parent never promotes)
+    and its approved FTD g1 of $50, to be loaded by the caller's run; the grandchild's id."""
+    gc = silver_parent_of_a_grandchild(store_engine, tiny)
+    tiny.write("clicks", "g.csv", "click_id,ts,link_token,partner_id,offer_id,country,device,ip,user_agent\n"
+               f"gk1,2026-11-05T09:00:00Z,,{gc},{tiny.other_offer},FR,desktop,10.0.1.1,Mozilla/5.0 G\n")  # fmt: skip
+    tiny.write("conversions", "g.csv", "conversion_id,ts,type,click_id,amount,currency,status\n"
+               "g1,2026-11-05T10:00:00Z,ftd,gk1,50,USD,approved\n")  # fmt: skip
+    return gc

@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 from cabinet.access import build_session_user
 from queries.commissions import explain, rows
 from queries.warehouse import Warehouse
-from tests.reporting.conftest import NOW, Program, silver_parent_of_a_grandchild
-from tests.reporting.test_feed_override_sources import CLICK_HEAD, FEED_HEAD, _req
+from tests.reporting.conftest import NOW, Program, grandchild_with_an_ftd
+from tests.reporting.test_feed_override_sources import FEED_HEAD, _req
 from tests.reporting.test_pages import _open
 
 REPLACED = "Takes back an approved commission of $5.00: the program's own commission of this conversion replaces it"
@@ -22,11 +22,7 @@ REPLACED = "Takes back an approved commission of $5.00: the program's own commis
 
 def test_a_hidden_override_replaced_by_the_feeds_says_so(program: Program, store_engine: Engine) -> None:
     tiny = program.tiny
-    gc = silver_parent_of_a_grandchild(store_engine, tiny)
-    tiny.write("clicks", "g.csv", CLICK_HEAD + f"gk1,2026-11-05T09:00:00Z,,{gc},{tiny.other_offer},FR,desktop,"
-               "10.0.1.1,Mozilla/5.0 G\n")  # fmt: skip
-    tiny.write("conversions", "g.csv", "conversion_id,ts,type,click_id,amount,currency,status\n"
-               "g1,2026-11-05T10:00:00Z,ftd,gk1,50,USD,approved\n")  # fmt: skip
+    gc = grandchild_with_an_ftd(store_engine, tiny)
     tiny.run(NOW + timedelta(hours=1))  # the parent's level-2 override: 5% of the grandchild's $100, approved
     tiny.write("commissions", "feed.csv", FEED_HEAD + f"fg,{tiny.parent},2026-11-06T10:00:00Z,7,USD,sub_partner,g1,"
                "approved,\n")  # fmt: skip

@@ -19,8 +19,8 @@ from cabinet.store.db import session_scope
 from queries.commissions import KINDS, STATUSES, CommissionRequest, explain, rows
 from queries.detail import DetailRequest, detail_rows
 from queries.warehouse import Warehouse
-from tests.reporting.conftest import NOW, Program, silver_parent_of_a_grandchild
-from tests.reporting.test_feed_override_sources import CLICK_HEAD, FEED_HEAD
+from tests.reporting.conftest import NOW, Program, grandchild_with_an_ftd
+from tests.reporting.test_feed_override_sources import FEED_HEAD
 from tests.reporting.test_pages import _open as open_page
 
 PERIOD = (date(2026, 10, 12), date(2026, 11, 10))
@@ -31,12 +31,8 @@ def noted(program: Program, store_engine: Engine) -> tuple[Program, str, str]:
     """The parent is silver (shows the child, not the grandchild); the feed pays it $7 on the grandchild's FTD g1 and
     $2 on the child's registration r2, each with a note naming the partner it came from. The two notes."""
     tiny = program.tiny
-    gc = silver_parent_of_a_grandchild(store_engine, tiny)
+    gc = grandchild_with_an_ftd(store_engine, tiny)
     deep, shown = f"override: FTD of partner {gc} (player 99)", f"override: registration of partner {tiny.child}"
-    tiny.write("clicks", "g.csv", CLICK_HEAD + f"gk1,2026-11-05T09:00:00Z,,{gc},{tiny.other_offer},FR,desktop,"
-               "10.0.1.1,Mozilla/5.0 G\n")  # fmt: skip
-    tiny.write("conversions", "g.csv", "conversion_id,ts,type,click_id,amount,currency,status\n"
-               "g1,2026-11-05T10:00:00Z,ftd,gk1,50,USD,approved\n")  # fmt: skip
     tiny.write("commissions", "feed.csv", FEED_HEAD + f'fg,{tiny.parent},2026-11-06T10:00:00Z,7,USD,sub_partner,g1,'
                f'approved,"{deep}"\nfr,{tiny.parent},2026-11-06T11:00:00Z,2,USD,sub_partner,r2,approved,'
                f'"{shown}"\n')  # fmt: skip

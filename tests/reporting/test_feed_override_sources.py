@@ -19,11 +19,10 @@ from queries.detail import DetailRequest, detail_rows
 from queries.reports import ReportRequest, performance
 from queries.statement import month_lines
 from queries.warehouse import Warehouse
-from tests.reporting.conftest import NOW, Program, silver_parent_of_a_grandchild
+from tests.reporting.conftest import NOW, Program, grandchild_with_an_ftd
 from tests.reporting.test_pages import _open as open_page
 
 PERIOD = (date(2026, 10, 12), date(2026, 11, 10))
-CLICK_HEAD = "click_id,ts,link_token,partner_id,offer_id,country,device,ip,user_agent\n"
 FEED_HEAD = "commission_id,partner_id,ts,amount,currency,kind,conversion_id,status,note\n"
 
 
@@ -33,11 +32,7 @@ def fed(program: Program, store_engine: Engine) -> tuple[Program, int]:
     which the parent never promotes) and the child's registration r2; the feed pays the parent $7 on g1 and $2 on r2
     as `sub_partner` overrides. The grandchild's id."""
     tiny = program.tiny
-    gc = silver_parent_of_a_grandchild(store_engine, tiny)
-    tiny.write("clicks", "g.csv", CLICK_HEAD + f"gk1,2026-11-05T09:00:00Z,,{gc},{tiny.other_offer},FR,desktop,"
-               "10.0.1.1,Mozilla/5.0 G\n")  # fmt: skip
-    tiny.write("conversions", "g.csv", "conversion_id,ts,type,click_id,amount,currency,status\n"
-               "g1,2026-11-05T10:00:00Z,ftd,gk1,50,USD,approved\n")  # fmt: skip
+    gc = grandchild_with_an_ftd(store_engine, tiny)
     tiny.write("commissions", "feed.csv", FEED_HEAD + f"fg,{tiny.parent},2026-11-06T10:00:00Z,7,USD,sub_partner,g1,"
                f"approved,\nfr,{tiny.parent},2026-11-06T11:00:00Z,2,USD,sub_partner,r2,approved,\n")  # fmt: skip
     tiny.run(NOW + timedelta(hours=1))
