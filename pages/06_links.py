@@ -10,7 +10,7 @@ from cabinet.ui import data, store
 from cabinet.ui.cards import card_columns
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.once import once
-from cabinet.ui.store import SUB_MAX, SUBS, LinkError, NewLink, link_url, qr_png
+from cabinet.ui.store import SUBS, LinkError, NewLink, link_url, qr_png
 from cabinet.ui.text import t, vertical
 from cabinet.ui.widgets import (
     display_config,
@@ -70,9 +70,11 @@ else:
         format_func=lambda o: f"{offers[o].name} · {vertical(offers[o].vertical)}",  # the vertical in the language
     )  # fmt: skip
     landing = cols[1].selectbox(t("links.landing"), offers[offer_id].landing_urls, key="links_landing")
-    name = st.text_input(t("links.name"), max_chars=200, placeholder=t("links.name_placeholder"), key="links_name")
+    # no max_chars: the browser drops a pasted value longer than that whole, and the link was made without it; a long
+    # name or sub is kept in its field and refused with its limit (`links.name_too_long`, `links.sub_too_long`)
+    name = st.text_input(t("links.name"), placeholder=t("links.name_placeholder"), key="links_name")
     sub_cols = st.columns(len(SUBS))
-    subs = tuple(c.text_input(sub, max_chars=SUB_MAX, key=f"links_{sub}", help=t("links.sub_help"))
+    subs = tuple(c.text_input(sub, key=f"links_{sub}", help=t("links.sub_help"))
                  for c, sub in zip(sub_cols, SUBS, strict=True))  # fmt: skip
     if st.button(t("links.create"), type="primary", icon=":material/add_link:"):
         st.session_state.pop("links_created", None)  # said of the link made by this click only

@@ -326,3 +326,24 @@ def test_an_offer_named_in_the_address_is_picked_once_and_only_if_the_partner_ma
     assert mgr.selectbox(key="links_offer").value == tiny.other_offer
     foreign = _asking(offers.users["mgr"], offer=str(tiny.offer), partner=str(offers.outsider))  # not the manager's
     assert not foreign.exception and not foreign.error and foreign.selectbox(key="links_partner").value == tiny.child
+
+
+def test_a_pasted_sub_or_name_too_long_stays_in_its_field_and_is_refused_with_the_limit(
+    offers: Program, store_engine: Engine
+) -> None:
+    """A value over the limit pasted into a field with a browser-side limit vanished whole and the link was made
+    without it; now it stays typed and the page says the limit."""
+    with session_scope(store_engine) as s:
+        before = len(s.scalars(select(TrackingLink.id)).all())
+    at = open_page("pages/06_links.py", offers.users["p_parent"])
+    at.text_input(key="links_sub1").input("x" * 150)
+    at.button[0].click().run()
+    assert at.text_input(key="links_sub1").value == "x" * 150  # nothing typed is lost
+    assert [e.value for e in at.error] == ["sub1 is longer than 100 characters."] and not at.success
+    at.text_input(key="links_sub1").input("fb")
+    at.text_input(key="links_name").input("n" * 250)
+    at.button[0].click().run()
+    assert at.text_input(key="links_name").value == "n" * 250
+    assert [e.value for e in at.error] == [f"The name is longer than {NAME_MAX} characters."] and not at.success
+    with session_scope(store_engine) as s:
+        assert len(s.scalars(select(TrackingLink.id)).all()) == before  # no link made without what was typed
