@@ -45,7 +45,9 @@ statuses = cols[0].multiselect(t("partners.statuses"), list(PARTNER_STATUSES), d
                                format_func=lambda s: t(f"partners.status_{s}"), key="partners_statuses",
                                placeholder=t("common.choose"))  # fmt: skip
 search = cols[1].text_input(t("partners.search"), key="partners_search").strip().lower()
-shown = [r for r in rows if r.status in statuses and (not search or search in f"{r.id} {r.name} {r.email}".lower())]
+shown = [
+    r for r in rows if r.status in statuses and (not search or search in f"{r.id} {r.name} {r.email or ''}".lower())
+]
 shown.sort(key=lambda r: r.status != "pending")  # applications waiting for a decision first, then by name
 table = pl.DataFrame(
     {

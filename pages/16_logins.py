@@ -19,7 +19,9 @@ roles = cols[0].multiselect(t("logins.roles"), ["admin", "manager", "partner"], 
                             placeholder=t("common.choose"))  # fmt: skip
 search = cols[1].text_input(t("logins.search"), key="logins_search").strip().lower()
 shown = [
-    r for r in rows if r.role in roles and search in f"{r.username} {r.display_name} {r.email} {r.partner_id}".lower()
+    r
+    for r in rows
+    if r.role in roles and search in f"{r.username} {r.display_name} {r.email} {r.partner_id or ''}".lower()
 ]
 st.metric(t("logins.count"), fmt_count(len(shown)))
 table = login_table(shown, user.timezone)

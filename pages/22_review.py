@@ -33,9 +33,11 @@ if not any(counts.values()):
 cols = card_columns(4, "review")
 for i, signal in enumerate(s for s in review.SIGNALS if counts[s]):
     cols[i % 4].metric(t(f"review.signal_{signal}"), counts[signal], help=t(f"review.help_{signal}", **said))
-picked = st.multiselect(t("review.only"), [s for s in review.SIGNALS if counts[s]], key="review_only",
-                        format_func=lambda s: f"{t(f'review.signal_{s}')} ({counts[s]})",
-                        placeholder=t("review.everyone"))  # fmt: skip
+picked = []  # no filter of nothing to pick when no partner gives a signal: every partner is listed
+if any(counts.values()):
+    picked = st.multiselect(t("review.only"), [s for s in review.SIGNALS if counts[s]], key="review_only",
+                            format_func=lambda s: f"{t(f'review.signal_{s}')} ({counts[s]})",
+                            placeholder=t("review.everyone"))  # fmt: skip
 shown = frame
 if picked:
     shown = frame.filter(pl.col("signals").list.eval(pl.element().is_in(picked)).list.any())
