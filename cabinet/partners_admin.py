@@ -180,6 +180,13 @@ def update_partner(session: Session, scope: Scope, partner_id: int, change: Part
     if not changed:
         return []
     details: dict[str, object] = {f: [getattr(partner, f), values[f]] for f in changed}
+    for field, said, model, attr in (
+        ("manager_user_id", "manager_username", User, "username"),
+        ("plan_id", "plan_name", CommissionPlan, "name"),
+    ):
+        if field in details:  # the ids, and the names they had then: the log reads "manager1 → manager2" as it was
+            ids = (getattr(partner, field), values[field])
+            details[said] = [None if i is None else getattr(session.get(model, i), attr, None) for i in ids]
     for field in changed:
         setattr(partner, field, values[field])
     audit(session, "partner_changed", user=session.get(User, scope.user_id), username=scope.username,
