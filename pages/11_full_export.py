@@ -7,7 +7,7 @@ from cabinet.ui.export_parts import file_name, pick_part
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import t
 from cabinet.ui.widgets import MIME, fmt_count, held, hold, period_picker, relabel, to_bytes
-from queries.detail import COLUMNS, DetailError, DetailRequest, columns, detail_rows, row_limit
+from queries.detail import COLUMNS, DetailError, DetailRequest, bot_rows, columns, detail_rows, row_limit
 
 user = require_user("full_export")
 st.title(t("export.title"))
@@ -25,6 +25,8 @@ except DetailError as exc:
     st.error(t("export.bad_request", error=str(exc)))
     st.stop()
 st.metric(t("export.rows"), fmt_count(n))
+if bots := bot_rows(user.scope, wh=data.warehouse(), req=req, metrics=user.visible_metrics):
+    st.caption(t("export.bots", n=fmt_count(bots), clicks=fmt_count(n - bots)))  # else 356 here, 340 on the Dashboard
 st.caption(t("export.columns", columns=", ".join(columns(dataset, user.visible_metrics)), tz=user.timezone))
 limit = row_limit(fmt)
 if n == 0:

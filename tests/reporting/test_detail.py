@@ -217,3 +217,14 @@ def test_the_downloaded_bytes_read_back(program: Program) -> None:
     frame = detail_rows(program.users["mgr"].scope, wh=wh, req=_req("conversions"), metrics=ALL)
     back = pl.read_parquet(io.BytesIO(to_bytes(frame, "parquet")))
     assert back.equals(frame) and back.height == 4
+
+
+def test_the_page_says_how_many_exported_clicks_are_bots_that_reports_leave_out(program: Program) -> None:
+    """A clicks export counted 356 rows where the Dashboard said 340 clicks, with nothing on the page to say why:
+    the bot clicks are in the file (is_bot) and not in the reports."""
+    at = open_page("pages/11_full_export.py", replace(program.users["p_parent"], timezone="UTC"))
+    assert not at.exception and at.metric[0].value == "3"  # k1, k2 and the bot kb
+    assert "Bot clicks among these rows (is_bot): 1. Reports and the Dashboard leave them out, so they count 2 " \
+           "clicks." in [c.value for c in at.caption]  # fmt: skip
+    silver = replace(program.users["p_parent"], visible_metrics=SILVER, timezone="UTC")  # not shown bots: none said
+    assert not [c.value for c in open_page("pages/11_full_export.py", silver).caption if "Bot" in c.value]
