@@ -2,6 +2,8 @@
 signals to act on — traffic that stopped, dropped, spiked or is new, bot or repeated clicks, registrations that do not
 deposit, commission that ends rejected or reversed (`queries.review`)."""
 
+from datetime import timedelta
+
 import polars as pl
 import streamlit as st
 
@@ -10,7 +12,7 @@ from cabinet.ui.cards import card_columns
 from cabinet.ui.guard import require_user
 from cabinet.ui.menu import VIEW_AS_PARAM
 from cabinet.ui.text import t
-from cabinet.ui.widgets import download_buttons, number_format, period_picker, to_cents
+from cabinet.ui.widgets import download_buttons, number_format, period_picker, to_cents, today_in
 from queries import review
 from queries.dashboard import previous_period
 
@@ -21,6 +23,14 @@ date_from, date_to = period_picker(user, key="review")
 limits = review_limits.limits()
 said = review_limits.words(limits)
 review_limits.limits_box(user, limits)
+# whole days only: today's figures are still arriving, and a part of a day beside a whole one read as traffic that
+# dropped or stopped (the period "Today" flagged every partner with clicks yesterday as stopped)
+today = today_in(user.timezone)
+if date_from >= today:
+    st.info(t("review.today_only"))
+    st.stop()
+cut = date_to >= today
+date_to = min(date_to, today - timedelta(days=1))
 frame = data.partner_review(user.scope, snap.snapshot_id, date_from, date_to, user.timezone, limits)
 if frame.is_empty():
     st.info(t("review.empty"))
@@ -62,5 +72,7 @@ st.dataframe(to_cents(table).rename(headers), hide_index=True, width="stretch", 
 download_buttons(shown.with_columns(pl.col("signals").list.join(",")), f"partner_review_{date_from}_{date_to}",
                  key="review")  # fmt: skip
 before = previous_period(date_from, date_to)
+if cut:
+    st.caption(t("review.whole_days", date_from=date_from.isoformat(), date_to=date_to.isoformat()))
 st.caption(t("review.caption", clicks=said["clicks"], registrations=said["registrations"],
              prev_from=before[0].isoformat(), prev_to=before[1].isoformat()))  # fmt: skip
