@@ -165,7 +165,8 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
             # then did nothing)
             amount = st.number_input(t("payouts.amount", currency=base), value=float(book.available), step=10.0,
                                      format="%.2f")  # fmt: skip
-            note = st.text_area(t("payouts.note"), max_chars=1000, key="payouts_note")
+            # no max_chars: the browser drops a longer pasted note whole; the store refuses it, and it stays typed
+            note = st.text_area(t("payouts.note"), key="payouts_note")
             if st.form_submit_button(t("payouts.submit"), type="primary"):
                 try:
                     asked = Decimal(str(amount))  # the same again at once: a replay, said made, not asked twice

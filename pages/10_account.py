@@ -68,7 +68,8 @@ def payout_details(partner_id: int, method: str | None, details: dict[str, str])
 def billing_details(partner_id: int, now: str) -> None:
     """The partner's company as its payout statements print it under "Paid to"."""
     with st.form("account_billing"):
-        text = st.text_area(t("account.billing"), now, max_chars=500, height=110, help=t("account.billing_help"),
+        # no max_chars: the browser drops a longer pasted text whole; the store refuses it with the limits, kept typed
+        text = st.text_area(t("account.billing"), now, height=110, help=t("account.billing_help"),
                             placeholder=t("account.billing_placeholder"))  # fmt: skip
         if st.form_submit_button(t("account.billing_save")):
             save(lambda: store.save_billing_details(scope, partner_id, text), "account.billing_saved")

@@ -163,3 +163,18 @@ def test_a_change_of_payout_details_is_emailed_to_the_partners_payout_logins(
     assert [m.to_address for m in mails] == ["p_parent@example.com"]  # not the child's login, not the manager's
     assert "changed on" in mails[0].body and "by Manager" in mails[0].body and "USDT (TRC-20)" in mails[0].body
     assert WALLET not in mails[0].body  # where the money goes now is on the Account page, not in an email
+
+
+def test_billing_details_pasted_over_the_limit_stay_typed_and_are_refused_with_the_limits(
+    program: Program, store_engine: Engine
+) -> None:
+    """The field's browser-side limit dropped a longer pasted text whole (the company's details gone, nothing said);
+    now the text stays and the page says the limits."""
+    at = open_page("pages/10_account.py", program.users["p_parent"])
+    text = "Example Traffic LLC, 10 Example street, Tallinn, VAT EE123456789. " * 9  # 594 characters
+    at.text_area[0].input(text)
+    next(b for b in at.button if b.label == "Save billing details").click().run()
+    assert not at.exception and at.text_area[0].value == text
+    assert [e.value for e in at.error] == ["Billing details are at most 500 characters on 6 lines."]
+    with session_scope(store_engine) as s:
+        assert s.get(Partner, program.tiny.parent).billing_details is None

@@ -163,3 +163,18 @@ def test_the_requests_times_are_in_the_logins_time_zone(payable: Program, store_
     assert at.dataframe[0].value.iloc[0]["Requested (Asia/Tokyo)"] == "2026-12-01 07:30"
     mgr = open_page("pages/09_payouts.py", payable.users["mgr"])  # UTC
     assert mgr.dataframe[0].value.iloc[0]["Requested (UTC)"] == "2026-11-30 22:30"
+
+
+def test_a_note_pasted_over_the_limit_stays_typed_and_the_request_is_refused(
+    payable: Program, store_engine: Engine
+) -> None:
+    """The note's browser-side limit dropped a longer pasted note whole and the request went without it; now the note
+    stays and the page says the limit."""
+    at = open_page("pages/09_payouts.py", payable.users["p_parent"])
+    note = "Please pay to the account on file, reference INV-2026-11. " * 20  # 1,160 characters
+    at.text_area(key="payouts_note").input(note)
+    at.button[0].click().run()
+    assert not at.exception and at.text_area(key="payouts_note").value == note
+    assert [e.value for e in at.error] == ["The note is longer than 1,000 characters."] and not at.success
+    with session_scope(store_engine) as s:
+        assert not s.scalars(select(PayoutRequest)).all()
