@@ -166,18 +166,6 @@ def count_rows(scope: Scope, *, wh: Warehouse, req: DetailRequest, metrics: tupl
         cur.close()
 
 
-def bot_rows(scope: Scope, *, wh: Warehouse, req: DetailRequest, metrics: tuple[str, ...]) -> int:
-    """How many of a clicks export's rows are bot clicks (`is_bot`), which reports do not count as clicks; 0 for the
-    other datasets and for a tier that is not shown bot clicks (they are not exported to it)."""
-    if req.dataset != "clicks" or "bot_clicks" not in metrics:
-        return 0
-    cur = wh.cursor()
-    try:
-        return int(cur.sql(_sql(req, "count(*)") + " and is_bot", params=_params(scope, req, metrics)).fetchall()[0][0])
-    finally:
-        cur.close()
-
-
 def day_counts(scope: Scope, *, wh: Warehouse, req: DetailRequest, metrics: tuple[str, ...]) -> dict[date, int]:
     """The rows of each local day (in `req.tz`) of the period that has any: what `split_parts` packs into files."""
     day = f"{local_time('ts')}::date"
