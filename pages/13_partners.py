@@ -133,7 +133,9 @@ with st.form(f"partner_{pick}"):  # its own widgets per partner
                              format_func=said["manager_user_id"], key=keys["manager_user_id"])  # fmt: skip
     plan = right.selectbox(t("partners.col_plan"), plans, disabled=not admin, format_func=said["plan_id"],
                            key=keys["plan_id"])  # fmt: skip
-    reason = st.text_input(t("partners.reason"), max_chars=500, help=t("partners.reason_help"), key=reason_key)
+    # no max_chars on the reasons: the browser drops a longer paste whole (the reason typed was lost, and the save
+    # asked for one); a long one stays in its field and is refused with its limit (`partners.reason_too_long`)
+    reason = st.text_input(t("partners.reason"), help=t("partners.reason_help"), key=reason_key)
     if st.form_submit_button(t("partners.save"), type="primary"):
         try:
             drawn = PartnerChange(seen["status"], seen["tier_code"], seen["manager_user_id"] or None,
@@ -159,7 +161,7 @@ if admin:  # a move of its own: the tree (and its overrides) changes, not the pa
         left, right = st.columns(2)
         # no bound for the browser to say in English on hover only: "no partner -3" in the session's language
         parent = left.number_input(t("partners.move_parent"), step=1, help=t("partners.move_help"), key=parent_key)
-        move_reason = right.text_input(t("partners.move_reason"), max_chars=500, key=move_key)
+        move_reason = right.text_input(t("partners.move_reason"), key=move_key)
         if st.form_submit_button(t("partners.move")):
             try:
                 done = once(lambda: store.move_partner(user.scope, int(pick), int(parent) or None, move_reason),

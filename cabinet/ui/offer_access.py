@@ -71,8 +71,9 @@ def approval_offers(scope: Scope, partner_id: int, tz: str, items: list[AccessIt
                     save_then_rerun(lambda s, o=offer.id: _access.grant(s, scope, partner_id, o), DONE_KEY,
                                     done=("access.granted", {"offer": plain(offer.name)}))  # fmt: skip
                 continue
-            with st.form(f"access_request_{offer.id}"):
-                message = st.text_area(t("access.message"), max_chars=_access.TEXT_MAX, height=70,
+            with st.form(f"access_request_{offer.id}"):  # no max_chars on the texts here: the browser dropped a
+                # longer paste whole; a long one stays typed and is refused with its limit (`cabinet.offer_access`)
+                message = st.text_area(t("access.message"), height=70,
                                        key=f"access_message_{offer.id}", help=t("access.message_help"))  # fmt: skip
                 sent = st.form_submit_button(t("access.ask"), icon=":material/how_to_reg:")
             if sent:
@@ -106,7 +107,7 @@ def staff_queue(scope: Scope, tz: str) -> None:
         by_id = {i.access_id: i for i in requests}
         pick = st.selectbox(t("access.pick"), list(by_id), key="access_pick",
                             format_func=lambda a: f"{by_id[a].partner} → {by_id[a].offer}")  # fmt: skip
-        reason = st.text_input(t("access.reason"), max_chars=_access.TEXT_MAX, key="access_reason",
+        reason = st.text_input(t("access.reason"), key="access_reason",
                                help=t("access.reason_help"))  # fmt: skip
         left, right = st.columns(2)
         item = by_id[pick]
@@ -133,7 +134,7 @@ def staff_queue(scope: Scope, tz: str) -> None:
         pick = st.selectbox(t("access.pick"), list(given), key="access_revoke_pick",
                             format_func=lambda a: f"{given[a].partner} → {given[a].offer}")  # fmt: skip
         with st.form(f"access_revoke_{pick}"):  # per access, as the requests' buttons
-            reason = st.text_input(t("access.revoke_reason"), max_chars=_access.TEXT_MAX, key="access_revoke_reason")
+            reason = st.text_input(t("access.revoke_reason"), key="access_revoke_reason")
             if st.form_submit_button(t("access.revoke"), icon=":material/lock:"):
                 names = {"partner": plain(given[pick].partner), "offer": plain(given[pick].offer)}
                 save_then_rerun(lambda s: _access.revoke(s, scope, int(pick), reason), DONE_KEY,

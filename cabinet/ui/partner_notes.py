@@ -21,14 +21,17 @@ def notes_box(scope: Scope, partner_id: int, tz: str) -> None:
     st.header(t("notes.title"))
     if (done := st.session_state.pop(DONE_KEY, None)) is not None:
         st.success(t(done))
-    with st.form(f"notes_add_{partner_id}", clear_on_submit=True):
-        body = st.text_area(t("notes.new"), max_chars=_notes.BODY_MAX, height=80, key=f"notes_body_{partner_id}",
-                            help=t("notes.help"))  # fmt: skip
+    # no max_chars nor clear_on_submit: a longer paste was dropped whole by the browser, and a refused note was
+    # cleared; a long note stays in its field, refused with its limit (`notes.too_long`), and an added one is cleared
+    body_key = f"notes_body_{partner_id}"
+    with st.form(f"notes_add_{partner_id}"):
+        body = st.text_area(t("notes.new"), height=80, key=body_key, help=t("notes.help"))
         if st.form_submit_button(t("notes.add"), icon=":material/note_add:"):
             save_then_rerun(
                 lambda s: _notes.add_note(s, scope, partner_id, body),
                 DONE_KEY,
                 done="notes.added",
+                clear=(body_key,),
                 once=(f"notes_add_{partner_id}", body),
             )
     with session_scope(engine()) as s:
