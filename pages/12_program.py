@@ -55,10 +55,10 @@ def said(field: str) -> str:
 st.header(t("program.general"))
 with st.form("program_form"):
     left, right = st.columns(2)
-    left.text_input(t("program.name"), max_chars=120, key="program_name")
+    # no max_chars: the browser drops a longer paste whole; a long value stays typed and is refused with its limit
+    left.text_input(t("program.name"), key="program_name")
     right.color_picker(t("program.primary_color"), key="program_primary_color")
-    left.text_input(t("program.tracking_domain"), help=t("program.domain_help"), max_chars=255,
-                    key="program_tracking_domain")  # fmt: skip
+    left.text_input(t("program.tracking_domain"), help=t("program.domain_help"), key="program_tracking_domain")
     right.text_input(t("program.support_email"), help=t("program.email_help"), key="program_support_email")
     left.selectbox(t("program.default_locale"), list(LANGUAGE_NAMES), format_func=LANGUAGE_NAMES.get,
                    key="program_default_locale")  # fmt: skip
@@ -66,7 +66,7 @@ with st.form("program_form"):
     # no bound for the browser to say in English on hover only: a negative minimum is refused in the session's language
     left.number_input(t("program.min_payout", currency=base), step=10.0, format="%.2f", key="program_min_payout")
     right.text_input(t("program.base_currency"), base, disabled=True, help=t("program.base_currency_help"))
-    st.text_area(t("program.legal_details"), max_chars=500, height=110, help=t("program.legal_details_help"),
+    st.text_area(t("program.legal_details"), height=110, help=t("program.legal_details_help"),
                  placeholder=t("program.legal_details_placeholder"), key="program_legal_details")  # fmt: skip
     st.checkbox(t("program.signup_open"), help=t("program.signup_help"), key="program_signup_open")
     st.checkbox(t("program.staff_two_step"), help=t("program.staff_two_step_help"), key="program_staff_two_step")

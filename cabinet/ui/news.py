@@ -9,7 +9,7 @@ import streamlit as st
 
 from cabinet import news as _news
 from cabinet.access import Scope
-from cabinet.news import BODY_MAX, TITLE_MAX, NewsItem
+from cabinet.news import NewsItem
 from cabinet.store.db import session_scope
 from cabinet.ui.resources import engine
 from cabinet.ui.text import t
@@ -53,9 +53,11 @@ def news_admin(scope: Scope, timezone: str, tiers: dict[str, str]) -> None:
     st.header(t("news.title"))
     if (done := st.session_state.pop("news_done", None)) is not None:
         st.success(t(done))
+    # no max_chars: the browser drops a longer paste whole (the item's text was lost); a long title or text stays in
+    # its field and is refused with its limit (`cabinet.news`)
     with st.form("news_post", clear_on_submit=False):
-        title = st.text_input(t("news.item_title"), max_chars=TITLE_MAX, key="news_title")
-        body = st.text_area(t("news.item_body"), max_chars=BODY_MAX, key="news_body", help=t("news.body_help"))
+        title = st.text_input(t("news.item_title"), key="news_title")
+        body = st.text_area(t("news.item_body"), key="news_body", help=t("news.body_help"))
         audience = st.selectbox(t("news.audience"), [None, *tiers], key="news_tier",
                                 format_func=lambda c: tiers[c] if c else t("news.everyone"))  # fmt: skip
         email = st.checkbox(t("news.email"), key="news_email", help=t("news.email_help"))

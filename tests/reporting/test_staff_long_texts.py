@@ -1,13 +1,16 @@
-"""A reason, note or message pasted over its limit stays in its field and is refused with the limit: the browser-side
-limit dropped such a paste whole (a block asked for a reason just pasted, a note or a request went without it)."""
+"""A reason, note, message, news item or legal details pasted over its limit stays in its field and is refused
+with the limit: the browser-side limit dropped such a paste whole (a block asked for a reason just pasted, a note or a
+request went without it)."""
 
 from __future__ import annotations
 
 from sqlalchemy import Engine, func, select
 
 from cabinet.i18n import translate
+from cabinet.news import BODY_MAX as NEWS_BODY_MAX
 from cabinet.partner_notes import BODY_MAX
 from cabinet.partners_admin import REASON_MAX
+from cabinet.program_edit import LEGAL_LINES, LEGAL_MAX
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner, PartnerNote
 from tests.reporting.conftest import Program
@@ -66,3 +69,18 @@ def test_a_long_reason_to_decline_an_offer_stays_typed(vip: tuple[Program, int],
     staff.button(key=f"access_reject_{staff.selectbox(key='access_pick').value}").click().run()
     assert not staff.exception and staff.text_input(key="access_reason").value == "r" * 600
     assert [e.value for e in staff.error] == [translate("access.reason_too_long", n=500)]
+
+
+def test_a_long_news_text_or_legal_details_stay_typed_and_are_refused(program: Program) -> None:
+    at = open_page("pages/12_program.py", program.users["root"])
+    at.text_input(key="news_title").input("Double FTD week")
+    long_body = "FTDs pay double until Sunday. " * 170  # 5,100 characters
+    at.text_area(key="news_body").input(long_body)
+    at.get("form_submit_button")[-1].click().run()
+    assert not at.exception and at.text_area(key="news_body").value == long_body
+    assert translate("news.bad_body", n=NEWS_BODY_MAX) in [e.value for e in at.error] and not at.success
+    legal = "Example Media Ltd, 1 Sample Street, London. " * 12  # 528 characters on one line
+    at.text_area(key="program_legal_details").input(legal)
+    at.button[0].click().run()
+    assert not at.exception and at.text_area(key="program_legal_details").value == legal
+    assert translate("program.bad_legal", chars=LEGAL_MAX, lines=LEGAL_LINES) in [e.value for e in at.error]
