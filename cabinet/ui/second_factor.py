@@ -73,7 +73,8 @@ def second_factor_box(scope: Scope, expanded: bool = False, codes_key: str = _CO
         left, right = st.columns([1, 2])
         left.image(qr_png(new.uri), width=180, alt=t("twofactor.qr_alt"))
         right.markdown(t("twofactor.scan"))
-        right.code(" ".join(new.secret[i : i + 4] for i in range(0, len(new.secret), 4)), language=None)
+        grouped = " ".join(new.secret[i : i + 4] for i in range(0, len(new.secret), 4))
+        right.code(grouped, language=None, wrap_lines=True)  # whole at 390 px: its last group was cut, typed by hand
         with right.form("second_factor_on", clear_on_submit=True):
             code = st.text_input(t("twofactor.code"), max_chars=8, key="second_factor_code")
             if st.form_submit_button(t("twofactor.turn_on"), type="primary"):

@@ -178,3 +178,10 @@ def test_billing_details_pasted_over_the_limit_stay_typed_and_are_refused_with_t
     assert [e.value for e in at.error] == ["Billing details are at most 500 characters on 6 lines."]
     with session_scope(store_engine) as s:
         assert s.get(Partner, program.tiny.parent).billing_details is None
+
+
+def test_the_two_step_key_wraps_to_be_read_whole_on_a_phone(program: Program) -> None:
+    """The key to type into an authenticator app by hand was one line cut at the right edge at 390 px."""
+    at = open_page("pages/10_account.py", program.users["p_parent"])
+    [key] = [c for c in at.code if len(c.value.replace(" ", "")) == 32]  # the base32 secret, in groups of four
+    assert not at.exception and key.proto.wrap_lines
