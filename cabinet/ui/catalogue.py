@@ -94,13 +94,14 @@ def offer_form(scope: Scope, found: Catalogue, offer_id: int | None) -> None:
         now, tag = drawn.shown, f"{offer_id}{drawn.suffix}"
     with st.form(f"catalogue_form_{offer_id or 'new'}"):  # its own widgets per offer: they start from its values
         left, right = st.columns(2)
-        name = left.text_input(t("catalogue.field_name"), now.name, max_chars=_offers.NAME_MAX,
-                               key=f"catalogue_name_{tag}")  # fmt: skip
-        vertical = right.text_input(t("catalogue.field_vertical"), now.vertical, max_chars=_offers.VERTICAL_MAX,
+        # no max_chars on text fields: the browser drops a pasted value longer than that whole; the store refuses
+        # a long one with its limit, and the form keeps it (as on Tracking links)
+        name = left.text_input(t("catalogue.field_name"), now.name, key=f"catalogue_name_{tag}")
+        vertical = right.text_input(t("catalogue.field_vertical"), now.vertical,
                                     key=f"catalogue_vertical_{tag}", help=t("catalogue.vertical_help",
                                     verticals=", ".join(found.verticals) or "—"))  # fmt: skip
         description = st.text_area(t("catalogue.field_description"), now.description, key=f"catalogue_desc_{tag}",
-                                   max_chars=_offers.DESCRIPTION_MAX, height=90)  # fmt: skip
+                                   height=90)  # fmt: skip
         pages = st.text_area(t("catalogue.field_landing_urls"), "\n".join(now.landing_urls), height=90,
                              key=f"catalogue_pages_{tag}",
                              help=t("catalogue.pages_help", n=_offers.LANDING_MAX))  # fmt: skip
@@ -239,7 +240,7 @@ def _text_form(scope: Scope, offer_id: int | None) -> None:
         name = left.text_input(t("catalogue.creative_name"), max_chars=_creatives.NAME_MAX, key=keys["name"])
         locale = right.selectbox(t("catalogue.creative_locale"), [ANY_LANGUAGE, *LOCALES], key=keys["locale"],
                                  format_func=lambda c: LANGUAGE_NAMES.get(c, t("catalogue.any_language")))  # fmt: skip
-        text = st.text_area(t("catalogue.text_body"), max_chars=_creatives.TEXT_MAX, height=120, key=keys["body"],
+        text = st.text_area(t("catalogue.text_body"), height=120, key=keys["body"],  # a long paste kept, refused
                             help=t("catalogue.text_help", link=_creatives.LINK, n=_creatives.TEXT_MAX))  # fmt: skip
         if not st.form_submit_button(t("catalogue.text_submit"), icon=":material/notes:"):
             return

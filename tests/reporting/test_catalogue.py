@@ -351,3 +351,21 @@ def test_the_offer_form_shows_a_status_set_for_several_and_a_save_keeps_it(
     assert drawn_input(at.selectbox, f"catalogue_status_{offer_id}").value == "archived"  # what the admin picked
     with session_scope(store_engine) as s:
         assert s.get(Offer, offer_id).status == "active"
+
+
+def test_a_long_pasted_description_stays_in_the_form_and_is_refused_with_the_limit(
+    program: Program, store_engine: Engine
+) -> None:
+    """The browser drops a paste longer than a field's own limit whole, and the offer was added without what was
+    pasted; the field now takes it, the store refuses it with its limit and the form keeps it."""
+    at = open_page("pages/20_catalogue.py", program.users["root"])
+    at.text_input(key="catalogue_name_new").input("Sport Bet")
+    at.text_input(key="catalogue_vertical_new").input("igaming")
+    at.text_area(key="catalogue_pages_new").input("https://sport.example")
+    long = "Odds on every match. " * 100  # 2,100 characters
+    at.text_area(key="catalogue_desc_new").input(long)
+    at.button(key="FormSubmitter:catalogue_form_new-Add the offer").click().run()
+    assert [e.value for e in at.error] == ["The description is longer than 2000 characters."] and not at.success
+    assert at.text_area(key="catalogue_desc_new").value == long  # nothing pasted is lost
+    with session_scope(store_engine) as s:
+        assert s.scalar(select(Offer.id).where(Offer.name == "Sport Bet")) is None
