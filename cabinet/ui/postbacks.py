@@ -250,11 +250,12 @@ def recent_calls(user: SessionUser, partner_id: int | None, names: dict[int, str
 
 def staff_overview(user: SessionUser) -> None:
     """Managers and admins: their partners' postbacks (changed while viewing as the partner) and calls."""
-    st.caption(t("postbacks.staff_intro"))
+    whose = "_admin" if user.scope.is_admin else ""  # an admin sees every partner's, not "your partners'"
+    st.caption(t(f"postbacks.staff_intro{whose}"))
     with session_scope(engine()) as s:
         items = postbacks(s, user.scope)
     if not items:
-        st.info(t("postbacks.none_staff"))
+        st.info(t(f"postbacks.none_staff{whose}"))
     else:
         names = _offer_names()
         table = pl.DataFrame({"partner": [f"{p.partner_id} · {p.partner}" for p in items],

@@ -163,3 +163,12 @@ def test_the_calls_caption_reads_for_any_count() -> None:
     for n in (1, 2, 5, 21):
         en, ru = (translate("postbacks.calls_caption", locale, n=n, tz="UTC") for locale in ("en", "ru"))
         assert f"{n} calls" not in en and f"{n} вызов" not in ru and f"{n}" in en and f"{n}" in ru
+
+
+def test_an_admin_reads_of_the_partners_postbacks_a_manager_of_theirs(program: Program) -> None:
+    """The staff overview said "your partners" to an admin too, who sees every partner's; a manager's are theirs."""
+    for who, intro, none in (("root", "The partners' postbacks", "No partner has a postback."),
+                             ("mgr", "Your partners' postbacks", "None of your partners has a postback.")):  # fmt: skip
+        at = open_page(PAGE, program.users[who])
+        assert not at.exception
+        assert at.caption[0].value.startswith(intro) and [i.value for i in at.info] == [none]
