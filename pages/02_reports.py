@@ -68,6 +68,7 @@ metrics = remember(
     ),
 )
 
+FILTER_MAX = 500  # characters of one filter, as a saved view keeps it (`cabinet.saved_views`)
 filters: dict[str, tuple[str, ...]] = {}
 with st.expander(t("reports.filters"), expanded=False):
     offer_key, offer_default = per_language("reports_f_offer", [])
@@ -85,14 +86,16 @@ with st.expander(t("reports.filters"), expanded=False):
     if picked:
         filters["offer_id"] = tuple(str(o) for o in picked)
     fcols = st.columns(3)
+    too_long = []  # no max_chars: the browser drops a longer paste whole, and the report ran unfiltered, unsaid
     for i, dim in enumerate(text_filters):
-        values = split_values(
-            fcols[i % 3].text_input(
-                t(f"dim.{dim}"), key=f"reports_f_{dim}", help=t("reports.filter_help"), max_chars=500
-            )
-        )
-        if values:
+        text = fcols[i % 3].text_input(t(f"dim.{dim}"), key=f"reports_f_{dim}", help=t("reports.filter_help"))
+        if len(text) > FILTER_MAX:
+            too_long.append(t("reports.filter_too_long", dim=t(f"dim.{dim}"), n=FILTER_MAX))
+        elif values := split_values(text):
             filters[dim] = values
+    if too_long:
+        st.error(" ".join(too_long))
+        st.stop()
 if filters:  # said beside the folded box: a view opened with filters showed fewer rows with no word of why
     said = {d: [f"{o} · {names.get(int(o), o)}" for o in v] if d == "offer_id" else list(v) for d, v in filters.items()}
     st.caption(

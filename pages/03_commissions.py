@@ -55,9 +55,12 @@ kinds = remember(
         placeholder=t("common.choose"),
     ),
 )
-conversion = cols[2].text_input(
-    t("commissions.conversion"), key="commissions_conversion", help=t("commissions.conversion_help"), max_chars=255
-)
+# no max_chars: the browser drops a longer paste whole, and every conversion's commissions showed, unsaid
+conversion = cols[2].text_input(t("commissions.conversion"), key="commissions_conversion",
+                                help=t("commissions.conversion_help"))  # fmt: skip
+if len(conversion) > 255:
+    st.error(t("commissions.conversion_too_long", n=255))
+    st.stop()
 if not statuses or not kinds:  # none picked: $0.00 under every status said nothing of why
     st.info(t("commissions.pick_status" if not statuses else "commissions.pick_kind"))
     st.stop()
