@@ -228,15 +228,15 @@ if decidable:
                      available=money.amount_text(cover.available, cover.currency)))  # fmt: skip
     pay_to(int(pick))
     if status == "approved":  # paying it next: the payment's reference goes on its statement
-        st.text_input(t("payouts.reference"), max_chars=128, key=f"payouts_reference_{pick}",
-                      help=t("payouts.reference_help"))  # fmt: skip
+        # no max_chars here or on the reason: the browser drops a longer paste whole; the store refuses it, kept typed
+        st.text_input(t("payouts.reference"), key=f"payouts_reference_{pick}", help=t("payouts.reference_help"))
     for col, step in zip(st.columns(4), NEXT[status], strict=False):
         label, key, asked = t(f"payouts.to_{step}"), f"payouts_to_{step}_{pick}", (scope, int(pick), status, step)
         if step in FINAL:  # no step leads back: asked for once more, beside what it does
             with col.popover(label, width="stretch"):
                 st.caption(t(f"payouts.sure_{step}", payout=pick, amount=amount))
                 if step == "rejected":  # said to the partner in the email, kept in the audit log
-                    st.text_input(t("payouts.reject_reason"), max_chars=500, key=f"payouts_reason_{pick}")
+                    st.text_input(t("payouts.reject_reason"), key=f"payouts_reason_{pick}")
                 st.button(t("payouts.confirm"), key=key, type="primary", on_click=ask_step, args=asked)
         else:
             col.button(label, key=key, on_click=ask_step, args=asked)

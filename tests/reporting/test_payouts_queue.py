@@ -136,3 +136,27 @@ def test_a_rejection_says_its_reason_to_the_partner(program: Program, store_engi
         logged = s.scalars(select(AuditLog.details).where(AuditLog.action == "payout_rejected")).all()
         assert any("the reason given: Traffic from a site we do not allow." in b for b in bodies)
     assert [d["reason"] for d in logged] == ["Traffic from a site we do not allow."]
+
+
+def test_a_reason_or_reference_pasted_over_its_limit_stays_typed_and_is_refused(
+    program: Program, store_engine: Engine
+) -> None:
+    """The browser drops a paste longer than a field's own limit whole: a rejection went without its reason. Now the
+    store refuses it with the limit, nothing is decided, and the text stays in its field."""
+    first, second = _requests(program, store_engine, "requested", "approved")
+    at = open_page(PAGE, program.users["mgr"])
+    at.selectbox(key="payouts_pick").set_value(first).run()
+    reason = "Traffic from a site we do not allow. " * 20  # 740 characters
+    at.text_input(key=f"payouts_reason_{first}").input(reason)
+    _button(at, "rejected").click().run()
+    assert [e.value for e in at.error] == ["The reason is longer than 500 characters."]
+    assert (
+        _statuses(store_engine)[first] == "requested" and at.text_input(key=f"payouts_reason_{first}").value == reason
+    )
+    at.selectbox(key="payouts_pick").set_value(second).run()
+    reference = "TX-" + "7" * 200
+    at.text_input(key=f"payouts_reference_{second}").input(reference)
+    _button(at, "paid").click().run()
+    assert [e.value for e in at.error] == ["A reference has at most 128 characters."]
+    assert _statuses(store_engine)[second] == "approved"
+    assert at.text_input(key=f"payouts_reference_{second}").value == reference
