@@ -92,14 +92,14 @@ def authenticate(engine: Engine, username: str, password: str, now: datetime | N
         # (`uq_users_username_lower`), and the login goes on under the name as stored
         user = session.scalar(select(User).where(func.lower(User.username) == func.lower(username)))
         held = login_limits.held(session, user.id if user else None, address, now)
-        account_lock = _account_lock(user, now) if user is not None else None
-        if held is not None or account_lock is not None:
+        whole = account_lock(user, now) if user is not None else None
+        if held is not None or whole is not None:
             audit(session, "login_refused_locked", user=user, username=username[:64],
                   details=({"held": held.scope} if held else {}) | seen)  # fmt: skip
             name, user_id = (user.username, user.id) if user is not None else (username, None)
             if held is not None and held.scope == "address":
                 return AuthResult(False, "held", name, user_id, held.until)
-            return AuthResult(False, "locked", name, user_id, account_lock or (held.until if held else None))
+            return AuthResult(False, "locked", name, user_id, whole or (held.until if held else None))
         attempt = login_limits.claim(session, user.id if user else None, address, now)
     checked = attempt.within_limits()
     if user is None:
@@ -111,13 +111,11 @@ def authenticate(engine: Engine, username: str, password: str, now: datetime | N
         if not right:
             return _wrong(session, user, user.username, attempt, now, seen)
         user = session.get(User, user.id) or user  # as it is now, after the check
-        if not login_limits.settle(session, attempt, now) or _account_lock(user, now) is not None:
+        if not login_limits.settle(session, attempt, now) or account_lock(user, now) is not None:
             # a guess sent beside it locked it meanwhile, from this address or the account itself
             audit(session, "login_refused_locked", user=user, details=seen)
             held = login_limits.held(session, user.id, address, now)
-            return AuthResult(
-                False, "locked", user.username, user.id, _account_lock(user, now) or (held and held.until)
-            )
+            return AuthResult(False, "locked", user.username, user.id, account_lock(user, now) or (held and held.until))
         if not user.is_active:
             audit(session, "login_refused_inactive", user=user, details=seen)
             return AuthResult(False, "inactive", user.username, user.id)
@@ -175,7 +173,7 @@ def locked_at(user: User, now: datetime, by_address: Mapping[int, datetime] | No
     or, read through the user's session, the latest lock its wrong passwords set from an address (or for addresses
     it has not signed in from; `cabinet.login_limits`), which an admin's list shows and an unlock clears.
     `by_address`: those locks of every login, read once (`login_limits.logins_locked_until`) for a list."""
-    own = _account_lock(user, now)
+    own = account_lock(user, now)
     session = object_session(user)
     if by_address is not None:
         address_lock = _aware(by_address.get(user.id))
@@ -184,7 +182,7 @@ def locked_at(user: User, now: datetime, by_address: Mapping[int, datetime] | No
     return max((until for until in (own, address_lock) if until is not None), default=None)
 
 
-def _account_lock(user: User, now: datetime) -> datetime | None:
+def account_lock(user: User, now: datetime) -> datetime | None:
     """Until when the account itself is locked (an admin's lock, wrong codes), or None: every address is refused."""
     until = _aware(user.locked_until)
     return until if until is not None and until > now else None

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from cabinet import login_limits
 from cabinet.access import ROLE_PARTNER, Scope, acting_admin
-from cabinet.auth import audit, locked_at, set_password, unlock_user
+from cabinet.auth import account_lock, audit, locked_at, set_password, unlock_user
 from cabinet.errors import RefusedRequest
 from cabinet.invites import add_user, checked_login
 from cabinet.password_reset import PER_HOUR, send_link, send_welcome
@@ -83,7 +83,7 @@ def logins(session: Session, scope: Scope, now: datetime | None = None) -> list[
         LoginRow(user.id, user.username, user.display_name, user.email, user.role, user.partner_id, partner,
                  user.is_active, user.totp_secret is not None, len(user.recovery_codes or []),
                  locked_at(user, now, by_address), user.failed_logins, user.last_login_at, user.created_at,
-                 user.payouts_access, locked_at(user, now, {}) is not None)
+                 user.payouts_access, account_lock(user, now) is not None)
         for user, partner in rows
     ]  # fmt: skip
     order = {"admin": 0, "manager": 1, "partner": 2}

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from cabinet import login_limits
-from cabinet.auth import audit, lock_user, locked_at, set_password, unlock_user
+from cabinet.auth import account_lock, audit, lock_user, locked_at, set_password, unlock_user
 from cabinet.cli._app import CliError, app, console, read_password_file, store_engine
 from cabinet.i18n import LOCALES, translate
 from cabinet.invites import InviteError, add_user, checked_login
@@ -187,4 +187,4 @@ def _locked(user: User, now: datetime, by_address: dict[int, datetime]) -> str:
     until = locked_at(user, now, by_address)
     if until is None:
         return ""
-    return f"{until:%Y-%m-%d %H:%M}" + ("" if locked_at(user, now, {}) is not None else " (some addresses)")
+    return f"{until:%Y-%m-%d %H:%M}" + ("" if account_lock(user, now) is not None else " (some addresses)")
