@@ -3,10 +3,12 @@ plan" (`cabinet.plans_admin` checks and stores)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import polars as pl
 import streamlit as st
+from babel.numbers import get_decimal_symbol
 
 from cabinet import plans_admin as _plans
 from cabinet.access import Scope
@@ -82,8 +84,19 @@ def say_done(added: bool) -> None:
             st.info(t("plans.repriced", n=done.partners))
 
 
+_PLAIN = re.compile(r"^[0-9]+(\.[0-9]+)?$")  # a number as the store keeps it ("1.5"), or as `_plans` spells it
+
+
+def typed(value: object) -> str:
+    """A stored number as the session's language types it, for a form's field: "1,5" in Russian, as the plan table
+    shows it ("1.5" there read as another spelling than the table's), never grouped ("1 000" or "1,000", which
+    the save could read two ways); anything else (a value kept as typed after a refusal) as it is."""
+    text = "" if value is None else str(value)
+    return text.replace(".", get_decimal_symbol(current_locale())) if _PLAIN.match(text) else text
+
+
 def _tier_frame(tiers: tuple[dict[str, str], ...]) -> pl.DataFrame:
-    return pl.DataFrame([{c: str(tier.get(c, "")) for c in TIER_COLUMNS} for tier in tiers] or None,
+    return pl.DataFrame([{c: typed(tier.get(c, "")) for c in TIER_COLUMNS} for tier in tiers] or None,
                         schema={c: pl.Utf8 for c in TIER_COLUMNS})  # fmt: skip
 
 
@@ -133,7 +146,9 @@ def plan_form(scope: Scope, plan_id: int | None, copy_of: int | None = None) -> 
         now, tag = drawn.shown, f"{tag}{drawn.suffix}"
     with st.form(form):  # its own widgets per plan: they start from that plan's values
         left, middle, right = st.columns(3)
-        name = left.text_input(t("plans.field_name"), now.name, max_chars=_plans.NAME_MAX, key=f"plans_name_{tag}")
+        # no max_chars: the browser drops a longer paste whole (the plan was saved without it); a long value stays
+        # typed and the save refuses it with the limit ("The name must have 1 to 120 characters.", "… is not a number")
+        name = left.text_input(t("plans.field_name"), now.name, key=f"plans_name_{tag}")
         kind = middle.selectbox(t("plans.field_type"), PLAN_TYPES, index=PLAN_TYPES.index(now.type),
                                 format_func=lambda k: t(f"plans.type_{k}"), key=f"plans_type_{tag}",
                                 help=t("plans.type_help"))  # fmt: skip
@@ -143,14 +158,14 @@ def plan_form(scope: Scope, plan_id: int | None, copy_of: int | None = None) -> 
         st.markdown(f"**{t('plans.cpa_heading')}**")
         cpa = {
             kind_: col.text_input(
-                t(f"plans.cpa_{kind_}"), now.cpa_amounts.get(kind_, ""), max_chars=16, key=f"plans_cpa_{kind_}_{tag}"
+                t(f"plans.cpa_{kind_}"), typed(now.cpa_amounts.get(kind_)), key=f"plans_cpa_{kind_}_{tag}"
             )
             for col, kind_ in zip(st.columns(len(CPA_TYPES)), CPA_TYPES, strict=True)
         }
         left, middle, right = st.columns(3)
-        baseline = left.text_input(t("plans.field_ftd_baseline"), now.ftd_baseline, max_chars=16,
+        baseline = left.text_input(t("plans.field_ftd_baseline"), typed(now.ftd_baseline),
                                    key=f"plans_baseline_{tag}", help=t("plans.baseline_help"))  # fmt: skip
-        percent = middle.text_input(t("plans.field_revshare_pct"), now.revshare_pct, max_chars=8,
+        percent = middle.text_input(t("plans.field_revshare_pct"), typed(now.revshare_pct),
                                     key=f"plans_revshare_{tag}", help=t("plans.revshare_help"))  # fmt: skip
         # no bounds in the browser, which said them in English on hover only and then saved nothing: the store
         # refuses a number out of them in the session's language ("Hold days must be from 0 to 365.")
@@ -158,15 +173,14 @@ def plan_form(scope: Scope, plan_id: int | None, copy_of: int | None = None) -> 
                                   key=f"plans_hold_{tag}", help=t("plans.hold_help"))  # fmt: skip
         st.markdown(f"**{t('plans.field_volume_tiers')}**")
         st.caption(t("plans.tiers_help"))
-        columns = {c: st.column_config.TextColumn(t(f"plans.tier_{c}"), max_chars=16) for c in TIER_COLUMNS}
+        columns = {c: st.column_config.TextColumn(t(f"plans.tier_{c}")) for c in TIER_COLUMNS}
         edited = st.data_editor(_tier_frame(now.volume_tiers), num_rows="dynamic", hide_index=True,
                                 column_config=columns, key=f"plans_tiers_{tag}", width="stretch")  # fmt: skip
         st.markdown(f"**{t('plans.field_subpartner_override_pct')}**")
         levels = tuple(
             col.text_input(
                 t("plans.level", n=i + 1),
-                now.overrides[i] if i < len(now.overrides) else "",
-                max_chars=8,
+                typed(now.overrides[i]) if i < len(now.overrides) else "",
                 key=f"plans_level_{i}_{tag}",
             )
             for i, col in enumerate(st.columns(_plans.MAX_LEVELS))
