@@ -42,7 +42,16 @@ IDENTIFIER_MAX = 255
 
 
 class ResetError(RefusedRequest):
-    """A reset that cannot be done; `key`/`params` say why in the interface's language."""
+    """A reset that cannot be done; `key`/`params` say why in the interface's language. `locale`: the language of the
+    login a genuine link names (one expired, used or locked), to say it in the language its email was in."""
+
+    locale: str | None = None
+
+
+def _refused(message: str, key: str, user: User | None = None, **params: object) -> ResetError:
+    exc = ResetError(message, key, **params)
+    exc.locale = user.locale if user is not None else None
+    return exc
 
 
 def _key(link_key: bytes) -> bytes:
@@ -127,19 +136,21 @@ def user_for_token(session: Session, token: str, link_key: bytes, now: datetime 
         raise ResetError(f"the reset link is not valid: {exc}", "reset.invalid") from exc
     if claims.get("purpose") != PURPOSE or not str(claims["sub"]).isdigit():
         raise ResetError("the token is not a reset link", "reset.invalid")
+    user = session.get(User, int(claims["sub"]))
+    if user is not None and not user.is_active:
+        user = None  # a disabled login's link is refused as not valid, in no login's language
     if float(claims["exp"]) <= now.timestamp():
         minutes = int(claims.get("mins", RESET_MINUTES))
         if minutes >= 24 * 60:  # a new login's link: said in days
-            raise ResetError("the link has expired", "reset.expired_days", days=minutes // (24 * 60))
-        raise ResetError("the reset link has expired", "reset.expired", minutes=minutes)
-    user = session.get(User, int(claims["sub"]))
-    if user is None or not user.is_active:
+            raise _refused("the link has expired", "reset.expired_days", user, days=minutes // (24 * 60))
+        raise _refused("the reset link has expired", "reset.expired", user, minutes=minutes)
+    if user is None:
         raise ResetError("the login of this link is disabled", "reset.invalid")
     if not hmac.compare_digest(str(claims["pwd"]), _fingerprint(user.password_hash)):
-        raise ResetError("a password was set since this link was made", "reset.used")
+        raise _refused("a password was set since this link was made", "reset.used", user)
     until = locked_at(user, now)
     if until is not None and until - now > LOCKOUT:  # longer than wrong passwords lock for: an admin's lock
-        raise ResetError("the login is locked by an admin", "reset.locked")
+        raise _refused("the login is locked by an admin", "reset.locked", user)
     return user
 
 

@@ -88,6 +88,8 @@ def reset_form(token: str) -> str | None:
             login = _reset.user_for_token(session, token, key)
             username, locale = login.username, login.locale
     except _reset.ResetError as exc:
+        if not st.session_state.get(LOCALE_KEY) and exc.locale in LOCALES:  # a genuine link: its login's language,
+            st.session_state[LOCALE_KEY] = exc.locale  # as the email it came in (a language picked here stays)
         show_refusal(exc)
         if st.button(t("reset.back"), key="reset_back"):
             st.query_params.pop(PARAM, None)

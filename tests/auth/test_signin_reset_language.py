@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import Engine, select, update
 from streamlit.testing.v1 import AppTest
 
+from cabinet.auth import set_password
 from cabinet.password_reset import reset_token
 from cabinet.store.db import session_scope
 from cabinet.store.models import User
@@ -46,3 +49,30 @@ def test_a_russian_logins_link_opens_in_russian_and_the_login_page_after_it_too(
 def test_a_language_picked_in_this_browser_stays(alice: Engine, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     at = _link_page(alice, "ru", monkeypatch, chosen="en")
     assert [s.value for s in at.header] == ["Set a new password"]
+
+
+def _refused_page(token: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("CABINET_PUBLIC_URL", "https://partners.example.com")
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["reset"] = token
+    return at.run()
+
+
+def test_a_russian_logins_used_or_expired_link_is_refused_in_russian(
+    alice: Engine,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The link opened again, or a day later, in a new browser: its refusal read in English to a Russian partner."""
+    with session_scope(alice) as s:
+        s.execute(update(User).where(User.username == "alice").values(locale="ru"))
+        user = s.scalar(select(User).where(User.username == "alice"))
+        old = reset_token(user, TEST_LINK_KEY.encode(), datetime.now(UTC) - timedelta(hours=2))
+        used = reset_token(user, TEST_LINK_KEY.encode())
+        set_password(s, user, NEW, notify=False)
+    expired = _refused_page(old, monkeypatch)
+    assert expired.error[0].value.startswith("Срок ссылки истёк")
+    again = _refused_page(used, monkeypatch)
+    assert again.error[0].value.startswith("Ссылка уже использована")
+    assert [b.label for b in again.button] == ["К входу"]
+    forged = _refused_page(used[:-4] + ("AAAA" if not used.endswith("AAAA") else "BBBB"), monkeypatch)
+    assert forged.error[0].value.startswith("This link to set a password is not valid")
