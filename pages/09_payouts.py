@@ -1,7 +1,5 @@
 """Payouts: a partner's balance, its requests and a new request; the manager's queue of requests to decide."""
 
-from decimal import Decimal
-
 import polars as pl
 import streamlit as st
 
@@ -163,13 +161,14 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
             # no bounds in the browser: an amount out of them is refused by the store, saying the minimum or what
             # is available in the session's language (the browser said it in English only, on hover, and the button
             # then did nothing)
+            # shown as typed ("%f" without a precision): with "%.2f" a typed 60.555 read 60.55, and was refused
             amount = st.number_input(t("payouts.amount", currency=base), value=float(book.available), step=10.0,
-                                     format="%.2f")  # fmt: skip
+                                     format="%f")  # fmt: skip
             # no max_chars: the browser drops a longer pasted note whole; the store refuses it, and it stays typed
             note = st.text_area(t("payouts.note"), key="payouts_note")
             if st.form_submit_button(t("payouts.submit"), type="primary"):
                 try:
-                    asked = Decimal(str(amount))  # the same again at once: a replay, said made, not asked twice
+                    asked = money.typed_amount(amount)  # the same again at once: a replay, said made, not asked twice
                     made = once(lambda: money.request_payout(scope, partner_id, asked, book.available, base, note),
                                 "payout_request", partner_id, asked, note)  # fmt: skip
                     st.session_state["payouts_made"] = made  # said after the rerun that shows the new figures

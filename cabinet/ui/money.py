@@ -11,7 +11,7 @@ from cabinet import month_statement as _month
 from cabinet import payouts as _payouts
 from cabinet import statements as _statements
 from cabinet.access import Scope
-from cabinet.formatting import fmt_money
+from cabinet.formatting import fmt_decimal, fmt_money
 from cabinet.payouts import NEXT, STATUSES, Cover, PaymentDetails, PayoutError
 from cabinet.statements import STATED, Statement
 from cabinet.store.db import session_scope
@@ -42,6 +42,18 @@ def request_payout(scope: Scope, partner_id: int, amount: Decimal, available: De
     """Ask for a payout; the new request's id."""
     with session_scope(engine()) as s:
         return _payouts.request_payout(s, scope, partner_id, amount, available, currency, note).id
+
+
+def typed_amount(value: float) -> Decimal:
+    """The payout form's amount as the partner typed it (the browser sends the number typed, whatever the field's
+    format shows), refused when it has digits past the cent: the store pays whole cents and would round 60.555 down
+    to 60.55 without a word."""
+    asked = Decimal(repr(float(value)))  # the shortest text of the float: the digits typed
+    # past 10^15 the cents are beyond a float's digits, and the amount beyond any balance: refused as such
+    if asked.is_finite() and abs(asked) < 10**15 and asked != asked.quantize(Decimal("0.01")):
+        raise PayoutError(f"{asked} has digits past the cent", "payouts.amount_cents",
+                          amount=fmt_decimal(str(asked), current_locale()))  # fmt: skip
+    return asked
 
 
 def payout_queue(scope: Scope, statuses: tuple[str, ...]) -> list[tuple[PayoutRequest, str]]:
