@@ -16,14 +16,14 @@ from cabinet import creatives_admin as _creatives
 from cabinet import offers_admin as _offers
 from cabinet.access import Scope
 from cabinet.creatives import CreativeItem, creative_file
-from cabinet.i18n import LOCALES
+from cabinet.i18n import LOCALES, catalog, translate
 from cabinet.offers_admin import CatalogueRow, OfferChange, OfferChangedMeanwhile, OfferSaved
 from cabinet.store.db import session_scope
 from cabinet.store.models import OFFER_ACCESS, OFFER_STATUSES, Creative, Tier
 from cabinet.ui.drawn_form import Drawn, DrawnForm
 from cabinet.ui.menu import LANGUAGE_NAMES
 from cabinet.ui.resources import app_settings, engine
-from cabinet.ui.text import current_locale, t
+from cabinet.ui.text import current_locale, t, vertical
 from cabinet.ui.widgets import fmt_number, plain, save_then_rerun, show_refusal
 
 DONE_KEY = "catalogue_saved"  # OfferSaved (or OfferChangedMeanwhile): said once after the rerun
@@ -71,6 +71,21 @@ def say_done(added: bool) -> None:
         st.info(t("catalogue.kept_access", n=done.kept_access))
 
 
+_VERTICAL_KEY = "offers.vertical_"  # + a vertical's code: its name (`cabinet.ui.text.vertical`)
+
+
+def vertical_code(typed: str) -> str:
+    """The vertical typed in the offer form as stored: the code of a vertical the cabinet names, typed by its name in
+    either language or by its code ("E-commerce", "Интернет-магазины", "ecommerce": ecommerce), so the field can
+    show the name the table shows; any other as typed (a new vertical, which the store checks)."""
+    folded = " ".join(typed.split()).casefold()
+    for key in catalog("en"):
+        code = key.removeprefix(_VERTICAL_KEY)
+        if key.startswith(_VERTICAL_KEY) and folded in {code, *(translate(key, loc).casefold() for loc in LOCALES)}:
+            return code
+    return typed
+
+
 def _form(offer_id: int) -> DrawnForm[OfferChange]:
     return DrawnForm(f"catalogue_{offer_id}")
 
@@ -97,9 +112,10 @@ def offer_form(scope: Scope, found: Catalogue, offer_id: int | None) -> None:
         # no max_chars on text fields: the browser drops a pasted value longer than that whole; the store refuses
         # a long one with its limit, and the form keeps it (as on Tracking links)
         name = left.text_input(t("catalogue.field_name"), now.name, key=f"catalogue_name_{tag}")
-        vertical = right.text_input(t("catalogue.field_vertical"), now.vertical,
-                                    key=f"catalogue_vertical_{tag}", help=t("catalogue.vertical_help",
-                                    verticals=", ".join(found.verticals) or "—"))  # fmt: skip
+        # by its name in the session's language, as the table shows it ("E-commerce", not its code "ecommerce")
+        typed = right.text_input(t("catalogue.field_vertical"), vertical(now.vertical) if now.vertical else "",
+                                 key=f"catalogue_vertical_{tag}", help=t("catalogue.vertical_help",
+                                 verticals=", ".join(map(vertical, found.verticals)) or "—"))  # fmt: skip
         description = st.text_area(t("catalogue.field_description"), now.description, key=f"catalogue_desc_{tag}",
                                    height=90)  # fmt: skip
         pages = st.text_area(t("catalogue.field_landing_urls"), "\n".join(now.landing_urls), height=90,
@@ -122,8 +138,8 @@ def offer_form(scope: Scope, found: Catalogue, offer_id: int | None) -> None:
             label, type="primary", on_click=None if offer_id is None else _form(offer_id).mark_saving
         ):
             return
-    change = OfferChange(name, vertical, description, _offers.landing_lines(pages), str(status), tuple(tiers),
-                         str(access))  # fmt: skip
+    change = OfferChange(name, vertical_code(typed), description, _offers.landing_lines(pages), str(status),
+                         tuple(tiers), str(access))  # fmt: skip
     if offer_id is None:
         fields = tuple(f"catalogue_{f}_new" for f in ("name", "vertical", "desc", "pages"))
         save_then_rerun(

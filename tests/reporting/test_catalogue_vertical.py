@@ -1,0 +1,44 @@
+"""The offer form's Vertical field names a vertical as the catalogue table does ("iGaming", "Гемблинг"), not by its
+stored code ("igaming"), and a vertical typed by its name in either language is stored as its code."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, select
+
+from cabinet.store.db import session_scope
+from cabinet.store.models import Offer
+from cabinet.ui.catalogue import vertical_code
+from tests.reporting.conftest import Program
+from tests.reporting.test_catalogue import SPORT, _add
+from tests.reporting.test_page_locale import _open_ru
+from tests.reporting.test_pages import _open as open_page
+
+
+def test_the_form_names_the_vertical_as_the_table_does(program: Program, store_engine: Engine) -> None:
+    offer = _add(program, store_engine, SPORT)
+    with session_scope(store_engine) as s:
+        assert s.get(Offer, offer).vertical == "igaming"
+    at = open_page("pages/20_catalogue.py", program.users["root"])
+    at.selectbox(key="catalogue_pick").select(offer).run()
+    shown = at.text_input(key=f"catalogue_vertical_{offer}")
+    assert shown.value == "iGaming" and "In use: E-commerce, iGaming." in shown.help
+    at.button(key=f"FormSubmitter:catalogue_form_{offer}-Save offer {offer}").click().run()
+    assert not at.exception and not at.error and [s.value for s in at.success] == ["Nothing changed."]
+    with session_scope(store_engine) as s:
+        assert s.get(Offer, offer).vertical == "igaming"
+    ru = _open_ru(program, "root", "pages/20_catalogue.py", catalogue_pick=offer)
+    assert not ru.exception and ru.text_input(key=f"catalogue_vertical_{offer}").value == "Гемблинг"
+
+
+def test_a_vertical_typed_by_its_name_is_stored_by_its_code(program: Program, store_engine: Engine) -> None:
+    at = open_page("pages/20_catalogue.py", program.users["root"])
+    at.text_input(key="catalogue_name_new").input("Gadgets")
+    at.text_input(key="catalogue_vertical_new").input("Интернет-магазины ")
+    at.text_area(key="catalogue_pages_new").input("https://gadgets.example")
+    at.button(key="FormSubmitter:catalogue_form_new-Add the offer").click().run()
+    assert not at.exception and not at.error
+    with session_scope(store_engine) as s:
+        assert s.scalar(select(Offer.vertical).where(Offer.name == "Gadgets")) == "ecommerce"
+    assert [vertical_code(v) for v in ("E-commerce", "e-COMMERCE", "ecommerce", "Форекс", "crypto")] == [
+        "ecommerce", "ecommerce", "ecommerce", "forex", "crypto"
+    ]  # fmt: skip
