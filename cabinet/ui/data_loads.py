@@ -256,3 +256,12 @@ def _read_again(user: SessionUser, feed: str, reason: str) -> None:
     asked = st.session_state.get("loads_asked")
     if asked and asked[:2] == (feed, reason):
         st.success(t("loads.asked" if asked[2] else "loads.asked_before", reason=reason_label(reason)))
+        done = outcome()
+        if done.going is None and (done.finished is None or datetime.now(UTC) - done.finished > STALE):
+            # a schedule runs every minute by default, and at once for a request: none for this long, none runs
+            # (`cabinet serve --etl-every off`), and nothing reads the files until someone does it on the server
+            command = f"cabinet etl reprocess --reason {reason} --feed {feed}"
+            if done.finished is None:
+                st.warning(t("loads.asked_no_run", command=command))
+            else:
+                st.warning(t("loads.asked_no_schedule", at=f"{done.finished:%Y-%m-%d %H:%M:%S} UTC", command=command))
