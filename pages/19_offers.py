@@ -12,6 +12,7 @@ from cabinet.ui.widgets import fmt_metric, period_picker, plain, short_label
 from queries.metrics import RATIOS
 from queries.reports import ReportRequest
 
+SEARCH_MAX = 100  # characters of a search
 user = require_user("links")
 st.title(t("offers.title"))
 scope = user.scope
@@ -39,7 +40,11 @@ if rates := plan_rates(user, snap, int(partner_id)):
 offer_access.approval_hint(waiting)
 
 cols = st.columns([3, 2])
-search = cols[0].text_input(t("offers.search"), max_chars=100, key="offers_search").strip().lower()
+# no max_chars: the browser drops a longer paste whole, and every offer showed as if nothing was searched
+search = cols[0].text_input(t("offers.search"), key="offers_search").strip().lower()
+if len(search) > SEARCH_MAX:
+    st.error(t("offers.search_too_long", n=SEARCH_MAX))
+    st.stop()
 verticals = sorted({o.vertical for o in offers})
 picked = cols[1].multiselect(t("offers.verticals"), verticals, key="offers_verticals", placeholder=t("offers.all"),
                              format_func=vertical)  # fmt: skip

@@ -11,6 +11,7 @@ from cabinet.ui.next_run import empty_saved_inputs
 from cabinet.ui.text import t, vertical
 from cabinet.ui.widgets import relabel
 
+SEARCH_MAX = 100  # characters of a search
 user = require_user("admin")
 st.title(t("catalogue.title"))
 empty_saved_inputs()
@@ -27,7 +28,11 @@ statuses = ("active", "paused", "archived")
 picked = cols[0].multiselect(t("catalogue.statuses"), statuses, default=["active", "paused"], key="catalogue_statuses",
                              format_func=lambda s: t(f"catalogue.status_{s}"),
                              placeholder=t("common.choose"))  # fmt: skip
-search = cols[1].text_input(t("catalogue.search"), max_chars=100, key="catalogue_search").strip().lower()
+# no max_chars: the browser drops a longer paste whole, and every offer showed as if nothing was searched
+search = cols[1].text_input(t("catalogue.search"), key="catalogue_search").strip().lower()
+if len(search) > SEARCH_MAX:
+    st.error(t("catalogue.search_too_long", n=SEARCH_MAX))
+    st.stop()
 shown = [
     r
     for r in found.rows

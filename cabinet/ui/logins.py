@@ -127,9 +127,11 @@ def add_login_box(scope: Scope) -> None:
     """A new login (a manager, an admin, or one more of a partner's); its password is shown once."""
     with st.expander(t("logins.add_title"), icon=":material/person_add:", key="logins_add_box"), st.form("logins_add"):
         left, right = st.columns(2)
-        name = left.text_input(t("logins.col_name"), max_chars=200, key="logins_add_name")
-        email = right.text_input(t("invite.email"), max_chars=255, key="logins_add_email")
-        username = left.text_input(t("invite.username"), max_chars=64, key="logins_add_username")
+        # no max_chars: the browser drops a longer paste whole (a name pasted vanished, and the save asked for one);
+        # a long value stays typed and the save refuses it (`cabinet.invites.checked_login`)
+        name = left.text_input(t("logins.col_name"), key="logins_add_name")
+        email = right.text_input(t("invite.email"), key="logins_add_email")
+        username = left.text_input(t("invite.username"), key="logins_add_username")
         relabel("logins_add_role", ROLES)  # its labels in another language after a switch
         role = right.selectbox(t("logins.col_role"), ROLES, format_func=lambda r: t(f"menu.role_{r}"),
                                key="logins_add_role")  # fmt: skip

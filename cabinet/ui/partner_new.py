@@ -35,9 +35,10 @@ def add_partner_box(scope: Scope, options: Choices) -> None:
         st.form("partners_add"),
     ):
         left, right = st.columns(2)
-        name = left.text_input(t("partners.add_name"), max_chars=200, key="partners_add_name")
-        email = right.text_input(t("invite.email"), max_chars=255, key="partners_add_email")
-        username = left.text_input(t("invite.username"), max_chars=64, key="partners_add_username")
+        # no max_chars: the browser drops a longer paste whole; a long value stays typed and the save refuses it
+        name = left.text_input(t("partners.add_name"), key="partners_add_name")
+        email = right.text_input(t("invite.email"), key="partners_add_email")
+        username = left.text_input(t("invite.username"), key="partners_add_username")
         tiers = list(options.tiers)
         tier = right.selectbox(t("partners.col_tier"), tiers, format_func=options.tiers.get, key="partners_add_tier")
         managers, plans = [0, *options.managers], [0, *options.plans]  # 0: none

@@ -74,8 +74,9 @@ def add_form(user: SessionUser, partner_id: int) -> None:
     offers = {o.id: o.name for o in store.offers(user.scope, partner_id)}
     with st.form("postback_add", border=True):
         st.header(t("postbacks.add_title"))
+        # no max_chars: the browser drops a longer paste whole; a long URL stays typed and is refused with the limit
         url = st.text_input(t("postbacks.url"), key=URL_KEY, placeholder=t("postbacks.url_placeholder"),
-                            help=t("postbacks.url_help"), max_chars=2000)  # fmt: skip
+                            help=t("postbacks.url_help"))  # fmt: skip
         statuses = st.multiselect(t("postbacks.statuses"), STATUSES, default=list(STATUSES),
                                   format_func=lambda s: t(f"postbacks.status_{s}"),
                                   help=t("postbacks.statuses_help"),
