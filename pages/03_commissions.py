@@ -8,6 +8,7 @@ from cabinet.ui.cards import card_box
 from cabinet.ui.guard import require_user
 from cabinet.ui.plan_box import plan_box
 from cabinet.ui.statement_box import month_statement_box
+from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import (
     download_buttons,
@@ -106,15 +107,15 @@ headers = {c: t(f"commissions.col_{c}") for c in ("ts", "conversion_id", "conver
 headers |= {"partner_id": t("dim.partner_id"), "offer_id": t("dim.offer_id"), "amount": t("commissions.col_amount")}
 headers["amount_base"] = t("commissions.col_amount_base", currency=data.base_currency())
 st.caption(t("commissions.intro", column=headers["amount_base"]))
-st.dataframe(
+show_dataframe(
     to_cents(table, ("amount_base",)).rename(headers, strict=False),  # as the cards and the Amount column round it
-    hide_index=True,
-    placeholder="—",
-    width="stretch",
-    column_config={
+    {
         headers["amount_base"]: st.column_config.NumberColumn(format=number_format("commission")),
         headers["how"]: st.column_config.TextColumn(width="large"),
     },
+    hide_index=True,
+    placeholder="—",
+    width="stretch",
 )
 total = sum(n for n, _ in totals.values())
 if total > frame.height:

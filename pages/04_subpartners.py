@@ -7,6 +7,7 @@ from cabinet.ui import data
 from cabinet.ui.cards import card_columns
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.signup import invite_box
+from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import t
 from cabinet.ui.widgets import (
     display_config,
@@ -77,7 +78,7 @@ headers |= {m: short_label(m) for m in metrics}
 config = display_config(shown) | {headers["status"]: st.column_config.TextColumn(width=110)}  # room for "Application"
 if "commission" in metrics:
     config[headers["override"]] = display_config(shown.select(commission="override"))[headers["commission"]]
-st.dataframe(to_cents(shown, ("override",)).rename(headers, strict=False), hide_index=True, placeholder="—",
-             width="stretch", column_config=config)  # fmt: skip
+show_dataframe(to_cents(shown, ("override",)).rename(headers, strict=False), config, hide_index=True,
+               placeholder="—", width="stretch")  # fmt: skip
 st.caption(t("subpartners.caption"))
 st.caption(data.as_of(snap))

@@ -8,6 +8,7 @@ from cabinet.ui import data
 from cabinet.ui.cards import card_columns
 from cabinet.ui.charts import show_heatmap
 from cabinet.ui.guard import ScopeError, require_user
+from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import t
 from cabinet.ui.widgets import (
     download_buttons,
@@ -143,7 +144,7 @@ table = pl.DataFrame(
     | {name: column for name, column in zip(period_names, zip(*text, strict=True), strict=True)}
 )  # fmt: skip
 config = {t(f"cohorts.customers_{event}"): st.column_config.NumberColumn(format=number_format("clicks"))}
-st.dataframe(table, hide_index=True, placeholder="—", width="stretch", column_config=config)
+show_dataframe(table, config, hide_index=True, placeholder="—", width="stretch")
 st.caption(t(f"cohorts.caption_{measure}"))
 download = cells.rename(
     {"value": measure, "cumulative": f"{measure}_cumulative", "per_customer": f"{measure}_per_customer"}

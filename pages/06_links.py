@@ -11,6 +11,7 @@ from cabinet.ui.cards import card_columns
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.once import once
 from cabinet.ui.store import SUBS, LinkError, NewLink, link_url, qr_png
+from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import t, vertical
 from cabinet.ui.widgets import (
     display_config,
@@ -136,8 +137,8 @@ table = table.select(*figures_first, *(c for c in table.columns if c not in figu
 shown = table.drop([s for s in SUBS if table[s].str.len_chars().max() == 0])  # sub columns no link uses
 headers = {c: t(f"links.col_{c}") for c in ("link_id", "name", "offer", "url", "created")}
 headers |= {s: s for s in SUBS} | {m: short_label(m) for m in ("clicks", "registrations", "ftds", "commission")}
-st.dataframe(to_cents(shown).rename(headers, strict=False), hide_index=True, placeholder="—", width="stretch",
-             column_config=display_config(shown))  # fmt: skip
+show_dataframe(to_cents(shown).rename(headers, strict=False), display_config(shown), hide_index=True,
+               placeholder="—", width="stretch")  # fmt: skip
 st.caption(t("links.figures_caption"))
 
 names = {lk.id: f"{lk.id} · {lk.name}" for lk in links}

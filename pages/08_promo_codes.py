@@ -9,6 +9,7 @@ import streamlit as st
 from cabinet.ui import data, store
 from cabinet.ui.guard import require_user
 from cabinet.ui.promo_forms import manage_codes
+from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import t
 from cabinet.ui.widgets import display_config, download_buttons, period_picker, short_label, to_cents
 from queries.promo_codes import PromoError
@@ -67,12 +68,12 @@ shown = table.with_columns(pl.col("state").replace_strict(states)).select(  # th
 )
 headers = {c: t(f"promo.col_{c}") for c in ("code", "partner", "offer", "state", "valid_from", "valid_to",
                                               "description")} | {m: short_label(m) for m in metrics}  # fmt: skip
-st.dataframe(
+show_dataframe(
     to_cents(shown).rename(headers, strict=False),
+    display_config(shown),
     hide_index=True,
     placeholder="—",
     width="stretch",
-    column_config=display_config(shown),
 )
 st.caption(t("promo.caption"))
 download_buttons(table.drop("partner" if not staff else "partner_id"), f"promo_codes_{date_from}_{date_to}", "promo")

@@ -9,6 +9,7 @@ from cabinet.ui.cards import card_columns
 from cabinet.ui.charts import show_chart
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.lag_picker import lag_partner_picker
+from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import t
 from cabinet.ui.widgets import (
     download_buttons,
@@ -70,8 +71,8 @@ medians = pl.Series("median_hours", [duration(h) for h in weeks["median_hours"]]
 shown = weeks.select(pl.col("click_week").cast(pl.Utf8), "conversions", pl.lit(medians), *names)
 headers = {"click_week": t("lag.click_week"), "conversions": t(f"lag.count_{event}"), "median_hours": t("lag.median")}
 percent = {t(f"lag.bucket_{n}"): st.column_config.NumberColumn(format="percent") for n in names}
-st.dataframe(shown.rename(headers | {n: t(f"lag.bucket_{n}") for n in names}), hide_index=True, width="stretch",
-             column_config=percent, placeholder="—")  # fmt: skip
+show_dataframe(shown.rename(headers | {n: t(f"lag.bucket_{n}") for n in names}), percent, hide_index=True,
+               width="stretch", placeholder="—")  # fmt: skip
 st.caption(t("lag.caption", tz=user.timezone))
 if overall["before_click"]:  # timed over an hour before their click: not brought by it, so in no bucket
     st.caption(t("lag.before_click", n=fmt_count(overall["before_click"])))

@@ -32,13 +32,12 @@ from cabinet.ui.cards import card_box
 from cabinet.ui.next_run import Inputs, forget_inputs, told_next
 from cabinet.ui.once import once as _once
 from cabinet.ui.resources import engine
+from cabinet.ui.tables import money_format, show_dataframe
 from cabinet.ui.text import current_locale, t
 from queries.metrics import COUNTS, MONEY, RATES
 from queries.reports import split_values as split_values  # the Reports page takes it from here
 
-CURRENCY_PRESETS = {"USD": "dollar", "EUR": "euro", "JPY": "yen"}  # Streamlit's number formats with a currency
 SMALL_MONEY = ("epc",)  # money per click: below one unit to four decimals, on cards and in tables alike
-SMALL_MONEY_SIGNS = {"USD": "$", "EUR": "€", "JPY": "¥"}
 T = TypeVar("T")
 
 
@@ -294,14 +293,12 @@ def display_frame(frame: pl.DataFrame, against: str = "previous") -> pl.DataFram
 
 def number_format(metric: str, small: bool = False) -> str | None:
     """Streamlit's number format for a metric's values: counts localized, money in the base currency, rates as %;
-    with `small`, money per click to four decimals (an EPC of $0.0042 read $0.00)."""
+    with `small`, money per click to four decimals (an EPC of $0.0042 read $0.00). They write numbers as the browser's
+    language does: `cabinet.ui.tables.show_dataframe` has them read as the session's."""
     if metric in SMALL_MONEY and small:
-        base = data.base_currency()
-        return f"{SMALL_MONEY_SIGNS[base]}%.4f" if base in SMALL_MONEY_SIGNS else f"%.4f {base}"
+        return money_format(small=True)
     if metric in MONEY:
-        # the currency presets format like "localized" counts, in the browser's language: $1,234.56 / 1 234,56 $
-        base = data.base_currency()
-        return CURRENCY_PRESETS.get(base, f"%.2f {base}")
+        return money_format()
     return "localized" if metric in COUNTS else "percent" if metric in RATES else None
 
 
@@ -327,8 +324,8 @@ def show_table(frame: pl.DataFrame, against: str = "previous") -> None:
     """A report frame as a sortable table: translated headers, money, rates and counts formatted; `against`: the
     period its `_prev` columns hold, if any."""
     config = display_config(frame, against)
-    st.dataframe(display_frame(frame, against), hide_index=True, width="stretch", column_config=config,
-                 placeholder="—")  # an empty change or rate, not the word None  # fmt: skip
+    show_dataframe(display_frame(frame, against), config, hide_index=True, width="stretch",
+                   placeholder="—")  # an empty change or rate, not the word None  # fmt: skip
 
 
 REPORT_TABLE_MAX = 50_000  # rows of a report the table draws (every row goes into the downloads)

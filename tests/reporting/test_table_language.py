@@ -1,0 +1,73 @@
+"""Tables write their figures as the session's language does, as the cards beside them do: Streamlit's named formats
+follow the browser's language, and a Russian session in an English browser read "8,254" in a table (8.254 to a
+Russian reader) beside "1 735,01 $" on a card. The columns stay numbers, so they still sort as numbers."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import replace
+
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import cabinet.ui.tables as tables
+from cabinet.session import SESSION_KEY
+from tests.reporting.conftest import Program
+from tests.reporting.test_pages import ROOT
+from tests.reporting.test_subpartners import overrides  # noqa: F401 - the fixture, reused
+
+
+def _open(page: str, user: object, browser: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.context = {"locale": browser}
+    at.session_state[SESSION_KEY] = user
+    at.run()
+    return at.switch_page(page).run()
+
+
+def _shown(at: AppTest, n: int = 0) -> tuple[dict[str, str | None], dict[str, list[str]]]:
+    """Each column's number format, and the texts the browser is given for the cells (none: it writes the numbers)."""
+    proto = at.dataframe[n].proto
+    columns = json.loads(proto.columns)
+    formats = {k: v["type_config"].get("format") for k, v in columns.items() if "type_config" in v}
+    raw = proto.arrow_data.styler.display_values
+    texts = pa.ipc.open_stream(io.BytesIO(raw)).read_pandas().to_dict("list") if raw else {}
+    return formats, texts
+
+
+def test_a_russian_session_in_an_english_browser_reads_its_figures_in_russian(overrides: Program) -> None:  # noqa: F811
+    at = _open("pages/04_subpartners.py", replace(overrides.users["p_parent"], locale="ru"), "en-US")
+    assert not at.exception
+    formats, texts = _shown(at)
+    table = at.dataframe[0].value
+    assert list(table["Доход с них"]) == [10.0] and list(table["Комиссия"]) == [100.0]  # numbers: they sort so
+    assert formats["Доход с них"] is None and formats["Комиссия"] is None  # no format of the browser's over them
+    assert (texts["Доход с них"], texts["Комиссия"], texts["Клики"]) == (["10,00\xa0$"], ["100,00\xa0$"], ["1"])
+
+
+def test_an_english_session_in_a_russian_browser_reads_them_in_english(overrides: Program) -> None:  # noqa: F811
+    at = _open("pages/01_dashboard.py", overrides.users["p_parent"], "ru-RU")
+    assert not at.exception
+    formats, texts = _shown(at)
+    money = [x for x in texts["Commission"] if x != "—"]
+    assert formats["Commission"] is None and money and all(x.startswith("$") for x in money)
+    assert all("\xa0" not in x for x in texts["Clicks"])  # "1,234", not the browser's "1 234"
+
+
+def test_a_browser_in_the_sessions_language_is_left_its_own_formats(overrides: Program) -> None:  # noqa: F811
+    """Nothing to write here then: the named formats read as the cards do, at no cost to the page run."""
+    at = _open("pages/01_dashboard.py", replace(overrides.users["p_parent"], locale="ru"), "ru-RU")
+    formats, texts = _shown(at)
+    assert formats["Комиссия"] == "dollar" and formats["Клики"] == "localized" and not texts
+
+
+def test_a_table_too_large_to_write_reads_one_way_in_any_language(
+    overrides: Program,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(tables, "STYLED_CELLS", 1)
+    at = _open("pages/01_dashboard.py", replace(overrides.users["p_parent"], locale="ru"), "en-US")
+    formats, texts = _shown(at)
+    assert not texts and (formats["Клики"], formats["Комиссия"]) == ("%d", "%.2f\xa0$")  # "8254", "1735.01 $"
