@@ -5,7 +5,7 @@ Streamlit's named number formats ("localized", "dollar", "percent") write a numb
 "1 735,01 $" on a card. A column format cannot name a language, and a printf one (sprintf.js) neither groups thousands
 nor writes a decimal comma. A pandas Styler's texts can: st.dataframe shows them in a number column that has no format
 of its own, and sorts that column by its numbers. They cost time with the cells (a Styler of 5,000 rows of 11 columns
-took 0.6 s here, 50,000 rows 4.9 s), so a table's figures are written
+took 0.6-1.3 s here, 50,000 rows 4.9 s), so a table's figures are written
 - in the named formats when the browser's language is the session's: they then read as the cards do, at no cost;
 - otherwise as the session writes them, through a Styler, up to `STYLED_CELLS` cells;
 - beyond that in formats that read one way in any language: counts ungrouped ("8254"), money to the cent with its
@@ -26,7 +26,7 @@ from cabinet.formatting import fmt_decimal, fmt_money, fmt_number, fmt_small_mon
 from cabinet.ui import data
 from cabinet.ui.text import current_locale
 
-STYLED_CELLS = 20_000  # cells of a table whose figures a Styler writes (about 0.2 s of a page run)
+STYLED_CELLS = 60_000  # a Commissions table of 5,000 rows (up to 0.9-1.3 s of a page run here, loaded)
 CURRENCY_PRESETS = {"USD": "dollar", "EUR": "euro", "JPY": "yen"}  # Streamlit's number formats with a currency
 SMALL_MONEY_SIGNS = {"USD": "$", "EUR": "€", "JPY": "¥"}
 PLACEHOLDER = "—"  # an empty cell, as `st.dataframe(placeholder=...)` writes it

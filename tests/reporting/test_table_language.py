@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 import cabinet.ui.tables as tables
 from cabinet.session import SESSION_KEY
+from queries import commissions
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import ROOT
 from tests.reporting.test_subpartners import overrides  # noqa: F401 - the fixture, reused
@@ -71,3 +72,15 @@ def test_a_table_too_large_to_write_reads_one_way_in_any_language(
     at = _open("pages/01_dashboard.py", replace(overrides.users["p_parent"], locale="ru"), "en-US")
     formats, texts = _shown(at)
     assert not texts and (formats["Клики"], formats["Комиссия"]) == ("%d", "%.2f\xa0$")  # "8254", "1735.01 $"
+
+
+def test_the_commissions_table_writes_its_base_amounts_beside_the_amounts_in_their_own_currency(
+    program: Program,
+) -> None:
+    """Its "Amount" column is text written here ("1,20 €"); at 20,000 cells a full table (5,000 rows) fell back to
+    the formats for any language, and "Сумма, USD" read "1.33 $" beside it."""
+    at = _open("pages/03_commissions.py", replace(program.users["p_parent"], locale="ru"), "en-US")
+    assert not at.exception
+    formats, texts = _shown(at)
+    assert formats["Сумма, USD"] is None and texts["Сумма, USD"] == texts["Сумма"]  # both "100,00 $"
+    assert len(at.dataframe[0].value.columns) * commissions.LIMIT <= tables.STYLED_CELLS
