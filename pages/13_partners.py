@@ -7,6 +7,7 @@ import polars as pl
 import streamlit as st
 
 from cabinet.ui import data, store
+from cabinet.ui.chips import wrapping_pills
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.menu import VIEW_AS_PARAM
 from cabinet.ui.once import once
@@ -41,9 +42,9 @@ if not rows:
     st.stop()
 
 cols = st.columns([2, 3])
-statuses = cols[0].multiselect(t("partners.statuses"), list(PARTNER_STATUSES), default=list(PARTNER_STATUSES),
-                               format_func=lambda s: t(f"partners.status_{s}"), key="partners_statuses",
-                               placeholder=t("common.choose"))  # fmt: skip
+# every status in sight on a phone: a multiselect's fourth chip (Blocked) sat behind a fade at 390 px
+statuses = wrapping_pills(cols[0], t("partners.statuses"), list(PARTNER_STATUSES), list(PARTNER_STATUSES),
+                          lambda s: t(f"partners.status_{s}"), "partners_statuses")  # fmt: skip
 search = cols[1].text_input(t("partners.search"), key="partners_search").strip().lower()
 shown = [
     r for r in rows if r.status in statuses and (not search or search in f"{r.id} {r.name} {r.email or ''}".lower())

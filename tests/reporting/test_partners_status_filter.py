@@ -1,0 +1,33 @@
+"""The Partners page's status filter is a set of pills whose rows wrap on a narrow screen: a multiselect kept its chips
+on one line (as Streamlit's pills do, scrolled under a fade), and at 390 px the fourth (Blocked) sat behind the fade.
+In Chromium at 390 px the four pills now stand in two rows, the last at 16–132 px."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from cabinet.store.db import session_scope
+from cabinet.store.models import Partner
+from tests.reporting.conftest import Program
+from tests.reporting.test_page_locale import _open_ru
+from tests.reporting.test_pages import _open as open_page
+
+
+def test_every_status_is_a_chip_of_its_own_and_filters(program: Program, store_engine: Engine) -> None:
+    child = program.tiny.child
+    with session_scope(store_engine) as s:
+        s.get(Partner, child).status = "blocked"
+    at = open_page("pages/13_partners.py", program.users["root"])
+    assert not at.exception and not [m for m in at.multiselect if m.key == "partners_statuses"]
+    chips = at.button_group(key="partners_statuses")
+    styles = " ".join(h.proto.body for h in at.get("html"))
+    assert ".st-key-partners_statuses [data-testid='stButtonGroup'] > div { flex-wrap: wrap;" in styles  # no fade
+    assert list(chips.formatted_values) == ["Application", "Active", "Paused", "Blocked"]
+    assert chips.value == ["pending", "active", "paused", "blocked"]
+    assert child in list(at.dataframe[0].value["Partner"])
+    chips.unselect("blocked").run()
+    assert not at.exception and child not in list(at.dataframe[0].value["Partner"])
+    ru = _open_ru(program, "root", "pages/13_partners.py")
+    assert ru.button_group(key="partners_statuses").options == [
+        "Заявка", "Активен", "Приостановлен", "Заблокирован"
+    ]  # fmt: skip
