@@ -41,15 +41,18 @@ if date_to >= today:
 # that handles payouts (the money it may ask for)
 if balance_cards := ledger_cards(visible, user.has("payouts"), "dashboard"):
     try:
-        paid = money.payout_queue(scope, ("approved", "paid"))  # the store's, as Payouts counts them
+        paid = money.payout_queue(scope, ("requested", "approved", "paid"))  # the store's, as Payouts counts them
         bal = data.balance(scope, sid, tuple((p.amount, p.currency, p.requested_at, p.status) for p, _ in paid))
     except MissingRate as exc:  # a payout in a currency without an FX rate: no balance rather than a wrong one
         show_refusal(exc)
     else:
         labels = {"balance": "balance", "approved": "approved_total", "paid_out": "paid_out"}
+        helps = {"balance": t("dashboard.balance_help")}
+        if scope.own_partner_id is not None and user.has("payouts"):  # Payouts' Available can read a cent less
+            can_ask = fmt_metric("commission", bal["available"])
+            helps["balance"] += " " + t("dashboard.balance_available", available=can_ask)
         for col, card in zip(card_columns(3, "balance"), balance_cards, strict=False):
-            col.metric(t(f"dashboard.{labels[card]}"), fmt_metric("commission", bal[card]),
-                       help=t("dashboard.balance_help") if card == "balance" else None)  # fmt: skip
+            col.metric(t(f"dashboard.{labels[card]}"), fmt_metric("commission", bal[card]), help=helps.get(card))
 
 if trended := [m for m in ("clicks", "registrations", "ftds", "commission") if m in visible]:
     trend = data.trend(scope, sid, date_from, date_to, tz)

@@ -115,9 +115,15 @@ def base_currency(*, wh: Warehouse) -> str:
 
 
 def balance(scope: Scope, *, wh: Warehouse, requests: Sequence[tuple[Decimal, str, datetime, str]]) -> dict[str, float]:
-    """Approved commission, payouts approved or paid, and the balance between them, in base currency: the Payouts
+    """Approved commission, payouts approved or paid, the balance between them and what of it a request may ask
+    for (`available`, less the requests still open), in base currency: the Payouts
     page's ledger (`queries.payouts.ledger`) of every partner of the scope, from the store's payout `requests` (amount,
     currency, requested at, status) rather than the snapshot's copy, which lags a payout until the next run;
     `MissingRate` when a payout's currency has no FX rate (the balance would be wrong)."""
     book = ledger(scope, wh=wh, partner_id=None, requests=requests)
-    return {"approved": float(book.approved), "paid_out": float(book.paid_out), "balance": float(book.balance)}
+    return {
+        "approved": float(book.approved),
+        "paid_out": float(book.paid_out),
+        "balance": float(book.balance),
+        "available": float(book.available),
+    }  # what Payouts offers: less an open request, whole cents rounded down

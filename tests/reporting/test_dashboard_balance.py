@@ -3,14 +3,16 @@ paid, not from the snapshot's copy of them, which waits for the next ETL run."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Engine
 
+from cabinet.i18n import translate
 from queries import dashboard
 from queries.warehouse import Warehouse
-from tests.reporting.conftest import Program
+from tests.reporting.conftest import NOW, Program
+from tests.reporting.test_epc_decimals import FEED
 from tests.reporting.test_pages import _open as open_page
 from tests.reporting.test_payouts import _decide, _request, payable  # noqa: F401 - the fixture
 
@@ -47,4 +49,26 @@ def test_the_balance_of_a_managers_partners_counts_their_approved_and_paid_reque
     ]
     wh = Warehouse(program.tiny.settings.warehouse_dir)
     book = dashboard.balance(program.users["mgr"].scope, wh=wh, requests=requests)
-    assert book == {"approved": 100.0, "paid_out": 115.0, "balance": -15.0}
+    assert book == {"approved": 100.0, "paid_out": 115.0, "balance": -15.0, "available": 0.0}
+
+
+def test_the_balance_says_what_payouts_offers_of_it_when_that_reads_a_cent_less(
+    payable: Program,  # noqa: F811
+    store_engine: Engine,
+) -> None:
+    """A balance of $100.0099 read "$100.01" on the Dashboard and "$100.00" available on Payouts, nothing saying why:
+    a request is in whole cents, rounded down. The Balance card's tooltip names what Payouts offers now."""
+    day = (NOW - timedelta(days=1)).date()
+    payable.tiny.write("commissions", "cent.csv", FEED + f"c1,{payable.tiny.parent},{day}T09:00:00Z,0.0099,USD,"
+                       "adjustment,approved,\n")  # fmt: skip
+    payable.tiny.run(NOW + timedelta(minutes=5))
+    at = open_page("pages/01_dashboard.py", payable.users["p_parent"])
+    assert not at.exception and not at.error
+    card = next(m for m in at.metric if m.label == "Balance")
+    payouts = open_page("pages/09_payouts.py", payable.users["p_parent"])
+    available = next(m.value for m in payouts.metric if m.label == "Available")
+    assert (card.value, available) == ("$100.01", "$100.00")
+    assert card.proto.help.endswith(translate("dashboard.balance_available", available="$100.00"))
+    _request(payable, store_engine, "60")  # an open request: less what it asks
+    card = next(m for m in open_page("pages/01_dashboard.py", payable.users["p_parent"]).metric if m.label == "Balance")
+    assert card.value == "$100.01" and "$40.00" in card.proto.help
