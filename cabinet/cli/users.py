@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from cabinet import login_limits
@@ -45,8 +45,14 @@ def _password(password_file: Path | None, prompt: bool) -> tuple[str, bool]:
     return random_password(), True
 
 
+def _may_prompt(password_file: Path | None) -> bool:
+    """True when `_password` may ask at the terminal (no file, no $CABINET_USER_PASSWORD)."""
+    return password_file is None and not os.environ.get("CABINET_USER_PASSWORD")
+
+
 def _get(session, username: str) -> User:  # type: ignore[no-untyped-def]
-    user = session.scalar(select(User).where(User.username == username))
+    """The login named `username` in any case, as the login form and the store's unique index take names."""
+    user = session.scalar(select(User).where(func.lower(User.username) == username.lower()))
     if user is None:
         raise CliError(f"no user named {username!r} (see `cabinet users list`)")
     return user
@@ -59,6 +65,21 @@ def checked_new_login(session: Session, username: str, name: str, email: str) ->
         return checked_login(session, username, name, email)
     except InviteError as exc:
         raise CliError(f"{translate(exc.key, 'en', **exc.params)} ({username!r}, {email!r})") from exc
+
+
+def _new_login(session: Session, username: str, name: str | None, email: str | None,
+               partner_id: int | None) -> tuple[str, str, str, Partner | None]:  # fmt: skip
+    """The new login's username, name and email as stored, and its partner; CliError for the first that cannot be:
+    the name taken, the checks of `checked_new_login`, no such partner, or a blocked one (as the Logins page)."""
+    if session.scalar(select(User).where(User.username == username)) is not None:
+        raise CliError(f"user {username!r} already exists")
+    username, name, email = checked_new_login(session, username, name or username, email or f"{username}@example.com")
+    partner = session.get(Partner, partner_id) if partner_id is not None else None
+    if partner_id is not None and partner is None:
+        raise CliError(f"no partner with id {partner_id}")
+    if partner is not None and partner.status == "blocked":  # as the Logins page (`logins_admin.add_login`)
+        raise CliError(translate("logins.partner_blocked", "en", partner=partner_id))
+    return username, name, email, partner
 
 
 @users.command("add")
@@ -84,18 +105,12 @@ def add(
         raise CliError(f"locale must be one of {', '.join(LOCALES)}, not {locale!r}")
     if partner_id is not None and not 0 < partner_id < 2**31:
         raise CliError(f"no partner with id {partner_id}")
+    if _may_prompt(password_file):  # refused before a prompt asks for the password twice
+        with session_scope(_engine()) as session:
+            _new_login(session, username, name, email, partner_id)
     password, generated = _password(password_file, prompt=True)
     with session_scope(_engine()) as session:
-        if session.scalar(select(User).where(User.username == username)) is not None:
-            raise CliError(f"user {username!r} already exists")
-        username, name, email = checked_new_login(
-            session, username, name or username, email or f"{username}@example.com"
-        )
-        partner = session.get(Partner, partner_id) if partner_id is not None else None
-        if partner_id is not None and partner is None:
-            raise CliError(f"no partner with id {partner_id}")
-        if partner is not None and partner.status == "blocked":  # as the Logins page (`logins_admin.add_login`)
-            raise CliError(translate("logins.partner_blocked", "en", partner=partner_id))
+        username, name, email, partner = _new_login(session, username, name, email, partner_id)
         zone = (partner.timezone if partner is not None else None) or program_timezone(session)
         user = User(username=username, email=email, display_name=name, role=role, partner_id=partner_id,
                     locale=locale or program_locale(session), timezone=zone, payouts_access=True,
@@ -120,10 +135,15 @@ def passwd(
     password_file: Annotated[Path | None, typer.Option(help="File holding the new password.")] = None,
 ) -> None:
     """Set a user's password (and unlock the account)."""
+    if _may_prompt(password_file):  # a wrong name is said before a prompt asks for the password twice
+        with session_scope(_engine()) as session:
+            _get(session, username)
     password, generated = _password(password_file, prompt=True)
     with session_scope(_engine()) as session:
         try:
-            set_password(session, _get(session, username), password)
+            user = _get(session, username)
+            set_password(session, user, password)
+            username = user.username
         except ValueError as exc:
             raise CliError(str(exc)) from exc
     console.print(f"password of {username} changed")
@@ -140,7 +160,9 @@ def lock(
 ) -> None:
     """Lock a user out (default: a year)."""
     with session_scope(_engine()) as session:
-        lock_user(session, _get(session, username), minutes)
+        user = _get(session, username)
+        lock_user(session, user, minutes)
+        username = user.username
     console.print(f"locked {username} for {minutes} minutes")
 
 
@@ -148,7 +170,9 @@ def lock(
 def unlock(username: str) -> None:
     """Unlock a user and reset the failed-login counter."""
     with session_scope(_engine()) as session:
-        unlock_user(session, _get(session, username))
+        user = _get(session, username)
+        unlock_user(session, user)
+        username = user.username
     console.print(f"unlocked {username}")
 
 
@@ -157,6 +181,7 @@ def reset_2fa(username: str) -> None:
     """Turn a user's two-step login off (a lost phone); they log in with the password and can set it up again."""
     with session_scope(_engine()) as session:
         user = _get(session, username)
+        username = user.username
         if user.totp_secret is None:
             raise CliError(f"{username} has no two-step login")
         reset_second_factor(session, user)

@@ -1,0 +1,58 @@
+"""`cabinet users …` as an admin types it: a login named in another case than stored (as the partner wrote it in a
+support mail) is found, as the login form finds it; a name that cannot be used is said before a prompt asks for the
+password twice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, select
+
+from cabinet.auth import account_lock, authenticate
+from cabinet.cli import users as users_cli
+from cabinet.store.db import session_scope
+from cabinet.store.models import User
+from cabinet.twofactor import new_secret, seal
+from tests.auth.test_auth import _cli, alice  # noqa: F401 - the fixture
+
+NEW = "a-brand-new-password"
+
+
+def _said(done: object) -> str:
+    return " ".join((done.stdout + done.stderr).split())  # type: ignore[attr-defined]
+
+
+def test_a_login_named_in_another_case_is_found(alice: Engine) -> None:  # noqa: F811
+    with session_scope(alice) as s:
+        s.scalar(select(User).where(User.username == "alice")).totp_secret = seal(new_secret("alice", "P").secret)
+    for args, said in (
+        (["users", "lock", "ALICE", "--minutes", "5"], "locked alice for 5 minutes"),
+        (["users", "unlock", "Alice"], "unlocked alice"),
+        (["users", "reset-2fa", "aLiCe"], "two-step login of alice is off"),
+        (["users", "passwd", "ALICE"], "password of alice changed"),
+    ):
+        done = _cli(args, {"CABINET_USER_PASSWORD": NEW})
+        assert done.returncode == 0 and said in _said(done), (args, _said(done))
+    with session_scope(alice) as s:
+        user = s.scalar(select(User).where(User.username == "alice"))
+        assert user.totp_secret is None and account_lock(user, datetime.now(UTC)) is None
+    assert authenticate(alice, "alice", NEW).ok
+
+
+def test_a_name_that_cannot_be_used_is_said_before_the_password_is_asked(
+    alice: Engine,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def asked(*args: object, **kwargs: object) -> tuple[str, bool]:
+        raise AssertionError("the password was asked for")
+
+    monkeypatch.setattr(users_cli, "_password", asked)
+    for args, said in (
+        (["users", "passwd", "nobody"], "no user named 'nobody'"),
+        (["users", "add", "ALICE", "--role", "manager"], "This username is taken"),
+        (["users", "add", "bob", "--role", "manager", "--email", "not an email"], "email address is not valid"),
+        (["users", "add", "bob", "--role", "partner", "--partner-id", "999"], "no partner with id 999"),
+    ):
+        done = _cli(args)
+        assert done.returncode == 1 and said in _said(done) and "Traceback" not in done.stderr, (args, _said(done))
