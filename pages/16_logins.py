@@ -3,6 +3,7 @@ login off or disabling it; admins add logins here (managers, admins, one more lo
 
 import streamlit as st
 
+from cabinet.ui.chips import wrapping_pills
 from cabinet.ui.guard import require_user
 from cabinet.ui.logins import add_login_box, all_logins, login_table, manage_box, show_done
 from cabinet.ui.text import t
@@ -14,9 +15,8 @@ show_done()
 add_login_box(user.scope)
 rows = all_logins(user.scope)
 cols = st.columns([2, 3])
-roles = cols[0].multiselect(t("logins.roles"), ["admin", "manager", "partner"], default=["admin", "manager", "partner"],
-                            format_func=lambda r: t(f"menu.role_{r}"), key="logins_roles",
-                            placeholder=t("common.choose"))  # fmt: skip
+ROLES = ["admin", "manager", "partner"]  # every role in sight: a multiselect's third chip sat behind a fade
+roles = wrapping_pills(cols[0], t("logins.roles"), ROLES, ROLES, lambda r: t(f"menu.role_{r}"), "logins_roles")
 search = cols[1].text_input(t("logins.search"), key="logins_search").strip().lower()
 shown = [
     r

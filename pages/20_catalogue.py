@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from cabinet.ui import catalogue, catalogue_bulk
+from cabinet.ui.chips import wrapping_pills
 from cabinet.ui.guard import require_user
 from cabinet.ui.next_run import empty_saved_inputs
 from cabinet.ui.text import t, vertical
@@ -25,9 +26,14 @@ if not found.rows:
 
 cols = st.columns([2, 3])
 statuses = ("active", "paused", "archived")
-picked = cols[0].multiselect(t("catalogue.statuses"), statuses, default=["active", "paused"], key="catalogue_statuses",
-                             format_func=lambda s: t(f"catalogue.status_{s}"),
-                             placeholder=t("common.choose"))  # fmt: skip
+picked = wrapping_pills(
+    cols[0],
+    t("catalogue.statuses"),
+    statuses,
+    ["active", "paused"],
+    lambda s: t(f"catalogue.status_{s}"),
+    "catalogue_statuses",
+)  # every one in sight on a phone
 # no max_chars: the browser drops a longer paste whole, and every offer showed as if nothing was searched
 search = cols[1].text_input(t("catalogue.search"), key="catalogue_search").strip().lower()
 if len(search) > SEARCH_MAX:

@@ -4,6 +4,7 @@ In Chromium at 390 px the four pills now stand in two rows, the last at 16–132
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine
 
 from cabinet.store.db import session_scope
@@ -31,3 +32,20 @@ def test_every_status_is_a_chip_of_its_own_and_filters(program: Program, store_e
     assert ru.button_group(key="partners_statuses").options == [
         "Заявка", "Активен", "Приостановлен", "Заблокирован"
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("page", "key", "shown"),
+    [("pages/16_logins.py", "logins_roles", ["Administrator", "Affiliate manager", "Partner"]),
+     ("pages/20_catalogue.py", "catalogue_statuses", ["Active", "Paused", "Archived"])],
+)  # fmt: skip
+def test_the_logins_roles_and_the_catalogue_statuses_wrap_too(
+    program: Program, page: str, key: str, shown: list[str]
+) -> None:
+    """At 1280 px the Logins page's third role (Partner) sat behind the fade already."""
+    at = open_page(page, program.users["root"])
+    assert not at.exception and not [m for m in at.multiselect if m.key == key]
+    assert at.button_group(key=key).options == shown
+    assert f".st-key-{key} [data-testid='stButtonGroup'] > div {{ flex-wrap: wrap;" in " ".join(
+        h.proto.body for h in at.get("html")
+    )
