@@ -71,6 +71,7 @@ medians = pl.Series("median_hours", [duration(h) for h in weeks["median_hours"]]
 shown = weeks.select(pl.col("click_week").cast(pl.Utf8), "conversions", pl.lit(medians), *names)
 headers = {"click_week": t("lag.click_week"), "conversions": t(f"lag.count_{event}"), "median_hours": t("lag.median")}
 percent = {t(f"lag.bucket_{n}"): st.column_config.NumberColumn(format="percent") for n in names}
+percent[headers["conversions"]] = st.column_config.NumberColumn(format="localized")  # a count, as its card writes it
 show_dataframe(shown.rename(headers | {n: t(f"lag.bucket_{n}") for n in names}), percent, hide_index=True,
                width="stretch", placeholder="—")  # fmt: skip
 st.caption(t("lag.caption", tz=user.timezone))

@@ -16,6 +16,7 @@ import cabinet.ui.tables as tables
 from cabinet.session import SESSION_KEY
 from queries import commissions
 from tests.reporting.conftest import Program
+from tests.reporting.test_conversion_lag import late  # noqa: F401 - the fixture, reused
 from tests.reporting.test_pages import ROOT
 from tests.reporting.test_subpartners import overrides  # noqa: F401 - the fixture, reused
 
@@ -84,3 +85,13 @@ def test_the_commissions_table_writes_its_base_amounts_beside_the_amounts_in_the
     formats, texts = _shown(at)
     assert formats["Сумма, USD"] is None and texts["Сумма, USD"] == texts["Сумма"]  # both "100,00 $"
     assert len(at.dataframe[0].value.columns) * commissions.LIMIT <= tables.STYLED_CELLS
+
+
+def test_the_time_to_convert_counts_by_week_are_counts_as_on_its_card(late: Program) -> None:  # noqa: F811
+    """The weekly counts had no format: "1234" in the table under "1,234" on the card (and "1 234" in Russian)."""
+    at = _open("pages/15_time_to_convert.py", late.users["p_parent"], "en-US")
+    formats, _ = _shown(at)
+    assert formats["Registrations after a click"] == "localized"
+    at = _open("pages/15_time_to_convert.py", replace(late.users["p_parent"], locale="ru"), "en-US")
+    formats, texts = _shown(at)
+    assert formats["Регистраций после клика"] is None and texts["Регистраций после клика"] == ["2"]
