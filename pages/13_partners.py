@@ -14,6 +14,7 @@ from cabinet.ui.once import once
 from cabinet.ui.partner_new import add_partner_box
 from cabinet.ui.partner_notes import notes_box
 from cabinet.ui.store import PARTNER_STATUSES, PartnerChange, PartnerChangeError
+from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import t
 from cabinet.ui.widgets import (
     display_config,
@@ -80,13 +81,10 @@ headers = {c: t(f"partners.col_{c}") for c in columns} | {m: short_label(m) for 
 config = display_config(table) | {
     headers["open"]: st.column_config.LinkColumn(display_text=t("review.view_as"), help=t("review.view_as_help"))
 }
-st.dataframe(
-    to_cents(table).rename(headers, strict=False),
-    hide_index=True,
-    placeholder="—",
-    width="stretch",
-    column_config=config,
-)
+# figures as the session's language writes them, also in a browser of another language ("8,254" beside a card's
+# "8 254" in a Russian session)
+show_dataframe(to_cents(table).rename(headers, strict=False), config, hide_index=True, placeholder="—",
+               width="stretch")  # fmt: skip
 st.caption(t("partners.caption"))
 
 st.header(t("partners.change"))

@@ -11,6 +11,7 @@ from cabinet.ui import data, review_limits, store
 from cabinet.ui.cards import card_columns
 from cabinet.ui.guard import require_user
 from cabinet.ui.menu import VIEW_AS_PARAM
+from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import t
 from cabinet.ui.widgets import download_buttons, number_format, period_picker, to_cents, today_in
 from queries import review
@@ -68,7 +69,7 @@ headers = {c: t(f"review.col_{c}") for c in table.columns}
 config = {headers[c]: st.column_config.NumberColumn(format="percent", help=t(f"review.colhelp_{c}")) for c in percent}
 config |= {headers[c]: st.column_config.NumberColumn(format=number_format(c)) for c in ("clicks", "ftds", "commission")}
 config[headers["open"]] = st.column_config.LinkColumn(display_text=t("review.view_as"), help=t("review.view_as_help"))
-st.dataframe(to_cents(table).rename(headers), hide_index=True, width="stretch", column_config=config, placeholder="—")
+show_dataframe(to_cents(table).rename(headers), config, hide_index=True, width="stretch", placeholder="—")
 download_buttons(shown.with_columns(pl.col("signals").list.join(",")), f"partner_review_{date_from}_{date_to}",
                  key="review")  # fmt: skip
 before = previous_period(date_from, date_to)

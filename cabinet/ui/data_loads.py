@@ -19,6 +19,7 @@ from cabinet.ui.cards import card_columns
 from cabinet.ui.data import warehouse
 from cabinet.ui.once import once
 from cabinet.ui.resources import app_settings, engine
+from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import t, t_or, worded
 from cabinet.ui.widgets import fmt_count
 from etl.last_run import parse_time, read_last_run
@@ -76,8 +77,8 @@ def _table(frame: pl.DataFrame, translated: tuple[str, ...] = ()) -> None:
     frame = frame.with_columns(worded(frame, c, _value) for c in translated)
     config = {t(f"loads.col_{c}"): st.column_config.NumberColumn(format="localized") for c in COUNTS
               if c in frame.columns}  # fmt: skip
-    st.dataframe(frame.rename({c: t(f"loads.col_{c}") for c in frame.columns}), hide_index=True, width="stretch",
-                 column_config=config)  # fmt: skip
+    show_dataframe(frame.rename({c: t(f"loads.col_{c}") for c in frame.columns}), config, hide_index=True,
+                   width="stretch")  # fmt: skip
 
 
 def _value(value: str) -> str:
