@@ -7,6 +7,7 @@ import streamlit as st
 
 from cabinet import password_reset as _reset
 from cabinet.i18n import LOCALES
+from cabinet.passwords import MIN_PASSWORD_LENGTH, UNUSABLE_HASH
 from cabinet.store.db import session_scope
 from cabinet.ui.once import once
 from cabinet.ui.resources import app_settings, engine
@@ -86,7 +87,7 @@ def reset_form(token: str) -> str | None:
     try:
         with session_scope(engine()) as session:
             login = _reset.user_for_token(session, token, key)
-            username, locale = login.username, login.locale
+            username, locale, first = login.username, login.locale, login.password_hash == UNUSABLE_HASH
     except _reset.ResetError as exc:
         if not st.session_state.get(LOCALE_KEY) and exc.locale in LOCALES:  # a genuine link: its login's language,
             st.session_state[LOCALE_KEY] = exc.locale  # as the email it came in (a language picked here stays)
@@ -98,8 +99,12 @@ def reset_form(token: str) -> str | None:
     if not st.session_state.get(LOCALE_KEY) and locale in LOCALES:  # in the login's language, as its email was
         st.session_state[LOCALE_KEY] = locale  # (a language picked on this page stays); the login page after it too
     with st.form("reset_password"):
-        st.header(t("reset.title"))
-        st.caption(t("reset.intro", username=username))
+        if first:  # a new login's link (`send_welcome`): its first password, no other sessions to end
+            st.header(t("reset.title_first"))
+            st.caption(t("reset.intro_first", username=username, n=MIN_PASSWORD_LENGTH))
+        else:
+            st.header(t("reset.title"))
+            st.caption(t("reset.intro", username=username, n=MIN_PASSWORD_LENGTH))
         new = st.text_input(t("reset.new"), type="password", max_chars=128, autocomplete="new-password")
         again = st.text_input(t("reset.again"), type="password", max_chars=128, autocomplete="new-password")
         done = st.form_submit_button(t("reset.submit"), type="primary")
