@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from cabinet.auth import LOCKOUT, audit, locked_at, set_password
 from cabinet.errors import RefusedRequest
 from cabinet.mail import tell_user
+from cabinet.passwords import UNUSABLE_HASH
 from cabinet.store.models import OutboxMail, User
 
 RESET_MINUTES = 60
@@ -160,8 +161,9 @@ def reset_password(session: Session, token: str, new: str, again: str, link_key:
     user = user_for_token(session, token, link_key, now)
     if new != again:
         raise ResetError("the new passwords differ", "reset.differ")
+    first = user.password_hash == UNUSABLE_HASH  # a new login's first password (`send_welcome`): no "changed" email
     try:
-        set_password(session, user, new, actor=user.username, now=now)
+        set_password(session, user, new, actor=user.username, notify=not first, now=now)
     except RefusedRequest as exc:  # too short or too long, said in the interface's language
         raise ResetError(str(exc), exc.key, **exc.params) from exc
     audit(session, "password_reset", user=user, target=user.username)

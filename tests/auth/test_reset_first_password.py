@@ -8,10 +8,10 @@ from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
 from cabinet.auth import authenticate
-from cabinet.password_reset import WELCOME_DAYS, reset_token
+from cabinet.password_reset import WELCOME_DAYS, reset_password, reset_token
 from cabinet.passwords import MIN_PASSWORD_LENGTH, UNUSABLE_HASH
 from cabinet.store.db import session_scope
-from cabinet.store.models import User
+from cabinet.store.models import OutboxMail, User
 from tests.auth.test_auth import APP, alice  # noqa: F401 - the fixture
 from tests.conftest import TEST_LINK_KEY
 
@@ -49,3 +49,22 @@ def test_a_reset_link_says_how_long_a_password_is(alice: Engine, monkeypatch: py
     at = _page(alice, monkeypatch, first=False)
     assert [h.value for h in at.header] == ["Set a new password"]
     assert f"A password has at least {MIN_PASSWORD_LENGTH} characters." in at.caption[0].value
+
+
+def test_a_first_password_is_not_mailed_as_changed_a_new_one_is(alice: Engine) -> None:  # noqa: F811
+    """A new login that set its first password from its welcome link was emailed at once that its password "was
+    changed" and its "sessions opened with the old password have ended", with none before."""
+    key = TEST_LINK_KEY.encode()
+    with session_scope(alice) as s:
+        user = s.scalar(select(User).where(User.username == "alice"))
+        user.password_hash = UNUSABLE_HASH
+        welcome = reset_token(user, key, minutes=WELCOME_DAYS * 24 * 60)
+    with session_scope(alice) as s:
+        reset_password(s, welcome, NEW, NEW, key)
+    with session_scope(alice) as s:
+        assert s.scalars(select(OutboxMail.kind)).all() == []
+        again = reset_token(s.scalar(select(User).where(User.username == "alice")), key)
+    with session_scope(alice) as s:
+        reset_password(s, again, "another-new-password", "another-new-password", key)
+    with session_scope(alice) as s:
+        assert s.scalars(select(OutboxMail.kind)).all() == ["password_changed"]
