@@ -206,7 +206,8 @@ def creatives_box(scope: Scope, offer_id: int | None) -> None:
                 w, h = item.width or 160, item.height or 160
                 picture(card, content, max(20, min(w, 160, w * 160 // h)), t("catalogue.no_preview"), item.name)  # 160
             kb = fmt_number(item.size_bytes / 1024, current_locale(), 1)
-            parts = (plain(item.name), item.size, t("common.kb", n=kb), item.locale or "")  # the name as typed
+            language = LANGUAGE_NAMES.get(item.locale, item.locale) if item.locale else ""  # "English", not "en"
+            parts = (plain(item.name), item.size, t("common.kb", n=kb), language)  # the name as typed
             card.caption(" · ".join(x for x in parts if x))
             if card.button(t("catalogue.remove"), key=f"catalogue_remove_{item.creative_id}", icon=":material/delete:"):
                 _remove(scope, item.creative_id)

@@ -1,15 +1,20 @@
-"""The offer form's Vertical field names a vertical as the catalogue table does ("iGaming", "Гемблинг"), not by its
-stored code ("igaming"), and a vertical typed by its name in either language is stored as its code."""
+"""The offer catalogue in the session's words: the offer form's Vertical field names a vertical as the table does
+("iGaming", "Гемблинг"), not by its stored code ("igaming"), and a vertical typed by its name in either language is
+stored as its code; a creative's card names its language, and the count of creatives is a sentence."""
 
 from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
+from cabinet.creatives_admin import NewCreative
 from cabinet.store.db import session_scope
 from cabinet.store.models import Offer
 from cabinet.ui.catalogue import vertical_code
 from tests.reporting.conftest import Program
 from tests.reporting.test_catalogue import SPORT, _add
+from tests.reporting.test_creatives_admin import _add as _add_creative
+from tests.reporting.test_creatives_admin import _image
+from tests.reporting.test_links import offers  # noqa: F401 - the fixture, reused
 from tests.reporting.test_page_locale import _open_ru
 from tests.reporting.test_pages import _open as open_page
 
@@ -42,3 +47,17 @@ def test_a_vertical_typed_by_its_name_is_stored_by_its_code(program: Program, st
     assert [vertical_code(v) for v in ("E-commerce", "e-COMMERCE", "ecommerce", "Форекс", "crypto")] == [
         "ecommerce", "ecommerce", "ecommerce", "forex", "crypto"
     ]  # fmt: skip
+
+
+def test_a_creatives_card_names_its_language_and_the_count_reads_as_a_sentence(
+    offers: Program,  # noqa: F811
+    store_engine: Engine,
+) -> None:
+    """The card said "… · 5.0 KB · ru" and the count "1 creative(s).\""""
+    _add_creative(offers, store_engine, NewCreative("banner.png", _image("PNG", 728, 90), "", offers.tiny.offer, "ru"))
+    at = open_page("pages/20_catalogue.py", offers.users["root"])
+    at.selectbox(key="catalogue_pick").select(offers.tiny.offer).run()
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert "Creatives: 1." in captions
+    assert [c for c in captions if c.startswith("banner · 728x90 · ") and c.endswith(" KB · Русский")]
