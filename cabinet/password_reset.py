@@ -3,7 +3,8 @@ enabled login it names a link that sets a new password.
 
 The link carries a JWT (HS256, a key derived from the link signing key for this purpose only) naming the login, valid
 for `RESET_MINUTES`, and a fingerprint of the password hash it was made for: once any new password is set, by this
-link or otherwise, every earlier link stops working, so a link works once. Nothing is stored per link.
+link or otherwise, every earlier link stops working, so a link works once; and of the email it was sent to: once the
+login's email is changed, the links sent to the old address stop working too. Nothing is stored per link.
 
 The form answers the same whether or not a login matched, so it does not tell who has one; at most `PER_HOUR` links
 per login are sent in an hour, so nobody can flood an inbox from it. The link's address is the cabinet's
@@ -67,7 +68,8 @@ def reset_token(user: User, link_key: bytes, now: datetime | None = None, minute
     """A signed link token for `user`'s current password, valid for `minutes`."""
     now = now or datetime.now(UTC)
     claims = {"sub": str(user.id), "purpose": PURPOSE, "pwd": _fingerprint(user.password_hash), "mins": minutes,
-              "iat": int(now.timestamp()), "exp": now + timedelta(minutes=minutes)}  # fmt: skip
+              "eml": _fingerprint((user.email or "").lower()), "iat": int(now.timestamp()),
+              "exp": now + timedelta(minutes=minutes)}  # fmt: skip
     return jwt.encode(claims, _key(link_key), algorithm="HS256")
 
 
@@ -149,6 +151,10 @@ def user_for_token(session: Session, token: str, link_key: bytes, now: datetime 
         raise ResetError("the login of this link is disabled", "reset.invalid")
     if not hmac.compare_digest(str(claims["pwd"]), _fingerprint(user.password_hash)):
         raise _refused("a password was set since this link was made", "reset.used", user)
+    # the address it was sent to is no longer the login's: a mailbox given up (taken over) opens nothing any more
+    # (links made before the claim existed have none, and keep their hour)
+    if "eml" in claims and not hmac.compare_digest(str(claims["eml"]), _fingerprint((user.email or "").lower())):
+        raise _refused("the login's email changed since this link was made", "reset.email_changed", user)
     until = locked_at(user, now)
     if until is not None and until - now > LOCKOUT:  # longer than wrong passwords lock for: an admin's lock
         raise _refused("the login is locked by an admin", "reset.locked", user)

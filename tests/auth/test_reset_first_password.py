@@ -8,7 +8,7 @@ from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
 from cabinet.auth import authenticate
-from cabinet.password_reset import WELCOME_DAYS, reset_password, reset_token
+from cabinet.password_reset import WELCOME_DAYS, ResetError, reset_password, reset_token
 from cabinet.passwords import MIN_PASSWORD_LENGTH, UNUSABLE_HASH
 from cabinet.store.db import session_scope
 from cabinet.store.models import OutboxMail, User
@@ -68,3 +68,23 @@ def test_a_first_password_is_not_mailed_as_changed_a_new_one_is(alice: Engine) -
         reset_password(s, again, "another-new-password", "another-new-password", key)
     with session_scope(alice) as s:
         assert s.scalars(select(OutboxMail.kind)).all() == ["password_changed"]
+
+
+def test_a_link_sent_to_an_address_the_login_gave_up_stops_working(alice: Engine) -> None:  # noqa: F811
+    """A partner whose mailbox was taken over changes its email ("this address gets no more mail"): a reset link
+    already in that mailbox still set the password for the rest of its hour."""
+    key = TEST_LINK_KEY.encode()
+    with session_scope(alice) as s:
+        user = s.scalar(select(User).where(User.username == "alice"))
+        user.locale = "ru"
+        sent = reset_token(user, key)
+        user.email = "alice@new.example.org"
+        fresh = reset_token(user, key)
+    with session_scope(alice) as s, pytest.raises(ResetError) as refused:
+        reset_password(s, sent, NEW, NEW, key)
+    assert refused.value.key == "reset.email_changed" and refused.value.locale == "ru"
+    with session_scope(alice) as s:  # the same address in another case: the same mailbox
+        s.scalar(select(User).where(User.username == "alice")).email = "ALICE@new.example.org"
+    with session_scope(alice) as s:
+        reset_password(s, fresh, NEW, NEW, key)
+    assert authenticate(alice, "alice", NEW).ok
