@@ -75,7 +75,8 @@ def test_dashboard_kpis_compare_with_the_previous_period(program: Program) -> No
     k = {r["metric"]: r for r in dashboard.kpis(scope, wh=wh, date_from=D2, date_to=D2, tz="UTC").iter_rows(named=True)}
     assert k["clicks"]["value"] == 0 and k["clicks"]["previous"] == 2 and k["clicks"]["change"] == pytest.approx(-1)
     assert k["commission"]["previous"] == pytest.approx(100.0)
-    assert dashboard.balance(scope, wh=wh, requests=[]) == {"approved": 100.0, "paid_out": 0.0, "balance": 100.0}
+    book = dashboard.balance(scope, wh=wh, requests=[])
+    assert book == {"approved": 100.0, "paid_out": 0.0, "balance": 100.0, "available": 100.0}
     top = dashboard.top(scope, wh=wh, dim="offer_id", date_from=D1, date_to=D2, tz="UTC")
     assert top.select("offer", "clicks").rows() == [("Casino", 2)]
 
