@@ -81,3 +81,13 @@ def test_a_long_name_or_amount_pasted_stays_typed_and_is_refused(program: Progra
     assert at.text_input(key=f"plans_cpa_ftd_{plan_id}").value == amount
     with session_scope(store_engine) as s:
         assert s.get(CommissionPlan, plan_id).name == before
+
+
+def test_the_count_of_partners_on_a_plan_reads_as_a_sentence(program: Program, store_engine: Engine) -> None:
+    """It read '1 partner(s) on this plan.'"""
+    with session_scope(store_engine) as s:
+        plan_id = int(s.get(Partner, program.tiny.parent).plan_id)
+    at = open_page("pages/21_plans.py", program.users["root"])
+    at.selectbox(key="plans_pick").select(plan_id).run()
+    assert any(c.value.startswith("Partners on this plan: ") for c in at.caption)
+    assert not [c for c in at.caption if "(s)" in c.value]

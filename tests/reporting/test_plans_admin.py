@@ -197,7 +197,7 @@ def test_the_page_adds_a_plan_and_changes_one(program: Program, store_engine: En
     at.number_input(key=f"plans_hold_{plan_id}").set_value(14)
     at.button(key=f"FormSubmitter:plans_form_{plan_id}-Save plan {plan_id}").click().run()
     assert not at.exception and at.success[0].value == f"Plan {plan_id} saved: Hold days."
-    assert "2 partner(s)" in at.info[0].value
+    assert "partners on this plan (2)" in at.info[0].value
 
 
 def test_a_new_plan_starts_as_a_copy_of_one_and_the_copied_plan_stays(program: Program, store_engine: Engine) -> None:

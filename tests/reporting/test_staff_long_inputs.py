@@ -86,3 +86,11 @@ def test_a_text_ad_with_a_long_name_is_refused_not_cut(offers: Program, store_en
     assert not at.exception
     assert [e.value for e in at.error] == [translate("catalogue.creative_name_too_long", n=CREATIVE_NAME_MAX)]
     assert at.text_input(key=f"catalogue_text_name_{pick}").value == name and _count(store_engine, Creative) == 0
+
+
+def test_an_offers_card_counts_its_pages_and_creatives_in_a_sentence(offers: Program) -> None:  # noqa: F811
+    """A card read '2 landing page(s) · 0 creative(s)'."""
+    at = open_page("pages/19_offers.py", offers.users["p_parent"])
+    assert not at.exception
+    said = [c.value for c in at.caption if "creatives" in c.value]
+    assert said and all(c.startswith("Landing pages: ") and "(s)" not in c for c in said)
