@@ -30,6 +30,7 @@ STYLED_CELLS = 60_000  # a Commissions table of 5,000 rows (up to 0.9-1.3 s of a
 CURRENCY_PRESETS = {"USD": "dollar", "EUR": "euro", "JPY": "yen"}  # Streamlit's number formats with a currency
 SMALL_MONEY_SIGNS = {"USD": "$", "EUR": "€", "JPY": "¥"}
 PLACEHOLDER = "—"  # an empty cell, as `st.dataframe(placeholder=...)` writes it
+PRINTF = "en"  # the language a printf format (sprintf.js) writes numbers in: a decimal point, no grouping
 
 
 def browser_language() -> str | None:
@@ -105,7 +106,9 @@ def show_dataframe(frame: pl.DataFrame, column_config: dict[str, Any], **kwargs:
     kinds = {name: kind for name, c in column_config.items()
              if isinstance(c, dict) and name in frame.columns
              and (kind := _kind((c.get("type_config") or {}).get("format"))) is not None}  # fmt: skip
-    if not kinds or browser_language() in (None, locale):  # the browser writes them as the session: no cost
+    browser = browser_language()
+    # the browser writes them as the session does (no cost), but for a printf format's: English ("$0.0042")
+    if not kinds or browser is None or (browser == locale and (locale == PRINTF or "small" not in kinds.values())):
         st.dataframe(frame, column_config=column_config, **kwargs)
         return
     if frame.height * frame.width > STYLED_CELLS:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import replace
+from datetime import timedelta
 
 import pyarrow as pa
 import pytest
@@ -15,8 +16,9 @@ from streamlit.testing.v1 import AppTest
 import cabinet.ui.tables as tables
 from cabinet.session import SESSION_KEY
 from queries import commissions
-from tests.reporting.conftest import Program
+from tests.reporting.conftest import NOW, Program
 from tests.reporting.test_conversion_lag import late  # noqa: F401 - the fixture, reused
+from tests.reporting.test_epc_decimals import FEED
 from tests.reporting.test_pages import ROOT
 from tests.reporting.test_subpartners import overrides  # noqa: F401 - the fixture, reused
 
@@ -95,3 +97,21 @@ def test_the_time_to_convert_counts_by_week_are_counts_as_on_its_card(late: Prog
     at = _open("pages/15_time_to_convert.py", replace(late.users["p_parent"], locale="ru"), "en-US")
     formats, texts = _shown(at)
     assert formats["Регистраций после клика"] is None and texts["Регистраций после клика"] == ["2"]
+
+
+def test_a_small_epc_reads_as_the_sessions_language_writes_it_in_a_browser_of_that_language(program: Program) -> None:
+    """Its four decimals are a printf format's, which writes English in any browser: "$0.0042" in a Russian table
+    beside "0,0042 $" on the card."""
+    day = (NOW - timedelta(days=1)).date()
+    program.tiny.write("commissions", "tiny.csv", FEED + f"b1,{program.outsider},{day}T09:00:00Z,0.0042,USD,bonus,"
+                       "approved,\n")  # fmt: skip
+    program.tiny.run(NOW + timedelta(minutes=5))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.context = {"locale": "ru-RU"}
+    at.session_state[SESSION_KEY] = replace(program.users["p_bronze"], locale="ru")
+    at.session_state["_choice_reports_metrics"] = ["clicks", "commission", "epc"]
+    at.run()
+    at.switch_page("pages/02_reports.py").run()
+    assert not at.exception and not at.error
+    formats, texts = _shown(at)
+    assert formats["EPC"] is None and texts["EPC"][-1] == "0,0042\xa0$" and texts["Комиссия"][-1] == "0,00\xa0$"
