@@ -27,6 +27,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from urllib.parse import urlsplit
@@ -35,7 +36,7 @@ from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from cabinet.colours import DEFAULT_BRAND
-from cabinet.config import Settings
+from cabinet.config import ConfigError, Settings
 from cabinet.export import MIME
 from cabinet.i18n import translate
 from cabinet.mail_html import Brand, html_version, logo_file
@@ -70,8 +71,21 @@ QUEUED = "cabinet_mail_queued"  # `Session.info` key: this transaction queued ma
 
 
 def transport_for(cfg: Settings) -> Transport:
-    """The SMTP server of the settings, or files in the data directory's `outbox/` without one."""
+    """The SMTP server of the settings, or files in the data directory's `outbox/` without one; ConfigError for a
+    `mail_from` that is not one address (a server refuses such a sender, and each message was given up at once)."""
+    if cfg.mail_from and not _one_address(cfg.mail_from):
+        raise ConfigError(f"mail_from must be one email address, such as Program <no-reply@example.com>, "
+                          f"not {cfg.mail_from!r}")  # fmt: skip
     return SmtpTransport.from_url(cfg.smtp_url) if cfg.smtp_url else FileTransport(cfg.outbox_dir)
+
+
+def _one_address(value: str) -> bool:
+    """True when `value` is one address with a mailbox and a domain, a name before it or not."""
+    try:
+        header = HeaderRegistry()("From", value)
+    except (IndexError, ValueError):  # the parser's own failures on some broken values ("a@")
+        return False
+    return len(header.addresses) == 1 and not header.defects and bool(header.addresses[0].domain)
 
 
 def sender_for(cfg: Settings, program: str) -> str:
