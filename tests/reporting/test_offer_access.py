@@ -181,7 +181,7 @@ def test_the_pages_ask_decide_and_count_the_request(vip: tuple[Program, int], st
         s.get(Offer, program.tiny.offer).landing_urls = ["https://casino.example"]
     at = open_page("pages/19_offers.py", program.users["p_parent"])
     assert not at.exception and [h.value for h in at.header] == ["Offers that need approval"]
-    assert at.info[0].value.startswith("1 more offer(s) need a manager's approval, 0 asked for")
+    assert at.info[0].value.startswith("More offers that need a manager's approval: 1; asked for: 0.")
     at.text_area(key=f"access_message_{offer_id}").input("SEO traffic, DE")
     at.button(key=f"FormSubmitter:access_request_{offer_id}-Ask to run this offer").click().run()
     assert not at.exception and at.success[0].value == "Your request to run VIP Casino is sent."
