@@ -49,7 +49,9 @@ def application_form() -> None:
 def _form(token: str | None, parent: str) -> None:
     with st.form("invite_apply"):
         kinds = {f: "password" if f.startswith("password") else "default" for f in FIELDS}
-        values = {f: st.text_input(t(f"invite.{f}"), key=f"invite_f_{f}", max_chars=200, type=kinds[f]) for f in FIELDS}
+        # no max_chars: the browser drops a longer paste whole (a company's name gone, then asked for); a long value
+        # stays typed and the application is refused with the limit (`cabinet.invites.checked_login`)
+        values = {f: st.text_input(t(f"invite.{f}"), key=f"invite_f_{f}", type=kinds[f]) for f in FIELDS}
         sent = st.form_submit_button(t("invite.submit"), type="primary")
     if not sent:
         return
