@@ -13,6 +13,7 @@ from cabinet.ui.news import news_admin
 from cabinet.ui.once import once
 from cabinet.ui.store import ALL_PARTNER_METRICS, FEATURES, ProgramChange, ProgramEditError, TierChange
 from cabinet.ui.text import t
+from cabinet.ui.typed_numbers import typed
 from cabinet.ui.widgets import fmt_count, plain, relabel, short_label, show_refusal
 from queries.reports import report_zones
 
@@ -27,7 +28,9 @@ zones = report_zones()  # the ones reports can be cut in too
 FORM = ("name", "primary_color", "tracking_domain", "support_email", "default_locale", "default_timezone",
         "min_payout", "legal_details", "signup_open", "staff_two_step")  # fmt: skip
 zone = now.default_timezone if now.default_timezone in zones else "UTC"
-stored = {f: getattr(now, f) for f in FORM} | {"default_timezone": zone, "min_payout": float(now.min_payout)}
+# the minimum as the session's language types it ("50,00" in Russian; a number input wrote "50.00" there), read back
+# by the store whichever way it is typed
+stored = {f: getattr(now, f) for f in FORM} | {"default_timezone": zone, "min_payout": typed(f"{now.min_payout:.2f}")}
 seen = st.session_state.setdefault("program_seen", {})  # the values the form was drawn with, as its widgets hold them
 for field in FORM:  # a field not changed in the form shows the stored value; a changed one, what was typed
     key = f"program_{field}"
@@ -36,9 +39,8 @@ for field in FORM:  # a field not changed in the form shows the stored value; a 
 
 
 def as_change(values: dict[str, object]) -> ProgramChange:
-    """The form's values as the store takes them: the minimum payout as a decimal string."""
-    minimum = values["min_payout"]
-    return ProgramChange(**{**values, "min_payout": f"{minimum:.2f}"})
+    """The form's values as the store takes them (the minimum payout as typed: the store reads it)."""
+    return ProgramChange(**values)
 
 
 def said(field: str) -> str:
@@ -63,8 +65,9 @@ with st.form("program_form"):
     left.selectbox(t("program.default_locale"), list(LANGUAGE_NAMES), format_func=LANGUAGE_NAMES.get,
                    key="program_default_locale")  # fmt: skip
     right.selectbox(t("program.default_timezone"), zones, key="program_default_timezone")
-    # no bound for the browser to say in English on hover only: a negative minimum is refused in the session's language
-    left.number_input(t("program.min_payout", currency=base), step=10.0, format="%.2f", key="program_min_payout")
+    # a text field, no bound for the browser to say in English on hover only: a negative, unreadable or ambiguous
+    # ("1,000") minimum is refused in the session's language
+    left.text_input(t("program.min_payout", currency=base), key="program_min_payout")
     right.text_input(t("program.base_currency"), base, disabled=True, help=t("program.base_currency_help"))
     st.text_area(t("program.legal_details"), height=110, help=t("program.legal_details_help"),
                  placeholder=t("program.legal_details_placeholder"), key="program_legal_details")  # fmt: skip

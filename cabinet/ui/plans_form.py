@@ -3,12 +3,10 @@ plan" (`cabinet.plans_admin` checks and stores)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 import polars as pl
 import streamlit as st
-from babel.numbers import get_decimal_symbol
 
 from cabinet import plans_admin as _plans
 from cabinet.access import Scope
@@ -19,6 +17,7 @@ from cabinet.store.db import session_scope
 from cabinet.ui.drawn_form import Drawn, DrawnForm
 from cabinet.ui.resources import engine
 from cabinet.ui.text import current_locale, t
+from cabinet.ui.typed_numbers import typed
 from cabinet.ui.widgets import plain, save_then_rerun, show_refusal
 
 DONE_KEY = "plans_saved"  # PlanSaved (or PlanChangedMeanwhile): said once after the rerun, where its form is
@@ -82,17 +81,6 @@ def say_done(added: bool) -> None:
         st.success(t("plans.saved", plan=done.plan_id, fields=fields))
         if done.partners:
             st.info(t("plans.repriced", n=done.partners))
-
-
-_PLAIN = re.compile(r"^[0-9]+(\.[0-9]+)?$")  # a number as the store keeps it ("1.5"), or as `_plans` spells it
-
-
-def typed(value: object) -> str:
-    """A stored number as the session's language types it, for a form's field: "1,5" in Russian, as the plan table
-    shows it ("1.5" there read as another spelling than the table's), never grouped ("1 000" or "1,000", which
-    the save could read two ways); anything else (a value kept as typed after a refusal) as it is."""
-    text = "" if value is None else str(value)
-    return text.replace(".", get_decimal_symbol(current_locale())) if _PLAIN.match(text) else text
 
 
 def _tier_frame(tiers: tuple[dict[str, str], ...]) -> pl.DataFrame:

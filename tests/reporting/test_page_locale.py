@@ -29,7 +29,8 @@ from tests.reporting.test_plans_admin import TIERED
 
 NBSP = "\xa0"  # Russian groups digits with a no-break space (CLDR), so a number never breaks across lines
 SHOWN = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "cabinet" / "ui").glob("*.py"))]
-NOT_SHOWN = {("pages/12_program.py", "minimum")}  # the minimum payout as the store keeps it, a decimal string
+# the minimum payout to the cent, its decimal point then written as the session's language does (`typed`)
+NOT_SHOWN = {("pages/12_program.py", "now.min_payout")}
 
 
 def _ru(program: Program, user: str) -> SessionUser:

@@ -19,6 +19,7 @@ from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, Partner, ProgramSettings, Tier
 from cabinet.tracking import tracking_domain
 from tests.reporting.conftest import Program
+from tests.reporting.test_page_locale import _open_ru
 from tests.reporting.test_pages import _open as open_page
 
 
@@ -137,7 +138,7 @@ def test_the_page_saves_the_program_and_a_tier(program: Program, store_engine: E
     assert not at.exception and at.success[0].value == "Saved: Program name."
     assert _now(store_engine).name == "Renamed Program"
     at.selectbox(key="program_tier").select("bronze").run()
-    at.number_input[1].set_value(1)
+    at.number_input[0].set_value(1)  # the tier's only number (the minimum payout is a text field)
     at.button[1].click().run()
     assert not at.exception and at.success[0].value == "Saved: Sub-partner levels its partners see."
     with session_scope(store_engine) as s:
@@ -149,7 +150,7 @@ def test_the_page_saves_the_program_and_a_tier(program: Program, store_engine: E
 
 
 def _typed_minimum(at: AppTest):  # type: ignore[no-untyped-def]
-    return next(box for box in at.number_input if box.label == translate("program.min_payout", currency="USD"))
+    return at.text_input(key="program_min_payout")
 
 
 def test_a_form_left_open_saves_what_was_typed_and_keeps_what_another_admin_saved_meanwhile(
@@ -157,13 +158,13 @@ def test_a_form_left_open_saves_what_was_typed_and_keeps_what_another_admin_save
 ) -> None:
     at = open_page("pages/12_program.py", program.users["root"])
     _save(program, store_engine, replace(_now(store_engine), name="Renamed Elsewhere", min_payout="75"))
-    _typed_minimum(at).set_value(120)
+    _typed_minimum(at).input("120")
     at.button[0].click().run()  # the minimum was changed in both: refused, with what it is now
     assert not at.exception and not at.success
     assert [e.value for e in at.error] == [translate("program.changed_meanwhile")]
     assert [i.value for i in at.info] == [translate("program.now_is", field="Minimum payout (USD)", value="75.00")]
     assert (_now(store_engine).name, _now(store_engine).min_payout) == ("Renamed Elsewhere", Decimal("75"))
-    assert _typed_minimum(at).value == 120  # what was typed stays; the name, untouched here, shows the new one
+    assert _typed_minimum(at).value == "120"  # what was typed stays; the name, untouched here, shows the new one
     assert at.text_input[0].value == "Renamed Elsewhere"
     at.button[0].click().run()
     assert [s.value for s in at.success] == ["Saved: Minimum payout (USD)."]
@@ -183,3 +184,16 @@ def test_a_stale_program_change_is_refused_in_the_store(program: Program, store_
     assert (refused.value.key, refused.value.params) == ("program.changed_meanwhile", {"fields": ("min_payout",)})
     assert _save(program, store_engine, replace(drawn, name="Mine", seen=drawn)) == ["name"]  # the minimum stays
     assert (_now(store_engine).name, _now(store_engine).min_payout) == ("Mine", Decimal("75"))
+
+
+def test_a_russian_admin_reads_and_types_the_minimum_with_a_decimal_comma(
+    program: Program, store_engine: Engine
+) -> None:
+    """A number input wrote "50.00" on a Russian page, where every amount reads "50,00"."""
+    _save(program, store_engine, replace(_now(store_engine), min_payout="50.5"))
+    at = _open_ru(program, "root", "pages/12_program.py")
+    assert not at.exception and at.text_input(key="program_min_payout").value == "50,50"
+    at.text_input(key="program_min_payout").input("75,25")
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    assert _now(store_engine).min_payout == Decimal("75.25")
