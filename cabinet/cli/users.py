@@ -190,19 +190,22 @@ def reset_2fa(username: str) -> None:
 
 @users.command("list")
 def list_users() -> None:
-    """List logins with role, partner, lock state and last login."""
+    """List logins with role, partner, whether disabled, lock state and last login."""
     now = datetime.now(UTC)
     with session_scope(_engine()) as session:
         rows = list(session.scalars(select(User).order_by(User.role, User.username)))
         by_address = login_limits.logins_locked_until(session, now)
         table = Table(title=f"{len(rows)} users")
-        for col in ("username", "role", "partner", "locale", "two-step", "locked until (UTC)", "failed", "last login"):
+        cols = ("username", "role", "partner", "locale", "disabled", "two-step", "locked until (UTC)", "failed",
+                "last login")  # fmt: skip
+        for col in cols:
             table.add_column(col)
         for u in rows:
             two_step = f"on ({len(u.recovery_codes or [])} codes)" if u.totp_secret else ""  # recovery codes left
             last = f"{u.last_login_at:%Y-%m-%d %H:%M}" if u.last_login_at else ""
-            table.add_row(u.username, u.role, str(u.partner_id or ""), u.locale, two_step, _locked(u, now, by_address),
-                          str(u.failed_logins), last)  # fmt: skip
+            disabled = "" if u.is_active else "yes"  # by an admin or the partner's team: it cannot log in
+            table.add_row(u.username, u.role, str(u.partner_id or ""), u.locale, disabled, two_step,
+                          _locked(u, now, by_address), str(u.failed_logins), last)  # fmt: skip
     console.print(table)
 
 

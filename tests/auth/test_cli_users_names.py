@@ -56,3 +56,16 @@ def test_a_name_that_cannot_be_used_is_said_before_the_password_is_asked(
     ):
         done = _cli(args)
         assert done.returncode == 1 and said in _said(done) and "Traceback" not in done.stderr, (args, _said(done))
+
+
+def test_the_list_says_which_logins_are_disabled(alice: Engine) -> None:  # noqa: F811
+    """A login disabled on the Logins page (or by its partner's team) was listed as any other, open to log in."""
+    assert _cli(["users", "add", "bob", "--role", "manager"], {"CABINET_USER_PASSWORD": NEW}).returncode == 0
+    with session_scope(alice) as s:
+        s.scalar(select(User).where(User.username == "bob")).is_active = False
+    listed = _cli(["users", "list"], {"COLUMNS": "200"})  # one line per user
+    assert listed.returncode == 0 and "disabled" in listed.stdout
+    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in listed.stdout.splitlines() if line.startswith("│")]
+    by_name = {r[0]: dict(zip(("role", "partner", "locale", "disabled"), r[1:5], strict=True)) for r in rows}
+    assert by_name["bob"] == {"role": "manager", "partner": "", "locale": "en", "disabled": "yes"}
+    assert by_name["alice"]["disabled"] == ""
