@@ -16,6 +16,7 @@ from cabinet.colours import DEFAULT_BRAND, WHITE, readable
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+_LINK = "word-break:break-all;overflow-wrap:anywhere"
 _FONT = "-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
 
 
@@ -36,7 +37,8 @@ def _inline(text: str) -> str:
     for match in _URL.finditer(text):
         url = _url(match.group(0))
         out.append(html.escape(text[last : match.start()]))
-        out.append(f'<a href="{html.escape(url, quote=True)}">{html.escape(url)}</a>')
+        # a long link (a reset token) breaks anywhere: whole, it widened the message past a phone's screen
+        out.append(f'<a href="{html.escape(url, quote=True)}" style="{_LINK}">{html.escape(url)}</a>')
         last = match.start() + len(url)
     out.append(html.escape(text[last:]))
     return "".join(out)

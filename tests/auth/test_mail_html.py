@@ -44,3 +44,12 @@ def test_a_url_keeps_the_closing_parenthesis_that_is_part_of_it() -> None:
         "https://x.example/end",
     ]
     assert "</a>.) And (" in html and "</a>)." in html  # the sentence's own punctuation stays outside the links
+
+
+def test_a_long_link_breaks_anywhere_so_the_message_fits_a_phone() -> None:
+    """A reset or welcome link carries a token of ~300 characters with no place to break: whole, it widened the HTML
+    version to 2,359 px on a 390 px phone, the message's text shrunk or scrolled sideways."""
+    link = "https://partners.example.com/?reset=" + "eyJhbGciOiJIUzI1NiJ9" * 15
+    html = html_version(f"Open this link to set your password:\n\n{link}\n" + FOOTER, "Program")
+    [anchor] = [part.split(">", 1)[0] for part in html.split("<a ")[1:]]
+    assert anchor == f'href="{link}" style="word-break:break-all;overflow-wrap:anywhere"'
