@@ -20,3 +20,11 @@ def test_the_reset_notice_does_not_call_an_email_a_login() -> None:
 
 def test_the_code_form_says_whose_password_was_right() -> None:
     assert translate("auth.code_intro", "ru", username="partner_a").startswith("Пароль для partner_a верный.")
+
+
+def test_the_applicants_decision_email_names_the_partner_without_a_calque() -> None:
+    """'заявка на участие в программе X как New Media одобрена' was English 'as New Media' word for word."""
+    for text in ("approved", "declined"):
+        said = translate(f"mail.{text}_body", "ru", name="Иван", program="Demo", partner="New Media",
+                         username="novichok", reason="не тот трафик")  # fmt: skip
+        assert " как New Media" not in said and "в программе Demo (партнёр «New Media»)" in said
