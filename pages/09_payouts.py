@@ -161,9 +161,10 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
             # no bounds in the browser: an amount out of them is refused by the store, saying the minimum or what
             # is available in the session's language (the browser said it in English only, on hover, and the button
             # then did nothing)
-            # shown as typed ("%f" without a precision): with "%.2f" a typed 60.555 read 60.55, and was refused
+            # shown as typed, to 12 digits (a -/+ step's float noise not shown): with "%.2f" a typed 60.555 read
+            # 60.55, and was refused
             amount = st.number_input(t("payouts.amount", currency=base), value=float(book.available), step=10.0,
-                                     format="%f")  # fmt: skip
+                                     format="%.12g")  # fmt: skip
             # no max_chars: the browser drops a longer pasted note whole; the store refuses it, and it stays typed
             note = st.text_area(t("payouts.note"), key="payouts_note")
             if st.form_submit_button(t("payouts.submit"), type="primary"):

@@ -47,13 +47,16 @@ def request_payout(scope: Scope, partner_id: int, amount: Decimal, available: De
 def typed_amount(value: float) -> Decimal:
     """The payout form's amount as the partner typed it (the browser sends the number typed, whatever the field's
     format shows), refused when it has digits past the cent: the store pays whole cents and would round 60.555 down
-    to 60.55 without a word."""
+    to 60.55 without a word. The field's -/+ buttons add in binary floats (1030.33 - 10 = 1020.3299999999999): what
+    lies within a millionth of a cent is that cent."""
     asked = Decimal(repr(float(value)))  # the shortest text of the float: the digits typed
-    # past 10^15 the cents are beyond a float's digits, and the amount beyond any balance: refused as such
-    if asked.is_finite() and abs(asked) < 10**15 and asked != asked.quantize(Decimal("0.01")):
+    if not asked.is_finite() or abs(asked) >= 10**15:  # beyond a float's cents, and any balance: refused as such
+        return asked
+    cents = asked.quantize(Decimal("0.01"))
+    if abs(asked - cents) > Decimal("1e-8"):
         raise PayoutError(f"{asked} has digits past the cent", "payouts.amount_cents",
                           amount=fmt_decimal(str(asked), current_locale()))  # fmt: skip
-    return asked
+    return cents
 
 
 def payout_queue(scope: Scope, statuses: tuple[str, ...]) -> list[tuple[PayoutRequest, str]]:

@@ -34,7 +34,8 @@ def test_an_amount_past_the_cent_is_refused_not_rounded(
 ) -> None:
     at = open_page(PAGE, replace(payable.users["p_parent"], locale=locale))
     box = at.number_input[0]
-    assert "%" in box.proto.format and "." not in box.proto.format  # shown as typed, not to two places
+    # shown as typed, not to two places; a -/+ step's float noise not shown (printf's "%g" as sprintf.js's)
+    assert (box.proto.format % 60.555, box.proto.format % (1030.33 - 10)) == ("60.555", "1020.33")
     box.set_value(60.555)
     at.button[0].click().run()
     assert not at.exception and [e.value for e in at.error] == [said]
@@ -49,9 +50,10 @@ def test_an_amount_past_the_cent_is_refused_not_rounded(
 
 def test_the_typed_amount_is_the_number_typed() -> None:
     assert typed_amount(60.55) == Decimal("60.55")  # not the float's 60.5499999999999971578...
-    assert typed_amount(1924.91) == Decimal("1924.91") and typed_amount(75.0) == Decimal("75.0")
+    assert typed_amount(1924.91) == Decimal("1924.91") and typed_amount(75.0) == Decimal("75.00")
+    assert typed_amount(1030.33 - 10) == Decimal("1020.33")  # the field's "-" button: 1020.3299999999999
     assert typed_amount(1e30) == Decimal("1e30")  # no cents to check: refused by the store as above the balance
-    for past in (60.555, 0.001, 1924.915):
+    for past in (60.555, 0.001, 1924.915, 60.5501):
         with pytest.raises(PayoutError) as refused:
             typed_amount(past)
         assert refused.value.key == "payouts.amount_cents"
