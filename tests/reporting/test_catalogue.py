@@ -287,7 +287,7 @@ def test_the_page_sets_the_status_of_the_offers_picked(program: Program, store_e
     at.button(key="FormSubmitter:catalogue_bulk-Set the status").click().run()
     assert not at.exception and not at.error
     low, high = sorted((program.tiny.offer, program.tiny.other_offer))
-    assert at.success[0].value == f"Status set to Paused: 2 offer(s) ({low}, {high})."
+    assert at.success[0].value == f"Status set to Paused: offers {low}, {high} (2)."
     assert at.multiselect(key="catalogue_bulk_pick").value == []
 
 

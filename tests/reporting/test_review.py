@@ -166,7 +166,7 @@ def test_an_admin_changes_the_limits_on_the_page_and_the_review_follows(busy: Pr
     at.number_input(key="review_limit_min_registrations").set_value(30)
     at.button(key="FormSubmitter:review_limits-Save the limits").click().run()
     assert not at.exception and not at.error
-    assert at.success[0].value == "Saved: 1 limit(s) changed. The review below uses them."
+    assert at.success[0].value == "Saved. Limits changed: 1. The review below uses them."
     assert not [o for o in at.multiselect(key="review_only").options if o.startswith("Registrations without FTDs")]
     assert any("fewer than 100 clicks or 30 registrations" in c.value for c in at.caption)
     assert not [m for m in at.metric if m.label == "Registrations without FTDs"]  # no partner raises it now
@@ -213,7 +213,7 @@ def test_the_limits_form_keeps_another_admins_limit_and_refuses_to_write_over_it
         save_thresholds(s, program.users["admin2"].scope, Thresholds(bot_pct=10))
     drawn_input(at.number_input, "review_limit_min_clicks").set_value(50)
     at.button(key=save).click().run()
-    assert not at.exception and at.success[0].value == "Saved: 1 limit(s) changed. The review below uses them."
+    assert not at.exception and at.success[0].value == "Saved. Limits changed: 1. The review below uses them."
     with session_scope(store_engine) as s:
         assert thresholds(s) == Thresholds(min_clicks=50, bot_pct=10)
     assert drawn_input(at.number_input, "review_limit_bot_pct").value == 10  # the form shows the limits as stored
