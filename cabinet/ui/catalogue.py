@@ -24,6 +24,7 @@ from cabinet.ui.drawn_form import Drawn, DrawnForm
 from cabinet.ui.menu import LANGUAGE_NAMES
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import current_locale, t, vertical
+from cabinet.ui.uploader_words import uploader_words
 from cabinet.ui.widgets import fmt_number, plain, save_then_rerun, show_refusal
 
 DONE_KEY = "catalogue_saved"  # OfferSaved (or OfferChangedMeanwhile): said once after the rerun
@@ -228,6 +229,7 @@ def _upload_form(scope: Scope, offer_id: int | None) -> None:
     languages = [ANY_LANGUAGE, *LOCALES]
     generation = st.session_state.setdefault(_UPLOADS_KEY, 0)  # a new uploader, empty, after each upload
     with st.form(f"catalogue_upload_{offer_id or 0}"):
+        uploader_words(st, "catalogue_files_", _creatives.MAX_BYTES // (1024 * 1024), ("png", "jpg", "gif", "webp"))
         files = st.file_uploader(t("catalogue.upload"), type=["png", "jpg", "jpeg", "gif", "webp"],
                                  key=f"catalogue_files_{offer_id or 0}_{generation}",
                                  accept_multiple_files=True, max_upload_size=_creatives.MAX_BYTES // (1024 * 1024),

@@ -11,6 +11,7 @@ from cabinet.access import Scope
 from cabinet.ui.branding import brand
 from cabinet.ui.resources import app_settings
 from cabinet.ui.text import t
+from cabinet.ui.uploader_words import uploader_words
 from cabinet.ui.widgets import save_then_rerun
 
 DONE_KEY = "logo_done"
@@ -42,6 +43,7 @@ def logo_box(scope: Scope) -> None:
         st.warning(t("program.logo_unreadable"))
     else:
         st.caption(t("program.no_logo"))
+    uploader_words(st, "logo_file_", max(1, _logo.MAX_BYTES // (1024 * 1024)), ("png", "jpg", "gif", "webp"))
     upload = st.file_uploader(t("program.logo_upload"), type=["png", "jpg", "jpeg", "gif", "webp"],
                               key=f"logo_file_{st.session_state.get(_UPLOADS_KEY, 0)}",
                               max_upload_size=max(1, _logo.MAX_BYTES // (1024 * 1024)),
