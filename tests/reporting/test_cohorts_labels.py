@@ -1,0 +1,28 @@
+"""The Cohorts page's cards, four to a row at 1280 px (about 190 px each), show their names whole: "Зарегистрированных
+клиентов" was cut to "Зарегистрированных клиент…"."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cabinet.session import SESSION_KEY
+from tests.reporting.conftest import Program
+from tests.reporting.test_cohorts import lines  # noqa: F401 - the fixture, reused
+from tests.reporting.test_pages import ROOT
+
+CARD_CHARS = 24  # of the interface's font in a quarter of the page's 820 px beside the menu
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+@pytest.mark.parametrize("event", ["registration", "ftd"])
+def test_the_cohort_cards_names_fit_their_cards(lines: Program, locale: str, event: str) -> None:  # noqa: F811
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[SESSION_KEY] = replace(lines.users["p_parent"], locale=locale)
+    at.session_state["_choice_cohorts_event"] = event  # as the page's picker remembers it
+    at.run()
+    at.switch_page("pages/05_cohorts.py").run()
+    assert not at.exception and len(at.metric) == 4
+    assert [m.label for m in at.metric if len(m.label) > CARD_CHARS] == []
