@@ -6,17 +6,18 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 # Below 640 px Streamlit stacks columns one per row: the Dashboard's 15 cards took 15 screens of a phone. Cards go two
-# per row there, the value a size smaller so "$12,345.67" fits half of a 360 px screen, and a long label wraps
-# ("Зарегистрированных клиентов" was cut to "Зарегистрированных кли…").
+# per row there, the value a size smaller so "$12,345.67" fits half of a 360 px screen. A long label wraps at any
+# width ("Зарегистрированных клиентов" was cut to "Зарегистрированных кли…" on a phone, and "Первые депозиты по этим
+# ссылкам" to "Первые депозиты по эти…" in a quarter of a 1280 px page).
 _CARDS = '[class*="st-key-cards_"]'
 _CARDS_PHONE = f"""<style>
+{_CARDS} [data-testid="stMetricLabel"] * {{ white-space: normal; text-overflow: clip; }}
 @media (max-width: 640px) {{
   {_CARDS} [data-testid="stHorizontalBlock"] {{ flex-direction: row; flex-wrap: wrap; gap: 0.75rem 1rem; }}
   {_CARDS} [data-testid="stColumn"] {{ flex: 1 1 calc(50% - 0.5rem) !important;
     width: calc(50% - 0.5rem) !important; min-width: calc(50% - 0.5rem) !important; }}
   {_CARDS} [data-testid="stColumn"]:not(:has(*)) {{ display: none; }}
   {_CARDS} [data-testid="stMetricValue"] {{ font-size: 1.6rem; }}
-  {_CARDS} [data-testid="stMetricLabel"] * {{ white-space: normal; text-overflow: clip; }}
 }}
 </style>"""
 

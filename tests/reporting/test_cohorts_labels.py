@@ -1,5 +1,5 @@
-"""The Cohorts page's cards, four to a row at 1280 px (about 190 px each), show their names whole: "Зарегистрированных
-клиентов" was cut to "Зарегистрированных клиент…"."""
+"""Card names are read whole: the Cohorts page's cards, four to a row at 1280 px (about 190 px each), fit theirs
+("Зарегистрированных клиентов" was cut to "Зарегистрированных клиент…"), and a longer one wraps."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cabinet.session import SESSION_KEY
+from cabinet.ui import cards
 from tests.reporting.conftest import Program
 from tests.reporting.test_cohorts import lines  # noqa: F401 - the fixture, reused
 from tests.reporting.test_pages import ROOT
@@ -26,3 +27,11 @@ def test_the_cohort_cards_names_fit_their_cards(lines: Program, locale: str, eve
     at.switch_page("pages/05_cohorts.py").run()
     assert not at.exception and len(at.metric) == 4
     assert [m.label for m in at.metric if len(m.label) > CARD_CHARS] == []
+
+
+def test_a_long_card_label_wraps_at_any_width_not_only_on_a_phone() -> None:
+    """In a quarter of a 1280-px page "Первые депозиты по этим ссылкам" (Tracking links) read "Первые депозиты по
+    эти…": the labels wrapped only below 640 px."""
+    every_width, phone = cards._CARDS_PHONE.split("@media", 1)
+    assert 'stMetricLabel"] * { white-space: normal; text-overflow: clip; }' in every_width
+    assert "stMetricLabel" not in phone
