@@ -51,6 +51,7 @@ group_by = remember(
         format_func=lambda d: t(f"dim.{d}"),
         key=group_key,
         placeholder=t("common.choose"),
+        wrap=True,  # every pick in sight: in a column the chips kept one row, the last ones behind a fade
     ),
 )
 metric_key, metric_default = per_language(
@@ -65,6 +66,7 @@ metrics = remember(
         format_func=lambda m: t(f"metric.{m}"),
         key=metric_key,
         placeholder=t("common.choose"),
+        wrap=True,
     ),
 )
 

@@ -42,6 +42,7 @@ statuses = remember(
         format_func=lambda s: t(f"commissions.status_{s}"),
         key=status_key,
         placeholder=t("common.choose"),
+        wrap=True,  # every pick in sight: in a column the chips kept one row, "Approved" behind a fade
     ),
 )
 kind_key, kind_default = per_language("commissions_kinds", list(KINDS))
@@ -54,6 +55,7 @@ kinds = remember(
         format_func=lambda k: t(f"commissions.kind_{k}"),
         key=kind_key,
         placeholder=t("common.choose"),
+        wrap=True,
     ),
 )
 # no max_chars: the browser drops a longer paste whole, and every conversion's commissions showed, unsaid
