@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -146,6 +148,32 @@ def print_demo_logins(cfg: Settings) -> None:
         console.print(f"  {row['role']:<8} {row['username']:<16} {row['password']}  {row.get('note', '')}")
 
 
+def check_listen(address: str, port: int) -> None:
+    """CliError when the app could not listen on `address`:`port` (a name that does not resolve, an address this
+    machine does not have, a port in use or not allowed): said in one line before anything starts, where the app
+    beside the senders ended with a traceback, or after the logins and "cabinet on ..." were printed."""
+    try:
+        found = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise CliError(f"--address {address}: not an address or host name of this machine ({exc})") from exc
+    refused: list[tuple[str, OSError]] = []
+    for family, kind, proto, _, where in found:
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the app's server binds
+            try:
+                sock.bind(where)
+            except OSError as exc:
+                refused.append((where[0], exc))
+    # a port in use or not allowed anywhere is refused; an address family the machine lacks ("localhost" naming ::1
+    # without IPv6) only when no address of the name can be used
+    stop = [r for r in refused if r[1].errno in (errno.EADDRINUSE, errno.EACCES)] or (
+        refused if len(refused) == len(found) else []
+    )
+    if stop:
+        where, exc = stop[0]
+        raise CliError(f"cannot listen on {where} port {port}: {exc.strerror or exc}")
+
+
 @app.command()
 def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="HTTP port of the cabinet.")] = 8501,
@@ -177,6 +205,7 @@ def serve(
         open_store(cfg.store_url).dispose()
     except StoreUnavailable as exc:
         raise CliError(str(exc)) from exc
+    check_listen(address, port)
     print_demo_logins(cfg)
     console.print(Text.assemble("cabinet on ", (f"http://{address}:{port}", "bold"), "  (Ctrl-C stops)"))
     env = child_env(cfg)
