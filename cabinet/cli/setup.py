@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.text import Text
-from sqlalchemy import make_url, select
+from sqlalchemy import func, make_url, select
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from cabinet.cli._app import CliError, app, console, read_password_file, settings
@@ -99,10 +99,12 @@ def init(
         if admin_user is None and not has_admin and sys.stdin.isatty():
             admin_user = typer.prompt("first admin username", default="admin")
         if admin_user is not None:
-            if (existing := session.scalar(select(User).where(User.username == admin_user))) is not None:
+            # in any case, as logins are named: `init --admin-user Root` run again finds root
+            same = func.lower(User.username) == admin_user.strip().lower()
+            if (existing := session.scalar(select(User).where(same))) is not None:
                 if existing.role != "admin":  # "already exists" would read as done while nobody can administer
-                    raise CliError(f"user {admin_user} exists with role {existing.role}, not admin")
-                console.print(f"admin {admin_user} already exists")
+                    raise CliError(f"user {existing.username} exists with role {existing.role}, not admin")
+                console.print(f"admin {existing.username} already exists")
                 return
             admin_user, _, admin_email = checked_new_login(session, admin_user, admin_user, admin_email)
             password = _admin_password(admin_password_file)

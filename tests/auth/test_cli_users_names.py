@@ -69,3 +69,13 @@ def test_the_list_says_which_logins_are_disabled(alice: Engine) -> None:  # noqa
     by_name = {r[0]: dict(zip(("role", "partner", "locale", "disabled"), r[1:5], strict=True)) for r in rows}
     assert by_name["bob"] == {"role": "manager", "partner": "", "locale": "en", "disabled": "yes"}
     assert by_name["alice"]["disabled"] == ""
+
+
+def test_init_run_again_finds_its_admin_in_another_case(alice: Engine) -> None:  # noqa: F811
+    """`init --admin-user ALICE` on a store with alice said 'This username is taken' and exited 1, where `init
+    --admin-user alice` says the admin exists."""
+    again = _cli(["init", "--admin-user", "ALICE"])
+    assert again.returncode == 0 and "admin alice already exists" in _said(again), _said(again)
+    assert _cli(["users", "add", "bob", "--role", "manager"], {"CABINET_USER_PASSWORD": NEW}).returncode == 0
+    done = _cli(["init", "--admin-user", "Bob"])
+    assert done.returncode == 1 and "user bob exists with role manager, not admin" in _said(done)
