@@ -207,10 +207,12 @@ def _login_form() -> SessionUser | None:
                 t("auth.code"), max_chars=24, key="login_code_value", autocomplete="one-time-code"
             )  # or a recovery code
             submitted = st.form_submit_button(t("auth.code_submit"), type="primary")
-        if st.button(t("auth.code_back"), key="login_code_back"):
+        if box.button(t("auth.code_back"), key="login_code_back"):  # in the box: gone with it after the login
             st.session_state.pop(_CODE_KEY, None)
             st.rerun()
         user = _submit_code(pending, code) if submitted else None
+        if user is None and _code_pending() is None:  # locked: the password form, whose reset box the message names
+            st.rerun()
     else:
         with box.form("login"):
             st.header(t("auth.title"))
