@@ -71,7 +71,8 @@ if trended := [m for m in ("clicks", "registrations", "ftds", "commission") if m
                      labels={"day": t("dim.day"), metric: t(f"metric.{metric}")})  # fmt: skip
         show_chart(fig, "day")
 
-ranked = tuple(m for m in ("clicks", "ftds", "commission") if m in visible)
+# what they are ranked by first, beside the name: last, the commission was beyond a phone's screen
+ranked = tuple(m for m in ("commission", "clicks", "ftds") if m in visible)
 for dim in ("offer_id", "sub1") if ranked else ():  # one below the other: side by side the money column did not fit
     with st.container():
         st.header(t(f"dashboard.top_{dim}"))
@@ -85,5 +86,5 @@ for dim in ("offer_id", "sub1") if ranked else ():  # one below the other: side 
                                    .otherwise(label)).select(["offer", *ranked])
             )  # fmt: skip
         else:
-            show_table(frame.with_columns(pl.col("sub1").fill_null(t("common.no_value"))))
+            show_table(frame.with_columns(pl.col("sub1").fill_null(t("common.no_value"))).select(["sub1", *ranked]))
 st.caption(data.as_of(snap))
