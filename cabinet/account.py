@@ -121,7 +121,7 @@ def set_payout_details(session: Session, scope: Scope, partner_id: int, method: 
           details={"method": method, "viewing_as_partner": bool(scope.impersonated_by)})  # fmt: skip
     # the partner's payout logins hear of it, whoever made it: a change nobody of them made is a taken-over account
     told = "payout_details_changed"
-    tell_partner(session, partner_id, None, told, told, money=True, when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
+    tell_partner(session, partner_id, None, told, told, money=True, when=datetime.now(UTC),
                  by=actor.display_name, method=lambda loc: translate(f"account.method_{method}", loc))  # fmt: skip
     session.flush()
 

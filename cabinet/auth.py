@@ -304,8 +304,7 @@ def set_password(session: Session, user: User, password: str, *, actor: str = "c
         login_limits.clear_login(session, user.id)
     audit(session, "password_changed", username=actor, target=user.username)
     if notify:
-        when = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M")
-        tell_user(session, user, "password_changed", "changed", when=when)
+        tell_user(session, user, "password_changed", "changed", when=now or datetime.now(UTC))
 
 
 def lock_user(session: Session, user: User, minutes: int, *, now: datetime | None = None, actor: str = "cli") -> None:

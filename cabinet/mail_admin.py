@@ -54,7 +54,7 @@ def outbox(session: Session, scope: Scope, status: str | None = None) -> list[Ma
 def send_test(session: Session, scope: Scope) -> str:
     """Queue a test message to the admin's own address; the address."""
     admin = _admin(session, scope)
-    if tell_user(session, admin, "test", "test", when=f"{datetime.now(UTC):%Y-%m-%d %H:%M}") is None:
+    if tell_user(session, admin, "test", "test", when=datetime.now(UTC)) is None:
         raise ScopeError(f"{admin.username!r} has no email address", "emails.no_address")
     audit(session, "mail_test_queued", user=admin, target=admin.email)
     return admin.email

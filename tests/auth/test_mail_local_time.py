@@ -1,0 +1,33 @@
+"""A moment an email states (a password changed, payout details changed, a test email) is in the login's own time
+zone and named, not in UTC whatever the reader's zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, select
+
+from cabinet.auth import set_password
+from cabinet.mail import local_time
+from cabinet.store.db import session_scope
+from cabinet.store.models import OutboxMail, User
+from tests.auth.test_auth import alice  # noqa: F401 - the fixture
+
+AT = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+def test_a_moment_is_written_in_the_zone_and_named() -> None:
+    assert local_time(AT, "Europe/Moscow") == "2026-11-01 15:00 MSK"
+    assert local_time(AT, "Asia/Dubai") == "2026-11-01 16:00 UTC+04"  # no letter abbreviation: the offset
+    assert local_time(AT, "America/New_York") == "2026-11-01 07:00 EST"  # summer time ended that night
+    assert local_time(AT, "UTC") == local_time(AT, None) == local_time(AT, "No/Such_Zone") == "2026-11-01 12:00 UTC"
+
+
+def test_the_password_changed_email_says_when_in_the_logins_time_zone(alice: Engine) -> None:  # noqa: F811
+    with session_scope(alice) as s:
+        user = s.scalar(select(User).where(User.username == "alice"))
+        user.timezone, user.locale = "Europe/Moscow", "ru"
+        set_password(s, user, "a new password 123", actor="alice", now=AT)
+    with session_scope(alice) as s:
+        body = s.scalar(select(OutboxMail.body).where(OutboxMail.kind == "password_changed"))
+    assert "изменён 2026-11-01 15:00 MSK." in body and "UTC" not in body
