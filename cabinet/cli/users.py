@@ -109,6 +109,7 @@ def add(
         with session_scope(_engine()) as session:
             _new_login(session, username, name, email, partner_id)
     password, generated = _password(password_file, prompt=True)
+    given = email
     with session_scope(_engine()) as session:
         username, name, email, partner = _new_login(session, username, name, email, partner_id)
         zone = (partner.timezone if partner is not None else None) or program_timezone(session)
@@ -125,6 +126,9 @@ def add(
             raise CliError(str(exc)) from exc
         audit(session, "user_added", username="cli", target=username, details={"role": role})
     console.print(f"added {role} {username}")
+    if not given:  # a reserved domain: its reset links and notices reach nobody
+        console.print(f"no --email given: its address is {email}, which receives no mail (password links, notices); "
+                      "give it a real one on the Logins page")  # fmt: skip
     if generated:
         console.print(Text.assemble("generated password (shown once): ", (password, "bold")))
 

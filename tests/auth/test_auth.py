@@ -94,10 +94,12 @@ def _cli(args: list[str], extra: dict[str, str] | None = None) -> subprocess.Com
 
 
 def test_users_cli_adds_locks_unlocks_and_rejects_bad_input(alice: Engine, settings: Settings) -> None:
-    assert (
-        _cli(["users", "add", "bob", "--role", "manager"], {"CABINET_USER_PASSWORD": "a-long-password"}).returncode == 0
-    )
-    assert authenticate(alice, "bob", "a-long-password").ok
+    added = _cli(["users", "add", "bob", "--role", "manager"], {"CABINET_USER_PASSWORD": "a-long-password"})
+    assert added.returncode == 0 and authenticate(alice, "bob", "a-long-password").ok
+    assert "no --email given: its address is bob@example.com, which receives no mail" in " ".join(added.stdout.split())
+    with_mail = _cli(["users", "add", "erin", "--role", "manager", "--email", "erin@partners.test"],
+                     {"CABINET_USER_PASSWORD": "a-long-password"})  # fmt: skip
+    assert with_mail.returncode == 0 and "--email" not in with_mail.stdout
     dup = _cli(["users", "add", "bob", "--role", "manager"])
     assert dup.returncode == 1 and "already exists" in dup.stderr
     no_partner = _cli(["users", "add", "carl", "--role", "partner"])
