@@ -47,6 +47,7 @@ from cabinet.store.models import OutboxMail, Partner, ProgramSettings, User
 KINDS = (
     "password_reset",
     "password_changed",
+    "second_factor_off",
     "email_changed",
     "payout_details_changed",
     "payout_update",

@@ -52,6 +52,7 @@ from cabinet.auth import (
 )
 from cabinet.config import Settings
 from cabinet.errors import RefusedRequest
+from cabinet.mail import tell_user
 from cabinet.store.db import session_scope
 from cabinet.store.models import ProgramSettings, User
 
@@ -233,6 +234,7 @@ def turn_off(session: Session, scope: Scope, password: str) -> None:
     _password_again(session, user, password)
     user.totp_secret, user.totp_last_step, user.recovery_codes = None, None, []
     audit(session, "second_factor_off", user=user)
+    tell_user(session, user, "second_factor_off", "second_factor_off", when=datetime.now(UTC))  # not unnoticed
     session.flush()
 
 
@@ -240,6 +242,7 @@ def reset(session: Session, user: User, *, actor: str = "cli") -> None:
     """Turn the two-step login off for `user` (an admin, when the user lost their phone)."""
     user.totp_secret, user.totp_last_step, user.recovery_codes = None, None, []
     audit(session, "second_factor_reset", username=actor, target=user.username)
+    tell_user(session, user, "second_factor_off", "second_factor_reset", when=datetime.now(UTC))
 
 
 def check_code(engine: Engine, username: str, code: str, now: datetime | None = None,
