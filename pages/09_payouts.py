@@ -11,6 +11,7 @@ from cabinet.ui.next_run import forget_inputs
 from cabinet.ui.once import once
 from cabinet.ui.store import METHODS
 from cabinet.ui.text import current_locale, t
+from cabinet.ui.typed_numbers import typed
 from cabinet.ui.widgets import fmt_count, fmt_metric, held, hold, local_day, local_time, relabel, show_refusal
 from queries.payouts import MissingRate, ledger, ledger_cards
 
@@ -158,13 +159,10 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
         st.info(t("payouts.below_minimum_now", minimum=fmt_metric("commission", float(minimum))))
     else:
         with st.form("payout_request"):  # a refused request keeps the note typed
-            # no bounds in the browser: an amount out of them is refused by the store, saying the minimum or what
-            # is available in the session's language (the browser said it in English only, on hover, and the button
-            # then did nothing)
-            # shown as typed, to 12 digits (a -/+ step's float noise not shown): with "%.2f" a typed 60.555 read
-            # 60.55, and was refused
-            amount = st.number_input(t("payouts.amount", currency=base), value=float(book.available), step=10.0,
-                                     format="%.12g")  # fmt: skip
+            # a text field, read as typed (`money.typed_amount`): a number field took "60,55" in a Russian browser
+            # as 6055, and showed a typed 60.555 as 60.55; no bounds in the browser either, which said them in
+            # English only, on hover: the store refuses an amount out of them in the session's language
+            amount = st.text_input(t("payouts.amount", currency=base), value=typed(str(book.available)))
             # no max_chars: the browser drops a longer pasted note whole; the store refuses it, and it stays typed
             note = st.text_area(t("payouts.note"), key="payouts_note")
             if st.form_submit_button(t("payouts.submit"), type="primary"):

@@ -4,14 +4,14 @@ acts under the user's scope (`cabinet.payouts`, `cabinet.statements` do the chec
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from cabinet import month_statement as _month
 from cabinet import payouts as _payouts
 from cabinet import statements as _statements
 from cabinet.access import Scope
-from cabinet.formatting import fmt_decimal, fmt_money
+from cabinet.formatting import fmt_money, number_text
 from cabinet.payouts import NEXT, STATUSES, Cover, PaymentDetails, PayoutError
 from cabinet.statements import STATED, Statement
 from cabinet.store.db import session_scope
@@ -44,19 +44,25 @@ def request_payout(scope: Scope, partner_id: int, amount: Decimal, available: De
         return _payouts.request_payout(s, scope, partner_id, amount, available, currency, note).id
 
 
-def typed_amount(value: float) -> Decimal:
-    """The payout form's amount as the partner typed it (the browser sends the number typed, whatever the field's
-    format shows), refused when it has digits past the cent: the store pays whole cents and would round 60.555 down
-    to 60.55 without a word. The field's -/+ buttons add in binary floats (1030.33 - 10 = 1020.3299999999999): what
-    lies within a millionth of a cent is that cent."""
-    asked = Decimal(repr(float(value)))  # the shortest text of the float: the digits typed
-    if not asked.is_finite() or abs(asked) >= 10**15:  # beyond a float's cents, and any balance: refused as such
-        return asked
-    cents = asked.quantize(Decimal("0.01"))
-    if abs(asked - cents) > Decimal("1e-8"):
-        raise PayoutError(f"{asked} has digits past the cent", "payouts.amount_cents",
-                          amount=fmt_decimal(str(asked), current_locale()))  # fmt: skip
-    return cents
+def typed_amount(text: str) -> Decimal:
+    """The payout form's amount as the partner typed it, with a point or a comma before the cents and spaces between
+    thousands ("1 000,50"); refused when it can be read two ways ("1,000"), is not a number, or has digits past the
+    cent: the store pays whole cents and would round 60.555 down to 60.55 without a word."""
+    shown = text.strip()
+    try:
+        plain = number_text(shown)
+    except ValueError as exc:
+        raise PayoutError(f"{shown!r} can be read two ways", "payouts.amount_two_ways", amount=shown) from exc
+    try:
+        asked = Decimal(plain)
+    except InvalidOperation as exc:
+        raise PayoutError(f"{shown!r} is not an amount", "payouts.bad_amount") from exc
+    if not asked.is_finite():
+        raise PayoutError(f"{shown!r} is not an amount", "payouts.bad_amount")
+    # beyond 10^15, past any balance: refused by the store as such
+    if abs(asked) < 10**15 and asked != asked.quantize(Decimal("0.01")):
+        raise PayoutError(f"{shown!r} has digits past the cent", "payouts.amount_cents", amount=shown)
+    return asked
 
 
 def payout_queue(scope: Scope, statuses: tuple[str, ...]) -> list[tuple[PayoutRequest, str]]:

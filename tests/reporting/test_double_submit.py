@@ -136,7 +136,7 @@ def test_a_payout_request_replayed_is_asked_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     at = open_page("pages/09_payouts.py", payable.users["p_parent"])
-    at.number_input[0].set_value(50.0)
+    next(x for x in at.text_input if x.label == "Amount (USD)").input("50")
     next(b for b in at.get("form_submit_button") if b.label == "Request payout").click()
     replayed(at, monkeypatch, money, "request_payout")
     assert not at.error, [e.value for e in at.error]

@@ -1,5 +1,6 @@
-"""A payout amount typed past the cent is refused in the session's language, never paid rounded: the store pays whole
-cents, and the form's "%.2f" showed a typed 60.555 as 60.55, which the store then took without a word."""
+"""The payout amount is read as the partner typed it, never changed without a word: the form's number field showed a
+typed 60.555 as 60.55, which the store then took (it pays whole cents), and in a Russian browser it took "60,55" as
+6055. The amount is a text field now, read with a point or a comma, refused past the cent or when it reads two ways."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine, select
+from streamlit.testing.v1 import AppTest
 
 from cabinet.payouts import PayoutError
 from cabinet.store.db import session_scope
@@ -20,40 +22,59 @@ from tests.reporting.test_payouts import payable  # noqa: F401 - the fixture
 PAGE = "pages/09_payouts.py"
 
 
+def ask(at: AppTest, amount: str) -> AppTest:
+    """Type `amount` into the payout form and send it."""
+    next(x for x in at.text_input if x.label.startswith(("Amount", "Сумма"))).input(amount)
+    return next(b for b in at.get("form_submit_button") if b.label in ("Request payout", "Запросить выплату")).click()
+
+
 @pytest.mark.parametrize(
-    ("locale", "said"),
-    [("en", "Enter the amount with at most two decimal places: 60.555 has more, and payouts are made in whole cents."),
-     ("ru", "Укажите сумму не более чем с двумя знаками после запятой: в сумме 60,555 их больше, а выплаты делаются "
-            "в целых центах.")],
+    ("locale", "typed", "said"),
+    [("en", "60.555", "Enter the amount with at most two decimal places: 60.555 has more, and payouts are made in "
+                      "whole cents."),
+     ("ru", "60,5555", "Укажите сумму не более чем с двумя знаками после запятой: в сумме 60,5555 их больше, а "
+                       "выплаты делаются в целых центах."),
+     ("en", "1,000", "1,000 can be read two ways: write the amount without a thousands separator, with a point or a "
+                     "comma before the cents (1000.50 or 1000,50)."),
+     ("ru", "сто", "Введите положительную сумму.")],
 )  # fmt: skip
-def test_an_amount_past_the_cent_is_refused_not_rounded(
+def test_an_amount_past_the_cent_or_read_two_ways_is_refused_not_changed(
     payable: Program,  # noqa: F811 - the fixture
     store_engine: Engine,
     locale: str,
+    typed: str,
     said: str,
 ) -> None:
-    at = open_page(PAGE, replace(payable.users["p_parent"], locale=locale))
-    box = at.number_input[0]
-    # shown as typed, not to two places; a -/+ step's float noise not shown (printf's "%g" as sprintf.js's)
-    assert (box.proto.format % 60.555, box.proto.format % (1030.33 - 10)) == ("60.555", "1020.33")
-    box.set_value(60.555)
-    at.button[0].click().run()
+    at = ask(open_page(PAGE, replace(payable.users["p_parent"], locale=locale)), typed).run()
     assert not at.exception and [e.value for e in at.error] == [said]
+    assert typed in [x.value for x in at.text_input]  # kept as typed, to be put right
     with session_scope(store_engine) as s:
         assert s.scalar(select(PayoutRequest)) is None
-    at.number_input[0].set_value(60.55)  # the same in whole cents is made as typed
-    at.button[0].click().run()
+
+
+@pytest.mark.parametrize(("locale", "offered", "typed"), [("en", "100.00", "60.55"), ("ru", "100,00", "60,55")])
+def test_an_amount_is_offered_and_read_as_the_sessions_language_types_it(
+    payable: Program,  # noqa: F811 - the fixture
+    store_engine: Engine,
+    locale: str,
+    offered: str,
+    typed: str,
+) -> None:
+    at = open_page(PAGE, replace(payable.users["p_parent"], locale=locale))
+    assert offered in [x.value for x in at.text_input]  # all that is available, as the cards write it
+    at = ask(at, typed).run()
     assert not at.exception and not at.error
     with session_scope(store_engine) as s:
-        assert s.scalar(select(PayoutRequest.amount)) == Decimal("60.55")
+        assert s.scalar(select(PayoutRequest.amount)) == Decimal("60.55")  # not 6055, nor 60.5500001
 
 
 def test_the_typed_amount_is_the_number_typed() -> None:
-    assert typed_amount(60.55) == Decimal("60.55")  # not the float's 60.5499999999999971578...
-    assert typed_amount(1924.91) == Decimal("1924.91") and typed_amount(75.0) == Decimal("75.00")
-    assert typed_amount(1030.33 - 10) == Decimal("1020.33")  # the field's "-" button: 1020.3299999999999
-    assert typed_amount(1e30) == Decimal("1e30")  # no cents to check: refused by the store as above the balance
-    for past in (60.555, 0.001, 1924.915, 60.5501):
-        with pytest.raises(PayoutError) as refused:
-            typed_amount(past)
-        assert refused.value.key == "payouts.amount_cents"
+    assert typed_amount(" 60.55 ") == typed_amount("60,55") == Decimal("60.55")
+    assert typed_amount("1 000,5") == typed_amount("1000.50") == Decimal("1000.50")
+    assert typed_amount("1e30") == Decimal("1e30")  # no cents to check: refused by the store as above the balance
+    refused = {"60.555": "amount_cents", "0,001": "amount_cents", "2,001.84": "amount_two_ways",
+               "1,000": "amount_two_ways", "": "bad_amount", "nan": "bad_amount", "$5": "bad_amount"}  # fmt: skip
+    for text, key in refused.items():
+        with pytest.raises(PayoutError) as refusal:
+            typed_amount(text)
+        assert refusal.value.key == f"payouts.{key}", text

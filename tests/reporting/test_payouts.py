@@ -135,7 +135,7 @@ def test_the_page_requests_a_payout_and_the_manager_decides_it(payable: Program,
     at = open_page("pages/09_payouts.py", payable.users["p_parent"])
     assert not at.exception and not at.error
     assert [m.value for m in at.metric] == ["$100.00", "$0.00", "$0.00", "$100.00"]
-    at.number_input[0].set_value(75.0)
+    next(x for x in at.text_input if x.label == "Amount (USD)").input("75")
     at.button[0].click().run()
     assert not at.exception and not at.error
     assert at.success[0].value.startswith("Payout request")
@@ -144,7 +144,7 @@ def test_the_page_requests_a_payout_and_the_manager_decides_it(payable: Program,
     assert at.dataframe[0].value.iloc[0]["Method"] == "Bank transfer"  # named as Account names it, not "wire"
     made = at.dataframe[0].value.iloc[0]["Request"]
     # one open request at a time: no form offering "$25.00" again until it is decided or cancelled
-    assert at.info[0].value == f"Request {made} is still open: wait for its decision." and not at.number_input
+    assert at.info[0].value == f"Request {made} is still open: wait for its decision." and not at.text_input
     mgr = open_page("pages/09_payouts.py", payable.users["mgr"])
     assert mgr.metric[0].value == "1" and mgr.dataframe[0].value.iloc[0]["Amount"] == "$75.00"
     mgr.button(key=f"payouts_to_approved_{mgr.selectbox(key='payouts_pick').value}").click().run()

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, select
 
+from cabinet.i18n import translate
 from cabinet.payouts import decide
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, PayoutRequest
@@ -22,23 +23,22 @@ PAGE = "pages/09_payouts.py"
 
 @pytest.mark.parametrize(
     ("locale", "amount", "said"),
-    [("en", 10.0, "The minimum payout is $50.00."), ("ru", 10.0, "Минимальная выплата — 50,00\xa0$."),
-     ("en", 150.0, "That is more than the $100.00 available."), ("ru", 150.0, "Это больше доступных 100,00\xa0$.")],
+    [("en", "10", "The minimum payout is $50.00."), ("ru", "10", "Минимальная выплата — 50,00\xa0$."),
+     ("en", "150", "That is more than the $100.00 available."), ("ru", "150", "Это больше доступных 100,00\xa0$.")],
 )  # fmt: skip
 def test_an_amount_out_of_bounds_is_refused_in_the_sessions_language(
     payable: Program,  # noqa: F811 - the fixture
     store_engine: Engine,
     locale: str,
-    amount: float,
+    amount: str,
     said: str,
 ) -> None:
     """The browser checked the bounds itself: a Russian partner typing 10 saw only an English tooltip on hover
     ("Number is outside the allowed range"), and "Запросить выплату" then did nothing. The amount now reaches the
     store, which refuses it saying the minimum or what is available as the session's language writes money."""
     at = open_page(PAGE, replace(payable.users["p_parent"], locale=locale))
-    box = at.number_input[0]
-    assert box.min is None and box.max is None  # no bound left for the browser to check in English
-    box.set_value(amount)
+    box = next(x for x in at.text_input if x.label == translate("payouts.amount", locale, currency="USD"))
+    box.input(amount)  # no bound for the browser to check in English: a text field
     at.button[0].click().run()
     assert not at.exception and [e.value for e in at.error] == [said]
     with session_scope(store_engine) as s:
@@ -78,7 +78,7 @@ def test_the_audit_log_says_a_requests_amount_alike_at_each_step(
     """The audit log read "1000.00" for a request and "1000.0000" for its approval and payment (the amount read back
     from the store holds four places)."""
     at = open_page(PAGE, payable.users["p_parent"])
-    at.number_input[0].set_value(60.0)
+    next(x for x in at.text_input if x.label == "Amount (USD)").input("60")
     at.button[0].click().run()
     assert not at.exception and not at.error
     with session_scope(store_engine) as s:
