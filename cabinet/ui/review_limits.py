@@ -4,16 +4,19 @@ admin changes them in."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from decimal import Decimal, InvalidOperation
 
 import streamlit as st
 from babel.numbers import format_decimal
 
 from cabinet import review_settings as _settings
+from cabinet.formatting import number_text
 from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.ui.drawn_form import DrawnForm
 from cabinet.ui.resources import engine
 from cabinet.ui.text import current_locale, t
+from cabinet.ui.typed_numbers import typed
 from cabinet.ui.widgets import show_refusal
 from queries.review import Thresholds
 
@@ -47,6 +50,29 @@ def words(lim: Thresholds) -> dict[str, str]:
 FORM: DrawnForm[Thresholds] = DrawnForm("review_limits")
 
 
+def _shown(value: float, whole: bool) -> str:
+    """A limit as its field shows it: "100", "2,5" in Russian ("2.5" in English), no trailing zeros."""
+    return str(int(value)) if whole else typed(f"{Decimal(repr(float(value))).normalize():f}")
+
+
+def _read(name: str, text: str) -> float | int | str:
+    """A limit as typed, read with a point or a comma before the decimals; the refusal's text when it is no number,
+    not whole where a count is asked, or reads two ways ("1,000")."""
+    label, value = t(f"review.limit_{name}"), text.strip()[:20]
+    try:
+        number = Decimal(number_text(text))
+    except ValueError:
+        return t("review.limit_ambiguous", limit=label, value=value)
+    except InvalidOperation:
+        return t("review.limit_not_number", limit=label, value=value)
+    if not number.is_finite():
+        return t("review.limit_not_number", limit=label, value=value)
+    if name in _settings.COUNTS:
+        return int(number) if number == number.to_integral_value() else t("review.limit_not_whole", limit=label,
+                                                                              value=value)  # fmt: skip
+    return float(number)
+
+
 def limits_box(user: SessionUser, lim: Thresholds) -> None:
     """For an admin acting as themselves, the limits in a form under an expander; nothing for others."""
     if not user.scope.is_admin or user.scope.impersonated_by:
@@ -58,22 +84,21 @@ def limits_box(user: SessionUser, lim: Thresholds) -> None:
     drawn = FORM.drawn(lim)
     with st.expander(t("review.limits_title"), icon=":material/tune:"), st.form("review_limits"):
         st.caption(t("review.limits_help"))
-        values: dict[str, float] = {}
+        typed_in: dict[str, str] = {}
         cols = st.columns(4)
         for i, (name, now) in enumerate(asdict(drawn.shown).items()):
-            whole = name in _settings.COUNTS
-            # no bounds in the browser, which said them in English on hover only and saved nothing: the store refuses
-            # a limit out of them in the session's language, naming it
-            values[name] = cols[i % 4].number_input(
-                t(f"review.limit_{name}"),
-                value=int(now) if whole else float(now),
-                step=1 if whole else (0.1 if name in ("spike_times", "ftd_rate_pct") else 1.0),
-                format=None if whole else "%.1f",
-                key=f"review_limit_{name}{drawn.suffix}",
-            )
+            # text fields written as the session's language types numbers ("2,5"): Chromium's number field took a
+            # Russian "2,5" as 25, and said its bounds in English on hover only; the store refuses a limit out of
+            # them in the session's language, naming it
+            typed_in[name] = cols[i % 4].text_input(t(f"review.limit_{name}"), _shown(now, name in _settings.COUNTS),
+                                                    key=f"review_limit_{name}{drawn.suffix}")  # fmt: skip
         if not st.form_submit_button(t("review.limits_save"), type="primary", on_click=FORM.mark_saving):
             return
-    new = Thresholds(**{k: int(v) if k in _settings.COUNTS else float(v) for k, v in values.items()})
+        values = {name: _read(name, text) for name, text in typed_in.items()}
+        if refused := [v for v in values.values() if isinstance(v, str)]:
+            st.error(" ".join(refused))  # the form keeps what was typed
+            return
+    new = Thresholds(**values)  # type: ignore[arg-type]
 
     FORM.save(drawn, lambda s, seen: _settings.save_thresholds(s, user.scope, new, seen),
               _settings.LimitsChangedMeanwhile, DONE_KEY, new)  # fmt: skip

@@ -318,8 +318,8 @@ def test_review_limits_replayed_are_said_saved_not_unchanged(
     from cabinet import review_settings
 
     at = open_page("pages/22_review.py", program.users["root"])
-    limit = at.number_input(key="review_limit_min_clicks")
-    limit.set_value(limit.value + 1)
+    limit = at.text_input(key="review_limit_min_clicks")
+    limit.input(str(int(limit.value) + 1))
     next(b for b in at.get("form_submit_button") if b.form_id == "review_limits").click()
     replayed(at, monkeypatch, review_settings, "save_thresholds")
     assert translate("review.limits_saved", n=1) in [s.value for s in at.success], [s.value for s in at.success]

@@ -20,6 +20,7 @@ from cabinet.store.models import AuditLog, ProgramSettings
 from queries.review import SIGNALS, Thresholds, review
 from queries.warehouse import Warehouse
 from tests.reporting.conftest import Program
+from tests.reporting.test_page_locale import _open_ru
 from tests.reporting.test_pages import _open as open_page
 from tests.reporting.test_plans_admin import add_second_admin, drawn_input
 
@@ -163,7 +164,7 @@ def test_an_admin_changes_the_limits_on_the_page_and_the_review_follows(busy: Pr
     at.selectbox(key="review_period_en").set_value("custom").run()
     at.date_input(key="review_dates").set_value(NOVEMBER).run()
     assert "Registrations without FTDs (1)" in at.multiselect(key="review_only").options
-    at.number_input(key="review_limit_min_registrations").set_value(30)
+    at.text_input(key="review_limit_min_registrations").input("30")
     at.button(key="FormSubmitter:review_limits-Save the limits").click().run()
     assert not at.exception and not at.error
     assert at.success[0].value == "Saved. Limits changed: 1. The review below uses them."
@@ -208,18 +209,18 @@ def test_the_limits_form_keeps_another_admins_limit_and_refuses_to_write_over_it
     add_second_admin(program, store_engine)
     save = "FormSubmitter:review_limits-Save the limits"
     at = open_page("pages/22_review.py", program.users["root"])
-    assert drawn_input(at.number_input, "review_limit_bot_pct").value == 20
+    assert drawn_input(at.text_input, "review_limit_bot_pct").value == "20"
     with session_scope(store_engine) as s:  # the other admin, while the page is open
         save_thresholds(s, program.users["admin2"].scope, Thresholds(bot_pct=10))
-    drawn_input(at.number_input, "review_limit_min_clicks").set_value(50)
+    drawn_input(at.text_input, "review_limit_min_clicks").input("50")
     at.button(key=save).click().run()
     assert not at.exception and at.success[0].value == "Saved. Limits changed: 1. The review below uses them."
     with session_scope(store_engine) as s:
         assert thresholds(s) == Thresholds(min_clicks=50, bot_pct=10)
-    assert drawn_input(at.number_input, "review_limit_bot_pct").value == 10  # the form shows the limits as stored
+    assert drawn_input(at.text_input, "review_limit_bot_pct").value == "10"  # the form shows the limits as stored
     with session_scope(store_engine) as s:
         save_thresholds(s, program.users["admin2"].scope, Thresholds(min_clicks=50, bot_pct=15))
-    drawn_input(at.number_input, "review_limit_bot_pct").set_value(25.0)
+    drawn_input(at.text_input, "review_limit_bot_pct").input("25")
     at.button(key=save).click().run()
     assert not at.exception and not [s for s in at.success if s.value.startswith("Saved")]
     assert [e.value for e in at.error] == [
@@ -227,7 +228,7 @@ def test_the_limits_form_keeps_another_admins_limit_and_refuses_to_write_over_it
         "15. Nothing was saved: the form shows the limits as they are now, with your changes kept. Check them and save "
         "again."
     ]
-    assert drawn_input(at.number_input, "review_limit_bot_pct").value == 25  # what the admin typed, kept
+    assert drawn_input(at.text_input, "review_limit_bot_pct").value == "25"  # what the admin typed, kept
     with session_scope(store_engine) as s:
         assert thresholds(s).bot_pct == 15
 
@@ -238,9 +239,7 @@ def test_a_limit_out_of_bounds_is_refused_in_the_sessions_language_naming_it(
     """The browser checked the bounds itself, said so in English on hover only, and Save did nothing; the store's
     refusal named the limit by its code ("drop_pct must be between 1 and 99")."""
     at = open_page("pages/22_review.py", busy.users["root"])
-    limit = drawn_input(at.number_input, "review_limit_drop_pct")
-    assert limit.min is None and limit.max is None  # no bounds left to the browser
-    limit.set_value(150.0)
+    drawn_input(at.text_input, "review_limit_drop_pct").input("150")  # no bounds left to the browser
     at.button(key="FormSubmitter:review_limits-Save the limits").click().run()
     assert not at.exception and [e.value for e in at.error] == ["Dropped: clicks fell by % must be between 1 and 99."]
     with session_scope(store_engine) as s:
@@ -249,3 +248,34 @@ def test_a_limit_out_of_bounds_is_refused_in_the_sessions_language_naming_it(
             save_thresholds(s, busy.users["root"].scope, Thresholds(drop_pct=150))
     said = translate(refused.value.key, "ru", **localised(refused.value.params, "ru"))
     assert said == "Падение: клики упали на %: допустимо от 1 до 99.", said
+
+
+def test_a_limit_is_typed_with_a_decimal_comma_and_written_as_the_language_does(
+    program: Program, store_engine: Engine
+) -> None:
+    """Chromium's number field took a Russian "2,5" as 25 (it drops the comma), and wrote the limits "3.0" on a Russian
+    page; they are text fields now, read as typed, and a count or a number that reads two ways is refused."""
+    with session_scope(store_engine) as s:
+        save_thresholds(s, program.users["root"].scope, Thresholds(bot_pct=20.6))
+    ru = _open_ru(program, "root", "pages/22_review.py")
+    assert not ru.exception
+    shown = {k: ru.text_input(key=f"review_limit_{k}").value for k in ("spike_times", "bot_pct", "min_clicks")}
+    assert shown == {"spike_times": "3", "bot_pct": "20,6", "min_clicks": "100"}
+    at = open_page("pages/22_review.py", program.users["root"])  # what is typed is read alike in either language
+    save = "FormSubmitter:review_limits-Save the limits"
+    at.text_input(key="review_limit_spike_times").input("2,5")
+    at.button(key=save).click().run()
+    assert not at.exception and not at.error
+    with session_scope(store_engine) as s:
+        assert thresholds(s).spike_times == 2.5
+    drawn_input(at.text_input, "review_limit_min_clicks").input("1,000")
+    drawn_input(at.text_input, "review_limit_min_registrations").input("20.5")
+    at.button(key=save).click().run()
+    assert [e.value for e in at.error] == [
+        "Clicks to judge traffic: 1,000 can be read two ways. Write the number without thousands separators, with a "
+        "point or a comma before the decimals: 1000, 2.5 or 2,5. Registrations to judge FTDs: 20.5 is not a whole "
+        "number."
+    ]
+    assert drawn_input(at.text_input, "review_limit_min_clicks").value == "1,000"  # kept, to be corrected
+    with session_scope(store_engine) as s:
+        assert (thresholds(s).min_clicks, thresholds(s).min_registrations) == (100, 20)  # nothing written
