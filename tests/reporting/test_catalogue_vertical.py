@@ -61,3 +61,9 @@ def test_a_creatives_card_names_its_language_and_the_count_reads_as_a_sentence(
     captions = [c.value for c in at.caption]
     assert "Creatives: 1." in captions
     assert [c for c in captions if c.startswith("banner · 728x90 · ") and c.endswith(" KB · Русский")]
+
+
+def test_the_russian_table_heads_its_numbers_in_russian(program: Program) -> None:
+    """The offer's number was headed "Id" on a Russian page (as the plans' were)."""
+    at = _open_ru(program, "root", "pages/20_catalogue.py")
+    assert not at.exception and list(at.dataframe[0].value.columns)[:2] == ["Оффер", "Название"]
