@@ -299,7 +299,7 @@ def test_an_admin_uploads_a_banner_in_a_real_browser(tab, demo_server: Server, t
         _see(tab.get_by_text("e2e_banner.png"), "file_picked")
         tab.get_by_role("button", name="Upload", exact=True).click()
 
-    _until_shown(tab, upload, "added.")
+    _until_shown(tab, upload, re.compile(r"^Creatives added: \d+\.$"))  # its id
     _see(tab.get_by_text(re.compile(r"^e2e_banner · 320x50")), "on_the_shelf")
     expect(tab.locator('[data-testid="stException"]')).to_have_count(0)
     tab.screenshot(path=str(RESULTS_DIR / "e2e_catalogue_upload.png"), full_page=True)
