@@ -49,7 +49,7 @@ def payout_details(partner_id: int, method: str | None, details: dict[str, str])
     picked = st.selectbox(t("account.method"), options, index=options.index(method) if method in options else 0,
                           format_func=lambda m: t(f"account.method_{m}"), key="account_method")  # fmt: skip
     with st.form("account_payout"):  # a refused save keeps what was typed; a saved one clears the form
-        values = {f: st.text_input(t(f"account.field_{f}"), max_chars=200, key=f"account_f_{f}")
+        values = {f: st.text_input(t(f"account.field_{f}"), key=f"account_f_{f}")  # no max_chars (a paste went whole)
                   for f in METHODS[picked]}  # fmt: skip
         password = st.text_input(t("account.your_password"), type="password", help=t("account.password_why"),
                                  key="account_f_password", autocomplete="current-password")  # fmt: skip
@@ -151,7 +151,7 @@ if user.impersonator is None:  # a manager viewing as a partner changes their ow
     st.header(t("account.login_email"))
     st.caption(t("account.login_email_now", email=store.login_email(scope)))
     with st.form("account_email"):  # a refused change keeps the address typed, to be corrected
-        new_email = st.text_input(t("account.new_email"), max_chars=255, key="account_new_email")
+        new_email = st.text_input(t("account.new_email"), key="account_new_email")  # no max_chars: as above
         email_password = st.text_input(
             t("account.your_password"), type="password", key="account_email_password", autocomplete="current-password"
         )

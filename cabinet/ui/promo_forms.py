@@ -49,10 +49,11 @@ def _issue(user: SessionUser, tz: str) -> None:
         o.id: f"{o.name} · {vertical(o.vertical)}" for o in store.code_offers(user.scope, pid)
     }
     with st.form("promo_issue"):  # a refused code keeps what was typed; an issued one clears the form
-        code = st.text_input(t("promo.code"), max_chars=32, help=t("promo.code_help"), key="promo_new_code")
+        # no max_chars: the browser drops a longer paste whole; the store refuses it with its limit, kept typed
+        code = st.text_input(t("promo.code"), help=t("promo.code_help"), key="promo_new_code")
         offer = st.selectbox(t("promo.offer"), list(offers), format_func=offers.get, key="promo_new_offer")
         first, last = _days("promo_new")
-        description = st.text_input(t("promo.description"), max_chars=500, key="promo_new_description")
+        description = st.text_input(t("promo.description"), key="promo_new_description")
         st.caption(t("promo.days_in", tz=tz))
         if st.form_submit_button(t("promo.issue_button"), type="primary", icon=":material/add:"):
             try:
@@ -84,7 +85,7 @@ def _change(user: SessionUser, codes: list[PromoItem], tz: str) -> None:
                           if item.status in CODE_STATES else 1, horizontal=True,
                           format_func=lambda s: t(f"promo.set_{s}"))  # fmt: skip
         first, last = _days(f"promo_change_{picked}", first_day, last_day)
-        description = st.text_input(t("promo.description"), value=item.description or "", max_chars=500)
+        description = st.text_input(t("promo.description"), value=item.description or "")
         st.caption(t("promo.days_in", tz=tz))
         if st.form_submit_button(t("promo.save"), type="primary"):
             try:

@@ -158,7 +158,7 @@ def views_bar(user: SessionUser, spec: ViewPage) -> None:
     cols[2].button(t("views.delete"), key=spec.key("view_delete"), disabled=pick is None, width="stretch",
                    on_click=_delete, args=(user, spec, pick, mine.get(pick, "")))  # fmt: skip
     with cols[3].popover(t("views.save"), icon=":material/bookmark_add:", width="stretch"):
-        st.text_input(t("views.name"), max_chars=_views.NAME_MAX, key=spec.key("view_name"),
+        st.text_input(t("views.name"), key=spec.key("view_name"),  # no max_chars: a longer paste went whole
                       help=t("views.name_help"))  # fmt: skip
         st.button(t("views.save_button"), key=spec.key("view_save"), type="primary",
                   on_click=_save, args=(user, spec))  # fmt: skip

@@ -55,9 +55,10 @@ def team_box(scope: Scope, tz: str) -> None:
     st.caption(t("team.caption"))
     with st.expander(t("team.add_title"), icon=":material/person_add:"), st.form("team_add"):
         left, right = st.columns(2)
-        username = left.text_input(t("invite.username"), max_chars=64, key="team_username")
-        name = right.text_input(t("invite.name"), max_chars=200, key="team_name")
-        email = left.text_input(t("invite.email"), max_chars=255, key="team_email")
+        # no max_chars: the browser drops a longer paste whole; a long value stays typed and the save refuses it
+        username = left.text_input(t("invite.username"), key="team_username")
+        name = right.text_input(t("invite.name"), key="team_name")
+        email = left.text_input(t("invite.email"), key="team_email")
         money = right.checkbox(t("team.payouts_access"), value=False, key="team_money", help=t("team.payouts_help"))
         sent = st.form_submit_button(t("team.add_submit"), type="primary")
     if sent:
