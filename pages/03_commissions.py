@@ -22,7 +22,7 @@ from cabinet.ui.widgets import (
 )
 from queries.commissions import KINDS, TYPES, CommissionError, CommissionRequest, visible_statuses
 
-user = require_user("reports")
+user = require_user("reports", page="commissions")
 st.title(t("commissions.title"))
 snap = data.snapshot_or_stop()
 plan_box(user, snap)

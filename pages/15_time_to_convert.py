@@ -21,7 +21,7 @@ from cabinet.ui.widgets import (
 from queries.cohorts import EVENT_METRICS
 from queries.conversion_lag import BUCKETS, EVENTS, LagError, LagRequest
 
-user = require_user("cohorts")
+user = require_user("cohorts", page="time_to_convert")
 st.title(t("lag.title"))
 snap = data.snapshot_or_stop()
 events = tuple(e for e in EVENTS if EVENT_METRICS[e] in user.visible_metrics)  # counts the user's tier shows

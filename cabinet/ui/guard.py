@@ -25,8 +25,9 @@ def page_setup() -> None:
     caption_style()
 
 
-def require_user(feature: str) -> SessionUser:
-    """The logged-in user when their role and tier give `feature`; otherwise the login form or a refusal.
+def require_user(feature: str, page: str | None = None) -> SessionUser:
+    """The logged-in user when their role and tier give `feature`; otherwise the login form or a refusal naming the
+    page (`menu.<page>`, e.g. Time to convert, which the Cohorts feature gives; by default the feature's own name).
 
     A logged-out visitor gets the login form on the page itself (and the page after logging in); nothing of the
     page's data is queried before this returns.
@@ -40,11 +41,11 @@ def require_user(feature: str) -> SessionUser:
     require_second_factor(user.scope)  # staff, when the program requires two-step login of them: before view-as
     sidebar_menu(user)
     if not user.has(feature):  # a tier can give its partners a feature; staff pages no tier gives
-        _refuse(user, feature)
+        _refuse(user, feature, page or feature)
     return user
 
 
-def _refuse(user: SessionUser, feature: str) -> None:
+def _refuse(user: SessionUser, feature: str, page: str) -> None:
     """Stop the page with why the user does not get `feature`: a partner's application not approved yet, or a blocked
     partner, gets no page of its tier and is told so as its home page tells it."""
     standing = store.own_partner_status(user.partner_id) if user.scope.own_partner_id is None else None
@@ -54,5 +55,5 @@ def _refuse(user: SessionUser, feature: str) -> None:
         st.error(t("home.standing_blocked"))
     else:
         refusal = "auth.withheld" if feature in user.withheld else REFUSALS.get(feature, "auth.no_feature")
-        st.error(t(refusal, feature=t(f"menu.{feature}")))
+        st.error(t(refusal, feature=t(f"menu.{page}")))
     st.stop()

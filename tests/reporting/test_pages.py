@@ -18,6 +18,7 @@ from tests.reporting.conftest import Program
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
 PAGE_FEATURES = {path: feature for path, (feature, _, _) in menu_pages().items()}
+PAGE_NAMES = {path: label for path, (_, _, label) in menu_pages().items()}  # what a refusal names
 ROLES = ("p_parent", "p_child", "p_bronze", "mgr", "root")
 
 
@@ -44,7 +45,7 @@ def test_page_renders_for_every_role(program: Program, page: str, role: str) -> 
     assert not at.exception, at.exception
     if not program.users[role].has(PAGE_FEATURES[page]):  # e.g. sub-partners for a bronze partner: refused
         refusal = {"manage": "auth.staff_only", "admin": "auth.admin_only"}.get(PAGE_FEATURES[page], "auth.no_feature")
-        assert [e.value for e in at.error] == [translate(refusal, feature=translate(f"menu.{PAGE_FEATURES[page]}"))]
+        assert [e.value for e in at.error] == [translate(refusal, feature=translate(f"menu.{PAGE_NAMES[page]}"))]
         assert not at.dataframe and not at.metric
         return
     assert not at.error
