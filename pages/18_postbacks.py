@@ -7,7 +7,7 @@ from cabinet.ui import postbacks
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import t
 
-user = require_user("links")
+user = require_user("links", page="postbacks")
 st.title(t("postbacks.title"))
 postbacks.show_done()
 partner_id = user.scope.own_partner_id

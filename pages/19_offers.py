@@ -13,7 +13,7 @@ from queries.metrics import RATIOS
 from queries.reports import ReportRequest
 
 SEARCH_MAX = 100  # characters of a search
-user = require_user("links")
+user = require_user("links", page="offers")
 st.title(t("offers.title"))
 scope = user.scope
 snap = data.snapshot_or_stop()
