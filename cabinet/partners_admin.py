@@ -143,8 +143,10 @@ def _check_choices(session: Session, tier_code: str, manager_user_id: int | None
         raise PartnerChangeError(f"no plan {plan_id}", "partners.bad_plan")
 
 
-def update_partner(session: Session, scope: Scope, partner_id: int, change: PartnerChange) -> list[str]:
-    """Apply `change` to a partner of the scope; the names of the fields that changed (audit-logged).
+def update_partner(session: Session, scope: Scope, partner_id: int, change: PartnerChange,
+                   cabinet_url: str | None = None) -> list[str]:  # fmt: skip
+    """Apply `change` to a partner of the scope; the names of the fields that changed (audit-logged). An approved
+    applicant's email names `cabinet_url`, the cabinet's address, when there is one.
 
     A field the form changed (from `change.seen`) that someone else changed since the form was drawn is refused with
     nothing written: `partners.changed_meanwhile`, its `fields` named for the form to say what they are now."""
@@ -193,7 +195,8 @@ def update_partner(session: Session, scope: Scope, partner_id: int, change: Part
           target=f"partner {partner_id}", details=details | ({"reason": reason} if reason else {}))  # fmt: skip
     if "status" in changed and details["status"][0] == "pending" and change.status in ("active", "blocked"):
         decided = "approved" if change.status == "active" else "declined"  # the applicant is told
-        tell_partner(session, partner_id, None, "application", decided, reason=reason)
+        text = "approved_at" if decided == "approved" and cabinet_url else decided  # where to log in, when known
+        tell_partner(session, partner_id, None, "application", text, reason=reason, url=cabinet_url)
     session.flush()
     return changed
 

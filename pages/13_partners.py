@@ -13,6 +13,7 @@ from cabinet.ui.menu import VIEW_AS_PARAM
 from cabinet.ui.once import once
 from cabinet.ui.partner_new import add_partner_box
 from cabinet.ui.partner_notes import notes_box
+from cabinet.ui.password_reset import link_base
 from cabinet.ui.store import PARTNER_STATUSES, PartnerChange, PartnerChangeError
 from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import t
@@ -140,7 +141,8 @@ with st.form(f"partner_{pick}"):  # its own widgets per partner
             drawn = PartnerChange(seen["status"], seen["tier_code"], seen["manager_user_id"] or None,
                                   seen["plan_id"] or None)  # fmt: skip
             change = PartnerChange(str(status), str(tier), int(manager) or None, int(plan) or None, reason, drawn)
-            changed = once(lambda: store.change_partner(user.scope, int(pick), change), f"partner_{pick}", change)
+            url = link_base()  # an approved applicant's email says where to log in
+            changed = once(lambda: store.change_partner(user.scope, int(pick), change, url), f"partner_{pick}", change)
             st.session_state["partners_saved"] = (pick, changed)  # the same again at once: a replay, said once more
             del st.session_state["partners_seen"]  # the next run's form shows the stored values
             forget_inputs((reason_key,))  # each change of status gives its own reason

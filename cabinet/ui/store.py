@@ -322,10 +322,10 @@ def partner_directory(scope: Scope) -> tuple[list[PartnerRow], Choices]:
         return _partners.directory(s, scope), _partners.choices(s)
 
 
-def change_partner(scope: Scope, partner_id: int, change: PartnerChange) -> list[str]:
-    """Change a partner's status, tier, manager or plan; the fields that changed."""
+def change_partner(scope: Scope, partner_id: int, change: PartnerChange, cabinet_url: str | None) -> list[str]:
+    """Change a partner's status, tier, manager or plan (an approval's email names `cabinet_url`); what changed."""
     with session_scope(engine()) as s:
-        return _partners.update_partner(s, scope, partner_id, change)
+        return _partners.update_partner(s, scope, partner_id, change, cabinet_url)
 
 
 def audit_actions(scope: Scope) -> list[str]:

@@ -26,7 +26,7 @@ from cabinet.invites import (
 )
 from cabinet.partners_admin import PartnerChange, PartnerChangeError, update_partner
 from cabinet.store.db import session_scope
-from cabinet.store.models import AuditLog, Partner, Tier, User
+from cabinet.store.models import AuditLog, OutboxMail, Partner, Tier, User
 from cabinet.tracking import LinkError, NewLink, create_link
 from tests.conftest import TEST_LINK_KEY
 from tests.reporting.conftest import Program
@@ -232,6 +232,22 @@ def test_a_manager_sees_the_application_first_and_approves_it_on_the_page(
         assert s.get(Partner, new_id).status == "active"
     approved = build_session_user(store_engine, "new_sub")
     assert approved is not None and approved.scope.partner_ids == (new_id,)
+    with session_scope(store_engine) as s:  # without the cabinet's address, the email cannot say where to log in
+        assert "with the login new_sub" in s.scalar(select(OutboxMail.body).where(OutboxMail.kind == "application"))
+
+
+def test_the_approved_applicant_is_emailed_where_to_log_in(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CABINET_PUBLIC_URL", "https://partners.example.com")
+    new_id = _apply(store_engine, _token(program, store_engine))
+    at = open_page("pages/13_partners.py", build_session_user(store_engine, "mgr"))
+    at.selectbox(key=f"partners_status_{new_id}").select("active")
+    at.button[0].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with session_scope(store_engine) as s:
+        body = s.scalar(select(OutboxMail.body).where(OutboxMail.kind == "application"))
+    assert "Log in to the partner cabinet at https://partners.example.com with the login new_sub" in body
 
 
 def test_the_inviter_sees_its_application_in_its_tree_after_the_next_run(
