@@ -93,13 +93,13 @@ if frame.is_empty():
 
 offers = {o: f"{o} · {name}" for o, name in data.offers(snap.snapshot_id).select("offer_id", "offer").iter_rows()}
 wall = pl.col("ts").dt.strftime("%Y-%m-%d %H:%M")  # with its UTC offset: the hour a summer time's end repeats
-table = frame.select(  # what was earned and why first; which conversion after
+table = frame.select(  # what was earned first (in sight on a phone), then of what and why; which conversion after
     (wall + " " + pl.col("ts_offset")).alias("ts"),
     *(["partner_id"] if staff else []),
-    pl.col("kind").replace_strict({k: t(f"commissions.kind_{k}") for k in KINDS}, default=pl.col("kind")),
-    pl.col("status").replace_strict({s: t(f"commissions.status_{s}") for s in allowed}, default=pl.col("status")),
     pl.col("amount_text").alias("amount"),
     "amount_base",
+    pl.col("status").replace_strict({s: t(f"commissions.status_{s}") for s in allowed}, default=pl.col("status")),
+    pl.col("kind").replace_strict({k: t(f"commissions.kind_{k}") for k in KINDS}, default=pl.col("kind")),
     "how",
     "conversion_id",
     pl.col("conversion_type").replace_strict({c: t(f"commissions.type_{c}") for c in TYPES}, default=None),
