@@ -201,12 +201,22 @@ def _store(session: Session, scope: Scope, creatives_dir: Path, content: bytes, 
     return creative
 
 
+def _typed_name(typed: str) -> str:
+    """A creative's name as typed, its spaces collapsed; refused over `NAME_MAX` characters, never cut."""
+    name = " ".join(typed.split())
+    if len(name) > NAME_MAX:
+        raise CreativeError(f"the name is longer than {NAME_MAX} characters", "catalogue.creative_name_too_long",
+                            n=NAME_MAX)  # fmt: skip
+    return name
+
+
 def add_creative(session: Session, scope: Scope, creatives_dir: Path, new: NewCreative) -> Creative:
     """Store an uploaded banner and its row (audit-logged)."""
     _admin(scope)
     _checked_target(session, new.offer_id, new.locale)
+    typed = _typed_name(new.name)  # a file's own name, when none is typed, is cut to the limit
     content, picture = stored_picture(new.content, new.filename)
-    name = " ".join((new.name or Path(new.filename).stem).split())[:NAME_MAX] or f"{picture.width}x{picture.height}"
+    name = typed or " ".join(Path(new.filename).stem.split())[:NAME_MAX] or f"{picture.width}x{picture.height}"
     row = Creative(offer_id=new.offer_id, name=name, kind="banner", width=picture.width, height=picture.height,
                    locale=new.locale, mime_type=picture.mime_type)  # fmt: skip
     return _store(session, scope, creatives_dir, content, picture.extension, new.filename, row)
@@ -216,7 +226,7 @@ def add_text(session: Session, scope: Scope, creatives_dir: Path, new: NewText) 
     """Store a text ad and its row (audit-logged): 1–`TEXT_MAX` characters naming `LINK` once or more."""
     _admin(scope)
     _checked_target(session, new.offer_id, new.locale)
-    name = " ".join(new.name.split())[:NAME_MAX]
+    name = _typed_name(new.name)
     text = "\n".join(line.rstrip() for line in new.text.strip().replace("\r\n", "\n").split("\n"))
     if not name:
         raise CreativeError("a text ad needs a name", "catalogue.text_no_name")

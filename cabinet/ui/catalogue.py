@@ -216,14 +216,6 @@ def creatives_box(scope: Scope, offer_id: int | None) -> None:
     _text_form(scope, offer_id)
 
 
-def _name_too_long(name: str) -> bool:
-    """A creative's name over its limit, said: the store would cut it (`cabinet.creatives_admin.NAME_MAX`)."""
-    if len(" ".join(name.split())) <= _creatives.NAME_MAX:
-        return False
-    st.error(t("catalogue.creative_name_too_long", n=_creatives.NAME_MAX))
-    return True
-
-
 def _upload_form(scope: Scope, offer_id: int | None) -> None:
     """The form that uploads banners to the offer (None: the program)."""
     languages = [ANY_LANGUAGE, *LOCALES]
@@ -236,7 +228,7 @@ def _upload_form(scope: Scope, offer_id: int | None) -> None:
                                  help=t("catalogue.upload_help",
                                  mb=_creatives.MAX_BYTES // (1024 * 1024), side=_creatives.MAX_SIDE))  # fmt: skip
         left, right = st.columns(2)
-        # no max_chars: the browser drops a longer paste whole (and the store cut it); refused with the limit
+        # no max_chars: the browser drops a longer paste whole; the store refuses a long name with the limit
         name = left.text_input(t("catalogue.creative_name"), help=t("catalogue.creative_name_help"))
         locale = right.selectbox(t("catalogue.creative_locale"), languages,
                                  format_func=lambda c: LANGUAGE_NAMES.get(c, t("catalogue.any_language")))  # fmt: skip
@@ -244,8 +236,6 @@ def _upload_form(scope: Scope, offer_id: int | None) -> None:
             return
         if not files:  # pressed with no file chosen: said, rather than nothing at all
             st.error(t("catalogue.upload_none"))
-            return
-        if _name_too_long(name):
             return
     uploads = [_creatives.NewCreative(f.name, f.getvalue(), name if len(files) == 1 else "", offer_id,
                                       locale or None) for f in files]  # fmt: skip
@@ -271,7 +261,7 @@ def _text_form(scope: Scope, offer_id: int | None) -> None:
                                  format_func=lambda c: LANGUAGE_NAMES.get(c, t("catalogue.any_language")))  # fmt: skip
         text = st.text_area(t("catalogue.text_body"), height=120, key=keys["body"],  # a long paste kept, refused
                             help=t("catalogue.text_help", link=_creatives.LINK, n=_creatives.TEXT_MAX))  # fmt: skip
-        if not st.form_submit_button(t("catalogue.text_submit"), icon=":material/notes:") or _name_too_long(name):
+        if not st.form_submit_button(t("catalogue.text_submit"), icon=":material/notes:"):
             return
     new = _creatives.NewText(name, text, offer_id, locale or None)
 
