@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from math import isfinite
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.numbers import format_currency, format_decimal, format_percent
@@ -91,6 +91,17 @@ def local_day(moment: datetime, tz: str) -> date:
 def local_time(moment: datetime, tz: str) -> datetime:
     """A store time (UTC, naive as SQLite gives it) as the clock in `tz` reads it, without its zone."""
     return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+
+
+def zoned_text(moment: datetime, zone: str | None) -> str:
+    """An aware moment as an email to a login states it: in the login's time zone (UTC when it has none or an unknown
+    one), named: "2026-12-05 19:30 MSK", "2026-12-05 20:30 UTC+04" (a zone without a letter abbreviation)."""
+    try:
+        local = moment.astimezone(ZoneInfo(zone or "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        local = moment.astimezone(UTC)
+    name = local.tzname() or "UTC"
+    return f"{local:%Y-%m-%d %H:%M} {'UTC' + name if name[0] in '+-' else name}"
 
 
 def period_dates(period: str, tz: str, now: datetime | None = None) -> tuple[date, date]:

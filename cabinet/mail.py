@@ -31,7 +31,6 @@ from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
@@ -39,6 +38,7 @@ from sqlalchemy.orm import Session
 from cabinet.colours import DEFAULT_BRAND
 from cabinet.config import ConfigError, Settings
 from cabinet.export import MIME
+from cabinet.formatting import zoned_text
 from cabinet.i18n import translate
 from cabinet.mail_html import Brand, html_version, logo_file
 from cabinet.mail_transport import FileTransport, SmtpTransport, Transport, Undeliverable
@@ -127,7 +127,7 @@ def tell_user(session: Session, user: User, kind: str, text: str, *, to: str | N
         return None
     program, support = _program(session)
     values = {"program": program, "name": user.display_name, "username": user.username} | {
-        k: v(user.locale) if callable(v) else local_time(v, user.timezone) if isinstance(v, datetime) else v
+        k: v(user.locale) if callable(v) else zoned_text(v, user.timezone) if isinstance(v, datetime) else v
         for k, v in values.items()  # e.g. an amount in the user's format, a moment in the user's time zone
     }
     subject = translate(f"mail.{text}_subject", user.locale, **values)
@@ -135,17 +135,6 @@ def tell_user(session: Session, user: User, kind: str, text: str, *, to: str | N
     footer = translate("mail.footer_support" if support else "mail.footer", user.locale, program=program,
                        support=support)  # fmt: skip
     return queue(session, address, subject, f"{body}\n\n-- \n{footer}\n", kind, user.id)
-
-
-def local_time(moment: datetime, zone: str | None) -> str:
-    """A moment as an email to a login states it: in the login's time zone (UTC when it has none or an unknown one),
-    named: "2026-12-05 19:30 MSK", "2026-12-05 20:30 UTC+04" (a zone without a letter abbreviation)."""
-    try:
-        local = moment.astimezone(ZoneInfo(zone or "UTC"))
-    except (ZoneInfoNotFoundError, ValueError):
-        local = moment.astimezone(UTC)
-    name = local.tzname() or "UTC"
-    return f"{local:%Y-%m-%d %H:%M} {'UTC' + name if name[0] in '+-' else name}"
 
 
 def partner_prefs(partner: Partner) -> dict[str, bool]:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, select
 
 from cabinet.auth import set_password
-from cabinet.mail import local_time
+from cabinet.formatting import zoned_text
 from cabinet.store.db import session_scope
 from cabinet.store.models import OutboxMail, User
 from tests.auth.test_auth import alice  # noqa: F401 - the fixture
@@ -17,10 +17,10 @@ AT = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 def test_a_moment_is_written_in_the_zone_and_named() -> None:
-    assert local_time(AT, "Europe/Moscow") == "2026-11-01 15:00 MSK"
-    assert local_time(AT, "Asia/Dubai") == "2026-11-01 16:00 UTC+04"  # no letter abbreviation: the offset
-    assert local_time(AT, "America/New_York") == "2026-11-01 07:00 EST"  # summer time ended that night
-    assert local_time(AT, "UTC") == local_time(AT, None) == local_time(AT, "No/Such_Zone") == "2026-11-01 12:00 UTC"
+    assert zoned_text(AT, "Europe/Moscow") == "2026-11-01 15:00 MSK"
+    assert zoned_text(AT, "Asia/Dubai") == "2026-11-01 16:00 UTC+04"  # no letter abbreviation: the offset
+    assert zoned_text(AT, "America/New_York") == "2026-11-01 07:00 EST"  # summer time ended that night
+    assert zoned_text(AT, "UTC") == zoned_text(AT, None) == zoned_text(AT, "No/Such_Zone") == "2026-11-01 12:00 UTC"
 
 
 def test_the_password_changed_email_says_when_in_the_logins_time_zone(alice: Engine) -> None:  # noqa: F811
