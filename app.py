@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cabinet.ui import data, data_loads, store
+from cabinet.ui import data, data_loads, email_link, store
 from cabinet.ui.cards import card_columns
 from cabinet.ui.guard import page_setup
 from cabinet.ui.login import login_form
@@ -21,6 +21,7 @@ TO_DO_PAGES = {  # a to-do item → the page that does it, and the feature the u
 }
 
 page_setup()
+email_link.open_link()  # a link confirming a login's new email: applied before the login form says what came of it
 user = login_form()
 if user is None:
     st.stop()
@@ -30,6 +31,7 @@ status = store.home_status(user.scope)
 st.set_page_config(page_title=status.program_name)  # the store's program name once the store has been read
 st.title(plain(status.program_name))  # as typed in Program settings, never markup
 st.write(t("home.welcome", name=plain(user.display_name), role=t(f"menu.role_{user.role}")))  # names as typed
+email_link.show_notice()
 standing = None if user.impersonator else store.own_partner_status(user.partner_id)
 if standing == "pending":  # an application not approved yet, or a blocked partner: no figures, say why
     st.info(t("home.standing_pending"))

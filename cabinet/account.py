@@ -12,12 +12,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from cabinet import email_change
 from cabinet.access import Scope, handles_payouts, scoped_partner
 from cabinet.auth import audit, recheck_password, set_password
 from cabinet.errors import RefusedRequest
 from cabinet.formatting import clean_lines
 from cabinet.i18n import translate
-from cabinet.mail import PREFS, partner_prefs, tell_partner, tell_user
+from cabinet.mail import PREFS, partner_prefs, tell_partner
 from cabinet.store.models import User
 
 LINES_MAX_CHARS, LINES_MAX = 500, 6  # company details printed on payout statements (the partner's, the program's)
@@ -174,9 +175,12 @@ def set_email_prefs(session: Session, scope: Scope, partner_id: int, prefs: dict
     return merged
 
 
-def change_email(session: Session, scope: Scope, password: str, new_email: str) -> str:
-    """The acting user's own login email (where resets and notices go), after their password; the old address is
-    told, so a change the user did not make does not go unnoticed. The address as stored."""
+def change_email(session: Session, scope: Scope, password: str, new_email: str,
+                 link: tuple[str, bytes] | None = None) -> bool:  # fmt: skip
+    """The acting user's own login email (where resets and notices go), after their password. With `link` (the
+    cabinet's address and the link key), the new address gets a link that makes the change (`cabinet.email_change`):
+    False. Without (a cabinet that cannot make links), the change is made at once: True. The old address is told
+    when the change is made, so a change the user did not make does not go unnoticed."""
     if scope.impersonated_by:  # staff viewing as a partner change their own login in their own account
         raise AccountError("not while viewing as a partner", "account.not_as_partner")
     user = _actor(session, scope, password)
@@ -185,11 +189,14 @@ def change_email(session: Session, scope: Scope, password: str, new_email: str) 
         raise AccountError(f"{email!r} is not an email address", "account.bad_email")
     if email.lower() == (user.email or "").lower():
         raise AccountError("the address is the current one", "account.same_email")
-    old, user.email = user.email, email
-    audit(session, "email_changed", user=user, target=user.username, details={"from": old, "to": email})
-    tell_user(session, user, "email_changed", "email_changed", to=old, new=email)
-    session.flush()
-    return email
+    if link is not None:
+        try:
+            email_change.request_change(session, user, email, *link)
+        except RefusedRequest as exc:  # links sent too often
+            raise AccountError(str(exc), exc.key, **exc.params) from exc
+        return False
+    email_change.apply(session, user, email)
+    return True
 
 
 def masked(details: dict[str, str]) -> dict[str, str]:

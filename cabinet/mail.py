@@ -49,6 +49,7 @@ KINDS = (
     "password_changed",
     "second_factor_off",
     "email_changed",
+    "email_confirm",
     "payout_details_changed",
     "payout_update",
     "application",

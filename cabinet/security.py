@@ -25,7 +25,8 @@ SYSTEM_JOIN = " on "  # "Browser on System", as the audit log keeps where a sign
 # what the login did (its own rows) and what was done to it (rows naming it as their target)
 OWN = ("login", "login_failed", "login_refused_locked", "login_refused_inactive", "logout", "sessions_ended",
        "second_factor_on", "second_factor_off", "recovery_codes_made", "password_reset", "email_changed",
-       "account_locked")  # fmt: skip  # a lock its wrong passwords set for one address, or for unfamiliar ones
+       "email_change_requested", "account_locked")  # fmt: skip  # a lock its wrong passwords set (one address
+# or unfamiliar ones)
 DONE_TO = ("password_changed", "account_locked", "second_factor_reset", "password_reset_requested")
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import streamlit as st
 
-from cabinet.ui import store
+from cabinet.ui import email_link, store
 from cabinet.ui.cards import card_columns
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.login import pop_notice, refresh_cookie
@@ -24,9 +24,11 @@ st.title(t("account.title"))
 scope = user.scope
 
 
-def save(action: Callable[[], object], notice: str, clear: tuple[str, ...] = (), sent: tuple[object, ...] = ()) -> None:
-    """Run a change; on success say `notice` after the rerun and draw the inputs `clear` empty, else show why it was
-    refused. `sent`: the form's key and values, the same again at once a replay (`cabinet.ui.once`)."""
+def save(action: Callable[[], object], notice: str | tuple[str, dict[str, object]], clear: tuple[str, ...] = (),
+         sent: tuple[object, ...] = ()) -> None:  # fmt: skip
+    """Run a change; on success say `notice` (a text's key, and its values) after the rerun and draw the inputs
+    `clear` empty, else show why it was refused. `sent`: the form's key and values, the same again at once a replay
+    (`cabinet.ui.once`)."""
     try:
         once(action, str(sent[0]), *sent[1:]) if sent else action()
     except (AccountError, ScopeError) as exc:
@@ -95,7 +97,7 @@ def sign_in_activity() -> None:
 
 
 if done := pop_notice("account_saved"):
-    st.success(t(done))
+    st.success(t(done) if isinstance(done, str) else t(done[0], **done[1]))
 partner_id = scope.own_partner_id
 if partner_id is not None:
     acct = store.partner_account(scope, partner_id)
@@ -155,8 +157,11 @@ if user.impersonator is None:  # a manager viewing as a partner changes their ow
         email_password = st.text_input(
             t("account.your_password"), type="password", key="account_email_password", autocomplete="current-password"
         )
-        if st.form_submit_button(t("account.change_email")):
-            save(lambda: store.change_email(scope, email_password, new_email), "account.email_changed",
+        if st.form_submit_button(t("account.change_email")):  # by a link to the new address, where links are made
+            link = email_link.link_parts()
+            sent_to = ("account.email_link_sent", {"email": new_email.strip(), "hours": email_link.CONFIRM_HOURS})
+            save(lambda: store.change_email(scope, email_password, new_email, link),
+                 "account.email_changed" if link is None else sent_to,
                  clear=("account_new_email", "account_email_password"),
                  sent=("account_email", email_password, new_email))  # fmt: skip
     second_factor_box(scope)

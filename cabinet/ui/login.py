@@ -48,7 +48,7 @@ from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.signup import application_form
 from cabinet.ui.text import LOCALE_KEY, current_locale, t
 
-_MESSAGE_KEY = "login_message"
+MESSAGE_KEY = "login_message"  # (kind, text) said under the login form
 _CODE_KEY = "login_code_for"  # (username, when its password was right)
 _REFRESH_KEY = "_cabinet_cookie_refresh"  # write a new cookie for this session in the next run
 _SINCE_KEY = "_cabinet_session_since"  # when this session's login began (a restored one: its cookie's issue time)
@@ -57,7 +57,7 @@ _FORGET_KEY = "_cabinet_forget_last_login"
 _PICKED_KEY = "_cabinet_login_language_picked"  # the language was chosen on the login page, before this login
 # what a logout keeps of the browser session: the cookie's components, the notice and the language the login page is
 # read in
-_KEPT_AT_LOGOUT = KEPT_AT_LOGOUT | {_REFRESH_KEY, LOCALE_KEY, _MESSAGE_KEY, "logout"}
+_KEPT_AT_LOGOUT = KEPT_AT_LOGOUT | {_REFRESH_KEY, LOCALE_KEY, MESSAGE_KEY, "logout"}
 SCOPE_REFRESH = timedelta(seconds=60)  # how often an open session reads its scope and tier again
 CODE_WAIT = timedelta(minutes=5)  # how long the code may be given after the password
 _SHOW = {"error": st.error, "warning": st.warning, "info": st.info, "success": st.success}
@@ -194,7 +194,7 @@ def _login_form() -> SessionUser | None:
         with box:
             notice = reset_form(token)
         if notice is not None:
-            st.session_state[_MESSAGE_KEY] = ("success", notice)
+            st.session_state[MESSAGE_KEY] = ("success", notice)
             st.rerun()
         return None
     if pending is not None:  # the password was right: the one-time code comes next
@@ -231,7 +231,7 @@ def _login_form() -> SessionUser | None:
         set_cookie_with_page(user.username)
         slot.empty()
         return user
-    kind, text = st.session_state.get(_MESSAGE_KEY, ("", ""))
+    kind, text = st.session_state.get(MESSAGE_KEY, ("", ""))
     if kind in _SHOW:
         _SHOW[kind](text)
     if pending is None:  # the language first: read before the rest, the application an invitation opens included
@@ -284,9 +284,9 @@ def _language_choice() -> None:
 
 def _submit(username: str, password: str) -> SessionUser | None:
     """Check a submitted login; a refusal's message is kept in the session so a rerun does not erase it."""
-    _drop(_MESSAGE_KEY)
+    _drop(MESSAGE_KEY)
     if not username or not password:
-        st.session_state[_MESSAGE_KEY] = ("warning", t("auth.empty"))
+        st.session_state[MESSAGE_KEY] = ("warning", t("auth.empty"))
         return None
     client, address = _client(), _address()  # the same login again at once: a replay of its submit, logged and
     # counted once (`once`)
@@ -326,16 +326,16 @@ def _code_pending() -> str | None:
         return None
     if datetime.now(UTC) - pending[1] > CODE_WAIT:  # the password step is stale: start again
         _drop(_CODE_KEY)
-        st.session_state[_MESSAGE_KEY] = ("warning", t("auth.code_expired"))
+        st.session_state[MESSAGE_KEY] = ("warning", t("auth.code_expired"))
         return None
     return str(pending[0])
 
 
 def _submit_code(username: str, code: str) -> SessionUser | None:
     """Check the one-time code of a login whose password was right."""
-    _drop(_MESSAGE_KEY)
+    _drop(MESSAGE_KEY)
     if not code.strip():  # a slip, not a guess: asked for, not counted toward the lockout
-        st.session_state[_MESSAGE_KEY] = ("warning", t("auth.code_empty"))
+        st.session_state[MESSAGE_KEY] = ("warning", t("auth.code_empty"))
         return None
     client = _client()  # the same code again at once: a replay of its submit, whose code is spent now (`once`, which
     # acts on one at a time: a double click's second run, started beside the first, waits and replays its result)
@@ -358,7 +358,7 @@ def _after(result: AuthResult, wrong: str = "auth.invalid") -> SessionUser | Non
         message = t("auth.code_unreadable")
     else:
         message = t("auth.inactive" if result.reason == "inactive" else wrong)
-    st.session_state[_MESSAGE_KEY] = ("error", message)
+    st.session_state[MESSAGE_KEY] = ("error", message)
     return None
 
 
@@ -374,7 +374,7 @@ def _locked_message(result: AuthResult) -> str:
 def notice_shown() -> bool:
     """Whether the login form shows a notice (logged out, a refusal, a password just set): a page's own "please log
     in" beside it would say a second thing at once."""
-    return st.session_state.get(_MESSAGE_KEY, ("", ""))[0] in _SHOW
+    return st.session_state.get(MESSAGE_KEY, ("", ""))[0] in _SHOW
 
 
 def logout(message: str = "auth.logged_out", record: bool = True) -> None:
@@ -391,7 +391,7 @@ def logout(message: str = "auth.logged_out", record: bool = True) -> None:
         st.session_state.pop(key, None)
     st.session_state[_FORGET_KEY] = True  # the rest goes before the login form is drawn (`_forget_the_last_login`)
     st.session_state["logout"] = True
-    st.session_state[_MESSAGE_KEY] = ("info", t(message))
+    st.session_state[MESSAGE_KEY] = ("info", t(message))
     st.query_params.pop("view_as", None)  # the next login starts as oneself (see cabinet.ui.menu)
 
 

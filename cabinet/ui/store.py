@@ -265,10 +265,10 @@ def save_email_prefs(scope: Scope, partner_id: int, prefs: dict[str, bool]) -> N
         _account.set_email_prefs(s, scope, partner_id, prefs)
 
 
-def change_email(scope: Scope, password: str, new_email: str) -> str:
-    """Change the acting user's own login email."""
+def change_email(scope: Scope, password: str, new_email: str, link: tuple[str, bytes] | None) -> bool:
+    """Change the acting user's own login email: at once (True), or by a link to the new address (False)."""
     with session_scope(engine()) as s:
-        return _account.change_email(s, scope, password, new_email)
+        return _account.change_email(s, scope, password, new_email, link)
 
 
 def login_email(scope: Scope) -> str:
