@@ -25,18 +25,24 @@ scope = user.scope
 
 
 def save(action: Callable[[], object], notice: str | tuple[str, dict[str, object]], clear: tuple[str, ...] = (),
-         sent: tuple[object, ...] = ()) -> None:  # fmt: skip
-    """Run a change; on success say `notice` (a text's key, and its values) after the rerun and draw the inputs
-    `clear` empty, else show why it was refused. `sent`: the form's key and values, the same again at once a replay
-    (`cabinet.ui.once`)."""
+         sent: tuple[object, ...] = (), where: str = "account_saved") -> None:  # fmt: skip
+    """Run a change; on success say `notice` (a text's key, and its values) after the rerun, at the top of the page
+    or where `said(where)` is, and draw the inputs `clear` empty, else show why it was refused. `sent`: the form's
+    key and values, the same again at once a replay (`cabinet.ui.once`)."""
     try:
         once(action, str(sent[0]), *sent[1:]) if sent else action()
     except (AccountError, ScopeError) as exc:
         show_refusal(exc)
         return
     forget_inputs(clear)
-    st.session_state["account_saved"] = notice
+    st.session_state[where] = notice
     st.rerun()
+
+
+def said(where: str) -> None:
+    """The notice a change left under `where` for this run, if any."""
+    if done := pop_notice(where):
+        st.success(t(done) if isinstance(done, str) else t(done[0], **done[1]))
 
 
 def payout_details(partner_id: int, method: str | None, details: dict[str, str]) -> None:
@@ -96,8 +102,7 @@ def sign_in_activity() -> None:
         st.rerun()
 
 
-if done := pop_notice("account_saved"):
-    st.success(t(done) if isinstance(done, str) else t(done[0], **done[1]))
+said("account_saved")
 partner_id = scope.own_partner_id
 if partner_id is not None:
     acct = store.partner_account(scope, partner_id)
@@ -149,7 +154,9 @@ if user.impersonator is None:  # a manager viewing as a partner changes their ow
         repeat = st.text_input(t("account.repeat_password"), type="password", autocomplete="new-password")
         if st.form_submit_button(t("account.change")):  # the older cookies' sessions end; this browser's goes on
             save(lambda: store.change_password(scope, current, new, repeat, before_commit=refresh_cookie),
-                 "account.password_changed", sent=("account_password", current, new, repeat))  # fmt: skip
+                 "account.password_changed", sent=("account_password", current, new, repeat),
+                 where="account_password_saved")  # fmt: skip
+    said("account_password_saved")
     st.header(t("account.login_email"))
     st.caption(t("account.login_email_now", email=store.login_email(scope)))
     with st.form("account_email"):  # a refused change keeps the address typed, to be corrected
@@ -163,6 +170,7 @@ if user.impersonator is None:  # a manager viewing as a partner changes their ow
             save(lambda: store.change_email(scope, email_password, new_email, link),
                  "account.email_changed" if link is None else sent_to,
                  clear=("account_new_email", "account_email_password"),
-                 sent=("account_email", email_password, new_email))  # fmt: skip
+                 sent=("account_email", email_password, new_email), where="account_email_saved")  # fmt: skip
+    said("account_email_saved")  # under its form, in sight: the new mailbox has a link to open
     second_factor_box(scope)
     sign_in_activity()

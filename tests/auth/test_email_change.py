@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Button, Success
 
 from cabinet.access import build_session_user
 from cabinet.account import AccountError, change_email
@@ -190,4 +191,14 @@ def test_the_account_page_sends_the_link_and_keeps_the_email_until_it_is_opened(
         "email; until then the cabinet writes to the current address."
     ]
     assert "go to a@example.com." in " ".join(c.value for c in at.caption) and _email(alice) == "a@example.com"
+    order = [n.label if isinstance(n, Button) else n.value if isinstance(n, Success) else None for n in _walk(at.main)]
+    assert order.index("Change the email") < order.index(at.success[0].value)  # under the form clicked, in sight
     assert [(kind, to) for kind, to, _ in _mails(alice)] == [("email_confirm", "alice.new@example.com")]
+
+
+def _walk(node: object) -> list[object]:
+    """The page's elements in the order drawn."""
+    children = getattr(node, "children", None)
+    if not children:
+        return [node]
+    return [node] + [n for key in sorted(children) for n in _walk(children[key])]
