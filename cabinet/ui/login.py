@@ -45,7 +45,7 @@ from cabinet.ui.password_reset import PARAM as RESET_PARAM
 from cabinet.ui.password_reset import forgot_box, link_base, reset_form
 from cabinet.ui.reading import page_language
 from cabinet.ui.resources import app_settings, engine
-from cabinet.ui.signup import application_form
+from cabinet.ui.signup import USERNAME_KEY, application_form, fill_username
 from cabinet.ui.text import LOCALE_KEY, current_locale, t
 
 MESSAGE_KEY = "login_message"  # (kind, text) said under the login form
@@ -214,9 +214,10 @@ def _login_form() -> SessionUser | None:
         if user is None and _code_pending() is None:  # locked: the password form, whose reset box the message names
             st.rerun()
     else:
+        fill_username()  # a login an application made just now
         with box.form("login"):
             st.header(t("auth.title"))
-            username = st.text_input(t("auth.username"), max_chars=64, autocomplete="username")
+            username = st.text_input(t("auth.username"), max_chars=64, autocomplete="username", key=USERNAME_KEY)
             password = st.text_input(
                 t("auth.password"), type="password", max_chars=128, autocomplete="current-password"
             )

@@ -11,14 +11,14 @@ from cabinet.passwords import MIN_PASSWORD_LENGTH, UNUSABLE_HASH
 from cabinet.store.db import session_scope
 from cabinet.ui.once import once
 from cabinet.ui.resources import app_settings, engine
-from cabinet.ui.signup import app_url
+from cabinet.ui.signup import USERNAME_KEY, app_url
 from cabinet.ui.store import support_email
 from cabinet.ui.text import LOCALE_KEY, t
 from cabinet.ui.widgets import show_refusal
 
 PARAM = "reset"
 _SENT_KEY = "reset_sent"
-_DONE_KEY = "reset_done"  # {token: notice} of the links this session has used
+_DONE_KEY = "reset_done"  # {token: (notice, username)} of the links this session has used
 
 
 def link_base() -> str | None:
@@ -80,9 +80,9 @@ def forgot_box() -> None:
 def reset_form(token: str) -> str | None:
     """The form a reset link opens: a new password, twice. A notice for the login form after it is set (the link is
     then dropped from the address), else None."""
-    used: dict[str, str] = st.session_state.setdefault(_DONE_KEY, {})
+    used: dict[str, tuple[str, str]] = st.session_state.setdefault(_DONE_KEY, {})
     if token in used:  # the run that set it was cut off (see below): its notice, not a refusal
-        return _leave_link(used[token])
+        return _leave_link(*used[token])
     key = app_settings().require_link_key()
     try:
         with session_scope(engine()) as session:
@@ -121,12 +121,13 @@ def reset_form(token: str) -> str | None:
     # stops this run at its next call (a write to the session state too), and the run that follows still has the link
     # in its address and draws its form for a link used now: without this, "This link was already used" instead of
     # "your password is set". A dict read before the reset and filled in now is no Streamlit call.
-    used[token] = notice
-    return _leave_link(notice)
+    used[token] = notice, username
+    return _leave_link(notice, username)
 
 
-def _leave_link(notice: str) -> str:
-    """Drop the used link from the address; `notice` for the login form."""
+def _leave_link(notice: str, username: str) -> str:
+    """Drop the used link from the address; `notice` for the login form, its username filled in."""
     st.query_params.pop(PARAM, None)
     st.session_state.pop(_SENT_KEY, None)
+    st.session_state[USERNAME_KEY] = username
     return notice

@@ -16,6 +16,8 @@ from cabinet.ui.text import LOCALE_KEY, t
 from cabinet.ui.widgets import plain, show_refusal
 
 _DONE_KEY = "invite_applied"
+USERNAME_KEY = "login_username"  # the login form's username (`cabinet.ui.login`): filled in for a login just made
+_MADE_KEY = "login_made"  # a login the application made, for that field the next time the form is drawn
 _STOPPED_KEY = "invite_stopped"
 FIELDS = ("username", "name", "email", "password", "password_again")
 _PAGE_SLUGS = frozenset(re.sub(r"^\d+_", "", p.stem) for p in (PROJECT_ROOT / "pages").glob("*.py"))
@@ -65,7 +67,15 @@ def _form(token: str | None, parent: str) -> None:
     for f in FIELDS:  # the form is done: nothing typed stays in the session
         st.session_state.pop(f"invite_f_{f}", None)
     st.session_state[_DONE_KEY] = (parent, values["username"].strip())
+    st.session_state[_MADE_KEY] = values["username"].strip()  # to log in with, to follow the application
     st.rerun()
+
+
+def fill_username() -> None:
+    """Before the login form is drawn: the username of a login an application just made, filled in (the form comes
+    before the application in a run, so its field cannot be set once the application is sent)."""
+    if (made := st.session_state.pop(_MADE_KEY, None)) is not None:
+        st.session_state[USERNAME_KEY] = made
 
 
 def invite_box(scope: Scope) -> None:

@@ -205,6 +205,7 @@ def test_the_invitation_page_flow(program: Program, store_engine: Engine) -> Non
     at.run()
     assert not at.exception and not at.error
     assert [s.value for s in at.success] == [translate("invite.applied", parent="Parent", username="new_sub")]
+    assert at.text_input(key="login_username").value == "new_sub"  # the login form filled in, to follow it
 
     home = open_page("app.py", build_session_user(store_engine, "new_sub"))
     assert translate("home.standing_pending") in [i.value for i in home.info]
