@@ -46,8 +46,9 @@ def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def to_bytes(frame: pl.DataFrame, fmt: str, *, bom: bool = False) -> bytes:
-    """Serialise a report frame; column names are the machine names. `bom`: a CSV for people, to open in a
-    spreadsheet (see above)."""
+    """Serialise a report frame under its column names as they are (the machine names; a page's download heads them
+    as its table, `cabinet.ui.widgets.download_buttons`). `bom`: a CSV for people, to open in a spreadsheet (see
+    above)."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     buf = io.BytesIO()

@@ -20,6 +20,7 @@ from cabinet.ui.widgets import (
     period_picker,
     plain,
     remember,
+    report_headers,
     show_table,
     split_values,
 )
@@ -155,7 +156,13 @@ if rows > widgets.REPORT_TABLE_MAX:  # millions of rows (hour × link × sub1) f
 every = dict(data.offers(snap.snapshot_id).select("offer_id", "offer").iter_rows())  # the rows' offers, all named
 shown = label_report(drawn, group_by, every, partners)
 show_table(shown, against)
-download_buttons(frame, f"report_{date_from}_{date_to}", key="reports", xlsx=rows <= XLSX_MAX_ROWS)
+download_buttons(
+    frame,
+    f"report_{date_from}_{date_to}",
+    key="reports",
+    headers=report_headers(frame.columns, against),
+    xlsx=rows <= XLSX_MAX_ROWS,
+)  # headed as the table; the values as the report holds them (offer ids, unrounded figures)
 if group_by and rows > widgets.REPORT_CHART_MAX:
     st.caption(t("reports.chart_too_many", n=fmt_count(rows), most=fmt_count(widgets.REPORT_CHART_MAX)))
 elif group_by:

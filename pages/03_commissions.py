@@ -126,5 +126,7 @@ download = frame.select(  # times as the full export writes them: ISO 8601 with 
     pl.col("ts_iso").alias("ts"), *(["partner_id"] if staff else []), "conversion_id", "conversion_type", "offer_id",
     "kind", "status", "amount", "currency", "amount_base", "rule", "how",
 )  # fmt: skip
-download_buttons(download, f"commissions_{date_from}_{date_to}", key="commissions")
+# headed as the table; the currency and the rule are the file's own columns
+files = headers | {"currency": t("commissions.col_currency"), "rule": t("commissions.col_rule")}
+download_buttons(download, f"commissions_{date_from}_{date_to}", key="commissions", headers=files)
 st.caption(data.as_of(snap))

@@ -138,16 +138,20 @@ st.header(t(f"cohorts.chart_{view}_{measure}"))
 show_heatmap(fig, "cohorts")
 
 # the cells as the chart writes them (a period not begun yet blank, not "None"); the downloads keep the numbers
+headers = {"cohort": t("cohorts.cohort"), "customers": t(f"cohorts.customers_{event}")}
 table = pl.DataFrame(
-    {t("cohorts.cohort"): [f"{c:{label_format}}" for c in wide["cohort"]],
-     t(f"cohorts.customers_{event}"): wide["customers"]}
+    {headers["cohort"]: [f"{c:{label_format}}" for c in wide["cohort"]], headers["customers"]: wide["customers"]}
     | {name: column for name, column in zip(period_names, zip(*text, strict=True), strict=True)}
 )  # fmt: skip
-config = {t(f"cohorts.customers_{event}"): st.column_config.NumberColumn(format=number_format("clicks"))}
+config = {headers["customers"]: st.column_config.NumberColumn(format=number_format("clicks"))}
 show_dataframe(table, config, hide_index=True, placeholder="—", width="stretch")
 st.caption(t(f"cohorts.caption_{measure}"))
 download = cells.rename(
     {"value": measure, "cumulative": f"{measure}_cumulative", "per_customer": f"{measure}_per_customer"}
 )
-download_buttons(download, f"cohorts_{event}_{grain}_{measure}_{first}_{last}", key="cohorts")
+# one row per cohort and period: the period's number, and each figure headed as the chart of its view is
+headers |= {"period": t(f"cohorts.col_period_{grain}"), measure: t(f"cohorts.chart_period_{measure}"),
+            f"{measure}_cumulative": t(f"cohorts.col_cumulative_{measure}"),
+            f"{measure}_per_customer": t(f"cohorts.chart_ltv_{measure}")}  # fmt: skip
+download_buttons(download, f"cohorts_{event}_{grain}_{measure}_{first}_{last}", key="cohorts", headers=headers)
 st.caption(data.as_of(snap))

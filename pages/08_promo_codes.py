@@ -76,4 +76,6 @@ show_dataframe(
     width="stretch",
 )
 st.caption(t("promo.caption"))
-download_buttons(table.drop("partner" if not staff else "partner_id"), f"promo_codes_{date_from}_{date_to}", "promo")
+download_buttons(
+    table.drop("partner" if not staff else "partner_id"), f"promo_codes_{date_from}_{date_to}", "promo", headers=headers
+)  # a partner's own id, which its table leaves out, is headed "Partner"

@@ -70,11 +70,14 @@ weeks = frame.filter(pl.col("click_week").is_not_null()).sort("click_week", desc
 medians = pl.Series("median_hours", [duration(h) for h in weeks["median_hours"]], dtype=pl.Utf8)
 shown = weeks.select(pl.col("click_week").cast(pl.Utf8), "conversions", pl.lit(medians), *names)
 headers = {"click_week": t("lag.click_week"), "conversions": t(f"lag.count_{event}"), "median_hours": t("lag.median")}
-percent = {t(f"lag.bucket_{n}"): st.column_config.NumberColumn(format="percent") for n in names}
+headers |= {n: t(f"lag.bucket_{n}") for n in names}
+percent = {headers[n]: st.column_config.NumberColumn(format="percent") for n in names}
 percent[headers["conversions"]] = st.column_config.NumberColumn(format="localized")  # a count, as its card writes it
-show_dataframe(shown.rename(headers | {n: t(f"lag.bucket_{n}") for n in names}), percent, hide_index=True,
-               width="stretch", placeholder="—")  # fmt: skip
+show_dataframe(shown.rename(headers), percent, hide_index=True, width="stretch", placeholder="—")
 st.caption(t("lag.caption", tz=user.timezone))
 if overall["before_click"]:  # timed over an hour before their click: not brought by it, so in no bucket
     st.caption(t("lag.before_click", n=fmt_count(overall["before_click"])))
-download_buttons(frame, f"time_to_convert_{event}_{date_from}_{date_to}", "lag")
+# headed as the table and the cards; the median a number of hours there, so its header says the unit
+files = headers | {"median_hours": t("lag.col_median_hours"), "within_1d": t("lag.within_1d"),
+                   "within_7d": t("lag.within_7d"), "before_click": t("lag.col_before_click")}  # fmt: skip
+download_buttons(frame, f"time_to_convert_{event}_{date_from}_{date_to}", "lag", headers=files)

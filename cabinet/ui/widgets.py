@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Hashable
+from collections.abc import Callable, Collection, Hashable, Mapping
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -29,6 +29,8 @@ from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.ui import data
 from cabinet.ui.cards import card_box
+from cabinet.ui.headers import download_headers, metric_part, report_header, report_headers
+from cabinet.ui.headers import short_label as short_label  # pages take it from here
 from cabinet.ui.next_run import Inputs, forget_inputs, told_next
 from cabinet.ui.once import once as _once
 from cabinet.ui.resources import engine
@@ -224,12 +226,6 @@ def fmt_metric(metric: str, value: float | None) -> str:
     return fmt_number(value, locale, 2)
 
 
-def short_label(metric: str) -> str:
-    """A metric's name without its explanation ("Commission (excl. rejected, reversed)" → "Commission"), for card
-    labels and table headers that have no room for it; the full name is their tooltip."""
-    return t(f"metric.{metric}").split(" (")[0]
-
-
 def kpi_cards(frame: pl.DataFrame, visible: tuple[str, ...], per_row: int = 4) -> None:
     """st.metric cards for the KPIs the user's tier may see, with change vs the previous period."""
     rows = [r for r in frame.iter_rows(named=True) if r["metric"] in visible]
@@ -250,23 +246,6 @@ def kpi_cards(frame: pl.DataFrame, visible: tuple[str, ...], per_row: int = 4) -
             )
 
 
-def _column(name: str) -> tuple[str, str]:
-    """(metric, part) of a report column: part "" for the metric, "prev" / "change" for its value in the period
-    before and the change (`queries.compare`); ("", "") for a dimension."""
-    for part in ("prev", "change"):
-        if name.endswith(f"_{part}") and (metric := name.removesuffix(f"_{part}")) in (*COUNTS, *MONEY, *RATES):
-            return metric, part
-    return (name, "") if name in COUNTS or name in MONEY or name in RATES else ("", "")
-
-
-def _header(name: str, against: str = "previous") -> str:
-    metric, part = _column(name)
-    if not metric:
-        return t(f"dim.{name}")
-    year = "_year" if against == "year" and part == "prev" else ""  # "… a year before"; "±" reads the same
-    return t(f"common.col_{part}{year}", metric=short_label(metric)) if part else short_label(metric)
-
-
 def to_cents(frame: pl.DataFrame, money: tuple[str, ...] = ()) -> pl.DataFrame:
     """Money columns (by machine name, and the `money` ones) to the cent as every table shows them, rounded half to
     even as the cards are, a negative amount that rounds to zero as 0.00, not -0.00: left to the browser, $678.985
@@ -275,12 +254,12 @@ def to_cents(frame: pl.DataFrame, money: tuple[str, ...] = ()) -> pl.DataFrame:
 
     def rounded(c: str) -> pl.Expr:
         cents = pl.col(c).round(2)
-        if _column(c)[0] in SMALL_MONEY:
+        if metric_part(c)[0] in SMALL_MONEY:
             cents = pl.when(pl.col(c).abs() < 1).then(pl.col(c).round(4)).otherwise(cents)
         return pl.when(cents == 0).then(0.0).otherwise(cents.cast(pl.Float64)).alias(c)
 
     return frame.with_columns([rounded(c) for c in frame.columns
-                               if (c in money or (_column(c)[0] in MONEY and _column(c)[1] != "change"))
+                               if (c in money or (metric_part(c)[0] in MONEY and metric_part(c)[1] != "change"))
                                and (frame[c].dtype.is_float() or frame[c].dtype.is_decimal())])  # fmt: skip
 
 
@@ -288,7 +267,7 @@ def display_frame(frame: pl.DataFrame, against: str = "previous") -> pl.DataFram
     """Column headers translated for display (values stay numbers so sorting works); money to the cent
     (`to_cents`; the downloads keep the exact values). `against`: the period `_prev` columns hold
     (`queries.compare`)."""
-    return to_cents(frame).rename({c: _header(c, against) for c in frame.columns})
+    return to_cents(frame).rename(report_headers(frame.columns, against))
 
 
 def number_format(metric: str, small: bool = False) -> str | None:
@@ -308,13 +287,13 @@ def display_config(frame: pl.DataFrame, against: str = "previous") -> dict[str, 
     # width, and its last column, the money one, was cut at the edge with its right-aligned values beyond it
     config: dict[str, object] = {}
     for c in frame.columns:
-        metric, part = _column(c)
+        metric, part = metric_part(c)
         if not metric or number_format(metric) is None:
             continue
         small = metric in SMALL_MONEY and bool(((frame[c].abs() < 1) & (frame[c].round(2) != frame[c])).any())
         fmt = "percent" if part == "change" else number_format(metric, small)
         year = "_year" if against == "year" and part else ""
-        config[_header(c, against)] = st.column_config.NumberColumn(
+        config[report_header(c, against)] = st.column_config.NumberColumn(
             format=fmt, help=t(f"common.colhelp_{part}{year}") if part else t(f"metric.{c}")
         )
     return config
@@ -332,15 +311,21 @@ REPORT_TABLE_MAX = 50_000  # rows of a report the table draws (every row goes in
 REPORT_CHART_MAX = 5_000  # rows of a report the chart draws (one bar or series each)
 
 
-def download_buttons(frame: pl.DataFrame, name: str, key: str, xlsx: bool = True) -> None:
-    """CSV and XLSX (unless `xlsx` is False: too many rows for a spreadsheet) of exactly the frame shown (machine
-    column names), made when a button is clicked: written on every run, the XLSX of 5,000 rows cost ~1.2 s of each
-    page run."""
+def download_buttons(frame: pl.DataFrame, name: str, key: str, *, headers: Mapping[str, str] | None,
+                     xlsx: bool = True) -> None:  # fmt: skip
+    """CSV and XLSX (unless `xlsx` is False: too many rows for a spreadsheet) of the frame's values as they are, made
+    when a button is clicked: written on every run, the XLSX of 5,000 rows cost ~1.2 s of each page run.
+
+    `headers`: the headers the page's table gives the columns, by machine name; the file is headed so, in the
+    session's language, every column distinctly (`cabinet.ui.headers.download_headers`). None keeps the machine
+    names, for a file programs read. The headers are settled now: the file is made outside the page's run, where
+    the session's language is not known."""
+    named = frame if headers is None else frame.rename(download_headers(frame.columns, headers))
     cols = st.columns(4)
     for col, fmt in zip(cols, ("csv", "xlsx") if xlsx else ("csv",), strict=False):
         col.download_button(
             t(f"common.download_{fmt}"),
-            data=lambda fmt=fmt: to_bytes(frame, fmt, bom=True),  # a CSV Excel reads as UTF-8
+            data=lambda fmt=fmt: to_bytes(named, fmt, bom=True),  # a CSV Excel reads as UTF-8
             file_name=f"{name}.{fmt}",
             mime=MIME[fmt],
             key=f"{key}_{fmt}",
