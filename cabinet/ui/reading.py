@@ -6,6 +6,11 @@ English pronunciation rules. Streamlit draws captions (`st.caption`: periods, "d
 links) in the text colour at 60% opacity, 4.37:1 on the page and 4.25:1 on the sidebar, and links in them at 2.96:1,
 under the 4.5:1 WCAG 2 AA asks of text; drawn opaque in `CAPTION_COLOUR`, they read 6.0:1 and 5.5:1 (and their links,
 in the link colour, 7.4:1 and 6.7:1).
+
+Streamlit also writes the hint under a text field being typed in ("Press Enter to submit form", "Press Ctrl+Enter to
+apply") in English whatever the page's language, and takes no text for it: on a page in another language it is drawn
+over with the session's words (`input_hints`; the English kept in the page at no size, the "7/64" count beside it
+left as it is).
 """
 
 from __future__ import annotations
@@ -14,9 +19,9 @@ import json
 
 import streamlit as st
 
-from cabinet.ui.text import current_locale
+from cabinet.ui.text import current_locale, t
 
-__all__ = ["BACKGROUND", "caption_style", "page_language"]
+__all__ = ["BACKGROUND", "caption_style", "css_text", "page_language"]
 
 BACKGROUND = "#ffffff"  # the page's, .streamlit/config.toml's backgroundColor
 CAPTION_COLOUR = "#5f636b"  # 6.03:1 on the page's #ffffff, 5.52:1 on the sidebar's #f3f5f9 (.streamlit/config.toml)
@@ -48,7 +53,34 @@ def page_language(place: str = "main") -> None:
     key = f"cabinet_lang_{place}"
     box = st.container(key=key)
     box.html(
-        f"<style>.st-key-{key} {{display: none;}}</style>"
-        f"<script>document.documentElement.lang = {json.dumps(current_locale())};</script>",
+        f"<style>.st-key-{key} {{display: none;}} {input_hints()}</style>"
+        f"<script>document.documentElement.lang = {json.dumps(current_locale())}; "
+        "document.documentElement.dataset.mac = /Mac|iPhone|iPad/.test(navigator.platform || '') ? 'yes' : 'no';"
+        "</script>",
         unsafe_allow_javascript=True,
     )
+
+
+_HINT = '[data-testid="InputInstructions"] > span:first-child'  # the hint; a field's "7/64" count is the next span
+_IN_FORM = '[data-testid="stForm"] '
+_AREA = '[data-testid="stTextArea"] '
+
+
+def input_hints() -> str:
+    """CSS rules writing a text field's typing hint in the session's language ("" in English, Streamlit's own): in a
+    form or not, a text area's with the key a Mac's Streamlit names (⌘) or another's (Ctrl)."""
+    if current_locale() == "en":
+        return ""
+    rules = [f"{_HINT} {{ font-size: 0; }}",
+             f"{_HINT}::after {{ content: \"{css_text(t('common.hint_apply'))}\"; font-size: 0.75rem; }}",
+             f"{_IN_FORM}{_HINT}::after {{ content: \"{css_text(t('common.hint_submit'))}\"; }}"]  # fmt: skip
+    for mac, modifier in (("no", "Ctrl"), ("yes", "⌘")):
+        for where, words in (("", "common.hint_area_apply"), (_IN_FORM, "common.hint_area_submit")):
+            rules.append(f'html[data-mac="{mac}"] {where}{_AREA}{_HINT}::after '
+                         f'{{ content: "{css_text(t(words, modifier=modifier))}"; }}')  # fmt: skip
+    return " ".join(rules)
+
+
+def css_text(text: str) -> str:
+    """`text` inside a CSS string (our own translations: a quote or backslash escaped, no line breaks)."""
+    return " ".join(text.split()).replace("\\", "\\\\").replace('"', '\\"')

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from streamlit.delta_generator import DeltaGenerator
 
+from cabinet.ui.reading import css_text
 from cabinet.ui.text import current_locale, t
 
 _STYLE = """<style>
@@ -22,15 +23,10 @@ _STYLE = """<style>
 </style>"""
 
 
-def _css_text(text: str) -> str:
-    """`text` inside a CSS string (our own translations: a quote or backslash escaped, no line breaks)."""
-    return " ".join(text.split()).replace("\\", "\\\\").replace('"', '\\"')
-
-
 def uploader_words(where: DeltaGenerator, key_prefix: str, mb: int, types: Sequence[str]) -> None:
     """Before the uploaders whose keys start with `key_prefix`: their button and size line in the session's language
     (`mb` per file, file `types`), unless that is English, Streamlit's own."""
     if current_locale() == "en":
         return
     limit = t("uploader.limit", mb=mb, types=", ".join(x.upper() for x in types))
-    where.html(_STYLE.format(prefix=key_prefix, button=_css_text(t("uploader.button")), limit=_css_text(limit)))
+    where.html(_STYLE.format(prefix=key_prefix, button=css_text(t("uploader.button")), limit=css_text(limit)))
