@@ -125,11 +125,12 @@ def _changed_since(session: Session, user: User, made: datetime) -> bool:
     return session.scalar(select(func.count()).where(changed & mine)) > 0
 
 
-def apply(session: Session, user: User, email: str) -> None:
-    """Set `user`'s email to `email` (checked), audit-logged, and tell the old address (a login without one: nobody,
-    the new address is the one that asked)."""
+def apply(session: Session, user: User, email: str, actor: str | None = None) -> None:
+    """Set `user`'s email to `email` (checked), audit-logged under the login itself or `actor` (`cli`: an admin at
+    the console), and tell the old address (a login without one: nobody, the new address is the one that asked)."""
     old, user.email = user.email, email
-    audit(session, "email_changed", user=user, target=user.username, details={"from": old, "to": email})
+    audit(session, "email_changed", user=None if actor else user, username=actor, target=user.username,
+          details={"from": old, "to": email})  # fmt: skip
     if old:
         tell_user(session, user, "email_changed", "email_changed", to=old, new=email)
     session.flush()

@@ -1,4 +1,4 @@
-"""`cabinet users add | passwd | lock | unlock | list`."""
+"""`cabinet users add | passwd | email | lock | unlock | reset-2fa | list`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from rich.text import Text
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from cabinet import login_limits
+from cabinet import email_change, login_limits
+from cabinet.account import EMAIL
 from cabinet.auth import account_lock, audit, lock_user, locked_at, set_password, unlock_user
 from cabinet.cli._app import CliError, app, console, read_password_file, store_engine
 from cabinet.i18n import LOCALES, translate
@@ -153,6 +154,22 @@ def passwd(
     console.print(f"password of {username} changed")
     if generated:
         console.print(Text.assemble("generated password (shown once): ", (password, "bold")))
+
+
+@users.command("email")
+def email(username: str, address: str) -> None:
+    """Set a user's email at once (a mailbox the user lost: its reset links go nowhere); the old address is told,
+    and the links sent to it (password resets, email confirmations) stop working."""
+    with session_scope(_engine()) as session:
+        user = _get(session, username)
+        username, address = user.username, address.strip()
+        if not EMAIL.match(address):
+            raise CliError(f"{address!r} is not an email address")
+        if address.lower() == (user.email or "").lower():
+            raise CliError(f"{address} is the email of {username} already")
+        old = user.email
+        email_change.apply(session, user, address, actor="cli")
+    console.print(f"email of {username} is now {address}" + (f"; {old} was told" if old else ""))
 
 
 LOCK_MAX = 60 * 24 * 366 * 100  # minutes: a hundred years is "for good"

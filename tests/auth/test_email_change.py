@@ -202,3 +202,34 @@ def _walk(node: object) -> list[object]:
     if not children:
         return [node]
     return [node] + [n for key in sorted(children) for n in _walk(children[key])]
+
+
+def test_an_admin_sets_a_lost_mailboxs_login_email_from_the_command_line(alice: Engine) -> None:  # noqa: F811
+    """The user cannot confirm anything from a mailbox it lost: `cabinet users email` sets the address at once, tells
+    the old one, and the links sent to the old address stop working."""
+    from tests.auth.test_auth import _cli
+    from tests.auth.test_password_reset import _ask as ask_reset
+    from tests.auth.test_password_reset import _links, _refused, _token
+
+    ask_reset(alice, "alice")
+    _ask(alice, "typo@exmaple.com")  # a link to confirm, pending
+    for args, said in (
+        (["users", "email", "bob", "x@example.com"], "no user named 'bob'"),
+        (["users", "email", "ALICE", "not-an-address"], "'not-an-address' is not an email address"),
+        (["users", "email", "alice", "A@example.com"], "A@example.com is the email of alice already"),
+    ):
+        done = _cli(args)
+        assert done.returncode == 1 and said in " ".join((done.stdout + done.stderr).split()), args
+    done = _cli(["users", "email", "Alice", " alice@new.example.com "])
+    assert done.returncode == 0 and "email of alice is now alice@new.example.com; a@example.com was told" in done.stdout
+    assert _email(alice) == "alice@new.example.com"
+    kind, to, body = _mails(alice)[-1]
+    assert (kind, to) == ("email_changed", "a@example.com") and "alice@new.example.com" in body
+    _refused(alice, _token(_links(alice)[0]), "reset.email_changed")  # the old mailbox's reset link
+    _refused_link = _tokens(alice)[0]
+    with pytest.raises(EmailLinkError) as caught:
+        _confirm(alice, _refused_link)
+    assert caught.value.key == "email_link.superseded"
+    with session_scope(alice) as s:
+        row = s.scalars(select(AuditLog).where(AuditLog.action == "email_changed")).one()
+        assert (row.actor_user_id, row.actor_username, row.target) == (None, "cli", "alice")
