@@ -16,8 +16,6 @@ request's own (`cabinet.ui.password_reset.link_base`); a cabinet that cannot mak
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -27,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
+from cabinet.login_links import LinkRefused, email_mark, password_mark, purpose_key, still
 from cabinet.mail import tell_user
 from cabinet.store.models import AuditLog, OutboxMail, User
 
@@ -36,34 +35,18 @@ PURPOSE = "email-change"
 PARAM = "email"  # the query parameter of the link
 
 
-class EmailLinkError(RefusedRequest):
-    """A confirmation link that does not work; `key`/`params` say why in the interface's language. `locale`: the
-    language of the login a genuine link names, to say it in the language its email was in."""
-
-    locale: str | None = None
-
-
-def _refused(message: str, key: str, user: User | None = None, **params: object) -> EmailLinkError:
-    exc = EmailLinkError(message, key, **params)
-    exc.locale = user.locale if user is not None else None
-    return exc
-
-
-def _key(link_key: bytes) -> bytes:
-    return hmac.new(link_key, PURPOSE.encode(), hashlib.sha256).digest()
-
-
-def _fingerprint(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()[:32]
+class EmailLinkError(LinkRefused):
+    """A confirmation link that does not work; `key`/`params` say why in the interface's language, `locale` in whose
+    (the login a genuine link names)."""
 
 
 def confirm_token(user: User, new_email: str, link_key: bytes, now: datetime | None = None) -> str:
     """A signed link token that sets `user`'s email to `new_email`, valid for `CONFIRM_HOURS`."""
     now = now or datetime.now(UTC)
-    claims = {"sub": str(user.id), "purpose": PURPOSE, "new": new_email, "pwd": _fingerprint(user.password_hash),
-              "eml": _fingerprint((user.email or "").lower()), "iat": int(now.timestamp()),
+    claims = {"sub": str(user.id), "purpose": PURPOSE, "new": new_email, "pwd": password_mark(user),
+              "eml": email_mark(user), "iat": int(now.timestamp()),
               "exp": now + timedelta(hours=CONFIRM_HOURS)}  # fmt: skip
-    return jwt.encode(claims, _key(link_key), algorithm="HS256")
+    return jwt.encode(claims, purpose_key(link_key, PURPOSE), algorithm="HS256")
 
 
 def confirm_url(base_url: str, token: str) -> str:
@@ -92,7 +75,7 @@ def confirm(session: Session, token: str, link_key: bytes, now: datetime | None 
     expired, already used, or made before a new password or another email change."""
     now = now or datetime.now(UTC)
     try:
-        claims = jwt.decode(token, _key(link_key), algorithms=["HS256"],
+        claims = jwt.decode(token, purpose_key(link_key, PURPOSE), algorithms=["HS256"],
                             options={"require": ["exp", "sub", "new", "pwd", "eml"], "verify_exp": False})  # fmt: skip
     except jwt.InvalidTokenError as exc:
         raise EmailLinkError(f"the confirmation link is not valid: {exc}", "email_link.invalid") from exc
@@ -103,17 +86,17 @@ def confirm(session: Session, token: str, link_key: bytes, now: datetime | None 
         raise EmailLinkError("the login of this link is disabled", "email_link.invalid")
     new = str(claims["new"])
     if (user.email or "").lower() == new.lower():  # opened again (a second click, the link in another browser)
-        raise _refused("the address is the login's email already", "email_link.done", user, email=user.email,
+        raise EmailLinkError.of("the address is the login's email already", "email_link.done", user, email=user.email,
                        username=user.username)  # fmt: skip
     if float(claims["exp"]) <= now.timestamp():
-        raise _refused("the confirmation link has expired", "email_link.expired", user, hours=CONFIRM_HOURS)
-    if not hmac.compare_digest(str(claims["pwd"]), _fingerprint(user.password_hash)):
-        raise _refused("a password was set since this link was made", "email_link.password_changed", user)
+        raise EmailLinkError.of("the confirmation link has expired", "email_link.expired", user, hours=CONFIRM_HOURS)
+    if not still(claims["pwd"], password_mark(user)):
+        raise EmailLinkError.of("a password was set since this link was made", "email_link.password_changed", user)
     made = datetime.fromtimestamp(int(claims.get("iat", 0)), UTC)
-    if not hmac.compare_digest(str(claims["eml"]), _fingerprint((user.email or "").lower())) or _changed_since(
+    if not still(claims["eml"], email_mark(user)) or _changed_since(
         session, user, made
     ):  # another address meanwhile (and maybe back again): this link is not the latest word
-        raise _refused("the login's email changed since this link was made", "email_link.superseded", user)
+        raise EmailLinkError.of("the login's email changed since this link was made", "email_link.superseded", user)
     apply(session, user, new)
     return user
 

@@ -21,8 +21,6 @@ link. Two-step login still asks for its code afterwards.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -32,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.auth import LOCKOUT, audit, locked_at, set_password
 from cabinet.errors import RefusedRequest
+from cabinet.login_links import LinkRefused, email_mark, password_mark, purpose_key, still
 from cabinet.mail import tell_user
 from cabinet.passwords import UNUSABLE_HASH
 from cabinet.store.models import OutboxMail, User
@@ -43,34 +42,18 @@ PURPOSE = "password-reset"
 IDENTIFIER_MAX = 255
 
 
-class ResetError(RefusedRequest):
+class ResetError(LinkRefused):
     """A reset that cannot be done; `key`/`params` say why in the interface's language. `locale`: the language of the
     login a genuine link names (one expired, used or locked), to say it in the language its email was in."""
-
-    locale: str | None = None
-
-
-def _refused(message: str, key: str, user: User | None = None, **params: object) -> ResetError:
-    exc = ResetError(message, key, **params)
-    exc.locale = user.locale if user is not None else None
-    return exc
-
-
-def _key(link_key: bytes) -> bytes:
-    return hmac.new(link_key, PURPOSE.encode(), hashlib.sha256).digest()
-
-
-def _fingerprint(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:32]
 
 
 def reset_token(user: User, link_key: bytes, now: datetime | None = None, minutes: int = RESET_MINUTES) -> str:
     """A signed link token for `user`'s current password, valid for `minutes`."""
     now = now or datetime.now(UTC)
-    claims = {"sub": str(user.id), "purpose": PURPOSE, "pwd": _fingerprint(user.password_hash), "mins": minutes,
-              "eml": _fingerprint((user.email or "").lower()), "iat": int(now.timestamp()),
+    claims = {"sub": str(user.id), "purpose": PURPOSE, "pwd": password_mark(user), "mins": minutes,
+              "eml": email_mark(user), "iat": int(now.timestamp()),
               "exp": now + timedelta(minutes=minutes)}  # fmt: skip
-    return jwt.encode(claims, _key(link_key), algorithm="HS256")
+    return jwt.encode(claims, purpose_key(link_key, PURPOSE), algorithm="HS256")
 
 
 def reset_url(base_url: str, token: str) -> str:
@@ -133,7 +116,7 @@ def user_for_token(session: Session, token: str, link_key: bytes, now: datetime 
     was made), or its login is disabled."""
     now = now or datetime.now(UTC)
     try:
-        claims = jwt.decode(token, _key(link_key), algorithms=["HS256"],
+        claims = jwt.decode(token, purpose_key(link_key, PURPOSE), algorithms=["HS256"],
                             options={"require": ["exp", "sub", "pwd"], "verify_exp": False})  # fmt: skip
     except jwt.InvalidTokenError as exc:
         raise ResetError(f"the reset link is not valid: {exc}", "reset.invalid") from exc
@@ -145,19 +128,19 @@ def user_for_token(session: Session, token: str, link_key: bytes, now: datetime 
     if float(claims["exp"]) <= now.timestamp():
         minutes = int(claims.get("mins", RESET_MINUTES))
         if minutes >= 24 * 60:  # a new login's link: said in days
-            raise _refused("the link has expired", "reset.expired_days", user, days=minutes // (24 * 60))
-        raise _refused("the reset link has expired", "reset.expired", user, minutes=minutes)
+            raise ResetError.of("the link has expired", "reset.expired_days", user, days=minutes // (24 * 60))
+        raise ResetError.of("the reset link has expired", "reset.expired", user, minutes=minutes)
     if user is None:
         raise ResetError("the login of this link is disabled", "reset.invalid")
-    if not hmac.compare_digest(str(claims["pwd"]), _fingerprint(user.password_hash)):
-        raise _refused("a password was set since this link was made", "reset.used", user)
+    if not still(claims["pwd"], password_mark(user)):
+        raise ResetError.of("a password was set since this link was made", "reset.used", user)
     # the address it was sent to is no longer the login's: a mailbox given up (taken over) opens nothing any more
     # (links made before the claim existed have none, and keep their hour)
-    if "eml" in claims and not hmac.compare_digest(str(claims["eml"]), _fingerprint((user.email or "").lower())):
-        raise _refused("the login's email changed since this link was made", "reset.email_changed", user)
+    if "eml" in claims and not still(claims["eml"], email_mark(user)):
+        raise ResetError.of("the login's email changed since this link was made", "reset.email_changed", user)
     until = locked_at(user, now)
     if until is not None and until - now > LOCKOUT:  # longer than wrong passwords lock for: an admin's lock
-        raise _refused("the login is locked by an admin", "reset.locked", user)
+        raise ResetError.of("the login is locked by an admin", "reset.locked", user)
     return user
 
 
