@@ -1,22 +1,21 @@
-"""Saved reports by email: a login has one of its saved views of Reports sent to its address every day, every Monday
-or on the first of each month, from `HOUR` o'clock in its own time zone.
+"""Saved reports by email: a login has one of its saved views of Reports sent to its address every day, every Monday or
+on the first of each month, from `HOUR` o'clock in its own time zone.
 
-The message names the view and its period, gives the totals row, and attaches the report as the page's XLSX
-download would be (machine column names, a totals row last; a view saved "beside the period before" with each
-metric's value then and its change). The report is made as the login would see the page at
-that moment: its scope now (a partner's sub-partners to its tier's depth, a manager's partners), the metrics its
-tier shows now (a metric no longer shown is left out), the view's period counted in its time zone up to the last whole
-day: at 06:00 the day has hardly begun, so a period that ends today ("Last 7 days", "Month to date", "Today") ends the
-day before, and on the 1st "Month to date" is the month just ended. A report of more than `MAX_ROWS` rows is not
-attached; the message says to open the view in the cabinet.
+The message names the view and its period, gives the totals row, and attaches the report as the page's XLSX download
+would be (headed as the Reports table, in the login's language; a totals row last; a view saved "beside the period
+before" with each metric's value then and its change). The report is made as the login would see the page at that
+moment: its scope now (a partner's sub-partners to its tier's depth, a manager's partners), the metrics its tier shows
+now (a metric no longer shown is left out), the view's period counted in its time zone up to the last whole day: at
+06:00 the day has hardly begun, so a period that ends today ("Last 7 days", "Month to date", "Today") ends the day
+before, and on the 1st "Month to date" is the month just ended. A report of more than `MAX_ROWS` rows is not attached;
+the message says to open the view in the cabinet.
 
 `cabinet mail send --every 60s` (beside the app under `cabinet serve`) queues what is due in each round. Each view is
 sent once per day, week or month: the period it was sent for is written with a conditional UPDATE in the transaction
-that queues the message, so two senders never send it twice. A disabled or locked login, one whose tier no longer
-has the view's page, a partner not active, or an address missing gets nothing (the period is claimed all the same).
-A report that cannot be made (a filter no longer allowed) is said in the message; a report with no data says so and
-attaches nothing.
-"""
+that queues the message, so two senders never send it twice. A disabled or locked login, one whose tier no longer has
+the view's page, a partner not active, or an address missing gets nothing (the period is claimed all the same). A report
+that cannot be made (a filter no longer allowed) is said in the message; a report with no data says so and attaches
+nothing."""
 
 from __future__ import annotations
 
@@ -35,6 +34,7 @@ from cabinet.export import to_bytes
 from cabinet.formatting import fmt_change, fmt_money, fmt_number, fmt_rate, period_dates
 from cabinet.i18n import translate
 from cabinet.mail import tell_user
+from cabinet.report_headers import report_headers
 from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner, SavedView, User
@@ -211,7 +211,8 @@ def _queue_one(session: Session, wh: Warehouse, view: SavedView, user: SessionUs
             other = other_period(req.date_from, req.date_to, against) if beside else None
             values["lines"] = lambda loc: _totals(totals, req, currency, loc, rows, other)
             if 0 < rows <= MAX_ROWS:
-                attachment = (f"report_{req.date_from}_{req.date_to}.xlsx", to_bytes(frame, "xlsx"))
+                headed = frame.rename(report_headers(frame.columns, login.locale, against))  # as the page's download
+                attachment = (f"report_{req.date_from}_{req.date_to}.xlsx", to_bytes(headed, "xlsx"))
             elif rows > MAX_ROWS:
                 values["lines"] = lambda loc: translate("mail.report_too_big", loc, rows=fmt_number(rows, loc))
     return _send(session, login, values, attachment)

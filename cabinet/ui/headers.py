@@ -6,38 +6,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from cabinet.ui.text import t, t_or
-from queries.metrics import COUNTS, MONEY, RATES
+from cabinet import report_headers as _columns
+from cabinet.report_headers import metric_part
+from cabinet.ui.text import current_locale, t, t_or
+
+__all__ = ["download_headers", "metric_part", "report_header", "report_headers", "short_label"]
 
 
 def short_label(metric: str) -> str:
-    """A metric's name without its explanation ("Commission (excl. rejected, reversed)" → "Commission"), for card
-    labels and table headers that have no room for it; the full name is their tooltip."""
-    return t(f"metric.{metric}").split(" (")[0]
-
-
-def metric_part(name: str) -> tuple[str, str]:
-    """(metric, part) of a report column: part "" for the metric, "prev" / "change" for its value in the period
-    before and the change (`queries.compare`); ("", "") for a dimension."""
-    for part in ("prev", "change"):
-        if name.endswith(f"_{part}") and (metric := name.removesuffix(f"_{part}")) in (*COUNTS, *MONEY, *RATES):
-            return metric, part
-    return (name, "") if name in COUNTS or name in MONEY or name in RATES else ("", "")
+    """A metric's short name in the session's language (`cabinet.report_headers.short_label`)."""
+    return _columns.short_label(metric, current_locale())
 
 
 def report_header(name: str, against: str = "previous") -> str:
-    """The header of a report column: a dimension's name, a metric's short name, or its value before ("Clicks
-    before", "Clicks a year before" with `against` "year") or its change ("Clicks ±")."""
-    metric, part = metric_part(name)
-    if not metric:
-        return t(f"dim.{name}")
-    year = "_year" if against == "year" and part == "prev" else ""  # "… a year before"; "±" reads the same
-    return t(f"common.col_{part}{year}", metric=short_label(metric)) if part else short_label(metric)
+    """The header of a report column in the session's language (`cabinet.report_headers.report_header`)."""
+    return _columns.report_header(name, current_locale(), against)
 
 
 def report_headers(columns: Iterable[str], against: str = "previous") -> dict[str, str]:
     """`report_header` of each column, by machine name: the Reports table's headers and its downloads'."""
-    return {c: report_header(c, against) for c in columns}
+    return _columns.report_headers(columns, current_locale(), against)
 
 
 def _header(name: str, shown: Mapping[str, str]) -> str:

@@ -149,11 +149,11 @@ def test_report_flow_in_a_real_browser(tab, demo_server: Server) -> None:  # typ
     tab.screenshot(path=str(RESULTS_DIR / "e2e_reports.png"), full_page=True)
 
     csv = pl.read_csv(io.BytesIO(_download(tab, "Download CSV")))
-    assert csv.columns[:2] == ["day", "country"] and "clicks" in csv.columns
-    assert csv.height > 1 and csv["day"][-1] == "Total"
+    assert csv.columns[:2] == ["Day", "Country"] and "Clicks" in csv.columns  # headed as the table
+    assert csv.height > 1 and csv["Day"][-1] == "Total"
     book = openpyxl.load_workbook(io.BytesIO(_download(tab, "Download XLSX")))
     rows = list(book.active.iter_rows(values_only=True))
-    assert list(rows[0][:2]) == ["day", "country"] and len(rows) == csv.height + 1
+    assert list(rows[0][:2]) == ["Day", "Country"] and len(rows) == csv.height + 1
 
     _choose(tab, "Language", "Русский")
     _see(tab.get_by_role("heading", name="Отчёты"), "russian")

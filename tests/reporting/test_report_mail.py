@@ -78,7 +78,7 @@ def test_a_weekly_view_goes_once_a_week_with_the_report_attached(program: Progra
     assert mail.attachment_name == "report_2026-10-10_2026-11-08.xlsx"
     sheet = openpyxl.load_workbook(io.BytesIO(mail.attachment)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == tuple(report.columns) and len(rows) == report.height + 1
+    assert rows[0] == ("Day", "Clicks", "FTDs", "Commission") and len(rows) == report.height + 1  # as the table
     assert rows[-1][report.columns.index("clicks")] == 2  # the totals row last, as the page's download
     with session_scope(store_engine) as s:
         assert s.get(SavedView, view_id).emailed_for == "2026-11-09"
@@ -104,7 +104,7 @@ def test_only_the_metrics_the_tier_shows_now_and_nothing_for_a_login_that_may_no
     [mail] = _mails(store_engine)
     assert "Clicks: 2\nFTDs: 1" in mail.body and "Commission" not in mail.body
     header = next(openpyxl.load_workbook(io.BytesIO(mail.attachment)).active.iter_rows(values_only=True))
-    assert "commission" not in header and "clicks" in header
+    assert "Commission" not in header and "Clicks" in header
     with session_scope(store_engine) as s:
         s.get(Partner, program.tiny.parent).status = "blocked"
     assert queue_reports(store_engine, wh, None, datetime(2026, 11, 16, 6, tzinfo=UTC)) == 0
@@ -201,8 +201,8 @@ def test_a_view_saved_beside_the_period_before_says_each_change(program: Program
     [mail] = _mails(store_engine)
     assert "Clicks: 2\n" in mail.body  # nothing before: no change to say
     header = next(openpyxl.load_workbook(io.BytesIO(mail.attachment)).active.iter_rows(values_only=True))
-    assert header == ("offer_id", "clicks", "ftds", "commission", "clicks_prev", "clicks_change", "ftds_prev",
-                      "ftds_change", "commission_prev", "commission_change")  # fmt: skip
+    assert header == ("Offer", "Clicks", "FTDs", "Commission", "Clicks before", "Clicks ±", "FTDs before", "FTDs ±",
+                      "Commission before", "Commission ±")  # fmt: skip
     # four weeks later the tiny program's 1 and 2 November are in the 30 days before: everything gone since
     assert queue_reports(store_engine, wh, None, datetime(2026, 12, 7, 6, tzinfo=UTC)) == 1
     assert "Clicks: 0 (-100.0%)\nFTDs: 0 (-100.0%)" in _mails(store_engine)[-1].body
@@ -268,6 +268,8 @@ def test_only_a_message_with_a_file_says_one_is_attached(
     assert queue_reports(store_engine, wh, None, datetime(2026, 12, 1, 6, tzinfo=UTC)) == 1
     with_file = _mails(store_engine)[-1]
     assert with_file.attachment is not None and "Отчёт приложен таблицей" in with_file.body
+    header = next(openpyxl.load_workbook(io.BytesIO(with_file.attachment)).active.iter_rows(values_only=True))
+    assert header == ("День", "Клики", "Первые депозиты", "Комиссия")  # in the login's language
     for params in (VIEW | {"period": "yesterday"}, VIEW | {"metrics": ["revenue_secret"]},
                    VIEW | {"period": "custom", "dates": ["2026-11-01", "soon"]}):  # fmt: skip
         with session_scope(store_engine) as s:
