@@ -9,6 +9,7 @@ from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.signup import invite_box
 from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import t
+from cabinet.ui.tree_chart import tree_chart
 from cabinet.ui.widgets import (
     display_config,
     fmt_count,
@@ -26,6 +27,7 @@ invite_box(user.scope)  # a partner whose tier has sub-partners shares its invit
 snap = data.snapshot_or_stop()
 date_from, date_to = period_picker(user, key="subpartners")
 root = user.scope.own_partner_id
+centre = t("subpartners.you")  # the partner in the middle of the chart
 if root is None:  # a manager or admin: the tree of one of their partners, the biggest first
     roots = data.subpartner_roots(user.scope, snap.snapshot_id)
     if roots.is_empty():
@@ -35,6 +37,7 @@ if root is None:  # a manager or admin: the tree of one of their partners, the b
     names = {pid: f"{pid} · {name} ({fmt_count(subs)})" for pid, name, subs in roots.iter_rows()}
     relabel("subpartners_root", names)  # its counts as the language switched to writes them
     root = st.selectbox(t("subpartners.root"), list(names), format_func=names.get, key="subpartners_root")
+    centre = next(f"{pid} · {name}" for pid, name, _ in roots.iter_rows() if pid == root)
 try:
     tree = data.subpartner_tree(user.scope, snap.snapshot_id, int(root), date_from, date_to, user.timezone)
 except ScopeError as exc:
@@ -60,6 +63,7 @@ unlisted = tree.height > listed.height and "commission" in metrics
 if listed.is_empty() and not unlisted:
     st.info(t("subpartners.none"))
     st.stop()
+tree_chart(tree, (["override"] if "commission" in metrics else []) + metrics[::-1], centre)  # money first
 # a tick for active partners, the status's name for the others (the table's font has no pause or hourglass signs)
 status_marks = {"active": "✓"} | {s: t(f"partners.status_{s}") for s in ("paused", "blocked", "pending")}
 shown = tree if unlisted else listed
