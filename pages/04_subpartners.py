@@ -12,6 +12,7 @@ from cabinet.ui.text import t
 from cabinet.ui.tree_chart import tree_chart
 from cabinet.ui.widgets import (
     display_config,
+    download_buttons,
     fmt_count,
     fmt_metric,
     period_picker,
@@ -84,5 +85,10 @@ if "commission" in metrics:
     config[headers["override"]] = display_config(shown.select(commission="override"))[headers["commission"]]
 show_dataframe(to_cents(shown, ("override",)).rename(headers, strict=False), config, hide_index=True,
                placeholder="—", width="stretch")  # fmt: skip
+download = (tree if unlisted else listed).select(  # the values as stored: ids, status codes, unrounded money
+    "level", "partner_id", "name", *(["override"] if "commission" in metrics else []), *metrics, "parent_id", "status"
+)
+named = headers | {"partner_id": t("subpartners.partner_id"), "name": t("subpartners.name")}
+download_buttons(download, f"subpartners_{root}_{date_from}_{date_to}", "subpartners", headers=named)
 st.caption(t("subpartners.caption"))
 st.caption(data.as_of(snap))

@@ -8,6 +8,7 @@ import json
 import polars as pl
 
 from cabinet.ui.tree_chart import ROOT, UNLISTED, branches, tree_figure
+from tests.reporting.test_download_headers import _csv, files  # noqa: F401 - the fixture
 from tests.reporting.test_pages import _open as open_page
 from tests.reporting.test_subpartners import overrides  # noqa: F401 - the fixture
 
@@ -57,3 +58,15 @@ def test_the_page_draws_the_tree_and_sizes_it_by_the_figure_chosen(overrides) ->
     choice.set_value("clicks").run()
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert spec["data"][0]["values"] == [1, 1] and spec["data"][0]["labels"] == ["You", f"{child} · Child"]
+
+
+def test_the_tree_downloads_with_its_ids_and_the_tables_headers(overrides, files) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    at = open_page("pages/04_subpartners.py", overrides.users["p_parent"])
+    assert not at.exception
+    rows = _csv(files, "subpartners_")
+    child, parent = overrides.tiny.child, overrides.tiny.parent
+    assert rows == [
+        ["Level", "Partner id", "Name", "Override earned", "Clicks", "Registrations", "FTDs", "Commission",
+         "Their parent", "Status"],
+        ["1", str(child), "Child", "10.0", "1", "1", "1", "100.0", str(parent), "active"],
+    ]  # fmt: skip
