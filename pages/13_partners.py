@@ -31,17 +31,40 @@ from queries.reports import ReportRequest
 
 user = require_user("manage")
 st.title(t("partners.title"))
-if (moved := st.session_state.pop("partners_moved", None)) is not None:  # (partner, new parent or 0, whether it moved)
-    st.success(t("partners.moved_top" if not moved[1] else "partners.moved", partner=moved[0], parent=moved[1])
-               if moved[2] else t("partners.same"))  # fmt: skip
-if (done := st.session_state.pop("partners_saved", None)) is not None:
-    st.success(t("partners.saved", partner=done[0], fields=", ".join(t(f"partners.col_{f}") for f in done[1]))
-               if done[1] else t("partners.same"))  # fmt: skip
+# what the last change or move did, said under the form whose button was clicked (at the top of the page it was out
+# of sight, the page kept scrolled down to the form); said before stopping when a page draws no form
+notices = {"saved": st.session_state.pop("partners_saved", None), "moved": st.session_state.pop("partners_moved", None)}
+
+
+def say(which: str) -> None:
+    """The notice of the last change ("saved": partner, fields changed) or move ("moved": partner, new parent or 0,
+    whether it moved), once."""
+    done = notices.pop(which, None)
+    if done is None:
+        return
+    if which == "moved":
+        st.success(t("partners.moved_top" if not done[1] else "partners.moved", partner=done[0], parent=done[1])
+                   if done[2] else t("partners.same"))  # fmt: skip
+        return
+    if not done[1]:
+        st.success(t("partners.same"))
+        return
+    st.success(t("partners.saved", partner=done[0], fields=", ".join(t(f"partners.col_{f}") for f in done[1])))
+    if "plan_id" in done[1]:  # the partner's pages read the published data: the new plan shows after the next run
+        st.info(t("partners.plan_next_run"))
+
+
+def stop(message: str) -> None:
+    for which in list(notices):
+        say(which)
+    st.info(message)
+    st.stop()
+
+
 rows, options = store.partner_directory(user.scope)
 add_partner_box(user.scope, options)
 if not rows:
-    st.info(t("partners.none"))
-    st.stop()
+    stop(t("partners.none"))
 
 cols = st.columns([2, 3])
 # every status in sight on a phone: a multiselect's fourth chip (Blocked) sat behind a fade at 390 px
@@ -90,9 +113,8 @@ st.caption(t("partners.caption"))
 
 st.header(t("partners.change"))
 by_id = {r.id: r for r in shown}
-if not by_id:
-    st.info(t("common.empty"))
-    st.stop()
+if not by_id:  # the filter shows none (the last application approved, with only applications shown)
+    stop(t("common.empty"))
 pick = st.selectbox(
     t("partners.pick"), list(by_id), format_func=lambda i: f"{i} · {by_id[i].name}", key="partners_pick"
 )
@@ -152,6 +174,7 @@ with st.form(f"partner_{pick}"):  # its own widgets per partner
             for field in exc.params["fields"] if exc.key == "partners.changed_meanwhile" else ():
                 seen[field] = stored[field]  # said what it is now: saving again keeps the choice made
                 st.info(t("partners.now_is", field=t(f"partners.col_{field}"), value=said[field](stored[field])))
+say("saved")
 if row.plan_id is None:  # an application sent without an invitation has none, and earns nothing until it has one
     st.warning(t("partners.no_plan_warning"))
 st.caption(t("partners.blocking"))
@@ -172,4 +195,5 @@ if admin:  # a move of its own: the tree (and its overrides) changes, not the pa
                 st.rerun()
             except (PartnerChangeError, ScopeError) as exc:
                 show_refusal(exc, pick)
+say("moved")
 notes_box(user.scope, int(pick), user.timezone)

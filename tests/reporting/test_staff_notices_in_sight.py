@@ -1,0 +1,94 @@
+"""Staff pages say what a click did under the form or button clicked: a notice at the top of the page was out of
+sight once the page was scrolled down to the form (on a phone always), and the page looked as if nothing happened."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, select
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Button, Info, Success
+
+from cabinet.i18n import translate
+from cabinet.store.db import session_scope
+from cabinet.store.models import CommissionPlan, Partner
+from tests.reporting.conftest import Program
+from tests.reporting.test_pages import _open as open_page
+
+
+def _walk(node: object) -> list[object]:
+    """The page's elements in the order drawn."""
+    children = getattr(node, "children", None)
+    if not children:
+        return [node]
+    return [node] + [n for key in sorted(children) for n in _walk(children[key])]
+
+
+def _order(at: AppTest) -> list[str | None]:
+    """Buttons by their label, notices by their text, in the order drawn; None for anything else."""
+    return [n.label if isinstance(n, Button) else n.value if isinstance(n, Success | Info) else None
+            for n in _walk(at.main)]  # fmt: skip
+
+
+def _button(at: AppTest, label: str) -> Button:
+    return next(b for b in at.button if b.label == label)
+
+
+def test_a_saved_partner_is_said_under_its_form(program: Program) -> None:
+    parent = program.tiny.parent
+    at = open_page("pages/13_partners.py", program.users["mgr"])
+    at.selectbox(key="partners_pick").select(parent).run()
+    at.selectbox(key=f"partners_tier_{parent}").select("bronze")
+    _button(at, "Save").click().run()
+    saved = f"Partner {parent} saved: Tier."
+    assert not at.exception and [s.value for s in at.success] == [saved]
+    order = _order(at)
+    assert order.index("Save") < order.index(saved) < order.index("Add the note")  # beside the button clicked
+
+
+def test_a_new_plan_says_when_the_partner_sees_it(program: Program, store_engine: Engine) -> None:
+    """The partner's pages read the published data: until the next ETL run they show the old plan."""
+    parent = program.tiny.parent
+    with session_scope(store_engine) as s:
+        plan = CommissionPlan(name="CPA 150", type="cpa", currency="USD", cpa_amounts={"ftd": "150"})
+        s.add(plan)
+        s.flush()
+        plan_id = plan.id
+    at = open_page("pages/13_partners.py", program.users["root"])
+    at.selectbox(key="partners_pick").select(parent).run()
+    at.selectbox(key=f"partners_plan_{parent}").select(plan_id)
+    _button(at, "Save").click().run()
+    assert not at.exception and [s.value for s in at.success] == [f"Partner {parent} saved: Commission plan."]
+    assert translate("partners.plan_next_run") in [i.value for i in at.info]
+    with session_scope(store_engine) as s:
+        assert s.scalar(select(CommissionPlan.name).where(CommissionPlan.id == plan_id)) == "CPA 150"
+
+
+def test_a_move_is_said_under_its_form(program: Program) -> None:
+    child = program.tiny.child
+    at = open_page("pages/13_partners.py", program.users["root"])
+    at.selectbox(key="partners_pick").select(child).run()
+    at.number_input(key=f"partners_parent_{child}").set_value(0)
+    at.text_input(key=f"partners_move_reason_{child}").input("its own contract now")
+    _button(at, "Move").click().run()
+    moved = f"Partner {child} is now at the top of the tree."
+    assert not at.exception and [s.value for s in at.success] == [moved]
+    order = _order(at)
+    assert order.index("Move") < order.index(moved) < order.index("Add the note")
+
+
+def test_the_last_application_decided_is_said_when_the_filter_shows_none(
+    program: Program, store_engine: Engine
+) -> None:
+    """Only applications shown, the last one approved: the page draws no form after the save, and says it anyway."""
+    with session_scope(store_engine) as s:
+        applicant = Partner(name="Applicant", tier_code="bronze", status="pending")
+        s.add(applicant)
+        s.flush()
+        applicant_id = applicant.id
+    at = open_page("pages/13_partners.py", program.users["root"])
+    for status in ("active", "paused", "blocked"):
+        at.button_group(key="partners_statuses").unselect(status).run()
+    assert at.selectbox(key="partners_pick").value == applicant_id
+    at.selectbox(key=f"partners_status_{applicant_id}").select("active")
+    _button(at, "Save").click().run()
+    assert not at.exception and [s.value for s in at.success] == [f"Partner {applicant_id} saved: Status."]
+    assert [i.value for i in at.info] == [translate("common.empty")]
