@@ -10,7 +10,7 @@ import streamlit as st
 from cabinet.ui import email_link, store
 from cabinet.ui.cards import card_columns
 from cabinet.ui.guard import ScopeError, require_user
-from cabinet.ui.login import pop_notice, refresh_cookie
+from cabinet.ui.login import pop_notices, refresh_cookie
 from cabinet.ui.next_run import forget_inputs
 from cabinet.ui.once import once
 from cabinet.ui.second_factor import second_factor_box
@@ -22,6 +22,7 @@ from cabinet.ui.widgets import plain, show_refusal
 user = require_user("account")
 st.title(t("account.title"))
 scope = user.scope
+notices = pop_notices("account_saved", "account_password_saved", "account_email_saved")  # what the run before did
 
 
 def save(action: Callable[[], object], notice: str | tuple[str, dict[str, object]], clear: tuple[str, ...] = (),
@@ -41,7 +42,7 @@ def save(action: Callable[[], object], notice: str | tuple[str, dict[str, object
 
 def said(where: str) -> None:
     """The notice a change left under `where` for this run, if any."""
-    if done := pop_notice(where):
+    if done := notices[where]:
         st.success(t(done) if isinstance(done, str) else t(done[0], **done[1]))
 
 

@@ -158,13 +158,12 @@ def refresh_cookie() -> None:
     st.session_state[_SINCE_KEY] = datetime.now(UTC)  # the change ends older sessions, not this one
 
 
-def pop_notice(key: str) -> str | None:
-    """The notice a page left under `key` for the run after a change, shown once more in the run that follows a
-    cookie written meanwhile (`refresh_cookie`): that component's answer reruns the page at once, and a notice
-    popped before it ("Password changed.") was gone within a second."""
-    if written_before():
-        return st.session_state.get(key)
-    return st.session_state.pop(key, None)
+def pop_notices(*keys: str) -> dict[str, object]:
+    """The notices a page left under `keys` for the run after a change, each shown once more in the run that follows
+    a cookie written meanwhile (`refresh_cookie`): that component's answer reruns the page at once, and a notice
+    popped before it ("Password changed.") was gone within a second. All at once: that run is known only once."""
+    kept = written_before()
+    return {k: st.session_state.get(k) if kept else st.session_state.pop(k, None) for k in keys}
 
 
 def login_form() -> SessionUser | None:

@@ -26,7 +26,7 @@ def _hints(at: AppTest) -> dict[str, str]:
     return {where.strip(): words for where, words in found}
 
 
-def test_a_russian_login_page_writes_the_hints_in_russian() -> None:
+def test_a_russian_login_page_writes_the_hints_in_russian(program: Program) -> None:  # a store to log in to
     login = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     login.session_state[LOCALE_KEY] = "ru"
     login.run()
