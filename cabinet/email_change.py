@@ -86,16 +86,15 @@ def confirm(session: Session, token: str, link_key: bytes, now: datetime | None 
         raise EmailLinkError("the login of this link is disabled", "email_link.invalid")
     new = str(claims["new"])
     if (user.email or "").lower() == new.lower():  # opened again (a second click, the link in another browser)
-        raise EmailLinkError.of("the address is the login's email already", "email_link.done", user, email=user.email,
-                       username=user.username)  # fmt: skip
+        raise EmailLinkError.of("the address is the login's email already", "email_link.done", user,
+                                email=user.email, username=user.username)  # fmt: skip
     if float(claims["exp"]) <= now.timestamp():
         raise EmailLinkError.of("the confirmation link has expired", "email_link.expired", user, hours=CONFIRM_HOURS)
     if not still(claims["pwd"], password_mark(user)):
         raise EmailLinkError.of("a password was set since this link was made", "email_link.password_changed", user)
     made = datetime.fromtimestamp(int(claims.get("iat", 0)), UTC)
-    if not still(claims["eml"], email_mark(user)) or _changed_since(
-        session, user, made
-    ):  # another address meanwhile (and maybe back again): this link is not the latest word
+    if not still(claims["eml"], email_mark(user)) or _changed_since(session, user, made):
+        # another address meanwhile (and maybe back again since): this link is not the latest word
         raise EmailLinkError.of("the login's email changed since this link was made", "email_link.superseded", user)
     apply(session, user, new)
     return user
