@@ -5,13 +5,13 @@ import streamlit as st
 
 from cabinet.ui.chips import wrapping_pills
 from cabinet.ui.guard import require_user
-from cabinet.ui.logins import add_login_box, all_logins, login_table, manage_box, show_done
+from cabinet.ui.logins import ACTED_KEY, add_login_box, all_logins, login_table, manage_box, show_done
 from cabinet.ui.text import t
 from cabinet.ui.widgets import fmt_count
 
 user = require_user("admin")
 st.title(t("logins.title"))
-show_done()
+show_done()  # a login added: its form is here, at the top
 add_login_box(user.scope)
 rows = all_logins(user.scope)
 cols = st.columns([2, 3])
@@ -32,3 +32,4 @@ if shown:
     by_name = {r.username: r for r in shown}
     picked = st.selectbox(t("logins.pick"), list(by_name), key="logins_pick")
     manage_box(user.scope, by_name[str(picked)])
+show_done(ACTED_KEY)  # under the buttons clicked, also when the filter now shows no login

@@ -21,7 +21,9 @@ from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
 from cabinet.ui.widgets import relabel, save_then_rerun
 
-DONE_KEY = "logins_done"  # (notice key, its params, a password to show once or None)
+DONE_KEY = "logins_done"  # a login added: (notice key, its params, a password to show once or None)
+ACTED_KEY = "logins_acted"  # an action on one login, the same: said under its buttons, where it was clicked
+ACTIONS_PER_ROW = 3  # five buttons in a row cut their Russian labels at 1280 px ("Создать новый …")
 
 
 def all_logins(scope: Scope) -> list[LoginRow]:
@@ -29,9 +31,10 @@ def all_logins(scope: Scope) -> list[LoginRow]:
         return logins_admin.logins(s, scope)
 
 
-def show_done() -> None:
-    """The notice of the change before the rerun, and a password it made (once)."""
-    done = st.session_state.pop(DONE_KEY, None)
+def show_done(key: str = DONE_KEY) -> None:
+    """The notice of the change before the rerun (a login added, or with `ACTED_KEY` an action on one), and a password
+    it made (once)."""
+    done = st.session_state.pop(key, None)
     if done is None:
         return
     key, params, password = done
@@ -101,7 +104,9 @@ def manage_box(scope: Scope, row: LoginRow) -> None:
     actions.append(("logins.enable" if enable else "logins.disable",
                     lambda s: logins_admin.set_enabled(s, scope, row.id, enable),
                     "logins.now_enabled" if enable else "logins.now_disabled"))  # fmt: skip
-    for col, (label, change, notice) in zip(st.columns(len(actions)), actions, strict=True):
+    rows = (actions[i : i + ACTIONS_PER_ROW] for i in range(0, len(actions), ACTIONS_PER_ROW))
+    cols = [col for row in rows for col in st.columns(ACTIONS_PER_ROW)[: len(row)]]
+    for col, (label, change, notice) in zip(cols, actions, strict=True):
         key = label.replace(".", "_")  # one per way: a replayed "disable" is no click on "enable" (`cabinet.ui.once`)
         with col.popover(t(label), width="stretch"):
             st.caption(t(f"{label}_help", username=row.username))
@@ -120,7 +125,7 @@ def _act(change: Callable[[Session], str | None], notice: str, username: str, on
     def run(session: Session) -> tuple[str, dict[str, str], str | None]:
         return notice, {"username": username}, change(session)
 
-    save_then_rerun(run, DONE_KEY, once=once)
+    save_then_rerun(run, ACTED_KEY, once=once)
 
 
 def add_login_box(scope: Scope) -> None:

@@ -3,13 +3,15 @@ sight once the page was scrolled down to the form (on a phone always), and the p
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button, Info, Success
 
 from cabinet.i18n import translate
 from cabinet.store.db import session_scope
-from cabinet.store.models import CommissionPlan, Partner
+from cabinet.store.models import CommissionPlan, Partner, User
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open as open_page
 
@@ -92,3 +94,30 @@ def test_the_last_application_decided_is_said_when_the_filter_shows_none(
     _button(at, "Save").click().run()
     assert not at.exception and [s.value for s in at.success] == [f"Partner {applicant_id} saved: Status."]
     assert [i.value for i in at.info] == [translate("common.empty")]
+
+
+def test_an_action_on_a_login_is_said_under_its_buttons_with_the_password(program: Program) -> None:
+    """A new password, shown once, was at the top of the page: the admin at the buttons below did not see it."""
+    at = open_page("pages/16_logins.py", program.users["root"])
+    at.selectbox(key="logins_pick").select("p_child").run()
+    at.button(key="logins_new_password").click().run()
+    made = translate("logins.password_made", username="p_child")
+    assert not at.exception and [s.value for s in at.success] == [made]
+    nodes = _walk(at.main)
+    said = next(i for i, n in enumerate(nodes) if isinstance(n, Success))
+    confirms = [i for i, n in enumerate(nodes) if isinstance(n, Button) and n.label == translate("logins.confirm")]
+    code = next(i for i, n in enumerate(nodes) if n is at.code[0])
+    assert confirms and max(confirms) < said < code  # under the login's buttons, the password after its notice
+
+
+def test_a_login_s_actions_stand_three_to_a_row(program: Program, store_engine: Engine) -> None:
+    """Five actions side by side cut their labels at 1280 px in Russian ("Создать новый …", "Выключить вход…")."""
+    with session_scope(store_engine) as s:
+        mgr = s.scalar(select(User).where(User.username == "mgr"))
+        mgr.locked_until, mgr.totp_secret = datetime.now(UTC) + timedelta(hours=1), "sealed-secret"
+    at = open_page("pages/16_logins.py", program.users["root"])
+    at.selectbox(key="logins_pick").select("mgr").run()
+    labels = [p.proto.popover.label for p in at.get("popover")]
+    assert len(labels) == 5 and translate("logins.unlock") in labels and translate("logins.reset_two_step") in labels
+    holding = [c for c in at.columns if any(p in _walk(c) for p in at.get("popover"))]
+    assert len(holding) == 5 and all(c.weight >= 1 / 3 - 1e-9 for c in holding)
