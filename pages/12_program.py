@@ -21,9 +21,16 @@ user = require_user("admin")
 st.title(t("program.title"))
 now = store.program_settings()
 base = data.base_currency()
-if (done := st.session_state.pop("program_saved", None)) is not None:  # the fields the last save changed
-    st.success(t("program.saved", fields=", ".join(t(f"program.{f}", currency=base) for f in done)) if done
-               else t("program.same"))  # fmt: skip
+
+
+def say_saved(key: str) -> None:
+    """The fields the last save of a form changed, under that form: in sight of its button (at the top of the page the
+    notice was out of view, the page kept scrolled down to the form)."""
+    if (done := st.session_state.pop(key, None)) is not None:
+        st.success(t("program.saved", fields=", ".join(t(f"program.{f}", currency=base) for f in done)) if done
+                   else t("program.same"))  # fmt: skip
+
+
 zones = report_zones()  # the ones reports can be cut in too
 FORM = ("name", "primary_color", "tracking_domain", "support_email", "default_locale", "default_timezone",
         "min_payout", "legal_details", "signup_open", "staff_two_step")  # fmt: skip
@@ -86,6 +93,7 @@ with st.form("program_form"):
             for field in exc.params["fields"] if exc.key == "program.changed_meanwhile" else ():
                 seen[field] = stored[field]  # said what it is now: saving again keeps what was typed
                 st.info(t("program.now_is", field=t(f"program.{field}", currency=base), value=said(field)))
+say_saved("program_saved")
 
 logo_box(user.scope)
 
@@ -136,8 +144,8 @@ with st.form(f"tier_{code}"):  # its own widgets per tier
             change = TierChange(tuple(features), tuple(metrics), int(depth))
             drawn = TierChange(tuple(tier_seen["features"]), tuple(tier_seen["visible_metrics"]),
                                int(tier_seen["subpartner_depth"]))  # fmt: skip
-            st.session_state["program_saved"] = once(lambda: store.save_tier(user.scope, code, change, drawn),
-                                                     f"tier_{code}", change)  # fmt: skip
+            st.session_state["program_tier_saved"] = once(lambda: store.save_tier(user.scope, code, change, drawn),
+                                                          f"tier_{code}", change)  # fmt: skip
             del st.session_state["program_tier_seen"]  # the next run's form shows the stored values
             st.rerun()
         except (ProgramEditError, ScopeError) as exc:
@@ -145,6 +153,7 @@ with st.form(f"tier_{code}"):  # its own widgets per tier
             for field in exc.params["fields"] if exc.key == "program.tier_changed_meanwhile" else ():
                 tier_seen[field] = stored_tier[field]  # said what it is now: saving again keeps the choice made
                 st.info(t("program.now_is", field=t(f"program.{field}"), value=tier_said[field](stored_tier[field])))
+say_saved("program_tier_saved")
 st.caption(t("program.tiers_caption"))
 
 news_admin(user.scope, user.timezone, {tier.code: tier.name for tier in listed})

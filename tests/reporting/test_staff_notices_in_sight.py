@@ -121,3 +121,22 @@ def test_a_login_s_actions_stand_three_to_a_row(program: Program, store_engine: 
     assert len(labels) == 5 and translate("logins.unlock") in labels and translate("logins.reset_two_step") in labels
     holding = [c for c in at.columns if any(p in _walk(c) for p in at.get("popover"))]
     assert len(holding) == 5 and all(c.weight >= 1 / 3 - 1e-9 for c in holding)
+
+
+def test_program_settings_and_a_tier_are_said_saved_under_their_own_forms(program: Program) -> None:
+    """The tier's form is far below the settings': its notice at the top of the page was a screen away."""
+    at = open_page("pages/12_program.py", program.users["root"])
+    at.text_input(key="program_name").input("Renamed Program")
+    at.button[0].click().run()
+    saved = "Saved: Program name."
+    assert not at.exception and [s.value for s in at.success] == [saved]
+    tier = at.selectbox(key="program_tier")
+    tier_button = translate("program.save_tier", tier=tier.format_func(tier.value))
+    order = _order(at)
+    assert order.index(translate("program.save")) < order.index(saved) < order.index(tier_button)
+    at.number_input[0].set_value(1)
+    _button(at, tier_button).click().run()
+    tier_saved = "Saved: Sub-partner levels its partners see."
+    assert not at.exception and [s.value for s in at.success] == [tier_saved]
+    order = _order(at)
+    assert order.index(tier_button) < order.index(tier_saved)
