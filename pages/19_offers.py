@@ -17,7 +17,6 @@ user = require_user("links", page="offers")
 st.title(t("offers.title"))
 scope = user.scope
 snap = data.snapshot_or_stop()
-offer_access.say_done()
 
 partner_id = scope.own_partner_id
 staff = partner_id is None  # the offers shown are a partner's, not the viewer's own

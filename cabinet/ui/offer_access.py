@@ -18,13 +18,19 @@ from cabinet.ui.resources import engine
 from cabinet.ui.text import t, vertical
 from cabinet.ui.widgets import plain, save_then_rerun
 
-DONE_KEY = "access_done"  # (translation key, values): said once after the rerun
+DONE_KEY = "access_done"  # (translation key, values, place): said once after the rerun, where it was clicked
 ANCHOR = "approval"  # the section's place on the page, for the hint at the top to link to
+# where a notice is said: under the queue's buttons, under the accesses given, in the asked offer's box, or at the
+# end of the offers that need approval (an offer given access leaves them); at the top of the page it was out of
+# sight of a click a screen or more below
+QUEUE, GIVEN, APPROVAL = "queue", "given", "approval"
 
 
-def say_done() -> None:
-    """What the last request or decision did, once."""
-    if (done := st.session_state.pop(DONE_KEY, None)) is not None:
+def say_done(place: str | int) -> None:
+    """What the last request or decision made at `place` did, once (an offer's id: its request)."""
+    done = st.session_state.get(DONE_KEY)
+    if done is not None and done[2] == place:
+        del st.session_state[DONE_KEY]
         st.success(t(done[0], **done[1]))
 
 
@@ -51,6 +57,7 @@ def approval_offers(scope: Scope, partner_id: int, tz: str, items: list[AccessIt
     """The approval offers the partner is not approved for yet (`waiting_offers`), each with where its request stands
     and a way to ask (the partner) or to give access (staff choosing the partner)."""
     if not items:
+        say_done(APPROVAL)  # the last one given access: said where the section was
         return
     st.header(t("access.title"), anchor=ANCHOR)
     st.caption(t("access.caption"))
@@ -64,12 +71,13 @@ def approval_offers(scope: Scope, partner_id: int, tz: str, items: list[AccessIt
             day = f"{when.astimezone(ZoneInfo(tz)):%Y-%m-%d}" if when else ""
             if item.status is not None:
                 st.caption(t(f"access.status_{item.status}", day=day, reason=plain(item.reason or "—")))  # as typed
+            say_done(offer.id)  # the request just sent, in its offer's box
             if item.status == "requested":
                 continue
             if scope.own_partner_id is None:  # staff choosing the partner: access without a request
                 if st.button(t("access.grant"), key=f"access_grant_{offer.id}", icon=":material/lock_open:"):
                     save_then_rerun(lambda s, o=offer.id: _access.grant(s, scope, partner_id, o), DONE_KEY,
-                                    done=("access.granted", {"offer": plain(offer.name)}))  # fmt: skip
+                                    done=("access.granted", {"offer": plain(offer.name)}, APPROVAL))  # fmt: skip
                 continue
             with st.form(f"access_request_{offer.id}"):  # no max_chars on the texts here: the browser dropped a
                 # longer paste whole; a long one stays typed and is refused with its limit (`cabinet.offer_access`)
@@ -78,7 +86,8 @@ def approval_offers(scope: Scope, partner_id: int, tz: str, items: list[AccessIt
                 sent = st.form_submit_button(t("access.ask"), icon=":material/how_to_reg:")
             if sent:
                 save_then_rerun(lambda s, o=offer.id, m=message: _access.request_access(s, scope, partner_id, o, m),
-                                DONE_KEY, done=("access.asked", {"offer": plain(offer.name)}))  # fmt: skip
+                                DONE_KEY, done=("access.asked", {"offer": plain(offer.name)}, offer.id))  # fmt: skip
+    say_done(APPROVAL)
 
 
 def _table(items: list[QueueItem], tz: str) -> pl.DataFrame:
@@ -102,15 +111,19 @@ def staff_queue(scope: Scope, tz: str) -> None:
     st.header(t("access.queue_title", n=len(requests)))
     if not requests:
         st.caption(t("access.queue_empty"))
+        say_done(QUEUE)  # the last request decided
     else:
         st.dataframe(_table(requests, tz), hide_index=True, width="stretch")
         by_id = {i.access_id: i for i in requests}
         pick = st.selectbox(t("access.pick"), list(by_id), key="access_pick",
                             format_func=lambda a: f"{by_id[a].partner} → {by_id[a].offer}")  # fmt: skip
+        item = by_id[pick]
+        if item.message:  # the table's last column, beyond the screen on a phone: what the partner wrote, in sight
+            st.caption(t("access.col_message"))
+            st.text(item.message)
         reason = st.text_input(t("access.reason"), key="access_reason",
                                help=t("access.reason_help"))  # fmt: skip
         left, right = st.columns(2)
-        item = by_id[pick]
         names = {"partner": plain(item.partner), "offer": plain(item.offer)}
 
         def decide(approve: bool) -> None:
@@ -118,15 +131,17 @@ def staff_queue(scope: Scope, tz: str) -> None:
                 return _access.decide(s, scope, int(pick), approve, reason)
 
             done = "access.approved" if approve else "access.rejected"
-            save_then_rerun(change, DONE_KEY, done=(done, names), clear=("access_reason",))
+            save_then_rerun(change, DONE_KEY, done=(done, names, QUEUE), clear=("access_reason",))
 
         # keys per request: a replayed click (`cabinet.ui.once`) finds the next request picked, and decides none
         if left.button(t("access.approve"), type="primary", key=f"access_approve_{pick}", icon=":material/check:"):
             decide(True)
         if right.button(t("access.reject"), key=f"access_reject_{pick}", icon=":material/close:"):
             decide(False)
+        say_done(QUEUE)
     approved = _queue(scope, ("approved",))
     if not approved:
+        say_done(GIVEN)  # the last access taken back
         return
     with st.expander(t("access.approved_title", n=len(approved))):
         st.dataframe(_table(approved, tz).drop(t("access.col_message")), hide_index=True, width="stretch")
@@ -138,5 +153,6 @@ def staff_queue(scope: Scope, tz: str) -> None:
             if st.form_submit_button(t("access.revoke"), icon=":material/lock:"):
                 names = {"partner": plain(given[pick].partner), "offer": plain(given[pick].offer)}
                 save_then_rerun(lambda s: _access.revoke(s, scope, int(pick), reason), DONE_KEY,
-                                done=("access.revoked", names), clear=("access_revoke_reason",))  # fmt: skip
+                                done=("access.revoked", names, GIVEN), clear=("access_revoke_reason",))  # fmt: skip
         st.caption(t("access.revoke_caption"))
+    say_done(GIVEN)  # under the box, not in it: its title counts the accesses, and a new title draws it folded

@@ -11,7 +11,7 @@ from streamlit.testing.v1.element_tree import Button, Info, Success
 
 from cabinet.i18n import translate
 from cabinet.store.db import session_scope
-from cabinet.store.models import CommissionPlan, Partner, User
+from cabinet.store.models import CommissionPlan, Offer, OfferAccess, Partner, User
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open as open_page
 
@@ -140,3 +140,63 @@ def test_program_settings_and_a_tier_are_said_saved_under_their_own_forms(progra
     assert not at.exception and [s.value for s in at.success] == [tier_saved]
     order = _order(at)
     assert order.index(tier_button) < order.index(tier_saved)
+
+
+def _vip(store_engine: Engine, program: Program) -> int:
+    """An offer that needs approval, open to the parent's (gold) tier; the parent's open offer has a landing page,
+    so the page lists it above the approval section."""
+    with session_scope(store_engine) as s:
+        s.get(Offer, program.tiny.offer).landing_urls = ["https://casino.example"]
+        offer = Offer(name="VIP Casino", vertical="igaming", landing_urls=["https://vip.example"], access="approval",
+                      tiers_allowed=["gold", "silver"])  # fmt: skip
+        s.add(offer)
+        s.flush()
+        return offer.id
+
+
+def test_an_offer_request_and_its_decision_are_said_where_they_were_clicked(
+    program: Program, store_engine: Engine
+) -> None:
+    """The request is asked at the foot of the Offers page, under every open offer; its notice was at the top."""
+    offer_id = _vip(store_engine, program)
+    at = open_page("pages/19_offers.py", program.users["p_parent"])
+    at.text_area(key=f"access_message_{offer_id}").input("Live casino reviews, DE and AT")
+    at.button(key=f"FormSubmitter:access_request_{offer_id}-Ask to run this offer").click().run()
+    sent = "Your request to run VIP Casino is sent."
+    assert not at.exception and [s.value for s in at.success] == [sent]
+    nodes = _walk(at.main)
+    said = next(i for i, n in enumerate(nodes) if isinstance(n, Success))
+    assert said > next(i for i, n in enumerate(nodes) if getattr(n, "value", None) == "Offers that need approval")
+    staff = open_page("pages/19_offers.py", program.users["mgr"])
+    staff.button(key=f"access_approve_{staff.selectbox(key='access_pick').value}").click().run()
+    decided = "Parent may now run VIP Casino."
+    assert not staff.exception and [s.value for s in staff.success] == [decided]
+    nodes = _walk(staff.main)  # under the queue's heading, where the request was decided, not above it
+    assert staff.header[0].value == "Requests to run offers (0)" and nodes.index(staff.success[0]) > nodes.index(
+        staff.header[0]
+    )
+
+
+def test_access_given_by_staff_is_said_where_the_offer_was(program: Program, store_engine: Engine) -> None:
+    offer_id = _vip(store_engine, program)
+    at = open_page("pages/19_offers.py", program.users["mgr"])
+    at.selectbox(key="links_partner").select(program.tiny.parent).run()
+    at.button(key=f"access_grant_{offer_id}").click().run()
+    given = "Access to VIP Casino is given."
+    assert not at.exception and [s.value for s in at.success] == [given]
+    nodes = _walk(at.main)
+    cards = [i for i, n in enumerate(nodes) if getattr(n, "label", None) == "Make a tracking link"]
+    assert cards and nodes.index(at.success[0]) > max(cards)  # after the offers, where the section was
+
+
+def test_the_picked_request_shows_the_partner_s_message_beside_its_buttons(
+    program: Program, store_engine: Engine
+) -> None:
+    """The message is the queue table's last column: beyond a 390-px screen, out of the deciding manager's sight."""
+    offer_id = _vip(store_engine, program)
+    with session_scope(store_engine) as s:
+        s.add(OfferAccess(offer_id=offer_id, partner_id=program.tiny.parent, status="requested",
+                          message="Live casino reviews, DE and AT"))  # fmt: skip
+    staff = open_page("pages/19_offers.py", program.users["mgr"])
+    assert not staff.exception and "Live casino reviews, DE and AT" in [x.value for x in staff.text]
+    assert translate("access.col_message") in [c.value for c in staff.caption]
