@@ -67,6 +67,7 @@ st.caption(t("catalogue.count", shown=len(shown), total=len(found.rows)))
 st.dataframe(table, hide_index=True, width="stretch")
 catalogue_bulk.status_box(user.scope, shown)
 if not shown:
+    catalogue.say_done(added=False)  # the offer just saved left the filter (archived): said all the same
     st.info(t("catalogue.none_match"))
     st.stop()
 
@@ -78,8 +79,8 @@ else:
     relabel("catalogue_pick", by_id)  # a renamed offer's label
 pick = st.selectbox(t("catalogue.pick"), list(by_id), format_func=lambda i: f"{i} · {by_id[i].name}",
                     key="catalogue_pick")  # fmt: skip
-catalogue.say_done(added=False)
 catalogue.offer_form(user.scope, found, int(pick))
+catalogue.say_done(added=False)  # under the form, in sight of its button (above it, it was a screen away on a phone)
 st.caption(t("catalogue.change_caption"))
 
 st.header(t("catalogue.creatives_title"))

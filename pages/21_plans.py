@@ -31,6 +31,6 @@ if (added := st.session_state.pop(plans_form.PICK_NEXT_KEY, None)) in by_id:
 else:
     relabel("plans_pick", by_id)  # a renamed plan's label
 pick = st.selectbox(t("plans.pick"), list(by_id), format_func=lambda i: f"{i} · {by_id[i].name}", key="plans_pick")
-plans_form.say_done(added=False)
 plans_form.plan_form(user.scope, int(pick))
+plans_form.say_done(added=False)  # under the form, in sight of its button (above it, it was a screen away on a phone)
 st.caption(t("plans.change_caption", n=by_id[pick].partners))

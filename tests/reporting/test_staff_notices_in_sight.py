@@ -200,3 +200,43 @@ def test_the_picked_request_shows_the_partner_s_message_beside_its_buttons(
     staff = open_page("pages/19_offers.py", program.users["mgr"])
     assert not staff.exception and "Live casino reviews, DE and AT" in [x.value for x in staff.text]
     assert translate("access.col_message") in [c.value for c in staff.caption]
+
+
+def test_a_changed_offer_is_said_under_its_form(program: Program) -> None:
+    """The offer's form is long (description, landing pages, tiers): a notice above it was a screen away on a phone."""
+    offer = program.tiny.offer
+    at = open_page("pages/20_catalogue.py", program.users["root"])
+    at.selectbox(key="catalogue_pick").select(offer).run()
+    at.selectbox(key=f"catalogue_status_{offer}").select("paused")
+    save = f"Save offer {offer}"
+    at.button(key=f"FormSubmitter:catalogue_form_{offer}-{save}").click().run()
+    saved = f"Offer {offer} saved: Status."
+    assert not at.exception and [s.value for s in at.success] == [saved]
+    order = _order(at)
+    assert order.index(save) < order.index(saved)
+
+
+def test_an_offer_saved_out_of_the_filter_is_said_all_the_same(program: Program) -> None:
+    """Archived, it leaves the offers listed (active and paused): no form is drawn, the notice is still said."""
+    at = open_page("pages/20_catalogue.py", program.users["root"])
+    for offer in sorted(at.selectbox(key="catalogue_pick").options, reverse=True):
+        offer_id = int(offer.split(" · ")[0])
+        at.selectbox(key="catalogue_pick").select(offer_id).run()
+        at.selectbox(key=f"catalogue_status_{offer_id}").select("archived")
+        at.button(key=f"FormSubmitter:catalogue_form_{offer_id}-Save offer {offer_id}").click().run()
+        assert not at.exception and [s.value for s in at.success] == [f"Offer {offer_id} saved: Status."]
+    assert [i.value for i in at.info] == [translate("catalogue.none_match")]
+
+
+def test_a_changed_plan_is_said_under_its_form(program: Program, store_engine: Engine) -> None:
+    with session_scope(store_engine) as s:
+        plan_id = s.scalar(select(CommissionPlan.id).order_by(CommissionPlan.id))
+    at = open_page("pages/21_plans.py", program.users["root"])
+    at.selectbox(key="plans_pick").select(plan_id).run()
+    at.number_input(key=f"plans_hold_{plan_id}").set_value(14)
+    save = f"Save plan {plan_id}"
+    at.button(key=f"FormSubmitter:plans_form_{plan_id}-{save}").click().run()
+    saved = f"Plan {plan_id} saved: Hold days."
+    assert not at.exception and [s.value for s in at.success] == [saved]
+    order = _order(at)
+    assert order.index(save) < order.index(saved)
