@@ -9,7 +9,6 @@ from cabinet.ui.text import t
 
 user = require_user("links", page="postbacks")
 st.title(t("postbacks.title"))
-postbacks.show_done()
 partner_id = user.scope.own_partner_id
 if partner_id is None:  # managers and admins: an overview; a partner's postbacks are changed while viewing as it
     postbacks.staff_overview(user)

@@ -42,16 +42,20 @@ from queries.dashboard import base_currency
 from queries.detail import conversion_types
 from queries.warehouse import NoSnapshotError
 
-DONE_KEY = "postbacks_done"
+DONE_KEY = "postbacks_done"  # (notice key, its values, place): said once after the rerun, where it was clicked
+# where: under the add form, in a postback's box (paused, resumed), at the end of the list (one deleted), under the
+# calls' retry; at the top of the page it was out of sight of a click further down, always on a phone
+ADDED, LISTED, CALLS = "added", "listed", "calls"
 URL_KEY = "postbacks_url"
 SHOWN = 100
 
 
-def show_done() -> None:
-    """The notice of the change before the rerun."""
-    if (done := st.session_state.pop(DONE_KEY, None)) is not None:
-        key, params = done
-        st.success(t(key, **params))
+def show_done(place: str | int) -> None:
+    """The notice of the change made at `place` (a postback's id: its box) before the rerun, once."""
+    done = st.session_state.get(DONE_KEY)
+    if done is not None and done[2] == place:
+        del st.session_state[DONE_KEY]
+        st.success(t(done[0], **done[1]))
 
 
 def _currency() -> str:
@@ -91,8 +95,9 @@ def add_form(user: SessionUser, partner_id: int) -> None:
             private_ok, start = app_settings().postbacks_private_ok, postback_send.from_run_of(data.warehouse())
             save_then_rerun(lambda s: add_postback(s, user.scope, partner_id, url, statuses, types, start, private_ok,
                                                    offers=chosen),
-                            DONE_KEY, done=("postbacks.added", {}), clear=(URL_KEY,),
+                            DONE_KEY, done=("postbacks.added", {}, ADDED), clear=(URL_KEY,),
                             once=("postback_add", url, statuses, types, chosen))  # fmt: skip
+    show_done(ADDED)
 
 
 def _describe(p: PostbackItem, offer_names: dict[int, str]) -> str:
@@ -181,6 +186,7 @@ def listing(user: SessionUser, partner_id: int) -> None:
     with session_scope(engine()) as s:
         items = postbacks(s, user.scope, partner_id)
     if not items:
+        show_done(LISTED)  # the last one deleted
         st.info(t("postbacks.none"))
         return
     names = _offer_names()
@@ -198,14 +204,16 @@ def listing(user: SessionUser, partner_id: int) -> None:
             way = label.removeprefix("postbacks.")  # a key per way: a replayed "pause" is no click on "resume"
             if buttons.button(t(label), key=f"pb_{way}_{p.id}", icon=icon):
                 start = postback_send.from_run_of(data.warehouse())
-                done = ("postbacks.done_paused" if p.enabled else "postbacks.done_resumed", {})
+                done = ("postbacks.done_paused" if p.enabled else "postbacks.done_resumed", {}, p.id)
                 save_then_rerun(lambda s, p=p, start=start: set_enabled(s, user.scope, p.id, not p.enabled, start),
                                 DONE_KEY, done=done)  # fmt: skip
             confirm = buttons.checkbox(t("postbacks.delete_confirm"), key=f"pb_confirm_{p.id}")
             if buttons.button(t("postbacks.delete"), key=f"pb_delete_{p.id}", icon=":material/delete:",
                               disabled=not confirm):  # fmt: skip
                 save_then_rerun(lambda s, p=p: delete_postback(s, user.scope, p.id), DONE_KEY,
-                                done=("postbacks.deleted", {}))  # fmt: skip
+                                done=("postbacks.deleted", {}, LISTED))  # fmt: skip
+            show_done(p.id)
+    show_done(LISTED)
 
 
 def recent_calls(user: SessionUser, partner_id: int | None, names: dict[int, str] | None = None) -> None:
@@ -224,8 +232,9 @@ def recent_calls(user: SessionUser, partner_id: int | None, names: dict[int, str
             t("postbacks.retry"), icon=":material/replay:", key="postbacks_retry", help=t("postbacks.retry_help")
         )
     ):
-        save_then_rerun(lambda s: ("postbacks.retried", {"n": postback_send.retry_given_up(s, user.scope, partner_id)}),
-                        DONE_KEY)  # fmt: skip
+        save_then_rerun(lambda s: ("postbacks.retried", {"n": postback_send.retry_given_up(s, user.scope, partner_id)},
+                                   CALLS), DONE_KEY)  # fmt: skip
+    show_done(CALLS)
     if not rows:
         st.caption(t("postbacks.no_calls"))
         return

@@ -11,7 +11,7 @@ from streamlit.testing.v1.element_tree import Button, Info, Success
 
 from cabinet.i18n import translate
 from cabinet.store.db import session_scope
-from cabinet.store.models import CommissionPlan, Offer, OfferAccess, Partner, User
+from cabinet.store.models import CommissionPlan, Offer, OfferAccess, Partner, Postback, User
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open as open_page
 
@@ -240,3 +240,32 @@ def test_a_changed_plan_is_said_under_its_form(program: Program, store_engine: E
     assert not at.exception and [s.value for s in at.success] == [saved]
     order = _order(at)
     assert order.index(save) < order.index(saved)
+
+
+def test_a_postback_saved_paused_and_deleted_is_said_where_it_was_clicked(
+    program: Program, store_engine: Engine
+) -> None:
+    """The add form, each postback's box and the list are below the page's intro and macros: a notice at the top was
+    out of sight on a phone. No call is made: the server named is never asked."""
+    at = open_page("pages/18_postbacks.py", program.users["p_parent"])
+    at.text_input(key="postbacks_url").input("https://tracker.example/pb?c={conversion_id}")
+    add = translate("postbacks.add")
+    _button(at, add).click().run()
+    added = translate("postbacks.added")
+    assert not at.exception and [s.value for s in at.success] == [added]
+    order = _order(at)
+    assert order.index(add) < order.index(added)
+    with session_scope(store_engine) as s:
+        hook = s.scalar(select(Postback.id))
+    at.button(key=f"pb_pause_{hook}").click().run()
+    paused = translate("postbacks.done_paused")
+    assert [s.value for s in at.success] == [paused]
+    nodes = _walk(at.main)
+    assert nodes.index(at.button(key=f"pb_resume_{hook}")) < nodes.index(at.success[0])  # in its box, under it
+    assert nodes.index(at.success[0]) > nodes.index(next(b for b in at.button if b.label == add))
+    at.checkbox(key=f"pb_confirm_{hook}").check().run()
+    at.button(key=f"pb_delete_{hook}").click().run()
+    deleted = translate("postbacks.deleted")
+    assert [s.value for s in at.success] == [deleted]
+    order = _order(at)
+    assert order.index(add) < order.index(deleted)  # where the list is
