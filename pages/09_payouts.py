@@ -1,5 +1,7 @@
 """Payouts: a partner's balance, its requests and a new request; the manager's queue of requests to decide."""
 
+from collections.abc import Callable
+
 import polars as pl
 import streamlit as st
 
@@ -114,23 +116,24 @@ def ask_step(*asked: object) -> None:
     st.session_state["payouts_step"] = asked
 
 
-def take_step() -> None:
+def take_step() -> Callable[[], object] | None:
     """The step the manager asked for by the click that started this run, under the scope it was asked in (not one
-    left by a run that stopped before, when the login had ended); a refusal said here."""
+    left by a run that stopped before, when the login had ended). What came of it (done, or refused) is drawn by the
+    function returned, under the step buttons where the click was (at the top it was out of sight)."""
     asked = st.session_state.pop("payouts_step", None)
     if asked is None or asked[0] != scope:  # asked by another login in this tab, or as another partner
-        return
+        return None
     _, payout_id, seen, step = asked
     if st.session_state.get(f"payouts_to_{step}_{payout_id}") is not True:  # its click is over
-        return
+        return None
     reference = st.session_state.get(f"payouts_reference_{payout_id}", "") if step == "paid" else ""
     reason = st.session_state.get(f"payouts_reason_{payout_id}", "") if step == "rejected" else ""
     try:
         money.decide_payout(scope, payout_id, step, seen, reference, reason)  # checked against the balance now
     except (PayoutError, ScopeError) as exc:
-        show_refusal(exc)
-    else:  # said: the request may leave the queue as shown, and the partner's email is not seen here
-        st.success(t("payouts.step_done", payout=payout_id, status=t(f"payouts.status_{step}")))
+        return lambda refused=exc: show_refusal(refused)  # `exc` is gone after the block
+    # said: the request may leave the queue as shown, and the partner's email is not seen here
+    return lambda: st.success(t("payouts.step_done", payout=payout_id, status=t(f"payouts.status_{step}")))
 
 
 partner_id = scope.own_partner_id
@@ -144,15 +147,13 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
     except MissingRate as exc:  # a payout in a currency without an FX rate: no balance to ask from
         show_refusal(exc)
         st.stop()
-    if made_id := st.session_state.pop("payouts_made", None):
-        st.success(t("payouts.requested_ok", payout=made_id))
-    if cancelled := st.session_state.pop("payouts_cancelled", None):
-        st.success(t("payouts.cancelled_ok", payout=cancelled))
     shown = ledger_cards(user.visible_metrics, True, "payouts")  # approved commission only where the tier shows it
     for card, label in zip(card_columns(len(shown), "ledger"), shown, strict=True):
         value = getattr(book, label)
         card.metric(t(f"payouts.{label}"), fmt_metric("commission", float(value)), help=t(f"payouts.{label}_help"))
     st.header(t("payouts.new"))
+    if made_id := st.session_state.pop("payouts_made", None):  # where the form was, in sight of its button
+        st.success(t("payouts.requested_ok", payout=made_id))
     if (open_one := next((p.id for p in mine if p.status == "requested"), None)) is not None:  # one at a time: the
         st.info(t("payouts.one_open", payout=open_one))  # form would be refused, and offered an amount to ask again
     elif book.available < minimum or book.available <= 0:  # a minimum of 0 still needs something to pay out
@@ -195,13 +196,15 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
                     show_refusal(exc)
     else:
         st.info(t("payouts.none"))
+    if cancelled := st.session_state.pop("payouts_cancelled", None):  # under the buttons, in sight of the click
+        st.success(t("payouts.cancelled_ok", payout=cancelled))
     statement_download([(p, "") for p in mine])
     st.caption(t("payouts.caption", minimum=fmt_metric("commission", float(minimum))))
     st.caption(data.as_of(snap))
     st.stop()
 
 # a manager or admin: the requests of their partners to decide, oldest first
-take_step()
+outcome = take_step()  # before the queue is read; said under the step buttons
 relabel("payouts_statuses", STATUSES)  # after a switch of language
 shown = st.multiselect(t("payouts.statuses"), list(STATUSES), default=["requested", "approved"],
                        format_func=lambda s: t(f"payouts.status_{s}"), key="payouts_statuses",
@@ -210,6 +213,8 @@ rows = money.payout_queue(scope, tuple(shown))
 st.metric(t("payouts.in_queue"), fmt_count(len(rows)))
 if not rows:
     st.info(t("payouts.queue_empty"))
+    if outcome is not None:  # the last request just decided
+        outcome()
     st.stop()
 covers = money.payout_covers(scope, [p.id for p, _ in rows if p.status in NEXT])  # what each one's partner has now
 st.dataframe(history(rows, user.timezone, covers), hide_index=True, placeholder="—", width="stretch",
@@ -238,4 +243,6 @@ if decidable:
                 st.button(t("payouts.confirm"), key=key, type="primary", on_click=ask_step, args=asked)
         else:
             col.button(label, key=key, on_click=ask_step, args=asked)
+if outcome is not None:
+    outcome()
 statement_download(rows)
