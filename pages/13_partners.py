@@ -63,8 +63,8 @@ def stop(message: str) -> None:
 
 rows, options = store.partner_directory(user.scope)
 add_partner_box(user.scope, options)
-if not rows:
-    stop(t("partners.none"))
+if not rows:  # a manager is given partners by an admin: "no partners yet" read as if the program had none
+    stop(t("partners.none" if user.role == "admin" else "partners.none_yours"))
 
 cols = st.columns([2, 3])
 # every status in sight on a phone: a multiselect's fourth chip (Blocked) sat behind a fade at 390 px

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button, Info, Success
 
+from cabinet.access import build_session_user
 from cabinet.i18n import translate
 from cabinet.store.db import session_scope
 from cabinet.store.models import CommissionPlan, Offer, OfferAccess, Partner, Postback, User
@@ -269,3 +270,12 @@ def test_a_postback_saved_paused_and_deleted_is_said_where_it_was_clicked(
     assert [s.value for s in at.success] == [deleted]
     order = _order(at)
     assert order.index(add) < order.index(deleted)  # where the list is
+
+
+def test_a_manager_without_partners_is_told_why_the_list_is_empty(program: Program, store_engine: Engine) -> None:
+    """ "No partners yet." read to a new manager as if the program had none."""
+    with session_scope(store_engine) as s:
+        s.add(User(username="mgr_new", email="mgr_new@example.com", display_name="New Manager", role="manager",
+                   password_hash="x"))  # fmt: skip
+    at = open_page("pages/13_partners.py", build_session_user(store_engine, "mgr_new"))
+    assert not at.exception and [i.value for i in at.info] == [translate("partners.none_yours")]
