@@ -13,7 +13,7 @@ from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.login import pop_notices, refresh_cookie
 from cabinet.ui.next_run import forget_inputs
 from cabinet.ui.once import once
-from cabinet.ui.second_factor import second_factor_box
+from cabinet.ui.second_factor import OFF_NOTICE, second_factor_box
 from cabinet.ui.store import METHODS, AccountError, masked
 from cabinet.ui.team import team_box
 from cabinet.ui.text import current_locale, t
@@ -22,7 +22,7 @@ from cabinet.ui.widgets import plain, show_refusal
 user = require_user("account")
 st.title(t("account.title"))
 scope = user.scope
-notices = pop_notices("account_saved", "account_password_saved", "account_email_saved")  # what the run before did
+notices = pop_notices("account_saved", "account_password_saved", "account_email_saved", OFF_NOTICE)  # the run before
 
 
 def save(action: Callable[[], object], notice: str | tuple[str, dict[str, object]], clear: tuple[str, ...] = (),
@@ -174,4 +174,5 @@ if user.impersonator is None:  # a manager viewing as a partner changes their ow
                  sent=("account_email", email_password, new_email), where="account_email_saved")  # fmt: skip
     said("account_email_saved")  # under its form, in sight: the new mailbox has a link to open
     second_factor_box(scope)
+    said(OFF_NOTICE)  # under the box, where "Turn off" was
     sign_in_activity()

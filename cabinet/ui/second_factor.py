@@ -23,6 +23,7 @@ _SCAN_STATE = "second_factor_new"  # the secret shown to scan, until a code from
 _CODES_STATE = "second_factor_codes"  # (notice, recovery codes) to show once, in the next run
 _GATE_CODES = "second_factor_gate_codes"  # the same, made by the form that stood in for a page
 _FEW_LEFT = 3
+OFF_NOTICE = "account_second_factor_saved"  # turned off: said by the Account page under this box
 _ON_NOTICE = "twofactor.is_on"  # what it does, said once: over the codes just made, else in the section
 
 
@@ -61,7 +62,7 @@ def second_factor_box(scope: Scope, expanded: bool = False, codes_key: str = _CO
                 autocomplete="current-password",
             )
             if st.form_submit_button(t("twofactor.turn_off")):
-                save_then_rerun(lambda s: twofactor.turn_off(s, scope, password), "account_saved",
+                save_then_rerun(lambda s: twofactor.turn_off(s, scope, password), OFF_NOTICE,
                                 "twofactor.turned_off")  # fmt: skip
         return
     st.caption(t("twofactor.intro"))
