@@ -31,8 +31,7 @@ def team_box(scope: Scope, tz: str) -> None:
     """For a partner's payout login acting as itself: the team, the form to add a teammate, changes to one."""
     empty_saved_inputs()
     st.header(t("team.title"))
-    if (done := st.session_state.pop(DONE_KEY, None)) is not None:
-        st.success(t(done[0], **done[1]))
+    done = st.session_state.pop(DONE_KEY, None)  # said where its button was: under the form, or under the actions
     people = _members(scope)
     zone = ZoneInfo(tz)
     st.dataframe(
@@ -66,6 +65,8 @@ def team_box(scope: Scope, tz: str) -> None:
         save_then_rerun(lambda s: _team.add_member(s, scope, username, name, email, money, welcome), DONE_KEY,
                         done=("team.added", {"username": username.strip(), "email": email.strip()}),
                         clear=_FIELDS, once=("team_add", username, name, email, money))  # fmt: skip
+    if done is not None and done[0] == "team.added":
+        st.success(t(done[0], **done[1]))
     others = {m.user_id: m for m in people if not m.is_you}
     if not others:
         return
@@ -87,3 +88,5 @@ def team_box(scope: Scope, tz: str) -> None:
     elif right.button(t("team.enable"), key="team_enable", icon=":material/person:"):
         save_then_rerun(lambda s: _team.set_enabled(s, scope, pick, True), DONE_KEY,
                         done=("team.enabled", {"username": member.username}))  # fmt: skip
+    if done is not None and done[0] != "team.added":
+        st.success(t(done[0], **done[1]))
