@@ -48,11 +48,20 @@ def news_feed(scope: Scope, timezone: str) -> None:
             _show(item, timezone, new=item.published_at is not None and (seen is None or item.published_at > seen))
 
 
+_DONE_KEY = "news_done"  # (notice key, place): said once after the rerun, under the form or the items clicked
+_POSTED, _ARCHIVED = "posted", "archived"  # at the top of the news, an archive button's notice was screens away
+
+
+def _say_done(place: str) -> None:
+    done = st.session_state.get(_DONE_KEY)
+    if done is not None and done[1] == place:
+        del st.session_state[_DONE_KEY]
+        st.success(t(done[0]))
+
+
 def news_admin(scope: Scope, timezone: str, tiers: dict[str, str]) -> None:
     """For admins: post an item to every partner or one tier's, and archive the items partners see now."""
     st.header(t("news.title"))
-    if (done := st.session_state.pop("news_done", None)) is not None:
-        st.success(t(done))
     # no max_chars: the browser drops a longer paste whole (the item's text was lost); a long title or text stays in
     # its field and is refused with its limit (`cabinet.news`)
     with st.form("news_post", clear_on_submit=False):
@@ -63,11 +72,14 @@ def news_admin(scope: Scope, timezone: str, tiers: dict[str, str]) -> None:
         email = st.checkbox(t("news.email"), key="news_email", help=t("news.email_help"))
         sent = st.form_submit_button(t("news.post"), type="primary")
     if sent:  # posted: the form starts empty for the next item
-        save_then_rerun(lambda s: _news.post(s, scope, NewsItem(title, body, audience), email=email), "news_done",
-                        "news.posted_emailed" if email else "news.posted",
+        save_then_rerun(lambda s: _news.post(s, scope, NewsItem(title, body, audience), email=email), _DONE_KEY,
+                        ("news.posted_emailed" if email else "news.posted", _POSTED),
                         clear=("news_title", "news_body", "news_email"),
                         once=("news_post", title, body, audience, email))  # fmt: skip
+    _say_done(_POSTED)
     for item in _items(scope, 20):
         _show(item, timezone)
         if st.button(t("news.archive"), key=f"news_archive_{item.id}", icon=":material/archive:"):
-            save_then_rerun(lambda s, news_id=item.id: _news.archive(s, scope, news_id), "news_done", "news.archived")
+            save_then_rerun(lambda s, news_id=item.id: _news.archive(s, scope, news_id), _DONE_KEY,
+                            ("news.archived", _ARCHIVED))  # fmt: skip
+    _say_done(_ARCHIVED)  # where the items end: the one archived is gone from them

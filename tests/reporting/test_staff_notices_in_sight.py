@@ -279,3 +279,24 @@ def test_a_manager_without_partners_is_told_why_the_list_is_empty(program: Progr
                    password_hash="x"))  # fmt: skip
     at = open_page("pages/13_partners.py", build_session_user(store_engine, "mgr_new"))
     assert not at.exception and [i.value for i in at.info] == [translate("partners.none_yours")]
+
+
+def test_news_posted_and_archived_are_said_under_the_form_and_the_items(program: Program) -> None:
+    """An archive button sits under its item, below the post form and every newer item: the notice above the form was
+    screens away."""
+    at = open_page("pages/12_program.py", program.users["root"])
+    post = translate("news.post")
+    for title in ("Older item", "Newer item"):
+        at.text_input(key="news_title").input(title)
+        at.text_area(key="news_body").input("Some text.")
+        _button(at, post).click().run()
+    posted = translate("news.posted")
+    assert not at.exception and [s.value for s in at.success] == [posted]
+    order = _order(at)
+    assert order.index(post) < order.index(posted) < order.index(translate("news.archive"))
+    archive = [b for b in at.button if b.key and b.key.startswith("news_archive_")]
+    archive[-1].click().run()  # the older item, the lowest on the page
+    archived = translate("news.archived")
+    assert not at.exception and [s.value for s in at.success] == [archived]
+    order = _order(at)
+    assert order.index(archived) > max(i for i, label in enumerate(order) if label == translate("news.archive"))
