@@ -28,7 +28,8 @@ from cabinet.ui.uploader_words import uploader_words
 from cabinet.ui.widgets import fmt_number, plain, save_then_rerun, show_refusal
 
 DONE_KEY = "catalogue_saved"  # OfferSaved (or OfferChangedMeanwhile): said once after the rerun
-CREATIVE_DONE_KEY = "catalogue_creative_done"  # ("creative_added" | "creative_removed", ids), said by the creatives
+CREATIVE_DONE_KEY = "catalogue_creative_done"  # ("creative_added" | "creative_removed", ids, where it was clicked)
+GRID, UPLOAD, TEXT = "grid", "upload", "text"  # said under the creatives, the upload form, the text form
 PICK_NEXT_KEY = "catalogue_pick_next"  # the offer just added, for the page to pick
 ANY_LANGUAGE = ""
 _UPLOADS_KEY = "catalogue_upload_generation"
@@ -186,14 +187,12 @@ def _remove(scope: Scope, creative_id: int) -> None:
             orphan.unlink(missing_ok=True)
 
     save_then_rerun(lambda s: _creatives.remove_creative(s, scope, app_settings().creatives_dir, creative_id),
-                    CREATIVE_DONE_KEY, done=("creative_removed", creative_id), after=gone)  # fmt: skip
+                    CREATIVE_DONE_KEY, done=("creative_removed", creative_id, GRID), after=gone)  # fmt: skip
 
 
 def creatives_box(scope: Scope, offer_id: int | None) -> None:
     """An offer's creatives (None: the program-wide ones), each removable, and the form to upload more."""
     items = _shelf(offer_id)
-    if (done := st.session_state.pop(CREATIVE_DONE_KEY, None)) is not None:
-        st.success(t(f"catalogue.{done[0]}", creative=done[1]))
     st.caption(t("catalogue.creatives_count", n=len(items)))
     for first in range(0, len(items), 4):
         for col, item in zip(st.columns(4), items[first : first + 4], strict=False):
@@ -212,8 +211,19 @@ def creatives_box(scope: Scope, offer_id: int | None) -> None:
             card.caption(" · ".join(x for x in parts if x))
             if card.button(t("catalogue.remove"), key=f"catalogue_remove_{item.creative_id}", icon=":material/delete:"):
                 _remove(scope, item.creative_id)
+    _say_creative(GRID)  # under the cards: a notice above them was a screen away from a lower card's button
     _upload_form(scope, offer_id)
+    _say_creative(UPLOAD)
     _text_form(scope, offer_id)
+    _say_creative(TEXT)
+
+
+def _say_creative(place: str) -> None:
+    """What the last upload, text ad or removal made at `place` did, once."""
+    done = st.session_state.get(CREATIVE_DONE_KEY)
+    if done is not None and done[2] == place:
+        del st.session_state[CREATIVE_DONE_KEY]
+        st.success(t(f"catalogue.{done[0]}", creative=done[1]))
 
 
 def _upload_form(scope: Scope, offer_id: int | None) -> None:
@@ -240,10 +250,10 @@ def _upload_form(scope: Scope, offer_id: int | None) -> None:
     uploads = [_creatives.NewCreative(f.name, f.getvalue(), name if len(files) == 1 else "", offer_id,
                                       locale or None) for f in files]  # fmt: skip
 
-    def add(session: Session) -> tuple[str, str]:
+    def add(session: Session) -> tuple[str, str, str]:
         added = [_creatives.add_creative(session, scope, app_settings().creatives_dir, new).id for new in uploads]
         st.session_state[_UPLOADS_KEY] = generation + 1
-        return "creative_added", ", ".join(map(str, added))
+        return "creative_added", ", ".join(map(str, added)), UPLOAD
 
     save_then_rerun(add, CREATIVE_DONE_KEY)
 
@@ -265,7 +275,7 @@ def _text_form(scope: Scope, offer_id: int | None) -> None:
             return
     new = _creatives.NewText(name, text, offer_id, locale or None)
 
-    def add(session: Session) -> tuple[str, str]:
-        return "creative_added", str(_creatives.add_text(session, scope, app_settings().creatives_dir, new).id)
+    def add(session: Session) -> tuple[str, str, str]:
+        return "creative_added", str(_creatives.add_text(session, scope, app_settings().creatives_dir, new).id), TEXT
 
     save_then_rerun(add, CREATIVE_DONE_KEY, clear=(keys["name"], keys["body"]), once=(f"catalogue_text_{tag}", new))

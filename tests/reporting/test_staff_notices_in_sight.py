@@ -12,7 +12,7 @@ from streamlit.testing.v1.element_tree import Button, Info, Success
 from cabinet.access import build_session_user
 from cabinet.i18n import translate
 from cabinet.store.db import session_scope
-from cabinet.store.models import CommissionPlan, Offer, OfferAccess, Partner, Postback, User
+from cabinet.store.models import CommissionPlan, Creative, Offer, OfferAccess, Partner, Postback, User
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open as open_page
 
@@ -300,3 +300,31 @@ def test_news_posted_and_archived_are_said_under_the_form_and_the_items(program:
     assert not at.exception and [s.value for s in at.success] == [archived]
     order = _order(at)
     assert order.index(archived) > max(i for i, label in enumerate(order) if label == translate("news.archive"))
+
+
+def test_a_creative_added_or_removed_is_said_under_the_form_or_the_cards(
+    program: Program, store_engine: Engine
+) -> None:
+    """The creatives stand as cards above their forms; a notice above the cards was a screen away from the text form's
+    button or a lower card's on a phone."""
+    offer = program.tiny.offer
+    at = open_page("pages/20_catalogue.py", program.users["root"])
+    at.selectbox(key="catalogue_pick").select(offer).run()
+    at.text_input(key=f"catalogue_text_name_{offer}").input("Tonight")
+    at.text_area(key=f"catalogue_text_body_{offer}").input("Play now: {link}")
+    submit = translate("catalogue.text_submit")
+    at.button(key=f"FormSubmitter:catalogue_text_{offer}-{submit}").click().run()
+    assert not at.exception and len(at.success) == 1
+    added = at.success[0].value
+    order = _order(at)
+    assert order.index(submit) < order.index(added)  # under the text form
+    with session_scope(store_engine) as s:
+        creative = s.scalar(select(Creative.id).where(Creative.offer_id == offer))
+    remove = at.button(key=f"catalogue_remove_{creative}")
+    remove.click().run()
+    removed = f"Creative {creative} removed."
+    assert not at.exception and [s.value for s in at.success] == [removed]
+    order = _order(at)
+    upload = translate("catalogue.upload_submit")
+    assert order.index(removed) < order.index(upload)  # under the cards, above the forms
+    assert _walk(at.main).index(at.success[0]) > _walk(at.main).index(at.radio(key=f"catalogue_creatives_for_{offer}"))
