@@ -11,8 +11,8 @@ from cabinet.ui.widgets import fmt_count
 
 user = require_user("admin")
 st.title(t("logins.title"))
-show_done()  # a login added: its form is here, at the top
 add_login_box(user.scope)
+show_done()  # a login added: under its form, in sight of its button (on a phone the form is a screen tall)
 rows = all_logins(user.scope)
 cols = st.columns([2, 3])
 ROLES = ["admin", "manager", "partner"]  # every role in sight: a multiselect's third chip sat behind a fade

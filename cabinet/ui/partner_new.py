@@ -21,15 +21,6 @@ def add_partner_box(scope: Scope, options: Choices) -> None:
     """For admins: the form, and after a save the new login's password, once."""
     if scope.role != "admin" or scope.impersonated_by:
         return
-    if (done := st.session_state.pop(_DONE_KEY, None)) is not None:
-        if done[3] is None:
-            st.success(
-                t("partners.added_link", partner=done[0], name=plain(done[1]), username=done[2], days=WELCOME_DAYS)
-            )
-        else:
-            st.success(t("partners.added", partner=done[0], name=plain(done[1]), username=done[2]))
-            st.code(done[3], language=None)
-            st.caption(t("partners.added_password"))
     with (
         st.expander(t("partners.add_title"), icon=":material/person_add:", key="partners_add_box"),
         st.form("partners_add"),
@@ -50,6 +41,7 @@ def add_partner_box(scope: Scope, options: Choices) -> None:
                                    help=t("partners.add_parent_help"))  # fmt: skip
         welcome = welcome_checkbox("partners_add_link", "partners")
         sent = st.form_submit_button(t("partners.add_submit"), type="primary")
+    _say_added()  # under the form, in sight of its button: above it, the notice (and a password) was out of view
     if not sent:
         return
     new = NewPartner(name, email, username, str(tier), int(manager) or None, int(plan) or None, int(parent) or None)
@@ -64,3 +56,15 @@ def add_partner_box(scope: Scope, options: Choices) -> None:
         clear=tuple(f"partners_add_{f}" for f in ("name", "email", "username", "parent")),
         once=("partners_add", new, welcome is not None),
     )
+
+
+def _say_added() -> None:
+    """The partner just added, and the password made for its login (once)."""
+    if (done := st.session_state.pop(_DONE_KEY, None)) is None:
+        return
+    if done[3] is None:
+        st.success(t("partners.added_link", partner=done[0], name=plain(done[1]), username=done[2], days=WELCOME_DAYS))
+    else:
+        st.success(t("partners.added", partner=done[0], name=plain(done[1]), username=done[2]))
+        st.code(done[3], language=None)
+        st.caption(t("partners.added_password"))

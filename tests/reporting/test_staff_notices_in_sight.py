@@ -328,3 +328,27 @@ def test_a_creative_added_or_removed_is_said_under_the_form_or_the_cards(
     upload = translate("catalogue.upload_submit")
     assert order.index(removed) < order.index(upload)  # under the cards, above the forms
     assert _walk(at.main).index(at.success[0]) > _walk(at.main).index(at.radio(key=f"catalogue_creatives_for_{offer}"))
+
+
+def test_a_partner_or_login_added_is_said_under_its_form_with_the_password(program: Program) -> None:
+    """The add forms are a screen tall on a phone: the notice and the password shown once were above them."""
+    at = open_page("pages/13_partners.py", program.users["root"])
+    at.text_input(key="partners_add_name").input("Direct Deal Media")
+    at.text_input(key="partners_add_email").input("deal@example.com")
+    at.text_input(key="partners_add_username").input("direct_deal")
+    add = translate("partners.add_submit")
+    _button(at, add).click().run()
+    assert not at.exception and len(at.success) == 1 and at.success[0].value.startswith("Partner ")
+    nodes = _walk(at.main)
+    button = next(i for i, n in enumerate(nodes) if isinstance(n, Button) and n.label == add)
+    assert button < nodes.index(at.success[0]) < nodes.index(at.code[0])
+    logins = open_page("pages/16_logins.py", program.users["root"])
+    for field, value in (("name", "Third Manager"), ("email", "m3@example.com"), ("username", "manager3")):
+        logins.text_input(key=f"logins_add_{field}").input(value)
+    add = translate("logins.add_submit")
+    _button(logins, add).click().run()
+    added = translate("logins.added", username="manager3", role=translate("menu.role_manager"))
+    assert not logins.exception and [s.value for s in logins.success] == [added]
+    nodes = _walk(logins.main)
+    button = next(i for i, n in enumerate(nodes) if isinstance(n, Button) and n.label == add)
+    assert button < nodes.index(logins.success[0]) < nodes.index(logins.code[0])
