@@ -21,6 +21,8 @@ from cabinet.ui.widgets import (
     display_config,
     fmt_count,
     forget_inputs,
+    local_time,
+    plain,
     relabel,
     short_label,
     show_refusal,
@@ -119,6 +121,10 @@ pick = st.selectbox(
     t("partners.pick"), list(by_id), format_func=lambda i: f"{i} · {by_id[i].name}", key="partners_pick"
 )
 row, admin = by_id[pick], user.role == "admin"
+if row.status == "pending":  # who applied, when and how: the table shows neither the email nor the day
+    day = f"{local_time(row.created_at, user.timezone):%Y-%m-%d %H:%M}" if row.created_at else "—"
+    how = t("partners.applied_under", parent=row.parent_id) if row.parent_id else t("partners.applied_open")
+    st.caption(t("partners.applied", day=day, tz=user.timezone, email=plain(row.email or "—"), how=how))
 # an application is approved (active) or declined (blocked), never paused; others never go back to pending
 allowed = (
     ["pending", "active", "blocked"] if row.status == "pending" else [s for s in PARTNER_STATUSES if s != "pending"]

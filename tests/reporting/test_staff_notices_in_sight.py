@@ -352,3 +352,17 @@ def test_a_partner_or_login_added_is_said_under_its_form_with_the_password(progr
     nodes = _walk(logins.main)
     button = next(i for i, n in enumerate(nodes) if isinstance(n, Button) and n.label == add)
     assert button < nodes.index(logins.success[0]) < nodes.index(logins.code[0])
+
+
+def test_an_application_picked_says_who_applied_when_and_how(program: Program, store_engine: Engine) -> None:
+    """The table shows neither an applicant's email nor the day it applied: a manager deciding on a phone had only a
+    name to go by."""
+    with session_scope(store_engine) as s:
+        s.add(Partner(name="Applicant", tier_code="bronze", status="pending", email="applicant@example.com",
+                      parent_id=program.tiny.parent, created_at=datetime(2026, 11, 20, 9, 30)))  # fmt: skip
+        s.flush()
+        applicant = s.scalar(select(Partner.id).where(Partner.name == "Applicant"))
+    at = open_page("pages/13_partners.py", program.users["root"])
+    assert at.selectbox(key="partners_pick").value == applicant  # applications first
+    said = f"Applied on 2026-11-20 09:30 (UTC) · applicant@example\\.com · invited by partner {program.tiny.parent}."
+    assert said in [c.value for c in at.caption]  # the email as typed, its Markdown characters escaped
