@@ -6,7 +6,7 @@ from datetime import timedelta
 import polars as pl
 import streamlit as st
 
-from cabinet.ui import data, store
+from cabinet.ui import data, data_loads, store
 from cabinet.ui.chips import wrapping_pills
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.menu import VIEW_AS_PARAM
@@ -54,6 +54,7 @@ def say(which: str) -> None:
     st.success(t("partners.saved", partner=done[0], fields=", ".join(t(f"partners.col_{f}") for f in done[1])))
     if "plan_id" in done[1]:  # the partner's pages read the published data: the new plan shows after the next run
         st.info(t("partners.plan_next_run"))
+        data_loads.no_schedule_warning()
 
 
 def stop(message: str) -> None:

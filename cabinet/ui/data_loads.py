@@ -135,6 +135,19 @@ def _stale_schedule(oldest_waiting: datetime, done: Outcome) -> None:
         st.warning(t("loads.stale", landed=f"{oldest_waiting:%Y-%m-%d %H:%M:%S} UTC", at=at))
 
 
+def no_schedule_warning() -> None:
+    """After a change the next ETL run carries to the partners (a plan's rates, a partner's plan): a warning when no
+    run has finished for `STALE` and none is going on, so no schedule seems to run (`cabinet serve --etl-every off`)
+    and the change waits for someone to run the ETL on the server."""
+    done = outcome()
+    if done.going is not None or (done.finished is not None and datetime.now(UTC) - done.finished <= STALE):
+        return
+    if done.finished is None:
+        st.warning(t("loads.change_waits_never"))
+    else:
+        st.warning(t("loads.change_waits", at=f"{done.finished:%Y-%m-%d %H:%M:%S} UTC"))
+
+
 def home_notice(user: SessionUser) -> None:
     """On an admin's home page: that the latest ETL run failed, with the way to the Data loads page."""
     if not user.has("admin"):  # every other user's home page reads nothing of the ETL's

@@ -14,6 +14,7 @@ from cabinet.formatting import fmt_decimal
 from cabinet.plans import CPA_TYPES, PLAN_TYPES
 from cabinet.plans_admin import TIER_COLUMNS, PlanChange, PlanChangedMeanwhile, PlanRow, PlanSaved
 from cabinet.store.db import session_scope
+from cabinet.ui.data_loads import no_schedule_warning
 from cabinet.ui.drawn_form import Drawn, DrawnForm
 from cabinet.ui.resources import engine
 from cabinet.ui.text import current_locale, t
@@ -81,6 +82,7 @@ def say_done(added: bool) -> None:
         st.success(t("plans.saved", plan=done.plan_id, fields=fields))
         if done.partners:
             st.info(t("plans.repriced", n=done.partners))
+            no_schedule_warning()  # the repricing waits for a run: said when none seems to come
 
 
 def _tier_frame(tiers: tuple[dict[str, str], ...]) -> pl.DataFrame:

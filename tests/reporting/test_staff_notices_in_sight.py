@@ -9,7 +9,6 @@ from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button, Info, Success
 
-from cabinet.access import build_session_user
 from cabinet.i18n import translate
 from cabinet.store.db import session_scope
 from cabinet.store.models import CommissionPlan, Creative, Offer, OfferAccess, Partner, Postback, User
@@ -45,24 +44,6 @@ def test_a_saved_partner_is_said_under_its_form(program: Program) -> None:
     assert not at.exception and [s.value for s in at.success] == [saved]
     order = _order(at)
     assert order.index("Save") < order.index(saved) < order.index("Add the note")  # beside the button clicked
-
-
-def test_a_new_plan_says_when_the_partner_sees_it(program: Program, store_engine: Engine) -> None:
-    """The partner's pages read the published data: until the next ETL run they show the old plan."""
-    parent = program.tiny.parent
-    with session_scope(store_engine) as s:
-        plan = CommissionPlan(name="CPA 150", type="cpa", currency="USD", cpa_amounts={"ftd": "150"})
-        s.add(plan)
-        s.flush()
-        plan_id = plan.id
-    at = open_page("pages/13_partners.py", program.users["root"])
-    at.selectbox(key="partners_pick").select(parent).run()
-    at.selectbox(key=f"partners_plan_{parent}").select(plan_id)
-    _button(at, "Save").click().run()
-    assert not at.exception and [s.value for s in at.success] == [f"Partner {parent} saved: Commission plan."]
-    assert translate("partners.plan_next_run") in [i.value for i in at.info]
-    with session_scope(store_engine) as s:
-        assert s.scalar(select(CommissionPlan.name).where(CommissionPlan.id == plan_id)) == "CPA 150"
 
 
 def test_a_move_is_said_under_its_form(program: Program) -> None:
@@ -272,15 +253,6 @@ def test_a_postback_saved_paused_and_deleted_is_said_where_it_was_clicked(
     assert order.index(add) < order.index(deleted)  # where the list is
 
 
-def test_a_manager_without_partners_is_told_why_the_list_is_empty(program: Program, store_engine: Engine) -> None:
-    """ "No partners yet." read to a new manager as if the program had none."""
-    with session_scope(store_engine) as s:
-        s.add(User(username="mgr_new", email="mgr_new@example.com", display_name="New Manager", role="manager",
-                   password_hash="x"))  # fmt: skip
-    at = open_page("pages/13_partners.py", build_session_user(store_engine, "mgr_new"))
-    assert not at.exception and [i.value for i in at.info] == [translate("partners.none_yours")]
-
-
 def test_news_posted_and_archived_are_said_under_the_form_and_the_items(program: Program) -> None:
     """An archive button sits under its item, below the post form and every newer item: the notice above the form was
     screens away."""
@@ -352,17 +324,3 @@ def test_a_partner_or_login_added_is_said_under_its_form_with_the_password(progr
     nodes = _walk(logins.main)
     button = next(i for i, n in enumerate(nodes) if isinstance(n, Button) and n.label == add)
     assert button < nodes.index(logins.success[0]) < nodes.index(logins.code[0])
-
-
-def test_an_application_picked_says_who_applied_when_and_how(program: Program, store_engine: Engine) -> None:
-    """The table shows neither an applicant's email nor the day it applied: a manager deciding on a phone had only a
-    name to go by."""
-    with session_scope(store_engine) as s:
-        s.add(Partner(name="Applicant", tier_code="bronze", status="pending", email="applicant@example.com",
-                      parent_id=program.tiny.parent, created_at=datetime(2026, 11, 20, 9, 30)))  # fmt: skip
-        s.flush()
-        applicant = s.scalar(select(Partner.id).where(Partner.name == "Applicant"))
-    at = open_page("pages/13_partners.py", program.users["root"])
-    assert at.selectbox(key="partners_pick").value == applicant  # applications first
-    said = f"Applied on 2026-11-20 09:30 (UTC) · applicant@example\\.com · invited by partner {program.tiny.parent}."
-    assert said in [c.value for c in at.caption]  # the email as typed, its Markdown characters escaped
