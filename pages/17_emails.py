@@ -29,15 +29,16 @@ def when(r: emails.MailRow) -> str:
     return r.sent_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if r.sent_at else (r.last_error or "")
 
 
+# whether it went, right after to whom: the long subject last (at 390 px the status was beyond the screen, after it)
 table = pl.DataFrame(
     {
         "created": [r.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") for r in rows],
         "kind": [t(f"emails.kind_{r.kind}") for r in rows],
-        "to": [r.to_address for r in rows],
-        "subject": [r.subject for r in rows],
         "status": [t(f"emails.status_{r.status}") for r in rows],
-        "attempts": [r.attempts for r in rows],
+        "to": [r.to_address for r in rows],
         "outcome": [when(r) for r in rows],
+        "attempts": [r.attempts for r in rows],
+        "subject": [r.subject for r in rows],
     }
 )
 st.dataframe(table.rename({c: t(f"emails.col_{c}") for c in table.columns}), hide_index=True, width="stretch")

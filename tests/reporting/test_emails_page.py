@@ -93,3 +93,13 @@ def test_the_caption_counts_the_messages_listed_not_the_most_it_could_list(
 
 def _captions(at: AppTest) -> str:
     return " ".join(c.value for c in at.caption)
+
+
+def test_whether_a_message_went_comes_before_its_subject(program: Program, store_engine: Engine) -> None:
+    """At 390 px only the first three columns are in sight: the status sat after the long subject, beyond them."""
+    with session_scope(store_engine) as s:
+        queue(s, "p_child@example.com", "Program: your payout request 7 is approved", "Body", "news")
+    at = open_page("pages/17_emails.py", program.users["root"])
+    columns = list(at.dataframe[0].value.columns)
+    said = [translate(f"emails.col_{c}") for c in ("created", "kind", "status", "to", "outcome", "attempts", "subject")]
+    assert columns == said
