@@ -101,6 +101,9 @@ def manage_box(scope: Scope, row: LoginRow) -> None:
         role = "admin" if row.role == "manager" else "manager"
         actions.append((f"logins.make_{role}", lambda s: logins_admin.set_role(s, scope, row.id, role),
                         f"logins.now_{role}"))  # fmt: skip
+    typed = f"logins_email_{row.id}"  # the new address, typed in its action's box
+    actions.append(("logins.set_email", lambda s: logins_admin.set_email(s, scope, row.id, st.session_state[typed]),
+                    "logins.email_set"))  # fmt: skip
     actions.append(("logins.enable" if enable else "logins.disable",
                     lambda s: logins_admin.set_enabled(s, scope, row.id, enable),
                     "logins.now_enabled" if enable else "logins.now_disabled"))  # fmt: skip
@@ -110,8 +113,10 @@ def manage_box(scope: Scope, row: LoginRow) -> None:
         key = label.replace(".", "_")  # one per way: a replayed "disable" is no click on "enable" (`cabinet.ui.once`)
         with col.popover(t(label), width="stretch"):
             st.caption(t(f"{label}_help", username=row.username))
-            if st.button(t("logins.confirm"), key=key, type="primary"):
-                _act(change, notice, row.username, (key, row.id))
+            if label == "logins.set_email":  # no max_chars: a long paste stays typed, and is refused with the limit
+                st.text_input(t("account.new_email"), key=typed)
+            if st.button(t("logins.confirm"), key=key, type="primary"):  # a new address typed: no replay of the last
+                _act(change, notice, row.username, (key, row.id, st.session_state.get(typed, "")))
 
 
 def _link_sent(session: Session, scope: Scope, user_id: int, base: str) -> None:

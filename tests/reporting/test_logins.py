@@ -246,3 +246,28 @@ def test_an_admin_makes_a_manager_an_admin_and_back(program: Program, store_engi
                         .where(AuditLog.action == "role_changed").order_by(AuditLog.id)).all()  # fmt: skip
     assert [tuple(r) for r in log] == [("root", "mgr", {"from": "manager", "to": "admin"}),
                                        ("root", "mgr", {"from": "admin", "to": "manager"})]  # fmt: skip
+
+
+def test_an_admin_sets_the_email_of_a_login_whose_mailbox_is_lost(program: Program, store_engine: Engine) -> None:
+    """No link can be confirmed from a mailbox gone: the admin sets the address at once; the old one is told."""
+    from sqlalchemy import select as _select
+
+    from cabinet.store.models import AuditLog, OutboxMail, User
+
+    at = open_page("pages/16_logins.py", program.users["root"])
+    at.selectbox(key="logins_pick").select("p_child").run()
+    child = program.users["p_child"]
+    for typed, refusal in (("not-an-address", "account.bad_email"), ("P_Child@example.com", "account.same_email")):
+        at.text_input(key=f"logins_email_{child.user_id}").input(typed)
+        at.button(key="logins_set_email").click().run()
+        assert [e.value for e in at.error] == [translate(refusal)]
+    at.text_input(key=f"logins_email_{child.user_id}").input(" child@new.example.com ")
+    at.button(key="logins_set_email").click().run()
+    assert not at.exception and not at.error
+    assert translate("logins.email_set", username="p_child") in [s.value for s in at.success]
+    with session_scope(store_engine) as s:
+        assert s.scalar(_select(User.email).where(User.username == "p_child")) == "child@new.example.com"
+        told = s.execute(_select(OutboxMail.kind, OutboxMail.to_address)).all()
+        row = s.scalars(_select(AuditLog).where(AuditLog.action == "email_changed")).one()
+        assert (row.actor_username, row.target) == ("root", "p_child")
+    assert [tuple(r) for r in told] == [("email_changed", "p_child@example.com")]
