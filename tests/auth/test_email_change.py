@@ -21,6 +21,7 @@ from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, OutboxMail, User
 from tests.auth.test_auth import APP, PASSWORD, alice  # noqa: F401 - the fixture
 from tests.conftest import TEST_LINK_KEY
+from tests.drawn import walk
 
 KEY = TEST_LINK_KEY.encode()
 BASE = "https://partners.example.com"
@@ -191,17 +192,9 @@ def test_the_account_page_sends_the_link_and_keeps_the_email_until_it_is_opened(
         "email; until then the cabinet writes to the current address."
     ]
     assert "go to a@example.com." in " ".join(c.value for c in at.caption) and _email(alice) == "a@example.com"
-    order = [n.label if isinstance(n, Button) else n.value if isinstance(n, Success) else None for n in _walk(at.main)]
+    order = [n.label if isinstance(n, Button) else n.value if isinstance(n, Success) else None for n in walk(at.main)]
     assert order.index("Change the email") < order.index(at.success[0].value)  # under the form clicked, in sight
     assert [(kind, to) for kind, to, _ in _mails(alice)] == [("email_confirm", "alice.new@example.com")]
-
-
-def _walk(node: object) -> list[object]:
-    """The page's elements in the order drawn."""
-    children = getattr(node, "children", None)
-    if not children:
-        return [node]
-    return [node] + [n for key in sorted(children) for n in _walk(children[key])]
 
 
 def test_an_admin_sets_a_lost_mailboxs_login_email_from_the_command_line(alice: Engine) -> None:  # noqa: F811

@@ -32,6 +32,7 @@ from cabinet.twofactor import (
     unseal,
 )
 from tests.auth.test_auth import APP, PASSWORD, _cli, alice  # noqa: F401 - the fixture
+from tests.drawn import walk
 
 NOW = datetime(2026, 11, 1, 12, 0, 10, tzinfo=UTC)
 
@@ -233,7 +234,7 @@ def test_the_account_page_turns_it_on_and_off(alice: Engine) -> None:  # noqa: F
     at.text_input(key="second_factor_password").input(PASSWORD)
     at.get("form_submit_button")[-1].click().run()
     assert translate("twofactor.turned_off") in [s.value for s in at.success]
-    drawn = [v if isinstance(v := getattr(n, "value", None), str) else None for n in _walk(at.main)]  # under its
+    drawn = [v if isinstance(v := getattr(n, "value", None), str) else None for n in walk(at.main)]  # under its
     # section, where "Turn off" was
     assert drawn.index(translate("twofactor.title")) < drawn.index(translate("twofactor.turned_off"))
     assert authenticate(alice, "alice", PASSWORD).ok
@@ -396,11 +397,3 @@ def test_the_recovery_codes_are_shown_when_the_run_that_turned_it_on_is_stopped(
     assert translate("twofactor.is_on") in [s.value for s in at.success]
     shown = [c.value.split("\n") for c in at.code if c.value.count("-") == 3 * RECOVERY_CODES]
     assert len(shown) == 1 and check_code(alice, "alice", shown[0][0]).ok
-
-
-def _walk(node: object) -> list[object]:
-    """The page's elements in the order drawn."""
-    children = getattr(node, "children", None)
-    if not children:
-        return [node]
-    return [node] + [n for key in sorted(children) for n in _walk(children[key])]

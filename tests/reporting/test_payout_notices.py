@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button, Header, Success
 
+from tests.drawn import walk
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open as open_page
 from tests.reporting.test_payouts import _request, payable  # noqa: F401 - the fixture
@@ -15,17 +16,10 @@ from tests.reporting.test_payouts_queue import _button, _requests
 PAGE = "pages/09_payouts.py"
 
 
-def _walk(node: object) -> list[object]:
-    children = getattr(node, "children", None)
-    if not children:
-        return [node]
-    return [node] + [n for key in sorted(children) for n in _walk(children[key])]
-
-
 def _order(at: AppTest) -> list[str]:
     """Headers, buttons (by key) and success notices of the page, in the order drawn."""
     out = []
-    for n in _walk(at.main):
+    for n in walk(at.main):
         if isinstance(n, Header):
             out.append(f"header:{n.value}")
         elif isinstance(n, Button):

@@ -12,22 +12,15 @@ from streamlit.testing.v1.element_tree import Button, Info, Success
 from cabinet.i18n import translate
 from cabinet.store.db import session_scope
 from cabinet.store.models import CommissionPlan, Creative, Offer, OfferAccess, Partner, Postback, User
+from tests.drawn import walk
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open as open_page
-
-
-def _walk(node: object) -> list[object]:
-    """The page's elements in the order drawn."""
-    children = getattr(node, "children", None)
-    if not children:
-        return [node]
-    return [node] + [n for key in sorted(children) for n in _walk(children[key])]
 
 
 def _order(at: AppTest) -> list[str | None]:
     """Buttons by their label, notices by their text, in the order drawn; None for anything else."""
     return [n.label if isinstance(n, Button) else n.value if isinstance(n, Success | Info) else None
-            for n in _walk(at.main)]  # fmt: skip
+            for n in walk(at.main)]  # fmt: skip
 
 
 def _button(at: AppTest, label: str) -> Button:
@@ -85,7 +78,7 @@ def test_an_action_on_a_login_is_said_under_its_buttons_with_the_password(progra
     at.button(key="logins_new_password").click().run()
     made = translate("logins.password_made", username="p_child")
     assert not at.exception and [s.value for s in at.success] == [made]
-    nodes = _walk(at.main)
+    nodes = walk(at.main)
     said = next(i for i, n in enumerate(nodes) if isinstance(n, Success))
     confirms = [i for i, n in enumerate(nodes) if isinstance(n, Button) and n.label == translate("logins.confirm")]
     code = next(i for i, n in enumerate(nodes) if n is at.code[0])
@@ -93,16 +86,17 @@ def test_an_action_on_a_login_is_said_under_its_buttons_with_the_password(progra
 
 
 def test_a_login_s_actions_stand_three_to_a_row(program: Program, store_engine: Engine) -> None:
-    """Five actions side by side cut their labels at 1280 px in Russian ("Создать новый …", "Выключить вход…")."""
+    """Five actions side by side cut their labels at 1280 px in Russian ("Создать новый …", "Выключить вход…"); six
+    stand in two rows of three."""
     with session_scope(store_engine) as s:
         mgr = s.scalar(select(User).where(User.username == "mgr"))
         mgr.locked_until, mgr.totp_secret = datetime.now(UTC) + timedelta(hours=1), "sealed-secret"
     at = open_page("pages/16_logins.py", program.users["root"])
     at.selectbox(key="logins_pick").select("mgr").run()
     labels = [p.proto.popover.label for p in at.get("popover")]
-    assert len(labels) == 5 and translate("logins.unlock") in labels and translate("logins.reset_two_step") in labels
-    holding = [c for c in at.columns if any(p in _walk(c) for p in at.get("popover"))]
-    assert len(holding) == 5 and all(c.weight >= 1 / 3 - 1e-9 for c in holding)
+    assert len(labels) == 6 and translate("logins.unlock") in labels and translate("logins.reset_two_step") in labels
+    holding = [c for c in at.columns if any(p in walk(c) for p in at.get("popover"))]
+    assert len(holding) == 6 and all(c.weight >= 1 / 3 - 1e-9 for c in holding)
 
 
 def test_program_settings_and_a_tier_are_said_saved_under_their_own_forms(program: Program) -> None:
@@ -146,14 +140,14 @@ def test_an_offer_request_and_its_decision_are_said_where_they_were_clicked(
     at.button(key=f"FormSubmitter:access_request_{offer_id}-Ask to run this offer").click().run()
     sent = "Your request to run VIP Casino is sent."
     assert not at.exception and [s.value for s in at.success] == [sent]
-    nodes = _walk(at.main)
+    nodes = walk(at.main)
     said = next(i for i, n in enumerate(nodes) if isinstance(n, Success))
     assert said > next(i for i, n in enumerate(nodes) if getattr(n, "value", None) == "Offers that need approval")
     staff = open_page("pages/19_offers.py", program.users["mgr"])
     staff.button(key=f"access_approve_{staff.selectbox(key='access_pick').value}").click().run()
     decided = "Parent may now run VIP Casino."
     assert not staff.exception and [s.value for s in staff.success] == [decided]
-    nodes = _walk(staff.main)  # under the queue's heading, where the request was decided, not above it
+    nodes = walk(staff.main)  # under the queue's heading, where the request was decided, not above it
     assert staff.header[0].value == "Requests to run offers (0)" and nodes.index(staff.success[0]) > nodes.index(
         staff.header[0]
     )
@@ -166,7 +160,7 @@ def test_access_given_by_staff_is_said_where_the_offer_was(program: Program, sto
     at.button(key=f"access_grant_{offer_id}").click().run()
     given = "Access to VIP Casino is given."
     assert not at.exception and [s.value for s in at.success] == [given]
-    nodes = _walk(at.main)
+    nodes = walk(at.main)
     cards = [i for i, n in enumerate(nodes) if getattr(n, "label", None) == "Make a tracking link"]
     assert cards and nodes.index(at.success[0]) > max(cards)  # after the offers, where the section was
 
@@ -242,7 +236,7 @@ def test_a_postback_saved_paused_and_deleted_is_said_where_it_was_clicked(
     at.button(key=f"pb_pause_{hook}").click().run()
     paused = translate("postbacks.done_paused")
     assert [s.value for s in at.success] == [paused]
-    nodes = _walk(at.main)
+    nodes = walk(at.main)
     assert nodes.index(at.button(key=f"pb_resume_{hook}")) < nodes.index(at.success[0])  # in its box, under it
     assert nodes.index(at.success[0]) > nodes.index(next(b for b in at.button if b.label == add))
     at.checkbox(key=f"pb_confirm_{hook}").check().run()
@@ -299,7 +293,7 @@ def test_a_creative_added_or_removed_is_said_under_the_form_or_the_cards(
     order = _order(at)
     upload = translate("catalogue.upload_submit")
     assert order.index(removed) < order.index(upload)  # under the cards, above the forms
-    assert _walk(at.main).index(at.success[0]) > _walk(at.main).index(at.radio(key=f"catalogue_creatives_for_{offer}"))
+    assert walk(at.main).index(at.success[0]) > walk(at.main).index(at.radio(key=f"catalogue_creatives_for_{offer}"))
 
 
 def test_a_partner_or_login_added_is_said_under_its_form_with_the_password(program: Program) -> None:
@@ -311,7 +305,7 @@ def test_a_partner_or_login_added_is_said_under_its_form_with_the_password(progr
     add = translate("partners.add_submit")
     _button(at, add).click().run()
     assert not at.exception and len(at.success) == 1 and at.success[0].value.startswith("Partner ")
-    nodes = _walk(at.main)
+    nodes = walk(at.main)
     button = next(i for i, n in enumerate(nodes) if isinstance(n, Button) and n.label == add)
     assert button < nodes.index(at.success[0]) < nodes.index(at.code[0])
     logins = open_page("pages/16_logins.py", program.users["root"])
@@ -321,6 +315,6 @@ def test_a_partner_or_login_added_is_said_under_its_form_with_the_password(progr
     _button(logins, add).click().run()
     added = translate("logins.added", username="manager3", role=translate("menu.role_manager"))
     assert not logins.exception and [s.value for s in logins.success] == [added]
-    nodes = _walk(logins.main)
+    nodes = walk(logins.main)
     button = next(i for i, n in enumerate(nodes) if isinstance(n, Button) and n.label == add)
     assert button < nodes.index(logins.success[0]) < nodes.index(logins.code[0])

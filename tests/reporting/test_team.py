@@ -13,6 +13,7 @@ from cabinet.invites import InviteError
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, OutboxMail, Partner, Tier, User
 from cabinet.team import TeamError, add_member, members, set_enabled, set_payouts_access
+from tests.drawn import texts_and_keys
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open as open_page
 
@@ -126,11 +127,15 @@ def test_the_account_page_adds_a_teammate(
     at.button(key="FormSubmitter:team_add-Add and email the link").click().run()
     assert not at.exception and not at.error
     assert at.success[0].value == "analyst is added: ann@example.com is emailed a link to set a password."
-    assert _drawn(at).index("team_pick") > _drawn(at).index(at.success[0].value)  # under the form, above the actions
+    assert texts_and_keys(at.main).index("team_pick") > texts_and_keys(at.main).index(
+        at.success[0].value
+    )  # under the form, above the actions
     assert at.text_input(key="team_username").value == ""
     at.button(key="team_disable").click().run()
     assert not at.exception and at.success[0].value.startswith("analyst can no longer log in")
-    assert _drawn(at).index("team_enable") < _drawn(at).index(at.success[0].value)  # under the button clicked
+    assert texts_and_keys(at.main).index("team_enable") < texts_and_keys(at.main).index(
+        at.success[0].value
+    )  # under the button clicked
     assert build_session_user(store_engine, "analyst") is None
     child = open_page("pages/10_account.py", program.users["p_child"])  # its own team, never the parent's
     assert not child.exception and "analyst" not in str(child.dataframe[0].value)
@@ -180,13 +185,3 @@ def test_an_owner_does_not_undo_what_the_programs_staff_took(program: Program, s
         assert s.get(User, analyst).is_active  # type: ignore[union-attr]
         with pytest.raises(TeamError):  # the payouts the staff took stay taken
             set_payouts_access(s, owner, analyst, True)
-
-
-def _drawn(at) -> list[object]:  # type: ignore[no-untyped-def]
-    """The page's texts and widget keys in the order drawn."""
-
-    def walk(node: object) -> list[object]:
-        children = getattr(node, "children", None)
-        return [node] if not children else [node] + [n for k in sorted(children) for n in walk(children[k])]
-
-    return [v if isinstance(v := getattr(n, "value", None), str) else getattr(n, "key", None) for n in walk(at.main)]
