@@ -54,6 +54,7 @@ KINDS = (
     "payout_update",
     "application",
     "offer_access",
+    "plan_changed",
     "team_changed",
     "digest",
     "news",

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, aliased
 from cabinet.access import MAX_ID, ROLE_ADMIN, ROLE_MANAGER, Scope, ScopeError, descendants, scoped_partner
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
+from cabinet.i18n import translate
 from cabinet.invites import add_user, checked_login
 from cabinet.mail import tell_partner
 from cabinet.password_reset import send_welcome
@@ -193,12 +194,21 @@ def update_partner(session: Session, scope: Scope, partner_id: int, change: Part
         setattr(partner, field, values[field])
     audit(session, "partner_changed", user=session.get(User, scope.user_id), username=scope.username,
           target=f"partner {partner_id}", details=details | ({"reason": reason} if reason else {}))  # fmt: skip
+    if "plan_id" in changed and partner.status in ("active", "paused"):  # its rates change: its payout logins are told
+        old_plan, new_plan = details["plan_name"]  # type: ignore[misc]
+        tell_partner(session, partner_id, None, "plan_changed", "plan_changed", money=True,
+                     plan=_plan_said(new_plan), was=_plan_said(old_plan))  # fmt: skip
     if "status" in changed and details["status"][0] == "pending" and change.status in ("active", "blocked"):
         decided = "approved" if change.status == "active" else "declined"  # the applicant is told
         text = "approved_at" if decided == "approved" and cabinet_url else decided  # where to log in, when known
         tell_partner(session, partner_id, None, "application", text, reason=reason, url=cabinet_url)
     session.flush()
     return changed
+
+
+def _plan_said(name: object) -> object:
+    """A plan's name in an email; "no plan" in the reader's language for none."""
+    return name if name is not None else (lambda locale: translate("mail.plan_none", locale))
 
 
 def create_partner(session: Session, scope: Scope, new: NewPartner,

@@ -22,6 +22,7 @@ from cabinet.access import Scope, ScopeError
 from cabinet.auth import audit_acted
 from cabinet.errors import FieldsNow, Label, RefusedRequest
 from cabinet.formatting import number_text
+from cabinet.mail import tell_partner
 from cabinet.plans import CPA_TYPES, PLAN_TYPES, PlanError, parse_plan
 from cabinet.store.db import locked_row
 from cabinet.store.models import CommissionPlan, Partner
@@ -351,5 +352,10 @@ def update_plan(session: Session, scope: Scope, plan_id: int, change: PlanChange
         for name in changed:
             setattr(plan, name, values[name])
         audit_acted(session, scope, "plan_changed", f"plan {plan_id}", {f: [before[f], after[f]] for f in changed})
+        if priced:  # its partners' payout logins are told: their pending commissions are priced again
+            on_plan = select(Partner.id).where(Partner.plan_id == plan_id, Partner.status.in_(("active", "paused")))
+            for partner_id in session.scalars(on_plan.order_by(Partner.id)):
+                tell_partner(session, partner_id, None, "plan_changed", "plan_rates_changed", money=True,
+                             plan=plan.name)  # fmt: skip
         session.flush()
     return PlanSaved(plan_id, plan.name, changed, partners)
