@@ -194,8 +194,9 @@ def update_partner(session: Session, scope: Scope, partner_id: int, change: Part
         setattr(partner, field, values[field])
     audit(session, "partner_changed", user=session.get(User, scope.user_id), username=scope.username,
           target=f"partner {partner_id}", details=details | ({"reason": reason} if reason else {}))  # fmt: skip
-    if "plan_id" in changed and partner.status in ("active", "paused"):  # its rates change: its payout logins are told
-        old_plan, new_plan = details["plan_name"]  # type: ignore[misc]
+    decided_now = "status" in changed and details["status"][0] == "pending"  # an application: its own email
+    if "plan_id" in changed and partner.status in ("active", "paused") and not decided_now:  # its payout logins told
+        old_plan, new_plan = details["plan_name"]
         tell_partner(session, partner_id, None, "plan_changed", "plan_changed", money=True,
                      plan=_plan_said(new_plan), was=_plan_said(old_plan))  # fmt: skip
     if "status" in changed and details["status"][0] == "pending" and change.status in ("active", "blocked"):

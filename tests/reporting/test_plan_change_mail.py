@@ -62,3 +62,18 @@ def test_a_plans_new_rates_are_told_to_its_active_partners_and_a_new_name_alone_
     mails = _mails(store_engine)
     assert {to for to, _, _ in mails} == told and all(s.endswith("Renamed Plan changed") for _, s, _ in mails)
     assert all("priced again at the next data update" in b for _, _, b in mails)
+
+
+def test_an_application_approved_onto_another_plan_gets_the_approval_alone(
+    program: Program, store_engine: Engine
+) -> None:
+    from tests.reporting.test_invites import _apply, _token
+
+    new_id = _apply(store_engine, _token(program, store_engine))
+    plan_id = _create(program, store_engine, TIERED)
+    with session_scope(store_engine) as s:
+        p = s.get(Partner, new_id)
+        update_partner(s, program.users["root"].scope, new_id, PartnerChange("active", p.tier_code, p.manager_user_id,
+                                                                             plan_id))  # fmt: skip
+    [(to, subject, _)] = _mails(store_engine)
+    assert to == "sub@example.com" and "commission plan" not in subject
