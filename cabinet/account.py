@@ -175,6 +175,17 @@ def set_email_prefs(session: Session, scope: Scope, partner_id: int, prefs: dict
     return merged
 
 
+def checked_address(user: User, email: str) -> str:
+    """`email` trimmed, as a new address of `user` (on Account, on the Logins page, by `cabinet users email`);
+    AccountError when mail cannot be sent to it or it is the login's address already, in any case."""
+    address = email.strip()
+    if not EMAIL.match(address):
+        raise AccountError(f"{address!r} is not an email address", "account.bad_email")
+    if address.lower() == (user.email or "").lower():
+        raise AccountError(f"{address} is the email of {user.username} already", "account.same_email")
+    return address
+
+
 def change_email(session: Session, scope: Scope, password: str, new_email: str,
                  link: tuple[str, bytes] | None = None) -> bool:  # fmt: skip
     """The acting user's own login email (where resets and notices go), after their password. With `link` (the
@@ -184,11 +195,7 @@ def change_email(session: Session, scope: Scope, password: str, new_email: str,
     if scope.impersonated_by:  # staff viewing as a partner change their own login in their own account
         raise AccountError("not while viewing as a partner", "account.not_as_partner")
     user = _actor(session, scope, password)
-    email = new_email.strip()
-    if not EMAIL.match(email):
-        raise AccountError(f"{email!r} is not an email address", "account.bad_email")
-    if email.lower() == (user.email or "").lower():
-        raise AccountError("the address is the current one", "account.same_email")
+    email = checked_address(user, new_email)
     if link is not None:
         try:
             email_change.request_change(session, user, email, *link)

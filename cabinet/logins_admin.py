@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from cabinet import email_change, login_limits
 from cabinet.access import ROLE_PARTNER, Scope, acting_admin
-from cabinet.account import EMAIL
+from cabinet.account import checked_address
 from cabinet.auth import account_lock, audit, locked_at, set_password, unlock_user
 from cabinet.errors import RefusedRequest
 from cabinet.invites import add_user, checked_login
@@ -155,12 +155,7 @@ def set_email(session: Session, scope: Scope, user_id: int, email: str) -> None:
     """Set another login's email at once: a mailbox its user lost cannot open the link that confirms a new one
     (`cabinet.email_change`). The old address is told, and the links sent to it stop working."""
     admin, user = _other(session, scope, user_id)
-    address = email.strip()
-    if not EMAIL.match(address):
-        raise LoginChangeError(f"{address!r} is not an email address", "account.bad_email")
-    if address.lower() == (user.email or "").lower():
-        raise LoginChangeError("the address is the current one", "account.same_email")
-    email_change.apply(session, user, address, actor=admin.username)
+    email_change.apply(session, user, checked_address(user, email), actor=admin.username)
 
 
 def unlock(session: Session, scope: Scope, user_id: int) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from cabinet import email_change, login_limits
-from cabinet.account import EMAIL
+from cabinet.account import AccountError, checked_address
 from cabinet.auth import account_lock, audit, lock_user, locked_at, set_password, unlock_user
 from cabinet.cli._app import CliError, app, console, read_password_file, store_engine
 from cabinet.i18n import LOCALES, translate
@@ -162,11 +162,10 @@ def email(username: str, address: str) -> None:
     and the links sent to it (password resets, email confirmations) stop working."""
     with session_scope(_engine()) as session:
         user = _get(session, username)
-        username, address = user.username, address.strip()
-        if not EMAIL.match(address):
-            raise CliError(f"{address!r} is not an email address")
-        if address.lower() == (user.email or "").lower():
-            raise CliError(f"{address} is the email of {username} already")
+        try:
+            username, address = user.username, checked_address(user, address)
+        except AccountError as exc:
+            raise CliError(str(exc)) from exc
         old = user.email
         email_change.apply(session, user, address, actor="cli")
     console.print(f"email of {username} is now {address}" + (f"; {old} was told" if old else ""))

@@ -13,7 +13,7 @@ from cabinet import email_change as _change
 from cabinet.email_change import CONFIRM_HOURS, PARAM
 from cabinet.i18n import LOCALES
 from cabinet.store.db import session_scope
-from cabinet.ui.login import MESSAGE_KEY
+from cabinet.ui.login import MESSAGE_KEY, SHOW
 from cabinet.ui.password_reset import link_base
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import LOCALE_KEY, t
@@ -22,7 +22,6 @@ __all__ = ["CONFIRM_HOURS", "link_parts", "open_link", "show_notice"]
 
 _DONE_KEY = "email_link_done"  # {token: (kind, text)} of the links this session opened
 _NOTICE_KEY = "email_link_notice"  # what the latest one gave, for Home
-_SHOW = {"error": st.error, "info": st.info, "success": st.success}
 
 
 def link_parts() -> tuple[str, bytes] | None:
@@ -71,4 +70,4 @@ def show_notice() -> None:
     if st.session_state.get(MESSAGE_KEY) == notice:  # not said again under a later login form
         st.session_state.pop(MESSAGE_KEY)
     kind, text = notice
-    _SHOW[kind](text)
+    SHOW[kind](text)

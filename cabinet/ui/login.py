@@ -60,7 +60,7 @@ _PICKED_KEY = "_cabinet_login_language_picked"  # the language was chosen on the
 _KEPT_AT_LOGOUT = KEPT_AT_LOGOUT | {_REFRESH_KEY, LOCALE_KEY, MESSAGE_KEY, "logout"}
 SCOPE_REFRESH = timedelta(seconds=60)  # how often an open session reads its scope and tier again
 CODE_WAIT = timedelta(minutes=5)  # how long the code may be given after the password
-_SHOW = {"error": st.error, "warning": st.warning, "info": st.info, "success": st.success}
+SHOW = {"error": st.error, "warning": st.warning, "info": st.info, "success": st.success}  # a message by its kind
 
 
 def _remember(user: SessionUser, since: datetime | None = None) -> None:
@@ -232,8 +232,8 @@ def _login_form() -> SessionUser | None:
         slot.empty()
         return user
     kind, text = st.session_state.get(MESSAGE_KEY, ("", ""))
-    if kind in _SHOW:
-        _SHOW[kind](text)
+    if kind in SHOW:
+        SHOW[kind](text)
     if pending is None:  # the language first: read before the rest, the application an invitation opens included
         _language_choice()
         forgot_box()
@@ -374,7 +374,7 @@ def _locked_message(result: AuthResult) -> str:
 def notice_shown() -> bool:
     """Whether the login form shows a notice (logged out, a refusal, a password just set): a page's own "please log
     in" beside it would say a second thing at once."""
-    return st.session_state.get(MESSAGE_KEY, ("", ""))[0] in _SHOW
+    return st.session_state.get(MESSAGE_KEY, ("", ""))[0] in SHOW
 
 
 def logout(message: str = "auth.logged_out", record: bool = True) -> None:
