@@ -233,7 +233,7 @@ def seed_program(session: Session, *, seed: int, n_partners: int, link_key: byte
         if pos >= 0:
             partners[i].parent_id = partners[int(pos)].id
     session.flush()
-    _application(session, partners[0])
+    _application(session, partners[0], end)
     seed_news(session, end)
     links, link_subs = seed_links(session, rng, partners, offers, tier_codes, link_key)
     seed_offer_access(session, partners, offers, links, datetime.combine(end, time(9, 30), UTC))
@@ -262,13 +262,15 @@ def seed_program(session: Session, *, seed: int, n_partners: int, link_key: byte
 APPLICANT = "Nova Media (application)"
 
 
-def _application(session: Session, parent: Partner) -> None:
+def _application(session: Session, parent: Partner, end: date) -> None:
     """One application to join under the showcase parent, as its invitation link makes them (`cabinet.invites`):
     pending, with the parent's manager and plan and the lowest tier, so a manager's home page has one to decide. It
-    has no login (the applicant's password is the applicant's) and no traffic."""
+    has no login (the applicant's password is the applicant's) and no traffic; it was sent the day before the data
+    ends (a manager reading "sent 2025-01-15" took the demo's queue for one left for two years)."""
     session.add(Partner(name=APPLICANT, email="hello@nova-media.example", status="pending", tier_code="bronze",
                         parent_id=parent.id, manager_user_id=parent.manager_user_id, plan_id=parent.plan_id,
-                        currency=parent.currency, created_at=CREATED))  # fmt: skip
+                        currency=parent.currency,
+                        created_at=datetime.combine(end - timedelta(days=1), time(16, 40), UTC)))  # fmt: skip
     session.flush()
 
 

@@ -277,3 +277,14 @@ def test_one_offer_needs_approval_and_one_partner_waits_for_it(demo: tuple[Path,
     engine.dispose()
     assert {r.partner_id for r in rows if r.status == "approved"} == on_it  # every partner with links on it
     assert asking.partner_id in first_nine and asking.partner_id not in on_it and asking.message
+
+
+def test_the_waiting_application_was_sent_the_day_before_the_data_ends(demo: tuple[Path, DemoResult, str]) -> None:
+    """A manager's queue in the demo is fresh: an application dated when the program was made read as years old."""
+    _root, _res, url = demo
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        [waiting] = s.scalars(select(Partner).where(Partner.status == "pending")).all()
+        sent = waiting.created_at.replace(tzinfo=UTC)
+    engine.dispose()
+    assert sent.date() == DEFAULT_END - timedelta(days=1)
