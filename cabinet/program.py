@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cabinet.i18n import translate
 from cabinet.store.models import Partner, ProgramSettings, Tier, User
 
 # Features a page can require; a tier lists the ones its partners get. Managers and admins get all.
@@ -55,6 +56,17 @@ DEFAULT_TIERS = [
     {"code": "gold", "name": "Gold", "rank": 3, "features": list(FEATURES),
      "visible_metrics": ALL_PARTNER_METRICS, "subpartner_depth": 3},
 ]  # fmt: skip
+
+
+DEFAULT_TIER_NAMES = {tier["code"]: tier["name"] for tier in DEFAULT_TIERS}
+
+
+def tier_name(code: str, name: str, locale: str) -> str:
+    """A tier's name in `locale`: a default tier keeping its default name is named in the language
+    (`program.tier_<code>`: "Золотой", not "Gold", on a Russian page); a name the program gave it is its own."""
+    if DEFAULT_TIER_NAMES.get(code) != name:
+        return name
+    return translate(f"program.tier_{code}", locale)
 
 
 def ensure_program_defaults(session: Session, name: str = "Partner Program", base_currency: str = "USD") -> None:

@@ -12,7 +12,7 @@ from cabinet.ui.menu import LANGUAGE_NAMES
 from cabinet.ui.news import news_admin
 from cabinet.ui.once import once
 from cabinet.ui.store import ALL_PARTNER_METRICS, FEATURES, ProgramChange, ProgramEditError, TierChange
-from cabinet.ui.text import t
+from cabinet.ui.text import t, tier_label
 from cabinet.ui.typed_numbers import typed
 from cabinet.ui.widgets import fmt_count, plain, relabel, short_label, show_refusal
 from queries.reports import report_zones
@@ -100,9 +100,10 @@ logo_box(user.scope)
 st.header(t("program.tiers"))
 listed, partners = store.tiers()
 tiers = {tier.code: tier for tier in listed}
+tier_names = {tier.code: tier_label(tier.code, tier.name) for tier in listed}  # as the session reads them
 st.dataframe(
     {
-        t("program.tier"): [tier.name for tier in listed],
+        t("program.tier"): list(tier_names.values()),
         t("program.partners"): [partners.get(tier.code, 0) for tier in listed],
         t("program.col_metrics"): [len(tier.visible_metrics) for tier in listed],
         t("program.col_depth"): [tier.subpartner_depth for tier in listed],
@@ -113,7 +114,7 @@ st.dataframe(
     width="stretch",
 )
 relabel("program_tier", tiers)  # a renamed tier's label
-code = st.selectbox(t("program.tier"), list(tiers), format_func=lambda c: tiers[c].name, key="program_tier")
+code = st.selectbox(t("program.tier"), list(tiers), format_func=tier_names.__getitem__, key="program_tier")
 tier = tiers[code]
 TIER_FORM = ("features", "visible_metrics", "subpartner_depth")
 stored_tier = {"features": [f for f in tier.features if f in FEATURES],
@@ -139,7 +140,7 @@ with st.form(f"tier_{code}"):  # its own widgets per tier
                              placeholder=t("common.choose"), key=tier_keys["visible_metrics"])  # fmt: skip
     # no bounds in the browser (said in English on hover, and the save did nothing): refused by the store instead
     depth = st.number_input(t("program.subpartner_depth"), step=1, key=tier_keys["subpartner_depth"])
-    if st.form_submit_button(t("program.save_tier", tier=tier.name), type="primary"):
+    if st.form_submit_button(t("program.save_tier", tier=tier_names[code]), type="primary"):
         try:
             change = TierChange(tuple(features), tuple(metrics), int(depth))
             drawn = TierChange(tuple(tier_seen["features"]), tuple(tier_seen["visible_metrics"]),
@@ -156,4 +157,4 @@ with st.form(f"tier_{code}"):  # its own widgets per tier
 say_saved("program_tier_saved")
 st.caption(t("program.tiers_caption"))
 
-news_admin(user.scope, user.timezone, {tier.code: tier.name for tier in listed})
+news_admin(user.scope, user.timezone, tier_names)

@@ -23,7 +23,7 @@ from cabinet.store.models import OFFER_ACCESS, OFFER_STATUSES, Creative, Tier
 from cabinet.ui.drawn_form import Drawn, DrawnForm
 from cabinet.ui.menu import LANGUAGE_NAMES
 from cabinet.ui.resources import app_settings, engine
-from cabinet.ui.text import current_locale, t, vertical
+from cabinet.ui.text import current_locale, t, tier_label, vertical
 from cabinet.ui.uploader_words import uploader_words
 from cabinet.ui.widgets import fmt_number, plain, save_then_rerun, show_refusal
 
@@ -47,7 +47,10 @@ class Catalogue:
 def catalogue(scope: Scope) -> Catalogue:
     """Every offer with its counts, the tiers and the verticals in use."""
     with session_scope(engine()) as s:
-        tiers = {code: name for code, name in s.execute(select(Tier.code, Tier.name).order_by(Tier.rank, Tier.code))}
+        tiers = {
+            code: tier_label(code, name)
+            for code, name in s.execute(select(Tier.code, Tier.name).order_by(Tier.rank, Tier.code))
+        }
         return Catalogue(_offers.catalogue(s, scope), tiers, _offers.verticals(s))
 
 

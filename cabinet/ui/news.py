@@ -12,7 +12,7 @@ from cabinet.access import Scope
 from cabinet.news import NewsItem
 from cabinet.store.db import session_scope
 from cabinet.ui.resources import engine
-from cabinet.ui.text import t
+from cabinet.ui.text import t, tier_label
 from cabinet.ui.widgets import save_then_rerun
 
 
@@ -29,7 +29,7 @@ def _show(item: NewsItem, timezone: str, new: bool = False) -> None:
         if new:
             st.badge(t("news.new"), icon=":material/fiber_new:", color="blue")
         st.markdown(f"**{item.title}**")  # Markdown without HTML: a post cannot run script in the browser
-        audience = item.tier_name or t("news.everyone")
+        audience = tier_label(item.tier_code or "", item.tier_name) if item.tier_name else t("news.everyone")
         when = item.published_at.astimezone(ZoneInfo(timezone)) if item.published_at else None
         st.caption(t("news.meta", when=f"{when:%Y-%m-%d %H:%M}" if when else "—", audience=audience))
         st.markdown(item.body)

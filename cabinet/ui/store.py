@@ -10,7 +10,7 @@ re-exported here with the values pages show, or `ScopeError` (from `cabinet.ui.g
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
@@ -50,6 +50,7 @@ from cabinet.store.models import Offer, Partner, Tier, TrackingLink, User
 from cabinet.tracking import SUB_MAX, SUBS, LinkError, NewLink, link_url, qr_png
 from cabinet.ui.branding import brand
 from cabinet.ui.resources import app_settings, engine
+from cabinet.ui.text import tier_label
 
 __all__ = [  # what pages use besides the functions below
     "ALL_PARTNER_METRICS",
@@ -237,7 +238,8 @@ def partner_account(scope: Scope, partner_id: int) -> PartnerAccount:
     """The partner's name, status, tier, payout details (raw: the page masks them) and billing details."""
     with session_scope(engine()) as s:
         p = scoped_partner(s, scope, partner_id)
-        return PartnerAccount(p.name, p.email, p.status, p.tier.name, p.payout_method, dict(p.payout_details or {}),
+        tier = tier_label(p.tier_code, p.tier.name)
+        return PartnerAccount(p.name, p.email, p.status, tier, p.payout_method, dict(p.payout_details or {}),
                               p.billing_details or "")  # fmt: skip
 
 
@@ -319,7 +321,8 @@ def save_tier(scope: Scope, code: str, change: TierChange, seen: TierChange | No
 def partner_directory(scope: Scope) -> tuple[list[PartnerRow], Choices]:
     """The partners of the scope, and what their tier, manager and plan may be set to."""
     with session_scope(engine()) as s:
-        return _partners.directory(s, scope), _partners.choices(s)
+        rows, options = _partners.directory(s, scope), _partners.choices(s)
+    return rows, replace(options, tiers={code: tier_label(code, name) for code, name in options.tiers.items()})
 
 
 def change_partner(scope: Scope, partner_id: int, change: PartnerChange, cabinet_url: str | None) -> list[str]:

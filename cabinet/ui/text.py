@@ -9,6 +9,7 @@ import polars as pl
 import streamlit as st
 
 from cabinet.i18n import DEFAULT_LOCALE, MissingTranslation, normalise_locale, translate
+from cabinet.program import tier_name
 from cabinet.session import SESSION_KEY
 
 LOCALE_KEY = "ui_locale"
@@ -26,6 +27,11 @@ def current_locale() -> str:
 def t(key: str, **values: object) -> str:
     """The text of `key` in the session's language."""
     return translate(key, current_locale(), **values)
+
+
+def tier_label(code: str, name: str) -> str:
+    """A tier's name as the session reads it (`cabinet.program.tier_name`)."""
+    return tier_name(code, name, current_locale())
 
 
 def t_or(key: str, written: str, **values: object) -> str:
