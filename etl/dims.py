@@ -29,19 +29,7 @@ from cabinet.store.models import (
 )
 from etl.dims_notes import CODE_KEY, FIRST_OF_CODE
 from etl.dims_notes import store_notes as store_notes  # the runner's warnings of the store's hand edits
-from etl.schema import get_meta, set_meta
-
-DIM_TABLES = (
-    "dim_partners",
-    "dim_partner_tree",
-    "dim_offers",
-    "dim_links",
-    "dim_promo_codes",
-    "dim_plans",
-    "dim_tiers",
-    "dim_settings",
-    "dim_payouts",
-)
+from etl.schema import DIM_TABLES, get_meta, set_meta
 
 
 def _naive(dt):  # type: ignore[no-untyped-def]

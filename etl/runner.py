@@ -41,7 +41,7 @@ from etl.reprocess import Reprocess
 from etl.reprocess import select as select_reprocess
 from etl.run_errors import EtlPublishError as EtlPublishError  # the CLI takes it from here
 from etl.run_errors import EtlRunError, chunks_note
-from etl.schema import ensure_schema, scalar, set_meta
+from etl.schema import DIM_TABLES, ensure_schema, scalar, set_meta
 from etl.stage import FEED_ORDER
 from etl.validate import RUN_CLOCK
 from queries.warehouse import SNAPSHOT_DIR
@@ -49,17 +49,6 @@ from queries.warehouse import SNAPSHOT_DIR
 log = logging.getLogger("cabinet.etl")
 TOTAL_COLUMNS = ("rows_read", "inserted", "updated", "duplicates", "quarantined")
 FILE_COLUMNS = ("feed", "path", "status", "reason", "unknown_columns", *TOTAL_COLUMNS)
-_DIM_TABLES = (  # allow-list of tables whose fingerprint decides whether dimensions changed
-    "dim_partners",
-    "dim_partner_tree",
-    "dim_offers",
-    "dim_links",
-    "dim_promo_codes",
-    "dim_plans",
-    "dim_tiers",
-    "dim_settings",
-    "dim_payouts",
-)
 CHUNK_ENV = "CABINET_ETL_CHUNK_MB"
 DEFAULT_CHUNK_MB = 256
 # Test hook: `CABINET_ETL_PAUSE=<seconds>` sleeps inside the transaction so fault tests can kill mid-run.
@@ -117,7 +106,7 @@ def _stages() -> Any:
 def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[int, ...]:
     return tuple(
         int(con.execute(f"select coalesce(bit_xor(hash(t)), 0) + count(*) from {name} t").fetchall()[0][0])
-        for name in _DIM_TABLES
+        for name in DIM_TABLES  # an allow-list: their fingerprint decides whether dimensions changed
     )
 
 

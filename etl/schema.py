@@ -347,6 +347,18 @@ create table if not exists meta (
 
 SCHEMA_VERSION = "8"
 ROLLUP_TABLES = ("rollup_hourly", "rollup_daily", "rollup_partner_hourly")
+# the store's snapshot (`DIMENSIONS`): written by `etl.dims`, fingerprinted by the runner
+DIM_TABLES = (
+    "dim_partners",
+    "dim_partner_tree",
+    "dim_offers",
+    "dim_links",
+    "dim_promo_codes",
+    "dim_plans",
+    "dim_tiers",
+    "dim_settings",
+    "dim_payouts",
+)
 # The visitor key of a click (uniqueness: no click of the same key in the 24 h before); NULL without an ip. The first
 # 16 hex digits of the user-agent hash: all that clicks of 2026-11-30 08:40-09:45 kept (`etl.schema_upgrade`).
 VISITOR_KEY = "case when ip_hash is not null then hash(ip_hash, left(ua_hash, 16), partner_id, offer_id) end"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from cabinet.passwords import hash_password
 from cabinet.store.db import make_engine, migrate, session_scope
 from cabinet.store.models import Partner, PayoutRequest, PromoCode, TrackingLink, User
 from etl import dims
+from etl.schema import DIM_TABLES, DIMENSIONS
 from tests.etl_ingest.conftest import CLICK_HEADER, Tiny, build_tiny
 
 MANY = 120  # more rows than a guess of the columns' types from the first ones looks at
@@ -118,3 +120,9 @@ def test_a_stored_token_outside_ascii_is_a_link_left_out_not_a_failed_run(tiny: 
     tiny.run()
     assert tiny.rows("select link_id from dim_links") == [(tiny.link,)]
     assert tiny.rows("select reason from quarantine") == [("unknown_link_token",)]
+
+
+def test_every_dimension_table_is_written_and_fingerprinted() -> None:
+    """One list of the store's snapshot tables: a table the schema makes but the list lacks would be neither filled
+    by `etl.dims` nor seen changing by the runner's fingerprint (a changed dimension would not re-price)."""
+    assert set(re.findall(r"create table if not exists (dim_\w+)", DIMENSIONS)) == set(DIM_TABLES)
