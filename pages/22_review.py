@@ -7,10 +7,9 @@ from datetime import timedelta
 import polars as pl
 import streamlit as st
 
-from cabinet.ui import data, review_limits, store
+from cabinet.ui import data, review_limits, review_table, store
 from cabinet.ui.cards import card_columns
 from cabinet.ui.guard import require_user
-from cabinet.ui.menu import VIEW_AS_PARAM
 from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import t
 from cabinet.ui.widgets import download_buttons, number_format, period_picker, to_cents, today_in
@@ -56,15 +55,8 @@ st.caption(t("review.count", shown=shown.height, total=frame.height))
 
 percent = ("clicks_change", "ftds_change", "commission_change", "bot_share", "unique_share", "reg_to_ftd",
            "rejected_share")  # fmt: skip
-table = shown.select(
-    pl.format("{} · {}", "partner_id", pl.col("partner_id").replace_strict(names, default="")).alias("partner"),
-    "clicks", "clicks_change", "ftds", "ftds_change", "commission", "commission_change", "bot_share", "unique_share",
-    "reg_to_ftd", "rejected_share",
-    pl.col("signals").list.eval(pl.element().replace_strict({s: t(f"review.signal_{s}") for s in review.SIGNALS}))
-    .list.join(", ").alias("signals"),
-    pl.format(f"./?{VIEW_AS_PARAM}={{}}", "partner_id").alias("open"),  # the cabinet as the partner, in a new tab
-)  # fmt: skip
-headers = {c: t(f"review.col_{c}") for c in table.columns}
+table = review_table.table(shown, names)
+headers = review_table.headers()
 # shares as the browser's language writes a percent ("12.5%", "12,5 %"), as the reports' rates are
 config = {headers[c]: st.column_config.NumberColumn(format="percent", help=t(f"review.colhelp_{c}")) for c in percent}
 config |= {headers[c]: st.column_config.NumberColumn(format=number_format(c)) for c in ("clicks", "ftds", "commission")}

@@ -1,0 +1,41 @@
+"""The Partner review's table (`queries.review`): each partner by id and name, then why it is listed
+and the link into its cabinet, then its figures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+
+from cabinet.ui.menu import VIEW_AS_PARAM
+from cabinet.ui.text import t
+from queries import review
+
+FIGURES = ("clicks", "clicks_change", "ftds", "ftds_change", "commission", "commission_change", "bot_share",
+           "unique_share", "reg_to_ftd", "rejected_share")  # fmt: skip
+# the signals and the link right after the partner: last, they were beyond a 1280-px screen's table and nine columns
+# off a 390-px one, and a partner listed for a signal did not say which
+COLUMNS = ("partner", "signals", "open", *FIGURES)
+
+
+def _said(signals: pl.Expr) -> pl.Expr:
+    """A partner's signals in the session's language, as the cards above the table name them."""
+    words = {s: t(f"review.signal_{s}") for s in review.SIGNALS}
+    return signals.list.eval(pl.element().replace_strict(words)).list.join(", ")
+
+
+def table(frame: pl.DataFrame, names: Mapping[int, str]) -> pl.DataFrame:
+    """The review's rows as the page's table shows them, `COLUMNS` in order (machine names)."""
+    return frame.select(
+        pl.format("{} · {}", "partner_id", pl.col("partner_id").replace_strict(dict(names), default="")).alias(
+            "partner"
+        ),
+        _said(pl.col("signals")).alias("signals"),
+        pl.format(f"./?{VIEW_AS_PARAM}={{}}", "partner_id").alias("open"),  # the cabinet as the partner, in a new tab
+        *FIGURES,
+    )
+
+
+def headers() -> dict[str, str]:
+    """The table's headers, by machine name, in the session's language."""
+    return {c: t(f"review.col_{c}") for c in COLUMNS}
