@@ -63,8 +63,8 @@ config |= {headers[c]: st.column_config.NumberColumn(format=number_format(c)) fo
 config[headers["open"]] = st.column_config.LinkColumn(display_text=t("review.view_as"), help=t("review.view_as_help"))
 show_dataframe(to_cents(table).rename(headers), config, hide_index=True, width="stretch", placeholder="—")
 # headed as the table; the figures it leaves out as Reports heads them ("Bot clicks", "Clicks before")
-download_buttons(shown.with_columns(pl.col("signals").list.join(",")), f"partner_review_{date_from}_{date_to}",
-                 key="review", headers=headers)  # fmt: skip
+download_buttons(review_table.download(shown, names), f"partner_review_{date_from}_{date_to}", key="review",
+                 headers=review_table.download_headers())  # fmt: skip
 before = previous_period(date_from, date_to)
 if cut:
     st.caption(t("review.whole_days", date_from=date_from.isoformat(), date_to=date_to.isoformat()))

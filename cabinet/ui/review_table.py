@@ -1,4 +1,4 @@
-"""The Partner review's table (`queries.review`): each partner by id and name, then why it is listed
+"""The Partner review's table and its download (`queries.review`): each partner by id and name, then why it is listed
 and the link into its cabinet, then its figures."""
 
 from __future__ import annotations
@@ -39,3 +39,20 @@ def table(frame: pl.DataFrame, names: Mapping[int, str]) -> pl.DataFrame:
 def headers() -> dict[str, str]:
     """The table's headers, by machine name, in the session's language."""
     return {c: t(f"review.col_{c}") for c in COLUMNS}
+
+
+def download(frame: pl.DataFrame, names: Mapping[int, str]) -> pl.DataFrame:
+    """The review's rows for the CSV and XLSX: the partner's id and its name in columns of their own, the signals
+    as the table says them, then every figure as the query has it (unrounded; the period before's too)."""
+    rest = [c for c in frame.columns if c not in ("partner_id", "signals")]
+    return frame.select(
+        "partner_id",
+        pl.col("partner_id").replace_strict(dict(names), default="", return_dtype=pl.String).alias("partner_name"),
+        _said(pl.col("signals")).alias("signals"),
+        *rest,
+    )
+
+
+def download_headers() -> dict[str, str]:
+    """The download's own headers: the id and the name apart (the table writes them in one column)."""
+    return headers() | {"partner_id": t("review.col_partner_id"), "partner_name": t("review.col_partner")}

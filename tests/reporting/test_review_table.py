@@ -1,11 +1,13 @@
 """Partner review's table: why a partner is listed (its signals) and the way into its cabinet are in sight beside its
-name, on a phone too."""
+name, on a phone too; its download names each partner and says its signals as the table does."""
 
 from __future__ import annotations
 
+from cabinet.ui import review_table
+from cabinet.ui.headers import download_headers
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open as open_page
-from tests.reporting.test_review import NOVEMBER, busy  # noqa: F401 - the fixture, reused
+from tests.reporting.test_review import NOVEMBER, _review, busy  # noqa: F401 - the fixture, reused
 
 
 def test_the_signals_and_the_link_into_the_cabinet_come_right_after_the_partner(busy: Program) -> None:  # noqa: F811
@@ -18,3 +20,16 @@ def test_the_signals_and_the_link_into_the_cabinet_come_right_after_the_partner(
     child = table[table["Partner"] == f"{busy.tiny.child} · Child"].iloc[0]
     assert child["Signals"] == "New traffic, Bot clicks, Repeated clicks"
     assert child["Cabinet"] == f"./?view_as={busy.tiny.child}"
+
+
+def test_the_download_names_each_partner_and_says_its_signals_as_the_table_does(busy: Program) -> None:  # noqa: F811
+    frame = _review(busy, "mgr")
+    names = {busy.tiny.parent: "Parent", busy.tiny.child: "Child"}
+    rows = {r["partner_id"]: r for r in review_table.download(frame, names).iter_rows(named=True)}
+    child = rows[busy.tiny.child]
+    assert (child["partner_name"], child["signals"]) == ("Child", "New traffic, Bot clicks, Repeated clicks")
+    assert (child["clicks"], child["clicks_prev"]) == (121, 0)  # every figure kept, the period before's too
+    assert rows[busy.tiny.parent]["partner_name"] == "Parent"
+    headed = download_headers(review_table.download(frame, names).columns, review_table.download_headers())
+    assert [headed[c] for c in ("partner_id", "partner_name", "signals")] == ["Partner ID", "Partner", "Signals"]
+    assert len(set(headed.values())) == len(headed)
