@@ -32,8 +32,8 @@ if date_from >= today:
 cut = date_to >= today
 date_to = min(date_to, today - timedelta(days=1))
 frame = data.partner_review(user.scope, snap.snapshot_id, date_from, date_to, user.timezone, limits)
-if frame.is_empty():
-    st.info(t("review.empty"))
+if frame.is_empty():  # a manager is given partners by an admin: "no partner of yours had clicks" hid that they had none
+    st.info(t("review.none_yours" if user.scope.partner_ids == () else "review.empty"))
     st.stop()
 
 names = {pid: name for pid, name, _ in store.partners(user.scope)}

@@ -1,8 +1,17 @@
 """Partner review's table: why a partner is listed (its signals) and the way into its cabinet are in sight beside its
-name, on a phone too; its download names each partner and says its signals as the table does."""
+name, on a phone too; its download names each partner and says its signals as the table does; a manager with no
+partner is told why the review is empty."""
 
 from __future__ import annotations
 
+from datetime import date
+
+from sqlalchemy import Engine
+
+from cabinet.access import build_session_user
+from cabinet.i18n import translate
+from cabinet.store.db import session_scope
+from cabinet.store.models import User
 from cabinet.ui import review_table
 from cabinet.ui.headers import download_headers
 from tests.reporting.conftest import Program
@@ -33,3 +42,16 @@ def test_the_download_names_each_partner_and_says_its_signals_as_the_table_does(
     headed = download_headers(review_table.download(frame, names).columns, review_table.download_headers())
     assert [headed[c] for c in ("partner_id", "partner_name", "signals")] == ["Partner ID", "Partner", "Signals"]
     assert len(set(headed.values())) == len(headed)
+
+
+def test_a_manager_without_partners_is_told_why_the_review_is_empty(program: Program, store_engine: Engine) -> None:
+    """ "No partner of yours had clicks…" read to a new manager as if their partners had been idle."""
+    with session_scope(store_engine) as s:
+        s.add(User(username="mgr_new", email="mgr_new@example.com", display_name="New Manager", role="manager",
+                   password_hash="x"))  # fmt: skip
+    at = open_page("pages/22_review.py", build_session_user(store_engine, "mgr_new"))
+    assert not at.exception and [i.value for i in at.info] == [translate("review.none_yours")]
+    quiet = open_page("pages/22_review.py", program.users["mgr"])  # partners of theirs, idle in the period picked
+    quiet.selectbox(key="review_period_en").set_value("custom").run()
+    quiet.date_input(key="review_dates").set_value((date(2026, 6, 1), date(2026, 6, 10))).run()
+    assert [i.value for i in quiet.info] == [translate("review.empty")]
