@@ -91,7 +91,7 @@ def authenticate(engine: Engine, username: str, password: str, now: datetime | N
         # in any case: a phone's keyboard starts a field with a capital ("Partner_a"); names are unique in any case
         # (`uq_users_username_lower`), and the login goes on under the name as stored
         user = session.scalar(select(User).where(func.lower(User.username) == func.lower(username)))
-        held = login_limits.held(session, user.id if user else None, address, now)
+        held = login_limits.held(session, user.id if user else None, address, now, name=username)
         whole = account_lock(user, now) if user is not None else None
         if held is not None or whole is not None:
             audit(session, "login_refused_locked", user=user, username=username[:64],
@@ -100,7 +100,8 @@ def authenticate(engine: Engine, username: str, password: str, now: datetime | N
             if held is not None and held.scope == "address":
                 return AuthResult(False, "held", name, user_id, held.until)
             return AuthResult(False, "locked", name, user_id, whole or (held.until if held else None))
-        attempt = login_limits.claim(session, user.id if user else None, address, now)
+        # a name no login has is counted as one (`login_limits._name_key`): its answers tell nothing
+        attempt = login_limits.claim(session, user.id if user else None, address, now, name=username)
     checked = attempt.within_limits()
     if user is None:
         check_password(password, UNUSABLE_HASH)  # as long as a known user's check: the time tells nothing
@@ -142,7 +143,7 @@ def _wrong(session: Session, user: User | None, username: str, attempt: login_li
             audit(session, "account_locked", user=user,
                   details={"minutes": LOCKOUT.seconds // 60, "for": locked[kind]} | details)  # fmt: skip
     user_id = user.id if user is not None else None
-    held = login_limits.held(session, user_id, attempt.address, now)
+    held = login_limits.held(session, user_id, attempt.address, now, name=attempt.name)
     if held is None:
         return AuthResult(False, "invalid", username, user_id)
     return AuthResult(False, "held" if held.scope == "address" else "locked", username, user_id, held.until)

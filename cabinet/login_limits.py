@@ -20,6 +20,10 @@ guesses sent in parallel, only those within the limits are checked. Addresses ar
 client holds whole). A sign-in without an address (Streamlit gives none on localhost) counts as one address,
 "". Locks an admin or the command line sets, and those of wrong two-step codes or of passwords typed again on
 Account (which need the password, or a session, first), stay on the account (`User.locked_until`).
+
+A name no login has is counted and locked the same ways, under a hash of the name in any case (`_name_key`): a lock
+that came to logins only would tell which names are logins ("locked" on the fifth guess, "wrong password" for ever),
+and so would the time a refusal takes (a locked login's is answered without the slow password check).
 """
 
 from __future__ import annotations
@@ -79,6 +83,13 @@ def _account_key(user_id: int) -> str:
     return f"u:{user_id}"
 
 
+def _name_key(name: str, address: str | None = None) -> str:
+    """The key of a name no login has, from `address` (None: from everywhere): a hash of the name in any case, as
+    logins are looked up, never the name itself (a password typed into the username field is no row's key)."""
+    kind, where = ("n", "") if address is None else ("m", f"{address}\0")
+    return f"{kind}:{hashlib.sha256(f'{where}{name.strip().lower()}'.encode()).hexdigest()[:32]}"
+
+
 @dataclass(frozen=True)
 class Attempt:
     """One counted attempt: its number for the login from this address, from this address, and for the login from
@@ -90,6 +101,7 @@ class Attempt:
     for_address: int = 0
     for_account: int = 0
     familiar: bool = False
+    name: str = ""  # a name no login has (`user_id` None), counted as a login's is
 
     def within_limits(self) -> bool:
         """Whether its password may be checked: guesses sent in parallel past a limit are refused unchecked."""
@@ -115,21 +127,30 @@ def _rows(session: Session, keys: list[str]) -> dict[str, tuple[datetime | None,
     return {key: (_aware(until), _aware(success)) for key, until, success in rows}
 
 
-def held(session: Session, user_id: int | None, address: str, now: datetime) -> Held | None:
-    """Whether a sign-in from `address` (to login `user_id`, None for a name no login has) is held back at `now`: the
-    address (unless the login signed in from it lately), the login from this address, or the login from addresses it
-    has not signed in from."""
-    keys = [_address_key(address)] + ([_login_key(user_id, address), _account_key(user_id)] if user_id else [])
-    rows = _rows(session, keys)
+def _keys(user_id: int | None, address: str, name: str) -> tuple[str | None, str | None]:
+    """The keys of a login's (or, `user_id` None, of the name `name`'s) count from `address` and from everywhere."""
+    if user_id:
+        return _login_key(user_id, address), _account_key(user_id)
+    if name.strip():
+        return _name_key(name, address), _name_key(name)
+    return None, None
+
+
+def held(session: Session, user_id: int | None, address: str, now: datetime, name: str = "") -> Held | None:
+    """Whether a sign-in from `address` (to login `user_id`, None for a name no login has: `name`) is held back at
+    `now`: the address (unless the login signed in from it lately), the login from this address, or the login from
+    addresses it has not signed in from."""
+    login_key, account_key = _keys(user_id, address, name)
+    rows = _rows(session, [_address_key(address)] + [k for k in (login_key, account_key) if k])
     address_until = rows.get(_address_key(address), (None, None))[0]
-    login_until, success = rows.get(_login_key(user_id, address), (None, None)) if user_id else (None, None)
+    login_until, success = rows.get(login_key, (None, None)) if login_key else (None, None)
     if address_until is not None and address_until > now and not _familiar(success, now):
         return Held("address", address_until)
-    if user_id is None:
+    if login_key is None or account_key is None:
         return None
     if login_until is not None and login_until > now:
         return Held("login", login_until)
-    account_until = rows.get(_account_key(user_id), (None, None))[0]
+    account_until = rows.get(account_key, (None, None))[0]
     if account_until is not None and account_until > now and not _familiar(success, now):
         return Held("login", account_until)
     return None
@@ -153,12 +174,17 @@ def _count(session: Session, key: str, user_id: int | None, window: timedelta, n
     return int(session.execute(stmt).scalar_one())
 
 
-def claim(session: Session, user_id: int | None, address: str, now: datetime) -> Attempt:
+def claim(session: Session, user_id: int | None, address: str, now: datetime, name: str = "") -> Attempt:
     """Count an attempt before its password is checked: per address always, per login and address and per login when
-    the name is a login's."""
+    the name is a login's; per name and address and per name when it is no login's (`name`)."""
     for_address = _count(session, _address_key(address), None, ADDRESS_WINDOW, now)
     if user_id is None:
-        return Attempt(address, None, for_address=for_address)
+        login_key, account_key = _keys(None, address, name)
+        if login_key is None or account_key is None:
+            return Attempt(address, None, for_address=for_address)
+        for_login = _count(session, login_key, None, LOGIN_WINDOW, now)
+        for_account = _count(session, account_key, None, ACCOUNT_WINDOW, now)
+        return Attempt(address, None, for_login, for_address, for_account, name=name)
     for_login = _count(session, _login_key(user_id, address), user_id, LOGIN_WINDOW, now)
     for_account = _count(session, _account_key(user_id), user_id, ACCOUNT_WINDOW, now)
     success = _rows(session, [_login_key(user_id, address)]).get(_login_key(user_id, address), (None, None))[1]
@@ -196,13 +222,12 @@ def refuse(session: Session, attempt: Attempt, now: datetime) -> dict[str, str]:
     locked: dict[str, str] = {}
     if attempt.for_address >= PER_ADDRESS and _lock(session, _address_key(attempt.address), now + ADDRESS_HOLD, now):
         locked["address"] = "held"
-    if attempt.user_id is None:
+    login_key, account_key = _keys(attempt.user_id, attempt.address, attempt.name)
+    if login_key is None or account_key is None:
         return locked
-    if attempt.for_login >= PER_LOGIN and _lock(
-        session, _login_key(attempt.user_id, attempt.address), now + LOCKOUT, now
-    ):
+    if attempt.for_login >= PER_LOGIN and _lock(session, login_key, now + LOCKOUT, now):
         locked["login"] = "address"
-    if attempt.for_account >= PER_ACCOUNT and _lock(session, _account_key(attempt.user_id), now + LOCKOUT, now):
+    if attempt.for_account >= PER_ACCOUNT and _lock(session, account_key, now + LOCKOUT, now):
         locked["account"] = "new_addresses"
     return locked
 

@@ -38,14 +38,14 @@ def test_the_readme_example_view_is_two_files_and_keeps_to_the_scope(
     spec.loader.exec_module(loaded)
     shutil.copy(ROOT / "app.py", tmp_path / "app.py")
     shutil.copytree(ROOT / "pages", tmp_path / "pages")
-    (tmp_path / "pages" / "12_top_subs.py").write_text(_example("pages/12_top_subs.py"))
+    (tmp_path / "pages" / "24_top_subs.py").write_text(_example("pages/24_top_subs.py"))
     monkeypatch.setattr(menu, "PROJECT_ROOT", tmp_path)
 
     def page(user: str) -> AppTest:
         at = AppTest.from_file(str(tmp_path / "app.py"), default_timeout=60)
         at.session_state[SESSION_KEY] = program.users[user]
         at.run()
-        at = at.switch_page("pages/12_top_subs.py").run()
+        at = at.switch_page("pages/24_top_subs.py").run()
         assert not at.exception, at.exception
         return at
 
@@ -59,6 +59,20 @@ def test_the_readme_example_view_is_two_files_and_keeps_to_the_scope(
     scoped = loaded.top_subs(program.users["p_child"].scope, wh=_warehouse(program), date_from=date(2026, 11, 1),
                              date_to=date(2026, 11, 2), tz="UTC")  # fmt: skip
     assert scoped["conversions"].sum() < every["conversions"].sum()  # the child's scope holds less than the program
+    test = tmp_path / "test_top_subs.py"  # the test the guide has a new view's author write, as written there
+    test.write_text(_example("tests/reporting/test_top_subs.py"))
+    spec = importlib.util.spec_from_file_location("readme_test_top_subs", test)
+    assert spec is not None and spec.loader is not None
+    written = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(written)
+    written.test_top_subs_keeps_to_the_scope(program)
+
+
+def test_the_readme_example_page_takes_a_free_number() -> None:
+    """`12_top_subs.py` stood beside `12_program.py`: two pages of one number."""
+    name = Path(_example("pages/24_top_subs.py").splitlines()[0].removeprefix("# ")).name
+    taken = {p.name.split("_", 1)[0] for p in (ROOT / "pages").glob("*.py")}
+    assert name.split("_", 1)[0] not in taken
 
 
 def _warehouse(program: Program):  # type: ignore[no-untyped-def]
