@@ -131,16 +131,25 @@ class SmtpTransport:
 
 @dataclass(frozen=True)
 class FileTransport:
-    """One `.eml` file per message in `directory`, written whole (a temporary name, then a rename)."""
+    """One `.eml` file per message in `directory`, written whole (a temporary name, then a rename).
+
+    The messages hold what only their addressee may read (a password reset or first-password link logs its reader in,
+    a saved report has a partner's figures), so the directory is the owner's alone (0700, also one made before with
+    the umask's 0755) and each file is 0600 from its first byte."""
 
     directory: Path
 
     def send(self, message: EmailMessage) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if self.directory.stat().st_mode & 0o077:
+            self.directory.chmod(0o700)
         name = f"{int(message['X-Cabinet-Mail-Id']):08d}.eml"
         tmp = self.directory / f".{name}.tmp"
         policy = message.policy.clone(utf8=True) if _international(message) else None
-        tmp.write_bytes(message.as_bytes(policy=policy))
+        tmp.unlink(missing_ok=True)  # one a killed send left: created again with this mode, not opened as it was
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(message.as_bytes(policy=policy))
         os.replace(tmp, self.directory / name)
 
     def describe(self) -> str:
