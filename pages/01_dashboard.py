@@ -11,7 +11,15 @@ from cabinet.ui.cards import card_columns
 from cabinet.ui.charts import show_chart
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import fmt_metric, kpi_cards, local_day, period_picker, show_refusal, show_table, today_in
+from cabinet.ui.widgets import (
+    fmt_metric,
+    kpi_cards,
+    nothing_to_show,
+    period_picker,
+    show_refusal,
+    show_table,
+    today_in,
+)
 from queries.payouts import MissingRate, ledger_cards
 
 user = require_user("dashboard")
@@ -22,11 +30,7 @@ date_from, date_to = period_picker(user, key="dashboard")
 scope, sid, tz = user.scope, snap.snapshot_id, user.timezone
 
 visible = user.visible_metrics  # the tier's: no card, trend, column or ranking tells of a metric it hides
-# a period after the latest data loaded (Today, before the day's first update) said "no data for these dates and
-# filters", read as no traffic, on a page without filters: it says what is loaded instead
-loaded = snap.data_as_of
-empty = (t("dashboard.not_loaded", as_of=f"{loaded:%Y-%m-%d %H:%M} UTC")
-         if loaded is not None and date_from > local_day(loaded, tz) else t("common.empty"))  # fmt: skip
+empty = nothing_to_show(snap.data_as_of, date_from, tz)  # a period after the data loaded says so, not "no data"
 cards, today = data.kpis(scope, sid, date_from, date_to, tz), today_in(tz)
 if date_to >= today:  # today's figures are still arriving: a part of a day against a whole one read as a fall
     whole = data.kpis(scope, sid, date_from, today - timedelta(days=1), tz) if date_from < today else None

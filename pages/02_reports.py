@@ -16,6 +16,7 @@ from cabinet.ui.widgets import (
     download_buttons,
     fmt_count,
     label_report,
+    nothing_to_show,
     per_language,
     period_picker,
     plain,
@@ -141,8 +142,8 @@ except (ReportError, ScopeError) as exc:
     key = getattr(exc, "key", None)
     st.error(t("reports.bad_request", error=t(key, **exc.params) if key else str(exc)))
     st.stop()
-if frame.is_empty():
-    st.info(t("common.empty"))
+if frame.is_empty():  # a period after the data loaded (Today) says so: "no data" read as no traffic
+    st.info(nothing_to_show(snap.data_as_of, date_from, user.timezone))
     st.stop()
 
 # staff read partners by name too, as on Partner review and Payouts (a partner's own scope keeps ids)

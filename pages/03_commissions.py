@@ -14,6 +14,7 @@ from cabinet.ui.widgets import (
     download_buttons,
     fmt_count,
     fmt_metric,
+    nothing_to_show,
     number_format,
     per_language,
     period_picker,
@@ -87,8 +88,8 @@ for first in range(0, len(shown_statuses), 4):  # four to a row: six side by sid
             fmt_metric("commission", float(amount)),
             help=t("commissions.rows", n=fmt_count(n)),
         )
-if frame.is_empty():
-    st.info(t("common.empty"))
+if frame.is_empty():  # a period after the data loaded (Today) says so: "no data" read as no commission
+    st.info(nothing_to_show(snap.data_as_of, date_from, user.timezone))
     st.stop()
 
 offers = {o: f"{o} · {name}" for o, name in data.offers(snap.snapshot_id).select("offer_id", "offer").iter_rows()}

@@ -6,7 +6,7 @@ from cabinet.ui import data
 from cabinet.ui.export_parts import file_name, pick_part
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import t
-from cabinet.ui.widgets import MIME, fmt_count, held, hold, period_picker, relabel, to_bytes
+from cabinet.ui.widgets import MIME, fmt_count, held, hold, nothing_to_show, period_picker, relabel, to_bytes
 from queries.detail import COLUMNS, DetailError, DetailRequest, columns, detail_rows, row_limit
 
 user = require_user("full_export")
@@ -32,8 +32,8 @@ if dataset == "clicks" and "bot_clicks" in user.visible_metrics:  # bots are exp
         st.caption(t("export.bots", n=fmt_count(n - humans), clicks=fmt_count(humans)))
 st.caption(t("export.columns", columns=", ".join(columns(dataset, user.visible_metrics)), tz=user.timezone))
 limit = row_limit(fmt)
-if n == 0:
-    st.info(t("common.empty"))
+if n == 0:  # a period after the data loaded (Today) says so; the page has no filters
+    st.info(nothing_to_show(snap.data_as_of, date_from, user.timezone))
     st.stop()
 if n > limit:  # more than one file holds: the period in parts, one picked
     req = pick_part(user, snap.snapshot_id, req, n, fmt, limit)

@@ -135,6 +135,15 @@ def today_in(tz: str) -> date:
     return formatting.today_in(tz)
 
 
+def nothing_to_show(data_as_of: datetime | None, date_from: date, tz: str) -> str:
+    """What a period without rows says: one after the data loaded so far (Today, before the day's first update) that
+    nothing is loaded for it yet and how far the data reaches; "no data for these dates and filters" read as no
+    traffic. Any other period: that there is no data."""
+    if data_as_of is not None and date_from > local_day(data_as_of, tz):
+        return t("common.not_loaded", as_of=f"{data_as_of:%Y-%m-%d %H:%M} UTC")
+    return t("common.empty")
+
+
 def partner_picker(user: SessionUser, snapshot_id: str, key: str, where: Any = st) -> int | None:
     """For a manager or admin, all their partners (None) or one of those with customers, the most first, with their
     number of customers; a partner (or a view as one) gets None without a widget: its scope is its own."""

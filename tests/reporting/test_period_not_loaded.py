@@ -1,0 +1,40 @@
+"""A period after the data loaded so far (Today, before the day's first update) says that nothing is loaded for it
+yet and how far the data reaches, on Reports, Commissions and the Full export as on the Dashboard: "No data for these
+dates and filters." read as no traffic, no commission. A period with data loaded but no rows still says no data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cabinet.i18n import translate
+from cabinet.session import SESSION_KEY
+from tests.reporting.conftest import Program
+from tests.reporting.test_pages import ROOT
+
+TODAY = date(2026, 11, 10)  # the pages' today (`NOW`); the program's data reaches 2 November
+PAGES = {"pages/02_reports.py": "reports", "pages/03_commissions.py": "commissions",
+         "pages/11_full_export.py": "export", "pages/01_dashboard.py": "dashboard"}  # fmt: skip
+
+
+def _open(program: Program, page: str, start: date, end: date) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[SESSION_KEY] = program.users["root"]
+    at.session_state[f"_choice_{PAGES[page]}_period"] = "custom"
+    at.session_state[f"_choice_{PAGES[page]}_dates"] = (start, end)
+    at.run()
+    return at.switch_page(page).run()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_period_after_the_data_says_nothing_is_loaded_yet(program: Program, page: str) -> None:
+    at = _open(program, page, TODAY, TODAY)
+    said = {i.value for i in at.info}
+    assert not at.exception and not at.error
+    assert said and all(
+        s.startswith("Nothing is loaded for these dates yet: the data reaches 2026-11-02 ") for s in said
+    )
+    at = _open(program, page, date(2026, 10, 20), date(2026, 10, 21))  # before the program's first click
+    assert {i.value for i in at.info} == {translate("common.empty")}
