@@ -16,7 +16,7 @@ from cabinet import email_change
 from cabinet.access import Scope, handles_payouts, scoped_partner
 from cabinet.auth import audit, recheck_password, set_password
 from cabinet.errors import RefusedRequest
-from cabinet.formatting import clean_lines
+from cabinet.formatting import UNSEEN, clean_lines
 from cabinet.i18n import translate
 from cabinet.mail import PREFS, partner_prefs, tell_partner
 from cabinet.store.models import User
@@ -34,7 +34,7 @@ HOLDER_MAX = 120  # characters of an account holder's name
 # each method's fields and what a value must look like
 METHODS: dict[str, dict[str, re.Pattern[str]]] = {
     "wire": {
-        "holder": re.compile(rf"^[^\x00-\x1f]{{2,{HOLDER_MAX}}}$"),
+        "holder": re.compile(rf"^[^\x00-\x1f{UNSEEN}]{{2,{HOLDER_MAX}}}$"),  # a payee's name that reads as typed
         "iban": re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$"),
     },
     "paypal": {"email": EMAIL},

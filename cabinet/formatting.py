@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from math import isfinite
@@ -158,9 +159,24 @@ def chart_config(locale: str) -> dict[str, object]:
     return {"locale": locale, "locales": {locale: {"format": fmt}}, "displaylogo": False}
 
 
+# Characters that show nothing themselves but change what a reader sees: control characters (not those `str.split`
+# and `str.splitlines` take for spaces and line breaks: those become one space, or a line) and the bidirectional
+# embeddings, overrides, isolates and marks. In a name typed by a partner, "Ann\u202egnp.exe" reads "Annexe.png" on a
+# manager's screen. Joiners (U+200C, U+200D) stay: emoji and scripts need them.
+UNSEEN = "\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_UNSEEN = re.compile(f"[{UNSEEN}]")
+
+
+def one_line(text: str) -> str:
+    """A line as typed (a name, a short message): spaces of any kind and line breaks as one space, trimmed, without
+    the characters that change what a reader sees (`UNSEEN`)."""
+    return " ".join(_UNSEEN.sub("", text).split())
+
+
 def clean_lines(text: str) -> str:
-    """A block of lines as typed into a text area, each line trimmed, leading and trailing blank lines dropped."""
-    return "\n".join(line.strip() for line in text.strip().splitlines())
+    """A block of lines as typed into a text area, each line trimmed, leading and trailing blank lines dropped, without
+    the characters that change what a reader sees (`UNSEEN`)."""
+    return "\n".join(line.strip() for line in _UNSEEN.sub("", text).strip().splitlines())
 
 
 def number_text(typed: str) -> str:

@@ -37,6 +37,7 @@ from cabinet.access import Scope, ScopeError, scoped_partner
 from cabinet.account import EMAIL
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
+from cabinet.formatting import one_line
 from cabinet.passwords import MIN_PASSWORD_LENGTH, hash_password, validate_new_password
 from cabinet.program import program_locale, program_timezone
 from cabinet.store.models import Partner, ProgramSettings, Tier, User
@@ -153,7 +154,7 @@ def signup_open(session: Session) -> bool:
 def checked_login(session: Session, username: str, name: str, email: str) -> tuple[str, str, str]:
     """A new partner's username, name and email as stored (trimmed), or `InviteError` for the first bad one: the
     username's pattern, or taken whatever its case; an empty or too long name; an email mail cannot be sent to."""
-    username, name, email = username.strip(), " ".join(name.split()), email.strip()
+    username, name, email = username.strip(), one_line(name), email.strip()
     if not USERNAME.match(username):
         raise InviteError(f"username {username!r}", "invite.bad_username")
     if not name or len(name) > NAME_MAX:

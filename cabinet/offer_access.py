@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from cabinet.access import ROLE_ADMIN, ROLE_MANAGER, Scope, ScopeError, scoped_partner
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
+from cabinet.formatting import one_line
 from cabinet.mail import tell_partner
 from cabinet.store.models import Offer, OfferAccess, Partner, User, utcnow
 
@@ -97,7 +98,7 @@ def _log(session: Session, scope: Scope, action: str, access: OfferAccess, **det
 
 
 def _text(value: str, key: str) -> str | None:
-    text = " ".join(value.split())
+    text = one_line(value)
     if len(text) > TEXT_MAX:
         raise AccessError(f"longer than {TEXT_MAX} characters", key, n=TEXT_MAX)
     return text or None

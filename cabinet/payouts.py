@@ -22,7 +22,7 @@ from cabinet.access import ROLE_PARTNER, Scope, ScopeError, handles_payouts, sco
 from cabinet.account import masked
 from cabinet.auth import audit
 from cabinet.errors import Label, RefusedRequest
-from cabinet.formatting import fmt_money, number_text
+from cabinet.formatting import clean_lines, fmt_money, number_text
 from cabinet.i18n import normalise_locale, translate
 from cabinet.mail import tell_partner
 from cabinet.store.models import Partner, PayoutRequest, ProgramSettings, User
@@ -150,7 +150,7 @@ def request_payout(session: Session, scope: Scope, partner_id: int, amount: Deci
         raise PayoutError("the note is longer than 1000 characters", "payouts.note_too_long")
     payout = PayoutRequest(partner_id=partner_id, amount=value, currency=currency, status="requested",
                            method=partner.payout_method, details=dict(partner.payout_details or {}),
-                           note=note.strip() or None, requested_at=datetime.now(UTC))  # fmt: skip
+                           note=clean_lines(note) or None, requested_at=datetime.now(UTC))  # fmt: skip
     session.add(payout)
     try:
         session.flush()

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from cabinet.access import Scope, scoped_partner
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
+from cabinet.formatting import one_line
 from cabinet.links import sign_link, tracking_url
 from cabinet.offer_access import open_to
 from cabinet.store.models import Offer, Partner, ProgramSettings, PromoCode, TrackingLink, User
@@ -106,7 +107,7 @@ def _default_name(offer: Offer, sub1: str | None) -> str:
 
 
 def _clean(new: NewLink, offer: Offer) -> tuple[str, str, list[str | None]]:
-    name = _nfc(new.name)
+    name = _nfc(one_line(new.name))
     if len(name) > NAME_MAX:
         raise LinkError(f"name longer than {NAME_MAX} characters", "links.name_too_long", n=NAME_MAX)
     landing = new.landing_url or (offer.landing_urls[0] if offer.landing_urls else None)
