@@ -11,6 +11,7 @@ from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.money import NEXT, STATED, STATUSES, PayoutError
 from cabinet.ui.next_run import forget_inputs
 from cabinet.ui.once import once
+from cabinet.ui.payout_batch import pay_together
 from cabinet.ui.store import METHODS
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.typed_numbers import typed
@@ -245,4 +246,5 @@ if decidable:
             col.button(label, key=key, on_click=ask_step, args=asked)
 if outcome is not None:
     outcome()
+pay_together(scope)
 statement_download(rows)

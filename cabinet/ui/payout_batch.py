@@ -1,0 +1,131 @@
+"""Payouts (staff): approved requests paid together — a payment file per method and currency for a bulk upload, then
+the requests in it marked paid at once (`cabinet.payout_batch`)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import streamlit as st
+
+from cabinet import payout_batch as _batch
+from cabinet.access import Scope, ScopeError
+from cabinet.errors import localised
+from cabinet.payout_batch import FILE_METHODS, BatchOutcome, BatchRow
+from cabinet.payouts import PayoutError
+from cabinet.store.db import session_scope
+from cabinet.ui import money
+from cabinet.ui.data import warehouse
+from cabinet.ui.once import once
+from cabinet.ui.resources import engine
+from cabinet.ui.text import current_locale, t
+from cabinet.ui.widgets import relabel, show_refusal
+
+DONE_KEY = "payouts_batch_done"  # the last batch marked paid: said under the box on the next run
+
+
+def _approved(scope: Scope) -> list[BatchRow]:
+    with session_scope(engine()) as s:
+        return _batch.approved_requests(s, scope)
+
+
+def _file(scope: Scope, method: str, currency: str, payout_ids: list[int]) -> bytes:
+    """The file, made (and each request in it audit-logged) when the button is pressed."""
+    with session_scope(engine()) as s:
+        return _batch.payment_file(s, scope, method, currency, payout_ids).data
+
+
+def _mark_paid(scope: Scope, payout_ids: list[int], reference: str) -> BatchOutcome:
+    with session_scope(engine()) as s:
+        return _batch.mark_paid(s, scope, payout_ids, reference, warehouse())
+
+
+def _ids(payout_ids: list[int] | tuple[int, ...]) -> str:
+    return ", ".join(str(i) for i in payout_ids)
+
+
+def _total(rows: list[BatchRow], currency: str) -> str:
+    return money.amount_text(sum((r.amount for r in rows), Decimal(0)), currency)
+
+
+def _said() -> None:
+    """What marking the last batch paid did, once: the requests paid, and why each refused one was."""
+    done = st.session_state.pop(DONE_KEY, None)
+    if isinstance(done, BaseException):
+        show_refusal(done)
+    elif isinstance(done, BatchOutcome):
+        if done.paid:
+            st.success(t("payouts.batch_paid", payouts=_ids(done.paid)))
+        for payout_id, exc in done.refused:
+            why = t(exc.key, **localised(exc.params, current_locale())) if exc.key else str(exc)
+            st.error(t("payouts.batch_refused", payout=payout_id, why=why))
+
+
+def pay_together(scope: Scope) -> None:
+    """The box: approved requests grouped by method and currency, the ones to put in the file, its download, the
+    batch's reference and "Mark N paid" (confirmed, as a single payment is)."""
+    rows = _approved(scope)
+    st.header(t("payouts.batch_title"))
+    st.caption(t("payouts.batch_intro"))
+    groups: dict[tuple[str, str], list[BatchRow]] = {}
+    for r in rows:
+        if r.method in FILE_METHODS:
+            groups.setdefault((str(r.method), r.currency), []).append(r)
+    if other := [r for r in rows if r.method not in FILE_METHODS]:
+        st.caption(t("payouts.batch_no_method", n=len(other)))
+    if not groups:
+        st.info(t("payouts.batch_none"))
+        _said()
+        return
+
+    # labels made in the run, in its language (a format_func is also called outside it)
+    group_label = {g: t("payouts.batch_group_label", method=t(f"account.method_{g[0]}"), currency=g[1], n=len(rs))
+                   for g, rs in groups.items()}  # fmt: skip
+    relabel("payouts_batch_group", groups)
+    method, currency = st.selectbox(t("payouts.batch_group"), list(groups), key="payouts_batch_group",
+                                    format_func=group_label.__getitem__)  # fmt: skip
+    group = {r.payout_id: r for r in groups[(method, currency)]}
+    covers = money.payout_covers(scope, list(group))
+    short = [i for i in group if (c := covers.get(i)) is not None and c.short]
+    changed = [i for i, r in group.items() if r.details_changed]
+    label = {i: f"{i} · {r.partner_name} · {money.amount_text(r.amount, r.currency)}"
+                + (" ⚠" if i in changed or i in short else "") for i, r in group.items()}  # fmt: skip
+
+    key = f"payouts_batch_ids_{method}_{currency}"
+    if (kept := st.session_state.get(key)) is not None:  # a request paid or rejected since leaves the choice
+        st.session_state[key] = [i for i in kept if i in group]
+    chosen = st.multiselect(t("payouts.batch_requests"), list(group), key=key, format_func=label.__getitem__,
+                            default=None if kept is not None else
+                            [i for i in group if i not in changed and i not in short],
+                            help=t("payouts.batch_requests_help"), placeholder=t("common.choose"))  # fmt: skip
+    if changed:
+        st.warning(t("payouts.batch_changed", payouts=_ids(changed)))
+    if short:
+        st.warning(t("payouts.batch_short", payouts=_ids(short)))
+    picked = [group[i] for i in chosen]
+    total = _total(picked, currency)
+    st.caption(t("payouts.batch_total", n=len(picked), amount=total))
+    st.download_button(
+        t("payouts.batch_download"),
+        data=lambda ids=list(chosen): _file(scope, method, currency, ids),
+        file_name=_batch.file_name(method, currency),
+        mime="text/csv",
+        key="payouts_batch_download",
+        icon=":material/download:",
+        on_click="ignore",
+        disabled=not picked,
+        help=t("payouts.batch_download_help", kind=t(f"payouts.batch_kind_{method}")),
+    )
+    # no max_chars: the browser drops a longer paste whole; the store refuses it, and it stays typed
+    reference = st.text_input(t("payouts.batch_reference_input"), key="payouts_batch_reference",
+                              help=t("payouts.batch_reference_help"))  # fmt: skip
+    with st.popover(t("payouts.batch_mark", n=len(picked)), disabled=not picked):
+        st.caption(t("payouts.batch_sure", payouts=_ids(chosen), amount=total))
+        if st.button(t("payouts.confirm"), key="payouts_batch_confirm", type="primary"):
+            try:
+                done = once(lambda: _mark_paid(scope, list(chosen), reference), "payouts_batch", tuple(chosen),
+                            reference)  # fmt: skip
+            except (PayoutError, ScopeError) as exc:
+                done = exc
+            st.session_state[DONE_KEY] = done
+            st.rerun()  # the queue above, the group and the choice as they are now
+    _said()
