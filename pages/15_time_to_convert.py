@@ -19,7 +19,7 @@ from cabinet.ui.widgets import (
     show_refusal,
 )
 from queries.cohorts import EVENT_METRICS
-from queries.conversion_lag import BUCKETS, EVENTS, LagError, LagRequest
+from queries.conversion_lag import BUCKETS, EVENTS, LagError, LagRequest, click_weeks
 
 user = require_user("cohorts", page="time_to_convert")
 st.title(t("lag.title"))
@@ -33,14 +33,18 @@ cols = st.columns(2)
 event = cols[0].radio(t("lag.event"), events, horizontal=True, format_func=lambda e: t(f"lag.event_{e}"),
                       key="lag_event")  # fmt: skip
 partner = lag_partner_picker(user, snap.snapshot_id, events, "lag_partner", cols[1])  # staff: all, or one
+req = LagRequest(date_from, date_to, user.timezone, event, partner)
 try:
-    frame = data.lag(user.scope, snap.snapshot_id, LagRequest(date_from, date_to, user.timezone, event, partner))
+    frame = data.lag(user.scope, snap.snapshot_id, req)
+    first, last = click_weeks(req)
 except LagError as exc:
     st.error(t("lag.bad_request", error=t(exc.key, **exc.params) if exc.key else str(exc)))
     st.stop()
 except ScopeError as exc:
     show_refusal(exc, partner)
     st.stop()
+# the clicks of whole weeks are counted: "Yesterday" counted the week's, under a caption naming one day
+st.caption(t("lag.range", start=first.isoformat(), end=last.isoformat(), tz=user.timezone))
 if frame.is_empty():
     st.info(t("common.empty"))
     st.stop()
@@ -80,4 +84,6 @@ if overall["before_click"]:  # timed over an hour before their click: not brough
 # headed as the table and the cards; the median a number of hours there, so its header says the unit
 files = headers | {"median_hours": t("lag.col_median_hours"), "within_1d": t("lag.within_1d"),
                    "within_7d": t("lag.within_7d"), "before_click": t("lag.col_before_click")}  # fmt: skip
-download_buttons(frame, f"time_to_convert_{event}_{date_from}_{date_to}", "lag", headers=files)
+# the row of all weeks named so, as Reports' totals row (it had an empty week), the weeks as the table writes them
+named = frame.with_columns(pl.col("click_week").cast(pl.Utf8).fill_null(t("lag.all_weeks")))
+download_buttons(named, f"time_to_convert_{event}_{first}_{last}", "lag", headers=files)

@@ -107,6 +107,11 @@ def _check(req: LagRequest) -> tuple[date, date]:
     return first, last
 
 
+def click_weeks(req: LagRequest) -> tuple[date, date]:
+    """The Monday and the Sunday of the whole weeks whose clicks `req` counts (its days widened to whole weeks)."""
+    return _check(req)
+
+
 def conversion_lag(scope: Scope, *, wh: Warehouse, req: LagRequest) -> pl.DataFrame:
     """One row per click week, then a last row for all weeks (`click_week` null): conversions, median_hours (from
     click to conversion), per bucket of BUCKETS its share of the week's conversions (0..1), and the shares within a

@@ -145,7 +145,7 @@ def test_time_to_convert_download_says_the_medians_unit(late: Program, files: Fi
     assert set(table) - {"Median time"} <= set(header)
     assert header[2:3] == ["Median time, hours"] and header[-3:] == ["Within a day", "Within 7 days",
                                                                      "Before the click (not counted)"]  # fmt: skip
-    assert rows[-1][0] == "" and float(rows[-1][2]) == 0.5  # the row for all weeks; hours as a number
+    assert rows[-1][0] == "All weeks" and float(rows[-1][2]) == 0.5  # the row for all weeks named; hours a number
 
 
 def test_the_full_export_and_the_audit_log_keep_the_machine_names(
