@@ -35,3 +35,16 @@ def test_a_long_card_label_wraps_at_any_width_not_only_on_a_phone() -> None:
     every_width, phone = cards._CARDS_PHONE.split("@media", 1)
     assert 'stMetricLabel"] * { white-space: normal; text-overflow: clip; }' in every_width
     assert "stMetricLabel" not in phone
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+def test_the_cohort_pickers_are_named_apart(lines: Program, locale: str) -> None:  # noqa: F811
+    """In Russian the event and the grain were "Когорта по" and "Когорты по", a letter apart, and "Показатель"
+    (the measure) sat beside "Показать" (per customer or per period): no two pickers now begin alike."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[SESSION_KEY] = replace(lines.users["p_parent"], locale=locale)
+    at.run()
+    at.switch_page("pages/05_cohorts.py").run()
+    labels = [s.label for s in at.main.selectbox][1:]  # the event, grain, measure and view, after the period
+    assert not at.exception and len(labels) == 4
+    assert len({label[:6].casefold() for label in labels}) == 4, labels
