@@ -22,12 +22,16 @@ from cabinet.mail import PREFS, partner_prefs, tell_partner
 from cabinet.store.models import User
 
 LINES_MAX_CHARS, LINES_MAX = 500, 6  # company details printed on payout statements (the partner's, the program's)
-# An address mail can be sent to: no two dots in a row; a local part not starting or ending with a dot; a domain of
-# labels of ASCII letters and digits with hyphens only inside (an international domain in its punycode form), ending
-# in a top-level domain of letters
+# An address mail can be sent to: no two dots in a row; a local part not starting or ending with a dot, without the
+# specials no unquoted address has (RFC 5322: ()<>[]:;,\" and controls; pages show an address inside Markdown, where
+# `![x](https://...)@evil.com` was a picture fetched from the applicant's server); a domain of labels of ASCII letters
+# and digits with hyphens only inside (an international domain in its punycode form), ending in a top-level domain of
+# letters
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_SPECIALS = r"@\s()<>\[\]:;,\\\"\x00-\x1f\x7f"  # no character of a local part
 EMAIL = re.compile(
-    rf"^(?!.*\.\.)[^@\s.](?:[^@\s]{{0,62}}[^@\s.])?@(?=[^@]{{4,190}}$)(?:{_LABEL}\.)+(?:[A-Za-z]{{2,24}}|xn--[a-z0-9-]{{1,59}})$"
+    rf"^(?!.*\.\.)[^{_SPECIALS}.](?:[^{_SPECIALS}]{{0,62}}[^{_SPECIALS}.])?@(?=[^@]{{4,190}}$)(?:{_LABEL}\.)+"
+    r"(?:[A-Za-z]{2,24}|xn--[a-z0-9-]{1,59})$"
 )
 
 HOLDER_MAX = 120  # characters of an account holder's name
