@@ -237,7 +237,8 @@ if decidable:
     for col, step in zip(st.columns(4), NEXT[status], strict=False):
         label, key, asked = t(f"payouts.to_{step}"), f"payouts_to_{step}_{pick}", (scope, int(pick), status, step)
         if step in FINAL:  # no step leads back: asked for once more, beside what it does
-            with col.popover(label, width="stretch"):
+            # its own box per request: one left open would offer, after the step, to confirm the next request's
+            with col.popover(label, width="stretch", key=f"payouts_sure_{step}_{pick}"):
                 st.caption(t(f"payouts.sure_{step}", payout=pick, amount=amount))
                 if step == "rejected":  # said to the partner in the email, kept in the audit log
                     st.text_input(t("payouts.reject_reason"), key=f"payouts_reason_{pick}")

@@ -111,7 +111,7 @@ def manage_box(scope: Scope, row: LoginRow) -> None:
     cols = [col for row in rows for col in st.columns(ACTIONS_PER_ROW)[: len(row)]]
     for col, (label, change, notice) in zip(cols, actions, strict=True):
         key = label.replace(".", "_")  # one per way: a replayed "disable" is no click on "enable" (`cabinet.ui.once`)
-        with col.popover(t(label), width="stretch"):
+        with col.popover(t(label), width="stretch", key=f"logins_sure_{key}_{row.id}"):  # closed for another login
             st.caption(t(f"{label}_help", username=row.username))
             if label == "logins.set_email":  # no max_chars: a long paste stays typed, and is refused with the limit
                 st.text_input(t("account.new_email"), key=typed)

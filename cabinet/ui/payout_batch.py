@@ -118,7 +118,9 @@ def pay_together(scope: Scope) -> None:
     # no max_chars: the browser drops a longer paste whole; the store refuses it, and it stays typed
     reference = st.text_input(t("payouts.batch_reference_input"), key="payouts_batch_reference",
                               help=t("payouts.batch_reference_help"))  # fmt: skip
-    with st.popover(t("payouts.batch_mark", n=len(picked)), disabled=not picked):
+    # its own box per choice: one left open after a batch would offer to confirm the next group's at once
+    sure = f"payouts_batch_sure_{method}_{currency}_{'_'.join(map(str, chosen))}"
+    with st.popover(t("payouts.batch_mark", n=len(picked)), disabled=not picked, key=sure):
         st.caption(t("payouts.batch_sure", payouts=_ids(chosen), amount=total))
         if st.button(t("payouts.confirm"), key="payouts_batch_confirm", type="primary"):
             try:
