@@ -60,6 +60,8 @@ headers = review_table.headers()
 # shares as the browser's language writes a percent ("12.5%", "12,5 %"), as the reports' rates are
 config = {headers[c]: st.column_config.NumberColumn(format="percent", help=t(f"review.colhelp_{c}")) for c in percent}
 config |= {headers[c]: st.column_config.NumberColumn(format=number_format(c)) for c in ("clicks", "ftds", "commission")}
+# wide enough for two signals on a phone ("Трафик вы…" was all of it at 390 px); the figures keep their own widths
+config[headers["signals"]] = st.column_config.TextColumn(width="medium")
 config[headers["open"]] = st.column_config.LinkColumn(display_text=t("review.view_as"), help=t("review.view_as_help"))
 show_dataframe(to_cents(table).rename(headers), config, hide_index=True, width="stretch", placeholder="—")
 # headed as the table; the figures it leaves out as Reports heads them ("Bot clicks", "Clicks before")

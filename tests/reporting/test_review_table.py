@@ -4,6 +4,7 @@ partner is told why the review is empty."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from sqlalchemy import Engine
@@ -29,6 +30,8 @@ def test_the_signals_and_the_link_into_the_cabinet_come_right_after_the_partner(
     child = table[table["Partner"] == f"{busy.tiny.child} · Child"].iloc[0]
     assert child["Signals"] == "New traffic, Bot clicks, Repeated clicks"
     assert child["Cabinet"] == f"./?view_as={busy.tiny.child}"
+    columns = json.loads(at.dataframe[0].proto.columns)
+    assert columns["Signals"]["width"] == "medium"  # read on a phone: "New tr…" was all of it at 390 px
 
 
 def test_the_download_names_each_partner_and_says_its_signals_as_the_table_does(busy: Program) -> None:  # noqa: F811
