@@ -6,6 +6,7 @@ import errno
 import json
 import os
 import socket
+import stat
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -88,6 +89,7 @@ def init(
     except SQLAlchemyError as exc:
         reason = getattr(exc, "orig", None) or exc
         raise CliError(f"cannot open the store {_redacted(cfg.store_url)}: {reason}") from exc
+    _owner_only(cfg.store_url)
     console.print(f"store ready: {_redacted(cfg.store_url)}")
     if write_secrets_if_missing(cfg, demo_mode=demo_mode):
         console.print(f"wrote the missing secrets to {cfg.secrets_path}")
@@ -129,6 +131,21 @@ def init(
     engine.dispose()
     if created is not None:  # said once committed: a store that refuses the commit fails the command instead
         console.print(f"created admin {created}")
+
+
+def _owner_only(url: str) -> None:
+    """A SQLite store readable and writable by its owner alone: it holds every login's password hash, the partners'
+    payout details and the audit log's addresses (SQLite gives its journal files the same mode). Another store's
+    access is its server's."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(parsed.database)
+    try:
+        if path.is_file() and stat.S_IMODE(path.stat().st_mode) & 0o077:
+            path.chmod(0o600)
+    except OSError as exc:  # another user's file: said, as a store it cannot open would be
+        raise CliError(f"cannot make the store {path} private: {exc.strerror or exc}") from exc
 
 
 def _redacted(url: str) -> str:
