@@ -15,6 +15,8 @@ from cabinet.ui.widgets import (
     download_buttons,
     fmt_count,
     fmt_metric,
+    not_loaded_yet,
+    nothing_to_show,
     period_picker,
     relabel,
     short_label,
@@ -64,7 +66,10 @@ unlisted = tree.height > listed.height and "commission" in metrics
 if listed.is_empty() and not unlisted:
     st.info(t("subpartners.none"))
     st.stop()
-tree_chart(tree, (["override"] if "commission" in metrics else []) + metrics[::-1], centre)  # money first
+if not_loaded_yet(snap.data_as_of, date_from, user.timezone):  # Today, before its first update: not "none earned"
+    st.info(nothing_to_show(snap.data_as_of, date_from, user.timezone))
+else:
+    tree_chart(tree, (["override"] if "commission" in metrics else []) + metrics[::-1], centre)  # money first
 # a tick for active partners, the status's name for the others (the table's font has no pause or hourglass signs)
 status_marks = {"active": "✓"} | {s: t(f"partners.status_{s}") for s in ("paused", "blocked", "pending")}
 shown = tree if unlisted else listed

@@ -135,11 +135,16 @@ def today_in(tz: str) -> date:
     return formatting.today_in(tz)
 
 
+def not_loaded_yet(data_as_of: datetime | None, date_from: date, tz: str) -> bool:
+    """Whether a period starting `date_from` (local, in `tz`) lies wholly after the data loaded so far."""
+    return data_as_of is not None and date_from > local_day(data_as_of, tz)
+
+
 def nothing_to_show(data_as_of: datetime | None, date_from: date, tz: str) -> str:
     """What a period without rows says: one after the data loaded so far (Today, before the day's first update) that
     nothing is loaded for it yet and how far the data reaches; "no data for these dates and filters" read as no
     traffic. Any other period: that there is no data."""
-    if data_as_of is not None and date_from > local_day(data_as_of, tz):
+    if not_loaded_yet(data_as_of, date_from, tz):
         return t("common.not_loaded", as_of=f"{data_as_of:%Y-%m-%d %H:%M} UTC")
     return t("common.empty")
 

@@ -38,3 +38,16 @@ def test_a_period_after_the_data_says_nothing_is_loaded_yet(program: Program, pa
     )
     at = _open(program, page, date(2026, 10, 20), date(2026, 10, 21))  # before the program's first click
     assert {i.value for i in at.info} == {translate("common.empty")}
+
+
+def test_sub_partners_of_a_period_after_the_data_are_not_said_to_have_earned_nothing(program: Program) -> None:
+    """Sub-partners on Today said "No Override earned in this period to chart": the table still lists them."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[SESSION_KEY] = program.users["p_parent"]
+    at.session_state["_choice_subpartners_period"] = "custom"
+    at.session_state["_choice_subpartners_dates"] = (TODAY, TODAY)
+    at.run()
+    at.switch_page("pages/04_subpartners.py").run()
+    said = [i.value for i in at.info]
+    assert not at.exception and len(said) == 1 and said[0].startswith("Nothing is loaded for these dates yet")
+    assert not at.get("plotly_chart") and at.dataframe  # the sub-partners listed, no chart of nothing
