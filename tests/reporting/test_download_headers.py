@@ -14,6 +14,7 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
+from cabinet.i18n import translate
 from cabinet.ui.headers import download_headers
 from tests.reporting.conftest import Program
 from tests.reporting.test_audit_page import logged  # noqa: F401 - the fixture, reused
@@ -114,8 +115,10 @@ def test_a_managers_review_download_heads_every_figure_distinctly(busy: Program,
     assert set(table) - {"Кабинет"} <= set(header)  # the link to view as the partner is no column of the file
     assert {"Клики ботов", "Клики ранее", "FTD ранее", "Доход", "Сигналы"} <= set(header)
     assert all(h.strip() for h in header) and len({h.casefold() for h in header}) == len(header)
-    assert header[0] == "Партнёр" and rows[0][0] == str(busy.tiny.child)  # the id, where the table reads "id · name"
-    assert rows[0][header.index("Сигналы")].split(",")[0] in ("new_traffic", "bots", "repeat_clicks")  # the codes
+    # the id and the name apart, where the table reads "id · name"; the signals as the table says them
+    assert header[:2] == ["ID партнёра", "Партнёр"] and rows[0][:2] == [str(busy.tiny.child), "Child"]
+    signals = {translate(f"review.signal_{s}", "ru") for s in ("new_traffic", "bots", "repeat_clicks")}
+    assert rows[0][header.index("Сигналы")].split(", ")[0] in signals
 
 
 def test_promo_codes_download_is_headed_as_the_table_for_staff_and_partners(
