@@ -12,10 +12,21 @@ from cabinet.ui.money import NEXT, STATED, STATUSES, PayoutError
 from cabinet.ui.next_run import forget_inputs
 from cabinet.ui.once import once
 from cabinet.ui.payout_batch import pay_together
+from cabinet.ui.payout_files import requests_frame, requests_headers
 from cabinet.ui.store import METHODS
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.typed_numbers import typed
-from cabinet.ui.widgets import fmt_count, fmt_metric, held, hold, local_day, local_time, relabel, show_refusal
+from cabinet.ui.widgets import (
+    download_buttons,
+    fmt_count,
+    fmt_metric,
+    held,
+    hold,
+    local_day,
+    local_time,
+    relabel,
+    show_refusal,
+)
 from queries.payouts import MissingRate, ledger, ledger_cards
 
 user = require_user("payouts")
@@ -186,6 +197,8 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
             width="stretch",
             column_config=AMOUNT,
         )
+        download_buttons(requests_frame([(p, "") for p in mine], user.timezone, staff=False), "payout_requests",
+                         key="payouts_mine", headers=requests_headers(user.timezone))  # fmt: skip
         for p in mine:
             if p.status == "requested" and st.button(t("payouts.cancel", payout=p.id), key=f"payouts_cancel_{p.id}",
                                                      help=t("payouts.cancel_help")):  # fmt: skip
@@ -221,6 +234,12 @@ covers = money.payout_covers(scope, [p.id for p, _ in rows if p.status in NEXT])
 st.dataframe(history(rows, user.timezone, covers), hide_index=True, placeholder="—", width="stretch",
              column_config=AMOUNT | {t("payouts.col_available"): st.column_config.TextColumn(
                  alignment="right", help=t("payouts.col_available_help"))})  # fmt: skip
+download_buttons(
+    requests_frame(rows, user.timezone, staff=True),
+    "payout_queue",
+    key="payouts_queue",
+    headers=requests_headers(user.timezone),
+)  # the requests in the statuses picked, for accounting
 decidable = {p.id: f"{p.id} · {name} · {money.amount_text(p.amount, p.currency)} ({t(f'payouts.status_{p.status}')})"
              for p, name in rows if p.status in NEXT}  # fmt: skip
 if decidable:

@@ -1,0 +1,56 @@
+"""Payouts' downloads: a partner's requests, or the staff's queue as filtered, for accounting — the values as they are
+(ids, times in the viewer's time zone, amounts to the cent, status and method codes), headed as the page's table."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import polars as pl
+
+from cabinet.formatting import local_day, local_time
+from cabinet.store.models import PayoutRequest
+from cabinet.ui.text import t
+
+# the types of columns that may hold only nulls (no request decided yet) or none at all (a partner's own file)
+TYPES = {"payout_id": pl.Int64, "partner_id": pl.Int64, "amount": pl.Float64, "method": pl.String,
+         "decided_on": pl.String, "reference": pl.String, "requested_at": pl.String}  # fmt: skip
+
+
+def requests_frame(rows: list[tuple[PayoutRequest, str]], tz: str, *, staff: bool) -> pl.DataFrame:
+    """(request, partner name) rows as a file's rows; the partner's id and name only for `staff` (a queue of many)."""
+
+    def when(moment: object) -> str | None:
+        return f"{local_time(moment, tz):%Y-%m-%d %H:%M}" if moment is not None else None  # type: ignore[arg-type]
+
+    partner = {"partner_id": [p.partner_id for p, _ in rows], "partner": [name for _, name in rows]} if staff else {}
+    return pl.DataFrame(
+        {
+            "payout_id": [p.id for p, _ in rows],
+            **partner,
+            "requested_at": [when(p.requested_at) for p, _ in rows],
+            "amount": [float(Decimal(p.amount).quantize(Decimal("0.01"))) for p, _ in rows],
+            "currency": [p.currency for p, _ in rows],
+            "status": [p.status for p, _ in rows],
+            "method": [p.method for p, _ in rows],
+            "decided_on": [local_day(p.decided_at, tz).isoformat() if p.decided_at else None for p, _ in rows],
+            "reference": [p.reference for p, _ in rows],
+        },
+        schema_overrides=TYPES,
+        strict=False,
+    )
+
+
+def requests_headers(tz: str) -> dict[str, str]:
+    """The file's headers as the page's table says them, in the session's language."""
+    return {
+        "payout_id": t("payouts.col_id"),
+        "partner_id": t("payouts.col_partner_id"),
+        "partner": t("payouts.col_partner"),
+        "requested_at": t("payouts.col_requested", zone=tz),
+        "amount": t("payouts.col_amount"),
+        "currency": t("payouts.col_currency"),
+        "status": t("payouts.col_status"),
+        "method": t("payouts.col_method"),
+        "decided_on": t("payouts.col_decided"),
+        "reference": t("payouts.col_reference"),
+    }
