@@ -104,7 +104,8 @@ def authenticate(engine: Engine, username: str, password: str, now: datetime | N
         attempt = login_limits.claim(session, user.id if user else None, address, now, name=username)
     checked = attempt.within_limits()
     if user is None:
-        check_password(password, UNUSABLE_HASH)  # as long as a known user's check: the time tells nothing
+        if checked:  # as long as a known user's check (and none past a limit, as none is made for one)
+            check_password(password, UNUSABLE_HASH)
         with session_scope(engine) as session:
             return _wrong(session, None, username, attempt, now, {"reason": "unknown user"} | seen)
     right = checked and check_password(password, user.password_hash)

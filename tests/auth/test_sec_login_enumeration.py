@@ -63,3 +63,22 @@ def test_the_store_keeps_no_typed_name(store: Engine) -> None:
     with session_scope(store) as s:
         keys = s.scalars(select(login_throttle.c.key)).all()
     assert keys and not any("secret" in k.lower() for k in keys)
+
+
+def test_a_guess_past_the_limit_is_not_checked_for_a_name_nobody_has_either(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Guesses sent at once are all counted before any is refused: those past the limit are refused unchecked (no
+    bcrypt), for a name nobody has too, else the time of the answer tells the two apart."""
+    import cabinet.auth as auth
+
+    real = auth.check_password
+    for name in ("bob", "nobody_here"):
+        with monkeypatch.context() as m:
+            m.setattr(auth.login_limits, "refuse", lambda *a, **k: {})  # counted, none refused (and locked) yet
+            _answers(store, name, A, PER_LOGIN)
+        checks: list[str] = []
+        with monkeypatch.context() as m:
+            m.setattr(auth, "check_password", lambda pw, hashed, seen=checks: seen.append(pw) or real(pw, hashed))
+            assert authenticate(store, name, "guess-late", NOW, address=A).reason == "locked"
+        assert checks == [], name
