@@ -82,6 +82,8 @@ def _log(session: Session, scope: Scope, action: str, payout: PayoutRequest, rea
         details["reference"] = payout.reference
     if reason:
         details["reason"] = reason
+    if scope.impersonated_by:  # a request made or cancelled by staff viewing as the partner, not by the partner
+        details["viewing_as_partner"] = True
     audit(session, action, user=session.get(User, scope.user_id), username=scope.username,
           target=f"payout {payout.id}", details=details)  # fmt: skip
 
