@@ -157,8 +157,13 @@ if rows > widgets.REPORT_TABLE_MAX:  # millions of rows (hour × link × sub1) f
 every = dict(data.offers(snap.snapshot_id).select("offer_id", "offer").iter_rows())  # the rows' offers, all named
 shown = label_report(drawn, group_by, every, partners)
 show_table(shown, against)
+download = frame
+if group_by:  # the totals row named as the table names it: a Russian file read "Total" under "Итого"'s table
+    first = group_by[0]
+    body = pl.int_range(pl.len()) < pl.len() - 1
+    download = frame.with_columns(pl.when(body).then(pl.col(first)).otherwise(pl.lit(t("common.total"))).alias(first))
 download_buttons(
-    frame,
+    download,
     f"report_{date_from}_{date_to}",
     key="reports",
     headers=report_headers(frame.columns, against),
