@@ -157,9 +157,11 @@ def _redacted(url: str) -> str:
 
 
 def print_demo_logins(cfg: Settings) -> None:
-    """Print the demo logins kept in the data directory, if a demo was generated."""
+    """Print the demo logins kept in the data directory, if a demo was generated and the install is still a demo's:
+    an install made a real one (demo mode off) keeps their passwords out of its service's log, where every start
+    would write them."""
     path = cfg.demo_logins_path
-    if not path.is_file():
+    if not cfg.demo_mode or not path.is_file():
         return
     logins = json.loads(path.read_text())
     console.print(Text.assemble(("Demo logins", "bold"), f" (random per install, kept in {path}):"))
