@@ -348,16 +348,20 @@ def download_buttons(frame: pl.DataFrame, name: str, key: str, *, headers: Mappi
         )
 
 
+UNKNOWN_COUNTRY = "ZZ"  # the ETL's code for a country not known or not sent, and for money without a click
+
+
 def label_report(frame: pl.DataFrame, group_by: list[str], offers: dict[int, str],
                  partners: dict[int, str] | None = None) -> pl.DataFrame:  # fmt: skip
     """A report with totals (`queries.reports.report_with_totals`) as people read it: offers (and, given their names,
-    partners) by id and name, empty keys as "(none)", the totals row named in the session's language. The downloads
-    keep the machine values."""
+    partners) by id and name, empty keys as "(none)", the country code ZZ said unknown, the totals row named in the
+    session's language. The downloads keep the machine values."""
     if not group_by or frame.is_empty():
         return frame
     body = pl.int_range(pl.len()) < pl.len() - 1  # every row but the totals
     named = {d: {str(k): f"{k} · {v}" for k, v in names.items()}
              for d, names in (("offer_id", offers), ("partner_id", partners or {}))}  # fmt: skip
+    named["country"] = {UNKNOWN_COUNTRY: t("reports.country_unknown", code=UNKNOWN_COUNTRY)}  # read as a country
     out = frame.with_columns(
         [
             pl.when(body)
