@@ -150,6 +150,8 @@ def set_billing_details(session: Session, scope: Scope, partner_id: int, text: s
 
 def change_password(session: Session, scope: Scope, current: str, new: str, repeat: str) -> None:
     """The acting user's own password: the current one first, the new one twice, checked like any new password."""
+    if scope.impersonated_by:  # staff viewing as a partner change their own login in their own account
+        raise AccountError("not while viewing as a partner", "account.not_as_partner")
     user = _actor(session, scope, current)
     if new != repeat:
         raise AccountError("the new passwords differ", "account.passwords_differ")
