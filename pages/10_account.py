@@ -13,6 +13,7 @@ from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.login import pop_notices, refresh_cookie
 from cabinet.ui.next_run import forget_inputs
 from cabinet.ui.once import once
+from cabinet.ui.preferences import preferences_box
 from cabinet.ui.second_factor import OFF_NOTICE, second_factor_box
 from cabinet.ui.store import METHODS, AccountError, masked
 from cabinet.ui.team import team_box
@@ -147,6 +148,7 @@ elif user.role == "partner":  # an application not approved yet, or a blocked pa
 else:
     st.info(t("account.staff", username=user.username, role=t(f"menu.role_{user.role}")))
 
+preferences_box(user)  # the menu's language and time zone, here too: on a phone the menu is folded away
 if user.impersonator is None:  # a manager viewing as a partner changes their own password in their own account
     st.header(t("account.password"))
     with st.form("account_password", clear_on_submit=True):

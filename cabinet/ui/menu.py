@@ -98,6 +98,20 @@ def _set_user(user: SessionUser) -> None:
     st.rerun()
 
 
+def zone_options(user: SessionUser) -> list[str]:
+    """The time zones offered: the user's first, then the common ones."""
+    return list(dict.fromkeys([user.timezone, *COMMON_ZONES]))
+
+
+def apply_preferences(user: SessionUser, locale: str, zone: str) -> None:
+    """The session in `locale` and `zone`, kept for the login too unless staff are viewing as a partner; the next run
+    draws the pages (and the menu's pickers) in them."""
+    st.session_state[LOCALE_KEY] = locale
+    if not user.impersonator:
+        save_prefs(engine(), user.user_id, locale=locale, timezone=zone)
+    st.session_state[SESSION_KEY] = replace(user, locale=locale, timezone=zone)
+
+
 def _switch_view(user: SessionUser) -> None:
     """Into or out of a partner view: in the view's own time zone (the zone picker kept the previous user's choice,
     and applied it to the partner's view)."""
@@ -181,12 +195,9 @@ def sidebar_menu(user: SessionUser) -> None:
             format_func=LANGUAGE_NAMES.get,
             key="menu_language",
         )
-        zones = list(dict.fromkeys([user.timezone, *COMMON_ZONES]))
-        zone = st.selectbox(t("menu.timezone"), zones, index=0, key="menu_timezone")
+        zone = st.selectbox(t("menu.timezone"), zone_options(user), index=0, key="menu_timezone")
         if choice != locale or zone != user.timezone:
-            st.session_state[LOCALE_KEY] = choice
-            if not user.impersonator:
-                save_prefs(engine(), user.user_id, locale=choice, timezone=zone)
-            _set_user(replace(user, locale=choice, timezone=zone))
+            apply_preferences(user, choice, zone)
+            st.rerun()
         page_language("sidebar")
     logout_button()
