@@ -18,7 +18,7 @@ from cabinet.ui.second_factor import OFF_NOTICE, second_factor_box
 from cabinet.ui.store import METHODS, AccountError, masked
 from cabinet.ui.team import team_box
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import plain, show_refusal
+from cabinet.ui.widgets import plain, relabel, show_refusal
 
 user = require_user("account")
 st.title(t("account.title"))
@@ -56,6 +56,7 @@ def payout_details(partner_id: int, method: str | None, details: dict[str, str])
     else:
         st.info(t("account.no_method"))
     options = list(METHODS)
+    relabel("account_method", options)  # after a switch of language: "Bank transfer" stayed over a Russian page
     picked = st.selectbox(t("account.method"), options, index=options.index(method) if method in options else 0,
                           format_func=lambda m: t(f"account.method_{m}"), key="account_method")  # fmt: skip
     with st.form("account_payout"):  # a refused save keeps what was typed; a saved one clears the form
