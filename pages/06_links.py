@@ -66,6 +66,7 @@ if not offers:
     st.info(t("links.no_offers"))
 else:
     cols = st.columns([3, 3])
+    relabel("links_offer", offers)  # its vertical in the language switched to
     offer_id = cols[0].selectbox(
         t("links.offer"), list(offers), key="links_offer",
         format_func=lambda o: f"{offers[o].name} · {vertical(offers[o].vertical)}",  # the vertical in the language

@@ -34,6 +34,7 @@ if not items:
 cols = st.columns(3)
 ANY = "*"
 offers = {ANY: t("creatives.any")} | {o: o or t("creatives.program") for o in sorted({i.offer or "" for i in items})}
+relabel("creatives_offer", offers)  # "Any" in the language switched to
 offer = cols[0].selectbox(t("creatives.offer"), list(offers), format_func=offers.get, key="creatives_offer")
 by_area = sorted({i.size for i in items if i.size}, key=lambda z: [int(n) for n in z.split("x")])
 TEXT = "text"  # not a pixel size: the text ads

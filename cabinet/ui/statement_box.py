@@ -12,6 +12,7 @@ from cabinet.session import SessionUser
 from cabinet.ui import money
 from cabinet.ui.store import program_timezone
 from cabinet.ui.text import current_locale, t
+from cabinet.ui.widgets import relabel
 
 
 def month_statement_box(user: SessionUser, statuses: tuple[str, ...]) -> None:
@@ -24,6 +25,7 @@ def month_statement_box(user: SessionUser, statuses: tuple[str, ...]) -> None:
         months = months_back(formatting.today_in(program_timezone()))
         locale = current_locale()
         cols = st.columns([1, 2], vertical_alignment="bottom")
+        relabel("month_statement_pick", months)  # the month as the language switched to writes it
         month = cols[0].selectbox(t("statements.month_pick"), months, key="month_statement_pick",
                                   format_func=lambda m: format_skeleton("yMMMM", m, locale=locale))  # fmt: skip
 
