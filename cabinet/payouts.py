@@ -25,7 +25,7 @@ from cabinet.errors import Label, RefusedRequest
 from cabinet.formatting import clean_lines, fmt_money, number_text
 from cabinet.i18n import normalise_locale, translate
 from cabinet.mail import tell_partner
-from cabinet.store.models import Partner, PayoutRequest, ProgramSettings, User
+from cabinet.store.models import AuditLog, Partner, PayoutRequest, ProgramSettings, User
 from queries.dashboard import base_currency
 from queries.payouts import MissingRate, ledger, whole_cents
 from queries.warehouse import NoSnapshotError, Warehouse
@@ -246,6 +246,27 @@ def _require_cover(session: Session, scope: Scope, payout: PayoutRequest, wh: Wa
                           "payouts.not_covered", payout=payout.id, amount=amount, available=available)  # fmt: skip
 
 
+def _require_other_hands(session: Session, scope: Scope, payout: PayoutRequest) -> None:
+    """Refuse to approve or pay a request this login made itself (staff viewing as the partner), or one paying to
+    payout details it set (the partner's last change of them before the request was its): else one manager alone
+    could set a wallet of theirs on a partner's account, ask for the balance and pay it out. Another manager or an
+    admin may; rejecting stays possible."""
+    made = (AuditLog.action == "payout_requested", AuditLog.target == f"payout {payout.id}")
+    asked_by = session.scalar(select(AuditLog.actor_user_id).where(*made).order_by(AuditLog.id))
+    if asked_by == scope.user_id:
+        raise PayoutError(f"request {payout.id} was made by {scope.username!r}", "payouts.own_request",
+                          payout=payout.id)  # fmt: skip
+    details_by = session.scalar(
+        select(AuditLog.actor_user_id)
+        .where(AuditLog.action == "payout_details_changed", AuditLog.target == f"partner {payout.partner_id}",
+               AuditLog.ts <= payout.requested_at)
+        .order_by(AuditLog.ts.desc(), AuditLog.id.desc())
+    )  # fmt: skip
+    if details_by == scope.user_id:
+        raise PayoutError(f"request {payout.id} pays to details {scope.username!r} set", "payouts.own_details",
+                          payout=payout.id)  # fmt: skip
+
+
 def decide(session: Session, scope: Scope, payout_id: int, status: str, reference: str = "",
            seen: str | None = None, reason: str = "", wh: Warehouse | None = None) -> PayoutRequest:  # fmt: skip
     """A manager or admin moves a request on: requested → approved or rejected; approved → paid or rejected. A paid
@@ -274,6 +295,8 @@ def decide(session: Session, scope: Scope, payout_id: int, status: str, referenc
     if status not in NEXT.get(payout.status, ()):
         raise PayoutError(f"a {payout.status} request cannot become {status}", "payouts.bad_step",
                           status=_status(payout.status))  # fmt: skip
+    if status in ("approved", "paid"):
+        _require_other_hands(session, scope, payout)
     if wh is not None and status in ("approved", "paid"):  # a rejection needs no money behind it
         _require_cover(session, scope, payout, wh)
     _move(session, scope, payout, status, reference or None)
