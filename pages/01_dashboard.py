@@ -10,12 +10,13 @@ from cabinet.ui import data, money
 from cabinet.ui.cards import card_columns
 from cabinet.ui.charts import show_chart
 from cabinet.ui.guard import require_user
-from cabinet.ui.text import current_locale, t
+from cabinet.ui.text import t
 from cabinet.ui.widgets import (
     fmt_metric,
     kpi_cards,
     nothing_to_show,
     period_picker,
+    relabel,
     show_refusal,
     show_table,
     today_in,
@@ -64,12 +65,13 @@ if trended := [m for m in ("clicks", "registrations", "ftds", "commission") if m
     if trend.is_empty():
         st.info(empty)
     else:
+        relabel("dashboard_trend", trended)  # its label in the language switched to; the choice kept (a key per
         metric = st.radio(
             t("common.metric"),
             trended,
             horizontal=True,
             format_func=lambda m: t(f"metric.{m}"),
-            key=f"dashboard_trend_{current_locale()}",  # per language: the option labels are translated
+            key="dashboard_trend",  # language lost it)
         )
         fig = px.bar(trend.to_pandas(), x="day", y=metric,
                      labels={"day": t("dim.day"), metric: t(f"metric.{metric}")})  # fmt: skip

@@ -16,6 +16,7 @@ from cabinet.ui.widgets import (
     fmt_count,
     fmt_metric,
     period_picker,
+    relabel,
     show_refusal,
 )
 from queries.cohorts import EVENT_METRICS
@@ -30,6 +31,7 @@ if not events:
     st.stop()
 date_from, date_to = period_picker(user, key="lag", default="last_90_days")
 cols = st.columns(2)
+relabel("lag_event", events)  # after a switch of language the radio showed no choice (its label was the old one)
 event = cols[0].radio(t("lag.event"), events, horizontal=True, format_func=lambda e: t(f"lag.event_{e}"),
                       key="lag_event")  # fmt: skip
 partner = lag_partner_picker(user, snap.snapshot_id, events, "lag_partner", cols[1])  # staff: all, or one

@@ -14,7 +14,7 @@ import streamlit as st
 
 from cabinet.formatting import chart_config
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import fmt_metric, short_label
+from cabinet.ui.widgets import fmt_metric, relabel, short_label
 
 NODES_MAX = 2_000
 ROOT = "root"
@@ -98,8 +98,9 @@ def tree_chart(tree: pl.DataFrame, figures: list[str], centre: str) -> None:
             st.caption(t("subpartners.chart_too_many", n=NODES_MAX))
         return
     names = {f: t("subpartners.override") if f == "override" else short_label(f) for f in figures}
+    relabel("subpartners_chart", figures)  # its label in the language switched to; the choice kept (a key per
     figure = st.radio(t("subpartners.chart_by"), figures, format_func=names.get, horizontal=True,
-                      key=f"subpartners_chart_{current_locale()}")  # fmt: skip  # per language: labels translated
+                      key="subpartners_chart")  # fmt: skip  # language lost it)
     fig = tree_figure(tree, figure, centre)
     if fig is None:
         st.info(t("subpartners.chart_none", figure=names[figure]))
