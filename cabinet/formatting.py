@@ -167,6 +167,11 @@ UNSEEN = "\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u061c\u200e\u200f\u202a-\u202e\u2
 _UNSEEN = re.compile(f"[{UNSEEN}]")
 
 
+def without_unseen(text: str) -> str:
+    """`text` without the characters that change what a reader sees (`UNSEEN`)."""
+    return _UNSEEN.sub("", text)
+
+
 def one_line(text: str) -> str:
     """A line as typed (a name, a short message): spaces of any kind and line breaks as one space, trimmed, without
     the characters that change what a reader sees (`UNSEEN`)."""

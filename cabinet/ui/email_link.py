@@ -17,6 +17,7 @@ from cabinet.ui.login import MESSAGE_KEY, SHOW
 from cabinet.ui.password_reset import link_base
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import LOCALE_KEY, t
+from cabinet.ui.widgets import plain
 
 __all__ = ["CONFIRM_HOURS", "link_parts", "open_link", "show_notice"]
 
@@ -51,9 +52,11 @@ def _open(token: str) -> tuple[str, str]:
             email, username, locale = user.email, user.username, user.locale
     except _change.EmailLinkError as exc:
         _speak(exc.locale)
-        return ("info" if exc.key == "email_link.done" else "error"), t(exc.key, **exc.params)
+        said = {k: plain(v) if isinstance(v, str) else v for k, v in exc.params.items()}  # an address, as the below
+        return ("info" if exc.key == "email_link.done" else "error"), t(exc.key, **said)
     _speak(locale)
-    return "success", t("email_link.confirmed", email=email, username=username)
+    # Markdown: an address stored before markup was refused in one would be a link or an image from another host
+    return "success", t("email_link.confirmed", email=plain(email), username=plain(username))
 
 
 def _speak(locale: str | None) -> None:

@@ -380,5 +380,7 @@ def label_report(frame: pl.DataFrame, group_by: list[str], offers: dict[int, str
 
 
 def plain(text: str) -> str:
-    """Text from the store (an offer's name) shown as typed inside Markdown: its markup characters escaped."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|$<>~])", r"\\\1", text)
+    """Text from the store (an offer's name) shown as typed inside Markdown: its markup characters escaped, and the
+    characters that change what a reader sees dropped (`formatting.UNSEEN`: a name stored before they were refused
+    read "Ann\u202egnp.exe" as "Annexe.png")."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|$<>~])", r"\\\1", formatting.without_unseen(text))

@@ -19,6 +19,7 @@ from cabinet.payouts import request_payout
 from cabinet.store.db import session_scope
 from cabinet.store.models import Offer, Partner
 from cabinet.tracking import NewLink, create_link
+from cabinet.ui.widgets import plain
 from tests.reporting.conftest import Program
 
 SPOOF = "\u202e\u2066\u200f\x00\x07\x1b[31m\x7f\u061c"  # overrides, isolates, marks, NUL, bell, escape, delete
@@ -76,3 +77,9 @@ def test_an_account_holder_with_a_direction_override_is_refused() -> None:
     with pytest.raises(AccountError):
         clean_details("wire", {"holder": "John \u202eSmith", "iban": "DE89370400440532013000"})
     assert clean_details("wire", {"holder": "Jöhn Smith", "iban": "DE89370400440532013000"})["holder"] == "Jöhn Smith"
+
+
+def test_text_stored_before_the_refusals_is_shown_without_what_changes_its_reading() -> None:
+    """Names kept from before are shown through `plain`: the overrides dropped, the markup escaped."""
+    assert plain(f"Ann{SPOOF}gnp.exe") == "Ann\\[31mgnp\\.exe"
+    assert plain("![x](http://evil.example/i.png)") == "\\!\\[x\\]\\(http://evil\\.example/i\\.png\\)"
