@@ -15,6 +15,16 @@ from types import TracebackType
 from etl.last_run import parse_time, utc_text
 
 LOCK_FILE = "etl.lock"
+# The warehouse holds every partner's figures: the owner writes it, its group reads it (app processes run as another
+# user of the service's group), no other local user (the umask's 0755 let any read every snapshot)
+WAREHOUSE_MODE = 0o750
+
+
+def keep_private(directory: Path) -> None:
+    """Make `directory` (the warehouse) if need be, with `WAREHOUSE_MODE`; one made before with more is narrowed."""
+    directory.mkdir(mode=WAREHOUSE_MODE, parents=True, exist_ok=True)
+    if directory.stat().st_mode & 0o027:
+        directory.chmod(WAREHOUSE_MODE)
 
 
 def describe_holder(holder: dict[str, object]) -> str:
@@ -111,7 +121,7 @@ class EtlLock:
 
     def acquire(self) -> None:
         """Take the lock, waiting up to `wait_s` for its holder, or raise `EtlLockHeld`."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        keep_private(self.path.parent)  # the first thing a run touches of the warehouse
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + self.wait_s
         waiting = False
