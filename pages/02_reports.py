@@ -11,7 +11,7 @@ from cabinet.ui import data, store, widgets
 from cabinet.ui.charts import show_chart
 from cabinet.ui.guard import require_user
 from cabinet.ui.saved_views import ViewPage, views_bar
-from cabinet.ui.text import current_locale, t
+from cabinet.ui.text import t
 from cabinet.ui.widgets import (
     download_buttons,
     fmt_count,
@@ -20,6 +20,7 @@ from cabinet.ui.widgets import (
     per_language,
     period_picker,
     plain,
+    relabel,
     remember,
     report_headers,
     show_table,
@@ -119,6 +120,7 @@ if compare and date_to >= today:  # the whole days of the period, beside as many
     date_to = today - timedelta(days=1)
     st.caption(t("reports.compare_whole_days", end=date_to))
 if compare:  # the period before, or the same days a year before (a seasonal business's December against the last)
+    relabel("reports_compare_with", AGAINST)  # its dates' words in the language switched to
     against = st.radio(
         t("reports.compare_with"),
         AGAINST,
@@ -173,8 +175,9 @@ if group_by and rows > widgets.REPORT_CHART_MAX:
     st.caption(t("reports.chart_too_many", n=fmt_count(rows), most=fmt_count(widgets.REPORT_CHART_MAX)))
 elif group_by:
     body = shown.head(shown.height - 1)
-    chart_metric = st.selectbox(  # keyed per language: the translated option labels change with it
-        t("common.metric"), metrics, format_func=lambda m: t(f"metric.{m}"), key=f"reports_chart_{current_locale()}"
+    relabel("reports_chart", metrics)  # its label in the language switched to; the choice kept (a key per language
+    chart_metric = st.selectbox(  # lost it)
+        t("common.metric"), metrics, format_func=lambda m: t(f"metric.{m}"), key="reports_chart"
     )
     x = group_by[0]
     fig = px.bar(
