@@ -13,8 +13,6 @@ partner's balance, its email and audit entry); one refused leaves the others pai
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import ROLE_PARTNER, Scope, ScopeError
 from cabinet.auth import audit
-from cabinet.export import to_bytes
+from cabinet.export import spreadsheet_safe, to_bytes
 from cabinet.i18n import translate
 from cabinet.payouts import REFERENCE_MAX, PayoutError, decide
 from cabinet.program import program_locale
@@ -106,15 +104,21 @@ def _cents(amount: Decimal) -> str:
 
 
 def _paypal(rows: list[tuple[PayoutRequest, Partner]], note: Callable[[int], str]) -> bytes:
-    """PayPal's Payouts upload: recipient, amount, currency, customer id, note to the recipient, wallet."""
-    buf = io.StringIO()
-    out = csv.writer(buf, lineterminator="\r\n")
-    for p, _ in rows:
-        email = str((p.details or {}).get("email", ""))
-        out.writerow(
-            [email, _cents(p.amount), p.currency, f"partner-{p.partner_id}", note(p.id)[:PAYPAL_NOTE_MAX], "PAYPAL"]
-        )
-    return buf.getvalue().encode()
+    """PayPal's Payouts upload: recipient, amount, currency, customer id, note to the recipient, wallet; no header.
+    Opened in a spreadsheet to check before the upload, a cell starting as a formula would run: it gets a leading `'`
+    as every CSV download's does (PayPal then refuses that row, naming it, rather than a spreadsheet running it)."""
+    frame = pl.DataFrame(
+        {
+            "recipient": [str((p.details or {}).get("email", "")) for p, _ in rows],
+            "amount": [_cents(p.amount) for p, _ in rows],
+            "currency": [p.currency for p, _ in rows],
+            "customer_id": [f"partner-{p.partner_id}" for p, _ in rows],
+            "note": [note(p.id)[:PAYPAL_NOTE_MAX] for p, _ in rows],
+            "wallet": ["PAYPAL" for _ in rows],
+        },
+        schema=dict.fromkeys(("recipient", "amount", "currency", "customer_id", "note", "wallet"), pl.String),
+    )
+    return spreadsheet_safe(frame).write_csv(include_header=False).encode()
 
 
 def _table(rows: list[tuple[PayoutRequest, Partner]], method: str, note: Callable[[int], str]) -> bytes:

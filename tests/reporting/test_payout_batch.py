@@ -86,7 +86,7 @@ def test_the_paypal_file_is_paypals_upload_of_the_requests_still_approved_in_the
     assert made.payout_ids == (batch["parent"],)  # not another's, not one waiting, not EUR, not a bank transfer
     assert made.name.startswith("payouts-paypal-usd-") and made.name.endswith(".csv")
     assert made.data.decode() == (
-        f'parent@example.com,60.00,USD,partner-{program.tiny.parent},"Tiny, Inc. payout {batch["parent"]}",PAYPAL\r\n'
+        f'parent@example.com,60.00,USD,partner-{program.tiny.parent},"Tiny, Inc. payout {batch["parent"]}",PAYPAL\n'
     )
     assert _exported(store_engine) == [f"mgr payout {batch['parent']}"]  # where money goes: recorded per request
 
@@ -156,3 +156,15 @@ def test_the_payouts_page_pays_the_picked_requests_together(
         assert (paid.status, paid.reference) == ("paid", "PP-BATCH-1")  # type: ignore[union-attr]
     assert at.selectbox(key="payouts_batch_group").options == ["Bank transfer · USD · 1 approved",
                                                                "PayPal · EUR · 1 approved"]  # fmt: skip
+
+
+def test_a_paypal_cell_a_spreadsheet_would_run_as_a_formula_is_kept_from_running(
+    program: Program, store_engine: Engine
+) -> None:
+    with session_scope(store_engine) as s:
+        s.get(ProgramSettings, 1).name = "=HYPERLINK(0)"  # type: ignore[union-attr]
+    made_id = _add(store_engine, program.tiny.parent, "60", "paypal", {"email": "+1@example.com"})
+    with session_scope(store_engine) as s:
+        made = payment_file(s, program.users["root"].scope, "paypal", "USD", [made_id])
+    [row] = list(csv.reader(io.StringIO(made.data.decode())))
+    assert row[0] == "'+1@example.com" and row[4] == f"'=HYPERLINK(0) payout {made_id}"
