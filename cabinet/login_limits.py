@@ -50,6 +50,10 @@ ADDRESS_HOLD = timedelta(minutes=15)
 PER_ACCOUNT = 50
 ACCOUNT_WINDOW = timedelta(hours=1)
 FAMILIAR = timedelta(days=90)
+# Applications sent from one address in `APPLY_WINDOW`: "this username is taken" answers who has a login, so an
+# address asking past this many is told to wait instead (a person applies once or twice; a script lists the logins)
+PER_ADDRESS_APPLYING = 10
+APPLY_WINDOW = timedelta(hours=1)
 _PURPOSE = b"cabinet login address v1"
 
 
@@ -191,6 +195,13 @@ def claim(session: Session, user_id: int | None, address: str, now: datetime, na
     return Attempt(address, user_id, for_login, for_address, for_account, _familiar(success, now))
 
 
+def claim_application(session: Session, address: str, now: datetime) -> bool:
+    """Count an application form sent from `address` (before it is checked); False past `PER_ADDRESS_APPLYING` in
+    the window, when it is to be refused unchecked. Committed by the caller apart from the application: a refused one
+    counts too."""
+    return _count(session, f"ap:{address}", None, APPLY_WINDOW, now) <= PER_ADDRESS_APPLYING
+
+
 def settle(session: Session, attempt: Attempt, now: datetime) -> bool:
     """A right password: its attempt taken back from the address's and the login's counts, the login's count from
     this address cleared and the address kept as one it signed in from. False, with nothing changed, when a guess
@@ -260,6 +271,6 @@ def prune(session: Session, now: datetime | None = None) -> int:
     a new address adds rows, which nothing else removes."""
     now = now or datetime.now(UTC)
     stale = or_(T.c.locked_until.is_(None), T.c.locked_until <= now)
-    quiet = T.c.window_start < now - max(LOGIN_WINDOW, ADDRESS_WINDOW, ACCOUNT_WINDOW)
+    quiet = T.c.window_start < now - max(LOGIN_WINDOW, ADDRESS_WINDOW, ACCOUNT_WINDOW, APPLY_WINDOW)
     forgotten = or_(T.c.last_success_at.is_(None), T.c.last_success_at < now - FAMILIAR)
     return int(session.execute(delete(T).where(stale, quiet, forgotten)).rowcount)  # type: ignore[attr-defined]

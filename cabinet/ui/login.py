@@ -23,7 +23,6 @@ from cabinet.access import ScopeError, build_session_user
 from cabinet.auth import LOCKOUT, AuthResult, authenticate, record_logout, session_revoked, session_valid
 from cabinet.config import ConfigError
 from cabinet.i18n import LOCALES
-from cabinet.login_limits import address_key
 from cabinet.prefs import save_prefs
 from cabinet.security import client_details
 from cabinet.session import SESSION_KEY, SessionUser
@@ -44,7 +43,7 @@ from cabinet.ui.once import once
 from cabinet.ui.password_reset import PARAM as RESET_PARAM
 from cabinet.ui.password_reset import forgot_box, link_base, reset_form
 from cabinet.ui.reading import page_language
-from cabinet.ui.resources import app_settings, engine
+from cabinet.ui.resources import app_settings, client_address, engine
 from cabinet.ui.signup import USERNAME_KEY, application_form, fill_username
 from cabinet.ui.text import LOCALE_KEY, current_locale, t
 
@@ -288,7 +287,7 @@ def _submit(username: str, password: str) -> SessionUser | None:
     if not username or not password:
         st.session_state[MESSAGE_KEY] = ("warning", t("auth.empty"))
         return None
-    client, address = _client(), _address()  # the same login again at once: a replay of its submit, logged and
+    client, address = _client(), client_address()  # the same login again at once: a replay of its submit, logged and
     # counted once (`once`)
     result = once(lambda: authenticate(engine(), username, password, client=client, address=address), "login",
                   username, password)  # fmt: skip
@@ -303,13 +302,6 @@ def _client() -> dict[str, str]:
     a run without a browser behind it (a test's) has none."""
     ip, agent = st.context.ip_address, st.context.headers.get("User-Agent")
     return client_details(ip if isinstance(ip, str) else None, agent if isinstance(agent, str) else None)
-
-
-def _address() -> str:
-    """The keyed hash of the client's address that wrong passwords are counted by (`cabinet.login_limits`); "" without
-    one (Streamlit gives none on localhost)."""
-    ip = st.context.ip_address
-    return address_key(ip if isinstance(ip, str) else None, app_settings().require_cookie_key().encode())
 
 
 def _drop(key: str) -> None:

@@ -6,6 +6,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from cabinet.config import Settings
+from cabinet.login_limits import address_key
 from cabinet.store.db import make_engine
 
 
@@ -28,3 +29,10 @@ def store_engine(url: str) -> Engine:
 def engine() -> Engine:
     """The store engine of this process's settings."""
     return store_engine(app_settings().store_url)
+
+
+def client_address() -> str:
+    """The keyed hash of the client's address that wrong passwords are counted by (`cabinet.login_limits`); "" without
+    one (Streamlit gives none on localhost)."""
+    ip = st.context.ip_address
+    return address_key(ip if isinstance(ip, str) else None, app_settings().require_cookie_key().encode())

@@ -12,6 +12,7 @@ from cabinet.access import Scope
 from cabinet.config import PROJECT_ROOT
 from cabinet.ui import store
 from cabinet.ui.once import once
+from cabinet.ui.resources import client_address
 from cabinet.ui.text import LOCALE_KEY, t
 from cabinet.ui.widgets import plain, show_refusal
 
@@ -60,7 +61,8 @@ def _form(token: str | None, parent: str) -> None:
     try:
         # the language the applicant picked on the login page, else the program's (`invites.apply`)
         form = store.Application(**values, locale=st.session_state.get(LOCALE_KEY))
-        once(lambda: store.apply_to_join(token, form), "invite_apply", token, form)  # again at once: a replay
+        address = client_address()  # counted per address: its answers tell which usernames are logins
+        once(lambda: store.apply_to_join(token, form, address), "invite_apply", token, form)  # again at once: a replay
     except store.InviteError as exc:
         show_refusal(exc)
         return

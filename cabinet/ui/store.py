@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
@@ -19,6 +19,7 @@ from cabinet import account as _account
 from cabinet import audit_log as _audit
 from cabinet import creatives as _creatives
 from cabinet import invites as _invites
+from cabinet import login_limits
 from cabinet import offer_access as _offer_access
 from cabinet import partners_admin as _partners
 from cabinet import payouts as _payouts
@@ -369,10 +370,14 @@ def inviting_partner(token: str) -> str:
         return _invites.inviting_partner(s, token, app_settings().require_link_key()).name
 
 
-def apply_to_join(token: str | None, form: Application) -> int:
+def apply_to_join(token: str | None, form: Application, address: str) -> int:
     """Create the applicant's pending partner and login, under the inviting partner when `token` is an invitation;
-    the new partner's id."""
+    the new partner's id. Counted per client `address` first, in a transaction of its own (`login_limits`)."""
     key = app_settings().require_link_key() if token else b""  # no invitation: nothing to check a signature of
+    with session_scope(engine()) as s:
+        allowed = login_limits.claim_application(s, address, datetime.now(UTC))
+    if not allowed:
+        raise InviteError("too many applications from this address", "invite.too_many_here")
     with session_scope(engine()) as s:
         return _invites.apply(s, token, key, form).id
 
