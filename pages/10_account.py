@@ -116,7 +116,7 @@ if partner_id is not None:
     cols[1].metric(t("account.tier"), tier)
     cols[2].metric(t("account.status"), t(f"account.status_{status}"))
     if email:
-        st.caption(t("account.email", email=email))
+        st.caption(t("account.email", email=plain(email)))  # as typed: an address stored before markup was refused
     st.header(t("account.payouts"))
     if user.has("payouts"):
         payout_details(partner_id, acct.payout_method, acct.payout_details)
@@ -162,7 +162,7 @@ if user.impersonator is None:  # a manager viewing as a partner changes their ow
                  where="account_password_saved")  # fmt: skip
     said("account_password_saved")
     st.header(t("account.login_email"))
-    st.caption(t("account.login_email_now", email=store.login_email(scope)))
+    st.caption(t("account.login_email_now", email=plain(store.login_email(scope))))
     with st.form("account_email"):  # a refused change keeps the address typed, to be corrected
         new_email = st.text_input(t("account.new_email"), key="account_new_email")  # no max_chars: as above
         email_password = st.text_input(
@@ -170,7 +170,10 @@ if user.impersonator is None:  # a manager viewing as a partner changes their ow
         )
         if st.form_submit_button(t("account.change_email")):  # by a link to the new address, where links are made
             link = email_link.link_parts()
-            sent_to = ("account.email_link_sent", {"email": new_email.strip(), "hours": email_link.CONFIRM_HOURS})
+            sent_to = (
+                "account.email_link_sent",
+                {"email": plain(new_email.strip()), "hours": email_link.CONFIRM_HOURS},
+            )
             save(lambda: store.change_email(scope, email_password, new_email, link),
                  "account.email_changed" if link is None else sent_to,
                  clear=("account_new_email", "account_email_password"),

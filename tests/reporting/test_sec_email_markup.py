@@ -12,6 +12,9 @@ from sqlalchemy import Engine
 from cabinet.account import EMAIL, AccountError, clean_details
 from cabinet.invites import InviteError, checked_login
 from cabinet.store.db import session_scope
+from cabinet.store.models import Partner, User
+from tests.reporting.conftest import Program
+from tests.reporting.test_pages import _open as open_page
 
 MARKUP = (
     "![x](https://tracker.example/p.png)@evil.com",
@@ -41,3 +44,18 @@ def test_an_address_with_markup_is_refused_everywhere_one_is_typed(address: str,
 )
 def test_addresses_people_have_are_taken(address: str) -> None:
     assert EMAIL.match(address)
+
+
+def test_an_address_stored_before_the_refusal_is_shown_as_typed_on_account(
+    program: Program,
+    store_engine: Engine,
+) -> None:
+    """An image in Markdown was fetched from the applicant's host when staff opened the Account page."""
+    stored = "![x](http://evil.example/i.png)@evil.example"
+    with session_scope(store_engine) as s:
+        s.get(Partner, program.tiny.parent).email = stored  # type: ignore[union-attr]
+        s.query(User).filter(User.username == "p_parent").one().email = stored
+    at = open_page("pages/10_account.py", program.users["p_parent"])
+    assert not at.exception, at.exception
+    shown = [c.value for c in at.caption if "evil" in c.value]
+    assert len(shown) == 2 and all("\\!\\[x\\]\\(http://evil\\.example/i\\.png\\)" in c for c in shown), shown
