@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import io
+from collections.abc import Collection
 
 import polars as pl
 from xlsxwriter import Workbook
@@ -34,6 +35,7 @@ XLSX_OPTIONS = {"strings_to_urls": False, "strings_to_formulas": False, "strings
 # a float cell shows 4 decimals (money's, METRICS.md) and up to 8 when it has them (a rate 0.00004 is a fraction):
 # polars' own format shows 3, so 432.6176 read 432.618 and a CR of 0.0004 read 0.000
 XLSX_FLOAT = "#,##0.0000####;[Red]-#,##0.0000####"
+XLSX_PERCENT = "+0.0%;[Red]-0.0%;0.0%"  # a change or a share, signed as the Dashboard writes a change
 
 
 def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
@@ -45,10 +47,11 @@ def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def to_bytes(frame: pl.DataFrame, fmt: str, *, bom: bool = False) -> bytes:
+def to_bytes(frame: pl.DataFrame, fmt: str, *, bom: bool = False, percent: Collection[str] = ()) -> bytes:
     """Serialise a report frame under its column names as they are (the machine names; a page's download heads them
     as its table, `cabinet.ui.widgets.download_buttons`). `bom`: a CSV for people, to open in a spreadsheet (see
-    above)."""
+    above). `percent`: columns holding a change or a share as a fraction, shown as percents in an XLSX ("120.0%" for
+    1.2, which read as a plain 1.2); the value stays the fraction."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     buf = io.BytesIO()
@@ -60,7 +63,8 @@ def to_bytes(frame: pl.DataFrame, fmt: str, *, bom: bool = False) -> bytes:
     elif fmt == "xlsx":
         book = Workbook(buf, XLSX_OPTIONS)
         floats = {pl.Float32: XLSX_FLOAT, pl.Float64: XLSX_FLOAT}
-        frame.write_excel(book, worksheet="report", autofit=True, dtype_formats=floats)
+        shown = dict.fromkeys((c for c in percent if c in frame.columns), XLSX_PERCENT)
+        frame.write_excel(book, worksheet="report", autofit=True, dtype_formats=floats, column_formats=shown or None)
         book.close()  # polars leaves a workbook it was given open
     else:
         frame.write_parquet(buf)

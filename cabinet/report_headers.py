@@ -5,7 +5,9 @@ download take them in the session's language (`cabinet.ui.headers`); an emailed 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+
+import polars as pl
 
 from cabinet.i18n import translate
 from queries.metrics import COUNTS, MONEY, RATES
@@ -40,3 +42,20 @@ def report_header(name: str, locale: str | None, against: str = "previous") -> s
 def report_headers(columns: Iterable[str], locale: str | None, against: str = "previous") -> dict[str, str]:
     """`report_header` of each column, by machine name."""
     return {c: report_header(c, locale, against) for c in columns}
+
+
+def totals_named(frame: pl.DataFrame, group_by: Sequence[str], locale: str | None) -> pl.DataFrame:
+    """A report with totals (its last row) for a file: that row named as the table names it, in `locale`, under the
+    first dimension ("Итого" under Russian headers, not the query's "Total"); the other values as they are."""
+    if not group_by or frame.is_empty():
+        return frame
+    first = group_by[0]
+    body = pl.int_range(pl.len()) < pl.len() - 1
+    total = pl.lit(translate("common.total", locale))
+    return frame.with_columns(pl.when(body).then(pl.col(first)).otherwise(total).alias(first))
+
+
+def percent_columns(columns: Iterable[str], headers: dict[str, str] | None = None) -> list[str]:
+    """The columns of a file that hold a change or a share as a fraction (1.2 is +120%): an XLSX shows them as
+    percents (`cabinet.export.to_bytes`); by their headers when the file is headed (`headers`: machine → header)."""
+    return [(headers or {}).get(c, c) for c in columns if c.endswith(("_change", "_share"))]

@@ -34,7 +34,7 @@ from cabinet.export import to_bytes
 from cabinet.formatting import fmt_change, fmt_money, fmt_number, fmt_rate, period_dates
 from cabinet.i18n import translate
 from cabinet.mail import tell_user
-from cabinet.report_headers import report_headers
+from cabinet.report_headers import percent_columns, report_headers, totals_named
 from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner, SavedView, User
@@ -211,8 +211,10 @@ def _queue_one(session: Session, wh: Warehouse, view: SavedView, user: SessionUs
             other = other_period(req.date_from, req.date_to, against) if beside else None
             values["lines"] = lambda loc: _totals(totals, req, currency, loc, rows, other)
             if 0 < rows <= MAX_ROWS:
-                headed = frame.rename(report_headers(frame.columns, login.locale, against))  # as the page's download
-                attachment = (f"report_{req.date_from}_{req.date_to}.xlsx", to_bytes(headed, "xlsx"))
+                named = report_headers(frame.columns, login.locale, against)  # as the page's download
+                headed = totals_named(frame, req.group_by, login.locale).rename(named)
+                percent = percent_columns(frame.columns, named)
+                attachment = (f"report_{req.date_from}_{req.date_to}.xlsx", to_bytes(headed, "xlsx", percent=percent))
             elif rows > MAX_ROWS:
                 values["lines"] = lambda loc: translate("mail.report_too_big", loc, rows=fmt_number(rows, loc))
     return _send(session, login, values, attachment)

@@ -10,6 +10,7 @@ import streamlit as st
 from cabinet.ui import data, store, widgets
 from cabinet.ui.charts import show_chart
 from cabinet.ui.guard import require_user
+from cabinet.ui.headers import totals_named
 from cabinet.ui.saved_views import ViewPage, views_bar
 from cabinet.ui.text import t
 from cabinet.ui.widgets import (
@@ -159,13 +160,8 @@ if rows > widgets.REPORT_TABLE_MAX:  # millions of rows (hour × link × sub1) f
 every = dict(data.offers(snap.snapshot_id).select("offer_id", "offer").iter_rows())  # the rows' offers, all named
 shown = label_report(drawn, group_by, every, partners)
 show_table(shown, against)
-download = frame
-if group_by:  # the totals row named as the table names it: a Russian file read "Total" under "Итого"'s table
-    first = group_by[0]
-    body = pl.int_range(pl.len()) < pl.len() - 1
-    download = frame.with_columns(pl.when(body).then(pl.col(first)).otherwise(pl.lit(t("common.total"))).alias(first))
 download_buttons(
-    download,
+    totals_named(frame, group_by),  # a Russian file read "Total" under Russian headers
     f"report_{date_from}_{date_to}",
     key="reports",
     headers=report_headers(frame.columns, against),

@@ -4,7 +4,9 @@ alike (`download_headers`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+
+import polars as pl
 
 from cabinet import report_headers as _columns
 from cabinet.report_headers import metric_part
@@ -60,3 +62,8 @@ def download_headers(columns: Iterable[str], shown: Mapping[str, str]) -> dict[s
         taken.add(header.casefold())
         headers[name] = header
     return headers
+
+
+def totals_named(frame: pl.DataFrame, group_by: Sequence[str]) -> pl.DataFrame:
+    """A report's file with its totals row named as the table names it, in the session's language."""
+    return _columns.totals_named(frame, group_by, current_locale())

@@ -25,6 +25,7 @@ from cabinet.formatting import (
     no_change,
     period_dates,
 )
+from cabinet.report_headers import percent_columns
 from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.ui import data
@@ -334,12 +335,15 @@ def download_buttons(frame: pl.DataFrame, name: str, key: str, *, headers: Mappi
     session's language, every column distinctly (`cabinet.ui.headers.download_headers`). None keeps the machine
     names, for a file programs read. The headers are settled now: the file is made outside the page's run, where
     the session's language is not known."""
-    named = frame if headers is None else frame.rename(download_headers(frame.columns, headers))
+    heads = dict(zip(frame.columns, frame.columns, strict=True))
+    if headers is not None:
+        heads = download_headers(frame.columns, headers)
+    named, percent = frame.rename(heads), percent_columns(frame.columns, heads)  # changes and shares: XLSX percents
     cols = st.columns(4)
     for col, fmt in zip(cols, ("csv", "xlsx") if xlsx else ("csv",), strict=False):
         col.download_button(
             t(f"common.download_{fmt}"),
-            data=lambda fmt=fmt: to_bytes(named, fmt, bom=True),  # a CSV Excel reads as UTF-8
+            data=lambda fmt=fmt: to_bytes(named, fmt, bom=True, percent=percent),  # a CSV Excel reads as UTF-8
             file_name=f"{name}.{fmt}",
             mime=MIME[fmt],
             key=f"{key}_{fmt}",

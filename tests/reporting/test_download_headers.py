@@ -88,6 +88,9 @@ def test_a_report_beside_the_year_before_is_headed_so_in_its_file(program: Progr
     rows = _csv(files, "report_")
     assert rows[0] == _headers(ru)
     assert rows[1][:2] == ["DE", "2"] and rows[1][2] in ("", "0")  # the figure itself, not "2 клика" or "—"
+    sheet = openpyxl.load_workbook(io.BytesIO(_file(files, "report_", "xlsx"))).active
+    assert sheet is not None and sheet.cell(1, 4).value == "Клики ±"
+    assert sheet.cell(2, 4).number_format.startswith("+0.0%")  # a change reads as a percent, its value the fraction
 
 
 def test_commissions_download_under_the_tables_headers_and_its_own_columns_headed_too(

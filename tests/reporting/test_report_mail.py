@@ -205,7 +205,12 @@ def test_a_view_saved_beside_the_period_before_says_each_change(program: Program
                       "Commission before", "Commission ±")  # fmt: skip
     # four weeks later the tiny program's 1 and 2 November are in the 30 days before: everything gone since
     assert queue_reports(store_engine, wh, None, datetime(2026, 12, 7, 6, tzinfo=UTC)) == 1
-    assert "Clicks: 0 (-100.0%)\nFTDs: 0 (-100.0%)" in _mails(store_engine)[-1].body
+    later = _mails(store_engine)[-1]
+    assert "Clicks: 0 (-100.0%)\nFTDs: 0 (-100.0%)" in later.body
+    sheet = openpyxl.load_workbook(io.BytesIO(later.attachment)).active
+    change = [c for c in next(sheet.iter_cols(min_col=6, max_col=6))][1:]
+    assert sheet.cell(1, 6).value == "Clicks ±" and change and change[-1].value == -1  # the fraction, as stored
+    assert all(c.number_format.startswith("+0.0%") for c in change)  # read as "-100.0%", not as -1
 
 
 def test_a_view_saved_beside_the_same_days_a_year_before_names_them(program: Program, store_engine: Engine) -> None:
@@ -270,6 +275,8 @@ def test_only_a_message_with_a_file_says_one_is_attached(
     assert with_file.attachment is not None and "Отчёт приложен таблицей" in with_file.body
     header = next(openpyxl.load_workbook(io.BytesIO(with_file.attachment)).active.iter_rows(values_only=True))
     assert header == ("День", "Клики", "Первые депозиты", "Комиссия")  # in the login's language
+    last = list(openpyxl.load_workbook(io.BytesIO(with_file.attachment)).active.iter_rows(values_only=True))[-1]
+    assert last[0] == "Итого"  # the totals row named as the page names it, not the query's "Total"
     for params in (VIEW | {"period": "yesterday"}, VIEW | {"metrics": ["revenue_secret"]},
                    VIEW | {"period": "custom", "dates": ["2026-11-01", "soon"]}):  # fmt: skip
         with session_scope(store_engine) as s:
