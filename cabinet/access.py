@@ -195,6 +195,16 @@ def build_session_user(engine: Engine, username: str, impersonate_partner_id: in
         return base
 
 
+def record_refused_view(engine: Engine, username: str, wanted: str) -> None:
+    """Audit-log a view as a partner that was refused (not the staff member's partner, or no such partner), in a
+    transaction of its own (the refusal rolled its own back): a manager trying partners one by one shows in the log."""
+    from cabinet.auth import audit
+
+    with session_scope(engine) as session:
+        user = session.scalar(select(User).where(User.username == username))
+        audit(session, "impersonate_refused", user=user, username=username, target=f"partner {wanted[:40]}")
+
+
 def _session_user(session: Session, user: User, scope: Scope, as_partner: Partner | None = None) -> SessionUser:
     from cabinet.session import SessionUser  # local: cabinet.session imports Scope from here
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from cabinet.access import ScopeError, build_session_user
+from cabinet.access import ScopeError, build_session_user, record_refused_view
 from cabinet.config import PROJECT_ROOT
 from cabinet.i18n import LOCALES
 from cabinet.prefs import COMMON_ZONES, save_prefs
@@ -130,12 +130,22 @@ def _resume_view(user: SessionUser) -> None:
     try:
         view = build_session_user(engine(), user.username, impersonate_partner_id=int(wanted))
     except (ScopeError, ValueError) as exc:  # said, so a link that opens nothing does not look like it worked
+        _refused_once(user, wanted)
         key, params = getattr(exc, "key", None), getattr(exc, "params", None)
         st.warning(t(key or "menu.view_as_refused", **(params or {"partner": plain(wanted[:20])})))  # from the URL
         return
     if view is not None:
         st.session_state[REAL_USER_KEY] = user
         _switch_view(view)
+
+
+def _refused_once(user: SessionUser, wanted: str) -> None:
+    """Audit-log a refused view as a partner once per session and partner asked for: the address naming it is read
+    again on every run, and a refusal is said on each."""
+    logged: set[tuple[str, str]] = st.session_state.setdefault("menu_view_as_refused", set())
+    if (user.username, wanted) not in logged:
+        logged.add((user.username, wanted))
+        record_refused_view(engine(), user.username, wanted)
 
 
 def _impersonation(user: SessionUser) -> None:
@@ -158,6 +168,7 @@ def _impersonation(user: SessionUser) -> None:
             try:
                 partner_view = build_session_user(engine(), user.username, impersonate_partner_id=int(pid))
             except ScopeError as exc:  # not one of the manager's partners, or (for an admin) no such partner
+                _refused_once(user, str(int(pid)))
                 key = exc.key or "menu.view_as_refused"
                 st.error(t(key, **(exc.params or {"partner": int(pid)})))
                 return

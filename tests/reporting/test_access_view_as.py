@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
 from cabinet.access import MAX_ID, ScopeError, build_session_user, scoped_partner
 from cabinet.i18n import translate
 from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
-from cabinet.store.models import Partner
+from cabinet.store.models import AuditLog, Partner
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import ROOT
 
@@ -78,3 +78,20 @@ def test_the_account_page_shows_the_partner_name_as_typed(program: Program, stor
     assert not at.exception, at.exception
     [heading] = [h.value for h in at.header][:1]
     assert heading == r"Acme \[Your payout is on hold\]\(https://evil\.example/login\)"
+
+
+def test_a_refused_view_is_audit_logged_once_per_partner_asked_for(program: Program, store_engine: Engine) -> None:
+    """A manager trying other managers' partners one by one shows in the audit log (the refusal's own writes are
+    rolled back with it); the address naming one is read on every run, and logged once."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[SESSION_KEY] = program.users["mgr"]
+    at.query_params["view_as"] = str(program.outsider)
+    at.run()
+    at.run()
+    assert not at.exception, at.exception
+    at.number_input(key="menu_view_as_id").set_value(program.outsider + 1000).run()
+    at.button(key="menu_view_as_go").click().run()
+    with session_scope(store_engine) as s:
+        rows = s.execute(select(AuditLog.actor_username, AuditLog.target)
+                         .where(AuditLog.action == "impersonate_refused").order_by(AuditLog.id)).all()  # fmt: skip
+    assert rows == [("mgr", f"partner {program.outsider}"), ("mgr", f"partner {program.outsider + 1000}")]
