@@ -77,7 +77,8 @@ def test_its_account_page_changes_its_own_password_and_nothing_of_the_partner(
     assert not at.exception, at.exception
     kind, key = SAID[status]
     assert [m.value for m in getattr(at, kind)] == [translate(key)]
-    assert not at.metric and not at.main.selectbox  # no partner card, no payout method
+    assert not at.metric and "account_method" not in {sb.key for sb in at.main.selectbox}  # no card, no payout method
+    assert {sb.key for sb in at.main.selectbox} == {"account_language", "account_timezone"}  # its login's own
     assert translate("account.staff", username="p_parent", role=translate("menu.role_partner")) not in [
         i.value for i in at.info
     ]
