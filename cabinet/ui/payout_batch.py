@@ -15,6 +15,7 @@ from cabinet.payouts import PayoutError
 from cabinet.store.db import session_scope
 from cabinet.ui import money
 from cabinet.ui.data import warehouse
+from cabinet.ui.next_run import forget_inputs
 from cabinet.ui.once import once
 from cabinet.ui.resources import engine
 from cabinet.ui.text import current_locale, t
@@ -129,5 +130,7 @@ def pay_together(scope: Scope) -> None:
             except (PayoutError, ScopeError) as exc:
                 done = exc
             st.session_state[DONE_KEY] = done
+            if isinstance(done, BatchOutcome) and done.paid:  # the next batch has a reference of its own
+                forget_inputs(("payouts_batch_reference",))
             st.rerun()  # the queue above, the group and the choice as they are now
     _said()

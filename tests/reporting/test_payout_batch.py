@@ -154,6 +154,7 @@ def test_the_payouts_page_pays_the_picked_requests_together(
     with session_scope(store_engine) as s:
         paid = s.get(PayoutRequest, batch["parent"])
         assert (paid.status, paid.reference) == ("paid", "PP-BATCH-1")  # type: ignore[union-attr]
+    assert at.text_input(key="payouts_batch_reference").value == ""  # the next batch's reference is its own
     assert at.selectbox(key="payouts_batch_group").options == ["Bank transfer · USD · 1 approved",
                                                                "PayPal · EUR · 1 approved"]  # fmt: skip
 
