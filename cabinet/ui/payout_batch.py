@@ -10,7 +10,7 @@ import streamlit as st
 from cabinet import payout_batch as _batch
 from cabinet.access import Scope, ScopeError
 from cabinet.errors import localised
-from cabinet.payout_batch import FILE_METHODS, BatchOutcome, BatchRow
+from cabinet.payout_batch import FILE_METHODS, PAYPAL_ROWS_MAX, BatchOutcome, BatchRow
 from cabinet.payouts import PayoutError
 from cabinet.store.db import session_scope
 from cabinet.ui import money
@@ -103,6 +103,9 @@ def pay_together(scope: Scope) -> None:
     if short:
         st.warning(t("payouts.batch_short", payouts=_ids(short)))
     picked = [group[i] for i in chosen]
+    too_many = method == "paypal" and len(picked) > PAYPAL_ROWS_MAX  # said here: the file is made after the click
+    if too_many:
+        st.warning(t("payouts.batch_too_many", most=PAYPAL_ROWS_MAX))
     total = _total(picked, currency)
     st.caption(t("payouts.batch_total", n=len(picked), amount=total))
     st.download_button(
@@ -113,7 +116,7 @@ def pay_together(scope: Scope) -> None:
         key="payouts_batch_download",
         icon=":material/download:",
         on_click="ignore",
-        disabled=not picked,
+        disabled=not picked or too_many,
         help=t("payouts.batch_download_help", kind=t(f"payouts.batch_kind_{method}")),
     )
     # no max_chars: the browser drops a longer paste whole; the store refuses it, and it stays typed

@@ -17,6 +17,7 @@ from cabinet.payout_batch import approved_requests, mark_paid, payment_file
 from cabinet.payouts import PayoutError
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, Partner, PayoutRequest, ProgramSettings
+from cabinet.ui import payout_batch as box
 from queries.warehouse import Warehouse
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open as open_page
@@ -169,3 +170,16 @@ def test_a_paypal_cell_a_spreadsheet_would_run_as_a_formula_is_kept_from_running
         made = payment_file(s, program.users["root"].scope, "paypal", "USD", [made_id])
     [row] = list(csv.reader(io.StringIO(made.data.decode())))
     assert row[0] == "'+1@example.com" and row[4] == f"'=HYPERLINK(0) payout {made_id}"
+
+
+def test_more_paypal_requests_than_a_file_takes_are_said_before_the_download(
+    program: Program, store_engine: Engine, batch: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(box, "PAYPAL_ROWS_MAX", 0)  # one PayPal request in USD here: as if PayPal took none
+    at = open_page(PAGE, program.users["mgr"])
+    assert not at.exception, at.exception
+    assert "PayPal takes at most 0 payouts a file: leave some requests for another file." in [
+        w.value for w in at.warning
+    ]
+    [button] = [b for b in at.get("download_button") if b.proto.id and "payouts_batch_download" in b.proto.id]
+    assert button.proto.disabled
