@@ -77,12 +77,12 @@ def _choose(tab, label: str, option: str) -> None:  # type: ignore[no-untyped-de
         idle.wait_for(timeout=30_000)
         tab.get_by_role("combobox", name=label, exact=True).click()
         wanted = tab.get_by_role("option", name=option)
-        try:
+        try:  # shown, then gone before the click when a rerun closed the list at that moment: open it again
             wanted.wait_for(timeout=5_000 if attempt < 2 else 30_000)
+            wanted.click(timeout=5_000)
         except Exception:
             tab.keyboard.press("Escape")
             continue
-        wanted.click()
         return
     _see(tab.get_by_role("option", name=option), f"option_{option}")
 
