@@ -26,7 +26,7 @@ from cabinet.access import ROLE_PARTNER, Scope, ScopeError
 from cabinet.auth import audit
 from cabinet.export import spreadsheet_safe, to_bytes
 from cabinet.i18n import translate
-from cabinet.payouts import REFERENCE_MAX, PayoutError, decide
+from cabinet.payouts import PayoutError, checked_reference, decide, details_changed
 from cabinet.program import program_locale
 from cabinet.store.models import Partner, PayoutRequest, ProgramSettings, User
 from queries.warehouse import Warehouse
@@ -85,16 +85,11 @@ def _approved(session: Session, scope: Scope) -> list[tuple[PayoutRequest, Partn
     return [(p, partner) for p, partner in session.execute(query).all()]
 
 
-def _changed(payout: PayoutRequest, partner: Partner) -> bool:
-    asked = {str(k): str(v) for k, v in (payout.details or {}).items()}
-    return (partner.payout_method, dict(partner.payout_details or {})) != (payout.method, asked)
-
-
 def approved_requests(session: Session, scope: Scope) -> list[BatchRow]:
     """The approved requests of the scope's partners, oldest first: what is waiting to be paid."""
     _staff(scope)
     return [
-        BatchRow(p.id, p.partner_id, partner.name, p.amount, p.currency, p.method, _changed(p, partner))
+        BatchRow(p.id, p.partner_id, partner.name, p.amount, p.currency, p.method, details_changed(p, partner))
         for p, partner in _approved(session, scope)
     ]
 
@@ -174,8 +169,7 @@ def mark_paid(session: Session, scope: Scope, payout_ids: list[int], reference: 
     refused (paid or rejected meanwhile, no longer covered by its partner's balance) is left as it is, the others
     paid, each with its email and audit entry."""
     _staff(scope)
-    if len(" ".join(reference.split())) > REFERENCE_MAX:  # said once, not once a request
-        raise PayoutError("the reference is too long", "payouts.reference_too_long", limit=REFERENCE_MAX)
+    checked_reference(reference)  # a reference too long is said once, not once a request
     paid: list[int] = []
     refused: list[tuple[int, PayoutError | ScopeError]] = []
     for payout_id in dict.fromkeys(payout_ids):  # each once, in the order given

@@ -267,6 +267,21 @@ def _require_other_hands(session: Session, scope: Scope, payout: PayoutRequest) 
                           payout=payout.id)  # fmt: skip
 
 
+def checked_reference(reference: str) -> str:
+    """A payment's reference as stored: spaces of any kind as one; `PayoutError` past `REFERENCE_MAX` characters."""
+    reference = " ".join(reference.split())
+    if len(reference) > REFERENCE_MAX:
+        raise PayoutError("the reference is too long", "payouts.reference_too_long", limit=REFERENCE_MAX)
+    return reference
+
+
+def details_changed(payout: PayoutRequest, partner: Partner) -> bool:
+    """Whether the partner's payout method or details differ now from those the request was made with (a change
+    just before a payout can mean a taken-over account)."""
+    asked = {str(k): str(v) for k, v in (payout.details or {}).items()}
+    return (partner.payout_method, dict(partner.payout_details or {})) != (payout.method, asked)
+
+
 def decide(session: Session, scope: Scope, payout_id: int, status: str, reference: str = "",
            seen: str | None = None, reason: str = "", wh: Warehouse | None = None) -> PayoutRequest:  # fmt: skip
     """A manager or admin moves a request on: requested → approved or rejected; approved → paid or rejected. A paid
@@ -279,11 +294,9 @@ def decide(session: Session, scope: Scope, payout_id: int, status: str, referenc
     `wh`: the published warehouse; with it (the app always gives it) approving or paying is refused when the
     partner's approved commission, less its other payouts, no longer covers the request (`cover`). Without it (a
     store with no warehouse behind it) nothing is checked. Rejecting is never refused for want of money."""
-    reference = " ".join(reference.split())
+    reference = checked_reference(reference)
     if reference and status != "paid":
         raise PayoutError("only a payment has a reference", "payouts.reference_not_paid")
-    if len(reference) > REFERENCE_MAX:
-        raise PayoutError("the reference is too long", "payouts.reference_too_long", limit=REFERENCE_MAX)
     reason = " ".join(reason.split()) if status == "rejected" else ""
     if len(reason) > REASON_MAX:
         raise PayoutError("the reason is too long", "payouts.reason_too_long", limit=REASON_MAX)
@@ -329,7 +342,7 @@ def payment_details(session: Session, scope: Scope, payout_id: int, *, full: boo
         raise ScopeError(f"{scope.username!r} may not pay payouts", "payouts.staff_only")
     payout, partner = _scoped_request(session, scope, payout_id)
     details = {str(k): str(v) for k, v in (payout.details or {}).items()}
-    changed = (partner.payout_method, dict(partner.payout_details or {})) != (payout.method, details)
+    changed = details_changed(payout, partner)
     if full:
         audit(session, "payout_details_viewed", user=session.get(User, scope.user_id), username=scope.username,
               target=f"payout {payout.id}", details={"partner_id": payout.partner_id})  # fmt: skip
