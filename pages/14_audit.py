@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cabinet.ui import store
-from cabinet.ui.audit import action_label, by_label, entries_frame, shown
+from cabinet.ui.audit import action_label, by_label, caption, entries_frame, shown
 from cabinet.ui.guard import require_user
 from cabinet.ui.store import AUDIT_MAX_ROWS
 from cabinet.ui.text import t
@@ -31,7 +31,7 @@ if not rows:
     st.stop()
 table = entries_frame(rows)
 st.dataframe(shown(table), hide_index=True, width="stretch")
-st.caption(t("audit.caption", tz=user.timezone))
+st.caption(caption(user.timezone))
 # the stored codes, as the CLI and queries name them, under the machine names: a file for tools and tickets, alike
 # whichever language the admin reads the page in (a Russian header over an English code and JSON reads no better)
 download_buttons(table, f"audit_{date_from}_{date_to}", "audit", headers=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -26,15 +27,18 @@ def send(
     ] = "once",
 ) -> None:
     """Send the outbox's due messages (retries included) through the configured SMTP server or into data/outbox/."""
+    from cabinet.audit_log import keep_days
     from cabinet.mail import transport_for
     from queries.warehouse import Warehouse
 
     cfg = settings()
     transport = transport_for(cfg)  # a bad smtp_url is said now (ConfigError), not at every round
+    keep_days()  # and a bad CABINET_AUDIT_KEEP_DAYS
     engine = store_engine()
     wh = Warehouse(cfg.warehouse_dir)  # one reader for every round: it follows each new snapshot itself
+    aged = _Aged()
     if every == "once":
-        result = _round(engine, cfg, wh)
+        result = _round(engine, cfg, wh, aged)
         console.print(_line(result), soft_wrap=True)
         if result.failed:
             raise CliError(f"{result.failed} message(s) could not be sent: `cabinet mail status --failed` lists them")
@@ -43,17 +47,23 @@ def send(
     console.print(f"mail every {period:g} s to {transport.describe()}; Ctrl-C stops")
 
     def one_round() -> None:
-        result = _round(engine, cfg, wh)
+        result = _round(engine, cfg, wh, aged)
         if result.sent or result.retrying or result.failed:  # a quiet round says nothing
             console.print(_line(result), soft_wrap=True, style="yellow" if result.failed else None)
 
     repeat(period, one_round, "mail")
 
 
-def _round(engine, cfg, wh):  # type: ignore[no-untyped-def]
+class _Aged:
+    """Up to when the audit log's entries were aged by this sender: each round reads only the days since."""
+
+    before: datetime | None = None
+
+
+def _round(engine, cfg, wh, aged: _Aged):  # type: ignore[no-untyped-def]
     """One round of the sender: last week's summaries when due, the old messages pruned (and the sign-in counts that
-    no longer count), the due ones sent."""
-    from cabinet import login_limits
+    no longer count, and where old audit-log entries came from), the due ones sent."""
+    from cabinet import audit_log, login_limits
     from cabinet.mail import deliver_with, prune
     from cabinet.store.db import session_scope
 
@@ -63,6 +73,7 @@ def _round(engine, cfg, wh):  # type: ignore[no-untyped-def]
     prune(engine)
     with session_scope(engine) as session:
         login_limits.prune(session)
+        aged.before = audit_log.age(session, since=aged.before)[1]
     return deliver_with(cfg, engine)
 
 

@@ -219,9 +219,11 @@ def serve(
     if etl_every != "off":
         check_etl_settings(cfg)  # the schedule's own check: a bad ETL setting (ConfigError) names its variable
     if mail_every != "off":
+        from cabinet.audit_log import keep_days
         from cabinet.mail import transport_for
 
         transport_for(cfg)  # the sender's own check: a bad smtp_url or mail_from (ConfigError), said before it starts
+        keep_days()  # and its ageing of the audit log's entries
     try:  # an uninitialised store, or one an upgrade has not migrated yet, is said here, not by every page
         open_store(cfg.store_url).dispose()
     except StoreUnavailable as exc:

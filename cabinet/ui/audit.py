@@ -6,7 +6,7 @@ import json
 
 import polars as pl
 
-from cabinet.audit_log import AuditRow
+from cabinet.audit_log import AuditRow, keep_days
 from cabinet.ui.text import t, t_or, worded
 
 
@@ -42,3 +42,8 @@ def shown(table: pl.DataFrame) -> pl.DataFrame:
     return table.with_columns(worded(table, "action", action_label)).rename(
         {c: t(f"audit.col_{c}") for c in table.columns}
     )
+
+
+def caption(tz: str) -> str:
+    """Under the table: the zone of its times, and what the log keeps and for how long."""
+    return t("audit.caption", tz=tz, days=keep_days())

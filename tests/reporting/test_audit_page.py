@@ -67,6 +67,13 @@ def test_the_page_lists_and_filters_entries(logged: Program) -> None:
     at.multiselect(key="audit_actions").set_value(["partner_changed"]).run()
     assert list(at.dataframe[0].value["Action"]) == ["Partner changed (partner_changed)"]
     assert len(at.get("download_button")) == 2
+    assert "are kept 90 days; then an address only as its network" in " ".join(c.value for c in at.caption)
+
+
+def test_the_page_says_how_long_addresses_are_kept(logged: Program, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CABINET_AUDIT_KEEP_DAYS", "30")
+    at = open_page("pages/14_audit.py", logged.users["root"])
+    assert not at.exception and "are kept 30 days" in " ".join(c.value for c in at.caption)
 
 
 def test_a_russian_admin_reads_the_actions_in_russian_with_their_codes(
