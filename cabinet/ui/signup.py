@@ -5,14 +5,19 @@ shares, on the Sub-partners page (`cabinet.invites` checks and stores)."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import streamlit as st
 
+from cabinet import invites as _invites
+from cabinet import login_limits
 from cabinet.access import Scope
 from cabinet.config import PROJECT_ROOT
-from cabinet.ui import store
+from cabinet.invites import INVITE_DAYS, Application, InviteError
+from cabinet.store.db import session_scope
+from cabinet.tracking import qr_png
 from cabinet.ui.once import once
-from cabinet.ui.resources import client_address
+from cabinet.ui.resources import app_settings, client_address, engine
 from cabinet.ui.text import LOCALE_KEY, t
 from cabinet.ui.widgets import plain, show_refusal
 
@@ -28,7 +33,7 @@ def application_form() -> None:
     """When the address carries an invitation: who it is from and the form to apply (input kept when refused).
     Without one, when the program is open to applications: the same form, folded, to join at the top of the tree."""
     token = st.query_params.get("invite")
-    if not token and not store.signup_open():
+    if not token and not _signup_open():
         return
     if (done := st.session_state.get(_DONE_KEY)) is not None:
         st.success(t("invite.applied", parent=plain(done[0]), username=done[1]) if done[0]
@@ -40,8 +45,8 @@ def application_form() -> None:
             _form(None, "")
         return
     try:
-        parent = store.inviting_partner(token)
-    except store.InviteError as exc:
+        parent = _inviting_partner(token)
+    except InviteError as exc:
         show_refusal(exc)
         return
     st.header(t("invite.title", parent=plain(parent)))  # a name anyone applying could give: shown as typed
@@ -60,10 +65,10 @@ def _form(token: str | None, parent: str) -> None:
         return
     try:
         # the language the applicant picked on the login page, else the program's (`invites.apply`)
-        form = store.Application(**values, locale=st.session_state.get(LOCALE_KEY))
+        form = Application(**values, locale=st.session_state.get(LOCALE_KEY))
         address = client_address()  # counted per address: its answers tell which usernames are logins
-        once(lambda: store.apply_to_join(token, form, address), "invite_apply", token, form)  # again at once: a replay
-    except store.InviteError as exc:
+        once(lambda: _apply_to_join(token, form, address), "invite_apply", token, form)  # again at once: a replay
+    except InviteError as exc:
         show_refusal(exc)
         return
     for f in FIELDS:  # the form is done: nothing typed stays in the session
@@ -83,21 +88,21 @@ def fill_username() -> None:
 def invite_box(scope: Scope) -> None:
     """For a partner whose tier has sub-partners: the invitation link to share (to the cabinet's home, where the form
     is), and what happens after."""
-    if not store.can_invite(scope):
+    if not _can_invite(scope):
         return
     with st.expander(t("invite.share_title"), icon=":material/person_add:"):
-        url = store.invite_url(scope, app_url())
+        url = _invite_url(scope, app_url())
         left, right = st.columns([3, 1])
         left.code(url, language=None, wrap_lines=True)
-        left.caption(t("invite.share_help", days=store.INVITE_DAYS))
-        png = store.qr_png(url)
+        left.caption(t("invite.share_help", days=INVITE_DAYS))
+        png = qr_png(url)
         right.image(png, width=160, caption=t("links.qr"), alt=t("invite.qr_alt"))
         right.download_button(t("links.qr_download"), png, file_name="invitation-qr.png", mime="image/png",
                               icon=":material/qr_code_2:", key="invite_qr")  # fmt: skip
         if st.session_state.pop(_STOPPED_KEY, False):
             st.success(t("invite.stop_done"))
         if st.button(t("invite.stop"), help=t("invite.stop_help"), icon=":material/link_off:", key="invite_stop"):
-            store.stop_invites(scope)
+            _stop_invites(scope)
             st.session_state[_STOPPED_KEY] = True
             st.rerun()
 
@@ -107,3 +112,46 @@ def app_url() -> str:
     url = (st.context.url or "http://localhost:8501").removesuffix("/")
     head, _, last = url.rpartition("/")
     return head if last in _PAGE_SLUGS else url
+
+
+def _can_invite(scope: Scope) -> bool:
+    """True when the user is an active partner whose tier has sub-partners."""
+    with session_scope(engine()) as s:
+        return _invites.can_invite(s, scope)
+
+
+def _invite_url(scope: Scope, base_url: str) -> str:
+    """The address of a new invitation from the user's own partner, at the cabinet's `base_url`."""
+    with session_scope(engine()) as s:
+        token = _invites.own_invite_token(s, scope, app_settings().require_link_key())
+    return _invites.invite_url(base_url, token)
+
+
+def _stop_invites(scope: Scope) -> None:
+    """Void every invitation the user's own partner shared before now."""
+    with session_scope(engine()) as s:
+        _invites.stop_invites(s, scope)
+
+
+def _inviting_partner(token: str) -> str:
+    """The name of the partner an invitation is from; `InviteError` when it cannot be used."""
+    with session_scope(engine()) as s:
+        return _invites.inviting_partner(s, token, app_settings().require_link_key()).name
+
+
+def _apply_to_join(token: str | None, form: Application, address: str) -> int:
+    """Create the applicant's pending partner and login, under the inviting partner when `token` is an invitation;
+    the new partner's id. Counted per client `address` first, in a transaction of its own (`login_limits`)."""
+    key = app_settings().require_link_key() if token else b""  # no invitation: nothing to check a signature of
+    with session_scope(engine()) as s:
+        allowed = login_limits.claim_application(s, address, datetime.now(UTC))
+    if not allowed:
+        raise InviteError("too many applications from this address", "invite.too_many_here")
+    with session_scope(engine()) as s:
+        return _invites.apply(s, token, key, form).id
+
+
+def _signup_open() -> bool:
+    """True when anyone may apply to join from the login page."""
+    with session_scope(engine()) as s:
+        return _invites.signup_open(s)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import select
 
@@ -19,7 +19,6 @@ from cabinet import account as _account
 from cabinet import audit_log as _audit
 from cabinet import creatives as _creatives
 from cabinet import invites as _invites
-from cabinet import login_limits
 from cabinet import offer_access as _offer_access
 from cabinet import partners_admin as _partners
 from cabinet import payouts as _payouts
@@ -32,7 +31,6 @@ from cabinet.account import METHODS, AccountError, masked
 from cabinet.audit_log import MAX_ROWS as AUDIT_MAX_ROWS
 from cabinet.audit_log import AuditRow
 from cabinet.creatives import CreativeItem, with_link
-from cabinet.invites import INVITE_DAYS, Application, InviteError
 from cabinet.mail import PREFS as EMAIL_PREFS
 from cabinet.mail import partner_prefs
 from cabinet.partners_admin import STATUSES as PARTNER_STATUSES
@@ -59,17 +57,14 @@ __all__ = [  # what pages use besides the functions below
     "CODE_STATES",
     "EMAIL_PREFS",
     "FEATURES",
-    "INVITE_DAYS",
     "MAX_DEPTH",
     "METHODS",
     "PARTNER_STATUSES",
     "SUBS",
     "SUB_MAX",
     "AccountError",
-    "Application",
     "CodeChange",
     "CreativeItem",
-    "InviteError",
     "LinkError",
     "NewLink",
     "PartnerChange",
@@ -343,49 +338,6 @@ def audit_entries(scope: Scope, date_from: date, date_to: date, tz: str, wanted:
     """The audit log's entries of a period, newest first (admins); whether there were more than shown."""
     with session_scope(engine()) as s:
         return _audit.entries(s, scope, date_from, date_to, tz, wanted, actor)
-
-
-def can_invite(scope: Scope) -> bool:
-    """True when the user is an active partner whose tier has sub-partners."""
-    with session_scope(engine()) as s:
-        return _invites.can_invite(s, scope)
-
-
-def invite_url(scope: Scope, base_url: str) -> str:
-    """The address of a new invitation from the user's own partner, at the cabinet's `base_url`."""
-    with session_scope(engine()) as s:
-        token = _invites.own_invite_token(s, scope, app_settings().require_link_key())
-    return _invites.invite_url(base_url, token)
-
-
-def stop_invites(scope: Scope) -> None:
-    """Void every invitation the user's own partner shared before now."""
-    with session_scope(engine()) as s:
-        _invites.stop_invites(s, scope)
-
-
-def inviting_partner(token: str) -> str:
-    """The name of the partner an invitation is from; `InviteError` when it cannot be used."""
-    with session_scope(engine()) as s:
-        return _invites.inviting_partner(s, token, app_settings().require_link_key()).name
-
-
-def apply_to_join(token: str | None, form: Application, address: str) -> int:
-    """Create the applicant's pending partner and login, under the inviting partner when `token` is an invitation;
-    the new partner's id. Counted per client `address` first, in a transaction of its own (`login_limits`)."""
-    key = app_settings().require_link_key() if token else b""  # no invitation: nothing to check a signature of
-    with session_scope(engine()) as s:
-        allowed = login_limits.claim_application(s, address, datetime.now(UTC))
-    if not allowed:
-        raise InviteError("too many applications from this address", "invite.too_many_here")
-    with session_scope(engine()) as s:
-        return _invites.apply(s, token, key, form).id
-
-
-def signup_open() -> bool:
-    """True when anyone may apply to join from the login page."""
-    with session_scope(engine()) as s:
-        return _invites.signup_open(s)
 
 
 def sign_in_activity(scope: Scope) -> list[Event]:
