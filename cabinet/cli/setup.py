@@ -17,15 +17,17 @@ import typer
 from rich.text import Text
 from sqlalchemy import func, make_url, select
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from cabinet.cli._app import CliError, app, console, read_password_file, settings
 from cabinet.cli.users import checked_new_login
 from cabinet.config import PROJECT_ROOT, Settings, usable_key
 from cabinet.passwords import hash_password, random_key, validate_new_password
+from cabinet.plans_admin import CURRENCIES
 from cabinet.program import ensure_program_defaults
 from cabinet.secrets_file import secrets_lock, update_secrets
 from cabinet.store.db import StoreUnavailable, make_engine, migrate, open_store, session_scope
-from cabinet.store.models import User
+from cabinet.store.models import CommissionPlan, Partner, PayoutRequest, ProgramSettings, User
 
 
 def write_secrets_if_missing(cfg: Settings, demo_mode: bool = False) -> bool:
@@ -73,9 +75,17 @@ def init(
     ] = None,
     program_name: Annotated[str, typer.Option(help="Program name shown in the cabinet.")] = "Partner Program",
     demo_mode: Annotated[bool, typer.Option(help="Mark the install as a demo in the secrets file.")] = False,
+    base_currency: Annotated[
+        str | None,
+        typer.Option(
+            help="The program's base currency (ISO 4217, e.g. EUR): every amount is kept in it; "
+            "set before the first partner or plan [default for a new program: USD]."
+        ),
+    ] = None,
 ) -> None:
     """Apply store migrations, write random secrets if missing, create the first admin."""
     cfg = settings()
+    currency = _base_currency_code(base_currency)
     from etl.stage import FEED_ORDER
 
     try:
@@ -96,7 +106,9 @@ def init(
     engine = make_engine(cfg.store_url)
     created = None
     with session_scope(engine) as session:
-        ensure_program_defaults(session, name=program_name)
+        ensure_program_defaults(session, name=program_name, base_currency=currency or "USD")
+        if currency is not None:
+            _set_base_currency(session, currency)
         has_admin = session.scalar(select(User).where(User.role == "admin").limit(1)) is not None
         if admin_user is None and not has_admin and sys.stdin.isatty():
             admin_user = typer.prompt("first admin username", default="admin")
@@ -131,6 +143,36 @@ def init(
     engine.dispose()
     if created is not None:  # said once committed: a store that refuses the commit fails the command instead
         console.print(f"created admin {created}")
+
+
+def _base_currency_code(value: str | None) -> str | None:
+    """An ISO 4217 code as the plans take them (`eur` is EUR), or a CliError naming the value."""
+    if value is None:
+        return None
+    code = value.strip().upper()
+    if code not in CURRENCIES:
+        raise CliError(f"--base-currency {value!r}: not an ISO 4217 currency code (such as USD, EUR or GBP)")
+    return code
+
+
+def _set_base_currency(session: Session, currency: str) -> None:
+    """The program's base currency, changed only while nothing is kept in the old one: no partner (its balance), no
+    commission plan (its amounts are read against it) and no payout. The Program settings page shows it, fixed."""
+    program = session.get(ProgramSettings, 1)
+    if program is None or program.base_currency == currency:
+        return
+    held = [
+        what
+        for what, model in (("partners", Partner), ("commission plans", CommissionPlan), ("payouts", PayoutRequest))
+        if session.scalar(select(model.id).limit(1)) is not None
+    ]
+    if held:
+        raise CliError(
+            f"the base currency is {program.base_currency} and the store already has {' and '.join(held)}: "
+            f"it can be set only before the first partner or plan (every amount is kept in it)"
+        )
+    program.base_currency = currency
+    console.print(f"base currency: {currency}")
 
 
 def _owner_only(url: str) -> None:
