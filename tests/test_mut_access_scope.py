@@ -144,6 +144,7 @@ def test_descendants_stop_at_the_depth_asked_and_leave_the_roots_out(store_engin
         assert descendants(s, [g], 2) == [l1, l2]
         assert descendants(s, [g]) == [l1, l2, l3, l4]
         assert descendants(s, [g, l2], 1) == [l1, l3]
+        assert descendants(s, [g, l2]) == [l1, l3, l4]  # a root below another is no sub-partner of it
         assert descendants(s, [l4]) == []
 
 
