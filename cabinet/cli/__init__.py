@@ -1,4 +1,4 @@
-"""`cabinet` command line: init, demo, users, keys, etl, mail, postbacks, report, serve."""
+"""`cabinet` command line: init, demo, users, keys, links, etl, mail, postbacks, report, serve."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from cabinet.cli import (  # noqa: F401  (registers commands)
     etl_reprocess,
     etl_status,
     keys,
+    links,
     mail,
     postbacks,
     report,
