@@ -198,6 +198,8 @@ def test_features_of_a_team_member_a_blocked_partner_and_staff(store_engine: Eng
 
 
 def test_who_handles_payouts_and_who_acts_as_admin(store_engine: Engine, ids: dict[str, int]) -> None:
+    with session_scope(store_engine) as s:  # the flag is a partner's team member's: staff viewing as G ignore theirs
+        s.get(User, ids["adm"]).payouts_access = False  # type: ignore[union-attr]
     team_view = build_session_user(store_engine, "adm", ids["G"])
     assert team_view is not None
     with session_scope(store_engine) as s:
