@@ -58,6 +58,7 @@ def test_a_change_reads_as_a_percent_a_multiple_or_none() -> None:
     assert got == ["×11", "+999.0%", "0.0%", "0.0%", "0.0%", "+0.1%", "-25.0%", None]
     assert no_change(0.0005) and no_change(-0.0005) and no_change(0.0)
     assert not no_change(0.00051) and not no_change(float("nan")) and not no_change(None)
+    assert not no_change(float("inf"))
 
 
 @pytest.mark.parametrize(
