@@ -19,6 +19,7 @@ from rich.table import Table
 
 from cabinet.cli._app import CliError, console, counted, err_console, settings
 from cabinet.cli.etl import etl_app
+from cabinet.cli.etl_hints import hint_lines
 from queries.data_loads import ROW_COLUMNS, ROWS_ORDER, ROWS_SQL
 
 COLUMNS = ROW_COLUMNS
@@ -62,7 +63,10 @@ def _filters(feed: str | None, reason: str | None, path: str | None, run: int | 
 @etl_app.command("quarantine")
 def quarantine(
     reason: Annotated[
-        str | None, typer.Option(help="A reason, e.g. bad_timestamp, or a family: missing_field.")
+        str | None,
+        typer.Option(
+            help="A reason, e.g. bad_timestamp, or a family: missing_field; says what to change at the source."
+        ),
     ] = None,
     feed: Annotated[str | None, typer.Option(help="clicks, conversions, commissions or fx_rates.")] = None,
     file: Annotated[str | None, typer.Option(help="An inbox file as `etl status` names it, e.g. clicks/a.csv.")] = None,
@@ -112,13 +116,17 @@ def quarantine(
             where = f"{path} row {row_number}" if row_number is not None else path or "-"
             console.print(f"{where}: {why} (run {run_id})")
             console.print(f"  {raw or ''}", overflow="fold")
-        return
-    table = Table(title=title)
-    for col in ("run", "file", "row", "reason", "raw values"):
-        table.add_column(col, justify="right" if col in ("run", "row") else "left", overflow="fold")
-    for run_id, _, path, row_number, why, raw, _ in shown:
-        table.add_row(str(run_id), path or "", "" if row_number is None else str(row_number), why, raw or "")
-    console.print(table)
+    else:
+        table = Table(title=title)
+        for col in ("run", "file", "row", "reason", "raw values"):
+            table.add_column(col, justify="right" if col in ("run", "row") else "left", overflow="fold")
+        for run_id, _, path, row_number, why, raw, _ in shown:
+            table.add_row(str(run_id), path or "", "" if row_number is None else str(row_number), why, raw or "")
+        console.print(table)
+    if reason is not None and (lines := hint_lines([row[4] for row in shown])):  # the rows of one cause: its fix
+        console.print("What to change where the rows come from:")
+        for line in lines:
+            console.print(line, overflow="fold")
 
 
 def _export(rows: Any, out: Path) -> int | None:

@@ -88,10 +88,13 @@ def export(
     """Every tracking link with its token, landing page and sub values, for the program's tracker.
 
     A partner's link is `<tracking domain>/c/<token>`, optionally with `?sub1=...` to `sub5`. The tracker answers it
-    with a redirect to the link's `landing_url` (passing its own click id on to the offer's site, which returns it as
-    the conversion's `click_id`) and writes the click to the inbox with `link_token` = the token as it came: the
-    cabinet signed it, the ETL checks the signature; the tracker signs nothing and keeps no key. Archived links are
-    listed too (their clicks keep counting); a link made after the export is unknown to the tracker until the next."""
+    with a redirect to the link's `landing_url`, passing its own click id on to the offer's site.
+
+    The tracker writes the click to the inbox with `link_token` = the token as it came: the cabinet signed it, the
+    ETL checks the signature; the tracker signs nothing and keeps no key.
+
+    Archived links are listed too (their clicks keep counting); a link made after the export is unknown to the
+    tracker until the next."""
     if fmt not in FORMATS:
         raise CliError(f"--format must be one of {', '.join(FORMATS)}")
     rows = link_rows()

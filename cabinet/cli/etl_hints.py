@@ -1,0 +1,57 @@
+"""What each quarantine reason asks of the producer of the file, said under `cabinet etl quarantine`'s rows: a reason
+code alone sent the operator to the README for what a valid value is and how to get the row loaded."""
+
+from __future__ import annotations
+
+_REPROCESS = "then `cabinet etl reprocess --reason {reason}` loads the rows"
+
+HINTS: dict[str, str] = {
+    "missing_field": "the row has no {column}, which its feed requires (a conversion's offer_id: needed when neither "
+    "its click nor its promo code names the offer); send the row again with it",
+    "too_long": "{column} is longer than the contract keeps (ids, codes and sub values 255 characters, referrer and "
+    "user_agent 8,192, note 2,000)",
+    "bad_row": "the line is not a row: fields that do not match the header, a quote never closed, a JSON line that is "
+    "not one object, a key given twice or a NUL character; the raw values hold the reader's message",
+    "bad_timestamp": "write ISO 8601 with Z or an offset (2026-11-01T12:30:05Z, 2026-11-01 15:30:05+03:00) or integer "
+    "epoch milliseconds, between 2000 and a day after now (not day/month order, not epoch seconds)",
+    "bad_amount": "write a number with a decimal point and up to 4 decimals (12.50), 0 or more except for revenue "
+    "lines",
+    "bad_currency": "write an ISO 4217 code (USD, EUR, GBP)",
+    "bad_date": "write the rate's day as YYYY-MM-DD",
+    "bad_rate": "write a rate above 0: units of the base currency per one unit of the row's currency",
+    "bad_type": "a conversion's type is registration, ftd, deposit, sale, lead or revenue",
+    "bad_status": "a conversion's status is pending, approved, rejected or reversed; a commission's pending, approved, "
+    "rejected or paid",
+    "bad_kind": "a commission's kind is cpa, revshare, bonus, adjustment or sub_partner",
+    "unknown_partner": "partner_id names no partner in the store (or is not a whole number): add the partner, "
+    + _REPROCESS,
+    "unknown_offer": "offer_id names no offer in the store: add it in the Offer catalogue, " + _REPROCESS,
+    "unknown_link_token": "the token is not one the cabinet signed: write it exactly as the link's URL carries it "
+    "after /c/ (`cabinet links export` lists every link's)",
+    "unattributed": "no click with its click_id arrived within 7 days, or the conversion is more than 7 days older "
+    "than the newest click: send the click (or a promo_code or partner_id), " + _REPROCESS,
+    "no_fx_rate": "fx_rates has no rate of its currency on or before its day: send one, " + _REPROCESS,
+    "unknown_promo_code": "no promo code is issued with that text: issue it on the Promo codes page, " + _REPROCESS,
+    "inactive_promo_code": "the promo code is paused: resume it (or send a partner_id), " + _REPROCESS,
+    "promo_code_outside_dates": "the conversion's time is outside the promo code's days: widen them (or send a "
+    "partner_id), " + _REPROCESS,
+    "already_paid": "the commission is paid and stays as it is: send a correction as a new commission_id of kind "
+    "adjustment",
+    "type_changed": "the conversion_id is loaded with another type: a new event needs a conversion_id of its own",
+}
+
+
+def hint(reason: str) -> str | None:
+    """The producer's fix for `reason` (`missing_field:offer_id` reads the family's with the column), or None."""
+    family, _, column = reason.partition(":")
+    text = HINTS.get(family)
+    return None if text is None else text.format(column=column or "a column", reason=family)
+
+
+def hint_lines(reasons: list[str]) -> list[str]:
+    """`  reason: what to change` for each reason once, in the order given (a reason without a hint is left out)."""
+    seen: dict[str, str] = {}
+    for reason in reasons:
+        if reason not in seen and (text := hint(reason)) is not None:
+            seen[reason] = text
+    return [f"  {reason}: {text}" for reason, text in seen.items()]

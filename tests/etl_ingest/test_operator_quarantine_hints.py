@@ -1,0 +1,53 @@
+"""`cabinet etl quarantine --reason R` says under its rows what the reason asks of the file's producer: the reason
+code alone (`bad_timestamp`, `missing_field:offer_id`) sent the operator to the README for what a valid value is."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from cabinet.cli import app as cli_app
+from cabinet.cli.etl_hints import HINTS, hint
+from tests.etl_ingest.conftest import CLICK_HEADER, Tiny
+
+cli = CliRunner()
+CONVERSIONS = "conversion_id,ts,type,click_id,promo_code,partner_id,offer_id,amount,currency\n"
+
+
+def _said(out: object) -> str:
+    return " ".join(getattr(out, "output", "").split())
+
+
+def test_the_quarantine_says_what_to_change_for_each_reason_once(tiny: Tiny) -> None:
+    tiny.write("clicks", "t.csv", CLICK_HEADER + f"k1,2026-11-01T10:00:00Z,{tiny.token},,,,de,mobile,1.2.3.4,ua\n")
+    tiny.write(
+        "conversions",
+        "backend.csv",
+        CONVERSIONS
+        + "c1,04/11/2026 13:00,registration,k1,,,,,\n"  # day/month order
+        + "c2,11/04/2026 13:00,registration,k1,,,,,\n"
+        + "c3,2026-11-01T11:00:00Z,registration,,SPRING_NOT,,,,\n"  # an unknown code
+        + f"c4,2026-11-01T11:00:00Z,ftd,,,{tiny.parent},,50,USD\n",  # no offer
+    )
+    tiny.run()
+    for width in ("200", "80"):  # the table, and a block per row in a narrow terminal
+        out = cli.invoke(cli_app, ["etl", "quarantine", "--reason", "bad_timestamp"], env={"COLUMNS": width})
+        said = _said(out)
+        assert out.exit_code == 0 and "What to change where the rows come from:" in said, out.output
+        assert said.count("bad_timestamp: write ISO 8601 with Z or an offset") == 1  # two rows, one hint
+        assert "missing_field" not in said
+        out = cli.invoke(cli_app, ["etl", "quarantine", "--reason", "missing_field"], env={"COLUMNS": width})
+        assert "missing_field:offer_id: the row has no offer_id" in _said(out), out.output
+        out = cli.invoke(cli_app, ["etl", "quarantine", "--reason", "unknown_promo_code"], env={"COLUMNS": width})
+        said = _said(out)
+        assert "unknown_promo_code: no promo code is issued with that text" in said
+        assert "then `cabinet etl reprocess --reason unknown_promo_code` loads the rows" in said
+    plain = cli.invoke(cli_app, ["etl", "quarantine"], env={"COLUMNS": "80"})  # every reason: the rows only
+    assert plain.exit_code == 0 and "What to change" not in plain.output
+
+
+def test_every_family_of_the_contract_has_a_hint() -> None:
+    assert hint("too_long:sub1") is not None and "sub1 is longer" in (hint("too_long:sub1") or "")
+    assert hint("no_such_reason") is None
+    reasons = "bad_row bad_rate bad_type bad_status bad_kind unknown_offer unattributed no_fx_rate inactive_promo_code"
+    reasons += " promo_code_outside_dates already_paid type_changed"
+    assert [r for r in reasons.split() if r not in HINTS] == []
