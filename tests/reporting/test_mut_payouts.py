@@ -7,9 +7,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
-from cabinet.access import ScopeError
+from cabinet.access import ScopeError, build_session_user
+from cabinet.account import set_payout_details
 from cabinet.errors import RefusedRequest
 from cabinet.payouts import (
     REASON_MAX,
@@ -27,7 +28,7 @@ from cabinet.payouts import (
 )
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, Partner, PayoutRequest, User
-from tests.reporting.conftest import Program
+from tests.reporting.conftest import PASSWORD, Program
 from tests.reporting.test_payouts import payable  # noqa: F401 - the fixture
 
 AVAILABLE = Decimal(100)
@@ -167,3 +168,22 @@ def test_what_a_request_may_take_is_the_balance_in_whole_cents_and_never_below_z
     assert Cover(Decimal(10), Decimal(-5), "USD").available == 0  # a balance reversed below zero: nothing to take
     assert not Cover(Decimal(100), Decimal(100), "USD").short
     assert Cover(Decimal("100.01"), Decimal(100), "USD").short
+
+
+def test_details_set_after_the_request_do_not_hold_it_and_ones_set_at_its_moment_do(
+    payable: Program,  # noqa: F811
+    store_engine: Engine,
+) -> None:
+    """The request pays to the details it was made with: the manager's change after it is not those; a change logged
+    at the request's very moment is (the last before it, or with it)."""
+    view = build_session_user(store_engine, "mgr", impersonate_partner_id=payable.tiny.parent)
+    assert view is not None
+    first = _ask(payable, store_engine, "60")
+    with session_scope(store_engine) as s:
+        set_payout_details(s, view.scope, payable.tiny.parent, "paypal", {"email": "m@example.com"}, PASSWORD)
+    _step(payable, store_engine, first, "approved")  # the manager's change came after the request
+    second = _ask(payable, store_engine, "50")
+    with session_scope(store_engine) as s:
+        at = s.get(PayoutRequest, second).requested_at  # type: ignore[union-attr]
+        s.execute(update(AuditLog).where(AuditLog.action == "payout_details_changed").values(ts=at))
+    assert _refused(lambda: _step(payable, store_engine, second, "approved")) == "payouts.own_details"
