@@ -15,6 +15,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect, text, update
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql import sqltypes
 
 from cabinet.config import PROJECT_ROOT
 
@@ -40,7 +41,22 @@ def make_engine(url: str) -> Engine:
         raise ArgumentError(_without_password(f"its driver is not installed ({exc})", url)) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    if engine.dialect.name == "postgresql":
+        _compare_ids_uncast(engine)
     return engine
+
+
+def _compare_ids_uncast(engine: Engine) -> None:
+    """Integers are sent to PostgreSQL without the `::INTEGER` cast SQLAlchemy's psycopg dialect adds to them.
+
+    The store's keys are 32-bit there (64-bit on SQLite): with the cast, a typed id past 2,147,483,647 ("Parent
+    partner id" 99999999999, `users add --partner ...`) failed its query with "integer out of range" where SQLite
+    said there is no such partner. Without it psycopg sends the value as int8 or numeric, PostgreSQL compares it with
+    the column (an index still serves it) and finds no row; writing such a value still fails, as it must."""
+    colspecs = dict(engine.dialect.colspecs)
+    colspecs[sqltypes.Integer] = sqltypes.Integer
+    colspecs[sqltypes.SmallInteger] = sqltypes.SmallInteger
+    engine.dialect.colspecs = colspecs  # type: ignore[misc]
 
 
 def _without_password(text: str, url: str) -> str:
