@@ -83,6 +83,13 @@ def status(
             "again: "
             "`cabinet etl reprocess --reason <reason>` (`cabinet etl quarantine --reason <reason>` lists them)"
         )
+    to_resend = [r for (r,) in cur.execute(STATUS_TO_RESEND, [list(FIXABLE)]).fetchall()]
+    if to_resend:  # no run can load these: their producer sends them again, corrected
+        console.print(
+            f"{', '.join(to_resend)}: no run loads these rows as they are; have the system that wrote them send "
+            "them again, corrected, in a new file: `cabinet etl quarantine --reason <reason>` lists them with what to "
+            "change"
+        )
     for request in pending(cfg.warehouse_dir):  # asked from the cabinet's Data loads page
         console.print(
             f"waiting for the schedule's next run: read again the files of the {request.reason} rows "
@@ -140,6 +147,9 @@ STATUS_FAILED_FILES = (
     f"as since from ({FAILED_FILES_SQL})"
 )
 STATUS_FIXABLE = "select distinct reason from quarantine where reason in (select unnest(?::varchar[])) order by 1"
+STATUS_TO_RESEND = (
+    "select distinct reason from quarantine where reason not in (select unnest(?::varchar[])) order by 1 limit 12"
+)
 
 
 def _print_run_lines(cur: Any, title: str, params: list[object]) -> None:

@@ -51,3 +51,15 @@ def test_every_family_of_the_contract_has_a_hint() -> None:
     reasons = "bad_row bad_rate bad_type bad_status bad_kind unknown_offer unattributed no_fx_rate inactive_promo_code"
     reasons += " promo_code_outside_dates already_paid type_changed"
     assert [r for r in reasons.split() if r not in HINTS] == []
+
+
+def test_status_says_which_reasons_only_the_producer_can_fix(tiny: Tiny) -> None:
+    """`etl status` told how rows of a fixable cause load again, and of the others nothing: a `bad_timestamp` row
+    read as if it would load some day."""
+    tiny.write("conversions", "backend.csv", CONVERSIONS + "c1,04/11/2026 13:00,registration,,,1,1,,\n")
+    tiny.run()
+    out = cli.invoke(cli_app, ["etl", "status"], env={"COLUMNS": "200"})
+    said = _said(out)
+    assert out.exit_code == 0, out.output
+    assert "bad_timestamp: no run loads these rows as they are; have the system that wrote them send them again" in said
+    assert "`cabinet etl quarantine --reason <reason>` lists them with what to change" in said
