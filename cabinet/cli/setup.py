@@ -69,11 +69,16 @@ def _admin_password(password_file: Path | None) -> str | None:
 @app.command()
 def init(
     admin_user: Annotated[str | None, typer.Option(help="Create this admin user if missing.")] = None,
-    admin_email: Annotated[str, typer.Option(help="E-mail of the first admin.")] = "admin@example.com",
+    admin_email: Annotated[
+        str | None, typer.Option(help="E-mail of the first admin (password links go there).")
+    ] = None,
     admin_password_file: Annotated[
         Path | None, typer.Option(help="File holding the admin password (else $CABINET_ADMIN_PASSWORD).")
     ] = None,
-    program_name: Annotated[str, typer.Option(help="Program name shown in the cabinet.")] = "Partner Program",
+    program_name: Annotated[
+        str | None,
+        typer.Option(help="Program name shown in the cabinet, for a new program [default: Partner Program]."),
+    ] = None,
     demo_mode: Annotated[bool, typer.Option(help="Mark the install as a demo in the secrets file.")] = False,
     base_currency: Annotated[
         str | None,
@@ -106,7 +111,10 @@ def init(
     engine = make_engine(cfg.store_url)
     created = None
     with session_scope(engine) as session:
-        ensure_program_defaults(session, name=program_name, base_currency=currency or "USD")
+        named = session.scalar(select(ProgramSettings.name))
+        ensure_program_defaults(session, name=program_name or DEFAULT_NAME, base_currency=currency or "USD")
+        if named is not None and program_name is not None and program_name != named:  # the admin's name stays
+            console.print(f"the program keeps its name {named!r}: Program settings renames it")
         if currency is not None:
             _set_base_currency(session, currency)
         has_admin = session.scalar(select(User).where(User.role == "admin").limit(1)) is not None
@@ -120,7 +128,9 @@ def init(
                     raise CliError(f"user {existing.username} exists with role {existing.role}, not admin")
                 console.print(f"admin {existing.username} already exists")
                 return
-            admin_user, _, admin_email = checked_new_login(session, admin_user, admin_user, admin_email)
+            admin_user, _, admin_email = checked_new_login(
+                session, admin_user, admin_user, admin_email or NO_MAIL_ADDRESS
+            )
             password = _admin_password(admin_password_file)
             if password is None:
                 if not sys.stdin.isatty():
@@ -143,6 +153,15 @@ def init(
     engine.dispose()
     if created is not None:  # said once committed: a store that refuses the commit fails the command instead
         console.print(f"created admin {created}")
+        if admin_email is None or admin_email == NO_MAIL_ADDRESS:  # a reserved domain: its reset links reach nobody
+            console.print(
+                f"no --admin-email given: its address is {NO_MAIL_ADDRESS}, which receives no mail (password links, "
+                "the staff's digest); give it a real one in Account"
+            )
+
+
+DEFAULT_NAME = "Partner Program"
+NO_MAIL_ADDRESS = "admin@example.com"
 
 
 def _base_currency_code(value: str | None) -> str | None:
