@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import difflib
+import json
 import os
 import sys
 from pathlib import Path
@@ -97,6 +98,7 @@ def quarantine(
                 (err_console if str(out) == "-" else console).print(f"wrote {counted(n, 'quarantined row')} to {out}")
             return
         shown = rows.fetchmany(limit)
+        loaded = loaded_now(cur, shown)
         total = cur.execute(f"select count(*) from ({ROWS_SQL})", _filters(feed, reason, file, run))
         count = int(total.fetchone()[0])
         present = "" if shown else _present(cur, feed, file, run, reason)
@@ -112,21 +114,59 @@ def quarantine(
         title += f" (newest {len(shown):,}; --out FILE exports all)"
     if console.width < NARROW:  # five columns leave the raw values a few characters each: a row per block instead
         console.print(f"{title}:")
-        for run_id, _, path, row_number, why, raw, _ in shown:
+        for i, (run_id, _, path, row_number, why, raw, _) in enumerate(shown):
             where = f"{path} row {row_number}" if row_number is not None else path or "-"
-            console.print(f"{where}: {why} (run {run_id})")
+            console.print(f"{where}: {why} (run {run_id}){LOADED if i in loaded else ''}")
             console.print(f"  {raw or ''}", overflow="fold")
     else:
         table = Table(title=title)
         for col in ("run", "file", "row", "reason", "raw values"):
             table.add_column(col, justify="right" if col in ("run", "row") else "left", overflow="fold")
-        for run_id, _, path, row_number, why, raw, _ in shown:
-            table.add_row(str(run_id), path or "", "" if row_number is None else str(row_number), why, raw or "")
+        for i, (run_id, _, path, row_number, why, raw, _) in enumerate(shown):
+            number = "" if row_number is None else str(row_number)
+            table.add_row(str(run_id), path or "", number, why + (LOADED if i in loaded else ""), raw or "")
         console.print(table)
+    if loaded:
+        console.print(f"{counted(len(loaded), 'row')} marked{LOADED}: a row with its id came in another file since")
     if reason is not None and (lines := hint_lines([row[4] for row in shown])):  # the rows of one cause: its fix
         console.print("What to change where the rows come from:")
         for line in lines:
             console.print(line, overflow="fold")
+
+
+LOADED = " (its id is loaded now)"
+# the id column of a feed's rows, and the table holding the rows loaded (feed commissions by their own id)
+_LOADED_IN = {
+    "clicks": ("click_id", "select distinct click_id from clicks where click_id in (select unnest($ids))"),
+    "conversions": (
+        "conversion_id",
+        "select distinct conversion_id from conversions where conversion_id in (select unnest($ids))",
+    ),
+    "commissions": (
+        "commission_id",
+        "select distinct commission_id from commissions where rule = 'feed' and commission_id in (select unnest($ids))",
+    ),
+}
+
+
+def loaded_now(cur: Any, shown: list[tuple[Any, ...]]) -> set[int]:
+    """The positions in `shown` of quarantined rows whose id the warehouse holds now: the producer sent the row again,
+    corrected, or a reprocess loaded it; the quarantine keeps the old row, which read as still missing."""
+    ids: dict[str, dict[str, list[int]]] = {}
+    for i, (_, feed, _, _, _, raw, _) in enumerate(shown):
+        if feed not in _LOADED_IN or not raw:
+            continue
+        try:
+            value = json.loads(raw).get(_LOADED_IN[feed][0])
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(value, str) and value:
+            ids.setdefault(feed, {}).setdefault(value, []).append(i)
+    found: set[int] = set()
+    for feed, by_id in ids.items():
+        for (value,) in cur.execute(_LOADED_IN[feed][1], {"ids": list(by_id)}).fetchall():
+            found.update(by_id.get(value, []))
+    return found
 
 
 def _export(rows: Any, out: Path) -> int | None:

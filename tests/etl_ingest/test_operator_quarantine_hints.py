@@ -63,3 +63,25 @@ def test_status_says_which_reasons_only_the_producer_can_fix(tiny: Tiny) -> None
     assert out.exit_code == 0, out.output
     assert "bad_timestamp: no run loads these rows as they are; have the system that wrote them send them again" in said
     assert "`cabinet etl quarantine --reason <reason>` lists them with what to change" in said
+
+
+def test_a_quarantined_row_sent_again_corrected_is_marked_loaded(tiny: Tiny) -> None:
+    """The quarantine keeps the first row when the producer sends it again corrected: it read as still missing, and
+    `etl status` counts it on."""
+    tiny.write(
+        "conversions",
+        "a.csv",
+        CONVERSIONS + f"c4,2026-11-01T11:00:00Z,ftd,,,{tiny.parent},,50,USD\n" + "c5,04/11/2026,registration,,,1,1,,\n",
+    )
+    tiny.run()
+    tiny.write(
+        "conversions", "b.csv", CONVERSIONS + f"c4,2026-11-01T11:00:00Z,ftd,,,{tiny.parent},{tiny.offer},50,USD\n"
+    )
+    tiny.run()
+    for width in ("200", "80"):
+        out = cli.invoke(cli_app, ["etl", "quarantine"], env={"COLUMNS": width})
+        said = _said(out)
+        assert out.exit_code == 0 and said.count("(its id is loaded now)") == 2, out.output  # the row and the note
+        assert "1 row marked (its id is loaded now): a row with its id came in another file since" in said
+        assert "missing_field:offer_id (run 1) (its id is loaded now)" in said or width == "200"
+        assert "bad_timestamp (run 1) (its id" not in said
