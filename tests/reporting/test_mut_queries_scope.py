@@ -142,6 +142,11 @@ def test_the_sub_partner_trees_are_those_of_the_scope(loaded: tuple[Program, War
         program.users["mgr"].scope, wh=wh, root=parent, date_from=D1, date_to=D2, tz="UTC"
     )
     assert tree["partner_id"].to_list() == [child]
+    own = program.users["p_parent"].scope  # a partner's own tree, whatever root it names
+    mine = subpartners.subpartner_tree(own, wh=wh, root=None, date_from=D1, date_to=D2, tz="UTC")
+    assert mine["partner_id"].to_list() == [child]
+    with pytest.raises(ScopeError):
+        subpartners.subpartner_tree(own, wh=wh, root=outsider, date_from=D1, date_to=D2, tz="UTC")
     narrow = Scope(0, "probe", "manager", (parent,))  # the parent without its child: the tree shows no one
     got = subpartners.subpartner_tree(narrow, wh=wh, root=parent, date_from=D1, date_to=D2, tz="UTC")
     assert child not in got["partner_id"].to_list()
