@@ -106,7 +106,8 @@ def report(
         raise CliError(str(exc)) from exc
     data = to_bytes(frame, fmt)
     if output is None:
-        sys.stdout.write(data.decode())
+        text = data.decode()
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")  # JSON ends its array without one: the prompt
     else:
         try:
             output.write_bytes(data)
