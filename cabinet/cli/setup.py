@@ -23,7 +23,6 @@ from cabinet.cli._app import CliError, app, console, read_password_file, setting
 from cabinet.cli.users import checked_new_login
 from cabinet.config import PROJECT_ROOT, Settings, usable_key
 from cabinet.passwords import hash_password, random_key, validate_new_password
-from cabinet.plans_admin import CURRENCIES
 from cabinet.program import ensure_program_defaults
 from cabinet.secrets_file import secrets_lock, update_secrets
 from cabinet.store.db import StoreUnavailable, make_engine, migrate, open_store, session_scope
@@ -168,6 +167,8 @@ def _base_currency_code(value: str | None) -> str | None:
     """An ISO 4217 code as the plans take them (`eur` is EUR), or a CliError naming the value."""
     if value is None:
         return None
+    from cabinet.plans_admin import CURRENCIES  # only when asked: it loads the plans' checks
+
     code = value.strip().upper()
     if code not in CURRENCIES:
         raise CliError(f"--base-currency {value!r}: not an ISO 4217 currency code (such as USD, EUR or GBP)")
