@@ -28,15 +28,17 @@ class UtcDateTime(TypeDecorator[datetime]):
 
     SQLite has no time zones: a plain DateTime(timezone=True) drops the offset of 15:30+03:00 and reads back 15:30.
     This converts aware values to UTC before writing (naive ones are taken as UTC) and returns aware UTC values.
+    A naive value is sent as UTC too: PostgreSQL would read it in its session's `TimeZone` (the server's zone,
+    often not UTC), and store 22:30 written in Tokyo as 13:30 UTC.
     """
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is None or value.tzinfo is None:
-            return value
-        return value.astimezone(UTC)
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
         if value is None:
