@@ -96,7 +96,8 @@ else:
     if st.session_state.get("links_created"):
         st.success(t("links.created", link=st.session_state["links_created"]))
 
-st.header(t("links.yours"))
+# staff read one partner's links: "Your links" over them read as the manager's own
+st.header(t("links.yours") if scope.own_partner_id is not None else t("links.of_partner", partner=partners[partner_id]))
 archived = st.toggle(t("links.show_archived"), key="links_archived")
 links = store.links(scope, int(partner_id), archived=archived)
 if not links:

@@ -159,6 +159,9 @@ def test_the_page_builds_a_link_and_shows_its_url_qr_and_figures(offers: Program
         f"{offers.tiny.child} · Child",
         f"{offers.tiny.parent} · Parent",
     ]
+    # the links are the picked partner's, said so: "Your links" read as the manager's own
+    assert [h.value for h in at.header][-1] == "Your links"
+    assert [h.value for h in mgr.header][-1] == f"Links of {offers.tiny.child} · Child"
 
 
 def test_the_same_link_twice_is_the_one_already_there(offers: Program, store_engine: Engine) -> None:
