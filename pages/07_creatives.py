@@ -82,7 +82,7 @@ for first in range(0, len(batch), 3):
                                  mime=item.mime_type, key=f"creative_{item.creative_id}",
                                  icon=":material/download:")  # fmt: skip
         if url is not None and item.kind != "text":
-            card.caption(t("creatives.your_link"))
+            card.caption(t("creatives.your_link" if scope.own_partner_id is not None else "creatives.partner_link"))
             card.code(url, language=None, wrap_lines=True)  # a card is narrow: the link whole, not cut
         elif url is None and partner_id is not None and (item.offer_id or item.kind == "text"):
             card.caption(t("creatives.no_link" if item.offer_id else "creatives.no_link_any"))

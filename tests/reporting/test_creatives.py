@@ -73,12 +73,16 @@ def test_the_page_shows_downloads_filters_and_the_partners_link(banners: Program
     assert [b.label for b in at.get("download_button")].count("Download") == 4  # not the gone or the outside one
     assert len(at.warning) == 2
     assert at.code[0].value == f"https://trk.example.com/c/{banners.tiny.token}"  # each casino banner with its link
+    assert "Your link for this offer:" in [c.value for c in at.caption]
     at.selectbox(key="creatives_size").select("728x90").run()
     assert at.caption[0].value == "2 creatives." and len(at.get("download_button")) == 2
     at.selectbox(key="creatives_offer").select("Shop").run()
     assert at.caption[0].value == "1 creatives." and "Create a link" in [p.label for p in at.get("page_link")]
     mgr = open_page("pages/07_creatives.py", banners.users["mgr"])
     assert not mgr.exception and mgr.selectbox(key="creatives_partner").options[0] == "Every active offer"
+    mgr.selectbox(key="creatives_partner").select(banners.tiny.parent).run()  # its links, not the manager's
+    captions = [c.value for c in mgr.caption]
+    assert "The partner's link for this offer:" in captions and "Your link for this offer:" not in captions
 
 
 def test_create_a_link_opens_the_links_page_with_the_banners_offer(banners: Program) -> None:
