@@ -35,15 +35,12 @@ def _admin(s: Session) -> Scope:
     return derive_scope(s, s.query(User).filter_by(username="adm").one())
 
 
-def test_an_id_past_the_keys_is_no_row(engine: Engine) -> None:
+def test_an_id_past_the_keys_is_no_row_and_forms_say_so(engine: Engine) -> None:
     with session_scope(engine) as s:
         assert s.get(Partner, PAST_INT4) is None
         assert locked_row(s, Partner, PAST_INT4) is None
         assert s.query(User).filter(User.partner_id.in_([1, PAST_INT4])).count() == 0
         assert locked_row(s, Partner, 1) is not None  # the statement still finds a row that is there
-
-
-def test_forms_say_there_is_no_such_partner(engine: Engine) -> None:
     with session_scope(engine) as s:
         pid = s.query(Partner.id).scalar()
         with pytest.raises(PartnerChangeError) as moved:
