@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 ROLE_PARTNER = "partner"
 ROLE_MANAGER = "manager"
 ROLE_ADMIN = "admin"
-MAX_ID = 2**63 - 1  # the largest id a store's integer key holds (SQLite's, PostgreSQL's bigint)
+MAX_ID = 2**63 - 1  # the largest id any store key holds (SQLite: 64-bit; PostgreSQL: 32-bit, compared uncast: store.db)
 
 
 class ScopeError(PermissionError):
