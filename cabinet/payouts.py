@@ -278,8 +278,11 @@ def checked_reference(reference: str) -> str:
 def details_changed(payout: PayoutRequest, partner: Partner) -> bool:
     """Whether the partner's payout method or details differ now from those the request was made with (a change
     just before a payout can mean a taken-over account)."""
-    asked = {str(k): str(v) for k, v in (payout.details or {}).items()}
-    return (partner.payout_method, dict(partner.payout_details or {})) != (payout.method, asked)
+
+    def text(details: dict[str, object] | None) -> dict[str, str]:  # both read alike, whatever wrote them
+        return {str(k): str(v) for k, v in (details or {}).items()}
+
+    return (partner.payout_method, text(partner.payout_details)) != (payout.method, text(payout.details))
 
 
 def decide(session: Session, scope: Scope, payout_id: int, status: str, reference: str = "",

@@ -161,6 +161,9 @@ def test_details_changed_sees_a_new_method_or_new_details() -> None:
     assert details_changed(asked, Partner(payout_method="usdt", payout_details={"iban": "DE00 1234"}))
     assert details_changed(asked, Partner(payout_method="wire", payout_details={"iban": "DE00 9999"}))
     assert details_changed(asked, Partner(payout_method="wire", payout_details={}))
+    # a value written as a number on either side (a hand edit of the store) reads as its text on both
+    number = PayoutRequest(method="wallet", details={"account": "12345"})
+    assert not details_changed(number, Partner(payout_method="wallet", payout_details={"account": 12345}))
 
 
 def test_what_a_request_may_take_is_the_balance_in_whole_cents_and_never_below_zero() -> None:
