@@ -213,7 +213,9 @@ def list_users() -> None:
     """List logins with role, partner, whether disabled, lock state and last login."""
     now = datetime.now(UTC)
     with session_scope(_engine()) as session:
-        rows = list(session.scalars(select(User).order_by(User.role, User.username)))
+        # sorted here, by role then name in any case: a store's collation would order "PGManager3" and "manager1"
+        # one way on SQLite and another on a PostgreSQL in en_US
+        rows = sorted(session.scalars(select(User)), key=lambda u: (u.role, u.username.casefold(), u.username))
         by_address = login_limits.logins_locked_until(session, now)
         table = Table(title=f"{len(rows)} users")
         cols = ("username", "role", "partner", "locale", "disabled", "two-step", "locked until (UTC)", "failed",

@@ -114,8 +114,14 @@ def test_users_cli_adds_locks_unlocks_and_rejects_bad_input(alice: Engine, setti
     assert authenticate(alice, "bob", "a-long-password").ok
     gone = _cli(["users", "passwd", "zed"])
     assert gone.returncode == 1 and "no user named 'zed'" in gone.stderr
-    listed = _cli(["users", "list"])
+    assert (
+        _cli(["users", "add", "Zara", "--role", "manager"], {"CABINET_USER_PASSWORD": "a-long-password"}).returncode
+        == 0
+    )
+    listed = _cli(["users", "list"], {"COLUMNS": "200"})
     assert listed.returncode == 0 and "bob" in listed.stdout and "alice" in listed.stdout
+    names = [line.split()[1] for line in listed.stdout.splitlines() if " manager " in line]
+    assert names == ["bob", "erin", "Zara"]  # by role, then name in any case: alike on every store
 
 
 def test_login_page_shows_only_the_form_when_logged_out(alice: Engine) -> None:
