@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
+
+from cabinet.store.db import make_engine, migrate
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -18,6 +20,15 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'store.db'}"
         return
     yield request.getfixturevalue("pg_database")
+
+
+@pytest.fixture
+def engine(store_url: str) -> Iterator[Engine]:
+    """A store migrated to head, on the test's backend."""
+    migrate(store_url)
+    eng = make_engine(store_url)
+    yield eng
+    eng.dispose()
 
 
 def raw_partner(conn: Connection) -> None:

@@ -3,7 +3,6 @@ keeps its network only, a name typed at sign-in that no login has is removed; on
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,18 +12,10 @@ from cabinet.audit_log import age, network
 from cabinet.auth import audit
 from cabinet.config import ConfigError
 from cabinet.passwords import hash_password
-from cabinet.store.db import make_engine, migrate, session_scope
+from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, User
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(store_url: str) -> Iterator[Engine]:
-    migrate(store_url)
-    eng = make_engine(store_url)
-    yield eng
-    eng.dispose()
 
 
 def _entry(engine: Engine, days_ago: int, action: str, details: dict[str, object], *, known: bool = True,

@@ -3,8 +3,6 @@ a hand edit of the store has left a cycle in it: on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
@@ -12,21 +10,13 @@ from sqlalchemy.orm import Session
 from cabinet.access import ScopeError, derive_scope, descendants
 from cabinet.partners_admin import PartnerChangeError, move_partner
 from cabinet.program import ensure_program_defaults
-from cabinet.store.db import make_engine, migrate, session_scope
+from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, Partner, User
 
 # SQLite: abort the session's statements after this many progress callbacks (each after 1,000 virtual-machine steps);
 # a test's walks take under 30 in all; one that never ends fails the test in seconds instead of hanging it (at 20,000,
 # a loop's ever longer path strings took minutes to reach the bound). PostgreSQL: `statement_timeout`
 STEPS = 1_000
-
-
-@pytest.fixture
-def engine(store_url: str) -> Iterator[Engine]:
-    migrate(store_url)
-    eng = make_engine(store_url)
-    yield eng
-    eng.dispose()
 
 
 def _bounded(session: Session) -> None:

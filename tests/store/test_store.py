@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -47,15 +46,6 @@ WHEN = datetime(2026, 11, 1, 12, 30, 5, 123456, tzinfo=UTC)
 FULL_WIDTH = Decimal("12345678901234.5678")
 SQLITE_WIDTH = Decimal("98765432109.8765")
 NESTED: dict[str, Any] = {"ftd": "150.00", "levels": [1, 2, {"deep": None}], "текст": "юникод ✓", "ok": True}
-
-
-@pytest.fixture
-def engine(store_url: str) -> Iterator[Engine]:
-    """A store migrated to head."""
-    migrate(store_url)
-    eng = make_engine(store_url)
-    yield eng
-    eng.dispose()
 
 
 def _tables(url: str) -> set[str]:
