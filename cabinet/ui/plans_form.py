@@ -142,8 +142,10 @@ def plan_form(scope: Scope, plan_id: int | None, copy_of: int | None = None) -> 
         kind = middle.selectbox(t("plans.field_type"), PLAN_TYPES, index=PLAN_TYPES.index(now.type),
                                 format_func=lambda k: t(f"plans.type_{k}"), key=f"plans_type_{tag}",
                                 help=t("plans.type_help"))  # fmt: skip
+        # a currency the session holds (the next form's "USD" after an add) is not given twice: Streamlit warns
+        shown = 0 if f"plans_currency_{tag}" in st.session_state or now.currency not in CURRENCY_LIST else None
         currency = right.selectbox(t("plans.field_currency"), CURRENCY_LIST, key=f"plans_currency_{tag}",
-                                   index=CURRENCY_LIST.index(now.currency) if now.currency in CURRENCY_LIST else 0,
+                                   index=CURRENCY_LIST.index(now.currency) if shown is None else shown,
                                    help=t("plans.currency_help"))  # fmt: skip
         st.markdown(f"**{t('plans.cpa_heading')}**")
         cpa = {
@@ -159,7 +161,8 @@ def plan_form(scope: Scope, plan_id: int | None, copy_of: int | None = None) -> 
                                     key=f"plans_revshare_{tag}", help=t("plans.revshare_help"))  # fmt: skip
         # no bounds in the browser, which said them in English on hover only and then saved nothing: the store
         # refuses a number out of them in the session's language ("Hold days must be from 0 to 365.")
-        hold = right.number_input(t("plans.field_hold_days"), value=int(now.hold_days), step=1,
+        held = None if f"plans_hold_{tag}" in st.session_state else int(now.hold_days)  # given once, as the currency
+        hold = right.number_input(t("plans.field_hold_days"), value=held, step=1,
                                   key=f"plans_hold_{tag}", help=t("plans.hold_help"))  # fmt: skip
         st.markdown(f"**{t('plans.field_volume_tiers')}**")
         st.caption(t("plans.tiers_help"))

@@ -163,7 +163,12 @@ def test_a_change_reprices_pending_commissions_at_the_next_run(program: Program,
                          "r2": ("pending", Decimal(3))}  # fmt: skip
 
 
-def test_the_page_adds_a_plan_and_changes_one(program: Program, store_engine: Engine) -> None:
+def test_the_page_adds_a_plan_and_changes_one(
+    program: Program, store_engine: Engine, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.elements.lib import policies
+
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)  # Streamlit says it once a process
     at = open_page("pages/21_plans.py", program.users["root"])
     assert not at.exception and not at.error
     table = next(d.value for d in at.dataframe if "Name" in d.value.columns)  # the tier editors are frames too
@@ -192,6 +197,7 @@ def test_the_page_adds_a_plan_and_changes_one(program: Program, store_engine: En
     # the next plan starts empty: not as a RevShare plan in EUR held 30 days
     assert (at.selectbox(key="plans_type_new").value, at.selectbox(key="plans_currency_new").value) == ("cpa", "USD")
     assert at.number_input(key="plans_hold_new").value == 0
+    assert "created with a default value but also had its value set" not in caplog.text  # each value given once
     plan_id = _plan_of(program, store_engine)
     at.selectbox(key="plans_pick").select(plan_id).run()
     at.number_input(key=f"plans_hold_{plan_id}").set_value(14)
