@@ -8,7 +8,10 @@ can be applied to it. Raw values are as the ETL kept them: never a raw IP (`etl.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import polars as pl
 
@@ -114,12 +117,57 @@ def quarantine_rows(
     path: str | None = None,
     run: int | None = None,
     limit: int | None = None,
+    loaded: bool = False,
 ) -> pl.DataFrame:
     """The matching quarantined rows (`ROW_COLUMNS`), newest run first, then by file and row; `reason` matches a
-    reason exactly or its family (`missing_field` matches `missing_field:click_id`)."""
+    reason exactly or its family (`missing_field` matches `missing_field:click_id`). With `loaded`, a column
+    `loaded_now`: whether a row with the row's id is loaded now (`loaded_now`)."""
     _admin(scope)
     sql = ROWS_SQL + ROWS_ORDER + (" limit $limit" if limit is not None else "")
     params: dict[str, object] = {"feed": feed, "reason": reason, "path": path, "run": run}
     if limit is not None:
         params["limit"] = int(limit)
-    return _frame(wh, sql, params)
+    cur = wh.cursor()
+    try:
+        frame = cur.sql(sql, params=params).pl()
+        if not loaded:
+            return frame
+        found = loaded_now(cur, list(zip(frame["feed"], frame["raw"], strict=True)))
+    finally:
+        cur.close()
+    return frame.with_columns(pl.Series("loaded_now", [i in found for i in range(frame.height)], pl.Boolean))
+
+
+# a feed's id column, and its rows loaded now with one of the ids (feed commissions by their own id)
+_LOADED_IN = {
+    "clicks": ("click_id", "select distinct click_id from clicks where click_id in (select unnest($ids))"),
+    "conversions": (
+        "conversion_id",
+        "select distinct conversion_id from conversions where conversion_id in (select unnest($ids))",
+    ),
+    "commissions": (
+        "commission_id",
+        "select distinct commission_id from commissions where rule = 'feed' and commission_id in (select unnest($ids))",
+    ),
+}
+
+
+def loaded_now(cur: Any, rows: Sequence[tuple[str, str | None]]) -> set[int]:
+    """The positions in `rows` ((feed, raw values as JSON) of quarantined rows) of those whose id the warehouse holds
+    now: the producer sent the row again, corrected, or a reprocess loaded it; the quarantine keeps the old row, which
+    read as still missing."""
+    ids: dict[str, dict[str, list[int]]] = {}
+    for i, (feed, raw) in enumerate(rows):
+        if feed not in _LOADED_IN or not raw:
+            continue
+        try:
+            value = json.loads(raw).get(_LOADED_IN[feed][0])
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(value, str) and value:
+            ids.setdefault(feed, {}).setdefault(value, []).append(i)
+    found: set[int] = set()
+    for feed, by_id in ids.items():
+        for (value,) in cur.execute(_LOADED_IN[feed][1], {"ids": list(by_id)}).fetchall():
+            found.update(by_id.get(value, []))
+    return found

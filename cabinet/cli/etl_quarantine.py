@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import difflib
-import json
 import os
 import sys
 from pathlib import Path
@@ -21,7 +20,7 @@ from rich.table import Table
 from cabinet.cli._app import CliError, console, counted, err_console, settings
 from cabinet.cli.etl import etl_app
 from cabinet.cli.etl_hints import hint_lines
-from queries.data_loads import ROW_COLUMNS, ROWS_ORDER, ROWS_SQL
+from queries.data_loads import ROW_COLUMNS, ROWS_ORDER, ROWS_SQL, loaded_now
 
 COLUMNS = ROW_COLUMNS
 
@@ -98,7 +97,7 @@ def quarantine(
                 (err_console if str(out) == "-" else console).print(f"wrote {counted(n, 'quarantined row')} to {out}")
             return
         shown = rows.fetchmany(limit)
-        loaded = loaded_now(cur, shown)
+        loaded = loaded_now(cur, [(row[1], row[5]) for row in shown])
         total = cur.execute(f"select count(*) from ({ROWS_SQL})", _filters(feed, reason, file, run))
         count = int(total.fetchone()[0])
         present = "" if shown else _present(cur, feed, file, run, reason)
@@ -135,38 +134,6 @@ def quarantine(
 
 
 LOADED = " (its id is loaded now)"
-# the id column of a feed's rows, and the table holding the rows loaded (feed commissions by their own id)
-_LOADED_IN = {
-    "clicks": ("click_id", "select distinct click_id from clicks where click_id in (select unnest($ids))"),
-    "conversions": (
-        "conversion_id",
-        "select distinct conversion_id from conversions where conversion_id in (select unnest($ids))",
-    ),
-    "commissions": (
-        "commission_id",
-        "select distinct commission_id from commissions where rule = 'feed' and commission_id in (select unnest($ids))",
-    ),
-}
-
-
-def loaded_now(cur: Any, shown: list[tuple[Any, ...]]) -> set[int]:
-    """The positions in `shown` of quarantined rows whose id the warehouse holds now: the producer sent the row again,
-    corrected, or a reprocess loaded it; the quarantine keeps the old row, which read as still missing."""
-    ids: dict[str, dict[str, list[int]]] = {}
-    for i, (_, feed, _, _, _, raw, _) in enumerate(shown):
-        if feed not in _LOADED_IN or not raw:
-            continue
-        try:
-            value = json.loads(raw).get(_LOADED_IN[feed][0])
-        except (ValueError, AttributeError):
-            continue
-        if isinstance(value, str) and value:
-            ids.setdefault(feed, {}).setdefault(value, []).append(i)
-    found: set[int] = set()
-    for feed, by_id in ids.items():
-        for (value,) in cur.execute(_LOADED_IN[feed][1], {"ids": list(by_id)}).fetchall():
-            found.update(by_id.get(value, []))
-    return found
 
 
 def _export(rows: Any, out: Path) -> int | None:

@@ -217,8 +217,11 @@ def quarantine(user: SessionUser) -> None:
         ),
     )
     feed, reason, n = groups[chosen if chosen is not None and chosen < len(groups) else 0]
-    rows = data_loads.quarantine_rows(user.scope, wh=warehouse(), feed=feed, reason=reason, limit=ROWS_SHOWN)
+    rows = data_loads.quarantine_rows(user.scope, wh=warehouse(), feed=feed, reason=reason, limit=ROWS_SHOWN,
+                                      loaded=True)  # fmt: skip
     _table(_said_reasons(rows), ("feed",))
+    if rows["loaded_now"].any():  # sent again corrected, or read again: the old row stays, counted where it was
+        st.caption(t("loads.loaded_now_note", n=fmt_count(int(rows["loaded_now"].sum()))))
     if n > ROWS_SHOWN:
         st.caption(t("loads.rows_shown", shown=fmt_count(ROWS_SHOWN), n=fmt_count(n)))
     if reason in data_loads.FIXABLE:
