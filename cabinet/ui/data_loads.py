@@ -219,7 +219,8 @@ def quarantine(user: SessionUser) -> None:
     feed, reason, n = groups[chosen if chosen is not None and chosen < len(groups) else 0]
     rows = data_loads.quarantine_rows(user.scope, wh=warehouse(), feed=feed, reason=reason, limit=ROWS_SHOWN,
                                       loaded=True)  # fmt: skip
-    _table(_said_reasons(rows), ("feed",))
+    first = [c for c in rows.columns if c not in ("raw", "quarantined_at")]  # the tick in sight, before the values
+    _table(_said_reasons(rows.select(*first, "raw", "quarantined_at")), ("feed",))
     if rows["loaded_now"].any():  # sent again corrected, or read again: the old row stays, counted where it was
         st.caption(t("loads.loaded_now_note", n=fmt_count(int(rows["loaded_now"].sum()))))
     if n > ROWS_SHOWN:

@@ -318,6 +318,7 @@ def test_a_row_sent_again_corrected_is_marked_loaded_in_the_quarantine(loaded: P
     at.selectbox(key="loads_group").set_value(1).run()
     rows = at.dataframe[-1].value
     assert list(rows["Reason"]) == ["Bad date and time (bad_timestamp)"] and list(rows["Loaded since"]) == [True]
+    assert list(rows.columns).index("Loaded since") == list(rows.columns).index("Reason") + 1  # before the values
     assert any(c.value.startswith("Ticked (1): a row with the row's id was loaded since") for c in at.caption)
     # the file's own quarantined row stays, as the counts say; the download keeps the rows as the CLI writes them
     assert list(data_loads.quarantine_rows(loaded.users["root"].scope, wh=_wh(loaded)).columns) == list(
