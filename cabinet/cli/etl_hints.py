@@ -3,6 +3,15 @@ code alone sent the operator to the README for what a valid value is and how to 
 
 from __future__ import annotations
 
+from etl.contract import COMMISSION_KINDS, COMMISSION_STATUSES, CONVERSION_STATUSES, CONVERSION_TYPES
+from etl.conversions import WAIT_DAYS
+
+
+def _one_of(values: tuple[str, ...]) -> str:
+    """The contract's values as a sentence says them: "a, b or c"."""
+    return f"{', '.join(values[:-1])} or {values[-1]}"
+
+
 _REPROCESS = "then `cabinet etl reprocess --reason {reason}` loads the rows"
 
 HINTS: dict[str, str] = {
@@ -19,17 +28,17 @@ HINTS: dict[str, str] = {
     "bad_currency": "write an ISO 4217 code (USD, EUR, GBP)",
     "bad_date": "write the rate's day as YYYY-MM-DD",
     "bad_rate": "write a rate above 0: units of the base currency per one unit of the row's currency",
-    "bad_type": "a conversion's type is registration, ftd, deposit, sale, lead or revenue",
-    "bad_status": "a conversion's status is pending, approved, rejected or reversed; a commission's pending, approved, "
-    "rejected or paid",
-    "bad_kind": "a commission's kind is cpa, revshare, bonus, adjustment or sub_partner",
+    "bad_type": f"a conversion's type is {_one_of(CONVERSION_TYPES)}",
+    "bad_status": f"a conversion's status is {_one_of(CONVERSION_STATUSES)}; a commission's "
+    f"{_one_of(COMMISSION_STATUSES)}",
+    "bad_kind": f"a commission's kind is {_one_of(COMMISSION_KINDS)}",
     "unknown_partner": "partner_id names no partner in the store (or is not a whole number): add the partner, "
     + _REPROCESS,
     "unknown_offer": "offer_id names no offer in the store: add it in the Offer catalogue, " + _REPROCESS,
     "unknown_link_token": "the token is not one the cabinet signed: write it exactly as the link's URL carries it "
     "after /c/ (`cabinet links export` lists every link's)",
-    "unattributed": "no click with its click_id arrived within 7 days, or the conversion is more than 7 days older "
-    "than the newest click: send the click (or a promo_code or partner_id), " + _REPROCESS,
+    "unattributed": f"no click with its click_id arrived within {WAIT_DAYS} days, or the conversion is more than "
+    f"{WAIT_DAYS} days older than the newest click: send the click (or a promo_code or partner_id), " + _REPROCESS,
     "no_fx_rate": "fx_rates has no rate of its currency on or before its day: send one, " + _REPROCESS,
     "unknown_promo_code": "no promo code is issued with that text: issue it on the Promo codes page, " + _REPROCESS,
     "inactive_promo_code": "the promo code is paused: resume it (or send a partner_id), " + _REPROCESS,

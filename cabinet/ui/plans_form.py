@@ -143,9 +143,9 @@ def plan_form(scope: Scope, plan_id: int | None, copy_of: int | None = None) -> 
                                 format_func=lambda k: t(f"plans.type_{k}"), key=f"plans_type_{tag}",
                                 help=t("plans.type_help"))  # fmt: skip
         # a currency the session holds (the next form's "USD" after an add) is not given twice: Streamlit warns
-        shown = 0 if f"plans_currency_{tag}" in st.session_state or now.currency not in CURRENCY_LIST else None
+        given = f"plans_currency_{tag}" not in st.session_state and now.currency in CURRENCY_LIST
         currency = right.selectbox(t("plans.field_currency"), CURRENCY_LIST, key=f"plans_currency_{tag}",
-                                   index=CURRENCY_LIST.index(now.currency) if shown is None else shown,
+                                   index=CURRENCY_LIST.index(now.currency) if given else 0,
                                    help=t("plans.currency_help"))  # fmt: skip
         st.markdown(f"**{t('plans.cpa_heading')}**")
         cpa = {
