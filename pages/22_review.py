@@ -1,6 +1,7 @@
-"""Partner review (managers and admins): each partner of the scope in the period against the period before, and the
-signals to act on — traffic that stopped, dropped, spiked or is new, bot or repeated clicks, registrations that do not
-deposit, commission that ends rejected or reversed (`queries.review`)."""
+"""Partner review (managers and admins): each partner of the scope in the period against the period before (or the
+same days a year before, for a seasonal program), and the signals to act on — traffic that stopped, dropped, spiked
+or is new, bot or repeated clicks, registrations that do not deposit,
+commission that ends rejected or reversed (`queries.review`)."""
 
 from datetime import timedelta
 
@@ -12,9 +13,9 @@ from cabinet.ui.cards import card_columns
 from cabinet.ui.guard import require_user
 from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import t
-from cabinet.ui.widgets import download_buttons, number_format, period_picker, to_cents, today_in
+from cabinet.ui.widgets import download_buttons, number_format, period_picker, relabel, to_cents, today_in
 from queries import review
-from queries.dashboard import previous_period
+from queries.compare import AGAINST, other_period
 
 user = require_user("manage")
 st.title(t("review.title"))
@@ -31,9 +32,15 @@ if date_from >= today:
     st.stop()
 cut = date_to >= today
 date_to = min(date_to, today - timedelta(days=1))
-frame = data.partner_review(user.scope, snap.snapshot_id, date_from, date_to, user.timezone, limits)
+dates = {a: dict(zip(("start", "end"), other_period(date_from, date_to, a), strict=True)) for a in AGAINST}
+relabel("review_against", AGAINST)  # its dates' words in the language switched to
+# a seasonal program's December beside the last one: against November, every partner's clicks "spiked"
+against = st.radio(t("review.compare_with"), AGAINST, format_func=lambda a: t(f"review.against_{a}", **dates[a]),
+                   horizontal=True, key="review_against")  # fmt: skip
+before = t(f"review.before_{against}")  # "in the period before", "in the same days a year before"
+frame = data.partner_review(user.scope, snap.snapshot_id, date_from, date_to, user.timezone, limits, against)
 if frame.is_empty():  # a manager is given partners by an admin: "no partner of yours had clicks" hid that they had none
-    st.info(t("review.none_yours" if user.scope.partner_ids == () else "review.empty"))
+    st.info(t("review.none_yours") if user.scope.partner_ids == () else t("review.empty", before=before))
     st.stop()
 
 names = {pid: name for pid, name, _ in store.partners(user.scope)}
@@ -42,7 +49,8 @@ if not any(counts.values()):
     st.success(t("review.no_signals"))
 cols = card_columns(4, "review")
 for i, signal in enumerate(s for s in review.SIGNALS if counts[s]):
-    cols[i % 4].metric(t(f"review.signal_{signal}"), counts[signal], help=t(f"review.help_{signal}", **said))
+    cols[i % 4].metric(t(f"review.signal_{signal}"), counts[signal],
+                       help=t(f"review.help_{signal}", before=before, **said))  # fmt: skip
 picked = []  # no filter of nothing to pick when no partner gives a signal: every partner is listed
 if any(counts.values()):
     picked = st.multiselect(t("review.only"), [s for s in review.SIGNALS if counts[s]], key="review_only",
@@ -51,14 +59,15 @@ if any(counts.values()):
 shown = frame
 if picked:
     shown = frame.filter(pl.col("signals").list.eval(pl.element().is_in(picked)).list.any())
-st.caption(t("review.count", shown=shown.height, total=frame.height))
+st.caption(t("review.count", shown=shown.height, total=frame.height, before=before))
 
 percent = ("clicks_change", "ftds_change", "commission_change", "bot_share", "unique_share", "reg_to_ftd",
            "rejected_share")  # fmt: skip
 table = review_table.table(shown, names)
 headers = review_table.headers()
 # shares as the browser's language writes a percent ("12.5%", "12,5 %"), as the reports' rates are
-config = {headers[c]: st.column_config.NumberColumn(format="percent", help=t(f"review.colhelp_{c}")) for c in percent}
+config = {headers[c]: st.column_config.NumberColumn(format="percent", help=t(f"review.colhelp_{c}", before=before))
+          for c in percent}  # fmt: skip
 config |= {headers[c]: st.column_config.NumberColumn(format=number_format(c)) for c in ("clicks", "ftds", "commission")}
 # wide enough for two signals on a phone ("Трафик вы…" was all of it at 390 px); the figures keep their own widths
 config[headers["signals"]] = st.column_config.TextColumn(width="medium")
@@ -66,9 +75,8 @@ config[headers["open"]] = st.column_config.LinkColumn(display_text=t("review.vie
 show_dataframe(to_cents(table).rename(headers), config, hide_index=True, width="stretch", placeholder="—")
 # headed as the table; the figures it leaves out as Reports heads them ("Bot clicks", "Clicks before")
 download_buttons(review_table.download(shown, names), f"partner_review_{date_from}_{date_to}", key="review",
-                 headers=review_table.download_headers())  # fmt: skip
-before = previous_period(date_from, date_to)
+                 headers=review_table.download_headers(shown.columns, against))  # fmt: skip
 if cut:
     st.caption(t("review.whole_days", date_from=date_from.isoformat(), date_to=date_to.isoformat()))
 st.caption(t("review.caption", clicks=said["clicks"], registrations=said["registrations"],
-             prev_from=before[0].isoformat(), prev_to=before[1].isoformat()))  # fmt: skip
+             period=t(f"review.then_{against}", **dates[against])))  # fmt: skip

@@ -1,6 +1,7 @@
-"""Partner review for affiliate managers: each partner of the scope in a period against the period before, with the
-signals a manager acts on — traffic that stopped, dropped or spiked, bot or repeated clicks, registrations that never
-deposit, commission that ends rejected or reversed.
+"""Partner review for affiliate managers: each partner of the scope in a period against the period before (or the
+same days a year before, for a seasonal business: `queries.compare.other_period`), with the signals a manager acts
+on — traffic that stopped, dropped or spiked, bot or repeated clicks, registrations that never deposit,
+commission that ends rejected or reversed.
 
 Each signal is a plain rule on the partner's own figures (METRICS.md definitions), named so the page can say why a
 partner is listed. The limits are the program's (`Thresholds`, set by an admin on the page); shares below
@@ -15,7 +16,7 @@ from datetime import date
 import polars as pl
 
 from cabinet.access import Scope
-from queries.dashboard import previous_period
+from queries.compare import other_period
 from queries.metrics import COUNTS
 from queries.reports import ReportRequest, performance
 from queries.warehouse import Warehouse
@@ -55,13 +56,21 @@ def _ratio(num: pl.Expr, den: pl.Expr) -> pl.Expr:
 
 
 def review(
-    scope: Scope, *, wh: Warehouse, date_from: date, date_to: date, tz: str, limits: Thresholds | None = None
+    scope: Scope,
+    *,
+    wh: Warehouse,
+    date_from: date,
+    date_to: date,
+    tz: str,
+    limits: Thresholds | None = None,
+    against: str = "previous",
 ) -> pl.DataFrame:
-    """One row per partner of the scope with activity in the period or the one before: its figures (`<metric>` now,
-    `<metric>_prev` before), the changes and shares the signals use, and `signals`, the names of those that hold
+    """One row per partner of the scope with activity in the period or the one it is set beside (`against`:
+    "previous", the period of the same length before; "year", the same days a year before): its figures (`<metric>`
+    now, `<metric>_prev` then), the changes and shares the signals use, and `signals`, the names of those that hold
     under `limits` (default: `Thresholds()`)."""
     lim = limits or Thresholds()
-    prev_from, prev_to = previous_period(date_from, date_to)
+    prev_from, prev_to = other_period(date_from, date_to, against)
     now = _period(scope, wh, date_from, date_to, tz)
     before = _period(scope, wh, prev_from, prev_to, tz).rename({m: f"{m}_prev" for m in METRICS})
     both = now.join(before, on="partner_id", how="full", coalesce=True).with_columns(

@@ -209,10 +209,11 @@ def performance(scope: Scope, snapshot_id: str, req: ReportRequest) -> pl.DataFr
 
 @st.cache_data(ttl=300, max_entries=64, show_spinner=False)
 def partner_review(scope: Scope, snapshot_id: str, date_from: date, date_to: date, tz: str,
-                   limits: review.Thresholds) -> pl.DataFrame:  # fmt: skip
-    """Each partner of the scope against the period before, with the signals that hold under the program's `limits`
-    (`queries.review`)."""
-    return review.review(scope, wh=warehouse(), date_from=date_from, date_to=date_to, tz=tz, limits=limits)
+                   limits: review.Thresholds, against: str = "previous") -> pl.DataFrame:  # fmt: skip
+    """Each partner of the scope against the period before (or a year before: `against`), with the signals that hold
+    under the program's `limits` (`queries.review`)."""
+    return review.review(scope, wh=warehouse(), date_from=date_from, date_to=date_to, tz=tz, limits=limits,
+                         against=against)  # fmt: skip
 
 
 @st.cache_data(ttl=300, max_entries=128, show_spinner=False)

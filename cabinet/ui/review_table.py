@@ -3,10 +3,11 @@ and the link into its cabinet, then its figures."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import polars as pl
 
+from cabinet.ui.headers import report_headers
 from cabinet.ui.menu import VIEW_AS_PARAM
 from cabinet.ui.text import t
 from queries import review
@@ -53,6 +54,8 @@ def download(frame: pl.DataFrame, names: Mapping[int, str]) -> pl.DataFrame:
     )
 
 
-def download_headers() -> dict[str, str]:
-    """The download's own headers: the id and the name apart (the table writes them in one column)."""
-    return headers() | {"partner_id": t("review.col_partner_id"), "partner_name": t("review.col_partner")}
+def download_headers(columns: Iterable[str] = (), against: str = "previous") -> dict[str, str]:
+    """The download's own headers: the id and the name apart (the table writes them in one column), and of
+    `columns`, each figure then as Reports heads it beside the same period ("Clicks before", "Clicks a year before")."""
+    then = report_headers([c for c in columns if c.endswith("_prev")], against)
+    return then | headers() | {"partner_id": t("review.col_partner_id"), "partner_name": t("review.col_partner")}

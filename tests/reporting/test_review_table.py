@@ -57,4 +57,4 @@ def test_a_manager_without_partners_is_told_why_the_review_is_empty(program: Pro
     quiet = open_page("pages/22_review.py", program.users["mgr"])  # partners of theirs, idle in the period picked
     quiet.selectbox(key="review_period_en").set_value("custom").run()
     quiet.date_input(key="review_dates").set_value((date(2026, 6, 1), date(2026, 6, 10))).run()
-    assert [i.value for i in quiet.info] == [translate("review.empty")]
+    assert [i.value for i in quiet.info] == [translate("review.empty", before=translate("review.before_previous"))]
