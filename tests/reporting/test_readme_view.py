@@ -1,13 +1,17 @@
-"""README's "Adding a view": its query module and page file, as written there, work in a copy of the app."""
+"""README's "Adding a view": its query module, page file and test, as written there, work in a copy of the app; its
+notebook lines read the warehouse; the helpers it names exist."""
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import inspect
 import re
 import shutil
 import sys
 from datetime import date
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -19,11 +23,22 @@ from tests.reporting.conftest import Program
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _section() -> str:
+    return (ROOT / "README.md").read_text().split("## Adding a view", 1)[1].split("\n## ", 1)[0]
+
+
 def _example(path: str) -> str:
-    section = (ROOT / "README.md").read_text().split("## Adding a view", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    blocks = re.findall(r"```python\n(.*?)```", _section(), re.S)
     [code] = [b for b in blocks if b.startswith(f"# {path}\n")]
     return code
+
+
+def _load(name: str, file: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_the_readme_example_view_is_two_files_and_keeps_to_the_scope(
@@ -55,24 +70,62 @@ def test_the_readme_example_view_is_two_files_and_keeps_to_the_scope(
     assert every["ftds"].sum() >= 1 and every["conversions"].sum() >= every["ftds"].sum()
     partner = page("p_parent")  # a partner is refused by the guard, and has no menu entry
     assert partner.error and not partner.dataframe
+    assert partner.error[0].value in " ".join(_section().split())  # the refusal as the guide quotes it
     assert "Top subs" not in [link.proto.label for link in partner.get("page_link")]
     scoped = loaded.top_subs(program.users["p_child"].scope, wh=_warehouse(program), date_from=date(2026, 11, 1),
                              date_to=date(2026, 11, 2), tz="UTC")  # fmt: skip
     assert scoped["conversions"].sum() < every["conversions"].sum()  # the child's scope holds less than the program
-    test = tmp_path / "test_top_subs.py"  # the test the guide has a new view's author write, as written there
+    # the test the guide has a new view's author write, as written there, where it would stand (its ROOT: the copy)
+    test = tmp_path / "tests" / "reporting" / "test_top_subs.py"
+    test.parent.mkdir(parents=True)
     test.write_text(_example("tests/reporting/test_top_subs.py"))
-    spec = importlib.util.spec_from_file_location("readme_test_top_subs", test)
-    assert spec is not None and spec.loader is not None
-    written = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(written)
-    written.test_top_subs_keeps_to_the_scope(program)
+    written = _load("readme_test_top_subs", test)
+    tests = [f for name, f in inspect.getmembers(written, inspect.isfunction) if name.startswith("test_")]
+    assert len(tests) == 2, tests  # the scope test and the page test
+    for written_test in tests:
+        written_test(program)
 
 
 def test_the_readme_example_page_takes_a_free_number() -> None:
-    """`12_top_subs.py` stood beside `12_program.py`: two pages of one number."""
+    """`12_top_subs.py` stood beside `12_program.py`: two pages of one number. The example itself, once it stays,
+    is its own number's page."""
     name = Path(_example("pages/24_top_subs.py").splitlines()[0].removeprefix("# ")).name
-    taken = {p.name.split("_", 1)[0] for p in (ROOT / "pages").glob("*.py")}
+    taken = {p.name.split("_", 1)[0] for p in (ROOT / "pages").glob("*.py") if p.name != name}
     assert name.split("_", 1)[0] not in taken
+    assert not [p.name for p in (ROOT / "pages").glob(f"*_{name.split('_', 1)[1]}") if p.name != name]  # one address
+
+
+def test_the_readme_notebook_reads_the_published_warehouse(
+    program: Program, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CABINET_DATA_DIR", str(program.tiny.settings.data_dir))
+    exec(compile(_example("a notebook"), "README notebook", "exec"), {})  # noqa: S102 - the README's own lines
+    shown = capsys.readouterr().out
+    assert "'clicks'" in shown and "'conversions'" in shown and "mobile" in shown
+    work = program.tiny.settings.warehouse_dir / "work.duckdb"
+    assert work.name in _section()  # the file it warns about is the ETL's working file
+    assert work.is_file()
+
+
+HELPERS = re.compile(r"`((?:cabinet|queries|widgets|data|charts)\.[A-Za-z_][\w.]*)")
+
+
+def test_the_helpers_the_guide_names_exist() -> None:
+    """`widgets.partner_picker`, `queries.reports.performance`...: a rename leaves the guide naming nothing."""
+    names = set(HELPERS.findall(_section()))
+    assert {"queries.reports.performance", "widgets.period_picker", "cabinet.program.FEATURES"} <= names
+    for name in sorted(names):
+        full = f"cabinet.ui.{name}" if name.split(".")[0] in ("widgets", "data", "charts") else name
+        parts = full.split(".")
+        for cut in range(len(parts), 0, -1):
+            try:
+                found: object = importlib.import_module(".".join(parts[:cut]))
+                break
+            except ModuleNotFoundError:
+                continue
+        for attr in parts[cut:]:
+            assert hasattr(found, attr), f"README's 'Adding a view' names {name}: {full} has no {attr}"
+            found = getattr(found, attr)
 
 
 def _warehouse(program: Program):  # type: ignore[no-untyped-def]
