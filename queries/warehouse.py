@@ -8,6 +8,12 @@ views in the in-memory catalog (`clicks` = the snapshot's clicks `UNION ALL` the
 and a cursor's default schema is that one, so queries name tables plainly. Older attachments are detached once they
 are more than `KEEP_ATTACHED` generations behind and were superseded more than `DETACH_AFTER_S` seconds ago (a query
 running that long on a superseded snapshot is not expected); a history file when no attached snapshot uses it.
+
+By hand (a notebook, a Python shell), read it the same way, beside a running cabinet and ETL:
+`Warehouse(Path(data_dir) / "warehouse").cursor().sql("select ...").pl()`; `tables()` lists the tables. Never
+open `work.duckdb`, the ETL's working file: a process holding it, even read-only, makes the next run fail with
+"Could not set lock on file". A snapshot file opened alone lacks the clicks of the history file. Such a cursor
+sees no scope: a view's query applies one (`queries.scope_sql`).
 """
 
 from __future__ import annotations
