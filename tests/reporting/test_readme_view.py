@@ -44,42 +44,42 @@ def _load(name: str, file: Path) -> ModuleType:
 def test_the_readme_example_view_is_two_files_and_keeps_to_the_scope(
     program: Program, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    module = tmp_path / "top_subs.py"
-    module.write_text(_example("queries/top_subs.py"))
-    spec = importlib.util.spec_from_file_location("queries.top_subs", module)
+    module = tmp_path / "top_sub_ids.py"
+    module.write_text(_example("queries/top_sub_ids.py"))
+    spec = importlib.util.spec_from_file_location("queries.top_sub_ids", module)
     assert spec is not None and spec.loader is not None
     loaded = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "queries.top_subs", loaded)
+    monkeypatch.setitem(sys.modules, "queries.top_sub_ids", loaded)
     spec.loader.exec_module(loaded)
     shutil.copy(ROOT / "app.py", tmp_path / "app.py")
     shutil.copytree(ROOT / "pages", tmp_path / "pages")
-    (tmp_path / "pages" / "24_top_subs.py").write_text(_example("pages/24_top_subs.py"))
+    (tmp_path / "pages" / "24_top_sub_ids.py").write_text(_example("pages/24_top_sub_ids.py"))
     monkeypatch.setattr(menu, "PROJECT_ROOT", tmp_path)
 
     def page(user: str) -> AppTest:
         at = AppTest.from_file(str(tmp_path / "app.py"), default_timeout=60)
         at.session_state[SESSION_KEY] = program.users[user]
         at.run()
-        at = at.switch_page("pages/24_top_subs.py").run()
+        at = at.switch_page("pages/24_top_sub_ids.py").run()
         assert not at.exception, at.exception
         return at
 
     admin = page("root")
-    assert "Top subs" in [link.proto.label for link in admin.get("page_link")]
+    assert "Top sub ids" in [link.proto.label for link in admin.get("page_link")]
     every = admin.dataframe[0].value
     assert every["ftds"].sum() >= 1 and every["conversions"].sum() >= every["ftds"].sum()
     partner = page("p_parent")  # a partner is refused by the guard, and has no menu entry
     assert partner.error and not partner.dataframe
     assert partner.error[0].value in " ".join(_section().split())  # the refusal as the guide quotes it
-    assert "Top subs" not in [link.proto.label for link in partner.get("page_link")]
-    scoped = loaded.top_subs(program.users["p_child"].scope, wh=_warehouse(program), date_from=date(2026, 11, 1),
+    assert "Top sub ids" not in [link.proto.label for link in partner.get("page_link")]
+    scoped = loaded.top_sub_ids(program.users["p_child"].scope, wh=_warehouse(program), date_from=date(2026, 11, 1),
                              date_to=date(2026, 11, 2), tz="UTC")  # fmt: skip
     assert scoped["conversions"].sum() < every["conversions"].sum()  # the child's scope holds less than the program
     # the test the guide has a new view's author write, as written there, where it would stand (its ROOT: the copy)
-    test = tmp_path / "tests" / "reporting" / "test_top_subs.py"
+    test = tmp_path / "tests" / "reporting" / "test_top_sub_ids.py"
     test.parent.mkdir(parents=True)
-    test.write_text(_example("tests/reporting/test_top_subs.py"))
-    written = _load("readme_test_top_subs", test)
+    test.write_text(_example("tests/reporting/test_top_sub_ids.py"))
+    written = _load("readme_test_top_sub_ids", test)
     tests = [f for name, f in inspect.getmembers(written, inspect.isfunction) if name.startswith("test_")]
     assert len(tests) == 2, tests  # the scope test and the page test
     for written_test in tests:
@@ -89,10 +89,19 @@ def test_the_readme_example_view_is_two_files_and_keeps_to_the_scope(
 def test_the_readme_example_page_takes_a_free_number() -> None:
     """`12_top_subs.py` stood beside `12_program.py`: two pages of one number. The example itself, once it stays,
     is its own number's page."""
-    name = Path(_example("pages/24_top_subs.py").splitlines()[0].removeprefix("# ")).name
+    name = Path(_example("pages/24_top_sub_ids.py").splitlines()[0].removeprefix("# ")).name
     taken = {p.name.split("_", 1)[0] for p in (ROOT / "pages").glob("*.py") if p.name != name}
     assert name.split("_", 1)[0] not in taken
     assert not [p.name for p in (ROOT / "pages").glob(f"*_{name.split('_', 1)[1]}") if p.name != name]  # one address
+
+
+def test_no_test_writes_a_page_of_the_readme_example_name() -> None:
+    """The menu's test wrote its own `12_top_subs.py` beside the pages: with the guide's `24_top_subs.py` added as
+    the guide says, two pages had the address /top_subs and every page stopped on Streamlit's error."""
+    name = Path(_example("pages/24_top_sub_ids.py").splitlines()[0].removeprefix("# ")).name.split("_", 1)[1]
+    writers = [str(t.relative_to(ROOT)) for t in (ROOT / "tests").rglob("*.py")
+               if t.name != Path(__file__).name and re.search(rf'"\d+_{re.escape(name)}"', t.read_text())]  # fmt: skip
+    assert not writers, f"{writers} write a page named like the guide's example {name}"
 
 
 def test_the_readme_notebook_reads_the_published_warehouse(
