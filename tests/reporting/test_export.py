@@ -1,17 +1,21 @@
 """Report files: a text cell a spreadsheet would run as a formula is defused in CSV and kept as text in XLSX (a URL
-too); a CSV for people starts with a UTF-8 byte order mark."""
+too); a CSV for people starts with a UTF-8 byte order mark; an XLSX keeps each column's type, format and width."""
 
 from __future__ import annotations
 
 import codecs
 import csv
 import io
+from datetime import date, datetime
+from decimal import Decimal
 
 import openpyxl
 import polars as pl
 import pytest
+from openpyxl.worksheet.worksheet import Worksheet
 
-from cabinet.export import FORMATS, to_bytes
+from cabinet import export
+from cabinet.export import FORMATS, XLSX_FLOAT, XLSX_PERCENT, TooManyRows, to_bytes
 
 HOSTILE = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "ok", None, "a=b", ""]
 
@@ -77,3 +81,81 @@ def test_an_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="format must be one of"):
         to_bytes(_frame(), "html")
     assert "html" not in FORMATS
+
+
+def _sheet(frame: pl.DataFrame, **options: object) -> Worksheet:
+    return openpyxl.load_workbook(io.BytesIO(to_bytes(frame, "xlsx", **options))).active  # type: ignore[arg-type]
+
+
+def test_xlsx_cells_keep_their_types_and_formats_and_nulls_stay_empty() -> None:
+    frame = pl.DataFrame({
+        "day": [date(2026, 11, 1), None],
+        "at": [datetime(2026, 11, 1, 13, 45, 10), None],
+        "clicks": pl.Series([1234567, None], dtype=pl.Int32),
+        "amount": pl.Series([Decimal("12.5"), None], dtype=pl.Decimal(18, 4)),
+        "rate": [float("nan"), float("inf")],
+        "change": [1.2, None],
+        "bot": [True, None],
+        "note": ["Москва, «Выгрузка» & <тест>", None],
+    })  # fmt: skip
+    sheet = _sheet(frame, percent=["change"])
+    assert [c.value for c in sheet[1]] == frame.columns and {c.number_format for c in sheet[1]} == {"General"}
+    day, at, clicks, amount, rate, change, bot, note = sheet[2]
+    assert (day.value, day.number_format, day.is_date) == (datetime(2026, 11, 1), "yyyy-mm-dd;@", True)
+    assert (at.value, at.number_format) == (datetime(2026, 11, 1, 13, 45, 10), "yyyy-mm-dd hh:mm:ss")
+    assert (clicks.value, clicks.number_format) == (1234567, "#,##0;[Red]-#,##0")
+    assert (amount.value, amount.number_format) == (12.5, XLSX_FLOAT)  # money to 4 decimals, as a float's
+    assert (rate.value, sheet["E3"].value) == ("=#NUM!", "=1/0")  # Excel's errors, as xlsxwriter wrote them
+    assert (change.value, change.number_format) == (1.2, XLSX_PERCENT)
+    assert (bot.value, note.value, note.data_type) == (True, "Москва, «Выгрузка» & <тест>", "s")
+    empty = sheet[3]
+    assert [c.value for c in empty if c.column != 5] == [None] * 7  # each in its column's format, as before
+    assert [c.number_format for c in empty][:3] == ["yyyy-mm-dd;@", "yyyy-mm-dd hh:mm:ss", "#,##0;[Red]-#,##0"]
+    assert sheet["F3"].number_format == XLSX_PERCENT
+
+
+def test_xlsx_text_is_kept_whole_whatever_it_holds() -> None:
+    texts = [" lead", "trail ", "x\x01y\x1fz", "_x0041_ as written", "🚀 ракета", "two\nlines", "x" * 40_000, ""]
+    cells = _sheet(pl.DataFrame({"sub1": texts}))["A"][1:]
+    # a control character in Excel's own escape (Excel reads it back, openpyxl leaves it), a literal _x0041_ whole;
+    # a cell holds 32,767 characters
+    shown = [*texts[:2], "x_x0001_y_x001F_z", *texts[3:6], "x" * 32_767, None]
+    assert [c.value for c in cells] == shown and {c.data_type for c in cells[:-1]} == {"s"}
+
+
+def test_xlsx_columns_are_as_wide_as_their_values() -> None:
+    frame = pl.DataFrame({
+        "id": ["a", "b"],
+        "referrer": ["https://example.com/a-rather-long-landing-page?utm_source=partner", None],
+        "at": [datetime(2026, 11, 1, 13, 45, 10), None],
+        "amount": [1234567.1234, -2.5],
+        "huge": ["y" * 1000, "z"],
+    })  # fmt: skip
+    widths = {k: d.width for k, d in _sheet(frame).column_dimensions.items()}
+    assert widths["A"] < 8 and widths["B"] > 50  # a short column narrow, a long one whole
+    assert widths["C"] >= len("2026-11-01 13:45:10")  # a time whole, not ####
+    assert widths["D"] >= len("1,234,567.1234")
+    assert 250 < widths["E"] < 256  # Excel's widest
+
+
+def test_xlsx_is_one_table_over_every_row_written_in_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(export, "CHUNK_ROWS", 3)
+    frame = pl.DataFrame({"n": range(10), "day": ["d" + str(i % 4) for i in range(10)]})
+    sheet = _sheet(frame)
+    assert [tuple(c.value for c in row) for row in sheet.iter_rows(min_row=2)] == frame.rows()
+    assert [t.ref for t in sheet.tables.values()] == ["A1:B11"] and sheet.dimensions == "A1:B11"
+    assert [t.ref for t in _sheet(frame.clear()).tables.values()] == ["A1:B2"]  # an empty frame: the header
+    assert _sheet(pl.DataFrame())["A1"].value is None  # nor that without columns
+
+
+def test_xlsx_shows_a_zoned_time_as_its_zone_does() -> None:
+    at = pl.Series("at", [datetime(2026, 11, 1, 10, 0)]).dt.replace_time_zone("Europe/Moscow")
+    assert _sheet(pl.DataFrame(at))["A2"].value == datetime(2026, 11, 1, 10, 0)  # xlsxwriter refused it
+
+
+def test_xlsx_refuses_more_rows_than_a_sheet_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert export.SHEET_ROWS == 1_048_576  # Excel's
+    monkeypatch.setattr(export, "SHEET_ROWS", 4)
+    assert _sheet(pl.DataFrame({"n": [1, 2, 3]}))["A4"].value == 3  # the header and 3 rows fill it
+    with pytest.raises(TooManyRows, match="4 rows: a spreadsheet holds at most 3"):
+        to_bytes(pl.DataFrame({"n": [1, 2, 3, 4]}), "xlsx")
