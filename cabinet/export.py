@@ -218,7 +218,7 @@ def _laid_out(frame: pl.DataFrame, names: list[str], percent: Collection[str]) -
     # the header in the default format, not its column's
     header = book.add_format()
     columns = [{"header": name, "format": f, "header_format": header} for name, f in zip(names, formats, strict=True)]
-    sheet.add_table(0, 0, 1, frame.width - 1, {"columns": columns, "name": "Frame0"})
+    sheet.add_table(0, 0, 1, frame.width - 1, {"columns": columns, "name": "Frame0", "style": None})  # no colours
     book.close()
     return out.getvalue(), [f.xf_index for f in formats]  # numbered by close(), the columns' formats being in use
 

@@ -144,6 +144,7 @@ def test_xlsx_is_one_table_over_every_row_written_in_parts(monkeypatch: pytest.M
     sheet = _sheet(frame)
     assert [tuple(c.value for c in row) for row in sheet.iter_rows(min_row=2)] == frame.rows()
     assert [t.ref for t in sheet.tables.values()] == ["A1:B11"] and sheet.dimensions == "A1:B11"
+    assert sheet.tables["Frame0"].autoFilter.ref == "A1:B11" and sheet.tables["Frame0"].tableStyleInfo.name is None
     assert [t.ref for t in _sheet(frame.clear()).tables.values()] == ["A1:B2"]  # an empty frame: the header
     assert _sheet(pl.DataFrame())["A1"].value is None  # nor that without columns
 
