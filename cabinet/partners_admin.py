@@ -5,6 +5,8 @@ the program signed up itself, with its first login (a password made for it, show
 Blocking has money consequences: from the next ETL run a blocked partner earns nothing more (its commissions not final
 yet are rejected, and priced again if it is unblocked), and it cannot create links, get promo codes or ask for payouts.
 So a change of status takes a reason, which the audit log keeps with the old and new values of every field changed.
+A partner's currency is the one it is paid in (its manager or an admin sets it; any ISO 4217 code, as plans take): its
+balance and requests stay in the base currency, and the payment converts them (`cabinet.payout_batch`).
 A new tier reaches the partner's users within a minute (`cabinet.ui.login.SCOPE_REFRESH`).
 
 Admins move a partner under another parent, or to the top (`move_partner`): its sub-partners come with it, and the
@@ -29,12 +31,13 @@ from cabinet.invites import add_user, checked_login
 from cabinet.mail import tell_partner
 from cabinet.password_reset import send_welcome
 from cabinet.passwords import UNUSABLE_HASH, hash_password, random_password
+from cabinet.plans_admin import CURRENCIES
 from cabinet.program import program_locale, program_timezone
 from cabinet.store.db import locked_row
 from cabinet.store.models import CommissionPlan, Partner, ProgramSettings, Tier, User
 
 STATUSES = ("pending", "active", "paused", "blocked")  # pending: an application to join (cabinet.invites)
-FIELDS = ("status", "tier_code", "manager_user_id", "plan_id")  # what a change sets, in the form's order
+FIELDS = ("status", "tier_code", "manager_user_id", "plan_id", "currency")  # what a change sets, in the form's order
 REASON_MAX = 500
 
 
@@ -58,6 +61,7 @@ class PartnerRow:
     plan: str | None
     has_payout_method: bool
     created_at: datetime | None
+    currency: str  # the one it is paid in
 
 
 @dataclass(frozen=True)
@@ -80,11 +84,13 @@ class NewPartner:
     manager_user_id: int | None
     plan_id: int | None
     parent_id: int | None = None
+    currency: str | None = None  # paid in; None: the program's base currency
 
 
 @dataclass(frozen=True)
 class PartnerChange:
-    """A partner's fields as the form sets them (None: no manager, or no plan) and the reason for the change.
+    """A partner's fields as the form sets them (None: no manager, or no plan) and the reason for the change;
+    `currency`, the one it is paid in (None: as stored).
 
     `seen`: the fields as the form was drawn with (its reason unused). With it only the fields the form changed are
     written, so a form left open never puts back what someone else changed since; None: every field as given."""
@@ -95,6 +101,7 @@ class PartnerChange:
     plan_id: int | None
     reason: str = ""
     seen: PartnerChange | None = None
+    currency: str | None = None
 
 
 def _staff(scope: Scope) -> None:
@@ -116,7 +123,7 @@ def directory(session: Session, scope: Scope) -> list[PartnerRow]:
         query = query.where(Partner.id.in_(scope.partner_ids))
     return [
         PartnerRow(p.id, p.name, p.email, p.status, p.tier_code, p.parent_id, p.manager_user_id, username, p.plan_id,
-                   plan, bool(p.payout_method), p.created_at)
+                   plan, bool(p.payout_method), p.created_at, p.currency)
         for p, username, plan in session.execute(query).all()
     ]  # fmt: skip
 
@@ -144,6 +151,16 @@ def _check_choices(session: Session, tier_code: str, manager_user_id: int | None
         raise PartnerChangeError(f"no plan {plan_id}", "partners.bad_plan")
 
 
+def checked_currency(currency: str) -> str:
+    """A payout currency as stored: an ISO 4217 code, as commission plans take them (`eur` is EUR);
+    `PartnerChangeError` for anything else."""
+    code = currency.strip().upper()
+    if code not in CURRENCIES:
+        raise PartnerChangeError(f"currency {currency!r} is not an ISO 4217 code", "partners.bad_currency",
+                                 currency=currency.strip())  # fmt: skip
+    return code
+
+
 def update_partner(session: Session, scope: Scope, partner_id: int, change: PartnerChange,
                    cabinet_url: str | None = None) -> list[str]:  # fmt: skip
     """Apply `change` to a partner of the scope; the names of the fields that changed (audit-logged). An approved
@@ -161,6 +178,10 @@ def update_partner(session: Session, scope: Scope, partner_id: int, change: Part
             raise PartnerChangeError(f"partner {partner_id}: {', '.join(moved)} changed meanwhile",
                                      "partners.changed_meanwhile", partner=partner_id, fields=moved)  # fmt: skip
         change = replace(change, **{f: getattr(partner, f) for f in FIELDS if f not in edited})  # the rest as stored
+    if change.currency is None:  # not set by the caller: as stored
+        change = replace(change, currency=partner.currency)
+    elif change.currency != partner.currency:  # a stored code is kept as it is, a new one must be a currency
+        change = replace(change, currency=checked_currency(change.currency))
     if change.status not in STATUSES:
         raise PartnerChangeError(f"status {change.status!r}", "partners.bad_status")
     if change.status == "pending" and partner.status != "pending":  # only an application is pending
@@ -216,18 +237,20 @@ def create_partner(session: Session, scope: Scope, new: NewPartner,
                    welcome: tuple[str, bytes] | None = None) -> tuple[Partner, str | None]:  # fmt: skip
     """Add an active partner and its login (admins); the partner and the login's password, made here and shown
     once, or, with `welcome` (the cabinet's address and the link key), None: the login is emailed a link to set its
-    own. The partner is in the base currency and the program's time zone, its login in the program's language;
-    audit-logged."""
+    own. The partner is paid in `new.currency` (the base currency when None) and is in the program's time zone, its
+    login in the program's language; audit-logged."""
     if scope.role != ROLE_ADMIN or scope.impersonated_by:
         raise ScopeError(f"{scope.username!r} may not add partners", "partners.admin_only")
     username, name, email = checked_login(session, new.username, new.name, new.email)
     _check_choices(session, new.tier_code, new.manager_user_id, new.plan_id)
     if new.parent_id is not None and session.get(Partner, new.parent_id) is None:
         raise PartnerChangeError(f"no partner {new.parent_id}", "partners.bad_parent", parent=new.parent_id)
+    base = session.scalar(select(ProgramSettings.base_currency)) or "USD"
+    currency = checked_currency(new.currency) if new.currency else base.upper()
     zone = program_timezone(session)
     partner = Partner(name=name, email=email, status="active", tier_code=new.tier_code, parent_id=new.parent_id,
                       manager_user_id=new.manager_user_id, plan_id=new.plan_id, timezone=zone,
-                      currency=session.scalar(select(ProgramSettings.base_currency)) or "USD")  # fmt: skip
+                      currency=currency)  # fmt: skip
     session.add(partner)
     session.flush()
     password = None if welcome is not None else random_password()
@@ -240,7 +263,7 @@ def create_partner(session: Session, scope: Scope, new: NewPartner,
     admin = session.get(User, scope.user_id)
     audit(session, "partner_created", user=admin, username=scope.username, target=f"partner {partner.id}",
           details={"username": username, "email": email, "tier": new.tier_code, "manager": new.manager_user_id,
-                   "plan": new.plan_id, "parent": new.parent_id})  # fmt: skip
+                   "plan": new.plan_id, "parent": new.parent_id, "currency": currency})  # fmt: skip
     audit(session, "user_added", user=admin, username=scope.username, target=username,  # as on the Logins page
           details={"role": user.role, "partner": partner.id, "emailed_link": welcome is not None,
                    "payouts_access": user.payouts_access})  # fmt: skip

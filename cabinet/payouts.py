@@ -1,7 +1,10 @@
 """Payout requests in the store: a partner asks to be paid out of its balance; its manager approves, rejects, then
 marks it paid. Every step is checked against the acting user's scope and written to the audit log.
 
-Requests made in the cabinet are in the program's base currency, the currency of the balance. What a partner may
+Requests made in the cabinet are in the program's base currency, the currency of the balance. A partner's own
+currency (`Partner.currency`, set by its staff on the Partners page) is the one it is paid in: the Payouts page says
+about how much its balance is in it, and the payment file converts each request at the rate of the day it is made
+(`cabinet.payout_batch`); nothing recorded changes. What a partner may
 request (`available`) is worked out by the caller from the warehouse's approved commission and the store's requests
 (`queries.payouts.ledger`); a request is refused above it, below the program's minimum (`minimum_payout`), or while
 another one is open. Approving or paying one checks the same ledger again (`cover`): an ETL run since the request may
@@ -106,6 +109,11 @@ def scope_requests(session: Session, scope: Scope, statuses: tuple[str, ...]) ->
     if scope.partner_ids is not None:
         query = query.where(PayoutRequest.partner_id.in_(scope.partner_ids))
     return [(p, str(name)) for p, name in session.execute(query).all()]
+
+
+def payout_currency(session: Session, scope: Scope, partner_id: int) -> str:
+    """The currency the partner of the scope is paid in (its own; the base currency unless its staff set another)."""
+    return scoped_partner(session, scope, partner_id).currency.strip().upper()
 
 
 def minimum_payout(session: Session) -> Decimal:

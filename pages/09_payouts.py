@@ -12,6 +12,7 @@ from cabinet.ui.money import NEXT, STATED, STATUSES, PayoutError
 from cabinet.ui.next_run import forget_inputs
 from cabinet.ui.once import once
 from cabinet.ui.payout_batch import pay_together
+from cabinet.ui.payout_currency import own_currency
 from cabinet.ui.payout_files import requests_frame, requests_headers
 from cabinet.ui.store import METHODS
 from cabinet.ui.text import current_locale, t
@@ -26,6 +27,7 @@ from cabinet.ui.widgets import (
     local_time,
     relabel,
     show_refusal,
+    today_in,
 )
 from queries.payouts import MissingRate, ledger, ledger_cards
 
@@ -160,9 +162,15 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
         show_refusal(exc)
         st.stop()
     shown = ledger_cards(user.visible_metrics, True, "payouts")  # approved commission only where the tier shows it
+    # a partner paid in another currency: about how much is available in it, at the latest rate
+    own = own_currency(scope, partner_id, book.available, base, today_in(user.timezone))
     for card, label in zip(card_columns(len(shown), "ledger"), shown, strict=True):
         value = getattr(book, label)
         card.metric(t(f"payouts.{label}"), fmt_metric("commission", float(value)), help=t(f"payouts.{label}_help"))
+        if label == "available" and own is not None and own.short:
+            card.caption(own.short)
+    if own is not None:
+        st.caption(own.text)
     st.header(t("payouts.new"))
     if made_id := st.session_state.pop("payouts_made", None):  # where the form was, in sight of its button
         st.success(t("payouts.requested_ok", payout=made_id))

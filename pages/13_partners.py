@@ -1,12 +1,12 @@
 """Partners (managers and admins): the partners in the user's scope with their last 30 days, and changes to one
-partner's status and tier (and, for admins, its manager and commission plan); admins add partners."""
+partner's status, tier and payout currency (and, for admins, its manager and commission plan); admins add partners."""
 
 from datetime import timedelta
 
 import polars as pl
 import streamlit as st
 
-from cabinet.ui import data, data_loads, store
+from cabinet.ui import data, data_loads, payout_currency, store
 from cabinet.ui.chips import wrapping_pills
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.menu import VIEW_AS_PARAM
@@ -88,6 +88,7 @@ table = pl.DataFrame(
         "plan": [r.plan or "" for r in shown],
         "parent": [str(r.parent_id or "") for r in shown],
         "payout_method": ["✓" if r.has_payout_method else "" for r in shown],
+        "currency": [r.currency for r in shown],
         "open": [f"./?{VIEW_AS_PARAM}={r.id}" if r.status != "pending" else None for r in shown],  # a new tab
     },
     schema_overrides={"id": pl.Int64},
@@ -103,7 +104,7 @@ if snap is not None and not table.is_empty():  # each partner's last 30 days, fr
     first = ["id", "name", "status", "tier", *metrics]  # the figures before the long text columns
     table = table.select(*first, *(c for c in table.columns if c not in first))
 st.metric(t("partners.count"), fmt_count(table.height))
-columns = ("id", "name", "status", "tier", "manager", "plan", "parent", "payout_method", "open")
+columns = ("id", "name", "status", "tier", "manager", "plan", "parent", "payout_method", "currency", "open")
 headers = {c: t(f"partners.col_{c}") for c in columns} | {m: short_label(m) for m in metrics}
 config = display_config(table) | {
     headers["open"]: st.column_config.LinkColumn(display_text=t("review.view_as"), help=t("review.view_as_help"))
@@ -135,12 +136,14 @@ named = dict(options.managers)
 if row.manager_user_id and row.manager_user_id not in named:  # its manager's login is disabled: kept, said so
     managers.append(row.manager_user_id)
     named[row.manager_user_id] = t("partners.manager_disabled", manager=row.manager or row.manager_user_id)
-choices = {"status": allowed, "tier_code": list(options.tiers), "manager_user_id": managers, "plan_id": plans}
+choices = {"status": allowed, "tier_code": list(options.tiers), "manager_user_id": managers, "plan_id": plans,
+           "currency": payout_currency.choices(row.currency)}  # fmt: skip
 said = {"status": lambda s: t(f"partners.status_{s}"), "tier_code": options.tiers.get,
         "manager_user_id": lambda m: named.get(m, t("partners.nobody")),
-        "plan_id": lambda p: options.plans.get(p, t("partners.no_plan"))}  # fmt: skip
+        "plan_id": lambda p: options.plans.get(p, t("partners.no_plan")),
+        "currency": payout_currency.label}  # fmt: skip
 stored = {"status": row.status, "tier_code": row.tier_code, "manager_user_id": row.manager_user_id or 0,
-          "plan_id": row.plan_id or 0}  # fmt: skip
+          "plan_id": row.plan_id or 0, "currency": row.currency}  # fmt: skip
 stored = {f: v if v in choices[f] else choices[f][0] for f, v in stored.items()}
 keys = {f: f"partners_{f.split('_')[0]}_{pick}" for f in choices}  # partners_status_5, partners_tier_5, ...
 was = st.session_state.get("partners_seen")  # (partner, the values its form was drawn with)
@@ -162,14 +165,17 @@ with st.form(f"partner_{pick}"):  # its own widgets per partner
                              format_func=said["manager_user_id"], key=keys["manager_user_id"])  # fmt: skip
     plan = right.selectbox(t("partners.col_plan"), plans, disabled=not admin, format_func=said["plan_id"],
                            key=keys["plan_id"])  # fmt: skip
+    currency = left.selectbox(t("partners.col_currency"), choices["currency"], format_func=said["currency"],
+                              key=keys["currency"], help=t("partners.currency_help"))  # fmt: skip
     # no max_chars on the reasons: the browser drops a longer paste whole (the reason typed was lost, and the save
     # asked for one); a long one stays in its field and is refused with its limit (`partners.reason_too_long`)
     reason = st.text_input(t("partners.reason"), help=t("partners.reason_help"), key=reason_key)
     if st.form_submit_button(t("partners.save"), type="primary"):
         try:
             drawn = PartnerChange(seen["status"], seen["tier_code"], seen["manager_user_id"] or None,
-                                  seen["plan_id"] or None)  # fmt: skip
-            change = PartnerChange(str(status), str(tier), int(manager) or None, int(plan) or None, reason, drawn)
+                                  seen["plan_id"] or None, currency=seen["currency"])  # fmt: skip
+            change = PartnerChange(str(status), str(tier), int(manager) or None, int(plan) or None, reason, drawn,
+                                   str(currency))  # fmt: skip
             url = link_base()  # an approved applicant's email says where to log in
             changed = once(lambda: store.change_partner(user.scope, int(pick), change, url), f"partner_{pick}", change)
             st.session_state["partners_saved"] = (pick, changed)  # the same again at once: a replay, said once more

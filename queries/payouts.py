@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import ROUND_DOWN, Decimal
+from datetime import date, datetime
+from decimal import ROUND_DOWN, Context, Decimal
+
+from babel.numbers import get_currency_precision
 
 from cabinet.access import Scope
 from cabinet.errors import RefusedRequest
@@ -46,11 +48,92 @@ asof left join fx_rates fx on fx.currency = r.currency and r.day >= fx.date
 """
 
 
+# the rate of each currency on `day`, or the most recent earlier one (METRICS: event date or most recent earlier rate)
+RATES_SQL = f"""
+select r.currency, {base_rate_sql("r.currency")} as rate, fx.date
+from (select unnest($currencies::varchar[]) as currency, $day::date as day) r
+asof left join fx_rates fx on fx.currency = r.currency and r.day >= fx.date
+order by r.currency
+"""
+RATED_SQL = "select distinct upper(currency) from fx_rates order by 1"
+CROSS = Context(prec=12)  # digits of a rate between two currencies, as a payment file says it
+
+
 class MissingRate(RefusedRequest):
     """Payouts in a currency the warehouse has no FX rate for (on or before their day): a balance would be wrong."""
 
     def __init__(self, currencies: str) -> None:
         super().__init__(f"no FX rate for {currencies}", "payouts.no_rate", currencies=currencies)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A currency's FX rate as the warehouse holds it: base currency units per 1 unit of `currency` (1 for the base
+    currency itself), and the date of the rate (None for the base currency)."""
+
+    currency: str
+    rate: Decimal
+    day: date | None
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """An amount in another currency: `amount` in `currency`, rounded down to the currency's minor unit (never more
+    than the amount it comes from); `rate`: units of `currency` per 1 unit of the source currency, the figure the
+    amount was worked out with; `day`: the date of the FX rates used (the older one), None when none was needed."""
+
+    amount: Decimal
+    currency: str
+    rate: Decimal
+    day: date | None
+
+
+def rates(*, wh: Warehouse, currencies: Sequence[str], day: date) -> dict[str, Rate]:
+    """The rates of `currencies` (ISO codes, any case) on `day`, or the most recent earlier ones; a currency the
+    warehouse has no such rate for is left out (the caller says so, never guesses one)."""
+    wanted = sorted({c.strip().upper() for c in currencies if c and c.strip()})
+    if not wanted:
+        return {}
+    cur = wh.cursor()
+    try:
+        rows = cur.sql(RATES_SQL, params={"currencies": wanted, "day": day}).fetchall()
+    finally:
+        cur.close()
+    return {str(c): Rate(str(c), Decimal(r), d) for c, r, d in rows if r is not None}
+
+
+def rate(*, wh: Warehouse, currency: str, day: date) -> Rate:
+    """The rate of `currency` on `day` or the most recent earlier one; `MissingRate` when the warehouse has none."""
+    found = rates(wh=wh, currencies=[currency], day=day).get(currency.strip().upper())
+    if found is None:
+        raise MissingRate(currency.strip().upper())
+    return found
+
+
+def rated_currencies(*, wh: Warehouse) -> list[str]:
+    """The currencies the warehouse has FX rates for (the base currency is not among them: it needs none)."""
+    cur = wh.cursor()
+    try:
+        return [str(c) for (c,) in cur.sql(RATED_SQL).fetchall()]
+    finally:
+        cur.close()
+
+
+def minor_unit(currency: str) -> Decimal:
+    """The smallest amount of `currency` a payment is made in: 0.01 for EUR, 1 for JPY."""
+    return Decimal(1).scaleb(-get_currency_precision(currency))
+
+
+def convert(amount: Decimal, source: Rate, target: Rate) -> Conversion:
+    """`amount` in `source.currency` as an amount in `target.currency`, through the base currency both rates are
+    quoted in; rounded down to the target's minor unit, so a payment never sends more than the amount is worth."""
+    if source.currency == target.currency:
+        return Conversion(amount.quantize(minor_unit(target.currency), rounding=ROUND_DOWN), target.currency,
+                          Decimal(1), None)  # fmt: skip
+    cross = CROSS.divide(source.rate, target.rate).normalize()
+    days = [d for d in (source.day, target.day) if d is not None]
+    out = (amount * cross).quantize(minor_unit(target.currency), rounding=ROUND_DOWN)
+    return Conversion(out, target.currency, cross, min(days) if days else None)
 
 
 @dataclass(frozen=True)

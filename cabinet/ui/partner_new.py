@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from cabinet.access import Scope
 from cabinet.partners_admin import Choices, NewPartner, create_partner
 from cabinet.password_reset import WELCOME_DAYS
+from cabinet.ui import payout_currency
 from cabinet.ui.password_reset import welcome_checkbox
 from cabinet.ui.text import t
 from cabinet.ui.widgets import plain, save_then_rerun
@@ -39,12 +40,15 @@ def add_partner_box(scope: Scope, options: Choices) -> None:
                                format_func=lambda p: options.plans.get(p, t("partners.no_plan")))  # fmt: skip
         parent = left.number_input(t("partners.add_parent"), step=1, key="partners_add_parent",  # unbounded: see logins
                                    help=t("partners.add_parent_help"))  # fmt: skip
+        currency = right.selectbox(t("partners.col_currency"), payout_currency.choices(), key="partners_add_currency",
+                                   format_func=payout_currency.label, help=t("partners.currency_help"))  # fmt: skip
         welcome = welcome_checkbox("partners_add_link", "partners")
         sent = st.form_submit_button(t("partners.add_submit"), type="primary")
     _say_added()  # under the form, in sight of its button: above it, the notice (and a password) was out of view
     if not sent:
         return
-    new = NewPartner(name, email, username, str(tier), int(manager) or None, int(plan) or None, int(parent) or None)
+    new = NewPartner(name, email, username, str(tier), int(manager) or None, int(plan) or None, int(parent) or None,
+                     str(currency))  # fmt: skip
 
     def add(session: Session) -> tuple[int, str, str, str | None]:
         partner, password = create_partner(session, scope, new, welcome)

@@ -1,5 +1,6 @@
-"""Payouts (staff): approved requests paid together — a payment file per method and currency for a bulk upload, then
-the requests in it marked paid at once (`cabinet.payout_batch`)."""
+"""Payouts (staff): approved requests paid together — a payment file per method and the currency the partners are paid
+in (each request converted at the day's rate, said beside it) for a bulk upload, then the requests in it marked paid at
+once (`cabinet.payout_batch`)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from cabinet.ui import money
 from cabinet.ui.data import warehouse
 from cabinet.ui.next_run import forget_inputs
 from cabinet.ui.once import once
+from cabinet.ui.payout_currency import rate_text
 from cabinet.ui.resources import engine
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import relabel, show_refusal
@@ -26,13 +28,13 @@ DONE_KEY = "payouts_batch_done"  # the last batch marked paid: said under the bo
 
 def _approved(scope: Scope) -> list[BatchRow]:
     with session_scope(engine()) as s:
-        return _batch.approved_requests(s, scope)
+        return _batch.approved_requests(s, scope, warehouse())
 
 
 def _file(scope: Scope, method: str, currency: str, payout_ids: list[int]) -> bytes:
     """The file, made (and each request in it audit-logged) when the button is pressed."""
     with session_scope(engine()) as s:
-        return _batch.payment_file(s, scope, method, currency, payout_ids).data
+        return _batch.payment_file(s, scope, method, currency, payout_ids, warehouse()).data
 
 
 def _mark_paid(scope: Scope, payout_ids: list[int], reference: str) -> BatchOutcome:
@@ -45,7 +47,27 @@ def _ids(payout_ids: list[int] | tuple[int, ...]) -> str:
 
 
 def _total(rows: list[BatchRow], currency: str) -> str:
-    return money.amount_text(sum((r.amount for r in rows), Decimal(0)), currency)
+    """What the rows come to in the currency they are paid in (those without a rate cannot be sent: left out)."""
+    return money.amount_text(sum((r.pay.amount for r in rows if r.pay is not None), Decimal(0)), currency)
+
+
+def _label(r: BatchRow, flagged: bool) -> str:
+    """A request as the choice lists it: its amount, and what is sent for it when that is in another currency."""
+    sent = f" → {money.amount_text(r.pay.amount, r.pay.currency)}" if r.pay and r.pay.currency != r.currency else ""
+    return f"{r.payout_id} · {r.partner_name} · {money.amount_text(r.amount, r.currency)}{sent}" + (
+        " ⚠" if flagged else ""
+    )
+
+
+def _rates_said(rows: list[BatchRow], currency: str) -> None:
+    """The rates the group's requests are converted at, one line each; the requests that have none, named."""
+    used = sorted({(r.currency, r.pay.rate, r.pay.day) for r in rows if r.pay and r.pay.currency != r.currency},
+                  key=lambda x: (x[0], str(x[2])))  # fmt: skip
+    for asked, rate, day in used:
+        st.caption(t("payouts.batch_rate", currency=currency, rate=rate_text(asked, rate, currency), day=day))
+    if unrated := [r.payout_id for r in rows if r.pay is None]:
+        asked = ", ".join(sorted({c for r in rows if r.pay is None for c in r.missing.split(", ")}))
+        st.warning(t("payouts.batch_no_rate_rows", payouts=_ids(unrated), currencies=asked))
 
 
 def _said() -> None:
@@ -69,8 +91,8 @@ def pay_together(scope: Scope) -> None:
     st.caption(t("payouts.batch_intro"))
     groups: dict[tuple[str, str], list[BatchRow]] = {}
     for r in rows:
-        if r.method in FILE_METHODS:
-            groups.setdefault((str(r.method), r.currency), []).append(r)
+        if r.method in FILE_METHODS:  # by the currency sent: the partner's
+            groups.setdefault((str(r.method), r.pay_currency), []).append(r)
     if other := [r for r in rows if r.method not in FILE_METHODS]:
         st.caption(t("payouts.batch_no_method", n=len(other)))
     if not groups:
@@ -88,20 +110,21 @@ def pay_together(scope: Scope) -> None:
     covers = money.payout_covers(scope, list(group))
     short = [i for i in group if (c := covers.get(i)) is not None and c.short]
     changed = [i for i, r in group.items() if r.details_changed]
-    label = {i: f"{i} · {r.partner_name} · {money.amount_text(r.amount, r.currency)}"
-                + (" ⚠" if i in changed or i in short else "") for i, r in group.items()}  # fmt: skip
+    unrated = [i for i, r in group.items() if r.pay is None]  # no rate to say what to send: not in a file
+    label = {i: _label(r, i in changed or i in short or i in unrated) for i, r in group.items()}
 
     key = f"payouts_batch_ids_{method}_{currency}"
     if (kept := st.session_state.get(key)) is not None:  # a request paid or rejected since leaves the choice
         st.session_state[key] = [i for i in kept if i in group]
     chosen = st.multiselect(t("payouts.batch_requests"), list(group), key=key, format_func=label.__getitem__,
                             default=None if kept is not None else
-                            [i for i in group if i not in changed and i not in short],
+                            [i for i in group if i not in changed and i not in short and i not in unrated],
                             help=t("payouts.batch_requests_help"), placeholder=t("common.choose"))  # fmt: skip
     if changed:
         st.warning(t("payouts.batch_changed", payouts=_ids(changed)))
     if short:
         st.warning(t("payouts.batch_short", payouts=_ids(short)))
+    _rates_said(list(group.values()), currency)
     picked = [group[i] for i in chosen]
     too_many = method == "paypal" and len(picked) > PAYPAL_ROWS_MAX  # said here: the file is made after the click
     if too_many:
@@ -116,7 +139,7 @@ def pay_together(scope: Scope) -> None:
         key="payouts_batch_download",
         icon=":material/download:",
         on_click="ignore",
-        disabled=not picked or too_many,
+        disabled=not picked or too_many or any(r.pay is None for r in picked),
         help=t("payouts.batch_download_help", kind=t(f"payouts.batch_kind_{method}")),
     )
     # no max_chars: the browser drops a longer paste whole; the store refuses it, and it stays typed

@@ -58,7 +58,8 @@ def test_adding_a_partner_logs_what_it_was_given_and_its_login_as_the_logins_pag
         logged = {r.action: (r.actor_username, r.target, r.details) for r in rows}
     assert logged == {
         "partner_created": ("root", f"partner {new_id}", {"username": "direct_deal", "email": "deal@example.com",
-                            "tier": "silver", "manager": manager, "plan": plan, "parent": None}),
+                            "tier": "silver", "manager": manager, "plan": plan, "parent": None,
+                            "currency": "USD"}),
         "user_added": ("root", "direct_deal", {"role": "partner", "partner": new_id, "emailed_link": False,
                        "payouts_access": True}),
     }  # fmt: skip

@@ -67,11 +67,16 @@ def test_the_manager_lists_the_approved_requests_of_its_partners_only(
     program: Program, store_engine: Engine, batch: dict[str, int]
 ) -> None:
     with session_scope(store_engine) as s:
-        rows = approved_requests(s, program.users["mgr"].scope)
-        assert [(r.payout_id, r.method, r.currency, r.details_changed) for r in rows] == [
-            (batch["parent"], "paypal", "USD", False),
-            (batch["child"], "wire", "USD", True),
-            (batch["eur"], "paypal", "EUR", False),
+        rows = approved_requests(s, program.users["mgr"].scope, Warehouse(program.tiny.settings.warehouse_dir))
+        assert [(r.payout_id, r.method, r.currency, r.details_changed, r.pay_currency) for r in rows] == [
+            (batch["parent"], "paypal", "USD", False, "USD"),
+            (batch["child"], "wire", "USD", True, "USD"),
+            (batch["eur"], "paypal", "EUR", False, "USD"),  # its partner is paid in USD: €15 at 1.10
+        ]
+        assert [(r.pay.amount, r.pay.rate) for r in rows if r.pay] == [
+            (Decimal("60.00"), 1),
+            (Decimal("1234.50"), 1),
+            (Decimal("16.50"), Decimal("1.1")),
         ]
         assert batch["outsider"] in {r.payout_id for r in approved_requests(s, program.users["root"].scope)}
         with pytest.raises(ScopeError):
@@ -82,14 +87,18 @@ def test_the_paypal_file_is_paypals_upload_of_the_requests_still_approved_in_the
     program: Program, store_engine: Engine, batch: dict[str, int]
 ) -> None:
     asked = [batch["parent"], batch["outsider"], batch["requested"], batch["eur"], batch["child"]]
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
     with session_scope(store_engine) as s:
-        made = payment_file(s, program.users["mgr"].scope, "paypal", "USD", asked)
-    assert made.payout_ids == (batch["parent"],)  # not another's, not one waiting, not EUR, not a bank transfer
+        made = payment_file(s, program.users["mgr"].scope, "paypal", "USD", asked, wh)
+    # not another's, not one waiting, not a bank transfer; the EUR request in the partner's USD (€15 at 1.10)
+    assert made.payout_ids == (batch["parent"], batch["eur"])
     assert made.name.startswith("payouts-paypal-usd-") and made.name.endswith(".csv")
     assert made.data.decode() == (
         f'parent@example.com,60.00,USD,partner-{program.tiny.parent},"Tiny, Inc. payout {batch["parent"]}",PAYPAL\n'
+        f'parent@example.com,16.50,USD,partner-{program.tiny.parent},"Tiny, Inc. payout {batch["eur"]}",PAYPAL\n'
     )
-    assert _exported(store_engine) == [f"mgr payout {batch['parent']}"]  # where money goes: recorded per request
+    # where money goes: recorded per request
+    assert _exported(store_engine) == [f"mgr payout {batch['parent']}", f"mgr payout {batch['eur']}"]
 
 
 def test_the_bank_file_is_a_table_a_spreadsheet_opens_safely(
@@ -100,9 +109,10 @@ def test_the_bank_file_is_a_table_a_spreadsheet_opens_safely(
     assert made.data.startswith(codecs.BOM_UTF8)
     rows = list(csv.reader(io.StringIO(made.data.decode("utf-8-sig"))))
     assert rows == [
-        ["payout_id", "partner_id", "partner", "holder", "iban", "amount", "currency", "reference"],
+        ["payout_id", "partner_id", "partner", "holder", "iban", "amount", "currency", "reference",
+         "requested_amount", "requested_currency", "fx_rate", "fx_date"],
         [str(batch["child"]), str(program.tiny.child), "Child", "'=Anna Иванова", IBAN, "1234.50", "USD",
-         f"Tiny, Inc. payout {batch['child']}"],
+         f"Tiny, Inc. payout {batch['child']}", "1234.50", "USD", "1", ""],
     ]  # fmt: skip
     with session_scope(store_engine) as s, pytest.raises(PayoutError) as refused:
         payment_file(s, program.users["root"].scope, "cheque", "USD", [batch["child"]])
@@ -139,15 +149,19 @@ def test_the_payouts_page_pays_the_picked_requests_together(
     at = open_page(PAGE, program.users["mgr"])
     assert not at.exception, at.exception
     group = at.selectbox(key="payouts_batch_group")
-    assert group.options == ["PayPal · USD · 1 approved", "Bank transfer · USD · 1 approved",
-                             "PayPal · EUR · 1 approved"]  # fmt: skip
+    # grouped by the currency sent: the parent's EUR request is paid in its USD
+    assert group.options == ["PayPal · USD · 2 approved", "Bank transfer · USD · 1 approved"]
     picked = at.multiselect(key="payouts_batch_ids_paypal_USD")
-    assert picked.value == [batch["parent"]]
-    assert "Requests: 1, $60.00 in all." in [c.value for c in at.caption]
+    assert picked.value == [batch["parent"], batch["eur"]]
+    assert "Requests: 2, $76.50 in all." in [c.value for c in at.caption]
+    assert "Sent in USD at 1 EUR = 1.1 USD (rate of 2026-11-01); the file holds the amounts to send." in [
+        c.value for c in at.caption
+    ]
     group.set_value(("wire", "USD")).run()
     assert at.multiselect(key="payouts_batch_ids_wire_USD").value == []  # details changed since: left out at first
     assert any(f"Payout details changed after the request: {batch['child']}." in w.value for w in at.warning)
     at.selectbox(key="payouts_batch_group").set_value(("paypal", "USD")).run()
+    at.multiselect(key="payouts_batch_ids_paypal_USD").set_value([batch["parent"]]).run()
     at.text_input(key="payouts_batch_reference").input("PP-BATCH-1")
     at.button(key="payouts_batch_confirm").click().run()
     assert not at.exception, at.exception
@@ -157,7 +171,7 @@ def test_the_payouts_page_pays_the_picked_requests_together(
         assert (paid.status, paid.reference) == ("paid", "PP-BATCH-1")  # type: ignore[union-attr]
     assert at.text_input(key="payouts_batch_reference").value == ""  # the next batch's reference is its own
     assert at.selectbox(key="payouts_batch_group").options == ["Bank transfer · USD · 1 approved",
-                                                               "PayPal · EUR · 1 approved"]  # fmt: skip
+                                                               "PayPal · USD · 1 approved"]  # fmt: skip
 
 
 def test_a_paypal_cell_a_spreadsheet_would_run_as_a_formula_is_kept_from_running(

@@ -51,8 +51,9 @@ def test_the_payment_file_is_made_and_logged_when_its_button_is_pressed(
     assert not at.exception, at.exception
     with session_scope(store_engine) as s:
         assert not s.scalars(select(AuditLog).where(AuditLog.action == "payout_details_exported")).all()
-    body = _file(files, "payouts-paypal-usd-", "csv")  # the group shown first: PayPal in USD, the parent's request
+    # the group shown first: PayPal in USD, the parent's requests (its EUR one converted to the parent's USD)
+    body = _file(files, "payouts-paypal-usd-", "csv")
     assert body.decode().startswith(f"parent@example.com,60.00,USD,partner-{program.tiny.parent},")
     with session_scope(store_engine) as s:
         logged = s.scalars(select(AuditLog.target).where(AuditLog.action == "payout_details_exported")).all()
-    assert logged == [f"payout {batch['parent']}"]
+    assert logged == [f"payout {batch['parent']}", f"payout {batch['eur']}"]
