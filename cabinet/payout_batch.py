@@ -32,6 +32,7 @@ from cabinet.access import ROLE_PARTNER, Scope, ScopeError
 from cabinet.auth import audit
 from cabinet.export import spreadsheet_safe, to_bytes
 from cabinet.i18n import translate
+from cabinet.mail import QUEUED
 from cabinet.payouts import PayoutError, checked_reference, decide, details_changed
 from cabinet.program import program_locale
 from cabinet.store.models import Partner, PayoutRequest, ProgramSettings, User
@@ -242,17 +243,26 @@ def file_name(method: str, currency: str) -> str:
 def mark_paid(session: Session, scope: Scope, payout_ids: list[int], reference: str, wh: Warehouse) -> BatchOutcome:
     """Each request's own step to paid, with the batch's `reference` (checked as a single payment's is); a request
     refused (paid or rejected meanwhile, no longer covered by its partner's balance) is left as it is, the others
-    paid, each with its email and audit entry."""
+    paid, each with its email and audit entry.
+
+    The emails are queued for the batch's own commit: a savepoint's release counts as a commit to SQLAlchemy
+    (`after_commit`), on which the app starts sending the outbox (`cabinet.ui.mailer`); started after the first
+    request, the sender wrote to a SQLite store the batch still held, and the second request's step failed with
+    "database is locked"."""
     _staff(scope)
     checked_reference(reference)  # a reference too long is said once, not once a request
     paid: list[int] = []
     refused: list[tuple[int, PayoutError | ScopeError]] = []
+    queued = session.info.pop(QUEUED, False)
     for payout_id in dict.fromkeys(payout_ids):  # each once, in the order given
         try:
             with session.begin_nested():  # a refusal undoes its own request's writes only
                 decide(session, scope, payout_id, "paid", reference, seen="approved", wh=wh)
+                queued = session.info.pop(QUEUED, False) or queued  # sent when the batch commits
         except (PayoutError, ScopeError) as exc:
             refused.append((payout_id, exc))
         else:
             paid.append(payout_id)
+    if queued:
+        session.info[QUEUED] = True
     return BatchOutcome(tuple(paid), tuple(refused))
