@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 import polars as pl
 
-from cabinet.ui.headers import report_headers
+from cabinet.ui.headers import metric_part, short_label
 from cabinet.ui.menu import VIEW_AS_PARAM
 from cabinet.ui.text import t
 from queries import review
@@ -57,5 +57,7 @@ def download(frame: pl.DataFrame, names: Mapping[int, str]) -> pl.DataFrame:
 def download_headers(columns: Iterable[str] = (), against: str = "previous") -> dict[str, str]:
     """The download's own headers: the id and the name apart (the table writes them in one column), and of
     `columns`, each figure then as Reports heads it beside the same period ("Clicks before", "Clicks a year before")."""
-    then = report_headers([c for c in columns if c.endswith("_prev")], against)
-    return then | headers() | {"partner_id": t("review.col_partner_id"), "partner_name": t("review.col_partner")}
+    shown, year = headers(), "_year" if against == "year" else ""
+    said = {m: shown.get(m) or short_label(m) for m, part in map(metric_part, columns) if part == "prev"}
+    then = {f"{m}_prev": t(f"common.col_prev{year}", metric=label) for m, label in said.items()}  # "FTD ранее"
+    return then | shown | {"partner_id": t("review.col_partner_id"), "partner_name": t("review.col_partner")}

@@ -8,6 +8,7 @@ from datetime import date
 import polars as pl
 import pytest
 
+from cabinet.ui import review_table
 from queries.review import review
 from queries.warehouse import Warehouse
 from tests.reporting.conftest import Program
@@ -69,3 +70,9 @@ def test_the_year_before_reads_in_russian(seasonal: Program) -> None:
     assert at.radio(key="review_against").options[1] == "С теми же днями год назад (2025-11-01 – 2025-11-09)"
     captions = [c.value for c in at.caption]
     assert any(c.startswith("Сравнение с теми же днями год назад, 2025-11-01 – 2025-11-09.") for c in captions)
+
+
+def test_the_download_heads_the_figures_then_by_the_period_compared() -> None:
+    year = review_table.download_headers(["clicks", "clicks_prev", "bot_clicks_prev"], "year")
+    assert (year["clicks_prev"], year["bot_clicks_prev"]) == ("Clicks a year before", "Bot clicks a year before")
+    assert review_table.download_headers(["clicks_prev"])["clicks_prev"] == "Clicks before"
