@@ -35,31 +35,45 @@ def plan_list(scope: Scope) -> list[PlanRow]:
 
 def plan_table(rows: list[PlanRow]) -> pl.DataFrame:
     """The plan list in the session's language: conversion types by their names, amounts and percents written as it
-    writes numbers ("Регистрация 1,5", not "registration 1.5")."""
+    writes numbers ("Регистрация 1,5", not "registration 1.5"). Narrow enough for a laptop's 1280 px beside the menu
+    (ten columns scrolled sideways there, the partners on a plan out of sight): a plan by id and name, its type with
+    its currency, what it pays (CPA amounts, then the RevShare percent) in one column, short headers (`plan_columns`
+    gives their full names on hover)."""
     locale = current_locale()
 
     def number(text: str) -> str:
         return fmt_decimal(text, locale)
 
+    def pays(row: PlanRow) -> str:
+        cpa = [f"{t(f'plans.cpa_{k}')} {number(v)}" for k, v in row.cpa_amounts.items()]
+        share = [t("plans.pays_revshare", pct=number(row.revshare_pct))] if row.revshare_pct != "0" else []
+        return " · ".join(cpa + share)
+
     return pl.DataFrame(
         {
-            t("plans.col_id"): [r.id for r in rows],
-            t("plans.field_name"): [r.name for r in rows],
-            t("plans.field_type"): [t(f"plans.type_{r.type}") for r in rows],
-            t("plans.field_currency"): [r.currency for r in rows],
-            t("plans.col_cpa"): [
-                " · ".join(f"{t(f'plans.cpa_{k}')} {number(v)}" for k, v in r.cpa_amounts.items()) for r in rows
-            ],
-            t("plans.field_revshare_pct"): [number(r.revshare_pct) if r.revshare_pct != "0" else "" for r in rows],
+            t("plans.col_id"): [f"{r.id} · {r.name}" for r in rows],
+            t("plans.col_type"): [f"{t(f'plans.type_short_{r.type}')} · {r.currency}" for r in rows],
+            t("plans.col_pays"): [pays(r) for r in rows],
             t("plans.col_tiers"): [r.tiers for r in rows],
-            t("plans.field_subpartner_override_pct"): [
+            t("plans.col_overrides"): [
                 " · ".join(number(v) for v in r.overrides.split(", ")) if r.overrides else "" for r in rows
             ],
-            t("plans.field_hold_days"): [r.hold_days for r in rows],
+            t("plans.col_hold_days"): [r.hold_days for r in rows],
             t("plans.col_partners"): [r.partners for r in rows],
-        },
-        schema_overrides={t("plans.col_id"): pl.Int64},
+        }
     )
+
+
+def plan_columns() -> dict[str, object]:
+    """The plan list's headers with their full names on hover: a short header keeps its column narrow."""
+    said = {
+        "col_type": "plans.field_type_currency",
+        "col_pays": "plans.field_pays",
+        "col_tiers": "plans.field_volume_tiers",
+        "col_overrides": "plans.field_subpartner_override_pct",
+        "col_hold_days": "plans.field_hold_days",
+    }
+    return {t(f"plans.{col}"): st.column_config.Column(help=t(full)) for col, full in said.items()}
 
 
 def say_done(added: bool) -> None:

@@ -170,16 +170,16 @@ def test_the_plan_list_names_conversion_types_and_writes_amounts_in_the_interfac
     for user, locale in ((_ru(program, "root"), "ru"), (program.users["root"], "en")):
         at = open_page("pages/21_plans.py", user)
         assert not at.exception
-        column = translate("plans.field_name", locale)
+        column = translate("plans.col_id", locale)
         table = next(d.value for d in at.dataframe if column in d.value.columns)  # the tier editors are frames too
-        row = table[table[column] == name].iloc[0]
-        cpa = row[translate("plans.col_cpa", locale)].split(" · ")
-        overrides = row[translate("plans.field_subpartner_override_pct", locale)]
+        row = table[table[column].str.endswith(f" · {name}")].iloc[0]
+        *cpa, share = row[translate("plans.col_pays", locale)].split(" · ")  # the amounts, then the percent
+        overrides = row[translate("plans.col_overrides", locale)]
         if locale == "ru":
             assert sorted(cpa) == [f"FTD 1{NBSP}000", "Регистрация 2,5"] and overrides == "5 · 2,5"
         else:
             assert sorted(cpa) == ["FTD 1,000", "Registration 2.5"] and overrides == "5 · 2.5"
-        assert row[translate("plans.field_revshare_pct", locale)] == "25"
+        assert share == "RevShare 25%"
 
 
 def test_the_commissions_cut_says_its_count_without_a_plural_to_get_wrong(

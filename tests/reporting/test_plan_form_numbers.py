@@ -42,10 +42,10 @@ def test_a_russian_form_writes_amounts_as_the_table_does_and_saves_a_typed_comma
     plan_id = _plan_with_decimals(program, store_engine)
     at = _open_ru(program, "root", "pages/21_plans.py", plans_pick=plan_id)
     assert not at.exception
-    number = "План"  # the plan's number, as the Partners table heads its own ("Партнёр"); it read "Id"
-    (table,) = [d.value for d in at.dataframe if number in d.value.columns]  # the plan list, not a tier editor
-    row = table[table[number] == plan_id].iloc[0]
-    assert "Регистрация 2,5" in row["CPA"]
+    plan = "План"  # the plan's number and name, as the picker under the list writes it; it read "Id"
+    (table,) = [d.value for d in at.dataframe if plan in d.value.columns]  # the plan list, not a tier editor
+    row = table[table[plan].str.startswith(f"{plan_id} · ")].iloc[0]
+    assert "Регистрация 2,5" in row["Платит"]
     assert at.text_input(key=f"plans_cpa_registration_{plan_id}").value == "2,5"  # as in the table, not "2.5"
     assert at.text_input(key=f"plans_baseline_{plan_id}").value == "12,5"
     assert at.text_input(key=f"plans_level_0_{plan_id}").value == "1,5"

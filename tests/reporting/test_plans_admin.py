@@ -171,8 +171,8 @@ def test_the_page_adds_a_plan_and_changes_one(
     monkeypatch.setattr(policies, "_shown_default_value_warning", False)  # Streamlit says it once a process
     at = open_page("pages/21_plans.py", program.users["root"])
     assert not at.exception and not at.error
-    table = next(d.value for d in at.dataframe if "Name" in d.value.columns)  # the tier editors are frames too
-    assert list(table["Name"]) == ["CPA"] and list(table["Partners"]) == [2]
+    table = next(d.value for d in at.dataframe if "Plan" in d.value.columns)  # the tier editors are frames too
+    assert list(table["Plan"].str.split(" · ").str[1]) == ["CPA"] and list(table["Partners"]) == [2]
     at.text_input(key="plans_name_new").input("RevShare 30")
     at.selectbox(key="plans_type_new").select("revshare")
     at.text_input(key="plans_cpa_ftd_new").input("50")  # a CPA amount on a RevShare plan: refused, kept
