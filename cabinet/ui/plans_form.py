@@ -181,7 +181,8 @@ def plan_form(scope: Scope, plan_id: int | None, copy_of: int | None = None) -> 
         st.markdown(f"**{t('plans.field_volume_tiers')}**")
         st.caption(t("plans.tiers_help"))
         columns = {c: st.column_config.TextColumn(t(f"plans.tier_{c}")) for c in TIER_COLUMNS}
-        edited = st.data_editor(_tier_frame(now.volume_tiers), num_rows="dynamic", hide_index=True,
+        # an empty cell of an added row reads empty, as a saved row's does, not "None" (in English on any page)
+        edited = st.data_editor(_tier_frame(now.volume_tiers), num_rows="dynamic", hide_index=True, placeholder="",
                                 column_config=columns, key=f"plans_tiers_{tag}", width="stretch")  # fmt: skip
         st.markdown(f"**{t('plans.field_subpartner_override_pct')}**")
         levels = tuple(
