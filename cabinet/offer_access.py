@@ -68,6 +68,12 @@ def approved_offer_ids(session: Session, partner_id: int) -> set[int]:
     return set(session.scalars(query))
 
 
+def by_name(offer: Offer) -> tuple[str, str, int]:
+    """An offer's place in a list by name, in any case and alike on every store, sorted in Python: the store's
+    collation put "Zeta" before "alpha" on SQLite and after it on a PostgreSQL in en_US."""
+    return offer.name.casefold(), offer.name, offer.id
+
+
 def open_to(session: Session, partner: Partner, offers: Iterable[Offer]) -> list[Offer]:
     """The offers its tier may run (no tiers listed: every tier) and, for approval offers, it was approved for."""
     tiered = [o for o in offers if not o.tiers_allowed or partner.tier_code in o.tiers_allowed]
@@ -79,9 +85,9 @@ def partner_view(session: Session, scope: Scope, partner_id: int) -> list[Access
     """The active approval offers with a landing page the partner's tier may run, by name, with its access to each
     (approved ones included: the page lists them with the others)."""
     partner = scoped_partner(session, scope, partner_id)
-    offers = session.scalars(
-        select(Offer).where(Offer.status == "active", Offer.access == "approval").order_by(Offer.name, Offer.id)
-    ).all()
+    offers = sorted(
+        session.scalars(select(Offer).where(Offer.status == "active", Offer.access == "approval")), key=by_name
+    )
     rows = {a.offer_id: a for a in session.scalars(select(OfferAccess).where(OfferAccess.partner_id == partner_id))}
     return [
         AccessItem(o, (a := rows.get(o.id)) and a.status, a and a.reason, a and a.requested_at, a and a.decided_at)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -62,7 +62,9 @@ def _check(params: dict[str, Any], dims: tuple[str, ...], metrics: tuple[str, ..
 def views(session: Session, scope: Scope, page: str) -> list[SavedView]:
     """The login's views of `page`, by name."""
     query = select(SavedView).where(SavedView.user_id == scope.user_id, SavedView.page == page)
-    return list(session.scalars(query.order_by(func.lower(SavedView.name), SavedView.id)))
+    # sorted here, by name in any case: the store's lower() folds only ASCII on SQLite ("Банан" came before
+    # "арбуз"), and a PostgreSQL orders by its collation
+    return sorted(session.scalars(query), key=lambda v: (v.name.casefold(), v.name, v.id))
 
 
 def save_view(session: Session, scope: Scope, page: str, name: str, params: dict[str, Any], *,

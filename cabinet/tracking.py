@@ -22,7 +22,7 @@ from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
 from cabinet.formatting import one_line
 from cabinet.links import sign_link, tracking_url
-from cabinet.offer_access import open_to
+from cabinet.offer_access import by_name, open_to
 from cabinet.store.models import Offer, Partner, ProgramSettings, PromoCode, TrackingLink, User
 
 SUBS = ("sub1", "sub2", "sub3", "sub4", "sub5")
@@ -61,7 +61,7 @@ def promotable_offers(session: Session, scope: Scope, partner_id: int) -> list[O
     """Active offers with a landing page that the partner's tier may run (no tiers listed: open to all) and, if one
     needs approval, the partner was approved for (`cabinet.offer_access`), by name."""
     partner = scoped_partner(session, scope, partner_id)
-    offers = session.scalars(select(Offer).where(Offer.status == "active").order_by(Offer.name, Offer.id)).all()
+    offers = sorted(session.scalars(select(Offer).where(Offer.status == "active")), key=by_name)
     return open_to(session, partner, (o for o in offers if o.landing_urls))
 
 

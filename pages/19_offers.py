@@ -64,7 +64,10 @@ for item in store.creatives(scope, int(partner_id)).items:
     creatives[item.offer_id] = creatives.get(item.offer_id, 0) + 1
 
 st.caption(t("offers.count_staff" if staff else "offers.count", shown=len(shown), total=len(offers)))
-shown.sort(key=lambda o: (-((figures.get(o.id) or {}).get(metrics[0]) or 0) if metrics else 0, o.name))  # busiest first
+# busiest first, then by name in any case ("alpha" before "Zeta")
+shown.sort(
+    key=lambda o: (-((figures.get(o.id) or {}).get(metrics[0]) or 0) if metrics else 0, o.name.casefold(), o.name)
+)
 for offer in shown:
     with st.container(border=True):
         head, side = st.columns(2)
