@@ -12,6 +12,7 @@ from decimal import Decimal
 import openpyxl
 import polars as pl
 import pytest
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cabinet import export
@@ -123,23 +124,34 @@ def test_xlsx_text_is_kept_whole_whatever_it_holds() -> None:
     assert [c.value for c in cells] == shown and {c.data_type for c in cells[:-1]} == {"s"}
 
 
-def test_xlsx_columns_are_as_wide_as_their_values() -> None:
+def test_xlsx_columns_are_as_wide_as_their_values_show() -> None:
+    """Text as wide as its longest value; a time with its date and a number as wide as its format shows them (a cell
+    too narrow for its number shows ####): xlsxwriter's autofit counted any time as wide as a date, and a number's
+    digits without its thousands separators, decimals and sign."""
     frame = pl.DataFrame({
         "id": ["a", "b"],
         "referrer": ["https://example.com/a-rather-long-landing-page?utm_source=partner", None],
         "at": [datetime(2026, 11, 1, 13, 45, 10), None],
         "amount": [1234567.1234, -2.5],
         "huge": ["y" * 1000, "z"],
+        "money": [1234567.5, 2.0],
+        "n": [1234567, 5],
+        "ch": [12.345, -0.5],  # a change, shown in percent
+        "rate": [0.00004, 0.5],
+        "dec": pl.Series([Decimal("-1234567.5"), None], dtype=pl.Decimal(18, 4)),
+        "day": [date(2026, 11, 1), None],
     })  # fmt: skip
-    widths = {k: d.width for k, d in _sheet(frame).column_dimensions.items()}
+    sheet = _sheet(frame, percent=["ch"])
+    widths = {get_column_letter(i): d.width for d in sheet.column_dimensions.values() for i in range(d.min, d.max + 1)}
     assert widths["A"] < 8 and widths["B"] > 50  # a short column narrow, a long one whole
-    assert widths["C"] >= len("2026-11-01 13:45:10")  # a time whole, not ####
-    assert widths["D"] >= len("1,234,567.1234")
     assert 250 < widths["E"] < 256  # Excel's widest
+    shown = {"C": "2026-11-01 13:45:10", "D": "1,234,567.1234", "F": "1,234,567.5000", "G": "1,234,567",
+             "H": "+1234.5%", "I": "0.00004", "J": "-1,234,567.5000", "K": "2026-11-01"}  # fmt: skip
+    assert {c: widths[c] >= len(text) for c, text in shown.items()} == dict.fromkeys(shown, True), widths
+    assert widths["G"] < len("1,234,567") + 3  # as wide as needed, not more
 
 
-def test_xlsx_is_one_table_over_every_row_written_in_parts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(export, "CHUNK_ROWS", 3)
+def test_xlsx_is_one_table_over_every_row() -> None:
     frame = pl.DataFrame({"n": range(10), "day": ["d" + str(i % 4) for i in range(10)]})
     sheet = _sheet(frame)
     assert [tuple(c.value for c in row) for row in sheet.iter_rows(min_row=2)] == frame.rows()
@@ -156,6 +168,8 @@ def test_xlsx_shows_a_zoned_time_as_its_zone_does() -> None:
 
 def test_xlsx_refuses_more_rows_than_a_sheet_holds(monkeypatch: pytest.MonkeyPatch) -> None:
     assert export.SHEET_ROWS == 1_048_576  # Excel's
+    with pytest.raises(TooManyRows, match="1,048,576 rows: a spreadsheet holds at most 1,048,575 under its header"):
+        to_bytes(pl.DataFrame({"n": pl.zeros(export.SHEET_ROWS, pl.Int8, eager=True)}), "xlsx")  # polars' own error
     monkeypatch.setattr(export, "SHEET_ROWS", 4)
     assert _sheet(pl.DataFrame({"n": [1, 2, 3]}))["A4"].value == 3  # the header and 3 rows fill it
     with pytest.raises(TooManyRows, match="4 rows: a spreadsheet holds at most 3"):
