@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import ScopeError, build_session_user
 from cabinet.errors import RefusedRequest, localised
-from cabinet.export import to_bytes
+from cabinet.export import TooManyRows, to_bytes
 from cabinet.formatting import fmt_change, fmt_money, fmt_number, fmt_rate, period_dates
 from cabinet.i18n import translate
 from cabinet.mail import tell_user
@@ -54,7 +54,7 @@ from queries.warehouse import NoSnapshotError, Warehouse
 
 EVERY = ("day", "week", "month")
 HOUR = 6  # local time from which a day's, week's (Monday) or month's (the 1st) report goes out
-MAX_ROWS = 50_000  # rows of a report attached; a larger one is left for the cabinet
+MAX_ROWS = 50_000  # rows of a report attached (a sheet holds 1,048,575: `TooManyRows`); more are left for the cabinet
 WHOLE_DAYS = ("yesterday", "last_month")  # periods that end before today; the others are counted from yesterday
 
 
@@ -210,12 +210,17 @@ def _queue_one(session: Session, wh: Warehouse, view: SavedView, user: SessionUs
             totals = frame.tail(1).to_dicts()[0] if frame.height else {}
             other = other_period(req.date_from, req.date_to, against) if beside else None
             values["lines"] = lambda loc: _totals(totals, req, currency, loc, rows, other)
-            if 0 < rows <= MAX_ROWS:
+            fits = rows <= MAX_ROWS
+            if rows and fits:
                 named = report_headers(frame.columns, login.locale, against)  # as the page's download
                 headed = totals_named(frame, req.group_by, login.locale).rename(named)
                 percent = percent_columns(frame.columns, named)
-                attachment = (f"report_{req.date_from}_{req.date_to}.xlsx", to_bytes(headed, "xlsx", percent=percent))
-            elif rows > MAX_ROWS:
+                try:
+                    attachment = (f"report_{req.date_from}_{req.date_to}.xlsx",
+                                  to_bytes(headed, "xlsx", percent=percent))  # fmt: skip
+                except TooManyRows:  # more than a sheet holds, were MAX_ROWS above it: left for the cabinet too
+                    fits = False
+            if not fits:
                 values["lines"] = lambda loc: translate("mail.report_too_big", loc, rows=fmt_number(rows, loc))
     return _send(session, login, values, attachment)
 

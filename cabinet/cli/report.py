@@ -11,7 +11,7 @@ import typer
 
 from cabinet.access import ScopeError, build_session_user
 from cabinet.cli._app import CliError, app, console, counted, settings, store_engine
-from cabinet.export import FORMATS, to_bytes
+from cabinet.export import FORMATS, TooManyRows, to_bytes
 from queries.compare import AGAINST, compared
 from queries.reports import ReportError, ReportRequest, performance, split_values
 from queries.warehouse import get_warehouse
@@ -104,7 +104,10 @@ def report(
             frame = frame.head(frame.height - 1) if dims else frame
     except (ReportError, ScopeError) as exc:
         raise CliError(str(exc)) from exc
-    data = to_bytes(frame, fmt)
+    try:
+        data = to_bytes(frame, fmt)
+    except TooManyRows as exc:
+        raise CliError(f"{exc}: give --format csv or parquet, or a shorter period or fewer groups") from exc
     if output is None:
         text = data.decode()
         sys.stdout.write(text if text.endswith("\n") else text + "\n")  # JSON ends its array without one: the prompt

@@ -155,3 +155,19 @@ def test_a_report_of_one_row_says_1_row(program: Program, capsys: pytest.Capture
     code, said, err = _cli(args, capsys)
     assert code == 0, err
     assert pl.read_csv(out).height == 1 and " ".join(said.split()).startswith(f"1 row → {out}"), said
+
+
+def test_an_xlsx_of_more_rows_than_a_sheet_holds_is_refused_in_one_line(
+    program: Program, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("cabinet.export.SHEET_ROWS", 2)  # a sheet of the header and one row: the manager's 2 partners
+    out = tmp_path / "r.xlsx"
+    base = ["report", "--as", "mgr", "--from", "2026-11-01", "--to", "2026-11-02", "--group-by", "partner_id"]
+    code, said, err = _cli([*base, "--format", "xlsx", "--output", str(out)], capsys)
+    assert code == 1 and said == "" and not out.exists()
+    assert " ".join(err.split()) == (
+        "error: 2 rows: a spreadsheet holds at most 1 under its header: give --format csv or parquet, or a shorter "
+        "period or fewer groups"
+    )
+    code, said, err = _cli([*base, "--format", "csv", "--output", str(tmp_path / "r.csv")], capsys)
+    assert code == 0 and pl.read_csv(tmp_path / "r.csv").height == 2, err  # as it says

@@ -294,3 +294,22 @@ def test_only_a_message_with_a_file_says_one_is_attached(
     too_big = _mails(store_engine)[-1]
     assert too_big.attachment is None and "слишком много для вложения" in too_big.body
     assert "приложен таблицей" not in too_big.body
+
+
+def test_a_report_longer_than_a_sheet_holds_is_left_for_the_cabinet_and_the_round_goes_on(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Were `MAX_ROWS` above a sheet's rows, such a report is said too big to attach, as one beyond it: the views
+    after it still go."""
+    too_long, short = _view(program, store_engine), _view(program, store_engine, who="mgr")
+    with session_scope(store_engine) as s:
+        s.get(SavedView, short).params = VIEW | {"group_by": []}  # its totals row alone
+    monkeypatch.setattr("cabinet.export.SHEET_ROWS", 2)  # a sheet of the header and one row
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    assert queue_reports(store_engine, wh, None, MONDAY) == 2
+    first, second = _mails(store_engine)
+    assert first.to_address == "p_parent@example.com" and first.attachment is None
+    assert "too many to attach: open it in the cabinet" in first.body and "attached as a spreadsheet" not in first.body
+    assert second.to_address == "m@example.com" and second.attachment is not None
+    with session_scope(store_engine) as s:
+        assert [s.get(SavedView, v).emailed_for for v in (too_long, short)] == ["2026-11-09"] * 2
