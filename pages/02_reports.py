@@ -11,7 +11,6 @@ from cabinet.ui import data, store, widgets
 from cabinet.ui.charts import show_chart
 from cabinet.ui.guard import require_user
 from cabinet.ui.headers import totals_named
-from cabinet.ui.report_table import show_report_table
 from cabinet.ui.saved_views import ViewPage, views_bar
 from cabinet.ui.text import t
 from cabinet.ui.widgets import (
@@ -25,6 +24,7 @@ from cabinet.ui.widgets import (
     relabel,
     remember,
     report_headers,
+    show_table,
     split_values,
 )
 from queries.compare import AGAINST, grouped_by_time, other_period
@@ -159,7 +159,7 @@ if rows > widgets.REPORT_TABLE_MAX:  # millions of rows (hour × link × sub1) f
     drawn = pl.concat([frame.head(widgets.REPORT_TABLE_MAX), frame.tail(1)])  # the totals of every row stay last
 every = dict(data.offers(snap.snapshot_id).select("offer_id", "offer").iter_rows())  # the rows' offers, all named
 shown = label_report(drawn, group_by, every, partners)
-show_report_table(shown, against)  # its changes signed as the Dashboard's cards sign them
+show_table(shown, against)  # its changes signed as the Dashboard's cards sign them
 download_buttons(
     totals_named(frame, group_by),  # a Russian file read "Total" under Russian headers
     f"report_{date_from}_{date_to}",

@@ -72,7 +72,9 @@ config |= {headers[c]: st.column_config.NumberColumn(format=number_format(c)) fo
 # wide enough for two signals on a phone ("Трафик вы…" was all of it at 390 px); the figures keep their own widths
 config[headers["signals"]] = st.column_config.TextColumn(width="medium")
 config[headers["open"]] = st.column_config.LinkColumn(display_text=t("review.view_as"), help=t("review.view_as_help"))
-show_dataframe(to_cents(table).rename(headers), config, hide_index=True, width="stretch", placeholder="—")
+changes = [headers[c] for c in ("clicks_change", "ftds_change", "commission_change")]  # "+12.5%", as the cards
+show_dataframe(to_cents(table).rename(headers), config, changes=changes, hide_index=True, width="stretch",
+               placeholder="—")  # fmt: skip
 # headed as the table; the figures it leaves out as Reports heads them ("Bot clicks", "Clicks before")
 download_buttons(review_table.download(shown, names), f"partner_review_{date_from}_{date_to}", key="review",
                  headers=review_table.download_headers(shown.columns, against))  # fmt: skip

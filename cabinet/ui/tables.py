@@ -14,7 +14,7 @@ took 0.6-1.3 s here, 50,000 rows 4.9 s), so a table's figures are written
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 import polars as pl
@@ -22,7 +22,7 @@ import streamlit as st
 from babel import Locale
 from babel.numbers import format_percent, get_currency_symbol
 
-from cabinet.formatting import fmt_decimal, fmt_money, fmt_number, fmt_small_money
+from cabinet.formatting import fmt_change, fmt_decimal, fmt_money, fmt_number, fmt_small_money
 from cabinet.ui import data
 from cabinet.ui.text import current_locale
 
@@ -31,6 +31,7 @@ CURRENCY_PRESETS = {"USD": "dollar", "EUR": "euro", "JPY": "yen"}  # Streamlit's
 SMALL_MONEY_SIGNS = {"USD": "$", "EUR": "€", "JPY": "¥"}
 PLACEHOLDER = "—"  # an empty cell, as `st.dataframe(placeholder=...)` writes it
 PRINTF = "en"  # the language a printf format (sprintf.js) writes numbers in: a decimal point, no grouping
+PLAIN_CHANGE = "%+.1f%%"  # a change in a table too large to write its cells here: signed, in percents, to a tenth
 
 
 def browser_language() -> str | None:
@@ -99,31 +100,50 @@ def _without_format(config: Any) -> Any:
     return {**config, "type_config": {**config["type_config"], "format": None}}
 
 
-def show_dataframe(frame: pl.DataFrame, column_config: dict[str, Any], **kwargs: Any) -> None:
+def _with_format(config: Any, fmt: str) -> Any:
+    return {**config, "type_config": {**(config.get("type_config") or {}), "format": fmt}}
+
+
+def _column_text(frame: pl.DataFrame, name: str, kinds: dict[str, str], changes: Collection[str],
+                 locale: str) -> Callable[[Any], str] | None:  # fmt: skip
+    if name in changes:  # as the Dashboard's cards write a change: "+12.5%", "-3.0%", "×14"
+        return lambda v: fmt_change(v, locale) or PLACEHOLDER
+    return _text(kinds[name], locale) if name in kinds else _other_text(frame[name].dtype, locale)
+
+
+def show_dataframe(frame: pl.DataFrame, column_config: dict[str, Any], *, changes: Collection[str] = (),
+                   **kwargs: Any) -> None:  # fmt: skip
     """`st.dataframe` of `frame` (headers as shown) whose figure columns (`column_config`'s number columns with a
-    named or money format) read as the session's language writes them; their values stay numbers, so they sort."""
+    named or money format) read as the session's language writes them; their values stay numbers, so they sort.
+
+    `changes`: columns holding a change as a fraction (1.2 for +120%), signed as the Dashboard's cards sign one
+    (`cabinet.formatting.fmt_change`: "+12.5%", not a browser percent's "12.5%"); beyond `STYLED_CELLS` signed by a
+    printf format in percents, in any language ("+12.5%")."""
     locale = current_locale()
+    changes = [c for c in changes if c in frame.columns]
     kinds = {name: kind for name, c in column_config.items()
-             if isinstance(c, dict) and name in frame.columns
+             if isinstance(c, dict) and name in frame.columns and name not in changes
              and (kind := _kind((c.get("type_config") or {}).get("format"))) is not None}  # fmt: skip
     browser = browser_language()
     # the browser writes them as the session does (no cost), but for a printf format's: English ("$0.0042")
-    if not kinds or browser is None or (browser == locale and (locale == PRINTF or "small" not in kinds.values())):
+    native = not kinds or browser is None or (browser == locale and (locale == PRINTF or "small" not in kinds.values()))
+    if native and not changes:
         st.dataframe(frame, column_config=column_config, **kwargs)
         return
     if frame.height * frame.width > STYLED_CELLS:
         config = dict(column_config)
         for name, kind in kinds.items():
-            if (fmt := _plain_format(kind, locale)) is not None:
-                config[name] = {**config[name], "type_config": {**config[name]["type_config"], "format": fmt}}
-        st.dataframe(frame, column_config=config, **kwargs)
+            if not native and (fmt := _plain_format(kind, locale)) is not None:
+                config[name] = _with_format(config[name], fmt)
+        config |= {name: _with_format(config.get(name) or {}, PLAIN_CHANGE) for name in changes}
+        st.dataframe(frame.with_columns(pl.col(c) * 100 for c in changes), column_config=config, **kwargs)
         return
     table = frame.to_pandas()
     styler = table.style.format(na_rep=PLACEHOLDER)  # every cell: a float's default text has six decimals
     for name in table.columns:
-        if (
-            text := _text(kinds[name], locale) if name in kinds else _other_text(frame[name].dtype, locale)
-        ) is not None:
+        if (text := _column_text(frame, name, kinds, changes, locale)) is not None:
             styler = styler.format(text, subset=[name], na_rep=PLACEHOLDER)
-    config = column_config | {name: _without_format(column_config[name]) for name in kinds}
+    # a column's own format would be drawn instead of the texts
+    config = column_config | {name: _without_format(column_config[name]) for name in (*kinds, *changes)
+                              if name in column_config}  # fmt: skip
     st.dataframe(styler, column_config=config, **kwargs)

@@ -315,10 +315,12 @@ def display_config(frame: pl.DataFrame, against: str = "previous") -> dict[str, 
 
 
 def show_table(frame: pl.DataFrame, against: str = "previous") -> None:
-    """A report frame as a sortable table: translated headers, money, rates and counts formatted; `against`: the
-    period its `_prev` columns hold, if any."""
+    """A report frame as a sortable table: translated headers, money, rates and counts formatted, each change beside
+    another period signed as the Dashboard's cards sign it ("+12.5%"); `against`: the period its `_prev` columns hold,
+    if any."""
     config = display_config(frame, against)
-    show_dataframe(display_frame(frame, against), config, hide_index=True, width="stretch",
+    changes = [report_header(c, against) for c in frame.columns if metric_part(c)[1] == "change"]
+    show_dataframe(display_frame(frame, against), config, changes=changes, hide_index=True, width="stretch",
                    placeholder="—")  # an empty change or rate, not the word None  # fmt: skip
 
 

@@ -3,12 +3,8 @@ a rise read "12.5%" there beside the cards' "+12.5%". The column stays the fract
 
 from __future__ import annotations
 
-import io
-import json
 from datetime import date
 
-import polars as pl
-import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -16,6 +12,7 @@ import cabinet.ui.tables as tables
 from cabinet.formatting import fmt_change
 from cabinet.session import SESSION_KEY
 from tests.reporting.conftest import Program
+from tests.reporting.table_cells import shown
 from tests.reporting.test_pages import ROOT
 from tests.reporting.test_review import busy  # noqa: F401 - the fixture: clicks from Oct 22 to Nov 5
 
@@ -35,18 +32,9 @@ def _compared(user: object, browser: str | None) -> AppTest:
     return at
 
 
-def _shown(at: AppTest) -> tuple[pl.DataFrame, dict[str, str | None], dict[str, list[str]]]:
-    """The table's values, each column's number format, and the texts the browser is given for the cells."""
-    proto = at.dataframe[0].proto
-    formats = {k: v["type_config"].get("format") for k, v in json.loads(proto.columns).items() if "type_config" in v}
-    raw = proto.arrow_data.styler.display_values
-    texts = pa.ipc.open_stream(io.BytesIO(raw)).read_pandas().to_dict("list") if raw else {}
-    return pl.from_pandas(at.dataframe[0].value), formats, texts
-
-
 @pytest.mark.parametrize("browser", [None, "en-US"])
 def test_a_rise_is_signed_as_on_the_dashboard(busy: Program, browser: str | None) -> None:  # noqa: F811
-    table, formats, texts = _shown(_compared(busy.users["mgr"], browser))
+    table, formats, texts = shown(_compared(busy.users["mgr"], browser))
     changes = table["Clicks ±"].to_list()
     assert any(c is not None and c > 0 for c in changes)  # October's last days and November's first beside before
     assert all(isinstance(c, float) or c is None for c in changes)  # the fractions: the column sorts by them
@@ -62,7 +50,7 @@ def test_a_russian_session_signs_them_as_its_cards_do(busy: Program) -> None:  #
     at = _compared(busy.users["mgr"], "en-US")
     at.selectbox(key="menu_language").set_value("ru").run()  # the same report, its language switched to Russian
     assert at.title[0].value == "Отчёты"
-    table, _, texts = _shown(at)
+    table, _, texts = shown(at)
     changes = table["Клики ±"].to_list()
     assert texts["Клики ±"] == [fmt_change(c, "ru") or "—" for c in changes]
     rise = next(x for x, c in zip(texts["Клики ±"], changes, strict=True) if c is not None and 0 < c < 10)
@@ -76,6 +64,6 @@ def test_a_table_too_large_to_write_signs_its_changes_in_percents(
 ) -> None:
     monkeypatch.setattr(tables, "STYLED_CELLS", 1)
     at = _compared(busy.users["mgr"], "en-US")
-    table, formats, texts = _shown(at)
+    table, formats, texts = shown(at)
     assert not texts and formats["Clicks ±"] == "%+.1f%%"  # "+12.5%" in any language
     assert table["Clicks ±"].drop_nulls().abs().max() > 1  # the fractions in percents, for the printf format

@@ -3,7 +3,6 @@ partner's own figures; never a partner outside the scope."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import date
 
@@ -20,6 +19,7 @@ from cabinet.store.models import AuditLog, ProgramSettings
 from queries.review import SIGNALS, Thresholds, review
 from queries.warehouse import Warehouse
 from tests.reporting.conftest import Program
+from tests.reporting.table_cells import shown
 from tests.reporting.test_page_locale import _open_ru
 from tests.reporting.test_pages import _open as open_page
 from tests.reporting.test_plans_admin import add_second_admin, drawn_input
@@ -98,8 +98,8 @@ def test_the_page_lists_and_filters_partners_by_signal(busy: Program) -> None:
     ]  # fmt: skip
     table = at.dataframe[0].value
     assert list(table["Partner"]) == [f"{busy.tiny.child} · Child", f"{busy.tiny.parent} · Parent"]
-    columns = json.loads(at.dataframe[0].proto.columns)  # shares as the browser's language writes a percent
-    assert columns["Bots"]["type_config"]["format"] == "percent" and table["Bots"].max() <= 1
+    _, _, texts = shown(at)  # shares as percents (the changes signed: the cells' texts are written here)
+    assert table["Bots"].max() <= 1 and all(x.endswith("%") or x == "—" for x in texts["Bots"])
     assert list(table["Cabinet"]) == [f"./?view_as={busy.tiny.child}", f"./?view_as={busy.tiny.parent}"]
     at.multiselect(key="review_only").select("bots").run()
     assert list(at.dataframe[0].value["Partner"]) == [f"{busy.tiny.child} · Child"]

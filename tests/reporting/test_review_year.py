@@ -8,10 +8,12 @@ from datetime import date
 import polars as pl
 import pytest
 
+from cabinet.formatting import fmt_change
 from cabinet.ui import review_table
 from queries.review import review
 from queries.warehouse import Warehouse
 from tests.reporting.conftest import Program
+from tests.reporting.table_cells import shown
 from tests.reporting.test_page_locale import _open_ru
 from tests.reporting.test_pages import _open as open_page
 
@@ -76,3 +78,15 @@ def test_the_download_heads_the_figures_then_by_the_period_compared() -> None:
     year = review_table.download_headers(["clicks", "clicks_prev", "bot_clicks_prev"], "year")
     assert (year["clicks_prev"], year["bot_clicks_prev"]) == ("Clicks a year before", "Bot clicks a year before")
     assert review_table.download_headers(["clicks_prev"])["clicks_prev"] == "Clicks before"
+
+
+def test_the_changes_are_signed_as_on_the_dashboard(seasonal: Program) -> None:
+    at = open_page("pages/22_review.py", seasonal.users["mgr"])
+    at.selectbox(key="review_period_en").set_value("custom").run()
+    at.date_input(key="review_dates").set_value(NOVEMBER).run()
+    at.radio(key="review_against").set_value("year").run()
+    table, formats, texts = shown(at)
+    changes = table["Clicks ±"].to_list()
+    assert any(c is not None and c < 0 for c in changes)  # the parent's clicks fell from last November's 150
+    assert formats["Clicks ±"] is None and texts["Clicks ±"] == [fmt_change(c, "en") or "—" for c in changes]
+    assert all(x.startswith(("+", "-", "×", "—")) or x == "0.0%" for x in texts["Clicks ±"])
