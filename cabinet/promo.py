@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from cabinet.access import Scope, scoped_partner
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
-from cabinet.offer_access import open_to
+from cabinet.offer_access import by_name, open_to
 from cabinet.program import program_timezone
 from cabinet.store.models import Offer, Partner, PromoCode, User
 from cabinet.tracking import MARK
@@ -104,7 +104,7 @@ def code_offers(session: Session, scope: Scope, partner_id: int) -> list[Offer]:
     """Active offers the partner's tier may run and, if one needs approval, it was approved for (a code may also be
     for any offer: None)."""
     partner = scoped_partner(session, scope, partner_id)
-    offers = session.scalars(select(Offer).where(Offer.status == "active").order_by(Offer.name, Offer.id)).all()
+    offers = sorted(session.scalars(select(Offer).where(Offer.status == "active")), key=by_name)  # any case, any store
     return open_to(session, partner, offers)
 
 

@@ -1,6 +1,6 @@
 """Offers and saved views are listed by name in any case, alike on every store: ordered by the store they read
 "Zeta" before "alpha" on SQLite (and "Банан" before "арбуз": its lower() folds only ASCII) and another way on a
-PostgreSQL in en_US. They are sorted in Python now, as `cabinet users list` is."""
+PostgreSQL in en_US. They are sorted in Python now, as `cabinet users list` is; so are a promo code's offers."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from cabinet.access import Scope
 from cabinet.offer_access import partner_view
 from cabinet.passwords import UNUSABLE_HASH
 from cabinet.program import ensure_program_defaults
+from cabinet.promo import code_offers
 from cabinet.saved_views import views
 from cabinet.store.db import make_engine, migrate, session_scope
 from cabinet.store.models import Offer, Partner, SavedView, User
@@ -49,6 +50,7 @@ def test_offers_and_saved_views_by_name_in_any_case(
             scope = Scope(user.id, "p", "partner", (partner.id,), tier_code="gold")
         with session_scope(engine) as s:
             assert [o.name for o in promotable_offers(s, scope, partner.id)] == IN_ANY_CASE
+            assert [o.name for o in code_offers(s, scope, partner.id)] == IN_ANY_CASE  # a promo code's offer
             assert [i.offer.name for i in partner_view(s, scope, partner.id)] == [f"{n} VIP" for n in IN_ANY_CASE]
             assert [v.name for v in views(s, scope, "reports")] == IN_ANY_CASE
     finally:
