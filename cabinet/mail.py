@@ -55,6 +55,7 @@ KINDS = (
     "application",
     "offer_access",
     "plan_changed",
+    "payout_currency_changed",
     "team_changed",
     "digest",
     "news",

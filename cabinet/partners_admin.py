@@ -6,7 +6,8 @@ Blocking has money consequences: from the next ETL run a blocked partner earns n
 yet are rejected, and priced again if it is unblocked), and it cannot create links, get promo codes or ask for payouts.
 So a change of status takes a reason, which the audit log keeps with the old and new values of every field changed.
 A partner's currency is the one it is paid in (its manager or an admin sets it; any ISO 4217 code, as plans take): its
-balance and requests stay in the base currency, and the payment converts them (`cabinet.payout_batch`).
+balance and requests stay in the base currency, and the payment converts them (`cabinet.payout_batch`). A new one is
+emailed to the partner's payout logins, as a new commission plan is: what it is paid in is money too.
 A new tier reaches the partner's users within a minute (`cabinet.ui.login.SCOPE_REFRESH`).
 
 Admins move a partner under another parent, or to the top (`move_partner`): its sub-partners come with it, and the
@@ -18,7 +19,7 @@ which partners earn overrides on each other's commissions and walks down the tre
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
@@ -220,6 +221,13 @@ def update_partner(session: Session, scope: Scope, partner_id: int, change: Part
         old_plan, new_plan = details["plan_name"]
         tell_partner(session, partner_id, None, "plan_changed", "plan_changed", money=True,
                      plan=_plan_said(new_plan), was=_plan_said(old_plan))  # fmt: skip
+    if "currency" in changed and partner.status in ("active", "paused") and not decided_now:  # money: its payout logins
+        base = session.scalar(select(ProgramSettings.base_currency)) or "USD"
+        actor = session.get(User, scope.user_id)
+        told = "payout_currency_changed"
+        tell_partner(session, partner_id, None, told, told, money=True, currency=values["currency"],
+                     was=details["currency"][0], base=base.upper(), when=datetime.now(UTC),
+                     by=actor.display_name if actor is not None else scope.username)  # fmt: skip
     if "status" in changed and details["status"][0] == "pending" and change.status in ("active", "blocked"):
         decided = "approved" if change.status == "active" else "declined"  # the applicant is told
         text = "approved_at" if decided == "approved" and cabinet_url else decided  # where to log in, when known
