@@ -14,7 +14,8 @@ the queue is), the amount to send and a reference naming the request:
   wallet's bulk upload, text cells kept from running as formulas (`cabinet.export`).
 
 Marking the batch paid takes each request's own step (`cabinet.payouts.decide`: still approved, still covered by the
-partner's balance, its email and audit entry); one refused leaves the others paid and says why.
+partner's balance, its email and audit entry), keeping what the file sent for it (`cabinet.payout_sent`); one
+refused leaves the others paid and says why.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from cabinet.auth import audit
 from cabinet.export import spreadsheet_safe, to_bytes
 from cabinet.i18n import translate
 from cabinet.mail import QUEUED
+from cabinet.payout_sent import last_file_sent
 from cabinet.payouts import PayoutError, checked_reference, decide, details_changed
 from cabinet.program import program_locale
 from cabinet.store.models import Partner, PayoutRequest, ProgramSettings, User
@@ -228,7 +230,8 @@ def payment_file(session: Session, scope: Scope, method: str, currency: str, pay
     data = _paypal(rows, note) if method == "paypal" else _table(rows, method, note)
     user = session.get(User, scope.user_id)
     for p, _, c in rows:
-        sent = {"amount": f"{c.amount:f}", "currency": c.currency, "fx_rate": f"{c.rate:f}"}  # what the file sends
+        sent = {"amount": f"{c.amount:f}", "currency": c.currency, "fx_rate": f"{c.rate:f}",  # what the file sends
+                "fx_date": c.day.isoformat() if c.day else None}  # fmt: skip
         audit(session, "payout_details_exported", user=user, username=scope.username, target=f"payout {p.id}",
               details={"partner_id": p.partner_id, "method": method} | sent)  # fmt: skip
     session.flush()
@@ -243,7 +246,9 @@ def file_name(method: str, currency: str) -> str:
 def mark_paid(session: Session, scope: Scope, payout_ids: list[int], reference: str, wh: Warehouse) -> BatchOutcome:
     """Each request's own step to paid, with the batch's `reference` (checked as a single payment's is); a request
     refused (paid or rejected meanwhile, no longer covered by its partner's balance) is left as it is, the others
-    paid, each with its email and audit entry.
+    paid, each with its email and audit entry. What the last payment file made with a request sends for it (its
+    `payout_details_exported` entry) is kept with the request and in its `payout_paid` entry
+    (`cabinet.payout_sent`), to be shown with it; a request put in no file keeps none.
 
     The emails are queued for the batch's own commit: a savepoint's release counts as a commit to SQLAlchemy
     (`after_commit`), on which the app starts sending the outbox (`cabinet.ui.mailer`); started after the first
@@ -257,7 +262,8 @@ def mark_paid(session: Session, scope: Scope, payout_ids: list[int], reference: 
     for payout_id in dict.fromkeys(payout_ids):  # each once, in the order given
         try:
             with session.begin_nested():  # a refusal undoes its own request's writes only
-                decide(session, scope, payout_id, "paid", reference, seen="approved", wh=wh)
+                decide(session, scope, payout_id, "paid", reference, seen="approved", wh=wh,
+                       sent=last_file_sent(session, payout_id))  # fmt: skip
                 queued = session.info.pop(QUEUED, False) or queued  # sent when the batch commits
         except (PayoutError, ScopeError) as exc:
             refused.append((payout_id, exc))

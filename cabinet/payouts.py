@@ -4,11 +4,12 @@ marks it paid. Every step is checked against the acting user's scope and written
 Requests made in the cabinet are in the program's base currency, the currency of the balance. A partner's own
 currency (`Partner.currency`, set by its staff on the Partners page) is the one it is paid in: the Payouts page says
 about how much its balance is in it, and the payment file converts each request at the rate of the day it is made
-(`cabinet.payout_batch`); nothing recorded changes. What a partner may
-request (`available`) is worked out by the caller from the warehouse's approved commission and the store's requests
-(`queries.payouts.ledger`); a request is refused above it, below the program's minimum (`minimum_payout`), or while
-another one is open. Approving or paying one checks the same ledger again (`cover`): an ETL run since the request may
-have reversed the commission it was drawn from.
+(`cabinet.payout_batch`); the request keeps its amount, and, once paid, what the file sent for it
+(`cabinet.payout_sent`).
+What a partner may request (`available`) is worked out by the caller from the warehouse's approved commission and
+the store's requests (`queries.payouts.ledger`); a request is refused above it, below the program's minimum
+(`minimum_payout`), or while another one is open. Approving or paying one checks the same ledger again (`cover`): an
+ETL run since the request may have reversed the commission it was drawn from.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from cabinet.errors import Label, RefusedRequest
 from cabinet.formatting import clean_lines, fmt_money, number_text
 from cabinet.i18n import normalise_locale, translate
 from cabinet.mail import tell_partner
+from cabinet.payout_sent import Sent
 from cabinet.store.models import AuditLog, Partner, PayoutRequest, ProgramSettings, User
 from queries.dashboard import base_currency
 from queries.payouts import MissingRate, ledger, whole_cents
@@ -76,7 +78,8 @@ class Cover:
         return self.asked > self.balance
 
 
-def _log(session: Session, scope: Scope, action: str, payout: PayoutRequest, reason: str = "") -> None:
+def _log(session: Session, scope: Scope, action: str, payout: PayoutRequest, reason: str = "",
+         sent: Sent | None = None) -> None:  # fmt: skip
     # to the cent, as requested: a request read back from the store holds four places ("1000.0000" beside the
     # "1000.00" its request was logged with)
     amount = payout.amount.quantize(Decimal("0.01"))
@@ -85,6 +88,10 @@ def _log(session: Session, scope: Scope, action: str, payout: PayoutRequest, rea
         details["reference"] = payout.reference
     if reason:
         details["reason"] = reason
+    if sent is not None:  # what the payment file sent for it
+        details |= {"sent_amount": f"{sent.amount:f}", "sent_currency": sent.currency, "fx_rate": sent.rate}
+        if sent.day is not None:
+            details["fx_date"] = sent.day.isoformat()
     if scope.impersonated_by:  # a request made or cancelled by staff viewing as the partner, not by the partner
         details["viewing_as_partner"] = True
     audit(session, action, user=session.get(User, scope.user_id), username=scope.username,
@@ -114,6 +121,13 @@ def scope_requests(session: Session, scope: Scope, statuses: tuple[str, ...]) ->
 def payout_currency(session: Session, scope: Scope, partner_id: int) -> str:
     """The currency the partner of the scope is paid in (its own; the base currency unless its staff set another)."""
     return scoped_partner(session, scope, partner_id).currency.strip().upper()
+
+
+def payout_currencies(session: Session, scope: Scope, partner_ids: list[int]) -> dict[int, str]:
+    """The currency each of the scope's `partner_ids` is paid in (those outside the scope left out)."""
+    wanted = sorted({i for i in partner_ids if scope.partner_ids is None or i in scope.partner_ids})
+    query = select(Partner.id, Partner.currency).where(Partner.id.in_(wanted))
+    return {int(i): str(c).strip().upper() for i, c in session.execute(query)} if wanted else {}
 
 
 def minimum_payout(session: Session) -> Decimal:
@@ -187,7 +201,8 @@ def _changed(payout: PayoutRequest) -> PayoutError:
                        payout=payout.id, status=_status(payout.status))  # fmt: skip
 
 
-def _move(session: Session, scope: Scope, payout: PayoutRequest, status: str, reference: str | None = None) -> None:
+def _move(session: Session, scope: Scope, payout: PayoutRequest, status: str, reference: str | None = None,
+          sent: Sent | None = None) -> None:  # fmt: skip
     """Write the step only if the request is still in the status it was read in: a decision (or cancellation) made
     at the same moment by someone else makes this one refused instead of both written, mailed and logged."""
     now = datetime.now(UTC)
@@ -196,6 +211,9 @@ def _move(session: Session, scope: Scope, payout: PayoutRequest, status: str, re
         values["approved_at"] = now
     elif status == "paid":
         values |= {"paid_at": now, "reference": reference}
+        if sent is not None:
+            values |= {"sent_amount": sent.amount, "sent_currency": sent.currency, "sent_rate": sent.rate,
+                       "sent_rate_day": sent.day}  # fmt: skip
     was = payout.status
     moved = session.execute(
         update(PayoutRequest)
@@ -294,13 +312,17 @@ def details_changed(payout: PayoutRequest, partner: Partner) -> bool:
 
 
 def decide(session: Session, scope: Scope, payout_id: int, status: str, reference: str = "",
-           seen: str | None = None, reason: str = "", wh: Warehouse | None = None) -> PayoutRequest:  # fmt: skip
+           seen: str | None = None, reason: str = "", wh: Warehouse | None = None,
+           sent: Sent | None = None) -> PayoutRequest:  # fmt: skip
     """A manager or admin moves a request on: requested → approved or rejected; approved → paid or rejected. A paid
     one may carry the payment's reference (a bank transfer's or a transaction's id), shown on its statement; a
     rejection the reason the partner is emailed (and the audit log keeps).
 
     `seen`: the status the manager decided it in; a request decided or cancelled since by someone else is refused
     unchanged, even when the step would still be allowed (rejecting what was approved meanwhile).
+
+    `sent`: what a payment file sent for a request paid now (`cabinet.payout_batch.mark_paid`), kept with it and in
+    its audit entry.
 
     `wh`: the published warehouse; with it (the app always gives it) approving or paying is refused when the
     partner's approved commission, less its other payouts, no longer covers the request (`cover`). Without it (a
@@ -323,8 +345,9 @@ def decide(session: Session, scope: Scope, payout_id: int, status: str, referenc
         _require_other_hands(session, scope, payout)
     if wh is not None and status in ("approved", "paid"):  # a rejection needs no money behind it
         _require_cover(session, scope, payout, wh)
-    _move(session, scope, payout, status, reference or None)
-    _log(session, scope, f"payout_{status}", payout, reason)
+    sent = sent if status == "paid" else None
+    _move(session, scope, payout, status, reference or None, sent)
+    _log(session, scope, f"payout_{status}", payout, reason, sent)
     amount, currency = payout.amount, payout.currency
     tell_partner(session, payout.partner_id, "payout_updates", "payout_update", f"payout_{status}", money=True,
                  payout=payout.id, amount=lambda locale: fmt_money(float(amount), currency, locale),

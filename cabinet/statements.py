@@ -2,8 +2,10 @@
 
 A statement says who pays whom, how much, when the request was made, approved and paid, the payment's reference, and
 where the money went: the payout details as they were when the payout was requested, masked as the Account page
-shows them (the holder's name in full). It is made on demand from the store, in the reader's language, and only for
-those who may see the partner's payouts: its own logins that handle payouts, and the staff whose scope holds it.
+shows them (the holder's name in full); for a request paid in the partner's own currency, what the payment file sent
+and the rate it was converted at (`cabinet.payout_sent`). It is made on demand from the store, in the reader's
+language, and only for those who may see the partner's payouts: its own logins that handle payouts, and the staff
+whose scope holds it.
 
 The PDF embeds DejaVu Sans (`cabinet.pdf`), so a partner's name in Latin or Cyrillic prints as typed.
 """
@@ -26,6 +28,7 @@ from cabinet.account import masked
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
 from cabinet.i18n import normalise_locale, translate
+from cabinet.payout_sent import sent_said
 from cabinet.pdf import INK, MUTED, RULE, Page, band, block
 from cabinet.program import program_timezone, support_email
 from cabinet.store.models import Partner, PayoutRequest, ProgramSettings, User
@@ -125,6 +128,10 @@ def _render(payout: PayoutRequest, partner: Partner, program: ProgramSettings | 
         (tr("reference"), payout.reference or "—"),
         (tr("method"), translate(f"account.method_{method}", loc) if method in ("wire", "paypal", "usdt") else method),
     ]
+    if sent := sent_said(payout, loc):  # paid in the partner's currency: what the file sent, at what rate
+        rate_day = payout.sent_rate_day
+        rows.append((tr("sent"), tr("sent_value", sent=sent, day=format_date(rate_day, format="long", locale=loc))
+                     if rate_day else sent))  # fmt: skip
     labels = {k: translate(f"account.field_{k}", loc) for k in ("holder", "iban", "email", "wallet")}
     details = dict(payout.details or {})
     shown = {**masked(details), **{k: v for k, v in details.items() if k == "holder"}}  # a name is no account number
@@ -156,4 +163,7 @@ def _render(payout: PayoutRequest, partner: Partner, program: ProgramSettings | 
     doc.set_font("DejaVu", "", 8.5)
     doc.set_text_color(*MUTED)
     doc.multi_cell(0, 4.5, tr("explained", currency=payout.currency), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if sent:
+        doc.multi_cell(0, 4.5, tr("sent_explained", sent=payout.sent_currency, currency=payout.currency),
+                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
     return bytes(doc.output())

@@ -35,7 +35,11 @@ user = require_user("payouts")
 st.title(t("payouts.title"))
 scope = user.scope
 base = data.base_currency()
-AMOUNT = {t("payouts.col_amount"): st.column_config.TextColumn(alignment="right")}  # in each row's own currency
+AMOUNT = {  # in each row's own currency
+    t("payouts.col_amount"): st.column_config.TextColumn(alignment="right"),
+    t("payouts.col_pay_currency"): st.column_config.TextColumn(help=t("payouts.col_pay_currency_help")),
+    t("payouts.col_sent"): st.column_config.TextColumn(help=t("payouts.col_sent_help")),
+}
 
 
 def method_name(method: str | None) -> str:
@@ -46,8 +50,12 @@ def method_name(method: str | None) -> str:
 def history(rows: list, tz: str, covers: dict | None = None) -> pl.DataFrame:
     """Requests as a table: newest first for a partner; for a manager (`covers` given) the queue's order, with each
     request's partner and, beside an undecided one, what the partner's balance has to pay it from now. Times in the
-    login's time zone `tz`."""
+    login's time zone `tz`. Where a partner is paid in another currency than its requests': the queue says which,
+    and a paid request what the payment file sent for it, at what rate."""
     queue = covers is not None
+    sent = [money.sent_text(p) for p, _ in rows]
+    paid_in = money.paid_in(scope, sorted({p.partner_id for p, _ in rows})) if queue else {}
+    other = [paid_in.get(p.partner_id, p.currency) for p, _ in rows]
 
     def available(payout_id: int) -> str | None:
         cover = covers.get(payout_id) if covers else None
@@ -61,10 +69,12 @@ def history(rows: list, tz: str, covers: dict | None = None) -> pl.DataFrame:
             t("payouts.col_amount"): [money.amount_text(p.amount, p.currency) for p, _ in rows],
             **({t("payouts.col_available"): [available(p.id) for p, _ in rows]} if queue else {}),
             t("payouts.col_currency"): [p.currency for p, _ in rows],
+            **({t("payouts.col_pay_currency"): other} if other != [p.currency for p, _ in rows] else {}),
             t("payouts.col_status"): [t(f"payouts.status_{p.status}") for p, _ in rows],
             t("payouts.col_method"): [method_name(p.method) for p, _ in rows],
             t("payouts.col_decided"): [f"{local_day(p.decided_at, tz)}" if p.decided_at else "" for p, _ in rows],
             t("payouts.col_reference"): [p.reference or "" for p, _ in rows],
+            **({t("payouts.col_sent"): sent} if any(sent) else {}),
         }
     )
 

@@ -6,7 +6,7 @@ The declarative base and its column types are in `cabinet.store.base`, the outgo
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -296,6 +297,13 @@ class PayoutRequest(Base):
     approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     reference: Mapped[str | None] = mapped_column(String(128))  # the payment's, given when it is marked paid
+    # what a payment file sent for it, kept when it is marked paid (`cabinet.payout_batch.mark_paid`; migration 0030):
+    # the amount in the partner's currency, that currency, the rate from the request's currency to it as the file
+    # wrote it (text: exact on every backend) and the date of the FX rates; None: paid without a file saying them
+    sent_amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    sent_currency: Mapped[str | None] = mapped_column(String(3))
+    sent_rate: Mapped[str | None] = mapped_column(String(40))
+    sent_rate_day: Mapped[date | None] = mapped_column(Date)
 
 
 class Announcement(Base):

@@ -12,6 +12,7 @@ from cabinet import payouts as _payouts
 from cabinet import statements as _statements
 from cabinet.access import Scope
 from cabinet.formatting import fmt_money, number_text
+from cabinet.payout_sent import sent_said
 from cabinet.payouts import NEXT, STATUSES, Cover, PaymentDetails, PayoutError
 from cabinet.statements import STATED, Statement
 from cabinet.store.db import session_scope
@@ -74,6 +75,18 @@ def payout_queue(scope: Scope, statuses: tuple[str, ...]) -> list[tuple[PayoutRe
 def amount_text(amount: Decimal, currency: str) -> str:
     """A payout's amount in its own currency, as the session's language writes money ("1 234,50 $" in Russian)."""
     return fmt_money(float(amount), currency, current_locale())
+
+
+def sent_text(payout: PayoutRequest) -> str:
+    """What the payment file sent for a request paid in its partner's currency ("€406.40 at 1 USD = 0.903127 EUR"),
+    in the session's language; "" for one paid as requested, or not paid."""
+    return sent_said(payout, current_locale())
+
+
+def paid_in(scope: Scope, partner_ids: list[int]) -> dict[int, str]:
+    """The currency each of these partners is paid in now (set on the Partners page)."""
+    with session_scope(engine()) as s:
+        return _payouts.payout_currencies(s, scope, partner_ids)
 
 
 def decide_payout(scope: Scope, payout_id: int, status: str, seen: str, reference: str = "", reason: str = "") -> None:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Context, Decimal
+from decimal import Decimal
 
 import streamlit as st
-from babel.numbers import format_decimal, get_currency_name
+from babel.numbers import get_currency_name
 
 from cabinet import payouts as _payouts
 from cabinet.access import Scope
+from cabinet.payout_sent import rate_said
 from cabinet.store.db import session_scope
 from cabinet.ui import data
 from cabinet.ui.money import amount_text
@@ -23,13 +24,10 @@ from cabinet.ui.text import current_locale, t
 from queries.payouts import MissingRate, Rate, convert, rate, rated_currencies
 from queries.warehouse import NoSnapshotError
 
-SHOWN = Context(prec=6)  # significant digits of a rate as a sentence says it (a weak currency's 0.0000627451 whole)
-
 
 def rate_text(source: str, value: Decimal, target: str) -> str:
     """ "1 USD = 0.903127 EUR", as the session's language writes numbers."""
-    shown = format_decimal(SHOWN.plus(value), locale=current_locale(), decimal_quantization=False)
-    return f"1 {source} = {shown} {target}"
+    return rate_said(source, value, target, current_locale())
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -13,11 +13,14 @@ from cabinet.ui.text import t
 
 # the types of columns that may hold only nulls (no request decided yet) or none at all (a partner's own file)
 TYPES = {"payout_id": pl.Int64, "partner_id": pl.Int64, "amount": pl.Float64, "method": pl.String,
-         "decided_on": pl.String, "reference": pl.String, "requested_at": pl.String}  # fmt: skip
+         "decided_on": pl.String, "reference": pl.String, "requested_at": pl.String, "sent_amount": pl.Float64,
+         "sent_currency": pl.String, "fx_rate": pl.String, "fx_date": pl.String}  # fmt: skip
 
 
 def requests_frame(rows: list[tuple[PayoutRequest, str]], tz: str, *, staff: bool) -> pl.DataFrame:
-    """(request, partner name) rows as a file's rows; the partner's id and name only for `staff` (a queue of many)."""
+    """(request, partner name) rows as a file's rows; the partner's id and name only for `staff` (a queue of many).
+    A request paid in its partner's own currency has what the payment file sent for it: the amount, the currency, the
+    rate (as the file wrote it) and the FX rates' date; empty for one paid as requested or not paid yet."""
 
     def when(moment: object) -> str | None:
         return f"{local_time(moment, tz):%Y-%m-%d %H:%M}" if moment is not None else None  # type: ignore[arg-type]
@@ -34,10 +37,22 @@ def requests_frame(rows: list[tuple[PayoutRequest, str]], tz: str, *, staff: boo
             "method": [p.method for p, _ in rows],
             "decided_on": [local_day(p.decided_at, tz).isoformat() if p.decided_at else None for p, _ in rows],
             "reference": [p.reference for p, _ in rows],
+            **_sent([p for p, _ in rows]),
         },
         schema_overrides=TYPES,
         strict=False,
     )
+
+
+def _sent(requests: list[PayoutRequest]) -> dict[str, list[object]]:
+    """What the payment file sent for each request paid in another currency than its own; None for the others."""
+    sent = [p if p.status == "paid" and p.sent_currency not in (None, p.currency) else None for p in requests]
+    return {
+        "sent_amount": [float(p.sent_amount) if p and p.sent_amount is not None else None for p in sent],
+        "sent_currency": [p.sent_currency if p else None for p in sent],
+        "fx_rate": [p.sent_rate if p else None for p in sent],
+        "fx_date": [p.sent_rate_day.isoformat() if p and p.sent_rate_day else None for p in sent],
+    }
 
 
 def requests_headers(tz: str) -> dict[str, str]:
@@ -53,4 +68,8 @@ def requests_headers(tz: str) -> dict[str, str]:
         "method": t("payouts.col_method"),
         "decided_on": t("payouts.col_decided"),
         "reference": t("payouts.col_reference"),
+        "sent_amount": t("payouts.col_sent_amount"),
+        "sent_currency": t("payouts.col_sent_currency"),
+        "fx_rate": t("payouts.col_fx_rate"),
+        "fx_date": t("payouts.col_fx_date"),
     }

@@ -222,7 +222,7 @@ def test_the_bank_file_sends_the_partners_currency_at_the_days_rate(program: Pro
         made = payment_file(s, program.users["mgr"].scope, "wire", "EUR", [made_id], _wh(program))
         log = s.scalar(select(AuditLog).where(AuditLog.action == "payout_details_exported"))
         assert log.details == {"partner_id": parent, "method": "wire", "amount": "54.54", "currency": "EUR",
-                               "fx_rate": "0.909090909091"}  # fmt: skip
+                               "fx_rate": "0.909090909091", "fx_date": "2026-11-01"}  # fmt: skip
         assert s.get(PayoutRequest, made_id).amount == Decimal("60")  # type: ignore[union-attr]  # as recorded
     assert made.name.startswith("payouts-wire-eur-")
     rows = list(csv.DictReader(io.StringIO(made.data.decode("utf-8-sig"))))

@@ -14,7 +14,9 @@ from tests.reporting.test_payout_batch import batch  # noqa: F401 - the fixture,
 from tests.reporting.test_payouts_queue import _requests
 
 PAGE = "pages/09_payouts.py"
-HEADER = ["Request", "Requested (UTC)", "Amount", "Currency", "Status", "Method", "Decided", "Reference"]
+HEADER = ["Request", "Requested (UTC)", "Amount", "Currency", "Status", "Method", "Decided", "Reference", "Amount sent",
+          "Currency sent", "Exchange rate", "Rate of"]  # fmt: skip
+UNSENT = ["", "", "", ""]  # paid as requested, or not paid yet
 
 
 def test_the_staff_download_the_queue_as_filtered_with_each_partner(
@@ -28,8 +30,32 @@ def test_the_staff_download_the_queue_as_filtered_with_each_partner(
     tiny = program.tiny
     assert _csv(files, "payout_queue") == [
         [HEADER[0], "Partner ID", "Partner", *HEADER[1:]],
-        [str(first), str(tiny.parent), "Parent", "2026-11-03 00:00", "60.0", "USD", "approved", "wire", "", ""],
-        [str(second), str(tiny.child), "Child", "2026-11-04 00:00", "1234.5", "USD", "requested", "wire", "", ""],
+        [
+            str(first),
+            str(tiny.parent),
+            "Parent",
+            "2026-11-03 00:00",
+            "60.0",
+            "USD",
+            "approved",
+            "wire",
+            "",
+            "",
+            *UNSENT,
+        ],
+        [
+            str(second),
+            str(tiny.child),
+            "Child",
+            "2026-11-04 00:00",
+            "1234.5",
+            "USD",
+            "requested",
+            "wire",
+            "",
+            "",
+            *UNSENT,
+        ],
     ]
 
 
@@ -38,7 +64,7 @@ def test_a_partner_downloads_its_own_requests_only(program: Program, store_engin
     at = open_page(PAGE, program.users["p_parent"])
     assert not at.exception, at.exception
     assert _csv(files, "payout_requests") == [HEADER, [str(first), "2026-11-03 00:00", "60.0", "USD", "paid", "wire",
-                                                       "", ""]]  # fmt: skip
+                                                       "", "", *UNSENT]]  # fmt: skip
 
 
 def test_the_payment_file_is_made_and_logged_when_its_button_is_pressed(

@@ -1,0 +1,74 @@
+"""What a payment file sent for a paid request, in its partner's payout currency (`cabinet.payout_batch`): kept with
+the request when "Mark N paid" pays it (`PayoutRequest.sent_*`, migration 0030), and said where the request is shown
+— the partner's and the staff's lists, the downloads and the payout statement — as "€406.40 at 1 USD = 0.903127 EUR".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Context, Decimal, InvalidOperation
+
+from babel.numbers import format_decimal
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cabinet.formatting import fmt_money
+from cabinet.i18n import normalise_locale, translate
+from cabinet.store.models import AuditLog, PayoutRequest
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What a payment file sent for a request (`cabinet.payout_batch`): `amount` in `currency` (the partner's), at
+    `rate` units of it per 1 unit of the request's currency, as the file wrote it, and the date of the FX rates (None:
+    none were needed)."""
+
+    amount: Decimal
+    currency: str
+    rate: str
+    day: date | None = None
+
+
+SHOWN_RATE = Context(prec=6)  # significant digits of a rate as a sentence says it (a weak currency's 0.0000627451)
+
+
+def rate_said(source: str, value: Decimal, target: str, locale: str | None) -> str:
+    """ "1 USD = 0.903127 EUR", as `locale` writes numbers."""
+    shown = format_decimal(SHOWN_RATE.plus(value), locale=normalise_locale(locale), decimal_quantization=False)
+    return f"1 {source} = {shown} {target}"
+
+
+def sent_said(payout: PayoutRequest, locale: str | None) -> str:
+    """What was sent for a paid request in another currency than its own, in `locale`: "€406.40 at 1 USD = 0.903127
+    EUR"; "" for one paid in its own currency, or without a file saying what it sent."""
+    if payout.status != "paid" or payout.sent_amount is None or not payout.sent_currency:
+        return ""
+    if payout.sent_currency.upper() == payout.currency.upper():
+        return ""
+    loc = normalise_locale(locale)
+    amount = fmt_money(float(payout.sent_amount), payout.sent_currency, loc)
+    try:
+        rate = rate_said(payout.currency, Decimal(payout.sent_rate or ""), payout.sent_currency, loc)
+    except InvalidOperation:  # no rate kept: the amount alone
+        return amount
+    return translate("payouts.sent_at", loc, amount=amount, rate=rate)
+
+
+def last_file_sent(session: Session, payout_id: int) -> Sent | None:
+    """What the last payment file made with the request sends for it, from its audit entry
+    (`payout_details_exported`); None when no file was made with it, or the file said no amount (one made before
+    partners had a payout currency)."""
+    said = session.scalar(
+        select(AuditLog.details)
+        .where(AuditLog.action == "payout_details_exported", AuditLog.target == f"payout {payout_id}")
+        .order_by(AuditLog.ts.desc(), AuditLog.id.desc())
+        .limit(1)
+    )
+    if not isinstance(said, dict) or not said.get("amount") or not said.get("currency"):
+        return None
+    try:
+        day = date.fromisoformat(str(said["fx_date"])) if said.get("fx_date") else None
+        return Sent(Decimal(str(said["amount"])), str(said["currency"]).upper(), str(said.get("fx_rate") or ""), day)
+    except (InvalidOperation, ValueError):  # an entry not written by a payment file
+        return None

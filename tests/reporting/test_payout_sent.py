@@ -1,0 +1,153 @@
+"""What a payment file sent for a request paid in its partner's currency is kept with it when "Mark N paid" pays it
+(amount, currency, rate as the file wrote it, the rates' date; also in its `payout_paid` entry), and shown where the
+request is: the partner's and the staff's lists on Payouts, their CSV/XLSX downloads, and the payout statement."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from pypdf import PdfReader
+from sqlalchemy import Engine, select
+
+from cabinet.payout_batch import mark_paid, payment_file
+from cabinet.payout_sent import sent_said
+from cabinet.statements import payout_statement
+from cabinet.store.db import session_scope
+from cabinet.store.models import AuditLog, Partner, PayoutRequest
+from queries.warehouse import Warehouse
+from tests.reporting.conftest import Program
+from tests.reporting.test_download_headers import Files, _csv, files  # noqa: F401 - the fixture, reused
+from tests.reporting.test_page_locale import _open_ru
+from tests.reporting.test_pages import _open as open_page
+
+WIRE = {"holder": "Alpha", "iban": "DE89370400440532013000"}
+PAGE = "pages/09_payouts.py"
+
+
+def _wh(program: Program) -> Warehouse:
+    return Warehouse(program.tiny.settings.warehouse_dir)
+
+
+def _approved(engine: Engine, partner: int, amount: str = "60") -> int:
+    with session_scope(engine) as s:
+        s.get(Partner, partner).currency = "EUR"  # type: ignore[union-attr]
+        p = PayoutRequest(partner_id=partner, amount=Decimal(amount), currency="USD", status="approved", method="wire",
+                          details=WIRE, requested_at=datetime(2026, 11, 3, tzinfo=UTC))  # fmt: skip
+        s.add(p)
+        s.flush()
+        return p.id
+
+
+def _kept(engine: Engine, payout_id: int) -> tuple[object, ...]:
+    with session_scope(engine) as s:
+        p = s.get(PayoutRequest, payout_id)
+        return (p.status, p.sent_amount, p.sent_currency, p.sent_rate, p.sent_rate_day)  # type: ignore[union-attr]
+
+
+def paid_through_a_file(program: Program, engine: Engine) -> int:
+    """The parent's $60 request put in a bank file (EUR 54.54) and marked paid with the batch."""
+    parent, mgr = program.tiny.parent, program.users["mgr"].scope
+    made_id = _approved(engine, parent)
+    with session_scope(engine) as s:
+        payment_file(s, mgr, "wire", "EUR", [made_id], _wh(program))
+    with session_scope(engine) as s:
+        assert mark_paid(s, mgr, [made_id], "BANK-1", _wh(program)).paid == (made_id,)
+    return made_id
+
+
+def test_marking_a_converted_request_paid_keeps_what_its_file_sent(program: Program, store_engine: Engine) -> None:
+    made_id = paid_through_a_file(program, store_engine)
+    assert _kept(store_engine, made_id) == ("paid", Decimal("54.5400"), "EUR", "0.909090909091", date(2026, 11, 1))
+    with session_scope(store_engine) as s:
+        exported = s.scalar(select(AuditLog.details).where(AuditLog.action == "payout_details_exported"))
+        logged = s.scalar(select(AuditLog.details).where(AuditLog.action == "payout_paid"))
+        assert s.get(PayoutRequest, made_id).amount == Decimal("60")  # type: ignore[union-attr]  # as requested
+    assert exported["fx_date"] == "2026-11-01"  # the file's entry dates its rate
+    assert logged == {"partner_id": program.tiny.parent, "amount": "60.00", "currency": "USD", "reference": "BANK-1",
+                      "sent_amount": "54.54", "sent_currency": "EUR", "fx_rate": "0.909090909091",
+                      "fx_date": "2026-11-01"}  # fmt: skip
+
+
+def test_the_last_file_made_is_what_was_sent(program: Program, store_engine: Engine) -> None:
+    parent, mgr = program.tiny.parent, program.users["mgr"].scope
+    made_id = _approved(store_engine, parent)
+    with session_scope(store_engine) as s:
+        payment_file(s, mgr, "wire", "EUR", [made_id], _wh(program))
+    with session_scope(store_engine) as s:  # the partner's currency changed back, a new file made and uploaded
+        s.get(Partner, parent).currency = "USD"  # type: ignore[union-attr]
+        payment_file(s, mgr, "wire", "USD", [made_id], _wh(program))
+    with session_scope(store_engine) as s:
+        mark_paid(s, mgr, [made_id], "", _wh(program))
+    assert _kept(store_engine, made_id) == ("paid", Decimal("60.0000"), "USD", "1", None)
+    with session_scope(store_engine) as s:
+        assert sent_said(s.get(PayoutRequest, made_id), "en") == ""  # type: ignore[arg-type]  # sent as asked
+
+
+def test_a_request_paid_without_a_file_keeps_nothing_sent(program: Program, store_engine: Engine) -> None:
+    made_id = _approved(store_engine, program.tiny.parent)
+    with session_scope(store_engine) as s:
+        mark_paid(s, program.users["mgr"].scope, [made_id], "", _wh(program))
+        assert "sent_amount" not in s.scalar(select(AuditLog.details).where(AuditLog.action == "payout_paid"))
+    assert _kept(store_engine, made_id) == ("paid", None, None, None, None)
+
+
+def test_what_was_sent_is_said_in_the_readers_language() -> None:
+    paid = PayoutRequest(id=5, amount=Decimal("450"), currency="USD", status="paid", sent_amount=Decimal("406.40"),
+                         sent_currency="EUR", sent_rate="0.903127044", sent_rate_day=date(2026, 12, 5))  # fmt: skip
+    assert sent_said(paid, "en") == "€406.40 at 1 USD = 0.903127 EUR"
+    assert sent_said(paid, "ru") == "406,40\xa0€ по курсу 1 USD = 0,903127 EUR"
+    paid.status = "approved"  # not paid yet: nothing sent
+    assert sent_said(paid, "en") == ""
+
+
+def test_the_statement_says_what_was_sent(program: Program, store_engine: Engine) -> None:
+    made_id = paid_through_a_file(program, store_engine)
+    with session_scope(store_engine) as s:
+        pdf = payout_statement(s, program.users["mgr"].scope, made_id, "en").pdf
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Sent €54.54 at 1 USD = 0.909091 EUR (rate of November 1, 2026)" in text
+    assert "$60.00" in text  # the request's own amount stays the statement's total
+
+
+def test_the_partner_sees_what_was_sent_in_its_list_and_download(
+    program: Program,
+    store_engine: Engine,
+    files: Files,  # noqa: F811
+) -> None:
+    made_id = paid_through_a_file(program, store_engine)
+    at = open_page(PAGE, program.users["p_parent"])
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert "Paid in" not in table.columns  # the partner knows its own currency: the cards say it
+    assert table.loc[table["Request"] == made_id, "Sent"].tolist() == ["€54.54 at 1 USD = 0.909091 EUR"]
+    header, row = _csv(files, "payout_requests")
+    assert header[-4:] == ["Amount sent", "Currency sent", "Exchange rate", "Rate of"]
+    assert row[0] == str(made_id) and row[-4:] == ["54.54", "EUR", "0.909090909091", "2026-11-01"]
+
+
+def test_the_queue_says_what_each_partner_is_paid_in_and_what_was_sent(program: Program, store_engine: Engine) -> None:
+    made_id = paid_through_a_file(program, store_engine)
+    child = _approved(store_engine, program.tiny.child)  # approved, not paid: nothing sent
+    with session_scope(store_engine) as s:  # and the child paid in the base currency
+        s.get(Partner, program.tiny.child).currency = "USD"  # type: ignore[union-attr]
+    at = open_page(PAGE, program.users["mgr"])
+    at.multiselect(key="payouts_statuses").set_value(["approved", "paid"]).run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value.set_index("Request")
+    assert table.loc[made_id, "Paid in"] == "EUR" and table.loc[child, "Paid in"] == "USD"
+    assert table.loc[made_id, "Sent"] == "€54.54 at 1 USD = 0.909091 EUR" and table.loc[child, "Sent"] in ("", None)
+    ru = _open_ru(program, "mgr", PAGE, payouts_statuses=["paid"])
+    assert not ru.exception, ru.exception
+    said = ru.dataframe[0].value.set_index("Запрос")
+    assert said.loc[made_id, "Отправлено"] == "54,54\xa0€ по курсу 1 USD = 0,909091 EUR"
+
+
+def test_a_queue_paid_as_requested_has_no_more_columns(program: Program, store_engine: Engine) -> None:
+    _approved(store_engine, program.tiny.parent)
+    with session_scope(store_engine) as s:
+        s.get(Partner, program.tiny.parent).currency = "USD"  # type: ignore[union-attr]
+    at = open_page(PAGE, program.users["mgr"])
+    assert not at.exception, at.exception
+    assert not {"Paid in", "Sent"} & set(at.dataframe[0].value.columns)
