@@ -67,6 +67,7 @@ def history(rows: list, tz: str, covers: dict | None = None) -> pl.DataFrame:
             **({t("payouts.col_partner"): [f"{p.partner_id} · {name}" for p, name in rows]} if queue else {}),
             t("payouts.col_requested", zone=tz): [f"{local_time(p.requested_at, tz):%Y-%m-%d %H:%M}" for p, _ in rows],
             t("payouts.col_amount"): [money.amount_text(p.amount, p.currency) for p, _ in rows],
+            **({t("payouts.col_sent"): sent} if any(sent) else {}),
             **({t("payouts.col_available"): [available(p.id) for p, _ in rows]} if queue else {}),
             t("payouts.col_currency"): [p.currency for p, _ in rows],
             **({t("payouts.col_pay_currency"): other} if other != [p.currency for p, _ in rows] else {}),
@@ -74,7 +75,6 @@ def history(rows: list, tz: str, covers: dict | None = None) -> pl.DataFrame:
             t("payouts.col_method"): [method_name(p.method) for p, _ in rows],
             t("payouts.col_decided"): [f"{local_day(p.decided_at, tz)}" if p.decided_at else "" for p, _ in rows],
             t("payouts.col_reference"): [p.reference or "" for p, _ in rows],
-            **({t("payouts.col_sent"): sent} if any(sent) else {}),
         }
     )
 

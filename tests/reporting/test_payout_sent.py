@@ -121,6 +121,8 @@ def test_the_partner_sees_what_was_sent_in_its_list_and_download(
     assert not at.exception, at.exception
     table = at.dataframe[0].value
     assert "Paid in" not in table.columns  # the partner knows its own currency: the cards say it
+    columns = list(table.columns)
+    assert columns.index("Sent") == columns.index("Amount") + 1  # read together, in sight at 1280 px
     assert table.loc[table["Request"] == made_id, "Sent"].tolist() == ["€54.54 at 1 USD = 0.909091 EUR"]
     header, row = _csv(files, "payout_requests")
     assert header[-4:] == ["Amount sent", "Currency sent", "Exchange rate", "Rate of"]
