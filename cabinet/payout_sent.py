@@ -1,6 +1,7 @@
 """What a payment file sent for a paid request, in its partner's payout currency (`cabinet.payout_batch`): kept with
 the request when "Mark N paid" pays it (`PayoutRequest.sent_*`, migration 0030), and said where the request is shown
-— the partner's and the staff's lists, the downloads and the payout statement — as "€406.40 at 1 USD = 0.903127 EUR".
+— the partner's and the staff's lists, the downloads and the payout statement — as "€406.40 at 1 EUR = 1.10726 USD",
+the rate quoted as every page quotes one (`rate_said`).
 """
 
 from __future__ import annotations
@@ -30,18 +31,23 @@ class Sent:
     day: date | None = None
 
 
-SHOWN_RATE = Context(prec=6)  # significant digits of a rate as a sentence says it (a weak currency's 0.0000627451)
+SHOWN_RATE = Context(prec=6)  # significant digits of a rate as a sentence says it (1 USD = 15937.5 IRR)
 
 
 def rate_said(source: str, value: Decimal, target: str, locale: str | None) -> str:
-    """ "1 USD = 0.903127 EUR", as `locale` writes numbers."""
+    """`value` units of `target` to 1 of `source`, as `locale` writes numbers and as money is quoted: a unit of the
+    dearer currency, whichever way the conversion went ("1 EUR = 1.10726 USD" for 0.903127 EUR to the dollar too,
+    "1 USD = 149.82 JPY"), so every page says a pair's rate alike."""
+    if 0 < value < 1:
+        source, target, value = target, source, 1 / value
     shown = format_decimal(SHOWN_RATE.plus(value), locale=normalise_locale(locale), decimal_quantization=False)
     return f"1 {source} = {shown} {target}"
 
 
 def sent_said(payout: PayoutRequest, locale: str | None) -> str:
-    """What was sent for a paid request in another currency than its own, in `locale`: "€406.40 at 1 USD = 0.903127
-    EUR"; "" for one paid in its own currency, or without a file saying what it sent."""
+    """What was sent for a paid request in another currency than its own, in `locale`: "€406.40 at 1 EUR = 1.10726
+    USD" (the file's rate, 0.903127044 EUR to the dollar, as money is quoted); "" for one paid in its own currency, or
+    without a file saying what it sent."""
     if payout.status != "paid" or payout.sent_amount is None or not payout.sent_currency:
         return ""
     if payout.sent_currency.upper() == payout.currency.upper():

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import Engine, select
 
 from cabinet.payout_batch import mark_paid, payment_file
-from cabinet.payout_sent import sent_said
+from cabinet.payout_sent import rate_said, sent_said
 from cabinet.statements import payout_statement
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, Partner, PayoutRequest
@@ -96,8 +96,8 @@ def test_a_request_paid_without_a_file_keeps_nothing_sent(program: Program, stor
 def test_what_was_sent_is_said_in_the_readers_language() -> None:
     paid = PayoutRequest(id=5, amount=Decimal("450"), currency="USD", status="paid", sent_amount=Decimal("406.40"),
                          sent_currency="EUR", sent_rate="0.903127044", sent_rate_day=date(2026, 12, 5))  # fmt: skip
-    assert sent_said(paid, "en") == "€406.40 at 1 USD = 0.903127 EUR"
-    assert sent_said(paid, "ru") == "406,40\xa0€ по курсу 1 USD = 0,903127 EUR"
+    assert sent_said(paid, "en") == "€406.40 at 1 EUR = 1.10726 USD"
+    assert sent_said(paid, "ru") == "406,40\xa0€ по курсу 1 EUR = 1,10726 USD"
     paid.status = "approved"  # not paid yet: nothing sent
     assert sent_said(paid, "en") == ""
 
@@ -107,7 +107,7 @@ def test_the_statement_says_what_was_sent(program: Program, store_engine: Engine
     with session_scope(store_engine) as s:
         pdf = payout_statement(s, program.users["mgr"].scope, made_id, "en").pdf
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-    assert "Sent €54.54 at 1 USD = 0.909091 EUR (rate of November 1, 2026)" in text
+    assert "Sent €54.54 at 1 EUR = 1.1 USD (rate of November 1, 2026)" in text
     assert "$60.00" in text  # the request's own amount stays the statement's total
 
 
@@ -123,7 +123,7 @@ def test_the_partner_sees_what_was_sent_in_its_list_and_download(
     assert "Paid in" not in table.columns  # the partner knows its own currency: the cards say it
     columns = list(table.columns)
     assert columns.index("Sent") == columns.index("Amount") + 1  # read together, in sight at 1280 px
-    assert table.loc[table["Request"] == made_id, "Sent"].tolist() == ["€54.54 at 1 USD = 0.909091 EUR"]
+    assert table.loc[table["Request"] == made_id, "Sent"].tolist() == ["€54.54 at 1 EUR = 1.1 USD"]
     header, row = _csv(files, "payout_requests")
     assert header[-4:] == ["Amount sent", "Currency sent", "Exchange rate", "Rate of"]
     assert row[0] == str(made_id) and row[-4:] == ["54.54", "EUR", "0.909090909091", "2026-11-01"]
@@ -139,11 +139,11 @@ def test_the_queue_says_what_each_partner_is_paid_in_and_what_was_sent(program: 
     assert not at.exception, at.exception
     table = at.dataframe[0].value.set_index("Request")
     assert table.loc[made_id, "Paid in"] == "EUR" and table.loc[child, "Paid in"] == "USD"
-    assert table.loc[made_id, "Sent"] == "€54.54 at 1 USD = 0.909091 EUR" and table.loc[child, "Sent"] in ("", None)
+    assert table.loc[made_id, "Sent"] == "€54.54 at 1 EUR = 1.1 USD" and table.loc[child, "Sent"] in ("", None)
     ru = _open_ru(program, "mgr", PAGE, payouts_statuses=["paid"])
     assert not ru.exception, ru.exception
     said = ru.dataframe[0].value.set_index("Запрос")
-    assert said.loc[made_id, "Отправлено"] == "54,54\xa0€ по курсу 1 USD = 0,909091 EUR"
+    assert said.loc[made_id, "Отправлено"] == "54,54\xa0€ по курсу 1 EUR = 1,1 USD"
 
 
 def test_a_queue_paid_as_requested_has_no_more_columns(program: Program, store_engine: Engine) -> None:
@@ -153,3 +153,11 @@ def test_a_queue_paid_as_requested_has_no_more_columns(program: Program, store_e
     at = open_page(PAGE, program.users["mgr"])
     assert not at.exception, at.exception
     assert not {"Paid in", "Sent"} & set(at.dataframe[0].value.columns)
+
+
+def test_a_rate_is_quoted_in_a_unit_of_the_dearer_currency_whichever_way_it_went() -> None:
+    """The balance's caption converts EUR to USD, the file USD to EUR, the batch EUR to USD: one quote for a pair."""
+    assert rate_said("USD", Decimal("0.903127044"), "EUR", "en") == "1 EUR = 1.10726 USD"
+    assert rate_said("EUR", Decimal("1.10726"), "USD", "en") == "1 EUR = 1.10726 USD"
+    assert rate_said("JPY", Decimal("0.0066745"), "USD", "ru") == "1 USD = 149,824 JPY"
+    assert rate_said("USD", Decimal("1"), "USD", "en") == "1 USD = 1 USD"
