@@ -72,6 +72,7 @@ class PlanRow:
     overrides: str
     hold_days: int
     partners: int
+    ftd_baseline: str = "0"  # the least FTD amount that pays CPA, in the plan currency
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,8 @@ def plans(session: Session, scope: Scope) -> list[PlanRow]:
     return [
         PlanRow(p.id, p.name, p.type, p.currency, {k: _text(v) for k, v in (p.cpa_amounts or {}).items()},
                 _text(p.revshare_pct or 0), len(p.volume_tiers or ()),
-                ", ".join(_text(v) for v in p.subpartner_override_pct or ()), int(p.hold_days or 0), on.get(p.id, 0))
+                ", ".join(_text(v) for v in p.subpartner_override_pct or ()), int(p.hold_days or 0), on.get(p.id, 0),
+                _text(p.ftd_baseline or 0))
         for p in session.scalars(select(CommissionPlan).order_by(CommissionPlan.name, CommissionPlan.id))
     ]  # fmt: skip
 

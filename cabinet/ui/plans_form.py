@@ -45,7 +45,12 @@ def plan_table(rows: list[PlanRow]) -> pl.DataFrame:
         return fmt_decimal(text, locale)
 
     def pays(row: PlanRow) -> str:
-        cpa = [f"{t(f'plans.cpa_{k}')} {number(v)}" for k, v in row.cpa_amounts.items()]
+        # an FTD pays only from its baseline: "FTD 100" alone read as paid for any deposit
+        least = t("plans.pays_baseline", amount=number(row.ftd_baseline)) if row.ftd_baseline != "0" else ""
+        cpa = [f"{t(f'plans.cpa_{k}')} {number(v)}" + (f" ({least})" if k == "ftd" and least else "")
+               for k, v in row.cpa_amounts.items()]  # fmt: skip
+        if least and "ftd" not in row.cpa_amounts:  # its volume tiers pay FTDs: from the baseline too
+            cpa.append(f"{t('plans.cpa_ftd')}: {least}")
         share = [t("plans.pays_revshare", pct=number(row.revshare_pct))] if row.revshare_pct != "0" else []
         return " · ".join(cpa + share)
 

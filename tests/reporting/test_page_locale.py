@@ -176,9 +176,9 @@ def test_the_plan_list_names_conversion_types_and_writes_amounts_in_the_interfac
         *cpa, share = row[translate("plans.col_pays", locale)].split(" · ")  # the amounts, then the percent
         overrides = row[translate("plans.col_overrides", locale)]
         if locale == "ru":
-            assert sorted(cpa) == [f"FTD 1{NBSP}000", "Регистрация 2,5"] and overrides == "5 · 2,5"
+            assert sorted(cpa) == [f"FTD 1{NBSP}000 (≥20)", "Регистрация 2,5"] and overrides == "5 · 2,5"
         else:
-            assert sorted(cpa) == ["FTD 1,000", "Registration 2.5"] and overrides == "5 · 2.5"
+            assert sorted(cpa) == ["FTD 1,000 (≥20)", "Registration 2.5"] and overrides == "5 · 2.5"
         assert share == "RevShare 25%"
 
 

@@ -42,9 +42,9 @@ def test_the_plan_list_says_every_plan_in_seven_short_columns(
     assert list(table.columns) == heads
     row = table[table[first] == f"{plan.plan_id} · {plan.name}"].iloc[0]
     if locale == "ru":
-        assert row[heads[1]] == "Гибрид · EUR" and row[heads[2]] == f"FTD 1{NBSP}000 · RevShare 25%"
+        assert row[heads[1]] == "Гибрид · EUR" and row[heads[2]] == f"FTD 1{NBSP}000 (≥20) · RevShare 25%"
     else:
-        assert row[heads[1]] == "Hybrid · EUR" and row[heads[2]] == "FTD 1,000 · RevShare 25%"
+        assert row[heads[1]] == "Hybrid · EUR" and row[heads[2]] == "FTD 1,000 (≥20) · RevShare 25%"
     assert (row[heads[3]], row[heads[4]], row[heads[5]], row[heads[6]]) == (2, "5 · 2", 7, 0)
     said = json.loads(grid.proto.columns)  # each short header's full name on hover
     assert said[heads[4]]["help"] == translate("plans.field_subpartner_override_pct", locale)
