@@ -18,6 +18,7 @@ which partners earn overrides on each other's commissions and walks down the tre
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -67,11 +68,13 @@ class PartnerRow:
 
 @dataclass(frozen=True)
 class Choices:
-    """What a partner's fields may be set to: tiers (code → name), managers (id → username), plans (id → name)."""
+    """What a partner's fields may be set to: tiers (code → name), managers (id → username), plans (id → name); and
+    the enabled admins (id → username), a partner's manager who was made one keeping its partners."""
 
     tiers: dict[str, str]
     managers: dict[int, str]
     plans: dict[int, str]
+    admins: dict[int, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,8 @@ def choices(session: Session) -> Choices:
             .order_by(User.username))},
         {pid: name for pid, name in session.execute(select(CommissionPlan.id, CommissionPlan.name)
                                                      .order_by(CommissionPlan.name))},
+        {uid: name for uid, name in session.execute(
+            select(User.id, User.username).where(User.role == ROLE_ADMIN, User.is_active.is_(True)))},
     )  # fmt: skip
 
 

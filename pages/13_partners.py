@@ -133,9 +133,10 @@ allowed = (
 )
 managers, plans = [0, *options.managers], [0, *options.plans]  # 0: none
 named = dict(options.managers)
-if row.manager_user_id and row.manager_user_id not in named:  # its manager's login is disabled: kept, said so
+if row.manager_user_id and row.manager_user_id not in named:  # its manager's login disabled, or made an admin: kept
     managers.append(row.manager_user_id)
-    named[row.manager_user_id] = t("partners.manager_disabled", manager=row.manager or row.manager_user_id)
+    why = "partners.manager_admin" if row.manager_user_id in options.admins else "partners.manager_disabled"
+    named[row.manager_user_id] = t(why, manager=row.manager or row.manager_user_id)
 choices = {"status": allowed, "tier_code": list(options.tiers), "manager_user_id": managers, "plan_id": plans,
            "currency": payout_currency.choices(row.currency)}  # fmt: skip
 said = {"status": lambda s: t(f"partners.status_{s}"), "tier_code": options.tiers.get,
