@@ -50,12 +50,17 @@ def sent_said(payout: PayoutRequest, locale: str | None) -> str:
     without a file saying what it sent."""
     if payout.status != "paid" or payout.sent_amount is None or not payout.sent_currency:
         return ""
-    if payout.sent_currency.upper() == payout.currency.upper():
+    return said(Sent(payout.sent_amount, payout.sent_currency, payout.sent_rate or ""), payout.currency, locale)
+
+
+def said(sent: Sent, requested: str, locale: str | None) -> str:
+    """`sent` for a request in the currency `requested`, as `sent_said` says it; "" when sent in that currency."""
+    if sent.currency.upper() == requested.upper():
         return ""
     loc = normalise_locale(locale)
-    amount = fmt_money(float(payout.sent_amount), payout.sent_currency, loc)
+    amount = fmt_money(float(sent.amount), sent.currency, loc)
     try:
-        rate = rate_said(payout.currency, Decimal(payout.sent_rate or ""), payout.sent_currency, loc)
+        rate = rate_said(requested, Decimal(sent.rate), sent.currency, loc)
     except InvalidOperation:  # no rate kept: the amount alone
         return amount
     return translate("payouts.sent_at", loc, amount=amount, rate=rate)

@@ -29,7 +29,7 @@ from cabinet.errors import Label, RefusedRequest
 from cabinet.formatting import clean_lines, fmt_money, number_text
 from cabinet.i18n import normalise_locale, translate
 from cabinet.mail import tell_partner
-from cabinet.payout_sent import Sent
+from cabinet.payout_sent import Sent, said
 from cabinet.store.models import AuditLog, Partner, PayoutRequest, ProgramSettings, User
 from queries.dashboard import base_currency
 from queries.payouts import MissingRate, ledger, whole_cents
@@ -352,6 +352,8 @@ def decide(session: Session, scope: Scope, payout_id: int, status: str, referenc
     tell_partner(session, payout.partner_id, "payout_updates", "payout_update", f"payout_{status}", money=True,
                  payout=payout.id, amount=lambda locale: fmt_money(float(amount), currency, locale),
                  reference=payout.reference or "—",
+                 sent=lambda locale: translate("mail.payout_sent_as", locale, sent=said(sent, currency, locale))
+                 if sent is not None and said(sent, currency, locale) else "",
                  why=lambda locale: translate("mail.payout_why", locale, reason=reason) if reason
                  else translate("mail.payout_why_unsaid", locale))  # fmt: skip
     return payout

@@ -15,7 +15,7 @@ from cabinet.payout_batch import mark_paid, payment_file
 from cabinet.payout_sent import rate_said, sent_said
 from cabinet.statements import payout_statement
 from cabinet.store.db import session_scope
-from cabinet.store.models import AuditLog, Partner, PayoutRequest
+from cabinet.store.models import AuditLog, OutboxMail, Partner, PayoutRequest
 from queries.warehouse import Warehouse
 from tests.reporting.conftest import Program
 from tests.reporting.test_download_headers import Files, _csv, files  # noqa: F401 - the fixture, reused
@@ -161,3 +161,23 @@ def test_a_rate_is_quoted_in_a_unit_of_the_dearer_currency_whichever_way_it_went
     assert rate_said("EUR", Decimal("1.10726"), "USD", "en") == "1 EUR = 1.10726 USD"
     assert rate_said("JPY", Decimal("0.0066745"), "USD", "ru") == "1 USD = 149,824 JPY"
     assert rate_said("USD", Decimal("1"), "USD", "en") == "1 USD = 1 USD"
+
+
+def _paid_mail(engine: Engine) -> str:
+    with session_scope(engine) as s:
+        [body] = s.scalars(select(OutboxMail.body).where(OutboxMail.subject.like("%paid"))).all()
+        return body
+
+
+def test_the_partners_email_says_what_was_sent(program: Program, store_engine: Engine) -> None:
+    paid_through_a_file(program, store_engine)
+    assert "for $60.00 is paid (sent as €54.54 at 1 EUR = 1.1 USD). Payment reference: BANK-1." in _paid_mail(
+        store_engine
+    )
+
+
+def test_a_payment_in_the_requests_currency_is_mailed_as_before(program: Program, store_engine: Engine) -> None:
+    made_id = _approved(store_engine, program.tiny.parent)
+    with session_scope(store_engine) as s:
+        mark_paid(s, program.users["mgr"].scope, [made_id], "", _wh(program))
+    assert "for $60.00 is paid. Payment reference: —." in _paid_mail(store_engine)
