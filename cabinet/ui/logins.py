@@ -24,6 +24,7 @@ from cabinet.ui.widgets import relabel, save_then_rerun
 DONE_KEY = "logins_done"  # a login added: (notice key, its params, a password to show once or None)
 ACTED_KEY = "logins_acted"  # an action on one login, the same: said under its buttons, where it was clicked
 ACTIONS_PER_ROW = 3  # five buttons in a row cut their Russian labels at 1280 px ("Создать новый …")
+TAKEN_KEY = "logins_taken"  # actions taken in the session: a part of each confirmation box's key
 
 
 def all_logins(scope: Scope) -> list[LoginRow]:
@@ -111,7 +112,10 @@ def manage_box(scope: Scope, row: LoginRow) -> None:
     cols = [col for row in rows for col in st.columns(ACTIONS_PER_ROW)[: len(row)]]
     for col, (label, change, notice) in zip(cols, actions, strict=True):
         key = label.replace(".", "_")  # one per way: a replayed "disable" is no click on "enable" (`cabinet.ui.once`)
-        with col.popover(t(label), width="stretch", key=f"logins_sure_{key}_{row.id}"):  # closed for another login
+        # closed for another login, and once an action is taken: left open, it hid the notice and the password shown
+        # once under it, and offered to confirm again
+        sure = f"logins_sure_{key}_{row.id}_{st.session_state.get(TAKEN_KEY, 0)}"
+        with col.popover(t(label), width="stretch", key=sure):
             st.caption(t(f"{label}_help", username=row.username))
             if label == "logins.set_email":  # no max_chars: a long paste stays typed, and is refused with the limit
                 st.text_input(t("account.new_email"), key=typed)
@@ -130,7 +134,11 @@ def _act(change: Callable[[Session], str | None], notice: str, username: str, on
     def run(session: Session) -> tuple[str, dict[str, str], str | None]:
         return notice, {"username": username}, change(session)
 
-    save_then_rerun(run, ACTED_KEY, once=once)
+    save_then_rerun(run, ACTED_KEY, after=_taken, once=once)
+
+
+def _taken(_: object) -> None:
+    st.session_state[TAKEN_KEY] = st.session_state.get(TAKEN_KEY, 0) + 1
 
 
 def add_login_box(scope: Scope) -> None:
