@@ -11,7 +11,15 @@ from cabinet.ui.guard import require_user
 from cabinet.ui.promo_forms import manage_codes
 from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import t
-from cabinet.ui.widgets import display_config, download_buttons, period_picker, short_label, to_cents
+from cabinet.ui.widgets import (
+    display_config,
+    download_buttons,
+    not_loaded_yet,
+    nothing_to_show,
+    period_picker,
+    short_label,
+    to_cents,
+)
 from queries.promo_codes import PromoError
 
 user = require_user("promo_codes")
@@ -52,7 +60,11 @@ table = pl.DataFrame(
 )
 metrics = [m for m in ("registrations", "ftds", "sales", "revenue", "commission") if m in user.visible_metrics]
 snap = data.warehouse().snapshot()
-if snap is not None:
+if snap is not None and not_loaded_yet(snap.data_as_of, date_from, user.timezone):
+    # a period after the data loaded (Today) says so: a row of zeros under each code read as nothing brought in
+    st.info(nothing_to_show(snap.data_as_of, date_from, user.timezone))
+    metrics = []  # the codes and their state listed, no figures of days not loaded
+elif snap is not None:
     try:
         figures = data.promo_figures(user.scope, snap.snapshot_id, date_from, date_to, user.timezone)
     except PromoError as exc:

@@ -1,6 +1,7 @@
 """A period after the data loaded so far (Today, before the day's first update) says that nothing is loaded for it
-yet and how far the data reaches, on Reports, Commissions and the Full export as on the Dashboard: "No data for these
-dates and filters." read as no traffic, no commission. A period with data loaded but no rows still says no data."""
+yet and how far the data reaches, on Reports, Commissions, Promo codes and the Full export as on the Dashboard: "No
+data for these dates and filters." read as no traffic, no commission. A period with data loaded but no rows still says
+no data."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from cabinet.i18n import translate
 from cabinet.session import SESSION_KEY
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import ROOT
+from tests.reporting.test_promo_codes import codes  # noqa: F401 - the fixture, reused
 
 TODAY = date(2026, 11, 10)  # the pages' today (`NOW`); the program's data reaches 2 November
 PAGES = {"pages/02_reports.py": "reports", "pages/03_commissions.py": "commissions",
@@ -51,3 +53,26 @@ def test_sub_partners_of_a_period_after_the_data_are_not_said_to_have_earned_not
     said = [i.value for i in at.info]
     assert not at.exception and len(said) == 1 and said[0].startswith("Nothing is loaded for these dates yet")
     assert not at.get("plotly_chart") and at.dataframe  # the sub-partners listed, no chart of nothing
+
+
+def _promo(program: Program, start: date) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[SESSION_KEY] = program.users["p_child"]
+    at.session_state["_choice_promo_period"] = "custom"
+    at.session_state["_choice_promo_dates"] = (start, TODAY)
+    at.run()
+    return at.switch_page("pages/08_promo_codes.py").run()
+
+
+def test_promo_codes_of_a_period_after_the_data_are_not_said_to_have_brought_nothing(
+    codes: Program,  # noqa: F811
+) -> None:
+    """Promo codes on Today listed each code with 0 registrations, 0 FTDs, $0.00: read as a code that brought
+    nothing. The codes and their state are listed; their figures wait for the data, as the other pages say."""
+    at = _promo(codes, TODAY)
+    said = [i.value for i in at.info]
+    assert not at.exception and len(said) == 1 and said[0].startswith("Nothing is loaded for these dates yet")
+    table = at.dataframe[0].value
+    assert "SPRING" in set(table["Code"]) and not {"Registrations", "FTDs", "Commission"} & set(table.columns)
+    at = _promo(codes, date(2026, 11, 1))  # days loaded: their figures
+    assert not at.info and int(at.dataframe[0].value.set_index("Code").loc["SPRING", "FTDs"]) == 1
