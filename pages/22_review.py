@@ -64,6 +64,8 @@ st.caption(t("review.count", shown=shown.height, total=frame.height, before=befo
 percent = ("clicks_change", "ftds_change", "commission_change", "bot_share", "unique_share", "reg_to_ftd",
            "rejected_share")  # fmt: skip
 table = review_table.table(shown, names)
+if not any(counts.values()):  # an empty column as wide as two signals: Commission ± went out of sight at 1280 px
+    table = table.drop("signals")
 headers = review_table.headers()
 # shares as the browser's language writes a percent ("12.5%", "12,5 %"), as the reports' rates are
 config = {headers[c]: st.column_config.NumberColumn(format="percent", help=t(f"review.colhelp_{c}", before=before))
@@ -73,7 +75,7 @@ config |= {headers[c]: st.column_config.NumberColumn(format=number_format(c)) fo
 config[headers["signals"]] = st.column_config.TextColumn(width="medium")
 config[headers["open"]] = st.column_config.LinkColumn(display_text=t("review.view_as"), help=t("review.view_as_help"))
 changes = [headers[c] for c in ("clicks_change", "ftds_change", "commission_change")]  # "+12.5%", as the cards
-show_dataframe(to_cents(table).rename(headers), config, changes=changes, hide_index=True, width="stretch",
+show_dataframe(to_cents(table).rename(headers, strict=False), config, changes=changes, hide_index=True, width="stretch",
                placeholder="—")  # fmt: skip
 # headed as the table; the figures it leaves out as Reports heads them ("Bot clicks", "Clicks before")
 download_buttons(review_table.download(shown, names), f"partner_review_{date_from}_{date_to}", key="review",

@@ -88,6 +88,7 @@ def test_the_page_lists_and_filters_partners_by_signal(busy: Program) -> None:
     quiet.selectbox(key="review_period_en").set_value("custom").run()
     quiet.date_input(key="review_dates").set_value((date(2026, 10, 27), date(2026, 10, 31))).run()
     assert [s.value for s in quiet.success] == ["No partner raises a signal in this period."]
+    assert "Signals" not in quiet.dataframe[0].value.columns  # no empty column pushing the changes out of sight
     at = open_page("pages/22_review.py", busy.users["mgr"])
     assert not at.exception and not at.error and not at.success  # the last 30 days: October's clicks are new
     at.selectbox(key="review_period_en").set_value("custom").run()
@@ -97,6 +98,7 @@ def test_the_page_lists_and_filters_partners_by_signal(busy: Program) -> None:
         "Traffic halved (1)", "New traffic (1)", "Bot clicks (1)", "Repeated clicks (1)", "Rejected commission (1)"
     ]  # fmt: skip
     table = at.dataframe[0].value
+    assert "Signals" in table.columns
     assert list(table["Partner"]) == [f"{busy.tiny.child} · Child", f"{busy.tiny.parent} · Parent"]
     _, _, texts = shown(at)  # shares as percents (the changes signed: the cells' texts are written here)
     assert table["Bots"].max() <= 1 and all(x.endswith("%") or x == "—" for x in texts["Bots"])
