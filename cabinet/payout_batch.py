@@ -34,7 +34,6 @@ from cabinet.auth import audit
 from cabinet.export import spreadsheet_safe, to_bytes
 from cabinet.i18n import translate
 from cabinet.mail import QUEUED
-from cabinet.payout_sent import last_file_sent
 from cabinet.payouts import PayoutError, checked_reference, decide, details_changed
 from cabinet.program import program_locale
 from cabinet.store.models import Partner, PayoutRequest, ProgramSettings, User
@@ -262,8 +261,7 @@ def mark_paid(session: Session, scope: Scope, payout_ids: list[int], reference: 
     for payout_id in dict.fromkeys(payout_ids):  # each once, in the order given
         try:
             with session.begin_nested():  # a refusal undoes its own request's writes only
-                decide(session, scope, payout_id, "paid", reference, seen="approved", wh=wh,
-                       sent=last_file_sent(session, payout_id))  # fmt: skip
+                decide(session, scope, payout_id, "paid", reference, seen="approved", wh=wh)  # with what its file sent
                 queued = session.info.pop(QUEUED, False) or queued  # sent when the batch commits
         except (PayoutError, ScopeError) as exc:
             refused.append((payout_id, exc))

@@ -29,7 +29,7 @@ from cabinet.errors import Label, RefusedRequest
 from cabinet.formatting import clean_lines, fmt_money, number_text
 from cabinet.i18n import normalise_locale, translate
 from cabinet.mail import tell_partner
-from cabinet.payout_sent import Sent, said
+from cabinet.payout_sent import Sent, last_file_sent, said
 from cabinet.store.models import AuditLog, Partner, PayoutRequest, ProgramSettings, User
 from queries.dashboard import base_currency
 from queries.payouts import MissingRate, ledger, whole_cents
@@ -321,8 +321,9 @@ def decide(session: Session, scope: Scope, payout_id: int, status: str, referenc
     `seen`: the status the manager decided it in; a request decided or cancelled since by someone else is refused
     unchanged, even when the step would still be allowed (rejecting what was approved meanwhile).
 
-    `sent`: what a payment file sent for a request paid now (`cabinet.payout_batch.mark_paid`), kept with it and in
-    its audit entry.
+    `sent`: what was sent for a request paid now, kept with it and in its audit entry; by default what the last
+    payment file made with it sends (`cabinet.payout_sent.last_file_sent`), whether it is paid with its batch or by
+    its own step.
 
     `wh`: the published warehouse; with it (the app always gives it) approving or paying is refused when the
     partner's approved commission, less its other payouts, no longer covers the request (`cover`). Without it (a
@@ -345,7 +346,10 @@ def decide(session: Session, scope: Scope, payout_id: int, status: str, referenc
         _require_other_hands(session, scope, payout)
     if wh is not None and status in ("approved", "paid"):  # a rejection needs no money behind it
         _require_cover(session, scope, payout, wh)
-    sent = sent if status == "paid" else None
+    if status != "paid":
+        sent = None
+    elif sent is None:  # paid by its own step after a payment file was made with it: what that file sent
+        sent = last_file_sent(session, payout.id)
     _move(session, scope, payout, status, reference or None, sent)
     _log(session, scope, f"payout_{status}", payout, reason, sent)
     amount, currency = payout.amount, payout.currency

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select
 
 from cabinet.payout_batch import mark_paid, payment_file
 from cabinet.payout_sent import rate_said, sent_said
+from cabinet.payouts import decide
 from cabinet.statements import payout_statement
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, OutboxMail, Partner, PayoutRequest
@@ -181,3 +182,16 @@ def test_a_payment_in_the_requests_currency_is_mailed_as_before(program: Program
     with session_scope(store_engine) as s:
         mark_paid(s, program.users["mgr"].scope, [made_id], "", _wh(program))
     assert "for $60.00 is paid. Payment reference: —." in _paid_mail(store_engine)
+
+
+def test_a_request_paid_by_its_own_step_after_a_file_keeps_what_the_file_sent(
+    program: Program, store_engine: Engine
+) -> None:
+    """The file uploaded to the bank, then each request marked paid in the queue rather than with the batch."""
+    parent, mgr = program.tiny.parent, program.users["mgr"].scope
+    made_id = _approved(store_engine, parent)
+    with session_scope(store_engine) as s:
+        payment_file(s, mgr, "wire", "EUR", [made_id], _wh(program))
+    with session_scope(store_engine) as s:
+        decide(s, mgr, made_id, "paid", "BANK-2", seen="approved", wh=_wh(program))
+    assert _kept(store_engine, made_id) == ("paid", Decimal("54.5400"), "EUR", "0.909090909091", date(2026, 11, 1))
