@@ -175,12 +175,16 @@ elif group_by:
     chart_metric = st.selectbox(  # lost it)
         t("common.metric"), metrics, format_func=lambda m: t(f"metric.{m}"), key="reports_chart"
     )
-    x = group_by[0]
+    x, colour = group_by[0], group_by[1] if len(group_by) > 1 else None
+    if colour is not None:  # a colour with none of the metric drew no bar: 15 offers in the legend over 2 offers' bars
+        some = body.group_by(colour).agg((pl.col(chart_metric).fill_null(0) != 0).any().alias("some"))
+        if some["some"].any():
+            body = body.filter(pl.col(colour).is_in(some.filter("some")[colour].implode(), nulls_equal=True))
     fig = px.bar(
         body.to_pandas(),
         x=x,
         y=chart_metric,
-        color=group_by[1] if len(group_by) > 1 else None,
+        color=colour,
         color_discrete_sequence=px.colors.qualitative.Dark24,  # 24 colours: 15 countries repeated Plotly's 10
         labels={d: t(f"dim.{d}") for d in group_by} | {chart_metric: t(f"metric.{chart_metric}")},
     )
