@@ -238,7 +238,7 @@ def seed_program(session: Session, *, seed: int, n_partners: int, link_key: byte
     links, link_subs = seed_links(session, rng, partners, offers, tier_codes, link_key)
     seed_offer_access(session, partners, offers, links, datetime.combine(end, time(9, 30), UTC))
     promos = seed_promo_codes(session, rng, partners, offers)
-    _payouts(session, partners, end)
+    _payouts(session, partners, end, program.base_currency)
     weights = rng.pareto(1.2, size=n_partners) + 0.05
     weights[:9] *= 6  # the showcase tree carries real traffic
     counts = np.bincount([lk.partner_id - partners[0].id for lk in links], minlength=n_partners)
@@ -311,8 +311,9 @@ def _demo_details(i: int, name: str) -> dict[str, str]:
     return {"wallet": "T" + ("DEMo" + str(i + 1).replace("0", "z")).ljust(33, "x")}  # base58: no 0, O, I or l
 
 
-def _payouts(session: Session, partners: list[Partner], end: date) -> None:
-    """A few payout requests of the demo's partners, about seven weeks before its last day."""
+def _payouts(session: Session, partners: list[Partner], end: date, base: str) -> None:
+    """A few payout requests of the demo's partners, about seven weeks before its last day, in the `base` currency
+    as the cabinet makes them (the balance's): a partner paid in euros is sent its request converted."""
     first = datetime.combine(end - timedelta(days=52), time(12), UTC)
     for i, partner in enumerate(partners[:6]):
         status, asked = ["paid", "approved", "requested"][i % 3], first + timedelta(days=i)
@@ -322,7 +323,7 @@ def _payouts(session: Session, partners: list[Partner], end: date) -> None:
             PayoutRequest(
                 partner_id=partner.id,
                 amount=Decimal(250 + 50 * i),
-                currency=partner.currency,
+                currency=base,
                 status=status,
                 method=partner.payout_method,
                 details=dict(partner.payout_details or {}),

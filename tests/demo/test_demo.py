@@ -197,6 +197,7 @@ def test_store_program_is_realistic(demo: tuple[Path, DemoResult, str]) -> None:
         assert len(paying) >= 50 and all(clean_details(p.payout_method, p.payout_details) for p in paying)
         payouts = list(s.scalars(select(PayoutRequest)))
         assert {p.status for p in payouts} == {"requested", "approved", "paid"}
+        assert {p.currency for p in payouts} == {"USD"}  # the balance's, as the cabinet makes them, whatever paid in
         assert all(bool(p.paid_at and p.reference) == (p.status == "paid") for p in payouts)
         assert all((p.approved_at is not None) == (p.status != "requested") for p in payouts)
 
