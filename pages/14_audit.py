@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cabinet.ui import store
-from cabinet.ui.audit import action_label, by_label, caption, entries_frame, shown
+from cabinet.ui.audit import action_label, by_label, caption, columns, entries_frame, shown
 from cabinet.ui.guard import require_user
 from cabinet.ui.store import AUDIT_MAX_ROWS
 from cabinet.ui.text import t
@@ -30,7 +30,7 @@ if not rows:
     st.info(t("common.empty"))
     st.stop()
 table = entries_frame(rows)
-st.dataframe(shown(table), hide_index=True, width="stretch")
+st.dataframe(shown(table), hide_index=True, width="stretch", column_config=columns())
 st.caption(caption(user.timezone))
 # the stored codes, as the CLI and queries name them, under the machine names: a file for tools and tickets, alike
 # whichever language the admin reads the page in (a Russian header over an English code and JSON reads no better)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 
 import polars as pl
+import streamlit as st
 
 from cabinet.audit_log import AuditRow, keep_days
 from cabinet.ui.text import t, t_or, worded
+
+TARGET_WIDTH = 120  # px
 
 
 def action_label(code: str) -> str:
@@ -42,6 +45,12 @@ def shown(table: pl.DataFrame) -> pl.DataFrame:
     return table.with_columns(worded(table, "action", action_label)).rename(
         {c: t(f"audit.col_{c}") for c in table.columns}
     )
+
+
+def columns() -> dict[str, object]:
+    """The target as wide as "partner 12345" or a login's name: sized by its header, the column showed "partner"
+    only, not which one (and no wider: the details beside it say what changed)."""
+    return {t("audit.col_target"): st.column_config.TextColumn(width=TARGET_WIDTH)}
 
 
 def caption(tz: str) -> str:
