@@ -51,7 +51,8 @@ def history(rows: list, tz: str, covers: dict | None = None) -> pl.DataFrame:
     """Requests as a table: newest first for a partner; for a manager (`covers` given) the queue's order, with each
     request's partner and, beside an undecided one, what the partner's balance has to pay it from now. Times in the
     login's time zone `tz`. Where a partner is paid in another currency than its requests': the queue says which,
-    and a paid request what the payment file sent for it, at what rate."""
+    and a paid request what the payment file sent for it, at what rate. An amount says its currency ("€300.00",
+    "CA$250.00"): no column of codes beside it, so the queue fits 1280 px (the downloads keep the code)."""
     queue = covers is not None
     sent = [money.sent_text(p) for p, _ in rows]
     paid_in = money.paid_in(scope, sorted({p.partner_id for p, _ in rows})) if queue else {}
@@ -69,7 +70,6 @@ def history(rows: list, tz: str, covers: dict | None = None) -> pl.DataFrame:
             t("payouts.col_amount"): [money.amount_text(p.amount, p.currency) for p, _ in rows],
             **({t("payouts.col_sent"): sent} if any(sent) else {}),
             **({t("payouts.col_available"): [available(p.id) for p, _ in rows]} if queue else {}),
-            t("payouts.col_currency"): [p.currency for p, _ in rows],
             **({t("payouts.col_pay_currency"): other} if other != [p.currency for p, _ in rows] else {}),
             t("payouts.col_status"): [t(f"payouts.status_{p.status}") for p, _ in rows],
             t("payouts.col_method"): [method_name(p.method) for p, _ in rows],
