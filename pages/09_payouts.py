@@ -38,7 +38,7 @@ base = data.base_currency()
 AMOUNT = {  # in each row's own currency
     t("payouts.col_amount"): st.column_config.TextColumn(alignment="right"),
     t("payouts.col_pay_currency"): st.column_config.TextColumn(help=t("payouts.col_pay_currency_help")),
-    t("payouts.col_sent"): st.column_config.TextColumn(help=t("payouts.col_sent_help")),
+    t("payouts.col_sent"): st.column_config.TextColumn(help=t("payouts.col_sent_help"), width=240),
 }
 
 

@@ -5,6 +5,7 @@ request is: the partner's and the staff's lists on Payouts, their CSV/XLSX downl
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -140,6 +141,8 @@ def test_the_queue_says_what_each_partner_is_paid_in_and_what_was_sent(program: 
     assert not at.exception, at.exception
     shown = at.dataframe[0].value
     assert "Currency" not in shown.columns  # "$60.00" says it: the queue fits 1280 px (the download keeps the code)
+    # wide enough to read beside requests sent as asked (sized by its empty cells, it showed "€410.4")
+    assert json.loads(at.dataframe[0].proto.columns)["Sent"]["width"] >= 220
     table = shown.set_index("Request")
     assert table.loc[made_id, "Paid in"] == "EUR" and table.loc[child, "Paid in"] == "USD"
     assert table.loc[made_id, "Sent"] == "€54.54 at 1 EUR = 1.1 USD" and table.loc[child, "Sent"] in ("", None)
