@@ -39,13 +39,18 @@ def _kind(counted: str) -> str:
     return t("plan.revshare") if counted == REVENUE else t(f"commissions.type_{counted}")
 
 
-def _base_rates(terms: PlanTerms, loc: str) -> str:
-    """'FTD: $90.00 · Registration: $1.00 · RevShare: 20%': the plan's base rates."""
-    rates = [
-        f"{_kind(k)}: {fmt_money(float(v), terms.plan.currency, loc)}"
-        for k, v in terms.plan.cpa.items()
-        if k in CPA_TYPES
-    ]
+def _base_rates(terms: PlanTerms, loc: str, baseline: bool = False) -> str:
+    """'FTD: $90.00 · Registration: $1.00 · RevShare: 20%': the plan's base rates; with `baseline`, an FTD's with the
+    least first deposit it pays for ('FTD: $90.00 for a first deposit of $20.00 or more')."""
+    least = terms.plan.ftd_baseline if baseline else 0
+
+    def rate(kind: str, value: Decimal) -> str:
+        said = fmt_money(float(value), terms.plan.currency, loc)
+        if kind == "ftd" and least:
+            return t("plan.ftd_from", rate=said, amount=fmt_money(float(least), terms.plan.currency, loc))
+        return said
+
+    rates = [f"{_kind(k)}: {rate(k, v)}" for k, v in terms.plan.cpa.items() if k in CPA_TYPES]
     if terms.plan.type in ("revshare", "hybrid"):
         rates.append(f"{t('plan.revshare')}: {_pct(terms.plan.revshare_pct, loc)}")
     return " · ".join(rates)
@@ -57,7 +62,7 @@ def plan_rates(user: SessionUser, snap: SnapshotInfo, partner_id: int) -> str:
     terms = data.plan_terms(user.scope, snap.snapshot_id, partner_id, formatting.today_in(program_timezone()))
     if terms is None:
         return ""
-    rates = _base_rates(terms, current_locale())
+    rates = _base_rates(terms, current_locale(), baseline=True)  # no plan box beside it to say the baseline
     return _md(f"{rates} {t('plan.tiered')}" if terms.tiered() and rates else rates)
 
 
