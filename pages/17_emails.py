@@ -34,7 +34,7 @@ table = pl.DataFrame(
     {
         "created": [r.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") for r in rows],
         "kind": [t(f"emails.kind_{r.kind}") for r in rows],
-        "status": [t(f"emails.status_{r.status}") for r in rows],
+        "status": [t(f"emails.row_status_{r.status}") for r in rows],  # one message's: "Отправлено", not the filter's
         "to": [r.to_address for r in rows],
         "outcome": [when(r) for r in rows],
         "attempts": [r.attempts for r in rows],
