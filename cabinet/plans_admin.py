@@ -220,7 +220,8 @@ def _comparable(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def plans(session: Session, scope: Scope) -> list[PlanRow]:
-    """Every plan, by name, with the partners on it."""
+    """Every plan, by name in any case (sorted here: the store's collation put "Zeta" before "alpha" on SQLite, and
+    "Банан" before "арбуз"), with the partners on it."""
     _admin(scope)
     on = dict(session.execute(select(Partner.plan_id, func.count()).group_by(Partner.plan_id)).all())
     return [
@@ -228,7 +229,7 @@ def plans(session: Session, scope: Scope) -> list[PlanRow]:
                 _text(p.revshare_pct or 0), len(p.volume_tiers or ()),
                 ", ".join(_text(v) for v in p.subpartner_override_pct or ()), int(p.hold_days or 0), on.get(p.id, 0),
                 _text(p.ftd_baseline or 0))
-        for p in session.scalars(select(CommissionPlan).order_by(CommissionPlan.name, CommissionPlan.id))
+        for p in sorted(session.scalars(select(CommissionPlan)), key=lambda p: (p.name.casefold(), p.name, p.id))
     ]  # fmt: skip
 
 
