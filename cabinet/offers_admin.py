@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from cabinet.access import Scope, ScopeError
 from cabinet.auth import audit_acted
 from cabinet.errors import FieldsNow, Label, RefusedRequest
+from cabinet.offer_access import by_name
 from cabinet.store.db import locked_row
 from cabinet.store.models import (
     OFFER_ACCESS,
@@ -176,7 +177,8 @@ def catalogue(session: Session, scope: Scope) -> list[CatalogueRow]:
     requests = dict(session.execute(select(OfferAccess.offer_id, func.count()).where(OfferAccess.status == "requested")
                                     .group_by(OfferAccess.offer_id)).all())  # fmt: skip
     order = {s: i for i, s in enumerate(OFFER_STATUSES)}
-    offers = sorted(session.scalars(select(Offer)).all(), key=lambda o: (order.get(o.status, 9), o.name, o.id))
+    # by name in any case (`offer_access.by_name`): by the name as written, "Zeta" came before "alpha"
+    offers = sorted(session.scalars(select(Offer)).all(), key=lambda o: (order.get(o.status, 9), *by_name(o)))
     return [
         CatalogueRow(o.id, o.name, o.vertical, o.status, tuple(o.tiers_allowed or ()), len(o.landing_urls or ()),
                      links.get(o.id, 0), partners.get(o.id, 0), creatives.get(o.id, 0), codes.get(o.id, 0), o.access,

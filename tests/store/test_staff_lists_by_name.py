@@ -1,6 +1,7 @@
-"""The Partners page's partners and the commission plans (their list, the pickers of a partner's plan and manager)
-are listed by name in any case, alike on SQLite and PostgreSQL: ordered by the store, "Zeta" came before "alpha" on
-SQLite, "Банан" before "арбуз" (its lower() folds only ASCII), and another way on PostgreSQL."""
+"""The Partners page's partners, the commission plans (their list, the pickers of a partner's plan and manager) and
+the offer catalogue are listed by name in any case, alike on SQLite and PostgreSQL: ordered by the store (or by the
+name as written, the catalogue), "Zeta" came before "alpha" on SQLite, "Банан" before "арбуз" (its lower() folds
+only ASCII), and another way on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from cabinet import partners_admin, plans_admin
+from cabinet import offers_admin, partners_admin, plans_admin
 from cabinet.access import Scope, build_session_user
 from cabinet.passwords import UNUSABLE_HASH
 from cabinet.store.db import make_engine, migrate, session_scope
-from cabinet.store.models import CommissionPlan, Partner, ProgramSettings, Tier, User
+from cabinet.store.models import CommissionPlan, Offer, Partner, ProgramSettings, Tier, User
 
 NAMES = ["Zeta", "alpha", "Банан", "арбуз", "Beta"]
 BY_NAME = ["alpha", "Beta", "Zeta", "арбуз", "Банан"]
@@ -31,6 +32,7 @@ def engine(store_url: str) -> Iterator[Engine]:
         for name in NAMES:
             s.add(CommissionPlan(name=name, type="cpa", currency="USD", cpa_amounts={"ftd": "10"}))
             s.add(Partner(name=name, tier_code="gold"))
+            s.add(Offer(name=name, vertical="igaming", status="active", landing_urls=["https://x.example/"]))
         for login in ("zed", "Adam", "bob"):
             s.add(User(username=login, email=f"{login}@example.org", display_name=login, role="manager",
                        password_hash=UNUSABLE_HASH))  # fmt: skip
@@ -51,3 +53,8 @@ def test_plans_partners_and_managers_are_listed_by_name_in_any_case(engine: Engi
         options = partners_admin.choices(s)
     assert list(options.plans.values()) == BY_NAME
     assert list(options.managers.values()) == ["Adam", "bob", "zed"]
+
+
+def test_the_offer_catalogue_lists_each_status_by_name_in_any_case(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        assert [o.name for o in offers_admin.catalogue(s, _root(engine))] == BY_NAME
