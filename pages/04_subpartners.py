@@ -86,6 +86,9 @@ headers = {"level": t("subpartners.level"), "partner": t("dim.partner_id"), "par
            "status": t("subpartners.status"), "override": t("subpartners.override")}  # fmt: skip
 headers |= {m: short_label(m) for m in metrics}
 config = display_config(shown) | {headers["status"]: st.column_config.TextColumn(width=110)}  # room for "Application"
+if "ftds" in metrics:  # "Первые депозиты" over counts of a few digits pushed Status past the edge of a 1280-px page
+    config[t("subpartners.col_ftds")] = config.pop(headers["ftds"])  # the full name on hover
+    headers["ftds"] = t("subpartners.col_ftds")
 if "commission" in metrics:
     config[headers["override"]] = display_config(shown.select(commission="override"))[headers["commission"]]
 show_dataframe(to_cents(shown, ("override",)).rename(headers, strict=False), config, hide_index=True,
