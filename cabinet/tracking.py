@@ -199,10 +199,11 @@ def set_archived(session: Session, scope: Scope, link_id: int, archived: bool) -
 
 def partners_in_scope(session: Session, scope: Scope) -> list[tuple[int, str, str]]:
     """(id, name, status) of the partners whose links the user manages, by name."""
-    query = select(Partner.id, Partner.name, Partner.status).order_by(Partner.name, Partner.id)
+    query = select(Partner.id, Partner.name, Partner.status)
     if scope.partner_ids is not None:
         query = query.where(Partner.id.in_(scope.partner_ids))
-    return [(int(i), str(n), str(s)) for i, n, s in session.execute(query).all()]
+    rows = [(int(i), str(n), str(s)) for i, n, s in session.execute(query).all()]
+    return sorted(rows, key=lambda r: (r[1].casefold(), r[1], r[0]))  # in any case, alike on every store (by_name)
 
 
 def qr_png(url: str, scale: int = 6) -> bytes:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from cabinet import offers_admin, partners_admin, plans_admin
+from cabinet import offers_admin, partners_admin, plans_admin, tracking
 from cabinet.access import Scope, build_session_user
 from cabinet.passwords import UNUSABLE_HASH
 from cabinet.store.db import make_engine, migrate, session_scope
@@ -50,6 +50,7 @@ def test_plans_partners_and_managers_are_listed_by_name_in_any_case(engine: Engi
     with session_scope(engine) as s:
         assert [p.name for p in plans_admin.plans(s, _root(engine))] == BY_NAME
         assert [p.name for p in partners_admin.directory(s, _root(engine))] == BY_NAME
+        assert [name for _, name, _ in tracking.partners_in_scope(s, _root(engine))] == BY_NAME  # the Offers picker
         options = partners_admin.choices(s)
     assert list(options.plans.values()) == BY_NAME
     assert list(options.managers.values()) == ["Adam", "bob", "zed"]
