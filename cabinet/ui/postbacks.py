@@ -100,12 +100,15 @@ def add_form(user: SessionUser, partner_id: int) -> None:
     show_done(ADDED)
 
 
-def _describe(p: PostbackItem, offer_names: dict[int, str]) -> str:
+def _describe(p: PostbackItem, offer_names: dict[int, str], state: bool = True) -> str:
+    """What a postback tells of, and with `state` whether it is on or paused."""
     statuses = ", ".join(t(f"postbacks.status_{s}") for s in p.statuses)
     types = ", ".join(t(f"postbacks.type_{k}") for k in p.types) or t("postbacks.types_all")
     offers = ", ".join(offer_names.get(o, str(o)) for o in p.offers) or t("postbacks.offers_all")
-    state = t("postbacks.on") if p.enabled else t("postbacks.paused")
-    return t("postbacks.describe", statuses=statuses, types=types, offers=offers, state=state)
+    if not state:
+        return t("postbacks.describe_what", statuses=statuses, types=types, offers=offers)
+    on = t("postbacks.on") if p.enabled else t("postbacks.paused")
+    return t("postbacks.describe", statuses=statuses, types=types, offers=offers, state=on)
 
 
 def _offer_names() -> dict[int, str]:
@@ -268,9 +271,11 @@ def staff_overview(user: SessionUser) -> None:
         st.info(t(f"postbacks.none_staff{whose}"))
     else:
         names = _offer_names()
+        # on or paused in sight, before the long URL: at the end of "Tells of" it was beyond a laptop's screen
         table = pl.DataFrame({"partner": [f"{p.partner_id} · {p.partner}" for p in items],
+                              "enabled": [t("postbacks.on" if p.enabled else "postbacks.paused") for p in items],
                               "template": [p.url for p in items],
-                              "describe": [_describe(p, names) for p in items]})  # fmt: skip
+                              "describe": [_describe(p, names, state=False) for p in items]})  # fmt: skip
         st.dataframe(table.rename({c: t(f"postbacks.col_{c}") for c in table.columns}), hide_index=True,
                      width="stretch")  # fmt: skip
     recent_calls(user, None, {p.partner_id: p.partner for p in items})

@@ -93,7 +93,8 @@ def test_staff_see_their_partners_postbacks(program: Program, store_engine: Engi
         at = open_page(PAGE, program.users[who])
         assert not at.exception
         table = at.dataframe[0].value
-        assert len(table) == shown and "https://t.example/pb?c={conversion_id}" in list(table.iloc[:, 1])
+        urls = list(table[translate("postbacks.col_template")])
+        assert len(table) == shown and "https://t.example/pb?c={conversion_id}" in urls
     at = open_page(PAGE, program.users["p_child"])  # the child's page: its own, none
     assert [i.value for i in at.info] == [translate("postbacks.none")]
 
