@@ -139,11 +139,14 @@ show_heatmap(fig, "cohorts")
 
 # the cells as the chart writes them (a period not begun yet blank, not "None"); the downloads keep the numbers
 headers = {"cohort": t("cohorts.cohort"), "customers": t(f"cohorts.customers_{event}")}
+# the count headed short, its full name on hover: "Клиентов с регистрацией" over it pushed the cohorts' latest weeks
+# past the edge of a 1280-px page in Russian
+customers = t(f"cohorts.col_customers_{event}")
 table = pl.DataFrame(
-    {headers["cohort"]: [f"{c:{label_format}}" for c in wide["cohort"]], headers["customers"]: wide["customers"]}
+    {headers["cohort"]: [f"{c:{label_format}}" for c in wide["cohort"]], customers: wide["customers"]}
     | {name: column for name, column in zip(period_names, zip(*text, strict=True), strict=True)}
 )  # fmt: skip
-config = {headers["customers"]: st.column_config.NumberColumn(format=number_format("clicks"))}
+config = {customers: st.column_config.NumberColumn(format=number_format("clicks"), help=headers["customers"])}
 show_dataframe(table, config, hide_index=True, placeholder="—", width="stretch")
 st.caption(t(f"cohorts.caption_{measure}"))
 download = cells.rename(
