@@ -82,7 +82,9 @@ def plan_box(user: SessionUser, snap: SnapshotInfo) -> None:
         days = terms.plan.hold_days  # "waits 0 days (hold)" for none; "1 days" in English
         notes = [t("plan.no_hold" if not days else "plan.hold_one" if days == 1 else "plan.hold", days=days)]
         if "ftd" in terms.plan.cpa or any("ftd" in tier.cpa for tier in terms.plan.tiers):
-            notes.append(t("plan.baseline", amount=fmt_money(float(terms.plan.ftd_baseline), terms.plan.currency, loc)))
+            least = terms.plan.ftd_baseline  # none: "from a first deposit of $0.00" read as a rule about zero
+            notes.append(t("plan.baseline", amount=fmt_money(float(least), terms.plan.currency, loc)) if least > 0
+                         else t("plan.baseline_none"))  # fmt: skip
         if terms.plan.override_pct:
             levels = ", ".join(
                 t("plan.level", level=i + 1, pct=_pct(p, loc)) for i, p in enumerate(terms.plan.override_pct)

@@ -127,3 +127,14 @@ def test_the_month_is_the_programs_as_the_engine_priced_it(tiered: Program, stor
     page = open_page("pages/03_commissions.py", tiered.users["p_parent"])
     assert not page.exception
     assert any("(Etc/GMT+12)" in c.value for c in page.caption)
+
+
+def test_a_plan_without_an_ftd_baseline_says_any_first_deposit_earns(tiered: Program, store_engine: Engine) -> None:
+    """'An FTD earns CPA from a first deposit of $0.00' read as a rule about a deposit of nothing."""
+    said = open_page("pages/03_commissions.py", tiered.users["p_parent"]).caption[0].value
+    assert "An FTD earns CPA from a first deposit of \\$20.00." in said  # the tiny plan's baseline
+    with session_scope(store_engine) as s:
+        s.get(CommissionPlan, s.get(Partner, tiered.tiny.parent).plan_id).ftd_baseline = Decimal(0)  # type: ignore[union-attr]
+    tiered.tiny.run()
+    said = open_page("pages/03_commissions.py", tiered.users["p_parent"]).caption[0].value
+    assert "An FTD earns CPA for any first deposit." in said and "0.00" not in said
