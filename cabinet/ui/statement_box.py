@@ -3,6 +3,8 @@ pressed (`cabinet.month_statement`)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 from babel.dates import format_skeleton
 
@@ -26,8 +28,14 @@ def month_statement_box(user: SessionUser, statuses: tuple[str, ...]) -> None:
         locale = current_locale()
         cols = st.columns([1, 2], vertical_alignment="bottom")
         relabel("month_statement_pick", months)  # the month as the language switched to writes it
-        month = cols[0].selectbox(t("statements.month_pick"), months, key="month_statement_pick",
-                                  format_func=lambda m: format_skeleton("yMMMM", m, locale=locale))  # fmt: skip
+
+        def label(m: date) -> str:  # the month under way said to be so: its statement is not the month's whole
+            name = format_skeleton("yMMMM", m, locale=locale)
+            return t("statements.month_so_far", month=name) if m == months[0] else name
+
+        # the last whole month first, the one a partner files; the month under way is still there to pick
+        month = cols[0].selectbox(t("statements.month_pick"), months, key="month_statement_pick", format_func=label,
+                                  index=1 if len(months) > 1 else 0)  # fmt: skip
 
         def made() -> bytes:  # when the button is pressed
             return money.commission_statement(user.scope, month, user.visible_metrics, locale).pdf
