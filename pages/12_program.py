@@ -17,7 +17,7 @@ from cabinet.ui.typed_numbers import typed
 from cabinet.ui.widgets import fmt_count, plain, relabel, short_label, show_refusal
 from queries.reports import report_zones
 
-user = require_user("admin")
+user = require_user("admin", page="program")
 st.title(t("program.title"))
 now = store.program_settings()
 base = data.base_currency()

@@ -31,7 +31,7 @@ from cabinet.ui.widgets import (
 )
 from queries.reports import ReportRequest
 
-user = require_user("manage")
+user = require_user("manage", page="partners")
 st.title(t("partners.title"))
 # what the last change or move did, said under the form whose button was clicked (at the top of the page it was out
 # of sight, the page kept scrolled down to the form); said before stopping when a page draws no form

@@ -10,7 +10,7 @@ from cabinet.ui.text import t
 from cabinet.ui.widgets import download_buttons, fmt_count, period_picker
 
 ACTOR_MAX = 64  # characters of a login (`cabinet.invites.USERNAME`)
-user = require_user("admin")
+user = require_user("admin", page="audit")
 st.title(t("audit.title"))
 date_from, date_to = period_picker(user, key="audit", default="last_7_days")
 cols = st.columns([3, 2])

@@ -9,7 +9,7 @@ from cabinet.ui.logins import ACTED_KEY, add_login_box, all_logins, login_table,
 from cabinet.ui.text import t
 from cabinet.ui.widgets import fmt_count
 
-user = require_user("admin")
+user = require_user("admin", page="logins")
 st.title(t("logins.title"))
 add_login_box(user.scope)
 show_done()  # a login added: under its form, in sight of its button (on a phone the form is a screen tall)

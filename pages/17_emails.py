@@ -11,7 +11,7 @@ from cabinet.ui.guard import require_user
 from cabinet.ui.text import t
 from cabinet.ui.widgets import fmt_count
 
-user = require_user("admin")
+user = require_user("admin", page="emails")
 st.title(t("emails.title"))
 emails.show_done()
 emails.where_mail_goes()

@@ -13,7 +13,7 @@ from cabinet.ui.text import t, vertical
 from cabinet.ui.widgets import relabel
 
 SEARCH_MAX = 100  # characters of a search
-user = require_user("admin")
+user = require_user("admin", page="catalogue")
 st.title(t("catalogue.title"))
 empty_saved_inputs()
 catalogue.say_done(added=True)

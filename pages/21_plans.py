@@ -10,7 +10,7 @@ from cabinet.ui.next_run import empty_saved_inputs
 from cabinet.ui.text import t
 from cabinet.ui.widgets import relabel
 
-user = require_user("admin")
+user = require_user("admin", page="plans")
 st.title(t("plans.title"))
 empty_saved_inputs()
 plans_form.say_done(added=True)

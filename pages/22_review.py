@@ -17,7 +17,7 @@ from cabinet.ui.widgets import download_buttons, number_format, period_picker, r
 from queries import review
 from queries.compare import AGAINST, other_period
 
-user = require_user("manage")
+user = require_user("manage", page="review")
 st.title(t("review.title"))
 snap = data.snapshot_or_stop()
 date_from, date_to = period_picker(user, key="review")

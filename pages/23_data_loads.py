@@ -8,7 +8,7 @@ from cabinet.ui.data import as_of, snapshot_or_stop
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import t
 
-user = require_user("admin")
+user = require_user("admin", page="data_loads")
 st.title(t("loads.title"))
 snap = snapshot_or_stop()
 st.caption(t("loads.snapshot", snapshot=snap.snapshot_id, published=f"{snap.published_at:%Y-%m-%d %H:%M:%S} UTC",

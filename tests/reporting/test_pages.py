@@ -18,9 +18,9 @@ from tests.reporting.conftest import Program
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
 PAGE_FEATURES = {path: feature for path, (feature, _, _) in menu_pages().items()}
-# what a refusal names: the page opened, or a staff page's group ("Partner management")
-PAGE_NAMES = {path: feature if feature in ("manage", "admin") else label
-              for path, (feature, _, label) in menu_pages().items()}  # fmt: skip
+# what a refusal names: the page opened ("“Offer catalogue” is for the program's administrators", not its group's
+# "Administration", which no menu entry is named)
+PAGE_NAMES = {path: label for path, (_, _, label) in menu_pages().items()}
 ROLES = ("p_parent", "p_child", "p_bronze", "mgr", "root")
 
 
