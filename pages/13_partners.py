@@ -82,6 +82,7 @@ table = pl.DataFrame(
     {
         "id": [r.id for r in shown],
         "name": [r.name for r in shown],
+        "open": [f"./?{VIEW_AS_PARAM}={r.id}" if r.status != "pending" else None for r in shown],  # a new tab
         "status": [t(f"partners.status_{r.status}") for r in shown],
         "tier": [options.tiers.get(r.tier_code, r.tier_code) for r in shown],
         "manager": [r.manager or "" for r in shown],
@@ -89,7 +90,6 @@ table = pl.DataFrame(
         "parent": [str(r.parent_id or "") for r in shown],
         "payout_method": ["✓" if r.has_payout_method else "" for r in shown],
         "currency": [r.currency for r in shown],
-        "open": [f"./?{VIEW_AS_PARAM}={r.id}" if r.status != "pending" else None for r in shown],  # a new tab
     },
     schema_overrides={"id": pl.Int64},
 )
@@ -101,10 +101,12 @@ if snap is not None and not table.is_empty():  # each partner's last 30 days, fr
     figures = data.performance(user.scope, snap.snapshot_id, req).with_columns(pl.col("partner_id").cast(pl.Int64))
     table = table.join(figures.rename({"partner_id": "id"}), on="id", how="left")
     table = table.with_columns([pl.col(m).fill_null(0) for m in metrics])
-    first = ["id", "name", "status", "tier", *metrics]  # the figures before the long text columns
+    # the way into the partner's cabinet and the figures before the long text columns: at 1280 px the table scrolls
+    # sideways from Manager on, and the link, last, was out of sight
+    first = ["id", "name", "open", "status", "tier", *metrics]
     table = table.select(*first, *(c for c in table.columns if c not in first))
 st.metric(t("partners.count"), fmt_count(table.height))
-columns = ("id", "name", "status", "tier", "manager", "plan", "parent", "payout_method", "currency", "open")
+columns = ("id", "name", "open", "status", "tier", "manager", "plan", "parent", "payout_method", "currency")
 headers = {c: t(f"partners.col_{c}") for c in columns} | {m: short_label(m) for m in metrics}
 config = display_config(table) | {
     headers["open"]: st.column_config.LinkColumn(display_text=t("review.view_as"), help=t("review.view_as_help"))

@@ -92,6 +92,7 @@ def test_the_page_lists_partners_with_their_figures_and_changes_one(program: Pro
     table = at.dataframe[0].value
     assert list(table["Name"]) == ["Child", "Parent"] and list(table["Clicks"]) == [1, 2]
     assert list(table["Cabinet"]) == [f"./?view_as={program.tiny.child}", f"./?view_as={program.tiny.parent}"]
+    assert list(table.columns)[:3] == ["Partner", "Name", "Cabinet"]  # in sight at 1280 px, where the table scrolls
     at.text_input(key="partners_search").input("par").run()
     assert list(at.dataframe[0].value["Name"]) == ["Parent"]
     at.selectbox(key=f"partners_tier_{program.tiny.parent}").select("bronze")  # the one partner shown
