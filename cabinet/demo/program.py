@@ -260,17 +260,23 @@ def seed_program(session: Session, *, seed: int, n_partners: int, link_key: byte
 
 
 APPLICANT = "Nova Media (application)"
+APPLICANT_EMAIL = "hello@nova-media.example"
 
 
 def _application(session: Session, parent: Partner, end: date) -> None:
     """One application to join under the showcase parent, as its invitation link makes them (`cabinet.invites`):
-    pending, with the parent's manager and plan and the lowest tier, so a manager's home page has one to decide. It
-    has no login (the applicant's password is the applicant's) and no traffic; it was sent the day before the data
-    ends (a manager reading "sent 2025-01-15" took the demo's queue for one left for two years)."""
-    session.add(Partner(name=APPLICANT, email="hello@nova-media.example", status="pending", tier_code="bronze",
+    pending, with the parent's manager and plan and the lowest tier, so a manager's home page has one to decide, and
+    the applicant's login, so approving it emails the applicant as a real application's does. The login's password
+    is the applicant's (none usable here: it is not among the demo logins); no traffic. It was sent the day before
+    the data ends (a manager reading "sent 2025-01-15" took the demo's queue for one left for two years)."""
+    sent = datetime.combine(end - timedelta(days=1), time(16, 40), UTC)
+    applicant = Partner(name=APPLICANT, email=APPLICANT_EMAIL, status="pending", tier_code="bronze",
                         parent_id=parent.id, manager_user_id=parent.manager_user_id, plan_id=parent.plan_id,
-                        currency=parent.currency,
-                        created_at=datetime.combine(end - timedelta(days=1), time(16, 40), UTC)))  # fmt: skip
+                        currency=parent.currency, created_at=sent)  # fmt: skip
+    session.add(applicant)
+    session.flush()
+    session.add(User(username="nova_media", email=APPLICANT_EMAIL, display_name="Nova Media", role="partner",
+                     password_hash=UNUSABLE_HASH, partner_id=applicant.id, created_at=sent))  # fmt: skip
     session.flush()
 
 

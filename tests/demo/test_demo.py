@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,9 +14,11 @@ import polars as pl
 import pytest
 from sqlalchemy import select
 
+from cabinet.access import derive_scope
 from cabinet.account import clean_details
 from cabinet.demo.generate import DEFAULT_END, DemoResult, generate
 from cabinet.links import verify_link
+from cabinet.partners_admin import PartnerChange, update_partner
 from cabinet.passwords import check_password
 from cabinet.store.db import make_engine, migrate, session_scope
 from cabinet.store.models import (
@@ -23,6 +26,7 @@ from cabinet.store.models import (
     Creative,
     Offer,
     OfferAccess,
+    OutboxMail,
     Partner,
     PayoutRequest,
     TrackingLink,
@@ -289,3 +293,27 @@ def test_the_waiting_application_was_sent_the_day_before_the_data_ends(demo: tup
         sent = waiting.created_at.replace(tzinfo=UTC)
     engine.dispose()
     assert sent.date() == DEFAULT_END - timedelta(days=1)
+
+
+def test_approving_the_waiting_application_emails_the_applicant(
+    demo: tuple[Path, DemoResult, str], tmp_path: Path
+) -> None:
+    """It has its applicant's login, as an application made through an invitation link has: approving it tells them
+    (it had none, and the approval went unsaid)."""
+    _root, _res, url = demo
+    copy = tmp_path / "store.db"
+    shutil.copy(url.removeprefix("sqlite:///"), copy)
+    engine = make_engine(f"sqlite:///{copy}")
+    try:
+        with session_scope(engine) as s:
+            [waiting] = s.scalars(select(Partner).where(Partner.status == "pending")).all()
+            [login] = s.scalars(select(User).where(User.partner_id == waiting.id)).all()
+            assert (login.role, login.email, login.is_active) == ("partner", "hello@nova-media.example", True)
+            manager = s.get(User, waiting.manager_user_id)
+            change = PartnerChange("active", waiting.tier_code, waiting.manager_user_id, waiting.plan_id)
+            update_partner(s, derive_scope(s, manager), waiting.id, change)  # type: ignore[arg-type]
+        with session_scope(engine) as s:
+            told = s.scalars(select(OutboxMail.to_address).where(OutboxMail.to_address == login.email)).all()
+        assert told == ["hello@nova-media.example"]
+    finally:
+        engine.dispose()
