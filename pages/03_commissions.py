@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from cabinet.ui import data
+from cabinet.ui import data, store
 from cabinet.ui.cards import card_box
 from cabinet.ui.guard import require_user
 from cabinet.ui.plan_box import plan_box
@@ -93,10 +93,15 @@ if frame.is_empty():  # a period after the data loaded (Today) says so: "no data
     st.stop()
 
 offers = {o: f"{o} · {name}" for o, name in data.offers(snap.snapshot_id).select("offer_id", "offer").iter_rows()}
+# staff read a partner by its name, as the offer: "49" alone sent them to the Partners page to find whose it is
+partners = {p: f"{p} · {name}" for p, name, _ in store.partners(user.scope)} if staff else {}
+partner = pl.col("partner_id").replace_strict(
+    partners, default=pl.col("partner_id").cast(pl.String), return_dtype=pl.String
+)
 wall = pl.col("ts").dt.strftime("%Y-%m-%d %H:%M")  # with its UTC offset: the hour a summer time's end repeats
 table = frame.select(  # what was earned first (in sight on a phone), then of what and why; which conversion after
     (wall + " " + pl.col("ts_offset")).alias("ts"),
-    *(["partner_id"] if staff else []),
+    *([partner] if staff else []),
     pl.col("amount_text").alias("amount"),
     "amount_base",
     pl.col("status").replace_strict({s: t(f"commissions.status_{s}") for s in allowed}, default=pl.col("status")),

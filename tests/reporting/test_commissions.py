@@ -144,7 +144,7 @@ def test_the_page_lists_a_partners_commissions_with_how_each_was_computed(progra
     at.multiselect(key="commissions_kinds_en").set_value(["cpa"]).run()
     assert list(at.dataframe[0].value["Kind"]) == ["CPA"]
     staff = open_page("pages/03_commissions.py", program.users["mgr"]).dataframe[0].value
-    assert "Partner" in staff.columns and set(staff["Partner"]) == {program.tiny.parent}
+    assert "Partner" in staff.columns and set(staff["Partner"]) == {f"{program.tiny.parent} · Parent"}
 
 
 def test_a_bronze_partner_without_commissions_sees_zero_totals_of_its_statuses_only(program: Program) -> None:
