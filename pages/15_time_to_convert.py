@@ -77,13 +77,19 @@ medians = pl.Series("median_hours", [duration(h) for h in weeks["median_hours"]]
 shown = weeks.select(pl.col("click_week").cast(pl.Utf8), "conversions", pl.lit(medians), *names)
 headers = {"click_week": t("lag.click_week"), "conversions": t(f"lag.count_{event}"), "median_hours": t("lag.median")}
 headers |= {n: t(f"lag.bucket_{n}") for n in names}
-percent = {headers[n]: st.column_config.NumberColumn(format="percent") for n in names}
-percent[headers["conversions"]] = st.column_config.NumberColumn(format="localized")  # a count, as its card writes it
-show_dataframe(shown.rename(headers), percent, hide_index=True, width="stretch", placeholder="—")
+# short headers, the full names on hover: "Click week (from Monday)" and "Registrations after a click" over dates and
+# counts of a few digits pushed the later buckets past the edge of a 1280-px page (904 px of table in 818, 1011 in ru)
+short = headers | {"click_week": t("lag.col_click_week"), "median_hours": t("lag.col_median")}
+short["conversions"] = t(f"lag.col_count_{event}")
+config = {short[n]: st.column_config.NumberColumn(format="percent") for n in names}
+config[short["conversions"]] = st.column_config.NumberColumn(format="localized", help=headers["conversions"])
+config[short["click_week"]] = st.column_config.TextColumn(help=headers["click_week"])
+config[short["median_hours"]] = st.column_config.TextColumn(help=f"{headers['median_hours']}: {t('lag.median_help')}")
+show_dataframe(shown.rename(short), config, hide_index=True, width="stretch", placeholder="—")
 st.caption(t("lag.caption", tz=user.timezone))
 if overall["before_click"]:  # timed over an hour before their click: not brought by it, so in no bucket
     st.caption(t("lag.before_click", n=fmt_count(overall["before_click"])))
-# headed as the table and the cards; the median a number of hours there, so its header says the unit
+# headed as the cards, in full; the median a number of hours there, so its header says the unit
 files = headers | {"median_hours": t("lag.col_median_hours"), "within_1d": t("lag.within_1d"),
                    "within_7d": t("lag.within_7d"), "before_click": t("lag.col_before_click")}  # fmt: skip
 # the row of all weeks named so, as Reports' totals row (it had an empty week), the weeks as the table writes them
