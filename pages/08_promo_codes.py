@@ -8,7 +8,7 @@ import streamlit as st
 
 from cabinet.ui import data, store
 from cabinet.ui.guard import require_user
-from cabinet.ui.promo_forms import manage_codes
+from cabinet.ui.promo_forms import manage_codes, valid_days
 from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import t
 from cabinet.ui.widgets import (
@@ -75,18 +75,21 @@ elif snap is not None:
 else:
     metrics = []
 states = {s: t(f"promo.state_{s}") for s in ("active", "paused", "not_started", "expired")}
-shown = table.with_columns(pl.col("state").replace_strict(states)).select(  # the figures before the dates and text
-    "code", *(["partner"] if staff else []), "offer", "state", *metrics, "valid_from", "valid_to", "description"
+# the days a code works in one column, after its description: "Valid from" and "Valid to" side by side, and
+# "Первые депозиты" over counts of a few digits, pushed the description past the edge of a 1280-px page (860 px of
+# table in 818, 1014 in Russian); the downloads keep both days
+shown = table.with_columns(pl.col("state").replace_strict(states), valid_days(table["valid_from"], table["valid_to"]))
+shown = shown.select(  # the figures before the text and the days
+    "code", *(["partner"] if staff else []), "offer", "state", *metrics, "description", "valid"
 )
 headers = {c: t(f"promo.col_{c}") for c in ("code", "partner", "offer", "state", "valid_from", "valid_to",
                                               "description")} | {m: short_label(m) for m in metrics}  # fmt: skip
-show_dataframe(
-    to_cents(shown).rename(headers, strict=False),
-    display_config(shown),
-    hide_index=True,
-    placeholder="—",
-    width="stretch",
-)
+short = headers | {"valid": t("promo.col_valid")} | ({"ftds": t("promo.col_ftds")} if "ftds" in metrics else {})
+config = display_config(shown)
+if "ftds" in metrics:
+    config[short["ftds"]] = config.pop(headers["ftds"])  # its full name on hover
+config[short["valid"]] = st.column_config.TextColumn(help=t("promo.col_valid_help", tz=zone))
+show_dataframe(to_cents(shown).rename(short, strict=False), config, hide_index=True, placeholder="—", width="stretch")
 st.caption(t("promo.caption"))
 download_buttons(
     table.drop("partner" if not staff else "partner_id"), f"promo_codes_{date_from}_{date_to}", "promo", headers=headers

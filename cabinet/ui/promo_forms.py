@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import polars as pl
 import streamlit as st
 
 from cabinet.session import SessionUser
@@ -94,3 +95,18 @@ def _change(user: SessionUser, codes: list[PromoItem], tz: str) -> None:
                 st.rerun()
             except (PromoCodeError, ScopeError) as exc:
                 show_refusal(exc, item.partner_id)
+
+
+def valid_days(first: pl.Series, last: pl.Series) -> pl.Series:
+    """The days each code works, as one column ("2026-12-01 – 2026-12-31", "from 2026-12-01", "to 2026-12-31"; none
+    where it has no limit): `first` and `last` the codes' first and last days as text, empty where there is none.
+    Written here, in the session's language, not in a polars worker thread (which has no session)."""
+    return pl.Series("valid", [_days_said(a, b) for a, b in zip(first, last, strict=True)], dtype=pl.Utf8)
+
+
+def _days_said(first: str, last: str) -> str | None:
+    if first and last:
+        return f"{first} – {last}"
+    if first:
+        return t("promo.valid_since", day=first)
+    return t("promo.valid_until", day=last) if last else None
