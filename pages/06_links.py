@@ -139,8 +139,13 @@ table = table.select(*figures_first, *(c for c in table.columns if c not in figu
 shown = table.drop([s for s in SUBS if table[s].str.len_chars().max() == 0])  # sub columns no link uses
 headers = {c: t(f"links.col_{c}") for c in ("link_id", "name", "offer", "url", "created")}
 headers |= {s: s for s in SUBS} | {m: short_label(m) for m in ("clicks", "registrations", "ftds", "commission")}
-show_dataframe(to_cents(shown).rename(headers, strict=False), display_config(shown), hide_index=True,
-               placeholder="—", width="stretch")  # fmt: skip
+config = display_config(shown)
+if "ftds" in shown.columns:  # "Первые депозиты" over counts of a few digits: the subs and the day of a link further out
+    config[t("links.col_ftds")] = config.pop(headers["ftds"])  # its full name on hover
+    headers["ftds"] = t("links.col_ftds")
+config[headers["url"]] = st.column_config.TextColumn(help=t("links.col_url_help"))  # last, beyond the edge of a laptop
+show_dataframe(to_cents(shown).rename(headers, strict=False), config, hide_index=True, placeholder="—",
+               width="stretch")  # fmt: skip
 st.caption(t("links.figures_caption"))
 
 names = {lk.id: f"{lk.id} · {lk.name}" for lk in links}
