@@ -87,13 +87,15 @@ def _staff(scope: Scope) -> None:
         raise ScopeError(f"{scope.username!r} may not pay payouts", "payouts.staff_only")
 
 
-def _approved(session: Session, scope: Scope) -> list[tuple[PayoutRequest, Partner]]:
-    query = (
-        select(PayoutRequest, Partner)
-        .join(Partner, Partner.id == PayoutRequest.partner_id)
-        .where(PayoutRequest.status == "approved")
-        .order_by(PayoutRequest.requested_at, PayoutRequest.id)
-    )
+def _approved(session: Session, scope: Scope, payout_id: int | None = None) -> list[tuple[PayoutRequest, Partner]]:
+    """The scope's approved requests with their partners, oldest first; with `payout_id`, that one request in any
+    status (none outside the scope)."""
+    query = select(PayoutRequest, Partner).join(Partner, Partner.id == PayoutRequest.partner_id)
+    if payout_id is None:
+        query = query.where(PayoutRequest.status == "approved")
+    else:
+        query = query.where(PayoutRequest.id == payout_id)
+    query = query.order_by(PayoutRequest.requested_at, PayoutRequest.id)
     if scope.partner_ids is not None:
         query = query.where(PayoutRequest.partner_id.in_(scope.partner_ids))
     return [(p, partner) for p, partner in session.execute(query).all()]
@@ -140,7 +142,18 @@ def approved_requests(session: Session, scope: Scope, wh: Warehouse | None = Non
     """The approved requests of the scope's partners, oldest first: what is waiting to be paid, each with what it
     comes to in its partner's currency at today's rates of `wh` (without it, only those already in it)."""
     _staff(scope)
-    rows = _approved(session, scope)
+    return _rows(_approved(session, scope), wh)
+
+
+def to_send(session: Session, scope: Scope, payout_id: int, wh: Warehouse | None = None) -> BatchRow | None:
+    """One request of the scope, in any status, as a payment file made today would send it: for a manager paying it
+    by hand in its partner's currency. None for a request outside the scope or none at all."""
+    _staff(scope)
+    rows = _rows(_approved(session, scope, payout_id), wh)
+    return rows[0] if rows else None
+
+
+def _rows(rows: list[tuple[PayoutRequest, Partner]], wh: Warehouse | None) -> list[BatchRow]:
     found = _day_rates(wh, rows, today())
     return [
         BatchRow(p.id, p.partner_id, partner.name, p.amount, p.currency, p.method, details_changed(p, partner),

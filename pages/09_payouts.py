@@ -11,7 +11,7 @@ from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.money import NEXT, STATED, STATUSES, PayoutError
 from cabinet.ui.next_run import forget_inputs
 from cabinet.ui.once import once
-from cabinet.ui.payout_batch import pay_together
+from cabinet.ui.payout_batch import pay_together, say_to_send
 from cabinet.ui.payout_currency import own_currency
 from cabinet.ui.payout_files import requests_frame, requests_headers
 from cabinet.ui.store import METHODS
@@ -111,6 +111,7 @@ def pay_to(payout_id: int) -> None:
     with st.container(border=True):
         method = method_name(info.method) or "—"
         st.caption(t("payouts.pay_to", method=method))
+        say_to_send(scope, payout_id)  # a partner paid in another currency: how much to send in it
         known = {f for fields in METHODS.values() for f in fields}
         for field, value in info.details.items():  # as text: a holder's name is the partner's to type
             label = t(f"account.field_{field}") if field in known else field

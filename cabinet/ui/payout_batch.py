@@ -42,6 +42,21 @@ def _mark_paid(scope: Scope, payout_ids: list[int], reference: str) -> BatchOutc
         return _batch.mark_paid(s, scope, payout_ids, reference, warehouse())
 
 
+def say_to_send(scope: Scope, payout_id: int) -> None:
+    """For a request whose partner is paid in another currency: what to send in it, as a payment file made today
+    would (a manager paying by hand reads it here), or that a rate it needs is missing; nothing otherwise."""
+    with session_scope(engine()) as s:
+        row = _batch.to_send(s, scope, payout_id, warehouse())
+    if row is None or row.pay_currency == row.currency.upper():
+        return
+    if row.pay is None:
+        st.warning(t("payouts.to_send_no_rate", currency=row.pay_currency, missing=row.missing))
+        return
+    rate = rate_text(row.currency.upper(), row.pay.rate, row.pay.currency)
+    st.caption(t("payouts.to_send", currency=row.pay_currency, rate=rate, day=row.pay.day,
+                 amount=money.amount_text(row.pay.amount, row.pay.currency)))  # fmt: skip
+
+
 def _ids(payout_ids: list[int] | tuple[int, ...]) -> str:
     return ", ".join(str(i) for i in payout_ids)
 

@@ -200,3 +200,24 @@ def test_a_request_paid_by_its_own_step_after_a_file_keeps_what_the_file_sent(
     with session_scope(store_engine) as s:
         decide(s, mgr, made_id, "paid", "BANK-2", seen="approved", wh=_wh(program))
     assert _kept(store_engine, made_id) == ("paid", Decimal("54.5400"), "EUR", "0.909090909091", date(2026, 11, 1))
+
+
+def test_a_manager_paying_by_hand_reads_what_to_send_in_the_partners_currency(
+    program: Program, store_engine: Engine
+) -> None:
+    made_id = _approved(store_engine, program.tiny.parent)  # $60, the parent paid in EUR
+    at = open_page(PAGE, program.users["mgr"])
+    assert not at.exception, at.exception
+    assert at.selectbox(key="payouts_pick").value == made_id
+    assert "Paid in EUR: send €54.54 (1 EUR = 1.1 USD, rate of 2026-11-01), as a payment file made today would." in [
+        c.value for c in at.caption
+    ]
+    with session_scope(store_engine) as s:  # no GBP rate: said, nothing guessed
+        s.get(Partner, program.tiny.parent).currency = "GBP"  # type: ignore[union-attr]
+    at = open_page(PAGE, program.users["mgr"])
+    assert any(w.value.startswith("Paid in GBP, but there is no exchange rate for GBP yet") for w in at.warning)
+    with session_scope(store_engine) as s:  # paid as asked: nothing more said
+        s.get(Partner, program.tiny.parent).currency = "USD"  # type: ignore[union-attr]
+    at = open_page(PAGE, program.users["mgr"])
+    assert not [c for c in at.caption if c.value.startswith("Paid in")]
+    assert not [w for w in at.warning if w.value.startswith("Paid in")], [w.value for w in at.warning]
