@@ -51,7 +51,14 @@ def fits(item: CreativeItem) -> bool:
 
 shown = [i for i in items if offer in (ANY, i.offer or "") and fits(i)]
 pages = max(1, -(-len(shown) // PER_PAGE))
-page = cols[2].number_input(t("creatives.page", pages=pages), 1, pages, 1, key="creatives_page") if pages > 1 else 1
+picked_now = (partner_id, offer, size)
+if st.session_state.get("creatives_filter") != picked_now:  # a filter changed: its creatives from the first page
+    st.session_state["creatives_filter"] = picked_now  # (left on the page before, its first ones were out of sight)
+    if "creatives_page" in st.session_state:  # set, not dropped: the browser shows the page it is told
+        st.session_state["creatives_page"] = 1
+page = (
+    cols[2].number_input(t("creatives.page", pages=pages), 1, pages, step=1, key="creatives_page") if pages > 1 else 1
+)
 st.caption(t("creatives.count", n=len(shown)))
 
 locale = current_locale()
