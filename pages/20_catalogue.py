@@ -2,10 +2,9 @@
 offer, change one (name, vertical, description, landing pages, status, tiers) or the status of several at once, and
 upload or remove its creatives."""
 
-import polars as pl
 import streamlit as st
 
-from cabinet.ui import catalogue, catalogue_bulk
+from cabinet.ui import catalogue, catalogue_bulk, catalogue_table
 from cabinet.ui.chips import wrapping_pills
 from cabinet.ui.guard import require_user
 from cabinet.ui.next_run import empty_saved_inputs
@@ -44,27 +43,9 @@ shown = [
     for r in found.rows
     if r.status in picked and (not search or search in f"{r.id} {r.name} {r.vertical} {vertical(r.vertical)}".lower())
 ]
-table = pl.DataFrame(
-    {
-        t("catalogue.col_id"): [r.id for r in shown],
-        t("catalogue.field_name"): [r.name for r in shown],
-        t("catalogue.field_vertical"): [vertical(r.vertical) for r in shown],
-        t("catalogue.field_status"): [t(f"catalogue.status_{r.status}") for r in shown],
-        t("catalogue.field_tiers_allowed"): [
-            ", ".join(found.tiers.get(c, c) for c in r.tiers_allowed) or t("catalogue.all_tiers") for r in shown
-        ],
-        t("catalogue.field_access"): [t(f"catalogue.access_{r.access}") for r in shown],
-        t("catalogue.col_requests"): [r.requests for r in shown],
-        t("catalogue.col_pages"): [r.landing_pages for r in shown],
-        t("catalogue.col_links"): [r.active_links for r in shown],
-        t("catalogue.col_partners"): [r.partners for r in shown],
-        t("catalogue.col_creatives"): [r.creatives for r in shown],
-        t("catalogue.col_codes"): [r.promo_codes for r in shown],
-    },
-    schema_overrides={t("catalogue.col_id"): pl.Int64},
-)
+table, columns = catalogue_table.offer_table(shown, found.tiers)
 st.caption(t("catalogue.count", shown=len(shown), total=len(found.rows)))
-st.dataframe(table, hide_index=True, width="stretch")
+st.dataframe(table, hide_index=True, width="stretch", column_config=columns)
 catalogue_bulk.status_box(user.scope, shown)
 if not shown:
     catalogue.say_done(added=False)  # the offer just saved left the filter (archived): said all the same
