@@ -112,6 +112,14 @@ st.dataframe(
     hide_index=True,
     placeholder="—",
     width="stretch",
+    column_config={  # short headers, the field each counts on hover ("Глубина": 899 px of table in 818 in Russian)
+        t(f"program.{col}"): st.column_config.Column(help=t(f"program.{field}"))
+        for col, field in (
+            ("col_metrics", "visible_metrics"),
+            ("col_depth", "subpartner_depth"),
+            ("col_pages", "features"),
+        )
+    },
 )
 relabel("program_tier", tiers)  # a renamed tier's label
 code = st.selectbox(t("program.tier"), list(tiers), format_func=tier_names.__getitem__, key="program_tier")
