@@ -111,12 +111,12 @@ def test_time_to_convert_writes_hours_the_russian_way_in_cards_and_table(late: P
     assert not at.exception and not at.error
     cards = {m.label: m.value for m in at.metric}
     assert cards["Медианное время"] == "29,5 ч"  # r1 after 30 min, r3 after 58.5 h
-    assert list(at.dataframe[0].value["Медианное время"]) == ["29,5 ч"]
+    assert list(at.dataframe[0].value["Медиана"]) == ["29,5 ч"]
     ftd = _open_ru(late, "p_parent", "pages/15_time_to_convert.py", lag_event="ftd")
     assert {m.label: m.value for m in ftd.metric}["Медианное время"] == "1,0 ч"
-    assert list(ftd.dataframe[0].value["Медианное время"]) == ["1,0 ч"]
+    assert list(ftd.dataframe[0].value["Медиана"]) == ["1,0 ч"]
     english = open_page("pages/15_time_to_convert.py", late.users["p_parent"])
-    assert list(english.dataframe[0].value["Median time"]) == ["29.5 h"]
+    assert list(english.dataframe[0].value["Median"]) == ["29.5 h"]
 
 
 def test_a_creatives_file_size_is_in_the_interfaces_units(banners: Program) -> None:  # noqa: F811

@@ -93,10 +93,10 @@ def test_the_time_to_convert_counts_by_week_are_counts_as_on_its_card(late: Prog
     """The weekly counts had no format: "1234" in the table under "1,234" on the card (and "1 234" in Russian)."""
     at = _open("pages/15_time_to_convert.py", late.users["p_parent"], "en-US")
     formats, _ = _shown(at)
-    assert formats["Registrations after a click"] == "localized"
+    assert formats["Registrations"] == "localized"
     at = _open("pages/15_time_to_convert.py", replace(late.users["p_parent"], locale="ru"), "en-US")
     formats, texts = _shown(at)
-    assert formats["Регистраций после клика"] is None and texts["Регистраций после клика"] == ["2"]
+    assert formats["Регистраций"] is None and texts["Регистраций"] == ["2"]
 
 
 def test_a_small_epc_reads_as_the_sessions_language_writes_it_in_a_browser_of_that_language(program: Program) -> None:
