@@ -3,6 +3,10 @@ the list; `cabinet.mail_admin` checks and stores."""
 
 from __future__ import annotations
 
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import polars as pl
 import streamlit as st
 
 from cabinet import mail_admin
@@ -16,7 +20,7 @@ from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
 from cabinet.ui.widgets import fmt_count, save_then_rerun
 
-__all__ = ["SHOWN", "MailRow", "counts_and_actions", "rows", "show_done", "where_mail_goes"]
+__all__ = ["SHOWN", "MailRow", "counts_and_actions", "mail_table", "rows", "show_done", "where_mail_goes"]
 DONE_KEY = "emails_done"
 
 
@@ -61,3 +65,33 @@ def counts_and_actions(scope: Scope) -> dict[str, int]:
 def rows(scope: Scope, status: str | None) -> list[MailRow]:
     with session_scope(engine()) as s:
         return mail_admin.outbox(s, scope, status)
+
+
+def mail_table(rows: list[MailRow], zone: ZoneInfo) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """The messages as the table shows them, times in `zone`, and its column settings. Whether a message went, and
+    when, is one column right after its time, then to whom and its subject: in an 818-px column at 1280 px the subject
+    was cut, the sent time a column of its own; the kind, the attempts and an error (long) come last."""
+
+    def at(value: Any) -> str:
+        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+
+    def status(r: MailRow) -> str:  # one message's: "Отправлено", not the filter's "Отправлены"
+        said = t(f"emails.row_status_{r.status}")
+        if r.sent_at is None:
+            return said
+        sent, queued = at(r.sent_at), at(r.created_at)  # the day said once when it went the day it was queued
+        return f"{said} · {sent[11:] if sent[:10] == queued[:10] else sent}"
+
+    table = pl.DataFrame(
+        {
+            "created": [at(r.created_at) for r in rows],
+            "status": [status(r) for r in rows],
+            "to": [r.to_address for r in rows],
+            "subject": [r.subject for r in rows],
+            "kind": [t(f"emails.kind_{r.kind}") for r in rows],
+            "attempts": [r.attempts for r in rows],
+            "error": ["" if r.sent_at else (r.last_error or "") for r in rows],
+        }
+    )
+    config = {t(f"emails.col_{c}"): st.column_config.Column(help=t(f"emails.colhelp_{c}")) for c in ("status", "error")}
+    return table.rename({c: t(f"emails.col_{c}") for c in table.columns}), config
