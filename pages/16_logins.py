@@ -24,8 +24,8 @@ shown = [
     if r.role in roles and search in f"{r.username} {r.display_name} {r.email} {r.partner_id or ''}".lower()
 ]
 st.metric(t("logins.count"), fmt_count(len(shown)))
-table = login_table(shown, user.timezone)
-st.dataframe(table.rename({c: t(f"logins.col_{c}") for c in table.columns}), hide_index=True, width="stretch")
+table, columns = login_table(shown, user.timezone)
+st.dataframe(table, hide_index=True, width="stretch", column_config=columns)
 st.caption(t("logins.caption", tz=user.timezone))
 if shown:
     st.header(t("logins.manage"))
