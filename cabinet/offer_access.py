@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from cabinet.access import ROLE_ADMIN, ROLE_MANAGER, Scope, ScopeError, scoped_partner
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
-from cabinet.formatting import one_line
+from cabinet.formatting import name_order, one_line
 from cabinet.mail import tell_partner
 from cabinet.store.models import Offer, OfferAccess, Partner, User, utcnow
 
@@ -68,10 +68,9 @@ def approved_offer_ids(session: Session, partner_id: int) -> set[int]:
     return set(session.scalars(query))
 
 
-def by_name(offer: Offer) -> tuple[str, str, int]:
-    """An offer's place in a list by name, in any case and alike on every store, sorted in Python: the store's
-    collation put "Zeta" before "alpha" on SQLite and after it on a PostgreSQL in en_US."""
-    return offer.name.casefold(), offer.name, offer.id
+def by_name(offer: Offer) -> tuple[str, str, object]:
+    """An offer's place in a list by name, in any case and alike on every store (`name_order`)."""
+    return name_order(offer.name, offer.id)
 
 
 def open_to(session: Session, partner: Partner, offers: Iterable[Offer]) -> list[Offer]:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, aliased
 from cabinet.access import MAX_ID, ROLE_ADMIN, ROLE_MANAGER, Scope, ScopeError, descendants, scoped_partner
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
+from cabinet.formatting import name_order
 from cabinet.i18n import translate
 from cabinet.invites import add_user, checked_login
 from cabinet.mail import tell_partner
@@ -129,14 +130,7 @@ def directory(session: Session, scope: Scope) -> list[PartnerRow]:
                    plan, bool(p.payout_method), p.created_at, p.currency)
         for p, username, plan in session.execute(query).all()
     ]  # fmt: skip
-    return sorted(rows, key=lambda r: _by_name(r.name, r.id))
-
-
-def _by_name(name: str, key: object) -> tuple[str, str, object]:
-    """A place in a list by name, in any case and alike on every store, sorted in Python: the store's collation put
-    "Zeta" before "alpha" on SQLite (and "Банан" before "арбуз": its lower() folds only ASCII), after it on a
-    PostgreSQL in en_US."""
-    return name.casefold(), name, key
+    return sorted(rows, key=lambda r: name_order(r.name, r.id))
 
 
 def choices(session: Session) -> Choices:
@@ -145,9 +139,9 @@ def choices(session: Session) -> Choices:
         {code: name for code, name in session.execute(select(Tier.code, Tier.name).order_by(Tier.rank, Tier.code))},
         dict(sorted(session.execute(
             select(User.id, User.username).where(User.role == ROLE_MANAGER, User.is_active.is_(True))
-        ).all(), key=lambda m: _by_name(m[1], m[0]))),
+        ).all(), key=lambda m: name_order(m[1], m[0]))),
         dict(sorted(session.execute(select(CommissionPlan.id, CommissionPlan.name)).all(),
-                    key=lambda p: _by_name(p[1], p[0]))),
+                    key=lambda p: name_order(p[1], p[0]))),
         {uid: name for uid, name in session.execute(
             select(User.id, User.username).where(User.role == ROLE_ADMIN, User.is_active.is_(True)))},
     )  # fmt: skip

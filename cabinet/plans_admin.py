@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from cabinet.access import Scope, ScopeError
 from cabinet.auth import audit_acted
 from cabinet.errors import FieldsNow, Label, RefusedRequest
-from cabinet.formatting import number_text
+from cabinet.formatting import name_order, number_text
 from cabinet.mail import tell_partner
 from cabinet.plans import CPA_TYPES, PLAN_TYPES, PlanError, parse_plan
 from cabinet.store.db import locked_row
@@ -229,7 +229,7 @@ def plans(session: Session, scope: Scope) -> list[PlanRow]:
                 _text(p.revshare_pct or 0), len(p.volume_tiers or ()),
                 ", ".join(_text(v) for v in p.subpartner_override_pct or ()), int(p.hold_days or 0), on.get(p.id, 0),
                 _text(p.ftd_baseline or 0))
-        for p in sorted(session.scalars(select(CommissionPlan)), key=lambda p: (p.name.casefold(), p.name, p.id))
+        for p in sorted(session.scalars(select(CommissionPlan)), key=lambda p: name_order(p.name, p.id))
     ]  # fmt: skip
 
 

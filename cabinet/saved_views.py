@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import Scope
 from cabinet.errors import RefusedRequest
-from cabinet.formatting import PERIODS
+from cabinet.formatting import PERIODS, name_order
 from cabinet.store.models import SavedView
 
 PAGES = ("reports",)
@@ -64,7 +64,7 @@ def views(session: Session, scope: Scope, page: str) -> list[SavedView]:
     query = select(SavedView).where(SavedView.user_id == scope.user_id, SavedView.page == page)
     # sorted here, by name in any case: the store's lower() folds only ASCII on SQLite ("Банан" came before
     # "арбуз"), and a PostgreSQL orders by its collation
-    return sorted(session.scalars(query), key=lambda v: (v.name.casefold(), v.name, v.id))
+    return sorted(session.scalars(query), key=lambda v: name_order(v.name, v.id))
 
 
 def save_view(session: Session, scope: Scope, page: str, name: str, params: dict[str, Any], *,

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from cabinet.access import Scope, scoped_partner
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
-from cabinet.formatting import one_line
+from cabinet.formatting import name_order, one_line
 from cabinet.links import sign_link, tracking_url
 from cabinet.offer_access import by_name, open_to
 from cabinet.store.models import Offer, Partner, ProgramSettings, PromoCode, TrackingLink, User
@@ -203,7 +203,7 @@ def partners_in_scope(session: Session, scope: Scope) -> list[tuple[int, str, st
     if scope.partner_ids is not None:
         query = query.where(Partner.id.in_(scope.partner_ids))
     rows = [(int(i), str(n), str(s)) for i, n, s in session.execute(query).all()]
-    return sorted(rows, key=lambda r: (r[1].casefold(), r[1], r[0]))  # in any case, alike on every store (by_name)
+    return sorted(rows, key=lambda r: name_order(r[1], r[0]))  # in any case, alike on every store
 
 
 def qr_png(url: str, scale: int = 6) -> bytes:
