@@ -123,11 +123,26 @@ def tab(chromium: object) -> Iterator[object]:
         context.close()
 
 
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'  # no run of the page under way
+
+
+def open_signed_in(tab, server: Server, page: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in as the server's admin on the login form, then open `page` (its address) and wait for its run."""
+    tab.goto(server.url)
+    tab.locator(IDLE).wait_for(timeout=30_000)
+    tab.get_by_label("Username", exact=True).fill(server.username)
+    tab.get_by_label("Password", exact=True).fill(server.password)
+    tab.get_by_role("button", name="Log in").click()
+    tab.locator(".st-key-logout_button button").wait_for(timeout=30_000)
+    tab.goto(f"{server.url}/{page}")
+    tab.locator(IDLE).wait_for(timeout=60_000)
+
+
 def open_box(tab, summary: str, inside, step: str, tries: int = 4) -> None:  # type: ignore[no-untyped-def]
     """Open the expander titled `summary` until `inside` shows, as a person would: a click made while a run redraws
     the page can be lost, or land as the box is redrawn folded; a click on a box already open would close it. Fails
     naming the step, with a screenshot, if it never opens."""
-    idle = tab.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    idle = tab.locator(IDLE)
     for _ in range(tries):
         idle.wait_for(timeout=30_000)
         if inside.is_visible():

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import RESULTS_DIR, Server
+from tests.e2e.conftest import IDLE, RESULTS_DIR, Server
 
 pytestmark = pytest.mark.browser
 COOKIE = "partner_cabinet_auth"
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
 @pytest.mark.parametrize("delay_ms", [0, 100, 300])

@@ -9,10 +9,9 @@ from sqlalchemy import select
 from cabinet.passwords import UNUSABLE_HASH
 from cabinet.store.db import make_engine, session_scope
 from cabinet.store.models import AuditLog, User
-from tests.e2e.conftest import RESULTS_DIR, Server
+from tests.e2e.conftest import IDLE, RESULTS_DIR, Server, open_signed_in
 
 pytestmark = pytest.mark.browser
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
 def test_a_new_passwords_box_closes_and_shows_the_password(tab, cabinet_server: Server) -> None:  # type: ignore[no-untyped-def]
@@ -20,14 +19,7 @@ def test_a_new_passwords_box_closes_and_shows_the_password(tab, cabinet_server: 
     with session_scope(engine) as s:
         s.add(User(username="e2e_manager", email="m@example.com", display_name="E2E Manager", role="manager",
                    password_hash=UNUSABLE_HASH))  # fmt: skip
-    tab.goto(cabinet_server.url)
-    tab.locator(IDLE).wait_for(timeout=30_000)
-    tab.get_by_label("Username", exact=True).fill(cabinet_server.username)
-    tab.get_by_label("Password", exact=True).fill(cabinet_server.password)
-    tab.get_by_role("button", name="Log in").click()
-    tab.locator(".st-key-logout_button button").wait_for(timeout=30_000)
-    tab.goto(f"{cabinet_server.url}/logins")
-    tab.locator(IDLE).wait_for(timeout=60_000)
+    open_signed_in(tab, cabinet_server, "logins")
     tab.locator("input[role=combobox][aria-label='Login']").click()
     tab.get_by_role("option", name="e2e_manager", exact=True).click()
     tab.locator(IDLE).wait_for(timeout=30_000)

@@ -11,10 +11,9 @@ from sqlalchemy import select
 
 from cabinet.store.db import make_engine, session_scope
 from cabinet.store.models import Partner, PayoutRequest
-from tests.e2e.conftest import RESULTS_DIR, Server
+from tests.e2e.conftest import IDLE, RESULTS_DIR, Server, open_signed_in
 
 pytestmark = pytest.mark.browser
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
 def test_a_rejected_requests_box_closes_and_the_next_one_is_not_offered(tab, cabinet_server: Server) -> None:  # type: ignore[no-untyped-def]
@@ -31,14 +30,7 @@ def test_a_rejected_requests_box_closes_and_the_next_one_is_not_offered(tab, cab
         s.add_all(made)
         s.flush()
         first, second = (p.id for p in made)
-    tab.goto(cabinet_server.url)
-    tab.locator(IDLE).wait_for(timeout=30_000)
-    tab.get_by_label("Username", exact=True).fill(cabinet_server.username)
-    tab.get_by_label("Password", exact=True).fill(cabinet_server.password)
-    tab.get_by_role("button", name="Log in").click()
-    tab.locator(".st-key-logout_button button").wait_for(timeout=30_000)
-    tab.goto(f"{cabinet_server.url}/payouts")
-    tab.locator(IDLE).wait_for(timeout=60_000)
+    open_signed_in(tab, cabinet_server, "payouts")
     tab.get_by_role("button", name="Reject", exact=True).click()
     body = tab.locator('[data-testid="stPopoverBody"]')
     body.get_by_text(f"Request {first} ($60.00)").wait_for(timeout=10_000)
