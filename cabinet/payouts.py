@@ -356,11 +356,16 @@ def decide(session: Session, scope: Scope, payout_id: int, status: str, referenc
     tell_partner(session, payout.partner_id, "payout_updates", "payout_update", f"payout_{status}", money=True,
                  payout=payout.id, amount=lambda locale: fmt_money(float(amount), currency, locale),
                  reference=payout.reference or "—",
-                 sent=lambda locale: translate("mail.payout_sent_as", locale, sent=said(sent, currency, locale))
-                 if sent is not None and said(sent, currency, locale) else "",
+                 sent=lambda locale: _sent_as(sent, currency, locale),
                  why=lambda locale: translate("mail.payout_why", locale, reason=reason) if reason
                  else translate("mail.payout_why_unsaid", locale))  # fmt: skip
     return payout
+
+
+def _sent_as(sent: Sent | None, requested: str, locale: str) -> str:
+    """ " (sent as €54.54 at 1 EUR = 1.1 USD)" for the partner's "paid" email; "" when sent as requested."""
+    text = said(sent, requested, locale) if sent is not None else ""
+    return translate("mail.payout_sent_as", locale, sent=text) if text else ""
 
 
 @dataclass(frozen=True)
