@@ -60,7 +60,9 @@ def choose(col: st.delta_generator.DeltaGenerator, name: str, options: list[str]
     )
 
 
-cols = st.columns(4)
+# the grain's "Week" / "Month" give room to the event's picker: a quarter of the page each cut "Первому депозиту
+# (FTD)" at 1280 px
+cols = st.columns([5, 3, 4, 4])
 event = choose(cols[0], "event", events)
 grain = choose(cols[1], "grain", list(GRAINS))
 # what the user's tier shows; the share with an FTD is a registration cohort's measure

@@ -48,3 +48,25 @@ def test_the_cohort_pickers_are_named_apart(lines: Program, locale: str) -> None
     labels = [s.label for s in at.main.selectbox][1:]  # the event, grain, measure and view, after the period
     assert not at.exception and len(labels) == 4
     assert len({label[:6].casefold() for label in labels}) == 4, labels
+
+
+MAIN_PX = 818 - 3 * 16  # the page beside the menu at 1280 px, less the gaps between four pickers
+PICKERS = ("event", "grain", "measure", "view")
+CHAR_PX, BOX_PX = 7.5, 32  # of the interface's font; a picker's padding and arrow ("Первому депозиту (FTD)": 164 px)
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+def test_each_cohort_picker_shows_its_longest_option_whole(lines: Program, locale: str) -> None:  # noqa: F811
+    """Four pickers a quarter of the page each cut "Первому депозиту (FTD)" at 1280 px (164 px of text in 159): the
+    grain's "Неделя" / "Месяц" give the event's picker room."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[SESSION_KEY] = replace(lines.users["p_parent"], locale=locale)
+    at.run()
+    at.switch_page("pages/05_cohorts.py").run()
+    row = [c for c in at.main.columns if c.selectbox.len == 1 and c.selectbox[0].key.split("_")[1] in PICKERS]
+    assert not at.exception and len(row) == 4
+    total = sum(c.weight for c in row)
+    for col in row:
+        box = col.selectbox[0]
+        longest = max(len(o) for o in box.options)  # as shown, in the session's language
+        assert longest * CHAR_PX + BOX_PX <= MAIN_PX * col.weight / total, (box.label, box.options, col.weight)
