@@ -1,5 +1,6 @@
-"""What a payment file sent for a paid request, in its partner's payout currency (`cabinet.payout_batch`): kept with
-the request when "Mark N paid" pays it (`PayoutRequest.sent_*`, migration 0030), and said where the request is shown
+"""What a payment file sent for a paid request, in its partner's payout currency (`cabinet.payout_batch`), or what
+its manager said was sent when paying it by hand (`cabinet.payout_hand`): kept with the request when it is marked
+paid (`PayoutRequest.sent_*`, migrations 0030 and 0031), and said where the request is shown
 — the partner's and the staff's lists, the downloads and the payout statement — as "€406.40 at 1 EUR = 1.10726 USD",
 the rate quoted as every page quotes one (`rate_said`).
 """
@@ -23,12 +24,14 @@ from cabinet.store.models import AuditLog, PayoutRequest
 class Sent:
     """What a payment file sent for a request (`cabinet.payout_batch`): `amount` in `currency` (the partner's), at
     `rate` units of it per 1 unit of the request's currency, as the file wrote it, and the date of the FX rates (None:
-    none were needed)."""
+    none were needed). `by_hand`: what a manager paying the request by hand said was sent (`cabinet.payout_hand`):
+    the rate is the amount sent against the request's, the day the day it was paid."""
 
     amount: Decimal
     currency: str
     rate: str
     day: date | None = None
+    by_hand: bool = False
 
 
 SHOWN_RATE = Context(prec=6)  # significant digits of a rate as a sentence says it (1 USD = 15937.5 IRR)
@@ -47,7 +50,7 @@ def rate_said(source: str, value: Decimal, target: str, locale: str | None) -> s
 def sent_said(payout: PayoutRequest, locale: str | None) -> str:
     """What was sent for a paid request in another currency than its own, in `locale`: "€406.40 at 1 EUR = 1.10726
     USD" (the file's rate, 0.903127044 EUR to the dollar, as money is quoted); "" for one paid in its own currency, or
-    without a file saying what it sent."""
+    without a file or its manager saying what was sent."""
     if payout.status != "paid" or payout.sent_amount is None or not payout.sent_currency:
         return ""
     return said(Sent(payout.sent_amount, payout.sent_currency, payout.sent_rate or ""), payout.currency, locale)

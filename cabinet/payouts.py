@@ -88,10 +88,12 @@ def _log(session: Session, scope: Scope, action: str, payout: PayoutRequest, rea
         details["reference"] = payout.reference
     if reason:
         details["reason"] = reason
-    if sent is not None:  # what the payment file sent for it
+    if sent is not None:  # what the payment file sent for it, or its manager said was sent
         details |= {"sent_amount": f"{sent.amount:f}", "sent_currency": sent.currency, "fx_rate": sent.rate}
         if sent.day is not None:
             details["fx_date"] = sent.day.isoformat()
+        if sent.by_hand:
+            details["sent_by_hand"] = True
     if scope.impersonated_by:  # a request made or cancelled by staff viewing as the partner, not by the partner
         details["viewing_as_partner"] = True
     audit(session, action, user=session.get(User, scope.user_id), username=scope.username,
@@ -213,7 +215,7 @@ def _move(session: Session, scope: Scope, payout: PayoutRequest, status: str, re
         values |= {"paid_at": now, "reference": reference}
         if sent is not None:
             values |= {"sent_amount": sent.amount, "sent_currency": sent.currency, "sent_rate": sent.rate,
-                       "sent_rate_day": sent.day}  # fmt: skip
+                       "sent_rate_day": sent.day, "sent_by_hand": sent.by_hand}  # fmt: skip
     was = payout.status
     moved = session.execute(
         update(PayoutRequest)
@@ -321,9 +323,9 @@ def decide(session: Session, scope: Scope, payout_id: int, status: str, referenc
     `seen`: the status the manager decided it in; a request decided or cancelled since by someone else is refused
     unchanged, even when the step would still be allowed (rejecting what was approved meanwhile).
 
-    `sent`: what was sent for a request paid now, kept with it and in its audit entry; by default what the last
-    payment file made with it sends (`cabinet.payout_sent.last_file_sent`), whether it is paid with its batch or by
-    its own step.
+    `sent`: what was sent for a request paid now, kept with it and in its audit entry (what its manager says, paying
+    it by hand: `cabinet.payout_hand`); by default what the last payment file made with it sends
+    (`cabinet.payout_sent.last_file_sent`), whether it is paid with its batch or by its own step.
 
     `wh`: the published warehouse; with it (the app always gives it) approving or paying is refused when the
     partner's approved commission, less its other payouts, no longer covers the request (`cover`). Without it (a

@@ -3,9 +3,9 @@
 A statement says who pays whom, how much, when the request was made, approved and paid, the payment's reference, and
 where the money went: the payout details as they were when the payout was requested, masked as the Account page
 shows them (the holder's name in full); for a request paid in the partner's own currency, what the payment file sent
-and the rate it was converted at (`cabinet.payout_sent`). It is made on demand from the store, in the reader's
-language, and only for those who may see the partner's payouts: its own logins that handle payouts, and the staff
-whose scope holds it.
+and the rate it was converted at, or what its manager said was sent when paying it by hand (`cabinet.payout_sent`).
+It is made on demand from the store, in the reader's language, and only for those who may see the partner's payouts:
+its own logins that handle payouts, and the staff whose scope holds it.
 
 The PDF embeds DejaVu Sans (`cabinet.pdf`), so a partner's name in Latin or Cyrillic prints as typed.
 """
@@ -129,7 +129,7 @@ def _render(payout: PayoutRequest, partner: Partner, program: ProgramSettings | 
         (tr("method"), translate(f"account.method_{method}", loc) if method in ("wire", "paypal", "usdt") else method),
     ]
     if sent := sent_said(payout, loc):  # paid in the partner's currency: what the file sent, at what rate
-        rate_day = payout.sent_rate_day
+        rate_day = None if payout.sent_by_hand else payout.sent_rate_day  # by hand: the day paid, said above
         rows.append((tr("sent"), tr("sent_value", sent=sent, day=format_date(rate_day, format="long", locale=loc))
                      if rate_day else sent))  # fmt: skip
     labels = {k: translate(f"account.field_{k}", loc) for k in ("holder", "iban", "email", "wallet")}
@@ -163,7 +163,8 @@ def _render(payout: PayoutRequest, partner: Partner, program: ProgramSettings | 
     doc.set_font("DejaVu", "", 8.5)
     doc.set_text_color(*MUTED)
     doc.multi_cell(0, 4.5, tr("explained", currency=payout.currency), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    if sent:
-        doc.multi_cell(0, 4.5, tr("sent_explained", sent=payout.sent_currency, currency=payout.currency),
+    if sent:  # a file's figure is converted at the day's rate; a manager's is what went, its rate worked out from it
+        explained = "sent_explained_hand" if payout.sent_by_hand else "sent_explained"
+        doc.multi_cell(0, 4.5, tr(explained, sent=payout.sent_currency, currency=payout.currency),
                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
     return bytes(doc.output())

@@ -14,6 +14,7 @@ from cabinet.ui.once import once
 from cabinet.ui.payout_batch import pay_together, say_to_send
 from cabinet.ui.payout_currency import own_currency
 from cabinet.ui.payout_files import requests_frame, requests_headers
+from cabinet.ui.payout_hand import pay_by_hand, sent_asked, sent_fields
 from cabinet.ui.store import METHODS
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.typed_numbers import typed
@@ -153,8 +154,12 @@ def take_step() -> Callable[[], object] | None:
         return None
     reference = st.session_state.get(f"payouts_reference_{payout_id}", "") if step == "paid" else ""
     reason = st.session_state.get(f"payouts_reason_{payout_id}", "") if step == "rejected" else ""
+    sent = sent_asked(payout_id) if step == "paid" else None  # paid by hand in the partner's currency: what went
     try:
-        money.decide_payout(scope, payout_id, step, seen, reference, reason)  # checked against the balance now
+        if sent is not None:
+            pay_by_hand(scope, payout_id, seen, reference, sent)  # what was sent checked first, then as below
+        else:
+            money.decide_payout(scope, payout_id, step, seen, reference, reason)  # checked against the balance now
     except (PayoutError, ScopeError) as exc:
         return lambda refused=exc: show_refusal(refused)  # `exc` is gone after the block
     # said: the request may leave the queue as shown, and the partner's email is not seen here
@@ -269,15 +274,19 @@ if decidable:
         st.warning(t("payouts.not_covered", payout=pick, amount=amount,
                      available=money.amount_text(cover.available, cover.currency)))  # fmt: skip
     pay_to(int(pick))
+    sent_said = None
     if status == "approved":  # paying it next: the payment's reference goes on its statement
         # no max_chars here or on the reason: the browser drops a longer paste whole; the store refuses it, kept typed
         st.text_input(t("payouts.reference"), key=f"payouts_reference_{pick}", help=t("payouts.reference_help"))
+        sent_said = sent_fields(scope, int(pick))  # a partner paid in another currency: what was sent in it
     for col, step in zip(st.columns(4), NEXT[status], strict=False):
         label, key, asked = t(f"payouts.to_{step}"), f"payouts_to_{step}_{pick}", (scope, int(pick), status, step)
         if step in FINAL:  # no step leads back: asked for once more, beside what it does
             # its own box per request: one left open would offer, after the step, to confirm the next request's
             with col.popover(label, width="stretch", key=f"payouts_sure_{step}_{pick}"):
                 st.caption(t(f"payouts.sure_{step}", payout=pick, amount=amount))
+                if step == "paid" and sent_said is not None:  # what goes on the partner's statement and email
+                    sent_said()
                 if step == "rejected":  # said to the partner in the email, kept in the audit log
                     st.text_input(t("payouts.reject_reason"), key=f"payouts_reason_{pick}")
                 st.button(t("payouts.confirm"), key=key, type="primary", on_click=ask_step, args=asked)

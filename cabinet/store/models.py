@@ -304,6 +304,9 @@ class PayoutRequest(Base):
     sent_currency: Mapped[str | None] = mapped_column(String(3))
     sent_rate: Mapped[str | None] = mapped_column(String(40))
     sent_rate_day: Mapped[date | None] = mapped_column(Date)
+    # the sent_* values are what its manager said was sent when marking it paid by hand (`cabinet.payout_hand`):
+    # the rate is the amount sent against the request's, its day the day it was paid (migration 0031)
+    sent_by_hand: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Announcement(Base):
