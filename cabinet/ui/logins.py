@@ -17,6 +17,7 @@ from cabinet.access import Scope
 from cabinet.logins_admin import ROLES, STAFF_ROLES, LoginRow
 from cabinet.password_reset import WELCOME_DAYS
 from cabinet.store.db import session_scope
+from cabinet.ui.fit import column_px
 from cabinet.ui.password_reset import link_base, welcome_checkbox
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
@@ -48,16 +49,20 @@ def show_done(key: str = DONE_KEY) -> None:
 
 def login_table(rows: list[LoginRow], tz: str) -> tuple[pl.DataFrame, dict[str, Any]]:
     """The list as a table, times in the admin's zone, headed in the session's language, and its column settings.
-    Who a login is and how to reach it come first, then whether it may log in and when it last did; a partner's login
-    says its partner in the role column ("Partner 1 · Alpha Media"): ten columns went past an 818-px table at
-    1280 px, the email cut and the last login out of sight."""
+    Who a login is and how to reach it come first, then whether it may log in and when it last did. A partner's login
+    names its partner in the role column as the other tables name a partner ("1 · Alpha Media"), and a team member
+    kept from payouts says so there ("1 · Alpha Media · no payouts"): a column of ticks for the rest, and "Partner"
+    before each name, pushed the table past an 818-px page at 1280 px (921 px in Russian). The role, the last login and
+    the two-step login are as wide as their longest texts: sized by the first rows, a rare one was cut."""
 
     def when(value: datetime | None) -> str:
         return "" if value is None else value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
 
     def role(r: LoginRow) -> str:
-        said = t(f"menu.role_{r.role}")
-        return f"{said} {r.partner_id} · {r.partner}" if r.partner_id else said
+        if not r.partner_id:
+            return t(f"menu.role_{r.role}")
+        said = f"{r.partner_id} · {r.partner}"
+        return said if r.payouts_access else f"{said} · {t('logins.no_payouts')}"
 
     table = pl.DataFrame(
         {
@@ -68,14 +73,13 @@ def login_table(rows: list[LoginRow], tz: str) -> tuple[pl.DataFrame, dict[str, 
             "state": [_state(r) for r in rows],
             "last_login": [when(r.last_login_at) for r in rows],
             "two_step": [t("logins.codes_left", n=r.recovery_codes_left) if r.two_step else "" for r in rows],
-            "payouts": [("✓" if r.payouts_access else "—") if r.role == "partner" else "" for r in rows],
-        }
+        },
+        schema={c: pl.String for c in ("username", "name", "role", "email", "state", "last_login", "two_step")},
     )
     heads = {c: t(f"logins.col_{c}") for c in table.columns} | {"two_step": t("logins.head_two_step")}
+    helps = {"role": t("logins.colhelp_role"), "last_login": None, "two_step": t("logins.col_two_step")}
     config = {
-        heads["role"]: st.column_config.Column(help=t("logins.colhelp_role")),
-        heads["two_step"]: st.column_config.Column(help=t("logins.col_two_step")),
-        heads["payouts"]: st.column_config.Column(help=t("logins.add_payouts")),
+        heads[c]: st.column_config.Column(help=said, width=column_px(table[c], heads[c])) for c, said in helps.items()
     }
     return table.rename(heads), config
 
