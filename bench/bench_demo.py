@@ -1,4 +1,5 @@
-"""Demo generator throughput: wall time and rows/s for N clicks (default 1M and 10M), written to bench/RESULTS.md.
+"""Demo generator throughput: wall time and rows/s for N clicks (default 1M and 10M; `--days` of full traffic and the
+history before them, `cabinet.demo.timeline`), written to bench/RESULTS.md.
 
 Run: .venv/bin/python bench/bench_demo.py [--clicks 1000000 10000000] [--days 90]
 """
@@ -27,7 +28,9 @@ def bench(clicks: int, days: int) -> dict[str, float]:
         engine = make_engine(url)
         with session_scope(engine) as session:
             t0 = time.perf_counter()
-            prog = seed_program(session, seed=7, n_partners=max(50, clicks // 5000), link_key=KEY, end=DEFAULT_END)
+            prog = seed_program(
+                session, seed=7, n_partners=max(50, clicks // 5000), link_key=KEY, end=DEFAULT_END, days=days
+            )
             t1 = time.perf_counter()
             res = write_feeds(
                 prog, root / "inbox", clicks=clicks, days=days, seed=7, end=DEFAULT_END, progress=lambda _m: None

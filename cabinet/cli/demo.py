@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from cabinet.cli._app import CliError, app, console, settings
 from cabinet.demo.generate import generate
+from cabinet.demo.timeline import HISTORY_DAYS
 from cabinet.store.db import make_engine, migrate, session_scope
 from cabinet.store.models import Partner
 
@@ -23,9 +24,23 @@ MAX_CLICKS = 100_000_000  # the generator holds every click in memory: a typo of
 @app.command()
 def demo(
     clicks: Annotated[
-        int, typer.Option(min=1000, max=MAX_CLICKS, help="Number of clicks to generate (at most 100,000,000).")
+        int,
+        typer.Option(
+            min=1000,
+            max=MAX_CLICKS,
+            help="Number of clicks in all (at most 100,000,000): over the --days ending at --end and, thinner, the "
+            f"{HISTORY_DAYS} days before them (a program that has run for more than a year and grows about twofold a "
+            "year: 60 days hold about a fifth of them).",
+        ),
     ] = 200_000,
-    days: Annotated[int, typer.Option(min=7, max=730, help="Days of history ending at --end.")] = 60,
+    days: Annotated[
+        int,
+        typer.Option(
+            min=7,
+            max=730,
+            help=f"Days of full traffic ending at --end; {HISTORY_DAYS} days of history come before them.",
+        ),
+    ] = 60,
     seed: Annotated[
         int, typer.Option(min=0, max=2**32 - 1, help="Random seed: the same seed gives the same data.")
     ] = 7,
@@ -45,8 +60,9 @@ def demo(
     except ValueError as exc:
         raise CliError(f"--end {end!r} is not a date like 2026-11-22") from exc
     today = datetime.now(UTC).date()
-    if not date(2000, 1, 1) + timedelta(days=days) <= end_day <= today:  # the ETL takes events from 2000 to today
-        raise CliError(f"--end {end_day}: give a day from {date(2000, 1, 1) + timedelta(days=days)} to {today}")
+    earliest = date(2000, 1, 1) + timedelta(days=days + HISTORY_DAYS)  # the ETL takes events from 2000 to today
+    if not earliest <= end_day <= today:
+        raise CliError(f"--end {end_day}: give a day from {earliest} to {today}")
     inbox_dir = inbox or cfg.inbox_dir
     _usable_dir(cfg.data_dir, "data directory")  # as `init` says it; else a traceback from the first file made in it
     _usable_dir(inbox_dir, "inbox")
@@ -79,7 +95,10 @@ def demo(
         )
     engine.dispose()
     table = Table(title=f"demo written in {time.perf_counter() - started:.1f} s")
-    for col in ("partners", "clicks", "conversions", "status updates", "commissions", "creatives", "files", "bad rows"):
+    recent = f"of them in the last {days} days"
+    cols = ("partners", "clicks", recent, "conversions", "status updates", "commissions", "payouts", "creatives",
+            "files", "bad rows")  # fmt: skip
+    for col in cols:
         table.add_column(col, justify="right")
     table.add_row(
         *(
@@ -87,9 +106,11 @@ def demo(
             for v in (
                 res.partners,
                 res.clicks,
+                res.recent_clicks,
                 res.conversions,
                 res.status_updates,
                 res.commissions,
+                res.payouts,
                 res.creatives,
                 len(res.files),
                 len(res.bad_rows),

@@ -9,6 +9,7 @@ import numpy as np
 import polars as pl
 
 from cabinet.demo.program import DemoProgram
+from cabinet.demo.timeline import density
 
 COUNTRIES = np.array(["US", "DE", "GB", "RU", "BR", "IN", "CA", "FR", "ES", "PL", "TR", "MX", "KZ", "AU", "ZZ"])
 COUNTRY_P = np.array([0.18, 0.12, 0.10, 0.12, 0.09, 0.08, 0.05, 0.05, 0.04, 0.04, 0.03, 0.03, 0.02, 0.02, 0.03])
@@ -69,22 +70,25 @@ class Window:
         return self.start_ms + self.days * 86_400_000
 
 
-def click_frame(rng: np.random.Generator, prog: DemoProgram, n: int, win: Window) -> pl.DataFrame:
-    """`n` clicks with seasonality, skewed geo/device, a bot share and repeat visitors; ts as epoch ms."""
-    day_idx = np.arange(win.days)
-    dow = (np.datetime64(win.start) + day_idx).astype("datetime64[D]").view("int64") % 7  # 0 = Thursday
-    day_w = (1 + 0.004 * day_idx) * np.where(np.isin(dow, [2, 3]), 1.25, 1.0)  # Sat/Sun busier
-    day_w *= 1 + 0.1 * np.sin(day_idx / 5)
-    day = rng.choice(win.days, size=n, p=day_w / day_w.sum())
+def click_frame(rng: np.random.Generator, prog: DemoProgram, n: int, span: Window) -> pl.DataFrame:
+    """`n` clicks over `span` as each partner's line of time spreads them (`timeline.density`: join day, growth,
+    weekly rhythm), with skewed geo/device, a bot share and repeat visitors; ts as epoch ms, in time order."""
+    dens = density(prog.line, span.end, span.days)
+    n_pos = len(prog.partner_ids)
+    cells = rng.multinomial(n, (dens / dens.sum()).T.ravel())  # day by day, each day partner by partner
+    cell = np.repeat(np.arange(cells.size), cells)
     hour = rng.choice(24, size=n, p=HOUR_P / HOUR_P.sum())
-    ts = win.start_ms + day * 86_400_000 + hour * 3_600_000 + rng.integers(0, 3_600_000, size=n)
-    ts.sort()
-    pos = rng.choice(len(prog.partner_ids), size=n, p=prog.partner_weights)
+    ts = span.start_ms + (cell // n_pos) * 86_400_000 + hour * 3_600_000 + rng.integers(0, 3_600_000, size=n)
+    order = np.argsort(ts, kind="stable")
+    ts, pos = ts[order], (cell % n_pos)[order]
     link = prog.partner_link_start[pos] + (rng.random(n) * prog.partner_link_count[pos]).astype(np.int64)
-    visitors = max(1, int(n * 0.65))
-    visitor = rng.integers(0, visitors, size=n)
-    # a returning visitor mostly clicks the same link again (repeat clicks are not unique clicks)
-    v_pos = rng.choice(len(prog.partner_ids), size=visitors, p=prog.partner_weights)
+    # each partner has its own visitors (about 0.65 per click); a returning one mostly clicks the same link again
+    # (repeat clicks are not unique clicks)
+    v_count = np.maximum(1, (np.bincount(pos, minlength=n_pos) * 0.65).astype(np.int64))
+    visitors = int(v_count.sum())
+    v_start = np.concatenate([[0], np.cumsum(v_count)[:-1]])
+    visitor = v_start[pos] + (rng.random(n) * v_count[pos]).astype(np.int64)
+    v_pos = np.repeat(np.arange(n_pos), v_count)
     v_link = prog.partner_link_start[v_pos] + (rng.random(visitors) * prog.partner_link_count[v_pos]).astype(np.int64)
     link = np.where(rng.random(n) < 0.6, v_link[visitor], link)
     v_device = rng.choice(len(DEVICES), size=visitors, p=DEVICE_P)
@@ -139,7 +143,8 @@ def click_frame(rng: np.random.Generator, prog: DemoProgram, n: int, win: Window
 
 
 def fx_frame(rng: np.random.Generator, win: Window) -> pl.DataFrame:
-    """Daily FX rates (USD per unit) as a random walk, from a week before the window; one day left out per currency."""
+    """Daily FX rates (USD per unit) as a random walk, from a week before `win` (the demo's whole span, its history
+    included); one day left out per currency."""
     days = win.days + 7
     dates = [win.start - timedelta(days=7) + timedelta(days=i) for i in range(days)]
     parts = []

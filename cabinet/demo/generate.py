@@ -1,5 +1,9 @@
 """`cabinet demo`: a realistic demo program in the store and inbox files that follow the inbox contract.
 
+The program has run for more than a year and grows (`cabinet.demo.timeline`): its clicks fill the `days` asked for
+and, thinner, the `HISTORY_DAYS` before them; `clicks` counts both. The window's clicks come in a file a day, the
+history's in a file a month (a tracker's export of its past), the conversions in a file a month.
+
 Deterministic for a seed (and a link-signing key, which the link tokens depend on): the same seed writes
 byte-identical inbox files. Big feeds are Parquet (timestamps as epoch milliseconds), some are CSV, CSV.gz and
 JSON Lines (ISO 8601 timestamps with `Z` or an offset), as operators' trackers would send them.
@@ -23,7 +27,9 @@ from cabinet.demo import journeys
 from cabinet.demo.bad_rows import BadRow, bad_clicks, bad_conversions
 from cabinet.demo.creatives import make_creatives
 from cabinet.demo.feeds import Window, bought_traffic, click_frame, fx_frame
+from cabinet.demo.payouts import earned, seed_payouts
 from cabinet.demo.program import DemoProgram, create_demo_users, seed_program
+from cabinet.demo.timeline import HISTORY_DAYS
 from cabinet.store.models import Offer
 
 DEFAULT_END = date(2026, 11, 22)
@@ -51,11 +57,14 @@ class DemoResult:
 
     partners: int = 0
     clicks: int = 0
+    recent_clicks: int = 0  # of `clicks`, those in the `days` asked for (the rest are the history before them)
     conversions: int = 0
     status_updates: int = 0
     commissions: int = 0
     creatives: int = 0
     files: list[Path] = field(default_factory=list)
+    earned: pl.DataFrame | None = None  # per partner and month, what its conversions earn (`payouts.earned`)
+    payouts: int = 0
     bad_rows: list[BadRow] = field(default_factory=list)
     logins: list[dict[str, str]] = field(default_factory=list)
 
@@ -99,15 +108,19 @@ def write_feeds(
     """Generate every feed into `inbox` and return what was written (bad rows included)."""
     rng = np.random.default_rng(np.random.PCG64(seed + 1))
     win = Window(end=end, days=days)
+    span = Window(end=end, days=days + HISTORY_DAYS)
     res = DemoResult(clicks=clicks)
-    progress(f"clicks: {clicks:,} over {days} days")
-    cf = click_frame(rng, prog, clicks, win)
+    progress(f"clicks: {clicks:,} from {span.start} to {end}, the busiest days the last {days}")
+    cf = click_frame(rng, prog, clicks, span)
+    res.recent_clicks = int((cf["ts"] >= win.start_ms).sum())
     seq = pl.col("click_id").str.slice(1).cast(pl.Int64)
     side = cf.filter(seq % 1000 == 1)
     post = cf.filter(seq % 1000 == 2)
-    main = cf.filter(~(seq % 1000).is_in([1, 2])).with_columns(day=pl.from_epoch("ts", time_unit="ms").dt.date())
-    for (day,), part in main.partition_by("day", as_dict=True, maintain_order=True).items():
-        path = inbox / "clicks" / f"clicks_{day:%Y-%m-%d}.parquet"
+    day = pl.from_epoch("ts", time_unit="ms").dt.date()
+    name = pl.when(pl.col("ts") >= win.start_ms).then(day.dt.strftime("%Y-%m-%d")).otherwise(day.dt.strftime("%Y-%m"))
+    main = cf.filter(~(seq % 1000).is_in([1, 2])).with_columns(part=name)
+    for (part_name,), part in main.partition_by("part", as_dict=True, maintain_order=True).items():
+        path = inbox / "clicks" / f"clicks_{part_name}.parquet"  # a day of the window, a month of the history
         _write_parquet(part.select(CLICK_COLUMNS), path)
         res.files.append(path)
     csv_rows = side.select(CLICK_COLUMNS).with_columns(ts=_iso(pl.col("ts"))).to_dicts()
@@ -129,12 +142,13 @@ def write_feeds(
     promo = journeys.promo_conversions(rng, prog, max(10, clicks // 2000), win)
     offline = journeys.partner_conversions(prog, win)
     conv_out = conv.with_columns(amount=_money_str("amount"))
-    for (month,), part in (
-        conv_out.with_columns(m=pl.from_epoch("ts", time_unit="ms").dt.strftime("%Y-%m"))
-        .partition_by("m", as_dict=True, maintain_order=True)
-        .items()
+    # a file a month of the window, one of the history before it (the ETL loads conversions file by file)
+    month = pl.from_epoch("ts", time_unit="ms").dt.strftime("%Y-%m")
+    part_name = pl.when(pl.col("ts") >= win.start_ms).then(month).otherwise(pl.lit(f"before_{win.start}"))
+    for (name,), part in (
+        conv_out.with_columns(m=part_name).partition_by("m", as_dict=True, maintain_order=True).items()
     ):
-        path = inbox / "conversions" / f"conversions_{month}.parquet"
+        path = inbox / "conversions" / f"conversions_{name}.parquet"
         _write_parquet(part.select(journeys.CONV_COLUMNS), path)
         res.files.append(path)
     upd_path = inbox / "conversions" / f"status_updates_{end:%Y-%m-%d}.csv.gz"
@@ -160,15 +174,16 @@ def write_feeds(
     res.files.append(jpath)
     res.conversions = conv.height + promo.height + offline.height
     res.status_updates = updates.height
+    res.earned = earned(prog, conv, updates, cf)
 
     progress("commissions history and FX rates")
-    comm = _commission_history(rng, prog, conv, cf, win)
+    comm = _commission_history(rng, prog, conv, cf, win, span)
     cpath = inbox / "commissions" / "history.csv"
     _write_csv(comm, cpath)
     res.files.append(cpath)
     res.commissions = comm.height
     fpath = inbox / "fx_rates" / "rates.csv"
-    _write_csv(fx_frame(rng, win), fpath)
+    _write_csv(fx_frame(rng, span), fpath)
     res.files.append(fpath)
     bought = bought_traffic(np.random.default_rng(np.random.PCG64(seed + 2)), prog, max(300, clicks // 200), win)
     if bought.height:  # its own generator: the feeds above are the same with or without it
@@ -190,14 +205,27 @@ def _rel(path: Path, inbox: Path) -> str:
 
 
 def _commission_history(
-    rng: np.random.Generator, prog: DemoProgram, conv: pl.DataFrame, clicks: pl.DataFrame, win: Window
+    rng: np.random.Generator, prog: DemoProgram, conv: pl.DataFrame, clicks: pl.DataFrame, win: Window, span: Window
 ) -> pl.DataFrame:
-    """Bonuses, adjustments (some negative) and a few feed commissions for real FTDs (not recomputed by the engine)."""
-    n = 24
+    """Bonuses, adjustments (some negative) and a few feed commissions for real FTDs (not recomputed by the engine):
+    half of the bonuses and adjustments in the window, in several statuses, half in the history before it, settled
+    (the bonuses paid, the corrections approved); the FTDs' are the first of the history, paid by the previous
+    system."""
+    n, old = 24, np.arange(24) >= 12
     pick = rng.integers(0, min(len(prog.partner_ids), 20), size=n)
-    ts = win.start_ms + rng.integers(0, win.days * 86_400_000, size=n)
+    ts = np.where(
+        old,
+        span.start_ms + rng.integers(0, (span.days - win.days) * 86_400_000, size=n),
+        win.start_ms + rng.integers(0, win.days * 86_400_000, size=n),
+    )
+    ts = np.maximum(ts, (prog.line.since[pick] + 1) * 86_400_000)  # none before its partner's first click
     kinds = np.array(["bonus", "adjustment"])[np.arange(n) % 2]
     amount = np.where(kinds == "bonus", rng.integers(50, 500, size=n), -rng.integers(5, 80, size=n)).astype(float)
+    recent_status = np.where(
+        kinds == "bonus",
+        np.array(["approved", "paid", "pending"])[(np.arange(n) // 2) % 3],
+        np.array(["approved", "pending", "approved", "paid"])[(np.arange(n) // 2) % 4],
+    )
     rows = pl.DataFrame(
         {
             "commission_id": [f"hist-{i:03d}" for i in range(n)],
@@ -208,11 +236,7 @@ def _commission_history(
             "kind": kinds,
             "conversion_id": pl.Series([None] * n, dtype=pl.String),
             # both kinds in several statuses; more bonuses than deductions are paid out already
-            "status": np.where(
-                kinds == "bonus",
-                np.array(["approved", "paid", "pending"])[(np.arange(n) // 2) % 3],
-                np.array(["approved", "pending", "approved", "paid"])[(np.arange(n) // 2) % 4],
-            ),
+            "status": np.where(old, np.where(kinds == "bonus", "paid", "approved"), recent_status),
             "note": np.where(kinds == "bonus", "monthly performance bonus", "traffic quality correction"),
         }
     )
@@ -225,7 +249,7 @@ def _commission_history(
         pl.lit("USD").alias("currency"),
         pl.lit("cpa").alias("kind"),
         "conversion_id",
-        pl.lit("approved").alias("status"),
+        pl.lit("paid").alias("status"),
         pl.lit("CPA paid by the previous system").alias("note"),
     )
     return (
@@ -251,12 +275,15 @@ def generate(
     """Seed the store's demo program, demo users and creatives, then write the inbox feeds."""
     n_partners = max(50, clicks // 5000)
     progress(f"store: demo program with {n_partners} partners")
-    prog = seed_program(session, seed=seed, n_partners=n_partners, link_key=link_key, end=end)
+    prog = seed_program(session, seed=seed, n_partners=n_partners, link_key=link_key, end=end, days=days)
     offers = list(session.scalars(select(Offer).order_by(Offer.id)))
     res = write_feeds(prog, inbox, clicks=clicks, days=days, seed=seed, end=end, progress=progress)
     res.partners = n_partners + 1  # and one application waiting for a manager (`program._application`)
+    progress("payouts: a request a month of what each partner earned")
+    if res.earned is not None:
+        res.payouts = seed_payouts(session, prog, res.earned, end, "USD")
     progress("creatives: PNG banners")
     res.creatives = make_creatives(session, offers[::4], creatives_dir)
-    res.logins = create_demo_users(session, prog.partner_ids, data_dir / "demo_logins.json")
+    res.logins = create_demo_users(session, prog.partner_ids, data_dir / "demo_logins.json", prog.opened)
     (data_dir / "demo_bad_rows.json").write_text(json.dumps([b.as_dict() for b in res.bad_rows], indent=2))
     return res

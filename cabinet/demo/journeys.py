@@ -65,7 +65,9 @@ def journeys(rng: np.random.Generator, prog: DemoProgram, clicks: pl.DataFrame, 
     parts.append(_rows(ftd[dep_src], "deposit", dep_ts, _money(rng.lognormal(np.log(90), 0.9, size=dep_src.size)), "d"))
     n_rev = rng.poisson(3.0, size=f)
     rev_src = np.repeat(np.arange(f), n_rev)
-    rev_ts = ftd_ts[rev_src] + rng.integers(DAY, 30 * DAY, size=rev_src.size)
+    # a customer plays on for months, less and less: half its revenue lines come in its first month, most of the
+    # others in the five after (cohorts' LTV grows for months)
+    rev_ts = ftd_ts[rev_src] + DAY + rng.exponential(40 * DAY, size=rev_src.size).astype(np.int64)
     rev_amount = _money(rng.normal(45, 70, size=rev_src.size))
     parts.append(_rows(ftd[rev_src], "revenue", rev_ts, rev_amount, "n", status="approved"))
     fx = base.filter(pl.Series((base["vertical"].to_numpy() == "forex") & (u >= rate) & (u < rate + 0.02)))
@@ -113,14 +115,16 @@ def _rows(
 
 
 def status_updates(rng: np.random.Generator, conv: pl.DataFrame, win: Window) -> pl.DataFrame:
-    """Later rows of the same conversions: approved 75%, rejected 10%, approved-then-reversed 3%."""
+    """Later rows of the same conversions: approved 87% (12 points of them after a slower check of 12-45 days),
+    rejected 10%, approved-then-reversed 3%. Every conversion is decided in the end: only the last weeks' wait."""
     pending = conv.filter(pl.col("status") == "pending")
     u = rng.random(pending.height)
     delay = rng.integers(DAY, 12 * DAY, size=pending.height)
+    delay = np.where(u >= 0.88, rng.integers(12 * DAY, 45 * DAY, size=pending.height), delay)
     first = pending.with_columns(
         status=pl.Series(np.where(u < 0.10, "rejected", "approved")),
         updated_at=pl.col("ts") + pl.Series(delay),
-    ).filter(pl.Series(u < 0.88))
+    )
     rev_mask = (u >= 0.85) & (u < 0.88)
     reversed_ = pending.filter(pl.Series(rev_mask)).with_columns(
         status=pl.lit("reversed"),

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import numpy as np
 
 from cabinet.links import sign_link
 from cabinet.store.models import CommissionPlan, OfferAccess, PromoCode, TrackingLink
-
-CREATED = datetime(2025, 1, 15, 9, 0, tzinfo=UTC)  # when the demo's program, partners and links were made
 
 SUB1 = ["fb", "google", "tiktok", "email", "seo", "telegram", "push", "native"]
 SUB2 = ["campaign_a", "campaign_b", "spring", "retarget", "brand", "lookalike"]
@@ -43,7 +41,7 @@ def seed_links(session, rng, partners, offers, tier_codes, key) -> tuple[list[Tr
                     sub3=subs[2] or None,
                     sub4=subs[3] or None,
                     sub5=None,
-                    created_at=CREATED,
+                    created_at=partner.created_at,  # made when the partner joined
                 )
             )
             subs_rows.append(subs)
@@ -77,7 +75,7 @@ def seed_promo_codes(session, rng, partners, offers) -> list[PromoCode]:  # type
                     offer_id=paid[int(rng.integers(0, len(paid)))].id,
                     description="Welcome bonus code",
                     status="active",
-                    created_at=CREATED,
+                    created_at=partner.created_at,
                 )
             )
     session.add_all(promos)
@@ -95,9 +93,10 @@ def seed_offer_access(session, partners, offers, links, asked_at: datetime) -> N
     vip.access = "approval"
     running = sorted({lk.partner_id for lk in links if lk.offer_id == vip.id})
     managers = {p.id: p.manager_user_id for p in partners}
+    joined = {p.id: p.created_at for p in partners}  # asked and approved as the partner joined
     for pid in running:
-        session.add(OfferAccess(offer_id=vip.id, partner_id=pid, status="approved", requested_at=CREATED,
-                                decided_at=CREATED, decided_by_user_id=managers.get(pid)))  # fmt: skip
+        session.add(OfferAccess(offer_id=vip.id, partner_id=pid, status="approved", requested_at=joined[pid],
+                                decided_at=joined[pid], decided_by_user_id=managers.get(pid)))  # fmt: skip
     asking = next((p for p in partners[:9] if p.id not in running and p.tier_code in vip.tiers_allowed), None)
     if asking is not None:
         note = "Live casino reviews on our site, DE and AT, ~2,000 clicks a week."

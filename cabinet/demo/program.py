@@ -10,18 +10,19 @@ from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cabinet.demo.links import CREATED, seed_links, seed_offer_access, seed_promo_codes
+from cabinet.demo.links import seed_links, seed_offer_access, seed_promo_codes
 from cabinet.demo.news import seed_news
+from cabinet.demo.timeline import OPENED_BEFORE, Timeline, opened, partner_timeline
 from cabinet.passwords import UNUSABLE_HASH, hash_password, random_password
 from cabinet.program import ensure_program_defaults
 from cabinet.store.models import (
     CommissionPlan,
     Offer,
     Partner,
-    PayoutRequest,
     ProgramSettings,
     User,
 )
@@ -69,9 +70,12 @@ class DemoProgram:
     partner_link_count: np.ndarray
     promo_codes: np.ndarray
     promo_partner: np.ndarray
+    line: Timeline  # when each partner's traffic began (and stopped) and how it grew
+    terms: pl.DataFrame  # each partner's plan at its lowest tier (`_terms`), to size its payouts before the ETL prices
+    opened: datetime  # when the program was set up
 
 
-def _plans(session: Session) -> list[CommissionPlan]:
+def _plans(session: Session, created: datetime) -> list[CommissionPlan]:
     """Plans of every type, with volume tiers, overrides and hold, in USD and EUR."""
     specs = [
         dict(
@@ -141,13 +145,13 @@ def _plans(session: Session) -> list[CommissionPlan]:
             cpa_amounts={"sale": "8.00", "lead": "2.00"},
         ),
     ]
-    plans = [CommissionPlan(created_at=CREATED, **spec) for spec in specs]
+    plans = [CommissionPlan(created_at=created, **spec) for spec in specs]
     session.add_all(plans)
     session.flush()
     return plans
 
 
-def _offers(session: Session) -> list[Offer]:
+def _offers(session: Session, created: datetime) -> list[Offer]:
     offers = []
     for vertical, names in VERTICALS.items():
         for name in names:
@@ -161,7 +165,7 @@ def _offers(session: Session) -> list[Offer]:
                     landing_urls=[f"https://{slug}.example.com/", f"https://{slug}.example.com/promo"],
                     status="active",
                     tiers_allowed=tiers,
-                    created_at=CREATED,
+                    created_at=created,
                 )
             )
     session.add_all(offers)
@@ -193,18 +197,23 @@ def _tree(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
     return tier, parent
 
 
-def seed_program(session: Session, *, seed: int, n_partners: int, link_key: bytes, end: date) -> DemoProgram:
-    """Create the demo program in an empty store and return what the feed generator needs."""
+def seed_program(session: Session, *, seed: int, n_partners: int, link_key: bytes, end: date, days: int) -> DemoProgram:
+    """Create the demo program in an empty store and return what the feed generator needs: a program set up a year
+    and a bit before the window of `days` ending on `end` (`cabinet.demo.timeline`), its partners joined since."""
     rng = np.random.default_rng(np.random.PCG64(seed))
+    created = datetime.combine(opened(end, days), time(9), UTC)
     ensure_program_defaults(session)
     program = session.get(ProgramSettings, 1)
     program.name, program.base_currency = "Demo Affiliate Program", "USD"
     program.tracking_domain, program.support_email = "https://trk.demo-affiliates.example", "support@example.com"
     program.signup_open = True  # the login page shows the application form
-    plans = _plans(session)
-    offers = _offers(session)
-    managers = _staff(session)
+    plans = _plans(session, created)
+    offers = _offers(session, created)
+    managers = _staff(session, created)
     tier_idx, parent_pos = _tree(rng, n_partners)
+    weights = rng.pareto(1.2, size=n_partners) + 0.05  # each partner's share of the traffic at the end
+    weights[:9] = np.maximum(weights[:9], np.median(weights)) * 6  # the showcase tree carries real traffic
+    weights[0] = max(weights[0], np.quantile(weights, 0.9))  # gold_parent is one of the program's big partners
     tier_codes = np.array(["bronze", "silver", "gold"])[tier_idx]
     plan_pick = rng.integers(0, len(plans), size=n_partners)
     plan_pick[: len(plans)] = np.arange(len(plans))  # every plan type is used
@@ -224,9 +233,15 @@ def seed_program(session: Session, *, seed: int, n_partners: int, link_key: byte
             payout_method=["wire", "paypal", "usdt"][i % 3],
             payout_details=_demo_details(i, _partner_name(i)),
             notification_prefs={"email_weekly": True, "payout_updates": True},
-            created_at=CREATED,
         )
         partners.append(p)
+    paused = np.array([p.status == "paused" for p in partners])
+    line = partner_timeline(np.random.default_rng(np.random.PCG64(seed + 3)), parent_pos, paused, weights, end, days)
+    for i, p in enumerate(partners):  # signed up the day before its first click; the first ones as the program opened
+        p.status = "paused" if line.stopped[i] else p.status
+        first_days = created + timedelta(days=OPENED_BEFORE - 1) * i / n_partners + timedelta(hours=1)
+        joined = datetime.combine(line.joined(i) - timedelta(days=1), time(10, i % 60), UTC)
+        p.created_at = first_days if line.there_from_the_start(i) else joined
     session.add_all(partners)
     session.flush()
     for i, pos in enumerate(parent_pos):
@@ -238,13 +253,10 @@ def seed_program(session: Session, *, seed: int, n_partners: int, link_key: byte
     links, link_subs = seed_links(session, rng, partners, offers, tier_codes, link_key)
     seed_offer_access(session, partners, offers, links, datetime.combine(end, time(9, 30), UTC))
     promos = seed_promo_codes(session, rng, partners, offers)
-    _payouts(session, partners, end, program.base_currency)
-    weights = rng.pareto(1.2, size=n_partners) + 0.05
-    weights[:9] *= 6  # the showcase tree carries real traffic
     counts = np.bincount([lk.partner_id - partners[0].id for lk in links], minlength=n_partners)
     return DemoProgram(
         partner_ids=np.array([p.id for p in partners]),
-        partner_weights=weights / weights.sum(),
+        partner_weights=line.weights,
         offer_ids=np.array([o.id for o in offers]),
         offer_vertical=np.array([o.vertical for o in offers]),
         link_ids=np.array([lk.id for lk in links]),
@@ -256,7 +268,25 @@ def seed_program(session: Session, *, seed: int, n_partners: int, link_key: byte
         partner_link_count=counts,
         promo_codes=np.array([pc.code for pc in promos]),
         promo_partner=np.array([pc.partner_id for pc in promos]),
+        line=line,
+        terms=_terms(partners),
+        opened=created,
     )
+
+
+CONVERSION_KINDS = ("registration", "ftd", "deposit", "sale", "lead")
+
+
+def _terms(partners: list[Partner]) -> pl.DataFrame:
+    """Per partner: its plan's currency, FTD baseline, RevShare share and CPA per conversion type (the base terms,
+    which are also the lowest volume tier's)."""
+    rows = []
+    for p in partners:
+        plan, cpa = p.plan, p.plan.cpa_amounts or {}
+        rows.append({"partner_id": p.id, "plan_currency": plan.currency, "baseline": float(plan.ftd_baseline or 0),
+                     "pct": float(plan.revshare_pct or 0) / 100 if plan.type != "cpa" else 0.0,
+                     **{f"cpa_{k}": float(cpa.get(k, 0)) for k in CONVERSION_KINDS}})  # fmt: skip
+    return pl.DataFrame(rows)
 
 
 APPLICANT = "Nova Media (application)"
@@ -286,7 +316,7 @@ def _partner_name(i: int) -> str:
     return f"{first[i % len(first)]} {second[(i // len(first)) % len(second)]} {i + 1}"
 
 
-def _staff(session: Session) -> list[User]:
+def _staff(session: Session, created: datetime) -> list[User]:
     managers = []
     for n in (1, 2):
         user = session.scalar(select(User).where(User.username == f"manager{n}"))
@@ -297,7 +327,7 @@ def _staff(session: Session) -> list[User]:
                 display_name=f"Manager {n}",
                 password_hash=UNUSABLE_HASH,
                 role="manager",
-                created_at=CREATED,
+                created_at=created,
             )
             session.add(user)
         managers.append(user)
@@ -317,33 +347,9 @@ def _demo_details(i: int, name: str) -> dict[str, str]:
     return {"wallet": "T" + ("DEMo" + str(i + 1).replace("0", "z")).ljust(33, "x")}  # base58: no 0, O, I or l
 
 
-def _payouts(session: Session, partners: list[Partner], end: date, base: str) -> None:
-    """A few payout requests of the demo's partners, about seven weeks before its last day, in the `base` currency
-    as the cabinet makes them (the balance's): a partner paid in euros is sent its request converted."""
-    first = datetime.combine(end - timedelta(days=52), time(12), UTC)
-    for i, partner in enumerate(partners[:6]):
-        status, asked = ["paid", "approved", "requested"][i % 3], first + timedelta(days=i)
-        approved = asked + timedelta(days=2) if status != "requested" else None
-        paid = asked + timedelta(days=5) if status == "paid" else None
-        session.add(
-            PayoutRequest(
-                partner_id=partner.id,
-                amount=Decimal(250 + 50 * i),
-                currency=base,
-                status=status,
-                method=partner.payout_method,
-                details=dict(partner.payout_details or {}),
-                requested_at=asked,
-                decided_at=paid or approved,
-                approved_at=approved,
-                paid_at=paid,
-                reference=f"DEMO-{asked:%Y%m%d}-{partner.id}" if paid else None,
-            )
-        )
-    session.flush()
-
-
-def create_demo_users(session: Session, partner_ids: np.ndarray, logins_path: Path) -> list[dict[str, str]]:
+def create_demo_users(
+    session: Session, partner_ids: np.ndarray, logins_path: Path, created: datetime
+) -> list[dict[str, str]]:
     """Demo logins with random passwords (bcrypt in the store, plain once in a 0600 file)."""
     first = int(partner_ids[0])
     partner_by_pos = {pos: int(partner_ids[pos]) for pos in (0, 1, 9, 10)}
@@ -372,7 +378,7 @@ def create_demo_users(session: Session, partner_ids: np.ndarray, logins_path: Pa
                 role=role,
                 partner_id=partner_id,
                 password_hash=UNUSABLE_HASH,
-                created_at=CREATED,
+                created_at=created,
             )
             session.add(user)
         user.password_hash = hash_password(password)

@@ -247,8 +247,11 @@ def test_the_cli_demo_ends_yesterday_by_default(tmp_path: Path, monkeypatch: pyt
     sql = f"select epoch_ms(max(ts))::date from read_parquet('{tmp_path}/inbox/clicks/*.parquet')"
     newest = duckdb.connect().execute(sql).fetchone()
     assert newest is not None and newest[0] == datetime.now(UTC).date() - timedelta(days=1)
+    assert "of them in the last 7 days" in out.output  # --clicks counts the history's too
     out = CliRunner().invoke(cli_app, ["demo", "--end", "11/22/2026"])
     assert out.exit_code == 1 and "is not a date like" in str(out.exception)
+    out = CliRunner().invoke(cli_app, ["demo", "--end", "2001-01-20", "--days", "7"])  # its history would start in 1999
+    assert out.exit_code == 1 and "give a day from 2001-01-21" in str(out.exception)
 
 
 def test_one_small_partner_buys_traffic_for_the_review_to_find(demo: tuple[Path, DemoResult, str]) -> None:
