@@ -75,19 +75,22 @@ elif snap is not None:
 else:
     metrics = []
 states = {s: t(f"promo.state_{s}") for s in ("active", "paused", "not_started", "expired")}
-# the days a code works in one column, after its description: "Valid from" and "Valid to" side by side, and
-# "Первые депозиты" over counts of a few digits, pushed the description past the edge of a 1280-px page (860 px of
-# table in 818, 1014 in Russian); the downloads keep both days
+# the days a code works in one column: "Valid from" and "Valid to" side by side, and "Первые депозиты" over counts of
+# a few digits, pushed the description past the edge of a 1280-px page (860 px of table in 818, 1014 in Russian); the
+# downloads keep both days. Registrations are headed short ("Regs", "Рег."), each full name on hover, and the
+# description, free text, comes last: with the staff's Partner column the table took 936 px (963 in Russian), the
+# days out of sight
 shown = table.with_columns(pl.col("state").replace_strict(states), valid_days(table["valid_from"], table["valid_to"]))
-shown = shown.select(  # the figures before the text and the days
-    "code", *(["partner"] if staff else []), "offer", "state", *metrics, "description", "valid"
+shown = shown.select(  # the figures before the days and the text
+    "code", *(["partner"] if staff else []), "offer", "state", *metrics, "valid", "description"
 )
 headers = {c: t(f"promo.col_{c}") for c in ("code", "partner", "offer", "state", "valid_from", "valid_to",
                                               "description")} | {m: short_label(m) for m in metrics}  # fmt: skip
-short = headers | {"valid": t("promo.col_valid")} | ({"ftds": t("promo.col_ftds")} if "ftds" in metrics else {})
+shortened = {m: t(f"promo.col_{m}") for m in ("registrations", "ftds") if m in metrics}  # their full names on hover
+short = headers | {"valid": t("promo.col_valid")} | shortened
 config = display_config(shown)
-if "ftds" in metrics:
-    config[short["ftds"]] = config.pop(headers["ftds"])  # its full name on hover
+for m in shortened:
+    config[short[m]] = config.pop(headers[m])
 config[short["valid"]] = st.column_config.TextColumn(help=t("promo.col_valid_help", tz=zone))
 show_dataframe(to_cents(shown).rename(short, strict=False), config, hide_index=True, placeholder="—", width="stretch")
 st.caption(t("promo.caption"))

@@ -41,10 +41,11 @@ def test_figure_columns_take_the_width_of_their_values_not_a_fixed_one(overrides
 
 
 def test_promo_codes_show_their_figures_before_their_dates_and_description(codes: Program) -> None:  # noqa: F811
-    """With the partner's column a staff table overflowed 1,400 px: its money columns came last but the text."""
+    """With the partner's column a staff table overflowed 1,400 px: its money columns came last but the text, then the
+    days a code works, the free-text description last."""
     columns = list(open_page("pages/08_promo_codes.py", codes.users["mgr"]).dataframe[0].value.columns)
-    assert columns == ["Code", "Partner", "Offer", "Today", "Registrations", "FTDs", "Sales", "Revenue", "Commission",
-                       "Description", "Valid"]  # fmt: skip
+    assert columns == ["Code", "Partner", "Offer", "Today", "Regs", "FTDs", "Sales", "Revenue", "Commission", "Valid",
+                       "Description"]  # fmt: skip
 
 
 def test_the_base_currency_amount_of_a_commission_is_money_like_the_other_money_columns(program: Program) -> None:
