@@ -13,6 +13,7 @@ from cabinet.ui.next_run import empty_saved_inputs
 from cabinet.ui.reading import caption_style
 from cabinet.ui.second_factor import require_second_factor
 from cabinet.ui.text import t
+from cabinet.ui.touch import touch_screens
 
 REFUSALS = {"manage": "auth.staff_only", "admin": "auth.admin_only"}  # features of roles, not of tiers
 
@@ -23,6 +24,7 @@ def page_setup() -> None:
     st.set_page_config(page_title="Partner Cabinet", page_icon=":material/handshake:", layout="wide")
     empty_saved_inputs()  # a form saved in the run before starts empty
     caption_style()
+    touch_screens()
 
 
 def require_user(feature: str, page: str | None = None) -> SessionUser:

@@ -1,0 +1,33 @@
+"""What every page adds for phones and other touch screens, where Streamlit draws some things for a mouse and a wide
+screen.
+
+On a touch screen (`pointer: coarse`, the test Streamlit itself makes) Streamlit pins a table's toolbar (columns,
+download, search, full screen) 44 px above the table, into the 16 px gap between elements: it covered the end of the
+line above it ("By the week of the clic…" on Time to convert, the last digit of the commission card over Tracking
+links' table). There the table moves down by the rest, its toolbar above it in a space of its own.
+
+`st.code`'s copy button shows on hover only, which a finger does not give: the tracking link offered "to copy" had no
+button to copy it with until the link itself was tapped. On a touch screen the button shows, and the code leaves room
+for it at its right, so the end of a long first line is not under it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+TOOLBAR_ROOM = "2rem"  # the toolbar's 2.75rem above its table and 0.25rem of air, less the 1rem gap between elements
+_TABLE = '[data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"] > [data-testid="stDataFrame"])'
+_COPY = '[data-testid="stCode"] > div:has([data-testid="stElementToolbarButton"])'
+TOUCH_STYLE = (
+    "<style>@media (pointer: coarse) { "
+    f"{_TABLE} {{ margin-top: {TOOLBAR_ROOM}; }} "
+    f"{_COPY} {{ opacity: 1; visibility: visible; pointer-events: auto; }} "
+    '[data-testid="stCode"] pre { padding-right: 3rem; } }</style>'
+)
+# the container of the style, and the wrapper Streamlit puts it in: shown, it took a gap's 16 px above the page's title
+_HIDDEN = '[data-testid="stLayoutWrapper"]:has(> .st-key-cabinet_touch), .st-key-cabinet_touch'
+
+
+def touch_screens() -> None:
+    """Draw the style above, in a container kept out of sight."""
+    st.container(key="cabinet_touch").html(f"<style>{_HIDDEN} {{ display: none; }}</style>{TOUCH_STYLE}")

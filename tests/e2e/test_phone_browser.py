@@ -1,0 +1,73 @@
+"""A partner's cabinet on a phone: Chromium as a 390 × 844 touch screen (`pointer: coarse`, as a phone's browser says)
+against a demo cabinet, signed in as the gold partner."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import RESULTS_DIR, Server, open_signed_in
+from tests.e2e.test_reports_browser import demo_server  # noqa: F401 - the fixture: a demo cabinet of its own
+
+pytestmark = pytest.mark.browser
+# where an element's text is drawn (its box has its padding too)
+WORDS = """e => { const range = document.createRange(); range.selectNodeContents(e);
+  const r = range.getBoundingClientRect(); return {x: r.x, y: r.y, width: r.width, height: r.height}; }"""
+
+
+@pytest.fixture
+def phone(chromium: object) -> Iterator[object]:
+    """A fresh phone-sized touch-screen context (no cookies) and page per test; the clipboard may be read."""
+    context = chromium.new_context(  # type: ignore[attr-defined]
+        viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True, has_touch=True
+    )
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+def _box(locator) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    box = locator.bounding_box()
+    assert box is not None, locator
+    return box
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and (b["y"] < a["y"] + a["height"])
+    )
+
+
+def test_a_table_s_toolbar_leaves_the_line_above_it_whole(phone, demo_server: Server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """On a touch screen Streamlit pins a table's toolbar above it: it covered the end of the heading over the table
+    ("By the week of the clic…")."""
+    open_signed_in(phone, demo_server, "time_to_convert")
+    heading = phone.get_by_role("heading", name="By the week of the click")
+    toolbar = phone.locator('[data-testid="stDataFrame"] [data-testid="stElementToolbar"]').first
+    toolbar.wait_for()
+    phone.screenshot(path=str(RESULTS_DIR / "e2e_phone_time_to_convert.png"))
+    words = heading.evaluate(WORDS)
+    assert not _overlap(_box(toolbar), words), (words, _box(toolbar))
+
+
+def test_the_tracking_link_is_copied_with_one_tap(phone, demo_server: Server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """The link offered to copy has its copy button in sight (Streamlit shows it on hover, which a finger does not
+    give), clear of the link's text; one tap puts the link on the clipboard."""
+    open_signed_in(phone, demo_server, "links")
+    code = phone.locator('[data-testid="stCode"]')
+    button = code.get_by_role("button", name="Copy to clipboard")
+    code.scroll_into_view_if_needed()
+    expect(button).to_be_visible()
+    assert not _overlap(_box(button), _box(code.locator("code span").first))
+    button.tap()
+    link = code.locator("code").inner_text().strip()
+    assert link.startswith("http") and phone.evaluate("navigator.clipboard.readText()") == link
