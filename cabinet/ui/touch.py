@@ -9,6 +9,10 @@ links' table). There the table moves down by the rest, its toolbar above it in a
 `st.code`'s copy button shows on hover only, which a finger does not give: the tracking link offered "to copy" had no
 button to copy it with until the link itself was tapped. On a touch screen the button shows, and the code leaves room
 for it at its right, so the end of a long first line is not under it.
+
+Below 768 px (Streamlit's own limit) the menu opens over the page; a page picked in it opened under the menu, still
+open over 300 of 390 px, and took a second tap to see. There a tap on a page link folds the menu away, as Streamlit's
+own page list does.
 """
 
 from __future__ import annotations
@@ -24,10 +28,24 @@ TOUCH_STYLE = (
     f"{_COPY} {{ opacity: 1; visibility: visible; pointer-events: auto; }} "
     '[data-testid="stCode"] pre { padding-right: 3rem; } }</style>'
 )
-# the container of the style, and the wrapper Streamlit puts it in: shown, it took a gap's 16 px above the page's title
+# the container of the two, and the wrapper Streamlit puts it in: shown, it took a gap's 16 px above the page's title
 _HIDDEN = '[data-testid="stLayoutWrapper"]:has(> .st-key-cabinet_touch), .st-key-cabinet_touch'
+NARROW = "(max-width: 767.98px)"  # Streamlit's `md` breakpoint: below it the sidebar opens over the page
+FOLD_MENU = f"""<script>
+if (!window.cabinetFoldsMenu) {{
+  window.cabinetFoldsMenu = true;
+  document.addEventListener("click", (event) => {{
+    if (!event.target.closest('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]')) return;
+    if (!window.matchMedia("{NARROW}").matches) return;
+    document.querySelector('[data-testid="stSidebarCollapseButton"] button')?.click();
+  }});
+}}
+</script>"""
 
 
 def touch_screens() -> None:
-    """Draw the style above, in a container kept out of sight."""
-    st.container(key="cabinet_touch").html(f"<style>{_HIDDEN} {{ display: none; }}</style>{TOUCH_STYLE}")
+    """Draw the style and the menu's script above, in a container kept out of sight."""
+    st.container(key="cabinet_touch").html(
+        f"<style>{_HIDDEN} {{ display: none; }}</style>{TOUCH_STYLE}{FOLD_MENU}",
+        unsafe_allow_javascript=True,
+    )

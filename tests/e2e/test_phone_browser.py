@@ -71,3 +71,15 @@ def test_the_tracking_link_is_copied_with_one_tap(phone, demo_server: Server) ->
     button.tap()
     link = code.locator("code").inner_text().strip()
     assert link.startswith("http") and phone.evaluate("navigator.clipboard.readText()") == link
+
+
+def test_a_page_picked_in_the_menu_opens_with_the_menu_folded(phone, demo_server: Server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """Below 768 px the menu opens over the page: the page picked in it opened under the menu, still open."""
+    open_signed_in(phone, demo_server, "dashboard")
+    sidebar = phone.locator('[data-testid="stSidebar"]')
+    expect(sidebar).to_have_attribute("data-collapsed", "true")
+    phone.locator('[data-testid="stExpandSidebarButton"]').tap()
+    expect(sidebar).to_have_attribute("data-collapsed", "false")
+    phone.get_by_role("link", name="Reports").tap()
+    expect(phone.get_by_role("heading", name="Reports")).to_be_visible()
+    expect(sidebar).to_have_attribute("data-collapsed", "true")
