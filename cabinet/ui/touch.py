@@ -10,6 +10,9 @@ links' table). There the table moves down by the rest, its toolbar above it in a
 button to copy it with until the link itself was tapped. On a touch screen the button shows, and the code leaves room
 for it at its right, so the end of a long first line is not under it.
 
+On a phone (below 640 px, where Streamlit stacks columns) a multiselect's chosen option too long for its box wraps:
+cut, the Russian Reports' last metric read "Комиссия (без отклонённых и отменё…".
+
 Below 768 px (Streamlit's own limit) the menu opens over the page; a page picked in it opened under the menu, still
 open over 300 of 390 px, and took a second tap to see. There a tap on a page link folds the menu away, as Streamlit's
 own page list does.
@@ -22,11 +25,15 @@ import streamlit as st
 TOOLBAR_ROOM = "2rem"  # the toolbar's 2.75rem above its table and 0.25rem of air, less the 1rem gap between elements
 _TABLE = '[data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"] > [data-testid="stDataFrame"])'
 _COPY = '[data-testid="stCode"] > div:has([data-testid="stElementToolbarButton"])'
+_CHIP = '[data-testid="stMultiSelectTagsContainer"] [data-tag]'  # a chosen option in a multiselect
 TOUCH_STYLE = (
     "<style>@media (pointer: coarse) { "
     f"{_TABLE} {{ margin-top: {TOOLBAR_ROOM}; }} "
     f"{_COPY} {{ opacity: 1; visibility: visible; pointer-events: auto; }} "
-    '[data-testid="stCode"] pre { padding-right: 3rem; } }</style>'
+    '[data-testid="stCode"] pre { padding-right: 3rem; } } '
+    f"@media (max-width: 640px) {{ {_CHIP}, {_CHIP} > span {{ white-space: normal; height: auto; line-height: 1.35; }} "
+    "}"
+    "</style>"
 )
 # the container of the two, and the wrapper Streamlit puts it in: shown, it took a gap's 16 px above the page's title
 _HIDDEN = '[data-testid="stLayoutWrapper"]:has(> .st-key-cabinet_touch), .st-key-cabinet_touch'

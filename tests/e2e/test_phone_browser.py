@@ -3,12 +3,14 @@ against a demo cabinet, signed in as the gold partner."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import RESULTS_DIR, Server, open_signed_in
+from tests.e2e.conftest import IDLE, RESULTS_DIR, Server, open_signed_in
 from tests.e2e.test_reports_browser import demo_server  # noqa: F401 - the fixture: a demo cabinet of its own
 
 pytestmark = pytest.mark.browser
@@ -83,3 +85,23 @@ def test_a_page_picked_in_the_menu_opens_with_the_menu_folded(phone, demo_server
     phone.get_by_role("link", name="Reports").tap()
     expect(phone.get_by_role("heading", name="Reports")).to_be_visible()
     expect(sidebar).to_have_attribute("data-collapsed", "true")
+
+
+def test_a_long_chosen_metric_is_read_whole_in_russian(phone, demo_server: Server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """Reports' metrics picker: the Russian name of commission was cut to "Комиссия (без отклонённых и отменё…"."""
+    logins = {r["username"]: r["password"] for r in json.loads((demo_server.data_dir / "demo_logins.json").read_text())}
+    partner = dataclasses.replace(demo_server, username="partner_a", password=logins["partner_a"])
+    phone.goto(partner.url)
+    phone.locator(IDLE).wait_for()
+    phone.get_by_text("Русский", exact=True).tap()  # the login's language from now on
+    expect(phone.get_by_label("Логин", exact=True)).to_be_visible()
+    phone.locator(IDLE).wait_for()
+    phone.get_by_label("Логин", exact=True).fill(partner.username)
+    phone.get_by_label("Пароль", exact=True).fill(partner.password)
+    phone.get_by_role("button", name="Войти").tap()
+    phone.locator(".st-key-logout_button button").wait_for()
+    phone.goto(f"{partner.url}/reports")
+    chip = phone.locator('[data-tag] span[title="Комиссия (без отклонённых и отменённых)"]')
+    chip.wait_for()
+    phone.screenshot(path=str(RESULTS_DIR / "e2e_phone_reports_ru.png"))
+    assert chip.evaluate("e => e.scrollWidth <= e.clientWidth"), chip.evaluate("e => [e.scrollWidth, e.clientWidth]")
