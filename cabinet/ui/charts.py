@@ -59,6 +59,10 @@ def show_chart(fig: go.Figure, time_dim: str | None = None) -> None:
     ys = _values(fig, "y")
     if ys and all(isinstance(y, numbers.Real) and float(y).is_integer() for y in ys) and max(map(abs, ys)) < 5:
         fig.update_yaxes(dtick=1)  # 1 or 2 of something: whole ticks, not 0.2, 0.4 …
+    # a drag on the plot zoomed it, also a finger's swipe on a phone that meant to scroll the page: the page stuck
+    # under a chart half a screen tall, the bars zoomed to a cut range, "Double-click to zoom back out" (no double
+    # click there). The page scrolls on; the zoom and pan stay a button away in the chart's toolbar
+    fig.update_layout(dragmode=False)
     locale = current_locale()
     if locale != "en":  # Plotly's SI suffixes are English ("50k", "1.2M"): whole numbers in the locale's groups
         fig.update_xaxes(exponentformat="none", separatethousands=True)

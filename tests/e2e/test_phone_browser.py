@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -14,6 +15,7 @@ from tests.e2e.conftest import IDLE, RESULTS_DIR, Server, open_signed_in
 from tests.e2e.test_reports_browser import demo_server  # noqa: F401 - the fixture: a demo cabinet of its own
 
 pytestmark = pytest.mark.browser
+MAIN = '[data-testid="stMain"]'  # the page's scrolling part
 # where an element's text is drawn (its box has its padding too)
 WORDS = """e => { const range = document.createRange(); range.selectNodeContents(e);
   const r = range.getBoundingClientRect(); return {x: r.x, y: r.y, width: r.width, height: r.height}; }"""
@@ -47,6 +49,19 @@ def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
         and a["y"] < b["y"] + b["height"]
         and (b["y"] < a["y"] + a["height"])
     )
+
+
+def _swipe_up(phone, x: float, y: float, distance: float) -> None:  # type: ignore[no-untyped-def]
+    """A finger's swipe upwards from (x, y), as touch events (Playwright's touchscreen only taps)."""
+    cdp = phone.context.new_cdp_session(phone)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for step in range(1, 11):
+        cdp.send(
+            "Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y - distance * step / 10}]}
+        )
+        time.sleep(0.02)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
 
 
 def test_a_table_s_toolbar_leaves_the_line_above_it_whole(phone, demo_server: Server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
@@ -105,3 +120,20 @@ def test_a_long_chosen_metric_is_read_whole_in_russian(phone, demo_server: Serve
     chip.wait_for()
     phone.screenshot(path=str(RESULTS_DIR / "e2e_phone_reports_ru.png"))
     assert chip.evaluate("e => e.scrollWidth <= e.clientWidth"), chip.evaluate("e => [e.scrollWidth, e.clientWidth]")
+
+
+def test_a_swipe_over_a_chart_scrolls_the_page_and_a_tap_tells_a_bar(phone, demo_server: Server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """A swipe on the Dashboard's chart (half the screen) zoomed the chart and left the page where it was."""
+    open_signed_in(phone, demo_server, "dashboard")
+    chart = phone.locator(".js-plotly-plot").first
+    chart.scroll_into_view_if_needed()
+    phone.locator(MAIN).evaluate("e => { e.scrollTop -= 200; }")  # the chart low on the screen, room to scroll
+    phone.locator(IDLE).wait_for()
+    before = phone.locator(MAIN).evaluate("e => e.scrollTop")
+    box = _box(chart)
+    _swipe_up(phone, box["x"] + box["width"] / 2, min(box["y"] + box["height"] / 2, 700), 250)
+    phone.wait_for_timeout(500)
+    assert phone.locator(MAIN).evaluate("e => e.scrollTop") > before + 100
+    bar = _box(chart.locator("g.point path").nth(3))
+    phone.touchscreen.tap(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] - 3)
+    expect(chart.locator(".hoverlayer .hovertext")).to_have_count(1)
