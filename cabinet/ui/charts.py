@@ -18,6 +18,8 @@ MONDAY = "2000-01-03"  # weeks start on Monday (ISO): where week bars and ticks 
 PERIOD_MS = {"hour": 3_600_000, "day": 86_400_000}  # one bar's width on a date axis
 WEEK = timedelta(days=7)  # days spanning less are ticked one by one
 FEW_WEEKS = 8  # up to so many week bars are ticked one by one
+HEIGHT = 450  # px of a chart that does not say its own (Plotly's)
+LEGEND_ROW = 22  # px a chart grows by for each row of its legend on a phone (three entries a row)
 
 
 def show_chart(fig: go.Figure, time_dim: str | None = None) -> None:
@@ -63,6 +65,13 @@ def show_chart(fig: go.Figure, time_dim: str | None = None) -> None:
     # under a chart half a screen tall, the bars zoomed to a cut range, "Double-click to zoom back out" (no double
     # click there). The page scrolls on; the zoom and pan stay a button away in the chart's toolbar
     fig.update_layout(dragmode=False)
+    if (named := sum(trace.showlegend is not False for trace in fig.data)) > 1:
+        # beside the plot a legend took a third of a phone's width (30 days of bars in 186 of 358 px) and ran past the
+        # chart's edge: under the chart it spans the chart's width in rows, and the chart grows by them
+        fig.update_layout(
+            legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0, "xanchor": "left"},
+            height=(fig.layout.height or HEIGHT) + LEGEND_ROW * -(-named // 3),
+        )
     locale = current_locale()
     if locale != "en":  # Plotly's SI suffixes are English ("50k", "1.2M"): whole numbers in the locale's groups
         fig.update_xaxes(exponentformat="none", separatethousands=True)

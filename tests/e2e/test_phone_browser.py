@@ -137,3 +137,20 @@ def test_a_swipe_over_a_chart_scrolls_the_page_and_a_tap_tells_a_bar(phone, demo
     bar = _box(chart.locator("g.point path").nth(3))
     phone.touchscreen.tap(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] - 3)
     expect(chart.locator(".hoverlayer .hovertext")).to_have_count(1)
+
+
+def test_a_legend_goes_under_its_chart(phone, demo_server: Server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """Reports grouped by day and country: beside the plot the legend took a third of the chart's width (30 days of
+    bars in 186 of 358 px) and ran past the chart's right edge."""
+    open_signed_in(phone, demo_server, "reports")
+    phone.get_by_label("Group by").tap()
+    phone.get_by_role("option", name="Country", exact=True).tap()
+    phone.keyboard.press("Escape")
+    chart = phone.locator(".js-plotly-plot").first
+    legend = chart.locator(".legend")
+    legend.wait_for()
+    chart.scroll_into_view_if_needed()
+    phone.screenshot(path=str(RESULTS_DIR / "e2e_phone_reports_legend.png"))
+    whole, plot, key = _box(chart), _box(chart.locator(".nsewdrag").first), _box(legend)
+    assert plot["width"] > 0.8 * whole["width"] and not _overlap(plot, key), (whole, plot, key)
+    assert key["x"] + key["width"] <= whole["x"] + whole["width"], (whole, key)
