@@ -32,7 +32,8 @@ from queries.cohorts import (
     cohort_range,
 )
 
-MIN_HEIGHT = 300  # px of the heatmap
+MIN_HEIGHT = 352  # px of the heatmap
+TOOLBAR_ROW = 92  # px above the plot: the chart's toolbar (shown at all times on a phone), the axis's name, its ticks
 
 user = require_user("cohorts")
 st.title(t("cohorts.title"))
@@ -133,9 +134,15 @@ fig = go.Figure(
     )
 )
 fig.update_yaxes(autorange="reversed", type="category", title=t(f"cohorts.axis_{event}"), showgrid=False)
-fig.update_xaxes(type="category", side="top", showgrid=False)
+# the periods numbered under the axis's name ("Week (0 = the cohort's own)"; the tooltip says "Week 3"): "Week 0" …
+# "Week 8" stood upright on a phone, as tall as the chart's toolbar, which covered them. The top margin keeps the
+# toolbar's row above the axis's name
+fig.update_xaxes(type="category", side="top", showgrid=False, title=t(f"cohorts.col_period_{grain}"),
+                 tickmode="array", tickvals=period_names, ticktext=[str(k) for k in periods])  # fmt: skip
 # at least as tall as the y axis's title, written upwards: beside one or two cohorts it was cut off
-fig.update_layout(height=max(MIN_HEIGHT, 140 + 34 * len(rows)), margin={"t": 40, "l": 10, "r": 10, "b": 10})
+fig.update_layout(
+    height=max(MIN_HEIGHT, 100 + TOOLBAR_ROW + 34 * len(rows)), margin={"t": TOOLBAR_ROW, "l": 10, "r": 10, "b": 10}
+)
 st.header(t(f"cohorts.chart_{view}_{measure}"))
 show_heatmap(fig, "cohorts")
 

@@ -154,3 +154,17 @@ def test_a_legend_goes_under_its_chart(phone, demo_server: Server) -> None:  # t
     whole, plot, key = _box(chart), _box(chart.locator(".nsewdrag").first), _box(legend)
     assert plot["width"] > 0.8 * whole["width"] and not _overlap(plot, key), (whole, plot, key)
     assert key["x"] + key["width"] <= whole["x"] + whole["width"], (whole, key)
+
+
+def test_the_cohort_chart_s_toolbar_covers_none_of_its_axis(phone, demo_server: Server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """Plotly's toolbar shows at all times on a touch screen, at the chart's top, where the periods are named: it
+    covered the upright "Week 0" … "Week 8"."""
+    open_signed_in(phone, demo_server, "cohorts")
+    chart = phone.locator(".js-plotly-plot").first
+    chart.locator(".xtick text").first.wait_for(state="attached")
+    chart.scroll_into_view_if_needed()
+    buttons = [_box(b) for b in chart.locator(".modebar-btn").all()]
+    words = [_box(w) for w in chart.locator(".xtick text, .g-xtitle text").all()]
+    phone.screenshot(path=str(RESULTS_DIR / "e2e_phone_cohorts.png"))
+    assert buttons and len(words) > 1
+    assert not [(b, w) for b in buttons for w in words if _overlap(b, w)]

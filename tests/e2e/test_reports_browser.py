@@ -203,7 +203,7 @@ def test_partner_tools_in_a_real_browser(tab, demo_server: Server) -> None:  # t
 
     pages = [
         ("creatives", "Creatives", "Download"),
-        ("cohorts", "Cohorts", "Week 0"),
+        ("cohorts", "Cohorts", "Week (0 = the cohort's own)"),  # the heatmap's periods, above their numbers
         ("payouts", "Payouts", "Available"),
         ("promo_codes", "Promo codes", "Download CSV"),
     ]
