@@ -79,8 +79,11 @@ def click_frame(rng: np.random.Generator, prog: DemoProgram, n: int, span: Windo
     cell = np.repeat(np.arange(cells.size), cells)
     hour = rng.choice(24, size=n, p=HOUR_P / HOUR_P.sum())
     ts = span.start_ms + (cell // n_pos) * 86_400_000 + hour * 3_600_000 + rng.integers(0, 3_600_000, size=n)
-    order = np.argsort(ts, kind="stable")
-    ts, pos = ts[order], (cell % n_pos)[order]
+    # time order: one sort of the time and the partner packed in an int64 (a fourth of an argsort's time at 10M)
+    bits = max(1, (n_pos - 1).bit_length())
+    key = (ts << bits) | (cell % n_pos)
+    key.sort()
+    ts, pos = key >> bits, key & ((1 << bits) - 1)
     link = prog.partner_link_start[pos] + (rng.random(n) * prog.partner_link_count[pos]).astype(np.int64)
     # each partner has its own visitors (about 0.65 per click); a returning one mostly clicks the same link again
     # (repeat clicks are not unique clicks)

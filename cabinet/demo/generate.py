@@ -116,11 +116,13 @@ def write_feeds(
     seq = pl.col("click_id").str.slice(1).cast(pl.Int64)
     side = cf.filter(seq % 1000 == 1)
     post = cf.filter(seq % 1000 == 2)
-    day = pl.from_epoch("ts", time_unit="ms").dt.date()
-    name = pl.when(pl.col("ts") >= win.start_ms).then(day.dt.strftime("%Y-%m-%d")).otherwise(day.dt.strftime("%Y-%m"))
-    main = cf.filter(~(seq % 1000).is_in([1, 2])).with_columns(part=name)
-    for (part_name,), part in main.partition_by("part", as_dict=True, maintain_order=True).items():
-        path = inbox / "clicks" / f"clicks_{part_name}.parquet"  # a day of the window, a month of the history
+    day = pl.from_epoch("ts", time_unit="ms").dt.date()  # a day of the window, a month of the history (its first day)
+    main = cf.filter(~(seq % 1000).is_in([1, 2])).with_columns(
+        part=pl.when(pl.col("ts") >= win.start_ms).then(day).otherwise(day.dt.month_start())
+    )
+    for (first,), part in main.partition_by("part", as_dict=True, maintain_order=True).items():
+        name = f"{first:%Y-%m}" if first < win.start else f"{first:%Y-%m-%d}"  # a month starts before the window
+        path = inbox / "clicks" / f"clicks_{name}.parquet"
         _write_parquet(part.select(CLICK_COLUMNS), path)
         res.files.append(path)
     csv_rows = side.select(CLICK_COLUMNS).with_columns(ts=_iso(pl.col("ts"))).to_dicts()
@@ -143,13 +145,12 @@ def write_feeds(
     offline = journeys.partner_conversions(prog, win)
     conv_out = conv.with_columns(amount=_money_str("amount"))
     # a file a month of the window, one of the history before it (the ETL loads conversions file by file)
-    month = pl.from_epoch("ts", time_unit="ms").dt.strftime("%Y-%m")
-    part_name = pl.when(pl.col("ts") >= win.start_ms).then(month).otherwise(pl.lit(f"before_{win.start}"))
-    for (name,), part in (
-        conv_out.with_columns(m=part_name).partition_by("m", as_dict=True, maintain_order=True).items()
-    ):
+    month = pl.from_epoch("ts", time_unit="ms").dt.date().dt.month_start()
+    part = pl.when(pl.col("ts") >= win.start_ms).then(month).otherwise(pl.lit(None, pl.Date))
+    for (first,), rows in conv_out.with_columns(m=part).partition_by("m", as_dict=True, maintain_order=True).items():
+        name = f"before_{win.start}" if first is None else f"{first:%Y-%m}"
         path = inbox / "conversions" / f"conversions_{name}.parquet"
-        _write_parquet(part.select(journeys.CONV_COLUMNS), path)
+        _write_parquet(rows.select(journeys.CONV_COLUMNS), path)
         res.files.append(path)
     upd_path = inbox / "conversions" / f"status_updates_{end:%Y-%m-%d}.csv.gz"
     _write_csv(

@@ -37,12 +37,13 @@ def earned(prog: DemoProgram, conv: pl.DataFrame, updates: pl.DataFrame, clicks:
         "plan_currency"
     )
     last = updates.sort("updated_at").unique("conversion_id", keep="last").select("conversion_id", "status")
+    # attributed by their click, as the ETL does: a click's id is its row in `clicks` ("c" and the row number)
+    row = conv["click_id"].str.slice(1).cast(pl.Int64).to_numpy()
     rows = (
-        conv.drop("partner_id")  # attributed by their click, as the ETL does
+        conv.with_columns(partner_id=pl.Series(clicks["_partner"].to_numpy()[row]))
         .join(last, on="conversion_id", how="left", suffix="_now")
         .with_columns(status=pl.coalesce("status_now", "status"))
         .filter(pl.col("status") == "approved")
-        .join(clicks.select("click_id", pl.col("_partner").alias("partner_id")), on="click_id")
         .join(terms, on="partner_id")
         .with_columns(usd=pl.col("amount").fill_null(0) * pl.col("currency").replace_strict(USD_PER, default=1.0))
     )
