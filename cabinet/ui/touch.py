@@ -26,13 +26,14 @@ TOOLBAR_ROOM = "2rem"  # the toolbar's 2.75rem above its table and 0.25rem of ai
 _TABLE = '[data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"] > [data-testid="stDataFrame"])'
 _COPY = '[data-testid="stCode"] > div:has([data-testid="stElementToolbarButton"])'
 _CHIP = '[data-testid="stMultiSelectTagsContainer"] [data-tag]'  # a chosen option in a multiselect
+CHIP_HEIGHT = "1.75rem"  # Streamlit's: a chip of one line as tall as before, as easy to tap
 TOUCH_STYLE = (
     "<style>@media (pointer: coarse) { "
     f"{_TABLE} {{ margin-top: {TOOLBAR_ROOM}; }} "
     f"{_COPY} {{ opacity: 1; visibility: visible; pointer-events: auto; }} "
     '[data-testid="stCode"] pre { padding-right: 3rem; } } '
-    f"@media (max-width: 640px) {{ {_CHIP}, {_CHIP} > span {{ white-space: normal; height: auto; line-height: 1.35; }} "
-    "}"
+    f"@media (max-width: 640px) {{ {_CHIP} {{ height: auto; min-height: {CHIP_HEIGHT}; padding-block: 0.25rem; }} "
+    f"{_CHIP} > span {{ white-space: normal; line-height: 1.35; }} }}"
     "</style>"
 )
 # the container of the two, and the wrapper Streamlit puts it in: shown, it took a gap's 16 px above the page's title

@@ -120,6 +120,7 @@ def test_a_long_chosen_metric_is_read_whole_in_russian(phone, demo_server: Serve
     chip.wait_for()
     phone.screenshot(path=str(RESULTS_DIR / "e2e_phone_reports_ru.png"))
     assert chip.evaluate("e => e.scrollWidth <= e.clientWidth"), chip.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert _box(phone.locator('[data-tag]:has(span[title="Клики"])'))["height"] >= 28  # a short one as easy to tap
 
 
 def test_a_swipe_over_a_chart_scrolls_the_page_and_a_tap_tells_a_bar(phone, demo_server: Server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
