@@ -11,6 +11,7 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine
 
+from cabinet import passwords
 from cabinet.config import Settings
 from cabinet.store.db import make_engine, migrate
 
@@ -19,6 +20,12 @@ from cabinet.store.db import make_engine, migrate
 os.environ["CABINET_ETL_SETTLE_S"] = "0"
 
 pytest_plugins = ["tests.pg_fixtures"]
+
+# The logins tests make and check hash at bcrypt's lowest cost: at the production cost bcrypt took ~150 of tests/auth's
+# ~200 s. The cost itself is tested at its production value (tests/auth/test_password_cost.py). Subprocesses a test
+# starts (the CLI, a served cabinet) hash at the production cost.
+PRODUCTION_COST = passwords.COST
+passwords.COST = 4
 
 # The suite gates every submission, so each property test draws the same examples on every machine (a seed per test);
 # searching wider is done by hand, with more examples and random seeds.
