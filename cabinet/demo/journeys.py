@@ -153,14 +153,19 @@ def promo_conversions(rng: np.random.Generator, prog: DemoProgram, n: int, win: 
         }
     )
     ftd_ts = ts + rng.integers(HOUR, 2 * DAY, size=n)
+    # the advertiser decides a deposit within 7-30 days, one in ten rejected (from the row's number, not `rng`: the
+    # draws after these stay as they were); the last weeks' still wait
+    i = np.arange(n)
+    decided_at = ftd_ts + (7 + i * 7919 % 24) * DAY
+    decided = decided_at < win.end_ms
     ftd = reg.with_columns(
         conversion_id=pl.Series(np.char.add(ids, "-f")),
         ts=pl.Series(ftd_ts),
         type=pl.lit("ftd"),
         amount=pl.Series(_money(rng.lognormal(np.log(80), 0.6, size=n))),
         currency=pl.Series(cur),
-        updated_at=pl.Series(ftd_ts),
-        status=pl.lit("pending"),
+        updated_at=pl.Series(np.where(decided, decided_at, ftd_ts)),
+        status=pl.Series(np.where(decided, np.where(i % 10 == 3, "rejected", "approved"), "pending")),
     )
     both = pl.concat([reg, ftd], how="diagonal_relaxed")
     # every fifth code is written in lower case: promo codes match case-insensitively
