@@ -170,9 +170,9 @@ def _browser_cookies(monkeypatch: pytest.MonkeyPatch, cookies: dict[str, str]) -
 
 
 def _cookie_scripts(at: AppTest) -> list[str]:
-    """What the scripts drawn in the cookie slot (the page's first block, under the login form's placeholder, empty
-    once logged in) write to `document.cookie`."""
-    blocks = list(at.main.children.values())[:2]
+    """What the scripts drawn in the cookie slot (at the top of the page: after the hidden style for touch screens,
+    under the login form's placeholder, empty once logged in) write to `document.cookie`."""
+    blocks = list(at.main.children.values())[:3]
     [slot] = [b for b in blocks if "cabinet_cookies" in getattr(b.proto, "id", "")]
     bodies = [node.proto.body for node in slot.children.values() if getattr(node, "type", "") == "html"]
     return [re.search(r'document\.cookie = "([^"]*)"', body).group(1) for body in bodies if "document.cookie" in body]
