@@ -111,16 +111,24 @@ def chromium() -> Iterator[object]:
             browser.close()
 
 
-@pytest.fixture
-def tab(chromium: object) -> Iterator[object]:
-    """A fresh browser context (no cookies) and page per test."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 800})  # type: ignore[attr-defined]
-    pg = context.new_page()
+def fresh_page(chromium: object, permissions: tuple[str, ...] = (), **context: object) -> Iterator[object]:
+    """A fresh browser context (no cookies) made with `context` (viewport, touch...) and `permissions`, and its page;
+    the context closed after."""
+    made = chromium.new_context(**context)  # type: ignore[attr-defined]
+    if permissions:
+        made.grant_permissions(list(permissions))
+    pg = made.new_page()
     pg.set_default_timeout(30_000)
     try:
         yield pg
     finally:
-        context.close()
+        made.close()
+
+
+@pytest.fixture
+def tab(chromium: object) -> Iterator[object]:
+    """A fresh browser context (no cookies) and page per test."""
+    yield from fresh_page(chromium, viewport={"width": 1280, "height": 800})
 
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'  # no run of the page under way

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import IDLE, RESULTS_DIR, Server, open_signed_in
+from tests.e2e.conftest import IDLE, RESULTS_DIR, Server, fresh_page, open_signed_in
 from tests.e2e.test_reports_browser import demo_server  # noqa: F401 - the fixture: a demo cabinet of its own
 
 pytestmark = pytest.mark.browser
@@ -24,16 +24,8 @@ WORDS = """e => { const range = document.createRange(); range.selectNodeContents
 @pytest.fixture
 def phone(chromium: object) -> Iterator[object]:
     """A fresh phone-sized touch-screen context (no cookies) and page per test; the clipboard may be read."""
-    context = chromium.new_context(  # type: ignore[attr-defined]
-        viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True, has_touch=True
-    )
-    context.grant_permissions(["clipboard-read", "clipboard-write"])
-    pg = context.new_page()
-    pg.set_default_timeout(30_000)
-    try:
-        yield pg
-    finally:
-        context.close()
+    yield from fresh_page(chromium, ("clipboard-read", "clipboard-write"), viewport={"width": 390, "height": 844},
+                          device_scale_factor=3, is_mobile=True, has_touch=True)  # fmt: skip
 
 
 def _box(locator) -> dict[str, float]:  # type: ignore[no-untyped-def]
