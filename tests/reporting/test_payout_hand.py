@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
+from cabinet.access import Scope
 from cabinet.payout_batch import payment_file
 from cabinet.payout_hand import parse_sent, pay_by_hand
 from cabinet.payout_sent import Sent, sent_said
@@ -30,6 +31,15 @@ from tests.reporting.test_pages import _open as open_page
 from tests.reporting.test_payout_sent import PAGE, _approved, _kept, _wh
 
 DAY = date(2026, 11, 10)
+
+
+def _in_a_file(program: Program, store_engine: Engine) -> tuple[Scope, int]:
+    """The manager, and an approved request of the parent's that a bank file made in EUR sends."""
+    mgr = program.users["mgr"].scope
+    made_id = _approved(store_engine, program.tiny.parent)
+    with session_scope(store_engine) as s:
+        payment_file(s, mgr, "wire", "EUR", [made_id], _wh(program))
+    return mgr, made_id
 
 
 def test_what_was_sent_is_read_as_typed_its_rate_against_the_request() -> None:
@@ -110,10 +120,7 @@ def _mails(engine: Engine) -> list[str]:
 
 def test_what_the_manager_says_overrides_the_files_figures(program: Program, store_engine: Engine) -> None:
     """A bank file made (€54.54), then the money wired from the manager's bank at its own rate: €55.00 went."""
-    mgr = program.users["mgr"].scope
-    made_id = _approved(store_engine, program.tiny.parent)
-    with session_scope(store_engine) as s:
-        payment_file(s, mgr, "wire", "EUR", [made_id], _wh(program))
+    mgr, made_id = _in_a_file(program, store_engine)
     with session_scope(store_engine) as s:
         pay_by_hand(s, mgr, made_id, "55", "EUR", "WIRE-9", seen="approved", wh=_wh(program))
     day = _paid_day(store_engine, made_id)
@@ -134,10 +141,7 @@ def test_what_the_manager_says_overrides_the_files_figures(program: Program, sto
 
 def test_the_files_figure_given_back_as_it_was_keeps_the_file(program: Program, store_engine: Engine) -> None:
     """The form is filled in with what the file sends: left as it was, the file's rate and its date stay."""
-    mgr = program.users["mgr"].scope
-    made_id = _approved(store_engine, program.tiny.parent)
-    with session_scope(store_engine) as s:
-        payment_file(s, mgr, "wire", "EUR", [made_id], _wh(program))
+    mgr, made_id = _in_a_file(program, store_engine)
     with session_scope(store_engine) as s:
         pay_by_hand(s, mgr, made_id, "54.54", "EUR", seen="approved", wh=_wh(program))
         assert not s.get(PayoutRequest, made_id).sent_by_hand  # type: ignore[union-attr]
@@ -146,10 +150,7 @@ def test_the_files_figure_given_back_as_it_was_keeps_the_file(program: Program, 
 
 def test_the_requests_own_amount_sent_says_nothing_converted(program: Program, store_engine: Engine) -> None:
     """A file made in EUR, the money sent in dollars after all: no "sent as" anywhere."""
-    mgr = program.users["mgr"].scope
-    made_id = _approved(store_engine, program.tiny.parent)
-    with session_scope(store_engine) as s:
-        payment_file(s, mgr, "wire", "EUR", [made_id], _wh(program))
+    mgr, made_id = _in_a_file(program, store_engine)
     with session_scope(store_engine) as s:
         pay_by_hand(s, mgr, made_id, "", "USD", seen="approved", wh=_wh(program))
         assert sent_said(s.get(PayoutRequest, made_id), "en") == ""  # type: ignore[arg-type]
