@@ -2,7 +2,8 @@
 its manager said was sent when paying it by hand (`cabinet.payout_hand`): kept with the request when it is marked
 paid (`PayoutRequest.sent_*`, migrations 0030 and 0031), and said where the request is shown
 — the partner's and the staff's lists, the downloads and the payout statement — as "€406.40 at 1 EUR = 1.10726 USD",
-the rate quoted as every page quotes one (`rate_said`).
+the rate quoted as every page quotes one (`rate_said`); the lists and the downloads say too whether the figure came
+from the payment file or was typed by hand (`sent_from`).
 """
 
 from __future__ import annotations
@@ -54,6 +55,17 @@ def sent_said(payout: PayoutRequest, locale: str | None) -> str:
     if payout.status != "paid" or payout.sent_amount is None or not payout.sent_currency:
         return ""
     return said(Sent(payout.sent_amount, payout.sent_currency, payout.sent_rate or ""), payout.currency, locale)
+
+
+def sent_from(payout: PayoutRequest) -> str | None:
+    """Where the amount sent for a paid request in another currency than its own, and so its rate, came from: "file"
+    (what the payment file made with it sent) or "hand" (what its manager typed when paying it by hand,
+    `sent_by_hand`); None for a request not paid, or paid in its own currency, or with nothing sent kept."""
+    if payout.status != "paid" or payout.sent_amount is None or not payout.sent_currency:
+        return None
+    if payout.sent_currency.upper() == payout.currency.upper():
+        return None
+    return "hand" if payout.sent_by_hand else "file"
 
 
 def said(sent: Sent, requested: str, locale: str | None) -> str:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from cabinet.ui import data, money
 from cabinet.ui.cards import card_columns
+from cabinet.ui.fit import column_px
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.money import NEXT, STATED, STATUSES, PayoutError
 from cabinet.ui.next_run import forget_inputs
@@ -39,8 +40,17 @@ base = data.base_currency()
 AMOUNT = {  # in each row's own currency
     t("payouts.col_amount"): st.column_config.TextColumn(alignment="right"),
     t("payouts.col_pay_currency"): st.column_config.TextColumn(help=t("payouts.col_pay_currency_help")),
-    t("payouts.col_sent"): st.column_config.TextColumn(help=t("payouts.col_sent_help"), width=240),
 }
+
+
+def amounts(table: pl.DataFrame) -> dict:
+    """The table's columns of money; Sent, when shown, as wide as its longest text with its "(file)" or "(by hand)"
+    (the grid sizes a column by its first rows, in the queue mostly empty: it showed "€410.4")."""
+    sent = t("payouts.col_sent")
+    if sent not in table.columns:
+        return AMOUNT
+    width = column_px(table[sent].to_list(), sent)
+    return AMOUNT | {sent: st.column_config.TextColumn(help=t("payouts.col_sent_help"), width=width)}
 
 
 def method_name(method: str | None) -> str:
@@ -52,7 +62,8 @@ def history(rows: list, tz: str, covers: dict | None = None) -> pl.DataFrame:
     """Requests as a table: newest first for a partner; for a manager (`covers` given) the queue's order, with each
     request's partner and, beside an undecided one, what the partner's balance has to pay it from now. Times in the
     login's time zone `tz`. Where a partner is paid in another currency than its requests': the queue says which,
-    and a paid request what the payment file sent for it, at what rate. An amount says its currency ("€300.00",
+    and a paid request what the payment file sent for it, or its manager typed when paying it by hand, at what rate,
+    and which of the two ("(file)", "(by hand)"). An amount says its currency ("€300.00",
     "CA$250.00"): no column of codes beside it, so the queue fits 1280 px (the downloads keep the code)."""
     queue = covers is not None
     sent = [money.sent_text(p) for p, _ in rows]
@@ -214,13 +225,8 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
                     show_refusal(exc)
     st.header(t("payouts.history"))
     if mine:
-        st.dataframe(
-            history([(p, "") for p in mine], user.timezone),
-            hide_index=True,
-            placeholder="—",
-            width="stretch",
-            column_config=AMOUNT,
-        )
+        table = history([(p, "") for p in mine], user.timezone)
+        st.dataframe(table, hide_index=True, placeholder="—", width="stretch", column_config=amounts(table))
         download_buttons(requests_frame([(p, "") for p in mine], user.timezone, staff=False), "payout_requests",
                          key="payouts_mine", headers=requests_headers(user.timezone))  # fmt: skip
         for p in mine:
@@ -255,8 +261,9 @@ if not rows:
         outcome()
     st.stop()
 covers = money.payout_covers(scope, [p.id for p, _ in rows if p.status in NEXT])  # what each one's partner has now
-st.dataframe(history(rows, user.timezone, covers), hide_index=True, placeholder="—", width="stretch",
-             column_config=AMOUNT | {t("payouts.col_available"): st.column_config.TextColumn(
+queue_table = history(rows, user.timezone, covers)
+st.dataframe(queue_table, hide_index=True, placeholder="—", width="stretch",
+             column_config=amounts(queue_table) | {t("payouts.col_available"): st.column_config.TextColumn(
                  alignment="right", help=t("payouts.col_available_help"))})  # fmt: skip
 download_buttons(
     requests_frame(rows, user.timezone, staff=True),

@@ -12,7 +12,7 @@ from cabinet import payouts as _payouts
 from cabinet import statements as _statements
 from cabinet.access import Scope
 from cabinet.formatting import fmt_money, number_text
-from cabinet.payout_sent import sent_said
+from cabinet.payout_sent import sent_from, sent_said
 from cabinet.payouts import NEXT, STATUSES, Cover, PaymentDetails, PayoutError
 from cabinet.statements import STATED, Statement
 from cabinet.store.db import session_scope
@@ -20,7 +20,7 @@ from cabinet.store.models import PayoutRequest
 from cabinet.ui.branding import brand
 from cabinet.ui.data import warehouse
 from cabinet.ui.resources import app_settings, engine
-from cabinet.ui.text import current_locale
+from cabinet.ui.text import current_locale, t
 from queries.payouts import MissingRate
 from queries.warehouse import NoSnapshotError
 
@@ -78,9 +78,12 @@ def amount_text(amount: Decimal, currency: str) -> str:
 
 
 def sent_text(payout: PayoutRequest) -> str:
-    """What the payment file sent for a request paid in its partner's currency ("€406.40 at 1 USD = 0.903127 EUR"),
-    in the session's language; "" for one paid as requested, or not paid."""
-    return sent_said(payout, current_locale())
+    """What was sent for a request paid in its partner's currency, in the session's language, and whether the payment
+    file sent it or its manager typed it when paying by hand ("€406.40 at 1 EUR = 1.10726 USD (file)", "… (by
+    hand)"); "" for one paid as requested, or not paid."""
+    said = sent_said(payout, current_locale())
+    source = sent_from(payout)
+    return t(f"payouts.sent_marked_{source}", sent=said) if said and source else said
 
 
 def paid_in(scope: Scope, partner_ids: list[int]) -> dict[int, str]:

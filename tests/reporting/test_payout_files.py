@@ -15,8 +15,8 @@ from tests.reporting.test_payouts_queue import _requests
 
 PAGE = "pages/09_payouts.py"
 HEADER = ["Request", "Requested (UTC)", "Amount", "Currency", "Status", "Method", "Decided", "Reference", "Amount sent",
-          "Currency sent", "Exchange rate", "Rate of"]  # fmt: skip
-UNSENT = ["", "", "", ""]  # paid as requested, or not paid yet
+          "Currency sent", "Exchange rate", "Rate of", "Amount and rate from"]  # fmt: skip
+UNSENT = ["", "", "", "", ""]  # paid as requested, or not paid yet
 
 
 def test_the_staff_download_the_queue_as_filtered_with_each_partner(
