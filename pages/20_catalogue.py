@@ -45,7 +45,7 @@ shown = [
 ]
 table, columns = catalogue_table.offer_table(shown, found.tiers)
 st.caption(t("catalogue.count", shown=len(shown), total=len(found.rows)))
-st.dataframe(table, hide_index=True, width="stretch", column_config=columns)
+st.dataframe(table, hide_index=True, width="stretch", column_config=columns, placeholder="—")
 catalogue_bulk.status_box(user.scope, shown)
 if not shown:
     catalogue.say_done(added=False)  # the offer just saved left the filter (archived): said all the same

@@ -81,7 +81,7 @@ _VERTICAL_KEY = "offers.vertical_"  # + a vertical's code: its name (`cabinet.ui
 
 def vertical_code(typed: str) -> str:
     """The vertical typed in the offer form as stored: the code of a vertical the cabinet names, typed by its name in
-    either language or by its code ("E-commerce", "Интернет-магазины", "ecommerce": ecommerce), so the field can
+    either language or by its code ("E-commerce", "Товары", "ecommerce": ecommerce), so the field can
     show the name the table shows; any other as typed (a new vertical, which the store checks)."""
     folded = " ".join(typed.split()).casefold()
     for key in catalog("en"):

@@ -1,4 +1,5 @@
-"""A table column as wide as the longest of its texts, for a column whose texts must read whole.
+"""A table column as wide as the longest of its texts, for a column whose texts must read whole; the width left
+for a column of free text.
 
 st.dataframe (Glide Data Grid) sizes a column to its header and the texts of its first ten rows, and drops from those
 a text at least twice as wide as their average: a longer text further down, or a rare one, is cut ("Silver, Gold ·
@@ -39,3 +40,13 @@ def column_px(texts: Iterable[object], head: str) -> int:
     """The width of a column that shows `texts` (None as empty) and its header `head` whole."""
     widest = max((text_px(str(v)) for v in texts if v is not None), default=0)
     return max(widest, text_px(head) + HEAD_EXTRA_PX) + CELL_PAD_PX
+
+
+TABLE_PX = 818  # a table beside the menu on a laptop's 1280-px screen, the width the pages are checked at
+
+
+def rest_px(others: Iterable[int], least: int) -> int:
+    """The width left in a `TABLE_PX` table beside columns of widths `others`, at least `least`: a column of free
+    text (an offer's name, an email's subject, a code's description) takes it, cut at its end where longer, rather
+    than push the columns after it past the edge."""
+    return max(least, TABLE_PX - sum(others))

@@ -38,7 +38,7 @@ def test_the_form_names_the_vertical_as_the_table_does(program: Program, store_e
 def test_a_vertical_typed_by_its_name_is_stored_by_its_code(program: Program, store_engine: Engine) -> None:
     at = open_page("pages/20_catalogue.py", program.users["root"])
     at.text_input(key="catalogue_name_new").input("Gadgets")
-    at.text_input(key="catalogue_vertical_new").input("Интернет-магазины ")
+    at.text_input(key="catalogue_vertical_new").input("Товары ")
     at.text_area(key="catalogue_pages_new").input("https://gadgets.example")
     at.button(key="FormSubmitter:catalogue_form_new-Add the offer").click().run()
     assert not at.exception and not at.error
@@ -66,4 +66,4 @@ def test_a_creatives_card_names_its_language_and_the_count_reads_as_a_sentence(
 def test_the_russian_table_heads_its_numbers_in_russian(program: Program) -> None:
     """The offer's number was headed "Id" on a Russian page (as the plans' were)."""
     at = _open_ru(program, "root", "pages/20_catalogue.py")
-    assert not at.exception and list(at.dataframe[0].value.columns)[:2] == ["Оффер", "Название"]
+    assert not at.exception and list(at.dataframe[0].value.columns)[:2] == ["Оффер", "Статус"]
