@@ -17,12 +17,14 @@ from cabinet.mail_admin import SHOWN, MailRow
 from cabinet.store.db import session_scope
 from cabinet.ui.branding import brand
 from cabinet.ui.cards import card_columns
+from cabinet.ui.fit import column_px, rest_px
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
 from cabinet.ui.widgets import fmt_count, save_then_rerun
 
 __all__ = ["SHOWN", "MailRow", "counts_and_actions", "mail_table", "rows", "show_done", "where_mail_goes"]
 DONE_KEY = "emails_done"
+SUBJECT_LEAST_PX = 160  # a subject's first words, however wide the rest
 
 
 def show_done() -> None:
@@ -73,7 +75,12 @@ def mail_table(rows: list[MailRow], zone: ZoneInfo) -> tuple[pl.DataFrame, dict[
     when, is one column right after its time, then to whom and its subject, the kind, and the attempts with the error
     of a message not sent. A subject is shown without the program's name that begins each one ("Demo Affiliate
     Program: "), and times to the minute: in an 818-px column at 1280 px the subject (380 px) kept the kind, the
-    attempts and the error out of sight (1027 px of table, 1077 in Russian)."""
+    attempts and the error out of sight (1027 px of table, 1077 in Russian).
+
+    The time, the status, the address and the kind read whole, however far down; the subject takes the width they
+    leave, and the error after the attempts what the subject leaves, each cut at its end when longer (whole on a
+    double-click): "Сводка для сотрудников" and a long error took the Russian table to 902 px. A message sent the
+    minute it was queued says "Sent" alone."""
     prefix = f"{brand(app_settings().store_url).name}: "
 
     def at(value: Any) -> str:
@@ -81,10 +88,9 @@ def mail_table(rows: list[MailRow], zone: ZoneInfo) -> tuple[pl.DataFrame, dict[
 
     def status(r: MailRow) -> str:  # one message's: "Отправлено", not the filter's "Отправлены"
         said = t(f"emails.row_status_{r.status}")
-        if r.sent_at is None:
+        if r.sent_at is None or (sent := at(r.sent_at)) == (queued := at(r.created_at)):
             return said
-        sent, queued = at(r.sent_at), at(r.created_at)  # the day said once when it went the day it was queued
-        return f"{said} · {sent[11:] if sent[:10] == queued[:10] else sent}"
+        return f"{said} · {sent[11:] if sent[:10] == queued[:10] else sent}"  # the day said once when the same
 
     def attempts(r: MailRow) -> str:  # the last attempt's error, for a message not sent
         return f"{r.attempts} · {r.last_error}" if r.last_error and r.sent_at is None else str(r.attempts)
@@ -99,7 +105,13 @@ def mail_table(rows: list[MailRow], zone: ZoneInfo) -> tuple[pl.DataFrame, dict[
             "attempts": [attempts(r) for r in rows],
         }
     )
+    heads = {c: t(f"emails.col_{c}") for c in table.columns}
+    widths = {c: column_px(table[c], heads[c]) for c in table.columns}  # whole, however far down
+    whole = [widths[c] for c in ("created", "status", "to", "kind")]
+    least = column_px([], heads["attempts"])  # the attempts' count at least, the error after it as far as it goes
+    widths["subject"] = min(widths["subject"], rest_px([*whole, least], SUBJECT_LEAST_PX))
+    widths["attempts"] = min(widths["attempts"], rest_px([*whole, widths["subject"]], least))
     helps = {c: t(f"emails.colhelp_{c}") for c in ("status", "subject", "attempts")}
     helps["subject"] = t("emails.colhelp_subject", program=prefix.removesuffix(": "))
-    config = {t(f"emails.col_{c}"): st.column_config.Column(help=said) for c, said in helps.items()}
-    return table.rename({c: t(f"emails.col_{c}") for c in table.columns}), config
+    config = {heads[c]: st.column_config.Column(help=helps.get(c), width=widths[c]) for c in table.columns}
+    return table.rename(heads), config

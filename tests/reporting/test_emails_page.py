@@ -46,7 +46,8 @@ def test_a_test_email_is_sent_and_listed_without_any_text(program: Program, stor
     at.run()
     table = at.dataframe[0].value
     assert list(table[translate("emails.col_kind")])[:2] == ["Test", "Password reset link"]
-    assert table[translate("emails.col_status")].iloc[0].startswith("Sent · ")  # and when
+    went = table[translate("emails.col_status")].iloc[0]  # "Sent" alone the minute it was queued, else when
+    assert went == "Sent" or went.startswith("Sent · ")
     page_text = " ".join(str(v) for v in table.to_numpy().ravel()) + " ".join(m.value for m in at.markdown)
     assert "SECRET-TOKEN" not in page_text and "reset=" not in page_text
 
