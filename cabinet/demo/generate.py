@@ -27,7 +27,7 @@ from cabinet.demo import journeys
 from cabinet.demo.bad_rows import BadRow, bad_clicks, bad_conversions
 from cabinet.demo.creatives import make_creatives
 from cabinet.demo.feeds import Window, bought_traffic, click_frame, fx_frame
-from cabinet.demo.payouts import earned, seed_payouts
+from cabinet.demo.payouts import earned, seed_payouts, taken_back
 from cabinet.demo.program import DemoProgram, create_demo_users, seed_program
 from cabinet.demo.timeline import HISTORY_DAYS
 from cabinet.store.models import Offer
@@ -63,7 +63,7 @@ class DemoResult:
     commissions: int = 0
     creatives: int = 0
     files: list[Path] = field(default_factory=list)
-    earned: pl.DataFrame | None = None  # per partner and month, what its conversions earn (`payouts.earned`)
+    earned: pl.DataFrame | None = None  # per partner and month, what it earns (`payouts.earned`, `taken_back`)
     payouts: int = 0
     bad_rows: list[BadRow] = field(default_factory=list)
     logins: list[dict[str, str]] = field(default_factory=list)
@@ -175,7 +175,6 @@ def write_feeds(
     res.files.append(jpath)
     res.conversions = conv.height + promo.height + offline.height
     res.status_updates = updates.height
-    res.earned = earned(prog, conv, updates, cf)
 
     progress("commissions history and FX rates")
     comm = _commission_history(rng, prog, conv, cf, win, span)
@@ -183,9 +182,11 @@ def write_feeds(
     _write_csv(comm, cpath)
     res.files.append(cpath)
     res.commissions = comm.height
+    fx = fx_frame(rng, span)
     fpath = inbox / "fx_rates" / "rates.csv"
-    _write_csv(fx_frame(rng, span), fpath)
+    _write_csv(fx, fpath)
     res.files.append(fpath)
+    res.earned = pl.concat([earned(prog, conv, updates, cf, fx, comm), taken_back(comm, fx)], how="vertical_relaxed")
     bought = bought_traffic(np.random.default_rng(np.random.PCG64(seed + 2)), prog, max(300, clicks // 200), win)
     if bought.height:  # its own generator: the feeds above are the same with or without it
         bpath = inbox / "clicks" / f"network_x_{end:%Y-%m-%d}.csv"
