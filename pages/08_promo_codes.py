@@ -7,6 +7,7 @@ import polars as pl
 import streamlit as st
 
 from cabinet.ui import data, store
+from cabinet.ui.fit import auto_px, column_px, figures_px, rest_px
 from cabinet.ui.guard import require_user
 from cabinet.ui.promo_forms import manage_codes, valid_days
 from cabinet.ui.tables import show_dataframe
@@ -20,7 +21,10 @@ from cabinet.ui.widgets import (
     short_label,
     to_cents,
 )
+from queries.metrics import MONEY
 from queries.promo_codes import PromoError
+
+DESCRIPTION_LEAST_PX = 60  # a description's first word, however wide the rest
 
 user = require_user("promo_codes")
 st.title(t("promo.title"))
@@ -75,23 +79,34 @@ elif snap is not None:
 else:
     metrics = []
 states = {s: t(f"promo.state_{s}") for s in ("active", "paused", "not_started", "expired")}
-# the days a code works in one column: "Valid from" and "Valid to" side by side, and "Первые депозиты" over counts of
-# a few digits, pushed the description past the edge of a 1280-px page (860 px of table in 818, 1014 in Russian); the
-# downloads keep both days. Registrations are headed short ("Regs", "Рег."), each full name on hover, and the
-# description, free text, comes last: with the staff's Partner column the table took 936 px (963 in Russian), the
-# days out of sight
-shown = table.with_columns(pl.col("state").replace_strict(states), valid_days(table["valid_from"], table["valid_to"]))
-shown = shown.select(  # the figures before the days and the text
-    "code", *(["partner"] if staff else []), "offer", "state", *metrics, "valid", "description"
-)
+# the days a code works said after its state today, when limited ("Expired · 2026-10-01 – 2026-10-31"): "Valid from"
+# and "Valid to" side by side, and "Первые депозиты" over counts of a few digits, pushed the description past the edge
+# of a 1280-px page (860 px of table in 818, 1014 in Russian); the downloads keep both days. Registrations and sales
+# are headed short ("Regs", "Рег.", "Прод."), each full name on hover, and the description, free text, comes last and
+# takes the width the others leave, cut at its end when longer (whole on a double-click and in the downloads): with
+# the staff's Partner column the table took 893 px (917 in Russian), the description past the edge
+said = table.with_columns(pl.col("state").replace_strict(states), valid_days(table["valid_from"], table["valid_to"]))
+shown = said.with_columns(
+    pl.when(pl.col("valid").is_null()).then("state").otherwise(pl.concat_str("state", pl.lit(" · "), "valid"))
+).select("code", *(["partner"] if staff else []), "offer", "state", *metrics, "description")  # the figures, the text
 headers = {c: t(f"promo.col_{c}") for c in ("code", "partner", "offer", "state", "valid_from", "valid_to",
                                               "description")} | {m: short_label(m) for m in metrics}  # fmt: skip
-shortened = {m: t(f"promo.col_{m}") for m in ("registrations", "ftds") if m in metrics}  # their full names on hover
-short = headers | {"valid": t("promo.col_valid")} | shortened
+shortened = {m: t(f"promo.col_{m}") for m in ("registrations", "ftds", "sales") if m in metrics}  # full names on hover
+short = headers | shortened
 config = display_config(shown)
 for m in shortened:
     config[short[m]] = config.pop(headers[m])
-config[short["valid"]] = st.column_config.TextColumn(help=t("promo.col_valid_help", tz=zone))
+currency = data.base_currency()
+others = [auto_px(shown[c], short[c]) for c in shown.columns if c not in (*metrics, "state", "description")]
+others += [figures_px(shown[m], short[m], currency if m in MONEY else None) for m in metrics]
+# the state whole, its days as far as the description's first words leave room, the description in the rest
+least = column_px(said["state"], short["state"])
+state_px = min(column_px(shown["state"], short["state"]), rest_px([*others, DESCRIPTION_LEAST_PX], least))
+config[short["state"]] = st.column_config.TextColumn(help=t("promo.col_state_help", tz=zone), width=state_px)
+described = min(
+    column_px(shown["description"], short["description"]), rest_px([*others, state_px], DESCRIPTION_LEAST_PX)
+)
+config[short["description"]] = st.column_config.TextColumn(help=t("promo.col_description_help"), width=described)
 show_dataframe(to_cents(shown).rename(short, strict=False), config, hide_index=True, placeholder="—", width="stretch")
 st.caption(t("promo.caption"))
 download_buttons(

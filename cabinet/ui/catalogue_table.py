@@ -17,7 +17,7 @@ import polars as pl
 import streamlit as st
 
 from cabinet.offers_admin import CatalogueRow
-from cabinet.ui.fit import column_px, rest_px
+from cabinet.ui.fit import auto_px, column_px, rest_px
 from cabinet.ui.text import t, vertical
 
 # short header key → the full name said on hover
@@ -60,8 +60,10 @@ def offer_table(rows: list[CatalogueRow], tiers: dict[str, str]) -> tuple[pl.Dat
         for head, full in _COUNTS.items()
     }
     config[waiting] = st.column_config.NumberColumn(help=t("catalogue.help_requests"))
-    widths = {c: column_px(table[c], c) for c in table.columns}  # whole: the tiers, however far down
+    widths = {c: auto_px(table[c], c) for c in table.columns}  # as Streamlit sizes them
+    widths[who] = column_px(table[who], who)  # whole: the tiers, however far down
     config[who] = st.column_config.TextColumn(help=t("catalogue.help_who"), width=widths[who])
-    width = min(widths[offer], rest_px((w for c, w in widths.items() if c != offer), NAME_LEAST_PX))
+    whole = column_px(table[offer], offer)
+    width = min(whole, rest_px((w for c, w in widths.items() if c != offer), NAME_LEAST_PX))
     config[offer] = st.column_config.TextColumn(help=t("catalogue.help_offer"), width=width)
     return table, config

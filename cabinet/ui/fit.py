@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from cabinet.formatting import fmt_money, fmt_number
+from cabinet.ui.text import current_locale
+
 # the characters of the table's font (Source Sans, 14 px) by their width in whole px, as Chromium draws them; one not
 # listed counts 8 px. A text comes out within a few percent of its drawn width (0-7% over, 1-2% under for capitals).
 _BY_PX = {
@@ -43,10 +46,29 @@ def column_px(texts: Iterable[object], head: str) -> int:
 
 
 TABLE_PX = 818  # a table beside the menu on a laptop's 1280-px screen, the width the pages are checked at
+AUTO_MIN_PX = 50  # the narrowest column Streamlit sizes by its texts
+AUTO_MAX_PX = 500  # and the widest
+AUTO_PAD_PX = 17  # its cell's padding either side (8 px each), and a px for the few percent under
+SPARE_PX = 6  # kept from the width left, for the texts drawn a little wider than counted
+
+
+def auto_px(texts: Iterable[object], head: str) -> int:
+    """About the width Streamlit gives a column it sizes itself, here from all its `texts` rather than the first
+    rows': as wide as the longest of them or its header, within `AUTO_MIN_PX` and `AUTO_MAX_PX`."""
+    widest = max((text_px(str(v)) for v in texts if v is not None), default=0)
+    return min(AUTO_MAX_PX, max(AUTO_MIN_PX, widest + AUTO_PAD_PX, text_px(head) + HEAD_EXTRA_PX + AUTO_PAD_PX))
 
 
 def rest_px(others: Iterable[int], least: int) -> int:
     """The width left in a `TABLE_PX` table beside columns of widths `others`, at least `least`: a column of free
     text (an offer's name, an email's subject, a code's description) takes it, cut at its end where longer, rather
     than push the columns after it past the edge."""
-    return max(least, TABLE_PX - sum(others))
+    return max(least, TABLE_PX - SPARE_PX - sum(others))
+
+
+def figures_px(values: Iterable[float | None], head: str, currency: str | None = None) -> int:
+    """About the width Streamlit gives a column of figures under `head`, written as the table writes them in the
+    session's language: money in `currency` to the cent ("$1,234.50", "1 234,50 $"), counts grouped."""
+    locale = current_locale()
+    texts = [fmt_money(v, currency, locale) if currency else fmt_number(v, locale) for v in values if v is not None]
+    return auto_px(texts, head)

@@ -1,6 +1,6 @@
 """How wide a page's table is drawn: each column at the width the page set for it, or else, as Streamlit sizes it,
-about as wide as its longest text or its header (`cabinet.ui.fit.column_px`, a few px over what Chromium draws) and
-at most 500 px."""
+about as wide as its longest text or its header, within 50 and 500 px (`cabinet.ui.fit.auto_px`: what Chromium draws,
+or a px or two over)."""
 
 from __future__ import annotations
 
@@ -9,20 +9,26 @@ import math
 
 from streamlit.testing.v1.element_tree import Dataframe
 
-from cabinet.ui.fit import column_px
+from cabinet.ui.fit import auto_px
 
-AUTO_MAX_PX = 500  # Streamlit's widest column sized by its texts
+SIGNS = {"dollar": "$", "euro": "€"}  # money as the browser writes it in English: "$1,234.50"
 
 
-def _text(value: object) -> str | None:
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+def _text(value: object, fmt: str | None) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return f"{SIGNS[fmt]}{value:,.2f}" if fmt in SIGNS and isinstance(value, int | float) else str(value)
 
 
 def columns_px(grid: Dataframe) -> dict[str, int]:
     """Each column's width in px, by its header."""
     said = json.loads(grid.proto.columns)
-    return {c: said.get(c, {}).get("width") or min(AUTO_MAX_PX, column_px(map(_text, grid.value[c]), c))
-            for c in grid.value.columns}  # fmt: skip
+
+    def drawn(c: str) -> int:
+        fmt = said.get(c, {}).get("type_config", {}).get("format")
+        return auto_px((_text(v, fmt) for v in grid.value[c]), c)
+
+    return {c: said.get(c, {}).get("width") or drawn(c) for c in grid.value.columns}
 
 
 def table_px(grid: Dataframe) -> int:

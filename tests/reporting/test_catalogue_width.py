@@ -81,7 +81,8 @@ def test_a_long_offer_name_takes_the_width_left_and_no_more(program: Program, st
     _with_approval_only(program, store_engine, "A" * 60)
     grid = open_page("pages/20_catalogue.py", _ru(program, "root")).dataframe[0]
     widths = columns_px(grid)
-    assert sum(widths.values()) == TABLE_PX and widths[translate("catalogue.col_id", "ru")] < column_px(["A" * 60], "")
+    assert TABLE_PX - 20 <= sum(widths.values()) <= TABLE_PX
+    assert widths[translate("catalogue.col_id", "ru")] < column_px(["A" * 60], "")
 
 
 @pytest.mark.parametrize("locale", ["en", "ru"])
