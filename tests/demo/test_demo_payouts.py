@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from cabinet.access import derive_scope
+from cabinet.access import Scope, derive_scope
 from cabinet.config import Settings
 from cabinet.demo.generate import generate
 from cabinet.store.db import make_engine, migrate, session_scope
@@ -25,18 +25,25 @@ from tests.conftest import install_env
 END = date(2026, 12, 7)
 
 
-def test_no_request_takes_a_balance_below_zero(tmp_path: Path) -> None:
-    cfg = Settings.from_env(env=install_env(tmp_path))
+def pinned_demo(root: Path, end: date) -> tuple[Settings, Scope, list[PayoutRequest]]:
+    """A demo of 60,000 clicks ending on `end`, loaded by the ETL the next morning: its settings, the admin's scope and
+    the payout requests."""
+    cfg = Settings.from_env(env=install_env(root))
     migrate(cfg.store_url)
     engine = make_engine(cfg.store_url)
     with session_scope(engine) as s:
         generate(s, inbox=cfg.inbox_dir, data_dir=cfg.data_dir, creatives_dir=cfg.creatives_dir,
-                 link_key=cfg.require_link_key(), clicks=60_000, days=60, seed=7, end=END)  # fmt: skip
-    run_etl(cfg, now=datetime.combine(END + timedelta(days=1), time(10), UTC))
+                 link_key=cfg.require_link_key(), clicks=60_000, days=60, seed=7, end=end)  # fmt: skip
+    run_etl(cfg, now=datetime.combine(end + timedelta(days=1), time(10), UTC))
     with session_scope(engine) as s:
         scope = derive_scope(s, s.scalars(select(User).where(User.username == "admin")).one())
         requests = list(s.scalars(select(PayoutRequest)))
     engine.dispose()
+    return cfg, scope, requests
+
+
+def test_no_request_takes_a_balance_below_zero(tmp_path: Path) -> None:
+    cfg, scope, requests = pinned_demo(tmp_path, END)
     wh = Warehouse(cfg.warehouse_dir)
     try:
         balances = {
