@@ -47,6 +47,16 @@ def stored_version(con: duckdb.DuckDBPyConnection, current: int) -> int | None:
     return int(value)
 
 
+def _has_tables(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the connection's database has any table of its own (an unversioned warehouse has; a new file has not)."""
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_tables() where database_name = current_database() and schema_name = 'main' "
+            "and not temporary"
+        ).fetchall()[0][0]
+    )
+
+
 def _mark_upgraded(con: duckdb.DuckDBPyConnection) -> None:
     """Record that the warehouse was upgraded after the runs it holds (an earlier mark not published yet stays)."""
     con.execute(
@@ -76,11 +86,13 @@ def migrate(con: duckdb.DuckDBPyConnection, ddl: tuple[str, ...], current: int, 
     """Create what `ddl` creates and upgrade a warehouse of an older schema to `current`, in one transaction (killed,
     the next run does it all again); returns whether an upgrade awaits its publish (`unpublished_upgrade`)."""
     old = stored_version(con, current)
+    new = old is None and not _has_tables(con)
     con.execute("begin transaction")
     try:
         for block in ddl:
             con.execute(block)
-        upgrade(con, old or 0, rollup_tables)
+        if not new:  # a new warehouse is created at `current`: nothing of an older one to upgrade (~1 s saved)
+            upgrade(con, old or 0, rollup_tables)
         if old is not None and old < current:
             _mark_upgraded(con)
         con.execute(
