@@ -77,6 +77,8 @@ def say_done(added: bool) -> None:
 
 
 _VERTICAL_KEY = "offers.vertical_"  # + a vertical's code: its name (`cabinet.ui.text.vertical`)
+# names a vertical had before (people type what they learnt): "Интернет-магазины" is "Товары" since the catalogue fit
+_FORMER_NAMES = {"интернет-магазины": "ecommerce"}
 
 
 def vertical_code(typed: str) -> str:
@@ -88,7 +90,7 @@ def vertical_code(typed: str) -> str:
         code = key.removeprefix(_VERTICAL_KEY)
         if key.startswith(_VERTICAL_KEY) and folded in {code, *(translate(key, loc).casefold() for loc in LOCALES)}:
             return code
-    return typed
+    return _FORMER_NAMES.get(folded, typed)
 
 
 def _form(offer_id: int) -> DrawnForm[OfferChange]:

@@ -47,6 +47,7 @@ def test_a_vertical_typed_by_its_name_is_stored_by_its_code(program: Program, st
     assert [vertical_code(v) for v in ("E-commerce", "e-COMMERCE", "ecommerce", "Форекс", "crypto")] == [
         "ecommerce", "ecommerce", "ecommerce", "forex", "crypto"
     ]  # fmt: skip
+    assert vertical_code(" интернет-МАГАЗИНЫ") == "ecommerce"  # its Russian name before "Товары" still means it
 
 
 def test_a_creatives_card_names_its_language_and_the_count_reads_as_a_sentence(
