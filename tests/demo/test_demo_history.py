@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 import polars as pl
 import pytest
@@ -136,8 +137,10 @@ def test_earnings_were_paid_out_month_after_month_within_what_was_approved(loade
         first_partner = min(p.id for p in s.scalars(select(Partner)))
     engine.dispose()
     paid = [r for r in requests if r.status == "paid"]
-    months = {r.paid_at.strftime("%Y-%m") for r in paid if r.partner_id == first_partner}
-    assert len(months) >= 10  # gold_parent was paid most months of its year
+    months = sorted({r.paid_at.year * 12 + r.paid_at.month - 1 for r in paid if r.partner_id == first_partner})
+    # gold_parent was paid month after month through its year: a month that brought it less than the $100 a request
+    # needs waits for the next one (which months, 1 to 3 of ~13, depends on the day the demo ends), never two in a row
+    assert len(months) >= 8 and max(b - a for a, b in pairwise(months)) <= 2, months
     assert all(r.paid_at.date() < loaded.end for r in paid)
     assert Counter(r.status for r in requests if r.status != "paid") == {"approved": 2, "requested": 2}  # to act on
     for pid in {r.partner_id for r in requests}:
