@@ -158,8 +158,11 @@ def test_duckdb_turns_ctrl_c_inside_a_statement_into_an_abort(tmp_path: Path) ->
     script = (
         "import os, signal, threading, duckdb\n"
         "from etl.runner import aborted\n"
-        "con = duckdb.connect()\n"  # connected and imported before the clock starts: on a busy machine a signal at
-        "threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()\n"  # 0.3 s came before the statement
+        # connected and imported before the clock starts: on a busy machine a signal at 0.3 s came before the
+        # statement. One thread: with more, a busy machine left the statement running 23 s after the signal (the
+        # main thread waits on a worker's long task before it looks at signals); the abort it ends in is the same
+        "con = duckdb.connect(config={'threads': 1})\n"
+        "threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
         "try:\n"
         "    con.execute('select sum(i * i % 7) from range(20000000000) t(i)').fetchall()\n"
         "except BaseException as exc:\n"
