@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine
+from streamlit.components.v2 import manifest_scanner
 
 from cabinet import passwords
 from cabinet.config import Settings
@@ -31,6 +33,10 @@ passwords.COST = 4
 # searching wider is done by hand, with more examples and random seeds.
 hypothesis_settings.register_profile("cabinet", derandomize=True, database=None)
 hypothesis_settings.load_profile("cabinet")
+
+# Each AppTest's first run scans the metadata of every installed distribution for Streamlit components: ~0.6 s, two
+# thirds of a page test's time. The installed packages do not change while the suite runs: scanned once a process.
+manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 
 TEST_COOKIE_KEY = "test-cookie-key-0123456789abcdef0123456789abcdef"
 TEST_LINK_KEY = "test-link-key-0123456789abcdef0123456789abcdef"
