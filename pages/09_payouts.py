@@ -2,12 +2,10 @@
 
 from collections.abc import Callable
 
-import polars as pl
 import streamlit as st
 
 from cabinet.ui import data, money
 from cabinet.ui.cards import card_columns
-from cabinet.ui.fit import column_px
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.money import NEXT, STATED, STATUSES, PayoutError
 from cabinet.ui.next_run import forget_inputs
@@ -16,6 +14,7 @@ from cabinet.ui.payout_batch import pay_together, say_to_send
 from cabinet.ui.payout_currency import own_currency
 from cabinet.ui.payout_files import requests_frame, requests_headers
 from cabinet.ui.payout_hand import pay_by_hand, sent_asked, sent_fields
+from cabinet.ui.payout_table import history, method_name
 from cabinet.ui.store import METHODS
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.typed_numbers import typed
@@ -25,8 +24,6 @@ from cabinet.ui.widgets import (
     fmt_metric,
     held,
     hold,
-    local_day,
-    local_time,
     relabel,
     show_refusal,
     today_in,
@@ -37,58 +34,6 @@ user = require_user("payouts")
 st.title(t("payouts.title"))
 scope = user.scope
 base = data.base_currency()
-AMOUNT = {  # in each row's own currency
-    t("payouts.col_amount"): st.column_config.TextColumn(alignment="right"),
-    t("payouts.col_pay_currency"): st.column_config.TextColumn(help=t("payouts.col_pay_currency_help")),
-}
-
-
-def amounts(table: pl.DataFrame) -> dict:
-    """The table's columns of money; Sent, when shown, as wide as its longest text with its "(file)" or "(by hand)"
-    (the grid sizes a column by its first rows, in the queue mostly empty: it showed "€410.4")."""
-    sent = t("payouts.col_sent")
-    if sent not in table.columns:
-        return AMOUNT
-    width = column_px(table[sent].to_list(), sent)
-    return AMOUNT | {sent: st.column_config.TextColumn(help=t("payouts.col_sent_help"), width=width)}
-
-
-def method_name(method: str | None) -> str:
-    """A payout method as the interface names it ("Bank transfer"); one the cabinet does not know, as stored."""
-    return t(f"account.method_{method}") if method in METHODS else (method or "")
-
-
-def history(rows: list, tz: str, covers: dict | None = None) -> pl.DataFrame:
-    """Requests as a table: newest first for a partner; for a manager (`covers` given) the queue's order, with each
-    request's partner and, beside an undecided one, what the partner's balance has to pay it from now. Times in the
-    login's time zone `tz`. Where a partner is paid in another currency than its requests': the queue says which,
-    and a paid request what the payment file sent for it, or its manager typed when paying it by hand, at what rate,
-    and which of the two ("(file)", "(by hand)"). An amount says its currency ("€300.00",
-    "CA$250.00"): no column of codes beside it, so the queue fits 1280 px (the downloads keep the code)."""
-    queue = covers is not None
-    sent = [money.sent_text(p) for p, _ in rows]
-    paid_in = money.paid_in(scope, sorted({p.partner_id for p, _ in rows})) if queue else {}
-    other = [paid_in.get(p.partner_id, p.currency) for p, _ in rows]
-
-    def available(payout_id: int) -> str | None:
-        cover = covers.get(payout_id) if covers else None
-        return money.amount_text(cover.available, cover.currency) if cover else None
-
-    return pl.DataFrame(
-        {
-            t("payouts.col_id"): [p.id for p, _ in rows],
-            **({t("payouts.col_partner"): [f"{p.partner_id} · {name}" for p, name in rows]} if queue else {}),
-            t("payouts.col_requested", zone=tz): [f"{local_time(p.requested_at, tz):%Y-%m-%d %H:%M}" for p, _ in rows],
-            t("payouts.col_amount"): [money.amount_text(p.amount, p.currency) for p, _ in rows],
-            **({t("payouts.col_sent"): sent} if any(sent) else {}),
-            **({t("payouts.col_available"): [available(p.id) for p, _ in rows]} if queue else {}),
-            **({t("payouts.col_pay_currency"): other} if other != [p.currency for p, _ in rows] else {}),
-            t("payouts.col_status"): [t(f"payouts.status_{p.status}") for p, _ in rows],
-            t("payouts.col_method"): [method_name(p.method) for p, _ in rows],
-            t("payouts.col_decided"): [f"{local_day(p.decided_at, tz)}" if p.decided_at else "" for p, _ in rows],
-            t("payouts.col_reference"): [p.reference or "" for p, _ in rows],
-        }
-    )
 
 
 def statement_download(rows: list) -> None:
@@ -225,8 +170,8 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
                     show_refusal(exc)
     st.header(t("payouts.history"))
     if mine:
-        table = history([(p, "") for p in mine], user.timezone)
-        st.dataframe(table, hide_index=True, placeholder="—", width="stretch", column_config=amounts(table))
+        table, columns = history(scope, [(p, "") for p in mine], user.timezone)
+        st.dataframe(table, hide_index=True, placeholder="—", width="stretch", column_config=columns)
         download_buttons(requests_frame([(p, "") for p in mine], user.timezone, staff=False), "payout_requests",
                          key="payouts_mine", headers=requests_headers(user.timezone))  # fmt: skip
         for p in mine:
@@ -261,10 +206,8 @@ if not rows:
         outcome()
     st.stop()
 covers = money.payout_covers(scope, [p.id for p, _ in rows if p.status in NEXT])  # what each one's partner has now
-queue_table = history(rows, user.timezone, covers)
-st.dataframe(queue_table, hide_index=True, placeholder="—", width="stretch",
-             column_config=amounts(queue_table) | {t("payouts.col_available"): st.column_config.TextColumn(
-                 alignment="right", help=t("payouts.col_available_help"))})  # fmt: skip
+queue_table, columns = history(scope, rows, user.timezone, covers)
+st.dataframe(queue_table, hide_index=True, placeholder="—", width="stretch", column_config=columns)
 download_buttons(
     requests_frame(rows, user.timezone, staff=True),
     "payout_queue",

@@ -123,16 +123,14 @@ def test_the_partner_sees_what_was_sent_in_its_list_and_download(
     at = open_page(PAGE, program.users["p_parent"])
     assert not at.exception, at.exception
     table = at.dataframe[0].value
-    assert "Paid in" not in table.columns  # the partner knows its own currency: the cards say it
-    columns = list(table.columns)
-    assert columns.index("Sent") == columns.index("Amount") + 1  # read together, in sight at 1280 px
-    assert table.loc[table["Request"] == made_id, "Sent"].tolist() == ["€54.54 at 1 EUR = 1.1 USD (file)"]
+    assert not {"Paid in", "Sent"} & set(table.columns)  # what was sent is said with the amount asked
+    assert table.loc[table["Request"] == made_id, "Amount"].tolist() == ["$60.00 → €54.54 at 1 EUR = 1.1 USD (file)"]
     header, row = _csv(files, "payout_requests")
     assert header[-5:] == ["Amount sent", "Currency sent", "Exchange rate", "Rate of", "Amount and rate from"]
     assert row[0] == str(made_id) and row[-5:] == ["54.54", "EUR", "0.909090909091", "2026-11-01", "payment file"]
 
 
-SENT = "€54.54 at 1 EUR = 1.1 USD (file)"  # what the bank file sent for $60, said so
+SENT = "$60.00 → €54.54 at 1 EUR = 1.1 USD (file)"  # what the bank file sent for $60, said so
 
 
 def test_the_queue_says_what_each_partner_is_paid_in_and_what_was_sent(program: Program, store_engine: Engine) -> None:
@@ -145,15 +143,15 @@ def test_the_queue_says_what_each_partner_is_paid_in_and_what_was_sent(program: 
     assert not at.exception, at.exception
     shown = at.dataframe[0].value
     assert "Currency" not in shown.columns  # "$60.00" says it: the queue fits 1280 px (the download keeps the code)
-    # as wide as its text, beside requests sent as asked (sized by its empty cells, it showed "€410.4")
-    assert json.loads(at.dataframe[0].proto.columns)["Sent"]["width"] == column_px([SENT], "Sent") > 150
+    # both amounts whole at least (sized by its first rows' cells, it showed "€410.4"), the rate as far as room is left
+    assert json.loads(at.dataframe[0].proto.columns)["Amount"]["width"] >= column_px(["$60.00 → €54.54"], "Amount")
     table = shown.set_index("Request")
-    assert table.loc[made_id, "Paid in"] == "EUR" and table.loc[child, "Paid in"] == "USD"
-    assert table.loc[made_id, "Sent"] == SENT and table.loc[child, "Sent"] in ("", None)
+    assert table.loc[made_id, "Amount"] == SENT and table.loc[child, "Amount"] == "$60.00"  # the child: in dollars
+    assert not {"Paid in", "Sent"} & set(shown.columns)
     ru = _open_ru(program, "mgr", PAGE, payouts_statuses=["paid"])
     assert not ru.exception, ru.exception
     said = ru.dataframe[0].value.set_index("Запрос")
-    assert said.loc[made_id, "Отправлено"] == "54,54\xa0€ по курсу 1 EUR = 1,1 USD (из файла)"
+    assert said.loc[made_id, "Сумма"] == "60,00\xa0$ → 54,54\xa0€ по курсу 1 EUR = 1,1 USD (из файла)"
 
 
 def test_a_queue_paid_as_requested_has_no_more_columns(program: Program, store_engine: Engine) -> None:

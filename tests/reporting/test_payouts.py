@@ -141,7 +141,9 @@ def test_the_page_requests_a_payout_and_the_manager_decides_it(payable: Program,
     assert at.success[0].value.startswith("Payout request")
     assert [m.value for m in at.metric] == ["$100.00", "$0.00", "$75.00", "$25.00"]
     assert at.dataframe[0].value.iloc[0]["Status"] == "Requested"
-    assert at.dataframe[0].value.iloc[0]["Method"] == "Bank transfer"  # named as Account names it, not "wire"
+    assert (
+        at.dataframe[0].value.iloc[0]["Method"] == "Bank"
+    )  # a bank transfer, short (the full name on hover), not "wire"
     made = at.dataframe[0].value.iloc[0]["Request"]
     # one open request at a time: no form offering "$25.00" again until it is decided or cancelled
     assert at.info[0].value == f"Request {made} is still open: wait for its decision." and not at.text_input
