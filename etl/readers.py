@@ -32,6 +32,7 @@ from etl.csv_records import (
     stage_csv_records,
     width_errors,
 )
+from etl.file_kinds import binary_kind
 from etl.gzip_check import gzip_damage
 from etl.jsonl_lines import (
     BOM,
@@ -110,7 +111,7 @@ def stage_file(
         con.execute(f"create or replace temp table {table} (rn bigint, {BLANK_COLUMN} varchar)")
         return [BLANK_COLUMN]
     if fmt != "parquet" and (why := header_encoding_error(path)):  # the native readers would read on past it
-        raise UnreadableFile(why)
+        raise UnreadableFile(binary_kind(path) or why)  # a Parquet or Excel file is no text to save as UTF-8
     for long_lines in (False, True):
         try:
             if fmt == "csv":
@@ -375,6 +376,10 @@ def _short(exc: Exception, paths: Iterable[Path] = ()) -> str:
     plain = meaning(text, _MEANINGS)
     if "Input is not a GZIP stream" in text and any(_starts_gzip(p) for p in paths):  # the reader read on past it
         plain = "gzip data followed by bytes that are not (zero padding or other data after its end): compress it again"
+    elif "Input is not a GZIP stream" in text and (
+        kind := next(filter(None, (binary_kind(p, raw=True) for p in paths)), None)
+    ):
+        plain = f"not gzip data although the name ends with .gz: {kind}"
     return (f"{plain} ({text})" if plain else text)[:300]
 
 

@@ -83,7 +83,7 @@ def test_a_csv_whose_header_is_not_utf8_fails_as_any_other_line_would(tiny: Tiny
     assert {f["path"]: (f["status"], f["reason"]) for f in result.files} == {
         "clicks/latin.csv": ("failed", f"line 1: {NOT_UTF8}"),
         "clicks/latin.csv.gz": ("failed", f"line 2: {NOT_UTF8}"),
-        "clicks/zipped.csv": ("failed", f"line 1: {NOT_UTF8}"),
+        "clicks/zipped.csv": ("failed", "gzip data: name it zipped.csv.gz"),
         "clicks/fine.csv": ("loaded", None),
     }
     assert tiny.rows("select count(*) from quarantine") == [(0,)]

@@ -1,0 +1,66 @@
+"""A file named as text that holds another format fails with what it is and what to do, not "save it as UTF-8"."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import zipfile
+
+import polars as pl
+
+from etl.csv_records import NOT_UTF8
+from tests.etl_ingest.conftest import Tiny, conserved
+
+T = "2026-11-01T12:30:05Z"
+
+
+def test_a_parquet_gzip_excel_or_other_compressed_file_under_a_text_name_says_what_it_is(tiny: Tiny) -> None:
+    """A Parquet export or gzip data named `.csv`, an Excel workbook saved as `.csv`, xz or bzip2 data: each failed
+    as "not UTF-8 text (save or export the file as UTF-8)", which fixes none of them."""
+    text = f"click_id,ts,link_token\nk1,{T},{tiny.token}\n"
+    buf = io.BytesIO()
+    pl.DataFrame({"click_id": ["p1"], "ts": [T], "link_token": [tiny.token]}).write_parquet(buf)
+    parquet = buf.getvalue()
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/workbook.xml", "<workbook/>" * 50)
+    files = {
+        "pq.csv": parquet,
+        "pq.jsonl.gz": gzip.compress(parquet),
+        "book.csv": zipped.getvalue(),
+        "book.csv.gz": zipped.getvalue() + b"!",  # not gzip at all
+        "old.csv": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500),
+        "gz.jsonl": gzip.compress(text.encode()),
+        "twice.csv.gz": gzip.compress(gzip.compress(text.encode())),
+        "xz.csv": lzma.compress(text.encode()),
+        "bz.csv": bz2.compress(text.encode()),
+        "latin.csv": f"click_id,ts,link_token,Stra\xdfe\nk1,{T},{tiny.token},x\n".encode("latin-1"),
+        "PAR1.csv": text.replace("click_id,", "PAR1,click_id,").replace("k1,", "x,k1,").encode(),  # text: loads
+    }
+    (tiny.inbox / "clicks").mkdir(parents=True)
+    for name, data in files.items():
+        (tiny.inbox / "clicks" / name).write_bytes(data)
+    result = tiny.run()
+    reasons = {f["path"].removeprefix("clicks/"): (f["status"], f["reason"]) for f in result.files}
+    excel = (
+        "a ZIP archive (an Excel .xlsx workbook is one), not text: unzip it, or export it as CSV UTF-8 (or JSON Lines)"
+    )
+    assert reasons["pq.csv"] == ("failed", "a Parquet file, not text: name it .parquet")
+    assert reasons["pq.jsonl.gz"] == (
+        "failed",
+        "a Parquet file inside gzip, not text: decompress it and name it .parquet",
+    )
+    assert reasons["book.csv"] == ("failed", excel)
+    assert reasons["book.csv.gz"][1].startswith(f"not gzip data although the name ends with .gz: {excel} (")
+    assert reasons["old.csv"] == ("failed", "an Excel .xls workbook, not text: export it as CSV UTF-8 (or JSON Lines)")
+    assert reasons["gz.jsonl"] == ("failed", "gzip data: name it gz.jsonl.gz")
+    assert reasons["twice.csv.gz"] == ("failed", "gzip data inside gzip (compressed twice): decompress it once")
+    assert reasons["xz.csv"] == ("failed", "xz data: only gzip is read (compress it with gzip, as xz.csv.gz)")
+    assert reasons["bz.csv"] == ("failed", "bzip2 data: only gzip is read (compress it with gzip, as bz.csv.gz)")
+    assert reasons["latin.csv"] == ("failed", f"line 1: {NOT_UTF8}")  # text in another encoding: as before
+    assert reasons["PAR1.csv"] == ("loaded", None)
+    assert tiny.rows("select click_id from clicks") == [("k1",)]
+    assert tiny.rows("select count(*) from quarantine") == [(0,)]
+    conserved(tiny)
