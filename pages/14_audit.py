@@ -30,7 +30,7 @@ if not rows:
     st.info(t("common.empty"))
     st.stop()
 table = entries_frame(rows)
-st.dataframe(shown(table), hide_index=True, width="stretch", column_config=columns())
+st.dataframe(said := shown(table), hide_index=True, width="stretch", column_config=columns(said))
 st.caption(caption(user.timezone))
 # the stored codes, as the CLI and queries name them, under the machine names: a file for tools and tickets, alike
 # whichever language the admin reads the page in (a Russian header over an English code and JSON reads no better)

@@ -8,9 +8,12 @@ import polars as pl
 import streamlit as st
 
 from cabinet.audit_log import AuditRow, keep_days
+from cabinet.ui.fit import column_px, rest_px
 from cabinet.ui.text import t, t_or, worded
 
 TARGET_WIDTH = 120  # px
+ACTION_LEAST_PX = 200  # an action cut no shorter: its words, if not the code after them
+DETAILS_LEAST_PX = 150  # the details' first key and value
 
 
 def action_label(code: str) -> str:
@@ -47,10 +50,27 @@ def shown(table: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def columns() -> dict[str, object]:
-    """The target as wide as "partner 12345" or a login's name: sized by its header, the column showed "partner"
-    only, not which one (and no wider: the details beside it say what changed)."""
-    return {t("audit.col_target"): st.column_config.TextColumn(width=TARGET_WIDTH)}
+def columns(table: pl.DataFrame) -> dict[str, object]:
+    """Widths for the shown `table` (`shown`), so that it fits the page's 818 px at 1280 px: the time and the user
+    whole; the target as wide as "partner 12345" or a login's name (sized by its header, the column showed "partner"
+    only, not which one); the action whole where it fits, else cut at its end; the details, free JSON, the width the
+    others leave, cut at its end. A cut text reads whole on a double-click and in the downloads. The action's full
+    label and the details took the table to 835 px with the demo's entries in English and past 1000 px with a long
+    action's in Russian, the details out of sight."""
+    heads = {c: t(f"audit.col_{c}") for c in ("time", "user", "action", "target", "details")}
+    whole = {c: column_px(table[heads[c]], heads[c]) for c in ("time", "user", "action", "details")}
+    fixed = [whole["time"], whole["user"], TARGET_WIDTH]
+    action = min(whole["action"], rest_px([*fixed, min(whole["details"], DETAILS_LEAST_PX)], ACTION_LEAST_PX))
+    details = min(whole["details"], rest_px([*fixed, action], DETAILS_LEAST_PX))
+    widths = {
+        "time": whole["time"],
+        "user": whole["user"],
+        "action": action,
+        "target": TARGET_WIDTH,
+        "details": details,
+    }
+    helps = {"action": t("audit.colhelp_action"), "details": t("audit.colhelp_details")}
+    return {heads[c]: st.column_config.TextColumn(width=w, help=helps.get(c)) for c, w in widths.items()}
 
 
 def caption(tz: str) -> str:
