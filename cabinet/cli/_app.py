@@ -35,7 +35,9 @@ def log_width(stream: object) -> int | None:
 
 
 # No console markup: file names, errors and values in the output may hold brackets (`[old] clicks.csv`,
-# `[/promo]`) that markup would drop or fail on. Styled parts are `Text.assemble` pieces.
+# `[/promo]`) that markup would drop or fail on. Styled parts are `Text.assemble` pieces. No emoji codes either: a
+# reason followed by a colon, `missing_field:date: ...`, was printed `missing_field📅 ...`, and so was `:date:` in a
+# file name or a quarantined value.
 class _Console(Console):
     """rich's Console, told apart from a failure when its reader goes away: a closed pipe (`cabinet etl status | head
     -2`) exited 1, which `etl status` gives a monitoring check for "the newest run failed"; it is 141 now, what a shell
@@ -49,8 +51,8 @@ class _Console(Console):
 
 
 BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE
-console = _Console(markup=False)
-err_console = _Console(stderr=True, markup=False)
+console = _Console(markup=False, emoji=False)
+err_console = _Console(stderr=True, markup=False, emoji=False)
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:
