@@ -83,12 +83,23 @@ def status(
             "again: "
             "`cabinet etl reprocess --reason <reason>` (`cabinet etl quarantine --reason <reason>` lists them)"
         )
+    updates, alike = cur.execute(STATUS_UPDATES_FIRST).fetchone() or (0, 0)
     to_resend = [r for (r,) in cur.execute(STATUS_TO_RESEND, [list(FIXABLE)]).fetchall()]
+    if updates and updates == alike and NO_ATTRIBUTION in to_resend:  # each loads once read again: not to send
+        to_resend.remove(NO_ATTRIBUTION)
     if to_resend:  # no run can load these: their producer sends them again, corrected
         console.print(
             f"{', '.join(to_resend)}: no run loads these rows as they are; have the system that wrote them send "
             "them again, corrected, in a new file: `cabinet etl quarantine --reason <reason>` lists them with what to "
             "change"
+        )
+    if updates:  # the producer sent them right, only early
+        console.print(
+            f"{counted(updates, 'conversion row')} quarantined {NO_ATTRIBUTION}: "
+            f"{'an update of a conversion' if updates == 1 else 'updates of conversions'} loaded since (a "
+            "status update naming no click_id, promo_code or partner_id, read before its conversion): `cabinet etl "
+            f"reprocess --reason {NO_ATTRIBUTION} --feed conversions` applies the newer ones",
+            style="yellow",
         )
     for request in pending(cfg.warehouse_dir):  # asked from the cabinet's Data loads page
         console.print(
@@ -149,6 +160,15 @@ STATUS_FAILED_FILES = (
 STATUS_FIXABLE = "select distinct reason from quarantine where reason in (select unnest(?::varchar[])) order by 1"
 STATUS_TO_RESEND = (
     "select distinct reason from quarantine where reason not in (select unnest(?::varchar[])) order by 1 limit 12"
+)
+
+NO_ATTRIBUTION = "missing_field:click_id"
+# Conversion rows without attribution quarantined before their conversion came (an update read first), whose
+# conversion is loaded now: reading their files again applies them (`etl.conversion_updates`). Counted with every
+# row of that reason, of any feed.
+STATUS_UPDATES_FIRST = (
+    "select count(*) filter (where q.feed = 'conversions' and q.raw ->> '$.conversion_id' in "
+    f"(select conversion_id from conversions)), count(*) from quarantine q where q.reason = '{NO_ATTRIBUTION}'"
 )
 
 
