@@ -5,6 +5,7 @@ import streamlit as st
 
 from cabinet.ui import data, store
 from cabinet.ui.cards import card_box
+from cabinet.ui.fit import column_px
 from cabinet.ui.guard import require_user
 from cabinet.ui.plan_box import plan_box
 from cabinet.ui.statement_box import month_statement_box
@@ -115,9 +116,14 @@ headers = {c: t(f"commissions.col_{c}") for c in ("ts", "conversion_id", "conver
 headers |= {"partner_id": t("dim.partner_id"), "offer_id": t("dim.offer_id"), "amount": t("commissions.col_amount")}
 headers["amount_base"] = t("commissions.col_amount_base", currency=data.base_currency())
 st.caption(t("commissions.intro", column=headers["amount_base"]))
+# the amount, the status and the kind whole on every row: sized by the first rows, "В ожидании" was cut to
+# "В ожидани" on the tenth row of a page of "Одобрена", a larger amount further down likewise
+whole = ("amount", "status", "kind")
+sized = {headers[c]: st.column_config.TextColumn(width=column_px(table[c], headers[c])) for c in whole}
 show_dataframe(
     to_cents(table, ("amount_base",)).rename(headers, strict=False),  # as the cards and the Amount column round it
-    {
+    sized
+    | {
         headers["amount_base"]: st.column_config.NumberColumn(format=number_format("commission")),
         headers["how"]: st.column_config.TextColumn(width="large"),
     },
