@@ -5,6 +5,7 @@ import streamlit as st
 
 from cabinet.ui import data
 from cabinet.ui.cards import card_columns
+from cabinet.ui.fit import column_px
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.signup import invite_box
 from cabinet.ui.tables import show_dataframe
@@ -85,7 +86,10 @@ shown = shown.with_columns(
 headers = {"level": t("subpartners.level"), "partner": t("dim.partner_id"), "parent_id": t("subpartners.parent"),
            "status": t("subpartners.status"), "override": t("subpartners.override")}  # fmt: skip
 headers |= {m: short_label(m) for m in metrics}
-config = display_config(shown) | {headers["status"]: st.column_config.TextColumn(width=110)}  # room for "Application"
+# as wide as its texts: 110 px cut a paused sub-partner's "Приостановлен", and took 23 px more than "Application"
+# needs from an English table 13 px past the edge of a 1280-px page
+status_px = column_px(shown["status"], headers["status"])
+config = display_config(shown) | {headers["status"]: st.column_config.TextColumn(width=status_px)}
 if "ftds" in metrics:  # "Первые депозиты" over counts of a few digits pushed Status past the edge of a 1280-px page
     config[t("subpartners.col_ftds")] = config.pop(headers["ftds"])  # the full name on hover
     headers["ftds"] = t("subpartners.col_ftds")
