@@ -17,7 +17,9 @@ TS_ISO_OFFSET = (
     r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]((0\d|1[0-3])(:?[0-5]\d)?|14(:?00)?))$"
 )
 TS_ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$"
-MONEY = r"^[+-]?\d{1,14}(\.\d{1,4})?$"
+# a decimal as writers spell it: `12.50`, also `.5` (Oracle's text of 0.5, as its exports write it) and `12.` (a
+# decimal point without decimals); a decimal comma, an exponent or a thousands separator is no amount
+MONEY = r"^[+-]?(\d{1,14}(\.\d{0,4})?|\.\d{1,4})$"
 MONEY_LIMIT = 10**14  # what DECIMAL(18,4), every money column, holds: |amount| < 10^14
 
 
@@ -262,7 +264,7 @@ def money_text(present: Present) -> str:
     num = f"try_cast({text} as decimal(38,20))"  # the 14 whole digits `MONEY` takes, and 20 decimals
     digits = f"length(ltrim(regexp_replace(rtrim({text}, '0'), '[^0-9]', '', 'g'), '0'))"  # significant digits
     return (
-        f"case when regexp_matches({text}, '^[+-]?\\d{{1,14}}\\.\\d{{5,}}$') "
+        f"case when regexp_matches({text}, '^[+-]?\\d{{0,14}}\\.\\d{{5,}}$') "
         f"and ({num} = round({num}, 4) or ({digits} >= 16 "
         f"and abs({num} - round({num}, 4)) <= 1e-12 * greatest(1, abs({num})))) "
         f"and abs(round({num}, 4)) < {MONEY_LIMIT} "
