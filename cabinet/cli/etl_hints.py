@@ -15,8 +15,7 @@ def _one_of(values: tuple[str, ...]) -> str:
 _REPROCESS = "then `cabinet etl reprocess --reason {reason}` loads the rows"
 
 HINTS: dict[str, str] = {
-    "missing_field": "the row has no {column}, which its feed requires (a conversion's offer_id: needed when neither "
-    "its click nor its promo code names the offer); send the row again with it",
+    "missing_field": "the row has no {column}, which its feed requires; send the row again with it",
     "too_long": "{column} is longer than the contract keeps (ids, codes and sub values 255 characters, referrer and "
     "user_agent 8,192, note 2,000)",
     "bad_row": "the line is not a row: fields that do not match the header, a quote never closed, a JSON line that is "
@@ -50,10 +49,24 @@ HINTS: dict[str, str] = {
 }
 
 
+# Missing columns that a feed requires only in some rows, or that a feed requires one of: said as such. The family's
+# text said "(a conversion's offer_id: needed when ...)" under every missing column, a click's date or a rate's too.
+MISSING: dict[str, str] = {
+    "offer_id": "the row has no offer_id: a conversion needs one when neither its click nor its promo code names the "
+    "offer, a click when it has no link_token; send the row again with it",
+    "click_id": "the row has no click_id: a click needs its own, and a conversion one of click_id, promo_code or "
+    "partner_id to be attributed; send the row again with it (a status update of a conversion read before the "
+    "conversion loads once that has: `cabinet etl status` says so)",
+    "link_token": "the click names neither a link_token nor a partner_id with an offer_id; send the row again with "
+    "one of them",
+}
+
+
 def hint(reason: str) -> str | None:
     """The producer's fix for `reason` (`missing_field:offer_id` reads the family's with the column), or None."""
     family, _, column = reason.partition(":")
-    text = HINTS.get(family)
+    text = MISSING.get(column) if family == "missing_field" else None
+    text = text or HINTS.get(family)
     return None if text is None else text.format(column=column or "a column", reason=family)
 
 

@@ -85,3 +85,15 @@ def test_a_quarantined_row_sent_again_corrected_is_marked_loaded(tiny: Tiny) -> 
         assert "1 row marked (its id is loaded now): a row with its id came in another file since" in said
         assert "missing_field:offer_id (run 1) (its id is loaded now)" in said or width == "200"
         assert "bad_timestamp (run 1) (its id" not in said
+
+
+def test_a_missing_column_is_said_as_its_feed_requires_it() -> None:
+    """Every missing column was said with "(a conversion's offer_id: needed when neither its click nor its promo code
+    names the offer)", a rate's date and a click's time too; and a conversion's missing click_id as a column "its feed
+    requires", where a promo_code or partner_id does as well."""
+    assert hint("missing_field:date") == "the row has no date, which its feed requires; send the row again with it"
+    assert "offer" not in (hint("missing_field:ts") or "") and "offer" not in (hint("missing_field:amount") or "")
+    said = hint("missing_field:click_id") or ""
+    assert "a conversion one of click_id, promo_code or partner_id" in said and "`cabinet etl status`" in said
+    assert "neither its click nor its promo code names the offer" in (hint("missing_field:offer_id") or "")
+    assert "neither a link_token nor a partner_id with an offer_id" in (hint("missing_field:link_token") or "")
