@@ -67,7 +67,11 @@ _NOT_COUNTRIES = {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "U
 COUNTRIES = tuple(sorted({c for c in Locale("en").territories if len(c) == 2 and c.isalpha()} - _NOT_COUNTRIES))
 # ISO 4217 codes as CLDR knows them, current and withdrawn (a conversion from 2001 may be in DEM); a code that is
 # three letters but no currency (XYZ, BTC) is `bad_currency`, not `no_fx_rate`: the sender has to fix it, not the rates.
-CURRENCIES = tuple(sorted(c for c in list_currencies() if len(c) == 3 and c.isalpha() and c.isupper()))
+# So are ISO 4217's own codes for none: XXX ("no currency", what a system writes when it has none) and XTS (testing).
+_NO_CURRENCY = {"XXX", "XTS"}
+CURRENCIES = tuple(
+    sorted(c for c in list_currencies() if len(c) == 3 and c.isalpha() and c.isupper() and c not in _NO_CURRENCY)
+)
 CURRENCY_PATTERN = "|".join(CURRENCIES)
 # A crawler's user agent (lower case; matched with RE2, which has no look-behind). The bot word as the `isbot`
 # detectors take it, `(?<! cu)bots?(?:\b|_)`: "bot" or "bots" ending a word or before "_" (Googlebot, AhrefsBot/7.0,

@@ -31,3 +31,18 @@ def test_a_decimal_without_its_leading_zero_or_its_decimals_is_an_amount(tiny: T
         quarantined = tiny.rows("select row_number, reason from quarantine where path = ? order by 1", [path])
         assert quarantined == [(n, "bad_amount") for n in bad], path
     conserved(tiny)
+
+
+def test_iso_4217_codes_for_no_currency_are_bad_currencies_not_missing_rates(tiny: Tiny) -> None:
+    """XXX is ISO 4217's "no currency" (what a system writes when it has none), XTS its code for tests: such a row
+    was `no_fx_rate`, whose hint asks for a rate that cannot exist, and a rate for XXX loaded."""
+    tiny.write("clicks", "c.csv", f"click_id,ts,link_token\nk1,{T},{tiny.token}\n")
+    tiny.write("fx_rates", "r.csv", "date,currency,rate\n2026-10-01,XXX,1.5\n2026-10-01,EUR,1.1\n")
+    tiny.write("conversions", "v.csv", "conversion_id,ts,type,click_id,amount,currency\n"
+               f"v1,{T},deposit,k1,5,XXX\nv2,{T},deposit,k1,5,xts\nv3,{T},deposit,k1,5,eur\n")  # fmt: skip
+    tiny.run()
+    assert tiny.rows("select path, row_number, reason from quarantine order by 1, 2") == [
+        ("conversions/v.csv", 1, "bad_currency"), ("conversions/v.csv", 2, "bad_currency"),
+        ("fx_rates/r.csv", 1, "bad_currency")]  # fmt: skip
+    assert tiny.rows("select conversion_id, amount_base from conversions") == [("v3", Decimal("5.5"))]
+    conserved(tiny)
