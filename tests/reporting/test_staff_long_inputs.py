@@ -46,6 +46,8 @@ def test_a_login_or_partner_added_with_a_long_name_keeps_it_and_is_refused(
     page.button(key="FormSubmitter:partners_add-Add the partner").click().run()
     assert not page.exception and [e.value for e in page.error] == [translate("invite.bad_name", n=NAME_MAX)]
     assert page.text_input(key="partners_add_name").value == LONG_NAME
+    # an admin adds another's login or partner: not told to give "your" name, as an applicant is
+    assert "your" not in at.error[0].value.lower() and "your" not in page.error[0].value.lower()
     assert (_count(store_engine, User), _count(store_engine, Partner)) == (users, partners)
 
 
