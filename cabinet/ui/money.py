@@ -3,6 +3,7 @@ acts under the user's scope (`cabinet.payouts`, `cabinet.statements` do the chec
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -17,12 +18,16 @@ from cabinet.payouts import NEXT, STATUSES, Cover, PaymentDetails, PayoutError
 from cabinet.statements import STATED, Statement
 from cabinet.store.db import session_scope
 from cabinet.store.models import PayoutRequest
+from cabinet.ui import widgets
 from cabinet.ui.branding import brand
 from cabinet.ui.data import warehouse
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import current_locale, t
 from queries.payouts import MissingRate
 from queries.warehouse import NoSnapshotError
+
+# an amount in digits, signed or not, with a point before its decimals (as `number_text` leaves it)
+DIGITS = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 
 __all__ = ["NEXT", "STATED", "STATUSES", "PaymentDetails", "PayoutError"]
 
@@ -47,13 +52,17 @@ def request_payout(scope: Scope, partner_id: int, amount: Decimal, available: De
 
 def typed_amount(text: str) -> Decimal:
     """The payout form's amount as the partner typed it, with a point or a comma before the cents and spaces between
-    thousands ("1 000,50"); refused when it can be read two ways ("1,000"), is not a number, or has digits past the
-    cent: the store pays whole cents and would round 60.555 down to 60.55 without a word."""
+    thousands ("1 000,50"); refused when it can be read two ways ("1,000"), is not written in digits, or has digits
+    past the cent: the store pays whole cents and would round 60.555 down to 60.55 without a word. "1e3", which
+    Python reads as 1000 (a slip for "13": the e is under the 3), asked for $1,000.00; "$100" was told to be no
+    positive amount."""
     shown = text.strip()
     try:
         plain = number_text(shown)
     except ValueError as exc:
         raise PayoutError(f"{shown!r} can be read two ways", "payouts.amount_two_ways", amount=shown) from exc
+    if plain and not DIGITS.fullmatch(plain):
+        raise PayoutError(f"{shown!r} is not written in digits", "payouts.not_digits", amount=widgets.plain(shown))
     try:
         asked = Decimal(plain)
     except InvalidOperation as exc:

@@ -1,6 +1,7 @@
 """The payout amount is read as the partner typed it, never changed without a word: the form's number field showed a
 typed 60.555 as 60.55, which the store then took (it pays whole cents), and in a Russian browser it took "60,55" as
-6055. The amount is a text field now, read with a point or a comma, refused past the cent or when it reads two ways."""
+6055. The amount is a text field now, read with a point or a comma, refused past the cent, when it reads two ways, or
+when it is not written in digits ("1e3", "$100")."""
 
 from __future__ import annotations
 
@@ -36,7 +37,13 @@ def ask(at: AppTest, amount: str) -> AppTest:
                        "выплаты делаются в целых центах."),
      ("en", "1,000", "1,000 can be read two ways: write the amount without a thousands separator, with a point or a "
                      "comma before the cents (1000.50 or 1000,50)."),
-     ("ru", "сто", "Введите положительную сумму.")],
+     ("ru", "сто", "«сто» — не сумма: напишите её цифрами, с запятой или точкой перед центами (1000,50 или 1000.50)."),
+     # Python's Decimal reads "1e3" as 1000: a slip for "13" (the e is under the 3) asked for $1,000.00
+     ("en", "1e3", "“1e3” is not an amount: type it in digits, with a point or a comma before the cents (1000.50 or "
+                   "1000,50)."),
+     # was "Enter a positive amount."; as typed, its markup escaped (Markdown shows "$100")
+     ("en", "$100", "“\\$100” is not an amount: type it in digits, with a point or a comma before the cents (1000.50 "
+                    "or 1000,50).")],
 )  # fmt: skip
 def test_an_amount_past_the_cent_or_read_two_ways_is_refused_not_changed(
     payable: Program,  # noqa: F811 - the fixture
@@ -71,9 +78,11 @@ def test_an_amount_is_offered_and_read_as_the_sessions_language_types_it(
 def test_the_typed_amount_is_the_number_typed() -> None:
     assert typed_amount(" 60.55 ") == typed_amount("60,55") == Decimal("60.55")
     assert typed_amount("1 000,5") == typed_amount("1000.50") == Decimal("1000.50")
-    assert typed_amount("1e30") == Decimal("1e30")  # no cents to check: refused by the store as above the balance
+    assert typed_amount("+100.") == Decimal(100) and typed_amount(".5") == Decimal("0.5")
+    assert typed_amount("-5") == Decimal(-5)  # a number: refused by the store as not positive
     refused = {"60.555": "amount_cents", "0,001": "amount_cents", "2,001.84": "amount_two_ways",
-               "1,000": "amount_two_ways", "": "bad_amount", "nan": "bad_amount", "$5": "bad_amount"}  # fmt: skip
+               "1,000": "amount_two_ways", "": "bad_amount", "nan": "not_digits", "$5": "not_digits",
+               "1e3": "not_digits", "1e30": "not_digits", "Infinity": "not_digits", "0x10": "not_digits"}  # fmt: skip
     for text, key in refused.items():
         with pytest.raises(PayoutError) as refusal:
             typed_amount(text)
