@@ -253,6 +253,31 @@ def _note_columns(stats: FileStats, f: StagedFile) -> None:
         written = f.written if f.own_columns is None else {}  # named as the file names them, not `col_<n>`
         unknown = set(own) - set(FEED_COLUMNS[f.feed]) - {"file_id", "rn"}
         stats.unknown_columns = sorted({written.get(c, c) or "(a column without a name)" for c in unknown})
+        if stats.rows_read and (missing := _missing_key(f.feed, set(own))):
+            stats.reason = missing
+
+
+# The columns a feed's file is told by: its id, or a rate's three
+_KEYS = {"clicks": ("click_id",), "conversions": ("conversion_id",), "commissions": ("commission_id",),
+         "fx_rates": ("date", "currency", "rate")}  # fmt: skip
+# Each feed's columns that no other feed has (a click's link_token, a conversion's type, a rate's date)
+_OWN = {
+    feed: set(cols) - {c for other, more in FEED_COLUMNS.items() if other != feed for c in more}
+    for feed, cols in FEED_COLUMNS.items()
+}
+
+
+def _missing_key(feed: str, columns: set[str]) -> str | None:
+    """What a file without its feed's id column is said to be (each of its rows is quarantined `missing_field`),
+    with the feed whose own columns it has most (a click export dropped in `conversions/`); None when it has its
+    feed's id."""
+    lacking = [c for c in _KEYS[feed] if c not in columns]
+    if not lacking:
+        return None
+    said = f"no {lacking[0]} column: each row is quarantined missing_field:{lacking[0]}"
+    shared = {other: len(own & columns) for other, own in _OWN.items()}
+    other = max(shared, key=lambda o: (shared[o], o == feed))  # a tie is its own feed
+    return f"{said} (a file of {other}, in the {feed}/ folder?)" if other != feed and shared[other] else said
 
 
 def _same_content(f: StagedFile, twin: SameContent, by_file: dict[int, FileStats]) -> FileStats | None:

@@ -64,3 +64,40 @@ def test_a_parquet_gzip_excel_or_other_compressed_file_under_a_text_name_says_wh
     assert tiny.rows("select click_id from clicks") == [("k1",)]
     assert tiny.rows("select count(*) from quarantine") == [(0,)]
     conserved(tiny)
+
+
+def test_a_file_without_its_feeds_id_column_says_so_and_which_feed_it_looks_like(tiny: Tiny) -> None:
+    """A click export dropped in `conversions/` loaded with every row quarantined `missing_field:conversion_id` and
+    nothing else said of it (its click columns were named "not in the contract")."""
+    clicks = f"click_id,ts,link_token\nk1,{T},{tiny.token}\nk2,{T},{tiny.token}\n"
+    tiny.write("conversions", "clicks_copy.csv", clicks)
+    tiny.write(
+        "clicks", "conv.jsonl", f'{{"conversion_id": "v1", "ts": "{T}", "type": "lead", "promo_code": "SPRING"}}\n'
+    )
+    tiny.write("commissions", "rates.csv", "date,currency,rate\n2026-11-01,EUR,1.1\n")
+    tiny.write("conversions", "no_id.csv", f"ts,type,click_id\n{T},lead,k1\n")
+    tiny.write("fx_rates", "header_only.csv", "click_id,ts,link_token\n")  # no rows: nothing to say
+    result = tiny.run()
+    reasons = {f["path"]: (f["status"], f["reason"], f["quarantined"]) for f in result.files}
+    said = "no {} column: each row is quarantined missing_field:{}"
+    assert reasons["conversions/clicks_copy.csv"] == (
+        "loaded",
+        said.format("conversion_id", "conversion_id") + " (a file of clicks, in the conversions/ folder?)",
+        2,
+    )
+    assert reasons["clicks/conv.jsonl"] == (
+        "loaded",
+        said.format("click_id", "click_id") + " (a file of conversions, in the clicks/ folder?)",
+        1,
+    )
+    assert reasons["commissions/rates.csv"] == (
+        "loaded",
+        said.format("commission_id", "commission_id") + " (a file of fx_rates, in the commissions/ folder?)",
+        1,
+    )
+    assert reasons["conversions/no_id.csv"] == ("loaded", said.format("conversion_id", "conversion_id"), 1)
+    assert reasons["fx_rates/header_only.csv"] == ("loaded", None, 0)
+    reasons = {p: r for p, r in tiny.rows("select path, reason from quarantine")}
+    assert reasons["conversions/clicks_copy.csv"] == "missing_field:conversion_id"
+    assert reasons["commissions/rates.csv"] == "missing_field:commission_id"
+    conserved(tiny)
