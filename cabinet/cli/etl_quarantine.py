@@ -46,6 +46,20 @@ def _present(cur: Any, feed: str | None, path: str | None, run: int | None, reas
     return f"{guess}; {what}{f' ({feed})' if feed else ''}: {', '.join(f'{v} ({n:,})' for v, n in there)}"
 
 
+def _inbox_name(inbox: Path, name: str) -> str:
+    """A file given by its path (`/data/inbox/clicks/a.csv`, `./clicks/a.csv` from the inbox) as `etl status` names
+    it (`clicks/a.csv`), as `etl reprocess` takes it: the absolute path an operator copied matched no row. Any other
+    text is left as it is, to match nothing and be told what there is."""
+    from etl.reprocess import ReprocessError, inbox_path
+
+    if not Path(name).is_absolute() and not name.startswith("./"):
+        return name
+    try:
+        return inbox_path(inbox, name)
+    except ReprocessError:
+        return name
+
+
 NARROW = 120  # below, each row is a block (where, why; its raw values) instead of a table row
 
 
@@ -69,7 +83,9 @@ def quarantine(
         ),
     ] = None,
     feed: Annotated[str | None, typer.Option(help="clicks, conversions, commissions or fx_rates.")] = None,
-    file: Annotated[str | None, typer.Option(help="An inbox file as `etl status` names it, e.g. clicks/a.csv.")] = None,
+    file: Annotated[
+        str | None, typer.Option(help="An inbox file as `etl status` names it, e.g. clicks/a.csv, or its path.")
+    ] = None,
     run: Annotated[
         int | None, typer.Option(min=1, max=2**31 - 1, help="Only rows quarantined by this run.")
     ] = None,  # the SQL binds it as an integer
@@ -84,7 +100,10 @@ def quarantine(
 
     if feed is not None and feed not in FEED_ORDER:
         raise CliError(f"unknown feed {feed!r}: use one of {', '.join(FEED_ORDER)}")
-    wh = Warehouse(settings().warehouse_dir)
+    cfg = settings()
+    if file is not None:
+        file = _inbox_name(cfg.inbox_dir, file)
+    wh = Warehouse(cfg.warehouse_dir)
     try:
         cur = wh.cursor()
     except NoSnapshotError as exc:

@@ -156,6 +156,17 @@ def test_a_quarantine_filter_that_matches_nothing_says_what_there_is_for_that_fi
         assert out.exit_code == 0 and said in _said(out), (args, out.output)
 
 
+def test_a_quarantine_filter_takes_the_file_by_its_path_as_reprocess_does(tiny: Tiny) -> None:
+    """`--file /data/inbox/clicks/a.csv`, the path an operator copies, matched no row (`etl reprocess` takes it)."""
+    path = tiny.write("clicks", "a.csv", CLICK_HEADER + _click(tiny, "k1") + _click(tiny, "bad", partner=999))
+    assert cli.invoke(cli_app, ["etl", "run"], env=WIDE).exit_code == 0
+    for name in (str(path), str(tiny.inbox / "clicks" / ".." / "clicks" / "a.csv")):
+        out = cli.invoke(cli_app, ["etl", "quarantine", "--file", name], env=WIDE)
+        assert out.exit_code == 0 and "1 quarantined row" in _said(out) and "unknown_partner" in out.output, name
+    out = cli.invoke(cli_app, ["etl", "quarantine", "--file", "/etc/passwd"], env=WIDE)
+    assert out.exit_code == 0 and "no quarantined rows match --file /etc/passwd" in _said(out), out.output
+
+
 def test_reprocess_of_a_mistyped_reason_says_the_reason_meant(tiny: Tiny) -> None:
     tiny.write("clicks", "a.csv", CLICK_HEADER + _click(tiny, "k1") + _click(tiny, "bad", partner=999))
     assert cli.invoke(cli_app, ["etl", "run"], env=WIDE).exit_code == 0
