@@ -22,7 +22,7 @@ if not rows:
     st.stop()
 
 table = plans_form.plan_table(rows)
-st.dataframe(table, hide_index=True, width="stretch", column_config=plans_form.plan_columns())
+st.dataframe(table, hide_index=True, width="stretch", column_config=plans_form.plan_columns(table))
 
 st.header(t("plans.change_title"))
 by_id = {r.id: r for r in rows}

@@ -16,6 +16,7 @@ from cabinet.plans_admin import TIER_COLUMNS, PlanChange, PlanChangedMeanwhile, 
 from cabinet.store.db import session_scope
 from cabinet.ui.data_loads import no_schedule_warning
 from cabinet.ui.drawn_form import Drawn, DrawnForm
+from cabinet.ui.fit import TABLE_PX, auto_px, column_px, rest_px
 from cabinet.ui.resources import engine
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.typed_numbers import typed
@@ -25,6 +26,8 @@ DONE_KEY = "plans_saved"  # PlanSaved (or PlanChangedMeanwhile): said once after
 PICK_NEXT_KEY = "plans_pick_next"  # the plan just added, for the page to pick
 START_KEY = "plans_start_from"  # the plan a new one copies
 CURRENCY_LIST = sorted(_plans.CURRENCIES)
+PAYS_LEAST_PX = 200  # what a plan pays cut no shorter: its first two amounts
+NAME_LEAST_PX = 160  # a plan's id and name cut no shorter
 
 
 def plan_list(scope: Scope) -> list[PlanRow]:
@@ -69,8 +72,12 @@ def plan_table(rows: list[PlanRow]) -> pl.DataFrame:
     )
 
 
-def plan_columns() -> dict[str, object]:
-    """The plan list's headers with their full names on hover: a short header keeps its column narrow."""
+def plan_columns(table: pl.DataFrame) -> dict[str, object]:
+    """The plan list's (`plan_table`) headers with their full names on hover: a short header keeps its column narrow.
+    A plan's name and what it pays, free text, take the width the others leave, each cut at its end where longer
+    (whole on a double-click): sized by Streamlit, a long name or a plan paying every conversion type pushed the
+    partners on it out of sight at 1280 px (the demo's plans took the English list to 822 px, one paying all five
+    types to 1109)."""
     said = {
         "col_type": "plans.field_type_currency",
         "col_pays": "plans.field_pays",
@@ -78,7 +85,18 @@ def plan_columns() -> dict[str, object]:
         "col_overrides": "plans.field_subpartner_override_pct",
         "col_hold_days": "plans.field_hold_days",
     }
-    return {t(f"plans.{col}"): st.column_config.Column(help=t(full)) for col, full in said.items()}
+    config = {t(f"plans.{col}"): st.column_config.Column(help=t(full)) for col, full in said.items()}
+    auto = {c: auto_px(table[c], c) for c in table.columns}  # as Streamlit sizes them
+    if sum(auto.values()) <= TABLE_PX:  # every text whole as it is
+        return config
+    name, pays = t("plans.col_id"), t("plans.col_pays")
+    others = [w for c, w in auto.items() if c not in (name, pays)]
+    whole = {c: column_px(table[c], c) for c in (name, pays)}
+    # the name whole where what it pays keeps its least, else cut; what it pays, the rest
+    name_px = min(whole[name], rest_px([*others, min(whole[pays], PAYS_LEAST_PX)], NAME_LEAST_PX))
+    pays_px = min(whole[pays], rest_px([*others, name_px], PAYS_LEAST_PX))
+    return config | {name: st.column_config.Column(width=name_px),
+                     pays: st.column_config.Column(help=t("plans.field_pays"), width=pays_px)}  # fmt: skip
 
 
 def say_done(added: bool) -> None:

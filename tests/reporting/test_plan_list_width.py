@@ -15,7 +15,9 @@ from sqlalchemy import Engine
 from cabinet.i18n import translate
 from cabinet.plans_admin import create_plan
 from cabinet.store.db import session_scope
+from cabinet.ui.fit import TABLE_PX, column_px
 from tests.reporting.conftest import Program
+from tests.reporting.table_width import columns_px
 from tests.reporting.test_page_locale import _ru
 from tests.reporting.test_pages import _open as open_page
 from tests.reporting.test_plans_admin import TIERED
@@ -49,3 +51,26 @@ def test_the_plan_list_says_every_plan_in_seven_short_columns(
     said = json.loads(grid.proto.columns)  # each short header's full name on hover
     assert said[heads[4]]["help"] == translate("plans.field_subpartner_override_pct", locale)
     assert said[heads[5]]["help"] == translate("plans.field_hold_days", locale)
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+def test_the_plan_list_fits_with_a_long_name_and_much_to_pay(
+    program: Program, store_engine: Engine, locale: str
+) -> None:
+    """A plan's name and what it pays are free text and take the width the others leave, cut at their end (whole on a
+    double-click): sized by Streamlit, the demo's plans took the English list to 822 px at 1280 px, the partners'
+    column at the edge and the table scrolled sideways."""
+    every = {"registration": "0.5", "ftd": "40", "deposit": "1.25", "sale": "8", "lead": "2"}
+    with session_scope(store_engine) as s:
+        long = dataclasses.replace(TIERED, name="RevShare Tiered EUR with a long name", cpa_amounts=every,
+                                   overrides=("7", "3", "1", ""))  # fmt: skip
+        create_plan(s, program.users["root"].scope, long)
+    user = _ru(program, "root") if locale == "ru" else program.users["root"]
+    at = open_page("pages/21_plans.py", user)
+    assert not at.exception
+    first = translate("plans.col_id", locale)
+    [grid] = [d for d in at.dataframe if first in d.value.columns]
+    widths = columns_px(grid)
+    assert sum(widths.values()) <= TABLE_PX, widths
+    pays = translate("plans.col_pays", locale)
+    assert widths[pays] < column_px(grid.value[pays], pays)  # cut, not the partners pushed out of sight
