@@ -235,9 +235,14 @@ class _Doc:
         doc.cell(0, 8, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def _note(self, text: str) -> None:
+        """A note in small print, whole on one page: the closing note broke before its last word, alone on a page of
+        its own under the footer ("строки." of a Russian November)."""
         doc = self.pdf
         doc.set_font("DejaVu", "", 8.5)
         doc.set_text_color(*MUTED)
+        height = 4.5 * len(doc.multi_cell(0, 4.5, text, dry_run=True, output="LINES"))
+        if doc.get_y() + height > doc.page_break_trigger and height <= doc.page_break_trigger - doc.t_margin:
+            doc.add_page()
         doc.multi_cell(0, 4.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def _table(self, heads: list[str], rows: list[list[str]], total: list[str] | None, first: float = 0.24,
