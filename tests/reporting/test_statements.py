@@ -223,3 +223,13 @@ def test_the_programs_logo_heads_the_statement(payable: Program, store_engine: E
         broken = payout_statement(s, payable.users["p_parent"].scope, payout, "en", b"not an image")
     assert [len(PdfReader(io.BytesIO(p.pdf)).pages[0].images) for p in (plain, branded, broken)] == [0, 1, 0]
     assert "Payout statement No." in PdfReader(io.BytesIO(branded.pdf)).pages[0].extract_text()
+
+
+def test_an_approved_payouts_russian_statement_does_not_say_it_was_paid(payable: Program, store_engine: Engine) -> None:  # noqa: F811
+    """Its closing note read "Сумма выплачена из одобренной комиссии" (the amount has been paid) under "Выплачена:
+    Ещё не выплачена"; "выплачивается" (is paid out of) holds for an approved request and a paid one alike."""
+    made = _request(payable, store_engine, "55")
+    _decide(payable, store_engine, made.id, "approved")
+    text = " ".join(_text(payable, store_engine, made.id, locale="ru").split())
+    assert "Ещё не выплачена" in text and "Сумма выплачена" not in text
+    assert "Сумма выплачивается из одобренной комиссии партнёра, в USD." in text
