@@ -29,6 +29,7 @@ from etl.value_sql import (
     Present,
     bad_value,
     col,
+    header_again,
     int_of,
     int_text,
     longer,
@@ -168,7 +169,7 @@ select
 from (
     select {file_id} as file_id, s.rn, {inner}, {ts_of(present, "ts")} as _ts,
            {int_of(present, "partner_id")} as _partner, {int_of(present, "offer_id")} as _offer,
-           {bad_value(present, CLICK_TEXT_LIMITS)} as _bad
+           {bad_value(present, CLICK_TEXT_LIMITS)} or {header_again(present, names)} as _bad
     from {table} s
 ) t
 left join (  -- user agents repeat: hash and classify each distinct one once
@@ -217,7 +218,7 @@ def conversions_sql(present: Present) -> str:
     ts, updated = ts_of(present, "ts"), ts_of(present, "updated_at")
     partner, offer = int_of(present, "partner_id"), int_of(present, "offer_id")
     rules = [
-        ("bad_row", bad_value(present, TEXT_LIMITS["conversions"])),
+        ("bad_row", f"{bad_value(present, TEXT_LIMITS['conversions'])} or {header_again(present, c)}"),
         *_required(present, ["conversion_id", "ts", "type"]),
         ("bad_timestamp", f"({ts}) is null"),
         ("bad_timestamp", f"{c['updated_at']} is not null and ({updated}) is null"),
@@ -254,7 +255,7 @@ def commissions_sql(present: Present) -> str:
     c = {n: col(present, n) for n in FEED_COLUMNS["commissions"]}
     kind, status = f"lower(coalesce({c['kind']}, 'adjustment'))", f"lower(coalesce({c['status']}, 'approved'))"
     rules = [
-        ("bad_row", bad_value(present, TEXT_LIMITS["commissions"])),
+        ("bad_row", f"{bad_value(present, TEXT_LIMITS['commissions'])} or {header_again(present, c)}"),
         *_required(present, ["commission_id", "partner_id", "ts", "amount", "currency"]),
         ("bad_timestamp", f"({ts_expr(c['ts'])}) is null"),
         *_too_long(present, "commissions"),
@@ -290,6 +291,7 @@ def fx_sql(present: Present) -> str:
     c = {n: col(present, n) for n in FEED_COLUMNS["fx_rates"]}
     rate, num = f"try_cast({c['rate']} as {RATE_TYPE})", f"try_cast({c['rate']} as double)"
     rules = [
+        ("bad_row", header_again(present, c)),
         *_required(present, ["date", "currency", "rate"]),
         ("bad_date", f"try_cast({c['date']} as date) is null"),
         ("bad_currency", f"not regexp_full_match(upper({c['currency']}), '{CURRENCY_PATTERN}')"),

@@ -200,6 +200,17 @@ def bad_value(present: Present, names: Iterable[str]) -> str:
     return " or ".join(conds) or "false"
 
 
+def header_again(present: Present, names: Iterable[str]) -> str:
+    """SQL: the row is the file's header line again, as in CSV files joined with `cat` (each with its header): each
+    of `names` the file has holds its own name, in any case. A `bad_row`: it was quarantined as a `bad_timestamp` (a
+    rate's `bad_date`), whose hint asks for a time. Told by the byte length first (known without reading the text);
+    a typed column (Parquet) holds no header."""
+    cols = [n for n in names if n in present]
+    if not cols or any(staged_type(present, n) != "VARCHAR" for n in cols):
+        return "false"
+    return " and ".join(f'(strlen(s."{n}") = {len(n)} and lower(s."{n}") = \'{n}\')' for n in cols)
+
+
 def int_of(present: Present, name: str) -> str:
     """A column as INTEGER (NULL when absent or not an integer: text such as '12.5' is not rounded to 13, as a cast
     would, which would credit another partner)."""

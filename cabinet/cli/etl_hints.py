@@ -19,7 +19,8 @@ HINTS: dict[str, str] = {
     "too_long": "{column} is longer than the contract keeps (ids, codes and sub values 255 characters, referrer and "
     "user_agent 8,192, note 2,000)",
     "bad_row": "the line is not a row: fields that do not match the header, a quote never closed, a JSON line that is "
-    "not one object, a key given twice or a NUL character; the raw values hold the reader's message",
+    "not one object, a key given twice, a NUL character, or the header line again (files joined with cat: leave out "
+    "the later headers); the raw values hold the reader's message",
     "bad_timestamp": "write ISO 8601 with Z or an offset (2026-11-01T12:30:05Z, 2026-11-01 15:30:05+03:00) or integer "
     "epoch milliseconds, between 2000 and a day after now (not day/month order, not epoch seconds)",
     "bad_amount": "write a number with a decimal point and up to 4 decimals (12.50), 0 or more except for revenue "

@@ -186,3 +186,24 @@ def test_both_readers_read_a_header_alike(tmp_path: Path) -> None:
             con.close()
     assert got["native.csv"] == got["records.csv"]
     assert got["native.csv"][0] == ["click_id", "ts", "sub1", "sub1_1", "col_4"]
+
+
+def test_a_header_line_again_in_csv_files_joined_with_cat_is_a_bad_row_in_every_feed(tiny: Tiny) -> None:
+    """Exports joined with `cat` each keep their header: the later ones were rows quarantined as `bad_timestamp` (a
+    rate's `bad_date`), whose hint asks for a valid time. A value that merely spells its column's name is data."""
+    click = f"click_id,ts,link_token\nk1,2026-11-01T10:00:00Z,{tiny.token}\n"
+    tiny.write("clicks", "joined.csv", click + click.replace("k1", "k2").replace("click_id,ts", "Click_ID,TS"))
+    conv = "conversion_id,ts,type,click_id,status\nv1,2026-11-01T11:00:00Z,lead,k1,\n"
+    tiny.write("conversions", "joined.csv.gz", conv + conv.replace("v1,", "v2,"))
+    comm = f"commission_id,partner_id,ts,amount,currency\nm1,{tiny.parent},2026-11-01T11:00:00Z,5,USD\n"
+    tiny.write("commissions", "joined.csv", comm + comm.replace("m1,", "m2,"))
+    tiny.write("fx_rates", "joined.csv", "date,currency,rate\n2026-10-01,EUR,1.1\ndate,currency,rate\n")
+    tiny.write("clicks", "named.csv", f"click_id,ts,link_token,sub1\nclick_id,2026-11-01T10:00:00Z,{tiny.token},sub1\n")
+    tiny.run()
+    assert tiny.rows("select path, row_number, reason from quarantine order by 1") == [
+        ("clicks/joined.csv", 2, "bad_row"), ("commissions/joined.csv", 2, "bad_row"),
+        ("conversions/joined.csv.gz", 2, "bad_row"), ("fx_rates/joined.csv", 2, "bad_row")]  # fmt: skip
+    assert sorted(tiny.rows("select click_id from clicks")) == [("click_id",), ("k1",), ("k2",)]
+    assert sorted(tiny.rows("select conversion_id from conversions")) == [("v1",), ("v2",)]
+    assert tiny.rows("select count(*) from commissions where rule = 'feed'") == [(2,)]
+    conserved(tiny)
