@@ -79,6 +79,9 @@ if trended := [m for m in ("clicks", "registrations", "ftds", "commission") if m
 
 # what they are ranked by first, beside the name: last, the commission was beyond a phone's screen
 ranked = tuple(m for m in ("commission", "clicks", "ftds") if m in visible)
+# "FTD" in Russian, the full name on hover: "Первые депозиты" over counts of a digit or two took the offers' table past
+# a phone's screen
+headed = {"ftds": t("dashboard.col_ftds")} if "ftds" in ranked else None
 for dim in ("offer_id", "sub1") if ranked else ():  # one below the other: side by side the money column did not fit
     with st.container():
         st.header(t(f"dashboard.top_{dim}"))
@@ -89,8 +92,9 @@ for dim in ("offer_id", "sub1") if ranked else ():  # one below the other: side 
             label = pl.format("{} · {}", pl.col("offer_id"), pl.col("offer"))
             show_table(
                 frame.with_columns(offer=pl.when(pl.col("offer_id").is_null()).then(pl.lit(t("common.no_offer")))
-                                   .otherwise(label)).select(["offer", *ranked])
+                                   .otherwise(label)).select(["offer", *ranked]), headed=headed
             )  # fmt: skip
         else:
-            show_table(frame.with_columns(pl.col("sub1").fill_null(t("common.no_value"))).select(["sub1", *ranked]))
+            named = frame.with_columns(pl.col("sub1").fill_null(t("common.no_value")))
+            show_table(named.select(["sub1", *ranked]), headed=headed)
 st.caption(data.as_of(snap))

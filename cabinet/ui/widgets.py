@@ -314,13 +314,16 @@ def display_config(frame: pl.DataFrame, against: str = "previous") -> dict[str, 
     return config
 
 
-def show_table(frame: pl.DataFrame, against: str = "previous") -> None:
+def show_table(frame: pl.DataFrame, against: str = "previous", headed: Mapping[str, str] | None = None) -> None:
     """A report frame as a sortable table: translated headers, money, rates and counts formatted, each change beside
     another period signed as the Dashboard's cards sign it ("+12.5%"); `against`: the period its `_prev` columns hold,
-    if any."""
-    config = display_config(frame, against)
+    if any; `headed`: a shorter header of some columns (by machine name), the full name on hover."""
+    config, shown = display_config(frame, against), display_frame(frame, against)
+    for name, head in (headed or {}).items():
+        full = report_header(name, against)
+        config[head], shown = config.pop(full), shown.rename({full: head})
     changes = [report_header(c, against) for c in frame.columns if metric_part(c)[1] == "change"]
-    show_dataframe(display_frame(frame, against), config, changes=changes, hide_index=True, width="stretch",
+    show_dataframe(shown, config, changes=changes, hide_index=True, width="stretch",
                    placeholder="—")  # an empty change or rate, not the word None  # fmt: skip
 
 
