@@ -122,9 +122,12 @@ def by_hand(session: Session, scope: Scope, payout_id: int, amount: str, currenc
 def pay_by_hand(session: Session, scope: Scope, payout_id: int, amount: str, currency: str, reference: str = "",
                 seen: str | None = None, wh: Warehouse | None = None) -> PayoutRequest:  # fmt: skip
     """The request marked paid (`cabinet.payouts.decide`: its checks, email and audit entry) with what the manager
-    says was sent for it; refused before anything is written when that is not an amount of a currency."""
-    return decide(session, scope, payout_id, "paid", reference, seen=seen, wh=wh,
-                  sent=by_hand(session, scope, payout_id, amount, currency))  # fmt: skip
+    says was sent for it; refused before anything is written when that is not an amount of a currency, or is
+    `FAR_OFF` times the figure suggested or more (`far_off`)."""
+    sent = by_hand(session, scope, payout_id, amount, currency)
+    if sent is not None:
+        check_near(sent, suggested(session, scope, payout_id, sent.currency, wh))
+    return decide(session, scope, payout_id, "paid", reference, seen=seen, wh=wh, sent=sent)
 
 
 def suggested(session: Session, scope: Scope, payout_id: int, currency: str, wh: Warehouse | None) -> Suggestion | None:
@@ -161,6 +164,27 @@ def paid_in(session: Session, scope: Scope, payout_id: int) -> tuple[Decimal, st
     payout = _request(session, scope, payout_id)
     partner = scoped_partner(session, scope, payout.partner_id)
     return Decimal(payout.amount), payout.currency.strip().upper(), pay_currency(partner)
+
+
+# What no exchange rate moves in the days between a rate and a payment: a slip of digits or of the currency
+# (10,000 typed for 100.00, yen typed for euros), refused; within it a tenth off is only said (`off_rate`).
+FAR_OFF = 10
+
+
+def far_off(sent: Sent, suggestion: Suggestion | None) -> bool:
+    """Whether what the manager says was sent is `FAR_OFF` times the suggested figure in its currency, or a
+    `FAR_OFF`th of it, or further; False without a suggestion (no rate to compare with)."""
+    if suggestion is None or suggestion.amount <= 0:
+        return False
+    return sent.amount >= suggestion.amount * FAR_OFF or sent.amount * FAR_OFF <= suggestion.amount
+
+
+def check_near(sent: Sent, suggestion: Suggestion | None) -> None:
+    """PayoutError (`payouts.sent_far_off`) when `far_off`: the payment is not marked with that figure."""
+    if suggestion is not None and far_off(sent, suggestion):
+        raise PayoutError(f"{sent.amount} {sent.currency} is far from {suggestion.amount}", "payouts.sent_far_off",
+                          amount=Money("", amount=sent.amount, currency=sent.currency),
+                          suggested=Money("", amount=suggestion.amount, currency=sent.currency))  # fmt: skip
 
 
 def off_rate(sent: Sent, suggestion: Suggestion | None) -> bool:

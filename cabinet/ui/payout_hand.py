@@ -73,6 +73,7 @@ def sent_fields(scope: Scope, payout_id: int) -> Callable[[], None] | None:
     def confirm() -> None:  # in the box, before the payment is confirmed: what goes on the partner's statement
         try:
             sent = _hand.parse_sent(typed_in, currency, amount, asked, today())
+            _hand.check_near(sent, offer)
         except PayoutError as exc:
             show_refusal(exc)
             return

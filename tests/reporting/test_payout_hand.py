@@ -213,8 +213,13 @@ def test_the_manager_says_what_was_sent_on_the_page(program: Program, store_engi
     at.button(key=f"payouts_to_paid_{made_id}").click().run()
     assert "EUR amounts have at most 2 decimal places: 54.545 has more." in [e.value for e in at.error]
     assert _kept(store_engine, made_id)[0] == "approved"
-    at.text_input(key=f"payouts_sent_amount_{made_id}_EUR").set_value("5500").run()
-    assert any(w.value.startswith("€5,500.00 comes to 1 USD = 91.6667 EUR, more than a tenth off") for w in at.warning)
+    at.text_input(key=f"payouts_sent_amount_{made_id}_EUR").set_value("80").run()
+    assert any(w.value.startswith("€80.00 comes to 1 USD = 1.3333") and "more than a tenth off" in w.value
+               for w in at.warning)  # fmt: skip
+    at.text_input(key=f"payouts_sent_amount_{made_id}_EUR").set_value("5500").run()  # a digit or two slipped
+    assert any(e.value.startswith("€5,500.00 is ten or more times the €54.54 suggested") for e in at.error)
+    at.button(key=f"payouts_to_paid_{made_id}").click().run()
+    assert _kept(store_engine, made_id)[0] == "approved"
     at.text_input(key=f"payouts_sent_amount_{made_id}_EUR").set_value("55").run()
     at.text_input(key=f"payouts_reference_{made_id}").set_value("WIRE-9")
     at.button(key=f"payouts_to_paid_{made_id}").click().run()
@@ -269,3 +274,26 @@ def test_a_partner_paid_in_the_requests_currency_is_asked_nothing(program: Progr
     assert _kept(store_engine, made_id) == ("paid", None, None, None, None)
     with session_scope(store_engine) as s:
         assert not s.get(PayoutRequest, made_id).sent_by_hand  # type: ignore[union-attr]
+
+
+def test_a_figure_ten_times_off_the_days_rate_is_refused(program: Program, store_engine: Engine) -> None:
+    """$60.00 comes to €54.54 at the day's rate: €545.40 (a digit slipped) or €5.45 is refused, nothing marked; €6.00,
+    nine times off, is only warned of on the page and may be confirmed."""
+    from cabinet.errors import localised
+    from cabinet.i18n import translate
+
+    mgr = program.users["mgr"].scope
+    made_id = _approved(store_engine, program.tiny.parent)
+    for typed in ("545.40", "5.45", "1000000000"):
+        with session_scope(store_engine) as s, pytest.raises(PayoutError) as refused:
+            pay_by_hand(s, mgr, made_id, typed, "EUR", seen="approved", wh=_wh(program))
+        assert refused.value.key == "payouts.sent_far_off", typed
+    assert translate(refused.value.key, "ru", **localised(refused.value.params, "ru")) == (
+        "1\xa0000\xa0000\xa0000,00\xa0€ отличается от предложенной суммы 54,54\xa0€ в десять раз или больше,"
+        " а так курсы не меняются. Проверьте сумму и валюту отправки."
+    )
+    assert _kept(store_engine, made_id) == ("approved", None, None, None, None)
+    assert _paid_entry(store_engine) is None and _mails(store_engine) == []
+    with session_scope(store_engine) as s:
+        pay_by_hand(s, mgr, made_id, "6", "EUR", seen="approved", wh=_wh(program))
+    assert _kept(store_engine, made_id)[:3] == ("paid", Decimal("6.0000"), "EUR")
