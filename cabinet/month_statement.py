@@ -40,6 +40,7 @@ from queries.warehouse import Warehouse
 
 MONTHS = 24  # months offered, the current one first
 SIZES = (8.5, 8.0, 7.5, 7.0, 6.5, 6.0, 5.5)  # a table's font sizes, the largest its figures fit at first
+KEEP_ROWS = 6  # rows of a table kept on the page of its heading: a short table whole, a long one's start
 NAME_MIN = 0.16  # of the width: the least a table's first column keeps when figures need the room
 
 
@@ -187,14 +188,14 @@ class _Doc:
         doc.set_text_color(*INK)
         label = self.tr("month_commission", amount=self.money(commission, currency))
         doc.cell(0, 8, label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self._heading(self.tr("month_by_offer"))
+        self._heading(self.tr("month_by_offer"), len(by_offer) + 1)
         rows = []
         for offer, sums in by_offer.items():
             title = f"{offer[0]} · {offer[1]}" if offer[0] is not None else self.tr("month_no_offer")
             rows.append([title, *self._figures(counts[offer], sums, statuses, live, currency)])
         total = [self.tr("total"), *self._figures(sum(counts.values()), total_sums, statuses, live, currency)]
         self._table([self.tr("month_col_offer"), *headers], rows, total)
-        self._heading(self.tr("month_by_kind"))
+        self._heading(self.tr("month_by_kind"), len(by_kind) + 1)
         kinds = [k for k in KINDS if k in by_kind] + sorted(k for k in by_kind if k not in KINDS)
         kind_rows = [[translate(f"commissions.kind_{k}", self.loc) if k in KINDS else k,
                       *self._figures(kind_counts[k], by_kind[k], statuses, live, currency)] for k in kinds]  # fmt: skip
@@ -207,7 +208,7 @@ class _Doc:
         return [count, *amounts, self.money(sum((sums.get(s, Decimal(0)) for s in live), Decimal(0)), currency)]
 
     def payouts(self, paid: list[PayoutRequest]) -> None:
-        self._heading(self.tr("month_payouts"))
+        self._heading(self.tr("month_payouts"), len(paid) or 1)
         if not paid:
             self._note(self.tr("month_no_payouts"))
             return
@@ -227,8 +228,14 @@ class _Doc:
         self.pdf.ln(3)
         self._note(self.tr("month_explained", currency=currency))
 
-    def _heading(self, text: str) -> None:
+    def _heading(self, text: str, rows: int = 0) -> None:
+        """A section's heading, on the next page when this one has no room for it and the first `KEEP_ROWS` of the
+        `rows` under it (with their header): "By kind" and its first row closed a page, its other rows opened the next
+        under no heading or header."""
         doc = self.pdf
+        need = 10 + 7.0 * (min(rows, KEEP_ROWS) + 1) if rows else 10
+        if doc.get_y() + need > doc.page_break_trigger:
+            doc.add_page()
         doc.ln(2)
         doc.set_font("DejaVu", "B", 11)
         doc.set_text_color(*INK)
