@@ -34,6 +34,19 @@ class SameContent:
         return f"the same content as {self.path} ({'this run' if self.run_id is None else f'run {self.run_id}'})"
 
 
+def read_as_is(con: duckdb.DuckDBPyConnection, rel: str, sha: str) -> bool:
+    """Whether `rel` was read with this content since its latest loaded read (that read, or a failed one after it): a
+    file as it was then, not to be read again. A file written back to an earlier version (A, then B, then A again: a
+    correction undone, a backup restored) is read again: B's commissions and rates stood, against the file."""
+    return bool(
+        con.execute(
+            "select count(*) from etl_files where path = $path and sha256 = $sha and file_id >= coalesce(("
+            "select max(file_id) from etl_files where path = $path and status = 'loaded'), 0)",
+            {"path": rel, "sha": sha},
+        ).fetchall()[0][0]
+    )
+
+
 def loaded_contents(con: duckdb.DuckDBPyConnection, feed: str) -> dict[str, SameContent]:
     """The first loaded read of each content (sha256) of `feed`: one query for a run's files of the feed."""
     rows = con.execute(

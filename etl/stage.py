@@ -21,7 +21,15 @@ from pathlib import Path
 import duckdb
 
 from etl.landing import complete_lines, still_landing
-from etl.manifest import LAST_ROW_WINS, SameContent, grown_rows, loaded_contents, sha256_file, unchanged_files
+from etl.manifest import (
+    LAST_ROW_WINS,
+    SameContent,
+    grown_rows,
+    loaded_contents,
+    read_as_is,
+    sha256_file,
+    unchanged_files,
+)
 from etl.readers import (
     EXTENSIONS,
     UnreadableFile,
@@ -240,8 +248,8 @@ def _stage_all(
                     unreadable.append(failed)
                 continue
             size = source.stat().st_size
-            seen = con.execute("select count(*) from etl_files where path = ? and sha256 = ?", [rel, sha]).fetchall()
-            if seen[0][0] and not again:  # read just after it landed, or touched since: remember this mtime and
+            seen = read_as_is(con, rel, sha)
+            if seen and not again:  # read just after it landed, or touched since: remember this mtime and
                 # when it was checked
                 con.execute(
                     "update etl_files set mtime_ns = ?, ctime_ns = ?, checked_at = ? "
@@ -254,7 +262,8 @@ def _stage_all(
                 break
             file_id = int(con.execute("select nextval('seq_file_id')").fetchall()[0][0])
             twins = loaded_contents(con, feed) if twins is None else twins  # not at this path: `seen` is false
-            twin = None if again or not size else twins.get(sha)  # an empty file is read as empty, not as a copy
+            # an empty file is read as empty, not as a copy; nor is a file written back to its own earlier version
+            twin = None if again or not size or (t := twins.get(sha)) is None or t.path == rel else t
             stamps = {"mtime_ns": stat.st_mtime_ns, "ctime_ns": stat.st_ctime_ns}
             if twin is not None:
                 copies.append(StagedFile(feed, path, rel, sha, size, file_id, **stamps, same_as=twin))
@@ -264,8 +273,8 @@ def _stage_all(
             staged_file = StagedFile(feed, path, rel, sha, size, file_id, **stamps)
             staged_file.source = source if source != path else None
             # read again on request: this content was read before, at this path or at another (renamed, moved)
-            staged_file.reread = again and (bool(seen[0][0]) or (sha in twins and twins[sha].run_id is not None))
-            if feed in LAST_ROW_WINS and not seen[0][0]:
+            staged_file.reread = again and (seen or (sha in twins and twins[sha].run_id is not None))
+            if feed in LAST_ROW_WINS and not seen:
                 staged_file.grown_rows = grown_rows(con, rel, path, source, size)
             reread.discard(rel)
             new.append(staged_file)
@@ -323,9 +332,7 @@ def _written_while_read(
     f.written.clear()
     copy = complete_lines(f.path, tmp / f"changed-{f.file_id}")
     sha = sha256_file(copy) if copy is not None else None
-    seen = sha is not None and bool(
-        con.execute("select count(*) from etl_files where path = ? and sha256 = ?", [f.rel, sha]).fetchall()[0][0]
-    )
+    seen = sha is not None and read_as_is(con, f.rel, sha)
     if copy is None or (seen and not f.reread):  # nothing complete to read, or read before as it is now
         staged.files.remove(f)
         if copy is None and f.path.exists():
