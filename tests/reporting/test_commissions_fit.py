@@ -1,6 +1,6 @@
 """The Commissions table's amount, status and kind read whole on every row. Streamlit sizes a column by its first
-rows: on a page of "Одобрена" the tenth row's "В ожидании" was cut to "В ожидани" (a larger amount, or a longer kind
-such as "Восстановление", further down likewise). Each is as wide as the longest of its texts."""
+rows: on a page of approved commissions the tenth row's "В ожидании" was cut to "В ожидани" (a larger amount, or a
+longer kind such as "Восстановление", further down likewise). Each is as wide as the longest of its texts."""
 
 from __future__ import annotations
 

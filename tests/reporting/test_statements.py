@@ -232,4 +232,4 @@ def test_an_approved_payouts_russian_statement_does_not_say_it_was_paid(payable:
     _decide(payable, store_engine, made.id, "approved")
     text = " ".join(_text(payable, store_engine, made.id, locale="ru").split())
     assert "Ещё не выплачена" in text and "Сумма выплачена" not in text
-    assert "Сумма выплачивается из одобренной комиссии партнёра, в USD." in text
+    assert "Сумма выплачивается из подтверждённой комиссии партнёра, в USD." in text
