@@ -191,6 +191,16 @@ def clean_lines(text: str) -> str:
     return "\n".join(line.strip() for line in _UNSEEN.sub("", text).strip().splitlines())
 
 
+# A number in digits, signed or not, with a point before its decimals, as `number_text` leaves one: not "1e3" (which
+# `Decimal` reads as 1000, a slip for "13": the e is under the 3), "NaN", "Infinity" or "0x10".
+_DIGITS = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+
+
+def in_digits(plain: str) -> bool:
+    """Whether `plain` (`number_text`'s result) is a number written in digits."""
+    return _DIGITS.fullmatch(plain) is not None
+
+
 def number_text(typed: str) -> str:
     """A number as typed in Python's spelling: spaces of any kind dropped ("1 000", as Russian groups thousands), a
     decimal comma read as a point ("1,5", "0,125"). ValueError for a comma that may group thousands ("1,000" is one

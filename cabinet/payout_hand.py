@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from cabinet.access import ROLE_PARTNER, Scope, ScopeError, scoped_partner
-from cabinet.formatting import number_text
+from cabinet.formatting import in_digits, number_text
 from cabinet.payout_batch import pay_currency, today
 from cabinet.payout_sent import Sent, last_file_sent
 from cabinet.payouts import Money, PayoutError, decide
@@ -79,11 +79,12 @@ def parse_sent(amount: str, currency: str, requested: Decimal, requested_currenc
     if not shown:
         raise PayoutError("no amount sent", "payouts.sent_no_amount", currency=code)
     try:
-        value = Decimal(number_text(shown))
+        plain = number_text(shown)
     except ValueError as exc:
         raise PayoutError(f"{shown!r} can be read two ways", "payouts.amount_two_ways", amount=shown) from exc
-    except InvalidOperation as exc:
-        raise PayoutError(f"{shown!r} is not an amount", "payouts.sent_bad_amount", currency=code) from exc
+    if not in_digits(plain):  # "1e3" is 1000 to Decimal
+        raise PayoutError(f"{shown!r} is not an amount", "payouts.sent_bad_amount", currency=code)
+    value = Decimal(plain)
     if not value.is_finite() or value <= 0:
         raise PayoutError(f"{shown!r} is not a positive amount", "payouts.sent_bad_amount", currency=code)
     if value >= SENT_MAX:

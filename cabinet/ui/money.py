@@ -3,7 +3,6 @@ acts under the user's scope (`cabinet.payouts`, `cabinet.statements` do the chec
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -12,7 +11,7 @@ from cabinet import month_statement as _month
 from cabinet import payouts as _payouts
 from cabinet import statements as _statements
 from cabinet.access import Scope
-from cabinet.formatting import fmt_money, number_text
+from cabinet.formatting import fmt_money, in_digits, number_text
 from cabinet.payout_sent import sent_from, sent_said
 from cabinet.payouts import NEXT, STATUSES, Cover, PaymentDetails, PayoutError
 from cabinet.statements import STATED, Statement
@@ -25,9 +24,6 @@ from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import current_locale, t
 from queries.payouts import MissingRate
 from queries.warehouse import NoSnapshotError
-
-# an amount in digits, signed or not, with a point before its decimals (as `number_text` leaves it)
-DIGITS = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 
 __all__ = ["NEXT", "STATED", "STATUSES", "PaymentDetails", "PayoutError"]
 
@@ -61,7 +57,7 @@ def typed_amount(text: str) -> Decimal:
         plain = number_text(shown)
     except ValueError as exc:
         raise PayoutError(f"{shown!r} can be read two ways", "payouts.amount_two_ways", amount=shown) from exc
-    if plain and not DIGITS.fullmatch(plain):
+    if plain and not in_digits(plain):
         raise PayoutError(f"{shown!r} is not written in digits", "payouts.not_digits", amount=widgets.plain(shown))
     try:
         asked = Decimal(plain)

@@ -69,7 +69,9 @@ def test_what_was_sent_is_read_as_typed_its_rate_against_the_request() -> None:
         ("54.545", "EUR", "payouts.sent_decimals"),
         ("18.1255", "KWD", "payouts.sent_decimals"),
         ("9000.5", "JPY", "payouts.sent_no_decimals"),
-        ("1e20", "EUR", "payouts.sent_too_large"),
+        ("100000000000000000000", "EUR", "payouts.sent_too_large"),
+        ("1e20", "EUR", "payouts.sent_bad_amount"),  # not in digits: "5e1" would be 50 to Decimal
+        ("5e1", "EUR", "payouts.sent_bad_amount"),
         ("54.54", "XYZ", "payouts.sent_bad_currency"),
         ("54.54", "", "payouts.sent_bad_currency"),
         ("54.54", "EURO", "payouts.sent_bad_currency"),
@@ -162,7 +164,14 @@ def test_the_requests_own_amount_sent_says_nothing_converted(program: Program, s
 def test_bad_input_marks_nothing(program: Program, store_engine: Engine) -> None:
     mgr = program.users["mgr"].scope
     made_id = _approved(store_engine, program.tiny.parent)
-    for amount, currency in (("-1", "EUR"), ("54.545", "EUR"), ("abc", "EUR"), ("50", "QQQ"), ("0", "EUR")):
+    for amount, currency in (
+        ("-1", "EUR"),
+        ("54.545", "EUR"),
+        ("abc", "EUR"),
+        ("50", "QQQ"),
+        ("0", "EUR"),
+        ("5e1", "EUR"),
+    ):
         with session_scope(store_engine) as s, pytest.raises(PayoutError):
             pay_by_hand(s, mgr, made_id, amount, currency, seen="approved", wh=_wh(program))
     assert _kept(store_engine, made_id) == ("approved", None, None, None, None)
