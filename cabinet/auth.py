@@ -14,7 +14,7 @@ from cabinet import login_limits
 from cabinet.mail import tell_user
 from cabinet.passwords import UNUSABLE_HASH, check_password, hash_password, validate_new_password
 from cabinet.store.db import session_scope
-from cabinet.store.models import AuditLog, User
+from cabinet.store.models import AuditLog, Partner, User
 
 if TYPE_CHECKING:
     from cabinet.access import Scope
@@ -282,16 +282,36 @@ def _revoked_since(username: str, issued_at: datetime) -> Exists:
     return exists().where((own_logout | by_admin) & (AuditLog.ts >= since))
 
 
+@dataclass(frozen=True)
+class SessionCheck:
+    """What a page run asks of its session (`session_check`): whether it may go on, and the login's standing now, its
+    role and its partner's status and tier (None without one): when this is not what the session's scope was read
+    with, the scope is read again at once (`cabinet.ui.login`)."""
+
+    valid: bool
+    standing: tuple[object, ...] = ()
+
+
 def session_valid(engine: Engine, username: str, since: datetime, now: datetime | None = None) -> bool:
     """True while a session that began at `since` may go on: the user exists, is enabled and not locked, and nothing
-    that ends sessions (`session_revoked`) happened since. Asked on every page run (one statement, ~1 ms on SQLite),
-    so an open tab ends as a reload would."""
-    stmt = select(User.is_active, User.locked_until, _revoked_since(username, since)).where(User.username == username)
+    that ends sessions (`session_revoked`) happened since."""
+    return session_check(engine, username, since, now).valid
+
+
+def session_check(engine: Engine, username: str, since: datetime, now: datetime | None = None) -> SessionCheck:
+    """`session_valid`, with the login's standing (`SessionCheck`). Asked on every page run (one statement, ~1 ms on
+    SQLite), so an open tab ends as a reload would, and a partner blocked, or a login given another role, loses what
+    it may see and do at its next click rather than within a minute."""
+    standing = (User.role, Partner.status, Partner.tier_code)
+    stmt = select(User.is_active, User.locked_until, _revoked_since(username, since), *standing)
+    stmt = stmt.outerjoin(Partner, Partner.id == User.partner_id).where(User.username == username)
     with engine.connect() as conn:
         row = conn.execute(stmt).first()
     if row is None or not row[0] or row[2]:
-        return False
-    return row[1] is None or row[1] <= (now or datetime.now(UTC))  # the store reads timestamps as aware UTC
+        return SessionCheck(False)
+    # the store reads timestamps as aware UTC
+    valid = row[1] is None or row[1] <= (now or datetime.now(UTC))
+    return SessionCheck(valid, tuple(row[3:]))
 
 
 def set_password(session: Session, user: User, password: str, *, actor: str = "cli", notify: bool = True,

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 import streamlit as st
 
 from cabinet.access import ScopeError, build_session_user
-from cabinet.auth import LOCKOUT, AuthResult, authenticate, record_logout, session_revoked, session_valid
+from cabinet.auth import LOCKOUT, AuthResult, authenticate, record_logout, session_check, session_revoked
 from cabinet.config import ConfigError
 from cabinet.i18n import LOCALES
 from cabinet.prefs import save_prefs
@@ -52,6 +52,7 @@ _CODE_KEY = "login_code_for"  # (username, when its password was right)
 _REFRESH_KEY = "_cabinet_cookie_refresh"  # write a new cookie for this session in the next run
 _SINCE_KEY = "_cabinet_session_since"  # when this session's login began (a restored one: its cookie's issue time)
 _BUILT_KEY = "_cabinet_scope_built"  # when the session's scope and tier were read from the store
+_STANDING_KEY = "_cabinet_standing"  # the login's role, its partner's status and tier, as the scope was read with
 _FORGET_KEY = "_cabinet_forget_last_login"
 _PICKED_KEY = "_cabinet_login_language_picked"  # the language was chosen on the login page, before this login
 # what a logout keeps of the browser session: the cookie's components, the notice and the language the login page is
@@ -66,6 +67,7 @@ def _remember(user: SessionUser, since: datetime | None = None) -> None:
     """Keep the user in this session, in the authenticator's session keys too; `since`: when the login began."""
     st.session_state[_SINCE_KEY] = since or datetime.now(UTC)
     st.session_state[_BUILT_KEY] = datetime.now(UTC)
+    st.session_state.pop(_STANDING_KEY, None)  # read at the next run's check, and the scope again with it
     st.session_state.update(
         {
             "authentication_status": True,
@@ -94,8 +96,9 @@ def current_user() -> SessionUser | None:
     user = st.session_state.get(SESSION_KEY)
     if user is not None:
         since = st.session_state.setdefault(_SINCE_KEY, datetime.now(UTC))
+        check = session_check(engine(), user.impersonator or user.username, since)
         # disabled, locked, a new password or a logout since it began; or its view no longer allowed
-        if not session_valid(engine(), user.impersonator or user.username, since) or (user := _refreshed(user)) is None:
+        if not check.valid or (user := _refreshed(user, check.standing)) is None:
             logout("auth.session_ended", record=False)
             return None
         if st.session_state.pop(_REFRESH_KEY, False):
@@ -128,14 +131,17 @@ def cookie_issued_at(exp_date: float) -> datetime:
     return datetime.fromtimestamp(min(issued, default=exp_date - week), UTC)
 
 
-def _refreshed(user: SessionUser) -> SessionUser | None:
-    """The session's user with its scope, role, tier and features read again from the store once `SCOPE_REFRESH`
-    has passed: a partner blocked, moved to another tier or parent, a new sub-partner, a manager's partners changed
-    reach an open session within that time, not only at its next login. The session's language and time zone stay.
-    None when the store refuses it now (a view of a partner no longer the manager's)."""
+def _refreshed(user: SessionUser, standing: tuple[object, ...]) -> SessionUser | None:
+    """The session's user with its scope, role, tier and features read again from the store: at once when the login's
+    `standing` (its role, its partner's status and tier: `cabinet.auth.session_check`) is not what the scope was read
+    with (a partner blocked, an admin made a manager), else once `SCOPE_REFRESH` has passed (a new parent or
+    sub-partner, a manager's partners changed). Language and time zone stay. None when the store refuses it now."""
     now = datetime.now(UTC)
     built = st.session_state.setdefault(_BUILT_KEY, now)
-    if now - built < SCOPE_REFRESH:
+    # none kept yet (a login just made): the scope may have been read before a change the standing shows now
+    same = st.session_state.get(_STANDING_KEY) == standing
+    st.session_state[_STANDING_KEY] = standing
+    if same and now - built < SCOPE_REFRESH:
         return user
     try:
         fresh = build_session_user(engine(), user.impersonator or user.username, record_view=False,
@@ -379,7 +385,8 @@ def logout(message: str = "auth.logged_out", record: bool = True) -> None:
     _drop(_REFRESH_KEY)
     if username and record:
         record_logout(engine(), username)
-    for key in (SESSION_KEY, _SINCE_KEY, _BUILT_KEY, "authentication_status", "username", "name", "roles", "email"):
+    session_keys = (SESSION_KEY, _SINCE_KEY, _BUILT_KEY, _STANDING_KEY)
+    for key in (*session_keys, "authentication_status", "username", "name", "roles", "email"):
         st.session_state.pop(key, None)
     st.session_state[_FORGET_KEY] = True  # the rest goes before the login form is drawn (`_forget_the_last_login`)
     st.session_state["logout"] = True

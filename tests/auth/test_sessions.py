@@ -197,8 +197,9 @@ def test_parallel_wrong_passwords_still_lock_the_account(store: Engine) -> None:
 def test_an_open_session_reads_its_scope_and_tier_again(
     program_like_store: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A partner moved to a tier without sub-partners, or blocked, stops seeing them (or anything) within
-    `SCOPE_REFRESH`, not only after its next login; nothing is read again before that."""
+    """A partner's sub-partner moved elsewhere leaves its open session's scope within `SCOPE_REFRESH`, not only after
+    its next login; nothing is read again before that. A partner moved to another tier, or blocked, is read again at
+    its next run."""
     from cabinet.ui import login
 
     engine = program_like_store
@@ -207,10 +208,18 @@ def test_an_open_session_reads_its_scope_and_tier_again(
     at.run()
     assert at.session_state[SESSION_KEY].scope.subpartner_ids == (2,)
     with session_scope(engine) as s:
-        s.get(Partner, 1).tier_code = "bronze"
+        s.add(Partner(id=3, name="Other", tier_code="gold"))
+        s.flush()
+        s.get(Partner, 2).parent_id = 3
     at.run()
-    assert at.session_state[SESSION_KEY].tier_code == "gold"  # within the minute: as it was
+    assert at.session_state[SESSION_KEY].scope.subpartner_ids == (2,)  # within the minute: as it was
     monkeypatch.setattr(login, "SCOPE_REFRESH", timedelta(0))
+    at.run()
+    assert at.session_state[SESSION_KEY].scope.subpartner_ids == ()
+    monkeypatch.setattr(login, "SCOPE_REFRESH", timedelta(minutes=1))
+    with session_scope(engine) as s:
+        s.get(Partner, 2).parent_id = 1
+        s.get(Partner, 1).tier_code = "bronze"
     at.run()
     user = at.session_state[SESSION_KEY]
     assert (user.tier_code, user.scope.subpartner_ids, user.has("subpartners")) == ("bronze", (), False)
@@ -218,6 +227,35 @@ def test_an_open_session_reads_its_scope_and_tier_again(
         s.get(Partner, 1).status = "blocked"
     at.run()
     assert at.session_state[SESSION_KEY].scope.partner_ids == ()  # a blocked partner's scope is empty
+
+
+def test_a_partner_blocked_or_an_admin_made_a_manager_loses_its_pages_at_its_next_run(
+    program_like_store: Engine,
+) -> None:
+    """A partner blocked kept its scope, its tier's pages and their downloads for up to a minute (`SCOPE_REFRESH`),
+    an admin made a manager the admin's pages: the login's standing is read on every run, and a change of it reads
+    the scope again at once, also when it came between the login and its first run."""
+    engine = program_like_store
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[SESSION_KEY] = build_session_user(engine, "gold")
+    with session_scope(engine) as s:  # between the login and the run after it
+        s.get(Partner, 1).tier_code = "bronze"
+    at.run()
+    assert at.session_state[SESSION_KEY].tier_code == "bronze"
+    with session_scope(engine) as s:
+        s.get(Partner, 1).status = "blocked"
+    at.run()
+    user = at.session_state[SESSION_KEY]
+    assert (user.scope.partner_ids, user.features) == ((), frozenset({"account"}))
+
+    admin = AppTest.from_file(APP, default_timeout=30)
+    admin.session_state[SESSION_KEY] = build_session_user(engine, "Alice")
+    admin.run()
+    assert admin.session_state[SESSION_KEY].has("admin")
+    with session_scope(engine) as s:
+        s.scalar(select(User).where(User.username == "Alice")).role = "manager"
+    admin.run()
+    assert not admin.session_state[SESSION_KEY].has("admin")
 
 
 def test_a_login_disabled_then_enabled_again_does_not_get_its_old_sessions_back(program_like_store: Engine) -> None:
