@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from cabinet.access import Scope, ScopeError
 from cabinet.auth import audit_acted
 from cabinet.errors import FieldsNow, Label, RefusedRequest
-from cabinet.formatting import name_order, number_text
+from cabinet.formatting import in_digits, name_order, number_text
 from cabinet.mail import tell_partner
 from cabinet.plans import CPA_TYPES, PLAN_TYPES, PlanError, parse_plan
 from cabinet.store.db import locked_row
@@ -106,6 +106,8 @@ def _amount(what: Label, raw: str, *, pct: bool = False) -> Decimal | None:
     if not text:
         return None
     try:
+        if not in_digits(text):  # "5e1" is 50 to Decimal
+            raise InvalidOperation
         number = Decimal(text)
     except InvalidOperation:
         raise PlanEditError(f"{what}: {raw!r} is not a number", "plans.bad_number", what=what, value=raw[:20]) from None

@@ -23,7 +23,7 @@ from cabinet.access import Scope, ScopeError
 from cabinet.account import EMAIL, LINES_MAX, LINES_MAX_CHARS
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
-from cabinet.formatting import clean_lines, number_text
+from cabinet.formatting import clean_lines, in_digits, number_text
 from cabinet.i18n import LOCALES
 from cabinet.program import ALL_PARTNER_METRICS, FEATURES
 from cabinet.store.db import locked_row
@@ -103,6 +103,8 @@ def _minimum(value: str | Decimal) -> Decimal:
         raise ProgramEditError(f"{value!r} can be read two ways", "program.ambiguous_minimum",
                                value=str(value).strip()[:20]) from None  # fmt: skip
     try:
+        if isinstance(value, str) and not in_digits(text):  # as typed: "5e1" is 50 to Decimal
+            raise InvalidOperation
         amount = Decimal(text)
     except (InvalidOperation, ValueError) as exc:
         raise ProgramEditError(f"{value!r} is not an amount", "program.bad_minimum") from exc

@@ -10,7 +10,7 @@ import streamlit as st
 from babel.numbers import format_decimal
 
 from cabinet import review_settings as _settings
-from cabinet.formatting import number_text
+from cabinet.formatting import in_digits, number_text
 from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.ui.drawn_form import DrawnForm
@@ -65,7 +65,7 @@ def _read(name: str, text: str) -> float | int | str:
         return t("review.limit_ambiguous", limit=label, value=value)
     except InvalidOperation:
         return t("review.limit_not_number", limit=label, value=value)
-    if not number.is_finite():
+    if not number.is_finite() or not in_digits(number_text(text)):  # "5e1" is 50 to Decimal
         return t("review.limit_not_number", limit=label, value=value)
     if name in _settings.COUNTS:
         return int(number) if number == number.to_integral_value() else t("review.limit_not_whole", limit=label,

@@ -79,9 +79,10 @@ def test_an_admin_adds_a_plan_the_engine_can_price_with(program: Program, store_
         ({"type": "flat"}, "plans.bad_type"),
         ({"currency": "BTC"}, "plans.bad_currency"),
         ({"cpa_amounts": {"ftd": "ten"}}, "plans.bad_number"),
+        ({"cpa_amounts": {"ftd": "5e1"}}, "plans.bad_number"),  # 50 to Decimal
         ({"cpa_amounts": {"ftd": "-5"}}, "plans.bad_amount"),
         ({"cpa_amounts": {"ftd": "1.00001"}}, "plans.too_precise"),
-        ({"cpa_amounts": {"ftd": "NaN"}}, "plans.bad_amount"),
+        ({"cpa_amounts": {"ftd": "NaN"}}, "plans.bad_number"),
         ({"revshare_pct": "101"}, "plans.bad_percent"),
         ({"volume_tiers": ({"min_count": "x", "cpa_ftd": "1"},)}, "plans.bad_min_count"),
         ({"volume_tiers": ({"min_count": "²", "cpa_ftd": "1"},)}, "plans.bad_min_count"),  # a digit int() refuses

@@ -81,6 +81,7 @@ def test_an_admin_changes_the_program_and_the_cabinet_follows(program: Program, 
         ("min_payout", "-1", "program.bad_minimum"),
         ("min_payout", "abc", "program.bad_minimum"),
         ("min_payout", "NaN", "program.bad_minimum"),
+        ("min_payout", "5e1", "program.bad_minimum"),  # 50 to Decimal
         ("min_payout", "2000000", "program.bad_minimum"),
         ("min_payout", "1,000", "program.ambiguous_minimum"),  # one thousand, or 1?
         ("legal_details", "\n".join(["line"] * 7), "program.bad_legal"),

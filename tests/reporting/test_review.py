@@ -281,3 +281,9 @@ def test_a_limit_is_typed_with_a_decimal_comma_and_written_as_the_language_does(
     assert drawn_input(at.text_input, "review_limit_min_clicks").value == "1,000"  # kept, to be corrected
     with session_scope(store_engine) as s:
         assert (thresholds(s).min_clicks, thresholds(s).min_registrations) == (100, 20)  # nothing written
+    drawn_input(at.text_input, "review_limit_min_clicks").input("5e2")  # 500 to Decimal
+    drawn_input(at.text_input, "review_limit_min_registrations").input("20")
+    at.button(key=save).click().run()
+    assert [e.value for e in at.error] == ["Clicks to judge traffic: 5e2 is not a number."]
+    with session_scope(store_engine) as s:
+        assert thresholds(s).min_clicks == 100
