@@ -43,6 +43,46 @@ def still_landing(paths: list[Path], settle_s: float) -> set[Path]:
     return landing
 
 
+def stat_key(path: Path) -> tuple[int, int] | None:
+    """(size, mtime) of a file, None when it is gone."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+# A plain text file whose last line has no line break may end in a row cut where its writer paused (a buffered log
+# flushed in the middle of a line, its writer idle for longer than the settle time): its complete lines are read until
+# the line ends, or until the file has gone unwritten this long (an export whose last line has no line break)
+UNTERMINATED_S = 300.0
+
+
+def unterminated(paths: list[Path], settle_s: float) -> set[Path]:
+    """Of `paths`, the plain CSV and JSON Lines files (not gzip) written within the last `UNTERMINATED_S` seconds
+    whose last byte is no line break; none when the run reads files as soon as they are seen (`settle_s` 0).
+
+    Read whole, such a file's cut row loaded (a conversion's amount 125.50 cut to 12 is a valid row), and the row's
+    later whole version was only a duplicate of it, by its id and `updated_at`: the wrong amount stayed."""
+    if settle_s <= 0:
+        return set()
+    now, cut = time.time(), set()
+    for path in paths:
+        if path.name.lower().endswith(".gz") or file_format(path) == "parquet":
+            continue
+        try:
+            if now - path.stat().st_mtime >= UNTERMINATED_S:
+                continue
+            with path.open("rb") as fh:
+                size = fh.seek(0, 2)
+                fh.seek(max(size - 1, 0))
+                if size and fh.read(1) not in (b"\n", b"\r"):
+                    cut.add(path)
+        except OSError:  # gone, or not ours to read: the run says so where it reads it
+            continue
+    return cut
+
+
 _TAIL_BYTES = 1 << 20  # what a record of `MAX_RECORD_LINES` lines is looked for in
 
 

@@ -25,6 +25,7 @@ from cabinet.config import ConfigError, Settings, env_number
 from etl import finish, history
 from etl.commission_notes import commission_notes
 from etl.connect import connect_work
+from etl.landing import UNTERMINATED_S
 from etl.last_run import publish_error, recorded_failure, write_last_run
 from etl.lock import EtlLock
 from etl.prior_runs import mark_interrupted, unpublished_commit
@@ -269,6 +270,9 @@ def _transaction(
     more = bool(getattr(staged, "more", False))
     notes = [f"{p} is still being written: left for the next run" for p in getattr(staged, "landing", [])]
     notes += [f"{p} is still being written: read up to its last complete line" for p in getattr(staged, "partial", [])]
+    rest = f"once it ends, or once the file has gone unwritten for {UNTERMINATED_S / 60:g} minutes"
+    notes += [f"{p}: its last line has no line break yet: read up to it (the line is read {rest})"
+              for p in getattr(staged, "cut", [])]  # fmt: skip
     notes += [f"{line}: its files are not read" for line in getattr(staged, "unlisted", [])]
     result.warnings += [n for n in notes if n not in result.warnings]  # once per run, however many chunks saw it
     _add(timings, "stage", time.perf_counter() - t)

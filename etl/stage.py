@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl.landing import complete_lines, still_landing
+from etl.landing import complete_lines, stat_key, still_landing, unterminated
 from etl.manifest import (
     LAST_ROW_WINS,
     SameContent,
@@ -93,6 +93,7 @@ class StagedInbox:
     deferred: DeferredParquet | None = None
     landing: list[str] = field(default_factory=list)  # still being written: left for a later run
     partial: list[str] = field(default_factory=list)  # still being written: read up to the last complete line
+    cut: list[str] = field(default_factory=list)  # of `partial`, those whose last line has no line break yet
     unlisted: list[str] = field(default_factory=list)  # feed folders that could not be listed, and why
 
     def of(self, feed: str) -> list[StagedFile]:
@@ -191,8 +192,9 @@ def stage_inbox(
     """Stage every inbox file not yet in the manifest (by path and content hash). Call outside a transaction. A file
     whose content was read at another path of its feed (before, or earlier in this run) is listed, not read (`same_as`).
 
-    Files still being written (`still_landing`, with `settle_s`) are read up to their last complete line when they
-    are plain CSV or JSON Lines (`partial`); others are left for a later run (`landing`).
+    Files still being written (`still_landing`, with `settle_s`), or whose last line has no line break yet
+    (`unterminated`), are read up to their last complete line when they are plain CSV or JSON Lines (`partial`);
+    others are left for a later run (`landing`).
 
     With `max_click_bytes`, click files are staged until their sizes reach it (at least one file) and the rest is
     left for the next call (`more`). With `defer_parquet_clicks`, Parquet click files are described, not read.
@@ -217,13 +219,16 @@ def _stage_all(
 ) -> None:
     click_bytes = 0
     found = _discover_all(inbox, staged.unlisted)
-    listed = {p: _stat_key(p) for paths in found.values() for p in paths}  # before the settle check
-    landing = still_landing([p for paths in found.values() for p in paths], settle_s)
+    listed = {p: stat_key(p) for paths in found.values() for p in paths}  # before the settle check
+    listed_paths = [p for paths in found.values() for p in paths]
+    landing = still_landing(listed_paths, settle_s)
+    cut = unterminated([p for p in listed_paths if p not in landing], settle_s)
     # a file still growing is read up to its last complete line when it is plain text (an appended log of postbacks
     # would otherwise never be read); Parquet and gzip cannot be read before they are complete
-    partial = {p: c for p in sorted(landing) if (c := complete_lines(p, tmp / p.parent.name)) is not None}
+    partial = {p: c for p in sorted(landing | cut) if (c := complete_lines(p, tmp / p.parent.name)) is not None}
     staged.landing = sorted(p.relative_to(inbox).as_posix() for p in landing if p not in partial)
-    staged.partial = [p.relative_to(inbox).as_posix() for p in partial]
+    staged.partial = [p.relative_to(inbox).as_posix() for p in partial if p not in cut]
+    staged.cut = [p.relative_to(inbox).as_posix() for p in partial if p in cut]
     for feed in FEED_ORDER:
         if staged.more:
             break
@@ -285,7 +290,7 @@ def _stage_all(
             new = [f for f in new if file_format(f.path) != "parquet"]
         for f in new:  # Parquet conversions keep their types (times and ids are not turned into text and back)
             _stage_one(con, f, staged, typed=feed == "conversions" and file_format(f.path) == "parquet")
-            if f.source is None and _stat_key(f.path) != listed.get(f.path):
+            if f.source is None and stat_key(f.path) != listed.get(f.path):
                 _written_while_read(con, f, staged, inbox, tmp)
 
 
@@ -306,15 +311,6 @@ def _unreadable(
     failed = StagedFile(feed, path, rel, marker, st.st_size, file_id, mtime_ns=st.st_mtime_ns, ctime_ns=st.st_ctime_ns)
     failed.error = f"cannot read the file: {exc.strerror or exc} (the ETL's user needs read permission)"
     return failed
-
-
-def _stat_key(path: Path) -> tuple[int, int] | None:
-    """(size, mtime) of a file, None when it is gone."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    return st.st_size, st.st_mtime_ns
 
 
 def _written_while_read(

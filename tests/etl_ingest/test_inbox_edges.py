@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,7 @@ import etl.stage as etl_stage
 from cabinet.cli import app as cli_app
 from cabinet.cli._app import console as cli_console
 from etl.jsonl_lines import TWICE
+from etl.landing import UNTERMINATED_S
 from etl.schema import ensure_schema, set_meta
 from etl.stage import ignored_files
 from tests.etl_ingest.conftest import CLICK_HEADER, NOW, Tiny, conserved
@@ -606,3 +608,35 @@ def test_a_commissions_feed_alone_sets_the_data_as_of_time(tiny: Tiny) -> None:
                f"b2,{tiny.parent},2099-01-01T00:00:00Z,1,USD,bonus,approved,clock broken\n")  # fmt: skip
     result = tiny.run()
     assert result.data_as_of == datetime(2026, 11, 1, 9, 0)
+
+
+def test_a_last_line_without_its_line_break_waits_for_it_or_for_the_file_to_rest(
+    tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A log of postbacks whose writer paused in the middle of a line for longer than the settle time: the cut row
+    (its amount 125.50 cut to 12) loaded, and the whole row that followed was a duplicate of it (same id and
+    `updated_at`), the amount staying 12. The last line now waits for its line break, or for the file to go unwritten
+    for `UNTERMINATED_S` (an export that ends without one)."""
+    monkeypatch.setenv("CABINET_ETL_SETTLE_S", "0.01")
+    tiny.write("clicks", "c.csv", f"click_id,ts,link_token\nk1,2026-11-01T10:00:00Z,{tiny.token}\n")
+    head = "conversion_id,ts,type,click_id,amount\nc1,2026-11-01T11:00:00Z,deposit,k1,50\n"
+    log = tiny.write("conversions", "log.csv", head + "c2,2026-11-01T11:00:00Z,deposit,k1,12")
+    old = time.time() - UNTERMINATED_S - 60
+    export = tiny.write("conversions", "export.jsonl", '{"conversion_id":"e1","ts":"2026-11-01T11:00:00Z",'
+                        '"type":"lead","click_id":"k1"}')  # fmt: skip
+    os.utime(export, (old, old))  # written long ago without a last line break: complete
+    first = tiny.run()
+    assert first.warnings == [
+        "conversions/log.csv: its last line has no line break yet: read up to it (the line is read once it ends, or "
+        "once the file has gone unwritten for 5 minutes)"
+    ]
+    assert dict(tiny.rows("select conversion_id, amount from conversions")) == {"c1": 50, "e1": None}
+    with log.open("a") as fh:
+        fh.write("5.50\nc3,2026-11-01T11:00:00Z,deposit,k1,7")
+    tiny.run()
+    assert dict(tiny.rows("select conversion_id, amount from conversions")) == {
+        "c1": 50, "c2": Decimal("125.5"), "e1": None}  # fmt: skip
+    os.utime(log, (old, old))  # c3's line never got its break: read once the file rests
+    tiny.run()
+    assert tiny.rows("select amount from conversions where conversion_id = 'c3'") == [(7,)]
+    conserved(tiny)
