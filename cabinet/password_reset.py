@@ -4,7 +4,9 @@ enabled login it names a link that sets a new password.
 The link carries a JWT (HS256, a key derived from the link signing key for this purpose only) naming the login, valid
 for `RESET_MINUTES`, and a fingerprint of the password hash it was made for: once any new password is set, by this
 link or otherwise, every earlier link stops working, so a link works once; and of the email it was sent to: once the
-login's email is changed, the links sent to the old address stop working too. Nothing is stored per link.
+login's email is changed, the links sent to the old address stop working too. Only the latest link sent to a login
+works (`_superseded`, read from the outbox that holds the emails): a new one ends those before it. Nothing else is
+stored per link.
 
 The form answers the same whether or not a login matched, so it does not tell who has one; at most `PER_HOUR` links
 per login are sent in an hour, so nobody can flood an inbox from it. The link's address is the cabinet's
@@ -40,6 +42,7 @@ WELCOME_DAYS = 3  # a new login's link to set its first password
 PER_HOUR = 3  # links sent per login in an hour
 PURPOSE = "password-reset"
 IDENTIFIER_MAX = 255
+LINK_KINDS = ("password_reset", "welcome")  # the emails that carry a link to set the password
 
 
 class ResetError(LinkRefused):
@@ -134,6 +137,8 @@ def user_for_token(session: Session, token: str, link_key: bytes, now: datetime 
         raise ResetError("the login of this link is disabled", "reset.invalid")
     if not still(claims["pwd"], password_mark(user)):
         raise ResetError.of("a password was set since this link was made", "reset.used", user)
+    if _superseded(session, user, token):
+        raise ResetError.of("a newer link was sent to the login since this one", "reset.superseded", user)
     # the address it was sent to is no longer the login's: a mailbox given up (taken over) opens nothing any more
     # (links made before the claim existed have none, and keep their hour)
     if "eml" in claims and not still(claims["eml"], email_mark(user)):
@@ -142,6 +147,20 @@ def user_for_token(session: Session, token: str, link_key: bytes, now: datetime 
     if until is not None and until - now > LOCKOUT:  # longer than wrong passwords lock for: an admin's lock
         raise ResetError.of("the login is locked by an admin", "reset.locked", user)
     return user
+
+
+def _superseded(session: Session, user: User, token: str) -> bool:
+    """True when the login's latest link to set a password (a reset's or a new login's, in the outbox) is not this
+    one: asking for a new link ends the ones sent before it, so an older email (forwarded, left in a mailbox someone
+    else reads) opens nothing once its owner has asked again. A link whose email is no longer in the outbox (sent
+    long ago, or made without one) is judged by its expiry alone."""
+    latest = session.scalar(
+        select(OutboxMail.body)
+        .where(OutboxMail.user_id == user.id, OutboxMail.kind.in_(LINK_KINDS))
+        .order_by(OutboxMail.id.desc())
+        .limit(1)
+    )
+    return latest is not None and token not in latest
 
 
 def reset_password(session: Session, token: str, new: str, again: str, link_key: bytes,

@@ -72,20 +72,35 @@ def test_a_link_by_username_or_email_sets_the_password_once(alice: Engine) -> No
         mail = s.scalar(select(OutboxMail).where(OutboxMail.kind == "password_reset"))
         assert (mail.to_address, mail.subject) == ("a@example.com", f"{mail.subject.split(':')[0]}: set a new password")
         assert f"within {RESET_MINUTES} minutes" in mail.body
-    _refused(alice, _token(first), "reset.differ", again="something-else-1")
-    _refused(alice, _token(first), "auth.password_too_short", new="short")
+    _refused(alice, _token(second), "reset.differ", again="something-else-1")
+    _refused(alice, _token(second), "auth.password_too_short", new="short")
     assert authenticate(alice, "alice", PASSWORD).ok  # refusals changed nothing
     before = datetime.now(UTC) - timedelta(seconds=1)
-    _reset(alice, _token(first))
+    _reset(alice, _token(second))
     assert authenticate(alice, "alice", NEW).ok and not authenticate(alice, "alice", PASSWORD).ok
     assert session_revoked(alice, "alice", before)  # the login's other sessions end
-    _refused(alice, _token(first), "reset.used")  # once
-    _refused(alice, _token(second), "reset.used")  # and an older link made for the old password too
+    _refused(alice, _token(second), "reset.used")  # once
+    _refused(alice, _token(first), "reset.used")  # and an older link made for the old password too
     with session_scope(alice) as s:
         kinds = list(s.scalars(select(OutboxMail.kind).order_by(OutboxMail.id)))
         actions = list(s.scalars(select(AuditLog.action).order_by(AuditLog.id)))
     assert kinds == ["password_reset", "password_reset", "password_changed"]  # told it was changed
     assert actions.count("password_reset_requested") == 2 and "password_reset" in actions
+
+
+def test_a_new_link_ends_the_links_sent_before_it(alice: Engine) -> None:  # noqa: F811
+    """Asking again (the login page's form, or an admin on Logins) ends the links sent before: an older email,
+    forwarded or left in a mailbox someone else reads, worked for its whole hour beside the new one."""
+    now = datetime.now(UTC)
+    assert _ask(alice, "alice", now - timedelta(seconds=1)) == 1
+    (first,) = _links(alice)
+    assert _ask(alice, "alice", now) == 1  # (within one second, the same link)
+    _, second = _links(alice)
+    assert first != second
+    _refused(alice, _token(first), "reset.superseded")
+    assert authenticate(alice, "alice", PASSWORD).ok  # nothing changed
+    _reset(alice, _token(second))
+    assert authenticate(alice, "alice", NEW).ok
 
 
 def test_expired_forged_and_foreign_tokens_are_refused(alice: Engine) -> None:  # noqa: F811

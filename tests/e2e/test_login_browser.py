@@ -310,8 +310,8 @@ def test_a_forgotten_password_is_set_again_from_the_emailed_link(tab, cabinet_se
     while not (new := set(outbox.glob("*.eml")) - before if outbox.is_dir() else set()) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert new, "the app wrote no email"
-    # a loaded machine can show the answer late, and the request is made again as a person would: each email holds a
-    # link that works until a password is set; the newest is used
+    # a loaded machine can show the answer late, and the request is made again as a person would: only the newest
+    # email's link works (files named by the mail's id)
     messages = [email.message_from_bytes(m.read_bytes(), policy=email.policy.default) for m in sorted(new)]
     assert {m["To"] for m in messages} == {"forgetful@example.com"} and len(messages) <= 3, [m["To"] for m in messages]
     message = messages[-1]
