@@ -23,7 +23,14 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed
+# a store on PostgreSQL (CABINET_STORE_URL=postgresql+psycopg://...) needs its driver: the `postgresql` extra
+PG_STORE := $(filter postgresql%,$(CABINET_STORE_URL))
+
+$(VENV)/.installed-postgresql: $(VENV)/.installed
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[postgresql]'
+	touch $@
+
+install: $(VENV)/.installed $(if $(PG_STORE),$(VENV)/.installed-postgresql)
 
 install-test: $(VENV)/.installed-test
 

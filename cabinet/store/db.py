@@ -21,6 +21,10 @@ from cabinet.config import PROJECT_ROOT
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 M = TypeVar("M", bound=DeclarativeBase)
+PG_DRIVER_HINT = (
+    "; install it in the cabinet's virtualenv: `.venv/bin/pip install -c constraints.txt -e '.[postgresql]'` "
+    "(`make install` and `make run` do when CABINET_STORE_URL names PostgreSQL)"
+)
 
 
 def _ensure_sqlite_dir(url: str) -> None:
@@ -28,6 +32,12 @@ def _ensure_sqlite_dir(url: str) -> None:
         path = Path(url.removeprefix("sqlite:///"))
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _postgresql(url: str) -> bool:
+    """True for a PostgreSQL URL (`postgresql://`, `postgresql+psycopg://`, ...), whose driver is the `postgresql`
+    extra of this package (the Makefile installs it when CABINET_STORE_URL names PostgreSQL)."""
+    return url.split(":", 1)[0].split("+", 1)[0] == "postgresql"
 
 
 def make_engine(url: str) -> Engine:
@@ -38,7 +48,8 @@ def make_engine(url: str) -> Engine:
     except ValueError as exc:  # e.g. a port that is not a number
         raise ArgumentError(_without_password(str(exc), url)) from exc
     except ImportError as exc:  # a database whose driver this install lacks (mysql://, postgresql without psycopg)
-        raise ArgumentError(_without_password(f"its driver is not installed ({exc})", url)) from exc
+        hint = PG_DRIVER_HINT if _postgresql(url) else ""
+        raise ArgumentError(_without_password(f"its driver is not installed ({exc}){hint}", url)) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     if engine.dialect.name == "postgresql":
