@@ -8,7 +8,8 @@ everything goes to the old address.
 The link carries a JWT (HS256, a key derived from the link signing key for this purpose only) naming the login and
 the new address, valid for `CONFIRM_HOURS`, with fingerprints of the login's password hash and of its email when it
 was made: a new password (the login taken back after a theft) or another change of the email cancels every link made
-before it, and a confirmed link does not work twice. Nothing is stored per link. At most `PER_HOUR` links are sent
+before it, and a confirmed link does not work twice; only the latest link sent for a login works (`_newer_sent`,
+read from the outbox that holds the emails). Nothing else is stored per link. At most `PER_HOUR` links are sent
 for a login in an hour. Like reset links, the address in the link is the cabinet's configured `public_url`, never a
 request's own (`cabinet.ui.password_reset.link_base`); a cabinet that cannot make links changes the email at once
 (`cabinet.account.change_email`).
@@ -96,8 +97,23 @@ def confirm(session: Session, token: str, link_key: bytes, now: datetime | None 
     if not still(claims["eml"], email_mark(user)) or _changed_since(session, user, made):
         # another address meanwhile (and maybe back again since): this link is not the latest word
         raise EmailLinkError.of("the login's email changed since this link was made", "email_link.superseded", user)
+    if _newer_sent(session, user, token):
+        raise EmailLinkError.of("a newer confirmation link was sent since this one", "email_link.newer", user)
     apply(session, user, new)
     return user
+
+
+def _newer_sent(session: Session, user: User, token: str) -> bool:
+    """True when the login's latest confirmation link (in the outbox that holds the emails) is not this one: a new
+    request ends the links sent before it. An address typed wrong and then corrected took the email, and with it the
+    password resets, if the stranger behind it opened the first link within the day, before the right one was."""
+    latest = session.scalar(
+        select(OutboxMail.body)
+        .where(OutboxMail.user_id == user.id, OutboxMail.kind == "email_confirm")
+        .order_by(OutboxMail.id.desc())
+        .limit(1)
+    )
+    return latest is not None and token not in latest
 
 
 def _changed_since(session: Session, user: User, made: datetime) -> bool:

@@ -119,6 +119,18 @@ def test_a_later_change_cancels_the_links_made_before_it_even_back_to_the_same_a
     assert _email(alice) == "a@example.com"
 
 
+def test_a_new_request_ends_the_links_sent_before_it(alice: Engine) -> None:  # noqa: F811
+    """An address typed wrong, then corrected: the stranger behind the wrong one could confirm it, and take the
+    login's password resets with it, until the right link was opened (for a day, if it never was)."""
+    _ask(alice, "alice@exmaple.com")
+    _ask(alice, "alice@example.com")
+    typo, right = _tokens(alice)
+    _refused(alice, typo, "email_link.newer")
+    assert _email(alice) == "a@example.com"
+    _confirm(alice, right)
+    assert _email(alice) == "alice@example.com"
+
+
 def test_links_are_sent_at_most_three_an_hour(alice: Engine) -> None:  # noqa: F811
     long_ago = datetime.now(UTC) - timedelta(hours=2)
     _ask(alice, "old@example.com", now=long_ago)  # an hour ago and more: not counted
