@@ -50,15 +50,24 @@ def _aware(dt: datetime | None) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
+TARGET_MAX: int = AuditLog.__table__.c.target.type.length  # type: ignore[attr-defined]
+
+
+def _fits(target: str | None) -> str | None:
+    """`target` within the column, cut at its end with '…' when longer: PostgreSQL refuses a longer value, and the
+    action would fail with it (SQLite stores any length). Names the rules match on (usernames) are far shorter."""
+    return target if target is None or len(target) <= TARGET_MAX else target[: TARGET_MAX - 1] + "…"
+
+
 def audit(session: Session, action: str, *, user: User | None = None, username: str | None = None,
           target: str | None = None, details: dict[str, object] | None = None) -> None:  # fmt: skip
-    """Append one audit-log row."""
+    """Append one audit-log row (a target longer than the column is cut: `_fits`)."""
     session.add(
         AuditLog(
             actor_user_id=user.id if user else None,
             actor_username=user.username if user else username,
             action=action,
-            target=target,
+            target=_fits(target),
             details=details or {},
         )
     )

@@ -56,7 +56,7 @@ def send_test(session: Session, scope: Scope) -> str:
     admin = _admin(session, scope)
     if tell_user(session, admin, "test", "test", when=datetime.now(UTC)) is None:
         raise ScopeError(f"{admin.username!r} has no email address", "emails.no_address")
-    audit(session, "mail_test_queued", user=admin, target=admin.email)
+    audit(session, "mail_test_queued", user=admin, target=admin.email, details={"to": admin.email})  # in full
     return admin.email
 
 
