@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from cabinet.access import Scope, scoped_partner
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
+from cabinet.formatting import name_order
 from cabinet.offer_access import by_name, open_to
 from cabinet.program import program_timezone
 from cabinet.store.models import Offer, Partner, PromoCode, User
@@ -84,20 +85,21 @@ def _naive(ts: datetime | None) -> datetime | None:
 
 
 def promo_codes(session: Session, scope: Scope) -> list[PromoItem]:
-    """The promo codes of the scope's partners (every one for an admin), by partner and code."""
+    """The promo codes of the scope's partners (every one for an admin), by partner (its name in any case) and code."""
     query = (
         select(PromoCode, Partner.name, Offer.name)
         .join(Partner, Partner.id == PromoCode.partner_id)
         .outerjoin(Offer, Offer.id == PromoCode.offer_id)
-        .order_by(Partner.name, PromoCode.partner_id, PromoCode.code)
     )
     if scope.partner_ids is not None:
         query = query.where(PromoCode.partner_id.in_(scope.partner_ids))
-    return [
+    items = [
         PromoItem(p.code.upper(), p.partner_id, partner, offer, p.description, p.status, _naive(p.valid_from),
                   _naive(p.valid_to))
         for p, partner, offer in session.execute(query).all()
     ]  # fmt: skip
+    # by name in any case, alike on every store (the store's collation put "Zeta" before "alpha" on SQLite)
+    return sorted(items, key=lambda i: (*name_order(i.partner, i.partner_id), i.code))
 
 
 def code_offers(session: Session, scope: Scope, partner_id: int) -> list[Offer]:

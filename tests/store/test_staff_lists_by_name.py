@@ -1,20 +1,20 @@
-"""The Partners page's partners, the commission plans (their list, the pickers of a partner's plan and manager) and
-the offer catalogue are listed by name in any case, alike on SQLite and PostgreSQL: ordered by the store (or by the
-name as written, the catalogue), "Zeta" came before "alpha" on SQLite, "Банан" before "арбуз" (its lower() folds
-only ASCII), and another way on PostgreSQL."""
+"""The Partners page's partners, the commission plans (their list, the pickers of a partner's plan and manager), the
+offer catalogue and staff's promo codes (by partner) are listed by name in any case, alike on SQLite and PostgreSQL:
+ordered by the store (or by the name as written, the catalogue), "Zeta" came before "alpha" on SQLite, "Банан" before
+"арбуз" (its lower() folds only ASCII), and another way on PostgreSQL."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
-from cabinet import offers_admin, partners_admin, plans_admin, tracking
+from cabinet import offers_admin, partners_admin, plans_admin, promo, tracking
 from cabinet.access import Scope, build_session_user
 from cabinet.passwords import UNUSABLE_HASH
 from cabinet.store.db import make_engine, migrate, session_scope
-from cabinet.store.models import CommissionPlan, Offer, Partner, ProgramSettings, Tier, User
+from cabinet.store.models import CommissionPlan, Offer, Partner, ProgramSettings, PromoCode, Tier, User
 
 NAMES = ["Zeta", "alpha", "Банан", "арбуз", "Beta"]
 BY_NAME = ["alpha", "Beta", "Zeta", "арбуз", "Банан"]
@@ -59,3 +59,13 @@ def test_plans_partners_and_managers_are_listed_by_name_in_any_case(engine: Engi
 def test_the_offer_catalogue_lists_each_status_by_name_in_any_case(engine: Engine) -> None:
     with session_scope(engine) as s:
         assert [o.name for o in offers_admin.catalogue(s, _root(engine))] == BY_NAME
+
+
+def test_promo_codes_are_listed_by_their_partners_name_in_any_case(engine: Engine) -> None:
+    """Staff's Promo codes table: ordered by the partner's name in the store, "Zeta"'s codes came before "alpha"'s on
+    SQLite and after them on a PostgreSQL in en_US."""
+    with session_scope(engine) as s:
+        for partner in s.scalars(select(Partner)):
+            s.add(PromoCode(code=f"CODE{partner.id}", partner_id=partner.id, status="active"))
+    with session_scope(engine) as s:
+        assert [c.partner for c in promo.promo_codes(s, _root(engine))] == BY_NAME
