@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import ipaddress
 import json
 import os
 import socket
@@ -231,6 +232,25 @@ def print_demo_logins(cfg: Settings) -> None:
         console.print(f"  {row['role']:<8} {row['username']:<16} {row['password']}  {row.get('note', '')}")
 
 
+def check_demo_key(cfg: Settings, address: str) -> None:
+    """CliError when a demo without its own cookie key would listen beyond this machine: demo mode signs logins with
+    a key printed in the source (`Settings.require_cookie_key`), with which anyone could forge an admin's cookie.
+    `cabinet init` writes a key of its own; on localhost the demo runs as it is."""
+    if not cfg.demo_mode or usable_key(cfg.cookie_key):
+        return
+    try:
+        found = {info[4][0] for info in socket.getaddrinfo(address, None, type=socket.SOCK_STREAM)}
+    except (socket.gaierror, UnicodeError):
+        return  # `check_listen` says so
+    if all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in found):
+        return
+    raise CliError(
+        f"--address {address}: demo mode without a cookie key of its own signs logins with a key anyone can read in "
+        "the source, so anyone reaching this address could log in as an admin; run `cabinet init` (it writes a key "
+        "to the secrets file) or set CABINET_COOKIE_KEY, or listen on localhost"
+    )
+
+
 def check_listen(address: str, port: int) -> None:
     """CliError when the app could not listen on `address`:`port` (a name that does not resolve, an address this
     machine does not have, a port in use or not allowed): said in one line before anything starts, where the app
@@ -290,6 +310,7 @@ def serve(
         open_store(cfg.store_url).dispose()
     except StoreUnavailable as exc:
         raise CliError(str(exc)) from exc
+    check_demo_key(cfg, address)
     check_listen(address, port)
     print_demo_logins(cfg)
     console.print(Text.assemble("cabinet on ", (f"http://{address}:{port}", "bold"), "  (Ctrl-C stops)"))
