@@ -162,10 +162,14 @@ def own_scope(session: Session, scope: Scope) -> Scope:
     return derive_scope(session, user) if user is not None else scope
 
 
-def turn_on(session: Session, scope: Scope, secret: str, code: str, now: datetime | None = None) -> list[str]:
-    """Store `secret` for the scope's own user once `code` shows their app has it; returns the new recovery codes,
-    which only their digests are kept of."""
+def turn_on(session: Session, scope: Scope, secret: str, code: str, now: datetime | None = None, *,
+            password: str) -> list[str]:  # fmt: skip
+    """Store `secret` for the scope's own user after their password (as turning it off asks), once `code` shows
+    their app has it; returns the new recovery codes, which only their digests are kept of. Without the password,
+    whoever found a session open (an unlocked screen) could tie the login to their own phone and lock its owner out:
+    turning it on ends the other sessions, and a password reset does not undo it."""
     user = _own_user(session, scope)
+    _password_again(session, user, password)
     step = _matching_step(secret, code, now or datetime.now(UTC))
     if step is None:
         raise SecondFactorError("the code does not match", "twofactor.wrong_code")

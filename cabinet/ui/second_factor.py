@@ -78,12 +78,15 @@ def second_factor_box(scope: Scope, expanded: bool = False, codes_key: str = _CO
         right.code(grouped, language=None, wrap_lines=True)  # whole at 390 px: its last group was cut, typed by hand
         with right.form("second_factor_on", clear_on_submit=True):
             code = st.text_input(t("twofactor.code"), max_chars=8, key="second_factor_code")
+            password = st.text_input(t("account.your_password"), type="password", key="second_factor_on_password",
+                                     autocomplete="current-password")  # fmt: skip
             if st.form_submit_button(t("twofactor.turn_on"), type="primary"):
-                save_then_rerun(lambda s: _turn_on(s, scope, new.secret, code), codes_key, clear=(_SCAN_STATE,))
+                save_then_rerun(lambda s: _turn_on(s, scope, new.secret, code, password), codes_key,
+                                clear=(_SCAN_STATE,))  # fmt: skip
 
 
-def _turn_on(session: Session, scope: Scope, secret: str, code: str) -> tuple[str, list[str]]:
-    codes = twofactor.turn_on(session, scope, secret, code)
+def _turn_on(session: Session, scope: Scope, secret: str, code: str, password: str) -> tuple[str, list[str]]:
+    codes = twofactor.turn_on(session, scope, secret, code, password=password)
     refresh_cookie()  # turning it on ends the sessions of older cookies: this browser's gets a new one
     return _ON_NOTICE, codes
 

@@ -81,7 +81,7 @@ def _on(engine: Engine) -> tuple[str, list[str]]:
     assert user is not None
     new = new_secret("alice", "Program")
     with session_scope(engine) as s:
-        codes = turn_on(s, user.scope, new.secret, pyotp.TOTP(new.secret).at(NOW), NOW)
+        codes = turn_on(s, user.scope, new.secret, pyotp.TOTP(new.secret).at(NOW), NOW, password=PASSWORD)
     return new.secret, codes
 
 

@@ -274,7 +274,9 @@ def test_two_step_login_still_asks_for_its_code_after_a_reset(alice: Engine) -> 
 
     new = new_secret("alice", "Program")
     with session_scope(alice) as s:
-        turn_on(s, build_session_user(alice, "alice").scope, new.secret, pyotp.TOTP(new.secret).now())
+        turn_on(
+            s, build_session_user(alice, "alice").scope, new.secret, pyotp.TOTP(new.secret).now(), password=PASSWORD
+        )
     _ask(alice, "alice")
     _reset(alice, _token(_links(alice)[0]))
     assert authenticate(alice, "alice", NEW).reason == "code_needed"

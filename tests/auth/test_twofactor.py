@@ -51,7 +51,7 @@ def _on_with_codes(engine: Engine, at: datetime = NOW) -> tuple[str, list[str]]:
     scope = build_session_user(engine, "alice").scope
     new = new_secret("alice", "Program")
     with session_scope(engine) as s:
-        codes = turn_on(s, scope, new.secret, _code(new.secret, at), at)
+        codes = turn_on(s, scope, new.secret, _code(new.secret, at), at, password=PASSWORD)
     return new.secret, codes
 
 
@@ -68,18 +68,41 @@ def test_turned_on_only_with_a_code_of_the_scanned_secret(alice: Engine) -> None
     with session_scope(alice) as s:
         for wrong in (_code(other, NOW), "12345", "abcdef", ""):
             with pytest.raises(SecondFactorError) as caught:
-                turn_on(s, scope, new.secret, wrong, NOW)
+                turn_on(s, scope, new.secret, wrong, NOW, password=PASSWORD)
             assert caught.value.key == "twofactor.wrong_code"
         assert not is_on(s, scope)
         with pytest.raises(SecondFactorError) as viewing:  # staff viewing as a partner: not their own login
-            turn_on(s, replace(scope, impersonated_by="manager1"), new.secret, _code(new.secret, NOW), NOW)
+            turn_on(
+                s,
+                replace(scope, impersonated_by="manager1"),
+                new.secret,
+                _code(new.secret, NOW),
+                NOW,
+                password=PASSWORD,
+            )
         assert viewing.value.key == "twofactor.not_as_partner"
-        turn_on(s, scope, new.secret, _code(new.secret, NOW - timedelta(seconds=30)), NOW)  # the step before: drift
+        turn_on(s, scope, new.secret, _code(new.secret, NOW - timedelta(seconds=30)), NOW, password=PASSWORD)  # drift
         assert is_on(s, scope)
     assert "second_factor_on" in _actions(alice)
     # a cookie issued before would restore a session without the code: it ends, a later one does not
     assert session_revoked(alice, "alice", datetime.now(UTC) - timedelta(minutes=1))
     assert not session_revoked(alice, "alice", datetime.now(UTC) + timedelta(minutes=1))
+
+
+def test_turned_on_only_after_the_password(alice: Engine) -> None:  # noqa: F811
+    """Someone at a session left open (an unlocked screen) could tie the login to their own phone: that ends the
+    owner's other sessions, and a password reset does not undo it. The password is asked for, as to turn it off; a
+    wrong one counts toward the lockout."""
+    scope = build_session_user(alice, "alice").scope
+    new = new_secret("alice", "Program")
+    with session_scope(alice) as s:
+        for password, key in (("", "account.password_missing"), ("wrong", "account.wrong_password")):
+            with pytest.raises(SecondFactorError) as refused:
+                turn_on(s, scope, new.secret, _code(new.secret, NOW), NOW, password=password)
+            assert refused.value.key == key
+        assert not is_on(s, scope)
+        assert s.scalar(select(User.failed_logins).where(User.username == "alice")) == 1
+    assert "second_factor_on" not in _actions(alice)
 
 
 def test_the_code_comes_after_the_password_and_is_taken_once(alice: Engine) -> None:  # noqa: F811
@@ -208,9 +231,11 @@ def test_the_account_page_turns_it_on_and_off(alice: Engine) -> None:  # noqa: F
     secret = at.session_state["second_factor_new"].secret
     assert any(secret[:4] in c.value for c in at.code)
     at.text_input(key="second_factor_code").input("000000")
+    at.text_input(key="second_factor_on_password").input(PASSWORD)
     at.get("form_submit_button")[-1].click().run()
     assert [e.value for e in at.error] == [translate("twofactor.wrong_code")]
     at.text_input(key="second_factor_code").input(_code(secret, datetime.now(UTC)))
+    at.text_input(key="second_factor_on_password").input(PASSWORD)
     at.get("form_submit_button")[-1].click().run()
     # one notice says it is on and what that does, over the codes: not "on." and then the same again in full
     assert not at.exception and [s.value for s in at.success] == [translate("twofactor.is_on")]
@@ -258,6 +283,7 @@ def test_a_program_that_requires_it_of_staff_shows_staff_only_the_set_up(alice: 
     assert translate("twofactor.required") in [w.value for w in at.warning] and not at.dataframe
     secret = at.session_state["second_factor_new"].secret
     at.text_input(key="second_factor_code").input(_code(secret, datetime.now(UTC)))
+    at.text_input(key="second_factor_on_password").input(PASSWORD)
     at.get("form_submit_button")[-1].click().run()
     assert not at.exception and translate("twofactor.required") not in [w.value for w in at.warning]
     assert [ti.value for ti in at.title] == [translate("reports.title")]
@@ -367,6 +393,7 @@ def test_viewing_as_a_partner_does_not_skip_the_required_set_up(alice: Engine) -
     assert required in [w.value for w in viewing.warning] and not viewing.title
     secret = viewing.session_state["second_factor_new"].secret
     viewing.text_input(key="second_factor_code").input(_code(secret, datetime.now(UTC)))
+    viewing.text_input(key="second_factor_on_password").input(PASSWORD)
     viewing.get("form_submit_button")[-1].click().run()
     assert not viewing.exception and not viewing.error and required not in [w.value for w in viewing.warning]
     assert [ti.value for ti in viewing.title] == [translate("account.title")]
@@ -391,6 +418,7 @@ def test_the_recovery_codes_are_shown_when_the_run_that_turned_it_on_is_stopped(
     at.switch_page("pages/10_account.py").run()
     secret = at.session_state["second_factor_new"].secret
     at.text_input(key="second_factor_code").input(_code(secret, datetime.now(UTC)))
+    at.text_input(key="second_factor_on_password").input(PASSWORD)
     at.get("form_submit_button")[-1].click()
     replayed(at, monkeypatch, widgets, "forget_inputs")  # stopped at the first call after the commit's own work
     assert authenticate(alice, "alice", PASSWORD).reason == "code_needed"
