@@ -1,8 +1,9 @@
 """One postback call over HTTP(S): a GET within a deadline for the whole call, to an address postbacks may reach.
 
-The address a call connects to is checked after the connection is made and before anything is sent (a host name may
-resolve differently than when the URL was saved): only public addresses, or private ones too with
-`postbacks_allow_private`; never link-local ones (a cloud's metadata service). The deadline covers the name lookup,
+Each address a host name resolves to is checked before it is connected to (a name may resolve differently than when
+the URL was saved), and the address connected to again before anything is sent: only public addresses, or private
+ones too with `postbacks_allow_private`; never link-local ones (a cloud's metadata service). A refused address is
+never connected to, so whether a port is open there is not told to whoever chose the name. The deadline covers the name lookup,
 the connection, the request and the answer: a socket's timeout bounds each wait, not the call.
 """
 
@@ -61,6 +62,10 @@ class _Checked(http.client.HTTPConnection):
         error: OSError | None = None
         for *_, peer in _lookup(host, port, self.ends_at - time.monotonic()):
             self._in_time()
+            if refused(str(peer[0]), self.private_ok):  # never connected to: whether a port is open there (and
+                # the address itself) is not told to whoever chose the host name
+                error = AddressNotAllowed(f"{host}: not an address postbacks may call")
+                continue
             try:
                 return socket.create_connection((peer[0], peer[1]), timeout, source)
             except OSError as exc:

@@ -454,3 +454,26 @@ def test_payout_is_rounded_to_the_cent_as_the_pages_round_it() -> None:
     ts = datetime(2026, 11, 9, 10, 30)
     said = {str(v): _values({"ts": ts, "payout": v}, "USD")["payout"] for v in ("1.2250", "1.2350", "-0.0050", "2")}
     assert said == {"1.2250": "1.22", "1.2350": "1.24", "-0.0050": "0.00", "2": "2.00"}
+
+
+def test_a_refused_address_is_not_connected_to() -> None:
+    """A name resolving to an address postbacks may not call is refused before connecting: a closed port there and an
+    open one read alike, so a partner's test call cannot map the ports of the networks behind the cabinet."""
+    import socket
+
+    from cabinet.postback_http import AddressNotAllowed
+
+    listening = socket.create_server(("127.0.0.1", 0))
+    listening.setblocking(False)
+    closed = socket.create_server(("127.0.0.1", 0))
+    closed_port = closed.getsockname()[1]
+    closed.close()
+    try:
+        for port in (listening.getsockname()[1], closed_port):
+            with pytest.raises(AddressNotAllowed) as refused:
+                fetch(f"http://localhost:{port}/pb")
+            assert "127.0.0.1" not in str(refused.value)
+        with pytest.raises(BlockingIOError):  # nothing connected to it, not even the handshake
+            listening.accept()
+    finally:
+        listening.close()
