@@ -3,8 +3,8 @@
 Each address a host name resolves to is checked before it is connected to (a name may resolve differently than when
 the URL was saved), and the address connected to again before anything is sent: only public addresses, or private
 ones too with `postbacks_allow_private`; never link-local ones (a cloud's metadata service). A refused address is
-never connected to, so whether a port is open there is not told to whoever chose the name. The deadline covers the name lookup,
-the connection, the request and the answer: a socket's timeout bounds each wait, not the call.
+never connected to, so whether a port is open there is not told to whoever chose the name. The deadline covers the
+name lookup, the connection, the request and the answer: a socket's timeout bounds each wait, not the call.
 """
 
 from __future__ import annotations
