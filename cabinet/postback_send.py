@@ -228,7 +228,9 @@ def _outcome(answer: Answer | None, exc: BaseException | None) -> tuple[str, str
         error = f"{text}: {answer.excerpt}".strip().rstrip(":")
         return ("retry" if answer.status >= 500 or answer.status in _RETRY_STATUSES else "failed"), error
     assert exc is not None
-    if isinstance(exc, AddressNotAllowed | ValueError):
+    if isinstance(exc, AddressNotAllowed):  # its kind first, as the calls table tells errors by it
+        return "failed", f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, ValueError):
         return "failed", str(exc)
     return "stop", f"{type(exc).__name__}: {exc}"
 

@@ -145,10 +145,19 @@ def _reasons() -> dict[str, str]:
     return {name: key for kind, key in reversed(NO_ANSWER) for name in _kinds(kind)}
 
 
+_REDIRECT = re.compile(r"HTTP (3\d\d): redirects are not followed; use the address it points to: (.*)", re.S)
+_REFUSED = "not an address postbacks may call"  # a refused address's error, kept before it named its kind
+
+
 def said_error(stored: str) -> str:
     """A call's stored error for the calls table: why, in the session's language, then the error as kept
-    ("gaierror: [Errno -2] Name or service not known" stood alone, in English on a Russian page too). An answer's
-    HTTP status, or an error of no known kind, as kept."""
+    ("gaierror: [Errno -2] Name or service not known" stood alone, in English on a Russian page too). A redirect
+    given up says its status and where it points in the session's language; another answer's HTTP status, or an
+    error of no known kind, as kept."""
+    if redirect := _REDIRECT.fullmatch(stored):
+        return t("postbacks.said_redirect", status=redirect[1], location=redirect[2])
+    if _REFUSED in stored:
+        return f"{t('postbacks.no_answer_private')} ({stored})"
     name = stored.split(":", 1)[0]
     key = _reasons().get(name)
     return f"{t(key)} ({stored})" if key and name != stored else stored
@@ -181,7 +190,12 @@ def _test_call(user: SessionUser, p: PostbackItem) -> None:
         return
     say = st.success if answer.ok else st.warning
     # the partner's server's words, shown as text: staff press this button too, viewing as the partner
-    say(t("postbacks.test_answer", url=code_span(url), status=answer.status, body=plain(answer.excerpt.strip() or "—")))
+    said = t(
+        "postbacks.test_answer", url=code_span(url), status=answer.status, body=plain(answer.excerpt.strip() or "—")
+    )
+    if 300 <= answer.status < 400:  # the calls will be given up at once: say why before the first is
+        said += "\n\n" + t("postbacks.test_redirect", location=code_span(answer.location or "—"))
+    say(said)
 
 
 def listing(user: SessionUser, partner_id: int) -> None:

@@ -75,3 +75,16 @@ def test_a_host_not_found_says_so_in_russian(program: Program, store_engine: Eng
     at = _tested(program, store_engine, "https://no-such-host.invalid/pb?c={conversion_id}", "ru")
     [said] = [x.value for x in at.error]
     assert translate("postbacks.no_answer_dns", "ru") in said, said
+
+
+def test_a_redirect_is_said_to_be_given_up(program: Program, store_engine: Engine, private_ok: None) -> None:
+    """A test call answered with a redirect read as any other answer ('HTTP 302: —'), yet every call of the postback
+    would be given up at once: it says so, and where to point the URL."""
+    tracker = Tracker()
+    tracker.answers = [302]
+    try:
+        at = _tested(program, store_engine, tracker.url + "/pb?c={conversion_id}", "ru")
+        [said] = [x.value for x in at.warning]
+        assert translate("postbacks.test_redirect", "ru", location="`https://elsewhere.example/pb`") in said, said
+    finally:
+        tracker.close()
