@@ -84,6 +84,7 @@ else:
             new = NewLink(offer_id, landing, name, subs)  # the same again at once: a replay, said made once more
             made = once(lambda: store.new_link(scope, int(partner_id), new), "links_create", partner_id, new)
             st.session_state["links_created"] = made
+            st.session_state["links_created_for"] = partner_id  # said under this partner's form, not another's
             st.session_state["links_pick"] = made
         except LinkError as exc:
             if exc.key == "links.duplicate":  # a second click, or the same link again: show the one there is
@@ -93,7 +94,7 @@ else:
                 show_refusal(exc, partner_id)
         except ScopeError as exc:
             show_refusal(exc, partner_id)
-    if st.session_state.get("links_created"):
+    if st.session_state.get("links_created") and st.session_state.get("links_created_for") == partner_id:
         st.success(t("links.created", link=st.session_state["links_created"]))
 
 # staff read one partner's links: "Your links" over them read as the manager's own

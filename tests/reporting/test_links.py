@@ -350,3 +350,18 @@ def test_a_pasted_sub_or_name_too_long_stays_in_its_field_and_is_refused_with_th
     assert [e.value for e in at.error] == [f"The name is longer than {NAME_MAX} characters."] and not at.success
     with session_scope(store_engine) as s:
         assert len(s.scalars(select(TrackingLink.id)).all()) == before  # no link made without what was typed
+
+
+def test_a_link_made_for_one_partner_is_not_said_ready_under_another(offers: Program, store_engine: Engine) -> None:
+    """A manager makes a link for one partner, then picks another: "Link N is ready" stayed under the other's form, as
+    if made for it; back on the first partner it is said again."""
+    tiny = offers.tiny
+    mgr = open_page("pages/06_links.py", offers.users["mgr"])
+    mgr.selectbox(key="links_partner").select(tiny.child).run()
+    mgr.text_input(key="links_sub1").input("tg")
+    mgr.button[0].click().run()
+    assert not mgr.exception and mgr.success[0].value.startswith("Link ")
+    mgr.selectbox(key="links_partner").select(tiny.parent).run()
+    assert not mgr.exception and not mgr.success
+    mgr.selectbox(key="links_partner").select(tiny.child).run()
+    assert mgr.success[0].value.startswith("Link ")
