@@ -92,7 +92,10 @@ for first in range(0, len(batch), 3):
             card.caption(t("creatives.your_link" if scope.own_partner_id is not None else "creatives.partner_link"))
             card.code(url, language=None, wrap_lines=True)  # a card is narrow: the link whole, not cut
         elif url is None and partner_id is not None and (item.offer_id or item.kind == "text"):
-            card.caption(t("creatives.no_link" if item.offer_id else "creatives.no_link_any"))
+            if scope.own_partner_id is not None:
+                card.caption(t("creatives.no_link" if item.offer_id else "creatives.no_link_any"))
+            else:  # staff read of the partner picked, not "You have no link"
+                card.caption(t("creatives.partner_no_link" if item.offer_id else "creatives.partner_no_link_any"))
             asked = {"offer": str(item.offer_id)} if item.offer_id else {}  # the Links page picks it for the form
             if scope.own_partner_id is None:  # staff: and the partner picked here
                 asked["partner"] = str(partner_id)

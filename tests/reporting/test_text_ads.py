@@ -128,3 +128,14 @@ def test_a_program_wide_text_ad_gets_the_partners_newest_link_of_any_offer(
     assert not bronze.exception and [c.value for c in bronze.code] == ["Sign up with us: {link}"]
     assert translate("creatives.no_link_any") in [c.value for c in bronze.caption]
     assert [p.label for p in bronze.get("page_link")].count(translate("creatives.make_link")) == 1
+
+
+def test_staff_read_that_the_partner_picked_has_no_link(offers: Program, store_engine: Engine) -> None:  # noqa: F811
+    """A manager picking a partner without links read "You have no link for this offer yet", as if of their own."""
+    program = offers
+    _text(program, store_engine, NewText("Join us", "Sign up with us: {link}", None))
+    mgr = open_page("pages/07_creatives.py", program.users["mgr"])
+    mgr.selectbox(key="creatives_partner").select(program.tiny.child).run()
+    captions = [c.value for c in mgr.caption]
+    assert not mgr.exception and translate("creatives.partner_no_link_any") in captions
+    assert translate("creatives.no_link_any") not in captions and translate("creatives.no_link") not in captions
