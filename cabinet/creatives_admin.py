@@ -94,6 +94,9 @@ def read_picture(content: bytes, filename: str = "") -> Picture:
                 img.load()  # decodes the pixels: a truncated or damaged file fails here, not in a partner's browser
     except CreativeError:
         raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:  # over 89M pixels: a side over
+        # 9,000, well past MAX_SIDE; "not an image that can be read whole" sent the admin looking for a damaged file
+        raise CreativeError(f"too many pixels: {exc}", "catalogue.too_big", file=filename, side=MAX_SIDE) from exc
     except _UNREADABLE as exc:
         raise CreativeError(f"not a readable image: {exc}", "catalogue.bad_format", file=filename) from exc
     mime, extension = FORMATS[kind]

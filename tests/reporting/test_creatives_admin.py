@@ -61,6 +61,13 @@ def test_each_banner_format_is_stored_with_the_size_read_from_the_image(
     assert (log.actor_username, log.target, log.details["size"]) == ("root", f"creative {creative_id}", "728x90")
 
 
+def _bomb() -> bytes:
+    """A 10,000-pixel square PNG of one bit per pixel: 100M pixels, which Pillow takes for a decompression bomb."""
+    out = io.BytesIO()
+    Image.new("1", (10_000, 10_000)).save(out, format="PNG")
+    return out.getvalue()
+
+
 def _truncated_png() -> bytes:
     whole = _image("PNG", 400, 400)
     return whole[: len(whole) // 2]
@@ -75,6 +82,7 @@ def _truncated_png() -> bytes:
         (_truncated_png(), "catalogue.bad_format"),
         (_image("BMP"), "catalogue.bad_format"),
         (_image("PNG", 4001, 10), "catalogue.too_big"),
+        (_bomb(), "catalogue.too_big"),  # over Pillow's pixel limit: said too large too, not "cannot be read whole"
     ],
 )
 def test_what_is_not_a_whole_banner_is_refused_and_nothing_is_stored(
