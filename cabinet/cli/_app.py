@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
+from typer.exceptions import Abort, TyperException
 
 from cabinet.config import ConfigError, Settings
 
@@ -132,7 +133,18 @@ def main() -> None:
             out.width = width
     try:
         _check_arguments(sys.argv[1:])
-        app()
+        code = app(standalone_mode=False)  # an int when a command ended with typer.Exit(code), else None
+        sys.exit(code if isinstance(code, int) else 0)
+    except TyperException as exc:  # a usage error (exit 2) or another of typer's: its box as one line
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `cabinet users`: its help is printed already
+            sys.exit(exc.exit_code)
+        ctx = getattr(exc, "ctx", None)
+        where = f" (see `{ctx.command_path} --help`)" if ctx is not None and exc.exit_code == 2 else ""
+        err_console.print(Text.assemble(("error:", "bold red"), f" {exc.format_message()}{where}"), soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except Abort:  # end of input at a prompt
+        err_console.print("Aborted.")
+        sys.exit(1)
     except (CliError, ConfigError) as exc:
         err_console.print(Text.assemble(("error:", "bold red"), f" {exc}"), soft_wrap=True)  # one line: grep-able
         sys.exit(getattr(exc, "code", 1))

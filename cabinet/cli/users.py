@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from cabinet import email_change, login_limits
 from cabinet.account import AccountError, checked_address
 from cabinet.auth import account_lock, audit, lock_user, locked_at, set_password, unlock_user
-from cabinet.cli._app import CliError, app, console, read_password_file, store_engine
+from cabinet.cli._app import CliError, app, console, counted, read_password_file, store_engine
 from cabinet.i18n import LOCALES, translate
 from cabinet.invites import InviteError, add_user, checked_login
 from cabinet.passwords import UNUSABLE_HASH, random_password
@@ -176,14 +176,17 @@ LOCK_MAX = 60 * 24 * 366 * 100  # minutes: a hundred years is "for good"
 
 @users.command("lock")
 def lock(
-    username: str, minutes: Annotated[int, typer.Option(min=1, max=LOCK_MAX, help="How long.")] = 60 * 24 * 365
+    username: str,
+    minutes: Annotated[
+        int, typer.Option(min=1, max=LOCK_MAX, help="How many minutes the lock lasts (default: a year).")
+    ] = 60 * 24 * 365,
 ) -> None:
-    """Lock a user out (default: a year)."""
+    """Lock a user out (default: a year) and end its sessions; `cabinet users unlock` ends the lock early."""
     with session_scope(_engine()) as session:
         user = _get(session, username)
         lock_user(session, user, minutes)
-        username = user.username
-    console.print(f"locked {username} for {minutes} minutes")
+        username, until = user.username, user.locked_until
+    console.print(f"locked {username} for {counted(minutes, 'minute')}, until {until:%Y-%m-%d %H:%M} UTC")
 
 
 @users.command("unlock")

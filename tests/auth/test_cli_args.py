@@ -39,3 +39,26 @@ def test_an_smtp_url_that_is_not_a_url_is_a_config_error_without_its_password(se
     done = _cli(["mail", "status"], {"CABINET_SMTP_URL": "smtps://u:s3cret@[mail.example:465"})
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.startswith("error: smtp_url is not a URL") and "s3cret" not in done.stderr
+
+
+def test_a_usage_error_is_one_line_naming_the_help(alice: Engine) -> None:  # noqa: F811
+    """An option out of range, a command or option that does not exist, a required one missing: click's box of usage,
+    hint and error (five lines) is one line, as every other error of the command line is."""
+    for args, said, command in (
+        (["users", "lock", "alice", "--minutes", "0"], "Invalid value for '--minutes'", "users lock"),
+        (["keys", "frobnicate"], "No such command 'frobnicate'", "keys"),
+        (["users", "list", "--bogus"], "No such option: --bogus", "users list"),
+        (["report", "--from", "2026-11-01"], "Missing option '--as'", "report"),
+    ):
+        done = _cli(args)
+        assert done.returncode == 2, done.stderr
+        (line,) = done.stderr.splitlines()
+        assert line.startswith("error: ") and said in line and line.endswith(f"(see `cabinet {command} --help`)"), line
+    assert _cli(["users", "--help"]).returncode == 0
+    assert _cli(["users"]).returncode == 2  # no subcommand: its help, as before
+
+
+def test_users_lock_says_until_when(alice: Engine) -> None:  # noqa: F811
+    done = _cli(["users", "lock", "alice", "--minutes", "1"])
+    assert done.returncode == 0 and done.stdout.startswith("locked alice for 1 minute, until "), done.stdout
+    assert _cli(["users", "unlock", "alice"]).returncode == 0
