@@ -77,14 +77,14 @@ def init(
     ] = None,
     program_name: Annotated[
         str | None,
-        typer.Option(help="Program name shown in the cabinet, for a new program [default: Partner Program]."),
+        typer.Option(help="Program name shown in the cabinet, for a new program (default: Partner Program)."),
     ] = None,
     demo_mode: Annotated[bool, typer.Option(help="Mark the install as a demo in the secrets file.")] = False,
     base_currency: Annotated[
         str | None,
         typer.Option(
             help="The program's base currency (ISO 4217, e.g. EUR): every amount is kept in it; "
-            "set before the first partner or plan [default for a new program: USD]."
+            "set before the first partner or plan (default for a new program: USD)."
         ),
     ] = None,
 ) -> None:

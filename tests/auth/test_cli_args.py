@@ -62,3 +62,9 @@ def test_users_lock_says_until_when(alice: Engine) -> None:  # noqa: F811
     done = _cli(["users", "lock", "alice", "--minutes", "1"])
     assert done.returncode == 0 and done.stdout.startswith("locked alice for 1 minute, until "), done.stdout
     assert _cli(["users", "unlock", "alice"]).returncode == 0
+
+
+def test_init_help_names_the_defaults_of_a_new_program() -> None:
+    """`[default: ...]` in a help text is rich markup to typer: it vanished, leaving "for a new program ."."""
+    done = _cli(["init", "--help"], {"COLUMNS": "300"})
+    assert "(default: Partner Program)" in done.stdout and "(default for a new program: USD)" in done.stdout
