@@ -195,9 +195,11 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
 # a manager or admin: the requests of their partners to decide, oldest first
 outcome = take_step()  # before the queue is read; said under the step buttons
 relabel("payouts_statuses", STATUSES)  # after a switch of language
-shown = st.multiselect(t("payouts.statuses"), list(STATUSES), default=["requested", "approved"],
-                       format_func=lambda s: t(f"payouts.status_{s}"), key="payouts_statuses",
-                       placeholder=t("common.choose"))  # fmt: skip
+# the first choice only the first time: a default beside the state `relabel` sets was logged with a stack trace on
+# every run of the page ("created with a default value but also had its value set via the Session State API")
+first = {} if "payouts_statuses" in st.session_state else {"default": ["requested", "approved"]}
+shown = st.multiselect(t("payouts.statuses"), list(STATUSES), format_func=lambda s: t(f"payouts.status_{s}"),
+                       key="payouts_statuses", placeholder=t("common.choose"), **first)  # fmt: skip
 rows = money.payout_queue(scope, tuple(shown))
 st.metric(t("payouts.in_queue"), fmt_count(len(rows)))
 if not rows:

@@ -57,8 +57,10 @@ def payout_details(partner_id: int, method: str | None, details: dict[str, str])
         st.info(t("account.no_method"))
     options = list(METHODS)
     relabel("account_method", options)  # after a switch of language: "Bank transfer" stayed over a Russian page
-    picked = st.selectbox(t("account.method"), options, index=options.index(method) if method in options else 0,
-                          format_func=lambda m: t(f"account.method_{m}"), key="account_method")  # fmt: skip
+    # the stored method first, and only then: beside the state `relabel` sets, an index is logged as a conflict
+    first = {} if "account_method" in st.session_state else {"index": options.index(method) if method in options else 0}
+    picked = st.selectbox(t("account.method"), options, format_func=lambda m: t(f"account.method_{m}"),
+                          key="account_method", **first)  # fmt: skip
     with st.form("account_payout"):  # a refused save keeps what was typed; a saved one clears the form
         values = {f: st.text_input(t(f"account.field_{f}"), key=f"account_f_{f}")  # no max_chars (a paste went whole)
                   for f in METHODS[picked]}  # fmt: skip

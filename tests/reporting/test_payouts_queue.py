@@ -161,3 +161,15 @@ def test_a_reason_or_reference_pasted_over_its_limit_stays_typed_and_is_refused(
     assert [e.value for e in at.error] == ["A reference has at most 128 characters."]
     assert _statuses(store_engine)[second] == "approved"
     assert at.text_input(key=f"payouts_reference_{second}").value == reference
+
+
+def test_the_status_picker_is_drawn_without_a_conflict_in_the_log(program: Program, caplog) -> None:  # type: ignore[no-untyped-def]
+    """The picker had a default and the state `relabel` sets: Streamlit logged "created with a default value but also
+    had its value set via the Session State API", with a stack trace, on every run of the staff's page. Its first
+    choice is the state now, kept over reruns as before."""
+    at = open_page(PAGE, program.users["mgr"])
+    assert at.multiselect(key="payouts_statuses").value == ["requested", "approved"]
+    at.multiselect(key="payouts_statuses").set_value(["paid"]).run()
+    at.run()
+    assert not at.exception and at.multiselect(key="payouts_statuses").value == ["paid"]
+    assert not [r for r in caplog.records if "default value but also had its value set" in r.getMessage()]
