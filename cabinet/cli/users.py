@@ -65,7 +65,8 @@ def checked_new_login(session: Session, username: str, name: str, email: str) ->
     try:
         return checked_login(session, username, name, email)
     except InviteError as exc:
-        raise CliError(f"{translate(exc.key, 'en', **exc.params)} ({username!r}, {email!r})") from exc
+        said = {"invite.bad_email": email, "invite.bad_name": name}.get(exc.key, username)  # the value refused
+        raise CliError(f"{translate(exc.key, 'en', **exc.params)} ({said!r})") from exc
 
 
 def _new_login(session: Session, username: str, name: str | None, email: str | None,

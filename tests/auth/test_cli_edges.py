@@ -88,6 +88,10 @@ def test_users_add_checks_as_the_cabinet_does(alice: Engine) -> None:  # noqa: F
     ):
         done = _cli(args, env)
         assert done.returncode != 0 and said in _said(done) and "Traceback" not in done.stderr, args
+    # the value refused, not an address made up for a login without --email
+    assert _said(_cli(["users", "add", "ab", "--role", "manager"], env)).rstrip().endswith("or '.'. ('ab')")
+    said = _said(_cli(["users", "add", "carol", "--role", "manager", "--email", "x@y"], env)).rstrip()
+    assert said.endswith("not valid. ('x@y')"), said
     with session_scope(alice) as s:
         assert s.scalar(select(func.count()).select_from(User)) == 2  # alice and bob
         s.scalar(select(ProgramSettings)).default_locale = "ru"
