@@ -357,3 +357,12 @@ def test_a_rerun_asked_while_the_password_is_set_shows_it_set(
     page.run()
     assert not page.exception and not page.error, [e.value for e in page.error]
     assert "The new password of alice is set. Log in with it." in [s.value for s in page.success]
+
+
+def test_an_address_with_letters_beyond_ascii_finds_its_login(alice: Engine) -> None:  # noqa: F811
+    """The address typed as it is stored: compared as `lower(email) = 'émile@…'`, SQLite (which folds only ASCII
+    letters) found no login for "Émile@…" and sent nothing; PostgreSQL found it."""
+    with session_scope(alice) as s:
+        s.scalar(select(User).where(User.username == "alice")).email = "Émile.Zoë@example.com"  # type: ignore[union-attr]
+    assert _ask(alice, "Émile.Zoë@example.com") == 1 and len(_links(alice)) == 1
+    assert _ask(alice, "Émile.Zoë@EXAMPLE.com") == 1  # its ASCII letters in any case
