@@ -83,7 +83,9 @@ def to_text(rows: list[dict[str, object]], fmt: str) -> str:
 @links_app.command("export")
 def export(
     fmt: Annotated[str, typer.Option("--format", help="csv or jsonl.")] = "csv",
-    output: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="Write here (replaced whole) instead of standard output; - is standard output.")
+    ] = None,
 ) -> None:
     """Every tracking link with its token, landing page and sub values, for the program's tracker.
 
@@ -99,7 +101,7 @@ def export(
         raise CliError(f"--format must be one of {', '.join(FORMATS)}")
     rows = link_rows()
     text = to_text(rows, fmt)
-    if output is None:
+    if output is None or str(output) == "-":  # `-` was a file of that name
         sys.stdout.write(text)
         return
     tmp = output.with_name(f".{output.name}.tmp")

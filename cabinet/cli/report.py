@@ -59,7 +59,7 @@ def report(
     tz: Annotated[str | None, typer.Option(help="Time zone of the days (default: the user's).")] = None,
     metrics: Annotated[str | None, typer.Option(help="Metrics, comma separated (machine names).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="csv, json, xlsx or parquet.")] = "csv",
-    output: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+    output: Annotated[Path | None, typer.Option(help="Write here instead of standard output (-).")] = None,
     compare: Annotated[
         str | None,
         typer.Option(
@@ -71,6 +71,8 @@ def report(
     """Export a report: group keys then metrics, within the user's scope."""
     if fmt not in FORMATS:
         raise CliError(f"--format must be one of {', '.join(FORMATS)}")
+    if output is not None and str(output) == "-":  # standard output, as `etl quarantine --out -`: not a file named -
+        output = None
     if fmt in ("xlsx", "parquet") and output is None:
         raise CliError(f"--format {fmt} is binary: give --output FILE")
     cfg = settings()

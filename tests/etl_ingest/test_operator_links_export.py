@@ -8,6 +8,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, update
 from typer.testing import CliRunner
 
@@ -61,3 +62,11 @@ def test_a_tracker_redirects_and_records_clicks_by_the_exported_table(
 
     bad = cli.invoke(cli_app, ["links", "export", "--format", "xml"])
     assert bad.exit_code == 1 and "--format must be one of csv, jsonl" in str(bad.exception or bad.output)
+
+
+def test_output_dash_is_standard_output(tiny: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--output -` wrote the table to a file named '-' in the working directory, and said so."""
+    monkeypatch.chdir(tmp_path)
+    out = cli.invoke(cli_app, ["links", "export", "--format", "jsonl", "--output", "-"])
+    assert out.exit_code == 0 and json.loads(out.stdout)["token"] == tiny.token, out.output
+    assert not (tmp_path / "-").exists() and not list(tmp_path.glob(".*"))

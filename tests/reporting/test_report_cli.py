@@ -171,3 +171,15 @@ def test_an_xlsx_of_more_rows_than_a_sheet_holds_is_refused_in_one_line(
     )
     code, said, err = _cli([*base, "--format", "csv", "--output", str(tmp_path / "r.csv")], capsys)
     assert code == 0 and pl.read_csv(tmp_path / "r.csv").height == 2, err  # as it says
+
+
+def test_output_dash_is_standard_output(
+    program: Program, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--output -` wrote a file named '-' (`etl quarantine --out -` does not); a binary format still needs a file."""
+    monkeypatch.chdir(tmp_path)
+    args = ["report", "--as", "mgr", "--from", "2026-11-02", "--to", "2026-11-02", "--output", "-"]
+    code, out, err = _cli(args, capsys)
+    assert code == 0 and out.startswith("day,clicks,") and not (tmp_path / "-").exists(), err
+    code, _, err = _cli([*args, "--format", "xlsx"], capsys)
+    assert code == 1 and "give --output FILE" in err and not (tmp_path / "-").exists()
