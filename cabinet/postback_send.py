@@ -36,10 +36,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, tier_metrics
+from cabinet.auth import audit
 from cabinet.postback_http import TIMEOUT, AddressNotAllowed, Answer, fetch
 from cabinet.postbacks import of_scope, render
 from cabinet.store.db import locked_row, session_scope
-from cabinet.store.models import Partner, Postback, PostbackSend, Tier
+from cabinet.store.models import Partner, Postback, PostbackSend, Tier, User
 from queries.detail import conversion_types
 from queries.warehouse import NoSnapshotError, Warehouse
 
@@ -361,12 +362,18 @@ def prune(engine: Engine, now: datetime | None = None) -> int:
 
 
 def retry_given_up(session: Session, scope: Scope, partner_id: int) -> int:
-    """Queue a partner's given-up calls again from their first attempt (its server fixed); how many."""
+    """Queue a partner's given-up calls again from their first attempt (its server fixed); how many. Audit-logged, as
+    every other change of a partner's postbacks is (by whom, and whether viewing as the partner)."""
     scope.require([partner_id])
     given_up = (PostbackSend.partner_id == partner_id) & (PostbackSend.state == "failed")
     result = session.execute(update(PostbackSend).where(given_up).values(
         state="queued", attempts=0, next_attempt_at=datetime.now(UTC), last_error=None, http_status=None))  # fmt: skip
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    n = int(result.rowcount)  # type: ignore[attr-defined]
+    if n:
+        details: dict[str, object] = {"calls": n} | ({"viewing_as": True} if scope.impersonated_by else {})
+        audit(session, "postback_calls_retried", user=session.get(User, scope.user_id), username=scope.username,
+              target=f"partner {partner_id}", details=details)  # fmt: skip
+    return n
 
 
 def recent_calls(session: Session, scope: Scope, partner_id: int | None = None, limit: int = 100) -> list[PostbackSend]:

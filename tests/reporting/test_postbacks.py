@@ -443,6 +443,9 @@ def test_given_up_calls_are_made_again_once_asked(program: Program, store_engine
         with pytest.raises(ScopeError):
             retry_given_up(s, program.users["p_child"].scope, program.tiny.parent)
         assert retry_given_up(s, program.users["p_parent"].scope, program.tiny.parent) == 2
+    with session_scope(store_engine) as s:  # audit-logged, as every other change of a partner's postbacks
+        entry = s.scalars(select(AuditLog).where(AuditLog.action == "postback_calls_retried")).one()
+        assert (entry.target, entry.details) == (f"partner {program.tiny.parent}", {"calls": 2})
     assert deliver(store_engine, private_ok=True).sent == 2  # its server fixed: both made, from the first attempt
     assert _calls(store_engine) == [("r9", "pending", "sent"), ("f9", "approved", "sent")]
 
