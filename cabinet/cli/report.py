@@ -57,7 +57,12 @@ def report(
         list[str] | None, typer.Option("--filter", help="dim=value or dim=a,b (either); repeat for more dimensions.")
     ] = None,
     tz: Annotated[str | None, typer.Option(help="Time zone of the days (default: the user's).")] = None,
-    metrics: Annotated[str | None, typer.Option(help="Metrics, comma separated (machine names).")] = None,
+    metrics: Annotated[
+        str | None,
+        typer.Option(
+            help="Metrics, comma separated (machine names; default: clicks, registrations, ftds, commission)."
+        ),
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", help="csv, json, xlsx or parquet.")] = "csv",
     output: Annotated[Path | None, typer.Option(help="Write here instead of standard output (-).")] = None,
     compare: Annotated[
