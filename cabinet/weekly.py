@@ -126,4 +126,5 @@ def _queue_one(session: Session, wh: Warehouse, partner: Partner, tz: str, week_
         )
 
     period = f"{week_from:%Y-%m-%d} – {week_to:%Y-%m-%d}"
-    return tell_partner(session, partner.id, "email_weekly", "weekly", "weekly", period=period, lines=lines)
+    # the zone named: a login's own zone may be another, and its dashboard then counts other days
+    return tell_partner(session, partner.id, "email_weekly", "weekly", "weekly", period=period, lines=lines, zone=tz)

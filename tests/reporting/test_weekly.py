@@ -168,6 +168,8 @@ def test_a_partner_east_of_the_program_gets_its_own_week_on_its_monday(program: 
     assert by_hand == 1  # k1; k2 is Monday morning in Tokyo
     assert subject.endswith("your week 2026-10-26 – 2026-11-01") and f"Clicks: {by_hand} (" in body
     assert "Commission: $100.00 (" in body
+    # the zone named: the login's own (UTC here) counts k2 in this week, so its dashboard read 2 clicks, not 1
+    assert "with its time zone set to the partner's, Asia/Tokyo." in body
 
 
 def test_a_week_queued_before_by_the_programs_zone_is_not_sent_again(program: Program, store_engine: Engine) -> None:
