@@ -64,7 +64,7 @@ def compared(scope: Scope, *, wh: Warehouse, req: ReportRequest, against: str = 
     """The report of `req` with totals (`report_with_totals`) and, after its metrics, each metric's value in the
     other period (`other_period`) and its change."""
     if grouped_by_time(req.group_by):
-        raise ReportError("a report grouped by time cannot be set beside the period before")
+        raise ReportError("a report grouped by hour, day, week or month cannot be set beside another period")
     prev_from, prev_to = other_period(req.date_from, req.date_to, against)
     wh = wh.pinned()  # both periods from one snapshot
     now = report_with_totals(scope, wh=wh, req=req)

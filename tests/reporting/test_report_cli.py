@@ -144,7 +144,8 @@ def test_compare_sets_each_row_beside_another_period_as_the_page_does(
     )
     assert set(frame["clicks"]) == {0}  # nothing a year later; no totals row in the file, as without --compare
     for bad, said in ((["--compare", "month"], "--compare must be one of previous, year"),
-                      (["--compare", "previous", "--group-by", "day"], "grouped by time")):  # fmt: skip
+                      (["--compare", "previous", "--group-by", "day"], "grouped by hour, day, week or month"),
+                      (["--compare", "year", "--group-by", "week"], "beside another period")):  # fmt: skip
         code, out, err = _cli([*base, "--from", "2027-11-01", "--to", "2027-11-02", *bad], capsys)
         assert code != 0 and said in out + err
 
