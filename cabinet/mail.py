@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, delete, func, select, update
@@ -176,6 +176,17 @@ class Delivery:
     failed: int = 0
 
 
+def _id_domain(sender: str) -> str:
+    """The domain of the Message-ID and the logo's Content-ID: the sender's, in ASCII. Python's default is the server's
+    own host name (`socket.getfqdn()`), which told every recipient the machine's internal name (or `localhost`, a
+    mark of a misconfigured sender to spam filters)."""
+    domain = parseaddr(sender)[1].rpartition("@")[2].strip("[]")
+    try:
+        return domain.encode("idna").decode("ascii") if domain else "localhost"
+    except UnicodeError:
+        return "localhost"
+
+
 def _message(mail: OutboxMail, sender: str, brand: Brand | None = None) -> EmailMessage:
     """The message: its plain text, and with `brand` an HTML version of it (the logo a related image part)."""
     message = EmailMessage()
@@ -183,12 +194,13 @@ def _message(mail: OutboxMail, sender: str, brand: Brand | None = None) -> Email
     message["To"] = mail.to_address
     message["Subject"] = mail.subject
     message["Date"] = format_datetime(mail.created_at)
-    message["Message-ID"] = make_msgid("cabinet")
+    domain = _id_domain(sender)
+    message["Message-ID"] = make_msgid("cabinet", domain)
     message["Auto-Submitted"] = "auto-generated"
     message["X-Cabinet-Mail-Id"] = str(mail.id)
     message.set_content(mail.body)
     if brand is not None:
-        cid = make_msgid("logo") if brand.logo and brand.logo_type else None
+        cid = make_msgid("logo", domain) if brand.logo and brand.logo_type else None
         message.add_alternative(html_version(mail.body, brand.name, brand.color, cid and cid[1:-1]), subtype="html")
         if cid is not None:
             html_part = message.get_payload()[-1]
