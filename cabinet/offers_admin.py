@@ -13,6 +13,7 @@ active links on it are approved with the change, so it stops newcomers, not the 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -124,12 +125,18 @@ def _named(session: Session, name: str, offer_id: int | None) -> int | None:
     """The live offer other than `offer_id` called `name` in any case, if one is. Compared in Python: SQLite's lower()
     folds ASCII letters only, so "КАЗИНО ЛЮКС" and "Казино Люкс" were two offers."""
     live = select(Offer.id, Offer.name).where(Offer.status != "archived").order_by(Offer.id)
-    return next((i for i, n in session.execute(live) if i != offer_id and n.casefold() == name.casefold()), None)
+    wanted = _composed(name).casefold()
+    return next((i for i, n in session.execute(live) if i != offer_id and _composed(n).casefold() == wanted), None)
+
+
+def _composed(text: str) -> str:
+    """`text` with its letters composed ('e' + U+0301 is 'é'): what looks the same is the same name, as for links."""
+    return unicodedata.normalize("NFC", text)
 
 
 def checked(session: Session, change: OfferChange, offer_id: int | None = None) -> dict[str, object]:
     """The change's values as stored, or `OfferError` for the first bad one."""
-    name = " ".join(change.name.split())
+    name = _composed(" ".join(change.name.split()))
     if not 1 <= len(name) <= NAME_MAX:
         raise OfferError(f"the name must have 1 to {NAME_MAX} characters", "catalogue.bad_name", n=NAME_MAX)
     if change.status != "archived" and (other := _named(session, name, offer_id)) is not None:

@@ -129,6 +129,19 @@ def test_archived_names_are_free_and_an_archived_offer_needs_no_landing_page(
     assert refused.value.key == "catalogue.name_taken"
 
 
+def test_an_accent_typed_as_a_mark_names_the_same_offer(program: Program, store_engine: Engine) -> None:
+    """'Café Bet' with its 'é' typed as 'e' and a combining accent looked the same as the offer 'Café Bet' in every
+    picker and was taken as another name: two offers nobody could tell apart."""
+    first = _add(program, store_engine, OfferChange("Café Bet", "igaming", landing_urls=("https://cafe.example",)))
+    with pytest.raises(OfferError) as refused:
+        _add(program, store_engine, OfferChange("CAFE\u0301 bet", "igaming", landing_urls=("https://cafe.example",)))
+    assert (refused.value.key, refused.value.params) == ("catalogue.name_taken", {"offer": first})
+    other = _add(program, store_engine, OfferChange("Other", "igaming", status="paused"))
+    _update(program, store_engine, other, name="Cafe\u0301 Club")
+    with session_scope(store_engine) as s:
+        assert s.get(Offer, other).name == "Café Club"  # stored composed, as the pickers and searches read it
+
+
 def test_only_an_admin_as_themselves_changes_the_catalogue(program: Program, store_engine: Engine) -> None:
     for user in ("mgr", "p_parent"):
         with pytest.raises(ScopeError) as refused:
