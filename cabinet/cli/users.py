@@ -92,7 +92,9 @@ def add(
     email: Annotated[str | None, typer.Option(help="E-mail address.")] = None,
     name: Annotated[str | None, typer.Option(help="Display name.")] = None,
     locale: Annotated[str | None, typer.Option(help="en or ru (default: the program's language of new users).")] = None,
-    password_file: Annotated[Path | None, typer.Option(help="File holding the password.")] = None,
+    password_file: Annotated[
+        Path | None, typer.Option(help="File holding the password; - reads standard input.")
+    ] = None,
 ) -> None:
     """Add a login (password from --password-file, $CABINET_USER_PASSWORD, a prompt, or generated), as the Logins
     page does: none for a blocked partner; a partner's login in its time zone and handling payouts, staff in the
@@ -138,9 +140,12 @@ def add(
 @users.command("passwd")
 def passwd(
     username: str,
-    password_file: Annotated[Path | None, typer.Option(help="File holding the new password.")] = None,
+    password_file: Annotated[
+        Path | None, typer.Option(help="File holding the new password; - reads standard input.")
+    ] = None,
 ) -> None:
-    """Set a user's password (and unlock the account)."""
+    """Set a user's password (from --password-file, $CABINET_USER_PASSWORD, a prompt, or generated and printed once),
+    unlock the account and end its sessions; the login is emailed that its password changed."""
     if _may_prompt(password_file):  # a wrong name is said before a prompt asks for the password twice
         with session_scope(_engine()) as session:
             _get(session, username)
