@@ -31,9 +31,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import duckdb
-from sqlalchemy import Engine, bindparam, delete, func, select, update
+from sqlalchemy import Engine, bindparam, delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from cabinet.access import Scope, tier_metrics
 from cabinet.auth import audit
@@ -362,10 +362,16 @@ def prune(engine: Engine, now: datetime | None = None) -> int:
 
 
 def retry_given_up(session: Session, scope: Scope, partner_id: int) -> int:
-    """Queue a partner's given-up calls again from their first attempt (its server fixed); how many. Audit-logged, as
-    every other change of a partner's postbacks is (by whom, and whether viewing as the partner)."""
+    """Queue a partner's given-up calls again from their first attempt (its server fixed); how many. A call of a
+    conversion whose postback has a call of a later change of it stays given up: made now, it would tell the partner's
+    server an older status after the newer one (approved again after it heard rejected). Audit-logged, as every other
+    change of a partner's postbacks is (by whom, and whether viewing as the partner)."""
     scope.require([partner_id])
-    given_up = (PostbackSend.partner_id == partner_id) & (PostbackSend.state == "failed")
+    later = aliased(PostbackSend)
+    superseded = exists().where(later.postback_id == PostbackSend.postback_id,
+                                later.conversion_id == PostbackSend.conversion_id,
+                                later.run_id > PostbackSend.run_id)  # fmt: skip
+    given_up = (PostbackSend.partner_id == partner_id) & (PostbackSend.state == "failed") & ~superseded
     result = session.execute(update(PostbackSend).where(given_up).values(
         state="queued", attempts=0, next_attempt_at=datetime.now(UTC), last_error=None, http_status=None))  # fmt: skip
     n = int(result.rowcount)  # type: ignore[attr-defined]

@@ -480,3 +480,27 @@ def test_a_refused_address_is_not_connected_to() -> None:
             listening.accept()
     finally:
         listening.close()
+
+
+def test_a_given_up_call_of_an_older_status_is_not_made_again(program: Program, store_engine: Engine,
+                                                              tracker: Tracker) -> None:  # fmt: skip
+    """The FTD's 'approved' given up, its 'rejected' of a later run told: sending the given-up again would tell the
+    tracker 'approved' last, and it would count a rejected FTD as approved."""
+    from cabinet.postback_send import Delivery, retry_given_up
+
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    _add(program, store_engine, tracker.url + TEMPLATE, types=("ftd",))
+    _second_run(program)
+    queue_due(store_engine, wh)
+    tracker.answers = [404]  # the partner's server not set up yet
+    assert deliver(store_engine, private_ok=True).failed == 1
+    program.tiny.write("conversions", "v3.csv", "conversion_id,ts,type,click_id,amount,currency,status,updated_at\n"
+                       "f9,2026-11-09T10:30:00Z,ftd,k9,50,EUR,rejected,2026-11-09T12:00:00Z\n")  # fmt: skip
+    program.tiny.run(NOW + timedelta(hours=2))
+    assert queue_due(store_engine, wh) == 1
+    assert deliver(store_engine, private_ok=True).sent == 1
+    with session_scope(store_engine) as s:
+        assert retry_given_up(s, program.users["p_parent"].scope, program.tiny.parent) == 0
+    assert deliver(store_engine, private_ok=True) == Delivery()  # nothing made again
+    assert [r["s"] for r in tracker.requests] == ["approved", "rejected"]  # the 404, then the newer status
+    assert _calls(store_engine) == [("f9", "approved", "failed"), ("f9", "rejected", "sent")]
