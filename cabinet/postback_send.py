@@ -10,7 +10,8 @@ is cut off then, as one that does not answer), redirects not followed; up to 8 p
 order, a round taking each postback's first call before any's second and giving none more than `SHARE` seconds (the
 rest wait for the next round, which comes soon): neither one's backlog nor its slow server holds up the others'. A
 2xx answer is sent; a 408, 429 or 5xx answer, a timeout or a refused connection is tried again after 1, 2, 4, 8 and 16
-minutes, then given up; any other answer is given up at once (a 4xx will not change by itself; a redirect means the
+minutes, then given up (at once when a later status of its conversion is queued: the older would be told last); any
+other answer is given up at once (a 4xx will not change by itself; a redirect means the
 URL should be the address it points to). A server that cannot be reached ends its postback's round: its other calls
 wait for the next one, untouched. Each call is claimed with a lease (a conditional UPDATE) counted from the claim, so
 two senders never make one call twice. Calls are kept 30 days once sent, 90 once given up (`prune`).
@@ -34,6 +35,7 @@ import duckdb
 from sqlalchemy import Engine, bindparam, delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.expression import Exists
 
 from cabinet.access import Scope, tier_metrics
 from cabinet.auth import audit
@@ -135,6 +137,26 @@ def _calls(session: Session, hook: Postback, changed: list[dict[str, object]], c
     return calls
 
 
+SUPERSEDED = "Superseded: a later status of the conversion is told instead"
+
+
+def _told_later() -> Exists:
+    """SQL: the call's postback has a call of a later change of its conversion."""
+    later = aliased(PostbackSend)
+    return exists().where(later.postback_id == PostbackSend.postback_id,
+                          later.conversion_id == PostbackSend.conversion_id,
+                          later.run_id > PostbackSend.run_id)  # fmt: skip
+
+
+def _supersede(session: Session, postback_id: int, conversion_ids: list[str]) -> None:
+    """Give up the postback's calls still queued (a server answering 5xx, or down) for these conversions that it now
+    has a call of a later change of: made after it, the older would tell the partner's server an older status last
+    (approved after rejected)."""
+    session.execute(update(PostbackSend).where(
+        PostbackSend.postback_id == postback_id, PostbackSend.conversion_id.in_(conversion_ids),
+        PostbackSend.state == "queued", _told_later()).values(state="failed", last_error=SUPERSEDED))  # fmt: skip
+
+
 def _insert_ignoring_repeats(session: Session, rows: list[dict[str, object]]) -> None:
     dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
     # executemany of one compiled statement: a multi-row VALUES was compiled anew for each batch (85% of the time)
@@ -201,6 +223,7 @@ def queue_due(engine: Engine, wh: Warehouse, now: datetime | None = None) -> int
                 )
                 for start in range(0, len(calls), BATCH):
                     _insert_ignoring_repeats(session, calls[start : start + BATCH])
+                    _supersede(session, hook.id, [str(c["conversion_id"]) for c in calls[start : start + BATCH]])
                 session.execute(update(Postback).where(Postback.id == hook.id, Postback.seen_run < top)
                                 .values(seen_run=top))  # fmt: skip
                 queued += len(calls)
@@ -367,11 +390,7 @@ def retry_given_up(session: Session, scope: Scope, partner_id: int) -> int:
     server an older status after the newer one (approved again after it heard rejected). Audit-logged, as every other
     change of a partner's postbacks is (by whom, and whether viewing as the partner)."""
     scope.require([partner_id])
-    later = aliased(PostbackSend)
-    superseded = exists().where(later.postback_id == PostbackSend.postback_id,
-                                later.conversion_id == PostbackSend.conversion_id,
-                                later.run_id > PostbackSend.run_id)  # fmt: skip
-    given_up = (PostbackSend.partner_id == partner_id) & (PostbackSend.state == "failed") & ~superseded
+    given_up = (PostbackSend.partner_id == partner_id) & (PostbackSend.state == "failed") & ~_told_later()
     result = session.execute(update(PostbackSend).where(given_up).values(
         state="queued", attempts=0, next_attempt_at=datetime.now(UTC), last_error=None, http_status=None))  # fmt: skip
     n = int(result.rowcount)  # type: ignore[attr-defined]

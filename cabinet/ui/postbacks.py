@@ -154,6 +154,8 @@ def said_error(stored: str) -> str:
     ("gaierror: [Errno -2] Name or service not known" stood alone, in English on a Russian page too). A redirect
     given up says its status and where it points in the session's language; another answer's HTTP status, or an
     error of no known kind, as kept."""
+    if stored == postback_send.SUPERSEDED:
+        return t("postbacks.said_superseded")
     if redirect := _REDIRECT.fullmatch(stored):
         return t("postbacks.said_redirect", status=redirect[1], location=redirect[2])
     if _REFUSED in stored:

@@ -46,3 +46,9 @@ def test_a_refused_address_and_a_redirect_are_said_in_the_sessions_language(monk
     _, redirect = _outcome(Answer(302, "", "https://new.example/pb?x=1"), None)
     said = said_error(redirect or "")
     assert said.startswith("HTTP 302: перенаправление") and "https://new.example/pb?x=1" in said
+
+
+def test_a_call_superseded_by_a_later_status_is_said_in_words() -> None:
+    from cabinet.postback_send import SUPERSEDED
+
+    assert said_error(SUPERSEDED) == translate("postbacks.said_superseded")

@@ -504,3 +504,26 @@ def test_a_given_up_call_of_an_older_status_is_not_made_again(program: Program, 
     assert deliver(store_engine, private_ok=True) == Delivery()  # nothing made again
     assert [r["s"] for r in tracker.requests] == ["approved", "rejected"]  # the 404, then the newer status
     assert _calls(store_engine) == [("f9", "approved", "failed"), ("f9", "rejected", "sent")]
+
+
+def test_a_call_still_retried_when_a_later_status_comes_is_given_up(program: Program, store_engine: Engine,
+                                                                    tracker: Tracker) -> None:  # fmt: skip
+    """The FTD's 'approved' answered 500 (to retry in a minute), then its 'rejected' of a later run queued and told:
+    the retry came after it and the tracker heard 'approved' last."""
+    from cabinet.postback_send import SUPERSEDED
+
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    _add(program, store_engine, tracker.url + TEMPLATE, types=("ftd",))
+    _second_run(program)
+    queue_due(store_engine, wh)
+    tracker.answers = [500]
+    assert deliver(store_engine, private_ok=True).retrying == 1
+    program.tiny.write("conversions", "v3.csv", "conversion_id,ts,type,click_id,amount,currency,status,updated_at\n"
+                       "f9,2026-11-09T10:30:00Z,ftd,k9,50,EUR,rejected,2026-11-09T12:00:00Z\n")  # fmt: skip
+    program.tiny.run(NOW + timedelta(hours=2))
+    assert queue_due(store_engine, wh) == 1
+    deliver(store_engine, private_ok=True, now=datetime.now(UTC) + timedelta(hours=1))  # the retry due too
+    assert [r["s"] for r in tracker.requests] == ["approved", "rejected"]  # the 500, then the newer status alone
+    assert _calls(store_engine) == [("f9", "approved", "failed"), ("f9", "rejected", "sent")]
+    with session_scope(store_engine) as s:
+        assert s.scalars(select(PostbackSend.last_error).order_by(PostbackSend.id)).first() == SUPERSEDED
