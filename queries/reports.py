@@ -125,11 +125,14 @@ _COUNTRY = re.compile(r"^[A-Za-z]{2}$")  # ISO 3166-1 alpha-2, ZZ for unknown
 
 
 def check_filter_values(dim: str, values: tuple[str, ...]) -> None:
-    """Refuse a filter value that is never stored (a link that is not a number, a country that is not a two-letter
-    code, a device not of the contract's): the report said "No data" of "Germany" or "phone", as of a quiet period."""
+    """Refuse a filter value that is never stored (a link or offer that is not a number, a country that is not a
+    two-letter code, a device not of the contract's): the report said "No data" of "Germany" or "phone", as of a quiet
+    period."""
     for value in values:
         if dim == "link_id" and not value.isdecimal():
             raise ReportError(f"link filter {value!r} is not a link number", "reports.link_not_id", value=value)
+        if dim == "offer_id" and not value.isdecimal():
+            raise ReportError(f"offer filter {value!r} is not an offer number", "reports.offer_not_id", value=value)
         if dim == "country" and not _COUNTRY.match(value):
             raise ReportError(f"country filter {value!r} is not a two-letter code", "reports.country_not_code",
                               value=value)  # fmt: skip

@@ -184,3 +184,12 @@ def test_output_dash_is_standard_output(
     assert code == 0 and out.startswith("day,clicks,") and not (tmp_path / "-").exists(), err
     code, _, err = _cli([*args, "--format", "xlsx"], capsys)
     assert code == 1 and "give --output FILE" in err and not (tmp_path / "-").exists()
+
+
+def test_an_offer_filter_that_is_not_a_number_is_an_error(program: Program, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--filter offer_id=abc` (an offer's name, say) wrote a header and no rows, as of a quiet period."""
+    base = ["report", "--as", "root", "--from", "2026-11-01", "--to", "2026-11-02", "--group-by", "offer_id"]
+    code, _, err = _cli([*base, "--filter", "offer_id=Casino"], capsys)
+    assert code == 1 and err.startswith("error: offer filter 'Casino' is not an offer number"), err
+    code, out, err = _cli([*base, "--filter", f"offer_id={program.tiny.offer}"], capsys)
+    assert code == 0 and pl.read_csv(io.StringIO(out)).height == 1, err
