@@ -252,6 +252,8 @@ def test_two_step_login_in_a_real_browser(tab, cabinet_server: Server) -> None: 
         open_box(tab, "Turn two-step login on", field, "two_step_box")  # the last try's reload folds it (new key)
         secret_box.wait_for()
         field.fill(pyotp.TOTP("".join(secret_box.inner_text().split())).now())
+        form = tab.locator('[data-testid="stForm"]').filter(has=field)
+        form.get_by_label("Your password", exact=True).fill(two_step.password)  # asked as to turn it off
         tab.get_by_role("button", name="Confirm and turn on").click()
 
     _until_shown(tab, confirm, "Your recovery codes")
