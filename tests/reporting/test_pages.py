@@ -5,13 +5,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cabinet.auth import session_check
+from cabinet.config import Settings
 from cabinet.i18n import translate
 from cabinet.session import SESSION_KEY
+from cabinet.store.db import make_engine
+from cabinet.ui.login import _STANDING_KEY as STANDING_KEY
 from cabinet.ui.menu import menu_pages
 from tests.reporting.conftest import Program
 
@@ -25,11 +30,25 @@ ROLES = ("p_parent", "p_child", "p_bronze", "mgr", "root")
 
 
 def _open(page: str, user: object | None, root: Path = ROOT) -> AppTest:
+    """`page` of the app under `root` for `user` (a `SessionUser` as a login leaves it in the session), as given: its
+    tier's metrics or scope changed by a test stand, as a session's of a moment ago would (the login's standing is
+    the store's now, so the page's session check does not read the scope again: `cabinet.ui.login`)."""
     at = AppTest.from_file(str(root / "app.py"), default_timeout=60)
     if user is not None:
         at.session_state[SESSION_KEY] = user
+        at.session_state[STANDING_KEY] = _standing(user)
     at.run()
     return at.switch_page(page).run()
+
+
+def _standing(user: object) -> tuple[object, ...]:
+    """The login's role and its partner's status and tier in the store now (`cabinet.auth.session_check`)."""
+    name = getattr(user, "impersonator", None) or getattr(user, "username", "")
+    engine = make_engine(Settings.from_env().store_url)
+    try:
+        return session_check(engine, name, datetime.now(UTC)).standing
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -16,7 +16,7 @@ from cabinet.store.models import CommissionPlan, Partner
 from queries.plan import plan_terms
 from queries.warehouse import Warehouse
 from tests.reporting.conftest import Program
-from tests.reporting.test_pages import ROOT
+from tests.reporting.test_pages import ROOT, STANDING_KEY, _standing
 from tests.reporting.test_pages import _open as open_page
 from tests.reporting.test_plan import NOVEMBER
 
@@ -72,6 +72,7 @@ def test_the_home_page_shows_only_the_bars_of_counts_the_tier_shows(tiered: Prog
     def home(user: SessionUser) -> list[str]:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
         at.session_state[SESSION_KEY] = user
+        at.session_state[STANDING_KEY] = _standing(user)  # the tier's metrics as the test made them
         bars = _bars(at.run())
         assert ("Your volume tier this month" in [h.value for h in at.header]) == bool(bars)
         return bars
