@@ -4,7 +4,7 @@ admin changes them in."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import streamlit as st
 from babel.numbers import format_decimal
@@ -60,13 +60,12 @@ def _read(name: str, text: str) -> float | int | str:
     not whole where a count is asked, or reads two ways ("1,000")."""
     label, value = t(f"review.limit_{name}"), text.strip()[:20]
     try:
-        number = Decimal(number_text(text))
+        plain = number_text(text)
     except ValueError:
         return t("review.limit_ambiguous", limit=label, value=value)
-    except InvalidOperation:
+    if not in_digits(plain):  # "5e1" is 50 to Decimal; "NaN" and "abc" are no number either
         return t("review.limit_not_number", limit=label, value=value)
-    if not number.is_finite() or not in_digits(number_text(text)):  # "5e1" is 50 to Decimal
-        return t("review.limit_not_number", limit=label, value=value)
+    number = Decimal(plain)
     if name in _settings.COUNTS:
         return int(number) if number == number.to_integral_value() else t("review.limit_not_whole", limit=label,
                                                                               value=value)  # fmt: skip
