@@ -95,9 +95,10 @@ def add_login(session: Session, scope: Scope, username: str, name: str, email: s
               partner_id: int | None = None, *, welcome: tuple[str, bytes] | None = None,
               payouts_access: bool = True) -> str | None:  # fmt: skip
     """A new login: a manager or admin, or one more login of a partner (a member of its team, kept from the payout
-    details and requests without `payouts_access`); its password, made here and shown once. With `welcome` (the
-    cabinet's address and the link key), no password is made: the login is emailed a link to set its own
-    (`cabinet.password_reset.send_welcome`), and None is returned. It starts in the program's language."""
+    details and requests without `payouts_access`; none for a partner blocked or not approved yet); its password,
+    made here and shown once. With `welcome` (the cabinet's address and the link key), no password is made: the login
+    is emailed a link to set its own (`cabinet.password_reset.send_welcome`), and None is returned. It starts in the
+    program's language."""
     admin = _admin(session, scope)
     if role not in ROLES:
         raise LoginChangeError(f"role {role!r}", "logins.bad_role")
@@ -108,6 +109,10 @@ def add_login(session: Session, scope: Scope, username: str, name: str, email: s
         raise LoginChangeError(f"no partner {partner_id}", "logins.no_partner", partner=partner_id)
     if role == ROLE_PARTNER and partner is not None and partner.status == "blocked":
         raise LoginChangeError(f"partner {partner_id} is blocked", "logins.partner_blocked", partner=partner_id)
+    if role == ROLE_PARTNER and partner is not None and partner.status == "pending":  # an application: its one login
+        raise LoginChangeError(
+            f"partner {partner_id} is not approved yet", "logins.partner_pending", partner=partner_id
+        )
     if role != ROLE_PARTNER and partner_id is not None:
         raise LoginChangeError("staff belong to no partner", "logins.staff_no_partner")
     username, name, email = checked_login(session, username, name, email)

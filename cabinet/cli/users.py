@@ -72,7 +72,8 @@ def checked_new_login(session: Session, username: str, name: str, email: str) ->
 def _new_login(session: Session, username: str, name: str | None, email: str | None,
                partner_id: int | None) -> tuple[str, str, str, Partner | None]:  # fmt: skip
     """The new login's username, name and email as stored, and its partner; CliError for the first that cannot be:
-    the name taken, the checks of `checked_new_login`, no such partner, or a blocked one (as the Logins page)."""
+    the name taken, the checks of `checked_new_login`, no such partner, or one blocked or not approved yet (as the
+    Logins page)."""
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise CliError(f"user {username!r} already exists")
     username, name, email = checked_new_login(session, username, name or username, email or f"{username}@example.com")
@@ -81,6 +82,8 @@ def _new_login(session: Session, username: str, name: str | None, email: str | N
         raise CliError(f"no partner with id {partner_id}")
     if partner is not None and partner.status == "blocked":  # as the Logins page (`logins_admin.add_login`)
         raise CliError(translate("logins.partner_blocked", "en", partner=partner_id))
+    if partner is not None and partner.status == "pending":  # an application: its one login until it is approved
+        raise CliError(translate("logins.partner_pending", "en", partner=partner_id))
     return username, name, email, partner
 
 

@@ -101,8 +101,8 @@ def test_users_add_checks_as_the_cabinet_does(alice: Engine) -> None:  # noqa: F
 
 
 def test_users_add_does_what_the_logins_page_does(alice: Engine) -> None:  # noqa: F811
-    """No login for a blocked partner; a partner's login in the partner's time zone, staff in the program's, as
-    `logins_admin.add_login` makes them."""
+    """No login for a partner blocked or not approved yet; a partner's login in the partner's time zone, staff in
+    the program's, as `logins_admin.add_login` makes them."""
     env = {"CABINET_USER_PASSWORD": "a-long-password"}
     with session_scope(alice) as s:
         s.scalar(select(ProgramSettings)).default_timezone = "Asia/Tokyo"
@@ -113,6 +113,10 @@ def test_users_add_does_what_the_logins_page_does(alice: Engine) -> None:  # noq
         blocked_id, berlin_id = blocked.id, berlin.id
     done = _cli(["users", "add", "eve", "--role", "partner", "--partner-id", str(blocked_id)], env)
     assert done.returncode != 0 and f"Partner {blocked_id} is blocked" in _said(done) and "Traceback" not in done.stderr
+    with session_scope(alice) as s:  # an application not approved yet: its own login only
+        s.get(Partner, blocked_id).status = "pending"
+    done = _cli(["users", "add", "eve", "--role", "partner", "--partner-id", str(blocked_id)], env)
+    assert done.returncode != 0 and "is not approved yet" in _said(done) and "Traceback" not in done.stderr
     for args in (["frank", "--role", "partner", "--partner-id", str(berlin_id)], ["gina", "--role", "manager"]):
         assert _cli(["users", "add", *args], env).returncode == 0, args
     with session_scope(alice) as s:
