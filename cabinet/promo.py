@@ -135,10 +135,12 @@ def _checked(session: Session, change: CodeChange) -> tuple[datetime | None, dat
     return first, last, description or None
 
 
-def _log(session: Session, scope: Scope, action: str, code: PromoCode) -> None:
+def _log(session: Session, scope: Scope, action: str, code: PromoCode, changed: list[str] | None = None) -> None:
     details = {"partner_id": code.partner_id, "offer_id": code.offer_id, "status": code.status,
                "valid_from": str(code.valid_from) if code.valid_from else None,
                "valid_to": str(code.valid_to) if code.valid_to else None}  # fmt: skip
+    if changed is not None:  # a change: which of the fields it changed
+        details["changed"] = changed  # type: ignore[assignment]
     audit(session, action, user=session.get(User, scope.user_id), username=scope.username,
           target=f"promo code {code.code}", details=details)  # fmt: skip
 
@@ -187,15 +189,29 @@ def issue_code(session: Session, scope: Scope, partner_id: int, code: str, offer
     return made
 
 
-def change_code(session: Session, scope: Scope, code: str, change: CodeChange) -> PromoCode:
-    """Pause or resume a code, set its days and description."""
+CHANGED = ("status", "valid_from", "valid_to", "description")  # what a change may set, in the order it names them
+
+
+def change_code(session: Session, scope: Scope, code: str, change: CodeChange) -> list[str]:
+    """Pause or resume a code, set its days and description; the fields changed, audit-logged. A change that changes
+    nothing (the same form sent again) writes nothing and returns none."""
     _staff(scope)
     found = _find(session, code)
     if found is None:
         raise PromoCodeError(f"no code {code!r}", "promo.no_such_code", code=code)
     scoped_partner(session, scope, found.partner_id)
-    found.valid_from, found.valid_to, found.description = _checked(session, change)
-    found.status = change.status
-    _log(session, scope, "promo_code_changed", found)
+    first, last, description = _checked(session, change)
+    wanted = {"status": change.status, "valid_from": first, "valid_to": last, "description": description}
+    changed = [f for f in CHANGED if _stored(getattr(found, f)) != _stored(wanted[f])]
+    if not changed:
+        return []
+    for field in changed:
+        setattr(found, field, wanted[field])
+    _log(session, scope, "promo_code_changed", found, changed)
     session.flush()
-    return found
+    return changed
+
+
+def _stored(value: object) -> object:
+    """A value as compared with the stored one: a time as naive UTC (a store may give it back without its zone)."""
+    return _naive(value) if isinstance(value, datetime) else value

@@ -90,8 +90,14 @@ def _change(user: SessionUser, codes: list[PromoItem], tz: str) -> None:
         st.caption(t("promo.days_in", tz=tz))
         if st.form_submit_button(t("promo.save"), type="primary"):
             try:
-                store.change_code(user.scope, picked, CodeChange(str(status), first, last, description))
-                st.session_state[DONE_KEY] = ("promo.changed", picked)
+                change = CodeChange(str(status), first, last, description)
+
+                def save() -> list[str]:
+                    return store.change_code(user.scope, picked, change)
+
+                # again at once: a replay says what the first did; the same form sent later changes nothing, says so
+                changed = once(save, "promo_change", picked, change)
+                st.session_state[DONE_KEY] = ("promo.changed" if changed else "promo.same", picked)
                 st.rerun()
             except (PromoCodeError, ScopeError) as exc:
                 show_refusal(exc, item.partner_id)

@@ -177,10 +177,10 @@ def issue_code(scope: Scope, partner_id: int, code: str, offer_id: int | None, c
         return _promo.issue_code(s, scope, partner_id, code, offer_id, change).code
 
 
-def change_code(scope: Scope, code: str, change: CodeChange) -> None:
-    """Pause or resume a code, set its days and description."""
+def change_code(scope: Scope, code: str, change: CodeChange) -> list[str]:
+    """Pause or resume a code, set its days and description; the fields changed (none: nothing written)."""
     with session_scope(engine()) as s:
-        _promo.change_code(s, scope, code, change)
+        return _promo.change_code(s, scope, code, change)
 
 
 def support_email() -> str | None:
