@@ -10,10 +10,11 @@ with, a mail server.
 queued from the command line, and retries. A failed send is tried again after 2, 4, 8 and 16 minutes, then given up
 (`failed`, with the server's answer kept; `cabinet mail status` lists them). A permanent refusal of a message (an SMTP
 5xx to its sender, recipient or content; an address in non-ASCII letters that a server without SMTPUTF8 cannot take)
-is given up at once; a 4xx (greylisting) is retried; a server that cannot be reached or refuses the connection or
-the login ends the round, its messages tried again. Sent messages are deleted after 30 days, given-up ones after 90
-(`prune`, run by `cabinet mail send`). A sender claims each message with a lease (a conditional UPDATE moving
-`next_attempt_at` ahead, counted from the claim), so two senders never send one message twice.
+is given up at once (a 5xx to its recipient marked `refused`: that address is not tried again on request,
+`cabinet.mail_admin.retry_failed`); a 4xx (greylisting) is retried; a server that cannot be reached or refuses the
+connection or the login ends the round, its messages tried again. Sent messages are deleted after 30 days, given-up
+ones after 90 (`prune`, run by `cabinet mail send`). A sender claims each message with a lease (a conditional UPDATE
+moving `next_attempt_at` ahead, counted from the claim), so two senders never send one message twice.
 
 Messages go to the SMTP server of `smtp_url` (`smtp://` plain, `smtp+starttls://`, or `smtps://`, with the login in the
 URL), or, without one, to an `.eml` file per message in `data/outbox/` (demo installs; systems that take mail by file;
@@ -278,7 +279,8 @@ def _deliver_one(engine: Engine, mail_id: int, send: Callable[[EmailMessage], No
         attempts, error = mail.attempts + 1, f"{type(exc).__name__}: {exc}"[:500]
         mine = _this_message(exc)  # a login refused (535) is the server's answer too, yet not about this message
         if attempts >= MAX_ATTEMPTS or (mine and _permanent(exc)):
-            outcome, values = "failed", {"status": "failed"}
+            refused = isinstance(exc, smtplib.SMTPRecipientsRefused) and _permanent(exc)  # the address, for good
+            outcome, values = "failed", {"status": "failed", "refused": refused}
         else:
             outcome = "retry" if mine else "stop"
             values = {"next_attempt_at": clock() + RETRY_AFTER * 2 ** (attempts - 1)}

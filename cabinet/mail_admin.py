@@ -1,7 +1,8 @@
 """Admins watch the cabinet's email from the cabinet, as `cabinet mail status` does from the command line: where
 mail goes, the outbox by status, the recent messages with their errors (never their text: a reset link in it would
 let the reader log in as its user), a test message to themselves, and the messages given up on queued again once the
-cause is fixed (a mail server back, a setting corrected). Changes are audit-logged under the admin."""
+cause is fixed (a mail server back, a setting corrected), but for those whose address the recipient's server refused
+for good. Changes are audit-logged under the admin."""
 
 from __future__ import annotations
 
@@ -60,13 +61,25 @@ def send_test(session: Session, scope: Scope) -> str:
     return admin.email
 
 
-def retry_failed(session: Session, scope: Scope) -> int:
-    """Queue every message given up on again, from its first attempt; how many."""
+@dataclass(frozen=True)
+class Retried:
+    """What "send the given-up again" did: the messages queued again, and those left given up because their
+    recipient's server refused the address for good."""
+
+    queued: int
+    refused: int
+
+
+def retry_failed(session: Session, scope: Scope) -> Retried:
+    """Queue every message given up on again, from its first attempt, except those whose recipient's server refused
+    the address with a 5xx (`OutboxMail.refused`): sent again, it would only be refused again."""
     admin = _admin(session, scope)
-    ids = list(session.scalars(select(OutboxMail.id).where(OutboxMail.status == "failed")))
+    failed = session.execute(select(OutboxMail.id, OutboxMail.refused).where(OutboxMail.status == "failed")).all()
+    ids = [mail_id for mail_id, refused in failed if not refused]
+    left = len(failed) - len(ids)
     if ids:
         session.execute(update(OutboxMail).where(OutboxMail.id.in_(ids)).values(
             status="queued", attempts=0, next_attempt_at=datetime.now(UTC)))  # fmt: skip
         session.info[QUEUED] = True  # sent at once, as new mail is
-        audit(session, "mail_retried", user=admin, details={"messages": len(ids)})
-    return len(ids)
+        audit(session, "mail_retried", user=admin, details={"messages": len(ids)} | ({"refused": left} if left else {}))
+    return Retried(len(ids), left)

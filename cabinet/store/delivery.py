@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cabinet.store.base import Base, UtcDateTime, utcnow
@@ -35,6 +35,11 @@ class OutboxMail(Base):
     # a file sent with it (a saved report's spreadsheet, `cabinet.report_mail`)
     attachment_name: Mapped[str | None] = mapped_column(String(255))
     attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # the signed link that turns this kind of mail off for its login or partner (`cabinet.unsubscribe`), sent as the
+    # List-Unsubscribe header; none for a message that must go (a password reset)
+    unsubscribe_url: Mapped[str | None] = mapped_column(String(1000))
+    # given up because the recipient's server refused the address for good (a 5xx): not sent again on request
+    refused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Postback(Base):

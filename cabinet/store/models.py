@@ -170,6 +170,8 @@ class User(Base):
     # a partner's login that may see and change the payout details and request payouts (off: a team member who sees
     # the figures but not the money's way out)
     payouts_access: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # a manager's or admin's daily digest of what waits for their decision (`cabinet.staff_digest`); off on Account
+    email_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     partner: Mapped[Partner | None] = relationship(foreign_keys=[partner_id])
 

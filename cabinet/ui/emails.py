@@ -61,8 +61,15 @@ def counts_and_actions(scope: Scope) -> dict[str, int]:
         )
     if counts.get("failed") and buttons.button(t("emails.retry"), icon=":material/replay:", key="emails_retry",
                                                help=t("emails.retry_help")):  # fmt: skip
-        save_then_rerun(lambda s: ("emails.retried", {"n": mail_admin.retry_failed(s, scope)}), DONE_KEY)
+        save_then_rerun(lambda s: _retried(mail_admin.retry_failed(s, scope)), DONE_KEY)
     return counts
+
+
+def _retried(done: mail_admin.Retried) -> tuple[str, dict[str, object]]:
+    """The notice of "send the given-up again": how many went back to the queue, and how many stayed and why."""
+    if not done.refused:
+        return "emails.retried", {"n": fmt_count(done.queued)}
+    return "emails.retried_refused", {"n": fmt_count(done.queued), "refused": fmt_count(done.refused)}
 
 
 def rows(scope: Scope, status: str | None) -> list[MailRow]:

@@ -67,6 +67,32 @@ def test_the_given_up_are_sent_again_once_asked(program: Program, store_engine: 
     assert "emails_retry" not in [b.key for b in open_page("pages/17_emails.py", program.users["root"]).button]
 
 
+def test_the_given_up_for_a_refused_address_stay_and_the_page_says_how_many_and_why(
+    program: Program, store_engine: Engine
+) -> None:
+    with session_scope(store_engine) as s:
+        queue(s, "down@example.com", "Subject", "Body", "news").status = "failed"
+        bounced = queue(s, "nobody@example.com", "Subject", "Body", "weekly")
+        bounced.status, bounced.refused, bounced.attempts = "failed", True, 1
+        bounced.last_error = "SMTPRecipientsRefused: {'nobody@example.com': (550, b'5.1.1 no such mailbox')}"
+    at = open_page("pages/17_emails.py", program.users["root"])
+    assert "except those whose address the recipient's mail server refused for good" in (
+        at.button(key="emails_retry").help or ""
+    )
+    at.button(key="emails_retry").click().run()
+    assert [x.value for x in at.success] == [
+        "Messages queued again: 1. Left given up: 1, because the recipient's mail server refused the address for "
+        "good (a 5xx answer), and would refuse it again. The next email to a corrected address goes out as usual."
+    ]
+    assert _statuses(store_engine)["nobody@example.com"] == "failed"
+    _until_sent(store_engine, "down@example.com")
+    with session_scope(store_engine) as s:
+        assert s.scalar(select(AuditLog.details).where(AuditLog.action == "mail_retried")) == {
+            "messages": 1,
+            "refused": 1,
+        }
+
+
 def test_only_admins_see_the_outbox(program: Program, store_engine: Engine) -> None:
     with session_scope(store_engine) as s:
         for user in ("mgr", "p_parent"):
