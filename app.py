@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cabinet.ui import data, data_loads, email_link, store
+from cabinet.ui import data, data_loads, email_link, store, unsubscribe
 from cabinet.ui.cards import card_columns
 from cabinet.ui.guard import page_setup
 from cabinet.ui.login import login_form
@@ -22,6 +22,7 @@ TO_DO_PAGES = {  # a to-do item → the page that does it, and the feature the u
 
 page_setup()
 email_link.open_link()  # a link confirming a login's new email: applied before the login form says what came of it
+unsubscribe.open_link()  # a link turning a kind of mail off, from the mail: the same
 user = login_form()
 if user is None:
     st.stop()

@@ -18,7 +18,9 @@ moving `next_attempt_at` ahead, counted from the claim), so two senders never se
 
 Messages go to the SMTP server of `smtp_url` (`smtp://` plain, `smtp+starttls://`, or `smtps://`, with the login in the
 URL), or, without one, to an `.eml` file per message in `data/outbox/` (demo installs; systems that take mail by file;
-`cabinet.mail_transport`). Texts are in the recipient's language (`cabinet/locales/*/mail.json`).
+`cabinet.mail_transport`). Texts are in the recipient's language (`cabinet/locales/*/mail.json`). Mail a login may turn
+off (the weekly summary, news, saved reports, the staff's digest) says how in its footer, with a link that does it
+(`cabinet.unsubscribe`), also sent as its List-Unsubscribe header.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ KEEP_SENT = timedelta(days=30)  # how long the outbox keeps a sent message (`pru
 KEEP_FAILED = timedelta(days=90)  # and one given up on
 BATCH = 100
 QUEUED = "cabinet_mail_queued"  # `Session.info` key: this transaction queued mail
+Unsubscribe = Callable[[User], str | None]  # the link that turns a kind of mail off for a login (`cabinet.unsubscribe`)
 
 
 def transport_for(cfg: Settings) -> Transport:
@@ -103,13 +106,13 @@ def sender_for(cfg: Settings, program: str) -> str:
 
 
 def queue(session: Session, to: str, subject: str, body: str, kind: str, user_id: int | None = None,
-          attachment: tuple[str, bytes] | None = None) -> OutboxMail:  # fmt: skip
-    """Add a message (with `attachment`, a file name and its bytes) to the outbox in the caller's transaction; it is
-    sent after that commits."""
+          attachment: tuple[str, bytes] | None = None, unsubscribe_url: str | None = None) -> OutboxMail:  # fmt: skip
+    """Add a message (with `attachment`, a file name and its bytes; with `unsubscribe_url`, its List-Unsubscribe
+    link) to the outbox in the caller's transaction; it is sent after that commits."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind of mail {kind!r}")
     mail = OutboxMail(kind=kind, user_id=user_id, to_address=to.strip(), subject=" ".join(subject.split())[:255],
-                      body=body, status="queued", attempts=0)  # fmt: skip
+                      body=body, status="queued", attempts=0, unsubscribe_url=unsubscribe_url)  # fmt: skip
     if attachment is not None:
         mail.attachment_name, mail.attachment = attachment
     session.add(mail)
@@ -123,9 +126,10 @@ def _program(session: Session) -> tuple[str, str]:
 
 
 def tell_user(session: Session, user: User, kind: str, text: str, *, to: str | None = None,
-              **values: object) -> OutboxMail | None:  # fmt: skip
+              unsubscribe: Unsubscribe | None = None, **values: object) -> OutboxMail | None:  # fmt: skip
     """Queue the message `mail.<text>_subject`/`_body` to a login (at `to` instead of its address: an address it had),
-    in its language; None when there is no address."""
+    in its language; None when there is no address. With `unsubscribe` (mail a login may turn off: not a password
+    reset), its footer says how, with the link `unsubscribe` makes for the login, also its List-Unsubscribe header."""
     address = to or user.email
     if not address or "@" not in address:
         return None
@@ -138,7 +142,12 @@ def tell_user(session: Session, user: User, kind: str, text: str, *, to: str | N
     body = translate(f"mail.{text}_body", user.locale, **values)
     footer = translate("mail.footer_support" if support else "mail.footer", user.locale, program=program,
                        support=support)  # fmt: skip
-    return queue(session, address, subject, f"{body}\n\n-- \n{footer}\n", kind, user.id)
+    link = unsubscribe(user) if unsubscribe is not None else None
+    if unsubscribe is not None:
+        footer += "\n" + translate(f"mail.footer_settings_{kind}", user.locale)
+        if link:
+            footer += "\n" + translate("mail.footer_unsubscribe", user.locale, url=link)
+    return queue(session, address, subject, f"{body}\n\n-- \n{footer}\n", kind, user.id, unsubscribe_url=link)
 
 
 def partner_prefs(partner: Partner) -> dict[str, bool]:
@@ -148,9 +157,9 @@ def partner_prefs(partner: Partner) -> dict[str, bool]:
 
 
 def tell_partner(session: Session, partner_id: int, pref: str | None, kind: str, text: str, *, money: bool = False,
-                 **values: object) -> int:  # fmt: skip
+                 unsubscribe: Unsubscribe | None = None, **values: object) -> int:  # fmt: skip
     """Queue a message to each enabled login of a partner (one per address; of a message about `money`, only those
-    with `payouts_access`), unless the partner turned `pref` off; the number queued."""
+    with `payouts_access`), unless the partner turned `pref` off; the number queued. `unsubscribe`: as `tell_user`'s."""
     partner = session.get(Partner, partner_id)
     if partner is None or (pref is not None and not partner_prefs(partner)[pref]):
         return 0
@@ -162,7 +171,8 @@ def tell_partner(session: Session, partner_id: int, pref: str | None, kind: str,
     count = 0
     for user in users:
         address = (user.email or "").strip().lower()
-        if address and address not in seen and tell_user(session, user, kind, text, partner=partner.name, **values):
+        if address and address not in seen and tell_user(session, user, kind, text, unsubscribe=unsubscribe,
+                                                         partner=partner.name, **values):  # fmt: skip
             seen.add(address)
             count += 1
     return count
@@ -199,6 +209,8 @@ def _message(mail: OutboxMail, sender: str, brand: Brand | None = None) -> Email
     message["Message-ID"] = make_msgid("cabinet", domain)
     message["Auto-Submitted"] = "auto-generated"
     message["X-Cabinet-Mail-Id"] = str(mail.id)
+    if mail.unsubscribe_url:  # a link only: the cabinet takes no POST (`cabinet.unsubscribe`)
+        message["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
     message.set_content(mail.body)
     if brand is not None:
         cid = make_msgid("logo", domain) if brand.logo and brand.logo_type else None

@@ -20,6 +20,7 @@ from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
 from cabinet.mail import tell_partner
 from cabinet.store.models import Announcement, Partner, Tier, User
+from cabinet.unsubscribe import Links, maker
 
 TITLE_MAX = 120
 BODY_MAX = 5000
@@ -47,9 +48,11 @@ def _admin(scope: Scope) -> None:
         raise ScopeError(f"{scope.username!r} may not post news", "news.admin_only")
 
 
-def post(session: Session, scope: Scope, item: NewsItem, now: datetime | None = None, *, email: bool = False) -> int:
+def post(session: Session, scope: Scope, item: NewsItem, now: datetime | None = None, *, email: bool = False,
+         links: Links | None = None) -> int:  # fmt: skip
     """Publish `item` (admins); its id. `email`: also email it to the active partners it is for, each login of a
-    partner that did not turn news emails off (`cabinet.mail`)."""
+    partner that did not turn news emails off (`cabinet.mail`), with `links` each with its link to turn them off
+    (`cabinet.unsubscribe`)."""
     _admin(scope)
     title, body = " ".join(item.title.split()), item.body.strip()
     if not 1 <= len(title) <= TITLE_MAX:
@@ -62,20 +65,20 @@ def post(session: Session, scope: Scope, item: NewsItem, now: datetime | None = 
                        author_user_id=scope.user_id)  # fmt: skip
     session.add(row)
     session.flush()
-    emailed = _email(session, title, body, item.tier_code) if email else None
+    emailed = _email(session, title, body, item.tier_code, links) if email else None
     audit(session, "news_posted", user=session.get(User, scope.user_id), username=scope.username,
           target=f"news {row.id}", details={"title": title, "tier": item.tier_code} | (
               {"emailed": emailed} if emailed is not None else {}))  # fmt: skip
     return row.id
 
 
-def _email(session: Session, title: str, body: str, tier_code: str | None) -> int:
+def _email(session: Session, title: str, body: str, tier_code: str | None, links: Links | None = None) -> int:
     """Queue the item to the active partners it is for; the number of messages."""
     query = select(Partner.id).where(Partner.status == "active").order_by(Partner.id)
     if tier_code is not None:
         query = query.where(Partner.tier_code == tier_code)
-    return sum(tell_partner(session, pid, "news", "news", "news", title=title, message=body)
-               for pid in session.scalars(query))  # fmt: skip
+    return sum(tell_partner(session, pid, "news", "news", "news", title=title, message=body,
+                            unsubscribe=maker(links, "news")) for pid in session.scalars(query))  # fmt: skip
 
 
 def archive(session: Session, scope: Scope, news_id: int) -> None:

@@ -33,11 +33,12 @@ from cabinet.errors import RefusedRequest, localised
 from cabinet.export import TooManyRows, to_bytes
 from cabinet.formatting import fmt_change, fmt_money, fmt_number, fmt_rate, period_dates
 from cabinet.i18n import translate
-from cabinet.mail import tell_user
+from cabinet.mail import Unsubscribe, tell_user
 from cabinet.report_headers import percent_columns, report_headers, totals_named
 from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner, SavedView, User
+from cabinet.unsubscribe import Links, maker
 from cabinet.zones import known_zone
 from queries.compare import change_column, compared, grouped_by_time, other_period
 from queries.dashboard import base_currency
@@ -100,8 +101,10 @@ def set_schedule(session: Session, user_id: int, view_id: int, every: str | None
     return view
 
 
-def queue_reports(engine: Engine, wh: Warehouse, base_url: str | None = None, now: datetime | None = None) -> int:
-    """Queue every scheduled view whose day, week or month has come; the number of messages queued."""
+def queue_reports(engine: Engine, wh: Warehouse, base_url: str | None = None, now: datetime | None = None,
+                  links: Links | None = None) -> int:  # fmt: skip
+    """Queue every scheduled view whose day, week or month has come; the number of messages queued. With `links`,
+    each carries its link to stop its view's emails (`cabinet.unsubscribe`)."""
     now = now or datetime.now(UTC)
     try:
         currency = base_currency(wh=wh)
@@ -143,7 +146,7 @@ def queue_reports(engine: Engine, wh: Warehouse, base_url: str | None = None, no
             view = session.get(SavedView, view_id)
             login = session.get(User, user.user_id)
             if view is not None and login is not None:
-                queued += _queue_one(session, wh, view, user, login, now, currency, base_url)
+                queued += _queue_one(session, wh, view, user, login, now, currency, base_url, links)
     return queued
 
 
@@ -179,7 +182,8 @@ def _request(view: SavedView, user: SessionUser, now: datetime) -> ReportRequest
 
 
 def _queue_one(session: Session, wh: Warehouse, view: SavedView, user: SessionUser, login: User, now: datetime,
-               currency: str, base_url: str | None) -> int:  # fmt: skip
+               currency: str, base_url: str | None, links: Links | None = None) -> int:  # fmt: skip
+    stop = maker(links, "report", view.id)
     values: dict[str, object] = {
         "view": view.name,
         "period": "—",
@@ -191,7 +195,7 @@ def _queue_one(session: Session, wh: Warehouse, view: SavedView, user: SessionUs
         req = _request(view, user, now)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:  # a view stored some other way than by the page
         values["lines"] = _failed(exc)
-        return _send(session, login, values, None)
+        return _send(session, login, values, None, stop)
     values["period"] = f"{req.date_from:%Y-%m-%d} – {req.date_to:%Y-%m-%d}"
     if not req.metrics:
         values["lines"] = lambda loc: translate("mail.report_no_metrics", loc)
@@ -222,7 +226,7 @@ def _queue_one(session: Session, wh: Warehouse, view: SavedView, user: SessionUs
                     fits = False
             if not fits:
                 values["lines"] = lambda loc: translate("mail.report_too_big", loc, rows=fmt_number(rows, loc))
-    return _send(session, login, values, attachment)
+    return _send(session, login, values, attachment, stop)
 
 
 def _failed(exc: Exception) -> Callable[[str], str]:
@@ -245,11 +249,12 @@ def _rows(frame: pl.DataFrame, req: ReportRequest) -> int:
     return int(any(v is not None and v != 0 for row in frame.iter_rows() for v in row))
 
 
-def _send(session: Session, login: User, values: dict[str, object], attachment: tuple[str, bytes] | None) -> int:
+def _send(session: Session, login: User, values: dict[str, object], attachment: tuple[str, bytes] | None,
+          stop: Unsubscribe) -> int:  # fmt: skip
     if attachment is not None:  # said only where it is true: not beside "nothing is attached"
         lines = values["lines"]
         values["lines"] = lambda loc: f"{lines(loc)}\n\n{translate('mail.report_attached', loc)}"  # type: ignore[operator]
-    mail = tell_user(session, login, "report", "report", **values)
+    mail = tell_user(session, login, "report", "report", unsubscribe=stop, **values)
     if mail is None:
         return 0
     if attachment is not None:

@@ -1,6 +1,7 @@
 """The staff's daily digest: every day from `HOUR` o'clock in the program's time zone, each enabled manager and admin
 with something waiting for a decision gets one email saying what — applications to join, payout requests (and their
-sum per currency), requests to run offers — within their scope, with the cabinet's address when it has one.
+sum per currency), requests to run offers — within their scope, with the cabinet's address when it has one. A login
+that switched it off on Account (or by the link in a digest, `cabinet.unsubscribe`) gets none.
 
 `cabinet mail send --every 60s` (beside the app under `cabinet serve`) queues it in its first round after that time.
 A day's digests are queued once: the audit-log row that records them is written in the same transaction. Nothing
@@ -27,6 +28,7 @@ from cabinet.payouts import scope_requests
 from cabinet.program import program_timezone
 from cabinet.store.db import hold_job_lock, session_scope
 from cabinet.store.models import AuditLog, User
+from cabinet.unsubscribe import Links, maker
 
 HOUR = 8  # local time from which the day's digests go out
 ACTION = "staff_digests"
@@ -66,10 +68,16 @@ def _text(lines: list[tuple[str, dict[str, object]]], locale: str) -> str:
 
 
 def queue_digests(
-    engine: Engine, base_url: str | None, now: datetime | None = None, *, early: bool = False
+    engine: Engine,
+    base_url: str | None,
+    now: datetime | None = None,
+    *,
+    early: bool = False,
+    links: Links | None = None,
 ) -> int | None:
     """Queue today's digests once they are due (`early`: now); the number of messages, or None when they are not due
-    yet or were queued today already."""
+    yet or were queued today already. A login that switched its digest off (`User.email_digest`) gets none; with
+    `links`, each carries its link to switch it off (`cabinet.unsubscribe`)."""
     now = now or datetime.now(UTC)
     with session_scope(engine) as session:
         today, due = due_day(now, program_timezone(session))
@@ -82,12 +90,14 @@ def queue_digests(
             return None
         queued = 0
         staff = session.scalars(
-            select(User).where(User.role.in_(("manager", "admin")), User.is_active.is_(True)).order_by(User.id)
+            select(User)
+            .where(User.role.in_(("manager", "admin")), User.is_active.is_(True), User.email_digest.is_(True))
+            .order_by(User.id)
         ).all()
         where = (lambda loc: "\n\n" + translate("mail.digest_where", loc, url=base_url)) if base_url else ""
         for user in staff:
             lines = waiting(session, user)
-            if lines and tell_user(session, user, "digest", "digest", where=where,
+            if lines and tell_user(session, user, "digest", "digest", where=where, unsubscribe=maker(links, "digest"),
                                    lines=lambda loc, ls=lines: _text(ls, loc)):  # fmt: skip
                 queued += 1
         audit(session, ACTION, username="cabinet", target=marker, details={"messages": queued})

@@ -30,6 +30,7 @@ from cabinet.i18n import translate
 from cabinet.mail import partner_prefs, tell_partner
 from cabinet.store.db import hold_job_lock, session_scope
 from cabinet.store.models import AuditLog, Partner, Tier, User
+from cabinet.unsubscribe import Links, maker
 from cabinet.zones import known_zone
 from queries.dashboard import base_currency, kpis
 from queries.metrics import MONEY, RATES
@@ -48,9 +49,11 @@ def last_week(now: datetime, tz: str) -> tuple[date, date, datetime]:
     return sunday - timedelta(days=6), sunday, due
 
 
-def queue_weekly(engine: Engine, wh: Warehouse, now: datetime | None = None, *, early: bool = False) -> int | None:
+def queue_weekly(engine: Engine, wh: Warehouse, now: datetime | None = None, *, early: bool = False,
+                 links: Links | None = None) -> int | None:  # fmt: skip
     """Queue each zone's last week's summaries once they are due there (`early`: now, every zone); the number of
-    messages, or None when none was due, all were done before, or the warehouse has no snapshot."""
+    messages, or None when none was due, all were done before, or the warehouse has no snapshot. With `links`, each
+    carries its link to turn the summary off (`cabinet.unsubscribe`)."""
     now = now or datetime.now(UTC)
     with session_scope(engine) as session:
         by_zone = _asking(session)
@@ -71,7 +74,7 @@ def queue_weekly(engine: Engine, wh: Warehouse, now: datetime | None = None, *, 
         queued = 0
         for zone, week_from in pending.items():
             week_to = weeks[zone][1]
-            n = sum(_queue_one(session, wh, p, zone, week_from, week_to, currency) for p in by_zone[zone])
+            n = sum(_queue_one(session, wh, p, zone, week_from, week_to, currency, links) for p in by_zone[zone])
             audit(session, ACTION, username="cabinet", target=_marker(week_from, zone), details={"messages": n})
             queued += n
         return queued
@@ -100,7 +103,7 @@ def _asking(session: Session) -> dict[str, list[Partner]]:
 
 
 def _queue_one(session: Session, wh: Warehouse, partner: Partner, tz: str, week_from: date, week_to: date,
-               currency: str) -> int:  # fmt: skip
+               currency: str, links: Links | None = None) -> int:  # fmt: skip
     """The partner's summary of its week in `tz`, to each of its logins; 0 when it had nothing in either week."""
     login = session.scalar(select(User).where(User.partner_id == partner.id, User.is_active.is_(True))
                            .order_by(User.id))  # fmt: skip
@@ -127,4 +130,5 @@ def _queue_one(session: Session, wh: Warehouse, partner: Partner, tz: str, week_
 
     period = f"{week_from:%Y-%m-%d} – {week_to:%Y-%m-%d}"
     # the zone named: a login's own zone may be another, and its dashboard then counts other days
-    return tell_partner(session, partner.id, "email_weekly", "weekly", "weekly", period=period, lines=lines, zone=tz)
+    return tell_partner(session, partner.id, "email_weekly", "weekly", "weekly", period=period, lines=lines, zone=tz,
+                        unsubscribe=maker(links, "weekly"))  # fmt: skip

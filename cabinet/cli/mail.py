@@ -66,10 +66,12 @@ def _round(engine, cfg, wh, aged: _Aged):  # type: ignore[no-untyped-def]
     from cabinet import audit_log, login_limits
     from cabinet.mail import deliver_with, prune
     from cabinet.store.db import session_scope
+    from cabinet.unsubscribe import links_for
 
-    weekly(engine, wh, early=False)
-    digests(engine, cfg.public_url, early=False)
-    reports(engine, wh, cfg.public_url)
+    links = links_for(cfg)  # each kind a login may turn off carries a link that does it
+    weekly(engine, wh, early=False, links=links)
+    digests(engine, cfg.public_url, early=False, links=links)
+    reports(engine, wh, cfg.public_url, links)
     prune(engine)
     with session_scope(engine) as session:
         login_limits.prune(session)
@@ -77,13 +79,13 @@ def _round(engine, cfg, wh, aged: _Aged):  # type: ignore[no-untyped-def]
     return deliver_with(cfg, engine)
 
 
-def reports(engine, wh, base_url: str | None) -> int | None:  # type: ignore[no-untyped-def]
+def reports(engine, wh, base_url: str | None, links=None) -> int | None:  # type: ignore[no-untyped-def]
     """Queue the saved reports whose day, week or month has come (`cabinet.report_mail`), said in one line when any
     were; the number queued."""
     from cabinet.report_mail import queue_reports
 
     try:
-        queued = queue_reports(engine, wh, base_url)
+        queued = queue_reports(engine, wh, base_url, links=links)
     except Exception as exc:  # the warehouse unreadable for a moment: said; tried again next round, the rest is sent
         err_console.print(f"{log_time()} saved reports failed: {exc}", style="red", soft_wrap=True, highlight=False)
         return None
@@ -92,7 +94,7 @@ def reports(engine, wh, base_url: str | None) -> int | None:  # type: ignore[no-
     return queued
 
 
-def weekly(engine, wh, *, early: bool, strict: bool = False) -> int | None:  # type: ignore[no-untyped-def]
+def weekly(engine, wh, *, early: bool, strict: bool = False, links=None) -> int | None:  # type: ignore[no-untyped-def]
     """Queue last week's summaries when due (`cabinet.weekly`), said in one line; the number queued, None when not due.
 
     A failure is said and None returned, so the sender's round goes on; with `strict` (the command run by hand) it is
@@ -100,7 +102,7 @@ def weekly(engine, wh, *, early: bool, strict: bool = False) -> int | None:  # t
     from cabinet.weekly import queue_weekly
 
     try:
-        queued = queue_weekly(engine, wh, early=early)
+        queued = queue_weekly(engine, wh, early=early, links=links)
     except Exception as exc:  # the warehouse unreadable for a moment: said; the mail is still sent, tried next round
         if strict:  # the driver's first line only, as `main` says a store error
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__]
@@ -113,12 +115,12 @@ def weekly(engine, wh, *, early: bool, strict: bool = False) -> int | None:  # t
     return queued
 
 
-def digests(engine, base_url: str | None, *, early: bool) -> int | None:  # type: ignore[no-untyped-def]
+def digests(engine, base_url: str | None, *, early: bool, links=None) -> int | None:  # type: ignore[no-untyped-def]
     """Queue today's digests for managers and admins when due (`cabinet.staff_digest`), said in one line."""
     from cabinet.staff_digest import queue_digests
 
     try:
-        queued = queue_digests(engine, base_url, early=early)
+        queued = queue_digests(engine, base_url, early=early, links=links)
     except Exception as exc:  # the store busy for a moment: said; tried again next round
         err_console.print(f"{log_time()} staff digests failed: {exc}", style="red", soft_wrap=True, highlight=False)
         return None
@@ -130,9 +132,11 @@ def digests(engine, base_url: str | None, *, early: bool) -> int | None:  # type
 @mail_app.command("weekly")
 def weekly_now() -> None:
     """Queue last week's summaries now (the schedule does it on Mondays), unless they were queued already."""
+    from cabinet.unsubscribe import links_for
     from queries.warehouse import Warehouse
 
-    if weekly(store_engine(), Warehouse(settings().warehouse_dir), early=True, strict=True) is None:
+    cfg = settings()
+    if weekly(store_engine(), Warehouse(cfg.warehouse_dir), early=True, strict=True, links=links_for(cfg)) is None:
         console.print("last week's summaries were queued already (or the warehouse has no snapshot yet)")
 
 

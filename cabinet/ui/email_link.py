@@ -19,7 +19,7 @@ from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import LOCALE_KEY, t
 from cabinet.ui.widgets import plain
 
-__all__ = ["CONFIRM_HOURS", "link_parts", "open_link", "show_notice"]
+__all__ = ["CONFIRM_HOURS", "link_parts", "open_link", "show_notice", "speak", "tell"]
 
 _DONE_KEY = "email_link_done"  # {token: (kind, text)} of the links this session opened
 _NOTICE_KEY = "email_link_notice"  # what the latest one gave, for Home
@@ -45,21 +45,27 @@ def open_link() -> None:
     st.session_state[MESSAGE_KEY] = st.session_state[_NOTICE_KEY] = done[token]
 
 
+def tell(notice: tuple[str, str]) -> None:
+    """Say what another emailed link gave (`cabinet.ui.unsubscribe`) as this one's is said: under the login form, and
+    on Home once signed in."""
+    st.session_state[MESSAGE_KEY] = st.session_state[_NOTICE_KEY] = notice
+
+
 def _open(token: str) -> tuple[str, str]:
     try:
         with session_scope(engine()) as session:
             user = _change.confirm(session, token, app_settings().require_link_key())
             email, username, locale = user.email, user.username, user.locale
     except _change.EmailLinkError as exc:
-        _speak(exc.locale)
+        speak(exc.locale)
         said = {k: plain(v) if isinstance(v, str) else v for k, v in exc.params.items()}  # an address, as the below
         return ("info" if exc.key == "email_link.done" else "error"), t(exc.key, **said)
-    _speak(locale)
+    speak(locale)
     # Markdown: an address stored before markup was refused in one would be a link or an image from another host
     return "success", t("email_link.confirmed", email=plain(email), username=plain(username))
 
 
-def _speak(locale: str | None) -> None:
+def speak(locale: str | None) -> None:
     """The login's language, as its email was in, when this browser picked none."""
     if not st.session_state.get(LOCALE_KEY) and locale in LOCALES:
         st.session_state[LOCALE_KEY] = locale

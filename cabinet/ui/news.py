@@ -11,6 +11,7 @@ from cabinet import news as _news
 from cabinet.access import Scope
 from cabinet.news import NewsItem
 from cabinet.store.db import session_scope
+from cabinet.ui import unsubscribe
 from cabinet.ui.resources import engine
 from cabinet.ui.text import t, tier_label
 from cabinet.ui.widgets import save_then_rerun
@@ -72,8 +73,9 @@ def news_admin(scope: Scope, timezone: str, tiers: dict[str, str]) -> None:
         email = st.checkbox(t("news.email"), key="news_email", help=t("news.email_help"))
         sent = st.form_submit_button(t("news.post"), type="primary")
     if sent:  # posted: the form starts empty for the next item
-        save_then_rerun(lambda s: _news.post(s, scope, NewsItem(title, body, audience), email=email), _DONE_KEY,
-                        ("news.posted_emailed" if email else "news.posted", _POSTED),
+        links = unsubscribe.links() if email else None  # each message with its link to turn news emails off
+        save_then_rerun(lambda s: _news.post(s, scope, NewsItem(title, body, audience), email=email, links=links),
+                        _DONE_KEY, ("news.posted_emailed" if email else "news.posted", _POSTED),
                         clear=("news_title", "news_body", "news_email"),
                         once=("news_post", title, body, audience, email))  # fmt: skip
     _say_done(_POSTED)
