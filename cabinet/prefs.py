@@ -1,9 +1,11 @@
-"""A user's saved preferences: language and time zone."""
+"""A user's saved preferences: language and time zone, and a manager's or admin's daily digest."""
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 
+from cabinet.access import Scope, ScopeError
+from cabinet.auth import audit
 from cabinet.i18n import LOCALES
 from cabinet.store.db import session_scope
 from cabinet.store.models import User
@@ -36,3 +38,29 @@ def save_prefs(engine: Engine, user_id: int, *, locale: str | None = None, timez
     if values:
         with session_scope(engine) as session:
             session.execute(update(User).where(User.id == user_id).values(**values))
+
+
+def _own_staff_login(scope: Scope) -> None:
+    """The digest is a manager's or admin's own: not a partner's, nor staff's while viewing as a partner."""
+    if scope.impersonated_by:
+        raise ScopeError("not while viewing as a partner", "account.not_as_partner")
+    if scope.role not in ("manager", "admin"):
+        raise ScopeError(f"{scope.username!r} gets no staff digest", "account.digest_staff_only")
+
+
+def digest_on(engine: Engine, scope: Scope) -> bool:
+    """Whether the login gets the staff's daily digest (`cabinet.staff_digest`)."""
+    _own_staff_login(scope)
+    with session_scope(engine) as session:
+        return bool(session.scalar(select(User.email_digest).where(User.id == scope.user_id)))
+
+
+def save_digest(engine: Engine, scope: Scope, on: bool) -> None:
+    """Switch the login's daily digest on or off, audit-logged when it changes."""
+    _own_staff_login(scope)
+    with session_scope(engine) as session:
+        user = session.get(User, scope.user_id)
+        if user is None or user.email_digest == on:
+            return
+        user.email_digest = on
+        audit(session, "email_prefs_changed", user=user, target=user.username, details={"digest": on})

@@ -1,5 +1,5 @@
-"""Account: where the partner's payouts go (method and details), which emails it gets, the user's password,
-two-step login and sign-in activity."""
+"""Account: where the partner's payouts go (method and details), which emails it gets (a manager's or admin's: the
+daily digest), the user's password, two-step login and sign-in activity."""
 
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import streamlit as st
 
-from cabinet.ui import email_link, store
+from cabinet.ui import email_link, preferences, store
 from cabinet.ui.cards import card_columns
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.login import pop_notices, refresh_cookie
@@ -23,7 +23,9 @@ from cabinet.ui.widgets import plain, relabel, show_refusal
 user = require_user("account")
 st.title(t("account.title"))
 scope = user.scope
-notices = pop_notices("account_saved", "account_password_saved", "account_email_saved", OFF_NOTICE)  # the run before
+# the notices the run before left
+notices = pop_notices("account_saved", "account_password_saved", "account_email_saved", "account_digest_saved",
+                      OFF_NOTICE)  # fmt: skip
 
 
 def save(action: Callable[[], object], notice: str | tuple[str, dict[str, object]], clear: tuple[str, ...] = (),
@@ -150,6 +152,13 @@ elif user.role == "partner":  # an application not approved yet, or a blocked pa
         st.error(t("home.standing_blocked"))
 else:
     st.info(t("account.staff", username=user.username, role=t(f"menu.role_{user.role}")))
+    st.header(t("account.emails"))  # a manager's or admin's own: the daily digest of what waits for them
+    with st.form("account_digest"):
+        digest = st.checkbox(t("account.pref_digest"), value=preferences.digest_on(user), key="account_pref_digest")
+        st.caption(t("account.digest_help"))
+        if st.form_submit_button(t("account.save_emails")):
+            save(lambda: preferences.save_digest(user, digest), "account.emails_saved", where="account_digest_saved")
+    said("account_digest_saved")  # under its form
 
 preferences_box(user)  # the menu's language and time zone, here too: on a phone the menu is folded away
 if user.impersonator is None:  # a manager viewing as a partner changes their own password in their own account

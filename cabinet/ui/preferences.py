@@ -1,13 +1,15 @@
 """The Account page's language and time zone: the menu's pickers, where a partner looks for them (on a phone the menu
-is folded away)."""
+is folded away); and a manager's or admin's daily digest, on or off."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from cabinet import prefs
 from cabinet.i18n import LOCALES
 from cabinet.session import SessionUser
 from cabinet.ui.menu import LANGUAGE_NAMES, apply_preferences, zone_options
+from cabinet.ui.resources import engine
 from cabinet.ui.text import current_locale, t
 
 _LANGUAGE, _ZONE = "account_language", "account_timezone"
@@ -31,3 +33,13 @@ def preferences_box(user: SessionUser) -> None:
                    args=(user,))  # fmt: skip
     right.selectbox(t("menu.timezone"), zone_options(user), key=_ZONE, on_change=_changed, args=(user,))
     st.caption(t("account.preferences_help"))
+
+
+def digest_on(user: SessionUser) -> bool:
+    """Whether this manager or admin gets the daily digest."""
+    return prefs.digest_on(engine(), user.scope)
+
+
+def save_digest(user: SessionUser, on: bool) -> None:
+    """Switch this manager's or admin's daily digest on or off."""
+    prefs.save_digest(engine(), user.scope, on)

@@ -70,3 +70,43 @@ def test_two_senders_at_the_same_moment_queue_them_once(
     with session_scope(store_engine) as s:
         assert len(s.scalars(select(OutboxMail).where(OutboxMail.kind == "digest")).all()) == 2
         assert len(s.scalars(select(AuditLog).where(AuditLog.action == "staff_digests")).all()) == 1
+
+
+def test_a_manager_switches_the_digest_off_and_on_in_account_and_gets_none_while_off(
+    payable: Program,  # noqa: F811
+    store_engine: Engine,
+) -> None:
+    from tests.reporting.test_pages import _open as open_page
+
+    _request(payable, store_engine, "60.50")
+    at = open_page("pages/10_account.py", payable.users["mgr"])
+    assert not at.exception
+    box = at.checkbox(key="account_pref_digest")
+    assert box.value is True and box.label.startswith("Email me a daily digest of what waits for my decision")
+    box.uncheck()
+    at.button[[b.label for b in at.button].index("Save")].click().run()  # the form's own button
+    assert not at.exception and "Email preferences saved." in [s.value for s in at.success]
+    assert at.checkbox(key="account_pref_digest").value is False  # as stored, drawn again
+    assert queue_digests(store_engine, None, MORNING) == 1
+    assert set(_digests(store_engine)) == {"root@example.com"}  # switched off: none for the manager
+    with session_scope(store_engine) as s:
+        entry = s.scalar(select(AuditLog).where(AuditLog.action == "email_prefs_changed"))
+        assert entry is not None and (entry.actor_username, entry.details) == ("mgr", {"digest": False})
+
+    again = open_page("pages/10_account.py", payable.users["mgr"])
+    again.checkbox(key="account_pref_digest").check()
+    again.button[[b.label for b in again.button].index("Save")].click().run()
+    assert queue_digests(store_engine, None, MORNING.replace(day=11)) == 2  # on again: both, the next day
+
+
+def test_a_partners_account_page_has_no_digest_switch_and_a_partner_cannot_set_one(
+    program: Program, store_engine: Engine
+) -> None:
+    from cabinet import prefs
+    from cabinet.access import ScopeError
+    from tests.reporting.test_pages import _open as open_page
+
+    at = open_page("pages/10_account.py", program.users["p_parent"])
+    assert not at.exception and "account_pref_digest" not in [c.key for c in at.checkbox]
+    with pytest.raises(ScopeError):
+        prefs.save_digest(store_engine, program.users["p_parent"].scope, False)
