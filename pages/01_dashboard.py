@@ -35,9 +35,10 @@ empty = nothing_to_show(snap.data_as_of, date_from, tz)  # a period after the da
 cards, today = data.kpis(scope, sid, date_from, date_to, tz), today_in(tz)
 if date_to >= today:  # today's figures are still arriving: a part of a day against a whole one read as a fall
     whole = data.kpis(scope, sid, date_from, today - timedelta(days=1), tz) if date_from < today else None
-    changes = (whole if whole is not None else cards.with_columns(change=pl.lit(None, pl.Float64))).select(
-        "metric", "previous", "change"
-    )  # "Today" alone: nothing whole to compare
+    nothing = {c: pl.lit(None, pl.Float64) for c in ("change", "difference")}  # "Today" alone: nothing whole to compare
+    changes = (whole if whole is not None else cards.with_columns(**nothing)).select(
+        "metric", "previous", "change", "difference"
+    )
     cards = cards.select("metric", "value").join(changes, on="metric", how="left", maintain_order="left")
 kpi_cards(cards, visible)
 if date_to >= today:

@@ -2,10 +2,11 @@
 seasonal business compares a December with the last one): which offers, countries or sub ids grew or fell.
 
 Each metric gets `<metric>_prev` (its value in the other period) and `<metric>_change` (the change as a fraction of
-the value before, as the Dashboard computes it; None when there was nothing before). The rows are the groups of
-either period: a group with nothing in one of them counts 0 there, its ratios (rates, EPC, ARPU) stay empty. The
-totals row stays last. A grouping by a time dimension has nothing to set beside each row (the days differ), so it
-is refused.
+the value before, as the Dashboard computes it; None unless the value before was above zero: nothing before, or a
+negative commission of reversals, of which a percent reads wrong, "+100%" for $0.00 after -$31.00). The rows are
+the groups of either period: a group with nothing in one of them counts 0 there, its ratios (rates, EPC, ARPU) stay
+empty. The totals row stays last. A grouping by a time dimension has nothing to set beside each row (the days
+differ), so it is refused.
 """
 
 from __future__ import annotations
@@ -88,8 +89,8 @@ def compared(scope: Scope, *, wh: Warehouse, req: ReportRequest, against: str = 
     counted = [m for m in metrics if m not in RATIOS]  # a ratio of nothing is undefined, not 0
     both = both.with_columns([pl.col(c).fill_null(0) for m in counted for c in (m, prev_column(m))])
     changes = [
-        pl.when(pl.col(prev_column(m)).is_not_null() & (pl.col(prev_column(m)) != 0))
-        .then((pl.col(m).cast(pl.Float64) - pl.col(prev_column(m)).cast(pl.Float64)) / pl.col(prev_column(m)).abs())
+        pl.when(pl.col(prev_column(m)) > 0)
+        .then((pl.col(m).cast(pl.Float64) - pl.col(prev_column(m)).cast(pl.Float64)) / pl.col(prev_column(m)))
         .otherwise(None)
         .alias(change_column(m))
         for m in metrics

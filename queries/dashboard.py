@@ -37,9 +37,11 @@ def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
 
 
 def kpis(scope: Scope, *, wh: Warehouse, date_from: date, date_to: date, tz: str) -> pl.DataFrame:
-    """One row per KPI: metric, value, previous value, change (fraction; None when the previous is 0).
+    """One row per KPI: metric, value, previous value, change (fraction) and difference (value - previous).
 
-    One query by local day over both periods; each period's base sums are added up and its rates derived from them.
+    The change is None unless the previous value is above zero: after -$31.00 of commission (reversals), $0.00 is no
+    "+100%", and nothing is a percent of nothing; the difference says those ("+$31.00"). One query by local day over
+    both periods; each period's base sums are added up and its rates derived from them.
     """
     prev_from, prev_to = previous_period(date_from, date_to)
     daily = performance(scope, wh=wh, req=ReportRequest(prev_from, date_to, tz, ("day",), KPI_METRICS))
@@ -54,11 +56,12 @@ def kpis(scope: Scope, *, wh: Warehouse, date_from: date, date_to: date, tz: str
     rows = []
     for m in KPI_METRICS:
         cur, prev = now[m], before[m]
-        change = (cur - prev) / abs(prev) if cur is not None and prev else None
-        rows.append({"metric": m, "value": cur, "previous": prev, "change": change})
-    return pl.DataFrame(
-        rows, schema={"metric": pl.String, "value": pl.Float64, "previous": pl.Float64, "change": pl.Float64}
-    )
+        both = cur is not None and prev is not None
+        change = (cur - prev) / prev if both and prev > 0 else None
+        rows.append({"metric": m, "value": cur, "previous": prev, "change": change,
+                     "difference": cur - prev if both else None})  # fmt: skip
+    return pl.DataFrame(rows, schema={"metric": pl.String, "value": pl.Float64, "previous": pl.Float64,
+                                      "change": pl.Float64, "difference": pl.Float64})  # fmt: skip
 
 
 def trend(scope: Scope, *, wh: Warehouse, date_from: date, date_to: date, tz: str) -> pl.DataFrame:

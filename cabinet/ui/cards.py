@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from math import isfinite
+
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
+
+from cabinet.formatting import fmt_change, no_change
+from cabinet.ui.text import current_locale
+from queries.metrics import RATES
 
 # Below 640 px Streamlit stacks columns one per row: the Dashboard's 15 cards took 15 screens of a phone. Cards go two
 # per row there, the value a size smaller so "$12,345.67" fits half of a 360 px screen. A long label wraps at any
@@ -33,3 +40,20 @@ def card_box(key: str, where: DeltaGenerator | None = None) -> DeltaGenerator:
 def card_columns(n: int, key: str) -> list[DeltaGenerator]:
     """`n` columns for st.metric cards in a `card_box`."""
     return card_box(key).columns(n)
+
+
+def kpi_delta(metric: str, change: float | None, difference: float | None,
+              said: Callable[[float], str]) -> tuple[str | None, bool]:  # fmt: skip
+    """A KPI card's delta beside the previous period, and whether it reads as no change (no arrow, no colour): the
+    change in percent where the previous value was above zero (`queries.dashboard.kpis`); else the difference in the
+    metric's own unit, as `said` writes an amount ("+$31.00" after -$31.00 of reversals, where a percent read "+100%";
+    "+12" clicks after none). None for a rate (a difference of percents would read as a percent change), for no
+    difference, and when there is nothing to compare."""
+    if change is not None:
+        return fmt_change(change, current_locale()), no_change(change)
+    if difference is None or metric in RATES or not isfinite(difference):
+        return None, False
+    amount = said(abs(difference))
+    if amount == said(0.0):  # none, or less than shows
+        return None, False
+    return ("+" if difference > 0 else "-") + amount, False

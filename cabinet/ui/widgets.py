@@ -17,19 +17,17 @@ from cabinet.errors import RefusedRequest, localised
 from cabinet.export import MIME, to_bytes  # the Full export page takes them from here too
 from cabinet.formatting import (
     PERIODS,
-    fmt_change,
     fmt_money,
     fmt_number,
     fmt_rate,
     fmt_small_money,
-    no_change,
     period_dates,
 )
 from cabinet.report_headers import percent_columns
 from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.ui import data
-from cabinet.ui.cards import card_box
+from cabinet.ui.cards import card_box, kpi_delta
 from cabinet.ui.headers import download_headers, metric_part, report_header, report_headers
 from cabinet.ui.headers import short_label as short_label  # pages take it from here
 from cabinet.ui.next_run import Inputs, forget_inputs, told_next
@@ -248,12 +246,15 @@ def kpi_cards(frame: pl.DataFrame, visible: tuple[str, ...], per_row: int = 4) -
     for i in range(0, len(rows), per_row):
         cols = box.columns(per_row)
         for col, row in zip(cols, rows[i : i + per_row], strict=False):
-            same = no_change(row["change"])  # no arrow and no colour for no change, or one shown as 0.0%
+            # a percent where the previous value was above zero, else the difference; no arrow and no colour for no
+            # change, or one shown as 0.0%
+            delta, same = kpi_delta(row["metric"], row["change"], row.get("difference"),
+                                    lambda v, m=row["metric"]: fmt_metric(m, v))  # fmt: skip
             full, short = t(f"metric.{row['metric']}"), short_label(row["metric"])
             col.metric(
                 short,
                 fmt_metric(row["metric"], row["value"]),
-                delta=fmt_change(row["change"], current_locale()),
+                delta=delta,
                 delta_color="off" if same else "normal",
                 delta_arrow="off" if same else "auto",
                 help=(f"{full}. " if full != short else "")
