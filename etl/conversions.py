@@ -1,16 +1,16 @@
 """Conversions and feed commissions: attribution, FX, upserts by id, and conversions waiting for their click.
 
-Attribution order: click id (click attributes are copied in: click time, partner, offer, link, country, device, sub1)
-→ promo code (case-insensitive; active, and valid at the event time) → explicit partner id. A conversion naming a
-click that has not arrived waits in `pending_conversions` and is retried every run; it is quarantined `unattributed`
-once its event time is more than 7 days older than the newest click loaded (not after the run's clock), or it has
-waited 7 days (a warehouse with no click yet only has the wait: the conversions of a new program may land before its
-clicks, however old they are); each version read while it waited (`pending_versions` keeps the replaced ones) is then
-quarantined under its own file and row. One that also names a promo code or a partner waits too (so the order files
-arrive in does not choose the partner), and those attribute it when the wait is over. A later row of a known
-conversion (newer `updated_at`) updates status and amount but keeps the attribution; an older or equal one is a
-duplicate. A row that leaves out the attribution takes its conversion's other rows' or waiting version's
-(`etl.conversion_updates.fill_rows`).
+Attribution order: click id (click attributes are copied in: click time, partner, offer, link, country, device, sub1) →
+promo code (case-insensitive; active, valid at the event time, and of the row's offer when the code is bound to one: a
+row naming no offer takes the code's) → explicit partner id. A conversion naming a click that has not arrived waits in
+`pending_conversions` and is retried every run; it is quarantined `unattributed` once its event time is more than 7 days
+older than the newest click loaded (not after the run's clock), or it has waited 7 days (a warehouse with no click yet
+only has the wait: the conversions of a new program may land before its clicks, however old they are); each version read
+while it waited (`pending_versions` keeps the replaced ones) is then quarantined under its own file and row. One that
+also names a promo code or a partner waits too (so the order files arrive in does not choose the partner), and those
+attribute it when the wait is over. A later row of a known conversion (newer `updated_at`) updates status and amount but
+keeps the attribution; an older or equal one is a duplicate. A row that leaves out the attribution takes its
+conversion's other rows' or waiting version's (`etl.conversion_updates.fill_rows`).
 """
 
 from __future__ import annotations
@@ -168,7 +168,9 @@ r as (
             when g.promo_code is not null and pk.code is null and dp.partner_id is null then 'unknown_promo_code'
             when g.promo_code is not null and pc.code is null and dp.partner_id is null then
                 case when lower(coalesce(pk.status, 'active')) <> 'active' then 'inactive_promo_code'
-                     else 'promo_code_outside_dates' end
+                     when (pk.valid_from is not null and g.ts < pk.valid_from)
+                          or (pk.valid_to is not null and g.ts > pk.valid_to) then 'promo_code_outside_dates'
+                     else 'promo_code_other_offer' end
             when g.promo_code is null and g.partner_id is not null and dp.partner_id is null then 'unknown_partner'
             when pc.code is null and dp.partner_id is null and g.click_id is not null then 'wait'  -- to `unattributed`
             when pc.code is null and dp.partner_id is null then 'missing_field:click_id'
@@ -178,10 +180,12 @@ r as (
     left join pending_conversions pw on pw.conversion_id = g.conversion_id
     left join {{waiting}} w on w.conversion_id = g.conversion_id
     left join clk on clk.click_id = g.click_id
-    -- a code attributes the conversions of its validity dates while it is active; `pk` tells an unknown code apart
+    -- a code attributes the conversions of its validity dates while it is active, and only of its offer when it
+    -- has one (a row naming no offer takes the code's); `pk` tells an unknown code apart
     left join dim_promo_codes pk on pk.code = g.promo_code
     left join dim_promo_codes pc on pc.code = g.promo_code and lower(coalesce(pc.status, 'active')) = 'active'
         and (pc.valid_from is null or g.ts >= pc.valid_from) and (pc.valid_to is null or g.ts <= pc.valid_to)
+        and (pc.offer_id is null or g.offer_id is null or g.offer_id = pc.offer_id)
     left join dim_partners dp on dp.partner_id = g.partner_id
 )
 select
