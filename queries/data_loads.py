@@ -41,7 +41,8 @@ BY_REASON_SQL = """
 select feed, reason, count(*) as rows, max(run_id) as last_run from quarantine group by all
 order by rows desc, feed, reason
 """
-# reasons whose cause can be fixed after the fact, so the rows load when their files are read again (`etl reprocess`)
+# reasons whose cause can be fixed after the fact, so the rows load when their files are read again (`etl reprocess`);
+# not `promo_code_other_offer`: a code's offer is set when it is issued, so only the row, sent again, can change
 FIXABLE = ("unknown_partner", "unknown_offer", "unknown_link_token", "unattributed", "no_fx_rate",
            "unknown_promo_code", "inactive_promo_code", "promo_code_outside_dates")  # fmt: skip
 ROW_COLUMNS = ("run_id", "feed", "path", "row_number", "reason", "raw", "quarantined_at")

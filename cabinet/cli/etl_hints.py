@@ -44,6 +44,9 @@ HINTS: dict[str, str] = {
     "inactive_promo_code": "the promo code is paused: resume it (or send a partner_id), " + _REPROCESS,
     "promo_code_outside_dates": "the conversion's time is outside the promo code's days: widen them (or send a "
     "partner_id), " + _REPROCESS,
+    "promo_code_other_offer": "the promo code is issued for another offer than the row's offer_id (the Promo codes "
+    "page says which; a code's offer is set when it is issued): send the row again in a new file with the code's "
+    "offer_id, or with none (the code's is taken), or with a partner_id",
     "already_paid": "the commission is paid and stays as it is: send a correction as a new commission_id of kind "
     "adjustment",
     "type_changed": "the conversion_id is loaded with another type: a new event needs a conversion_id of its own",

@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 
 from cabinet.cli import app as cli_app
 from cabinet.cli.etl_hints import HINTS, hint
+from cabinet.i18n import catalog
 from tests.etl_ingest.conftest import CLICK_HEADER, Tiny
 
 cli = CliRunner()
@@ -49,7 +50,7 @@ def test_every_family_of_the_contract_has_a_hint() -> None:
     assert hint("too_long:sub1") is not None and "sub1 is longer" in (hint("too_long:sub1") or "")
     assert hint("no_such_reason") is None
     reasons = "bad_row bad_rate bad_type bad_status bad_kind unknown_offer unattributed no_fx_rate inactive_promo_code"
-    reasons += " promo_code_outside_dates already_paid type_changed"
+    reasons += " promo_code_outside_dates promo_code_other_offer already_paid type_changed"
     assert [r for r in reasons.split() if r not in HINTS] == []
 
 
@@ -97,3 +98,28 @@ def test_a_missing_column_is_said_as_its_feed_requires_it() -> None:
     assert "a conversion one of click_id, promo_code or partner_id" in said and "`cabinet etl status`" in said
     assert "neither its click nor its promo code names the offer" in (hint("missing_field:offer_id") or "")
     assert "neither a link_token nor a partner_id with an offer_id" in (hint("missing_field:link_token") or "")
+
+
+def test_every_reason_with_a_hint_has_a_label_on_the_data_loads_page() -> None:
+    """The Data loads page says each reason in the admin's language: a reason without a label showed its code alone."""
+    for locale in ("en", "ru"):
+        words = catalog(locale)
+        assert [r for r in HINTS if f"loads.reason_{r}" not in words] == [], locale
+    assert catalog("ru")["loads.reason_promo_code_other_offer"] == "Промокод для другого оффера"
+
+
+def test_a_row_whose_code_is_for_another_offer_is_sent_again(tiny: Tiny) -> None:
+    """The child's SPRING is for the other offer; a row naming the link's offer with it is quarantined, and the
+    operator is told to have the row sent again (a code's offer is set when it is issued: reading the file again
+    would quarantine it again)."""
+    tiny.write(
+        "conversions", "backend.csv", CONVERSIONS + f"c1,2026-11-01T11:00:00Z,ftd,,SPRING,,{tiny.offer},50,USD\n"
+    )
+    tiny.run()
+    out = cli.invoke(cli_app, ["etl", "quarantine", "--reason", "promo_code_other_offer"], env={"COLUMNS": "200"})
+    said = _said(out)
+    assert out.exit_code == 0, out.output
+    assert "promo_code_other_offer: the promo code is issued for another offer than the row's offer_id" in said
+    assert "send the row again in a new file with the code's offer_id, or with none" in said
+    said = _said(cli.invoke(cli_app, ["etl", "status"], env={"COLUMNS": "200"}))
+    assert "promo_code_other_offer: no run loads these rows as they are" in said
