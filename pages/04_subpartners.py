@@ -24,6 +24,7 @@ from cabinet.ui.widgets import (
     show_refusal,
     to_cents,
 )
+from queries.subpartners import applications, working
 
 user = require_user("subpartners")
 st.title(t("subpartners.title"))
@@ -47,14 +48,32 @@ try:
 except ScopeError as exc:
     show_refusal(exc, root)
     st.stop()
+# an application not approved yet is no sub-partner: listed on its own under the table, not in it nor counted
+tree, applied = applications(tree)
+
+
+def show_applications() -> None:
+    """The applications under the partner that wait for a manager's approval, when there are any."""
+    if applied.is_empty():
+        return
+    st.subheader(t("subpartners.applications", n=fmt_count(applied.height)))
+    rows = applied.select(
+        pl.format("{} · {}", pl.col("partner_id"), pl.col("name").fill_null("")).alias(t("dim.partner_id")),
+        pl.col("level").alias(t("subpartners.level")),
+        pl.col("parent_id").alias(t("subpartners.parent")),
+    )
+    show_dataframe(rows, display_config(rows), hide_index=True, width="stretch")
+    st.caption(t("subpartners.applications_help"))
+
 
 # the tier's visible metrics, as on Reports: override money is commission; the last row, when there is one without a
 # partner, is the override from partners not listed (deeper than the tier shows, or moved away since)
 metrics = [m for m in ("clicks", "registrations", "ftds", "commission") if m in user.visible_metrics]
 listed = tree.filter(pl.col("partner_id").is_not_null())
-cards = [(t("subpartners.count"), fmt_count(listed.height), None)]
+counted = working(listed)  # active or paused: a blocked one stays in the table for its figures, not in the count
+cards = [(t("subpartners.count"), fmt_count(counted.height), t("subpartners.count_help"))]
 if "clicks" in metrics:
-    cards.append((t("subpartners.active"), fmt_count(listed.filter(pl.col("clicks") > 0).height),
+    cards.append((t("subpartners.active"), fmt_count(counted.filter(pl.col("clicks") > 0).height),
                   t("subpartners.active_help")))  # fmt: skip
 if "ftds" in metrics:
     cards.append((t("metric.ftds"), fmt_count(listed["ftds"].sum() or 0), None))
@@ -66,13 +85,14 @@ for col, (label, value, helptext) in zip(card_columns(len(cards), "tree"), cards
 unlisted = tree.height > listed.height and "commission" in metrics
 if listed.is_empty() and not unlisted:
     st.info(t("subpartners.none"))
+    show_applications()
     st.stop()
 if not_loaded_yet(snap.data_as_of, date_from, user.timezone):  # Today, before its first update: not "none earned"
     st.info(nothing_to_show(snap.data_as_of, date_from, user.timezone))
 else:
     tree_chart(tree, (["override"] if "commission" in metrics else []) + metrics[::-1], centre)  # money first
 # a tick for active partners, the status's name for the others (the table's font has no pause or hourglass signs)
-status_marks = {"active": "✓"} | {s: t(f"partners.status_{s}") for s in ("paused", "blocked", "pending")}
+status_marks = {"active": "✓"} | {s: t(f"partners.status_{s}") for s in ("paused", "blocked")}
 shown = tree if unlisted else listed
 shown = shown.with_columns(
     pl.when(pl.col("partner_id").is_null())
@@ -103,4 +123,5 @@ download = (tree if unlisted else listed).select(  # the values as stored: ids, 
 named = headers | {"partner_id": t("subpartners.partner_id"), "name": t("subpartners.name")}
 download_buttons(download, f"subpartners_{root}_{date_from}_{date_to}", "subpartners", headers=named)
 st.caption(t("subpartners.caption"))
+show_applications()
 st.caption(data.as_of(snap))

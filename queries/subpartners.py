@@ -5,6 +5,10 @@ A partner sees its own tree down to its tier's depth (`Scope.subpartner_ids`, ne
 manager or admin sees the tree of any partner of their scope. The override it earned from partners not listed (deeper
 than its tier shows, moved out of its tree since) is one more row, without a partner, so the override adds up to the
 Commissions page's; so is a `sub_partner` row of the commission feed that names no conversion of a listed partner.
+Sub-partners are counted as a parent expects: those working (`WORKING`: active or paused). An application not
+approved yet (a `pending` partner that applied through the partner's invitation) is no sub-partner: the page lists
+applications on their own (`applications`), not in the tree's table and its counts; a blocked sub-partner (declined
+applications are blocked) stays in the table for the figures and override of the period, but is not counted.
 Performance is read as Reports read it, so each figure equals the sub-partner's own report for the same local days:
 from the partner-hour rollup (the fine hourly rollup on a snapshot published before that one existed), and in a zone
 whose days start inside a UTC hour (Asia/Kolkata, +05:30) from the facts for the period's first and last hour
@@ -69,9 +73,15 @@ order by level nulls last, partner_id
 """
 
 
+WORKING = ("active", "paused")  # the statuses counted as sub-partners
+APPLYING = "pending"  # an application to join, not approved yet
+
 ROOTS_SQL = """
-select t.ancestor_id as partner_id, p.name, count(*) as subs
-from dim_partner_tree t left join dim_partners p on p.partner_id = t.ancestor_id
+select t.ancestor_id as partner_id, p.name,
+       count(*) filter (where d.status in ('active', 'paused')) as subs
+from dim_partner_tree t
+left join dim_partners p on p.partner_id = t.ancestor_id
+left join dim_partners d on d.partner_id = t.descendant_id
 where ($all_partners or list_contains($partner_ids::integer[], t.ancestor_id)) and t.ancestor_id <> t.descendant_id
 group by all
 order by subs desc, partner_id
@@ -80,12 +90,25 @@ limit 1000
 
 
 def tree_roots(scope: Scope, *, wh: Warehouse) -> pl.DataFrame:
-    """Partners of a manager's or admin's scope that have sub-partners (id, name, how many), the biggest first."""
+    """Partners of a manager's or admin's scope that have sub-partners or applications under them (id, name, how many
+    sub-partners work: `WORKING`), the biggest first."""
     cur = wh.cursor()
     try:
         return cur.sql(ROOTS_SQL, params=scope_params(scope)).pl()
     finally:
         cur.close()
+
+
+def applications(tree: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A `subpartner_tree` without the applications not approved yet, and those applications (its rows of status
+    `APPLYING`: level, partner, name, parent; no figures, as the applicant has none)."""
+    applying = pl.col("status").eq(APPLYING).fill_null(False)
+    return tree.filter(~applying), tree.filter(applying).select("level", "partner_id", "name", "parent_id")
+
+
+def working(tree: pl.DataFrame) -> pl.DataFrame:
+    """The rows of a `subpartner_tree` counted as sub-partners: listed, active or paused."""
+    return tree.filter(pl.col("partner_id").is_not_null() & pl.col("status").is_in(WORKING).fill_null(False))
 
 
 def tree_root(scope: Scope, root: int | None) -> int:

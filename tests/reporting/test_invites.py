@@ -251,16 +251,17 @@ def test_the_approved_applicant_is_emailed_where_to_log_in(
     assert "Log in to the partner cabinet at https://partners.example.com with the login new_sub" in body
 
 
-def test_the_inviter_sees_its_application_in_its_tree_after_the_next_run(
+def test_the_inviter_sees_its_application_under_its_tree_after_the_next_run(
     program: Program, store_engine: Engine
 ) -> None:
     new_id = _apply(store_engine, _token(program, store_engine))
     program.tiny.run()  # the run copies the store's partners into the warehouse
     at = open_page("pages/04_subpartners.py", build_session_user(store_engine, "p_parent"))
     assert not at.exception
-    tree = at.dataframe[0].value
-    row = tree[tree["Partner"] == f"{new_id} · New Sub Ltd"]
-    assert list(row["Status"]) == [translate("partners.status_pending")]
+    tree, applied = (d.value for d in at.dataframe)  # the application on its own, awaiting approval
+    assert f"{new_id} · New Sub Ltd" not in list(tree["Partner"])
+    assert list(applied["Partner"]) == [f"{new_id} · New Sub Ltd"]
+    assert [h.value for h in at.subheader] == [translate("subpartners.applications", n="1")]
 
 
 def test_a_partner_stops_the_links_it_shared(program: Program, store_engine: Engine) -> None:
