@@ -27,8 +27,8 @@ QUIET = {"resolve_fks": False}  # SQLite recreates the table: the tables its key
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users", reflect_kwargs=QUIET) as batch:
-        batch.add_column(sa.Column("email_digest", sa.Boolean(), server_default=sa.true(), nullable=False))
+    # not in a batch: SQLite's copy of the table would lose the index on lower(username), which it cannot reflect
+    op.add_column("users", sa.Column("email_digest", sa.Boolean(), server_default=sa.true(), nullable=False))
     with op.batch_alter_table("outbox", reflect_kwargs=QUIET) as batch:
         batch.add_column(sa.Column("unsubscribe_url", sa.String(1000), nullable=True))
         batch.add_column(sa.Column("refused", sa.Boolean(), server_default=sa.false(), nullable=False))
@@ -44,5 +44,4 @@ def downgrade() -> None:
     with op.batch_alter_table("outbox", reflect_kwargs=QUIET) as batch:
         batch.drop_column("refused")
         batch.drop_column("unsubscribe_url")
-    with op.batch_alter_table("users", reflect_kwargs=QUIET) as batch:
-        batch.drop_column("email_digest")
+    op.drop_column("users", "email_digest")  # SQLite drops a column in place since 3.35: the index on lower() stays
