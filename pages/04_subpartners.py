@@ -62,7 +62,9 @@ def show_applications() -> None:
         pl.col("level").alias(t("subpartners.level")),
         pl.col("parent_id").alias(t("subpartners.parent")),
     )
-    show_dataframe(rows, display_config(rows), hide_index=True, width="stretch")
+    show_dataframe(
+        rows, display_config(rows), hide_index=True, width="content"
+    )  # three short columns: as wide as they are
     st.caption(t("subpartners.applications_help"))
 
 
