@@ -87,8 +87,9 @@ def validate_clicks(con: duckdb.DuckDBPyConnection, staged: StagedInbox, key: st
         verb = f"insert into {VALIDATED}" if _exists(con, VALIDATED) else f"create temp table {VALIDATED} as"
         con.execute(f"{verb} {clicks_sql(present, table, file_id, lookups, _without_ua(group))}", {"key": key})
         ids = [f.file_id for f in group]
-        raw = click_raw_sql(present, table, file_id, _bad_rows(ids))
-        con.execute(f"insert into {RAW_VALUES} {raw}", _key_param(raw, key))
+        if scalar(con, f"select count(*) from {_bad_rows(ids)}"):  # most runs have none: ~60 ms of preparing saved
+            raw = click_raw_sql(present, table, file_id, _bad_rows(ids))
+            con.execute(f"insert into {RAW_VALUES} {raw}", _key_param(raw, key))
         con.execute(f"drop table {table}")
         staged.tables.remove(table)
         for f in group:
