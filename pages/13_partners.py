@@ -6,8 +6,9 @@ from datetime import timedelta
 import polars as pl
 import streamlit as st
 
-from cabinet.ui import data, data_loads, payout_currency, store
+from cabinet.ui import data, data_loads, payout_currency, review_table, store
 from cabinet.ui.chips import wrapping_pills
+from cabinet.ui.fit import column_px
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.menu import VIEW_AS_PARAM
 from cabinet.ui.once import once
@@ -88,8 +89,8 @@ table = pl.DataFrame(
         "manager": [r.manager or "" for r in shown],
         "plan": [r.plan or "" for r in shown],
         "parent": [str(r.parent_id or "") for r in shown],
-        "payout_method": ["✓" if r.has_payout_method else "" for r in shown],
-        "currency": [r.currency for r in shown],
+        # the currency it is paid in, ticked once it has said where to be paid: two columns under long headers
+        "payout": [f"{r.currency} ✓" if r.has_payout_method else r.currency for r in shown],
     },
     schema_overrides={"id": pl.Int64},
 )
@@ -106,11 +107,29 @@ if snap is not None and not table.is_empty():  # each partner's last 30 days, fr
     first = ["id", "name", "open", "status", "tier", *metrics]
     table = table.select(*first, *(c for c in table.columns if c not in first))
 st.metric(t("partners.count"), fmt_count(table.height))
-columns = ("id", "name", "open", "status", "tier", "manager", "plan", "parent", "payout_method", "currency")
-headers = {c: t(f"partners.col_{c}") for c in columns} | {m: short_label(m) for m in metrics}
-config = display_config(table) | {
-    headers["open"]: st.column_config.LinkColumn(display_text=t("review.view_as"), help=t("review.view_as_help"))
+# short headers, their full names on hover, each text column as wide as its texts, the link an icon: the table
+# scrolled sideways from Tier on at 1280 px (1191 px of table in 818, 1432 in Russian)
+headers = {c: t(f"partners.col_{c}") for c in ("id", "name", "open", "status", "tier", "manager")}
+headers |= {c: t(f"partners.head_{c}") for c in ("plan", "parent", "payout")} | {m: short_label(m) for m in metrics}
+config = display_config(table)
+if "ftds" in metrics:  # "FTD" in Russian: "Первые депозиты" over counts of a few digits
+    config[t("partners.head_ftds")] = config.pop(headers["ftds"])
+    headers["ftds"] = t("partners.head_ftds")
+config |= {
+    headers[c]: st.column_config.Column(width=column_px(table[c], headers[c]), help=said)
+    for c, said in {
+        "name": None,
+        "status": None,
+        "tier": None,
+        "manager": None,
+        "plan": t("partners.col_plan"),
+        "parent": t("partners.col_parent"),
+        "payout": t("partners.colhelp_payout"),
+    }.items()
 }
+config[headers["open"]] = st.column_config.LinkColumn(
+    display_text=review_table.VIEW_AS_ICON, help=t("review.view_as_help")
+)
 # figures as the session's language writes them, also in a browser of another language ("8,254" beside a card's
 # "8 254" in a Russian session)
 show_dataframe(to_cents(table).rename(headers, strict=False), config, hide_index=True, placeholder="—",

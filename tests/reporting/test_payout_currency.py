@@ -143,7 +143,7 @@ def test_the_partners_page_shows_and_changes_the_currency(program: Program, stor
     at = open_page("pages/13_partners.py", program.users["mgr"])
     assert not at.exception, at.exception
     table = at.dataframe[0].value
-    assert table.loc[table["Partner"] == parent, "Payout currency"].tolist() == ["USD"]
+    assert table.loc[table["Partner"] == parent, "Payout"].tolist() == ["USD"]  # no payout method given
     at.selectbox(key="partners_pick").select(parent).run()
     box = at.selectbox(key=f"partners_currency_{parent}")
     assert box.options[:2] == ["USD · US Dollar", "EUR · Euro"]  # the base, then those with a rate
