@@ -73,7 +73,9 @@ config = {headers[c]: st.column_config.NumberColumn(format="percent", help=t(f"r
 config |= {headers[c]: st.column_config.NumberColumn(format=number_format(c)) for c in ("clicks", "ftds", "commission")}
 # wide enough for two signals on a phone ("Трафик вы…" was all of it at 390 px); the figures keep their own widths
 config[headers["signals"]] = st.column_config.TextColumn(width="medium")
-config[headers["open"]] = st.column_config.LinkColumn(display_text=t("review.view_as"), help=t("review.view_as_help"))
+config[headers["open"]] = st.column_config.LinkColumn(
+    display_text=review_table.VIEW_AS_ICON, help=t("review.view_as_help")
+)
 changes = [headers[c] for c in ("clicks_change", "ftds_change", "commission_change")]  # "+12.5%", as the cards
 show_dataframe(to_cents(table).rename(headers, strict=False), config, changes=changes, hide_index=True, width="stretch",
                placeholder="—")  # fmt: skip

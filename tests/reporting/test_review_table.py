@@ -32,6 +32,9 @@ def test_the_signals_and_the_link_into_the_cabinet_come_right_after_the_partner(
     assert child["Cabinet"] == f"./?view_as={busy.tiny.child}"
     columns = json.loads(at.dataframe[0].proto.columns)
     assert columns["Signals"]["width"] == "medium"  # read on a phone: "New tr…" was all of it at 390 px
+    # an icon under "Cabinet", what it does on hover: "View as partner" in every row took 128 px of a table too wide
+    assert columns["Cabinet"]["type_config"]["display_text"] == review_table.VIEW_AS_ICON
+    assert columns["Cabinet"]["help"] == translate("review.view_as_help", "en")
 
 
 def test_the_download_names_each_partner_and_says_its_signals_as_the_table_does(busy: Program) -> None:  # noqa: F811
