@@ -16,7 +16,8 @@ URL should be the address it points to). A server that cannot be reached ends it
 wait for the next one, untouched. Each call is claimed with a lease (a conditional UPDATE) counted from the claim, so
 two senders never make one call twice. Calls are kept 30 days once sent, 90 once given up (`prune`).
 
-A call itself, and the addresses it may reach: `cabinet.postback_http`.
+A call itself, and the addresses it may reach: `cabinet.postback_http`; a partner's calls as the Postbacks page reads
+them, and its given-up calls queued again: `cabinet.postback_calls`.
 `cabinet postbacks send --every 10s` runs it beside the app under `cabinet serve`.
 """
 
@@ -32,17 +33,16 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import duckdb
-from sqlalchemy import Engine, bindparam, delete, exists, func, select, update
+from sqlalchemy import Engine, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.expression import Exists
+from sqlalchemy.orm import Session
 
-from cabinet.access import Scope, tier_metrics
-from cabinet.auth import audit
+from cabinet.access import tier_metrics
+from cabinet.postback_calls import told_later
 from cabinet.postback_http import TIMEOUT, AddressNotAllowed, Answer, fetch
-from cabinet.postbacks import of_scope, render
+from cabinet.postbacks import render
 from cabinet.store.db import locked_row, session_scope
-from cabinet.store.models import Partner, Postback, PostbackSend, Tier, User
+from cabinet.store.models import Partner, Postback, PostbackSend, Tier
 from queries.detail import conversion_types
 from queries.warehouse import NoSnapshotError, Warehouse
 
@@ -140,21 +140,13 @@ def _calls(session: Session, hook: Postback, changed: list[dict[str, object]], c
 SUPERSEDED = "Superseded: a later status of the conversion is told instead"
 
 
-def _told_later() -> Exists:
-    """SQL: the call's postback has a call of a later change of its conversion."""
-    later = aliased(PostbackSend)
-    return exists().where(later.postback_id == PostbackSend.postback_id,
-                          later.conversion_id == PostbackSend.conversion_id,
-                          later.run_id > PostbackSend.run_id)  # fmt: skip
-
-
 def _supersede(session: Session, postback_id: int, conversion_ids: list[str]) -> None:
     """Give up the postback's calls still queued (a server answering 5xx, or down) for these conversions that it now
     has a call of a later change of: made after it, the older would tell the partner's server an older status last
     (approved after rejected)."""
     session.execute(update(PostbackSend).where(
         PostbackSend.postback_id == postback_id, PostbackSend.conversion_id.in_(conversion_ids),
-        PostbackSend.state == "queued", _told_later()).values(state="failed", last_error=SUPERSEDED))  # fmt: skip
+        PostbackSend.state == "queued", told_later()).values(state="failed", last_error=SUPERSEDED))  # fmt: skip
 
 
 def _insert_ignoring_repeats(session: Session, rows: list[dict[str, object]]) -> None:
@@ -382,32 +374,3 @@ def prune(engine: Engine, now: datetime | None = None) -> int:
     old_failed = (PostbackSend.state == "failed") & (PostbackSend.created_at < now - KEEP_FAILED)
     with engine.begin() as conn:
         return int(conn.execute(delete(PostbackSend).where(old_sent | old_failed)).rowcount)
-
-
-def retry_given_up(session: Session, scope: Scope, partner_id: int) -> int:
-    """Queue a partner's given-up calls again from their first attempt (its server fixed); how many. A call of a
-    conversion whose postback has a call of a later change of it stays given up: made now, it would tell the partner's
-    server an older status after the newer one (approved again after it heard rejected). Audit-logged, as every other
-    change of a partner's postbacks is (by whom, and whether viewing as the partner)."""
-    scope.require([partner_id])
-    given_up = (PostbackSend.partner_id == partner_id) & (PostbackSend.state == "failed") & ~_told_later()
-    result = session.execute(update(PostbackSend).where(given_up).values(
-        state="queued", attempts=0, next_attempt_at=datetime.now(UTC), last_error=None, http_status=None))  # fmt: skip
-    n = int(result.rowcount)  # type: ignore[attr-defined]
-    if n:
-        details: dict[str, object] = {"calls": n} | ({"viewing_as": True} if scope.impersonated_by else {})
-        audit(session, "postback_calls_retried", user=session.get(User, scope.user_id), username=scope.username,
-              target=f"partner {partner_id}", details=details)  # fmt: skip
-    return n
-
-
-def recent_calls(session: Session, scope: Scope, partner_id: int | None = None, limit: int = 100) -> list[PostbackSend]:
-    """The newest calls of the scope's postbacks (of one partner), newest first."""
-    query = of_scope(select(PostbackSend), PostbackSend.partner_id, scope, partner_id)
-    return list(session.scalars(query.order_by(PostbackSend.id.desc()).limit(limit)))
-
-
-def counts(session: Session, scope: Scope, partner_id: int | None = None) -> dict[str, int]:
-    """The scope's calls by state (queued, sent, failed)."""
-    query = of_scope(select(PostbackSend.state, func.count()), PostbackSend.partner_id, scope, partner_id)
-    return {state: int(n) for state, n in session.execute(query.group_by(PostbackSend.state)).all()}

@@ -15,7 +15,7 @@ import polars as pl
 import streamlit as st
 from sqlalchemy import select
 
-from cabinet import postback_send
+from cabinet import postback_calls, postback_send
 from cabinet.postback_http import AddressNotAllowed, Answer
 from cabinet.postbacks import (
     MACROS,
@@ -239,8 +239,8 @@ def recent_calls(user: SessionUser, partner_id: int | None, names: dict[int, str
     """The counts by state and the newest calls with their answers, in the user's time zone (staff: `names` of the
     partners)."""
     with session_scope(engine()) as s:
-        counts = postback_send.counts(s, user.scope, partner_id)
-        rows = postback_send.recent_calls(s, user.scope, partner_id, SHOWN)
+        counts = postback_calls.counts(s, user.scope, partner_id)
+        rows = postback_calls.recent_calls(s, user.scope, partner_id, SHOWN)
     st.header(t("postbacks.calls_title"))
     for col, state in zip(card_columns(3, "postbacks"), ("queued", "sent", "failed"), strict=True):
         col.metric(t(f"postbacks.state_{state}"), fmt_count(counts.get(state, 0)))
@@ -251,7 +251,7 @@ def recent_calls(user: SessionUser, partner_id: int | None, names: dict[int, str
             t("postbacks.retry"), icon=":material/replay:", key="postbacks_retry", help=t("postbacks.retry_help")
         )
     ):
-        save_then_rerun(lambda s: ("postbacks.retried", {"n": postback_send.retry_given_up(s, user.scope, partner_id)},
+        save_then_rerun(lambda s: ("postbacks.retried", {"n": postback_calls.retry_given_up(s, user.scope, partner_id)},
                                    CALLS), DONE_KEY)  # fmt: skip
     show_done(CALLS)
     if not rows:

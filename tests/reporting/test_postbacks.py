@@ -432,7 +432,7 @@ def test_the_sender_beside_the_app_calls_after_each_run_and_stops_on_sigterm(pro
 
 
 def test_given_up_calls_are_made_again_once_asked(program: Program, store_engine: Engine, tracker: Tracker) -> None:
-    from cabinet.postback_send import retry_given_up
+    from cabinet.postback_calls import retry_given_up
 
     _add(program, store_engine, tracker.url + TEMPLATE)
     _second_run(program)
@@ -486,7 +486,8 @@ def test_a_given_up_call_of_an_older_status_is_not_made_again(program: Program, 
                                                               tracker: Tracker) -> None:  # fmt: skip
     """The FTD's 'approved' given up, its 'rejected' of a later run told: sending the given-up again would tell the
     tracker 'approved' last, and it would count a rejected FTD as approved."""
-    from cabinet.postback_send import Delivery, retry_given_up
+    from cabinet.postback_calls import retry_given_up
+    from cabinet.postback_send import Delivery
 
     wh = Warehouse(program.tiny.settings.warehouse_dir)
     _add(program, store_engine, tracker.url + TEMPLATE, types=("ftd",))
