@@ -8,25 +8,23 @@ its cookie component (`cabinet.ui.cookie`). We verify the cookie sent with the p
 `login(location="unrendered")`: that path needs every user's credentials in memory, lower-cases usernames, returns
 None after a successful restore, and draws the cookie component. A restored session is accepted only while the store
 still has the user active and unlocked and no logout, password change or lock happened after the cookie was issued
-(server-side revocation: the browser's cookie deletion can be lost).
+(server-side revocation: the browser's cookie deletion can be lost). What the form's steps do once submitted (the
+password, then a two-step login's code): `cabinet.ui.login_steps`.
 """
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import streamlit as st
 
 from cabinet.access import ScopeError, build_session_user
-from cabinet.auth import LOCKOUT, AuthResult, authenticate, record_logout, session_check, session_revoked
+from cabinet.auth import record_logout, session_check, session_revoked
 from cabinet.config import ConfigError
 from cabinet.i18n import LOCALES
 from cabinet.prefs import save_prefs
-from cabinet.security import client_details
 from cabinet.session import SESSION_KEY, SessionUser
-from cabinet.twofactor import check_code
 from cabinet.ui.branding import program_front
 from cabinet.ui.cookie import (
     COOKIE_DAYS,
@@ -39,16 +37,14 @@ from cabinet.ui.cookie import (
     write_cookie,
     written_before,
 )
-from cabinet.ui.once import once
+from cabinet.ui.login_steps import CODE_KEY, MESSAGE_KEY, code_pending, drop, submit_code, submit_password
 from cabinet.ui.password_reset import PARAM as RESET_PARAM
-from cabinet.ui.password_reset import forgot_box, link_base, reset_form
+from cabinet.ui.password_reset import forgot_box, reset_form
 from cabinet.ui.reading import page_language
-from cabinet.ui.resources import app_settings, client_address, engine
+from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.signup import USERNAME_KEY, application_form, fill_username
 from cabinet.ui.text import LOCALE_KEY, current_locale, t
 
-MESSAGE_KEY = "login_message"  # (kind, text) said under the login form
-_CODE_KEY = "login_code_for"  # (username, when its password was right)
 _REFRESH_KEY = "_cabinet_cookie_refresh"  # write a new cookie for this session in the next run
 _SINCE_KEY = "_cabinet_session_since"  # when this session's login began (a restored one: its cookie's issue time)
 _BUILT_KEY = "_cabinet_scope_built"  # when the session's scope and tier were read from the store
@@ -59,7 +55,6 @@ _PICKED_KEY = "_cabinet_login_language_picked"  # the language was chosen on the
 # read in
 _KEPT_AT_LOGOUT = KEPT_AT_LOGOUT | {_REFRESH_KEY, LOCALE_KEY, MESSAGE_KEY, "logout"}
 SCOPE_REFRESH = timedelta(seconds=60)  # how often an open session reads its scope and tier again
-CODE_WAIT = timedelta(minutes=5)  # how long the code may be given after the password
 SHOW = {"error": st.error, "warning": st.warning, "info": st.info, "success": st.success}  # a message by its kind
 
 
@@ -193,7 +188,7 @@ def _login_form() -> SessionUser | None:
     with box:
         program_front()
     _forget_the_last_login()
-    pending = _code_pending()
+    pending = code_pending()
     if pending is None and (token := st.query_params.get(RESET_PARAM)):  # a reset link: its form, not the login's
         with box:
             notice = reset_form(token)
@@ -212,10 +207,10 @@ def _login_form() -> SessionUser | None:
             )  # or a recovery code
             submitted = st.form_submit_button(t("auth.code_submit"), type="primary")
         if box.button(t("auth.code_back"), key="login_code_back"):  # in the box: gone with it after the login
-            st.session_state.pop(_CODE_KEY, None)
+            st.session_state.pop(CODE_KEY, None)
             st.rerun()
-        user = _submit_code(pending, code) if submitted else None
-        if user is None and _code_pending() is None:  # locked: the password form, whose reset box the message names
+        user = submit_code(pending, code) if submitted else None
+        if user is None and code_pending() is None:  # locked: the password form, whose reset box the message names
             st.rerun()
     else:
         fill_username()  # a login an application made just now
@@ -226,8 +221,8 @@ def _login_form() -> SessionUser | None:
                 t("auth.password"), type="password", max_chars=128, autocomplete="current-password"
             )
             submitted = st.form_submit_button(t("auth.submit"), type="primary")
-        user = _submit(username, password) if submitted else None
-        if _code_pending() is not None:
+        user = submit_password(username, password) if submitted else None
+        if code_pending() is not None:
             st.rerun()  # draw the code form in place of this one
     if user is not None:
         user = _language_of(user)
@@ -287,88 +282,6 @@ def _language_choice() -> None:
         st.rerun()
 
 
-def _submit(username: str, password: str) -> SessionUser | None:
-    """Check a submitted login; a refusal's message is kept in the session so a rerun does not erase it."""
-    _drop(MESSAGE_KEY)
-    if not username or not password:
-        st.session_state[MESSAGE_KEY] = ("warning", t("auth.empty"))
-        return None
-    client, address = _client(), client_address()  # the same login again at once: a replay of its submit, logged and
-    # counted once (`once`)
-    result = once(lambda: authenticate(engine(), username, password, client=client, address=address), "login",
-                  username, password)  # fmt: skip
-    if result.reason == "code_needed":
-        st.session_state[_CODE_KEY] = (result.username, datetime.now(UTC))
-        return None
-    return _after(result)
-
-
-def _client() -> dict[str, str]:
-    """Where this sign-in comes from (the IP address Streamlit saw, the browser and system), for the audit log;
-    a run without a browser behind it (a test's) has none."""
-    ip, agent = st.context.ip_address, st.context.headers.get("User-Agent")
-    return client_details(ip if isinstance(ip, str) else None, agent if isinstance(agent, str) else None)
-
-
-def _drop(key: str) -> None:
-    """Forget a session value. Two runs of a double click go side by side (`cabinet.ui.once`): the other may forget
-    it between this one's look and its delete, which raised KeyError out of `pop` even with a default."""
-    with contextlib.suppress(KeyError):
-        st.session_state.pop(key, None)
-
-
-def _code_pending() -> str | None:
-    """The username whose password was right in this session, while its code may still be given."""
-    pending = st.session_state.get(_CODE_KEY)
-    if pending is None:
-        return None
-    if datetime.now(UTC) - pending[1] > CODE_WAIT:  # the password step is stale: start again
-        _drop(_CODE_KEY)
-        st.session_state[MESSAGE_KEY] = ("warning", t("auth.code_expired"))
-        return None
-    return str(pending[0])
-
-
-def _submit_code(username: str, code: str) -> SessionUser | None:
-    """Check the one-time code of a login whose password was right."""
-    _drop(MESSAGE_KEY)
-    if not code.strip():  # a slip, not a guess: asked for, not counted toward the lockout
-        st.session_state[MESSAGE_KEY] = ("warning", t("auth.code_empty"))
-        return None
-    client = _client()  # the same code again at once: a replay of its submit, whose code is spent now (`once`, which
-    # acts on one at a time: a double click's second run, started beside the first, waits and replays its result)
-    result = once(lambda: check_code(engine(), username, code, client=client), "login_code", username, code)
-    if result.ok or result.reason in ("locked", "inactive"):  # done with this login, either way
-        _drop(_CODE_KEY)
-    return _after(result, wrong="auth.code_wrong")
-
-
-def _after(result: AuthResult, wrong: str = "auth.invalid") -> SessionUser | None:
-    """The user of a successful login; otherwise None, with the refusal's message kept in the session."""
-    user = build_session_user(engine(), result.username) if result.ok else None
-    if user is not None:
-        return user
-    if result.reason == "locked":
-        message = _locked_message(result)
-    elif result.reason == "held":
-        message = t("auth.held", minutes=result.minutes_left())
-    elif result.reason == "unreadable":
-        message = t("auth.code_unreadable")
-    else:
-        message = t("auth.inactive" if result.reason == "inactive" else wrong)
-    st.session_state[MESSAGE_KEY] = ("error", message)
-    return None
-
-
-def _locked_message(result: AuthResult) -> str:
-    """Why a locked login is refused: a lock longer than wrong passwords set is the program's (an admin's, which a
-    reset link does not lift); else wrong passwords', with the way out a reset link gives where one can be sent."""
-    until = result.locked_until
-    if until is not None and until - datetime.now(UTC) > LOCKOUT:
-        return t("reset.locked")
-    return t("auth.locked_reset" if link_base() else "auth.locked", minutes=result.minutes_left())
-
-
 def notice_shown() -> bool:
     """Whether the login form shows a notice (logged out, a refusal, a password just set): a page's own "please log
     in" beside it would say a second thing at once."""
@@ -382,7 +295,7 @@ def logout(message: str = "auth.logged_out", record: bool = True) -> None:
     session that ended because it was no longer valid records nothing (it would end the user's valid ones)."""
     username = st.session_state.get("username")
     delete_cookie_with_page()  # always: a cookie whose user was refused must go too
-    _drop(_REFRESH_KEY)
+    drop(_REFRESH_KEY)
     if username and record:
         record_logout(engine(), username)
     session_keys = (SESSION_KEY, _SINCE_KEY, _BUILT_KEY, _STANDING_KEY)

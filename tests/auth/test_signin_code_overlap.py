@@ -15,7 +15,7 @@ import pytest
 import streamlit as st
 from sqlalchemy import Engine
 
-import cabinet.ui.login as login_module
+import cabinet.ui.login_steps as login_steps
 from cabinet.auth import AuthResult
 from cabinet.session import SessionUser
 from tests.auth.test_auth import PASSWORD, alice  # noqa: F401 - the fixture
@@ -36,8 +36,8 @@ def test_a_second_run_checking_the_same_code_replays_the_first(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     secret = _on(alice, datetime.now(UTC) - timedelta(minutes=5))
-    assert login_module._submit("alice", PASSWORD) is None and login_module._code_pending() == "alice"
-    real_check, checked = login_module.check_code, []
+    assert login_steps.submit_password("alice", PASSWORD) is None and login_steps.code_pending() == "alice"
+    real_check, checked = login_steps.check_code, []
 
     def slow_check(*args: object, **kwargs: object) -> AuthResult:
         time.sleep(0.3)  # the first run is still in its check when the second run gets here
@@ -45,9 +45,9 @@ def test_a_second_run_checking_the_same_code_replays_the_first(
         checked.append(result.reason)
         return result
 
-    monkeypatch.setattr(login_module, "check_code", slow_check)
+    monkeypatch.setattr(login_steps, "check_code", slow_check)
     code, users = _code(secret, datetime.now(UTC)), []
-    runs = [threading.Thread(target=lambda: users.append(login_module._submit_code("alice", code))) for _ in range(2)]
+    runs = [threading.Thread(target=lambda: users.append(login_steps.submit_code("alice", code))) for _ in range(2)]
     for run in runs:
         run.start()
         time.sleep(0.05)

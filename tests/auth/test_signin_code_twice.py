@@ -12,7 +12,7 @@ import streamlit as st
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
-import cabinet.ui.login as login_module
+import cabinet.ui.login_steps as login_steps
 from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
 from cabinet.store.models import User
@@ -22,7 +22,7 @@ from tests.auth.test_twofactor import _code, _on
 
 def test_a_double_click_on_the_code_logs_in_once(alice: Engine, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     secret = _on(alice, datetime.now(UTC) - timedelta(minutes=5))
-    real_once, stopped = login_module.once, []
+    real_once, stopped = login_steps.once, []
 
     def stopped_after_the_check(action, key, *values):  # type: ignore[no-untyped-def]
         result = real_once(action, key, *values)
@@ -31,7 +31,7 @@ def test_a_double_click_on_the_code_logs_in_once(alice: Engine, monkeypatch: pyt
             st.rerun()
         return result
 
-    monkeypatch.setattr(login_module, "once", stopped_after_the_check)
+    monkeypatch.setattr(login_steps, "once", stopped_after_the_check)
     at = AppTest.from_file(APP, default_timeout=30).run()
     at.text_input[0].input("alice")
     at.text_input[1].input(PASSWORD)

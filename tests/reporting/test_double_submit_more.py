@@ -17,7 +17,7 @@ from cabinet.i18n import translate
 from cabinet.session import SESSION_KEY
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, Postback, SavedView, User, login_throttle
-from cabinet.ui import login, money, once
+from cabinet.ui import login_steps, money, once
 from tests.reporting.conftest import PASSWORD, Program
 from tests.reporting.test_double_submit import _count, _later, replayed
 from tests.reporting.test_pages import ROOT
@@ -54,7 +54,7 @@ def _login_form(username: str, password: str) -> AppTest:
 def test_a_login_replayed_is_one_login_in_the_audit_log(
     program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = replayed(_login_form("p_parent", PASSWORD), monkeypatch, login, "authenticate")
+    at = replayed(_login_form("p_parent", PASSWORD), monkeypatch, login_steps, "authenticate")
     assert at.session_state[SESSION_KEY].username == "p_parent"
     assert _actions(store_engine, "login") == 1
 
@@ -62,7 +62,7 @@ def test_a_login_replayed_is_one_login_in_the_audit_log(
 def test_a_wrong_password_replayed_is_one_failure_not_two(
     program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = replayed(_login_form("p_parent", "not-the-password"), monkeypatch, login, "authenticate")
+    at = replayed(_login_form("p_parent", "not-the-password"), monkeypatch, login_steps, "authenticate")
     assert [e.value for e in at.error] == [translate("auth.invalid")]
     assert _actions(store_engine, "login_failed") == 1
     assert _failures(store_engine) == 1
