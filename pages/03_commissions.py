@@ -5,7 +5,7 @@ import streamlit as st
 
 from cabinet.ui import data, store
 from cabinet.ui.cards import card_box
-from cabinet.ui.fit import column_px
+from cabinet.ui.commission_table import commission_table
 from cabinet.ui.guard import require_user
 from cabinet.ui.plan_box import plan_box
 from cabinet.ui.statement_box import month_statement_box
@@ -16,13 +16,11 @@ from cabinet.ui.widgets import (
     fmt_count,
     fmt_metric,
     nothing_to_show,
-    number_format,
     per_language,
     period_picker,
     remember,
-    to_cents,
 )
-from queries.commissions import KINDS, TYPES, CommissionError, CommissionRequest, visible_statuses
+from queries.commissions import KINDS, CommissionError, CommissionRequest, visible_statuses
 
 user = require_user("reports", page="commissions")
 st.title(t("commissions.title"))
@@ -95,42 +93,11 @@ if frame.is_empty():  # a period after the data loaded (Today) says so: "no data
 
 offers = {o: f"{o} · {name}" for o, name in data.offers(snap.snapshot_id).select("offer_id", "offer").iter_rows()}
 # staff read a partner by its name, as the offer: "49" alone sent them to the Partners page to find whose it is
-partners = {p: f"{p} · {name}" for p, name, _ in store.partners(user.scope)} if staff else {}
-partner = pl.col("partner_id").replace_strict(
-    partners, default=pl.col("partner_id").cast(pl.String), return_dtype=pl.String
-)
-wall = pl.col("ts").dt.strftime("%Y-%m-%d %H:%M")  # with its UTC offset: the hour a summer time's end repeats
-table = frame.select(  # what was earned first (in sight on a phone), then of what and why; which conversion after
-    (wall + " " + pl.col("ts_offset")).alias("ts"),
-    *([partner] if staff else []),
-    pl.col("amount_text").alias("amount"),
-    "amount_base",
-    pl.col("status").replace_strict({s: t(f"commissions.status_{s}") for s in allowed}, default=pl.col("status")),
-    pl.col("kind").replace_strict({k: t(f"commissions.kind_{k}") for k in KINDS}, default=pl.col("kind")),
-    "how",
-    "conversion_id",
-    pl.col("conversion_type").replace_strict({c: t(f"commissions.type_{c}") for c in TYPES}, default=None),
-    pl.col("offer_id").replace_strict(offers, default=None, return_dtype=pl.String),
-)  # fmt: skip
-headers = {c: t(f"commissions.col_{c}") for c in ("ts", "conversion_id", "conversion_type", "kind", "status", "how")}
-headers |= {"partner_id": t("dim.partner_id"), "offer_id": t("dim.offer_id"), "amount": t("commissions.col_amount")}
-headers["amount_base"] = t("commissions.col_amount_base", currency=data.base_currency())
-st.caption(t("commissions.intro", column=headers["amount_base"]))
-# the amount, the status and the kind whole on every row: sized by the first rows, "В ожидании" was cut to
-# "В ожидани" on the tenth row of a page of "Одобрена", a larger amount further down likewise
-whole = ("amount", "status", "kind")
-sized = {headers[c]: st.column_config.TextColumn(width=column_px(table[c], headers[c])) for c in whole}
-show_dataframe(
-    to_cents(table, ("amount_base",)).rename(headers, strict=False),  # as the cards and the Amount column round it
-    sized
-    | {
-        headers["amount_base"]: st.column_config.NumberColumn(format=number_format("commission")),
-        headers["how"]: st.column_config.TextColumn(width="large"),
-    },
-    hide_index=True,
-    placeholder="—",
-    width="stretch",
-)
+partners = {p: f"{p} · {name}" for p, name, _ in store.partners(user.scope)} if staff else None
+base = data.base_currency()
+table, config = commission_table(frame, allowed, offers, partners, base)
+st.caption(t("commissions.intro", column=t("commissions.col_amount_base", currency=base)))
+show_dataframe(table, config, hide_index=True, placeholder="—", width="stretch")
 total = sum(n for n, _ in totals.values())
 if total > frame.height:
     st.caption(t("commissions.shown_of", shown=fmt_count(frame.height), total=fmt_count(total)))
@@ -138,7 +105,10 @@ download = frame.select(  # times as the full export writes them: ISO 8601 with 
     pl.col("ts_iso").alias("ts"), *(["partner_id"] if staff else []), "conversion_id", "conversion_type", "offer_id",
     "kind", "status", "amount", "currency", "amount_base", "rule", "how",
 )  # fmt: skip
-# headed as the table; the currency and the rule are the file's own columns
-files = headers | {"currency": t("commissions.col_currency"), "rule": t("commissions.col_rule")}
+# headed by the columns' full names; the currency and the rule are the file's own columns
+files = {c: t(f"commissions.col_{c}") for c in ("ts", "conversion_id", "conversion_type", "kind", "status", "amount",
+                                                 "how", "currency", "rule")}  # fmt: skip
+files |= {"partner_id": t("dim.partner_id"), "offer_id": t("dim.offer_id"),
+          "amount_base": t("commissions.col_amount_base", currency=base)}  # fmt: skip
 download_buttons(download, f"commissions_{date_from}_{date_to}", key="commissions", headers=files)
 st.caption(data.as_of(snap))

@@ -72,3 +72,17 @@ def figures_px(values: Iterable[float | None], head: str, currency: str | None =
     locale = current_locale()
     texts = [fmt_money(v, currency, locale) if currency else fmt_number(v, locale) for v in values if v is not None]
     return auto_px(texts, head)
+
+
+def shared_px(full: dict[str, int], least: dict[str, int]) -> dict[str, int]:
+    """Widths of a `TABLE_PX` table's columns: each of `full` as wide as its texts, but those in `least`, which take
+    at least that much (no more than their `full` width) and share the width the others leave, in the order `least`
+    names them, each up to its `full` width; cut at their end where that is short (whole on a double-click)."""
+    floor = {c: min(px, full[c]) for c, px in least.items()}
+    widths = {c: floor.get(c, px) for c, px in full.items()}
+    left = rest_px(widths.values(), 0)
+    for c in floor:
+        more = min(left, full[c] - floor[c])
+        widths[c] += more
+        left -= more
+    return widths

@@ -135,9 +135,10 @@ def test_the_page_lists_a_partners_commissions_with_how_each_was_computed(progra
     at = open_page("pages/03_commissions.py", program.users["p_parent"])
     assert not at.exception and not at.error
     table = at.dataframe[0].value
-    # the amounts right after the time: in sight on a phone's screen, where the table scrolls sideways
-    assert list(table.columns) == ["Time", "Amount", "Amount, USD", "Status", "Kind", "How it was computed",
-                                   "Conversion", "Type", "Offer"]  # fmt: skip
+    # the amount right after the time: in sight on a phone's screen, where the table scrolls sideways; what each row
+    # is in sight at 1280 px, the amount in the program's currency and how it was computed after
+    assert list(table.columns) == ["Time (UTC)", "Amount", "Status", "Kind", "Conversion", "Offer", "Amount, USD",
+                                   "How it was computed"]  # fmt: skip
     assert list(table["Kind"]) == ["Reversal", "CPA"] and list(table["Amount, USD"]) == [-100.0, 100.0]
     assert table["How it was computed"].iloc[1].startswith("CPA per FTD: $100.00")
     assert [m.label for m in at.metric] == ["Pending", "On hold", "Approved", "Paid", "Rejected", "Reversed"]
@@ -204,10 +205,12 @@ def test_the_hour_a_summer_time_ends_reads_twice_told_apart_by_its_offset(progra
     assert said["n2"] == ("01:30", "-05:00", "2026-11-01T01:30:00-05:00")
     user = dataclasses.replace(program.users["p_parent"], timezone="America/New_York")
     at = open_page("pages/03_commissions.py", user)
-    at.text_input(key="commissions_conversion").set_value("n1").run()
-    assert list(at.dataframe[0].value["Time"]) == ["2026-11-01 01:30 -04:00"]
+    both = at.dataframe[0].value.set_index("Conversion")  # two offsets: each row says its own
+    assert both.loc[["FTD · n1", "FTD · n2"], "Time"].tolist() == ["2026-11-01 01:30 -04:00", "2026-11-01 01:30 -05:00"]
+    at.text_input(key="commissions_conversion").set_value("n1").run()  # one: said once, in the header
+    assert list(at.dataframe[0].value["Time (UTC-04:00)"]) == ["2026-11-01 01:30"]
     at.text_input(key="commissions_conversion").set_value("n2").run()
-    assert list(at.dataframe[0].value["Time"]) == ["2026-11-01 01:30 -05:00"]
+    assert list(at.dataframe[0].value["Time (UTC-05:00)"]) == ["2026-11-01 01:30"]
 
 
 def test_a_limit_keeps_the_newest_rows_of_the_whole_period(program: Program) -> None:
