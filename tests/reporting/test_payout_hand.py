@@ -237,11 +237,12 @@ def test_the_manager_says_what_was_sent_on_the_page(program: Program, store_engi
     assert _kept(store_engine, made_id)[:4] == ("paid", Decimal("55.0000"), "EUR", "0.916666666667")
     partner = open_page(PAGE, program.users["p_parent"])
     table = partner.dataframe[0].value
-    said_en = table.loc[table["Request"] == made_id, "Amount"].tolist()
-    assert said_en == ["$60.00 → €55.00 at 1 EUR = 1.09091 USD (by hand)"]
+    said_en = table.loc[table["Request"] == made_id, ["Amount", "Exchange rate"]].values.tolist()
+    assert said_en == [["$60.00 → €55.00", "1 EUR = 1.09091 USD (by hand)"]]
     ru = _open_ru(program, "mgr", PAGE, payouts_statuses=["paid"])
-    said = ru.dataframe[0].value.set_index("Запрос")
-    assert said.loc[made_id, "Сумма"] == "60,00\xa0$ → 55,00\xa0€ по курсу 1 EUR = 1,09091 USD (вручную)"
+    said = ru.dataframe[0].value.set_index("№")
+    assert said.loc[made_id, "Сумма"] == "60,00\xa0$ → 55,00\xa0€"
+    assert said.loc[made_id, "Курс"] == "1 EUR = 1,09091 USD (вручную)"
 
 
 def test_the_requests_own_amount_is_picked_on_the_page(program: Program, store_engine: Engine) -> None:

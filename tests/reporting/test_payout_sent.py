@@ -124,13 +124,14 @@ def test_the_partner_sees_what_was_sent_in_its_list_and_download(
     assert not at.exception, at.exception
     table = at.dataframe[0].value
     assert not {"Paid in", "Sent"} & set(table.columns)  # what was sent is said with the amount asked
-    assert table.loc[table["Request"] == made_id, "Amount"].tolist() == ["$60.00 → €54.54 at 1 EUR = 1.1 USD (file)"]
+    said = table.loc[table["Request"] == made_id, ["Amount", "Exchange rate"]].values.tolist()
+    assert said == [["$60.00 → €54.54", "1 EUR = 1.1 USD (file)"]]
     header, row = _csv(files, "payout_requests")
     assert header[-5:] == ["Amount sent", "Currency sent", "Exchange rate", "Rate of", "Amount and rate from"]
     assert row[0] == str(made_id) and row[-5:] == ["54.54", "EUR", "0.909090909091", "2026-11-01", "payment file"]
 
 
-SENT = "$60.00 → €54.54 at 1 EUR = 1.1 USD (file)"  # what the bank file sent for $60, said so
+SENT = ("$60.00 → €54.54", "1 EUR = 1.1 USD (file)")  # what the bank file sent for $60, and its rate, said so
 
 
 def test_the_queue_says_what_each_partner_is_paid_in_and_what_was_sent(program: Program, store_engine: Engine) -> None:
@@ -143,15 +144,16 @@ def test_the_queue_says_what_each_partner_is_paid_in_and_what_was_sent(program: 
     assert not at.exception, at.exception
     shown = at.dataframe[0].value
     assert "Currency" not in shown.columns  # "$60.00" says it: the queue fits 1280 px (the download keeps the code)
-    # both amounts whole at least (sized by its first rows' cells, it showed "€410.4"), the rate as far as room is left
+    # both amounts whole (sized by its first rows' cells, it showed "€410.4"), the rate in a column of its own
     assert json.loads(at.dataframe[0].proto.columns)["Amount"]["width"] >= column_px(["$60.00 → €54.54"], "Amount")
     table = shown.set_index("Request")
-    assert table.loc[made_id, "Amount"] == SENT and table.loc[child, "Amount"] == "$60.00"  # the child: in dollars
+    assert (table.loc[made_id, "Amount"], table.loc[made_id, "Exchange rate"]) == SENT
+    assert table.loc[child, "Amount"] == "$60.00"  # the child: in dollars
     assert not {"Paid in", "Sent"} & set(shown.columns)
     ru = _open_ru(program, "mgr", PAGE, payouts_statuses=["paid"])
     assert not ru.exception, ru.exception
-    said = ru.dataframe[0].value.set_index("Запрос")
-    assert said.loc[made_id, "Сумма"] == "60,00\xa0$ → 54,54\xa0€ по курсу 1 EUR = 1,1 USD (из файла)"
+    said = ru.dataframe[0].value.set_index("№")
+    assert said.loc[made_id, ["Сумма", "Курс"]].tolist() == ["60,00\xa0$ → 54,54\xa0€", "1 EUR = 1,1 USD (из файла)"]
 
 
 def test_a_queue_paid_as_requested_has_no_more_columns(program: Program, store_engine: Engine) -> None:
@@ -160,7 +162,7 @@ def test_a_queue_paid_as_requested_has_no_more_columns(program: Program, store_e
         s.get(Partner, program.tiny.parent).currency = "USD"  # type: ignore[union-attr]
     at = open_page(PAGE, program.users["mgr"])
     assert not at.exception, at.exception
-    assert not {"Paid in", "Sent"} & set(at.dataframe[0].value.columns)
+    assert not {"Paid in", "Sent", "Exchange rate"} & set(at.dataframe[0].value.columns)  # no rate: no empty column
 
 
 def test_a_rate_is_quoted_in_a_unit_of_the_dearer_currency_whichever_way_it_went() -> None:

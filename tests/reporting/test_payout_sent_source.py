@@ -1,7 +1,7 @@
 """Whether what was sent for a request paid in another currency, and so its rate, came from the payment file or was
 typed by its manager paying it by hand (`sent_by_hand`) is said per row: in the CSV/XLSX downloads of the staff's
 queue and of a partner's own requests ("Amount and rate from": "payment file" / "manual entry"), and in the tables'
-Amount column after what was sent ("(file)" / "(by hand)"), in English and Russian; empty for a request not paid or
+Exchange rate column after the rate ("(file)" / "(by hand)"), in English and Russian; empty for a request not paid or
 paid in its own currency."""
 
 from __future__ import annotations
@@ -106,15 +106,17 @@ def test_the_tables_sent_column_says_it_and_reads_whole(program: Program, store_
     at = open_page(PAGE, program.users["mgr"])
     at.multiselect(key="payouts_statuses").set_value(["approved", "paid"]).run()
     assert not at.exception, at.exception
-    sent = at.dataframe[0].value.set_index("Request")["Amount"]
-    assert sent[made["file"]] == "$20.00 → €18.18 at 1 EUR = 1.1 USD (file)"
-    assert sent[made["hand"]] == "$20.00 → €18.50 at 1 EUR = 1.08108 USD (by hand)"
+    table = at.dataframe[0].value.set_index("Request")
+    sent, rate = table["Amount"], table["Exchange rate"]
+    assert (sent[made["file"]], rate[made["file"]]) == ("$20.00 → €18.18", "1 EUR = 1.1 USD (file)")
+    assert (sent[made["hand"]], rate[made["hand"]]) == ("$20.00 → €18.50", "1 EUR = 1.08108 USD (by hand)")
     assert sent[made["own"]] == "$10.00" and sent[made["approved"]] == "$5.00 → EUR"  # to be paid in euros
-    # the amounts whole at least, the rate as far as room is left (`tests/reporting/test_payout_fit.py`)
+    assert rate[made["own"]] == rate[made["approved"]] == ""
+    # the amounts whole, the rate in a column of its own (`tests/reporting/test_payout_fit.py`)
     assert json.loads(at.dataframe[0].proto.columns)["Amount"]["width"] >= column_px(["$20.00 → €18.50"], "Amount")
-    partner = open_page(PAGE, program.users["p_parent"]).dataframe[0].value.set_index("Request")["Amount"]
-    assert partner[made["hand"]] == "$20.00 → €18.50 at 1 EUR = 1.08108 USD (by hand)"
+    partner = open_page(PAGE, program.users["p_parent"]).dataframe[0].value.set_index("Request")
+    assert partner.loc[made["hand"], "Exchange rate"] == "1 EUR = 1.08108 USD (by hand)"
     ru = _open_ru(program, "mgr", PAGE, payouts_statuses=["paid"])
-    said = ru.dataframe[0].value.set_index("Запрос")["Сумма"]
-    assert said[made["file"]] == "20,00\xa0$ → 18,18\xa0€ по курсу 1 EUR = 1,1 USD (из файла)"
-    assert said[made["hand"]] == "20,00\xa0$ → 18,50\xa0€ по курсу 1 EUR = 1,08108 USD (вручную)"
+    said = ru.dataframe[0].value.set_index("№")["Курс"]
+    assert said[made["file"]] == "1 EUR = 1,1 USD (из файла)"
+    assert said[made["hand"]] == "1 EUR = 1,08108 USD (вручную)"
