@@ -112,7 +112,9 @@ st.metric(t("partners.count"), fmt_count(table.height))
 headers = {c: t(f"partners.col_{c}") for c in ("id", "name", "open", "status", "tier", "manager")}
 headers |= {c: t(f"partners.head_{c}") for c in ("plan", "parent", "payout")} | {m: short_label(m) for m in metrics}
 config = display_config(table)
-if "ftds" in metrics:  # "FTD" in Russian: "Первые депозиты" over counts of a few digits
+if (
+    headers.get("ftds") in config
+):  # FTDs shown (a snapshot, partners listed); "FTD" in Russian: "Первые депозиты" over counts of a few digits
     config[t("partners.head_ftds")] = config.pop(headers["ftds"])
     headers["ftds"] = t("partners.head_ftds")
 config |= {
