@@ -330,6 +330,13 @@ def counts(session: Session) -> dict[str, int]:
     return {status: int(n) for status, n in rows}
 
 
+def refused_count(session: Session) -> int:
+    """Messages given up on because the recipient's server refused the address for good (`OutboxMail.refused`):
+    "send the given-up again" leaves them."""
+    query = select(func.count()).where(OutboxMail.status == "failed", OutboxMail.refused.is_(True))
+    return int(session.scalar(query) or 0)
+
+
 def recent(session: Session, limit: int = 50, status: str | None = None) -> list[OutboxMail]:
     """The newest messages (of one status), newest first."""
     query = select(OutboxMail).order_by(OutboxMail.id.desc()).limit(limit)

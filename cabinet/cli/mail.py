@@ -148,7 +148,7 @@ def status(
     """Where mail goes, the outbox's counts by status, and its recent messages (not their text)."""
     from sqlalchemy.orm import Session
 
-    from cabinet.mail import counts, recent, transport_for
+    from cabinet.mail import counts, recent, refused_count, transport_for
 
     cfg = settings()
     console.print(f"mail goes to {transport_for(cfg).describe()}", soft_wrap=True)
@@ -156,12 +156,16 @@ def status(
         note = "the request's address (demo mode)" if cfg.demo_mode else "nowhere: password resets by email are off"
         console.print(f"public_url is not set: reset links point to {note}", style="yellow")
     with Session(store_engine()) as session:
-        by_status = counts(session)
+        by_status, refused = counts(session), refused_count(session)
         rows = recent(session, limit, "failed" if failed else None)
-    console.print(", ".join(f"{by_status.get(s, 0):,} {s}" for s in ("queued", "sent", "failed")))
+    line = ", ".join(f"{by_status.get(s, 0):,} {s}" for s in ("queued", "sent", "failed"))
+    if refused:  # the Emails page's "send the given-up again" leaves these: sent again, they are refused again
+        line += f" ({refused:,} of them refused by the recipient's server for good: not sent again)"
+    console.print(line)
     table = Table("id", "created (UTC)", "kind", "to", "status", "attempts", "sent / error")
     for m in rows:
         outcome = f"{m.sent_at:%Y-%m-%d %H:%M:%S}" if m.sent_at else (m.last_error or "")
-        table.add_row(str(m.id), f"{m.created_at:%Y-%m-%d %H:%M:%S}", m.kind, m.to_address, m.status,
+        said = "failed (refused)" if m.status == "failed" and m.refused else m.status
+        table.add_row(str(m.id), f"{m.created_at:%Y-%m-%d %H:%M:%S}", m.kind, m.to_address, said,
                       str(m.attempts), outcome)  # fmt: skip
     console.print(table)

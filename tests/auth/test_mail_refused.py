@@ -10,7 +10,7 @@ from cabinet.access import build_session_user
 from cabinet.mail import SmtpTransport, deliver
 from cabinet.mail_admin import Retried, retry_failed
 from cabinet.store.db import session_scope
-from tests.auth.test_auth import alice  # noqa: F401 - the fixture
+from tests.auth.test_auth import _cli, alice  # noqa: F401 - the fixture
 from tests.auth.test_mail import SENDER, _Inbox, _queue, _rows, _smtp
 from tests.auth.test_mail_failures import _Refusing
 
@@ -42,3 +42,10 @@ def test_a_refused_recipient_stays_given_up_and_a_refused_sender_is_sent_again(a
     assert (gone.status, gone.attempts) == ("failed", 1)  # left as it was
     assert (here.status, here.attempts) == ("queued", 0)
     assert _retry(alice) == Retried(queued=0, refused=1)  # asked again: still left, still said
+
+    # `cabinet mail status` says which given-up messages stay so, and why
+    status = _cli(["mail", "status", "--failed"])
+    out = " ".join(status.stdout.split())
+    assert status.returncode == 0, status.stderr
+    assert "1 queued, 0 sent, 1 failed (1 of them refused by the recipient's server for good: not sent again)" in out
+    assert "failed (refused)" in out and out.count("failed (refused)") == 1
