@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from math import isfinite
@@ -77,6 +78,23 @@ def fmt_change(value: float | None, locale: str) -> str | None:
         return format_percent(0, format="#,##0.0%", locale=locale)
     sign = "+" if value > 0 else ""
     return sign + format_percent(value, format="#,##0.0%", locale=locale)
+
+
+def fmt_change_or_difference(change: float | None, difference: float | None, said: Callable[[float], str],
+                             locale: str, *, rate: bool = False) -> str | None:  # fmt: skip
+    """A figure's change beside the previous period as the Dashboard's cards say it: the percent where the previous
+    value was above zero (`change`, `queries.dashboard.kpis`); else the difference in the figure's own unit, as `said`
+    writes an amount ("+$31.00" after -$31.00 of reversals, where a percent read "+100%"; "+12" clicks after none).
+    None for a `rate` (a difference of percents would read as a percent change), for no difference (or less than
+    shows), and when there is nothing to compare."""
+    if change is not None:
+        return fmt_change(change, locale)
+    if difference is None or rate or not isfinite(difference):
+        return None
+    amount = said(abs(difference))
+    if amount == said(0.0):
+        return None
+    return ("+" if difference > 0 else "-") + amount
 
 
 def today_in(tz: str, now: datetime | None = None) -> date:

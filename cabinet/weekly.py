@@ -18,6 +18,7 @@ for every zone. A partner with no clicks and no commission in either week gets n
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import derive_scope, tier_metrics
 from cabinet.auth import audit
-from cabinet.formatting import fmt_change, fmt_money, fmt_number, fmt_rate
+from cabinet.formatting import fmt_change_or_difference, fmt_money, fmt_number, fmt_rate
 from cabinet.i18n import translate
 from cabinet.mail import partner_prefs, tell_partner
 from cabinet.store.db import hold_job_lock, session_scope
@@ -122,9 +123,13 @@ def _queue_one(session: Session, wh: Warehouse, partner: Partner, tz: str, week_
                 return fmt_rate(v, locale)
             return fmt_money(v, currency, locale) if metric in MONEY else fmt_number(v, locale)
 
+        def change(metric: str, r: dict) -> str:  # as the dashboard's cards: a percent, or the difference
+            said = fmt_change_or_difference(r["change"], r["difference"], partial(value, metric), locale,
+                                            rate=metric in RATES)  # fmt: skip
+            return said or "—"
+
         return "\n".join(
-            f"{translate(f'metric.{m}', locale).split(' (')[0]}: {value(m, r['value'])}"
-            + f" ({fmt_change(r['change'], locale) or '—'})"
+            f"{translate(f'metric.{m}', locale).split(' (')[0]}: {value(m, r['value'])} ({change(m, r)})"
             for m, r in rows.items()
         )
 

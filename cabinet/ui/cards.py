@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from math import isfinite
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from cabinet.formatting import fmt_change, no_change
+from cabinet.formatting import fmt_change_or_difference, no_change
 from cabinet.ui.text import current_locale
 from queries.metrics import RATES
 
@@ -44,16 +43,8 @@ def card_columns(n: int, key: str) -> list[DeltaGenerator]:
 
 def kpi_delta(metric: str, change: float | None, difference: float | None,
               said: Callable[[float], str]) -> tuple[str | None, bool]:  # fmt: skip
-    """A KPI card's delta beside the previous period, and whether it reads as no change (no arrow, no colour): the
-    change in percent where the previous value was above zero (`queries.dashboard.kpis`); else the difference in the
-    metric's own unit, as `said` writes an amount ("+$31.00" after -$31.00 of reversals, where a percent read "+100%";
-    "+12" clicks after none). None for a rate (a difference of percents would read as a percent change), for no
-    difference, and when there is nothing to compare."""
-    if change is not None:
-        return fmt_change(change, current_locale()), no_change(change)
-    if difference is None or metric in RATES or not isfinite(difference):
-        return None, False
-    amount = said(abs(difference))
-    if amount == said(0.0):  # none, or less than shows
-        return None, False
-    return ("+" if difference > 0 else "-") + amount, False
+    """A KPI card's delta beside the previous period (`cabinet.formatting.fmt_change_or_difference`: a percent where
+    the previous value was above zero, else the difference as `said` writes an amount), and whether it reads as no
+    change (no arrow, no colour)."""
+    delta = fmt_change_or_difference(change, difference, said, current_locale(), rate=metric in RATES)
+    return delta, change is not None and no_change(change)

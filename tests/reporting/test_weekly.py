@@ -71,6 +71,8 @@ def test_summaries_go_once_to_the_partners_that_asked(program: Program, store_en
     [(to, subject, body)] = _mails(store_engine)
     assert to == "p_parent@example.com" and subject.endswith("your week 2026-10-26 – 2026-11-01")
     assert "Clicks: 2 (" in body and "FTDs: 1 (" in body and "Commission: $100.00 (" in body
+    # the week before had nothing: the difference, as the dashboard's cards say it, not a percent of nothing ("—")
+    assert "Clicks: 2 (+2)" in body and "Commission: $100.00 (+$100.00)" in body
     assert queue_weekly(store_engine, wh, MONDAY_7.replace(hour=9)) is None  # once a week
     assert len(_mails(store_engine)) == 1
     with session_scope(store_engine) as s:
