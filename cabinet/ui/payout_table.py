@@ -1,15 +1,15 @@
 """The Payouts page's tables of requests, a partner's own and the staff's queue, every text whole.
 
-The amount says what was sent beside what was asked where the partner is paid in another currency ("$60.00 →
-€54.54"), or, for a request still to pay, the currency it will go in ("$60.00 → EUR"; the queue's former Paid in
-column); the rate it was sent at, and where the amount and rate came from, in a column of its own, last, shown when a
-request has one ("1 EUR = 1.1 USD (file)"). What a manager decides by comes first (the request, its partner, when,
-the amount, the partner's balance, the status), each column as wide as its texts: the rate, the partner's name and a
-long reference were cut at their end to fit 818 px (whole only on a double-click, "2 · Nordic Media" for "2 · Nordic
-Media 2" in Russian); the method, the day decided, the reference and the rate now follow, beyond the edge of a 1280-px
-page where the names are long. A bank transfer is "Bank" ("Банк"), USDT on TRC-20 "USDT", and the queue's balance
-"Available" ("Доступно"): the full names on hover.
-"""
+The amount says what was sent beside what was asked where the partner is paid in another currency ("$60.00 → €54.54"),
+or, for a request still to pay, the currency it will go in ("$60.00 → EUR"; the queue's former Paid in column); the rate
+it was sent at, and where the amount and rate came from, in a column of its own, last, shown when a request has one ("1
+EUR = 1.1 USD (file)"; in a partner's own list the rate alone, its source in the download: the list fits 818 px, 837 in
+English and 851 in Russian with the source). What a manager decides by comes first (the request, its partner, when, the
+amount, the partner's balance, the status), each column as wide as its texts: the rate, the partner's name and a long
+reference were cut at their end to fit 818 px (whole only on a double-click, "2 · Nordic Media" for "2 · Nordic Media 2"
+in Russian); the method, the day decided, the reference and the rate now follow, beyond the edge of a 1280-px page where
+the names are long. A bank transfer is "Bank" ("Банк"), USDT on TRC-20 "USDT", and the queue's balance "Available"
+("Доступно"): the full names on hover."""
 
 from __future__ import annotations
 
@@ -43,9 +43,9 @@ def _method_short(method: str | None) -> str:
     return t(f"payouts.method_{method}_short") if method in SHORT else method_name(method)
 
 
-def _rate(payout: PayoutRequest) -> str:
-    """The rate a request paid in another currency was sent at, and where it came from ("1 EUR = 1.1 USD (file)",
-    "… (by hand)"); "" for one paid as requested, or not paid."""
+def _rate(payout: PayoutRequest, marked: bool = True) -> str:
+    """The rate a request paid in another currency was sent at ("1 EUR = 1.1 USD"), and, `marked`, where it came from
+    ("… (file)", "… (by hand)"); "" for one paid as requested, or not paid."""
     source = sent_from(payout)
     if source is None:
         return ""
@@ -53,6 +53,8 @@ def _rate(payout: PayoutRequest) -> str:
         rate = rate_said(payout.currency, Decimal(payout.sent_rate or ""), payout.sent_currency or "", current_locale())
     except InvalidOperation:  # no rate kept: where the amount came from only
         rate = ""
+    if not marked:
+        return rate
     return t(f"payouts.sent_marked_{source}", sent=rate).strip()
 
 
@@ -80,7 +82,7 @@ def history(scope: Scope, rows: list, tz: str, covers: dict | None = None) -> tu
     of codes beside it (the downloads keep the code)."""
     queue = covers is not None
     paid_in = money.paid_in(scope, sorted({p.partner_id for p, _ in rows})) if queue else {}
-    rates = [_rate(p) for p, _ in rows]
+    rates = [_rate(p, marked=queue) for p, _ in rows]  # a partner's own list: the rate alone, to fit 818 px
 
     def available(payout_id: int) -> str | None:
         cover = covers.get(payout_id) if covers else None
@@ -111,18 +113,19 @@ def history(scope: Scope, rows: list, tz: str, covers: dict | None = None) -> tu
         **({"rate": rates} if any(rates) else {}),  # no empty column: a rate is rare
     }
     table = pl.DataFrame({heads[c]: v for c, v in columns.items()})
-    return table, _config(heads, columns)
+    return table, _config(heads, columns, queue)
 
 
-def _config(heads: dict[str, str], columns: dict[str, list]) -> dict[str, Any]:
-    """Each column's width, as wide as its texts however far down, and its help."""
+def _config(heads: dict[str, str], columns: dict[str, list], queue: bool) -> dict[str, Any]:
+    """Each column's width, as wide as its texts however far down, and its help (the queue's rate says where it came
+    from, a partner's the rate alone)."""
     helps = {
         "amount": t("payouts.col_amount_help"),
         "available": t("payouts.col_available_help"),
         "method": t("payouts.col_method_help"),
         "reference": t("payouts.col_reference_help"),
         "partner": t("payouts.col_partner_help"),
-        "rate": t("payouts.col_rate_help"),
+        "rate": t("payouts.col_rate_help" if queue else "payouts.col_rate_help_own"),
     }
     return {
         heads[c]: st.column_config.TextColumn(

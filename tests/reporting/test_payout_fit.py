@@ -76,14 +76,15 @@ def test_every_text_reads_whole_what_a_request_is_in_sight(
     asked, sent = ("$20.00", "€18.50") if locale == "en" else ("20,00\xa0$", "18,50\xa0€")
     assert table.loc[made["hand"], amount] == said("payouts.amount_sent", asked=asked, sent=sent)
     one = "1,08108" if locale == "ru" else "1.08108"
-    assert table.loc[made["hand"], rate] == said("payouts.sent_marked_hand", sent=f"1 EUR = {one} USD")
+    marked = said("payouts.sent_marked_hand", sent=f"1 EUR = {one} USD") if user == "mgr" else f"1 EUR = {one} USD"
+    assert table.loc[made["hand"], rate] == marked  # a partner's own list: the rate alone (its source downloaded)
     first = [said("payouts.head_id"), said("payouts.col_requested", zone="UTC"), amount, said("payouts.col_status")]
     method = said("payouts.col_method")
     assert set(table[method]) == {said("payouts.method_wire_short")}
     hover = json.loads(grid.proto.columns)
     assert hover[method]["help"] == said("payouts.col_method_help")
     assert hover[amount]["help"] == said("payouts.col_amount_help")
-    assert hover[rate]["help"] == said("payouts.col_rate_help")
+    assert hover[rate]["help"] == said("payouts.col_rate_help" if user == "mgr" else "payouts.col_rate_help_own")
     if locale == "ru":  # "№" over ids of a few digits, "Запрос" on hover
         assert said("payouts.head_id") == "№" and hover["№"]["help"] == "Запрос"
     reference = said("payouts.col_reference_short")
@@ -97,6 +98,24 @@ def test_every_text_reads_whole_what_a_request_is_in_sight(
         assert hover[available]["help"] == said("payouts.col_available_help")
         first += [partner, available]
     assert sum(widths[h] for h in first) <= TABLE_PX, widths
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+def test_a_partners_own_list_with_a_rate_fits_the_page(program: Program, store_engine: Engine, locale: str) -> None:
+    """A partner's own list went past the page's edge once a request had a rate, the rate said with where it came
+    from ("1 EUR = 1.087 USD (by hand)": 837 px of 818 in the demo, 851 in Russian). It says the rate alone now, whole,
+    every column within the page; where the rate came from is in the download ("Amount and rate from")."""
+    made = _paid(program, store_engine)
+    at = _open(program, "p_parent", locale)
+    assert not at.exception, at.exception
+    [grid] = at.dataframe
+    widths = columns_px(grid)
+    rate = translate("payouts.col_fx_rate", locale)
+    assert list(grid.value.columns)[-1] == rate
+    said = grid.value.set_index(translate("payouts.head_id", locale))[rate]
+    assert said[made["file"]] == ("1 EUR = 1.1 USD" if locale == "en" else "1 EUR = 1,1 USD")
+    assert widths[rate] >= column_px(said.dropna(), rate)  # whole
+    assert sum(widths.values()) <= TABLE_PX, widths
 
 
 def test_the_downloads_keep_every_column(program: Program, store_engine: Engine, files: Files) -> None:  # noqa: F811

@@ -238,7 +238,7 @@ def test_the_manager_says_what_was_sent_on_the_page(program: Program, store_engi
     partner = open_page(PAGE, program.users["p_parent"])
     table = partner.dataframe[0].value
     said_en = table.loc[table["Request"] == made_id, ["Amount", "Exchange rate"]].values.tolist()
-    assert said_en == [["$60.00 → €55.00", "1 EUR = 1.09091 USD (by hand)"]]
+    assert said_en == [["$60.00 → €55.00", "1 EUR = 1.09091 USD"]]  # the partner reads the rate alone
     ru = _open_ru(program, "mgr", PAGE, payouts_statuses=["paid"])
     said = ru.dataframe[0].value.set_index("№")
     assert said.loc[made_id, "Сумма"] == "60,00\xa0$ → 55,00\xa0€"

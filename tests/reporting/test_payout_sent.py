@@ -125,7 +125,7 @@ def test_the_partner_sees_what_was_sent_in_its_list_and_download(
     table = at.dataframe[0].value
     assert not {"Paid in", "Sent"} & set(table.columns)  # what was sent is said with the amount asked
     said = table.loc[table["Request"] == made_id, ["Amount", "Exchange rate"]].values.tolist()
-    assert said == [["$60.00 → €54.54", "1 EUR = 1.1 USD (file)"]]
+    assert said == [["$60.00 → €54.54", "1 EUR = 1.1 USD"]]  # the rate alone: where it came from, in the download
     header, row = _csv(files, "payout_requests")
     assert header[-5:] == ["Amount sent", "Currency sent", "Exchange rate", "Rate of", "Amount and rate from"]
     assert row[0] == str(made_id) and row[-5:] == ["54.54", "EUR", "0.909090909091", "2026-11-01", "payment file"]

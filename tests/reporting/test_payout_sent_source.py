@@ -1,7 +1,8 @@
 """Whether what was sent for a request paid in another currency, and so its rate, came from the payment file or was
 typed by its manager paying it by hand (`sent_by_hand`) is said per row: in the CSV/XLSX downloads of the staff's
 queue and of a partner's own requests ("Amount and rate from": "payment file" / "manual entry"), and in the tables'
-Exchange rate column after the rate ("(file)" / "(by hand)"), in English and Russian; empty for a request not paid or
+Exchange rate column after the rate ("(file)" / "(by hand)"; the staff's queue only, a partner's own list says the
+rate alone to fit the page), in English and Russian; empty for a request not paid or
 paid in its own currency."""
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ def test_the_tables_sent_column_says_it_and_reads_whole(program: Program, store_
     # the amounts whole, the rate in a column of its own (`tests/reporting/test_payout_fit.py`)
     assert json.loads(at.dataframe[0].proto.columns)["Amount"]["width"] >= column_px(["$20.00 → €18.50"], "Amount")
     partner = open_page(PAGE, program.users["p_parent"]).dataframe[0].value.set_index("Request")
-    assert partner.loc[made["hand"], "Exchange rate"] == "1 EUR = 1.08108 USD (by hand)"
+    assert partner.loc[made["hand"], "Exchange rate"] == "1 EUR = 1.08108 USD"  # its source in the download
     ru = _open_ru(program, "mgr", PAGE, payouts_statuses=["paid"])
     said = ru.dataframe[0].value.set_index("№")["Курс"]
     assert said[made["file"]] == "1 EUR = 1,1 USD (из файла)"
