@@ -9,6 +9,7 @@ width counted here from every text of the column keeps them whole.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from cabinet.formatting import fmt_money, fmt_number
@@ -77,8 +78,15 @@ def figures_px(values: Iterable[float | None], head: str, currency: str | None =
 def shared_px(full: dict[str, int], least: dict[str, int]) -> dict[str, int]:
     """Widths of a `TABLE_PX` table's columns: each of `full` as wide as its texts, but those in `least`, which take
     at least that much (no more than their `full` width) and share the width the others leave, in the order `least`
-    names them, each up to its `full` width; cut at their end where that is short (whole on a double-click)."""
+    names them, each up to its `full` width; cut at their end where that is short (whole on a double-click). Where
+    the others leave less than those least widths, they give the difference, each in proportion to what it has above
+    `AUTO_MIN_PX`: the columns stay within the page (a staff's Commissions in Russian went 8 px past its edge)."""
     floor = {c: min(px, full[c]) for c, px in least.items()}
+    over = sum(floor.get(c, px) for c, px in full.items()) - (TABLE_PX - SPARE_PX)
+    give = {c: max(0, px - AUTO_MIN_PX) for c, px in floor.items()}
+    if over > 0 and sum(give.values()):
+        share = min(1.0, over / sum(give.values()))
+        floor = {c: px - math.ceil(give[c] * share) for c, px in floor.items()}
     widths = {c: floor.get(c, px) for c, px in full.items()}
     left = rest_px(widths.values(), 0)
     for c in floor:

@@ -14,7 +14,7 @@ from cabinet.i18n import translate
 from cabinet.store.db import session_scope
 from cabinet.store.models import Offer
 from cabinet.ui.commission_table import LEAST_PX
-from cabinet.ui.fit import TABLE_PX, column_px
+from cabinet.ui.fit import AUTO_MIN_PX, SPARE_PX, TABLE_PX, column_px, shared_px
 from tests.reporting.conftest import NOW, Program
 from tests.reporting.table_width import columns_px
 from tests.reporting.test_page_locale import _open_ru as open_ru
@@ -89,3 +89,18 @@ def test_a_long_offer_name_and_conversion_id_are_cut_to_the_width_left(program: 
     assert f"FTD · {long_id}" in set(grid.value["Conversion"])  # whole in the cell
     assert LEAST_PX["conversion"] <= widths["Conversion"] < column_px(grid.value["Conversion"], "Conversion")
     assert LEAST_PX["offer_id"] <= widths["Offer"] < column_px(grid.value["Offer"].dropna(), "Offer")
+
+
+def test_the_columns_cut_at_their_end_give_way_where_the_others_leave_less_than_their_least() -> None:
+    """A staff's table has the partner besides the conversion and the offer, each cut at its end to a least width.
+    Where the time (each row's offset said, "2026-10-20 11:00 -04:00"), the amount, its status and kind take more than
+    the page leaves them, the three at their least went past the page's edge (821 px of 812): they give the
+    difference now, each in proportion to what it has above the narrowest column, the others whole."""
+    full = {"ts": 168, "partner_id": 153, "amount": 118, "status": 110, "kind": 125, "conversion": 228, "offer_id": 137}
+    widths = shared_px(full, LEAST_PX)
+    assert sum(widths.values()) <= TABLE_PX - SPARE_PX, widths
+    assert {c: widths[c] for c in ("ts", "amount", "status", "kind")} == {"ts": 168, "amount": 118, "status": 110,
+                                                                          "kind": 125}  # fmt: skip
+    assert all(AUTO_MIN_PX <= widths[c] < LEAST_PX[c] for c in LEAST_PX), widths
+    roomy = shared_px(full | {"ts": 117, "amount": 72}, LEAST_PX)  # room left: as before, the least widths kept
+    assert roomy["conversion"] >= LEAST_PX["conversion"] and roomy["offer_id"] == LEAST_PX["offer_id"], roomy
