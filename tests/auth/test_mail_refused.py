@@ -44,7 +44,7 @@ def test_a_refused_recipient_stays_given_up_and_a_refused_sender_is_sent_again(a
     assert _retry(alice) == Retried(queued=0, refused=1)  # asked again: still left, still said
 
     # `cabinet mail status` says which given-up messages stay so, and why
-    status = _cli(["mail", "status", "--failed"])
+    status = _cli(["mail", "status", "--failed"], {"COLUMNS": "200"})  # the table's cells whole
     out = " ".join(status.stdout.split())
     assert status.returncode == 0, status.stderr
     assert "1 queued, 0 sent, 1 failed (1 of them refused by the recipient's server for good: not sent again)" in out
