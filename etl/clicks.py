@@ -86,9 +86,9 @@ def validate_clicks(con: duckdb.DuckDBPyConnection, staged: StagedInbox, key: st
         present = {k: v for k, v in group[0].columns.items() if k not in ("file_id", "rn")}
         verb = f"insert into {VALIDATED}" if _exists(con, VALIDATED) else f"create temp table {VALIDATED} as"
         con.execute(f"{verb} {clicks_sql(present, table, file_id, lookups, _without_ua(group))}", {"key": key})
-        ids = [f.file_id for f in group]
-        if scalar(con, f"select count(*) from {_bad_rows(ids)}"):  # most runs have none: ~60 ms of preparing saved
-            raw = click_raw_sql(present, table, file_id, _bad_rows(ids))
+        bad = _bad_rows([f.file_id for f in group])
+        if scalar(con, f"select count(*) from {bad}"):  # most runs have none: ~60 ms of preparing saved
+            raw = click_raw_sql(present, table, file_id, bad)
             con.execute(f"insert into {RAW_VALUES} {raw}", _key_param(raw, key))
         con.execute(f"drop table {table}")
         staged.tables.remove(table)

@@ -9,6 +9,7 @@ import streamlit as st
 from cabinet.ui import data, store
 from cabinet.ui.cards import card_columns
 from cabinet.ui.guard import ScopeError, require_user
+from cabinet.ui.headers import head_short
 from cabinet.ui.link_table import FIGURES, link_columns
 from cabinet.ui.once import once
 from cabinet.ui.store import SUBS, LinkError, NewLink, link_url, qr_png
@@ -152,10 +153,8 @@ shown = table.drop([s for s in SUBS if table[s].str.len_chars().max() == 0])  # 
 headers = {c: t(f"links.col_{c}") for c in ("link_id", "offer", "url", "created")}
 headers |= {s: s for s in SUBS} | {m: short_label(m) for m in FIGURES}
 config = display_config(shown)
-for m in ("registrations", "ftds"):  # "Registrations", "Первые депозиты" over counts of a few digits: headed short
-    if m in shown.columns:
-        config[t(f"links.col_{m}")] = config.pop(headers[m])  # their full names on hover
-        headers[m] = t(f"links.col_{m}")
+# "Registrations", "Первые депозиты" over counts of a few digits: headed short, their full names on hover
+head_short(config, headers, {m: t(f"links.col_{m}") for m in ("registrations", "ftds")})
 config |= link_columns(shown, headers)
 show_dataframe(to_cents(shown).rename(headers, strict=False), config, hide_index=True, placeholder="—",
                width="stretch")  # fmt: skip

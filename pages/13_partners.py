@@ -10,6 +10,7 @@ from cabinet.ui import data, data_loads, payout_currency, review_table, store
 from cabinet.ui.chips import wrapping_pills
 from cabinet.ui.fit import column_px
 from cabinet.ui.guard import ScopeError, require_user
+from cabinet.ui.headers import head_short
 from cabinet.ui.menu import VIEW_AS_PARAM
 from cabinet.ui.once import once
 from cabinet.ui.partner_new import add_partner_box
@@ -112,11 +113,7 @@ st.metric(t("partners.count"), fmt_count(table.height))
 headers = {c: t(f"partners.col_{c}") for c in ("id", "name", "open", "status", "tier", "manager")}
 headers |= {c: t(f"partners.head_{c}") for c in ("plan", "parent", "payout")} | {m: short_label(m) for m in metrics}
 config = display_config(table)
-if (
-    headers.get("ftds") in config
-):  # FTDs shown (a snapshot, partners listed); "FTD" in Russian: "Первые депозиты" over counts of a few digits
-    config[t("partners.head_ftds")] = config.pop(headers["ftds"])
-    headers["ftds"] = t("partners.head_ftds")
+head_short(config, headers, {"ftds": t("partners.head_ftds")})  # "FTD" in Russian: "Первые депозиты" over few digits
 config |= {
     headers[c]: st.column_config.Column(width=column_px(table[c], headers[c]), help=said)
     for c, said in {

@@ -76,9 +76,9 @@ order by level nulls last, partner_id
 WORKING = ("active", "paused")  # the statuses counted as sub-partners
 APPLYING = "pending"  # an application to join, not approved yet
 
-ROOTS_SQL = f"""
+ROOTS_SQL = """
 select t.ancestor_id as partner_id, p.name,
-       count(*) filter (where list_contains({list(WORKING)}, d.status)) as subs
+       count(*) filter (where list_contains($working::varchar[], d.status)) as subs
 from dim_partner_tree t
 left join dim_partners p on p.partner_id = t.ancestor_id
 left join dim_partners d on d.partner_id = t.descendant_id
@@ -94,7 +94,7 @@ def tree_roots(scope: Scope, *, wh: Warehouse) -> pl.DataFrame:
     sub-partners work: `WORKING`), the biggest first."""
     cur = wh.cursor()
     try:
-        return cur.sql(ROOTS_SQL, params=scope_params(scope)).pl()
+        return cur.sql(ROOTS_SQL, params=scope_params(scope) | {"working": list(WORKING)}).pl()
     finally:
         cur.close()
 

@@ -20,6 +20,16 @@ def short_label(metric: str) -> str:
     return _columns.short_label(metric, current_locale())
 
 
+def head_short(config: dict[str, object], headers: dict[str, str], short: Mapping[str, str]) -> None:
+    """Head the columns of `short` (machine name: its shorter header) by it, their full names still on hover: the
+    settings `config` holds under a column's header move to the short one, and `headers` follow. A column not shown
+    (nothing in `config` under its header) is left as it is."""
+    for name, head in short.items():
+        if headers.get(name) in config:
+            config[head] = config.pop(headers[name])
+            headers[name] = head
+
+
 def report_header(name: str, against: str = "previous") -> str:
     """The header of a report column in the session's language (`cabinet.report_headers.report_header`)."""
     return _columns.report_header(name, current_locale(), against)
