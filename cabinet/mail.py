@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from urllib.parse import urlsplit
 
@@ -198,9 +199,27 @@ def _id_domain(sender: str) -> str:
         return "localhost"
 
 
+class _Policy(EmailPolicy):
+    """Python's default policy, but for List-Unsubscribe, which is written on one line as it is (RFC 5322 allows 998
+    characters): at 78 the default wrote its link, one long word, as RFC 2047 encoded words, which no mail program
+    reads as a link (RFC 2369 wants the address itself in angle brackets)."""
+
+    def fold(self, name: str, value: str) -> str:
+        return EmailPolicy.fold(self._for(name), name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        return EmailPolicy.fold_binary(self._for(name), name, value)
+
+    def _for(self, name: str) -> EmailPolicy:
+        return self.clone(max_line_length=998) if name.lower() == "list-unsubscribe" else self
+
+
+POLICY = _Policy()
+
+
 def _message(mail: OutboxMail, sender: str, brand: Brand | None = None) -> EmailMessage:
     """The message: its plain text, and with `brand` an HTML version of it (the logo a related image part)."""
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["From"] = sender
     message["To"] = mail.to_address
     message["Subject"] = mail.subject

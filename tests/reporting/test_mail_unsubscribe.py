@@ -83,6 +83,10 @@ def test_the_weekly_summary_carries_its_link_and_a_password_reset_none(program: 
 
     sent = _sent(program, store_engine)
     assert sent["weekly"]["List-Unsubscribe"] == f"<{url}>"
+    # as sent, on one line: Python's default policy wrote the long link as RFC 2047 encoded words (=?utf-8?q?=3Chttps),
+    # which a mail program does not read as a link
+    [raw] = [f.read_bytes() for f in program.tiny.settings.outbox_dir.glob("*.eml") if b"List-Unsub" in f.read_bytes()]
+    assert f"\nList-Unsubscribe: <{url}>\n".encode() in raw.replace(b"\r\n", b"\n")
     assert sent["weekly"]["List-Unsubscribe-Post"] is None  # the cabinet cannot take the POST it would promise
     assert sent["password_reset"]["List-Unsubscribe"] is None
     html = sent["weekly"].get_body(("html",)).get_content()
