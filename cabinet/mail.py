@@ -20,7 +20,8 @@ Messages go to the SMTP server of `smtp_url` (`smtp://` plain, `smtp+starttls://
 URL), or, without one, to an `.eml` file per message in `data/outbox/` (demo installs; systems that take mail by file;
 `cabinet.mail_transport`). Texts are in the recipient's language (`cabinet/locales/*/mail.json`). Mail a login may turn
 off (the weekly summary, news, saved reports, the staff's digest) says how in its footer, with a link that does it
-(`cabinet.unsubscribe`), also sent as its List-Unsubscribe header.
+(`cabinet.unsubscribe`), also sent as its List-Unsubscribe header, with List-Unsubscribe-Post: a mail program's
+one-click POST to the link does the same (`cabinet.one_click`).
 """
 
 from __future__ import annotations
@@ -228,8 +229,9 @@ def _message(mail: OutboxMail, sender: str, brand: Brand | None = None) -> Email
     message["Message-ID"] = make_msgid("cabinet", domain)
     message["Auto-Submitted"] = "auto-generated"
     message["X-Cabinet-Mail-Id"] = str(mail.id)
-    if mail.unsubscribe_url:  # a link only: the cabinet takes no POST (`cabinet.unsubscribe`)
+    if mail.unsubscribe_url:  # the link, which also takes a mail program's one-click POST (`cabinet.one_click`)
         message["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
     message.set_content(mail.body)
     if brand is not None:
         cid = make_msgid("logo", domain) if brand.logo and brand.logo_type else None

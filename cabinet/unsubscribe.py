@@ -9,9 +9,10 @@ the partner (weekly, news) or the saved view (report) it stops. Opening it (`sto
 login's digest; a forged or altered link is refused and changes nothing. It does not expire: a message read months
 later still stops its kind. Transactional mail (password resets, login links, payout decisions) carries none.
 
-The cabinet is a Streamlit app: it answers no POST of its own, so the header is the link alone, without
-List-Unsubscribe-Post (RFC 8058's one-click POST). A mail program opens the link in a browser, where the page runs
-and does it; a scanner fetching the address without running the page changes nothing.
+A browser opening the link runs the page, which does it; a scanner fetching the address without running the page
+changes nothing. The header comes with `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058): a mail
+program's "Unsubscribe" POSTs that to the link, which `cabinet serve` answers beside the page (`cabinet.one_click`)
+by `stop` as well.
 """
 
 from __future__ import annotations
@@ -94,9 +95,10 @@ def maker(links: Links | None, kind: str, view_id: int | None = None) -> Callabl
     return lambda user: url(links, user, kind, view_id) if links is not None else None
 
 
-def stop(session: Session, value: str, key: bytes) -> Stopped:
+def stop(session: Session, value: str, key: bytes, via: str = "link") -> Stopped:
     """Turn off what the link names (again: nothing changes, and it says the same); UnsubscribeError when it is
-    forged, altered or names what is no more."""
+    forged, altered or names what is no more. `via` (the link opened, or a mail program's "one-click" POST) goes into
+    the audit-log row."""
     try:
         claims = jwt.decode(value, purpose_key(key, PURPOSE), algorithms=["HS256"],
                             options={"require": ["sub", "kind", "iat"]})  # fmt: skip
@@ -109,25 +111,25 @@ def stop(session: Session, value: str, key: bytes) -> Stopped:
     if user is None:
         raise UnsubscribeError("the login of this link is gone", "unsubscribe.invalid")
     if kind in PREFS:
-        return _partner_pref(session, user, kind, claims.get("partner"))
+        return _partner_pref(session, user, kind, claims.get("partner"), via)
     if kind == "report":
         view = session.get(SavedView, claims.get("view")) if isinstance(claims.get("view"), int) else None
         if view is None or view.user_id != user.id:  # deleted since: it is emailed no more either
             return Stopped(kind, user.username, user.locale)
         if view.email_every is not None:
             audit(session, "mail_unsubscribed", user=user, target=user.username,
-                  details={"kind": kind, "view": view.name, "every": view.email_every})  # fmt: skip
+                  details={"kind": kind, "view": view.name, "every": view.email_every, "via": via})  # fmt: skip
             view.email_every = None
         return Stopped(kind, user.username, user.locale, view=view.name)
     if user.role not in ("manager", "admin"):
         raise UnsubscribeError("a partner's login gets no digest", "unsubscribe.invalid")
     if user.email_digest:
         user.email_digest = False
-        audit(session, "mail_unsubscribed", user=user, target=user.username, details={"kind": kind})
+        audit(session, "mail_unsubscribed", user=user, target=user.username, details={"kind": kind, "via": via})
     return Stopped(kind, user.username, user.locale)
 
 
-def _partner_pref(session: Session, user: User, kind: str, partner_id: object) -> Stopped:
+def _partner_pref(session: Session, user: User, kind: str, partner_id: object, via: str) -> Stopped:
     if user.partner_id is None or partner_id != user.partner_id:
         raise UnsubscribeError("the link's login is not of its partner", "unsubscribe.invalid")
     partner = session.get(Partner, user.partner_id)
@@ -138,6 +140,6 @@ def _partner_pref(session: Session, user: User, kind: str, partner_id: object) -
     if partner_prefs(partner)[pref]:
         partner.notification_prefs = saved | {pref: False}  # a new dict: the JSON change is seen
         audit(session, "mail_unsubscribed", user=user, target=f"partner {partner.id}",
-              details={"kind": kind, "partner": partner.name})  # fmt: skip
+              details={"kind": kind, "partner": partner.name, "via": via})  # fmt: skip
     session.flush()
     return Stopped(kind, user.username, user.locale, partner=partner.name)

@@ -285,8 +285,8 @@ def serve(
     mail_every: Annotated[str, typer.Option(help="Send the outbox's mail (retries) every, e.g. 60s; 'off'.")] = "60s",
     postbacks_every: Annotated[str, typer.Option(help="Make partners' postback calls every, e.g. 10s; 'off'.")] = "10s",
 ) -> None:
-    """Start the cabinet (Streamlit) on http://ADDRESS:PORT with the ETL schedule, the mail sender and the postback
-    sender beside it."""
+    """Start the cabinet (Streamlit, with the one-click unsubscribe POST) on http://ADDRESS:PORT with the ETL schedule,
+    the mail sender and the postback sender beside it."""
     from cabinet.cli._every import period_of
     from cabinet.cli.etl import check_etl_settings
 
@@ -332,9 +332,15 @@ def child_commands(
              "the postback sender": (postbacks_every, ["postbacks", "send"])}  # fmt: skip
     cmds = {name: [sys.executable, "-c", entry, *args, f"--every={period}"]
             for name, (period, args) in every.items() if period != "off"}  # fmt: skip
-    cmds["the app"] = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),
-                       f"--server.port={port}", f"--server.address={address}", "--server.headless=true"]  # fmt: skip
+    cmds["the app"] = app_command(port, address)
     return cmds
+
+
+def app_command(port: int, address: str, *flags: str) -> list[str]:
+    """The app's command line: the pages with the routes beside them (`asgi.py`: the one-click unsubscribe POST),
+    with Streamlit's `flags` (`--server.x=y`) added."""
+    return [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "asgi.py"), f"--server.port={port}",
+            f"--server.address={address}", "--server.headless=true", *flags]  # fmt: skip
 
 
 def child_env(cfg: Settings, env: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -1,11 +1,11 @@
-"""A real `streamlit run app.py` server on 127.0.0.1 against an isolated data dir, and Debian's Chromium."""
+"""A real cabinet server (`cabinet serve`'s app: `streamlit run asgi.py`) on 127.0.0.1 against an isolated data dir,
+and Debian's Chromium."""
 
 from __future__ import annotations
 
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from cabinet.cli.setup import app_command
 from cabinet.config import PROJECT_ROOT
 from cabinet.passwords import hash_password
 from cabinet.program import ensure_program_defaults
@@ -79,8 +80,7 @@ def cabinet_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
            "CABINET_COOKIE_KEY": "e2e-cookie-key-0123456789abcdef0123456789abcdef",
            "CABINET_LINK_SIGNING_KEY": "e2e-link-key-0123456789abcdef0123456789abcdef"}  # fmt: skip
     log = root / "streamlit.log"
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true", f"--server.port={port}",
-           "--server.address=127.0.0.1", "--server.fileWatcherType=none"]  # fmt: skip
+    cmd = app_command(port, "127.0.0.1", "--server.fileWatcherType=none")  # as `cabinet serve` runs it
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
