@@ -1,4 +1,5 @@
-"""Real Chromium against a real `streamlit run app.py`: log in, reload keeps the session, log out, wrong password."""
+"""Real Chromium against a real cabinet server (`cabinet serve`'s app): log in, reload keeps the session, log out,
+wrong password."""
 
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ import polars as pl
 import pytest
 from pypdf import PdfReader
 
+from cabinet.cli.setup import app_command
 from cabinet.config import PROJECT_ROOT
 from cabinet.formatting import period_dates
 from tests.e2e.conftest import RESULTS_DIR, Server, _free_port, _wait_healthy, open_box
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """`cabinet demo` (small) + `cabinet etl run` into an isolated data dir, then `streamlit run app.py`."""
+    """`cabinet demo` (small) + `cabinet etl run` into an isolated data dir, then the app as `cabinet serve` runs it."""
     root = tmp_path_factory.mktemp("e2e_demo")
     data_dir = root / "data"
     env = {
@@ -47,17 +48,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     logins = {r["username"]: r["password"] for r in json.loads((data_dir / "demo_logins.json").read_text())}
     port = _free_port()
     log = root / "streamlit.log"
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.headless=true",
-        f"--server.port={port}",
-        "--server.address=127.0.0.1",
-        "--server.fileWatcherType=none",
-    ]
+    cmd = app_command(port, "127.0.0.1", "--server.fileWatcherType=none")  # as `cabinet serve` runs it
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
