@@ -40,29 +40,29 @@ def release(con: duckdb.DuckDBPyConnection, table: str, run_id: int, now: dateti
         "insert into quarantine select ?, file_id, 'conversions', path, row_number, reason, raw, ? from released",
         [run_id, now],
     )
-    _move_counts(con, "released")
+    move_counts(con, "released")
     for waiting in ("pending_conversions", "pending_versions"):
         con.execute(f"delete from {waiting} where conversion_id in (select conversion_id from {table})")
     con.execute("drop table released")
 
 
-def _move_counts(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Rows counted `inserted` or `updated` (column `counted`) while waiting, now quarantined: keep each file's counts
-    adding up, and the totals of the run that read the file (the sum of its files' counts)."""
+def move_counts(con: duckdb.DuckDBPyConnection, table: str, to: str = "quarantined") -> None:
+    """Rows counted `inserted` or `updated` (column `counted`) while waiting, now counted `to` (quarantined, or
+    duplicates: an update older than its conversion that came): keep each file's counts adding up, and the totals of
+    the run that read the file (the sum of its files' counts)."""
+    to = {"quarantined": "quarantined", "duplicates": "duplicates"}[to]  # an allow-list: a column's name
     moved = (
         "select file_id, count(*) filter (where counted = 'inserted') as ins, "
         f"count(*) filter (where counted = 'updated') as upd, count(*) as n from {table} group by file_id"
     )
+    change = f"inserted = inserted - q.ins, updated = updated - q.upd, {to} = {to} + q.n"
     con.execute(
-        "update etl_runs set inserted = inserted - q.ins, updated = updated - q.upd, quarantined = quarantined + q.n "
+        f"update etl_runs set {change} "
         "from (select f.run_id, sum(m.ins) as ins, sum(m.upd) as upd, sum(m.n) as n "
         f"from ({moved}) m join etl_files f using (file_id) group by f.run_id) q "
         "where etl_runs.run_id = q.run_id and etl_runs.status = 'ok'"  # the run in progress sums its files at its end
     )
-    con.execute(
-        "update etl_files set inserted = inserted - q.ins, updated = updated - q.upd, quarantined = quarantined + q.n "
-        f"from ({moved}) q where etl_files.file_id = q.file_id"
-    )
+    con.execute(f"update etl_files set {change} from ({moved}) q where etl_files.file_id = q.file_id")
 
 
 # The windows run over narrow rows (keys and times) and the flags are joined back: sorting the wide rows (raw JSON
@@ -108,11 +108,15 @@ select * from flags
 """
 
 
-def park(con: duckdb.DuckDBPyConnection, rows: str, raw: str, now: datetime, base: str) -> dict[str, int]:
+def park(
+    con: duckdb.DuckDBPyConnection, rows: str, raw: str, now: datetime, base: str, *, keep_dups: bool = False
+) -> dict[str, int]:
     """Rows of a file whose click has not arrived: a new conversion waits, a newer row of a waiting one replaces it
-    (the wait started by the first is kept; the replaced version goes to `pending_versions`), others are duplicates.
-    Returns the counts of the rows."""
+    (the wait started by the first is kept; the replaced version goes to `pending_versions`), others are duplicates
+    (with `keep_dups`, listed in temp table `parked_dups`: file_id, rn). Returns the counts of the rows."""
     con.execute(PARK_SQL)
+    if keep_dups:
+        con.execute("create or replace temp table parked_dups as select file_id, rn from parked where is_dup")
     counts = dict(
         zip(
             ("inserted", "updated", "duplicates"),

@@ -10,7 +10,8 @@ while it waited (`pending_versions` keeps the replaced ones) is then quarantined
 also names a promo code or a partner waits too (so the order files arrive in does not choose the partner), and those
 attribute it when the wait is over. A later row of a known conversion (newer `updated_at`) updates status and amount but
 keeps the attribution; an older or equal one is a duplicate. A row that leaves out the attribution takes its
-conversion's other rows' or waiting version's (`etl.conversion_updates.fill_rows`).
+conversion's other rows' or waiting version's (`etl.conversion_updates.fill_rows`); one of a conversion not read yet
+waits for it (`etl.conversion_early`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 import duckdb
 
 from etl import history
+from etl.conversion_early import NO_ATTRIBUTION, WAIT, expire_updates, park_updates, settle_applied
 from etl.conversion_updates import MOVED_SQL, NOT_WAITING, WAITING, fill_from_older, fill_rows
 from etl.conversion_wait import G_COLUMNS, G_STRUCT, flags_sql, park, release
 from etl.fx import day_rates_sql
@@ -111,6 +113,29 @@ def resolve_pending(con: duckdb.DuckDBPyConnection, run_id: int, *, base: str, n
     return counts["applied"], expired
 
 
+def resolve_updates(con: duckdb.DuckDBPyConnection, run_id: int, *, base: str, now: datetime) -> tuple[int, int]:
+    """Status updates waiting for their conversion (`etl.conversion_early`): those whose conversion is stored now
+    are applied as its updates, or join its wait for its click; those whose first waited `WAIT_DAYS` go to the
+    quarantine. Return (applied or joined, quarantined)."""
+    if not scalar(con, "select count(*) from pending_updates"):
+        return 0, 0
+    con.execute(
+        "create or replace temp table early_ids as select distinct conversion_id from pending_updates "
+        "where conversion_id in (select conversion_id from conversions union all "
+        "select conversion_id from pending_conversions)"
+    )
+    applied = int(scalar(con, "select count(*) from pending_updates semi join early_ids using (conversion_id)"))
+    if applied:
+        con.execute(
+            f"create or replace temp table g as select unnest(from_json(p.raw, '{G_STRUCT}')) "
+            "from pending_updates p semi join early_ids using (conversion_id)"
+        )
+        apply_conversions(con, run_id, base=base, now=now, pending_mode=False, early=True)
+        settle_applied(con)
+    con.execute("drop table early_ids")
+    return applied, expire_updates(con, run_id, now, WAIT_DAYS)
+
+
 # the type of each conversion's first row, when ids repeat: an aggregate over the narrow rows, joined back (a window
 # over the wide attributed rows cost ~3x as much)
 FIRST_TYPES_SQL = """
@@ -173,7 +198,8 @@ r as (
                      else 'promo_code_other_offer' end
             when g.promo_code is null and g.partner_id is not null and dp.partner_id is null then 'unknown_partner'
             when pc.code is null and dp.partner_id is null and g.click_id is not null then 'wait'  -- to `unattributed`
-            when pc.code is null and dp.partner_id is null then 'missing_field:click_id'
+            -- none of them (a status update read before its conversion): it waits for it (`etl.conversion_early`)
+            when pc.code is null and dp.partner_id is null then '{{no_attribution}}'
         end as a_reason
     from g
     left join conversions e on e.conversion_id = g.conversion_id
@@ -252,9 +278,12 @@ where ok.is_final and ok.known and conversions.conversion_id = ok.conversion_id
 
 
 def apply_conversions(
-    con: duckdb.DuckDBPyConnection, run_id: int, *, base: str, now: datetime, pending_mode: bool
+    con: duckdb.DuckDBPyConnection, run_id: int, *, base: str, now: datetime, pending_mode: bool, early: bool = False
 ) -> dict[str, int]:
-    """Attribute, convert and upsert the rows of temp table `g`; quarantine or park what cannot be loaded."""
+    """Attribute, convert and upsert the rows of temp table `g`; quarantine or park what cannot be loaded.
+
+    `pending_mode`: `g` holds conversions waiting for their click; `early`: status updates that waited for their
+    conversion (`etl.conversion_early`), their outcome left in `early_outcome` for their files' counts."""
     waiting_rows = NOT_WAITING if pending_mode else WAITING
     ids_repeat = scalar(con, "select count(*) > count(distinct conversion_id) from g")
     if not pending_mode:
@@ -264,12 +293,14 @@ def apply_conversions(
     if ids_repeat:
         con.execute(FIRST_TYPES_SQL)
     con.execute(
-        ATTRIBUTE_SQL.replace("{waiting}", waiting_rows).replace("{first_type}", first),
+        ATTRIBUTE_SQL.replace("{waiting}", waiting_rows)
+        .replace("{first_type}", first)
+        .replace("{no_attribution}", NO_ATTRIBUTION if pending_mode or early else WAIT),
         {"base": base, "now": now, "newest": history.newest_click(con, now)},
     )
-    bad = "f.reason is not null and f.reason <> 'wait'"
+    bad = f"f.reason is not null and f.reason not in ('wait', '{WAIT}')"
     # a file's rows carry no raw values (the staged file `stg` has them); waiting rows carry theirs
-    rows, raw = ("f", "f.raw") if pending_mode else ("f left join stg s on s.rn = f.rn", RAW)
+    rows, raw = ("f", "f.raw") if pending_mode or early else ("f left join stg s on s.rn = f.rn", RAW)
     quarantined = scalar(con, f"select count(*) from f where {bad}")
     if quarantined and pending_mode:  # waiting conversions that now fail otherwise (an offer removed, ...)
         con.execute(f"create or replace temp table moved as select conversion_id, reason from f where {bad}")
@@ -282,7 +313,10 @@ def apply_conversions(
         )
     waiting = {"inserted": 0, "updated": 0, "duplicates": 0}
     if not pending_mode and scalar(con, "select count(*) from f where reason = 'wait'"):
-        waiting = park(con, rows, raw, now, base)
+        waiting = park(con, rows, raw, now, base, keep_dups=early)
+    if not pending_mode and not early and scalar(con, f"select count(*) from f where reason = '{WAIT}'"):
+        upd, dup = park_updates(con, rows, raw, now)
+        waiting = {**waiting, "updated": waiting["updated"] + upd, "duplicates": waiting["duplicates"] + dup}
     repeated = scalar(con, "select count(*) > count(distinct conversion_id) from f where reason is null")
     con.execute(CLASSIFY_SQL if repeated else CLASSIFY_UNIQUE_SQL)
     counts = {
@@ -292,6 +326,12 @@ def apply_conversions(
         "quarantined": quarantined,
         "applied": scalar(con, "select count(*) from ok where is_final"),
     }
+    if early:  # what each update turned out to be, for its file's counts (`etl.conversion_early.settle_applied`)
+        dups = " union all select file_id, 'duplicates' from parked_dups" if waiting["duplicates"] else ""
+        con.execute(
+            "create or replace temp table early_outcome as select file_id, 'duplicates' as to_ from ok where is_dup "
+            f"union all select file_id, 'quarantined' from f where {bad}{dups}"
+        )
     con.execute(INSERT_SQL, {"run_id": run_id})
     if scalar(con, "select count(*) from ok where is_final and known"):
         con.execute(MOVED_SQL)
@@ -302,6 +342,6 @@ def apply_conversions(
     if pending_mode:
         for waiting in ("pending_conversions", "pending_versions"):
             con.execute(f"delete from {waiting} where conversion_id in (select conversion_id from ok)")
-    for table in ("f", "ok", "g", "g_first", "moved"):
+    for table in ("f", "ok", "g", "g_first", "moved", "parked_dups"):
         con.execute(f"drop table if exists {table}")
     return counts

@@ -8,8 +8,9 @@ the other feeds file by file. A file is processed once per (path, sha256); one w
 another path is not read again, its rows are that read's duplicates; a commissions or FX rates file read again does
 not apply the rows its path loaded before (`etl.feed_rows`). For every file, rows_read = inserted +
 updated + duplicates + quarantined; conversions that wait for their click count as inserted (into
-`pending_conversions`) and, if their click never comes, are moved to the quarantine later with their file's counts
-adjusted, so the identity always holds.
+`pending_conversions`), status updates that wait for their conversion as updated (`pending_updates`), and, if their
+click or conversion never comes, are moved to the quarantine later with their file's counts adjusted (an update older
+than its conversion that came, to the duplicates), so the identity always holds.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from etl import commission_feed, feed_rows, fx
 from etl import conversions as conv
 from etl.clicks import VALIDATED, load_clicks, quarantine_clicks, validate_clicks
 from etl.contract import FEED_COLUMNS
+from etl.conversion_early import NO_ATTRIBUTION
 from etl.dims import LOOKUP_PREFIX, LOOKUPS, Dimensions, stage_lookups
 from etl.ip_mask import mask_raw_values
 from etl.manifest import LAST_ROW_WINS, SameContent
@@ -174,6 +176,15 @@ def ingest(
                     "(check the rates' units: base currency per one unit of the currency)"
                 )
         if feed == "conversions":
+            _, expired = conv.resolve_updates(con, run_id, base=base, now=now)
+            if expired:
+                them = "it" if expired == 1 else "them"
+                res.notes.append(
+                    f"{expired:,} conversion status update{'s' if expired != 1 else ''} found no conversion in "
+                    f"{conv.WAIT_DAYS} days and went to the quarantine as {NO_ATTRIBUTION} (the counts of the files "
+                    f"and runs that read {them} say so now): once the conversion is loaded, `cabinet etl reprocess "
+                    f"--reason {NO_ATTRIBUTION} --feed conversions` applies {them}"
+                )
             res.attributed_late, res.unattributed = conv.resolve_pending(con, run_id, base=base, now=now)
             if res.unattributed:
                 res.notes.append(

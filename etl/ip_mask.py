@@ -21,6 +21,7 @@ _RAW_TABLES = {
     "quarantine": ("run_id = $run", "raw"),
     "pending_versions": ("list_contains($files, file_id)", "raw"),
     "pending_conversions": ("list_contains($files, file_id)", "raw -> '$.raw'"),
+    "pending_updates": ("list_contains($files, file_id)", "raw -> '$.raw'"),
 }
 
 

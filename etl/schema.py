@@ -111,6 +111,15 @@ create table if not exists pending_versions (
     counted       varchar not null
 );
 
+-- Status updates read before their conversion (no click id, promo code or partner: `etl.conversion_early`)
+create table if not exists pending_updates (
+    conversion_id varchar not null,
+    raw           json not null,             -- the validated row, as `pending_conversions` keeps it
+    first_seen    timestamp not null,
+    file_id       integer,
+    row_number    bigint
+);
+
 -- Commissions: from the feed (source='feed') or computed by the engine (source='engine').
 create table if not exists commissions (
     commission_id  varchar primary key,      -- feed id, or 'eng:<conversion_id>:<rule>[:L<level>:<partner>]'

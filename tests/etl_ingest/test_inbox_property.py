@@ -143,7 +143,7 @@ def _state(t: Tiny) -> list[object]:
     """Checksums of what a run writes (a waiting conversion's attempts go up each run: its other columns do not)."""
     tables = ("clicks", "conversions", "commissions", "quarantine", "rollup_hourly")
     pending = "(select * exclude (attempts) from pending_conversions)"
-    return [t.rows(f"select count(*), sum(hash(x)) from {name} x") for name in (*tables, pending)]
+    return [t.rows(f"select count(*), sum(hash(x)) from {name} x") for name in (*tables, pending, "pending_updates")]
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
