@@ -64,14 +64,19 @@ def test_an_update_whose_file_sorts_before_its_conversions_in_one_run_is_applied
     tiny.write("clicks", "c.csv", CLICK_HEADER + CLICK.format(token=tiny.token))
     tiny.write("conversions", "a_updates.csv", SHORT + APPROVED + "v2,2026-11-01T12:00:00Z,ftd,rejected,"
                "2026-11-03T11:00:00Z\n")  # fmt: skip
-    tiny.write("conversions", "b_new.csv", FULL + ORIGINAL + "v2,2026-11-01T12:00:00Z,ftd,k1,70,pending,\n")
+    # in one file too, the update's row first
+    tiny.write("conversions", "b_new.csv", FULL + ORIGINAL + "v2,2026-11-01T12:00:00Z,ftd,k1,70,pending,\n"
+               "v3,2026-11-01T13:00:00Z,ftd,,,approved,2026-11-03T12:00:00Z\n"
+               "v3,2026-11-01T13:00:00Z,ftd,k1,80,pending,\n")  # fmt: skip
     tiny.run(T0)
-    assert _state(tiny) == [("v1", "approved", Decimal("60"), "click"), ("v2", "rejected", Decimal("70"), "click")]
+    assert _state(tiny) == [("v1", "approved", Decimal("60"), "click"), ("v2", "rejected", Decimal("70"), "click"),
+                            ("v3", "approved", Decimal("80"), "click")]  # fmt: skip
     assert _commissions(tiny) == [("eng:v1:cpa", "approved", Decimal("100")),
-                                  ("eng:v2:cpa", "rejected", Decimal("100"))]  # fmt: skip
+                                  ("eng:v2:cpa", "rejected", Decimal("100")),
+                                  ("eng:v3:cpa", "approved", Decimal("100"))]  # fmt: skip
     assert tiny.rows("select count(*) from quarantine") == [(0,)] and _waiting(tiny) == 0
     assert tiny.rows(COUNTS + " order by 1") == [("conversions/a_updates.csv", 2, 0, 2, 0, 0),
-                                                ("conversions/b_new.csv", 2, 2, 0, 0, 0)]  # fmt: skip
+                                                ("conversions/b_new.csv", 4, 3, 1, 0, 0)]  # fmt: skip
     conserved(tiny)
 
 
