@@ -11,7 +11,7 @@ from cabinet.ui.news import news_feed
 from cabinet.ui.plan_box import tier_progress
 from cabinet.ui.second_factor import require_second_factor
 from cabinet.ui.text import t
-from cabinet.ui.widgets import fmt_count, kpi_cards, plain
+from cabinet.ui.widgets import fmt_as_of, fmt_count, kpi_cards, plain
 
 TO_DO_PAGES = {  # a to-do item → the page that does it, and the feature the user needs to act on it
     "payout_method": ("pages/10_account.py", "payouts"),  # a team member kept from payouts is not asked
@@ -42,9 +42,9 @@ if user.impersonator:
     st.warning(t("home.impersonating", manager=user.impersonator, partner=plain(user.display_name)))
 current = data.published()
 if current is not None and current.data_as_of is not None:
-    st.success(t("home.data_as_of", as_of=f"{current.data_as_of:%Y-%m-%d %H:%M} UTC", snapshot=current.snapshot_id))
+    st.success(t("home.data_as_of", as_of=fmt_as_of(current.data_as_of), snapshot=current.snapshot_id))
 elif current is not None:  # published, but no feed brought an event yet: its publish time is not the data's
-    st.info(t("home.no_events", snapshot=current.snapshot_id, published=f"{current.published_at:%Y-%m-%d %H:%M} UTC"))
+    st.info(t("home.no_events", snapshot=current.snapshot_id, published=fmt_as_of(current.published_at)))
 else:
     st.info(t("home.no_data", files=status.inbox_files))
 

@@ -10,6 +10,7 @@ from math import isfinite
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
+from babel.dates import format_date, format_datetime, format_interval
 from babel.numbers import format_currency, format_decimal, format_percent
 
 PERIODS = ("today", "yesterday", "last_7_days", "last_30_days", "last_90_days", "month_to_date", "last_month", "custom")
@@ -95,6 +96,26 @@ def fmt_change_or_difference(change: float | None, difference: float | None, sai
     if amount == said(0.0):
         return None
     return ("+" if difference > 0 else "-") + amount
+
+
+def fmt_day(day: date, locale: str) -> str:
+    """A date as the language writes it in a sentence: "Nov 7, 2026", "7 нояб. 2026 г."."""
+    return format_date(day, format="medium", locale=locale)
+
+
+def fmt_days(start: date, end: date, locale: str) -> str:
+    """Inclusive dates as one range, what they share said once: "Nov 7 – Dec 6, 2026", "1–30 нояб. 2026 г."; a single
+    day as that day."""
+    return format_interval(start, end, "yMMMd", locale=locale)
+
+
+def fmt_moment(moment: datetime, locale: str) -> str:
+    """A moment to the minute as its own clock reads it (no zone said: the text names it): "Dec 5, 2026, 23:59",
+    "5 дек. 2026 г., 23:59". A 24-hour clock in both languages, as the charts' hours are."""
+    loc = Locale.parse(locale)
+    day = loc.date_formats["medium"].pattern
+    pattern = str(loc.datetime_formats["medium"]).replace("{1}", day).replace("{0}", "HH:mm")
+    return format_datetime(moment.replace(tzinfo=None), pattern, locale=locale)
 
 
 def today_in(tz: str, now: datetime | None = None) -> date:

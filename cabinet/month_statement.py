@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_skeleton
+from babel.dates import format_skeleton
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -118,7 +118,7 @@ class _Doc:
     def __init__(self, loc: str, zone: ZoneInfo, program: ProgramSettings | None, contact: str | None) -> None:
         self.loc, self.zone, self.program, self.contact = loc, zone, program, contact
         self.name = program.name if program else "Partner Program"
-        made = format_datetime(datetime.now(UTC).astimezone(zone), format="medium", tzinfo=zone, locale=loc)
+        made = formatting.fmt_moment(datetime.now(UTC).astimezone(zone), loc)  # as the dates above it are written
         self.pdf: FPDF = Page(self.tr("month_footer", program=self.name, made=made, zone=str(zone)))
         self.width = self.pdf.w - self.pdf.l_margin - self.pdf.r_margin
 
@@ -144,9 +144,8 @@ class _Doc:
         doc.set_font("DejaVu", "", 9)
         doc.set_text_color(*MUTED)
         last = _next_month(first) - date.resolution
-        period = self.tr("month_period", first=format_date(first, format="long", locale=loc),
-                         last=format_date(last, format="long", locale=loc), zone=str(self.zone))  # fmt: skip
-        seen = f"{as_of:%Y-%m-%d %H:%M}" if as_of else "—"
+        period = self.tr("month_period", dates=formatting.fmt_days(first, last, loc), zone=str(self.zone))
+        seen = formatting.fmt_moment(as_of, loc) if as_of else "—"
         doc.multi_cell(0, 5, f"{period}\n{self.tr('month_as_of', as_of=seen)}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         doc.ln(4)
         top = doc.get_y()
@@ -214,11 +213,7 @@ class _Doc:
             return
         rows = []
         for p in paid:
-            day = (
-                format_date(p.paid_at.astimezone(self.zone).date(), format="medium", locale=self.loc)
-                if p.paid_at
-                else "—"
-            )
+            day = formatting.fmt_day(p.paid_at.astimezone(self.zone).date(), self.loc) if p.paid_at else "—"
             rows.append([self.tr("month_payout_line", payout=p.id), day, p.reference or "—",
                          self.money(Decimal(p.amount), p.currency)])  # fmt: skip
         heads = [self.tr("description"), self.tr("paid"), self.tr("reference"), self.tr("month_col_amount")]

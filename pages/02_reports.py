@@ -119,15 +119,13 @@ compare = asked and not by_time and not only_today
 against = "previous"
 if compare and date_to >= today:  # the whole days of the period, beside as many days before them (as the Dashboard)
     date_to = today - timedelta(days=1)
-    st.caption(t("reports.compare_whole_days", end=date_to))
+    st.caption(t("reports.compare_whole_days", end=widgets.fmt_day(date_to)))
 if compare:  # the period before, or the same days a year before (a seasonal business's December against the last)
     relabel("reports_compare_with", AGAINST)  # its dates' words in the language switched to
     against = st.radio(
         t("reports.compare_with"),
         AGAINST,
-        format_func=lambda a: t(
-            f"reports.against_{a}", **dict(zip(("start", "end"), other_period(date_from, date_to, a), strict=True))
-        ),
+        format_func=lambda a: t(f"reports.against_{a}", dates=widgets.fmt_days(*other_period(date_from, date_to, a))),
         horizontal=True,
         key="reports_compare_with",
     )

@@ -13,7 +13,15 @@ from cabinet.ui.cards import card_columns
 from cabinet.ui.guard import require_user
 from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import t
-from cabinet.ui.widgets import download_buttons, number_format, period_picker, relabel, to_cents, today_in
+from cabinet.ui.widgets import (
+    download_buttons,
+    fmt_days,
+    number_format,
+    period_picker,
+    relabel,
+    to_cents,
+    today_in,
+)
 from queries import review
 from queries.compare import AGAINST, other_period
 
@@ -32,7 +40,7 @@ if date_from >= today:
     st.stop()
 cut = date_to >= today
 date_to = min(date_to, today - timedelta(days=1))
-dates = {a: dict(zip(("start", "end"), other_period(date_from, date_to, a), strict=True)) for a in AGAINST}
+dates = {a: {"dates": fmt_days(*other_period(date_from, date_to, a))} for a in AGAINST}
 relabel("review_against", AGAINST)  # its dates' words in the language switched to
 # a seasonal program's December beside the last one: against November, every partner's clicks "spiked"
 against = st.radio(t("review.compare_with"), AGAINST, format_func=lambda a: t(f"review.against_{a}", **dates[a]),
@@ -83,6 +91,6 @@ show_dataframe(to_cents(table).rename(headers, strict=False), config, changes=ch
 download_buttons(review_table.download(shown, names), f"partner_review_{date_from}_{date_to}", key="review",
                  headers=review_table.download_headers(shown.columns, against))  # fmt: skip
 if cut:
-    st.caption(t("review.whole_days", date_from=date_from.isoformat(), date_to=date_to.isoformat()))
+    st.caption(t("review.whole_days", dates=fmt_days(date_from, date_to)))
 st.caption(t("review.caption", clicks=said["clicks"], registrations=said["registrations"],
              period=t(f"review.then_{against}", **dates[against])))  # fmt: skip

@@ -14,7 +14,7 @@ from cabinet import formatting, tracking
 from cabinet.access import Scope
 from cabinet.store.db import session_scope
 from cabinet.ui.resources import app_settings, engine
-from cabinet.ui.text import t
+from cabinet.ui.text import current_locale, t
 from queries import (
     cohorts,
     commissions,
@@ -52,7 +52,7 @@ def as_of(snap: SnapshotInfo | None) -> str:
     a publish time, which is not the data's: the menu and home page say the same)."""
     if snap is None or snap.data_as_of is None:
         return t("common.no_events")
-    return t("common.data_as_of", as_of=f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC")
+    return t("common.data_as_of", as_of=formatting.fmt_moment(snap.data_as_of, current_locale()) + " UTC")
 
 
 def recent_kpis(scope: Scope, tz: str, days: int = 7) -> pl.DataFrame | None:

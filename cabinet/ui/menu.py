@@ -19,7 +19,7 @@ from cabinet.ui.login import logout_button
 from cabinet.ui.reading import page_language
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import LOCALE_KEY, current_locale, t, t_or
-from cabinet.ui.widgets import plain
+from cabinet.ui.widgets import fmt_as_of, plain
 from queries.warehouse import CurrentError, read_current
 
 # page file → (feature it needs, icon, label: the translation of "menu.<label>")
@@ -197,7 +197,7 @@ def sidebar_menu(user: SessionUser) -> None:
             current = None
         if current is not None:  # as the pages and the home page say it
             as_of = current.data_as_of
-            st.caption(t("menu.data_as_of", as_of=f"{as_of:%Y-%m-%d %H:%M} UTC") if as_of else t("common.no_events"))
+            st.caption(t("menu.data_as_of", as_of=fmt_as_of(as_of)) if as_of else t("common.no_events"))
         locale = current_locale()
         choice = st.selectbox(
             t("menu.language"),

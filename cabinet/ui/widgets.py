@@ -107,8 +107,24 @@ def period_picker(user: SessionUser, key: str, default: str = "last_30_days") ->
             st.info(t("common.pick_end"))
             st.stop()
     else:
-        cols[1].caption(t("common.range", start=start.isoformat(), end=end.isoformat(), tz=user.timezone))
+        cols[1].caption(t("common.range", dates=fmt_days(start, end), tz=user.timezone))
     return start, end
+
+
+def fmt_day(day: date) -> str:
+    """A date as the session's language writes it in a sentence ("Nov 7, 2026", "7 нояб. 2026 г."), as the date
+    fields and charts name months; tables and downloads keep ISO dates."""
+    return formatting.fmt_day(day, current_locale())
+
+
+def fmt_days(start: date, end: date) -> str:
+    """Inclusive dates as one range in the session's language: "Nov 7 – Dec 6, 2026", "7 нояб. – 6 дек. 2026 г."."""
+    return formatting.fmt_days(start, end, current_locale())
+
+
+def fmt_as_of(moment: datetime) -> str:
+    """How far the data reaches (naive UTC) in the session's language: "Dec 5, 2026, 23:59 UTC"."""
+    return formatting.fmt_moment(moment, current_locale()) + " UTC"
 
 
 DATE_FORMATS = {"ru": "DD.MM.YYYY"}  # the date picker's field; its calendar stays English (streamlit#12699)
@@ -144,7 +160,7 @@ def nothing_to_show(data_as_of: datetime | None, date_from: date, tz: str) -> st
     nothing is loaded for it yet and how far the data reaches; "no data for these dates and filters" read as no
     traffic. Any other period: that there is no data."""
     if not_loaded_yet(data_as_of, date_from, tz):
-        return t("common.not_loaded", as_of=f"{data_as_of:%Y-%m-%d %H:%M} UTC")
+        return t("common.not_loaded", as_of=fmt_as_of(data_as_of))
     return t("common.empty")
 
 

@@ -54,13 +54,15 @@ def test_home_says_no_data_is_published_yet_in_the_users_language(store: Engine)
 def test_home_names_the_snapshot_and_its_data_time(store: Engine, settings: Settings) -> None:
     _publish(settings, "2026-11-01T23:59:00")
     at = _home(store)
-    assert "2026-11-01 23:59" in at.success[0].value and "r000003" in at.success[0].value
+    said = "1 нояб. 2026\u202fг., 23:59 UTC"  # in the login's language, as the date fields and charts write dates
+    assert f"Данные на {said} (снимок r000003" in at.success[0].value
+    assert f"Данные на {said}" in [c.value for c in at.sidebar.caption]  # the menu's line the same
 
 
 def test_home_survives_a_snapshot_without_events(store: Engine, settings: Settings) -> None:
     _publish(settings, None)
     at = _home(store)
     assert not at.success  # its publish time is not the data's: the pages and the menu say no events either
-    assert "2026-11-02 06:00" in at.info[0].value and "r000003" in at.info[0].value
+    assert "опубликован 2 нояб. 2026\u202fг., 06:00 UTC" in at.info[0].value and "r000003" in at.info[0].value
     menu = [c.value for c in at.sidebar.caption]
     assert "Событий пока не загружено." in menu and not any("06:00" in c for c in menu)

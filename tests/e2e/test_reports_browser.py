@@ -20,7 +20,7 @@ from pypdf import PdfReader
 
 from cabinet.cli.setup import app_command
 from cabinet.config import PROJECT_ROOT
-from cabinet.formatting import period_dates
+from cabinet.formatting import fmt_days, period_dates
 from tests.e2e.conftest import RESULTS_DIR, Server, _free_port, _wait_healthy, open_box
 from tests.e2e.test_login_browser import _login, _see, _until_shown, _wait_cookie
 
@@ -128,7 +128,7 @@ def test_report_flow_in_a_real_browser(tab, demo_server: Server) -> None:  # typ
     shown = [period_dates("last_month", "UTC")]
     _choose(tab, "Period", "Last month")
     shown.append(period_dates("last_month", "UTC"))
-    texts = [tab.get_by_text(f"{start.isoformat()} – {end.isoformat()}") for start, end in shown]
+    texts = [tab.get_by_text(f"{fmt_days(start, end, 'en')} (UTC)") for start, end in shown]  # "Nov 1 – 30, 2026"
     _see(texts[0].or_(texts[1]).first, "period_changed")
 
     group = tab.get_by_label("Group by")

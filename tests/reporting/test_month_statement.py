@@ -43,7 +43,7 @@ def _text(program: Program, engine: Engine, scope: Scope, month: date = NOVEMBER
 def test_a_partner_gets_its_month_by_offer_and_kind_in_its_language(program: Program, store_engine: Engine) -> None:
     parent = program.users["p_parent"].scope
     before = _text(program, store_engine, parent)
-    assert "Commission statement, November 2026" in before and "November 1, 2026 – November 30, 2026" in before
+    assert "Commission statement, November 2026" in before and "Nov 1\u2009–\u200930, 2026, UTC time" in before
     assert "Commission of the month: $100.00" in before and "1 · Casino" in before
     assert "Parent" in before and f"Partner ID {program.tiny.parent}" in before
     assert "No payout was paid in this month." in before

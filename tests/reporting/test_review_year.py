@@ -51,7 +51,7 @@ def test_the_page_compares_with_the_year_before_and_says_so(seasonal: Program) -
     at.selectbox(key="review_period_en").set_value("custom").run()
     at.date_input(key="review_dates").set_value(NOVEMBER).run()
     assert at.radio(key="review_against").options == [
-        "The period before (2026-10-23 – 2026-10-31)", "The same days a year before (2025-11-01 – 2025-11-09)"
+        "The period before (Oct 23\u2009–\u200931, 2026)", "The same days a year before (Nov 1\u2009–\u20099, 2025)"
     ]  # fmt: skip
     before = at.dataframe[0].value  # against October: no signal, no Signals column
     assert not any("Traffic halved" in s for s in before.get("Signals", []))
@@ -61,7 +61,7 @@ def test_the_page_compares_with_the_year_before_and_says_so(seasonal: Program) -
     signals = dict(zip(table["Partner"], table["Signals"], strict=True))
     assert "Traffic halved" in signals[f"{seasonal.tiny.parent} · Parent"]
     captions = [c.value for c in at.caption]
-    assert any(c.startswith("Against the same days a year before, 2025-11-01 – 2025-11-09.") for c in captions)
+    assert any(c.startswith("Against the same days a year before, Nov 1\u2009–\u20099, 2025.") for c in captions)
     cards = {m.label: m.help for m in at.metric}
     assert "in the same days a year before" in cards["Traffic halved"]
 
@@ -70,9 +70,9 @@ def test_the_year_before_reads_in_russian(seasonal: Program) -> None:
     at = _open_ru(seasonal, "mgr", "pages/22_review.py", review_period_ru="custom", _choice_review_period="custom",
                   _choice_review_dates=NOVEMBER, review_against="year")  # fmt: skip
     assert not at.exception
-    assert at.radio(key="review_against").options[1] == "С теми же днями год назад (2025-11-01 – 2025-11-09)"
+    assert at.radio(key="review_against").options[1] == "С теми же днями год назад (1–9 нояб. 2025\u202fг.)"
     captions = [c.value for c in at.caption]
-    assert any(c.startswith("Сравнение с теми же днями год назад, 2025-11-01 – 2025-11-09.") for c in captions)
+    assert any(c.startswith("Сравнение с теми же днями год назад (1–9 нояб. 2025\u202fг.).") for c in captions)
 
 
 def test_the_download_heads_the_figures_then_by_the_period_compared() -> None:
