@@ -14,6 +14,7 @@ from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, Partner, User
 from cabinet.ui import menu
 from tests.reporting.conftest import Program
+from tests.reporting.test_page_locale import _ru
 from tests.reporting.test_pages import ROOT, _open
 
 
@@ -113,6 +114,20 @@ def test_a_view_as_link_to_someone_elses_partner_leaves_the_user_as_they_are(pro
         partner.session_state[SESSION_KEY].username == "p_parent"
         and not partner.session_state[SESSION_KEY].impersonator
     )
+
+
+def test_a_view_as_link_without_a_partner_number_says_so(program: Program) -> None:
+    """A link "?view_as=abc" read "Partner abc is not one of yours.", as if a partner abc were someone else's."""
+    english = "“abc” is not a partner id: the address names a partner by its number,"
+    russian = "«abc» — не ID партнёра: в адресе партнёр указывается номером,"
+    for user, said in ((program.users["mgr"], english), (_ru(program, "mgr"), russian)):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.session_state[SESSION_KEY] = user
+        at.query_params["view_as"] = "abc"
+        at.run()
+        assert not at.exception and at.session_state[SESSION_KEY].role == "manager"
+        warned = [w.value for w in at.warning]
+        assert any(w.startswith(said) for w in warned) and not any("abc is not one of yours" in w for w in warned)
 
 
 def test_a_new_page_file_is_in_the_menu_of_the_users_its_guard_lets_in(
