@@ -18,6 +18,7 @@ from cabinet.ui.widgets import (
     partner_picker,
     per_language,
     period_picker,
+    relabel,
     remember,
     show_refusal,
 )
@@ -32,6 +33,7 @@ from queries.cohorts import (
     cohort_range,
 )
 
+WHOSE = ("mine", "tree")  # a partner's own customers, or its sub-partners' too
 MIN_HEIGHT = 352  # px of the heatmap
 TOOLBAR_ROW = 92  # px above the plot: the chart's toolbar (shown at all times on a phone), the axis's name, its ticks
 
@@ -74,8 +76,15 @@ if not measures:
 measure = choose(cols[2], "measure", measures)
 view = choose(cols[3], "view", list(VIEWS))
 partner = partner_picker(user, snap.snapshot_id, "cohorts_partner")  # staff: all their partners' customers, or one's
+# a partner whose tier shows its sub-partners may add their customers, as deep as its Sub-partners page goes
+subtree = False
+if user.scope.own_partner_id is not None and user.scope.subpartner_ids and user.has("subpartners"):
+    relabel("cohorts_customers", WHOSE)  # the chosen option's label in the language switched to
+    whose = st.radio(t("cohorts.whose"), WHOSE, horizontal=True, format_func=lambda w: t(f"cohorts.whose_{w}"),
+                     key="cohorts_customers")  # fmt: skip
+    subtree = whose == "tree"
 
-req = CohortRequest(date_from, date_to, user.timezone, event, grain, measure, snap.data_as_of, partner)
+req = CohortRequest(date_from, date_to, user.timezone, event, grain, measure, snap.data_as_of, partner, subtree)
 try:
     cells = data.cohort_cells(user.scope, snap.snapshot_id, req)
 except CohortError as exc:
@@ -87,6 +96,8 @@ except ScopeError as exc:
 
 first, last = cohort_range(req)
 st.caption(t(f"cohorts.range_{grain}", start=first.isoformat(), end=last.isoformat(), tz=user.timezone))
+if subtree:
+    st.caption(t("cohorts.whose_tree_help"))
 sizes = cells.unique("cohort").sort("cohort")
 customers = int(sizes["customers"].sum() or 0)
 total = float(cells["value"].sum() or 0)
@@ -157,7 +168,7 @@ table = pl.DataFrame(
 )  # fmt: skip
 config = {customers: st.column_config.NumberColumn(format=number_format("clicks"), help=headers["customers"])}
 show_dataframe(table, config, hide_index=True, placeholder="—", width="stretch")
-st.caption(t(f"cohorts.caption_{measure}"))
+st.caption(t(f"cohorts.caption_{measure}" + ("_tree" if subtree and measure == "commission" else "")))
 download = cells.rename(
     {"value": measure, "cumulative": f"{measure}_cumulative", "per_customer": f"{measure}_per_customer"}
 )
@@ -165,5 +176,6 @@ download = cells.rename(
 headers |= {"period": t(f"cohorts.col_period_{grain}"), measure: t(f"cohorts.chart_period_{measure}"),
             f"{measure}_cumulative": t(f"cohorts.col_cumulative_{measure}"),
             f"{measure}_per_customer": t(f"cohorts.chart_ltv_{measure}")}  # fmt: skip
-download_buttons(download, f"cohorts_{event}_{grain}_{measure}_{first}_{last}", key="cohorts", headers=headers)
+name = f"cohorts_{event}_{grain}_{measure}{'_subpartners' if subtree else ''}_{first}_{last}"
+download_buttons(download, name, key="cohorts", headers=headers)
 st.caption(data.as_of(snap))

@@ -7,6 +7,11 @@ of the cohort's type. What follows is one of:
 - `commission`: the partner's own commissions on the customer's conversions (the `commission` metric: every status
   but rejected and reversed; overrides a parent earns are the parent's, not the customer's), by the row's time;
 - `ftds`: the customer's first FTD (registration cohorts only): the share of a cohort that has deposited.
+A partner may ask for its sub-partners' customers too (`subtree`): those of its descendants down to its tier's depth
+(`Scope.subpartner_ids`) that the warehouse's tree puts under it, never a partner named by the request. A customer is
+then its partner's (partner_id, customer_id); revenue and FTDs are the customers' own, and commission stays the
+viewing partner's own money: its commissions on its customers and the overrides (and their clawbacks) it earned on its
+sub-partners' customers' conversions, not the sub-partners' own commissions.
 Cells are cumulative per customer (LTV) or the plain sum of each period; periods that have not ended by the data's
 as-of time are partly filled and the ones not begun are empty (None), not zero, unless a row dated later (a clawback)
 falls in them. An event before its customer joined the cohort counts in period 0. Cohorts are whole weeks (Monday to
@@ -60,9 +65,22 @@ class CohortRequest:
     measure: str = "revenue"
     as_of: datetime | None = None
     partner_id: int | None = None
+    subtree: bool = False  # a partner's own customers and its sub-partners' (as deep as its tier shows)
 
 
 _LOCAL_DAY = "timezone($tz, timezone('UTC', {ts}))::date"
+
+
+# Whose customers, on a column of partner ids: the scope's (narrowed to `$partner`), or in a sub-tree view the
+# partner `$root` and its descendants in the warehouse's tree that its scope shows (`$subs`)
+_TREE = (
+    "({column} = $root or {column} in (select descendant_id from dim_partner_tree where ancestor_id = $root"
+    " and descendant_id <> $root and list_contains($subs::integer[], descendant_id)))"
+)
+
+
+def _who(subtree: bool, column: str = "partner_id") -> str:
+    return _TREE.format(column=column) if subtree else _where_one(column)
 
 
 # the cohort of every customer whose first counted event of the cohort's type lies in the range
@@ -72,21 +90,23 @@ members as materialized (
         select partner_id, customer_id, min(ts) as first_ts,
                date_trunc('{{grain}}', {_LOCAL_DAY.format(ts="min(ts)")})::date as cohort
         from conversions
-        where {_where_one()} and customer_id is not null and type = $event and status in {COUNTED}
+        where {{who}} and customer_id is not null and type = $event and status in {COUNTED}
         group by partner_id, customer_id
     ) where first_ts >= $start and first_ts < $end
 )"""
 _VALUES = {
     "revenue": f"""select partner_id, customer_id, ts, amount_base as v from conversions
-        where {_where_one()} and customer_id is not null and type in ('revenue', 'sale') and status in {COUNTED}""",
+        where {{who}} and customer_id is not null and type in ('revenue', 'sale') and status in {COUNTED}""",
+    # the earner's own rows on its customers' conversions; in a sub-tree view also its overrides on its
+    # sub-partners' customers' conversions (an override row names the conversion its source commission is on)
     "commission": f"""select cv.partner_id, cv.customer_id, cm.ts, cm.amount_base as v
-        from commissions cm join conversions cv on cv.conversion_id = cm.conversion_id and cv.partner_id = cm.partner_id
-        where {_where_one("cm.partner_id")} and cv.customer_id is not null
-          and cm.status in {LIVE}""",
+        from commissions cm join conversions cv on cv.conversion_id = cm.conversion_id
+        where {{earner}} and {{who_cv}} and cv.customer_id is not null and cm.status in {LIVE}""",
     "ftds": f"""select partner_id, customer_id, min(ts) as ts, 1 as v from conversions
-        where {_where_one()} and customer_id is not null and type = 'ftd' and status in {COUNTED}
+        where {{who}} and customer_id is not null and type = 'ftd' and status in {COUNTED}
         group by partner_id, customer_id""",
 }
+_EARNER = {False: f"{_where_one('cm.partner_id')} and cv.partner_id = cm.partner_id", True: "cm.partner_id = $root"}
 _PERIOD = {
     "week": f"greatest(0, date_diff('day', m.cohort, {_LOCAL_DAY.format(ts='e.ts')}) // 7)",
     "month": f"greatest(0, date_diff('month', m.cohort, {_LOCAL_DAY.format(ts='e.ts')}))",
@@ -122,12 +142,14 @@ def _periods_between(grain: str, cohort: date, day: date) -> int:
     return (day.year - cohort.year) * 12 + day.month - cohort.month
 
 
-def _check(req: CohortRequest) -> tuple[date, date]:
+def _check(scope: Scope, req: CohortRequest) -> tuple[date, date]:
     check_period(req.date_from, req.date_to, req.tz, CohortError)
     for value, allowed, what in ((req.event, EVENTS, "event"), (req.grain, GRAINS, "grain"),
                                  (req.measure, MEASURES, "measure")):  # fmt: skip
         if value not in allowed:
             raise CohortError(f"unknown {what} {value!r}; allowed: {', '.join(allowed)}")
+    if req.subtree and scope.own_partner_id is None:
+        raise CohortError("the sub-partners' customers are a partner's view: pick the partner to view as")
     if req.measure == "ftds" and req.event != "registration":
         raise CohortError("the share with an FTD is measured on registration cohorts")
     first, last = cohort_range(req)
@@ -144,13 +166,10 @@ def _params(scope: Scope, req: CohortRequest, first: date, last: date) -> dict[s
     if req.partner_id is not None:
         scope.require([int(req.partner_id)])
     start, end = utc_bounds(first, last, req.tz)
-    return scope_params(scope) | {
-        "partner": req.partner_id,
-        "tz": req.tz,
-        "event": req.event,
-        "start": start,
-        "end": end,
-    }
+    common = {"tz": req.tz, "event": req.event, "start": start, "end": end}
+    if req.subtree:  # the scope's own partner and the descendants its tier shows: nothing the request names
+        return common | {"root": scope.own_partner_id, "subs": list(scope.subpartner_ids)}
+    return scope_params(scope) | {"partner": req.partner_id} | common
 
 
 def cohorts(scope: Scope, *, wh: Warehouse, req: CohortRequest) -> pl.DataFrame:
@@ -158,10 +177,13 @@ def cohorts(scope: Scope, *, wh: Warehouse, req: CohortRequest) -> pl.DataFrame:
     the cohort's own week or month), value (that period's sum), cumulative, per_customer (cumulative ÷ customers:
     LTV, or the share with an FTD). Periods after `req.as_of` are left out unless they hold data; a cohort with no
     events shows zeros."""
-    first, last = _check(req)
+    first, last = _check(scope, req)
     params = _params(scope, req, first, last)
-    members = _MEMBERS.format(grain=req.grain)
-    cells_sql = CELLS_SQL.format(members=members, values=_VALUES[req.measure], period=_PERIOD[req.grain])
+    members = _MEMBERS.format(grain=req.grain, who=_who(req.subtree))
+    values = _VALUES[req.measure].format(
+        who=_who(req.subtree), who_cv=_who(req.subtree, "cv.partner_id"), earner=_EARNER[req.subtree]
+    )
+    cells_sql = CELLS_SQL.format(members=members, values=values, period=_PERIOD[req.grain])
     cur = wh.cursor()
     try:
         got = cur.sql(cells_sql, params=params).pl()
