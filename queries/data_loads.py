@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+import duckdb
 import polars as pl
 
 from cabinet.access import Scope, ScopeError
+from etl.conversions import WAIT_DAYS
 from queries.warehouse import Warehouse
 
 IDLE = "status = 'ok' and files = 0 and commissions = 0"  # a run that found nothing new
@@ -55,6 +58,27 @@ where ($feed::varchar is null or feed = $feed)
   and ($path::varchar is null or path = $path) and ($run::integer is null or run_id = $run)
 """
 ROWS_ORDER = " order by run_id desc, path, row_number"
+# Rows the ETL keeps instead of quarantining them at once: conversions waiting for their click (`etl.conversion_wait`)
+# and status updates read before their conversion (`etl.conversion_early`), each table with when its oldest was read
+WAITING_TABLES = ("pending_conversions", "pending_updates")
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """How many rows wait in the snapshot and when the oldest of them was read (naive UTC; None when none wait):
+    conversions for their click (quarantined `unattributed` after `days`), status updates for their conversion
+    (quarantined `missing_field:click_id` `days` after the first update of their conversion was read)."""
+
+    conversions: int
+    conversions_since: datetime | None
+    updates: int
+    updates_since: datetime | None
+    days: int = WAIT_DAYS
+
+    def due(self, since: datetime | None) -> datetime | None:
+        """When the oldest of rows read first at `since` has waited its `days`: the first run after it quarantines it
+        (a conversion may go sooner, once its event time is `days` older than the newest click)."""
+        return None if since is None else since + timedelta(days=self.days)
 
 
 def _admin(scope: Scope) -> None:
@@ -85,6 +109,28 @@ def idle_runs(scope: Scope, *, wh: Warehouse) -> tuple[int, datetime | None]:
     finally:
         cur.close()
     return int(n or 0), latest
+
+
+def waiting_rows(scope: Scope, *, wh: Warehouse) -> Waiting:
+    """The snapshot's rows waiting (`Waiting`); a snapshot older than a table counts none of it."""
+    _admin(scope)
+    return waiting_in(wh.cursor())
+
+
+def waiting_in(cur: duckdb.DuckDBPyConnection) -> Waiting:
+    """`Waiting` as the snapshot behind `cur` (a `Warehouse` cursor, closed here) holds it."""
+    counts: list[tuple[int, datetime | None]] = []
+    try:
+        for table in WAITING_TABLES:  # an allow-list of names
+            try:
+                n, since = cur.execute(f"select count(*), min(first_seen) from {table}").fetchone() or (0, None)
+            except duckdb.CatalogException:  # published before the table existed
+                n, since = 0, None
+            counts.append((int(n or 0), since))
+    finally:
+        cur.close()
+    (conversions, conversions_since), (updates, updates_since) = counts
+    return Waiting(conversions, conversions_since, updates, updates_since)
 
 
 def run_files(scope: Scope, *, wh: Warehouse, run_id: int) -> pl.DataFrame:

@@ -59,8 +59,10 @@ MISSING: dict[str, str] = {
     "offer_id": "the row has no offer_id: a conversion needs one when neither its click nor its promo code names the "
     "offer, a click when it has no link_token; send the row again with it",
     "click_id": "the row has no click_id: a click needs its own, and a conversion one of click_id, promo_code or "
-    "partner_id to be attributed; send the row again with it (a status update of a conversion read before the "
-    "conversion loads once that has: `cabinet etl status` says so)",
+    "partner_id to be attributed; send the row again with it. A status update read before its conversion (a row "
+    f"naming none of them) first waits {WAIT_DAYS} days for the conversion (`cabinet etl status` counts those "
+    "waiting) and lands here when it has not come; once the conversion is loaded, `cabinet etl reprocess --reason "
+    "missing_field:click_id --feed conversions` applies it (`cabinet etl status` says when such rows are there)",
     "link_token": "the click names neither a link_token nor a partner_id with an offer_id; send the row again with "
     "one of them",
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +13,7 @@ from rich.text import Text
 
 from cabinet.cli._app import CliError, console, counted, err_console, settings
 from cabinet.cli.etl import FAILED_HINT, as_of_text, etl_app, ignored_note, usage_line
-from queries.data_loads import BY_REASON_SQL, FAILED_FILES_SQL, FIXABLE, IDLE_SQL, RUNS_SQL
+from queries.data_loads import BY_REASON_SQL, FAILED_FILES_SQL, FIXABLE, IDLE_SQL, RUNS_SQL, Waiting, waiting_in
 
 
 @etl_app.command("status")
@@ -101,6 +102,8 @@ def status(
             f"reprocess --reason {NO_ATTRIBUTION} --feed conversions` applies the newer ones",
             style="yellow",
         )
+    for line in waiting_lines(waiting_in(wh.cursor()), datetime.now(UTC).replace(tzinfo=None)):
+        console.print(line)
     for request in pending(cfg.warehouse_dir):  # asked from the cabinet's Data loads page
         console.print(
             f"waiting for the schedule's next run: read again the files of the {request.reason} rows "
@@ -125,6 +128,44 @@ def status(
             f"{failed_run.get('error')}",
             code=FAILED_RUN_EXIT,
         )
+
+
+def waiting_lines(waiting: Waiting, now: datetime) -> list[str]:
+    """The rows the snapshot keeps waiting (none: no line): inserted or updated in their files' counts, missing from
+    the reports until what they wait for arrives, and when the oldest goes to the quarantine without it."""
+    lines = []
+    days = counted(waiting.days, "day")
+    for n, since, noun, what, counts, fate in (
+        (waiting.conversions, waiting.conversions_since, "conversion", "click", "inserted",
+         f"the reports once the click arrives; without it a conversion is quarantined as unattributed after {days} of "
+         "waiting"),
+        (waiting.updates, waiting.updates_since, "status update", "conversion", "updated",
+         f"its conversion once that arrives; without it a conversion's updates are quarantined as {NO_ATTRIBUTION} "
+         f"{days} after the first was read"),
+    ):  # fmt: skip
+        if n:
+            wait, its = ("waits", "its") if n == 1 else ("wait", "their")
+            lines.append(f"{counted(n, noun)} {wait} for {its} {what} ({_oldest(n, since, now)}): counted {counts} "
+                         f"by {its} file{'' if n == 1 else 's'}, in {fate} ({_due(waiting, since, now)})")  # fmt: skip
+    return lines
+
+
+def _oldest(n: int, since: datetime | None, now: datetime) -> str:
+    """`the oldest read 3 days ago` (`read 3 days ago` of the only one)."""
+    if since is None:
+        return "read earlier"
+    age = now - since
+    ago = (f"{counted(age.days, 'day')} ago" if age.days else f"{counted(age.seconds // 3600, 'hour')} ago"
+           if age.seconds >= 3600 else "less than an hour ago")  # fmt: skip
+    return f"{'read' if n == 1 else 'the oldest read'} {ago}, at {since:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _due(waiting: Waiting, since: datetime | None, now: datetime) -> str:
+    """When the oldest goes to the quarantine: at the first run after its `days`, the next one once they are over."""
+    due = waiting.due(since)
+    if due is None or due <= now:
+        return "the oldest at the next run"
+    return f"the oldest at the first run after {due:%Y-%m-%d %H:%M:%S} UTC"
 
 
 def _when(value: object) -> str:

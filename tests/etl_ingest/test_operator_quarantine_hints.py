@@ -96,6 +96,8 @@ def test_a_missing_column_is_said_as_its_feed_requires_it() -> None:
     assert "offer" not in (hint("missing_field:ts") or "") and "offer" not in (hint("missing_field:amount") or "")
     said = hint("missing_field:click_id") or ""
     assert "a conversion one of click_id, promo_code or partner_id" in said and "`cabinet etl status`" in said
+    assert "A status update read before its conversion (a row naming none of them) first waits 7 days for the " \
+           "conversion" in said  # fmt: skip
     assert "neither its click nor its promo code names the offer" in (hint("missing_field:offer_id") or "")
     assert "neither a link_token nor a partner_id with an offer_id" in (hint("missing_field:link_token") or "")
 
