@@ -1,14 +1,20 @@
 """A partner's payout ledger in the base currency: approved commission (warehouse) against its payout requests
 (store, passed in: the store is fresher than the last snapshot), each converted at the FX rate of its request day.
 The Payouts page, a manager's decision on a request (`cabinet.payouts.decide`) and the Dashboard's balance all work
-it out here, so they say the same."""
+it out here, so they say the same.
+
+The ledger is in whole cents, as payouts are asked and paid: each partner's approved commission (four decimals) rounded
+down to the cent, a fraction of a cent waiting until it makes a whole one; payouts in another currency, converted,
+rounded up (never less taken from the balance than went). So its figures add up as the pages write them: approved
+$2,241.7283 was written "$2,241.73" beside "$1,991.72" available after $250.00 paid, the Dashboard's balance
+"$1,991.73"."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_DOWN, Context, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Context, Decimal
 
 from babel.numbers import get_currency_precision
 
@@ -21,13 +27,18 @@ CENT = Decimal("0.01")
 
 
 def whole_cents(amount: Decimal) -> Decimal:
-    """`amount` to the cent, rounded down: payouts are asked and paid in whole cents, commission has four decimals."""
-    return amount.quantize(CENT, rounding=ROUND_DOWN)
+    """`amount` to the cent, rounded down (towards less money, below zero too): payouts are asked and paid in whole
+    cents, commission has four decimals."""
+    return amount.quantize(CENT, rounding=ROUND_FLOOR)
 
 
+# in cents: each partner's approved commission rounded down (a manager's total is what each partner's page says)
 APPROVED_SQL = f"""
-select coalesce(sum(amount_base), 0) from commissions
-where {scope_where_one()} and status = 'approved'
+select coalesce(sum(cents), 0) from (
+    select floor(sum(amount_base) * 100) as cents from commissions
+    where {scope_where_one()} and status = 'approved'
+    group by partner_id
+)
 """
 BASE_CURRENCY_SQL = "coalesce((select upper(value) from dim_settings where key = 'base_currency'), 'USD')"
 
@@ -152,8 +163,8 @@ class Ledger:
     @property
     def available(self) -> Decimal:
         """What a new request may ask for: the balance less what is already requested, in whole cents (rounded down, as
-        a request is). Commission has four decimals: shown rounded to the nearest cent, $1,924.9199 was "$1,924.92"
-        available, a request of all of it was cut to $1,924.91, and a stray $0.01 stayed available."""
+        a request is; `ledger` gives whole cents already). Shown rounded to the nearest cent, $1,924.9199 was
+        "$1,924.92" available, a request of all of it was cut to $1,924.91, and a stray $0.01 stayed available."""
         return max(Decimal(0), whole_cents(self.balance - self.requested))
 
 
@@ -161,7 +172,8 @@ def ledger_cards(metrics: tuple[str, ...] | list[str], payouts: bool, page: str)
     """The figures of the ledger (`Ledger` fields, `balance` included) a login is shown on `page` ("payouts" or
     "dashboard"), in order. Approved commission only for a tier that shows `commission`; a login that handles payouts
     (`payouts`: the tier's feature, kept from team members without payout access) gets its balance without it, the
-    money it may ask for, on both pages alike: the Dashboard's Balance is the Payouts page's. None without either."""
+    money it may ask for, on both pages alike: the Dashboard's Balance is the Payouts page's, and its Available
+    while no request is open (less the open one's amount while one is). None without either."""
     approved = "commission" in metrics
     if page == "payouts":
         return ("approved" if approved else "balance", "paid_out", "requested", "available") if payouts else ()
@@ -173,7 +185,8 @@ def ledger_cards(metrics: tuple[str, ...] | list[str], payouts: bool, page: str)
 def ledger(scope: Scope, *, wh: Warehouse, partner_id: int | None,
            requests: Sequence[tuple[Decimal, str, datetime, str]]) -> Ledger:  # fmt: skip
     """The ledger of `partner_id` from its requests (amount, currency, requested at, status); of every partner of the
-    scope together when None (a manager's or admin's Dashboard), from all their requests."""
+    scope together when None (a manager's or admin's Dashboard), from all their requests. In whole cents: approved
+    commission rounded down, each partner's on its own; payouts in base currency rounded up."""
     if partner_id is not None:
         scope.require([partner_id])
     cur = wh.cursor()
@@ -187,8 +200,10 @@ def ledger(scope: Scope, *, wh: Warehouse, partner_id: int | None,
             total, missing = cur.sql(TO_BASE_SQL, params=params).fetchall()[0]
             if missing:
                 raise MissingRate(missing)
-            return Decimal(total)
+            return Decimal(total).quantize(CENT, rounding=ROUND_CEILING)
 
-        return Ledger(Decimal(approved), to_base(("approved", "paid")), to_base(("requested",)))
+        return Ledger(
+            Decimal(approved).scaleb(-2).quantize(CENT), to_base(("approved", "paid")), to_base(("requested",))
+        )
     finally:
         cur.close()
