@@ -8,8 +8,9 @@ English and 851 in Russian with the source). What a manager decides by comes fir
 amount, the partner's balance, the status), each column as wide as its texts: the rate, the partner's name and a long
 reference were cut at their end to fit 818 px (whole only on a double-click, "2 · Nordic Media" for "2 · Nordic Media 2"
 in Russian); the method, the day decided, the reference and the rate now follow, beyond the edge of a 1280-px page where
-the names are long. A bank transfer is "Bank" ("Банк"), USDT on TRC-20 "USDT", and the queue's balance "Available"
-("Доступно"): the full names on hover."""
+the names are long. A bank transfer is "Bank" ("Банк"), USDT on TRC-20 "USDT", and the queue's balance "Balance before"
+("Баланс до"; "Available" said it beside the partner's own Available, the balance after the request): the full names
+on hover."""
 
 from __future__ import annotations
 

@@ -91,11 +91,11 @@ def test_the_queue_shows_what_the_partner_has_and_refuses_the_approval(
 ) -> None:
     made = _request(payable, store_engine, "100")
     at = open_page("pages/09_payouts.py", payable.users["mgr"])
-    assert at.dataframe[0].value.iloc[0]["Available"] == "$100.00" and not at.warning
+    assert at.dataframe[0].value.iloc[0]["Balance before"] == "$100.00" and not at.warning
     _reverse(payable)
     at.run()
     short = translate("payouts.not_covered", payout=made.id, amount="$100.00", available="$0.00")
-    assert at.dataframe[0].value.iloc[0]["Available"] == "$0.00"
+    assert at.dataframe[0].value.iloc[0]["Balance before"] == "$0.00"
     assert [w.value for w in at.warning] == [short]  # said before a step is taken
     _button(at, "approved").click().run()
     assert not at.exception and [e.value for e in at.error] == [short] and not at.success
