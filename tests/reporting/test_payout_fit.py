@@ -3,7 +3,7 @@ of columns here (1322 in Russian; 1122 and 1369 in the demo), a partner's own li
 rate in a Sent column of their own, the partner's currency in another ('Paid in', 'Валюта выплат'), 'Банковский
 перевод', 'Доступно к выплате'. What was sent follows the amount asked ('$20.00 → €18.50', '$5.00 → EUR' for one still
 to pay in euros), its rate in a column of its own, last ('1 EUR = 1.08108 USD (by hand)'); a bank transfer is 'Bank'
-('Банк'), USDT on TRC-20 'USDT', the balance 'Available' ('Доступно'), the full names on hover. Every text reads whole;
+('Банк'), USDT on TRC-20 'USDT', the balance 'Balance before' ('Баланс до'), full names on hover. Texts read whole;
 what a request is stays in sight at 1280 px. The downloads keep every column as before."""
 
 from __future__ import annotations
