@@ -147,7 +147,8 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
     if made_id := st.session_state.pop("payouts_made", None):  # where the form was, in sight of its button
         st.success(t("payouts.requested_ok", payout=made_id))
     if (open_one := next((p.id for p in mine if p.status == "requested"), None)) is not None:  # one at a time: the
-        st.info(t("payouts.one_open", payout=open_one))  # form would be refused, and offered an amount to ask again
+        if open_one != made_id:  # form would be refused; the one just made is said above, not again as waiting
+            st.info(t("payouts.one_open", payout=open_one))
     elif book.available < minimum or book.available <= 0:  # a minimum of 0 still needs something to pay out
         st.info(t("payouts.below_minimum_now", minimum=fmt_metric("commission", float(minimum))))
     else:
