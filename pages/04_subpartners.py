@@ -78,7 +78,10 @@ if "clicks" in metrics:
     cards.append((t("subpartners.active"), fmt_count(counted.filter(pl.col("clicks") > 0).height),
                   t("subpartners.active_help")))  # fmt: skip
 if "ftds" in metrics:
-    cards.append((t("metric.ftds"), fmt_count(listed["ftds"].sum() or 0), None))
+    full = t("metric.ftds")  # headed short as the Dashboard's card ("FTD"), its full name on hover when it has one
+    cards.append(
+        (short_label("ftds"), fmt_count(listed["ftds"].sum() or 0), full if full != short_label("ftds") else None)
+    )
 if "commission" in metrics:
     cards.append((t("subpartners.override"), fmt_metric("commission", float(tree["override"].sum() or 0)),
                   t("subpartners.override_help")))  # fmt: skip

@@ -78,7 +78,7 @@ else:
     # name or sub is kept in its field and refused with its limit (`links.name_too_long`, `links.sub_too_long`)
     name = st.text_input(t("links.name"), placeholder=t("links.name_placeholder"), key="links_name")
     sub_cols = st.columns(len(SUBS))
-    subs = tuple(c.text_input(sub, key=f"links_{sub}", help=t("links.sub_help"))
+    subs = tuple(c.text_input(t(f"dim.{sub}"), key=f"links_{sub}", help=t("links.sub_help"))  # as Reports names them
                  for c, sub in zip(sub_cols, SUBS, strict=True))  # fmt: skip
     if st.button(t("links.create"), type="primary", icon=":material/add_link:"):
         st.session_state.pop("links_created", None)  # said of the link made by this click only
@@ -151,9 +151,9 @@ figures_first = ["link_id", "offer", *(c for c in table.columns if c in FIGURES)
 table = table.select(*figures_first, *(c for c in table.columns if c not in figures_first))
 shown = table.drop([s for s in SUBS if table[s].str.len_chars().max() == 0])  # sub columns no link uses
 headers = {c: t(f"links.col_{c}") for c in ("link_id", "offer", "url", "created")}
-headers |= {s: s for s in SUBS} | {m: short_label(m) for m in FIGURES}
+headers |= {s: t(f"dim.{s}") for s in SUBS} | {m: short_label(m) for m in FIGURES}
 config = display_config(shown)
-# "Registrations", "Первые депозиты" over counts of a few digits: headed short, their full names on hover
+# "Registrations" over counts of a few digits: headed short, its full name on hover
 head_short(config, headers, {m: t(f"links.col_{m}") for m in ("registrations", "ftds")})
 config |= link_columns(shown, headers)
 show_dataframe(to_cents(shown).rename(headers, strict=False), config, hide_index=True, placeholder="—",

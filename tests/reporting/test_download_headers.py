@@ -71,7 +71,7 @@ def _headers(at: AppTest, n: int = 0) -> list[str]:
 def test_a_russian_report_downloads_under_the_headers_its_table_shows(program: Program, files: Files) -> None:
     ru = open_ru(program, "root", "pages/02_reports.py")
     table = _headers(ru)
-    assert table == ["День", "Клики", "Регистрации", "Первые депозиты", "Комиссия"]
+    assert table == ["День", "Клики", "Регистрации", "FTD", "Комиссия"]
     rows = _csv(files, "report_")
     assert _xlsx_header(files, "report_") == rows[0] == table
     en = open_page("pages/02_reports.py", program.users["root"])
@@ -135,7 +135,7 @@ def test_promo_codes_download_is_headed_as_the_table_for_staff_and_partners(
     promo = open_ru(codes, "mgr", "pages/08_promo_codes.py")
     header = _csv(files, "promo_codes_")[0]
     # the table's short headers (the days in one column) in full, each day its own column
-    assert set(_headers(promo)) - {"FTD", "Рег.", "Прод."} | {"Действует с", "Действует по", "Первые депозиты",
+    assert set(_headers(promo)) - {"FTD", "Рег.", "Прод."} | {"Действует с", "Действует по", "FTD",
                                                               "Регистрации", "Продажи"} == set(header)  # fmt: skip
     assert "Партнёр" in header  # staff: the partner's id and name
     partner = open_page("pages/08_promo_codes.py", codes.users["p_parent"])  # its own id, hidden in its table

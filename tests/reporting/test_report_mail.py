@@ -274,7 +274,7 @@ def test_only_a_message_with_a_file_says_one_is_attached(
     with_file = _mails(store_engine)[-1]
     assert with_file.attachment is not None and "Отчёт приложен таблицей" in with_file.body
     header = next(openpyxl.load_workbook(io.BytesIO(with_file.attachment)).active.iter_rows(values_only=True))
-    assert header == ("День", "Клики", "Первые депозиты", "Комиссия")  # in the login's language
+    assert header == ("День", "Клики", "FTD", "Комиссия")  # in the login's language
     last = list(openpyxl.load_workbook(io.BytesIO(with_file.attachment)).active.iter_rows(values_only=True))[-1]
     assert last[0] == "Итого"  # the totals row named as the page names it, not the query's "Total"
     for params in (VIEW | {"period": "yesterday"}, VIEW | {"metrics": ["revenue_secret"]},
