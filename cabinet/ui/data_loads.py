@@ -10,6 +10,8 @@ from typing import Any
 
 import polars as pl
 import streamlit as st
+from babel import Locale
+from babel.dates import format_timedelta
 
 from cabinet import etl_requests
 from cabinet.export import MIME, to_bytes
@@ -21,7 +23,7 @@ from cabinet.ui.fit import column_px, figures_px, rest_px
 from cabinet.ui.once import once
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.tables import show_dataframe
-from cabinet.ui.text import t, t_or, worded
+from cabinet.ui.text import current_locale, t, t_or, worded
 from cabinet.ui.widgets import fmt_count
 from etl.last_run import parse_time, read_last_run
 from etl.lock import running_holder
@@ -228,9 +230,52 @@ def failed_files(user: SessionUser) -> None:
     _table(files, ("feed",))
 
 
+def waiting(user: SessionUser) -> None:
+    """The conversions waiting for their click and the status updates waiting for their conversion in the snapshot
+    (nothing when none wait): inserted or updated in their files' counts, not in the reports yet, and when the oldest
+    goes to the quarantine without what it waits for."""
+    rows = data_loads.waiting_rows(user.scope, wh=warehouse())
+    now = datetime.now(UTC).replace(tzinfo=None)  # first_seen: naive UTC
+    days = format_timedelta(timedelta(days=rows.days), granularity="day", threshold=1000, locale=current_locale())
+    for n, since, kind, noun in ((rows.conversions, rows.conversions_since, "conversions", "conversion"),
+                                 (rows.updates, rows.updates_since, "updates", "update")):  # fmt: skip
+        if not n or since is None:
+            continue
+        ago, at = _ago(now - since), f"{since:%Y-%m-%d %H:%M:%S}"
+        due = rows.due(since)
+        when = (
+            t("loads.waiting_due", at=f"{due:%Y-%m-%d %H:%M:%S}") if due and due > now else t("loads.waiting_due_now")
+        )
+        if n == 1:
+            st.info(t(f"loads.waiting_{kind}_1", read=t(f"loads.waiting_{noun}_read", ago=ago, at=at), days=days,
+                      due=when))  # fmt: skip
+        else:
+            count = plural(f"loads.{kind}_wait", n)
+            st.info(t(f"loads.waiting_{kind}", count=count, days=days, due=when,
+                      oldest=t(f"loads.waiting_{kind}_oldest", ago=ago, at=at)))  # fmt: skip
+
+
+def plural(key: str, n: int) -> str:
+    """`key`'s text for `n` (`{n}` grouped as the page's numbers): its forms, split by `|`, are those a whole number
+    takes in the session's language, in CLDR's order (English: one|other; Russian: one|few|many), chosen by Babel."""
+    forms = t(key, n=fmt_count(n)).split("|")
+    rule = Locale.parse(current_locale()).plural_form
+    order = [c for c in ("zero", "one", "two", "few", "many") if c in rule.tags] + ["other"]
+    return forms[min(order.index(rule(n)), len(forms) - 1)]
+
+
+def _ago(age: timedelta) -> str:
+    """How long ago, in the session's language: whole days, else hours, else minutes ("3 days ago", "3 дня назад")."""
+    whole, unit = ((timedelta(days=age.days), "day") if age.days else
+                   (timedelta(hours=age.seconds // 3600), "hour") if age.seconds >= 3600 else
+                   (timedelta(minutes=max(1, age.seconds // 60)), "minute"))  # fmt: skip
+    return format_timedelta(-whole, granularity=unit, threshold=1000, add_direction=True, locale=current_locale())
+
+
 def quarantine(user: SessionUser) -> None:
     """Quarantined rows by reason; the rows of one feed and reason with their values as read, and their download."""
     st.header(t("loads.quarantine"))
+    waiting(user)
     by_reason = data_loads.quarantine_by_reason(user.scope, wh=warehouse())
     if by_reason.is_empty():  # a request still waits, or was not carried out, also once its rows are gone
         st.success(t("loads.no_quarantine"))
