@@ -17,7 +17,8 @@ def seed_news(session: Session, end: date) -> None:
                      body="**Beauty Box** pays **$8.00 per sale** on the *E-commerce CPS* plan.\n\n"
                           "Creatives in three sizes are on the Creatives page; make a link on Tracking links."),
         Announcement(title="Gold partners: cohort reports", tier_code="gold", published_at=day - timedelta(days=1),
-                     body="The **Cohorts** page shows revenue per customer by registration week, with the "
-                          "sub-partners' customers too. Export every row from *Full-detail export*."),
+                     body="The **Cohorts** page shows revenue per customer by registration week; under *Whose "
+                          "customers*, *Mine and my sub-partners'* adds your sub-partners' customers. Export every "
+                          "row from *Full-detail export*."),
     ])  # fmt: skip
     session.flush()

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
 from cabinet.access import build_session_user
+from cabinet.demo.news import seed_news
 from cabinet.i18n import translate
 from cabinet.session import SESSION_KEY, SessionUser
 from cabinet.store.db import session_scope
@@ -183,3 +184,18 @@ def test_the_choice_reads_in_russian(tree: Program) -> None:
     assert at.radio(key="cohorts_customers").options == ["Мои", "Мои и моих субпартнёров"]
     assert at.metric[1].value == "4"
     assert translate("cohorts.whose_tree_help", locale="ru") in [c.value for c in at.caption]
+
+
+def test_the_gold_news_names_the_choice_as_the_page_does() -> None:
+    """The demo's news told gold partners Cohorts showed their sub-partners' customers, which it did not."""
+    items: list = []
+
+    class Session:
+        add_all = items.extend
+
+        def flush(self) -> None:
+            pass
+
+    seed_news(Session(), date(2026, 11, 10))  # type: ignore[arg-type]
+    body = next(item.body for item in items if item.tier_code == "gold")
+    assert f"*{translate('cohorts.whose')}*" in body and f"*{translate('cohorts.whose_tree')}*" in body
