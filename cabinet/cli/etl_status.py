@@ -137,16 +137,16 @@ def waiting_lines(waiting: Waiting, now: datetime) -> list[str]:
     days = counted(waiting.days, "day")
     for n, since, noun, what, counts, fate in (
         (waiting.conversions, waiting.conversions_since, "conversion", "click", "inserted",
-         f"the reports once the click arrives; without it a conversion is quarantined as unattributed after {days} of "
-         "waiting"),
+         "shown in the reports once the click arrives; without it a conversion is quarantined as unattributed after "
+         f"{days} of waiting"),
         (waiting.updates, waiting.updates_since, "status update", "conversion", "updated",
-         f"its conversion once that arrives; without it a conversion's updates are quarantined as {NO_ATTRIBUTION} "
+         f"applied once the conversion arrives; without it a conversion's updates are quarantined as {NO_ATTRIBUTION} "
          f"{days} after the first was read"),
     ):  # fmt: skip
         if n:
             wait, its = ("waits", "its") if n == 1 else ("wait", "their")
             lines.append(f"{counted(n, noun)} {wait} for {its} {what} ({_oldest(n, since, now)}): counted {counts} "
-                         f"by {its} file{'' if n == 1 else 's'}, in {fate} ({_due(waiting, since, now)})")  # fmt: skip
+                         f"by {its} file{'' if n == 1 else 's'}, {fate} ({_due(waiting, since, now)})")  # fmt: skip
     return lines
 
 

@@ -34,12 +34,12 @@ def test_status_says_the_waiting_conversions_and_updates(tiny: Tiny) -> None:  #
     out = _status()
     assert "2 conversions wait for their click (the oldest read " in out, out
     assert (
-        "at 2026-11-04 09:30:00 UTC): counted inserted by their files, in the reports once the click arrives; "
+        "at 2026-11-04 09:30:00 UTC): counted inserted by their files, shown in the reports once the click arrives; "
         "without it a conversion is quarantined as unattributed after 7 days of waiting (the oldest at " in out
     ), out
     assert "1 status update waits for its conversion (read " in out, out
     assert (
-        "counted updated by its file, in its conversion once that arrives; without it a conversion's updates are "
+        "counted updated by its file, applied once the conversion arrives; without it a conversion's updates are "
         "quarantined as missing_field:click_id 7 days after the first was read" in out
     ), out
     # the conversion comes: its update is applied, and only the conversions waiting for their click are said
