@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import duckdb
 from typer.testing import CliRunner
 
 from cabinet.cli import app
 from cabinet.cli.etl_status import waiting_lines
-from queries.data_loads import Waiting
+from queries.data_loads import Waiting, waiting_in
 from tests.etl_ingest.conftest import CLICK_HEADER, Tiny, tiny  # noqa: F401 - its fixture
 
 cli = CliRunner()
@@ -69,3 +70,10 @@ def test_the_lines_say_the_age_of_the_oldest_and_when_it_goes_to_the_quarantine(
     )
     assert waiting_lines(waiting, T0 + timedelta(days=8))[0].endswith("(the oldest at the next run)")
     assert waiting_lines(Waiting(0, None, 0, None), T0) == []
+
+
+def test_a_snapshot_published_before_the_waiting_tables_existed_counts_none_waiting() -> None:
+    con = duckdb.connect()
+    con.execute("create table pending_conversions (conversion_id varchar, first_seen timestamp)")
+    con.execute("insert into pending_conversions values ('v1', ?)", [T0])
+    assert waiting_in(con.cursor()) == Waiting(1, T0, 0, None)  # no pending_updates in it
