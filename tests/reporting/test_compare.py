@@ -123,8 +123,8 @@ def test_the_reports_page_compares_with_the_same_days_a_year_before(program: Pro
     at.checkbox(key="reports_compare").check().run()
     radio = at.radio(key="reports_compare_with")
     assert radio.value == "previous" and radio.options == [
-        "The period before (2026-10-30 – 2026-10-31)",
-        "The same days a year before (2025-11-01 – 2025-11-02)",
+        "The period before (Oct 30\u2009–\u200931, 2026)",
+        "The same days a year before (Nov 1\u2009–\u20092, 2025)",
     ]
     radio.set_value("year").run()
     assert not at.exception and not at.error

@@ -59,6 +59,6 @@ def test_a_period_after_the_data_loaded_says_so_rather_than_no_data(program: Pro
     at = _dashboard(program, TODAY, TODAY)  # the data reaches 2 November
     said = [i.value for i in at.info]
     assert not at.exception and len(said) == 3 and len(set(said)) == 1
-    assert said[0].startswith("Nothing is loaded for these dates yet: the data reaches 2026-11-02 ")
+    assert said[0].startswith("Nothing is loaded for these dates yet: the data reaches Nov 2, 2026, ")
     at = _dashboard(program, date(2026, 10, 20), date(2026, 10, 21))  # before the program's first click
     assert [i.value for i in at.info] == [translate("common.empty")] * 3

@@ -36,7 +36,7 @@ def test_a_period_after_the_data_says_nothing_is_loaded_yet(program: Program, pa
     said = {i.value for i in at.info}
     assert not at.exception and not at.error
     assert said and all(
-        s.startswith("Nothing is loaded for these dates yet: the data reaches 2026-11-02 ") for s in said
+        s.startswith("Nothing is loaded for these dates yet: the data reaches Nov 2, 2026, ") for s in said
     )
     at = _open(program, page, date(2026, 10, 20), date(2026, 10, 21))  # before the program's first click
     assert {i.value for i in at.info} == {translate("common.empty")}
