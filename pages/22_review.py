@@ -11,7 +11,7 @@ import streamlit as st
 from cabinet.ui import data, review_limits, review_table, store
 from cabinet.ui.cards import card_columns
 from cabinet.ui.guard import require_user
-from cabinet.ui.tables import show_dataframe
+from cabinet.ui.tables import RATE_STEP, show_dataframe
 from cabinet.ui.text import t
 from cabinet.ui.widgets import (
     download_buttons,
@@ -69,14 +69,16 @@ if picked:
     shown = frame.filter(pl.col("signals").list.eval(pl.element().is_in(picked)).list.any())
 st.caption(t("review.count", shown=shown.height, total=frame.height, before=before))
 
-percent = ("clicks_change", "ftds_change", "commission_change", "bot_share", "unique_share", "reg_to_ftd",
-           "rejected_share")  # fmt: skip
+changed = ("clicks_change", "ftds_change", "commission_change")
+percent = (*changed, "bot_share", "unique_share", "reg_to_ftd", "rejected_share")
 table = review_table.table(shown, names)
 if not any(counts.values()):  # an empty column as wide as two signals: Commission ± went out of sight at 1280 px
     table = table.drop("signals")
 headers = review_table.headers()
-# shares as the browser's language writes a percent ("12.5%", "12,5 %"), as the reports' rates are
-config = {headers[c]: st.column_config.NumberColumn(format="percent", help=t(f"review.colhelp_{c}", before=before))
+# shares to two fixed decimals, as the cards' and the reports' rates ("50.00%" beside "34.02%", not "50%"); the changes
+# are signed apart (`changes`)
+config = {headers[c]: st.column_config.NumberColumn(format="percent", help=t(f"review.colhelp_{c}", before=before),
+                                                    step=None if c in changed else RATE_STEP)
           for c in percent}  # fmt: skip
 config |= {headers[c]: st.column_config.NumberColumn(format=number_format(c)) for c in ("clicks", "ftds", "commission")}
 # wide enough for two signals on a phone ("Трафик вы…" was all of it at 390 px); the figures keep their own widths
@@ -84,7 +86,7 @@ config[headers["signals"]] = st.column_config.TextColumn(width="medium")
 config[headers["open"]] = st.column_config.LinkColumn(
     display_text=review_table.VIEW_AS_ICON, help=t("review.view_as_help")
 )
-changes = [headers[c] for c in ("clicks_change", "ftds_change", "commission_change")]  # "+12.5%", as the cards
+changes = [headers[c] for c in changed]  # "+12.5%", as the cards
 show_dataframe(to_cents(table).rename(headers, strict=False), config, changes=changes, hide_index=True, width="stretch",
                placeholder="—")  # fmt: skip
 # headed as the table; the figures it leaves out as Reports heads them ("Bot clicks", "Clicks before")

@@ -32,6 +32,9 @@ SMALL_MONEY_SIGNS = {"USD": "$", "EUR": "€", "JPY": "¥"}
 PLACEHOLDER = "—"  # an empty cell, as `st.dataframe(placeholder=...)` writes it
 PRINTF = "en"  # the language a printf format (sprintf.js) writes numbers in: a decimal point, no grouping
 PLAIN_CHANGE = "%+.1f%%"  # a change in a table too large to write its cells here: signed, in percents, to a tenth
+# the step of a share column whose percents have two fixed decimals ("50.00%", "34.90%", as the cards' rates): the
+# browser writes a percent to its column's step's decimals less two, else to up to two ("50%" beside "34.02%")
+RATE_STEP = 0.0001
 
 
 def browser_language() -> str | None:
@@ -61,7 +64,16 @@ def _kind(fmt: object) -> str | None:
     return None
 
 
-def _text(kind: str, locale: str) -> Callable[[Any], str]:
+def _share_pattern(step: object) -> str:
+    """A share's pattern as the browser writes it in a column of `step`: to the step's decimals less two
+    (`RATE_STEP`: "12.50%"), without a step to up to two ("12.5%")."""
+    if isinstance(step, int | float) and 0 < step < 1:
+        places = max(len(f"{step:f}".rstrip("0").split(".")[1]) - 2, 0)
+        return "#,##0" + ("." + "0" * places if places else "") + "%"
+    return "#,##0.##%"
+
+
+def _text(kind: str, locale: str, step: object = None) -> Callable[[Any], str]:
     base = data.base_currency()
     if kind == "count":
         return lambda v: fmt_number(v, locale)
@@ -69,7 +81,8 @@ def _text(kind: str, locale: str) -> Callable[[Any], str]:
         return lambda v: fmt_money(v, base, locale)
     if kind == "small":
         return lambda v: fmt_small_money(v, base, locale)
-    return lambda v: format_percent(v, format="#,##0.##%", locale=locale)  # as the browser's: up to two decimals
+    pattern = _share_pattern(step)
+    return lambda v: format_percent(v, format=pattern, locale=locale)  # as the browser's
 
 
 def _other_text(dtype: pl.DataType, locale: str) -> Callable[[Any], str] | None:
@@ -105,10 +118,10 @@ def _with_format(config: Any, fmt: str) -> Any:
 
 
 def _column_text(frame: pl.DataFrame, name: str, kinds: dict[str, str], changes: Collection[str],
-                 locale: str) -> Callable[[Any], str] | None:  # fmt: skip
+                 locale: str, step: object = None) -> Callable[[Any], str] | None:  # fmt: skip
     if name in changes:  # as the Dashboard's cards write a change: "+12.5%", "-3.0%", "×14"
         return lambda v: fmt_change(v, locale) or PLACEHOLDER
-    return _text(kinds[name], locale) if name in kinds else _other_text(frame[name].dtype, locale)
+    return _text(kinds[name], locale, step) if name in kinds else _other_text(frame[name].dtype, locale)
 
 
 def show_dataframe(frame: pl.DataFrame, column_config: dict[str, Any], *, changes: Collection[str] = (),
@@ -141,7 +154,8 @@ def show_dataframe(frame: pl.DataFrame, column_config: dict[str, Any], *, change
     table = frame.to_pandas()
     styler = table.style.format(na_rep=PLACEHOLDER)  # every cell: a float's default text has six decimals
     for name in table.columns:
-        if (text := _column_text(frame, name, kinds, changes, locale)) is not None:
+        step = ((column_config.get(name) or {}).get("type_config") or {}).get("step")
+        if (text := _column_text(frame, name, kinds, changes, locale, step)) is not None:
             styler = styler.format(text, subset=[name], na_rep=PLACEHOLDER)
     # a column's own format would be drawn instead of the texts
     config = column_config | {name: _without_format(column_config[name]) for name in (*kinds, *changes)

@@ -33,7 +33,7 @@ from cabinet.ui.headers import short_label as short_label  # pages take it from 
 from cabinet.ui.next_run import Inputs, forget_inputs, told_next
 from cabinet.ui.once import once as _once
 from cabinet.ui.resources import engine
-from cabinet.ui.tables import money_format, show_dataframe
+from cabinet.ui.tables import RATE_STEP, money_format, show_dataframe
 from cabinet.ui.text import current_locale, t
 from queries.metrics import COUNTS, MONEY, RATES
 from queries.reports import split_values as split_values  # the Reports page takes it from here
@@ -326,7 +326,9 @@ def display_config(frame: pl.DataFrame, against: str = "previous") -> dict[str, 
         fmt = "percent" if part == "change" else number_format(metric, small)
         year = "_year" if against == "year" and part else ""
         config[report_header(c, against)] = st.column_config.NumberColumn(
-            format=fmt, help=t(f"common.colhelp_{part}{year}") if part else t(f"metric.{c}")
+            format=fmt,
+            help=t(f"common.colhelp_{part}{year}") if part else t(f"metric.{c}"),
+            step=RATE_STEP if metric in RATES and part != "change" else None,  # "50.00%" as the cards, not "50%"
         )
     return config
 
