@@ -15,6 +15,7 @@ took 0.6-1.3 s here, 50,000 rows 4.9 s), so a table's figures are written
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -68,7 +69,7 @@ def _share_pattern(step: object) -> str:
     """A share's pattern as the browser writes it in a column of `step`: to the step's decimals less two
     (`RATE_STEP`: "12.50%"), without a step to up to two ("12.5%")."""
     if isinstance(step, int | float) and 0 < step < 1:
-        places = max(len(f"{step:f}".rstrip("0").split(".")[1]) - 2, 0)
+        places = max(-int(Decimal(str(step)).normalize().as_tuple().exponent) - 2, 0)
         return "#,##0" + ("." + "0" * places if places else "") + "%"
     return "#,##0.##%"
 
