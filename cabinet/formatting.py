@@ -10,7 +10,7 @@ from math import isfinite
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_interval
+from babel.dates import format_date, format_datetime, format_interval, format_skeleton
 from babel.numbers import format_currency, format_decimal, format_percent
 
 PERIODS = ("today", "yesterday", "last_7_days", "last_30_days", "last_90_days", "month_to_date", "last_month", "custom")
@@ -107,6 +107,11 @@ def fmt_days(start: date, end: date, locale: str) -> str:
     """Inclusive dates as one range, what they share said once: "Nov 7 – Dec 6, 2026", "1–30 нояб. 2026 г."; a single
     day as that day."""
     return format_interval(start, end, "yMMMd", locale=locale)
+
+
+def fmt_month(month: date, locale: str) -> str:
+    """A month as the language names it alone: "November 2026", "ноябрь 2026 г."."""
+    return format_skeleton("yMMMM", month, locale=locale)
 
 
 def fmt_moment(moment: datetime, locale: str) -> str:

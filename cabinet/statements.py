@@ -17,12 +17,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
 from fpdf.enums import XPos, YPos
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cabinet import formatting
 from cabinet.access import Scope, ScopeError, handles_payouts, scoped_partner
 from cabinet.account import masked
 from cabinet.auth import audit
@@ -88,11 +88,11 @@ def _render(payout: PayoutRequest, partner: Partner, program: ProgramSettings | 
         return translate(f"statements.{key}", loc, **values)
 
     def day(when: datetime | None) -> str:
-        return format_date(when.astimezone(zone).date(), format="long", locale=loc) if when else "—"
+        return formatting.fmt_day(when.astimezone(zone).date(), loc) if when else "—"  # as the monthly statement
 
     name = program.name if program else "Partner Program"
     now = datetime.now(UTC)
-    made = format_datetime(now.astimezone(zone), format="medium", tzinfo=zone, locale=loc)
+    made = formatting.fmt_moment(now.astimezone(zone), loc)
     doc = Page(tr("footer", program=name, made=made, zone=str(zone)))
     doc.set_title(tr("title", payout=payout.id))
     doc.set_author(name)
@@ -130,7 +130,7 @@ def _render(payout: PayoutRequest, partner: Partner, program: ProgramSettings | 
     ]
     if sent := sent_said(payout, loc):  # paid in the partner's currency: what the file sent, at what rate
         rate_day = None if payout.sent_by_hand else payout.sent_rate_day  # by hand: the day paid, said above
-        rows.append((tr("sent"), tr("sent_value", sent=sent, day=format_date(rate_day, format="long", locale=loc))
+        rows.append((tr("sent"), tr("sent_value", sent=sent, day=formatting.fmt_day(rate_day, loc))
                      if rate_day else sent))  # fmt: skip
     labels = {k: translate(f"account.field_{k}", loc) for k in ("holder", "iban", "email", "wallet")}
     details = dict(payout.details or {})

@@ -13,6 +13,7 @@ from cabinet.ui.text import t
 from cabinet.ui.widgets import (
     download_buttons,
     fmt_count,
+    fmt_day,
     fmt_metric,
     number_format,
     partner_picker,
@@ -95,7 +96,7 @@ except ScopeError as exc:
     st.stop()
 
 first, last = cohort_range(req)
-st.caption(t(f"cohorts.range_{grain}", start=first.isoformat(), end=last.isoformat(), tz=user.timezone))
+st.caption(t(f"cohorts.range_{grain}", start=fmt_day(first), end=fmt_day(last), tz=user.timezone))
 if subtree:
     st.caption(t("cohorts.whose_tree_help"))
 sizes = cells.unique("cohort").sort("cohort")

@@ -22,6 +22,7 @@ from cabinet.ui.text import t
 from cabinet.ui.widgets import (
     display_config,
     fmt_count,
+    fmt_moment,
     forget_inputs,
     local_time,
     plain,
@@ -144,7 +145,7 @@ pick = st.selectbox(
 )
 row, admin = by_id[pick], user.role == "admin"
 if row.status == "pending":  # who applied, when and how: the table shows neither the email nor the day
-    day = f"{local_time(row.created_at, user.timezone):%Y-%m-%d %H:%M}" if row.created_at else "—"
+    day = fmt_moment(local_time(row.created_at, user.timezone)) if row.created_at else "—"
     how = t("partners.applied_under", parent=row.parent_id) if row.parent_id else t("partners.applied_open")
     st.caption(t("partners.applied", day=day, tz=user.timezone, email=plain(row.email or "—"), how=how))
 # an application is approved (active) or declined (blocked), never paused; others never go back to pending

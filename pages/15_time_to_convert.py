@@ -9,11 +9,12 @@ from cabinet.ui.cards import card_columns
 from cabinet.ui.charts import show_chart
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.lag_picker import lag_partner_picker
-from cabinet.ui.tables import show_dataframe
+from cabinet.ui.tables import RATE_STEP, show_dataframe
 from cabinet.ui.text import t
 from cabinet.ui.widgets import (
     download_buttons,
     fmt_count,
+    fmt_day,
     fmt_metric,
     period_picker,
     relabel,
@@ -46,7 +47,7 @@ except ScopeError as exc:
     show_refusal(exc, partner)
     st.stop()
 # the clicks of whole weeks are counted: "Yesterday" counted the week's, under a caption naming one day
-st.caption(t("lag.range", start=first.isoformat(), end=last.isoformat(), tz=user.timezone))
+st.caption(t("lag.range", start=fmt_day(first), end=fmt_day(last), tz=user.timezone))
 if frame.is_empty():
     st.info(t("common.empty"))
     st.stop()
@@ -81,7 +82,8 @@ headers |= {n: t(f"lag.bucket_{n}") for n in names}
 # counts of a few digits pushed the later buckets past the edge of a 1280-px page (904 px of table in 818, 1011 in ru)
 short = headers | {"click_week": t("lag.col_click_week"), "median_hours": t("lag.col_median")}
 short["conversions"] = t(f"lag.col_count_{event}")
-config = {short[n]: st.column_config.NumberColumn(format="percent") for n in names}
+# shares to two fixed decimals, as the cards' and the other tables' ("50.00%" beside "34.02%", not "50%")
+config = {short[n]: st.column_config.NumberColumn(format="percent", step=RATE_STEP) for n in names}
 config[short["conversions"]] = st.column_config.NumberColumn(format="localized", help=headers["conversions"])
 config[short["click_week"]] = st.column_config.TextColumn(help=headers["click_week"])
 config[short["median_hours"]] = st.column_config.TextColumn(help=f"{headers['median_hours']}: {t('lag.median_help')}")

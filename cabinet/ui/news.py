@@ -14,7 +14,7 @@ from cabinet.store.db import session_scope
 from cabinet.ui import unsubscribe
 from cabinet.ui.resources import engine
 from cabinet.ui.text import t, tier_label
-from cabinet.ui.widgets import save_then_rerun
+from cabinet.ui.widgets import fmt_moment, save_then_rerun
 
 
 def _items(scope: Scope, limit: int) -> list[NewsItem]:
@@ -32,7 +32,7 @@ def _show(item: NewsItem, timezone: str, new: bool = False) -> None:
         st.markdown(f"**{item.title}**")  # Markdown without HTML: a post cannot run script in the browser
         audience = tier_label(item.tier_code or "", item.tier_name) if item.tier_name else t("news.everyone")
         when = item.published_at.astimezone(ZoneInfo(timezone)) if item.published_at else None
-        st.caption(t("news.meta", when=f"{when:%Y-%m-%d %H:%M}" if when else "—", audience=audience))
+        st.caption(t("news.meta", when=fmt_moment(when) if when else "—", audience=audience))
         st.markdown(item.body)
 
 

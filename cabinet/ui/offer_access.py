@@ -16,7 +16,7 @@ from cabinet.offer_access import AccessItem, QueueItem
 from cabinet.store.db import session_scope
 from cabinet.ui.resources import engine
 from cabinet.ui.text import t, vertical
-from cabinet.ui.widgets import plain, save_then_rerun
+from cabinet.ui.widgets import fmt_day, plain, save_then_rerun
 
 DONE_KEY = "access_done"  # (translation key, values, place): said once after the rerun, where it was clicked
 ANCHOR = "approval"  # the section's place on the page, for the hint at the top to link to
@@ -68,7 +68,7 @@ def approval_offers(scope: Scope, partner_id: int, tz: str, items: list[AccessIt
             if offer.description:
                 st.text(offer.description)
             when = item.decided_at or item.requested_at
-            day = f"{when.astimezone(ZoneInfo(tz)):%Y-%m-%d}" if when else ""
+            day = fmt_day(when.astimezone(ZoneInfo(tz)).date()) if when else ""
             if item.status is not None:
                 st.caption(t(f"access.status_{item.status}", day=day, reason=plain(item.reason or "—")))  # as typed
             say_done(offer.id)  # the request just sent, in its offer's box

@@ -102,7 +102,7 @@ def plan_box(user: SessionUser, snap: SnapshotInfo) -> None:
         }
         st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
         if _standings(terms, loc, user.visible_metrics):
-            st.caption(t("plan.month", month=terms.month.strftime("%Y-%m"), tz=terms.tz))
+            st.caption(t("plan.month", month=formatting.fmt_month(terms.month, loc), tz=terms.tz))
 
 
 def _standings(terms: PlanTerms, loc: str, metrics: tuple[str, ...]) -> int:

@@ -122,6 +122,11 @@ def fmt_days(start: date, end: date) -> str:
     return formatting.fmt_days(start, end, current_locale())
 
 
+def fmt_moment(moment: datetime) -> str:
+    """A moment to the minute as its own clock reads it, in the session's language: "Nov 20, 2026, 09:30"."""
+    return formatting.fmt_moment(moment, current_locale())
+
+
 def fmt_as_of(moment: datetime) -> str:
     """How far the data reaches (naive UTC) in the session's language: "Dec 5, 2026, 23:59 UTC"."""
     return formatting.fmt_moment(moment, current_locale()) + " UTC"

@@ -33,7 +33,7 @@ def test_the_whole_weeks_counted_are_said(late: Program, files: Files) -> None: 
                                                                                      date(2026, 11, 15))  # fmt: skip
     at = _one_day(late, date(2026, 11, 1))
     assert not at.exception and not at.error
-    said = translate("lag.range", start="2026-10-26", end="2026-11-01", tz="UTC")
+    said = translate("lag.range", start="Oct 26, 2026", end="Nov 1, 2026", tz="UTC")
     assert said in [c.value for c in at.caption]
     assert {m.label: m.value for m in at.metric}["Registrations after a click"] == "2"
     assert [name for name in files if name.startswith("time_to_convert_")] == [

@@ -60,7 +60,7 @@ def test_an_application_picked_says_who_applied_when_and_how(program: Program, s
         applicant = s.scalar(select(Partner.id).where(Partner.name == "Applicant"))
     at = open_page("pages/13_partners.py", program.users["root"])
     assert at.selectbox(key="partners_pick").value == applicant  # applications first
-    said = f"Applied on 2026-11-20 09:30 (UTC) · applicant@example\\.com · invited by partner {program.tiny.parent}."
+    said = f"Applied on Nov 20, 2026, 09:30 (UTC) · applicant@example\\.com · invited by partner {program.tiny.parent}."
     assert said in [c.value for c in at.caption]  # the email as typed, its Markdown characters escaped
 
 
