@@ -4,6 +4,7 @@ import streamlit as st
 
 from cabinet.ui import data, data_loads, email_link, store, unsubscribe
 from cabinet.ui.cards import card_columns
+from cabinet.ui.dates import fmt_as_of
 from cabinet.ui.guard import page_setup
 from cabinet.ui.login import login_form
 from cabinet.ui.menu import sidebar_menu
@@ -11,7 +12,7 @@ from cabinet.ui.news import news_feed
 from cabinet.ui.plan_box import tier_progress
 from cabinet.ui.second_factor import require_second_factor
 from cabinet.ui.text import t
-from cabinet.ui.widgets import fmt_as_of, fmt_count, kpi_cards, plain
+from cabinet.ui.widgets import fmt_count, kpi_cards, plain
 
 TO_DO_PAGES = {  # a to-do item → the page that does it, and the feature the user needs to act on it
     "payout_method": ("pages/10_account.py", "payouts"),  # a team member kept from payouts is not asked

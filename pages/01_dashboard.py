@@ -9,18 +9,10 @@ import streamlit as st
 from cabinet.ui import data, money
 from cabinet.ui.cards import card_columns
 from cabinet.ui.charts import show_chart
+from cabinet.ui.dates import nothing_to_show, today_in
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import t
-from cabinet.ui.widgets import (
-    fmt_metric,
-    kpi_cards,
-    nothing_to_show,
-    period_picker,
-    relabel,
-    show_refusal,
-    show_table,
-    today_in,
-)
+from cabinet.ui.widgets import fmt_metric, kpi_cards, period_picker, relabel, show_refusal, show_table
 from queries.payouts import MissingRate, ledger_cards
 
 user = require_user("dashboard")

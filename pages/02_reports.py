@@ -9,6 +9,7 @@ import streamlit as st
 
 from cabinet.ui import data, store, widgets
 from cabinet.ui.charts import show_chart
+from cabinet.ui.dates import fmt_day, fmt_days, nothing_to_show, today_in
 from cabinet.ui.guard import require_user
 from cabinet.ui.headers import totals_named
 from cabinet.ui.saved_views import ViewPage, views_bar
@@ -17,7 +18,6 @@ from cabinet.ui.widgets import (
     download_buttons,
     fmt_count,
     label_report,
-    nothing_to_show,
     per_language,
     period_picker,
     plain,
@@ -110,7 +110,7 @@ if filters:  # said beside the folded box: a view opened with filters showed few
 
 by_time = grouped_by_time(group_by)  # the days of two periods differ: nothing to set beside each row
 # today's figures are still arriving: a part of a day beside whole ones reads as a fall
-today = widgets.today_in(user.timezone)
+today = today_in(user.timezone)
 only_today = date_from >= today
 asked = st.checkbox(t("reports.compare"), key="reports_compare", disabled=by_time or only_today,
                     help=t("reports.compare_time" if by_time else "reports.compare_today" if only_today
@@ -119,13 +119,13 @@ compare = asked and not by_time and not only_today
 against = "previous"
 if compare and date_to >= today:  # the whole days of the period, beside as many days before them (as the Dashboard)
     date_to = today - timedelta(days=1)
-    st.caption(t("reports.compare_whole_days", end=widgets.fmt_day(date_to)))
+    st.caption(t("reports.compare_whole_days", end=fmt_day(date_to)))
 if compare:  # the period before, or the same days a year before (a seasonal business's December against the last)
     relabel("reports_compare_with", AGAINST)  # its dates' words in the language switched to
     against = st.radio(
         t("reports.compare_with"),
         AGAINST,
-        format_func=lambda a: t(f"reports.against_{a}", dates=widgets.fmt_days(*other_period(date_from, date_to, a))),
+        format_func=lambda a: t(f"reports.against_{a}", dates=fmt_days(*other_period(date_from, date_to, a))),
         horizontal=True,
         key="reports_compare_with",
     )

@@ -6,20 +6,13 @@ import streamlit as st
 from cabinet.ui import data, store
 from cabinet.ui.cards import card_box
 from cabinet.ui.commission_table import commission_table
+from cabinet.ui.dates import nothing_to_show
 from cabinet.ui.guard import require_user
 from cabinet.ui.plan_box import plan_box
 from cabinet.ui.statement_box import month_statement_box
 from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import (
-    download_buttons,
-    fmt_count,
-    fmt_metric,
-    nothing_to_show,
-    per_language,
-    period_picker,
-    remember,
-)
+from cabinet.ui.widgets import download_buttons, fmt_count, fmt_metric, per_language, period_picker, remember
 from queries.commissions import KINDS, CommissionError, CommissionRequest, visible_statuses
 
 user = require_user("reports", page="commissions")

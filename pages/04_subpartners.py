@@ -5,6 +5,7 @@ import streamlit as st
 
 from cabinet.ui import data
 from cabinet.ui.cards import card_columns
+from cabinet.ui.dates import not_loaded_yet, nothing_to_show
 from cabinet.ui.fit import column_px
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.signup import invite_box
@@ -16,8 +17,6 @@ from cabinet.ui.widgets import (
     download_buttons,
     fmt_count,
     fmt_metric,
-    not_loaded_yet,
-    nothing_to_show,
     period_picker,
     relabel,
     short_label,

@@ -7,13 +7,13 @@ import streamlit as st
 from cabinet.ui import data
 from cabinet.ui.cards import card_columns
 from cabinet.ui.charts import show_heatmap
+from cabinet.ui.dates import fmt_day
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import t
 from cabinet.ui.widgets import (
     download_buttons,
     fmt_count,
-    fmt_day,
     fmt_metric,
     number_format,
     partner_picker,

@@ -8,6 +8,7 @@ import streamlit as st
 
 from cabinet.ui import data, store
 from cabinet.ui.cards import card_columns
+from cabinet.ui.dates import local_day, today_in
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.headers import head_short
 from cabinet.ui.link_table import FIGURES, link_columns
@@ -15,17 +16,7 @@ from cabinet.ui.once import once
 from cabinet.ui.store import SUBS, LinkError, NewLink, link_url, qr_png
 from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import t, vertical
-from cabinet.ui.widgets import (
-    display_config,
-    fmt_count,
-    fmt_metric,
-    local_day,
-    relabel,
-    short_label,
-    show_refusal,
-    to_cents,
-    today_in,
-)
+from cabinet.ui.widgets import display_config, fmt_count, fmt_metric, relabel, short_label, show_refusal, to_cents
 from queries.reports import ReportRequest
 
 OFFER_PARAM, PARTNER_PARAM = "offer", "partner"  # the Creatives page's "Create a link" names its offer (and partner)

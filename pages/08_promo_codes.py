@@ -7,20 +7,13 @@ import polars as pl
 import streamlit as st
 
 from cabinet.ui import data, store
+from cabinet.ui.dates import not_loaded_yet, nothing_to_show
 from cabinet.ui.fit import auto_px, column_px, figures_px, rest_px
 from cabinet.ui.guard import require_user
 from cabinet.ui.promo_forms import manage_codes, valid_days
 from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import t
-from cabinet.ui.widgets import (
-    display_config,
-    download_buttons,
-    not_loaded_yet,
-    nothing_to_show,
-    period_picker,
-    short_label,
-    to_cents,
-)
+from cabinet.ui.widgets import display_config, download_buttons, period_picker, short_label, to_cents
 from queries.metrics import MONEY
 from queries.promo_codes import PromoError
 

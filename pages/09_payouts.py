@@ -6,6 +6,7 @@ import streamlit as st
 
 from cabinet.ui import data, money
 from cabinet.ui.cards import card_columns
+from cabinet.ui.dates import today_in
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.money import NEXT, STATED, STATUSES, PayoutError
 from cabinet.ui.next_run import forget_inputs
@@ -18,16 +19,7 @@ from cabinet.ui.payout_table import history, method_name
 from cabinet.ui.store import METHODS
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.typed_numbers import typed
-from cabinet.ui.widgets import (
-    download_buttons,
-    fmt_count,
-    fmt_metric,
-    held,
-    hold,
-    relabel,
-    show_refusal,
-    today_in,
-)
+from cabinet.ui.widgets import download_buttons, fmt_count, fmt_metric, held, hold, relabel, show_refusal
 from queries.payouts import MissingRate, ledger, ledger_cards
 
 user = require_user("payouts")

@@ -3,10 +3,11 @@
 import streamlit as st
 
 from cabinet.ui import data
+from cabinet.ui.dates import nothing_to_show
 from cabinet.ui.export_parts import file_name, pick_part
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import t
-from cabinet.ui.widgets import MIME, fmt_count, held, hold, nothing_to_show, period_picker, relabel, to_bytes
+from cabinet.ui.widgets import MIME, fmt_count, held, hold, period_picker, relabel, to_bytes
 from queries.detail import COLUMNS, DetailError, DetailRequest, columns, detail_rows, row_limit
 
 user = require_user("full_export")

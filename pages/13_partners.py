@@ -8,6 +8,7 @@ import streamlit as st
 
 from cabinet.ui import data, data_loads, payout_currency, review_table, store
 from cabinet.ui.chips import wrapping_pills
+from cabinet.ui.dates import fmt_moment, local_time, today_in
 from cabinet.ui.fit import column_px
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.headers import head_short
@@ -22,15 +23,12 @@ from cabinet.ui.text import t
 from cabinet.ui.widgets import (
     display_config,
     fmt_count,
-    fmt_moment,
     forget_inputs,
-    local_time,
     plain,
     relabel,
     short_label,
     show_refusal,
     to_cents,
-    today_in,
 )
 from queries.reports import ReportRequest
 

@@ -7,19 +7,12 @@ import streamlit as st
 from cabinet.ui import data
 from cabinet.ui.cards import card_columns
 from cabinet.ui.charts import show_chart
+from cabinet.ui.dates import fmt_day
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.lag_picker import lag_partner_picker
 from cabinet.ui.tables import RATE_STEP, show_dataframe
 from cabinet.ui.text import t
-from cabinet.ui.widgets import (
-    download_buttons,
-    fmt_count,
-    fmt_day,
-    fmt_metric,
-    period_picker,
-    relabel,
-    show_refusal,
-)
+from cabinet.ui.widgets import download_buttons, fmt_count, fmt_metric, period_picker, relabel, show_refusal
 from queries.cohorts import EVENT_METRICS
 from queries.conversion_lag import BUCKETS, EVENTS, LagError, LagRequest, click_weeks
 

@@ -10,18 +10,11 @@ import streamlit as st
 
 from cabinet.ui import data, review_limits, review_table, store
 from cabinet.ui.cards import card_columns
+from cabinet.ui.dates import fmt_days, today_in
 from cabinet.ui.guard import require_user
 from cabinet.ui.tables import RATE_STEP, show_dataframe
 from cabinet.ui.text import t
-from cabinet.ui.widgets import (
-    download_buttons,
-    fmt_days,
-    number_format,
-    period_picker,
-    relabel,
-    to_cents,
-    today_in,
-)
+from cabinet.ui.widgets import download_buttons, number_format, period_picker, relabel, to_cents
 from queries import review
 from queries.compare import AGAINST, other_period
 

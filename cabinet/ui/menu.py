@@ -15,11 +15,12 @@ from cabinet.i18n import LOCALES
 from cabinet.prefs import COMMON_ZONES, save_prefs
 from cabinet.session import SESSION_KEY, SessionUser
 from cabinet.ui.branding import apply_branding
+from cabinet.ui.dates import fmt_as_of
 from cabinet.ui.login import logout_button
 from cabinet.ui.reading import page_language
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import LOCALE_KEY, current_locale, t, t_or
-from cabinet.ui.widgets import fmt_as_of, plain
+from cabinet.ui.widgets import plain
 from queries.warehouse import CurrentError, read_current
 
 # page file → (feature it needs, icon, label: the translation of "menu.<label>")

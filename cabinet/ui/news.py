@@ -12,9 +12,10 @@ from cabinet.access import Scope
 from cabinet.news import NewsItem
 from cabinet.store.db import session_scope
 from cabinet.ui import unsubscribe
+from cabinet.ui.dates import fmt_moment
 from cabinet.ui.resources import engine
 from cabinet.ui.text import t, tier_label
-from cabinet.ui.widgets import fmt_moment, save_then_rerun
+from cabinet.ui.widgets import save_then_rerun
 
 
 def _items(scope: Scope, limit: int) -> list[NewsItem]:

@@ -14,9 +14,10 @@ from cabinet import offer_access as _access
 from cabinet.access import Scope
 from cabinet.offer_access import AccessItem, QueueItem
 from cabinet.store.db import session_scope
+from cabinet.ui.dates import fmt_day
 from cabinet.ui.resources import engine
 from cabinet.ui.text import t, vertical
-from cabinet.ui.widgets import fmt_day, plain, save_then_rerun
+from cabinet.ui.widgets import plain, save_then_rerun
 
 DONE_KEY = "access_done"  # (translation key, values, place): said once after the rerun, where it was clicked
 ANCHOR = "approval"  # the section's place on the page, for the hint at the top to link to

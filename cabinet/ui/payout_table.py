@@ -24,11 +24,11 @@ from cabinet.access import Scope
 from cabinet.payout_sent import rate_said, sent_from
 from cabinet.store.models import PayoutRequest
 from cabinet.ui import money
+from cabinet.ui.dates import local_day, local_time
 from cabinet.ui.fit import column_px
 from cabinet.ui.money import NEXT
 from cabinet.ui.store import METHODS
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import local_day, local_time
 
 
 def method_name(method: str | None) -> str:

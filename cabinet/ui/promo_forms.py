@@ -9,12 +9,13 @@ import streamlit as st
 
 from cabinet.session import SessionUser
 from cabinet.ui import store
+from cabinet.ui.dates import date_format
 from cabinet.ui.guard import ScopeError
 from cabinet.ui.next_run import forget_inputs
 from cabinet.ui.once import once
 from cabinet.ui.store import CODE_STATES, CodeChange, PromoCodeError, PromoItem
 from cabinet.ui.text import t, vertical
-from cabinet.ui.widgets import date_format, show_refusal
+from cabinet.ui.widgets import show_refusal
 
 DONE_KEY = "promo_done"  # (translation key, code) said after the rerun that lists the change
 
