@@ -116,7 +116,7 @@ def test_the_readme_notebook_reads_the_published_warehouse(
     assert work.is_file()
 
 
-HELPERS = re.compile(r"`((?:cabinet|queries|widgets|data|charts)\.[A-Za-z_][\w.]*)")
+HELPERS = re.compile(r"`((?:cabinet|queries|widgets|dates|data|charts)\.[A-Za-z_][\w.]*)")
 
 
 def test_the_helpers_the_guide_names_exist() -> None:
@@ -124,7 +124,7 @@ def test_the_helpers_the_guide_names_exist() -> None:
     names = set(HELPERS.findall(_section()))
     assert {"queries.reports.performance", "widgets.period_picker", "cabinet.program.FEATURES"} <= names
     for name in sorted(names):
-        full = f"cabinet.ui.{name}" if name.split(".")[0] in ("widgets", "data", "charts") else name
+        full = f"cabinet.ui.{name}" if name.split(".")[0] in ("widgets", "dates", "data", "charts") else name
         parts = full.split(".")
         for cut in range(len(parts), 0, -1):
             try:

@@ -60,6 +60,6 @@ def test_a_request_paid_before_0016_gets_its_approval_date_from_the_audit_log(st
                          4: None, 12: datetime(2026, 11, 6, 15, 30, tzinfo=UTC)}  # fmt: skip
         lines = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(statement.pdf)).pages).splitlines()
         assert [line for line in lines if line.startswith(("Approved on", "Paid on"))] == [
-            "Approved on November 3, 2026", "Paid on November 5, 2026"]  # fmt: skip
+            "Approved on Nov 3, 2026", "Paid on Nov 5, 2026"]  # fmt: skip
     finally:
         eng.dispose()
