@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -79,7 +78,7 @@ def commission_statement(session: Session, scope: Scope, wh: Warehouse, month: d
     first = month.replace(day=1)
     loc = normalise_locale(locale)
     if first > formatting.today_in(tz):
-        label = format_skeleton("yMMMM", first, locale=loc)
+        label = formatting.fmt_month(first, loc)
         raise StatementError(f"{first:%Y-%m} has not begun", "statements.month_future", month=label)
     start, end = month_bounds(first, tz)
     lines = month_lines(scope, wh=wh, partner_id=partner_id, start=start, end=end, statuses=statuses)
@@ -131,7 +130,7 @@ class _Doc:
     def header(self, first: date, partner: Partner, *, billing: bool, as_of: datetime | None,
                logo: bytes | None) -> None:  # fmt: skip
         doc, loc = self.pdf, self.loc
-        label = format_skeleton("yMMMM", first, locale=loc)
+        label = formatting.fmt_month(first, loc)
         doc.set_title(self.tr("month_title", month=label))
         doc.set_author(self.name)
         doc.set_creator("Partner Cabinet")

@@ -59,8 +59,11 @@ where ($feed::varchar is null or feed = $feed)
 """
 ROWS_ORDER = " order by run_id desc, path, row_number"
 # Rows the ETL keeps instead of quarantining them at once: conversions waiting for their click (`etl.conversion_wait`)
-# and status updates read before their conversion (`etl.conversion_early`), each table with when its oldest was read
-WAITING_TABLES = ("pending_conversions", "pending_updates")
+# and status updates read before their conversion (`etl.conversion_early`), each counted with when its oldest was read
+WAITING_SQL = (
+    "select count(*), min(first_seen) from pending_conversions",
+    "select count(*), min(first_seen) from pending_updates",
+)
 
 
 @dataclass(frozen=True)
@@ -121,9 +124,9 @@ def waiting_in(cur: duckdb.DuckDBPyConnection) -> Waiting:
     """`Waiting` as the snapshot behind `cur` (a `Warehouse` cursor, closed here) holds it."""
     counts: list[tuple[int, datetime | None]] = []
     try:
-        for table in WAITING_TABLES:  # an allow-list of names
+        for sql in WAITING_SQL:
             try:
-                n, since = cur.execute(f"select count(*), min(first_seen) from {table}").fetchone() or (0, None)
+                n, since = cur.execute(sql).fetchone() or (0, None)
             except duckdb.CatalogException:  # published before the table existed
                 n, since = 0, None
             counts.append((int(n or 0), since))

@@ -13,8 +13,9 @@ import streamlit as st
 from cabinet import formatting, tracking
 from cabinet.access import Scope
 from cabinet.store.db import session_scope
+from cabinet.ui.dates import fmt_as_of
 from cabinet.ui.resources import app_settings, engine
-from cabinet.ui.text import current_locale, t
+from cabinet.ui.text import t
 from queries import (
     cohorts,
     commissions,
@@ -52,7 +53,7 @@ def as_of(snap: SnapshotInfo | None) -> str:
     a publish time, which is not the data's: the menu and home page say the same)."""
     if snap is None or snap.data_as_of is None:
         return t("common.no_events")
-    return t("common.data_as_of", as_of=formatting.fmt_moment(snap.data_as_of, current_locale()) + " UTC")
+    return t("common.data_as_of", as_of=fmt_as_of(snap.data_as_of))
 
 
 def recent_kpis(scope: Scope, tz: str, days: int = 7) -> pl.DataFrame | None:

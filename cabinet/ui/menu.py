@@ -129,14 +129,17 @@ def _resume_view(user: SessionUser) -> None:
     if wanted is None or user.impersonator or user.role not in ("manager", "admin"):
         return
     try:
-        view = build_session_user(engine(), user.username, impersonate_partner_id=int(wanted))
+        partner_id = int(wanted)
     except ValueError:  # "?view_as=abc": no partner's number, not someone else's partner
         _refused_once(user, wanted)
         st.warning(t("menu.view_as_not_id", value=plain(wanted[:20])))  # from the URL
         return
-    except ScopeError as exc:  # said, so a link that opens nothing does not look like it worked
+    try:
+        view = build_session_user(engine(), user.username, impersonate_partner_id=partner_id)
+    except (ScopeError, ValueError) as exc:  # said, so a link that opens nothing does not look like it worked
         _refused_once(user, wanted)
-        st.warning(t(exc.key or "menu.view_as_refused", **(exc.params or {"partner": plain(wanted[:20])})))
+        key, params = getattr(exc, "key", None), getattr(exc, "params", None)
+        st.warning(t(key or "menu.view_as_refused", **(params or {"partner": plain(wanted[:20])})))  # from the URL
         return
     if view is not None:
         st.session_state[REAL_USER_KEY] = user

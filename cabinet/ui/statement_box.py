@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 import streamlit as st
-from babel.dates import format_skeleton
 
 from cabinet import formatting
 from cabinet.month_statement import months_back
@@ -30,7 +29,7 @@ def month_statement_box(user: SessionUser, statuses: tuple[str, ...]) -> None:
         relabel("month_statement_pick", months)  # the month as the language switched to writes it
 
         def label(m: date) -> str:  # the month under way said to be so: its statement is not the month's whole
-            name = format_skeleton("yMMMM", m, locale=locale)
+            name = formatting.fmt_month(m, locale)
             return t("statements.month_so_far", month=name) if m == months[0] else name
 
         # the last whole month first, the one a partner files; the month under way is still there to pick
