@@ -2,6 +2,10 @@
 tier's, emails it to them if the admin chooses, and archives it when it no longer holds; partners read what is
 addressed to them on their home page.
 
+The title and text are the item's default version; an admin may give it in other languages the cabinet speaks too
+(`NewsItem.versions`, a title and a text each, kept in `Announcement.translations`). Each partner's login reads, and
+is emailed, the version in its language, or the default one when the item has none in it.
+
 Only admins post and archive (`ScopeError` for anyone else, or for an admin viewing as a partner); a bad item raises
 `NewsError` with a translation key and nothing is written; both are audit-logged. The text is shown as Markdown
 without HTML, so a post cannot run script in a partner's browser.
@@ -9,7 +13,8 @@ without HTML, so a post cannot run script in a partner's browser.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import or_, select
@@ -17,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, ScopeError
 from cabinet.auth import audit
-from cabinet.errors import RefusedRequest
+from cabinet.errors import Label, RefusedRequest
+from cabinet.i18n import LOCALES
 from cabinet.mail import tell_partner
 from cabinet.store.models import Announcement, Partner, Tier, User
 from cabinet.unsubscribe import Links, maker
@@ -33,7 +39,9 @@ class NewsError(RefusedRequest):
 
 @dataclass(frozen=True)
 class NewsItem:
-    """A news item as posted or shown; `tier_code` None: for every partner."""
+    """A news item as posted or shown; `tier_code` None: for every partner. `versions`: its title and text in other
+    languages (locale → (title, text)); an item shown has the one in the reader's language as its title and text,
+    and names the languages it has in `languages`."""
 
     title: str
     body: str
@@ -41,6 +49,8 @@ class NewsItem:
     id: int | None = None
     published_at: datetime | None = None
     tier_name: str | None = None
+    versions: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    languages: tuple[str, ...] = ()
 
 
 def _admin(scope: Scope) -> None:
@@ -48,37 +58,74 @@ def _admin(scope: Scope) -> None:
         raise ScopeError(f"{scope.username!r} may not post news", "news.admin_only")
 
 
+def _checked(title: str, body: str, locale: str | None = None) -> tuple[str, str]:
+    """A title (on one line) and a text as stored, or `NewsError`: the default version's (`locale` None) or the
+    version in `locale`, named so."""
+    title, body = " ".join(title.split()), body.strip()
+    named = {} if locale is None else {"language": Label(f"news.in_{locale}")}
+    prefix = "news.bad_" if locale is None else "news.bad_version_"
+    if not 1 <= len(title) <= TITLE_MAX:
+        raise NewsError(f"the {locale or 'default'} title must have 1 to {TITLE_MAX} characters", f"{prefix}title",
+                        n=TITLE_MAX, **named)  # fmt: skip
+    if not 1 <= len(body) <= BODY_MAX:
+        raise NewsError(f"the {locale or 'default'} text must have 1 to {BODY_MAX} characters", f"{prefix}body",
+                        n=BODY_MAX, **named)  # fmt: skip
+    return title, body
+
+
+def _versions(item: NewsItem) -> dict[str, dict[str, str]]:
+    """The item's other versions as stored (locale → title, body); both fields empty: no version in that language;
+    one of them empty, or a language the cabinet does not speak: `NewsError`."""
+    stored: dict[str, dict[str, str]] = {}
+    for locale, (title, body) in sorted(item.versions.items()):
+        if not title.strip() and not body.strip():
+            continue
+        if locale not in LOCALES:
+            raise NewsError(f"no language {locale!r}", "news.bad_language")
+        if not title.strip() or not body.strip():
+            raise NewsError(f"the {locale} version needs a title and a text", "news.version_incomplete",
+                            language=Label(f"news.in_{locale}"))  # fmt: skip
+        title, body = _checked(title, body, locale)
+        stored[locale] = {"title": title, "body": body}
+    return stored
+
+
 def post(session: Session, scope: Scope, item: NewsItem, now: datetime | None = None, *, email: bool = False,
          links: Links | None = None) -> int:  # fmt: skip
     """Publish `item` (admins); its id. `email`: also email it to the active partners it is for, each login of a
-    partner that did not turn news emails off (`cabinet.mail`), with `links` each with its link to turn them off
-    (`cabinet.unsubscribe`)."""
+    partner that did not turn news emails off (`cabinet.mail`) in its language, with `links` each with its link to
+    turn them off (`cabinet.unsubscribe`)."""
     _admin(scope)
-    title, body = " ".join(item.title.split()), item.body.strip()
-    if not 1 <= len(title) <= TITLE_MAX:
-        raise NewsError("the title must have 1 to 120 characters", "news.bad_title", n=TITLE_MAX)
-    if not 1 <= len(body) <= BODY_MAX:
-        raise NewsError("the text must have 1 to 5000 characters", "news.bad_body", n=BODY_MAX)
+    title, body = _checked(item.title, item.body)
+    versions = _versions(item)
     if item.tier_code is not None and session.get(Tier, item.tier_code) is None:
         raise NewsError(f"no tier {item.tier_code!r}", "news.bad_tier")
     row = Announcement(title=title, body=body, tier_code=item.tier_code, published_at=now or datetime.now(UTC),
-                       author_user_id=scope.user_id)  # fmt: skip
+                       author_user_id=scope.user_id, translations=versions)  # fmt: skip
     session.add(row)
     session.flush()
-    emailed = _email(session, title, body, item.tier_code, links) if email else None
+    emailed = _email(session, row, links) if email else None
+    titles = {"titles": {locale: v["title"] for locale, v in versions.items()}} if versions else {}
     audit(session, "news_posted", user=session.get(User, scope.user_id), username=scope.username,
-          target=f"news {row.id}", details={"title": title, "tier": item.tier_code} | (
+          target=f"news {row.id}", details={"title": title, "tier": item.tier_code} | titles | (
               {"emailed": emailed} if emailed is not None else {}))  # fmt: skip
     return row.id
 
 
-def _email(session: Session, title: str, body: str, tier_code: str | None, links: Links | None = None) -> int:
-    """Queue the item to the active partners it is for; the number of messages."""
+def _in(row: Announcement, locale: str | None) -> tuple[str, str]:
+    """The item's title and text in `locale`, or its default version when it has none in that language."""
+    version = (row.translations or {}).get(locale or "")
+    return (version["title"], version["body"]) if version else (row.title, row.body)
+
+
+def _email(session: Session, row: Announcement, links: Links | None = None) -> int:
+    """Queue the item to the active partners it is for, each login in its language; the number of messages."""
     query = select(Partner.id).where(Partner.status == "active").order_by(Partner.id)
-    if tier_code is not None:
-        query = query.where(Partner.tier_code == tier_code)
-    return sum(tell_partner(session, pid, "news", "news", "news", title=title, message=body,
-                            unsubscribe=maker(links, "news")) for pid in session.scalars(query))  # fmt: skip
+    if row.tier_code is not None:
+        query = query.where(Partner.tier_code == row.tier_code)
+    return sum(tell_partner(session, pid, "news", "news", "news", title=lambda locale: _in(row, locale)[0],
+                            message=lambda locale: _in(row, locale)[1], unsubscribe=maker(links, "news"))
+               for pid in session.scalars(query))  # fmt: skip
 
 
 def archive(session: Session, scope: Scope, news_id: int) -> None:
@@ -93,9 +140,9 @@ def archive(session: Session, scope: Scope, news_id: int) -> None:
     session.flush()
 
 
-def for_scope(session: Session, scope: Scope, limit: int = SHOWN) -> list[NewsItem]:
-    """The newest items not archived that the scope reads: a partner's are those for every partner or its tier;
-    staff read every one."""
+def for_scope(session: Session, scope: Scope, limit: int = SHOWN, locale: str | None = None) -> list[NewsItem]:
+    """The newest items not archived that the scope reads, each in `locale` (its default version when it has none in
+    that language; None: the default): a partner's are those for every partner or its tier; staff read every one."""
     query = (
         select(Announcement, Tier.name)
         .outerjoin(Tier, Tier.code == Announcement.tier_code)
@@ -104,7 +151,8 @@ def for_scope(session: Session, scope: Scope, limit: int = SHOWN) -> list[NewsIt
     if scope.role == "partner":
         query = query.where(or_(Announcement.tier_code.is_(None), Announcement.tier_code == scope.tier_code))
     query = query.order_by(Announcement.published_at.desc(), Announcement.id.desc()).limit(limit)
-    return [NewsItem(row.title, row.body, row.tier_code, row.id, row.published_at, tier_name)
+    return [NewsItem(*_in(row, locale), row.tier_code, row.id, row.published_at, tier_name,
+                     languages=tuple(sorted(row.translations or {})))
             for row, tier_name in session.execute(query)]  # fmt: skip
 
 

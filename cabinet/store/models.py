@@ -323,6 +323,9 @@ class Announcement(Base):
     published_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # its title and text in other languages, {"ru": {"title": ..., "body": ...}}; a reader of another language gets
+    # the title and body above (`cabinet.news`)
+    translations: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
 
 class AuditLog(Base):
