@@ -90,7 +90,7 @@ def history(scope: Scope, rows: list, tz: str, covers: dict | None = None) -> tu
         return money.amount_text(cover.available, cover.currency) if cover else None
 
     heads = {
-        "id": t("payouts.head_id"),  # "№" in Russian: "Запрос" over ids of a few digits
+        "id": t("payouts.head_id"),  # "#" ("№"): "Request" over ids of a few digits put Reference past 818 px
         "partner": t("payouts.col_partner"),
         "requested": t("payouts.col_requested", zone=tz),
         "amount": t("payouts.col_amount"),

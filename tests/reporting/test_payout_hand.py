@@ -237,7 +237,7 @@ def test_the_manager_says_what_was_sent_on_the_page(program: Program, store_engi
     assert _kept(store_engine, made_id)[:4] == ("paid", Decimal("55.0000"), "EUR", "0.916666666667")
     partner = open_page(PAGE, program.users["p_parent"])
     table = partner.dataframe[0].value
-    said_en = table.loc[table["Request"] == made_id, ["Amount", "Exchange rate"]].values.tolist()
+    said_en = table.loc[table["#"] == made_id, ["Amount", "Exchange rate"]].values.tolist()
     assert said_en == [["$60.00 → €55.00", "1 EUR = 1.09091 USD"]]  # the partner reads the rate alone
     ru = _open_ru(program, "mgr", PAGE, payouts_statuses=["paid"])
     said = ru.dataframe[0].value.set_index("№")

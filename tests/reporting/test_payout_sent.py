@@ -124,7 +124,7 @@ def test_the_partner_sees_what_was_sent_in_its_list_and_download(
     assert not at.exception, at.exception
     table = at.dataframe[0].value
     assert not {"Paid in", "Sent"} & set(table.columns)  # what was sent is said with the amount asked
-    said = table.loc[table["Request"] == made_id, ["Amount", "Exchange rate"]].values.tolist()
+    said = table.loc[table["#"] == made_id, ["Amount", "Exchange rate"]].values.tolist()
     assert said == [["$60.00 → €54.54", "1 EUR = 1.1 USD"]]  # the rate alone: where it came from, in the download
     header, row = _csv(files, "payout_requests")
     assert header[-5:] == ["Amount sent", "Currency sent", "Exchange rate", "Rate of", "Amount and rate from"]
@@ -146,7 +146,7 @@ def test_the_queue_says_what_each_partner_is_paid_in_and_what_was_sent(program: 
     assert "Currency" not in shown.columns  # "$60.00" says it: the queue fits 1280 px (the download keeps the code)
     # both amounts whole (sized by its first rows' cells, it showed "€410.4"), the rate in a column of its own
     assert json.loads(at.dataframe[0].proto.columns)["Amount"]["width"] >= column_px(["$60.00 → €54.54"], "Amount")
-    table = shown.set_index("Request")
+    table = shown.set_index("#")
     assert (table.loc[made_id, "Amount"], table.loc[made_id, "Exchange rate"]) == SENT
     assert table.loc[child, "Amount"] == "$60.00"  # the child: in dollars
     assert not {"Paid in", "Sent"} & set(shown.columns)

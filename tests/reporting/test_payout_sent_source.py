@@ -107,7 +107,7 @@ def test_the_tables_sent_column_says_it_and_reads_whole(program: Program, store_
     at = open_page(PAGE, program.users["mgr"])
     at.multiselect(key="payouts_statuses").set_value(["approved", "paid"]).run()
     assert not at.exception, at.exception
-    table = at.dataframe[0].value.set_index("Request")
+    table = at.dataframe[0].value.set_index("#")
     sent, rate = table["Amount"], table["Exchange rate"]
     assert (sent[made["file"]], rate[made["file"]]) == ("$20.00 → €18.18", "1 EUR = 1.1 USD (file)")
     assert (sent[made["hand"]], rate[made["hand"]]) == ("$20.00 → €18.50", "1 EUR = 1.08108 USD (by hand)")
@@ -115,7 +115,7 @@ def test_the_tables_sent_column_says_it_and_reads_whole(program: Program, store_
     assert rate[made["own"]] == rate[made["approved"]] == ""
     # the amounts whole, the rate in a column of its own (`tests/reporting/test_payout_fit.py`)
     assert json.loads(at.dataframe[0].proto.columns)["Amount"]["width"] >= column_px(["$20.00 → €18.50"], "Amount")
-    partner = open_page(PAGE, program.users["p_parent"]).dataframe[0].value.set_index("Request")
+    partner = open_page(PAGE, program.users["p_parent"]).dataframe[0].value.set_index("#")
     assert partner.loc[made["hand"], "Exchange rate"] == "1 EUR = 1.08108 USD"  # its source in the download
     ru = _open_ru(program, "mgr", PAGE, payouts_statuses=["paid"])
     said = ru.dataframe[0].value.set_index("№")["Курс"]

@@ -144,7 +144,7 @@ def test_the_page_requests_a_payout_and_the_manager_decides_it(payable: Program,
     assert (
         at.dataframe[0].value.iloc[0]["Method"] == "Bank"
     )  # a bank transfer, short (the full name on hover), not "wire"
-    made = at.dataframe[0].value.iloc[0]["Request"]
+    made = at.dataframe[0].value.iloc[0]["#"]
     # one open request at a time: no form offering "$25.00" again until it is decided or cancelled; the request
     # just made said sent, not also still open under it; on the next visit said open
     assert not at.info and not at.text_input
