@@ -16,6 +16,7 @@ from cabinet.payouts import PayoutError
 from cabinet.store.db import session_scope
 from cabinet.ui import money
 from cabinet.ui.data import warehouse
+from cabinet.ui.dates import fmt_day
 from cabinet.ui.next_run import forget_inputs
 from cabinet.ui.once import once
 from cabinet.ui.payout_currency import rate_text
@@ -53,7 +54,7 @@ def say_to_send(scope: Scope, payout_id: int) -> None:
         st.warning(t("payouts.to_send_no_rate", currency=row.pay_currency, missing=row.missing))
         return
     rate = rate_text(row.currency.upper(), row.pay.rate, row.pay.currency)
-    st.caption(t("payouts.to_send", currency=row.pay_currency, rate=rate, day=row.pay.day,
+    st.caption(t("payouts.to_send", currency=row.pay_currency, rate=rate, day=fmt_day(row.pay.day),
                  amount=money.amount_text(row.pay.amount, row.pay.currency)))  # fmt: skip
 
 
@@ -79,7 +80,7 @@ def _rates_said(rows: list[BatchRow], currency: str) -> None:
     used = sorted({(r.currency, r.pay.rate, r.pay.day) for r in rows if r.pay and r.pay.currency != r.currency},
                   key=lambda x: (x[0], str(x[2])))  # fmt: skip
     for asked, rate, day in used:
-        st.caption(t("payouts.batch_rate", currency=currency, rate=rate_text(asked, rate, currency), day=day))
+        st.caption(t("payouts.batch_rate", currency=currency, rate=rate_text(asked, rate, currency), day=fmt_day(day)))
     if unrated := [r.payout_id for r in rows if r.pay is None]:
         asked = ", ".join(sorted({c for r in rows if r.pay is None for c in r.missing.split(", ")}))
         st.warning(t("payouts.batch_no_rate_rows", payouts=_ids(unrated), currencies=asked))

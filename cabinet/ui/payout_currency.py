@@ -17,6 +17,7 @@ from cabinet.access import Scope
 from cabinet.payout_sent import rate_said
 from cabinet.store.db import session_scope
 from cabinet.ui import data
+from cabinet.ui.dates import fmt_day
 from cabinet.ui.money import amount_text
 from cabinet.ui.plans_form import CURRENCY_LIST
 from cabinet.ui.resources import engine
@@ -87,5 +88,5 @@ def own_currency(scope: Scope, partner_id: int, available: Decimal, base: str, d
         return OwnCurrency("", t("payouts.own_currency_no_rate", currency=currency, base=base))
     amount = amount_text(convert(available, Rate(base.upper(), Decimal(1), None), found).amount, currency)
     said = t("payouts.own_currency", amount=amount, currency=currency, base=base,
-             rate=rate_text(currency, found.rate, base), day=found.day)  # fmt: skip
+             rate=rate_text(currency, found.rate, base), day=fmt_day(found.day))  # fmt: skip
     return OwnCurrency(t("payouts.own_currency_short", amount=amount), said)

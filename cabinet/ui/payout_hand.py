@@ -19,6 +19,7 @@ from cabinet.payout_sent import said
 from cabinet.payouts import PayoutError
 from cabinet.store.db import session_scope
 from cabinet.ui.data import warehouse
+from cabinet.ui.dates import fmt_day
 from cabinet.ui.money import amount_text
 from cabinet.ui.payout_currency import choices, rate_text
 from cabinet.ui.resources import engine
@@ -67,7 +68,7 @@ def sent_fields(scope: Scope, payout_id: int) -> Callable[[], None] | None:
                                 value=typed(str(offer.amount)) if offer else "",
                                 help=t("payouts.sent_amount_help"))  # fmt: skip
     if offer is not None and offer.from_file and offer.day is not None:
-        st.caption(t("payouts.sent_from_file", amount=amount_text(offer.amount, currency), day=offer.day,
+        st.caption(t("payouts.sent_from_file", amount=amount_text(offer.amount, currency), day=fmt_day(offer.day),
                      rate=rate_text(asked, offer.rate, currency)))  # fmt: skip
 
     def confirm() -> None:  # in the box, before the payment is confirmed: what goes on the partner's statement

@@ -154,7 +154,7 @@ def test_the_payouts_page_pays_the_picked_requests_together(
     picked = at.multiselect(key="payouts_batch_ids_paypal_USD")
     assert picked.value == [batch["parent"], batch["eur"]]
     assert "Requests: 2, $76.50 in all." in [c.value for c in at.caption]
-    assert "Sent in USD at 1 EUR = 1.1 USD (rate of 2026-11-01); the file holds the amounts to send." in [
+    assert "Sent in USD at 1 EUR = 1.1 USD (rate of Nov 1, 2026); the file holds the amounts to send." in [
         c.value for c in at.caption
     ]
     group.set_value(("wire", "USD")).run()

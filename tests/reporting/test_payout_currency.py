@@ -183,13 +183,14 @@ def test_a_partner_paid_in_another_currency_sees_its_balance_in_it(program: Prog
     at = open_page("pages/09_payouts.py", program.users["p_parent"])
     assert not at.exception, at.exception
     assert _own_currency_captions(at) == [
-        "You are paid in EUR: what is available is about €90.90 at 1 EUR = 1.1 USD (rate of 2026-11-01). Your "
+        "You are paid in EUR: what is available is about €90.90 at 1 EUR = 1.1 USD (rate of Nov 1, 2026). Your "
         "balance and requests stay in USD; the payment is converted at the rate of its day."
     ]
     assert "about €90.90" in [c.value for c in at.caption]  # beside the available balance
     assert at.text_input[0].label == "Amount (USD)" and at.text_input[0].value == "100.00"
     russian = open_page("pages/09_payouts.py", replace(program.users["p_parent"], locale="ru"))
     assert _own_currency_captions(russian)[0].startswith("Вам платят в EUR: доступная сумма — примерно 90,90\xa0€ ")
+    assert "(курс на 1 нояб. 2026\u202fг.)" in _own_currency_captions(russian)[0]  # the day as the language writes it
 
 
 def test_no_rate_for_the_partners_currency_is_said_plainly(program: Program, store_engine: Engine) -> None:

@@ -213,7 +213,7 @@ def test_a_manager_paying_by_hand_reads_what_to_send_in_the_partners_currency(
     at = open_page(PAGE, program.users["mgr"])
     assert not at.exception, at.exception
     assert at.selectbox(key="payouts_pick").value == made_id
-    assert "Paid in EUR: send €54.54 (1 EUR = 1.1 USD, rate of 2026-11-01), as a payment file made today would." in [
+    assert "Paid in EUR: send €54.54 (1 EUR = 1.1 USD, rate of Nov 1, 2026), as a payment file made today would." in [
         c.value for c in at.caption
     ]
     with session_scope(store_engine) as s:  # no GBP rate: said, nothing guessed
