@@ -4,6 +4,7 @@ that say it in the interface's language (`cabinet.ui.widgets.show_refusal`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 
 class RefusedRequest(ValueError):
@@ -43,6 +44,22 @@ class FieldsNow(Label):
         return "; ".join(f"{f.text(locale)}: {v.text(locale) if isinstance(v, Label) else v}" for f, v in self.fields)
 
 
+@dataclass(frozen=True)
+class Number:
+    """A bound or count a refusal says, written as the interface's language writes numbers ("1,000,000", "1 000 000"
+    in Russian; "2.5"); in a log or on the command line as English writes it. An id stays a plain value."""
+
+    value: int | float | Decimal
+
+    def text(self, locale: str | None = None) -> str:
+        from babel.numbers import format_decimal
+
+        return format_decimal(Decimal(str(self.value)), locale=locale or "en", decimal_quantization=False)
+
+    def __str__(self) -> str:
+        return self.text()
+
+
 def localised(params: dict[str, object], locale: str | None) -> dict[str, object]:
-    """A refusal's values for a message in `locale`: each `Label` as its text there."""
-    return {k: v.text(locale) if isinstance(v, Label) else v for k, v in params.items()}
+    """A refusal's values for a message in `locale`: each `Label` and `Number` as its text there."""
+    return {k: v.text(locale) if isinstance(v, Label | Number) else v for k, v in params.items()}

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import ROLE_PARTNER, Scope, ScopeError
 from cabinet.auth import audit
+from cabinet.errors import Number
 from cabinet.export import spreadsheet_safe, to_bytes
 from cabinet.i18n import translate
 from cabinet.mail import QUEUED
@@ -224,7 +225,7 @@ def payment_file(session: Session, scope: Scope, method: str, currency: str, pay
     picked = [(p, partner) for p, partner in _approved(session, scope)
               if p.id in wanted and p.method == method and pay_currency(partner) == currency]  # fmt: skip
     if method == "paypal" and len(picked) > PAYPAL_ROWS_MAX:
-        raise PayoutError(f"{len(picked)} rows", "payouts.batch_too_many", most=PAYPAL_ROWS_MAX)
+        raise PayoutError(f"{len(picked)} rows", "payouts.batch_too_many", most=Number(PAYPAL_ROWS_MAX))
     found = _day_rates(wh, picked, today())
     paying = [(p, partner, _paid_as(p, partner, found)) for p, partner in picked]
     if missing := [p.id for p, _, c in paying if c is None]:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, ScopeError
 from cabinet.auth import audit_acted
-from cabinet.errors import FieldsNow, Label, RefusedRequest
+from cabinet.errors import FieldsNow, Label, Number, RefusedRequest
 from cabinet.formatting import in_digits, name_order, number_text
 from cabinet.mail import tell_partner
 from cabinet.plans import CPA_TYPES, PLAN_TYPES, PlanError, parse_plan
@@ -113,7 +113,7 @@ def _amount(what: Label, raw: str, *, pct: bool = False) -> Decimal | None:
         raise PlanEditError(f"{what}: {raw!r} is not a number", "plans.bad_number", what=what, value=raw[:20]) from None
     if not number.is_finite() or number < 0 or number > (Decimal(100) if pct else MAX_AMOUNT):
         key = "plans.bad_percent" if pct else "plans.bad_amount"
-        raise PlanEditError(f"{what}: {raw!r} out of range", key, what=what, value=raw[:20], most=MAX_AMOUNT)
+        raise PlanEditError(f"{what}: {raw!r} out of range", key, what=what, value=raw[:20], most=Number(MAX_AMOUNT))
     if -number.as_tuple().exponent > 4:  # type: ignore[operator]
         raise PlanEditError(f"{what}: more than 4 decimals", "plans.too_precise", what=what, value=raw[:20])
     return number

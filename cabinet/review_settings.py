@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, ScopeError
 from cabinet.auth import audit_acted
-from cabinet.errors import FieldsNow, Label, RefusedRequest
+from cabinet.errors import FieldsNow, Label, Number, RefusedRequest
 from cabinet.store.db import locked_row
 from cabinet.store.models import ProgramSettings
 from queries.review import Thresholds
@@ -83,7 +83,8 @@ def save_thresholds(session: Session, scope: Scope, new: Thresholds, seen: Thres
         if not _within(name, value):
             low, high = BOUNDS[name]
             raise ReviewSettingsError(f"{name} {value} is outside {low}–{high}", "review.bad_limit",
-                                      field=Label(f"review.limit_{name}"), low=low, high=high)  # fmt: skip
+                                      field=Label(f"review.limit_{name}"), low=Number(low),
+                                      high=Number(high))  # fmt: skip
     row = session.get(ProgramSettings, 1) if seen is None else locked_row(session, ProgramSettings, 1)
     if row is None:
         raise ReviewSettingsError("the store has no program settings: run `cabinet init`", "program.missing")

@@ -59,6 +59,9 @@ def _read(name: str, text: str) -> float | int | str:
     """A limit as typed, read with a point or a comma before the decimals; the refusal's text when it is no number,
     not whole where a count is asked, or reads two ways ("1,000")."""
     label, value = t(f"review.limit_{name}"), text.strip()[:20]
+    if not value:  # "Clicks to judge traffic:  is not a number." said nothing of what to type
+        default = getattr(Thresholds(), name)
+        return t("review.limit_empty", limit=label, example=_shown(default, name in _settings.COUNTS))
     try:
         plain = number_text(text)
     except ValueError:

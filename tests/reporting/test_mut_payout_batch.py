@@ -8,6 +8,7 @@ from sqlalchemy import Engine, select
 
 from cabinet import payout_batch
 from cabinet.access import ScopeError
+from cabinet.errors import Number
 from cabinet.payout_batch import PAYPAL_NOTE_MAX, mark_paid, payment_file
 from cabinet.payouts import PayoutError
 from cabinet.store.db import session_scope
@@ -58,4 +59,4 @@ def test_paypals_row_limit_is_a_limit_exactly_and_its_note_is_cut_to_what_it_tak
         assert len(note) == PAYPAL_NOTE_MAX and note == "N" * PAYPAL_NOTE_MAX
         with pytest.raises(PayoutError) as refused:
             payment_file(s, program.users["mgr"].scope, "paypal", "USD", [batch["parent"], more])
-    assert (refused.value.key, refused.value.params) == ("payouts.batch_too_many", {"most": 1})
+    assert (refused.value.key, refused.value.params) == ("payouts.batch_too_many", {"most": Number(1)})

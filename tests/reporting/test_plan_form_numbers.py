@@ -77,7 +77,7 @@ def test_a_long_name_or_amount_pasted_stays_typed_and_is_refused(program: Progra
     at.text_input(key=f"plans_cpa_ftd_{plan_id}").input(amount)  # over the 16 characters the browser kept
     at.button(key=save).click().run()
     assert not at.exception and not at.success
-    assert [e.value for e in at.error] == [f"CPA · FTD: {amount} must be from 0 to 1000000."]
+    assert [e.value for e in at.error] == [f"CPA · FTD: {amount} must be from 0 to 1,000,000."]
     assert at.text_input(key=f"plans_cpa_ftd_{plan_id}").value == amount
     with session_scope(store_engine) as s:
         assert s.get(CommissionPlan, plan_id).name == before
