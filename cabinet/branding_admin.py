@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from cabinet.access import Scope, acting_admin
 from cabinet.auth import audit
 from cabinet.creatives_admin import CreativeError, stored_picture, write_whole
+from cabinet.errors import Number
 from cabinet.store.models import ProgramSettings
 
 MAX_BYTES = 1024 * 1024
@@ -48,7 +49,7 @@ def set_logo(session: Session, scope: Scope, data_dir: Path, filename: str, cont
         raise CreativeError("the logo is too large", "catalogue.file_too_large", file=filename, mb=1)
     content, picture = stored_picture(content, filename)
     if picture.width > MAX_SIDE or picture.height > MAX_SIDE:
-        raise CreativeError("the logo is too large", "catalogue.too_big", file=filename, side=MAX_SIDE)
+        raise CreativeError("the logo is too large", "catalogue.too_big", file=filename, side=Number(MAX_SIDE))
     relative = f"{FOLDER}/logo-{hashlib.sha256(content).hexdigest()[:24]}.{picture.extension}"
     if not (data_dir / relative).is_file():
         write_whole(data_dir / relative, content)

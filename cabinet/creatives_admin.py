@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, ScopeError
 from cabinet.auth import audit
-from cabinet.errors import RefusedRequest
+from cabinet.errors import Number, RefusedRequest
 from cabinet.i18n import LOCALES
 from cabinet.store.models import Creative, Offer, User
 
@@ -90,13 +90,15 @@ def read_picture(content: bytes, filename: str = "") -> Picture:
                     raise CreativeError(f"{kind} is not a banner format", "catalogue.bad_format", file=filename)
                 if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE):
                     raise CreativeError(f"{width}x{height} is too large", "catalogue.too_big", file=filename,
-                                        side=MAX_SIDE)  # fmt: skip
+                                        side=Number(MAX_SIDE))  # fmt: skip
                 img.load()  # decodes the pixels: a truncated or damaged file fails here, not in a partner's browser
     except CreativeError:
         raise
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:  # over 89M pixels: a side over
         # 9,000, well past MAX_SIDE; "not an image that can be read whole" sent the admin looking for a damaged file
-        raise CreativeError(f"too many pixels: {exc}", "catalogue.too_big", file=filename, side=MAX_SIDE) from exc
+        raise CreativeError(
+            f"too many pixels: {exc}", "catalogue.too_big", file=filename, side=Number(MAX_SIDE)
+        ) from exc
     except _UNREADABLE as exc:
         raise CreativeError(f"not a readable image: {exc}", "catalogue.bad_format", file=filename) from exc
     mime, extension = FORMATS[kind]
@@ -234,7 +236,7 @@ def add_text(session: Session, scope: Scope, creatives_dir: Path, new: NewText) 
     if not name:
         raise CreativeError("a text ad needs a name", "catalogue.text_no_name")
     if not 1 <= len(text) <= TEXT_MAX:
-        raise CreativeError("the text is empty or too long", "catalogue.text_length", n=TEXT_MAX)
+        raise CreativeError("the text is empty or too long", "catalogue.text_length", n=Number(TEXT_MAX))
     if LINK not in text:
         raise CreativeError("the text does not say where the link goes", "catalogue.text_no_link", link=LINK)
     if any(ord(c) < 32 and c not in "\n\t" for c in text):

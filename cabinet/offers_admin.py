@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, ScopeError
 from cabinet.auth import audit_acted
-from cabinet.errors import FieldsNow, Label, RefusedRequest
+from cabinet.errors import FieldsNow, Label, Number, RefusedRequest
 from cabinet.offer_access import by_name
 from cabinet.store.db import locked_row
 from cabinet.store.models import (
@@ -146,7 +146,7 @@ def checked(session: Session, change: OfferChange, offer_id: int | None = None) 
         raise OfferError(f"{vertical!r} is not a vertical", "catalogue.bad_vertical", n=VERTICAL_MAX)
     description = change.description.strip()
     if len(description) > DESCRIPTION_MAX:
-        raise OfferError("the description is too long", "catalogue.description_too_long", n=DESCRIPTION_MAX)
+        raise OfferError("the description is too long", "catalogue.description_too_long", n=Number(DESCRIPTION_MAX))
     pages = [_landing(u.strip()) for u in dict.fromkeys(u.strip() for u in change.landing_urls if u.strip())]
     if len(pages) > LANDING_MAX:
         raise OfferError(f"{LANDING_MAX} landing pages at most", "catalogue.too_many_pages", n=LANDING_MAX)

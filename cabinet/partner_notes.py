@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import ROLE_ADMIN, ROLE_MANAGER, Scope, ScopeError, scoped_partner
 from cabinet.auth import audit
-from cabinet.errors import RefusedRequest
+from cabinet.errors import Number, RefusedRequest
 from cabinet.store.models import PartnerNote, User
 
 BODY_MAX = 2000
@@ -63,7 +63,7 @@ def add_note(session: Session, scope: Scope, partner_id: int, body: str) -> Part
     if not text:
         raise NoteError("an empty note", "notes.empty")
     if len(text) > BODY_MAX:
-        raise NoteError(f"longer than {BODY_MAX}", "notes.too_long", n=BODY_MAX)
+        raise NoteError(f"longer than {BODY_MAX}", "notes.too_long", n=Number(BODY_MAX))
     note = PartnerNote(partner_id=partner_id, author_user_id=author.id, author_username=author.username, body=text)
     session.add(note)
     session.flush()

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, ScopeError, scoped_partner
 from cabinet.auth import audit
-from cabinet.errors import RefusedRequest
+from cabinet.errors import Number, RefusedRequest
 from cabinet.store.models import Offer, Partner, Postback, PostbackSend, User
 
 STATUSES = ("pending", "approved", "rejected", "reversed")  # a conversion's statuses (METRICS.md)
@@ -133,7 +133,7 @@ def check_url(url: str, private_ok: bool = False) -> str:
     if not url:
         raise PostbackError("a postback needs a URL", "postbacks.err_empty")
     if len(url) > URL_MAX:
-        raise PostbackError(f"URL longer than {URL_MAX} characters", "postbacks.err_long", n=URL_MAX)
+        raise PostbackError(f"URL longer than {URL_MAX} characters", "postbacks.err_long", n=Number(URL_MAX))
     if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
         raise PostbackError("URL has spaces or control characters", "postbacks.err_spaces")
     unknown = sorted({m for m in _MACRO.findall(url) if m not in MACROS})
@@ -161,7 +161,7 @@ def check_url(url: str, private_ok: bool = False) -> str:
     except UnicodeError:
         raise PostbackError(f"{host} is not a host name", "postbacks.err_host", host=host) from None
     if len(url) > URL_MAX:  # a letter outside ASCII is 6 characters or more once encoded
-        raise PostbackError(f"URL longer than {URL_MAX} characters", "postbacks.err_long", n=URL_MAX)
+        raise PostbackError(f"URL longer than {URL_MAX} characters", "postbacks.err_long", n=Number(URL_MAX))
     # an internationalised name as it resolves: 'ｌｏｃａｌｈｏｓｔ' is 'localhost'
     host = urlsplit(url).hostname or ""
     try:

@@ -6,12 +6,13 @@ import streamlit as st
 
 from cabinet import offers_admin as _offers
 from cabinet.access import Scope
+from cabinet.errors import localised
 from cabinet.offers_admin import CatalogueRow, OfferError
 from cabinet.store.db import session_scope
 from cabinet.store.models import OFFER_STATUSES
 from cabinet.ui.once import once
 from cabinet.ui.resources import engine
-from cabinet.ui.text import t
+from cabinet.ui.text import current_locale, t
 
 DONE_KEY = "catalogue_bulk_done"  # (status, ids changed), said once after the rerun
 PICK_KEY = "catalogue_bulk_pick"
@@ -19,11 +20,11 @@ PICK_KEY = "catalogue_bulk_pick"
 
 def _refusal(exc: OfferError) -> str:
     """A refusal in the session's language; one of a single offer names it and gives its own reason."""
-    params = dict(exc.params)
-    if exc.key == "catalogue.bulk_refused":
-        reason = t(str(params.pop("reason_key")), **params.pop("reason_params"))  # type: ignore[arg-type]
+    params, locale = dict(exc.params), current_locale()
+    if exc.key == "catalogue.bulk_refused":  # its reason's bounds and names as the session's language says them
+        reason = t(str(params.pop("reason_key")), **localised(params.pop("reason_params"), locale))  # type: ignore[arg-type]
         return t(exc.key, offer=params["offer"], reason=reason)
-    return t(exc.key, **params)
+    return t(exc.key, **localised(params, locale))
 
 
 def status_box(scope: Scope, shown: list[CatalogueRow]) -> None:

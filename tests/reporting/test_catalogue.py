@@ -378,7 +378,7 @@ def test_a_long_pasted_description_stays_in_the_form_and_is_refused_with_the_lim
     long = "Odds on every match. " * 100  # 2,100 characters
     at.text_area(key="catalogue_desc_new").input(long)
     at.button(key="FormSubmitter:catalogue_form_new-Add the offer").click().run()
-    assert [e.value for e in at.error] == ["The description is longer than 2000 characters."] and not at.success
+    assert [e.value for e in at.error] == ["The description is longer than 2,000 characters."] and not at.success
     assert at.text_area(key="catalogue_desc_new").value == long  # nothing pasted is lost
     with session_scope(store_engine) as s:
         assert s.scalar(select(Offer.id).where(Offer.name == "Sport Bet")) is None

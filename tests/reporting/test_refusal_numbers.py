@@ -12,8 +12,10 @@ from sqlalchemy import Engine
 
 from cabinet.errors import Label, Number, localised
 from cabinet.i18n import translate
+from cabinet.partner_notes import NoteError, add_note
 from cabinet.payout_batch import PAYPAL_ROWS_MAX
 from cabinet.plans_admin import MAX_AMOUNT, PlanEditError, _amount
+from cabinet.postbacks import PostbackError, check_url
 from cabinet.review_settings import ReviewSettingsError, save_thresholds
 from cabinet.store.db import session_scope
 from queries.review import Thresholds
@@ -55,3 +57,21 @@ def test_an_empty_limit_says_it_is_empty_and_what_to_type(program: Program) -> N
     at.button(key="FormSubmitter:review_limits-Save the limits").click().run()
     assert not at.exception
     assert [e.value for e in at.error] == ["Clicks to judge traffic: empty. Type a number, such as 100."]
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"), [("en", "at most 2,000 characters."), ("ru", "не больше 2\xa0000 символов.")]
+)
+def test_a_notes_length_is_said_as_the_language_writes_numbers(
+    program: Program, store_engine: Engine, locale: str, said: str
+) -> None:
+    with session_scope(store_engine) as s, pytest.raises(NoteError) as refused:
+        add_note(s, program.users["mgr"].scope, program.tiny.parent, "x" * 2001)
+    assert _said(refused.value, locale).endswith(said), _said(refused.value, locale)
+
+
+def test_a_postbacks_url_length_is_said_as_the_language_writes_numbers() -> None:
+    with pytest.raises(PostbackError) as refused:
+        check_url("https://example.com/?" + "a" * 2100)
+    assert _said(refused.value, "en") == "The URL is longer than 2,000 characters."
+    assert _said(refused.value, "ru") == "URL длиннее 2\xa0000 символов."
