@@ -35,10 +35,10 @@ st.title(plain(status.program_name))  # as typed in Program settings, never mark
 st.write(t("home.welcome", name=plain(user.display_name), role=t(f"menu.role_{user.role}")))  # names as typed
 email_link.show_notice()
 standing = None if user.impersonator else store.own_partner_status(user.partner_id)
-if standing == "pending":  # an application not approved yet, or a blocked partner: no figures, say why
+if standing == "pending":  # an application not approved yet or declined, or a blocked partner: no figures, say why
     st.info(t("home.standing_pending"))
-elif standing == "blocked":
-    st.error(t("home.standing_blocked"))
+elif standing in ("blocked", "declined"):
+    st.error(t(f"home.standing_{standing}"))
 if user.impersonator:
     st.warning(t("home.impersonating", manager=user.impersonator, partner=plain(user.display_name)))
 current = data.published()

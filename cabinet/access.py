@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.program import ALL_METRICS, FEATURES
 from cabinet.store.db import session_scope
-from cabinet.store.models import Partner, Tier, User
+from cabinet.store.models import SHUT_OUT, Partner, Tier, User
 
 if TYPE_CHECKING:
     from cabinet.session import SessionUser
@@ -146,7 +146,7 @@ def derive_scope(session: Session, user: User) -> Scope:
         ids = sorted(set(assigned) | set(descendants(session, assigned)))
         return Scope(user.id, user.username, user.role, tuple(ids))
     partner = session.get(Partner, user.partner_id) if user.partner_id else None
-    if partner is None or partner.status in ("blocked", "pending"):  # pending: an application not approved yet
+    if partner is None or partner.status in SHUT_OUT:  # blocked, or an application not approved yet or declined
         return Scope(user.id, user.username, ROLE_PARTNER, (), tier_code=None)
     tier = session.get(Tier, partner.tier_code)
     depth = tier.subpartner_depth if tier else 0

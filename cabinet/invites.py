@@ -10,7 +10,8 @@ after it do.
 
 An application creates a `pending` partner under the inviter (its manager and plan, the program's lowest tier) and its
 login. A pending partner's login sees no figures and cannot create links until a manager approves it (status
-`active`, `cabinet.partners_admin`); declining is blocking it, with a reason.
+`active`, `cabinet.partners_admin`); a manager may decline it instead, with a reason (status `declined`: it sees and
+earns nothing, as a blocked partner, and its applicant is told the application is declined, not that it is blocked).
 
 When the program is open to applications (`ProgramSettings.signup_open`, set by an admin), anyone may apply from the
 login page without an invitation: the partner is then at the top of the tree, in the base currency, with no manager

@@ -107,8 +107,9 @@ def add_login(session: Session, scope: Scope, username: str, name: str, email: s
         raise LoginChangeError("no partner id", "logins.partner_needed")
     if role == ROLE_PARTNER and partner is None:
         raise LoginChangeError(f"no partner {partner_id}", "logins.no_partner", partner=partner_id)
-    if role == ROLE_PARTNER and partner is not None and partner.status == "blocked":
-        raise LoginChangeError(f"partner {partner_id} is blocked", "logins.partner_blocked", partner=partner_id)
+    if role == ROLE_PARTNER and partner is not None and partner.status in ("blocked", "declined"):
+        raise LoginChangeError(f"partner {partner_id} is {partner.status}", f"logins.partner_{partner.status}",
+                               partner=partner_id)  # fmt: skip
     if role == ROLE_PARTNER and partner is not None and partner.status == "pending":  # an application: its one login
         raise LoginChangeError(
             f"partner {partner_id} is not approved yet", "logins.partner_pending", partner=partner_id

@@ -5,6 +5,9 @@ the program signed up itself, with its first login (a password made for it, show
 Blocking has money consequences: from the next ETL run a blocked partner earns nothing more (its commissions not final
 yet are rejected, and priced again if it is unblocked), and it cannot create links, get promo codes or ask for payouts.
 So a change of status takes a reason, which the audit log keeps with the old and new values of every field changed.
+An application to join (`pending`, `cabinet.invites`) is approved (`active`, no reason needed) or declined (`declined`,
+with a reason), and its applicant is emailed either way; a declined application sees and earns nothing, as a blocked
+partner, but is no partner blocked: only an application is declined, and one declined may still be approved.
 A partner's currency is the one it is paid in (its manager or an admin sets it; any ISO 4217 code, as plans take): its
 balance and requests stay in the base currency, and the payment converts them (`cabinet.payout_batch`). A new one is
 emailed to the partner's payout logins, as a new commission plan is: what it is paid in is money too.
@@ -39,7 +42,8 @@ from cabinet.program import program_locale, program_timezone
 from cabinet.store.db import locked_row
 from cabinet.store.models import CommissionPlan, Partner, ProgramSettings, Tier, User
 
-STATUSES = ("pending", "active", "paused", "blocked")  # pending: an application to join (cabinet.invites)
+STATUSES = ("pending", "active", "paused", "blocked", "declined")  # pending, declined: applications (cabinet.invites)
+APPLICATION = ("pending", "declined")  # an application to join, not decided yet or declined: no partner yet
 FIELDS = ("status", "tier_code", "manager_user_id", "plan_id", "currency")  # what a change sets, in the form's order
 REASON_MAX = 500
 
@@ -193,8 +197,12 @@ def update_partner(session: Session, scope: Scope, partner_id: int, change: Part
         raise PartnerChangeError(f"status {change.status!r}", "partners.bad_status")
     if change.status == "pending" and partner.status != "pending":  # only an application is pending
         raise PartnerChangeError("a partner cannot become an application again", "partners.not_pending_again")
-    if partner.status == "pending" and change.status == "paused":  # it would be let in unapproved, the applicant untold
-        raise PartnerChangeError("an application is approved or declined, not paused", "partners.pending_decide")
+    if partner.status == "pending" and change.status in ("paused", "blocked"):  # let in unapproved, or a partner
+        raise PartnerChangeError("an application is approved or declined", "partners.pending_decide")  # blocked
+    if partner.status == "declined" and change.status not in ("declined", "active"):  # never a partner
+        raise PartnerChangeError("a declined application may only be approved", "partners.declined_decide")
+    if change.status == "declined" and partner.status not in APPLICATION:  # a partner is blocked, not declined
+        raise PartnerChangeError("only an application is declined", "partners.not_an_application")
     # the manager it has is kept even when that login is disabled now; a new one must be an active manager
     kept = change.manager_user_id is not None and change.manager_user_id == partner.manager_user_id
     _check_choices(session, change.tier_code, None if kept else change.manager_user_id, change.plan_id)
@@ -203,7 +211,7 @@ def update_partner(session: Session, scope: Scope, partner_id: int, change: Part
     if any(f in changed for f in ("manager_user_id", "plan_id")) and scope.role != ROLE_ADMIN:
         raise ScopeError(f"{scope.username!r} may not change a partner's manager or plan", "partners.admin_only")
     reason = change.reason.strip()
-    approval = partner.status == "pending" and change.status == "active"  # approving an application: no reason needed
+    approval = partner.status in APPLICATION and change.status == "active"  # approving an application: no reason
     if "status" in changed and not reason and not approval:
         raise PartnerChangeError("a change of status takes a reason", "partners.reason_needed")
     if len(reason) > REASON_MAX:
@@ -222,7 +230,7 @@ def update_partner(session: Session, scope: Scope, partner_id: int, change: Part
         setattr(partner, field, values[field])
     audit(session, "partner_changed", user=session.get(User, scope.user_id), username=scope.username,
           target=f"partner {partner_id}", details=details | ({"reason": reason} if reason else {}))  # fmt: skip
-    decided_now = "status" in changed and details["status"][0] == "pending"  # an application: its own email
+    decided_now = "status" in changed and details["status"][0] in APPLICATION  # an application: its own email
     if "plan_id" in changed and partner.status in ("active", "paused") and not decided_now:  # its payout logins told
         old_plan, new_plan = details["plan_name"]
         tell_partner(session, partner_id, None, "plan_changed", "plan_changed", money=True,
@@ -234,8 +242,8 @@ def update_partner(session: Session, scope: Scope, partner_id: int, change: Part
         tell_partner(session, partner_id, None, told, told, money=True, currency=values["currency"],
                      was=details["currency"][0], base=base.upper(), when=datetime.now(UTC),
                      by=actor.display_name if actor is not None else scope.username)  # fmt: skip
-    if "status" in changed and details["status"][0] == "pending" and change.status in ("active", "blocked"):
-        decided = "approved" if change.status == "active" else "declined"  # the applicant is told
+    if decided_now:  # the applicant is told: approved (also after a decline), or declined
+        decided = "approved" if change.status == "active" else "declined"
         text = "approved_at" if decided == "approved" and cabinet_url else decided  # where to log in, when known
         tell_partner(session, partner_id, None, "application", text, reason=reason, url=cabinet_url)
     session.flush()
@@ -288,9 +296,9 @@ def move_partner(session: Session, scope: Scope, partner_id: int, new_parent_id:
     """Put a partner (with its sub-partners) under `new_parent_id`, or at the top (None); admins, with a reason.
     Audit-logged as `partner_moved` with the old and new parent; False when it is there already (nothing logged).
 
-    Refused: a parent that does not exist, is blocked or is an application not approved yet, and the partner itself or
-    one of its sub-partners (a cycle). Both rows are held until the session ends (`locked_row`), so two moves that
-    would close a cycle together meet here and the second one sees the first."""
+    Refused: a parent that does not exist, is blocked or is an application (not approved yet, or declined), and the
+    partner itself or one of its sub-partners (a cycle). Both rows are held until the session ends (`locked_row`), so
+    two moves that would close a cycle together meet here and the second one sees the first."""
     if scope.role != ROLE_ADMIN or scope.impersonated_by:
         raise ScopeError(f"{scope.username!r} may not move partners", "partners.move_admin_only")
     partner = scoped_partner(session, scope, partner_id)
@@ -306,7 +314,7 @@ def move_partner(session: Session, scope: Scope, partner_id: int, new_parent_id:
         parent = session.get(Partner, new_parent_id) if storable else None
         if parent is None:
             raise PartnerChangeError(f"no partner {new_parent_id}", "partners.no_such_parent", parent=new_parent_id)
-        if parent.status in ("blocked", "pending"):
+        if parent.status in ("blocked", *APPLICATION):
             raise PartnerChangeError(f"partner {new_parent_id} is {parent.status}",
                                      f"partners.parent_{parent.status}", parent=new_parent_id)  # fmt: skip
         if new_parent_id == partner_id or new_parent_id in descendants(session, [partner_id]):

@@ -42,7 +42,7 @@ from cabinet.postback_calls import told_later
 from cabinet.postback_http import TIMEOUT, AddressNotAllowed, Answer, fetch
 from cabinet.postbacks import render
 from cabinet.store.db import locked_row, session_scope
-from cabinet.store.models import Partner, Postback, PostbackSend, Tier
+from cabinet.store.models import SHUT_OUT, Partner, Postback, PostbackSend, Tier
 from queries.detail import conversion_types
 from queries.warehouse import NoSnapshotError, Warehouse
 
@@ -55,7 +55,7 @@ BATCH = 500
 WORKERS = 8  # postbacks called at once (each one's calls in order)
 CHUNK = 50  # calls of one postback claimed, and their outcomes written, together
 SHARE = 30.0  # seconds of a round one postback may take (its first call is always made); its other calls wait
-SILENCED = ("blocked", "pending")  # partners whose postbacks tell nothing (as they see nothing in the cabinet)
+SILENCED = SHUT_OUT  # partners whose postbacks tell nothing (as they see nothing in the cabinet)
 _RETRY_STATUSES = frozenset({408, 425, 429})
 _CENT = Decimal("0.01")
 

@@ -163,8 +163,8 @@ def issue_code(session: Session, scope: Scope, partner_id: int, code: str, offer
     """Give `partner_id` a new code (upper-cased), for one offer or any (`offer_id` None)."""
     _staff(scope)
     partner = scoped_partner(session, scope, partner_id)
-    if partner.status == "blocked":
-        raise PromoCodeError(f"partner {partner_id} is blocked", "promo.partner_blocked")
+    if partner.status in ("blocked", "declined"):  # declined: an application turned down
+        raise PromoCodeError(f"partner {partner_id} is {partner.status}", f"promo.partner_{partner.status}")
     if partner.status == "pending":
         raise PromoCodeError(f"partner {partner_id} is not approved yet", "promo.partner_pending")
     text = _nfc(code.strip()).upper()  # an accent typed as a mark is the same code as the accented letter

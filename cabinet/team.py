@@ -24,7 +24,7 @@ from cabinet.invites import add_user, checked_login
 from cabinet.mail import tell_user
 from cabinet.password_reset import send_welcome
 from cabinet.passwords import UNUSABLE_HASH
-from cabinet.store.models import AuditLog, Partner, User
+from cabinet.store.models import SHUT_OUT, AuditLog, Partner, User
 
 MAX_LOGINS = 10  # per partner, the first one included
 
@@ -61,7 +61,7 @@ def _owner(session: Session, scope: Scope) -> tuple[User, Partner]:
     ):
         raise ScopeError(f"{scope.username!r} may not change its partner's team", "team.owner_only")
     partner = session.get(Partner, user.partner_id)
-    if partner is None or partner.status in ("blocked", "pending"):
+    if partner is None or partner.status in SHUT_OUT:
         raise TeamError(f"partner {user.partner_id} is {partner and partner.status}", "team.partner_not_active")
     return user, partner
 

@@ -156,8 +156,8 @@ def _same_active(session: Session, partner_id: int, offer_id: int, name: str, la
 def create_link(session: Session, scope: Scope, partner_id: int, new: NewLink, key: bytes) -> TrackingLink:
     """Add a link for `partner_id` and sign its token (audit-logged)."""
     partner = scoped_partner(session, scope, partner_id)
-    if partner.status == "blocked":
-        raise LinkError(f"partner {partner_id} is blocked", "links.partner_blocked")
+    if partner.status in ("blocked", "declined"):  # declined: an application turned down
+        raise LinkError(f"partner {partner_id} is {partner.status}", f"links.partner_{partner.status}")
     if partner.status == "pending":
         raise LinkError(f"partner {partner_id} is not approved yet", "links.partner_pending")
     offer = next((o for o in promotable_offers(session, scope, partner_id) if o.id == new.offer_id), None)

@@ -145,11 +145,11 @@ if partner_id is not None:
         if st.form_submit_button(t("account.save_emails")):
             save(lambda: store.save_email_prefs(scope, partner_id, wanted), "account.emails_saved")
 
-elif user.role == "partner":  # an application not approved yet, or a blocked partner: only its own login
-    if store.own_partner_status(user.partner_id) == "pending":
+elif user.role == "partner":  # an application not approved yet or declined, or a blocked partner: only its own login
+    if (standing := store.own_partner_status(user.partner_id)) == "pending":
         st.info(t("home.standing_pending"))
     else:
-        st.error(t("home.standing_blocked"))
+        st.error(t("home.standing_declined" if standing == "declined" else "home.standing_blocked"))
 else:
     st.info(t("account.staff", username=user.username, role=t(f"menu.role_{user.role}")))
     st.header(t("account.emails"))  # a manager's or admin's own: the daily digest of what waits for them

@@ -17,7 +17,7 @@ from cabinet.ui.once import once
 from cabinet.ui.partner_new import add_partner_box
 from cabinet.ui.partner_notes import notes_box
 from cabinet.ui.password_reset import link_base
-from cabinet.ui.store import PARTNER_STATUSES, PartnerChange, PartnerChangeError
+from cabinet.ui.store import APPLICATION, PARTNER_STATUSES, PartnerChange, PartnerChangeError
 from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import t
 from cabinet.ui.widgets import (
@@ -83,7 +83,8 @@ table = pl.DataFrame(
     {
         "id": [r.id for r in shown],
         "name": [r.name for r in shown],
-        "open": [f"./?{VIEW_AS_PARAM}={r.id}" if r.status != "pending" else None for r in shown],  # a new tab
+        # a new tab; none for an application, pending or declined: its cabinet shows nothing
+        "open": [f"./?{VIEW_AS_PARAM}={r.id}" if r.status not in APPLICATION else None for r in shown],
         "status": [t(f"partners.status_{r.status}") for r in shown],
         "tier": [options.tiers.get(r.tier_code, r.tier_code) for r in shown],
         "manager": [r.manager or "" for r in shown],
@@ -142,13 +143,14 @@ pick = st.selectbox(
     t("partners.pick"), list(by_id), format_func=lambda i: f"{i} · {by_id[i].name}", key="partners_pick"
 )
 row, admin = by_id[pick], user.role == "admin"
-if row.status == "pending":  # who applied, when and how: the table shows neither the email nor the day
+if row.status in APPLICATION:  # who applied, when and how: the table shows neither the email nor the day
     day = fmt_moment(local_time(row.created_at, user.timezone)) if row.created_at else "—"
     how = t("partners.applied_under", parent=row.parent_id) if row.parent_id else t("partners.applied_open")
     st.caption(t("partners.applied", day=day, tz=user.timezone, email=plain(row.email or "—"), how=how))
-# an application is approved (active) or declined (blocked), never paused; others never go back to pending
-allowed = (
-    ["pending", "active", "blocked"] if row.status == "pending" else [s for s in PARTNER_STATUSES if s != "pending"]
+# an application is approved (active) or declined, never paused or blocked, and one declined may still be approved;
+# a partner is never an application again
+allowed = {"pending": ["pending", "active", "declined"], "declined": ["declined", "active"]}.get(
+    row.status, [s for s in PARTNER_STATUSES if s not in APPLICATION]
 )
 managers, plans = [0, *options.managers], [0, *options.plans]  # 0: none
 named = dict(options.managers)
@@ -208,7 +210,8 @@ with st.form(f"partner_{pick}"):  # its own widgets per partner
                 seen[field] = stored[field]  # said what it is now: saving again keeps the choice made
                 st.info(t("partners.now_is", field=t(f"partners.col_{field}"), value=said[field](stored[field])))
 say("saved")
-if row.plan_id is None:  # an application sent without an invitation has none, and earns nothing until it has one
+if row.plan_id is None and row.status != "declined":  # an application sent without an invitation has none, and
+    # earns nothing until it has one
     st.warning(t("partners.no_plan_warning"))
 st.caption(t("partners.blocking"))
 if admin:  # a move of its own: the tree (and its overrides) changes, not the partner's fields

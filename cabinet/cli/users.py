@@ -80,8 +80,8 @@ def _new_login(session: Session, username: str, name: str | None, email: str | N
     partner = session.get(Partner, partner_id) if partner_id is not None else None
     if partner_id is not None and partner is None:
         raise CliError(f"no partner with id {partner_id}")
-    if partner is not None and partner.status == "blocked":  # as the Logins page (`logins_admin.add_login`)
-        raise CliError(translate("logins.partner_blocked", "en", partner=partner_id))
+    if partner is not None and partner.status in ("blocked", "declined"):  # as the Logins page (`add_login`)
+        raise CliError(translate(f"logins.partner_{partner.status}", "en", partner=partner_id))
     if partner is not None and partner.status == "pending":  # an application: its one login until it is approved
         raise CliError(translate("logins.partner_pending", "en", partner=partner_id))
     return username, name, email, partner

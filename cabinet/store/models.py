@@ -45,6 +45,9 @@ PLAN_TYPES = ("cpa", "revshare", "hybrid")
 OFFER_STATUSES = ("active", "paused", "archived")
 OFFER_ACCESS = ("open", "approval")  # approval: a partner runs the offer once a manager approved its request
 PAYOUT_STATUSES = ("requested", "approved", "paid", "rejected")
+# a partner's; pending: an application to join not decided yet, declined: one turned down (migration 0034)
+PARTNER_STATUSES = ("active", "paused", "blocked", "pending", "declined")
+SHUT_OUT = ("blocked", "pending", "declined")  # no pages, links, codes, logins, payouts or postbacks; earns nothing
 MONEY = Numeric(18, 4)
 PERCENT = Numeric(9, 4)
 
@@ -112,7 +115,7 @@ class Partner(Base):
 
     __tablename__ = "partners"
     __table_args__ = (
-        CheckConstraint("status IN ('active','paused','blocked','pending')", name="status"),
+        CheckConstraint("status IN ('active','paused','blocked','pending','declined')", name="status"),
         Index("ix_partners_parent_id", "parent_id"),
         Index("ix_partners_manager_user_id", "manager_user_id"),
     )

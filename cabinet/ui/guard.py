@@ -48,13 +48,13 @@ def require_user(feature: str, page: str | None = None) -> SessionUser:
 
 
 def _refuse(user: SessionUser, feature: str, page: str) -> None:
-    """Stop the page with why the user does not get `feature`: a partner's application not approved yet, or a blocked
-    partner, gets no page of its tier and is told so as its home page tells it."""
+    """Stop the page with why the user does not get `feature`: a partner's application not approved yet or declined,
+    or a blocked partner, gets no page of its tier and is told so as its home page tells it."""
     standing = store.own_partner_status(user.partner_id) if user.scope.own_partner_id is None else None
     if standing == "pending":
         st.info(t("home.standing_pending"))
-    elif standing == "blocked":
-        st.error(t("home.standing_blocked"))
+    elif standing in ("blocked", "declined"):
+        st.error(t(f"home.standing_{standing}"))
     else:
         refusal = "auth.withheld" if feature in user.withheld else REFUSALS.get(feature, "auth.no_feature")
         st.error(t(refusal, feature=t(f"menu.{page}")))

@@ -42,7 +42,8 @@ def _days(prefix: str, first: date | None = None, last: date | None = None) -> t
 
 
 def _issue(user: SessionUser, tz: str) -> None:
-    partners = {pid: f"{pid} · {name}" for pid, name, status in store.partners(user.scope) if status != "blocked"}
+    partners = {pid: f"{pid} · {name}" for pid, name, status in store.partners(user.scope)
+                if status not in ("blocked", "declined")}  # fmt: skip
     if not partners:
         st.info(t("promo.no_partners"))
         return

@@ -33,8 +33,8 @@ from cabinet.audit_log import AuditRow
 from cabinet.creatives import CreativeItem, with_link
 from cabinet.mail import PREFS as EMAIL_PREFS
 from cabinet.mail import partner_prefs
+from cabinet.partners_admin import APPLICATION, Choices, PartnerChange, PartnerChangeError, PartnerRow
 from cabinet.partners_admin import STATUSES as PARTNER_STATUSES
-from cabinet.partners_admin import Choices, PartnerChange, PartnerChangeError, PartnerRow
 from cabinet.program import ALL_PARTNER_METRICS, FEATURES
 from cabinet.program import manager_contact as _manager_contact
 from cabinet.program import program_timezone as _program_timezone
@@ -53,6 +53,7 @@ from cabinet.ui.text import tier_label
 
 __all__ = [  # what pages use besides the functions below
     "ALL_PARTNER_METRICS",
+    "APPLICATION",
     "AUDIT_MAX_ROWS",
     "CODE_STATES",
     "EMAIL_PREFS",

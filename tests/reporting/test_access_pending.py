@@ -1,7 +1,7 @@
-"""A partner's login whose partner is not active yet (an application waiting for approval) or blocked gets no page of
-its tier: each says why, as the home page does, and nothing of the program's (every offer's banners, the staff's
-forms) shows in its place. Its Account page keeps what is the login's own: the password it chose, its address, two-step
-login and sign-in activity. A paused partner's login keeps its pages."""
+"""A partner's login whose partner is not active yet (an application waiting for approval), was declined or is blocked
+gets no page of its tier: each says why, as the home page does, and nothing of the program's (every offer's banners,
+the staff's forms) shows in its place. Its Account page keeps what is the login's own: the password it chose, its
+address, two-step login and sign-in activity. A paused partner's login keeps its pages."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from tests.reporting.test_pages import _open
 
 PAGES = ["pages/07_creatives.py", "pages/19_offers.py", "pages/06_links.py", "pages/08_promo_codes.py",
          "pages/18_postbacks.py", "pages/01_dashboard.py", "pages/09_payouts.py"]  # fmt: skip
-SAID = {"pending": ("info", "home.standing_pending"), "blocked": ("error", "home.standing_blocked")}
+SAID = {"pending": ("info", "home.standing_pending"), "blocked": ("error", "home.standing_blocked"),
+        "declined": ("error", "home.standing_declined")}  # fmt: skip
 
 
 def _standing(program: Program, store_engine: Engine, status: str) -> None:
@@ -30,7 +31,7 @@ def _standing(program: Program, store_engine: Engine, status: str) -> None:
         s.add(Creative(offer_id=None, name="Logo", file_path="logo.png", width=120, height=60, size_bytes=100))
 
 
-@pytest.mark.parametrize("status", ["pending", "blocked"])
+@pytest.mark.parametrize("status", ["pending", "blocked", "declined"])
 def test_a_login_without_an_active_partner_gets_only_its_account_and_no_creatives(
     program: Program, store_engine: Engine, status: str
 ) -> None:
@@ -44,7 +45,7 @@ def test_a_login_without_an_active_partner_gets_only_its_account_and_no_creative
 
 
 @pytest.mark.parametrize("page", PAGES)
-@pytest.mark.parametrize("status", ["pending", "blocked"])
+@pytest.mark.parametrize("status", ["pending", "blocked", "declined"])
 def test_each_page_says_why_and_shows_nothing_of_the_program(
     program: Program, store_engine: Engine, status: str, page: str
 ) -> None:
@@ -68,7 +69,7 @@ def test_the_home_page_shows_no_figures(program: Program, store_engine: Engine) 
     ]
 
 
-@pytest.mark.parametrize("status", ["pending", "blocked"])
+@pytest.mark.parametrize("status", ["pending", "blocked", "declined"])
 def test_its_account_page_changes_its_own_password_and_nothing_of_the_partner(
     program: Program, store_engine: Engine, status: str
 ) -> None:

@@ -1,5 +1,5 @@
 """A partner whose application is not approved yet gets no team logins from an admin: the application's own login is
-the only one until a manager approves it (a declined application is blocked, refused as any blocked partner is)."""
+the only one until a manager approves it; a declined application, as a blocked partner, gets none either."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ def _counts(engine: Engine) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize(("status", "key"), [("pending", "logins.partner_pending"),
-                                             ("blocked", "logins.partner_blocked")])  # fmt: skip
+                                             ("blocked", "logins.partner_blocked"),
+                                             ("declined", "logins.partner_declined")])  # fmt: skip
 def test_no_team_login_for_a_partner_not_approved(program: Program, store_engine: Engine, status: str,
                                                   key: str) -> None:  # fmt: skip
     with session_scope(store_engine) as s:

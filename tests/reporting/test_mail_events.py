@@ -83,7 +83,7 @@ def test_a_declined_application_gives_the_reason(program: Program, store_engine:
     new_id = _apply(store_engine, token)
     with session_scope(store_engine) as s:
         new = s.get(Partner, new_id)
-        change = PartnerChange("blocked", "bronze", new.manager_user_id, new.plan_id, "no traffic sources given")
+        change = PartnerChange("declined", "bronze", new.manager_user_id, new.plan_id, "no traffic sources given")
         update_partner(s, build_session_user(store_engine, "mgr").scope, new_id, change)
     [(kind, _, subject)] = _mails(store_engine)
     assert kind == "application" and subject.endswith("your application is declined")

@@ -93,7 +93,7 @@ def test_an_admin_opens_applications_and_one_is_approved_with_a_plan(program: Pr
     partners = open_page("pages/13_partners.py", program.users["root"])
     assert partners.dataframe[0].value["Name"][0] == "Open Media"  # the application first
     status_box = partners.selectbox(key=f"partners_status_{new_id}")  # approved or declined, never paused
-    assert status_box.options == [translate(f"partners.status_{s}") for s in ("pending", "active", "blocked")]
+    assert status_box.options == [translate(f"partners.status_{s}") for s in ("pending", "active", "declined")]
     assert [w.value for w in partners.warning] == [translate("partners.no_plan_warning")]
     with session_scope(store_engine) as s:
         change = PartnerChange("active", "bronze", None, plan_id)
@@ -135,7 +135,7 @@ def test_declining_applications_as_they_come_makes_no_room_for_more(
     for i in range(2):
         with session_scope(store_engine) as s:
             new_id = apply(s, None, b"", replace(FORM, username=f"spam_{i}"), start + timedelta(minutes=i)).id
-            change = PartnerChange("blocked", "bronze", None, None, reason="spam")
+            change = PartnerChange("declined", "bronze", None, None, reason="spam")
             assert update_partner(s, program.users["root"].scope, new_id, change) == ["status"]
     before = _counts(store_engine)
     with pytest.raises(InviteError) as caught, session_scope(store_engine) as s:

@@ -23,14 +23,14 @@ def test_every_status_is_a_chip_of_its_own_and_filters(program: Program, store_e
     chips = at.button_group(key="partners_statuses")
     styles = " ".join(h.proto.body for h in at.get("html"))
     assert ".st-key-partners_statuses [data-testid='stButtonGroup'] > div { flex-wrap: wrap;" in styles  # no fade
-    assert list(chips.formatted_values) == ["Application", "Active", "Paused", "Blocked"]
-    assert chips.value == ["pending", "active", "paused", "blocked"]
+    assert list(chips.formatted_values) == ["Application", "Active", "Paused", "Blocked", "Declined"]
+    assert chips.value == ["pending", "active", "paused", "blocked", "declined"]
     assert child in list(at.dataframe[0].value["Partner"])
     chips.unselect("blocked").run()
     assert not at.exception and child not in list(at.dataframe[0].value["Partner"])
     ru = _open_ru(program, "root", "pages/13_partners.py")
     assert ru.button_group(key="partners_statuses").options == [
-        "Заявка", "Активен", "Приостановлен", "Заблокирован"
+        "Заявка", "Активен", "Приостановлен", "Заблокирован", "Отклонена"
     ]  # fmt: skip
 
 

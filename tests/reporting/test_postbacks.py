@@ -217,13 +217,16 @@ def test_statuses_types_and_partners(program: Program, store_engine: Engine, tra
     assert unknown.value.key == "postbacks.err_offers"
 
 
-def test_a_blocked_partner_is_told_nothing(program: Program, store_engine: Engine, tracker: Tracker) -> None:
+@pytest.mark.parametrize("status", ["blocked", "declined"])  # declined: an application turned down
+def test_a_blocked_partner_is_told_nothing(
+    program: Program, store_engine: Engine, tracker: Tracker, status: str
+) -> None:
     from cabinet.store.models import Partner
 
     wh = Warehouse(program.tiny.settings.warehouse_dir)
     _add(program, store_engine, tracker.url + TEMPLATE)
     with session_scope(store_engine) as s:
-        s.get_one(Partner, program.tiny.parent).status = "blocked"
+        s.get_one(Partner, program.tiny.parent).status = status
     _second_run(program)
     assert queue_due(store_engine, wh) == 0
     with session_scope(store_engine) as s:
