@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import streamlit as st
 
 from cabinet import partner_notes as _notes
 from cabinet.access import Scope
 from cabinet.store.db import session_scope
+from cabinet.ui.dates import fmt_moment, local_time
 from cabinet.ui.resources import engine
 from cabinet.ui.text import t
 from cabinet.ui.widgets import save_then_rerun
@@ -38,11 +37,12 @@ def notes_box(scope: Scope, partner_id: int, tz: str) -> None:
         shown = _notes.notes(s, scope, partner_id)
     if not shown:
         st.caption(t("notes.none"))
-    zone = ZoneInfo(tz)
     for note in shown:
         with st.container(border=True):
             head, side = st.columns([5, 1])
-            head.caption(f"{note.created_at.astimezone(zone):%Y-%m-%d %H:%M} · {note.author}")
+            # when, as the application's line above says it: "Nov 20, 2026, 09:30 (UTC)", not "2026-11-20 09:30"
+            when = fmt_moment(local_time(note.created_at, tz))
+            head.caption(t("notes.written", when=when, zone=tz, author=note.author))
             head.text(note.body)  # as typed: never Markdown or HTML
             if note.deletable and side.button(
                 t("notes.delete"), key=f"notes_delete_{note.id}", icon=":material/delete:"
