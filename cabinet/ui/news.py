@@ -29,7 +29,8 @@ def _items(scope: Scope, limit: int, locale: str | None = None) -> list[NewsItem
 _SEEN_KEY = "news_seen_before"  # when the user had opened the news before this session: newer items are new
 
 
-def _show(item: NewsItem, timezone: str, new: bool = False) -> None:
+def _show(item: NewsItem, timezone: str, new: bool = False, languages: bool = False) -> None:
+    """An item in a box; `languages`: with the languages it has besides its default version (the admins' list)."""
     with st.container(border=True):
         if new:
             st.badge(t("news.new"), icon=":material/fiber_new:", color="blue")
@@ -38,7 +39,7 @@ def _show(item: NewsItem, timezone: str, new: bool = False) -> None:
         when = item.published_at.astimezone(ZoneInfo(timezone)) if item.published_at else None
         st.caption(t("news.meta", when=fmt_moment(when) if when else "—", audience=audience))
         st.markdown(item.body)
-        if item.languages:  # the admins' list: the default version, and which languages have their own
+        if languages and item.languages:
             st.caption(t("news.also_in", languages=", ".join(t(f"news.in_{lang}") for lang in item.languages)))
 
 
@@ -104,8 +105,8 @@ def news_admin(scope: Scope, timezone: str, tiers: dict[str, str]) -> None:
                                *(f"news_{f}_{lang}" for lang in others for f in ("title", "body"))),
                         once=("news_post", title, body, tuple(sorted(versions.items())), audience, email))  # fmt: skip
     _say_done(_POSTED)
-    for item in _items(scope, 20):
-        _show(item, timezone)
+    for item in _items(scope, 20):  # as posted: the default version, and the languages that have their own
+        _show(item, timezone, languages=True)
         if st.button(t("news.archive"), key=f"news_archive_{item.id}", icon=":material/archive:"):
             save_then_rerun(lambda s, news_id=item.id: _news.archive(s, scope, news_id), _DONE_KEY,
                             ("news.archived", _ARCHIVED))  # fmt: skip

@@ -101,6 +101,9 @@ def test_home_in_russian_shows_the_russian_version(program: Program, store_engin
     assert "**Двойные FTD**" in shown and RU["ru"][1] in shown
     assert "**No Russian**" in shown and "English only." in shown  # no Russian version: the default one
     assert "**Double FTDs**" not in shown
+    assert translate("news.also_in", "ru", languages=translate("news.in_ru", "ru")) not in [
+        c.value for c in home.caption
+    ]
     english = open_page("app.py", program.users["p_parent"])
     assert "**Double FTDs**" in [m.value for m in english.main.markdown]
 
