@@ -9,7 +9,7 @@ import streamlit as st
 from cabinet.ui import data, money
 from cabinet.ui.cards import card_columns
 from cabinet.ui.charts import show_chart
-from cabinet.ui.dates import nothing_to_show, today_in
+from cabinet.ui.dates import not_loaded_yet, nothing_to_show, today_in
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import t
 from cabinet.ui.widgets import fmt_metric, kpi_cards, period_picker, relabel, show_refusal, show_table
@@ -33,6 +33,9 @@ if date_to >= today:  # today's figures are still arriving: a part of a day agai
     )
     cards = cards.select("metric", "value").join(changes, on="metric", how="left", maintain_order="left")
 kpi_cards(cards, visible)
+unloaded = not_loaded_yet(snap.data_as_of, date_from, tz)
+if unloaded:  # said once, under the zeros it explains: said under the trend and both tops only, below the fold at
+    st.info(empty)  # 1280 × 900, the cards read as a day without traffic, and the same box came three times
 if date_to >= today:
     st.caption(t("dashboard.whole_days" if date_from < today else "dashboard.today_only"))
 # the balance as on Payouts: approved commission only where the tier shows commission, the balance also to a login
@@ -52,6 +55,9 @@ if balance_cards := ledger_cards(visible, user.has("payouts"), "dashboard"):
         for col, card in zip(card_columns(3, "balance"), balance_cards, strict=False):
             col.metric(t(f"dashboard.{labels[card]}"), fmt_metric("commission", bal[card]), help=helps.get(card))
 
+if unloaded:  # no trend or tops of days not loaded: nothing more to say of them
+    st.caption(data.as_of(snap))
+    st.stop()
 if trended := [m for m in ("clicks", "registrations", "ftds", "commission") if m in visible]:
     trend = data.trend(scope, sid, date_from, date_to, tz)
     st.header(t("dashboard.trend"))
