@@ -322,3 +322,20 @@ def test_approving_the_waiting_application_emails_the_applicant(
         assert told == ["hello@nova-media.example"]
     finally:
         engine.dispose()
+
+
+def test_the_news_is_in_english_and_russian(demo: tuple[Path, DemoResult, str]) -> None:
+    """A Russian partner of the demo reads its news in Russian (it read English news on a Russian page)."""
+    from cabinet.news import for_scope
+
+    _root, _res, url = demo
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as s:
+            gold = derive_scope(s, s.scalars(select(User).where(User.username == "gold_parent")).one())
+            russian = [n.title for n in for_scope(s, gold, locale="ru")]
+            english = [n.title for n in for_scope(s, gold, locale="en")]
+    finally:
+        engine.dispose()
+    assert russian == ["Для золотых партнёров: когортные отчёты", "Новый оффер: Beauty Box"]
+    assert english == ["Gold partners: cohort reports", "New offer: Beauty Box"]
