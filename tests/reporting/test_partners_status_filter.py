@@ -1,6 +1,7 @@
 """The Partners page's status filter is a set of pills whose rows wrap on a narrow screen: a multiselect kept its chips
 on one line (as Streamlit's pills do, scrolled under a fade), and at 390 px the fourth (Blocked) sat behind the fade.
-In Chromium at 390 px the four pills now stand in two rows, the last at 16–132 px."""
+In Chromium at 390 px the five pills (Declined since applications are declined, not blocked) stand in two rows, the
+last at 16–93 px; at 1280 px too, in the filter's column."""
 
 from __future__ import annotations
 
