@@ -24,10 +24,12 @@ shown = [
     if r.role in roles and search in f"{r.username} {r.display_name} {r.email} {r.partner_id or ''}".lower()
 ]
 st.metric(t("logins.count"), fmt_count(len(shown)))
-table, columns = login_table(shown, user.timezone)
-st.dataframe(table, hide_index=True, width="stretch", column_config=columns)
-st.caption(t("logins.caption", tz=user.timezone))
-if shown:
+if not shown:  # an empty table said nothing of why, nor what to do
+    st.info(t("common.no_match"))
+else:
+    table, columns = login_table(shown, user.timezone)
+    st.dataframe(table, hide_index=True, width="stretch", column_config=columns)
+    st.caption(t("logins.caption", tz=user.timezone))
     st.header(t("logins.manage"))
     by_name = {r.username: r for r in shown}
     picked = st.selectbox(t("logins.pick"), list(by_name), key="logins_pick")

@@ -18,8 +18,8 @@ counts = emails.counts_and_actions(user.scope)
 status = st.segmented_control(t("emails.status"), ["all", "queued", "sent", "failed"], default="all",
                               format_func=lambda s: t(f"emails.status_{s}"), key="emails_status")  # fmt: skip
 rows = emails.rows(user.scope, None if status in (None, "all") else str(status))
-if not rows:
-    st.info(t("common.empty"))
+if not rows:  # no dates here: "No data for these dates and filters" said of a page without any
+    st.info(t(f"emails.none_{status or 'all'}", test=t("emails.test")))
     st.stop()
 table, columns = emails.mail_table(rows, ZoneInfo(user.timezone))
 st.dataframe(table, hide_index=True, width="stretch", column_config=columns)
