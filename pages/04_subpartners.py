@@ -31,6 +31,7 @@ invite_box(user.scope)  # a partner whose tier has sub-partners shares its invit
 snap = data.snapshot_or_stop()
 date_from, date_to = period_picker(user, key="subpartners")
 root = user.scope.own_partner_id
+own = "_own" if root is not None else ""  # a partner reads of its own tree as "your", staff of "the partner's"
 centre = t("subpartners.you")  # the partner in the middle of the chart
 if root is None:  # a manager or admin: the tree of one of their partners, the biggest first
     roots = data.subpartner_roots(user.scope, snap.snapshot_id)
@@ -64,7 +65,7 @@ def show_applications() -> None:
     show_dataframe(
         rows, display_config(rows), hide_index=True, width="content"
     )  # three short columns: as wide as they are
-    st.caption(t("subpartners.applications_help"))
+    st.caption(t(f"subpartners.applications_help{own}"))
 
 
 # the tier's visible metrics, as on Reports: override money is commission; the last row, when there is one without a
@@ -83,7 +84,7 @@ if "ftds" in metrics:
     )
 if "commission" in metrics:
     cards.append((t("subpartners.override"), fmt_metric("commission", float(tree["override"].sum() or 0)),
-                  t("subpartners.override_help")))  # fmt: skip
+                  t(f"subpartners.override_help{own}")))  # fmt: skip
 for col, (label, value, helptext) in zip(card_columns(len(cards), "tree"), cards, strict=True):
     col.metric(label, value, help=helptext)
 unlisted = tree.height > listed.height and "commission" in metrics
@@ -126,6 +127,6 @@ download = (tree if unlisted else listed).select(  # the values as stored: ids, 
 )
 named = headers | {"partner_id": t("subpartners.partner_id"), "name": t("subpartners.name")}
 download_buttons(download, f"subpartners_{root}_{date_from}_{date_to}", "subpartners", headers=named)
-st.caption(t("subpartners.caption"))
+st.caption(t(f"subpartners.caption{own}"))
 show_applications()
 st.caption(data.as_of(snap))

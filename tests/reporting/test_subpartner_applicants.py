@@ -65,7 +65,33 @@ def test_the_parent_counts_working_sub_partners_and_lists_applications_apart(
     assert statuses == {f"{program.tiny.child} · Child": "✓", f"{blocked} · Blocked Sub": "Blocked"}
     assert list(applied["Partner"]) == [f"{applicant} · New Sub Ltd"] and list(applied["Level"]) == [1]
     assert [h.value for h in at.subheader] == ["Applications awaiting approval (1)"]
-    assert translate("subpartners.applications_help") in [c.value for c in at.caption]
+    assert translate("subpartners.applications_help_own") in [c.value for c in at.caption]
+
+
+def test_a_parent_is_told_of_its_own_sub_partners_as_you_and_a_manager_of_the_partner_s(
+    program: Program, store_engine: Engine
+) -> None:
+    """A partner read of itself in the third person on its own page: "They applied through the partner's invitation
+    link and wait for the partner's manager", "Level 1 are the partner's own sub-partners"; it now reads "your
+    invitation link", "your manager", "your own sub-partners" (in Russian "вашей", "ваш"). A manager's page still
+    says the partner's."""
+    _applied_and_blocked(program, store_engine)
+    for locale, yours in (("en", "your"), ("ru", "ваш")):
+        user = dataclasses.replace(_user(store_engine, "p_parent"), locale=locale)
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.session_state[SESSION_KEY] = user
+        at.run()
+        at = at.switch_page("pages/04_subpartners.py").run()
+        said = [c.value for c in at.caption]
+        assert not at.exception
+        for key in ("subpartners.caption_own", "subpartners.applications_help_own"):
+            assert translate(key, locale) in said and yours in translate(key, locale)
+        assert not [c for c in said if "the partner's" in c or "партнёра" in c], said
+        override = next(m for m in at.metric if m.label == translate("subpartners.override", locale))
+        assert override.proto.help == translate("subpartners.override_help_own", locale)
+    mgr = open_page("pages/04_subpartners.py", _user(store_engine, "mgr"))
+    assert translate("subpartners.caption") in [c.value for c in mgr.caption]
+    assert translate("subpartners.applications_help") in [c.value for c in mgr.caption]
 
 
 def test_a_russian_parent_reads_the_same(program: Program, store_engine: Engine) -> None:
