@@ -24,6 +24,21 @@ def action_label(code: str) -> str:
     return f"{said} ({code})" if said else code
 
 
+# what an entry is about, as the log stores it ("partner 37", "promo code SPRING", "week 2026-11-23 UTC"): its kind is
+# said in the session's language, the id or name after it as written; the downloads keep the stored text
+TARGET_KINDS = ("promo code", "partner", "payout", "offer", "plan", "creative", "link", "month", "news", "tier",
+                "program", "install", "week", "day")  # fmt: skip
+
+
+def target_label(target: str | None) -> str | None:
+    """An entry's target with its kind in the session's language ("партнёр 37" for "partner 37"); one of a kind this
+    page does not know, as it was written."""
+    for kind in TARGET_KINDS if target else ():
+        if target == kind or target.startswith(f"{kind} "):  # type: ignore[union-attr]
+            return t(f"audit.target_{kind.replace(' ', '_')}") + target[len(kind) :]  # type: ignore[index]
+    return target
+
+
 def by_label(codes: list[str]) -> list[str]:
     """The codes in the order of their labels in the session's language: the filter's list reads alphabetically."""
     return sorted(codes, key=lambda code: action_label(code).casefold())
@@ -43,11 +58,10 @@ def entries_frame(rows: list[AuditRow]) -> pl.DataFrame:
 
 
 def shown(table: pl.DataFrame) -> pl.DataFrame:
-    """The entries as the page shows them: each action as `action_label` says it (`worded`), and the headers in the
-    session's language."""
-    return table.with_columns(worded(table, "action", action_label)).rename(
-        {c: t(f"audit.col_{c}") for c in table.columns}
-    )
+    """The entries as the page shows them: each action as `action_label` says it and each target as `target_label`
+    (`worded`), and the headers in the session's language."""
+    said = table.with_columns(worded(table, "action", action_label), worded(table, "target", target_label))
+    return said.rename({c: t(f"audit.col_{c}") for c in table.columns})
 
 
 def columns(table: pl.DataFrame) -> dict[str, object]:
