@@ -56,7 +56,7 @@ def team_box(scope: Scope, tz: str) -> None:
         left, right = st.columns(2)
         # no max_chars: the browser drops a longer paste whole; a long value stays typed and the save refuses it
         username = left.text_input(t("invite.username"), key="team_username")
-        name = right.text_input(t("invite.name"), key="team_name")
+        name = right.text_input(t("team.name"), key="team_name")  # the teammate's: "Your name" is the sign-up's
         email = left.text_input(t("invite.email"), key="team_email")
         money = right.checkbox(t("team.payouts_access"), value=False, key="team_money", help=t("team.payouts_help"))
         sent = st.form_submit_button(t("team.add_submit"), type="primary")

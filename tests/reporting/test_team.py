@@ -121,6 +121,8 @@ def test_the_account_page_adds_a_teammate(
     monkeypatch.setenv("CABINET_PUBLIC_URL", "https://partners.example.com")
     at = open_page("pages/10_account.py", program.users["p_parent"])
     assert not at.exception and "Your team" in [h.value for h in at.header]
+    # the teammate's name, not "Your name or company" (the sign-up form's label, said to the one signing up)
+    assert at.text_input(key="team_name").label == "Name"
     at.text_input(key="team_username").input("analyst")
     at.text_input(key="team_name").input("Ann Analyst")
     at.text_input(key="team_email").input("ann@example.com")
