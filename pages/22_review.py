@@ -45,6 +45,9 @@ if frame.is_empty():  # a manager is given partners by an admin: "no partner of 
     st.stop()
 
 names = {pid: name for pid, name, _ in store.partners(user.scope)}
+if review.nothing_before(frame):  # every partner with clicks read as new traffic, the cards not saying why
+    st.info(t("review.nothing_before", before=before, dates=dates[against]["dates"],
+              signal=t("review.signal_new_traffic")))  # fmt: skip
 counts = {s: frame.filter(pl.col("signals").list.contains(s)).height for s in review.SIGNALS}
 if not any(counts.values()):
     st.success(t("review.no_signals"))

@@ -42,6 +42,15 @@ class Thresholds:
 SIGNALS = ("stopped", "dropped", "spiked", "new_traffic", "bots", "repeat_clicks", "no_ftds", "rejections")
 
 
+def nothing_before(frame: pl.DataFrame) -> bool:
+    """Whether no partner of a `review` had any activity in the period it is set beside (data not loaded that far
+    back, or none then): each partner with clicks now is then new traffic."""
+    return (
+        not frame.is_empty()
+        and not frame.select(pl.any_horizontal(pl.col(f"{m}_prev") != 0 for m in METRICS).any()).item()
+    )
+
+
 def _period(scope: Scope, wh: Warehouse, date_from: date, date_to: date, tz: str) -> pl.DataFrame:
     req = ReportRequest(date_from, date_to, tz, ("partner_id",), METRICS)
     frame = performance(scope, wh=wh, req=req)
