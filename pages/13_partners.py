@@ -108,6 +108,9 @@ if snap is not None and not table.is_empty():  # each partner's last 30 days, fr
     first = ["id", "name", "open", "status", "tier", *metrics]
     table = table.select(*first, *(c for c in table.columns if c not in first))
 st.metric(t("partners.count"), fmt_count(table.height))
+if table.is_empty():  # the filter shows none (the last application approved, with only applications shown): an
+    # empty table, then "No data for these dates and filters" on a page without dates
+    stop(t("common.no_match"))
 # short headers, their full names on hover, each text column as wide as its texts, the link an icon: the table
 # scrolled sideways from Tier on at 1280 px (1191 px of table in 818, 1432 in Russian)
 headers = {c: t(f"partners.col_{c}") for c in ("id", "name", "open", "status", "tier", "manager")}
@@ -137,8 +140,6 @@ st.caption(t("partners.caption"))
 
 st.header(t("partners.change"))
 by_id = {r.id: r for r in shown}
-if not by_id:  # the filter shows none (the last application approved, with only applications shown)
-    stop(t("common.empty"))
 pick = st.selectbox(
     t("partners.pick"), list(by_id), format_func=lambda i: f"{i} · {by_id[i].name}", key="partners_pick"
 )

@@ -1,4 +1,4 @@
-"""Staff lists that a filter leaves empty say so and what to do: Logins with no login matching its roles and search
+"""Staff lists that a filter leaves empty say so and what to do: Logins and Partners with none matching their filters
 drew an empty table with no word; Emails with no message of the status picked said "No data for these dates and
 filters." on a page without dates, and now says which messages there are none of."""
 
@@ -31,3 +31,12 @@ def test_emails_of_a_status_with_none_say_which_messages_there_are_none_of(progr
     assert translate("common.empty", "en") not in said
     ru = _open_ru(program, "root", "pages/17_emails.py", emails_status=status)
     assert [i.value for i in ru.info][-1] == translate(f"emails.none_{status}", "ru")
+
+
+def test_partners_matching_nothing_say_so_and_what_to_do(program: Program) -> None:
+    at = open_page("pages/13_partners.py", program.users["mgr"])
+    at.text_input(key="partners_search").input("no-such-partner").run()
+    assert not at.exception
+    assert [i.value for i in at.info] == [translate("common.no_match", "en")]
+    assert at.metric[0].value == "0" and not at.dataframe  # no empty table
+    assert not [s for s in at.selectbox if s.key == "partners_pick"]
