@@ -15,10 +15,11 @@ What is (re)computed in a run:
 - every FTD of a customer (partner and `customer_id`) one of whose FTDs the run touched, or that an update gave
   another customer (`conv_customer_from`): CPA pays only a customer's first FTD that stands;
 - engine commissions in `hold` whose `hold_until <= now` are approved.
-A blocked partner (`dim_partners.status`) earns nothing more: its rows not final yet are `rejected` with
-`inputs.partner_blocked`, and priced again when it is unblocked (blocking is part of `plan_priced`'s fingerprint), as if
-never blocked: those that were, or would have been, in hold (`inputs.held`) are approved first when their hold ended
-before the conversion was cancelled or made pending again, as a hold is (`etl.commission_holds.BLOCKS_ENDED`).
+A blocked partner (`dim_partners.status`), or a declined application (`declined`), earns nothing more: its rows not
+final yet are `rejected` with `inputs.partner_blocked`, and priced again when it is unblocked (blocking is part of
+`plan_priced`'s fingerprint), as if never blocked: those that were, or would have been, in hold (`inputs.held`) are
+approved first when their hold ended before the conversion was cancelled or made pending again, as a hold is
+(`etl.commission_holds.BLOCKS_ENDED`).
 Conversions with a feed commission of their own partner (source='feed' with that conversion_id and partner_id) are
 never computed; non-final engine rows they had are removed, final ones reversed. Likewise a feed row of kind
 'sub_partner' naming the conversion and paying an ancestor replaces the engine's override of it for that ancestor.

@@ -30,7 +30,7 @@ where m.source = 'engine' and m.status = 'rejected' and m.hold_until <= $now
   and (m.inputs ->> 'held') = 'true'
   and not exists (
       select 1 from dim_partners as b
-      where b.status in ('blocked', 'pending')
+      where b.status in ('blocked', 'pending', 'declined')
         and (b.partner_id = m.partner_id
              or (b.partner_id = m.from_partner_id and (m.inputs ->> 'source_blocked') = 'true'))
   )

@@ -29,7 +29,7 @@ select
     -- rejected only because its partner is blocked (or an application not approved yet): its overrides are rejected
     -- with it, as blocked ones; a feed row is not touched, its partner's status says it (overrides of the feed's
     -- commissions of a blocked sub-partner are rejected as those of the engine's)
-    case when s.source = 'feed' then coalesce(p.status in ('blocked', 'pending'), false)
+    case when s.source = 'feed' then coalesce(p.status in ('blocked', 'pending', 'declined'), false)
          else coalesce((s.inputs ->> 'partner_blocked') = 'true', false) end as source_blocked,
     s.inputs ->> 'held' as source_held
 from commissions as s
@@ -175,7 +175,7 @@ with merged as (
          e.offer_id, e.plan_id, e.rule, e.inputs::varchar, e.level, e.from_partner_id, e.hold_until) as old_values
     from eng_desired as d
     left join commissions as e using (commission_id)
-    left join dim_partners as b on b.partner_id = d.partner_id and b.status in ('blocked', 'pending')
+    left join dim_partners as b on b.partner_id = d.partner_id and b.status in ('blocked', 'pending', 'declined')
     where e.commission_id is null or (e.source = 'engine' and e.status not in ('approved', 'paid'))
 )
 select * exclude (old_values)

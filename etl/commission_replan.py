@@ -14,10 +14,10 @@ from __future__ import annotations
 # fingerprint as made before (with the name, without the ancestors' plans), which a partner priced then keeps until
 # its next change: an upgrade reprices no one.
 _LINK = """t.level || ':' || t.ancestor_id || ':' || coalesce(ap.subpartner_override_pct::varchar, '')
-                || case when a.status in ('blocked', 'pending') then ':' || a.status else '' end"""
+                || case when a.status in ('blocked', 'pending', 'declined') then ':' || a.status else '' end"""
 _FINGERPRINT = """md5(
     coalesce(to_json({plan})::varchar, '') || '|' || coalesce(ch.{chain}, '')
-    || case when p.status in ('blocked', 'pending') then '|' || p.status else '' end
+    || case when p.status in ('blocked', 'pending', 'declined') then '|' || p.status else '' end
     -- volume tiers count the program's calendar months: a new time zone regroups them (UTC keeps the old fingerprint)
     || case when $tz <> 'UTC' and coalesce(json_array_length(pl.volume_tiers), 0) > 0 then '|' || $tz else '' end
 )"""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 import polars as pl
-from sqlalchemy import Connection, case, select
+from sqlalchemy import Connection, select
 
 from cabinet.config import Settings
 from cabinet.links import verify_link_any
@@ -146,7 +146,7 @@ def read_dimensions(cfg: Settings) -> Dimensions:
                 select(
                     Partner.id,
                     Partner.name,
-                    case((Partner.status == "declined", "blocked"), else_=Partner.status),  # earns nothing, as blocked
+                    Partner.status,  # a declined application earns nothing, as a blocked partner (`etl.commission`)
                     Partner.tier_code,
                     Partner.parent_id,
                     Partner.manager_user_id,

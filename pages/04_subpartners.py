@@ -97,7 +97,7 @@ if not_loaded_yet(snap.data_as_of, date_from, user.timezone):  # Today, before i
 else:
     tree_chart(tree, (["override"] if "commission" in metrics else []) + metrics[::-1], centre)  # money first
 # a tick for active partners, the status's name for the others (the table's font has no pause or hourglass signs)
-status_marks = {"active": "✓"} | {s: t(f"partners.status_{s}") for s in ("paused", "blocked")}
+status_marks = {"active": "✓"} | {s: t(f"partners.status_{s}") for s in ("paused", "blocked", "declined")}
 shown = tree if unlisted else listed
 shown = shown.with_columns(
     pl.when(pl.col("partner_id").is_null())

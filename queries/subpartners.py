@@ -7,8 +7,8 @@ than its tier shows, moved out of its tree since) is one more row, without a par
 Commissions page's; so is a `sub_partner` row of the commission feed that names no conversion of a listed partner.
 Sub-partners are counted as a parent expects: those working (`WORKING`: active or paused). An application not
 approved yet (a `pending` partner that applied through the partner's invitation) is no sub-partner: the page lists
-applications on their own (`applications`), not in the tree's table and its counts; a blocked sub-partner (declined
-applications are blocked) stays in the table for the figures and override of the period, but is not counted.
+applications on their own (`applications`), not in the tree's table and its counts; a blocked sub-partner, or a declined
+application, stays in the table for the figures and override of the period, but is not counted.
 Performance is read as Reports read it, so each figure equals the sub-partner's own report for the same local days:
 from the partner-hour rollup (the fine hourly rollup on a snapshot published before that one existed), and in a zone
 whose days start inside a UTC hour (Asia/Kolkata, +05:30) from the facts for the period's first and last hour

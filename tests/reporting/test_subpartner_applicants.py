@@ -124,3 +124,25 @@ def test_only_applications_say_none_yet_and_list_them(program: Program, store_en
     assert not at.exception and at.metric[0].value == "0"
     assert [i.value for i in at.info][:1] == [translate("subpartners.none")]
     assert [list(d.value["Partner"]) for d in at.dataframe] == [[f"{program.tiny.child} · Child"]]
+
+
+def test_a_declined_application_reads_declined_not_blocked(program: Program, store_engine: Engine) -> None:
+    """A declined application (`declined`) was taken as blocked by the warehouse's partner snapshot, so the parent's
+    table called it "Blocked", as a partner blocked for what it did; it says "Declined" now, and is not counted."""
+    applicant, _ = _applied_and_blocked(program, store_engine)
+    with session_scope(store_engine) as s:
+        s.get(Partner, applicant).status = "declined"
+    program.tiny.run()
+    for locale, declined in (("en", "Declined"), ("ru", "Отклонена")):
+        user = dataclasses.replace(_user(store_engine, "p_parent"), locale=locale)
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.session_state[SESSION_KEY] = user
+        at.run()
+        at = at.switch_page("pages/04_subpartners.py").run()
+        assert not at.exception
+        assert at.metric[0].value == "1"  # the child only
+        assert len(at.dataframe) == 1  # no application waits
+        tree = at.dataframe[0].value
+        status = tree.columns[-1]
+        marks = dict(zip(tree.iloc[:, 1], tree[status], strict=True))
+        assert marks[next(p for p in marks if p.startswith(f"{applicant} ·"))] == declined
