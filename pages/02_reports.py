@@ -150,13 +150,15 @@ if frame.is_empty():  # a period after the data loaded (Today) says so: "no data
 # staff read partners by name too, as on Partner review and Payouts (a partner's own scope keeps ids)
 staff = user.scope.role in ("manager", "admin") and "partner_id" in group_by
 partners = {r.id: r.name for r in store.partner_directory(user.scope)[0]} if staff else None
+own = user.scope.own_partner_id  # a partner's links by id and name, as Tracking links names them
+links = store.link_names(user.scope, own) if own is not None and "link_id" in group_by else None
 rows = frame.height - 1 if group_by else frame.height  # the totals row not counted
 drawn = frame
 if rows > widgets.REPORT_TABLE_MAX:  # millions of rows (hour × link × sub1) froze the browser and took gigabytes
     st.warning(t("reports.too_many", n=fmt_count(rows), shown=fmt_count(widgets.REPORT_TABLE_MAX)))
     drawn = pl.concat([frame.head(widgets.REPORT_TABLE_MAX), frame.tail(1)])  # the totals of every row stay last
 every = dict(data.offers(snap.snapshot_id).select("offer_id", "offer").iter_rows())  # the rows' offers, all named
-shown = label_report(drawn, group_by, every, partners)
+shown = label_report(drawn, group_by, every, partners, links)
 show_table(shown, against)  # its changes signed as the Dashboard's cards sign them
 download_buttons(
     totals_named(frame, group_by),  # a Russian file read "Total" under Russian headers

@@ -142,6 +142,13 @@ def links(scope: Scope, partner_id: int, archived: bool = False) -> list[Trackin
         return _tracking.partner_links(s, scope, partner_id, archived=archived)
 
 
+def link_names(scope: Scope, partner_id: int) -> dict[int, str]:
+    """The partner's links, archived ones too, by id: their names as typed ("" for one without)."""
+    with session_scope(engine()) as s:
+        return {lk.id: lk.name or "" for archived in (False, True)
+                for lk in _tracking.partner_links(s, scope, partner_id, archived=archived)}  # fmt: skip
+
+
 def new_link(scope: Scope, partner_id: int, new: NewLink) -> int:
     """Create a link signed with the app's key; its id."""
     with session_scope(engine()) as s:

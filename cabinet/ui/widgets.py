@@ -328,15 +328,16 @@ UNKNOWN_COUNTRY = "ZZ"  # the ETL's code for a country not known or not sent, an
 
 
 def label_report(frame: pl.DataFrame, group_by: list[str], offers: dict[int, str],
-                 partners: dict[int, str] | None = None) -> pl.DataFrame:  # fmt: skip
+                 partners: dict[int, str] | None = None,
+                 links: dict[int, str] | None = None) -> pl.DataFrame:  # fmt: skip
     """A report with totals (`queries.reports.report_with_totals`) as people read it: offers (and, given their names,
-    partners) by id and name, empty keys as "(none)", the country code ZZ said unknown, the totals row named in the
-    session's language. The downloads keep the machine values."""
+    partners and links) by id and name, empty keys as "(none)", the country code ZZ said unknown, the totals row named
+    in the session's language. The downloads keep the machine values."""
     if not group_by or frame.is_empty():
         return frame
     body = pl.int_range(pl.len()) < pl.len() - 1  # every row but the totals
-    named = {d: {str(k): f"{k} · {v}" for k, v in names.items()}
-             for d, names in (("offer_id", offers), ("partner_id", partners or {}))}  # fmt: skip
+    keyed = (("offer_id", offers), ("partner_id", partners or {}), ("link_id", links or {}))
+    named = {d: {str(k): f"{k} · {v}" for k, v in names.items() if v} for d, names in keyed}
     named["country"] = {UNKNOWN_COUNTRY: t("reports.country_unknown", code=UNKNOWN_COUNTRY)}  # read as a country
     out = frame.with_columns(
         [

@@ -82,3 +82,24 @@ def test_filter_values_of_the_stored_kind_pass() -> None:
     with pytest.raises(ReportError) as refused:
         check_filter_values("link_id", ("12", "-3"))
     assert (refused.value.key, refused.value.params) == ("reports.link_not_id", {"value": "-3"})
+
+
+def test_a_partner_s_links_are_named_as_on_tracking_links(program: Program, store_engine: Engine) -> None:
+    """Grouped by link, a partner read bare ids ("1", "2") where Tracking links and the link picker say "1 · Gold
+    Trader / tiktok", and offers read "3 · SportBet Pro" beside them; its links (archived ones too) are named as there,
+    a link without a name by its id alone. The downloads keep the ids."""
+    from cabinet.store.models import TrackingLink
+
+    link = program.tiny.link
+    with session_scope(store_engine) as s:
+        s.get(TrackingLink, link).name = "Casino / fb"
+    at = open_page(PAGE, program.users["p_parent"])
+    at.multiselect(key=at.multiselect[0].key).set_value(["link_id"]).run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert f"{link} · Casino / fb" in list(table["Link"]), list(table["Link"])
+    with session_scope(store_engine) as s:
+        s.get(TrackingLink, link).archived = True
+    at = open_page(PAGE, program.users["p_parent"])
+    at.multiselect(key=at.multiselect[0].key).set_value(["link_id"]).run()
+    assert f"{link} · Casino / fb" in list(at.dataframe[0].value["Link"])
