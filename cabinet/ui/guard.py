@@ -14,6 +14,7 @@ from cabinet.ui.reading import caption_style
 from cabinet.ui.second_factor import require_second_factor
 from cabinet.ui.text import t
 from cabinet.ui.touch import touch_screens
+from cabinet.ui.widgets import plain
 
 REFUSALS = {"manage": "auth.staff_only", "admin": "auth.admin_only"}  # features of roles, not of tiers
 
@@ -55,6 +56,10 @@ def _refuse(user: SessionUser, feature: str, page: str) -> None:
         st.info(t("home.standing_pending"))
     elif standing in ("blocked", "declined"):
         st.error(t(f"home.standing_{standing}"))
+    elif user.impersonator and feature in REFUSALS:  # staff seeing the cabinet as a partner: "is for managers" told
+        # a manager nothing of why, nor of the way back
+        st.info(t("auth.staff_page_viewing_as", partner=plain(user.display_name), feature=t(f"menu.{page}"),
+                  back=t("menu.back_to_me")))  # fmt: skip
     else:
         refusal = "auth.withheld" if feature in user.withheld else REFUSALS.get(feature, "auth.no_feature")
         st.error(t(refusal, feature=t(f"menu.{page}")))
