@@ -90,5 +90,5 @@ download_buttons(review_table.download(shown, names), f"partner_review_{date_fro
                  headers=review_table.download_headers(shown.columns, against))  # fmt: skip
 if cut:
     st.caption(t("review.whole_days", dates=fmt_days(date_from, date_to)))
-st.caption(t("review.caption", clicks=said["clicks"], registrations=said["registrations"],
+st.caption(t("review.caption", n_clicks_of=said["n_clicks_of"], n_registrations_of=said["n_registrations_of"],
              period=t(f"review.then_{against}", **dates[against])))  # fmt: skip

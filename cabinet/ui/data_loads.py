@@ -10,7 +10,6 @@ from typing import Any
 
 import polars as pl
 import streamlit as st
-from babel import Locale
 from babel.dates import format_timedelta
 
 from cabinet import etl_requests
@@ -23,7 +22,7 @@ from cabinet.ui.fit import column_px, figures_px, rest_px
 from cabinet.ui.once import once
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.tables import show_dataframe
-from cabinet.ui.text import current_locale, t, t_or, worded
+from cabinet.ui.text import current_locale, plural, t, t_or, worded
 from cabinet.ui.widgets import fmt_count
 from etl.last_run import parse_time, read_last_run
 from etl.lock import running_holder
@@ -253,15 +252,6 @@ def waiting(user: SessionUser) -> None:
             count = plural(f"loads.{kind}_wait", n)
             st.info(t(f"loads.waiting_{kind}", count=count, days=days, due=when,
                       oldest=t(f"loads.waiting_{kind}_oldest", ago=ago, at=at)))  # fmt: skip
-
-
-def plural(key: str, n: int) -> str:
-    """`key`'s text for `n` (`{n}` grouped as the page's numbers): its forms, split by `|`, are those a whole number
-    takes in the session's language, in CLDR's order (English: one|other; Russian: one|few|many), chosen by Babel."""
-    forms = t(key, n=fmt_count(n)).split("|")
-    rule = Locale.parse(current_locale()).plural_form
-    order = [c for c in ("zero", "one", "two", "few", "many") if c in rule.tags] + ["other"]
-    return forms[min(order.index(rule(n)), len(forms) - 1)]
 
 
 def _ago(age: timedelta) -> str:

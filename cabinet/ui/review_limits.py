@@ -15,7 +15,7 @@ from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.ui.drawn_form import DrawnForm
 from cabinet.ui.resources import engine
-from cabinet.ui.text import current_locale, t
+from cabinet.ui.text import current_locale, plural, t
 from cabinet.ui.typed_numbers import typed
 from cabinet.ui.widgets import show_refusal
 from queries.review import Thresholds
@@ -30,9 +30,13 @@ def limits() -> Thresholds:
 
 
 def words(lim: Thresholds) -> dict[str, str]:
-    """The limits as the help texts and the caption say them, in the session's language."""
+    """The limits as the help texts and the caption say them, in the session's language; the counts also with their
+    noun in the form the number takes ("101 клик", "из 101 клика", "21 регистрация"): "101 кликов" read wrong."""
     loc = current_locale()
-    return {
+    counts = {f"n_{noun}{case}": plural(f"review.n_{noun}{case}", n)
+              for noun, n in (("clicks", lim.min_clicks), ("registrations", lim.min_registrations))
+              for case in ("", "_of")}  # fmt: skip
+    return counts | {
         name: format_decimal(value, format="#,##0.##", locale=loc)
         for name, value in {
             "clicks": lim.min_clicks,

@@ -7,7 +7,9 @@ from typing import Any
 
 import polars as pl
 import streamlit as st
+from babel import Locale
 
+from cabinet.formatting import fmt_number
 from cabinet.i18n import DEFAULT_LOCALE, MissingTranslation, normalise_locale, translate
 from cabinet.program import tier_name
 from cabinet.session import SESSION_KEY
@@ -27,6 +29,15 @@ def current_locale() -> str:
 def t(key: str, **values: object) -> str:
     """The text of `key` in the session's language."""
     return translate(key, current_locale(), **values)
+
+
+def plural(key: str, n: int) -> str:
+    """`key`'s text for `n` (`{n}` grouped as the page's numbers): its forms, split by `|`, are those a whole number
+    takes in the session's language, in CLDR's order (English: one|other; Russian: one|few|many), chosen by Babel."""
+    forms = t(key, n=fmt_number(n, current_locale())).split("|")
+    rule = Locale.parse(current_locale()).plural_form
+    order = [c for c in ("zero", "one", "two", "few", "many") if c in rule.tags] + ["other"]
+    return forms[min(order.index(rule(n)), len(forms) - 1)]
 
 
 def tier_label(code: str, name: str) -> str:
