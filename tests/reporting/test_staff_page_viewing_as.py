@@ -4,6 +4,8 @@ cabinet is seen as the partner and that "Back to my account" in the menu returns
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import Engine
 
@@ -26,3 +28,14 @@ def test_a_staff_page_seen_as_a_partner_says_how_to_get_back(
     assert translate("auth.staff_page_viewing_as", "en", feature=name, partner="Parent",
                      back="Back to my account") in said, said  # fmt: skip
     assert not at.dataframe
+
+
+def test_it_is_said_in_russian(program: Program, store_engine: Engine) -> None:
+    viewing = build_session_user(store_engine, "mgr", impersonate_partner_id=program.tiny.parent)
+    assert viewing is not None
+    at = open_page("pages/13_partners.py", replace(viewing, locale="ru"))
+    assert not at.exception
+    assert [i.value for i in at.info] == [
+        "Вы смотрите кабинет как Parent, а «Партнёры» — страница сотрудников программы. Она откроется после кнопки "
+        "«Вернуться в свой аккаунт» в меню."
+    ]
