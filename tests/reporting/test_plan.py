@@ -3,6 +3,7 @@ qualifying conversions put it (as the engine counted them); only for the partner
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -138,3 +139,23 @@ def test_a_plan_without_an_ftd_baseline_says_any_first_deposit_earns(tiered: Pro
     tiered.tiny.run()
     said = open_page("pages/03_commissions.py", tiered.users["p_parent"]).caption[0].value
     assert "An FTD earns CPA for any first deposit." in said and "0.00" not in said
+
+
+def test_counts_of_thousands_are_written_as_the_language_writes_them(program: Program, store_engine: Engine) -> None:
+    """A tier from the month's 2,000th FTD read "1999 more for tier 2" and "2000+" in English as in Russian; counts are
+    written as the other figures are: "1,999 more", "2,000+" ("Ещё 1 999", "2 000+")."""
+    with session_scope(store_engine) as s:
+        plan = s.get(CommissionPlan, s.get(Partner, program.tiny.parent).plan_id)
+        plan.volume_tiers = [{"min_count": 1, "cpa_ftd": "100"}, {"min_count": 2000, "cpa_ftd": "150"}]
+    program.tiny.run()
+    page = open_page("pages/03_commissions.py", program.users["p_parent"])
+    assert not page.exception
+    assert list(page.dataframe[0].value.iloc[:, 1]) == ["1–1,999", "2,000+"]
+    assert "1,999 more for tier 2" in page.get("progress")[0].proto.text
+    ru = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    ru.session_state[SESSION_KEY] = replace(program.users["p_parent"], locale="ru")
+    ru.run()
+    ru = ru.switch_page("pages/03_commissions.py").run()
+    assert not ru.exception
+    assert list(ru.dataframe[0].value.iloc[:, 1]) == ["1–1\xa0999", "2\xa0000+"]
+    assert "Ещё 1\xa0999 до уровня 2" in ru.get("progress")[0].proto.text
