@@ -169,7 +169,9 @@ table = pl.DataFrame(
 )  # fmt: skip
 config = {customers: st.column_config.NumberColumn(format=number_format("clicks"), help=headers["customers"])}
 show_dataframe(table, config, hide_index=True, placeholder="—", width="stretch")
-st.caption(t(f"cohorts.caption_{measure}" + ("_tree" if subtree and measure == "commission" else "")))
+# a partner reads of its own commission as "you" ("what the partner earned" read as someone else's)
+mine = "_tree" if subtree else "_own" if user.scope.own_partner_id is not None else ""
+st.caption(t(f"cohorts.caption_{measure}" + (mine if measure == "commission" else "")))
 download = cells.rename(
     {"value": measure, "cumulative": f"{measure}_cumulative", "per_customer": f"{measure}_per_customer"}
 )

@@ -147,7 +147,12 @@ def test_the_page_offers_the_sub_partners_customers_to_a_parent(tree: Program) -
     assert translate("cohorts.caption_commission_tree") in [c.value for c in at.caption]
     at.radio(key="cohorts_customers").set_value("mine").run()
     assert {m.label: m.value for m in at.metric}["Commission to date"] == "$100.00"
-    assert translate("cohorts.caption_commission") in [c.value for c in at.caption]
+    # said to the partner of its own money, not of "the partner" ("what the partner earned")
+    assert translate("cohorts.caption_commission_own") in [c.value for c in at.caption]
+    assert "what you earned" in translate("cohorts.caption_commission_own")
+    mgr = open_page("pages/05_cohorts.py", tree.users["mgr"])
+    mgr.selectbox(key="cohorts_measure_en").select("commission").run()
+    assert translate("cohorts.caption_commission") in [c.value for c in mgr.caption]  # staff: their partners'
 
 
 def test_the_page_offers_no_choice_without_sub_partners_shown(tree: Program, store_engine: Engine) -> None:
@@ -184,6 +189,16 @@ def test_the_choice_reads_in_russian(tree: Program) -> None:
     assert at.radio(key="cohorts_customers").options == ["Мои", "Мои и моих субпартнёров"]
     assert at.metric[1].value == "4"
     assert translate("cohorts.whose_tree_help", locale="ru") in [c.value for c in at.caption]
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[SESSION_KEY] = replace(tree.users["p_parent"], locale="ru")
+    at.session_state["cohorts_customers"], at.session_state["cohorts_measure_ru"] = "tree", "commission"
+    at.run()
+    at.switch_page("pages/05_cohorts.py").run()
+    said = translate("cohorts.caption_commission_tree", locale="ru")
+    assert said in [c.value for c in at.caption]
+    # the override is named as on Sub-partners and Commissions ("доход с субпартнёров"), not the loanword
+    assert "доход с субпартнёров" in said and "оверрайд" not in said
+    assert "оверрайд" not in translate("invite.share_help", locale="ru", days=30)
 
 
 def test_the_gold_news_names_the_choice_as_the_page_does() -> None:
