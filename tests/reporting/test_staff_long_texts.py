@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, func, select
 
+from cabinet.errors import Number
 from cabinet.i18n import translate
 from cabinet.news import BODY_MAX as NEWS_BODY_MAX
 from cabinet.partner_notes import BODY_MAX
@@ -47,7 +48,7 @@ def test_a_long_note_stays_typed_and_is_refused_and_an_added_one_is_cleared(
     at.button(key=f"FormSubmitter:notes_add_{partner}-Add the note").click().run()
     assert not at.exception
     assert at.text_area(key=f"notes_body_{partner}").value == long
-    assert [e.value for e in at.error] == [translate("notes.too_long", n=BODY_MAX)]
+    assert [e.value for e in at.error] == [translate("notes.too_long", n=Number(BODY_MAX).text("en"))]
     at.text_area(key=f"notes_body_{partner}").input("Asked about the November invoice.")
     at.button(key=f"FormSubmitter:notes_add_{partner}-Add the note").click().run()
     assert not at.exception and not at.error and at.text_area(key=f"notes_body_{partner}").value == ""

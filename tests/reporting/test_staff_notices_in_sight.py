@@ -68,7 +68,7 @@ def test_the_last_application_decided_is_said_when_the_filter_shows_none(
     at.selectbox(key=f"partners_status_{applicant_id}").select("active")
     _button(at, "Save").click().run()
     assert not at.exception and [s.value for s in at.success] == [f"Partner {applicant_id} saved: Status."]
-    assert [i.value for i in at.info] == [translate("common.empty")]
+    assert [i.value for i in at.info] == [translate("common.no_match")]
 
 
 def test_an_action_on_a_login_is_said_under_its_buttons_with_the_password(program: Program) -> None:
