@@ -14,7 +14,7 @@ from cabinet.ui.dates import fmt_days, today_in
 from cabinet.ui.guard import require_user
 from cabinet.ui.tables import RATE_STEP, show_dataframe
 from cabinet.ui.text import t
-from cabinet.ui.widgets import download_buttons, number_format, period_picker, relabel, to_cents
+from cabinet.ui.widgets import download_buttons, fmt_count, number_format, period_picker, relabel, to_cents
 from queries import review
 from queries.compare import AGAINST, other_period
 
@@ -63,7 +63,8 @@ if any(counts.values()):
 shown = frame
 if picked:
     shown = frame.filter(pl.col("signals").list.eval(pl.element().is_in(picked)).list.any())
-st.caption(t("review.count", shown=shown.height, total=frame.height, before=before))
+# "в этом периоде или в предыдущем периоде" in Russian said the period twice; counts grouped as the cards' figures
+st.caption(t(f"review.count_{against}", shown=fmt_count(shown.height), total=fmt_count(frame.height)))
 
 changed = ("clicks_change", "ftds_change", "commission_change")
 percent = (*changed, "bot_share", "unique_share", "reg_to_ftd", "rejected_share")

@@ -45,3 +45,11 @@ def test_english_says_one_click(program: Program, store_engine: Engine) -> None:
     at = open_page("pages/22_review.py", program.users["mgr"])
     assert not at.exception
     assert any("Shares of fewer than 1 click or 1 registration raise no signal." in c.value for c in at.caption)
+
+
+def test_the_count_says_the_period_once_in_russian(busy: Program) -> None:  # noqa: F811
+    """ "с активностью в этом периоде или в предыдущем периоде" said the period twice."""
+    at = _open_ru(busy, "mgr", "pages/22_review.py")
+    assert not at.exception
+    said = [c.value for c in at.caption if c.value.startswith("Партнёров:")]
+    assert len(said) == 1 and said[0].endswith("с активностью в этом или предыдущем периоде."), said
