@@ -144,7 +144,10 @@ def test_a_payout_request_replayed_is_asked_once(
     with session_scope(store_engine) as s:
         made = s.scalar(select(PayoutRequest.id))
     # the replay's run has no form to submit (one open request at a time): it says the request made is open
-    assert [i.value for i in at.info][:1] == [f"Request {made} is still open: wait for its decision."]
+    assert [i.value for i in at.info][:1] == [
+        f"Request {made} is still open: wait for its decision, or cancel it under “Your requests” to ask for "
+        "another amount."
+    ]
 
 
 def test_a_login_email_change_replayed_says_changed_not_the_same_address(

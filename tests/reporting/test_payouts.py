@@ -149,7 +149,9 @@ def test_the_page_requests_a_payout_and_the_manager_decides_it(payable: Program,
     # just made said sent, not also still open under it; on the next visit said open
     assert not at.info and not at.text_input
     again = open_page("pages/09_payouts.py", payable.users["p_parent"])
-    assert again.info[0].value == f"Request {made} is still open: wait for its decision." and not again.text_input
+    # what to do other than wait: the cancel button is under the table
+    said = f"Request {made} is still open: wait for its decision, or cancel it under “Your requests” to ask for "
+    assert again.info[0].value == said + "another amount." and not again.text_input
     mgr = open_page("pages/09_payouts.py", payable.users["mgr"])
     assert mgr.metric[0].value == "1" and mgr.dataframe[0].value.iloc[0]["Amount"] == "$75.00"
     mgr.button(key=f"payouts_to_approved_{mgr.selectbox(key='payouts_pick').value}").click().run()
