@@ -235,7 +235,8 @@ def _message(mail: OutboxMail, sender: str, brand: Brand | None = None) -> Email
     message.set_content(mail.body)
     if brand is not None:
         cid = make_msgid("logo", domain) if brand.logo and brand.logo_type else None
-        message.add_alternative(html_version(mail.body, brand.name, brand.color, cid and cid[1:-1]), subtype="html")
+        html = html_version(mail.body, brand.name, brand.color, cid and cid[1:-1], markdown=mail.kind == "news")
+        message.add_alternative(html, subtype="html")
         if cid is not None:
             html_part = message.get_payload()[-1]
             html_part.add_related(brand.logo, maintype="image", subtype=brand.logo_type, cid=cid)

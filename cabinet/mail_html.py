@@ -1,6 +1,6 @@
 """The HTML part of the cabinet's emails: the plain text as written (`cabinet.mail`), laid out under the program's
 logo and name in its colour, with its links clickable. Every character of the text is escaped: a news title or a
-partner's name cannot add markup."""
+partner's name cannot add markup. A news text is Markdown, as its page shows it (HTML in it as text, no image)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from markdown_it import MarkdownIt
 from PIL import Image
 
 from cabinet.colours import DEFAULT_BRAND, WHITE, readable
@@ -18,6 +19,10 @@ _URL = re.compile(r"https?://[^\s<>\"']+")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _LINK = "word-break:break-all;overflow-wrap:anywhere"
 _FONT = "-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
+# a news text's Markdown as its page shows it, but HTML stays text and an image is not drawn (a mail program would
+# fetch it from its server at opening, telling it who read the message and when)
+_MARKDOWN = MarkdownIt("commonmark", {"html": False, "breaks": True}).disable("image")
+_BARE_URL = re.compile(r"(?<![(<\[])https?://[^\s<>\"'\[\]]+")
 
 
 def _url(found: str) -> str:
@@ -44,15 +49,28 @@ def _inline(text: str) -> str:
     return "".join(out)
 
 
+def _markdown(text: str, style: str) -> str:
+    """A news text's Markdown (bold, italic, lists, headings, links) as HTML, its bare URLs links as on its page."""
+
+    def autolink(match: re.Match[str]) -> str:
+        url = _url(match.group(0))
+        return f"<{url}>" + match.group(0)[len(url) :]
+
+    rendered = _MARKDOWN.render(_BARE_URL.sub(autolink, text))
+    return rendered.replace("<a href=", f'<a style="{_LINK}" href=').replace("<p>", f'<p style="{style}">')
+
+
 def _paragraphs(text: str, style: str) -> str:
     blocks = [b for b in re.split(r"\n\s*\n", text.strip()) if b.strip()]
     return "".join(f'<p style="{style}">' + "<br>".join(_inline(line) for line in b.splitlines()) + "</p>"
                    for b in blocks)  # fmt: skip
 
 
-def html_version(body: str, program: str, color: str = DEFAULT_BRAND, logo_cid: str | None = None) -> str:
+def html_version(body: str, program: str, color: str = DEFAULT_BRAND, logo_cid: str | None = None, *,
+                 markdown: bool = False) -> str:  # fmt: skip
     """The HTML of a message whose plain text is `body` (its footer after the last "-- " line in small grey type); with
-    `logo_cid`, the program's logo (a related part of the message) before its name."""
+    `logo_cid`, the program's logo (a related part of the message) before its name. With `markdown` (news, whose
+    text is Markdown as its page shows it), the text above the footer is read as Markdown; otherwise as written."""
     color = color if _COLOR.match(color or "") else DEFAULT_BRAND
     logo = (
         f'<img src="cid:{html.escape(logo_cid, quote=True)}" alt="" height="36" '
@@ -63,7 +81,7 @@ def html_version(body: str, program: str, color: str = DEFAULT_BRAND, logo_cid: 
     text, cut, footer = body.rpartition("\n-- \n")  # the cabinet's footer is the last: a news text may have its own
     if not cut:
         text, footer = body, ""
-    main = _paragraphs(text, "margin:0 0 14px")
+    main = _markdown(text, "margin:0 0 14px") if markdown else _paragraphs(text, "margin:0 0 14px")
     small = _paragraphs(footer, "margin:0;color:#6e7781;font-size:12px") if footer.strip() else ""
     return (
         '<!doctype html><html><head><meta charset="utf-8"></head>'
