@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from cabinet.access import ScopeError, build_session_user
 from cabinet.errors import RefusedRequest, localised
 from cabinet.export import TooManyRows, to_bytes
-from cabinet.formatting import fmt_change, fmt_money, fmt_number, fmt_rate, period_dates
+from cabinet.formatting import fmt_change, fmt_days, fmt_money, fmt_number, fmt_rate, period_dates
 from cabinet.i18n import translate
 from cabinet.mail import Unsubscribe, tell_user
 from cabinet.report_headers import percent_columns, report_headers, totals_named
@@ -186,7 +186,8 @@ def _queue_one(session: Session, wh: Warehouse, view: SavedView, user: SessionUs
     stop = maker(links, "report", view.id)
     values: dict[str, object] = {
         "view": view.name,
-        "period": "—",
+        "period": "—",  # the subject's, as ISO dates; the text's `days` in the login's language
+        "days": "—",
         "every": lambda loc: translate(f"views.every_{view.email_every}", loc),
         "link": f"{base_url.rstrip('/')}/reports" if base_url else (lambda loc: translate("reports.title", loc)),
     }
@@ -197,6 +198,7 @@ def _queue_one(session: Session, wh: Warehouse, view: SavedView, user: SessionUs
         values["lines"] = _failed(exc)
         return _send(session, login, values, None, stop)
     values["period"] = f"{req.date_from:%Y-%m-%d} – {req.date_to:%Y-%m-%d}"
+    values["days"] = lambda loc: fmt_days(req.date_from, req.date_to, loc)
     if not req.metrics:
         values["lines"] = lambda loc: translate("mail.report_no_metrics", loc)
     else:
@@ -277,9 +279,7 @@ def _totals(row: dict[str, object], req: ReportRequest, currency: str, locale: s
 
     lines = [translate("mail.report_rows", locale, rows=fmt_number(rows, locale))]
     if beside:
-        lines.insert(
-            0, translate("mail.report_against", locale, start=f"{beside[0]:%Y-%m-%d}", end=f"{beside[1]:%Y-%m-%d}")
-        )
+        lines.insert(0, translate("mail.report_against", locale, days=fmt_days(beside[0], beside[1], locale)))
     for m in req.metrics:
         change = fmt_change(row.get(change_column(m)), locale) if beside else None  # type: ignore[arg-type]
         lines.append(f"{translate(f'metric.{m}', locale).split(' (')[0]}: {value(m, row.get(m))}"

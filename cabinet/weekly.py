@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import derive_scope, tier_metrics
 from cabinet.auth import audit
-from cabinet.formatting import fmt_change_or_difference, fmt_money, fmt_number, fmt_rate
+from cabinet.formatting import fmt_change_or_difference, fmt_days, fmt_money, fmt_number, fmt_rate
 from cabinet.i18n import translate
 from cabinet.mail import partner_prefs, tell_partner
 from cabinet.store.db import hold_job_lock, session_scope
@@ -133,7 +133,8 @@ def _queue_one(session: Session, wh: Warehouse, partner: Partner, tz: str, week_
             for m, r in rows.items()
         )
 
-    period = f"{week_from:%Y-%m-%d} – {week_to:%Y-%m-%d}"
+    period = f"{week_from:%Y-%m-%d} – {week_to:%Y-%m-%d}"  # the subject's; the text says the days in its language
     # the zone named: a login's own zone may be another, and its dashboard then counts other days
     return tell_partner(session, partner.id, "email_weekly", "weekly", "weekly", period=period, lines=lines, zone=tz,
+                        days=lambda locale: fmt_days(week_from, week_to, locale),
                         unsubscribe=maker(links, "weekly"))  # fmt: skip

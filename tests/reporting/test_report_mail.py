@@ -73,6 +73,8 @@ def test_a_weekly_view_goes_once_a_week_with_the_report_attached(program: Progra
     req = ReportRequest(date(2026, 10, 10), date(2026, 11, 8), "UTC", ("day",), ("clicks", "ftds", "commission"))
     report = report_with_totals(program.users["p_parent"].scope, wh=wh, req=req)
     assert mail.to_address == "p_parent@example.com" and mail.subject.endswith("By day, 2026-10-10 – 2026-11-08")
+    # the text says the days in the login's language, the subject as ISO dates
+    assert 'report "By day" for Oct 10\u2009–\u2009Nov 8, 2026, sent every Monday' in mail.body
     assert f"{report.height - 1} row(s). Totals:\nClicks: 2\nFTDs: 1\nCommission: $100.00" in mail.body
     assert "every Monday" in mail.body and "https://cab.example/reports" in mail.body
     assert mail.attachment_name == "report_2026-10-10_2026-11-08.xlsx"
@@ -221,7 +223,7 @@ def test_a_view_saved_beside_the_same_days_a_year_before_names_them(program: Pro
     assert queue_reports(store_engine, wh, None, datetime(2027, 11, 8, 6, tzinfo=UTC)) == 1
     [mail] = _mails(store_engine)
     assert (
-        "Changes are against 2026-10-09 – 2026-11-07.\n" in mail.body
+        "Changes are against Oct 9\u2009–\u2009Nov 7, 2026.\n" in mail.body
     )  # the 30 days to 7 November 2027, a year before
     assert "Clicks: 0 (-100.0%)\nFTDs: 0 (-100.0%)" in mail.body
 

@@ -70,6 +70,7 @@ def test_summaries_go_once_to_the_partners_that_asked(program: Program, store_en
     assert queue_weekly(store_engine, wh, MONDAY_7) == 1
     [(to, subject, body)] = _mails(store_engine)
     assert to == "p_parent@example.com" and subject.endswith("your week 2026-10-26 – 2026-11-01")
+    assert "Last week (Oct 26\u2009–\u2009Nov 1, 2026) for " in body
     assert "Clicks: 2 (" in body and "FTDs: 1 (" in body and "Commission: $100.00 (" in body
     # the week before had nothing: the difference, as the dashboard's cards say it, not a percent of nothing ("—")
     assert "Clicks: 2 (+2)" in body and "Commission: $100.00 (+$100.00)" in body
@@ -87,6 +88,7 @@ def test_the_cli_queues_them_now_in_each_logins_language(program: Program, store
     assert queue_weekly(store_engine, wh, MONDAY_7) == 1
     [(_, subject, body)] = _mails(store_engine)
     assert subject.endswith("ваша неделя 2026-10-26 – 2026-11-01") and "Комиссия: 100,00" in body
+    assert "Прошлая неделя (26 окт. – 1 нояб. 2026\u202fг.) партнёра" in body  # the days as Russian writes them
     out = _cli(["mail", "weekly"])  # this week's clock: last week had nothing for anyone
     assert out.returncode == 0 and "weekly summaries: 0 queued" in out.stdout, out.stderr
     assert "queued already" in _cli(["mail", "weekly"]).stdout
