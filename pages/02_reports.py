@@ -103,7 +103,9 @@ with st.expander(t("reports.filters"), expanded=False):
         st.error(" ".join(too_long))
         st.stop()
 if filters:  # said beside the folded box: a view opened with filters showed fewer rows with no word of why
-    said = {d: [f"{o} · {names.get(int(o), o)}" for o in v] if d == "offer_id" else list(v) for d, v in filters.items()}
+    none = t("common.no_value")  # a missing value, as the tables write it
+    said = {d: [f"{o} · {names.get(int(o), o)}" for o in v] if d == "offer_id" else [x or none for x in v]
+            for d, v in filters.items()}  # fmt: skip
     st.caption(
         t("reports.filtered", what=plain("; ".join(f"{t(f'dim.{d}')}: {', '.join(v)}" for d, v in said.items())))
     )

@@ -23,6 +23,7 @@ import duckdb
 import polars as pl
 
 from cabinet.access import Scope, ScopeError
+from cabinet.i18n import LOCALES, translate
 from cabinet.inbox_values import DEVICES
 from queries.metrics import DIMENSIONS, FILTERS, METRICS, ORDER, RAW_ONLY, base_columns, derive
 from queries.scope_sql import SCOPE_WHERE, check_filter_partners, scope_params
@@ -129,6 +130,8 @@ def check_filter_values(dim: str, values: tuple[str, ...]) -> None:
     two-letter code, a device not of the contract's): the report said "No data" of "Germany" or "phone", as of a quiet
     period."""
     for value in values:
+        if value == NO_VALUE:  # the rows without a value: a click without a link, a sub1 not given
+            continue
         if dim == "link_id" and not value.isdecimal():
             raise ReportError(f"link filter {value!r} is not a link number", "reports.link_not_id", value=value)
         if dim == "offer_id" and not value.isdecimal():
@@ -163,9 +166,20 @@ def text_filters(staff: bool) -> list[str]:
     return [f for f in FILTERS if f != "offer_id" and (staff or f != "partner_id")]
 
 
+NO_VALUE = ""  # a filter value that matches the rows without one (a click without sub1 or link): "(none)" in tables
+
+
+@cache
+def _no_value_words() -> frozenset[str]:
+    """How the tables write a missing value in each language ("(none)", "(нет)"), as typed back into a filter."""
+    return frozenset(translate("common.no_value", locale).casefold() for locale in LOCALES)
+
+
 def split_values(text: str) -> tuple[str, ...]:
-    """Comma-separated filter values, trimmed, empty ones dropped (values are only ever bound parameters)."""
-    return tuple(v.strip() for v in text.split(",") if v.strip())
+    """Comma-separated filter values, trimmed, empty ones dropped (values are only ever bound parameters); the word
+    the tables write for a missing value, in any language the cabinet speaks, is `NO_VALUE`: the rows without one."""
+    values = (v.strip() for v in text.split(",") if v.strip())
+    return tuple(NO_VALUE if v.casefold() in _no_value_words() else v for v in values)
 
 
 def utc_bounds(date_from: date, date_to: date, tz: str) -> tuple[datetime, datetime]:
@@ -230,10 +244,11 @@ def _where(scope: Scope, req: ReportRequest, params: dict[str, object]) -> str:
     parts = [SCOPE_WHERE, "t >= $start", "t < $end"]
     for i, (dim, values) in enumerate(req.filters):
         if dim == "partner_id":
-            check_filter_partners(scope, list(values))
+            check_filter_partners(scope, [v for v in values if v != NO_VALUE])
         case = {"country": str.upper, "device": str.lower}.get(dim, str)  # stored ISO upper / lower-case values
-        params[f"f{i}"] = [case(str(v)) for v in values]
-        parts.append(f"list_contains($f{i}::varchar[], {DIMENSIONS[dim]}::varchar)")
+        params[f"f{i}"] = [case(str(v)) for v in values if v != NO_VALUE]
+        missing = f" or {DIMENSIONS[dim]} is null" if NO_VALUE in values else ""
+        parts.append(f"(list_contains($f{i}::varchar[], {DIMENSIONS[dim]}::varchar){missing})")
     return " and ".join(parts)
 
 
@@ -364,6 +379,7 @@ def report_with_totals(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl
 
 
 __all__ = [
+    "NO_VALUE",
     "ReportError",
     "ReportRequest",
     "ScopeError",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import pytest
 from sqlalchemy import Engine
@@ -103,3 +104,31 @@ def test_a_partner_s_links_are_named_as_on_tracking_links(program: Program, stor
     at = open_page(PAGE, program.users["p_parent"])
     at.multiselect(key=at.multiselect[0].key).set_value(["link_id"]).run()
     assert f"{link} · Casino / fb" in list(at.dataframe[0].value["Link"])
+
+
+def test_none_as_the_tables_write_it_filters_the_rows_without_a_value(program: Program) -> None:
+    """The tables write a click without sub1 or link as "(none)" ("(нет)"); typed into the filter, it found nothing,
+    as no sub1 is stored as "(none)". It is the rows without a value now, with others beside it; in any language."""
+    from queries.reports import NO_VALUE, ReportRequest, performance, split_values
+    from queries.warehouse import Warehouse
+
+    wh, admin = Warehouse(program.tiny.settings.warehouse_dir), program.users["root"].scope
+    day = date(2026, 11, 1)
+
+    def clicks(dim: str, typed: str) -> int:
+        req = ReportRequest(day, day, "UTC", (), ("clicks",), ((dim, split_values(typed)),))
+        return int(performance(admin, wh=wh, req=req)["clicks"].sum() or 0)
+
+    assert split_values("(none), fb") == split_values("(НЕТ),fb") == (NO_VALUE, "fb")
+    assert clicks("sub1", "fb") == 2  # k1, k2: the link's sub1
+    assert clicks("sub1", "(none)") == clicks("link_id", "(нет)") == 1  # kx: by partner and offer, no link
+    assert clicks("sub1", "(none), fb") == 3
+    assert clicks("sub2", "(none)") == 3  # no click gives sub2
+
+
+def test_none_is_said_and_applied_on_the_page(program: Program) -> None:
+    at = open_page(PAGE, program.users["p_parent"])
+    at.text_input(key="reports_f_sub1").input("(none)").run()
+    assert not at.exception and not at.error
+    shown = [c.replace("\\", "") for c in _said(at)]  # markdown's escapes: the page shows "(none)"
+    assert shown == [translate("reports.filtered", what="sub1: (none)")]
