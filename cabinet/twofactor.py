@@ -169,6 +169,8 @@ def turn_on(session: Session, scope: Scope, secret: str, code: str, now: datetim
     whoever found a session open (an unlocked screen) could tie the login to their own phone and lock its owner out:
     turning it on ends the other sessions, and a password reset does not undo it."""
     user = _own_user(session, scope)
+    if not code.strip():  # a slip, not a guess: asked for, as at sign-in
+        raise SecondFactorError("no code given", "twofactor.code_empty")
     _password_again(session, user, password)
     step = _matching_step(secret, code, now or datetime.now(UTC))
     if step is None:
