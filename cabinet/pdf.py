@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import Align, XPos, YPos
 from PIL import Image
 
 from cabinet.colours import DEFAULT_BRAND, WHITE, readable
@@ -45,6 +46,11 @@ class Page(FPDF):
         self.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
         self.set_margins(18, 18, 18)
         self.set_auto_page_break(True, margin=22)
+
+    def multi_cell(self, *args: Any, align: str | Align = Align.L, **kwargs: Any) -> Any:  # type: ignore[override]
+        """fpdf2's, flush left unless told otherwise: its default justifies every wrapped line but the last, and a
+        long name in a narrow block stood with its words pulled to both edges."""
+        return super().multi_cell(*args, align=align, **kwargs)
 
     def footer(self) -> None:
         self.set_y(-16)
