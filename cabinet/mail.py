@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 from cabinet.colours import DEFAULT_BRAND
 from cabinet.config import ConfigError, Settings
 from cabinet.export import MIME
-from cabinet.formatting import zoned_text
+from cabinet.formatting import fmt_moment, zoned_text
 from cabinet.i18n import translate
 from cabinet.mail_html import Brand, html_version, logo_file
 from cabinet.mail_transport import FileTransport, SmtpTransport, Transport, Undeliverable
@@ -127,6 +127,14 @@ def _program(session: Session) -> tuple[str, str]:
     return (row[0], row[1] or "") if row else ("Partner Cabinet", "")
 
 
+def said_when(moment: datetime, zone: str | None, locale: str) -> str:
+    """A moment as an email to a login states it: in the login's time zone, named (`zoned_text`), the date and hour
+    as its language writes them: "Nov 1, 2026, 15:00 MSK", "1 нояб. 2026 г., 15:00 MSK" (not "2026-11-01 15:00")."""
+    zoned = zoned_text(moment, zone)  # "2026-11-01 15:00 MSK": its zone (UTC for none or an unknown one), named
+    day, clock, name = zoned.split(" ", 2)
+    return f"{fmt_moment(datetime.fromisoformat(f'{day}T{clock}'), locale)} {name}"
+
+
 def tell_user(session: Session, user: User, kind: str, text: str, *, to: str | None = None,
               unsubscribe: Unsubscribe | None = None, **values: object) -> OutboxMail | None:  # fmt: skip
     """Queue the message `mail.<text>_subject`/`_body` to a login (at `to` instead of its address: an address it had),
@@ -137,7 +145,7 @@ def tell_user(session: Session, user: User, kind: str, text: str, *, to: str | N
         return None
     program, support = _program(session)
     values = {"program": program, "name": user.display_name, "username": user.username} | {
-        k: v(user.locale) if callable(v) else zoned_text(v, user.timezone) if isinstance(v, datetime) else v
+        k: v(user.locale) if callable(v) else said_when(v, user.timezone, user.locale) if isinstance(v, datetime) else v
         for k, v in values.items()  # e.g. an amount in the user's format, a moment in the user's time zone
     }
     subject = translate(f"mail.{text}_subject", user.locale, **values)
