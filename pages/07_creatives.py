@@ -10,7 +10,7 @@ from cabinet.ui import store
 from cabinet.ui.catalogue import picture
 from cabinet.ui.guard import require_user
 from cabinet.ui.store import CreativeItem, link_url, with_link
-from cabinet.ui.text import current_locale, t
+from cabinet.ui.text import current_locale, plural, t
 from cabinet.ui.widgets import fmt_number, plain, relabel
 
 PER_PAGE = 30  # cards drawn at once: every one reads its file
@@ -59,7 +59,7 @@ if st.session_state.get("creatives_filter") != picked_now:  # a filter changed: 
 page = (
     cols[2].number_input(t("creatives.page", pages=pages), 1, pages, step=1, key="creatives_page") if pages > 1 else 1
 )
-st.caption(t("creatives.count", n=len(shown)))
+st.caption(plural("creatives.count", len(shown)))
 
 locale = current_locale()
 batch = shown[(int(page) - 1) * PER_PAGE : int(page) * PER_PAGE]

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cabinet.formatting import fmt_number
-from cabinet.ui.text import current_locale, t
+from cabinet.ui.text import current_locale, plural, t
 
 ROWS_MAX = 400  # values listed at most; a longer series is said in its first ones and how many more
 # the element holding the table is taken out of the page's flow and clipped to nothing: read, not seen
@@ -53,11 +53,7 @@ def chart_table(fig: go.Figure) -> str | None:
         for x, y in zip(tr.x, tr.y, strict=False)
     ]
     cells = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows[:ROWS_MAX])
-    more = (
-        f"<p>{html.escape(t('common.chart_more', n=fmt_number(len(rows) - ROWS_MAX, locale)))}</p>"
-        if len(rows) > ROWS_MAX
-        else ""
-    )
+    more = f"<p>{html.escape(plural('common.chart_more', len(rows) - ROWS_MAX))}</p>" if len(rows) > ROWS_MAX else ""
     caption = t("common.chart_figures", what=y_title, by=x_title) if x_title else t("common.chart_values", what=y_title)
     return (
         f"<table><caption>{html.escape(caption)}</caption><thead><tr>"

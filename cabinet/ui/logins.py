@@ -20,7 +20,7 @@ from cabinet.store.db import session_scope
 from cabinet.ui.fit import column_px
 from cabinet.ui.password_reset import link_base, welcome_checkbox
 from cabinet.ui.resources import app_settings, engine
-from cabinet.ui.text import t
+from cabinet.ui.text import plural, t
 from cabinet.ui.widgets import relabel, save_then_rerun
 
 DONE_KEY = "logins_done"  # a login added: (notice key, its params, a password to show once or None)
@@ -72,7 +72,7 @@ def login_table(rows: list[LoginRow], tz: str) -> tuple[pl.DataFrame, dict[str, 
             "email": [r.email for r in rows],
             "state": [_state(r) for r in rows],
             "last_login": [when(r.last_login_at) for r in rows],
-            "two_step": [t("logins.codes_left", n=r.recovery_codes_left) if r.two_step else "" for r in rows],
+            "two_step": [plural("logins.codes_left", r.recovery_codes_left) if r.two_step else "" for r in rows],
         },
         schema={c: pl.String for c in ("username", "name", "role", "email", "state", "last_login", "two_step")},
     )

@@ -21,7 +21,7 @@ from cabinet.ui.next_run import forget_inputs
 from cabinet.ui.once import once
 from cabinet.ui.payout_currency import rate_text
 from cabinet.ui.resources import engine
-from cabinet.ui.text import current_locale, t
+from cabinet.ui.text import current_locale, plural, t
 from cabinet.ui.widgets import relabel, show_refusal
 
 DONE_KEY = "payouts_batch_done"  # the last batch marked paid: said under the box on the next run
@@ -110,7 +110,7 @@ def pay_together(scope: Scope) -> None:
         if r.method in FILE_METHODS:  # by the currency sent: the partner's
             groups.setdefault((str(r.method), r.pay_currency), []).append(r)
     if other := [r for r in rows if r.method not in FILE_METHODS]:
-        st.caption(t("payouts.batch_no_method", n=len(other)))
+        st.caption(plural("payouts.batch_no_method", len(other)))
     if not groups:
         st.info(t("payouts.batch_none"))
         _said()

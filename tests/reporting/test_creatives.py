@@ -77,7 +77,7 @@ def test_the_page_shows_downloads_filters_and_the_partners_link(banners: Program
     at.selectbox(key="creatives_size").select("728x90").run()
     assert at.caption[0].value == "2 creatives." and len(at.get("download_button")) == 2
     at.selectbox(key="creatives_offer").select("Shop").run()
-    assert at.caption[0].value == "1 creatives." and "Create a link" in [p.label for p in at.get("page_link")]
+    assert at.caption[0].value == "1 creative." and "Create a link" in [p.label for p in at.get("page_link")]
     mgr = open_page("pages/07_creatives.py", banners.users["mgr"])
     assert not mgr.exception and mgr.selectbox(key="creatives_partner").options[0] == "Every active offer"
     mgr.selectbox(key="creatives_partner").select(banners.tiny.parent).run()  # its links, not the manager's

@@ -49,9 +49,23 @@ def test_the_page_says_the_rows_waiting_and_nothing_when_none_wait(program: Prog
     [
         (
             "ru",
-            {2: "2 конверсии ждут", 5: "5 конверсий ждут", 21: "21 конверсия ждёт", 1_234: "1\u00a0234 конверсии ждут"},
+            {
+                1: "1 конверсия ждёт",
+                2: "2 конверсии ждут",
+                5: "5 конверсий ждут",
+                21: "21 конверсия ждёт",
+                1_234: "1\u00a0234 конверсии ждут",
+            },
         ),
-        ("en", {2: "2 conversions wait", 21: "21 conversions wait", 1_234: "1,234 conversions wait"}),
+        (
+            "en",
+            {
+                1: "1 conversion waits",
+                2: "2 conversions wait",
+                21: "21 conversions wait",
+                1_234: "1,234 conversions wait",
+            },
+        ),
     ],
 )
 def test_a_count_takes_its_languages_plural_form(

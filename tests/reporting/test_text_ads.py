@@ -103,7 +103,7 @@ def test_the_pages_add_one_and_show_it_with_the_partners_link(
     assert not page.exception
     assert f"Play now: https://trk.example.com/c/{program.tiny.token}" in [c.value for c in page.code]
     page.selectbox(key="creatives_size").select("text").run()  # the size list offers the text ads on their own
-    assert page.caption[0].value == "1 creatives." and [c.value for c in page.code] == [
+    assert page.caption[0].value == "1 creative." and [c.value for c in page.code] == [
         f"Play now: https://trk.example.com/c/{program.tiny.token}"
     ]
 
