@@ -28,13 +28,14 @@ def action_label(code: str) -> str:
 # said in the session's language, the id or name after it as written; the downloads keep the stored text
 TARGET_KINDS = ("promo code", "partner", "payout", "offer", "plan", "creative", "link", "month", "news", "tier",
                 "program", "install", "week", "day")  # fmt: skip
+ALONE = ("program", "install")  # the kinds written without an id or name; any other word alone is a login's name
 
 
 def target_label(target: str | None) -> str | None:
     """An entry's target with its kind in the session's language ("партнёр 37" for "partner 37"); one of a kind this
-    page does not know, as it was written."""
+    page does not know, or a login's name ("partner", "news": a username may be a kind's word), as it was written."""
     for kind in TARGET_KINDS if target else ():
-        if target == kind or target.startswith(f"{kind} "):  # type: ignore[union-attr]
+        if (target == kind and kind in ALONE) or target.startswith(f"{kind} "):  # type: ignore[union-attr]
             return t(f"audit.target_{kind.replace(' ', '_')}") + target[len(kind) :]  # type: ignore[index]
     return target
 
