@@ -75,7 +75,7 @@ def test_a_weekly_view_goes_once_a_week_with_the_report_attached(program: Progra
     assert mail.to_address == "p_parent@example.com" and mail.subject.endswith("By day, 2026-10-10 – 2026-11-08")
     # the text says the days in the login's language, the subject as ISO dates
     assert 'report "By day" for Oct 10\u2009–\u2009Nov 8, 2026, sent every Monday' in mail.body
-    assert f"{report.height - 1} row(s). Totals:\nClicks: 2\nFTDs: 1\nCommission: $100.00" in mail.body
+    assert f"Rows: {report.height - 1}. Totals:\nClicks: 2\nFTDs: 1\nCommission: $100.00" in mail.body
     assert "every Monday" in mail.body and "https://cab.example/reports" in mail.body
     assert mail.attachment_name == "report_2026-10-10_2026-11-08.xlsx"
     sheet = openpyxl.load_workbook(io.BytesIO(mail.attachment)).active
@@ -255,13 +255,13 @@ def test_a_view_without_a_grouping_and_no_data_says_so_without_a_file(
                                                    "group_by": [], "compare": compare}  # fmt: skip
     assert queue_reports(store_engine, wh, None, MONDAY) == 1
     [mail] = _mails(store_engine)
-    assert "No data in this period: nothing is attached." in mail.body and "row(s)" not in mail.body
+    assert "No data in this period: nothing is attached." in mail.body and "Rows:" not in mail.body
     assert mail.attachment is None and "attached as a spreadsheet" not in mail.body
     with session_scope(store_engine) as s:  # a period with data: its totals, and the file
         s.get(SavedView, view_id).params = VIEW | {"group_by": [], "compare": compare}
     assert queue_reports(store_engine, wh, None, datetime(2026, 11, 16, 6, tzinfo=UTC)) == 1
     mail = _mails(store_engine)[-1]
-    assert "1 row(s). Totals:\nClicks: 2\nFTDs: 1\nCommission: $100.00" in mail.body and mail.attachment is not None
+    assert "Rows: 1. Totals:\nClicks: 2\nFTDs: 1\nCommission: $100.00" in mail.body and mail.attachment is not None
 
 
 def test_only_a_message_with_a_file_says_one_is_attached(
