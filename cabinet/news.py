@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, ScopeError
 from cabinet.auth import audit
-from cabinet.errors import Label, RefusedRequest
+from cabinet.errors import Label, Number, RefusedRequest
 from cabinet.i18n import LOCALES
 from cabinet.mail import tell_partner
 from cabinet.store.models import Announcement, Partner, Tier, User
@@ -66,10 +66,10 @@ def _checked(title: str, body: str, locale: str | None = None) -> tuple[str, str
     prefix = "news.bad_" if locale is None else "news.bad_version_"
     if not 1 <= len(title) <= TITLE_MAX:
         raise NewsError(f"the {locale or 'default'} title must have 1 to {TITLE_MAX} characters", f"{prefix}title",
-                        n=TITLE_MAX, **named)  # fmt: skip
+                        n=Number(TITLE_MAX), **named)  # fmt: skip
     if not 1 <= len(body) <= BODY_MAX:
         raise NewsError(f"the {locale or 'default'} text must have 1 to {BODY_MAX} characters", f"{prefix}body",
-                        n=BODY_MAX, **named)  # fmt: skip
+                        n=Number(BODY_MAX), **named)  # fmt: skip
     return title, body
 
 

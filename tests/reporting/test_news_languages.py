@@ -57,7 +57,7 @@ def test_an_item_without_a_russian_version_is_read_in_its_default_one(program: P
         ({"ru": ("Заголовок", "  ")}, "news.version_incomplete", "Для версии на русском нужны и заголовок, и текст"),
         ({"ru": ("", "Текст.")}, "news.version_incomplete", "Для версии на русском нужны и заголовок, и текст"),
         ({"ru": ("з" * 121, "Текст.")}, "news.bad_version_title", "Заголовок на русском длиннее 120 символов."),
-        ({"ru": ("Заголовок", "т" * 5001)}, "news.bad_version_body", "Текст на русском длиннее 5000 символов."),
+        ({"ru": ("Заголовок", "т" * 5001)}, "news.bad_version_body", "Текст на русском длиннее 5\xa0000 символов."),
         ({"de": ("Titel", "Text.")}, "news.bad_language", "Кабинет не говорит на этом языке."),
     ],
 )

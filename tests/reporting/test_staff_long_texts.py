@@ -79,7 +79,9 @@ def test_a_long_news_text_or_legal_details_stay_typed_and_are_refused(program: P
     at.text_area(key="news_body").input(long_body)
     at.get("form_submit_button")[-1].click().run()
     assert not at.exception and at.text_area(key="news_body").value == long_body
-    assert translate("news.bad_body", n=NEWS_BODY_MAX) in [e.value for e in at.error] and not at.success
+    assert (
+        translate("news.bad_body", n=Number(NEWS_BODY_MAX).text("en")) in [e.value for e in at.error] and not at.success
+    )
     legal = "Example Media Ltd, 1 Sample Street, London. " * 12  # 528 characters on one line
     at.text_area(key="program_legal_details").input(legal)
     at.button[0].click().run()
