@@ -3,6 +3,7 @@ for it and had something, with the dashboard's figures for last week against the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,7 @@ from cabinet.account import set_email_prefs
 from cabinet.auth import audit
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, OutboxMail, Partner, ProgramSettings, User
-from cabinet.weekly import last_week, queue_weekly
+from cabinet.weekly import last_week, queue_weekly, week_loaded
 from queries.warehouse import Warehouse
 from tests.auth.test_auth import _cli
 from tests.reporting.at_once import twice_at_once
@@ -203,3 +204,36 @@ def test_early_queues_last_week_for_every_zone_at_once(program: Program, store_e
     with session_scope(store_engine) as s:
         markers = s.scalars(select(AuditLog.target).where(AuditLog.action == "weekly_summaries"))
         assert sorted(markers) == ["week 2026-11-02 America/New_York", "week 2026-11-02 Asia/Tokyo"]
+
+
+def test_a_zones_summary_waits_for_its_sunday_to_be_loaded(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Moscow's Monday 06:00 is Sunday 03:00 UTC: with a day's feed files loaded the morning after, its Sunday was not
+    in the warehouse yet, and its summary counted the week without it, never corrected. It waits for the data now;
+    `cabinet mail weekly` (early) still queues at once."""
+    _zones(store_engine, "UTC", {program.tiny.parent: "Europe/Moscow"})
+    _ask(program, store_engine, "p_parent", program.tiny.parent)
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    real = wh.snapshot()
+    assert real is not None and real.data_as_of is not None
+    as_of = {"at": datetime(2026, 10, 31, 23, 59)}  # Saturday's last events (naive UTC, as the warehouse says it)
+    monkeypatch.setattr(wh, "snapshot", lambda: replace(real, data_as_of=as_of["at"]))
+    monday_moscow = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)  # 06:00 in Moscow: due, but Sunday is not loaded
+    assert queue_weekly(store_engine, wh, monday_moscow) is None and _mails(store_engine) == []
+    as_of["at"] = datetime(2026, 11, 1, 20, 30)  # 23:30 in Moscow: the week's last hour is in
+    assert queue_weekly(store_engine, wh, monday_moscow.replace(hour=4)) == 1
+    assert week_loaded(datetime(2026, 11, 1, 19, 59), date(2026, 11, 1), "Europe/Moscow") is False
+    assert week_loaded(datetime(2026, 11, 1, 20, 0), date(2026, 11, 1), "Europe/Moscow") is True
+    assert week_loaded(None, date(2026, 11, 1), "UTC") is False
+
+
+def test_early_does_not_wait_for_the_data(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _ask(program, store_engine, "p_parent", program.tiny.parent)
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    real = wh.snapshot()
+    monkeypatch.setattr(wh, "snapshot", lambda: replace(real, data_as_of=datetime(2026, 10, 31, 23, 59)))
+    assert queue_weekly(store_engine, wh, MONDAY_7) is None  # the schedule waits
+    assert queue_weekly(store_engine, wh, MONDAY_7, early=True) == 1  # asked by hand: now
