@@ -99,6 +99,18 @@ def queue_weekly(engine: Engine, wh: Warehouse, now: datetime | None = None, *, 
         return queued
 
 
+def short_weeks(engine: Engine, wh: Warehouse, now: datetime | None = None) -> dict[str, tuple[date, date]]:
+    """The zones of the partners asking for the summary whose last week (Monday, Sunday) the warehouse's data does not
+    reach yet (`week_loaded`): what `cabinet mail weekly` warns of, queuing them at once all the same."""
+    now = now or datetime.now(UTC)
+    snap = wh.snapshot()
+    loaded = snap.data_as_of if snap else None
+    with session_scope(engine) as session:
+        zones = list(_asking(session))
+    weeks = {zone: last_week(now, zone)[:2] for zone in zones}
+    return {zone: week for zone, week in weeks.items() if not week_loaded(loaded, week[1], zone)}
+
+
 def _marker(week_from: date, zone: str | None = None) -> str:
     return f"week {week_from.isoformat()}" + (f" {zone}" if zone else "")
 
