@@ -112,11 +112,16 @@ where $conversion_id::varchar is null or (conversion_id = $conversion_id and not
 # formatting, which otherwise ran on every row of the period (10M demo, an admin's 90 days: 353 → 73 ms). A hidden
 # reversal that the feed's own commission of the conversion made keeps `replaced_by` as a flag (true), without the
 # feed row's id, so it is explained as replaced, not as its conversion rejected or changed.
-# An override rejected with its source (`source_blocked`) says whether that sub-partner is blocked or an application
-# not approved yet (`source_pending`): the engine rejects both alike, by the partner's status in `dim_partners` of the
-# same run (a change of it prices the sub-partner's rows and their overrides again), which the snapshot holds.
+# An override rejected with its source (`source_blocked`) says whether that sub-partner is blocked, an application
+# not approved yet (`source_pending`) or one declined (`source_declined`): the engine rejects them alike, by the
+# partner's status in `dim_partners` of the same run (a change of it prices the sub-partner's rows and their overrides
+# again), which the snapshot holds. So does a declined applicant's own row (`partner_declined`), which the engine
+# marks `partner_blocked`: "the partner is blocked" read of an application, as Sub-partners no longer says.
 _SOURCE_PENDING = """case when (m.inputs ->> 'source_blocked') = 'true' and sp.status = 'pending'
-    then '{"source_pending": true}' else '{}' end"""
+    then '{"source_pending": true}' when (m.inputs ->> 'source_blocked') = 'true' and sp.status = 'declined'
+    then '{"source_declined": true}' else '{}' end"""
+_DECLINED = """case when (m.inputs ->> 'partner_blocked') = 'true' and op.status = 'declined'
+    then '{"partner_declined": true}' else '{}' end"""
 ROWS_SQL = f"""
 select case when m.hidden then null else m.commission_id end as commission_id,
        {local_time("m.ts")} as ts, {utc_offset("m.ts")} as ts_offset, {local_iso("m.ts")} as ts_iso,
@@ -131,13 +136,14 @@ select case when m.hidden then null else m.commission_id end as commission_id,
            'partner_blocked', m.inputs -> 'partner_blocked', 'partner_pending', m.inputs -> 'partner_pending',
            'source_blocked', m.inputs -> 'source_blocked',
            'replaced_by', case when (m.inputs ->> 'replaced_by') is not null then true end)
-       else m.inputs end, {_SOURCE_PENDING}) as inputs,
+       else m.inputs end, {_SOURCE_PENDING}, {_DECLINED}) as inputs,
        case when m.hidden then null else m.note end as note, m.source, {local_time("m.hold_until")} as hold_until,
        case when m.hidden then null else m.from_partner_id end as from_partner_id, m.level, m.hidden as masked
 from ({_SCOPED} order by ts desc, commission_id limit $limit) m
 left join conversions cv on cv.conversion_id = m.conversion_id and not m.hidden
 left join dim_partners sp on m.kind = 'sub_partner'
     and sp.partner_id = coalesce(m.from_partner_id, try_cast(m.inputs ->> 'from_partner_id' as integer))
+left join dim_partners op on op.partner_id = m.partner_id
 order by m.ts desc, m.commission_id
 """
 TOTALS_SQL = f"select status, count(*) as rows, sum(amount_base) as amount_base from ({_SCOPED}) group by status"
@@ -248,9 +254,9 @@ def explain(row: dict[str, Any], locale: str, metrics: tuple[str, ...] | None = 
     if data.get("partner_pending"):
         text += tr("pending_partner")
     elif data.get("partner_blocked"):
-        text += tr("blocked")
+        text += tr("declined_partner" if data.get("partner_declined") else "blocked")
     elif data.get("source_blocked"):
-        said = "source_pending" if data.get("source_pending") else "source_blocked"
+        said = next((f for f in ("source_pending", "source_declined") if data.get(f)), "source_blocked")
         if row.get("masked"):
             text += tr(f"{said}_hidden")
         else:

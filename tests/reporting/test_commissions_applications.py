@@ -93,3 +93,35 @@ def test_overrides_of_an_application_say_it_is_not_approved_yet_and_of_a_blocked
     paid = {cid: how for cid, how in after.items() if cid.startswith(("eng:a1", "eng:feed:fa"))}
     assert {f"eng:a1:cpa:L2:{p}", f"eng:feed:fa:L2:{p}"} <= set(paid)
     assert not [how for how in paid.values() if "not paid" in how]
+
+
+def test_a_declined_applications_rows_and_their_overrides_say_it_was_declined(
+    program: Program, store_engine: Engine
+) -> None:
+    """A declined application earns nothing, as a blocked partner (the engine marks its rows `partner_blocked`), but
+    its rows and its parent's overrides said "the partner is blocked" where Sub-partners says "Declined"."""
+    tiny = program.tiny
+    with session_scope(store_engine) as s:
+        plan = s.scalar(select(CommissionPlan))
+        plan.subpartner_override_pct = ["10"]
+        declined = Partner(name="Declined", tier_code="bronze", plan_id=plan.id, parent_id=tiny.parent,
+                           status="declined")  # fmt: skip
+        s.add(declined)
+        s.flush()
+        d = declined.id
+    tiny.write("conversions", "d.csv", HEAD + f"dec1,2026-11-05T10:00:00Z,ftd,{d},{tiny.offer},50,USD,approved\n")
+    tiny.run(NOW + timedelta(hours=1))
+
+    staff = {cid: how for cid, how in _explained(program, "root").items() if cid.startswith("eng:dec1")}
+    p = tiny.parent
+    assert staff == {
+        "eng:dec1:cpa": f"CPA per FTD: $100.00{FTD} — not paid: the partner's application was declined",
+        f"eng:dec1:cpa:L1:{p}": f"10% of sub-partner {d}'s commission of $100.00 (level 1) — not paid: partner {d}'s "
+        "application was declined",
+    }
+    ru = _explained(program, "root", "ru")
+    assert ru["eng:dec1:cpa"].endswith(" — не выплачивается: заявка партнёра отклонена")
+    assert ru[f"eng:dec1:cpa:L1:{p}"].endswith(f" — не выплачивается: заявка партнёра {d} отклонена")
+    program.users["p_parent"] = build_session_user(store_engine, "p_parent")  # type: ignore[assignment]
+    own = _explained(program, "p_parent")  # the parent, its scope with the application, reads its override alike
+    assert own[f"eng:dec1:cpa:L1:{p}"].endswith(f"partner {d}'s application was declined")
