@@ -22,7 +22,7 @@ _FONT = "-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
 # a news text's Markdown as its page shows it, but HTML stays text and an image is not drawn (a mail program would
 # fetch it from its server at opening, telling it who read the message and when)
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "breaks": True}).disable("image")
-_BARE_URL = re.compile(r"(?<![(<\[])https?://[^\s<>\"'\[\]]+")
+_BARE_URL = re.compile(r"(?<!\]\()(?<![<\[])https?://[^\s<>\"'\[\]]+")  # not a Markdown link's own
 
 
 def _url(found: str) -> str:

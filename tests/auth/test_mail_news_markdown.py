@@ -13,7 +13,8 @@ from cabinet.store.models import OutboxMail
 
 NEWS = (
     "Hello, Partner B.\n\nNew offer\n\nWe added **Casino Royale** with a *50%* revshare: [the offers](https://x.example/o)."
-    "\n\n- CPA $120\n- RevShare 50%\n\nTerms: https://x.example/terms.\n\n<script>alert(1)</script> "
+    "\n\n- CPA $120\n- RevShare 50%\n\nTerms: https://x.example/terms. Questions (https://x.example/faq)."
+    "\n\n<script>alert(1)</script> "
     "![pixel](https://tracker.example/p.png)\n\n-- \nYou get the program's news by email: https://x.example/?u=a_b_c\n"
 )
 
@@ -28,6 +29,9 @@ def test_a_news_text_is_read_as_markdown_in_the_html_version() -> None:
     assert '<a style="word-break:break-all;overflow-wrap:anywhere" href="https://x.example/o">the offers</a>' in main
     assert "<li>CPA $120</li>" in main
     assert 'href="https://x.example/terms">https://x.example/terms</a>.' in main  # a bare URL is a link, as on the page
+    assert (
+        '(<a style="word-break:break-all;overflow-wrap:anywhere" href="https://x.example/faq">' in main
+    )  # in brackets
     assert "<script>" not in main and "&lt;script&gt;" in main
     assert "<img" not in main and "tracker.example" in main  # shown as a link a reader may follow, never fetched
 
