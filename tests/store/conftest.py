@@ -36,6 +36,11 @@ def raw_partner(conn: Connection) -> None:
     the models no longer describe."""
     conn.execute(text("insert into tiers (code, name, rank, features, visible_metrics, subpartner_depth) "
                       "values ('bronze', 'Bronze', 1, '[]', '[]', 0)"))  # fmt: skip
+    raw_partner_row(conn, 1, "active")
+
+
+def raw_partner_row(conn: Connection, partner_id: int, status: str) -> None:
+    """Partner `partner_id` of tier `bronze` in `status`, in plain SQL (`raw_partner`)."""
     conn.execute(text("insert into partners (id, name, status, tier_code, currency, timezone, payout_details, "
-                      "notification_prefs, created_at) values (1, 'P', 'active', 'bronze', 'USD', 'UTC', "
-                      "'{}', '{}', '2026-11-01 00:00:00')"))  # fmt: skip
+                      "notification_prefs, created_at) values (:id, 'P', :status, 'bronze', 'USD', 'UTC', '{}', '{}', "
+                      "'2026-11-01 00:00:00')"), {"id": partner_id, "status": status})  # fmt: skip

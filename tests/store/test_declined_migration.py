@@ -9,10 +9,11 @@ import json
 
 import pytest
 from alembic import command
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from cabinet.store.db import alembic_config, make_engine, migrate
+from tests.store.conftest import raw_partner_row
 
 # partner id: its status before the migration, and the changes of status its audit log keeps, oldest first
 PARTNERS = {
@@ -31,12 +32,6 @@ def _statuses(eng: Engine) -> dict[int, str]:
         return dict(conn.execute(text("select id, status from partners order by id")).tuples().all())
 
 
-def _add(conn: Connection, partner_id: int, status: str) -> None:
-    conn.execute(text("insert into partners (id, name, status, tier_code, currency, timezone, payout_details, "
-                      "notification_prefs, created_at) values (:id, 'P', :status, 'bronze', 'USD', 'UTC', '{}', '{}', "
-                      "'2026-11-01 00:00:00')"), {"id": partner_id, "status": status})  # fmt: skip
-
-
 def test_applications_declined_before_are_declined_and_blocked_partners_stay_blocked(store_url: str) -> None:
     migrate(store_url, "0033")
     eng = make_engine(store_url)
@@ -46,7 +41,7 @@ def test_applications_declined_before_are_declined_and_blocked_partners_stay_blo
                               "values ('bronze', 'Bronze', 1, '[]', '[]', 0)"))  # fmt: skip
             at = 0
             for pid, (status, changes) in PARTNERS.items():
-                _add(conn, pid, status)
+                raw_partner_row(conn, pid, status)
                 for change in changes:
                     at += 1
                     conn.execute(text("insert into audit_log (ts, actor_username, action, target, details) values "
@@ -69,12 +64,12 @@ def test_applications_declined_before_are_declined_and_blocked_partners_stay_blo
         with eng.connect() as conn:
             assert conn.execute(text("select partner_id from users")).scalar() == 1
         with eng.begin() as conn:
-            _add(conn, 7, "declined")
+            raw_partner_row(conn, 7, "declined")
         with pytest.raises(IntegrityError), eng.begin() as conn:
-            _add(conn, 8, "rejected")
+            raw_partner_row(conn, 8, "rejected")
         command.downgrade(alembic_config(store_url), "0033")
         assert _statuses(eng) == AFTER | {1: "blocked", 7: "blocked"}
         with pytest.raises(IntegrityError), eng.begin() as conn:
-            _add(conn, 8, "declined")
+            raw_partner_row(conn, 8, "declined")
     finally:
         eng.dispose()
