@@ -83,6 +83,12 @@ def program_timezone(session: Session) -> str:
     return session.scalar(select(ProgramSettings.default_timezone)) or "UTC"
 
 
+def program_currency(session: Session) -> str:
+    """The program's base currency, which holds every amount: a new commission plan and a new partner's payouts start
+    in it."""
+    return session.scalar(select(ProgramSettings.base_currency)) or "USD"
+
+
 def program_locale(session: Session) -> str:
     """The program's language: new users start in it (and get their welcome email in it), unless they chose one."""
     return session.scalar(select(ProgramSettings.default_locale)) or "en"

@@ -13,6 +13,7 @@ from cabinet.access import Scope
 from cabinet.formatting import fmt_decimal
 from cabinet.plans import CPA_TYPES, PLAN_TYPES
 from cabinet.plans_admin import TIER_COLUMNS, PlanChange, PlanChangedMeanwhile, PlanRow, PlanSaved
+from cabinet.program import program_currency
 from cabinet.store.db import session_scope
 from cabinet.ui.data_loads import no_schedule_warning
 from cabinet.ui.drawn_form import Drawn, DrawnForm
@@ -156,11 +157,17 @@ def _update(scope: Scope, plan_id: int, change: PlanChange, drawn: Drawn[PlanCha
                         PlanChangedMeanwhile, DONE_KEY, change)  # fmt: skip
 
 
+def _base_currency() -> str:
+    """The program's base currency, where a new plan starts."""
+    with session_scope(engine()) as s:
+        return program_currency(s)
+
+
 def plan_form(scope: Scope, plan_id: int | None, copy_of: int | None = None) -> None:
     """The plan's fields, empty for a new plan (None) or as plan `copy_of` has them under a new name, or as they are;
     saved on submit."""
-    if plan_id is None and copy_of is None:
-        now, tag = PlanChange("", "cpa", "USD"), "new"
+    if plan_id is None and copy_of is None:  # in the program's currency: a plan in another needs its FX rates
+        now, tag = PlanChange("", "cpa", _base_currency()), "new"
     else:
         with session_scope(engine()) as s:
             now = _plans.current(s, scope, plan_id or copy_of)  # type: ignore[arg-type]
@@ -179,7 +186,8 @@ def plan_form(scope: Scope, plan_id: int | None, copy_of: int | None = None) -> 
         kind = middle.selectbox(t("plans.field_type"), PLAN_TYPES, index=PLAN_TYPES.index(now.type),
                                 format_func=lambda k: t(f"plans.type_{k}"), key=f"plans_type_{tag}",
                                 help=t("plans.type_help"))  # fmt: skip
-        # a currency the session holds (the next form's "USD" after an add) is not given twice: Streamlit warns
+        # a currency the session holds (the program's, where the next form starts after an add) is not given twice:
+        # Streamlit warns
         given = f"plans_currency_{tag}" not in st.session_state and now.currency in CURRENCY_LIST
         currency = right.selectbox(t("plans.field_currency"), CURRENCY_LIST, key=f"plans_currency_{tag}",
                                    index=CURRENCY_LIST.index(now.currency) if given else 0,
@@ -225,7 +233,8 @@ def plan_form(scope: Scope, plan_id: int | None, copy_of: int | None = None) -> 
     change = PlanChange(name, str(kind), str(currency), cpa, baseline, percent, _rows(edited), levels, int(hold))
     if plan_id is None:
         keys = (f"plans_name_{tag}", f"plans_baseline_{tag}", f"plans_revshare_{tag}", f"plans_hold_{tag}",
-                f"plans_tiers_{tag}", (f"plans_type_{tag}", PLAN_TYPES[0]), (f"plans_currency_{tag}", "USD"),
+                f"plans_tiers_{tag}", (f"plans_type_{tag}", PLAN_TYPES[0]),
+                (f"plans_currency_{tag}", _base_currency()),
                 *(f"plans_cpa_{k}_{tag}" for k in CPA_TYPES),
                 *(f"plans_level_{i}_{tag}" for i in range(_plans.MAX_LEVELS)))  # fmt: skip
         save_then_rerun(

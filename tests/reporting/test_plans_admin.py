@@ -27,7 +27,7 @@ from cabinet.plans_admin import (
     update_plan,
 )
 from cabinet.store.db import session_scope
-from cabinet.store.models import AuditLog, CommissionPlan, Partner, User
+from cabinet.store.models import AuditLog, CommissionPlan, Partner, ProgramSettings, User
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open as open_page
 
@@ -344,3 +344,19 @@ def test_a_new_name_alone_says_it_prices_no_one(program: Program, store_engine: 
     assert (saved.changed, saved.partners) == (("name",), 0)
     both = _update(program, store_engine, plan_id, name="Renamed again", cpa_amounts={"ftd": "110"})
     assert (set(both.changed), both.partners) == ({"name", "cpa_amounts"}, 2)
+
+
+def test_a_new_plan_starts_in_the_programs_currency(program: Program, store_engine: Engine) -> None:
+    """A program in EUR offers a new plan in EUR, before and after an add: a plan left in another currency needs
+    that currency's FX rates for every commission it pays."""
+    with session_scope(store_engine) as s:
+        s.get(ProgramSettings, 1).base_currency = "EUR"
+    at = open_page("pages/21_plans.py", program.users["root"])
+    assert at.selectbox(key="plans_currency_new").value == "EUR"
+    at.text_input(key="plans_name_new").input("CPA 40")
+    at.text_input(key="plans_cpa_ftd_new").input("40")
+    at.button(key="FormSubmitter:plans_form_new-Add the plan").click().run()
+    assert not at.exception and not at.error
+    with session_scope(store_engine) as s:
+        assert s.scalar(select(CommissionPlan.currency).where(CommissionPlan.name == "CPA 40")) == "EUR"
+    assert at.selectbox(key="plans_currency_new").value == "EUR"
