@@ -30,7 +30,7 @@ from cabinet.formatting import clean_lines, fmt_money, number_text
 from cabinet.i18n import normalise_locale, translate
 from cabinet.mail import tell_partner
 from cabinet.payout_sent import Sent, last_file_sent, said
-from cabinet.store.models import AuditLog, Partner, PayoutRequest, ProgramSettings, User
+from cabinet.store.models import SHUT_OUT, AuditLog, Partner, PayoutRequest, ProgramSettings, User
 from queries.dashboard import base_currency
 from queries.payouts import MissingRate, ledger, whole_cents
 from queries.warehouse import NoSnapshotError, Warehouse
@@ -156,8 +156,8 @@ def request_payout(session: Session, scope: Scope, partner_id: int, amount: Deci
     partner = scoped_partner(session, scope, partner_id)
     if not handles_payouts(session, scope):
         raise PayoutError(f"{scope.username!r} may not request payouts", "payouts.no_access")
-    if partner.status == "blocked":
-        raise PayoutError(f"partner {partner_id} is blocked", "payouts.partner_blocked")
+    if partner.status in SHUT_OUT:  # blocked, or an application (staff viewing as it): no money goes out
+        raise PayoutError(f"partner {partner_id} is {partner.status}", f"payouts.partner_{partner.status}")
     if not partner.payout_method:
         raise PayoutError(f"partner {partner_id} has no payout method", "payouts.no_method")
     value, minimum = parse_amount(amount), minimum_payout(session)

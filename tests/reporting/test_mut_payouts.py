@@ -93,6 +93,28 @@ def test_a_blocked_partner_or_a_login_kept_from_payouts_asks_for_nothing(
         assert s.scalars(select(PayoutRequest)).all() == []
 
 
+@pytest.mark.parametrize("status", ["pending", "declined"])
+def test_an_application_asks_for_nothing_even_with_staff_viewing_as_it(
+    payable: Program,  # noqa: F811
+    store_engine: Engine,
+    status: str,
+) -> None:
+    """An application (waiting, or declined) is refused as a blocked partner is: a manager viewing the cabinet as it
+    asked for a payout of what the feed's commissions had given it."""
+    with session_scope(store_engine) as s:
+        s.get(Partner, payable.tiny.parent).status = status  # type: ignore[union-attr]
+    viewing = build_session_user(store_engine, "mgr", impersonate_partner_id=payable.tiny.parent)
+    assert viewing is not None and viewing.scope.own_partner_id == payable.tiny.parent
+
+    def ask() -> None:
+        with session_scope(store_engine) as s:
+            request_payout(s, viewing.scope, payable.tiny.parent, "60", AVAILABLE, "USD")
+
+    assert _refused(ask) == f"payouts.partner_{status}"
+    with session_scope(store_engine) as s:
+        assert s.scalars(select(PayoutRequest)).all() == []
+
+
 def test_only_the_partner_cancels_and_only_an_open_request(payable: Program, store_engine: Engine) -> None:  # noqa: F811
     payout = _ask(payable, store_engine, "60")
     assert _refused(lambda: _cancel(payable, store_engine, payout, "mgr")) == "payouts.cancel_own"
