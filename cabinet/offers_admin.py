@@ -134,6 +134,12 @@ def _composed(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def vertical_like(typed: str) -> str:
+    """A vertical the form takes, made of what was typed ("Sports betting" -> "sports-betting"), for the refusal to
+    show; "crypto" when nothing of it is left."""
+    return re.sub(r"[^a-z0-9_-]+", "-", typed.lower()).strip("-_")[:VERTICAL_MAX].strip("-_") or "crypto"
+
+
 def checked(session: Session, change: OfferChange, offer_id: int | None = None) -> dict[str, object]:
     """The change's values as stored, or `OfferError` for the first bad one."""
     name = _composed(" ".join(change.name.split()))
@@ -143,7 +149,8 @@ def checked(session: Session, change: OfferChange, offer_id: int | None = None) 
         raise OfferError(f"offer {other} is called {name!r}", "catalogue.name_taken", offer=other)
     vertical = change.vertical.strip().lower()
     if len(vertical) > VERTICAL_MAX or not VERTICAL.match(vertical):
-        raise OfferError(f"{vertical!r} is not a vertical", "catalogue.bad_vertical", n=VERTICAL_MAX)
+        raise OfferError(f"{vertical!r} is not a vertical", "catalogue.bad_vertical", n=VERTICAL_MAX,
+                         like=vertical_like(vertical))  # fmt: skip
     description = change.description.strip()
     if len(description) > DESCRIPTION_MAX:
         raise OfferError("the description is too long", "catalogue.description_too_long", n=Number(DESCRIPTION_MAX))

@@ -382,3 +382,22 @@ def test_a_long_pasted_description_stays_in_the_form_and_is_refused_with_the_lim
     assert at.text_area(key="catalogue_desc_new").value == long  # nothing pasted is lost
     with session_scope(store_engine) as s:
         assert s.scalar(select(Offer.id).where(Offer.name == "Sport Bet")) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("Sports betting", "such as “sports-betting”."),
+        ("  Online / Casino!", "such as “online-casino”."),
+        ("", "such as “crypto”."),
+        ("ставки", "such as “crypto”."),
+    ],
+)
+def test_a_refused_vertical_is_shown_one_the_form_takes(
+    program: Program, store_engine: Engine, typed: str, said: str
+) -> None:
+    """An admin who types a vertical as words reads what to type instead, made of them."""
+    with pytest.raises(OfferError) as refused:
+        _add(program, store_engine, OfferChange(**{**SPORT.__dict__, "vertical": typed}))
+    assert translate(refused.value.key, "en", **refused.value.params).endswith(said)
+    assert "например «" in translate(refused.value.key, "ru", **refused.value.params)
