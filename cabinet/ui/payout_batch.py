@@ -10,7 +10,7 @@ import streamlit as st
 
 from cabinet import payout_batch as _batch
 from cabinet.access import Scope, ScopeError
-from cabinet.errors import localised
+from cabinet.errors import Number, localised
 from cabinet.payout_batch import FILE_METHODS, PAYPAL_ROWS_MAX, BatchOutcome, BatchRow
 from cabinet.payouts import PayoutError
 from cabinet.store.db import session_scope
@@ -41,6 +41,12 @@ def _file(scope: Scope, method: str, currency: str, payout_ids: list[int]) -> by
 def _mark_paid(scope: Scope, payout_ids: list[int], reference: str) -> BatchOutcome:
     with session_scope(engine()) as s:
         return _batch.mark_paid(s, scope, payout_ids, reference, warehouse())
+
+
+def too_many_said() -> str:
+    """PayPal's limit of payouts a file, as the session's language writes numbers ("5,000", "5 000"), as the refusal
+    of the file says it (`cabinet.payout_batch.payment_file`): the page's warning read "5000"."""
+    return t("payouts.batch_too_many", **localised({"most": Number(PAYPAL_ROWS_MAX)}, current_locale()))
 
 
 def say_to_send(scope: Scope, payout_id: int) -> None:
@@ -144,7 +150,7 @@ def pay_together(scope: Scope) -> None:
     picked = [group[i] for i in chosen]
     too_many = method == "paypal" and len(picked) > PAYPAL_ROWS_MAX  # said here: the file is made after the click
     if too_many:
-        st.warning(t("payouts.batch_too_many", most=PAYPAL_ROWS_MAX))
+        st.warning(too_many_said())
     total = _total(picked, currency)
     st.caption(t("payouts.batch_total", n=len(picked), amount=total))
     st.download_button(

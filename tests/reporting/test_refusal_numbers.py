@@ -75,3 +75,9 @@ def test_a_postbacks_url_length_is_said_as_the_language_writes_numbers() -> None
         check_url("https://example.com/?" + "a" * 2100)
     assert _said(refused.value, "en") == "The URL is longer than 2,000 characters."
     assert _said(refused.value, "ru") == "URL длиннее 2\xa0000 символов."
+
+
+def test_the_payout_pages_paypal_warning_says_the_limit_as_its_refusal_does() -> None:
+    from cabinet.ui.payout_batch import too_many_said
+
+    assert too_many_said().startswith("PayPal takes at most 5,000 payouts")  # it read "5000" beside the refusal's
