@@ -255,6 +255,13 @@ def _plan_said(name: object) -> object:
     return name if name is not None else (lambda locale: translate("mail.plan_none", locale))
 
 
+def _check_parent(parent: Partner) -> None:
+    """Refuse `parent` as a partner's parent when it is blocked or an application (waiting or declined)."""
+    if parent.status in ("blocked", *APPLICATION):
+        raise PartnerChangeError(f"partner {parent.id} is {parent.status}", f"partners.parent_{parent.status}",
+                                 parent=parent.id)  # fmt: skip
+
+
 def create_partner(session: Session, scope: Scope, new: NewPartner,
                    welcome: tuple[str, bytes] | None = None) -> tuple[Partner, str | None]:  # fmt: skip
     """Add an active partner and its login (admins); the partner and the login's password, made here and shown
@@ -265,8 +272,11 @@ def create_partner(session: Session, scope: Scope, new: NewPartner,
         raise ScopeError(f"{scope.username!r} may not add partners", "partners.admin_only")
     username, name, email = checked_login(session, new.username, new.name, new.email)
     _check_choices(session, new.tier_code, new.manager_user_id, new.plan_id)
-    if new.parent_id is not None and session.get(Partner, new.parent_id) is None:
-        raise PartnerChangeError(f"no partner {new.parent_id}", "partners.bad_parent", parent=new.parent_id)
+    if new.parent_id is not None:
+        parent = session.get(Partner, new.parent_id)
+        if parent is None:
+            raise PartnerChangeError(f"no partner {new.parent_id}", "partners.bad_parent", parent=new.parent_id)
+        _check_parent(parent)  # as a move: a new partner's overrides would go to one that earns nothing
     base = session.scalar(select(ProgramSettings.base_currency)) or "USD"
     currency = checked_currency(new.currency) if new.currency else base.upper()
     zone = program_timezone(session)
@@ -314,9 +324,7 @@ def move_partner(session: Session, scope: Scope, partner_id: int, new_parent_id:
         parent = session.get(Partner, new_parent_id) if storable else None
         if parent is None:
             raise PartnerChangeError(f"no partner {new_parent_id}", "partners.no_such_parent", parent=new_parent_id)
-        if parent.status in ("blocked", *APPLICATION):
-            raise PartnerChangeError(f"partner {new_parent_id} is {parent.status}",
-                                     f"partners.parent_{parent.status}", parent=new_parent_id)  # fmt: skip
+        _check_parent(parent)
         if new_parent_id == partner_id or new_parent_id in descendants(session, [partner_id]):
             raise PartnerChangeError(f"partner {new_parent_id} is {partner_id} or one of its sub-partners",
                                      "partners.parent_cycle", partner=partner_id, parent=new_parent_id)  # fmt: skip

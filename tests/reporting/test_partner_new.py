@@ -87,6 +87,20 @@ def test_bad_input_is_refused_and_nothing_is_written(
     assert caught.value.key == key and _counts(store_engine) == before
 
 
+@pytest.mark.parametrize("status", ["blocked", "pending", "declined"])
+def test_no_partner_is_added_under_a_blocked_partner_or_an_application(
+    program: Program, store_engine: Engine, status: str
+) -> None:
+    """As a move is refused under one (`move_partner`): the new partner's parent would earn nothing of it."""
+    with session_scope(store_engine) as s:
+        s.get_one(Partner, program.outsider).status = status
+    before = _counts(store_engine)
+    with pytest.raises(RefusedRequest) as caught, session_scope(store_engine) as s:
+        create_partner(s, program.users["root"].scope, NewPartner(**{**NEW.__dict__, "parent_id": program.outsider}))
+    assert (caught.value.key, caught.value.params) == (f"partners.parent_{status}", {"parent": program.outsider})
+    assert _counts(store_engine) == before
+
+
 def test_only_admins_add_partners(program: Program, store_engine: Engine) -> None:
     for user in ("mgr", "p_parent"):
         with pytest.raises(ScopeError), session_scope(store_engine) as s:
