@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_interval, format_skeleton
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent, get_currency_symbol
 
 PERIODS = ("today", "yesterday", "last_7_days", "last_30_days", "last_90_days", "month_to_date", "last_month", "custom")
 
@@ -29,11 +30,33 @@ def fmt_decimal(text: str, locale: str) -> str:
     return format_decimal(Decimal(text), locale=locale, decimal_quantization=False)
 
 
+def sign_apart(char: str) -> bool:
+    """A sign's end that CLDR's currency spacing sets apart from a digit: neither a symbol ($, €) nor a space."""
+    return not unicodedata.category(char).startswith(("S", "Z"))
+
+
+def money_text(value: float | Decimal, currency: str, locale: str, **options: object) -> str:
+    """Babel's `format_currency` with CLDR's currency spacing, which Babel leaves out: a currency written in letters
+    stands a no-break space apart from its digits ("RUB 115,000.00", "CHF 5.00", "-CHF 5.00"), where English read
+    "RUB115,000.00"; "$5.00" and "5,00 €" are as before."""
+    text = format_currency(value, currency, locale=locale, **options)  # type: ignore[arg-type]
+    sign = get_currency_symbol(currency, locale)
+    at = text.find(sign) if sign else -1
+    if at < 0:
+        return text
+    end = at + len(sign)
+    if end < len(text) and text[end].isdigit() and sign_apart(sign[-1]):
+        return f"{text[:end]}\u00a0{text[end:]}"
+    if at > 0 and text[at - 1].isdigit() and sign_apart(sign[0]):
+        return f"{text[:at]}\u00a0{text[at:]}"
+    return text
+
+
 def fmt_money(value: float | None, currency: str, locale: str) -> str:
     """Money with its currency sign, two decimals."""
     if value is None:
         return "—"
-    return format_currency(value, currency, locale=locale)
+    return money_text(value, currency, locale)
 
 
 def fmt_small_money(value: float | None, currency: str, locale: str) -> str:
@@ -43,7 +66,7 @@ def fmt_small_money(value: float | None, currency: str, locale: str) -> str:
         return "—"
     if abs(value) >= 1:
         return fmt_money(value, currency, locale)
-    return format_currency(Decimal(str(round(value, 4))), currency, locale=locale, decimal_quantization=False)
+    return money_text(Decimal(str(round(value, 4))), currency, locale, decimal_quantization=False)
 
 
 def fmt_rate(value: float | None, locale: str) -> str:

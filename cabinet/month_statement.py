@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from zoneinfo import ZoneInfo
 
-from babel.numbers import format_currency, format_decimal, get_currency_precision
+from babel.numbers import format_decimal, get_currency_precision
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from sqlalchemy import select
@@ -125,7 +125,7 @@ class _Doc:
         return translate(f"statements.{key}", self.loc, **values)
 
     def money(self, amount: Decimal, currency: str) -> str:
-        return format_currency(amount, currency, locale=self.loc)
+        return formatting.money_text(amount, currency, self.loc)
 
     def header(self, first: date, partner: Partner, *, billing: bool, as_of: datetime | None,
                logo: bytes | None) -> None:  # fmt: skip

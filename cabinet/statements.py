@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from babel.numbers import format_currency
 from fpdf.enums import XPos, YPos
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -145,7 +144,7 @@ def _render(payout: PayoutRequest, partner: Partner, program: ProgramSettings | 
         doc.multi_cell(width * 0.65, 7, str(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     doc.ln(6)
 
-    amount = format_currency(Decimal(payout.amount), payout.currency, locale=loc)
+    amount = formatting.money_text(Decimal(payout.amount), payout.currency, loc)
     doc.set_draw_color(*RULE)
     doc.set_font("DejaVu", "B", 9.5)
     doc.set_text_color(*MUTED)

@@ -23,7 +23,7 @@ import streamlit as st
 from babel import Locale
 from babel.numbers import format_percent, get_currency_symbol
 
-from cabinet.formatting import fmt_change, fmt_decimal, fmt_money, fmt_number, fmt_small_money
+from cabinet.formatting import fmt_change, fmt_decimal, fmt_money, fmt_number, fmt_small_money, sign_apart
 from cabinet.ui import data
 from cabinet.ui.text import current_locale
 
@@ -106,6 +106,8 @@ def _plain_format(kind: str, locale: str) -> str | None:
         pattern = Locale.parse(locale).currency_formats["standard"].pattern.split(";")[0]
         number = pattern.strip("¤\xa0 ")
         sign = get_currency_symbol(data.base_currency(), locale)
+        if pattern.startswith("¤") and sign_apart(sign[-1]):  # "CHF 5.00", as `formatting.money_text` writes it
+            sign += "\u00a0"
         return pattern.replace(number, "%.4f" if kind == "small" else "%.2f").replace("¤", sign)
     return None  # a share: the browser's percent
 
