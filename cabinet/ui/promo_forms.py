@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from cabinet.session import SessionUser
+from cabinet.store.models import SHUT_OUT
 from cabinet.ui import store
 from cabinet.ui.dates import date_format
 from cabinet.ui.guard import ScopeError
@@ -42,8 +43,8 @@ def _days(prefix: str, first: date | None = None, last: date | None = None) -> t
 
 
 def _issue(user: SessionUser, tz: str) -> None:
-    partners = {pid: f"{pid} · {name}" for pid, name, status in store.partners(user.scope)
-                if status not in ("blocked", "declined")}  # fmt: skip
+    # none the store refuses a code: blocked, or an application waiting or declined
+    partners = {pid: f"{pid} · {name}" for pid, name, status in store.partners(user.scope) if status not in SHUT_OUT}
     if not partners:
         st.info(t("promo.no_partners"))
         return

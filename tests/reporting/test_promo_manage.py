@@ -118,6 +118,19 @@ def test_only_staff_issue_codes_and_only_for_their_partners(program: Program, st
         _issue(program, store_engine, "mgr", tiny.child, "LATE")
 
 
+@pytest.mark.parametrize("status", ["blocked", "pending", "declined"])
+def test_the_page_offers_no_partner_the_store_refuses_a_code(
+    program: Program, store_engine: Engine, status: str
+) -> None:
+    """An application waiting was offered, then refused on Issue ("not approved yet"), as blocked ones were not."""
+    with session_scope(store_engine) as s:
+        s.get_one(Partner, program.tiny.child).status = status
+    at = open_page("pages/08_promo_codes.py", program.users["mgr"])
+    assert not at.exception
+    offered = [o.split(" · ")[0] for o in at.selectbox(key="promo_new_partner").options]
+    assert str(program.tiny.parent) in offered and str(program.tiny.child) not in offered
+
+
 def test_a_manager_issues_and_pauses_a_code_on_the_page(
     program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
