@@ -37,6 +37,7 @@ from etl.reprocess import clear_earlier, note_versions, replace_earlier, replace
 from etl.schema import scalar
 from etl.stage import FEED_ORDER, StagedFile, StagedInbox, stage_inbox
 from etl.validate import MONEY_LIMIT, RAW
+from etl.zoneless import zoneless_notes
 
 Progress = Callable[..., None]
 _PROGRESS_FIELDS = ("feed", "path", "status", "reason", "rows_read", "inserted", "updated", "duplicates", "quarantined")
@@ -107,6 +108,7 @@ def stage(
     )
     key = cfg.require_link_key().decode()
     note_versions(con, staged, key)  # rows earlier versions of these files quarantined: before the clicks' validation
+    staged.zoneless = zoneless_notes(con, staged)  # before the clicks' validation drops their staged text
     if staged.of("clicks"):
         stage_lookups(con, dims)
         try:

@@ -274,6 +274,7 @@ def _transaction(
     notes += [f"{p}: its last line has no line break yet: read up to it (the line is read {rest})"
               for p in getattr(staged, "cut", [])]  # fmt: skip
     notes += [f"{line}: its files are not read" for line in getattr(staged, "unlisted", [])]
+    notes += getattr(staged, "zoneless", [])
     result.warnings += [n for n in notes if n not in result.warnings]  # once per run, however many chunks saw it
     _add(timings, "stage", time.perf_counter() - t)
     con.execute("begin transaction")
