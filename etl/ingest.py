@@ -15,8 +15,10 @@ than its conversion that came, to the duplicates), so the identity always holds.
 
 from __future__ import annotations
 
+import difflib
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -266,7 +268,7 @@ def _note_columns(stats: FileStats, f: StagedFile) -> None:
         written = f.written if f.own_columns is None else {}  # named as the file names them, not `col_<n>`
         unknown = set(own) - set(FEED_COLUMNS[f.feed]) - {"file_id", "rn"}
         stats.unknown_columns = sorted({written.get(c, c) or "(a column without a name)" for c in unknown})
-        if stats.rows_read and (missing := _missing_key(f.feed, set(own))):
+        if stats.rows_read and (missing := _missing_key(f.feed, set(own), stats.unknown_columns)):
             stats.reason = missing
 
 
@@ -280,17 +282,30 @@ _OWN = {
 }
 
 
-def _missing_key(feed: str, columns: set[str]) -> str | None:
+def _missing_key(feed: str, columns: set[str], unknown: Sequence[str] = ()) -> str | None:
     """What a file without its feed's id column is said to be (each of its rows is quarantined `missing_field`),
-    with the feed whose own columns it has most (a click export dropped in `conversions/`); None when it has its
-    feed's id."""
+    with the column of the file's `unknown` ones that is the id misspelt ("clickid", "Click ID", "click-id") or the
+    feed whose own columns it has most (a click export dropped in `conversions/`); None when it has its feed's id."""
     lacking = [c for c in _KEYS[feed] if c not in columns]
     if not lacking:
         return None
     said = f"no {lacking[0]} column: each row is quarantined missing_field:{lacking[0]}"
+    if (near := _spelt_as(lacking[0], unknown)) is not None:
+        return f"{said} (is its column {near!r} the {lacking[0]}? name it {lacking[0]})"
     shared = {other: len(own & columns) for other, own in _OWN.items()}
     other = max(shared, key=lambda o: (shared[o], o == feed))  # a tie is its own feed
     return f"{said} (a file of {other}, in the {feed}/ folder?)" if other != feed and shared[other] else said
+
+
+def _spelt_as(name: str, unknown: Sequence[str]) -> str | None:
+    """The column of `unknown` that is `name` spelt otherwise: the same letters and digits ("clickid", "Click-ID"), or
+    one letter off ("clik_id"); None when none is."""
+    bare = re.sub(r"[^a-z0-9]", "", name)
+    for column in unknown:
+        if re.sub(r"[^a-z0-9]", "", column.lower()) == bare:
+            return column
+    near = difflib.get_close_matches(name, [c.lower() for c in unknown], n=1, cutoff=0.85)
+    return next((c for c in unknown if near and c.lower() == near[0]), None)
 
 
 def _same_content(f: StagedFile, twin: SameContent, by_file: dict[int, FileStats]) -> FileStats | None:

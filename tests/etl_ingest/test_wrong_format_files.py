@@ -101,3 +101,24 @@ def test_a_file_without_its_feeds_id_column_says_so_and_which_feed_it_looks_like
     assert reasons["conversions/clicks_copy.csv"] == "missing_field:conversion_id"
     assert reasons["commissions/rates.csv"] == "missing_field:commission_id"
     conserved(tiny)
+
+
+def test_a_misspelt_id_column_is_named_with_the_spelling_to_use(tiny: Tiny) -> None:
+    """A tracker's "clickid" (or "Click-ID", "clik_id") column: each row quarantined `missing_field:click_id`, and
+    the file's summary says which of its columns that is and what to name it, where it said only "no click_id"."""
+    tiny.write("clicks", "joined.csv", f"clickid,ts,link_token\nk1,{T},{tiny.token}\n")
+    tiny.write("clicks", "dashed.csv", f"Click-ID,ts,link_token\nk2,{T},{tiny.token}\n")
+    tiny.write("clicks", "typo.csv", f"clik_id,ts,link_token\nk3,{T},{tiny.token}\n")
+    tiny.write("conversions", "other.csv", f"id,ts,type,click_id\nv1,{T},lead,k1\n")  # nothing like it: as before
+    reasons = {f["path"]: f["reason"] for f in tiny.run().files}
+    said = (
+        "no click_id column: each row is quarantined missing_field:click_id (is its column {!r} the click_id? "
+        "name it click_id)"
+    )
+    assert reasons["clicks/joined.csv"] == said.format("clickid")
+    assert reasons["clicks/dashed.csv"] == said.format("click-id")
+    assert reasons["clicks/typo.csv"] == said.format("clik_id")
+    assert (
+        reasons["conversions/other.csv"] == "no conversion_id column: each row is quarantined "
+        "missing_field:conversion_id"
+    )
