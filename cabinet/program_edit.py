@@ -259,3 +259,10 @@ def update_tier(session: Session, scope: Scope, code: str, change: TierChange, s
               target=f"tier {code}", details={f: [before[f], values[f]] for f in changed})  # fmt: skip
     session.flush()
     return changed
+
+
+def domain_is_placeholder(domain: str) -> bool:
+    """True while the tracking domain is still the one a new program starts with (`example.com`, which no tracker
+    answers): links made meanwhile send partners' traffic nowhere."""
+    host = domain.strip().lower().removeprefix("https://").removeprefix("http://").split("/")[0]
+    return host == "example.com" or host.endswith(".example.com")

@@ -11,7 +11,14 @@ from cabinet.ui.logo import logo_box
 from cabinet.ui.menu import LANGUAGE_NAMES
 from cabinet.ui.news import news_admin
 from cabinet.ui.once import once
-from cabinet.ui.store import ALL_PARTNER_METRICS, FEATURES, ProgramChange, ProgramEditError, TierChange
+from cabinet.ui.store import (
+    ALL_PARTNER_METRICS,
+    FEATURES,
+    ProgramChange,
+    ProgramEditError,
+    TierChange,
+    domain_is_placeholder,
+)
 from cabinet.ui.text import t, tier_label
 from cabinet.ui.typed_numbers import typed
 from cabinet.ui.widgets import fmt_count, plain, relabel, short_label, show_refusal
@@ -62,6 +69,8 @@ def said(field: str) -> str:
 
 
 st.header(t("program.general"))
+if domain_is_placeholder(store.tracking_domain()):
+    st.warning(t("program.domain_placeholder"), icon=":material/link_off:")
 with st.form("program_form"):
     left, right = st.columns(2)
     # no max_chars: the browser drops a longer paste whole; a long value stays typed and is refused with its limit

@@ -198,3 +198,17 @@ def test_a_russian_admin_reads_and_types_the_minimum_with_a_decimal_comma(
     at.button[0].click().run()
     assert not at.exception and not at.error
     assert _now(store_engine).min_payout == Decimal("75.25")
+
+
+def test_the_page_warns_while_the_tracking_domain_is_the_placeholder(program: Program, store_engine: Engine) -> None:
+    """A new program's links start with https://trk.example.com until an admin sets the tracker's address: the page
+    says so until then, in either language, and not after."""
+    with session_scope(store_engine) as s:
+        s.get(ProgramSettings, 1).tracking_domain = "https://trk.example.com"
+    at = open_page("pages/12_program.py", program.users["root"])
+    assert not at.exception and [w.value for w in at.warning] == [translate("program.domain_placeholder", "en")]
+    ru = _open_ru(program, "root", "pages/12_program.py")
+    assert [w.value for w in ru.warning] == [translate("program.domain_placeholder", "ru")]
+    with session_scope(store_engine) as s:
+        s.get(ProgramSettings, 1).tracking_domain = "https://go.acme-partners.test"
+    assert not open_page("pages/12_program.py", program.users["root"]).warning
