@@ -32,8 +32,12 @@ audit_log = sa.table("audit_log", sa.column("id", sa.Integer), sa.column("ts"), 
                      sa.column("target", sa.String), sa.column("details", sa.JSON))  # fmt: skip
 
 
+QUIET = {"resolve_fks": False}  # SQLite recreates the table: the tables its keys refer to need not be read (users' index
+# on lower(username), which it cannot reflect, was warned of at every first `cabinet init`)
+
+
 def _status(check: str) -> None:
-    with op.batch_alter_table("partners") as batch:
+    with op.batch_alter_table("partners", reflect_kwargs=QUIET) as batch:
         batch.drop_constraint(op.f("ck_partners_status"), type_="check")
         batch.create_check_constraint(op.f("ck_partners_status"), check)
 
