@@ -32,9 +32,11 @@ HINTS: dict[str, str] = {
     "bad_status": f"a conversion's status is {_one_of(CONVERSION_STATUSES)}; a commission's "
     f"{_one_of(COMMISSION_STATUSES)}",
     "bad_kind": f"a commission's kind is {_one_of(COMMISSION_KINDS)}",
-    "unknown_partner": "partner_id names no partner in the store (or is not a whole number): add the partner, "
-    + _REPROCESS,
-    "unknown_offer": "offer_id names no offer in the store: add it in the Offer catalogue, " + _REPROCESS,
+    "unknown_partner": "partner_id names no partner in the store (or is not a whole number): the store gives each "
+    "partner its id, shown on the Partners page; send the rows again with it, or, if the id is one a partner added "
+    "since has, " + _REPROCESS,
+    "unknown_offer": "offer_id names no offer in the store: the store gives each offer its id, shown in the Offer "
+    "catalogue; send the rows again with it, or, if the id is one an offer added since has, " + _REPROCESS,
     "unknown_link_token": "the token is not one the cabinet signed: write it exactly as the link's URL carries it "
     "after /c/ (`cabinet links export` lists every link's)",
     "unattributed": f"no click with its click_id arrived within {WAIT_DAYS} days, or the conversion is more than "

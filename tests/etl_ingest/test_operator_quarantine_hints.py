@@ -125,3 +125,12 @@ def test_a_row_whose_code_is_for_another_offer_is_sent_again(tiny: Tiny) -> None
     assert "send the row again in a new file with the code's offer_id, or with none" in said
     said = _said(cli.invoke(cli_app, ["etl", "status"], env={"COLUMNS": "200"}))
     assert "promo_code_other_offer: no run loads these rows as they are" in said
+
+
+def test_an_unknown_id_is_sent_to_the_id_the_store_gave() -> None:
+    """The hint said to add offer 99 in the catalogue and reprocess: the store gives each offer and partner its own
+    id, so an operator cannot add one with the id the file has; it says where the ids are and to send the rows again."""
+    for reason, where in (("unknown_offer", "Offer catalogue"), ("unknown_partner", "Partners page")):
+        said = hint(reason) or ""
+        assert "the store gives each" in said and where in said and "send the rows again with it" in said
+        assert "add it in" not in said and f"`cabinet etl reprocess --reason {reason}`" in said
