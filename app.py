@@ -43,7 +43,8 @@ if user.impersonator:
     st.warning(t("home.impersonating", manager=user.impersonator, partner=plain(user.display_name)))
 current = data.published()
 if current is not None and current.data_as_of is not None:
-    st.success(t("home.data_as_of", as_of=fmt_as_of(current.data_as_of), snapshot=current.snapshot_id))
+    said = "home.data_as_of_partner" if user.role == "partner" else "home.data_as_of"  # a snapshot is staff's word
+    st.success(t(said, as_of=fmt_as_of(current.data_as_of), snapshot=current.snapshot_id))
 elif user.role == "partner":  # no snapshot or no event yet: snapshots, feeds and the ETL are the operator's words
     st.info(t("home.no_figures_yet"))
 elif current is not None:  # published, but no feed brought an event yet: its publish time is not the data's

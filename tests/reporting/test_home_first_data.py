@@ -29,3 +29,12 @@ def test_a_partner_is_told_its_figures_come_with_the_first_data(
     assert not any("napshot" in i or "etl" in i for i in infos)
     staff = [i.value for i in open_page("app.py", program.users["root"]).info]
     assert any(("Snapshot r0000001" in i) if published else ("cabinet etl run" in i) for i in staff)
+
+
+def test_a_partner_reads_when_its_data_are_of_without_the_snapshot(program: Program) -> None:
+    """A partner read "Data as of Nov 10, 2026, 08:00 UTC (snapshot r0000001-20261110…)": a snapshot is the staff's
+    word, as on Data loads; staff still read it."""
+    partner = [s.value for s in open_page("app.py", program.users["p_parent"]).success]
+    assert [s for s in partner if s.startswith("Data as of")] and not any("snapshot" in s for s in partner), partner
+    staff = [s.value for s in open_page("app.py", program.users["root"]).success]
+    assert any(s.startswith("Data as of") and "(snapshot r" in s for s in staff), staff
