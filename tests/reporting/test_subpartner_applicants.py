@@ -50,6 +50,14 @@ def _user(engine: Engine, username: str) -> SessionUser:
     return user
 
 
+def _parent_page(engine: Engine, locale: str) -> AppTest:
+    """The parent's Sub-partners page as it opens it in `locale`."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[SESSION_KEY] = dataclasses.replace(_user(engine, "p_parent"), locale=locale)
+    at.run()
+    return at.switch_page("pages/04_subpartners.py").run()
+
+
 def test_the_parent_counts_working_sub_partners_and_lists_applications_apart(
     program: Program, store_engine: Engine
 ) -> None:
@@ -77,11 +85,7 @@ def test_a_parent_is_told_of_its_own_sub_partners_as_you_and_a_manager_of_the_pa
     says the partner's."""
     _applied_and_blocked(program, store_engine)
     for locale, yours in (("en", "your"), ("ru", "ваш")):
-        user = dataclasses.replace(_user(store_engine, "p_parent"), locale=locale)
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        at.session_state[SESSION_KEY] = user
-        at.run()
-        at = at.switch_page("pages/04_subpartners.py").run()
+        at = _parent_page(store_engine, locale)
         said = [c.value for c in at.caption]
         assert not at.exception
         for key in ("subpartners.caption_own", "subpartners.applications_help_own"):
@@ -134,11 +138,7 @@ def test_a_declined_application_reads_declined_not_blocked(program: Program, sto
         s.get(Partner, applicant).status = "declined"
     program.tiny.run()
     for locale, declined in (("en", "Declined"), ("ru", "Отклонена")):
-        user = dataclasses.replace(_user(store_engine, "p_parent"), locale=locale)
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        at.session_state[SESSION_KEY] = user
-        at.run()
-        at = at.switch_page("pages/04_subpartners.py").run()
+        at = _parent_page(store_engine, locale)
         assert not at.exception
         assert at.metric[0].value == "1"  # the child only
         assert len(at.dataframe) == 1  # no application waits
