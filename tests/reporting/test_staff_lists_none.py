@@ -12,13 +12,16 @@ from tests.reporting.test_page_locale import _open_ru
 from tests.reporting.test_pages import _open as open_page
 
 
-def test_logins_matching_nothing_say_so_and_what_to_do(program: Program) -> None:
-    at = open_page("pages/16_logins.py", program.users["root"])
-    at.text_input(key="logins_search").input("no-such-login").run()
+@pytest.mark.parametrize(
+    ("page", "user", "list_name"), [("16_logins", "root", "logins"), ("13_partners", "mgr", "partners")]
+)
+def test_a_list_matching_nothing_says_so_and_what_to_do(program: Program, page: str, user: str, list_name: str) -> None:
+    at = open_page(f"pages/{page}.py", program.users[user])
+    at.text_input(key=f"{list_name}_search").input("no-such-one").run()
     assert not at.exception
     assert [i.value for i in at.info] == [translate("common.no_match", "en")]
     assert at.metric[0].value == "0" and not at.dataframe  # no empty table
-    assert not [s for s in at.selectbox if s.key == "logins_pick"]
+    assert not [s for s in at.selectbox if s.key == f"{list_name}_pick"]
 
 
 @pytest.mark.parametrize("status", ["queued", "failed"])
@@ -31,12 +34,3 @@ def test_emails_of_a_status_with_none_say_which_messages_there_are_none_of(progr
     assert translate("common.empty", "en") not in said
     ru = _open_ru(program, "root", "pages/17_emails.py", emails_status=status)
     assert [i.value for i in ru.info][-1] == translate(f"emails.none_{status}", "ru")
-
-
-def test_partners_matching_nothing_say_so_and_what_to_do(program: Program) -> None:
-    at = open_page("pages/13_partners.py", program.users["mgr"])
-    at.text_input(key="partners_search").input("no-such-partner").run()
-    assert not at.exception
-    assert [i.value for i in at.info] == [translate("common.no_match", "en")]
-    assert at.metric[0].value == "0" and not at.dataframe  # no empty table
-    assert not [s for s in at.selectbox if s.key == "partners_pick"]
