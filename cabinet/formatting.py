@@ -161,15 +161,22 @@ def local_time(moment: datetime, tz: str) -> datetime:
     return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
 
 
-def zoned_text(moment: datetime, zone: str | None) -> str:
-    """An aware moment as an email to a login states it: in the login's time zone (UTC when it has none or an unknown
-    one), named: "2026-12-05 19:30 MSK", "2026-12-05 20:30 UTC+04" (a zone without a letter abbreviation)."""
+def zoned(moment: datetime, zone: str | None) -> tuple[datetime, str]:
+    """An aware moment in a login's time zone (UTC when it has none or an unknown one) and that zone's name: "MSK",
+    "UTC+04" (a zone without a letter abbreviation)."""
     try:
         local = moment.astimezone(ZoneInfo(zone or "UTC"))
     except (ZoneInfoNotFoundError, ValueError):
         local = moment.astimezone(UTC)
     name = local.tzname() or "UTC"
-    return f"{local:%Y-%m-%d %H:%M} {'UTC' + name if name[0] in '+-' else name}"
+    return local, "UTC" + name if name[0] in "+-" else name
+
+
+def zoned_text(moment: datetime, zone: str | None) -> str:
+    """An aware moment as an email to a login states it: in the login's time zone, named (`zoned`): "2026-12-05 19:30
+    MSK", "2026-12-05 20:30 UTC+04"."""
+    local, name = zoned(moment, zone)
+    return f"{local:%Y-%m-%d %H:%M} {name}"
 
 
 def period_dates(period: str, tz: str, now: datetime | None = None) -> tuple[date, date]:

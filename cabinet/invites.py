@@ -40,7 +40,7 @@ from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
 from cabinet.formatting import one_line
 from cabinet.passwords import MIN_PASSWORD_LENGTH, hash_password, validate_new_password
-from cabinet.program import program_locale, program_timezone
+from cabinet.program import program_currency, program_locale, program_timezone
 from cabinet.store.models import Partner, ProgramSettings, Tier, User
 
 INVITE_DAYS = 30
@@ -226,7 +226,7 @@ def apply(session: Session, token: str | None, link_key: bytes, form: Applicatio
         placed = {"parent_id": parent.id, "manager_user_id": parent.manager_user_id, "plan_id": parent.plan_id,
                   "currency": parent.currency}  # fmt: skip
     else:
-        placed = {"currency": session.scalar(select(ProgramSettings.base_currency)) or "USD"}
+        placed = {"currency": program_currency(session)}
     partner = Partner(
         name=name, email=email, status="pending", tier_code=lowest, timezone=zone, created_at=now, **placed
     )

@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 from cabinet.colours import DEFAULT_BRAND
 from cabinet.config import ConfigError, Settings
 from cabinet.export import MIME
-from cabinet.formatting import fmt_moment, zoned_text
+from cabinet.formatting import fmt_moment, zoned
 from cabinet.i18n import translate
 from cabinet.mail_html import Brand, html_version, logo_file
 from cabinet.mail_transport import FileTransport, SmtpTransport, Transport, Undeliverable
@@ -128,11 +128,10 @@ def _program(session: Session) -> tuple[str, str]:
 
 
 def said_when(moment: datetime, zone: str | None, locale: str) -> str:
-    """A moment as an email to a login states it: in the login's time zone, named (`zoned_text`), the date and hour
+    """A moment as an email to a login states it: in the login's time zone, named (`zoned`), the date and hour
     as its language writes them: "Nov 1, 2026, 15:00 MSK", "1 нояб. 2026 г., 15:00 MSK" (not "2026-11-01 15:00")."""
-    zoned = zoned_text(moment, zone)  # "2026-11-01 15:00 MSK": its zone (UTC for none or an unknown one), named
-    day, clock, name = zoned.split(" ", 2)
-    return f"{fmt_moment(datetime.fromisoformat(f'{day}T{clock}'), locale)} {name}"
+    local, name = zoned(moment, zone)  # its zone (UTC for none or an unknown one), named
+    return f"{fmt_moment(local, locale)} {name}"
 
 
 def tell_user(session: Session, user: User, kind: str, text: str, *, to: str | None = None,

@@ -38,9 +38,9 @@ from cabinet.mail import tell_partner
 from cabinet.password_reset import send_welcome
 from cabinet.passwords import UNUSABLE_HASH, hash_password, random_password
 from cabinet.plans_admin import CURRENCIES
-from cabinet.program import program_locale, program_timezone
+from cabinet.program import program_currency, program_locale, program_timezone
 from cabinet.store.db import locked_row
-from cabinet.store.models import CommissionPlan, Partner, ProgramSettings, Tier, User
+from cabinet.store.models import CommissionPlan, Partner, Tier, User
 
 STATUSES = ("pending", "active", "paused", "blocked", "declined")  # pending, declined: applications (cabinet.invites)
 APPLICATION = ("pending", "declined")  # an application to join, not decided yet or declined: no partner yet
@@ -236,7 +236,7 @@ def update_partner(session: Session, scope: Scope, partner_id: int, change: Part
         tell_partner(session, partner_id, None, "plan_changed", "plan_changed", money=True,
                      plan=_plan_said(new_plan), was=_plan_said(old_plan))  # fmt: skip
     if "currency" in changed and partner.status in ("active", "paused") and not decided_now:  # money: its payout logins
-        base = session.scalar(select(ProgramSettings.base_currency)) or "USD"
+        base = program_currency(session)
         actor = session.get(User, scope.user_id)
         told = "payout_currency_changed"
         tell_partner(session, partner_id, None, told, told, money=True, currency=values["currency"],
@@ -277,7 +277,7 @@ def create_partner(session: Session, scope: Scope, new: NewPartner,
         if parent is None:
             raise PartnerChangeError(f"no partner {new.parent_id}", "partners.bad_parent", parent=new.parent_id)
         _check_parent(parent)  # as a move: a new partner's overrides would go to one that earns nothing
-    base = session.scalar(select(ProgramSettings.base_currency)) or "USD"
+    base = program_currency(session)
     currency = checked_currency(new.currency) if new.currency else base.upper()
     zone = program_timezone(session)
     partner = Partner(name=name, email=email, status="active", tier_code=new.tier_code, parent_id=new.parent_id,

@@ -45,8 +45,8 @@ PLAN_TYPES = ("cpa", "revshare", "hybrid")
 OFFER_STATUSES = ("active", "paused", "archived")
 OFFER_ACCESS = ("open", "approval")  # approval: a partner runs the offer once a manager approved its request
 PAYOUT_STATUSES = ("requested", "approved", "paid", "rejected")
-# a partner's; pending: an application to join not decided yet, declined: one turned down (migration 0034)
-PARTNER_STATUSES = ("active", "paused", "blocked", "pending", "declined")
+# a partner's statuses it sees and earns nothing in: pending, an application to join not decided yet; declined, one
+# turned down (migration 0034); blocked
 SHUT_OUT = ("blocked", "pending", "declined")  # no pages, links, codes, logins, payouts or postbacks; earns nothing
 MONEY = Numeric(18, 4)
 PERCENT = Numeric(9, 4)

@@ -94,8 +94,9 @@ def plan_box(user: SessionUser, snap: SnapshotInfo) -> None:
         kinds = terms.tiered()
         if not kinds:
             return
-        spans = [f"{_count(x.min_count, loc)}–{_count(x.max_count, loc)}" if x.max_count
-                 else f"{_count(x.min_count, loc)}+" for x in terms.plan.tiers]  # fmt: skip
+        spans = [formatting.fmt_number(x.min_count, loc)
+                 + (f"–{formatting.fmt_number(x.max_count, loc)}" if x.max_count else "+")
+                 for x in terms.plan.tiers]  # fmt: skip
         rows = {
             t("plan.col_tier"): [str(tier.number) for tier in terms.plan.tiers],
             t("plan.col_from"): spans,
@@ -106,11 +107,6 @@ def plan_box(user: SessionUser, snap: SnapshotInfo) -> None:
             st.caption(t("plan.month", month=formatting.fmt_month(terms.month, loc), tz=terms.tz))
 
 
-def _count(n: int, loc: str) -> str:
-    """A count as the language writes it: "2,000" ("2 000" in Russian), not "2000"."""
-    return formatting.fmt_number(n, loc)
-
-
 def _standings(terms: PlanTerms, loc: str, metrics: tuple[str, ...]) -> int:
     """A progress bar per tiered kind of conversion whose count the tier shows (`PlanTerms.shown`): this month's
     count, its tier, what the next one needs. How many bars."""
@@ -118,11 +114,11 @@ def _standings(terms: PlanTerms, loc: str, metrics: tuple[str, ...]) -> int:
     for kind in kinds:
         now = terms.standing(kind)
         counted = t("plan.counted_ftds" if kind == REVENUE else "plan.counted", kind=_kind(kind),
-                    n=_count(now.count, loc))  # fmt: skip
+                    n=formatting.fmt_number(now.count, loc))  # fmt: skip
         here = (t("plan.at_tier", tier=now.tier.number, rate=_rate(terms, kind, now.tier, loc)) if now.tier
                 else t("plan.at_base", rate=_rate(terms, kind, None, loc)))  # fmt: skip
         if now.next_tier is not None and now.to_next is not None:
-            ahead = t("plan.to_next", n=_count(now.to_next, loc), tier=now.next_tier.number,
+            ahead = t("plan.to_next", n=formatting.fmt_number(now.to_next, loc), tier=now.next_tier.number,
                       rate=_rate(terms, kind, now.next_tier, loc))  # fmt: skip
             st.progress(min(1.0, now.count / now.next_tier.min_count), text=_md(f"{counted} {here} {ahead}"))
         else:
