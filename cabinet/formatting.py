@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from math import isfinite
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_interval, format_skeleton
-from babel.numbers import format_currency, format_decimal, format_percent, get_currency_symbol
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    format_percent,
+    get_currency_precision,
+    get_currency_symbol,
+)
 
 PERIODS = ("today", "yesterday", "last_7_days", "last_30_days", "last_90_days", "month_to_date", "last_month", "custom")
 
@@ -52,11 +58,48 @@ def money_text(value: float | Decimal, currency: str, locale: str, **options: ob
     return text
 
 
-def fmt_money(value: float | None, currency: str, locale: str) -> str:
-    """Money with its currency sign, two decimals."""
+# The money rule, the same on every page, table, email and document: a figure shown is its exact amount (commission
+# has four decimals; a sum is of the exact amounts) rounded once, to the currency's minor unit, half to even (as Babel,
+# the tables and the postbacks round). A total is the exact total rounded once, never the sum of rounded lines; where
+# rounded lines stand under a total, a rounding line (`rounding_line`) makes the column add up. Only what a payout may
+# ask is rounded down (`floored_amount`), and the page says so.
+MONEY_ROUNDING = ROUND_HALF_EVEN
+
+
+def minor_unit(currency: str) -> Decimal:
+    """The smallest amount of `currency` a figure is shown in: 0.01 for USD and EUR, 1 for JPY."""
+    return Decimal(1).scaleb(-get_currency_precision(currency or "USD"))
+
+
+def _exact(amount: Decimal | float | int) -> Decimal:
+    """`amount` as a decimal; a float as its shortest text reads (678.985, not the double's 678.98499…)."""
+    return amount if isinstance(amount, Decimal) else Decimal(str(amount))
+
+
+def shown_amount(amount: Decimal | float | int, currency: str = "USD") -> Decimal:
+    """`amount` as every figure of it is shown: rounded once to the currency's minor unit, half to even
+    (`MONEY_ROUNDING`); never "-0.00"."""
+    out = _exact(amount).quantize(minor_unit(currency), rounding=MONEY_ROUNDING)
+    return out.copy_abs() if out == 0 else out
+
+
+def floored_amount(amount: Decimal | float | int, currency: str = "USD") -> Decimal:
+    """`amount` rounded down to the currency's minor unit: what a payout may ask (never more than there is)."""
+    out = _exact(amount).quantize(minor_unit(currency), rounding=ROUND_FLOOR)
+    return out.copy_abs() if out == 0 else out
+
+
+def rounding_line(total: Decimal, parts: Iterable[Decimal], currency: str = "USD") -> Decimal:
+    """What a column of figures each rounded once (`parts`, exact) needs to add up to their `total` rounded once: 0
+    when they do, else a cent or a few (the line a statement prints as "Rounding")."""
+    return shown_amount(total, currency) - sum((shown_amount(p, currency) for p in parts), Decimal(0))
+
+
+def fmt_money(value: Decimal | float | None, currency: str, locale: str) -> str:
+    """Money with its currency sign, rounded once by the money rule (`shown_amount`)."""
     if value is None:
         return "—"
-    return money_text(value, currency, locale)
+    return money_text(shown_amount(value, currency), currency, locale)
 
 
 def fmt_small_money(value: float | None, currency: str, locale: str) -> str:

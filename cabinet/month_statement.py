@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from babel.numbers import format_decimal, get_currency_precision
+from babel.numbers import format_decimal
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from sqlalchemy import select
@@ -125,7 +125,7 @@ class _Doc:
         return translate(f"statements.{key}", self.loc, **values)
 
     def money(self, amount: Decimal, currency: str) -> str:
-        return formatting.money_text(amount, currency, self.loc)
+        return formatting.fmt_money(amount, currency, self.loc)  # rounded once, by the money rule
 
     def header(self, first: date, partner: Partner, *, billing: bool, as_of: datetime | None,
                logo: bytes | None) -> None:  # fmt: skip
@@ -167,10 +167,9 @@ class _Doc:
         by_kind: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
         kind_counts: dict[str, int] = defaultdict(int)
         total_sums: dict[str, Decimal] = defaultdict(Decimal)
-        minor = Decimal(1).scaleb(-get_currency_precision(currency))  # 0.01; 1 for a currency without cents
-        for line in lines:  # each line to the cent first: every total printed is then the sum of the figures printed
+        for line in lines:  # exact amounts: each figure is rounded once, when printed (`formatting.shown_amount`)
             offer = (line["offer_id"], line["offer"])
-            amount = Decimal(str(line["amount_base"])).quantize(minor, rounding=ROUND_HALF_EVEN)
+            amount = Decimal(str(line["amount_base"]))
             status, kind = str(line["status"]), str(line["kind"])
             by_offer[offer][status] += amount
             counts[offer] += int(str(line["rows"]))
@@ -192,12 +191,26 @@ class _Doc:
             title = f"{offer[0]} · {offer[1]}" if offer[0] is not None else self.tr("month_no_offer")
             rows.append([title, *self._figures(counts[offer], sums, statuses, live, currency)])
         total = [self.tr("total"), *self._figures(sum(counts.values()), total_sums, statuses, live, currency)]
-        self._table([self.tr("month_col_offer"), *headers], rows, total)
+        offer_sums = list(by_offer.values())
+        self._table([self.tr("month_col_offer"), *headers], rows + self._rounding(offer_sums, statuses, live, currency),
+                    total)  # fmt: skip
         self._heading(self.tr("month_by_kind"), len(by_kind) + 1)
         kinds = [k for k in KINDS if k in by_kind] + sorted(k for k in by_kind if k not in KINDS)
         kind_rows = [[translate(f"commissions.kind_{k}", self.loc) if k in KINDS else k,
                       *self._figures(kind_counts[k], by_kind[k], statuses, live, currency)] for k in kinds]  # fmt: skip
+        kind_rows += self._rounding([by_kind[k] for k in kinds], statuses, live, currency)
         self._table([self.tr("month_col_kind"), *headers], kind_rows, total)
+
+    def _rounding(self, sums: list[dict[str, Decimal]], statuses: tuple[str, ...], live: list[str],
+                  currency: str) -> list[list[str]]:  # fmt: skip
+        """The "Rounding" row that makes each column of the rows of `sums` (exact amounts, each printed rounded once)
+        add up to the total printed under them, the exact total rounded once; none when every column adds up."""
+        columns = [[row.get(s, Decimal(0)) for row in sums] for s in statuses]
+        columns.append([sum((row.get(s, Decimal(0)) for s in live), Decimal(0)) for row in sums])
+        lines = [formatting.rounding_line(sum(c, Decimal(0)), c, currency) for c in columns]
+        if not any(lines):
+            return []
+        return [[self.tr("month_rounding"), "", *(self.money(v, currency) for v in lines)]]
 
     def _figures(self, n: int, sums: dict[str, Decimal], statuses: tuple[str, ...], live: list[str],
                  currency: str) -> list[str]:  # fmt: skip

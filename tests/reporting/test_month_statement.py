@@ -78,19 +78,40 @@ def test_rejected_commission_is_shown_apart_and_not_counted(program: Program, st
     assert "1 · Casino 2 $0.00 $0.00 $100.00 $0.00 $100.00 $0.00 $100.00" in rejected.splitlines(), rejected
 
 
-def test_every_total_is_the_sum_of_the_figures_printed(
+@pytest.mark.parametrize("locale", ["en", "ru"])
+def test_totals_are_the_true_totals_and_a_rounding_line_makes_each_column_add_up(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch, locale: str
+) -> None:
+    """$10.006 and $20.006 are printed $10.01 and $20.01; the month earned $30.012, which Reports and the Dashboard
+    say "$30.01": the statement said "$30.02", the sum of its printed lines."""
+    lines = [{"offer_id": offer, "offer": name, "kind": kind, "status": "approved", "rows": 1, "amount_base": amount}
+             for offer, name, kind, amount in ((1, "Casino", "cpa", Decimal("10.006")),
+                                               (2, "Shop", "revshare", Decimal("20.006")))]  # fmt: skip
+    monkeypatch.setattr("cabinet.month_statement.month_lines", lambda *_, **__: lines)
+    text = _text(program, store_engine, program.users["p_parent"].scope, locale=locale).replace("\xa0", " ")
+    rows = text.splitlines()
+    money = {"en": lambda v: f"${v}", "ru": lambda v: f"{v.replace('.', ',')} $"}[locale]
+    words = {k: translate(f"statements.{k}", locale) for k in ("total", "month_rounding")}
+    headline = translate("statements.month_commission", locale, amount=money("30.01"))
+    assert headline in text and money("30.02") not in text, text
+    assert any(r.startswith("1 · Casino 1 ") and r.endswith(" " + money("10.01")) for r in rows), text
+    assert any(r.startswith("2 · Shop 1 ") and r.endswith(" " + money("20.01")) for r in rows), text
+    rounding = [r for r in rows if r.startswith(words["month_rounding"] + " ")]
+    assert len(rounding) == 2 and all(r.endswith(" " + money("-0.01").replace("$-", "-$")) for r in rounding), text
+    totals = [r for r in rows if r.startswith(words["total"] + " 2 ")]
+    assert len(totals) == 2 and all(r.endswith(" " + money("30.01")) for r in totals), text
+    assert words["month_rounding"] in translate("statements.month_explained", locale, currency="USD")
+
+
+def test_no_rounding_line_when_the_figures_add_up(
     program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    lines = [{"offer_id": offer, "offer": name, "kind": "cpa", "status": "approved", "rows": 1, "amount_base": amount}
-             for offer, name, amount in ((1, "Casino", Decimal("10.006")), (2, "Shop", Decimal("20.006")))]  # fmt: skip
+    lines = [{"offer_id": 1, "offer": "Casino", "kind": "cpa", "status": "approved", "rows": 1,
+              "amount_base": Decimal("10.004")}]  # fmt: skip
     monkeypatch.setattr("cabinet.month_statement.month_lines", lambda *_, **__: lines)
     text = _text(program, store_engine, program.users["p_parent"].scope)
-    rows = text.splitlines()
-    assert "Commission of the month: $30.02" in text, text  # $10.01 + $20.01 as printed, not $30.012 rounded
-    assert any(r.startswith("1 · Casino 1 ") and r.endswith(" $10.01") for r in rows), text
-    assert any(r.startswith("2 · Shop 1 ") and r.endswith(" $20.01") for r in rows), text
-    assert [r.endswith(" $30.02") for r in rows if r.startswith(("Total 2 ", "CPA 2 "))] == [True] * 3, text
-    assert "30.01" not in text
+    assert "Commission of the month: $10.00" in text
+    assert not [r for r in text.splitlines() if r.startswith("Rounding ")], text
 
 
 def test_a_statement_holds_only_the_partners_own_month(program: Program, store_engine: Engine) -> None:
