@@ -15,7 +15,13 @@ sent once per day, week or month: the period it was sent for is written with a c
 that queues the message, so two senders never send it twice. A disabled or locked login, one whose tier no longer has
 the view's page, a partner not active, or an address missing gets nothing (the period is claimed all the same). A report
 that cannot be made (a filter no longer allowed) is said in the message; a report with no data says so and attaches
-nothing."""
+nothing.
+
+A report also waits for its data: its period's last day (up to yesterday in the login's zone) is sent once the
+warehouse's latest event (`SnapshotInfo.data_as_of`) is within that day's last hour there or later
+(`cabinet.zones.day_loaded`, as the weekly summary waits), in a later round of the same day. East of the feeds' days
+(a day's files in UTC, loaded the morning after) 06:00 in Tokyo or Moscow came before yesterday was in the warehouse,
+and the report went with that day missing or short, never corrected. The period is claimed only when it goes."""
 
 from __future__ import annotations
 
@@ -39,7 +45,7 @@ from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner, SavedView, User
 from cabinet.unsubscribe import Links, maker
-from cabinet.zones import known_zone
+from cabinet.zones import day_loaded, known_zone
 from queries.compare import change_column, compared, grouped_by_time, other_period
 from queries.dashboard import base_currency
 from queries.metrics import MONEY, RATES
@@ -110,6 +116,8 @@ def queue_reports(engine: Engine, wh: Warehouse, base_url: str | None = None, no
         currency = base_currency(wh=wh)
     except NoSnapshotError:
         return 0
+    snap = wh.snapshot()
+    loaded = snap.data_as_of if snap else None
     with session_scope(engine) as session:
         scheduled = session.execute(
             select(
@@ -117,6 +125,7 @@ def queue_reports(engine: Engine, wh: Warehouse, base_url: str | None = None, no
                 SavedView.page,
                 SavedView.email_every,
                 SavedView.emailed_for,
+                SavedView.params,
                 User.id,
                 User.username,
                 User.timezone,
@@ -126,11 +135,13 @@ def queue_reports(engine: Engine, wh: Warehouse, base_url: str | None = None, no
             .order_by(SavedView.id)
         ).all()
     queued = 0
-    for view_id, page, every, sent_for, user_id, username, tz in scheduled:
+    for view_id, page, every, sent_for, params, user_id, username, tz in scheduled:
         key = due_for(every, now, tz or "UTC")
         if sent_for is not None and key <= sent_for:  # ISO dates: a login moved west is due an earlier day, sent
             continue
         user = build_session_user(engine, username, record_view=False)  # None: disabled or locked now
+        if user is not None and waits(params, user.timezone, now, loaded):
+            continue  # not claimed: a later round sends it once the data is in
         with session_scope(engine) as session:
             # claim the period first: another sender that claimed it makes this UPDATE match nothing, and so does a
             # view whose email was stopped meanwhile, or deleted and its id given to another login's view
@@ -161,14 +172,32 @@ def _may_receive(session: Session, user: SessionUser, page: str) -> bool:
     return partner is not None and partner.status == "active"
 
 
+def _period(params: dict, tz: str, now: datetime) -> tuple[date, date]:
+    """The view's first and last day as emailed at `now` in `tz`: a preset period up to the last whole day."""
+    if params.get("period") == "custom" and params.get("dates"):
+        first, last = (date.fromisoformat(d) for d in params["dates"])
+        return first, last
+    period = str(params.get("period") or "last_30_days")
+    return period_dates(period, tz, now if period in WHOLE_DAYS else now - timedelta(days=1))
+
+
+def waits(params: dict | None, tz: str, now: datetime, data_as_of: datetime | None) -> bool:
+    """Whether a view's report waits for its data at `now`: the warehouse's (`data_as_of`, naive UTC) does not reach
+    the end of its period's last day in `tz` yet, that day taken no later than yesterday there (a custom period that
+    ends later is sent up to the data, as the page shows it). A view whose period cannot be read does not wait: the
+    message says so."""
+    try:
+        first, last = _period(params or {}, tz, now)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return False
+    last = min(last, now.astimezone(ZoneInfo(tz)).date() - timedelta(days=1))
+    return first <= last and not day_loaded(data_as_of, last, tz)
+
+
 def _request(view: SavedView, user: SessionUser, now: datetime) -> ReportRequest:
     """The view's report as the page would make it for this login now: allowed dimensions, metrics, filters only."""
     params = view.params or {}
-    if params.get("period") == "custom" and params.get("dates"):
-        first, last = (date.fromisoformat(d) for d in params["dates"])
-    else:
-        period = str(params.get("period") or "last_30_days")
-        first, last = period_dates(period, user.timezone, now if period in WHOLE_DAYS else now - timedelta(days=1))
+    first, last = _period(params, user.timezone, now)
     staff = user.role in ("manager", "admin")
     dims = [d for d in params.get("group_by") or [] if d in report_dims(staff)]
     metrics = [m for m in params.get("metrics") or [] if m in user.visible_metrics]

@@ -15,9 +15,10 @@ round finds it; a row of the week with no zone (`week <monday>`, written when al
 for every zone. A partner with no clicks and no commission in either week gets none.
 
 A zone's summaries also wait for the week's data: until the warehouse's latest event (`SnapshotInfo.data_as_of`) is
-within the week's last hour there (`LOADED_SLACK`) or later. A zone east of the feeds' days (files of a day in UTC,
-loaded the morning after) had its Monday 06:00 while its Sunday was not loaded, and its summary counted the week
-without it ("Clicks: 172 (-28.3%)"), never corrected. `cabinet mail weekly` queues at once, as asked.
+within the week's last hour there or later (`cabinet.zones.day_loaded`, which saved reports wait by too). A zone east
+of the feeds' days (files of a day in UTC, loaded the morning after) had its Monday 06:00 while its Sunday was not
+loaded, and its summary counted the week without it ("Clicks: 172 (-28.3%)"), never corrected. `cabinet mail weekly`
+queues at once, as asked.
 """
 
 from __future__ import annotations
@@ -37,13 +38,12 @@ from cabinet.mail import partner_prefs, tell_partner
 from cabinet.store.db import hold_job_lock, session_scope
 from cabinet.store.models import AuditLog, Partner, Tier, User
 from cabinet.unsubscribe import Links, maker
-from cabinet.zones import known_zone
+from cabinet.zones import day_loaded, known_zone
 from queries.dashboard import base_currency, kpis
 from queries.metrics import MONEY, RATES
 from queries.warehouse import NoSnapshotError, Warehouse
 
 HOUR = 6  # local time on Monday from which last week's summaries go out
-LOADED_SLACK = timedelta(hours=1)  # a week is loaded once the latest event is this close to its end, or past it
 METRICS = ("clicks", "registrations", "ftds", "cr", "commission")
 ACTION = "weekly_summaries"
 
@@ -54,15 +54,6 @@ def last_week(now: datetime, tz: str) -> tuple[date, date, datetime]:
     sunday = today - timedelta(days=today.weekday() + 1)
     due = datetime.combine(sunday + timedelta(days=1), time(HOUR), tzinfo=ZoneInfo(tz))
     return sunday - timedelta(days=6), sunday, due
-
-
-def week_loaded(data_as_of: datetime | None, week_to: date, tz: str) -> bool:
-    """Whether the warehouse's data (`data_as_of`: its latest event, naive UTC) reaches the end of the week ending on
-    `week_to` in `tz`: its last hour (`LOADED_SLACK`) or later."""
-    if data_as_of is None:
-        return False
-    end = datetime.combine(week_to + timedelta(days=1), time(0), tzinfo=ZoneInfo(tz)).astimezone(UTC)
-    return data_as_of.replace(tzinfo=UTC) >= end - LOADED_SLACK
 
 
 def queue_weekly(engine: Engine, wh: Warehouse, now: datetime | None = None, *, early: bool = False,
@@ -79,7 +70,7 @@ def queue_weekly(engine: Engine, wh: Warehouse, now: datetime | None = None, *, 
         snap = wh.snapshot()
         loaded = snap.data_as_of if snap else None
         due = {zone: week_from for zone, (week_from, week_to, at) in weeks.items()
-               if early or (now >= at and week_loaded(loaded, week_to, zone))}  # fmt: skip
+               if early or (now >= at and day_loaded(loaded, week_to, zone))}  # fmt: skip
         if not _pending(session, due):
             return None
         hold_job_lock(session)
@@ -101,14 +92,14 @@ def queue_weekly(engine: Engine, wh: Warehouse, now: datetime | None = None, *, 
 
 def short_weeks(engine: Engine, wh: Warehouse, now: datetime | None = None) -> dict[str, tuple[date, date]]:
     """The zones of the partners asking for the summary whose last week (Monday, Sunday) the warehouse's data does not
-    reach yet (`week_loaded`): what `cabinet mail weekly` warns of, queuing them at once all the same."""
+    reach yet (`cabinet.zones.day_loaded`): what `cabinet mail weekly` warns of, queuing them at once all the same."""
     now = now or datetime.now(UTC)
     snap = wh.snapshot()
     loaded = snap.data_as_of if snap else None
     with session_scope(engine) as session:
         zones = list(_asking(session))
     weeks = {zone: last_week(now, zone)[:2] for zone in zones}
-    return {zone: week for zone, week in weeks.items() if not week_loaded(loaded, week[1], zone)}
+    return {zone: week for zone, week in weeks.items() if not day_loaded(loaded, week[1], zone)}
 
 
 def _marker(week_from: date, zone: str | None = None) -> str:

@@ -9,7 +9,10 @@ from November 2026 in the newer ones), a Vancouver day's bounds and its label di
 from __future__ import annotations
 
 import zoneinfo
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+LOADED_SLACK = timedelta(hours=1)  # a day is loaded once the latest event is this close to its end, or past it
 
 
 def use_packaged_rules() -> None:
@@ -28,3 +31,13 @@ def known_zone(name: str | None) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         return "UTC"
     return name or "UTC"
+
+
+def day_loaded(data_as_of: datetime | None, day: date, tz: str) -> bool:
+    """Whether the warehouse's data (`data_as_of`: its latest event, naive UTC) reaches the end of `day` in `tz`: its
+    last hour (`LOADED_SLACK`) or later. A mail job that counts days up to `day` waits until then: east of the feeds'
+    days (a day's files in UTC, loaded the morning after) 06:00 comes before the day is in the warehouse."""
+    if data_as_of is None:
+        return False
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=ZoneInfo(tz)).astimezone(UTC)
+    return data_as_of.replace(tzinfo=UTC) >= end - LOADED_SLACK

@@ -21,7 +21,6 @@ from cabinet.login_links import purpose_key
 from cabinet.mail import deliver_with, partner_prefs
 from cabinet.news import NewsItem, post
 from cabinet.password_reset import request_reset
-from cabinet.report_mail import queue_reports
 from cabinet.staff_digest import queue_digests
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, OutboxMail, Partner, SavedView, User
@@ -30,7 +29,7 @@ from queries.warehouse import Warehouse
 from tests.conftest import TEST_LINK_KEY
 from tests.reporting.conftest import Program
 from tests.reporting.test_payouts import _request, payable  # noqa: F401 - the fixture
-from tests.reporting.test_report_mail import MONDAY, _view
+from tests.reporting.test_report_mail import MONDAY, _queue, _view
 from tests.reporting.test_staff_digest import MORNING
 from tests.reporting.test_weekly import MONDAY_7, _ask
 
@@ -113,7 +112,7 @@ def test_each_kinds_link_turns_that_kind_off_and_says_the_same_when_opened_again
     with session_scope(store_engine) as s:
         post(s, program.users["root"].scope, NewsItem("Rates up", "From Monday."), email=True, links=LINKS)
     view_id = _view(program, store_engine)
-    assert queue_reports(store_engine, wh, BASE, MONDAY, links=LINKS) == 1
+    assert _queue(store_engine, wh, BASE, MONDAY, links=LINKS) == 1
     key = TEST_LINK_KEY.encode()
 
     [weekly] = _outbox(store_engine, "weekly")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import io
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from email.policy import default as default_policy
 
@@ -21,7 +22,7 @@ from cabinet.store.db import session_scope
 from cabinet.store.models import OutboxMail, Partner, SavedView, Tier, User
 from queries.metrics import DIMENSIONS, FILTERS
 from queries.reports import ReportRequest, report_with_totals
-from queries.warehouse import Warehouse
+from queries.warehouse import PinnedWarehouse, Warehouse
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open as open_page
 
@@ -39,6 +40,20 @@ def _view(program: Program, engine: Engine, who: str = "p_parent", every: str | 
                          filters=tuple(f for f in FILTERS if f != "partner_id"))  # fmt: skip
         set_schedule(s, user.user_id, view.id, every, SUNDAY)
         return view.id
+
+
+def _queue(engine: Engine, wh: Warehouse, base_url: str | None, now: datetime, **kwargs: object) -> int:
+    """`queue_reports` at `now` with the warehouse's data in up to that moment: the tiny program's events end on 2
+    November and none came after, the feeds still loading (a report waits for its days' data otherwise: the tests of
+    waiting below set the data's reach themselves)."""
+    return queue_reports(engine, _as_of(wh, now), base_url, now, **kwargs)  # type: ignore[arg-type]
+
+
+def _as_of(wh: Warehouse, at: datetime) -> Warehouse:
+    """`wh`'s current snapshot, its data said to reach `at` (kept naive UTC, as the warehouse says it)."""
+    snap = wh.snapshot()
+    assert snap is not None
+    return PinnedWarehouse(wh, replace(snap, data_as_of=at.astimezone(UTC).replace(tzinfo=None)))
 
 
 def _mails(engine: Engine) -> list[OutboxMail]:
@@ -64,10 +79,10 @@ def test_when_a_day_week_or_month_is_due() -> None:
 def test_a_weekly_view_goes_once_a_week_with_the_report_attached(program: Program, store_engine: Engine) -> None:
     view_id = _view(program, store_engine)
     wh = Warehouse(program.tiny.settings.warehouse_dir)
-    assert queue_reports(store_engine, wh, "https://cab.example", SUNDAY) == 0  # set on Sunday: the first on Monday
-    assert queue_reports(store_engine, wh, "https://cab.example", MONDAY.replace(hour=5)) == 0
-    assert queue_reports(store_engine, wh, "https://cab.example", MONDAY) == 1
-    assert queue_reports(store_engine, wh, "https://cab.example", MONDAY.replace(hour=9)) == 0  # once a week
+    assert _queue(store_engine, wh, "https://cab.example", SUNDAY) == 0  # set on Sunday: the first on Monday
+    assert _queue(store_engine, wh, "https://cab.example", MONDAY.replace(hour=5)) == 0
+    assert _queue(store_engine, wh, "https://cab.example", MONDAY) == 1
+    assert _queue(store_engine, wh, "https://cab.example", MONDAY.replace(hour=9)) == 0  # once a week
     [mail] = _mails(store_engine)
     # the 30 days up to Sunday: at 06:00 Monday has hardly begun
     req = ReportRequest(date(2026, 10, 10), date(2026, 11, 8), "UTC", ("day",), ("clicks", "ftds", "commission"))
@@ -84,7 +99,7 @@ def test_a_weekly_view_goes_once_a_week_with_the_report_attached(program: Progra
     assert rows[-1][report.columns.index("clicks")] == 2  # the totals row last, as the page's download
     with session_scope(store_engine) as s:
         assert s.get(SavedView, view_id).emailed_for == "2026-11-09"
-    assert queue_reports(store_engine, wh, None, datetime(2026, 11, 16, 6, tzinfo=UTC)) == 1  # the next Monday
+    assert _queue(store_engine, wh, None, datetime(2026, 11, 16, 6, tzinfo=UTC)) == 1  # the next Monday
 
     assert deliver_with(program.tiny.settings, store_engine).sent == 2
     sent = [email.message_from_bytes(p.read_bytes(), policy=default_policy)
@@ -102,18 +117,18 @@ def test_only_the_metrics_the_tier_shows_now_and_nothing_for_a_login_that_may_no
     with session_scope(store_engine) as s:
         tier = s.get(Tier, s.get(Partner, program.tiny.parent).tier_code)
         tier.visible_metrics = [m for m in tier.visible_metrics if m != "commission"]
-    assert queue_reports(store_engine, wh, None, MONDAY) == 1
+    assert _queue(store_engine, wh, None, MONDAY) == 1
     [mail] = _mails(store_engine)
     assert "Clicks: 2\nFTDs: 1" in mail.body and "Commission" not in mail.body
     header = next(openpyxl.load_workbook(io.BytesIO(mail.attachment)).active.iter_rows(values_only=True))
     assert "Commission" not in header and "Clicks" in header
     with session_scope(store_engine) as s:
         s.get(Partner, program.tiny.parent).status = "blocked"
-    assert queue_reports(store_engine, wh, None, datetime(2026, 11, 16, 6, tzinfo=UTC)) == 0
+    assert _queue(store_engine, wh, None, datetime(2026, 11, 16, 6, tzinfo=UTC)) == 0
     with session_scope(store_engine) as s:
         s.get(Partner, program.tiny.parent).status = "active"
         s.scalar(select(User).where(User.username == "p_parent")).is_active = False
-    assert queue_reports(store_engine, wh, None, datetime(2026, 11, 23, 6, tzinfo=UTC)) == 0
+    assert _queue(store_engine, wh, None, datetime(2026, 11, 23, 6, tzinfo=UTC)) == 0
     assert len(_mails(store_engine)) == 1
 
 
@@ -134,7 +149,7 @@ def test_an_emailed_period_ends_with_the_last_whole_day(
     with session_scope(store_engine) as s:
         s.get(SavedView, view_id).params = VIEW | {"period": period}
         s.scalar(select(User).where(User.username == "p_parent")).timezone = "Europe/Moscow"
-    assert queue_reports(store_engine, Warehouse(program.tiny.settings.warehouse_dir), None, now) == 1
+    assert _queue(store_engine, Warehouse(program.tiny.settings.warehouse_dir), None, now) == 1
     [mail] = _mails(store_engine)
     assert mail.subject.endswith(f"By day, {subject}")
 
@@ -144,16 +159,16 @@ def test_a_view_with_no_data_or_no_metric_says_so_without_a_file(program: Progra
     wh = Warehouse(program.tiny.settings.warehouse_dir)
     with session_scope(store_engine) as s:
         s.get(SavedView, view_id).params = VIEW | {"period": "yesterday"}
-    assert queue_reports(store_engine, wh, None, datetime(2026, 12, 1, 6, tzinfo=UTC)) == 1
+    assert _queue(store_engine, wh, None, datetime(2026, 12, 1, 6, tzinfo=UTC)) == 1
     [mail] = _mails(store_engine)
     assert "No data in this period: nothing is attached." in mail.body and mail.attachment is None
     with session_scope(store_engine) as s:
         s.get(SavedView, view_id).params = VIEW | {"metrics": ["revenue_secret"]}
-    assert queue_reports(store_engine, wh, None, datetime(2027, 1, 1, 6, tzinfo=UTC)) == 1
+    assert _queue(store_engine, wh, None, datetime(2027, 1, 1, 6, tzinfo=UTC)) == 1
     assert "None of the view's metrics is shown to you now" in _mails(store_engine)[-1].body
     with session_scope(store_engine) as s:  # a view the page would not have saved: said, and the others still go
         s.get(SavedView, view_id).params = VIEW | {"period": "custom", "dates": ["2026-11-01", "soon"]}
-    assert queue_reports(store_engine, wh, None, datetime(2027, 2, 1, 6, tzinfo=UTC)) == 1
+    assert _queue(store_engine, wh, None, datetime(2027, 2, 1, 6, tzinfo=UTC)) == 1
     assert (
         "The report could not be made (its settings are not ones the Reports page takes)"
         in _mails(store_engine)[-1].body
@@ -199,14 +214,14 @@ def test_a_view_saved_beside_the_period_before_says_each_change(program: Program
     wh = Warehouse(program.tiny.settings.warehouse_dir)
     with session_scope(store_engine) as s:  # the tiny program's November against the 30 days before: all new
         s.get(SavedView, view_id).params = VIEW | {"group_by": ["offer_id"], "compare": True}
-    assert queue_reports(store_engine, wh, None, MONDAY) == 1
+    assert _queue(store_engine, wh, None, MONDAY) == 1
     [mail] = _mails(store_engine)
     assert "Clicks: 2\n" in mail.body  # nothing before: no change to say
     header = next(openpyxl.load_workbook(io.BytesIO(mail.attachment)).active.iter_rows(values_only=True))
     assert header == ("Offer", "Clicks", "FTDs", "Commission", "Clicks before", "Clicks ±", "FTDs before", "FTDs ±",
                       "Commission before", "Commission ±")  # fmt: skip
     # four weeks later the tiny program's 1 and 2 November are in the 30 days before: everything gone since
-    assert queue_reports(store_engine, wh, None, datetime(2026, 12, 7, 6, tzinfo=UTC)) == 1
+    assert _queue(store_engine, wh, None, datetime(2026, 12, 7, 6, tzinfo=UTC)) == 1
     later = _mails(store_engine)[-1]
     assert "Clicks: 0 (-100.0%)\nFTDs: 0 (-100.0%)" in later.body
     sheet = openpyxl.load_workbook(io.BytesIO(later.attachment)).active
@@ -220,7 +235,7 @@ def test_a_view_saved_beside_the_same_days_a_year_before_names_them(program: Pro
     wh = Warehouse(program.tiny.settings.warehouse_dir)
     with session_scope(store_engine) as s:  # a year later, the tiny program's November is the year before
         s.get(SavedView, view_id).params = VIEW | {"group_by": ["offer_id"], "compare": True, "compare_with": "year"}
-    assert queue_reports(store_engine, wh, None, datetime(2027, 11, 8, 6, tzinfo=UTC)) == 1
+    assert _queue(store_engine, wh, None, datetime(2027, 11, 8, 6, tzinfo=UTC)) == 1
     [mail] = _mails(store_engine)
     assert (
         "Changes are against Oct 9\u2009–\u2009Nov 7, 2026.\n" in mail.body
@@ -234,13 +249,13 @@ def test_nothing_for_a_login_whose_tier_no_longer_has_reports(program: Program, 
     with session_scope(store_engine) as s:
         tier = s.get(Tier, s.get(Partner, program.tiny.parent).tier_code)
         tier.features = [f for f in tier.features if f != "reports"]
-    assert queue_reports(store_engine, wh, None, MONDAY) == 0 and _mails(store_engine) == []
+    assert _queue(store_engine, wh, None, MONDAY) == 0 and _mails(store_engine) == []
     with session_scope(store_engine) as s:  # the week is over for it: Reports back, the next week's goes
         assert s.get(SavedView, view_id).emailed_for == "2026-11-09"
         tier = s.get(Tier, s.get(Partner, program.tiny.parent).tier_code)
         tier.features = [*tier.features, "reports"]
-    assert queue_reports(store_engine, wh, None, MONDAY) == 0
-    assert queue_reports(store_engine, wh, None, datetime(2026, 11, 16, 6, tzinfo=UTC)) == 1
+    assert _queue(store_engine, wh, None, MONDAY) == 0
+    assert _queue(store_engine, wh, None, datetime(2026, 11, 16, 6, tzinfo=UTC)) == 1
 
 
 @pytest.mark.parametrize("compare", [False, True])
@@ -253,13 +268,13 @@ def test_a_view_without_a_grouping_and_no_data_says_so_without_a_file(
     with session_scope(store_engine) as s:  # the tiny program's events are on 1 and 2 November
         s.get(SavedView, view_id).params = VIEW | {"period": "custom", "dates": ["2026-10-01", "2026-10-05"],
                                                    "group_by": [], "compare": compare}  # fmt: skip
-    assert queue_reports(store_engine, wh, None, MONDAY) == 1
+    assert _queue(store_engine, wh, None, MONDAY) == 1
     [mail] = _mails(store_engine)
     assert "No data in this period: nothing is attached." in mail.body and "Rows:" not in mail.body
     assert mail.attachment is None and "attached as a spreadsheet" not in mail.body
     with session_scope(store_engine) as s:  # a period with data: its totals, and the file
         s.get(SavedView, view_id).params = VIEW | {"group_by": [], "compare": compare}
-    assert queue_reports(store_engine, wh, None, datetime(2026, 11, 16, 6, tzinfo=UTC)) == 1
+    assert _queue(store_engine, wh, None, datetime(2026, 11, 16, 6, tzinfo=UTC)) == 1
     mail = _mails(store_engine)[-1]
     assert "Rows: 1. Totals:\nClicks: 2\nFTDs: 1\nCommission: $100.00" in mail.body and mail.attachment is not None
 
@@ -272,7 +287,7 @@ def test_only_a_message_with_a_file_says_one_is_attached(
     with session_scope(store_engine) as s:
         s.get(SavedView, view_id).params = VIEW | {"period": "last_month"}
         s.scalar(select(User).where(User.username == "p_parent")).locale = "ru"
-    assert queue_reports(store_engine, wh, None, datetime(2026, 12, 1, 6, tzinfo=UTC)) == 1
+    assert _queue(store_engine, wh, None, datetime(2026, 12, 1, 6, tzinfo=UTC)) == 1
     with_file = _mails(store_engine)[-1]
     assert with_file.attachment is not None and "Отчёт приложен таблицей" in with_file.body
     header = next(openpyxl.load_workbook(io.BytesIO(with_file.attachment)).active.iter_rows(values_only=True))
@@ -284,7 +299,7 @@ def test_only_a_message_with_a_file_says_one_is_attached(
         with session_scope(store_engine) as s:
             view = s.get(SavedView, view_id)
             view.params, view.emailed_for = params, None
-        assert queue_reports(store_engine, wh, None, datetime(2026, 12, 1, 6, tzinfo=UTC)) == 1
+        assert _queue(store_engine, wh, None, datetime(2026, 12, 1, 6, tzinfo=UTC)) == 1
         without = _mails(store_engine)[-1]
         assert without.attachment is None and "ничего не приложено" in without.body
         assert "приложен таблицей" not in without.body
@@ -292,7 +307,7 @@ def test_only_a_message_with_a_file_says_one_is_attached(
     with session_scope(store_engine) as s:
         view = s.get(SavedView, view_id)
         view.params, view.emailed_for = VIEW | {"period": "last_month"}, None
-    assert queue_reports(store_engine, wh, None, datetime(2026, 12, 1, 6, tzinfo=UTC)) == 1
+    assert _queue(store_engine, wh, None, datetime(2026, 12, 1, 6, tzinfo=UTC)) == 1
     too_big = _mails(store_engine)[-1]
     assert too_big.attachment is None and "слишком много для вложения" in too_big.body
     assert "приложен таблицей" not in too_big.body
@@ -308,7 +323,7 @@ def test_a_report_longer_than_a_sheet_holds_is_left_for_the_cabinet_and_the_roun
         s.get(SavedView, short).params = VIEW | {"group_by": []}  # its totals row alone
     monkeypatch.setattr("cabinet.export.SHEET_ROWS", 2)  # a sheet of the header and one row
     wh = Warehouse(program.tiny.settings.warehouse_dir)
-    assert queue_reports(store_engine, wh, None, MONDAY) == 2
+    assert _queue(store_engine, wh, None, MONDAY) == 2
     first, second = _mails(store_engine)
     assert first.to_address == "p_parent@example.com" and first.attachment is None
     assert "too many to attach: open it in the cabinet" in first.body and "attached as a spreadsheet" not in first.body

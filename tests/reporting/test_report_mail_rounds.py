@@ -9,13 +9,12 @@ import pytest
 from sqlalchemy import Engine, select
 
 from cabinet import report_mail
-from cabinet.report_mail import queue_reports
 from cabinet.store.db import session_scope
 from cabinet.store.models import SavedView, User
 from queries.reports import ReportRequest, report_with_totals
 from queries.warehouse import Warehouse
 from tests.reporting.conftest import Program
-from tests.reporting.test_report_mail import MONDAY, VIEW, _mails, _view
+from tests.reporting.test_report_mail import MONDAY, VIEW, _mails, _queue, _view
 
 
 def _meanwhile(monkeypatch: pytest.MonkeyPatch, engine: Engine, change: object) -> None:
@@ -43,7 +42,7 @@ def test_a_view_whose_email_is_stopped_during_the_round_is_skipped_and_the_other
 
     _meanwhile(monkeypatch, store_engine, stop)
     wh = Warehouse(program.tiny.settings.warehouse_dir)
-    assert queue_reports(store_engine, wh, None, MONDAY) == 1
+    assert _queue(store_engine, wh, None, MONDAY) == 1
     assert [m.to_address for m in _mails(store_engine)] == ["p_child@example.com"]
 
 
@@ -59,7 +58,7 @@ def test_a_view_deleted_during_the_round_and_its_id_given_to_another_logins_view
         s.add(SavedView(id=view_id, user_id=child.id, page="reports", name="Mine", params=VIEW, email_every="week"))  # type: ignore[attr-defined]
 
     _meanwhile(monkeypatch, store_engine, replace)
-    assert queue_reports(store_engine, Warehouse(program.tiny.settings.warehouse_dir), None, MONDAY) == 0
+    assert _queue(store_engine, Warehouse(program.tiny.settings.warehouse_dir), None, MONDAY) == 0
     assert _mails(store_engine) == []
     with session_scope(store_engine) as s:
         assert s.get(SavedView, view_id).emailed_for is None  # the other login's view: not claimed for it
@@ -68,13 +67,13 @@ def test_a_view_deleted_during_the_round_and_its_id_given_to_another_logins_view
 def test_a_login_that_moves_west_gets_no_earlier_day_again(program: Program, store_engine: Engine) -> None:
     _view(program, store_engine, every="day")
     wh = Warehouse(program.tiny.settings.warehouse_dir)
-    assert queue_reports(store_engine, wh, None, datetime(2026, 11, 10, 6, tzinfo=UTC)) == 1  # 10 November's
+    assert _queue(store_engine, wh, None, datetime(2026, 11, 10, 6, tzinfo=UTC)) == 1  # 10 November's
     with session_scope(store_engine) as s:
         s.scalar(select(User).where(User.username == "p_parent")).timezone = "America/Los_Angeles"
     # 08:00 UTC is midnight in Los Angeles: 9 November's is the latest due there, and it is older than the one sent
-    assert queue_reports(store_engine, wh, None, datetime(2026, 11, 10, 8, tzinfo=UTC)) == 0
-    assert queue_reports(store_engine, wh, None, datetime(2026, 11, 10, 14, tzinfo=UTC)) == 0  # 10 November again
-    assert queue_reports(store_engine, wh, None, datetime(2026, 11, 11, 14, tzinfo=UTC)) == 1
+    assert _queue(store_engine, wh, None, datetime(2026, 11, 10, 8, tzinfo=UTC)) == 0
+    assert _queue(store_engine, wh, None, datetime(2026, 11, 10, 14, tzinfo=UTC)) == 0  # 10 November again
+    assert _queue(store_engine, wh, None, datetime(2026, 11, 11, 14, tzinfo=UTC)) == 1
     assert len(_mails(store_engine)) == 2
 
 
@@ -88,7 +87,7 @@ def test_a_report_that_cannot_be_made_is_said_in_the_logins_language(
     with session_scope(store_engine) as s:
         s.get(SavedView, view_id).params = VIEW | {"period": "custom", "dates": ["2026-11-01", "soon"]}
         s.scalar(select(User).where(User.username == "p_parent")).locale = locale
-    assert queue_reports(store_engine, Warehouse(program.tiny.settings.warehouse_dir), None, MONDAY) == 1
+    assert _queue(store_engine, Warehouse(program.tiny.settings.warehouse_dir), None, MONDAY) == 1
     [mail] = _mails(store_engine)
     assert said in mail.body and "isoformat" not in mail.body and mail.attachment is None
 
@@ -103,11 +102,11 @@ def test_the_row_limit_counts_the_rows_without_the_totals(
     )
     rows = report_with_totals(program.users["p_parent"].scope, wh=wh, req=req).height - 1
     monkeypatch.setattr(report_mail, "MAX_ROWS", rows)  # exactly as many: attached
-    assert queue_reports(store_engine, wh, None, MONDAY) == 1
+    assert _queue(store_engine, wh, None, MONDAY) == 1
     assert _mails(store_engine)[-1].attachment is not None
     monkeypatch.setattr(report_mail, "MAX_ROWS", rows - 1)
     with session_scope(store_engine) as s:
         s.get(SavedView, view_id).emailed_for = None
-    assert queue_reports(store_engine, wh, None, MONDAY) == 1
+    assert _queue(store_engine, wh, None, MONDAY) == 1
     too_big = _mails(store_engine)[-1]
     assert too_big.attachment is None and f"The report has {rows} rows, too many to attach" in too_big.body

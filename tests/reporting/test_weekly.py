@@ -15,7 +15,8 @@ from cabinet.account import set_email_prefs
 from cabinet.auth import audit
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, OutboxMail, Partner, ProgramSettings, User
-from cabinet.weekly import last_week, queue_weekly, week_loaded
+from cabinet.weekly import last_week, queue_weekly
+from cabinet.zones import day_loaded
 from queries.warehouse import Warehouse
 from tests.auth.test_auth import _cli
 from tests.reporting.at_once import twice_at_once
@@ -225,9 +226,9 @@ def test_a_zones_summary_waits_for_its_sunday_to_be_loaded(
     assert queue_weekly(store_engine, wh, monday_moscow) is None and _mails(store_engine) == []
     as_of["at"] = datetime(2026, 11, 1, 20, 30)  # 23:30 in Moscow: the week's last hour is in
     assert queue_weekly(store_engine, wh, monday_moscow.replace(hour=4)) == 1
-    assert week_loaded(datetime(2026, 11, 1, 19, 59), date(2026, 11, 1), "Europe/Moscow") is False
-    assert week_loaded(datetime(2026, 11, 1, 20, 0), date(2026, 11, 1), "Europe/Moscow") is True
-    assert week_loaded(None, date(2026, 11, 1), "UTC") is False
+    assert day_loaded(datetime(2026, 11, 1, 19, 59), date(2026, 11, 1), "Europe/Moscow") is False
+    assert day_loaded(datetime(2026, 11, 1, 20, 0), date(2026, 11, 1), "Europe/Moscow") is True
+    assert day_loaded(None, date(2026, 11, 1), "UTC") is False
 
 
 def test_early_does_not_wait_for_the_data(

@@ -7,14 +7,13 @@ from sqlalchemy import Engine
 
 from cabinet.access import build_session_user, tier_metrics
 from cabinet.postback_send import deliver, queue_due
-from cabinet.report_mail import queue_reports
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner, Tier
 from cabinet.weekly import queue_weekly
 from queries.warehouse import Warehouse
 from tests.reporting.conftest import Program
 from tests.reporting.test_postbacks import TEMPLATE, Tracker, _add, _second_run, tracker  # noqa: F401 - the fixture
-from tests.reporting.test_report_mail import MONDAY, _view
+from tests.reporting.test_report_mail import MONDAY, _queue, _view
 from tests.reporting.test_report_mail import _mails as _reports
 from tests.reporting.test_weekly import MONDAY_7, _ask, _mails
 
@@ -47,7 +46,7 @@ def test_the_weekly_summary_keeps_to_the_tiers_list(program: Program, store_engi
 def test_a_saved_report_of_a_tier_without_metrics_says_so(program: Program, store_engine: Engine) -> None:
     _view(program, store_engine)
     _tier_shows(store_engine, program.tiny.parent, [])
-    assert queue_reports(store_engine, Warehouse(program.tiny.settings.warehouse_dir), None, MONDAY) == 1
+    assert _queue(store_engine, Warehouse(program.tiny.settings.warehouse_dir), None, MONDAY) == 1
     [mail] = _reports(store_engine)
     assert "Clicks" not in mail.body and "Commission" not in mail.body and mail.attachment is None
 
