@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 import streamlit as st
 
 from cabinet.access import ScopeError as ScopeError  # re-exported: pages catch it
 from cabinet.session import SessionUser
 from cabinet.ui import store
 from cabinet.ui.login import login_form, notice_shown
-from cabinet.ui.menu import sidebar_menu
+from cabinet.ui.menu import calling_page, page_label, sidebar_menu
 from cabinet.ui.next_run import empty_saved_inputs
 from cabinet.ui.reading import caption_style
 from cabinet.ui.second_factor import require_second_factor
@@ -30,7 +32,8 @@ def page_setup() -> None:
 
 def require_user(feature: str, page: str | None = None) -> SessionUser:
     """The logged-in user when their role and tier give `feature`; otherwise the login form or a refusal naming the
-    page (`menu.<page>`, e.g. Time to convert, which the Cohorts feature gives; by default the feature's own name).
+    page: `menu.<page>` (e.g. Time to convert, which the Cohorts feature gives); by default the calling page file's
+    menu label, and for a file the menu has no label of yet its name in words (`24_top_sub_ids.py`: "Top sub ids").
 
     A logged-out visitor gets the login form on the page itself (and the page after logging in); nothing of the
     page's data is queried before this returns.
@@ -44,7 +47,7 @@ def require_user(feature: str, page: str | None = None) -> SessionUser:
     require_second_factor(user.scope)  # staff, when the program requires two-step login of them: before view-as
     sidebar_menu(user)
     if not user.has(feature):  # a tier can give its partners a feature; staff pages no tier gives
-        _refuse(user, feature, page or feature)
+        _refuse(user, feature, page or calling_page(sys._getframe(1).f_code.co_filename))
     return user
 
 
@@ -58,9 +61,9 @@ def _refuse(user: SessionUser, feature: str, page: str) -> None:
         st.error(t(f"home.standing_{standing}"))
     elif user.impersonator and feature in REFUSALS:  # staff seeing the cabinet as a partner: "is for managers" told
         # a manager nothing of why, nor of the way back
-        st.info(t("auth.staff_page_viewing_as", partner=plain(user.display_name), feature=t(f"menu.{page}"),
+        st.info(t("auth.staff_page_viewing_as", partner=plain(user.display_name), feature=page_label(page),
                   back=t("menu.back_to_me")))  # fmt: skip
     else:
         refusal = "auth.withheld" if feature in user.withheld else REFUSALS.get(feature, "auth.no_feature")
-        st.error(t(refusal, feature=t(f"menu.{page}")))
+        st.error(t(refusal, feature=page_label(page)))
     st.stop()

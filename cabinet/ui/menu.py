@@ -11,7 +11,7 @@ import streamlit as st
 
 from cabinet.access import ScopeError, build_session_user, record_refused_view
 from cabinet.config import PROJECT_ROOT
-from cabinet.i18n import LOCALES
+from cabinet.i18n import LOCALES, MissingTranslation, translate
 from cabinet.prefs import COMMON_ZONES, save_prefs
 from cabinet.session import SESSION_KEY, SessionUser
 from cabinet.ui.branding import apply_branding
@@ -19,7 +19,7 @@ from cabinet.ui.dates import fmt_as_of
 from cabinet.ui.login import logout_button
 from cabinet.ui.reading import page_language
 from cabinet.ui.resources import app_settings, engine
-from cabinet.ui.text import LOCALE_KEY, current_locale, t, t_or
+from cabinet.ui.text import LOCALE_KEY, current_locale, t
 from cabinet.ui.widgets import plain
 from queries.warehouse import CurrentError, read_current
 
@@ -69,6 +69,13 @@ def _guard_feature(path: Path, mtime_ns: int) -> str | None:
     return None
 
 
+def calling_page(file: str) -> str:
+    """The menu label (the key after `menu.`) of the page file `file`: its `PAGES` entry's, else its file name without
+    the number (`pages/24_top_sub_ids.py`: `top_sub_ids`), as the menu lists it."""
+    name = Path(file).name
+    return PAGES.get(f"pages/{name}", ("", "", Path(name).stem.lstrip("0123456789_") or Path(name).stem))[2]
+
+
 def menu_pages(root: Path | None = None) -> dict[str, tuple[str, str, str]]:
     """PAGES, then every other page file: adding a view takes a query module and a page file, no entry here.
 
@@ -80,7 +87,7 @@ def menu_pages(root: Path | None = None) -> dict[str, tuple[str, str, str]]:
     for file in sorted((root / "pages").glob("*.py")):
         path = f"pages/{file.name}"
         if path not in pages and (feature := _guard_feature(file, file.stat().st_mtime_ns)) is not None:
-            pages[path] = (feature, NEW_PAGE_ICON, file.stem.lstrip("0123456789_") or file.stem)
+            pages[path] = (feature, NEW_PAGE_ICON, calling_page(path))
     return pages
 
 
@@ -89,9 +96,18 @@ def visible_pages(user: SessionUser, root: Path | None = None) -> list[tuple[str
     return [(path, label, icon) for path, (feat, icon, label) in menu_pages(root).items() if user.has(feat)]
 
 
+def label_words(label: str, locale: str) -> str:
+    """The menu label `label` (the key after `menu.`) in `locale`; a new page without a translation yet is named by
+    its file name as words (`top_sub_ids`: "Top sub ids")."""
+    try:
+        return translate(f"menu.{label}", locale)
+    except MissingTranslation:
+        return label.replace("_", " ").capitalize()
+
+
 def page_label(label: str) -> str:
-    """A menu label in the session's language; a new page without a translation shows its file name as words."""
-    return t_or(f"menu.{label}", label.replace("_", " ").capitalize())
+    """A menu label in the session's language (`label_words`)."""
+    return label_words(label, current_locale())
 
 
 def _set_user(user: SessionUser) -> None:

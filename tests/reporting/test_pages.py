@@ -17,15 +17,11 @@ from cabinet.i18n import translate
 from cabinet.session import SESSION_KEY
 from cabinet.store.db import make_engine
 from cabinet.ui.login import _STANDING_KEY as STANDING_KEY
-from cabinet.ui.menu import menu_pages
+from cabinet.ui.menu import label_words, menu_pages
 from tests.reporting.conftest import Program
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
-PAGE_FEATURES = {path: feature for path, (feature, _, _) in menu_pages().items()}
-# what a refusal names: the page opened ("“Offer catalogue” is for the program's administrators", not its group's
-# "Administration", which no menu entry is named)
-PAGE_NAMES = {path: label for path, (_, _, label) in menu_pages().items()}
 ROLES = ("p_parent", "p_child", "p_bronze", "mgr", "root")
 
 
@@ -62,11 +58,20 @@ def test_logged_out_page_renders_no_data(program: Program, page: str) -> None:
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("role", ROLES)
 def test_page_renders_for_every_role(program: Program, page: str, role: str) -> None:
-    at = _open(page, program.users[role])
+    shown_or_refused(program, page, role)
+
+
+def shown_or_refused(program: Program, page: str, role: str, root: Path = ROOT) -> None:
+    """`page` of the app under `root` opened as `role`: no exception; a role without the page's feature refused with
+    the page's name (its menu label; a page the menu does not list yet, its file name in words), and nothing of its
+    figures; the others shown a table, a figure or an info line, not an error. README "Adding a view" runs a new
+    page's file through this."""
+    feature, _, label = menu_pages(root)[page]
+    at = _open(page, program.users[role], root)
     assert not at.exception, at.exception
-    if not program.users[role].has(PAGE_FEATURES[page]):  # e.g. sub-partners for a bronze partner: refused
-        refusal = {"manage": "auth.staff_only", "admin": "auth.admin_only"}.get(PAGE_FEATURES[page], "auth.no_feature")
-        assert [e.value for e in at.error] == [translate(refusal, feature=translate(f"menu.{PAGE_NAMES[page]}"))]
+    if not program.users[role].has(feature):  # e.g. sub-partners for a bronze partner: refused
+        refusal = {"manage": "auth.staff_only", "admin": "auth.admin_only"}.get(feature, "auth.no_feature")
+        assert [e.value for e in at.error] == [translate(refusal, feature=label_words(label, "en"))]
         assert not at.dataframe and not at.metric
         return
     assert not at.error

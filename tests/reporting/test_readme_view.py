@@ -19,6 +19,9 @@ from streamlit.testing.v1 import AppTest
 from cabinet.session import SESSION_KEY
 from cabinet.ui import menu
 from tests.reporting.conftest import Program
+from tests.reporting.test_pages import ROLES, shown_or_refused
+from tests.test_layers import _imports as imports
+from tests.test_layers import _page_may_import as page_may_import
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,9 +44,9 @@ def _load(name: str, file: Path) -> ModuleType:
     return module
 
 
-def test_the_readme_example_view_is_two_files_and_keeps_to_the_scope(
-    program: Program, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _app_with_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """A copy of the app under `tmp_path` with the guide's page beside the real ones, its query module importable as
+    `queries.top_sub_ids` (returned), and the menu reading the copy's pages."""
     module = tmp_path / "top_sub_ids.py"
     module.write_text(_example("queries/top_sub_ids.py"))
     spec = importlib.util.spec_from_file_location("queries.top_sub_ids", module)
@@ -55,6 +58,13 @@ def test_the_readme_example_view_is_two_files_and_keeps_to_the_scope(
     shutil.copytree(ROOT / "pages", tmp_path / "pages")
     (tmp_path / "pages" / "24_top_sub_ids.py").write_text(_example("pages/24_top_sub_ids.py"))
     monkeypatch.setattr(menu, "PROJECT_ROOT", tmp_path)
+    return loaded
+
+
+def test_the_readme_example_view_is_two_files_and_keeps_to_the_scope(
+    program: Program, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded = _app_with_example(tmp_path, monkeypatch)
 
     def page(user: str) -> AppTest:
         at = AppTest.from_file(str(tmp_path / "app.py"), default_timeout=60)
@@ -84,6 +94,24 @@ def test_the_readme_example_view_is_two_files_and_keeps_to_the_scope(
     assert len(tests) == 2, tests  # the scope test and the page test
     for written_test in tests:
         written_test(program)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_readme_example_page_passes_the_every_page_test(
+    program: Program, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, role: str
+) -> None:
+    """The guide's command runs tests/reporting/test_pages.py on the new page: as a partner, whose refusal names a
+    page the menu has no label of yet, it raised MissingTranslation 'menu.top_sub_ids'."""
+    _app_with_example(tmp_path, monkeypatch)
+    shown_or_refused(program, "pages/24_top_sub_ids.py", role, root=tmp_path)
+
+
+def test_the_readme_example_keeps_the_import_rule(tmp_path: Path) -> None:
+    """The guide's page imports only what tests/test_layers.py lets a page import."""
+    page = tmp_path / "24_top_sub_ids.py"
+    page.write_text(_example("pages/24_top_sub_ids.py"))
+    assert {"cabinet.ui", "queries.top_sub_ids"} <= imports(page)
+    assert not [m for m in imports(page) if not page_may_import(m)]
 
 
 def test_the_readme_example_page_takes_a_free_number() -> None:
