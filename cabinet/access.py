@@ -137,6 +137,9 @@ def descendants(session: Session, roots: list[int], max_depth: int | None = None
     return sorted(set(session.scalars(select(tree.c.id))) - set(roots))
 
 
+APPLICATION = ("pending", "declined")  # an application to join, not decided yet or declined: no partner yet
+
+
 def derive_scope(session: Session, user: User) -> Scope:
     """Scope of a user: partner = own id (+ sub-partners to its tier's depth); manager = assigned trees; admin = all."""
     if user.role == ROLE_ADMIN:
@@ -185,6 +188,9 @@ def build_session_user(engine: Engine, username: str, impersonate_partner_id: in
             raise ScopeError(
                 f"no partner {impersonate_partner_id}", "menu.no_such_partner", partner=impersonate_partner_id
             )
+        if partner.status in APPLICATION:  # no cabinet of its own to see: it is decided on the Partners page
+            raise ScopeError(f"partner {partner.id} is an application ({partner.status})",
+                             f"menu.view_as_{partner.status}", partner=partner.id)  # fmt: skip
         tier = session.get(Tier, partner.tier_code)
         subs = descendants(session, [partner.id], tier.subpartner_depth if tier else 0)
         scope = Scope(user.id, user.username, ROLE_PARTNER, (partner.id,), tuple(subs), partner.tier_code,

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from cabinet.access import MAX_ID, ROLE_ADMIN, ROLE_MANAGER, Scope, ScopeError, descendants, scoped_partner
+from cabinet.access import APPLICATION, MAX_ID, ROLE_ADMIN, ROLE_MANAGER, Scope, ScopeError, descendants, scoped_partner
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
 from cabinet.formatting import name_order
@@ -43,7 +43,6 @@ from cabinet.store.db import locked_row
 from cabinet.store.models import CommissionPlan, Partner, Tier, User
 
 STATUSES = ("pending", "active", "paused", "blocked", "declined")  # pending, declined: applications (cabinet.invites)
-APPLICATION = ("pending", "declined")  # an application to join, not decided yet or declined: no partner yet
 FIELDS = ("status", "tier_code", "manager_user_id", "plan_id", "currency")  # what a change sets, in the form's order
 REASON_MAX = 500
 

@@ -100,11 +100,12 @@ def test_an_application_asks_for_nothing_even_with_staff_viewing_as_it(
     status: str,
 ) -> None:
     """An application (waiting, or declined) is refused as a blocked partner is: a manager viewing the cabinet as it
-    asked for a payout of what the feed's commissions had given it."""
-    with session_scope(store_engine) as s:
-        s.get(Partner, payable.tiny.parent).status = status  # type: ignore[union-attr]
+    asked for a payout of what the feed's commissions had given it. Staff are no longer let view as an application
+    (`test_view_as_application`); a view opened before its status was set so is refused by the store all the same."""
     viewing = build_session_user(store_engine, "mgr", impersonate_partner_id=payable.tiny.parent)
     assert viewing is not None and viewing.scope.own_partner_id == payable.tiny.parent
+    with session_scope(store_engine) as s:
+        s.get(Partner, payable.tiny.parent).status = status  # type: ignore[union-attr]
 
     def ask() -> None:
         with session_scope(store_engine) as s:
