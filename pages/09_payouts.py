@@ -133,6 +133,9 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
         card.metric(t(f"payouts.{label}"), fmt_metric("commission", float(value)), help=t(f"payouts.{label}_help"))
         if label == "available" and own is not None and own.short:
             card.caption(own.short)
+    if book.rounded_down:  # a request is in whole cents: the cards beside Available do not subtract to it
+        st.caption(t("payouts.available_floored", balance=fmt_metric("commission", float(book.left)),
+                     available=fmt_metric("commission", float(book.available))))  # fmt: skip
     if own is not None:
         st.caption(own.text)
     st.header(t("payouts.new"))

@@ -3,42 +3,39 @@
 The Payouts page, a manager's decision on a request (`cabinet.payouts.decide`) and the Dashboard's balance all work
 it out here, so they say the same.
 
-The ledger is in whole cents, as payouts are asked and paid: each partner's approved commission (four decimals) rounded
-down to the cent, a fraction of a cent waiting until it makes a whole one; payouts in another currency, converted,
-rounded up (never less taken from the balance than went). So its figures add up as the pages write them: approved
-$2,241.7283 was written "$2,241.73" beside "$1,991.72" available after $250.00 paid, the Dashboard's balance
-"$1,991.73"."""
+The ledger keeps the exact amounts (approved commission has four decimals; a payout in another currency is converted
+at its rate, to four) and each page shows a figure of it rounded once by the money rule
+(`cabinet.formatting.shown_amount`), as Commissions and Reports show approved commission: $16,625.3551 is "$16,625.36"
+on every page. Only what a request may ask (`Ledger.available`) is rounded down to whole cents, as payouts are asked
+and paid, a fraction of a cent waiting for a later payout; the pages say so where it reads less than the figures
+beside it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Context, Decimal
+from decimal import ROUND_DOWN, Context, Decimal
 
 from babel.numbers import get_currency_precision
 
 from cabinet.access import Scope
 from cabinet.errors import RefusedRequest
+from cabinet.formatting import floored_amount, shown_amount
 from queries.scope_sql import scope_params, scope_where_one
 from queries.warehouse import Warehouse
-
-CENT = Decimal("0.01")
 
 
 def whole_cents(amount: Decimal) -> Decimal:
     """`amount` to the cent, rounded down (towards less money, below zero too): payouts are asked and paid in whole
     cents, commission has four decimals."""
-    return amount.quantize(CENT, rounding=ROUND_FLOOR)
+    return floored_amount(amount, "USD")
 
 
-# in cents: each partner's approved commission rounded down (a manager's total is what each partner's page says)
+# exact, as Commissions and Reports sum it
 APPROVED_SQL = f"""
-select coalesce(sum(cents), 0) from (
-    select floor(sum(amount_base) * 100) as cents from commissions
-    where {scope_where_one()} and status = 'approved'
-    group by partner_id
-)
+select coalesce(sum(amount_base), 0)::decimal(18, 4) from commissions
+where {scope_where_one()} and status = 'approved'
 """
 BASE_CURRENCY_SQL = "coalesce((select upper(value) from dim_settings where key = 'base_currency'), 'USD')"
 
@@ -162,10 +159,21 @@ class Ledger:
 
     @property
     def available(self) -> Decimal:
-        """What a new request may ask for: the balance less what is already requested, in whole cents (rounded down, as
-        a request is; `ledger` gives whole cents already). Shown rounded to the nearest cent, $1,924.9199 was
-        "$1,924.92" available, a request of all of it was cut to $1,924.91, and a stray $0.01 stayed available."""
-        return max(Decimal(0), whole_cents(self.balance - self.requested))
+        """What a new request may ask for: the balance less what is already requested, in whole cents rounded down, as
+        a request is (`cabinet.formatting.floored_amount`). Rounded to the nearest cent, $1,924.9199 was "$1,924.92"
+        available, a request of all of it was cut to $1,924.91, and a stray $0.01 stayed available."""
+        return max(Decimal(0), whole_cents(self.left))
+
+    @property
+    def left(self) -> Decimal:
+        """The balance less the open request, exact: what `available` is of, rounded down."""
+        return self.balance - self.requested
+
+    @property
+    def rounded_down(self) -> bool:
+        """Whether `available` reads less than `left` rounded as every figure is ("$50.00" of $50.0055, which reads
+        "$50.01"): the page then says why, as the cards beside it do not subtract to it."""
+        return self.left > 0 and shown_amount(self.left) != self.available
 
 
 def ledger_cards(metrics: tuple[str, ...] | list[str], payouts: bool, page: str) -> tuple[str, ...]:
@@ -185,8 +193,8 @@ def ledger_cards(metrics: tuple[str, ...] | list[str], payouts: bool, page: str)
 def ledger(scope: Scope, *, wh: Warehouse, partner_id: int | None,
            requests: Sequence[tuple[Decimal, str, datetime, str]]) -> Ledger:  # fmt: skip
     """The ledger of `partner_id` from its requests (amount, currency, requested at, status); of every partner of the
-    scope together when None (a manager's or admin's Dashboard), from all their requests. In whole cents: approved
-    commission rounded down, each partner's on its own; payouts in base currency rounded up."""
+    scope together when None (a manager's or admin's Dashboard), from all their requests. Exact amounts (four
+    decimals): the pages round each figure once as they show it."""
     if partner_id is not None:
         scope.require([partner_id])
     cur = wh.cursor()
@@ -200,10 +208,8 @@ def ledger(scope: Scope, *, wh: Warehouse, partner_id: int | None,
             total, missing = cur.sql(TO_BASE_SQL, params=params).fetchall()[0]
             if missing:
                 raise MissingRate(missing)
-            return Decimal(total).quantize(CENT, rounding=ROUND_CEILING)
+            return Decimal(total)
 
-        return Ledger(
-            Decimal(approved).scaleb(-2).quantize(CENT), to_base(("approved", "paid")), to_base(("requested",))
-        )
+        return Ledger(Decimal(approved), to_base(("approved", "paid")), to_base(("requested",)))
     finally:
         cur.close()

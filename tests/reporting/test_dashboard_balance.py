@@ -56,9 +56,9 @@ def test_the_balance_is_what_payouts_offers_in_whole_cents(
     payable: Program,  # noqa: F811
     store_engine: Engine,
 ) -> None:
-    """A balance of $100.0099 read "$100.01" on the Dashboard and "$100.00" available on Payouts. The ledger is in
-    whole cents now, approved commission rounded down: both say "$100.00", and the Balance card's tooltip names what
-    Payouts offers now, less an open request."""
+    """A balance of $100.0099 reads "$100.01" on the Dashboard, as every page rounds it, and "$100.00" available on
+    Payouts, rounded down as a request is: the Balance card's tooltip names what Payouts offers now, less an open
+    request."""
     day = (NOW - timedelta(days=1)).date()
     payable.tiny.write("commissions", "cent.csv", FEED + f"c1,{payable.tiny.parent},{day}T09:00:00Z,0.0099,USD,"
                        "adjustment,approved,\n")  # fmt: skip
@@ -68,8 +68,8 @@ def test_the_balance_is_what_payouts_offers_in_whole_cents(
     card = next(m for m in at.metric if m.label == "Balance")
     payouts = open_page("pages/09_payouts.py", payable.users["p_parent"])
     available = next(m.value for m in payouts.metric if m.label == "Available")
-    assert (card.value, available) == ("$100.00", "$100.00")
+    assert (card.value, available) == ("$100.01", "$100.00")
     assert card.proto.help.endswith(translate("dashboard.balance_available", available="$100.00"))
     _request(payable, store_engine, "60")  # an open request: less what it asks
     card = next(m for m in open_page("pages/01_dashboard.py", payable.users["p_parent"]).metric if m.label == "Balance")
-    assert card.value == "$100.00" and "$40.00" in card.proto.help
+    assert card.value == "$100.01" and "$40.00" in card.proto.help
