@@ -20,7 +20,7 @@ import polars as pl
 from babel.numbers import format_percent
 
 from cabinet.access import Scope
-from cabinet.formatting import fmt_money
+from cabinet.formatting import fmt_money, rounding_line, shown_amount
 from cabinet.i18n import translate
 from queries.metrics import local_iso, local_time, utc_offset
 from queries.reports import check_period, utc_bounds
@@ -185,6 +185,18 @@ def totals(scope: Scope, *, wh: Warehouse, req: CommissionRequest) -> dict[str, 
     finally:
         cur.close()
     return {status: (int(n), Decimal(amount or 0)) for status, n, amount in got}
+
+
+def cards_apart(totals: dict[str, tuple[int, Decimal]], statuses: list[str] | tuple[str, ...],
+                currency: str) -> tuple[Decimal, Decimal] | None:  # fmt: skip
+    """(what the cards of `statuses` add up to as shown, each rounded once; their exact total rounded once) when the
+    two differ, else None: the cards of $100.003, $0.004 and $0.003 read $100.00, $0.00 and $0.00, where the three
+    make $100.01, the Dashboard's commission."""
+    amounts = [totals.get(s, (0, Decimal(0)))[1] for s in statuses]
+    total = sum(amounts, Decimal(0))
+    if not rounding_line(total, amounts, currency):
+        return None
+    return shown_amount(total, currency) - rounding_line(total, amounts, currency), shown_amount(total, currency)
 
 
 def _money(value: Any, currency: str | None, locale: str) -> str:
