@@ -226,6 +226,18 @@ def kpi_cards(frame: pl.DataFrame, visible: tuple[str, ...], per_row: int = 4) -
             )
 
 
+def shown_cents(amount: pl.Expr) -> pl.Expr:
+    """Money of up to four decimals (a float or a decimal) to the cent by the money rule, as a column: half to even on
+    the exact amount, as `cabinet.formatting.shown_amount` rounds a card's. Polars rounds the double nearest $8.425
+    up, to $8.43, where the card said $8.42: here the amount's units of 0.0001 are rounded as whole numbers."""
+    units = (amount.cast(pl.Float64) * 10_000).round(0).cast(pl.Int64, strict=False)  # exact: of 4 decimals
+    cents, rest = units // 100, units % 100  # floor division: `rest` is 0..99 below zero too
+    up = (rest > 50) | ((rest == 50) & (cents % 2 == 1))
+    return ((cents + up.cast(pl.Int64)).cast(pl.Decimal(38, 2)) / 100).cast(
+        pl.Float64
+    )  # -199.98, not -199.98000000000002
+
+
 def to_cents(frame: pl.DataFrame, money: tuple[str, ...] = ()) -> pl.DataFrame:
     """Money columns (by machine name, and the `money` ones) to the cent as every table shows them, rounded half to
     even as the cards are, a negative amount that rounds to zero as 0.00, not -0.00: left to the browser, $678.985
@@ -233,7 +245,7 @@ def to_cents(frame: pl.DataFrame, money: tuple[str, ...] = ()) -> pl.DataFrame:
     EPC below one unit keeps four decimals, as its card does (`cabinet.formatting.fmt_small_money`)."""
 
     def rounded(c: str) -> pl.Expr:
-        cents = pl.col(c).round(2)
+        cents = shown_cents(pl.col(c))
         if metric_part(c)[0] in SMALL_MONEY:
             cents = pl.when(pl.col(c).abs() < 1).then(pl.col(c).round(4)).otherwise(cents)
         return pl.when(cents == 0).then(0.0).otherwise(cents.cast(pl.Float64)).alias(c)
