@@ -126,6 +126,8 @@ def plan_terms(scope: Scope, snapshot_id: str, partner_id: int, today: date) -> 
 
 @st.cache_data(ttl=300, max_entries=64, show_spinner=False)
 def offers(snapshot_id: str) -> pl.DataFrame:
+    """Every offer of the snapshot (offer_id, offer: its name), cached per snapshot: offers are the program's, not a
+    partner's data (a partner's report rows name its own; `widgets.label_report` takes them as a dict)."""
     return dashboard.offer_names(wh=warehouse())
 
 

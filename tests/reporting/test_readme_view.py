@@ -18,8 +18,9 @@ from streamlit.testing.v1 import AppTest
 
 from cabinet.session import SESSION_KEY
 from cabinet.ui import menu
+from queries.reports import ReportRequest, performance
 from tests.reporting.conftest import Program
-from tests.reporting.test_pages import ROLES, shown_or_refused
+from tests.reporting.test_pages import ROLES, _open, shown_or_refused
 from tests.test_layers import _imports as imports
 from tests.test_layers import _page_may_import as page_may_import
 
@@ -36,6 +37,13 @@ def _example(path: str) -> str:
     return code
 
 
+def _example_pages() -> list[str]:
+    """The page files the guide writes out (`pages/24_top_sub_ids.py`, ...)."""
+    blocks = re.findall(r"```python\n# (pages/\S+\.py)\n", _section())
+    assert len(blocks) >= 2, blocks  # a view with its own query, and one of the cabinet's metrics
+    return blocks
+
+
 def _load(name: str, file: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, file)
     assert spec is not None and spec.loader is not None
@@ -45,7 +53,7 @@ def _load(name: str, file: Path) -> ModuleType:
 
 
 def _app_with_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    """A copy of the app under `tmp_path` with the guide's page beside the real ones, its query module importable as
+    """A copy of the app under `tmp_path` with the guide's pages beside the real ones, its query module importable as
     `queries.top_sub_ids` (returned), and the menu reading the copy's pages."""
     module = tmp_path / "top_sub_ids.py"
     module.write_text(_example("queries/top_sub_ids.py"))
@@ -56,7 +64,8 @@ def _app_with_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Module
     spec.loader.exec_module(loaded)
     shutil.copy(ROOT / "app.py", tmp_path / "app.py")
     shutil.copytree(ROOT / "pages", tmp_path / "pages")
-    (tmp_path / "pages" / "24_top_sub_ids.py").write_text(_example("pages/24_top_sub_ids.py"))
+    for page in _example_pages():
+        (tmp_path / page).write_text(_example(page))
     monkeypatch.setattr(menu, "PROJECT_ROOT", tmp_path)
     return loaded
 
@@ -97,39 +106,72 @@ def test_the_readme_example_view_is_two_files_and_keeps_to_the_scope(
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_the_readme_example_page_passes_the_every_page_test(
+def test_the_readme_example_pages_pass_the_every_page_test(
     program: Program, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, role: str
 ) -> None:
     """The guide's command runs tests/reporting/test_pages.py on the new page: as a partner, whose refusal names a
     page the menu has no label of yet, it raised MissingTranslation 'menu.top_sub_ids'."""
     _app_with_example(tmp_path, monkeypatch)
-    shown_or_refused(program, "pages/24_top_sub_ids.py", role, root=tmp_path)
+    for page in _example_pages():
+        shown_or_refused(program, page, role, root=tmp_path)
 
 
-def test_the_readme_example_keeps_the_import_rule(tmp_path: Path) -> None:
-    """The guide's page imports only what tests/test_layers.py lets a page import."""
-    page = tmp_path / "24_top_sub_ids.py"
-    page.write_text(_example("pages/24_top_sub_ids.py"))
-    assert {"cabinet.ui", "queries.top_sub_ids"} <= imports(page)
-    assert not [m for m in imports(page) if not page_may_import(m)]
+def test_the_readme_metrics_view_keeps_to_the_scope(
+    program: Program, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guide's EPC-by-offer page as a partner holds its own clicks only, by offer name, with their total; staff
+    read their partners', or one partner's when picked."""
+    _app_with_example(tmp_path, monkeypatch)
+    [page] = [p for p in _example_pages() if "data.report(" in _example(p)]
+    req = ReportRequest(date(2026, 11, 1), date(2026, 11, 10), "UTC", (), ("clicks",))
+
+    def clicks(user: str) -> int:
+        return int(performance(program.users[user].scope, wh=_warehouse(program), req=req)["clicks"].sum())
+
+    def total(at: AppTest) -> int:
+        table = at.dataframe[0].value
+        assert table.iloc[-1, 0] == "Total" and "·" in table.iloc[0, 0]  # offers by id and name, then the total
+        return int(table.iloc[-1]["Clicks"])
+
+    partner = _open(page, program.users["p_parent"], tmp_path)
+    assert not partner.exception and "epc_by_offer_partner" not in [box.key for box in partner.selectbox]
+    assert total(partner) == clicks("p_parent") < clicks("root")
+    assert partner.get("plotly_chart")  # a gold partner sees EPC, and its chart
+    staff = _open(page, program.users["mgr"], tmp_path)
+    assert total(staff) == clicks("mgr")
+    picked = staff.selectbox(key="epc_by_offer_partner").set_value(program.users["p_child"].partner_id).run()
+    assert not picked.exception and total(picked) == clicks("p_child") < clicks("mgr")
 
 
-def test_the_readme_example_page_takes_a_free_number() -> None:
-    """`12_top_subs.py` stood beside `12_program.py`: two pages of one number. The example itself, once it stays,
-    is its own number's page."""
-    name = Path(_example("pages/24_top_sub_ids.py").splitlines()[0].removeprefix("# ")).name
-    taken = {p.name.split("_", 1)[0] for p in (ROOT / "pages").glob("*.py") if p.name != name}
-    assert name.split("_", 1)[0] not in taken
-    assert not [p.name for p in (ROOT / "pages").glob(f"*_{name.split('_', 1)[1]}") if p.name != name]  # one address
+def test_the_readme_example_pages_keep_the_import_rule(tmp_path: Path) -> None:
+    """The guide's pages import only what tests/test_layers.py lets a page import."""
+    for name in _example_pages():
+        page = tmp_path / Path(name).name
+        page.write_text(_example(name))
+        assert "cabinet.ui" in imports(page)
+        assert not [m for m in imports(page) if not page_may_import(m)]
 
 
-def test_no_test_writes_a_page_of_the_readme_example_name() -> None:
+def test_the_readme_example_pages_take_free_numbers() -> None:
+    """`12_top_subs.py` stood beside `12_program.py`: two pages of one number. An example itself, once it stays, is
+    its own number's page."""
+    names = [Path(page).name for page in _example_pages()]
+    assert len({n.split("_", 1)[0] for n in names}) == len(names)
+    for name in names:
+        taken = {p.name.split("_", 1)[0] for p in (ROOT / "pages").glob("*.py") if p.name != name}
+        assert name.split("_", 1)[0] not in taken
+        assert not [p.name for p in (ROOT / "pages").glob(f"*_{name.split('_', 1)[1]}") if p.name != name]  # one URL
+
+
+def test_no_test_writes_a_page_of_a_readme_example_name() -> None:
     """The menu's test wrote its own `12_top_subs.py` beside the pages: with the guide's `24_top_subs.py` added as
     the guide says, two pages had the address /top_subs and every page stopped on Streamlit's error."""
-    name = Path(_example("pages/24_top_sub_ids.py").splitlines()[0].removeprefix("# ")).name.split("_", 1)[1]
-    writers = [str(t.relative_to(ROOT)) for t in (ROOT / "tests").rglob("*.py")
-               if t.name != Path(__file__).name and re.search(rf'"\d+_{re.escape(name)}"', t.read_text())]  # fmt: skip
-    assert not writers, f"{writers} write a page named like the guide's example {name}"
+    for page in _example_pages():
+        name = Path(page).name.split("_", 1)[1]
+        written = re.compile(rf'"\d+_{re.escape(name)}"')
+        writers = [str(t.relative_to(ROOT)) for t in (ROOT / "tests").rglob("*.py")
+                   if t.name != Path(__file__).name and written.search(t.read_text())]  # fmt: skip
+        assert not writers, f"{writers} write a page named like the guide's example {name}"
 
 
 def test_the_readme_notebook_reads_the_published_warehouse(
