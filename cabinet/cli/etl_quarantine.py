@@ -19,7 +19,7 @@ from rich.table import Table
 
 from cabinet.cli._app import CliError, console, counted, err_console, settings
 from cabinet.cli.etl import etl_app
-from cabinet.cli.etl_hints import hint_lines
+from cabinet.cli.etl_hints import HINTS, hint_lines
 from queries.data_loads import ROW_COLUMNS, ROWS_ORDER, ROWS_SQL, loaded_now
 
 COLUMNS = ROW_COLUMNS
@@ -44,6 +44,46 @@ def _present(cur: Any, feed: str | None, path: str | None, run: int | None, reas
         named = close[0]  # a typo: bad_timestmp
     guess = f" (did you mean {named}?)" if named else ""
     return f"{guess}; {what}{f' ({feed})' if feed else ''}: {', '.join(f'{v} ({n:,})' for v, n in there)}"
+
+
+_WITH_COLUMN = ("missing_field", "too_long")  # the reasons that name a column after a colon: missing_field:click_id
+
+
+def _known_reason(reason: str, present: list[str]) -> bool:
+    """Whether `reason` is one the ETL gives (a family of the contract, with a column where it takes one) or one in
+    the quarantine, or a family of those."""
+    family, colon, column = reason.partition(":")
+    if reason in present or any(r.startswith(reason + ":") for r in present):
+        return True
+    return family in HINTS and (not colon or (family in _WITH_COLUMN and column.replace("_", "").isalnum()))
+
+
+def _refuse_unknown(cur: Any, warehouse_dir: Path, feed: str | None, reason: str | None, path: str | None,
+                    run: int | None) -> None:  # fmt: skip
+    """Refuse a filter naming what no run knows (as `etl reprocess` refuses a reason or file it cannot read): a
+    reason the ETL never gives, a run not run yet, a file no run has read. One that only matches no row now (a
+    reason none has, a run or file that quarantined nothing) lists nothing, and says what there is."""
+    from etl.last_run import read_last_run
+
+    if reason is not None:
+        present = [r for (r,) in cur.execute("select distinct reason from quarantine order by 1").fetchall()]
+        if not _known_reason(reason, present):
+            close = difflib.get_close_matches(reason, sorted({*present, *HINTS}), 1, 0.8)  # a typo: bad_timestmp
+            guess = f" (did you mean {close[0]}?)" if close else ""
+            there = f"reasons in the quarantine: {', '.join(present)}" if present else "the quarantine is empty"
+            raise CliError(f"unknown reason {reason!r}{guess}: a reason is one of {', '.join(HINTS)}; "
+                           f"{' and '.join(_WITH_COLUMN)} name the column after a colon (missing_field:click_id); "
+                           f"{there}")  # fmt: skip
+    if run is not None:
+        latest = int(cur.execute("select coalesce(max(run_id), 0) from etl_runs").fetchone()[0])
+        latest = max(latest, int((read_last_run(warehouse_dir) or {}).get("run_id") or 0))  # idle runs since
+        if run > latest:
+            raise CliError(f"no run {run}: the latest run is {latest} (`cabinet etl status --all` lists the runs)")
+    if (
+        path is not None
+        and cur.execute("select 1 from etl_files where path = $path limit 1", {"path": path}).fetchone() is None
+    ):
+        raise CliError(f"no run has read a file {path}{_present(cur, feed, path, None)}")
 
 
 def _inbox_name(inbox: Path, name: str) -> str:
@@ -109,6 +149,7 @@ def quarantine(
     except NoSnapshotError as exc:
         raise CliError(str(exc)) from exc
     try:
+        _refuse_unknown(cur, cfg.warehouse_dir, feed, reason, file, run)
         rows = quarantine_rows(cur, feed, reason, file, run)
         if out is not None:
             n = _export(rows, out)

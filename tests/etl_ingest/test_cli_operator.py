@@ -141,19 +141,43 @@ def test_help_paragraphs_are_wrapped_at_the_terminal_not_where_the_docstring_bro
 
 
 def test_a_quarantine_filter_that_matches_nothing_says_what_there_is_for_that_filter(tiny: Tiny) -> None:
-    """A file named without its feed folder, or a run that quarantined nothing, was answered with the reasons."""
+    """A known reason, a file read or a run that quarantined nothing: an empty listing, with what there is."""
     tiny.write("clicks", "a.csv", CLICK_HEADER + _click(tiny, "k1") + _click(tiny, "bad", partner=999))
+    tiny.write("clicks", "b.csv", CLICK_HEADER + _click(tiny, "k2"))
     assert cli.invoke(cli_app, ["etl", "run"], env=WIDE).exit_code == 0
+    tiny.write("clicks", "c.csv", CLICK_HEADER + _click(tiny, "k3"))
+    assert cli.invoke(cli_app, ["etl", "run"], env=WIDE).exit_code == 0  # run 2 quarantines nothing
     for args, said in (
-        (["--file", "a.csv"], "match --file a.csv (did you mean clicks/a.csv?); files with quarantined rows: "
-                              "clicks/a.csv (1)"),
-        (["--run", "7"], "match --run 7; runs that quarantined rows: 1 (1)"),
-        (["--reason", "unknown_partnr"], "match --reason unknown_partnr (did you mean unknown_partner?); reasons "
-                                         "in the quarantine: unknown_partner (1)"),
+        (["--file", "clicks/b.csv"], "match --file clicks/b.csv; files with quarantined rows: clicks/a.csv (1)"),
+        (["--run", "2"], "match --run 2; runs that quarantined rows: 1 (1)"),
+        (["--reason", "bad_timestamp"], "match --reason bad_timestamp; reasons in the quarantine: unknown_partner (1)"),
+        (["--reason", "missing_field:sub1"], "match --reason missing_field:sub1; reasons in the quarantine: "),
         (["--feed", "conversions"], "no quarantined rows match --feed conversions"),
     ):  # fmt: skip
         out = cli.invoke(cli_app, ["etl", "quarantine", *args], env=WIDE)
         assert out.exit_code == 0 and said in _said(out), (args, out.output)
+
+
+def test_a_quarantine_filter_naming_what_no_run_knows_is_refused_as_reprocess_refuses_it(tiny: Tiny) -> None:
+    """`--reason bogus`, a run not run yet or a file never read listed nothing and exited 0, as if nothing were
+    quarantined for it; `etl reprocess --reason bogus` refuses it (exit 1) and names the reasons."""
+    tiny.write("clicks", "a.csv", CLICK_HEADER + _click(tiny, "k1") + _click(tiny, "bad", partner=999))
+    assert cli.invoke(cli_app, ["etl", "run"], env=WIDE).exit_code == 0
+    again = cli.invoke(cli_app, ["etl", "reprocess", "--reason", "bogus", "--wait", "0"], env=WIDE)
+    for args, said in (
+        (["--reason", "bogus"], "unknown reason 'bogus': a reason is one of missing_field, too_long, bad_row"),
+        (["--reason", "unknown_partnr"], "unknown reason 'unknown_partnr' (did you mean unknown_partner?)"),
+        (["--reason", "bad_timestamp:ts"], "unknown reason 'bad_timestamp:ts'"),
+        (["--run", "7"], "no run 7: the latest run is 1 (`cabinet etl status --all` lists the runs)"),
+        (["--file", "a.csv"], "no run has read a file a.csv (did you mean clicks/a.csv?); files with "
+                              "quarantined rows: clicks/a.csv (1)"),
+        (["--file", "/etc/passwd"], "no run has read a file /etc/passwd"),
+    ):  # fmt: skip
+        out = cli.invoke(cli_app, ["etl", "quarantine", *args], env=WIDE)
+        assert out.exit_code == again.exit_code == 1 and said in _said(out), (args, _said(out))
+    said = _said(cli.invoke(cli_app, ["etl", "quarantine", "--reason", "bogus"], env=WIDE))
+    assert "type_changed; missing_field and too_long name the column after a colon" in said, said
+    assert "reasons in the quarantine: unknown_partner" in said, said
 
 
 def test_a_quarantine_filter_takes_the_file_by_its_path_as_reprocess_does(tiny: Tiny) -> None:
@@ -163,8 +187,6 @@ def test_a_quarantine_filter_takes_the_file_by_its_path_as_reprocess_does(tiny: 
     for name in (str(path), str(tiny.inbox / "clicks" / ".." / "clicks" / "a.csv")):
         out = cli.invoke(cli_app, ["etl", "quarantine", "--file", name], env=WIDE)
         assert out.exit_code == 0 and "1 quarantined row" in _said(out) and "unknown_partner" in out.output, name
-    out = cli.invoke(cli_app, ["etl", "quarantine", "--file", "/etc/passwd"], env=WIDE)
-    assert out.exit_code == 0 and "no quarantined rows match --file /etc/passwd" in _said(out), out.output
 
 
 def test_reprocess_of_a_mistyped_reason_says_the_reason_meant(tiny: Tiny) -> None:
