@@ -162,6 +162,8 @@ if rows > widgets.REPORT_TABLE_MAX:  # millions of rows (hour × link × sub1) f
 every = dict(data.offers(snap.snapshot_id).select("offer_id", "offer").iter_rows())  # the rows' offers, all named
 shown = label_report(drawn, group_by, every, partners, links)
 show_table(shown, against)  # its changes signed as the Dashboard's cards sign them
+if group_by and widgets.totals_apart(drawn):  # each figure rounded once: a column can add up a cent apart from Total
+    st.caption(t("reports.total_rounded"))
 download_buttons(
     totals_named(frame, group_by),  # a Russian file read "Total" under Russian headers
     f"report_{date_from}_{date_to}",

@@ -255,6 +255,18 @@ def to_cents(frame: pl.DataFrame, money: tuple[str, ...] = ()) -> pl.DataFrame:
                                and (frame[c].dtype.is_float() or frame[c].dtype.is_decimal())])  # fmt: skip
 
 
+def totals_apart(frame: pl.DataFrame) -> bool:
+    """Whether a money column of a report with its Total row last reads, to the cent, otherwise than its rows added up
+    as shown: each figure is rounded once, the Total too (the exact total), so a column can be a cent or so apart."""
+    if frame.height < 3:  # one row and the total: the same figure
+        return False
+    cents = to_cents(frame)
+    added = MONEY - {"epc", "arpu"}  # sums: a rate's Total is no sum of its rows
+    money = [c for c in frame.columns if metric_part(c)[0] in added and metric_part(c)[1] != "change"]
+    rows, total = cents.head(frame.height - 1), cents.tail(1)
+    return any(abs(float(rows[c].sum()) - float(total[c][0] or 0)) >= 0.005 for c in money if c in cents.columns)
+
+
 def display_frame(frame: pl.DataFrame, against: str = "previous") -> pl.DataFrame:
     """Column headers translated for display (values stay numbers so sorting works); money to the cent
     (`to_cents`; the downloads keep the exact values). `against`: the period `_prev` columns hold

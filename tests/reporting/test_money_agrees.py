@@ -90,3 +90,24 @@ def test_payouts_approved_commission_is_the_commissions_figure_and_available_say
     assert dashboard["Approved commission (all time)"].value == "$100.01"
     assert dashboard["Balance"].value == "$50.01"  # the balance, to the cent; what may be asked is said beside it
     assert "$50.00" in dashboard["Balance"].proto.help
+
+
+def test_reports_says_why_a_money_column_adds_up_apart_from_its_total(program: Program) -> None:
+    """$0.004 on each of two days reads $0.00 twice under a Total of $100.01 ($100.008): the page says each figure and
+    the Total are rounded once, and the downloads keep the exact amounts."""
+    days = [(NOW - timedelta(days=n)).date() for n in (1, 2)]
+    lines = "".join(f"r{n},{program.tiny.parent},{d}T09:00:00Z,0.0040,USD,adjustment,approved,\n"
+                    for n, d in enumerate(days))  # fmt: skip
+    program.tiny.write("commissions", "two-days.csv", FEED + lines)
+    program.tiny.run(NOW + timedelta(minutes=5))
+    at = open_page("pages/02_reports.py", program.users["p_parent"])
+    assert not at.exception
+    column = at.dataframe[0].value["Commission"]
+    assert column.iloc[-1] == 100.01 and round(float(column.iloc[:-1].sum()), 2) == 100.00
+    assert translate("reports.total_rounded", "en") in [c.value for c in at.caption]
+
+
+def test_reports_says_nothing_of_rounding_when_the_columns_add_up(program: Program) -> None:
+    at = open_page("pages/02_reports.py", program.users["p_parent"])
+    assert not at.exception and at.dataframe
+    assert translate("reports.total_rounded", "en") not in [c.value for c in at.caption]
