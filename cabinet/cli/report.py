@@ -8,10 +8,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine, select
 
-from cabinet.access import ScopeError, build_session_user
+from cabinet.access import MAX_ID, ScopeError, build_session_user
 from cabinet.cli._app import CliError, app, console, counted, settings, store_engine
 from cabinet.export import FORMATS, TooManyRows, to_bytes
+from cabinet.store.db import session_scope
+from cabinet.store.models import Offer, Partner, TrackingLink
 from queries.compare import AGAINST, compared
 from queries.reports import ReportError, ReportRequest, performance, split_values
 from queries.warehouse import get_warehouse
@@ -45,6 +48,25 @@ def _filters(items: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
             raise CliError(f"--filter {item!r}: expected dim=value, e.g. country=DE or country=DE,GB")
         found.setdefault(dim.strip(), []).extend(split_values(value))  # comma-separated, as the page's filters
     return tuple((d, tuple(v)) for d, v in found.items())
+
+
+_STORED = {"partner_id": (Partner, "partner"), "offer_id": (Offer, "offer"), "link_id": (TrackingLink, "tracking link")}
+
+
+def _refuse_unknown_ids(engine: Engine, filters: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
+    """Refuse a partner, offer or link filter naming an id no store row has: it wrote a header and no rows, as of one
+    without traffic (and a manager was refused what an admin was given so). A value that is not a number is left to
+    the query, which says so; one in the store outside the user's scope is refused by the query as before."""
+    for dim, values in filters:
+        if dim not in _STORED:
+            continue
+        model, what = _STORED[dim]
+        ids = [int(v) for v in values if v.lstrip("-").isdigit()]
+        with session_scope(engine) as s:
+            storable = [i for i in ids if 1 <= i <= MAX_ID]  # beyond: no row, and no integer the store binds
+            known = set(s.scalars(select(model.id).where(model.id.in_(storable)))) if storable else set()
+        if missing := [str(i) for i in ids if i not in known]:
+            raise CliError(f"--filter {dim}: no {what} {', '.join(missing)} in the store")
 
 
 @app.command()
@@ -84,10 +106,11 @@ def report(
     engine = store_engine()  # CliError for a store not initialised, before anything is created
     try:
         user = build_session_user(engine, as_user)
+        if user is None:
+            raise CliError(f"no active user named {as_user!r}")
+        _refuse_unknown_ids(engine, _filters(filters or []))
     finally:
         engine.dispose()
-    if user is None:
-        raise CliError(f"no active user named {as_user!r}")
     wanted = _listed(metrics or "") or tuple(m for m in DEFAULT_METRICS if m in user.visible_metrics)
     hidden = [m for m in wanted if m not in user.visible_metrics]
     if hidden:

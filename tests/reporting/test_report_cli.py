@@ -193,3 +193,21 @@ def test_an_offer_filter_that_is_not_a_number_is_an_error(program: Program, caps
     assert code == 1 and err.startswith("error: offer filter 'Casino' is not an offer number"), err
     code, out, err = _cli([*base, "--filter", f"offer_id={program.tiny.offer}"], capsys)
     assert code == 0 and pl.read_csv(io.StringIO(out)).height == 1, err
+
+
+def test_a_filter_naming_a_partner_offer_or_link_the_store_has_not_is_an_error(
+    program: Program, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--filter partner_id=99999` wrote a header and no rows for an admin, as of a quiet partner, where a manager
+    was refused it; an offer or link id no store row has the same."""
+    base = ["report", "--from", "2026-11-01", "--to", "2026-11-02", "--group-by", "offer_id"]
+    for user in ("root", "mgr"):
+        code, out, err = _cli([*base, "--as", user, "--filter", f"partner_id={program.tiny.parent},99999"], capsys)
+        assert (code, out) == (1, "") and err == "error: --filter partner_id: no partner 99999 in the store\n", err
+    for dim, said in (("offer_id", "offer"), ("link_id", "tracking link")):
+        code, out, err = _cli([*base, "--as", "root", "--filter", f"{dim}=99999,99998"], capsys)
+        assert (code, out) == (1, "") and err == f"error: --filter {dim}: no {said} 99999, 99998 in the store\n", err
+    code, _, err = _cli([*base, "--as", "root", "--filter", f"partner_id={2**70}"], capsys)  # beyond the store's
+    assert code == 1 and err == f"error: --filter partner_id: no partner {2**70} in the store\n", err
+    code, out, err = _cli([*base, "--as", "root", "--filter", f"partner_id={program.outsider}"], capsys)
+    assert code == 0 and out.startswith("offer_id,"), err  # a partner of the store without clicks: no rows, no error
