@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from cabinet.session import SESSION_KEY
 from cabinet.ui import menu
 from queries.reports import ReportRequest, performance
+from queries.warehouse import Warehouse
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import ROLES, _open, shown_or_refused
 from tests.test_layers import _imports as imports
@@ -207,7 +208,5 @@ def test_the_helpers_the_guide_names_exist() -> None:
             found = getattr(found, attr)
 
 
-def _warehouse(program: Program):  # type: ignore[no-untyped-def]
-    from queries.warehouse import Warehouse
-
+def _warehouse(program: Program) -> Warehouse:
     return Warehouse(program.tiny.settings.warehouse_dir)
