@@ -175,6 +175,13 @@ def fmt_days(start: date, end: date, locale: str) -> str:
     return format_interval(start, end, "yMMMd", locale=locale)
 
 
+def fmt_week(monday: date, locale: str, *, year: bool = True) -> str:
+    """The week (Monday to Sunday) starting `monday` as its days' range, as the weekly summary names its week: "Oct 26
+    – Nov 1, 2026", "2–8 нояб. 2026 г."; without `year` "Oct 26 – Nov 1", "2–8 нояб." (a list of weeks of one year
+    that says the year above it)."""
+    return format_interval(monday, monday + timedelta(days=6), "yMMMd" if year else "MMMd", locale=locale)
+
+
 def fmt_month(month: date, locale: str) -> str:
     """A month as the language names it alone: "November 2026", "ноябрь 2026 г."."""
     return format_skeleton("yMMMM", month, locale=locale)

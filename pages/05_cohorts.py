@@ -7,7 +7,7 @@ import streamlit as st
 from cabinet.ui import data
 from cabinet.ui.cards import card_columns
 from cabinet.ui.charts import show_heatmap
-from cabinet.ui.dates import fmt_day
+from cabinet.ui.dates import fmt_day, fmt_month, fmt_week
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import t
@@ -119,12 +119,17 @@ if cells.is_empty():
 # one row per cohort, one column per period since it began; a period not begun yet stays empty
 shown = "per_customer" if view == "ltv" else "value"
 cell_metric = ("reg_to_ftd" if measure == "ftds" else metric) if view == "ltv" else metric
-label_format = {"week": "%Y-%m-%d", "month": "%Y-%m"}[grain]
+# a cohort named as the language writes its week or month ("Oct 26 – Nov 1", "ноябрь 2026 г."), as the weekly summary
+# names its week, where it read "2026-10-26"; a week's year only when the cohorts are of more than one (the caption
+# above says it, and "28 сент. – 4 окт. 2026 г. · 10" took a third of a phone's width). The table's column stays
+# dates (they sort in time), the downloads ISO
+years = first.year != last.year
+said = {"week": lambda c: fmt_week(c, year=years), "month": fmt_month}[grain]
 periods = list(range(int(cells["period"].max() or 0) + 1))
 wide = cells.pivot(on="period", index=["cohort", "customers"], values=shown).sort("cohort")
 wide = wide.select("cohort", "customers", *[pl.col(str(k)) for k in periods if str(k) in wide.columns])
 period_names = [t(f"cohorts.period_{grain}", n=k) for k in periods]
-rows = [f"{c:{label_format}} · {fmt_count(n)}" for c, n in wide.select("cohort", "customers").iter_rows()]
+rows = [f"{said(c)} · {fmt_count(n)}" for c, n in wide.select("cohort", "customers").iter_rows()]
 z = [list(r) for r in wide.drop("cohort", "customers").iter_rows()]
 text = [["" if v is None else fmt_metric(cell_metric, v) for v in r] for r in z]
 values = [float(v) for r in z for v in r if v is not None] or [0.0]
@@ -164,11 +169,11 @@ headers = {"cohort": t("cohorts.cohort"), "customers": t(f"cohorts.customers_{ev
 # past the edge of a 1280-px page in Russian
 customers = t(f"cohorts.col_customers_{event}")
 table = pl.DataFrame(
-    {headers["cohort"]: [f"{c:{label_format}}" for c in wide["cohort"]], customers: wide["customers"]}
+    {headers["cohort"]: wide["cohort"], customers: wide["customers"]}
     | {name: column for name, column in zip(period_names, zip(*text, strict=True), strict=True)}
 )  # fmt: skip
 config = {customers: st.column_config.NumberColumn(format=number_format("clicks"), help=headers["customers"])}
-show_dataframe(table, config, hide_index=True, placeholder="—", width="stretch")
+show_dataframe(table, config, dates={headers["cohort"]: said}, hide_index=True, placeholder="—", width="stretch")
 # a partner reads of its own commission as "you" ("what the partner earned" read as someone else's)
 mine = "_tree" if subtree else "_own" if user.scope.own_partner_id is not None else ""
 st.caption(t(f"cohorts.caption_{measure}" + (mine if measure == "commission" else "")))

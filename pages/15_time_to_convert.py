@@ -7,7 +7,7 @@ import streamlit as st
 from cabinet.ui import data
 from cabinet.ui.cards import card_columns
 from cabinet.ui.charts import show_chart
-from cabinet.ui.dates import fmt_day
+from cabinet.ui.dates import fmt_day, fmt_week
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.lag_picker import lag_partner_picker
 from cabinet.ui.tables import RATE_STEP, show_dataframe
@@ -68,7 +68,7 @@ st.header(t("lag.by_week"))
 weeks = frame.filter(pl.col("click_week").is_not_null()).sort("click_week", descending=True)
 # written here, not in polars's map_elements: that runs on a worker thread, without the session (so in English)
 medians = pl.Series("median_hours", [duration(h) for h in weeks["median_hours"]], dtype=pl.Utf8)
-shown = weeks.select(pl.col("click_week").cast(pl.Utf8), "conversions", pl.lit(medians), *names)
+shown = weeks.select("click_week", "conversions", pl.lit(medians), *names)
 headers = {"click_week": t("lag.click_week"), "conversions": t(f"lag.count_{event}"), "median_hours": t("lag.median")}
 headers |= {n: t(f"lag.bucket_{n}") for n in names}
 # short headers, the full names on hover: "Click week (from Monday)" and "Registrations after a click" over dates and
@@ -78,9 +78,14 @@ short["conversions"] = t(f"lag.col_count_{event}")
 # shares to two fixed decimals, as the cards' and the other tables' ("50.00%" beside "34.02%", not "50%")
 config = {short[n]: st.column_config.NumberColumn(format="percent", step=RATE_STEP) for n in names}
 config[short["conversions"]] = st.column_config.NumberColumn(format="localized", help=headers["conversions"])
-config[short["click_week"]] = st.column_config.TextColumn(help=headers["click_week"])
+config[short["click_week"]] = st.column_config.DateColumn(help=headers["click_week"])
 config[short["median_hours"]] = st.column_config.TextColumn(help=f"{headers['median_hours']}: {t('lag.median_help')}")
-show_dataframe(shown.rename(short), config, hide_index=True, width="stretch", placeholder="—")
+# each week as its days ("Oct 26 – Nov 1"), as Cohorts and the weekly summary name one, its year when the weeks are of
+# more than one (the caption above says it; "26 окт. – 1 нояб. 2026 г." pushed the last bucket past a 1280-px page);
+# dates still, so they sort in time; the downloads keep ISO dates
+years = first.year != last.year
+show_dataframe(shown.rename(short), config, dates={short["click_week"]: lambda w: fmt_week(w, year=years)},
+               hide_index=True, width="stretch", placeholder="—")  # fmt: skip
 st.caption(t("lag.caption", tz=user.timezone))
 if overall["before_click"]:  # timed over an hour before their click: not brought by it, so in no bucket
     st.caption(t("lag.before_click", n=fmt_count(overall["before_click"])))

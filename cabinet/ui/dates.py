@@ -1,5 +1,5 @@
 """Dates and times as the session's language writes them in a sentence, and what a period after the loaded data
-says; tables and downloads keep ISO dates."""
+says; tables of days and downloads keep ISO dates, a list of weeks or months names them (`fmt_week`, `fmt_month`)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,17 @@ def fmt_day(day: date) -> str:
 def fmt_days(start: date, end: date) -> str:
     """Inclusive dates as one range in the session's language: "Nov 7 – Dec 6, 2026", "7 нояб. – 6 дек. 2026 г."."""
     return formatting.fmt_days(start, end, current_locale())
+
+
+def fmt_week(monday: date, *, year: bool = True) -> str:
+    """The week starting `monday` as its days' range in the session's language: "Oct 26 – Nov 1, 2026"; without
+    `year` "Oct 26 – Nov 1"."""
+    return formatting.fmt_week(monday, current_locale(), year=year)
+
+
+def fmt_month(month: date) -> str:
+    """A month as the session's language names it alone: "November 2026", "ноябрь 2026 г."."""
+    return formatting.fmt_month(month, current_locale())
 
 
 def fmt_moment(moment: datetime) -> str:

@@ -14,7 +14,8 @@ took 0.6-1.3 s here, 50,000 rows 4.9 s), so a table's figures are written
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -121,21 +122,30 @@ def _with_format(config: Any, fmt: str) -> Any:
 
 
 def _column_text(frame: pl.DataFrame, name: str, kinds: dict[str, str], changes: Collection[str],
-                 locale: str, step: object = None) -> Callable[[Any], str] | None:  # fmt: skip
+                 locale: str, step: object = None,
+                 dates: Mapping[str, Callable[[date], str]] | None = None) -> Callable[[Any], str] | None:  # fmt: skip
+    if dates and name in dates:
+        said = dates[name]
+        return lambda v: said(v.date() if isinstance(v, datetime) else v)  # pandas hands a Timestamp
     if name in changes:  # as the Dashboard's cards write a change: "+12.5%", "-3.0%", "×14"
         return lambda v: fmt_change(v, locale) or PLACEHOLDER
     return _text(kinds[name], locale, step) if name in kinds else _other_text(frame[name].dtype, locale)
 
 
 def show_dataframe(frame: pl.DataFrame, column_config: dict[str, Any], *, changes: Collection[str] = (),
-                   **kwargs: Any) -> None:  # fmt: skip
+                   dates: Mapping[str, Callable[[date], str]] | None = None, **kwargs: Any) -> None:  # fmt: skip
     """`st.dataframe` of `frame` (headers as shown) whose figure columns (`column_config`'s number columns with a
     named or money format) read as the session's language writes them; their values stay numbers, so they sort.
 
     `changes`: columns holding a change as a fraction (1.2 for +120%), signed as the Dashboard's cards sign one
     (`cabinet.formatting.fmt_change`: "+12.5%", not a browser percent's "12.5%"); beyond `STYLED_CELLS` signed by a
-    printf format in percents, in any language ("+12.5%")."""
+    printf format in percents, in any language ("+12.5%").
+
+    `dates`: date columns written by the function given for each ("Oct 26 – Nov 1, 2026" for a week's Monday), their
+    values dates still, so they sort in time (a text column sorted "Nov 2" before "Oct 26"); up to `STYLED_CELLS`
+    cells, beyond that as ISO dates."""
     locale = current_locale()
+    dates = {name: said for name, said in (dates or {}).items() if name in frame.columns}
     changes = [c for c in changes if c in frame.columns]
     kinds = {name: kind for name, c in column_config.items()
              if isinstance(c, dict) and name in frame.columns and name not in changes
@@ -143,7 +153,7 @@ def show_dataframe(frame: pl.DataFrame, column_config: dict[str, Any], *, change
     browser = browser_language()
     # the browser writes them as the session does (no cost), but for a printf format's: English ("$0.0042")
     native = not kinds or browser is None or (browser == locale and (locale == PRINTF or "small" not in kinds.values()))
-    if native and not changes:
+    if native and not changes and not dates:
         st.dataframe(frame, column_config=column_config, **kwargs)
         return
     if frame.height * frame.width > STYLED_CELLS:
@@ -154,11 +164,13 @@ def show_dataframe(frame: pl.DataFrame, column_config: dict[str, Any], *, change
         config |= {name: _with_format(config.get(name) or {}, PLAIN_CHANGE) for name in changes}
         st.dataframe(frame.with_columns(pl.col(c) * 100 for c in changes), column_config=config, **kwargs)
         return
+    if native and not changes:  # only the dates' texts are given: the figures keep the browser's formats, no cost
+        kinds = {}
     table = frame.to_pandas()
     styler = table.style.format(na_rep=PLACEHOLDER)  # every cell: a float's default text has six decimals
     for name in table.columns:
         step = ((column_config.get(name) or {}).get("type_config") or {}).get("step")
-        if (text := _column_text(frame, name, kinds, changes, locale, step)) is not None:
+        if (text := _column_text(frame, name, kinds, changes, locale, step, dates)) is not None:
             styler = styler.format(text, subset=[name], na_rep=PLACEHOLDER)
     # a column's own format would be drawn instead of the texts
     config = column_config | {name: _without_format(column_config[name]) for name in (*kinds, *changes)

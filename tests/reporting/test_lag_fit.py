@@ -6,6 +6,7 @@ downloads keep the full names."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 
@@ -35,7 +36,7 @@ def test_the_weeks_are_headed_short_with_their_full_names_on_hover(
 
     short = [said("lag.col_click_week"), said("lag.col_count_registration"), said("lag.col_median")]
     assert list(grid.value.columns) == [*short, *(said(f"lag.bucket_{b}") for b in BUCKETS)]  # no bucket left out
-    assert list(grid.value[short[0]]) == ["2026-10-26"]
+    assert list(grid.value[short[0]]) == [datetime(2026, 10, 26)]  # a date: the weeks sort in time
     hover = json.loads(grid.proto.columns)
     assert hover[short[0]]["help"] == said("lag.click_week")
     assert hover[short[1]]["help"] == said("lag.count_registration")
