@@ -16,7 +16,7 @@ from types import ModuleType
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cabinet.session import SESSION_KEY
+from cabinet.session import SESSION_KEY, SessionUser
 from cabinet.ui import menu
 from queries.reports import ReportRequest, performance
 from queries.warehouse import Warehouse
@@ -158,6 +158,8 @@ def test_the_readme_example_pages_take_free_numbers() -> None:
     its own number's page."""
     names = [Path(page).name for page in _example_pages()]
     assert len({n.split("_", 1)[0] for n in names}) == len(names)
+    said = re.search(r"01–(\d+) are taken", " ".join(_section().split()))  # the guide's `ls pages`
+    assert said and int(said[1]) == max(int(p.name.split("_", 1)[0]) for p in (ROOT / "pages").glob("*.py"))
     for name in names:
         taken = {p.name.split("_", 1)[0] for p in (ROOT / "pages").glob("*.py") if p.name != name}
         assert name.split("_", 1)[0] not in taken
@@ -185,6 +187,22 @@ def test_the_readme_notebook_reads_the_published_warehouse(
     work = program.tiny.settings.warehouse_dir / "work.duckdb"
     assert work.name in _section()  # the file it warns about is the ETL's working file
     assert work.is_file()
+
+
+def test_the_readme_notebook_as_a_login_reads_its_scope(
+    program: Program, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The lines run as the demo's manager1 does, as the tiny program's manager: its partners' clicks only."""
+    monkeypatch.setenv("CABINET_DATA_DIR", str(program.tiny.settings.data_dir))
+    code = _example("a notebook, as a login")
+    assert code.count('"manager1"') == 1
+    names: dict[str, object] = {}
+    exec(compile(code.replace('"manager1"', '"mgr"'), "README notebook", "exec"), names)  # noqa: S102
+    assert "mobile" in capsys.readouterr().out
+    login, req = names["login"], names["req"]
+    assert isinstance(login, SessionUser) and login.scope.role == "manager" and isinstance(req, ReportRequest)
+    mine = performance(login.scope, wh=_warehouse(program), req=req)["clicks"].sum()
+    assert 0 < mine < performance(program.users["root"].scope, wh=_warehouse(program), req=req)["clicks"].sum()
 
 
 HELPERS = re.compile(r"`((?:cabinet|queries|widgets|dates|data|charts)\.[A-Za-z_][\w.]*)")
