@@ -13,7 +13,7 @@ from cabinet.ui.statement_box import month_statement_box
 from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import download_buttons, fmt_count, fmt_metric, per_language, period_picker, remember
-from queries.commissions import KINDS, CommissionError, CommissionRequest, cards_apart, visible_statuses
+from queries.commissions import KINDS, LIVE, CommissionError, CommissionRequest, cards_apart, visible_statuses
 
 user = require_user("reports", page="commissions")
 st.title(t("commissions.title"))
@@ -80,9 +80,11 @@ for first in range(0, len(shown_statuses), 4):  # four to a row: six side by sid
             fmt_metric("commission", float(amount)),
             help=t("commissions.rows", n=fmt_count(n)),
         )
-if len(shown_statuses) > 1 and (apart := cards_apart(totals, shown_statuses, data.base_currency())):
+added = [s for s in shown_statuses if s in LIVE]  # the commission's statuses, which the Dashboard adds up
+if len(added) > 1 and (apart := cards_apart(totals, added, data.base_currency())):
     # each card is rounded once: together they can read a cent apart from what the statuses make (the Dashboard's)
-    st.caption(t("commissions.cards_rounded", cards=fmt_metric("commission", float(apart[0])),
+    named = ", ".join(t(f"commissions.status_{s}") for s in added)
+    st.caption(t("commissions.cards_rounded", statuses=named, cards=fmt_metric("commission", float(apart[0])),
                  total=fmt_metric("commission", float(apart[1]))))  # fmt: skip
 if frame.is_empty():  # a period after the data loaded (Today) says so: "no data" read as no commission
     st.info(nothing_to_show(snap.data_as_of, date_from, user.timezone))
