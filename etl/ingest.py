@@ -39,7 +39,7 @@ from etl.reprocess import clear_earlier, note_versions, replace_earlier, replace
 from etl.schema import scalar
 from etl.stage import FEED_ORDER, StagedFile, StagedInbox, stage_inbox
 from etl.validate import MONEY_LIMIT, RAW
-from etl.zoneless import zoneless_notes
+from etl.zoneless import zoneless_times
 
 Progress = Callable[..., None]
 _PROGRESS_FIELDS = ("feed", "path", "status", "reason", "rows_read", "inserted", "updated", "duplicates", "quarantined")
@@ -110,7 +110,7 @@ def stage(
     )
     key = cfg.require_link_key().decode()
     note_versions(con, staged, key)  # rows earlier versions of these files quarantined: before the clicks' validation
-    staged.zoneless = zoneless_notes(con, staged)  # before the clicks' validation drops their staged text
+    staged.zoneless = zoneless_times(con, staged)  # before the clicks' validation drops their staged text
     if staged.of("clicks"):
         stage_lookups(con, dims)
         try:
@@ -167,7 +167,7 @@ def ingest(
                 except duckdb.Error as exc:
                     raise FileLoadError(f"{f.rel}: {type(exc).__name__}: {exc}") from exc
             by_file[f.file_id] = stats
-            _record(con, f, stats, run_id, now)
+            _record(con, f, stats, run_id, now, staged.zoneless.get(f.file_id))
             res.files.append(stats)
             if progress is not None:
                 progress({k: getattr(stats, k) for k in _PROGRESS_FIELDS})
@@ -350,15 +350,17 @@ def _process_file(
     return stats
 
 
-def _record(con: duckdb.DuckDBPyConnection, f: StagedFile, stats: FileStats, run_id: int, now: datetime) -> None:
-    """The file's manifest row with its counts."""
+def _record(con: duckdb.DuckDBPyConnection, f: StagedFile, stats: FileStats, run_id: int, now: datetime,
+            zoneless: tuple[str, str] | None = None) -> None:  # fmt: skip
+    """The file's manifest row with its counts, and the column and first value of its times without a zone."""
+    column, value = zoneless or (None, None)
     con.execute(
         "insert into etl_files (file_id, run_id, feed, path, sha256, size_bytes, status, reason, unknown_columns, "
-        "rows_read, inserted, updated, duplicates, quarantined, loaded_at, mtime_ns, ctime_ns) "
-        "values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "rows_read, inserted, updated, duplicates, quarantined, loaded_at, mtime_ns, ctime_ns, zoneless_column, "
+        "zoneless_value) values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [f.file_id, run_id, f.feed, f.rel, f.sha256, f.size, stats.status, stats.reason,
          ",".join(stats.unknown_columns) or None, stats.rows_read, stats.inserted, stats.updated, stats.duplicates,
-         stats.quarantined, now, f.mtime_ns, f.ctime_ns],
+         stats.quarantined, now, f.mtime_ns, f.ctime_ns, column, value],
     )  # fmt: skip
 
 

@@ -45,6 +45,7 @@ from etl.run_errors import EtlRunError, chunks_note
 from etl.schema import DIM_TABLES, ensure_schema, scalar, set_meta
 from etl.stage import FEED_ORDER
 from etl.validate import RUN_CLOCK
+from etl.zoneless import zoneless_notes
 from queries.warehouse import SNAPSHOT_DIR
 
 log = logging.getLogger("cabinet.etl")
@@ -274,7 +275,7 @@ def _transaction(
     notes += [f"{p}: its last line has no line break yet: read up to it (the line is read {rest})"
               for p in getattr(staged, "cut", [])]  # fmt: skip
     notes += [f"{line}: its files are not read" for line in getattr(staged, "unlisted", [])]
-    notes += getattr(staged, "zoneless", [])
+    notes += zoneless_notes(staged)
     result.warnings += [n for n in notes if n not in result.warnings]  # once per run, however many chunks saw it
     _add(timings, "stage", time.perf_counter() - t)
     con.execute("begin transaction")

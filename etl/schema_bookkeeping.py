@@ -45,8 +45,10 @@ create table if not exists etl_files (
     loaded_at    timestamp not null,
     mtime_ns     bigint,                     -- with path and size: an unchanged file is not hashed again
     ctime_ns     bigint,                     -- and its status: new content under an old mtime (`cp -p`) is seen
-    checked_at   timestamp                   -- when its hash was last found unchanged (a file read just after it
+    checked_at   timestamp,                  -- when its hash was last found unchanged (a file read just after it
                                              -- landed is hashed once more, then trusted by its mtime)
+    zoneless_column varchar,                 -- a text file's time column (ts, updated_at) whose first rows hold a
+    zoneless_value  varchar                  -- time without a zone, and the first such value (`etl.zoneless`)
 );
 -- Per path of a feed whose last row wins (commissions, fx_rates): the rows its latest read held, so a version of the
 -- file read again does not apply those it loaded again, and a row it quarantined applies, once valid, as of the read

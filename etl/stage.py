@@ -95,7 +95,7 @@ class StagedInbox:
     partial: list[str] = field(default_factory=list)  # still being written: read up to the last complete line
     cut: list[str] = field(default_factory=list)  # of `partial`, those whose last line has no line break yet
     unlisted: list[str] = field(default_factory=list)  # feed folders that could not be listed, and why
-    zoneless: list[str] = field(default_factory=list)  # files whose times have no zone (`etl.zoneless`)
+    zoneless: dict[int, tuple[str, str]] = field(default_factory=dict)  # by file id: zoneless times (`etl.zoneless`)
 
     def of(self, feed: str) -> list[StagedFile]:
         """New files of one feed."""

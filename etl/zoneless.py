@@ -17,9 +17,10 @@ TIME_COLUMNS = ("ts", "updated_at")
 SAMPLE_ROWS = 1000
 
 
-def zoneless_notes(con: duckdb.DuckDBPyConnection, staged: StagedInbox) -> list[str]:
-    """One warning per staged file whose first rows hold a time without a zone, naming the file and the value."""
-    notes = []
+def zoneless_times(con: duckdb.DuckDBPyConnection, staged: StagedInbox) -> dict[int, tuple[str, str]]:
+    """By file id, each staged text file whose first rows hold a time without a zone: its column and first such value
+    (recorded with the file's manifest row, `etl_files.zoneless_column` / `zoneless_value`, for the Data loads page)."""
+    found: dict[int, tuple[str, str]] = {}
     for f in staged.files:
         if f.table is None or f.same_as is not None:
             continue
@@ -29,10 +30,20 @@ def zoneless_notes(con: duckdb.DuckDBPyConnection, staged: StagedInbox) -> list[
                 f"where regexp_matches(v, '{TS_ISO_NAIVE}') limit 1"
             ).fetchall()
             if rows:
-                notes.append(
-                    f"{f.rel}: {column} values without a zone ({rows[0][0]!r}) are read as UTC: if the system that "
-                    "writes them uses local time, have it add the offset (+03:00) or Z, or its events land that "
-                    "many hours off"
-                )
+                found[f.file_id] = (column, str(rows[0][0]))
                 break
+    return found
+
+
+def zoneless_notes(staged: StagedInbox) -> list[str]:
+    """The run's warning for each file `zoneless_times` found (`staged.zoneless`), naming the file and the value."""
+    found = getattr(staged, "zoneless", {})
+    notes = []
+    for f in getattr(staged, "files", []):
+        if f.file_id in found:
+            column, value = found[f.file_id]
+            notes.append(
+                f"{f.rel}: {column} values without a zone ({value!r}) are read as UTC: if the system that writes them "
+                "uses local time, have it add the offset (+03:00) or Z, or its events land that many hours off"
+            )
     return notes
