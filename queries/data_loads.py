@@ -37,9 +37,11 @@ from etl_files f where f.status = 'failed' order by f.file_id desc limit ?
 """
 RUN_FILES_SQL = """
 select feed, path, status, coalesce(reason, '') as reason, rows_read, inserted, updated, duplicates, quarantined,
-       coalesce(unknown_columns, '') as unknown_columns
+       coalesce(unknown_columns, '') as unknown_columns, {zoneless}
 from etl_files where run_id = ? order by file_id
 """
+ZONELESS = "zoneless_column, zoneless_value"  # a snapshot published before they were kept: null, nothing to say
+ZONELESS_BEFORE = "null::varchar as zoneless_column, null::varchar as zoneless_value"
 BY_REASON_SQL = """
 select feed, reason, count(*) as rows, max(run_id) as last_run from quarantine group by all
 order by rows desc, feed, reason
@@ -138,9 +140,35 @@ def waiting_in(cur: duckdb.DuckDBPyConnection) -> Waiting:
 
 def run_files(scope: Scope, *, wh: Warehouse, run_id: int) -> pl.DataFrame:
     """The files run `run_id` read, in the order it read them, with their counts (read = inserted + updated +
-    duplicates + quarantined), a failed file's reason and the columns outside the contract it ignored."""
+    duplicates + quarantined), a failed file's reason, the columns outside the contract it ignored, and the time
+    column whose first rows hold times without a zone, read as UTC, with the first such value (`etl.zoneless`)."""
     _admin(scope)
-    return _frame(wh, RUN_FILES_SQL, [int(run_id)])
+    wh = wh.pinned()  # the probe and the query read one snapshot
+    cur = wh.cursor()
+    try:
+        cur.execute("select zoneless_column, zoneless_value from etl_files limit 0")
+        zoneless = ZONELESS
+    except duckdb.BinderException:  # published by a version that did not keep them
+        zoneless = ZONELESS_BEFORE
+    finally:
+        cur.close()
+    return _frame(wh, RUN_FILES_SQL.format(zoneless=zoneless), [int(run_id)])
+
+
+ZONELESS_FILES_SQL = """
+select run_id, path from etl_files where zoneless_column is not null and run_id in (select unnest(?::integer[]))
+order by file_id desc limit ?
+"""
+
+
+def zoneless_files(scope: Scope, *, wh: Warehouse, run_ids: Sequence[int], limit: int = 20) -> pl.DataFrame:
+    """The files of `run_ids` whose times have no zone (read as UTC: `etl.zoneless`), newest first, at most `limit`;
+    none in a snapshot published before they were kept."""
+    _admin(scope)
+    try:
+        return _frame(wh, ZONELESS_FILES_SQL, [[int(r) for r in run_ids], int(limit)])
+    except duckdb.BinderException:  # published by a version that did not keep them
+        return pl.DataFrame(schema={"run_id": pl.Int32, "path": pl.String})
 
 
 def failed_files(scope: Scope, *, wh: Warehouse, limit: int = 50) -> pl.DataFrame:

@@ -16,6 +16,7 @@ from cabinet import etl_requests
 from cabinet.export import MIME, to_bytes
 from cabinet.inbox_state import inbox_state
 from cabinet.session import SessionUser
+from cabinet.ui import run_files
 from cabinet.ui.cards import card_columns
 from cabinet.ui.data import warehouse
 from cabinet.ui.fit import column_px, figures_px, rest_px
@@ -173,11 +174,8 @@ def recent_runs(user: SessionUser) -> None:
         _runs_table(runs)
         with_files = runs.filter(pl.col("files") > 0)["run_id"].to_list()
         if with_files:
-            with st.expander(t("loads.run_files")):
-                run = st.selectbox(t("loads.run"), with_files, key="loads_run",
-                                   format_func=lambda r: t("loads.run_n", n=r))  # fmt: skip
-                if run is not None:
-                    _table(data_loads.run_files(user.scope, wh=warehouse(), run_id=int(run)), ("feed", "status"))
+            run_files.zoneless_notice(user, with_files)
+            run_files.run_files(user, with_files)
     n, latest = data_loads.idle_runs(user.scope, wh=warehouse())
     if n and not idle:
         snap, last = warehouse().snapshot(), read_last_run(app_settings().warehouse_dir) or {}
