@@ -169,7 +169,7 @@ def _params(scope: Scope, req: CohortRequest, first: date, last: date) -> dict[s
     common = {"tz": req.tz, "event": req.event, "start": start, "end": end}
     if req.subtree:  # the scope's own partner and the descendants its tier shows: nothing the request names
         return common | {"root": scope.own_partner_id, "subs": list(scope.subpartner_ids)}
-    return scope_params(scope) | {"partner": req.partner_id} | common
+    return scope_params(scope, partner=req.partner_id, **common)
 
 
 def cohorts(scope: Scope, *, wh: Warehouse, req: CohortRequest) -> pl.DataFrame:
@@ -235,6 +235,6 @@ def cohort_partners(scope: Scope, *, wh: Warehouse) -> pl.DataFrame:
     """Partners of the scope that have customers (partner_id, name, customers), the most customers first."""
     cur = wh.cursor()
     try:
-        return cur.sql(PARTNERS_SQL, params=scope_params(scope) | {"partner": None}).pl()
+        return cur.sql(PARTNERS_SQL, params=scope_params(scope, partner=None)).pl()
     finally:
         cur.close()

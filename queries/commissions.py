@@ -163,7 +163,7 @@ def _params(scope: Scope, req: CommissionRequest) -> dict[str, object]:
         "kinds": list(req.kinds),
         "conversion_id": conv,
     }
-    return scope_params(scope) | source_params(scope) | values
+    return scope_params(scope, **source_params(scope), **values)
 
 
 def rows(scope: Scope, *, wh: Warehouse, req: CommissionRequest) -> pl.DataFrame:

@@ -121,8 +121,7 @@ def conversion_lag(scope: Scope, *, wh: Warehouse, req: LagRequest) -> pl.DataFr
     if req.partner_id is not None:
         scope.require([int(req.partner_id)])
     start, end = utc_bounds(first, last, req.tz)
-    params = scope_params(scope) | {"partner": req.partner_id, "tz": req.tz, "event": req.event, "start": start,
-                                    "end": end}  # fmt: skip
+    params = scope_params(scope, partner=req.partner_id, tz=req.tz, event=req.event, start=start, end=end)
     cur = wh.cursor()
     try:
         got = cur.sql(LAG_SQL, params=params).pl()
@@ -165,6 +164,6 @@ def lag_partners(scope: Scope, *, wh: Warehouse, events: tuple[str, ...] = EVENT
         raise LagError(f"unknown event {unknown[0]!r}; allowed: {', '.join(EVENTS)}")
     cur = wh.cursor()
     try:
-        return cur.sql(PARTNERS_SQL, params=scope_params(scope) | {"partner": None, "events": list(events)}).pl()
+        return cur.sql(PARTNERS_SQL, params=scope_params(scope, partner=None, events=list(events))).pl()
     finally:
         cur.close()

@@ -154,7 +154,7 @@ def _params(scope: Scope, req: DetailRequest, metrics: tuple[str, ...]) -> dict[
         "conversions": {"types": list(conversion_types(metrics))},
         "commissions": {"statuses": list(visible_statuses(metrics))},
     }.get(req.dataset, {})
-    return scope_params(scope) | {"start": start, "end": end} | rows
+    return scope_params(scope, start=start, end=end, **rows)
 
 
 def count_rows(scope: Scope, *, wh: Warehouse, req: DetailRequest, metrics: tuple[str, ...]) -> int:

@@ -199,7 +199,7 @@ def ledger(scope: Scope, *, wh: Warehouse, partner_id: int | None,
         scope.require([partner_id])
     cur = wh.cursor()
     try:
-        approved = cur.sql(APPROVED_SQL, params=scope_params(scope) | {"partner": partner_id}).fetchall()[0][0]
+        approved = cur.sql(APPROVED_SQL, params=scope_params(scope, partner=partner_id)).fetchall()[0][0]
 
         def to_base(statuses: tuple[str, ...]) -> Decimal:
             rows = [r for r in requests if r[3] in statuses]

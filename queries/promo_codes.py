@@ -51,6 +51,6 @@ def code_figures(scope: Scope, *, wh: Warehouse, date_from: date, date_to: date,
     start, end = utc_bounds(date_from, date_to, tz)
     cur = wh.cursor()
     try:
-        return cur.sql(FIGURES_SQL, params=scope_params(scope) | {"start": start, "end": end}).pl()
+        return cur.sql(FIGURES_SQL, params=scope_params(scope, start=start, end=end)).pl()
     finally:
         cur.close()

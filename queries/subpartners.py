@@ -94,7 +94,7 @@ def tree_roots(scope: Scope, *, wh: Warehouse) -> pl.DataFrame:
     sub-partners work: `WORKING`), the biggest first."""
     cur = wh.cursor()
     try:
-        return cur.sql(ROOTS_SQL, params=scope_params(scope) | {"working": list(WORKING)}).pl()
+        return cur.sql(ROOTS_SQL, params=scope_params(scope, working=list(WORKING))).pl()
     finally:
         cur.close()
 
