@@ -16,10 +16,11 @@ from types import ModuleType
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cabinet.access import Scope
 from cabinet.session import SESSION_KEY, SessionUser
 from cabinet.ui import menu
 from queries.reports import ReportRequest, performance
-from queries.warehouse import Warehouse
+from queries.warehouse import SnapshotInfo, Warehouse
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import ROLES, _open, shown_or_refused
 from tests.test_layers import _imports as imports
@@ -224,6 +225,24 @@ def test_the_helpers_the_guide_names_exist() -> None:
         for attr in parts[cut:]:
             assert hasattr(found, attr), f"README's 'Adding a view' names {name}: {full} has no {attr}"
             found = getattr(found, attr)
+
+
+FILES = re.compile(r"`((?:cabinet|queries|etl|tests|pages)/[\w./-]+\.(?:py|json))`")
+OWNERS: dict[str, type] = {"user": SessionUser, "scope": Scope, "wh": Warehouse, "snap": SnapshotInfo,
+                           "program": Program}  # fmt: skip
+
+
+def test_the_files_and_fields_the_guide_names_exist() -> None:
+    """`tests/reporting/view_scope.py`, `etl/schema.py`, `user.visible_metrics`, `snap.data_as_of`...: a file moved
+    or a field renamed leaves the guide naming nothing."""
+    files = set(FILES.findall(_section()))
+    assert {"etl/schema.py", "tests/reporting/view_scope.py", "cabinet/ui/menu.py"} <= files
+    assert not [f for f in sorted(files) if not (ROOT / f).is_file()]
+    fields = set(re.findall(r"\b(user|scope|wh|snap|program)\.([a-z_]\w*)", _section()))
+    assert {("user", "visible_metrics"), ("snap", "snapshot_id"), ("program", "outsider")} <= fields
+    for owner, name in sorted(fields):
+        kind = OWNERS[owner]
+        assert hasattr(kind, name) or name in getattr(kind, "__dataclass_fields__", {}), f"{kind.__name__}.{name}"
 
 
 def _warehouse(program: Program) -> Warehouse:
