@@ -1,6 +1,7 @@
 """Dashboard: KPIs with change vs the previous period, daily trend, top offers and sub1, balance."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import plotly.express as px
 import polars as pl
@@ -13,6 +14,7 @@ from cabinet.ui.dates import not_loaded_yet, nothing_to_show, today_in
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import t
 from cabinet.ui.widgets import fmt_metric, kpi_cards, period_picker, relabel, show_refusal, show_table
+from queries.commissions import LIVE, cards_apart
 from queries.payouts import MissingRate, ledger_cards
 
 user = require_user("dashboard")
@@ -38,6 +40,17 @@ if unloaded:  # said once, under the zeros it explains: said under the trend and
     st.info(empty)  # 1280 × 900, the cards read as a day without traffic, and the same box came three times
 if date_to >= today:
     st.caption(t("dashboard.whole_days" if date_from < today else "dashboard.today_only"))
+# the status cards beside Commission, each rounded once, can add up to a cent apart from it: said, as on Commissions
+parts = {s: (0, Decimal(str(v))) for s, v in cards.select("metric", "value").iter_rows()
+         if s.removeprefix("commission_") in LIVE and s != "commission" and s in visible and v is not None}  # fmt: skip
+if (
+    "commission" in visible
+    and len(parts) == len(LIVE)
+    and (apart := cards_apart(parts, list(parts), data.base_currency()))
+):
+    named = ", ".join(t(f"commissions.status_{s.removeprefix('commission_')}") for s in parts)
+    st.caption(t("commissions.cards_rounded", statuses=named, cards=fmt_metric("commission", float(apart[0])),
+                 total=fmt_metric("commission", float(apart[1]))))  # fmt: skip
 # the balance as on Payouts: approved commission only where the tier shows commission, the balance also to a login
 # that handles payouts (the money it may ask for)
 if balance_cards := ledger_cards(visible, user.has("payouts"), "dashboard"):

@@ -55,6 +55,9 @@ def test_sub_cent_commission_reads_the_same_on_every_page_and_the_statement(
     dashboard = open_page("pages/01_dashboard.py", user)
     assert not dashboard.exception
     assert next(m.value for m in dashboard.metric if m.label == "Commission") == "$100.01"
+    said = translate("commissions.cards_rounded", "en", statuses="Pending, On hold, Approved, Paid", cards="$100.00",
+                     total="$100.01")  # fmt: skip
+    assert said in [c.value for c in dashboard.caption]  # its status cards beside Commission read $100.00 together
     reports = open_page("pages/02_reports.py", user)
     assert not reports.exception
     assert reports.dataframe[0].value["Commission"].iloc[-1] == 100.01  # the Total row
@@ -64,8 +67,6 @@ def test_sub_cent_commission_reads_the_same_on_every_page_and_the_statement(
     cards = {m.label: m.value for m in commissions.metric}
     live = [cards[k] for k in ("Pending", "On hold", "Approved", "Paid")]
     assert sum(map(_dollars, live)) == Decimal("100.00")
-    said = translate("commissions.cards_rounded", "en", statuses="Pending, On hold, Approved, Paid", cards="$100.00",
-                     total="$100.01")  # fmt: skip
     assert said in [c.value for c in commissions.caption]
 
 
