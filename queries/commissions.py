@@ -192,7 +192,7 @@ def cards_apart(totals: dict[str, tuple[int, Decimal]], statuses: list[str] | tu
     """(what the cards of `statuses` add up to as shown, each rounded once; their exact total rounded once) when the
     two differ, else None: the cards of $100.003, $0.004 and $0.003 read $100.00, $0.00 and $0.00, where the three
     make $100.01, the Dashboard's commission."""
-    amounts = [totals.get(s, (0, Decimal(0)))[1] for s in statuses]
+    amounts = [Decimal(str(totals.get(s, (0, 0))[1])) for s in statuses]  # exact, whatever number type it came as
     total = sum(amounts, Decimal(0))
     if not rounding_line(total, amounts, currency):
         return None
