@@ -166,6 +166,9 @@ def text_filters(staff: bool) -> list[str]:
     return [f for f in FILTERS if f != "offer_id" and (staff or f != "partner_id")]
 
 
+# the filters on values stored as sent (sub1-sub5: "FB", "Fb"), matched in any letter case; ids are numbers, countries
+# and devices are stored in one case (the typed value is put in it)
+ANY_CASE = frozenset(f"sub{i}" for i in range(1, 6))
 NO_VALUE = ""  # a filter value that matches the rows without one (a click without sub1 or link): "(none)" in tables
 
 
@@ -248,7 +251,11 @@ def _where(scope: Scope, req: ReportRequest, params: dict[str, object]) -> str:
         case = {"country": str.upper, "device": str.lower}.get(dim, str)  # stored ISO upper / lower-case values
         params[f"f{i}"] = [case(str(v)) for v in values if v != NO_VALUE]
         missing = f" or {DIMENSIONS[dim]} is null" if NO_VALUE in values else ""
-        parts.append(f"(list_contains($f{i}::varchar[], {DIMENSIONS[dim]}::varchar){missing})")
+        if dim in ANY_CASE:  # as sent: "fb" finds "FB" and "Fb"; both sides lower-cased by the warehouse, alike
+            match = f"list_contains(list_transform($f{i}::varchar[], lambda v: lower(v)), lower({DIMENSIONS[dim]}))"
+        else:
+            match = f"list_contains($f{i}::varchar[], {DIMENSIONS[dim]}::varchar)"
+        parts.append(f"({match}{missing})")
     return " and ".join(parts)
 
 
@@ -379,6 +386,7 @@ def report_with_totals(scope: Scope, *, wh: Warehouse, req: ReportRequest) -> pl
 
 
 __all__ = [
+    "ANY_CASE",
     "NO_VALUE",
     "ReportError",
     "ReportRequest",

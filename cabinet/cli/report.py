@@ -76,7 +76,11 @@ def report(
     date_to: Annotated[str, typer.Option("--to", help="Last day (YYYY-MM-DD), inclusive.")],
     group_by: Annotated[str, typer.Option("--group-by", help="Dimensions, comma separated: day,offer_id,...")] = "day",
     filters: Annotated[
-        list[str] | None, typer.Option("--filter", help="dim=value or dim=a,b (either); repeat for more dimensions.")
+        list[str] | None,
+        typer.Option(
+            "--filter",
+            help="dim=value or dim=a,b (either), in any letter case (sub1=fb finds FB); repeat for more dimensions.",
+        ),
     ] = None,
     tz: Annotated[str | None, typer.Option(help="Time zone of the days (default: the user's).")] = None,
     metrics: Annotated[
