@@ -8,8 +8,9 @@ import streamlit as st
 
 from cabinet.ui import data, data_loads, payout_currency, review_table, store
 from cabinet.ui.chips import wrapping_pills
+from cabinet.ui.column_pick import column_pick
 from cabinet.ui.dates import fmt_moment, local_time, today_in
-from cabinet.ui.fit import column_px
+from cabinet.ui.fit import auto_px, column_px, figures_px
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.headers import head_short
 from cabinet.ui.menu import VIEW_AS_PARAM
@@ -83,7 +84,7 @@ table = pl.DataFrame(
     {
         "id": [r.id for r in shown],
         "name": [r.name for r in shown],
-        # a new tab; none for an application, pending or declined: its cabinet shows nothing
+        # a new tab; none for an application, pending or declined: it has no cabinet, and staff are refused a view as it
         "open": [f"./?{VIEW_AS_PARAM}={r.id}" if r.status not in APPLICATION else None for r in shown],
         "status": [t(f"partners.status_{r.status}") for r in shown],
         "tier": [options.tiers.get(r.tier_code, r.tier_code) for r in shown],
@@ -132,10 +133,20 @@ config |= {
 config[headers["open"]] = st.column_config.LinkColumn(
     display_text=review_table.VIEW_AS_ICON, help=t("review.view_as_help")
 )
+# the columns a manager reads less often, beyond the page's width at 1280 px with the others (975 px of table in 818,
+# 1,082 in Russian), shown as far as they fit, the others picked here; the picked partner's are said under "Change"
+widths = {"id": auto_px(table["id"].cast(pl.String), headers["id"]), "open": auto_px([], headers["open"])}
+widths |= {c: column_px(table[c], headers[c]) for c in table.columns if c not in widths and c not in metrics}
+widths |= {m: figures_px(table[m], headers[m], data.base_currency() if m == "commission" else None) for m in metrics}
+optional = {c: widths[c] for c in ("manager", "plan", "parent", "payout")}
+taken = sum(px for c, px in widths.items() if c not in optional)
+chosen = column_pick(st, "partners_columns", t("partners.columns"), optional, taken, lambda c: t(f"partners.pick_{c}"))
+table = table.drop(c for c in optional if c not in chosen)
+shown_heads = {headers.get(c, c) for c in table.columns}
 # figures as the session's language writes them, also in a browser of another language ("8,254" beside a card's
 # "8 254" in a Russian session)
-show_dataframe(to_cents(table).rename(headers, strict=False), config, hide_index=True, placeholder="—",
-               width="stretch")  # fmt: skip
+show_dataframe(to_cents(table).rename(headers, strict=False), {h: c for h, c in config.items() if h in shown_heads},
+               hide_index=True, placeholder="—", width="stretch")  # fmt: skip
 st.caption(t("partners.caption"))
 
 st.header(t("partners.change"))
@@ -144,6 +155,11 @@ pick = st.selectbox(
     t("partners.pick"), list(by_id), format_func=lambda i: f"{i} · {by_id[i].name}", key="partners_pick"
 )
 row, admin = by_id[pick], user.role == "admin"
+# what the table may leave out (`column_pick`) and the form does not say: where it sits in the tree, where it is paid
+names = {r.id: r.name for r in rows}
+parent = f"{row.parent_id} · {plain(names[row.parent_id])}" if row.parent_id in names else row.parent_id  # as typed
+st.caption(t("partners.details", parent=parent or t("partners.details_top"), currency=row.currency,
+             method=t("partners.method_given" if row.has_payout_method else "partners.method_missing")))  # fmt: skip
 if row.status in APPLICATION:  # who applied, when and how: the table shows neither the email nor the day
     day = fmt_moment(local_time(row.created_at, user.timezone)) if row.created_at else "—"
     how = t("partners.applied_under", parent=row.parent_id) if row.parent_id else t("partners.applied_open")

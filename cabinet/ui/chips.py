@@ -19,8 +19,11 @@ _WRAP = (
 
 
 def wrapping_pills(where: DeltaGenerator, label: str, options: Sequence[T], default: Sequence[T],
-                   format_func: Callable[[T], str], key: str) -> list[T]:  # fmt: skip
-    """Pills in `where`, any number of them chosen (`default` at first), their rows wrapping; the chosen options."""
+                   format_func: Callable[[T], str], key: str,
+                   on_change: Callable[[], None] | None = None) -> list[T]:  # fmt: skip
+    """Pills in `where`, any number of them chosen (`default` at first), their rows wrapping; the chosen options;
+    `on_change` is called when the user changes them."""
     where.html(_WRAP.format(key=key))
-    chosen = where.pills(label, options, selection_mode="multi", default=default, format_func=format_func, key=key)
+    chosen = where.pills(label, options, selection_mode="multi", default=default, format_func=format_func, key=key,
+                         on_change=on_change)  # fmt: skip
     return list(chosen or [])

@@ -25,8 +25,10 @@ def columns_px(grid: Dataframe) -> dict[str, int]:
     said = json.loads(grid.proto.columns)
 
     def drawn(c: str) -> int:
-        fmt = said.get(c, {}).get("type_config", {}).get("format")
-        return auto_px((_text(v, fmt) for v in grid.value[c]), c)
+        kind = said.get(c, {}).get("type_config", {})
+        if str(kind.get("display_text") or "").startswith(":material/"):  # a link drawn as an icon, not its URL
+            return auto_px((), c)
+        return auto_px((_text(v, kind.get("format")) for v in grid.value[c]), c)
 
     return {c: said.get(c, {}).get("width") or drawn(c) for c in grid.value.columns}
 
