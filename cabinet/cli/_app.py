@@ -133,7 +133,9 @@ def main() -> None:
             out.width = width
     try:
         _check_arguments(sys.argv[1:])
-        code = app(standalone_mode=False)  # an int when a command ended with typer.Exit(code), else None
+        code = app(
+            prog_name="cabinet", standalone_mode=False
+        )  # named as the README writes it; an int when a command ended with typer.Exit(code), else None
         sys.exit(code if isinstance(code, int) else 0)
     except TyperException as exc:  # a usage error (exit 2) or another of typer's: its box as one line
         if type(exc).__name__ == "NoArgsIsHelpError":  # `cabinet users`: its help is printed already
