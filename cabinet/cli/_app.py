@@ -133,9 +133,8 @@ def main() -> None:
             out.width = width
     try:
         _check_arguments(sys.argv[1:])
-        code = app(
-            prog_name="cabinet", standalone_mode=False
-        )  # named as the README writes it; an int when a command ended with typer.Exit(code), else None
+        # named `cabinet` however started; an int when a command ended with typer.Exit(code), else None
+        code = app(prog_name="cabinet", standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)
     except TyperException as exc:  # a usage error (exit 2) or another of typer's: its box as one line
         if type(exc).__name__ == "NoArgsIsHelpError":  # `cabinet users`: its help is printed already
