@@ -24,7 +24,7 @@ from cabinet.ui.once import once
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import current_locale, plural, t, t_or, worded
-from cabinet.ui.widgets import fmt_count
+from cabinet.ui.widgets import fmt_count, plain
 from etl.last_run import parse_time, read_last_run
 from etl.lock import running_holder
 from queries import data_loads
@@ -224,7 +224,10 @@ def failed_files(user: SessionUser) -> None:
         return
     since = worded(files, "loaded_in_run", lambda r: t("loads.loaded_in_run", n=r))
     files = files.with_columns(since.fill_null(t("loads.not_loaded_since")))
-    _table(files, ("feed",))
+    _table(files.drop("reason"), ("feed",))  # a reason as a column was cut at 1280 px: whole below
+    reasons = [f"- **{plain(path)}** ({t('loads.run_n', n=run)}): {plain(reason)}"
+               for run, path, reason in files.select("run_id", "path", "reason").rows()]  # fmt: skip
+    st.markdown(t("loads.failed_said") + "\n\n" + "\n".join(reasons))
 
 
 def waiting(user: SessionUser) -> None:

@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from cabinet.i18n import translate
+from cabinet.ui.fit import TABLE_PX
 from cabinet.ui.run_files import EXPANDER_PX
 from cabinet.ui.widgets import plain
 from queries import data_loads
@@ -101,3 +102,17 @@ def test_a_snapshot_published_before_the_columns_were_kept_says_nothing_of_times
     assert data_loads.zoneless_files(loaded.users["root"].scope, wh=wh, run_ids=[2]).is_empty()
     at = open_page("pages/23_data_loads.py", loaded.users["root"])
     assert not at.exception and list(at.dataframe[1].value["File"]) == ["clicks/bad.csv", LONG]
+
+
+def test_the_files_that_could_not_be_read_say_their_reasons_whole(loaded: Program) -> None:  # noqa: F811
+    """The table of files that could not be read had the reason as a column, cut at its end at 1280 px: it keeps the
+    run, feed, file and times, within the page's width, and each reason reads whole below it."""
+    failed = data_loads.failed_files(loaded.users["root"].scope, wh=Warehouse(loaded.tiny.settings.warehouse_dir))
+    at = open_page("pages/23_data_loads.py", loaded.users["root"])
+    assert not at.exception
+    [grid] = [g for g in at.dataframe if "Failed at (UTC)" in g.value.columns]
+    assert "Reason" not in grid.value.columns and list(grid.value["File"]) == failed["path"].to_list()
+    assert sum(columns_px(grid).values()) <= TABLE_PX, columns_px(grid)
+    said = _said(at)
+    for run, path, reason in failed.select("run_id", "path", "reason").rows():
+        assert f"**{plain(path)}** (run {run}): {plain(reason)}" in said
