@@ -10,6 +10,7 @@ import streamlit as st
 
 from cabinet.ui import data, review_limits, review_table, store
 from cabinet.ui.cards import card_columns
+from cabinet.ui.column_pick import column_pick
 from cabinet.ui.dates import fmt_days, today_in
 from cabinet.ui.guard import require_user
 from cabinet.ui.tables import RATE_STEP, show_dataframe
@@ -83,9 +84,18 @@ config[headers["signals"]] = st.column_config.TextColumn(width="medium")
 config[headers["open"]] = st.column_config.LinkColumn(
     display_text=review_table.VIEW_AS_ICON, help=t("review.view_as_help")
 )
+# the shares beside the figures and their changes were beyond the page's width at 1280 px (1,078 px of table in 818,
+# 1,107 in Russian): shown as far as they fit, that of a signal the list is filtered by first, the others picked here
+widths = review_table.columns_px(table, headers)
+optional = {c: widths[c] for c in review_table.SHARES}
+first = [review_table.SHARE_OF[s] for s in picked if s in review_table.SHARE_OF]
+taken = sum(px for c, px in widths.items() if c not in optional)
+chosen = column_pick(st, "review_columns", t("review.columns"), optional, taken, headers.get, first)
+table = table.drop(c for c in optional if c not in chosen)
+shown_heads = {headers[c] for c in table.columns}
 changes = [headers[c] for c in changed]  # "+12.5%", as the cards
-show_dataframe(to_cents(table).rename(headers, strict=False), config, changes=changes, hide_index=True, width="stretch",
-               placeholder="—")  # fmt: skip
+show_dataframe(to_cents(table).rename(headers, strict=False), {h: c for h, c in config.items() if h in shown_heads},
+               changes=changes, hide_index=True, width="stretch", placeholder="—")  # fmt: skip
 # headed as the table; the figures it leaves out as Reports heads them ("Bot clicks", "Clicks before")
 download_buttons(review_table.download(shown, names), f"partner_review_{date_from}_{date_to}", key="review",
                  headers=review_table.download_headers(shown.columns, against))  # fmt: skip

@@ -40,6 +40,8 @@ def column_pick(where: DeltaGenerator, key: str, label: str, widths: Mapping[str
     ones that fit beside `taken` px (`fitting`); the user's pick kept for the session under `key`."""
     widget_key, picked = per_language(key, None)
     default = fitting(widths, taken, first) if picked is None else [c for c in widths if c in picked]
+    if picked is None:  # a widget of its own for each default until the user picks: a widget keeps its first value
+        widget_key += "".join(f"_{c}" for c in default) or "_none"  # (the list filtered by a signal shows its share)
 
     def picked_now() -> None:  # the user's own pick from now on, in either language, not the widths'
         remember(key, list(st.session_state[widget_key] or []))

@@ -7,6 +7,9 @@ from collections.abc import Iterable, Mapping
 
 import polars as pl
 
+from cabinet.ui import data
+from cabinet.ui.column_pick import MEDIUM_PX, change_px, share_px
+from cabinet.ui.fit import auto_px, figures_px
 from cabinet.ui.headers import metric_part, short_label
 from cabinet.ui.menu import VIEW_AS_PARAM
 from cabinet.ui.text import t
@@ -20,6 +23,13 @@ COLUMNS = ("partner", "signals", "open", *FIGURES)
 # the link into a partner's cabinet, drawn as an icon under the header "Cabinet" (what it does said on hover): "View
 # as partner" in every row took 128 px of a table past the page's width at 1280 px
 VIEW_AS_ICON = ":material/open_in_new:"
+SHARES = ("bot_share", "unique_share", "reg_to_ftd", "rejected_share")  # shown as far as they fit (`column_pick`)
+SHARE_OF = {
+    "bots": "bot_share",
+    "repeat_clicks": "unique_share",
+    "no_ftds": "reg_to_ftd",
+    "rejections": "rejected_share",
+}
 
 
 def _said(signals: pl.Expr) -> pl.Expr:
@@ -43,6 +53,26 @@ def table(frame: pl.DataFrame, names: Mapping[int, str]) -> pl.DataFrame:
 def headers() -> dict[str, str]:
     """The table's headers, by machine name, in the session's language."""
     return {c: t(f"review.col_{c}") for c in COLUMNS}
+
+
+def columns_px(table: pl.DataFrame, heads: Mapping[str, str]) -> dict[str, int]:
+    """About the width of each column of the `table` as the page shows it under `heads` (machine name: px)."""
+    base = data.base_currency()
+
+    def px(c: str) -> int:
+        if c == "signals":
+            return MEDIUM_PX
+        if c == "open":  # an icon
+            return auto_px((), heads[c])
+        if c == "partner":
+            return auto_px(table[c], heads[c])
+        if c.endswith("_change"):
+            return change_px(table[c], heads[c])
+        if c in SHARES:
+            return share_px(table[c], heads[c])
+        return figures_px(table[c], heads[c], base if c == "commission" else None)
+
+    return {c: px(c) for c in table.columns}
 
 
 def download(frame: pl.DataFrame, names: Mapping[int, str]) -> pl.DataFrame:

@@ -91,6 +91,7 @@ def test_the_page_lists_and_filters_partners_by_signal(busy: Program) -> None:
     assert "Signals" not in quiet.dataframe[0].value.columns  # no empty column pushing the changes out of sight
     at = open_page("pages/22_review.py", busy.users["mgr"])
     assert not at.exception and not at.error and not at.success  # the last 30 days: October's clicks are new
+    at.session_state["_choice_review_columns"] = ["bot_share"]  # picked above the table (test_review_width)
     at.selectbox(key="review_period_en").set_value("custom").run()
     at.date_input(key="review_dates").set_value(NOVEMBER).run()
     assert not at.exception

@@ -11,10 +11,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cabinet.session import SESSION_KEY
+from cabinet.ui import review_table
 from cabinet.ui.tables import RATE_STEP
 from tests.reporting.conftest import Program
 from tests.reporting.test_pages import ROOT
-from tests.reporting.test_table_language import _open, _shown
+from tests.reporting.test_table_language import _shown
 
 SHARES = {"en": ("Bots", "Unique", "Reg→FTD", "Rejected"), "ru": ("Боты", "Уникальные", "Рег→FTD", "Отклонено")}
 WRITTEN = {"en": r"\d+\.\d\d%", "ru": r"\d+,\d\d%"}  # "50.00%", "50,00%", as the cards write a rate
@@ -22,7 +23,12 @@ WRITTEN = {"en": r"\d+\.\d\d%", "ru": r"\d+,\d\d%"}  # "50.00%", "50,00%", as th
 
 @pytest.mark.parametrize(("locale", "browser"), [("en", "en-US"), ("en", "ru-RU"), ("ru", "en-US"), ("ru", "ru-RU")])
 def test_the_reviews_shares_have_two_decimals(program: Program, locale: str, browser: str) -> None:
-    at = _open("pages/22_review.py", replace(program.users["root"], locale=locale), browser)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.context = {"locale": browser}
+    at.session_state[SESSION_KEY] = replace(program.users["root"], locale=locale)
+    at.session_state["_choice_review_columns"] = list(review_table.SHARES)  # all shown, as if picked (they may not fit)
+    at.run()
+    at.switch_page("pages/22_review.py").run()
     assert not at.exception
     texts = _shown(at)[1]
     reg_to_ftd = [x for x in texts[SHARES[locale][2]] if x != "—"]
