@@ -56,4 +56,5 @@ def test_a_share_picked_is_shown_and_that_of_the_signal_filtered_by(busy: Progra
     assert "Rejected" in heads and "Bots" not in heads and "Unique" not in heads, heads
     filtered = _november(busy, "en", review_only=["bots"])
     assert not filtered.exception, filtered.exception
-    assert "Bots" in list(filtered.dataframe[0].value.columns)  # the share the list is filtered by
+    heads = list(filtered.dataframe[0].value.columns)  # the share the list is filtered by, in sight beside its signal
+    assert heads[:5] == ["Partner", "Signals", "Cabinet", "Bots", "Clicks"], heads
