@@ -35,6 +35,13 @@ COHORT = {"en": "Cohort", "ru": "Когорта"}
 WEEK = {"en": "Week", "ru": "Неделя"}
 
 
+def _opened(program: Program, page: str, locale: str) -> AppTest:
+    """`page` as p_parent in `locale`, shown without an error."""
+    at = open_ru(program, "p_parent", page) if locale == "ru" else open_page(page, program.users["p_parent"])
+    assert not at.exception and not at.error
+    return at
+
+
 def _rows(at: object) -> list[str]:
     """The heatmap's row labels, top to bottom, as its tooltip also names them."""
     return json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]["y"]  # type: ignore[attr-defined]
@@ -42,9 +49,7 @@ def _rows(at: object) -> list[str]:
 
 @pytest.mark.parametrize("locale", ["en", "ru"])
 def test_cohort_weeks_read_as_the_language_writes_them(lines: Program, files: Files, locale: str) -> None:  # noqa: F811
-    page = "pages/05_cohorts.py"
-    at = open_ru(lines, "p_parent", page) if locale == "ru" else open_page(page, lines.users["p_parent"])
-    assert not at.exception and not at.error
+    at = _opened(lines, "pages/05_cohorts.py", locale)
     values, _, texts = shown(at)
     assert texts[COHORT[locale]] == WEEKS[locale]
     assert values[COHORT[locale]].cast(date).to_list() == [date(2026, 10, 26), date(2026, 11, 2)]  # dates: they sort
@@ -67,10 +72,7 @@ def test_cohort_months_read_as_the_language_names_them(lines: Program, locale: s
 
 @pytest.mark.parametrize("locale", ["en", "ru"])
 def test_click_weeks_read_as_the_language_writes_them(late: Program, files: Files, locale: str) -> None:  # noqa: F811
-    page = "pages/15_time_to_convert.py"
-    at = open_ru(late, "p_parent", page) if locale == "ru" else open_page(page, late.users["p_parent"])
-    assert not at.exception and not at.error
-    values, _, texts = shown(at)
+    values, _, texts = shown(_opened(late, "pages/15_time_to_convert.py", locale))
     assert texts[WEEK[locale]] == WEEKS[locale][:1]
     assert values[WEEK[locale]].cast(date).to_list() == [date(2026, 10, 26)]
     rows = _csv(files, "time_to_convert_")
