@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cabinet.access import ROLE_ADMIN, ROLE_MANAGER, Scope, ScopeError, scoped_partner
@@ -123,12 +124,15 @@ def request_access(session: Session, scope: Scope, partner_id: int, offer_id: in
     access = session.scalar(
         select(OfferAccess).where(OfferAccess.offer_id == offer_id, OfferAccess.partner_id == partner_id)
     )
-    if access is None:
-        access = OfferAccess(offer_id=offer_id, partner_id=partner_id)
-        session.add(access)
-    access.status, access.message, access.reason, access.requested_at = "requested", text, None, utcnow()
-    access.decided_at = access.decided_by_user_id = None
-    session.flush()
+    try:  # the partner's other tab asking at the same moment wrote its row first (`uq_offer_access_offer_id`)
+        with session.begin_nested():
+            if access is None:
+                access = OfferAccess(offer_id=offer_id, partner_id=partner_id)
+                session.add(access)
+            access.status, access.message, access.reason, access.requested_at = "requested", text, None, utcnow()
+            access.decided_at = access.decided_by_user_id = None
+    except IntegrityError as exc:
+        raise AccessError("already requested", "access.already_requested") from exc
     _log(session, scope, "offer_access_requested", access, message=text)
     return access
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from babel.numbers import list_currencies
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, ScopeError
@@ -323,13 +324,23 @@ def _said(name: str, value: Any) -> object:
     return value if value not in ("", None) else "—"
 
 
+def _name_taken(session: Session, name: str, plan_id: int = 0) -> PlanEditError:
+    """The refusal of a name another admin gave a plan since `checked` found it free (`uq_commission_plans_name`: two
+    saves at the same moment), as `checked` refuses it; the save's own writes are undone by its savepoint."""
+    other = session.scalar(select(CommissionPlan.id).where(CommissionPlan.name == name, CommissionPlan.id != plan_id))
+    return PlanEditError(f"plan {other} has this name", "plans.name_taken", plan=other)
+
+
 def create_plan(session: Session, scope: Scope, change: PlanChange) -> PlanSaved:
     """Add a plan (audit-logged with its values)."""
     _admin(scope)
     values = checked(session, change)
     plan = CommissionPlan(**values)
-    session.add(plan)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(plan)
+    except IntegrityError as exc:
+        raise _name_taken(session, values["name"]) from exc
     audit_acted(session, scope, "plan_created", f"plan {plan.id}", _comparable(values))
     return PlanSaved(plan.id, plan.name, FIELDS, 0, created=True)
 
@@ -354,8 +365,12 @@ def update_plan(session: Session, scope: Scope, plan_id: int, change: PlanChange
     priced = set(changed) - {"name"}
     partners = (session.scalar(select(func.count()).where(Partner.plan_id == plan_id)) or 0) if priced else 0
     if changed:
-        for name in changed:
-            setattr(plan, name, values[name])
+        try:
+            with session.begin_nested():
+                for name in changed:
+                    setattr(plan, name, values[name])
+        except IntegrityError as exc:
+            raise _name_taken(session, values["name"], plan_id) from exc
         audit_acted(session, scope, "plan_changed", f"plan {plan_id}", {f: [before[f], after[f]] for f in changed})
         if priced:  # its partners' payout logins are told: their pending commissions are priced again
             on_plan = select(Partner.id).where(Partner.plan_id == plan_id, Partner.status.in_(("active", "paused")))

@@ -12,11 +12,22 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from cabinet import invites, payouts, promo
+from cabinet import invites, offer_access, payouts, plans_admin, promo
 from cabinet.access import Scope, build_session_user
 from cabinet.passwords import UNUSABLE_HASH, hash_password
 from cabinet.store.db import make_engine, migrate, session_scope
-from cabinet.store.models import AuditLog, Partner, PayoutRequest, ProgramSettings, PromoCode, Tier, User
+from cabinet.store.models import (
+    AuditLog,
+    CommissionPlan,
+    Offer,
+    OfferAccess,
+    Partner,
+    PayoutRequest,
+    ProgramSettings,
+    PromoCode,
+    Tier,
+    User,
+)
 
 
 @pytest.fixture
@@ -168,3 +179,42 @@ def test_one_login_name_stored_twice_at_once_in_another_case(engine: Engine) -> 
     assert refused.value.key == "invite.username_taken"
     with session_scope(engine) as s:
         assert s.scalars(select(User.username).where(User.username.ilike("racer1"))).all() == ["racer1"]
+
+
+def test_one_plan_name_saved_twice_at_once(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _scope(engine, "root")
+    plan = plans_admin.PlanChange("VIP", "cpa", "USD", cpa_amounts={"ftd": "100"})
+    tiers = plans_admin._tiers
+
+    def created_meanwhile(*args: object) -> object:  # after the name was found free, before the plan is written
+        monkeypatch.setattr(plans_admin, "_tiers", tiers)
+        with session_scope(engine) as other:
+            plans_admin.create_plan(other, root, plan)
+        return tiers(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(plans_admin, "_tiers", created_meanwhile)
+    with pytest.raises(plans_admin.PlanEditError) as refused, session_scope(engine) as s:
+        plans_admin.create_plan(s, root, plan)
+    with session_scope(engine) as s:
+        first = s.scalars(select(CommissionPlan)).one()
+    assert (refused.value.key, refused.value.params) == ("plans.name_taken", {"plan": first.id})
+
+
+def test_one_offer_asked_for_twice_at_once(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    with session_scope(engine) as s:
+        s.add(Offer(id=1, name="Live", vertical="casino", access="approval", landing_urls=["https://a.example/"]))
+    p1 = _scope(engine, "p1")
+    now = offer_access.utcnow
+
+    def asked_meanwhile() -> datetime:  # after the partner's row was looked for and found missing
+        monkeypatch.setattr(offer_access, "utcnow", now)
+        with session_scope(engine) as other:
+            offer_access.request_access(other, p1, 1, 1, "from the other tab")
+        return now()
+
+    monkeypatch.setattr(offer_access, "utcnow", asked_meanwhile)
+    with pytest.raises(offer_access.AccessError) as refused, session_scope(engine) as s:
+        offer_access.request_access(s, p1, 1, 1, "mine")
+    assert refused.value.key == "access.already_requested"
+    with session_scope(engine) as s:
+        assert [(a.status, a.message) for a in s.scalars(select(OfferAccess))] == [("requested", "from the other tab")]
