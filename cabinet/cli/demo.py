@@ -11,12 +11,13 @@ import typer
 from rich.table import Table
 from rich.text import Text
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from cabinet.cli._app import CliError, app, console, settings
 from cabinet.demo.generate import generate
 from cabinet.demo.timeline import HISTORY_DAYS
 from cabinet.store.db import make_engine, migrate, session_scope
-from cabinet.store.models import Partner
+from cabinet.store.models import Partner, User
 
 MAX_CLICKS = 100_000_000  # the generator holds every click in memory: a typo of a few more digits asked numpy for PiBs
 
@@ -70,12 +71,13 @@ def demo(
     engine = make_engine(cfg.store_url)
     with session_scope(engine) as session:
         existing = session.scalar(select(func.count()).select_from(Partner)) or 0
-        if existing:
+        has = f"{existing} partners" if existing else _logins(session)  # a program `init --admin-user` set up: the
+        if has:  # demo would rename it, make its currency USD and add an admin whose password it writes down
             if if_empty:
-                console.print(f"demo: the store already has {existing} partners; nothing generated")
+                console.print(f"demo: the store already has {has}; nothing generated")
                 return
             raise CliError(
-                f"the store already has {existing} partners; the demo needs an empty store "
+                f"the store already has {has}; the demo needs an empty store "
                 "(use a fresh CABINET_DATA_DIR, or --if-empty to skip)"
             )
         if inbox_dir.exists() and any(inbox_dir.rglob("*.*")):
@@ -123,6 +125,16 @@ def demo(
         f"demo logins and their passwords in {cfg.data_dir / 'demo_logins.json'}; "
         "next: `cabinet etl run` loads the inbox and publishes what the cabinet shows"
     )
+
+
+def _logins(session: Session) -> str:
+    """The store's logins as a refusal names them ("1 login (alice)", "4 logins (alice, bob, carol, ...)"), or ""."""
+    names = list(session.scalars(select(User.username).order_by(User.id).limit(4)))
+    if not names:
+        return ""
+    count = session.scalar(select(func.count()).select_from(User)) or 0
+    shown = ", ".join(names[:3]) + (", ..." if count > 3 else "")
+    return f"{count} login{'s' if count != 1 else ''} ({shown})"
 
 
 def _usable_dir(path: Path, what: str) -> None:
