@@ -15,6 +15,14 @@ def log_time(at: datetime | None = None) -> str:
     return f"{at or datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
+def failure_text(exc: BaseException) -> str:
+    """A round's failure as the one log line says it: a store error as its driver's first line ("connection failed:
+    ... Connection refused"), without SQLAlchemy's SQL, bound values and link, nor psycopg's hint on a line of its
+    own; any other error's first line."""
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 def period_of(every: str) -> float:
     """Seconds of `--every` (at least 1 s); CliError when it is not an interval."""
     from etl.schedule import parse_interval
@@ -36,6 +44,8 @@ def repeat(period: float, one_round: Callable[[], None], what: str) -> None:
             try:
                 one_round()
             except Exception as exc:
-                err_console.print(f"{log_time()} {what} failed: {exc}", style="red", soft_wrap=True, highlight=False)
+                err_console.print(
+                    f"{log_time()} {what} failed: {failure_text(exc)}", style="red", soft_wrap=True, highlight=False
+                )
             stop.wait(period)
     console.print(f"{what} stopped")

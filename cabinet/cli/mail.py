@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from cabinet.cli._app import CliError, app, console, err_console, settings, store_engine
-from cabinet.cli._every import log_time, period_of, repeat
+from cabinet.cli._every import failure_text, log_time, period_of, repeat
 
 mail_app = typer.Typer(help="Email: send the outbox, show what it holds.", no_args_is_help=True)
 app.add_typer(mail_app, name="mail")
@@ -87,7 +87,9 @@ def reports(engine, wh, base_url: str | None, links=None) -> int | None:  # type
     try:
         queued = queue_reports(engine, wh, base_url, links=links)
     except Exception as exc:  # the warehouse unreadable for a moment: said; tried again next round, the rest is sent
-        err_console.print(f"{log_time()} saved reports failed: {exc}", style="red", soft_wrap=True, highlight=False)
+        err_console.print(
+            f"{log_time()} saved reports failed: {failure_text(exc)}", style="red", soft_wrap=True, highlight=False
+        )
         return None
     if queued:
         console.print(f"{log_time()} saved reports: {queued} queued", soft_wrap=True)
@@ -107,7 +109,7 @@ def weekly(engine, wh, *, early: bool, strict: bool = False, links=None) -> int 
         if strict:  # the driver's first line only, as `main` says a store error
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__]
             raise CliError(f"weekly summaries failed: {reason[0]}") from exc
-        err_console.print(f"{log_time()} weekly summaries failed: {exc}", style="red",
+        err_console.print(f"{log_time()} weekly summaries failed: {failure_text(exc)}", style="red",
                           soft_wrap=True, highlight=False)  # fmt: skip
         return None
     if queued is not None:
@@ -122,7 +124,9 @@ def digests(engine, base_url: str | None, *, early: bool, links=None) -> int | N
     try:
         queued = queue_digests(engine, base_url, early=early, links=links)
     except Exception as exc:  # the store busy for a moment: said; tried again next round
-        err_console.print(f"{log_time()} staff digests failed: {exc}", style="red", soft_wrap=True, highlight=False)
+        err_console.print(
+            f"{log_time()} staff digests failed: {failure_text(exc)}", style="red", soft_wrap=True, highlight=False
+        )
         return None
     if queued is not None:
         console.print(f"{log_time()} staff digests: {queued} queued", soft_wrap=True)

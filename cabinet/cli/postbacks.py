@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from cabinet.cli._app import CliError, app, console, err_console, settings, store_engine
-from cabinet.cli._every import log_time, period_of, repeat
+from cabinet.cli._every import failure_text, log_time, period_of, repeat
 
 postbacks_app = typer.Typer(help="Postbacks: call partners' servers of their conversions.", no_args_is_help=True)
 app.add_typer(postbacks_app, name="postbacks")
@@ -21,7 +21,7 @@ def _round(engine, wh, private_ok: bool):  # type: ignore[no-untyped-def]
     try:
         queued = queue_due(engine, wh)
     except Exception as exc:  # the warehouse unreadable for a moment: said; the queued calls are still made
-        err_console.print(f"{log_time()} postbacks: queueing failed: {exc}", style="red", soft_wrap=True,
+        err_console.print(f"{log_time()} postbacks: queueing failed: {failure_text(exc)}", style="red", soft_wrap=True,
                           highlight=False)  # fmt: skip
         queued = 0
     prune(engine)
