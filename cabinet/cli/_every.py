@@ -16,11 +16,10 @@ def log_time(at: datetime | None = None) -> str:
 
 
 def failure_text(exc: BaseException) -> str:
-    """A round's failure as the one log line says it: a store error as its driver's first line ("connection failed:
-    ... Connection refused"), without SQLAlchemy's SQL, bound values and link, nor psycopg's hint on a line of its
-    own; any other error's first line."""
-    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
+    """A round's failure as the one log line says it (`error_line`): a store error's driver's first line."""
+    from cabinet.store.db import error_line
+
+    return error_line(exc)
 
 
 def period_of(every: str) -> float:

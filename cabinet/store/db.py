@@ -102,6 +102,13 @@ def is_initialised(engine: Engine) -> bool:
     return inspect(engine).has_table("users")
 
 
+def error_line(exc: BaseException) -> str:
+    """An error as one line of a log: a store error as its driver's first line ("connection failed: ... Connection
+    refused"), without SQLAlchemy's SQL, bound values and link, nor psycopg's hint on a line of its own."""
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 class StoreUnavailable(RuntimeError):
     """The store cannot be read: its file is missing, it is not initialised, or its server refuses. One line."""
 

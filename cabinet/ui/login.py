@@ -14,10 +14,12 @@ password, then a two-step login's code): `cabinet.ui.login_steps`.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import streamlit as st
+from sqlalchemy.exc import OperationalError
 
 from cabinet.access import ScopeError, build_session_user
 from cabinet.auth import record_logout, session_check, session_revoked
@@ -25,6 +27,7 @@ from cabinet.config import ConfigError
 from cabinet.i18n import LOCALES
 from cabinet.prefs import save_prefs
 from cabinet.session import SESSION_KEY, SessionUser
+from cabinet.store.db import error_line
 from cabinet.ui.branding import program_front
 from cabinet.ui.cookie import (
     COOKIE_DAYS,
@@ -169,7 +172,12 @@ def pop_notices(*keys: str) -> dict[str, object]:
 def login_form() -> SessionUser | None:
     """The login form; returns the user after a successful login. The page says its language here while a login
     screen shows, else in the sidebar (`page_language`: once a run, once the run's language is known)."""
-    user = _login_form()
+    try:
+        user = _login_form()
+    except OperationalError as exc:  # the store's server down or restarting: said, not SQLAlchemy's traceback
+        logging.getLogger(__name__).error("the store cannot be reached: %s", error_line(exc))
+        st.error(t("common.store_unreachable"))
+        st.stop()
     if user is None:
         page_language()
     return user
