@@ -9,9 +9,19 @@ class EtlRunError(RuntimeError):
 
     def __init__(self, run_id: int, cause: BaseException, committed: list[int] | None = None) -> None:
         note = f"; {chunks_note(committed)}" if committed else ""
-        super().__init__(f"ETL run {run_id} failed and was rolled back: {type(cause).__name__}: {cause}{note}")
+        super().__init__(f"ETL run {run_id} failed and was rolled back: {type(cause).__name__}: {_said(cause)}{note}")
         self.run_id = run_id
         self.committed = list(committed or [])
+
+
+def _said(cause: BaseException) -> object:
+    """A store error (SQLAlchemy's, with the driver's in `orig`) as the driver's first line: its SQL, bound values
+    and link made the schedule's log line several, and went on the Data loads page; any other error as it is."""
+    if getattr(cause, "orig", None) is None:
+        return cause
+    from cabinet.store.db import error_line
+
+    return error_line(cause)
 
 
 def chunks_note(committed: list[int]) -> str:

@@ -5,12 +5,16 @@ that failed carried its SQL and bound values (addresses, amounts) into the log."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from cabinet.cli import mail
 from cabinet.cli._every import repeat
 from cabinet.store.db import make_engine
+from etl.run_errors import EtlRunError
 
 
 def test_a_store_that_refuses_is_one_line_of_the_log(capsys: pytest.CaptureFixture[str],
@@ -36,3 +40,13 @@ def test_a_store_that_refuses_is_one_line_of_the_log(capsys: pytest.CaptureFixtu
                              "failed: Connection refused")  # fmt: skip
     assert lines[1].endswith(" UTC saved reports failed: connection failed: connection to server at \"127.0.0.1\", "
                              "port 1 failed: Connection refused")  # fmt: skip
+
+
+def test_an_etl_run_failed_on_the_store_says_it_in_one_line(tmp_path: Path) -> None:
+    """The schedule's log line and the run's error on the Data loads page: the driver's words, not the query."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    with pytest.raises(OperationalError) as failed, engine.connect() as conn:
+        conn.execute(text("select email from nowhere where email = :email"), {"email": "someone@example.org"})
+    engine.dispose()
+    said = str(EtlRunError(7, failed.value))
+    assert said == "ETL run 7 failed and was rolled back: OperationalError: no such table: nowhere"
