@@ -7,13 +7,17 @@ this way). `Stop` takes no lock: `set` writes a flag and `wait` sleeps in short 
 
 from __future__ import annotations
 
+import ctypes
+import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
 TICK_S = 0.05  # how soon a waiting loop sees a stop
+_PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 class Stop:
@@ -53,3 +57,23 @@ def stop_on_signals(on_signal: Callable[[Stop], None] = Stop.set) -> Iterator[St
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+def ends_with_parent() -> Callable[[], None] | None:
+    """A `preexec_fn` for the processes a supervisor (`cabinet serve`) starts: each is sent SIGTERM when the
+    supervisor dies, also by SIGKILL or the OOM killer, where they went on as orphans (the app holding the port a
+    restart needs, an ETL schedule and senders nobody watched). Linux's parent-death signal; None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def arm() -> None:  # in the child, between fork and exec
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the supervisor died before the signal was armed
+            os._exit(1)
+
+    return arm

@@ -289,6 +289,7 @@ def serve(
     the mail sender and the postback sender beside it."""
     from cabinet.cli._every import period_of
     from cabinet.cli.etl import check_etl_settings
+    from cabinet.stopping import ends_with_parent
 
     intervals = {"--etl-every": etl_every, "--mail-every": mail_every, "--postbacks-every": postbacks_every}
     for flag, every in intervals.items():
@@ -314,9 +315,9 @@ def serve(
     check_listen(address, port)
     print_demo_logins(cfg)
     console.print(Text.assemble("cabinet on ", (f"http://{address}:{port}", "bold"), "  (Ctrl-C stops)"))
-    env = child_env(cfg)
+    env, orphaned = child_env(cfg), ends_with_parent()  # a killed `serve` leaves no process behind
     procs = {
-        name: subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env)
+        name: subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, preexec_fn=orphaned)
         for name, cmd in child_commands(port, address, etl_every, mail_every, postbacks_every).items()
     }
     if failed := _supervise(procs):

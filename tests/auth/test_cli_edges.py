@@ -232,7 +232,7 @@ def test_serve_gives_its_processes_the_paths_it_checked(
                 "CABINET_STORE_URL": "sqlite:///data/cabinet.db"}  # fmt: skip
     started: dict[str, tuple[list[str], dict[str, str], Path]] = {}
 
-    def popen(cmd: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> object:
+    def popen(cmd: list[str], *, cwd: Path, env: dict[str, str] | None = None, **_: object) -> object:
         name = cmd[3] if cmd[1] == "-c" else "app"
         started[name] = (cmd, dict(env or os.environ), cwd)
         return object()
