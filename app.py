@@ -49,6 +49,8 @@ elif user.role == "partner":  # no snapshot or no event yet: snapshots, feeds an
     st.info(t("home.no_figures_yet"))
 elif current is not None:  # published, but no feed brought an event yet: its publish time is not the data's
     st.info(t("home.no_events", snapshot=current.snapshot_id, published=fmt_as_of(current.published_at)))
+elif data.unreadable():  # a warehouse with data whose CURRENT or snapshot is damaged: not "nothing published yet"
+    st.warning(t("common.snapshot_unreadable"))
 else:
     st.info(t("home.no_data", files=status.inbox_files))
 

@@ -35,7 +35,7 @@ from queries.conversion_lag import LagRequest
 from queries.detail import DetailRequest
 from queries.plan import PlanTerms
 from queries.reports import ReportRequest
-from queries.warehouse import SnapshotInfo, Warehouse, get_warehouse, read_current
+from queries.warehouse import CURRENT_FILE, CurrentError, SnapshotInfo, Warehouse, get_warehouse, read_current
 
 
 def warehouse() -> Warehouse:
@@ -44,8 +44,18 @@ def warehouse() -> Warehouse:
 
 
 def published() -> SnapshotInfo | None:
-    """What `CURRENT` names, without attaching it (the home page's "data as of"); None before the first publish."""
-    return read_current(app_settings().warehouse_dir)
+    """What `CURRENT` names, without attaching it (the home page's "data as of"); None before the first publish, and
+    when `CURRENT` is damaged (`unreadable` says which)."""
+    try:
+        return read_current(app_settings().warehouse_dir)
+    except CurrentError:  # cut short or edited by hand: the pages say so, the home page goes on
+        return None
+
+
+def unreadable() -> bool:
+    """`CURRENT` is there, but it or the snapshot it names cannot be read (cut short, edited or deleted by hand): not
+    "nothing published yet", which a warehouse with data is not. The next ETL run publishes again."""
+    return (app_settings().warehouse_dir / CURRENT_FILE).exists() and warehouse().snapshot() is None
 
 
 def as_of(snap: SnapshotInfo | None) -> str:
@@ -75,7 +85,10 @@ def snapshot_or_stop() -> SnapshotInfo:
     """The current snapshot; a plain message and a stopped page when nothing is published yet."""
     snap = warehouse().snapshot()
     if snap is None:
-        st.info(t("common.no_snapshot"))
+        if unreadable():
+            st.warning(t("common.snapshot_unreadable"))
+        else:
+            st.info(t("common.no_snapshot"))
         st.stop()
     return snap
 

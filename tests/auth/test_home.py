@@ -66,3 +66,19 @@ def test_home_survives_a_snapshot_without_events(store: Engine, settings: Settin
     assert "опубликован 2 нояб. 2026\u202fг., 06:00 UTC" in at.info[0].value and "r000003" in at.info[0].value
     menu = [c.value for c in at.sidebar.caption]
     assert "Событий пока не загружено." in menu and not any("06:00" in c for c in menu)
+
+
+@pytest.mark.parametrize("current", ["named file missing", "damaged"])
+def test_a_snapshot_that_cannot_be_read_is_not_said_to_be_unpublished(
+    store: Engine, settings: Settings, current: str
+) -> None:
+    """A `CURRENT` cut short by a full disk or edited by hand, or naming a snapshot deleted by hand: the pages said
+    "no data has been published yet" of a warehouse with data, to the operator too."""
+    _publish(settings, "2026-11-01T23:59:00")  # names r000003.duckdb, which is not there
+    if current == "damaged":
+        (settings.warehouse_dir / "CURRENT").write_text('{"snapshot": "r00')
+    at = _home(store)
+    at.switch_page("pages/01_dashboard.py").run()
+    assert not at.exception, at.exception
+    said = " ".join(m.value for m in [*at.info, *at.warning])
+    assert "не опубликованы" not in said and "не читаются" in said and "cabinet etl status" in said, said
