@@ -101,6 +101,8 @@ def init(
         raise CliError(f"cannot use the data directory {cfg.data_dir}: {exc.strerror or exc}") from exc
     try:
         migrate(cfg.store_url)
+    except StoreUnavailable as exc:  # migrated by a newer version
+        raise CliError(str(exc)) from exc
     except SQLAlchemyError as exc:
         reason = getattr(exc, "orig", None) or exc
         raise CliError(f"cannot open the store {_redacted(cfg.store_url)}: {reason}") from exc

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect, text, update
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -92,8 +93,16 @@ def alembic_config(url: str) -> Config:
 
 
 def migrate(url: str, revision: str = "head") -> None:
-    """Apply migrations up to `revision` (idempotent); an unusable URL is an ArgumentError, as in `open_store`."""
-    make_engine(url).dispose()  # Alembic would raise the URL's ValueError or ImportError as a traceback
+    """Apply migrations up to `revision` (idempotent); an unusable URL is an ArgumentError, as in `open_store`; a store
+    a newer version migrated is `StoreUnavailable` (Alembic's "Can't locate revision" was a traceback)."""
+    engine = make_engine(url)  # Alembic would raise the URL's ValueError or ImportError as a traceback
+    try:
+        if is_initialised(engine):
+            current, head = schema_revisions(engine)
+            if current is not None and not _code_knows(current):
+                raise StoreUnavailable(_newer_store(current, head))
+    finally:
+        engine.dispose()
     command.upgrade(alembic_config(url), revision)
 
 
@@ -141,6 +150,8 @@ def open_store(url: str) -> Engine:
     current, head = schema_revisions(engine)
     if current != head:  # code newer than the store: its queries would name columns the store does not have yet
         engine.dispose()
+        if current is not None and not _code_knows(current):  # or older: the code was rolled back after an upgrade
+            raise StoreUnavailable(_newer_store(current, head))
         raise StoreUnavailable(
             f"the store's schema is at revision {current}, this version of the cabinet needs {head}: "
             "run `cabinet init` to apply the migrations (it keeps every row)"
@@ -164,13 +175,34 @@ def schema_revisions(engine: Engine) -> tuple[str | None, str | None]:
 
 
 @cache
-def _code_head() -> str | None:
-    """The newest migration this code ships (read once per process: the scheduler checks the store every run)."""
-    from alembic.script import ScriptDirectory
-
+def _scripts() -> ScriptDirectory:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return ScriptDirectory.from_config(config).get_current_head()
+    return ScriptDirectory.from_config(config)
+
+
+@cache
+def _code_head() -> str | None:
+    """The newest migration this code ships (read once per process: the scheduler checks the store every run)."""
+    return _scripts().get_current_head()
+
+
+def _code_knows(revision: str) -> bool:
+    """Whether `revision` is one of this code's migrations (not one a newer version added)."""
+    from alembic.util import CommandError
+
+    try:
+        return _scripts().get_revision(revision) is not None
+    except CommandError:  # alembic's ResolutionError is one
+        return False
+
+
+def _newer_store(current: str, head: str | None) -> str:
+    return (
+        f"the store's schema is at revision {current}, which this version of the cabinet does not know (its newest is "
+        f"{head}): a newer version migrated it. Run that version, or restore the store's backup from before the "
+        "upgrade (migrations are not undone)"
+    )
 
 
 def hold_job_lock(session: Session) -> None:
