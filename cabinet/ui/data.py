@@ -108,17 +108,22 @@ def compared_report(scope: Scope, snapshot_id: str, req: ReportRequest, against:
 
 @st.cache_data(ttl=300, max_entries=256, show_spinner=False)
 def kpis(scope: Scope, snapshot_id: str, date_from: date, date_to: date, tz: str) -> pl.DataFrame:
+    """The Dashboard's cards (`queries.dashboard.kpis`: metric, value, previous value, change, difference), cached per
+    scope, snapshot and period."""
     return dashboard.kpis(scope, wh=warehouse(), date_from=date_from, date_to=date_to, tz=tz)
 
 
 @st.cache_data(ttl=300, max_entries=256, show_spinner=False)
 def trend(scope: Scope, snapshot_id: str, date_from: date, date_to: date, tz: str) -> pl.DataFrame:
+    """Clicks, registrations, FTDs and commission by local day (`queries.dashboard.trend`), cached likewise."""
     return dashboard.trend(scope, wh=warehouse(), date_from=date_from, date_to=date_to, tz=tz)
 
 
 @st.cache_data(ttl=300, max_entries=256, show_spinner=False)
 def top(scope: Scope, snapshot_id: str, dim: str, date_from: date, date_to: date, tz: str,
         metrics: tuple[str, ...] = dashboard.TOP_METRICS) -> pl.DataFrame:  # fmt: skip
+    """The Dashboard's top values of `dim` (offer_id or sub1) by commission, then clicks, with the tier's `metrics`
+    (`queries.dashboard.top`), cached likewise."""
     return dashboard.top(scope, wh=warehouse(), dim=dim, date_from=date_from, date_to=date_to, tz=tz, metrics=metrics)
 
 
