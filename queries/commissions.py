@@ -194,9 +194,9 @@ def cards_apart(totals: dict[str, tuple[int, Decimal]], statuses: list[str] | tu
     make $100.01, the Dashboard's commission."""
     amounts = [Decimal(str(totals.get(s, (0, 0))[1])) for s in statuses]  # exact, whatever number type it came as
     total = sum(amounts, Decimal(0))
-    if not rounding_line(total, amounts, currency):
+    if not (rounding := rounding_line(total, amounts, currency)):
         return None
-    return shown_amount(total, currency) - rounding_line(total, amounts, currency), shown_amount(total, currency)
+    return shown_amount(total, currency) - rounding, shown_amount(total, currency)
 
 
 def _money(value: Any, currency: str | None, locale: str) -> str:

@@ -45,8 +45,8 @@ PLAN_TYPES = ("cpa", "revshare", "hybrid")
 OFFER_STATUSES = ("active", "paused", "archived")
 OFFER_ACCESS = ("open", "approval")  # approval: a partner runs the offer once a manager approved its request
 PAYOUT_STATUSES = ("requested", "approved", "paid", "rejected")
-# a partner's statuses it sees and earns nothing in: pending, an application to join not decided yet; declined, one
-# turned down (migration 0034); blocked
+# the partner statuses with no cabinet and no earnings: blocked; pending, an application to join not decided yet;
+# declined, one turned down (migration 0034). Every status is `cabinet.partners_admin.STATUSES`
 SHUT_OUT = ("blocked", "pending", "declined")  # no pages, links, codes, logins, payouts or postbacks; earns nothing
 MONEY = Numeric(18, 4)
 PERCENT = Numeric(9, 4)
