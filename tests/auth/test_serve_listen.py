@@ -46,7 +46,7 @@ def test_a_demo_without_its_own_cookie_key_listens_only_on_this_machine(alice: E
     from dataclasses import replace
 
     from cabinet.cli._app import CliError
-    from cabinet.cli.setup import check_demo_key
+    from cabinet.cli.listen import check_demo_key
     from cabinet.config import Settings
 
     demo = {"CABINET_DEMO_MODE": "1", "CABINET_COOKIE_KEY": "CHANGE-ME"}
