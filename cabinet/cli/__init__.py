@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cabinet.cli import (  # noqa: F401  (registers commands)
+    backup,
     demo,
     etl,
     etl_quarantine,
