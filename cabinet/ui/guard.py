@@ -33,7 +33,7 @@ def page_setup() -> None:
 def require_user(feature: str, page: str | None = None) -> SessionUser:
     """The logged-in user when their role and tier give `feature`; otherwise the login form or a refusal naming the
     page: `menu.<page>` (e.g. Time to convert, which the Cohorts feature gives); by default the calling page file's
-    menu label, and for a file the menu has no label of yet its name in words (`24_top_sub_ids.py`: "Top sub ids").
+    menu label, and for a file the menu has no label of yet its name in words (`24_top_sub_ids.py`: "Top sub IDs").
 
     A logged-out visitor gets the login form on the page itself (and the page after logging in); nothing of the
     page's data is queried before this returns.

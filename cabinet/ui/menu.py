@@ -96,13 +96,20 @@ def visible_pages(user: SessionUser, root: Path | None = None) -> list[tuple[str
     return [(path, label, icon) for path, (feat, icon, label) in menu_pages(root).items() if user.has(feat)]
 
 
+# the words of a page file's name written as capitals when it is named by them (`epc_by_offer`: "EPC by offer")
+ACRONYMS = {w.lower(): w for w in ("API", "ARPU", "CPA", "CR", "CSV", "EPC", "FTD", "FTDs", "FX", "ID", "IDs", "IP",
+                                   "KPI", "KPIs", "LTV", "PDF", "QR", "ROI", "URL", "URLs", "UTM", "XLSX")}  # fmt: skip
+
+
 def label_words(label: str, locale: str) -> str:
     """The menu label `label` (the key after `menu.`) in `locale`; a new page without a translation yet is named by
-    its file name as words (`top_sub_ids`: "Top sub ids")."""
+    its file name as words, the first capitalised and known abbreviations in capitals (`top_sub_ids`: "Top sub IDs",
+    `epc_by_offer`: "EPC by offer")."""
     try:
         return translate(f"menu.{label}", locale)
     except MissingTranslation:
-        return label.replace("_", " ").capitalize()
+        words = [ACRONYMS.get(w.lower(), w.lower()) for w in label.split("_") if w]
+        return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]]) if words else label
 
 
 def page_label(label: str) -> str:

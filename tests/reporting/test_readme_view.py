@@ -86,13 +86,13 @@ def test_the_readme_example_view_is_two_files_and_keeps_to_the_scope(
         return at
 
     admin = page("root")
-    assert "Top sub ids" in [link.proto.label for link in admin.get("page_link")]
+    assert "Top sub IDs" in [link.proto.label for link in admin.get("page_link")]
     every = admin.dataframe[0].value
     assert every["ftds"].sum() >= 1 and every["conversions"].sum() >= every["ftds"].sum()
     partner = page("p_parent")  # a partner is refused by the guard, and has no menu entry
     assert partner.error and not partner.dataframe
     assert partner.error[0].value in " ".join(_section().split())  # the refusal as the guide quotes it
-    assert "Top sub ids" not in [link.proto.label for link in partner.get("page_link")]
+    assert "Top sub IDs" not in [link.proto.label for link in partner.get("page_link")]
     scoped = loaded.top_sub_ids(program.users["p_child"].scope, wh=_warehouse(program), date_from=date(2026, 11, 1),
                              date_to=date(2026, 11, 2), tz="UTC")  # fmt: skip
     assert scoped["conversions"].sum() < every["conversions"].sum()  # the child's scope holds less than the program
