@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from cabinet import backup as backup_module
 from cabinet.config import Settings
 from cabinet.passwords import hash_password
-from cabinet.store.db import session_scope
+from cabinet.store.db import migrate, session_scope
 from cabinet.store.models import User
 from etl import history
 from etl.lock import EtlLock
@@ -269,3 +269,26 @@ def test_a_restore_is_refused_while_the_cabinet_runs(tiny: Tiny, tmp_path: Path,
         done = _cli(["restore", str(made), "--yes"])
     assert done.returncode == 1 and "an ETL run is going on" in done.stderr
     assert not list(tiny.settings.data_dir.glob("before-restore-*"))
+
+
+def test_a_postgresql_store_is_dumped_with_pg_dump_or_said_to_be_left_out(
+    pg_database: str, settings: Settings, other: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    migrate(pg_database)
+    monkeypatch.setenv("CABINET_STORE_URL", pg_database)
+    settings.secrets_path.write_text(SECRETS)
+    made = _backup(tmp_path / "b1")
+    assert json.loads((made / "MANIFEST.json").read_text())["store"] == {"kind": "postgresql", "file": "store.pgdump"}
+    listing = subprocess.run(["pg_restore", "--list", str(made / "store.pgdump")], capture_output=True, text=True)
+    assert listing.returncode == 0 and "TABLE public users" in listing.stdout, listing.stderr
+    restored = _cli(["restore", str(made), "--yes"], {**other, "CABINET_STORE_URL": pg_database})
+    assert restored.returncode == 0 and "pg_restore --clean" in " ".join(restored.stdout.split()), restored.stderr
+    refused = _cli(["restore", str(made), "--yes"], other)  # into a SQLite install
+    assert refused.returncode == 1 and "holds a postgresql store" in refused.stderr
+
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs"))  # no pg_dump: said, and the rest is copied
+    done = _cli(["backup", str(tmp_path / "b2")])
+    assert done.returncode == 0 and "NOT in this backup" in " ".join(done.stdout.split()), done.stderr
+    (without,) = (tmp_path / "b2").iterdir()
+    assert json.loads((without / "MANIFEST.json").read_text())["store"] == {"kind": "postgresql", "file": None}
+    assert (without / "secrets.toml").read_text() == SECRETS
