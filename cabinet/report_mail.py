@@ -21,7 +21,15 @@ A report also waits for its data: its period's last day (up to yesterday in the 
 warehouse's latest event (`SnapshotInfo.data_as_of`) is within that day's last hour there or later
 (`cabinet.zones.day_loaded`, as the weekly summary waits), in a later round of the same day. East of the feeds' days
 (a day's files in UTC, loaded the morning after) 06:00 in Tokyo or Moscow came before yesterday was in the warehouse,
-and the report went with that day missing or short, never corrected. The period is claimed only when it goes."""
+and the report went with that day missing or short, never corrected. The period is claimed only when it goes.
+
+A period whose data come only after its day, week or month (the ETL stalled, the feeds a day late; west of the feeds'
+days a Los Angeles day ends at 08:00 UTC the next day, and a feed loaded after 14:00 UTC reaches it only after the next
+06:00 there) goes late rather than never: the first round that finds it waiting marks it (`emailed_for` = its ISO date
+and `WAITED`), and once the data reach its end, a later round sends it — the latest missed period only, made as it
+would have been when due, its text first saying it is late, when it was due and how far the data reach — before the
+current one, each claimed as any other, so neither goes twice. A period no round found waiting (no sender ran that
+day) is not sent late."""
 
 from __future__ import annotations
 
@@ -39,7 +47,7 @@ from cabinet.errors import RefusedRequest, localised
 from cabinet.export import TooManyRows, to_bytes
 from cabinet.formatting import fmt_change, fmt_days, fmt_money, fmt_number, fmt_rate, period_dates
 from cabinet.i18n import translate
-from cabinet.mail import Unsubscribe, tell_user
+from cabinet.mail import Unsubscribe, said_when, tell_user
 from cabinet.report_headers import percent_columns, report_headers, totals_named
 from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
@@ -63,6 +71,7 @@ EVERY = ("day", "week", "month")
 HOUR = 6  # local time from which a day's, week's (Monday) or month's (the 1st) report goes out
 MAX_ROWS = 50_000  # rows of a report attached (a sheet holds 1,048,575: `TooManyRows`); more are left for the cabinet
 WHOLE_DAYS = ("yesterday", "last_month")  # periods that end before today; the others are counted from yesterday
+WAITED = "!"  # `SavedView.emailed_for` = a period's ISO date and this: it was due and waits for its data, not sent
 
 
 class ScheduleError(RefusedRequest):
@@ -137,28 +146,75 @@ def queue_reports(engine: Engine, wh: Warehouse, base_url: str | None = None, no
     queued = 0
     for view_id, page, every, sent_for, params, user_id, username, tz in scheduled:
         key = due_for(every, now, tz or "UTC")
-        if sent_for is not None and key <= sent_for:  # ISO dates: a login moved west is due an earlier day, sent
-            continue
+        waited = sent_for[: -len(WAITED)] if sent_for and sent_for.endswith(WAITED) else None
+        if key < (waited or "") or (waited is None and sent_for is not None and key <= sent_for):
+            continue  # ISO dates: a login moved west is due an earlier day, sent (or waiting) already
         user = build_session_user(engine, username, record_view=False)  # None: disabled or locked now
-        if user is not None and waits(params, user.timezone, now, loaded):
-            continue  # not claimed: a later round sends it once the data is in
-        with session_scope(engine) as session:
-            # claim the period first: another sender that claimed it makes this UPDATE match nothing, and so does a
-            # view whose email was stopped meanwhile, or deleted and its id given to another login's view
-            claimed = session.execute(
-                update(SavedView)
-                .where(SavedView.id == view_id, SavedView.user_id == user_id, SavedView.page == page,
-                       SavedView.email_every == every,
-                       or_(SavedView.emailed_for.is_(None), SavedView.emailed_for < key))
-                .values(emailed_for=key)
-            )  # fmt: skip
-            if not claimed.rowcount or user is None or not _may_receive(session, user, page):  # type: ignore[attr-defined]
-                continue
-            view = session.get(SavedView, view_id)
-            login = session.get(User, user.user_id)
-            if view is not None and login is not None:
-                queued += _queue_one(session, wh, view, user, login, now, currency, base_url, links)
+        before = _before(every, key)
+        due = [(before, True)] if waited is not None and waited <= before else []  # the latest missed one only
+        current = sent_for
+        for period, late in [*due, (key, False)]:
+            at = due_at(period, tz) if late else now  # a late period is made as it would have been when due
+            if user is not None and waits(params, user.timezone, at, loaded):
+                if not late and (current is None or not current.endswith(WAITED)):
+                    _mark_waiting(engine, view_id, user_id, every, current, key)
+                break  # not claimed: a later round sends it once the data is in (and the current one waits too)
+            with session_scope(engine) as session:
+                # claim the period first: another sender that claimed it makes this UPDATE match nothing, and so
+                # does a view whose email was stopped meanwhile, or deleted and its id given to another login's view
+                claimed = session.execute(
+                    update(SavedView)
+                    .where(SavedView.id == view_id, SavedView.user_id == user_id, SavedView.page == page,
+                           SavedView.email_every == every,
+                           or_(SavedView.emailed_for.is_(None), SavedView.emailed_for < period,
+                               SavedView.emailed_for == period + WAITED))
+                    .values(emailed_for=period)
+                )  # fmt: skip
+                if not claimed.rowcount:  # type: ignore[attr-defined]
+                    break
+                current = period
+                if user is None or not _may_receive(session, user, page):
+                    continue
+                view = session.get(SavedView, view_id)
+                login = session.get(User, user.user_id)
+                if view is not None and login is not None:
+                    note = _late_note(at, loaded, user.timezone) if late else None
+                    queued += _queue_one(session, wh, view, user, login, at, currency, base_url, links, note)
     return queued
+
+
+def _before(every: str, key: str) -> str:
+    """The day, week or month (the ISO date it starts) before the one starting `key`."""
+    return _start(every, date.fromisoformat(key) - timedelta(days=1)).isoformat()
+
+
+def due_at(key: str, tz: str | None) -> datetime:
+    """When the day, week or month starting `key` (ISO date) became due in `tz`: `HOUR` o'clock on its first day."""
+    return datetime.combine(date.fromisoformat(key), time(HOUR), ZoneInfo(known_zone(tz)))
+
+
+def _mark_waiting(engine: Engine, view_id: int, user_id: int, every: str, sent_for: str | None, key: str) -> None:
+    """Write that the view's `key` period was due and waits for its data (`key` + `WAITED`), unless it changed since
+    it was read as `sent_for` (sent by another sender, its schedule changed): what lets it go late once they come."""
+    with session_scope(engine) as session:
+        same = SavedView.emailed_for.is_(None) if sent_for is None else SavedView.emailed_for == sent_for
+        session.execute(
+            update(SavedView)
+            .where(SavedView.id == view_id, SavedView.user_id == user_id, SavedView.email_every == every, same)
+            .values(emailed_for=key + WAITED)
+        )
+
+
+def _late_note(due: datetime, loaded: datetime | None, tz: str) -> Callable[[str], str]:
+    """The line a late report starts with, in the login's language and zone: when it was due, and how far the
+    warehouse's data (`loaded`, naive UTC) reach now."""
+    as_of = loaded.replace(tzinfo=UTC) if loaded else None
+
+    def note(loc: str) -> str:
+        return translate("mail.report_late", loc, due=said_when(due, tz, loc),
+                         as_of=said_when(as_of, tz, loc) if as_of else "—")  # fmt: skip
+
+    return note
 
 
 def _may_receive(session: Session, user: SessionUser, page: str) -> bool:
@@ -211,7 +267,9 @@ def _request(view: SavedView, user: SessionUser, now: datetime) -> ReportRequest
 
 
 def _queue_one(session: Session, wh: Warehouse, view: SavedView, user: SessionUser, login: User, now: datetime,
-               currency: str, base_url: str | None, links: Links | None = None) -> int:  # fmt: skip
+               currency: str, base_url: str | None, links: Links | None = None,
+               late: Callable[[str], str] | None = None) -> int:  # fmt: skip
+    """Queue the view's report as made at `now` (`late`: the line saying it is late first); 1 when queued."""
     stop = maker(links, "report", view.id)
     values: dict[str, object] = {
         "view": view.name,
@@ -225,7 +283,7 @@ def _queue_one(session: Session, wh: Warehouse, view: SavedView, user: SessionUs
         req = _request(view, user, now)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:  # a view stored some other way than by the page
         values["lines"] = _failed(exc)
-        return _send(session, login, values, None, stop)
+        return _send(session, login, values, None, stop, late)
     values["period"] = f"{req.date_from:%Y-%m-%d} – {req.date_to:%Y-%m-%d}"
     values["days"] = lambda loc: fmt_days(req.date_from, req.date_to, loc)
     if not req.metrics:
@@ -257,7 +315,7 @@ def _queue_one(session: Session, wh: Warehouse, view: SavedView, user: SessionUs
                     fits = False
             if not fits:
                 values["lines"] = lambda loc: translate("mail.report_too_big", loc, rows=fmt_number(rows, loc))
-    return _send(session, login, values, attachment, stop)
+    return _send(session, login, values, attachment, stop, late)
 
 
 def _failed(exc: Exception) -> Callable[[str], str]:
@@ -281,10 +339,13 @@ def _rows(frame: pl.DataFrame, req: ReportRequest) -> int:
 
 
 def _send(session: Session, login: User, values: dict[str, object], attachment: tuple[str, bytes] | None,
-          stop: Unsubscribe) -> int:  # fmt: skip
+          stop: Unsubscribe, late: Callable[[str], str] | None = None) -> int:  # fmt: skip
     if attachment is not None:  # said only where it is true: not beside "nothing is attached"
         lines = values["lines"]
         values["lines"] = lambda loc: f"{lines(loc)}\n\n{translate('mail.report_attached', loc)}"  # type: ignore[operator]
+    if late is not None:  # first: what the reader must know before reading the figures as today's
+        said = values["lines"]
+        values["lines"] = lambda loc: f"{late(loc)}\n\n{said(loc) if callable(said) else said}"
     mail = tell_user(session, login, "report", "report", unsubscribe=stop, **values)
     if mail is None:
         return 0
