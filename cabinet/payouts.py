@@ -26,13 +26,13 @@ from cabinet.access import ROLE_PARTNER, Scope, ScopeError, handles_payouts, sco
 from cabinet.account import masked
 from cabinet.auth import audit
 from cabinet.errors import Label, RefusedRequest
-from cabinet.formatting import clean_lines, fmt_money, number_text
+from cabinet.formatting import clean_lines, fmt_money, minor_unit, number_text
 from cabinet.i18n import normalise_locale, translate
 from cabinet.mail import tell_partner
 from cabinet.payout_sent import Sent, last_file_sent, said
 from cabinet.store.models import SHUT_OUT, AuditLog, Partner, PayoutRequest, ProgramSettings, User
 from queries.dashboard import base_currency
-from queries.payouts import MissingRate, ledger, whole_cents
+from queries.payouts import MissingRate, ledger, payable_amount
 from queries.warehouse import NoSnapshotError, Warehouse
 
 MIN_PAYOUT = Decimal("50")  # in the base currency, while the program sets no other (`ProgramSettings.min_payout`)
@@ -68,9 +68,9 @@ class Cover:
 
     @property
     def available(self) -> Decimal:
-        """What approving or paying the request may take: the balance in whole cents (rounded down, as payouts are; not
-        "$1,924.92" of $1,924.9199), or nothing when it is below zero."""
-        return max(Decimal(0), whole_cents(self.balance))
+        """What approving or paying the request may take: the balance rounded down to the currency's minor unit, as
+        payouts are (not "$1,924.92" of $1,924.9199, nor "¥1,001" of ¥1,000.60), or nothing when it is below zero."""
+        return max(Decimal(0), payable_amount(self.balance, self.currency))
 
     @property
     def short(self) -> bool:
@@ -80,9 +80,9 @@ class Cover:
 
 def _log(session: Session, scope: Scope, action: str, payout: PayoutRequest, reason: str = "",
          sent: Sent | None = None) -> None:  # fmt: skip
-    # to the cent, as requested: a request read back from the store holds four places ("1000.0000" beside the
-    # "1000.00" its request was logged with)
-    amount = payout.amount.quantize(Decimal("0.01"))
+    # to the currency's minor unit, as requested: a request read back from the store holds four places ("1000.0000"
+    # beside the "1000.00" its request was logged with); a dinar request keeps its thousandths ("100.123")
+    amount = payout.amount.quantize(minor_unit(payout.currency))
     details = {"partner_id": payout.partner_id, "amount": f"{amount:f}", "currency": payout.currency}
     if payout.reference:
         details["reference"] = payout.reference
@@ -138,11 +138,11 @@ def minimum_payout(session: Session) -> Decimal:
     return Decimal(value) if value is not None else MIN_PAYOUT
 
 
-def parse_amount(text: str | float | Decimal) -> Decimal:
-    """An amount to the cent (rounded down), refused unless it is a positive number read one way only
-    (`number_text`: "1,000" is refused, "1 000,50" is 1000.50)."""
+def parse_amount(text: str | float | Decimal, currency: str = "USD") -> Decimal:
+    """An amount of `currency` rounded down to its minor unit (the cent of USD, the yen, the fils of KWD), refused
+    unless it is a positive number read one way only (`number_text`: "1,000" is refused, "1 000,50" is 1000.50)."""
     try:
-        value = whole_cents(Decimal(number_text(str(text))))
+        value = payable_amount(Decimal(number_text(str(text))), currency)
     except (InvalidOperation, ValueError) as exc:
         raise PayoutError(f"{text!r} is not an amount", "payouts.bad_amount") from exc
     if not value.is_finite() or value <= 0:
@@ -160,7 +160,7 @@ def request_payout(session: Session, scope: Scope, partner_id: int, amount: Deci
         raise PayoutError(f"partner {partner_id} is {partner.status}", f"payouts.partner_{partner.status}")
     if not partner.payout_method:
         raise PayoutError(f"partner {partner_id} has no payout method", "payouts.no_method")
-    value, minimum = parse_amount(amount), minimum_payout(session)
+    value, minimum = parse_amount(amount, currency), minimum_payout(session)
     if value < minimum:
         raise PayoutError(f"{value} is below the minimum {minimum}", "payouts.below_minimum",
                           minimum=Money("", amount=minimum, currency=currency))  # fmt: skip

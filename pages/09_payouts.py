@@ -80,6 +80,7 @@ def pay_to(payout_id: int) -> None:
             st.text(info.note)
 
 
+UNIT_SAID = ("approved", "available", "balance")  # cards whose help says to which unit they are rounded
 FINAL = ("rejected", "paid")  # steps no other step follows (`cabinet.payouts.NEXT`)
 
 
@@ -130,12 +131,14 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
     own = own_currency(scope, partner_id, book.available, base, today_in(user.timezone))
     for card, label in zip(card_columns(len(shown), "ledger"), shown, strict=True):
         value = getattr(book, label)
-        card.metric(t(f"payouts.{label}"), fmt_metric("commission", float(value)), help=t(f"payouts.{label}_help"))
+        # the help of a rounded figure names the base currency's unit ("to the cent", "¥1")
+        helped = money.unit_said(f"payouts.{label}_help", base) if label in UNIT_SAID else t(f"payouts.{label}_help")
+        card.metric(t(f"payouts.{label}"), fmt_metric("commission", float(value)), help=helped)
         if label == "available" and own is not None and own.short:
             card.caption(own.short)
-    if book.rounded_down:  # a request is in whole cents: the cards beside Available do not subtract to it
-        st.caption(t("payouts.available_floored", balance=fmt_metric("commission", float(book.left)),
-                     available=fmt_metric("commission", float(book.available))))  # fmt: skip
+    if book.rounded_down:  # a request is in whole minor units: the cards beside Available do not subtract to it
+        left, available = fmt_metric("commission", float(book.left)), fmt_metric("commission", float(book.available))
+        st.caption(money.unit_said("payouts.available_floored", base, balance=left, available=available))
     if own is not None:
         st.caption(own.text)
     st.header(t("payouts.new"))
@@ -156,7 +159,8 @@ if partner_id is not None:  # a partner (or a manager viewing as one): balance, 
             note = st.text_area(t("payouts.note"), key="payouts_note")
             if st.form_submit_button(t("payouts.submit"), type="primary"):
                 try:
-                    asked = money.typed_amount(amount)  # the same again at once: a replay, said made, not asked twice
+                    # to the base currency's minor unit; the same again at once: a replay, said made, not asked twice
+                    asked = money.typed_amount(amount, base)
                     made = once(lambda: money.request_payout(scope, partner_id, asked, book.available, base, note),
                                 "payout_request", partner_id, asked, note)  # fmt: skip
                     st.session_state["payouts_made"] = made  # said after the rerun that shows the new figures

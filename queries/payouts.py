@@ -6,9 +6,9 @@ it out here, so they say the same.
 The ledger keeps the exact amounts (approved commission has four decimals; a payout in another currency is converted
 at its rate, to four) and each page shows a figure of it rounded once by the money rule
 (`cabinet.formatting.shown_amount`), as Commissions and Reports show approved commission: $16,625.3551 is "$16,625.36"
-on every page. Only what a request may ask (`Ledger.available`) is rounded down to whole cents, as payouts are asked
-and paid, a fraction of a cent waiting for a later payout; the pages say so where it reads less than the figures
-beside it."""
+on every page. Only what a request may ask (`Ledger.available`) is rounded down to the base currency's minor unit
+(`payable_amount`: whole cents of dollars or euros, whole yen, thousandths of a dinar), as payouts are asked and paid,
+the fraction left waiting for a later payout; the pages say so where it reads less than the figures beside it."""
 
 from __future__ import annotations
 
@@ -26,10 +26,11 @@ from queries.scope_sql import scope_params, scope_where_one
 from queries.warehouse import Warehouse
 
 
-def whole_cents(amount: Decimal) -> Decimal:
-    """`amount` to the cent, rounded down (towards less money, below zero too): payouts are asked and paid in whole
-    cents, commission has four decimals."""
-    return floored_amount(amount, "USD")
+def payable_amount(amount: Decimal, currency: str) -> Decimal:
+    """`amount` rounded down (towards less money, below zero too) to the minor unit of `currency`, the program's base
+    currency: payouts are asked and paid in it (whole cents of dollars, whole yen, thousandths of a dinar), commission
+    has four decimals."""
+    return floored_amount(amount, currency)
 
 
 # exact, as Commissions and Reports sum it
@@ -146,11 +147,13 @@ def convert(amount: Decimal, source: Rate, target: Rate) -> Conversion:
 
 @dataclass(frozen=True)
 class Ledger:
-    """All in the base currency: approved commission, payouts approved or paid, the open request, what is left."""
+    """All in the base currency (`currency`): approved commission, payouts approved or paid, the open request, what is
+    left."""
 
     approved: Decimal
     paid_out: Decimal
     requested: Decimal
+    currency: str = "USD"
 
     @property
     def balance(self) -> Decimal:
@@ -159,10 +162,11 @@ class Ledger:
 
     @property
     def available(self) -> Decimal:
-        """What a new request may ask for: the balance less what is already requested, in whole cents rounded down, as
-        a request is (`cabinet.formatting.floored_amount`). Rounded to the nearest cent, $1,924.9199 was "$1,924.92"
-        available, a request of all of it was cut to $1,924.91, and a stray $0.01 stayed available."""
-        return max(Decimal(0), whole_cents(self.left))
+        """What a new request may ask for: the balance less what is already requested, rounded down to the currency's
+        minor unit, as a request is (`payable_amount`). Rounded to the nearest cent, $1,924.9199 was "$1,924.92"
+        available, a request of all of it was cut to $1,924.91, and a stray $0.01 stayed available; rounded down to
+        the cent whatever the currency, ¥1,000.60 was "¥1,001" available and a request of ¥1,001 refused."""
+        return max(Decimal(0), payable_amount(self.left, self.currency))
 
     @property
     def left(self) -> Decimal:
@@ -172,8 +176,9 @@ class Ledger:
     @property
     def rounded_down(self) -> bool:
         """Whether `available` reads less than `left` rounded as every figure is ("$50.00" of $50.0055, which reads
-        "$50.01"): the page then says why, as the cards beside it do not subtract to it."""
-        return self.left > 0 and shown_amount(self.left) != self.available
+        "$50.01"; "¥1,000" of ¥1,000.60, which reads "¥1,001"): the page then says why, as the cards beside it do not
+        subtract to it."""
+        return self.left > 0 and shown_amount(self.left, self.currency) != self.available
 
 
 def ledger_cards(metrics: tuple[str, ...] | list[str], payouts: bool, page: str) -> tuple[str, ...]:
@@ -194,7 +199,8 @@ def ledger(scope: Scope, *, wh: Warehouse, partner_id: int | None,
            requests: Sequence[tuple[Decimal, str, datetime, str]]) -> Ledger:  # fmt: skip
     """The ledger of `partner_id` from its requests (amount, currency, requested at, status); of every partner of the
     scope together when None (a manager's or admin's Dashboard), from all their requests. Exact amounts (four
-    decimals): the pages round each figure once as they show it."""
+    decimals) in the snapshot's base currency, which the ledger names: the pages round each figure once as they show
+    it, to that currency's minor unit."""
     if partner_id is not None:
         scope.require([partner_id])
     cur = wh.cursor()
@@ -210,6 +216,7 @@ def ledger(scope: Scope, *, wh: Warehouse, partner_id: int | None,
                 raise MissingRate(missing)
             return Decimal(total)
 
-        return Ledger(Decimal(approved), to_base(("approved", "paid")), to_base(("requested",)))
+        base = str(cur.sql(f"select {BASE_CURRENCY_SQL}").fetchall()[0][0])
+        return Ledger(Decimal(approved), to_base(("approved", "paid")), to_base(("requested",)), base)
     finally:
         cur.close()

@@ -3,15 +3,18 @@ acts under the user's scope (`cabinet.payouts`, `cabinet.statements` do the chec
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+
+from babel.numbers import get_decimal_symbol
 
 from cabinet import month_statement as _month
 from cabinet import payouts as _payouts
 from cabinet import statements as _statements
 from cabinet.access import Scope
-from cabinet.formatting import fmt_money, in_digits, number_text
+from cabinet.formatting import fmt_money, in_digits, minor_unit, money_text, number_text
 from cabinet.payout_sent import sent_from, sent_said
 from cabinet.payouts import NEXT, STATUSES, Cover, PaymentDetails, PayoutError
 from cabinet.statements import STATED, Statement
@@ -46,17 +49,21 @@ def request_payout(scope: Scope, partner_id: int, amount: Decimal, available: De
         return _payouts.request_payout(s, scope, partner_id, amount, available, currency, note).id
 
 
-def typed_amount(text: str) -> Decimal:
-    """The payout form's amount as the partner typed it, with a point or a comma before the cents and spaces between
-    thousands ("1 000,50"); refused when it can be read two ways ("1,000"), is not written in digits, or has digits
-    past the cent: the store pays whole cents and would round 60.555 down to 60.55 without a word. "1e3", which
-    Python reads as 1000 (a slip for "13": the e is under the 3), asked for $1,000.00; "$100" was told to be no
-    positive amount."""
+def typed_amount(text: str, currency: str = "USD") -> Decimal:
+    """The payout form's amount of `currency` (the base currency) as the partner typed it, with a point or a comma
+    before the decimals and spaces between thousands ("1 000,50"); refused when it can be read two ways ("1,000"), is
+    not written in digits, or has digits past the currency's minor unit (the cent, the yen, the fils): the store pays
+    in whole minor units and would round 60.555 down to 60.55 without a word. "1e3", which Python reads as 1000 (a
+    slip for "13": the e is under the 3), asked for $1,000.00; "$100" was told to be no positive amount. In a
+    language that writes a decimal comma, an amount of a currency of three decimals reads "100,123" as the page writes
+    it (the form is filled so), not as two ways."""
     shown = text.strip()
     try:
         plain = number_text(shown)
     except ValueError as exc:
-        raise PayoutError(f"{shown!r} can be read two ways", "payouts.amount_two_ways", amount=shown) from exc
+        plain = _thousandths(shown, currency)
+        if plain is None:
+            raise PayoutError(f"{shown!r} can be read two ways", "payouts.amount_two_ways", amount=shown) from exc
     if plain and not in_digits(plain):
         raise PayoutError(f"{shown!r} is not written in digits", "payouts.not_digits", amount=widgets.plain(shown))
     try:
@@ -66,9 +73,45 @@ def typed_amount(text: str) -> Decimal:
     if not asked.is_finite():
         raise PayoutError(f"{shown!r} is not an amount", "payouts.bad_amount")
     # beyond 10^15, past any balance: refused by the store as such
-    if abs(asked) < 10**15 and asked != asked.quantize(Decimal("0.01")):
-        raise PayoutError(f"{shown!r} has digits past the cent", "payouts.amount_cents", amount=shown)
+    unit = minor_unit(currency)
+    if abs(asked) < 10**15 and asked != asked.quantize(unit):
+        raise _past_unit(shown, currency, unit)
     return asked
+
+
+def _thousandths(shown: str, currency: str) -> str | None:
+    """A comma before three digits read as the decimal comma ("100,123" as 100.123) where that is the one reading: an
+    amount of a currency of three decimals, in a language that writes a decimal comma and never groups with one; None
+    elsewhere ("1,000" stays two ways in English, and of dollars)."""
+    if minor_unit(currency).as_tuple().exponent != -3 or get_decimal_symbol(current_locale()) != ",":
+        return None
+    plain = "".join(shown.split())
+    return plain.replace(",", ".") if _COMMA_THOUSANDTHS.fullmatch(plain) else None
+
+
+_COMMA_THOUSANDTHS = re.compile(r"[+-]?\d+,\d{3}")
+
+
+def _past_unit(shown: str, currency: str, unit: Decimal) -> PayoutError:
+    """The refusal of an amount with digits past the currency's minor unit, said as the currency is paid: in whole
+    cents, in whole yen, in units of 0.001 (a dinar)."""
+    places = -int(unit.as_tuple().exponent)
+    if places == 2:
+        return PayoutError(f"{shown!r} has digits past the cent", "payouts.amount_cents", amount=shown)
+    if places == 0:
+        return PayoutError(f"{shown!r} has decimals", "payouts.amount_units", amount=shown, currency=currency)
+    return PayoutError(f"{shown!r} has digits past {unit}", "payouts.amount_places", amount=shown, places=places,
+                       currency=currency, unit=f"{unit:f}")  # fmt: skip
+
+
+def unit_said(key: str, currency: str, **values: object) -> str:
+    """The text of `key` for money of `currency` (the base currency): as it is where the currency's minor unit is the
+    cent, which it names; else its `_units` text, which names the unit ("¥1", "KWD 0.001"): "in whole cents" told a
+    yen program's partner of a rounding its figures do not have."""
+    unit = minor_unit(currency)
+    if unit == Decimal("0.01"):
+        return t(key, **values)
+    return t(f"{key}_units", unit=money_text(unit, currency, current_locale()), **values)
 
 
 def payout_queue(scope: Scope, statuses: tuple[str, ...]) -> list[tuple[PayoutRequest, str]]:

@@ -1,5 +1,6 @@
 """Payouts' downloads: a partner's requests, or the staff's queue as filtered, for accounting — the values as they are
-(ids, times in the viewer's time zone, amounts to the cent, status and method codes), headed as the page's table."""
+(ids, times in the viewer's time zone, amounts to their currency's minor unit, status and method codes), headed as the
+page's table."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from cabinet.formatting import local_day, local_time
+from cabinet.formatting import local_day, local_time, minor_unit
 from cabinet.payout_sent import sent_from
 from cabinet.store.models import PayoutRequest
 from cabinet.ui.text import t
@@ -34,7 +35,8 @@ def requests_frame(rows: list[tuple[PayoutRequest, str]], tz: str, *, staff: boo
             "payout_id": [p.id for p, _ in rows],
             **partner,
             "requested_at": [when(p.requested_at) for p, _ in rows],
-            "amount": [float(Decimal(p.amount).quantize(Decimal("0.01"))) for p, _ in rows],
+            # to the minor unit of the request's currency: a dinar request keeps its thousandths
+            "amount": [float(Decimal(p.amount).quantize(minor_unit(p.currency))) for p, _ in rows],
             "currency": [p.currency for p, _ in rows],
             "status": [p.status for p, _ in rows],
             "method": [p.method for p, _ in rows],

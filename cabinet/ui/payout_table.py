@@ -23,7 +23,7 @@ import streamlit as st
 from cabinet.access import Scope
 from cabinet.payout_sent import rate_said, sent_from
 from cabinet.store.models import PayoutRequest
-from cabinet.ui import money
+from cabinet.ui import data, money
 from cabinet.ui.dates import local_day, local_time
 from cabinet.ui.fit import column_px
 from cabinet.ui.money import NEXT
@@ -122,7 +122,7 @@ def _config(heads: dict[str, str], columns: dict[str, list], queue: bool) -> dic
     from, a partner's the rate alone)."""
     helps = {
         "amount": t("payouts.col_amount_help"),
-        "available": t("payouts.col_available_help"),
+        "available": money.unit_said("payouts.col_available_help", data.base_currency()),
         "method": t("payouts.col_method_help"),
         "reference": t("payouts.col_reference_help"),
         "partner": t("payouts.col_partner_help"),
