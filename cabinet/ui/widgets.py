@@ -21,6 +21,7 @@ from cabinet.formatting import (
     fmt_number,
     fmt_rate,
     fmt_small_money,
+    minor_unit,
     period_dates,
 )
 from cabinet.report_headers import percent_columns
@@ -226,26 +227,31 @@ def kpi_cards(frame: pl.DataFrame, visible: tuple[str, ...], per_row: int = 4) -
             )
 
 
-def shown_cents(amount: pl.Expr) -> pl.Expr:
-    """Money of up to four decimals (a float or a decimal) to the cent by the money rule, as a column: half to even on
-    the exact amount, as `cabinet.formatting.shown_amount` rounds a card's. Polars rounds the double nearest $8.425
-    up, to $8.43, where the card said $8.42: here the amount's units of 0.0001 are rounded as whole numbers."""
+def shown_cents(amount: pl.Expr, currency: str = "USD") -> pl.Expr:
+    """Money of up to four decimals (a float or a decimal) to the minor unit of `currency` by the money rule (the cent
+    of USD, the yen, the thousandth of a dinar), as a column: half to even on the exact amount, as
+    `cabinet.formatting.shown_amount` rounds a card's. Polars rounds the double nearest $8.425 up, to $8.43, where the
+    card said $8.42: here the amount's units of 0.0001 are rounded as whole numbers."""
+    places = min(max(-int(minor_unit(currency).as_tuple().exponent), 0), 4)
+    step = 10 ** (4 - places)  # units of 0.0001 in one minor unit: 100 for a cent, 10,000 for a yen
     units = (amount.cast(pl.Float64) * 10_000).round(0).cast(pl.Int64, strict=False)  # exact: of 4 decimals
-    cents, rest = units // 100, units % 100  # floor division: `rest` is 0..99 below zero too
-    up = (rest > 50) | ((rest == 50) & (cents % 2 == 1))
-    return ((cents + up.cast(pl.Int64)).cast(pl.Decimal(38, 2)) / 100).cast(
-        pl.Float64
-    )  # -199.98, not -199.98000000000002
+    minor, rest = units // step, units % step  # floor division: `rest` is 0..step-1 below zero too
+    up = (rest * 2 > step) | ((rest * 2 == step) & (minor % 2 == 1))
+    shown = (minor + up.cast(pl.Int64)).cast(pl.Decimal(38, places)) / 10**places
+    return shown.cast(pl.Float64)  # -199.98, not -199.98000000000002
 
 
-def to_cents(frame: pl.DataFrame, money: tuple[str, ...] = ()) -> pl.DataFrame:
-    """Money columns (by machine name, and the `money` ones) to the cent as every table shows them, rounded half to
-    even as the cards are, a negative amount that rounds to zero as 0.00, not -0.00: left to the browser, $678.985
-    read $678.99 on one page and $678.98 on another. Decimal columns (the store's exact amounts) become floats. An
-    EPC below one unit keeps four decimals, as its card does (`cabinet.formatting.fmt_small_money`)."""
+def to_cents(frame: pl.DataFrame, money: tuple[str, ...] = (), currency: str | None = None) -> pl.DataFrame:
+    """Money columns (by machine name, and the `money` ones) to the minor unit of `currency` (the base currency when
+    None: the cent, the yen, the thousandth of a dinar) as every table shows them, rounded half to even as the cards
+    are, a negative amount that rounds to zero as 0, not -0: left to the browser, $678.985 read $678.99 on one page and
+    $678.98 on another, and a yen table kept the cents the browser then rounded its own way. Decimal columns (the
+    store's exact amounts) become floats. An EPC below one unit keeps four decimals, as its card does
+    (`cabinet.formatting.fmt_small_money`)."""
+    unit_of = currency or data.base_currency()
 
     def rounded(c: str) -> pl.Expr:
-        cents = shown_cents(pl.col(c))
+        cents = shown_cents(pl.col(c), unit_of)
         if metric_part(c)[0] in SMALL_MONEY:
             cents = pl.when(pl.col(c).abs() < 1).then(pl.col(c).round(4)).otherwise(cents)
         return pl.when(cents == 0).then(0.0).otherwise(cents.cast(pl.Float64)).alias(c)
@@ -255,16 +261,19 @@ def to_cents(frame: pl.DataFrame, money: tuple[str, ...] = ()) -> pl.DataFrame:
                                and (frame[c].dtype.is_float() or frame[c].dtype.is_decimal())])  # fmt: skip
 
 
-def totals_apart(frame: pl.DataFrame) -> bool:
-    """Whether a money column of a report with its Total row last reads, to the cent, otherwise than its rows added up
-    as shown: each figure is rounded once, the Total too (the exact total), so a column can be a cent or so apart."""
+def totals_apart(frame: pl.DataFrame, currency: str | None = None) -> bool:
+    """Whether a money column of a report with its Total row last reads, to the minor unit of `currency` (the base
+    currency when None), otherwise than its rows added up as shown: each figure is rounded once, the Total too (the
+    exact total), so a column can be a cent (a yen) or so apart."""
     if frame.height < 3:  # one row and the total: the same figure
         return False
-    cents = to_cents(frame)
+    unit_of = currency or data.base_currency()
+    cents = to_cents(frame, currency=unit_of)
     added = MONEY - {"epc", "arpu"}  # sums: a rate's Total is no sum of its rows
     money = [c for c in frame.columns if metric_part(c)[0] in added and metric_part(c)[1] != "change"]
     rows, total = cents.head(frame.height - 1), cents.tail(1)
-    return any(abs(float(rows[c].sum()) - float(total[c][0] or 0)) >= 0.005 for c in money if c in cents.columns)
+    half = float(minor_unit(unit_of)) / 2
+    return any(abs(float(rows[c].sum()) - float(total[c][0] or 0)) >= half for c in money if c in cents.columns)
 
 
 def display_frame(frame: pl.DataFrame, against: str = "previous") -> pl.DataFrame:
