@@ -79,35 +79,54 @@ def read_manifest(source: Path) -> dict[str, object]:
 
 
 def cabinet_running(cfg: Settings) -> str | None:
-    """Why the cabinet of `cfg` seems to be running (an ETL run holding its lock, a process with a file of the data
-    directory open or started for it), or None when nothing says so. Processes are found through /proc (Linux), those
-    of other users only when this one may read them."""
+    """Why the cabinet of `cfg` seems to be running (an ETL run holding its lock; a process with a file of the data
+    directory open, the inbox's aside; a process of the cabinet started for it), or None when nothing says so.
+    Processes are found through /proc (Linux), those of other users only when this one may read them; this process
+    and those that started it (a shell, sudo) are not counted."""
     holder = running_holder(cfg.warehouse_dir, None)
     if holder is not None:
         return f"an ETL run is going on ({describe_holder(holder)})"
     data_dir = str(cfg.data_dir.resolve())
     _, store = store_kind(cfg.store_url)
-    watched = [data_dir + os.sep] + ([str(store.resolve())] if store else [])
+    watched = [str(store.resolve())] if store else []
+    ours = _ancestors()
     found = []
     for proc in Path("/proc").glob("[0-9]*"):
-        if proc.name == str(os.getpid()):
+        if proc.name in ours:
             continue
-        if _opened(proc, watched) or _started_for(proc, data_dir):
+        if _opened(proc, data_dir, str(cfg.inbox_dir.resolve()), watched) or _started_for(proc, data_dir):
             found.append(f"pid {proc.name} ({_command(proc)})")
     return f"processes use {cfg.data_dir}: {', '.join(found[:5])}" if found else None
 
 
-def _opened(proc: Path, watched: list[str]) -> bool:
+def _ancestors() -> set[str]:
+    """The pids of this process and the processes that started it."""
+    pids, pid = set(), str(os.getpid())
+    while pid not in ("0", "") and pid not in pids:
+        pids.add(pid)
+        try:
+            stat = (Path("/proc") / pid / "stat").read_text()
+        except OSError:
+            break
+        pid = stat.rsplit(")", 1)[-1].split()[1]  # the field after the state; the name may hold spaces and ")"
+    return pids
+
+
+def _opened(proc: Path, data_dir: str, inbox: str, watched: list[str]) -> bool:
     try:
         links = [os.readlink(fd) for fd in (proc / "fd").iterdir()]
     except OSError:  # gone, or another user's
         return False
-    return any(link.startswith(watched[0]) or link in watched[1:] for link in links)
+    return any((link.startswith(data_dir + os.sep) and not link.startswith(inbox + os.sep)) or link in watched
+               for link in links)  # fmt: skip
 
 
 def _started_for(proc: Path, data_dir: str) -> bool:
-    """A process whose environment names this data directory: `cabinet serve`'s children (the ETL schedule between
-    runs holds no file open) get it as an absolute path."""
+    """A process of the cabinet (its command line names it) whose environment names this data directory: `cabinet
+    serve` and its children, which get it as an absolute path (the ETL schedule between runs holds no file open).
+    Any other process (a shell) with the variable is not counted."""
+    if not any(word in _command(proc) for word in ("cabinet", "asgi.py", "streamlit")):
+        return False
     try:
         env = (proc / "environ").read_bytes().split(b"\0")
     except OSError:
@@ -118,7 +137,7 @@ def _started_for(proc: Path, data_dir: str) -> bool:
 
 def _command(proc: Path) -> str:
     try:
-        return " ".join(os.fsdecode(a) for a in (proc / "cmdline").read_bytes().split(b"\0") if a)[:80] or "?"
+        return " ".join(os.fsdecode(a) for a in (proc / "cmdline").read_bytes().split(b"\0") if a)[:100] or "?"
     except OSError:
         return "?"
 
@@ -182,6 +201,8 @@ def restore_backup(cfg: Settings, source: Path, now: datetime | None = None) -> 
                 f"{', '.join(result.restored) or 'nothing'}; the replaced files are in {result.aside}"
             ) from exc
         shutil.rmtree(staging, ignore_errors=True)
+        if not any(result.aside.iterdir()):  # a fresh data directory: nothing was replaced
+            result.aside.rmdir()
     if kind == "postgresql":
         dump = source / PG_DUMP_FILE if backup_store.get("file") else None
         result.notes.append(

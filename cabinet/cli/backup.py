@@ -57,7 +57,7 @@ def restore(
     except BackupError as exc:
         raise CliError(str(exc)) from exc
     if running:
-        raise CliError(f"the cabinet seems to be running ({running}): stop it first, then restore")
+        raise CliError(f"the cabinet seems to be running: {running}; stop it first, then restore")
     if not yes:
         if not sys.stdin.isatty():
             raise CliError(f"restoring replaces the files of {cfg.data_dir} (kept aside): add --yes to go on")
@@ -68,7 +68,8 @@ def restore(
         raise CliError(str(exc)) from exc
     restored = ", ".join(result.restored) or "nothing"
     console.print(f"restored from {Path(directory).absolute()}: {restored}", soft_wrap=True)
-    console.print(f"the files it replaced are in {result.aside}", soft_wrap=True)
+    if result.aside.is_dir():
+        console.print(f"the files it replaced are in {result.aside}", soft_wrap=True)
     for note in result.notes:
         console.print(note, style="yellow", soft_wrap=True)
     console.print(

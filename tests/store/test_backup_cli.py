@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine
 
 from cabinet import backup as backup_module
+from cabinet.backup_restore import cabinet_running
 from cabinet.config import Settings
 from cabinet.passwords import hash_password
 from cabinet.store.db import migrate, session_scope
@@ -104,8 +105,9 @@ def test_a_backup_restored_into_a_fresh_data_dir_gives_the_same_report(
 
     restored = _cli(["restore", str(made), "--yes"], other)
     assert restored.returncode == 0, restored.stderr
-    assert "cabinet init" in restored.stdout
+    assert "cabinet init" in restored.stdout and "replaced" not in restored.stdout
     new_data = Path(other["CABINET_DATA_DIR"])
+    assert not list(new_data.glob("before-restore-*"))  # nothing to keep aside in a fresh data directory
     assert _report(other) == before
     assert (new_data / "creatives" / "1" / "banner.png").read_bytes() == b"\x89PNG picture"
     assert Path(other["CABINET_SECRETS_FILE"]).read_text() == SECRETS
@@ -292,3 +294,19 @@ def test_a_postgresql_store_is_dumped_with_pg_dump_or_said_to_be_left_out(
     (without,) = (tmp_path / "b2").iterdir()
     assert json.loads((without / "MANIFEST.json").read_text())["store"] == {"kind": "postgresql", "file": None}
     assert (without / "secrets.toml").read_text() == SECRETS
+
+
+def test_only_the_cabinets_own_processes_started_for_the_data_dir_count_as_running(tiny: Tiny) -> None:
+    """A shell (or sudo) with CABINET_DATA_DIR in its environment, as an operator's is, does not stop a restore; a
+    process of the cabinet started for the data directory (the ETL schedule between runs holds no file open) does."""
+    env = {**os.environ, "CABINET_DATA_DIR": str(tiny.settings.data_dir)}
+    wait = "import sys; print('up', flush=True); sys.stdin.read()"
+    for code, counted in ((wait, False), ("import cabinet; " + wait, True)):
+        proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                text=True)  # fmt: skip
+        try:
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "up"
+            said = cabinet_running(tiny.settings)
+        finally:
+            proc.communicate("")
+        assert (said is not None and f"pid {proc.pid}" in said) == counted, said
