@@ -19,6 +19,12 @@ within the week's last hour there or later (`cabinet.zones.day_loaded`, which sa
 of the feeds' days (files of a day in UTC, loaded the morning after) had its Monday 06:00 while its Sunday was not
 loaded, and its summary counted the week without it ("Clicks: 172 (-28.3%)"), never corrected. `cabinet mail weekly`
 queues at once, as asked.
+
+A zone's week whose data come only after its window (the next Monday's 06:00: the ETL stalled for a week) goes late
+rather than never: the first round that finds it waiting writes a `WAITS` row (`week <monday> <zone>`), and a round of
+the next week in which the data reach its end queues it before that week's, its subject and text saying it is late,
+when it was due and how far the data reach — the week before last only, recorded by its own `ACTION` row as any week,
+so it goes once. A week no round found waiting (no sender ran) is not sent late.
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ from queries.warehouse import NoSnapshotError, Warehouse
 HOUR = 6  # local time on Monday from which last week's summaries go out
 METRICS = ("clicks", "registrations", "ftds", "cr", "commission")
 ACTION = "weekly_summaries"
+WAITS = "weekly_summaries_wait"  # a zone's week was due and waited for its data: it goes late once they come
+WEEK = timedelta(days=7)
 
 
 def last_week(now: datetime, tz: str) -> tuple[date, date, datetime]:
@@ -59,7 +67,8 @@ def last_week(now: datetime, tz: str) -> tuple[date, date, datetime]:
 def queue_weekly(engine: Engine, wh: Warehouse, now: datetime | None = None, *, early: bool = False,
                  links: Links | None = None) -> int | None:  # fmt: skip
     """Queue each zone's last week's summaries once they are due there and the warehouse's data reaches the week's
-    end (`early`: now, every zone); the number of messages, or None when none was due, all were done before, or the
+    end (`early`: now, every zone), and before them a zone's week before that one which waited for its data and was
+    not sent (late, saying so); the number of messages, or None when none was due, all were done before, or the
     warehouse has no snapshot. With `links`, each carries its link to turn the summary off (`cabinet.unsubscribe`)."""
     now = now or datetime.now(UTC)
     with session_scope(engine) as session:
@@ -71,21 +80,30 @@ def queue_weekly(engine: Engine, wh: Warehouse, now: datetime | None = None, *, 
         loaded = snap.data_as_of if snap else None
         due = {zone: week_from for zone, (week_from, week_to, at) in weeks.items()
                if early or (now >= at and day_loaded(loaded, week_to, zone))}  # fmt: skip
-        if not _pending(session, due):
+        waiting = {zone: w for zone, (w, _, at) in weeks.items() if not early and now >= at and zone not in due}
+        missed = {zone: week_from - WEEK for zone, (week_from, week_to, _) in weeks.items()
+                  if not early and day_loaded(loaded, week_to - WEEK, zone)}  # fmt: skip
+        if not _pending(session, due) and not _late(session, missed) and not _unmarked(session, waiting):
             return None
         hold_job_lock(session)
-        pending = _pending(session, due)  # another sender may have queued some meanwhile
-        if not pending:
+        for zone, week_from in _unmarked(session, waiting).items():  # once a zone's week: what lets it go late
+            audit(session, WAITS, username="cabinet", target=_marker(week_from, zone), details={"as_of": str(loaded)})
+        pending, late = _pending(session, due), _late(session, missed)  # another sender may have queued some
+        if not pending and not late:
             return None
         try:
             currency = base_currency(wh=wh)
         except NoSnapshotError:
             return None
         queued = 0
-        for zone, week_from in pending.items():
-            week_to = weeks[zone][1]
-            n = sum(_queue_one(session, wh, p, zone, week_from, week_to, currency, links) for p in by_zone[zone])
-            audit(session, ACTION, username="cabinet", target=_marker(week_from, zone), details={"messages": n})
+        as_of = loaded.replace(tzinfo=UTC) if loaded else None
+        for zone, week_from, was_late in [*((z, w, True) for z, w in late.items()),
+                                          *((z, w, False) for z, w in pending.items())]:  # fmt: skip
+            week_to = week_from + timedelta(days=6)
+            note = {"due": weeks[zone][2] - WEEK, "as_of": as_of or "—"} if was_late else None
+            n = sum(_queue_one(session, wh, p, zone, week_from, week_to, currency, links, note) for p in by_zone[zone])
+            audit(session, ACTION, username="cabinet", target=_marker(week_from, zone),
+                  details={"messages": n} | ({"late": True} if was_late else {}))  # fmt: skip
             queued += n
         return queued
 
@@ -115,6 +133,25 @@ def _pending(session: Session, due: dict[str, date]) -> dict[str, date]:
     return {z: w for z, w in due.items() if _marker(w, z) not in done and _marker(w) not in done}
 
 
+def _late(session: Session, missed: dict[str, date]) -> dict[str, date]:
+    """The zones of `missed` (zone: Monday of the week before its last one, whose data are in now) whose week a round
+    found waiting for its data (its `WAITS` row) and that was not queued since."""
+    if not missed:
+        return {}
+    waited = set(session.scalars(select(AuditLog.target).where(
+        AuditLog.action == WAITS, AuditLog.target.in_({_marker(w, z) for z, w in missed.items()}))))  # fmt: skip
+    return {z: w for z, w in _pending(session, missed).items() if _marker(w, z) in waited}
+
+
+def _unmarked(session: Session, waiting: dict[str, date]) -> dict[str, date]:
+    """The zones of `waiting` (zone: Monday of its week, due and waiting for its data) with no `WAITS` row yet."""
+    if not waiting:
+        return {}
+    markers = {_marker(w, z) for z, w in waiting.items()}
+    done = set(session.scalars(select(AuditLog.target).where(AuditLog.action == WAITS, AuditLog.target.in_(markers))))
+    return {z: w for z, w in _pending(session, waiting).items() if _marker(w, z) not in done}
+
+
 def _asking(session: Session) -> dict[str, list[Partner]]:
     """The active partners that asked for the summary, by their time zone."""
     by_zone: dict[str, list[Partner]] = {}
@@ -125,8 +162,9 @@ def _asking(session: Session) -> dict[str, list[Partner]]:
 
 
 def _queue_one(session: Session, wh: Warehouse, partner: Partner, tz: str, week_from: date, week_to: date,
-               currency: str, links: Links | None = None) -> int:  # fmt: skip
-    """The partner's summary of its week in `tz`, to each of its logins; 0 when it had nothing in either week."""
+               currency: str, links: Links | None = None, late: dict[str, object] | None = None) -> int:  # fmt: skip
+    """The partner's summary of its week in `tz`, to each of its logins (`late`: when it was due and how far the
+    data reach, said first); 0 when it had nothing in either week."""
     login = session.scalar(select(User).where(User.partner_id == partner.id, User.is_active.is_(True))
                            .order_by(User.id))  # fmt: skip
     if login is None:
@@ -156,6 +194,6 @@ def _queue_one(session: Session, wh: Warehouse, partner: Partner, tz: str, week_
 
     period = f"{week_from:%Y-%m-%d} – {week_to:%Y-%m-%d}"  # the subject's; the text says the days in its language
     # the zone named: a login's own zone may be another, and its dashboard then counts other days
-    return tell_partner(session, partner.id, "email_weekly", "weekly", "weekly", period=period, lines=lines, zone=tz,
-                        days=lambda locale: fmt_days(week_from, week_to, locale),
-                        unsubscribe=maker(links, "weekly"))  # fmt: skip
+    return tell_partner(session, partner.id, "email_weekly", "weekly", "weekly_late" if late else "weekly",
+                        period=period, lines=lines, zone=tz, days=lambda locale: fmt_days(week_from, week_to, locale),
+                        unsubscribe=maker(links, "weekly"), **(late or {}))  # fmt: skip
