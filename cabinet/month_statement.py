@@ -232,8 +232,14 @@ class _Doc:
         self._table(heads, rows, None, first=0.4, wrap=True)  # a reference may be 128 characters
 
     def close_note(self, currency: str) -> None:
+        """What the figures are, and to what they are rounded: the cent, or the currency's own unit ("¥1")."""
         self.pdf.ln(3)
-        self._note(self.tr("month_explained", currency=currency))
+        unit = formatting.minor_unit(currency)
+        if unit == Decimal("0.01"):
+            self._note(self.tr("month_explained", currency=currency))
+            return
+        said = formatting.money_text(unit, currency, self.loc)
+        self._note(self.tr("month_explained_units", currency=currency, unit=said))
 
     def _heading(self, text: str, rows: int = 0) -> None:
         """A section's heading, on the next page when this one has no room for it and the first `KEEP_ROWS` of the
