@@ -3,7 +3,8 @@
 The backup is checked whole first (its manifest, every file it lists at its size), then copied into a staging
 directory beside its place; only then are the current warehouse, SQLite store (with its journal files: SQLite would
 roll a stale `cabinet.db-journal` into the restored file), creatives and secrets file moved aside into
-`<data dir>/before-restore-<UTC time>/` and the copies renamed in. A copy that fails changes nothing.
+`<data dir>/before-restore-<UTC time>/` and the copies renamed in; a warehouse or creatives directory the backup has
+none of is moved aside all the same (its figures are of another state). A copy that fails changes nothing.
 
 Modes as the cabinet gives them: the store 0600 (`cabinet init`), the warehouse 0750 with its files 0640 (the ETL's,
 so app processes of the service's group read it), the secrets file 0600, the creatives owner-only (as backed up).
@@ -157,7 +158,7 @@ def restore_backup(cfg: Settings, source: Path, now: datetime | None = None) -> 
     data_dir = cfg.data_dir
     result = RestoreResult(_aside_dir(data_dir, now))
     staging = data_dir / STAGING
-    moves: list[tuple[Path, Path]] = []  # (staged copy, its place)
+    moves: list[tuple[Path | None, Path]] = []  # (staged copy, its place); None: the backup had none, only aside
     with private_umask():
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
@@ -167,9 +168,12 @@ def restore_backup(cfg: Settings, source: Path, now: datetime | None = None) -> 
                 shutil.copytree(source / WAREHOUSE, staging / WAREHOUSE)
                 _group_readable(staging / WAREHOUSE)
                 moves.append((staging / WAREHOUSE, cfg.warehouse_dir))
-            if (source / CREATIVES).is_dir():
-                shutil.copytree(source / CREATIVES, staging / CREATIVES)
-                moves.append((staging / CREATIVES, cfg.creatives_dir))
+            else:  # nothing was published when it was taken: figures of another state must not stay
+                moves.append((None, cfg.warehouse_dir))
+            creatives = staging / CREATIVES if (source / CREATIVES).is_dir() else None
+            if creatives is not None:
+                shutil.copytree(source / CREATIVES, creatives)
+            moves.append((creatives, cfg.creatives_dir))
             if STORE_FILE in files and store_path is not None:
                 staged = store_path.with_name(store_path.name + ".restoring")
                 shutil.copyfile(source / STORE_FILE, staged)
@@ -182,7 +186,7 @@ def restore_backup(cfg: Settings, source: Path, now: datetime | None = None) -> 
                 os.chmod(staged, 0o600)
                 moves.append((staged, cfg.secrets_path))
         except OSError as exc:
-            _drop([staging, *(s for s, _ in moves)])
+            _drop([staging, *(s for s, _ in moves if s is not None)])
             raise BackupError(
                 f"cannot copy the backup in ({exc.filename}): {exc.strerror or exc}; nothing changed"
             ) from exc
@@ -193,8 +197,9 @@ def restore_backup(cfg: Settings, source: Path, now: datetime | None = None) -> 
                 if place == store_path:
                     for suffix in JOURNALS:  # SQLite would roll a stale journal into the restored file
                         _move_aside(place.with_name(place.name + suffix), result.aside)
-                os.rename(staged, place)
-                result.restored.append(str(place))
+                if staged is not None:
+                    os.rename(staged, place)
+                    result.restored.append(str(place))
         except OSError as exc:
             raise BackupError(
                 f"the restore stopped at {exc.filename}: {exc.strerror or exc}; put back so far: "

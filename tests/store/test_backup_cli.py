@@ -310,3 +310,20 @@ def test_only_the_cabinets_own_processes_started_for_the_data_dir_count_as_runni
         finally:
             proc.communicate("")
         assert (said is not None and f"pid {proc.pid}" in said) == counted, said
+
+
+def test_a_backup_taken_before_anything_was_published_leaves_no_other_states_warehouse(
+    settings: Settings, store_engine: Engine, tmp_path: Path
+) -> None:
+    made = _backup(tmp_path / "b1")  # a new install: the store alone
+    done = " ".join(_cli(["backup", str(tmp_path / "b2")]).stdout.split())
+    assert "no warehouse snapshot published yet" in done and "no creatives directory" in done, done
+    tiny = build_tiny(settings, store_engine)
+    _clicks(tiny, "a.csv", [1, 2], "c")
+    assert tiny.run().published is not None
+    (settings.creatives_dir / "x.png").parent.mkdir(parents=True, exist_ok=True)
+    (settings.creatives_dir / "x.png").write_bytes(b"picture")
+    assert _cli(["restore", str(made), "--yes"]).returncode == 0
+    (aside,) = settings.data_dir.glob("before-restore-*")
+    assert not settings.warehouse_dir.exists() and (aside / "warehouse" / "CURRENT").is_file()
+    assert not settings.creatives_dir.exists() and (aside / "creatives" / "x.png").is_file()
