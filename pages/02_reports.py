@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from cabinet.ui import data, store, widgets
+from cabinet.ui.chart_text import plotly_texts
 from cabinet.ui.charts import show_chart
 from cabinet.ui.dates import fmt_day, fmt_days, nothing_to_show, today_in
 from cabinet.ui.guard import require_user
@@ -185,7 +186,7 @@ elif group_by:
         if some["some"].any():
             body = body.filter(pl.col(colour).is_in(some.filter("some")[colour].implode(), nulls_equal=True))
     fig = px.bar(
-        body.to_pandas(),
+        plotly_texts(body, group_by).to_pandas(),  # names and sub values as typed, never Plotly's markup
         x=x,
         y=chart_metric,
         color=colour,

@@ -16,7 +16,16 @@ from cabinet.ui.once import once
 from cabinet.ui.store import SUBS, LinkError, NewLink, link_url, qr_png
 from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import t, vertical
-from cabinet.ui.widgets import display_config, fmt_count, fmt_metric, relabel, short_label, show_refusal, to_cents
+from cabinet.ui.widgets import (
+    display_config,
+    fmt_count,
+    fmt_metric,
+    plain,
+    relabel,
+    short_label,
+    show_refusal,
+    to_cents,
+)
 from queries.reports import ReportRequest
 
 OFFER_PARAM, PARTNER_PARAM = "offer", "partner"  # the Creatives page's "Create a link" names its offer (and partner)
@@ -90,8 +99,10 @@ else:
     if st.session_state.get("links_created") and st.session_state.get("links_created_for") == partner_id:
         st.success(t("links.created", link=st.session_state["links_created"]))
 
-# staff read one partner's links: "Your links" over them read as the manager's own
-st.header(t("links.yours") if scope.own_partner_id is not None else t("links.of_partner", partner=partners[partner_id]))
+# staff read one partner's links: "Your links" over them read as the manager's own; its name as typed, never markup
+# (an applicant's "[Verify](https://…)" was a link in the heading, an image one fetched from its host)
+own_links = scope.own_partner_id is not None
+st.header(t("links.yours") if own_links else t("links.of_partner", partner=plain(partners[partner_id])))
 archived = st.toggle(t("links.show_archived"), key="links_archived")
 links = store.links(scope, int(partner_id), archived=archived)
 if not links:

@@ -1,6 +1,11 @@
 """A chart's figures as text for a screen reader: Plotly draws an SVG that gives it the axes' ticks and no values (the
 Dashboard's daily trend was nowhere else on its page). Under each chart, a table out of sight (not out of the
-accessibility tree) says what its bars or points hold."""
+accessibility tree) says what its bars or points hold.
+
+Plotly reads a subset of HTML in every text it draws (axis labels, legend entries, hover labels, a sunburst's
+sectors): `<a href>` is a link there, `<span style>` text of any size and colour. Text from outside the program (a
+partner's or sub-partner's name, a link's name, sub values anyone clicking a link sends) is given to it escaped
+(`plotly_text`, `plotly_texts`), as HTML escapes it; the table says what Plotly draws of it, the text as typed."""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
+import polars as pl
 import streamlit as st
 
 from cabinet.formatting import fmt_number
@@ -24,6 +30,22 @@ _OUT_OF_SIGHT = (
 )
 
 
+def plotly_text(text: str) -> str:
+    """`text` as Plotly draws it as typed: its `&`, `<` and `>` written as HTML entities, which Plotly shows as the
+    characters (a name "<a href=...>" was a link inside the chart)."""
+    return html.escape(text, quote=False)
+
+
+def plotly_texts(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """`frame` with its text `columns` (others are left as they are) escaped for Plotly (`plotly_text`)."""
+    text = [c for c in columns if frame.schema.get(c) == pl.String]
+    escaped = (pl.col(c).str.replace_all("&", "&amp;", literal=True) for c in text)
+    return frame.with_columns(
+        e.str.replace_all("<", "&lt;", literal=True).str.replace_all(">", "&gt;", literal=True).alias(c)
+        for e, c in zip(escaped, text, strict=True)
+    )
+
+
 def _word(value: Any, locale: str) -> str:
     """A value as the table writes it: a day as its date, an hour to the minute, a number in the language's groups."""
     if isinstance(value, np.datetime64):
@@ -34,7 +56,7 @@ def _word(value: Any, locale: str) -> str:
         return value.isoformat()
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return fmt_number(float(value), locale, 0 if float(value).is_integer() else 2)
-    return "—" if value is None else str(value)
+    return "—" if value is None else html.unescape(str(value))  # as Plotly draws it: entities as their characters
 
 
 def chart_table(fig: go.Figure) -> str | None:
@@ -48,7 +70,7 @@ def chart_table(fig: go.Figure) -> str | None:
     named = len(traces) > 1  # bars coloured by a second grouping: a trace each, named by its value
     heads = ([fig.layout.legend.title.text or ""] if named else []) + [x_title, y_title]
     rows = [
-        ([str(tr.name or "")] if named else []) + [_word(x, locale), _word(y, locale)]
+        ([html.unescape(str(tr.name or ""))] if named else []) + [_word(x, locale), _word(y, locale)]
         for tr in traces
         for x, y in zip(tr.x, tr.y, strict=False)
     ]

@@ -13,6 +13,7 @@ import polars as pl
 import streamlit as st
 
 from cabinet.formatting import chart_config
+from cabinet.ui.chart_text import plotly_text
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import fmt_metric, relabel, short_label
 
@@ -68,7 +69,7 @@ def tree_figure(tree: pl.DataFrame, figure: str, centre: str) -> go.Figure | Non
         go.Sunburst(
             ids=[ROOT, *sectors["id"]],
             parents=["", *sectors["parent"]],
-            labels=[centre, *sectors["label"]],
+            labels=[plotly_text(label) for label in (centre, *sectors["label"])],  # names as typed, never markup
             values=[whole, *sectors["branch"]],
             branchvalues="total",
             customdata=[
