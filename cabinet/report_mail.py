@@ -34,6 +34,7 @@ day) is not sent late."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -53,7 +54,7 @@ from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner, SavedView, User
 from cabinet.unsubscribe import Links, maker
-from cabinet.zones import day_loaded, known_zone
+from cabinet.zones import day_loaded, known_zone, loaded_from
 from queries.compare import change_column, compared, grouped_by_time, other_period
 from queries.dashboard import base_currency
 from queries.metrics import MONEY, RATES
@@ -117,9 +118,10 @@ def set_schedule(session: Session, user_id: int, view_id: int, every: str | None
 
 
 def queue_reports(engine: Engine, wh: Warehouse, base_url: str | None = None, now: datetime | None = None,
-                  links: Links | None = None) -> int:  # fmt: skip
+                  links: Links | None = None, waited: list[Waiting] | None = None) -> int:  # fmt: skip
     """Queue every scheduled view whose day, week or month has come; the number of messages queued. With `links`,
-    each carries its link to stop its view's emails (`cabinet.unsubscribe`)."""
+    each carries its link to stop its view's emails (`cabinet.unsubscribe`); to `waited`, each report due that waits
+    for its data is added (what `cabinet mail send` says)."""
     now = now or datetime.now(UTC)
     try:
         currency = base_currency(wh=wh)
@@ -131,6 +133,7 @@ def queue_reports(engine: Engine, wh: Warehouse, base_url: str | None = None, no
         scheduled = session.execute(
             select(
                 SavedView.id,
+                SavedView.name,
                 SavedView.page,
                 SavedView.email_every,
                 SavedView.emailed_for,
@@ -144,18 +147,21 @@ def queue_reports(engine: Engine, wh: Warehouse, base_url: str | None = None, no
             .order_by(SavedView.id)
         ).all()
     queued = 0
-    for view_id, page, every, sent_for, params, user_id, username, tz in scheduled:
+    for view_id, name, page, every, sent_for, params, user_id, username, tz in scheduled:
         key = due_for(every, now, tz or "UTC")
-        waited = sent_for[: -len(WAITED)] if sent_for and sent_for.endswith(WAITED) else None
-        if key < (waited or "") or (waited is None and sent_for is not None and key <= sent_for):
+        marked = sent_for[: -len(WAITED)] if sent_for and sent_for.endswith(WAITED) else None
+        if key < (marked or "") or (marked is None and sent_for is not None and key <= sent_for):
             continue  # ISO dates: a login moved west is due an earlier day, sent (or waiting) already
         user = build_session_user(engine, username, record_view=False)  # None: disabled or locked now
         before = _before(every, key)
-        due = [(before, True)] if waited is not None and waited <= before else []  # the latest missed one only
+        due = [(before, True)] if marked is not None and marked <= before else []  # the latest missed one only
         current = sent_for
         for period, late in [*due, (key, False)]:
             at = due_at(period, tz) if late else now  # a late period is made as it would have been when due
-            if user is not None and waits(params, user.timezone, at, loaded):
+            day = waits_for(params, user.timezone, at, loaded) if user is not None else None
+            if day is not None and user is not None:
+                if waited is not None:
+                    waited.append(Waiting(username, name, day, user.timezone, loaded_from(day, user.timezone), late))
                 if not late and (current is None or not current.endswith(WAITED)):
                     _mark_waiting(engine, view_id, user_id, every, current, key)
                 break  # not claimed: a later round sends it once the data is in (and the current one waits too)
@@ -242,12 +248,30 @@ def waits(params: dict | None, tz: str, now: datetime, data_as_of: datetime | No
     the end of its period's last day in `tz` yet, that day taken no later than yesterday there (a custom period that
     ends later is sent up to the data, as the page shows it). A view whose period cannot be read does not wait: the
     message says so."""
+    return waits_for(params, tz, now, data_as_of) is not None
+
+
+def waits_for(params: dict | None, tz: str, now: datetime, data_as_of: datetime | None) -> date | None:
+    """The day in `tz` whose end a view's report waits for at `now` (as `waits`), or None when it does not wait."""
     try:
         first, last = _period(params or {}, tz, now)
     except (AttributeError, KeyError, TypeError, ValueError):
-        return False
+        return None
     last = min(last, now.astimezone(ZoneInfo(tz)).date() - timedelta(days=1))
-    return first <= last and not day_loaded(data_as_of, last, tz)
+    return last if first <= last and not day_loaded(data_as_of, last, tz) else None
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A view's report due but waiting for its data (`queue_reports`' `waited`): whose, which view, the day whose end
+    it waits for in the login's zone, and the moment (UTC) the warehouse's latest event must reach for it to go."""
+
+    username: str
+    view: str
+    day: date
+    zone: str
+    needs: datetime
+    late: bool  # the period before the current one, waiting to go late
 
 
 def _request(view: SavedView, user: SessionUser, now: datetime) -> ReportRequest:

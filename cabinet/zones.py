@@ -39,5 +39,11 @@ def day_loaded(data_as_of: datetime | None, day: date, tz: str) -> bool:
     days (a day's files in UTC, loaded the morning after) 06:00 comes before the day is in the warehouse."""
     if data_as_of is None:
         return False
+    return data_as_of.replace(tzinfo=UTC) >= loaded_from(day, tz)
+
+
+def loaded_from(day: date, tz: str) -> datetime:
+    """The moment (aware, UTC) the warehouse's latest event must reach for `day` in `tz` to count as loaded: its last
+    hour there. West of UTC that is in the next UTC day (Los Angeles's 9 November: 07:00 UTC on the 10th)."""
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=ZoneInfo(tz)).astimezone(UTC)
-    return data_as_of.replace(tzinfo=UTC) >= end - LOADED_SLACK
+    return end - LOADED_SLACK

@@ -36,7 +36,7 @@ def send(
     keep_days()  # and a bad CABINET_AUDIT_KEEP_DAYS
     engine = store_engine()
     wh = Warehouse(cfg.warehouse_dir)  # one reader for every round: it follows each new snapshot itself
-    aged = _Aged()
+    aged = _State()
     if every == "once":
         result = _round(engine, cfg, wh, aged)
         console.print(_line(result), soft_wrap=True)
@@ -54,13 +54,15 @@ def send(
     repeat(period, one_round, "mail")
 
 
-class _Aged:
-    """Up to when the audit log's entries were aged by this sender: each round reads only the days since."""
+class _State:
+    """What a sender keeps from round to round: up to when the audit log's entries were aged (each round reads only
+    the days since), and what it last said of the saved reports waiting for their data (said again only changed)."""
 
     before: datetime | None = None
+    waiting: str | None = None
 
 
-def _round(engine, cfg, wh, aged: _Aged):  # type: ignore[no-untyped-def]
+def _round(engine, cfg, wh, aged: _State):  # type: ignore[no-untyped-def]
     """One round of the sender: last week's summaries when due, the old messages pruned (and the sign-in counts that
     no longer count, and where old audit-log entries came from), the due ones sent."""
     from cabinet import audit_log, login_limits
@@ -71,7 +73,7 @@ def _round(engine, cfg, wh, aged: _Aged):  # type: ignore[no-untyped-def]
     links = links_for(cfg)  # each kind a login may turn off carries a link that does it
     weekly(engine, wh, early=False, links=links)
     digests(engine, cfg.public_url, early=False, links=links)
-    reports(engine, wh, cfg.public_url, links)
+    reports(engine, wh, cfg.public_url, links, state=aged)
     prune(engine)
     with session_scope(engine) as session:
         login_limits.prune(session)
@@ -79,13 +81,15 @@ def _round(engine, cfg, wh, aged: _Aged):  # type: ignore[no-untyped-def]
     return deliver_with(cfg, engine)
 
 
-def reports(engine, wh, base_url: str | None, links=None) -> int | None:  # type: ignore[no-untyped-def]
+def reports(engine, wh, base_url: str | None, links=None, state: _State | None = None) -> int | None:  # type: ignore[no-untyped-def]
     """Queue the saved reports whose day, week or month has come (`cabinet.report_mail`), said in one line when any
-    were; the number queued."""
+    were, and those due that wait for their data, and why (with `state`, only when that changed since the last
+    round); the number queued."""
     from cabinet.report_mail import queue_reports
 
+    waited: list = []
     try:
-        queued = queue_reports(engine, wh, base_url, links=links)
+        queued = queue_reports(engine, wh, base_url, links=links, waited=waited)
     except Exception as exc:  # the warehouse unreadable for a moment: said; tried again next round, the rest is sent
         err_console.print(
             f"{log_time()} saved reports failed: {failure_text(exc)}", style="red", soft_wrap=True, highlight=False
@@ -93,7 +97,25 @@ def reports(engine, wh, base_url: str | None, links=None) -> int | None:  # type
         return None
     if queued:
         console.print(f"{log_time()} saved reports: {queued} queued", soft_wrap=True)
+    said = _waiting(waited, wh) if waited else None
+    if said and (state is None or said != state.waiting):
+        console.print(f"{log_time()} {said}", soft_wrap=True, highlight=False, markup=False)
+    if state is not None:
+        state.waiting = said
     return queued
+
+
+def _waiting(waited: list, wh) -> str:  # type: ignore[no-untyped-def]
+    """The saved reports due that wait for their data, and why: how far the data reach, and what each needs."""
+    snap = wh.snapshot()
+    reach = f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap and snap.data_as_of else "no event yet"
+    named = [f'{w.username}\'s "{w.view}" ({"late, " if w.late else ""}{w.day} in {w.zone}: needs '
+             f"{w.needs:%Y-%m-%d %H:%M} UTC)" for w in waited[:5]]  # fmt: skip
+    more = f", and {len(waited) - 5} more" if len(waited) > 5 else ""
+    verb = "waits for its" if len(waited) == 1 else "wait for their"
+    return (f"saved reports: {len(waited)} {verb} data, the data reach {reach}: {'; '.join(named)}{more}. A report "
+            "goes once the data reach the last hour of its period's last day in its login's time zone (if only "
+            "after its day, week or month, late, saying so)")  # fmt: skip
 
 
 def weekly(engine, wh, *, early: bool, strict: bool = False, links=None) -> int | None:  # type: ignore[no-untyped-def]
