@@ -15,6 +15,7 @@ from cabinet.store.models import ProgramSettings
 from cabinet.ui.reading import BACKGROUND
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
+from cabinet.ui.unreachable import reaching_store
 from cabinet.ui.widgets import plain
 
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -56,7 +57,7 @@ def _shown(path: Path) -> str | bytes | None:
 @st.cache_data(ttl=60, max_entries=4, show_spinner=False)
 def brand(store_url: str) -> Brand:
     """The program's name, validated primary colour and logo file (and what the pages draw for it), cached a minute."""
-    with engine().connect() as conn:
+    with reaching_store(), engine().connect() as conn:
         row = conn.execute(
             select(ProgramSettings.name, ProgramSettings.primary_color, ProgramSettings.logo_path).where(
                 ProgramSettings.id == 1

@@ -18,12 +18,12 @@ from cabinet.access import Scope
 from cabinet.creatives import CreativeItem, creative_file
 from cabinet.i18n import LOCALES, catalog, translate
 from cabinet.offers_admin import CatalogueRow, OfferChange, OfferChangedMeanwhile, OfferSaved
-from cabinet.store.db import session_scope
 from cabinet.store.models import OFFER_ACCESS, OFFER_STATUSES, Creative, Tier
 from cabinet.ui.drawn_form import Drawn, DrawnForm
 from cabinet.ui.menu import LANGUAGE_NAMES
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import current_locale, t, tier_label, vertical
+from cabinet.ui.unreachable import session_scope
 from cabinet.ui.uploader_words import uploader_words
 from cabinet.ui.widgets import fmt_number, plain, save_then_rerun, show_refusal
 

@@ -8,11 +8,11 @@ from cabinet import offers_admin as _offers
 from cabinet.access import Scope
 from cabinet.errors import localised
 from cabinet.offers_admin import CatalogueRow, OfferError
-from cabinet.store.db import session_scope
 from cabinet.store.models import OFFER_STATUSES
 from cabinet.ui.once import once
 from cabinet.ui.resources import engine
 from cabinet.ui.text import current_locale, t
+from cabinet.ui.unreachable import session_scope
 
 DONE_KEY = "catalogue_bulk_done"  # (status, ids changed), said once after the rerun
 PICK_KEY = "catalogue_bulk_pick"

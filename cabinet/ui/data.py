@@ -12,10 +12,10 @@ import streamlit as st
 
 from cabinet import formatting, tracking
 from cabinet.access import Scope
-from cabinet.store.db import session_scope
 from cabinet.ui.dates import fmt_as_of
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
+from cabinet.ui.unreachable import session_scope
 from queries import (
     cohorts,
     commissions,

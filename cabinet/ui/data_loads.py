@@ -24,6 +24,7 @@ from cabinet.ui.once import once
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import current_locale, plural, t, t_or, worded
+from cabinet.ui.unreachable import reaching_store
 from cabinet.ui.widgets import fmt_count, plain
 from etl.last_run import parse_time, read_last_run
 from etl.lock import running_holder
@@ -341,19 +342,21 @@ def _requests(user: SessionUser) -> None:
                      feed=_value(request.feed) if request.feed else t("loads.every_feed"),
                      at=f"{request.at:%Y-%m-%d %H:%M:%S}", why=request.refused))  # fmt: skip
         if st.button(t("loads.dismiss"), key=f"loads_dismiss_{request.path.stem}"):
-            etl_requests.dismiss(engine(), user.scope, request)
+            with reaching_store():
+                etl_requests.dismiss(engine(), user.scope, request)
             st.rerun()
 
 
 def _read_again(user: SessionUser, feed: str, reason: str) -> None:
     """A button asking the schedule to read again the files holding these rows (`cabinet.etl_requests`)."""
     if st.button(t("loads.read_again"), key="loads_read_again", icon=":material/refresh:"):
-        _, new = once(
-            lambda: etl_requests.ask_reprocess(engine(), app_settings(), user.scope, reason=reason, feed=feed),
-            "loads_read_again",
-            feed,
-            reason,
-        )  # the same again at once: a replay, said asked, not "before"
+        with reaching_store():
+            _, new = once(
+                lambda: etl_requests.ask_reprocess(engine(), app_settings(), user.scope, reason=reason, feed=feed),
+                "loads_read_again",
+                feed,
+                reason,
+            )  # the same again at once: a replay, said asked, not "before"
         st.session_state["loads_asked"] = (feed, reason, new)
         st.rerun()
     asked = st.session_state.get("loads_asked")

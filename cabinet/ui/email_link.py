@@ -12,11 +12,11 @@ import streamlit as st
 from cabinet import email_change as _change
 from cabinet.email_change import CONFIRM_HOURS, PARAM
 from cabinet.i18n import LOCALES
-from cabinet.store.db import session_scope
 from cabinet.ui.login import MESSAGE_KEY, SHOW
 from cabinet.ui.password_reset import link_base
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import LOCALE_KEY, t
+from cabinet.ui.unreachable import session_scope
 from cabinet.ui.widgets import plain
 
 __all__ = ["CONFIRM_HOURS", "link_parts", "open_link", "show_notice", "speak", "tell"]

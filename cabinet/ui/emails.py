@@ -14,12 +14,12 @@ from cabinet.access import Scope
 from cabinet.config import ConfigError
 from cabinet.mail import transport_for
 from cabinet.mail_admin import SHOWN, MailRow
-from cabinet.store.db import session_scope
 from cabinet.ui.branding import brand
 from cabinet.ui.cards import card_columns
 from cabinet.ui.fit import column_px, rest_px
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
+from cabinet.ui.unreachable import session_scope
 from cabinet.ui.widgets import fmt_count, save_then_rerun
 
 __all__ = ["SHOWN", "MailRow", "counts_and_actions", "mail_table", "rows", "show_done", "where_mail_goes"]

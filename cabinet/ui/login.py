@@ -14,12 +14,10 @@ password, then a two-step login's code): `cabinet.ui.login_steps`.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import streamlit as st
-from sqlalchemy.exc import OperationalError
 
 from cabinet.access import ScopeError, build_session_user
 from cabinet.auth import record_logout, session_check, session_revoked
@@ -27,7 +25,6 @@ from cabinet.config import ConfigError
 from cabinet.i18n import LOCALES
 from cabinet.prefs import save_prefs
 from cabinet.session import SESSION_KEY, SessionUser
-from cabinet.store.db import error_line
 from cabinet.ui.branding import program_front
 from cabinet.ui.cookie import (
     COOKIE_DAYS,
@@ -47,6 +44,7 @@ from cabinet.ui.reading import page_language
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.signup import USERNAME_KEY, application_form, fill_username
 from cabinet.ui.text import LOCALE_KEY, current_locale, t
+from cabinet.ui.unreachable import reaching_store
 
 _REFRESH_KEY = "_cabinet_cookie_refresh"  # write a new cookie for this session in the next run
 _SINCE_KEY = "_cabinet_session_since"  # when this session's login began (a restored one: its cookie's issue time)
@@ -172,12 +170,8 @@ def pop_notices(*keys: str) -> dict[str, object]:
 def login_form() -> SessionUser | None:
     """The login form; returns the user after a successful login. The page says its language here while a login
     screen shows, else in the sidebar (`page_language`: once a run, once the run's language is known)."""
-    try:
+    with reaching_store():  # the store's server down or restarting: said, not SQLAlchemy's traceback
         user = _login_form()
-    except OperationalError as exc:  # the store's server down or restarting: said, not SQLAlchemy's traceback
-        logging.getLogger(__name__).error("the store cannot be reached: %s", error_line(exc))
-        st.error(t("common.store_unreachable"))
-        st.stop()
     if user is None:
         page_language()
     return user
@@ -305,7 +299,8 @@ def logout(message: str = "auth.logged_out", record: bool = True) -> None:
     delete_cookie_with_page()  # always: a cookie whose user was refused must go too
     drop(_REFRESH_KEY)
     if username and record:
-        record_logout(engine(), username)
+        with reaching_store():
+            record_logout(engine(), username)
     session_keys = (SESSION_KEY, _SINCE_KEY, _BUILT_KEY, _STANDING_KEY)
     for key in (*session_keys, "authentication_status", "username", "name", "roles", "email"):
         st.session_state.pop(key, None)

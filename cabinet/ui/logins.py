@@ -16,11 +16,11 @@ from cabinet import logins_admin
 from cabinet.access import Scope
 from cabinet.logins_admin import ROLES, STAFF_ROLES, LoginRow
 from cabinet.password_reset import WELCOME_DAYS
-from cabinet.store.db import session_scope
 from cabinet.ui.fit import column_px
 from cabinet.ui.password_reset import link_base, welcome_checkbox
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import plural, t
+from cabinet.ui.unreachable import session_scope
 from cabinet.ui.widgets import relabel, save_then_rerun
 
 DONE_KEY = "logins_done"  # a login added: (notice key, its params, a password to show once or None)

@@ -20,6 +20,7 @@ from cabinet.ui.login import logout_button
 from cabinet.ui.reading import page_language
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import LOCALE_KEY, current_locale, t
+from cabinet.ui.unreachable import reaching_store
 from cabinet.ui.widgets import plain
 from queries.warehouse import CurrentError, read_current
 
@@ -132,7 +133,8 @@ def apply_preferences(user: SessionUser, locale: str, zone: str) -> None:
     draws the pages (and the menu's pickers) in them."""
     st.session_state[LOCALE_KEY] = locale
     if not user.impersonator:
-        save_prefs(engine(), user.user_id, locale=locale, timezone=zone)
+        with reaching_store():
+            save_prefs(engine(), user.user_id, locale=locale, timezone=zone)
     st.session_state[SESSION_KEY] = replace(user, locale=locale, timezone=zone)
 
 
@@ -158,7 +160,8 @@ def _resume_view(user: SessionUser) -> None:
         st.warning(t("menu.view_as_not_id", value=plain(wanted[:20])))  # from the URL
         return
     try:
-        view = build_session_user(engine(), user.username, impersonate_partner_id=partner_id)
+        with reaching_store():
+            view = build_session_user(engine(), user.username, impersonate_partner_id=partner_id)
     except (ScopeError, ValueError) as exc:  # said, so a link that opens nothing does not look like it worked
         _refused_once(user, wanted)
         key, params = getattr(exc, "key", None), getattr(exc, "params", None)
@@ -175,7 +178,8 @@ def _refused_once(user: SessionUser, wanted: str) -> None:
     logged: set[tuple[str, str]] = st.session_state.setdefault("menu_view_as_refused", set())
     if (user.username, wanted) not in logged:
         logged.add((user.username, wanted))
-        record_refused_view(engine(), user.username, wanted)
+        with reaching_store():
+            record_refused_view(engine(), user.username, wanted)
 
 
 def _impersonation(user: SessionUser) -> None:
@@ -196,7 +200,8 @@ def _impersonation(user: SessionUser) -> None:
         pid = st.number_input(t("menu.partner_id"), step=1, value=None, key="menu_view_as_id")
         if pid is not None and st.button(t("menu.open"), key="menu_view_as_go"):
             try:
-                partner_view = build_session_user(engine(), user.username, impersonate_partner_id=int(pid))
+                with reaching_store():
+                    partner_view = build_session_user(engine(), user.username, impersonate_partner_id=int(pid))
             except ScopeError as exc:  # not one of the manager's partners, or (for an admin) no such partner
                 _refused_once(user, str(int(pid)))
                 key = exc.key or "menu.view_as_refused"

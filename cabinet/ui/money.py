@@ -18,13 +18,13 @@ from cabinet.formatting import fmt_money, in_digits, minor_unit, money_text, num
 from cabinet.payout_sent import sent_from, sent_said
 from cabinet.payouts import NEXT, STATUSES, Cover, PaymentDetails, PayoutError
 from cabinet.statements import STATED, Statement
-from cabinet.store.db import session_scope
 from cabinet.store.models import PayoutRequest
 from cabinet.ui import widgets
 from cabinet.ui.branding import brand
 from cabinet.ui.data import warehouse
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import current_locale, t
+from cabinet.ui.unreachable import session_scope
 from queries.payouts import MissingRate
 from queries.warehouse import NoSnapshotError
 

@@ -12,11 +12,11 @@ from cabinet.access import Scope
 from cabinet.i18n import LOCALES
 from cabinet.news import NewsItem
 from cabinet.program import program_locale
-from cabinet.store.db import session_scope
 from cabinet.ui import unsubscribe
 from cabinet.ui.dates import fmt_moment
 from cabinet.ui.resources import engine
 from cabinet.ui.text import current_locale, t, tier_label
+from cabinet.ui.unreachable import session_scope
 from cabinet.ui.widgets import save_then_rerun
 
 

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from cabinet import offer_access as _access
 from cabinet.access import Scope
 from cabinet.offer_access import AccessItem, QueueItem
-from cabinet.store.db import session_scope
 from cabinet.ui.dates import fmt_day
 from cabinet.ui.resources import engine
 from cabinet.ui.text import t, vertical
+from cabinet.ui.unreachable import session_scope
 from cabinet.ui.widgets import plain, save_then_rerun
 
 DONE_KEY = "access_done"  # (translation key, values, place): said once after the rerun, where it was clicked

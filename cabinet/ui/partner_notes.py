@@ -6,10 +6,10 @@ import streamlit as st
 
 from cabinet import partner_notes as _notes
 from cabinet.access import Scope
-from cabinet.store.db import session_scope
 from cabinet.ui.dates import fmt_moment, local_time
 from cabinet.ui.resources import engine
 from cabinet.ui.text import t
+from cabinet.ui.unreachable import session_scope
 from cabinet.ui.widgets import save_then_rerun
 
 DONE_KEY = "notes_done"

@@ -8,12 +8,12 @@ import streamlit as st
 from cabinet import password_reset as _reset
 from cabinet.i18n import LOCALES
 from cabinet.passwords import MIN_PASSWORD_LENGTH, UNUSABLE_HASH
-from cabinet.store.db import session_scope
 from cabinet.ui.once import once
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.signup import USERNAME_KEY, app_url
 from cabinet.ui.store import support_email
 from cabinet.ui.text import LOCALE_KEY, t
+from cabinet.ui.unreachable import session_scope
 from cabinet.ui.widgets import show_refusal
 
 PARAM = "reset"

@@ -13,7 +13,6 @@ from cabinet.access import Scope, ScopeError
 from cabinet.errors import Number, localised
 from cabinet.payout_batch import FILE_METHODS, PAYPAL_ROWS_MAX, BatchOutcome, BatchRow
 from cabinet.payouts import PayoutError
-from cabinet.store.db import session_scope
 from cabinet.ui import money
 from cabinet.ui.data import warehouse
 from cabinet.ui.dates import fmt_day
@@ -22,6 +21,7 @@ from cabinet.ui.once import once
 from cabinet.ui.payout_currency import rate_text
 from cabinet.ui.resources import engine
 from cabinet.ui.text import current_locale, plural, t
+from cabinet.ui.unreachable import session_scope
 from cabinet.ui.widgets import relabel, show_refusal
 
 DONE_KEY = "payouts_batch_done"  # the last batch marked paid: said under the box on the next run

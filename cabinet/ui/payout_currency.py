@@ -15,13 +15,13 @@ from babel.numbers import get_currency_name
 from cabinet import payouts as _payouts
 from cabinet.access import Scope
 from cabinet.payout_sent import rate_said
-from cabinet.store.db import session_scope
 from cabinet.ui import data
 from cabinet.ui.dates import fmt_day
 from cabinet.ui.money import amount_text
 from cabinet.ui.plans_form import CURRENCY_LIST
 from cabinet.ui.resources import engine
 from cabinet.ui.text import current_locale, t
+from cabinet.ui.unreachable import session_scope
 from queries.payouts import MissingRate, Rate, convert, rate, rated_currencies
 from queries.warehouse import NoSnapshotError
 

@@ -17,7 +17,6 @@ from cabinet.access import Scope
 from cabinet.payout_batch import today
 from cabinet.payout_sent import said
 from cabinet.payouts import PayoutError
-from cabinet.store.db import session_scope
 from cabinet.ui.data import warehouse
 from cabinet.ui.dates import fmt_day
 from cabinet.ui.money import amount_text
@@ -25,6 +24,7 @@ from cabinet.ui.payout_currency import choices, rate_text
 from cabinet.ui.resources import engine
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.typed_numbers import typed
+from cabinet.ui.unreachable import session_scope
 from cabinet.ui.widgets import relabel, show_refusal
 
 

@@ -14,13 +14,13 @@ from cabinet.formatting import fmt_decimal
 from cabinet.plans import CPA_TYPES, PLAN_TYPES
 from cabinet.plans_admin import TIER_COLUMNS, PlanChange, PlanChangedMeanwhile, PlanRow, PlanSaved
 from cabinet.program import program_currency
-from cabinet.store.db import session_scope
 from cabinet.ui.data_loads import no_schedule_warning
 from cabinet.ui.drawn_form import Drawn, DrawnForm
 from cabinet.ui.fit import TABLE_PX, auto_px, column_px, rest_px
 from cabinet.ui.resources import engine
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.typed_numbers import typed
+from cabinet.ui.unreachable import session_scope
 from cabinet.ui.widgets import plain, save_then_rerun, show_refusal
 
 DONE_KEY = "plans_saved"  # PlanSaved (or PlanChangedMeanwhile): said once after the rerun, where its form is

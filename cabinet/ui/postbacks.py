@@ -30,13 +30,13 @@ from cabinet.postbacks import (
     set_enabled,
 )
 from cabinet.session import SessionUser
-from cabinet.store.db import session_scope
 from cabinet.store.models import Offer
 from cabinet.ui import data, store
 from cabinet.ui.cards import card_columns
 from cabinet.ui.once import once
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
+from cabinet.ui.unreachable import session_scope
 from cabinet.ui.widgets import fmt_count, plain, save_then_rerun
 from queries.dashboard import base_currency
 from queries.detail import conversion_types

@@ -11,6 +11,7 @@ from cabinet.session import SessionUser
 from cabinet.ui.menu import LANGUAGE_NAMES, apply_preferences, zone_options
 from cabinet.ui.resources import engine
 from cabinet.ui.text import current_locale, t
+from cabinet.ui.unreachable import reaching_store
 
 _LANGUAGE, _ZONE = "account_language", "account_timezone"
 
@@ -37,9 +38,11 @@ def preferences_box(user: SessionUser) -> None:
 
 def digest_on(user: SessionUser) -> bool:
     """Whether this manager or admin gets the daily digest."""
-    return prefs.digest_on(engine(), user.scope)
+    with reaching_store():
+        return prefs.digest_on(engine(), user.scope)
 
 
 def save_digest(user: SessionUser, on: bool) -> None:
     """Switch this manager's or admin's daily digest on or off."""
-    prefs.save_digest(engine(), user.scope, on)
+    with reaching_store():
+        prefs.save_digest(engine(), user.scope, on)

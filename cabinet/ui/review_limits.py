@@ -12,11 +12,11 @@ from babel.numbers import format_decimal
 from cabinet import review_settings as _settings
 from cabinet.formatting import in_digits, number_text
 from cabinet.session import SessionUser
-from cabinet.store.db import session_scope
 from cabinet.ui.drawn_form import DrawnForm
 from cabinet.ui.resources import engine
 from cabinet.ui.text import current_locale, plural, t
 from cabinet.ui.typed_numbers import typed
+from cabinet.ui.unreachable import session_scope
 from cabinet.ui.widgets import show_refusal
 from queries.review import Thresholds
 

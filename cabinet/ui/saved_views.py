@@ -18,10 +18,10 @@ import streamlit as st
 from cabinet import report_mail as _mail
 from cabinet import saved_views as _views
 from cabinet.session import SessionUser
-from cabinet.store.db import session_scope
 from cabinet.ui.next_run import FORGET, told_next
 from cabinet.ui.resources import engine
 from cabinet.ui.text import t
+from cabinet.ui.unreachable import session_scope
 from cabinet.ui.widgets import plain, renew_widgets, show_refusal
 
 _DONE = "_views_done"  # what the last action did, said in the next run

@@ -10,13 +10,13 @@ from sqlalchemy.orm import Session
 
 from cabinet import twofactor
 from cabinet.access import Scope
-from cabinet.store.db import session_scope
 from cabinet.tracking import qr_png
 from cabinet.ui.branding import brand
 from cabinet.ui.login import logout_button, refresh_cookie
 from cabinet.ui.reading import page_language
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
+from cabinet.ui.unreachable import session_scope
 from cabinet.ui.widgets import save_then_rerun
 
 _SCAN_STATE = "second_factor_new"  # the secret shown to scan, until a code from it is confirmed

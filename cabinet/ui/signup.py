@@ -14,11 +14,11 @@ from cabinet import login_limits
 from cabinet.access import Scope
 from cabinet.config import PROJECT_ROOT
 from cabinet.invites import INVITE_DAYS, Application, InviteError
-from cabinet.store.db import session_scope
 from cabinet.tracking import qr_png
 from cabinet.ui.once import once
 from cabinet.ui.resources import app_settings, client_address, engine
 from cabinet.ui.text import LOCALE_KEY, t
+from cabinet.ui.unreachable import session_scope
 from cabinet.ui.widgets import plain, show_refusal
 
 _DONE_KEY = "invite_applied"

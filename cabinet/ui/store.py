@@ -45,12 +45,12 @@ from cabinet.promo import STATES as CODE_STATES
 from cabinet.promo import CodeChange, PromoCodeError, PromoItem
 from cabinet.security import Event
 from cabinet.status import DataStatus, data_status
-from cabinet.store.db import session_scope
 from cabinet.store.models import Offer, Partner, Tier, TrackingLink, User
 from cabinet.tracking import SUB_MAX, SUBS, LinkError, NewLink, link_url, qr_png
 from cabinet.ui.branding import brand
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import tier_label
+from cabinet.ui.unreachable import reaching_store, session_scope
 
 __all__ = [  # what pages use besides the functions below
     "ALL_PARTNER_METRICS",
@@ -84,7 +84,8 @@ __all__ = [  # what pages use besides the functions below
 
 def home_status(scope: Scope) -> DataStatus:
     """The home page's counts within the scope."""
-    return data_status(app_settings(), engine(), scope)
+    with reaching_store():
+        return data_status(app_settings(), engine(), scope)
 
 
 def to_do(scope: Scope) -> list[tuple[str, int]]:

@@ -10,12 +10,12 @@ import streamlit as st
 
 from cabinet import team as _team
 from cabinet.access import Scope
-from cabinet.store.db import session_scope
 from cabinet.team import Member
 from cabinet.ui.next_run import empty_saved_inputs
 from cabinet.ui.password_reset import link_base
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
+from cabinet.ui.unreachable import session_scope
 from cabinet.ui.widgets import save_then_rerun
 
 DONE_KEY = "team_done"  # (translation key, values): said once after the rerun

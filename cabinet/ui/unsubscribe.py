@@ -8,11 +8,11 @@ import streamlit as st
 
 from cabinet import unsubscribe as _unsubscribe
 from cabinet.config import ConfigError
-from cabinet.store.db import session_scope
 from cabinet.ui.email_link import speak, tell
 from cabinet.ui.password_reset import link_base
 from cabinet.ui.resources import app_settings, engine
 from cabinet.ui.text import t
+from cabinet.ui.unreachable import session_scope
 from cabinet.ui.widgets import plain
 
 _DONE_KEY = "unsubscribe_done"  # {token: notice} of the links this session opened

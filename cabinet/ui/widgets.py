@@ -26,7 +26,6 @@ from cabinet.formatting import (
 )
 from cabinet.report_headers import percent_columns
 from cabinet.session import SessionUser
-from cabinet.store.db import session_scope
 from cabinet.ui import data
 from cabinet.ui.cards import card_box, kpi_delta
 from cabinet.ui.dates import date_format, fmt_days
@@ -37,6 +36,7 @@ from cabinet.ui.once import once as _once
 from cabinet.ui.resources import engine
 from cabinet.ui.tables import RATE_STEP, money_format, show_dataframe
 from cabinet.ui.text import current_locale, t
+from cabinet.ui.unreachable import session_scope
 from queries.metrics import COUNTS, MONEY, RATES
 from queries.reports import split_values as split_values  # the Reports page takes it from here
 
