@@ -44,7 +44,7 @@ from cabinet.mail import partner_prefs, tell_partner
 from cabinet.store.db import hold_job_lock, session_scope
 from cabinet.store.models import AuditLog, Partner, Tier, User
 from cabinet.unsubscribe import Links, maker
-from cabinet.zones import day_loaded, known_zone
+from cabinet.zones import day_loaded, known_zone, loaded_from
 from queries.dashboard import base_currency, kpis
 from queries.metrics import MONEY, RATES
 from queries.warehouse import NoSnapshotError, Warehouse
@@ -65,11 +65,14 @@ def last_week(now: datetime, tz: str) -> tuple[date, date, datetime]:
 
 
 def queue_weekly(engine: Engine, wh: Warehouse, now: datetime | None = None, *, early: bool = False,
-                 links: Links | None = None) -> int | None:  # fmt: skip
+                 links: Links | None = None, waited: dict[str, tuple[date, date, datetime]] | None = None,
+                 ) -> int | None:  # fmt: skip
     """Queue each zone's last week's summaries once they are due there and the warehouse's data reaches the week's
     end (`early`: now, every zone), and before them a zone's week before that one which waited for its data and was
     not sent (late, saying so); the number of messages, or None when none was due, all were done before, or the
-    warehouse has no snapshot. With `links`, each carries its link to turn the summary off (`cabinet.unsubscribe`)."""
+    warehouse has no snapshot. With `links`, each carries its link to turn the summary off (`cabinet.unsubscribe`); to
+    `waited`, each zone whose week is due and waits for its data is added: its Monday, Sunday and the moment (UTC) the
+    data must reach (what `cabinet mail send` says)."""
     now = now or datetime.now(UTC)
     with session_scope(engine) as session:
         by_zone = _asking(session)
@@ -81,6 +84,10 @@ def queue_weekly(engine: Engine, wh: Warehouse, now: datetime | None = None, *, 
         due = {zone: week_from for zone, (week_from, week_to, at) in weeks.items()
                if early or (now >= at and day_loaded(loaded, week_to, zone))}  # fmt: skip
         waiting = {zone: w for zone, (w, _, at) in weeks.items() if not early and now >= at and zone not in due}
+        if waited is not None:
+            waited.update(
+                {z: (w, weeks[z][1], loaded_from(weeks[z][1], z)) for z, w in _pending(session, waiting).items()}
+            )
         missed = {zone: week_from - WEEK for zone, (week_from, week_to, _) in weeks.items()
                   if not early and day_loaded(loaded, week_to - WEEK, zone)}  # fmt: skip
         if not _pending(session, due) and not _late(session, missed) and not _unmarked(session, waiting):

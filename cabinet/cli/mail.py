@@ -60,6 +60,7 @@ class _State:
 
     before: datetime | None = None
     waiting: str | None = None
+    weeks_waiting: str | None = None  # and of the weekly summaries
 
 
 def _round(engine, cfg, wh, aged: _State):  # type: ignore[no-untyped-def]
@@ -71,7 +72,7 @@ def _round(engine, cfg, wh, aged: _State):  # type: ignore[no-untyped-def]
     from cabinet.unsubscribe import links_for
 
     links = links_for(cfg)  # each kind a login may turn off carries a link that does it
-    weekly(engine, wh, early=False, links=links)
+    weekly(engine, wh, early=False, links=links, state=aged)
     digests(engine, cfg.public_url, early=False, links=links)
     reports(engine, wh, cfg.public_url, links, state=aged)
     prune(engine)
@@ -118,15 +119,18 @@ def _waiting(waited: list, wh) -> str:  # type: ignore[no-untyped-def]
             "after its day, week or month, late, saying so)")  # fmt: skip
 
 
-def weekly(engine, wh, *, early: bool, strict: bool = False, links=None) -> int | None:  # type: ignore[no-untyped-def]
+def weekly(engine, wh, *, early: bool, strict: bool = False, links=None, state: _State | None = None,
+           now: datetime | None = None) -> int | None:  # type: ignore[no-untyped-def]  # fmt: skip
     """Queue last week's summaries when due (`cabinet.weekly`), said in one line; the number queued, None when not due.
+    The zones whose week is due but waits for its data are said too, and why (with `state`, only when that changed).
 
     A failure is said and None returned, so the sender's round goes on; with `strict` (the command run by hand) it is
     a CliError instead: None there means "queued already", and a failure must not exit 0 looking like it."""
     from cabinet.weekly import queue_weekly
 
     try:
-        queued = queue_weekly(engine, wh, early=early, links=links)
+        waited: dict = {}
+        queued = queue_weekly(engine, wh, now, early=early, links=links, waited=waited)
     except Exception as exc:  # the warehouse unreadable for a moment: said; the mail is still sent, tried next round
         if strict:  # the driver's first line only, as `main` says a store error
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__]
@@ -136,6 +140,15 @@ def weekly(engine, wh, *, early: bool, strict: bool = False, links=None) -> int 
         return None
     if queued is not None:
         console.print(f"{log_time()} weekly summaries: {queued} queued", soft_wrap=True)
+    snap = wh.snapshot() if waited else None
+    reach = f"{snap.data_as_of:%Y-%m-%d %H:%M} UTC" if snap and snap.data_as_of else "no event yet"
+    said = "; ".join(f"{zone}'s week {monday} – {sunday} waits for its data (needs {needs:%Y-%m-%d %H:%M} UTC, the "
+                     f"data reach {reach})" for zone, (monday, sunday, needs) in sorted(waited.items()))  # fmt: skip
+    if said and (state is None or said != state.weeks_waiting):
+        console.print(f"{log_time()} weekly summaries: {said}; they go once it is in (late, saying so, if only after "
+                      "the next Monday)", soft_wrap=True, highlight=False, markup=False)  # fmt: skip
+    if state is not None:
+        state.weeks_waiting = said or None
     return queued
 
 

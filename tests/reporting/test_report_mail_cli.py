@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import Engine, select
 
+from cabinet.account import set_email_prefs
 from cabinet.cli import mail as mail_cli
 from cabinet.store.db import session_scope
-from cabinet.store.models import SavedView, User
+from cabinet.store.models import Partner, SavedView, User
 from queries.warehouse import Warehouse
 from tests.auth.test_auth import _cli
 from tests.reporting.conftest import Program
@@ -44,3 +47,21 @@ def test_the_sender_says_it_once_while_the_same_reports_wait(program: Program, s
     assert "1 waits for its data" in capsys.readouterr().out
     mail_cli.reports(store_engine, wh, None, state=state)  # the next round: the same wait, not said again
     assert "waits" not in capsys.readouterr().out
+
+
+def test_the_sender_says_a_zones_weekly_summary_waits_and_for_what(
+    program: Program, store_engine: Engine, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    """The tiny program's data end on 2 November: today's last week is not loaded, and its summaries wait."""
+    with session_scope(store_engine) as s:
+        set_email_prefs(s, program.users["p_parent"].scope, program.tiny.parent, {"email_weekly": True})
+        s.get(Partner, program.tiny.parent).timezone = "America/Los_Angeles"
+    wh = Warehouse(program.tiny.settings.warehouse_dir)
+    monday = datetime(2026, 11, 16, 15, tzinfo=UTC)  # 07:00 in Los Angeles; its Sunday ended at 08:00 UTC
+    state = mail_cli._State()
+    mail_cli.weekly(store_engine, wh, early=False, state=state, now=monday)
+    said = " ".join(capsys.readouterr().out.split())
+    assert "weekly summaries: America/Los_Angeles's week 2026-11-09 – 2026-11-15 waits for its data" in said
+    assert "needs 2026-11-16 07:00 UTC" in said
+    mail_cli.weekly(store_engine, wh, early=False, state=state, now=monday.replace(hour=16))
+    assert "waits" not in capsys.readouterr().out  # the same wait: said once
