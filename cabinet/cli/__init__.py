@@ -1,7 +1,11 @@
-"""`cabinet` command line: init, demo, users, keys, links, etl, mail, postbacks, report, serve."""
+"""`cabinet` command line: init, serve, backup, restore, demo, report, etl, keys, links, mail, postbacks, users."""
 
 from __future__ import annotations
 
+# `--help` lists the commands in the order their modules register them: setting up and serving first
+from cabinet.cli import setup  # noqa: F401  (registers commands)
+
+# isort: split
 from cabinet.cli import (  # noqa: F401  (registers commands)
     backup,
     demo,
@@ -14,7 +18,6 @@ from cabinet.cli import (  # noqa: F401  (registers commands)
     mail,
     postbacks,
     report,
-    setup,
     users,
 )
 from cabinet.cli._app import app, main, unwrap_help
