@@ -9,9 +9,13 @@ works (`_superseded`, read from the outbox that holds the emails): a new one end
 stored per link.
 
 The form answers the same whether or not a login matched, so it does not tell who has one; at most `PER_HOUR` links
-per login are sent in an hour, so nobody can flood an inbox from it. The link's address is the cabinet's
-configured `public_url`, never the request's own address: a request forged to name another host would otherwise get
-a real user a link to that host with a working token in it (the caller passes the address it may use).
+per login are sent in an hour, so nobody can flood an inbox from it. Nor the audit log: anyone may send the form in a
+loop, so requests for names nobody has are logged `UNKNOWN_LOGGED_PER_HOUR` an hour at most, and a login's requests
+past its links of the hour once an hour (a flood shows in the log, and grows it no further).
+
+The link's address is the cabinet's configured `public_url`, never the request's own address: a request forged to
+name another host would otherwise get a real user a link to that host with a working token in it (the caller passes
+the address it may use).
 
 A new login added by an admin can get the same kind of link, valid for `WELCOME_DAYS`, in place of a password made
 for it (`send_welcome`): nobody but its user ever knows its password.
@@ -35,11 +39,12 @@ from cabinet.errors import RefusedRequest
 from cabinet.login_links import LinkRefused, email_mark, password_mark, purpose_key, still
 from cabinet.mail import tell_user
 from cabinet.passwords import UNUSABLE_HASH
-from cabinet.store.models import OutboxMail, User
+from cabinet.store.models import AuditLog, OutboxMail, User
 
 RESET_MINUTES = 60
 WELCOME_DAYS = 3  # a new login's link to set its first password
 PER_HOUR = 3  # links sent per login in an hour
+UNKNOWN_LOGGED_PER_HOUR = 20  # requests for names nobody has audit-logged in an hour, program-wide
 PURPOSE = "password-reset"
 IDENTIFIER_MAX = 255
 LINK_KINDS = ("password_reset", "welcome")  # the emails that carry a link to set the password
@@ -84,7 +89,7 @@ def request_reset(session: Session, identifier: str, base_url: str, link_key: by
         )
         .order_by(User.id)
     ).all()
-    if not users:
+    if not users and _logged(session, "password_reset_unknown", None, now) < UNKNOWN_LOGGED_PER_HOUR:
         audit(session, "password_reset_unknown", details={"identifier": ident[:64]})
     queued = 0
     for user in users:
@@ -101,10 +106,20 @@ def send_link(session: Session, user: User, base_url: str, link_key: bytes, now:
     since = now - timedelta(hours=1)
     mine = (OutboxMail.user_id == user.id) & (OutboxMail.kind == "password_reset") & (OutboxMail.created_at > since)
     if session.scalar(select(func.count()).where(mine)) >= PER_HOUR:
-        audit(session, "password_reset_limited", target=user.username)
+        if not _logged(session, "password_reset_limited", user.username, now):  # once an hour: see above
+            audit(session, "password_reset_limited", target=user.username)
         return False
     url = reset_url(base_url, reset_token(user, link_key, now))
     return tell_user(session, user, "password_reset", "reset", url=url, minutes=RESET_MINUTES) is not None
+
+
+def _logged(session: Session, action: str, target: str | None, now: datetime) -> int:
+    """How many audit-log rows of `action` (about `target`, when given) were written in the hour before `now`."""
+    query = select(func.count()).where(AuditLog.action == action, AuditLog.ts > now - timedelta(hours=1))
+    if target is not None:
+        query = query.where(AuditLog.target == target)
+    session.flush()  # rows of this transaction too
+    return int(session.scalar(query) or 0)
 
 
 def send_welcome(session: Session, user: User, base_url: str, link_key: bytes, now: datetime | None = None) -> None:
