@@ -82,3 +82,16 @@ def test_los_angeles_with_each_utc_day_loaded_after_its_next_six_gets_every_day_
     assert [m.subject[-23:] for m in mails] == [f"2026-11-{d:02d} – 2026-11-{d:02d}" for d in (9, 10, 11)]
     assert all("Sent late: this report was due on Nov" in m.body for m in mails)
     assert "due on Nov 10, 2026, 06:00 PST" in mails[0].body
+
+
+def test_los_angeles_with_each_utc_day_loaded_overnight_gets_its_report_the_same_evening_not_late(
+    program: Program, store_engine: Engine
+) -> None:
+    """The feeds' UTC day loaded at 02:00 UTC the day after: at 06:00 in Los Angeles its yesterday is in up to 16:00
+    there; the UTC day that ends it is loaded at 18:00 there, the same day the report was due: it goes then."""
+    _daily(program, store_engine, sent_for="2026-11-09")
+    assert _round(program, store_engine, SIX_LA, datetime(2026, 11, 9, 23, 59)) == 0
+    assert _round(program, store_engine, datetime(2026, 11, 11, 2, 5, tzinfo=UTC), datetime(2026, 11, 10, 23, 59)) == 1
+    [mail] = _mails(store_engine)
+    assert mail.subject.endswith("2026-11-09 – 2026-11-09") and "Sent late" not in mail.body
+    assert _round(program, store_engine, datetime(2026, 11, 11, 3, tzinfo=UTC), datetime(2026, 11, 10, 23, 59)) == 0
