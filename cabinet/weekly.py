@@ -147,6 +147,8 @@ def _late(session: Session, missed: dict[str, date]) -> dict[str, date]:
         return {}
     waited = set(session.scalars(select(AuditLog.target).where(
         AuditLog.action == WAITS, AuditLog.target.in_({_marker(w, z) for z, w in missed.items()}))))  # fmt: skip
+    if not waited:  # the usual round: no week waited
+        return {}
     return {z: w for z, w in _pending(session, missed).items() if _marker(w, z) in waited}
 
 
