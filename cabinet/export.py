@@ -3,8 +3,10 @@
 Text in a report comes partly from outside the program: sub-ids, referrers and promo codes arrive with the clicks and
 conversions anyone can send. A spreadsheet that opens a CSV runs a cell starting with `=`, `+`, `-` or `@` as a
 formula (CSV injection), so CSV text cells that start so get a leading `'` (OWASP's advice; the value after it is
-kept whole). XLSX stores text as text: a workbook that turned URL-like text into links would make a `file:///...`
-sub-id a clickable link, and would drop the cells past Excel's limits on links (65,530 a sheet, 2,079 characters
+kept whole). Excel opens a .csv with the list separator of the computer's region, `;` in Russian (and German,
+French...), so a cell also starts after each `;` of a value not quoted: a formula sign after a `;` gets its `'` too.
+XLSX stores text as text: a workbook that turned URL-like text into links would make a `file:///...` sub-id a
+clickable link, and would drop the cells past Excel's limits on links (65,530 a sheet, 2,079 characters
 each). JSON and Parquet are typed, so those keep values as they are.
 
 A CSV meant for people (a page's download) starts with a UTF-8 byte order mark: without it Excel on Windows reads the
@@ -37,6 +39,7 @@ MIME = {
 }
 
 FORMULA_START = r"^[=+\-@\t\r]"  # what a spreadsheet reads as the start of a formula
+FORMULA_AFTER_SEMICOLON = r";([=+\-@\t\r])"  # the start of a cell where `;` separates them (see above)
 # polars' own options, but text kept as text: xlsxwriter's default writes URL-like strings as links
 XLSX_OPTIONS = {"strings_to_urls": False, "strings_to_formulas": False, "strings_to_numbers": False,
                 "nan_inf_to_errors": True, "default_date_format": "yyyy-mm-dd;@"}  # fmt: skip
@@ -114,12 +117,15 @@ def write_xlsx(out: io.BytesIO, frame: pl.DataFrame, percent: Collection[str] = 
 
 
 def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
-    """`frame` with every text cell that a spreadsheet would run as a formula prefixed by `'`."""
+    """`frame` with every text cell that a spreadsheet would run as a formula prefixed by `'`, and each formula sign
+    after a `;` in it (where a spreadsheet splitting at `;` starts a cell) too."""
     text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
-    return frame.with_columns(
-        pl.when(pl.col(c).str.contains(FORMULA_START)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
-        for c in text
-    )
+
+    def safe(c: str) -> pl.Expr:
+        inner = pl.col(c).str.replace_all(FORMULA_AFTER_SEMICOLON, ";'${1}")
+        return pl.when(pl.col(c).str.contains(FORMULA_START)).then(pl.lit("'") + inner).otherwise(inner).alias(c)
+
+    return frame.with_columns(safe(c) for c in text)
 
 
 def to_bytes(frame: pl.DataFrame, fmt: str, *, bom: bool = False, percent: Collection[str] = ()) -> bytes:
