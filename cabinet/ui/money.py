@@ -63,9 +63,11 @@ def typed_amount(text: str, currency: str = "USD") -> Decimal:
     except ValueError as exc:
         plain = _thousandths(shown, currency)
         if plain is None:
-            raise PayoutError(f"{shown!r} can be read two ways", "payouts.amount_two_ways", amount=shown) from exc
+            key, example = _how_to_write("payouts.amount_two_ways", currency)
+            raise PayoutError(f"{shown!r} can be read two ways", key, amount=shown, **example) from exc
     if plain and not in_digits(plain):
-        raise PayoutError(f"{shown!r} is not written in digits", "payouts.not_digits", amount=widgets.plain(shown))
+        key, example = _how_to_write("payouts.not_digits", currency)
+        raise PayoutError(f"{shown!r} is not written in digits", key, amount=widgets.plain(shown), **example)
     try:
         asked = Decimal(plain)
     except InvalidOperation as exc:
@@ -77,6 +79,19 @@ def typed_amount(text: str, currency: str = "USD") -> Decimal:
     if abs(asked) < 10**15 and asked != asked.quantize(unit):
         raise _past_unit(shown, currency, unit)
     return asked
+
+
+def _how_to_write(key: str, currency: str) -> tuple[str, dict[str, object]]:
+    """The refusal's key and its example of an amount written right, in `currency`: the cents of `key`'s own text
+    ("1000.50 or 1000,50"), or a thousand in the currency's decimals ("1000" of yen, "1000.500 / 1000,500" of dinars),
+    where cents are none of its."""
+    places = -int(minor_unit(currency).as_tuple().exponent)
+    if places == 2:
+        return key, {}
+    if places == 0:
+        return f"{key}_units", {"example": "1000"}
+    example = f"{Decimal('1000.5'):.{places}f}"
+    return f"{key}_units", {"example": f"{example} / {example.replace('.', ',')}"}
 
 
 def _thousandths(shown: str, currency: str) -> str | None:

@@ -120,7 +120,7 @@ def test_dinars_show_three_decimals_and_a_request_keeps_its_fils(
     assert typed_amount("100.123", "KWD") == Decimal("100.123")
     with pytest.raises(PayoutError) as two_ways:  # in English, a hundred thousand and more as well
         typed_amount("100,123", "KWD")
-    assert two_ways.value.key == "payouts.amount_two_ways"
+    assert two_ways.value.key == "payouts.amount_two_ways_units"
     with pytest.raises(PayoutError) as past:
         typed_amount("100.1234", "KWD")
     assert translate(past.value.key, "en", **past.value.params) == (
@@ -153,3 +153,23 @@ def test_a_russian_partner_asks_for_the_dinars_the_form_is_filled_with(
     assert not at.exception and not at.error
     with session_scope(store_engine) as s:
         assert s.scalar(select(PayoutRequest.amount)) == Decimal("100.123")
+
+
+@pytest.mark.parametrize(
+    ("typed", "currency", "key", "said"),
+    [("1,000", "JPY", "payouts.amount_two_ways_units",
+      "1,000 can be read two ways: write the amount without a thousands separator (1000)."),
+     ("1e3", "JPY", "payouts.not_digits_units", "“1e3” is not an amount: type it in digits (1000)."),
+     ("1,000", "KWD", "payouts.amount_two_ways_units",
+      "1,000 can be read two ways: write the amount without a thousands separator (1000.500 / 1000,500)."),
+     ("1,000", "USD", "payouts.amount_two_ways",
+      "1,000 can be read two ways: write the amount without a thousands separator, with a point or a comma before the "
+      "cents (1000.50 or 1000,50).")],
+)  # fmt: skip
+def test_a_refused_amount_is_shown_how_to_write_it_in_the_currency(typed: str, currency: str, key: str,
+                                                                   said: str) -> None:  # fmt: skip
+    """A yen amount has no cents to write "before the cents (1000.50 or 1000,50)": the example is in whole yen."""
+    with pytest.raises(PayoutError) as refused:
+        typed_amount(typed, currency)
+    assert refused.value.key == key
+    assert translate(key, "en", **refused.value.params) == said
