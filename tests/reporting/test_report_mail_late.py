@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, select
 
+from cabinet import report_mail
 from cabinet.report_mail import queue_reports
 from cabinet.store.db import session_scope
 from cabinet.store.models import SavedView, User
@@ -116,3 +117,23 @@ def test_the_late_note_is_in_the_logins_language(program: Program, store_engine:
     late = _mails(store_engine)[0]
     assert late.subject.endswith("2026-11-08 – 2026-11-08")
     assert "Отправлено с опозданием" in late.body and "9 нояб. 2026\u202fг., 06:00 MSK" in late.body
+
+
+def test_a_sender_that_sent_the_late_day_meanwhile_leaves_nothing_for_another(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another sender's round runs to its end after this one read the views, before it claims: each period once."""
+    _scheduled(program, store_engine, "day", "yesterday")
+    assert _round(program, store_engine, datetime(2026, 11, 9, 6, tzinfo=UTC), STUCK) == 0
+    now, loaded = datetime(2026, 11, 10, 6, tzinfo=UTC), datetime(2026, 11, 9, 23, 59)
+    real, other = report_mail.build_session_user, []
+
+    def build(*args: object, **kwargs: object) -> object:
+        if not other:
+            monkeypatch.setattr(report_mail, "build_session_user", real)
+            other.append(_round(program, store_engine, now, loaded))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(report_mail, "build_session_user", build)
+    assert _round(program, store_engine, now, loaded) == 0
+    assert other == [2] and _periods(store_engine) == ["2026-11-08 – 2026-11-08", "2026-11-09 – 2026-11-09"]

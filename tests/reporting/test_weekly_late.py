@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, select
 
+from cabinet import weekly
 from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, User
 from cabinet.weekly import queue_weekly
 from queries.warehouse import Warehouse
+from tests.reporting.at_once import twice_at_once
 from tests.reporting.conftest import Program
 from tests.reporting.test_weekly import _ask, _mails, _zones
 
@@ -81,3 +83,16 @@ def test_the_late_week_is_in_the_logins_language_and_the_partners_zone(
     [(_, subject, body)] = _mails(store_engine)
     assert subject.endswith("2026-10-26 – 2026-11-01 (отправлено с опозданием)")
     assert "Отправлено с опозданием" in body and "2 нояб. 2026\u202fг., 06:00 MSK" in body
+
+
+def test_two_senders_at_once_queue_the_late_week_once(
+    program: Program, store_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _ask(program, store_engine, "p_parent", program.tiny.parent)
+    as_of = {"at": STUCK}
+    wh = _wh(program, monkeypatch, as_of)
+    assert queue_weekly(store_engine, wh, MONDAY) is None  # waiting: recorded
+    as_of["at"] = datetime(2026, 11, 8, 23, 59)
+    results = twice_at_once(weekly, lambda: queue_weekly(store_engine, wh, NEXT_MONDAY), monkeypatch)
+    assert sorted(results, key=str) == [2, None]
+    assert len(_mails(store_engine)) == 2
