@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.access import Scope, ScopeError
 from cabinet.config import env_number
+from cabinet.store.db import folded
 from cabinet.store.models import AuditLog
 
 MAX_ROWS = 5_000  # a longer period is read in parts: the page says so
@@ -55,9 +56,10 @@ def entries(session: Session, scope: Scope, date_from: date, date_to: date, tz: 
     query = select(AuditLog).where(AuditLog.ts >= start, AuditLog.ts < end)
     if wanted:
         query = query.where(AuditLog.action.in_(wanted))
-    if actor.strip():  # a bound LIKE pattern with its wildcards escaped: a name is matched as typed
+    if actor.strip():  # a bound LIKE pattern with its wildcards escaped: a name is matched as typed, in any case
         pattern = actor.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(AuditLog.actor_username.ilike(f"%{pattern}%", escape="\\"))
+        # both sides folded as Python folds the pattern: SQLite's ILIKE (its LIKE) folds ASCII letters only
+        query = query.where(folded(AuditLog.actor_username).like(f"%{pattern}%", escape="\\"))
     rows = session.scalars(query.order_by(AuditLog.ts.desc(), AuditLog.id.desc()).limit(MAX_ROWS + 1)).all()
     return [
         AuditRow(r.ts.astimezone(zone).replace(tzinfo=None), r.actor_username or "", r.action, r.target or "",

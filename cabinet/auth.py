@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, object_session
 from cabinet import login_limits
 from cabinet.mail import tell_user
 from cabinet.passwords import UNUSABLE_HASH, check_password, hash_password, validate_new_password
-from cabinet.store.db import session_scope
+from cabinet.store.db import folded, session_scope
 from cabinet.store.models import AuditLog, Partner, User
 
 if TYPE_CHECKING:
@@ -98,8 +98,9 @@ def authenticate(engine: Engine, username: str, password: str, now: datetime | N
     seen = dict(client or {})
     with session_scope(engine) as session:
         # in any case: a phone's keyboard starts a field with a capital ("Partner_a"); names are unique in any case
-        # (`uq_users_username_lower`), and the login goes on under the name as stored
-        user = session.scalar(select(User).where(func.lower(User.username) == func.lower(username)))
+        # (`uq_users_username_lower`), and the login goes on under the name as stored; every letter folded, not only
+        # SQLite's ASCII ones (`folded`)
+        user = session.scalar(select(User).where(folded(User.username) == folded(username)))
         held = login_limits.held(session, user.id if user else None, address, now, name=username)
         whole = account_lock(user, now) if user is not None else None
         if held is not None or whole is not None:

@@ -41,6 +41,7 @@ from cabinet.errors import RefusedRequest
 from cabinet.formatting import one_line
 from cabinet.passwords import MIN_PASSWORD_LENGTH, hash_password, validate_new_password
 from cabinet.program import program_currency, program_locale, program_timezone
+from cabinet.store.db import folded
 from cabinet.store.models import Partner, ProgramSettings, Tier, User
 
 INVITE_DAYS = 30
@@ -162,7 +163,7 @@ def checked_login(session: Session, username: str, name: str, email: str) -> tup
         raise InviteError("name", "invite.bad_name", n=NAME_MAX)
     if not EMAIL.match(email):
         raise InviteError(f"email {email!r}", "invite.bad_email")
-    if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None:
+    if session.scalar(select(User.id).where(folded(User.username) == folded(username))) is not None:
         raise InviteError(f"username {username!r} is taken", "invite.username_taken")
     return username, name, email
 

@@ -39,6 +39,7 @@ from cabinet.errors import RefusedRequest
 from cabinet.login_links import LinkRefused, email_mark, password_mark, purpose_key, still
 from cabinet.mail import tell_user
 from cabinet.passwords import UNUSABLE_HASH
+from cabinet.store.db import folded
 from cabinet.store.models import AuditLog, OutboxMail, User
 
 RESET_MINUTES = 60
@@ -83,9 +84,10 @@ def request_reset(session: Session, identifier: str, base_url: str, link_key: by
         select(User)
         .where(
             User.is_active.is_(True),
-            # both sides folded by the store alike: against Python's lower(), SQLite (which folds only ASCII letters)
-            # missed an address with "É" typed as stored
-            or_(func.lower(User.username) == func.lower(ident), func.lower(User.email) == func.lower(ident)),
+            # both sides folded by the store alike, every letter (`folded`): against Python's lower(), SQLite (which
+            # folds only ASCII letters) missed an address with "É" typed as stored, and with its own lower() on both
+            # sides "ИВАН@ПРИМЕР.РФ" missed "иван@пример.рф"
+            or_(folded(User.username) == folded(ident), folded(User.email) == folded(ident)),
         )
         .order_by(User.id)
     ).all()

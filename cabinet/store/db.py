@@ -8,15 +8,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect, text, update
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql import sqltypes
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from cabinet.config import PROJECT_ROOT
 
@@ -82,6 +85,37 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=5000")
     cur.close()
+    dbapi_conn.create_function(SQLITE_FOLD, 1, _fold, deterministic=True)
+
+
+SQLITE_FOLD = "cabinet_lower"  # queries only (`folded`): never in an index or a view, which other tools must read
+
+
+def _fold(value: Any) -> Any:
+    """SQLite's `cabinet_lower(x)`: a text in lower case as Python (and PostgreSQL's lower()) folds it, every letter;
+    anything else (NULL, a number) as it is."""
+    return value.lower() if isinstance(value, str) else value
+
+
+class folded(FunctionElement[str]):
+    """A text in lower case, every letter folded: PostgreSQL's lower() (its database's locale's letters: all of
+    Unicode under a UTF-8 one), and on SQLite the function `_sqlite_pragmas` adds, as its own lower() and LIKE fold
+    only ASCII ("ИВАН@ПРИМЕР.РФ" was not "иван@пример.рф"). For lookups in any case; the unique index on
+    lower(username) stays SQLite's own (usernames are ASCII: `cabinet.invites.USERNAME`)."""
+
+    type = sqltypes.String()
+    inherit_cache = True
+    name = "folded"
+
+
+@compiles(folded)
+def _folded(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "sqlite")
+def _folded_on_sqlite(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"{SQLITE_FOLD}({compiler.process(element.clauses, **kw)})"
 
 
 def alembic_config(url: str) -> Config:
