@@ -34,7 +34,6 @@ day) is not sent late."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -48,8 +47,9 @@ from cabinet.errors import RefusedRequest, localised
 from cabinet.export import TooManyRows, to_bytes
 from cabinet.formatting import fmt_change, fmt_days, fmt_money, fmt_number, fmt_rate, period_dates
 from cabinet.i18n import translate
-from cabinet.mail import Unsubscribe, said_when, tell_user
+from cabinet.mail import Unsubscribe, tell_user
 from cabinet.report_headers import percent_columns, report_headers, totals_named
+from cabinet.report_late import WAITED, Waiting, late_note, mark_waiting
 from cabinet.session import SessionUser
 from cabinet.store.db import session_scope
 from cabinet.store.models import Partner, SavedView, User
@@ -72,7 +72,6 @@ EVERY = ("day", "week", "month")
 HOUR = 6  # local time from which a day's, week's (Monday) or month's (the 1st) report goes out
 MAX_ROWS = 50_000  # rows of a report attached (a sheet holds 1,048,575: `TooManyRows`); more are left for the cabinet
 WHOLE_DAYS = ("yesterday", "last_month")  # periods that end before today; the others are counted from yesterday
-WAITED = "!"  # `SavedView.emailed_for` = a period's ISO date and this: it was due and waits for its data, not sent
 
 
 class ScheduleError(RefusedRequest):
@@ -163,7 +162,7 @@ def queue_reports(engine: Engine, wh: Warehouse, base_url: str | None = None, no
                 if waited is not None:
                     waited.append(Waiting(username, name, day, user.timezone, loaded_from(day, user.timezone), late))
                 if not late and (current is None or not current.endswith(WAITED)):
-                    _mark_waiting(engine, view_id, user_id, every, current, key)
+                    mark_waiting(engine, view_id, user_id, every, current, key)
                 break  # not claimed: a later round sends it once the data is in (and the current one waits too)
             with session_scope(engine) as session:
                 # claim the period first: another sender that claimed it makes this UPDATE match nothing, and so
@@ -184,7 +183,7 @@ def queue_reports(engine: Engine, wh: Warehouse, base_url: str | None = None, no
                 view = session.get(SavedView, view_id)
                 login = session.get(User, user.user_id)
                 if view is not None and login is not None:
-                    note = _late_note(at, loaded, user.timezone) if late else None
+                    note = late_note(at, loaded, user.timezone) if late else None
                     queued += _queue_one(session, wh, view, user, login, at, currency, base_url, links, note)
     return queued
 
@@ -197,30 +196,6 @@ def _before(every: str, key: str) -> str:
 def due_at(key: str, tz: str | None) -> datetime:
     """When the day, week or month starting `key` (ISO date) became due in `tz`: `HOUR` o'clock on its first day."""
     return datetime.combine(date.fromisoformat(key), time(HOUR), ZoneInfo(known_zone(tz)))
-
-
-def _mark_waiting(engine: Engine, view_id: int, user_id: int, every: str, sent_for: str | None, key: str) -> None:
-    """Write that the view's `key` period was due and waits for its data (`key` + `WAITED`), unless it changed since
-    it was read as `sent_for` (sent by another sender, its schedule changed): what lets it go late once they come."""
-    with session_scope(engine) as session:
-        same = SavedView.emailed_for.is_(None) if sent_for is None else SavedView.emailed_for == sent_for
-        session.execute(
-            update(SavedView)
-            .where(SavedView.id == view_id, SavedView.user_id == user_id, SavedView.email_every == every, same)
-            .values(emailed_for=key + WAITED)
-        )
-
-
-def _late_note(due: datetime, loaded: datetime | None, tz: str) -> Callable[[str], str]:
-    """The line a late report starts with, in the login's language and zone: when it was due, and how far the
-    warehouse's data (`loaded`, naive UTC) reach now."""
-    as_of = loaded.replace(tzinfo=UTC) if loaded else None
-
-    def note(loc: str) -> str:
-        return translate("mail.report_late", loc, due=said_when(due, tz, loc),
-                         as_of=said_when(as_of, tz, loc) if as_of else "—")  # fmt: skip
-
-    return note
 
 
 def _may_receive(session: Session, user: SessionUser, page: str) -> bool:
@@ -259,19 +234,6 @@ def waits_for(params: dict | None, tz: str, now: datetime, data_as_of: datetime 
         return None
     last = min(last, now.astimezone(ZoneInfo(tz)).date() - timedelta(days=1))
     return last if first <= last and not day_loaded(data_as_of, last, tz) else None
-
-
-@dataclass(frozen=True)
-class Waiting:
-    """A view's report due but waiting for its data (`queue_reports`' `waited`): whose, which view, the day whose end
-    it waits for in the login's zone, and the moment (UTC) the warehouse's latest event must reach for it to go."""
-
-    username: str
-    view: str
-    day: date
-    zone: str
-    needs: datetime
-    late: bool  # the period before the current one, waiting to go late
 
 
 def _request(view: SavedView, user: SessionUser, now: datetime) -> ReportRequest:
