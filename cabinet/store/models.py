@@ -372,7 +372,9 @@ class SavedView(Base):
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     email_every: Mapped[str | None] = mapped_column(String(8))  # day, week, month: emailed (`cabinet.report_mail`)
-    emailed_for: Mapped[str | None] = mapped_column(String(16))  # the last day, week or month it was emailed for
+    # the last day, week or month (its ISO first day) it was emailed for; "2026-11-09!": due then and waiting for its
+    # data, to go late once they come (`cabinet.report_late`)
+    emailed_for: Mapped[str | None] = mapped_column(String(16))
 
 
 # Wrong passwords counted per client address (`cabinet.login_limits`): a table without a model, read and written in
