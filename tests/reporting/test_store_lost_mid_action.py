@@ -13,13 +13,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, event, func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from streamlit.testing.v1 import AppTest
 
 from cabinet.i18n import translate
-from cabinet.store.db import session_scope
+from cabinet.store.db import make_engine, session_scope
 from cabinet.store.models import AuditLog, CommissionPlan, Partner, SavedView, TrackingLink
 from cabinet.ui.resources import engine as app_engine
 from cabinet.ui.text import LOCALE_KEY
+from cabinet.ui.unreachable import reaching_store, unreachable
 from tests.reporting.conftest import Program
 from tests.reporting.test_links import offers  # noqa: F401 - the fixture: offers with landing pages
 from tests.reporting.test_pages import _open
@@ -150,3 +152,18 @@ def test_every_session_of_the_pages_says_a_lost_store() -> None:
     raw = [p.name for p in sorted(ui.glob("*.py")) if p.name != "unreachable.py"
            and re.search(r"^from cabinet\.store\.db import .*\bsession_scope\b", p.read_text(), re.M)]  # fmt: skip
     assert not raw
+
+
+def test_only_a_lost_store_is_said_so(store_engine: Engine) -> None:
+    """A refused connection is the store lost; a row breaking a constraint is the action's own error, which the code
+    that made it says (a username taken at the same moment): raised as it was, and nothing is logged of it."""
+    down = make_engine("postgresql+psycopg://cabinet@127.0.0.1:1/store")  # no server listens on port 1
+    with pytest.raises(OperationalError) as refused, down.connect():
+        pass
+    down.dispose()
+    assert unreachable(refused.value)
+    with pytest.raises(IntegrityError) as broken, session_scope(store_engine) as s:
+        s.add(Partner(name="No tier", tier_code="no-such-tier"))
+    assert not unreachable(broken.value)
+    with pytest.raises(IntegrityError), reaching_store():  # outside a page's run too
+        raise broken.value
