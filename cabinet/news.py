@@ -142,7 +142,11 @@ def archive(session: Session, scope: Scope, news_id: int) -> None:
 
 def for_scope(session: Session, scope: Scope, limit: int = SHOWN, locale: str | None = None) -> list[NewsItem]:
     """The newest items not archived that the scope reads, each in `locale` (its default version when it has none in
-    that language; None: the default): a partner's are those for every partner or its tier; staff read every one."""
+    that language; None: the default): a partner's are those for every partner or its tier; staff read every one.
+    A partner's login of no partner now (an application not approved yet or declined, a blocked partner) reads none:
+    the news is emailed to active partners only, and is not shown to those it is not sent to either."""
+    if scope.role == "partner" and scope.own_partner_id is None:
+        return []
     query = (
         select(Announcement, Tier.name)
         .outerjoin(Tier, Tier.code == Announcement.tier_code)
