@@ -18,13 +18,14 @@ from streamlit.testing.v1 import AppTest
 
 from cabinet.i18n import translate
 from cabinet.store.db import make_engine, session_scope
-from cabinet.store.models import AuditLog, CommissionPlan, Partner, SavedView, TrackingLink
+from cabinet.store.models import AuditLog, CommissionPlan, Partner, PayoutRequest, SavedView, TrackingLink
 from cabinet.ui.resources import engine as app_engine
 from cabinet.ui.text import LOCALE_KEY
 from cabinet.ui.unreachable import reaching_store, unreachable
 from tests.reporting.conftest import Program
 from tests.reporting.test_links import offers  # noqa: F401 - the fixture: offers with landing pages
 from tests.reporting.test_pages import _open
+from tests.reporting.test_payouts import payable  # noqa: F401 - the fixture: the parent has a payout method
 
 WRITES = ("insert", "update", "delete")
 
@@ -167,3 +168,16 @@ def test_only_a_lost_store_is_said_so(store_engine: Engine) -> None:
     assert not unreachable(broken.value)
     with pytest.raises(IntegrityError), reaching_store():  # outside a page's run too
         raise broken.value
+
+
+def test_a_payout_requested_while_the_store_fails_is_said_and_not_made(
+    payable: Program,  # noqa: F811
+    store_engine: Engine,
+    request: pytest.FixtureRequest,
+) -> None:
+    at = _open("pages/09_payouts.py", payable.users["p_parent"])
+    request.getfixturevalue("store_fails_at_commit")
+    next(b for b in at.get("form_submit_button") if b.label == translate("payouts.submit")).click().run()
+    _said_unreachable(at)
+    with session_scope(store_engine) as s:
+        assert s.scalar(select(func.count(PayoutRequest.id))) == 0
