@@ -11,5 +11,10 @@ import streamlit as st
 from streamlit import config
 
 from cabinet.one_click import routes
+from cabinet.ui.unreachable import said_on_page
 
-app = st.App("app.py", routes=routes(base_path=config.get_option("server.baseUrlPath") or ""))
+app = st.App(
+    "app.py",
+    routes=routes(base_path=config.get_option("server.baseUrlPath") or ""),
+    on_script_error=said_on_page,  # the store lost where no page's code caught it: said, not SQLAlchemy's traceback
+)

@@ -43,6 +43,17 @@ def say_unreachable(exc: BaseException) -> NoReturn:
     raise AssertionError("st.stop() returned")  # pragma: no cover - it raises in a script run
 
 
+def said_on_page(exc: Exception) -> bool:
+    """`cabinet serve`'s last resort for a page's uncaught error (`st.App`'s `on_script_error`, in `asgi.py`): the
+    store lost where no `reaching_store` caught it is said as everywhere else, and True (Streamlit then draws no
+    traceback, though its log has it); any other error False, drawn as before."""
+    if not isinstance(exc, DBAPIError) or not unreachable(exc):
+        return False
+    log.error("the store cannot be reached: %s", error_line(exc))
+    st.error(t("common.store_unreachable"))  # no st.stop() here: Streamlit would draw the traceback instead
+    return True
+
+
 @contextmanager
 def reaching_store() -> Iterator[None]:
     """Run the block; the store lost in it is said (`say_unreachable`) instead of raised. Outside a page's run (a

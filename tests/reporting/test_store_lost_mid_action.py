@@ -181,3 +181,21 @@ def test_a_payout_requested_while_the_store_fails_is_said_and_not_made(
     _said_unreachable(at)
     with session_scope(store_engine) as s:
         assert s.scalar(select(func.count(PayoutRequest.id))) == 0
+
+
+def test_the_served_app_says_a_lost_store_no_page_caught() -> None:
+    """`asgi.py`'s last resort (`on_script_error`): the store lost is said, any other error left to Streamlit."""
+
+    def page() -> None:
+        import streamlit as st
+        from sqlalchemy.exc import IntegrityError, OperationalError
+
+        from cabinet.ui.unreachable import said_on_page
+
+        lost = OperationalError("select 1", {}, Exception("server closed the connection unexpectedly"))
+        broken = IntegrityError("insert", {}, Exception("UNIQUE constraint failed"))
+        st.session_state["said"] = (said_on_page(lost), said_on_page(broken), said_on_page(ValueError("x")))
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception and at.session_state["said"] == (True, False, False)
+    assert [e.value for e in at.error] == [translate("common.store_unreachable")]
