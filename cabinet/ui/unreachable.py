@@ -40,7 +40,7 @@ def say_unreachable(exc: BaseException) -> NoReturn:
     log.error("the store cannot be reached: %s", error_line(exc))
     st.error(t("common.store_unreachable"))
     st.stop()
-    raise AssertionError("st.stop() returned")  # pragma: no cover - it raises in a script run
+    raise exc  # st.stop() returns only where no script runs: the error goes on as it was
 
 
 def said_on_page(exc: Exception) -> bool:
