@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from cabinet.i18n import translate
 from cabinet.store.db import make_engine, session_scope
 from cabinet.store.models import AuditLog, CommissionPlan, Partner, PayoutRequest, SavedView, TrackingLink
+from cabinet.ui.branding import brand
 from cabinet.ui.resources import engine as app_engine
 from cabinet.ui.text import LOCALE_KEY
 from cabinet.ui.unreachable import reaching_store, unreachable
@@ -199,3 +200,16 @@ def test_the_served_app_says_a_lost_store_no_page_caught() -> None:
     at = AppTest.from_function(page).run()
     assert not at.exception and at.session_state["said"] == (True, False, False)
     assert [e.value for e in at.error] == [translate("common.store_unreachable")]
+
+
+def test_the_menus_branding_read_while_the_store_is_down_says_so(
+    program: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The program's name and colour are read for the menu in a cached function, after the login was checked."""
+    at = _open("pages/10_account.py", program.users["p_parent"])
+    down = make_engine("postgresql+psycopg://cabinet@127.0.0.1:1/store")  # no server listens on port 1
+    monkeypatch.setattr("cabinet.ui.branding.engine", lambda: down)
+    brand.clear()
+    at.run()
+    _said_unreachable(at)
+    down.dispose()
