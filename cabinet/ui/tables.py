@@ -8,8 +8,9 @@ of its own, and sorts that column by its numbers. They cost time with the cells 
 took 0.6-1.3 s here, 50,000 rows 4.9 s), so a table's figures are written
 - in the named formats when the browser's language is the session's: they then read as the cards do, at no cost;
 - otherwise as the session writes them, through a Styler, up to `STYLED_CELLS` cells;
-- beyond that in formats that read one way in any language: counts ungrouped ("8254"), money to the cent with its
-  sign where the session's language puts it; shares stay the browser's percent (no thousands to misread).
+- beyond that in formats that read one way in any language: counts ungrouped ("8254"), money to the currency's minor
+  unit (the cent, the yen, the fils) with its sign where the session's language puts it; shares stay the browser's
+  percent (no thousands to misread).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 from babel import Locale
-from babel.numbers import format_percent, get_currency_symbol
+from babel.numbers import format_percent, get_currency_precision, get_currency_symbol
 
 from cabinet.formatting import fmt_change, fmt_decimal, fmt_money, fmt_number, fmt_small_money, sign_apart
 from cabinet.ui import data
@@ -46,11 +47,18 @@ def browser_language() -> str | None:
 
 
 def money_format(small: bool = False) -> str:
-    """Streamlit's format of base-currency money in the browser's language; `small`: to four decimals (an EPC)."""
+    """Streamlit's format of base-currency money in the browser's language, to the currency's minor unit as its cards
+    ("yen": "¥1,001"; "%.3f KWD": "1.234 KWD", not "1.23 KWD"); `small`: to four decimals (an EPC)."""
     base = data.base_currency()
     if small:
         return f"{SMALL_MONEY_SIGNS[base]}%.4f" if base in SMALL_MONEY_SIGNS else f"%.4f {base}"
-    return CURRENCY_PRESETS.get(base, f"%.2f {base}")
+    return CURRENCY_PRESETS.get(base, f"%.{get_currency_precision(base)}f {base}")
+
+
+def _printf(kind: str) -> bool:
+    """Whether the format `money_format` makes for `kind` is a printf one, which writes a decimal point and no
+    grouping in every language (a dinar's "1.234 KWD" beside a Russian card's "1,234 KWD")."""
+    return kind == "small" or (kind == "money" and data.base_currency() not in CURRENCY_PRESETS)
 
 
 def _kind(fmt: object) -> str | None:
@@ -109,7 +117,8 @@ def _plain_format(kind: str, locale: str) -> str | None:
         sign = get_currency_symbol(data.base_currency(), locale)
         if pattern.startswith("¤") and sign_apart(sign[-1]):  # "CHF 5.00", as `formatting.money_text` writes it
             sign += "\u00a0"
-        return pattern.replace(number, "%.4f" if kind == "small" else "%.2f").replace("¤", sign)
+        places = 4 if kind == "small" else get_currency_precision(data.base_currency())
+        return pattern.replace(number, f"%.{places}f").replace("¤", sign)
     return None  # a share: the browser's percent
 
 
@@ -152,7 +161,8 @@ def show_dataframe(frame: pl.DataFrame, column_config: dict[str, Any], *, change
              and (kind := _kind((c.get("type_config") or {}).get("format"))) is not None}  # fmt: skip
     browser = browser_language()
     # the browser writes them as the session does (no cost), but for a printf format's: English ("$0.0042")
-    native = not kinds or browser is None or (browser == locale and (locale == PRINTF or "small" not in kinds.values()))
+    native = (not kinds or browser is None
+              or (browser == locale and (locale == PRINTF or not any(_printf(k) for k in kinds.values()))))  # fmt: skip
     if native and not changes and not dates:
         st.dataframe(frame, column_config=column_config, **kwargs)
         return
