@@ -17,7 +17,8 @@ When the program is open to applications (`ProgramSettings.signup_open`, set by 
 login page without an invitation: the partner is then at the top of the tree, in the base currency, with no manager
 and no plan, so only admins see the application, and they give it a manager and a plan when they approve it. At most
 `OPEN_PER_HOUR` such applications are taken in an hour, so a script that floods the form cannot fill the store (or
-the admins' list) faster than that.
+the admins' list) faster than that. An invitation is shared where anyone reads it, so the applications under one
+partner are kept to `INVITED_PER_HOUR` an hour the same way, however many addresses they come from.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import jwt
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -46,6 +47,7 @@ from cabinet.store.models import Partner, ProgramSettings, Tier, User
 
 INVITE_DAYS = 30
 OPEN_PER_HOUR = 30  # applications without an invitation taken per hour, program-wide
+INVITED_PER_HOUR = 30  # applications taken per hour under one inviting partner
 PURPOSE = "partner-invite"
 USERNAME = re.compile(r"^[A-Za-z0-9_.]{3,64}$")
 NAME_MAX = 200
@@ -186,13 +188,19 @@ def _open_to_one_more(session: Session, now: datetime) -> None:
     comes must not make room for more of it. (An admin adding partners by hand uses places too, one form each.)"""
     if not signup_open(session):
         raise InviteError("the program takes new partners by invitation only", "invite.signup_closed")
+    if _placed_in_the_hour(session, Partner.parent_id.is_(None), now) >= OPEN_PER_HOUR:
+        raise InviteError("too many applications in the last hour", "invite.busy")
+
+
+def _placed_in_the_hour(session: Session, where: ColumnElement[bool], now: datetime) -> int:
+    """How many partners placed `where` (at the top of the tree, under one partner) were created in the hour before
+    `now`, whatever their status now."""
     recent = (
         select(func.count())
         .select_from(Partner)
-        .where(Partner.parent_id.is_(None), Partner.created_at > now - timedelta(hours=1), Partner.created_at <= now)
+        .where(where, Partner.created_at > now - timedelta(hours=1), Partner.created_at <= now)
     )
-    if (session.scalar(recent) or 0) >= OPEN_PER_HOUR:
-        raise InviteError("too many applications in the last hour", "invite.busy")
+    return int(session.scalar(recent) or 0)
 
 
 def stop_invites(session: Session, scope: Scope, now: datetime | None = None) -> None:
@@ -214,6 +222,8 @@ def apply(session: Session, token: str | None, link_key: bytes, form: Applicatio
     parent = inviting_partner(session, token, link_key, now) if token else None
     if parent is None:
         _open_to_one_more(session, now)
+    elif _placed_in_the_hour(session, Partner.parent_id == parent.id, now) >= INVITED_PER_HOUR:
+        raise InviteError(f"too many applications under partner {parent.id} in the last hour", "invite.busy")
     username, name, email = checked_login(session, form.username, form.name, form.email)
     try:
         validate_new_password(form.password)
