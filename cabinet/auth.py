@@ -295,8 +295,9 @@ def _revoked_since(username: str, issued_at: datetime) -> Exists:
 @dataclass(frozen=True)
 class SessionCheck:
     """What a page run asks of its session (`session_check`): whether it may go on, and the login's standing now, its
-    role and its partner's status and tier (None without one): when this is not what the session's scope was read
-    with, the scope is read again at once (`cabinet.ui.login`)."""
+    role, its payouts access and its partner's status and tier (None without one): when this is not what the
+    session's scope was read with, the scope is read again at once (`cabinet.ui.login`): a teammate whose payouts
+    access was taken loses the Payouts page at its next click."""
 
     valid: bool
     standing: tuple[object, ...] = ()
@@ -312,7 +313,7 @@ def session_check(engine: Engine, username: str, since: datetime, now: datetime 
     """`session_valid`, with the login's standing (`SessionCheck`). Asked on every page run (one statement, ~1 ms on
     SQLite), so an open tab ends as a reload would, and a partner blocked, or a login given another role, loses what
     it may see and do at its next click rather than within a minute."""
-    standing = (User.role, Partner.status, Partner.tier_code)
+    standing = (User.role, User.payouts_access, Partner.status, Partner.tier_code)
     stmt = select(User.is_active, User.locked_until, _revoked_since(username, since), *standing)
     stmt = stmt.outerjoin(Partner, Partner.id == User.partner_id).where(User.username == username)
     with engine.connect() as conn:
