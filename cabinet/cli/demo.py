@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from cabinet.cli._app import CliError, app, console, settings
 from cabinet.demo.generate import generate
+from cabinet.demo.program import DEMO_CURRENCY, other_base_currency
 from cabinet.demo.timeline import HISTORY_DAYS
 from cabinet.store.db import make_engine, migrate, session_scope
 from cabinet.store.models import Partner, User
@@ -79,6 +80,15 @@ def demo(
             raise CliError(
                 f"the store already has {has}; the demo needs an empty store "
                 "(use a fresh CABINET_DATA_DIR, or --if-empty to skip)"
+            )
+        if (base := other_base_currency(session)) is not None:  # `init --base-currency JPY`: the demo's is USD
+            said = f"the program's base currency is {base}; the demo program is in {DEMO_CURRENCY}"
+            if if_empty:
+                console.print(f"demo: {said}; nothing generated")
+                return
+            raise CliError(
+                f"{said} and would change it: run `cabinet init --base-currency {DEMO_CURRENCY}` first to let it, "
+                "or use a fresh CABINET_DATA_DIR"
             )
         if inbox_dir.exists() and any(inbox_dir.rglob("*.*")):
             raise CliError(f"{inbox_dir} already holds files; the demo writes into an empty inbox")

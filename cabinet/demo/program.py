@@ -27,6 +27,20 @@ from cabinet.store.models import (
     User,
 )
 
+DEMO_CURRENCY = "USD"  # the demo's plans, FX rates (USD per unit) and payouts are in it: its base currency
+
+
+class OtherBaseCurrency(ValueError):
+    """The store's program is kept in another base currency than the demo's, which the demo would overwrite."""
+
+
+def other_base_currency(session: Session) -> str | None:
+    """The base currency the store's program is kept in (`cabinet init --base-currency`) when it is not the demo's
+    (`DEMO_CURRENCY`), else None (a fresh store, or one in USD)."""
+    base = session.scalar(select(ProgramSettings.base_currency))
+    return base if base is not None and base != DEMO_CURRENCY else None
+
+
 VERTICALS = {
     "igaming": [
         "Casino Royale",
@@ -199,12 +213,17 @@ def _tree(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def seed_program(session: Session, *, seed: int, n_partners: int, link_key: bytes, end: date, days: int) -> DemoProgram:
     """Create the demo program in an empty store and return what the feed generator needs: a program set up a year
-    and a bit before the window of `days` ending on `end` (`cabinet.demo.timeline`), its partners joined since."""
+    and a bit before the window of `days` ending on `end` (`cabinet.demo.timeline`), its partners joined since.
+
+    Raises `OtherBaseCurrency` for a program kept in another base currency: the demo's amounts are in USD, and setting
+    the program's currency back to USD without a word made a yen program a dollar one."""
+    if (base := other_base_currency(session)) is not None:
+        raise OtherBaseCurrency(f"the program's base currency is {base}; the demo program is in {DEMO_CURRENCY}")
     rng = np.random.default_rng(np.random.PCG64(seed))
     created = datetime.combine(opened(end, days), time(9), UTC)
-    ensure_program_defaults(session)
+    ensure_program_defaults(session, base_currency=DEMO_CURRENCY)
     program = session.get(ProgramSettings, 1)
-    program.name, program.base_currency = "Demo Affiliate Program", "USD"
+    program.name = "Demo Affiliate Program"
     program.tracking_domain, program.support_email = "https://trk.demo-affiliates.example", "support@example.com"
     program.signup_open = True  # the login page shows the application form
     plans = _plans(session, created)
