@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.text import Text
-from sqlalchemy import func, make_url, select
+from sqlalchemy import make_url, select
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from cabinet.config import PROJECT_ROOT, Settings, usable_key
 from cabinet.passwords import hash_password, random_key, validate_new_password
 from cabinet.program import ensure_program_defaults
 from cabinet.secrets_file import secrets_lock, update_secrets
-from cabinet.store.db import StoreUnavailable, make_engine, migrate, open_store, session_scope
+from cabinet.store.db import StoreUnavailable, folded, make_engine, migrate, open_store, session_scope
 from cabinet.store.models import CommissionPlan, Partner, PayoutRequest, ProgramSettings, User
 
 
@@ -122,7 +122,7 @@ def init(
             admin_user = typer.prompt("first admin username", default="admin")
         if admin_user is not None:
             # in any case, as logins are named: `init --admin-user Root` run again finds root
-            same = func.lower(User.username) == admin_user.strip().lower()
+            same = folded(User.username) == admin_user.strip().lower()
             if (existing := session.scalar(select(User).where(same))) is not None:
                 if existing.role != "admin":  # "already exists" would read as done while nobody can administer
                     raise CliError(f"user {existing.username} exists with role {existing.role}, not admin")

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from cabinet import email_change, login_limits
@@ -22,7 +22,7 @@ from cabinet.i18n import LOCALES, translate
 from cabinet.invites import InviteError, add_user, checked_login
 from cabinet.passwords import UNUSABLE_HASH, random_password
 from cabinet.program import program_locale, program_timezone
-from cabinet.store.db import session_scope
+from cabinet.store.db import folded, session_scope
 from cabinet.store.models import ROLES, Partner, User
 from cabinet.twofactor import reset as reset_second_factor
 
@@ -53,7 +53,7 @@ def _may_prompt(password_file: Path | None) -> bool:
 
 def _get(session, username: str) -> User:  # type: ignore[no-untyped-def]
     """The login named `username` in any case, as the login form and the store's unique index take names."""
-    user = session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    user = session.scalar(select(User).where(folded(User.username) == username.lower()))
     if user is None:
         raise CliError(f"no user named {username!r} (see `cabinet users list`)")
     return user
