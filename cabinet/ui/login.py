@@ -49,7 +49,7 @@ from cabinet.ui.unreachable import reaching_store
 _REFRESH_KEY = "_cabinet_cookie_refresh"  # write a new cookie for this session in the next run
 _SINCE_KEY = "_cabinet_session_since"  # when this session's login began (a restored one: its cookie's issue time)
 _BUILT_KEY = "_cabinet_scope_built"  # when the session's scope and tier were read from the store
-_STANDING_KEY = "_cabinet_standing"  # the login's role, its partner's status and tier, as the scope was read with
+_STANDING_KEY = "_cabinet_standing"  # the login's standing (role, payouts access, partner status, tier) at its read
 _FORGET_KEY = "_cabinet_forget_last_login"
 _PICKED_KEY = "_cabinet_login_language_picked"  # the language was chosen on the login page, before this login
 # what a logout keeps of the browser session: the cookie's components, the notice and the language the login page is
@@ -129,9 +129,10 @@ def cookie_issued_at(exp_date: float) -> datetime:
 
 def _refreshed(user: SessionUser, standing: tuple[object, ...]) -> SessionUser | None:
     """The session's user with its scope, role, tier and features read again from the store: at once when the login's
-    `standing` (its role, its partner's status and tier: `cabinet.auth.session_check`) is not what the scope was read
-    with (a partner blocked, an admin made a manager), else once `SCOPE_REFRESH` has passed (a new parent or
-    sub-partner, a manager's partners changed). Language and time zone stay. None when the store refuses it now."""
+    `standing` (its role, payouts access, its partner's status and tier: `cabinet.auth.session_check`) is not what
+    the scope was read with (a partner blocked, an admin made a manager, payouts access taken away), else once
+    `SCOPE_REFRESH` has passed (a new parent or sub-partner, a manager's partners changed). Language and time zone
+    stay. None when the store refuses it now."""
     now = datetime.now(UTC)
     built = st.session_state.setdefault(_BUILT_KEY, now)
     # none kept yet (a login just made): the scope may have been read before a change the standing shows now
