@@ -49,8 +49,9 @@ if (
     and (apart := cards_apart(parts, list(parts), data.base_currency()))
 ):
     named = ", ".join(t(f"commissions.status_{s.removeprefix('commission_')}") for s in parts)
-    st.caption(t("commissions.cards_rounded", statuses=named, cards=fmt_metric("commission", float(apart[0])),
-                 total=fmt_metric("commission", float(apart[1]))))  # fmt: skip
+    st.caption(money.unit_said("commissions.cards_rounded", data.base_currency(), statuses=named,
+                               cards=fmt_metric("commission", float(apart[0])),
+                               total=fmt_metric("commission", float(apart[1]))))  # fmt: skip
 # the balance as on Payouts: approved commission only where the tier shows commission, the balance also to a login
 # that handles payouts (the money it may ask for)
 if balance_cards := ledger_cards(visible, user.has("payouts"), "dashboard"):
@@ -64,7 +65,9 @@ if balance_cards := ledger_cards(visible, user.has("payouts"), "dashboard"):
         helps = {"balance": t("dashboard.balance_help")}
         if scope.own_partner_id is not None and user.has("payouts"):  # Payouts' Available can read a cent less
             can_ask = fmt_metric("commission", bal["available"])
-            helps["balance"] += " " + t("dashboard.balance_available", available=can_ask)
+            helps["balance"] += " " + money.unit_said(
+                "dashboard.balance_available", data.base_currency(), available=can_ask
+            )  # whole cents, yen or units of 0.001 dinar
         for col, card in zip(card_columns(3, "balance"), balance_cards, strict=False):
             col.metric(t(f"dashboard.{labels[card]}"), fmt_metric("commission", bal[card]), help=helps.get(card))
 

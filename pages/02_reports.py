@@ -13,6 +13,7 @@ from cabinet.ui.charts import show_chart
 from cabinet.ui.dates import fmt_day, fmt_days, nothing_to_show, today_in
 from cabinet.ui.guard import require_user
 from cabinet.ui.headers import totals_named
+from cabinet.ui.money import unit_said
 from cabinet.ui.saved_views import ViewPage, views_bar
 from cabinet.ui.text import t
 from cabinet.ui.widgets import (
@@ -164,7 +165,7 @@ every = dict(data.offers(snap.snapshot_id).select("offer_id", "offer").iter_rows
 shown = label_report(drawn, group_by, every, partners, links)
 show_table(shown, against)  # its changes signed as the Dashboard's cards sign them
 if group_by and widgets.totals_apart(drawn):  # each figure rounded once: a column can add up a cent apart from Total
-    st.caption(t("reports.total_rounded"))
+    st.caption(unit_said("reports.total_rounded", data.base_currency()))  # the cent, or the yen, the fils
 download_buttons(
     totals_named(frame, group_by),  # a Russian file read "Total" under Russian headers
     f"report_{date_from}_{date_to}",

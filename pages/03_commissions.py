@@ -8,6 +8,7 @@ from cabinet.ui.cards import card_box
 from cabinet.ui.commission_table import commission_table
 from cabinet.ui.dates import nothing_to_show
 from cabinet.ui.guard import require_user
+from cabinet.ui.money import unit_said
 from cabinet.ui.plan_box import plan_box
 from cabinet.ui.statement_box import month_statement_box
 from cabinet.ui.tables import show_dataframe
@@ -84,8 +85,9 @@ added = [s for s in shown_statuses if s in LIVE]  # the commission's statuses, w
 if len(added) > 1 and (apart := cards_apart(totals, added, data.base_currency())):
     # each card is rounded once: together they can read a cent apart from what the statuses make (the Dashboard's)
     named = ", ".join(t(f"commissions.status_{s}") for s in added)
-    st.caption(t("commissions.cards_rounded", statuses=named, cards=fmt_metric("commission", float(apart[0])),
-                 total=fmt_metric("commission", float(apart[1]))))  # fmt: skip
+    st.caption(unit_said("commissions.cards_rounded", data.base_currency(), statuses=named,
+                         cards=fmt_metric("commission", float(apart[0])),
+                         total=fmt_metric("commission", float(apart[1]))))  # fmt: skip
 if frame.is_empty():  # a period after the data loaded (Today) says so: "no data" read as no commission
     st.info(nothing_to_show(snap.data_as_of, date_from, user.timezone))
     st.stop()
