@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, Engine, Exists, case, exists, func, or_, select, update
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy import ColumnElement, Engine, Exists, String, case, cast, exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased, object_session
 
 from cabinet import login_limits
 from cabinet.mail import tell_user
@@ -295,9 +295,10 @@ def _revoked_since(username: str, issued_at: datetime) -> Exists:
 @dataclass(frozen=True)
 class SessionCheck:
     """What a page run asks of its session (`session_check`): whether it may go on, and the login's standing now, its
-    role, its payouts access and its partner's status and tier (None without one): when this is not what the
-    session's scope was read with, the scope is read again at once (`cabinet.ui.login`): a teammate whose payouts
-    access was taken loses the Payouts page at its next click."""
+    role, its payouts access, its partner's status and tier (None without one) and a manager's partners: when this is
+    not what the session's scope was read with, the scope is read again at once (`cabinet.ui.login`): a teammate
+    whose payouts access was taken loses the Payouts page at its next click, a manager taken off a partner its
+    figures and its actions."""
 
     valid: bool
     standing: tuple[object, ...] = ()
@@ -313,7 +314,13 @@ def session_check(engine: Engine, username: str, since: datetime, now: datetime 
     """`session_valid`, with the login's standing (`SessionCheck`). Asked on every page run (one statement, ~1 ms on
     SQLite), so an open tab ends as a reload would, and a partner blocked, or a login given another role, loses what
     it may see and do at its next click rather than within a minute."""
-    standing = (User.role, User.payouts_access, Partner.status, Partner.tier_code)
+    assigned = aliased(Partner)  # a manager's partners: one taken off the manager leaves its scope at once
+    partners = (
+        select(func.aggregate_strings(cast(assigned.id, String), ","))
+        .where(assigned.manager_user_id == User.id)
+        .scalar_subquery()
+    )
+    standing = (User.role, User.payouts_access, Partner.status, Partner.tier_code, partners)
     stmt = select(User.is_active, User.locked_until, _revoked_since(username, since), *standing)
     stmt = stmt.outerjoin(Partner, Partner.id == User.partner_id).where(User.username == username)
     with engine.connect() as conn:
