@@ -30,7 +30,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
 import duckdb
 from sqlalchemy import Engine, bindparam, delete, func, select, update
@@ -38,6 +38,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cabinet.access import tier_metrics
+from cabinet.formatting import shown_amount
 from cabinet.postback_calls import told_later
 from cabinet.postback_http import TIMEOUT, AddressNotAllowed, Answer, fetch
 from cabinet.postbacks import render
@@ -57,7 +58,6 @@ CHUNK = 50  # calls of one postback claimed, and their outcomes written, togethe
 SHARE = 30.0  # seconds of a round one postback may take (its first call is always made); its other calls wait
 SILENCED = SHUT_OUT  # partners whose postbacks tell nothing (as they see nothing in the cabinet)
 _RETRY_STATUSES = frozenset({408, 425, 429})
-_CENT = Decimal("0.01")
 
 _CHANGED_SQL = """
 with w as (select unnest($partners) as partner_id, unnest($lows) as low), c as (
@@ -88,11 +88,13 @@ _COLUMNS = ("partner_id", "run", "conversion_id", "click_id", "type", "status", 
 
 
 def _values(row: dict[str, object], currency: str, paid: bool = True) -> dict[str, object]:
-    """The macros' values; `{payout}` empty unless `paid` (the partner's tier shows commission)."""
+    """The macros' values; `{payout}` in `currency` (the base currency) to its minor unit, empty unless `paid` (the
+    partner's tier shows commission)."""
     ts = row["ts"]
     assert isinstance(ts, datetime)
-    payout = Decimal(str(row["payout"])).quantize(_CENT, ROUND_HALF_EVEN)  # as every page and statement rounds
-    payout = payout.copy_abs() if payout.is_zero() else payout  # a cent's fraction taken back is 0.00, not -0.00
+    # to the currency's minor unit, half to even, as every page and statement rounds ("13500" yen, "12.346" dinars);
+    # a fraction taken back is 0.00, not -0.00
+    payout = shown_amount(Decimal(str(row["payout"])), currency)
     return {**row, "payout": f"{payout}" if paid else None, "currency": currency,
             "event_time": ts.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "timestamp": int(ts.replace(tzinfo=UTC).timestamp())}  # fmt: skip
