@@ -38,10 +38,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cabinet.access import tier_metrics
-from cabinet.formatting import shown_amount
 from cabinet.postback_calls import told_later
 from cabinet.postback_http import TIMEOUT, AddressNotAllowed, Answer, fetch
-from cabinet.postbacks import render
+from cabinet.postbacks import payout_text, render
 from cabinet.store.db import locked_row, session_scope
 from cabinet.store.models import SHUT_OUT, Partner, Postback, PostbackSend, Tier
 from queries.detail import conversion_types
@@ -92,10 +91,8 @@ def _values(row: dict[str, object], currency: str, paid: bool = True) -> dict[st
     partner's tier shows commission)."""
     ts = row["ts"]
     assert isinstance(ts, datetime)
-    # to the currency's minor unit, half to even, as every page and statement rounds ("13500" yen, "12.346" dinars);
-    # a fraction taken back is 0.00, not -0.00
-    payout = shown_amount(Decimal(str(row["payout"])), currency)
-    return {**row, "payout": f"{payout}" if paid else None, "currency": currency,
+    payout = payout_text(Decimal(str(row["payout"])), currency)  # "13500" of yen, "12.346" of dinars
+    return {**row, "payout": payout if paid else None, "currency": currency,
             "event_time": ts.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "timestamp": int(ts.replace(tzinfo=UTC).timestamp())}  # fmt: skip
 

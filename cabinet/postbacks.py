@@ -25,6 +25,7 @@ import re
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -34,6 +35,7 @@ from sqlalchemy.orm import Session
 from cabinet.access import Scope, ScopeError, scoped_partner
 from cabinet.auth import audit
 from cabinet.errors import Number, RefusedRequest
+from cabinet.formatting import shown_amount
 from cabinet.store.models import Offer, Partner, Postback, PostbackSend, User
 
 STATUSES = ("pending", "approved", "rejected", "reversed")  # a conversion's statuses (METRICS.md)
@@ -184,11 +186,17 @@ def render(template: str, values: dict[str, object]) -> str:
     return _MACRO.sub(one, template)
 
 
+def payout_text(amount: Decimal | float | int, currency: str) -> str:
+    """`{payout}` of `amount` of `currency` (the base currency): to its minor unit, half to even, as every page shows
+    it ("100.00" of dollars, "13500" of yen, "12.346" of dinars; "0.00", never "-0.00")."""
+    return f"{shown_amount(amount, currency)}"
+
+
 def sample_values(partner_id: int, currency: str, now: datetime | None = None) -> dict[str, object]:
     """Values for a test call: marked as a test in the ids, no real conversion."""
     now = now or datetime.now(UTC)
     return {"conversion_id": f"test-{int(now.timestamp())}", "click_id": "test-click", "type": "ftd",
-            "status": "approved", "payout": "0.00", "currency": currency, "offer_id": 0, "link_id": 0,
+            "status": "approved", "payout": payout_text(0, currency), "currency": currency, "offer_id": 0, "link_id": 0,
             "country": "DE", "device": "desktop", "sub1": "test", "sub2": "test", "sub3": "", "sub4": "", "sub5": "",
             "event_time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "timestamp": int(now.timestamp())} | {"partner_id": partner_id}  # fmt: skip

@@ -24,6 +24,7 @@ from cabinet.postbacks import (
     PostbackItem,
     add_postback,
     delete_postback,
+    payout_text,
     postbacks,
     render,
     sample_values,
@@ -65,11 +66,19 @@ def _currency() -> str:
         return "USD"
 
 
+def _meaning(macro: str) -> str:
+    """What `macro` is replaced by; `{payout}`'s examples written in the base currency ("100.00", "100" of yen)."""
+    if macro != "payout":
+        return t(f"postbacks.macro_{macro}")
+    currency = _currency()
+    return t("postbacks.macro_payout", example=payout_text(100, currency), zero=payout_text(0, currency))
+
+
 def macros_help() -> None:
     """What each macro is replaced by."""
     with st.expander(t("postbacks.macros_title"), icon=":material/data_object:"):
         st.dataframe(pl.DataFrame({t("postbacks.col_macro"): [f"{{{m}}}" for m in MACROS],
-                                   t("postbacks.col_meaning"): [t(f"postbacks.macro_{m}") for m in MACROS]}),
+                                   t("postbacks.col_meaning"): [_meaning(m) for m in MACROS]}),
                      hide_index=True, width="stretch")  # fmt: skip
 
 
@@ -209,13 +218,14 @@ def listing(user: SessionUser, partner_id: int) -> None:
         st.info(t("postbacks.none"))
         return
     names = _offer_names()
+    zero = payout_text(0, _currency())  # the test call's payout: "0.00", "0" of yen
     for p in items:
         with st.container(border=True):
             st.code(p.url, language=None, wrap_lines=True)
             st.caption(_describe(p, names))
             buttons = st.container(horizontal=True)
             if buttons.button(t("postbacks.test"), key=f"pb_test_{p.id}", icon=":material/send:",
-                              help=t("postbacks.test_help")):  # fmt: skip
+                              help=t("postbacks.test_help", zero=zero)):  # fmt: skip
                 _test_call(user, p)
             label, icon = (
                 ("postbacks.pause", ":material/pause:") if p.enabled else ("postbacks.resume", ":material/play_arrow:")

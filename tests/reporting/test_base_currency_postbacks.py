@@ -4,17 +4,21 @@ as every page shows the figure. A yen payout read "13500.00" (a yen has no cents
 
 from __future__ import annotations
 
-from datetime import datetime
+import dataclasses
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
 
+from cabinet.i18n import translate
 from cabinet.postback_send import _values, deliver, queue_due
+from cabinet.postbacks import sample_values
 from cabinet.store.db import session_scope
 from cabinet.store.models import ProgramSettings
 from queries.warehouse import Warehouse
-from tests.reporting.conftest import Program
+from tests.reporting.conftest import NOW, Program
 from tests.reporting.test_epc_decimals import FEED
+from tests.reporting.test_pages import _open as open_page
 from tests.reporting.test_postbacks import TEMPLATE, Tracker, _add, _second_run, tracker  # noqa: F401 - the fixture
 
 TS = datetime(2026, 11, 9, 10, 30)
@@ -47,3 +51,23 @@ def test_a_yen_programs_postback_tells_whole_yen(
     assert queue_due(store_engine, wh) == 2 and deliver(store_engine, private_ok=True).sent == 2
     by_id = {r["c"]: r for r in tracker.requests}
     assert {c: (r["p"], r["cur"]) for c, r in by_id.items()} == {"f9": ("13500", "JPY"), "r9": ("0", "JPY")}
+
+
+@pytest.mark.parametrize(("currency", "zero"), [("JPY", "0"), ("KWD", "0.000"), ("USD", "0.00")])
+def test_a_test_calls_payout_is_written_in_the_currency(currency: str, zero: str) -> None:
+    assert sample_values(7, currency)["payout"] == zero
+
+
+def test_the_postbacks_page_gives_a_yen_example_of_payout(
+    program: Program,
+    store_engine: Engine,
+) -> None:
+    with session_scope(store_engine) as s:
+        s.get(ProgramSettings, 1).base_currency = "JPY"
+    program.tiny.run(NOW + timedelta(minutes=5))
+    for locale in ("en", "ru"):
+        at = open_page("pages/18_postbacks.py", dataclasses.replace(program.users["p_parent"], locale=locale))
+        assert not at.exception and not at.error
+        meanings = at.dataframe[0].value.iloc[:, 1].tolist()
+        said = translate("postbacks.macro_payout", locale, example="100", zero="0")
+        assert said in meanings and "100.00" not in " ".join(meanings), meanings
