@@ -23,9 +23,9 @@ from cabinet.access import Scope, ScopeError
 from cabinet.account import EMAIL, LINES_MAX, LINES_MAX_CHARS
 from cabinet.auth import audit
 from cabinet.errors import RefusedRequest
-from cabinet.formatting import clean_lines, in_digits, number_text
+from cabinet.formatting import clean_lines, in_digits, minor_unit, number_text
 from cabinet.i18n import LOCALES
-from cabinet.program import ALL_PARTNER_METRICS, FEATURES
+from cabinet.program import ALL_PARTNER_METRICS, FEATURES, program_currency
 from cabinet.store.db import locked_row
 from cabinet.store.models import Partner, ProgramSettings, Tier, User
 from queries.reports import ReportError, check_zone
@@ -96,7 +96,10 @@ def _domain(text: str) -> str:
     return url
 
 
-def _minimum(value: str | Decimal) -> Decimal:
+def _minimum(value: str | Decimal, currency: str | None) -> Decimal:
+    """The minimum payout typed as `value`, in `currency` (the base currency) to its minor unit: refused past it (a
+    dinar minimum of 12.3456, a yen one of 5000.50), where it was rounded to the cent without a word; None: as typed,
+    unchecked (the value a form was drawn with)."""
     try:
         text = number_text(str(value))
     except ValueError:  # "1,000": one thousand, or 1?
@@ -110,11 +113,29 @@ def _minimum(value: str | Decimal) -> Decimal:
         raise ProgramEditError(f"{value!r} is not an amount", "program.bad_minimum") from exc
     if not amount.is_finite() or amount < 0 or amount > MAX_PAYOUT_MINIMUM:
         raise ProgramEditError(f"{value!r} is not an amount", "program.bad_minimum")
-    return amount.quantize(Decimal("0.01"))
+    if currency is None:
+        return amount
+    unit = minor_unit(currency)
+    if amount != amount.quantize(unit):
+        shown, places = str(value).strip()[:20], -int(unit.as_tuple().exponent)
+        if places == 0:
+            raise ProgramEditError(f"{value!r} has decimals", "program.minimum_units", value=shown, currency=currency)
+        raise ProgramEditError(f"{value!r} has digits past {unit}", "program.minimum_places", value=shown,
+                               currency=currency, places=places)  # fmt: skip
+    return amount.quantize(unit)
 
 
-def checked(change: ProgramChange) -> dict[str, object]:
-    """The change's values as stored, or `ProgramEditError` for the first bad one."""
+def minimum_text(amount: Decimal, currency: str) -> str:
+    """A stored minimum payout as the form shows it, plain: to the minor unit of `currency` ("50.00", "5000",
+    "12.345"), or with every digit it has past it (one saved before the unit was checked: the save then says so)."""
+    exact = Decimal(amount)
+    unit = minor_unit(currency)
+    return f"{exact.quantize(unit) if exact == exact.quantize(unit) else exact.normalize():f}"
+
+
+def checked(change: ProgramChange, currency: str = "USD") -> dict[str, object]:
+    """The change's values as stored, or `ProgramEditError` for the first bad one; `currency`: the base currency, whose
+    minor unit the minimum payout is in."""
     name = change.name.strip()
     if not 1 <= len(name) <= 120:
         raise ProgramEditError("the name must have 1 to 120 characters", "program.bad_name")
@@ -141,7 +162,7 @@ def checked(change: ProgramChange) -> dict[str, object]:
         "support_email": email or None,
         "default_locale": change.default_locale,
         "default_timezone": change.default_timezone,
-        "min_payout": _minimum(change.min_payout),
+        "min_payout": _minimum(change.min_payout, currency),
         "signup_open": bool(change.signup_open),
         "staff_two_step": bool(change.staff_two_step),
         "legal_details": legal or None,
@@ -164,7 +185,7 @@ def update_program(session: Session, scope: Scope, change: ProgramChange) -> lis
     A field the form changed (from `change.seen`) that someone else changed since the form was drawn is refused with
     nothing written: `program.changed_meanwhile`, its `fields` named for the form to say what they are now."""
     _admin(scope)
-    values = checked(change)
+    values = checked(change, program_currency(session))
     row = session.get(ProgramSettings, 1) if change.seen is None else locked_row(session, ProgramSettings, 1)
     if row is None:
         raise ProgramEditError("the store has no program settings: run `cabinet init`", "program.missing")
@@ -200,7 +221,7 @@ def _as_stored(settings: ProgramChange) -> dict[str, object]:
     a form changed from the ones it was drawn with."""
     values = {f.name: getattr(settings, f.name) for f in fields(settings) if f.name != "seen"}
     return values | {"support_email": settings.support_email or None, "legal_details": settings.legal_details or None,
-                     "min_payout": _minimum(settings.min_payout)}  # fmt: skip
+                     "min_payout": _minimum(settings.min_payout, None)}  # fmt: skip
 
 
 def tiers(session: Session) -> list[Tier]:

@@ -18,6 +18,7 @@ from cabinet.ui.store import (
     ProgramEditError,
     TierChange,
     domain_is_placeholder,
+    minimum_text,
 )
 from cabinet.ui.text import t, tier_label
 from cabinet.ui.typed_numbers import typed
@@ -44,7 +45,8 @@ FORM = ("name", "primary_color", "tracking_domain", "support_email", "default_lo
 zone = now.default_timezone if now.default_timezone in zones else "UTC"
 # the minimum as the session's language types it ("50,00" in Russian; a number input wrote "50.00" there), read back
 # by the store whichever way it is typed
-stored = {f: getattr(now, f) for f in FORM} | {"default_timezone": zone, "min_payout": typed(f"{now.min_payout:.2f}")}
+minimum = minimum_text(now.min_payout, base)  # to the currency's unit: "50.00", "5000" of yen, "12.345" of dinars
+stored = {f: getattr(now, f) for f in FORM} | {"default_timezone": zone, "min_payout": typed(minimum)}
 seen = st.session_state.setdefault("program_seen", {})  # the values the form was drawn with, as its widgets hold them
 for field in FORM:  # a field not changed in the form shows the stored value; a changed one, what was typed
     key = f"program_{field}"
@@ -63,7 +65,7 @@ def said(field: str) -> str:
     if isinstance(value, bool):
         return t("program.on" if value else "program.off")
     if field == "min_payout":
-        return fmt_count(float(now.min_payout), 2)
+        return fmt_count(float(now.min_payout), len(minimum.partition(".")[2]))
     shown = LANGUAGE_NAMES[now.default_locale] if field == "default_locale" else " / ".join(str(value).splitlines())
     return plain(shown) or t("common.no_value")
 

@@ -41,6 +41,7 @@ from cabinet.program import program_timezone as _program_timezone
 from cabinet.program import support_email as _support_email
 from cabinet.program_edit import MAX_DEPTH, ProgramChange, ProgramEditError, TierChange
 from cabinet.program_edit import domain_is_placeholder as domain_is_placeholder  # for the Program settings page
+from cabinet.program_edit import minimum_text as minimum_text  # for the Program settings page
 from cabinet.promo import STATES as CODE_STATES
 from cabinet.promo import CodeChange, PromoCodeError, PromoItem
 from cabinet.security import Event
