@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from babel.numbers import get_decimal_symbol
+from babel.numbers import format_decimal, get_decimal_symbol
 
 from cabinet import month_statement as _month
 from cabinet import payouts as _payouts
@@ -90,7 +90,7 @@ def _how_to_write(key: str, currency: str) -> tuple[str, dict[str, object]]:
         return key, {}
     if places == 0:
         return f"{key}_units", {"example": "1000"}
-    example = f"{Decimal('1000.5'):.{places}f}"
+    example = f"{Decimal('1000.5'):.{places}f}"  # what is typed, with a point and with a comma: not a shown figure
     return f"{key}_units", {"example": f"{example} / {example.replace('.', ',')}"}
 
 
@@ -116,7 +116,7 @@ def _past_unit(shown: str, currency: str, unit: Decimal) -> PayoutError:
     if places == 0:
         return PayoutError(f"{shown!r} has decimals", "payouts.amount_units", amount=shown, currency=currency)
     return PayoutError(f"{shown!r} has digits past {unit}", "payouts.amount_places", amount=shown, places=places,
-                       currency=currency, unit=f"{unit:f}")  # fmt: skip
+                       currency=currency, unit=format_decimal(unit, locale=current_locale()))  # fmt: skip
 
 
 def unit_said(key: str, currency: str, **values: object) -> str:

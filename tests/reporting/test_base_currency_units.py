@@ -173,3 +173,18 @@ def test_a_refused_amount_is_shown_how_to_write_it_in_the_currency(typed: str, c
         typed_amount(typed, currency)
     assert refused.value.key == key
     assert translate(key, "en", **refused.value.params) == said
+
+
+def test_a_dinar_amount_past_its_fils_names_the_unit_as_the_language_writes_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "0.001" in a Russian sentence read as English: the unit is written as the session's language writes it."""
+    import cabinet.ui.money as money
+
+    for locale, unit in (("en", "0.001"), ("ru", "0,001")):
+        monkeypatch.setattr(money, "current_locale", lambda locale=locale: locale)
+        with pytest.raises(PayoutError) as refused:
+            typed_amount("100.1234", "KWD")
+        assert refused.value.key == "payouts.amount_places"
+        assert refused.value.params["unit"] == unit
+        assert unit in translate("payouts.amount_places", locale, **refused.value.params)

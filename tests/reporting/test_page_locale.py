@@ -29,10 +29,10 @@ from tests.reporting.test_plans_admin import TIERED
 
 NBSP = "\xa0"  # Russian groups digits with a no-break space (CLDR), so a number never breaks across lines
 SHOWN = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "cabinet" / "ui").glob("*.py"))]
-# the minimum payout to the cent and a review limit, each decimal point then written as the session's language does
-# (`cabinet.ui.typed_numbers.typed`)
-NOT_SHOWN = {("pages/12_program.py", "now.min_payout"),
-             ("cabinet/ui/review_limits.py", "Decimal(repr(float(value))).normalize()")}  # fmt: skip
+# a review limit, its decimal point then written as the session's language does (`cabinet.ui.typed_numbers.typed`),
+# and a refusal's example of an amount as typed, with a point and with a comma ("1000.500 / 1000,500")
+NOT_SHOWN = {("cabinet/ui/review_limits.py", "Decimal(repr(float(value))).normalize()"),
+             ("cabinet/ui/money.py", "Decimal('1000.5')")}  # fmt: skip
 
 
 def _ru(program: Program, user: str) -> SessionUser:
