@@ -32,6 +32,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError
 
 from cabinet.config import Settings
+from etl.publish import fsync_dir
 from queries.warehouse import CURRENT_FILE, SNAPSHOT_DIR, CurrentError, read_current
 
 MANIFEST = "MANIFEST.json"
@@ -112,9 +113,9 @@ def take_backup(cfg: Settings, target: Path, *, exact: bool, now: datetime | Non
                 "files": files,
             }
             _write_synced(work / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
-            _fsync_dir(work)
+            fsync_dir(work)
             os.rename(work, final)  # onto an empty directory too; a non-empty one made meanwhile refuses it
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
         except BaseException as exc:
             shutil.rmtree(work, ignore_errors=True)
             if isinstance(exc, OSError):
@@ -291,11 +292,3 @@ def _write_synced(path: Path, data: bytes) -> None:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -44,7 +44,8 @@ class PublishResult:
     prepare_error: str | None = None  # that copy failed (the next run restores the working file instead)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make the names in directory `path` durable (a file made, renamed or deleted in it): its files' fsync does not."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -86,7 +87,7 @@ def copy_into_place(src: Path, dst: Path) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(dst.parent)
+    fsync_dir(dst.parent)
 
 
 def _wal_holds_changes(work_path: Path) -> bool:
@@ -164,7 +165,7 @@ def publish(
             _fsync_file(path)
             os.rename(path, snapshot)
             renamed.append((snapshot, path))
-    _fsync_dir(snap_dir)
+    fsync_dir(snap_dir)
     published_at = _utcnow()
     doc = {
         "snapshot": name,
@@ -180,7 +181,7 @@ def publish(
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(cur_tmp, warehouse_dir / CURRENT_FILE)
-    _fsync_dir(warehouse_dir)
+    fsync_dir(warehouse_dir)
     seconds = time.perf_counter() - t0
     prepare_error = None
     for snapshot, path in renamed:  # the next run's files; readers already have the snapshots
