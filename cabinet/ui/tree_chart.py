@@ -12,7 +12,8 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from cabinet.formatting import chart_config
+from cabinet.formatting import chart_config, minor_unit
+from cabinet.ui import data
 from cabinet.ui.chart_text import plotly_text
 from cabinet.ui.text import current_locale, t
 from cabinet.ui.widgets import fmt_metric, relabel, short_label
@@ -23,10 +24,10 @@ UNLISTED = "unlisted"  # the override from partners not listed (`queries.subpart
 
 
 def branches(tree: pl.DataFrame, figure: str, unit: float = 1.0) -> pl.DataFrame:
-    """One row per sector: id, parent, label, own (the figure in whole `unit`s, cents for money: none below zero)
-    and branch (own plus the branches under it, exactly: a parent's sector is never short of its children's, which
-    Plotly would not draw). The tree's rows are `subpartner_tree`'s; a sub-partner whose parent is not listed hangs
-    from the middle, as the row of partners not listed does."""
+    """One row per sector: id, parent, label, own (the figure in whole `unit`s, the currency's minor unit for money:
+    none below zero) and branch (own plus the branches under it, exactly: a parent's sector is never short of its
+    children's, which Plotly would not draw). The tree's rows are `subpartner_tree`'s; a sub-partner whose parent is
+    not listed hangs from the middle, as the row of partners not listed does."""
     rows = tree.select(
         pl.col("partner_id").cast(pl.String).fill_null(UNLISTED).alias("id"),
         pl.col("parent_id").cast(pl.String).alias("parent"),
@@ -56,7 +57,7 @@ def tree_figure(tree: pl.DataFrame, figure: str, centre: str) -> go.Figure | Non
     """The sunburst of `figure` over the tree, `centre` naming the partner in the middle; None when nothing in the
     tree has any of it."""
     money = figure in ("commission", "override")
-    unit = 0.01 if money else 1.0
+    unit = float(minor_unit(data.base_currency())) if money else 1.0  # the cent; a yen, a fils (0.001 dinar)
     sectors = branches(tree, figure, unit)
     whole = int(sectors.filter(pl.col("parent") == ROOT)["branch"].sum() or 0)
     if whole <= 0:

@@ -70,3 +70,17 @@ def test_the_tree_downloads_with_its_ids_and_the_tables_headers(overrides, files
          "Their parent", "Status"],
         ["1", str(child), "Child", "10.0", "1", "1", "1", "100.0", str(parent), "active"],
     ]  # fmt: skip
+
+
+def test_a_dinar_programs_sectors_keep_their_fils(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Sized in cents, a dinar commission of 1.2345 read "KWD 1.230" on its sector beside the table's 1.234 (a
+    dinar has three decimals): sectors are in the base currency's minor unit."""
+    from cabinet.ui import data
+
+    monkeypatch.setattr(data, "base_currency", lambda: "KWD")
+    tree = TREE.with_columns(pl.Series("override", [1.2345, 0.2, 0.0, 0.0, 0.0, 0.7]))
+    fig = tree_figure(tree, "override", "You")
+    assert fig is not None
+    sun = fig.data[0]
+    assert list(sun.values)[:3] == [2134, 1234, 200]  # fils
+    assert "1.234" in sun.customdata[1][0] and "1.230" not in sun.customdata[1][0]
