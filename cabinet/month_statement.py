@@ -28,7 +28,7 @@ from cabinet.access import Scope, handles_payouts, scoped_partner
 from cabinet.auth import audit
 from cabinet.i18n import normalise_locale, translate
 from cabinet.pdf import INK, MUTED, RULE, Page, band, block, cut
-from cabinet.program import program_timezone, support_email
+from cabinet.program import DEFAULT_NAME, program_timezone, support_email
 from cabinet.statements import Statement, StatementError
 from cabinet.store.models import Partner, PayoutRequest, ProgramSettings, User
 from queries.commissions import KINDS, LIVE, visible_statuses
@@ -116,7 +116,7 @@ class _Doc:
 
     def __init__(self, loc: str, zone: ZoneInfo, program: ProgramSettings | None, contact: str | None) -> None:
         self.loc, self.zone, self.program, self.contact = loc, zone, program, contact
-        self.name = program.name if program else "Partner Program"
+        self.name = program.name if program else DEFAULT_NAME
         made = formatting.fmt_moment(datetime.now(UTC).astimezone(zone), loc)  # as the dates above it are written
         self.pdf: FPDF = Page(self.tr("month_footer", program=self.name, made=made, zone=str(zone)))
         self.width = self.pdf.w - self.pdf.l_margin - self.pdf.r_margin

@@ -69,7 +69,10 @@ def tier_name(code: str, name: str, locale: str) -> str:
     return translate(f"program.tier_{code}", locale)
 
 
-def ensure_program_defaults(session: Session, name: str = "Partner Program", base_currency: str = "USD") -> None:
+DEFAULT_NAME = "Partner Program"  # a program's name until `cabinet init --program-name` or Program settings gives one
+
+
+def ensure_program_defaults(session: Session, name: str = DEFAULT_NAME, base_currency: str = "USD") -> None:
     """Create the settings row and the default tiers when the store has none (idempotent)."""
     if session.get(ProgramSettings, 1) is None:
         session.add(ProgramSettings(id=1, name=name, base_currency=base_currency))

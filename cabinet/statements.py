@@ -29,7 +29,7 @@ from cabinet.errors import RefusedRequest
 from cabinet.i18n import normalise_locale, translate
 from cabinet.payout_sent import sent_said
 from cabinet.pdf import INK, MUTED, RULE, Page, band, block
-from cabinet.program import program_timezone, support_email
+from cabinet.program import DEFAULT_NAME, program_timezone, support_email
 from cabinet.store.models import Partner, PayoutRequest, ProgramSettings, User
 
 STATED = ("approved", "paid")  # a request still open, or rejected, pays nothing: no statement
@@ -89,7 +89,7 @@ def _render(payout: PayoutRequest, partner: Partner, program: ProgramSettings | 
     def day(when: datetime | None) -> str:
         return formatting.fmt_day(when.astimezone(zone).date(), loc) if when else "—"  # as the monthly statement
 
-    name = program.name if program else "Partner Program"
+    name = program.name if program else DEFAULT_NAME
     now = datetime.now(UTC)
     made = formatting.fmt_moment(now.astimezone(zone), loc)
     doc = Page(tr("footer", program=name, made=made, zone=str(zone)))

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, func, select
 
 from cabinet.access import ROLE_PARTNER, Scope
 from cabinet.config import Settings
+from cabinet.program import DEFAULT_NAME
 from cabinet.store.db import session_scope
 from cabinet.store.models import Offer, Partner, ProgramSettings, TrackingLink
 from cabinet.tracking import promotable_offers
@@ -48,7 +49,7 @@ def data_status(settings: Settings, engine: Engine, scope: Scope | None = None) 
             offers = len(promotable_offers(session, scope, scope.own_partner_id))
     inbox = sum(1 for feed in INBOX_FEEDS for p in (settings.inbox_dir / feed).glob("*.*") if p.is_file())
     return DataStatus(
-        program_name=program.name if program else "Partner Program",
+        program_name=program.name if program else DEFAULT_NAME,
         partners=counts[0],
         offers=offers,
         links=counts[1],

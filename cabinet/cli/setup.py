@@ -22,7 +22,7 @@ from cabinet.cli.listen import check_demo_key, check_listen
 from cabinet.cli.users import checked_new_login
 from cabinet.config import PROJECT_ROOT, Settings, usable_key
 from cabinet.passwords import hash_password, random_key, validate_new_password
-from cabinet.program import ensure_program_defaults
+from cabinet.program import DEFAULT_NAME, ensure_program_defaults
 from cabinet.secrets_file import secrets_lock, update_secrets
 from cabinet.store.db import StoreUnavailable, folded, make_engine, migrate, open_store, session_scope
 from cabinet.store.models import CommissionPlan, Partner, PayoutRequest, ProgramSettings, User
@@ -160,7 +160,6 @@ def init(
             )
 
 
-DEFAULT_NAME = "Partner Program"
 NO_MAIL_ADDRESS = "admin@example.com"
 
 

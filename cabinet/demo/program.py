@@ -18,7 +18,7 @@ from cabinet.demo.links import seed_links, seed_offer_access, seed_promo_codes
 from cabinet.demo.news import seed_news
 from cabinet.demo.timeline import OPENED_BEFORE, Timeline, opened, partner_timeline
 from cabinet.passwords import UNUSABLE_HASH, hash_password, random_password
-from cabinet.program import ensure_program_defaults
+from cabinet.program import DEFAULT_NAME, ensure_program_defaults
 from cabinet.store.models import (
     CommissionPlan,
     Offer,
@@ -28,6 +28,7 @@ from cabinet.store.models import (
 )
 
 DEMO_CURRENCY = "USD"  # the demo's plans, FX rates (USD per unit) and payouts are in it: its base currency
+DEMO_NAME = "Demo Affiliate Program"  # the program's name, unless `cabinet init --program-name` gave one
 
 
 class OtherBaseCurrency(ValueError):
@@ -223,7 +224,8 @@ def seed_program(session: Session, *, seed: int, n_partners: int, link_key: byte
     created = datetime.combine(opened(end, days), time(9), UTC)
     ensure_program_defaults(session, base_currency=DEMO_CURRENCY)
     program = session.get(ProgramSettings, 1)
-    program.name = "Demo Affiliate Program"
+    if program.name in ("", DEFAULT_NAME):  # a name `cabinet init --program-name` gave is the operator's: kept
+        program.name = DEMO_NAME
     program.tracking_domain, program.support_email = "https://trk.demo-affiliates.example", "support@example.com"
     program.signup_open = True  # the login page shows the application form
     plans = _plans(session, created)

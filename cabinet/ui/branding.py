@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from cabinet.colours import DEFAULT_BRAND, WHITE, readable, shade
 from cabinet.creatives_admin import CreativeError, drawable, read_picture
+from cabinet.program import DEFAULT_NAME
 from cabinet.store.models import ProgramSettings
 from cabinet.ui.reading import BACKGROUND
 from cabinet.ui.resources import app_settings, engine
@@ -64,7 +65,7 @@ def brand(store_url: str) -> Brand:
             )
         ).first()
     if row is None:
-        return Brand("Partner Program", DEFAULT_BRAND, None)
+        return Brand(DEFAULT_NAME, DEFAULT_BRAND, None)
     name, color, logo = row
     logo_path = (app_settings().data_dir / logo) if logo else None
     found = logo_path if logo_path and logo_path.is_file() else None
