@@ -27,8 +27,9 @@ from cabinet.demo import journeys
 from cabinet.demo.bad_rows import BadRow, bad_clicks, bad_conversions
 from cabinet.demo.creatives import make_creatives
 from cabinet.demo.feeds import Window, bought_traffic, click_frame, fx_frame
+from cabinet.demo.logins import create_demo_users
 from cabinet.demo.payouts import earned, seed_payouts, taken_back
-from cabinet.demo.program import DemoProgram, create_demo_users, seed_program
+from cabinet.demo.program import DemoProgram, seed_program
 from cabinet.demo.timeline import HISTORY_DAYS
 from cabinet.store.models import Offer
 
