@@ -39,6 +39,7 @@ select coalesce(sum(amount_base), 0)::decimal(18, 4) from commissions
 where {scope_where_one()} and status = 'approved'
 """
 BASE_CURRENCY_SQL = "coalesce((select upper(value) from dim_settings where key = 'base_currency'), 'USD')"
+BASE_CURRENCY_QUERY = f"select {BASE_CURRENCY_SQL}"  # the ledger names the currency its amounts are in
 
 
 def base_rate_sql(currency: str) -> str:
@@ -216,7 +217,7 @@ def ledger(scope: Scope, *, wh: Warehouse, partner_id: int | None,
                 raise MissingRate(missing)
             return Decimal(total)
 
-        base = str(cur.sql(f"select {BASE_CURRENCY_SQL}").fetchall()[0][0])
+        base = str(cur.sql(BASE_CURRENCY_QUERY).fetchall()[0][0])
         return Ledger(Decimal(approved), to_base(("approved", "paid")), to_base(("requested",)), base)
     finally:
         cur.close()
