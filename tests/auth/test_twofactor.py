@@ -229,7 +229,6 @@ def test_the_login_page_asks_for_the_code(alice: Engine) -> None:  # noqa: F811
 def test_the_account_page_turns_it_on_and_off(alice: Engine) -> None:  # noqa: F811
     at = AppTest.from_file(APP, default_timeout=30)
     at.session_state[SESSION_KEY] = build_session_user(alice, "alice")
-    at.run()
     at.switch_page("pages/10_account.py").run()
     assert not at.exception
     secret = at.session_state["second_factor_new"].secret
@@ -418,7 +417,6 @@ def test_the_recovery_codes_are_shown_when_the_run_that_turned_it_on_is_stopped(
 
     at = AppTest.from_file(APP, default_timeout=30)
     at.session_state[SESSION_KEY] = build_session_user(alice, "alice")
-    at.run()
     at.switch_page("pages/10_account.py").run()
     secret = at.session_state["second_factor_new"].secret
     at.text_input(key="second_factor_code").input(_code(secret, datetime.now(UTC)))

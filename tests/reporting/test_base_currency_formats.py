@@ -53,7 +53,6 @@ def _commissions(program: Program, locale: str, browser: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.context = {"locale": browser}
     at.session_state[SESSION_KEY] = dataclasses.replace(program.users["p_parent"], locale=locale)
-    at.run()
     at = at.switch_page(COMMISSIONS).run()
     assert not at.exception and not at.error
     return at

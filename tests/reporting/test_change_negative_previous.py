@@ -52,7 +52,6 @@ def _dashboard(user: object) -> AppTest:
     at.session_state[SESSION_KEY] = user
     at.session_state["_choice_dashboard_period"] = "custom"
     at.session_state["_choice_dashboard_dates"] = NOW_DAYS
-    at.run()
     at = at.switch_page("pages/01_dashboard.py").run()
     assert not at.exception, at.exception
     return at

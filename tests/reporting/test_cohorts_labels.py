@@ -23,7 +23,6 @@ def test_the_cohort_cards_names_fit_their_cards(lines: Program, locale: str, eve
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state[SESSION_KEY] = replace(lines.users["p_parent"], locale=locale)
     at.session_state["_choice_cohorts_event"] = event  # as the page's picker remembers it
-    at.run()
     at.switch_page("pages/05_cohorts.py").run()
     assert not at.exception and len(at.metric) == 4
     assert [m.label for m in at.metric if len(m.label) > CARD_CHARS] == []
@@ -43,7 +42,6 @@ def test_the_cohort_pickers_are_named_apart(lines: Program, locale: str) -> None
     (the measure) sat beside "Показать" (per customer or per period): no two pickers now begin alike."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state[SESSION_KEY] = replace(lines.users["p_parent"], locale=locale)
-    at.run()
     at.switch_page("pages/05_cohorts.py").run()
     labels = [s.label for s in at.main.selectbox][1:]  # the event, grain, measure and view, after the period
     assert not at.exception and len(labels) == 4
@@ -61,7 +59,6 @@ def test_each_cohort_picker_shows_its_longest_option_whole(lines: Program, local
     grain's "Неделя" / "Месяц" give the event's picker room."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state[SESSION_KEY] = replace(lines.users["p_parent"], locale=locale)
-    at.run()
     at.switch_page("pages/05_cohorts.py").run()
     row = [c for c in at.main.columns if c.selectbox.len == 1 and c.selectbox[0].key.split("_")[1] in PICKERS]
     assert not at.exception and len(row) == 4

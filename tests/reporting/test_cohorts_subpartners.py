@@ -183,7 +183,6 @@ def test_the_choice_reads_in_russian(tree: Program) -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state[SESSION_KEY] = replace(tree.users["p_parent"], locale="ru")
     at.session_state["cohorts_customers"] = "tree"
-    at.run()
     at.switch_page("pages/05_cohorts.py").run()
     assert not at.exception and at.radio(key="cohorts_customers").label == "Чьи клиенты"
     assert at.radio(key="cohorts_customers").options == ["Мои", "Мои и моих субпартнёров"]
@@ -192,7 +191,6 @@ def test_the_choice_reads_in_russian(tree: Program) -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state[SESSION_KEY] = replace(tree.users["p_parent"], locale="ru")
     at.session_state["cohorts_customers"], at.session_state["cohorts_measure_ru"] = "tree", "commission"
-    at.run()
     at.switch_page("pages/05_cohorts.py").run()
     said = translate("cohorts.caption_commission_tree", locale="ru")
     assert said in [c.value for c in at.caption]

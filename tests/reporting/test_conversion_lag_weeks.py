@@ -21,7 +21,6 @@ def _one_day(program: Program, day: date) -> AppTest:
     at.session_state[SESSION_KEY] = program.users["p_parent"]
     at.session_state["_choice_lag_period"] = "custom"
     at.session_state["_choice_lag_dates"] = (day, day)
-    at.run()
     return at.switch_page("pages/15_time_to_convert.py").run()
 
 

@@ -53,7 +53,6 @@ def _open_with(page: str, who: object, state: dict[str, object]) -> AppTest:
     at.session_state[SESSION_KEY] = who
     for key, value in state.items():
         at.session_state[key] = value
-    at.run()
     return at.switch_page(page).run()
 
 

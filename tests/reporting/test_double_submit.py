@@ -266,7 +266,6 @@ def test_the_same_postback_for_another_partner_viewed_as_is_added(
     url = "https://tracker.example/pb?c={conversion_id}"
     for partner in (program.tiny.parent, program.tiny.child):
         at.query_params["view_as"] = str(partner)
-        at.run()
         at = at.switch_page("pages/18_postbacks.py").run()
         assert at.session_state[SESSION_KEY].partner_id == partner
         at.text_input(key="postbacks_url").input(url)

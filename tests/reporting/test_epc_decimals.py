@@ -23,7 +23,6 @@ def test_a_small_epc_keeps_four_decimals_in_the_reports_table(program: Program) 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state[SESSION_KEY] = program.users["p_bronze"]
     at.session_state["_choice_reports_metrics"] = ["clicks", "commission", "epc"]
-    at.run()
     at.switch_page("pages/02_reports.py").run()
     assert not at.exception and not at.error
     table = at.dataframe[0]

@@ -77,7 +77,6 @@ def test_the_page_finds_a_value_typed_in_another_case(spelt: Program) -> None:
 def test_the_filters_help_says_letter_case_does_not_matter(program: Program, locale: str) -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state[SESSION_KEY] = replace(program.users["p_parent"], locale=locale)
-    at.run()
     at = at.switch_page("pages/02_reports.py").run()
     said = at.text_input(key="reports_f_sub1").help
     assert said == translate("reports.filter_help", locale)

@@ -46,7 +46,6 @@ def _open_ru(program: Program, user: str, page: str, **widgets: object) -> AppTe
     at.session_state[SESSION_KEY] = _ru(program, user)
     for key, value in widgets.items():
         at.session_state[key] = value
-    at.run()
     return at.switch_page(page).run()
 
 

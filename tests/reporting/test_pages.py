@@ -28,12 +28,12 @@ ROLES = ("p_parent", "p_child", "p_bronze", "mgr", "root")
 def _open(page: str, user: object | None, root: Path = ROOT) -> AppTest:
     """`page` of the app under `root` for `user` (a `SessionUser` as a login leaves it in the session), as given: its
     tier's metrics or scope changed by a test stand, as a session's of a moment ago would (the login's standing is
-    the store's now, so the page's session check does not read the scope again: `cabinet.ui.login`)."""
+    the store's now, so the page's session check does not read the scope again: `cabinet.ui.login`). The page is
+    opened at once, as by its address or the sidebar: every page guards itself, and home is tested on its own."""
     at = AppTest.from_file(str(root / "app.py"), default_timeout=60)
     if user is not None:
         at.session_state[SESSION_KEY] = user
         at.session_state[STANDING_KEY] = _standing(user)
-    at.run()
     return at.switch_page(page).run()
 
 
@@ -59,6 +59,14 @@ def test_logged_out_page_renders_no_data(program: Program, page: str) -> None:
 @pytest.mark.parametrize("role", ROLES)
 def test_page_renders_for_every_role(program: Program, page: str, role: str) -> None:
     shown_or_refused(program, page, role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_home_renders_for_every_role(program: Program, role: str) -> None:
+    at = _open("app.py", program.users[role])
+    assert not at.exception and not at.error, (at.exception, at.error)
+    assert at.title and at.success  # the program's name, and the data's time
+    assert at.metric or role in ("mgr", "root")  # a partner's own recent KPIs
 
 
 def shown_or_refused(program: Program, page: str, role: str, root: Path = ROOT) -> None:

@@ -21,7 +21,6 @@ def _dashboard(program: Program, start: date, end: date) -> AppTest:
     at.session_state[SESSION_KEY] = program.users["root"]
     at.session_state["_choice_dashboard_period"] = "custom"
     at.session_state["_choice_dashboard_dates"] = (start, end)
-    at.run()
     return at.switch_page("pages/01_dashboard.py").run()
 
 

@@ -56,7 +56,6 @@ def test_the_filters_are_said_in_russian(program: Program) -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state[SESSION_KEY] = replace(program.users["p_parent"], locale="ru")
     at.session_state["reports_f_sub1"] = "tiktok"
-    at.run()
     at = at.switch_page(PAGE).run()
     assert _said(at) == ["Отбор: sub1: tiktok."]
 

@@ -85,7 +85,6 @@ def _custom(program: Program, locale: str, page: str, key: str, dates: tuple[dat
     at.session_state[SESSION_KEY] = replace(program.users["p_parent"], locale=locale)
     at.session_state[f"_choice_{key}_period"] = "custom"
     at.session_state[f"_choice_{key}_dates"] = dates
-    at.run()
     return at.switch_page(page).run()
 
 

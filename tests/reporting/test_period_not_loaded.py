@@ -26,7 +26,6 @@ def _open(program: Program, page: str, start: date, end: date) -> AppTest:
     at.session_state[SESSION_KEY] = program.users["root"]
     at.session_state[f"_choice_{PAGES[page]}_period"] = "custom"
     at.session_state[f"_choice_{PAGES[page]}_dates"] = (start, end)
-    at.run()
     return at.switch_page(page).run()
 
 
@@ -48,7 +47,6 @@ def test_sub_partners_of_a_period_after_the_data_are_not_said_to_have_earned_not
     at.session_state[SESSION_KEY] = program.users["p_parent"]
     at.session_state["_choice_subpartners_period"] = "custom"
     at.session_state["_choice_subpartners_dates"] = (TODAY, TODAY)
-    at.run()
     at.switch_page("pages/04_subpartners.py").run()
     said = [i.value for i in at.info]
     assert not at.exception and len(said) == 1 and said[0].startswith("Nothing is loaded for these dates yet")
@@ -60,7 +58,6 @@ def _promo(program: Program, start: date) -> AppTest:
     at.session_state[SESSION_KEY] = program.users["p_child"]
     at.session_state["_choice_promo_period"] = "custom"
     at.session_state["_choice_promo_dates"] = (start, TODAY)
-    at.run()
     return at.switch_page("pages/08_promo_codes.py").run()
 
 

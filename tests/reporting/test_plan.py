@@ -154,7 +154,6 @@ def test_counts_of_thousands_are_written_as_the_language_writes_them(program: Pr
     assert "1,999 more for tier 2" in page.get("progress")[0].proto.text
     ru = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     ru.session_state[SESSION_KEY] = replace(program.users["p_parent"], locale="ru")
-    ru.run()
     ru = ru.switch_page("pages/03_commissions.py").run()
     assert not ru.exception
     assert list(ru.dataframe[0].value.iloc[:, 1]) == ["1–1\xa0999", "2\xa0000+"]

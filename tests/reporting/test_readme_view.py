@@ -80,7 +80,6 @@ def test_the_readme_example_view_is_two_files_and_keeps_to_the_scope(
     def page(user: str) -> AppTest:
         at = AppTest.from_file(str(tmp_path / "app.py"), default_timeout=60)
         at.session_state[SESSION_KEY] = program.users[user]
-        at.run()
         at = at.switch_page("pages/24_top_sub_ids.py").run()
         assert not at.exception, at.exception
         return at

@@ -22,7 +22,6 @@ def _compared(user: object, browser: str | None) -> AppTest:
     if browser is not None:
         at.context = {"locale": browser}
     at.session_state[SESSION_KEY] = user
-    at.run()
     at = at.switch_page("pages/02_reports.py").run()
     at.selectbox(key="reports_period_en").set_value("custom").run()
     at.date_input(key="reports_dates").set_value((date(2026, 10, 27), date(2026, 11, 5))).run()

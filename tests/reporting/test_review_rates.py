@@ -27,7 +27,6 @@ def test_the_reviews_shares_have_two_decimals(program: Program, locale: str, bro
     at.context = {"locale": browser}
     at.session_state[SESSION_KEY] = replace(program.users["root"], locale=locale)
     at.session_state["_choice_review_columns"] = list(review_table.SHARES)  # all shown, as if picked (they may not fit)
-    at.run()
     at.switch_page("pages/22_review.py").run()
     assert not at.exception
     texts = _shown(at)[1]
@@ -45,7 +44,6 @@ def test_a_reports_rate_has_two_decimals(program: Program, locale: str, browser:
     at.context = {"locale": browser}
     at.session_state[SESSION_KEY] = replace(program.users["root"], locale=locale)
     at.session_state["_choice_reports_metrics"] = ["clicks", "cr"]  # as the metric picker remembers them
-    at.run()
     at.switch_page("pages/02_reports.py").run()
     assert not at.exception
     formats, texts = _shown(at)

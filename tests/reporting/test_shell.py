@@ -81,7 +81,6 @@ def _reload(page: str, user: object, view_as: int) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state[SESSION_KEY] = user
     at.query_params["view_as"] = str(view_as)
-    at.run()
     return at.switch_page(page).run()
 
 

@@ -54,7 +54,6 @@ def _parent_page(engine: Engine, locale: str) -> AppTest:
     """The parent's Sub-partners page as it opens it in `locale`."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state[SESSION_KEY] = dataclasses.replace(_user(engine, "p_parent"), locale=locale)
-    at.run()
     return at.switch_page("pages/04_subpartners.py").run()
 
 
@@ -102,7 +101,6 @@ def test_a_russian_parent_reads_the_same(program: Program, store_engine: Engine)
     _applied_and_blocked(program, store_engine)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state[SESSION_KEY] = dataclasses.replace(_user(store_engine, "p_parent"), locale="ru")
-    at.run()
     at = at.switch_page("pages/04_subpartners.py").run()
     assert not at.exception
     assert at.metric[0].label == "Субпартнёров" and at.metric[0].value == "1"

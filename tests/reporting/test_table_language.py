@@ -27,7 +27,6 @@ def _open(page: str, user: object, browser: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.context = {"locale": browser}
     at.session_state[SESSION_KEY] = user
-    at.run()
     return at.switch_page(page).run()
 
 
@@ -110,7 +109,6 @@ def test_a_small_epc_reads_as_the_sessions_language_writes_it_in_a_browser_of_th
     at.context = {"locale": "ru-RU"}
     at.session_state[SESSION_KEY] = replace(program.users["p_bronze"], locale="ru")
     at.session_state["_choice_reports_metrics"] = ["clicks", "commission", "epc"]
-    at.run()
     at.switch_page("pages/02_reports.py").run()
     assert not at.exception and not at.error
     formats, texts = _shown(at)
