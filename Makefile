@@ -43,8 +43,10 @@ run: install
 system-deps:
 	@bash scripts/system_deps.sh
 
+# The tests' own modules compiled once, not in every worker and process they start (an environment setting
+# PYTHONDONTWRITEBYTECODE made each of them compile the project and rewrite every test module's asserts again).
 test: install-test system-deps
-	$(BIN)/python -m pytest -n $(WORKERS) --durations=15  # the slowest tests named
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(WORKERS) --durations=15  # the slowest tests named
 
 lint:
 	$(BIN)/ruff format --check . && $(BIN)/ruff check .
