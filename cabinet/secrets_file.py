@@ -19,9 +19,6 @@ import tempfile
 from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 
-import tomlkit
-from tomlkit.exceptions import TOMLKitError
-
 from cabinet.config import ConfigError
 
 HEADER = "Written by `cabinet init`. Never commit this file."
@@ -65,6 +62,9 @@ def secrets_lock(path: Path) -> Iterator[None]:
 def update_secrets(path: Path, values: dict[str, object]) -> None:
     """Set `values` in the `[cabinet]` table of the secrets file at `path` (created with a header comment if
     missing); every other line stays."""
+    import tomlkit  # here: `cabinet` starts without it, and only a command writing the file uses it
+    from tomlkit.exceptions import TOMLKitError
+
     target = path.resolve()
     try:
         text = target.read_text(encoding="utf-8") if target.is_file() else ""

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 from rich.text import Text
-from sqlalchemy.exc import SQLAlchemyError
 from typer.exceptions import Abort, TyperException
 
 from cabinet.config import ConfigError, Settings
@@ -126,6 +125,13 @@ def _check_arguments(args: list[str]) -> None:
             raise CliError(f"argument '{shown}' is not valid UTF-8", code=2) from None
 
 
+def _store_error(exc: Exception) -> bool:
+    """Whether `exc` is SQLAlchemy's: looked up only once a command imported it, so `cabinet --help` and the commands
+    that never open the store do not load SQLAlchemy (a third of a second) for this check."""
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    return sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.SQLAlchemyError)
+
+
 def main() -> None:
     """Console-script entry point: clear one-line errors instead of tracebacks."""
     for out, stream in ((console, sys.stdout), (err_console, sys.stderr)):
@@ -149,8 +155,11 @@ def main() -> None:
     except (CliError, ConfigError) as exc:
         err_console.print(Text.assemble(("error:", "bold red"), f" {exc}"), soft_wrap=True)  # one line: grep-able
         sys.exit(getattr(exc, "code", 1))
-    except SQLAlchemyError as exc:  # e.g. another process wrote the same row at the same moment
-        # the driver's first line only: SQLAlchemy's text lists the statement's values (a password's hash)
+    except Exception as exc:
+        if not _store_error(exc):
+            raise
+        # e.g. another process wrote the same row at the same moment. The driver's first line only: SQLAlchemy's
+        # text lists the statement's values (a password's hash)
         reason = str(getattr(exc, "orig", None) or type(exc).__name__).strip().splitlines()[0]
         err_console.print(Text.assemble(("error:", "bold red"), f" the store refused the change: {reason}"),
                           soft_wrap=True)  # fmt: skip

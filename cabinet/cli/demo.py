@@ -5,20 +5,17 @@ from __future__ import annotations
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from cabinet.cli._app import CliError, app, console, settings
-from cabinet.demo.generate import generate
-from cabinet.demo.program import DEMO_CURRENCY, other_base_currency
-from cabinet.demo.timeline import HISTORY_DAYS
-from cabinet.store.db import make_engine, migrate, session_scope
-from cabinet.store.models import Partner, User
+from cabinet.demo import HISTORY_DAYS
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 MAX_CLICKS = 100_000_000  # the generator holds every click in memory: a typo of a few more digits asked numpy for PiBs
 
@@ -56,6 +53,13 @@ def demo(
     ] = False,
 ) -> None:
     """Generate a realistic demo program in the store and inbox files following the inbox contract."""
+    from sqlalchemy import func, select
+
+    from cabinet.demo.generate import generate
+    from cabinet.demo.program import DEMO_CURRENCY, other_base_currency
+    from cabinet.store.db import make_engine, migrate, session_scope
+    from cabinet.store.models import Partner
+
     cfg = settings()
     try:
         end_day = date.fromisoformat(end) if end is not None else datetime.now(UTC).date() - timedelta(days=1)
@@ -139,6 +143,10 @@ def demo(
 
 def _logins(session: Session) -> str:
     """The store's logins as a refusal names them ("1 login (alice)", "4 logins (alice, bob, carol, ...)"), or ""."""
+    from sqlalchemy import func, select
+
+    from cabinet.store.models import User
+
     names = list(session.scalars(select(User.username).order_by(User.id).limit(4)))
     if not names:
         return ""

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -188,6 +187,8 @@ def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None, wait_
 
     `reprocess` is an `etl.reprocess.Reprocess` (files to read again) or None; with `wait_s` a run holding the lock
     is waited for that long (a message says whose it is) instead of refusing at once."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     from etl.lock import EtlLockHeld, LockWaitInterrupted, describe_holder
     from etl.reprocess import NothingQuarantined, ReprocessError
     from etl.runner import EtlPublishError, EtlRunError, run_etl

@@ -19,11 +19,9 @@ from rich.table import Table
 
 from cabinet.cli._app import CliError, console, counted, err_console, settings
 from cabinet.cli.etl import etl_app
-from cabinet.cli.etl_hints import HINTS, hint_lines
-from queries.data_loads import ROW_COLUMNS, ROWS_ORDER, ROWS_SQL, loaded_now
 
-COLUMNS = ROW_COLUMNS
-
+# the quarantine's columns and SQL (`queries.data_loads`) and the hints (`etl_hints`) come with the warehouse's modules
+# (duckdb, polars): imported by the command, not by every `cabinet` start
 
 # what there is, when a filter matched nothing: by the filter most likely mistyped (a file named without its feed
 # folder, a run that quarantined nothing, a reason), within the feed when one is given
@@ -52,6 +50,8 @@ _WITH_COLUMN = ("missing_field", "too_long")  # the reasons that name a column a
 def _known_reason(reason: str, present: list[str]) -> bool:
     """Whether `reason` is one the ETL gives (a family of the contract, with a column where it takes one) or one in
     the quarantine, or a family of those."""
+    from cabinet.cli.etl_hints import HINTS
+
     family, colon, column = reason.partition(":")
     if reason in present or any(r.startswith(reason + ":") for r in present):
         return True
@@ -63,6 +63,7 @@ def _refuse_unknown(cur: Any, warehouse_dir: Path, feed: str | None, reason: str
     """Refuse a filter naming what no run knows (as `etl reprocess` refuses a reason or file it cannot read): a
     reason the ETL never gives, a run not run yet, a file no run has read. One that only matches no row now (a
     reason none has, a run or file that quarantined nothing) lists nothing, and says what there is."""
+    from cabinet.cli.etl_hints import HINTS
     from etl.last_run import read_last_run
 
     if reason is not None:
@@ -104,9 +105,12 @@ NARROW = 120  # below, each row is a block (where, why; its raw values) instead 
 
 
 def quarantine_rows(cur: Any, feed: str | None, reason: str | None, path: str | None, run: int | None) -> Any:
-    """A cursor over the matching quarantine rows, newest run first, then by file and row (`COLUMNS`).
+    """A cursor over the matching quarantine rows, newest run first, then by file and row
+    (`queries.data_loads.ROW_COLUMNS`).
 
     `reason` matches a reason exactly or its family (`missing_field` matches `missing_field:click_id`)."""
+    from queries.data_loads import ROWS_ORDER, ROWS_SQL
+
     return cur.execute(ROWS_SQL + ROWS_ORDER, _filters(feed, reason, path, run))
 
 
@@ -135,7 +139,9 @@ def quarantine(
     ] = None,
 ) -> None:
     """Quarantined rows with their file, row number, reason and raw values, from the current snapshot."""
+    from cabinet.cli.etl_hints import hint_lines
     from etl.stage import FEED_ORDER
+    from queries.data_loads import ROWS_SQL, loaded_now
     from queries.warehouse import NoSnapshotError, Warehouse
 
     if feed is not None and feed not in FEED_ORDER:
@@ -197,8 +203,10 @@ LOADED = " (its id is loaded now)"
 
 
 def _export(rows: Any, out: Path) -> int | None:
-    """Every row of the cursor into a CSV file with a header (`COLUMNS`); returns how many, or None when standard
+    """Every row of the cursor into a CSV file with a header (`ROW_COLUMNS`); returns how many, or None when standard
     output (`-`) was closed by its reader before the end (`| head`: it had what it wanted, no error)."""
+    from queries.data_loads import ROW_COLUMNS
+
     try:
         fh = contextlib.nullcontext(sys.stdout) if str(out) == "-" else out.open("w", newline="", encoding="utf-8")
     except OSError as exc:
@@ -207,7 +215,7 @@ def _export(rows: Any, out: Path) -> int | None:
     try:
         with fh as fh:
             writer = csv.writer(fh)
-            writer.writerow(COLUMNS)
+            writer.writerow(ROW_COLUMNS)
             while batch := rows.fetchmany(10_000):
                 writer.writerows(batch)
                 n += len(batch)

@@ -14,7 +14,6 @@ import typer
 
 from cabinet.cli._app import CliError, console, counted, settings
 from cabinet.cli.etl import etl_app, run_and_report
-from etl.reprocess_requests import answered
 
 
 @etl_app.command("reprocess")
@@ -35,6 +34,7 @@ def reprocess(
 ) -> None:
     """Read inbox files again (after fixing the store, or when late clicks arrived): what is valid now loads."""
     from etl.reprocess import Reprocess
+    from etl.reprocess_requests import answered
 
     if feed is not None and reason is None:  # said first: `--feed clicks` alone is this mistake, not no arguments
         raise CliError("--feed selects among the files of --reason; name files directly otherwise")

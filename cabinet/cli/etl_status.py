@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.measure import Measurement
@@ -13,7 +13,12 @@ from rich.text import Text
 
 from cabinet.cli._app import CliError, console, counted, err_console, settings
 from cabinet.cli.etl import FAILED_HINT, as_of_text, etl_app, ignored_note, usage_line
-from queries.data_loads import BY_REASON_SQL, FAILED_FILES_SQL, FIXABLE, IDLE_SQL, RUNS_SQL, Waiting, waiting_in
+
+if TYPE_CHECKING:
+    from queries.data_loads import Waiting
+
+# `queries.data_loads` comes with the warehouse's modules (duckdb, polars, the store's access checks): imported by the
+# command, not by every `cabinet` start
 
 
 @etl_app.command("status")
@@ -28,6 +33,7 @@ def status(
     from etl.last_run import parse_time, read_last_run
     from etl.lock import describe_holder, running_holder
     from etl.reprocess_requests import pending, refused
+    from queries.data_loads import BY_REASON_SQL, FIXABLE, IDLE_SQL, RUNS_SQL, waiting_in
     from queries.warehouse import NoSnapshotError, Warehouse
 
     cfg = settings()
@@ -71,9 +77,9 @@ def status(
             f"and {counted(idle, 'run')} that found nothing new{until} (the latest at {latest:%Y-%m-%d %H:%M:%S} "
             f"UTC; --all lists {'it' if idle == 1 else 'them'})"
         )
-    if not _print_rows(cur, "Failed files", STATUS_FAILED_FILES, [runs * 5], fits=True):
+    if not _print_rows(cur, "Failed files", status_failed_files(), [runs * 5], fits=True):
         _print_failed_lines(cur, [runs * 5])
-    if any(row[-1] == NOT_SINCE for row in cur.execute(STATUS_FAILED_FILES, [runs * 5]).fetchall()):
+    if any(row[-1] == NOT_SINCE for row in cur.execute(status_failed_files(), [runs * 5]).fetchall()):
         console.print(FAILED_HINT, style="yellow")
     _print_rows(cur, "Quarantine by reason", BY_REASON_SQL, [])
     fixable = [r for (r,) in cur.execute(STATUS_FIXABLE, [list(FIXABLE)]).fetchall()]
@@ -194,10 +200,18 @@ def _ever_ran(warehouse_dir: Path) -> bool:
 
 
 NOT_SINCE = "not loaded since"
-STATUS_FAILED_FILES = (
-    f"select run_id, feed, path, reason, failed_at, coalesce('loaded in run ' || loaded_in_run, '{NOT_SINCE}') "
-    f"as since from ({FAILED_FILES_SQL})"
-)
+
+
+def status_failed_files() -> str:
+    """The failed files' query with whether each has loaded since (`NOT_SINCE` when not)."""
+    from queries.data_loads import FAILED_FILES_SQL
+
+    return (
+        f"select run_id, feed, path, reason, failed_at, coalesce('loaded in run ' || loaded_in_run, '{NOT_SINCE}') "
+        f"as since from ({FAILED_FILES_SQL})"
+    )
+
+
 STATUS_FIXABLE = "select distinct reason from quarantine where reason in (select unnest(?::varchar[])) order by 1"
 STATUS_TO_RESEND = (
     "select distinct reason from quarantine where reason not in (select unnest(?::varchar[])) order by 1 limit 12"
@@ -215,6 +229,8 @@ STATUS_UPDATES_FIRST = (
 
 def _print_run_lines(cur: Any, title: str, params: list[object]) -> None:
     """The recent runs in a terminal narrower than their table: a line each, worded as the schedule's log lines."""
+    from queries.data_loads import RUNS_SQL
+
     rows = cur.execute(RUNS_SQL, params).fetchall()
     if not rows:
         console.print(f"{title}: none")
@@ -231,7 +247,7 @@ def _print_run_lines(cur: Any, title: str, params: list[object]) -> None:
 
 def _print_failed_lines(cur: Any, params: list[object]) -> None:
     """The failed files in a narrow terminal: a line each, the path whole."""
-    rows = cur.execute(STATUS_FAILED_FILES, params).fetchall()
+    rows = cur.execute(status_failed_files(), params).fetchall()
     console.print("Failed files:" if rows else "Failed files: none")
     for run_id, _, path, reason, failed_at, since in rows:
         console.print(f"  {path} failed in run {run_id} at {failed_at} UTC ({since}): {reason}")

@@ -21,19 +21,16 @@ other, the second replacing the first's key (kept in `previous_link_keys`).
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import typer
-from cryptography.fernet import InvalidToken
-from sqlalchemy import Engine, select
 
-from cabinet.auth import audit
 from cabinet.cli._app import CliError, app, console, settings, store_engine
 from cabinet.config import Settings
-from cabinet.passwords import random_key
 from cabinet.secrets_file import secrets_lock, update_secrets
-from cabinet.store.db import session_scope
-from cabinet.store.models import User
-from cabinet.twofactor import resealed
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 keys = typer.Typer(help="The install's secret keys.", no_args_is_help=True)
 app.add_typer(keys, name="keys")
@@ -42,6 +39,15 @@ app.add_typer(keys, name="keys")
 def rotate_link_key(cfg: Settings, engine: Engine) -> dict[str, int]:
     """Replace the link signing key in `cfg`'s secrets file and seal every two-step secret of `engine`'s store with
     the new one; the counts of what was done (`resealed`, `unreadable` secrets, `previous` keys kept)."""
+    from cryptography.fernet import InvalidToken
+    from sqlalchemy import select
+
+    from cabinet.auth import audit
+    from cabinet.passwords import random_key
+    from cabinet.store.db import session_scope
+    from cabinet.store.models import User
+    from cabinet.twofactor import resealed
+
     if os.environ.get("CABINET_LINK_SIGNING_KEY") or os.environ.get("CABINET_PREVIOUS_LINK_KEYS"):
         raise CliError(
             "the link signing key comes from the environment (CABINET_LINK_SIGNING_KEY): set a new key there and "

@@ -10,13 +10,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
 from cabinet.cli._app import CliError, app, console, counted, store_engine
-from cabinet.links import tracking_url
-from cabinet.store.db import session_scope
-from cabinet.store.models import Partner, TrackingLink
-from cabinet.tracking import tracking_domain
 
 links_app = typer.Typer(help="Tracking links: the table the program's tracker redirects by.", no_args_is_help=True)
 app.add_typer(links_app, name="links")
@@ -41,6 +36,13 @@ FORMATS = ("csv", "jsonl")
 
 def link_rows() -> list[dict[str, object]]:
     """Every link that has a token, oldest first: archived ones too (their clicks keep counting)."""
+    from sqlalchemy import select
+
+    from cabinet.links import tracking_url
+    from cabinet.store.db import session_scope
+    from cabinet.store.models import Partner, TrackingLink
+    from cabinet.tracking import tracking_domain
+
     engine = store_engine()
     try:
         with session_scope(engine) as session:

@@ -5,19 +5,16 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import Engine, select
 
-from cabinet.access import MAX_ID, ScopeError, build_session_user
 from cabinet.cli._app import CliError, app, console, counted, settings, store_engine
-from cabinet.export import FORMATS, TooManyRows, to_bytes
-from cabinet.store.db import session_scope
-from cabinet.store.models import Offer, Partner, TrackingLink
-from queries.compare import AGAINST, compared
-from queries.reports import ReportError, ReportRequest, performance, split_values
-from queries.warehouse import get_warehouse
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+# the store's, the warehouse's and the export's modules (SQLAlchemy, duckdb, polars) are imported when a report runs
 
 DEFAULT_METRICS = ("clicks", "registrations", "ftds", "commission")
 
@@ -41,6 +38,8 @@ def _listed(text: str) -> tuple[str, ...]:
 
 
 def _filters(items: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    from queries.reports import split_values
+
     found: dict[str, list[str]] = {}
     for item in items:
         dim, sep, value = item.partition("=")
@@ -50,17 +49,25 @@ def _filters(items: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((d, tuple(v)) for d, v in found.items())
 
 
-_STORED = {"partner_id": (Partner, "partner"), "offer_id": (Offer, "offer"), "link_id": (TrackingLink, "tracking link")}
-
-
 def _refuse_unknown_ids(engine: Engine, filters: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
     """Refuse a partner, offer or link filter naming an id no store row has: it wrote a header and no rows, as of one
     without traffic (and a manager was refused what an admin was given so). A value that is not a number is left to
     the query, which says so; one in the store outside the user's scope is refused by the query as before."""
+    from sqlalchemy import select
+
+    from cabinet.access import MAX_ID
+    from cabinet.store.db import session_scope
+    from cabinet.store.models import Offer, Partner, TrackingLink
+
+    stored = {
+        "partner_id": (Partner, "partner"),
+        "offer_id": (Offer, "offer"),
+        "link_id": (TrackingLink, "tracking link"),
+    }
     for dim, values in filters:
-        if dim not in _STORED:
+        if dim not in stored:
             continue
-        model, what = _STORED[dim]
+        model, what = stored[dim]
         ids = [int(v) for v in values if v.lstrip("-").isdigit()]
         with session_scope(engine) as s:
             storable = [i for i in ids if 1 <= i <= MAX_ID]  # beyond: no row, and no integer the store binds
@@ -100,6 +107,12 @@ def report(
     ] = None,
 ) -> None:
     """Export a report: group keys then metrics, within the user's scope."""
+    from cabinet.access import ScopeError, build_session_user
+    from cabinet.export import FORMATS, TooManyRows, to_bytes
+    from queries.compare import AGAINST, compared
+    from queries.reports import ReportError, ReportRequest, performance
+    from queries.warehouse import get_warehouse
+
     if fmt not in FORMATS:
         raise CliError(f"--format must be one of {', '.join(FORMATS)}")
     if output is not None and str(output) == "-":  # standard output, as `etl quarantine --out -`: not a file named -

@@ -8,24 +8,33 @@ import stat
 import subprocess
 import sys
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
-from sqlalchemy import make_url, select
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from cabinet.cli._app import CliError, app, console, read_password_file, settings
 from cabinet.cli.listen import check_demo_key, check_listen
-from cabinet.cli.users import checked_new_login
+from cabinet.cli.users import checked_new_login  # also places `users` first of the groups in `--help`
 from cabinet.config import PROJECT_ROOT, Settings, usable_key
-from cabinet.passwords import hash_password, random_key, validate_new_password
-from cabinet.program import DEFAULT_NAME, ensure_program_defaults
 from cabinet.secrets_file import secrets_lock, update_secrets
-from cabinet.store.db import StoreUnavailable, folded, make_engine, migrate, open_store, session_scope
-from cabinet.store.models import CommissionPlan, Partner, PayoutRequest, ProgramSettings, User
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+# The store's and the commands' modules are imported by the command that uses them: `cabinet --help` and every other
+# command would load SQLAlchemy, Alembic and the app's models for nothing (most of `cabinet`'s start-up time).
+
+
+def session_scope(engine: Engine) -> AbstractContextManager[Session]:
+    """`cabinet.store.db.session_scope` (a session committed at the end of its `with`), imported when `init` opens
+    the store; a name of this module still, which a test replaces to have the commit refused."""
+    from cabinet.store.db import session_scope as scope
+
+    return scope(engine)
 
 
 def write_secrets_if_missing(cfg: Settings, demo_mode: bool = False) -> bool:
@@ -46,6 +55,8 @@ def write_secrets_if_missing(cfg: Settings, demo_mode: bool = False) -> bool:
 
 
 def _secrets_to_write(cfg: Settings, demo_mode: bool) -> dict[str, object]:
+    from cabinet.passwords import random_key
+
     values: dict[str, object] = {}
     if not usable_key(cfg.cookie_key):
         values["cookie_key"] = random_key()
@@ -87,9 +98,17 @@ def init(
     ] = None,
 ) -> None:
     """Apply store migrations, write random secrets if missing, create the first admin."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from cabinet.passwords import hash_password, validate_new_password
+    from cabinet.program import DEFAULT_NAME, ensure_program_defaults
+    from cabinet.store.db import StoreUnavailable, folded, make_engine, migrate
+    from cabinet.store.models import ProgramSettings, User
+    from etl.stage import FEED_ORDER
+
     cfg = settings()
     currency = _base_currency_code(base_currency)
-    from etl.stage import FEED_ORDER
 
     try:
         cfg.data_dir.mkdir(parents=True, exist_ok=True)
@@ -178,6 +197,10 @@ def _base_currency_code(value: str | None) -> str | None:
 def _set_base_currency(session: Session, currency: str) -> None:
     """The program's base currency, changed only while nothing is kept in the old one: no partner (its balance), no
     commission plan (its amounts are read against it) and no payout. The Program settings page shows it, fixed."""
+    from sqlalchemy import select
+
+    from cabinet.store.models import CommissionPlan, Partner, PayoutRequest, ProgramSettings
+
     program = session.get(ProgramSettings, 1)
     if program is None or program.base_currency == currency:
         return
@@ -199,6 +222,8 @@ def _owner_only(url: str) -> None:
     """A SQLite store readable and writable by its owner alone: it holds every login's password hash, the partners'
     payout details and the audit log's addresses (SQLite gives its journal files the same mode). Another store's
     access is its server's."""
+    from sqlalchemy import make_url
+
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return
@@ -244,6 +269,7 @@ def serve(
     from cabinet.cli._every import period_of
     from cabinet.cli.etl import check_etl_settings
     from cabinet.stopping import ends_with_parent
+    from cabinet.store.db import StoreUnavailable, open_store
 
     intervals = {"--etl-every": etl_every, "--mail-every": mail_every, "--postbacks-every": postbacks_every}
     for flag, every in intervals.items():
@@ -311,6 +337,9 @@ def child_env(cfg: Settings, env: Mapping[str, str] | None = None) -> dict[str, 
 
 def absolute_store_url(url: str) -> str:
     """`url` with a relative SQLite file made absolute from the current directory; any other URL as it is."""
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url)
     except ArgumentError:

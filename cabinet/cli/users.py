@@ -6,25 +6,21 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
 
-from cabinet import email_change, login_limits
-from cabinet.account import AccountError, checked_address
-from cabinet.auth import account_lock, audit, lock_user, locked_at, set_password, unlock_user
 from cabinet.cli._app import CliError, app, console, counted, read_password_file, store_engine
 from cabinet.i18n import LOCALES, translate
-from cabinet.invites import InviteError, add_user, checked_login
-from cabinet.passwords import UNUSABLE_HASH, random_password
-from cabinet.program import program_locale, program_timezone
-from cabinet.store.db import folded, session_scope
-from cabinet.store.models import ROLES, Partner, User
-from cabinet.twofactor import reset as reset_second_factor
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from cabinet.store.models import Partner, User
+
+# the store's modules (SQLAlchemy, Alembic, the models, the auth's) are imported by the commands that open it
 
 users = typer.Typer(help="Manage the cabinet's logins.", no_args_is_help=True)
 app.add_typer(users, name="users")
@@ -37,6 +33,8 @@ def _engine() -> Engine:
 
 def _password(password_file: Path | None, prompt: bool) -> tuple[str, bool]:
     """The new password and whether it was generated (then it is printed once)."""
+    from cabinet.passwords import random_password
+
     if password_file is not None:
         return read_password_file(password_file), False
     if os.environ.get("CABINET_USER_PASSWORD"):
@@ -53,6 +51,11 @@ def _may_prompt(password_file: Path | None) -> bool:
 
 def _get(session, username: str) -> User:  # type: ignore[no-untyped-def]
     """The login named `username` in any case, as the login form and the store's unique index take names."""
+    from sqlalchemy import select
+
+    from cabinet.store.db import folded
+    from cabinet.store.models import User
+
     user = session.scalar(select(User).where(folded(User.username) == username.lower()))
     if user is None:
         raise CliError(f"no user named {username!r} (see `cabinet users list`)")
@@ -62,6 +65,8 @@ def _get(session, username: str) -> User:  # type: ignore[no-untyped-def]
 def checked_new_login(session: Session, username: str, name: str, email: str) -> tuple[str, str, str]:
     """The username, name and email of a new login as the cabinet checks them (a username taken in any case, one
     outside 3-64 Latin letters, digits, '_' or '.', an address mail cannot be sent to), or CliError saying why."""
+    from cabinet.invites import InviteError, checked_login
+
     try:
         return checked_login(session, username, name, email)
     except InviteError as exc:
@@ -74,6 +79,10 @@ def _new_login(session: Session, username: str, name: str | None, email: str | N
     """The new login's username, name and email as stored, and its partner; CliError for the first that cannot be:
     the name taken, the checks of `checked_new_login`, no such partner, or one blocked or not approved yet (as the
     Logins page)."""
+    from sqlalchemy import select
+
+    from cabinet.store.models import Partner, User
+
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise CliError(f"user {username!r} already exists")
     username, name, email = checked_new_login(session, username, name or username, email or f"{username}@example.com")
@@ -102,6 +111,13 @@ def add(
     """Add a login (password from --password-file, $CABINET_USER_PASSWORD, a prompt, or generated), as the Logins
     page does: none for a blocked partner; a partner's login in its time zone and handling payouts, staff in the
     program's."""
+    from cabinet.auth import audit, set_password
+    from cabinet.invites import InviteError, add_user
+    from cabinet.passwords import UNUSABLE_HASH
+    from cabinet.program import program_locale, program_timezone
+    from cabinet.store.db import session_scope
+    from cabinet.store.models import ROLES, User
+
     if role not in ROLES:
         raise CliError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     if role == "partner" and partner_id is None:
@@ -149,6 +165,9 @@ def passwd(
 ) -> None:
     """Set a user's password (from --password-file, $CABINET_USER_PASSWORD, a prompt, or generated and printed once),
     unlock the account and end its sessions; the login is emailed that its password changed."""
+    from cabinet.auth import set_password
+    from cabinet.store.db import session_scope
+
     if _may_prompt(password_file):  # a wrong name is said before a prompt asks for the password twice
         with session_scope(_engine()) as session:
             _get(session, username)
@@ -169,6 +188,10 @@ def passwd(
 def email(username: str, address: str) -> None:
     """Set a user's email at once (a mailbox the user lost: its reset links go nowhere); the old address is told,
     and the links sent to it (password resets, email confirmations) stop working."""
+    from cabinet import email_change
+    from cabinet.account import AccountError, checked_address
+    from cabinet.store.db import session_scope
+
     with session_scope(_engine()) as session:
         user = _get(session, username)
         try:
@@ -191,6 +214,9 @@ def lock(
     ] = 60 * 24 * 365,
 ) -> None:
     """Lock a user out (default: a year) and end its sessions; `cabinet users unlock` ends the lock early."""
+    from cabinet.auth import lock_user
+    from cabinet.store.db import session_scope
+
     with session_scope(_engine()) as session:
         user = _get(session, username)
         lock_user(session, user, minutes)
@@ -201,6 +227,9 @@ def lock(
 @users.command("unlock")
 def unlock(username: str) -> None:
     """Unlock a user and reset the failed-login counter."""
+    from cabinet.auth import unlock_user
+    from cabinet.store.db import session_scope
+
     with session_scope(_engine()) as session:
         user = _get(session, username)
         unlock_user(session, user)
@@ -211,6 +240,9 @@ def unlock(username: str) -> None:
 @users.command("reset-2fa")
 def reset_2fa(username: str) -> None:
     """Turn a user's two-step login off (a lost phone); they log in with the password and can set it up again."""
+    from cabinet.store.db import session_scope
+    from cabinet.twofactor import reset as reset_second_factor
+
     with session_scope(_engine()) as session:
         user = _get(session, username)
         username = user.username
@@ -223,6 +255,13 @@ def reset_2fa(username: str) -> None:
 @users.command("list")
 def list_users() -> None:
     """List logins with role, partner, whether disabled, lock state and last login."""
+    from rich.table import Table
+    from sqlalchemy import select
+
+    from cabinet import login_limits
+    from cabinet.store.db import session_scope
+    from cabinet.store.models import User
+
     now = datetime.now(UTC)
     with session_scope(_engine()) as session:
         # sorted here, by role then name in any case: a store's collation would order "PGManager3" and "manager1"
@@ -246,6 +285,8 @@ def list_users() -> None:
 def _locked(user: User, now: datetime, by_address: dict[int, datetime]) -> str:
     """Until when the login is locked now, as the Logins page says it: the account's own lock, or one that wrong
     passwords set for some addresses only (`cabinet.login_limits`); empty when it is open."""
+    from cabinet.auth import account_lock, locked_at
+
     until = locked_at(user, now, by_address)
     if until is None:
         return ""

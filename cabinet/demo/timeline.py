@@ -15,7 +15,8 @@ from datetime import date, timedelta
 
 import numpy as np
 
-HISTORY_DAYS = 365 + 14  # a year before the window and two weeks more (a leap day, a period starting before it)
+from cabinet.demo import HISTORY_DAYS
+
 OPENED_BEFORE = 14  # days before the first click the program was set up (offers, plans, the first partners)
 RAMP_DAYS = 30  # a new partner's traffic grows to its level over its first month
 NEVER = 1 << 40  # an "until" day for a partner whose traffic did not stop
