@@ -42,7 +42,6 @@ from sqlalchemy.orm import Session
 
 from cabinet.colours import DEFAULT_BRAND
 from cabinet.config import ConfigError, Settings
-from cabinet.export import MIME
 from cabinet.formatting import fmt_moment, zoned
 from cabinet.i18n import translate
 from cabinet.mail_html import Brand, html_version, logo_file
@@ -248,6 +247,8 @@ def _message(mail: OutboxMail, sender: str, brand: Brand | None = None) -> Email
             html_part = message.get_payload()[-1]
             html_part.add_related(brand.logo, maintype="image", subtype=brand.logo_type, cid=cid)
     if mail.attachment is not None and mail.attachment_name:
+        from cabinet.export import MIME  # here: it brings polars, which the auth and `cabinet users` do not need
+
         kind = MIME.get(mail.attachment_name.rsplit(".", 1)[-1], "application/octet-stream")
         maintype, subtype = kind.split("/", 1)
         message.add_attachment(mail.attachment, maintype=maintype, subtype=subtype, filename=mail.attachment_name)

@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import Engine
 
 from cabinet.config import Settings
+from cabinet.store.db import session_scope
+from cabinet.store.models import User
 
 HEAVY = ("alembic", "duckdb", "mako", "numpy", "polars", "pyarrow", "sqlalchemy", "streamlit")
 
@@ -28,14 +30,14 @@ print("imported:", json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)),
 """
 
 
-def _imported(*args: str) -> list[str]:
-    """The heavy libraries `cabinet ARGS` imported, in a process of its own."""
+def _run(*args: str) -> tuple[str, list[str]]:
+    """The output of `cabinet ARGS`, run in a process of its own, and the heavy libraries it imported."""
     done = subprocess.run(
         [sys.executable, "-c", _RUN.format(heavy=HEAVY), *args], capture_output=True, text=True, timeout=120
     )
     line = [x for x in done.stderr.splitlines() if x.startswith("imported: ")]
     assert line, done.stderr
-    return json.loads(line[-1].removeprefix("imported: "))
+    return done.stdout, json.loads(line[-1].removeprefix("imported: "))
 
 
 def test_importing_the_cli_imports_no_heavy_library() -> None:
@@ -57,10 +59,18 @@ def test_importing_the_cli_imports_no_heavy_library() -> None:
     ids=" ".join,
 )
 def test_help_imports_no_heavy_library(args: list[str], settings: Settings) -> None:
-    assert _imported(*args) == []
+    assert _run(*args)[1] == []
 
 
 def test_users_list_opens_the_store_without_the_warehouse(store_engine: Engine) -> None:
-    found = _imported("users", "list")
-    assert "sqlalchemy" in found  # it did run: it read the store
+    with session_scope(store_engine) as s:  # a login: its lock state is read too (`cabinet.auth`)
+        s.add(User(username="alice", email="a@example.com", display_name="Alice", role="admin", password_hash="x"))
+    said, found = _run("users", "list")
+    assert "alice" in said and "sqlalchemy" in found  # it did run: it read the store
     assert [m for m in found if m in ("duckdb", "numpy", "polars", "pyarrow", "streamlit")] == []
+
+
+def test_etl_status_before_the_first_run_reads_no_store_nor_frames(settings: Settings) -> None:
+    said, found = _run("etl", "status")
+    assert "no runs yet" in said
+    assert [m for m in found if m in ("alembic", "numpy", "polars", "sqlalchemy", "streamlit")] == []

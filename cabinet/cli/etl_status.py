@@ -32,8 +32,6 @@ def status(
     made yet."""
     from etl.last_run import parse_time, read_last_run
     from etl.lock import describe_holder, running_holder
-    from etl.reprocess_requests import pending, refused
-    from queries.data_loads import BY_REASON_SQL, FIXABLE, IDLE_SQL, RUNS_SQL, waiting_in
     from queries.warehouse import NoSnapshotError, Warehouse
 
     cfg = settings()
@@ -50,6 +48,10 @@ def status(
             console.print(f"no runs yet: `cabinet etl run` loads the inbox ({cfg.inbox_dir}) and publishes a snapshot")
             return
         raise CliError(str(exc)) from exc
+    # once there is a snapshot: these bring polars and the store's modules, which "no runs yet" does not need
+    from etl.reprocess_requests import pending, refused
+    from queries.data_loads import BY_REASON_SQL, FIXABLE, IDLE_SQL, RUNS_SQL, waiting_in
+
     snap = wh.snapshot()
     assert snap is not None
     as_of = as_of_text(snap.data_as_of)
