@@ -81,19 +81,21 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> 
         con.unregister("_dim_rows")
 
 
-def snapshot_dimensions(con: duckdb.DuckDBPyConnection, cfg: Settings, dims: Dimensions | None = None) -> None:
-    """Replace every dim_* table with `dims` (read from the store now when not given)."""
+def snapshot_dimensions(con: duckdb.DuckDBPyConnection, cfg: Settings, dims: Dimensions | None = None) -> bool:
+    """Replace every dim_* table with `dims` (read from the store now when not given); returns whether their rows
+    changed (`write_dimensions`)."""
     dims = dims if dims is not None else read_dimensions(cfg)
-    write_dimensions(con, dims)
+    return write_dimensions(con, dims)
 
 
 def write_dimensions(con: duckdb.DuckDBPyConnection, dims: Dimensions) -> bool:
-    """Replace every dim_* table with the rows read (the partner tree's closure is derived here); False when they
-    are the rows the last write wrote (meta `dims_digest`): rewriting unchanged tables made every publish's
-    checkpoint rewrite them too."""
+    """Replace every dim_* table with the rows read (the partner tree's closure is derived here); returns whether
+    their rows changed (`fingerprint`). Not written when they are the rows the last write wrote (meta
+    `dims_digest`): rewriting unchanged tables made every publish's checkpoint rewrite them too."""
     digest = dims.digest()
     if get_meta(con, "dims_digest") == digest and _counts(con) == {t: len(f) for t, f in dims.frames.items()}:
         return False  # (the counts guard against tables emptied since, e.g. by a schema change)
+    before = fingerprint(con)
     for table in DIM_TABLES:
         con.execute(f"delete from {table}")
     for table, frame in dims.frames.items():
@@ -103,7 +105,15 @@ def write_dimensions(con: duckdb.DuckDBPyConnection, dims: Dimensions) -> bool:
     if "dim_partners" in dims.frames:
         con.execute(TREE_SQL)
     set_meta(con, "dims_digest", digest)
-    return True
+    return fingerprint(con) != before
+
+
+def fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[int, ...]:
+    """A hash and count of each dim table's rows: equal fingerprints, the same rows (in any order)."""
+    return tuple(
+        int(con.execute(f"select coalesce(bit_xor(hash(t)), 0) + count(*) from {name} t").fetchall()[0][0])
+        for name in DIM_TABLES  # an allow-list: their fingerprint decides whether dimensions changed
+    )
 
 
 def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -130,6 +130,16 @@ def merge_row_groups(work_path: Path, warnings: list[str]) -> None:
         warnings.append(f"row groups not merged after publishing: {exc}")
 
 
+def move_due(con: duckdb.DuckDBPyConnection, now: datetime) -> bool:
+    """Whether `move_after_publishing` may move: asked on the run's own connection before it closes, with what the
+    move reads unchanged since (the run's committed state; the history attached as the move attaches it). True when
+    the question itself fails: the move then says why, as before."""
+    try:
+        return history.move_due(con, now) is not None
+    except Exception:  # e.g. a bad CABINET_HOT_DAYS: the move reports it in the run's warnings
+        return True
+
+
 def move_after_publishing(wh_dir: Path, result: RunResult, now: datetime, keep: int, grace_s: float) -> str | None:
     """Move old clicks into the history when due, and publish the moved state; returns its snapshot name."""
     t = time.perf_counter()

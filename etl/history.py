@@ -241,18 +241,16 @@ def finish_upgrade(con: duckdb.DuckDBPyConnection) -> bool:
     return True
 
 
-def maybe_move(
+def move_due(
     con: duckdb.DuckDBPyConnection,
-    warehouse_dir: Path,
     now: datetime | None = None,
     *,
     hot_days: int | None = None,
     min_rows: int | None = None,
     start_rows: int | None = None,
-) -> MoveResult | None:
-    """Move clicks older than `hot_days` before the newest one into the history once `min_rows` have gathered
-    (the first move only once the working file holds `start_rows` clicks)."""
-    t0 = time.perf_counter()
+) -> tuple[datetime, int] | None:
+    """Whether `maybe_move` would move now: (its boundary, the clicks before it), or None. Only reads; the run asks
+    it before closing its connection, so a run with no move due opens none to find that out (`etl.runner`)."""
     env_days, env_rows, env_start = settings()
     hot_days, min_rows, start_rows = hot_days or env_days, min_rows or env_rows, start_rows or env_start
     if not is_attached(con) and int(scalar(con, "select count(*) from clicks") or 0) < start_rows:
@@ -266,8 +264,25 @@ def maybe_move(
         # an earlier boundary are only in `click_keys`, which a move and each run trim from the boundary on
         boundary = max(boundary, datetime.fromisoformat(moved_before))
     old = int(scalar(con, "select count(*) from clicks where ts < ?", [boundary]) or 0)
-    if old < min_rows:
+    return None if old < min_rows else (boundary, old)
+
+
+def maybe_move(
+    con: duckdb.DuckDBPyConnection,
+    warehouse_dir: Path,
+    now: datetime | None = None,
+    *,
+    hot_days: int | None = None,
+    min_rows: int | None = None,
+    start_rows: int | None = None,
+) -> MoveResult | None:
+    """Move clicks older than `hot_days` before the newest one into the history once `min_rows` have gathered
+    (the first move only once the working file holds `start_rows` clicks)."""
+    t0 = time.perf_counter()
+    due = move_due(con, now, hot_days=hot_days, min_rows=min_rows, start_rows=start_rows)
+    if due is None:
         return None
+    boundary, old = due
     attach_history(con, warehouse_dir, create=True)
     ver = version(con) + 1
     con.execute(

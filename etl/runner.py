@@ -42,7 +42,7 @@ from etl.reprocess import Reprocess
 from etl.reprocess import select as select_reprocess
 from etl.run_errors import EtlPublishError as EtlPublishError  # the CLI takes it from here
 from etl.run_errors import EtlRunError, chunks_note
-from etl.schema import DIM_TABLES, ensure_schema, scalar, set_meta
+from etl.schema import ensure_schema, scalar, set_meta
 from etl.stage import FEED_ORDER
 from etl.validate import RUN_CLOCK
 from etl.zoneless import zoneless_notes
@@ -93,6 +93,7 @@ def _stages() -> Any:
     class Stages:
         read_dimensions = staticmethod(dims.read_dimensions)
         snapshot_dimensions = staticmethod(dims.snapshot_dimensions)
+        dims_say_changed = True  # snapshot_dimensions returns whether the dim tables' rows changed
         store_notes = staticmethod(dims.store_notes)
         stage_inbox = staticmethod(ingest_stage.stage)
         ingest = staticmethod(ingest_stage.ingest)
@@ -106,10 +107,9 @@ def _stages() -> Any:
 
 
 def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[int, ...]:
-    return tuple(
-        int(con.execute(f"select coalesce(bit_xor(hash(t)), 0) + count(*) from {name} t").fetchall()[0][0])
-        for name in DIM_TABLES  # an allow-list: their fingerprint decides whether dimensions changed
-    )
+    from etl.dims import fingerprint  # late, as `_stages`
+
+    return fingerprint(con)
 
 
 def _run_stats(con: duckdb.DuckDBPyConnection, run_id: int) -> tuple[list[dict[str, Any]], dict[str, int], int]:
@@ -222,6 +222,7 @@ def run_etl(
             except Exception as exc:
                 raise publish_error(wh_dir, run_id, exc, planned) from exc
             result.stage_seconds["compact"] = time.perf_counter() - t
+            move_due = finish.move_due(con, clock)  # asked here: no reopening of the file to find none is due
         finally:
             con.close()
         try:
@@ -232,7 +233,7 @@ def run_etl(
                 cleanup_snapshots(wh_dir, keep=keep, grace_s=grace_s)
         except Exception as exc:
             raise publish_error(wh_dir, run_id, exc, planned) from exc
-        if (wh_dir / WORK_DB).exists():  # else not copied back: the next run restores it and moves
+        if move_due and (wh_dir / WORK_DB).exists():  # else not copied back: the next run restores it and moves
             planned = finish.move_after_publishing(wh_dir, result, clock, keep, grace_s) or planned
         write_last_run(wh_dir, {"run_id": run_id, "status": "ok", "started_at": started, "finished_at": _utcnow(),
                                  "error": None, "snapshot": planned,
@@ -280,9 +281,10 @@ def _transaction(
     _add(timings, "stage", time.perf_counter() - t)
     con.execute("begin transaction")
     try:
-        before = _fingerprint(con)
+        # whether the dimensions changed: said by the stage that writes them, else their fingerprints compared
+        before = None if getattr(stages, "dims_say_changed", False) else _fingerprint(con)
         t = time.perf_counter()
-        stages.snapshot_dimensions(con, cfg, dims)
+        dims_changed = stages.snapshot_dimensions(con, cfg, dims)
         _add(timings, "dimensions", time.perf_counter() - t)
         t = time.perf_counter()
         ingested = stages.ingest(con, cfg, inbox, run_id, progress=progress, staged=staged, now=now)
@@ -307,7 +309,8 @@ def _transaction(
         n_comm = int(scalar(con, "select count(*) from commissions where updated_run_id = ?", [run_id]) or 0)
         n_quar = int(scalar(con, "select count(*) from quarantine where run_id = ?", [run_id]) or 0)
         rebuilt = bool(getattr(rolled, "full", False))  # e.g. a new rollup layout: readers need it published
-        changed = bool(files) or n_comm > 0 or n_quar > 0 or rebuilt or _fingerprint(con) != before
+        changed = bool(files) or n_comm > 0 or n_quar > 0 or rebuilt
+        changed = changed or (bool(dims_changed) if before is None else _fingerprint(con) != before)
         data_as_of = scalar(  # latest event not after the run's clock: a future-dated row must not move it
             con, "select greatest(?, (select max(ts) from conversions where ts <= ?), "
                  "(select max(ts) from commissions where ts <= ?))",
