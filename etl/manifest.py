@@ -98,6 +98,8 @@ def unchanged_files(con: duckdb.DuckDBPyConnection, inbox: Path, paths: list[Pat
     systems with coarse timestamps). The ctime catches new content under an old mtime: `cp -p`, `tar` and
     `touch -r` set the mtime back, and setting it changes the ctime. One query for the whole inbox."""
     rels = [p.relative_to(inbox).as_posix() for p in paths]
+    if not rels:  # a feed with no files: nothing to look up
+        return set()
     rows = con.execute(
         "select path, size_bytes, mtime_ns, ctime_ns from etl_files where path in (select unnest(?::varchar[])) "
         "and mtime_ns < epoch_ns(coalesce(checked_at, loaded_at)) - 2000000000",

@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from etl.history import ALIAS as HISTORY_ALIAS
-from etl.schema import get_meta, set_meta
+from etl.schema import get_meta, scalar, set_meta
 
 COUNT_METRICS = ("clicks", "unique_clicks", "bot_clicks", "registrations", "ftds", "deposits", "sales", "leads")
 MONEY_METRICS = (
@@ -293,8 +293,10 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection, run_id: int, touched_hours: 
         con.execute(_money_sql("partner_hourly", "b in (select hour from rr_hours)"))
         con.execute(_money_sql("daily", "b in (select day from rr_days)"))
     if run_id > int(get_meta(con, "rollup_clicks_run_id") or 0):  # a run's clicks are added once
-        for level in LEVELS:
-            con.execute(_click_sql(level, "run_id = $run"), {"run": run_id})
+        # a run without clicks (nothing new, or other feeds only) would add no row: three statements less to plan
+        if scalar(con, "select count(*) from (select 1 from clicks where run_id = ? limit 1)", [run_id]):
+            for level in LEVELS:
+                con.execute(_click_sql(level, "run_id = $run"), {"run": run_id})
         set_meta(con, "rollup_clicks_run_id", run_id)
     return RollupResult(
         False, hours, days, _count(con, "rollup_hourly") - before_h, _count(con, "rollup_daily") - before_d

@@ -317,10 +317,10 @@ def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
 
 def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: object) -> None:
     """Set a `meta` value (stored as text; None stores NULL)."""
-    con.execute(
-        "insert into meta values (?, ?) on conflict (key) do update set value = excluded.value",
-        [key, None if value is None else str(value)],
-    )
+    text = None if value is None else str(value)
+    # an update first: planning the upsert took ~5 ms, the update ~1.5 ms, and a key is new once in its life
+    if not con.execute("update meta set value = ? where key = ?", [text, key]).fetchall()[0][0]:
+        con.execute("insert into meta values (?, ?)", [key, text])
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
