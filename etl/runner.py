@@ -92,8 +92,7 @@ def _stages() -> Any:
 
     class Stages:
         read_dimensions = staticmethod(dims.read_dimensions)
-        snapshot_dimensions = staticmethod(dims.snapshot_dimensions)
-        dims_say_changed = True  # snapshot_dimensions returns whether the dim tables' rows changed
+        snapshot_dimensions = staticmethod(dims.snapshot_dimensions)  # returns whether the dim tables' rows changed
         store_notes = staticmethod(dims.store_notes)
         stage_inbox = staticmethod(ingest_stage.stage)
         ingest = staticmethod(ingest_stage.ingest)
@@ -104,12 +103,6 @@ def _stages() -> Any:
         compact_rollups = staticmethod(compact.compact_rollups)
 
     return Stages
-
-
-def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[int, ...]:
-    from etl.dims import fingerprint  # late, as `_stages`
-
-    return fingerprint(con)
 
 
 def _run_stats(con: duckdb.DuckDBPyConnection, run_id: int) -> tuple[list[dict[str, Any]], dict[str, int], int]:
@@ -281,10 +274,8 @@ def _transaction(
     _add(timings, "stage", time.perf_counter() - t)
     con.execute("begin transaction")
     try:
-        # whether the dimensions changed: said by the stage that writes them, else their fingerprints compared
-        before = None if getattr(stages, "dims_say_changed", False) else _fingerprint(con)
         t = time.perf_counter()
-        dims_changed = stages.snapshot_dimensions(con, cfg, dims)
+        dims_changed = stages.snapshot_dimensions(con, cfg, dims)  # whether the dimensions' rows changed
         _add(timings, "dimensions", time.perf_counter() - t)
         t = time.perf_counter()
         ingested = stages.ingest(con, cfg, inbox, run_id, progress=progress, staged=staged, now=now)
@@ -310,7 +301,7 @@ def _transaction(
         n_quar = int(scalar(con, "select count(*) from quarantine where run_id = ?", [run_id]) or 0)
         rebuilt = bool(getattr(rolled, "full", False))  # e.g. a new rollup layout: readers need it published
         changed = bool(files) or n_comm > 0 or n_quar > 0 or rebuilt
-        changed = changed or (bool(dims_changed) if before is None else _fingerprint(con) != before)
+        changed = changed or bool(dims_changed)
         data_as_of = scalar(  # latest event not after the run's clock: a future-dated row must not move it
             con, "select greatest(?, (select max(ts) from conversions where ts <= ?), "
                  "(select max(ts) from commissions where ts <= ?))",

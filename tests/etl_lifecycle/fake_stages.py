@@ -30,9 +30,12 @@ class FakeStages:
         cls._maybe_fail("read_dimensions")  # before the run's transaction (the store)
 
     @classmethod
-    def snapshot_dimensions(cls, con: duckdb.DuckDBPyConnection, cfg: Any, dims: Any) -> None:
+    def snapshot_dimensions(cls, con: duckdb.DuckDBPyConnection, cfg: Any, dims: Any) -> bool:
+        """One settings row, the same every run: changed only when it was not there (the real stage says the same)."""
+        new = not con.execute("select count(*) from dim_settings where key = 'base_currency'").fetchall()[0][0]
         con.execute("insert or replace into dim_settings values ('base_currency', 'USD')")
         cls._maybe_fail("dimensions")
+        return new
 
     @classmethod
     def stage_inbox(
