@@ -6,7 +6,7 @@ PORT ?= 8501
 DEMO_CLICKS ?= 200000
 DEMO_DAYS ?= 60
 # test workers: one more than the CPUs, as tests wait on servers, browsers and subprocesses (on 2 vCPUs: 3 workers
-# 12 min 20 s, 2 workers 15 min 51 s)
+# 12 min 20 s, 2 workers 15 min 51 s, when the suite had 2,624 tests)
 WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 
 .PHONY: run test install install-test system-deps lint format clean
