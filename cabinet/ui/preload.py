@@ -52,8 +52,8 @@ def preload(root: Path = PROJECT_ROOT) -> int:
     for name in (*modules, *DRAWING_MODULES):
         try:
             importlib.import_module(name)
-        except Exception as exc:  # the server starts all the same; the page shows it when it runs
-            log.warning("preload: %s did not import: %s: %s", name, type(exc).__name__, exc)
+        except ImportError as exc:
+            log.warning("preload: %s did not import: %s", name, exc)
     for name in names:  # `from m import n`: n is a name m defines, or a submodule when m is a package
         parent, _, attr = name.rpartition(".")
         module = sys.modules.get(parent)
