@@ -11,7 +11,6 @@ import streamlit as st
 from streamlit import config
 
 from cabinet.one_click import routes
-from cabinet.ui.preload import preload
 from cabinet.ui.unreachable import said_on_page
 
 app = st.App(
@@ -19,5 +18,3 @@ app = st.App(
     routes=routes(base_path=config.get_option("server.baseUrlPath") or ""),
     on_script_error=said_on_page,  # the store lost where no page's code caught it: said, not SQLAlchemy's traceback
 )
-# the pages' modules loaded now and frozen out of the collection Streamlit runs after every script run (see preload)
-preload()
