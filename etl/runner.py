@@ -300,8 +300,7 @@ def _transaction(
         n_comm = int(scalar(con, "select count(*) from commissions where updated_run_id = ?", [run_id]) or 0)
         n_quar = int(scalar(con, "select count(*) from quarantine where run_id = ?", [run_id]) or 0)
         rebuilt = bool(getattr(rolled, "full", False))  # e.g. a new rollup layout: readers need it published
-        changed = bool(files) or n_comm > 0 or n_quar > 0 or rebuilt
-        changed = changed or bool(dims_changed)
+        changed = bool(files) or n_comm > 0 or n_quar > 0 or rebuilt or bool(dims_changed)
         data_as_of = scalar(  # latest event not after the run's clock: a future-dated row must not move it
             con, "select greatest(?, (select max(ts) from conversions where ts <= ?), "
                  "(select max(ts) from commissions where ts <= ?))",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import gzip
 import io
 import json
@@ -24,6 +25,7 @@ from cabinet.program import ensure_program_defaults
 from cabinet.store.db import session_scope
 from cabinet.store.models import CommissionPlan, Offer, Partner, PromoCode, TrackingLink
 from etl.runner import RunResult, run_etl
+from queries.warehouse import _literal as path_literal
 
 NOW = datetime(2026, 11, 10, 12, 0)
 CLICK_HEADER = "click_id,ts,link_token,partner_id,offer_id,sub1,country,device,ip,user_agent\n"
@@ -73,7 +75,10 @@ class Tiny:
             return con.execute(sql, params or []).fetchall()
 
 
-_PEEKS: list[duckdb.DuckDBPyConnection] = []  # one in-memory DuckDB a test process peeks through
+@functools.cache
+def _peek_db() -> duckdb.DuckDBPyConnection:
+    """The in-memory DuckDB a test process looks into warehouse files through (`peek`)."""
+    return duckdb.connect()
 
 
 @contextlib.contextmanager
@@ -81,17 +86,15 @@ def peek(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only look at the warehouse file `path` (as its own catalog `work`, the default while it is open),
     detached afterwards. Attached to one in-memory DuckDB kept for the process: a new DuckDB connection costs
     ~25-35 ms (its built-in extensions load), an attach ~3 ms, and the ETL tests look hundreds of times a worker."""
-    if not _PEEKS:
-        _PEEKS.append(duckdb.connect())
-    con = _PEEKS[0].cursor()
+    con = _peek_db().cursor()
     try:
-        con.execute(f"attach '{str(path).replace(chr(39), chr(39) * 2)}' as work (read_only)")
+        con.execute(f"attach {path_literal(path)} as work (read_only)")
         con.execute("use work")
         yield con
     finally:
         con.close()
         with contextlib.suppress(duckdb.Error):  # not attached: the attach itself failed
-            _PEEKS[0].execute("detach database if exists work")
+            _peek_db().execute("detach database if exists work")
 
 
 @pytest.fixture
