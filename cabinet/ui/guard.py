@@ -9,6 +9,7 @@ import streamlit as st
 from cabinet.access import ScopeError as ScopeError  # re-exported: pages catch it
 from cabinet.session import SessionUser
 from cabinet.ui import store
+from cabinet.ui.heap import freeze_loaded
 from cabinet.ui.login import login_form, notice_shown
 from cabinet.ui.menu import calling_page, page_label, sidebar_menu
 from cabinet.ui.next_run import empty_saved_inputs
@@ -25,6 +26,7 @@ def page_setup() -> None:
     """The page config every page starts with: a page opened by its URL (a bookmark, a reload) does not run
     `app.py` first, and would otherwise get Streamlit's narrow default layout, which cuts long KPI values off."""
     st.set_page_config(page_title="Partner Cabinet", page_icon=":material/handshake:", layout="wide")
+    freeze_loaded()  # the served cabinet: what the last runs loaded kept out of the collection after each run
     empty_saved_inputs()  # a form saved in the run before starts empty
     caption_style()
     touch_screens()
