@@ -15,6 +15,7 @@ from cabinet.ui.widgets import (
     download_buttons,
     fmt_count,
     fmt_metric,
+    metric_text,
     number_format,
     partner_picker,
     per_language,
@@ -131,7 +132,8 @@ wide = wide.select("cohort", "customers", *[pl.col(str(k)) for k in periods if s
 period_names = [t(f"cohorts.period_{grain}", n=k) for k in periods]
 rows = [f"{said(c)} · {fmt_count(n)}" for c, n in wide.select("cohort", "customers").iter_rows()]
 z = [list(r) for r in wide.drop("cohort", "customers").iter_rows()]
-text = [["" if v is None else fmt_metric(cell_metric, v) for v in r] for r in z]
+cell_text = metric_text(cell_metric)
+text = [["" if v is None else cell_text(v) for v in r] for r in z]
 values = [float(v) for r in z for v in r if v is not None] or [0.0]
 fig = go.Figure(
     go.Heatmap(

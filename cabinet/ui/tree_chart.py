@@ -16,7 +16,7 @@ from cabinet.formatting import chart_config, minor_unit
 from cabinet.ui import data
 from cabinet.ui.chart_text import plotly_text
 from cabinet.ui.text import current_locale, t
-from cabinet.ui.widgets import fmt_metric, relabel, short_label
+from cabinet.ui.widgets import metric_text, relabel, short_label
 
 NODES_MAX = 2_000
 ROOT = "root"
@@ -62,9 +62,8 @@ def tree_figure(tree: pl.DataFrame, figure: str, centre: str) -> go.Figure | Non
     whole = int(sectors.filter(pl.col("parent") == ROOT)["branch"].sum() or 0)
     if whole <= 0:
         return None
-    said = [
-        fmt_metric("commission" if money else figure, v * unit) for v in (*sectors["own"], *sectors["branch"], whole)
-    ]
+    text = metric_text("commission" if money else figure)
+    said = [text(v * unit) for v in (*sectors["own"], *sectors["branch"], whole)]
     n = sectors.height
     fig = go.Figure(
         go.Sunburst(
