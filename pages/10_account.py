@@ -34,7 +34,10 @@ def save(action: Callable[[], object], notice: str | tuple[str, dict[str, object
     or where `said(where)` is, and draw the inputs `clear` empty, else show why it was refused. `sent`: the form's
     key and values, the same again at once a replay (`cabinet.ui.once`)."""
     try:
-        once(action, str(sent[0]), *sent[1:]) if sent else action()
+        if sent:
+            once(action, str(sent[0]), *sent[1:])
+        else:
+            action()
     except (AccountError, ScopeError) as exc:
         show_refusal(exc)
         return
