@@ -11,9 +11,9 @@ from cabinet.ui.cards import card_columns
 from cabinet.ui.dates import local_day, today_in
 from cabinet.ui.guard import ScopeError, require_user
 from cabinet.ui.headers import head_short
-from cabinet.ui.link_table import FIGURES, link_columns
+from cabinet.ui.link_table import FIGURES, link_columns, link_qr
 from cabinet.ui.once import once
-from cabinet.ui.store import SUBS, LinkError, NewLink, link_url, qr_png
+from cabinet.ui.store import SUBS, LinkError, NewLink, link_url
 from cabinet.ui.tables import show_dataframe
 from cabinet.ui.text import t, vertical
 from cabinet.ui.widgets import (
@@ -171,7 +171,7 @@ url = link_url(domain, chosen)
 cols = st.columns([3, 1])
 cols[0].code(url, language=None, wrap_lines=True)  # whole on a phone too, not cut at the edge
 cols[0].caption(t("links.url_help", landing=chosen.landing_url))
-png = qr_png(url)
+png = link_qr(url)
 cols[1].image(png, width=160, caption=t("links.qr"), alt=t("links.qr_alt", url=url))
 cols[1].download_button(t("links.qr_download"), png, file_name=f"link-{chosen.id}-qr.png", mime="image/png",
                         icon=":material/qr_code_2:")  # fmt: skip

@@ -12,7 +12,7 @@ import streamlit as st
 
 from cabinet.ui import data
 from cabinet.ui.fit import column_px, figures_px, shared_px
-from cabinet.ui.store import SUBS
+from cabinet.ui.store import SUBS, qr_png
 from cabinet.ui.text import t
 
 FIGURES = ("clicks", "registrations", "ftds", "commission")  # the last 30 days', as the viewer's tier shows them
@@ -37,3 +37,10 @@ def link_columns(shown: pl.DataFrame, headers: dict[str, str]) -> dict[str, Any]
     }
     config[headers["url"]] = st.column_config.TextColumn(help=t("links.col_url_help"))  # whole: beyond the edge
     return config
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def link_qr(url: str) -> bytes:
+    """A tracking link's QR code (PNG), kept: the page draws the picked link's on every run (~14 ms to make). Only
+    tracking links, which are public; the two-step login's key is never kept."""
+    return qr_png(url)

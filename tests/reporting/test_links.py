@@ -26,6 +26,7 @@ from cabinet.tracking import (
     qr_png,
     set_archived,
 )
+from cabinet.ui.link_table import link_qr
 from tests.reporting.conftest import NOW, Program
 from tests.reporting.test_pages import ROOT
 from tests.reporting.test_pages import _open as open_page
@@ -58,6 +59,8 @@ def test_a_partner_creates_a_signed_link_whose_clicks_the_etl_counts(offers: Pro
     assert (link.name, link.sub1, link.sub2, link.sub3) == ("Casino / fb", "fb", "{click_id}", None)
     assert link_url("https://trk.example.com/", link) == f"https://trk.example.com/c/{link.token}"
     assert qr_png(link_url("https://trk.example.com", link)).startswith(b"\x89PNG")
+    url = link_url("https://trk.example.com", link)
+    assert link_qr(url) == link_qr(url) == qr_png(url)  # the page's, kept between runs: the same image
     with session_scope(store_engine) as s:
         assert [lk.id for lk in partner_links(s, offers.users["p_parent"].scope, tiny.parent)] == [link.id, tiny.link]
         row = s.scalar(select(AuditLog).where(AuditLog.action == "link_created"))
