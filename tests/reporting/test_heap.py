@@ -16,12 +16,13 @@ from tests.reporting.conftest import Program
 from tests.reporting.test_pages import _open
 
 PROBE = "tests_reporting_heap_probe"
+RUNNING = types.SimpleNamespace(exists=lambda: True)  # `streamlit.runtime` as `streamlit run` has it
 
 
 @pytest.fixture
 def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """As under `streamlit run`: a runtime that collects after each run. Nothing stays frozen after the test."""
-    monkeypatch.setattr(heap.runtime, "exists", lambda: True)
+    monkeypatch.setattr(heap, "runtime", RUNNING)  # heap's view only: AppTest below still finds no runtime
     monkeypatch.setattr(heap, "_frozen_at", 0)
     gc.unfreeze()
     yield
@@ -66,7 +67,7 @@ def test_nothing_frozen_where_nothing_collects_after_each_run(monkeypatch: pytes
     gc.unfreeze()
     monkeypatch.setattr(heap, "_frozen_at", 0)
     assert heap.freeze_loaded() is False  # no Streamlit runtime in this process
-    monkeypatch.setattr(heap.runtime, "exists", lambda: True)
+    monkeypatch.setattr(heap, "runtime", RUNNING)
     config.set_option("runner.postScriptGC", False)
     try:
         assert heap.freeze_loaded() is False
