@@ -11,6 +11,8 @@ import duckdb
 
 from etl.conversion_updates import older_waiting_sql
 
+WAIT_DAYS = 7  # a conversion waits this long for its click, then goes to the quarantine as unattributed
+
 # The layout of a conversion row as it waits (`pending_conversions.raw`) and as `g` holds the rows to apply
 G_STRUCT = (
     '{"rn":"BIGINT","conversion_id":"VARCHAR","ts":"TIMESTAMP","updated_at":"TIMESTAMP","type":"VARCHAR",'

@@ -24,13 +24,11 @@ import duckdb
 from etl import history
 from etl.conversion_early import NO_ATTRIBUTION, WAIT, expire_updates, park_updates, settle_applied
 from etl.conversion_updates import MOVED_SQL, NOT_WAITING, WAITING, fill_from_older, fill_rows
-from etl.conversion_wait import G_COLUMNS, G_STRUCT, flags_sql, park, release
+from etl.conversion_wait import G_COLUMNS, G_STRUCT, WAIT_DAYS, flags_sql, park, release
 from etl.fx import day_rates_sql
 from etl.schema import scalar
 from etl.validate import RAW, Present, conversions_sql, out_of_range_sql, times_sql
 from etl.value_sql import col
-
-WAIT_DAYS = 7
 
 
 def load_conversions_file(

@@ -32,6 +32,7 @@ from etl.csv_records import (
     stage_csv_records,
     width_errors,
 )
+from etl.feeds import EXTENSIONS as EXTENSIONS  # read from here too
 from etl.file_kinds import binary_kind
 from etl.gzip_check import gzip_damage
 from etl.jsonl_lines import (
@@ -45,7 +46,6 @@ from etl.jsonl_lines import (
 from etl.staged_names import MALFORMED, renamer
 from etl.value_sql import parquet_text
 
-EXTENSIONS = (".csv", ".csv.gz", ".parquet", ".jsonl", ".jsonl.gz")
 # a row with too few or too many fields is skipped and recorded in the rejects tables (and numbered by
 # `etl.csv_records.width_errors`); without this, one such row made the sniffer read the whole file as a single column
 _CSV = (

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from etl.stage import FEED_ORDER
+from etl.feeds import FEED_ORDER
 
 log = logging.getLogger("cabinet.etl.requests")
 

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import duckdb
 
+from etl.feeds import EXTENSIONS, FEED_ORDER, utf8_name
+from etl.feeds import ignored_files as ignored_files  # read from here too
 from etl.landing import complete_lines, stat_key, still_landing, unterminated
 from etl.manifest import (
     LAST_ROW_WINS,
@@ -31,7 +33,6 @@ from etl.manifest import (
     unchanged_files,
 )
 from etl.readers import (
-    EXTENSIONS,
     UnreadableFile,
     file_format,
     parquet_columns,
@@ -41,8 +42,6 @@ from etl.readers import (
     stage_parquet,
 )
 from etl.repeated_columns import column_error, note_own_names, own_names
-
-FEED_ORDER = ("fx_rates", "clicks", "conversions", "commissions")
 
 
 @dataclass
@@ -117,7 +116,7 @@ def discover(inbox: Path, feed: str) -> list[Path]:
     return sorted(
         p
         for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.name.lower().endswith(EXTENSIONS) and _utf8(p.name)
+        if p.is_file() and not p.name.startswith(".") and p.name.lower().endswith(EXTENSIONS) and utf8_name(p.name)
     )
 
 
@@ -132,53 +131,6 @@ def _discover_all(inbox: Path, unlisted: list[str]) -> dict[str, list[Path]]:
             found[feed] = []
             unlisted.append(f"{feed}/ cannot be listed: {exc.strerror or exc} (the ETL's user needs r and x on it)")
     return found
-
-
-def _utf8(name: str) -> bool:
-    """Whether a file name is valid UTF-8. Python keeps other bytes as lone surrogates, which no manifest row (text)
-    can hold: such a file failed the whole run instead of being listed as not read."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def ignored_files(inbox: Path, limit: int = 20) -> tuple[list[str], int]:
-    """Inbox files the ETL does not read: outside the feed folders, in sub-folders, without a contract extension, or
-    a link to a file that is not there (`<path> (broken link)`: a sync tool's link whose target moved).
-
-    A name that is not valid UTF-8 is not read either (`<path> (name not UTF-8)`, its other bytes shown as `\\xff`).
-
-    Returns up to `limit` of their paths relative to the inbox (name order) and how many there are in all. Hidden
-    files (a name starting with a dot, e.g. a producer's temporary file before its rename) are not counted."""
-    if not inbox.is_dir():
-        return [], 0
-    found: list[str] = []
-    for path in inbox.rglob("*"):
-        rel = path.relative_to(inbox)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        shown = rel.as_posix()
-        try:
-            broken, is_file = path.is_symlink() and not path.exists(), path.is_file()
-        except PermissionError:  # in a folder the ETL's user may not search: the run's warning names the folder
-            continue
-        if not _utf8(shown):
-            shown = shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-            if is_file:
-                found.append(f"{shown} (name not UTF-8)")
-            continue
-        if broken:
-            found.append(f"{shown} (broken link)")
-            continue
-        if not is_file:
-            continue
-        in_feed = len(rel.parts) == 2 and rel.parts[0] in FEED_ORDER
-        if not (in_feed and path.name.lower().endswith(EXTENSIONS)):
-            found.append(shown)
-    found.sort()
-    return found[:limit], len(found)
 
 
 def stage_inbox(

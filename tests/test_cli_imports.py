@@ -74,3 +74,13 @@ def test_etl_status_before_the_first_run_reads_no_store_nor_frames(settings: Set
     said, found = _run("etl", "status")
     assert "no runs yet" in said
     assert [m for m in found if m in ("alembic", "numpy", "polars", "sqlalchemy", "streamlit")] == []
+
+
+def test_etl_status_of_a_snapshot_reads_it_without_the_store_nor_frames(store_engine: Engine) -> None:
+    """Once a run has published: the runs, the quarantine and what waits, read with DuckDB alone (0.65 s on the
+    demo, where polars, numpy, SQLAlchemy and Alembic made it 2.4 s)."""
+    ran, _ = _run("etl", "run")
+    assert "run 1" in ran, ran
+    said, found = _run("etl", "status")
+    assert "snapshot " in said and "(run 1)" in said, said
+    assert [m for m in found if m in ("alembic", "numpy", "polars", "sqlalchemy", "streamlit")] == []

@@ -84,8 +84,7 @@ def usage_line(warehouse_dir: Path) -> str:
 
 def ignored_note(inbox: Path) -> str | None:
     """A line naming the inbox files the ETL does not read, or None when there are none."""
-    from etl.readers import EXTENSIONS
-    from etl.stage import FEED_ORDER, ignored_files
+    from etl.feeds import EXTENSIONS, FEED_ORDER, ignored_files
 
     shown, total = ignored_files(inbox)
     if not total:

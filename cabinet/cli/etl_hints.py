@@ -4,7 +4,7 @@ code alone sent the operator to the README for what a valid value is and how to 
 from __future__ import annotations
 
 from etl.contract import COMMISSION_KINDS, COMMISSION_STATUSES, CONVERSION_STATUSES, CONVERSION_TYPES
-from etl.conversions import WAIT_DAYS
+from etl.conversion_wait import WAIT_DAYS
 
 
 def _one_of(values: tuple[str, ...]) -> str:

@@ -17,8 +17,9 @@ from cabinet.cli.etl import FAILED_HINT, as_of_text, etl_app, ignored_note, usag
 if TYPE_CHECKING:
     from queries.data_loads import Waiting
 
-# `queries.data_loads` comes with the warehouse's modules (duckdb, polars, the store's access checks): imported by the
-# command, not by every `cabinet` start
+# `queries.data_loads` comes with DuckDB: imported by the command, not by every `cabinet` start (polars and the store's
+# access checks only come with its functions that return frames, which this command does not call:
+# tests/test_cli_imports.py)
 
 
 @etl_app.command("status")
@@ -48,7 +49,7 @@ def status(
             console.print(f"no runs yet: `cabinet etl run` loads the inbox ({cfg.inbox_dir}) and publishes a snapshot")
             return
         raise CliError(str(exc)) from exc
-    # once there is a snapshot: these bring polars and the store's modules, which "no runs yet" does not need
+    # once there is a snapshot: what "no runs yet" does not need
     from etl.reprocess_requests import pending, refused
     from queries.data_loads import BY_REASON_SQL, FIXABLE, IDLE_SQL, RUNS_SQL, waiting_in
 
