@@ -36,7 +36,7 @@ from cabinet.config import env_number
 from etl.publish import HISTORY_DB, copy_into_place
 from etl.schema import VISITOR_KEY, get_meta, scalar, set_meta
 from etl.schema_upgrade import RECOMPUTE_KEY, apply_unique_fix, fix_unique, ua_hash_is_integer, ua_hash_to_text
-from queries.warehouse import SNAPSHOT_DIR
+from queries.warehouse import SNAPSHOT_DIR, path_literal
 
 ALIAS = "hist"
 HOT_DAYS_ENV = "CABINET_HOT_DAYS"
@@ -191,8 +191,7 @@ def attach_history(
                 )
             clicks_view(con)
             return finish_upgrade(con)  # no history yet
-        literal = str(path).replace("'", "''")  # a path of our own; ATTACH does not bind parameters
-        con.execute(f"ATTACH '{literal}' AS {ALIAS}")
+        con.execute(f"ATTACH {path_literal(path)} AS {ALIAS}")
         with _transaction(con):
             _create(con)
     done = int(_hist_meta(con, "version") or 0)
@@ -377,9 +376,8 @@ def shrink_copy(con: duckdb.DuckDBPyConnection, work_path: Path, *, min_bytes: i
         return None
     fresh = work_path.with_name(work_path.name + SHRINK_SUFFIX)
     fresh.unlink(missing_ok=True)  # left by a killed earlier attempt
-    literal = str(fresh).replace("'", "''")
     wal = fresh.with_name(fresh.name + ".wal")
-    con.execute(f"ATTACH '{literal}' AS shrink_target")
+    con.execute(f"ATTACH {path_literal(fresh)} AS shrink_target")
     try:
         con.execute(f"COPY FROM DATABASE {quoted} TO shrink_target")
     except BaseException:  # a full disk: no half-written copy left to hold the space

@@ -102,8 +102,9 @@ def read_current(warehouse_dir: Path) -> SnapshotInfo | None:
         ) from exc
 
 
-def _literal(path: Path) -> str:
-    # paths are built from validated file names; DuckDB does not bind ATTACH paths as parameters
+def path_literal(path: Path) -> str:
+    """`path` as an SQL string literal: DuckDB does not bind ATTACH paths as parameters (the paths are the warehouse's
+    own, built from validated file names)."""
     return "'" + str(path).replace("'", "''") + "'"
 
 
@@ -165,8 +166,8 @@ class Warehouse:
             hist = info.history_alias
             attached = {r[0] for r in self._con.execute("select database_name from duckdb_databases()").fetchall()}
             if info.history is not None and hist not in attached:  # shared by the snapshots since the last move
-                self._con.execute(f"ATTACH {_literal(info.history)} AS {hist} (READ_ONLY)")
-            self._con.execute(f"ATTACH {_literal(info.path)} AS {info.alias} (READ_ONLY)")
+                self._con.execute(f"ATTACH {path_literal(info.history)} AS {hist} (READ_ONLY)")
+            self._con.execute(f"ATTACH {path_literal(info.path)} AS {info.alias} (READ_ONLY)")
             self._views(info)
             self._history_of[info.alias] = hist
             now = time.monotonic()

@@ -77,8 +77,8 @@ def test_etl_status_before_the_first_run_reads_no_store_nor_frames(settings: Set
 
 
 def test_etl_status_of_a_snapshot_reads_it_without_the_store_nor_frames(store_engine: Engine) -> None:
-    """Once a run has published: the runs, the quarantine and what waits, read with DuckDB alone (0.65 s on the
-    demo, where polars, numpy, SQLAlchemy and Alembic made it 2.4 s)."""
+    """Once a run has published: the runs, the quarantine and what waits, read with DuckDB alone (~0.7 s on the
+    demo, where polars, numpy, SQLAlchemy and Alembic made it ~2.2 s)."""
     ran, _ = _run("etl", "run")
     assert "run 1" in ran, ran
     said, found = _run("etl", "status")

@@ -25,7 +25,7 @@ from cabinet.program import ensure_program_defaults
 from cabinet.store.db import session_scope
 from cabinet.store.models import CommissionPlan, Offer, Partner, PromoCode, TrackingLink
 from etl.runner import RunResult, run_etl
-from queries.warehouse import _literal as path_literal
+from queries.warehouse import path_literal
 
 NOW = datetime(2026, 11, 10, 12, 0)
 CLICK_HEADER = "click_id,ts,link_token,partner_id,offer_id,sub1,country,device,ip,user_agent\n"
