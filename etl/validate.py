@@ -22,12 +22,13 @@ from etl.contract import (
     DEVICES,
     FEED_COLUMNS,
 )
-from etl.ip_mask import ip_form_sql
+from etl.ip_mask import first_address_sql, ip_form_sql, one_form_sql
 from etl.value_sql import (
     MONEY,
     RATE_ROUNDING,
     Present,
     bad_value,
+    cleaned,
     col,
     header_again,
     int_of,
@@ -35,8 +36,10 @@ from etl.value_sql import (
     longer,
     money_text,
     staged_type,
+    text_ref,
     ts_expr,
     ts_of,
+    value_ref,
 )
 
 # the typed values' names other modules take from here
@@ -87,17 +90,17 @@ def _case(rules: list[tuple[str, str]]) -> str:
     return "case " + " ".join(f"when {cond} then '{reason}'" for reason, cond in rules) + " end"
 
 
-def _required(present: Present, names: list[str]) -> list[tuple[str, str]]:
-    return [(f"missing_field:{n}", f"{col(present, n)} is null") for n in names]
+def _required(values: dict[str, str], names: list[str]) -> list[tuple[str, str]]:
+    return [(f"missing_field:{n}", f"{values[n]} is null") for n in names]
 
 
-def _too_long(present: Present, feed: str) -> list[tuple[str, str]]:
-    """`too_long:<name>` for each of the feed's text columns in the file (`TEXT_LIMITS`)."""
-    return [(f"too_long:{n}", longer(col(present, n), most)) for n, most in TEXT_LIMITS[feed].items() if n in present]
+def _too_long(present: Present, feed: str, values: dict[str, str]) -> list[tuple[str, str]]:
+    """`too_long:<name>` for each of the feed's text columns in the file (`TEXT_LIMITS`); `values`: SQL of each."""
+    return [(f"too_long:{n}", longer(values[n], most)) for n, most in TEXT_LIMITS[feed].items() if n in present]
 
 
-def _money_rules(present: Present, neg_ok: str) -> list[tuple[str, str]]:
-    amount, cur = money_text(present), col(present, "currency")
+def _money_rules(amount: str, cur: str, neg_ok: str) -> list[tuple[str, str]]:
+    """`bad_amount` and `bad_currency` of the amount's text (`money_text`) and the currency's value (SQL of each)."""
     return [
         ("bad_amount", f"{amount} is not null and not regexp_matches({amount}, '{MONEY}')"),
         ("bad_amount", f"{amount} is not null and try_cast({amount} as decimal(18,4)) < 0 and not ({neg_ok})"),
@@ -120,7 +123,7 @@ def clicks_sql(
     names = FEED_COLUMNS["clicks"]
     # ts, partner_id and offer_id are only tested for NULL here (typed below): a Parquet number needs no text copy
     typed = {n for n in ("ts", "partner_id", "offer_id") if n in present and staged_type(present, n) != "VARCHAR"}
-    inner = ", ".join(f's."{n}"' if n in typed else f'{col(present, n)} as "{n}"' for n in names)
+    inner = ", ".join(f's."{n}"' if n in typed else f'{value_ref(n)} as "{n}"' for n in names)
     c = {n: f't."{n}"' for n in names}
     # an empty user agent is a bot's; a file without the column (a tracker that does not send it) says nothing
     empty = f"{c['user_agent']} is null"
@@ -163,14 +166,16 @@ select
     {c["os"]} as os,
     {c["browser"]} as browser,
     {c["referrer"]} as referrer,
-    {ip_hash(c["ip"])} as ip_hash,
+    {ip_hash("t._ip", first=True)} as ip_hash,
     u.ua_hash,
     {bot} as is_bot
 from (
-    select {file_id} as file_id, s.rn, {inner}, {ts_of(present, "ts")} as _ts,
-           {int_of(present, "partner_id")} as _partner, {int_of(present, "offer_id")} as _offer,
-           {bad_value(present, CLICK_TEXT_LIMITS)} or {header_again(present, names)} as _bad
-    from {table} s
+    select s.file_id, s.rn, {inner}, {ts_of(present, "ts", text_ref("ts"))} as _ts,
+           {int_of(present, "partner_id", text_ref("partner_id"))} as _partner,
+           {int_of(present, "offer_id", text_ref("offer_id"))} as _offer,
+           {bad_value(present, CLICK_TEXT_LIMITS)} or {header_again(present, names)} as _bad,
+           {first_address_sql(value_ref("ip"))} as _ip
+    from {cleaned(present, names, ("ts", "partner_id", "offer_id"), f"{table} s", f"{file_id} as file_id, s.rn")}
 ) t
 left join (  -- user agents repeat: hash and classify each distinct one once
     select ua, md5(ua) as ua_hash, regexp_matches(lower(ua), '{BOT_PATTERN}') as is_bot
@@ -182,11 +187,13 @@ left join {lookups}dim_offers o on {c["link_token"]} is null and o.offer_id = t.
 """
 
 
-def ip_hash(ip: str) -> str:
+def ip_hash(ip: str, *, first: bool = False) -> str:
     """The stored pseudonym of an ip (SQL text `ip`): the first 64 bits of SHA-256 of the key (parameter `$key`) and
     the ip in one written form (`ip_form_sql`: `::ffff:192.0.2.7` and `192.0.2.7:5123` are `192.0.2.7`); NULL, as
-    for a missing ip, when the value is no address (`-`, `unknown`, `0.0.0.0`)."""
-    return f"('0x' || left(sha256($key || {ip_form_sql(ip)}), 16))::ubigint"
+    for a missing ip, when the value is no address (`-`, `unknown`, `0.0.0.0`). `first`: `ip` is the first address
+    of the value already (`first_address_sql`), named once where a statement wrote that expression eight times."""
+    form = one_form_sql(ip) if first else ip_form_sql(ip)
+    return f"('0x' || left(sha256($key || {form}), 16))::ubigint"
 
 
 def click_raw_sql(present: Present, table: str, file_id: str, bad: str) -> str:
@@ -212,54 +219,64 @@ from (
 
 def conversions_sql(present: Present) -> str:
     """Typed conversions with a reason from the row alone; attribution and FX come later. `present` maps each column
-    to its staged type for a Parquet file staged with its own types (times and ids are then read as they are)."""
-    c = {n: col(present, n) for n in FEED_COLUMNS["conversions"]}
+    to its staged type for a Parquet file staged with its own types (times and ids are then read as they are).
+
+    Each value is cleaned once (`cleaned`), then parsed once (`p`); the rules and the typed columns read those."""
+    names = FEED_COLUMNS["conversions"]
+    c = {n: value_ref(n) for n in names}
     typ, status = f"lower({c['type']})", f"lower(coalesce({c['status']}, 'pending'))"
-    ts, updated = ts_of(present, "ts"), ts_of(present, "updated_at")
-    partner, offer = int_of(present, "partner_id"), int_of(present, "offer_id")
+    parsed = (
+        f"{ts_of(present, 'ts', text_ref('ts'))} as _ts, {ts_of(present, 'updated_at', text_ref('updated_at'))} "
+        f"as _updated, {int_of(present, 'partner_id', text_ref('partner_id'))} as _partner, "
+        f"{int_of(present, 'offer_id', text_ref('offer_id'))} as _offer, "
+        f"{money_text(present, text_ref('amount'), c['amount'])} as _money"
+    )
     rules = [
-        ("bad_row", f"{bad_value(present, TEXT_LIMITS['conversions'])} or {header_again(present, c)}"),
-        *_required(present, ["conversion_id", "ts", "type"]),
-        ("bad_timestamp", f"({ts}) is null"),
-        ("bad_timestamp", f"{c['updated_at']} is not null and ({updated}) is null"),
-        *_too_long(present, "conversions"),
+        ("bad_row", f"{bad_value(present, TEXT_LIMITS['conversions'])} or {header_again(present, names)}"),
+        *_required(c, ["conversion_id", "ts", "type"]),
+        ("bad_timestamp", "s._ts is null"),
+        ("bad_timestamp", f"{c['updated_at']} is not null and s._updated is null"),
+        *_too_long(present, "conversions", c),
         ("bad_type", f"{typ} not in {CONVERSION_TYPES}"),
         ("bad_status", f"{status} not in {CONVERSION_STATUSES}"),
-        *_money_rules(present, f"{typ} = 'revenue'"),
-        ("unknown_partner", f"{c['partner_id']} is not null and ({partner}) is null"),
-        ("unknown_offer", f"{c['offer_id']} is not null and ({offer}) is null"),
+        *_money_rules("s._money", c["currency"], f"{typ} = 'revenue'"),
+        ("unknown_partner", f"{c['partner_id']} is not null and s._partner is null"),
+        ("unknown_offer", f"{c['offer_id']} is not null and s._offer is null"),
     ]
+    texts = ("ts", "updated_at", "partner_id", "offer_id", "amount")
     return f"""
 create or replace temp table v as
 select
     s.rn,
     {_case(rules)} as reason,
     {c["conversion_id"]} as conversion_id,
-    {ts} as ts,
-    coalesce({updated}, {ts}) as updated_at,
+    s._ts as ts,
+    coalesce(s._updated, s._ts) as updated_at,
     {typ} as type,
     {status} as status,
     {c["click_id"]} as click_id,
     upper(nfc_normalize({c["promo_code"]})) as promo_code,
-    {partner} as partner_id,
-    {offer} as offer_id,
+    s._partner as partner_id,
+    s._offer as offer_id,
     {c["customer_id"]} as customer_id,
-    try_cast({money_text(present)} as decimal(18,4)) as amount,
+    try_cast(s._money as decimal(18,4)) as amount,
     upper({c["currency"]}) as currency
-from stg s
+from (select s.*, {parsed} from {cleaned(present, names, texts)}) s
 """
 
 
 def commissions_sql(present: Present) -> str:
-    """Typed feed commissions with a reason."""
-    c = {n: col(present, n) for n in FEED_COLUMNS["commissions"]}
+    """Typed feed commissions with a reason (each value cleaned and parsed once, as in `conversions_sql`)."""
+    names = FEED_COLUMNS["commissions"]
+    c = {n: value_ref(n) for n in names}
     kind, status = f"lower(coalesce({c['kind']}, 'adjustment'))", f"lower(coalesce({c['status']}, 'approved'))"
+    parsed = f"{ts_expr(c['ts'])} as _ts, {money_text(present, text_ref('amount'), c['amount'])} as _money"
     rules = [
-        ("bad_row", f"{bad_value(present, TEXT_LIMITS['commissions'])} or {header_again(present, c)}"),
-        *_required(present, ["commission_id", "partner_id", "ts", "amount", "currency"]),
-        ("bad_timestamp", f"({ts_expr(c['ts'])}) is null"),
-        *_too_long(present, "commissions"),
-        *_money_rules(present, "true"),
+        ("bad_row", f"{bad_value(present, TEXT_LIMITS['commissions'])} or {header_again(present, names)}"),
+        *_required(c, ["commission_id", "partner_id", "ts", "amount", "currency"]),
+        ("bad_timestamp", "s._ts is null"),
+        *_too_long(present, "commissions", c),
+        *_money_rules("s._money", c["currency"], "true"),
         ("unknown_partner", "p.partner_id is null"),
         ("bad_kind", f"{kind} not in {COMMISSION_KINDS}"),
         ("bad_status", f"{status} not in {COMMISSION_STATUSES}"),
@@ -271,14 +288,14 @@ select
     {_case(rules)} as reason,
     {c["commission_id"]} as commission_id,
     p.partner_id,
-    {ts_expr(c["ts"])} as ts,
-    try_cast({money_text(present)} as decimal(18,4)) as amount,
+    s._ts as ts,
+    try_cast(s._money as decimal(18,4)) as amount,
     upper({c["currency"]}) as currency,
     {kind} as kind,
     {status} as status,
     {c["conversion_id"]} as conversion_id,
     {c["note"]} as note
-from stg s
+from (select s.*, {parsed} from {cleaned(present, names, ("amount",))}) s
 left join dim_partners p on p.partner_id = {int_text(c["partner_id"])}
 """
 
@@ -287,23 +304,24 @@ _BASE = "coalesce((select upper(value) from dim_settings where key = 'base_curre
 
 
 def fx_sql(present: Present) -> str:
-    """Typed FX rates with a reason."""
-    c = {n: col(present, n) for n in FEED_COLUMNS["fx_rates"]}
-    rate, num = f"try_cast({c['rate']} as {RATE_TYPE})", f"try_cast({c['rate']} as double)"
+    """Typed FX rates with a reason (each value cleaned and parsed once, as in `conversions_sql`)."""
+    names = FEED_COLUMNS["fx_rates"]
+    c = {n: value_ref(n) for n in names}
+    rate, num, currency = "s._rate", "s._num", f"upper({c['currency']})"
+    parsed = f"try_cast({c['rate']} as {RATE_TYPE}) as _rate, try_cast({c['rate']} as double) as _num"
     rules = [
-        ("bad_row", header_again(present, c)),
-        *_required(present, ["date", "currency", "rate"]),
+        ("bad_row", header_again(present, names)),
+        *_required(c, ["date", "currency", "rate"]),
         ("bad_date", f"try_cast({c['date']} as date) is null"),
-        ("bad_currency", f"not regexp_full_match(upper({c['currency']}), '{CURRENCY_PATTERN}')"),
+        ("bad_currency", f"not regexp_full_match({currency}, '{CURRENCY_PATTERN}')"),
         ("bad_rate", f"coalesce({rate}, 0) <= 0"),
         # more decimals than a rate keeps, whose rounding would change it (`RATE_ROUNDING`): not silently rounded
         ("bad_rate", f"abs({num} - {rate}::double) > {RATE_ROUNDING} * {num}"),
         # the base currency is 1 by definition: any other rate for it is a sender's mix-up (it would be unused)
-        ("bad_rate", f"upper({c['currency']}) = {_BASE} and {rate} <> 1"),
+        ("bad_rate", f"{currency} = {_BASE} and {rate} <> 1"),
     ]
     return f"""
 create or replace temp table v as
-select s.rn, {_case(rules)} as reason, try_cast({c["date"]} as date) as date, upper({c["currency"]}) as currency,
-       {rate} as rate
-from stg s
+select s.rn, {_case(rules)} as reason, try_cast({c["date"]} as date) as date, {currency} as currency, {rate} as rate
+from (select s.*, {parsed} from {cleaned(present, names)}) s
 """

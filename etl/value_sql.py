@@ -149,6 +149,31 @@ def trimmed(present: Present, name: str) -> str:
     )
 
 
+def cleaned(
+    present: Present, names: Iterable[str], texts: Iterable[str] = (), source: str = "stg s", keep: str = "s.rn"
+) -> str:
+    """A FROM item `(SELECT ...) s` over `source`: `keep`, each of `names` the file has as staged (what `bad_value`
+    and `header_again` read), each one's value as `col` gives it (`value_ref`) and, for `texts`, its `trimmed` text
+    (`text_ref`), each written once. DuckDB prepares every function call a statement is written with (~0.1 ms
+    each): the conversions' rules wrote a column's trimmed text dozens of times (its timestamp's ten times in each
+    of four places), and the statement took ~150 ms to prepare for a file of one row."""
+    names = list(names)
+    parts = [keep, *(f's."{n}"' for n in names if n in present)]
+    parts += [f"{col(present, n)} as {value_ref(n, '')}" for n in names]
+    parts += [f"{trimmed(present, n)} as {text_ref(n, '')}" for n in texts]
+    return f"(select {', '.join(parts)} from {source}) s"
+
+
+def value_ref(name: str, alias: str = "s.") -> str:
+    """SQL naming a column's `col` value in a `cleaned` FROM item."""
+    return f'{alias}"_v_{name}"'
+
+
+def text_ref(name: str, alias: str = "s.") -> str:
+    """SQL naming a column's `trimmed` text in a `cleaned` FROM item."""
+    return f'{alias}"_t_{name}"'
+
+
 def whole_float(ref: str) -> str:
     """SQL: a double `ref` holds a whole number that it keeps exactly (below `FLOAT_EXACT`): an exact id."""
     return f"({ref} = trunc({ref}) and abs({ref}) < {FLOAT_EXACT})"
@@ -211,12 +236,13 @@ def header_again(present: Present, names: Iterable[str]) -> str:
     return " and ".join(f'(strlen(s."{n}") = {len(n)} and lower(s."{n}") = \'{n}\')' for n in cols)
 
 
-def int_of(present: Present, name: str) -> str:
+def int_of(present: Present, name: str, text: str | None = None) -> str:
     """A column as INTEGER (NULL when absent or not an integer: text such as '12.5' is not rounded to 13, as a cast
-    would, which would credit another partner)."""
+    would, which would credit another partner). `text`: SQL of the column's `trimmed` text where a statement has it
+    already (`cleaned`)."""
     if name in present and staged_type(present, name) in INT_TYPES:
         return f'try_cast(s."{name}" as integer)'
-    return int_text(trimmed(present, name))
+    return int_text(text or trimmed(present, name))
 
 
 def int_text(text: str) -> str:
@@ -224,8 +250,9 @@ def int_text(text: str) -> str:
     return f"case when regexp_matches({text}, '{INT}') then try_cast({text} as integer) end"
 
 
-def ts_of(present: Present, name: str) -> str:
-    """A contract timestamp column as naive UTC TIMESTAMP, by its staged type (NULL when it does not parse)."""
+def ts_of(present: Present, name: str, text: str | None = None) -> str:
+    """A contract timestamp column as naive UTC TIMESTAMP, by its staged type (NULL when it does not parse). `text`:
+    SQL of the column's `trimmed` text where a statement has it already (`cleaned`)."""
     typ, ref = staged_type(present, name), f's."{name}"'
     if name not in present:
         return "null::timestamp"
@@ -237,7 +264,7 @@ def ts_of(present: Present, name: str) -> str:
         return f"case when {span} and {ref} = trunc({ref}) then epoch_ms({ref}::bigint) end"
     if typ.startswith("TIMESTAMP") or typ == "DATE":  # TIMESTAMPTZ converts in the session time zone: UTC
         return f"case when {ref}::timestamp between {_literal(lo)} and {_literal(hi)} then {ref}::timestamp end"
-    return ts_expr(trimmed(present, name))
+    return ts_expr(text or trimmed(present, name))
 
 
 def _literal(ts: datetime) -> str:
@@ -261,17 +288,18 @@ def longer(text: str, most: int) -> str:
     return f"(strlen({text}) > {most} and length({text}) > {most})"
 
 
-def money_text(present: Present) -> str:
+def money_text(present: Present, text: str | None = None, value: str | None = None) -> str:
     """The amount as text, with binary float noise taken off: `59.97000000000001` (19.99 * 3 in a float column of
     Parquet, or a JSON number from JavaScript) is `59.9700`: a binary float written out has 16 or 17 significant
     digits, so a value with fewer that has more than 4 decimals (`1.23456`, `123456789.12345`) was written so, is left
     as it is, and is a `bad_amount` (extra zeros, `12.50000`, are taken off at any length). Rounded in decimals:
     through a double, an amount of 12 or more whole digits (`932201239013.28730` from a DECIMAL(20,5) column) came
     out a ten-thousandth off. An amount that rounding would carry past the money columns' limit
-    (`99999999999999.99999`) is left as it is: a `bad_amount`, not a cast that failed the run."""
-    text, value = trimmed(present, "amount"), col(present, "amount")
-    if text == "null::varchar":
-        return text
+    (`99999999999999.99999`) is left as it is: a `bad_amount`, not a cast that failed the run. `text` and `value`:
+    SQL of the amount's `trimmed` text and `col` value where a statement has them already (`cleaned`)."""
+    if "amount" not in present:
+        return "null::varchar"
+    text, value = text or trimmed(present, "amount"), value or col(present, "amount")
     num = f"try_cast({text} as decimal(38,20))"  # the 14 whole digits `MONEY` takes, and 20 decimals
     digits = f"length(ltrim(regexp_replace(rtrim({text}, '0'), '[^0-9]', '', 'g'), '0'))"  # significant digits
     return (

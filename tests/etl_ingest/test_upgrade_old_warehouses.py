@@ -11,7 +11,7 @@ import pytest
 from etl import history
 from etl.history import attach_history
 from etl.rollups import refresh_rollups
-from etl.schema import set_meta
+from etl.schema import SCHEMA_VERSION, set_meta
 from queries.warehouse import read_current
 from tests.etl_ingest.conftest import Tiny
 from tests.etl_ingest.test_click_unique_order import CLICKS, FILES, UA, _expected, _reader, _write
@@ -169,7 +169,7 @@ def test_rates_kept_in_8_decimals_are_widened_and_a_rate_sent_again_converts_wha
         ("fx_rates", "DECIMAL(38,18)"),
     ]
     assert tiny.rows("select rate from fx_rates") == [(Decimal("0.00006275"),)]  # its lost digits stay lost
-    assert tiny.rows("select value from meta where key = 'schema_version'") == [("8",)]
+    assert tiny.rows("select value from meta where key = 'schema_version'") == [(SCHEMA_VERSION,)]
     # the rate again, in a new file (a copy of the file read before would not be read again)
     tiny.write("fx_rates", "b.csv", "date,currency,rate\n2026-11-01,EUR,1.08\n2026-11-01,IDR,0.000062745098\n")
     tiny.run()
