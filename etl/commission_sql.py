@@ -13,8 +13,10 @@ from etl.validate import RATE_TYPE
 # override of a parent stopped naming (`feed_sub_partner_from`, `etl.commission_feed`).
 # Whether the run gave the engine anything to price: conversions it loaded or updated, feed commissions it changed.
 ANY_SOURCE = """
-select (select count(*) from conversions where updated_run_id = $run)
-     + (select count(*) from commissions where source = 'feed' and updated_run_id = $run)
+select count(*) from (
+    select 1 from conversions where updated_run_id = $run
+    union all select 1 from commissions where source = 'feed' and updated_run_id = $run
+)
 """
 
 TOUCHED = """

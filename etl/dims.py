@@ -119,8 +119,9 @@ def fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[int, ...]:
 def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Rows per non-empty dim table (the tables a `Dimensions` has frames for; the tree is derived)."""
     tables = [t for t in DIM_TABLES if t != "dim_partner_tree"]
-    row = con.execute("select " + ", ".join(f"(select count(*) from {t})" for t in tables)).fetchall()[0]
-    return {t: int(n) for t, n in zip(tables, row, strict=True) if n}
+    # one row per table (a UNION ALL): a scalar subquery per table took 17 ms to plan, every run, this ~2 ms
+    counts = " union all ".join(f"select {i}, count(*) from {t}" for i, t in enumerate(tables))
+    return {tables[i]: int(n) for i, n in con.execute(counts).fetchall() if n}
 
 
 def stage_lookups(con: duckdb.DuckDBPyConnection, dims: Dimensions) -> None:

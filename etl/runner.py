@@ -302,8 +302,8 @@ def _transaction(
         rebuilt = bool(getattr(rolled, "full", False))  # e.g. a new rollup layout: readers need it published
         changed = bool(files) or n_comm > 0 or n_quar > 0 or rebuilt or bool(dims_changed)
         data_as_of = scalar(  # latest event not after the run's clock: a future-dated row must not move it
-            con, "select greatest(?, (select max(ts) from conversions where ts <= ?), "
-                 "(select max(ts) from commissions where ts <= ?))",
+            con, "select greatest(?, max(ts)) from (select max(ts) as ts from conversions where ts <= ? "
+                 "union all select max(ts) from commissions where ts <= ?)",
             [history.newest_click(con, now), now, now],
         )  # fmt: skip
         name = snapshot_name(wh_dir / SNAPSHOT_DIR, run_id) if (changed or must_publish) and not more else None
