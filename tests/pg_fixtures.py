@@ -1,4 +1,5 @@
-"""A throwaway PostgreSQL cluster per test session, and a fresh database on it per test (`pg_database`).
+"""A throwaway PostgreSQL cluster per test session, and a fresh database on it per test (`pg_database`), empty or
+migrated to head (`pg_migrated_database`: a copy of one migrated once per test process).
 
 Loaded for every test directory by `tests/conftest.py` (`pytest_plugins`): the store tests run on both backends, the
 ETL tests read their dimensions from a PostgreSQL store too.
@@ -83,6 +84,31 @@ def pg_database(pg_server: str) -> Iterator[str]:
     """The URL of a new empty database on the session's server, dropped after the test."""
     name = f"store_{uuid.uuid4().hex[:12]}"  # generated here, never user input
     _admin(pg_server, f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{pg_server}/{name}"
+    finally:
+        _admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def _pg_migrated_template(pg_server: str) -> str:
+    """The name of a database migrated to head once per test process: the template `pg_migrated_database` copies
+    (migrating took ~0.9 s a test, a copy ~0.1 s). The migrations' engine holds no connection after them (NullPool),
+    which a template needs."""
+    from cabinet.store.db import migrate
+
+    name = f"migrated_{uuid.uuid4().hex[:12]}"
+    _admin(pg_server, f'CREATE DATABASE "{name}"')
+    migrate(f"{pg_server}/{name}")
+    return name
+
+
+@pytest.fixture
+def pg_migrated_database(pg_server: str, _pg_migrated_template: str) -> Iterator[str]:
+    """The URL of a new database on the session's server migrated to head (a copy of the process's template),
+    dropped after the test."""
+    name = f"store_{uuid.uuid4().hex[:12]}"
+    _admin(pg_server, f'CREATE DATABASE "{name}" TEMPLATE "{_pg_migrated_template}"')
     try:
         yield f"{pg_server}/{name}"
     finally:

@@ -19,7 +19,7 @@ from cabinet.account import AccountError, change_password
 from cabinet.auth import MAX_FAILED_LOGINS, AuthResult, authenticate, session_revoked
 from cabinet.passwords import UNUSABLE_HASH, check_password, hash_password
 from cabinet.program import ensure_program_defaults
-from cabinet.store.db import make_engine, migrate, session_scope
+from cabinet.store.db import make_engine, session_scope
 from cabinet.store.models import AuditLog, User
 from cabinet.twofactor import SecondFactorError, check_code, new_recovery_codes, new_secret, turn_off, turn_on
 
@@ -31,12 +31,8 @@ LATER = NOW + timedelta(minutes=2)
 @pytest.fixture(params=("sqlite", "postgresql"))
 def engine(request: pytest.FixtureRequest, store_engine: Engine) -> Iterator[Engine]:
     """A store with the admin `alice`, on each backend."""
-    if request.param == "sqlite":
-        eng = store_engine
-    else:
-        url = request.getfixturevalue("pg_database")
-        migrate(url)
-        eng = make_engine(url)
+    pg = request.param == "postgresql"
+    eng = make_engine(request.getfixturevalue("pg_migrated_database")) if pg else store_engine
     with session_scope(eng) as s:
         ensure_program_defaults(s)
         s.add(User(username="alice", email="a@example.com", display_name="Alice", role="admin",

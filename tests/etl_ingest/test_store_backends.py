@@ -135,7 +135,7 @@ def test_dimensions_are_one_read_of_the_store(
 ) -> None:
     """A partner and its first link committed while the run reads the store: both or neither are in the read, never
     the link without its partner (its clicks would belong to a partner with no tier, manager or plan)."""
-    url = settings.store_url if backend == "sqlite" else request.getfixturevalue("pg_database")
+    url = settings.store_url if backend == "sqlite" else request.getfixturevalue("pg_migrated_database")
     settings = dataclasses.replace(settings, store_url=url)
     migrate(url)
     engine = make_engine(url)

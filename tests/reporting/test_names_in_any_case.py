@@ -29,7 +29,11 @@ IN_ANY_CASE = ["alpha", "beta", "Zeta", "арбуз", "Банан"]
 def test_offers_and_saved_views_by_name_in_any_case(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'cabinet.db'}" if backend == "sqlite" else request.getfixturevalue("pg_database")
+    url = (
+        f"sqlite:///{tmp_path / 'cabinet.db'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("pg_migrated_database")
+    )
     migrate(url)
     engine = make_engine(url)
     try:

@@ -28,7 +28,7 @@ CONVERSION = ("conversion_id,ts,type,partner_id,offer_id,status,updated_at\n"
 def store(request: pytest.FixtureRequest, settings: Settings,
           monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Settings, Engine]]:  # fmt: skip
     """The install's settings and its migrated store, on each backend (the ETL reads the same store)."""
-    url = settings.store_url if request.param == "sqlite" else request.getfixturevalue("pg_database")
+    url = settings.store_url if request.param == "sqlite" else request.getfixturevalue("pg_migrated_database")
     monkeypatch.setenv("CABINET_STORE_URL", url)
     migrate(url)
     engine = make_engine(url)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, Engine, text
 
-from cabinet.store.db import make_engine, migrate
+from cabinet.store.db import make_engine
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -22,11 +23,20 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield request.getfixturevalue("pg_database")
 
 
+@pytest.fixture(params=BACKENDS)
+def migrated_url(request: pytest.FixtureRequest, tmp_path: Path, migrated_store_file: Path) -> str:
+    """The URL of a store migrated to head on the test's backend: a copy of one migrated once per test process (a
+    migration from nothing took ~0.7 s on SQLite and ~0.9 s on PostgreSQL, every test)."""
+    if request.param == "sqlite":
+        shutil.copyfile(migrated_store_file, tmp_path / "store.db")
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return str(request.getfixturevalue("pg_migrated_database"))
+
+
 @pytest.fixture
-def engine(store_url: str) -> Iterator[Engine]:
+def engine(migrated_url: str) -> Iterator[Engine]:
     """A store migrated to head, on the test's backend."""
-    migrate(store_url)
-    eng = make_engine(store_url)
+    eng = make_engine(migrated_url)
     yield eng
     eng.dispose()
 

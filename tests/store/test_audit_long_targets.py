@@ -16,7 +16,7 @@ from cabinet.account import EMAIL
 from cabinet.auth import TARGET_MAX, audit
 from cabinet.passwords import UNUSABLE_HASH
 from cabinet.program import ensure_program_defaults
-from cabinet.store.db import make_engine, migrate, session_scope
+from cabinet.store.db import make_engine, session_scope
 from cabinet.store.delivery import OutboxMail
 from cabinet.store.models import AuditLog, User
 
@@ -24,9 +24,8 @@ LONG_EMAIL = "a" * 60 + "@" + ".".join(["b" * 60, "c" * 60, "d" * 60]) + ".com"
 
 
 @pytest.fixture
-def engine(store_url: str) -> Iterator[Engine]:
-    migrate(store_url)
-    eng = make_engine(store_url)
+def engine(migrated_url: str) -> Iterator[Engine]:
+    eng = make_engine(migrated_url)
     with session_scope(eng) as s:
         ensure_program_defaults(s)
         s.add(User(username="root", email=LONG_EMAIL, display_name="Root", role="admin", password_hash=UNUSABLE_HASH))

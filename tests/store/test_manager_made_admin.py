@@ -13,15 +13,14 @@ from cabinet import logins_admin
 from cabinet.access import build_session_user
 from cabinet.partners_admin import choices
 from cabinet.passwords import UNUSABLE_HASH
-from cabinet.store.db import make_engine, migrate, session_scope
+from cabinet.store.db import make_engine, session_scope
 from cabinet.store.models import ProgramSettings, Tier, User
 
 
 @pytest.fixture
-def engine(store_url: str) -> Iterator[Engine]:
+def engine(migrated_url: str) -> Iterator[Engine]:
     """A store with an admin `root`, managers `m1` (made an admin below) and `m2` (disabled)."""
-    migrate(store_url)
-    eng = make_engine(store_url)
+    eng = make_engine(migrated_url)
     with session_scope(eng) as s:
         s.add_all([ProgramSettings(id=1, name="P", base_currency="USD"), Tier(code="gold", name="Gold", rank=1)])
         s.add_all([User(username=name, email=f"{name}@example.org", display_name=name, role=role,

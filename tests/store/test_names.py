@@ -15,17 +15,16 @@ from cabinet.access import Scope, build_session_user
 from cabinet.offers_admin import OfferChange, OfferError
 from cabinet.passwords import UNUSABLE_HASH
 from cabinet.plans_admin import PlanChange, PlanEditError
-from cabinet.store.db import make_engine, migrate, session_scope
+from cabinet.store.db import make_engine, session_scope
 from cabinet.store.models import ProgramSettings, Tier, User
 
 NAMES = [("Казино Люкс", "КАЗИНО ЛЮКС"), ("Straße", "STRASSE"), ("Casino Lux", "casino lux")]
 
 
 @pytest.fixture
-def engine(store_url: str) -> Iterator[Engine]:
+def engine(migrated_url: str) -> Iterator[Engine]:
     """A store with an admin `root`."""
-    migrate(store_url)
-    eng = make_engine(store_url)
+    eng = make_engine(migrated_url)
     with session_scope(eng) as s:
         s.add_all([ProgramSettings(id=1, name="P", base_currency="USD"), Tier(code="gold", name="Gold", rank=1),
                    User(username="root", email="root@example.org", display_name="root", role="admin",

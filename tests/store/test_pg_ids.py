@@ -13,16 +13,15 @@ from cabinet.access import Scope, derive_scope
 from cabinet.logins_admin import LoginChangeError, add_login
 from cabinet.partners_admin import PartnerChangeError, move_partner
 from cabinet.program import ensure_program_defaults
-from cabinet.store.db import locked_row, make_engine, migrate, session_scope
+from cabinet.store.db import locked_row, make_engine, session_scope
 from cabinet.store.models import Partner, User
 
 PAST_INT4 = 99_999_999_999  # typed into "Parent partner id": more than 2,147,483,647
 
 
 @pytest.fixture
-def engine(store_url: str) -> Iterator[Engine]:
-    migrate(store_url)
-    eng = make_engine(store_url)
+def engine(migrated_url: str) -> Iterator[Engine]:
+    eng = make_engine(migrated_url)
     with session_scope(eng) as s:
         ensure_program_defaults(s)
         s.add(Partner(name="P", tier_code="gold"))

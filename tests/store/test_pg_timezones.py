@@ -10,17 +10,15 @@ import pytest
 from sqlalchemy import Engine, select
 
 from cabinet.program import ensure_program_defaults
-from cabinet.store.db import make_engine, migrate, session_scope
+from cabinet.store.db import make_engine, session_scope
 from cabinet.store.models import Partner, PayoutRequest
 
 TOKYO = "?options=-c%20timezone%3DAsia%2FTokyo"  # the server's zone, as `initdb` takes it from the machine
 
 
 @pytest.fixture
-def engine(store_url: str) -> Iterator[Engine]:
-    url = store_url + (TOKYO if store_url.startswith("postgresql") else "")
-    migrate(url)
-    eng = make_engine(url)
+def engine(migrated_url: str) -> Iterator[Engine]:
+    eng = make_engine(migrated_url + (TOKYO if migrated_url.startswith("postgresql") else ""))
     yield eng
     eng.dispose()
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from cabinet import invites, offer_access, payouts, plans_admin, promo
 from cabinet.access import Scope, build_session_user
 from cabinet.passwords import UNUSABLE_HASH, hash_password
-from cabinet.store.db import make_engine, migrate, session_scope
+from cabinet.store.db import make_engine, session_scope
 from cabinet.store.models import (
     AuditLog,
     CommissionPlan,
@@ -31,10 +31,9 @@ from cabinet.store.models import (
 
 
 @pytest.fixture
-def engine(store_url: str) -> Iterator[Engine]:
+def engine(migrated_url: str) -> Iterator[Engine]:
     """A store with one partner (its login `p1`, wire details) and an admin `root`."""
-    migrate(store_url)
-    eng = make_engine(store_url)
+    eng = make_engine(migrated_url)
     with session_scope(eng) as s:
         s.add_all([ProgramSettings(id=1, name="P", base_currency="USD"), Tier(code="gold", name="Gold", rank=1)])
         s.flush()

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 from cabinet import offers_admin, partners_admin, plans_admin, promo, tracking
 from cabinet.access import Scope, build_session_user
 from cabinet.passwords import UNUSABLE_HASH
-from cabinet.store.db import make_engine, migrate, session_scope
+from cabinet.store.db import make_engine, session_scope
 from cabinet.store.models import CommissionPlan, Offer, Partner, ProgramSettings, PromoCode, Tier, User
 
 NAMES = ["Zeta", "alpha", "Банан", "арбуз", "Beta"]
@@ -21,10 +21,9 @@ BY_NAME = ["alpha", "Beta", "Zeta", "арбуз", "Банан"]
 
 
 @pytest.fixture
-def engine(store_url: str) -> Iterator[Engine]:
+def engine(migrated_url: str) -> Iterator[Engine]:
     """A store with an admin `root`, and a plan, a partner and a manager of each name."""
-    migrate(store_url)
-    eng = make_engine(store_url)
+    eng = make_engine(migrated_url)
     with session_scope(eng) as s:
         s.add_all([ProgramSettings(id=1, name="P", base_currency="USD"), Tier(code="gold", name="Gold", rank=1),
                    User(username="root", email="root@example.org", display_name="root", role="admin",

@@ -16,7 +16,7 @@ from cabinet.auth import authenticate
 from cabinet.invites import InviteError
 from cabinet.password_reset import request_reset
 from cabinet.passwords import UNUSABLE_HASH, hash_password
-from cabinet.store.db import make_engine, migrate, session_scope
+from cabinet.store.db import make_engine, session_scope
 from cabinet.store.models import AuditLog, ProgramSettings, User
 
 KEY = b"k" * 32
@@ -24,11 +24,10 @@ NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def engine(store_url: str) -> Iterator[Engine]:
+def engine(migrated_url: str) -> Iterator[Engine]:
     """A store with an admin `root` and a login `Иван` (an older version's, or one the CLI imported) whose email is
     `иван@пример.рф`."""
-    migrate(store_url)
-    eng = make_engine(store_url)
+    eng = make_engine(migrated_url)
     with session_scope(eng) as s:
         s.add_all([ProgramSettings(id=1, name="P", base_currency="USD"),
                    User(username="root", email="root@example.org", display_name="root", role="admin",
