@@ -145,9 +145,33 @@ def _inviter(session: Session, scope: Scope) -> Partner:
     return scoped_partner(session, scope, pid)
 
 
-def own_invite_token(session: Session, scope: Scope, link_key: bytes, now: datetime | None = None) -> str:
-    """An invitation from the scope's own partner; ScopeError for staff, or a partner that may not invite."""
-    return invite_token(_inviter(session, scope).id, link_key, now)
+def own_invite_token(
+    session: Session, scope: Scope, link_key: bytes, now: datetime | None = None, keep: str | None = None
+) -> str:
+    """An invitation from the scope's own partner: `keep` (the one shown before) while it still is one, not stopped
+    and with more than `KEEP_DAYS` left, else a new one; ScopeError for staff, or a partner that may not invite."""
+    partner = _inviter(session, scope)
+    now = now or datetime.now(UTC)
+    if keep is not None and _still_shared(partner, keep, link_key, now):
+        return keep
+    return invite_token(partner.id, link_key, now)
+
+
+# A partner's page shows the invitation it showed before (a link copied stays the one on the page), until fewer than
+# this many days of it are left: then a new one, so that a link copied from the page has most of `INVITE_DAYS` left
+KEEP_DAYS = 1
+
+
+def _still_shared(partner: Partner, token: str, link_key: bytes, now: datetime) -> bool:
+    """Whether `token` is an invitation from `partner` signed with the current key, not stopped since it was made,
+    with more than `KEEP_DAYS` of it left at `now`."""
+    try:
+        parent_id, made = _claims(token, link_key, now)
+    except InviteError:
+        return False
+    stopped = partner.invites_since is not None and made < partner.invites_since.timestamp()
+    young = made > (now - timedelta(days=INVITE_DAYS - KEEP_DAYS)).timestamp()
+    return parent_id == partner.id and young and not stopped
 
 
 def signup_open(session: Session) -> bool:

@@ -25,6 +25,7 @@ _DONE_KEY = "invite_applied"
 USERNAME_KEY = "login_username"  # the login form's username (`cabinet.ui.login`): filled in for a login just made
 _MADE_KEY = "login_made"  # a login the application made, for that field the next time the form is drawn
 _STOPPED_KEY = "invite_stopped"
+_TOKEN_KEY, _QR_KEY = "invite_shown", "invite_shown_qr"  # the invitation this session shows, and its QR code
 FIELDS = ("username", "name", "email", "password", "password_again")
 _PAGE_SLUGS = frozenset(re.sub(r"^\d+_", "", p.stem) for p in (PROJECT_ROOT / "pages").glob("*.py"))
 
@@ -95,7 +96,7 @@ def invite_box(scope: Scope) -> None:
         left, right = st.columns([3, 1])
         left.code(url, language=None, wrap_lines=True)
         left.caption(t("invite.share_help", days=INVITE_DAYS))
-        png = qr_png(url)
+        png = _invite_qr(url)
         right.image(png, width=160, caption=t("links.qr"), alt=t("invite.qr_alt"))
         right.download_button(t("links.qr_download"), png, file_name="invitation-qr.png", mime="image/png",
                               icon=":material/qr_code_2:", key="invite_qr")  # fmt: skip
@@ -121,10 +122,23 @@ def _can_invite(scope: Scope) -> bool:
 
 
 def _invite_url(scope: Scope, base_url: str) -> str:
-    """The address of a new invitation from the user's own partner, at the cabinet's `base_url`."""
+    """The address of the invitation from the user's own partner, at the cabinet's `base_url`: the one this session
+    showed before while it still holds (`cabinet.invites.own_invite_token`): a link the partner copied stays the one
+    on the page, where a new one every run changed it at each click."""
     with session_scope(engine()) as s:
-        token = _invites.own_invite_token(s, scope, app_settings().require_link_key())
+        token = _invites.own_invite_token(
+            s, scope, app_settings().require_link_key(), keep=st.session_state.get(_TOKEN_KEY)
+        )
+    st.session_state[_TOKEN_KEY] = token
     return _invites.invite_url(base_url, token)
+
+
+def _invite_qr(url: str) -> bytes:
+    """The QR code of the invitation's address, made once a session for each address (~14 ms a run)."""
+    kept = st.session_state.get(_QR_KEY)
+    if kept is None or kept[0] != url:
+        kept = st.session_state[_QR_KEY] = (url, qr_png(url))
+    return kept[1]
 
 
 def _stop_invites(scope: Scope) -> None:

@@ -15,6 +15,8 @@ from cabinet.access import ScopeError, build_session_user
 from cabinet.auth import authenticate
 from cabinet.i18n import translate
 from cabinet.invites import (
+    INVITE_DAYS,
+    KEEP_DAYS,
     Application,
     InviteError,
     applications,
@@ -37,9 +39,11 @@ KEY = TEST_LINK_KEY.encode()
 FORM = Application("new_sub", "  New   Sub Ltd ", "sub@example.com", "sub-password-1", "sub-password-1")
 
 
-def _token(program: Program, engine: Engine, now: datetime | None = None) -> str:
+def _token(
+    program: Program, engine: Engine, now: datetime | None = None, keep: str | None = None, user: str = "p_parent"
+) -> str:
     with session_scope(engine) as s:
-        return own_invite_token(s, program.users["p_parent"].scope, KEY, now)
+        return own_invite_token(s, program.users[user].scope, KEY, now, keep)
 
 
 def _apply(engine: Engine, token: str, form: Application = FORM, now: datetime | None = None) -> int:
@@ -297,3 +301,31 @@ def test_a_partner_stops_the_links_it_shared(program: Program, store_engine: Eng
     fresh = next(c.value for c in at.code if "?invite=" in c.value).split("?invite=", 1)[1]
     with session_scope(store_engine) as s:
         assert inviting_partner(s, fresh, KEY).id == program.tiny.parent
+
+
+def test_the_page_keeps_showing_the_invitation_it_showed_until_it_is_stopped(
+    program: Program, store_engine: Engine
+) -> None:
+    """A link copied from the page stays the one on it: the invitation shown is kept while it holds (the partner's
+    own, not stopped, more than `KEEP_DAYS` left), and a new one is made otherwise."""
+    start = datetime(2026, 11, 10, 12, tzinfo=UTC)
+    shown = _token(program, store_engine, start)
+    assert _token(program, store_engine, start + timedelta(days=INVITE_DAYS - KEEP_DAYS - 1), shown) == shown
+    aged = _token(program, store_engine, start + timedelta(days=INVITE_DAYS - KEEP_DAYS, seconds=1), shown)
+    assert aged != shown
+    assert _token(program, store_engine, start, shown, user="p_child") != shown  # another partner's is not kept
+    assert _token(program, store_engine, start, shown[:-3] + "abc") != shown[:-3] + "abc"
+    with session_scope(store_engine) as s:
+        stop_invites(s, program.users["p_parent"].scope, start + timedelta(hours=1))
+    after = _token(program, store_engine, start + timedelta(hours=2), shown)
+    assert after != shown
+    with session_scope(store_engine) as s:
+        assert inviting_partner(s, after, KEY, start + timedelta(hours=2)).id == program.tiny.parent
+
+    at = open_page("pages/04_subpartners.py", program.users["p_parent"])
+    first = next(c.value for c in at.code if "?invite=" in c.value)
+    at.run()
+    assert next(c.value for c in at.code if "?invite=" in c.value) == first
+    assert at.image[0].value  # the QR code kept with it
+    at.button(key="invite_stop").click().run()
+    assert next(c.value for c in at.code if "?invite=" in c.value) != first
