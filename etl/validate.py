@@ -221,7 +221,8 @@ def conversions_sql(present: Present) -> str:
     """Typed conversions with a reason from the row alone; attribution and FX come later. `present` maps each column
     to its staged type for a Parquet file staged with its own types (times and ids are then read as they are).
 
-    Each value is cleaned once (`cleaned`), then parsed once (`p`); the rules and the typed columns read those."""
+    Each value is cleaned once (`cleaned`), then parsed once in a projection over it (times, ids, the amount's text);
+    the rules and the typed columns name those."""
     names = FEED_COLUMNS["conversions"]
     c = {n: value_ref(n) for n in names}
     typ, status = f"lower({c['type']})", f"lower(coalesce({c['status']}, 'pending'))"
