@@ -7,6 +7,7 @@ ETL tests read their dimensions from a PostgreSQL store too.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -79,15 +80,22 @@ def _admin(server: str, sql: str) -> None:
         conn.execute(sql)
 
 
+@contextlib.contextmanager
+def _database(server: str, template: str | None = None) -> Iterator[str]:
+    """The URL of a new database on `server` (a copy of `template` when given), dropped afterwards."""
+    name = f"store_{uuid.uuid4().hex[:12]}"  # generated here, never user input
+    _admin(server, f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    try:
+        yield f"{server}/{name}"
+    finally:
+        _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def pg_database(pg_server: str) -> Iterator[str]:
     """The URL of a new empty database on the session's server, dropped after the test."""
-    name = f"store_{uuid.uuid4().hex[:12]}"  # generated here, never user input
-    _admin(pg_server, f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{pg_server}/{name}"
-    finally:
-        _admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with _database(pg_server) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -107,9 +115,5 @@ def _pg_migrated_template(pg_server: str) -> str:
 def pg_migrated_database(pg_server: str, _pg_migrated_template: str) -> Iterator[str]:
     """The URL of a new database on the session's server migrated to head (a copy of the process's template),
     dropped after the test."""
-    name = f"store_{uuid.uuid4().hex[:12]}"
-    _admin(pg_server, f'CREATE DATABASE "{name}" TEMPLATE "{_pg_migrated_template}"')
-    try:
-        yield f"{pg_server}/{name}"
-    finally:
-        _admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with _database(pg_server, _pg_migrated_template) as url:
+        yield url
