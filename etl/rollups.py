@@ -11,7 +11,8 @@ several rows per key are harmless; `etl.compact.compact_rollups` merges them and
   brings an earlier click of its visitor (`etl.clicks.restate_loaded`): it is no longer unique, and
   `take_back_unique` appends click rows of unique_clicks -1 for it (clicks and bot_clicks 0).
 - Conversions and commissions do change (status updates, the engine's reversals and hold expiry), so the money rows
-  of every touched hour / day are deleted and re-aggregated from those (small) tables. Touched hours = the caller's
+  of every touched hour / day are deleted and re-aggregated: the hourly ones from those (small) tables, the daily and
+  partner-hour ones from the hourly money rows (`_coarser_money_sql`). Touched hours = the caller's
   `touched_hours`, the hours of conversions and commissions the run changed, and every hour the commission engine
   touched (incl. rows it deleted, kept in the connection's temp table `eng_touched_hours`).
 - `touched_hours=None`, or a warehouse whose rollups predate this layout, rebuilds everything. meta
@@ -198,6 +199,25 @@ order by {ORDER[level]}
 """
 
 
+def _coarser_money_sql(level: str, where: str) -> str:
+    """Money rows of a coarser level summed from the hourly money rows whose `hour` passes `where`.
+
+    The same facts with the same dimensions (an hour lies in one UTC day; the daily and partner-hour keys are a subset
+    of the hourly ones, taken the same way from a conversion and a commission): one scan of the hourly money rows
+    instead of the conversions' and commissions' joins again. The hourly money rows of the hours in question must be
+    current (written first, in the same transaction)."""
+    table, bucket, keys = _LEVELS[level]
+    sums = ", ".join(f"sum({m})::bigint" if m in COUNT_METRICS else f"sum({m})::decimal(38,4)" for m in OTHER_METRICS)
+    return f"""
+insert into {table} ({", ".join(keys + OTHER_METRICS)})
+select {bucket.format(ts="hour")} as {keys[0]}, {", ".join(keys[1:])}, {sums}
+from rollup_hourly
+where {MONEY_ROW} and {where}
+group by all
+order by {ORDER[level]}
+"""
+
+
 RUN_HOURS = """
 select date_trunc('hour', ts) from conversions where updated_run_id = $run
 union select date_trunc('hour', ts) from commissions where updated_run_id = $run
@@ -228,7 +248,7 @@ def _full_rebuild(con: duckdb.DuckDBPyConnection, run_id: int) -> RollupResult:
     for level in LEVELS:
         con.execute(f"delete from {_LEVELS[level][0]}")
         con.execute(_click_sql(level, "true", "all_clicks"))  # with the history's clicks
-        con.execute(_money_sql(level, "true"))
+        con.execute(_money_sql(level, "true") if level == "hourly" else _coarser_money_sql(level, "true"))
     set_meta(con, "rollup_layout", LAYOUT)
     set_meta(con, "rollup_clicks_run_id", run_id)
     set_meta(con, "rollup_sources", sources_digest(con))
@@ -290,8 +310,8 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection, run_id: int, touched_hours: 
         con.execute(f"delete from rollup_partner_hourly where hour in (select hour from rr_hours) and {MONEY_ROW}")
         con.execute(f"delete from rollup_daily where day in (select day from rr_days) and {MONEY_ROW}")
         con.execute(_money_sql("hourly", "b in (select hour from rr_hours)"))
-        con.execute(_money_sql("partner_hourly", "b in (select hour from rr_hours)"))
-        con.execute(_money_sql("daily", "b in (select day from rr_days)"))
+        con.execute(_coarser_money_sql("partner_hourly", "hour in (select hour from rr_hours)"))
+        con.execute(_coarser_money_sql("daily", "hour::date in (select day from rr_days)"))
     if run_id > int(get_meta(con, "rollup_clicks_run_id") or 0):  # a run's clicks are added once
         # a run without clicks (nothing new, or other feeds only) would add no row: three statements less to plan
         if scalar(con, "select count(*) from (select 1 from clicks where run_id = ? limit 1)", [run_id]):
