@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -104,6 +106,48 @@ def program(
     monkeypatch.setattr(formatting, "today_in", today_at_now)
     tiny = Tiny(settings, *_program_template.ids)
     return Program(tiny, _program_template.outsider, dict(_program_template.users))
+
+
+# What each `loaded_once` fixture built in this test process: a copy of the data directory it left, the program it
+# built on and what it returned
+_BUILT: dict[str, tuple[Path, Program, Any]] = {}
+
+
+def _swapped(value: Any, old: Program, new: Program) -> Any:
+    """`value` with the program `old` (top level, or in a tuple) replaced by `new`."""
+    if value is old:
+        return new
+    if isinstance(value, tuple):
+        return tuple(_swapped(v, old, new) for v in value)
+    return value
+
+
+def loaded_once(build: Callable[..., Any]) -> Any:
+    """A fixture of the loaded program that `build(program[, store_engine])` changes (inbox files, store rows, ETL
+    runs), built once per test process: the first test runs `build` and a copy of its data directory is kept; the next
+    ones get a copy of that (~0.1 s, where the runs took ~0.7-2 s each) and what `build` returned, with their own
+    program in place of the first one's. What `build` returns must hold nothing else of the first test's (ids,
+    names, the program itself, a tuple of those). Not for tests of the inbox's state: a copied file has a new change
+    time, so the Data loads page lists it as waiting for the next run until one reads it (`cabinet.inbox_state`)."""
+    takes_engine = "store_engine" in inspect.signature(build).parameters
+
+    def fixture(program: Program, store_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Any:
+        key = f"{build.__module__}.{build.__qualname__}"
+        data_dir = program.tiny.settings.data_dir
+        if key not in _BUILT:
+            value = build(program, store_engine) if takes_engine else build(program)
+            kept = tmp_path_factory.mktemp(f"built_{build.__name__}") / "data"
+            shutil.copytree(data_dir, kept)
+            _BUILT[key] = (kept, program, value)
+            return value
+        kept, first, value = _BUILT[key]
+        store_engine.dispose()  # its pooled connections hold the store file about to be replaced
+        shutil.rmtree(data_dir)
+        shutil.copytree(kept, data_dir)
+        return _swapped(value, first, program)
+
+    fixture.__doc__ = build.__doc__
+    return pytest.fixture(name=build.__name__)(fixture)
 
 
 def _load_program(tiny: Tiny, store_engine: Engine) -> int:

@@ -19,14 +19,14 @@ from queries import compare
 from queries.dashboard import kpis
 from queries.reports import ReportRequest
 from queries.warehouse import Warehouse
-from tests.reporting.conftest import NOW, Program
+from tests.reporting.conftest import NOW, Program, loaded_once
 from tests.reporting.test_pages import ROOT
 
 FEED = "commission_id,partner_id,ts,amount,currency,kind,status,conversion_id\n"
 NOW_DAYS, BEFORE_DAYS = (date(2026, 11, 6), date(2026, 11, 9)), (date(2026, 11, 2), date(2026, 11, 5))
 
 
-@pytest.fixture
+@loaded_once
 def paid_back(program: Program) -> Program:
     """-$31.00 paid to the parent on 3 November (a clawback), nothing paid from 6 to 9 November."""
     program.tiny.write("commissions", "back.csv", FEED + f"n1,{program.tiny.parent},2026-11-03T09:00:00Z,-31,USD,"

@@ -12,7 +12,7 @@ from cabinet.access import ScopeError
 from cabinet.i18n import translate
 from queries.cohorts import CohortError, CohortRequest, cohorts
 from queries.warehouse import Warehouse
-from tests.reporting.conftest import NOW, Program
+from tests.reporting.conftest import NOW, Program, loaded_once
 from tests.reporting.test_pages import _open as open_page
 
 # u1 (the parent's, registered and FTD on Sunday 2026-11-01) brings revenue in its week and the next; u3 registers on
@@ -29,7 +29,7 @@ r4,2026-11-03T09:00:00Z,registration,k2,,,rejected,u4
 OCT26, NOV2 = date(2026, 10, 26), date(2026, 11, 2)
 
 
-@pytest.fixture
+@loaded_once
 def lines(program: Program) -> Program:
     program.tiny.write("conversions", "lines.csv", LINES)
     program.tiny.run()

@@ -19,7 +19,7 @@ from cabinet.store.db import session_scope
 from cabinet.store.models import CommissionPlan, Partner, Tier
 from queries.cohorts import CohortError, CohortRequest, cohorts
 from queries.warehouse import Warehouse
-from tests.reporting.conftest import NOW, Program
+from tests.reporting.conftest import NOW, Program, loaded_once
 from tests.reporting.test_pages import ROOT
 from tests.reporting.test_pages import _open as open_page
 
@@ -49,8 +49,8 @@ def _set_tier(store_engine: Engine, code: str = "gold", **changes: object) -> No
             setattr(tier, name, value)
 
 
-@pytest.fixture
-def tree(program: Program, store_engine: Engine) -> Program:
+@loaded_once
+def tree_loaded(program: Program, store_engine: Engine) -> Program:
     """The program with overrides of 10% and 5% on two levels, a grandchild under the child, and the conversions
     above loaded by one more run."""
     with session_scope(store_engine) as s:
@@ -63,7 +63,13 @@ def tree(program: Program, store_engine: Engine) -> Program:
     program.tiny.write("clicks", "tree.csv", CLICKS.format(grandchild=gc, offer=program.tiny.other_offer))
     program.tiny.write("conversions", "tree.csv", CONVERSIONS)
     program.tiny.run()
-    return _users_again(program, store_engine)
+    return program
+
+
+@pytest.fixture
+def tree(tree_loaded: Program, store_engine: Engine) -> Program:
+    """`tree_loaded`, with the users' sessions built again on its store."""
+    return _users_again(tree_loaded, store_engine)
 
 
 def _users_again(program: Program, store_engine: Engine) -> Program:

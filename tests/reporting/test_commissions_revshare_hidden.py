@@ -7,21 +7,20 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import Engine
 
 from cabinet.store.db import session_scope
 from cabinet.store.models import CommissionPlan, Partner
 from queries.commissions import explain, rows
 from queries.warehouse import Warehouse
-from tests.reporting.conftest import Program
+from tests.reporting.conftest import Program, loaded_once
 from tests.reporting.test_commissions import _req
 from tests.reporting.test_pages import _open
 
 BASE, ORIGINAL = "$88.00", "€80.00"  # v1's 80 EUR at 1.10
 
 
-@pytest.fixture
+@loaded_once
 def revshare(program: Program, store_engine: Engine) -> Program:
     """The parent's plan is hybrid: $100 per FTD and 25% of revenue (30% from a month's 5th FTD); its customer u1
     brings a revenue line of 80 EUR."""

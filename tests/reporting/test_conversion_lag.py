@@ -12,7 +12,7 @@ from cabinet.access import ScopeError
 from cabinet.i18n import translate
 from queries.conversion_lag import LagError, LagRequest, conversion_lag, lag_partners
 from queries.warehouse import Warehouse
-from tests.reporting.conftest import NOW, Program
+from tests.reporting.conftest import NOW, Program, loaded_once
 from tests.reporting.test_pages import _open as open_page
 
 # k2 was clicked on Sunday 1 Nov at 23:30 UTC (Monday 2 Nov, 02:30 in Moscow); its registration came 2 days later
@@ -27,7 +27,7 @@ def _lag(program: Program, user: str, event: str, tz: str = "UTC", partner: int 
     return conversion_lag(program.users[user].scope, wh=wh, req=LagRequest(*PERIOD, tz, event, partner))
 
 
-@pytest.fixture
+@loaded_once
 def late(program: Program) -> Program:
     program.tiny.write("conversions", "late.csv", LATE)
     program.tiny.run(NOW + timedelta(minutes=5))

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
-import pytest
 from pypdf import PdfReader
 from sqlalchemy import Engine
 
@@ -19,14 +18,14 @@ from cabinet.store.db import session_scope
 from queries.commissions import KINDS, STATUSES, CommissionRequest, explain, rows
 from queries.detail import DetailRequest, detail_rows
 from queries.warehouse import Warehouse
-from tests.reporting.conftest import NOW, Program, grandchild_with_an_ftd
+from tests.reporting.conftest import NOW, Program, grandchild_with_an_ftd, loaded_once
 from tests.reporting.test_feed_override_sources import FEED_HEAD
 from tests.reporting.test_pages import _open as open_page
 
 PERIOD = (date(2026, 10, 12), date(2026, 11, 10))
 
 
-@pytest.fixture
+@loaded_once
 def noted(program: Program, store_engine: Engine) -> tuple[Program, str, str]:
     """The parent is silver (shows the child, not the grandchild); the feed pays it $7 on the grandchild's FTD g1 and
     $2 on the child's registration r2, each with a note naming the partner it came from. The two notes."""

@@ -19,14 +19,14 @@ from queries.detail import DetailRequest, detail_rows
 from queries.reports import ReportRequest, performance
 from queries.statement import month_lines
 from queries.warehouse import Warehouse
-from tests.reporting.conftest import NOW, Program, grandchild_with_an_ftd
+from tests.reporting.conftest import NOW, Program, grandchild_with_an_ftd, loaded_once
 from tests.reporting.test_pages import _open as open_page
 
 PERIOD = (date(2026, 10, 12), date(2026, 11, 10))
 FEED_HEAD = "commission_id,partner_id,ts,amount,currency,kind,conversion_id,status,note\n"
 
 
-@pytest.fixture
+@loaded_once
 def fed(program: Program, store_engine: Engine) -> tuple[Program, int]:
     """The parent is silver (shows the child, not the grandchild); the grandchild's FTD g1 (FR, on the Shop offer,
     which the parent never promotes) and the child's registration r2; the feed pays the parent $7 on g1 and $2 on r2

@@ -18,7 +18,7 @@ from cabinet.session import SESSION_KEY
 from cabinet.store.models import SavedView
 from queries.reports import ReportRequest, performance, report_with_totals, split_values
 from queries.warehouse import Warehouse
-from tests.reporting.conftest import Program
+from tests.reporting.conftest import Program, loaded_once
 from tests.reporting.test_pages import ROOT
 from tests.reporting.test_pages import _open as open_page
 from tests.reporting.test_report_cli import _cli
@@ -33,7 +33,7 @@ c4,2026-11-03T12:00:00Z,{token},DE,mobile,10.0.2.4,Mozilla/5.0 D,tiktok,
 """
 
 
-@pytest.fixture
+@loaded_once
 def spelt(program: Program) -> Program:
     program.tiny.write("clicks", "spelt.csv", SENT.format(token=program.tiny.token))
     program.tiny.run()

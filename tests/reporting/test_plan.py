@@ -18,14 +18,14 @@ from cabinet.store.db import session_scope
 from cabinet.store.models import CommissionPlan, Partner, ProgramSettings
 from queries.plan import plan_terms
 from queries.warehouse import Warehouse
-from tests.reporting.conftest import Program
+from tests.reporting.conftest import Program, loaded_once
 from tests.reporting.test_pages import ROOT
 from tests.reporting.test_pages import _open as open_page
 
 NOVEMBER = date(2026, 11, 20)
 
 
-@pytest.fixture
+@loaded_once
 def tiered(program: Program, store_engine: Engine) -> Program:
     """The parent's plan pays $100 per FTD up to the month's 1st and $150 from its 2nd; 5% of level-1 sub-partners'
     commission; a 3-day hold. Re-run, so the snapshot prices with it."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
@@ -15,7 +14,7 @@ from cabinet.store.db import session_scope
 from cabinet.store.models import CommissionPlan, Partner
 from queries.plan import plan_terms
 from queries.warehouse import Warehouse
-from tests.reporting.conftest import Program
+from tests.reporting.conftest import Program, loaded_once
 from tests.reporting.test_pages import ROOT, STANDING_KEY, _standing
 from tests.reporting.test_pages import _open as open_page
 from tests.reporting.test_plan import NOVEMBER
@@ -25,7 +24,7 @@ DEPOSIT_BAR = "This month 1 × Deposit counted: tier 1 (\\$3.00). 1 more for tie
 REVSHARE_BAR = "This month 1 FTDs counted for RevShare: tier 1 (25%). 1 more for tier 2 (30%)."
 
 
-@pytest.fixture
+@loaded_once
 def tiered(program: Program, store_engine: Engine) -> Program:
     """The parent's plan is hybrid with tiers for FTDs, deposits and RevShare (from the month's 2nd of each); its
     November has one FTD (f1) and one deposit (d1)."""

@@ -12,7 +12,7 @@ from cabinet.store.db import session_scope
 from cabinet.store.models import PromoCode
 from queries.promo_codes import PromoError, code_figures
 from queries.warehouse import Warehouse
-from tests.reporting.conftest import Program
+from tests.reporting.conftest import Program, loaded_once
 from tests.reporting.test_pages import _open as open_page
 
 # the child's code SPRING (typed in lower case) brings a registration and a $50 FTD; a rejected FTD counts nowhere
@@ -24,7 +24,7 @@ p3,2026-11-04T11:00:00Z,ftd,SPRING,50,USD,rejected,c2
 PERIOD = {"date_from": date(2026, 10, 12), "date_to": date(2026, 11, 10), "tz": "UTC"}
 
 
-@pytest.fixture
+@loaded_once
 def codes(program: Program, store_engine: Engine) -> Program:
     with session_scope(store_engine) as s:
         s.add(PromoCode(code="AUTUMN", partner_id=program.tiny.parent, status="paused"))

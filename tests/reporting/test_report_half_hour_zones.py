@@ -16,7 +16,7 @@ from queries.subpartners import subpartner_tree
 from queries.warehouse import Warehouse
 from queries.zones_cut import cut_hours
 from tests.etl_ingest.conftest import CLICK_HEADER
-from tests.reporting.conftest import NOW, Program, silver_parent_of_a_grandchild
+from tests.reporting.conftest import NOW, Program, loaded_once, silver_parent_of_a_grandchild
 
 # each zone's local midnights (UTC) the traffic is placed around, and the periods reported
 ZONES: dict[str, tuple[tuple[str, ...], tuple[tuple[date, date], ...]]] = {
@@ -46,7 +46,7 @@ def _at(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@pytest.fixture
+@loaded_once
 def midnights(program: Program, store_engine: Engine) -> Program:
     """At each zone's midnight `m` and the second before it: the parent's clicks (the second one of the same visitor,
     not unique), the child's click and bot click, a grandchild's click, the outsider's click ten minutes after; an

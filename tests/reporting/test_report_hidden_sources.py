@@ -16,7 +16,7 @@ from cabinet.store.models import Partner
 from queries import dashboard
 from queries.reports import ReportRequest, performance
 from queries.warehouse import Warehouse
-from tests.reporting.conftest import NOW, Program, silver_parent_of_a_grandchild
+from tests.reporting.conftest import NOW, Program, loaded_once, silver_parent_of_a_grandchild
 
 PERIOD = (date(2026, 10, 12), date(2026, 11, 10))
 CLICK_HEAD = "click_id,ts,link_token,partner_id,offer_id,country,device,ip,user_agent\n"
@@ -25,7 +25,7 @@ HEAD = "conversion_id,ts,updated_at,type,click_id,amount,currency,status\n"
 ZONES = ("UTC", "Asia/Kolkata")
 
 
-@pytest.fixture
+@loaded_once
 def silver_parent(program: Program, store_engine: Engine) -> Program:
     """The parent is silver (shows one level); a grandchild under the child, the plan pays 10% and 5% over two
     levels. The grandchild's FTDs g1 and g2 (its clicks: FR, desktop) are approved (CPA $100: $5 to the parent at

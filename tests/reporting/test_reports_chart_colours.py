@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from tests.reporting.conftest import Program
+from tests.reporting.conftest import Program, loaded_once
 from tests.reporting.test_pages import _open as open_page
 
 
-@pytest.fixture
+@loaded_once
 def direct(program: Program) -> Program:
     """The parent's direct FTD on the other offer (no click): a row of that offer with FTDs, commission, no clicks."""
     tiny = program.tiny

@@ -4,9 +4,7 @@ downloads keep the code."""
 
 from __future__ import annotations
 
-import pytest
-
-from tests.reporting.conftest import Program
+from tests.reporting.conftest import Program, loaded_once
 from tests.reporting.test_download_headers import Files, _csv, files  # noqa: F401 - the fixture, reused
 from tests.reporting.test_page_locale import _open_ru as open_ru
 from tests.reporting.test_pages import _open as open_page
@@ -18,7 +16,7 @@ ku2,2026-11-02T10:00:00Z,{token},A1,mobile,10.0.0.9,Mozilla/5.0 V
 """
 
 
-@pytest.fixture
+@loaded_once
 def unknown(program: Program) -> Program:
     program.tiny.write("clicks", "unknown.csv", UNKNOWN.format(token=program.tiny.token))
     program.tiny.run()

@@ -18,7 +18,7 @@ from cabinet.store.db import session_scope
 from cabinet.store.models import AuditLog, ProgramSettings
 from queries.review import SIGNALS, Thresholds, review
 from queries.warehouse import Warehouse
-from tests.reporting.conftest import Program
+from tests.reporting.conftest import Program, loaded_once
 from tests.reporting.table_cells import shown
 from tests.reporting.test_page_locale import _open_ru
 from tests.reporting.test_pages import _open as open_page
@@ -27,7 +27,7 @@ from tests.reporting.test_plans_admin import add_second_admin, drawn_input
 NOVEMBER = (date(2026, 11, 1), date(2026, 11, 10))  # the period before: October 22–31
 
 
-@pytest.fixture
+@loaded_once
 def busy(program: Program) -> Program:
     """October: 150 clicks on the parent's link (November has its 2: halved). November: the child 120 clicks of one
     visitor (repeated, new) and 40 bot clicks; the outsider 25 registrations and no FTD; the parent an FTD rejected."""

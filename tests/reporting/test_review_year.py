@@ -12,7 +12,7 @@ from cabinet.formatting import fmt_change
 from cabinet.ui import review_table
 from queries.review import review
 from queries.warehouse import Warehouse
-from tests.reporting.conftest import Program
+from tests.reporting.conftest import Program, loaded_once
 from tests.reporting.table_cells import shown
 from tests.reporting.test_page_locale import _open_ru
 from tests.reporting.test_pages import _open as open_page
@@ -21,7 +21,7 @@ from tests.reporting.test_pages import _open as open_page
 NOVEMBER = (date(2026, 11, 1), date(2026, 11, 9))
 
 
-@pytest.fixture
+@loaded_once
 def seasonal(program: Program) -> Program:
     """The parent's link had 150 clicks in the first days of November 2025 and none in October 2026."""
     tiny, rows = program.tiny, ["click_id,ts,link_token,partner_id,offer_id,country,device,ip,user_agent"]

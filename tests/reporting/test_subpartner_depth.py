@@ -17,14 +17,14 @@ from queries.commissions import KINDS, STATUSES, CommissionRequest, explain, row
 from queries.detail import DetailRequest, detail_rows
 from queries.subpartners import subpartner_tree
 from queries.warehouse import Warehouse
-from tests.reporting.conftest import NOW, Program
+from tests.reporting.conftest import NOW, Program, loaded_once
 from tests.reporting.test_pages import _open as open_page
 
 PERIOD = (date(2026, 10, 12), date(2026, 11, 10))
 HEAD = "conversion_id,ts,updated_at,type,partner_id,offer_id,amount,currency,status\n"
 
 
-@pytest.fixture
+@loaded_once
 def deep(program: Program, store_engine: Engine) -> tuple[Program, int]:
     """A grandchild under the child; the plan pays 10% and 5% over two levels. Its FTDs g1 and g2 are approved (CPA
     $100 each: $5 to the parent at level 2), then g2 is rejected (its overrides clawed back); the grandchild's id."""

@@ -14,13 +14,13 @@ from cabinet.store.models import CommissionPlan
 from queries.commissions import STATUSES, CommissionRequest, totals
 from queries.subpartners import subpartner_tree
 from queries.warehouse import Warehouse
-from tests.reporting.conftest import NOW, Program
+from tests.reporting.conftest import NOW, Program, loaded_once
 from tests.reporting.test_pages import _open as open_page
 
 PERIOD = {"date_from": date(2026, 10, 12), "date_to": date(2026, 11, 10), "tz": "UTC"}
 
 
-@pytest.fixture
+@loaded_once
 def overrides(program: Program, store_engine: Engine) -> Program:
     """The plan pays parents 10% of a level-1 sub-partner's commission; the child's click k3 brings an FTD."""
     with session_scope(store_engine) as s:
