@@ -7,6 +7,7 @@ also when it was no text at all: a Parquet export or a gzip file under a `.csv` 
 
 from __future__ import annotations
 
+import codecs
 import zlib
 from pathlib import Path
 
@@ -46,3 +47,24 @@ def binary_kind(path: Path, raw: bool = False) -> str | None:
         return "a Parquet file inside gzip, not text: decompress it and name it .parquet"
     stem = path.name[:-3] if gzipped else path.name
     return kind.format(gz=f"{stem}.gz")
+
+
+def binary_under_text_name(path: Path) -> bool:
+    """Whether a file named as plain text begins as a known binary format does and its first bytes are not text (a
+    control character, or not UTF-8): a Parquet export named `.csv` is not a log still being written, whose last line
+    waits for its line break (`etl.landing`), but a file that fails as what it is. A CSV header that begins with
+    `PAR1` or `BZh` is text."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64)
+    except OSError:
+        return False
+    if not any(head.startswith(magic) for magic, _ in _SIGNATURES):
+        return False
+    if any(b < 0x20 and b not in b"\t\n\r" for b in head):
+        return True
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)  # a character cut at byte 64 is text
+    except UnicodeDecodeError:
+        return True
+    return False

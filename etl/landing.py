@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from etl.csv_records import MAX_RECORD_LINES
+from etl.file_kinds import binary_under_text_name
 from etl.readers import file_format
 
 
@@ -71,7 +72,7 @@ def unterminated(paths: list[Path], settle_s: float) -> set[Path]:
         if path.name.lower().endswith(".gz") or file_format(path) == "parquet":
             continue
         try:
-            if now - path.stat().st_mtime >= UNTERMINATED_S:
+            if now - path.stat().st_mtime >= UNTERMINATED_S or binary_under_text_name(path):
                 continue
             with path.open("rb") as fh:
                 size = fh.seek(0, 2)
@@ -89,8 +90,9 @@ _TAIL_BYTES = 1 << 20  # what a record of `MAX_RECORD_LINES` lines is looked for
 def complete_lines(path: Path, into: Path) -> Path | None:
     """A copy (in `into`) of a plain CSV or JSON Lines file up to its last complete line (for a CSV file, its last
     complete record: a quoted value may span lines, `_record_end`); None for any other file, or when not even one line
-    is complete yet."""
-    if path.name.lower().endswith(".gz") or file_format(path) == "parquet":
+    is complete yet. A binary file under a text name is left whole too (`binary_under_text_name`): once it rests it
+    fails as what it is."""
+    if path.name.lower().endswith(".gz") or file_format(path) == "parquet" or binary_under_text_name(path):
         return None
     try:
         with path.open("rb") as fh:

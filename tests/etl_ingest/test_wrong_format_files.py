@@ -7,10 +7,13 @@ import gzip
 import io
 import lzma
 import zipfile
+from pathlib import Path
 
 import polars as pl
+import pytest
 
 from etl.csv_records import NOT_UTF8
+from etl.landing import complete_lines
 from tests.etl_ingest.conftest import Tiny, conserved
 
 T = "2026-11-01T12:30:05Z"
@@ -122,3 +125,50 @@ def test_a_misspelt_id_column_is_named_with_the_spelling_to_use(tiny: Tiny) -> N
         reasons["conversions/other.csv"] == "no conversion_id column: each row is quarantined "
         "missing_field:conversion_id"
     )
+
+
+def _parquet(tiny: Tiny) -> bytes:
+    buf = io.BytesIO()
+    pl.DataFrame({"click_id": ["p1"], "ts": [T], "link_token": [tiny.token]}).write_parquet(buf)
+    return buf.getvalue()
+
+
+def test_a_parquet_file_just_dropped_under_a_text_name_fails_as_parquet_not_as_a_line_still_being_written(
+    tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Parquet export named `.jsonl` whose last byte is no line break (Parquet ends in `PAR1`), dropped within the
+    last 5 minutes: the run failed it as Parquet and also warned that its last line had no line break yet and would be
+    read once it ended, which contradicts the failure. A text file beginning with `PAR1` still waits for its line.
+    (Named `.csv`, such a file is often left whole anyway: an odd number of quote bytes in it reads as a record not
+    ended yet.)"""
+    monkeypatch.setenv("CABINET_ETL_SETTLE_S", "0.01")
+    (tiny.inbox / "clicks").mkdir(parents=True)
+    (tiny.inbox / "clicks" / "pq.jsonl").write_bytes(_parquet(tiny))
+    (tiny.inbox / "clicks" / "PAR1.csv").write_text(f"PAR1,click_id,ts,link_token\nx,k1,{T},{tiny.token}\nx,k2")
+    result = tiny.run()
+    reasons = {f["path"]: (f["status"], f["reason"]) for f in result.files}
+    assert reasons["clicks/pq.jsonl"] == ("failed", "a Parquet file, not text: name it .parquet")
+    assert reasons["clicks/PAR1.csv"] == ("loaded", None)
+    assert [w for w in result.warnings if "no line break yet" in w] == [
+        "clicks/PAR1.csv: its last line has no line break yet: read up to it (the line is read once it ends, or "
+        "once the file has gone unwritten for 5 minutes)"
+    ]
+    assert tiny.rows("select click_id from clicks") == [("k1",)]
+    conserved(tiny)
+
+
+def test_a_binary_file_still_being_written_under_a_text_name_is_not_cut_at_a_line_break(
+    tiny: Tiny, tmp_path: Path
+) -> None:
+    """The part of a growing text file that is complete is read; a Parquet or bzip2 file under a text name has no
+    lines: a copy up to its last newline byte would fail as a different file from the one that lands."""
+    pq = tmp_path / "pq.jsonl"
+    pq.write_bytes(_parquet(tiny) + b"\n")
+    bz = tmp_path / "bz.jsonl"
+    bz.write_bytes(bz2.compress(b"click_id,ts\n" * 50) + b"\n")
+    text = tmp_path / "PAR1.csv"
+    text.write_text("PAR1,click_id\nx,k1\nx,k")
+    assert complete_lines(pq, tmp_path / "copies") is None
+    assert complete_lines(bz, tmp_path / "copies") is None
+    copy = complete_lines(text, tmp_path / "copies")
+    assert copy is not None and copy.read_text() == "PAR1,click_id\nx,k1\n"
