@@ -131,8 +131,10 @@ def load_fx(
     con.execute(
         "create or replace temp table batch as "
         "select v.date, v.currency, v.rate, row_number() over (partition by v.date, v.currency order by v.rn desc) > 1 "
-        "as later, f.rate as old from v left join fx_rates f using (date, currency) where v.reason is null"
+        "as later, f.rate as old, v.rn from v left join fx_rates f using (date, currency) where v.reason is null"
     )
+    if note := _conflicts_note(con):
+        stats.notes.append(f"{stats.path}: {note}")
     stats.duplicates = aside + scalar(con, "select count(*) from batch where later or old = rate")
     stats.updated = scalar(con, "select count(*) from batch where not later and old is not null and old <> rate")
     stats.inserted = scalar(con, "select count(*) from batch where not later and old is null")
@@ -144,6 +146,23 @@ def load_fx(
     con.execute(f"create temp table if not exists {CHANGED} (date date, currency varchar)")
     con.execute(f"insert into {CHANGED} select date, currency {changed}")
     con.execute("drop table if exists batch")
+
+
+def _conflicts_note(con: duckdb.DuckDBPyConnection) -> str | None:
+    """What to say when the file gives one currency and date different rates (the last row's is used, as a later
+    row of an id is): the number of such pairs and the first, with its rates in the file's order; None when none."""
+    rows = con.execute(
+        "select currency, date, list(rate order by rn), count(*) over () from batch group by currency, date "
+        "having count(distinct rate) > 1 order by currency, date limit 1"
+    ).fetchall()
+    if not rows:
+        return None
+    currency, day, rates, pairs = rows[0]
+    listed = ", ".join(f"{r.normalize():f}" for r in rates)
+    first = f"{currency} on {day.isoformat()} ({listed})"
+    if pairs == 1:
+        return f"{first} is given different rates: the last row's is used"
+    return f"{pairs:,} currencies and dates are given different rates, e.g. {first}: the last row's of each is used"
 
 
 def reconvert(con: duckdb.DuckDBPyConnection, run_id: int, base: str) -> tuple[int, int]:

@@ -59,6 +59,7 @@ class FileStats:
     duplicates: int = 0
     quarantined: int = 0
     unknown_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # for the run's warnings, the file's path first
 
 
 class FileLoadError(RuntimeError):
@@ -169,6 +170,7 @@ def ingest(
             by_file[f.file_id] = stats
             _record(con, f, stats, run_id, now, staged.zoneless.get(f.file_id))
             res.files.append(stats)
+            res.notes += [n for n in stats.notes if n not in res.notes]
             if progress is not None:
                 progress({k: getattr(stats, k) for k in _PROGRESS_FIELDS})
         if feed == "fx_rates":  # rates that arrived late or were corrected: amounts not settled are converted again
