@@ -28,6 +28,11 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
 )
 
 
+def _signature(head: bytes) -> tuple[bytes, str | None]:
+    """The leading bytes of `_SIGNATURES` that `head` begins with, and what they say; (b"", None) for none."""
+    return next(((m, k) for m, k in _SIGNATURES if head.startswith(m)), (b"", None))
+
+
 def binary_kind(path: Path, raw: bool = False) -> str | None:
     """What the file's content (decompressed, for a `.gz` name, unless `raw`) is when it begins as a known binary
     format does, with what to do; None for anything else, or when it cannot be read. Only for a file that failed as
@@ -37,7 +42,7 @@ def binary_kind(path: Path, raw: bool = False) -> str | None:
             head = fh.read(8)
     except (OSError, EOFError, zlib.error):
         return None
-    magic, kind = next(((m, k) for m, k in _SIGNATURES if head.startswith(m)), (b"", None))
+    magic, kind = _signature(head)
     if kind is None:
         return None
     gzipped = path.name.lower().endswith(".gz")
@@ -59,7 +64,7 @@ def binary_under_text_name(path: Path) -> bool:
             head = fh.read(64)
     except OSError:
         return False
-    if not any(head.startswith(magic) for magic, _ in _SIGNATURES):
+    if _signature(head)[1] is None:
         return False
     if any(b < 0x20 and b not in b"\t\n\r" for b in head):
         return True
