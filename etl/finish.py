@@ -178,3 +178,36 @@ def _not_published(result: RunResult, exc: Exception) -> None:
     """The run's own snapshot stays current (it holds the same data); the next run publishes the moved state."""
     result.warnings.append(f"moved state not published, the next run publishes it: {type(exc).__name__}: {exc}")
     log.warning("run %s: moved state not published: %s", result.run_id, exc)
+
+
+def unrecorded(result: RunResult) -> list[str] | None:
+    """The run's warnings its rows in `etl_runs` do not keep yet (None when none): a run's row keeps those said up
+    to its commit (a chunk's row, those since the chunk before it), then those said after."""
+    return result.warnings[result.recorded :] or None
+
+
+def record_warnings(con: duckdb.DuckDBPyConnection, result: RunResult) -> None:
+    """Add to the run's row the warnings said since it committed (e.g. compaction skipped), before the publish
+    checkpoint, so its snapshot holds them."""
+    if new := unrecorded(result):
+        con.execute(
+            "update etl_runs set warnings = list_concat(coalesce(warnings, []::varchar[]), ?) where run_id = ?",
+            [new, result.run_id],
+        )
+        result.recorded = len(result.warnings)
+
+
+def record_late_warnings(wh_dir: Path, result: RunResult) -> None:
+    """Add to the run's row in the working file the warnings said after publishing (row groups not merged, a history
+    move left to the next run): the next snapshot holds them; `last_run.json` and the run's output say them now.
+    Best effort: a working file that does not open keeps them out, as the warnings themselves say why."""
+    if not unrecorded(result) or not (wh_dir / WORK_DB).exists():
+        return
+    try:
+        con = connect_work(wh_dir / WORK_DB)
+        try:
+            record_warnings(con, result)
+        finally:
+            con.close()
+    except duckdb.Error as exc:
+        log.warning("run %s: its warnings after publishing not kept: %s", result.run_id, exc)

@@ -74,6 +74,7 @@ class RunResult:
     compacted: bool = False
     chunks: int = 1
     warnings: list[str] = field(default_factory=list)
+    recorded: int = 0  # how many of `warnings` its rows in `etl_runs` keep (`etl.finish.record_warnings`)
     moved: history.MoveResult | None = None
     moved_snapshot: str | None = None  # the moved state, published after the run's own snapshot (`etl.finish`)
     reprocessed: list[str] = field(default_factory=list)  # files read again on request (`etl.reprocess`)
@@ -187,14 +188,13 @@ def run_etl(
                 except BaseException as exc:
                     cause = exc.__cause__ or exc
                     error = error_text(cause) + (f" ({chunks_note(committed)})" if committed else "")
-                    write_last_run(
-                        wh_dir, {"run_id": run_id, "status": "failed", "finished_at": _utcnow(), "error": error}
-                    )
+                    write_last_run(wh_dir, {"run_id": run_id, "status": "failed", "finished_at": _utcnow(),
+                                            "error": error, "warnings": result.warnings})  # fmt: skip
                     with contextlib.suppress(duckdb.Error):  # failed before its transaction (the store, the inbox)
                         con.execute(
-                            "update etl_runs set status = 'failed', finished_at = ?, error = ? "
+                            "update etl_runs set status = 'failed', finished_at = ?, error = ?, warnings = ? "
                             "where run_id = ? and status = 'running'",
-                            [_utcnow(), error[:2000], run_id],
+                            [_utcnow(), error[:2000], finish.unrecorded(result), run_id],
                         )
                     if aborted(cause) and not isinstance(exc, KeyboardInterrupt):  # Ctrl-C inside a statement,
                         raise KeyboardInterrupt from exc  # which DuckDB raises as its own error: stop, aborted
@@ -211,6 +211,7 @@ def run_etl(
             t = time.perf_counter()
             try:
                 finish.compact(con, stages, result)
+                finish.record_warnings(con, result)  # those since its last chunk committed (compaction's)
                 hist_name, shrunk = finish.checkpoint(con, wh_dir)
             except Exception as exc:
                 raise publish_error(wh_dir, run_id, exc, planned) from exc
@@ -228,9 +229,10 @@ def run_etl(
             raise publish_error(wh_dir, run_id, exc, planned) from exc
         if move_due and (wh_dir / WORK_DB).exists():  # else not copied back: the next run restores it and moves
             planned = finish.move_after_publishing(wh_dir, result, clock, keep, grace_s) or planned
+        finish.record_late_warnings(wh_dir, result)  # said after publishing: kept for the next snapshot
         write_last_run(wh_dir, {"run_id": run_id, "status": "ok", "started_at": started, "finished_at": _utcnow(),
-                                 "error": None, "snapshot": planned,
-                                 "rows_read": result.totals.get("rows_read", 0)})  # fmt: skip
+                                 "error": None, "snapshot": planned, "rows_read": result.totals.get("rows_read", 0),
+                                 "warnings": result.warnings})  # fmt: skip
     result.seconds = time.perf_counter() - t0
     return result
 
@@ -279,6 +281,7 @@ def _transaction(
         _add(timings, "dimensions", time.perf_counter() - t)
         t = time.perf_counter()
         ingested = stages.ingest(con, cfg, inbox, run_id, progress=progress, staged=staged, now=now)
+        result.warnings += [n for n in getattr(ingested, "notes", []) if n not in result.warnings]
         _add(timings, "ingest", time.perf_counter() - t)
         if pause := float(os.environ.get(_PAUSE_ENV, "0") or 0):
             time.sleep(pause)
@@ -310,14 +313,15 @@ def _transaction(
         status = "ok"  # a chunk that is not the last commits like a run; it only leaves publishing to the last
         con.execute(
             "update etl_runs set status = ?, finished_at = ?, files = ?, files_failed = ?, rows_read = ?, "
-            "inserted = ?, updated = ?, duplicates = ?, quarantined = ?, commissions = ?, snapshot = ? "
+            "inserted = ?, updated = ?, duplicates = ?, quarantined = ?, commissions = ?, snapshot = ?, warnings = ? "
             "where run_id = ?",
             [status, _utcnow(), len(files), failed, totals["rows_read"], totals["inserted"], totals["updated"],
-             totals["duplicates"], totals["quarantined"], n_comm, name, run_id],
+             totals["duplicates"], totals["quarantined"], n_comm, name, finish.unrecorded(result), run_id],
         )  # fmt: skip
         set_meta(con, "data_as_of", data_as_of.isoformat() if data_as_of else None)
         set_meta(con, "last_run_id", run_id)
         finish.commit_run(con, checkpoint=not more)
+        result.recorded = len(result.warnings)
     except BaseException as exc:
         # a failure that ended the transaction itself (a full disk, a failed commit) leaves nothing to roll back, and
         # may leave nothing writable: the run's own error is the one to report, not the clean-up's
@@ -325,8 +329,8 @@ def _transaction(
             con.execute("rollback")
         with contextlib.suppress(duckdb.Error):
             con.execute(
-                "update etl_runs set status = 'failed', finished_at = ?, error = ? where run_id = ?",
-                [_utcnow(), error_text(exc)[:2000], run_id],
+                "update etl_runs set status = 'failed', finished_at = ?, error = ?, warnings = ? where run_id = ?",
+                [_utcnow(), error_text(exc)[:2000], finish.unrecorded(result), run_id],
             )
         if isinstance(exc, Exception):
             raise EtlRunError(run_id, exc) from exc
@@ -334,7 +338,6 @@ def _transaction(
     result.files += files
     result.cleared += int(getattr(ingested, "cleared", 0) or 0)
     result.reconverted += int(getattr(ingested, "reconverted", 0) or 0)
-    result.warnings += [n for n in getattr(ingested, "notes", []) if n not in result.warnings]
     result.totals = {k: result.totals.get(k, 0) + v for k, v in totals.items()}
     result.files_failed += failed
     result.commissions += n_comm

@@ -285,8 +285,9 @@ create table if not exists rollup_partner_hourly (
 """
 
 # 9: nothing new in the tables; a warehouse of 9 has been through every step of `etl.schema_upgrade.upgrade` (or was
-# made new by the DDL above), so runs on it skip those checks (~25 ms a run); one of 8 takes them once more
-SCHEMA_VERSION = "9"
+# made new by the DDL above), so runs on it skip those checks (~25 ms a run); one of 8 takes them once more.
+# 10: each run's warnings kept in `etl_runs.warnings` (before, only `etl run`'s output and the schedule's log said them)
+SCHEMA_VERSION = "10"
 ROLLUP_TABLES = ("rollup_hourly", "rollup_daily", "rollup_partner_hourly")
 # the store's snapshot (`DIMENSIONS`): written by `etl.dims`, fingerprinted by the runner
 DIM_TABLES = (

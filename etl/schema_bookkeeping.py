@@ -24,7 +24,8 @@ create table if not exists etl_runs (
     quarantined  bigint default 0,
     commissions  bigint default 0,
     snapshot     varchar,
-    error        varchar
+    error        varchar,
+    warnings     varchar[]                   -- what the run said besides its counts (`etl run`'s warnings)
 );
 -- Manifest: a file is processed once per (path, sha256); rows_read = inserted + updated + duplicates + quarantined.
 create table if not exists etl_files (

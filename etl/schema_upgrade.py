@@ -161,6 +161,7 @@ def upgrade(con: duckdb.DuckDBPyConnection, old: int, rollup_tables: tuple[str, 
     con.execute("alter table etl_files add column if not exists ctime_ns bigint")  # null: hashed once more
     for column in ("zoneless_column", "zoneless_value"):  # files read before: null, nothing said of their times
         con.execute(f"alter table etl_files add column if not exists {column} varchar")
+    con.execute("alter table etl_runs add column if not exists warnings varchar[]")  # runs before: null, not kept
     # `feed_rows` (`etl.feed_rows`) is created empty by `ensure_schema`: the commissions and FX files read before it
     # existed have no memory of their rows. Such a file rewritten in place is read whole, every row applied (as
     # before); one that only grew applies its new rows (`etl.manifest.grown_rows`); the read after that is remembered.

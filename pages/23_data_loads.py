@@ -1,9 +1,10 @@
-"""Data loads (admins): what the ETL's runs loaded, the inbox files they could not read, and the rows they quarantined
-with their values as read, to fix at the source or to load once the cause is fixed (`cabinet etl reprocess`)."""
+"""Data loads (admins): what the ETL's runs loaded and warned, the inbox files they could not read, and the rows they
+quarantined with their values as read, to fix at the source or to load once the cause is fixed (`cabinet etl
+reprocess`)."""
 
 import streamlit as st
 
-from cabinet.ui import data_loads
+from cabinet.ui import data_loads, run_warnings
 from cabinet.ui.data import as_of, snapshot_or_stop
 from cabinet.ui.guard import require_user
 from cabinet.ui.text import t
@@ -17,5 +18,6 @@ done = data_loads.outcome()  # the latest run's outcome and a run going on, read
 data_loads.last_run_notice(snap, done)
 data_loads.inbox(user, done)
 data_loads.recent_runs(user)
+run_warnings.warnings(user, done.last)
 data_loads.failed_files(user)
 data_loads.quarantine(user)

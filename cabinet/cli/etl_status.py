@@ -16,6 +16,7 @@ from cabinet.cli.etl import FAILED_HINT, as_of_text, etl_app, ignored_note, usag
 
 if TYPE_CHECKING:
     from queries.data_loads import Waiting
+    from queries.run_warnings import Said
 
 # `queries.data_loads` comes with DuckDB: imported by the command, not by every `cabinet` start (polars and the store's
 # access checks only come with its functions that return frames, which this command does not call:
@@ -52,6 +53,7 @@ def status(
     # once there is a snapshot: what "no runs yet" does not need
     from etl.reprocess_requests import pending, refused
     from queries.data_loads import BY_REASON_SQL, FIXABLE, IDLE_SQL, RUNS_SQL, waiting_in
+    from queries.run_warnings import said_in
 
     snap = wh.snapshot()
     assert snap is not None
@@ -80,6 +82,8 @@ def status(
             f"and {counted(idle, 'run')} that found nothing new{until} (the latest at {latest:%Y-%m-%d %H:%M:%S} "
             f"UTC; --all lists {'it' if idle == 1 else 'them'})"
         )
+    for line in warning_lines(said_in(cur, last, snapshot_run=snap.run_id)):
+        console.print(line, style="yellow", highlight=False)
     if not _print_rows(cur, "Failed files", status_failed_files(), [runs * 5], fits=True):
         _print_failed_lines(cur, [runs * 5])
     if any(row[-1] == NOT_SINCE for row in cur.execute(status_failed_files(), [runs * 5]).fetchall()):
@@ -137,6 +141,18 @@ def status(
             f"{failed_run.get('error')}",
             code=FAILED_RUN_EXIT,
         )
+
+
+def warning_lines(said: list[Said]) -> list[str]:
+    """What recent runs warned, a line each (none: no line): the run that said it, or how many did and the latest."""
+    if not said:
+        return []
+    lines = ["Warnings of recent runs:"]
+    for s in said:
+        who = (f"run {s.last_run}" if s.runs == 1
+               else f"{counted(s.runs, 'run')} ({s.first_run} to {s.last_run}), the latest")  # fmt: skip
+        lines.append(f"  {who} at {s.last_at} UTC: {s.warning}")
+    return lines
 
 
 def waiting_lines(waiting: Waiting, now: datetime) -> list[str]:
