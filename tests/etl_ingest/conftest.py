@@ -158,3 +158,16 @@ def write_rows(t: Tiny, feed: str, name: str, rows: list[dict[str, str]]) -> Non
     else:
         text = "".join(json.dumps(r) + "\n" for r in rows)
     path.write_bytes(gzip.compress(text.encode(), compresslevel=1) if name.endswith(".gz") else text.encode())
+
+
+def failing_stage(monkeypatch: pytest.MonkeyPatch, stage: str, message: str) -> None:
+    """Make the runs' stage `stage` (an attribute of `etl.runner._stages()`) raise `RuntimeError(message)`; the others
+    stay real."""
+    from etl import runner
+
+    real = runner._stages()
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise RuntimeError(message)
+
+    monkeypatch.setattr(runner, "_stages", lambda: type("Failing", (real,), {stage: staticmethod(fail)}))

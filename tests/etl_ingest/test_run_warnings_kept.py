@@ -5,7 +5,6 @@ log said them: an operator who reads `etl status` never learnt that an FX file g
 from __future__ import annotations
 
 import itertools
-from typing import Any
 
 import duckdb
 import pytest
@@ -18,7 +17,7 @@ from etl.run_errors import EtlRunError
 from etl.schema import set_meta
 from queries.run_warnings import Said, said_in, with_latest
 from queries.warehouse import read_current
-from tests.etl_ingest.conftest import Tiny, peek
+from tests.etl_ingest.conftest import Tiny, failing_stage, peek
 
 FX = "fx_rates/r.csv: SEK on 2026-11-01 (0.1, 0.2) is given different rates: the last row's is used"
 CLICK = "click_id,ts,partner_id,offer_id\n{id},2026-11-02T10:00:00Z,{p},{o}\n"
@@ -73,14 +72,8 @@ def test_warnings_are_kept_with_their_run_and_etl_status_lists_each_once(tiny: T
 def test_warnings_said_after_the_commit_and_by_a_failed_run_are_kept(
     tiny: Tiny, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = runner._stages()
-
-    class NoCompaction(real):  # type: ignore[misc,valid-type]
-        @staticmethod
-        def compact_rollups(*args: Any, **kwargs: Any) -> Any:
-            raise RuntimeError("disk busy")
-
-    monkeypatch.setattr(runner, "_stages", lambda: NoCompaction)
+    real = runner._stages
+    failing_stage(monkeypatch, "compact_rollups", "disk busy")
     late = "row groups not merged after publishing: the file is locked"
     monkeypatch.setattr(finish, "merge_row_groups", lambda _path, warnings: warnings.append(late))
     tiny.write("clicks", "c.csv", CLICK.format(id="k1", p=tiny.parent, o=tiny.offer))
@@ -88,14 +81,8 @@ def test_warnings_said_after_the_commit_and_by_a_failed_run_are_kept(
     assert tiny.run().warnings == [skipped, late]
     assert _published(tiny) == [(1, [skipped])]  # said before the publish: in the snapshot
     assert tiny.rows("select warnings from etl_runs") == [([skipped, late],)]  # after it: kept for the next one
-    monkeypatch.setattr(runner, "_stages", lambda: real)
-
-    class Failing(real):  # type: ignore[misc,valid-type]
-        @staticmethod
-        def compute_commissions(*args: Any, **kwargs: Any) -> Any:
-            raise RuntimeError("the plan table is broken")
-
-    monkeypatch.setattr(runner, "_stages", lambda: Failing)
+    monkeypatch.setattr(runner, "_stages", real)
+    failing_stage(monkeypatch, "compute_commissions", "the plan table is broken")
     tiny.write("fx_rates", "r.csv", "date,currency,rate\n2026-11-01,SEK,0.1\n2026-11-01,SEK,0.2\n")
     with pytest.raises(EtlRunError):
         tiny.run()

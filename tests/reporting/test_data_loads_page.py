@@ -9,7 +9,6 @@ import os
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -26,13 +25,13 @@ from cabinet.store.models import AuditLog
 from cabinet.ui import once
 from cabinet.ui.data_loads import reason_label
 from cabinet.ui.fit import TABLE_PX, column_px
-from etl import runner
 from etl.last_run import read_last_run, write_last_run
 from etl.lock import LOCK_FILE, EtlLock
 from etl.reprocess_requests import pending, refuse, refused, request_reprocess
 from etl.run_errors import EtlRunError
 from queries import data_loads
 from queries.warehouse import Warehouse
+from tests.etl_ingest.conftest import failing_stage
 from tests.reporting.conftest import Program
 from tests.reporting.table_width import columns_px
 from tests.reporting.test_pages import ROOT
@@ -122,14 +121,7 @@ def test_a_reason_the_page_does_not_know_stays_as_the_etl_wrote_it() -> None:
 
 
 def test_the_page_says_the_latest_run_failed(loaded: Program, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = runner._stages()
-
-    class Failing(real):  # type: ignore[misc,valid-type]
-        @staticmethod
-        def compute_commissions(*args: Any, **kwargs: Any) -> Any:
-            raise RuntimeError("the plan table is broken")
-
-    monkeypatch.setattr(runner, "_stages", lambda: Failing)
+    failing_stage(monkeypatch, "compute_commissions", "the plan table is broken")
     loaded.tiny.write("clicks", "later.csv", f"click_id,ts,partner_id,offer_id\nl1,2026-11-04T10:00:00Z,"
                                              f"{loaded.tiny.parent},{loaded.tiny.offer}\n")  # fmt: skip
     with pytest.raises(EtlRunError):
