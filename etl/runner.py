@@ -270,6 +270,8 @@ def _transaction(
     rest = f"once it ends, or once the file has gone unwritten for {UNTERMINATED_S / 60:g} minutes"
     notes += [f"{p}: its last line has no line break yet: read up to it (the line is read {rest})"
               for p in getattr(staged, "cut", [])]  # fmt: skip
+    notes += [f"{p}: no line of it has ended yet (no line break): left for the next run (read {rest})"
+              for p in getattr(staged, "unended", [])]  # fmt: skip
     notes += [f"{line}: its files are not read" for line in getattr(staged, "unlisted", [])]
     notes += zoneless_notes(staged)
     result.warnings += [n for n in notes if n not in result.warnings]  # once per run, however many chunks saw it

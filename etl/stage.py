@@ -93,6 +93,7 @@ class StagedInbox:
     landing: list[str] = field(default_factory=list)  # still being written: left for a later run
     partial: list[str] = field(default_factory=list)  # still being written: read up to the last complete line
     cut: list[str] = field(default_factory=list)  # of `partial`, those whose last line has no line break yet
+    unended: list[str] = field(default_factory=list)  # no line ended yet (not one line break): left for a later run
     unlisted: list[str] = field(default_factory=list)  # feed folders that could not be listed, and why
     zoneless: dict[int, tuple[str, str]] = field(default_factory=dict)  # by file id: zoneless times (`etl.zoneless`)
 
@@ -147,7 +148,7 @@ def stage_inbox(
 
     Files still being written (`still_landing`, with `settle_s`), or whose last line has no line break yet
     (`unterminated`), are read up to their last complete line when they are plain CSV or JSON Lines (`partial`);
-    others are left for a later run (`landing`).
+    others are left for a later run (`landing`), as are those with no complete line yet (`unended`).
 
     With `max_click_bytes`, click files are staged until their sizes reach it (at least one file) and the rest is
     left for the next call (`more`). With `defer_parquet_clicks`, Parquet click files are described, not read.
@@ -179,9 +180,14 @@ def _stage_all(
     # a file still growing is read up to its last complete line when it is plain text (an appended log of postbacks
     # would otherwise never be read); Parquet and gzip cannot be read before they are complete
     partial = {p: c for p in sorted(landing | cut) if (c := complete_lines(p, tmp / p.parent.name)) is not None}
+    # one whose first line has not ended either waits (read whole, a one-row file failed as not JSON Lines, or a CSV
+    # as lacking the columns of its header's cut end, and was read again once it ended)
+    unended = {p for p in cut if p not in partial}
     staged.landing = sorted(p.relative_to(inbox).as_posix() for p in landing if p not in partial)
     staged.partial = [p.relative_to(inbox).as_posix() for p in partial if p not in cut]
     staged.cut = [p.relative_to(inbox).as_posix() for p in partial if p in cut]
+    staged.unended = sorted(p.relative_to(inbox).as_posix() for p in unended)
+    landing |= unended
     for feed in FEED_ORDER:
         if staged.more:
             break
