@@ -23,12 +23,31 @@ def write_last_run(wh_dir: Path, doc: dict[str, Any]) -> None:
     """Record the latest run's outcome beside the snapshots (failed runs are never published). Best effort: on a
     full disk the record is left as it was, and the run's own outcome (published or not) is what the caller says."""
     tmp = wh_dir / (LAST_RUN_FILE + ".tmp")
+    if doc.get("warnings"):
+        doc = {**doc, "warned_since": _warned_since(wh_dir, doc)}
     try:
         tmp.write_text(json.dumps(doc, default=str) + "\n")
         os.replace(tmp, wh_dir / LAST_RUN_FILE)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         log.warning("run %s: %s not written: %s", doc.get("run_id"), LAST_RUN_FILE, exc)
+
+
+def _warned_since(wh_dir: Path, doc: dict[str, Any]) -> dict[str, int]:
+    """For each warning of the run `doc`, the first run of those up to it that each said it: the run before said it
+    too (the file still holds that run), or this run. A warning every run of a schedule says (an inbox that is not a
+    directory) is then listed with how long it has lasted, though the runs that found nothing new are not published."""
+    run = doc.get("run_id")
+    if not isinstance(run, int):
+        return {}
+    before = read_last_run(wh_dir) or {}
+    said = before.get("warnings") if isinstance(before.get("warnings"), list) else []
+    since = before.get("warned_since") if isinstance(before.get("warned_since"), dict) else {}
+    prev = before.get("run_id")
+    if not isinstance(prev, int) or prev >= run:
+        return dict.fromkeys(doc["warnings"], run)
+    first = {w: since[w] if isinstance(since.get(w), int) and since[w] <= prev else prev for w in said}
+    return {w: first.get(w, run) for w in doc["warnings"]}
 
 
 def parse_time(value: object) -> datetime | None:

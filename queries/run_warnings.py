@@ -58,21 +58,25 @@ def said_in(cur: duckdb.DuckDBPyConnection, last: dict[str, Any] | None = None, 
 
 def with_latest(said: list[Said], last: dict[str, Any] | None, snapshot_run: int) -> list[Said]:
     """`said` with the warnings of `last`, the latest run, when it came after the snapshot (it found nothing new, or
-    failed: neither is published)."""
+    failed: neither is published), counted with the runs before it that said each too (`warned_since`)."""
     run = (last or {}).get("run_id")
     warnings = (last or {}).get("warnings")
-    if not isinstance(run, int) or run <= snapshot_run or not isinstance(warnings, list):
+    if not last or not isinstance(run, int) or run <= snapshot_run or not isinstance(warnings, list):
         return said
-    at = _second(last.get("started_at") or last.get("finished_at")) if last else ""
+    at = _second(last.get("started_at") or last.get("finished_at"))
+    since = last.get("warned_since") if isinstance(last.get("warned_since"), dict) else {}
     by_text = {s.warning: s for s in said}
     latest = []
     for warning in dict.fromkeys(str(w) for w in warnings):
+        first = since.get(warning)
+        first = first if isinstance(first, int) and 0 < first <= run else run
         before = by_text.pop(warning, None)
-        latest.append(
-            replace(before, runs=before.runs + 1, last_run=run, last_at=at)
-            if before
-            else Said(warning, 1, run, run, at)
-        )
+        if before is None:
+            latest.append(Said(warning, run - first + 1, first, run, at))
+        else:  # the runs after the snapshot that said it, besides those in it
+            after = run - max(first, snapshot_run + 1) + 1
+            latest.append(replace(before, runs=before.runs + after, first_run=min(before.first_run, first),
+                                  last_run=run, last_at=at))  # fmt: skip
     return (latest + [s for s in said if s.warning in by_text])[:SHOWN]
 
 

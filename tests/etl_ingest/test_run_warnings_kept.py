@@ -5,6 +5,7 @@ log said them: an operator who reads `etl status` never learnt that an FX file g
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 
 from cabinet.cli import app as cli_app
 from etl import finish, runner
-from etl.last_run import read_last_run
+from etl.last_run import read_last_run, write_last_run
 from etl.run_errors import EtlRunError
 from etl.schema import set_meta
 from queries.run_warnings import Said, said_in, with_latest
@@ -54,10 +55,10 @@ def test_warnings_are_kept_with_their_run_and_etl_status_lists_each_once(tiny: T
     gone = f"inbox {tiny.inbox} is not a directory: nothing to read"
     for _ in range(2):
         assert tiny.run().warnings == [gone]
-    # runs 3 and 4 found nothing new: not published; the latest is said from `last_run.json`
+    # runs 3 and 4 found nothing new: not published; `last_run.json` says the latest, and since when runs say it
     assert [r for r, _ in _published(tiny)] == [1]
     said = _status(tiny)
-    assert said[0].startswith("  run 4 at ") and said[0].endswith(f" UTC: {gone}")
+    assert said[0].startswith("  2 runs (3 to 4), the latest at ") and said[0].endswith(f" UTC: {gone}")
     assert said[1].startswith("  run 1 at ") and said[1].endswith(f" UTC: {FX}")
     assert len(said) == 2
 
@@ -110,6 +111,16 @@ def test_a_warehouse_of_schema_9_gains_the_column_and_an_older_snapshot_lists_no
         assert said_in(con, last, snapshot_run=2) == [Said("w", 1, 3, 3, "2026-12-08 01:02:03")]
 
 
+def test_the_last_run_file_says_since_which_run_each_warning_is_said(tmp_path: Path) -> None:
+    for run, warnings in ((3, ["a"]), (4, ["a", "b"]), (5, ["b", "c"]), (6, []), (7, ["a"]), (9, ["a"])):
+        write_last_run(tmp_path, {"run_id": run, "status": "ok", "warnings": warnings})
+        since = (read_last_run(tmp_path) or {}).get("warned_since")
+        assert since == {3: {"a": 3}, 4: {"a": 3, "b": 4}, 5: {"b": 4, "c": 5}, 6: None, 7: {"a": 7}, 9: {"a": 7}}[run]
+    (tmp_path / "last_run.json").write_text('{"run_id": 10, "warnings": ["a"], "warned_since": {"a": "x"}}')
+    write_last_run(tmp_path, {"run_id": 11, "status": "ok", "warnings": ["a"]})  # damaged by hand: the run before
+    assert (read_last_run(tmp_path) or {})["warned_since"] == {"a": 10}
+
+
 def test_the_latest_runs_warnings_join_the_snapshots() -> None:
     said = [Said("a", 2, 3, 4, "2026-12-01 10:00:00"), Said("b", 1, 2, 2, "2026-12-01 09:00:00")]
     last = {"run_id": 7, "finished_at": "2026-12-01 11:00:00.5", "warnings": ["b", "c", "b"]}
@@ -119,5 +130,11 @@ def test_the_latest_runs_warnings_join_the_snapshots() -> None:
         Said("a", 2, 3, 4, "2026-12-01 10:00:00"),
     ]
     assert with_latest(said, last, snapshot_run=7) == said  # the snapshot holds it already
+    since = {**last, "warned_since": {"a": 5, "b": 6, "c": 6}}  # the latest run says b and c since run 6
+    assert with_latest(said, since, snapshot_run=5) == [
+        Said("b", 3, 2, 7, "2026-12-01 11:00:00"),  # run 2 in the snapshot, runs 6 and 7 after it
+        Said("c", 2, 6, 7, "2026-12-01 11:00:00"),
+        Said("a", 2, 3, 4, "2026-12-01 10:00:00"),  # not said by the latest run: as the snapshot has it
+    ]
     for damaged in ({"run_id": "7", "warnings": ["x"]}, {"run_id": 8, "warnings": "x"}, {"run_id": 8}, None):
         assert with_latest(said, damaged, snapshot_run=6) == said
