@@ -18,6 +18,7 @@ class Waiting:
     path: str  # inbox-relative, e.g. clicks/2026-11-05.csv
     size: int
     modified: datetime  # UTC
+    changed: bool = False  # a run read this path before (another content): changed since, not new
 
 
 @dataclass
@@ -72,7 +73,8 @@ def inbox_state(
     def read(rel: str, size: int, mtime: int, ctime: int) -> bool:
         return (rel, size, mtime, ctime) in seen or ((rel, size) in sizes and max(mtime, ctime) < checked_ns)
 
-    waiting = [Waiting(rel, size, datetime.fromtimestamp(mtime / 1e9, UTC))
+    known = {p for p, _ in sizes}
+    waiting = [Waiting(rel, size, datetime.fromtimestamp(mtime / 1e9, UTC), rel in known)
                for rel, (size, mtime, ctime) in stats.items() if not read(rel, size, mtime, ctime)]  # fmt: skip
     state.read, state.waiting_total = len(stats) - len(waiting), len(waiting)
     state.waiting = sorted(waiting, key=lambda w: (w.modified, w.path))[:limit]

@@ -80,6 +80,7 @@ class RunResult:
     reprocessed: list[str] = field(default_factory=list)  # files read again on request (`etl.reprocess`)
     cleared: int = 0  # their quarantine rows from earlier reads, taken out before the new read
     reconverted: int = 0  # amounts converted again at rates that arrived late or were corrected (`etl.fx`)
+    left: dict[str, str] = field(default_factory=dict)  # files left for a later run: path -> "landing", "unended"
 
 
 def _utcnow() -> datetime:
@@ -232,7 +233,7 @@ def run_etl(
         finish.record_late_warnings(wh_dir, result)  # said after publishing: kept for the next snapshot
         write_last_run(wh_dir, {"run_id": run_id, "status": "ok", "started_at": started, "finished_at": _utcnow(),
                                  "error": None, "snapshot": planned, "rows_read": result.totals.get("rows_read", 0),
-                                 "warnings": result.warnings})  # fmt: skip
+                                 "warnings": result.warnings, "left": result.left})  # fmt: skip
     result.seconds = time.perf_counter() - t0
     return result
 
@@ -274,6 +275,8 @@ def _transaction(
               for p in getattr(staged, "unended", [])]  # fmt: skip
     notes += [f"{line}: its files are not read" for line in getattr(staged, "unlisted", [])]
     notes += zoneless_notes(staged)
+    result.left |= dict.fromkeys(getattr(staged, "landing", []), "landing")
+    result.left |= dict.fromkeys(getattr(staged, "unended", []), "unended")
     result.warnings += [n for n in notes if n not in result.warnings]  # once per run, however many chunks saw it
     _add(timings, "stage", time.perf_counter() - t)
     con.execute("begin transaction")

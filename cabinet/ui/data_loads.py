@@ -14,7 +14,7 @@ from babel.dates import format_timedelta
 
 from cabinet import etl_requests
 from cabinet.export import MIME, to_bytes
-from cabinet.inbox_state import inbox_state
+from cabinet.inbox_state import Waiting, inbox_state
 from cabinet.session import SessionUser
 from cabinet.ui import run_files
 from cabinet.ui.cards import card_columns
@@ -117,15 +117,24 @@ def inbox(user: SessionUser, done: Outcome) -> None:
     if state.waiting_total:
         _stale_schedule(state.waiting[0].modified, done)
     if state.waiting:
+        left = done.last.get("left") if isinstance(done.last.get("left"), dict) else {}
         frame = pl.DataFrame({"path": [w.path for w in state.waiting], "size": [w.size for w in state.waiting],
-                              "modified": [f"{w.modified:%Y-%m-%d %H:%M:%S}" for w in state.waiting]})  # fmt: skip
-        _table(frame)
+                              "modified": [f"{w.modified:%Y-%m-%d %H:%M:%S}" for w in state.waiting],
+                              "waits": [waits(w, left) for w in state.waiting]})  # fmt: skip
+        _table(frame, translated=("waits",))
         one = state.waiting_total == 1  # "1 of 1 files" said of one file
         st.caption(t("loads.waiting_file" if one else "loads.waiting_files", shown=fmt_count(len(state.waiting)),
                      n=fmt_count(state.waiting_total)))  # fmt: skip
     if state.ignored_total:
         st.warning(t("loads.ignored_one" if state.ignored_total == 1 else "loads.ignored",
                      n=fmt_count(state.ignored_total), files=", ".join(state.ignored)))  # fmt: skip
+
+
+def waits(file: Waiting, left: dict[str, Any]) -> str:
+    """Why `file` waits: the latest run left it (still being written, `landing`; no line ended yet, `unended`), or it
+    is `new` to the ETL, or `changed` since a run read it."""
+    why = left.get(file.path)
+    return f"left_{why}" if why in ("landing", "unended") else "changed" if file.changed else "new"
 
 
 def _stale_schedule(oldest_waiting: datetime, done: Outcome) -> None:

@@ -25,6 +25,7 @@ from cabinet.store.models import AuditLog
 from cabinet.ui import once
 from cabinet.ui.data_loads import reason_label
 from cabinet.ui.fit import TABLE_PX, column_px
+from etl import stage
 from etl.last_run import read_last_run, write_last_run
 from etl.lock import LOCK_FILE, EtlLock
 from etl.reprocess_requests import pending, refuse, refused, request_reprocess
@@ -236,13 +237,37 @@ def test_the_inbox_shows_the_files_the_next_run_reads_and_those_never_read(loade
     at = open_page("pages/23_data_loads.py", loaded.users["root"])
     assert not at.exception
     assert [m.value for m in at.metric][:2] == [str(before.read - 1), "2"]
-    assert sorted(at.dataframe[0].value["File"]) == ["clicks/bad.csv", "clicks/landed.csv"]
+    shown = at.dataframe[0].value
+    assert sorted(zip(shown["File"], shown["Why it waits"], strict=True)) == [
+        ("clicks/bad.csv", "changed since a run read it"),
+        ("clicks/landed.csv", "new: no run has read it"),
+    ]
     assert "notes.txt" in at.warning[0].value
     tiny.run()
     after = inbox_state(tiny.inbox, loaded.users["root"].scope, wh=_wh(loaded))
     assert after.waiting == [] and after.ignored == ["notes.txt"]
     with pytest.raises(ScopeError):
         inbox_state(tiny.inbox, loaded.users["mgr"].scope, wh=_wh(loaded))
+
+
+def test_a_file_the_latest_run_left_says_why_it_waits(loaded: Program, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file whose first line has not ended, or that is still being written, is left by a run for a later one: the
+    inbox's table says so, not that no run has seen it."""
+    tiny = loaded.tiny
+    tiny.write("clicks", "cut.jsonl", '{"click_id": "c1", "ts": "2026-11-03T10:00:00Z", "link_to')
+    monkeypatch.setenv("CABINET_ETL_SETTLE_S", "0.01")
+    growing = tiny.write("clicks", "growing.csv.gz", "")  # seen growing while the run waited (etl.landing's tests)
+    monkeypatch.setattr(stage, "still_landing", lambda paths, _: {p for p in paths if p == growing})
+    result = tiny.run()
+    assert result.left == {"clicks/cut.jsonl": "unended", "clicks/growing.csv.gz": "landing"}
+    last = read_last_run(tiny.settings.warehouse_dir)
+    assert last is not None and last["left"] == result.left
+    at = open_page("pages/23_data_loads.py", loaded.users["root"])
+    assert not at.exception
+    shown = at.dataframe[0].value
+    assert sorted(zip(shown["File"], shown["Why it waits"], strict=True)) == [
+        ("clicks/cut.jsonl", "no line ended yet: the latest run left it"),
+        ("clicks/growing.csv.gz", "still being written: the latest run left it")]  # fmt: skip
 
 
 def test_files_waiting_with_no_run_since_say_whether_a_run_is_going_or_the_schedule_stopped(loaded: Program) -> None:
