@@ -24,21 +24,22 @@ from etl.reprocess import Reprocess, ReprocessError
 from etl.runner import RunResult, run_etl
 
 log = logging.getLogger("cabinet.etl.schedule")
-_INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+_INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 
 
 MAX_INTERVAL_S = 24 * 3600.0
 
 
-def parse_interval(text: str) -> float:
-    """Seconds in '60s', '5m', '1h', '500ms' or a bare number of seconds."""
+def parse_interval(text: str, maximum: float = MAX_INTERVAL_S) -> float:
+    """Seconds in '60s', '5m', '1h', '1d', '500ms' or a bare number of seconds; at most `maximum`."""
     match = _INTERVAL.match(text)
     if not match or float(match.group(1)) <= 0:
         raise ValueError(f"invalid interval {text!r}: use e.g. 60s, 5m, 1h")
     seconds = float(match.group(1)) * _UNITS[match.group(2)]
-    if seconds > MAX_INTERVAL_S:  # `10000000000h` was taken and said as "every 3.6e+13 s": a typo, not a schedule
-        raise ValueError(f"invalid interval {text!r}: at most 24h")
+    if seconds > maximum:  # `10000000000h` was taken and said as "every 3.6e+13 s": a typo, not a schedule
+        most = f"{maximum / 86400:g}d" if maximum > 86400 else f"{maximum / 3600:g}h"
+        raise ValueError(f"invalid interval {text!r}: at most {most}")
     return seconds
 
 

@@ -27,15 +27,24 @@ if TYPE_CHECKING:
 def status(
     runs: Annotated[int, typer.Option(min=1, max=1000, help="How many recent runs to show.")] = 10,
     all_runs: Annotated[bool, typer.Option("--all", help="Also list the runs that found nothing new.")] = False,
+    stale_after: Annotated[
+        str | None,
+        typer.Option(
+            "--stale-after",
+            help="For a monitoring check: exit 3 when no run has finished for this long (e.g. 15m, 2h, 2d) and none "
+            "is going on, as when the schedule has stopped.",
+        ),
+    ] = None,
 ) -> None:
     """Recent runs, failed files with reasons and quarantine counts by reason, from the current snapshot.
 
     Exits 1 when the newest run failed (after everything else is shown), 0 when it succeeded or no run has been
-    made yet."""
+    made yet; with --stale-after, 3 when no run has finished within that time."""
     from etl.last_run import parse_time, read_last_run
     from etl.lock import describe_holder, running_holder
     from queries.warehouse import NoSnapshotError, Warehouse
 
+    stale_s = _stale_seconds(stale_after)
     cfg = settings()
     last = read_last_run(cfg.warehouse_dir)
     failed_run = last if last and last.get("status") == "failed" else None
@@ -48,6 +57,10 @@ def status(
             err_console.print(Text.assemble((said, "red"), f" {failed_run.get('error')}"))
         elif last is None and not _ever_ran(cfg.warehouse_dir):
             console.print(f"no runs yet: `cabinet etl run` loads the inbox ({cfg.inbox_dir}) and publishes a snapshot")
+            if stale_s is not None and running_holder(cfg.warehouse_dir, None) is None:
+                raise CliError(
+                    f"no ETL run has finished yet and none is going on: {SCHEDULE_HINT}", code=STALE_EXIT
+                ) from None
             return
         raise CliError(str(exc)) from exc
     # once there is a snapshot: what "no runs yet" does not need
@@ -141,6 +154,30 @@ def status(
             f"{failed_run.get('error')}",
             code=FAILED_RUN_EXIT,
         )
+    finished = parse_time((last or {}).get("finished_at")) or snap.published_at.replace(tzinfo=UTC)
+    if stale_s is not None and going is None and (datetime.now(UTC) - finished).total_seconds() > stale_s:
+        raise CliError(
+            f"no ETL run has finished since {finished:%Y-%m-%d %H:%M:%S} UTC (more than --stale-after {stale_after}) "
+            f"and none is going on: {SCHEDULE_HINT}",
+            code=STALE_EXIT,
+        )
+
+
+STALE_EXIT = 3  # `etl status --stale-after`: no run finished within that time (1 is kept for a failed newest run)
+MAX_STALE_S = 30 * 86400.0
+SCHEDULE_HINT = "is the schedule running? (`cabinet serve` runs it beside the cabinet, or `cabinet etl schedule`)"
+
+
+def _stale_seconds(text: str | None) -> float | None:
+    """`--stale-after` in seconds (None when not given); a CliError naming the option for a bad duration."""
+    if text is None:
+        return None
+    from etl.schedule import parse_interval
+
+    try:
+        return parse_interval(text, maximum=MAX_STALE_S)
+    except ValueError as exc:
+        raise CliError(f"--stale-after: {exc}") from exc
 
 
 def warning_lines(said: list[Said]) -> list[str]:

@@ -340,7 +340,8 @@ def test_etl_status_before_any_run_says_what_to_do(settings: Settings) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "seconds"), [("60s", 60.0), ("5m", 300.0), ("1h", 3600.0), ("250ms", 0.25), ("9", 9.0), ("24h", 86400.0)]
+    ("text", "seconds"),
+    [("60s", 60.0), ("5m", 300.0), ("1h", 3600.0), ("250ms", 0.25), ("9", 9.0), ("24h", 86400.0), ("1d", 86400.0)],
 )
 def test_parse_interval(text: str, seconds: float) -> None:
     assert parse_interval(text) == seconds

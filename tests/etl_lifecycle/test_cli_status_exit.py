@@ -1,5 +1,5 @@
 """`cabinet etl status`'s exit code, for a monitoring script: 1 when the newest run failed, 0 when it succeeded or
-when no run has been made yet."""
+when no run has been made yet; with `--stale-after`, 3 when no run has finished within that time."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from cabinet.cli import app
+from cabinet.cli.etl_status import STALE_EXIT
 from cabinet.config import Settings
 from etl import runner
+from etl.last_run import read_last_run, write_last_run
+from etl.lock import EtlLock
 from tests.etl_lifecycle.fake_stages import FakeStages, write_clicks
 
 cli = CliRunner()
@@ -108,3 +111,46 @@ def test_etl_run_aborted_by_ctrl_c_in_a_statement_says_so_and_exits_130(
     assert getattr(out.exception, "code", None) == 130  # main() exits with it, as a shell reports Ctrl-C
     assert _said(out) == "aborted: the run was rolled back and nothing was published"
     assert "aborted (Ctrl-C or a second SIGTERM)" in cli.invoke(app, ["etl", "status"]).output
+
+
+def test_stale_after_exits_3_when_no_run_finished_within_it_and_none_is_going_on(
+    settings: Settings, fake: type[FakeStages]
+) -> None:
+    """A schedule that stopped (`cabinet serve` down, its ETL turned off) leaves the newest run succeeded: exit 0
+    said nothing was wrong while the data grew old. `--stale-after` makes that a non-zero exit a monitor sees."""
+    wh_dir = settings.warehouse_dir
+    write_clicks(settings.inbox_dir, "first", 0, 4)
+    assert cli.invoke(app, ["etl", "run"]).exit_code == 0
+    assert cli.invoke(app, ["etl", "status", "--stale-after", "15m"]).exit_code == 0
+    last = read_last_run(wh_dir)
+    assert last is not None
+    write_last_run(wh_dir, {**last, "finished_at": "2026-01-01 10:00:00.5"})  # the schedule stopped long ago
+    assert cli.invoke(app, ["etl", "status"]).exit_code == 0  # as before without the option
+    out = cli.invoke(app, ["etl", "status", "--stale-after", "2d"], env={"COLUMNS": "200"})
+    assert getattr(out.exception, "code", None) == STALE_EXIT == 3, out.output  # main() exits with it
+    assert "Recent runs" in out.output  # everything is still shown first
+    assert _said(out) == (
+        "no ETL run has finished since 2026-01-01 10:00:00 UTC (more than --stale-after 2d) and none is going on: "
+        "is the schedule running? (`cabinet serve` runs it beside the cabinet, or `cabinet etl schedule`)"
+    )
+    with EtlLock(wh_dir):  # a run started since and is going on: a long backfill is not a stopped schedule
+        out = cli.invoke(app, ["etl", "status", "--stale-after", "2d"])
+    assert out.exit_code == 0 and "a run is going on now" in out.output
+    fake.fail_in = "commissions"  # a failed newest run says so first, with its own exit code
+    assert cli.invoke(app, ["etl", "run"]).exit_code == 1
+    write_last_run(wh_dir, {**(read_last_run(wh_dir) or {}), "finished_at": "2026-01-01 10:00:00"})
+    out = cli.invoke(app, ["etl", "status", "--stale-after", "2d"])
+    assert getattr(out.exception, "code", None) == 1
+    assert _said(out).startswith("the latest ETL run, run 2, failed at 2026-01-01 10:00:00")
+
+
+def test_stale_after_before_any_run_exits_3_and_a_bad_duration_is_refused(settings: Settings) -> None:
+    out = cli.invoke(app, ["etl", "status", "--stale-after", "1h"])
+    assert getattr(out.exception, "code", None) == 3 and out.output.startswith("no runs yet")
+    assert _said(out).startswith("no ETL run has finished yet and none is going on: is the schedule running?")
+    for text, why in (("soon", "use e.g. 60s, 5m, 1h"), ("31d", "at most 30d"), ("0s", "use e.g.")):
+        out = cli.invoke(app, ["etl", "status", "--stale-after", text])
+        assert getattr(out.exception, "code", None) == 1 and _said(out).startswith(
+            f"--stale-after: invalid interval '{text}'"
+        ), text
+        assert why in _said(out)
