@@ -9,11 +9,23 @@ from typing import Any
 
 import streamlit as st
 
+from cabinet.formatting import without_unseen
 from cabinet.session import SessionUser
 from cabinet.ui.data import warehouse
 from cabinet.ui.text import t
 from cabinet.ui.widgets import fmt_count, plain
 from queries.run_warnings import Said, run_warnings
+
+
+def worded(warning: str) -> str:
+    """A warning as Markdown that shows it as said: its text as typed (`plain`), and the commands it names between
+    backticks (`cabinet etl reprocess --reason unattributed`) as code, not with the backticks shown. A warning with
+    an odd number of backticks (a path holding one) is all text."""
+    parts = warning.split("`")
+    if len(parts) % 2 == 0:
+        return plain(warning)
+    return "".join(f"`{without_unseen(p)}`" if i % 2 and p.strip() else plain(f"`{p}`" if i % 2 else p)
+                   for i, p in enumerate(parts))  # fmt: skip
 
 
 def _who(said: Said) -> str:
@@ -29,5 +41,5 @@ def warnings(user: SessionUser, last: dict[str, Any]) -> None:
     if not said:
         return
     st.header(t("loads.warnings"))
-    lines = [f"- {plain(s.warning)} — {_who(s)}" for s in said]
+    lines = [f"- {worded(s.warning)} — {_who(s)}" for s in said]
     st.markdown(t("loads.warnings_intro") + "\n\n" + "\n".join(lines))

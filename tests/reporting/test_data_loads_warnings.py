@@ -9,6 +9,7 @@ import pytest
 
 from cabinet.access import ScopeError
 from cabinet.i18n import translate
+from cabinet.ui.run_warnings import worded
 from cabinet.ui.widgets import plain
 from queries.run_warnings import run_warnings
 from queries.warehouse import Warehouse
@@ -43,3 +44,15 @@ def test_no_warnings_no_section(program: Program) -> None:
     at = open_page("pages/23_data_loads.py", program.users["root"])
     assert not at.exception
     assert translate("loads.warnings", "en") not in [h.value for h in at.header]
+
+
+def test_a_warning_shows_the_commands_it_names_as_code_and_the_rest_as_typed() -> None:
+    said = "1 conversion went to the quarantine as unattributed: `cabinet etl reprocess --reason unattributed` once"
+    assert worded(said) == (
+        f"{plain('1 conversion went to the quarantine as unattributed: ')}`cabinet etl reprocess --reason "
+        f"unattributed`{plain(' once')}"
+    )  # was shown with its backticks, escaped
+    odd = "clicks/a`b_*x*.csv is still being written: left for the next run"
+    assert worded(odd) == plain(odd)  # a backtick of a path: all text, nothing taken for code or emphasis
+    assert worded("x `` y") == plain("x `` y")
+    assert worded("`rm\u202e -rf`") == "`rm -rf`"  # what changes what a reader sees is dropped in code too
