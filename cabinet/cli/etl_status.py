@@ -35,6 +35,10 @@ def status(
             "is going on, as when the schedule has stopped.",
         ),
     ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="All of it as one JSON document on stdout, for a script; the same exit codes."),
+    ] = False,
 ) -> None:
     """Recent runs, failed files with reasons and quarantine counts by reason, from the current snapshot.
 
@@ -48,6 +52,9 @@ def status(
     cfg = settings()
     last = read_last_run(cfg.warehouse_dir)
     failed_run = last if last and last.get("status") == "failed" else None
+    if as_json:
+        _print_json(cfg, last, runs, all_runs, stale_s, stale_after)
+        return
     wh = Warehouse(cfg.warehouse_dir)
     try:
         cur = wh.cursor()
@@ -57,10 +64,7 @@ def status(
             err_console.print(Text.assemble((said, "red"), f" {failed_run.get('error')}"))
         elif last is None and not _ever_ran(cfg.warehouse_dir):
             console.print(f"no runs yet: `cabinet etl run` loads the inbox ({cfg.inbox_dir}) and publishes a snapshot")
-            if stale_s is not None and running_holder(cfg.warehouse_dir, None) is None:
-                raise CliError(
-                    f"no ETL run has finished yet and none is going on: {SCHEDULE_HINT}", code=STALE_EXIT
-                ) from None
+            _check_stale(None, None, running_holder(cfg.warehouse_dir, None), stale_s, stale_after)
             return
         raise CliError(str(exc)) from exc
     # once there is a snapshot: what "no runs yet" does not need
@@ -154,13 +158,50 @@ def status(
             f"{failed_run.get('error')}",
             code=FAILED_RUN_EXIT,
         )
-    finished = parse_time((last or {}).get("finished_at")) or snap.published_at.replace(tzinfo=UTC)
-    if stale_s is not None and going is None and (datetime.now(UTC) - finished).total_seconds() > stale_s:
+    _check_stale(last, snap.published_at, going, stale_s, stale_after)
+
+
+def _check_stale(last: dict[str, Any] | None, published_at: datetime | None, going: object, stale_s: float | None,
+                 stale_after: str | None) -> None:  # fmt: skip
+    """With `--stale-after`: a CliError (exit 3) when no run has finished within it (the latest run's end, else the
+    snapshot's publication; none before any run) and none is going on."""
+    from etl.last_run import parse_time
+
+    if stale_s is None or going is not None:
+        return
+    finished = parse_time((last or {}).get("finished_at")) or (published_at and published_at.replace(tzinfo=UTC))
+    if finished is None:
+        raise CliError(f"no ETL run has finished yet and none is going on: {SCHEDULE_HINT}", code=STALE_EXIT)
+    if (datetime.now(UTC) - finished).total_seconds() > stale_s:
         raise CliError(
             f"no ETL run has finished since {finished:%Y-%m-%d %H:%M:%S} UTC (more than --stale-after {stale_after}) "
             f"and none is going on: {SCHEDULE_HINT}",
             code=STALE_EXIT,
         )
+
+
+def _print_json(cfg: Any, last: dict[str, Any] | None, runs: int, all_runs: bool, stale_s: float | None,
+                stale_after: str | None) -> None:  # fmt: skip
+    """`--json`: the document (`cabinet.cli.etl_status_json`) on stdout, then the exit the text form ends with."""
+    import json
+
+    from cabinet.cli.etl_status_json import status_doc
+    from etl.last_run import parse_time
+    from etl.lock import running_holder
+
+    going = running_holder(cfg.warehouse_dir, parse_time((last or {}).get("finished_at")))
+    doc = status_doc(cfg, last, going, runs=runs, all_runs=all_runs)
+    print(json.dumps(doc, indent=2, ensure_ascii=False, default=str))
+    if last and last.get("status") == "failed":
+        raise CliError(
+            f"the latest ETL run, {_run_name(last)}, failed at {_when(last.get('finished_at'))}: {last.get('error')}",
+            code=FAILED_RUN_EXIT,
+        )
+    snapshot = doc["snapshot"]
+    if snapshot is None and (last is not None or _ever_ran(cfg.warehouse_dir)):
+        raise CliError(f"no published warehouse snapshot in {cfg.warehouse_dir}: run `cabinet etl run` first")
+    published = parse_time(snapshot["published_at"]) if snapshot else None
+    _check_stale(last, published, going, stale_s, stale_after)
 
 
 STALE_EXIT = 3  # `etl status --stale-after`: no run finished within that time (1 is kept for a failed newest run)
