@@ -59,13 +59,20 @@ def status(
     try:
         cur = wh.cursor()
     except NoSnapshotError as exc:
+        going = running_holder(cfg.warehouse_dir, parse_time((last or {}).get("finished_at")))
+        if going is not None:  # a first load of a big inbox takes minutes: not a run to start
+            console.print(f"a run is going on now ({describe_holder(going)}): the first snapshot comes when it ends")
         if failed_run:
             said = f"last {_run_name(failed_run)} failed:"
             err_console.print(Text.assemble((said, "red"), f" {failed_run.get('error')}"))
+        elif going is not None:
+            return
         elif last is None and not _ever_ran(cfg.warehouse_dir):
             console.print(f"no runs yet: `cabinet etl run` loads the inbox ({cfg.inbox_dir}) and publishes a snapshot")
-            _check_stale(None, None, running_holder(cfg.warehouse_dir, None), stale_s, stale_after)
+            _check_stale(None, None, None, stale_s, stale_after)
             return
+        elif last is None:  # a working file, and no outcome: the run could not write one
+            raise CliError(f"{exc} ({UNFINISHED})") from exc
         raise CliError(str(exc)) from exc
     # once there is a snapshot: what "no runs yet" does not need
     from etl.reprocess_requests import pending, refused
@@ -198,12 +205,15 @@ def _print_json(cfg: Any, last: dict[str, Any] | None, runs: int, all_runs: bool
             code=FAILED_RUN_EXIT,
         )
     snapshot = doc["snapshot"]
-    if snapshot is None and (last is not None or _ever_ran(cfg.warehouse_dir)):
-        raise CliError(f"no published warehouse snapshot in {cfg.warehouse_dir}: run `cabinet etl run` first")
+    if snapshot is None and going is None and (last is not None or _ever_ran(cfg.warehouse_dir)):
+        raise CliError(f"no published warehouse snapshot in {cfg.warehouse_dir}: run `cabinet etl run` first"
+                       + ("" if last else f" ({UNFINISHED})"))  # fmt: skip
     published = parse_time(snapshot["published_at"]) if snapshot else None
     _check_stale(last, published, going, stale_s, stale_after)
 
 
+UNFINISHED = ("a run started here but none finished: it was killed, or a full disk stopped it before it could record "
+              "why; the next `cabinet etl run` says what stops it")  # fmt: skip
 STALE_EXIT = 3  # `etl status --stale-after`: no run finished within that time (1 is kept for a failed newest run)
 MAX_STALE_S = 30 * 86400.0
 SCHEDULE_HINT = "is the schedule running? (`cabinet serve` runs it beside the cabinet, or `cabinet etl schedule`)"

@@ -3,6 +3,8 @@ when no run has been made yet; with `--stale-after`, 3 when no run has finished 
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -79,6 +81,17 @@ def test_status_after_a_first_run_killed_before_it_finished_is_not_no_runs_yet(s
     out = cli.invoke(app, ["etl", "status"])
     assert out.exit_code == 1
     assert "no published warehouse snapshot" in _said(out) and "no runs yet" not in out.output
+    assert "a run started here but none finished: it was killed, or a full disk stopped it" in _said(out)
+    with EtlLock(settings.warehouse_dir):  # the first run of a big inbox, going on: not a run to start
+        out = cli.invoke(app, ["etl", "status", "--stale-after", "1m"], env={"COLUMNS": "200"})
+        doc = json.loads(cli.invoke(app, ["etl", "status", "--json"]).stdout)
+    assert out.exit_code == 0 and out.exception is None, out.output
+    assert (
+        out.output.startswith("a run is going on now (pid ") and "the first snapshot comes when it ends" in out.output
+    )
+    assert doc["snapshot"] is None and doc["going"]["pid"] == os.getpid()
+    out = cli.invoke(app, ["etl", "status", "--json"])
+    assert json.loads(out.stdout)["going"] is None and "a run started here but none finished" in _said(out)
 
 
 def test_status_exits_1_when_a_run_failed_before_it_took_a_number(settings: Settings, fake: type[FakeStages]) -> None:
