@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from etl.run_errors import EtlPublishError
+from etl.run_errors import EtlPublishError, WorkFileError
 
 log = logging.getLogger("cabinet.etl")
 
@@ -94,8 +94,8 @@ def recorded_failure(wh_dir: Path) -> Iterator[None]:
     try:
         yield
     except Exception as exc:
-        write_last_run(wh_dir, {"run_id": None, "status": "failed", "finished_at": _utcnow(),
-                                "error": f"{type(exc).__name__}: {exc}"})  # fmt: skip
+        said = str(exc) if isinstance(exc, WorkFileError) else f"{type(exc).__name__}: {exc}"
+        write_last_run(wh_dir, {"run_id": None, "status": "failed", "finished_at": _utcnow(), "error": said})
         raise
 
 

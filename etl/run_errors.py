@@ -33,6 +33,14 @@ def chunks_note(committed: list[int]) -> str:
     )
 
 
+class WorkFileError(RuntimeError):
+    """The working file does not open as a DuckDB database (damaged by hand, by a disk, or not one), before the run
+    took a number; nothing was run. Moved away, it is restored from the latest snapshot by the next run."""
+
+    def __init__(self, path: object, cause: BaseException) -> None:
+        super().__init__(f"the working file {path} does not open: {type(cause).__name__}: {cause}")
+
+
 class EtlPublishError(RuntimeError):
     """A run committed, then could not checkpoint or publish (a full disk): readers keep the snapshot they have, and
     the next run that can write publishes the committed state (`etl.prior_runs.unpublished_commit`)."""

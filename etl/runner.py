@@ -41,7 +41,7 @@ from etl.publish import (
 from etl.reprocess import Reprocess
 from etl.reprocess import select as select_reprocess
 from etl.run_errors import EtlPublishError as EtlPublishError  # the CLI takes it from here
-from etl.run_errors import EtlRunError, chunks_note
+from etl.run_errors import EtlRunError, WorkFileError, chunks_note
 from etl.schema import ensure_schema, scalar, set_meta
 from etl.stage import FEED_ORDER
 from etl.validate import RUN_CLOCK
@@ -143,7 +143,10 @@ def run_etl(
         stages = _stages()
         with recorded_failure(wh_dir):  # a failure before the run has a number (restoring, opening, upgrading the file)
             restored = restore_work(wh_dir)  # the last run was killed before copying its snapshot back
-            con = connect_work(wh_dir / WORK_DB)
+            try:
+                con = connect_work(wh_dir / WORK_DB)
+            except duckdb.Error as exc:  # not a database (damaged): said as such, not as a traceback
+                raise WorkFileError(wh_dir / WORK_DB, exc) from exc
         try:
             # The run checkpoints once, before publishing; an automatic checkpoint at a staging commit cost seconds.
             con.execute("set checkpoint_threshold = '1TB'")

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from cabinet.cli import app
+from cabinet.cli._app import CliError
 from cabinet.cli.etl_status import STALE_EXIT
 from cabinet.config import Settings
 from etl import runner
@@ -102,11 +103,18 @@ def test_status_exits_1_when_a_run_failed_before_it_took_a_number(settings: Sett
     write_clicks(settings.inbox_dir, "first", 0, 4)
     assert cli.invoke(app, ["etl", "run"]).exit_code == 0
     (settings.warehouse_dir / WORK_DB).write_bytes(b"not a database" * 1000)
-    assert cli.invoke(app, ["etl", "run"]).exit_code == 1
+    out = cli.invoke(app, ["etl", "run"])
+    assert isinstance(out.exception, CliError), out.exception  # was DuckDB's IOException: a traceback
+    assert _said(out).startswith(f"the working file {settings.warehouse_dir / WORK_DB} does not open: IOException: ")
+    assert _said(out).endswith("Nothing was run. Moved away, it is restored from the latest snapshot by the next run "
+                               "(files loaded since that snapshot are read again)")  # fmt: skip
     out = cli.invoke(app, ["etl", "status"], env={"COLUMNS": "200"})
     assert out.exit_code == 1, out.output
     said = _said(out)
     assert said.startswith("the latest ETL run, run (failed before it took a number), failed at "), said
+    assert "the working file" in said and "does not open" in said
+    (settings.warehouse_dir / WORK_DB).rename(settings.warehouse_dir / "damaged.duckdb")  # moved away, as told
+    assert cli.invoke(app, ["etl", "run"]).exit_code == 0  # restored from the snapshot
     assert "last run (failed before it took a number) failed at" in " ".join(out.output.split())
 
 
