@@ -60,6 +60,7 @@ class Settings:
     public_url: str = ""  # the cabinet's address for links in emails; never taken from a request's Host header
     smtp_url: str = ""  # smtp://, smtp+starttls:// or smtps://user:password@host:port; empty: files in data/outbox
     mail_from: str = ""
+    etl_alert_to: str = ""  # the operator's addresses for ETL failures and stops, comma-separated (`cabinet.etl_alert`)
     # postbacks may call addresses of private networks (an on-premises tracker, tests); off: the public internet only
     postbacks_private_ok: bool = False
     secrets_path: Path = field(default=PROJECT_ROOT / ".streamlit" / "secrets.toml")
@@ -86,6 +87,7 @@ class Settings:
             public_url=(env.get("CABINET_PUBLIC_URL") or str(secrets.get("public_url", ""))).strip(),
             smtp_url=(env.get("CABINET_SMTP_URL") or str(secrets.get("smtp_url", ""))).strip(),
             mail_from=(env.get("CABINET_MAIL_FROM") or str(secrets.get("mail_from", ""))).strip(),
+            etl_alert_to=(env.get("CABINET_ETL_ALERT_TO") or str(secrets.get("etl_alert_to", ""))).strip(),
             postbacks_private_ok=_yes(private_raw),
             secrets_path=secrets_path,
         )

@@ -67,6 +67,7 @@ KINDS = (
     "welcome",
     "weekly",
     "report",
+    "etl_alert",
 )
 # a partner's email preferences and their defaults (`Partner.notification_prefs`); the weekly summary is asked for
 PREFS = {"payout_updates": True, "news": True, "email_weekly": False}

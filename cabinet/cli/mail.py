@@ -34,6 +34,7 @@ def send(
     cfg = settings()
     transport = transport_for(cfg)  # a bad smtp_url is said now (ConfigError), not at every round
     keep_days()  # and a bad CABINET_AUDIT_KEEP_DAYS
+    check_etl_alerts(cfg)  # and a bad CABINET_ETL_ALERT_TO or CABINET_ETL_ALERT_STALE
     engine = store_engine()
     wh = Warehouse(cfg.warehouse_dir)  # one reader for every round: it follows each new snapshot itself
     aged = _State()
@@ -74,12 +75,37 @@ def _round(engine, cfg, wh, aged: _State):  # type: ignore[no-untyped-def]
     links = links_for(cfg)  # each kind a login may turn off carries a link that does it
     weekly(engine, wh, early=False, links=links, state=aged)
     digests(engine, cfg.public_url, early=False, links=links)
+    etl_alerts(engine, cfg)
     reports(engine, wh, cfg.public_url, links, state=aged)
     prune(engine)
     with session_scope(engine) as session:
         login_limits.prune(session)
         aged.before = audit_log.age(session, since=aged.before)[1]
     return deliver_with(cfg, engine)
+
+
+def check_etl_alerts(cfg) -> None:  # type: ignore[no-untyped-def]
+    """The ETL alerts' settings (`cabinet.etl_alert`), checked before a sender starts: ConfigError naming a bad one."""
+    from cabinet.etl_alert import alert_addresses, stale_seconds
+
+    alert_addresses(cfg)
+    stale_seconds()
+
+
+def etl_alerts(engine, cfg) -> str | None:  # type: ignore[no-untyped-def]
+    """Queue the mail to the operator the ETL's state asks for (`cabinet.etl_alert`), said in one line; a failure to
+    look is said and tried again next round, the rest of the round goes on."""
+    from cabinet.etl_alert import queue_etl_alerts
+
+    try:
+        kind = queue_etl_alerts(engine, cfg)
+    except Exception as exc:
+        err_console.print(f"{log_time()} ETL alert failed: {failure_text(exc)}", style="red", soft_wrap=True,
+                          highlight=False)  # fmt: skip
+        return None
+    if kind:
+        console.print(f"{log_time()} ETL alert queued: {kind} (to {cfg.etl_alert_to})", soft_wrap=True)
+    return kind
 
 
 def reports(engine, wh, base_url: str | None, links=None, state: _State | None = None) -> int | None:  # type: ignore[no-untyped-def]

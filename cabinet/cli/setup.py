@@ -283,10 +283,12 @@ def serve(
         check_etl_settings(cfg)  # the schedule's own check: a bad ETL setting (ConfigError) names its variable
     if mail_every != "off":
         from cabinet.audit_log import keep_days
+        from cabinet.cli.mail import check_etl_alerts
         from cabinet.mail import transport_for
 
         transport_for(cfg)  # the sender's own check: a bad smtp_url or mail_from (ConfigError), said before it starts
         keep_days()  # and its ageing of the audit log's entries
+        check_etl_alerts(cfg)  # and its mail to the operator when the ETL fails or stops
     try:  # an uninitialised store, or one an upgrade has not migrated yet, is said here, not by every page
         open_store(cfg.store_url).dispose()
     except StoreUnavailable as exc:
