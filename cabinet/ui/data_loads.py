@@ -70,6 +70,8 @@ def last_run_notice(snap: SnapshotInfo, done: Outcome) -> None:
         _failure(done.last)
     elif int(done.last.get("run_id") or 0) > snap.run_id:  # a schedule that finds nothing new must not look stopped
         st.caption(t("loads.nothing_new", n=done.last["run_id"], at=str(done.last.get("finished_at") or "")[:19]))
+    to = app_settings().etl_alert_to  # who hears of a failure at night (`cabinet.etl_alert`)
+    st.caption(t("loads.alerts_to", to=plain(to)) if to else t("loads.alerts_none"))
 
 
 COUNTS = ("files", "files_failed", "rows_read", "inserted", "updated", "duplicates", "quarantined", "commissions",

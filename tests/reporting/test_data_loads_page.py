@@ -25,6 +25,7 @@ from cabinet.store.models import AuditLog
 from cabinet.ui import once
 from cabinet.ui.data_loads import reason_label
 from cabinet.ui.fit import TABLE_PX, column_px
+from cabinet.ui.resources import app_settings
 from etl import stage
 from etl.last_run import read_last_run, write_last_run
 from etl.lock import LOCK_FILE, EtlLock
@@ -365,3 +366,13 @@ def test_the_quarantined_rows_fit_the_page_their_values_cut_at_their_end(loaded:
     values = translate("loads.col_raw", locale)
     assert widths[values] < column_px(grid.value[values], values)  # cut, not pushing the time out of sight
     assert json.loads(grid.proto.columns)[values]["help"]
+
+
+def test_the_page_says_who_is_mailed_when_a_run_fails(loaded: Program, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page("pages/23_data_loads.py", loaded.users["root"])
+    assert any(c.value.startswith("No one is mailed when a run fails") for c in at.caption)
+    monkeypatch.setenv("CABINET_ETL_ALERT_TO", "ops@example.com")
+    app_settings.clear()  # read once per process
+    at = open_page("pages/23_data_loads.py", loaded.users["root"])
+    [said] = [c.value for c in at.caption if "CABINET_ETL_ALERT_TO" in c.value]
+    assert said.startswith("A failed run, a stopped schedule and runs working again are mailed to ops@example\\.com")
