@@ -38,7 +38,11 @@ class WorkFileError(RuntimeError):
     took a number; nothing was run. Moved away, it is restored from the latest snapshot by the next run."""
 
     def __init__(self, path: object, cause: BaseException) -> None:
-        super().__init__(f"the working file {path} does not open: {type(cause).__name__}: {cause}")
+        said = str(cause).strip().rstrip("!.")
+        super().__init__(
+            f"the working file {path} does not open ({type(cause).__name__}: {said}); moved away, it is restored from "
+            "the latest snapshot by the next run (files loaded since are read again)"
+        )
 
 
 class EtlPublishError(RuntimeError):

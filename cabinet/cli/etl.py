@@ -237,10 +237,7 @@ def run_and_report(inbox: Path | None, quiet: bool, reprocess: Any = None, wait_
             raise CliError(f"{exc}.") from exc
         raise CliError(f"{exc}. Nothing was published; the working database is unchanged.") from exc
     except WorkFileError as exc:  # what to do: the snapshot holds every published run
-        raise CliError(
-            f"{str(exc).rstrip('.!')}. Nothing was run. Moved away, it is restored from the latest snapshot by the "
-            "next run (files loaded since that snapshot are read again)"
-        ) from exc
+        raise CliError(f"{exc}. Nothing was run.") from exc
     except EtlPublishError as exc:  # committed: not "nothing was run"
         raise CliError(f"{exc}.") from exc
     except LockWaitInterrupted:  # Ctrl-C before this run started: nothing to roll back

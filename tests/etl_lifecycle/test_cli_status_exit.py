@@ -105,9 +105,9 @@ def test_status_exits_1_when_a_run_failed_before_it_took_a_number(settings: Sett
     (settings.warehouse_dir / WORK_DB).write_bytes(b"not a database" * 1000)
     out = cli.invoke(app, ["etl", "run"])
     assert isinstance(out.exception, CliError), out.exception  # was DuckDB's IOException: a traceback
-    assert _said(out).startswith(f"the working file {settings.warehouse_dir / WORK_DB} does not open: IOException: ")
-    assert _said(out).endswith("Nothing was run. Moved away, it is restored from the latest snapshot by the next run "
-                               "(files loaded since that snapshot are read again)")  # fmt: skip
+    assert _said(out).startswith(f"the working file {settings.warehouse_dir / WORK_DB} does not open (IOException: ")
+    assert _said(out).endswith("valid DuckDB database file); moved away, it is restored from the latest snapshot by "
+                               "the next run (files loaded since are read again). Nothing was run.")  # fmt: skip
     out = cli.invoke(app, ["etl", "status"], env={"COLUMNS": "200"})
     assert out.exit_code == 1, out.output
     said = _said(out)

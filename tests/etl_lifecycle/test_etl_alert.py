@@ -157,4 +157,5 @@ def test_a_run_that_failed_before_it_took_a_number_is_said_so(
     assert subject == "Partner Program: an ETL run failed before it began"
     opening = "The latest ETL run of the Partner Program partner cabinet, a run that failed before it took a number,"
     assert body.startswith(f"{opening} failed at ")
-    assert f"the working file {cfg.warehouse_dir / WORK_DB} does not open: IOException: " in body
+    assert f"the working file {cfg.warehouse_dir / WORK_DB} does not open (IOException: " in body
+    assert "; moved away, it is restored from the latest snapshot by the next run" in body  # what to do
