@@ -3,8 +3,8 @@
 The addresses are the operator's: `CABINET_ETL_ALERT_TO` (or `etl_alert_to` in the secrets file), comma-separated;
 none, no alert. Each round of `cabinet mail send` (beside the app under `cabinet serve`) looks at the latest run's
 outcome (`last_run.json`) and says, in the program's default language:
-- **failed**: the newest run failed, with its error. Once per failure: again when the error changes, when it fails
-  again after a run published since, and once a day while it goes on;
+- **failed**: the newest run failed, with its error. Once per failure: again when the error changes (at most hourly),
+  when it fails again after a run published since, and once a day while it goes on;
 - **stopped**: no run has finished for `CABINET_ETL_ALERT_STALE` (default 15m; `off`) and none is going on, as when
   the schedule has stopped (`cabinet etl status --stale-after` says the same). Once per stop, and once a day;
 - **working again**: a run finished after either was said. Once.
@@ -32,6 +32,7 @@ ACTION = "etl_alert"
 STALE_ENV = "CABINET_ETL_ALERT_STALE"
 DEFAULT_STALE = "15m"
 REMIND = timedelta(days=1)  # a failure or a stop that goes on is said again this often
+AGAIN_AFTER = timedelta(hours=1)  # and another error, or another stop, at most this often
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,10 @@ def _due(state: EtlState, said: AuditLog | None, now: datetime) -> str | None:
     if state.kind == "ok":  # a run finished since a failure or a stop was said
         ended = state.since is not None and at is not None and state.since > at
         return "recovered" if before.get("kind") in ("failed", "stopped") and ended else None
-    if before.get("kind") != state.kind or before.get("key") != state.key or (at and now - at >= REMIND):
+    if before.get("kind") != state.kind or (at and now - at >= REMIND):
         return state.kind
+    if before.get("key") != state.key and (at is None or now - at >= AGAIN_AFTER):  # an error that changes each run
+        return state.kind  # (a row's values in it) is said at most hourly
     if state.kind == "failed" and state.snapshot_run > int(before.get("snapshot_run") or 0):
         return state.kind  # a run published since: this is a new failure with the same error
     return None
@@ -141,7 +144,8 @@ def queue_etl_alerts(engine: Engine, cfg: Settings, now: datetime | None = None)
         footer = translate("mail.etl_alert_footer", locale)
         for address in addresses:
             queue(session, address, subject, f"{body}\n\n-- \n{footer}\n", "etl_alert")
-        audit(session, ACTION, username="cabinet", target=f"{kind} run {values['run']}",
+        run = f"run {state.run_id}" if state.run_id is not None else "no run number"
+        audit(session, ACTION, username="cabinet", target=f"{kind} {run}",
               details={"kind": kind, "key": state.key, "run_id": state.run_id, "snapshot_run": state.snapshot_run,
                        "messages": len(addresses)})  # fmt: skip
         return kind

@@ -71,9 +71,11 @@ def test_a_failure_is_said_once_again_when_it_changes_each_day_and_the_recovery_
     assert queue_etl_alerts(store_engine, cfg) is None  # said once
     _run(cfg, "c", 20)  # fails again the same way: the same failure
     assert queue_etl_alerts(store_engine, cfg) is None
-    fake.fail_in = "rollups"  # another error: said
+    fake.fail_in = "rollups"  # another error: said, though not within the hour (one that changes every run)
     _run(cfg, "d", 30)
-    assert queue_etl_alerts(store_engine, cfg) == "failed"
+    assert queue_etl_alerts(store_engine, cfg) is None
+    assert queue_etl_alerts(store_engine, cfg, now=datetime.now(UTC) + timedelta(minutes=61)) == "failed"
+    assert "injected failure in rollups" in _mails(store_engine)[-1][2]
     assert queue_etl_alerts(store_engine, cfg, now=datetime.now(UTC) + timedelta(hours=25)) == "failed"  # a day on
     assert len(_mails(store_engine)) == 6
     fake.fail_in = None
