@@ -59,20 +59,20 @@ def alert_addresses(cfg: Settings) -> list[str]:
 
 def stale_seconds() -> float | None:
     """`CABINET_ETL_ALERT_STALE` in seconds, None for `off`; ConfigError naming it for a bad duration."""
-    from etl.schedule import parse_interval
+    from etl.schedule import MAX_STALE_S, parse_interval
 
     raw = os.environ.get(STALE_ENV, DEFAULT_STALE).strip() or DEFAULT_STALE
     if raw.lower() == "off":
         return None
     try:
-        return parse_interval(raw, maximum=30 * 86400.0)
+        return parse_interval(raw, maximum=MAX_STALE_S)
     except ValueError as exc:
         raise ConfigError(f"{STALE_ENV}: {exc} (or off)") from exc
 
 
 def etl_state(wh_dir: Any, now: datetime, stale_s: float | None) -> EtlState | None:
     """The ETL's state from the warehouse directory; None before any run (nothing to say of a new install)."""
-    from etl.last_run import parse_time, read_last_run
+    from etl.last_run import latest_end, read_last_run
     from etl.lock import running_holder
     from queries.warehouse import NoSnapshotError, read_current
 
@@ -82,7 +82,7 @@ def etl_state(wh_dir: Any, now: datetime, stale_s: float | None) -> EtlState | N
     except NoSnapshotError:  # `CURRENT` damaged by hand: the next run rewrites it
         current = None
     snapshot_run = current.run_id if current else 0
-    finished = parse_time(last.get("finished_at")) or (current.published_at.replace(tzinfo=UTC) if current else None)
+    finished = latest_end(last, current.published_at if current else None)
     if last.get("status") == "failed":
         error = str(last.get("error") or "")
         return EtlState("failed", error, last.get("run_id"), error, finished, snapshot_run)
@@ -97,7 +97,7 @@ def etl_state(wh_dir: Any, now: datetime, stale_s: float | None) -> EtlState | N
 def _due(state: EtlState, said: AuditLog | None, now: datetime) -> str | None:
     """Which alert `state` asks for, given the latest one said (`said`); None: nothing to say."""
     before: dict[str, Any] = dict(said.details or {}) if said else {}
-    at = said.ts.replace(tzinfo=UTC) if said and said.ts.tzinfo is None else (said.ts if said else None)
+    at = None if said is None else said.ts if said.ts.tzinfo else said.ts.replace(tzinfo=UTC)
     if state.kind == "going":  # a long run after a stop: neither stopped nor finished yet
         return None
     if state.kind == "ok":  # a run finished since a failure or a stop was said

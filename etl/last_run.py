@@ -60,6 +60,12 @@ def parse_time(value: object) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def latest_end(last: dict[str, Any] | None, published_at: datetime | None) -> datetime | None:
+    """When the latest run finished (aware UTC): its outcome's end, else the snapshot's publication (naive UTC) when
+    `last_run.json` is missing; None before any run."""
+    return parse_time((last or {}).get("finished_at")) or (published_at.replace(tzinfo=UTC) if published_at else None)
+
+
 def utc_text(value: object) -> str | None:
     """A time the ETL wrote as its messages say times: to the second, in UTC (`2026-12-04 20:45:13 UTC`); None when
     absent or unreadable."""

@@ -29,6 +29,7 @@ _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0
 
 
 MAX_INTERVAL_S = 24 * 3600.0
+MAX_STALE_S = 30 * 86400.0  # how long no run may finish before a check says the schedule stopped, at most
 
 
 def parse_interval(text: str, maximum: float = MAX_INTERVAL_S) -> float:

@@ -160,23 +160,27 @@ def status(
     cur.close()
     wh.close()
     if failed_run:  # a monitoring script reads the exit code, and this last line (stderr) says why
-        raise CliError(
-            f"the latest ETL run, {_run_name(failed_run)}, failed at {_when(failed_run.get('finished_at'))}: "
-            f"{failed_run.get('error')}",
-            code=FAILED_RUN_EXIT,
-        )
+        raise _failed(failed_run)
     _check_stale(last, snap.published_at, going, stale_s, stale_after)
+
+
+def _failed(last: dict[str, Any]) -> CliError:
+    """The last line (stderr) and exit code 1 of `etl status` when the newest run failed."""
+    return CliError(
+        f"the latest ETL run, {_run_name(last)}, failed at {_when(last.get('finished_at'))}: {last.get('error')}",
+        code=FAILED_RUN_EXIT,
+    )
 
 
 def _check_stale(last: dict[str, Any] | None, published_at: datetime | None, going: object, stale_s: float | None,
                  stale_after: str | None) -> None:  # fmt: skip
     """With `--stale-after`: a CliError (exit 3) when no run has finished within it (the latest run's end, else the
     snapshot's publication; none before any run) and none is going on."""
-    from etl.last_run import parse_time
+    from etl.last_run import latest_end
 
     if stale_s is None or going is not None:
         return
-    finished = parse_time((last or {}).get("finished_at")) or (published_at and published_at.replace(tzinfo=UTC))
+    finished = latest_end(last, published_at)
     if finished is None:
         raise CliError(f"no ETL run has finished yet and none is going on: {SCHEDULE_HINT}", code=STALE_EXIT)
     if (datetime.now(UTC) - finished).total_seconds() > stale_s:
@@ -197,25 +201,19 @@ def _print_json(cfg: Any, last: dict[str, Any] | None, runs: int, all_runs: bool
     from etl.lock import running_holder
 
     going = running_holder(cfg.warehouse_dir, parse_time((last or {}).get("finished_at")))
-    doc = status_doc(cfg, last, going, runs=runs, all_runs=all_runs)
+    doc, missing = status_doc(cfg, last, going, runs=runs, all_runs=all_runs)
     print(json.dumps(doc, indent=2, ensure_ascii=False, default=str))
     if last and last.get("status") == "failed":
-        raise CliError(
-            f"the latest ETL run, {_run_name(last)}, failed at {_when(last.get('finished_at'))}: {last.get('error')}",
-            code=FAILED_RUN_EXIT,
-        )
-    snapshot = doc["snapshot"]
-    if snapshot is None and going is None and (last is not None or _ever_ran(cfg.warehouse_dir)):
-        raise CliError(f"no published warehouse snapshot in {cfg.warehouse_dir}: run `cabinet etl run` first"
-                       + ("" if last else f" ({UNFINISHED})"))  # fmt: skip
-    published = parse_time(snapshot["published_at"]) if snapshot else None
+        raise _failed(last)
+    if missing is not None and going is None and (last is not None or _ever_ran(cfg.warehouse_dir)):
+        raise CliError(f"{missing}" + ("" if last else f" ({UNFINISHED})"))
+    published = parse_time(doc["snapshot"]["published_at"]) if doc["snapshot"] else None
     _check_stale(last, published, going, stale_s, stale_after)
 
 
 UNFINISHED = ("a run started here but none finished: it was killed, or a full disk stopped it before it could record "
               "why; the next `cabinet etl run` says what stops it")  # fmt: skip
 STALE_EXIT = 3  # `etl status --stale-after`: no run finished within that time (1 is kept for a failed newest run)
-MAX_STALE_S = 30 * 86400.0
 SCHEDULE_HINT = "is the schedule running? (`cabinet serve` runs it beside the cabinet, or `cabinet etl schedule`)"
 
 
@@ -223,7 +221,7 @@ def _stale_seconds(text: str | None) -> float | None:
     """`--stale-after` in seconds (None when not given); a CliError naming the option for a bad duration."""
     if text is None:
         return None
-    from etl.schedule import parse_interval
+    from etl.schedule import MAX_STALE_S, parse_interval
 
     try:
         return parse_interval(text, maximum=MAX_STALE_S)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from cabinet.config import Settings
     from queries.run_warnings import Said
+    from queries.warehouse import NoSnapshotError
 
 
 def utc_iso(value: object) -> str | None:
@@ -54,9 +55,10 @@ def latest_run(last: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def status_doc(cfg: Settings, last: dict[str, Any] | None, going: dict[str, object] | None, *, runs: int,
-               all_runs: bool) -> dict[str, Any]:  # fmt: skip
+               all_runs: bool) -> tuple[dict[str, Any], NoSnapshotError | None]:  # fmt: skip
     """The document: the snapshot, the latest run, a run going on, recent runs, what they warned, failed files, the
-    quarantine by reason, rows waiting, inbox files the ETL does not read and the warehouse's size on disk."""
+    quarantine by reason, rows waiting, inbox files the ETL does not read and the warehouse's size on disk; and,
+    when no snapshot is published, the error that says so."""
     from etl.feeds import ignored_files
     from etl.publish import disk_usage
     from queries.run_warnings import with_latest
@@ -86,15 +88,15 @@ def status_doc(cfg: Settings, last: dict[str, Any] | None, going: dict[str, obje
     wh = Warehouse(cfg.warehouse_dir)
     try:
         cur = wh.cursor()
-    except NoSnapshotError:
+    except NoSnapshotError as exc:
         doc["warnings"] = [_said(s) for s in with_latest([], last, 0)]
-        return doc
+        return doc, exc
     try:
         _from_snapshot(doc, wh, cur, last, runs=runs, all_runs=all_runs)
     finally:
         cur.close()
         wh.close()
-    return doc
+    return doc, None
 
 
 def _from_snapshot(doc: dict[str, Any], wh: Any, cur: duckdb.DuckDBPyConnection, last: dict[str, Any] | None, *,
